@@ -1,0 +1,57 @@
+# Makefile for dataeng (PGXS)
+#
+#   make && make install        build and install into the PostgreSQL found by pg_config
+#   make installcheck           pg_regress, isolation and TAP suites against a running server
+#   make bench                  benchmarks on a throwaway cluster (sql_tests/bench/run.sh)
+#   make demo                   the ShopSphere demo on a throwaway cluster (docs/demo.sh)
+#   make test-all               the whole suite on a throwaway cluster (sql_tests/run_all.sh)
+
+EXTENSION = dataeng
+MODULE_big = dataeng
+
+SRCS = $(sort $(wildcard src/*.c src/*/*.c))
+OBJS = $(SRCS:.c=.o)
+DATA = $(sort $(wildcard sql/dataeng--*.sql))
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src
+# -Wextra minus the two warnings that PostgreSQL's own headers and fmgr
+# conventions trigger by design (unused fcinfo, partial struct initialisers).
+PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+
+# pg_regress on PostgreSQL 15 reads <inputdir>/sql/*.sql and <inputdir>/expected/*.out
+# (there is no --expecteddir before 16).  Our sql/ holds install scripts, so the
+# tests are staged under build/regress, whose sql, specs and expected entries are
+# symlinks to sql_tests/, sql_tests/specs/ and expected/.  Results land there too.
+REGRESS_DIR = build/regress
+REGRESS = $(sort $(basename $(notdir $(wildcard sql_tests/*.sql))))
+REGRESS_OPTS = --inputdir=$(REGRESS_DIR) --outputdir=$(REGRESS_DIR)
+ISOLATION = $(sort $(basename $(notdir $(wildcard sql_tests/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=$(REGRESS_DIR) --outputdir=$(REGRESS_DIR)/isolation
+REGRESS_PREP = regress_prep
+TAP_TESTS = 1
+PROVE_TESTS = $(sort $(wildcard sql_tests/t/*.pl))
+PROVE_FLAGS = -I $(srcdir)/sql_tests/t
+
+EXTRA_CLEAN = build tmp_check
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: regress_prep bench demo test-all
+regress_prep:
+	@mkdir -p $(REGRESS_DIR)/isolation
+	@ln -sfn ../../sql_tests $(REGRESS_DIR)/sql
+	@ln -sfn ../../sql_tests/specs $(REGRESS_DIR)/specs
+	@ln -sfn ../../expected $(REGRESS_DIR)/expected
+	@ln -sfn ../../../expected $(REGRESS_DIR)/isolation/expected
+
+bench:
+	bash sql_tests/bench/run.sh
+
+demo:
+	bash docs/demo.sh
+
+test-all:
+	bash sql_tests/run_all.sh

@@ -1,0 +1,746 @@
+/* sql/dataeng--0.1.0.sql: install script of dataeng 0.1.0 */
+
+\echo Use "CREATE EXTENSION dataeng" to load this file. \quit
+
+CREATE SCHEMA dataeng;
+COMMENT ON SCHEMA dataeng IS 'dataeng: change data capture, validation, cleansing, aggregation';
+GRANT USAGE ON SCHEMA dataeng TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Foundation
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng.info(OUT version text, OUT preloaded boolean, OUT enabled boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_info'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.info() IS
+  'Library version, whether it was loaded via shared_preload_libraries, and dataeng.enabled';
+
+CREATE FUNCTION dataeng.require_preload(feature text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_require_preload_sql'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.require_preload(text) IS
+  'Raises an error with a hint when the library was not loaded via shared_preload_libraries';
+
+-- The role that called us, even from inside a SECURITY DEFINER function:
+-- the session user, or the role set with SET ROLE.
+CREATE FUNCTION dataeng.calling_role()
+RETURNS regrole
+AS 'MODULE_PATHNAME', 'dataeng_calling_role'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.calling_role() IS
+  'The role on whose behalf dataeng''s SECURITY DEFINER functions act (session or SET ROLE role)';
+
+-----------------------------------------------------------------------------
+-- Change data capture
+--
+-- change_log      every captured row change; LIST-partitioned into four
+--                 segments that the capture trigger fills in turn by
+--                 change_id ranges, so that purging is TRUNCATE, not DELETE
+-- cdc_ticks       transaction snapshots that cut the log into batches:
+--                 batch k holds the changes whose transaction is visible
+--                 in tick k's snapshot and not in tick k-1's (PgQ's idea)
+-- cdc_consumers   each consumer's acknowledged position (tick, key)
+-----------------------------------------------------------------------------
+
+CREATE TABLE dataeng.cdc_tables (
+  table_name      regclass PRIMARY KEY,
+  columns         text[],
+  exclude_columns text[],
+  changed_only    boolean NOT NULL DEFAULT false,
+  enabled_at      timestamptz NOT NULL DEFAULT now(),
+  enabled_by      name NOT NULL
+);
+COMMENT ON TABLE dataeng.cdc_tables IS 'Tables whose row changes dataeng captures';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.cdc_tables', '');
+
+CREATE SEQUENCE dataeng.change_id_seq CACHE 1;
+COMMENT ON SEQUENCE dataeng.change_id_seq IS
+  'change_id of captured changes; CACHE 1 is required (ticks read last_value)';
+
+CREATE TABLE dataeng.change_log (
+  change_id   bigint      NOT NULL,
+  xid         xid8        NOT NULL,
+  lsn         pg_lsn      NOT NULL,
+  captured_at timestamptz NOT NULL,
+  table_oid   oid         NOT NULL,
+  segment     smallint    NOT NULL,
+  op          "char"      NOT NULL,
+  pk          jsonb,
+  old_row     jsonb,
+  new_row     jsonb
+) PARTITION BY LIST (segment);
+COMMENT ON TABLE dataeng.change_log IS
+  'Captured row changes; read them through dataeng.changes or dataeng.cdc_poll()';
+CREATE TABLE dataeng.change_log_0 PARTITION OF dataeng.change_log FOR VALUES IN (0);
+CREATE TABLE dataeng.change_log_1 PARTITION OF dataeng.change_log FOR VALUES IN (1);
+CREATE TABLE dataeng.change_log_2 PARTITION OF dataeng.change_log FOR VALUES IN (2);
+CREATE TABLE dataeng.change_log_3 PARTITION OF dataeng.change_log FOR VALUES IN (3);
+CREATE INDEX change_log_change_id_idx ON dataeng.change_log (change_id);
+CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid);
+REVOKE ALL ON dataeng.change_log, dataeng.change_log_0, dataeng.change_log_1,
+  dataeng.change_log_2, dataeng.change_log_3 FROM PUBLIC;
+
+CREATE TABLE dataeng.cdc_ticks (
+  tick_id     bigint      PRIMARY KEY,
+  snap        pg_snapshot NOT NULL,
+  last_change bigint      NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng.cdc_ticks IS
+  'Snapshots that cut the change log into batches delivered in commit order';
+CREATE SEQUENCE dataeng.cdc_tick_seq;
+
+CREATE TABLE dataeng.cdc_consumer_state (
+  name           text        PRIMARY KEY,
+  owner          regrole     NOT NULL,
+  tables         regclass[],
+  -- acknowledged position: every change before (tick, ord_txn, ord_change)
+  -- in delivery order, this one included, is acknowledged
+  ack_tick       bigint      NOT NULL,
+  ack_txn        bigint      NOT NULL,
+  ack_change     bigint      NOT NULL,
+  -- furthest position delivered by cdc_poll (acks may not pass it)
+  poll_tick      bigint      NOT NULL,
+  poll_txn       bigint      NOT NULL,
+  poll_change    bigint      NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  acked_at       timestamptz,
+  CHECK (name <> '')
+);
+COMMENT ON TABLE dataeng.cdc_consumer_state IS
+  'Consumers of the change log and their positions; read dataeng.cdc_consumers';
+
+REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_consumer_state FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.change_id_seq, dataeng.cdc_tick_seq FROM PUBLIC;
+
+-- One change as delivered to consumers.
+CREATE TYPE dataeng.change AS (
+  change_id   bigint,
+  xid         xid8,
+  lsn         pg_lsn,
+  captured_at timestamptz,
+  table_name  regclass,
+  op          "char",
+  pk          jsonb,
+  old_row     jsonb,
+  new_row     jsonb
+);
+COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
+
+-- Every committed change the current role may read: rows of tables it may
+-- SELECT as a whole (column-level grants alone do not give access).
+CREATE VIEW dataeng.changes WITH (security_barrier) AS
+  SELECT c.change_id, c.xid, c.lsn, c.captured_at, c.table_oid::regclass AS table_name,
+         c.op, c.pk, c.old_row, c.new_row
+    FROM dataeng.change_log c
+   WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT');
+COMMENT ON VIEW dataeng.changes IS
+  'Captured changes of the tables the current role may SELECT, in capture order';
+GRANT SELECT ON dataeng.changes TO PUBLIC;
+
+-- The capture trigger: AFTER ROW for INSERT/UPDATE/DELETE, AFTER STATEMENT
+-- for TRUNCATE.  Arguments: source table oid, changed_only, columns,
+-- exclude_columns.  Only cdc_enable() creates it (EXECUTE is revoked).
+CREATE FUNCTION dataeng.capture()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_capture'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.capture() IS
+  'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
+
+-- Refuse tables that capture cannot or must not be installed on.
+CREATE FUNCTION dataeng._cdc_check_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  SELECT c.relkind, c.relpersistence, n.nspname, c.relowner
+    INTO r
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = tbl;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+      USING ERRCODE = 'undefined_table';
+  END IF;
+  IF r.relkind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot capture changes of "%"', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('"%s" is %s; only tables can be captured.', tbl,
+                            CASE r.relkind WHEN 'v' THEN 'a view'
+                                           WHEN 'm' THEN 'a materialized view'
+                                           WHEN 'f' THEN 'a foreign table'
+                                           WHEN 'S' THEN 'a sequence'
+                                           WHEN 'i' THEN 'an index'
+                                           WHEN 'I' THEN 'an index'
+                                           WHEN 'c' THEN 'a composite type'
+                                           ELSE 'not a table' END);
+  END IF;
+  IF r.relpersistence = 't' THEN
+    RAISE EXCEPTION 'cannot capture changes of temporary table "%"', tbl
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Temporary tables are private to one session and vanish with it.';
+  END IF;
+  IF r.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR tbl::oid < 16384 THEN
+    RAISE EXCEPTION 'cannot capture changes of system catalog "%"', tbl
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl
+                AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') THEN
+    RAISE EXCEPTION 'cannot capture changes of "%", which belongs to an extension', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'Tables owned by an extension are managed by that extension.';
+  END IF;
+  IF NOT pg_has_role(dataeng.calling_role(), r.relowner, 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Only the owner of a table (or a member of its owning role) can enable or disable capture.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
+                                   exclude_columns text[] DEFAULT NULL,
+                                   changed_only boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  unknown text[];
+  cur dataeng.cdc_tables;
+  args text;
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._cdc_check_table(tbl);
+  IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
+    RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'List the columns to capture, or the columns to leave out, not both.';
+  END IF;
+  IF cardinality(columns) = 0 THEN
+    RAISE EXCEPTION 'columns must not be empty'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass NULL to capture every column.';
+  END IF;
+  SELECT array_agg(c) INTO unknown
+    FROM unnest(coalesce(columns, '{}') || coalesce(exclude_columns, '{}')) AS c
+   WHERE c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a
+                    WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0
+                      AND NOT a.attisdropped);
+  IF unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of table % does not exist', quote_ident(unknown[1]), tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+
+  -- Idempotent: the same options again change nothing.
+  SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
+  IF FOUND AND cur.columns IS NOT DISTINCT FROM columns
+     AND cur.exclude_columns IS NOT DISTINCT FROM exclude_columns
+     AND cur.changed_only = cdc_enable.changed_only
+     AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_capture') THEN
+    RETURN;
+  END IF;
+
+  PERFORM dataeng._cdc_drop_triggers(tbl);
+  args := format('%L, %L, %L, %L', tbl::oid::text, changed_only::text,
+                 coalesce(columns::text, ''), coalesce(exclude_columns::text, ''));
+  EXECUTE format('CREATE TRIGGER dataeng_capture AFTER INSERT OR UPDATE OR DELETE ON %s '
+                 'FOR EACH ROW EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
+
+  INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
+  VALUES (tbl, columns, exclude_columns, changed_only, dataeng.calling_role()::name)
+  ON CONFLICT (table_name) DO UPDATE
+    SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
+        changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
+  'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
+
+CREATE FUNCTION dataeng._cdc_drop_triggers(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t name;
+BEGIN
+  FOR t IN SELECT tgname FROM pg_trigger
+            WHERE tgrelid = tbl AND NOT tgisinternal
+              AND tgname IN ('dataeng_capture', 'dataeng_capture_truncate')
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', t, tbl);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._cdc_check_table(tbl);
+  PERFORM dataeng._cdc_drop_triggers(tbl);
+  DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
+  'Stops capturing changes of a table; already captured changes stay in the log';
+
+-- A table dropped while captured leaves its row in cdc_tables otherwise.
+CREATE FUNCTION dataeng._cdc_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM dataeng.cdc_tables t
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
+END;
+$$;
+CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng._cdc_on_drop();
+
+-----------------------------------------------------------------------------
+-- Ticks and batches
+-----------------------------------------------------------------------------
+
+-- Cut a new batch: record the sequence position, then a snapshot taken
+-- after it, under a lock so that ticks are strictly ordered.  Returns the
+-- newest tick (the new one, or the previous one if nothing committed since).
+CREATE FUNCTION dataeng._cdc_tick()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  last_seq bigint;
+  prev dataeng.cdc_ticks;
+  snap pg_snapshot;
+  t bigint;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    -- a transaction snapshot could be older than the newest tick
+    SELECT max(tick_id) INTO t FROM dataeng.cdc_ticks;
+    RETURN t;
+  END IF;
+  -- self-conflicting, and readers of cdc_ticks are not blocked
+  LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+  SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO last_seq
+    FROM dataeng.change_id_seq;
+  snap := pg_current_snapshot();
+  SELECT * INTO prev FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+  IF FOUND AND pg_snapshot_xmax(prev.snap) = pg_snapshot_xmax(snap)
+     AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(prev.snap) x
+                      WHERE pg_visible_in_snapshot(x, snap)) THEN
+    RETURN prev.tick_id;                -- nothing finished since
+  END IF;
+  t := nextval('dataeng.cdc_tick_seq');
+  INSERT INTO dataeng.cdc_ticks (tick_id, snap, last_change) VALUES (t, snap, last_seq);
+  RETURN t;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick() FROM PUBLIC;
+
+-- The changes of batch cur (those committed between ticks prev and cur),
+-- with their delivery order: transactions by their last change_id, then
+-- change_id.  A transaction that depends on another (touched a row after it
+-- committed) always has a larger last change_id, so this order is a valid
+-- commit order, and a transaction's changes stay together.
+CREATE FUNCTION dataeng._cdc_batch(prev_snap pg_snapshot, cur_snap pg_snapshot)
+RETURNS TABLE (ord_txn bigint, c dataeng.change_log)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT max(l.change_id) OVER (PARTITION BY l.xid), l
+    FROM dataeng.change_log l
+   WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev_snap) x
+                              WHERE pg_visible_in_snapshot(x, cur_snap)))
+          OR (l.xid >= pg_snapshot_xmax(prev_snap) AND l.xid < pg_snapshot_xmax(cur_snap)))
+     AND pg_visible_in_snapshot(l.xid, cur_snap)
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_batch(pg_snapshot, pg_snapshot) FROM PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Consumers
+-----------------------------------------------------------------------------
+
+-- Lock and return a consumer the calling role may use, or raise.
+CREATE FUNCTION dataeng._cdc_consumer(consumer text)
+RETURNS dataeng.cdc_consumer_state
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  t regclass;
+BEGIN
+  SELECT * INTO r FROM dataeng.cdc_consumer_state WHERE name = consumer FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'consumer "%" does not exist', consumer
+      USING ERRCODE = 'undefined_object',
+            HINT = 'Create it with dataeng.cdc_consumer_create(); dataeng.cdc_consumer_state lists the existing ones.';
+  END IF;
+  IF NOT pg_has_role(dataeng.calling_role(), r.owner, 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of consumer "%"', consumer
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
+    IF NOT has_table_privilege(dataeng.calling_role(), t, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for table %', t
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
+              HINT = 'Reading captured changes requires SELECT on the whole table.';
+    END IF;
+  END LOOP;
+  RETURN r;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t regclass;
+  tick bigint;
+  me regrole := dataeng.calling_role();
+BEGIN
+  IF name IS NULL OR name = '' THEN
+    RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF cardinality(tables) = 0 OR array_position(tables, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
+    IF NOT has_table_privilege(me, t, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for table %', t
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Reading captured changes requires SELECT on the whole table.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = t) THEN
+      RAISE WARNING 'changes of table % are not captured', t
+        USING HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
+    END IF;
+  END LOOP;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_create.name) THEN
+    RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
+  END IF;
+  tick := dataeng._cdc_tick();
+  IF tick IS NULL THEN
+    RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
+      current_setting('transaction_isolation')
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Create it in a READ COMMITTED transaction.';
+  END IF;
+  -- start after everything committed so far: tick fully acknowledged
+  INSERT INTO dataeng.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
+                                     poll_tick, poll_txn, poll_change)
+  VALUES (name, me, tables, tick, 9223372036854775807, 9223372036854775807,
+          tick, 9223372036854775807, 9223372036854775807);
+END;
+$$;
+COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
+  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+
+CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._cdc_consumer(name);
+  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_drop.name;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+
+-- Deliver the changes after the consumer's acknowledged position, in
+-- commit order.  Polling again without acknowledging delivers the same
+-- changes again.  whole_transactions keeps a transaction's changes in one
+-- poll even when that exceeds max_changes.
+CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
+                                 whole_transactions boolean DEFAULT true)
+RETURNS SETOF dataeng.change
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := dataeng.calling_role();
+  prev dataeng.cdc_ticks;
+  cur dataeng.cdc_ticks;
+  ch record;
+  n int := 0;
+  stop_txn bigint;
+  last_tick bigint;
+  last_txn bigint;
+  last_change bigint;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer);
+  PERFORM dataeng._cdc_tick();
+
+  SELECT * INTO cur FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', consumer
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Drop and re-create the consumer.';
+  END IF;
+  IF r.ack_txn = 9223372036854775807 THEN
+    prev := cur;                          -- that batch is done: start after it
+    SELECT * INTO cur FROM dataeng.cdc_ticks WHERE tick_id > prev.tick_id
+     ORDER BY tick_id LIMIT 1;
+  ELSE
+    SELECT * INTO prev FROM dataeng.cdc_ticks WHERE tick_id < cur.tick_id
+     ORDER BY tick_id DESC LIMIT 1;
+  END IF;
+
+  <<batches>>
+  WHILE cur.tick_id IS NOT NULL LOOP
+    FOR ch IN
+      SELECT b.ord_txn, (b.c).*
+        FROM dataeng._cdc_batch(prev.snap, cur.snap) b
+       WHERE (cur.tick_id <> r.ack_tick OR (b.ord_txn, (b.c).change_id) > (r.ack_txn, r.ack_change))
+         AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, (b.c).table_oid, 'SELECT')
+                  ELSE (b.c).table_oid = ANY (r.tables::oid[]) END
+       ORDER BY b.ord_txn, (b.c).change_id
+    LOOP
+      IF n >= max_changes AND (NOT whole_transactions OR ch.ord_txn <> stop_txn) THEN
+        EXIT batches;
+      END IF;
+      RETURN NEXT ROW(ch.change_id, ch.xid, ch.lsn, ch.captured_at, ch.table_oid::regclass,
+                      ch.op, ch.pk, ch.old_row, ch.new_row)::dataeng.change;
+      n := n + 1;
+      stop_txn := ch.ord_txn;
+      last_tick := cur.tick_id;
+      last_txn := ch.ord_txn;
+      last_change := ch.change_id;
+    END LOOP;
+    prev := cur;
+    SELECT * INTO cur FROM dataeng.cdc_ticks WHERE tick_id > prev.tick_id
+     ORDER BY tick_id LIMIT 1;
+  END LOOP;
+
+  -- remember the furthest position delivered: acknowledgements stop there
+  IF last_tick IS NOT NULL THEN
+    UPDATE dataeng.cdc_consumer_state c
+       SET poll_tick = last_tick, poll_txn = last_txn, poll_change = last_change
+     WHERE c.name = r.name
+       AND (c.poll_tick, c.poll_txn, c.poll_change) < (last_tick, last_txn, last_change);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
+  'Returns the changes after the consumer''s acknowledged position, in commit order';
+
+-- Where a change sits in delivery order: (tick, ord_txn, change_id), or no
+-- row when it is not in a batch after the consumer's acknowledged tick.
+CREATE FUNCTION dataeng._cdc_position(change bigint, from_tick bigint,
+                                      OUT tick bigint, OUT ord_txn bigint)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT t.tick_id,
+         (SELECT max(l2.change_id) FROM dataeng.change_log l2 WHERE l2.xid = l.xid)
+    FROM dataeng.change_log l
+    CROSS JOIN LATERAL (SELECT tick_id FROM dataeng.cdc_ticks
+                         WHERE tick_id >= from_tick AND pg_visible_in_snapshot(l.xid, snap)
+                         ORDER BY tick_id LIMIT 1) t
+   WHERE l.change_id = change
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_position(bigint, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  p record;
+BEGIN
+  r := dataeng._cdc_consumer(consumer);
+  IF NOT EXISTS (SELECT 1 FROM dataeng.change_log WHERE change_id = upto_change_id) THEN
+    RAISE EXCEPTION 'change % does not exist', upto_change_id
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It was never committed, was rolled back, or was purged.',
+            HINT = 'Acknowledge a change_id returned by dataeng.cdc_poll().';
+  END IF;
+  p := dataeng._cdc_position(upto_change_id, r.ack_tick);
+  IF p.tick IS NULL
+     OR (p.tick, p.ord_txn, upto_change_id) < (r.ack_tick, r.ack_txn, r.ack_change) THEN
+    RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Acknowledgements only move forward.';
+  END IF;
+  IF (p.tick, p.ord_txn, upto_change_id) = (r.ack_tick, r.ack_txn, r.ack_change) THEN
+    RETURN;                               -- repeated acknowledgement: nothing to do
+  END IF;
+  IF (p.tick, p.ord_txn, upto_change_id) > (r.poll_tick, r.poll_txn, r.poll_change) THEN
+    RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+  END IF;
+  UPDATE dataeng.cdc_consumer_state c
+     SET ack_tick = p.tick, ack_txn = p.ord_txn, ack_change = upto_change_id, acked_at = now()
+   WHERE c.name = r.name;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
+  'Acknowledges every change delivered to the consumer up to and including the given one';
+
+-- Pending changes of a consumer and the capture time of the oldest one:
+-- committed changes it may see that come after its acknowledged position.
+CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state,
+                                 OUT pending bigint, OUT oldest timestamptz)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH t AS (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick),
+       p AS (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id < r.ack_tick
+              ORDER BY tick_id DESC LIMIT 1),
+       later AS (
+         SELECT l.captured_at
+           FROM dataeng.change_log l, t
+          WHERE l.xid >= pg_snapshot_xmin(t.snap)
+            AND NOT pg_visible_in_snapshot(l.xid, t.snap)
+            AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+         UNION ALL
+         SELECT b.captured_at
+           FROM t, p, dataeng._cdc_batch(p.snap, t.snap) x, LATERAL (SELECT (x.c).*) b
+          WHERE r.ack_txn < 9223372036854775807
+            AND (x.ord_txn, b.change_id) > (r.ack_txn, r.ack_change)
+            AND (r.tables IS NULL OR b.table_oid = ANY (r.tables::oid[])))
+  SELECT count(*), min(captured_at) FROM later
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) FROM PUBLIC;
+
+-- Consumers the calling role owns (or is a member of the owner of).
+CREATE FUNCTION dataeng._cdc_consumer_list()
+RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
+               acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
+               created_at timestamptz)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT c.name, c.owner, c.tables,
+         NULLIF(c.ack_change, 9223372036854775807), c.acked_at,
+         g.pending,
+         CASE WHEN g.pending > 0
+              THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
+         c.created_at
+    FROM dataeng.cdc_consumer_state c, LATERAL dataeng._cdc_lag(c) g
+   WHERE pg_has_role(dataeng.calling_role(), c.owner, 'USAGE')
+$$;
+
+CREATE VIEW dataeng.cdc_consumers AS
+  SELECT * FROM dataeng._cdc_consumer_list() ORDER BY name;
+COMMENT ON VIEW dataeng.cdc_consumers IS
+  'Consumers of the calling role with their acknowledged position and lag (changes, seconds)';
+GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Retention
+-----------------------------------------------------------------------------
+
+-- Empty the segments of the change log whose changes every consumer has
+-- acknowledged (all of them when there is no consumer), with TRUNCATE
+-- rather than DELETE, and forget ticks no consumer needs.  A segment that
+-- is busy (a writer or reader holds it) is left for the next call.
+CREATE FUNCTION dataeng.cdc_purge()
+RETURNS TABLE (segment int, purged_changes bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  horizon xid8;
+  s int;
+  seg regclass;
+  top xid8;
+  n bigint;
+  keep bigint;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction';
+  END IF;
+  -- Every change whose xid is below horizon is acknowledged by everyone:
+  -- it is visible in a tick each consumer has fully acknowledged.
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state) THEN
+    SELECT min(coalesce(pg_snapshot_xmin(t.snap), '0'::xid8)) INTO horizon
+      FROM dataeng.cdc_consumer_state c
+      LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng.cdc_ticks tk
+                          WHERE CASE WHEN c.ack_txn = 9223372036854775807
+                                     THEN tk.tick_id = c.ack_tick
+                                     ELSE tk.tick_id < c.ack_tick END
+                          ORDER BY tk.tick_id DESC LIMIT 1) t ON true;
+  ELSE
+    horizon := pg_snapshot_xmin(pg_current_snapshot());
+  END IF;
+
+  FOR s IN 0..3 LOOP
+    seg := format('dataeng.change_log_%s', s)::regclass;
+    BEGIN
+      SET LOCAL lock_timeout = '200ms';
+      EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', seg);
+      -- new snapshot: writers that held the segment have committed by now
+      EXECUTE format('SELECT max(xid), count(*) FROM %s', seg) INTO top, n;
+      IF n > 0 AND top < horizon THEN
+        EXECUTE format('TRUNCATE %s', seg);
+        segment := s;
+        purged_changes := n;
+        RETURN NEXT;
+      END IF;
+    EXCEPTION WHEN lock_not_available THEN
+      RAISE NOTICE 'segment % of the change log is busy; skipped', s;
+    END;
+  END LOOP;
+
+  -- ticks: keep what consumers still need, and the newest one
+  SELECT min(CASE WHEN c.ack_txn = 9223372036854775807 THEN c.ack_tick
+                  ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
+                         WHERE tk.tick_id < c.ack_tick) END)
+    INTO keep FROM dataeng.cdc_consumer_state c;
+  DELETE FROM dataeng.cdc_ticks tk
+   WHERE tk.tick_id < least(coalesce(keep, 9223372036854775807),
+                            (SELECT max(tick_id) FROM dataeng.cdc_ticks));
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng.cdc_purge() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.cdc_purge() IS
+  'Truncates change-log segments whose changes every consumer has acknowledged';

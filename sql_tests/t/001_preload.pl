@@ -1,0 +1,55 @@
+# Loading dataeng with and without shared_preload_libraries.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('nopreload');
+$node->init;
+$node->start;
+
+# Without the preload: installs, works, and says what is missing.
+$node->safe_psql('postgres', 'CREATE EXTENSION dataeng');
+is($node->safe_psql('postgres', 'SELECT preloaded FROM dataeng.info()'),
+	'f', 'info() reports no preload');
+my ($ret, $stdout, $stderr) =
+  $node->psql('postgres', "SELECT dataeng.require_preload('the scheduler')");
+isnt($ret, 0, 'a preload-only feature fails without the preload');
+like($stderr, qr/the scheduler requires dataeng to be loaded via shared_preload_libraries/,
+	'error names the feature');
+like($stderr, qr/HINT:\s+Add 'dataeng' to shared_preload_libraries/, 'error has a hint');
+
+# LOAD in a fresh session does not crash the server.
+$node->safe_psql('postgres', "LOAD 'dataeng'; SELECT 1");
+is($node->safe_psql('postgres', 'SELECT 1'), '1', 'server alive after LOAD');
+
+# Capture works without the preload (it needs no worker).
+$node->safe_psql('postgres', q{
+	CREATE TABLE t (id int PRIMARY KEY, v text);
+	SELECT dataeng.cdc_enable('t');
+	INSERT INTO t VALUES (1, 'x');
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.changes'), '1',
+	'capture works without the preload');
+$node->safe_psql('postgres', 'DROP EXTENSION dataeng CASCADE');
+
+# With the preload: reported, and the reserved prefix rejects unknown names.
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'");
+$node->restart;
+$node->safe_psql('postgres', 'CREATE EXTENSION dataeng');
+is($node->safe_psql('postgres', 'SELECT preloaded FROM dataeng.info()'),
+	't', 'info() reports the preload');
+($ret, $stdout, $stderr) = $node->psql('postgres', 'SET dataeng.nonsense = 1');
+like($stderr, qr/invalid configuration parameter name "dataeng.nonsense"/,
+	'unknown dataeng.* settings are rejected');
+
+# A bad value in postgresql.conf is reported, and the old value kept.
+$node->append_conf('postgresql.conf', "dataeng.enabled = 'sometimes'");
+$node->reload;
+is($node->safe_psql('postgres', 'SHOW dataeng.enabled'), 'on', 'bad config value ignored');
+$node->stop;
+ok($node->log_contains(qr/parameter "dataeng.enabled" requires a Boolean value/),
+	'bad config value logged');
+
+done_testing();

@@ -1,0 +1,321 @@
+/*-------------------------------------------------------------------------
+ *
+ * row_jsonb.c
+ *		Turn heap tuples into jsonb objects, fast.
+ *
+ * The result is the same object to_jsonb(row) gives for the chosen columns:
+ * numbers as JSON numbers, booleans as booleans, dates and timestamps in
+ * ISO 8601, jsonb nested, everything else through to_jsonb() itself.  The
+ * per-column decisions (type category, output function) are made once per
+ * relation in a RowJsonbMap, so converting a row costs no catalog lookup.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/jsonfuncs.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+#include "dataeng.h"
+
+typedef enum RowJsonbKind
+{
+	RJ_BOOL,
+	RJ_INT2,
+	RJ_INT4,
+	RJ_INT8,
+	RJ_NUMERIC,
+	RJ_TEXT,					/* text, varchar: the bytes as a string */
+	RJ_DATETIME,				/* date, timestamp, timestamptz */
+	RJ_JSONB,
+	RJ_GENERIC					/* anything else: to_jsonb() */
+} RowJsonbKind;
+
+struct RowJsonbColumn
+{
+	AttrNumber	attnum;
+	RowJsonbKind kind;
+	Oid			typid;			/* base type, for RJ_DATETIME */
+	char	   *name;
+	int			namelen;
+	FmgrInfo	to_jsonb;		/* RJ_GENERIC: to_jsonb with a typed call */
+};
+
+/*
+ * row_jsonb_map_init
+ *		Prepare the conversion of the columns of desc listed in attnums (all
+ *		live columns when attnums is NULL).  Everything is allocated in cxt,
+ *		which must live as long as the map.
+ */
+void
+row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc, Bitmapset *attnums,
+				   MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	int			i;
+
+	map->ncols = 0;
+	map->cols = palloc0(sizeof(RowJsonbColumn) * Max(desc->natts, 1));
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		RowJsonbColumn *col;
+		Oid			base;
+
+		if (att->attisdropped)
+			continue;
+		if (attnums != NULL && !bms_is_member(att->attnum, attnums))
+			continue;
+
+		col = &map->cols[map->ncols++];
+		col->attnum = att->attnum;
+		col->name = pstrdup(NameStr(att->attname));
+		col->namelen = strlen(col->name);
+
+		base = getBaseType(att->atttypid);
+		col->typid = base;
+		switch (base)
+		{
+			case BOOLOID:
+				col->kind = RJ_BOOL;
+				break;
+			case INT2OID:
+				col->kind = RJ_INT2;
+				break;
+			case INT4OID:
+				col->kind = RJ_INT4;
+				break;
+			case INT8OID:
+				col->kind = RJ_INT8;
+				break;
+			case NUMERICOID:
+				col->kind = RJ_NUMERIC;
+				break;
+			case TEXTOID:
+			case VARCHAROID:
+				col->kind = RJ_TEXT;
+				break;
+			case DATEOID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				col->kind = RJ_DATETIME;
+				break;
+			case JSONBOID:
+				col->kind = RJ_JSONB;
+				break;
+			default:
+				{
+					/*
+					 * to_jsonb(anyelement) learns its argument's type from
+					 * the call expression, so give it one.
+					 */
+					FuncExpr   *call;
+
+					col->kind = RJ_GENERIC;
+					call = makeFuncExpr(F_TO_JSONB, JSONBOID,
+										list_make1(makeNullConst(att->atttypid,
+																 att->atttypmod,
+																 att->attcollation)),
+										InvalidOid, InvalidOid,
+										COERCE_EXPLICIT_CALL);
+					fmgr_info_cxt(F_TO_JSONB, &col->to_jsonb, cxt);
+					col->to_jsonb.fn_expr = (Node *) call;
+				}
+				break;
+		}
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * push_string
+ *		Append a string value (or key) to the object being built.
+ */
+static void
+push_string(JsonbParseState **state, JsonbIteratorToken tok, char *s, int len)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = s;
+	v.val.string.len = len;
+	pushJsonbValue(state, tok, &v);
+}
+
+/*
+ * push_numeric
+ *		Append a numeric; NaN and infinities are not JSON numbers, so they
+ *		become strings, as to_jsonb() does.
+ */
+static void
+push_numeric(JsonbParseState **state, Numeric num)
+{
+	JsonbValue	v;
+
+	if (numeric_is_nan(num) || numeric_is_inf(num))
+	{
+		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
+															NumericGetDatum(num)));
+
+		push_string(state, WJB_VALUE, s, strlen(s));
+		return;
+	}
+	v.type = jbvNumeric;
+	v.val.numeric = num;
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * push_jsonb
+ *		Append a jsonb document as the value of the current key.
+ */
+static void
+push_jsonb(JsonbParseState **state, Jsonb *jb)
+{
+	JsonbValue	v;
+
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		if (!JsonbExtractScalar(&jb->root, &v))
+			elog(ERROR, "could not extract scalar value from jsonb");
+	}
+	else
+	{
+		v.type = jbvBinary;
+		v.val.binary.data = &jb->root;
+		v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/*
+ * push_column
+ *		Append "name": value for one non-null column.
+ */
+static void
+push_column(JsonbParseState **state, RowJsonbColumn *col, Datum value)
+{
+	JsonbValue	v;
+
+	push_string(state, WJB_KEY, col->name, col->namelen);
+
+	switch (col->kind)
+	{
+		case RJ_BOOL:
+			v.type = jbvBool;
+			v.val.boolean = DatumGetBool(value);
+			pushJsonbValue(state, WJB_VALUE, &v);
+			break;
+		case RJ_INT2:
+			push_numeric(state, int64_to_numeric(DatumGetInt16(value)));
+			break;
+		case RJ_INT4:
+			push_numeric(state, int64_to_numeric(DatumGetInt32(value)));
+			break;
+		case RJ_INT8:
+			push_numeric(state, int64_to_numeric(DatumGetInt64(value)));
+			break;
+		case RJ_NUMERIC:
+			push_numeric(state, DatumGetNumeric(value));
+			break;
+		case RJ_TEXT:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				push_string(state, WJB_VALUE, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			}
+			break;
+		case RJ_DATETIME:
+			{
+				char	   *s = JsonEncodeDateTime(NULL, value, col->typid, NULL);
+
+				push_string(state, WJB_VALUE, s, strlen(s));
+			}
+			break;
+		case RJ_JSONB:
+			push_jsonb(state, DatumGetJsonbP(value));
+			break;
+		case RJ_GENERIC:
+			push_jsonb(state,
+					   DatumGetJsonbP(FunctionCall1(&col->to_jsonb, value)));
+			break;
+	}
+}
+
+/*
+ * row_jsonb_build
+ *		The jsonb object of a tuple's mapped columns (only those in `only`,
+ *		by attnum, when it is not NULL).  NULL columns are kept as JSON null.
+ *		Allocates in the current memory context.
+ */
+Jsonb *
+row_jsonb_build(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc,
+				Bitmapset *only)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	int			i;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < map->ncols; i++)
+	{
+		RowJsonbColumn *col = &map->cols[i];
+		bool		isnull;
+		Datum		value;
+
+		if (only != NULL && !bms_is_member(col->attnum, only))
+			continue;
+		value = heap_getattr(tuple, col->attnum, desc, &isnull);
+		if (isnull)
+		{
+			JsonbValue	v;
+
+			push_string(&state, WJB_KEY, col->name, col->namelen);
+			v.type = jbvNull;
+			pushJsonbValue(&state, WJB_VALUE, &v);
+		}
+		else
+			push_column(&state, col, value);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * row_jsonb_changed
+ *		The attnums of the mapped columns whose value differs between two
+ *		versions of a row (binary comparison, as logical replication does).
+ */
+Bitmapset *
+row_jsonb_changed(RowJsonbMap *map, HeapTuple oldtup, HeapTuple newtup,
+				  TupleDesc desc)
+{
+	Bitmapset  *changed = NULL;
+	int			i;
+
+	for (i = 0; i < map->ncols; i++)
+	{
+		RowJsonbColumn *col = &map->cols[i];
+		Form_pg_attribute att = TupleDescAttr(desc, col->attnum - 1);
+		bool		oldnull,
+					newnull;
+		Datum		oldval = heap_getattr(oldtup, col->attnum, desc, &oldnull);
+		Datum		newval = heap_getattr(newtup, col->attnum, desc, &newnull);
+
+		if (oldnull != newnull ||
+			(!oldnull && !datum_image_eq(oldval, newval, att->attbyval, att->attlen)))
+			changed = bms_add_member(changed, col->attnum);
+	}
+	return changed;
+}

@@ -1,0 +1,131 @@
+/*-------------------------------------------------------------------------
+ *
+ * dataeng.c
+ *		Module entry point: GUCs, preload detection and the place where
+ *		background workers get registered.
+ *
+ * The library may be loaded two ways: through shared_preload_libraries
+ * (everything works, background workers can be registered) or on first use
+ * of one of its functions in a backend (SQL-callable features work; the ones
+ * that need a worker say so through dataeng_require_preload()).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "dataeng.h"
+
+PG_MODULE_MAGIC;
+
+/* GUC: master switch for the background machinery */
+bool		dataeng_enabled = true;
+
+/* true when the library was loaded through shared_preload_libraries */
+bool		dataeng_preloaded = false;
+
+void		_PG_init(void);
+
+/*
+ * _PG_init
+ *		Define GUCs; register background workers when preloaded.
+ */
+void
+_PG_init(void)
+{
+	if (process_shared_preload_libraries_in_progress)
+		dataeng_preloaded = true;
+
+	DefineCustomBoolVariable("dataeng.enabled",
+							 "Enables dataeng's background processing.",
+							 "When off, dataeng's background workers stay idle; "
+							 "SQL functions and change capture keep working.",
+							 &dataeng_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	dataeng_cdc_init();
+
+	MarkGUCPrefixReserved("dataeng");
+
+	/*
+	 * Background workers (scheduler launcher, WAL reader) are registered
+	 * here, and only here, when process_shared_preload_libraries_in_progress.
+	 */
+}
+
+/*
+ * dataeng_require_preload
+ *		Raise a clear error when a feature needing a background worker or
+ *		shared memory is used without shared_preload_libraries.
+ */
+void
+dataeng_require_preload(const char *feature)
+{
+	if (!dataeng_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s requires dataeng to be loaded via shared_preload_libraries", feature),
+				 errdetail("The library was loaded on demand, so its background workers are not running."),
+				 errhint("Add 'dataeng' to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_info);
+
+/*
+ * dataeng_info
+ *		Report the library version and how it was loaded, so that users and
+ *		tests can tell which features are available.
+ */
+Datum
+dataeng_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	values[0] = CStringGetTextDatum(DATAENG_LIBRARY_VERSION);
+	values[1] = BoolGetDatum(dataeng_preloaded);
+	values[2] = BoolGetDatum(dataeng_enabled);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_require_preload_sql);
+
+/*
+ * dataeng_require_preload_sql
+ *		SQL entry to dataeng_require_preload(), used by SQL-level functions
+ *		of features that need the preload.
+ */
+Datum
+dataeng_require_preload_sql(PG_FUNCTION_ARGS)
+{
+	dataeng_require_preload(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_calling_role);
+
+/*
+ * dataeng_calling_role
+ *		The role dataeng acts for: the session user or the role chosen with
+ *		SET ROLE.  Unlike current_user it is not changed by SECURITY DEFINER,
+ *		so dataeng's definer functions use it for their permission checks.
+ */
+Datum
+dataeng_calling_role(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_OID(GetOuterUserId());
+}

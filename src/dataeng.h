@@ -1,0 +1,44 @@
+/*-------------------------------------------------------------------------
+ *
+ * dataeng.h
+ *		Shared declarations of the dataeng extension: what each source
+ *		file exports to the others.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DATAENG_H
+#define DATAENG_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "nodes/bitmapset.h"
+#include "utils/jsonb.h"
+
+#define DATAENG_SCHEMA	"dataeng"
+#define DATAENG_LIBRARY_VERSION	"0.1.0"
+
+/* in dataeng.c */
+extern bool dataeng_enabled;
+extern bool dataeng_preloaded;
+extern void dataeng_require_preload(const char *feature);
+
+/* in common/row_jsonb.c */
+typedef struct RowJsonbColumn RowJsonbColumn;
+typedef struct RowJsonbMap
+{
+	int			ncols;
+	RowJsonbColumn *cols;
+} RowJsonbMap;
+extern void row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
+							   Bitmapset *attnums, MemoryContext cxt);
+extern Jsonb *row_jsonb_build(RowJsonbMap *map, HeapTuple tuple,
+							  TupleDesc desc, Bitmapset *only);
+extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, HeapTuple oldtup,
+									HeapTuple newtup, TupleDesc desc);
+
+/* in cdc/capture.c */
+extern void dataeng_cdc_init(void);
+
+#endif							/* DATAENG_H */
