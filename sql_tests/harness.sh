@@ -11,7 +11,8 @@
 #   de_run CMD...            run CMD as the cluster's OS account
 #
 # Environment: PG_MAJOR (default 15), DE_PORT (default 54329),
-# DE_EXTRA_PACKAGES (more Debian packages to install).
+# DE_EXTRA_PACKAGES (more Debian packages to install), DE_SKIP_BUILD=1 (use
+# the extension as installed).
 
 set -euo pipefail
 
@@ -67,7 +68,11 @@ de_build() {
 
 de_setup() {
 	de_install_packages
-	de_build
+	if [ "${DE_SKIP_BUILD:-0}" = 1 ]; then
+		de_log "DE_SKIP_BUILD=1: using the installed build"
+	else
+		de_build
+	fi
 }
 
 # The OS account that owns throwaway clusters: the server refuses root.

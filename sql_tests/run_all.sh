@@ -8,6 +8,10 @@
 # as root) with shared_preload_libraries = 'dataeng' and wal_level = logical,
 # runs pg_regress, the isolation specs and the TAP tests, stops the cluster
 # and prints one line "N passed, N failed".  Exits non-zero on any failure.
+#
+# To run part of it: DE_REGRESS="foundation cdc_capture", DE_ISOLATION="...",
+# DE_TAP="sql_tests/t/001_preload.pl" (a suite set to "none" is skipped);
+# DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
 
@@ -34,44 +38,45 @@ de_cluster_start "$WORK/cluster"
 
 passed=0
 failed=0
-MAKE_ARGS=(-s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config")
 
-# pg_regress: "ok"/"FAILED" per test
-de_log "pg_regress"
-set +e
-de_run make "${MAKE_ARGS[@]}" installcheck ISOLATION= TAP_TESTS= 2>&1 | tee "$WORK/regress.log"
-set -e
-p=$(grep -cE '\.\.\. ok' "$WORK/regress.log" || true)
-f=$(grep -cE '\.\.\. FAILED' "$WORK/regress.log" || true)
-passed=$((passed + p)); failed=$((failed + f))
-[ -f "$WORK/src/build/regress/regression.diffs" ] && cat "$WORK/src/build/regress/regression.diffs"
-
-# isolation specs
-de_log "isolation"
-set +e
-de_run make "${MAKE_ARGS[@]}" installcheck REGRESS= TAP_TESTS= 2>&1 | tee "$WORK/isolation.log"
-set -e
-p=$(grep -cE '\.\.\. ok' "$WORK/isolation.log" || true)
-f=$(grep -cE '\.\.\. FAILED' "$WORK/isolation.log" || true)
-passed=$((passed + p)); failed=$((failed + f))
-[ -f "$WORK/src/build/regress/isolation/regression.diffs" ] && cat "$WORK/src/build/regress/isolation/regression.diffs"
-
-# TAP: each script is one test
-de_log "TAP"
-set +e
-de_run make "${MAKE_ARGS[@]}" installcheck REGRESS= ISOLATION= 2>&1 | tee "$WORK/tap.log"
-set -e
-total=$(ls "$DE_ROOT"/sql_tests/t/*.pl 2>/dev/null | wc -l)
-p=$(grep -oE '^sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" | sort -u | wc -l || true)
-passed=$((passed + p)); failed=$((failed + total - p))
-
-# a suite that did not run at all is a failure too
-for log in regress isolation tap; do
-	if ! grep -qE '\.\.\. ok|\.\.\. FAILED|\.pl \.+' "$WORK/$log.log"; then
-		de_log "suite $log ran no test"
+# run_suite NAME SELECTION MAKE-VARIABLES...: one suite through make installcheck
+run_suite() {
+	local name=$1 sel=$2
+	shift 2
+	if [ "$sel" = none ]; then
+		return 0
+	fi
+	de_log "$name"
+	set +e
+	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck "$@" \
+		2>&1 | tee "$WORK/$name.log"
+	set -e
+	if ! grep -qE '\.\.\. ok|\.\.\. FAILED|\.pl \.+' "$WORK/$name.log"; then
+		de_log "suite $name ran no test"
 		failed=$((failed + 1))
 	fi
+}
+
+# pg_regress and isolation print "... ok" or "... FAILED" per test
+run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
+run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+for s in regress isolation; do
+	[ -f "$WORK/$s.log" ] || continue
+	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
+	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
 done
+for d in build/regress build/regress/isolation; do
+	[ -f "$WORK/src/$d/regression.diffs" ] && cat "$WORK/src/$d/regression.diffs"
+done
+
+# TAP: each script is one test, passed when prove says "ok" for it
+run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= ${DE_TAP:+"PROVE_TESTS=$DE_TAP"}
+if [ -f "$WORK/tap.log" ]; then
+	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)
+	p=$(grep -oE '^sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" | sort -u | wc -l || true)
+	passed=$((passed + p))
+	failed=$((failed + total - p))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
