@@ -42,7 +42,10 @@ COMMENT ON FUNCTION dataeng.calling_role() IS
 -- cdc_ticks       transaction snapshots that cut the log into batches:
 --                 batch k holds the changes whose transaction is visible
 --                 in tick k's snapshot and not in tick k-1's (PgQ's idea)
--- cdc_consumers   each consumer's acknowledged position (tick, key)
+-- cdc_batch_txns  the transactions of each batch in delivery order,
+--                 computed once when the tick is cut
+-- cdc_consumer_state  each consumer's acknowledged position
+--                 (tick, transaction, change)
 -----------------------------------------------------------------------------
 
 CREATE TABLE dataeng.cdc_tables (
@@ -78,8 +81,8 @@ CREATE TABLE dataeng.change_log_0 PARTITION OF dataeng.change_log FOR VALUES IN 
 CREATE TABLE dataeng.change_log_1 PARTITION OF dataeng.change_log FOR VALUES IN (1);
 CREATE TABLE dataeng.change_log_2 PARTITION OF dataeng.change_log FOR VALUES IN (2);
 CREATE TABLE dataeng.change_log_3 PARTITION OF dataeng.change_log FOR VALUES IN (3);
-CREATE INDEX change_log_change_id_idx ON dataeng.change_log (change_id);
-CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid);
+-- the one index capture maintains: a transaction's changes, in order
+CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid, change_id);
 REVOKE ALL ON dataeng.change_log, dataeng.change_log_0, dataeng.change_log_1,
   dataeng.change_log_2, dataeng.change_log_3 FROM PUBLIC;
 
@@ -92,6 +95,20 @@ CREATE TABLE dataeng.cdc_ticks (
 COMMENT ON TABLE dataeng.cdc_ticks IS
   'Snapshots that cut the change log into batches delivered in commit order';
 CREATE SEQUENCE dataeng.cdc_tick_seq;
+
+-- Delivery order inside a batch: transactions by their last change_id
+-- (ord_txn), then change_id.  A transaction that touched a row after
+-- another committed has a larger last change_id than that one, so this is a
+-- valid commit order, and each transaction's changes stay together.
+CREATE TABLE dataeng.cdc_batch_txns (
+  tick_id   bigint  NOT NULL,
+  ord_txn   bigint  NOT NULL,
+  xid       xid8    NOT NULL,
+  n_changes bigint  NOT NULL,
+  PRIMARY KEY (tick_id, ord_txn)
+);
+COMMENT ON TABLE dataeng.cdc_batch_txns IS
+  'Transactions of each change-log batch in delivery order';
 
 CREATE TABLE dataeng.cdc_consumer_state (
   name           text        PRIMARY KEY,
@@ -113,7 +130,8 @@ CREATE TABLE dataeng.cdc_consumer_state (
 COMMENT ON TABLE dataeng.cdc_consumer_state IS
   'Consumers of the change log and their positions; read dataeng.cdc_consumers';
 
-REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_consumer_state FROM PUBLIC;
+REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_batch_txns,
+  dataeng.cdc_consumer_state FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.change_id_seq, dataeng.cdc_tick_seq FROM PUBLIC;
 
 -- One change as delivered to consumers.
@@ -141,8 +159,8 @@ COMMENT ON VIEW dataeng.changes IS
   'Captured changes of the tables the current role may SELECT, in capture order';
 GRANT SELECT ON dataeng.changes TO PUBLIC;
 
--- The capture trigger: AFTER ROW for INSERT/UPDATE/DELETE, AFTER STATEMENT
--- for TRUNCATE.  Arguments: source table oid, changed_only, columns,
+-- The capture trigger: AFTER STATEMENT with transition tables for
+-- INSERT/UPDATE/DELETE, AFTER STATEMENT for TRUNCATE.  Arguments: source table oid, changed_only, columns,
 -- exclude_columns.  Only cdc_enable() creates it (EXECUTE is revoked).
 CREATE FUNCTION dataeng.capture()
 RETURNS trigger
@@ -249,15 +267,23 @@ BEGIN
   IF FOUND AND cur.columns IS NOT DISTINCT FROM columns
      AND cur.exclude_columns IS NOT DISTINCT FROM exclude_columns
      AND cur.changed_only = cdc_enable.changed_only
-     AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_capture') THEN
+     AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = tbl AND tgname LIKE 'dataeng\_capture\_%') = 4 THEN
     RETURN;
   END IF;
 
   PERFORM dataeng._cdc_drop_triggers(tbl);
   args := format('%L, %L, %L, %L', tbl::oid::text, changed_only::text,
                  coalesce(columns::text, ''), coalesce(exclude_columns::text, ''));
-  EXECUTE format('CREATE TRIGGER dataeng_capture AFTER INSERT OR UPDATE OR DELETE ON %s '
-                 'FOR EACH ROW EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
+  -- statement triggers with transition tables: one call per statement
+  EXECUTE format('CREATE TRIGGER dataeng_capture_insert AFTER INSERT ON %s '
+                 'REFERENCING NEW TABLE AS dataeng_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_update AFTER UPDATE ON %s '
+                 'REFERENCING OLD TABLE AS dataeng_old NEW TABLE AS dataeng_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
+                 'REFERENCING OLD TABLE AS dataeng_old '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
   EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
                  'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
 
@@ -281,7 +307,8 @@ DECLARE
 BEGIN
   FOR t IN SELECT tgname FROM pg_trigger
             WHERE tgrelid = tbl AND NOT tgisinternal
-              AND tgname IN ('dataeng_capture', 'dataeng_capture_truncate')
+              AND tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
+                             'dataeng_capture_delete', 'dataeng_capture_truncate')
   LOOP
     EXECUTE format('DROP TRIGGER %I ON %s', t, tbl);
   END LOOP;
@@ -358,29 +385,22 @@ BEGIN
   END IF;
   t := nextval('dataeng.cdc_tick_seq');
   INSERT INTO dataeng.cdc_ticks (tick_id, snap, last_change) VALUES (t, snap, last_seq);
+  -- Order the new batch once, for every consumer.  This statement's
+  -- snapshot is newer than snap, so it sees every change of the batch.
+  IF prev.tick_id IS NOT NULL THEN
+    INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid, n_changes)
+    SELECT t, max(l.change_id), l.xid, count(*)
+      FROM dataeng.change_log l
+     WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev.snap) x
+                                WHERE pg_visible_in_snapshot(x, snap)))
+            OR (l.xid >= pg_snapshot_xmax(prev.snap) AND l.xid < pg_snapshot_xmax(snap)))
+       AND pg_visible_in_snapshot(l.xid, snap)
+     GROUP BY l.xid;
+  END IF;
   RETURN t;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_tick() FROM PUBLIC;
-
--- The changes of batch cur (those committed between ticks prev and cur),
--- with their delivery order: transactions by their last change_id, then
--- change_id.  A transaction that depends on another (touched a row after it
--- committed) always has a larger last change_id, so this order is a valid
--- commit order, and a transaction's changes stay together.
-CREATE FUNCTION dataeng._cdc_batch(prev_snap pg_snapshot, cur_snap pg_snapshot)
-RETURNS TABLE (ord_txn bigint, c dataeng.change_log)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT max(l.change_id) OVER (PARTITION BY l.xid), l
-    FROM dataeng.change_log l
-   WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev_snap) x
-                              WHERE pg_visible_in_snapshot(x, cur_snap)))
-          OR (l.xid >= pg_snapshot_xmax(prev_snap) AND l.xid < pg_snapshot_xmax(cur_snap)))
-     AND pg_visible_in_snapshot(l.xid, cur_snap)
-$$;
-REVOKE ALL ON FUNCTION dataeng._cdc_batch(pg_snapshot, pg_snapshot) FROM PUBLIC;
 
 -----------------------------------------------------------------------------
 -- Consumers
@@ -495,14 +515,18 @@ AS $$
 DECLARE
   r dataeng.cdc_consumer_state;
   me regrole := dataeng.calling_role();
-  prev dataeng.cdc_ticks;
-  cur dataeng.cdc_ticks;
-  ch record;
-  n int := 0;
-  stop_txn bigint;
+  t bigint;
+  start_txn bigint;
+  start_change bigint;
+  left_ int := max_changes;
+  total bigint := 0;
+  n bigint;
+  cut_txn bigint;
+  cut_change bigint;
   last_tick bigint;
   last_txn bigint;
   last_change bigint;
+  examined bigint;
 BEGIN
   IF max_changes < 1 THEN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
@@ -511,76 +535,89 @@ BEGIN
   r := dataeng._cdc_consumer(consumer);
   PERFORM dataeng._cdc_tick();
 
-  SELECT * INTO cur FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick;
-  IF NOT FOUND THEN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick) THEN
     RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', consumer
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Drop and re-create the consumer.';
   END IF;
   IF r.ack_txn = 9223372036854775807 THEN
-    prev := cur;                          -- that batch is done: start after it
-    SELECT * INTO cur FROM dataeng.cdc_ticks WHERE tick_id > prev.tick_id
-     ORDER BY tick_id LIMIT 1;
+    -- that batch is done: start with the next one
+    SELECT min(tick_id) INTO t FROM dataeng.cdc_ticks WHERE tick_id > r.ack_tick;
+    start_txn := 0;
+    start_change := 0;
   ELSE
-    SELECT * INTO prev FROM dataeng.cdc_ticks WHERE tick_id < cur.tick_id
-     ORDER BY tick_id DESC LIMIT 1;
+    t := r.ack_tick;
+    start_txn := r.ack_txn;
+    start_change := r.ack_change;
   END IF;
 
-  <<batches>>
-  WHILE cur.tick_id IS NOT NULL LOOP
-    FOR ch IN
-      SELECT b.ord_txn, (b.c).*
-        FROM dataeng._cdc_batch(prev.snap, cur.snap) b
-       WHERE (cur.tick_id <> r.ack_tick OR (b.ord_txn, (b.c).change_id) > (r.ack_txn, r.ack_change))
-         AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, (b.c).table_oid, 'SELECT')
-                  ELSE (b.c).table_oid = ANY (r.tables::oid[]) END
-       ORDER BY b.ord_txn, (b.c).change_id
-    LOOP
-      IF n >= max_changes AND (NOT whole_transactions OR ch.ord_txn <> stop_txn) THEN
-        EXIT batches;
+  WHILE t IS NOT NULL AND left_ > 0 LOOP
+    -- Where this poll stops in the batch: after max_changes changes, or at
+    -- the end of the transaction it is in.  Only the next max_changes
+    -- transactions can matter, and only key columns are read here.
+    SELECT s.ord_txn, s.change_id INTO cut_txn, cut_change
+      FROM (SELECT bt.ord_txn, l.change_id
+              FROM (SELECT * FROM dataeng.cdc_batch_txns b
+                     WHERE b.tick_id = t AND b.ord_txn >= start_txn
+                     ORDER BY b.ord_txn LIMIT left_) bt
+              JOIN dataeng.change_log l ON l.xid = bt.xid
+             WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
+               AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, l.table_oid, 'SELECT')
+                        ELSE l.table_oid = ANY (r.tables::oid[]) END
+             ORDER BY 1, 2 LIMIT left_) s
+     ORDER BY 1 DESC, 2 DESC LIMIT 1;
+    IF FOUND THEN
+      IF whole_transactions THEN
+        cut_change := cut_txn;          -- a transaction's last change_id
       END IF;
-      RETURN NEXT ROW(ch.change_id, ch.xid, ch.lsn, ch.captured_at, ch.table_oid::regclass,
-                      ch.op, ch.pk, ch.old_row, ch.new_row)::dataeng.change;
-      n := n + 1;
-      stop_txn := ch.ord_txn;
-      last_tick := cur.tick_id;
-      last_txn := ch.ord_txn;
-      last_change := ch.change_id;
-    END LOOP;
-    prev := cur;
-    SELECT * INTO cur FROM dataeng.cdc_ticks WHERE tick_id > prev.tick_id
-     ORDER BY tick_id LIMIT 1;
+      RETURN QUERY
+        SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
+               l.pk, l.old_row, l.new_row
+          FROM (SELECT * FROM dataeng.cdc_batch_txns b
+                 WHERE b.tick_id = t AND b.ord_txn >= start_txn AND b.ord_txn <= cut_txn) bt
+          JOIN dataeng.change_log l ON l.xid = bt.xid
+         WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
+           AND (bt.ord_txn < cut_txn OR l.change_id <= cut_change)
+           AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, l.table_oid, 'SELECT')
+                    ELSE l.table_oid = ANY (r.tables::oid[]) END
+         ORDER BY bt.ord_txn, l.change_id;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      left_ := left_ - n;
+      total := total + n;
+      last_tick := t;
+      last_txn := cut_txn;
+      last_change := cut_change;
+      IF left_ <= 0 THEN
+        EXIT;
+      END IF;
+    END IF;
+    examined := t;
+    SELECT min(tick_id) INTO t FROM dataeng.cdc_ticks WHERE tick_id > t;
+    start_txn := 0;
+    start_change := 0;
   END LOOP;
 
-  -- remember the furthest position delivered: acknowledgements stop there
   IF last_tick IS NOT NULL THEN
+    -- remember the furthest position delivered: acknowledgements stop there
     UPDATE dataeng.cdc_consumer_state c
        SET poll_tick = last_tick, poll_txn = last_txn, poll_change = last_change
      WHERE c.name = r.name
        AND (c.poll_tick, c.poll_txn, c.poll_change) < (last_tick, last_txn, last_change);
+  ELSIF examined IS NOT NULL THEN
+    -- Nothing this consumer may see was committed up to that tick (every
+    -- change there belongs to other tables): move past it, so that its
+    -- position, lag and the purge horizon do not stay behind.
+    UPDATE dataeng.cdc_consumer_state c
+       SET ack_tick = examined, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+           poll_tick = greatest(c.poll_tick, examined),
+           poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE 9223372036854775807 END,
+           poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE 9223372036854775807 END
+     WHERE c.name = r.name;
   END IF;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
   'Returns the changes after the consumer''s acknowledged position, in commit order';
-
--- Where a change sits in delivery order: (tick, ord_txn, change_id), or no
--- row when it is not in a batch after the consumer's acknowledged tick.
-CREATE FUNCTION dataeng._cdc_position(change bigint, from_tick bigint,
-                                      OUT tick bigint, OUT ord_txn bigint)
-RETURNS record
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT t.tick_id,
-         (SELECT max(l2.change_id) FROM dataeng.change_log l2 WHERE l2.xid = l.xid)
-    FROM dataeng.change_log l
-    CROSS JOIN LATERAL (SELECT tick_id FROM dataeng.cdc_ticks
-                         WHERE tick_id >= from_tick AND pg_visible_in_snapshot(l.xid, snap)
-                         ORDER BY tick_id LIMIT 1) t
-   WHERE l.change_id = change
-$$;
-REVOKE ALL ON FUNCTION dataeng._cdc_position(bigint, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
 RETURNS void
@@ -590,32 +627,58 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r dataeng.cdc_consumer_state;
-  p record;
+  found_tick bigint;
+  found_txn bigint;
+  x xid8;
 BEGIN
   r := dataeng._cdc_consumer(consumer);
-  IF NOT EXISTS (SELECT 1 FROM dataeng.change_log WHERE change_id = upto_change_id) THEN
-    RAISE EXCEPTION 'change % does not exist', upto_change_id
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'It was never committed, was rolled back, or was purged.',
-            HINT = 'Acknowledge a change_id returned by dataeng.cdc_poll().';
+
+  -- Look for the change among the transactions delivered since the
+  -- acknowledged position, up to the furthest polled one.
+  SELECT bt.tick_id, bt.ord_txn INTO found_tick, found_txn
+    FROM dataeng.cdc_batch_txns bt
+   WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, upto_change_id))
+     AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
+     AND bt.ord_txn >= upto_change_id
+     AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                  WHERE l.xid = bt.xid AND l.change_id = upto_change_id)
+   ORDER BY bt.tick_id, bt.ord_txn
+   LIMIT 1;
+
+  IF found_tick IS NULL THEN
+    SELECT l.xid INTO x FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'change % does not exist', upto_change_id
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'It was never committed, was rolled back, or was purged.',
+              HINT = 'Acknowledge a change_id returned by dataeng.cdc_poll().';
+    ELSIF pg_visible_in_snapshot(x, (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick)) THEN
+      RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Acknowledgements only move forward.';
+    ELSE
+      RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+    END IF;
   END IF;
-  p := dataeng._cdc_position(upto_change_id, r.ack_tick);
-  IF p.tick IS NULL
-     OR (p.tick, p.ord_txn, upto_change_id) < (r.ack_tick, r.ack_txn, r.ack_change) THEN
+
+  IF (found_tick, found_txn, upto_change_id) < (r.ack_tick, r.ack_txn, r.ack_change) THEN
     RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Acknowledgements only move forward.';
   END IF;
-  IF (p.tick, p.ord_txn, upto_change_id) = (r.ack_tick, r.ack_txn, r.ack_change) THEN
+  IF (found_tick, found_txn, upto_change_id) = (r.ack_tick, r.ack_txn, r.ack_change) THEN
     RETURN;                               -- repeated acknowledgement: nothing to do
   END IF;
-  IF (p.tick, p.ord_txn, upto_change_id) > (r.poll_tick, r.poll_txn, r.poll_change) THEN
+  IF (found_tick, found_txn, upto_change_id) > (r.poll_tick, r.poll_txn, r.poll_change) THEN
     RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
   END IF;
   UPDATE dataeng.cdc_consumer_state c
-     SET ack_tick = p.tick, ack_txn = p.ord_txn, ack_change = upto_change_id, acked_at = now()
+     SET ack_tick = found_tick, ack_txn = found_txn, ack_change = upto_change_id,
+         acked_at = now()
    WHERE c.name = r.name;
 END;
 $$;
@@ -623,29 +686,30 @@ COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
   'Acknowledges every change delivered to the consumer up to and including the given one';
 
 -- Pending changes of a consumer and the capture time of the oldest one:
--- committed changes it may see that come after its acknowledged position.
+-- changes of ordered batches after its acknowledged position, plus those
+-- committed since the newest tick (for a consumer of all tables, whatever
+-- the table).
 CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH t AS (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick),
-       p AS (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id < r.ack_tick
-              ORDER BY tick_id DESC LIMIT 1),
-       later AS (
-         SELECT l.captured_at
-           FROM dataeng.change_log l, t
-          WHERE l.xid >= pg_snapshot_xmin(t.snap)
-            AND NOT pg_visible_in_snapshot(l.xid, t.snap)
-            AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
-         UNION ALL
-         SELECT b.captured_at
-           FROM t, p, dataeng._cdc_batch(p.snap, t.snap) x, LATERAL (SELECT (x.c).*) b
-          WHERE r.ack_txn < 9223372036854775807
-            AND (x.ord_txn, b.change_id) > (r.ack_txn, r.ack_change)
-            AND (r.tables IS NULL OR b.table_oid = ANY (r.tables::oid[])))
-  SELECT count(*), min(captured_at) FROM later
+  WITH newest AS (SELECT snap FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
+  pending AS (
+    SELECT l.captured_at
+      FROM dataeng.cdc_batch_txns bt
+      JOIN dataeng.change_log l ON l.xid = bt.xid
+     WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
+       AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
+       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+    UNION ALL
+    SELECT l.captured_at
+      FROM newest, dataeng.change_log l
+     WHERE l.xid >= pg_snapshot_xmin(newest.snap)
+       AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
+       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[])))
+  SELECT count(*), min(captured_at) FROM pending
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) FROM PUBLIC;
 
@@ -736,9 +800,10 @@ BEGIN
                   ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
                          WHERE tk.tick_id < c.ack_tick) END)
     INTO keep FROM dataeng.cdc_consumer_state c;
-  DELETE FROM dataeng.cdc_ticks tk
-   WHERE tk.tick_id < least(coalesce(keep, 9223372036854775807),
-                            (SELECT max(tick_id) FROM dataeng.cdc_ticks));
+  keep := least(coalesce(keep, 9223372036854775807),
+                (SELECT max(tick_id) FROM dataeng.cdc_ticks));
+  DELETE FROM dataeng.cdc_batch_txns bt WHERE bt.tick_id <= keep;
+  DELETE FROM dataeng.cdc_ticks tk WHERE tk.tick_id < keep;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng.cdc_purge() FROM PUBLIC;

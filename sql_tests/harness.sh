@@ -12,7 +12,8 @@
 #
 # Environment: PG_MAJOR (default 15), DE_PORT (default 54329),
 # DE_EXTRA_PACKAGES (more Debian packages to install), DE_SKIP_BUILD=1 (use
-# the extension as installed).
+# the extension as installed), DE_CLUSTER_EXTRA_CONF (more postgresql.conf
+# lines for the throwaway cluster).
 
 set -euo pipefail
 
@@ -117,6 +118,8 @@ log_min_messages = warning
 log_line_prefix = '%m [%p] %q%a '
 lc_messages = 'C'
 CONF
+	# callers may add or override settings (later lines win)
+	[ -n "${DE_CLUSTER_EXTRA_CONF:-}" ] && printf '%s\n' "$DE_CLUSTER_EXTRA_CONF"
 	# PostgreSQL 15.19+ loads only the output plugins it lists.
 	if "$DE_PGBIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
 		echo "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'"

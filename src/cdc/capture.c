@@ -3,22 +3,22 @@
  * capture.c
  *		The change-capture trigger and the change-log writer.
  *
- * dataeng.cdc_enable() installs dataeng.capture() as an AFTER ROW trigger
- * for INSERT, UPDATE and DELETE and an AFTER STATEMENT trigger for TRUNCATE.
- * Each change becomes one row of dataeng.change_log: change_id from
- * dataeng.change_id_seq, the top-level transaction's xid8, the WAL insert
- * position, the key, the old and new row as jsonb.
+ * dataeng.cdc_enable() installs dataeng.capture() as AFTER STATEMENT
+ * triggers with transition tables for INSERT, UPDATE and DELETE, and an
+ * AFTER STATEMENT trigger for TRUNCATE.  Each changed row becomes one row of
+ * dataeng.change_log: change_id from dataeng.change_id_seq, the top-level
+ * transaction's xid8, the WAL insert position, the key, the old and new row
+ * as jsonb.
  *
- * This is the hot path of every captured write, so it uses no SPI: the
- * change-log segment is written with heap_insert() and its indexes with
- * index_insert(), and everything learned from the catalogs is cached (per
- * captured relation, and for the change log itself) until a relcache
- * invalidation says it changed.
+ * This is the hot path of every captured write, so it uses no SPI and no
+ * per-row trigger calls: one call per statement reads the transition
+ * tables and writes the change-log segment with heap_multi_insert() and
+ * index_insert().  What it learns from the catalogs is cached (per captured
+ * relation, and for the change log itself) until a relcache invalidation.
  *
- * Trigger arguments, written by cdc_enable(): the oid of the table capture
- * was enabled on (a partitioned table's partitions fire the cloned trigger
- * but record the parent), changed_only, the columns to capture and the
- * columns to leave out (text[] literals, or empty).
+ * Trigger arguments, written by cdc_enable(): the oid of the table,
+ * changed_only, the columns to capture and the columns to leave out
+ * (text[] literals, or empty).
  *
  *-------------------------------------------------------------------------
  */
@@ -32,10 +32,10 @@
 #include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
-#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -49,6 +49,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 #include "utils/xid8.h"
 
 #include "dataeng.h"
@@ -78,6 +79,19 @@ static int	cdc_segment_size = 1000000;
 static bool log_oids_valid = false;
 static Oid	log_seq_oid;
 static Oid	log_segment_oid[CHANGE_LOG_SEGMENTS];
+
+/* The indexes of one change-log segment, ready for index_insert() */
+#define SEGMENT_MAX_INDEXES 8
+typedef struct SegmentIndexes
+{
+	bool		valid;
+	MemoryContext cxt;			/* holds the IndexInfos */
+	int			nindexes;
+	Oid			indexoid[SEGMENT_MAX_INDEXES];
+	IndexInfo  *info[SEGMENT_MAX_INDEXES];
+} SegmentIndexes;
+
+static SegmentIndexes segment_indexes[CHANGE_LOG_SEGMENTS];
 
 /* What we know about one captured relation */
 typedef struct CaptureRel
@@ -126,8 +140,19 @@ capture_relcache_callback(Datum arg, Oid relid)
 	if (!OidIsValid(relid) || relid == log_seq_oid)
 		log_oids_valid = false;
 	for (i = 0; i < CHANGE_LOG_SEGMENTS; i++)
-		if (relid == log_segment_oid[i])
+	{
+		SegmentIndexes *si = &segment_indexes[i];
+		int			k;
+
+		if (!OidIsValid(relid) || relid == log_segment_oid[i])
+		{
 			log_oids_valid = false;
+			si->valid = false;
+		}
+		for (k = 0; k < si->nindexes; k++)
+			if (relid == si->indexoid[k])
+				si->valid = false;
+	}
 }
 
 /*
@@ -302,8 +327,7 @@ capture_rel(TriggerData *trigdata)
 
 	entry->source = DatumGetObjectId(DirectFunctionCall1(oidin,
 														 CStringGetDatum(trigger->tgargs[0])));
-	if (entry->source != relid &&
-		!list_member_oid(get_partition_ancestors(relid), entry->source))
+	if (entry->source != relid)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("trigger \"%s\" on \"%s\" records changes of another table",
@@ -343,30 +367,200 @@ capture_rel(TriggerData *trigdata)
 }
 
 /*
- * change_log_write
- *		Append one change to the change log: heap tuple plus index entries,
- *		without the executor.
+ * segment_index_info
+ *		The indexes of a change-log segment and their IndexInfo, built once
+ *		and kept until a relcache invalidation of the segment or an index.
  */
-static void
-change_log_write(Oid source, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
+static SegmentIndexes *
+segment_index_info(int segment, Relation rel)
 {
-	Datum		values[CL_NATTS];
-	bool		nulls[CL_NATTS];
-	int64		change_id;
-	int			segment;
-	Relation	rel;
-	HeapTuple	tuple;
+	SegmentIndexes *si = &segment_indexes[segment];
 	List	   *indexes;
 	ListCell   *lc;
+	MemoryContext old;
 
+	if (si->valid)
+		return si;
+
+	if (si->cxt == NULL)
+		si->cxt = AllocSetContextCreate(CacheMemoryContext,
+										"dataeng change log indexes",
+										ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(si->cxt);
+	si->nindexes = 0;
+	indexes = RelationGetIndexList(rel);
+	if (list_length(indexes) > SEGMENT_MAX_INDEXES)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the change log has more than %d indexes", SEGMENT_MAX_INDEXES),
+				 errhint("Drop the indexes you added to dataeng.change_log.")));
+	old = MemoryContextSwitchTo(si->cxt);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		IndexInfo  *ii = BuildIndexInfo(index);
+
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("index \"%s\" on the change log is not supported",
+							RelationGetRelationName(index)),
+					 errdetail("Change capture maintains plain column indexes only."),
+					 errhint("Drop the index.")));
+		si->indexoid[si->nindexes] = lfirst_oid(lc);
+		si->info[si->nindexes] = ii;
+		si->nindexes++;
+		index_close(index, AccessShareLock);
+	}
+	MemoryContextSwitchTo(old);
+	list_free(indexes);
+	si->valid = true;
+	return si;
+}
+
+/* How many changes are buffered before a heap_multi_insert() */
+#define WRITER_BATCH 500
+
+/*
+ * ChangeLogWriter
+ *		Buffers change-log rows of one statement and writes them in batches.
+ */
+typedef struct ChangeLogWriter
+{
+	int			segment;		/* segment of the buffered rows, or -1 */
+	Relation	rel;
+	SegmentIndexes *si;
+	BulkInsertState bistate;
+	CommandId	cid;
+	Datum		xid;
+	int			nslots;
+	TupleTableSlot *slots[WRITER_BATCH];
+	MemoryContext batchcxt;		/* row values of the buffered rows */
+} ChangeLogWriter;
+
+static void
+writer_begin(ChangeLogWriter *w)
+{
 	lookup_log_oids();
+	memset(w, 0, sizeof(*w));
+	w->segment = -1;
+	w->cid = GetCurrentCommandId(true);
+	w->xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	w->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
+										"dataeng change log batch",
+										ALLOCSET_DEFAULT_SIZES);
+}
 
-	change_id = nextval_internal(log_seq_oid, false);
-	segment = (int) ((change_id / cdc_segment_size) % CHANGE_LOG_SEGMENTS);
+/*
+ * writer_flush
+ *		Write the buffered rows to their segment and its indexes.
+ */
+static void
+writer_flush(ChangeLogWriter *w)
+{
+	int			i,
+				k;
 
-	memset(nulls, false, sizeof(nulls));
+	if (w->nslots == 0)
+		return;
+
+	heap_multi_insert(w->rel, w->slots, w->nslots, w->cid, 0, w->bistate);
+
+	for (k = 0; k < w->si->nindexes; k++)
+	{
+		Relation	index = index_open(w->si->indexoid[k], RowExclusiveLock);
+		IndexInfo  *ii = w->si->info[k];
+
+		for (i = 0; i < w->nslots; i++)
+		{
+			TupleTableSlot *slot = w->slots[i];
+			Datum		ivalues[INDEX_MAX_KEYS];
+			bool		inulls[INDEX_MAX_KEYS];
+			int			c;
+
+			for (c = 0; c < ii->ii_NumIndexAttrs; c++)
+			{
+				AttrNumber	attnum = ii->ii_IndexAttrNumbers[c];
+
+				ivalues[c] = slot->tts_values[attnum - 1];
+				inulls[c] = slot->tts_isnull[attnum - 1];
+			}
+			index_insert(index, ivalues, inulls, &slot->tts_tid, w->rel,
+						 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+						 false, ii);
+		}
+		index_close(index, NoLock);
+	}
+
+	for (i = 0; i < w->nslots; i++)
+		ExecClearTuple(w->slots[i]);
+	w->nslots = 0;
+	MemoryContextReset(w->batchcxt);
+}
+
+/*
+ * writer_switch_segment
+ *		Flush, then make segment the one the next rows go to.
+ */
+static void
+writer_switch_segment(ChangeLogWriter *w, int segment)
+{
+	int			i;
+
+	writer_flush(w);
+	if (w->rel != NULL)
+	{
+		for (i = 0; i < WRITER_BATCH && w->slots[i] != NULL; i++)
+		{
+			ExecDropSingleTupleTableSlot(w->slots[i]);
+			w->slots[i] = NULL;
+		}
+		FreeBulkInsertState(w->bistate);
+		table_close(w->rel, NoLock);
+	}
+
+	w->rel = table_open(log_segment_oid[segment], RowExclusiveLock);
+	if (RelationGetDescr(w->rel)->natts != CL_NATTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the dataeng change log has an unexpected shape"),
+				 errdetail("\"%s\" has %d columns, expected %d.",
+						   RelationGetRelationName(w->rel),
+						   RelationGetDescr(w->rel)->natts, CL_NATTS)));
+	w->si = segment_index_info(segment, w->rel);
+	w->bistate = GetBulkInsertState();
+	w->segment = segment;
+}
+
+/*
+ * writer_add
+ *		Buffer one change.  The jsonb values must live in w->batchcxt (or
+ *		longer).
+ */
+static void
+writer_add(ChangeLogWriter *w, Oid source, char op, Jsonb *pk, Jsonb *oldrow,
+		   Jsonb *newrow)
+{
+	int64		change_id = nextval_internal(log_seq_oid, false);
+	int			segment = (int) ((change_id / cdc_segment_size) % CHANGE_LOG_SEGMENTS);
+	TupleTableSlot *slot;
+	Datum	   *values;
+	bool	   *nulls;
+
+	if (segment != w->segment)
+		writer_switch_segment(w, segment);
+	if (w->slots[w->nslots] == NULL)
+		w->slots[w->nslots] = MakeSingleTupleTableSlot(RelationGetDescr(w->rel),
+													   &TTSOpsVirtual);
+	slot = w->slots[w->nslots];
+	ExecClearTuple(slot);
+	values = slot->tts_values;
+	nulls = slot->tts_isnull;
+
+	memset(nulls, false, sizeof(bool) * CL_NATTS);
 	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
-	values[CL_XID] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[CL_XID] = w->xid;
 	values[CL_LSN] = LSNGetDatum(GetXLogInsertRecPtr());
 	values[CL_CAPTURED_AT] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[CL_TABLE_OID] = ObjectIdGetDatum(source);
@@ -378,138 +572,158 @@ change_log_write(Oid source, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
 	nulls[CL_OLD_ROW] = (oldrow == NULL);
 	values[CL_NEW_ROW] = PointerGetDatum(newrow);
 	nulls[CL_NEW_ROW] = (newrow == NULL);
+	ExecStoreVirtualTuple(slot);
 
-	rel = table_open(log_segment_oid[segment], RowExclusiveLock);
-	if (RelationGetDescr(rel)->natts != CL_NATTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the dataeng change log has an unexpected shape"),
-				 errdetail("\"%s\" has %d columns, expected %d.",
-						   RelationGetRelationName(rel),
-						   RelationGetDescr(rel)->natts, CL_NATTS)));
+	if (++w->nslots == WRITER_BATCH)
+		writer_flush(w);
+}
 
-	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
-	heap_insert(rel, tuple, GetCurrentCommandId(true), 0, NULL);
+/*
+ * writer_end
+ *		Write what is buffered and release the writer.
+ */
+static void
+writer_end(ChangeLogWriter *w)
+{
+	int			i;
 
-	indexes = RelationGetIndexList(rel);
-	foreach(lc, indexes)
+	writer_flush(w);
+	if (w->rel != NULL)
 	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-		IndexInfo  *ii = BuildIndexInfo(index);
-		Datum		ivalues[INDEX_MAX_KEYS];
-		bool		inulls[INDEX_MAX_KEYS];
-		int			k;
-
-		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("index \"%s\" on the change log is not supported",
-							RelationGetRelationName(index)),
-					 errdetail("Change capture maintains plain column indexes only."),
-					 errhint("Drop the index, or index dataeng.changes through a copy of the data.")));
-		for (k = 0; k < ii->ii_NumIndexAttrs; k++)
-		{
-			AttrNumber	attnum = ii->ii_IndexAttrNumbers[k];
-
-			ivalues[k] = values[attnum - 1];
-			inulls[k] = nulls[attnum - 1];
-		}
-		index_insert(index, ivalues, inulls, &tuple->t_self, rel,
-					 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-					 false, ii);
-		index_close(index, NoLock);
+		for (i = 0; i < WRITER_BATCH && w->slots[i] != NULL; i++)
+			ExecDropSingleTupleTableSlot(w->slots[i]);
+		FreeBulkInsertState(w->bistate);
+		table_close(w->rel, NoLock);
 	}
-	list_free(indexes);
-	table_close(rel, NoLock);
-	heap_freetuple(tuple);
+	MemoryContextDelete(w->batchcxt);
+}
+
+/*
+ * capture_rows
+ *		Record the rows of a statement's transition tables.  For UPDATE the
+ *		old and new tables hold the two versions of each row in the same
+ *		order.
+ */
+static void
+capture_rows(TriggerData *trigdata, char op)
+{
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	CaptureRel *cr = capture_rel(trigdata);
+	Tuplestorestate *olds = (op == 'I') ? NULL : trigdata->tg_oldtable;
+	Tuplestorestate *news = (op == 'D') ? NULL : trigdata->tg_newtable;
+	TupleTableSlot *oslot = NULL,
+			   *nslot = NULL;
+	ChangeLogWriter w;
+
+	if ((op != 'I' && olds == NULL) || (op != 'D' && news == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" has no transition tables",
+						trigdata->tg_trigger->tgname),
+				 errhint("Install capture with dataeng.cdc_enable().")));
+
+	if (olds)
+	{
+		oslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		tuplestore_rescan(olds);
+	}
+	if (news)
+	{
+		nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		tuplestore_rescan(news);
+	}
+
+	writer_begin(&w);
+	for (;;)
+	{
+		HeapTuple	otup = NULL,
+					ntup = NULL;
+		bool		shouldfree;
+		Jsonb	   *pk = NULL,
+				   *oldrow = NULL,
+				   *newrow = NULL;
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		if (olds && !tuplestore_gettupleslot(olds, true, false, oslot))
+			break;
+		if (news && !tuplestore_gettupleslot(news, true, false, nslot))
+			break;
+
+		old = MemoryContextSwitchTo(w.batchcxt);
+		if (oslot)
+			otup = ExecFetchSlotHeapTuple(oslot, false, &shouldfree);
+		if (nslot)
+			ntup = ExecFetchSlotHeapTuple(nslot, false, &shouldfree);
+
+		if (cr->has_key)
+			pk = row_jsonb_build(&cr->keymap, otup ? otup : ntup, desc, NULL);
+		if (otup)
+			oldrow = row_jsonb_build(&cr->rowmap, otup, desc, NULL);
+		if (ntup)
+		{
+			Bitmapset  *changed = NULL;
+
+			if (otup && cr->changed_only)
+			{
+				changed = row_jsonb_changed(&cr->rowmap, otup, ntup, desc);
+				if (changed == NULL)
+					changed = bms_make_singleton(0);	/* nothing changed: {} */
+			}
+			newrow = row_jsonb_build(&cr->rowmap, ntup, desc, changed);
+		}
+		MemoryContextSwitchTo(old);
+
+		writer_add(&w, cr->source, op, pk, oldrow, newrow);
+	}
+	writer_end(&w);
+
+	if (oslot)
+		ExecDropSingleTupleTableSlot(oslot);
+	if (nslot)
+		ExecDropSingleTupleTableSlot(nslot);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_capture);
 
 /*
  * dataeng_capture
- *		The capture trigger: record the row change (or the TRUNCATE).
+ *		The capture trigger: record the rows a statement changed (or the
+ *		TRUNCATE).
  */
 Datum
 dataeng_capture(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	CaptureRel *cr;
-	Jsonb	   *pk = NULL,
-			   *oldrow = NULL,
-			   *newrow = NULL;
-	char		op;
+	TriggerEvent ev;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dataeng.capture() must be called as a trigger")));
-	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+	ev = trigdata->tg_event;
+	if (!TRIGGER_FIRED_AFTER(ev) || TRIGGER_FIRED_FOR_ROW(ev))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.capture() must be fired AFTER the change")));
+				 errmsg("dataeng.capture() must be fired AFTER ... FOR EACH STATEMENT"),
+				 errhint("Install capture with dataeng.cdc_enable().")));
 
-	desc = RelationGetDescr(trigdata->tg_relation);
-
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
 	{
-		Oid			source;
+		CaptureRel *cr = capture_rel(trigdata);
+		ChangeLogWriter w;
 
-		if (trigdata->tg_trigger->tgnargs < 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("dataeng.capture() needs the table as its first argument")));
-		source = DatumGetObjectId(DirectFunctionCall1(oidin,
-													  CStringGetDatum(trigdata->tg_trigger->tgargs[0])));
-		if (source != RelationGetRelid(trigdata->tg_relation))
-			ereport(ERROR,
-					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("trigger \"%s\" records changes of another table",
-							trigdata->tg_trigger->tgname)));
-		change_log_write(source, 'T', NULL, NULL, NULL);
-		return PointerGetDatum(NULL);
+		writer_begin(&w);
+		writer_add(&w, cr->source, 'T', NULL, NULL, NULL);
+		writer_end(&w);
 	}
-
-	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.capture() must be fired FOR EACH ROW for INSERT, UPDATE and DELETE")));
-
-	cr = capture_rel(trigdata);
-
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-	{
-		op = 'I';
-		if (cr->has_key)
-			pk = row_jsonb_build(&cr->keymap, trigdata->tg_trigtuple, desc, NULL);
-		newrow = row_jsonb_build(&cr->rowmap, trigdata->tg_trigtuple, desc, NULL);
-	}
-	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-	{
-		Bitmapset  *changed = NULL;
-
-		op = 'U';
-		if (cr->has_key)
-			pk = row_jsonb_build(&cr->keymap, trigdata->tg_trigtuple, desc, NULL);
-		oldrow = row_jsonb_build(&cr->rowmap, trigdata->tg_trigtuple, desc, NULL);
-		if (cr->changed_only)
-		{
-			changed = row_jsonb_changed(&cr->rowmap, trigdata->tg_trigtuple,
-										trigdata->tg_newtuple, desc);
-			if (changed == NULL)
-				changed = bms_make_singleton(0);	/* nothing changed: {} */
-		}
-		newrow = row_jsonb_build(&cr->rowmap, trigdata->tg_newtuple, desc, changed);
-	}
+	else if (TRIGGER_FIRED_BY_INSERT(ev))
+		capture_rows(trigdata, 'I');
+	else if (TRIGGER_FIRED_BY_UPDATE(ev))
+		capture_rows(trigdata, 'U');
 	else
-	{
-		op = 'D';
-		if (cr->has_key)
-			pk = row_jsonb_build(&cr->keymap, trigdata->tg_trigtuple, desc, NULL);
-		oldrow = row_jsonb_build(&cr->rowmap, trigdata->tg_trigtuple, desc, NULL);
-	}
+		capture_rows(trigdata, 'D');
 
-	change_log_write(cr->source, op, pk, oldrow, newrow);
 	return PointerGetDatum(NULL);
 }
