@@ -55,3 +55,6 @@ demo:
 
 test-all:
 	bash sql_tests/run_all.sh
+
+# every object depends on the shared header
+$(OBJS): src/dataeng.h

@@ -29,7 +29,9 @@ typedef struct RowJsonbColumn RowJsonbColumn;
 typedef struct RowJsonbMap
 {
 	int			ncols;
-	RowJsonbColumn *cols;
+	RowJsonbColumn *cols;		/* in attnum order */
+	RowJsonbColumn **sorted;	/* in jsonb key order */
+	bool		simple;			/* only scalar columns */
 } RowJsonbMap;
 extern void row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
 							   Bitmapset *attnums, MemoryContext cxt);

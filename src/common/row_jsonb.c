@@ -52,6 +52,21 @@ struct RowJsonbColumn
 };
 
 /*
+ * jsonb_key_cmp
+ *		jsonb's own order of object keys: shorter first, then bytewise.
+ */
+static int
+jsonb_key_cmp(const void *a, const void *b)
+{
+	const RowJsonbColumn *ca = *(RowJsonbColumn *const *) a;
+	const RowJsonbColumn *cb = *(RowJsonbColumn *const *) b;
+
+	if (ca->namelen != cb->namelen)
+		return (ca->namelen > cb->namelen) ? 1 : -1;
+	return memcmp(ca->name, cb->name, ca->namelen);
+}
+
+/*
  * row_jsonb_map_init
  *		Prepare the conversion of the columns of desc listed in attnums (all
  *		live columns when attnums is NULL).  Everything is allocated in cxt,
@@ -135,7 +150,123 @@ row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc, Bitmapset *attnums,
 				break;
 		}
 	}
+
+	/*
+	 * Rows of scalar columns are built as a ready-sorted jsonb object, with
+	 * no parse state and no key sorting per row.
+	 */
+	map->sorted = palloc(sizeof(RowJsonbColumn *) * Max(map->ncols, 1));
+	map->simple = true;
+	for (i = 0; i < map->ncols; i++)
+	{
+		map->sorted[i] = &map->cols[i];
+		if (map->cols[i].kind == RJ_JSONB || map->cols[i].kind == RJ_GENERIC)
+			map->simple = false;
+	}
+	qsort(map->sorted, map->ncols, sizeof(RowJsonbColumn *), jsonb_key_cmp);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * scalar_value
+ *		The jsonb scalar of a non-null column of a simple kind.
+ */
+static void
+scalar_value(JsonbValue *v, RowJsonbColumn *col, Datum value)
+{
+	Numeric		num;
+
+	switch (col->kind)
+	{
+		case RJ_BOOL:
+			v->type = jbvBool;
+			v->val.boolean = DatumGetBool(value);
+			return;
+		case RJ_INT2:
+			num = int64_to_numeric(DatumGetInt16(value));
+			break;
+		case RJ_INT4:
+			num = int64_to_numeric(DatumGetInt32(value));
+			break;
+		case RJ_INT8:
+			num = int64_to_numeric(DatumGetInt64(value));
+			break;
+		case RJ_NUMERIC:
+			num = DatumGetNumeric(value);
+			if (numeric_is_nan(num) || numeric_is_inf(num))
+			{
+				char	   *str = DatumGetCString(DirectFunctionCall1(numeric_out,
+																	 NumericGetDatum(num)));
+
+				v->type = jbvString;
+				v->val.string.val = str;
+				v->val.string.len = strlen(str);
+				return;
+			}
+			break;
+		case RJ_TEXT:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				v->type = jbvString;
+				v->val.string.val = VARDATA_ANY(t);
+				v->val.string.len = VARSIZE_ANY_EXHDR(t);
+			}
+			return;
+		case RJ_DATETIME:
+			{
+				char	   *str = JsonEncodeDateTime(NULL, value, col->typid, NULL);
+
+				v->type = jbvString;
+				v->val.string.val = str;
+				v->val.string.len = strlen(str);
+			}
+			return;
+		default:
+			elog(ERROR, "unexpected column kind %d", (int) col->kind);
+	}
+	v->type = jbvNumeric;
+	v->val.numeric = num;
+}
+
+/*
+ * build_simple
+ *		row_jsonb_build() for maps of scalar columns: fill the object's
+ *		pairs in jsonb key order and serialize them directly.
+ */
+static Jsonb *
+build_simple(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc, Bitmapset *only)
+{
+	JsonbValue	obj;
+	JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(map->ncols, 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < map->ncols; i++)
+	{
+		RowJsonbColumn *col = map->sorted[i];
+		JsonbPair  *pair;
+		bool		isnull;
+		Datum		value;
+
+		if (only != NULL && !bms_is_member(col->attnum, only))
+			continue;
+		value = heap_getattr(tuple, col->attnum, desc, &isnull);
+		pair = &pairs[n];
+		pair->key.type = jbvString;
+		pair->key.val.string.val = col->name;
+		pair->key.val.string.len = col->namelen;
+		pair->order = n;
+		if (isnull)
+			pair->value.type = jbvNull;
+		else
+			scalar_value(&pair->value, col, value);
+		n++;
+	}
+	obj.type = jbvObject;
+	obj.val.object.nPairs = n;
+	obj.val.object.pairs = pairs;
+	return JsonbValueToJsonb(&obj);
 }
 
 /*
@@ -266,6 +397,9 @@ row_jsonb_build(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc,
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
 	int			i;
+
+	if (map->simple)
+		return build_simple(map, tuple, desc, only);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < map->ncols; i++)
