@@ -124,6 +124,7 @@ CREATE TABLE dataeng.cdc_consumer_state (
   poll_txn       bigint      NOT NULL,
   poll_change    bigint      NOT NULL,
   created_at     timestamptz NOT NULL DEFAULT now(),
+  acked_change_id bigint,                -- the change_id last acknowledged
   acked_at       timestamptz,
   CHECK (name <> '')
 );
@@ -629,6 +630,8 @@ DECLARE
   r dataeng.cdc_consumer_state;
   found_tick bigint;
   found_txn bigint;
+  done_txn bigint;
+  done_change bigint;
   x xid8;
 BEGIN
   r := dataeng._cdc_consumer(consumer);
@@ -663,12 +666,24 @@ BEGIN
     END IF;
   END IF;
 
-  IF (found_tick, found_txn, upto_change_id) < (r.ack_tick, r.ack_txn, r.ack_change) THEN
+  -- The last change of the last transaction of a batch completes the batch:
+  -- record it so (what purge and lag look at).
+  IF upto_change_id = found_txn
+     AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
+                      WHERE bt.tick_id = found_tick AND bt.ord_txn > found_txn) THEN
+    done_txn := 9223372036854775807;
+    done_change := 9223372036854775807;
+  ELSE
+    done_txn := found_txn;
+    done_change := upto_change_id;
+  END IF;
+
+  IF (found_tick, done_txn, done_change) < (r.ack_tick, r.ack_txn, r.ack_change) THEN
     RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Acknowledgements only move forward.';
   END IF;
-  IF (found_tick, found_txn, upto_change_id) = (r.ack_tick, r.ack_txn, r.ack_change) THEN
+  IF (found_tick, done_txn, done_change) = (r.ack_tick, r.ack_txn, r.ack_change) THEN
     RETURN;                               -- repeated acknowledgement: nothing to do
   END IF;
   IF (found_tick, found_txn, upto_change_id) > (r.poll_tick, r.poll_txn, r.poll_change) THEN
@@ -677,8 +692,8 @@ BEGIN
             DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
   END IF;
   UPDATE dataeng.cdc_consumer_state c
-     SET ack_tick = found_tick, ack_txn = found_txn, ack_change = upto_change_id,
-         acked_at = now()
+     SET ack_tick = found_tick, ack_txn = done_txn, ack_change = done_change,
+         acked_change_id = upto_change_id, acked_at = now()
    WHERE c.name = r.name;
 END;
 $$;
@@ -723,7 +738,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT c.name, c.owner, c.tables,
-         NULLIF(c.ack_change, 9223372036854775807), c.acked_at,
+         c.acked_change_id, c.acked_at,
          g.pending,
          CASE WHEN g.pending > 0
               THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
