@@ -354,10 +354,23 @@ CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
 -- Ticks and batches
 -----------------------------------------------------------------------------
 
+-- A snapshot in which transaction x is still running.
+CREATE FUNCTION dataeng._cdc_snapshot_with(s pg_snapshot, x xid8)
+RETURNS pg_snapshot
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%s:%s:%s', least(pg_snapshot_xmin(s), x), pg_snapshot_xmax(s),
+                (SELECT string_agg(v::text, ',' ORDER BY v)
+                   FROM (SELECT pg_snapshot_xip(s) AS v UNION SELECT x) q))::pg_snapshot
+$$;
+
 -- Cut a new batch: record the sequence position, then a snapshot taken
 -- after it, under a lock so that ticks are strictly ordered.  Returns the
--- newest tick (the new one, or the previous one if nothing committed since).
-CREATE FUNCTION dataeng._cdc_tick()
+-- newest tick (the new one, or the previous one if nothing committed since,
+-- or if another transaction is cutting one: that one holds the lock until
+-- it commits, and a consumer must not wait for another's transaction).
+CREATE FUNCTION dataeng._cdc_tick(wait boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -366,6 +379,7 @@ DECLARE
   last_seq bigint;
   prev dataeng.cdc_ticks;
   snap pg_snapshot;
+  me xid8;
   t bigint;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -374,10 +388,25 @@ BEGIN
     RETURN t;
   END IF;
   -- self-conflicting, and readers of cdc_ticks are not blocked
-  LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+  IF wait THEN
+    LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+  ELSE
+    BEGIN
+      LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+    EXCEPTION WHEN lock_not_available THEN
+      SELECT max(tick_id) INTO t FROM dataeng.cdc_ticks;
+      RETURN t;
+    END;
+  END IF;
   SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO last_seq
     FROM dataeng.change_id_seq;
   snap := pg_current_snapshot();
+  -- Our own transaction is not in our snapshot's list of running ones, but
+  -- it is running: changes it made or will make belong to a later batch.
+  me := pg_current_xact_id_if_assigned();
+  IF me IS NOT NULL AND pg_visible_in_snapshot(me, snap) THEN
+    snap := dataeng._cdc_snapshot_with(snap, me);
+  END IF;
   SELECT * INTO prev FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
   IF FOUND AND pg_snapshot_xmax(prev.snap) = pg_snapshot_xmax(snap)
      AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(prev.snap) x
@@ -401,7 +430,7 @@ BEGIN
   RETURN t;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 
 -----------------------------------------------------------------------------
 -- Consumers
@@ -472,7 +501,7 @@ BEGIN
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
   END IF;
-  tick := dataeng._cdc_tick();
+  tick := dataeng._cdc_tick(wait => true);
   IF tick IS NULL THEN
     RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
       current_setting('transaction_isolation')
