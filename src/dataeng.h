@@ -13,6 +13,7 @@
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "executor/tuptable.h"
 #include "nodes/bitmapset.h"
 #include "utils/jsonb.h"
 
@@ -35,10 +36,10 @@ typedef struct RowJsonbMap
 } RowJsonbMap;
 extern void row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
 							   Bitmapset *attnums, MemoryContext cxt);
-extern Jsonb *row_jsonb_build(RowJsonbMap *map, HeapTuple tuple,
-							  TupleDesc desc, Bitmapset *only);
-extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, HeapTuple oldtup,
-									HeapTuple newtup, TupleDesc desc);
+extern Jsonb *row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
+							  Bitmapset *only);
+extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
+									TupleTableSlot *newslot);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);

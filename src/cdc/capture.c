@@ -434,6 +434,7 @@ typedef struct ChangeLogWriter
 	BulkInsertState bistate;
 	CommandId	cid;
 	Datum		xid;
+	Datum		captured_at;	/* one capture time per statement */
 	int			nslots;
 	TupleTableSlot *slots[WRITER_BATCH];
 	MemoryContext batchcxt;		/* row values of the buffered rows */
@@ -447,6 +448,7 @@ writer_begin(ChangeLogWriter *w)
 	w->segment = -1;
 	w->cid = GetCurrentCommandId(true);
 	w->xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	w->captured_at = TimestampTzGetDatum(GetCurrentTimestamp());
 	w->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 										"dataeng change log batch",
 										ALLOCSET_DEFAULT_SIZES);
@@ -562,7 +564,7 @@ writer_add(ChangeLogWriter *w, Oid source, char op, Jsonb *pk, Jsonb *oldrow,
 	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
 	values[CL_XID] = w->xid;
 	values[CL_LSN] = LSNGetDatum(GetXLogInsertRecPtr());
-	values[CL_CAPTURED_AT] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[CL_CAPTURED_AT] = w->captured_at;
 	values[CL_TABLE_OID] = ObjectIdGetDatum(source);
 	values[CL_SEGMENT] = Int16GetDatum(segment);
 	values[CL_OP] = CharGetDatum(op);
@@ -637,9 +639,7 @@ capture_rows(TriggerData *trigdata, char op)
 	writer_begin(&w);
 	for (;;)
 	{
-		HeapTuple	otup = NULL,
-					ntup = NULL;
-		bool		shouldfree;
+		TupleTableSlot *keyslot;
 		Jsonb	   *pk = NULL,
 				   *oldrow = NULL,
 				   *newrow = NULL;
@@ -653,25 +653,26 @@ capture_rows(TriggerData *trigdata, char op)
 
 		old = MemoryContextSwitchTo(w.batchcxt);
 		if (oslot)
-			otup = ExecFetchSlotHeapTuple(oslot, false, &shouldfree);
+			slot_getallattrs(oslot);
 		if (nslot)
-			ntup = ExecFetchSlotHeapTuple(nslot, false, &shouldfree);
+			slot_getallattrs(nslot);
+		keyslot = oslot ? oslot : nslot;
 
 		if (cr->has_key)
-			pk = row_jsonb_build(&cr->keymap, otup ? otup : ntup, desc, NULL);
-		if (otup)
-			oldrow = row_jsonb_build(&cr->rowmap, otup, desc, NULL);
-		if (ntup)
+			pk = row_jsonb_build(&cr->keymap, keyslot, NULL);
+		if (oslot)
+			oldrow = row_jsonb_build(&cr->rowmap, oslot, NULL);
+		if (nslot)
 		{
 			Bitmapset  *changed = NULL;
 
-			if (otup && cr->changed_only)
+			if (oslot && cr->changed_only)
 			{
-				changed = row_jsonb_changed(&cr->rowmap, otup, ntup, desc);
+				changed = row_jsonb_changed(&cr->rowmap, oslot, nslot);
 				if (changed == NULL)
 					changed = bms_make_singleton(0);	/* nothing changed: {} */
 			}
-			newrow = row_jsonb_build(&cr->rowmap, ntup, desc, changed);
+			newrow = row_jsonb_build(&cr->rowmap, nslot, changed);
 		}
 		MemoryContextSwitchTo(old);
 

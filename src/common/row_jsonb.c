@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "executor/tuptable.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "nodes/makefuncs.h"
@@ -235,7 +236,7 @@ scalar_value(JsonbValue *v, RowJsonbColumn *col, Datum value)
  *		pairs in jsonb key order and serialize them directly.
  */
 static Jsonb *
-build_simple(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc, Bitmapset *only)
+build_simple(RowJsonbMap *map, TupleTableSlot *slot, Bitmapset *only)
 {
 	JsonbValue	obj;
 	JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(map->ncols, 1));
@@ -251,7 +252,8 @@ build_simple(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc, Bitmapset *only)
 
 		if (only != NULL && !bms_is_member(col->attnum, only))
 			continue;
-		value = heap_getattr(tuple, col->attnum, desc, &isnull);
+		value = slot->tts_values[col->attnum - 1];
+		isnull = slot->tts_isnull[col->attnum - 1];
 		pair = &pairs[n];
 		pair->key.type = jbvString;
 		pair->key.val.string.val = col->name;
@@ -386,20 +388,20 @@ push_column(JsonbParseState **state, RowJsonbColumn *col, Datum value)
 
 /*
  * row_jsonb_build
- *		The jsonb object of a tuple's mapped columns (only those in `only`,
- *		by attnum, when it is not NULL).  NULL columns are kept as JSON null.
- *		Allocates in the current memory context.
+ *		The jsonb object of a row's mapped columns (only those in `only`, by
+ *		attnum, when it is not NULL).  NULL columns are kept as JSON null.
+ *		The slot must be deformed (slot_getallattrs).  Allocates in the
+ *		current memory context.
  */
 Jsonb *
-row_jsonb_build(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc,
-				Bitmapset *only)
+row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot, Bitmapset *only)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
 	int			i;
 
 	if (map->simple)
-		return build_simple(map, tuple, desc, only);
+		return build_simple(map, slot, only);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < map->ncols; i++)
@@ -410,7 +412,8 @@ row_jsonb_build(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc,
 
 		if (only != NULL && !bms_is_member(col->attnum, only))
 			continue;
-		value = heap_getattr(tuple, col->attnum, desc, &isnull);
+		value = slot->tts_values[col->attnum - 1];
+		isnull = slot->tts_isnull[col->attnum - 1];
 		if (isnull)
 		{
 			JsonbValue	v;
@@ -432,9 +435,10 @@ row_jsonb_build(RowJsonbMap *map, HeapTuple tuple, TupleDesc desc,
  *		versions of a row (binary comparison, as logical replication does).
  */
 Bitmapset *
-row_jsonb_changed(RowJsonbMap *map, HeapTuple oldtup, HeapTuple newtup,
-				  TupleDesc desc)
+row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
+				  TupleTableSlot *newslot)
 {
+	TupleDesc	desc = oldslot->tts_tupleDescriptor;
 	Bitmapset  *changed = NULL;
 	int			i;
 
@@ -442,10 +446,11 @@ row_jsonb_changed(RowJsonbMap *map, HeapTuple oldtup, HeapTuple newtup,
 	{
 		RowJsonbColumn *col = &map->cols[i];
 		Form_pg_attribute att = TupleDescAttr(desc, col->attnum - 1);
-		bool		oldnull,
-					newnull;
-		Datum		oldval = heap_getattr(oldtup, col->attnum, desc, &oldnull);
-		Datum		newval = heap_getattr(newtup, col->attnum, desc, &newnull);
+		int			i0 = col->attnum - 1;
+		bool		oldnull = oldslot->tts_isnull[i0];
+		bool		newnull = newslot->tts_isnull[i0];
+		Datum		oldval = oldslot->tts_values[i0];
+		Datum		newval = newslot->tts_values[i0];
 
 		if (oldnull != newnull ||
 			(!oldnull && !datum_image_eq(oldval, newval, att->attbyval, att->attlen)))
