@@ -273,49 +273,135 @@ BEGIN
   END IF;
 
   PERFORM dataeng._cdc_drop_triggers(tbl);
-  args := format('%L, %L, %L, %L', tbl::oid::text, changed_only::text,
-                 coalesce(columns::text, ''), coalesce(exclude_columns::text, ''));
-  -- statement triggers with transition tables: one call per statement
-  EXECUTE format('CREATE TRIGGER dataeng_capture_insert AFTER INSERT ON %s '
-                 'REFERENCING NEW TABLE AS dataeng_new '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
-  EXECUTE format('CREATE TRIGGER dataeng_capture_update AFTER UPDATE ON %s '
-                 'REFERENCING OLD TABLE AS dataeng_old NEW TABLE AS dataeng_new '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
-  EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
-                 'REFERENCING OLD TABLE AS dataeng_old '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
-  EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', tbl, args);
+  args := dataeng._cdc_trigger_args(tbl, columns, exclude_columns, changed_only);
+  PERFORM dataeng._cdc_install(tbl, args, true);
 
   INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
   VALUES (tbl, columns, exclude_columns, changed_only, dataeng.calling_role()::name)
   ON CONFLICT (table_name) DO UPDATE
     SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
         changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
+  -- writes made directly to partitions are captured too
+  PERFORM dataeng._cdc_sync_partitions();
 END;
 $$;
 COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
   'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
 
+-- The capture triggers' arguments for a table (see src/cdc/capture.c).
+CREATE FUNCTION dataeng._cdc_trigger_args(tbl regclass, columns text[],
+                                          exclude_columns text[], changed_only boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%L, %L, %L, %L', tbl::oid::text, changed_only::text,
+                coalesce(columns::text, ''), coalesce(exclude_columns::text, ''))
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(regclass, text[], text[], boolean) FROM PUBLIC;
+
+-- Install the capture triggers on rel: statement triggers with transition
+-- tables, one call per statement.  TRUNCATE only on the captured table
+-- itself (truncating one partition is not the table's TRUNCATE).
+CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, with_truncate boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  EXECUTE format('CREATE TRIGGER dataeng_capture_insert AFTER INSERT ON %s '
+                 'REFERENCING NEW TABLE AS dataeng_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_update AFTER UPDATE ON %s '
+                 'REFERENCING OLD TABLE AS dataeng_old NEW TABLE AS dataeng_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
+                 'REFERENCING OLD TABLE AS dataeng_old '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  IF with_truncate THEN
+    EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_install(regclass, text, boolean) FROM PUBLIC;
+
+-- Drop the capture triggers of tbl and of its partitions.
 CREATE FUNCTION dataeng._cdc_drop_triggers(tbl regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t name;
+  r record;
 BEGIN
-  FOR t IN SELECT tgname FROM pg_trigger
-            WHERE tgrelid = tbl AND NOT tgisinternal
-              AND tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
-                             'dataeng_capture_delete', 'dataeng_capture_truncate')
+  FOR r IN SELECT tg.tgname, tg.tgrelid::regclass AS rel
+             FROM pg_trigger tg
+            WHERE tg.tgrelid IN (SELECT tbl::oid UNION SELECT relid FROM pg_partition_tree(tbl))
+              AND NOT tg.tgisinternal
+              AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
+                                'dataeng_capture_delete', 'dataeng_capture_truncate')
   LOOP
-    EXECUTE format('DROP TRIGGER %I ON %s', t, tbl);
+    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);
   END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
+
+-- Keep the partitions of captured partitioned tables captured: install the
+-- triggers on partitions that lack them (created or attached later), and
+-- remove them from tables that are no longer partitions of the table they
+-- record (detached).  Statement triggers of a partition fire only for
+-- statements that name the partition, so nothing is captured twice.
+CREATE FUNCTION dataeng._cdc_sync_partitions()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT pt.relid::regclass AS rel,
+                  dataeng._cdc_trigger_args(ct.table_name, ct.columns, ct.exclude_columns,
+                                            ct.changed_only) AS args
+             FROM dataeng.cdc_tables ct
+             JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
+             CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt
+             JOIN pg_class pc ON pc.oid = pt.relid AND pc.relkind IN ('r', 'p')
+            WHERE pt.relid <> ct.table_name::oid
+              AND NOT EXISTS (SELECT 1 FROM pg_trigger tg
+                               WHERE tg.tgrelid = pt.relid
+                                 AND tg.tgname = 'dataeng_capture_insert')
+  LOOP
+    PERFORM dataeng._cdc_install(r.rel, r.args, false);
+  END LOOP;
+
+  FOR r IN SELECT tg.tgrelid::regclass AS rel
+             FROM pg_trigger tg
+            WHERE tg.tgname = 'dataeng_capture_insert'
+              AND tg.tgfoid = 'dataeng.capture()'::regprocedure
+              AND split_part(encode(tg.tgargs, 'escape'), '\000', 1)::oid <> tg.tgrelid
+              AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(tg.tgrelid) a
+                               WHERE a.relid = split_part(encode(tg.tgargs, 'escape'),
+                                                          '\000', 1)::oid)
+  LOOP
+    PERFORM dataeng._cdc_drop_triggers(r.rel);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_sync_partitions() FROM PUBLIC;
+
+CREATE FUNCTION dataeng._cdc_on_ddl()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._cdc_sync_partitions();
+END;
+$$;
+
 
 CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
 RETURNS boolean
@@ -346,6 +432,9 @@ BEGIN
    WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
 END;
 $$;
+CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+  EXECUTE FUNCTION dataeng._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng._cdc_on_drop();

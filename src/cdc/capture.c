@@ -16,7 +16,10 @@
  * index_insert().  What it learns from the catalogs is cached (per captured
  * relation, and for the change log itself) until a relcache invalidation.
  *
- * Trigger arguments, written by cdc_enable(): the oid of the table,
+ * Trigger arguments, written by cdc_enable(): the oid of the table (for the
+ * partitions of a captured partitioned table, which get the triggers too,
+ * the partitioned table: writes that name a partition are recorded under
+ * it),
  * changed_only, the columns to capture and the columns to leave out
  * (text[] literals, or empty).
  *
@@ -32,6 +35,7 @@
 #include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -327,7 +331,8 @@ capture_rel(TriggerData *trigdata)
 
 	entry->source = DatumGetObjectId(DirectFunctionCall1(oidin,
 														 CStringGetDatum(trigger->tgargs[0])));
-	if (entry->source != relid)
+	if (entry->source != relid &&
+		!list_member_oid(get_partition_ancestors(relid), entry->source))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("trigger \"%s\" on \"%s\" records changes of another table",
