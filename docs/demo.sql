@@ -1,0 +1,173 @@
+-- docs/demo.sql: the ShopSphere pipeline, end to end, with what dataeng can
+-- do so far.  Run it with `bash docs/demo.sh` (a throwaway cluster), or
+-- against your own database:  psql -v orders=100000 -v seed=42 -f docs/demo.sql
+--
+-- Each stage prints a short summary.  Later stages (validation, cleansing,
+-- scheduled aggregation) are added here as they land.
+
+\set ON_ERROR_STOP 1
+\pset footer off
+\if :{?orders} \else \set orders 100000 \endif
+\if :{?seed} \else \set seed 42 \endif
+SET client_min_messages = warning;
+
+\echo
+\echo '== Stage 0: the extension ================================================'
+CREATE EXTENSION IF NOT EXISTS dataeng;
+SELECT version, preloaded, enabled FROM dataeng.info();
+
+\echo
+\echo '== Stage 1: load ShopSphere (seed' :seed ',' :orders 'orders) ====================='
+\ir shopsphere.sql
+
+\echo 'Rows per table:'
+SELECT 'customers' AS "table", count(*) AS rows FROM shop.customers
+UNION ALL SELECT 'products', count(*) FROM shop.products
+UNION ALL SELECT 'orders', count(*) FROM shop.orders
+UNION ALL SELECT 'clickstream', count(*) FROM shop.clickstream;
+
+\echo 'Dirt report (what the next stages have to deal with):'
+SELECT 'customer records for one person (duplicates)' AS issue,
+       count(*) - count(DISTINCT true_person_id) AS rows
+  FROM shop.customers
+UNION ALL
+SELECT 'emails missing or empty', count(*) FILTER (WHERE coalesce(email, '') = '')
+  FROM shop.customers
+UNION ALL
+SELECT 'emails that look invalid (no @, .., trailing dot, spaces)',
+       count(*) FILTER (WHERE email <> '' AND (email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+                            OR email ~ '\.\.' OR email ~ '\.$' OR email <> btrim(email)))
+  FROM shop.customers
+UNION ALL
+SELECT 'phones missing', count(*) FILTER (WHERE phone IS NULL) FROM shop.customers
+UNION ALL
+SELECT 'phones not even digits', count(*) FILTER (WHERE phone !~ '[0-9]{3}') FROM shop.customers
+UNION ALL
+SELECT 'signup dates missing or unparseable', count(*) FILTER (WHERE signup_date_raw IS NULL OR signup_date_raw = 'unknown')
+  FROM shop.customers
+UNION ALL
+SELECT 'prices missing', count(*) FILTER (WHERE price_raw IS NULL) FROM shop.products
+UNION ALL
+SELECT 'prices with a decimal comma', count(*) FILTER (WHERE price_raw ~ ',') FROM shop.products
+UNION ALL
+SELECT 'weights missing', count(*) FILTER (WHERE weight_raw IS NULL) FROM shop.products
+UNION ALL
+SELECT 'clicks with a URL lacking a scheme', count(*) FILTER (WHERE url !~* '^https?://') FROM shop.clickstream;
+
+\echo 'Formats seen:'
+SELECT 'phone' AS field,
+       regexp_replace(regexp_replace(phone, '[0-9]', '9', 'g'), '9+', '9', 'g') AS shape,
+       count(*) AS rows
+  FROM shop.customers WHERE phone IS NOT NULL GROUP BY 2
+UNION ALL
+SELECT 'signup date', regexp_replace(regexp_replace(signup_date_raw, '[0-9]', '9', 'g'), '[A-Za-z]+', 'Aa', 'g'), count(*)
+  FROM shop.customers WHERE signup_date_raw IS NOT NULL GROUP BY 2
+UNION ALL
+SELECT 'weight unit', lower(regexp_replace(weight_raw, '^[0-9. ]+', '')), count(*)
+  FROM shop.products WHERE weight_raw IS NOT NULL GROUP BY 2
+UNION ALL
+SELECT 'currency', currency, count(*) FROM shop.orders GROUP BY 2
+ORDER BY 1, 3 DESC;
+
+\echo
+\echo '== Stage 2: change data capture ============================================'
+-- Capture every change of shop.orders, and keep a copy of the table in
+-- sync through a consumer, the way a warehouse loader would.
+\o /dev/null
+SELECT dataeng.cdc_enable('shop.orders');
+SELECT dataeng.cdc_consumer_create('orders_copy', ARRAY['shop.orders'::regclass]);
+\o
+
+-- The copy starts as the table is now; the consumer delivers what follows.
+CREATE TABLE shop.orders_copy (LIKE shop.orders INCLUDING ALL);
+INSERT INTO shop.orders_copy SELECT * FROM shop.orders;
+
+-- A day of activity: new orders, status changes, cancellations, in many
+-- transactions; one of them is rolled back and must never reach the copy.
+INSERT INTO shop.orders
+SELECT max_id + g, 1 + g % 1000, 1 + g % 2000, 1 + g % 3, 19.99, 'USD',
+       timestamptz '2026-11-01' + g * interval '1 minute', NULL, 'paid', NULL
+  FROM (SELECT max(order_id) AS max_id FROM shop.orders) m, generate_series(1, 2000) g;
+UPDATE shop.orders SET status = 'shipped' WHERE status = 'paid' AND order_id % 10 = 0;
+UPDATE shop.orders SET status = 'delivered' WHERE status = 'shipped' AND order_id % 20 = 0;
+DELETE FROM shop.orders WHERE status = 'cancelled' AND order_id % 3 = 0;
+BEGIN;
+DELETE FROM shop.orders;                -- a mistake, rolled back
+ROLLBACK;
+UPDATE shop.orders SET coupon = 'VIP', unit_price = unit_price * 0.9 WHERE order_id % 997 = 0;
+
+\echo 'Changes captured, by operation:'
+SELECT op, count(*) AS changes FROM dataeng.changes
+ WHERE table_name = 'shop.orders'::regclass GROUP BY op ORDER BY op;
+
+-- The loader: poll a batch, apply it, acknowledge it, in one transaction
+-- (exactly once).  Updates and deletes find their row by the key in pk.
+CREATE FUNCTION shop.sync_orders_copy(batch int DEFAULT 5000) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  ch record;
+  n bigint := 0;
+  last bigint;
+BEGIN
+  FOR ch IN SELECT * FROM dataeng.cdc_poll('orders_copy', batch) LOOP
+    IF ch.op IN ('U', 'D') THEN
+      DELETE FROM shop.orders_copy WHERE order_id = (ch.pk->>'order_id')::bigint;
+    END IF;
+    IF ch.op IN ('I', 'U') THEN
+      INSERT INTO shop.orders_copy
+      SELECT * FROM jsonb_populate_record(NULL::shop.orders_copy, ch.new_row);
+    END IF;
+    IF ch.op = 'T' THEN
+      TRUNCATE shop.orders_copy;
+    END IF;
+    n := n + 1;
+    last := ch.change_id;
+  END LOOP;
+  IF last IS NOT NULL THEN
+    PERFORM dataeng.cdc_ack('orders_copy', last);
+  END IF;
+  RETURN n;
+END $$;
+
+\echo 'Consumer before syncing:'
+SELECT name, pending_changes, lag_seconds > 0 AS lagging FROM dataeng.cdc_consumers;
+
+-- Run the loader until it has nothing left: each call is one transaction
+-- that applies up to 1000 changes (more when a transaction is larger: a
+-- transaction is never split) and acknowledges them.
+CREATE TABLE shop.sync_log (call int, applied bigint);
+CREATE PROCEDURE shop.sync_until_done() LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+  i int := 0;
+BEGIN
+  LOOP
+    i := i + 1;
+    n := shop.sync_orders_copy(1000);
+    INSERT INTO shop.sync_log VALUES (i, n);
+    COMMIT;
+    EXIT WHEN n = 0;
+  END LOOP;
+END $$;
+CALL shop.sync_until_done();
+\echo 'Syncing the copy, 1000 changes at a time (a transaction is never split):'
+SELECT count(*) FILTER (WHERE applied > 0) AS calls, sum(applied) AS changes_applied,
+       max(applied) AS largest_call
+  FROM shop.sync_log;
+
+\echo 'Consumer after syncing:'
+SELECT name, acked_change_id > 0 AS acked, pending_changes, lag_seconds FROM dataeng.cdc_consumers;
+
+\echo 'Is the copy identical to the source?'
+SELECT (SELECT count(*) FROM shop.orders) AS source_rows,
+       (SELECT count(*) FROM shop.orders_copy) AS copy_rows,
+       (SELECT count(*) FROM (SELECT * FROM shop.orders EXCEPT SELECT * FROM shop.orders_copy) a)
+     + (SELECT count(*) FROM (SELECT * FROM shop.orders_copy EXCEPT SELECT * FROM shop.orders) b)
+         AS rows_that_differ;
+
+\echo 'Retention: segments emptied now that the consumer has acknowledged everything'
+SELECT count(*) AS segments_truncated, coalesce(sum(purged_changes), 0) AS changes_purged
+  FROM dataeng.cdc_purge();
+
+\echo
+\echo 'Done.  Next stages (validation, cleansing, scheduled aggregation) arrive with their features.'
