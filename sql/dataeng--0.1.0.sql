@@ -208,7 +208,8 @@ BEGIN
   END IF;
   IF r.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR tbl::oid < 16384 THEN
     RAISE EXCEPTION 'cannot capture changes of system catalog "%"', tbl
-      USING ERRCODE = 'insufficient_privilege';
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'System catalogs change through DDL, which triggers do not see.';
   END IF;
   IF EXISTS (SELECT 1 FROM pg_depend d
               WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl
@@ -258,8 +259,11 @@ BEGIN
    WHERE c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0
                       AND NOT a.attisdropped);
+  IF array_position(columns || exclude_columns, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'column names must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF unknown IS NOT NULL THEN
-    RAISE EXCEPTION 'column % of table % does not exist', quote_ident(unknown[1]), tbl
+    RAISE EXCEPTION 'column "%" of table % does not exist', unknown[1], tbl
       USING ERRCODE = 'undefined_column';
   END IF;
 
@@ -539,7 +543,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'consumer "%" does not exist', consumer
       USING ERRCODE = 'undefined_object',
-            HINT = 'Create it with dataeng.cdc_consumer_create(); dataeng.cdc_consumer_state lists the existing ones.';
+            HINT = 'Create it with dataeng.cdc_consumer_create(); dataeng.cdc_consumers lists the existing ones.';
   END IF;
   IF NOT pg_has_role(dataeng.calling_role(), r.owner, 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of consumer "%"', consumer
