@@ -436,6 +436,8 @@ BEGIN
    WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._cdc_on_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_on_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
   EXECUTE FUNCTION dataeng._cdc_on_ddl();
@@ -457,6 +459,7 @@ AS $$
                 (SELECT string_agg(v::text, ',' ORDER BY v)
                    FROM (SELECT pg_snapshot_xip(s) AS v UNION SELECT x) q))::pg_snapshot
 $$;
+REVOKE ALL ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) FROM PUBLIC;
 
 -- Cut a new batch: record the sequence position, then a snapshot taken
 -- after it, under a lock so that ticks are strictly ordered.  Returns the
@@ -869,6 +872,7 @@ AS $$
    WHERE pg_has_role(dataeng.calling_role(), c.owner, 'USAGE')
 $$;
 
+-- (callable by everyone: it is the view's body, and filters by role)
 CREATE VIEW dataeng.cdc_consumers AS
   SELECT * FROM dataeng._cdc_consumer_list() ORDER BY name;
 COMMENT ON VIEW dataeng.cdc_consumers IS
