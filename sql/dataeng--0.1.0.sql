@@ -899,6 +899,7 @@ DECLARE
   top xid8;
   n bigint;
   keep bigint;
+  attempt int;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
@@ -921,8 +922,19 @@ BEGIN
   FOR s IN 0..3 LOOP
     seg := format('dataeng.change_log_%s', s)::regclass;
     BEGIN
-      SET LOCAL lock_timeout = '200ms';
-      EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', seg);
+      -- never queue behind (and in front of) the log's writers and readers:
+      -- try a few times, then leave the segment for the next call
+      FOR attempt IN 1..3 LOOP
+        BEGIN
+          EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', seg);
+          EXIT;
+        EXCEPTION WHEN lock_not_available THEN
+          IF attempt = 3 THEN
+            RAISE;
+          END IF;
+          PERFORM pg_sleep(0.05);
+        END;
+      END LOOP;
       -- new snapshot: writers that held the segment have committed by now
       EXECUTE format('SELECT max(xid), count(*) FROM %s', seg) INTO top, n;
       IF n > 0 AND top < horizon THEN
