@@ -286,7 +286,10 @@ SELECT dataeng.cdc_consumer_drop('replica');
 SET dataeng.cdc_segment_size = 5;
 SELECT dataeng.cdc_consumer_create('slow', ARRAY['t_src'::regclass]);
 INSERT INTO t_src SELECT g, 'p', 0 FROM generate_series(1000, 1029) g;
-SELECT count(*) AS logged, count(DISTINCT change_id / 5 % 4) AS segments_used
+-- one statement's changes span every segment, and each is intact
+SELECT count(*) AS logged, count(DISTINCT change_id / 5 % 4) AS segments_used,
+       count(*) FILTER (WHERE new_row = jsonb_build_object('id', (pk->>'id')::int, 'v', 'p', 'n', 0)
+                          AND (pk->>'id')::int BETWEEN 1000 AND 1029) AS intact
   FROM dataeng.changes WHERE table_name = 't_src'::regclass AND change_id > (
     SELECT max(change_id) - 30 FROM dataeng.changes);
 -- nothing acknowledged: only the segments of changes older than the

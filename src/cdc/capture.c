@@ -541,22 +541,35 @@ writer_switch_segment(ChangeLogWriter *w, int segment)
 }
 
 /*
- * writer_add
- *		Buffer one change.  The jsonb values must live in w->batchcxt (or
- *		longer).
+ * writer_next_id
+ *		Take the change_id of the next change, and make its segment the
+ *		current one.  Call it before building the change's values: a segment
+ *		switch flushes the batch and frees the batch memory.
  */
-static void
-writer_add(ChangeLogWriter *w, Oid source, char op, Jsonb *pk, Jsonb *oldrow,
-		   Jsonb *newrow)
+static int64
+writer_next_id(ChangeLogWriter *w)
 {
 	int64		change_id = nextval_internal(log_seq_oid, false);
 	int			segment = (int) ((change_id / cdc_segment_size) % CHANGE_LOG_SEGMENTS);
+
+	if (segment != w->segment)
+		writer_switch_segment(w, segment);
+	return change_id;
+}
+
+/*
+ * writer_add
+ *		Buffer one change, whose change_id came from writer_next_id().  The
+ *		jsonb values must live in w->batchcxt (or longer).
+ */
+static void
+writer_add(ChangeLogWriter *w, int64 change_id, Oid source, char op, Jsonb *pk,
+		   Jsonb *oldrow, Jsonb *newrow)
+{
 	TupleTableSlot *slot;
 	Datum	   *values;
 	bool	   *nulls;
 
-	if (segment != w->segment)
-		writer_switch_segment(w, segment);
 	if (w->slots[w->nslots] == NULL)
 		w->slots[w->nslots] = MakeSingleTupleTableSlot(RelationGetDescr(w->rel),
 													   &TTSOpsVirtual);
@@ -571,7 +584,7 @@ writer_add(ChangeLogWriter *w, Oid source, char op, Jsonb *pk, Jsonb *oldrow,
 	values[CL_LSN] = LSNGetDatum(GetXLogInsertRecPtr());
 	values[CL_CAPTURED_AT] = w->captured_at;
 	values[CL_TABLE_OID] = ObjectIdGetDatum(source);
-	values[CL_SEGMENT] = Int16GetDatum(segment);
+	values[CL_SEGMENT] = Int16GetDatum(w->segment);
 	values[CL_OP] = CharGetDatum(op);
 	values[CL_PK] = PointerGetDatum(pk);
 	nulls[CL_PK] = (pk == NULL);
@@ -581,6 +594,7 @@ writer_add(ChangeLogWriter *w, Oid source, char op, Jsonb *pk, Jsonb *oldrow,
 	nulls[CL_NEW_ROW] = (newrow == NULL);
 	ExecStoreVirtualTuple(slot);
 
+	/* the flush materializes the rows before it frees their memory */
 	if (++w->nslots == WRITER_BATCH)
 		writer_flush(w);
 }
@@ -645,6 +659,7 @@ capture_rows(TriggerData *trigdata, char op)
 	for (;;)
 	{
 		TupleTableSlot *keyslot;
+		int64		change_id;
 		Jsonb	   *pk = NULL,
 				   *oldrow = NULL,
 				   *newrow = NULL;
@@ -656,6 +671,7 @@ capture_rows(TriggerData *trigdata, char op)
 		if (news && !tuplestore_gettupleslot(news, true, false, nslot))
 			break;
 
+		change_id = writer_next_id(&w);
 		old = MemoryContextSwitchTo(w.batchcxt);
 		if (oslot)
 			slot_getallattrs(oslot);
@@ -681,7 +697,7 @@ capture_rows(TriggerData *trigdata, char op)
 		}
 		MemoryContextSwitchTo(old);
 
-		writer_add(&w, cr->source, op, pk, oldrow, newrow);
+		writer_add(&w, change_id, cr->source, op, pk, oldrow, newrow);
 	}
 	writer_end(&w);
 
@@ -721,7 +737,7 @@ dataeng_capture(PG_FUNCTION_ARGS)
 		ChangeLogWriter w;
 
 		writer_begin(&w);
-		writer_add(&w, cr->source, 'T', NULL, NULL, NULL);
+		writer_add(&w, writer_next_id(&w), cr->source, 'T', NULL, NULL, NULL);
 		writer_end(&w);
 	}
 	else if (TRIGGER_FIRED_BY_INSERT(ev))
