@@ -16,12 +16,11 @@
  * index_insert().  What it learns from the catalogs is cached (per captured
  * relation, and for the change log itself) until a relcache invalidation.
  *
- * Trigger arguments, written by cdc_enable(): the oid of the table (for the
- * partitions of a captured partitioned table, which get the triggers too,
- * the partitioned table: writes that name a partition are recorded under
- * it),
- * changed_only, the columns to capture and the columns to leave out
- * (text[] literals, or empty).
+ * Trigger arguments, written by cdc_enable(): the oid of the captured table,
+ * changed_only, the columns to capture and the columns to leave out (text[]
+ * literals, or empty).  The partitions of a captured partitioned table get
+ * the triggers too, with the partitioned table's oid: writes that name a
+ * partition are recorded under the partitioned table.
  *
  *-------------------------------------------------------------------------
  */
