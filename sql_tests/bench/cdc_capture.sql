@@ -111,8 +111,10 @@ DROP TABLE bench_t;
 TRUNCATE dataeng.change_log;
 CREATE TABLE bench_t (id int PRIMARY KEY, customer_id int, amount numeric(12,2),
                       status text, note text, created_at timestamptz);
+\o /dev/null
 SELECT dataeng.cdc_enable('bench_t');
 SELECT dataeng.cdc_consumer_create('bench');
+\o
 CREATE PROCEDURE bench_fill(nrows int) LANGUAGE plpgsql AS $$
 BEGIN
   FOR i IN 0 .. nrows / 100 - 1 LOOP
@@ -157,6 +159,7 @@ SELECT p.n AS changes, round(p.n / p.secs) AS poll_changes_per_s,
   FROM poll_results p, poll_results a
  WHERE p.what = 'cdc_poll' AND a.what = 'read change_log';
 
+\o /dev/null
 SELECT dataeng.cdc_consumer_drop('bench');
 DROP TABLE bench_t, bench_audit, bench_results;
 DROP PROCEDURE bench_one;
@@ -165,3 +168,4 @@ DROP FUNCTION bench_audit_trigger;
 SELECT pgq.drop_queue('bench_q');
 DROP EXTENSION pgq;
 DROP EXTENSION dataeng;
+\o
