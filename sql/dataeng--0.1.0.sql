@@ -61,7 +61,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.cdc_tables', '');
 
 CREATE SEQUENCE dataeng.change_id_seq CACHE 1;
 COMMENT ON SEQUENCE dataeng.change_id_seq IS
-  'change_id of captured changes; CACHE 1 is required (ticks read last_value)';
+  'change_id of captured changes; CACHE 1: ids must grow across sessions, or commit order breaks';
 
 CREATE TABLE dataeng.change_log (
   change_id   bigint      NOT NULL,
@@ -89,7 +89,6 @@ REVOKE ALL ON dataeng.change_log, dataeng.change_log_0, dataeng.change_log_1,
 CREATE TABLE dataeng.cdc_ticks (
   tick_id     bigint      PRIMARY KEY,
   snap        pg_snapshot NOT NULL,
-  last_change bigint      NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE dataeng.cdc_ticks IS
@@ -461,8 +460,8 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) FROM PUBLIC;
 
--- Cut a new batch: record the sequence position, then a snapshot taken
--- after it, under a lock so that ticks are strictly ordered.  Returns the
+-- Cut a new batch: a snapshot taken under a lock, so that ticks are
+-- strictly ordered, and the order of the batch's transactions.  Returns the
 -- newest tick (the new one, or the previous one if nothing committed since,
 -- or if another transaction is cutting one: that one holds the lock until
 -- it commits, and a consumer must not wait for another's transaction).
@@ -472,7 +471,6 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  last_seq bigint;
   prev dataeng.cdc_ticks;
   snap pg_snapshot;
   me xid8;
@@ -494,8 +492,6 @@ BEGIN
       RETURN t;
     END;
   END IF;
-  SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO last_seq
-    FROM dataeng.change_id_seq;
   snap := pg_current_snapshot();
   -- Our own transaction is not in our snapshot's list of running ones, but
   -- it is running: changes it made or will make belong to a later batch.
@@ -510,7 +506,7 @@ BEGIN
     RETURN prev.tick_id;                -- nothing finished since
   END IF;
   t := nextval('dataeng.cdc_tick_seq');
-  INSERT INTO dataeng.cdc_ticks (tick_id, snap, last_change) VALUES (t, snap, last_seq);
+  INSERT INTO dataeng.cdc_ticks (tick_id, snap) VALUES (t, snap);
   -- Order the new batch once, for every consumer.  This statement's
   -- snapshot is newer than snap, so it sees every change of the batch.
   IF prev.tick_id IS NOT NULL THEN
