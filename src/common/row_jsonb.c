@@ -287,29 +287,6 @@ push_string(JsonbParseState **state, JsonbIteratorToken tok, char *s, int len)
 }
 
 /*
- * push_numeric
- *		Append a numeric; NaN and infinities are not JSON numbers, so they
- *		become strings, as to_jsonb() does.
- */
-static void
-push_numeric(JsonbParseState **state, Numeric num)
-{
-	JsonbValue	v;
-
-	if (numeric_is_nan(num) || numeric_is_inf(num))
-	{
-		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
-															NumericGetDatum(num)));
-
-		push_string(state, WJB_VALUE, s, strlen(s));
-		return;
-	}
-	v.type = jbvNumeric;
-	v.val.numeric = num;
-	pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/*
  * push_jsonb
  *		Append a jsonb document as the value of the current key.
  */
@@ -342,47 +319,14 @@ push_column(JsonbParseState **state, RowJsonbColumn *col, Datum value)
 	JsonbValue	v;
 
 	push_string(state, WJB_KEY, col->name, col->namelen);
-
-	switch (col->kind)
+	if (col->kind == RJ_JSONB)
+		push_jsonb(state, DatumGetJsonbP(value));
+	else if (col->kind == RJ_GENERIC)
+		push_jsonb(state, DatumGetJsonbP(FunctionCall1(&col->to_jsonb, value)));
+	else
 	{
-		case RJ_BOOL:
-			v.type = jbvBool;
-			v.val.boolean = DatumGetBool(value);
-			pushJsonbValue(state, WJB_VALUE, &v);
-			break;
-		case RJ_INT2:
-			push_numeric(state, int64_to_numeric(DatumGetInt16(value)));
-			break;
-		case RJ_INT4:
-			push_numeric(state, int64_to_numeric(DatumGetInt32(value)));
-			break;
-		case RJ_INT8:
-			push_numeric(state, int64_to_numeric(DatumGetInt64(value)));
-			break;
-		case RJ_NUMERIC:
-			push_numeric(state, DatumGetNumeric(value));
-			break;
-		case RJ_TEXT:
-			{
-				text	   *t = DatumGetTextPP(value);
-
-				push_string(state, WJB_VALUE, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-			}
-			break;
-		case RJ_DATETIME:
-			{
-				char	   *s = JsonEncodeDateTime(NULL, value, col->typid, NULL);
-
-				push_string(state, WJB_VALUE, s, strlen(s));
-			}
-			break;
-		case RJ_JSONB:
-			push_jsonb(state, DatumGetJsonbP(value));
-			break;
-		case RJ_GENERIC:
-			push_jsonb(state,
-					   DatumGetJsonbP(FunctionCall1(&col->to_jsonb, value)));
-			break;
+		scalar_value(&v, col, value);
+		pushJsonbValue(state, WJB_VALUE, &v);
 	}
 }
 
