@@ -160,8 +160,9 @@ COMMENT ON VIEW dataeng.changes IS
 GRANT SELECT ON dataeng.changes TO PUBLIC;
 
 -- The capture trigger: AFTER STATEMENT with transition tables for
--- INSERT/UPDATE/DELETE, AFTER STATEMENT for TRUNCATE.  Arguments: source table oid, changed_only, columns,
--- exclude_columns.  Only cdc_enable() creates it (EXECUTE is revoked).
+-- INSERT/UPDATE/DELETE, AFTER STATEMENT for TRUNCATE.  Arguments:
+-- changed_only, columns, exclude_columns.  Only cdc_enable() creates it
+-- (EXECUTE is revoked).
 CREATE FUNCTION dataeng.capture()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_capture'
@@ -276,7 +277,7 @@ BEGIN
   END IF;
 
   PERFORM dataeng._cdc_drop_triggers(tbl);
-  args := dataeng._cdc_trigger_args(tbl, columns, exclude_columns, changed_only);
+  args := dataeng._cdc_trigger_args(columns, exclude_columns, changed_only);
   PERFORM dataeng._cdc_install(tbl, args, true);
 
   INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
@@ -292,16 +293,18 @@ COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
   'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
 
 -- The capture triggers' arguments for a table (see src/cdc/capture.c).
-CREATE FUNCTION dataeng._cdc_trigger_args(tbl regclass, columns text[],
-                                          exclude_columns text[], changed_only boolean)
+-- (No table oid in them: the trigger finds its table, and a dump restored
+-- with new oids keeps working.)
+CREATE FUNCTION dataeng._cdc_trigger_args(columns text[], exclude_columns text[],
+                                          changed_only boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('%L, %L, %L, %L', tbl::oid::text, changed_only::text,
+  SELECT format('%L, %L, %L', changed_only::text,
                 coalesce(columns::text, ''), coalesce(exclude_columns::text, ''))
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(regclass, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) FROM PUBLIC;
 
 -- Install the capture triggers on rel: statement triggers with transition
 -- tables, one call per statement.  TRUNCATE only on the captured table
@@ -365,7 +368,7 @@ DECLARE
   r record;
 BEGIN
   FOR r IN SELECT pt.relid::regclass AS rel,
-                  dataeng._cdc_trigger_args(ct.table_name, ct.columns, ct.exclude_columns,
+                  dataeng._cdc_trigger_args(ct.columns, ct.exclude_columns,
                                             ct.changed_only) AS args
              FROM dataeng.cdc_tables ct
              JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
@@ -383,10 +386,9 @@ BEGIN
              FROM pg_trigger tg
             WHERE tg.tgname = 'dataeng_capture_insert'
               AND tg.tgfoid = 'dataeng.capture()'::regprocedure
-              AND split_part(encode(tg.tgargs, 'escape'), '\000', 1)::oid <> tg.tgrelid
-              AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(tg.tgrelid) a
-                               WHERE a.relid = split_part(encode(tg.tgargs, 'escape'),
-                                                          '\000', 1)::oid)
+              AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                               WHERE ct.table_name = tg.tgrelid
+                                  OR ct.table_name IN (SELECT relid FROM pg_partition_ancestors(tg.tgrelid)))
   LOOP
     PERFORM dataeng._cdc_drop_triggers(r.rel);
   END LOOP;
@@ -394,17 +396,14 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_sync_partitions() FROM PUBLIC;
 
+-- After CREATE TABLE ... PARTITION OF and ALTER TABLE ... ATTACH/DETACH
+-- PARTITION (see src/cdc/ddl.c).
 CREATE FUNCTION dataeng._cdc_on_ddl()
 RETURNS event_trigger
-LANGUAGE plpgsql
+AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
+LANGUAGE C
 SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM dataeng._cdc_sync_partitions();
-END;
-$$;
-
+SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
 RETURNS boolean

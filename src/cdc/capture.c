@@ -16,11 +16,10 @@
  * index_insert().  What it learns from the catalogs is cached (per captured
  * relation, and for the change log itself) until a relcache invalidation.
  *
- * Trigger arguments, written by cdc_enable(): the oid of the captured table,
- * changed_only, the columns to capture and the columns to leave out (text[]
- * literals, or empty).  The partitions of a captured partitioned table get
- * the triggers too, with the partitioned table's oid: writes that name a
- * partition are recorded under the partitioned table.
+ * Trigger arguments, written by cdc_enable(): changed_only, the columns to
+ * capture and the columns to leave out (text[] literals, or empty).  The
+ * partitions of a captured partitioned table get the triggers too: writes
+ * that name a partition are recorded under the partitioned table.
  *
  *-------------------------------------------------------------------------
  */
@@ -283,12 +282,49 @@ identity_columns(Relation rel)
 }
 
 /*
+ * capture_source
+ *		The table whose changes a capture trigger on rel records: the topmost
+ *		partition ancestor of rel that is captured itself (has a trigger
+ *		calling the capture function), else rel.  It is derived rather than
+ *		stored in the trigger, so that a dump restored with new oids keeps
+ *		working.
+ */
+static Oid
+capture_source(Relation rel, Oid fnoid)
+{
+	Oid			source = RelationGetRelid(rel);
+	ListCell   *lc;
+
+	if (!rel->rd_rel->relispartition)
+		return source;
+
+	/* ancestors come from the immediate parent up to the root */
+	foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+	{
+		Relation	ancestor = table_open(lfirst_oid(lc), AccessShareLock);
+		TriggerDesc *td = ancestor->trigdesc;
+		int			i;
+
+		for (i = 0; td != NULL && i < td->numtriggers; i++)
+		{
+			if (td->triggers[i].tgfoid == fnoid)
+			{
+				source = lfirst_oid(lc);
+				break;
+			}
+		}
+		table_close(ancestor, AccessShareLock);
+	}
+	return source;
+}
+
+/*
  * capture_rel
  *		The cached facts about the relation a capture trigger fired on,
  *		(re)built from the trigger's arguments when needed.
  */
 static CaptureRel *
-capture_rel(TriggerData *trigdata)
+capture_rel(TriggerData *trigdata, Oid fnoid)
 {
 	Relation	rel = trigdata->tg_relation;
 	Oid			relid = RelationGetRelid(rel);
@@ -321,26 +357,18 @@ capture_rel(TriggerData *trigdata)
 	entry->cxt = NULL;
 	entry->valid = false;
 
-	if (trigger->tgnargs != 4)
+	if (trigger->tgnargs != 3)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("trigger \"%s\" on \"%s\" has %d arguments, expected 4",
+				 errmsg("trigger \"%s\" on \"%s\" has %d arguments, expected 3",
 						trigger->tgname, RelationGetRelationName(rel), trigger->tgnargs),
 				 errhint("Install capture with dataeng.cdc_enable().")));
 
-	entry->source = DatumGetObjectId(DirectFunctionCall1(oidin,
-														 CStringGetDatum(trigger->tgargs[0])));
-	if (entry->source != relid &&
-		!list_member_oid(get_partition_ancestors(relid), entry->source))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("trigger \"%s\" on \"%s\" records changes of another table",
-						trigger->tgname, RelationGetRelationName(rel)),
-				 errhint("Install capture with dataeng.cdc_enable().")));
-	entry->changed_only = (strcmp(trigger->tgargs[1], "true") == 0);
+	entry->source = capture_source(rel, fnoid);
+	entry->changed_only = (strcmp(trigger->tgargs[0], "true") == 0);
 
-	include = column_set(rel, trigger->tgargs[2]);
-	exclude = column_set(rel, trigger->tgargs[3]);
+	include = column_set(rel, trigger->tgargs[1]);
+	exclude = column_set(rel, trigger->tgargs[2]);
 	capture = NULL;
 	for (i = 0; i < desc->natts; i++)
 	{
@@ -348,7 +376,7 @@ capture_rel(TriggerData *trigdata)
 
 		if (att->attisdropped)
 			continue;
-		if (trigger->tgargs[2][0] != '\0' && !bms_is_member(att->attnum, include))
+		if (trigger->tgargs[1][0] != '\0' && !bms_is_member(att->attnum, include))
 			continue;
 		if (bms_is_member(att->attnum, exclude))
 			continue;
@@ -625,11 +653,11 @@ writer_end(ChangeLogWriter *w)
  *		order.
  */
 static void
-capture_rows(TriggerData *trigdata, char op)
+capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 {
 	Relation	rel = trigdata->tg_relation;
 	TupleDesc	desc = RelationGetDescr(rel);
-	CaptureRel *cr = capture_rel(trigdata);
+	CaptureRel *cr = capture_rel(trigdata, fnoid);
 	Tuplestorestate *olds = (op == 'I') ? NULL : trigdata->tg_oldtable;
 	Tuplestorestate *news = (op == 'D') ? NULL : trigdata->tg_newtable;
 	TupleTableSlot *oslot = NULL,
@@ -732,7 +760,7 @@ dataeng_capture(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
 	{
-		CaptureRel *cr = capture_rel(trigdata);
+		CaptureRel *cr = capture_rel(trigdata, fcinfo->flinfo->fn_oid);
 		ChangeLogWriter w;
 
 		writer_begin(&w);
@@ -740,11 +768,11 @@ dataeng_capture(PG_FUNCTION_ARGS)
 		writer_end(&w);
 	}
 	else if (TRIGGER_FIRED_BY_INSERT(ev))
-		capture_rows(trigdata, 'I');
+		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'I');
 	else if (TRIGGER_FIRED_BY_UPDATE(ev))
-		capture_rows(trigdata, 'U');
+		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'U');
 	else
-		capture_rows(trigdata, 'D');
+		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'D');
 
 	return PointerGetDatum(NULL);
 }
