@@ -114,6 +114,7 @@ CREATE TABLE bench_t (id int PRIMARY KEY, customer_id int, amount numeric(12,2),
 \o /dev/null
 SELECT dataeng.cdc_enable('bench_t');
 SELECT dataeng.cdc_consumer_create('bench');
+SELECT dataeng.cdc_consumer_create('bench_client');
 \o
 CREATE PROCEDURE bench_fill(nrows int) LANGUAGE plpgsql AS $$
 BEGIN
@@ -159,7 +160,21 @@ SELECT p.n AS changes, round(p.n / p.secs) AS poll_changes_per_s,
   FROM poll_results p, poll_results a
  WHERE p.what = 'cdc_poll' AND a.what = 'read change_log';
 
+-- The same, received by this client (psql, unaligned output to /dev/null):
+-- one poll of everything, timed around the round trip.
+SELECT extract(epoch FROM clock_timestamp()) AS client_t0 \gset
+\pset format unaligned
 \o /dev/null
+SELECT * FROM dataeng.cdc_poll('bench_client', 1000000000);
+\o
+\pset format aligned
+SELECT extract(epoch FROM clock_timestamp()) AS client_t1 \gset
+\echo 'Poll throughput to a client (psql receiving every row of one cdc_poll)'
+SELECT :rows AS changes, round(:rows / (:client_t1 - :client_t0)) AS client_changes_per_s,
+       CASE WHEN :rows / (:client_t1 - :client_t0) >= 200000 THEN 'met' ELSE 'MISSED' END AS target;
+
+\o /dev/null
+SELECT dataeng.cdc_consumer_drop('bench_client');
 SELECT dataeng.cdc_consumer_drop('bench');
 DROP TABLE bench_t, bench_audit, bench_results;
 DROP PROCEDURE bench_one;
