@@ -957,3 +957,23 @@ $$;
 REVOKE ALL ON FUNCTION dataeng.cdc_purge() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.cdc_purge() IS
   'Truncates change-log segments whose changes every consumer has acknowledged';
+
+-----------------------------------------------------------------------------
+-- Validation: scalar validators (src/validate/).  IMMUTABLE, STRICT and
+-- PARALLEL SAFE, usable in CHECK constraints, domains and indexes; they
+-- never raise on any value (only on an unknown mode).
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng.is_email(email text, mode text DEFAULT 'practical')
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_email'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_email(text, text) IS
+  'Whether the text is an email address: mode practical (default), rfc5321 or html5';
+
+CREATE FUNCTION dataeng.email_problem(email text, mode text DEFAULT 'practical')
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_email_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.email_problem(text, text) IS
+  'Why the text is not an email address under the mode, or NULL when it is one';
