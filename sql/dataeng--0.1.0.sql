@@ -586,7 +586,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = t) THEN
       RAISE WARNING 'changes of table % are not captured', t
-        USING ERRCODE = 'warning', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
+        USING ERRCODE = '01000', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
     END IF;
   END LOOP;
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_create.name) THEN
