@@ -977,3 +977,63 @@ AS 'MODULE_PATHNAME', 'dataeng_email_problem'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.email_problem(text, text) IS
   'Why the text is not an email address under the mode, or NULL when it is one';
+
+CREATE FUNCTION dataeng.is_luhn(value text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_luhn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_luhn(text) IS 'Whether the text is a number whose last digit is its Luhn (mod 10) check digit';
+
+CREATE FUNCTION dataeng.luhn_problem(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_luhn_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.luhn_problem(text) IS 'Why the text is not a number whose last digit is its Luhn (mod 10) check digit, or NULL';
+
+CREATE FUNCTION dataeng.is_credit_card(value text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_credit_card'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_credit_card(text) IS 'Whether the text is a payment card number: a known issuer prefix, its length, and the Luhn check';
+
+CREATE FUNCTION dataeng.credit_card_problem(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_credit_card_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.credit_card_problem(text) IS 'Why the text is not a payment card number: a known issuer prefix, its length, and the Luhn check, or NULL';
+
+CREATE FUNCTION dataeng.is_isbn(value text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_isbn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_isbn(text) IS 'Whether the text is an ISBN-10 or ISBN-13 with a matching check character (hyphens and spaces allowed)';
+
+CREATE FUNCTION dataeng.isbn_problem(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_isbn_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.isbn_problem(text) IS 'Why the text is not an ISBN-10 or ISBN-13 with a matching check character (hyphens and spaces allowed), or NULL';
+
+CREATE FUNCTION dataeng.is_iban(value text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_iban'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_iban(text) IS 'Whether the text is an IBAN: country length and account format from the IBAN registry, then mod 97';
+
+CREATE FUNCTION dataeng.iban_problem(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_iban_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.iban_problem(text) IS 'Why the text is not an IBAN: country length and account format from the IBAN registry, then mod 97, or NULL';
+
+CREATE FUNCTION dataeng.is_uuid(value text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_uuid'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_uuid(text) IS 'Whether the text is a UUID in a form the uuid type reads';
+
+CREATE FUNCTION dataeng.uuid_problem(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_uuid_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.uuid_problem(text) IS 'Why the text is not a UUID in a form the uuid type reads, or NULL';
