@@ -10,7 +10,8 @@ EXTENSION = dataeng
 MODULE_big = dataeng
 
 SRCS = $(sort $(wildcard src/*.c src/*/*.c))
-OBJS = $(SRCS:.c=.o)
+CPPSRCS = $(sort $(wildcard src/*/*.cpp))
+OBJS = $(SRCS:.c=.o) $(CPPSRCS:.cpp=.o)
 DATA = $(sort $(wildcard sql/dataeng--*.sql))
 
 PG_CONFIG ?= pg_config
@@ -19,6 +20,9 @@ PG_CPPFLAGS = -I$(srcdir)/src
 # (inline functions in bufpage.h and ilist.h), as does every fmgr function
 # that ignores fcinfo.  The test harness adds -Werror.
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter
+# libphonenumber (Debian: libphonenumber-dev) behind src/validate/phone_shim.cpp
+SHLIB_LINK = -lphonenumber -lstdc++
 
 # pg_regress on PostgreSQL 15 reads <inputdir>/sql/*.sql and <inputdir>/expected/*.out
 # (there is no --expecteddir before 16).  Our sql/ holds install scripts, so the

@@ -1037,3 +1037,27 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_uuid_problem'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.uuid_problem(text) IS 'Why the text is not a UUID in a form the uuid type reads, or NULL';
+
+-- Phone numbers, through Google's libphonenumber.  region: ISO 3166 code the
+-- number is dialled from (NULL: the number must be in international format).
+-- Not STRICT, so that region may be NULL; a NULL number gives NULL.
+CREATE FUNCTION dataeng.is_phone(phone text, region text DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_phone'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_phone(text, text) IS
+  'Whether the text is a valid phone number (libphonenumber), as dialled from region';
+
+CREATE FUNCTION dataeng.phone_possible(phone text, region text DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_phone_possible'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.phone_possible(text, text) IS
+  'Whether the text has a possible length for a phone number of its country (looser than is_phone)';
+
+CREATE FUNCTION dataeng.phone_problem(phone text, region text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_phone_problem'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.phone_problem(text, text) IS
+  'Why the text is not a valid phone number, or NULL';

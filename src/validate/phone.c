@@ -1,0 +1,149 @@
+/*-------------------------------------------------------------------------
+ *
+ * phone.c
+ *		Phone number validators on top of libphonenumber (phone_shim.cpp):
+ *		dataeng.is_phone(), dataeng.phone_possible(), dataeng.phone_problem().
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "dataeng.h"
+#include "validate/phone_shim.h"
+
+/* longer input is no phone number: spare the library */
+#define PHONE_MAX_INPUT 250
+
+/*
+ * phone_region
+ *		The region argument as an upper-case ISO 3166 code, or NULL; an
+ *		unknown region is the caller's error, not the number's.
+ */
+static const char *
+phone_region(FunctionCallInfo fcinfo, char *buf)
+{
+	text	   *t;
+	int			len;
+
+	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+		return NULL;
+	t = PG_GETARG_TEXT_PP(1);
+	len = VARSIZE_ANY_EXHDR(t);
+	if (len == 2)
+	{
+		buf[0] = pg_ascii_toupper(VARDATA_ANY(t)[0]);
+		buf[1] = pg_ascii_toupper(VARDATA_ANY(t)[1]);
+		buf[2] = '\0';
+		if (dataeng_phone_region_known(buf))
+			return buf;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown phone region \"%s\"", text_to_cstring(t)),
+			 errhint("Use an ISO 3166 alpha-2 country code such as 'US' or 'GB', or NULL for numbers in international format.")));
+	return NULL;
+}
+
+/*
+ * phone_check
+ *		Parse the first argument; the reason it is not a number, or NULL.
+ */
+static const char *
+phone_check(FunctionCallInfo fcinfo, bool *valid, bool *possible)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	char		region_buf[3];
+	const char *region = phone_region(fcinfo, region_buf);
+	int			v,
+				p;
+	char		e164[32];
+
+	*valid = *possible = false;
+	if (VARSIZE_ANY_EXHDR(t) > PHONE_MAX_INPUT)
+		return "too long to be a phone number";
+	switch (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), region,
+								&v, &p, e164, sizeof(e164)))
+	{
+		case PHONE_PARSED:
+			break;
+		case PHONE_BAD_COUNTRY:
+			return region ? "the country calling code is not valid" :
+				"no valid country calling code (give a region for national numbers)";
+		case PHONE_TOO_SHORT:
+			return "too short";
+		case PHONE_TOO_LONG:
+			return "too long";
+		case PHONE_INTERNAL:
+			return "could not be parsed";
+		default:
+			return "not a phone number";
+	}
+	*valid = (v != 0);
+	*possible = (p != 0);
+	if (!*possible)
+		return "not a possible length for its country";
+	if (!*valid)
+		return "not a valid number for its country";
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_is_phone);
+
+/*
+ * dataeng_is_phone
+ *		Whether the text is a valid phone number (as dialled from region).
+ */
+Datum
+dataeng_is_phone(PG_FUNCTION_ARGS)
+{
+	bool		valid,
+				possible;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	phone_check(fcinfo, &valid, &possible);
+	PG_RETURN_BOOL(valid);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_phone_possible);
+
+/*
+ * dataeng_phone_possible
+ *		Whether the text has a possible length for its country (a cheaper,
+ *		looser test than validity).
+ */
+Datum
+dataeng_phone_possible(PG_FUNCTION_ARGS)
+{
+	bool		valid,
+				possible;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	phone_check(fcinfo, &valid, &possible);
+	PG_RETURN_BOOL(possible);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_phone_problem);
+
+/*
+ * dataeng_phone_problem
+ *		Why the text is not a valid phone number, or NULL.
+ */
+Datum
+dataeng_phone_problem(PG_FUNCTION_ARGS)
+{
+	bool		valid,
+				possible;
+	const char *why;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	why = phone_check(fcinfo, &valid, &possible);
+	if (why == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(why));
+}
