@@ -1061,3 +1061,18 @@ AS 'MODULE_PATHNAME', 'dataeng_phone_problem'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.phone_problem(text, text) IS
   'Why the text is not a valid phone number, or NULL';
+
+-- Postal codes, by the country formats of Google's libaddressinput.
+CREATE FUNCTION dataeng.is_postal_code(code text, country text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_postal_code'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_postal_code(text, text) IS
+  'Whether the text is a postal code of the country (ISO 3166 alpha-2)';
+
+CREATE FUNCTION dataeng.postal_code_problem(code text, country text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_postal_code_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.postal_code_problem(text, text) IS
+  'Why the text is not a postal code of the country, or NULL';
