@@ -1076,3 +1076,18 @@ AS 'MODULE_PATHNAME', 'dataeng_postal_code_problem'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.postal_code_problem(text, text) IS
   'Why the text is not a postal code of the country, or NULL';
+
+-- Strict dates: the whole text matches the format and the date exists.
+CREATE FUNCTION dataeng.is_date(value text, format text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_date'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_date(text, text) IS
+  'Whether the text is an existing date written exactly in the format (to_date patterns)';
+
+CREATE FUNCTION dataeng.date_problem(value text, format text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_date_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.date_problem(text, text) IS
+  'Why the text is not a date written in the format, or NULL';

@@ -1,0 +1,319 @@
+/*-------------------------------------------------------------------------
+ *
+ * dates.c
+ *		dataeng.is_date(text, format) and dataeng.date_problem(text, format):
+ *		strict date validation.
+ *
+ * Unlike to_date(), which skips what it does not understand and rolls
+ * 2026-02-30 over to March, the whole text must match the format, every
+ * numeric field must have its digits (all of them, unless the FM prefix
+ * makes leading zeros optional), and the date must exist.  The format uses
+ * to_date()'s patterns: YYYY YY MM DD Mon MON mon Month MONTH month Dy DY
+ * dy Day DAY day HH24 HH12 HH MI SS AM PM, FM, "quoted literal text";
+ * any other non-letter must appear as is.  Month and day names match
+ * without to_char()'s padding to nine characters.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "dataeng.h"
+
+static const char *const month_names[] = {
+	"january", "february", "march", "april", "may", "june", "july",
+	"august", "september", "october", "november", "december"
+};
+static const char *const day_names[] = {
+	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
+};
+
+typedef struct DateFields
+{
+	int			year,
+				month,
+				day,
+				hour,
+				minute,
+				second;
+	bool		hour12;
+	int			ampm;			/* -1 none, 0 am, 1 pm */
+} DateFields;
+
+static bool
+prefix_ci(const char *s, int slen, const char *word, int wlen)
+{
+	return slen >= wlen && pg_strncasecmp(s, word, wlen) == 0;
+}
+
+/*
+ * read_number
+ *		Exactly n digits (1..n with fm) into *v; the count consumed, or -1.
+ */
+static int
+read_number(const char *s, int slen, int n, bool fm, int *v)
+{
+	int			i = 0;
+
+	*v = 0;
+	while (i < n && i < slen && s[i] >= '0' && s[i] <= '9')
+	{
+		*v = *v * 10 + (s[i] - '0');
+		i++;
+	}
+	if (i == 0 || (!fm && i < n))
+		return -1;
+	return i;
+}
+
+/*
+ * read_name
+ *		One of names, in full or as its three-letter abbreviation; the
+ *		index in *v and the length consumed, or -1.
+ */
+static int
+read_name(const char *s, int slen, const char *const *names, int count, bool abbrev,
+		  int *v)
+{
+	for (int i = 0; i < count; i++)
+	{
+		int			len = abbrev ? 3 : (int) strlen(names[i]);
+
+		if (prefix_ci(s, slen, names[i], len))
+		{
+			*v = i;
+			return len;
+		}
+	}
+	return -1;
+}
+
+static bool
+leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/*
+ * date_problem
+ *		Why s is not a date written in format f, or NULL.  Raises only for a
+ *		format it does not understand.
+ */
+static const char *
+date_problem(const char *s, int slen, const char *f, int flen)
+{
+	DateFields d = {-1, -1, -1, -1, -1, -1, false, -1};
+	int			si = 0,
+				fi = 0,
+				weekday = -1;
+
+	while (fi < flen)
+	{
+		const char *fp = f + fi;
+		int			fleft = flen - fi;
+		const char *sp = s + si;
+		int			sleft = slen - si;
+		bool		fm = false;
+		int			used = -1,
+					v = 0;
+
+		if (prefix_ci(fp, fleft, "FM", 2))
+		{
+			fm = true;
+			fi += 2;
+			fp += 2;
+			fleft -= 2;
+		}
+		if (fleft > 0 && *fp == '"')
+		{
+			const char *end = memchr(fp + 1, '"', fleft - 1);
+			int			len;
+
+			if (end == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unterminated quoted text in date format")));
+			len = end - fp - 1;
+			if (sleft < len || memcmp(sp, fp + 1, len) != 0)
+				return "the text does not match the format's literal text";
+			si += len;
+			fi += len + 2;
+			continue;
+		}
+		if (prefix_ci(fp, fleft, "YYYY", 4))
+		{
+			used = read_number(sp, sleft, 4, fm, &v);
+			d.year = v;
+			fi += 4;
+		}
+		else if (prefix_ci(fp, fleft, "YY", 2))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.year = 2000 + v;		/* any two digits are a year */
+			fi += 2;
+		}
+		else if (prefix_ci(fp, fleft, "MONTH", 5))
+		{
+			used = read_name(sp, sleft, month_names, 12, false, &v);
+			d.month = v + 1;
+			fi += 5;
+		}
+		else if (prefix_ci(fp, fleft, "MON", 3))
+		{
+			used = read_name(sp, sleft, month_names, 12, true, &v);
+			d.month = v + 1;
+			fi += 3;
+		}
+		else if (prefix_ci(fp, fleft, "MM", 2))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.month = v;
+			fi += 2;
+		}
+		else if (prefix_ci(fp, fleft, "MI", 2))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.minute = v;
+			fi += 2;
+		}
+		else if (prefix_ci(fp, fleft, "DAY", 3))
+		{
+			used = read_name(sp, sleft, day_names, 7, false, &weekday);
+			fi += 3;
+		}
+		else if (prefix_ci(fp, fleft, "DY", 2))
+		{
+			used = read_name(sp, sleft, day_names, 7, true, &weekday);
+			fi += 2;
+		}
+		else if (prefix_ci(fp, fleft, "DD", 2))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.day = v;
+			fi += 2;
+		}
+		else if (prefix_ci(fp, fleft, "HH24", 4))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.hour = v;
+			fi += 4;
+		}
+		else if (prefix_ci(fp, fleft, "HH12", 4) || prefix_ci(fp, fleft, "HH", 2))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.hour = v;
+			d.hour12 = true;
+			fi += prefix_ci(fp, fleft, "HH12", 4) ? 4 : 2;
+		}
+		else if (prefix_ci(fp, fleft, "SS", 2))
+		{
+			used = read_number(sp, sleft, 2, fm, &v);
+			d.second = v;
+			fi += 2;
+		}
+		else if (prefix_ci(fp, fleft, "AM", 2) || prefix_ci(fp, fleft, "PM", 2))
+		{
+			if (prefix_ci(sp, sleft, "AM", 2))
+				d.ampm = 0, used = 2;
+			else if (prefix_ci(sp, sleft, "PM", 2))
+				d.ampm = 1, used = 2;
+			fi += 2;
+		}
+		else if (isalpha((unsigned char) *fp))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("date format pattern at \"%.*s\" is not supported", Min(fleft, 8), fp),
+					 errhint("Use YYYY, YY, MM, DD, Mon, Month, Dy, Day, HH24, HH12, MI, SS, AM, PM, FM and \"literal text\".")));
+		else
+		{
+			/* a separator: must be there as is */
+			if (sleft < 1 || *sp != *fp)
+				return "the text does not match the format's separators";
+			used = 1;
+			fi += 1;
+		}
+		if (used < 0)
+			return "a field of the format is missing or malformed";
+		si += used;
+	}
+	if (si != slen)
+		return "the text goes on after the format ends";
+
+	if (d.month != -1 && (d.month < 1 || d.month > 12))
+		return "the month is not between 1 and 12";
+	if (d.day != -1)
+	{
+		static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int			month = (d.month == -1) ? 1 : d.month;
+		int			max = days[month - 1];
+
+		if (month == 2 && (d.year == -1 || leap_year(d.year)))
+			max = 29;
+		if (d.day < 1 || d.day > max)
+			return "the day does not exist in that month";
+	}
+	if (d.year == 0)
+		return "there is no year 0";
+	if (d.hour != -1 && (d.hour12 ? (d.hour < 1 || d.hour > 12) : d.hour > 23))
+		return "the hour is out of range";
+	if (d.minute > 59)
+		return "the minute is out of range";
+	if (d.second > 59)
+		return "the second is out of range";
+	if (weekday != -1 && d.year != -1 && d.month != -1 && d.day != -1)
+	{
+		/* Zeller-style day of week, 0 = Sunday */
+		int			y = d.year,
+					m = d.month,
+					dow;
+
+		if (m < 3)
+		{
+			m += 12;
+			y--;
+		}
+		dow = (d.day + (13 * (m + 1)) / 5 + y + y / 4 - y / 100 + y / 400 + 6) % 7;
+		if (dow != weekday)
+			return "the day of the week does not match the date";
+	}
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_is_date);
+
+/*
+ * dataeng_is_date
+ *		Whether the text is a date written exactly in the format.
+ */
+Datum
+dataeng_is_date(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	text	   *f = PG_GETARG_TEXT_PP(1);
+
+	PG_RETURN_BOOL(date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f)) == NULL);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_date_problem);
+
+/*
+ * dataeng_date_problem
+ *		Why the text is not a date written in the format, or NULL.
+ */
+Datum
+dataeng_date_problem(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	text	   *f = PG_GETARG_TEXT_PP(1);
+	const char *why = date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								   VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f));
+
+	if (why == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(why));
+}
