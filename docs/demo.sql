@@ -170,4 +170,41 @@ SELECT count(*) AS segments_truncated, coalesce(sum(purged_changes), 0) AS chang
   FROM dataeng.cdc_purge();
 
 \echo
-\echo 'Done.  Next stages (validation, cleansing, scheduled aggregation) arrive with their features.'
+\echo '== Stage 3: validation ====================================================='
+-- C validators, the same ones a CHECK constraint or a domain can use: each
+-- says whether a value is valid, and its _problem twin says why not.
+\echo 'Customer contact data by validity:'
+SELECT 'email' AS field,
+       count(*) FILTER (WHERE dataeng.is_email(email)) AS valid,
+       count(*) FILTER (WHERE NOT dataeng.is_email(email)) AS invalid,
+       count(*) FILTER (WHERE email IS NULL) AS missing
+  FROM shop.customers
+UNION ALL
+SELECT 'phone (dialled from its country)',
+       count(*) FILTER (WHERE dataeng.is_phone(phone, country)),
+       count(*) FILTER (WHERE NOT dataeng.is_phone(phone, country)),
+       count(*) FILTER (WHERE phone IS NULL)
+  FROM shop.customers
+UNION ALL
+SELECT 'signup date as YYYY-MM-DD',
+       count(*) FILTER (WHERE dataeng.is_date(signup_date_raw, 'YYYY-MM-DD')),
+       count(*) FILTER (WHERE NOT dataeng.is_date(signup_date_raw, 'YYYY-MM-DD')),
+       count(*) FILTER (WHERE signup_date_raw IS NULL)
+  FROM shop.customers;
+
+\echo 'Why emails fail (most common reasons):'
+SELECT dataeng.email_problem(email) AS problem, count(*) AS customers,
+       min(email) AS example
+  FROM shop.customers
+ WHERE NOT dataeng.is_email(email)
+ GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 8;
+
+\echo 'Why phones fail:'
+SELECT dataeng.phone_problem(phone, country) AS problem, count(*) AS customers,
+       min(phone) AS example
+  FROM shop.customers
+ WHERE NOT dataeng.is_phone(phone, country)
+ GROUP BY 1 ORDER BY 2 DESC, 1;
+
+\echo
+\echo 'Done.  Next stages (table rules and quarantine, cleansing, scheduled aggregation) arrive with their features.'

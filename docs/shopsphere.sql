@@ -130,8 +130,8 @@ SELECT id,
                 format('+49 30 %s%s', a, b), format('030 %s %s', a, b),
                 format('0049-30-%s%s', a, b)], 'fmt', id)
               WHEN 'FR' THEN shop.pick(ARRAY[
-                format('+33 1 %s %s %s', left(b, 2), right(b, 2), left(a, 2)),
-                format('01 %s %s %s', left(b, 2), right(b, 2), left(a, 2))], 'fmt', id)
+                format('+33 1 %s %s %s %s', left(b, 2), right(b, 2), left(a, 2), right(a, 2)),
+                format('01 %s %s %s %s', left(b, 2), right(b, 2), left(a, 2), right(a, 2))], 'fmt', id)
               WHEN 'ES' THEN shop.pick(ARRAY[
                 format('+34 91 %s %s', a, b), format('91 %s %s', a, b)], 'fmt', id)
               ELSE shop.pick(ARRAY[
