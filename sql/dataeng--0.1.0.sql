@@ -958,6 +958,25 @@ REVOKE ALL ON FUNCTION dataeng.cdc_purge() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.cdc_purge() IS
   'Truncates change-log segments whose changes every consumer has acknowledged';
 
+-- Internal objects, for whoever meets them in \df or \d.
+COMMENT ON TABLE dataeng.change_log_0 IS 'Segment 0 of dataeng.change_log';
+COMMENT ON TABLE dataeng.change_log_1 IS 'Segment 1 of dataeng.change_log';
+COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
+COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
+COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
+COMMENT ON FUNCTION dataeng._cdc_check_table(regclass) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng._cdc_consumer(text) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
+COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of a table and its partitions';
+COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
+COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: pending changes of a consumer';
+COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
+COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
+COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
+COMMENT ON FUNCTION dataeng._cdc_sync_partitions() IS 'internal: keep partitions of captured tables captured';
+COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
+COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
+
 -----------------------------------------------------------------------------
 -- Validation: scalar validators (src/validate/).  IMMUTABLE, STRICT and
 -- PARALLEL SAFE, usable in CHECK constraints, domains and indexes; they
