@@ -1110,3 +1110,21 @@ AS 'MODULE_PATHNAME', 'dataeng_date_problem'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.date_problem(text, text) IS
   'Why the text is not a date written in the format, or NULL';
+
+-----------------------------------------------------------------------------
+-- Cleansing: string similarity (src/cleanse/fuzzy.c)
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng.jaro_winkler(a text, b text)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'dataeng_jaro_winkler'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.jaro_winkler(text, text) IS
+  'Jaro-Winkler similarity of two strings, 0 (different) to 1 (identical)';
+
+CREATE FUNCTION dataeng.damerau_levenshtein(a text, b text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'dataeng_damerau_levenshtein'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.damerau_levenshtein(text, text) IS
+  'Edits (insert, delete, substitute, swap adjacent characters) between two strings';
