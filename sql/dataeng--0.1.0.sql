@@ -1128,3 +1128,32 @@ AS 'MODULE_PATHNAME', 'dataeng_damerau_levenshtein'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.damerau_levenshtein(text, text) IS
   'Edits (insert, delete, substitute, swap adjacent characters) between two strings';
+
+-- Text cleansers (src/cleanse/text.c); they need a UTF-8 database.
+CREATE FUNCTION dataeng.clean_text(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_clean_text'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.clean_text(text) IS
+  'Trimmed, inner white space collapsed, control and zero-width characters removed, Unicode NFC';
+
+CREATE FUNCTION dataeng.fold_accents(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fold_accents'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.fold_accents(text) IS
+  'Accents and ligatures folded (é→e, ß→ss, Æ→AE), case kept; IMMUTABLE, unlike unaccent';
+
+CREATE FUNCTION dataeng.fingerprint(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fingerprint'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.fingerprint(text) IS
+  'OpenRefine key-collision fingerprint: distinct folded lower-case words, sorted';
+
+CREATE FUNCTION dataeng.ngram_fingerprint(value text, n int DEFAULT 2)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_ngram_fingerprint'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.ngram_fingerprint(text, int) IS
+  'OpenRefine n-gram fingerprint: distinct n-grams of the folded text, sorted and concatenated';

@@ -1,0 +1,349 @@
+/*-------------------------------------------------------------------------
+ *
+ * text.c
+ *		Text cleansers: dataeng.clean_text(), dataeng.fold_accents(),
+ *		dataeng.fingerprint() and dataeng.ngram_fingerprint().
+ *
+ * All work on characters, not bytes, and are IMMUTABLE: they depend on
+ * PostgreSQL's built-in Unicode normalization tables only, never on the
+ * locale or a dictionary (unlike contrib unaccent).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "common/unicode_norm.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "dataeng.h"
+
+/*
+ * text_chars
+ *		The characters of a text value, zero-terminated; count in *n.
+ *		Text is in the database encoding, which these functions require to
+ *		be UTF-8.
+ */
+static pg_wchar *
+text_chars(text *t, int *n)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("dataeng's text cleansers need a UTF-8 database")));
+	*n = pg_mb2wchar_with_len(VARDATA_ANY(t), w, len);
+	w[*n] = 0;
+	return w;
+}
+
+static void
+append_char(StringInfo buf, pg_wchar c)
+{
+	unsigned char b[4];
+
+	unicode_to_utf8(c, b);
+	appendBinaryStringInfo(buf, (const char *) b, pg_utf_mblen(b));
+}
+
+/* Unicode white space (including the separators and NEL) */
+static bool
+is_space(pg_wchar c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 ||
+		c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+		c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* controls and invisible format characters, removed by clean_text */
+static bool
+is_invisible(pg_wchar c)
+{
+	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD ||
+		(c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+		(c >= 0x2060 && c <= 0x2064) || c == 0xFEFF;
+}
+
+/* combining marks: what accent folding drops after decomposition */
+static bool
+is_mark(pg_wchar c)
+{
+	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x0483 && c <= 0x0489) ||
+		(c >= 0x0591 && c <= 0x05C7) || (c >= 0x064B && c <= 0x065F) ||
+		(c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) ||
+		(c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F) ||
+		c == 0x00B7 || c == 0x02BC || c == 0x02BE || c == 0x02BF;	/* · ʼ ʾ ʿ left by decomposition */
+}
+
+/*
+ * fold_special
+ *		Letters that do not decompose into a base letter and marks.
+ */
+static const char *
+fold_special(pg_wchar c)
+{
+	switch (c)
+	{
+		case 0x00C6: return "AE";
+		case 0x00E6: return "ae";
+		case 0x00D0: return "D";
+		case 0x00F0: return "d";
+		case 0x00D8: return "OE";	/* as OpenRefine and Danish */
+		case 0x00F8: return "oe";
+		case 0x00DE: return "TH";
+		case 0x00FE: return "th";
+		case 0x00DF: return "ss";
+		case 0x1E9E: return "SS";
+		case 0x0110: return "D";
+		case 0x0111: return "d";
+		case 0x0126: return "H";
+		case 0x0127: return "h";
+		case 0x0131: return "i";
+		case 0x0138: return "k";
+		case 0x0141: return "L";
+		case 0x0142: return "l";
+		case 0x014A: return "N";
+		case 0x014B: return "n";
+		case 0x0152: return "OE";
+		case 0x0153: return "oe";
+		case 0x0166: return "T";
+		case 0x0167: return "t";
+		case 0x01F7: return "W";
+		case 0x01BF: return "w";
+		case 0x1E9C: return "s";
+		case 0x1E9D: return "s";
+		default: return NULL;
+	}
+}
+
+/*
+ * fold
+ *		Accent and ligature folding of n characters into buf: compatibility
+ *		decomposition, marks dropped, the letters above mapped.
+ */
+static void
+fold(const pg_wchar *in, StringInfo buf)
+{
+	pg_wchar   *d = unicode_normalize(UNICODE_NFKD, in);
+
+	for (int i = 0; d[i] != 0; i++)
+	{
+		const char *special;
+
+		if (is_mark(d[i]))
+			continue;
+		special = fold_special(d[i]);
+		if (special)
+			appendStringInfoString(buf, special);
+		else
+			append_char(buf, d[i]);
+	}
+	pfree(d);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fold_accents);
+
+/*
+ * dataeng_fold_accents
+ *		é → e, ß → ss, Æ → AE, ﬁ → fi: accents and ligatures folded, case
+ *		kept.
+ */
+Datum
+dataeng_fold_accents(PG_FUNCTION_ARGS)
+{
+	int			n;
+	pg_wchar   *w = text_chars(PG_GETARG_TEXT_PP(0), &n);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	fold(w, &buf);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_clean_text);
+
+/*
+ * dataeng_clean_text
+ *		Trimmed, inner white space collapsed to one space, control and
+ *		zero-width characters removed, in Unicode NFC.
+ */
+Datum
+dataeng_clean_text(PG_FUNCTION_ARGS)
+{
+	int			n,
+				k = 0;
+	pg_wchar   *w = text_chars(PG_GETARG_TEXT_PP(0), &n);
+	pg_wchar   *out = palloc(sizeof(pg_wchar) * (n + 1));
+	pg_wchar   *nfc;
+	bool		pending_space = false;
+	StringInfoData buf;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (is_space(w[i]))
+		{
+			pending_space = (k > 0);
+			continue;
+		}
+		if (is_invisible(w[i]))
+			continue;
+		if (pending_space)
+			out[k++] = ' ';
+		pending_space = false;
+		out[k++] = w[i];
+	}
+	out[k] = 0;
+	nfc = unicode_normalize(UNICODE_NFC, out);
+	initStringInfo(&buf);
+	for (int i = 0; nfc[i] != 0; i++)
+		append_char(&buf, nfc[i]);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/*
+ * key_chars
+ *		The material of OpenRefine's keys: folded to ASCII where possible,
+ *		ASCII lower case, ASCII punctuation and controls removed; white space kept
+ *		as single spaces only when keep_spaces.
+ */
+static char *
+key_chars(text *t, bool keep_spaces)
+{
+	int			n;
+	pg_wchar   *w = text_chars(t, &n);
+	StringInfoData folded,
+				out;
+
+	initStringInfo(&folded);
+	fold(w, &folded);
+	initStringInfo(&out);
+	for (int i = 0; i < folded.len; i++)
+	{
+		unsigned char c = (unsigned char) folded.data[i];
+
+		if (c >= 0x80)
+		{
+			int			l = pg_utf_mblen((unsigned char *) folded.data + i);
+			pg_wchar	cp = utf8_to_unicode((unsigned char *) folded.data + i);
+
+			if (is_space(cp))
+			{
+				if (keep_spaces)
+					appendStringInfoChar(&out, ' ');
+			}
+			else if (cp == 0xA9)
+				appendStringInfoChar(&out, 'c');	/* © */
+			else if (cp == 0xAE)
+				appendStringInfoChar(&out, 'r');	/* ® */
+			else if (!is_invisible(cp))
+			{
+				/*
+				 * Left as is: folding made Latin letters ASCII, and case
+				 * mapping of other scripts would depend on the locale.
+				 */
+				appendBinaryStringInfo(&out, folded.data + i, l);
+			}
+			i += l - 1;
+		}
+		else if (c == ' ' || (c >= 0x09 && c <= 0x0D))
+		{
+			if (keep_spaces)
+				appendStringInfoChar(&out, ' ');
+		}
+		else if (c < 0x20 || c == 0x7F || ispunct(c))
+			continue;
+		else
+			appendStringInfoChar(&out, pg_ascii_tolower(c));
+	}
+	return out.data;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fingerprint);
+
+/*
+ * dataeng_fingerprint
+ *		OpenRefine's fingerprint key: the distinct words of the folded,
+ *		lower-cased, unpunctuated text, sorted and joined by spaces.
+ *		"Tom Cruise" and "Cruise, Tom" get the same key.
+ */
+Datum
+dataeng_fingerprint(PG_FUNCTION_ARGS)
+{
+	char	   *s = key_chars(PG_GETARG_TEXT_PP(0), true);
+	char	  **words = palloc(sizeof(char *) * (strlen(s) / 2 + 1));
+	int			nwords = 0;
+	char	   *tok,
+			   *save;
+	StringInfoData buf;
+
+	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		words[nwords++] = tok;
+	qsort(words, nwords, sizeof(char *), cmp_str);
+	initStringInfo(&buf);
+	for (int i = 0; i < nwords; i++)
+	{
+		if (i > 0 && strcmp(words[i], words[i - 1]) == 0)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, ' ');
+		appendStringInfoString(&buf, words[i]);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_ngram_fingerprint);
+
+/*
+ * dataeng_ngram_fingerprint
+ *		OpenRefine's n-gram fingerprint: the distinct n-grams of the folded,
+ *		lower-cased text without punctuation or white space, sorted and
+ *		concatenated.
+ */
+Datum
+dataeng_ngram_fingerprint(PG_FUNCTION_ARGS)
+{
+	int			n = PG_GETARG_INT32(1);
+	char	   *s;
+	pg_wchar   *w;
+	int			len;
+	char	  **grams;
+	int			ngrams = 0;
+	StringInfoData buf;
+
+	if (n < 1 || n > 10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n-gram size must be between 1 and 10, not %d", n)));
+	s = key_chars(PG_GETARG_TEXT_PP(0), false);
+	w = palloc(sizeof(pg_wchar) * (strlen(s) + 1));
+	len = pg_mb2wchar_with_len(s, w, strlen(s));
+	grams = palloc(sizeof(char *) * (Max(len - n + 1, 0) + 1));
+	for (int i = 0; i + n <= len; i++)
+	{
+		StringInfoData g;
+
+		initStringInfo(&g);
+		for (int k = 0; k < n; k++)
+			append_char(&g, w[i + k]);
+		grams[ngrams++] = g.data;
+	}
+	qsort(grams, ngrams, sizeof(char *), cmp_str);
+	initStringInfo(&buf);
+	for (int i = 0; i < ngrams; i++)
+		if (i == 0 || strcmp(grams[i], grams[i - 1]) != 0)
+			appendStringInfoString(&buf, grams[i]);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
