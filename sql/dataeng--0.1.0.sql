@@ -1157,3 +1157,11 @@ AS 'MODULE_PATHNAME', 'dataeng_ngram_fingerprint'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.ngram_fingerprint(text, int) IS
   'OpenRefine n-gram fingerprint: distinct n-grams of the folded text, sorted and concatenated';
+
+-- Phones in E.164, through libphonenumber (src/cleanse/phones.c).
+CREATE FUNCTION dataeng.to_e164(phone text, region text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_to_e164'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.to_e164(text, text) IS
+  'The phone number in E.164 form (+441234567890), or NULL when it is not a valid number';

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * phones.c
+ *		dataeng.to_e164(): phone numbers in E.164 form, through
+ *		libphonenumber (src/validate/phone_shim.cpp).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "dataeng.h"
+#include "validate/phone_shim.h"
+
+PG_FUNCTION_INFO_V1(dataeng_to_e164);
+
+/*
+ * dataeng_to_e164
+ *		+<country code><national number> for a valid number, dialled from
+ *		region (ISO 3166, or NULL for international format); NULL for
+ *		anything that is not a valid number.
+ */
+Datum
+dataeng_to_e164(PG_FUNCTION_ARGS)
+{
+	text	   *t;
+	char		region[3];
+	const char *r = NULL;
+	int			valid,
+				possible;
+	char		e164[32];
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	t = PG_GETARG_TEXT_PP(0);
+	if (!PG_ARGISNULL(1))
+	{
+		text	   *rt = PG_GETARG_TEXT_PP(1);
+
+		if (VARSIZE_ANY_EXHDR(rt) == 2)
+		{
+			region[0] = pg_ascii_toupper(VARDATA_ANY(rt)[0]);
+			region[1] = pg_ascii_toupper(VARDATA_ANY(rt)[1]);
+			region[2] = '\0';
+			if (dataeng_phone_region_known(region))
+				r = region;
+		}
+		if (r == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown phone region \"%s\"", text_to_cstring(rt)),
+					 errhint("Use an ISO 3166 alpha-2 country code such as 'US' or 'GB', or NULL for numbers in international format.")));
+	}
+	if (VARSIZE_ANY_EXHDR(t) > 250)
+		PG_RETURN_NULL();
+	if (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), r, &valid, &possible,
+							e164, sizeof(e164)) != PHONE_PARSED || !valid || e164[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(e164));
+}
