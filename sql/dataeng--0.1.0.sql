@@ -1165,3 +1165,18 @@ AS 'MODULE_PATHNAME', 'dataeng_to_e164'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.to_e164(text, text) IS
   'The phone number in E.164 form (+441234567890), or NULL when it is not a valid number';
+
+-- Email normal form (src/cleanse/emails.c).
+CREATE FUNCTION dataeng.normalize_email(email text, provider_rules boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_normalize_email'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.normalize_email(text, boolean) IS
+  'Trimmed, NFC, domain lower-cased and in IDNA ASCII form (Gmail/Outlook rules optional); NULL when not an address';
+
+CREATE FUNCTION dataeng.normalize_email_strict(email text, provider_rules boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_normalize_email_strict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.normalize_email_strict(text, boolean) IS
+  'normalize_email(), raising an error that says why when the text is not an address';

@@ -15,6 +15,8 @@
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
 #include "nodes/bitmapset.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
 #define DATAENG_SCHEMA	"dataeng"
@@ -40,6 +42,12 @@ extern Jsonb *row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
 							  Bitmapset *only);
 extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 									TupleTableSlot *newslot);
+
+/* in common/punycode.c */
+extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
+
+/* in validate/email.c */
+extern const char *email_practical_problem(const char *s, int len);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);

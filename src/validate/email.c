@@ -108,78 +108,6 @@ combining_mark(pg_wchar c)
 		(c >= 0xFE20 && c <= 0xFE2F);
 }
 
-/*
- * punycode_length
- *		Length in octets of the IDNA A-label ("xn--" + Punycode, RFC 3492)
- *		of a label of n code points.
- */
-static int
-punycode_length(const pg_wchar *cp, int n)
-{
-	const int	base = 36, tmin = 1, tmax = 26, skew = 38, damp = 700;
-	int			out = 0,
-				basic = 0,
-				h,
-				bias = 72,
-				i;
-	pg_wchar	m,
-				next = 128;
-	int64		delta = 0;
-
-	for (i = 0; i < n; i++)
-		if (cp[i] < 0x80)
-			basic++;
-	out = basic + (basic > 0 ? 1 : 0);
-	h = basic;
-	while (h < n)
-	{
-		m = 0x7FFFFFFF;
-		for (i = 0; i < n; i++)
-			if (cp[i] >= next && cp[i] < m)
-				m = cp[i];
-		delta += (int64) (m - next) * (h + 1);
-		next = m;
-		for (i = 0; i < n; i++)
-		{
-			if (cp[i] < next)
-				delta++;
-			else if (cp[i] == next)
-			{
-				int64		q = delta;
-				int			k;
-
-				for (k = base;; k += base)
-				{
-					int			t = (k <= bias) ? tmin : (k >= bias + tmax) ? tmax : k - bias;
-
-					if (q < t)
-						break;
-					out++;
-					q = (q - t) / (base - t);
-				}
-				out++;
-				/* adapt the bias */
-				{
-					int64		d = (h == basic) ? delta / damp : delta / 2;
-					int			kk = 0;
-
-					d += d / (h + 1);
-					while (d > ((base - tmin) * tmax) / 2)
-					{
-						d /= base - tmin;
-						kk += base;
-					}
-					bias = kk + (int) (((base - tmin + 1) * d) / (d + skew));
-				}
-				delta = 0;
-				h++;
-			}
-		}
-		delta++;
-		next++;
-	}
-	return 4 + out;
-}
 
 /*
  * special_use_domain
@@ -486,7 +414,13 @@ check_domain(const unsigned char *d, int len, EmailMode mode, int *ascii_len)
 				}
 				if (combining_mark(cps[0]))
 					return "a label of the domain starts with a combining mark";
-				llen = punycode_length(cps, ncp);
+				{
+					StringInfoData alabel;
+
+					initStringInfo(&alabel);
+					punycode_label(cps, ncp, &alabel);
+					llen = alabel.len;
+				}
 				if (llen > LABEL_MAX_LENGTH)
 					return "a label of the domain is longer than 63 octets in IDNA form";
 			}
@@ -668,6 +602,16 @@ email_problem(const char *s, int len, EmailMode mode)
 	if (why == NULL && at + 1 + domain_len > EMAIL_MAX_LENGTH)
 		return "the address is longer than 254 characters in IDNA form";
 	return why;
+}
+
+/*
+ * email_practical_problem
+ *		email_problem() under the practical policy, for other files.
+ */
+const char *
+email_practical_problem(const char *s, int len)
+{
+	return email_problem(s, len, EMAIL_PRACTICAL);
 }
 
 /*

@@ -1,0 +1,110 @@
+/*-------------------------------------------------------------------------
+ *
+ * punycode.c
+ *		Punycode (RFC 3492), for IDNA A-labels ("xn--...") of domain names.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+
+#include "dataeng.h"
+
+#define PUNY_BASE	36
+#define PUNY_TMIN	1
+#define PUNY_TMAX	26
+#define PUNY_SKEW	38
+#define PUNY_DAMP	700
+
+static char
+puny_digit(int d)
+{
+	return (char) (d < 26 ? 'a' + d : '0' + d - 26);
+}
+
+static int
+puny_adapt(int64 delta, int numpoints, bool first)
+{
+	int			k = 0;
+
+	delta = first ? delta / PUNY_DAMP : delta / 2;
+	delta += delta / numpoints;
+	while (delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2)
+	{
+		delta /= PUNY_BASE - PUNY_TMIN;
+		k += PUNY_BASE;
+	}
+	return k + (int) (((PUNY_BASE - PUNY_TMIN + 1) * delta) / (delta + PUNY_SKEW));
+}
+
+/*
+ * punycode_label
+ *		Append the A-label of a domain label of n code points to out: the
+ *		label itself when it is ASCII, else "xn--" and its Punycode.
+ */
+void
+punycode_label(const pg_wchar *cp, int n, StringInfo out)
+{
+	int			basic = 0,
+				h,
+				bias = 72,
+				i;
+	pg_wchar	next = 0x80;
+	int64		delta = 0;
+
+	for (i = 0; i < n; i++)
+		if (cp[i] < 0x80)
+			basic++;
+	if (basic == n)
+	{
+		for (i = 0; i < n; i++)
+			appendStringInfoChar(out, (char) cp[i]);
+		return;
+	}
+	appendStringInfoString(out, "xn--");
+	for (i = 0; i < n; i++)
+		if (cp[i] < 0x80)
+			appendStringInfoChar(out, (char) cp[i]);
+	if (basic > 0)
+		appendStringInfoChar(out, '-');
+
+	h = basic;
+	while (h < n)
+	{
+		pg_wchar	m = 0x7FFFFFFF;
+
+		for (i = 0; i < n; i++)
+			if (cp[i] >= next && cp[i] < m)
+				m = cp[i];
+		delta += (int64) (m - next) * (h + 1);
+		next = m;
+		for (i = 0; i < n; i++)
+		{
+			if (cp[i] < next)
+				delta++;
+			else if (cp[i] == next)
+			{
+				int64		q = delta;
+
+				for (int k = PUNY_BASE;; k += PUNY_BASE)
+				{
+					int			t = (k <= bias) ? PUNY_TMIN :
+						(k >= bias + PUNY_TMAX) ? PUNY_TMAX : k - bias;
+
+					if (q < t)
+						break;
+					appendStringInfoChar(out, puny_digit(t + (int) ((q - t) % (PUNY_BASE - t))));
+					q = (q - t) / (PUNY_BASE - t);
+				}
+				appendStringInfoChar(out, puny_digit((int) q));
+				bias = puny_adapt(delta, h + 1, h == basic);
+				delta = 0;
+				h++;
+			}
+		}
+		delta++;
+		next++;
+	}
+}
