@@ -1180,3 +1180,19 @@ AS 'MODULE_PATHNAME', 'dataeng_normalize_email_strict'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.normalize_email_strict(text, boolean) IS
   'normalize_email(), raising an error that says why when the text is not an address';
+
+-- Numbers as people write them (src/cleanse/numbers.c).  Not STRICT:
+-- decimal_sep may be NULL (inferred); a NULL text gives NULL.
+CREATE FUNCTION dataeng.parse_number(value text, decimal_sep text DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'dataeng_parse_number'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_number(text, text) IS
+  'The number in text such as "1.234,56", "(12.50)", "12%", "$1,234.00"; NULL when none or ambiguous';
+
+CREATE FUNCTION dataeng.parse_number_strict(value text, decimal_sep text DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'dataeng_parse_number_strict'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_number_strict(text, text) IS
+  'parse_number(), raising an error that says why instead of returning NULL';

@@ -1,0 +1,310 @@
+/*-------------------------------------------------------------------------
+ *
+ * numbers.c
+ *		dataeng.parse_number() and dataeng.parse_number_strict(): numbers as
+ *		people and spreadsheets write them.
+ *
+ * "1,234.56", "1.234,56", "1 234,56", "1'234.56", "(12.50)", "-12", "12-",
+ * "12%", "$1,234", "1.234,56 EUR", "−3", "1.5e3".  Group separators are
+ * commas, periods, spaces (also no-break and thin spaces) and apostrophes;
+ * currency symbols and ISO 4217-like codes around the number are dropped;
+ * a percent sign divides by 100.  When the decimal separator is not given,
+ * it is inferred, and when the text is ambiguous ("1,234" or "1.234": one
+ * separator followed by exactly three digits) the answer is NULL rather
+ * than a guess.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
+#include "dataeng.h"
+
+static bool
+currency_char(pg_wchar c)
+{
+	return c == '$' || c == 0xA2 || c == 0xA3 || c == 0xA5 || c == 0x20AC ||
+		c == 0x20B9 || c == 0x20BD || c == 0x20A9 || c == 0x20BA || c == 0x20AA ||
+		c == 0x0E3F || c == 0x20B4 || c == 0x20A6;
+}
+
+static bool
+space_char(pg_wchar c)
+{
+	return c == ' ' || c == 0xA0 || c == 0x202F || c == 0x2009 || c == 0x2007 || c == '\t';
+}
+
+/*
+ * parse
+ *		The canonical form ("-1234.56") of the number in t, or NULL with
+ *		*why set; *pct when it was a percentage.  dec is the decimal
+ *		separator, or 0 to infer it.
+ */
+static char *
+parse(text *t, char dec, bool *pct, const char **why)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
+	int			n = pg_mb2wchar_with_len(VARDATA_ANY(t), w, len);
+	int			start = 0,
+				end = n,
+				i;
+	bool		negative = false,
+				percent = false,
+				paren = false;
+	int			ncomma = 0,
+				ndot = 0,
+				last_sep = -1;
+	StringInfoData out;
+
+	/* strip white space, currency symbols and letter codes at both ends */
+	for (;;)
+	{
+		bool		moved = false;
+
+		while (start < end && (space_char(w[start]) || currency_char(w[start])))
+			start++, moved = true;
+		while (end > start && (space_char(w[end - 1]) || currency_char(w[end - 1])))
+			end--, moved = true;
+		if (end - start >= 3 && w[start] >= 'A' && w[start] <= 'Z' &&
+			w[start + 1] >= 'A' && w[start + 1] <= 'Z' && w[start + 2] >= 'A' && w[start + 2] <= 'Z')
+			start += 3, moved = true;
+		if (end - start >= 3 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
+			w[end - 2] >= 'A' && w[end - 2] <= 'Z' && w[end - 3] >= 'A' && w[end - 3] <= 'Z')
+			end -= 3, moved = true;
+		if (end > start && w[end - 1] == '%' && !percent)
+			end--, percent = true, moved = true;
+		if (end - start >= 2 && w[start] == '(' && w[end - 1] == ')' && !paren)
+			start++, end--, paren = negative = true, moved = true;
+		if (!moved)
+			break;
+	}
+	if (end > start && (w[start] == '-' || w[start] == 0x2212 || w[start] == '+'))
+	{
+		negative = (w[start] != '+') ? !negative : negative;
+		start++;
+	}
+	else if (end > start && (w[end - 1] == '-' || w[end - 1] == 0x2212))
+	{
+		negative = !negative;
+		end--;
+	}
+	if (start >= end)
+	{
+		*why = "no number";
+		return NULL;
+	}
+
+	/* look at the separators */
+	for (i = start; i < end; i++)
+	{
+		pg_wchar	c = w[i];
+
+		if (c == ',')
+			ncomma++, last_sep = i;
+		else if (c == '.')
+			ndot++, last_sep = i;
+		else if ((c >= '0' && c <= '9') || space_char(c) || c == '\'' || c == 0x2019)
+			continue;
+		else if ((c == 'e' || c == 'E') && i > start && i + 1 < end)
+			continue;			/* exponent, checked by numeric_in */
+		else if ((c == '-' || c == '+') && i > start && (w[i - 1] == 'e' || w[i - 1] == 'E'))
+			continue;
+		else
+		{
+			*why = "a character that is not part of a number";
+			return NULL;
+		}
+	}
+	if (dec == 0)
+	{
+		if (ncomma > 0 && ndot > 0)
+			dec = (char) w[last_sep];
+		else if (ncomma + ndot == 1)
+		{
+			int			digits_after = 0;
+
+			for (i = last_sep + 1; i < end && w[i] >= '0' && w[i] <= '9'; i++)
+				digits_after++;
+			if (digits_after == 3 && i == end)
+			{
+				*why = "ambiguous: one separator followed by three digits";
+				return NULL;
+			}
+			dec = (char) w[last_sep];
+		}
+		else if (ncomma > 1 && ndot == 0)
+			dec = '.';			/* commas group */
+		else if (ndot > 1 && ncomma == 0)
+			dec = ',';			/* periods group */
+		else
+			dec = '.';
+	}
+
+	/* rebuild: digits, one decimal point, the exponent */
+	initStringInfo(&out);
+	if (negative)
+		appendStringInfoChar(&out, '-');
+	{
+		bool		seen_dec = false;
+		int			digits = 0;
+
+		for (i = start; i < end; i++)
+		{
+			pg_wchar	c = w[i];
+
+			if (c >= '0' && c <= '9')
+			{
+				appendStringInfoChar(&out, (char) c);
+				digits++;
+			}
+			else if (c == (pg_wchar) dec)
+			{
+				if (seen_dec)
+				{
+					*why = "more than one decimal separator";
+					return NULL;
+				}
+				seen_dec = true;
+				appendStringInfoChar(&out, '.');
+			}
+			else if (c == 'e' || c == 'E' || c == '+' || c == '-')
+				appendStringInfoChar(&out, (char) c);
+			else if (seen_dec)
+			{
+				*why = "a group separator after the decimal separator";
+				return NULL;
+			}
+		}
+		if (digits == 0)
+		{
+			*why = "no digits";
+			return NULL;
+		}
+	}
+	*pct = percent;
+	*why = NULL;
+	return out.data;
+}
+
+/*
+ * to_numeric
+ *		numeric_in() of the canonical text, divided by 100 for a percent;
+ *		NULL (with *why) when numeric_in would not take it.
+ */
+static Datum
+to_numeric(char *canon, bool percent, const char **why, bool *ok)
+{
+	Datum		num;
+
+	*ok = false;
+	/* numeric_in raises on a malformed exponent: check its shape first */
+	{
+		const char *e = strpbrk(canon, "eE");
+
+		if (e != NULL)
+		{
+			const char *p = e + 1;
+
+			if (*p == '+' || *p == '-')
+				p++;
+			if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 3)
+			{
+				*why = "a malformed exponent";
+				return (Datum) 0;
+			}
+		}
+		if (strchr(canon + 1, '-') != NULL && (e == NULL || strchr(canon + 1, '-') < e))
+		{
+			*why = "a misplaced minus sign";
+			return (Datum) 0;
+		}
+	}
+	num = DirectFunctionCall3(numeric_in, CStringGetDatum(canon),
+							  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	if (percent)				/* exact: 12% is 0.12 */
+		num = DirectFunctionCall2(numeric_mul, num,
+								  DirectFunctionCall3(numeric_in, CStringGetDatum("0.01"),
+													  ObjectIdGetDatum(InvalidOid),
+													  Int32GetDatum(-1)));
+	*ok = true;
+	return num;
+}
+
+static char
+decimal_arg(FunctionCallInfo fcinfo)
+{
+	text	   *d;
+
+	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+		return 0;
+	d = PG_GETARG_TEXT_PP(1);
+	if (VARSIZE_ANY_EXHDR(d) != 1 || (VARDATA_ANY(d)[0] != '.' && VARDATA_ANY(d)[0] != ','))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("decimal separator must be '.' or ','")));
+	return VARDATA_ANY(d)[0];
+}
+
+PG_FUNCTION_INFO_V1(dataeng_parse_number);
+
+/*
+ * dataeng_parse_number
+ *		The number written in the text, or NULL when there is none or it is
+ *		ambiguous.
+ */
+Datum
+dataeng_parse_number(PG_FUNCTION_ARGS)
+{
+	const char *why;
+	char	   *canon;
+	bool		ok,
+				pct;
+	Datum		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	canon = parse(PG_GETARG_TEXT_PP(0), decimal_arg(fcinfo), &pct, &why);
+	if (canon == NULL)
+		PG_RETURN_NULL();
+	r = to_numeric(canon, pct, &why, &ok);
+	if (!ok)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(r);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_parse_number_strict);
+
+/*
+ * dataeng_parse_number_strict
+ *		parse_number(), with an error saying why instead of NULL.
+ */
+Datum
+dataeng_parse_number_strict(PG_FUNCTION_ARGS)
+{
+	const char *why;
+	char	   *canon;
+	bool		ok = false,
+				pct;
+	Datum		r = (Datum) 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	canon = parse(PG_GETARG_TEXT_PP(0), decimal_arg(fcinfo), &pct, &why);
+	if (canon != NULL)
+		r = to_numeric(canon, pct, &why, &ok);
+	if (canon == NULL || !ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("\"%s\" is not a number", text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errdetail("Problem: %s.", why),
+				 strncmp(why, "ambiguous", 9) == 0 ?
+				 errhint("Pass the decimal separator ('.' or ',') to resolve it.") : 0));
+	PG_RETURN_DATUM(r);
+}
