@@ -1196,3 +1196,18 @@ AS 'MODULE_PATHNAME', 'dataeng_parse_number_strict'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.parse_number_strict(text, text) IS
   'parse_number(), raising an error that says why instead of returning NULL';
+
+-- Units (src/cleanse/units.c).
+CREATE FUNCTION dataeng.convert_unit(value numeric, from_unit text, to_unit text)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'dataeng_convert_unit'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.convert_unit(numeric, text, text) IS
+  'A quantity converted between units of mass, length, volume, area, temperature or time';
+
+CREATE FUNCTION dataeng.parse_quantity(quantity text, OUT value numeric, OUT unit text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_parse_quantity'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_quantity(text) IS
+  'A number and a known unit read from text such as "2.5 lbs" (NULLs when it is not one)';

@@ -1,0 +1,243 @@
+/*-------------------------------------------------------------------------
+ *
+ * units.c
+ *		dataeng.convert_unit() and dataeng.parse_quantity(): quantities in
+ *		mass, length, volume, area, temperature and time.
+ *
+ * Each unit is its factor to the dimension's base unit (kg, m, l, m², K, s)
+ * as an exact decimal (or fraction), plus an offset for temperatures
+ * (affine), so that conversions are computed in numeric without binary
+ * rounding.  US
+ * customary volumes are used for gallons, quarts, pints, cups and fluid
+ * ounces.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
+#include "dataeng.h"
+
+typedef struct Unit
+{
+	const char *names;			/* "|"-separated spellings, lower case */
+	const char *canonical;
+	const char *dimension;
+	const char *factor;			/* base units per unit */
+	const char *offset;			/* base = (value + offset) * factor / divisor */
+	const char *divisor;
+} Unit;
+
+static const Unit units[] = {
+	{"kg|kgs|kilogram|kilograms|kilo|kilos", "kg", "mass", "1", NULL, NULL},
+	{"g|gr|gram|grams|gramme|grammes", "g", "mass", "0.001", NULL, NULL},
+	{"mg|milligram|milligrams", "mg", "mass", "0.000001", NULL, NULL},
+	{"t|tonne|tonnes|metric ton|metric tons", "t", "mass", "1000", NULL, NULL},
+	{"lb|lbs|pound|pounds", "lb", "mass", "0.45359237", NULL, NULL},
+	{"oz|ounce|ounces", "oz", "mass", "0.028349523125", NULL, NULL},
+	{"st|stone|stones", "st", "mass", "6.35029318", NULL, NULL},
+	{"m|meter|meters|metre|metres", "m", "length", "1", NULL, NULL},
+	{"cm|centimeter|centimeters|centimetre|centimetres", "cm", "length", "0.01", NULL, NULL},
+	{"mm|millimeter|millimeters|millimetre|millimetres", "mm", "length", "0.001", NULL, NULL},
+	{"km|kilometer|kilometers|kilometre|kilometres", "km", "length", "1000", NULL, NULL},
+	{"in|inch|inches|\"", "in", "length", "0.0254", NULL, NULL},
+	{"ft|foot|feet|'", "ft", "length", "0.3048", NULL, NULL},
+	{"yd|yard|yards", "yd", "length", "0.9144", NULL, NULL},
+	{"mi|mile|miles", "mi", "length", "1609.344", NULL, NULL},
+	{"l|lt|liter|liters|litre|litres", "l", "volume", "1", NULL, NULL},
+	{"ml|milliliter|milliliters|millilitre|millilitres", "ml", "volume", "0.001", NULL, NULL},
+	{"cl|centiliter|centiliters|centilitre|centilitres", "cl", "volume", "0.01", NULL, NULL},
+	{"dl|deciliter|deciliters|decilitre|decilitres", "dl", "volume", "0.1", NULL, NULL},
+	{"m3|m³|cubic meter|cubic meters|cubic metre|cubic metres", "m3", "volume", "1000", NULL, NULL},
+	{"gal|gallon|gallons", "gal", "volume", "3.785411784", NULL, NULL},
+	{"qt|quart|quarts", "qt", "volume", "0.946352946", NULL, NULL},
+	{"pt|pint|pints", "pt", "volume", "0.473176473", NULL, NULL},
+	{"cup|cups", "cup", "volume", "0.2365882365", NULL, NULL},
+	{"fl oz|floz|fluid ounce|fluid ounces", "fl oz", "volume", "0.0295735295625", NULL, NULL},
+	{"m2|m²|sq m|square meter|square meters|square metre|square metres", "m2", "area", "1", NULL, NULL},
+	{"cm2|cm²|sq cm", "cm2", "area", "0.0001", NULL, NULL},
+	{"km2|km²|sq km", "km2", "area", "1000000", NULL, NULL},
+	{"ha|hectare|hectares", "ha", "area", "10000", NULL, NULL},
+	{"acre|acres|ac", "acre", "area", "4046.8564224", NULL, NULL},
+	{"ft2|ft²|sq ft|square foot|square feet", "ft2", "area", "0.09290304", NULL, NULL},
+	{"in2|in²|sq in|square inch|square inches", "in2", "area", "0.00064516", NULL, NULL},
+	{"k|kelvin|kelvins", "K", "temperature", "1", NULL, NULL},
+	{"c|°c|celsius|degc|deg c", "°C", "temperature", "1", "273.15", NULL},
+	{"f|°f|fahrenheit|degf|deg f", "°F", "temperature", "5", "459.67", "9"},
+	{"s|sec|secs|second|seconds", "s", "time", "1", NULL, NULL},
+	{"ms|millisecond|milliseconds", "ms", "time", "0.001", NULL, NULL},
+	{"min|mins|minute|minutes", "min", "time", "60", NULL, NULL},
+	{"h|hr|hrs|hour|hours", "h", "time", "3600", NULL, NULL},
+	{"d|day|days", "d", "time", "86400", NULL, NULL},
+	{"wk|week|weeks", "wk", "time", "604800", NULL, NULL},
+};
+
+/*
+ * find_unit
+ *		The unit spelled s (any case, surrounding spaces ignored), or NULL.
+ */
+static const Unit *
+find_unit(const char *s, int len)
+{
+	char		key[64];
+	int			n = 0;
+
+	while (len > 0 && isspace((unsigned char) *s))
+		s++, len--;
+	while (len > 0 && isspace((unsigned char) s[len - 1]))
+		len--;
+	if (len == 0 || len >= (int) sizeof(key))
+		return NULL;
+	for (int i = 0; i < len; i++)
+		key[n++] = (s[i] & 0x80) ? s[i] : pg_ascii_tolower(s[i]);
+	key[n] = '\0';
+	/* a trailing period: "lbs." */
+	if (n > 1 && key[n - 1] == '.')
+		key[--n] = '\0';
+
+	for (int u = 0; u < (int) lengthof(units); u++)
+	{
+		const char *p = units[u].names;
+
+		while (*p)
+		{
+			const char *bar = strchr(p, '|');
+			int			l = bar ? bar - p : (int) strlen(p);
+
+			if (l == n && memcmp(p, key, n) == 0)
+				return &units[u];
+			p += l + (bar ? 1 : 0);
+		}
+	}
+	return NULL;
+}
+
+static Datum
+num(const char *s)
+{
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+static const Unit *
+unit_arg(text *t)
+{
+	const Unit *u = find_unit(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	if (u == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown unit \"%s\"", text_to_cstring(t)),
+				 errhint("Known dimensions: mass, length, volume, area, temperature, time; see docs/cleanse.md for the spellings.")));
+	return u;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_convert_unit);
+
+/*
+ * dataeng_convert_unit
+ *		value in from_unit, expressed in to_unit.  Units of different
+ *		dimensions are an error, not a number.
+ */
+Datum
+dataeng_convert_unit(PG_FUNCTION_ARGS)
+{
+	Datum		value = PG_GETARG_DATUM(0);
+	const Unit *from = unit_arg(PG_GETARG_TEXT_PP(1));
+	const Unit *to = unit_arg(PG_GETARG_TEXT_PP(2));
+	Datum		base;
+
+	if (strcmp(from->dimension, to->dimension) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot convert %s (%s) to %s (%s)", from->canonical,
+						from->dimension, to->canonical, to->dimension),
+				 errdetail("Only units of the same dimension convert into each other.")));
+	if (from == to)
+		PG_RETURN_DATUM(value);
+
+	/* to the base unit: (value + offset) * factor / divisor */
+	base = value;
+	if (from->offset)
+		base = DirectFunctionCall2(numeric_add, base, num(from->offset));
+	base = DirectFunctionCall2(numeric_mul, base, num(from->factor));
+	if (from->divisor)
+		base = DirectFunctionCall2(numeric_div, base, num(from->divisor));
+	/* and back, into the target unit */
+	if (to->divisor)
+		base = DirectFunctionCall2(numeric_mul, base, num(to->divisor));
+	base = DirectFunctionCall2(numeric_div, base, num(to->factor));
+	if (to->offset)
+		base = DirectFunctionCall2(numeric_sub, base, num(to->offset));
+	base = DirectFunctionCall1(numeric_trim_scale, base);
+	PG_RETURN_DATUM(base);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_parse_quantity);
+
+/*
+ * dataeng_parse_quantity
+ *		"2.5 lbs" → (2.5, lb): a decimal number and a known unit; NULLs when
+ *		the text is not one.
+ */
+Datum
+dataeng_parse_quantity(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	const char *s = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {true, true};
+	int			i = 0,
+				start;
+	bool		digits = false;
+	const Unit *u;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	while (i < len && isspace((unsigned char) s[i]))
+		i++;
+	start = i;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	while (i < len && (isdigit((unsigned char) s[i]) || s[i] == '.' || s[i] == ','))
+	{
+		digits |= isdigit((unsigned char) s[i]) != 0;
+		i++;
+	}
+	if (digits && i - start < 40 && (u = find_unit(s + i, len - i)) != NULL)
+	{
+		char		numbuf[48];
+		int			k = 0,
+					seps = 0;
+
+		for (int j = start; j < i; j++)
+		{
+			if (s[j] == '.' || s[j] == ',')
+			{
+				seps++;
+				numbuf[k++] = '.';	/* "1,5 kg": a decimal comma */
+			}
+			else
+				numbuf[k++] = s[j];
+		}
+		numbuf[k] = '\0';
+		if (seps <= 1 && numbuf[k - 1] != '.')
+		{
+			values[0] = num(numbuf);
+			values[1] = CStringGetTextDatum(u->canonical);
+			nulls[0] = nulls[1] = false;
+		}
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
