@@ -1,0 +1,47 @@
+-- Currencies, last observation carried forward, filling missing values.
+CREATE EXTENSION dataeng;
+
+INSERT INTO dataeng.fx_rates VALUES
+  ('USD', '2026-01-01', 1), ('EUR', '2026-01-01', 0.90), ('EUR', '2026-06-01', 0.95),
+  ('GBP', '2026-01-01', 0.80), ('JPY', '2026-01-01', 150);
+SELECT dataeng.to_currency(100, 'EUR', 'USD', '2026-03-01') AS eur_march,
+       dataeng.to_currency(100, 'EUR', 'USD', '2026-07-01') AS eur_july,
+       dataeng.to_currency(100, 'gbp', 'EUR', '2026-07-01') AS gbp_to_eur,
+       dataeng.to_currency(1500, 'JPY', 'USD', '2026-12-31') AS yen,
+       dataeng.to_currency(5, 'CHF', 'CHF', '2026-01-01') AS same;
+SELECT dataeng.to_currency(100, 'EUR', 'USD', '2025-12-31');
+SELECT dataeng.to_currency(100, 'CHF', 'USD', '2026-03-01');
+INSERT INTO dataeng.fx_rates VALUES ('euro', '2026-01-01', 1);
+
+CREATE TABLE readings (day date, sensor text, temp numeric, label text);
+INSERT INTO readings VALUES
+  ('2026-01-01', 'a', 10, 'x'), ('2026-01-02', 'a', NULL, NULL), ('2026-01-03', 'a', NULL, 'y'),
+  ('2026-01-04', 'a', 13, NULL), ('2026-01-05', 'a', NULL, 'y'),
+  ('2026-01-01', 'b', NULL, NULL), ('2026-01-02', 'b', 20, 'z');
+SELECT sensor, day, temp, dataeng.locf(temp) OVER (PARTITION BY sensor ORDER BY day) AS carried
+  FROM readings ORDER BY sensor, day;
+
+CREATE TABLE m AS TABLE readings;
+SELECT dataeng.fill_missing('m', 'temp', 'mean') AS filled;
+SELECT day, sensor, temp FROM m ORDER BY sensor, day;
+DROP TABLE m; CREATE TABLE m AS TABLE readings;
+SELECT dataeng.fill_missing('m', 'temp', 'median') AS filled;
+SELECT array_agg(DISTINCT temp) AS temps FROM m;
+DROP TABLE m; CREATE TABLE m AS TABLE readings;
+SELECT dataeng.fill_missing('m', 'label', 'mode') AS filled;
+SELECT string_agg(label, ',' ORDER BY sensor, day) AS labels FROM m;
+DROP TABLE m; CREATE TABLE m AS TABLE readings;
+SELECT dataeng.fill_missing('m', 'label', 'constant', 'unknown') AS filled;
+SELECT count(*) AS unknowns FROM m WHERE label = 'unknown';
+DROP TABLE m; CREATE TABLE m AS SELECT * FROM readings WHERE sensor = 'a';
+SELECT dataeng.fill_missing('m', 'temp', 'locf', order_by => 'day') AS filled;
+SELECT day, temp FROM m ORDER BY day;
+-- bad calls
+SELECT dataeng.fill_missing('m', 'nope', 'mean');
+SELECT dataeng.fill_missing('m', 'temp', 'guess');
+SELECT dataeng.fill_missing('m', 'temp', 'locf');
+SELECT dataeng.fill_missing('m', 'temp', 'constant');
+SELECT dataeng.fill_missing('m', 'temp', 'constant', 'warm');
+
+DROP TABLE readings, m;
+DROP EXTENSION dataeng;
