@@ -1226,7 +1226,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.fx_rates', '');
 GRANT SELECT ON dataeng.fx_rates TO PUBLIC;
 
 -- The rate of a currency on a date: the latest on or before it.
-CREATE FUNCTION dataeng._fx_rate(cur text, at date)
+CREATE FUNCTION dataeng.fx_rate(cur text, at date)
 RETURNS numeric
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1245,7 +1245,8 @@ BEGIN
   RETURN r;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._fx_rate(text, date) IS 'internal: the rate of a currency on a date';
+COMMENT ON FUNCTION dataeng.fx_rate(text, date) IS
+  'The rate of a currency (units per base unit) on a date: the latest on or before it';
 
 CREATE FUNCTION dataeng.to_currency(amount numeric, from_cur text, to_cur text, at date)
 RETURNS numeric
@@ -1253,7 +1254,7 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN upper(from_cur) = upper(to_cur) THEN amount
-              ELSE amount / dataeng._fx_rate(from_cur, at) * dataeng._fx_rate(to_cur, at) END
+              ELSE amount / dataeng.fx_rate(from_cur, at) * dataeng.fx_rate(to_cur, at) END
 $$;
 COMMENT ON FUNCTION dataeng.to_currency(numeric, text, text, date) IS
   'An amount converted between currencies at the latest rates on or before a date (dataeng.fx_rates)';
@@ -1265,6 +1266,7 @@ RETURNS anyelement
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS 'SELECT coalesce($2, $1)';
 COMMENT ON FUNCTION dataeng._locf_step(anyelement, anyelement) IS 'internal: step of dataeng.locf';
+REVOKE ALL ON FUNCTION dataeng._locf_step(anyelement, anyelement) FROM PUBLIC;
 CREATE AGGREGATE dataeng.locf(anyelement) (
   SFUNC = dataeng._locf_step,
   STYPE = anyelement,
