@@ -1337,3 +1337,11 @@ END;
 $$;
 COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
   'Fills the NULLs of a column (constant, mean, median, mode or locf by order_by); returns the rows filled';
+
+-- Names in proper case (src/cleanse/names.c).
+CREATE FUNCTION dataeng.name_case(value text, company boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_name_case'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.name_case(text, boolean) IS
+  'Person (or, with company, company) names in proper case: O''Brien, McDonald, van der Berg, IBM';
