@@ -1345,3 +1345,19 @@ AS 'MODULE_PATHNAME', 'dataeng_name_case'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.name_case(text, boolean) IS
   'Person (or, with company, company) names in proper case: O''Brien, McDonald, van der Berg, IBM';
+
+-- Dates and times as sources write them (src/cleanse/dates.c).  Not STRICT:
+-- order and tz may be NULL (YMD, UTC); a NULL text gives NULL.
+CREATE FUNCTION dataeng.parse_date(value text, "order" text DEFAULT 'YMD')
+RETURNS date
+AS 'MODULE_PATHNAME', 'dataeng_parse_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_date(text, text) IS
+  'The date in text such as "24/11/2026", "Nov 24, 2026", "20261124" (order YMD/DMY/MDY for numeric dates); NULL when ambiguous or impossible';
+
+CREATE FUNCTION dataeng.parse_timestamp(value text, "order" text DEFAULT 'YMD', tz text DEFAULT 'UTC')
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_parse_timestamp'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_timestamp(text, text, text) IS
+  'The moment in text such as "Tue, 24 Nov 2026 10:00:00 +0100"; its own offset, else time zone tz; NULL when ambiguous or impossible';
