@@ -207,4 +207,58 @@ SELECT dataeng.phone_problem(phone, country) AS problem, count(*) AS customers,
  GROUP BY 1 ORDER BY 2 DESC, 1;
 
 \echo
-\echo 'Done.  Next stages (table rules and quarantine, cleansing, scheduled aggregation) arrive with their features.'
+\echo '== Stage 4: cleansing ======================================================'
+-- C cleansers turn the raw columns into typed, normalized ones.
+CREATE TABLE shop.customers_clean AS
+SELECT customer_id,
+       dataeng.name_case(dataeng.clean_text(full_name)) AS name,
+       dataeng.normalize_email(email, provider_rules => true) AS email,
+       dataeng.to_e164(phone, country) AS phone_e164,
+       -- numeric dates read month-first for US customers, day-first elsewhere
+       dataeng.parse_date(signup_date_raw, CASE WHEN country = 'US' THEN 'MDY' ELSE 'DMY' END)
+         AS signed_up,
+       dataeng.fingerprint(full_name) AS name_key,
+       true_person_id
+  FROM shop.customers;
+
+\echo 'A few customers, raw and cleaned:'
+SELECT c.full_name AS raw_name, k.name, c.email AS raw_email, k.email, c.phone AS raw_phone,
+       k.phone_e164, c.signup_date_raw AS raw_date, k.signed_up
+  FROM shop.customers c JOIN shop.customers_clean k USING (customer_id)
+ WHERE customer_id IN (2, 3, 4, 8, 11)
+ ORDER BY customer_id;
+
+\echo 'What could be recovered:'
+SELECT count(*) AS customers,
+       count(email) AS usable_emails, count(phone_e164) AS e164_phones,
+       count(signed_up) AS parsed_dates
+  FROM shop.customers_clean;
+
+\echo 'Duplicate records (same person, per the ground truth) whose name fingerprint matches the first record:'
+SELECT count(*) AS duplicate_records,
+       count(*) FILTER (WHERE same_key) AS same_name_key,
+       count(*) FILTER (WHERE same_email) AS same_email,
+       count(*) FILTER (WHERE same_phone) AS same_phone
+  FROM (SELECT row_number() OVER w AS nth,
+               name_key = first_value(name_key) OVER w AS same_key,
+               email = first_value(email) OVER w AS same_email,
+               phone_e164 = first_value(phone_e164) OVER w AS same_phone
+          FROM shop.customers_clean
+        WINDOW w AS (PARTITION BY true_person_id ORDER BY customer_id)) d
+ WHERE nth > 1;
+
+\echo 'Product prices and weights, normalized (USD, kg):'
+INSERT INTO dataeng.fx_rates VALUES ('USD', '2026-01-01', 1), ('EUR', '2026-01-01', 0.92),
+  ('GBP', '2026-01-01', 0.79), ('JPY', '2026-01-01', 151.5)
+  ON CONFLICT DO NOTHING;
+SELECT product_id, price_raw, currency,
+       round(dataeng.to_currency(dataeng.parse_number(price_raw,
+               CASE WHEN currency = 'EUR' AND price_raw LIKE '%,%' THEN ',' END),
+             currency, 'USD', date '2026-06-01'), 2) AS price_usd,
+       weight_raw,
+       round(dataeng.convert_unit((dataeng.parse_quantity(weight_raw)).value,
+                                  (dataeng.parse_quantity(weight_raw)).unit, 'kg'), 3) AS weight_kg
+  FROM shop.products ORDER BY product_id LIMIT 8;
+
+\echo
+\echo 'Done.  Next stages (table rules and quarantine, duplicate merging, scheduled aggregation) arrive with their features.'
