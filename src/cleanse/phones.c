@@ -36,23 +36,7 @@ dataeng_to_e164(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
 	if (!PG_ARGISNULL(1))
-	{
-		text	   *rt = PG_GETARG_TEXT_PP(1);
-
-		if (VARSIZE_ANY_EXHDR(rt) == 2)
-		{
-			region[0] = pg_ascii_toupper(VARDATA_ANY(rt)[0]);
-			region[1] = pg_ascii_toupper(VARDATA_ANY(rt)[1]);
-			region[2] = '\0';
-			if (dataeng_phone_region_known(region))
-				r = region;
-		}
-		if (r == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown phone region \"%s\"", text_to_cstring(rt)),
-					 errhint("Use an ISO 3166 alpha-2 country code such as 'US' or 'GB', or NULL for numbers in international format.")));
-	}
+		r = phone_region_code(PG_GETARG_TEXT_PP(1), region);
 	if (VARSIZE_ANY_EXHDR(t) > 250)
 		PG_RETURN_NULL();
 	if (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), r, &valid, &possible,

@@ -18,21 +18,14 @@
 #define PHONE_MAX_INPUT 250
 
 /*
- * phone_region
- *		The region argument as an upper-case ISO 3166 code, or NULL; an
- *		unknown region is the caller's error, not the number's.
+ * phone_region_code
+ *		A region argument as an upper-case ISO 3166 code in buf (3 bytes);
+ *		an unknown region is the caller's error, not the number's.
  */
-static const char *
-phone_region(FunctionCallInfo fcinfo, char *buf)
+const char *
+phone_region_code(text *t, char *buf)
 {
-	text	   *t;
-	int			len;
-
-	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
-		return NULL;
-	t = PG_GETARG_TEXT_PP(1);
-	len = VARSIZE_ANY_EXHDR(t);
-	if (len == 2)
+	if (VARSIZE_ANY_EXHDR(t) == 2)
 	{
 		buf[0] = pg_ascii_toupper(VARDATA_ANY(t)[0]);
 		buf[1] = pg_ascii_toupper(VARDATA_ANY(t)[1]);
@@ -45,6 +38,18 @@ phone_region(FunctionCallInfo fcinfo, char *buf)
 			 errmsg("unknown phone region \"%s\"", text_to_cstring(t)),
 			 errhint("Use an ISO 3166 alpha-2 country code such as 'US' or 'GB', or NULL for numbers in international format.")));
 	return NULL;
+}
+
+/*
+ * phone_region
+ *		The region argument of a phone function, or NULL.
+ */
+static const char *
+phone_region(FunctionCallInfo fcinfo, char *buf)
+{
+	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+		return NULL;
+	return phone_region_code(PG_GETARG_TEXT_PP(1), buf);
 }
 
 /*
