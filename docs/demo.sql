@@ -206,6 +206,27 @@ SELECT dataeng.phone_problem(phone, country) AS problem, count(*) AS customers,
  WHERE NOT dataeng.is_phone(phone, country)
  GROUP BY 1 ORDER BY 2 DESC, 1;
 
+\echo 'Table rules on orders, with quarantine of the rows that break an error rule:'
+\o /dev/null
+SELECT dataeng.rule_add('shop.orders', 'positive quantity', 'range', 'quantity', '{"min": 1}');
+SELECT dataeng.rule_add('shop.orders', 'known status', 'accepted_values', 'status',
+  '{"values": ["paid", "shipped", "delivered", "cancelled", "refunded"]}');
+SELECT dataeng.rule_add('shop.orders', 'known customer', 'foreign_key', 'customer_id',
+  '{"ref_table": "shop.customers", "ref_column": "customer_id"}');
+SELECT dataeng.rule_add('shop.orders', 'priced', 'not_null', 'unit_price', severity => 'warning');
+SELECT dataeng.rule_add('shop.orders', 'enough orders', 'row_count', params => '{"min": 1000}');
+SELECT dataeng.rule_add('shop.orders', 'no sudden drop', 'volume_change', params => '{"max_drop_pct": 20}');
+\o
+-- a bad load: a few broken orders arrive
+INSERT INTO shop.orders (order_id, customer_id, product_id, quantity, unit_price, currency,
+                         ordered_at, status)
+SELECT 10000000 + g, 1 + g, 1, CASE WHEN g % 2 = 0 THEN 0 ELSE 1 END, NULL, 'USD', now(),
+       CASE WHEN g % 3 = 0 THEN 'lost in space' ELSE 'paid' END
+  FROM generate_series(1, 12) g;
+SELECT rule_name, kind, checked, failed, passed FROM dataeng.validate('shop.orders', quarantine => true);
+SELECT count(*) AS quarantined_orders, min(failed_rules::text) AS example_reasons
+  FROM dataeng.quarantine WHERE table_name = 'shop.orders'::regclass;
+
 \echo
 \echo '== Stage 4: cleansing ======================================================'
 -- C cleansers turn the raw columns into typed, normalized ones.
@@ -261,4 +282,4 @@ SELECT product_id, price_raw, currency,
   FROM shop.products ORDER BY product_id LIMIT 8;
 
 \echo
-\echo 'Done.  Next stages (table rules and quarantine, duplicate merging, scheduled aggregation) arrive with their features.'
+\echo 'Done.  Next stages (duplicate merging, scheduled aggregation) arrive with their features.'

@@ -1361,3 +1361,545 @@ AS 'MODULE_PATHNAME', 'dataeng_parse_timestamp'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.parse_timestamp(text, text, text) IS
   'The moment in text such as "Tue, 24 Nov 2026 10:00:00 +0100"; its own offset, else time zone tz; NULL when ambiguous or impossible';
+
+-----------------------------------------------------------------------------
+-- Validation: table rules, runs, results, quarantine
+--
+-- validate() runs with the caller's privileges (rule expressions, reads and
+-- the quarantine's DELETE are the caller's own); it records runs, results
+-- and quarantined rows through SECURITY DEFINER helpers that only work for
+-- the owner of the table.  Runs, results and the quarantine are readable by
+-- everyone, row by row, for the tables they may SELECT (row security).
+-----------------------------------------------------------------------------
+
+CREATE TABLE dataeng.rules (
+  rule_id     bigserial   PRIMARY KEY,
+  table_name  regclass    NOT NULL,
+  rule_name   text        NOT NULL CHECK (rule_name <> ''),
+  kind        text        NOT NULL,
+  column_name text,
+  params      jsonb       NOT NULL DEFAULT '{}',
+  severity    text        NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  name        NOT NULL,
+  UNIQUE (table_name, rule_name)
+);
+COMMENT ON TABLE dataeng.rules IS 'Data quality rules of tables (dataeng.rule_add)';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.rules', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.rules_rule_id_seq', '');
+
+CREATE TABLE dataeng.validation_runs (
+  run_id       bigserial   PRIMARY KEY,
+  table_name   regclass    NOT NULL,
+  started_at   timestamptz NOT NULL,
+  finished_at  timestamptz NOT NULL,
+  duration     interval    NOT NULL,
+  rows_checked bigint      NOT NULL,
+  rules        int         NOT NULL,
+  failed_rules int         NOT NULL,
+  quarantined  bigint      NOT NULL DEFAULT 0,
+  run_by       name        NOT NULL
+);
+COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+
+CREATE TABLE dataeng.validation_results (
+  run_id     bigint  NOT NULL REFERENCES dataeng.validation_runs ON DELETE CASCADE,
+  table_name regclass NOT NULL,
+  rule_name  text    NOT NULL,
+  kind       text    NOT NULL,
+  severity   text    NOT NULL,
+  checked    bigint  NOT NULL,
+  failed     bigint  NOT NULL,
+  failed_pct numeric NOT NULL,
+  passed     boolean NOT NULL,
+  sample     jsonb,
+  PRIMARY KEY (run_id, rule_name)
+);
+COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+
+CREATE TABLE dataeng.quarantine (
+  quarantine_id  bigserial   PRIMARY KEY,
+  table_name     regclass    NOT NULL,
+  run_id         bigint,
+  quarantined_at timestamptz NOT NULL DEFAULT now(),
+  failed_rules   text[]      NOT NULL,
+  row_data       jsonb       NOT NULL
+);
+COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+
+ALTER TABLE dataeng.validation_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+CREATE POLICY readable ON dataeng.rules FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine FROM PUBLIC;
+GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine TO PUBLIC;
+
+-- Raise unless the calling role owns the table.
+CREATE FUNCTION dataeng._require_owner(tbl regclass, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT pg_has_role(dataeng.calling_role(), (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table % to %', tbl, what
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._require_owner(regclass, text) IS 'internal: raise unless the calling role owns the table';
+
+-- The SQL condition a row passes for a row-level rule (NULL passes, except
+-- for not_null), or NULL for a set-level rule.
+CREATE FUNCTION dataeng._rule_condition(r dataeng.rules)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  col text := quote_ident(r.column_name);
+  coltype text;
+  f text;
+BEGIN
+  IF r.column_name IS NOT NULL THEN
+    SELECT format_type(atttypid, atttypmod) INTO coltype FROM pg_attribute
+     WHERE attrelid = r.table_name AND attname = r.column_name AND attnum > 0 AND NOT attisdropped;
+  END IF;
+  CASE r.kind
+  WHEN 'not_null' THEN
+    RETURN format('(%s IS NOT NULL)', col);
+  WHEN 'accepted_values' THEN
+    RETURN format('coalesce(%s::text = ANY (%L::text[]), true)', col,
+                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')));
+  WHEN 'range' THEN
+    RETURN format('coalesce(%s AND %s, true)',
+                  CASE WHEN r.params ? 'min' THEN format('%s %s %L::%s', col,
+                       CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END, r.params->>'min', coltype)
+                       ELSE 'true' END,
+                  CASE WHEN r.params ? 'max' THEN format('%s %s %L::%s', col,
+                       CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END, r.params->>'max', coltype)
+                       ELSE 'true' END);
+  WHEN 'regex' THEN
+    RETURN format('coalesce(%s::text ~ %L, true)', col, r.params->>'pattern');
+  WHEN 'length' THEN
+    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, true)', col,
+                  coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647));
+  WHEN 'validator' THEN
+    f := r.params->>'function';
+    RETURN format('coalesce(%s, true)', CASE f
+      WHEN 'email' THEN format('dataeng.is_email(%s::text, %L)', col, coalesce(r.params->>'mode', 'practical'))
+      WHEN 'phone' THEN format('dataeng.is_phone(%s::text, %L)', col, r.params->>'region')
+      WHEN 'postal_code' THEN format('dataeng.is_postal_code(%s::text, %L)', col, r.params->>'country')
+      WHEN 'date' THEN format('dataeng.is_date(%s::text, %L)', col, r.params->>'format')
+      ELSE format('dataeng.is_%s(%s::text)', f, col) END);
+  WHEN 'expression' THEN
+    RETURN format('coalesce((%s)::boolean, true)', r.params->>'expression');
+  ELSE
+    RETURN NULL;                          -- set-level
+  END CASE;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._rule_condition(dataeng.rules) IS 'internal: SQL condition of a row-level rule';
+
+CREATE FUNCTION dataeng.rule_add(tbl regclass, rule_name text, kind text, column_name text DEFAULT NULL,
+                                 params jsonb DEFAULT '{}', severity text DEFAULT 'error')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.rules;
+  cond text;
+  kinds text[] := ARRAY['not_null', 'unique', 'accepted_values', 'range', 'regex', 'length',
+                        'validator', 'expression', 'foreign_key', 'row_count', 'freshness',
+                        'volume_change'];
+  needs_column text[] := ARRAY['not_null', 'accepted_values', 'range', 'regex', 'length',
+                               'validator', 'foreign_key', 'freshness'];
+  id bigint;
+BEGIN
+  IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
+    RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._require_owner(tbl, 'add rules');
+  IF NOT kind = ANY (kinds) THEN
+    RAISE EXCEPTION 'unknown rule kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of: ' || array_to_string(kinds, ', ') || '.';
+  END IF;
+  IF severity NOT IN ('error', 'warning') THEN
+    RAISE EXCEPTION 'severity must be error or warning, not "%"', severity USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_typeof(params) <> 'object' THEN
+    RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind = ANY (needs_column) AND column_name IS NULL THEN
+    RAISE EXCEPTION 'a % rule needs a column', kind USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF column_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+        AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION 'column "%" of table % does not exist', column_name, tbl USING ERRCODE = 'undefined_column';
+  END IF;
+  IF params ? 'mostly' AND NOT (jsonb_typeof(params->'mostly') = 'number'
+                                AND (params->>'mostly')::numeric BETWEEN 0 AND 1) THEN
+    RAISE EXCEPTION 'mostly must be a number between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- per-kind parameters
+  CASE kind
+  WHEN 'accepted_values' THEN
+    IF jsonb_typeof(params->'values') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'accepted_values needs params.values, an array' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'range' THEN
+    IF NOT (params ? 'min' OR params ? 'max') THEN
+      RAISE EXCEPTION 'range needs params.min or params.max' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'regex' THEN
+    IF params->>'pattern' IS NULL THEN
+      RAISE EXCEPTION 'regex needs params.pattern' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+      PERFORM '' ~ (params->>'pattern');
+    EXCEPTION WHEN invalid_regular_expression THEN
+      RAISE EXCEPTION 'params.pattern is not a valid regular expression: %', SQLERRM
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+  WHEN 'validator' THEN
+    IF NOT coalesce(params->>'function', '') = ANY (ARRAY['email', 'phone', 'iban', 'luhn', 'credit_card',
+                                                          'isbn', 'uuid', 'postal_code', 'date']) THEN
+      RAISE EXCEPTION 'validator needs params.function: email, phone, iban, luhn, credit_card, isbn, uuid, postal_code or date'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'expression' THEN
+    IF params->>'expression' IS NULL
+       OR params->>'expression' ~ ';'
+       OR params->>'expression' ~* '\m(select|insert|update|delete|merge|create|drop|alter|truncate|grant|revoke|copy|do|call|execute|set|lock|vacuum|analyze|from)\M' THEN
+      RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Statements, subqueries and semicolons are not allowed.';
+    END IF;
+  WHEN 'unique' THEN
+    IF column_name IS NULL AND jsonb_typeof(params->'columns') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'unique needs a column or params.columns' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'foreign_key' THEN
+    IF params->>'ref_table' IS NULL OR params->>'ref_column' IS NULL
+       OR to_regclass(params->>'ref_table') IS NULL THEN
+      RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'row_count' THEN
+    IF NOT (params ? 'min' OR params ? 'max') THEN
+      RAISE EXCEPTION 'row_count needs params.min or params.max' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'freshness' THEN
+    IF params->>'max_age' IS NULL THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM (params->>'max_age')::interval;
+  WHEN 'volume_change' THEN
+    IF jsonb_typeof(params->'max_drop_pct') IS DISTINCT FROM 'number' THEN
+      RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a number' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  ELSE
+    NULL;
+  END CASE;
+
+  INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, severity, created_by)
+  VALUES (tbl, rule_name, kind, column_name, params, severity, dataeng.calling_role()::name)
+  RETURNING * INTO r;
+  -- the condition must compile against the table (checked as the caller, in validate)
+  cond := dataeng._rule_condition(r);
+  IF cond IS NOT NULL THEN
+    BEGIN
+      EXECUTE format('SELECT %s FROM %s LIMIT 0', cond, tbl);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+  END IF;
+  RETURN r.rule_id;
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION 'table % already has a rule "%"', tbl, rule_name
+    USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with dataeng.rule_drop().';
+END;
+$$;
+COMMENT ON FUNCTION dataeng.rule_add(regclass, text, text, text, jsonb, text) IS
+  'Adds a data quality rule to a table (owner only); returns its id';
+
+CREATE FUNCTION dataeng.rule_drop(tbl regclass, rule_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._require_owner(tbl, 'drop rules');
+  DELETE FROM dataeng.rules r WHERE r.table_name = tbl AND r.rule_name = rule_drop.rule_name;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
+
+-- Record a run and its results; the caller must be able to read the table.
+CREATE FUNCTION dataeng._record_run(tbl regclass, started timestamptz, rows_checked bigint,
+                                    results jsonb, quarantined bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id bigint;
+BEGIN
+  IF NOT has_table_privilege(dataeng.calling_role(), tbl, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO dataeng.validation_runs (table_name, started_at, finished_at, duration, rows_checked,
+                                       rules, failed_rules, quarantined, run_by)
+  VALUES (tbl, started, clock_timestamp(), clock_timestamp() - started, rows_checked,
+          jsonb_array_length(results),
+          (SELECT count(*) FROM jsonb_array_elements(results) e WHERE NOT (e->>'passed')::boolean),
+          quarantined, dataeng.calling_role()::name)
+  RETURNING run_id INTO id;
+  INSERT INTO dataeng.validation_results (run_id, table_name, rule_name, kind, severity, checked,
+                                          failed, failed_pct, passed, sample)
+  SELECT id, tbl, e->>'rule_name', e->>'kind', e->>'severity', (e->>'checked')::bigint,
+         (e->>'failed')::bigint, (e->>'failed_pct')::numeric, (e->>'passed')::boolean,
+         nullif(e->'sample', 'null')
+    FROM jsonb_array_elements(results) e;
+  RETURN id;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._record_run(regclass, timestamptz, bigint, jsonb, bigint) IS 'internal: record a validation run';
+
+-- Store rows the caller took out of its table.
+CREATE FUNCTION dataeng._quarantine_put(tbl regclass, run bigint, rows_ jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT has_table_privilege(dataeng.calling_role(), tbl, 'DELETE') THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
+  SELECT tbl, run, ARRAY(SELECT jsonb_array_elements_text(e->'rules')), e->'row'
+    FROM jsonb_array_elements(coalesce(rows_, '[]')) e;
+  RETURN jsonb_array_length(coalesce(rows_, '[]'));
+END;
+$$;
+COMMENT ON FUNCTION dataeng._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
+
+CREATE FUNCTION dataeng.validate(tbl regclass, quarantine boolean DEFAULT false)
+RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
+               passed boolean, sample jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  started timestamptz := clock_timestamp();
+  rules_ dataeng.rules[];
+  r dataeng.rules;
+  key_expr text;
+  aggs text[] := ARRAY['''total'', count(*)'];
+  conds text[] := '{}';
+  cond text;
+  scan jsonb;
+  total bigint;
+  results jsonb := '[]';
+  res jsonb;
+  n_checked bigint;
+  n_failed bigint;
+  mostly numeric;
+  v jsonb;
+  cols text;
+  prev bigint;
+  moved jsonb;
+  n_moved bigint := 0;
+  run bigint;
+  newest timestamptz;
+  i int;
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT array_agg(x ORDER BY x.rule_id) INTO rules_ FROM dataeng.rules x WHERE x.table_name = tbl;
+  IF rules_ IS NULL THEN
+    RAISE EXCEPTION 'table % has no rules', tbl
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Add some with dataeng.rule_add().';
+  END IF;
+
+  -- the key shown in samples: the primary key, else the row's ctid
+  SELECT 'jsonb_build_object(' || string_agg(format('%L, t.%I', a.attname, a.attname), ', ' ORDER BY k.ord) || ')'
+    INTO key_expr
+    FROM pg_index ix
+    CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
+   WHERE ix.indrelid = tbl AND ix.indisprimary;
+  key_expr := coalesce(key_expr, 'to_jsonb(t.ctid::text)');
+
+  -- one scan for every row-level rule
+  FOR i IN 1 .. cardinality(rules_) LOOP
+    r := rules_[i];
+    cond := dataeng._rule_condition(r);
+    conds := conds || cond;
+    IF cond IS NOT NULL THEN
+      aggs := aggs || format('%L, jsonb_build_object(''checked'', count(*) FILTER (WHERE %s), '
+                             '''failed'', count(*) FILTER (WHERE NOT %s), '
+                             '''sample'', to_jsonb((array_agg(jsonb_build_object(''key'', %s, ''value'', %s)) FILTER (WHERE NOT %s))[1:20]))',
+                             'r' || i,
+                             CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL THEN 'true'
+                                  ELSE format('t.%I IS NOT NULL', r.column_name) END,
+                             cond, key_expr,
+                             CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
+                             cond);
+    END IF;
+  END LOOP;
+  EXECUTE format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl) INTO scan;
+  total := (scan->>'total')::bigint;
+
+  FOR i IN 1 .. cardinality(rules_) LOOP
+    r := rules_[i];
+    IF conds[i] IS NOT NULL THEN
+      n_checked := (scan->('r' || i)->>'checked')::bigint;
+      n_failed := (scan->('r' || i)->>'failed')::bigint;
+      v := scan->('r' || i)->'sample';
+    ELSIF r.kind = 'unique' THEN
+      SELECT string_agg(format('t.%I', c), ', '),
+             CASE WHEN count(*) = 1 THEN format('to_jsonb(t.%I)', min(c))
+                  ELSE 'jsonb_build_object(' || string_agg(format('%L, t.%I', c, c), ', ') || ')' END
+        INTO cols, cond
+        FROM jsonb_array_elements_text(coalesce(r.params->'columns', to_jsonb(ARRAY[r.column_name]))) c;
+      EXECUTE format('SELECT count(*), count(*) FILTER (WHERE n > 1), '
+                     'to_jsonb((array_agg(jsonb_build_object(''key'', k, ''value'', v)) FILTER (WHERE n > 1))[1:20]) '
+                     'FROM (SELECT %2$s AS k, %4$s AS v, '
+                     'count(*) OVER (PARTITION BY %1$s) AS n FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) s',
+                     cols, key_expr, tbl, cond)
+        INTO n_checked, n_failed, v;
+    ELSIF r.kind = 'foreign_key' THEN
+      EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
+                     'to_jsonb((array_agg(jsonb_build_object(''key'', %4$s, ''value'', t.%3$I)) '
+                     'FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)))[1:20]) '
+                     'FROM %5$s t WHERE t.%3$I IS NOT NULL',
+                     (r.params->>'ref_table')::regclass, r.params->>'ref_column', r.column_name, key_expr, tbl)
+        INTO n_checked, n_failed, v;
+    ELSIF r.kind = 'row_count' THEN
+      n_checked := 1;
+      n_failed := CASE WHEN total < coalesce((r.params->>'min')::bigint, 0)
+                         OR total > coalesce((r.params->>'max')::bigint, 9223372036854775807) THEN 1 ELSE 0 END;
+      v := jsonb_build_array(jsonb_build_object('rows', total));
+    ELSIF r.kind = 'freshness' THEN
+      EXECUTE format('SELECT max(t.%I)::timestamptz FROM %s t', r.column_name, tbl) INTO newest;
+      n_checked := 1;
+      n_failed := CASE WHEN newest IS NULL OR newest < now() - (r.params->>'max_age')::interval
+                       THEN 1 ELSE 0 END;
+      v := jsonb_build_array(jsonb_build_object('newest', newest));
+    ELSIF r.kind = 'volume_change' THEN
+      SELECT vr.rows_checked INTO prev FROM dataeng.validation_runs vr
+       WHERE vr.table_name = tbl ORDER BY vr.run_id DESC LIMIT 1;
+      n_checked := 1;
+      n_failed := CASE WHEN prev > 0 AND (prev - total) * 100.0 / prev > (r.params->>'max_drop_pct')::numeric
+                       THEN 1 ELSE 0 END;
+      v := jsonb_build_array(jsonb_build_object('previous', prev, 'rows', total));
+    END IF;
+    mostly := coalesce((r.params->>'mostly')::numeric, 1);
+    res := jsonb_build_object(
+      'rule_name', r.rule_name, 'kind', r.kind, 'severity', r.severity,
+      'checked', n_checked, 'failed', n_failed,
+      'failed_pct', CASE WHEN n_checked > 0 THEN round(n_failed * 100.0 / n_checked, 2) ELSE 0 END,
+      'passed', n_failed <= (1 - mostly) * n_checked,
+      'sample', CASE WHEN n_failed > 0 THEN v END);
+    results := results || res;
+  END LOOP;
+
+  -- quarantine: rows failing an error rule move out, in this transaction
+  IF quarantine THEN
+    SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', conds[g], rules_[g].rule_name), ', '),
+           string_agg(format('NOT %s', conds[g]), ' OR ')
+      INTO cols, cond
+      FROM generate_series(1, cardinality(rules_)) g
+     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error';
+    IF cond IS NOT NULL THEN
+      EXECUTE format('WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
+                     'array_remove(ARRAY[%s], NULL) AS rules) '
+                     'SELECT jsonb_agg(jsonb_build_object(''row'', row, ''rules'', rules)) FROM moved',
+                     tbl, cond, cols)
+        INTO moved;
+    END IF;
+  END IF;
+  run := dataeng._record_run(tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
+  IF moved IS NOT NULL THEN
+    n_moved := dataeng._quarantine_put(tbl, run, moved);
+  END IF;
+
+  RETURN QUERY
+    SELECT e->>'rule_name', e->>'kind', (e->>'checked')::bigint, (e->>'failed')::bigint,
+           (e->>'failed_pct')::numeric, (e->>'passed')::boolean, nullif(e->'sample', 'null')
+      FROM jsonb_array_elements(results) e;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
+  'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
+
+-- Put a quarantined row back, through the rules.
+CREATE FUNCTION dataeng.quarantine_release(id bigint, corrected jsonb DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q dataeng.quarantine;
+  failing text[];
+  checks text;
+BEGIN
+  SELECT * INTO q FROM dataeng.quarantine WHERE quarantine_id = id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
+  END IF;
+  IF corrected IS NOT NULL THEN
+    q.row_data := q.row_data || corrected;
+  END IF;
+  SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng._rule_condition(r), r.rule_name), ', ')
+    INTO checks
+    FROM dataeng.rules r
+   WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng._rule_condition(r) IS NOT NULL;
+  IF checks IS NOT NULL THEN
+    EXECUTE format('SELECT array_remove(ARRAY[%s], NULL) FROM jsonb_populate_record(NULL::%s, $1) t',
+                   checks, q.table_name)
+      INTO failing USING q.row_data;
+    IF cardinality(failing) > 0 THEN
+      RAISE EXCEPTION 'row % still fails: %', id, array_to_string(failing, ', ')
+        USING ERRCODE = 'check_violation',
+              HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
+  END IF;
+  EXECUTE format('INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, $1)', q.table_name, q.table_name)
+    USING q.row_data;
+  PERFORM dataeng._quarantine_take(id);
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.quarantine_release(bigint, jsonb) IS
+  'Puts a quarantined row (with corrections) back into its table if it now passes the error rules';
+
+CREATE FUNCTION dataeng._quarantine_take(id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.quarantine q WHERE q.quarantine_id = id
+                   AND has_table_privilege(dataeng.calling_role(), q.table_name, 'INSERT')) THEN
+    RAISE EXCEPTION 'permission denied for quarantined row %', id USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM dataeng.quarantine q WHERE q.quarantine_id = id;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';

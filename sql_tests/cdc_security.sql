@@ -93,7 +93,8 @@ SELECT count(*) AS unpinned_definers
   FROM pg_proc p
  WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%');
--- internal functions are not callable by PUBLIC
+-- internal functions callable by PUBLIC: only those that invoker-rights
+-- functions (the consumers view, validate) need; each checks the caller
 SELECT p.proname
   FROM pg_proc p
  WHERE p.pronamespace = 'dataeng'::regnamespace AND p.proname LIKE '\_%'
