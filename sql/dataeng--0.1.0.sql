@@ -1427,16 +1427,33 @@ CREATE TABLE dataeng.quarantine (
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
 
+CREATE TABLE dataeng.alerts (
+  alert_id   bigserial   PRIMARY KEY,
+  raised_at  timestamptz NOT NULL DEFAULT now(),
+  table_name regclass    NOT NULL,
+  run_id     bigint,
+  rule_name  text        NOT NULL,
+  kind       text        NOT NULL,
+  failed     bigint      NOT NULL,
+  failed_pct numeric     NOT NULL,
+  payload    jsonb       NOT NULL
+);
+COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOTIFY dataeng_alerts';
+
 ALTER TABLE dataeng.validation_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
 ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
 CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
 CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
 CREATE POLICY readable ON dataeng.rules FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
-REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine FROM PUBLIC;
-GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine TO PUBLIC;
+REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
+  dataeng.alerts FROM PUBLIC;
+GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
+  dataeng.alerts TO PUBLIC;
 
 -- Raise unless the calling role owns the table.
 CREATE FUNCTION dataeng._require_owner(tbl regclass, what text)
@@ -1655,6 +1672,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   id bigint;
+  n bigint;
 BEGIN
   IF NOT has_table_privilege(dataeng.calling_role(), tbl, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
@@ -1672,6 +1690,17 @@ BEGIN
          (e->>'failed')::bigint, (e->>'failed_pct')::numeric, (e->>'passed')::boolean,
          nullif(e->'sample', 'null')
     FROM jsonb_array_elements(results) e;
+  -- alerts: every failed error rule, in the table and as a notification
+  WITH a AS (
+    INSERT INTO dataeng.alerts (table_name, run_id, rule_name, kind, failed, failed_pct, payload)
+    SELECT tbl, id, e->>'rule_name', e->>'kind', (e->>'failed')::bigint, (e->>'failed_pct')::numeric,
+           jsonb_build_object('table', tbl::text, 'run_id', id, 'rule', e->>'rule_name',
+                              'kind', e->>'kind', 'failed', (e->>'failed')::bigint,
+                              'failed_pct', (e->>'failed_pct')::numeric)
+      FROM jsonb_array_elements(results) e
+     WHERE NOT (e->>'passed')::boolean AND e->>'severity' = 'error'
+    RETURNING payload)
+  SELECT count(pg_notify('dataeng_alerts', left(payload::text, 7900))) INTO n FROM a;
   RETURN id;
 END;
 $$;

@@ -30,6 +30,8 @@ SELECT rule_name, kind, checked, failed, failed_pct, passed, sample FROM dataeng
 SELECT rows_checked, rules, failed_rules, quarantined, duration >= interval '0' AS timed
   FROM dataeng.validation_runs;
 SELECT rule_name, failed, passed FROM dataeng.validation_results ORDER BY rule_name;
+-- failed error rules raise alerts (warnings do not)
+SELECT rule_name, kind, failed, payload->>'rule' = rule_name AS payload_ok FROM dataeng.alerts ORDER BY alert_id;
 
 -- quarantine: rows failing an error rule move out, together
 SELECT rule_name, failed FROM dataeng.validate('customers', quarantine => true) WHERE failed > 0;
