@@ -1639,6 +1639,7 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END;
   END IF;
+  PERFORM dataeng._guard_touch(tbl);
   RETURN r.rule_id;
 EXCEPTION WHEN unique_violation THEN
   RAISE EXCEPTION 'table % already has a rule "%"', tbl, rule_name
@@ -1657,7 +1658,11 @@ AS $$
 BEGIN
   PERFORM dataeng._require_owner(tbl, 'drop rules');
   DELETE FROM dataeng.rules r WHERE r.table_name = tbl AND r.rule_name = rule_drop.rule_name;
-  RETURN FOUND;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM dataeng._guard_touch(tbl);
+  RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
@@ -1714,7 +1719,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT has_table_privilege(dataeng.calling_role(), tbl, 'DELETE') THEN
+  -- validate() deletes the rows it moves; the guard diverts rows being written
+  IF NOT (has_table_privilege(dataeng.calling_role(), tbl, 'DELETE')
+          OR has_table_privilege(dataeng.calling_role(), tbl, 'INSERT')) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
   INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
@@ -1932,3 +1939,75 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION dataeng._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';
+
+-- The ingestion guard (src/validate/guard.c).
+CREATE FUNCTION dataeng.guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_guard'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.guard() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.guard() IS 'Ingestion guard trigger installed by dataeng.guard_enable()';
+
+CREATE FUNCTION dataeng.guard_enable(tbl regclass, action text DEFAULT 'reject')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF tbl IS NULL OR action IS NULL THEN
+    RAISE EXCEPTION 'table and action must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._require_owner(tbl, 'guard it');
+  IF action NOT IN ('reject', 'quarantine') THEN
+    RAISE EXCEPTION 'guard action must be reject or quarantine, not "%"', action
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot guard "%": only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
+  END IF;
+  EXECUTE format('DROP TRIGGER IF EXISTS dataeng_guard ON %s', tbl);
+  EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
+                 'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, action);
+END;
+$$;
+COMMENT ON FUNCTION dataeng.guard_enable(regclass, text) IS
+  'Checks the table''s row-level error rules on every insert and update: reject the row, or quarantine it';
+
+CREATE FUNCTION dataeng.guard_disable(tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._require_owner(tbl, 'unguard it');
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard') THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
+  RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.guard_disable(regclass) IS 'Removes the ingestion guard of a table';
+
+-- Rules changed: a guarded table's trigger is re-created, which makes the
+-- guard re-read its rules.
+CREATE FUNCTION dataeng._guard_touch(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  args text;
+BEGIN
+  SELECT encode(tgargs, 'escape') INTO args FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard';
+  IF FOUND THEN
+    EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
+    EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, split_part(args, '\000', 1));
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._guard_touch(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_touch(regclass) IS 'internal: make a guard re-read its rules';

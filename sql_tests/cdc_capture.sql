@@ -1,5 +1,6 @@
 -- CDC capture: what the trigger records, for every kind of value and change.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET extra_float_digits = 0;

@@ -1,6 +1,7 @@
 -- CDC: bad input gets a clear error, and changes nothing.
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 
 CREATE TABLE e_src (id int PRIMARY KEY, v text);
 

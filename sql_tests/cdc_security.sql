@@ -2,6 +2,7 @@
 -- privileges of the tables it copies.
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 
 CREATE ROLE regress_dataeng_owner;
 CREATE ROLE regress_dataeng_reader;

@@ -1,5 +1,6 @@
 -- Dates and times as sources write them.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 

@@ -1,5 +1,6 @@
 -- Email normal form.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 SELECT v, dataeng.normalize_email(v) AS normal, dataeng.normalize_email(v, true) AS provider
   FROM unnest(ARRAY['  Ada.Lovelace@Example.COM ', 'ada.lovelace+news@Gmail.com', 'A.d.A@googlemail.com',

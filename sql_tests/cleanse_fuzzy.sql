@@ -1,6 +1,7 @@
 -- String similarity against jellyfish's test data (sql_tests/data/jellyfish/,
 -- MIT licence).
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 CREATE TABLE jw (a text, b text, expected float8);
 \copy jw FROM 'sql_tests/data/jellyfish/jaro_winkler.csv' WITH (FORMAT csv)

@@ -1,5 +1,6 @@
 -- Currencies, last observation carried forward, filling missing values.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 INSERT INTO dataeng.fx_rates VALUES
   ('USD', '2026-01-01', 1), ('EUR', '2026-01-01', 0.90), ('EUR', '2026-06-01', 0.95),

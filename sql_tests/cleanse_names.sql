@@ -1,5 +1,6 @@
 -- Names in proper case.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 SELECT v, dataeng.name_case(v) AS person
   FROM unnest(ARRAY['o''BRIEN', 'mcdonald', 'van der berg', 'VAN DER BERG', 'ANNE-marie smith-JONES',

@@ -1,5 +1,6 @@
 -- Numbers as people write them.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 SELECT v, d, dataeng.parse_number(v, d) AS parsed
   FROM (VALUES ('1,234.56', NULL), ('1.234,56', NULL), ('1 234,56', NULL), (E'1\u00a0234,56', NULL),

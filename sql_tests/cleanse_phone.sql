@@ -1,6 +1,7 @@
 -- to_e164 through libphonenumber, against its example numbers
 -- (sql_tests/data/libphonenumber_example_numbers.tsv, Apache-2.0).
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 CREATE TABLE phone_examples (region text, country_code int, national_prefix text,
   number_type text, nsn text, e164 text, possible_lengths text);
 \copy phone_examples FROM 'sql_tests/data/libphonenumber_example_numbers.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER true)

@@ -1,6 +1,7 @@
 -- Text cleansers; keys against OpenRefine's keyer tests
 -- (sql_tests/data/openrefine_keys.tsv, BSD-3-Clause).
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 SELECT v, dataeng.clean_text(v) AS cleaned, length(dataeng.clean_text(v)) AS len
   FROM unnest(ARRAY[E'  hello   world  ', E'tab\there\nnewline', E'zero\u200Bwidth\uFEFF',

@@ -1,5 +1,6 @@
 -- Units and quantities.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 SELECT v, f, t, dataeng.convert_unit(v, f, t) AS converted
   FROM (VALUES (1::numeric, 'lb', 'kg'), (2.5, 'lbs', 'g'), (16, 'oz', 'lb'), (1, 'kg', 'lb'),

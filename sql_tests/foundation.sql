@@ -1,5 +1,6 @@
 -- Foundation: install, GUCs, info, clean removal.
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 
 -- What the database holds before the extension is installed.
 SELECT string_agg(kind || '=' || n, ', ' ORDER BY kind) AS catalog_counts FROM (

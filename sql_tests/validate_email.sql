@@ -1,6 +1,7 @@
 -- Email validators against the field's public suites (sql_tests/data/:
 -- python-email-validator, Unlicense; isemail, BSD-3, isemail_LICENSE.md).
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 -- python-email-validator's cases define the "practical" policy
 CREATE TABLE email_py (n int, test text, address text, expected boolean);

@@ -1,5 +1,6 @@
 -- Identifier validators: Luhn, payment cards, ISBN, IBAN, UUID.
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 -- Luhn
 SELECT v, dataeng.is_luhn(v), dataeng.luhn_problem(v)

@@ -1,6 +1,7 @@
 -- Postal codes against libaddressinput's examples (sql_tests/data/
 -- libaddressinput_postal_codes.tsv, Apache-2.0).
 CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
 
 CREATE TABLE postal (country text, name text, zip_regex text, zip_examples text,
   zip_name_type text, require_flags text);

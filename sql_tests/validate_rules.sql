@@ -1,6 +1,7 @@
 -- Table rules: one scan, run history, quarantine.
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 
 CREATE TABLE customers (id int PRIMARY KEY, email text, country text, age int, phone text,
                         signup text, parent int, updated_at timestamptz);

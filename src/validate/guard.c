@@ -1,0 +1,204 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard.c
+ *		The ingestion guard: dataeng.guard(), a BEFORE INSERT OR UPDATE row
+ *		trigger that checks a table's row-level error rules on each row.
+ *
+ * Per table, the rules become one prepared query over the new row,
+ * returning the names of the rules it breaks; the plan is kept until a
+ * relcache invalidation of the table (dataeng.rule_add/rule_drop and
+ * guard_enable re-create the trigger, which sends one).  With action
+ * 'reject' a failing row raises one check_violation naming every broken
+ * rule; with 'quarantine' it is stored in dataeng.quarantine and skipped.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "dataeng.h"
+
+typedef struct GuardPlan
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	SPIPlanPtr	plan;			/* NULL: no row-level error rule */
+} GuardPlan;
+
+static HTAB *guard_plans = NULL;
+
+/*
+ * guard_relcache_callback
+ *		Forget the plan of a table whose definition or rules changed.
+ */
+static void
+guard_relcache_callback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	GuardPlan  *entry;
+
+	if (guard_plans == NULL)
+		return;
+	hash_seq_init(&status, guard_plans);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (!OidIsValid(relid) || entry->relid == relid)
+			entry->valid = false;
+}
+
+/*
+ * guard_plan
+ *		The prepared rule check of a relation (inside an SPI connection).
+ */
+static GuardPlan *
+guard_plan(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	GuardPlan  *entry;
+	bool		found;
+	Oid			argtypes[2] = {OIDOID};
+	Datum		args[1];
+	char	   *checks;
+	bool		isnull;
+
+	if (guard_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(GuardPlan);
+		ctl.hcxt = CacheMemoryContext;
+		guard_plans = hash_create("dataeng guard plans", 16, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterRelcacheCallback(guard_relcache_callback, (Datum) 0);
+	}
+	entry = hash_search(guard_plans, &relid, HASH_ENTER, &found);
+	if (found && entry->valid)
+		return entry;
+	if (found && entry->plan)
+		SPI_freeplan(entry->plan);
+	entry->plan = NULL;
+	entry->valid = false;
+
+	args[0] = ObjectIdGetDatum(relid);
+	if (SPI_execute_with_args("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
+							  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
+							  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
+							  "AND dataeng._rule_condition(r) IS NOT NULL",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
+	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull && checks != NULL)
+	{
+		char	   *query = psprintf("SELECT array_remove(ARRAY[%s], NULL)::text[] "
+									 "FROM (SELECT ($1).*) t", checks);
+		Oid			rowtype[1] = {rel->rd_rel->reltype};
+
+		entry->plan = SPI_prepare(query, 1, rowtype);
+		if (entry->plan == NULL)
+			elog(ERROR, "could not prepare the rules of \"%s\": %s",
+				 RelationGetRelationName(rel), SPI_result_code_string(SPI_result));
+		SPI_keepplan(entry->plan);
+	}
+	entry->valid = true;
+	return entry;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_guard);
+
+/*
+ * dataeng_guard
+ *		Check the new row against the table's row-level error rules.
+ */
+Datum
+dataeng_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	newtup;
+	GuardPlan  *gp;
+	bool		quarantine;
+	Datum		row;
+	bool		isnull;
+	ArrayType  *failed;
+	int			nfailed;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dataeng.guard() must be fired BEFORE INSERT OR UPDATE ... FOR EACH ROW"),
+				 errhint("Install it with dataeng.guard_enable().")));
+	rel = trigdata->tg_relation;
+	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	quarantine = (trigdata->tg_trigger->tgnargs > 0 &&
+				  strcmp(trigdata->tg_trigger->tgargs[0], "quarantine") == 0);
+
+	SPI_connect();
+	gp = guard_plan(rel);
+	if (gp->plan == NULL)
+	{
+		SPI_finish();
+		return PointerGetDatum(newtup);
+	}
+	row = heap_copy_tuple_as_datum(newtup, RelationGetDescr(rel));
+	if (SPI_execute_plan(gp->plan, &row, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not check the rules of \"%s\"", RelationGetRelationName(rel));
+	failed = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	nfailed = ArrayGetNItems(ARR_NDIM(failed), ARR_DIMS(failed));
+	if (nfailed == 0)
+	{
+		SPI_finish();
+		return PointerGetDatum(newtup);
+	}
+
+	if (!quarantine)
+	{
+		StringInfoData names;
+		Datum	   *elems;
+		int			nelems;
+
+		deconstruct_array(failed, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);
+		initStringInfo(&names);
+		for (int i = 0; i < nelems; i++)
+			appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", TextDatumGetCString(elems[i]));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("row breaks the rules of table \"%s\": %s",
+						RelationGetRelationName(rel), names.data),
+				 errdetail("The ingestion guard checks the table's error rules (dataeng.rules) on every insert and update."),
+				 errhint("Fix the row, or use dataeng.guard_enable(..., 'quarantine') to divert such rows.")));
+	}
+	else
+	{
+		Oid			argtypes[3] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID};
+		Datum		args[3];
+
+		args[0] = ObjectIdGetDatum(RelationGetRelid(rel));
+		args[1] = row;
+		args[2] = PointerGetDatum(failed);
+		if (SPI_execute_with_args("SELECT dataeng._quarantine_put($1, NULL, "
+								  "jsonb_build_array(jsonb_build_object('row', to_jsonb($2), "
+								  "'rules', to_jsonb($3))))",
+								  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
+		SPI_finish();
+		return PointerGetDatum(NULL);	/* skip the row */
+	}
+	SPI_finish();
+	return PointerGetDatum(newtup);
+}
