@@ -1786,14 +1786,11 @@ BEGIN
     cond := dataeng._rule_condition(r);
     conds := conds || cond;
     IF cond IS NOT NULL THEN
-      aggs := aggs || format('%L, jsonb_build_object(''checked'', count(*) FILTER (WHERE %s), '
-                             '''failed'', count(*) FILTER (WHERE NOT %s), '
-                             '''sample'', to_jsonb((array_agg(jsonb_build_object(''key'', %s, ''value'', %s)) FILTER (WHERE NOT %s))[1:20]))',
+      -- each condition is evaluated once per row; samples come afterwards
+      aggs := aggs || format('%L, jsonb_build_object(''checked'', %s, ''failed'', count(*) FILTER (WHERE NOT %s))',
                              'r' || i,
-                             CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL THEN 'true'
-                                  ELSE format('t.%I IS NOT NULL', r.column_name) END,
-                             cond, key_expr,
-                             CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
+                             CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
+                                  THEN 'count(*)' ELSE format('count(t.%I)', r.column_name) END,
                              cond);
     END IF;
   END LOOP;
@@ -1805,7 +1802,16 @@ BEGIN
     IF conds[i] IS NOT NULL THEN
       n_checked := (scan->('r' || i)->>'checked')::bigint;
       n_failed := (scan->('r' || i)->>'failed')::bigint;
-      v := scan->('r' || i)->'sample';
+      v := NULL;
+      IF n_failed > 0 THEN
+        -- up to 20 failing rows: stops as soon as it has them
+        EXECUTE format('SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %s, ''value'', %s) AS x '
+                       'FROM %s t WHERE NOT %s LIMIT 20) s',
+                       key_expr,
+                       CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
+                       tbl, conds[i])
+          INTO v;
+      END IF;
     ELSIF r.kind = 'unique' THEN
       SELECT string_agg(format('t.%I', c), ', '),
              CASE WHEN count(*) = 1 THEN format('to_jsonb(t.%I)', min(c))
