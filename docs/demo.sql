@@ -21,53 +21,79 @@ SELECT version, preloaded, enabled FROM dataeng.info();
 \ir shopsphere.sql
 
 \echo 'Rows per table:'
-SELECT 'customers' AS "table", count(*) AS rows FROM shop.customers
-UNION ALL SELECT 'products', count(*) FROM shop.products
-UNION ALL SELECT 'orders', count(*) FROM shop.orders
-UNION ALL SELECT 'clickstream', count(*) FROM shop.clickstream;
+SELECT "table", rows
+  FROM (VALUES (1, 'customers', (SELECT count(*) FROM shop.customers)),
+               (2, 'products', (SELECT count(*) FROM shop.products)),
+               (3, 'orders', (SELECT count(*) FROM shop.orders)),
+               (4, 'clickstream', (SELECT count(*) FROM shop.clickstream))) t(n, "table", rows)
+ ORDER BY n;
 
+-- One pass over each table counts every kind of dirt; VALUES then lists the
+-- counts one per line, in a fixed order.
 \echo 'Dirt report (what the next stages have to deal with):'
-SELECT 'customer records for one person (duplicates)' AS issue,
-       count(*) - count(DISTINCT true_person_id) AS rows
-  FROM shop.customers
-UNION ALL
-SELECT 'emails missing or empty', count(*) FILTER (WHERE coalesce(email, '') = '')
-  FROM shop.customers
-UNION ALL
-SELECT 'emails that look invalid (no @, .., trailing dot, spaces)',
-       count(*) FILTER (WHERE email <> '' AND (email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-                            OR email ~ '\.\.' OR email ~ '\.$' OR email <> btrim(email)))
-  FROM shop.customers
-UNION ALL
-SELECT 'phones missing', count(*) FILTER (WHERE phone IS NULL) FROM shop.customers
-UNION ALL
-SELECT 'phones not even digits', count(*) FILTER (WHERE phone !~ '[0-9]{3}') FROM shop.customers
-UNION ALL
-SELECT 'signup dates missing or unparseable', count(*) FILTER (WHERE signup_date_raw IS NULL OR signup_date_raw = 'unknown')
-  FROM shop.customers
-UNION ALL
-SELECT 'prices missing', count(*) FILTER (WHERE price_raw IS NULL) FROM shop.products
-UNION ALL
-SELECT 'prices with a decimal comma', count(*) FILTER (WHERE price_raw ~ ',') FROM shop.products
-UNION ALL
-SELECT 'weights missing', count(*) FILTER (WHERE weight_raw IS NULL) FROM shop.products
-UNION ALL
-SELECT 'clicks with a URL lacking a scheme', count(*) FILTER (WHERE url !~* '^https?://') FROM shop.clickstream;
+SELECT issue, rows
+  FROM (SELECT count(*) - count(DISTINCT true_person_id) AS duplicates,
+               count(*) FILTER (WHERE coalesce(email, '') = '') AS no_email,
+               -- a simple rule: one @, something.something after it, no
+               -- double or trailing dots, no surrounding spaces
+               count(*) FILTER (WHERE email <> '' AND (email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+                                  OR email ~ '\.\.' OR email ~ '\.$' OR email <> btrim(email))) AS bad_email,
+               count(*) FILTER (WHERE phone IS NULL) AS no_phone,
+               count(*) FILTER (WHERE length(regexp_replace(phone, '[^0-9]', '', 'g')) < 6) AS bad_phone,
+               count(*) FILTER (WHERE signup_date_raw IS NULL OR signup_date_raw = 'unknown') AS no_date
+          FROM shop.customers) c,
+       (SELECT count(*) FILTER (WHERE coalesce(price_raw, '') = '') AS no_price,
+               count(*) FILTER (WHERE price_raw ~ '^[0-9]{1,3}(\.[0-9]{3})*,[0-9]{2}$') AS euro_price,
+               count(*) FILTER (WHERE price_raw ~ '^[0-9]{1,3}(,[0-9]{3})+\.[0-9]{2}$') AS grouped_price,
+               count(*) FILTER (WHERE coalesce(weight_raw, '') = '') AS no_weight
+          FROM shop.products) p,
+       (SELECT count(*) FILTER (WHERE coupon = '') AS empty_coupon FROM shop.orders) o,
+       (SELECT count(*) FILTER (WHERE url !~* '^https?://') AS no_scheme,
+               count(*) FILTER (WHERE user_agent = '') AS empty_agent
+          FROM shop.clickstream) k,
+       LATERAL (VALUES
+         (1, 'customer records for one person (duplicates)', duplicates),
+         (2, 'emails missing or empty', no_email),
+         (3, 'emails that look invalid (no @, .., trailing dot, spaces)', bad_email),
+         (4, 'phones missing', no_phone),
+         (5, 'phones that are garbage (fewer than 6 digits)', bad_phone),
+         (6, 'signup dates missing or unparseable', no_date),
+         (7, 'prices missing or empty', no_price),
+         (8, 'prices in European style (19,99 or 1.234,56)', euro_price),
+         (9, 'prices with a thousands separator (1,234.56)', grouped_price),
+         (10, 'weights missing or empty', no_weight),
+         (11, 'coupons empty instead of NULL', empty_coupon),
+         (12, 'clicks with a URL lacking a scheme', no_scheme),
+         (13, 'clicks with an empty user agent', empty_agent)) v(n, issue, rows)
+ ORDER BY n;
 
-\echo 'Formats seen:'
-SELECT 'phone' AS field,
-       regexp_replace(regexp_replace(phone, '[0-9]', '9', 'g'), '9+', '9', 'g') AS shape,
+\echo 'Phones by format family:'
+SELECT family, count(*) AS phones, min(phone) AS example
+  FROM (SELECT phone,
+               CASE WHEN length(regexp_replace(phone, '[^0-9]', '', 'g')) < 6 THEN 'garbage'
+                    WHEN phone ~ '^\+' THEN 'international, +country code'
+                    WHEN phone ~ '^00' THEN 'international, 00 prefix'
+                    WHEN phone ~ '^\(?0' THEN 'national, trunk 0'
+                    ELSE 'national, no trunk 0' END AS family
+          FROM shop.customers WHERE phone IS NOT NULL) f
+ GROUP BY family
+ ORDER BY array_position(ARRAY['international, +country code', 'international, 00 prefix',
+                               'national, trunk 0', 'national, no trunk 0', 'garbage'], family);
+
+\echo 'Formats seen (digits shown as 9):'
+SELECT 'signup date' AS field,
+       regexp_replace(regexp_replace(signup_date_raw, '[0-9]', '9', 'g'), '[A-Za-z]+', 'Aa', 'g') AS shape,
        count(*) AS rows
-  FROM shop.customers WHERE phone IS NOT NULL GROUP BY 2
-UNION ALL
-SELECT 'signup date', regexp_replace(regexp_replace(signup_date_raw, '[0-9]', '9', 'g'), '[A-Za-z]+', 'Aa', 'g'), count(*)
   FROM shop.customers WHERE signup_date_raw IS NOT NULL GROUP BY 2
 UNION ALL
 SELECT 'weight unit', lower(regexp_replace(weight_raw, '^[0-9. ]+', '')), count(*)
-  FROM shop.products WHERE weight_raw IS NOT NULL GROUP BY 2
+  FROM shop.products WHERE weight_raw <> '' GROUP BY 2
 UNION ALL
-SELECT 'currency', currency, count(*) FROM shop.orders GROUP BY 2
-ORDER BY 1, 3 DESC;
+SELECT 'price (' || currency || ')', regexp_replace(price_raw, '[0-9]+', '9', 'g'), count(*)
+  FROM shop.products WHERE price_raw <> '' GROUP BY 1, 2
+UNION ALL
+SELECT 'order currency', currency, count(*) FROM shop.orders GROUP BY 2
+ORDER BY 1, 3 DESC, 2;
 
 \echo
 \echo '== Stage 2: change data capture ============================================'
@@ -85,9 +111,11 @@ INSERT INTO shop.orders_copy SELECT * FROM shop.orders;
 -- A day of activity: new orders, status changes, cancellations, in many
 -- transactions; one of them is rolled back and must never reach the copy.
 INSERT INTO shop.orders
-SELECT max_id + g, 1 + g % 1000, 1 + g % 2000, 1 + g % 3, 19.99, 'USD',
+SELECT max_id + g, 1 + g % customers, 1 + g % 2000, 1 + g % 3, 19.99, 'USD',
        timestamptz '2026-11-01' + g * interval '1 minute', NULL, 'paid', NULL
-  FROM (SELECT max(order_id) AS max_id FROM shop.orders) m, generate_series(1, 2000) g;
+  FROM (SELECT max(order_id) AS max_id, (SELECT count(*) FROM shop.customers) AS customers
+          FROM shop.orders) m,
+       generate_series(1, 2000) g;
 UPDATE shop.orders SET status = 'shipped' WHERE status = 'paid' AND order_id % 10 = 0;
 UPDATE shop.orders SET status = 'delivered' WHERE status = 'shipped' AND order_id % 20 = 0;
 DELETE FROM shop.orders WHERE status = 'cancelled' AND order_id % 3 = 0;
@@ -190,7 +218,8 @@ SELECT 'signup date as YYYY-MM-DD',
        count(*) FILTER (WHERE dataeng.is_date(signup_date_raw, 'YYYY-MM-DD')),
        count(*) FILTER (WHERE NOT dataeng.is_date(signup_date_raw, 'YYYY-MM-DD')),
        count(*) FILTER (WHERE signup_date_raw IS NULL)
-  FROM shop.customers;
+  FROM shop.customers
+ORDER BY 1;  -- email, phone, signup date (a UNION ALL may run in parallel, in any order)
 
 \echo 'Why emails fail (most common reasons):'
 SELECT dataeng.email_problem(email) AS problem, count(*) AS customers,

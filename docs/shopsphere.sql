@@ -4,12 +4,14 @@
 -- customers (case, accents, typos, swapped name order), invalid and oddly
 -- formatted emails, phones in national and international formats, dates in
 -- mixed formats, prices in several currencies and number formats, weights in
--- mixed units, missing values.
+-- mixed units, missing values (NULLs and empty strings).
 --
 --   psql -v seed=42 -v orders=100000 -f docs/shopsphere.sql
 --
 -- Deterministic: the same seed and size give the same rows, byte for byte
--- (every "random" choice is a hash of the seed, a tag and a row number).
+-- (every "random" choice is a hash of the seed, a tag and a row number, so
+-- neither parallel query nor row order changes anything; no output depends on
+-- the server's locale or time zone).
 -- Sizes: customers = orders / 5 people (plus duplicate records), 2000
 -- products, `orders` orders, 2 x orders clickstream events.
 
@@ -44,6 +46,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT translate(s, 'áàâäãåçéèêëíìîïñóòôöõúùûüýÿÁÀÂÄÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝ',
                           'aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY') $$;
 
+-- Upper case, the same whatever the database's LC_CTYPE: ASCII through the
+-- "C" collation, then the accented letters of our name lists.
+CREATE FUNCTION shop.upcase(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT translate(upper(s COLLATE "C"), 'áàâäãåçéèêëíìîïñóòôöõúùûüýøæ',
+                                             'ÁÀÂÄÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝØÆ') $$;
+
+-- Accents added where the source had none, as an over-helpful one does.
+CREATE FUNCTION shop.add_accents(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN s ~ 'e' THEN regexp_replace(s, 'e', 'é')
+                   WHEN s ~ 'o' THEN regexp_replace(s, 'o', 'ö')
+                   WHEN s ~ 'a' THEN regexp_replace(s, 'a', 'á')
+                   ELSE regexp_replace(s, 'i', 'í') END $$;
+
 SELECT set_config('shop.seed', :'seed', false) AS shop_seed \gset
 
 -- Reference lists ------------------------------------------------------------
@@ -74,13 +91,16 @@ CREATE TABLE shop.customers (
 );
 COMMENT ON TABLE shop.customers IS 'ShopSphere customers, raw (duplicates, dirty emails and phones)';
 
-WITH people AS (
+WITH names AS (
+  SELECT ARRAY(SELECT n FROM first_names ORDER BY n COLLATE "C") AS firsts,
+         ARRAY(SELECT n FROM last_names ORDER BY n COLLATE "C") AS lasts
+), people AS (
   SELECT p,
-         shop.pick(ARRAY(SELECT n FROM first_names ORDER BY n), 'first', p) AS first,
-         shop.pick(ARRAY(SELECT n FROM last_names ORDER BY n), 'last', p) AS last,
+         shop.pick(firsts, 'first', p) AS first,
+         shop.pick(lasts, 'last', p) AS last,
          shop.pick(ARRAY['US','US','US','GB','GB','DE','DE','FR','ES','JP'], 'country', p) AS country,
          date '2019-01-01' + floor(shop.rnd('signup', p) * 2500)::int AS signup
-    FROM generate_series(1, greatest(:orders / 5, 10)) p
+    FROM names, generate_series(1, greatest(:orders / 5, 10)) p
 ), records AS (
   -- every person once; 8% of people again, 1 to 3 times, with variations
   SELECT p, 0 AS dup, first, last, country, signup FROM people
@@ -90,26 +110,29 @@ WITH people AS (
    WHERE shop.rnd('dup', p) < 0.08 AND d <= 1 + floor(shop.rnd('ndup', p) * 3)
 ), shaped AS (
   SELECT r.*, row_number() OVER (ORDER BY p, dup) AS id,
-         lower(shop.strip_accents(replace(replace(first, ' ', ''), '''', ''))) AS ef,
-         lower(shop.strip_accents(replace(replace(last, ' ', ''), '''', ''))) AS el
+         lower(shop.strip_accents(replace(replace(first, ' ', ''), '''', '')) COLLATE "C") AS ef,
+         lower(shop.strip_accents(replace(replace(last, ' ', ''), '''', '')) COLLATE "C") AS el
     FROM records r
 )
 INSERT INTO shop.customers
 SELECT id,
-       -- names: duplicates change case, drop accents, swap order, make typos
+       -- names: duplicates change case, drop or add accents, swap order,
+       -- make typos
        CASE WHEN dup = 0 THEN first || ' ' || last
-            ELSE CASE floor(shop.rnd('variant', id) * 5)::int
-                   WHEN 0 THEN upper(last) || ', ' || first
-                   WHEN 1 THEN lower(shop.strip_accents(first || ' ' || last))
+            ELSE CASE floor(shop.rnd('variant', id) * 6)::int
+                   WHEN 0 THEN shop.upcase(last) || ', ' || first
+                   WHEN 1 THEN lower(shop.strip_accents(first || ' ' || last) COLLATE "C")
                    WHEN 2 THEN shop.typo(first, id) || ' ' || last
                    WHEN 3 THEN last || ' ' || first
-                   ELSE '  ' || upper(first) || '  ' || last || ' ' END END,
+                   WHEN 4 THEN CASE WHEN first = shop.strip_accents(first) THEN shop.add_accents(first)
+                                  ELSE shop.strip_accents(first) END || ' ' || last
+                   ELSE '  ' || shop.upcase(first) || '  ' || last || ' ' END END,
        -- emails: mostly fine, some invalid or oddly formatted, some missing
        CASE floor(shop.rnd('email', id) * 20)::int
          WHEN 0 THEN NULL
          WHEN 1 THEN ''
          WHEN 2 THEN ef || '.' || el || 'example.com'                 -- no @
-         WHEN 3 THEN ' ' || upper(ef) || '.' || el || '@Example.COM '  -- case, spaces
+         WHEN 3 THEN ' ' || shop.upcase(ef) || '.' || el || '@Example.COM '  -- case, spaces
          WHEN 4 THEN ef || '..' || el || '@mail.example.org'          -- double dot
          WHEN 5 THEN ef || '.' || el || '@example.com.'               -- trailing dot
          WHEN 6 THEN ef || '+shop@gmail.com'
@@ -152,45 +175,60 @@ SELECT id,
   FROM shaped;
 
 -- Products --------------------------------------------------------------------
+-- The true price and currency of each product, kept for the orders; then the
+-- products as the catalogue system typed them.
+
+CREATE TEMP TABLE product_base AS
+SELECT i AS product_id,
+       -- most items cost 2 to 402, one in eight is a big-ticket item (1000+)
+       CASE WHEN shop.rnd('big', i) < 0.125
+            THEN round((1000 + shop.rnd('amount', i) * 2500)::numeric, 2)
+            ELSE round((2 + shop.rnd('amount', i) * 400)::numeric, 2) END AS amount,
+       shop.pick(ARRAY['USD','USD','EUR','EUR','GBP','JPY'], 'cur', i) AS currency,
+       (0.05 + shop.rnd('kg', i) * 15)::numeric AS kg
+  FROM generate_series(1, 2000) i;
+ALTER TABLE product_base ADD PRIMARY KEY (product_id);
 
 CREATE TABLE shop.products (
   product_id  bigint PRIMARY KEY,
   sku         text NOT NULL,
   name        text,
   category    text,
-  price_raw   text,            -- '19.99', '1.234,56', ' 5 ', ...
+  price_raw   text,            -- '19.99', '1.234,56', '1,234.56', ' 5 ', '', ...
   currency    text,            -- USD, EUR, GBP, JPY
-  weight_raw  text             -- '2.5 lbs', '1200 g', '1.2kg', '16 oz', NULL
+  weight_raw  text             -- '2.5 lbs', '1200 g', '1.2kg', '16 oz', '', NULL
 );
 COMMENT ON TABLE shop.products IS 'ShopSphere products, raw (prices in several currencies and formats, weights in mixed units)';
 
+-- Number patterns use the literal ',' and '.' (never the locale's G and D),
+-- so the text is the same whatever lc_numeric says.
 INSERT INTO shop.products
-SELECT i,
-       format('SKU-%s', lpad(i::text, 6, '0')),
-       shop.pick(ARRAY['Classic','Eco','Pro','Mini','Ultra','Vintage'], 'adj', i) || ' ' ||
+SELECT product_id,
+       format('SKU-%s', lpad(product_id::text, 6, '0')),
+       shop.pick(ARRAY['Classic','Eco','Pro','Mini','Ultra','Vintage'], 'adj', product_id) || ' ' ||
        shop.pick(ARRAY['Mug','Lamp','Backpack','Headphones','Chair','Notebook','Kettle','Blender',
-                       'Sneakers','Jacket','Watch','Umbrella'], 'noun', i),
-       shop.pick(ARRAY['home','electronics','fashion','office','sports'], 'cat', i),
-       CASE WHEN shop.rnd('noprice', i) < 0.02 THEN NULL
-            WHEN cur = 'EUR' AND shop.rnd('comma', i) < 0.5 THEN replace(to_char(amount, 'FM9G990D00'), ',', '#')
-            WHEN cur = 'JPY' THEN round(amount * 150)::text
-            WHEN shop.rnd('pad', i) < 0.05 THEN '  ' || amount::text || ' '
+                       'Sneakers','Jacket','Watch','Umbrella'], 'noun', product_id),
+       shop.pick(ARRAY['home','electronics','fashion','office','sports'], 'cat', product_id),
+       CASE WHEN shop.rnd('noprice', product_id) < 0.02 THEN NULL
+            WHEN shop.rnd('noprice', product_id) < 0.03 THEN ''
+            WHEN currency = 'JPY' THEN round(amount * 150)::text
+            -- half the euro prices in the European style: 1.234,56 and 19,99
+            WHEN currency = 'EUR' AND product_id % 2 = 0
+              THEN translate(to_char(amount, 'FM999,999,990.00'), ',.', '.,')
+            -- some large dollar and pound prices with a thousands separator: 1,234.56
+            WHEN currency IN ('USD', 'GBP') AND amount >= 1000 AND shop.rnd('group', product_id) < 0.5
+              THEN to_char(amount, 'FM999,999,990.00')
+            WHEN shop.rnd('pad', product_id) < 0.05 THEN '  ' || amount::text || ' '
             ELSE amount::text END,
-       cur,
-       CASE floor(shop.rnd('wfmt', i) * 6)::int
+       currency,
+       CASE floor(shop.rnd('wfmt', product_id) * 6)::int
          WHEN 0 THEN round(kg * 2.20462, 1)::text || ' lbs'
          WHEN 1 THEN round(kg * 1000)::text || ' g'
          WHEN 2 THEN round(kg, 2)::text || 'kg'
          WHEN 3 THEN round(kg * 35.274)::text || ' oz'
          WHEN 4 THEN round(kg, 3)::text || ' KG'
-         ELSE NULL END
-  FROM (SELECT i, round((2 + shop.rnd('amount', i) * 400)::numeric, 2) AS amount,
-               (0.05 + shop.rnd('kg', i) * 15)::numeric AS kg,
-               shop.pick(ARRAY['USD','USD','EUR','EUR','GBP','JPY'], 'cur', i) AS cur
-          FROM generate_series(1, 2000) i) x;
--- EUR prices like 1.234,56: group separator '.', decimal ','
-UPDATE shop.products SET price_raw = translate(price_raw, '.#', ',.')
- WHERE price_raw LIKE '%#%' OR (currency = 'EUR' AND price_raw ~ '^[0-9]+\.[0-9]{2}$' AND product_id % 2 = 0);
+         ELSE CASE WHEN shop.rnd('noweight', product_id) < 0.2 THEN '' END END
+  FROM product_base;
 
 -- Orders ----------------------------------------------------------------------
 
@@ -231,9 +269,8 @@ SELECT o,
                   + floor(shop.rnd('jitter', o) * 3600) * interval '1 second') AS ts,
                1 + floor(shop.rnd('oprod', o) * 2000)::bigint AS pid
           FROM generate_series(1, :orders) o) x
-  -- the product's own price and currency
-  CROSS JOIN LATERAL (SELECT round((2 + shop.rnd('amount', x.pid) * 400)::numeric, 2) AS amount,
-                             shop.pick(ARRAY['USD','USD','EUR','EUR','GBP','JPY'], 'cur', x.pid) AS currency) p;
+  -- the product's true price and currency
+  JOIN product_base p ON p.product_id = x.pid;
 
 -- Clickstream -----------------------------------------------------------------
 
@@ -266,6 +303,10 @@ SELECT e,
        shop.pick(ARRAY['Mozilla/5.0 (Windows NT 10.0)','Mozilla/5.0 (iPhone)','curl/8.0', ''], 'ua', e)
   FROM generate_series(1, 2 * :orders) e;
 
-DROP TABLE first_names, last_names;
+-- The helpers read the seed from this session's settings: drop them, so
+-- that schema shop holds only the data.
+DROP TABLE first_names, last_names, product_base;
+DROP FUNCTION shop.rnd(text, bigint), shop.pick(text[], text, bigint), shop.typo(text, bigint),
+  shop.strip_accents(text), shop.upcase(text), shop.add_accents(text);
 RESET client_min_messages;
 ANALYZE shop.customers, shop.products, shop.orders, shop.clickstream;

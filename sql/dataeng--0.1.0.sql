@@ -675,11 +675,19 @@ BEGIN
   WHILE t IS NOT NULL AND left_ > 0 LOOP
     -- Where this poll stops in the batch: after max_changes changes, or at
     -- the end of the transaction it is in.  Only the next max_changes
-    -- transactions can matter, and only key columns are read here.
+    -- transactions that have a change left for this consumer can matter
+    -- (fewer of them means the batch is exhausted: only then may the loop
+    -- go on with the next one), and only key columns are read here.
     SELECT s.ord_txn, s.change_id INTO cut_txn, cut_change
       FROM (SELECT bt.ord_txn, l.change_id
               FROM (SELECT * FROM dataeng.cdc_batch_txns b
                      WHERE b.tick_id = t AND b.ord_txn >= start_txn
+                       AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                                    WHERE l.xid = b.xid
+                                      AND (b.ord_txn > start_txn OR l.change_id > start_change)
+                                      AND CASE WHEN r.tables IS NULL
+                                               THEN has_table_privilege(me, l.table_oid, 'SELECT')
+                                               ELSE l.table_oid = ANY (r.tables::oid[]) END)
                      ORDER BY b.ord_txn LIMIT left_) bt
               JOIN dataeng.change_log l ON l.xid = bt.xid
              WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
@@ -900,6 +908,11 @@ BEGIN
     RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction';
   END IF;
+  -- The tick lock, which cdc_consumer_create() and a poll that cuts a tick
+  -- hold until they commit: a consumer being created, which this purge
+  -- cannot see yet, must not lose its tick or the changes of transactions
+  -- running at its tick.  (The DELETE below would wait for it anyway.)
+  LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   -- Every change whose xid is below horizon is acknowledged by everyone:
   -- it is visible in a tick each consumer has fully acknowledged.
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state) THEN

@@ -13,14 +13,16 @@
 # Environment: PG_MAJOR (default 15), DE_PORT (default 54329),
 # DE_EXTRA_PACKAGES (more Debian packages to install), DE_SKIP_BUILD=1 (use
 # the extension as installed), DE_CLUSTER_EXTRA_CONF (more postgresql.conf
-# lines for the throwaway cluster).
+# lines for the throwaway cluster), DE_PGBIN (the server binaries, default
+# /usr/lib/postgresql/$PG_MAJOR/bin; a relocated copy of the installation
+# lets two builds be tested side by side).
 
 set -euo pipefail
 
 PG_MAJOR=${PG_MAJOR:-15}
 DE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DE_PORT=${DE_PORT:-54329}
-DE_PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+DE_PGBIN=${DE_PGBIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 
 de_log() { printf '== %s\n' "$*" >&2; }
 

@@ -1,6 +1,8 @@
-# CDC across crashes: what was not acknowledged is delivered again, what was
-# acknowledged (in the transaction that applied it) never is, and a
-# transaction in progress at the crash never appears.
+# CDC across crashes: what was not acknowledged is delivered again (also
+# to a new session after a disconnect), what was acknowledged (in the
+# transaction that applied it) never is, and a transaction in progress at
+# the crash never appears.  Prepared transactions survive the crash and are
+# delivered once when committed, never when rolled back.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -9,7 +11,10 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('crash');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'");
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+max_prepared_transactions = 5
+});
 $node->start;
 
 $node->safe_psql('postgres', q{
@@ -91,6 +96,59 @@ $poller->quit;
 $node->start;
 is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.cdc_poll('c', 100000)}), '991',
 	'a batch cut by a crashed poll is cut again, whole');
+
+# 6. A disconnect without an acknowledgement: the next session gets the same.
+my $keys = q{SELECT string_agg(pk->>'id', ' ' ORDER BY change_id) FROM dataeng.cdc_poll('c', 100000)};
+my $session = $node->background_psql('postgres', on_error_stop => 0);
+is($session->query_safe(q{SELECT count(*) FROM dataeng.cdc_poll('c', 100000)}), '991',
+	'a session polls the batch');
+$session->quit;
+is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.cdc_poll('c', 100000)}), '991',
+	'and the next session gets it again');
+$node->safe_psql('postgres', 'SELECT apply(100000)');
+
+# 7. Prepared transactions across a crash.
+$node->safe_psql('postgres', q{
+	BEGIN; INSERT INTO src VALUES (2000, 'prepared'); UPDATE src SET v = 'prepared' WHERE id = 1;
+	PREPARE TRANSACTION 'p1'});
+$node->safe_psql('postgres', q{
+	BEGIN; INSERT INTO src VALUES (2001, 'prepared, rolled back'); DELETE FROM src WHERE id = 2;
+	PREPARE TRANSACTION 'p2'});
+$node->safe_psql('postgres', "INSERT INTO src VALUES (2002, 'plain')");
+is($node->safe_psql('postgres', $keys), '2002', 'prepared transactions are not delivered');
+$node->stop('immediate');
+$node->start;
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'), '2',
+	'both prepared transactions survived the crash');
+is($node->safe_psql('postgres', $keys), '2002', 'the unacknowledged change comes again, alone');
+$node->safe_psql('postgres', 'SELECT apply(100)');
+$node->safe_psql('postgres', "ROLLBACK PREPARED 'p2'");
+$node->safe_psql('postgres', "COMMIT PREPARED 'p1'");
+is($node->safe_psql('postgres', $keys), '2000 1', 'the committed prepared transaction is delivered, whole');
+$node->safe_psql('postgres', 'SELECT apply(100)');
+is($node->safe_psql('postgres', $keys), '', 'once');
+
+# 8. A writer in flight across acknowledged ticks (its xid is in their
+#    snapshots, on disk), then a crash: its changes never appear.
+$writer = $node->background_psql('postgres', on_error_stop => 0);
+$writer->query_safe('BEGIN');
+$writer->query_safe("INSERT INTO src VALUES (3000, 'in flight'); UPDATE src SET v = 'in flight' WHERE id = 3");
+$node->safe_psql('postgres', "INSERT INTO src VALUES (3001, 'committed')");
+is($node->safe_psql('postgres', $keys), '3001', 'a change committed meanwhile is delivered');
+$node->safe_psql('postgres', 'SELECT apply(100)');
+$node->safe_psql('postgres', "INSERT INTO src VALUES (3002, 'committed too')");
+is($node->safe_psql('postgres', $keys), '3002', 'and the next one');
+$node->safe_psql('postgres', 'SELECT apply(100)');
+$node->stop('immediate');
+$writer->quit;
+$node->start;
+$node->safe_psql('postgres', "INSERT INTO src VALUES (3003, 'after the crash')");
+is($node->safe_psql('postgres', $keys), '3003', 'the in-flight transaction never appears');
+$node->safe_psql('postgres', 'SELECT apply(100)');
+is($node->safe_psql('postgres', q{
+	SELECT (SELECT count(*) FROM (TABLE src EXCEPT TABLE copy) a)
+	     + (SELECT count(*) FROM (TABLE copy EXCEPT TABLE src) b)}), '0',
+	'copy equals source at the end');
 
 $node->stop;
 done_testing();
