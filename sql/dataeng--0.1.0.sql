@@ -991,6 +991,253 @@ COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of 
 COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
 
 -----------------------------------------------------------------------------
+-- Scheduling (src/schedule/): jobs run by background workers.
+--
+-- A launcher worker starts one scheduler per database having the extension;
+-- the scheduler starts one worker per job run, connected as the job's
+-- owner.  dataeng.jobs and dataeng.job_runs are protected by row-level
+-- security: a role sees and changes its own jobs only (superusers all), so
+-- the functions below are plain invoker-rights functions.
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng._schedule_valid(schedule text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_schedule_valid'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._schedule_valid(text) IS 'internal: does a schedule parse (CHECK of dataeng.jobs)';
+
+CREATE FUNCTION dataeng._schedule_next(schedule text, after timestamptz)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_schedule_next'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._schedule_next(text, timestamptz) IS
+  'The next time a schedule (cron expression in UTC, @keyword or interval) is due after a given time';
+
+CREATE FUNCTION dataeng._scheduler_wake()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._scheduler_wake() IS 'internal: wake the scheduler when job changes commit';
+
+CREATE FUNCTION dataeng._scheduler_wake_now()
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._scheduler_wake_now() IS 'internal: wake the scheduler (or the launcher) at commit';
+
+CREATE FUNCTION dataeng._scheduler_pid()
+RETURNS int
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_pid'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._scheduler_pid() IS 'The process id of this database''s scheduler, NULL when none runs';
+
+CREATE TABLE dataeng.jobs (
+  job_id           bigserial   PRIMARY KEY,
+  job_name         text        NOT NULL UNIQUE CHECK (job_name <> ''),
+  owner            regrole     NOT NULL DEFAULT current_user::regrole,
+  schedule         text        NOT NULL CHECK (dataeng._schedule_valid(schedule)),
+  command          text        NOT NULL,
+  timeout          interval    CHECK (timeout > interval '0'),
+  max_retries      int         NOT NULL DEFAULT 0 CHECK (max_retries >= 0),
+  depends_on       text[],
+  paused           boolean     NOT NULL DEFAULT false,
+  run_now          boolean     NOT NULL DEFAULT false,
+  next_run_at      timestamptz,
+  attempt          int         NOT NULL DEFAULT 0,
+  last_run_id      bigint,
+  last_started_at  timestamptz,
+  last_finished_at timestamptz,
+  last_status      text        CHECK (last_status IN ('running', 'succeeded', 'failed', 'timed_out')),
+  last_success_at  timestamptz,
+  created_at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng.jobs IS 'Scheduled jobs (dataeng.schedule()); each role sees its own';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs_job_id_seq', '');
+
+CREATE TABLE dataeng.job_runs (
+  run_id        bigserial   PRIMARY KEY,
+  job_id        bigint      NOT NULL,
+  owner         regrole     NOT NULL,
+  started_at    timestamptz NOT NULL,
+  finished_at   timestamptz,
+  status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'timed_out')),
+  attempt       int         NOT NULL,
+  error_message text
+);
+CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
+COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
+
+ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_jobs ON dataeng.jobs
+  USING (owner = current_user::regrole) WITH CHECK (owner = current_user::regrole);
+CREATE POLICY own_runs ON dataeng.job_runs FOR SELECT USING (owner = current_user::regrole);
+REVOKE ALL ON dataeng.jobs, dataeng.job_runs FROM PUBLIC;
+GRANT SELECT, DELETE ON dataeng.jobs TO PUBLIC;
+GRANT INSERT (job_name, schedule, command, timeout, max_retries, depends_on, paused, next_run_at)
+  ON dataeng.jobs TO PUBLIC;
+GRANT UPDATE (schedule, command, timeout, max_retries, depends_on, paused, run_now, next_run_at, attempt)
+  ON dataeng.jobs TO PUBLIC;
+GRANT USAGE ON SEQUENCE dataeng.jobs_job_id_seq TO PUBLIC;
+GRANT SELECT ON dataeng.job_runs TO PUBLIC;
+
+CREATE TRIGGER jobs_wake AFTER INSERT OR UPDATE OR DELETE ON dataeng.jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng._scheduler_wake();
+
+-- the visible job a name refers to, locked; a clear error when there is none
+CREATE FUNCTION dataeng._job(job_name text)
+RETURNS dataeng.jobs
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs;
+BEGIN
+  SELECT * INTO j FROM dataeng.jobs WHERE jobs.job_name = _job.job_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'job "%" does not exist', job_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'dataeng.jobs lists the jobs of the current role.';
+  END IF;
+  RETURN j;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._job(text) IS 'internal: lock a job of the current role by name';
+
+CREATE FUNCTION dataeng.schedule(job_name text, schedule text, command text,
+                                 timeout interval DEFAULT NULL, max_retries int DEFAULT 0,
+                                 depends_on text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id bigint;
+  next timestamptz;
+  d text;
+BEGIN
+  PERFORM dataeng.require_preload('dataeng.schedule()');
+  IF job_name IS NULL OR job_name = '' THEN
+    RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF schedule IS NULL THEN
+    RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF command IS NULL OR btrim(command) = '' THEN
+    RAISE EXCEPTION 'command of job "%" must not be empty', job_name USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF timeout IS NOT NULL AND timeout <= interval '0' THEN
+    RAISE EXCEPTION 'timeout of job "%" must be positive, not %', job_name, timeout
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF max_retries IS NULL OR max_retries < 0 THEN
+    RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  next := dataeng._schedule_next(schedule, now());   -- raises on a bad schedule
+  FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
+    IF d IS NULL OR d = job_name THEN
+      RAISE EXCEPTION 'job "%" cannot depend on %', job_name, coalesce(quote_literal(d), 'NULL')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j WHERE j.job_name = d) THEN
+      RAISE EXCEPTION 'job "%" depends on job "%", which does not exist', job_name, d
+        USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first.';
+    END IF;
+  END LOOP;
+  UPDATE dataeng.jobs j
+     SET schedule = schedule.schedule, command = schedule.command, timeout = schedule.timeout,
+         max_retries = schedule.max_retries, depends_on = schedule.depends_on,
+         next_run_at = next, attempt = 0
+   WHERE j.job_name = schedule.job_name
+  RETURNING j.job_id INTO id;
+  IF id IS NULL THEN
+    BEGIN
+      INSERT INTO dataeng.jobs (job_name, schedule, command, timeout, max_retries, depends_on, next_run_at)
+      VALUES (job_name, schedule, command, timeout, max_retries, depends_on, next)
+      RETURNING jobs.job_id INTO id;
+    EXCEPTION WHEN unique_violation THEN
+      RAISE EXCEPTION 'job name "%" is taken by another role', job_name
+        USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
+    END;
+  END IF;
+  RETURN id;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.schedule(text, text, text, interval, int, text[]) IS
+  'Schedules (or reschedules) a job run as the current role: cron expression, @keyword or interval';
+
+CREATE FUNCTION dataeng.unschedule(job_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  downstream text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j WHERE j.job_name = unschedule.job_name) THEN
+    RETURN false;
+  END IF;
+  SELECT string_agg(format('"%s"', j.job_name), ', ' ORDER BY j.job_name) INTO downstream
+    FROM dataeng.jobs j WHERE unschedule.job_name = ANY (j.depends_on);
+  IF downstream IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot unschedule job "%": other jobs depend on it', job_name
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('Jobs depending on it: %s.', downstream),
+            HINT = 'Unschedule those jobs first, or reschedule them without the dependency.';
+  END IF;
+  DELETE FROM dataeng.jobs j WHERE j.job_name = unschedule.job_name;
+  RETURN FOUND;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.unschedule(text) IS 'Removes a job; false when there is no such job';
+
+CREATE FUNCTION dataeng.job_pause(job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._job(job_name);
+  UPDATE dataeng.jobs j SET paused = true WHERE j.job_name = job_pause.job_name;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.job_pause(text) IS 'Stops a job from being run on schedule (a running run goes on)';
+
+CREATE FUNCTION dataeng.job_resume(job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs := dataeng._job(job_name);
+BEGIN
+  -- runs missed while paused are not made up: the next one is after now
+  UPDATE dataeng.jobs SET paused = false,
+         next_run_at = CASE WHEN j.paused THEN dataeng._schedule_next(j.schedule, now()) ELSE next_run_at END
+   WHERE job_id = j.job_id;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.job_resume(text) IS 'Lets a paused job run on schedule again';
+
+CREATE FUNCTION dataeng.job_run_now(job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng.require_preload('dataeng.job_run_now()');
+  PERFORM dataeng._job(job_name);
+  UPDATE dataeng.jobs j SET run_now = true WHERE j.job_name = job_run_now.job_name;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.job_run_now(text) IS
+  'Runs a job as soon as the current transaction commits (even a paused one), once';
+
+-- a new database with the extension gets its scheduler at once
+SELECT dataeng._scheduler_wake_now();
+
+-----------------------------------------------------------------------------
 -- Validation: scalar validators (src/validate/).  IMMUTABLE, STRICT and
 -- PARALLEL SAFE, usable in CHECK constraints, domains and indexes; they
 -- never raise on any value (only on an unknown mode).

@@ -52,12 +52,14 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	dataeng_cdc_init();
+	dataeng_schedule_init();
 
 	MarkGUCPrefixReserved("dataeng");
 
 	/*
-	 * Background workers (scheduler launcher, WAL reader) are registered
-	 * here, and only here, when process_shared_preload_libraries_in_progress.
+	 * Background workers (the scheduler launcher) are registered by the
+	 * init functions above, and only when
+	 * process_shared_preload_libraries_in_progress.
 	 */
 }
 

@@ -55,4 +55,54 @@ extern const char *email_practical_problem(const char *s, int len);
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);
 
+/* in schedule/launcher.c */
+#include "datatype/timestamp.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+
+#define DATAENG_MAX_DATABASES 64
+
+/* one database's scheduler, as the launcher and backends see it */
+typedef struct SchedDbSlot
+{
+	Oid			dboid;			/* InvalidOid: free slot */
+	pid_t		pid;			/* scheduler's pid, 0 if none */
+	Latch	   *latch;			/* scheduler's latch, NULL if none */
+	int			nrunning;		/* job runs it has started and not reaped */
+	bool		no_extension;	/* its last scheduler found no extension */
+	TimestampTz recheck_at;		/* when to try that database again */
+} SchedDbSlot;
+
+typedef struct SchedShmem
+{
+	slock_t		mutex;			/* protects everything below */
+	Latch	   *launcher_latch;
+	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
+} SchedShmem;
+
+extern SchedShmem *sched_shmem;
+extern int	dataeng_max_parallel_jobs;
+extern int	dataeng_launcher_naptime;
+extern void dataeng_schedule_init(void);
+extern SchedDbSlot *sched_slot_find(Oid dboid);
+extern void sched_wake_at_commit(void);
+
+/* in schedule/scheduler.c */
+extern int	dataeng_job_history_keep;
+extern bool dataeng_log_successful_runs;
+
+/* the arguments of one job run, passed to its worker in bgw_extra */
+typedef struct JobRunArgs
+{
+	Oid			dboid;
+	Oid			owner;
+	int64		job_id;
+	int64		run_id;
+	TransactionId sched_xid;	/* the scheduler's transaction that started it */
+	int			attempt;
+} JobRunArgs;
+
+/* in schedule/cron.c */
+extern TimestampTz schedule_next(const char *sched, TimestampTz after);
+
 #endif							/* DATAENG_H */

@@ -1,0 +1,489 @@
+/*-------------------------------------------------------------------------
+ *
+ * cron.c
+ *		Job schedules: 5-field cron expressions, @keywords and intervals.
+ *
+ * A schedule is one of
+ *	 - a 5-field cron expression "minute hour day-of-month month day-of-week"
+ *	   with *, numbers, ranges (a-b), lists (a,b), steps (x/n) and English
+ *	   month and day names, evaluated in UTC;
+ *	 - @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly;
+ *	 - an interval ("30 seconds", "5 minutes", "1 day"): the job runs that
+ *	   long after its previous start.
+ *
+ * As in Vixie cron, when both day-of-month and day-of-week are restricted a
+ * day matches when either does.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+
+/* one parsed cron field: bit i set when value i matches */
+typedef struct CronSpec
+{
+	uint64		minutes;		/* 0..59 */
+	uint32		hours;			/* 0..23 */
+	uint32		days;			/* 1..31 */
+	uint32		months;			/* 1..12 */
+	uint32		weekdays;		/* 0..6, Sunday = 0 */
+	bool		days_star;		/* day-of-month field was "*" */
+	bool		weekdays_star;	/* day-of-week field was "*" */
+} CronSpec;
+
+static const char *const month_names[] = {
+	"jan", "feb", "mar", "apr", "may", "jun",
+	"jul", "aug", "sep", "oct", "nov", "dec", NULL
+};
+static const char *const day_names[] = {
+	"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL
+};
+
+static const char *const field_names[] = {
+	"minute", "hour", "day of month", "month", "day of week"
+};
+static const int field_min[] = {0, 0, 1, 1, 0};
+static const int field_max[] = {59, 23, 31, 12, 7};
+
+/*
+ * Errors are reported with the whole schedule and the offending part.
+ * With "report" false, parsing only returns false.
+ */
+#define CRON_FAIL(...) \
+	do { \
+		if (report) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
+					 errmsg("invalid schedule \"%s\"", whole), \
+					 errdetail(__VA_ARGS__), \
+					 errhint("Use a 5-field cron expression such as \"*/5 * * * *\", " \
+							 "@hourly, @daily, @weekly, @monthly, @yearly, " \
+							 "or an interval such as \"30 seconds\"."))); \
+		return false; \
+	} while (0)
+
+/* read a number or a name at *p; advance *p */
+static bool
+cron_value(const char **p, int field, int *out, const char *whole, bool report)
+{
+	const char *s = *p;
+
+	if (isdigit((unsigned char) *s))
+	{
+		long		v = 0;
+
+		while (isdigit((unsigned char) *s))
+		{
+			v = v * 10 + (*s - '0');
+			if (v > 1000)
+				break;
+			s++;
+		}
+		if (v < field_min[field] || v > field_max[field])
+			CRON_FAIL("Value %ld of the %s field is out of range %d-%d.", v, field_names[field],
+					  field_min[field], field_max[field]);
+		*out = (int) v;
+		*p = s;
+		return true;
+	}
+	if (isalpha((unsigned char) *s) && (field == 3 || field == 4))
+	{
+		const char *const *names = field == 3 ? month_names : day_names;
+		int			i;
+
+		for (i = 0; names[i]; i++)
+		{
+			if (pg_strncasecmp(s, names[i], 3) == 0 &&
+				!isalpha((unsigned char) s[3]))
+			{
+				*out = field == 3 ? i + 1 : i;
+				*p = s + 3;
+				return true;
+			}
+		}
+	}
+	CRON_FAIL("Unexpected \"%.20s\" in the %s field.", s, field_names[field]);
+}
+
+/* parse one field (a NUL-terminated copy) into a bit mask */
+static bool
+cron_field(const char *f, int field, uint64 *mask, bool *star,
+		   const char *whole, bool report)
+{
+	const char *p = f;
+
+	*mask = 0;
+	*star = (strcmp(f, "*") == 0);
+	for (;;)
+	{
+		int			lo,
+					hi,
+					step = 1,
+					v;
+		bool		single = false;
+
+		if (*p == '*')
+		{
+			lo = field_min[field];
+			hi = field == 4 ? 6 : field_max[field];
+			p++;
+		}
+		else
+		{
+			if (!cron_value(&p, field, &lo, whole, report))
+				return false;
+			hi = lo;
+			single = (*p != '-');
+			if (*p == '-')
+			{
+				p++;
+				if (!cron_value(&p, field, &hi, whole, report))
+					return false;
+				if (hi < lo)
+					CRON_FAIL("Range %d-%d in the %s field is backwards.", lo, hi,
+							  field_names[field]);
+			}
+		}
+		if (*p == '/')
+		{
+			long		s = 0;
+
+			p++;
+			if (!isdigit((unsigned char) *p))
+				CRON_FAIL("The step in the %s field must be a number.", field_names[field]);
+			while (isdigit((unsigned char) *p) && s <= 1000)
+				s = s * 10 + (*p++ - '0');
+			if (s < 1 || s > field_max[field])
+				CRON_FAIL("Step %ld in the %s field is out of range 1-%d.", s,
+						  field_names[field], field_max[field]);
+			step = (int) s;
+			/* "5/15" means 5-max/15 */
+			if (single)
+				hi = field == 4 ? 6 : field_max[field];
+		}
+		for (v = lo; v <= hi; v += step)
+			*mask |= UINT64CONST(1) << (field == 4 && v == 7 ? 0 : v);
+		if (*p == ',')
+		{
+			p++;
+			continue;
+		}
+		if (*p != '\0')
+			CRON_FAIL("Unexpected \"%.20s\" in the %s field.", p, field_names[field]);
+		break;
+	}
+	return true;
+}
+
+/* parse a cron expression or @keyword; false if it is neither */
+static bool
+cron_parse(const char *sched, CronSpec *spec, bool report)
+{
+	const char *whole = sched;
+	const char *expr = sched;
+	char	   *copy;
+	char	   *fields[6];
+	int			nf = 0;
+	char	   *p;
+	int			i;
+
+	while (isspace((unsigned char) *expr))
+		expr++;
+	if (*expr == '@')
+	{
+		static const struct
+		{
+			const char *name;
+			const char *expr;
+		}			kw[] = {
+			{"@yearly", "0 0 1 1 *"},
+			{"@annually", "0 0 1 1 *"},
+			{"@monthly", "0 0 1 * *"},
+			{"@weekly", "0 0 * * 0"},
+			{"@daily", "0 0 * * *"},
+			{"@midnight", "0 0 * * *"},
+			{"@hourly", "0 * * * *"},
+		};
+		char	   *k = pstrdup(expr);
+		int			n = strlen(k);
+
+		while (n > 0 && isspace((unsigned char) k[n - 1]))
+			k[--n] = '\0';
+		for (i = 0; i < (int) lengthof(kw); i++)
+			if (pg_strcasecmp(k, kw[i].name) == 0)
+				return cron_parse(kw[i].expr, spec, report);
+		CRON_FAIL("Unknown keyword \"%s\".", k);
+	}
+
+	copy = pstrdup(expr);
+	p = copy;
+	while (*p)
+	{
+		while (isspace((unsigned char) *p))
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (nf == 6)
+			break;
+		fields[nf++] = p;
+		while (*p && !isspace((unsigned char) *p))
+			p++;
+	}
+	if (nf != 5)
+		return false;
+
+	memset(spec, 0, sizeof(*spec));
+	for (i = 0; i < 5; i++)
+	{
+		uint64		mask;
+		bool		star;
+
+		if (!cron_field(fields[i], i, &mask, &star, whole, report))
+			return false;
+		switch (i)
+		{
+			case 0:
+				spec->minutes = mask;
+				break;
+			case 1:
+				spec->hours = (uint32) mask;
+				break;
+			case 2:
+				spec->days = (uint32) mask;
+				spec->days_star = star;
+				break;
+			case 3:
+				spec->months = (uint32) mask;
+				break;
+			case 4:
+				spec->weekdays = (uint32) mask;
+				spec->weekdays_star = star;
+				break;
+		}
+	}
+	return true;
+}
+
+/* does a day match, by Vixie cron's rule? */
+static bool
+cron_day_matches(const CronSpec *spec, int y, int m, int d)
+{
+	bool		dom = (spec->days >> d) & 1;
+	bool		dow = (spec->weekdays >> j2day(date2j(y, m, d))) & 1;
+
+	if (spec->days_star || spec->weekdays_star)
+		return dom && dow;
+	return dom || dow;
+}
+
+/*
+ * cron_next
+ *		The first minute strictly after "after" that the spec matches, or
+ *		DT_NOEND when there is none within eight years (e.g. "0 0 30 2 *").
+ */
+static TimestampTz
+cron_next(const CronSpec *spec, TimestampTz after)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			y,
+				m,
+				d,
+				h,
+				mi;
+	int			limit_year;
+	TimestampTz result;
+
+	if (TIMESTAMP_NOT_FINITE(after) ||
+		timestamp2tm(after, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return DT_NOEND;
+	y = tm.tm_year;
+	m = tm.tm_mon;
+	d = tm.tm_mday;
+	h = tm.tm_hour;
+	mi = tm.tm_min + 1;
+	limit_year = y + 8;
+
+	for (;;)
+	{
+		/* normalize the carry of mi/h/d/m */
+		if (mi > 59)
+		{
+			mi = 0;
+			h++;
+		}
+		if (h > 23)
+		{
+			h = 0;
+			d++;
+		}
+		if (d > day_tab[isleap(y)][m - 1])
+		{
+			d = 1;
+			m++;
+		}
+		if (m > 12)
+		{
+			m = 1;
+			y++;
+		}
+		if (y > limit_year)
+			return DT_NOEND;
+
+		if (!((spec->months >> m) & 1))
+		{
+			m++;
+			d = 1;
+			h = 0;
+			mi = 0;
+			if (m > 12)
+			{
+				m = 1;
+				y++;
+			}
+			continue;
+		}
+		if (!cron_day_matches(spec, y, m, d))
+		{
+			d++;
+			h = 0;
+			mi = 0;
+			continue;
+		}
+		if (!((spec->hours >> h) & 1))
+		{
+			h++;
+			mi = 0;
+			continue;
+		}
+		if (!((spec->minutes >> mi) & 1))
+		{
+			mi++;
+			continue;
+		}
+		break;
+	}
+
+	tm.tm_year = y;
+	tm.tm_mon = m;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = 0;
+	if (tm2timestamp(&tm, 0, NULL, &result) != 0)
+		return DT_NOEND;
+	return result;
+}
+
+/*
+ * interval_parse
+ *		Parse an interval schedule without raising; true on success.
+ */
+static bool
+interval_parse(const char *s, Interval *out)
+{
+	char		workbuf[256];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_itm_in itm;
+
+	if (strlen(s) >= sizeof(workbuf) - 1)
+		return false;
+	if (ParseDateTime(s, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0)
+		return false;
+	if (DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm) != 0)
+		return false;
+	if (dtype != DTK_DELTA)
+		return false;
+	if (itmin2interval(&itm, out) != 0)
+		return false;
+	return true;
+}
+
+/*
+ * schedule_next
+ *		Parse a schedule and compute its next time after "after".  Raises
+ *		a clear error on a bad schedule.  An interval schedule runs
+ *		"interval" after "after".
+ */
+TimestampTz
+schedule_next(const char *sched, TimestampTz after)
+{
+	CronSpec	spec;
+	Interval	iv;
+	const char *whole = sched;
+	bool		report = true;
+
+	if (cron_parse(sched, &spec, true))
+	{
+		TimestampTz next = cron_next(&spec, after);
+
+		if (next == DT_NOEND)
+			CRON_FAIL("The expression never matches a date.");
+		return next;
+	}
+	if (interval_parse(sched, &iv))
+	{
+		Interval	zero;
+
+		memset(&zero, 0, sizeof(zero));
+		if (DatumGetBool(DirectFunctionCall2(interval_le,
+											 IntervalPGetDatum(&iv),
+											 IntervalPGetDatum(&zero))))
+			CRON_FAIL("An interval schedule must be positive.");
+		return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													   TimestampTzGetDatum(after),
+													   IntervalPGetDatum(&iv)));
+	}
+	CRON_FAIL("It is neither a 5-field cron expression, an @keyword nor an interval.");
+	return 0;					/* not reached */
+}
+
+PG_FUNCTION_INFO_V1(dataeng_schedule_next);
+
+/*
+ * dataeng._schedule_next(schedule text, after timestamptz) RETURNS timestamptz
+ *		The next time a job with this schedule is due after "after"; raises
+ *		a clear error for a bad schedule.
+ */
+Datum
+dataeng_schedule_next(PG_FUNCTION_ARGS)
+{
+	char	   *sched = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	TimestampTz after = PG_GETARG_TIMESTAMPTZ(1);
+
+	PG_RETURN_TIMESTAMPTZ(schedule_next(sched, after));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_schedule_valid);
+
+/*
+ * dataeng._schedule_valid(schedule text) RETURNS boolean
+ *		true for a schedule that parses; used in a CHECK constraint of
+ *		dataeng.jobs so that rows written directly are checked too.
+ */
+Datum
+dataeng_schedule_valid(PG_FUNCTION_ARGS)
+{
+	char	   *sched = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	CronSpec	spec;
+	Interval	iv;
+
+	if (cron_parse(sched, &spec, false))
+		PG_RETURN_BOOL(cron_next(&spec, GetCurrentTimestamp()) != DT_NOEND);
+	if (interval_parse(sched, &iv))
+		PG_RETURN_BOOL(iv.month > 0 || iv.day > 0 || iv.time > 0);
+	PG_RETURN_BOOL(false);
+}

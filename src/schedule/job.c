@@ -1,0 +1,258 @@
+/*-------------------------------------------------------------------------
+ *
+ * job.c
+ *		One job run: a dynamic background worker connected as the job's
+ *		owner, so the command runs with that role's privileges and no more.
+ *
+ * The run:
+ *	 1. waits for the scheduler's transaction that started it, and leaves
+ *		if that transaction did not commit;
+ *	 2. takes a session lock on the job (another run of the same job still
+ *		going means this one is refused: a job never runs twice at once);
+ *	 3. runs the command in one transaction, under the job's timeout, and
+ *		records success in that same transaction, so a crash can never
+ *		leave a committed command recorded as failed, nor the reverse;
+ *	 4. on error, records the error (timed_out when the timeout fired) in a
+ *		new transaction, and schedules a retry with exponential back-off
+ *		while attempts remain.
+ *
+ * Bookkeeping statements run as the bootstrap superuser
+ * (SetUserIdAndSecContext), the job's command never does.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+
+PGDLLEXPORT void dataeng_job_main(Datum main_arg);
+
+/* field4 of the advisory lock tag of a job: apart from pg_advisory_lock's 1 and 2 */
+#define JOB_LOCK_FIELD4 0x6465
+
+/* saved user around bookkeeping */
+static Oid	saved_uid;
+static int	saved_sec;
+
+static void
+become_superuser(void)
+{
+	GetUserIdAndSecContext(&saved_uid, &saved_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+static void
+restore_user(void)
+{
+	SetUserIdAndSecContext(saved_uid, saved_sec);
+}
+
+static void
+job_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (ret < 0)
+		elog(ERROR, "dataeng job: SPI failed (%d) on: %s", ret, sql);
+}
+
+/*
+ * record_failure
+ *		In a new transaction: the run failed (or timed out) with "message";
+ *		schedule a retry if attempts remain.
+ */
+static void
+record_failure(JobRunArgs *ra, const char *status, const char *message)
+{
+	Oid			types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(ra->job_id);
+	values[1] = Int64GetDatum(ra->run_id);
+	values[2] = CStringGetTextDatum(status);
+	values[3] = CStringGetTextDatum(message);
+	values[4] = Int32GetDatum(ra->attempt);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	become_superuser();
+	job_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
+			"SELECT $2, j.job_id, j.owner, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4 "
+			"  FROM dataeng.jobs j WHERE j.job_id = $1 "
+			"ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, "
+			"  status = excluded.status, error_message = excluded.error_message",
+			5, types, values, NULL);
+	/* retry after 2^(attempt-1) seconds, at most an hour, while attempts remain */
+	job_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp(), "
+			"  attempt = CASE WHEN $5 <= max_retries THEN $5 ELSE 0 END, "
+			"  next_run_at = CASE WHEN $5 <= max_retries "
+			"    THEN least(next_run_at, clock_timestamp() + make_interval(secs => least(3600, power(2, $5 - 1)))) "
+			"    ELSE next_run_at END "
+			"WHERE job_id = $1 AND last_run_id = $2",
+			5, types, values, NULL);
+	restore_user();
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/*
+ * dataeng_job_main
+ *		Entry of a job run's worker.
+ */
+void
+dataeng_job_main(Datum main_arg)
+{
+	JobRunArgs	ra;
+	LOCKTAG		tag;
+	char	   *volatile command = NULL;
+	char	   *volatile job_name = NULL;
+	volatile int64 timeout_ms = 0;
+	bool		isnull;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2];
+	MemoryContext run_cxt;
+	TimestampTz run_start;
+
+	memcpy(&ra, MyBgworkerEntry->bgw_extra, sizeof(ra));
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, 0);
+	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
+
+	/* 1. the scheduler's transaction that started this run must commit */
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	XactLockTableWait(ra.sched_xid, NULL, NULL, XLTW_None);
+	if (!TransactionIdDidCommit(ra.sched_xid))
+	{
+		CommitTransactionCommand();
+		proc_exit(0);
+	}
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	become_superuser();
+	values[0] = Int64GetDatum(ra.job_id);
+	values[1] = Int64GetDatum(ra.run_id);
+	job_spi("SELECT command, job_name, (extract(epoch FROM timeout) * 1000)::bigint "
+			"  FROM dataeng.jobs WHERE job_id = $1 AND owner::oid = $2",
+			2, (Oid[]) {INT8OID, OIDOID},
+			(Datum[]) {Int64GetDatum(ra.job_id), ObjectIdGetDatum(ra.owner)}, NULL);
+	if (SPI_processed == 1)
+	{
+		MemoryContext old = MemoryContextSwitchTo(run_cxt);
+		Datum		t;
+
+		command = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		job_name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		t = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+		timeout_ms = isnull ? 0 : DatumGetInt64(t);
+		MemoryContextSwitchTo(old);
+	}
+	restore_user();
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	if (command == NULL)
+		proc_exit(0);			/* unscheduled (or given away) meanwhile */
+
+	pgstat_report_appname(psprintf("dataeng job %s", job_name));
+
+	/* 2. one run of a job at a time */
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (ra.job_id >> 32),
+						 (uint32) ra.job_id, JOB_LOCK_FIELD4);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		record_failure(&ra, "failed", "another run of this job was still running");
+		proc_exit(0);
+	}
+
+	/* 3. the command, and its success, in one transaction */
+	run_start = GetCurrentTimestamp();
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		if (timeout_ms > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, (int) Min(timeout_ms, INT_MAX));
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		debug_query_string = command;
+		pgstat_report_activity(STATE_RUNNING, command);
+
+		if (SPI_execute(command, false, 0) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("the job's command could not be run")));
+		if (timeout_ms > 0)
+			disable_timeout(STATEMENT_TIMEOUT, false);
+
+		become_superuser();
+		job_spi("UPDATE dataeng.job_runs SET status = 'succeeded', finished_at = clock_timestamp() "
+				"WHERE run_id = $2",
+				2, types, values, NULL);
+		job_spi("UPDATE dataeng.jobs SET last_status = 'succeeded', last_finished_at = clock_timestamp(), "
+				"  last_success_at = clock_timestamp(), attempt = 0 "
+				"WHERE job_id = $1 AND last_run_id = $2",
+				2, types, values, NULL);
+		restore_user();
+
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		bool		timed_out;
+
+		MemoryContextSwitchTo(run_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		/* the timeout handler's indicator is reset when the error is raised */
+		timed_out = edata->sqlerrcode == ERRCODE_QUERY_CANCELED && timeout_ms > 0 &&
+			TimestampDifferenceExceeds(run_start, GetCurrentTimestamp(),
+									   (int) Min(timeout_ms, INT_MAX) - 1);
+		disable_all_timeouts(false);
+		AbortCurrentTransaction();
+		QueryCancelPending = false;
+
+		ereport(LOG,
+				(errmsg("dataeng job \"%s\" (run " INT64_FORMAT ") %s: %s",
+						job_name, ra.run_id, timed_out ? "timed out" : "failed",
+						edata->message)));
+		record_failure(&ra, timed_out ? "timed_out" : "failed",
+					   edata->message ? edata->message : "unknown error");
+	}
+	PG_END_TRY();
+
+	debug_query_string = NULL;
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
+}

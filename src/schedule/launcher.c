@@ -1,0 +1,442 @@
+/*-------------------------------------------------------------------------
+ *
+ * launcher.c
+ *		The scheduler launcher: a static background worker that starts one
+ *		scheduler per database having the extension, and the shared memory
+ *		the schedulers, their job workers and the backends meet in.
+ *
+ * The launcher connects to no database; it reads pg_database (a shared
+ * catalog) and starts a scheduler for each database that allows
+ * connections.  A scheduler that finds no dataeng extension in its
+ * database says so in its slot and exits; the launcher tries that database
+ * again after dataeng.launcher_naptime, or as soon as a backend of that
+ * database creates the extension or schedules a job (both set the
+ * launcher's latch at commit).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+
+/* GUCs */
+int			dataeng_max_parallel_jobs = 4;
+int			dataeng_launcher_naptime = 60;	/* seconds */
+
+SchedShmem *sched_shmem = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* launcher-local: the handle of each slot's scheduler */
+static BackgroundWorkerHandle *sched_handles[DATAENG_MAX_DATABASES];
+
+PGDLLEXPORT void dataeng_launcher_main(Datum main_arg);
+
+static void
+sched_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(SchedShmem)));
+}
+
+static void
+sched_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	sched_shmem = ShmemInitStruct("dataeng scheduler", sizeof(SchedShmem), &found);
+	if (!found)
+	{
+		memset(sched_shmem, 0, sizeof(SchedShmem));
+		SpinLockInit(&sched_shmem->mutex);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * dataeng_schedule_init
+ *		Called from _PG_init: scheduler GUCs; at preload, shared memory and
+ *		the launcher worker.
+ */
+void
+dataeng_schedule_init(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomIntVariable("dataeng.max_parallel_jobs",
+							"Maximum number of job runs at the same time, in all databases.",
+							"Each run takes one background worker slot (max_worker_processes).",
+							&dataeng_max_parallel_jobs,
+							4, 1, 1024,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.launcher_naptime",
+							"How often the launcher looks for new databases having the extension.",
+							NULL,
+							&dataeng_launcher_naptime,
+							60, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.job_history_keep",
+							"How long finished job runs are kept in dataeng.job_runs.",
+							NULL,
+							&dataeng_job_history_keep,
+							7 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("dataeng.log_successful_runs",
+							 "Records successful job runs in dataeng.job_runs.",
+							 "When off, only failed runs are recorded; dataeng.jobs "
+							 "still shows each job's last run.",
+							 &dataeng_log_successful_runs,
+							 true,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = sched_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = sched_shmem_startup;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 5;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_launcher_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng launcher");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng launcher");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* the slot of database dboid, or NULL; caller holds the mutex */
+SchedDbSlot *
+sched_slot_find(Oid dboid)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+		if (sched_shmem->dbs[i].dboid == dboid)
+			return &sched_shmem->dbs[i];
+	return NULL;
+}
+
+/* start the scheduler of one database; false when no worker slot is free */
+static bool
+launch_scheduler(int slotno, Oid dboid)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_scheduler_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng scheduler (database %u)", dboid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng scheduler");
+	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
+	worker.bgw_notify_pid = MyProcPid;
+
+	return RegisterDynamicBackgroundWorker(&worker, &sched_handles[slotno]);
+}
+
+/*
+ * launcher_scan
+ *		Start a scheduler for each database that has none and may have the
+ *		extension.  Returns the number of databases that could not get one
+ *		for lack of worker slots.
+ */
+static int
+launcher_scan(void)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	Oid			dbs[DATAENG_MAX_DATABASES];
+	int			ndbs = 0;
+	int			i;
+	int			waiting = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		if (!db->datallowconn || db->datistemplate)
+			continue;
+		if (ndbs < DATAENG_MAX_DATABASES)
+			dbs[ndbs++] = db->oid;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	/* forget dropped databases whose scheduler is gone */
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		SchedDbSlot *slot = &sched_shmem->dbs[i];
+		bool		exists = false;
+		int			j;
+
+		if (!OidIsValid(slot->dboid))
+			continue;
+		for (j = 0; j < ndbs; j++)
+			exists |= (dbs[j] == slot->dboid);
+		if (!exists && slot->pid == 0 && sched_handles[i] == NULL)
+			memset(slot, 0, sizeof(*slot));
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+
+	for (i = 0; i < ndbs; i++)
+	{
+		SchedDbSlot *slot;
+		int			slotno = -1;
+		bool		start = false;
+
+		SpinLockAcquire(&sched_shmem->mutex);
+		slot = sched_slot_find(dbs[i]);
+		if (slot == NULL)
+		{
+			slot = sched_slot_find(InvalidOid);
+			if (slot != NULL)
+			{
+				memset(slot, 0, sizeof(*slot));
+				slot->dboid = dbs[i];
+			}
+		}
+		if (slot != NULL)
+		{
+			slotno = slot - sched_shmem->dbs;
+			start = sched_handles[slotno] == NULL &&
+				(!slot->no_extension || slot->recheck_at <= now);
+		}
+		SpinLockRelease(&sched_shmem->mutex);
+
+		if (!start)
+			continue;
+		if (launch_scheduler(slotno, dbs[i]))
+		{
+			SpinLockAcquire(&sched_shmem->mutex);
+			slot->no_extension = false;
+			SpinLockRelease(&sched_shmem->mutex);
+		}
+		else
+			waiting++;
+	}
+	return waiting;
+}
+
+/* forget the handles of schedulers that stopped */
+static void
+launcher_reap(void)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		pid_t		pid;
+
+		if (sched_handles[i] == NULL)
+			continue;
+		if (GetBackgroundWorkerPid(sched_handles[i], &pid) == BGWH_STOPPED)
+		{
+			pfree(sched_handles[i]);
+			sched_handles[i] = NULL;
+			SpinLockAcquire(&sched_shmem->mutex);
+			sched_shmem->dbs[i].pid = 0;
+			sched_shmem->dbs[i].latch = NULL;
+			SpinLockRelease(&sched_shmem->mutex);
+		}
+	}
+}
+
+/*
+ * dataeng_launcher_main
+ *		The launcher's loop: scan, then sleep on the latch until a
+ *		scheduler stops, a backend asks for a scan, or naptime passes.
+ */
+void
+dataeng_launcher_main(Datum main_arg)
+{
+	bool		warned = false;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	sched_shmem->launcher_latch = MyLatch;
+	SpinLockRelease(&sched_shmem->mutex);
+
+	for (;;)
+	{
+		int			waiting;
+		long		timeout;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		launcher_reap();
+		waiting = dataeng_enabled ? launcher_scan() : 0;
+		if (waiting > 0 && !warned)
+			ereport(LOG,
+					(errmsg("dataeng launcher: no background worker slot for the schedulers of %d database(s); waiting",
+							waiting),
+					 errhint("Raise max_worker_processes.")));
+		warned = waiting > 0;
+
+		/* retry soon while schedulers wait for a slot */
+		timeout = waiting > 0 ? 1000L : dataeng_launcher_naptime * 1000L;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 timeout, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Waking the scheduler from backends
+ * ---------------------------------------------------------------------
+ */
+
+static bool wake_pending = false;
+static bool wake_callback_registered = false;
+
+static void
+wake_at_commit(XactEvent event, void *arg)
+{
+	SchedDbSlot *slot;
+	Latch	   *latch = NULL;
+	Latch	   *launcher = NULL;
+
+	if (!wake_pending)
+		return;
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		wake_pending = false;
+		return;
+	}
+	if (event != XACT_EVENT_COMMIT)
+		return;
+	wake_pending = false;
+	if (sched_shmem == NULL)
+		return;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	slot = sched_slot_find(MyDatabaseId);
+	if (slot != NULL && slot->latch != NULL)
+		latch = slot->latch;
+	else
+	{
+		/* no scheduler here yet: ask the launcher for one now */
+		if (slot != NULL)
+			slot->no_extension = false;
+		launcher = sched_shmem->launcher_latch;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+
+	if (latch)
+		SetLatch(latch);
+	if (launcher)
+		SetLatch(launcher);
+}
+
+/*
+ * sched_wake_at_commit
+ *		Wake this database's scheduler (or the launcher, if there is no
+ *		scheduler yet) when the current transaction commits.
+ */
+void
+sched_wake_at_commit(void)
+{
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_at_commit, NULL);
+		wake_callback_registered = true;
+	}
+	wake_pending = true;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_scheduler_wake);
+
+/*
+ * dataeng._scheduler_wake() RETURNS void, and the same as a statement
+ * trigger on dataeng.jobs: the scheduler sees job changes at commit.
+ */
+Datum
+dataeng_scheduler_wake(PG_FUNCTION_ARGS)
+{
+	sched_wake_at_commit();
+	if (CALLED_AS_TRIGGER(fcinfo))
+		return PointerGetDatum(NULL);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_scheduler_pid);
+
+/*
+ * dataeng._scheduler_pid() RETURNS int: the pid of this database's
+ * scheduler, NULL when none runs.
+ */
+Datum
+dataeng_scheduler_pid(PG_FUNCTION_ARGS)
+{
+	SchedDbSlot *slot;
+	pid_t		pid = 0;
+
+	if (sched_shmem == NULL)
+		PG_RETURN_NULL();
+	SpinLockAcquire(&sched_shmem->mutex);
+	slot = sched_slot_find(MyDatabaseId);
+	if (slot)
+		pid = slot->pid;
+	SpinLockRelease(&sched_shmem->mutex);
+	if (pid == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(pid);
+}

@@ -1,0 +1,450 @@
+/*-------------------------------------------------------------------------
+ *
+ * scheduler.c
+ *		The per-database scheduler: a dynamic background worker that starts
+ *		a job worker (job.c) for each due job of dataeng.jobs.
+ *
+ * Each pass of the loop runs in one transaction: it reaps finished job
+ * workers, starts the due jobs (their dependencies met, under
+ * dataeng.max_parallel_jobs), moves each started job's next_run_at past
+ * now (so a job missed during downtime runs once, not once per missed
+ * tick) and computes how long to sleep: until the next job is due.  The
+ * scheduler sleeps on its latch, which is set when a job worker stops
+ * (bgw_notify_pid) and when a backend commits a change to dataeng.jobs.
+ *
+ * A job worker waits for the scheduler's transaction to commit before it
+ * runs, so the run row and the job's new next_run_at are visible to it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+
+int			dataeng_job_history_keep = 7 * 24 * 3600;
+bool		dataeng_log_successful_runs = true;
+
+PGDLLEXPORT void dataeng_scheduler_main(Datum main_arg);
+
+/* a job run this scheduler started */
+typedef struct RunningJob
+{
+	int64		job_id;
+	int64		run_id;
+	BackgroundWorkerHandle *handle;
+} RunningJob;
+
+static List *running = NIL;		/* of RunningJob *, in TopMemoryContext */
+static SchedDbSlot *my_slot = NULL;
+
+static void
+scheduler_exit(int code, Datum arg)
+{
+	if (my_slot == NULL)
+		return;
+	SpinLockAcquire(&sched_shmem->mutex);
+	my_slot->pid = 0;
+	my_slot->latch = NULL;
+	my_slot->nrunning = 0;
+	SpinLockRelease(&sched_shmem->mutex);
+}
+
+/* run one SQL statement with int8 parameters; returns SPI's code */
+static int
+spi_exec(const char *sql, int nargs, int64 *args, bool read_only)
+{
+	Oid			types[4];
+	Datum		values[4];
+	int			i;
+	int			ret;
+
+	Assert(nargs <= 4);
+	for (i = 0; i < nargs; i++)
+	{
+		types[i] = INT8OID;
+		values[i] = Int64GetDatum(args[i]);
+	}
+	ret = SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0);
+	if (ret < 0)
+		elog(ERROR, "dataeng scheduler: SPI failed (%d) on: %s", ret, sql);
+	return ret;
+}
+
+/* total job runs in all databases, for dataeng.max_parallel_jobs */
+static int
+total_running(void)
+{
+	int			i,
+				n = 0;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+		n += sched_shmem->dbs[i].nrunning;
+	SpinLockRelease(&sched_shmem->mutex);
+	return n;
+}
+
+static void
+set_my_nrunning(void)
+{
+	SpinLockAcquire(&sched_shmem->mutex);
+	my_slot->nrunning = list_length(running);
+	SpinLockRelease(&sched_shmem->mutex);
+}
+
+static bool
+job_is_running(int64 job_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, running)
+		if (((RunningJob *) lfirst(lc))->job_id == job_id)
+			return true;
+	return false;
+}
+
+/* start one job worker; NULL handle when no worker slot is free */
+static BackgroundWorkerHandle *
+start_job_worker(JobRunArgs *args)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	MemoryContext old;
+	bool		ok;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_job_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng job " INT64_FORMAT " run " INT64_FORMAT,
+			 args->job_id, args->run_id);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng job");
+	worker.bgw_notify_pid = MyProcPid;
+	StaticAssertStmt(sizeof(JobRunArgs) <= BGW_EXTRALEN, "JobRunArgs too large");
+	memcpy(worker.bgw_extra, args, sizeof(JobRunArgs));
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	ok = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(old);
+	return ok ? handle : NULL;
+}
+
+/*
+ * reap_workers
+ *		Forget the runs whose worker stopped; mark the ones that stopped
+ *		without recording a result (killed, FATAL) as failed.
+ */
+static void
+reap_workers(void)
+{
+	ListCell   *lc;
+	List	   *keep = NIL;
+
+	foreach(lc, running)
+	{
+		RunningJob *rj = lfirst(lc);
+		pid_t		pid;
+
+		if (GetBackgroundWorkerPid(rj->handle, &pid) != BGWH_STOPPED)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			keep = lappend(keep, rj);
+			MemoryContextSwitchTo(old);
+			continue;
+		}
+		{
+			int64		args[2] = {rj->run_id, rj->job_id};
+
+			spi_exec("UPDATE dataeng.job_runs SET status = 'failed', finished_at = clock_timestamp(), "
+					 "error_message = 'the job worker stopped without recording a result' "
+					 "WHERE run_id = $1 AND status = 'running'", 1, args, false);
+			spi_exec("UPDATE dataeng.jobs SET last_status = 'failed', last_finished_at = clock_timestamp() "
+					 "WHERE job_id = $2 AND last_status = 'running' "
+					 "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 AND r.status <> 'failed')",
+					 2, args, false);
+		}
+		pfree(rj->handle);
+		pfree(rj);
+	}
+	list_free(running);
+	running = keep;
+	set_my_nrunning();
+}
+
+/*
+ * start_due_jobs
+ *		Start the due jobs; returns true when a job waits for a worker slot
+ *		(so that the caller retries soon).
+ */
+static bool
+start_due_jobs(bool *warned_slots)
+{
+	uint64		i,
+				n;
+	SPITupleTable *tt;
+	bool		waiting = false;
+	struct
+	{
+		int64		job_id;
+		Oid			owner;
+		int			attempt;
+		bool		canlogin;
+	}		   *jobs;
+
+	spi_exec("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin "
+			 "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid = j.owner "
+			 " WHERE (j.run_now OR (NOT j.paused AND j.next_run_at <= now())) "
+			 "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
+			 "                   LEFT JOIN dataeng.jobs u ON u.job_name = d.name "
+			 "                   WHERE u.last_success_at IS NULL "
+			 "                      OR u.last_success_at <= coalesce(j.last_started_at, '-infinity')) "
+			 " ORDER BY j.run_now DESC, j.next_run_at, j.job_id",
+			 0, NULL, true);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	if (n == 0)
+		return false;
+	/* copy the rows out: the statements below reuse SPI_tuptable */
+	jobs = palloc(n * sizeof(*jobs));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = tt->vals[i];
+		TupleDesc	desc = tt->tupdesc;
+
+		jobs[i].job_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		jobs[i].owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		jobs[i].attempt = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		jobs[i].canlogin = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int64		job_id = jobs[i].job_id;
+		Oid			owner = jobs[i].owner;
+		int			attempt = jobs[i].attempt;
+		bool		canlogin = jobs[i].canlogin;
+		int64		run_id;
+		int64		args[3];
+		JobRunArgs ra;
+		BackgroundWorkerHandle *handle;
+		RunningJob *rj;
+		MemoryContext old;
+
+		if (job_is_running(job_id))
+			continue;			/* never twice at the same time */
+		if (total_running() >= dataeng_max_parallel_jobs)
+		{
+			elog(DEBUG1, "dataeng scheduler: dataeng.max_parallel_jobs (%d) runs in progress; job " INT64_FORMAT " waits",
+				 dataeng_max_parallel_jobs, job_id);
+			break;
+		}
+
+		spi_exec("SELECT pg_catalog.nextval('dataeng.job_runs_run_id_seq')", 0, NULL, false);
+		run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		args[0] = job_id;
+		args[1] = run_id;
+		args[2] = attempt + 1;
+
+		if (!canlogin)
+		{
+			/* a worker could not connect as this role: say so in the run */
+			spi_exec("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
+					 "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
+					 "       format('role %s cannot log in, so the job cannot run as it', owner) "
+					 "  FROM dataeng.jobs WHERE job_id = $1",
+					 3, args, false);
+			spi_exec("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
+					 "last_finished_at = clock_timestamp(), last_status = 'failed', "
+					 "next_run_at = dataeng._schedule_next(schedule, now()) WHERE job_id = $1",
+					 1, args, false);
+			continue;
+		}
+
+		memset(&ra, 0, sizeof(ra));
+		ra.dboid = MyDatabaseId;
+		ra.owner = owner;
+		ra.job_id = job_id;
+		ra.run_id = run_id;
+		ra.sched_xid = GetTopTransactionId();
+		ra.attempt = attempt + 1;
+		handle = start_job_worker(&ra);
+		if (handle == NULL)
+		{
+			if (!*warned_slots)
+				ereport(LOG,
+						(errmsg("dataeng scheduler: no background worker slot is free; due jobs wait their turn"),
+						 errhint("Raise max_worker_processes, or lower dataeng.max_parallel_jobs.")));
+			*warned_slots = true;
+			waiting = true;
+			break;
+		}
+
+		spi_exec("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt) "
+				 "SELECT $2, job_id, owner, now(), 'running', $3 FROM dataeng.jobs "
+				 " WHERE job_id = $1 AND current_setting('dataeng.log_successful_runs')::boolean",
+				 3, args, false);
+		spi_exec("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
+				 "last_status = 'running', last_run_id = $2, "
+				 "next_run_at = dataeng._schedule_next(schedule, now()) WHERE job_id = $1",
+				 2, args, false);
+
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		rj = palloc(sizeof(RunningJob));
+		rj->job_id = job_id;
+		rj->run_id = run_id;
+		rj->handle = handle;
+		running = lappend(running, rj);
+		MemoryContextSwitchTo(old);
+		set_my_nrunning();
+	}
+	return waiting;
+}
+
+/*
+ * next_wait_ms
+ *		Milliseconds until the next job not yet due becomes due (at most a
+ *		minute).  Due jobs that wait (for a dependency, a running run of
+ *		theirs, or the concurrency cap) are woken by a worker's exit.
+ */
+static long
+next_wait_ms(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	spi_exec("SELECT ceil(extract(epoch FROM min(next_run_at) - clock_timestamp()) * 1000)::bigint "
+			 "  FROM dataeng.jobs WHERE NOT paused AND next_run_at > now()",
+			 0, NULL, true);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return 60000L;
+	return Max(Min(DatumGetInt64(d), 60000L), 10L);
+}
+
+/*
+ * dataeng_scheduler_main
+ *		Entry of a database's scheduler (started by the launcher).
+ */
+void
+dataeng_scheduler_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	bool		first = true;
+	bool		warned_slots = false;
+	TimestampTz last_trim = 0;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("dataeng scheduler");
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	my_slot = sched_slot_find(dboid);
+	if (my_slot != NULL && my_slot->pid != 0)
+		my_slot = NULL;			/* another scheduler has it */
+	if (my_slot != NULL)
+	{
+		my_slot->pid = MyProcPid;
+		my_slot->latch = MyLatch;
+		my_slot->nrunning = 0;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	if (my_slot == NULL)
+		proc_exit(0);
+	before_shmem_exit(scheduler_exit, (Datum) 0);
+
+	for (;;)
+	{
+		long		wait_ms;
+		bool		waiting;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		if (!OidIsValid(get_extension_oid("dataeng", true)) ||
+			!OidIsValid(get_relname_relid("job_runs", get_namespace_oid("dataeng", true))))
+		{
+			/* no extension (or dropped): tell the launcher and leave */
+			CommitTransactionCommand();
+			SpinLockAcquire(&sched_shmem->mutex);
+			my_slot->no_extension = true;
+			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															  dataeng_launcher_naptime * 1000L);
+			SpinLockRelease(&sched_shmem->mutex);
+			proc_exit(0);
+		}
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, "dataeng scheduler: starting due jobs");
+
+		if (first)
+		{
+			/* runs cut short by a crash or restart: nothing of theirs committed */
+			spi_exec("UPDATE dataeng.job_runs SET status = 'failed', finished_at = now(), "
+					 "error_message = 'the server stopped during the run' WHERE status = 'running'",
+					 0, NULL, false);
+			spi_exec("UPDATE dataeng.jobs SET last_status = 'failed' WHERE last_status = 'running'",
+					 0, NULL, false);
+			first = false;
+		}
+
+		reap_workers();
+		waiting = dataeng_enabled ? start_due_jobs(&warned_slots) : false;
+		if (!waiting)
+			warned_slots = false;	/* said once per shortage, not per pass */
+
+		if (GetCurrentTimestamp() - last_trim > 60 * USECS_PER_SEC)
+		{
+			int64		keep = dataeng_job_history_keep;
+
+			spi_exec("DELETE FROM dataeng.job_runs WHERE finished_at < now() - make_interval(secs => $1)",
+					 1, &keep, false);
+			last_trim = GetCurrentTimestamp();
+		}
+		wait_ms = waiting ? 1000L : next_wait_ms();
+
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		pgstat_report_stat(true);
+		pgstat_report_activity(STATE_IDLE, NULL);
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 wait_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
