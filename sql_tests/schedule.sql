@@ -1,0 +1,272 @@
+-- Scheduling: schedules, the scheduler running jobs, errors and rights.
+-- The cluster preloads dataeng, so this database has a scheduler.
+\set VERBOSITY terse
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dataeng;
+RESET client_min_messages;
+
+-- wait (at most 30 s) until a condition holds; returns whether it did
+CREATE FUNCTION wait_for(cond text, secs float8 DEFAULT 30) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+  ok boolean;
+  deadline timestamptz := clock_timestamp() + make_interval(secs => secs);
+BEGIN
+  LOOP
+    EXECUTE cond INTO ok;
+    IF ok THEN RETURN true; END IF;
+    IF clock_timestamp() > deadline THEN RETURN false; END IF;
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END;
+$$;
+
+-- creating the extension woke the launcher, which starts a scheduler here
+SELECT wait_for('SELECT dataeng._scheduler_pid() IS NOT NULL') AS scheduler_running;
+
+-------------------------------------------------------------------------------
+-- Schedules: when is a schedule next due (UTC)
+-------------------------------------------------------------------------------
+SET TimeZone = 'UTC';
+SELECT s, dataeng._schedule_next(s, '2026-12-02 10:07:30+00') AS next
+  FROM unnest(ARRAY[
+    '* * * * *',                 -- next minute
+    '*/5 * * * *',               -- step
+    '7 * * * *',                 -- this minute already started: next hour
+    '0 9-17/4 * * *',            -- range with step: 13:00
+    '15,45 10 * * *',            -- list
+    '5/20 * * * *',              -- start/step: 5, 25, 45
+    '0 0 1 * *',                 -- monthly
+    '0 0 1 jan *',               -- month name: next year
+    '0 12 * * sun',              -- 2026-12-02 is a Wednesday
+    '0 12 * * 7',                -- 7 is Sunday too
+    '0 0 13 * fri',              -- both days restricted: the 13th OR a Friday
+    '0 0 31 * *',                -- skips months without a 31st
+    '0 0 29 2 *',                -- leap day
+    '59 23 31 12 *',             -- year end
+    '0 8 * * mon-fri',
+    '@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually',
+    '30 seconds', '1 minute', '1 day 2 hours', '  @DAILY  '
+  ]) AS s;
+
+-- bad schedules: the error names the offending part
+CREATE FUNCTION schedule_error(s text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  d text;
+BEGIN
+  PERFORM dataeng._schedule_next(s, now());
+  RETURN 'accepted';
+EXCEPTION WHEN invalid_parameter_value THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RETURN d;
+END;
+$$;
+SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
+    '61 * * * *',
+    '* 24 * * *',
+    '* * 0 * *',
+    '* * * 13 *',
+    '* * * * 8',
+    '5-1 * * * *',
+    '*/0 * * * *',
+    '*/x * * * *',
+    '* * * foo *',
+    '1,,2 * * * *',
+    '* * * *',
+    '* * * * * *',
+    '0 0 30 2 *',
+    '@fortnightly',
+    '-5 seconds',
+    '0 seconds',
+    'every minute',
+    '']) AS s;
+\set VERBOSITY default
+SELECT dataeng._schedule_next('*/5 * * * mon-frx', now());
+\set VERBOSITY terse
+SELECT dataeng._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour']) s;
+
+-------------------------------------------------------------------------------
+-- Bad arguments
+-------------------------------------------------------------------------------
+SELECT dataeng.schedule('', '1 hour', 'SELECT 1');
+SELECT dataeng.schedule(NULL, '1 hour', 'SELECT 1');
+SELECT dataeng.schedule('j', NULL, 'SELECT 1');
+SELECT dataeng.schedule('j', '1 hour', ' ');
+SELECT dataeng.schedule('j', 'nonsense', 'SELECT 1');
+SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '-1 second');
+SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', max_retries => -1);
+SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{nosuchjob}');
+SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{j}');
+SELECT dataeng.job_pause('nosuchjob');
+SELECT dataeng.job_resume('nosuchjob');
+SELECT dataeng.job_run_now('nosuchjob');
+SELECT dataeng.unschedule('nosuchjob');
+-- a direct write is checked too
+INSERT INTO dataeng.jobs (job_name, schedule, command) VALUES ('direct', '99 * * * *', 'SELECT 1');
+SELECT count(*) AS jobs FROM dataeng.jobs;
+
+-------------------------------------------------------------------------------
+-- Jobs run on schedule, as their owner, and are recorded
+-------------------------------------------------------------------------------
+CREATE TABLE sched_ticks (job text, run_at timestamptz DEFAULT clock_timestamp(),
+                          cur name DEFAULT current_user, sess name DEFAULT session_user);
+SELECT dataeng.schedule('every_second', '1 second', $$INSERT INTO sched_ticks (job) VALUES ('every_second')$$) > 0 AS scheduled;
+SELECT wait_for($$SELECT count(*) >= 3 FROM sched_ticks WHERE job = 'every_second'$$);
+SELECT dataeng.job_pause('every_second');
+-- a run may have started before the pause committed
+SELECT wait_for($$SELECT last_status <> 'running' FROM dataeng.jobs WHERE job_name = 'every_second'$$);
+SELECT count(*) AS ticks FROM sched_ticks WHERE job = 'every_second' \gset
+SELECT pg_sleep(1.5);
+SELECT count(*) = :ticks AS paused_job_did_not_run FROM sched_ticks WHERE job = 'every_second';
+SELECT DISTINCT cur, sess FROM sched_ticks;
+-- runs were about a second apart, never closer than the schedule allows
+SELECT bool_and(gap >= interval '0.9 seconds') AS spaced
+  FROM (SELECT run_at - lag(run_at) OVER (ORDER BY run_at) AS gap FROM sched_ticks) g WHERE gap IS NOT NULL;
+SELECT status, r.attempt, error_message, finished_at >= started_at AS finished
+  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+ WHERE j.job_name = 'every_second' GROUP BY 1, 2, 3, 4;
+SELECT last_status, attempt, last_success_at IS NOT NULL AS succeeded_once, paused
+  FROM dataeng.jobs WHERE job_name = 'every_second';
+SELECT dataeng.job_resume('every_second');
+SELECT wait_for(format($$SELECT count(*) > %s FROM sched_ticks WHERE job = 'every_second'$$, :ticks));
+SELECT dataeng.unschedule('every_second');
+
+-- run_now: a job due in an hour runs at once, and once
+SELECT dataeng.schedule('hourly', '@hourly', $$INSERT INTO sched_ticks (job) VALUES ('hourly')$$) > 0 AS scheduled;
+SELECT dataeng.job_run_now('hourly');
+SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'hourly'$$);
+SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'hourly'$$);
+SELECT run_now, next_run_at > now() + interval '1 minute' OR next_run_at = date_trunc('hour', now()) + interval '1 hour' AS next_on_schedule
+  FROM dataeng.jobs WHERE job_name = 'hourly';
+
+-- a job missed for a day runs once, then waits for its schedule
+UPDATE dataeng.jobs SET next_run_at = now() - interval '1 day' WHERE job_name = 'hourly';
+SELECT wait_for($$SELECT count(*) = 2 FROM sched_ticks WHERE job = 'hourly'$$);
+SELECT pg_sleep(0.5);
+SELECT count(*) AS hourly_runs FROM sched_ticks WHERE job = 'hourly';
+SELECT next_run_at > now() AS next_in_future FROM dataeng.jobs WHERE job_name = 'hourly';
+
+-- rescheduling under the same name replaces the job
+SELECT dataeng.schedule('hourly', '@daily', 'SELECT 2') = job_id AS same_job
+  FROM dataeng.jobs WHERE job_name = 'hourly';
+SELECT schedule, command FROM dataeng.jobs WHERE job_name = 'hourly';
+SELECT dataeng.unschedule('hourly'), dataeng.unschedule('hourly');
+
+-------------------------------------------------------------------------------
+-- Failures, retries with back-off, time-outs
+-------------------------------------------------------------------------------
+SELECT dataeng.schedule('failing', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('failing'); SELECT 1/0$$,
+                        max_retries => 2) > 0 AS scheduled;
+SELECT dataeng.job_run_now('failing');
+SELECT wait_for($$SELECT count(*) = 3 AND bool_and(status = 'failed') FROM dataeng.job_runs r
+                  JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'failing'$$);
+SELECT pg_sleep(4.5);   -- no fourth attempt: retries are used up
+SELECT r.attempt, status, error_message,
+       started_at - lag(finished_at) OVER (ORDER BY r.attempt) >= make_interval(secs => 2 ^ (r.attempt - 2)) AS backed_off
+  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'failing' ORDER BY r.attempt;
+-- the failed command's insert was rolled back
+SELECT count(*) AS failing_rows FROM sched_ticks WHERE job = 'failing';
+SELECT last_status, attempt FROM dataeng.jobs WHERE job_name = 'failing';
+SELECT dataeng.unschedule('failing');
+
+SELECT dataeng.schedule('slow', '@yearly', 'SELECT pg_sleep(30)', timeout => '0.5 seconds') > 0 AS scheduled;
+SELECT dataeng.job_run_now('slow');
+SELECT wait_for($$SELECT last_status = 'timed_out' FROM dataeng.jobs WHERE job_name = 'slow'$$);
+SELECT status, error_message, finished_at - started_at < interval '10 seconds' AS stopped_early
+  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'slow';
+SELECT dataeng.unschedule('slow');
+
+-- a job never runs twice at the same time, even when due again meanwhile
+SELECT dataeng.schedule('overlap', '1 second',
+  $$INSERT INTO sched_ticks (job) VALUES ('overlap-start'); SELECT pg_sleep(1.5);
+    INSERT INTO sched_ticks (job, run_at) VALUES ('overlap-end', clock_timestamp())$$) > 0 AS scheduled;
+SELECT wait_for($$SELECT count(*) >= 3 FROM sched_ticks WHERE job = 'overlap-end'$$);
+SELECT dataeng.unschedule('overlap');
+-- each start comes after the previous run's end
+SELECT bool_and(prev_job IS NULL OR prev_job = 'overlap-end') AS no_overlap
+  FROM (SELECT job, lag(job) OVER (ORDER BY run_at) AS prev_job FROM sched_ticks
+         WHERE job LIKE 'overlap-%') s WHERE job = 'overlap-start';
+
+-------------------------------------------------------------------------------
+-- Dependencies: a downstream job waits for its upstream jobs
+-------------------------------------------------------------------------------
+SELECT dataeng.schedule('extract', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('extract')$$) > 0 AS scheduled;
+SELECT dataeng.schedule('load', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('load')$$) > 0 AS scheduled;
+SELECT dataeng.schedule('report', '1 second', $$INSERT INTO sched_ticks (job) VALUES ('report')$$,
+                        depends_on => '{extract,load}') > 0 AS scheduled;
+SELECT pg_sleep(1.5);
+SELECT count(*) AS report_runs_before_upstream FROM sched_ticks WHERE job = 'report';
+SELECT dataeng.job_run_now('extract');
+SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'extract'$$);
+SELECT pg_sleep(1.5);
+SELECT count(*) AS report_runs_with_one_upstream FROM sched_ticks WHERE job = 'report';
+SELECT dataeng.job_run_now('load');
+SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'report'$$);
+SELECT pg_sleep(1.5);
+SELECT count(*) AS report_runs_once_per_upstream_round FROM sched_ticks WHERE job = 'report';
+SELECT dataeng.unschedule('extract');
+SELECT dataeng.unschedule('report'), dataeng.unschedule('extract'), dataeng.unschedule('load');
+
+-------------------------------------------------------------------------------
+-- Rights: a job runs as its owner; roles see and change their own jobs only
+-------------------------------------------------------------------------------
+CREATE ROLE regress_sched_low LOGIN;
+CREATE ROLE regress_sched_nologin NOLOGIN;
+CREATE TABLE sched_secret (x int);
+GRANT INSERT ON sched_ticks TO regress_sched_low;
+SELECT dataeng.schedule('admin_job', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SET ROLE regress_sched_low;
+SELECT job_name FROM dataeng.jobs;
+SELECT dataeng.job_run_now('admin_job');
+SELECT dataeng.unschedule('admin_job');
+SELECT dataeng.schedule('admin_job', '@daily', 'SELECT 2');
+UPDATE dataeng.jobs SET command = 'SELECT 3' WHERE job_name = 'admin_job';
+INSERT INTO dataeng.jobs (job_name, schedule, command, owner) VALUES ('forged', '@daily', 'SELECT 1', 'postgres');
+UPDATE dataeng.jobs SET last_status = 'succeeded';
+DELETE FROM dataeng.job_runs;
+SELECT dataeng.schedule('low_job', '@yearly',
+  $$INSERT INTO sched_ticks (job) VALUES ('low'); INSERT INTO sched_secret VALUES (1)$$) > 0 AS scheduled;
+SELECT dataeng.schedule('low_ok', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('low_ok')$$) > 0 AS scheduled;
+SELECT dataeng.job_run_now('low_job');
+SELECT dataeng.job_run_now('low_ok');
+SELECT job_name, owner FROM dataeng.jobs ORDER BY 1;
+RESET ROLE;
+SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.jobs WHERE job_name LIKE 'low%' AND last_status IN ('succeeded', 'failed')$$);
+SELECT j.job_name, r.status, r.error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+ WHERE j.job_name LIKE 'low%' ORDER BY 1;
+SELECT job, cur, sess FROM sched_ticks WHERE job LIKE 'low%';
+SELECT count(*) AS secret_rows FROM sched_secret;
+SET ROLE regress_sched_low;
+SELECT job_name, status FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) ORDER BY 1;
+SELECT dataeng.unschedule('low_job'), dataeng.unschedule('low_ok');
+RESET ROLE;
+-- the superuser may manage anyone's job
+SELECT dataeng.schedule('nologin_job', '@yearly', 'SELECT 1') > 0 AS scheduled;
+UPDATE dataeng.jobs SET owner = 'regress_sched_nologin' WHERE job_name = 'nologin_job';
+SELECT dataeng.job_run_now('nologin_job');
+SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'nologin_job'$$);
+SELECT r.status, r.error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'nologin_job';
+SELECT dataeng.unschedule('nologin_job'), dataeng.unschedule('admin_job');
+
+-------------------------------------------------------------------------------
+-- History: with dataeng.log_successful_runs off only failures are kept
+-------------------------------------------------------------------------------
+ALTER SYSTEM SET dataeng.log_successful_runs = off;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);  -- the scheduler reloads when its latch wakes it
+SELECT dataeng.schedule('quiet', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('quiet')$$) > 0 AS scheduled;
+SELECT dataeng.job_run_now('quiet');
+SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'quiet'$$);
+SELECT count(*) AS quiet_ran FROM sched_ticks WHERE job = 'quiet';
+SELECT count(*) AS quiet_history FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
+UPDATE dataeng.jobs SET command = 'SELECT 1/0' WHERE job_name = 'quiet';
+SELECT dataeng.job_run_now('quiet');
+SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'quiet'$$);
+SELECT status, error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
+SELECT dataeng.unschedule('quiet');
+ALTER SYSTEM RESET dataeng.log_successful_runs;
+SELECT pg_reload_conf();
+
+DROP TABLE sched_ticks, sched_secret;
+DROP ROLE regress_sched_low, regress_sched_nologin;
+DROP FUNCTION wait_for(text, float8), schedule_error(text);
