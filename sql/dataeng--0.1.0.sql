@@ -1599,6 +1599,380 @@ COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
   'Fills the NULLs of a column (constant, mean, median, mode or locf by order_by); returns the rows filled';
 
 -- Names in proper case (src/cleanse/names.c).
+-----------------------------------------------------------------------------
+-- Duplicate records (src/cleanse/dedupe.c): find_duplicates, dedupe, undo.
+--
+-- Normalize the chosen columns (clean_text, fold_accents, lower); block on
+-- cheap keys (each column's value, each pair of adjacent columns' values;
+-- blocks of more than 50 rows carry no information and are skipped), so
+-- the work grows with the table, not its square; score each candidate pair
+-- as a match probability (Fellegi-Sunter, u measured on random pairs, m by
+-- EM; see dedupe.c); join pairs at or above the threshold into clusters.
+-- Everything runs with the caller's privileges.
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng._dedup_pattern(a text[], b text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_dedup_pattern'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_pattern(text[], text[]) IS
+  'internal: agreement level of each column of two records (0 missing, 1 different, 2 similar, 3 equal)';
+
+CREATE FUNCTION dataeng._dedup_em(patterns text[], counts float8[], u float8[], iterations int)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'dataeng_dedup_em'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_em(text[], float8[], float8[], int) IS
+  'internal: estimate the share of matches and m probabilities by expectation-maximization';
+
+CREATE FUNCTION dataeng._dedup_prob(pattern text, params float8[], u float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'dataeng_dedup_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) IS
+  'internal: match probability of an agreement pattern';
+
+-- Cluster the rows of tbl; leaves pg_temp._dd_result (cluster_id, id, k, score).
+CREATE FUNCTION dataeng._dedup_clusters(tbl regclass, columns text[], threshold float8, key_expr text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c text;
+  ncols int;
+  n bigint;
+  exprs text := '';
+  u float8[];
+  params float8[];
+  sample int;
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF columns IS NULL OR cardinality(columns) = 0 THEN
+    RAISE EXCEPTION 'columns must list at least one column of %', tbl USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF threshold IS NULL OR threshold <= 0 OR threshold > 1 OR threshold = 'NaN' THEN
+    RAISE EXCEPTION 'threshold must be in (0, 1], not %', threshold USING ERRCODE = 'invalid_parameter_value',
+          HINT = 'It is the lowest match probability that joins two rows; 0.85 is the default.';
+  END IF;
+  IF (SELECT count(DISTINCT x) FROM unnest(columns) x) <> cardinality(columns) THEN
+    RAISE EXCEPTION 'columns lists a column twice' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOREACH c IN ARRAY columns LOOP
+    IF c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c
+                                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'column % of table % does not exist', coalesce(quote_ident(c), 'NULL'), tbl
+        USING ERRCODE = 'undefined_column';
+    END IF;
+    exprs := exprs || CASE WHEN exprs = '' THEN '' ELSE ', ' END
+             || format('nullif(lower(dataeng.fold_accents(dataeng.clean_text(%I::text))), %L)', c, '');
+  END LOOP;
+  ncols := cardinality(columns);
+
+  -- leftovers of a call that failed earlier in this session
+  IF to_regclass('pg_temp._dd_rows') IS NOT NULL THEN DROP TABLE pg_temp._dd_rows; END IF;
+  IF to_regclass('pg_temp._dd_pairs') IS NOT NULL THEN DROP TABLE pg_temp._dd_pairs; END IF;
+  IF to_regclass('pg_temp._dd_edges') IS NOT NULL THEN DROP TABLE pg_temp._dd_edges; END IF;
+  IF to_regclass('pg_temp._dd_label') IS NOT NULL THEN DROP TABLE pg_temp._dd_label; END IF;
+  IF to_regclass('pg_temp._dd_result') IS NOT NULL THEN DROP TABLE pg_temp._dd_result; END IF;
+  EXECUTE format('CREATE TEMP TABLE _dd_rows AS SELECT row_number() OVER () AS id, %s AS k, ARRAY[%s]::text[] AS v FROM %s',
+                 key_expr, exprs, tbl);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  CREATE TEMP TABLE _dd_result (cluster_id bigint, id bigint, k jsonb, score float8);
+  IF n < 2 THEN
+    RETURN;
+  END IF;
+  CREATE UNIQUE INDEX ON _dd_rows (id);
+  ANALYZE _dd_rows;
+
+  -- candidate pairs: rows sharing a value of a column, or of two adjacent ones
+  CREATE TEMP TABLE _dd_pairs AS
+    WITH keys AS (
+      SELECT r.id, i::text || chr(1) || x AS key
+        FROM _dd_rows r, unnest(r.v) WITH ORDINALITY u(x, i) WHERE x IS NOT NULL
+      UNION ALL
+      SELECT r.id, i::text || '+' || chr(1) || r.v[i] || chr(1) || r.v[i + 1]
+        FROM _dd_rows r, generate_series(1, ncols - 1) i WHERE r.v[i] IS NOT NULL AND r.v[i + 1] IS NOT NULL),
+    blocks AS (
+      SELECT array_agg(id) AS ids FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND 50),
+    pairs AS (
+      SELECT DISTINCT a, b FROM blocks, unnest(ids) a, unnest(ids) b WHERE a < b)
+    -- (a, b) is a candidate; its rows are looked up by id
+    SELECT p.a, p.b, dataeng._dedup_pattern(x.v, y.v) AS pat
+      FROM pairs p JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b;
+
+  -- u: how often each level occurs between unrelated rows, on a fixed
+  -- pseudo-random sample of pairs (the same every run)
+  sample := least(20000, n * (n - 1) / 2);
+  WITH s AS MATERIALIZED (
+    SELECT dataeng._dedup_pattern(x.v, y.v) AS pat
+      FROM (SELECT 1 + (abs(hashint8(g)) % n) AS a, 1 + (abs(hashint8(-g)) % n) AS b
+              FROM generate_series(1, sample) g) p
+      JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b
+     WHERE p.a <> p.b)
+  SELECT array_agg(uu ORDER BY j, l) INTO u
+    FROM (SELECT j, l, (count(*) FILTER (WHERE substr(s.pat, j, 1) = l::text) + 1.0)
+                       / (count(*) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
+            FROM s, generate_series(1, ncols) j, generate_series(1, 3) l GROUP BY j, l) z;
+
+  SELECT dataeng._dedup_em(array_agg(pat), array_agg(cnt), u, 30) INTO params
+    FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s;
+  IF params IS NULL THEN
+    RETURN;                                 -- no candidate pairs
+  END IF;
+
+  CREATE TEMP TABLE _dd_edges AS
+    SELECT p.a, p.b, w.prob
+      FROM _dd_pairs p
+      JOIN (SELECT pat, dataeng._dedup_prob(pat, params, u) AS prob FROM (SELECT DISTINCT pat FROM _dd_pairs) d) w
+        USING (pat)
+     WHERE w.prob >= threshold;
+
+  -- clusters: connected components, by propagating the smallest id
+  CREATE TEMP TABLE _dd_label AS
+    SELECT id, id AS label FROM (SELECT a AS id FROM _dd_edges UNION SELECT b FROM _dd_edges) s;
+  LOOP
+    UPDATE _dd_label l SET label = s.m
+      FROM (SELECT e.x AS id, min(y.label) AS m
+              FROM (SELECT a AS x, b AS y FROM _dd_edges UNION ALL SELECT b, a FROM _dd_edges) e
+              JOIN _dd_label y ON y.id = e.y GROUP BY e.x) s
+     WHERE l.id = s.id AND s.m < l.label;
+    EXIT WHEN NOT FOUND;
+  END LOOP;
+
+  INSERT INTO _dd_result
+    SELECT dense_rank() OVER (ORDER BY l.label), l.id, r.k, sc.score
+      FROM _dd_label l
+      JOIN _dd_rows r ON r.id = l.id
+      JOIN (SELECT x AS id, max(prob) AS score
+              FROM (SELECT a AS x, prob FROM _dd_edges UNION ALL SELECT b, prob FROM _dd_edges) e
+             GROUP BY x) sc ON sc.id = l.id;
+  DROP TABLE _dd_rows, _dd_pairs, _dd_edges, _dd_label;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dedup_clusters(regclass, text[], float8, text) IS
+  'internal: cluster the duplicate rows of a table into pg_temp._dd_result';
+
+CREATE FUNCTION dataeng.find_duplicates(tbl regclass, columns text[], threshold float8 DEFAULT 0.85,
+                                        key_column text DEFAULT NULL)
+RETURNS TABLE(cluster_id bigint, row_key jsonb, score float8)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF key_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+                                               AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION 'key column % of table % does not exist', quote_ident(key_column), tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+  PERFORM dataeng._dedup_clusters(tbl, columns, threshold,
+    CASE WHEN key_column IS NULL THEN 'jsonb_build_object(''ctid'', ctid::text)'
+         ELSE format('jsonb_build_object(%L, %I)', key_column, key_column) END);
+  RETURN QUERY SELECT r.cluster_id, r.k, r.score FROM pg_temp._dd_result r ORDER BY r.cluster_id, r.id;
+  DROP TABLE pg_temp._dd_result;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.find_duplicates(regclass, text[], float8, text) IS
+  'Clusters of rows that are probably the same entity (score: match probability), found without an O(n^2) pass';
+
+CREATE TABLE dataeng.dedupe_runs (
+  run_id       bigserial   PRIMARY KEY,
+  table_name   regclass    NOT NULL,
+  run_by       regrole     NOT NULL DEFAULT current_user::regrole,
+  columns      text[]      NOT NULL,
+  threshold    float8      NOT NULL,
+  keep         text        NOT NULL,
+  fill_nulls   boolean     NOT NULL,
+  run_at       timestamptz NOT NULL DEFAULT now(),
+  clusters     bigint,
+  rows_deleted bigint,
+  rows_filled  bigint,
+  undone_at    timestamptz
+);
+COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+CREATE TABLE dataeng.dedupe_log (
+  run_id     bigint NOT NULL REFERENCES dataeng.dedupe_runs ON DELETE CASCADE,
+  cluster_id bigint NOT NULL,
+  action     text   NOT NULL CHECK (action IN ('deleted', 'filled')),
+  old_row    jsonb  NOT NULL,        -- the row as it was
+  new_row    jsonb                   -- for 'filled': the survivor after filling
+);
+CREATE INDEX dedupe_log_run_idx ON dataeng.dedupe_log (run_id);
+COMMENT ON TABLE dataeng.dedupe_log IS 'Every row dataeng.dedupe() deleted or filled, as it was';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_log', '');
+ALTER TABLE dataeng.dedupe_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.dedupe_log ENABLE ROW LEVEL SECURITY;
+-- rows of a table are visible to whoever may read the table
+CREATE POLICY readable ON dataeng.dedupe_runs FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+CREATE POLICY own_insert ON dataeng.dedupe_runs FOR INSERT WITH CHECK (run_by = current_user::regrole);
+CREATE POLICY own_update ON dataeng.dedupe_runs FOR UPDATE USING (run_by = current_user::regrole);
+CREATE POLICY readable ON dataeng.dedupe_log FOR SELECT
+  USING (EXISTS (SELECT 1 FROM dataeng.dedupe_runs r WHERE r.run_id = dedupe_log.run_id));
+CREATE POLICY own_insert ON dataeng.dedupe_log FOR INSERT
+  WITH CHECK (EXISTS (SELECT 1 FROM dataeng.dedupe_runs r WHERE r.run_id = dedupe_log.run_id
+                        AND r.run_by = current_user::regrole AND r.undone_at IS NULL));
+REVOKE ALL ON dataeng.dedupe_runs, dataeng.dedupe_log FROM PUBLIC;
+GRANT SELECT, INSERT ON dataeng.dedupe_runs, dataeng.dedupe_log TO PUBLIC;
+GRANT UPDATE (clusters, rows_deleted, rows_filled, undone_at) ON dataeng.dedupe_runs TO PUBLIC;
+GRANT USAGE ON SEQUENCE dataeng.dedupe_runs_run_id_seq TO PUBLIC;
+
+-- the columns of a table that INSERT may set, quoted, comma-separated
+CREATE FUNCTION dataeng._insertable_columns(tbl regclass)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+    FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+$$;
+COMMENT ON FUNCTION dataeng._insertable_columns(regclass) IS 'internal: the columns an INSERT may set';
+
+CREATE FUNCTION dataeng.dedupe(tbl regclass, columns text[], keep text DEFAULT 'most_complete',
+                               order_by text DEFAULT NULL, threshold float8 DEFAULT 0.85,
+                               fill_nulls boolean DEFAULT false,
+                               OUT run_id bigint, OUT clusters bigint, OUT rows_deleted bigint,
+                               OUT rows_filled bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rank_order text;
+  cols text := dataeng._insertable_columns(tbl);
+  fills text;
+BEGIN
+  IF keep IS NULL OR keep NOT IN ('most_complete', 'first', 'last') THEN
+    RAISE EXCEPTION 'unknown keep rule %', coalesce(quote_literal(keep), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use most_complete (the row with the fewest NULLs), first or last (by order_by).';
+  END IF;
+  IF order_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+                                            AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION 'order_by column % of table % does not exist', quote_ident(order_by), tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+  IF keep IN ('first', 'last') AND order_by IS NULL THEN
+    RAISE EXCEPTION 'keep => % needs order_by', quote_literal(keep) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF fill_nulls IS NULL THEN
+    RAISE EXCEPTION 'fill_nulls must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- rows keep their place (ctid) until we are done
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
+  PERFORM dataeng._dedup_clusters(tbl, columns, threshold, 'to_jsonb(ctid::text)');
+
+  INSERT INTO dataeng.dedupe_runs (table_name, columns, threshold, keep, fill_nulls)
+  VALUES (tbl, columns, threshold, keep, fill_nulls) RETURNING dedupe_runs.run_id INTO run_id;
+
+  rank_order := CASE keep
+    WHEN 'most_complete' THEN 'nn DESC' || CASE WHEN order_by IS NULL THEN '' ELSE format(', t.%I', order_by) END
+    WHEN 'first' THEN format('t.%I', order_by)
+    ELSE format('t.%I DESC', order_by) END || ', t.ctid';
+  -- members of each cluster, ranked: 1 is the survivor
+  IF to_regclass('pg_temp._dd_members') IS NOT NULL THEN DROP TABLE pg_temp._dd_members; END IF;
+  EXECUTE format(
+    'CREATE TEMP TABLE _dd_members AS
+       SELECT r.cluster_id, t.ctid AS tid, to_jsonb(t) AS old_row,
+              row_number() OVER (PARTITION BY r.cluster_id ORDER BY %s) AS rnk
+         FROM pg_temp._dd_result r
+         JOIN %s t ON t.ctid = (r.k #>> ''{}'')::tid
+         CROSS JOIN LATERAL (SELECT count(*) AS nn FROM jsonb_each(to_jsonb(t)) e WHERE e.value <> ''null'') c',
+    rank_order, tbl);
+  DROP TABLE pg_temp._dd_result;
+  SELECT count(DISTINCT m.cluster_id) INTO clusters FROM pg_temp._dd_members m;
+
+  rows_filled := 0;
+  IF fill_nulls THEN
+    -- each NULL of a survivor takes the value of its best-ranked duplicate having one
+    SELECT string_agg(format('%1$I = coalesce(t.%1$I, (SELECT d.%1$I FROM pg_temp._dd_members m2 '
+                             'JOIN %2$s d ON d.ctid = m2.tid WHERE m2.cluster_id = m.cluster_id AND m2.rnk > 1 '
+                             'AND d.%1$I IS NOT NULL ORDER BY m2.rnk LIMIT 1))', a.attname, tbl), ', ')
+      INTO fills
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+       AND a.attidentity <> 'a';
+    EXECUTE format(
+      'WITH upd AS (UPDATE %1$s t SET %2$s FROM pg_temp._dd_members m
+                      WHERE m.rnk = 1 AND t.ctid = m.tid RETURNING m.cluster_id, m.old_row, to_jsonb(t) AS new_row)
+       INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row, new_row)
+       SELECT $1, cluster_id, ''filled'', old_row, new_row FROM upd WHERE new_row <> old_row',
+      tbl, fills) USING run_id;
+    GET DIAGNOSTICS rows_filled = ROW_COUNT;
+  END IF;
+
+  INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
+  SELECT dedupe.run_id, m.cluster_id, 'deleted', m.old_row FROM pg_temp._dd_members m WHERE m.rnk > 1;
+  EXECUTE format('DELETE FROM %s t USING pg_temp._dd_members m WHERE m.rnk > 1 AND t.ctid = m.tid', tbl);
+  GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+  DROP TABLE pg_temp._dd_members;
+
+  UPDATE dataeng.dedupe_runs r SET clusters = dedupe.clusters, rows_deleted = dedupe.rows_deleted,
+         rows_filled = dedupe.rows_filled
+   WHERE r.run_id = dedupe.run_id;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.dedupe(regclass, text[], text, text, float8, boolean) IS
+  'Keeps one row per cluster of duplicates (optionally filling its NULLs from the others), deletes the rest, logs everything for dedupe_undo()';
+
+CREATE FUNCTION dataeng.dedupe_undo(run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.dedupe_runs;
+  cols text;
+  n bigint;
+  m bigint;
+  expected bigint;
+BEGIN
+  SELECT * INTO r FROM dataeng.dedupe_runs d WHERE d.run_id = dedupe_undo.run_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'dedupe run % does not exist', run_id USING ERRCODE = 'undefined_object',
+          HINT = 'dataeng.dedupe_runs lists the runs of tables you may read.';
+  END IF;
+  IF r.run_by <> current_user::regrole AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RAISE EXCEPTION 'only % may undo dedupe run %', r.run_by, run_id USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF r.undone_at IS NOT NULL THEN
+    RAISE EXCEPTION 'dedupe run % was already undone', run_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('It was undone at %s.', r.undone_at);
+  END IF;
+  cols := dataeng._insertable_columns(r.table_name);
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+
+  -- survivors back to what they were, if nobody changed them since
+  SELECT count(*) INTO expected FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.action = 'filled';
+  IF expected > 0 THEN
+    EXECUTE format(
+      'UPDATE %1$s t SET (%2$s) = (SELECT %2$s FROM jsonb_populate_record(NULL::%1$s, l.old_row))
+         FROM dataeng.dedupe_log l WHERE l.run_id = $1 AND l.action = ''filled'' AND to_jsonb(t) = l.new_row',
+      r.table_name, cols) USING r.run_id;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    IF m <> expected THEN
+      RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'dataeng.dedupe_log holds the original rows; restore them by hand.';
+    END IF;
+  END IF;
+
+  EXECUTE format(
+    'INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+       SELECT %2$s FROM dataeng.dedupe_log l, jsonb_populate_record(NULL::%1$s, l.old_row)
+        WHERE l.run_id = $1 AND l.action = ''deleted''',
+    r.table_name, cols) USING r.run_id;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.dedupe_undo(bigint) IS
+  'Restores exactly the rows a dedupe run deleted and the survivors it filled; returns the rows re-inserted';
+
 CREATE FUNCTION dataeng.name_case(value text, company boolean DEFAULT false)
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_name_case'

@@ -49,6 +49,9 @@ extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
 /* in validate/phone.c */
 extern const char *phone_region_code(text *t, char *buf);
 
+/* in cleanse/fuzzy.c */
+extern double jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m);
+
 /* in validate/email.c */
 extern const char *email_practical_problem(const char *s, int len);
 

@@ -203,3 +203,19 @@ dataeng_damerau_levenshtein(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(D(n + 1, m + 1));
 #undef D
 }
+
+/*
+ * jaro_winkler_chars
+ *		Jaro-Winkler similarity of two character strings, for other files
+ *		(the duplicate finder's scorer).
+ */
+double
+jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m)
+{
+	int			prefix;
+	double		sim = jaro(a, n, b, m, &prefix);
+
+	if (sim > 0.7)
+		sim += prefix * 0.1 * (1.0 - sim);
+	return sim;
+}
