@@ -21,6 +21,11 @@
  * partitions of a captured partitioned table get the triggers too: writes
  * that name a partition are recorded under the partitioned table.
  *
+ * Values go through output functions (to_jsonb of ranges, floats, bytea,
+ * intervals ...), so the trigger runs them under fixed settings of the
+ * GUCs they read, as postgres_fdw does for the values it sends: the log
+ * never depends on the writer's DateStyle or extra_float_digits.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -42,6 +47,8 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/bytea.h"
+#include "utils/float.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -734,6 +741,45 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 		ExecDropSingleTupleTableSlot(nslot);
 }
 
+/*
+ * capture_output_modes
+ *		Make the output functions that capture reaches write what they write
+ *		under the default settings, whatever the writer's session says.
+ *		Returns the GUC nest level to give to AtEOXact_GUC(), or -1 when the
+ *		settings already are right (the usual case costs four comparisons).
+ *		The level is saved with GUC_ACTION_SAVE, so an error unwinds it with
+ *		the (sub)transaction.
+ */
+static int
+capture_output_modes(void)
+{
+	int			nestlevel;
+
+	if (DateStyle == USE_ISO_DATES && IntervalStyle == INTSTYLE_POSTGRES &&
+		extra_float_digits > 0 && bytea_output == BYTEA_OUTPUT_HEX)
+		return -1;
+
+	nestlevel = NewGUCNestLevel();
+	if (DateStyle != USE_ISO_DATES)
+		(void) set_config_option("datestyle", "ISO",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	if (IntervalStyle != INTSTYLE_POSTGRES)
+		(void) set_config_option("intervalstyle", "postgres",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	/* any positive value gives the shortest exact text, as the default 1 */
+	if (extra_float_digits <= 0)
+		(void) set_config_option("extra_float_digits", "1",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	if (bytea_output != BYTEA_OUTPUT_HEX)
+		(void) set_config_option("bytea_output", "hex",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_capture);
 
 /*
@@ -746,6 +792,7 @@ dataeng_capture(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TriggerEvent ev;
+	int			nestlevel;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -758,6 +805,7 @@ dataeng_capture(PG_FUNCTION_ARGS)
 				 errmsg("dataeng.capture() must be fired AFTER ... FOR EACH STATEMENT"),
 				 errhint("Install capture with dataeng.cdc_enable().")));
 
+	nestlevel = capture_output_modes();
 	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
 	{
 		CaptureRel *cr = capture_rel(trigdata, fcinfo->flinfo->fn_oid);
@@ -773,6 +821,8 @@ dataeng_capture(PG_FUNCTION_ARGS)
 		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'U');
 	else
 		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'D');
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
 
 	return PointerGetDatum(NULL);
 }
