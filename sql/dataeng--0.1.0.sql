@@ -171,8 +171,17 @@ REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.capture() IS
   'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
 
--- Refuse tables that capture cannot or must not be installed on.
-CREATE FUNCTION dataeng._cdc_check_table(tbl regclass)
+-- The entry points below (cdc_enable, cdc_disable, cdc_consumer_create,
+-- cdc_consumer_drop, cdc_poll, cdc_ack, _cdc_consumer_list) are C functions
+-- with the caller's rights (src/cdc/api.c): each calls its PL/pgSQL body,
+-- dataeng._<name>(caller, ...), as the owner of the body, passing the role
+-- that called it (current_user at the call, as PostgreSQL itself runs the
+-- calling code).  The bodies check that role's rights; PUBLIC cannot call
+-- them.
+
+-- Refuse tables that capture cannot or must not be installed on, or that
+-- caller does not own.
+CREATE FUNCTION dataeng._cdc_check_table(tbl regclass, caller regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -218,21 +227,28 @@ BEGIN
       USING ERRCODE = 'wrong_object_type',
             DETAIL = 'Tables owned by an extension are managed by that extension.';
   END IF;
-  IF NOT pg_has_role(dataeng.calling_role(), r.relowner, 'USAGE') THEN
+  IF NOT pg_has_role(caller, r.relowner, 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of table %', tbl
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Only the owner of a table (or a member of its owning role) can enable or disable capture.';
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
                                    exclude_columns text[] DEFAULT NULL,
                                    changed_only boolean DEFAULT false)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_enable'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
+  'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
+
+CREATE FUNCTION dataeng._cdc_enable(caller regrole, tbl regclass, columns text[],
+                                    exclude_columns text[], changed_only boolean)
+RETURNS void
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -243,7 +259,7 @@ BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._cdc_check_table(tbl);
+  PERFORM dataeng._cdc_check_table(tbl, caller);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
       USING ERRCODE = 'invalid_parameter_value',
@@ -271,7 +287,7 @@ BEGIN
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
   IF FOUND AND cur.columns IS NOT DISTINCT FROM columns
      AND cur.exclude_columns IS NOT DISTINCT FROM exclude_columns
-     AND cur.changed_only = cdc_enable.changed_only
+     AND cur.changed_only = _cdc_enable.changed_only
      AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = tbl AND tgname LIKE 'dataeng\_capture\_%') = 4 THEN
     RETURN;
   END IF;
@@ -281,7 +297,7 @@ BEGIN
   PERFORM dataeng._cdc_install(tbl, args, true);
 
   INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
-  VALUES (tbl, columns, exclude_columns, changed_only, dataeng.calling_role()::name)
+  VALUES (tbl, columns, exclude_columns, changed_only, caller::name)
   ON CONFLICT (table_name) DO UPDATE
     SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
         changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
@@ -289,8 +305,7 @@ BEGIN
   PERFORM dataeng._cdc_sync_partitions();
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
-  'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
+REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) FROM PUBLIC;
 
 -- The capture triggers' arguments for a table (see src/cdc/capture.c).
 -- (No table oid in them: the trigger finds its table, and a dump restored
@@ -407,19 +422,24 @@ SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
 RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_disable'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
+  'Stops capturing changes of a table; already captured changes stay in the log';
+
+CREATE FUNCTION dataeng._cdc_disable(caller regrole, tbl regclass)
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_check_table(tbl);
+  PERFORM dataeng._cdc_check_table(tbl, caller);
   PERFORM dataeng._cdc_drop_triggers(tbl);
   DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
   RETURN FOUND;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
-  'Stops capturing changes of a table; already captured changes stay in the log';
+REVOKE ALL ON FUNCTION dataeng._cdc_disable(regrole, regclass) FROM PUBLIC;
 
 -- A table dropped while captured leaves its row in cdc_tables otherwise.
 CREATE FUNCTION dataeng._cdc_on_drop()
@@ -527,8 +547,8 @@ REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 -- Consumers
 -----------------------------------------------------------------------------
 
--- Lock and return a consumer the calling role may use, or raise.
-CREATE FUNCTION dataeng._cdc_consumer(consumer text)
+-- Lock and return a consumer caller may use, or raise.
+CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole)
 RETURNS dataeng.cdc_consumer_state
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -543,12 +563,12 @@ BEGIN
       USING ERRCODE = 'undefined_object',
             HINT = 'Create it with dataeng.cdc_consumer_create(); dataeng.cdc_consumers lists the existing ones.';
   END IF;
-  IF NOT pg_has_role(dataeng.calling_role(), r.owner, 'USAGE') THEN
+  IF NOT pg_has_role(caller, r.owner, 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of consumer "%"', consumer
       USING ERRCODE = 'insufficient_privilege';
   END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
-    IF NOT has_table_privilege(dataeng.calling_role(), t, 'SELECT') THEN
+    IF NOT has_table_privilege(caller, t, 'SELECT') THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
@@ -558,18 +578,24 @@ BEGIN
   RETURN r;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text, regrole) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_create'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
+  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+
+CREATE FUNCTION dataeng._cdc_consumer_create(caller regrole, name text, tables regclass[])
+RETURNS void
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   t regclass;
   tick bigint;
-  me regrole := dataeng.calling_role();
+  me regrole := caller;
 BEGIN
   IF name IS NULL OR name = '' THEN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -589,7 +615,7 @@ BEGIN
         USING ERRCODE = '01000', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
     END IF;
   END LOOP;
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_create.name) THEN
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
   END IF;
   tick := dataeng._cdc_tick(wait => true);
@@ -606,21 +632,25 @@ BEGIN
           tick, 9223372036854775807, 9223372036854775807);
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
-  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+
+CREATE FUNCTION dataeng._cdc_consumer_drop(caller regrole, name text)
+RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_consumer(name);
-  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_drop.name;
+  PERFORM dataeng._cdc_consumer(name, caller);
+  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
 
 -- Deliver the changes after the consumer's acknowledged position, in
 -- commit order.  Polling again without acknowledging delivers the same
@@ -629,13 +659,20 @@ COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its
 CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
 RETURNS SETOF dataeng.change
+AS 'MODULE_PATHNAME', 'dataeng_cdc_poll'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
+  'Returns the changes after the consumer''s acknowledged position, in commit order';
+
+CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
+                                  whole_transactions boolean)
+RETURNS SETOF dataeng.change
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r dataeng.cdc_consumer_state;
-  me regrole := dataeng.calling_role();
+  me regrole := caller;
   t bigint;
   start_txn bigint;
   start_change bigint;
@@ -653,7 +690,7 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer);
+  r := dataeng._cdc_consumer(consumer, me);
   PERFORM dataeng._cdc_tick();
 
   IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick) THEN
@@ -745,13 +782,18 @@ BEGIN
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
-  'Returns the changes after the consumer''s acknowledged position, in commit order';
+REVOKE ALL ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
+  'Acknowledges every change delivered to the consumer up to and including the given one';
+
+CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text, upto_change_id bigint)
+RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -762,7 +804,7 @@ DECLARE
   done_change bigint;
   x xid8;
 BEGIN
-  r := dataeng._cdc_consumer(consumer);
+  r := dataeng._cdc_consumer(consumer, caller);
 
   -- Look for the change among the transactions delivered since the
   -- acknowledged position, up to the furthest polled one.
@@ -825,8 +867,7 @@ BEGIN
    WHERE c.name = r.name;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
-  'Acknowledges every change delivered to the consumer up to and including the given one';
+REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
@@ -861,10 +902,18 @@ CREATE FUNCTION dataeng._cdc_consumer_list()
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
                created_at timestamptz)
-LANGUAGE sql STABLE
-SECURITY DEFINER
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_list'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION dataeng._cdc_consumer_list_as_owner(caller regrole)
+RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
+               acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
+               created_at timestamptz)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN QUERY
   SELECT c.name, c.owner, c.tables,
          c.acked_change_id, c.acked_at,
          g.pending,
@@ -872,8 +921,10 @@ AS $$
               THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
          c.created_at
     FROM dataeng.cdc_consumer_state c, LATERAL dataeng._cdc_lag(c) g
-   WHERE pg_has_role(dataeng.calling_role(), c.owner, 'USAGE')
+   WHERE pg_has_role(caller, c.owner, 'USAGE');
+END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) FROM PUBLIC;
 
 -- (callable by everyone: it is the view's body, and filters by role)
 CREATE VIEW dataeng.cdc_consumers AS
@@ -977,14 +1028,21 @@ COMMENT ON TABLE dataeng.change_log_1 IS 'Segment 1 of dataeng.change_log';
 COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
 COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
 COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
-COMMENT ON FUNCTION dataeng._cdc_check_table(regclass) IS 'internal: refuse tables capture cannot be installed on';
-COMMENT ON FUNCTION dataeng._cdc_consumer(text) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
+COMMENT ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
 COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
+COMMENT ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng._cdc_consumer_list()';
+COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
 COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of a table and its partitions';
+COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
 COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: pending changes of a consumer';
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
+COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng._cdc_sync_partitions() IS 'internal: keep partitions of captured tables captured';
 COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
