@@ -149,12 +149,15 @@ CREATE TYPE dataeng.change AS (
 COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
 
 -- Every committed change the current role may read: rows of tables it may
--- SELECT as a whole (column-level grants alone do not give access).
+-- SELECT as a whole (column-level grants alone do not give access) and
+-- whose rows no row-level security policy hides from it (RLS active for
+-- the role on a table hides all of that table's changes).
 CREATE VIEW dataeng.changes WITH (security_barrier) AS
   SELECT c.change_id, c.xid, c.lsn, c.captured_at, c.table_oid::regclass AS table_name,
          c.op, c.pk, c.old_row, c.new_row
     FROM dataeng.change_log c
-   WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT');
+   WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT')
+     AND NOT pg_catalog.row_security_active(c.table_oid);
 COMMENT ON VIEW dataeng.changes IS
   'Captured changes of the tables the current role may SELECT, in capture order';
 GRANT SELECT ON dataeng.changes TO PUBLIC;
@@ -170,6 +173,14 @@ LANGUAGE C;
 REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.capture() IS
   'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
+
+-- Whether a role may read every captured change of a table: SELECT on the
+-- whole table, and no row-level security policy limiting what it sees.
+CREATE FUNCTION dataeng._cdc_can_read(role regrole, tbl oid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_can_read'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng._cdc_can_read(regrole, oid) FROM PUBLIC;
 
 -- The entry points below (cdc_enable, cdc_disable, cdc_consumer_create,
 -- cdc_consumer_drop, cdc_poll, cdc_ack, _cdc_consumer_list) are C functions
@@ -547,8 +558,9 @@ REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 -- Consumers
 -----------------------------------------------------------------------------
 
--- Lock and return a consumer caller may use, or raise.
-CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole)
+-- Lock and return a consumer caller may use, or raise: caller must belong
+-- to its owner and, with check_tables, may read each table it lists.
+CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole, check_tables boolean)
 RETURNS dataeng.cdc_consumer_state
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -567,8 +579,11 @@ BEGIN
     RAISE EXCEPTION 'must be owner of consumer "%"', consumer
       USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF NOT check_tables THEN
+    RETURN r;
+  END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
-    IF NOT has_table_privilege(caller, t, 'SELECT') THEN
+    IF NOT dataeng._cdc_can_read(caller, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
@@ -578,7 +593,7 @@ BEGIN
   RETURN r;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text, regrole) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
 RETURNS void
@@ -605,7 +620,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
-    IF NOT has_table_privilege(me, t, 'SELECT') THEN
+    IF NOT dataeng._cdc_can_read(me, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Reading captured changes requires SELECT on the whole table.';
@@ -640,13 +655,15 @@ AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
 
+-- Only ownership counts: an owner who can no longer read the consumer's
+-- tables may still drop it.
 CREATE FUNCTION dataeng._cdc_consumer_drop(caller regrole, name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_consumer(name, caller);
+  PERFORM dataeng._cdc_consumer(name, caller, false);
   DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
 END;
 $$;
@@ -656,6 +673,9 @@ REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
 -- commit order.  Polling again without acknowledging delivers the same
 -- changes again.  whole_transactions keeps a transaction's changes in one
 -- poll even when that exceeds max_changes.
+-- A consumer of all tables receives the changes of the tables the polling
+-- role may read whole (dataeng._cdc_can_read: SELECT, and no row-level
+-- security policy limiting it).
 CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
 RETURNS SETOF dataeng.change
@@ -690,7 +710,7 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer, me);
+  r := dataeng._cdc_consumer(consumer, me, true);
   PERFORM dataeng._cdc_tick();
 
   IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick) THEN
@@ -723,12 +743,12 @@ BEGIN
                                     WHERE l.xid = b.xid
                                       AND (b.ord_txn > start_txn OR l.change_id > start_change)
                                       AND CASE WHEN r.tables IS NULL
-                                               THEN has_table_privilege(me, l.table_oid, 'SELECT')
+                                               THEN dataeng._cdc_can_read(me, l.table_oid)
                                                ELSE l.table_oid = ANY (r.tables::oid[]) END)
                      ORDER BY b.ord_txn LIMIT left_) bt
               JOIN dataeng.change_log l ON l.xid = bt.xid
              WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
-               AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, l.table_oid, 'SELECT')
+               AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
                         ELSE l.table_oid = ANY (r.tables::oid[]) END
              ORDER BY 1, 2 LIMIT left_) s
      ORDER BY 1 DESC, 2 DESC LIMIT 1;
@@ -744,7 +764,7 @@ BEGIN
           JOIN dataeng.change_log l ON l.xid = bt.xid
          WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
            AND (bt.ord_txn < cut_txn OR l.change_id <= cut_change)
-           AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, l.table_oid, 'SELECT')
+           AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
                     ELSE l.table_oid = ANY (r.tables::oid[]) END
          ORDER BY bt.ord_txn, l.change_id;
       GET DIAGNOSTICS n = ROW_COUNT;
@@ -803,8 +823,19 @@ DECLARE
   done_txn bigint;
   done_change bigint;
   x xid8;
+  tbl oid;
 BEGIN
-  r := dataeng._cdc_consumer(consumer, caller);
+  r := dataeng._cdc_consumer(consumer, caller, true);
+
+  -- A change of a table the consumer does not receive was never delivered
+  -- to it, even when the other changes of its transaction were.
+  SELECT l.table_oid INTO tbl FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
+  IF FOUND AND NOT (CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, tbl)
+                         ELSE tbl = ANY (r.tables::oid[]) END) THEN
+    RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+  END IF;
 
   -- Look for the change among the transactions delivered since the
   -- acknowledged position, up to the furthest polled one.
@@ -871,8 +902,8 @@ REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
--- committed since the newest tick (for a consumer of all tables, whatever
--- the table).
+-- committed since the newest tick; for a consumer of all tables, those of
+-- the tables its owner may read (as cdc_poll delivers them).
 CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
@@ -886,13 +917,15 @@ AS $$
       JOIN dataeng.change_log l ON l.xid = bt.xid
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
        AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
-       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+       AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(r.owner, l.table_oid)
+                ELSE l.table_oid = ANY (r.tables::oid[]) END
     UNION ALL
     SELECT l.captured_at
       FROM newest, dataeng.change_log l
      WHERE l.xid >= pg_snapshot_xmin(newest.snap)
        AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
-       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[])))
+       AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(r.owner, l.table_oid)
+                ELSE l.table_oid = ANY (r.tables::oid[]) END)
   SELECT count(*), min(captured_at) FROM pending
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) FROM PUBLIC;
@@ -1029,8 +1062,9 @@ COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
 COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
 COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
 COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
-COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
 COMMENT ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
 COMMENT ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
 COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';

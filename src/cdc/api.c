@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -32,6 +33,8 @@
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
+#include "utils/acl.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
 #include "dataeng.h"
@@ -140,3 +143,25 @@ CDC_ENTRY(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
 CDC_ENTRY(dataeng_cdc_poll, "_cdc_poll")
 CDC_ENTRY(dataeng_cdc_ack, "_cdc_ack")
 CDC_ENTRY(dataeng_cdc_consumer_list, "_cdc_consumer_list_as_owner")
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_can_read);
+
+/*
+ * dataeng_cdc_can_read
+ *		Whether a role may read every captured change of a table: it may
+ *		SELECT the whole table, and no row-level security policy limits
+ *		what it sees there (it owns the table and RLS is not forced, or it
+ *		bypasses RLS).  A dropped table is readable by nobody.
+ */
+Datum
+dataeng_cdc_can_read(PG_FUNCTION_ARGS)
+{
+	Oid			roleid = PG_GETARG_OID(0);
+	Oid			relid = PG_GETARG_OID(1);
+	bool		is_missing = false;
+
+	if (pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) != ACLCHECK_OK ||
+		is_missing)
+		PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(check_enable_rls(relid, roleid, true) != RLS_ENABLED);
+}
