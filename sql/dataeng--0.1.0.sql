@@ -174,6 +174,17 @@ REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.capture() IS
   'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
 
+-- The TRUNCATE trigger of the partitions of a captured partitioned table
+-- that are not captured on their own: a partition's TRUNCATE is recorded as
+-- a T of the captured table whose pk names the partition.
+CREATE FUNCTION dataeng.capture_partition_truncate()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_capture_partition_truncate'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.capture_partition_truncate() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.capture_partition_truncate() IS
+  'TRUNCATE trigger installed on partitions of captured tables; records what the TRUNCATE removed';
+
 -- Whether a role may read every captured change of a table: SELECT on the
 -- whole table, and no row-level security policy limiting what it sees.
 CREATE FUNCTION dataeng._cdc_can_read(role regrole, tbl oid)
@@ -265,7 +276,6 @@ AS $$
 DECLARE
   unknown text[];
   cur dataeng.cdc_tables;
-  args text;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -294,48 +304,54 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
-  -- Idempotent: the same options again change nothing.
+  -- Idempotent: the same options again change nothing (but missing
+  -- triggers are put back).
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
-  IF FOUND AND cur.columns IS NOT DISTINCT FROM columns
-     AND cur.exclude_columns IS NOT DISTINCT FROM exclude_columns
-     AND cur.changed_only = _cdc_enable.changed_only
-     AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = tbl AND tgname LIKE 'dataeng\_capture\_%') = 4 THEN
-    RETURN;
+  IF NOT FOUND OR cur.columns IS DISTINCT FROM columns
+     OR cur.exclude_columns IS DISTINCT FROM exclude_columns
+     OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only THEN
+    INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
+    VALUES (tbl, columns, exclude_columns, changed_only, caller::name)
+    ON CONFLICT (table_name) DO UPDATE
+      SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
+          changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
   END IF;
-
-  PERFORM dataeng._cdc_drop_triggers(tbl);
-  args := dataeng._cdc_trigger_args(columns, exclude_columns, changed_only);
-  PERFORM dataeng._cdc_install(tbl, args, true);
-
-  INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
-  VALUES (tbl, columns, exclude_columns, changed_only, caller::name)
-  ON CONFLICT (table_name) DO UPDATE
-    SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
-        changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
-  -- writes made directly to partitions are captured too
-  PERFORM dataeng._cdc_sync_partitions();
+  -- the table's triggers, and those of its partitions: writes made
+  -- directly to partitions are captured too
+  PERFORM dataeng._cdc_sync_triggers();
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) FROM PUBLIC;
 
--- The capture triggers' arguments for a table (see src/cdc/capture.c).
--- (No table oid in them: the trigger finds its table, and a dump restored
--- with new oids keeps working.)
+-- The capture triggers' arguments for a table (see src/cdc/capture.c), as
+-- values and as a CREATE TRIGGER argument list.  (No table oid in them: the
+-- trigger finds its table, and a dump restored with new oids keeps working.)
+CREATE FUNCTION dataeng._cdc_trigger_argv(columns text[], exclude_columns text[],
+                                          changed_only boolean)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT ARRAY[changed_only::text, coalesce(columns::text, ''), coalesce(exclude_columns::text, '')]
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) FROM PUBLIC;
+
 CREATE FUNCTION dataeng._cdc_trigger_args(columns text[], exclude_columns text[],
                                           changed_only boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('%L, %L, %L', changed_only::text,
-                coalesce(columns::text, ''), coalesce(exclude_columns::text, ''))
+  SELECT format('%L, %L, %L', a[1], a[2], a[3])
+    FROM (SELECT dataeng._cdc_trigger_argv(columns, exclude_columns, changed_only) AS a) s
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) FROM PUBLIC;
 
 -- Install the capture triggers on rel: statement triggers with transition
--- tables, one call per statement.  TRUNCATE only on the captured table
--- itself (truncating one partition is not the table's TRUNCATE).
-CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, with_truncate boolean)
+-- tables, one call per statement, and a TRUNCATE trigger: capture() itself
+-- on a table captured on its own, capture_partition_truncate() on the
+-- partitions that inherit capture from a partitioned table.
+CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, own boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -350,16 +366,19 @@ BEGIN
   EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
                  'REFERENCING OLD TABLE AS dataeng_old '
                  'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
-  IF with_truncate THEN
+  IF own THEN
     EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  ELSE
+    EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture_partition_truncate()', rel);
   END IF;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_install(regclass, text, boolean) FROM PUBLIC;
 
--- Drop the capture triggers of tbl and of its partitions.
-CREATE FUNCTION dataeng._cdc_drop_triggers(tbl regclass)
+-- Drop the capture triggers of one table (not of its partitions).
+CREATE FUNCTION dataeng._cdc_drop_triggers(rel regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -367,63 +386,122 @@ AS $$
 DECLARE
   r record;
 BEGIN
-  FOR r IN SELECT tg.tgname, tg.tgrelid::regclass AS rel
+  FOR r IN SELECT tg.tgname
              FROM pg_trigger tg
-            WHERE tg.tgrelid IN (SELECT tbl::oid UNION SELECT relid FROM pg_partition_tree(tbl))
+            WHERE tg.tgrelid = rel
               AND NOT tg.tgisinternal
               AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
                                 'dataeng_capture_delete', 'dataeng_capture_truncate')
   LOOP
-    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);
+    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, rel);
   END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
 
--- Keep the partitions of captured partitioned tables captured: install the
--- triggers on partitions that lack them (created or attached later), and
--- remove them from tables that are no longer partitions of the table they
--- record (detached).  Statement triggers of a partition fire only for
--- statements that name the partition, so nothing is captured twice.
-CREATE FUNCTION dataeng._cdc_sync_partitions()
+-- Make the capture triggers what dataeng.cdc_tables says.  Every table it
+-- lists, and every partition below a partitioned table it lists, has the
+-- four triggers with the options of the nearest listed table among itself
+-- and its ancestors (a partition listed on its own keeps its own options;
+-- its changes are still recorded under the topmost captured ancestor).
+-- Triggers that differ are re-created; those of tables that are neither
+-- listed nor below a listed table (disabled, detached) are dropped.
+-- Statement triggers of a partition fire only for statements that name the
+-- partition, so nothing is captured twice.
+CREATE FUNCTION dataeng._cdc_sync_triggers()
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  capture_fn oid := 'dataeng.capture()'::regprocedure;
+  partition_fn oid := 'dataeng.capture_partition_truncate()'::regprocedure;
 BEGIN
-  FOR r IN SELECT pt.relid::regclass AS rel,
-                  dataeng._cdc_trigger_args(ct.columns, ct.exclude_columns,
-                                            ct.changed_only) AS args
-             FROM dataeng.cdc_tables ct
-             JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
-             CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt
-             JOIN pg_class pc ON pc.oid = pt.relid AND pc.relkind IN ('r', 'p')
-            WHERE pt.relid <> ct.table_name::oid
-              AND NOT EXISTS (SELECT 1 FROM pg_trigger tg
-                               WHERE tg.tgrelid = pt.relid
-                                 AND tg.tgname = 'dataeng_capture_insert')
-  LOOP
-    PERFORM dataeng._cdc_install(r.rel, r.args, false);
-  END LOOP;
-
-  FOR r IN SELECT tg.tgrelid::regclass AS rel
-             FROM pg_trigger tg
-            WHERE tg.tgname = 'dataeng_capture_insert'
-              AND tg.tgfoid = 'dataeng.capture()'::regprocedure
-              AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
-                               WHERE ct.table_name = tg.tgrelid
-                                  OR ct.table_name IN (SELECT relid FROM pg_partition_ancestors(tg.tgrelid)))
+  FOR r IN
+    WITH targets AS (
+      SELECT ct.table_name::oid AS relid FROM dataeng.cdc_tables ct
+      UNION
+      SELECT pt.relid
+        FROM dataeng.cdc_tables ct
+        JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
+        CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt),
+    wanted AS (
+      SELECT DISTINCT ON (t.relid) t.relid, o.table_name::oid = t.relid AS own,
+             dataeng._cdc_trigger_argv(o.columns, o.exclude_columns, o.changed_only) AS argv
+        FROM targets t
+        JOIN pg_class pc ON pc.oid = t.relid AND pc.relkind IN ('r', 'p')
+        CROSS JOIN LATERAL (SELECT t.relid AS relid, 0::bigint AS n
+                            UNION ALL
+                            SELECT a.relid, a.n
+                              FROM pg_partition_ancestors(t.relid) WITH ORDINALITY a(relid, n)) up
+        JOIN dataeng.cdc_tables o ON o.table_name = up.relid
+       ORDER BY t.relid, up.n),
+    wanted_sig AS (
+      SELECT w.relid, w.own, w.argv,
+             (SELECT string_agg(x.tgname || ':' || x.fn::text || ':' || encode(x.args, 'hex'), ','
+                                ORDER BY x.tgname)
+                FROM (SELECT v.tgname, CASE WHEN v.tgname <> 'dataeng_capture_truncate' OR w.own
+                                            THEN capture_fn ELSE partition_fn END AS fn,
+                             CASE WHEN v.tgname <> 'dataeng_capture_truncate' OR w.own
+                                  THEN (SELECT string_agg(convert_to(a, getdatabaseencoding()) || decode('00', 'hex'),
+                                                          ''::bytea ORDER BY i)
+                                          FROM unnest(w.argv) WITH ORDINALITY u(a, i))
+                                  ELSE ''::bytea END AS args
+                        FROM (VALUES ('dataeng_capture_insert'), ('dataeng_capture_update'),
+                                     ('dataeng_capture_delete'), ('dataeng_capture_truncate')) v(tgname)) x) AS sig
+        FROM wanted w),
+    have_sig AS (
+      SELECT tg.tgrelid AS relid,
+             string_agg(tg.tgname || ':' || tg.tgfoid::text || ':' || encode(tg.tgargs, 'hex'), ','
+                        ORDER BY tg.tgname) AS sig
+        FROM pg_trigger tg
+       WHERE NOT tg.tgisinternal
+         AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
+                           'dataeng_capture_delete', 'dataeng_capture_truncate')
+       GROUP BY tg.tgrelid)
+    SELECT coalesce(w.relid, h.relid)::regclass AS rel, w.relid IS NOT NULL AS keep, w.own, w.argv
+      FROM wanted_sig w
+      FULL JOIN have_sig h ON h.relid = w.relid
+     WHERE w.sig IS DISTINCT FROM h.sig
   LOOP
     PERFORM dataeng._cdc_drop_triggers(r.rel);
+    IF r.keep THEN
+      PERFORM dataeng._cdc_install(r.rel, format('%L, %L, %L', r.argv[1], r.argv[2], r.argv[3]), r.own);
+    END IF;
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_sync_partitions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_sync_triggers() FROM PUBLIC;
 
--- After CREATE TABLE ... PARTITION OF and ALTER TABLE ... ATTACH/DETACH
--- PARTITION (see src/cdc/ddl.c).
+-- After ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c): the column keeps
+-- its place in the options of tbl and, when the rename recursed, of the
+-- tables that inherit from it.
+CREATE FUNCTION dataeng._cdc_rename_column(tbl oid, old_name text, new_name text, recurse boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  WITH RECURSIVE tree(relid) AS (
+    SELECT tbl
+    UNION
+    SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid WHERE recurse)
+  UPDATE dataeng.cdc_tables ct
+     SET columns = array_replace(ct.columns, old_name, new_name),
+         exclude_columns = array_replace(ct.exclude_columns, old_name, new_name)
+    FROM tree
+   WHERE ct.table_name = tree.relid
+     AND (old_name = ANY (ct.columns) OR old_name = ANY (ct.exclude_columns));
+  IF FOUND THEN
+    PERFORM dataeng._cdc_sync_triggers();
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) FROM PUBLIC;
+
+-- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
+-- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
 CREATE FUNCTION dataeng._cdc_on_ddl()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
@@ -438,16 +516,21 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
   'Stops capturing changes of a table; already captured changes stay in the log';
 
+-- A partition listed on its own stays captured, with its own options, when
+-- its partitioned table is disabled.
 CREATE FUNCTION dataeng._cdc_disable(caller regrole, tbl regclass)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  found_it boolean;
 BEGIN
   PERFORM dataeng._cdc_check_table(tbl, caller);
-  PERFORM dataeng._cdc_drop_triggers(tbl);
   DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
-  RETURN FOUND;
+  found_it := FOUND;
+  PERFORM dataeng._cdc_sync_triggers();
+  RETURN found_it;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_disable(regrole, regclass) FROM PUBLIC;
@@ -1070,17 +1153,19 @@ COMMENT ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) IS 'internal: body
 COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
 COMMENT ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng._cdc_consumer_list()';
 COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
-COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of a table and its partitions';
+COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
 COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
 COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: pending changes of a consumer';
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
 COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
+COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
-COMMENT ON FUNCTION dataeng._cdc_sync_partitions() IS 'internal: keep partitions of captured tables captured';
+COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
 COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
 COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
+COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
 
 -----------------------------------------------------------------------------
 -- Validation: scalar validators (src/validate/).  IMMUTABLE, STRICT and
