@@ -220,9 +220,9 @@ BEGIN
       USING ERRCODE = 'undefined_table';
   END IF;
   IF r.relkind NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION 'cannot capture changes of "%"', tbl
+    RAISE EXCEPTION 'cannot capture changes of %', tbl
       USING ERRCODE = 'wrong_object_type',
-            DETAIL = format('"%s" is %s; only tables can be captured.', tbl,
+            DETAIL = format('%s is %s; only tables can be captured.', tbl,
                             CASE r.relkind WHEN 'v' THEN 'a view'
                                            WHEN 'm' THEN 'a materialized view'
                                            WHEN 'f' THEN 'a foreign table'
@@ -233,19 +233,19 @@ BEGIN
                                            ELSE 'not a table' END);
   END IF;
   IF r.relpersistence = 't' THEN
-    RAISE EXCEPTION 'cannot capture changes of temporary table "%"', tbl
+    RAISE EXCEPTION 'cannot capture changes of temporary table %', tbl
       USING ERRCODE = 'feature_not_supported',
             DETAIL = 'Temporary tables are private to one session and vanish with it.';
   END IF;
   IF r.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR tbl::oid < 16384 THEN
-    RAISE EXCEPTION 'cannot capture changes of system catalog "%"', tbl
+    RAISE EXCEPTION 'cannot capture changes of system catalog %', tbl
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = 'System catalogs change through DDL, which triggers do not see.';
   END IF;
   IF EXISTS (SELECT 1 FROM pg_depend d
               WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl
                 AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') THEN
-    RAISE EXCEPTION 'cannot capture changes of "%", which belongs to an extension', tbl
+    RAISE EXCEPTION 'cannot capture changes of %, which belongs to an extension', tbl
       USING ERRCODE = 'wrong_object_type',
             DETAIL = 'Tables owned by an extension are managed by that extension.';
   END IF;
