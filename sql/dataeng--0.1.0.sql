@@ -149,12 +149,15 @@ CREATE TYPE dataeng.change AS (
 COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
 
 -- Every committed change the current role may read: rows of tables it may
--- SELECT as a whole (column-level grants alone do not give access).
+-- SELECT as a whole (column-level grants alone do not give access) and
+-- whose rows no row-level security policy hides from it (RLS active for
+-- the role on a table hides all of that table's changes).
 CREATE VIEW dataeng.changes WITH (security_barrier) AS
   SELECT c.change_id, c.xid, c.lsn, c.captured_at, c.table_oid::regclass AS table_name,
          c.op, c.pk, c.old_row, c.new_row
     FROM dataeng.change_log c
-   WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT');
+   WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT')
+     AND NOT pg_catalog.row_security_active(c.table_oid);
 COMMENT ON VIEW dataeng.changes IS
   'Captured changes of the tables the current role may SELECT, in capture order';
 GRANT SELECT ON dataeng.changes TO PUBLIC;
@@ -171,8 +174,36 @@ REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.capture() IS
   'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
 
--- Refuse tables that capture cannot or must not be installed on.
-CREATE FUNCTION dataeng._cdc_check_table(tbl regclass)
+-- The TRUNCATE trigger of the partitions of a captured partitioned table
+-- that are not captured on their own: a partition's TRUNCATE is recorded as
+-- a T of the captured table whose pk names the partition.
+CREATE FUNCTION dataeng.capture_partition_truncate()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_capture_partition_truncate'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.capture_partition_truncate() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.capture_partition_truncate() IS
+  'TRUNCATE trigger installed on partitions of captured tables; records what the TRUNCATE removed';
+
+-- Whether a role may read every captured change of a table: SELECT on the
+-- whole table, and no row-level security policy limiting what it sees.
+CREATE FUNCTION dataeng._cdc_can_read(role regrole, tbl oid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_can_read'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng._cdc_can_read(regrole, oid) FROM PUBLIC;
+
+-- The entry points below (cdc_enable, cdc_disable, cdc_consumer_create,
+-- cdc_consumer_drop, cdc_poll, cdc_ack, _cdc_consumer_list) are C functions
+-- with the caller's rights (src/cdc/api.c): each calls its PL/pgSQL body,
+-- dataeng._<name>(caller, ...), as the owner of the body, passing the role
+-- that called it (current_user at the call, as PostgreSQL itself runs the
+-- calling code).  The bodies check that role's rights; PUBLIC cannot call
+-- them.
+
+-- Refuse tables that capture cannot or must not be installed on, or that
+-- caller does not own.
+CREATE FUNCTION dataeng._cdc_check_table(tbl regclass, caller regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -189,9 +220,9 @@ BEGIN
       USING ERRCODE = 'undefined_table';
   END IF;
   IF r.relkind NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION 'cannot capture changes of "%"', tbl
+    RAISE EXCEPTION 'cannot capture changes of %', tbl
       USING ERRCODE = 'wrong_object_type',
-            DETAIL = format('"%s" is %s; only tables can be captured.', tbl,
+            DETAIL = format('%s is %s; only tables can be captured.', tbl,
                             CASE r.relkind WHEN 'v' THEN 'a view'
                                            WHEN 'm' THEN 'a materialized view'
                                            WHEN 'f' THEN 'a foreign table'
@@ -202,48 +233,54 @@ BEGIN
                                            ELSE 'not a table' END);
   END IF;
   IF r.relpersistence = 't' THEN
-    RAISE EXCEPTION 'cannot capture changes of temporary table "%"', tbl
+    RAISE EXCEPTION 'cannot capture changes of temporary table %', tbl
       USING ERRCODE = 'feature_not_supported',
             DETAIL = 'Temporary tables are private to one session and vanish with it.';
   END IF;
   IF r.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR tbl::oid < 16384 THEN
-    RAISE EXCEPTION 'cannot capture changes of system catalog "%"', tbl
+    RAISE EXCEPTION 'cannot capture changes of system catalog %', tbl
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = 'System catalogs change through DDL, which triggers do not see.';
   END IF;
   IF EXISTS (SELECT 1 FROM pg_depend d
               WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl
                 AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') THEN
-    RAISE EXCEPTION 'cannot capture changes of "%", which belongs to an extension', tbl
+    RAISE EXCEPTION 'cannot capture changes of %, which belongs to an extension', tbl
       USING ERRCODE = 'wrong_object_type',
             DETAIL = 'Tables owned by an extension are managed by that extension.';
   END IF;
-  IF NOT pg_has_role(dataeng.calling_role(), r.relowner, 'USAGE') THEN
+  IF NOT pg_has_role(caller, r.relowner, 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of table %', tbl
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Only the owner of a table (or a member of its owning role) can enable or disable capture.';
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
                                    exclude_columns text[] DEFAULT NULL,
                                    changed_only boolean DEFAULT false)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_enable'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
+  'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
+
+CREATE FUNCTION dataeng._cdc_enable(caller regrole, tbl regclass, columns text[],
+                                    exclude_columns text[], changed_only boolean)
+RETURNS void
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   unknown text[];
   cur dataeng.cdc_tables;
-  args text;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._cdc_check_table(tbl);
+  PERFORM dataeng._cdc_check_table(tbl, caller);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
       USING ERRCODE = 'invalid_parameter_value',
@@ -267,49 +304,54 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
-  -- Idempotent: the same options again change nothing.
+  -- Idempotent: the same options again change nothing (but missing
+  -- triggers are put back).
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
-  IF FOUND AND cur.columns IS NOT DISTINCT FROM columns
-     AND cur.exclude_columns IS NOT DISTINCT FROM exclude_columns
-     AND cur.changed_only = cdc_enable.changed_only
-     AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = tbl AND tgname LIKE 'dataeng\_capture\_%') = 4 THEN
-    RETURN;
+  IF NOT FOUND OR cur.columns IS DISTINCT FROM columns
+     OR cur.exclude_columns IS DISTINCT FROM exclude_columns
+     OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only THEN
+    INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
+    VALUES (tbl, columns, exclude_columns, changed_only, caller::name)
+    ON CONFLICT (table_name) DO UPDATE
+      SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
+          changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
   END IF;
-
-  PERFORM dataeng._cdc_drop_triggers(tbl);
-  args := dataeng._cdc_trigger_args(columns, exclude_columns, changed_only);
-  PERFORM dataeng._cdc_install(tbl, args, true);
-
-  INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
-  VALUES (tbl, columns, exclude_columns, changed_only, dataeng.calling_role()::name)
-  ON CONFLICT (table_name) DO UPDATE
-    SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
-        changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
-  -- writes made directly to partitions are captured too
-  PERFORM dataeng._cdc_sync_partitions();
+  -- the table's triggers, and those of its partitions: writes made
+  -- directly to partitions are captured too
+  PERFORM dataeng._cdc_sync_triggers();
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
-  'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
+REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) FROM PUBLIC;
 
--- The capture triggers' arguments for a table (see src/cdc/capture.c).
--- (No table oid in them: the trigger finds its table, and a dump restored
--- with new oids keeps working.)
+-- The capture triggers' arguments for a table (see src/cdc/capture.c), as
+-- values and as a CREATE TRIGGER argument list.  (No table oid in them: the
+-- trigger finds its table, and a dump restored with new oids keeps working.)
+CREATE FUNCTION dataeng._cdc_trigger_argv(columns text[], exclude_columns text[],
+                                          changed_only boolean)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT ARRAY[changed_only::text, coalesce(columns::text, ''), coalesce(exclude_columns::text, '')]
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) FROM PUBLIC;
+
 CREATE FUNCTION dataeng._cdc_trigger_args(columns text[], exclude_columns text[],
                                           changed_only boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('%L, %L, %L', changed_only::text,
-                coalesce(columns::text, ''), coalesce(exclude_columns::text, ''))
+  SELECT format('%L, %L, %L', a[1], a[2], a[3])
+    FROM (SELECT dataeng._cdc_trigger_argv(columns, exclude_columns, changed_only) AS a) s
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) FROM PUBLIC;
 
 -- Install the capture triggers on rel: statement triggers with transition
--- tables, one call per statement.  TRUNCATE only on the captured table
--- itself (truncating one partition is not the table's TRUNCATE).
-CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, with_truncate boolean)
+-- tables, one call per statement, and a TRUNCATE trigger: capture() itself
+-- on a table captured on its own, capture_partition_truncate() on the
+-- partitions that inherit capture from a partitioned table.
+CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, own boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -324,16 +366,19 @@ BEGIN
   EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
                  'REFERENCING OLD TABLE AS dataeng_old '
                  'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
-  IF with_truncate THEN
+  IF own THEN
     EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  ELSE
+    EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture_partition_truncate()', rel);
   END IF;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_install(regclass, text, boolean) FROM PUBLIC;
 
--- Drop the capture triggers of tbl and of its partitions.
-CREATE FUNCTION dataeng._cdc_drop_triggers(tbl regclass)
+-- Drop the capture triggers of one table (not of its partitions).
+CREATE FUNCTION dataeng._cdc_drop_triggers(rel regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -341,63 +386,122 @@ AS $$
 DECLARE
   r record;
 BEGIN
-  FOR r IN SELECT tg.tgname, tg.tgrelid::regclass AS rel
+  FOR r IN SELECT tg.tgname
              FROM pg_trigger tg
-            WHERE tg.tgrelid IN (SELECT tbl::oid UNION SELECT relid FROM pg_partition_tree(tbl))
+            WHERE tg.tgrelid = rel
               AND NOT tg.tgisinternal
               AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
                                 'dataeng_capture_delete', 'dataeng_capture_truncate')
   LOOP
-    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);
+    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, rel);
   END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
 
--- Keep the partitions of captured partitioned tables captured: install the
--- triggers on partitions that lack them (created or attached later), and
--- remove them from tables that are no longer partitions of the table they
--- record (detached).  Statement triggers of a partition fire only for
--- statements that name the partition, so nothing is captured twice.
-CREATE FUNCTION dataeng._cdc_sync_partitions()
+-- Make the capture triggers what dataeng.cdc_tables says.  Every table it
+-- lists, and every partition below a partitioned table it lists, has the
+-- four triggers with the options of the nearest listed table among itself
+-- and its ancestors (a partition listed on its own keeps its own options;
+-- its changes are still recorded under the topmost captured ancestor).
+-- Triggers that differ are re-created; those of tables that are neither
+-- listed nor below a listed table (disabled, detached) are dropped.
+-- Statement triggers of a partition fire only for statements that name the
+-- partition, so nothing is captured twice.
+CREATE FUNCTION dataeng._cdc_sync_triggers()
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  capture_fn oid := 'dataeng.capture()'::regprocedure;
+  partition_fn oid := 'dataeng.capture_partition_truncate()'::regprocedure;
 BEGIN
-  FOR r IN SELECT pt.relid::regclass AS rel,
-                  dataeng._cdc_trigger_args(ct.columns, ct.exclude_columns,
-                                            ct.changed_only) AS args
-             FROM dataeng.cdc_tables ct
-             JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
-             CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt
-             JOIN pg_class pc ON pc.oid = pt.relid AND pc.relkind IN ('r', 'p')
-            WHERE pt.relid <> ct.table_name::oid
-              AND NOT EXISTS (SELECT 1 FROM pg_trigger tg
-                               WHERE tg.tgrelid = pt.relid
-                                 AND tg.tgname = 'dataeng_capture_insert')
-  LOOP
-    PERFORM dataeng._cdc_install(r.rel, r.args, false);
-  END LOOP;
-
-  FOR r IN SELECT tg.tgrelid::regclass AS rel
-             FROM pg_trigger tg
-            WHERE tg.tgname = 'dataeng_capture_insert'
-              AND tg.tgfoid = 'dataeng.capture()'::regprocedure
-              AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
-                               WHERE ct.table_name = tg.tgrelid
-                                  OR ct.table_name IN (SELECT relid FROM pg_partition_ancestors(tg.tgrelid)))
+  FOR r IN
+    WITH targets AS (
+      SELECT ct.table_name::oid AS relid FROM dataeng.cdc_tables ct
+      UNION
+      SELECT pt.relid
+        FROM dataeng.cdc_tables ct
+        JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
+        CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt),
+    wanted AS (
+      SELECT DISTINCT ON (t.relid) t.relid, o.table_name::oid = t.relid AS own,
+             dataeng._cdc_trigger_argv(o.columns, o.exclude_columns, o.changed_only) AS argv
+        FROM targets t
+        JOIN pg_class pc ON pc.oid = t.relid AND pc.relkind IN ('r', 'p')
+        CROSS JOIN LATERAL (SELECT t.relid AS relid, 0::bigint AS n
+                            UNION ALL
+                            SELECT a.relid, a.n
+                              FROM pg_partition_ancestors(t.relid) WITH ORDINALITY a(relid, n)) up
+        JOIN dataeng.cdc_tables o ON o.table_name = up.relid
+       ORDER BY t.relid, up.n),
+    wanted_sig AS (
+      SELECT w.relid, w.own, w.argv,
+             (SELECT string_agg(x.tgname || ':' || x.fn::text || ':' || encode(x.args, 'hex'), ','
+                                ORDER BY x.tgname)
+                FROM (SELECT v.tgname, CASE WHEN v.tgname <> 'dataeng_capture_truncate' OR w.own
+                                            THEN capture_fn ELSE partition_fn END AS fn,
+                             CASE WHEN v.tgname <> 'dataeng_capture_truncate' OR w.own
+                                  THEN (SELECT string_agg(convert_to(a, getdatabaseencoding()) || decode('00', 'hex'),
+                                                          ''::bytea ORDER BY i)
+                                          FROM unnest(w.argv) WITH ORDINALITY u(a, i))
+                                  ELSE ''::bytea END AS args
+                        FROM (VALUES ('dataeng_capture_insert'), ('dataeng_capture_update'),
+                                     ('dataeng_capture_delete'), ('dataeng_capture_truncate')) v(tgname)) x) AS sig
+        FROM wanted w),
+    have_sig AS (
+      SELECT tg.tgrelid AS relid,
+             string_agg(tg.tgname || ':' || tg.tgfoid::text || ':' || encode(tg.tgargs, 'hex'), ','
+                        ORDER BY tg.tgname) AS sig
+        FROM pg_trigger tg
+       WHERE NOT tg.tgisinternal
+         AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
+                           'dataeng_capture_delete', 'dataeng_capture_truncate')
+       GROUP BY tg.tgrelid)
+    SELECT coalesce(w.relid, h.relid)::regclass AS rel, w.relid IS NOT NULL AS keep, w.own, w.argv
+      FROM wanted_sig w
+      FULL JOIN have_sig h ON h.relid = w.relid
+     WHERE w.sig IS DISTINCT FROM h.sig
   LOOP
     PERFORM dataeng._cdc_drop_triggers(r.rel);
+    IF r.keep THEN
+      PERFORM dataeng._cdc_install(r.rel, format('%L, %L, %L', r.argv[1], r.argv[2], r.argv[3]), r.own);
+    END IF;
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_sync_partitions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_sync_triggers() FROM PUBLIC;
 
--- After CREATE TABLE ... PARTITION OF and ALTER TABLE ... ATTACH/DETACH
--- PARTITION (see src/cdc/ddl.c).
+-- After ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c): the column keeps
+-- its place in the options of tbl and, when the rename recursed, of the
+-- tables that inherit from it.
+CREATE FUNCTION dataeng._cdc_rename_column(tbl oid, old_name text, new_name text, recurse boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  WITH RECURSIVE tree(relid) AS (
+    SELECT tbl
+    UNION
+    SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid WHERE recurse)
+  UPDATE dataeng.cdc_tables ct
+     SET columns = array_replace(ct.columns, old_name, new_name),
+         exclude_columns = array_replace(ct.exclude_columns, old_name, new_name)
+    FROM tree
+   WHERE ct.table_name = tree.relid
+     AND (old_name = ANY (ct.columns) OR old_name = ANY (ct.exclude_columns));
+  IF FOUND THEN
+    PERFORM dataeng._cdc_sync_triggers();
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) FROM PUBLIC;
+
+-- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
+-- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
 CREATE FUNCTION dataeng._cdc_on_ddl()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
@@ -407,19 +511,29 @@ SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM dataeng._cdc_check_table(tbl);
-  PERFORM dataeng._cdc_drop_triggers(tbl);
-  DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
-  RETURN FOUND;
-END;
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_cdc_disable'
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
   'Stops capturing changes of a table; already captured changes stay in the log';
+
+-- A partition listed on its own stays captured, with its own options, when
+-- its partitioned table is disabled.
+CREATE FUNCTION dataeng._cdc_disable(caller regrole, tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  found_it boolean;
+BEGIN
+  PERFORM dataeng._cdc_check_table(tbl, caller);
+  DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  found_it := FOUND;
+  PERFORM dataeng._cdc_sync_triggers();
+  RETURN found_it;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_disable(regrole, regclass) FROM PUBLIC;
 
 -- A table dropped while captured leaves its row in cdc_tables otherwise.
 CREATE FUNCTION dataeng._cdc_on_drop()
@@ -527,8 +641,9 @@ REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 -- Consumers
 -----------------------------------------------------------------------------
 
--- Lock and return a consumer the calling role may use, or raise.
-CREATE FUNCTION dataeng._cdc_consumer(consumer text)
+-- Lock and return a consumer caller may use, or raise: caller must belong
+-- to its owner and, with check_tables, may read each table it lists.
+CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole, check_tables boolean)
 RETURNS dataeng.cdc_consumer_state
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -543,12 +658,15 @@ BEGIN
       USING ERRCODE = 'undefined_object',
             HINT = 'Create it with dataeng.cdc_consumer_create(); dataeng.cdc_consumers lists the existing ones.';
   END IF;
-  IF NOT pg_has_role(dataeng.calling_role(), r.owner, 'USAGE') THEN
+  IF NOT pg_has_role(caller, r.owner, 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of consumer "%"', consumer
       USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF NOT check_tables THEN
+    RETURN r;
+  END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
-    IF NOT has_table_privilege(dataeng.calling_role(), t, 'SELECT') THEN
+    IF NOT dataeng._cdc_can_read(caller, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
@@ -558,18 +676,24 @@ BEGIN
   RETURN r;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_create'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
+  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+
+CREATE FUNCTION dataeng._cdc_consumer_create(caller regrole, name text, tables regclass[])
+RETURNS void
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   t regclass;
   tick bigint;
-  me regrole := dataeng.calling_role();
+  me regrole := caller;
 BEGIN
   IF name IS NULL OR name = '' THEN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -579,7 +703,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
-    IF NOT has_table_privilege(me, t, 'SELECT') THEN
+    IF NOT dataeng._cdc_can_read(me, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Reading captured changes requires SELECT on the whole table.';
@@ -589,7 +713,7 @@ BEGIN
         USING ERRCODE = '01000', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
     END IF;
   END LOOP;
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_create.name) THEN
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
   END IF;
   tick := dataeng._cdc_tick(wait => true);
@@ -606,36 +730,52 @@ BEGIN
           tick, 9223372036854775807, 9223372036854775807);
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
-  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+
+-- Only ownership counts: an owner who can no longer read the consumer's
+-- tables may still drop it.
+CREATE FUNCTION dataeng._cdc_consumer_drop(caller regrole, name text)
+RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_consumer(name);
-  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = cdc_consumer_drop.name;
+  PERFORM dataeng._cdc_consumer(name, caller, false);
+  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
 
 -- Deliver the changes after the consumer's acknowledged position, in
 -- commit order.  Polling again without acknowledging delivers the same
 -- changes again.  whole_transactions keeps a transaction's changes in one
 -- poll even when that exceeds max_changes.
+-- A consumer of all tables receives the changes of the tables the polling
+-- role may read whole (dataeng._cdc_can_read: SELECT, and no row-level
+-- security policy limiting it).
 CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
 RETURNS SETOF dataeng.change
+AS 'MODULE_PATHNAME', 'dataeng_cdc_poll'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
+  'Returns the changes after the consumer''s acknowledged position, in commit order';
+
+CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
+                                  whole_transactions boolean)
+RETURNS SETOF dataeng.change
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r dataeng.cdc_consumer_state;
-  me regrole := dataeng.calling_role();
+  me regrole := caller;
   t bigint;
   start_txn bigint;
   start_change bigint;
@@ -653,7 +793,7 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer);
+  r := dataeng._cdc_consumer(consumer, me, true);
   PERFORM dataeng._cdc_tick();
 
   IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick) THEN
@@ -686,12 +826,12 @@ BEGIN
                                     WHERE l.xid = b.xid
                                       AND (b.ord_txn > start_txn OR l.change_id > start_change)
                                       AND CASE WHEN r.tables IS NULL
-                                               THEN has_table_privilege(me, l.table_oid, 'SELECT')
+                                               THEN dataeng._cdc_can_read(me, l.table_oid)
                                                ELSE l.table_oid = ANY (r.tables::oid[]) END)
                      ORDER BY b.ord_txn LIMIT left_) bt
               JOIN dataeng.change_log l ON l.xid = bt.xid
              WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
-               AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, l.table_oid, 'SELECT')
+               AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
                         ELSE l.table_oid = ANY (r.tables::oid[]) END
              ORDER BY 1, 2 LIMIT left_) s
      ORDER BY 1 DESC, 2 DESC LIMIT 1;
@@ -707,7 +847,7 @@ BEGIN
           JOIN dataeng.change_log l ON l.xid = bt.xid
          WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
            AND (bt.ord_txn < cut_txn OR l.change_id <= cut_change)
-           AND CASE WHEN r.tables IS NULL THEN has_table_privilege(me, l.table_oid, 'SELECT')
+           AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
                     ELSE l.table_oid = ANY (r.tables::oid[]) END
          ORDER BY bt.ord_txn, l.change_id;
       GET DIAGNOSTICS n = ROW_COUNT;
@@ -745,13 +885,18 @@ BEGIN
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
-  'Returns the changes after the consumer''s acknowledged position, in commit order';
+REVOKE ALL ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
+  'Acknowledges every change delivered to the consumer up to and including the given one';
+
+CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text, upto_change_id bigint)
+RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -761,8 +906,19 @@ DECLARE
   done_txn bigint;
   done_change bigint;
   x xid8;
+  tbl oid;
 BEGIN
-  r := dataeng._cdc_consumer(consumer);
+  r := dataeng._cdc_consumer(consumer, caller, true);
+
+  -- A change of a table the consumer does not receive was never delivered
+  -- to it, even when the other changes of its transaction were.
+  SELECT l.table_oid INTO tbl FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
+  IF FOUND AND NOT (CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, tbl)
+                         ELSE tbl = ANY (r.tables::oid[]) END) THEN
+    RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+  END IF;
 
   -- Look for the change among the transactions delivered since the
   -- acknowledged position, up to the furthest polled one.
@@ -825,13 +981,12 @@ BEGIN
    WHERE c.name = r.name;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
-  'Acknowledges every change delivered to the consumer up to and including the given one';
+REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
--- committed since the newest tick (for a consumer of all tables, whatever
--- the table).
+-- committed since the newest tick; for a consumer of all tables, those of
+-- the tables its owner may read (as cdc_poll delivers them).
 CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
@@ -845,13 +1000,15 @@ AS $$
       JOIN dataeng.change_log l ON l.xid = bt.xid
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
        AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
-       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+       AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(r.owner, l.table_oid)
+                ELSE l.table_oid = ANY (r.tables::oid[]) END
     UNION ALL
     SELECT l.captured_at
       FROM newest, dataeng.change_log l
      WHERE l.xid >= pg_snapshot_xmin(newest.snap)
        AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
-       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[])))
+       AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(r.owner, l.table_oid)
+                ELSE l.table_oid = ANY (r.tables::oid[]) END)
   SELECT count(*), min(captured_at) FROM pending
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) FROM PUBLIC;
@@ -861,10 +1018,18 @@ CREATE FUNCTION dataeng._cdc_consumer_list()
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
                created_at timestamptz)
-LANGUAGE sql STABLE
-SECURITY DEFINER
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_list'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION dataeng._cdc_consumer_list_as_owner(caller regrole)
+RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
+               acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
+               created_at timestamptz)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN QUERY
   SELECT c.name, c.owner, c.tables,
          c.acked_change_id, c.acked_at,
          g.pending,
@@ -872,8 +1037,10 @@ AS $$
               THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
          c.created_at
     FROM dataeng.cdc_consumer_state c, LATERAL dataeng._cdc_lag(c) g
-   WHERE pg_has_role(dataeng.calling_role(), c.owner, 'USAGE')
+   WHERE pg_has_role(caller, c.owner, 'USAGE');
+END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) FROM PUBLIC;
 
 -- (callable by everyone: it is the view's body, and filters by role)
 CREATE VIEW dataeng.cdc_consumers AS
@@ -977,18 +1144,28 @@ COMMENT ON TABLE dataeng.change_log_1 IS 'Segment 1 of dataeng.change_log';
 COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
 COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
 COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
-COMMENT ON FUNCTION dataeng._cdc_check_table(regclass) IS 'internal: refuse tables capture cannot be installed on';
-COMMENT ON FUNCTION dataeng._cdc_consumer(text) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
+COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
+COMMENT ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
 COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
-COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of a table and its partitions';
+COMMENT ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng._cdc_consumer_list()';
+COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
+COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
+COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
 COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: pending changes of a consumer';
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
+COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
+COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
-COMMENT ON FUNCTION dataeng._cdc_sync_partitions() IS 'internal: keep partitions of captured tables captured';
+COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
 COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
 COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
+COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
 
 -----------------------------------------------------------------------------
 -- Scheduling (src/schedule/): jobs run by background workers.

@@ -19,7 +19,16 @@
  * Trigger arguments, written by cdc_enable(): changed_only, the columns to
  * capture and the columns to leave out (text[] literals, or empty).  The
  * partitions of a captured partitioned table get the triggers too: writes
- * that name a partition are recorded under the partitioned table.
+ * that name a partition are recorded under the partitioned table.  A
+ * partition's TRUNCATE empties part of that table: it is recorded as a 'T'
+ * of the partitioned table whose pk names the partition and the condition
+ * its rows met (dataeng.capture_partition_truncate() on the partitions that
+ * are not captured on their own).
+ *
+ * Values go through output functions (to_jsonb of ranges, floats, bytea,
+ * intervals ...), so the trigger runs them under fixed settings of the
+ * GUCs they read, as postgres_fdw does for the values it sends: the log
+ * never depends on the writer's DateStyle or extra_float_digits.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,6 +44,9 @@
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
@@ -42,14 +54,18 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/bytea.h"
+#include "utils/float.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/partcache.h"
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
@@ -734,6 +750,191 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 		ExecDropSingleTupleTableSlot(nslot);
 }
 
+/*
+ * capture_output_modes
+ *		Make the output functions that capture reaches write what they write
+ *		under the default settings, whatever the writer's session says.
+ *		Returns the GUC nest level to give to AtEOXact_GUC(), or -1 when the
+ *		settings already are right (the usual case costs four comparisons).
+ *		The level is saved with GUC_ACTION_SAVE, so an error unwinds it with
+ *		the (sub)transaction.
+ */
+static int
+capture_output_modes(void)
+{
+	int			nestlevel;
+
+	if (DateStyle == USE_ISO_DATES && IntervalStyle == INTSTYLE_POSTGRES &&
+		extra_float_digits > 0 && bytea_output == BYTEA_OUTPUT_HEX)
+		return -1;
+
+	nestlevel = NewGUCNestLevel();
+	if (DateStyle != USE_ISO_DATES)
+		(void) set_config_option("datestyle", "ISO",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	if (IntervalStyle != INTSTYLE_POSTGRES)
+		(void) set_config_option("intervalstyle", "postgres",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	/* any positive value gives the shortest exact text, as the default 1 */
+	if (extra_float_digits <= 0)
+		(void) set_config_option("extra_float_digits", "1",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	if (bytea_output != BYTEA_OUTPUT_HEX)
+		(void) set_config_option("bytea_output", "hex",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/*
+ * The relations whose TRUNCATE the current command has recorded.  One
+ * TRUNCATE statement fires the TRUNCATE triggers of the table it names and
+ * then of each of its partitions: the partitions' triggers must not record
+ * anything more when an ancestor's TRUNCATE is already recorded.  (If
+ * another trigger advances the command counter in between, a partition's
+ * TRUNCATE is recorded after its table's: redundant, not wrong.)
+ */
+#define TRUNCATED_MAX 32
+static FullTransactionId truncated_xid;
+static CommandId truncated_cid = InvalidCommandId;
+static int	truncated_n = 0;
+static Oid	truncated_rels[TRUNCATED_MAX];
+
+/*
+ * truncated_in_command
+ *		Whether relid's TRUNCATE was recorded by the current command; with
+ *		remember, note that it is.
+ */
+static bool
+truncated_in_command(Oid relid, bool remember)
+{
+	FullTransactionId xid = GetTopFullTransactionId();
+	CommandId	cid = GetCurrentCommandId(true);
+	int			i;
+
+	if (!FullTransactionIdEquals(xid, truncated_xid) || cid != truncated_cid)
+	{
+		truncated_xid = xid;
+		truncated_cid = cid;
+		truncated_n = 0;
+	}
+	for (i = 0; i < truncated_n; i++)
+		if (truncated_rels[i] == relid)
+			return true;
+	if (remember && truncated_n < TRUNCATED_MAX)
+		truncated_rels[truncated_n++] = relid;
+	return false;
+}
+
+/*
+ * partition_truncate_pk
+ *		What a partition's TRUNCATE removed from the table it belongs to:
+ *		{"partition": its qualified name, "condition": its partition
+ *		constraint, which the removed rows met, as SQL (null if it has none:
+ *		every row)}.
+ */
+static Jsonb *
+partition_truncate_pk(Relation rel)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	v;
+	JsonbValue *res;
+	char	   *name;
+	Expr	   *qual;
+
+	name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									  RelationGetRelationName(rel));
+	qual = get_partition_qual_relid(RelationGetRelid(rel));
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	v.type = jbvString;
+	v.val.string.val = "partition";
+	v.val.string.len = strlen("partition");
+	pushJsonbValue(&state, WJB_KEY, &v);
+	v.val.string.val = name;
+	v.val.string.len = strlen(name);
+	pushJsonbValue(&state, WJB_VALUE, &v);
+	v.val.string.val = "condition";
+	v.val.string.len = strlen("condition");
+	pushJsonbValue(&state, WJB_KEY, &v);
+	if (qual == NULL)
+		v.type = jbvNull;
+	else
+	{
+		char	   *cond;
+
+		cond = deparse_expression((Node *) qual,
+								  deparse_context_for(RelationGetRelationName(rel),
+													  RelationGetRelid(rel)),
+								  false, false);
+		v.val.string.val = cond;
+		v.val.string.len = strlen(cond);
+	}
+	pushJsonbValue(&state, WJB_VALUE, &v);
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * capture_truncate
+ *		Record the TRUNCATE of rel, whose changes are recorded under source:
+ *		a plain 'T' when rel is the captured table itself, else (rel is a
+ *		partition of it) a 'T' whose pk says which part was emptied, unless
+ *		the TRUNCATE of an ancestor of rel was recorded by this command.
+ */
+static void
+capture_truncate(Relation rel, Oid source)
+{
+	Oid			relid = RelationGetRelid(rel);
+	ChangeLogWriter w;
+	Jsonb	   *pk = NULL;
+
+	if (source != relid)
+	{
+		ListCell   *lc;
+
+		foreach(lc, get_partition_ancestors(relid))
+		{
+			if (truncated_in_command(lfirst_oid(lc), false))
+			{
+				(void) truncated_in_command(relid, true);
+				return;
+			}
+		}
+		pk = partition_truncate_pk(rel);
+	}
+	(void) truncated_in_command(relid, true);
+
+	writer_begin(&w);
+	writer_add(&w, writer_next_id(&w), source, 'T', pk, NULL, NULL);
+	writer_end(&w);
+}
+
+/*
+ * check_statement_trigger
+ *		Refuse to run as anything but an AFTER ... FOR EACH STATEMENT
+ *		trigger.
+ */
+static void
+check_statement_trigger(FunctionCallInfo fcinfo, const char *fname)
+{
+	TriggerEvent ev;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be called as a trigger", fname)));
+	ev = ((TriggerData *) fcinfo->context)->tg_event;
+	if (!TRIGGER_FIRED_AFTER(ev) || TRIGGER_FIRED_FOR_ROW(ev))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be fired AFTER ... FOR EACH STATEMENT", fname),
+				 errhint("Install capture with dataeng.cdc_enable().")));
+}
+
 PG_FUNCTION_INFO_V1(dataeng_capture);
 
 /*
@@ -746,26 +947,17 @@ dataeng_capture(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TriggerEvent ev;
+	int			nestlevel;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.capture() must be called as a trigger")));
+	check_statement_trigger(fcinfo, "dataeng.capture()");
 	ev = trigdata->tg_event;
-	if (!TRIGGER_FIRED_AFTER(ev) || TRIGGER_FIRED_FOR_ROW(ev))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.capture() must be fired AFTER ... FOR EACH STATEMENT"),
-				 errhint("Install capture with dataeng.cdc_enable().")));
 
+	nestlevel = capture_output_modes();
 	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
 	{
 		CaptureRel *cr = capture_rel(trigdata, fcinfo->flinfo->fn_oid);
-		ChangeLogWriter w;
 
-		writer_begin(&w);
-		writer_add(&w, writer_next_id(&w), cr->source, 'T', NULL, NULL, NULL);
-		writer_end(&w);
+		capture_truncate(trigdata->tg_relation, cr->source);
 	}
 	else if (TRIGGER_FIRED_BY_INSERT(ev))
 		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'I');
@@ -773,6 +965,47 @@ dataeng_capture(PG_FUNCTION_ARGS)
 		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'U');
 	else
 		capture_rows(trigdata, fcinfo->flinfo->fn_oid, 'D');
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
 
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_capture_partition_truncate);
+
+/*
+ * dataeng_capture_partition_truncate
+ *		AFTER TRUNCATE trigger of the partitions of a captured partitioned
+ *		table (those not captured on their own): record what the TRUNCATE
+ *		of the partition removed from the captured table.
+ */
+Datum
+dataeng_capture_partition_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	Oid			capture_fn;
+	Oid			source;
+	int			nestlevel;
+
+	check_statement_trigger(fcinfo, "dataeng.capture_partition_truncate()");
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dataeng.capture_partition_truncate() must be fired by TRUNCATE"),
+				 errhint("Install capture with dataeng.cdc_enable().")));
+	rel = trigdata->tg_relation;
+
+	capture_fn = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString("capture")),
+								0, NULL, false);
+	source = capture_source(rel, capture_fn);
+	/* a partition no longer under a captured table: nothing to record */
+	if (source == RelationGetRelid(rel))
+		return PointerGetDatum(NULL);
+
+	nestlevel = capture_output_modes();
+	capture_truncate(rel, source);
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
 	return PointerGetDatum(NULL);
 }

@@ -2,22 +2,32 @@
  *
  * ddl.c
  *		Keep capture installed on the partitions of captured partitioned
- *		tables as partitions come and go.
+ *		tables as partitions come and go, and keep the column options of
+ *		captured tables right when their columns are renamed.
  *
- * The event trigger dataeng_cdc_on_ddl calls dataeng._cdc_sync_partitions()
+ * The event trigger dataeng_cdc_on_ddl calls dataeng._cdc_sync_triggers()
  * after the statements that change a partition tree (CREATE TABLE ...
  * PARTITION OF, ALTER TABLE ... ATTACH/DETACH PARTITION) and only after
  * those: a restore of a dump re-creates the partitions' capture triggers
  * itself, after its ALTER TABLE ... ADD CONSTRAINT statements.
  *
+ * The options columns and exclude_columns name columns, in
+ * dataeng.cdc_tables and in the capture triggers' arguments (names, not
+ * attnums, so that a dump restores them).  After ALTER TABLE ... RENAME
+ * COLUMN the event trigger calls dataeng._cdc_rename_column(), which
+ * renames the column in the options of the table and of its inheritors and
+ * rewrites their triggers: an excluded column stays excluded.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
+#include "utils/builtins.h"
 
 #include "dataeng.h"
 
@@ -48,28 +58,68 @@ changes_partitions(Node *parsetree)
 	return false;
 }
 
+/*
+ * rename_column
+ *		After ALTER TABLE ... RENAME COLUMN: follow the rename in the
+ *		capture options of the table and of the inheritors the rename
+ *		reached.
+ */
+static void
+rename_column(RenameStmt *stmt)
+{
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, BOOLOID};
+	Datum		values[3];
+
+	if (stmt->relation == NULL || stmt->subname == NULL || stmt->newname == NULL)
+		return;
+
+	/*
+	 * The table comes from the collected command, not from stmt->relation:
+	 * this function runs with its own search_path.
+	 */
+	values[0] = CStringGetTextDatum(stmt->subname);
+	values[1] = CStringGetTextDatum(stmt->newname);
+	values[2] = BoolGetDatum(stmt->relation->inh);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT dataeng._cdc_rename_column(d.objid, $1, $2, $3) "
+							  "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+							  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not follow the rename of column \"%s\"", stmt->subname);
+	SPI_finish();
+}
+
 PG_FUNCTION_INFO_V1(dataeng_cdc_on_ddl);
 
 /*
  * dataeng_cdc_on_ddl
  *		ddl_command_end event trigger: re-sync partition capture when the
- *		statement changed a partition tree.
+ *		statement changed a partition tree; follow column renames.
  */
 Datum
 dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
+	Node	   *parsetree;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dataeng._cdc_on_ddl() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
-	if (!changes_partitions(trigdata->parsetree))
+	parsetree = trigdata->parsetree;
+
+	if (parsetree != NULL && IsA(parsetree, RenameStmt) &&
+		((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN)
+	{
+		rename_column((RenameStmt *) parsetree);
+		PG_RETURN_NULL();
+	}
+	if (!changes_partitions(parsetree))
 		PG_RETURN_NULL();
 
 	SPI_connect();
-	if (SPI_execute("SELECT dataeng._cdc_sync_partitions()", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT dataeng._cdc_sync_triggers()", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not synchronize partition capture");
 	SPI_finish();
 	PG_RETURN_NULL();
