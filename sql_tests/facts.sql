@@ -270,3 +270,10 @@ SELECT to_regclass('sales_daily') AS fact_table, (SELECT count(*) FROM dataeng.f
 SELECT dataeng.fact_drop('sales_daily');
 DROP OWNED BY fact_other;
 DROP ROLE fact_other;
+
+SET client_min_messages = warning;
+DROP PROCEDURE random_rounds;
+DROP VIEW sales_truth;
+DROP FUNCTION fact_diff;
+DROP TABLE sales, narrow, "Odd ""Src""";
+DROP EXTENSION dataeng CASCADE;
