@@ -2828,3 +2828,921 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._guard_touch(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng._guard_touch(regclass) IS 'internal: make a guard re-read its rules';
+
+-----------------------------------------------------------------------------
+-- Fact tables and dimensions
+--
+-- fact_defs       one row per fact table: its source, grain, time zone,
+--                 dimensions, parsed measures and change-log consumer
+-- dimension_defs  one row per dimension table (SCD type 1 or 2)
+--
+-- Everything runs with the caller's privileges (no SECURITY DEFINER): the
+-- caller creates, reads and writes its own tables, and the metadata rows
+-- are its own by row-level security keyed on owner.  A refresh polls the
+-- consumer, applies the changes and acknowledges them in the caller's one
+-- transaction, so the table and the consumed position commit together.
+-----------------------------------------------------------------------------
+
+CREATE TABLE dataeng.fact_defs (
+  name          text        PRIMARY KEY,       -- normalized: [schema.]name, quoted where needed
+  fact_table    regclass    NOT NULL,
+  owner         regrole     NOT NULL DEFAULT current_user::regrole,
+  source        regclass    NOT NULL,
+  time_column   text        NOT NULL,
+  grain         text        NOT NULL,
+  time_zone     text        NOT NULL,
+  dimensions    text[]      NOT NULL,
+  measures      text[]      NOT NULL,          -- as given
+  spec          jsonb       NOT NULL,          -- measures parsed (see _fact_parse_measure)
+  consumer      text        NOT NULL,
+  schedule      text,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  last_refresh  timestamptz,
+  last_changes  bigint,
+  total_changes bigint      NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE dataeng.fact_defs IS
+  'Fact tables kept up to date from the change log; read dataeng.facts';
+
+CREATE TABLE dataeng.dimension_defs (
+  name          text        PRIMARY KEY,
+  dim_table     regclass    NOT NULL,
+  owner         regrole     NOT NULL DEFAULT current_user::regrole,
+  source        regclass    NOT NULL,
+  key_column    text        NOT NULL,
+  attributes    text[]      NOT NULL,
+  scd_type      int         NOT NULL CHECK (scd_type IN (1, 2)),
+  consumer      text        NOT NULL,
+  schedule      text,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  last_refresh  timestamptz,
+  last_changes  bigint,
+  total_changes bigint      NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE dataeng.dimension_defs IS
+  'Dimension tables kept up to date from the change log; read dataeng.dimensions';
+
+ALTER TABLE dataeng.fact_defs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.dimension_defs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng.fact_defs
+  USING (pg_has_role(current_user, owner, 'USAGE'))
+  WITH CHECK (owner = current_user::regrole);
+CREATE POLICY own ON dataeng.dimension_defs
+  USING (pg_has_role(current_user, owner, 'USAGE'))
+  WITH CHECK (owner = current_user::regrole);
+GRANT SELECT, INSERT, UPDATE, DELETE ON dataeng.fact_defs, dataeng.dimension_defs TO PUBLIC;
+
+-- A table name as the caller wrote it ('sales', 'mart."Sales"') in one
+-- canonical spelling: its parts, each quoted only where needed.
+CREATE FUNCTION dataeng._agg_name(name text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[];
+BEGIN
+  BEGIN
+    parts := parse_ident(name);
+  EXCEPTION WHEN invalid_parameter_value THEN
+    parts := NULL;
+  END;
+  IF parts IS NULL OR cardinality(parts) > 2 OR '' = ANY (parts) THEN
+    RAISE EXCEPTION 'invalid table name "%"', name
+      USING ERRCODE = 'invalid_name',
+            HINT = 'Give a table name, optionally schema-qualified, e.g. sales_daily or mart.sales_daily.';
+  END IF;
+  IF octet_length(parts[cardinality(parts)]) > 63 THEN
+    RAISE EXCEPTION 'table name "%" is too long', parts[cardinality(parts)]
+      USING ERRCODE = 'name_too_long', DETAIL = 'Names are at most 63 bytes.';
+  END IF;
+  RETURN array_to_string(ARRAY(SELECT quote_ident(p) FROM unnest(parts) p), '.');
+END;
+$$;
+
+-- Check a source table and a column of it; return the column's type and
+-- whether it may be NULL.
+CREATE FUNCTION dataeng._agg_column(src regclass, col text, what text,
+                                    OUT typ regtype, OUT nullable boolean)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF col IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', what USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT a.atttypid::regtype, NOT a.attnotnull INTO typ, nullable
+    FROM pg_attribute a
+   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '% "%" is not a column of table %', what, col, src
+      USING ERRCODE = 'undefined_column',
+            HINT = 'Column names are case-sensitive and must not be quoted.';
+  END IF;
+END;
+$$;
+
+-- Raise unless src is a table whose changes the caller can consume with
+-- every column in cols: capture it if it is not captured yet.
+CREATE FUNCTION dataeng._agg_capture(src regclass, cols text[], what text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+  missing text;
+BEGIN
+  IF (SELECT relkind FROM pg_class WHERE oid = src) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot build % from "%": only tables can be sources', what, src
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+  IF NOT has_table_privilege(src, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', src USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT ct.columns, ct.exclude_columns, ct.changed_only INTO c
+    FROM dataeng.cdc_tables_visible ct WHERE ct.table_name = src;
+  IF NOT FOUND THEN
+    PERFORM dataeng.cdc_enable(src);
+    RETURN;
+  END IF;
+  IF c.changed_only THEN
+    RAISE EXCEPTION 'table % is captured with changed_only', src
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('A %s needs whole new rows of updates.', what),
+            HINT = format('Capture whole rows: SELECT dataeng.cdc_enable(%L, %L, %L, changed_only => false);',
+                          src::text, c.columns, c.exclude_columns);
+  END IF;
+  SELECT x INTO missing FROM unnest(cols) x
+   WHERE NOT (x = ANY (coalesce(c.columns, ARRAY[x]))) OR x = ANY (coalesce(c.exclude_columns, '{}'))
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of table % is not captured', missing, src
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('A %s needs the columns %s in the change log.', what, cols),
+            HINT = format('Capture them: SELECT dataeng.cdc_enable(%L);', src::text);
+  END IF;
+END;
+$$;
+
+-- The capture settings of the tables the caller may read (cdc_tables
+-- itself is not readable by everyone).
+CREATE FUNCTION dataeng._cdc_tables_visible()
+RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT t.table_name, t.columns, t.exclude_columns, t.changed_only
+    FROM dataeng.cdc_tables t
+   WHERE has_table_privilege(dataeng.calling_role(), t.table_name, 'SELECT')
+$$;
+CREATE VIEW dataeng.cdc_tables_visible AS SELECT * FROM dataeng._cdc_tables_visible();
+GRANT SELECT ON dataeng.cdc_tables_visible TO PUBLIC;
+COMMENT ON VIEW dataeng.cdc_tables_visible IS
+  'Captured tables the calling role may SELECT, with their capture options';
+
+-- An expression reading column col of a source row stored as jsonb in
+-- rowvar ('old_row', 'new_row'), as its own type.  Scalars through ->>
+-- and a cast (fast); arrays, composites and json through
+-- jsonb_populate_record (exact).
+CREATE FUNCTION dataeng._agg_json_col(src regclass, col text, rowvar text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+           WHEN t.typcategory = 'A' OR t.typtype = 'c'
+                OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)
+           THEN format('(jsonb_populate_record(NULL::%s, %s)).%I', src, rowvar, col)
+           ELSE format('((%s->>%L)::%s)', rowvar, col, format_type(a.atttypid, a.atttypmod))
+         END
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+-----------------------------------------------------------------------------
+-- Facts
+-----------------------------------------------------------------------------
+
+-- date_trunc's units, and the interval one bucket spans.
+CREATE FUNCTION dataeng._fact_grain(grain text)
+RETURNS interval
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE grain
+           WHEN 'microseconds' THEN interval '1 microsecond'
+           WHEN 'milliseconds' THEN interval '1 millisecond'
+           WHEN 'second' THEN interval '1 second'
+           WHEN 'minute' THEN interval '1 minute'
+           WHEN 'hour' THEN interval '1 hour'
+           WHEN 'day' THEN interval '1 day'
+           WHEN 'week' THEN interval '7 days'
+           WHEN 'month' THEN interval '1 month'
+           WHEN 'quarter' THEN interval '3 months'
+           WHEN 'year' THEN interval '1 year'
+           WHEN 'decade' THEN interval '10 years'
+           WHEN 'century' THEN interval '100 years'
+           WHEN 'millennium' THEN interval '1000 years'
+         END
+$$;
+
+-- Parse one measure strictly: count(*), count(col), count(DISTINCT col),
+-- sum(col), avg(col), min(col), max(col), each optionally "AS name".
+-- Identifiers are SQL identifiers (unquoted ones are folded to lower case).
+-- Returns {"text", "agg", "col", "name"}; agg is count_star, count,
+-- count_distinct, sum, avg, min or max.
+CREATE FUNCTION dataeng._fact_parse_measure(measure text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ident constant text := '(?:[A-Za-z_][A-Za-z_0-9$]*|"(?:[^"]|"")+")';
+  m text[];
+  agg text;
+  col text;
+  nm text;
+BEGIN
+  IF measure IS NULL THEN
+    RAISE EXCEPTION 'measure must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  m := regexp_match(measure, '^\s*([A-Za-z_]+)\s*\(\s*(?:(distinct)\s+)?(\*|' || ident
+                    || ')\s*\)\s*(?:as\s+(' || ident || '))?\s*$', 'i');
+  IF m IS NULL THEN
+    RAISE EXCEPTION 'cannot parse measure "%"', measure
+      USING ERRCODE = 'syntax_error',
+            HINT = 'Write count(*), count(col), count(DISTINCT col), sum(col), avg(col), min(col) or max(col), optionally followed by AS name.';
+  END IF;
+  agg := lower(m[1]);
+  IF agg NOT IN ('count', 'sum', 'avg', 'min', 'max') THEN
+    RAISE EXCEPTION 'aggregate "%" in measure "%" is not supported', m[1], measure
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Measures can use count, sum, avg, min and max.';
+  END IF;
+  IF m[3] = '*' THEN
+    IF agg <> 'count' OR m[2] IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot parse measure "%": only count(*) takes *', measure
+        USING ERRCODE = 'syntax_error';
+    END IF;
+    agg := 'count_star';
+  ELSE
+    col := CASE WHEN left(m[3], 1) = '"' THEN replace(substr(m[3], 2, length(m[3]) - 2), '""', '"')
+                ELSE lower(m[3]) END;
+    IF m[2] IS NOT NULL THEN
+      IF agg <> 'count' THEN
+        RAISE EXCEPTION 'measure "%": DISTINCT is only supported in count(DISTINCT col)', measure
+          USING ERRCODE = 'feature_not_supported';
+      END IF;
+      agg := 'count_distinct';
+    END IF;
+  END IF;
+  IF m[4] IS NOT NULL THEN
+    nm := CASE WHEN left(m[4], 1) = '"' THEN replace(substr(m[4], 2, length(m[4]) - 2), '""', '"')
+               ELSE lower(m[4]) END;
+  ELSE
+    nm := CASE agg WHEN 'count_star' THEN 'count'
+                   WHEN 'count_distinct' THEN 'count_distinct_' || col
+                   ELSE agg || '_' || col END;
+  END IF;
+  RETURN jsonb_build_object('text', measure, 'agg', agg, 'col', col, 'name', nm);
+END;
+$$;
+
+-- The bucket of a time value expression texpr (of type ttype) at the
+-- grain, in time zone tz, as timestamptz.
+CREATE FUNCTION dataeng._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE ttype
+           WHEN 'timestamptz'::regtype THEN format('date_trunc(%L, %s, %L)', grain, texpr, tz)
+           WHEN 'timestamp'::regtype
+             THEN format('date_trunc(%L, (%s) AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
+           ELSE format('date_trunc(%L, (%s)::timestamp AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
+         END
+$$;
+
+-- A predicate on the source's time column s.<col> selecting the rows of
+-- the buckets from $1 to $2 (exclusive), in the column's own type so that
+-- an index on it can be used; $3: also rows whose time is NULL.
+CREATE FUNCTION dataeng._fact_range_pred(col text, ttype regtype, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('((s.%1$I >= %2$s AND s.%1$I < %3$s) OR ($3 AND s.%1$I IS NULL))', col,
+                CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
+                           WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', tz)
+                           ELSE format('($1 AT TIME ZONE %L)::date', tz) END,
+                CASE ttype WHEN 'timestamptz'::regtype THEN '$2'
+                           WHEN 'timestamp'::regtype THEN format('($2 AT TIME ZONE %L)', tz)
+                           -- a date d is in [lo, hi) when d < hi rounded up to a day
+                           ELSE format('(($2 AT TIME ZONE %L) + interval ''1 day'' - interval ''1 microsecond'')::date', tz) END)
+$$;
+
+-- The aggregate expressions of a measure over source rows s (the visible
+-- column and its hidden helpers), as (column name, SQL) pairs in table order.
+CREATE FUNCTION dataeng._fact_measure_cols(m jsonb, src_float boolean,
+                                           OUT col_name text, OUT expr text, OUT hidden boolean)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT * FROM (VALUES
+    (m->>'name',
+     CASE m->>'agg' WHEN 'count_star' THEN 'count(*)'
+                    WHEN 'count_distinct' THEN format('count(DISTINCT s.%I)', m->>'col')
+                    ELSE format('%s(s.%I)', m->>'agg', m->>'col') END,
+     false),
+    (CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') WHEN 'avg' THEN '__sum_' || (m->>'name') END,
+     CASE m->>'agg' WHEN 'sum' THEN format('count(s.%I)', m->>'col')
+                    WHEN 'avg' THEN format(CASE WHEN src_float THEN 'sum(s.%I::float8)' ELSE 'sum(s.%I)' END, m->>'col') END,
+     true),
+    (CASE m->>'agg' WHEN 'avg' THEN '__cnt_' || (m->>'name') END,
+     CASE m->>'agg' WHEN 'avg' THEN format('count(s.%I)', m->>'col') END,
+     true)) v(c, e, h)
+   WHERE c IS NOT NULL
+$$;
+
+-- The parts of a fact's SQL that depend on its definition.
+--   key_cols   bucket and dimension columns, quoted, comma-separated
+--   key_join   a join of fact f and a group row d on those columns
+--   bucket_s   the bucket of a source row s
+--   ins_cols   the columns a backfill inserts (not the generated avg ones)
+--   ins_sel    their aggregates over source rows s
+--   rec_set    SET list recomputing the non-delta measures from r
+--   rec_sel    their aggregates over source rows s (aliased)
+CREATE FUNCTION dataeng._fact_sql(d dataeng.fact_defs,
+                                  OUT key_cols text, OUT key_join text, OUT bucket_s text,
+                                  OUT ins_cols text, OUT ins_sel text,
+                                  OUT rec_set text, OUT rec_sel text)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ttype regtype;
+  m jsonb;
+  c record;
+  keys text[] := ARRAY['bucket'] || d.dimensions;
+BEGIN
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  bucket_s := dataeng._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
+  key_cols := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', ');
+  SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = d.%1$I', k)
+                         ELSE format('f.%1$I IS NOT DISTINCT FROM d.%1$I', k) END, ' AND ' ORDER BY o)
+    INTO key_join
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k;
+  ins_cols := key_cols;
+  ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
+               SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+      IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
+        ins_cols := ins_cols || format(', %I', c.col_name);
+        ins_sel := ins_sel || ', ' || c.expr;
+        IF m->>'mode' = 'recompute' THEN
+          rec_set := coalesce(rec_set || ', ', '') || format('%1$I = r.%1$I', c.col_name);
+          rec_sel := coalesce(rec_sel || ', ', '') || format('%s AS %I', c.expr, c.col_name);
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  ins_cols := ins_cols || ', __rows';
+  ins_sel := ins_sel || ', count(*)';
+END;
+$$;
+
+-- (fact_create() below: the caller's current schema is passed in, since
+-- search_path is pinned here)
+CREATE FUNCTION dataeng._fact_create(fact_name text, source regclass, time_column text, grain text,
+                                     dimensions text[], measures text[],
+                                     schedule text, cur_schema text)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key text;
+  parts text[];
+  qualified text;
+  g text := lower(btrim(grain));
+  tz text := current_setting('TimeZone');
+  ttype regtype;
+  tnull boolean;
+  anynull boolean;
+  col record;
+  d text;
+  ms text;
+  m jsonb;
+  spec jsonb := '[]';
+  names text[] := ARRAY['bucket', '__rows'];
+  cols text[];
+  c record;
+  sel text;
+  coldefs text;
+  def dataeng.fact_defs;
+  q record;
+  avgtype regtype;
+  tbl regclass;
+  ok boolean;
+  n bigint;
+BEGIN
+  IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL
+     OR dimensions IS NULL OR measures IS NULL THEN
+    RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass an empty array for no dimensions.';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_create() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
+  END IF;
+  key := dataeng._agg_name(fact_name);
+  parts := parse_ident(fact_name);
+  IF cardinality(parts) = 1 THEN
+    IF cur_schema IS NULL THEN
+      RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    parts := ARRAY[cur_schema] || parts;
+  END IF;
+  qualified := format('%I.%I', parts[1], parts[2]);
+  IF to_regnamespace(quote_ident(parts[1])) IS NULL THEN
+    RAISE EXCEPTION 'schema "%" does not exist', parts[1] USING ERRCODE = 'invalid_schema_name';
+  END IF;
+  IF to_regclass(qualified) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', qualified
+      USING ERRCODE = 'duplicate_table',
+            HINT = 'Choose another fact_name, or drop the existing table first.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name = key) THEN
+    RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
+  END IF;
+
+  -- grain: a date_trunc unit (plural accepted)
+  IF dataeng._fact_grain(g) IS NULL AND g LIKE '%s' AND dataeng._fact_grain(rtrim(g, 's')) IS NOT NULL THEN
+    g := rtrim(g, 's');
+  END IF;
+  IF dataeng._fact_grain(g) IS NULL THEN
+    RAISE EXCEPTION 'grain "%" is not a date_trunc unit', grain
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use microseconds, milliseconds, second, minute, hour, day, week, month, quarter, year, decade, century or millennium.';
+  END IF;
+
+  -- the time column
+  SELECT * INTO col FROM dataeng._agg_column(source, time_column, 'time column');
+  ttype := col.typ;
+  tnull := col.nullable;
+  IF ttype NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+    RAISE EXCEPTION 'time column "%" has type %', time_column, ttype
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = 'The time column must be timestamp with time zone, timestamp or date.';
+  END IF;
+  anynull := tnull;
+
+  -- dimensions
+  FOREACH d IN ARRAY dimensions LOOP
+    SELECT * INTO col FROM dataeng._agg_column(source, d, 'dimension');
+    anynull := anynull OR col.nullable;
+    IF d = ANY (names) THEN
+      RAISE EXCEPTION 'column name "%" is used twice in fact "%"', d, key
+        USING ERRCODE = 'duplicate_column',
+              HINT = CASE WHEN d IN ('bucket', '__rows') THEN format('"%s" is a column of every fact table.', d)
+                          ELSE 'List each dimension once.' END;
+    END IF;
+    names := names || d;
+  END LOOP;
+
+  -- measures
+  IF cardinality(measures) = 0 THEN
+    RAISE EXCEPTION 'a fact needs at least one measure'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ARRAY[''count(*)''].';
+  END IF;
+  FOREACH ms IN ARRAY measures LOOP
+    m := dataeng._fact_parse_measure(ms);
+    IF m->>'col' IS NOT NULL THEN
+      SELECT * INTO col FROM dataeng._agg_column(source, m->>'col', format('measure "%s": column', ms));
+      m := m || jsonb_build_object('type', col.typ::text,
+                                   'float', col.typ IN ('float4'::regtype, 'float8'::regtype));
+      -- the aggregate must exist for the column's type
+      BEGIN
+        EXECUTE format('SELECT %s FROM %s s WHERE false',
+                       (SELECT expr FROM dataeng._fact_measure_cols(m, false) LIMIT 1), source);
+        ok := true;
+      EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
+        ok := false;
+      END;
+      IF NOT ok OR (m->>'agg' IN ('sum', 'avg')
+                    AND (SELECT typcategory FROM pg_type WHERE oid = col.typ) NOT IN ('N', 'T')) THEN
+        RAISE EXCEPTION 'measure "%" cannot aggregate column "%" of type %', ms, m->>'col', col.typ
+          USING ERRCODE = 'datatype_mismatch',
+                HINT = CASE WHEN m->>'agg' IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval column.'
+                            ELSE 'min and max need a type with an ordering.' END;
+      END IF;
+    ELSE
+      m := m || jsonb_build_object('float', false);
+    END IF;
+    -- sum/count/avg are applied as deltas; the rest (and float sums, whose
+    -- deltas would drift) are recomputed for the groups a refresh touches
+    m := m || jsonb_build_object('mode',
+           CASE WHEN m->>'agg' IN ('count_star', 'count') THEN 'delta'
+                WHEN m->>'agg' IN ('sum', 'avg') AND NOT (m->>'float')::boolean THEN 'delta'
+                ELSE 'recompute' END);
+    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, false) LOOP
+      IF c.col_name = ANY (names) THEN
+        RAISE EXCEPTION 'column name "%" is used twice in fact "%"', c.col_name, key
+          USING ERRCODE = 'duplicate_column',
+                DETAIL = format('Measure "%s" names its column "%s".', ms, c.col_name),
+                HINT = 'Name the measure with AS, e.g. sum(amount) AS total_amount.';
+      END IF;
+      IF octet_length(c.col_name) > 63 THEN
+        RAISE EXCEPTION 'column name "%" of measure "%" is too long', c.col_name, ms
+          USING ERRCODE = 'name_too_long', HINT = 'Name the measure with a shorter AS name.';
+      END IF;
+      names := names || c.col_name;
+    END LOOP;
+    spec := spec || jsonb_build_array(m);
+  END LOOP;
+
+  -- Capture: no writer may commit between the backfill and the consumer's
+  -- start, so both see the same rows.
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  cols := ARRAY[time_column] || dimensions
+          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL);
+  PERFORM dataeng._agg_capture(source, cols, 'fact table');
+
+  -- Column types exactly as the GROUP BY gives them.
+  def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
+             'fact:' || key, schedule, now(), NULL, NULL, 0)::dataeng.fact_defs;
+  sel := dataeng._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
+         || coalesce(', ' || NULLIF(array_to_string(ARRAY(
+              SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
+  FOR m IN SELECT * FROM jsonb_array_elements(spec) LOOP
+    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+      sel := sel || format(', %s AS %I', c.expr, c.col_name);
+    END LOOP;
+  END LOOP;
+  IF to_regclass('pg_temp._dataeng_fact_types') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_fact_types;
+  END IF;
+  EXECUTE format('CREATE TEMP TABLE _dataeng_fact_types AS SELECT %s, count(*) AS __rows FROM %s s '
+                 'GROUP BY %s WITH NO DATA', sel, source,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+  coldefs := '';
+  FOR q IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnum
+             FROM pg_attribute a
+            WHERE a.attrelid = 'pg_temp._dataeng_fact_types'::regclass AND a.attnum > 0
+            ORDER BY CASE WHEN a.attname = '__rows' THEN 1
+                          WHEN a.attname LIKE '\_\_%' AND a.attnum > 1 + cardinality(dimensions) THEN 2
+                          ELSE 0 END, a.attnum LOOP
+    m := (SELECT e FROM jsonb_array_elements(spec) e WHERE e->>'name' = q.attname AND e->>'agg' = 'avg');
+    IF m IS NOT NULL THEN
+      -- avg: computed from its hidden sum and count, as avg() computes it
+      avgtype := q.t::regtype;
+      coldefs := coldefs || format(', %I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
+        q.attname, q.t, '__cnt_' || q.attname,
+        CASE avgtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || q.attname, '__cnt_' || q.attname)
+                     WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
+                     WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
+                     ELSE format('%I / %I', '__sum_' || q.attname, '__cnt_' || q.attname) END,
+        q.t);
+    ELSE
+      coldefs := coldefs || format(', %I %s%s', q.attname, q.t,
+                                   CASE WHEN q.attname = '__rows' OR (q.attname = 'bucket' AND NOT tnull)
+                                          OR q.attname = ANY (dimensions) AND EXISTS (
+                                               SELECT 1 FROM pg_attribute a WHERE a.attrelid = source
+                                                  AND a.attname = q.attname AND a.attnotnull)
+                                        THEN ' NOT NULL' ELSE '' END);
+    END IF;
+  END LOOP;
+  DROP TABLE pg_temp._dataeng_fact_types;
+  EXECUTE format('CREATE TABLE %s (%s, %s (%s))', qualified, substr(coldefs, 3),
+                 CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
+                 array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
+  tbl := qualified::regclass;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', tbl,
+                 format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
+                        source, g, array_to_string(dimensions, ', '), key));
+
+  PERFORM dataeng.cdc_consumer_create('fact:' || key, ARRAY[source]);
+  def.fact_table := tbl;
+  def.owner := current_user::regrole;
+  INSERT INTO dataeng.fact_defs SELECT def.*;
+  SELECT * INTO q FROM dataeng._fact_sql(def);
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  UPDATE dataeng.fact_defs f SET last_refresh = clock_timestamp(), last_changes = 0 WHERE f.name = key;
+
+  IF schedule IS NOT NULL THEN
+    -- through EXECUTE: the scheduler is optional
+    IF to_regprocedure('dataeng.schedule(text,text,text)') IS NULL THEN
+      RAISE EXCEPTION 'cannot schedule the refresh of fact "%": dataeng.schedule() is not available', key
+        USING ERRCODE = 'undefined_function',
+              HINT = 'Pass schedule => NULL and call dataeng.fact_refresh() yourself.';
+    END IF;
+    EXECUTE 'SELECT dataeng.schedule($1, $2, $3)'
+      USING 'fact_refresh:' || key, schedule, format('SELECT dataeng.fact_refresh(%L)', key);
+  END IF;
+  RETURN tbl;
+END;
+$$;
+CREATE FUNCTION dataeng.fact_create(fact_name text, source regclass, time_column text, grain text,
+                                    dimensions text[], measures text[],
+                                    schedule text DEFAULT '1 minute')
+RETURNS regclass
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT dataeng._fact_create(fact_name, source, time_column, grain, dimensions, measures,
+                              schedule, pg_catalog.current_schema())
+$$;
+COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text) IS
+  'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it and keeps it refreshable from the change log';
+
+-- Poll consumer until a poll comes back short (everything committed up to
+-- the newest tick), appending to the temporary table _dataeng_changes after
+-- position start, and acknowledge each poll (the caller commits the
+-- acknowledgements with what it does with the changes).  Returns the number
+-- of changes now in the table.
+CREATE FUNCTION dataeng._agg_poll(consumer text, start bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  batch constant int := 200000;
+  got bigint;
+  n bigint := start;
+  last_id bigint;
+BEGIN
+  LOOP
+    EXECUTE 'INSERT INTO pg_temp._dataeng_changes (ord, change_id, op, old_row, new_row, captured_at)
+             SELECT $2 + p.ord, p.change_id, p.op, p.old_row, p.new_row, p.captured_at
+               FROM dataeng.cdc_poll($1, $3)
+                    WITH ORDINALITY p(change_id, xid, lsn, captured_at, table_name, op, pk, old_row, new_row, ord)'
+      USING consumer, n, batch;
+    GET DIAGNOSTICS got = ROW_COUNT;
+    EXIT WHEN got = 0;
+    n := n + got;
+    EXECUTE 'SELECT change_id FROM pg_temp._dataeng_changes WHERE ord = $1' INTO last_id USING n;
+    PERFORM dataeng.cdc_ack(consumer, last_id);
+    EXIT WHEN got < batch;
+  END LOOP;
+  RETURN n;
+END;
+$$;
+
+-- A fresh temporary table for the changes of one refresh.
+CREATE FUNCTION dataeng._agg_changes_table()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_changes;
+  END IF;
+  CREATE TEMP TABLE _dataeng_changes (ord bigint, change_id bigint, op "char",
+                                      old_row jsonb, new_row jsonb, captured_at timestamptz)
+    ON COMMIT DROP;
+END;
+$$;
+
+-- Lock and return a fact definition, or raise.
+CREATE FUNCTION dataeng._fact_def(fact_name text, lock boolean)
+RETURNS dataeng.fact_defs
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  key text := dataeng._agg_name(fact_name);
+BEGIN
+  IF lock THEN
+    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key FOR UPDATE;
+  ELSE
+    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'fact "%" does not exist', fact_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'dataeng.facts lists the facts you own.';
+  END IF;
+  RETURN d;
+END;
+$$;
+
+-- Recompute a whole fact from its source (after a TRUNCATE of the source).
+-- Writers are held off (SHARE lock) and the consumer drained first, so the
+-- rebuilt table and the acknowledged position match.
+CREATE FUNCTION dataeng._fact_rebuild(d dataeng.fact_defs, polled bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q record;
+  n bigint;
+BEGIN
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  n := dataeng._agg_poll(d.consumer, polled);
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  EXECUTE format('DELETE FROM %s', d.fact_table);
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
+                 d.source, (SELECT string_agg(i::text, ', ')
+                              FROM generate_series(1, 1 + cardinality(d.dimensions)) i));
+  RETURN n;
+END;
+$$;
+
+CREATE FUNCTION dataeng.fact_refresh(fact_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  q record;
+  n bigint;
+  ttype regtype;
+  keys text[];
+  sub_old text;
+  sub_new text;
+  agg text := 'sum(sg)::bigint AS __rows';
+  ins_cols text;
+  ins_vals text;
+  upd text := '__rows = f.__rows + EXCLUDED.__rows';
+  m jsonb;
+  a text;
+  i int := 0;
+  lo timestamptz;
+  hi timestamptz;
+  hasnull boolean;
+  gi interval;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  -- The fact's row lock serializes refreshes of one fact: a second one
+  -- waits, then starts from the position the first acknowledged.
+  d := dataeng._fact_def(fact_name, true);
+  PERFORM dataeng._agg_changes_table();
+  n := dataeng._agg_poll(d.consumer, 0);
+
+  IF n > 0 AND EXISTS (SELECT 1 FROM pg_temp._dataeng_changes WHERE op = 'T') THEN
+    n := dataeng._fact_rebuild(d, n);
+  ELSIF n > 0 THEN
+    SELECT * INTO q FROM dataeng._fact_sql(d);
+    ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+    keys := ARRAY['bucket'] || d.dimensions;
+    -- the old rows of updates and deletes count -1, the new rows of
+    -- inserts and updates +1: one GROUP BY gives each group's delta
+    sub_old := '-1 AS sg, ' || dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'old_row'),
+                                                        ttype, d.grain, d.time_zone) || ' AS k0';
+    sub_new := '1, ' || dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'new_row'),
+                                                  ttype, d.grain, d.time_zone);
+    FOR i IN 1 .. cardinality(d.dimensions) LOOP
+      sub_old := sub_old || format(', %s AS k%s', dataeng._agg_json_col(d.source, d.dimensions[i], 'old_row'), i);
+      sub_new := sub_new || ', ' || dataeng._agg_json_col(d.source, d.dimensions[i], 'new_row');
+    END LOOP;
+    ins_cols := q.key_cols || ', __rows';
+    ins_vals := q.key_cols || ', __rows';
+    i := 0;
+    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+      CONTINUE WHEN m->>'mode' <> 'delta';
+      IF m->>'col' IS NOT NULL THEN
+        i := i + 1;
+        sub_old := sub_old || format(', %s AS a%s', dataeng._agg_json_col(d.source, m->>'col', 'old_row'), i);
+        sub_new := sub_new || ', ' || dataeng._agg_json_col(d.source, m->>'col', 'new_row');
+        a := 'a' || i;
+      END IF;
+      CASE m->>'agg'
+        WHEN 'count_star' THEN
+          agg := agg || format(', sum(sg)::bigint AS %I', m->>'name');
+          ins_cols := ins_cols || format(', %I', m->>'name');
+          ins_vals := ins_vals || format(', %I', m->>'name');
+          upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+        WHEN 'count' THEN
+          agg := agg || format(', sum(CASE WHEN %s IS NULL THEN 0 ELSE sg END)::bigint AS %I', a, m->>'name');
+          ins_cols := ins_cols || format(', %I', m->>'name');
+          ins_vals := ins_vals || format(', %I', m->>'name');
+          upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+        ELSE
+          -- sum: the sum and a count of non-NULL values (a sum of no value
+          -- is NULL); avg: its hidden sum and count
+          DECLARE
+            s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
+            n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
+          BEGIN
+            agg := agg || format(', sum(sg * %1$s) AS %2$I, sum(CASE WHEN %1$s IS NULL THEN 0 ELSE sg END)::bigint AS %3$I',
+                                 a, s_col, n_col);
+            ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
+            -- With no net non-NULL value, a new group's sum is NULL; an
+            -- existing group's sum changes by the (then usually zero) delta.
+            -- A new group's contributions cancel exactly (each value leaves
+            -- as it came), so a zero delta there means NULL.
+            ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
+                                           s_col, n_col);
+            upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
+                                 'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
+                                 '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+          END;
+      END CASE;
+    END LOOP;
+
+    IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
+      DROP TABLE pg_temp._dataeng_delta;
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS '
+                   'SELECT k0 AS bucket%s, %s FROM ('
+                   'SELECT %s FROM pg_temp._dataeng_changes WHERE op IN (''U'', ''D'') UNION ALL '
+                   'SELECT %s FROM pg_temp._dataeng_changes WHERE op IN (''I'', ''U'')) x GROUP BY %s',
+                   (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
+                      FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
+                   agg, sub_old, sub_new,
+                   (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o));
+    -- apply: new groups inserted, existing ones updated, emptied ones deleted
+    EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM pg_temp._dataeng_delta '
+                   'ON CONFLICT (%s) DO UPDATE SET %s',
+                   d.fact_table, ins_cols, ins_vals, q.key_cols, upd);
+    EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_delta d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
+                   d.fact_table, q.key_join);
+    -- min, max, count(DISTINCT) and float sums: recompute the groups
+    -- touched, reading only the source rows of their time range
+    IF q.rec_set IS NOT NULL THEN
+      gi := dataeng._fact_grain(d.grain);
+      SELECT min(bucket), max(bucket), bool_or(bucket IS NULL) INTO lo, hi, hasnull FROM pg_temp._dataeng_delta;
+      hi := (hi AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
+      EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
+                     'SELECT %3$s, %4$s FROM pg_temp._dataeng_delta d LEFT JOIN %5$s s '
+                     'ON %6$s AND %7$s GROUP BY %3$s) r WHERE %8$s',
+                     d.fact_table, q.rec_set,
+                     (SELECT string_agg(format('d.%I', k), ', ') FROM unnest(keys) k),
+                     q.rec_sel, d.source,
+                     (SELECT string_agg(CASE WHEN a.attnotnull THEN format('%s = d.%I', e, k)
+                                             ELSE format('%s IS NOT DISTINCT FROM d.%I', e, k) END,
+                                        ' AND ' ORDER BY o)
+                        FROM unnest(keys) WITH ORDINALITY u(k, o)
+                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k
+                        CROSS JOIN LATERAL (SELECT CASE WHEN o = 1 THEN q.bucket_s ELSE format('s.%I', k) END) x(e)),
+                     dataeng._fact_range_pred(d.time_column, ttype, d.time_zone),
+                     (SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = r.%1$I', k)
+                                             ELSE format('f.%1$I IS NOT DISTINCT FROM r.%1$I', k) END,
+                                        ' AND ' ORDER BY o)
+                        FROM unnest(keys) WITH ORDINALITY u(k, o)
+                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k))
+        USING lo, hi, coalesce(hasnull, false);
+    END IF;
+  END IF;
+
+  UPDATE dataeng.fact_defs f
+     SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n
+   WHERE f.name = d.name;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fact_refresh(text) IS
+  'Applies the source''s captured changes to a fact table and acknowledges them, in one transaction; returns the number of changes';
+
+CREATE FUNCTION dataeng.fact_drop(fact_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs := dataeng._fact_def(fact_name, true);
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = d.fact_table) THEN
+    EXECUTE format('DROP TABLE %s', d.fact_table);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = d.consumer) THEN
+    PERFORM dataeng.cdc_consumer_drop(d.consumer);
+  END IF;
+  IF to_regprocedure('dataeng.unschedule(text)') IS NOT NULL THEN
+    EXECUTE 'SELECT dataeng.unschedule($1)' USING 'fact_refresh:' || d.name;
+  END IF;
+  DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fact_drop(text) IS
+  'Drops a fact table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+
+-- (security_invoker: the caller sees its own facts, by row security)
+CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
+  SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain, f.time_zone,
+         f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
+         f.last_changes, f.total_changes,
+         c.pending_changes, c.lag_seconds
+    FROM dataeng.fact_defs f
+    LEFT JOIN dataeng.cdc_consumers c ON c.name = f.consumer;
+COMMENT ON VIEW dataeng.facts IS
+  'Fact tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
+GRANT SELECT ON dataeng.facts TO PUBLIC;

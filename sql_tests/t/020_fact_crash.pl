@@ -1,0 +1,107 @@
+# Fact refreshes across crashes: a refresh is all or nothing, its applied
+# changes and its acknowledgement commit together, so after a crash the
+# fact still counts every committed change exactly once.
+#  1. a refresh in progress (applied, not committed) and a writer in
+#     flight at the crash: the next refresh applies the changes once
+#  2. a crash in the middle of a burst of committing writers
+#  3. a crash right after a committed refresh: nothing is applied twice
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+
+my $node = PostgreSQL::Test::Cluster->new('factcrash');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'\n");
+$node->start;
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	SET TimeZone = 'UTC';
+	CREATE TABLE src (id int PRIMARY KEY, at timestamptz NOT NULL, k text, v numeric);
+	INSERT INTO src SELECT g, '2026-01-01 00:00+00'::timestamptz + g * interval '13 minutes', 'k' || g % 5, g
+	  FROM generate_series(1, 2000) g;
+	SELECT dataeng.fact_create('f', 'src', 'at', 'hour', ARRAY['k'],
+	                           ARRAY['count(*)', 'sum(v)', 'max(v)'], schedule => NULL);
+	CREATE FUNCTION diff() RETURNS bigint LANGUAGE sql AS $$
+	  SELECT count(*) FROM (
+	    (SELECT bucket, k, count, sum_v, max_v FROM f
+	     EXCEPT ALL SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2)
+	    UNION ALL
+	    (SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2
+	     EXCEPT ALL SELECT bucket, k, count, sum_v, max_v FROM f)) x
+	$$;
+	-- many small committed transactions
+	CREATE PROCEDURE burst(n int) LANGUAGE plpgsql AS $$
+	BEGIN
+	  FOR i IN 1 .. n LOOP
+	    UPDATE src SET v = v + 1, k = 'k' || (i % 7) WHERE id = 1 + (i * 37) % 2000;
+	    DELETE FROM src WHERE id = 1 + (i * 53) % 2000;
+	    INSERT INTO src VALUES (10000 + i, '2026-01-05 00:00+00'::timestamptz - i * interval '3 minutes', 'k' || i % 3, i)
+	      ON CONFLICT (id) DO NOTHING;
+	    COMMIT;
+	  END LOOP;
+	END $$;
+	-- refreshes, each committed
+	CREATE PROCEDURE refresh_loop(n int) LANGUAGE plpgsql AS $$
+	BEGIN
+	  FOR i IN 1 .. n LOOP
+	    PERFORM dataeng.fact_refresh('f');
+	    COMMIT;
+	    PERFORM pg_sleep(0.02);
+	  END LOOP;
+	END $$;
+});
+is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'backfilled fact equals the GROUP BY');
+
+# 1. A refresh applied but not committed, a writer in flight: crash.
+$node->safe_psql('postgres', q{UPDATE src SET v = v * 2 WHERE id % 3 = 0; DELETE FROM src WHERE id % 11 = 0});
+my $pending = $node->safe_psql('postgres', q{SELECT pending_changes FROM dataeng.facts WHERE name = 'f'});
+ok($pending > 0, "changes pending ($pending)");
+my $refresher = $node->background_psql('postgres', on_error_stop => 0);
+$refresher->query_safe('BEGIN');
+is($refresher->query_safe(q{SELECT dataeng.fact_refresh('f')}), $pending, 'a refresh applied them, uncommitted');
+my $writer = $node->background_psql('postgres', on_error_stop => 0);
+$writer->query_safe('BEGIN');
+$writer->query_safe(q{INSERT INTO src SELECT g, '2026-01-02 00:00+00', 'inflight', g FROM generate_series(5000, 5099) g});
+$node->stop('immediate');
+$refresher->quit;
+$writer->quit;
+$node->start;
+is($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}), $pending,
+	'after the crash the same changes are applied, once');
+is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact equals the GROUP BY');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM f WHERE k = 'inflight'}), '0',
+	'the in-flight writer never counted');
+
+# 2. A crash in the middle of a burst of writers (and of refreshes).
+my $connstr = $node->connstr('postgres');
+my ($out1, $err1, $out2, $err2) = ('', '', '', '');
+my $w1 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000)' ],
+	'>', \$out1, '2>', \$err1);
+my $w2 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c',
+		'CALL refresh_loop(100000)' ],
+	'>', \$out2, '2>', \$err2);
+# wait until the burst has committed a good number of transactions
+$node->poll_query_until('postgres', q{SELECT count(*) >= 300 FROM src WHERE id > 10000})
+  or die 'the burst did not start';
+$node->stop('immediate');
+$w1->finish;
+$w2->finish;
+$node->start;
+ok($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}) >= 0, 'refresh after the crash');
+is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact equals the GROUP BY after a crash mid-burst');
+
+# 3. A crash right after a committed refresh: nothing comes twice.
+$node->safe_psql('postgres', q{UPDATE src SET v = v + 1 WHERE id % 7 = 0;
+	INSERT INTO src SELECT g, '2026-01-03 00:00+00', 'k1', g FROM generate_series(20000, 20100) g});
+ok($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}) > 0, 'a committed refresh');
+$node->stop('immediate');
+$node->start;
+is($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}), '0', 'nothing applied again after the crash');
+is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact equals the GROUP BY');
+
+$node->stop;
+done_testing();
