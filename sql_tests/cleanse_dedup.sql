@@ -1,9 +1,7 @@
 -- Duplicate records: find_duplicates, dedupe and dedupe_undo.
 \set VERBOSITY terse
 \set SHOW_CONTEXT never
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS dataeng;
-RESET client_min_messages;
+CREATE EXTENSION dataeng;
 
 -------------------------------------------------------------------------------
 -- Febrl data set 3: 5,000 records of 2,000 people (rec-<person>-org and
@@ -188,3 +186,4 @@ RESET ROLE;
 DROP TABLE febrl, febrl_found, febrl_quality, febrl_before, people, people_before, nobody,
   "odd table", accounts, accounts_before;
 DROP ROLE regress_dedup_other;
+DROP EXTENSION dataeng;

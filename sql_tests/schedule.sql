@@ -1,9 +1,7 @@
 -- Scheduling: schedules, the scheduler running jobs, errors and rights.
 -- The cluster preloads dataeng, so this database has a scheduler.
 \set VERBOSITY terse
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS dataeng;
-RESET client_min_messages;
+CREATE EXTENSION dataeng;
 
 -- wait (at most 30 s) until a condition holds; returns whether it did
 CREATE FUNCTION wait_for(cond text, secs float8 DEFAULT 30) RETURNS boolean
@@ -270,3 +268,4 @@ SELECT pg_reload_conf();
 DROP TABLE sched_ticks, sched_secret;
 DROP ROLE regress_sched_low, regress_sched_nologin;
 DROP FUNCTION wait_for(text, float8), schedule_error(text);
+DROP EXTENSION dataeng;

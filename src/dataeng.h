@@ -91,6 +91,7 @@ extern SchedDbSlot *sched_slot_find(Oid dboid);
 extern void sched_wake_at_commit(void);
 
 /* in schedule/scheduler.c */
+extern bool sched_lock_extension(void);
 extern int	dataeng_job_history_keep;
 extern bool dataeng_log_successful_runs;
 

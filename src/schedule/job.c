@@ -96,6 +96,11 @@ record_failure(JobRunArgs *ra, const char *status, const char *message)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	if (!sched_lock_extension())
+	{
+		CommitTransactionCommand();
+		return;
+	}
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	become_superuser();
@@ -150,7 +155,7 @@ dataeng_job_main(Datum main_arg)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	XactLockTableWait(ra.sched_xid, NULL, NULL, XLTW_None);
-	if (!TransactionIdDidCommit(ra.sched_xid))
+	if (!TransactionIdDidCommit(ra.sched_xid) || !sched_lock_extension())
 	{
 		CommitTransactionCommand();
 		proc_exit(0);
@@ -199,6 +204,10 @@ dataeng_job_main(Datum main_arg)
 	{
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
+		if (!sched_lock_extension())
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("extension \"dataeng\" was dropped")));
 		if (timeout_ms > 0)
 			enable_timeout_after(STATEMENT_TIMEOUT, (int) Min(timeout_ms, INT_MAX));
 		SPI_connect();

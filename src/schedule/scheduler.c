@@ -21,6 +21,8 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "storage/lmgr.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -53,6 +55,26 @@ typedef struct RunningJob
 	int64		run_id;
 	BackgroundWorkerHandle *handle;
 } RunningJob;
+
+/*
+ * sched_lock_extension
+ *		In a transaction: lock the dataeng extension against DROP EXTENSION
+ *		until commit; false when it is not (or no longer) installed.  Taken
+ *		first, it makes DROP EXTENSION wait for the scheduler's pass or a
+ *		job's run instead of deadlocking with them on dataeng's tables.
+ */
+bool
+sched_lock_extension(void)
+{
+	Oid			extoid = get_extension_oid("dataeng", true);
+
+	if (!OidIsValid(extoid))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+	/* it may have been dropped while we waited */
+	return get_extension_oid("dataeng", true) == extoid &&
+		OidIsValid(get_relname_relid("job_runs", get_namespace_oid("dataeng", true)));
+}
 
 static List *running = NIL;		/* of RunningJob *, in TopMemoryContext */
 static SchedDbSlot *my_slot = NULL;
@@ -394,8 +416,7 @@ dataeng_scheduler_main(Datum main_arg)
 
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
-		if (!OidIsValid(get_extension_oid("dataeng", true)) ||
-			!OidIsValid(get_relname_relid("job_runs", get_namespace_oid("dataeng", true))))
+		if (!sched_lock_extension())
 		{
 			/* no extension (or dropped): tell the launcher and leave */
 			CommitTransactionCommand();
