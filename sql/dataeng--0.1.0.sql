@@ -1986,6 +1986,7 @@ ALTER TABLE dataeng.dedupe_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readable ON dataeng.dedupe_runs FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
 CREATE POLICY own_insert ON dataeng.dedupe_runs FOR INSERT WITH CHECK (run_by = current_user::regrole);
 CREATE POLICY own_update ON dataeng.dedupe_runs FOR UPDATE USING (run_by = current_user::regrole);
+CREATE POLICY own_delete ON dataeng.dedupe_runs FOR DELETE USING (run_by = current_user::regrole);
 CREATE POLICY readable ON dataeng.dedupe_log FOR SELECT
   USING (EXISTS (SELECT 1 FROM dataeng.dedupe_runs r WHERE r.run_id = dedupe_log.run_id));
 CREATE POLICY own_insert ON dataeng.dedupe_log FOR INSERT
@@ -1994,6 +1995,7 @@ CREATE POLICY own_insert ON dataeng.dedupe_log FOR INSERT
 REVOKE ALL ON dataeng.dedupe_runs, dataeng.dedupe_log FROM PUBLIC;
 GRANT SELECT, INSERT ON dataeng.dedupe_runs, dataeng.dedupe_log TO PUBLIC;
 GRANT UPDATE (clusters, rows_deleted, rows_filled, undone_at) ON dataeng.dedupe_runs TO PUBLIC;
+GRANT DELETE ON dataeng.dedupe_runs TO PUBLIC;
 GRANT USAGE ON SEQUENCE dataeng.dedupe_runs_run_id_seq TO PUBLIC;
 
 -- the columns of a table that INSERT may set, quoted, comma-separated
