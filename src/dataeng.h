@@ -45,12 +45,17 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 
 /* in common/punycode.c */
 extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
+extern bool punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
 /* in validate/phone.c */
 extern const char *phone_region_code(text *t, char *buf);
 
 /* in validate/email.c */
 extern const char *email_practical_problem(const char *s, int len);
+
+/* in validate/url.c */
+extern const char *const url_no_host;
+extern const char *url_parse_problem(const char *s, int len, char **scheme);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);
