@@ -52,6 +52,36 @@ extern const char *phone_region_code(text *t, char *buf);
 
 /* in validate/email.c */
 extern const char *email_practical_problem(const char *s, int len);
+extern const char *email_mode_problem(const char *s, int len, int mode);
+
+/* in validate/ids.c */
+extern const char *iban_problem(const char *s, int len);
+
+/* in validate/dates.c */
+extern const char *date_problem(const char *s, int slen, const char *f, int flen);
+
+/* in cleanse/dates.c */
+typedef struct ParsedDate
+{
+	int			year,
+				month,
+				day,
+				hour,
+				minute,
+				second,
+				usec;
+	bool		has_time,
+				has_tz;
+	int			tz_offset;		/* seconds east of UTC */
+} ParsedDate;
+extern bool parse_date_text(const char *s, int len, const char *order, ParsedDate *p);
+
+/* in cleanse/numbers.c */
+extern char *parse_number_text(const char *s, int len, char dec, bool *pct, const char **why);
+extern const char *number_canon_problem(const char *canon);
+
+/* in cleanse/units.c */
+extern const char *parse_quantity_text(const char *s, int len, char *numbuf);
 
 /* in validate/url.c */
 extern const char *const url_no_host;
