@@ -1494,6 +1494,19 @@ AS 'MODULE_PATHNAME', 'dataeng_uuid_problem'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.uuid_problem(text) IS 'Why the text is not a UUID in a form the uuid type reads, or NULL';
 
+-- URLs: the WHATWG URL Standard's parser with no base, a host, an allowed scheme.
+CREATE FUNCTION dataeng.is_url(value text, schemes text[] DEFAULT '{http,https}')
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_is_url'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.is_url(text, text[]) IS 'Whether the text is an absolute URL (WHATWG URL Standard) with a host and one of the schemes';
+
+CREATE FUNCTION dataeng.url_problem(value text, schemes text[] DEFAULT '{http,https}')
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_url_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.url_problem(text, text[]) IS 'Why the text is not an absolute URL (WHATWG URL Standard) with a host and one of the schemes, or NULL';
+
 -- Phone numbers, through Google's libphonenumber.  region: ISO 3166 code the
 -- number is dialled from (NULL: the number must be in international format).
 -- Not STRICT, so that region may be NULL; a NULL number gives NULL.

@@ -16,6 +16,9 @@ SELECT dataeng.parse_number_strict('1.234,56');
 SELECT dataeng.parse_number_strict('1,234');
 SELECT dataeng.parse_number_strict('twelve');
 SELECT dataeng.parse_number('1', ';');
+-- found by fuzzing: no digit before the exponent once separators go ('E3')
+SELECT dataeng.parse_number($$'''E''3''''''$$) AS no_digits;
+SELECT dataeng.parse_number_strict($$'E'3$$);
 
 -- never an error, whatever the bytes
 SELECT count(*) AS survived FROM (

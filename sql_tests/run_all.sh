@@ -6,11 +6,13 @@
 # Installs what is missing (as root), builds with warnings as errors,
 # installs, starts a throwaway cluster (as the postgres OS account when run
 # as root) with shared_preload_libraries = 'dataeng' and wal_level = logical,
-# runs pg_regress, the isolation specs and the TAP tests, stops the cluster
+# runs pg_regress, the isolation specs, the TAP tests and the libFuzzer
+# targets (sql_tests/fuzz/run.sh), stops the cluster
 # and prints one line "N passed, N failed".  Exits non-zero on any failure.
 #
 # To run part of it: DE_REGRESS="foundation cdc_capture", DE_ISOLATION="...",
-# DE_TAP="sql_tests/t/001_preload.pl" (a suite set to "none" is skipped);
+# DE_TAP="sql_tests/t/001_preload.pl", DE_FUZZ="url email" (a suite set to
+# "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
@@ -76,6 +78,23 @@ if [ -f "$WORK/tap.log" ]; then
 	p=$(grep -oE '^sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" | sort -u | wc -l || true)
 	passed=$((passed + p))
 	failed=$((failed + total - p))
+fi
+
+# fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh); FUZZ_SECONDS each
+if [ "${DE_FUZZ:-}" != none ]; then
+	de_log "fuzz"
+	set +e
+	FUZZ_WORK="$WORK/fuzz" DE_PGBIN="$DE_PGBIN" bash "$DE_ROOT/sql_tests/fuzz/run.sh" \
+		${DE_FUZZ:-} 2>&1 | tee "$WORK/fuzz.log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -eq 2 ]; then
+		de_log "fuzz targets skipped: clang is not installed"
+	else
+		passed=$((passed + $(grep -cE '^fuzz .* \.\.\. ok' "$WORK/fuzz.log" || true)))
+		failed=$((failed + $(grep -cE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" || true)))
+		[ "$rc" -ne 0 ] && ! grep -qE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" && failed=$((failed + 1))
+	fi
 fi
 
 echo "$passed passed, $failed failed"

@@ -39,6 +39,8 @@ INSERT INTO raw_orders VALUES ('2026-11-31');
 -- a format it does not understand is an error of the call
 SELECT dataeng.is_date('2026-W48', 'IYYY-"W"IW');
 SELECT dataeng.is_date('x', '"unterminated');
+-- found by fuzzing: a format ending in FM read past its end
+SELECT dataeng.is_date('01', 'DDFM');
 
 DROP TABLE raw_orders;
 DROP EXTENSION dataeng;

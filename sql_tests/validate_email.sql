@@ -41,6 +41,8 @@ SELECT count(*) AS survived FROM (
 SELECT dataeng.is_email(repeat('a', 1000000) || '@example.com') AS megabyte,
        dataeng.is_email(E'a\x01b@example.com') AS control,
        dataeng.is_email('') AS empty;
+-- found by fuzzing: the check for a full-width at-sign read past the value
+SELECT dataeng.email_problem(E'\n\n') AS no_at, dataeng.email_problem('ada＠example.com') AS full_width_at;
 -- usable in a CHECK constraint and a domain
 CREATE DOMAIN email_address AS text CHECK (dataeng.is_email(VALUE));
 SELECT 'me@example.com'::email_address;

@@ -45,6 +45,7 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 
 /* in common/punycode.c */
 extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
+extern bool punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
 /* in validate/phone.c */
 extern const char *phone_region_code(text *t, char *buf);
@@ -54,6 +55,40 @@ extern double jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, in
 
 /* in validate/email.c */
 extern const char *email_practical_problem(const char *s, int len);
+extern const char *email_mode_problem(const char *s, int len, int mode);
+
+/* in validate/ids.c */
+extern const char *iban_problem(const char *s, int len);
+
+/* in validate/dates.c */
+extern const char *date_problem(const char *s, int slen, const char *f, int flen);
+
+/* in cleanse/dates.c */
+typedef struct ParsedDate
+{
+	int			year,
+				month,
+				day,
+				hour,
+				minute,
+				second,
+				usec;
+	bool		has_time,
+				has_tz;
+	int			tz_offset;		/* seconds east of UTC */
+} ParsedDate;
+extern bool parse_date_text(const char *s, int len, const char *order, ParsedDate *p);
+
+/* in cleanse/numbers.c */
+extern char *parse_number_text(const char *s, int len, char dec, bool *pct, const char **why);
+extern const char *number_canon_problem(const char *canon);
+
+/* in cleanse/units.c */
+extern const char *parse_quantity_text(const char *s, int len, char *numbuf);
+
+/* in validate/url.c */
+extern const char *const url_no_host;
+extern const char *url_parse_problem(const char *s, int len, char **scheme);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);

@@ -48,19 +48,7 @@ typedef struct Token
 	char		sep;			/* T_SEP */
 } Token;
 
-typedef struct Parsed
-{
-	int			year,
-				month,
-				day,
-				hour,
-				minute,
-				second,
-				usec;
-	bool		has_time,
-				has_tz;
-	int			tz_offset;		/* seconds east of UTC */
-} Parsed;
+typedef ParsedDate Parsed;
 
 static const struct
 {
@@ -264,12 +252,13 @@ pivot_year(const Token *t)
 }
 
 /*
- * parse_text
+ * parse_date_text
  *		Fill p from the text; false for anything that is not exactly one
- *		date (and time).  order is "YMD", "DMY" or "MDY".
+ *		date (and time).  order is "YMD", "DMY" or "MDY".  Pure, for the
+ *		fuzz target too.
  */
-static bool
-parse_text(const char *s, int len, const char *order, Parsed *p)
+bool
+parse_date_text(const char *s, int len, const char *order, Parsed *p)
 {
 	Token		toks[MAX_TOKENS];
 	int			n,
@@ -552,7 +541,7 @@ dataeng_parse_date(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
-	if (!parse_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
+	if (!parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
 	PG_RETURN_DATEADT(date2j(p.year, p.month, p.day) - POSTGRES_EPOCH_JDATE);
 }
@@ -577,7 +566,7 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
-	if (!parse_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
+	if (!parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
 	if (p.has_tz)
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d%+03d:%02d",

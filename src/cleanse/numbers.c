@@ -41,17 +41,16 @@ space_char(pg_wchar c)
 }
 
 /*
- * parse
- *		The canonical form ("-1234.56") of the number in t, or NULL with
- *		*why set; *pct when it was a percentage.  dec is the decimal
- *		separator, or 0 to infer it.
+ * parse_number_text
+ *		The canonical form ("-1234.56") of the number in s (len bytes), or
+ *		NULL with *why set; *pct when it was a percentage.  dec is the
+ *		decimal separator, or 0 to infer it.  Pure, for the fuzz target too.
  */
-static char *
-parse(text *t, char dec, bool *pct, const char **why)
+char *
+parse_number_text(const char *s, int len, char dec, bool *pct, const char **why)
 {
-	int			len = VARSIZE_ANY_EXHDR(t);
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
-	int			n = pg_mb2wchar_with_len(VARDATA_ANY(t), w, len);
+	int			n = pg_mb2wchar_with_len(s, w, len);
 	int			start = 0,
 				end = n,
 				i;
@@ -194,6 +193,34 @@ parse(text *t, char dec, bool *pct, const char **why)
 }
 
 /*
+ * number_canon_problem
+ *		Why numeric_in() would raise on the canonical text, or NULL: it
+ *		raises on a malformed exponent, so its shape is checked first.
+ */
+const char *
+number_canon_problem(const char *canon)
+{
+	const char *e = strpbrk(canon, "eE");
+	size_t		mantissa = e ? (size_t) (e - canon) : strlen(canon);
+
+	/* "E3" (from "'E'3") has no digit before its exponent */
+	if (strcspn(canon, "0123456789") >= mantissa)
+		return "no digits";
+	if (e != NULL)
+	{
+		const char *p = e + 1;
+
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 3)
+			return "a malformed exponent";
+	}
+	if (strchr(canon + 1, '-') != NULL && (e == NULL || strchr(canon + 1, '-') < e))
+		return "a misplaced minus sign";
+	return NULL;
+}
+
+/*
  * to_numeric
  *		numeric_in() of the canonical text, divided by 100 for a percent;
  *		NULL (with *why) when numeric_in would not take it.
@@ -204,28 +231,8 @@ to_numeric(char *canon, bool percent, const char **why, bool *ok)
 	Datum		num;
 
 	*ok = false;
-	/* numeric_in raises on a malformed exponent: check its shape first */
-	{
-		const char *e = strpbrk(canon, "eE");
-
-		if (e != NULL)
-		{
-			const char *p = e + 1;
-
-			if (*p == '+' || *p == '-')
-				p++;
-			if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 3)
-			{
-				*why = "a malformed exponent";
-				return (Datum) 0;
-			}
-		}
-		if (strchr(canon + 1, '-') != NULL && (e == NULL || strchr(canon + 1, '-') < e))
-		{
-			*why = "a misplaced minus sign";
-			return (Datum) 0;
-		}
-	}
+	if ((*why = number_canon_problem(canon)) != NULL)
+		return (Datum) 0;
 	num = DirectFunctionCall3(numeric_in, CStringGetDatum(canon),
 							  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 	if (percent)				/* exact: 12% is 0.12 */
@@ -270,7 +277,12 @@ dataeng_parse_number(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	canon = parse(PG_GETARG_TEXT_PP(0), decimal_arg(fcinfo), &pct, &why);
+	{
+		text	   *t = PG_GETARG_TEXT_PP(0);
+
+		canon = parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								  decimal_arg(fcinfo), &pct, &why);
+	}
 	if (canon == NULL)
 		PG_RETURN_NULL();
 	r = to_numeric(canon, pct, &why, &ok);
@@ -296,7 +308,12 @@ dataeng_parse_number_strict(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	canon = parse(PG_GETARG_TEXT_PP(0), decimal_arg(fcinfo), &pct, &why);
+	{
+		text	   *t = PG_GETARG_TEXT_PP(0);
+
+		canon = parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								  decimal_arg(fcinfo), &pct, &why);
+	}
 	if (canon != NULL)
 		r = to_numeric(canon, pct, &why, &ok);
 	if (canon == NULL || !ok)

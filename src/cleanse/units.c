@@ -180,30 +180,20 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(base);
 }
 
-PG_FUNCTION_INFO_V1(dataeng_parse_quantity);
-
 /*
- * dataeng_parse_quantity
- *		"2.5 lbs" → (2.5, lb): a decimal number and a known unit; NULLs when
- *		the text is not one.
+ * parse_quantity_text
+ *		The canonical unit of the quantity in s (len bytes), with its number
+ *		in numbuf (at least 48 bytes, the form numeric_in reads, a decimal
+ *		comma made a point), or NULL when the text is not a number and a
+ *		known unit.  Pure, for the fuzz target too.
  */
-Datum
-dataeng_parse_quantity(PG_FUNCTION_ARGS)
+const char *
+parse_quantity_text(const char *s, int len, char *numbuf)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
-	const char *s = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-	TupleDesc	tupdesc;
-	Datum		values[2];
-	bool		nulls[2] = {true, true};
 	int			i = 0,
 				start;
 	bool		digits = false;
 	const Unit *u;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
 
 	while (i < len && isspace((unsigned char) s[i]))
 		i++;
@@ -217,7 +207,6 @@ dataeng_parse_quantity(PG_FUNCTION_ARGS)
 	}
 	if (digits && i - start < 40 && (u = find_unit(s + i, len - i)) != NULL)
 	{
-		char		numbuf[48];
 		int			k = 0,
 					seps = 0;
 
@@ -233,11 +222,38 @@ dataeng_parse_quantity(PG_FUNCTION_ARGS)
 		}
 		numbuf[k] = '\0';
 		if (seps <= 1 && numbuf[k - 1] != '.')
-		{
-			values[0] = num(numbuf);
-			values[1] = CStringGetTextDatum(u->canonical);
-			nulls[0] = nulls[1] = false;
-		}
+			return u->canonical;
+	}
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_parse_quantity);
+
+/*
+ * dataeng_parse_quantity
+ *		"2.5 lbs" → (2.5, lb): a decimal number and a known unit; NULLs when
+ *		the text is not one.
+ */
+Datum
+dataeng_parse_quantity(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {true, true};
+	char		numbuf[48];
+	const char *unit;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	unit = parse_quantity_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), numbuf);
+	if (unit != NULL)
+	{
+		values[0] = num(numbuf);
+		values[1] = CStringGetTextDatum(unit);
+		nulls[0] = nulls[1] = false;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -108,3 +108,91 @@ punycode_label(const pg_wchar *cp, int n, StringInfo out)
 		next++;
 	}
 }
+
+/*
+ * puny_value
+ *		The value of a Punycode digit (either case), or PUNY_BASE when the
+ *		character is not one.
+ */
+static int
+puny_value(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '0' && c <= '9')
+		return c - '0' + 26;
+	return PUNY_BASE;
+}
+
+/*
+ * punycode_decode
+ *		Decode the Punycode s (len bytes, without "xn--") into out, which
+ *		has room for len code points; the count in *n.  False when s is
+ *		not Punycode (a non-ASCII or invalid digit, a truncated number, an
+ *		overflow, or a result outside Unicode scalar values), so that the
+ *		validators can refuse a forged A-label.
+ */
+bool
+punycode_decode(const char *s, int len, pg_wchar *out, int *n)
+{
+	int			b = -1,
+				count = 0,
+				in,
+				bias = 72,
+				i;
+	int64		idx = 0,
+				next = 0x80;
+
+	for (i = 0; i < len; i++)
+	{
+		if ((unsigned char) s[i] >= 0x80)
+			return false;
+		if (s[i] == '-')
+			b = i;
+	}
+	/* the basic code points come first, up to the last hyphen */
+	for (i = 0; i < b; i++)
+		out[count++] = (pg_wchar) (unsigned char) s[i];
+	in = (b > 0) ? b + 1 : 0;
+
+	while (in < len)
+	{
+		int64		oldidx = idx,
+					w = 1;
+
+		for (int k = PUNY_BASE;; k += PUNY_BASE)
+		{
+			int			digit,
+						t;
+
+			if (in >= len)
+				return false;
+			digit = puny_value(s[in++]);
+			if (digit >= PUNY_BASE)
+				return false;
+			if (digit > (PG_INT32_MAX - idx) / w)
+				return false;
+			idx += digit * w;
+			t = (k <= bias) ? PUNY_TMIN :
+				(k >= bias + PUNY_TMAX) ? PUNY_TMAX : k - bias;
+			if (digit < t)
+				break;
+			if (w > PG_INT32_MAX / (PUNY_BASE - t))
+				return false;
+			w *= PUNY_BASE - t;
+		}
+		bias = puny_adapt(idx - oldidx, count + 1, oldidx == 0);
+		next += idx / (count + 1);
+		idx %= (count + 1);
+		if (next > 0x10FFFF || (next >= 0xD800 && next <= 0xDFFF) || count >= len)
+			return false;
+		memmove(out + idx + 1, out + idx, sizeof(pg_wchar) * (count - idx));
+		out[idx] = (pg_wchar) next;
+		count++;
+		idx++;
+	}
+	*n = count;
+	return true;
+}

@@ -103,7 +103,7 @@ leap_year(int y)
  *		Why s is not a date written in format f, or NULL.  Raises only for a
  *		format it does not understand.
  */
-static const char *
+const char *
 date_problem(const char *s, int slen, const char *f, int flen)
 {
 	DateFields d = {-1, -1, -1, -1, -1, -1, false, -1};
@@ -127,6 +127,11 @@ date_problem(const char *s, int slen, const char *f, int flen)
 			fi += 2;
 			fp += 2;
 			fleft -= 2;
+			if (fleft == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("date format ends with FM"),
+						 errhint("FM goes before the numeric pattern whose leading zeros it makes optional.")));
 		}
 		if (fleft > 0 && *fp == '"')
 		{

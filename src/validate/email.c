@@ -504,6 +504,21 @@ nfc_utf8(const char *s, int len, int *outlen)
 }
 
 /*
+ * contains_bytes
+ *		Whether the len bytes at s contain the string needle.
+ */
+static bool
+contains_bytes(const char *s, int len, const char *needle)
+{
+	int			n = strlen(needle);
+
+	for (int i = 0; i + n <= len; i++)
+		if (memcmp(s + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/*
  * email_problem
  *		Why s (len bytes) is not an email address under mode, or NULL.
  */
@@ -574,7 +589,8 @@ email_problem(const char *s, int len, EmailMode mode)
 	}
 	if (at < 0)
 	{
-		if (strstr(s, "\xEF\xBC\xA0") != NULL || strstr(s, "\xEF\xB9\xAB") != NULL)
+		/* s is not NUL-terminated: search only its len bytes */
+		if (contains_bytes(s, len, "\xEF\xBC\xA0") || contains_bytes(s, len, "\xEF\xB9\xAB"))
 			return "the address has a full-width or small at-sign instead of @";
 		return "the address has no @-sign";
 	}
@@ -612,6 +628,18 @@ const char *
 email_practical_problem(const char *s, int len)
 {
 	return email_problem(s, len, EMAIL_PRACTICAL);
+}
+
+/*
+ * email_mode_problem
+ *		email_problem() under mode 0 (practical), 1 (rfc5321) or 2 (html5),
+ *		for the fuzz target.
+ */
+const char *
+email_mode_problem(const char *s, int len, int mode)
+{
+	return email_problem(s, len, mode == 1 ? EMAIL_RFC5321 :
+						 mode == 2 ? EMAIL_HTML5 : EMAIL_PRACTICAL);
 }
 
 /*

@@ -292,7 +292,7 @@ bban_matches(const char *b, int n, const char *pattern)
 	return pos == n;
 }
 
-static const char *
+const char *
 iban_problem(const char *s, int len)
 {
 	char		d[ID_MAX_CHARS + 1];

@@ -1,0 +1,19 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz_iban.c
+ *		libFuzzer target for the IBAN validator (src/validate/ids.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "dataeng.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	(void) iban_problem((const char *) data, (int) size);
+	return 0;
+}
