@@ -1389,6 +1389,21 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.damerau_levenshtein(text, text) IS
   'Edits (insert, delete, substitute, swap adjacent characters) between two strings';
 
+-- Phonetic codes (src/cleanse/phonetic.c)
+CREATE FUNCTION dataeng.double_metaphone(value text)
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'dataeng_double_metaphone'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.double_metaphone(text) IS
+  'Double Metaphone codes {primary, alternate} of up to 4 characters; accents folded first';
+
+CREATE FUNCTION dataeng.metaphone_key(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_metaphone_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.metaphone_key(text) IS
+  'Primary Double Metaphone code, a blocking key; NULL when the value has no letter to code';
+
 -- Text cleansers (src/cleanse/text.c); they need a UTF-8 database.
 CREATE FUNCTION dataeng.clean_text(value text)
 RETURNS text

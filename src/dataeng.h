@@ -46,6 +46,9 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 /* in common/punycode.c */
 extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
 
+/* in cleanse/text.c */
+extern void fold_accents_into(const pg_wchar *in, StringInfo buf);
+
 /* in validate/phone.c */
 extern const char *phone_region_code(text *t, char *buf);
 
