@@ -1579,6 +1579,21 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.damerau_levenshtein(text, text) IS
   'Edits (insert, delete, substitute, swap adjacent characters) between two strings';
 
+-- Phonetic codes (src/cleanse/phonetic.c)
+CREATE FUNCTION dataeng.double_metaphone(value text)
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'dataeng_double_metaphone'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.double_metaphone(text) IS
+  'Double Metaphone codes {primary, alternate} of up to 4 characters; accents folded first';
+
+CREATE FUNCTION dataeng.metaphone_key(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_metaphone_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.metaphone_key(text) IS
+  'Primary Double Metaphone code, a blocking key; NULL when the value has no letter to code';
+
 -- Text cleansers (src/cleanse/text.c); they need a UTF-8 database.
 CREATE FUNCTION dataeng.clean_text(value text)
 RETURNS text
@@ -2364,6 +2379,7 @@ DECLARE
   needs_column text[] := ARRAY['not_null', 'accepted_values', 'range', 'regex', 'length',
                                'validator', 'foreign_key', 'freshness'];
   id bigint;
+  bad boolean;
 BEGIN
   IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
@@ -2401,6 +2417,25 @@ BEGIN
     IF NOT (params ? 'min' OR params ? 'max') THEN
       RAISE EXCEPTION 'range needs params.min or params.max' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- a number against text would compare as text ('9' > '10')
+    IF (jsonb_typeof(params->'min') = 'number' OR jsonb_typeof(params->'max') = 'number')
+       AND (SELECT b.typcategory FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+               JOIN pg_type b ON b.oid = coalesce(nullif(t.typbasetype, 0), t.oid)
+             WHERE a.attrelid = tbl AND a.attname = column_name) = 'S' THEN
+      RAISE EXCEPTION 'range bounds are numbers but column "%" is text', column_name
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Text compares character by character, so ''9'' would be above ''10''.',
+              HINT = 'Give the bounds as strings, or check a numeric column or expression.';
+    END IF;
+  WHEN 'length' THEN
+    IF NOT (params ? 'min' OR params ? 'max')
+       OR (params ? 'min' AND NOT (jsonb_typeof(params->'min') = 'number' AND (params->>'min')::numeric >= 0
+                                    AND (params->>'min')::numeric = trunc((params->>'min')::numeric)))
+       OR (params ? 'max' AND NOT (jsonb_typeof(params->'max') = 'number' AND (params->>'max')::numeric >= 0
+                                    AND (params->>'max')::numeric = trunc((params->>'max')::numeric))) THEN
+      RAISE EXCEPTION 'length needs params.min or params.max, whole numbers of characters'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
   WHEN 'regex' THEN
     IF params->>'pattern' IS NULL THEN
       RAISE EXCEPTION 'regex needs params.pattern' USING ERRCODE = 'invalid_parameter_value';
@@ -2436,8 +2471,12 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   WHEN 'row_count' THEN
-    IF NOT (params ? 'min' OR params ? 'max') THEN
-      RAISE EXCEPTION 'row_count needs params.min or params.max' USING ERRCODE = 'invalid_parameter_value';
+    IF NOT (params ? 'min' OR params ? 'max')
+       OR (params ? 'min' AND NOT (jsonb_typeof(params->'min') = 'number'
+                                    AND (params->>'min')::numeric = trunc((params->>'min')::numeric)))
+       OR (params ? 'max' AND NOT (jsonb_typeof(params->'max') = 'number'
+                                    AND (params->>'max')::numeric = trunc((params->>'max')::numeric))) THEN
+      RAISE EXCEPTION 'row_count needs params.min or params.max, whole numbers' USING ERRCODE = 'invalid_parameter_value';
     END IF;
   WHEN 'freshness' THEN
     IF params->>'max_age' IS NULL THEN
@@ -2452,6 +2491,11 @@ BEGIN
     NULL;
   END CASE;
 
+  IF kind IN ('length', 'row_count') AND (params->>'min')::numeric > (params->>'max')::numeric THEN
+    RAISE EXCEPTION '% params.min (%) is greater than params.max (%)', kind, params->>'min', params->>'max'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
   INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, severity, created_by)
   VALUES (tbl, rule_name, kind, column_name, params, severity, dataeng.calling_role()::name)
   RETURNING * INTO r;
@@ -2464,6 +2508,17 @@ BEGIN
       RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
         USING ERRCODE = 'invalid_parameter_value';
     END;
+    -- bounds compared in the column's type
+    IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
+      EXECUTE format('SELECT %L::%2$s > %L::%2$s', params->>'min',
+                     (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                       WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max')
+        INTO bad;
+      IF bad THEN
+        RAISE EXCEPTION 'range params.min (%) is greater than params.max (%)', params->>'min', params->>'max'
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END IF;
   END IF;
   PERFORM dataeng._guard_touch(tbl);
   RETURN r.rule_id;

@@ -47,6 +47,9 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
 extern bool punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
+/* in cleanse/text.c */
+extern void fold_accents_into(const pg_wchar *in, StringInfo buf);
+
 /* in validate/phone.c */
 extern const char *phone_region_code(text *t, char *buf);
 

@@ -148,6 +148,17 @@ fold(const pg_wchar *in, StringInfo buf)
 	pfree(d);
 }
 
+/*
+ * fold_accents_into
+ *		The folding of fold_accents() for the other cleansers (phonetic.c):
+ *		the zero-terminated characters folded, appended to buf in UTF-8.
+ */
+void
+fold_accents_into(const pg_wchar *in, StringInfo buf)
+{
+	fold(in, buf);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_fold_accents);
 
 /*
