@@ -1809,10 +1809,11 @@ COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
 --
 -- Normalize the chosen columns (clean_text, fold_accents, lower); block on
 -- cheap keys (each column's value, each pair of adjacent columns' values;
--- blocks of more than 50 rows carry no information and are skipped), so
--- the work grows with the table, not its square; score each candidate pair
--- as a match probability (Fellegi-Sunter, u measured on random pairs, m by
--- EM; see dedupe.c); join pairs at or above the threshold into clusters.
+-- blocks of more than 20 rows carry little information and are skipped),
+-- so the work grows with the table, not its square; score each candidate
+-- pair as a match probability (Fellegi-Sunter, u measured on random pairs,
+-- m on near-certain matches; see dedupe.c); join pairs at or above the
+-- threshold into clusters.
 -- Everything runs with the caller's privileges.
 -----------------------------------------------------------------------------
 
@@ -1823,12 +1824,12 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng._dedup_pattern(text[], text[]) IS
   'internal: agreement level of each column of two records (0 missing, 1 different, 2 similar, 3 equal)';
 
-CREATE FUNCTION dataeng._dedup_em(patterns text[], counts float8[], u float8[], iterations int)
+CREATE FUNCTION dataeng._dedup_estimate(patterns text[], counts float8[], ncols int)
 RETURNS float8[]
-AS 'MODULE_PATHNAME', 'dataeng_dedup_em'
+AS 'MODULE_PATHNAME', 'dataeng_dedup_estimate'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_em(text[], float8[], float8[], int) IS
-  'internal: estimate the share of matches and m probabilities by expectation-maximization';
+COMMENT ON FUNCTION dataeng._dedup_estimate(text[], float8[], int) IS
+  'internal: estimate the share of matches and m probabilities from the near-certain matches';
 
 CREATE FUNCTION dataeng._dedup_prob(pattern text, params float8[], u float8[])
 RETURNS float8
@@ -1901,7 +1902,7 @@ BEGIN
       SELECT r.id, i::text || '+' || chr(1) || r.v[i] || chr(1) || r.v[i + 1]
         FROM _dd_rows r, generate_series(1, ncols - 1) i WHERE r.v[i] IS NOT NULL AND r.v[i + 1] IS NOT NULL),
     blocks AS (
-      SELECT array_agg(id) AS ids FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND 50),
+      SELECT array_agg(id) AS ids FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND 20),
     pairs AS (
       SELECT DISTINCT a, b FROM blocks, unnest(ids) a, unnest(ids) b WHERE a < b)
     -- (a, b) is a candidate; its rows are looked up by id
@@ -1922,7 +1923,7 @@ BEGIN
                        / (count(*) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
             FROM s, generate_series(1, ncols) j, generate_series(1, 3) l GROUP BY j, l) z;
 
-  SELECT dataeng._dedup_em(array_agg(pat), array_agg(cnt), u, 30) INTO params
+  SELECT dataeng._dedup_estimate(array_agg(pat), array_agg(cnt), ncols) INTO params
     FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s;
   IF params IS NULL THEN
     RETURN;                                 -- no candidate pairs

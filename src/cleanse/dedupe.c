@@ -8,8 +8,8 @@
  * candidate pair agrees at a level (missing, different, similar, equal);
  * u, the chance of each level between two unrelated records, is measured
  * on random pairs; m, its chance between two records of the same entity,
- * and the share of matches among the candidates, are estimated by
- * expectation-maximization over the candidates' level patterns.  A pair's
+ * and the share of matches among the candidates, are estimated from the
+ * near-certain matches among the candidates (_dedup_estimate).  A pair's
  * score is then its probability of being a match, so a threshold of 0.85
  * means what it says whatever the columns.
  *
@@ -164,113 +164,99 @@ pattern_loglik(const char *p, int len, int ncols, const float8 *m,
 	return true;
 }
 
-PG_FUNCTION_INFO_V1(dataeng_dedup_em);
+PG_FUNCTION_INFO_V1(dataeng_dedup_estimate);
 
 /*
- * dataeng._dedup_em(patterns text[], counts float8[], u float8[],
- *					 iterations int) RETURNS float8[]
- *		Estimate m (per column and level) and lambda (the share of matches)
- *		from the candidate pairs' distinct patterns and their counts, u
- *		being fixed.  Returns lambda followed by m, column by column, levels
- *		1..3; u is laid out the same way (without lambda).
+ * dataeng._dedup_estimate(patterns text[], counts float8[], ncols int)
+ *		RETURNS float8[]
+ *		Estimate lambda (the share of matches among the candidates) and m
+ *		(per column and level) from the candidates' distinct patterns and
+ *		their counts.  The estimate starts from the near-certain matches:
+ *		pairs equal on more than half of the (at least two) columns both
+ *		rows fill -- unrelated rows almost never are.  m is how often each
+ *		level occurs among them, lambda their share.
+ *
+ *		(Expectation-maximization over all candidates was tried first: on
+ *		blocked candidates it can converge to "every candidate is a match",
+ *		since candidates share a blocking value by construction, which the
+ *		random-pair u cannot explain.)
+ *
+ *		Returns lambda followed by m, column by column, levels 1..3.
  */
 Datum
-dataeng_dedup_em(PG_FUNCTION_ARGS)
+dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 {
 	ArrayType  *parr = PG_GETARG_ARRAYTYPE_P(0);
 	ArrayType  *carr = PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *uarr = PG_GETARG_ARRAYTYPE_P(2);
-	int			iterations = PG_GETARG_INT32(3);
+	int			ncols = PG_GETARG_INT32(2);
 	Datum	   *pvals;
 	bool	   *pnulls;
 	int			npat,
-				ncols,
-				nu,
 				i,
 				j,
-				it;
+				nm;
 	float8	   *counts,
-			   *u,
-			   *m,
 			   *num,
-			   *den,
-			   *result;
-	double		lambda = 0.1;
+			   *den;
+	double		total = 0,
+				strong = 0;
 	Datum	   *out;
 
-	get_values(parr, &pvals, &pnulls, &npat);
-	nu = ArrayGetNItems(ARR_NDIM(uarr), ARR_DIMS(uarr));
-	if (nu == 0 || nu % DEDUP_LEVELS != 0)
+	if (ncols < 1 || ncols > 1000)
 		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("u must have %d elements per column", DEDUP_LEVELS)));
-	ncols = nu / DEDUP_LEVELS;
-	u = get_floats(uarr, nu, "u");
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of columns must be between 1 and 1000, not %d", ncols)));
+	get_values(parr, &pvals, &pnulls, &npat);
 	counts = get_floats(carr, npat, "counts");
-	m = palloc(sizeof(float8) * nu);
-	num = palloc(sizeof(float8) * nu);
-	den = palloc(sizeof(float8) * ncols);
-	for (j = 0; j < ncols; j++)
-	{
-		/* start: matches mostly agree exactly */
-		m[j * DEDUP_LEVELS + 0] = 0.05;
-		m[j * DEDUP_LEVELS + 1] = 0.05;
-		m[j * DEDUP_LEVELS + 2] = 0.90;
-	}
+	nm = ncols * DEDUP_LEVELS;
+	num = palloc0(sizeof(float8) * nm);
+	den = palloc0(sizeof(float8) * ncols);
 
-	for (it = 0; it < iterations; it++)
+	for (i = 0; i < npat; i++)
 	{
-		double		total = 0,
-					matched = 0;
+		text	   *t;
+		const char *p;
+		int			filled = 0,
+					equal = 0;
 
-		CHECK_FOR_INTERRUPTS();
-		memset(num, 0, sizeof(float8) * nu);
-		memset(den, 0, sizeof(float8) * ncols);
-		for (i = 0; i < npat; i++)
+		if (pnulls[i])
+			continue;
+		t = DatumGetTextPP(pvals[i]);
+		p = VARDATA_ANY(t);
+		if ((int) VARSIZE_ANY_EXHDR(t) != ncols)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("malformed agreement pattern \"%s\"", text_to_cstring(t))));
+		for (j = 0; j < ncols; j++)
 		{
-			text	   *t;
-			const char *p;
-			double		lm,
-						lu,
-						w;
-
-			if (pnulls[i])
-				continue;
-			t = DatumGetTextPP(pvals[i]);
-			p = VARDATA_ANY(t);
-			if (!pattern_loglik(p, VARSIZE_ANY_EXHDR(t), ncols, m, u, &lm, &lu))
+			if (p[j] < '0' || p[j] > '0' + DEDUP_LEVELS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("malformed agreement pattern \"%s\"", text_to_cstring(t))));
-			/* posterior of "match", computed stably in log space */
-			w = 1.0 / (1.0 + exp(log(1 - lambda) + lu - log(lambda) - lm));
-			total += counts[i];
-			matched += counts[i] * w;
-			for (j = 0; j < ncols; j++)
-			{
-				int			l = p[j] - '0';
-
-				if (l == 0)
-					continue;
-				num[j * DEDUP_LEVELS + l - 1] += counts[i] * w;
-				den[j] += counts[i] * w;
-			}
+			filled += p[j] != '0';
+			equal += p[j] == '3';
 		}
-		if (total <= 0)
-			break;
-		/* keep lambda and m inside (0, 1): smoothing of one hundredth */
-		lambda = Min(Max(matched / total, 1e-6), 1 - 1e-6);
-		for (j = 0; j < ncols * DEDUP_LEVELS; j++)
-			m[j] = (num[j] + 0.01) / (den[j / DEDUP_LEVELS] + 0.01 * DEDUP_LEVELS);
+		total += counts[i];
+		if (filled < 2 || equal * 2 <= filled)
+			continue;
+		strong += counts[i];
+		for (j = 0; j < ncols; j++)
+		{
+			int			l = p[j] - '0';
+
+			if (l == 0)
+				continue;
+			num[j * DEDUP_LEVELS + l - 1] += counts[i];
+			den[j] += counts[i];
+		}
 	}
 
-	result = palloc(sizeof(float8) * (nu + 1));
-	result[0] = lambda;
-	memcpy(result + 1, m, sizeof(float8) * nu);
-	out = palloc(sizeof(Datum) * (nu + 1));
-	for (j = 0; j <= nu; j++)
-		out[j] = Float8GetDatum(result[j]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, nu + 1, FLOAT8OID, 8,
+	out = palloc(sizeof(Datum) * (nm + 1));
+	/* keep lambda and m inside (0, 1): smoothing of one tenth of a pair */
+	out[0] = Float8GetDatum(total > 0 ? Min(Max(strong / total, 1e-6), 1 - 1e-6) : 1e-6);
+	for (j = 0; j < nm; j++)
+		out[j + 1] = Float8GetDatum((num[j] + 0.1) / (den[j / DEDUP_LEVELS] + 0.1 * DEDUP_LEVELS));
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, nm + 1, FLOAT8OID, 8,
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
@@ -279,7 +265,7 @@ PG_FUNCTION_INFO_V1(dataeng_dedup_prob);
 /*
  * dataeng._dedup_prob(pattern text, params float8[], u float8[]) RETURNS float8
  *		The probability that a pair with this pattern is a match, given
- *		_dedup_em's result (lambda, m) and u.
+ *		_dedup_estimate's result (lambda, m) and u.
  */
 Datum
 dataeng_dedup_prob(PG_FUNCTION_ARGS)
