@@ -44,6 +44,29 @@ text_chars(text *t, int *n)
 	return w;
 }
 
+/*
+ * ascii_text
+ *		true when a value is plain ASCII (after the encoding check of
+ *		text_chars): the common case, which the cleansers below handle on
+ *		bytes, without decoding to characters (an ASCII byte is its own code
+ *		point, so the same rules apply).
+ */
+static bool
+ascii_text(text *t)
+{
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("dataeng's text cleansers need a UTF-8 database")));
+	for (int i = 0; i < len; i++)
+		if (p[i] & 0x80)
+			return false;
+	return true;
+}
+
 static void
 append_char(StringInfo buf, pg_wchar c)
 {
@@ -170,8 +193,13 @@ Datum
 dataeng_fold_accents(PG_FUNCTION_ARGS)
 {
 	int			n;
-	pg_wchar   *w = text_chars(PG_GETARG_TEXT_PP(0), &n);
+	pg_wchar   *w;
 	StringInfoData buf;
+
+	/* nothing to fold in ASCII */
+	if (ascii_text(PG_GETARG_TEXT_PP(0)))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	w = text_chars(PG_GETARG_TEXT_PP(0), &n);
 
 	initStringInfo(&buf);
 	fold(w, &buf);
@@ -190,12 +218,41 @@ dataeng_clean_text(PG_FUNCTION_ARGS)
 {
 	int			n,
 				k = 0;
-	pg_wchar   *w = text_chars(PG_GETARG_TEXT_PP(0), &n);
-	pg_wchar   *out = palloc(sizeof(pg_wchar) * (n + 1));
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	pg_wchar   *w;
+	pg_wchar   *out;
 	pg_wchar   *nfc;
 	bool		pending_space = false;
 	StringInfoData buf;
 
+	if (ascii_text(t))
+	{
+		/* the same rules on bytes; ASCII is already NFC */
+		const char *p = VARDATA_ANY(t);
+		int			len = VARSIZE_ANY_EXHDR(t);
+		text	   *res = (text *) palloc(VARHDRSZ + len);
+		char	   *o = VARDATA(res);
+
+		for (int i = 0; i < len; i++)
+		{
+			if (is_space((unsigned char) p[i]))
+			{
+				pending_space = (k > 0);
+				continue;
+			}
+			if (is_invisible((unsigned char) p[i]))
+				continue;
+			if (pending_space)
+				o[k++] = ' ';
+			pending_space = false;
+			o[k++] = p[i];
+		}
+		SET_VARSIZE(res, VARHDRSZ + k);
+		PG_RETURN_TEXT_P(res);
+	}
+
+	w = text_chars(t, &n);
+	out = palloc(sizeof(pg_wchar) * (n + 1));
 	for (int i = 0; i < n; i++)
 	{
 		if (is_space(w[i]))
@@ -228,12 +285,18 @@ static char *
 key_chars(text *t, bool keep_spaces)
 {
 	int			n;
-	pg_wchar   *w = text_chars(t, &n);
 	StringInfoData folded,
 				out;
 
 	initStringInfo(&folded);
-	fold(w, &folded);
+	if (ascii_text(t))
+		appendBinaryStringInfo(&folded, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	else
+	{
+		pg_wchar   *w = text_chars(t, &n);
+
+		fold(w, &folded);
+	}
 	initStringInfo(&out);
 	for (int i = 0; i < folded.len; i++)
 	{
