@@ -1824,11 +1824,11 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng._dedup_pattern(text[], text[]) IS
   'internal: agreement level of each column of two records (0 missing, 1 different, 2 similar, 3 equal)';
 
-CREATE FUNCTION dataeng._dedup_estimate(patterns text[], counts float8[], ncols int)
+CREATE FUNCTION dataeng._dedup_estimate(patterns text[], counts float8[], ncols int, nrows bigint)
 RETURNS float8[]
 AS 'MODULE_PATHNAME', 'dataeng_dedup_estimate'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_estimate(text[], float8[], int) IS
+COMMENT ON FUNCTION dataeng._dedup_estimate(text[], float8[], int, bigint) IS
   'internal: estimate the share of matches and m probabilities from the near-certain matches';
 
 CREATE FUNCTION dataeng._dedup_prob(pattern text, params float8[], u float8[])
@@ -1923,7 +1923,7 @@ BEGIN
                        / (count(*) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
             FROM s, generate_series(1, ncols) j, generate_series(1, 3) l GROUP BY j, l) z;
 
-  SELECT dataeng._dedup_estimate(array_agg(pat), array_agg(cnt), ncols) INTO params
+  SELECT dataeng._dedup_estimate(array_agg(pat), array_agg(cnt), ncols, n) INTO params
     FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s;
   IF params IS NULL THEN
     RETURN;                                 -- no candidate pairs

@@ -83,6 +83,7 @@ SELECT count(*) FROM dataeng.find_duplicates('nobody', '{name}');
 -- columns of any type, names needing quotes
 CREATE TABLE "odd table" ("Odd ""col""" text, n numeric);
 INSERT INTO "odd table" VALUES ('Alpha Beta', 1), ('alpha  beta', 1), ('Gamma', 2);
+INSERT INTO "odd table" SELECT 'Other ' || md5(g::text), g + 10 FROM generate_series(1, 100) g;
 SELECT count(*) AS rows_in_clusters FROM dataeng.find_duplicates('"odd table"', '{"Odd \"col\"",n}');
 
 -- bad input

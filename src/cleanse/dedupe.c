@@ -167,14 +167,17 @@ pattern_loglik(const char *p, int len, int ncols, const float8 *m,
 PG_FUNCTION_INFO_V1(dataeng_dedup_estimate);
 
 /*
- * dataeng._dedup_estimate(patterns text[], counts float8[], ncols int)
- *		RETURNS float8[]
- *		Estimate lambda (the share of matches among the candidates) and m
+ * dataeng._dedup_estimate(patterns text[], counts float8[], ncols int,
+ *							nrows bigint) RETURNS float8[]
+ *		Estimate lambda (the share of matches among all pairs of rows) and m
  *		(per column and level) from the candidates' distinct patterns and
  *		their counts.  The estimate starts from the near-certain matches:
  *		pairs equal on more than half of the (at least two) columns both
  *		rows fill -- unrelated rows almost never are.  m is how often each
- *		level occurs among them, lambda their share.
+ *		level occurs among them.  lambda is their share of all the
+ *		nrows * (nrows - 1) / 2 pairs, not of the candidates: blocking only
+ *		saves work, so agreeing on a blocking value must count once (in the
+ *		likelihood ratio), not twice.
  *
  *		(Expectation-maximization over all candidates was tried first: on
  *		blocked candidates it can converge to "every candidate is a match",
@@ -189,6 +192,7 @@ dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 	ArrayType  *parr = PG_GETARG_ARRAYTYPE_P(0);
 	ArrayType  *carr = PG_GETARG_ARRAYTYPE_P(1);
 	int			ncols = PG_GETARG_INT32(2);
+	int64		nrows = PG_GETARG_INT64(3);
 	Datum	   *pvals;
 	bool	   *pnulls;
 	int			npat,
@@ -198,8 +202,8 @@ dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 	float8	   *counts,
 			   *num,
 			   *den;
-	double		total = 0,
-				strong = 0;
+	double		strong = 0,
+				all_pairs;
 	Datum	   *out;
 
 	if (ncols < 1 || ncols > 1000)
@@ -236,7 +240,6 @@ dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 			filled += p[j] != '0';
 			equal += p[j] == '3';
 		}
-		total += counts[i];
 		if (filled < 2 || equal * 2 <= filled)
 			continue;
 		strong += counts[i];
@@ -253,7 +256,8 @@ dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 
 	out = palloc(sizeof(Datum) * (nm + 1));
 	/* keep lambda and m inside (0, 1): smoothing of one tenth of a pair */
-	out[0] = Float8GetDatum(total > 0 ? Min(Max(strong / total, 1e-6), 1 - 1e-6) : 1e-6);
+	all_pairs = (double) nrows * (double) (nrows - 1) / 2;
+	out[0] = Float8GetDatum(all_pairs >= 1 ? Min(Max(strong / all_pairs, 1e-15), 1 - 1e-6) : 1e-15);
 	for (j = 0; j < nm; j++)
 		out[j + 1] = Float8GetDatum((num[j] + 0.1) / (den[j / DEDUP_LEVELS] + 0.1 * DEDUP_LEVELS));
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, nm + 1, FLOAT8OID, 8,
