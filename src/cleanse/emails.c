@@ -30,9 +30,13 @@ utf8_nfc_chars(const char *s, int len)
 {
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
 	int			n = pg_mb2wchar_with_len(s, w, len);
+	bool		ascii = true;
 
 	w[n] = 0;
-	return unicode_normalize(UNICODE_NFC, w);
+	for (int i = 0; i < n && ascii; i++)
+		ascii = w[i] < 0x80;
+	/* ASCII is its own NFC */
+	return ascii ? w : unicode_normalize(UNICODE_NFC, w);
 }
 
 /*
