@@ -1838,6 +1838,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) IS
   'internal: match probability of an agreement pattern';
 
+CREATE FUNCTION dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[])
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'dataeng_dedup_centers'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) IS
+  'internal: center clustering of matching pairs given best first';
+
 -- Cluster the rows of tbl; leaves pg_temp._dd_result (cluster_id, id, k, score).
 CREATE FUNCTION dataeng._dedup_clusters(tbl regclass, columns text[], threshold float8, key_expr text)
 RETURNS void
@@ -1936,25 +1943,25 @@ BEGIN
         USING (pat)
      WHERE w.prob >= threshold;
 
-  -- clusters: connected components, by propagating the smallest id
+  -- clusters: a center and the rows matching it, best pairs first (see
+  -- _dedup_centers: no chains of borderline pairs)
   CREATE TEMP TABLE _dd_label AS
-    SELECT id, id AS label FROM (SELECT a AS id FROM _dd_edges UNION SELECT b FROM _dd_edges) s;
-  LOOP
-    UPDATE _dd_label l SET label = s.m
-      FROM (SELECT e.x AS id, min(y.label) AS m
-              FROM (SELECT a AS x, b AS y FROM _dd_edges UNION ALL SELECT b, a FROM _dd_edges) e
-              JOIN _dd_label y ON y.id = e.y GROUP BY e.x) s
-     WHERE l.id = s.id AND s.m < l.label;
-    EXIT WHEN NOT FOUND;
-  END LOOP;
+    SELECT u.id, u.label
+      FROM unnest(dataeng._dedup_centers(n,
+                    (SELECT array_agg(a ORDER BY prob DESC, a, b) FROM _dd_edges),
+                    (SELECT array_agg(b ORDER BY prob DESC, a, b) FROM _dd_edges)))
+           WITH ORDINALITY u(label, id)
+     WHERE u.label > 0;
 
   INSERT INTO _dd_result
     SELECT dense_rank() OVER (ORDER BY l.label), l.id, r.k, sc.score
       FROM _dd_label l
       JOIN _dd_rows r ON r.id = l.id
-      JOIN (SELECT x AS id, max(prob) AS score
-              FROM (SELECT a AS x, prob FROM _dd_edges UNION ALL SELECT b, prob FROM _dd_edges) e
-             GROUP BY x) sc ON sc.id = l.id;
+      JOIN (SELECT e.x AS id, max(e.prob) AS score
+              FROM (SELECT a AS x, b AS y, prob FROM _dd_edges UNION ALL SELECT b, a, prob FROM _dd_edges) e
+              JOIN _dd_label lx ON lx.id = e.x JOIN _dd_label ly ON ly.id = e.y
+             WHERE lx.label = ly.label
+             GROUP BY e.x) sc ON sc.id = l.id;
   DROP TABLE _dd_rows, _dd_pairs, _dd_edges, _dd_label;
 END;
 $$;

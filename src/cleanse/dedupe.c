@@ -20,12 +20,14 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -297,4 +299,78 @@ dataeng_dedup_prob(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("malformed agreement pattern \"%s\"", text_to_cstring(pat))));
 	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(log(1 - lambda) + lu - log(lambda) - lm)));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedup_centers);
+
+/*
+ * dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[]) RETURNS bigint[]
+ *		Clusters from matching pairs (a[i], b[i]) of row numbers 1..nrows,
+ *		given in decreasing order of match probability, by center
+ *		clustering: the first pair that reaches a row decides its cluster.
+ *		A pair of two rows without a cluster makes the first a center and
+ *		the second its member; a row without a cluster joins a center it is
+ *		paired with; pairs between rows that already have a cluster are
+ *		ignored.  Every cluster is a center and rows matching it directly,
+ *		so a chain of borderline pairs (A like B, B like C, ... ) cannot
+ *		pull unrelated rows into one cluster as a transitive closure would.
+ *		Returns nrows labels: 0 for a row in no cluster, else the row
+ *		number of its cluster's center.
+ */
+Datum
+dataeng_dedup_centers(PG_FUNCTION_ARGS)
+{
+	int64		nrows = PG_GETARG_INT64(0);
+	ArrayType  *aa = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *ba = PG_GETARG_ARRAYTYPE_P(2);
+	Datum	   *av,
+			   *bv;
+	bool	   *an,
+			   *bn;
+	int			na,
+				nb,
+				i;
+	int64	   *label;			/* 0: none; row's own number: a center */
+	Datum	   *out;
+
+	if (nrows < 0 || nrows > (int64) Min(INT_MAX, MaxAllocSize / sizeof(int64) - 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot cluster " INT64_FORMAT " rows", nrows)));
+	deconstruct_array(aa, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &av, &an, &na);
+	deconstruct_array(ba, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &bv, &bn, &nb);
+	if (na != nb)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("pair arrays have %d and %d elements", na, nb)));
+	label = palloc0(sizeof(int64) * (nrows + 1));
+	for (i = 0; i < na; i++)
+	{
+		int64		a,
+					b;
+
+		if (an[i] || bn[i])
+			continue;
+		a = DatumGetInt64(av[i]);
+		b = DatumGetInt64(bv[i]);
+		if (a < 1 || a > nrows || b < 1 || b > nrows || a == b)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pair (" INT64_FORMAT ", " INT64_FORMAT ") is not of two rows 1.." INT64_FORMAT,
+							a, b, nrows)));
+		if (label[a] == 0 && label[b] == 0)
+		{
+			label[a] = a;
+			label[b] = a;
+		}
+		else if (label[a] == a && label[b] == 0)
+			label[b] = a;
+		else if (label[b] == b && label[a] == 0)
+			label[a] = b;
+	}
+	out = palloc(sizeof(Datum) * (nrows + 1));
+	for (i = 1; i <= nrows; i++)
+		out[i - 1] = Int64GetDatum(label[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, (int) nrows, INT8OID, 8,
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
