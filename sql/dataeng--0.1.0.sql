@@ -767,20 +767,24 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
   'Returns the changes after the consumer''s acknowledged position, in commit order';
 
-CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
-                                  whole_transactions boolean)
-RETURNS SETOF dataeng.change
+-- Where a poll of consumer r by role me starts and stops: one range of
+-- positions per batch, (tick_id, from_txn, from_change) exclusive to
+-- (tick_id, to_txn, to_change) inclusive, in delivery order, holding at
+-- most max_changes changes (more with whole_transactions, to finish the
+-- last transaction).  Cuts a new tick when it can, and records the
+-- furthest position delivered (acknowledgements stop there).  Shared by
+-- cdc_poll() and the fact and dimension reader, _cdc_poll_unordered().
+CREATE FUNCTION dataeng._cdc_poll_ranges(r dataeng.cdc_consumer_state, me regrole, max_changes int,
+                                         whole_transactions boolean)
+RETURNS TABLE (tick_id bigint, from_txn bigint, from_change bigint, to_txn bigint, to_change bigint)
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
-  me regrole := caller;
   t bigint;
   start_txn bigint;
   start_change bigint;
   left_ int := max_changes;
-  total bigint := 0;
   n bigint;
   cut_txn bigint;
   cut_change bigint;
@@ -793,17 +797,16 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer, me, true);
   PERFORM dataeng._cdc_tick();
 
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick) THEN
-    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', consumer
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
+    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Drop and re-create the consumer.';
   END IF;
   IF r.ack_txn = 9223372036854775807 THEN
     -- that batch is done: start with the next one
-    SELECT min(tick_id) INTO t FROM dataeng.cdc_ticks WHERE tick_id > r.ack_tick;
+    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
     start_txn := 0;
     start_change := 0;
   ELSE
@@ -818,7 +821,10 @@ BEGIN
     -- transactions that have a change left for this consumer can matter
     -- (fewer of them means the batch is exhausted: only then may the loop
     -- go on with the next one), and only key columns are read here.
-    SELECT s.ord_txn, s.change_id INTO cut_txn, cut_change
+    -- n: the changes up to the cut; with whole_transactions the range
+    -- holds at least that many, and exactly that many when the batch is
+    -- exhausted (n < left_), so the poll stops exactly when it did.
+    SELECT s.ord_txn, s.change_id, count(*) OVER () INTO cut_txn, cut_change, n
       FROM (SELECT bt.ord_txn, l.change_id
               FROM (SELECT * FROM dataeng.cdc_batch_txns b
                      WHERE b.tick_id = t AND b.ord_txn >= start_txn
@@ -839,20 +845,13 @@ BEGIN
       IF whole_transactions THEN
         cut_change := cut_txn;          -- a transaction's last change_id
       END IF;
-      RETURN QUERY
-        SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
-               l.pk, l.old_row, l.new_row
-          FROM (SELECT * FROM dataeng.cdc_batch_txns b
-                 WHERE b.tick_id = t AND b.ord_txn >= start_txn AND b.ord_txn <= cut_txn) bt
-          JOIN dataeng.change_log l ON l.xid = bt.xid
-         WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
-           AND (bt.ord_txn < cut_txn OR l.change_id <= cut_change)
-           AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
-                    ELSE l.table_oid = ANY (r.tables::oid[]) END
-         ORDER BY bt.ord_txn, l.change_id;
-      GET DIAGNOSTICS n = ROW_COUNT;
+      tick_id := t;
+      from_txn := start_txn;
+      from_change := start_change;
+      to_txn := cut_txn;
+      to_change := cut_change;
+      RETURN NEXT;
       left_ := left_ - n;
-      total := total + n;
       last_tick := t;
       last_txn := cut_txn;
       last_change := cut_change;
@@ -861,7 +860,7 @@ BEGIN
       END IF;
     END IF;
     examined := t;
-    SELECT min(tick_id) INTO t FROM dataeng.cdc_ticks WHERE tick_id > t;
+    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > t;
     start_txn := 0;
     start_change := 0;
   END LOOP;
@@ -883,6 +882,39 @@ BEGIN
            poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE 9223372036854775807 END
      WHERE c.name = r.name;
   END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
+                                  whole_transactions boolean)
+RETURNS SETOF dataeng.change
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := caller;
+  g record;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
+    RETURN QUERY
+      SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
+             l.pk, l.old_row, l.new_row
+        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+               WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
+        JOIN dataeng.change_log l ON l.xid = bt.xid
+       WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
+         AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
+         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                  ELSE l.table_oid = ANY (r.tables::oid[]) END
+       ORDER BY bt.ord_txn, l.change_id;
+  END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
@@ -1160,6 +1192,7 @@ COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: p
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
 COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
+COMMENT ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) IS 'internal: where a poll of a consumer starts and stops, batch by batch';
 COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
@@ -3465,32 +3498,83 @@ $$;
 COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text) IS
   'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it and keeps it refreshable from the change log';
 
--- Poll consumer until a poll comes back short (everything committed up to
--- the newest tick), appending to the temporary table _dataeng_changes after
--- position start, and acknowledge each poll (the caller commits the
--- acknowledgements with what it does with the changes).  Returns the number
--- of changes now in the table.
+-- The reader of facts and dimensions: the changes cdc_poll(consumer,
+-- max_changes) would return (the same batches, cut, privilege checks and
+-- recorded poll position: both go through _cdc_poll_ranges()), with their
+-- place in delivery order (tick_id, ord_txn, change_id), but unsorted: a
+-- fact's delta does not depend on the order, and a dimension sorts only
+-- the keys it needs, where cdc_poll sorts whole changes.  Acknowledge with
+-- cdc_ack(): the last change delivered is the one with the greatest
+-- (tick_id, ord_txn, change_id).  Invoker rights through src/cdc/api.c, as
+-- cdc_poll.
+CREATE FUNCTION dataeng._cdc_poll_unordered(caller regrole, consumer text, max_changes int)
+RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
+               table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := caller;
+  g record;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, true) LOOP
+    RETURN QUERY
+      SELECT bt.tick_id, bt.ord_txn, l.change_id, l.xid, l.captured_at, l.table_oid::regclass, l.op,
+             l.pk, l.old_row, l.new_row
+        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+               WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
+        JOIN dataeng.change_log l ON l.xid = bt.xid
+       WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
+         AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
+         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                  ELSE l.table_oid = ANY (r.tables::oid[]) END;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) IS
+  'internal: body of dataeng._cdc_poll_unordered()';
+
+CREATE FUNCTION dataeng._cdc_poll_unordered(consumer text, max_changes int)
+RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
+               table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_poll_unordered'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
+  'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of facts and dimensions)';
+
+-- Poll consumer until a poll comes back empty or short (everything
+-- committed up to the newest tick), appending to the temporary table
+-- _dataeng_changes, and acknowledge each poll (the caller commits the
+-- acknowledgements with what it does with the changes).  Returns start
+-- plus the number of changes read.
 CREATE FUNCTION dataeng._agg_poll(consumer text, start bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  batch constant int := 200000;
+  batch constant int := 1000000;
   got bigint;
   n bigint := start;
   last_id bigint;
 BEGIN
   LOOP
-    EXECUTE 'INSERT INTO pg_temp._dataeng_changes (ord, change_id, op, old_row, new_row, captured_at)
-             SELECT $2 + p.ord, p.change_id, p.op, p.old_row, p.new_row, p.captured_at
-               FROM dataeng.cdc_poll($1, $3)
-                    WITH ORDINALITY p(change_id, xid, lsn, captured_at, table_name, op, pk, old_row, new_row, ord)'
-      USING consumer, n, batch;
-    GET DIAGNOSTICS got = ROW_COUNT;
+    EXECUTE 'WITH ins AS (
+               INSERT INTO pg_temp._dataeng_changes
+               SELECT p.tick_id, p.ord_txn, p.change_id, p.op, p.old_row, p.new_row, p.captured_at, p.pk
+                 FROM dataeng._cdc_poll_unordered($1, $2) p
+               RETURNING tick_id, ord_txn, change_id)
+             SELECT count(*), (max(ARRAY[tick_id, ord_txn, change_id]))[3] FROM ins'
+      INTO got, last_id USING consumer, batch;
     EXIT WHEN got = 0;
     n := n + got;
-    EXECUTE 'SELECT change_id FROM pg_temp._dataeng_changes WHERE ord = $1' INTO last_id USING n;
     PERFORM dataeng.cdc_ack(consumer, last_id);
     EXIT WHEN got < batch;
   END LOOP;
@@ -3508,8 +3592,8 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_changes;
   END IF;
-  CREATE TEMP TABLE _dataeng_changes (ord bigint, change_id bigint, op "char",
-                                      old_row jsonb, new_row jsonb, captured_at timestamptz)
+  CREATE TEMP TABLE _dataeng_changes (tick_id bigint, ord_txn bigint, change_id bigint, op "char",
+                                      old_row jsonb, new_row jsonb, captured_at timestamptz, pk jsonb)
     ON COMMIT DROP;
 END;
 $$;
