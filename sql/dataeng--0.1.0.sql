@@ -3475,7 +3475,7 @@ BEGIN
 
   IF schedule IS NOT NULL THEN
     -- through EXECUTE: the scheduler is optional
-    IF to_regprocedure('dataeng.schedule(text,text,text)') IS NULL THEN
+    IF to_regprocedure('dataeng.schedule(text,text,text,interval,integer,text[])') IS NULL THEN
       RAISE EXCEPTION 'cannot schedule the refresh of fact "%": dataeng.schedule() is not available', key
         USING ERRCODE = 'undefined_function',
               HINT = 'Pass schedule => NULL and call dataeng.fact_refresh() yourself.';
@@ -4046,7 +4046,7 @@ BEGIN
   END IF;
 
   IF schedule IS NOT NULL THEN
-    IF to_regprocedure('dataeng.schedule(text,text,text)') IS NULL THEN
+    IF to_regprocedure('dataeng.schedule(text,text,text,interval,integer,text[])') IS NULL THEN
       RAISE EXCEPTION 'cannot schedule the refresh of dimension "%": dataeng.schedule() is not available', key
         USING ERRCODE = 'undefined_function',
               HINT = 'Pass schedule => NULL and call dataeng.dimension_refresh() yourself.';
