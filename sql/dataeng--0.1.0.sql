@@ -3455,7 +3455,8 @@ BEGIN
     END IF;
   END LOOP;
   DROP TABLE pg_temp._dataeng_fact_types;
-  EXECUTE format('CREATE TABLE %s (%s, %s (%s))', qualified, substr(coldefs, 3),
+  -- fillfactor 50: a refresh may update every group, in place (HOT)
+  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', qualified, substr(coldefs, 3),
                  CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
                  array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
   tbl := qualified::regclass;
@@ -3635,6 +3636,7 @@ DECLARE
   n bigint;
 BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng._agg_changes_table();
   n := dataeng._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.fact_table);
@@ -3651,14 +3653,21 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  batch constant int := 1000000;
   d dataeng.fact_defs;
   q record;
-  n bigint;
+  n bigint := 0;
+  got bigint;
+  last_id bigint;
+  polls int := 0;
+  has_t boolean := false;
+  t boolean;
   ttype regtype;
   keys text[];
-  sub_old text;
-  sub_new text;
+  sub text;
   agg text := 'sum(sg)::bigint AS __rows';
+  agg_cols text[] := ARRAY['__rows'];
+  kcols text;
   ins_cols text;
   ins_vals text;
   upd text := '__rows = f.__rows + EXCLUDED.__rows';
@@ -3678,85 +3687,130 @@ BEGIN
   -- The fact's row lock serializes refreshes of one fact: a second one
   -- waits, then starts from the position the first acknowledged.
   d := dataeng._fact_def(fact_name, true);
-  PERFORM dataeng._agg_changes_table();
-  n := dataeng._agg_poll(d.consumer, 0);
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  keys := ARRAY['bucket'] || d.dimensions;
+  -- the old rows of updates and deletes count -1, the new rows of
+  -- inserts and updates +1: one GROUP BY gives each group's delta; the
+  -- columns of a row image r
+  sub := dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'r'),
+                                   ttype, d.grain, d.time_zone) || ' AS k0';
+  FOR i IN 1 .. cardinality(d.dimensions) LOOP
+    sub := sub || format(', %s AS k%s', dataeng._agg_json_col(d.source, d.dimensions[i], 'r'), i);
+  END LOOP;
+  kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
+  ins_cols := q.key_cols || ', __rows';
+  ins_vals := q.key_cols || ', __rows';
+  i := 0;
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    CONTINUE WHEN m->>'mode' <> 'delta';
+    IF m->>'col' IS NOT NULL THEN
+      i := i + 1;
+      sub := sub || format(', %s AS a%s', dataeng._agg_json_col(d.source, m->>'col', 'r'), i);
+      a := 'a' || i;
+    END IF;
+    CASE m->>'agg'
+      WHEN 'count_star' THEN
+        agg := agg || format(', sum(sg)::bigint AS %I', m->>'name');
+        agg_cols := agg_cols || (m->>'name');
+        ins_cols := ins_cols || format(', %I', m->>'name');
+        ins_vals := ins_vals || format(', %I', m->>'name');
+        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      WHEN 'count' THEN
+        agg := agg || format(', sum(CASE WHEN %s IS NULL THEN 0 ELSE sg END)::bigint AS %I', a, m->>'name');
+        agg_cols := agg_cols || (m->>'name');
+        ins_cols := ins_cols || format(', %I', m->>'name');
+        ins_vals := ins_vals || format(', %I', m->>'name');
+        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      ELSE
+        -- sum: the sum and a count of non-NULL values (a sum of no value
+        -- is NULL); avg: its hidden sum and count
+        DECLARE
+          s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
+          n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
+        BEGIN
+          agg := agg || format(', sum(sg * %1$s) AS %2$I, sum(CASE WHEN %1$s IS NULL THEN 0 ELSE sg END)::bigint AS %3$I',
+                               a, s_col, n_col);
+          agg_cols := agg_cols || s_col || n_col;
+          ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
+          -- With no net non-NULL value, a new group's sum is NULL; an
+          -- existing group's sum changes by the (then usually zero) delta.
+          -- A new group's contributions cancel exactly (each value leaves
+          -- as it came), so a zero delta there means NULL.
+          ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
+                                         s_col, n_col);
+          upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
+                               'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
+                               '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+        END;
+    END CASE;
+  END LOOP;
 
-  IF n > 0 AND EXISTS (SELECT 1 FROM pg_temp._dataeng_changes WHERE op = 'T') THEN
+  -- Read and aggregate in one pass: each poll's changes (unsorted, never
+  -- copied) go straight into the group deltas (an update as its old image,
+  -- sg -1, and its new one, sg +1), with one more row (the empty grouping
+  -- set) counting them, holding the last one delivered (to acknowledge)
+  -- and telling whether a TRUNCATE came.  A TRUNCATE's row (sg 0, no
+  -- image) adds nothing anywhere; the fact is then rebuilt.
+  IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_delta_raw;
+  END IF;
+  LOOP
+    polls := polls + 1;
+    EXECUTE format('%s SELECT %s AS poll, GROUPING(k0) = 1 AS is_total, %s, %s, '
+                   'count(*) FILTER (WHERE sg <> 1 OR op = ''I'') AS n_changes, '
+                   'max(pos) AS last_pos, bool_or(op = ''T'') AS has_t '
+                   'FROM (SELECT v.sg, c.op, ARRAY[c.tick_id, c.ord_txn, c.change_id] AS pos, %s '
+                   '        FROM dataeng._cdc_poll_unordered($1, $2) c '
+                   '        JOIN (VALUES (-1), (1), (0)) v(sg) '
+                   '          ON CASE v.sg WHEN -1 THEN c.op IN (''U'', ''D'') WHEN 1 THEN c.op IN (''I'', ''U'') '
+                   '                       ELSE c.op = ''T'' END '
+                   '        CROSS JOIN LATERAL (SELECT CASE WHEN v.sg = -1 THEN c.old_row ELSE c.new_row END AS r) i) x '
+                   'GROUP BY GROUPING SETS ((%s), ())',
+                   CASE WHEN polls = 1 THEN 'CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS'
+                        ELSE 'INSERT INTO pg_temp._dataeng_delta_raw' END,
+                   polls, kcols, agg, sub, kcols)
+      USING d.consumer, batch;
+    SELECT r.n_changes, r.last_pos[3], r.has_t INTO got, last_id, t
+      FROM pg_temp._dataeng_delta_raw r WHERE r.poll = polls AND r.is_total;
+    EXIT WHEN got = 0;
+    n := n + got;
+    has_t := has_t OR t;
+    PERFORM dataeng.cdc_ack(d.consumer, last_id);
+    EXIT WHEN got < batch;
+  END LOOP;
+
+  IF n > 0 AND has_t THEN
     n := dataeng._fact_rebuild(d, n);
   ELSIF n > 0 THEN
-    SELECT * INTO q FROM dataeng._fact_sql(d);
-    ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
-    keys := ARRAY['bucket'] || d.dimensions;
-    -- the old rows of updates and deletes count -1, the new rows of
-    -- inserts and updates +1: one GROUP BY gives each group's delta
-    sub_old := '-1 AS sg, ' || dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'old_row'),
-                                                        ttype, d.grain, d.time_zone) || ' AS k0';
-    sub_new := '1, ' || dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'new_row'),
-                                                  ttype, d.grain, d.time_zone);
-    FOR i IN 1 .. cardinality(d.dimensions) LOOP
-      sub_old := sub_old || format(', %s AS k%s', dataeng._agg_json_col(d.source, d.dimensions[i], 'old_row'), i);
-      sub_new := sub_new || ', ' || dataeng._agg_json_col(d.source, d.dimensions[i], 'new_row');
-    END LOOP;
-    ins_cols := q.key_cols || ', __rows';
-    ins_vals := q.key_cols || ', __rows';
-    i := 0;
-    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-      CONTINUE WHEN m->>'mode' <> 'delta';
-      IF m->>'col' IS NOT NULL THEN
-        i := i + 1;
-        sub_old := sub_old || format(', %s AS a%s', dataeng._agg_json_col(d.source, m->>'col', 'old_row'), i);
-        sub_new := sub_new || ', ' || dataeng._agg_json_col(d.source, m->>'col', 'new_row');
-        a := 'a' || i;
-      END IF;
-      CASE m->>'agg'
-        WHEN 'count_star' THEN
-          agg := agg || format(', sum(sg)::bigint AS %I', m->>'name');
-          ins_cols := ins_cols || format(', %I', m->>'name');
-          ins_vals := ins_vals || format(', %I', m->>'name');
-          upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-        WHEN 'count' THEN
-          agg := agg || format(', sum(CASE WHEN %s IS NULL THEN 0 ELSE sg END)::bigint AS %I', a, m->>'name');
-          ins_cols := ins_cols || format(', %I', m->>'name');
-          ins_vals := ins_vals || format(', %I', m->>'name');
-          upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-        ELSE
-          -- sum: the sum and a count of non-NULL values (a sum of no value
-          -- is NULL); avg: its hidden sum and count
-          DECLARE
-            s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
-            n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
-          BEGIN
-            agg := agg || format(', sum(sg * %1$s) AS %2$I, sum(CASE WHEN %1$s IS NULL THEN 0 ELSE sg END)::bigint AS %3$I',
-                                 a, s_col, n_col);
-            ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
-            -- With no net non-NULL value, a new group's sum is NULL; an
-            -- existing group's sum changes by the (then usually zero) delta.
-            -- A new group's contributions cancel exactly (each value leaves
-            -- as it came), so a zero delta there means NULL.
-            ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
-                                           s_col, n_col);
-            upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
-                                 'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
-                                 '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
-          END;
-      END CASE;
-    END LOOP;
-
     IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
       DROP TABLE pg_temp._dataeng_delta;
     END IF;
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS '
-                   'SELECT k0 AS bucket%s, %s FROM ('
-                   'SELECT %s FROM pg_temp._dataeng_changes WHERE op IN (''U'', ''D'') UNION ALL '
-                   'SELECT %s FROM pg_temp._dataeng_changes WHERE op IN (''I'', ''U'')) x GROUP BY %s',
+    -- one poll: its group rows as they are; several: summed
+    EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS SELECT k0 AS bucket%s, %s '
+                   'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s',
                    (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
                       FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
-                   agg, sub_old, sub_new,
-                   (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o));
-    -- apply: new groups inserted, existing ones updated, emptied ones deleted
-    EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM pg_temp._dataeng_delta '
-                   'ON CONFLICT (%s) DO UPDATE SET %s',
-                   d.fact_table, ins_cols, ins_vals, q.key_cols, upd);
+                   CASE WHEN polls = 1 THEN (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c)
+                        ELSE (SELECT string_agg(format('sum(%1$I) AS %1$I', c), ', ') FROM unnest(agg_cols) c) END,
+                   CASE WHEN polls = 1 THEN '' ELSE 'GROUP BY ' || kcols END);
+    -- apply: existing groups updated (a join: cheaper than an upsert's
+    -- probe per row, and in place, as fact tables leave room on their
+    -- pages), new ones inserted, emptied ones deleted.  Only refreshes
+    -- write a fact, and they serialize: no group appears in between.
+    -- With a nullable key column (IS NOT DISTINCT FROM: neither hashable
+    -- nor indexable) an upsert through the NULLS NOT DISTINCT key instead.
+    IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
+      EXECUTE format('UPDATE %s f SET %s FROM pg_temp._dataeng_delta d WHERE %s',
+                     d.fact_table, replace(upd, 'EXCLUDED.', 'd.'), q.key_join);
+      EXECUTE format('INSERT INTO %1$s (%2$s) SELECT %3$s FROM pg_temp._dataeng_delta d '
+                     'WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE %4$s)',
+                     d.fact_table, ins_cols, ins_vals, q.key_join);
+    ELSE
+      EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM pg_temp._dataeng_delta '
+                     'ON CONFLICT (%s) DO UPDATE SET %s',
+                     d.fact_table, ins_cols, ins_vals, q.key_cols, upd);
+    END IF;
     EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_delta d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
                    d.fact_table, q.key_join);
     -- min, max, count(DISTINCT) and float sums: recompute the groups
