@@ -4333,3 +4333,38 @@ CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
 COMMENT ON VIEW dataeng.dimensions IS
   'Dimension tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
 GRANT SELECT ON dataeng.dimensions TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Facts and dimensions in pg_dump
+-----------------------------------------------------------------------------
+
+-- Definitions are configuration: pg_dump dumps them (the fact and
+-- dimension tables are dumped as ordinary tables, consistent with their
+-- sources).  Consumers and the change log are not dumped: a definition
+-- restored without its consumer gets a new one, starting at the restore,
+-- owned by the definition's owner.  fact_create and dimension_create
+-- insert a definition whose consumer exists: nothing to do then.
+CREATE FUNCTION dataeng._agg_restore_consumer()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = NEW.consumer) THEN
+    PERFORM dataeng.cdc_consumer_create(NEW.consumer, ARRAY[NEW.source]);
+    IF NEW.owner <> current_user::regrole THEN
+      -- (a restore by a superuser: only it may insert another role's row)
+      UPDATE dataeng.cdc_consumer_state c SET owner = NEW.owner WHERE c.name = NEW.consumer;
+    END IF;
+  END IF;
+  RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_restore_consumer() IS
+  'internal: give a restored fact or dimension definition a change-log consumer';
+CREATE TRIGGER restore_consumer BEFORE INSERT ON dataeng.fact_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
+CREATE TRIGGER restore_consumer BEFORE INSERT ON dataeng.dimension_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
+SELECT pg_catalog.pg_extension_config_dump('dataeng.fact_defs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dimension_defs', '');
