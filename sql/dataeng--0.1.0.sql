@@ -4044,16 +4044,21 @@ BEGIN
   END LOOP;
 
   -- The key must identify a source row: a primary key, or a unique index
-  -- (not partial, not on an expression) of exactly that column, NOT NULL.
+  -- (not partial, not on an expression) of exactly that column, NOT NULL,
+  -- and not deferrable: checked row by row, a key is free whenever a row
+  -- takes it, so the changes of one statement, applied one by one in
+  -- capture order, never see a key twice (a deferred check would let a
+  -- statement swap two keys).
   IF kcol.nullable OR NOT EXISTS (
        SELECT 1 FROM pg_index i
-        WHERE i.indrelid = source AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+        WHERE i.indrelid = source AND i.indisunique AND i.indisvalid AND i.indimmediate
+          AND i.indnkeyatts = 1
           AND i.indpred IS NULL AND i.indexprs IS NULL
           AND i.indkey[0] = (SELECT attnum FROM pg_attribute
                               WHERE attrelid = source AND attname = key_column)) THEN
     RAISE EXCEPTION 'key column "%" of table % is not a unique key', key_column, source
       USING ERRCODE = 'invalid_column_reference',
-            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial).',
+            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).',
             HINT = format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column);
   END IF;
 
