@@ -767,20 +767,24 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
   'Returns the changes after the consumer''s acknowledged position, in commit order';
 
-CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
-                                  whole_transactions boolean)
-RETURNS SETOF dataeng.change
+-- Where a poll of consumer r by role me starts and stops: one range of
+-- positions per batch, (tick_id, from_txn, from_change) exclusive to
+-- (tick_id, to_txn, to_change) inclusive, in delivery order, holding at
+-- most max_changes changes (more with whole_transactions, to finish the
+-- last transaction).  Cuts a new tick when it can, and records the
+-- furthest position delivered (acknowledgements stop there).  Shared by
+-- cdc_poll() and the fact and dimension reader, _cdc_poll_unordered().
+CREATE FUNCTION dataeng._cdc_poll_ranges(r dataeng.cdc_consumer_state, me regrole, max_changes int,
+                                         whole_transactions boolean)
+RETURNS TABLE (tick_id bigint, from_txn bigint, from_change bigint, to_txn bigint, to_change bigint)
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
-  me regrole := caller;
   t bigint;
   start_txn bigint;
   start_change bigint;
   left_ int := max_changes;
-  total bigint := 0;
   n bigint;
   cut_txn bigint;
   cut_change bigint;
@@ -793,17 +797,16 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer, me, true);
   PERFORM dataeng._cdc_tick();
 
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick) THEN
-    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', consumer
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
+    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Drop and re-create the consumer.';
   END IF;
   IF r.ack_txn = 9223372036854775807 THEN
     -- that batch is done: start with the next one
-    SELECT min(tick_id) INTO t FROM dataeng.cdc_ticks WHERE tick_id > r.ack_tick;
+    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
     start_txn := 0;
     start_change := 0;
   ELSE
@@ -818,7 +821,10 @@ BEGIN
     -- transactions that have a change left for this consumer can matter
     -- (fewer of them means the batch is exhausted: only then may the loop
     -- go on with the next one), and only key columns are read here.
-    SELECT s.ord_txn, s.change_id INTO cut_txn, cut_change
+    -- n: the changes up to the cut; with whole_transactions the range
+    -- holds at least that many, and exactly that many when the batch is
+    -- exhausted (n < left_), so the poll stops exactly when it did.
+    SELECT s.ord_txn, s.change_id, count(*) OVER () INTO cut_txn, cut_change, n
       FROM (SELECT bt.ord_txn, l.change_id
               FROM (SELECT * FROM dataeng.cdc_batch_txns b
                      WHERE b.tick_id = t AND b.ord_txn >= start_txn
@@ -839,20 +845,13 @@ BEGIN
       IF whole_transactions THEN
         cut_change := cut_txn;          -- a transaction's last change_id
       END IF;
-      RETURN QUERY
-        SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
-               l.pk, l.old_row, l.new_row
-          FROM (SELECT * FROM dataeng.cdc_batch_txns b
-                 WHERE b.tick_id = t AND b.ord_txn >= start_txn AND b.ord_txn <= cut_txn) bt
-          JOIN dataeng.change_log l ON l.xid = bt.xid
-         WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
-           AND (bt.ord_txn < cut_txn OR l.change_id <= cut_change)
-           AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
-                    ELSE l.table_oid = ANY (r.tables::oid[]) END
-         ORDER BY bt.ord_txn, l.change_id;
-      GET DIAGNOSTICS n = ROW_COUNT;
+      tick_id := t;
+      from_txn := start_txn;
+      from_change := start_change;
+      to_txn := cut_txn;
+      to_change := cut_change;
+      RETURN NEXT;
       left_ := left_ - n;
-      total := total + n;
       last_tick := t;
       last_txn := cut_txn;
       last_change := cut_change;
@@ -861,7 +860,7 @@ BEGIN
       END IF;
     END IF;
     examined := t;
-    SELECT min(tick_id) INTO t FROM dataeng.cdc_ticks WHERE tick_id > t;
+    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > t;
     start_txn := 0;
     start_change := 0;
   END LOOP;
@@ -883,6 +882,39 @@ BEGIN
            poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE 9223372036854775807 END
      WHERE c.name = r.name;
   END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
+                                  whole_transactions boolean)
+RETURNS SETOF dataeng.change
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := caller;
+  g record;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
+    RETURN QUERY
+      SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
+             l.pk, l.old_row, l.new_row
+        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+               WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
+        JOIN dataeng.change_log l ON l.xid = bt.xid
+       WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
+         AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
+         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                  ELSE l.table_oid = ANY (r.tables::oid[]) END
+       ORDER BY bt.ord_txn, l.change_id;
+  END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
@@ -1160,6 +1192,7 @@ COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: p
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
 COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
+COMMENT ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) IS 'internal: where a poll of a consumer starts and stops, batch by batch';
 COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
@@ -3500,7 +3533,8 @@ BEGIN
     END IF;
   END LOOP;
   DROP TABLE pg_temp._dataeng_fact_types;
-  EXECUTE format('CREATE TABLE %s (%s, %s (%s))', qualified, substr(coldefs, 3),
+  -- fillfactor 50: a refresh may update every group, in place (HOT)
+  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', qualified, substr(coldefs, 3),
                  CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
                  array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
   tbl := qualified::regclass;
@@ -3520,7 +3554,7 @@ BEGIN
 
   IF schedule IS NOT NULL THEN
     -- through EXECUTE: the scheduler is optional
-    IF to_regprocedure('dataeng.schedule(text,text,text)') IS NULL THEN
+    IF to_regprocedure('dataeng.schedule(text,text,text,interval,integer,text[])') IS NULL THEN
       RAISE EXCEPTION 'cannot schedule the refresh of fact "%": dataeng.schedule() is not available', key
         USING ERRCODE = 'undefined_function',
               HINT = 'Pass schedule => NULL and call dataeng.fact_refresh() yourself.';
@@ -3543,32 +3577,83 @@ $$;
 COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text) IS
   'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it and keeps it refreshable from the change log';
 
--- Poll consumer until a poll comes back short (everything committed up to
--- the newest tick), appending to the temporary table _dataeng_changes after
--- position start, and acknowledge each poll (the caller commits the
--- acknowledgements with what it does with the changes).  Returns the number
--- of changes now in the table.
+-- The reader of facts and dimensions: the changes cdc_poll(consumer,
+-- max_changes) would return (the same batches, cut, privilege checks and
+-- recorded poll position: both go through _cdc_poll_ranges()), with their
+-- place in delivery order (tick_id, ord_txn, change_id), but unsorted: a
+-- fact's delta does not depend on the order, and a dimension sorts only
+-- the keys it needs, where cdc_poll sorts whole changes.  Acknowledge with
+-- cdc_ack(): the last change delivered is the one with the greatest
+-- (tick_id, ord_txn, change_id).  Invoker rights through src/cdc/api.c, as
+-- cdc_poll.
+CREATE FUNCTION dataeng._cdc_poll_unordered(caller regrole, consumer text, max_changes int)
+RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
+               table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := caller;
+  g record;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, true) LOOP
+    RETURN QUERY
+      SELECT bt.tick_id, bt.ord_txn, l.change_id, l.xid, l.captured_at, l.table_oid::regclass, l.op,
+             l.pk, l.old_row, l.new_row
+        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+               WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
+        JOIN dataeng.change_log l ON l.xid = bt.xid
+       WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
+         AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
+         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                  ELSE l.table_oid = ANY (r.tables::oid[]) END;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) IS
+  'internal: body of dataeng._cdc_poll_unordered()';
+
+CREATE FUNCTION dataeng._cdc_poll_unordered(consumer text, max_changes int)
+RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
+               table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_poll_unordered'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
+  'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of facts and dimensions)';
+
+-- Poll consumer until a poll comes back empty or short (everything
+-- committed up to the newest tick), appending to the temporary table
+-- _dataeng_changes, and acknowledge each poll (the caller commits the
+-- acknowledgements with what it does with the changes).  Returns start
+-- plus the number of changes read.
 CREATE FUNCTION dataeng._agg_poll(consumer text, start bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  batch constant int := 200000;
+  batch constant int := 1000000;
   got bigint;
   n bigint := start;
   last_id bigint;
 BEGIN
   LOOP
-    EXECUTE 'INSERT INTO pg_temp._dataeng_changes (ord, change_id, op, old_row, new_row, captured_at)
-             SELECT $2 + p.ord, p.change_id, p.op, p.old_row, p.new_row, p.captured_at
-               FROM dataeng.cdc_poll($1, $3)
-                    WITH ORDINALITY p(change_id, xid, lsn, captured_at, table_name, op, pk, old_row, new_row, ord)'
-      USING consumer, n, batch;
-    GET DIAGNOSTICS got = ROW_COUNT;
+    EXECUTE 'WITH ins AS (
+               INSERT INTO pg_temp._dataeng_changes
+               SELECT p.tick_id, p.ord_txn, p.change_id, p.op, p.old_row, p.new_row, p.captured_at, p.pk
+                 FROM dataeng._cdc_poll_unordered($1, $2) p
+               RETURNING tick_id, ord_txn, change_id)
+             SELECT count(*), (max(ARRAY[tick_id, ord_txn, change_id]))[3] FROM ins'
+      INTO got, last_id USING consumer, batch;
     EXIT WHEN got = 0;
     n := n + got;
-    EXECUTE 'SELECT change_id FROM pg_temp._dataeng_changes WHERE ord = $1' INTO last_id USING n;
     PERFORM dataeng.cdc_ack(consumer, last_id);
     EXIT WHEN got < batch;
   END LOOP;
@@ -3586,8 +3671,8 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_changes;
   END IF;
-  CREATE TEMP TABLE _dataeng_changes (ord bigint, change_id bigint, op "char",
-                                      old_row jsonb, new_row jsonb, captured_at timestamptz)
+  CREATE TEMP TABLE _dataeng_changes (tick_id bigint, ord_txn bigint, change_id bigint, op "char",
+                                      old_row jsonb, new_row jsonb, captured_at timestamptz, pk jsonb)
     ON COMMIT DROP;
 END;
 $$;
@@ -3629,6 +3714,7 @@ DECLARE
   n bigint;
 BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng._agg_changes_table();
   n := dataeng._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.fact_table);
@@ -3645,14 +3731,21 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  batch constant int := 1000000;
   d dataeng.fact_defs;
   q record;
-  n bigint;
+  n bigint := 0;
+  got bigint;
+  last_id bigint;
+  polls int := 0;
+  has_t boolean := false;
+  t boolean;
   ttype regtype;
   keys text[];
-  sub_old text;
-  sub_new text;
+  sub text;
   agg text := 'sum(sg)::bigint AS __rows';
+  agg_cols text[] := ARRAY['__rows'];
+  kcols text;
   ins_cols text;
   ins_vals text;
   upd text := '__rows = f.__rows + EXCLUDED.__rows';
@@ -3672,85 +3765,130 @@ BEGIN
   -- The fact's row lock serializes refreshes of one fact: a second one
   -- waits, then starts from the position the first acknowledged.
   d := dataeng._fact_def(fact_name, true);
-  PERFORM dataeng._agg_changes_table();
-  n := dataeng._agg_poll(d.consumer, 0);
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  keys := ARRAY['bucket'] || d.dimensions;
+  -- the old rows of updates and deletes count -1, the new rows of
+  -- inserts and updates +1: one GROUP BY gives each group's delta; the
+  -- columns of a row image r
+  sub := dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'r'),
+                                   ttype, d.grain, d.time_zone) || ' AS k0';
+  FOR i IN 1 .. cardinality(d.dimensions) LOOP
+    sub := sub || format(', %s AS k%s', dataeng._agg_json_col(d.source, d.dimensions[i], 'r'), i);
+  END LOOP;
+  kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
+  ins_cols := q.key_cols || ', __rows';
+  ins_vals := q.key_cols || ', __rows';
+  i := 0;
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    CONTINUE WHEN m->>'mode' <> 'delta';
+    IF m->>'col' IS NOT NULL THEN
+      i := i + 1;
+      sub := sub || format(', %s AS a%s', dataeng._agg_json_col(d.source, m->>'col', 'r'), i);
+      a := 'a' || i;
+    END IF;
+    CASE m->>'agg'
+      WHEN 'count_star' THEN
+        agg := agg || format(', sum(sg)::bigint AS %I', m->>'name');
+        agg_cols := agg_cols || (m->>'name');
+        ins_cols := ins_cols || format(', %I', m->>'name');
+        ins_vals := ins_vals || format(', %I', m->>'name');
+        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      WHEN 'count' THEN
+        agg := agg || format(', sum(CASE WHEN %s IS NULL THEN 0 ELSE sg END)::bigint AS %I', a, m->>'name');
+        agg_cols := agg_cols || (m->>'name');
+        ins_cols := ins_cols || format(', %I', m->>'name');
+        ins_vals := ins_vals || format(', %I', m->>'name');
+        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      ELSE
+        -- sum: the sum and a count of non-NULL values (a sum of no value
+        -- is NULL); avg: its hidden sum and count
+        DECLARE
+          s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
+          n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
+        BEGIN
+          agg := agg || format(', sum(sg * %1$s) AS %2$I, sum(CASE WHEN %1$s IS NULL THEN 0 ELSE sg END)::bigint AS %3$I',
+                               a, s_col, n_col);
+          agg_cols := agg_cols || s_col || n_col;
+          ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
+          -- With no net non-NULL value, a new group's sum is NULL; an
+          -- existing group's sum changes by the (then usually zero) delta.
+          -- A new group's contributions cancel exactly (each value leaves
+          -- as it came), so a zero delta there means NULL.
+          ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
+                                         s_col, n_col);
+          upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
+                               'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
+                               '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+        END;
+    END CASE;
+  END LOOP;
 
-  IF n > 0 AND EXISTS (SELECT 1 FROM pg_temp._dataeng_changes WHERE op = 'T') THEN
+  -- Read and aggregate in one pass: each poll's changes (unsorted, never
+  -- copied) go straight into the group deltas (an update as its old image,
+  -- sg -1, and its new one, sg +1), with one more row (the empty grouping
+  -- set) counting them, holding the last one delivered (to acknowledge)
+  -- and telling whether a TRUNCATE came.  A TRUNCATE's row (sg 0, no
+  -- image) adds nothing anywhere; the fact is then rebuilt.
+  IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_delta_raw;
+  END IF;
+  LOOP
+    polls := polls + 1;
+    EXECUTE format('%s SELECT %s AS poll, GROUPING(k0) = 1 AS is_total, %s, %s, '
+                   'count(*) FILTER (WHERE sg <> 1 OR op = ''I'') AS n_changes, '
+                   'max(pos) AS last_pos, bool_or(op = ''T'') AS has_t '
+                   'FROM (SELECT v.sg, c.op, ARRAY[c.tick_id, c.ord_txn, c.change_id] AS pos, %s '
+                   '        FROM dataeng._cdc_poll_unordered($1, $2) c '
+                   '        JOIN (VALUES (-1), (1), (0)) v(sg) '
+                   '          ON CASE v.sg WHEN -1 THEN c.op IN (''U'', ''D'') WHEN 1 THEN c.op IN (''I'', ''U'') '
+                   '                       ELSE c.op = ''T'' END '
+                   '        CROSS JOIN LATERAL (SELECT CASE WHEN v.sg = -1 THEN c.old_row ELSE c.new_row END AS r) i) x '
+                   'GROUP BY GROUPING SETS ((%s), ())',
+                   CASE WHEN polls = 1 THEN 'CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS'
+                        ELSE 'INSERT INTO pg_temp._dataeng_delta_raw' END,
+                   polls, kcols, agg, sub, kcols)
+      USING d.consumer, batch;
+    SELECT r.n_changes, r.last_pos[3], r.has_t INTO got, last_id, t
+      FROM pg_temp._dataeng_delta_raw r WHERE r.poll = polls AND r.is_total;
+    EXIT WHEN got = 0;
+    n := n + got;
+    has_t := has_t OR t;
+    PERFORM dataeng.cdc_ack(d.consumer, last_id);
+    EXIT WHEN got < batch;
+  END LOOP;
+
+  IF n > 0 AND has_t THEN
     n := dataeng._fact_rebuild(d, n);
   ELSIF n > 0 THEN
-    SELECT * INTO q FROM dataeng._fact_sql(d);
-    ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
-    keys := ARRAY['bucket'] || d.dimensions;
-    -- the old rows of updates and deletes count -1, the new rows of
-    -- inserts and updates +1: one GROUP BY gives each group's delta
-    sub_old := '-1 AS sg, ' || dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'old_row'),
-                                                        ttype, d.grain, d.time_zone) || ' AS k0';
-    sub_new := '1, ' || dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'new_row'),
-                                                  ttype, d.grain, d.time_zone);
-    FOR i IN 1 .. cardinality(d.dimensions) LOOP
-      sub_old := sub_old || format(', %s AS k%s', dataeng._agg_json_col(d.source, d.dimensions[i], 'old_row'), i);
-      sub_new := sub_new || ', ' || dataeng._agg_json_col(d.source, d.dimensions[i], 'new_row');
-    END LOOP;
-    ins_cols := q.key_cols || ', __rows';
-    ins_vals := q.key_cols || ', __rows';
-    i := 0;
-    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-      CONTINUE WHEN m->>'mode' <> 'delta';
-      IF m->>'col' IS NOT NULL THEN
-        i := i + 1;
-        sub_old := sub_old || format(', %s AS a%s', dataeng._agg_json_col(d.source, m->>'col', 'old_row'), i);
-        sub_new := sub_new || ', ' || dataeng._agg_json_col(d.source, m->>'col', 'new_row');
-        a := 'a' || i;
-      END IF;
-      CASE m->>'agg'
-        WHEN 'count_star' THEN
-          agg := agg || format(', sum(sg)::bigint AS %I', m->>'name');
-          ins_cols := ins_cols || format(', %I', m->>'name');
-          ins_vals := ins_vals || format(', %I', m->>'name');
-          upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-        WHEN 'count' THEN
-          agg := agg || format(', sum(CASE WHEN %s IS NULL THEN 0 ELSE sg END)::bigint AS %I', a, m->>'name');
-          ins_cols := ins_cols || format(', %I', m->>'name');
-          ins_vals := ins_vals || format(', %I', m->>'name');
-          upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-        ELSE
-          -- sum: the sum and a count of non-NULL values (a sum of no value
-          -- is NULL); avg: its hidden sum and count
-          DECLARE
-            s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
-            n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
-          BEGIN
-            agg := agg || format(', sum(sg * %1$s) AS %2$I, sum(CASE WHEN %1$s IS NULL THEN 0 ELSE sg END)::bigint AS %3$I',
-                                 a, s_col, n_col);
-            ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
-            -- With no net non-NULL value, a new group's sum is NULL; an
-            -- existing group's sum changes by the (then usually zero) delta.
-            -- A new group's contributions cancel exactly (each value leaves
-            -- as it came), so a zero delta there means NULL.
-            ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
-                                           s_col, n_col);
-            upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
-                                 'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
-                                 '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
-          END;
-      END CASE;
-    END LOOP;
-
     IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
       DROP TABLE pg_temp._dataeng_delta;
     END IF;
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS '
-                   'SELECT k0 AS bucket%s, %s FROM ('
-                   'SELECT %s FROM pg_temp._dataeng_changes WHERE op IN (''U'', ''D'') UNION ALL '
-                   'SELECT %s FROM pg_temp._dataeng_changes WHERE op IN (''I'', ''U'')) x GROUP BY %s',
+    -- one poll: its group rows as they are; several: summed
+    EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS SELECT k0 AS bucket%s, %s '
+                   'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s',
                    (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
                       FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
-                   agg, sub_old, sub_new,
-                   (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o));
-    -- apply: new groups inserted, existing ones updated, emptied ones deleted
-    EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM pg_temp._dataeng_delta '
-                   'ON CONFLICT (%s) DO UPDATE SET %s',
-                   d.fact_table, ins_cols, ins_vals, q.key_cols, upd);
+                   CASE WHEN polls = 1 THEN (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c)
+                        ELSE (SELECT string_agg(format('sum(%1$I) AS %1$I', c), ', ') FROM unnest(agg_cols) c) END,
+                   CASE WHEN polls = 1 THEN '' ELSE 'GROUP BY ' || kcols END);
+    -- apply: existing groups updated (a join: cheaper than an upsert's
+    -- probe per row, and in place, as fact tables leave room on their
+    -- pages), new ones inserted, emptied ones deleted.  Only refreshes
+    -- write a fact, and they serialize: no group appears in between.
+    -- With a nullable key column (IS NOT DISTINCT FROM: neither hashable
+    -- nor indexable) an upsert through the NULLS NOT DISTINCT key instead.
+    IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
+      EXECUTE format('UPDATE %s f SET %s FROM pg_temp._dataeng_delta d WHERE %s',
+                     d.fact_table, replace(upd, 'EXCLUDED.', 'd.'), q.key_join);
+      EXECUTE format('INSERT INTO %1$s (%2$s) SELECT %3$s FROM pg_temp._dataeng_delta d '
+                     'WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE %4$s)',
+                     d.fact_table, ins_cols, ins_vals, q.key_join);
+    ELSE
+      EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM pg_temp._dataeng_delta '
+                     'ON CONFLICT (%s) DO UPDATE SET %s',
+                     d.fact_table, ins_cols, ins_vals, q.key_cols, upd);
+    END IF;
     EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_delta d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
                    d.fact_table, q.key_join);
     -- min, max, count(DISTINCT) and float sums: recompute the groups
@@ -3824,3 +3962,492 @@ CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
 COMMENT ON VIEW dataeng.facts IS
   'Fact tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
 GRANT SELECT ON dataeng.facts TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Dimensions
+-----------------------------------------------------------------------------
+
+-- Lock and return a dimension definition, or raise.
+CREATE FUNCTION dataeng._dim_def(dim_name text, lock boolean)
+RETURNS dataeng.dimension_defs
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dimension_defs;
+  key text := dataeng._agg_name(dim_name);
+BEGIN
+  IF lock THEN
+    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key FOR UPDATE;
+  ELSE
+    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'dimension "%" does not exist', dim_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'dataeng.dimensions lists the dimensions you own.';
+  END IF;
+  RETURN d;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_def(text, boolean) IS 'internal: look up (and lock) a dimension definition';
+
+-- SQL telling whether two values a and b of a source column differ: IS
+-- DISTINCT FROM where the column's type has an equality, else their text.
+CREATE FUNCTION dataeng._dim_differ(src regclass, col text, a text, b text)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t text;
+BEGIN
+  SELECT format_type(x.atttypid, x.atttypmod) INTO t
+    FROM pg_attribute x WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
+  BEGIN
+    EXECUTE format('SELECT NULL::%s IS DISTINCT FROM NULL::%s', t, t);
+    RETURN format('(%s IS DISTINCT FROM %s)', a, b);
+  EXCEPTION WHEN undefined_function THEN
+    RETURN format('(%s::text IS DISTINCT FROM %s::text)', a, b);
+  END;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_differ(regclass, text, text, text) IS
+  'internal: SQL comparing two values of a source column';
+
+-- The attributes of a dimension differ between row expressions prefixed
+-- pa and pb (attribute names: an, or ai when positional).
+CREATE FUNCTION dataeng._dim_attrs_differ(d dataeng.dimension_defs, pa text, pb text,
+                                          a_positional boolean, b_positional boolean)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(string_agg(dataeng._dim_differ(d.source, a,
+                               CASE WHEN a_positional THEN pa || 'a' || o ELSE pa || quote_ident(a) END,
+                               CASE WHEN b_positional THEN pb || 'a' || o ELSE pb || quote_ident(a) END),
+                             ' OR ' ORDER BY o), 'false')
+    FROM unnest(d.attributes) WITH ORDINALITY u(a, o)
+$$;
+COMMENT ON FUNCTION dataeng._dim_attrs_differ(dataeng.dimension_defs, text, text, boolean, boolean) IS
+  'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute';
+
+-- (dimension_create() below: the caller's current schema is passed in)
+CREATE FUNCTION dataeng._dim_create(dim_name text, source regclass, key_column text, attributes text[],
+                                    scd_type int, schedule text, cur_schema text)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key text;
+  parts text[];
+  qualified text;
+  sk text;
+  kcol record;
+  a text;
+  names text[];
+  reserved text[];
+  coldefs text;
+  cols text;
+  t0 timestamptz;
+  tbl regclass;
+  def dataeng.dimension_defs;
+BEGIN
+  IF dim_name IS NULL OR source IS NULL OR key_column IS NULL OR attributes IS NULL OR scd_type IS NULL THEN
+    RAISE EXCEPTION 'dim_name, source, key_column, attributes and scd_type must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass an empty array for a dimension of keys only.';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.dimension_create() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'The initial load and the start of the change-log consumer must see the same rows.';
+  END IF;
+  IF scd_type NOT IN (1, 2) THEN
+    RAISE EXCEPTION 'scd_type must be 1 or 2, not %', scd_type
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Type 1 overwrites a row when its source row changes; type 2 keeps every version.';
+  END IF;
+  key := dataeng._agg_name(dim_name);
+  parts := parse_ident(dim_name);
+  IF cardinality(parts) = 1 THEN
+    IF cur_schema IS NULL THEN
+      RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    parts := ARRAY[cur_schema] || parts;
+  END IF;
+  qualified := format('%I.%I', parts[1], parts[2]);
+  IF to_regnamespace(quote_ident(parts[1])) IS NULL THEN
+    RAISE EXCEPTION 'schema "%" does not exist', parts[1] USING ERRCODE = 'invalid_schema_name';
+  END IF;
+  IF to_regclass(qualified) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', qualified
+      USING ERRCODE = 'duplicate_table',
+            HINT = 'Choose another dim_name, or drop the existing table first.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.name = key) THEN
+    RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
+  END IF;
+  IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot build dimension "%" from "%": only tables can be sources', key, source
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+
+  -- columns: the key, then attributes, each once, none named like the
+  -- bookkeeping columns of a type 2 table
+  SELECT * INTO kcol FROM dataeng._agg_column(source, key_column, 'key column');
+  sk := parts[2] || '_sk';
+  IF octet_length(sk) > 63 THEN
+    sk := left(parts[2], 60) || '_sk';
+  END IF;
+  reserved := CASE WHEN scd_type = 2 THEN ARRAY[sk, 'valid_from', 'valid_to', 'is_current'] ELSE '{}' END;
+  names := ARRAY[key_column];
+  IF key_column = ANY (reserved) THEN
+    RAISE EXCEPTION 'column name "%" is used twice in dimension "%"', key_column, key
+      USING ERRCODE = 'duplicate_column',
+            DETAIL = format('A type 2 dimension has the columns %s.', array_to_string(reserved, ', '));
+  END IF;
+  FOREACH a IN ARRAY attributes LOOP
+    PERFORM dataeng._agg_column(source, a, 'attribute');
+    IF a = ANY (names) OR a = ANY (reserved) THEN
+      RAISE EXCEPTION 'column name "%" is used twice in dimension "%"', a, key
+        USING ERRCODE = 'duplicate_column',
+              DETAIL = CASE WHEN a = ANY (reserved)
+                            THEN format('A type 2 dimension has the columns %s.', array_to_string(reserved, ', '))
+                            WHEN a = key_column THEN 'The key column is always in the dimension.'
+                            ELSE 'List each attribute once.' END;
+    END IF;
+    names := names || a;
+  END LOOP;
+
+  -- The key must identify a source row: a primary key, or a unique index
+  -- (not partial, not on an expression) of exactly that column, NOT NULL,
+  -- and not deferrable: checked row by row, a key is free whenever a row
+  -- takes it, so the changes of one statement, applied one by one in
+  -- capture order, never see a key twice (a deferred check would let a
+  -- statement swap two keys).
+  IF kcol.nullable OR NOT EXISTS (
+       SELECT 1 FROM pg_index i
+        WHERE i.indrelid = source AND i.indisunique AND i.indisvalid AND i.indimmediate
+          AND i.indnkeyatts = 1
+          AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND i.indkey[0] = (SELECT attnum FROM pg_attribute
+                              WHERE attrelid = source AND attname = key_column)) THEN
+    RAISE EXCEPTION 'key column "%" of table % is not a unique key', key_column, source
+      USING ERRCODE = 'invalid_column_reference',
+            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).',
+            HINT = format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column);
+  END IF;
+
+  -- Capture: no writer may commit between the initial load and the
+  -- consumer's start, so both see the same rows.
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  t0 := clock_timestamp();
+  PERFORM dataeng._agg_capture(source, names, 'dimension');
+
+  SELECT string_agg(format('%I %s%s%s', x.attname, format_type(x.atttypid, x.atttypmod),
+                           CASE WHEN x.attcollation <> t.typcollation
+                                THEN ' COLLATE ' || x.attcollation::regcollation::text ELSE '' END,
+                           CASE WHEN x.attname = key_column THEN ' NOT NULL' ELSE '' END),
+                    ', ' ORDER BY u.o)
+    INTO coldefs
+    FROM unnest(names) WITH ORDINALITY u(c, o)
+    JOIN pg_attribute x ON x.attrelid = source AND x.attname = u.c
+    JOIN pg_type t ON t.oid = x.atttypid;
+  cols := array_to_string(ARRAY(SELECT quote_ident(c) FROM unnest(names) c), ', ');
+  IF scd_type = 1 THEN
+    EXECUTE format('CREATE TABLE %s (%s, PRIMARY KEY (%I))', qualified, coldefs, key_column);
+  ELSE
+    EXECUTE format('CREATE TABLE %s (%I bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, %s, '
+                   'valid_from timestamptz NOT NULL, valid_to timestamptz, '
+                   'is_current boolean NOT NULL DEFAULT true, CHECK (is_current = (valid_to IS NULL)))',
+                   qualified, sk, coldefs);
+    EXECUTE format('CREATE UNIQUE INDEX ON %s (%I) WHERE is_current', qualified, key_column);
+    EXECUTE format('CREATE INDEX ON %s (%I, valid_from)', qualified, key_column);
+  END IF;
+  tbl := qualified::regclass;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', tbl,
+                 format('Dimension (SCD type %s) of %s by %s kept up to date by dataeng.dimension_refresh(%L)',
+                        scd_type, source, key_column, key));
+
+  PERFORM dataeng.cdc_consumer_create('dim:' || key, ARRAY[source]);
+  def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
+             schedule, now(), clock_timestamp(), 0, 0)::dataeng.dimension_defs;
+  INSERT INTO dataeng.dimension_defs SELECT def.*;
+  IF scd_type = 1 THEN
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
+  ELSE
+    EXECUTE format('INSERT INTO %s (%s, valid_from, valid_to, is_current) SELECT %s, $1, NULL, true FROM %s',
+                   tbl, cols, cols, source) USING t0;
+  END IF;
+
+  IF schedule IS NOT NULL THEN
+    IF to_regprocedure('dataeng.schedule(text,text,text,interval,integer,text[])') IS NULL THEN
+      RAISE EXCEPTION 'cannot schedule the refresh of dimension "%": dataeng.schedule() is not available', key
+        USING ERRCODE = 'undefined_function',
+              HINT = 'Pass schedule => NULL and call dataeng.dimension_refresh() yourself.';
+    END IF;
+    EXECUTE 'SELECT dataeng.schedule($1, $2, $3)'
+      USING 'dimension_refresh:' || key, schedule, format('SELECT dataeng.dimension_refresh(%L)', key);
+  END IF;
+  RETURN tbl;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_create(text, regclass, text, text[], int, text, text) IS
+  'internal: body of dataeng.dimension_create()';
+
+CREATE FUNCTION dataeng.dimension_create(dim_name text, source regclass, key_column text, attributes text[],
+                                         scd_type int DEFAULT 1, schedule text DEFAULT '1 minute')
+RETURNS regclass
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT dataeng._dim_create(dim_name, source, key_column, attributes, scd_type, schedule,
+                             pg_catalog.current_schema())
+$$;
+COMMENT ON FUNCTION dataeng.dimension_create(text, regclass, text, text[], int, text) IS
+  'Creates a dimension table (SCD type 1 or 2) from a source table keyed by a unique column, loads it and keeps it refreshable from the change log';
+
+-- Make a dimension's current rows what the source holds now (after a
+-- TRUNCATE of the source): writers held off, the consumer drained first.
+-- Type 2: rows that left or changed are closed at ts, new ones opened.
+CREATE FUNCTION dataeng._dim_resync(d dataeng.dimension_defs, polled bigint, ts timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+  cols text := array_to_string(ARRAY(SELECT quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
+  scols text := array_to_string(ARRAY(SELECT 's.' || quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
+  keyeq text := format('s.%1$I = x.%1$I', d.key_column);
+BEGIN
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  n := dataeng._agg_poll(d.consumer, polled);
+  IF d.scd_type = 1 THEN
+    EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);
+    EXECUTE format('INSERT INTO %s AS x (%s) SELECT %s FROM %s s ON CONFLICT (%I) DO %s',
+                   d.dim_table, cols, scols, d.source, d.key_column,
+                   CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                        ELSE format('UPDATE SET %s WHERE %s',
+                                    (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                    dataeng._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
+  ELSE
+    EXECUTE format('UPDATE %s x SET valid_to = greatest($1, x.valid_from), is_current = false '
+                   'WHERE x.is_current AND NOT EXISTS (SELECT 1 FROM %s s WHERE %s AND NOT (%s))',
+                   d.dim_table, d.source, keyeq, dataeng._dim_attrs_differ(d, 'x.', 's.', false, false))
+      USING ts;
+    EXECUTE format('INSERT INTO %s (%s, valid_from, valid_to, is_current) SELECT %s, $1, NULL, true FROM %s s '
+                   'WHERE NOT EXISTS (SELECT 1 FROM %s x WHERE x.is_current AND %s)',
+                   d.dim_table, cols, scols, d.source, d.dim_table, keyeq)
+      USING ts;
+  END IF;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_resync(dataeng.dimension_defs, bigint, timestamptz) IS
+  'internal: make a dimension''s current rows equal to its source';
+
+CREATE FUNCTION dataeng.dimension_refresh(dim_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dimension_defs;
+  n bigint;
+  tr record;
+  has_t boolean;
+  before_t text := 'true';
+  k_old text;
+  k_new text;
+  sel_del text;
+  sel_new text;
+  nulls text := '';
+  news text := '';
+  attrs text := '';
+  ev_attrs text := '';
+  lag_differ text;
+  cur_differ text;
+  ord constant text := 'e.tick_id, e.ord_txn, e.change_id, e.part';
+  i int;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  -- the definition's row lock serializes refreshes of one dimension
+  d := dataeng._dim_def(dim_name, true);
+  PERFORM dataeng._agg_changes_table();
+  n := dataeng._agg_poll(d.consumer, 0);
+
+  IF n > 0 THEN
+    -- changes before the first TRUNCATE are applied one by one; from a
+    -- TRUNCATE on, the current rows are made equal to the source
+    SELECT c.tick_id, c.ord_txn, c.change_id, c.captured_at INTO tr
+      FROM pg_temp._dataeng_changes c WHERE c.op = 'T'
+     ORDER BY c.tick_id, c.ord_txn, c.change_id LIMIT 1;
+    has_t := FOUND;
+    IF has_t THEN
+      before_t := format('(c.tick_id, c.ord_txn, c.change_id) < (%s, %s, %s)', tr.tick_id, tr.ord_txn, tr.change_id);
+    END IF;
+
+    -- Events, per key: a delete (the old key of a delete, or of an update
+    -- that changed the key) and an upsert (the new row of an insert or
+    -- update), in delivery order (part orders the two of one update).
+    k_old := dataeng._agg_json_col(d.source, d.key_column, 'c.old_row');
+    k_new := dataeng._agg_json_col(d.source, d.key_column, 'c.new_row');
+    FOR i IN 1 .. cardinality(d.attributes) LOOP
+      nulls := nulls || format(', NULL::%s AS a%s',
+                               (SELECT format_type(x.atttypid, x.atttypmod) FROM pg_attribute x
+                                 WHERE x.attrelid = d.source AND x.attname = d.attributes[i]), i);
+      news := news || ', ' || dataeng._agg_json_col(d.source, d.attributes[i], 'c.new_row');
+      attrs := attrs || format(', %I', d.attributes[i]);
+      ev_attrs := ev_attrs || format(', e.a%s', i);
+    END LOOP;
+    IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
+      DROP TABLE pg_temp._dataeng_dim_ev;
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE _dataeng_dim_ev ON COMMIT DROP AS '
+                   'SELECT c.tick_id, c.ord_txn, c.change_id, 0 AS part, c.captured_at AS t, false AS present, %1$s AS k%2$s '
+                   '  FROM pg_temp._dataeng_changes c '
+                   ' WHERE %5$s AND (c.op = ''D'' OR (c.op = ''U'' AND %1$s IS DISTINCT FROM %3$s)) '
+                   'UNION ALL '
+                   'SELECT c.tick_id, c.ord_txn, c.change_id, 1, c.captured_at, true, %3$s%4$s '
+                   '  FROM pg_temp._dataeng_changes c WHERE %5$s AND c.op IN (''I'', ''U'')',
+                   k_old, nulls, k_new, news, before_t);
+
+    IF d.scd_type = 1 THEN
+      -- the last event of each key decides
+      IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_dim_last;
+      END IF;
+      EXECUTE format('CREATE TEMP TABLE _dataeng_dim_last ON COMMIT DROP AS '
+                     'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
+                     'ORDER BY e.k, e.tick_id DESC, e.ord_txn DESC, e.change_id DESC, e.part DESC');
+      EXECUTE format('DELETE FROM %s x USING pg_temp._dataeng_dim_last e WHERE NOT e.present AND x.%I = e.k',
+                     d.dim_table, d.key_column);
+      EXECUTE format('INSERT INTO %s AS x (%I%s) SELECT e.k%s FROM pg_temp._dataeng_dim_last e WHERE e.present '
+                     'ON CONFLICT (%I) DO %s',
+                     d.dim_table, d.key_column, attrs, ev_attrs, d.key_column,
+                     CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                          ELSE format('UPDATE SET %s WHERE %s',
+                                      (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                      dataeng._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
+    ELSE
+      -- Keep the events that change the key's state (present or not, and
+      -- the tracked attributes) from the state before them: the current
+      -- row for a key's first event, the event before for the others.
+      -- Each kept event closes the version before it; a kept upsert opens
+      -- a version, valid until the next kept event of its key.  Times
+      -- never go back (a later change's capture time is never earlier
+      -- than the version it closes).
+      lag_differ := replace(dataeng._dim_attrs_differ(d, 'lag(e.', 'e.', true, true), ' IS DISTINCT FROM', ') OVER w IS DISTINCT FROM');
+      cur_differ := dataeng._dim_attrs_differ(d, 'cur.', 'e.', false, true);
+      IF to_regclass('pg_temp._dataeng_dim_tr') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_dim_tr;
+      END IF;
+      EXECUTE format(
+        'CREATE TEMP TABLE _dataeng_dim_tr ON COMMIT DROP AS '
+        'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
+        '  SELECT e.tick_id, e.ord_txn, e.change_id, e.part, e.k, e.present%1$s, '
+        '         greatest(max(e.t) OVER w, cur.valid_from) AS t, '
+        '         CASE WHEN row_number() OVER w = 1 '
+        '              THEN (cur.%2$I IS NOT NULL) <> e.present OR (e.present AND (%3$s)) '
+        '              ELSE lag(e.present) OVER w <> e.present OR (e.present AND (%4$s)) END AS changed '
+        '    FROM pg_temp._dataeng_dim_ev e LEFT JOIN %5$s cur ON cur.is_current AND cur.%2$I = e.k '
+        '  WINDOW w AS (PARTITION BY e.k ORDER BY %6$s)) s '
+        'WHERE s.changed '
+        'WINDOW v AS (PARTITION BY s.k ORDER BY s.tick_id, s.ord_txn, s.change_id, s.part)',
+        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord);
+      EXECUTE format('UPDATE %s x SET valid_to = e.t, is_current = false FROM pg_temp._dataeng_dim_tr e '
+                     'WHERE e.rn = 1 AND x.is_current AND x.%I = e.k', d.dim_table, d.key_column);
+      EXECUTE format('INSERT INTO %s (%I%s, valid_from, valid_to, is_current) '
+                     'SELECT e.k%s, e.t, e.t_next, e.t_next IS NULL FROM pg_temp._dataeng_dim_tr e WHERE e.present '
+                     'ORDER BY e.tick_id, e.ord_txn, e.change_id, e.part',   -- surrogate keys in change order
+                     d.dim_table, d.key_column, attrs, ev_attrs);
+    END IF;
+
+    IF has_t THEN
+      n := dataeng._dim_resync(d, n, tr.captured_at);
+    END IF;
+  END IF;
+
+  UPDATE dataeng.dimension_defs x
+     SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
+   WHERE x.name = d.name;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.dimension_refresh(text) IS
+  'Applies the source''s captured changes to a dimension table (overwriting, or keeping history for SCD type 2) and acknowledges them, in one transaction; returns the number of changes';
+
+CREATE FUNCTION dataeng.dimension_drop(dim_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dimension_defs := dataeng._dim_def(dim_name, true);
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = d.dim_table) THEN
+    EXECUTE format('DROP TABLE %s', d.dim_table);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = d.consumer) THEN
+    PERFORM dataeng.cdc_consumer_drop(d.consumer);
+  END IF;
+  IF to_regprocedure('dataeng.unschedule(text)') IS NOT NULL THEN
+    EXECUTE 'SELECT dataeng.unschedule($1)' USING 'dimension_refresh:' || d.name;
+  END IF;
+  DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.dimension_drop(text) IS
+  'Drops a dimension table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+
+-- (security_invoker: the caller sees its own dimensions, by row security)
+CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
+  SELECT x.name, x.dim_table AS "table", x.source, x.key_column, x.attributes, x.scd_type,
+         x.owner, x.schedule, x.created_at, x.last_refresh, x.last_changes, x.total_changes,
+         c.pending_changes, c.lag_seconds
+    FROM dataeng.dimension_defs x
+    LEFT JOIN dataeng.cdc_consumers c ON c.name = x.consumer;
+COMMENT ON VIEW dataeng.dimensions IS
+  'Dimension tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
+GRANT SELECT ON dataeng.dimensions TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Facts and dimensions in pg_dump
+-----------------------------------------------------------------------------
+
+-- Definitions are configuration: pg_dump dumps them (the fact and
+-- dimension tables are dumped as ordinary tables, consistent with their
+-- sources).  Consumers and the change log are not dumped: a definition
+-- restored without its consumer gets a new one, starting at the restore,
+-- owned by the definition's owner.  fact_create and dimension_create
+-- insert a definition whose consumer exists: nothing to do then.
+CREATE FUNCTION dataeng._agg_restore_consumer()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = NEW.consumer) THEN
+    PERFORM dataeng.cdc_consumer_create(NEW.consumer, ARRAY[NEW.source]);
+    IF NEW.owner <> current_user::regrole THEN
+      -- (a restore by a superuser: only it may insert another role's row)
+      UPDATE dataeng.cdc_consumer_state c SET owner = NEW.owner WHERE c.name = NEW.consumer;
+    END IF;
+  END IF;
+  RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_restore_consumer() IS
+  'internal: give a restored fact or dimension definition a change-log consumer';
+CREATE TRIGGER restore_consumer BEFORE INSERT ON dataeng.fact_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
+CREATE TRIGGER restore_consumer BEFORE INSERT ON dataeng.dimension_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
+SELECT pg_catalog.pg_extension_config_dump('dataeng.fact_defs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dimension_defs', '');

@@ -4,7 +4,8 @@
  *		The SQL entry points of change capture, and whose rights they use.
  *
  * cdc_enable(), cdc_disable(), cdc_consumer_create(), cdc_consumer_drop(),
- * cdc_poll(), cdc_ack() and the body of the view cdc_consumers need to
+ * cdc_poll(), cdc_ack(), the reader of facts and dimensions
+ * (_cdc_poll_unordered()) and the body of the view cdc_consumers need to
  * write dataeng's own tables, which no other role may touch, while checking
  * the caller's rights on the captured tables.  A SECURITY DEFINER function
  * cannot do both: inside it, the role that called it is gone (current_user
@@ -143,6 +144,7 @@ CDC_ENTRY(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
 CDC_ENTRY(dataeng_cdc_poll, "_cdc_poll")
 CDC_ENTRY(dataeng_cdc_ack, "_cdc_ack")
 CDC_ENTRY(dataeng_cdc_consumer_list, "_cdc_consumer_list_as_owner")
+CDC_ENTRY(dataeng_cdc_poll_unordered, "_cdc_poll_unordered")
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_can_read);
 

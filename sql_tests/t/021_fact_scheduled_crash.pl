@@ -1,0 +1,132 @@
+# Scheduled refreshes across a kill -9 of the job worker in the middle of a
+# refresh: a fact and an SCD type 2 dimension refreshed every second by the
+# scheduler, a large batch of changes, the fact's job killed after it
+# applied them and before it committed (its command sleeps after the
+# refresh), a burst of writers in flight; the postmaster restarts
+# everything, the scheduler catches up, and the fact equals the GROUP BY
+# and the dimension the source: nothing lost, nothing counted twice.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+
+my $node = PostgreSQL::Test::Cluster->new('factsched');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+max_worker_processes = 16
+restart_after_crash = on
+});
+$node->start;
+
+sub wait_until
+{
+	my ($sql, $what) = @_;
+	ok($node->poll_query_until('postgres', $sql), $what);
+}
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	SET TimeZone = 'UTC';
+	CREATE TABLE src (id int PRIMARY KEY, at timestamptz NOT NULL, k text, v numeric);
+	INSERT INTO src SELECT g, '2026-01-01 00:00+00'::timestamptz + g * interval '13 minutes', 'k' || g % 5, g
+	  FROM generate_series(1, 2000) g;
+	SELECT dataeng.fact_create('f', 'src', 'at', 'hour', ARRAY['k'],
+	                           ARRAY['count(*)', 'sum(v)', 'max(v)'], schedule => '1 second');
+	SELECT dataeng.dimension_create('d', 'src', 'id', ARRAY['k'], 2, schedule => '1 second');
+	CREATE FUNCTION diff() RETURNS bigint LANGUAGE sql AS $$
+	  SELECT count(*) FROM (
+	    (SELECT bucket, k, count, sum_v, max_v FROM f
+	     EXCEPT ALL SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2)
+	    UNION ALL
+	    (SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2
+	     EXCEPT ALL SELECT bucket, k, count, sum_v, max_v FROM f)) x
+	$$;
+	CREATE FUNCTION dim_diff() RETURNS bigint LANGUAGE sql AS $$
+	  SELECT count(*) FROM (
+	    (SELECT id, k FROM d WHERE is_current EXCEPT ALL SELECT id, k FROM src)
+	    UNION ALL
+	    (SELECT id, k FROM src EXCEPT ALL SELECT id, k FROM d WHERE is_current)) x
+	$$;
+	-- every change of src captured so far (none was purged)
+	CREATE FUNCTION captured() RETURNS bigint LANGUAGE sql AS $$
+	  SELECT count(*) FROM dataeng.changes WHERE table_name = 'src'::regclass
+	$$;
+	CREATE PROCEDURE burst(n int) LANGUAGE plpgsql AS $$
+	BEGIN
+	  FOR i IN 1 .. n LOOP
+	    UPDATE src SET v = v + 1, k = 'k' || (i % 7) WHERE id = 1 + (i * 37) % 2000;
+	    DELETE FROM src WHERE id = 1 + (i * 53) % 2000;
+	    INSERT INTO src VALUES (100000 + i, '2026-01-05 00:00+00'::timestamptz - i * interval '3 minutes', 'k' || i % 3, i)
+	      ON CONFLICT (id) DO NOTHING;
+	    COMMIT;
+	  END LOOP;
+	END $$;
+});
+wait_until(q{SELECT count(*) = 2 FROM dataeng.jobs WHERE last_status = 'succeeded'},
+	'the scheduler runs both refreshes');
+
+# Slow the fact's refresh down: its job applies the changes, then sleeps
+# in the same transaction.  Then a large batch of changes.
+$node->safe_psql('postgres', q{
+	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$SELECT dataeng.fact_refresh('f'); SELECT pg_sleep(600)$$);
+	UPDATE src SET v = v * 2 WHERE id % 3 = 0;
+	INSERT INTO src SELECT g, '2026-02-01 00:00+00'::timestamptz + g * interval '1 minute', 'big', g
+	  FROM generate_series(10000, 59999) g;
+	DELETE FROM src WHERE id % 11 = 0;
+});
+wait_until(q{SELECT count(*) = 1 FROM pg_stat_activity
+              WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%' AND wait_event = 'PgSleep'},
+	'the scheduled refresh applied the batch and has not committed');
+my $applied = $node->safe_psql('postgres', q{SELECT total_changes FROM dataeng.facts WHERE name = 'f'});
+# later runs refresh without sleeping; none runs until the checks below
+$node->safe_psql('postgres', q{
+	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$SELECT dataeng.fact_refresh('f')$$);
+	SELECT dataeng.job_pause('fact_refresh:f');
+});
+
+# writers in flight
+my $connstr = $node->connstr('postgres');
+my ($out, $err) = ('', '');
+my $w = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000)' ], '>', \$out, '2>', \$err);
+$node->poll_query_until('postgres', q{SELECT count(*) >= 200 FROM src WHERE id > 100000})
+  or die 'the burst did not start';
+
+my $pid = $node->safe_psql('postgres', q{
+	SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%'});
+kill 'KILL', $pid;
+$w->finish;
+wait_until('SELECT dataeng._scheduler_pid() IS NOT NULL', 'the scheduler is back after the crash restart');
+is($node->safe_psql('postgres', q{SELECT total_changes FROM dataeng.facts WHERE name = 'f'}), $applied,
+	'the killed refresh committed nothing');
+ok($node->safe_psql('postgres', q{SELECT pending_changes FROM dataeng.facts WHERE name = 'f'}) > 50000,
+	'its changes are pending again');
+
+# more changes while the scheduler catches up
+$node->safe_psql('postgres', q{
+	SELECT dataeng.job_resume('fact_refresh:f');
+	CALL burst(300);
+});
+wait_until(q{SELECT diff() = 0 AND dim_diff() = 0
+                AND (SELECT pending_changes FROM dataeng.facts WHERE name = 'f') = 0
+                AND (SELECT pending_changes FROM dataeng.dimensions WHERE name = 'd') = 0},
+	'the scheduler caught up');
+is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact equals the GROUP BY');
+is($node->safe_psql('postgres', 'SELECT dim_diff()'), '0', 'dimension equals the source');
+my $captured = $node->safe_psql('postgres', 'SELECT captured()');
+is($node->safe_psql('postgres', q{SELECT total_changes FROM dataeng.facts WHERE name = 'f'}), $captured,
+	"the fact applied every captured change once ($captured)");
+is($node->safe_psql('postgres', q{SELECT total_changes FROM dataeng.dimensions WHERE name = 'd'}), $captured,
+	'so did the dimension');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) > 0 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+	 WHERE j.job_name = 'fact_refresh:f' AND r.status = 'failed'}), 't', 'the killed run is recorded as failed');
+
+# dropping removes the jobs
+$node->safe_psql('postgres', q{SELECT dataeng.fact_drop('f'); SELECT dataeng.dimension_drop('d')});
+is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.jobs}), '0', 'fact_drop and dimension_drop remove their jobs');
+
+$node->stop;
+done_testing();
