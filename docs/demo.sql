@@ -1,9 +1,7 @@
--- docs/demo.sql: the ShopSphere pipeline, end to end, with what dataeng can
--- do so far.  Run it with `bash docs/demo.sh` (a throwaway cluster), or
+-- docs/demo.sql: the ShopSphere pipeline, end to end.  Run it with `bash docs/demo.sh` (a throwaway cluster), or
 -- against your own database:  psql -v orders=100000 -v seed=42 -f docs/demo.sql
 --
--- Each stage prints a short summary.  Later stages (duplicate merging) are
--- added here as they land.
+-- Each stage prints a short summary.
 
 \set ON_ERROR_STOP 1
 \pset footer off
