@@ -4,9 +4,10 @@
  *		The SQL entry points of change capture, and whose rights they use.
  *
  * cdc_enable(), cdc_disable(), cdc_consumer_create(), cdc_consumer_drop(),
- * cdc_poll(), cdc_ack() and the body of the view cdc_consumers need to
- * write dataeng's own tables, which no other role may touch, while checking
- * the caller's rights on the captured tables.  A SECURITY DEFINER function
+ * cdc_poll(), cdc_ack() and the bodies of the views cdc_consumers and
+ * cdc_tables_visible need to write dataeng's own tables (or read them),
+ * which no other role may touch, while checking the caller's rights on the
+ * captured tables.  A SECURITY DEFINER function
  * cannot do both: inside it, the role that called it is gone (current_user
  * is the definer, and the session or SET ROLE role is not the caller when a
  * less privileged role's code runs under a superuser's session, as with its
@@ -38,6 +39,7 @@ DATAENG_ENTRY(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
 DATAENG_ENTRY(dataeng_cdc_poll, "_cdc_poll")
 DATAENG_ENTRY(dataeng_cdc_ack, "_cdc_ack")
 DATAENG_ENTRY(dataeng_cdc_consumer_list, "_cdc_consumer_list_as_owner")
+DATAENG_ENTRY(dataeng_cdc_tables_visible, "_cdc_tables_visible_as_owner")
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_can_read);
 
