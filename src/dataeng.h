@@ -14,6 +14,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
+#include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -44,7 +45,6 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 									TupleTableSlot *newslot);
 
 /* in common/entry.c */
-#include "fmgr.h"
 extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
 
 /*
