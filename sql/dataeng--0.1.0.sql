@@ -24,15 +24,6 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.require_preload(text) IS
   'Raises an error with a hint when the library was not loaded via shared_preload_libraries';
 
--- The role that called us, even from inside a SECURITY DEFINER function:
--- the session user, or the role set with SET ROLE.
-CREATE FUNCTION dataeng.calling_role()
-RETURNS regrole
-AS 'MODULE_PATHNAME', 'dataeng_calling_role'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng.calling_role() IS
-  'The role on whose behalf dataeng''s SECURITY DEFINER functions act (session or SET ROLE role)';
-
 -----------------------------------------------------------------------------
 -- Change data capture
 --
@@ -2249,9 +2240,15 @@ COMMENT ON FUNCTION dataeng.parse_timestamp(text, text, text) IS
 --
 -- validate() runs with the caller's privileges (rule expressions, reads and
 -- the quarantine's DELETE are the caller's own); it records runs, results
--- and quarantined rows through SECURITY DEFINER helpers that only work for
--- the owner of the table.  Runs, results and the quarantine are readable by
--- everyone, row by row, for the tables they may SELECT (row security).
+-- and quarantined rows through helpers that check the caller's rights on
+-- the table.  Those helpers and rule_add, rule_drop, guard_enable and
+-- guard_disable are C entry points (src/validate/rules.c) that call their
+-- PL/pgSQL body (dataeng._rule_add() and so on, not executable by PUBLIC) as
+-- its owner with the role running the calling code (GetUserId()) as first
+-- argument, as the CDC entry points do: code of a less privileged role run
+-- by a superuser acts as the less privileged role.  Runs, results and the
+-- quarantine are readable by everyone, row by row, for the tables they may
+-- SELECT (row security).
 -----------------------------------------------------------------------------
 
 CREATE TABLE dataeng.rules (
@@ -2337,20 +2334,30 @@ REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results
 GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
   dataeng.alerts TO PUBLIC;
 
--- Raise unless the calling role owns the table.
-CREATE FUNCTION dataeng._require_owner(tbl regclass, what text)
+-- Raise unless the caller owns the table (or is a member of its owner).
+CREATE FUNCTION dataeng._require_owner(caller regrole, tbl regclass, what text)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT pg_has_role(dataeng.calling_role(), (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+  IF NOT pg_has_role(caller, (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of table % to %', tbl, what
       USING ERRCODE = 'insufficient_privilege';
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._require_owner(regclass, text) IS 'internal: raise unless the calling role owns the table';
+REVOKE ALL ON FUNCTION dataeng._require_owner(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._require_owner(regrole, regclass, text) IS 'internal: raise unless the caller owns the table';
+
+-- Run a read-only query as a role: the first column of its first row.
+CREATE FUNCTION dataeng._query_as(role regrole, query text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_query_as'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng._query_as(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._query_as(regrole, text) IS
+  'internal: run a read-only query as a role (a rule''s checks that may run the caller''s code)';
 
 -- The SQL condition a row passes for a row-level rule (NULL passes, except
 -- for not_null), or NULL for a set-level rule.
@@ -2407,8 +2414,15 @@ COMMENT ON FUNCTION dataeng._rule_condition(dataeng.rules) IS 'internal: SQL con
 CREATE FUNCTION dataeng.rule_add(tbl regclass, rule_name text, kind text, column_name text DEFAULT NULL,
                                  params jsonb DEFAULT '{}', severity text DEFAULT 'error')
 RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_rule_add'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.rule_add(regclass, text, text, text, jsonb, text) IS
+  'Adds a data quality rule to a table (owner only); returns its id';
+
+CREATE FUNCTION dataeng._rule_add(caller regrole, tbl regclass, rule_name text, kind text,
+                                  column_name text, params jsonb, severity text)
+RETURNS bigint
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -2426,7 +2440,7 @@ BEGIN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._require_owner(tbl, 'add rules');
+  PERFORM dataeng._require_owner(caller, tbl, 'add rules');
   IF NOT kind = ANY (kinds) THEN
     RAISE EXCEPTION 'unknown rule kind "%"', kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of: ' || array_to_string(kinds, ', ') || '.';
@@ -2538,23 +2552,23 @@ BEGIN
   END IF;
 
   INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, severity, created_by)
-  VALUES (tbl, rule_name, kind, column_name, params, severity, dataeng.calling_role()::name)
+  VALUES (tbl, rule_name, kind, column_name, params, severity, caller::name)
   RETURNING * INTO r;
-  -- the condition must compile against the table (checked as the caller, in validate)
+  -- the condition must compile against the table; compiling can run the
+  -- caller's functions (constant folding, domain checks): as the caller
   cond := dataeng._rule_condition(r);
   IF cond IS NOT NULL THEN
     BEGIN
-      EXECUTE format('SELECT %s FROM %s LIMIT 0', cond, tbl);
+      PERFORM dataeng._query_as(caller, format('SELECT (%s)::boolean FROM %s LIMIT 0', cond, tbl));
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
         USING ERRCODE = 'invalid_parameter_value';
     END;
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
-      EXECUTE format('SELECT %L::%2$s > %L::%2$s', params->>'min',
+      bad := dataeng._query_as(caller, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
                      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-                       WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max')
-        INTO bad;
+                       WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max'));
       IF bad THEN
         RAISE EXCEPTION 'range params.min (%) is greater than params.max (%)', params->>'min', params->>'max'
           USING ERRCODE = 'invalid_parameter_value';
@@ -2568,18 +2582,24 @@ EXCEPTION WHEN unique_violation THEN
     USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with dataeng.rule_drop().';
 END;
 $$;
-COMMENT ON FUNCTION dataeng.rule_add(regclass, text, text, text, jsonb, text) IS
-  'Adds a data quality rule to a table (owner only); returns its id';
+REVOKE ALL ON FUNCTION dataeng._rule_add(regrole, regclass, text, text, text, jsonb, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._rule_add(regrole, regclass, text, text, text, jsonb, text) IS
+  'internal: body of dataeng.rule_add()';
 
 CREATE FUNCTION dataeng.rule_drop(tbl regclass, rule_name text)
 RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_rule_drop'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
+
+CREATE FUNCTION dataeng._rule_drop(caller regrole, tbl regclass, rule_name text)
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._require_owner(tbl, 'drop rules');
-  DELETE FROM dataeng.rules r WHERE r.table_name = tbl AND r.rule_name = rule_drop.rule_name;
+  PERFORM dataeng._require_owner(caller, tbl, 'drop rules');
+  DELETE FROM dataeng.rules r WHERE r.table_name = tbl AND r.rule_name = _rule_drop.rule_name;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
@@ -2587,21 +2607,29 @@ BEGIN
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
+REVOKE ALL ON FUNCTION dataeng._rule_drop(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._rule_drop(regrole, regclass, text) IS 'internal: body of dataeng.rule_drop()';
 
 -- Record a run and its results; the caller must be able to read the table.
+-- (callable by everyone: validate() runs with the caller's rights)
 CREATE FUNCTION dataeng._record_run(tbl regclass, started timestamptz, rows_checked bigint,
                                     results jsonb, quarantined bigint)
 RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_record_run'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng._record_run(regclass, timestamptz, bigint, jsonb, bigint) IS 'internal: record a validation run';
+
+CREATE FUNCTION dataeng._record_run_as_owner(caller regrole, tbl regclass, started timestamptz,
+                                             rows_checked bigint, results jsonb, quarantined bigint)
+RETURNS bigint
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   id bigint;
   n bigint;
 BEGIN
-  IF NOT has_table_privilege(dataeng.calling_role(), tbl, 'SELECT') THEN
+  IF NOT has_table_privilege(caller, tbl, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
   INSERT INTO dataeng.validation_runs (table_name, started_at, finished_at, duration, rows_checked,
@@ -2609,7 +2637,7 @@ BEGIN
   VALUES (tbl, started, clock_timestamp(), clock_timestamp() - started, rows_checked,
           jsonb_array_length(results),
           (SELECT count(*) FROM jsonb_array_elements(results) e WHERE NOT (e->>'passed')::boolean),
-          quarantined, dataeng.calling_role()::name)
+          quarantined, caller::name)
   RETURNING run_id INTO id;
   INSERT INTO dataeng.validation_results (run_id, table_name, rule_name, kind, severity, checked,
                                           failed, failed_pct, passed, sample)
@@ -2631,19 +2659,28 @@ BEGIN
   RETURN id;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._record_run(regclass, timestamptz, bigint, jsonb, bigint) IS 'internal: record a validation run';
+REVOKE ALL ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+  'internal: body of dataeng._record_run()';
 
 -- Store rows the caller took out of its table.
+-- (callable by everyone: validate() and the guard trigger run with the
+-- caller's rights)
 CREATE FUNCTION dataeng._quarantine_put(tbl regclass, run bigint, rows_ jsonb)
 RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_put'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
+
+CREATE FUNCTION dataeng._quarantine_put_as_owner(caller regrole, tbl regclass, run bigint, rows_ jsonb)
+RETURNS bigint
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   -- validate() deletes the rows it moves; the guard diverts rows being written
-  IF NOT (has_table_privilege(dataeng.calling_role(), tbl, 'DELETE')
-          OR has_table_privilege(dataeng.calling_role(), tbl, 'INSERT')) THEN
+  IF NOT (has_table_privilege(caller, tbl, 'DELETE')
+          OR has_table_privilege(caller, tbl, 'INSERT')) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
   INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
@@ -2652,7 +2689,9 @@ BEGIN
   RETURN jsonb_array_length(coalesce(rows_, '[]'));
 END;
 $$;
-COMMENT ON FUNCTION dataeng._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
+REVOKE ALL ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) IS
+  'internal: body of dataeng._quarantine_put()';
 
 CREATE FUNCTION dataeng.validate(tbl regclass, quarantine boolean DEFAULT false)
 RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
@@ -2852,21 +2891,28 @@ $$;
 COMMENT ON FUNCTION dataeng.quarantine_release(bigint, jsonb) IS
   'Puts a quarantined row (with corrections) back into its table if it now passes the error rules';
 
+-- (callable by everyone: quarantine_release() runs with the caller's rights)
 CREATE FUNCTION dataeng._quarantine_take(id bigint)
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_take'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';
+
+CREATE FUNCTION dataeng._quarantine_take_as_owner(caller regrole, id bigint)
+RETURNS void
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM dataeng.quarantine q WHERE q.quarantine_id = id
-                   AND has_table_privilege(dataeng.calling_role(), q.table_name, 'INSERT')) THEN
+                   AND has_table_privilege(caller, q.table_name, 'INSERT')) THEN
     RAISE EXCEPTION 'permission denied for quarantined row %', id USING ERRCODE = 'insufficient_privilege';
   END IF;
   DELETE FROM dataeng.quarantine q WHERE q.quarantine_id = id;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';
+REVOKE ALL ON FUNCTION dataeng._quarantine_take_as_owner(regrole, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._quarantine_take_as_owner(regrole, bigint) IS 'internal: body of dataeng._quarantine_take()';
 
 -- The ingestion guard (src/validate/guard.c).
 CREATE FUNCTION dataeng.guard()
@@ -2878,38 +2924,49 @@ COMMENT ON FUNCTION dataeng.guard() IS 'Ingestion guard trigger installed by dat
 
 CREATE FUNCTION dataeng.guard_enable(tbl regclass, action text DEFAULT 'reject')
 RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_guard_enable'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.guard_enable(regclass, text) IS
+  'Checks the table''s row-level error rules on every insert and update: reject the row, or quarantine it';
+
+CREATE FUNCTION dataeng._guard_enable(caller regrole, tbl regclass, action text)
+RETURNS void
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF tbl IS NULL OR action IS NULL THEN
     RAISE EXCEPTION 'table and action must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._require_owner(tbl, 'guard it');
+  PERFORM dataeng._require_owner(caller, tbl, 'guard it');
   IF action NOT IN ('reject', 'quarantine') THEN
     RAISE EXCEPTION 'guard action must be reject or quarantine, not "%"', action
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION 'cannot guard "%": only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
+    RAISE EXCEPTION 'cannot guard %: only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
   END IF;
   EXECUTE format('DROP TRIGGER IF EXISTS dataeng_guard ON %s', tbl);
   EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
                  'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, action);
 END;
 $$;
-COMMENT ON FUNCTION dataeng.guard_enable(regclass, text) IS
-  'Checks the table''s row-level error rules on every insert and update: reject the row, or quarantine it';
+REVOKE ALL ON FUNCTION dataeng._guard_enable(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_enable(regrole, regclass, text) IS 'internal: body of dataeng.guard_enable()';
 
 CREATE FUNCTION dataeng.guard_disable(tbl regclass)
 RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_guard_disable'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.guard_disable(regclass) IS 'Removes the ingestion guard of a table';
+
+CREATE FUNCTION dataeng._guard_disable(caller regrole, tbl regclass)
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._require_owner(tbl, 'unguard it');
+  PERFORM dataeng._require_owner(caller, tbl, 'unguard it');
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard') THEN
     RETURN false;
   END IF;
@@ -2917,7 +2974,8 @@ BEGIN
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.guard_disable(regclass) IS 'Removes the ingestion guard of a table';
+REVOKE ALL ON FUNCTION dataeng._guard_disable(regrole, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
 
 -- Rules changed: a guarded table's trigger is re-created, which makes the
 -- guard re-read its rules.
@@ -3099,16 +3157,27 @@ $$;
 
 -- The capture settings of the tables the caller may read (cdc_tables
 -- itself is not readable by everyone).
+-- (a C entry point calling its body as the body's owner with the role
+-- running the calling code, as the CDC entry points do)
 CREATE FUNCTION dataeng._cdc_tables_visible()
 RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
-LANGUAGE sql STABLE
-SECURITY DEFINER
+AS 'MODULE_PATHNAME', 'dataeng_cdc_tables_visible'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+
+CREATE FUNCTION dataeng._cdc_tables_visible_as_owner(caller regrole)
+RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN QUERY
   SELECT t.table_name, t.columns, t.exclude_columns, t.changed_only
     FROM dataeng.cdc_tables t
-   WHERE has_table_privilege(dataeng.calling_role(), t.table_name, 'SELECT')
+   WHERE has_table_privilege(caller, t.table_name, 'SELECT');
+END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) IS 'internal: body of dataeng._cdc_tables_visible()';
 CREATE VIEW dataeng.cdc_tables_visible AS SELECT * FROM dataeng._cdc_tables_visible();
 GRANT SELECT ON dataeng.cdc_tables_visible TO PUBLIC;
 COMMENT ON VIEW dataeng.cdc_tables_visible IS

@@ -46,11 +46,11 @@ SELECT dataeng.cdc_disable('s_mine');
 RESET ROLE;
 -- SET ROLE is honoured: a superuser acting as the stranger is the stranger
 SET ROLE regress_dataeng_stranger;
-SELECT dataeng.calling_role(), current_user;
+SELECT current_user;
 SELECT dataeng.cdc_disable('s_secret');
 RESET ROLE;
 SET SESSION AUTHORIZATION regress_dataeng_stranger;
-SELECT dataeng.calling_role(), current_user;
+SELECT current_user;
 SELECT dataeng.cdc_disable('s_secret');
 RESET SESSION AUTHORIZATION;
 -- a member of the owning role may

@@ -20,9 +20,24 @@ SELECT dataeng.parse_number('1', ';');
 SELECT dataeng.parse_number($$'''E''3''''''$$) AS no_digits;
 SELECT dataeng.parse_number_strict($$'E'3$$);
 
--- never an error, whatever the bytes
-SELECT count(*) AS survived FROM (
-  SELECT dataeng.parse_number(convert_from(decode(md5(g::text), 'hex'), 'SQL_ASCII'))
-    FROM generate_series(1, 1000) g) s;
+-- never an error, whatever the bytes: 1000 strings of 16 random bytes
+-- (1..255) in a SQL_ASCII database, which keeps invalid UTF-8 as it is, and
+-- 1000 of number characters; the function runs on each string (its result
+-- is counted)
+\set regress_db :DBNAME
+CREATE DATABASE dataeng_number_bytes TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C';
+\c dataeng_number_bytes
+CREATE FUNCTION parse_number(text, text DEFAULT NULL) RETURNS numeric
+  AS '$libdir/dataeng', 'dataeng_parse_number' LANGUAGE C IMMUTABLE;
+SELECT kind, count(*) AS strings, count(parse_number(x)) AS parsed,
+       count(parse_number(x, ',')) AS parsed_comma
+  FROM (SELECT 'bytes' AS kind, x FROM (SELECT string_agg(chr(1 + get_byte(decode(md5(g || '.' || i), 'hex'), 0) % 255), '' ORDER BY i) AS x
+          FROM generate_series(1, 1000) g, generate_series(1, 16) i GROUP BY g) r
+        UNION ALL
+        SELECT 'numeric', x FROM (SELECT string_agg((ARRAY['0', '1', '5', '9', '.', ',', '-', '+', 'e', 'E', '%', '$', ' ', '''', '(', ')', 'k', chr(194), chr(160)])[1 + get_byte(decode(md5(g || '/' || i), 'hex'), 0) % 19], '' ORDER BY i) AS x
+          FROM generate_series(1, 1000) g, generate_series(1, 8) i GROUP BY g) r) s
+ GROUP BY kind ORDER BY kind;
+\c :regress_db
+DROP DATABASE dataeng_number_bytes;
 
 DROP EXTENSION dataeng;

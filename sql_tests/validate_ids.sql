@@ -61,11 +61,40 @@ SELECT count(*) AS cases, count(*) FILTER (WHERE dataeng.is_uuid(v)) AS accepted
 ;
 DROP FUNCTION uuid_type_reads;
 
--- never an error, whatever the bytes
-SELECT count(*) AS survived FROM (
-  SELECT dataeng.is_iban(x), dataeng.is_isbn(x), dataeng.is_credit_card(x), dataeng.is_uuid(x), dataeng.is_luhn(x)
-    FROM (SELECT convert_from(decode(md5(g::text), 'hex'), 'SQL_ASCII') AS x
-            FROM generate_series(1, 1000) g) r) s;
+-- never an error, whatever the bytes: 1000 strings of 24 random bytes
+-- (1..255) in a SQL_ASCII database, which keeps invalid UTF-8 as it is, and
+-- 1000 of digits, letters and separators; each function runs on each string
+-- (its result is counted)
+\set regress_db :DBNAME
+CREATE DATABASE dataeng_ids_bytes TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C';
+\c dataeng_ids_bytes
+CREATE FUNCTION is_iban(text) RETURNS boolean AS '$libdir/dataeng', 'dataeng_is_iban' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION is_isbn(text) RETURNS boolean AS '$libdir/dataeng', 'dataeng_is_isbn' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION is_credit_card(text) RETURNS boolean AS '$libdir/dataeng', 'dataeng_is_credit_card' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION is_uuid(text) RETURNS boolean AS '$libdir/dataeng', 'dataeng_is_uuid' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION is_luhn(text) RETURNS boolean AS '$libdir/dataeng', 'dataeng_is_luhn' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION iban_problem(text) RETURNS text AS '$libdir/dataeng', 'dataeng_iban_problem' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION isbn_problem(text) RETURNS text AS '$libdir/dataeng', 'dataeng_isbn_problem' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION credit_card_problem(text) RETURNS text AS '$libdir/dataeng', 'dataeng_credit_card_problem' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION uuid_problem(text) RETURNS text AS '$libdir/dataeng', 'dataeng_uuid_problem' LANGUAGE C IMMUTABLE STRICT;
+CREATE FUNCTION luhn_problem(text) RETURNS text AS '$libdir/dataeng', 'dataeng_luhn_problem' LANGUAGE C IMMUTABLE STRICT;
+SELECT kind, count(*) AS strings,
+       count(*) FILTER (WHERE is_iban(x)) AS iban, count(*) FILTER (WHERE is_isbn(x)) AS isbn,
+       count(*) FILTER (WHERE is_credit_card(x)) AS card, count(*) FILTER (WHERE is_uuid(x)) AS uuid,
+       count(*) FILTER (WHERE is_luhn(x)) AS luhn,
+       count(*) FILTER (WHERE is_iban(x) = (iban_problem(x) IS NULL) AND is_isbn(x) = (isbn_problem(x) IS NULL)
+                          AND is_credit_card(x) = (credit_card_problem(x) IS NULL)
+                          AND is_uuid(x) = (uuid_problem(x) IS NULL) AND is_luhn(x) = (luhn_problem(x) IS NULL)) AS consistent,
+       bool_or(is_iban(x) IS NULL OR is_isbn(x) IS NULL OR is_credit_card(x) IS NULL
+               OR is_uuid(x) IS NULL OR is_luhn(x) IS NULL) AS any_null
+  FROM (SELECT 'bytes' AS kind, x FROM (SELECT string_agg(chr(1 + get_byte(decode(md5(g || '.' || i), 'hex'), 0) % 255), '' ORDER BY i) AS x
+          FROM generate_series(1, 1000) g, generate_series(1, 24) i GROUP BY g) r
+        UNION ALL
+        SELECT 'digits', x FROM (SELECT string_agg((ARRAY['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '9', '7', 'X', 'G', 'B', '-', ' ', '{', '}', 'f', chr(200)])[1 + get_byte(decode(md5(g || '/' || i), 'hex'), 0) % 21], '' ORDER BY i) AS x
+          FROM generate_series(1, 1000) g, generate_series(1, 20) i GROUP BY g) r) s
+ GROUP BY kind ORDER BY kind;
+\c :regress_db
+DROP DATABASE dataeng_ids_bytes;
 SELECT dataeng.is_iban(repeat('GB82', 100000)), dataeng.is_luhn(repeat('1', 100000));
 
 DROP EXTENSION dataeng;

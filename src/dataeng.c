@@ -117,17 +117,3 @@ dataeng_require_preload_sql(PG_FUNCTION_ARGS)
 	dataeng_require_preload(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
 }
-
-PG_FUNCTION_INFO_V1(dataeng_calling_role);
-
-/*
- * dataeng_calling_role
- *		The role dataeng acts for: the session user or the role chosen with
- *		SET ROLE.  Unlike current_user it is not changed by SECURITY DEFINER,
- *		so dataeng's definer functions use it for their permission checks.
- */
-Datum
-dataeng_calling_role(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_OID(GetOuterUserId());
-}

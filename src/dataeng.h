@@ -14,6 +14,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
+#include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -42,6 +43,22 @@ extern Jsonb *row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
 							  Bitmapset *only);
 extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 									TupleTableSlot *newslot);
+
+/* in common/entry.c */
+extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
+
+/*
+ * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an
+ * invoker-rights entry point that calls dataeng.<body>(caller regrole, its
+ * own arguments...) as the body's owner, on behalf of GetUserId().
+ */
+#define DATAENG_ENTRY(sym, body) \
+PG_FUNCTION_INFO_V1(sym); \
+Datum \
+sym(PG_FUNCTION_ARGS) \
+{ \
+	return entry_call_body(fcinfo, body); \
+}
 
 /* in common/punycode.c */
 extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);

@@ -1,0 +1,122 @@
+/*-------------------------------------------------------------------------
+ *
+ * entry.c
+ *		SQL entry points that act for the role running the calling code.
+ *
+ * Several of dataeng's functions must write dataeng's own tables, which no
+ * other role may touch, while checking the caller's rights on the user's
+ * tables.  A SECURITY DEFINER function cannot do both: inside it, the role
+ * that called it is gone (current_user is the definer, and the session or
+ * SET ROLE role is not the caller when a less privileged role's code runs
+ * under a superuser's session, as with its own SECURITY DEFINER functions
+ * or an index expression that ANALYZE evaluates).
+ *
+ * So such entry points are invoker-rights C functions: each takes the
+ * current user (GetUserId(), the role PostgreSQL itself runs the calling
+ * code as), switches to the owner of its PL/pgSQL body, as fmgr does for a
+ * SECURITY DEFINER function, and calls the body with that role as its
+ * first argument.  The bodies are not executable by PUBLIC.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
+#include "utils/syscache.h"
+
+#include "dataeng.h"
+
+/* An entry point's body, looked up once per FmgrInfo */
+typedef struct EntryBody
+{
+	FmgrInfo	flinfo;
+	Oid			owner;
+} EntryBody;
+
+/*
+ * entry_body
+ *		The body of the entry point fcinfo calls: dataeng.<name>(regrole,
+ *		the entry point's own argument types...).
+ */
+static EntryBody *
+entry_body(FunctionCallInfo fcinfo, const char *name)
+{
+	EntryBody  *body = (EntryBody *) fcinfo->flinfo->fn_extra;
+	HeapTuple	tup;
+	Form_pg_proc entry;
+	Oid			argtypes[FUNC_MAX_ARGS];
+	Oid			bodyoid;
+	int			i;
+
+	if (body != NULL)
+		return body;
+
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	entry = (Form_pg_proc) GETSTRUCT(tup);
+	if (entry->pronargs + 1 > FUNC_MAX_ARGS)
+		elog(ERROR, "too many arguments for %s", name);
+	argtypes[0] = REGROLEOID;
+	for (i = 0; i < entry->pronargs; i++)
+		argtypes[i + 1] = entry->proargtypes.values[i];
+	bodyoid = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString(pstrdup(name))),
+							 entry->pronargs + 1, argtypes, true);
+	ReleaseSysCache(tup);
+	if (!OidIsValid(bodyoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("function %s.%s is missing", DATAENG_SCHEMA, name),
+				 errhint("Reinstall the extension.")));
+
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(bodyoid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", bodyoid);
+	body = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EntryBody));
+	body->owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	fmgr_info_cxt(bodyoid, &body->flinfo, fcinfo->flinfo->fn_mcxt);
+	fcinfo->flinfo->fn_extra = body;
+	return body;
+}
+
+/*
+ * entry_call_body
+ *		Call the body dataeng.<name> of an entry point as the body's owner,
+ *		on behalf of the current user.  A set-returning body materializes
+ *		into the caller's ReturnSetInfo.  On error, the (sub)transaction
+ *		abort restores the user id, as for a SECURITY DEFINER function.
+ */
+Datum
+entry_call_body(FunctionCallInfo fcinfo, const char *name)
+{
+	EntryBody  *body = entry_body(fcinfo, name);
+	LOCAL_FCINFO(bodyfc, FUNC_MAX_ARGS);
+	Oid			caller = GetUserId();
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		result;
+	int			i;
+
+	InitFunctionCallInfoData(*bodyfc, &body->flinfo, fcinfo->nargs + 1,
+							 fcinfo->fncollation, fcinfo->context, fcinfo->resultinfo);
+	bodyfc->args[0].value = ObjectIdGetDatum(caller);
+	bodyfc->args[0].isnull = false;
+	for (i = 0; i < fcinfo->nargs; i++)
+		bodyfc->args[i + 1] = fcinfo->args[i];
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(body->owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	result = FunctionCallInvoke(bodyfc);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	fcinfo->isnull = bodyfc->isnull;
+	return result;
+}
