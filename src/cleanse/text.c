@@ -288,10 +288,32 @@ key_chars(text *t, bool keep_spaces)
 	StringInfoData folded,
 				out;
 
-	initStringInfo(&folded);
 	if (ascii_text(t))
-		appendBinaryStringInfo(&folded, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-	else
+	{
+		/* the loop below on ASCII alone, into an exact-size buffer */
+		const char *p = VARDATA_ANY(t);
+		int			len = VARSIZE_ANY_EXHDR(t);
+		char	   *o = palloc(len + 1);
+		int			k = 0;
+
+		for (int i = 0; i < len; i++)
+		{
+			unsigned char c = (unsigned char) p[i];
+
+			if (c == ' ' || (c >= 0x09 && c <= 0x0D))
+			{
+				if (keep_spaces)
+					o[k++] = ' ';
+			}
+			else if (c < 0x20 || c == 0x7F || ispunct(c))
+				continue;
+			else
+				o[k++] = pg_ascii_tolower(c);
+		}
+		o[k] = '\0';
+		return o;
+	}
+	initStringInfo(&folded);
 	{
 		pg_wchar   *w = text_chars(t, &n);
 
@@ -357,25 +379,36 @@ Datum
 dataeng_fingerprint(PG_FUNCTION_ARGS)
 {
 	char	   *s = key_chars(PG_GETARG_TEXT_PP(0), true);
-	char	  **words = palloc(sizeof(char *) * (strlen(s) / 2 + 1));
-	int			nwords = 0;
+	int			len = strlen(s);
+	char	  **words = palloc(sizeof(char *) * (len / 2 + 1));
+	int			nwords = 0,
+				k = 0;
 	char	   *tok,
-			   *save;
-	StringInfoData buf;
+			   *save,
+			   *o;
+	text	   *res;
 
 	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		words[nwords++] = tok;
-	qsort(words, nwords, sizeof(char *), cmp_str);
-	initStringInfo(&buf);
+	if (nwords > 1)
+		qsort(words, nwords, sizeof(char *), cmp_str);
+	/* the key is never longer than the text it comes from */
+	res = (text *) palloc(VARHDRSZ + len + 1);
+	o = VARDATA(res);
 	for (int i = 0; i < nwords; i++)
 	{
+		int			wl;
+
 		if (i > 0 && strcmp(words[i], words[i - 1]) == 0)
 			continue;
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, ' ');
-		appendStringInfoString(&buf, words[i]);
+		if (k > 0)
+			o[k++] = ' ';
+		wl = strlen(words[i]);
+		memcpy(o + k, words[i], wl);
+		k += wl;
 	}
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+	SET_VARSIZE(res, VARHDRSZ + k);
+	PG_RETURN_TEXT_P(res);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_ngram_fingerprint);
