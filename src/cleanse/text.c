@@ -427,8 +427,11 @@ dataeng_ngram_fingerprint(PG_FUNCTION_ARGS)
 	pg_wchar   *w;
 	int			len;
 	char	  **grams;
-	int			ngrams = 0;
-	StringInfoData buf;
+	char	   *block,
+			   *o;
+	int			ngrams = 0,
+				k = 0;
+	text	   *res;
 
 	if (n < 1 || n > 10)
 		ereport(ERROR,
@@ -438,19 +441,33 @@ dataeng_ngram_fingerprint(PG_FUNCTION_ARGS)
 	w = palloc(sizeof(pg_wchar) * (strlen(s) + 1));
 	len = pg_mb2wchar_with_len(s, w, strlen(s));
 	grams = palloc(sizeof(char *) * (Max(len - n + 1, 0) + 1));
+	/* every gram in one block: at most n characters of 4 bytes, and a NUL */
+	block = palloc((Max(len - n + 1, 0) + 1) * (n * 4 + 1));
 	for (int i = 0; i + n <= len; i++)
 	{
-		StringInfoData g;
+		char	   *g = block + i * (n * 4 + 1);
+		int			gl = 0;
 
-		initStringInfo(&g);
 		for (int k = 0; k < n; k++)
-			append_char(&g, w[i + k]);
-		grams[ngrams++] = g.data;
+		{
+			unicode_to_utf8(w[i + k], (unsigned char *) g + gl);
+			gl += pg_utf_mblen((unsigned char *) g + gl);
+		}
+		g[gl] = '\0';
+		grams[ngrams++] = g;
 	}
-	qsort(grams, ngrams, sizeof(char *), cmp_str);
-	initStringInfo(&buf);
+	if (ngrams > 1)
+		qsort(grams, ngrams, sizeof(char *), cmp_str);
+	res = (text *) palloc(VARHDRSZ + ngrams * n * 4 + 1);
+	o = VARDATA(res);
 	for (int i = 0; i < ngrams; i++)
 		if (i == 0 || strcmp(grams[i], grams[i - 1]) != 0)
-			appendStringInfoString(&buf, grams[i]);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+		{
+			int			gl = strlen(grams[i]);
+
+			memcpy(o + k, grams[i], gl);
+			k += gl;
+		}
+	SET_VARSIZE(res, VARHDRSZ + k);
+	PG_RETURN_TEXT_P(res);
 }
