@@ -3379,7 +3379,6 @@ DECLARE
   avgtype regtype;
   tbl regclass;
   ok boolean;
-  n bigint;
   bf_from timestamptz;
   bf_to timestamptz;
   bf_any boolean;
