@@ -24,6 +24,15 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.require_preload(text) IS
   'Raises an error with a hint when the library was not loaded via shared_preload_libraries';
 
+-- Whether the caller is inside a transaction block: procedures that commit
+-- as they go (fact_backfill) refuse to start there.
+CREATE FUNCTION dataeng._in_transaction_block()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_in_transaction_block'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng._in_transaction_block() IS
+  'internal: true inside a transaction block (BEGIN, or a multi-statement query)';
+
 -----------------------------------------------------------------------------
 -- Change data capture
 --
@@ -3028,7 +3037,15 @@ CREATE TABLE dataeng.fact_defs (
   created_at    timestamptz NOT NULL DEFAULT now(),
   last_refresh  timestamptz,
   last_changes  bigint,
-  total_changes bigint      NOT NULL DEFAULT 0
+  total_changes bigint      NOT NULL DEFAULT 0,
+  -- backfill (fact_create(..., backfill => 'later'), then fact_backfill):
+  -- every bucket below backfilled_upto is in the fact ('-infinity': none
+  -- yet); NULL: fully backfilled (also the NULL bucket).  backfill_from
+  -- and backfill_to: the source's first finite bucket and the end of its
+  -- last one when the fact was created, for the progress figure.
+  backfilled_upto timestamptz,
+  backfill_from timestamptz,
+  backfill_to   timestamptz
 );
 COMMENT ON TABLE dataeng.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -3402,7 +3419,7 @@ $$;
 -- search_path is pinned here)
 CREATE FUNCTION dataeng._fact_create(fact_name text, source regclass, time_column text, grain text,
                                      dimensions text[], measures text[],
-                                     schedule text, cur_schema text)
+                                     schedule text, cur_schema text, backfill text)
 RETURNS regclass
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -3431,13 +3448,20 @@ DECLARE
   avgtype regtype;
   tbl regclass;
   ok boolean;
-  n bigint;
+  bf_from timestamptz;
+  bf_to timestamptz;
+  bf_any boolean;
 BEGIN
   IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL
      OR dimensions IS NULL OR measures IS NULL THEN
     RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL'
       USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Pass an empty array for no dimensions.';
+  END IF;
+  IF backfill IS NULL OR backfill NOT IN ('now', 'later') THEN
+    RAISE EXCEPTION 'backfill must be ''now'' or ''later'', not %', coalesce(quote_literal(backfill), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''now'' fills the fact before fact_create returns; ''later'' creates it empty, to be filled in batches by CALL dataeng.fact_backfill().';
   END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_create() must run in a READ COMMITTED transaction'
@@ -3559,7 +3583,7 @@ BEGIN
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
-             'fact:' || key, schedule, now(), NULL, NULL, 0)::dataeng.fact_defs;
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs;
   sel := dataeng._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
               SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
@@ -3614,11 +3638,26 @@ BEGIN
   PERFORM dataeng.cdc_consumer_create('fact:' || key, ARRAY[source]);
   def.fact_table := tbl;
   def.owner := current_user::regrole;
+  IF backfill = 'later' THEN
+    -- Only the range to cover, for the progress figure (the min/max of
+    -- the time column: an index on it answers at once).  Nothing is
+    -- backfilled yet; an empty source needs no backfill.
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %1$s s), %2$s, %3$s FROM '
+                   '(SELECT min(s.%4$I) AS lo, max(s.%4$I) AS hi FROM %1$s s WHERE isfinite(s.%4$I)) x',
+                   source, dataeng._fact_bucket_expr('x.lo', ttype, g, tz),
+                   dataeng._fact_bucket_expr('x.hi', ttype, g, tz), time_column)
+      INTO bf_any, bf_from, bf_to;
+    bf_to := (bf_to AT TIME ZONE tz + dataeng._fact_grain(g)) AT TIME ZONE tz;
+    def.backfilled_upto := CASE WHEN bf_any THEN '-infinity'::timestamptz END;
+    def.backfill_from := bf_from;
+    def.backfill_to := bf_to;
+  END IF;
   INSERT INTO dataeng.fact_defs SELECT def.*;
-  SELECT * INTO q FROM dataeng._fact_sql(def);
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
-                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
-  GET DIAGNOSTICS n = ROW_COUNT;
+  IF backfill = 'now' THEN
+    SELECT * INTO q FROM dataeng._fact_sql(def);
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
+                   (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+  END IF;
   UPDATE dataeng.fact_defs f SET last_refresh = clock_timestamp(), last_changes = 0 WHERE f.name = key;
 
   IF schedule IS NOT NULL THEN
@@ -3636,15 +3675,16 @@ END;
 $$;
 CREATE FUNCTION dataeng.fact_create(fact_name text, source regclass, time_column text, grain text,
                                     dimensions text[], measures text[],
-                                    schedule text DEFAULT '1 minute')
+                                    schedule text DEFAULT '1 minute',
+                                    backfill text DEFAULT 'now')
 RETURNS regclass
 LANGUAGE sql VOLATILE
 AS $$
   SELECT dataeng._fact_create(fact_name, source, time_column, grain, dimensions, measures,
-                              schedule, pg_catalog.current_schema())
+                              schedule, pg_catalog.current_schema(), backfill)
 $$;
-COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text) IS
-  'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it and keeps it refreshable from the change log';
+COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text, text) IS
+  'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it now or leaves it to fact_backfill (backfill => ''later''), and keeps it refreshable from the change log';
 
 -- The reader of facts and dimensions: the changes cdc_poll(consumer,
 -- max_changes) would return (the same batches, cut, privilege checks and
@@ -3772,7 +3812,9 @@ $$;
 
 -- Recompute a whole fact from its source (after a TRUNCATE of the source).
 -- Writers are held off (SHARE lock) and the consumer drained first, so the
--- rebuilt table and the acknowledged position match.
+-- rebuilt table and the acknowledged position match.  While the fact is
+-- being backfilled, only the buckets below the watermark are recomputed
+-- (fact_backfill reads the others later).
 CREATE FUNCTION dataeng._fact_rebuild(d dataeng.fact_defs, polled bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -3787,9 +3829,14 @@ BEGIN
   n := dataeng._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.fact_table);
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
-                 d.source, (SELECT string_agg(i::text, ', ')
-                              FROM generate_series(1, 1 + cardinality(d.dimensions)) i));
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
+                 d.source,
+                 CASE WHEN d.backfilled_upto IS NOT NULL
+                      THEN 'WHERE ' || dataeng._fact_range_pred(d.time_column,
+                                         (dataeng._agg_column(d.source, d.time_column, 'time column')).typ,
+                                         d.time_zone) END,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+    USING '-infinity'::timestamptz, d.backfilled_upto, false;
   RETURN n;
 END;
 $$;
@@ -3933,14 +3980,20 @@ BEGIN
     IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
       DROP TABLE pg_temp._dataeng_delta;
     END IF;
-    -- one poll: its group rows as they are; several: summed
+    -- one poll: its group rows as they are; several: summed.  While the
+    -- fact is being backfilled, the groups of buckets not backfilled yet
+    -- (and the NULL bucket) are left out: fact_backfill will read those
+    -- rows as they are then, these changes included.  (A group is in one
+    -- bucket, so this leaves out exactly the row images of those buckets.)
     EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS SELECT k0 AS bucket%s, %s '
-                   'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s',
+                   'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s %s',
                    (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
                       FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
                    CASE WHEN polls = 1 THEN (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c)
                         ELSE (SELECT string_agg(format('sum(%1$I) AS %1$I', c), ', ') FROM unnest(agg_cols) c) END,
-                   CASE WHEN polls = 1 THEN '' ELSE 'GROUP BY ' || kcols END);
+                   CASE WHEN d.backfilled_upto IS NOT NULL THEN 'AND k0 < $1' ELSE '' END,
+                   CASE WHEN polls = 1 THEN '' ELSE 'GROUP BY ' || kcols END)
+      USING d.backfilled_upto;
     -- apply: existing groups updated (a join: cheaper than an upsert's
     -- probe per row, and in place, as fact tables leave room on their
     -- pages), new ones inserted, emptied ones deleted.  Only refreshes
@@ -3997,6 +4050,164 @@ $$;
 COMMENT ON FUNCTION dataeng.fact_refresh(text) IS
   'Applies the source''s captured changes to a fact table and acknowledges them, in one transaction; returns the number of changes';
 
+-- How far a backfill got: the share, in percent, of the time range the
+-- source covered at fact_create that lies below the watermark (100 when
+-- fully backfilled).
+CREATE FUNCTION dataeng._fact_backfill_pct(upto timestamptz, range_from timestamptz, range_to timestamptz)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN upto IS NULL THEN 100.0
+              WHEN range_from IS NULL OR upto <= range_from THEN 0.0
+              ELSE round(100 * least(1, extract(epoch FROM upto - range_from)
+                                        / extract(epoch FROM range_to - range_from)), 1) END
+$$;
+COMMENT ON FUNCTION dataeng._fact_backfill_pct(timestamptz, timestamptz, timestamptz) IS
+  'internal: percentage of a fact''s time range backfilled (dataeng.facts, fact_backfill notices)';
+
+-- One batch of fact_backfill, in the caller's transaction: hold writers
+-- off (SHARE lock on the source: they wait for this batch only), lock the
+-- fact's metadata row (after a refresh in progress, before the next one),
+-- apply the changes pending (fact_refresh; those of buckets not backfilled
+-- yet are left out, as this batch or a later one reads their rows as they
+-- are now), then aggregate the source rows of the buckets from the
+-- watermark to the next batch boundary and move the watermark there.  The
+-- last batch takes every bucket from the watermark on, +infinity and the
+-- NULL bucket included.  Reports progress as a NOTICE; returns whether the
+-- fact is now fully backfilled and how many source rows this batch read.
+CREATE FUNCTION dataeng._fact_backfill_batch(fact_name text, batch interval,
+                                             call_start timestamptz, call_rows bigint,
+                                             OUT done boolean, OUT source_rows bigint)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  q record;
+  ttype regtype;
+  gi interval;
+  step interval := batch;
+  lo timestamptz;
+  base timestamptz;
+  hi timestamptz;
+  last boolean;
+  pred text;
+  groups bigint;
+  t0 timestamptz := clock_timestamp();
+  secs numeric;
+BEGIN
+  IF fact_name IS NULL THEN
+    RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF batch IS NOT NULL AND batch <= interval '0' THEN
+    RAISE EXCEPTION 'batch must be a positive interval, not %', batch
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give the time range one batch covers, e.g. interval ''7 days'', or NULL for about a twentieth of the fact''s range.';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_backfill() must run in READ COMMITTED transactions'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'Each batch applies the pending changes first, which are cut only there.';
+  END IF;
+  d := dataeng._fact_def(fact_name, false);
+  source_rows := 0;
+  IF d.backfilled_upto IS NULL THEN
+    done := true;
+    RETURN;
+  END IF;
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  d := dataeng._fact_def(fact_name, true);
+  IF d.backfilled_upto IS NULL THEN
+    done := true;
+    RETURN;
+  END IF;
+  PERFORM dataeng.fact_refresh(d.name);
+
+  -- the batch: from the watermark to a bucket boundary about step later
+  -- (at least one bucket), skipping the stretch before the first bucket
+  gi := dataeng._fact_grain(d.grain);
+  IF step IS NULL THEN
+    step := (d.backfill_to - d.backfill_from) / 20;
+  END IF;
+  lo := d.backfilled_upto;
+  IF d.backfill_from IS NULL THEN
+    last := true;
+  ELSE
+    base := greatest(lo, d.backfill_from);
+    hi := date_trunc(d.grain, base + step, d.time_zone);
+    IF hi <= base THEN
+      hi := (base AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
+    END IF;
+    last := hi >= d.backfill_to;
+  END IF;
+
+  -- the rows of those buckets: a range on the time column (an index on it
+  -- serves), then exactly the buckets (a date range is rounded outwards)
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  IF last THEN
+    pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
+                   CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
+                              WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
+                              ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
+                   q.bucket_s);
+  ELSE
+    pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
+                   dataeng._fact_range_pred(d.time_column, ttype, d.time_zone), q.bucket_s);
+  END IF;
+  EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
+                 'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
+                 d.fact_table, q.ins_cols, q.ins_sel, d.source, pred,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+    INTO groups, source_rows
+    USING lo, hi, false;
+  UPDATE dataeng.fact_defs f SET backfilled_upto = CASE WHEN last THEN NULL ELSE hi END
+   WHERE f.name = d.name;
+  done := last;
+
+  secs := extract(epoch FROM clock_timestamp() - call_start);
+  RAISE NOTICE '%',
+    CASE WHEN last THEN format('fact "%s": backfill complete', d.name)
+         ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, hi,
+                     dataeng._fact_backfill_pct(hi, d.backfill_from, d.backfill_to)) END
+    USING DETAIL = format('This batch: %s source rows into %s groups in %s s. This call so far: %s rows in %s s (%s rows/s).',
+                          source_rows, groups, round(extract(epoch FROM clock_timestamp() - t0), 3),
+                          call_rows + source_rows, round(secs, 3),
+                          CASE WHEN secs > 0 THEN round((call_rows + source_rows) / secs) END);
+END;
+$$;
+COMMENT ON FUNCTION dataeng._fact_backfill_batch(text, interval, timestamptz, bigint) IS
+  'internal: one batch of dataeng.fact_backfill(), in the caller''s transaction';
+
+CREATE PROCEDURE dataeng.fact_backfill(fact_name text, batch interval DEFAULT NULL)
+LANGUAGE plpgsql
+-- (no SET clause: a procedure with one cannot COMMIT; the work is in
+-- _fact_backfill_batch, which pins its search_path)
+AS $$
+DECLARE
+  t0 timestamptz := pg_catalog.clock_timestamp();
+  n bigint := 0;
+  r record;
+BEGIN
+  IF dataeng._in_transaction_block() THEN
+    RAISE EXCEPTION 'dataeng.fact_backfill() cannot run inside a transaction block'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It commits after each batch, so that an interrupted backfill keeps the batches done.',
+            HINT = 'CALL it on its own, outside BEGIN ... COMMIT.';
+  END IF;
+  LOOP
+    SELECT b.done, b.source_rows INTO r FROM dataeng._fact_backfill_batch(fact_name, batch, t0, n) b;
+    n := n + r.source_rows;
+    COMMIT;
+    EXIT WHEN r.done;
+  END LOOP;
+END;
+$$;
+COMMENT ON PROCEDURE dataeng.fact_backfill(text, interval) IS
+  'Fills a fact created with backfill => ''later'' in batches of buckets (batch: the time range of one), committing each; resumes where an interrupted call stopped';
+
 CREATE FUNCTION dataeng.fact_drop(fact_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -4025,11 +4236,12 @@ CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
   SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain, f.time_zone,
          f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
          f.last_changes, f.total_changes,
-         c.pending_changes, c.lag_seconds
+         c.pending_changes, c.lag_seconds, f.backfilled_upto,
+         dataeng._fact_backfill_pct(f.backfilled_upto, f.backfill_from, f.backfill_to) AS backfill_percent
     FROM dataeng.fact_defs f
     LEFT JOIN dataeng.cdc_consumers c ON c.name = f.consumer;
 COMMENT ON VIEW dataeng.facts IS
-  'Fact tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
+  'Fact tables of the calling role: definition, last refresh, changes pending, lag (seconds) and backfill progress';
 GRANT SELECT ON dataeng.facts TO PUBLIC;
 
 -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -116,4 +117,19 @@ dataeng_require_preload_sql(PG_FUNCTION_ARGS)
 {
 	dataeng_require_preload(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_in_transaction_block);
+
+/*
+ * dataeng_in_transaction_block
+ *		Whether the caller runs inside a transaction block (BEGIN, or several
+ *		statements sent as one query).  Procedures that commit as they go
+ *		(fact_backfill) check it first, so that they can say why they cannot
+ *		run there instead of failing at their first COMMIT.
+ */
+Datum
+dataeng_in_transaction_block(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(IsTransactionBlock());
 }

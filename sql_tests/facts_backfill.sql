@@ -1,0 +1,165 @@
+-- Facts backfilled later, in batches: fact_create(..., backfill => 'later')
+-- then CALL dataeng.fact_backfill(); writes between batches (in backfilled
+-- and not yet backfilled buckets, rows moving across the watermark, a
+-- TRUNCATE), refreshes meanwhile, interrupted batches resumed, progress in
+-- notices and in dataeng.facts, errors.
+CREATE EXTENSION IF NOT EXISTS dataeng;
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+\set VERBOSITY terse
+
+CREATE TABLE bf_src (
+  id int PRIMARY KEY,
+  ts timestamptz,
+  d date NOT NULL,
+  region text NOT NULL,
+  amount numeric(10,2),
+  price float8
+);
+CREATE INDEX ON bf_src (ts);
+INSERT INTO bf_src
+SELECT g, CASE WHEN g % 50 = 0 THEN NULL ELSE timestamptz '2026-01-01 00:00+00' + g * interval '2 hours 11 minutes' END,
+       date '2026-01-01' + g % 37, 'r' || g % 3,
+       CASE WHEN g % 7 = 0 THEN NULL ELSE g * 0.25 END, (g % 9) * 0.5
+  FROM generate_series(1, 1000) g;
+
+-- Symmetric difference between a fact's visible columns and a truth query
+-- (0 means equal, row for row).
+CREATE FUNCTION bf_diff(fact regclass, truth text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  cols text := (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                 WHERE attrelid = fact AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_%');
+  n bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM %2$s EXCEPT ALL (%3$s)) UNION ALL '
+                 '((%3$s) EXCEPT ALL SELECT %1$s FROM %2$s)) x', cols, fact, truth) INTO n;
+  RETURN n;
+END $$;
+
+CREATE VIEW bf_truth AS
+  SELECT date_trunc('day', ts, 'UTC') AS bucket, region, count(*) AS count, sum(amount) AS sum_amount,
+         avg(amount) AS avg_amount, max(price) AS max_price, count(DISTINCT amount) AS count_distinct_amount
+    FROM bf_src GROUP BY 1, 2;
+
+-- A batch is interrupted when it reaches the bucket bf.stop_at names.
+CREATE FUNCTION bf_stop() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.bucket >= current_setting('bf.stop_at')::timestamptz THEN
+    RAISE EXCEPTION 'interrupted at bucket %', NEW.bucket;
+  END IF;
+  RETURN NEW;
+END $$;
+
+-- created empty, with nothing backfilled yet
+SELECT dataeng.fact_create('bf_daily', 'bf_src', 'ts', 'day', ARRAY['region'],
+  ARRAY['count(*)', 'sum(amount)', 'avg(amount)', 'max(price)', 'count(DISTINCT amount)'],
+  schedule => NULL, backfill => 'later');
+SELECT count(*) AS fact_rows FROM bf_daily;
+-- the fact, below the watermark, against the truth
+CREATE FUNCTION bf_check() RETURNS TABLE (backfilled_upto timestamptz, backfill_percent numeric, diff bigint)
+LANGUAGE sql AS $$
+  SELECT f.backfilled_upto, f.backfill_percent,
+         bf_diff('bf_daily', format('SELECT * FROM bf_truth WHERE %s',
+                                    CASE WHEN f.backfilled_upto IS NULL THEN 'true'
+                                         ELSE format('bucket < %L', f.backfilled_upto) END))
+    FROM dataeng.facts f WHERE f.name = 'bf_daily'
+$$;
+SELECT * FROM bf_check();
+SELECT backfill_from, backfill_to FROM dataeng.fact_defs WHERE name = 'bf_daily';
+CREATE TRIGGER bf_stop BEFORE INSERT ON bf_daily FOR EACH ROW EXECUTE FUNCTION bf_stop();
+
+-- writes before any batch; a refresh applies none of them
+UPDATE bf_src SET amount = amount + 1 WHERE id % 10 = 1;
+INSERT INTO bf_src VALUES (1001, '2025-12-25 10:00+00', '2026-01-01', 'r0', 5, 1.5);
+SELECT dataeng.fact_refresh('bf_daily') AS changes;
+SELECT * FROM bf_check();
+
+-- batches of a week: interrupted at the batch reaching 2026-01-20, the
+-- batches before it stay
+SET bf.stop_at = '2026-01-20 00:00+00';
+CALL dataeng.fact_backfill('bf_daily', '7 days');
+SELECT * FROM bf_check();
+
+-- writes: in backfilled buckets, in buckets not backfilled yet, rows moving
+-- both ways across the watermark, new and emptied groups
+UPDATE bf_src SET amount = amount * 2, price = price + 10 WHERE id % 9 = 0;
+DELETE FROM bf_src WHERE id % 13 = 0;
+INSERT INTO bf_src SELECT 2000 + g, timestamptz '2025-12-20 00:00+00' + g * interval '1 day', '2026-01-02',
+                          'r' || g % 4, g, g FROM generate_series(1, 60) g;
+UPDATE bf_src SET ts = ts + interval '30 days' WHERE id BETWEEN 30 AND 60;
+UPDATE bf_src SET ts = ts - interval '40 days' WHERE id BETWEEN 700 AND 730;
+UPDATE bf_src SET ts = NULL WHERE id BETWEEN 100 AND 105;
+UPDATE bf_src SET ts = '2026-01-03 12:00+00' WHERE ts IS NULL AND id < 500;
+SELECT dataeng.fact_refresh('bf_daily') > 0 AS applied;
+SELECT * FROM bf_check();
+
+-- resumed with the default batch, with its progress shown, interrupted again
+SET bf.stop_at = '2026-03-01 00:00+00';
+SET client_min_messages = notice;
+CALL dataeng.fact_backfill('bf_daily');
+SET client_min_messages = warning;
+SELECT * FROM bf_check();
+
+-- writes again (left to the next batch's own refresh), a TRUNCATE: the
+-- rebuild recomputes only what is backfilled
+UPDATE bf_src SET region = 'r9' WHERE id % 5 = 0;
+SELECT * FROM bf_check() WHERE diff = 0;
+SELECT dataeng.fact_refresh('bf_daily') > 0 AS applied;
+SELECT * FROM bf_check();
+CREATE TEMP TABLE bf_keep AS SELECT * FROM bf_src;
+TRUNCATE bf_src;
+INSERT INTO bf_src SELECT * FROM bf_keep WHERE id % 4 <> 0;
+SELECT dataeng.fact_refresh('bf_daily') > 0 AS applied;
+SELECT * FROM bf_check();
+
+-- to the end: the NULL bucket and rows past the range at creation included
+INSERT INTO bf_src VALUES (3001, '2027-06-01 00:00+00', '2026-01-01', 'r1', 1, 1), (3002, NULL, '2026-01-01', 'r2', 2, 2);
+RESET bf.stop_at;
+DROP TRIGGER bf_stop ON bf_daily;
+SET client_min_messages = notice;
+CALL dataeng.fact_backfill('bf_daily', '20 days');
+SET client_min_messages = warning;
+SELECT * FROM bf_check();
+SELECT count(*) > 0 AS has_null_bucket FROM bf_daily WHERE bucket IS NULL;
+-- done: calling again does nothing; refreshes apply everything again
+CALL dataeng.fact_backfill('bf_daily');
+UPDATE bf_src SET amount = 1, ts = ts + interval '3 days' WHERE id % 11 = 0;
+DELETE FROM bf_src WHERE ts IS NULL;
+SELECT dataeng.fact_refresh('bf_daily') > 0 AS applied;
+SELECT * FROM bf_check();
+
+-- a date column at hour grain, one batch per 11 hours: batches end inside
+-- a day, whose rows belong to one bucket (taken exactly once)
+SELECT dataeng.fact_create('bf_hourly', 'bf_src', 'd', 'hour', ARRAY[]::text[], ARRAY['count(*)', 'max(amount)'],
+                           schedule => NULL, backfill => 'later');
+UPDATE bf_src SET d = d + 3 WHERE id % 6 = 0;
+CALL dataeng.fact_backfill('bf_hourly', '11 hours');
+SELECT bf_diff('bf_hourly', $$SELECT date_trunc('hour', d::timestamp AT TIME ZONE 'UTC', 'UTC') AS bucket,
+                                     count(*) AS count, max(amount) AS max_amount FROM bf_src GROUP BY 1$$) AS diff,
+       (SELECT backfill_percent FROM dataeng.facts WHERE name = 'bf_hourly') AS pct;
+
+-- backfill => 'now' (the default) and an empty source: nothing to backfill
+CREATE TABLE bf_empty (ts timestamptz NOT NULL);
+SELECT dataeng.fact_create('bf_now', 'bf_src', 'ts', 'month', ARRAY[]::text[], ARRAY['count(*)'], schedule => NULL);
+SELECT dataeng.fact_create('bf_none', 'bf_empty', 'ts', 'day', ARRAY[]::text[], ARRAY['count(*)'],
+                           schedule => NULL, backfill => 'later');
+SELECT name, backfilled_upto, backfill_percent FROM dataeng.facts WHERE name IN ('bf_now', 'bf_none') ORDER BY 1;
+
+-- errors
+SELECT dataeng.fact_create('bf_bad', 'bf_src', 'ts', 'day', ARRAY[]::text[], ARRAY['count(*)'],
+                           schedule => NULL, backfill => 'soon');
+SELECT dataeng.fact_create('bf_bad', 'bf_src', 'ts', 'day', ARRAY[]::text[], ARRAY['count(*)'],
+                           schedule => NULL, backfill => NULL);
+CALL dataeng.fact_backfill('bf_daily', '0');
+CALL dataeng.fact_backfill('bf_daily', '-1 day');
+CALL dataeng.fact_backfill('no_such_fact');
+BEGIN;
+CALL dataeng.fact_backfill('bf_daily');
+ROLLBACK;
+SELECT to_regclass('bf_bad') AS not_created;
+
+SELECT dataeng.fact_drop(n) FROM unnest(ARRAY['bf_daily', 'bf_hourly', 'bf_now', 'bf_none']) n;
+DROP FUNCTION bf_check, bf_diff, bf_stop;
+DROP VIEW bf_truth;
+DROP TABLE bf_src, bf_empty;
+DROP EXTENSION dataeng CASCADE;
