@@ -29,11 +29,12 @@ de_log() { printf '== %s\n' "$*" >&2; }
 # Packages the build and the suites need.  postgresql-$PG_MAJOR brings the
 # server (and test_decoding), -server-dev the headers and PGXS, -client the
 # pg_regress/pg_isolation_regress under PGXS, libipc-run-perl the TAP harness,
-# libphonenumber-dev the phone validators, clang the fuzz targets (libFuzzer
-# and the sanitizers come with it).
+# libphonenumber-dev the phone validators, clang the fuzz targets and
+# libclang-rt-dev their runtimes (libFuzzer and the sanitizers: only a
+# recommendation of clang, which --no-install-recommends leaves out).
 de_packages() {
 	echo "make gcc g++ libc6-dev postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR" \
-		"postgresql-server-dev-$PG_MAJOR libipc-run-perl libphonenumber-dev clang ${DE_EXTRA_PACKAGES:-}"
+		"postgresql-server-dev-$PG_MAJOR libipc-run-perl libphonenumber-dev clang libclang-rt-dev ${DE_EXTRA_PACKAGES:-}"
 }
 
 de_missing_packages() {
