@@ -3080,6 +3080,39 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dataeng.fact_defs, dataeng.dimension_def
 
 -- A table name as the caller wrote it ('sales', 'mart."Sales"') in one
 -- canonical spelling: its parts, each quoted only where needed.
+-- The schema and name of the table a fact or dimension will create: name
+-- as given (schema-qualified or not; cur_schema otherwise), checked to be
+-- free.  arg names the argument in the hint.
+CREATE FUNCTION dataeng._agg_new_table(name text, cur_schema text, arg text)
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[] := parse_ident(name);
+  qualified text;
+BEGIN
+  IF cardinality(parts) = 1 THEN
+    IF cur_schema IS NULL THEN
+      RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    parts := ARRAY[cur_schema] || parts;
+  END IF;
+  qualified := format('%I.%I', parts[1], parts[2]);
+  IF to_regnamespace(quote_ident(parts[1])) IS NULL THEN
+    RAISE EXCEPTION 'schema "%" does not exist', parts[1] USING ERRCODE = 'invalid_schema_name';
+  END IF;
+  IF to_regclass(qualified) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', qualified
+      USING ERRCODE = 'duplicate_table',
+            HINT = format('Choose another %s, or drop the existing table first.', arg);
+  END IF;
+  RETURN parts;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_new_table(text, text, text) IS
+  'internal: schema and name of the table a fact or dimension creates, checked to be free';
+
 CREATE FUNCTION dataeng._agg_name(name text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -3469,22 +3502,8 @@ BEGIN
             DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
   END IF;
   key := dataeng._agg_name(fact_name);
-  parts := parse_ident(fact_name);
-  IF cardinality(parts) = 1 THEN
-    IF cur_schema IS NULL THEN
-      RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name';
-    END IF;
-    parts := ARRAY[cur_schema] || parts;
-  END IF;
+  parts := dataeng._agg_new_table(fact_name, cur_schema, 'fact_name');
   qualified := format('%I.%I', parts[1], parts[2]);
-  IF to_regnamespace(quote_ident(parts[1])) IS NULL THEN
-    RAISE EXCEPTION 'schema "%" does not exist', parts[1] USING ERRCODE = 'invalid_schema_name';
-  END IF;
-  IF to_regclass(qualified) IS NOT NULL THEN
-    RAISE EXCEPTION 'relation "%" already exists', qualified
-      USING ERRCODE = 'duplicate_table',
-            HINT = 'Choose another fact_name, or drop the existing table first.';
-  END IF;
   IF EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name = key) THEN
     RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
@@ -3661,14 +3680,7 @@ BEGIN
   UPDATE dataeng.fact_defs f SET last_refresh = clock_timestamp(), last_changes = 0 WHERE f.name = key;
 
   IF schedule IS NOT NULL THEN
-    -- through EXECUTE: the scheduler is optional
-    IF to_regprocedure('dataeng.schedule(text,text,text,interval,integer,text[])') IS NULL THEN
-      RAISE EXCEPTION 'cannot schedule the refresh of fact "%": dataeng.schedule() is not available', key
-        USING ERRCODE = 'undefined_function',
-              HINT = 'Pass schedule => NULL and call dataeng.fact_refresh() yourself.';
-    END IF;
-    EXECUTE 'SELECT dataeng.schedule($1, $2, $3)'
-      USING 'fact_refresh:' || key, schedule, format('SELECT dataeng.fact_refresh(%L)', key);
+    PERFORM dataeng.schedule('fact_refresh:' || key, schedule, format('SELECT dataeng.fact_refresh(%L)', key));
   END IF;
   RETURN tbl;
 END;
@@ -4222,9 +4234,7 @@ BEGIN
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = d.consumer) THEN
     PERFORM dataeng.cdc_consumer_drop(d.consumer);
   END IF;
-  IF to_regprocedure('dataeng.unschedule(text)') IS NOT NULL THEN
-    EXECUTE 'SELECT dataeng.unschedule($1)' USING 'fact_refresh:' || d.name;
-  END IF;
+  PERFORM dataeng.unschedule('fact_refresh:' || d.name);
   DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
 END;
 $$;
@@ -4351,22 +4361,8 @@ BEGIN
             HINT = 'Type 1 overwrites a row when its source row changes; type 2 keeps every version.';
   END IF;
   key := dataeng._agg_name(dim_name);
-  parts := parse_ident(dim_name);
-  IF cardinality(parts) = 1 THEN
-    IF cur_schema IS NULL THEN
-      RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name';
-    END IF;
-    parts := ARRAY[cur_schema] || parts;
-  END IF;
+  parts := dataeng._agg_new_table(dim_name, cur_schema, 'dim_name');
   qualified := format('%I.%I', parts[1], parts[2]);
-  IF to_regnamespace(quote_ident(parts[1])) IS NULL THEN
-    RAISE EXCEPTION 'schema "%" does not exist', parts[1] USING ERRCODE = 'invalid_schema_name';
-  END IF;
-  IF to_regclass(qualified) IS NOT NULL THEN
-    RAISE EXCEPTION 'relation "%" already exists', qualified
-      USING ERRCODE = 'duplicate_table',
-            HINT = 'Choose another dim_name, or drop the existing table first.';
-  END IF;
   IF EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.name = key) THEN
     RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
@@ -4464,13 +4460,7 @@ BEGIN
   END IF;
 
   IF schedule IS NOT NULL THEN
-    IF to_regprocedure('dataeng.schedule(text,text,text,interval,integer,text[])') IS NULL THEN
-      RAISE EXCEPTION 'cannot schedule the refresh of dimension "%": dataeng.schedule() is not available', key
-        USING ERRCODE = 'undefined_function',
-              HINT = 'Pass schedule => NULL and call dataeng.dimension_refresh() yourself.';
-    END IF;
-    EXECUTE 'SELECT dataeng.schedule($1, $2, $3)'
-      USING 'dimension_refresh:' || key, schedule, format('SELECT dataeng.dimension_refresh(%L)', key);
+    PERFORM dataeng.schedule('dimension_refresh:' || key, schedule, format('SELECT dataeng.dimension_refresh(%L)', key));
   END IF;
   RETURN tbl;
 END;
@@ -4678,9 +4668,7 @@ BEGIN
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = d.consumer) THEN
     PERFORM dataeng.cdc_consumer_drop(d.consumer);
   END IF;
-  IF to_regprocedure('dataeng.unschedule(text)') IS NOT NULL THEN
-    EXECUTE 'SELECT dataeng.unschedule($1)' USING 'dimension_refresh:' || d.name;
-  END IF;
+  PERFORM dataeng.unschedule('dimension_refresh:' || d.name);
   DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
 END;
 $$;
