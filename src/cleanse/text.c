@@ -23,6 +23,16 @@
 
 #include "dataeng.h"
 
+/* the text cleansers work on UTF-8 only */
+static void
+require_utf8(void)
+{
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("dataeng's text cleansers need a UTF-8 database")));
+}
+
 /*
  * text_chars
  *		The characters of a text value, zero-terminated; count in *n.
@@ -35,10 +45,7 @@ text_chars(text *t, int *n)
 	int			len = VARSIZE_ANY_EXHDR(t);
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
 
-	if (GetDatabaseEncoding() != PG_UTF8)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("dataeng's text cleansers need a UTF-8 database")));
+	require_utf8();
 	*n = pg_mb2wchar_with_len(VARDATA_ANY(t), w, len);
 	w[*n] = 0;
 	return w;
@@ -46,8 +53,8 @@ text_chars(text *t, int *n)
 
 /*
  * ascii_text
- *		true when a value is plain ASCII (after the encoding check of
- *		text_chars): the common case, which the cleansers below handle on
+ *		true when a value is plain ASCII (in a UTF-8 database, as
+ *		text_chars requires): the common case, which the cleansers below handle on
  *		bytes, without decoding to characters (an ASCII byte is its own code
  *		point, so the same rules apply).
  */
@@ -57,10 +64,7 @@ ascii_text(text *t)
 	const unsigned char *p = (const unsigned char *) VARDATA_ANY(t);
 	int			len = VARSIZE_ANY_EXHDR(t);
 
-	if (GetDatabaseEncoding() != PG_UTF8)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("dataeng's text cleansers need a UTF-8 database")));
+	require_utf8();
 	for (int i = 0; i < len; i++)
 		if (p[i] & 0x80)
 			return false;
