@@ -103,7 +103,6 @@ CREATE TABLE dataeng.cdc_batch_txns (
   tick_id   bigint  NOT NULL,
   ord_txn   bigint  NOT NULL,
   xid       xid8    NOT NULL,
-  n_changes bigint  NOT NULL,
   PRIMARY KEY (tick_id, ord_txn)
 );
 COMMENT ON TABLE dataeng.cdc_batch_txns IS
@@ -620,17 +619,35 @@ BEGIN
   END IF;
   t := nextval('dataeng.cdc_tick_seq');
   INSERT INTO dataeng.cdc_ticks (tick_id, snap) VALUES (t, snap);
-  -- Order the new batch once, for every consumer.  This statement's
-  -- snapshot is newer than snap, so it sees every change of the batch.
+  -- Order the new batch once, for every consumer: each transaction that
+  -- committed between the two snapshots, by its last change.  This
+  -- statement's snapshot is newer than snap, so it sees every change of
+  -- the batch.  When few transactions started in between (the usual case,
+  -- even under heavy writing in large transactions), each is looked up on
+  -- its own: one index probe for its last change, however many changes it
+  -- made.  Otherwise the batch's changes are read and grouped.
   IF prev.tick_id IS NOT NULL THEN
-    INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid, n_changes)
-    SELECT t, max(l.change_id), l.xid, count(*)
-      FROM dataeng.change_log l
-     WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev.snap) x
-                                WHERE pg_visible_in_snapshot(x, snap)))
-            OR (l.xid >= pg_snapshot_xmax(prev.snap) AND l.xid < pg_snapshot_xmax(snap)))
-       AND pg_visible_in_snapshot(l.xid, snap)
-     GROUP BY l.xid;
+    IF pg_snapshot_xmax(snap)::text::numeric - pg_snapshot_xmax(prev.snap)::text::numeric <= 1000 THEN
+      INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
+      SELECT t, m.last, x.xid
+        FROM (SELECT v AS xid FROM pg_snapshot_xip(prev.snap) v
+              UNION ALL
+              SELECT g::text::xid8
+                FROM generate_series(pg_snapshot_xmax(prev.snap)::text::numeric,
+                                     pg_snapshot_xmax(snap)::text::numeric - 1) g) x
+        CROSS JOIN LATERAL (SELECT max(l.change_id) AS last FROM dataeng.change_log l
+                             WHERE l.xid = x.xid) m
+       WHERE pg_visible_in_snapshot(x.xid, snap) AND m.last IS NOT NULL;
+    ELSE
+      INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
+      SELECT t, max(l.change_id), l.xid
+        FROM dataeng.change_log l
+       WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev.snap) x
+                                  WHERE pg_visible_in_snapshot(x, snap)))
+              OR (l.xid >= pg_snapshot_xmax(prev.snap) AND l.xid < pg_snapshot_xmax(snap)))
+         AND pg_visible_in_snapshot(l.xid, snap)
+       GROUP BY l.xid;
+    END IF;
   END IF;
   RETURN t;
 END;
@@ -3252,6 +3269,43 @@ AS $$
    WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
+-- How dataeng._fact_deltas() gives the dimension columns cols of src: its
+-- column definition list for them (d1, d2, ...), and per column the
+-- expression reading it from the call c.  Arrays, composites and json
+-- columns come as their raw JSON value, which jsonb_populate_record
+-- rebuilds as _agg_json_col does; every other column comes typed.
+CREATE FUNCTION dataeng._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(string_agg(format(', d%s %s', o,
+                                    CASE WHEN x.raw THEN 'jsonb'
+                                         ELSE format_type(a.atttypid, a.atttypmod) END), '' ORDER BY o), ''),
+         coalesce(array_agg(CASE WHEN x.raw AND a.atttypid <> 'jsonb'::regtype
+                                 THEN format('(jsonb_populate_record(NULL::%s, jsonb_build_object(%L, c.d%s))).%I',
+                                             src, u.col, o, u.col)
+                                 ELSE format('c.d%s', o) END ORDER BY o), '{}')
+    FROM unnest(cols) WITH ORDINALITY u(col, o)
+    JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_type t ON t.oid = a.atttypid
+    CROSS JOIN LATERAL (SELECT t.typcategory = 'A' OR t.typtype = 'c'
+                               OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)) x(raw)
+$$;
+
+-- The type of sum(col) of src, as dataeng._fact_deltas() returns it.
+CREATE FUNCTION dataeng._agg_sum_type(src regclass, col text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE b.typ WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
+                    WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.typ, NULL) END
+    FROM pg_attribute a
+    JOIN pg_type t ON t.oid = a.atttypid
+    CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(typ)
+   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
 -----------------------------------------------------------------------------
 -- Facts
 -----------------------------------------------------------------------------
@@ -3749,6 +3803,61 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
   'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of facts and dimensions)';
 
+-- The reader of facts (cdc_read_changes() in src/cdc/images.c): every
+-- change of source committed after the consumer's acknowledged position,
+-- up to a tick cut now, acknowledged in the same transaction.  This body
+-- checks the consumer (it must read exactly source), cuts the tick, moves
+-- the acknowledged position to the end of that batch and returns the
+-- transactions to read (their batch, place in it, xid, and the change_id
+-- after which to start); the C code reads their changes as this body's
+-- owner.
+CREATE FUNCTION dataeng._cdc_poll_txns(caller regrole, consumer text, source regclass)
+RETURNS TABLE (tick_ids bigint[], ord_txns bigint[], xids xid8[], from_changes bigint[])
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  newest bigint;
+BEGIN
+  r := dataeng._cdc_consumer(consumer, caller, true);
+  IF r.tables IS DISTINCT FROM ARRAY[source] THEN
+    RAISE EXCEPTION 'consumer "%" does not read exactly table %', consumer, source
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Row images are read from a consumer of one table only.';
+  END IF;
+  PERFORM dataeng._cdc_tick();
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
+    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Drop and re-create the consumer.';
+  END IF;
+  SELECT max(k.tick_id) INTO newest FROM dataeng.cdc_ticks k;
+  IF newest = r.ack_tick AND r.ack_txn = 9223372036854775807 THEN
+    RETURN;                             -- nothing committed since
+  END IF;
+  -- Every transaction from the acknowledged position to the end of the
+  -- newest batch (a position ending in 9223372036854775807 is the end of
+  -- its batch), and where in it to start (past the acknowledged change in
+  -- a transaction acknowledged in part), delivered and acknowledged at
+  -- once: the caller's transaction commits both with what it does with the
+  -- changes, or neither.
+  RETURN QUERY
+    SELECT array_agg(bt.tick_id), array_agg(bt.ord_txn), array_agg(bt.xid),
+           array_agg(CASE WHEN (bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) THEN r.ack_change ELSE 0 END)
+      FROM dataeng.cdc_batch_txns bt
+     WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
+       AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn);
+  UPDATE dataeng.cdc_consumer_state c
+     SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+         poll_tick = newest, poll_txn = 9223372036854775807, poll_change = 9223372036854775807
+   WHERE c.name = r.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) IS
+  'internal: the transactions a fact refresh reads, acknowledged at once';
+
 -- Poll consumer until a poll comes back empty or short (everything
 -- committed up to the newest tick), appending to the temporary table
 -- _dataeng_changes, and acknowledge each poll (the caller commits the
@@ -3853,33 +3962,44 @@ BEGIN
 END;
 $$;
 
+-- The group deltas of a fact refresh, folded in C while the change log is
+-- read (src/aggregate/delta.c): every change of source pending for the
+-- consumer, acknowledged in the caller's transaction.  Its checks are
+-- cdc_poll's, for the current user.
+CREATE FUNCTION dataeng._fact_deltas(consumer text, source regclass, time_column text, grain text,
+                                     time_zone text, dims text[], vals text[], summed boolean[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataeng_fact_deltas'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[]) IS
+  'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes, acknowledged (reader of fact_refresh)';
+
 CREATE FUNCTION dataeng.fact_refresh(fact_name text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  batch constant int := 1000000;
   d dataeng.fact_defs;
   q record;
   n bigint := 0;
-  got bigint;
-  last_id bigint;
-  polls int := 0;
   has_t boolean := false;
-  t boolean;
+  delta text;
   ttype regtype;
   keys text[];
   sub text;
-  agg text := 'sum(sg)::bigint AS __rows';
+  agg text := 'sum(rows)::bigint AS __rows';
   agg_cols text[] := ARRAY['__rows'];
   kcols text;
   ins_cols text;
   ins_vals text;
   upd text := '__rows = f.__rows + EXCLUDED.__rows';
   m jsonb;
-  a text;
   i int := 0;
+  vals text[] := '{}';
+  summed boolean[] := '{}';
+  coldef text;
+  img record;
   lo timestamptz;
   hi timestamptz;
   hasnull boolean;
@@ -3896,34 +4016,53 @@ BEGIN
   SELECT * INTO q FROM dataeng._fact_sql(d);
   ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
   keys := ARRAY['bucket'] || d.dimensions;
-  -- the old rows of updates and deletes count -1, the new rows of
-  -- inserts and updates +1: one GROUP BY gives each group's delta; the
-  -- columns of a row image r
-  sub := dataeng._fact_bucket_expr(dataeng._agg_json_col(d.source, d.time_column, 'r'),
-                                   ttype, d.grain, d.time_zone) || ' AS k0';
+  -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
+  -- group of (bucket, dimension values) the net number of rows (the old
+  -- row images of updates and deletes count -1, the new ones of inserts
+  -- and updates +1) and, per value column, the net number of non-NULL
+  -- values and for sums their net sum.  It forms groups by the values'
+  -- binary images; the GROUP BY below merges those equal by their types.
+  img := dataeng._agg_image_cols(d.source, d.dimensions);
+  coldef := 'n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
+  sub := 'c.bucket AS k0';
   FOR i IN 1 .. cardinality(d.dimensions) LOOP
-    sub := sub || format(', %s AS k%s', dataeng._agg_json_col(d.source, d.dimensions[i], 'r'), i);
+    sub := sub || format(', %s AS k%s', img.exprs[i], i);
+  END LOOP;
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    IF m->>'mode' = 'delta' AND m->>'col' IS NOT NULL THEN
+      IF NOT (m->>'col') = ANY (vals) THEN
+        vals := vals || (m->>'col');
+        summed := summed || false;
+      END IF;
+      IF m->>'agg' IN ('sum', 'avg') THEN
+        summed[array_position(vals, m->>'col')] := true;
+      END IF;
+    END IF;
+  END LOOP;
+  FOR i IN 1 .. cardinality(vals) LOOP
+    IF summed[i] THEN
+      coldef := coldef || format(', s%s %s', i, dataeng._agg_sum_type(d.source, vals[i]));
+      sub := sub || format(', c.s%1$s, c.n%1$s', i);
+    ELSE
+      sub := sub || format(', c.n%1$s', i);
+    END IF;
+    coldef := coldef || format(', n%s bigint', i);
   END LOOP;
   kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
-  i := 0;
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
     CONTINUE WHEN m->>'mode' <> 'delta';
-    IF m->>'col' IS NOT NULL THEN
-      i := i + 1;
-      sub := sub || format(', %s AS a%s', dataeng._agg_json_col(d.source, m->>'col', 'r'), i);
-      a := 'a' || i;
-    END IF;
+    i := array_position(vals, m->>'col');
     CASE m->>'agg'
       WHEN 'count_star' THEN
-        agg := agg || format(', sum(sg)::bigint AS %I', m->>'name');
+        agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');
         agg_cols := agg_cols || (m->>'name');
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
         upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
       WHEN 'count' THEN
-        agg := agg || format(', sum(CASE WHEN %s IS NULL THEN 0 ELSE sg END)::bigint AS %I', a, m->>'name');
+        agg := agg || format(', sum(n%s)::bigint AS %I', i, m->>'name');
         agg_cols := agg_cols || (m->>'name');
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
@@ -3935,8 +4074,8 @@ BEGIN
           s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
           n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
         BEGIN
-          agg := agg || format(', sum(sg * %1$s) AS %2$I, sum(CASE WHEN %1$s IS NULL THEN 0 ELSE sg END)::bigint AS %3$I',
-                               a, s_col, n_col);
+          agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
+                               i, s_col, n_col, dataeng._agg_sum_type(d.source, vals[i]));
           agg_cols := agg_cols || s_col || n_col;
           ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
           -- With no net non-NULL value, a new group's sum is NULL; an
@@ -3952,87 +4091,73 @@ BEGIN
     END CASE;
   END LOOP;
 
-  -- Read and aggregate in one pass: each poll's changes (unsorted, never
-  -- copied) go straight into the group deltas (an update as its old image,
-  -- sg -1, and its new one, sg +1), with one more row (the empty grouping
-  -- set) counting them, holding the last one delivered (to acknowledge)
-  -- and telling whether a TRUNCATE came.  A TRUNCATE's row (sg 0, no
-  -- image) adds nothing anywhere; the fact is then rebuilt.
+  -- Read, fold and merge the groups: one more row (the empty grouping set)
+  -- counts the changes and tells whether a TRUNCATE came (its row has no
+  -- group and adds nothing anywhere; the fact is then rebuilt).
+  -- _fact_deltas acknowledges what it read, in this transaction.
   IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_delta_raw;
   END IF;
-  LOOP
-    polls := polls + 1;
-    EXECUTE format('%s SELECT %s AS poll, GROUPING(k0) = 1 AS is_total, %s, %s, '
-                   'count(*) FILTER (WHERE sg <> 1 OR op = ''I'') AS n_changes, '
-                   'max(pos) AS last_pos, bool_or(op = ''T'') AS has_t '
-                   'FROM (SELECT v.sg, c.op, ARRAY[c.tick_id, c.ord_txn, c.change_id] AS pos, %s '
-                   '        FROM dataeng._cdc_poll_unordered($1, $2) c '
-                   '        JOIN (VALUES (-1), (1), (0)) v(sg) '
-                   '          ON CASE v.sg WHEN -1 THEN c.op IN (''U'', ''D'') WHEN 1 THEN c.op IN (''I'', ''U'') '
-                   '                       ELSE c.op = ''T'' END '
-                   '        CROSS JOIN LATERAL (SELECT CASE WHEN v.sg = -1 THEN c.old_row ELSE c.new_row END AS r) i) x '
-                   'GROUP BY GROUPING SETS ((%s), ())',
-                   CASE WHEN polls = 1 THEN 'CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS'
-                        ELSE 'INSERT INTO pg_temp._dataeng_delta_raw' END,
-                   polls, kcols, agg, sub, kcols)
-      USING d.consumer, batch;
-    SELECT r.n_changes, r.last_pos[3], r.has_t INTO got, last_id, t
-      FROM pg_temp._dataeng_delta_raw r WHERE r.poll = polls AND r.is_total;
-    EXIT WHEN got = 0;
-    n := n + got;
-    has_t := has_t OR t;
-    PERFORM dataeng.cdc_ack(d.consumer, last_id);
-    EXIT WHEN got < batch;
-  END LOOP;
+  EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
+                 'SELECT GROUPING(k0) = 1 AS is_total, %s, %s, '
+                 'sum(n_changes)::bigint AS n_changes, bool_or(has_t) AS has_t '
+                 'FROM (SELECT c.n_changes, c.has_t, c.rows, %s '
+                 '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x '
+                 'GROUP BY GROUPING SETS ((%s), ())',
+                 kcols, agg, sub, coldef, kcols)
+    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+  SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
+    FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
 
   IF n > 0 AND has_t THEN
     n := dataeng._fact_rebuild(d, n);
   ELSIF n > 0 THEN
-    IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
-      DROP TABLE pg_temp._dataeng_delta;
-    END IF;
-    -- one poll: its group rows as they are; several: summed.  While the
-    -- fact is being backfilled, the groups of buckets not backfilled yet
-    -- (and the NULL bucket) are left out: fact_backfill will read those
-    -- rows as they are then, these changes included.  (A group is in one
-    -- bucket, so this leaves out exactly the row images of those buckets.)
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta ON COMMIT DROP AS SELECT k0 AS bucket%s, %s '
-                   'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s %s',
-                   (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
-                      FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
-                   CASE WHEN polls = 1 THEN (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c)
-                        ELSE (SELECT string_agg(format('sum(%1$I) AS %1$I', c), ', ') FROM unnest(agg_cols) c) END,
-                   CASE WHEN d.backfilled_upto IS NOT NULL THEN 'AND k0 < $1' ELSE '' END,
-                   CASE WHEN polls = 1 THEN '' ELSE 'GROUP BY ' || kcols END)
-      USING d.backfilled_upto;
-    -- apply: existing groups updated (a join: cheaper than an upsert's
-    -- probe per row, and in place, as fact tables leave room on their
-    -- pages), new ones inserted, emptied ones deleted.  Only refreshes
-    -- write a fact, and they serialize: no group appears in between.
-    -- With a nullable key column (IS NOT DISTINCT FROM: neither hashable
-    -- nor indexable) an upsert through the NULLS NOT DISTINCT key instead.
+    -- The group deltas: while the fact is being backfilled, the groups of
+    -- buckets not backfilled yet (and the NULL bucket) are left out:
+    -- fact_backfill will read those rows as they are then, these changes
+    -- included.  (A group is in one bucket, so this leaves out exactly the
+    -- row images of those buckets.)
+    delta := format('(SELECT k0 AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
+                    (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
+                       FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
+                    (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c),
+                    CASE WHEN d.backfilled_upto IS NOT NULL
+                         THEN format('AND k0 < %L::timestamptz',    -- read back whatever DateStyle is
+                                     CASE WHEN isfinite(d.backfilled_upto)
+                                          THEN to_char(d.backfilled_upto AT TIME ZONE 'UTC',
+                                                       'YYYY-MM-DD"T"HH24:MI:SS.US"+00"')
+                                          ELSE d.backfilled_upto::text END)
+                         ELSE '' END);
+    -- apply: one MERGE joins the deltas to the fact once (cheaper than an
+    -- upsert's probe per row) and updates existing groups in place (fact
+    -- tables leave room on their pages), deletes those it empties and
+    -- inserts new ones.  Only refreshes write a fact, and they serialize:
+    -- no group appears in between.  With a nullable key column (IS NOT
+    -- DISTINCT FROM: neither hashable nor indexable) an upsert through the
+    -- NULLS NOT DISTINCT key instead, then the emptied groups deleted.
     IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
-      EXECUTE format('UPDATE %s f SET %s FROM pg_temp._dataeng_delta d WHERE %s',
-                     d.fact_table, replace(upd, 'EXCLUDED.', 'd.'), q.key_join);
-      EXECUTE format('INSERT INTO %1$s (%2$s) SELECT %3$s FROM pg_temp._dataeng_delta d '
-                     'WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE %4$s)',
-                     d.fact_table, ins_cols, ins_vals, q.key_join);
+      EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                     'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                     'WHEN MATCHED THEN UPDATE SET %4$s '
+                     'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
+                     d.fact_table, delta, q.key_join, replace(upd, 'EXCLUDED.', 'd.'),
+                     ins_cols, ins_vals);
     ELSE
-      EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM pg_temp._dataeng_delta '
+      EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
                      'ON CONFLICT (%s) DO UPDATE SET %s',
-                     d.fact_table, ins_cols, ins_vals, q.key_cols, upd);
+                     d.fact_table, ins_cols, ins_vals, delta, q.key_cols, upd);
+      EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
+                     d.fact_table, delta, q.key_join);
     END IF;
-    EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_delta d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
-                   d.fact_table, q.key_join);
     -- min, max, count(DISTINCT) and float sums: recompute the groups
     -- touched, reading only the source rows of their time range
     IF q.rec_set IS NOT NULL THEN
       gi := dataeng._fact_grain(d.grain);
-      SELECT min(bucket), max(bucket), bool_or(bucket IS NULL) INTO lo, hi, hasnull FROM pg_temp._dataeng_delta;
+      EXECUTE format('SELECT min(bucket), max(bucket), bool_or(bucket IS NULL) FROM %s d', delta)
+        INTO lo, hi, hasnull;
       hi := (hi AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
       EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
-                     'SELECT %3$s, %4$s FROM pg_temp._dataeng_delta d LEFT JOIN %5$s s '
+                     'SELECT %3$s, %4$s FROM %9$s d LEFT JOIN %5$s s '
                      'ON %6$s AND %7$s GROUP BY %3$s) r WHERE %8$s',
                      d.fact_table, q.rec_set,
                      (SELECT string_agg(format('d.%I', k), ', ') FROM unnest(keys) k),
@@ -4048,7 +4173,8 @@ BEGIN
                                              ELSE format('f.%1$I IS NOT DISTINCT FROM r.%1$I', k) END,
                                         ' AND ' ORDER BY o)
                         FROM unnest(keys) WITH ORDINALITY u(k, o)
-                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k))
+                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k),
+                     delta)
         USING lo, hi, coalesce(hasnull, false);
     END IF;
   END IF;

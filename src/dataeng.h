@@ -110,8 +110,53 @@ extern const char *parse_quantity_text(const char *s, int len, char *numbuf);
 extern const char *const url_no_host;
 extern const char *url_parse_problem(const char *s, int len, char **scheme);
 
-/* in cdc/capture.c */
+/* in cdc/capture.c: the change log's segments and columns */
 extern void dataeng_cdc_init(void);
+#define CHANGE_LOG_SEGMENTS 4
+enum
+{
+	CL_CHANGE_ID,
+	CL_XID,
+	CL_LSN,
+	CL_CAPTURED_AT,
+	CL_TABLE_OID,
+	CL_SEGMENT,
+	CL_OP,
+	CL_PK,
+	CL_OLD_ROW,
+	CL_NEW_ROW,
+	CL_NATTS
+};
+extern Oid	cdc_log_segment(int i);
+
+/* in cdc/images.c: a one-table consumer's changes, read as typed values */
+typedef enum ImageKind
+{
+	IK_PRESENCE,				/* only whether there is a value */
+	IK_TEXT,					/* text: the string's bytes */
+	IK_NUMERIC,					/* numeric: the JSON number itself */
+	IK_INTEGER,					/* int2, int4, int8 */
+	IK_TIMESTAMPTZ,
+	IK_TIMESTAMP,
+	IK_DATE,
+	IK_JSONB,					/* the raw JSON value */
+	IK_INPUT					/* anything else: the type's input function */
+} ImageKind;
+typedef struct ImageColumn
+{
+	char	   *name;
+	int			namelen;
+	ImageKind	kind;
+	Oid			typid;
+	int32		typmod;
+	Oid			ioparam;
+	FmgrInfo	input;
+} ImageColumn;
+typedef void (*ChangeCallback) (TupleTableSlot *change, void *arg);
+extern void image_column_init(ImageColumn *col, const char *name, Oid typid,
+							  int32 typmod, MemoryContext cxt);
+extern Datum image_value(ImageColumn *col, Jsonb *img, bool *isnull);
+extern void cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg);
 
 /* in schedule/launcher.c */
 #include "datatype/timestamp.h"

@@ -72,23 +72,6 @@
 
 #include "dataeng.h"
 
-#define CHANGE_LOG_SEGMENTS 4
-
-/* column numbers of dataeng.change_log */
-enum
-{
-	CL_CHANGE_ID,
-	CL_XID,
-	CL_LSN,
-	CL_CAPTURED_AT,
-	CL_TABLE_OID,
-	CL_SEGMENT,
-	CL_OP,
-	CL_PK,
-	CL_OLD_ROW,
-	CL_NEW_ROW,
-	CL_NATTS
-};
 
 /* GUC: how many consecutive change_ids go to one segment of the log */
 static int	cdc_segment_size = 1000000;
@@ -230,6 +213,18 @@ lookup_log_oids(void)
 				 errmsg("the dataeng change log is missing"),
 				 errhint("Reinstall the extension with DROP EXTENSION dataeng CASCADE; CREATE EXTENSION dataeng.")));
 	log_oids_valid = true;
+}
+
+/*
+ * cdc_log_segment
+ *		The oid of segment i of the change log (for the readers).
+ */
+Oid
+cdc_log_segment(int i)
+{
+	Assert(i >= 0 && i < CHANGE_LOG_SEGMENTS);
+	lookup_log_oids();
+	return log_segment_oid[i];
 }
 
 /*

@@ -1,0 +1,695 @@
+/*-------------------------------------------------------------------------
+ *
+ * delta.c
+ *		The group deltas of a fact refresh, folded while the change log is
+ *		read.
+ *
+ * dataeng._fact_deltas(consumer, source, time_column, grain, time_zone,
+ * dims, vals, summed) reads every pending change of source for the fact's
+ * consumer (cdc_read_changes(), which acknowledges them in the caller's
+ * transaction) and returns, per group of (bucket, dimension values):
+ *
+ *	 (n_changes bigint, has_t boolean, rows bigint, bucket timestamptz,
+ *	  <dimensions...>, per value column: [sum <type>,] nonnull bigint)
+ *
+ * where an update counts its old row image -1 and its new one +1, a delete
+ * its old image -1 and an insert its new one +1: rows is the net number of
+ * rows, nonnull the net number of non-NULL values, and sum (for the columns
+ * marked in summed) the net sum of the values (NULL when no value came).
+ * The bucket is date_trunc(grain, time, time_zone) as the fact defines it.
+ * n_changes counts each change once; a TRUNCATE gives one row of its own
+ * with has_t true and no group.
+ *
+ * Groups are formed by the binary images of their values, so values that
+ * are equal but stored differently (numeric 1.0 and 1.00, say) may come as
+ * separate groups: the caller sums the rows again with GROUP BY, which
+ * merges them by the types' own equality.  That second aggregation sees
+ * one row per group rather than one per row image.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_oper.h"
+#include "parser/scansup.h"
+#include "pgtime.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+
+/* leading columns of a result row */
+#define D_FIXED		4			/* n_changes, has_t, rows, bucket */
+
+/* grains the bucket arithmetic handles itself (others call date_trunc) */
+typedef enum Grain
+{
+	G_OTHER,
+	G_MINUTE,
+	G_HOUR,
+	G_DAY,
+	G_WEEK,
+	G_MONTH,
+	G_QUARTER,
+	G_YEAR
+} Grain;
+
+/* How a row image's time becomes its bucket */
+typedef struct BucketSpec
+{
+	ImageColumn col;			/* the time column */
+	Oid			basetype;		/* timestamptz, timestamp or date */
+	Grain		grain;
+	bool		fixed;			/* the zone has one UTC offset ever */
+	int64		offset;			/* that offset, microseconds east of UTC */
+	Datum		grain_text;
+	Datum		zone_text;
+} BucketSpec;
+
+/* A value column: summed and counted, or counted only */
+typedef struct ValueColumn
+{
+	ImageColumn col;
+	bool		summed;
+	Oid			sumtype;		/* type of the sum */
+	int16		sumlen;
+	bool		sumbyval;
+	FmgrInfo	conv;			/* value to sumtype, when they differ */
+	bool		has_conv;
+	FmgrInfo	plus;
+	FmgrInfo	minus;
+} ValueColumn;
+
+/* One group: its key and its running deltas */
+typedef struct DeltaGroup
+{
+	struct DeltaGroup *next;			/* next group with the same hash */
+	int64		rows;
+	int64		n_changes;
+	bool		bucket_null;
+	TimestampTz bucket;
+	Datum	   *keys;
+	bool	   *keynulls;
+	int64	   *nonnull;
+	Datum	   *plus;			/* sums of values counted +1 / -1 */
+	Datum	   *minus;
+	bool	   *has_plus;
+	bool	   *has_minus;
+} DeltaGroup;
+
+typedef struct GroupSlot
+{
+	uint32		hash;			/* hash key */
+	DeltaGroup	   *first;
+} GroupSlot;
+
+typedef struct DeltaState
+{
+	MemoryContext groupcxt;		/* groups and their values */
+	MemoryContext rowcxt;		/* one change's decoding */
+	HTAB	   *groups;
+	BucketSpec	bucket;
+	int			ndims;
+	ImageColumn *dims;
+	int16	   *dimlen;
+	bool	   *dimbyval;
+	int			nvals;
+	ValueColumn *vals;
+	int64		truncates;
+	/* the current row image's key, while it is looked up */
+	Datum	   *keys;
+	bool	   *keynulls;
+} DeltaState;
+
+static inline int64
+floor_div(int64 a, int64 b)
+{
+	int64		q = a / b;
+
+	return (a % b != 0 && (a < 0)) ? q - 1 : q;
+}
+
+/*
+ * grain_of
+ *		The grains with their own arithmetic.
+ */
+static Grain
+grain_of(const char *g)
+{
+	static const struct
+	{
+		const char *name;
+		Grain		grain;
+	}			grains[] = {
+		{"minute", G_MINUTE}, {"hour", G_HOUR}, {"day", G_DAY}, {"week", G_WEEK},
+		{"month", G_MONTH}, {"quarter", G_QUARTER}, {"year", G_YEAR}
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(grains); i++)
+		if (strcmp(g, grains[i].name) == 0)
+			return grains[i].grain;
+	return G_OTHER;
+}
+
+/*
+ * truncate_local
+ *		A local timestamp (microseconds since 2000-01-01, no zone) truncated
+ *		to the start of its bucket, as date_trunc does.
+ */
+static int64
+truncate_local(int64 local, Grain grain)
+{
+	int64		day = floor_div(local, USECS_PER_DAY);
+	int			jd = (int) (day + POSTGRES_EPOCH_JDATE);
+	int			y,
+				m,
+				d;
+
+	switch (grain)
+	{
+		case G_MINUTE:
+			return floor_div(local, USECS_PER_MINUTE) * USECS_PER_MINUTE;
+		case G_HOUR:
+			return floor_div(local, USECS_PER_HOUR) * USECS_PER_HOUR;
+		case G_DAY:
+			return day * USECS_PER_DAY;
+		case G_WEEK:
+			/* ISO weeks start on Monday; j2day() counts from Sunday */
+			return (day - (j2day(jd) + 6) % 7) * USECS_PER_DAY;
+		default:
+			break;
+	}
+	j2date(jd, &y, &m, &d);
+	if (grain == G_QUARTER)
+		m = ((m - 1) / 3) * 3 + 1;
+	else if (grain == G_YEAR)
+		m = 1;
+	return (int64) (date2j(y, m, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+/*
+ * bucket_of
+ *		The bucket of a time value, exactly as the fact's SQL expression
+ *		(_fact_bucket_expr) computes it.
+ */
+static TimestampTz
+bucket_of(BucketSpec *b, Datum t)
+{
+	int64		local;
+
+	if (b->basetype == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(t);
+
+		if (DATE_NOT_FINITE(d) || !b->fixed || b->grain == G_OTHER)
+			t = DirectFunctionCall1(date_timestamp, t);
+		else
+			return truncate_local((int64) d * USECS_PER_DAY, b->grain) - b->offset;
+	}
+	if (b->basetype != TIMESTAMPTZOID)
+	{
+		Timestamp	ts = DatumGetTimestamp(t);
+
+		if (TIMESTAMP_NOT_FINITE(ts) || !b->fixed || b->grain == G_OTHER)
+			t = DirectFunctionCall2(timestamp_zone, b->zone_text, t);
+		else
+			return truncate_local(ts, b->grain) - b->offset;
+	}
+	if (!TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(t)) && b->fixed && b->grain != G_OTHER)
+	{
+		local = DatumGetTimestampTz(t) + b->offset;
+		return truncate_local(local, b->grain) - b->offset;
+	}
+	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_trunc_zone, b->grain_text,
+												   t, b->zone_text));
+}
+
+/*
+ * value_column_init
+ *		Column col of source, read as its own type when summed, else only
+ *		for whether it has a value.  Its sum has the type SQL's sum() gives.
+ */
+static void
+value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
+				  Oid coltype, MemoryContext cxt)
+{
+	AttrNumber	att = get_attnum(source, name);
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+	Oid			convfn = InvalidOid;
+	List	   *plus = list_make1(makeString("+"));
+	List	   *minus = list_make1(makeString("-"));
+	Oid			plusop;
+	Oid			minusop;
+
+	if (att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of %s does not exist", name, get_rel_name(source))));
+	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
+	vc->summed = summed;
+	if (!summed)
+	{
+		image_column_init(&vc->col, name, InvalidOid, -1, cxt);
+		return;
+	}
+	image_column_init(&vc->col, name, typid, typmod, cxt);
+	switch (getBaseType(typid))
+	{
+		case INT2OID:
+			vc->sumtype = INT8OID;
+			convfn = F_INT8_INT2;
+			break;
+		case INT4OID:
+			vc->sumtype = INT8OID;
+			convfn = F_INT8_INT4;
+			break;
+		case INT8OID:
+			vc->sumtype = NUMERICOID;
+			convfn = F_NUMERIC_INT8;
+			break;
+		default:
+			vc->sumtype = getBaseType(typid);
+	}
+	if (coltype != vc->sumtype)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("the sum of column \"%s\" is of type %s, not %s", name,
+						format_type_be(vc->sumtype), format_type_be(coltype))));
+	vc->has_conv = OidIsValid(convfn);
+	if (vc->has_conv)
+		fmgr_info_cxt(convfn, &vc->conv, cxt);
+	plusop = OpernameGetOprid(plus, vc->sumtype, vc->sumtype);
+	minusop = OpernameGetOprid(minus, vc->sumtype, vc->sumtype);
+	if (!OidIsValid(plusop) || !OidIsValid(minusop))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("type %s has no + and - operators", format_type_be(vc->sumtype)),
+				 errdetail("A fact refresh adds and subtracts the values of sum(%s).", name)));
+	fmgr_info_cxt(get_opcode(plusop), &vc->plus, cxt);
+	fmgr_info_cxt(get_opcode(minusop), &vc->minus, cxt);
+	get_typlenbyval(vc->sumtype, &vc->sumlen, &vc->sumbyval);
+}
+
+/*
+ * group_find
+ *		The group of the key in st->keys (and the bucket), created if new.
+ */
+static DeltaGroup *
+group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
+{
+	uint32		h = bucket_null ? 0x5bd1e995 : hash_bytes_uint32((uint32) bucket) ^
+		hash_bytes_uint32((uint32) ((uint64) bucket >> 32));
+	GroupSlot  *slot;
+	DeltaGroup	   *g;
+	bool		found;
+	int			i;
+	MemoryContext old;
+
+	for (i = 0; i < st->ndims; i++)
+		h = hash_combine(h, st->keynulls[i] ? 0x27d4eb2d :
+						 datum_image_hash(st->keys[i], st->dimbyval[i], st->dimlen[i]));
+	slot = hash_search(st->groups, &h, HASH_ENTER, &found);
+	if (!found)
+		slot->first = NULL;
+	for (g = slot->first; g != NULL; g = g->next)
+	{
+		if (g->bucket_null != bucket_null || (!bucket_null && g->bucket != bucket))
+			continue;
+		for (i = 0; i < st->ndims; i++)
+			if (g->keynulls[i] != st->keynulls[i] ||
+				(!g->keynulls[i] &&
+				 !datum_image_eq(g->keys[i], st->keys[i], st->dimbyval[i], st->dimlen[i])))
+				break;
+		if (i == st->ndims)
+			return g;
+	}
+
+	old = MemoryContextSwitchTo(st->groupcxt);
+	g = palloc0(sizeof(DeltaGroup));
+	g->bucket_null = bucket_null;
+	g->bucket = bucket;
+	g->keys = palloc(sizeof(Datum) * Max(st->ndims, 1));
+	g->keynulls = palloc(sizeof(bool) * Max(st->ndims, 1));
+	for (i = 0; i < st->ndims; i++)
+	{
+		g->keynulls[i] = st->keynulls[i];
+		g->keys[i] = st->keynulls[i] ? (Datum) 0 :
+			datumCopy(st->keys[i], st->dimbyval[i], st->dimlen[i]);
+	}
+	g->nonnull = palloc0(sizeof(int64) * Max(st->nvals, 1));
+	g->plus = palloc0(sizeof(Datum) * Max(st->nvals, 1));
+	g->minus = palloc0(sizeof(Datum) * Max(st->nvals, 1));
+	g->has_plus = palloc0(sizeof(bool) * Max(st->nvals, 1));
+	g->has_minus = palloc0(sizeof(bool) * Max(st->nvals, 1));
+	MemoryContextSwitchTo(old);
+	g->next = slot->first;
+	slot->first = g;
+	return g;
+}
+
+/*
+ * accumulate
+ *		Add value v of column j to g's sum of values counted sg.
+ */
+static void
+accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
+{
+	ValueColumn *vc = &st->vals[j];
+	Datum	   *acc = sg > 0 ? &g->plus[j] : &g->minus[j];
+	bool	   *has = sg > 0 ? &g->has_plus[j] : &g->has_minus[j];
+	MemoryContext old;
+
+	if (vc->has_conv)
+		v = FunctionCall1(&vc->conv, v);
+	old = MemoryContextSwitchTo(st->groupcxt);
+	if (*has)
+	{
+		Datum		prev = *acc;
+
+		*acc = FunctionCall2(&vc->plus, prev, v);
+		if (!vc->sumbyval)
+			pfree(DatumGetPointer(prev));
+	}
+	else
+		*acc = datumCopy(v, vc->sumbyval, vc->sumlen);
+	*has = true;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * add_image
+ *		Fold one row image, counted sg, into its group.
+ */
+static void
+add_image(DeltaState *st, Jsonb *img, int sg, bool first)
+{
+	bool		isnull;
+	Datum		t = image_value(&st->bucket.col, img, &isnull);
+	TimestampTz bucket = isnull ? 0 : bucket_of(&st->bucket, t);
+	DeltaGroup	   *g;
+	int			i;
+
+	for (i = 0; i < st->ndims; i++)
+		st->keys[i] = image_value(&st->dims[i], img, &st->keynulls[i]);
+	g = group_find(st, isnull, bucket);
+	g->rows += sg;
+	if (first)
+		g->n_changes++;
+	for (i = 0; i < st->nvals; i++)
+	{
+		Datum		v = image_value(&st->vals[i].col, img, &isnull);
+
+		if (isnull)
+			continue;
+		g->nonnull[i] += sg;
+		if (st->vals[i].summed)
+			accumulate(st, g, i, v, sg);
+	}
+}
+
+/*
+ * fold_change
+ *		ChangeCallback: fold a change's row images into the groups.
+ */
+static void
+fold_change(TupleTableSlot *change, void *arg)
+{
+	DeltaState *st = (DeltaState *) arg;
+	bool		isnull;
+	char		op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
+	MemoryContext old;
+	Datum		img;
+
+	if (op == 'T')
+	{
+		st->truncates++;
+		return;
+	}
+	old = MemoryContextSwitchTo(st->rowcxt);
+	if (op == 'U' || op == 'D')
+	{
+		img = slot_getattr(change, CL_OLD_ROW + 1, &isnull);
+		if (isnull)
+			elog(ERROR, "a change of op %c has no old row", op);
+		add_image(st, DatumGetJsonbP(img), -1, true);
+	}
+	if (op == 'U' || op == 'I')
+	{
+		img = slot_getattr(change, CL_NEW_ROW + 1, &isnull);
+		if (isnull)
+			elog(ERROR, "a change of op %c has no new row", op);
+		add_image(st, DatumGetJsonbP(img), 1, op == 'I');
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->rowcxt);
+}
+
+/*
+ * text_array
+ *		The elements of a text[] argument as C strings.
+ */
+static char **
+text_array(ArrayType *a, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+	int			i;
+
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(char *) * Max(*n, 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("column names must not be NULL")));
+		out[i] = TextDatumGetCString(elems[i]);
+	}
+	return out;
+}
+
+/*
+ * emit_groups
+ *		One result row per group, then one for the TRUNCATEs if any came.
+ */
+static void
+emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
+{
+	TupleDesc	desc = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	HASH_SEQ_STATUS status;
+	GroupSlot  *slot;
+	int			i;
+
+	hash_seq_init(&status, st->groups);
+	while ((slot = hash_seq_search(&status)) != NULL)
+	{
+		DeltaGroup	   *g;
+
+		for (g = slot->first; g != NULL; g = g->next)
+		{
+			int			c = D_FIXED;
+
+			memset(nulls, false, sizeof(bool) * desc->natts);
+			values[0] = Int64GetDatum(g->n_changes);
+			values[1] = BoolGetDatum(false);
+			values[2] = Int64GetDatum(g->rows);
+			values[3] = TimestampTzGetDatum(g->bucket);
+			nulls[3] = g->bucket_null;
+			for (i = 0; i < st->ndims; i++, c++)
+			{
+				values[c] = g->keys[i];
+				nulls[c] = g->keynulls[i];
+			}
+			for (i = 0; i < st->nvals; i++)
+			{
+				ValueColumn *vc = &st->vals[i];
+
+				if (vc->summed)
+				{
+					nulls[c] = !g->has_plus[i] && !g->has_minus[i];
+					if (g->has_plus[i] && g->has_minus[i])
+						values[c] = FunctionCall2(&vc->minus, g->plus[i], g->minus[i]);
+					else if (g->has_plus[i])
+						values[c] = g->plus[i];
+					else if (g->has_minus[i])
+					{
+						/* 0 - minus, with 0 made of the type's own values */
+						Datum		zero = FunctionCall2(&vc->minus, g->minus[i], g->minus[i]);
+
+						values[c] = FunctionCall2(&vc->minus, zero, g->minus[i]);
+					}
+					c++;
+				}
+				values[c++] = Int64GetDatum(g->nonnull[i]);
+			}
+			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+		}
+	}
+	if (st->truncates > 0)
+	{
+		memset(nulls, true, sizeof(bool) * desc->natts);
+		values[0] = Int64GetDatum(st->truncates);
+		values[1] = BoolGetDatum(true);
+		values[2] = Int64GetDatum(0);
+		nulls[0] = nulls[1] = nulls[2] = false;
+		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+	}
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
+
+/*
+ * dataeng_fact_deltas
+ *		dataeng._fact_deltas(consumer text, source regclass, time_column
+ *		text, grain text, time_zone text, dims text[], vals text[], summed
+ *		boolean[]) RETURNS SETOF record
+ */
+Datum
+dataeng_fact_deltas(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *consumer = PG_GETARG_TEXT_PP(0);
+	Oid			source = PG_GETARG_OID(1);
+	char	   *time_column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *grain = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *zone = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	char	  **dims;
+	char	  **vals;
+	Datum	   *summed;
+	bool	   *summed_nulls;
+	int			nsummed;
+	DeltaState st;
+	TupleDesc	desc;
+	AttrNumber	att;
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+	HASHCTL		ctl;
+	long		gmtoff;
+	int			natts;
+	int			i,
+				c;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	desc = rsinfo->setDesc;
+	memset(&st, 0, sizeof(st));
+	dims = text_array(PG_GETARG_ARRAYTYPE_P(5), &st.ndims);
+	vals = text_array(PG_GETARG_ARRAYTYPE_P(6), &st.nvals);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(7), BOOLOID, 1, true, TYPALIGN_CHAR,
+					  &summed, &summed_nulls, &nsummed);
+	if (nsummed != st.nvals)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("summed must have one element per value column")));
+
+	/* the column definition list */
+	natts = D_FIXED + st.ndims + st.nvals;
+	for (i = 0; i < st.nvals; i++)
+		if (DatumGetBool(summed[i]))
+			natts++;
+	if (desc->natts != natts ||
+		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 1)->atttypid != BOOLOID ||
+		TupleDescAttr(desc, 2)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 3)->atttypid != TIMESTAMPTZOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("the column definition list of dataeng._fact_deltas() does not match its arguments"),
+				 errdetail("It is (n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed and a bigint count.")));
+
+	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
+										ALLOCSET_DEFAULT_SIZES);
+	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact delta row",
+									  ALLOCSET_DEFAULT_SIZES);
+
+	/* the bucket */
+	att = get_attnum(source, time_column);
+	if (att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of %s does not exist", time_column, get_rel_name(source))));
+	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
+	image_column_init(&st.bucket.col, time_column, typid, typmod, CurrentMemoryContext);
+	st.bucket.basetype = getBaseType(typid);
+	if (st.bucket.basetype != TIMESTAMPTZOID && st.bucket.basetype != TIMESTAMPOID &&
+		st.bucket.basetype != DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("time column \"%s\" is of type %s", time_column, format_type_be(typid))));
+	st.bucket.grain = grain_of(grain);
+	st.bucket.grain_text = CStringGetTextDatum(grain);
+	st.bucket.zone_text = CStringGetTextDatum(zone);
+	{
+		/*
+		 * date_trunc() looks the zone up among the abbreviations first, then
+		 * in the zone database: do the arithmetic only for a database zone
+		 * with a single UTC offset, and let date_trunc() do the others.
+		 */
+		char	   *lowzone = downcase_truncate_identifier(zone, strlen(zone), false);
+		int			val;
+		pg_tz	   *tz = NULL;
+		pg_tz	   *dyn;
+
+		if (DecodeTimezoneAbbrev(0, lowzone, &val, &dyn) == UNKNOWN_FIELD)
+			tz = pg_tzset(zone);
+		st.bucket.fixed = tz != NULL && pg_get_timezone_offset(tz, &gmtoff);
+		st.bucket.offset = st.bucket.fixed ? (int64) gmtoff * USECS_PER_SEC : 0;
+	}
+
+	/* the dimensions, read as the column definition list says */
+	st.dims = palloc0(sizeof(ImageColumn) * Max(st.ndims, 1));
+	st.dimlen = palloc(sizeof(int16) * Max(st.ndims, 1));
+	st.dimbyval = palloc(sizeof(bool) * Max(st.ndims, 1));
+	st.keys = palloc(sizeof(Datum) * Max(st.ndims, 1));
+	st.keynulls = palloc(sizeof(bool) * Max(st.ndims, 1));
+	for (i = 0, c = D_FIXED; i < st.ndims; i++, c++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, c);
+
+		image_column_init(&st.dims[i], dims[i], a->atttypid, a->atttypmod, CurrentMemoryContext);
+		st.dimlen[i] = a->attlen;
+		st.dimbyval[i] = a->attbyval;
+	}
+	st.vals = palloc0(sizeof(ValueColumn) * Max(st.nvals, 1));
+	for (i = 0; i < st.nvals; i++)
+	{
+		bool		s = DatumGetBool(summed[i]);
+
+		value_column_init(&st.vals[i], source, vals[i], s,
+						  s ? TupleDescAttr(desc, c)->atttypid : InvalidOid,
+						  CurrentMemoryContext);
+		c += s ? 2 : 1;
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint32);
+	ctl.entrysize = sizeof(GroupSlot);
+	ctl.hcxt = st.groupcxt;
+	st.groups = hash_create("dataeng fact deltas", 1024, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	cdc_read_changes(consumer, source, fold_change, &st);
+	emit_groups(&st, rsinfo);
+	return (Datum) 0;
+}
