@@ -3273,14 +3273,21 @@ $$;
 -- column definition list for them (d1, d2, ...), and per column the
 -- expression reading it from the call c.  Arrays, composites and json
 -- columns come as their raw JSON value, which jsonb_populate_record
--- rebuilds as _agg_json_col does; every other column comes typed.
+-- rebuilds as _agg_json_col does; every other column comes typed, with its
+-- collation.
 CREATE FUNCTION dataeng._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce(string_agg(format(', d%s %s', o,
                                     CASE WHEN x.raw THEN 'jsonb'
-                                         ELSE format_type(a.atttypid, a.atttypmod) END), '' ORDER BY o), ''),
+                                         ELSE format_type(a.atttypid, a.atttypmod)
+                                              || coalesce((SELECT format(' COLLATE %I.%I', n.nspname, l.collname)
+                                                             FROM pg_collation l
+                                                             JOIN pg_namespace n ON n.oid = l.collnamespace
+                                                            WHERE l.oid = a.attcollation
+                                                              AND a.attcollation <> t.typcollation), '') END),
+                             '' ORDER BY o), ''),
          coalesce(array_agg(CASE WHEN x.raw AND a.atttypid <> 'jsonb'::regtype
                                  THEN format('(jsonb_populate_record(NULL::%s, jsonb_build_object(%L, c.d%s))).%I',
                                              src, u.col, o, u.col)
@@ -3290,6 +3297,27 @@ AS $$
     JOIN pg_type t ON t.oid = a.atttypid
     CROSS JOIN LATERAL (SELECT t.typcategory = 'A' OR t.typtype = 'c'
                                OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)) x(raw)
+$$;
+
+-- Whether values of the columns cols of src are equal exactly when their
+-- binary images are (integers, dates and times, booleans, uuids, text
+-- under a deterministic collation...): _fact_deltas() then forms the
+-- groups themselves, with no GROUP BY after it.
+CREATE FUNCTION dataeng._agg_image_keys(src regclass, cols text[])
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(bool_and(coalesce(nullif(t.typbasetype, 0), t.oid) IN
+                             ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype,
+                              'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
+                              'time'::regtype, 'oid'::regtype, '"char"'::regtype, 'uuid'::regtype)
+                           OR (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, 'varchar'::regtype)
+                               AND coalesce((SELECT c.collisdeterministic FROM pg_collation c
+                                              WHERE c.oid = a.attcollation), true))), true)
+    FROM unnest(cols) u(col)
+    JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_type t ON t.oid = a.atttypid
 $$;
 
 -- The type of sum(col) of src, as dataeng._fact_deltas() returns it.
@@ -3672,7 +3700,13 @@ BEGIN
                  'GROUP BY %s WITH NO DATA', sel, source,
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
   coldefs := '';
-  FOR q IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnum
+  FOR q IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnum,
+                  -- the source's collation (a dimension or min() of a text
+                  -- column), so that groups are told apart as GROUP BY does
+                  (SELECT format(' COLLATE %I.%I', n.nspname, l.collname)
+                     FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace
+                     JOIN pg_type ty ON ty.oid = a.atttypid
+                    WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation) AS coll
              FROM pg_attribute a
             WHERE a.attrelid = 'pg_temp._dataeng_fact_types'::regclass AND a.attnum > 0
             ORDER BY CASE WHEN a.attname = '__rows' THEN 1
@@ -3690,7 +3724,7 @@ BEGIN
                      ELSE format('%I / %I', '__sum_' || q.attname, '__cnt_' || q.attname) END,
         q.t);
     ELSE
-      coldefs := coldefs || format(', %I %s%s', q.attname, q.t,
+      coldefs := coldefs || format(', %I %s%s%s', q.attname, q.t, coalesce(q.coll, ''),
                                    CASE WHEN q.attname = '__rows' OR (q.attname = 'bucket' AND NOT tnull)
                                           OR q.attname = ANY (dimensions) AND EXISTS (
                                                SELECT 1 FROM pg_attribute a WHERE a.attrelid = source
@@ -3989,6 +4023,7 @@ DECLARE
   keys text[];
   sub text;
   agg text := 'sum(rows)::bigint AS __rows';
+  flat text := 'rows AS __rows';
   agg_cols text[] := ARRAY['__rows'];
   kcols text;
   ins_cols text;
@@ -4020,10 +4055,13 @@ BEGIN
   -- group of (bucket, dimension values) the net number of rows (the old
   -- row images of updates and deletes count -1, the new ones of inserts
   -- and updates +1) and, per value column, the net number of non-NULL
-  -- values and for sums their net sum.  It forms groups by the values'
-  -- binary images; the GROUP BY below merges those equal by their types.
+  -- values and for sums their net sum, then one total row counting the
+  -- changes and telling whether a TRUNCATE came.  It forms groups by the
+  -- values' binary images: when a dimension's type has values that are
+  -- equal but stored differently (numeric 1.0 and 1.00, a case-insensitive
+  -- collation...), a GROUP BY merges those groups by the types' equality.
   img := dataeng._agg_image_cols(d.source, d.dimensions);
-  coldef := 'n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
+  coldef := 'is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
   sub := 'c.bucket AS k0';
   FOR i IN 1 .. cardinality(d.dimensions) LOOP
     sub := sub || format(', %s AS k%s', img.exprs[i], i);
@@ -4057,12 +4095,14 @@ BEGIN
     CASE m->>'agg'
       WHEN 'count_star' THEN
         agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');
+        flat := flat || format(', rows AS %I', m->>'name');
         agg_cols := agg_cols || (m->>'name');
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
         upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
       WHEN 'count' THEN
         agg := agg || format(', sum(n%s)::bigint AS %I', i, m->>'name');
+        flat := flat || format(', n%s AS %I', i, m->>'name');
         agg_cols := agg_cols || (m->>'name');
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
@@ -4076,6 +4116,7 @@ BEGIN
         BEGIN
           agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
                                i, s_col, n_col, dataeng._agg_sum_type(d.source, vals[i]));
+          flat := flat || format(', s%1$s AS %2$I, n%1$s AS %3$I', i, s_col, n_col);
           agg_cols := agg_cols || s_col || n_col;
           ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
           -- With no net non-NULL value, a new group's sum is NULL; an
@@ -4091,21 +4132,32 @@ BEGIN
     END CASE;
   END LOOP;
 
-  -- Read, fold and merge the groups: one more row (the empty grouping set)
-  -- counts the changes and tells whether a TRUNCATE came (its row has no
-  -- group and adds nothing anywhere; the fact is then rebuilt).
-  -- _fact_deltas acknowledges what it read, in this transaction.
+  -- Read and fold the changes (and merge groups equal by their types);
+  -- _fact_deltas acknowledges what it read, in this transaction.  A
+  -- TRUNCATE adds nothing to any group: the fact is then rebuilt.
   IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_delta_raw;
   END IF;
-  EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
-                 'SELECT GROUPING(k0) = 1 AS is_total, %s, %s, '
-                 'sum(n_changes)::bigint AS n_changes, bool_or(has_t) AS has_t '
-                 'FROM (SELECT c.n_changes, c.has_t, c.rows, %s '
-                 '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x '
-                 'GROUP BY GROUPING SETS ((%s), ())',
-                 kcols, agg, sub, coldef, kcols)
-    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+  IF dataeng._agg_image_keys(d.source, d.dimensions) THEN
+    EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
+                   'SELECT is_total, %s, %s, n_changes, has_t '
+                   'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
+                   '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
+                   kcols, flat, sub, coldef)
+      USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+  ELSE
+    EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
+                   'WITH x AS MATERIALIZED ('
+                   '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
+                   '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
+                   'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
+                   '  FROM x WHERE NOT is_total GROUP BY %1$s '
+                   'UNION ALL '
+                   'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
+                   kcols, agg, sub, coldef,
+                   (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))))
+      USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+  END IF;
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
 

@@ -9,22 +9,23 @@
  * consumer (cdc_read_changes(), which acknowledges them in the caller's
  * transaction) and returns, per group of (bucket, dimension values):
  *
- *	 (n_changes bigint, has_t boolean, rows bigint, bucket timestamptz,
- *	  <dimensions...>, per value column: [sum <type>,] nonnull bigint)
+ *	 (is_total boolean, n_changes bigint, has_t boolean, rows bigint,
+ *	  bucket timestamptz, <dimensions...>,
+ *	  per value column: [sum <type>,] nonnull bigint)
  *
  * where an update counts its old row image -1 and its new one +1, a delete
  * its old image -1 and an insert its new one +1: rows is the net number of
  * rows, nonnull the net number of non-NULL values, and sum (for the columns
  * marked in summed) the net sum of the values (NULL when no value came).
  * The bucket is date_trunc(grain, time, time_zone) as the fact defines it.
- * n_changes counts each change once; a TRUNCATE gives one row of its own
- * with has_t true and no group.
+ * A last row (is_total) holds the number of changes read and whether a
+ * TRUNCATE came; its other columns are NULL.
  *
  * Groups are formed by the binary images of their values, so values that
  * are equal but stored differently (numeric 1.0 and 1.00, say) may come as
- * separate groups: the caller sums the rows again with GROUP BY, which
- * merges them by the types' own equality.  That second aggregation sees
- * one row per group rather than one per row image.
+ * separate groups: for such dimension types the caller sums the rows
+ * again with GROUP BY, which merges them by the types' own equality (and
+ * sees one row per group rather than one per row image).
  *
  *-------------------------------------------------------------------------
  */
@@ -54,7 +55,7 @@
 #include "dataeng.h"
 
 /* leading columns of a result row */
-#define D_FIXED		4			/* n_changes, has_t, rows, bucket */
+#define D_FIXED		5			/* is_total, n_changes, has_t, rows, bucket */
 
 /* grains the bucket arithmetic handles itself (others call date_trunc) */
 typedef enum Grain
@@ -130,6 +131,7 @@ typedef struct DeltaState
 	bool	   *dimbyval;
 	int			nvals;
 	ValueColumn *vals;
+	int64		changes;		/* row changes folded */
 	int64		truncates;
 	/* the current row image's key, while it is looked up */
 	Datum	   *keys;
@@ -443,6 +445,7 @@ fold_change(TupleTableSlot *change, void *arg)
 		st->truncates++;
 		return;
 	}
+	st->changes++;
 	old = MemoryContextSwitchTo(st->rowcxt);
 	if (op == 'U' || op == 'D')
 	{
@@ -511,11 +514,12 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 			int			c = D_FIXED;
 
 			memset(nulls, false, sizeof(bool) * desc->natts);
-			values[0] = Int64GetDatum(g->n_changes);
-			values[1] = BoolGetDatum(false);
-			values[2] = Int64GetDatum(g->rows);
-			values[3] = TimestampTzGetDatum(g->bucket);
-			nulls[3] = g->bucket_null;
+			values[0] = BoolGetDatum(false);
+			values[1] = Int64GetDatum(g->n_changes);
+			values[2] = BoolGetDatum(false);
+			values[3] = Int64GetDatum(g->rows);
+			values[4] = TimestampTzGetDatum(g->bucket);
+			nulls[4] = g->bucket_null;
 			for (i = 0; i < st->ndims; i++, c++)
 			{
 				values[c] = g->keys[i];
@@ -546,15 +550,13 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 		}
 	}
-	if (st->truncates > 0)
-	{
-		memset(nulls, true, sizeof(bool) * desc->natts);
-		values[0] = Int64GetDatum(st->truncates);
-		values[1] = BoolGetDatum(true);
-		values[2] = Int64GetDatum(0);
-		nulls[0] = nulls[1] = nulls[2] = false;
-		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
-	}
+	/* the total row */
+	memset(nulls, true, sizeof(bool) * desc->natts);
+	values[0] = BoolGetDatum(true);
+	values[1] = Int64GetDatum(st->changes + st->truncates);
+	values[2] = BoolGetDatum(st->truncates > 0);
+	nulls[0] = nulls[1] = nulls[2] = false;
+	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
@@ -609,14 +611,15 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		if (DatumGetBool(summed[i]))
 			natts++;
 	if (desc->natts != natts ||
-		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 1)->atttypid != BOOLOID ||
-		TupleDescAttr(desc, 2)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 3)->atttypid != TIMESTAMPTZOID)
+		TupleDescAttr(desc, 0)->atttypid != BOOLOID ||
+		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 2)->atttypid != BOOLOID ||
+		TupleDescAttr(desc, 3)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 4)->atttypid != TIMESTAMPTZOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the column definition list of dataeng._fact_deltas() does not match its arguments"),
-				 errdetail("It is (n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed and a bigint count.")));
+				 errdetail("It is (is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed and a bigint count.")));
 
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
 										ALLOCSET_DEFAULT_SIZES);
