@@ -193,3 +193,4 @@ DROP PROCEDURE fd_round;
 DROP TABLE fd, fd_facts, fd_results;
 DROP ROLE regress_fd_other;
 DROP COLLATION fd_ci;
+DROP EXTENSION dataeng CASCADE;

@@ -283,11 +283,17 @@ image_value(ImageColumn *col, Jsonb *img, bool *isnull)
 		case jbvNumeric:
 			if (col->kind == IK_NUMERIC)
 			{
-				if (col->typmod < 0)
-					return NumericGetDatum(v->val.numeric);
-				/* what numeric_in does with a typmod */
-				return DirectFunctionCall2(numeric, NumericGetDatum(v->val.numeric),
-										   Int32GetDatum(col->typmod));
+				Datum		n = NumericGetDatum(v->val.numeric);
+
+				/*
+				 * What numeric_in does with a typmod; a value captured from a
+				 * column of that typmod already has its scale.
+				 */
+				if (col->typmod < (int32) VARHDRSZ ||
+					DatumGetInt32(DirectFunctionCall1(numeric_scale, n)) ==
+					((col->typmod - VARHDRSZ) & 0xffff))
+					return n;
+				return DirectFunctionCall2(numeric, n, Int32GetDatum(col->typmod));
 			}
 			if (col->kind == IK_INTEGER && numeric_is_integral(v->val.numeric))
 			{
