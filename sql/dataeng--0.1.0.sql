@@ -658,6 +658,25 @@ REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 -- Consumers
 -----------------------------------------------------------------------------
 
+-- The start of a poll of consumer r: cut a tick if possible, and check
+-- that r's acknowledged position is still in the change log.
+CREATE FUNCTION dataeng._cdc_tick_for(r dataeng.cdc_consumer_state)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._cdc_tick();
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
+    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Drop and re-create the consumer.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_for(dataeng.cdc_consumer_state) FROM PUBLIC;
+
+
 -- Lock and return a consumer caller may use, or raise: caller must belong
 -- to its owner and, with check_tables, may read each table it lists.
 CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole, check_tables boolean)
@@ -814,13 +833,7 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM dataeng._cdc_tick();
-
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
-    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Drop and re-create the consumer.';
-  END IF;
+  PERFORM dataeng._cdc_tick_for(r);
   IF r.ack_txn = 9223372036854775807 THEN
     -- that batch is done: start with the next one
     SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
@@ -3860,12 +3873,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Row images are read from a consumer of one table only.';
   END IF;
-  PERFORM dataeng._cdc_tick();
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
-    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Drop and re-create the consumer.';
-  END IF;
+  PERFORM dataeng._cdc_tick_for(r);
   SELECT max(k.tick_id) INTO newest FROM dataeng.cdc_ticks k;
   IF newest = r.ack_tick AND r.ack_txn = 9223372036854775807 THEN
     RETURN;                             -- nothing committed since
