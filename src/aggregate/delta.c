@@ -47,7 +47,6 @@
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -94,12 +93,13 @@ typedef struct ValueColumn
 	bool		has_conv;
 	FmgrInfo	plus;
 	FmgrInfo	minus;
+	bool		intsum;			/* an integer column, summed in an int128 */
 } ValueColumn;
 
 /* One group: its key and its running deltas */
 typedef struct DeltaGroup
 {
-	struct DeltaGroup *next;			/* next group with the same hash */
+	struct DeltaGroup *next;	/* next group with the same hash */
 	int64		rows;
 	int64		n_changes;
 	bool		bucket_null;
@@ -111,19 +111,33 @@ typedef struct DeltaGroup
 	Datum	   *minus;
 	bool	   *has_plus;
 	bool	   *has_minus;
+	int128	   *intsum;			/* integer columns: their net sum */
 } DeltaGroup;
 
+/* The groups by hash of their key; groups whose keys collide are chained */
 typedef struct GroupSlot
 {
 	uint32		hash;			/* hash key */
-	DeltaGroup	   *first;
+	char		status;			/* for simplehash */
+	DeltaGroup *first;
 } GroupSlot;
+
+#define SH_PREFIX		groups
+#define SH_ELEMENT_TYPE	GroupSlot
+#define SH_KEY_TYPE		uint32
+#define SH_KEY			hash
+#define SH_HASH_KEY(tb, key)	(key)
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 typedef struct DeltaState
 {
 	MemoryContext groupcxt;		/* groups and their values */
 	MemoryContext rowcxt;		/* one change's decoding */
-	HTAB	   *groups;
+	groups_hash *groups;
 	BucketSpec	bucket;
 	int			ndims;
 	ImageColumn *dims;
@@ -295,6 +309,8 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the sum of column \"%s\" is of type %s, not %s", name,
 						format_type_be(vc->sumtype), format_type_be(coltype))));
+	/* integers (not domains over them) add up in an int128, without fmgr */
+	vc->intsum = (typid == INT2OID || typid == INT4OID || typid == INT8OID);
 	vc->has_conv = OidIsValid(convfn);
 	if (vc->has_conv)
 		fmgr_info_cxt(convfn, &vc->conv, cxt);
@@ -320,7 +336,7 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 	uint32		h = bucket_null ? 0x5bd1e995 : hash_bytes_uint32((uint32) bucket) ^
 		hash_bytes_uint32((uint32) ((uint64) bucket >> 32));
 	GroupSlot  *slot;
-	DeltaGroup	   *g;
+	DeltaGroup *g;
 	bool		found;
 	int			i;
 	MemoryContext old;
@@ -328,7 +344,7 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 	for (i = 0; i < st->ndims; i++)
 		h = hash_combine(h, st->keynulls[i] ? 0x27d4eb2d :
 						 datum_image_hash(st->keys[i], st->dimbyval[i], st->dimlen[i]));
-	slot = hash_search(st->groups, &h, HASH_ENTER, &found);
+	slot = groups_insert(st->groups, h, &found);
 	if (!found)
 		slot->first = NULL;
 	for (g = slot->first; g != NULL; g = g->next)
@@ -344,23 +360,37 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 			return g;
 	}
 
+	/* the group and its arrays in one allocation, close in memory */
 	old = MemoryContextSwitchTo(st->groupcxt);
-	g = palloc0(sizeof(DeltaGroup));
+	{
+		int			nd = Max(st->ndims, 1);
+		int			nv = Max(st->nvals, 1);
+		Size		off_intsum = MAXALIGN(sizeof(DeltaGroup));
+		Size		off_keys = off_intsum + MAXALIGN(sizeof(int128) * nv);
+		Size		off_plus = off_keys + sizeof(Datum) * nd;
+		Size		off_minus = off_plus + sizeof(Datum) * nv;
+		Size		off_nonnull = off_minus + sizeof(Datum) * nv;
+		Size		off_flags = off_nonnull + sizeof(int64) * nv;
+		char	   *mem = palloc0(off_flags + nd + 2 * nv);
+
+		g = (DeltaGroup *) mem;
+		g->intsum = (int128 *) (mem + off_intsum);
+		g->keys = (Datum *) (mem + off_keys);
+		g->plus = (Datum *) (mem + off_plus);
+		g->minus = (Datum *) (mem + off_minus);
+		g->nonnull = (int64 *) (mem + off_nonnull);
+		g->keynulls = (bool *) (mem + off_flags);
+		g->has_plus = g->keynulls + nd;
+		g->has_minus = g->has_plus + nv;
+	}
 	g->bucket_null = bucket_null;
 	g->bucket = bucket;
-	g->keys = palloc(sizeof(Datum) * Max(st->ndims, 1));
-	g->keynulls = palloc(sizeof(bool) * Max(st->ndims, 1));
 	for (i = 0; i < st->ndims; i++)
 	{
 		g->keynulls[i] = st->keynulls[i];
 		g->keys[i] = st->keynulls[i] ? (Datum) 0 :
 			datumCopy(st->keys[i], st->dimbyval[i], st->dimlen[i]);
 	}
-	g->nonnull = palloc0(sizeof(int64) * Max(st->nvals, 1));
-	g->plus = palloc0(sizeof(Datum) * Max(st->nvals, 1));
-	g->minus = palloc0(sizeof(Datum) * Max(st->nvals, 1));
-	g->has_plus = palloc0(sizeof(bool) * Max(st->nvals, 1));
-	g->has_minus = palloc0(sizeof(bool) * Max(st->nvals, 1));
 	MemoryContextSwitchTo(old);
 	g->next = slot->first;
 	slot->first = g;
@@ -379,6 +409,15 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 	bool	   *has = sg > 0 ? &g->has_plus[j] : &g->has_minus[j];
 	MemoryContext old;
 
+	if (vc->intsum)
+	{
+		int64		x = vc->col.typid == INT2OID ? DatumGetInt16(v) :
+			vc->col.typid == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+
+		g->intsum[j] += sg > 0 ? (int128) x : -(int128) x;
+		*has = true;
+		return;
+	}
 	if (vc->has_conv)
 		v = FunctionCall1(&vc->conv, v);
 	old = MemoryContextSwitchTo(st->groupcxt);
@@ -406,7 +445,7 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first)
 	bool		isnull;
 	Datum		t = image_value(&st->bucket.col, img, &isnull);
 	TimestampTz bucket = isnull ? 0 : bucket_of(&st->bucket, t);
-	DeltaGroup	   *g;
+	DeltaGroup *g;
 	int			i;
 
 	for (i = 0; i < st->ndims; i++)
@@ -491,6 +530,34 @@ text_array(ArrayType *a, int *n)
 }
 
 /*
+ * int128_datum
+ *		An integer sum as its SQL type: bigint (of int2 and int4 columns)
+ *		or numeric (of int8 columns).
+ */
+static Datum
+int128_datum(int128 v, Oid sumtype)
+{
+	const int64 e18 = INT64CONST(1000000000000000000);
+
+	if (sumtype == INT8OID)
+	{
+		if (v > PG_INT64_MAX || v < PG_INT64_MIN)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("bigint out of range")));
+		return Int64GetDatum((int64) v);
+	}
+	if (v <= PG_INT64_MAX && v >= PG_INT64_MIN)
+		return DirectFunctionCall1(int8_numeric, Int64GetDatum((int64) v));
+	/* v = hi * 10^18 + lo, each part within an int64 */
+	return DirectFunctionCall2(numeric_add,
+							   DirectFunctionCall2(numeric_mul,
+												   DirectFunctionCall1(int8_numeric, Int64GetDatum((int64) (v / e18))),
+												   DirectFunctionCall1(int8_numeric, Int64GetDatum(e18))),
+							   DirectFunctionCall1(int8_numeric, Int64GetDatum((int64) (v % e18))));
+}
+
+/*
  * emit_groups
  *		One result row per group, then one for the TRUNCATEs if any came.
  */
@@ -500,14 +567,14 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	TupleDesc	desc = rsinfo->setDesc;
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
 	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
-	HASH_SEQ_STATUS status;
+	groups_iterator it;
 	GroupSlot  *slot;
 	int			i;
 
-	hash_seq_init(&status, st->groups);
-	while ((slot = hash_seq_search(&status)) != NULL)
+	groups_start_iterate(st->groups, &it);
+	while ((slot = groups_iterate(st->groups, &it)) != NULL)
 	{
-		DeltaGroup	   *g;
+		DeltaGroup *g;
 
 		for (g = slot->first; g != NULL; g = g->next)
 		{
@@ -532,7 +599,12 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 				if (vc->summed)
 				{
 					nulls[c] = !g->has_plus[i] && !g->has_minus[i];
-					if (g->has_plus[i] && g->has_minus[i])
+					if (vc->intsum)
+					{
+						if (!nulls[c])
+							values[c] = int128_datum(g->intsum[i], vc->sumtype);
+					}
+					else if (g->has_plus[i] && g->has_minus[i])
 						values[c] = FunctionCall2(&vc->minus, g->plus[i], g->minus[i]);
 					else if (g->has_plus[i])
 						values[c] = g->plus[i];
@@ -587,7 +659,6 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	Oid			typid;
 	int32		typmod;
 	Oid			collid;
-	HASHCTL		ctl;
 	long		gmtoff;
 	int			natts;
 	int			i,
@@ -685,12 +756,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		c += s ? 2 : 1;
 	}
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint32);
-	ctl.entrysize = sizeof(GroupSlot);
-	ctl.hcxt = st.groupcxt;
-	st.groups = hash_create("dataeng fact deltas", 1024, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	st.groups = groups_create(st.groupcxt, 1024, NULL);
 
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);

@@ -234,21 +234,13 @@ numeric_is_integral(Numeric n)
 }
 
 /*
- * image_value
- *		The value of column col in row image img: NULL when the image has no
- *		such key or holds JSON null there.
+ * image_convert
+ *		Column col's value v (not jbvNull) as col's type.
  */
-Datum
-image_value(ImageColumn *col, Jsonb *img, bool *isnull)
+static Datum
+image_convert(ImageColumn *col, JsonbValue *v)
 {
-	JsonbValue	vbuf;
-	JsonbValue *v;
 	char	   *str;
-
-	v = getKeyJsonValueFromContainer(&img->root, col->name, col->namelen, &vbuf);
-	*isnull = (v == NULL || v->type == jbvNull);
-	if (*isnull || col->kind == IK_PRESENCE)
-		return (Datum) 0;
 
 	if (col->kind == IK_JSONB)
 	{
@@ -353,6 +345,23 @@ segment_xid_index(Relation rel)
 	return found;
 }
 
+
+/*
+ * image_value
+ *		The value of column col in row image img: NULL when the image has no
+ *		such key or holds JSON null there.
+ */
+Datum
+image_value(ImageColumn *col, Jsonb *img, bool *isnull)
+{
+	JsonbValue	vbuf;
+	JsonbValue *v = getKeyJsonValueFromContainer(&img->root, col->name, col->namelen, &vbuf);
+
+	*isnull = (v == NULL || v->type == jbvNull);
+	if (*isnull || col->kind == IK_PRESENCE)
+		return (Datum) 0;
+	return image_convert(col, v);
+}
 
 /*
  * body_owner
