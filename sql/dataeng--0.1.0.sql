@@ -627,7 +627,7 @@ BEGIN
   -- its own: one index probe for its last change, however many changes it
   -- made.  Otherwise the batch's changes are read and grouped.
   IF prev.tick_id IS NOT NULL THEN
-    IF pg_snapshot_xmax(snap)::text::numeric - pg_snapshot_xmax(prev.snap)::text::numeric <= 1000 THEN
+    IF pg_snapshot_xmax(snap)::text::numeric - pg_snapshot_xmax(prev.snap)::text::numeric <= 256 THEN
       INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
       SELECT t, m.last, x.xid
         FROM (SELECT v AS xid FROM pg_snapshot_xip(prev.snap) v

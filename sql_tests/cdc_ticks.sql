@@ -1,6 +1,6 @@
 -- Cutting a batch: the transactions that committed between two ticks and
 -- their order, found one index probe per transaction when few started in
--- between, and by grouping the batch's changes when more than 1,000 did.
+-- between, and by grouping the batch's changes when more than 256 did.
 -- Both must deliver every committed change once, in commit order, and
 -- nothing rolled back.
 CREATE EXTENSION IF NOT EXISTS dataeng;
@@ -44,16 +44,16 @@ $$;
 
 -- a few transactions between two ticks: probed one by one
 SELECT count(*) FROM dataeng.cdc_poll('tk_reader', 10000);
-CALL tk_writes(1, 200);
+CALL tk_writes(1, 100);
 INSERT INTO tk_seen SELECT 1, change_id, (new_row->>'id')::int FROM dataeng.cdc_poll('tk_reader', 100000);
 SELECT * FROM tk_check(1);
 SELECT dataeng.cdc_ack('tk_reader', max(change_id)) FROM tk_seen WHERE round = 1;
 
--- more than 1,000 transactions between two ticks: grouped
-CALL tk_writes(201, 1300);
+-- more than 256 transactions between two ticks: grouped
+CALL tk_writes(101, 1300);
 INSERT INTO tk_seen SELECT 2, change_id, (new_row->>'id')::int FROM dataeng.cdc_poll('tk_reader', 100000);
 SELECT * FROM tk_check(2);
-SELECT count(*) FROM tk WHERE id BETWEEN 201 AND 1500;
+SELECT count(*) FROM tk WHERE id BETWEEN 101 AND 1400;
 SELECT dataeng.cdc_ack('tk_reader', max(change_id)) FROM tk_seen WHERE round = 2;
 
 -- a transaction running across the tick lands in the batch after its commit
