@@ -36,7 +36,6 @@ ISOLATION_OPTS = --inputdir=$(REGRESS_DIR) --outputdir=$(REGRESS_DIR)/isolation
 REGRESS_PREP = regress_prep
 TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard sql_tests/t/*.pl))
-PROVE_FLAGS = -I $(srcdir)/sql_tests/t
 
 EXTRA_CLEAN = build tmp_check
 

@@ -3799,12 +3799,13 @@ $$;
 COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text, text) IS
   'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it now or leaves it to fact_backfill (backfill => ''later''), and keeps it refreshable from the change log';
 
--- The reader of facts and dimensions: the changes cdc_poll(consumer,
--- max_changes) would return (the same batches, cut, privilege checks and
--- recorded poll position: both go through _cdc_poll_ranges()), with their
--- place in delivery order (tick_id, ord_txn, change_id), but unsorted: a
--- fact's delta does not depend on the order, and a dimension sorts only
--- the keys it needs, where cdc_poll sorts whole changes.  Acknowledge with
+-- The reader of dimensions (and of a fact rebuilt after a TRUNCATE of its
+-- source; a fact's refresh reads with _fact_deltas()): the changes
+-- cdc_poll(consumer, max_changes) would return (the same batches, cut,
+-- privilege checks and recorded poll position: both go through
+-- _cdc_poll_ranges()), with their place in delivery order (tick_id,
+-- ord_txn, change_id), but unsorted: a dimension sorts only the keys it
+-- needs, where cdc_poll sorts whole changes.  Acknowledge with
 -- cdc_ack(): the last change delivered is the one with the greatest
 -- (tick_id, ord_txn, change_id).  Invoker rights through src/cdc/api.c, as
 -- cdc_poll.
@@ -3848,7 +3849,7 @@ RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captu
 AS 'MODULE_PATHNAME', 'dataeng_cdc_poll_unordered'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
-  'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of facts and dimensions)';
+  'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of dimensions)';
 
 -- The reader of facts (cdc_read_changes() in src/cdc/images.c): every
 -- change of source committed after the consumer's acknowledged position,

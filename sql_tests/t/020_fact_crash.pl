@@ -11,39 +11,16 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
+use FindBin;
+use lib $FindBin::Bin;
+use FactWorkload;
 
 my $node = PostgreSQL::Test::Cluster->new('factcrash');
 $node->init;
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'\n");
 $node->start;
 
-$node->safe_psql('postgres', q{
-	CREATE EXTENSION dataeng;
-	SET TimeZone = 'UTC';
-	CREATE TABLE src (id int PRIMARY KEY, at timestamptz NOT NULL, k text, v numeric);
-	INSERT INTO src SELECT g, '2026-01-01 00:00+00'::timestamptz + g * interval '13 minutes', 'k' || g % 5, g
-	  FROM generate_series(1, 2000) g;
-	SELECT dataeng.fact_create('f', 'src', 'at', 'hour', ARRAY['k'],
-	                           ARRAY['count(*)', 'sum(v)', 'max(v)'], schedule => NULL);
-	CREATE FUNCTION diff() RETURNS bigint LANGUAGE sql AS $$
-	  SELECT count(*) FROM (
-	    (SELECT bucket, k, count, sum_v, max_v FROM f
-	     EXCEPT ALL SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2)
-	    UNION ALL
-	    (SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2
-	     EXCEPT ALL SELECT bucket, k, count, sum_v, max_v FROM f)) x
-	$$;
-	-- many small committed transactions
-	CREATE PROCEDURE burst(n int) LANGUAGE plpgsql AS $$
-	BEGIN
-	  FOR i IN 1 .. n LOOP
-	    UPDATE src SET v = v + 1, k = 'k' || (i % 7) WHERE id = 1 + (i * 37) % 2000;
-	    DELETE FROM src WHERE id = 1 + (i * 53) % 2000;
-	    INSERT INTO src VALUES (10000 + i, '2026-01-05 00:00+00'::timestamptz - i * interval '3 minutes', 'k' || i % 3, i)
-	      ON CONFLICT (id) DO NOTHING;
-	    COMMIT;
-	  END LOOP;
-	END $$;
+$node->safe_psql('postgres', FactWorkload::setup_sql("NULL") . q{
 	-- refreshes, each committed
 	CREATE PROCEDURE refresh_loop(n int) LANGUAGE plpgsql AS $$
 	BEGIN

@@ -11,6 +11,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
+use FindBin;
+use lib $FindBin::Bin;
+use FactWorkload;
 
 my $node = PostgreSQL::Test::Cluster->new('factsched');
 $node->init;
@@ -27,23 +30,8 @@ sub wait_until
 	ok($node->poll_query_until('postgres', $sql), $what);
 }
 
-$node->safe_psql('postgres', q{
-	CREATE EXTENSION dataeng;
-	SET TimeZone = 'UTC';
-	CREATE TABLE src (id int PRIMARY KEY, at timestamptz NOT NULL, k text, v numeric);
-	INSERT INTO src SELECT g, '2026-01-01 00:00+00'::timestamptz + g * interval '13 minutes', 'k' || g % 5, g
-	  FROM generate_series(1, 2000) g;
-	SELECT dataeng.fact_create('f', 'src', 'at', 'hour', ARRAY['k'],
-	                           ARRAY['count(*)', 'sum(v)', 'max(v)'], schedule => '1 second');
+$node->safe_psql('postgres', FactWorkload::setup_sql("'1 second'") . q{
 	SELECT dataeng.dimension_create('d', 'src', 'id', ARRAY['k'], 2, schedule => '1 second');
-	CREATE FUNCTION diff() RETURNS bigint LANGUAGE sql AS $$
-	  SELECT count(*) FROM (
-	    (SELECT bucket, k, count, sum_v, max_v FROM f
-	     EXCEPT ALL SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2)
-	    UNION ALL
-	    (SELECT date_trunc('hour', at, 'UTC'), k, count(*), sum(v), max(v) FROM src GROUP BY 1, 2
-	     EXCEPT ALL SELECT bucket, k, count, sum_v, max_v FROM f)) x
-	$$;
 	CREATE FUNCTION dim_diff() RETURNS bigint LANGUAGE sql AS $$
 	  SELECT count(*) FROM (
 	    (SELECT id, k FROM d WHERE is_current EXCEPT ALL SELECT id, k FROM src)
@@ -54,16 +42,6 @@ $node->safe_psql('postgres', q{
 	CREATE FUNCTION captured() RETURNS bigint LANGUAGE sql AS $$
 	  SELECT count(*) FROM dataeng.changes WHERE table_name = 'src'::regclass
 	$$;
-	CREATE PROCEDURE burst(n int) LANGUAGE plpgsql AS $$
-	BEGIN
-	  FOR i IN 1 .. n LOOP
-	    UPDATE src SET v = v + 1, k = 'k' || (i % 7) WHERE id = 1 + (i * 37) % 2000;
-	    DELETE FROM src WHERE id = 1 + (i * 53) % 2000;
-	    INSERT INTO src VALUES (100000 + i, '2026-01-05 00:00+00'::timestamptz - i * interval '3 minutes', 'k' || i % 3, i)
-	      ON CONFLICT (id) DO NOTHING;
-	    COMMIT;
-	  END LOOP;
-	END $$;
 });
 wait_until(q{SELECT count(*) = 2 FROM dataeng.jobs WHERE last_status = 'succeeded'},
 	'the scheduler runs both refreshes');

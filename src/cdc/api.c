@@ -4,11 +4,11 @@
  *		The SQL entry points of change capture, and whose rights they use.
  *
  * cdc_enable(), cdc_disable(), cdc_consumer_create(), cdc_consumer_drop(),
- * cdc_poll(), cdc_ack(), the reader of facts and dimensions
- * (_cdc_poll_unordered()) and the bodies of the views cdc_consumers and
- * cdc_tables_visible need to write dataeng's own tables (or read them),
- * which no other role may touch, while checking the caller's rights on the
- * captured tables.  A SECURITY DEFINER function
+ * cdc_poll(), cdc_ack(), the reader of dimensions and of a fact rebuilt
+ * after a TRUNCATE (_cdc_poll_unordered()), and the bodies of the views
+ * cdc_consumers and cdc_tables_visible need to write dataeng's own tables
+ * (or read them), which no other role may touch, while checking the
+ * caller's rights on the captured tables.  A SECURITY DEFINER function
  * cannot do both: inside it, the role that called it is gone (current_user
  * is the definer, and the session or SET ROLE role is not the caller when a
  * less privileged role's code runs under a superuser's session, as with its
