@@ -4407,6 +4407,24 @@ $$;
 COMMENT ON PROCEDURE dataeng.fact_backfill(text, interval) IS
   'Fills a fact created with backfill => ''later'' in batches of buckets (batch: the time range of one), committing each; resumes where an interrupted call stopped';
 
+-- What fact_drop and dimension_drop remove besides the definition: the
+-- table (unless already dropped), the consumer and the refresh job.
+CREATE FUNCTION dataeng._agg_drop(tbl regclass, consumer text, job text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = tbl) THEN
+    EXECUTE format('DROP TABLE %s', tbl);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = consumer) THEN
+    PERFORM dataeng.cdc_consumer_drop(consumer);
+  END IF;
+  PERFORM dataeng.unschedule(job);
+END;
+$$;
+
 CREATE FUNCTION dataeng.fact_drop(fact_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -4415,13 +4433,7 @@ AS $$
 DECLARE
   d dataeng.fact_defs := dataeng._fact_def(fact_name, true);
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = d.fact_table) THEN
-    EXECUTE format('DROP TABLE %s', d.fact_table);
-  END IF;
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = d.consumer) THEN
-    PERFORM dataeng.cdc_consumer_drop(d.consumer);
-  END IF;
-  PERFORM dataeng.unschedule('fact_refresh:' || d.name);
+  PERFORM dataeng._agg_drop(d.fact_table, d.consumer, 'fact_refresh:' || d.name);
   DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
 END;
 $$;
@@ -4849,13 +4861,7 @@ AS $$
 DECLARE
   d dataeng.dimension_defs := dataeng._dim_def(dim_name, true);
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = d.dim_table) THEN
-    EXECUTE format('DROP TABLE %s', d.dim_table);
-  END IF;
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = d.consumer) THEN
-    PERFORM dataeng.cdc_consumer_drop(d.consumer);
-  END IF;
-  PERFORM dataeng.unschedule('dimension_refresh:' || d.name);
+  PERFORM dataeng._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
   DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
 END;
 $$;
