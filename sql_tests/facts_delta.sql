@@ -187,6 +187,38 @@ SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', 
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz);
 RESET ROLE;
 
+-- The fold runs the caller's code (here a domain's check) as the caller,
+-- never as the owner of dataeng's functions.
+CREATE TABLE fd_who_log (who text);
+CREATE FUNCTION fd_who(v text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.fd_who_log VALUES (current_user);
+  RETURN true;
+END $$;
+CREATE DOMAIN fd_tagged AS text CHECK (fd_who(VALUE));
+CREATE ROLE regress_fd_low;
+GRANT INSERT ON fd_who_log TO regress_fd_low;
+GRANT CREATE ON SCHEMA public TO regress_fd_low;
+SET ROLE regress_fd_low;
+CREATE TABLE fd_low (id int PRIMARY KEY, ts timestamptz NOT NULL, tag fd_tagged);
+INSERT INTO fd_low VALUES (1, '2026-01-01', 'a');
+SELECT dataeng.fact_create('fd_low_day', 'fd_low', 'ts', 'day', ARRAY['tag'], ARRAY['count(*)'], schedule => NULL);
+INSERT INTO fd_low VALUES (2, '2026-01-01', 'b');
+RESET ROLE;
+TRUNCATE fd_who_log;
+SET ROLE regress_fd_low;
+SELECT dataeng.fact_refresh('fd_low_day');
+SELECT tag, count FROM fd_low_day ORDER BY tag;
+SELECT dataeng.fact_drop('fd_low_day');
+DROP TABLE fd_low;
+RESET ROLE;
+SELECT who, count(*) > 0 AS ran FROM fd_who_log GROUP BY who;
+REVOKE CREATE ON SCHEMA public FROM regress_fd_low;
+DROP TABLE fd_who_log;
+DROP DOMAIN fd_tagged;
+DROP FUNCTION fd_who;
+DROP ROLE regress_fd_low;
+
 SELECT dataeng.fact_drop(name) FROM fd_facts ORDER BY name;
 DROP FUNCTION fd_diff, fd_row, fd_fact;
 DROP PROCEDURE fd_round;

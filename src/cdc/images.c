@@ -9,9 +9,10 @@
  * it in the caller's transaction: the body dataeng._cdc_poll_txns(caller,
  * consumer, source), run as its owner on the caller's behalf like the
  * entry points of api.c, checks the consumer, cuts the tick, moves the
- * position and lists the transactions to read; their changes are then read
- * through each change-log segment's (xid, change_id) index and handed to a
- * callback.  Order is not kept: a fact's delta does not depend on it.
+ * position and lists the transactions to read; their changes are then read,
+ * as the caller again, through each change-log segment's (xid, change_id)
+ * index and handed to a callback.  Order is not kept: a fact's delta does
+ * not depend on it.
  *
  * image_value() gives a column of a row image as (image->>'col')::type
  * would in SQL, but read straight from the jsonb container with the type's
@@ -446,9 +447,13 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 	}
 
 	/*
+	 * The rest runs as the caller again: reading the log needs no rights,
+	 * and the callback may run the caller's code (a domain's check, a
+	 * type's input function), which must not run as the body's owner.
 	 * Read with a snapshot taken now, after the body cut the batch: every
 	 * transaction in it committed before.
 	 */
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	if (ntxns > 0)
 	{
 		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
@@ -474,10 +479,10 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 				{
 					bool		isnull;
 
+					CHECK_FOR_INTERRUPTS();
 					if (DatumGetObjectId(slot_getattr(slot, CL_TABLE_OID + 1, &isnull)) == source)
 						cb(slot, arg);
 				}
-				CHECK_FOR_INTERRUPTS();
 			}
 			index_endscan(scan);
 			ExecDropSingleTupleTableSlot(slot);
@@ -487,5 +492,4 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 		UnregisterSnapshot(snapshot);
 	}
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
