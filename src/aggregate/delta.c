@@ -270,8 +270,9 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 	int32		typmod;
 	Oid			collid;
 	Oid			convfn = InvalidOid;
-	List	   *plus = list_make1(makeString("+"));
-	List	   *minus = list_make1(makeString("-"));
+	/* the built-in operators, whatever the search_path */
+	List	   *plus = list_make2(makeString("pg_catalog"), makeString("+"));
+	List	   *minus = list_make2(makeString("pg_catalog"), makeString("-"));
 	Oid			plusop;
 	Oid			minusop;
 
