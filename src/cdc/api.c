@@ -45,22 +45,53 @@ DATAENG_ENTRY(dataeng_cdc_tables_visible, "_cdc_tables_visible_as_owner")
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_can_read);
 
+/* The answers of one call site of _cdc_can_read(), kept for its statement */
+#define CAN_READ_CACHE	16
+typedef struct CanReadCache
+{
+	int			n;
+	Oid			role[CAN_READ_CACHE];
+	Oid			rel[CAN_READ_CACHE];
+	bool		ok[CAN_READ_CACHE];
+} CanReadCache;
+
 /*
  * dataeng_cdc_can_read
  *		Whether a role may read every captured change of a table: it may
  *		SELECT the whole table, and no row-level security policy limits
  *		what it sees there (it owns the table and RLS is not forced, or it
  *		bypasses RLS).  A dropped table is readable by nobody.
+ *
+ *		A poll asks this for every change of a consumer of all tables, so
+ *		each call site remembers its answers for the statement it belongs
+ *		to (a statement reads the catalogs as of its start anyway).
  */
 Datum
 dataeng_cdc_can_read(PG_FUNCTION_ARGS)
 {
 	Oid			roleid = PG_GETARG_OID(0);
 	Oid			relid = PG_GETARG_OID(1);
+	CanReadCache *cache = (CanReadCache *) fcinfo->flinfo->fn_extra;
 	bool		is_missing = false;
+	bool		ok;
+	int			i;
 
-	if (pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) != ACLCHECK_OK ||
-		is_missing)
-		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(check_enable_rls(relid, roleid, true) != RLS_ENABLED);
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CanReadCache));
+	for (i = 0; i < cache->n; i++)
+		if (cache->rel[i] == relid && cache->role[i] == roleid)
+			PG_RETURN_BOOL(cache->ok[i]);
+
+	ok = pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
+		!is_missing &&
+		check_enable_rls(relid, roleid, true) != RLS_ENABLED;
+
+	if (cache->n == CAN_READ_CACHE)
+		cache->n = 0;			/* many tables: start over */
+	cache->role[cache->n] = roleid;
+	cache->rel[cache->n] = relid;
+	cache->ok[cache->n] = ok;
+	cache->n++;
+	PG_RETURN_BOOL(ok);
 }
