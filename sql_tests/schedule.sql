@@ -129,26 +129,27 @@ SELECT dataeng.job_resume('every_second');
 SELECT wait_for(format($$SELECT count(*) > %s FROM sched_ticks WHERE job = 'every_second'$$, :ticks));
 SELECT dataeng.unschedule('every_second');
 
--- run_now: a job due in an hour runs at once, and once
-SELECT dataeng.schedule('hourly', '@hourly', $$INSERT INTO sched_ticks (job) VALUES ('hourly')$$) > 0 AS scheduled;
-SELECT dataeng.job_run_now('hourly');
-SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'hourly'$$);
-SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'hourly'$$);
-SELECT run_now, next_run_at > now() + interval '1 minute' OR next_run_at = date_trunc('hour', now()) + interval '1 hour' AS next_on_schedule
-  FROM dataeng.jobs WHERE job_name = 'hourly';
+-- run_now: a job due in months runs at once, and once (a yearly job: an
+-- hourly one would also run on its own if the test crossed an hour)
+SELECT dataeng.schedule('yearly', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('yearly')$$) > 0 AS scheduled;
+SELECT dataeng.job_run_now('yearly');
+SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'yearly'$$);
+SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'yearly'$$);
+SELECT run_now, next_run_at > now() + interval '1 minute' OR next_run_at = date_trunc('year', now(), 'UTC') + interval '1 year' AS next_on_schedule
+  FROM dataeng.jobs WHERE job_name = 'yearly';
 
 -- a job missed for a day runs once, then waits for its schedule
-UPDATE dataeng.jobs SET next_run_at = now() - interval '1 day' WHERE job_name = 'hourly';
-SELECT wait_for($$SELECT count(*) = 2 FROM sched_ticks WHERE job = 'hourly'$$);
+UPDATE dataeng.jobs SET next_run_at = now() - interval '1 day' WHERE job_name = 'yearly';
+SELECT wait_for($$SELECT count(*) = 2 FROM sched_ticks WHERE job = 'yearly'$$);
 SELECT pg_sleep(0.5);
-SELECT count(*) AS hourly_runs FROM sched_ticks WHERE job = 'hourly';
-SELECT next_run_at > now() AS next_in_future FROM dataeng.jobs WHERE job_name = 'hourly';
+SELECT count(*) AS yearly_runs FROM sched_ticks WHERE job = 'yearly';
+SELECT next_run_at > now() AS next_in_future FROM dataeng.jobs WHERE job_name = 'yearly';
 
 -- rescheduling under the same name replaces the job
-SELECT dataeng.schedule('hourly', '@daily', 'SELECT 2') = job_id AS same_job
-  FROM dataeng.jobs WHERE job_name = 'hourly';
-SELECT schedule, command FROM dataeng.jobs WHERE job_name = 'hourly';
-SELECT dataeng.unschedule('hourly'), dataeng.unschedule('hourly');
+SELECT dataeng.schedule('yearly', '@daily', 'SELECT 2') = job_id AS same_job
+  FROM dataeng.jobs WHERE job_name = 'yearly';
+SELECT schedule, command FROM dataeng.jobs WHERE job_name = 'yearly';
+SELECT dataeng.unschedule('yearly'), dataeng.unschedule('yearly');
 
 -------------------------------------------------------------------------------
 -- Failures, retries with back-off, time-outs
