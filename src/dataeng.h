@@ -46,6 +46,7 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 
 /* in common/entry.c */
 extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
+extern Oid	entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
 
 /*
  * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an

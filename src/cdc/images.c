@@ -32,15 +32,11 @@
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "nodes/value.h"
-#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -53,7 +49,6 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
@@ -365,33 +360,6 @@ image_value(ImageColumn *col, Jsonb *img, bool *isnull)
 }
 
 /*
- * body_owner
- *		The owner of dataeng._cdc_poll_txns(), whose rights read the log.
- */
-static Oid
-body_owner(void)
-{
-	Oid			argtypes[3] = {REGROLEOID, TEXTOID, REGCLASSOID};
-	Oid			fn = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA),
-											   makeString("_cdc_poll_txns")),
-									3, argtypes, true);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(fn))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("function %s._cdc_poll_txns is missing", DATAENG_SCHEMA),
-				 errhint("Reinstall the extension.")));
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fn);
-	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-/*
  * cdc_read_changes
  *		Poll consumer (of table source alone) for every change committed
  *		since its acknowledged position, acknowledge them in the current
@@ -410,7 +378,13 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 	int			i;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(body_owner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	{
+		Oid			argtypes[3] = {REGROLEOID, TEXTOID, REGCLASSOID};
+		Oid			owner;
+
+		(void) entry_body_lookup("_cdc_poll_txns", 3, argtypes, &owner);
+		SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	}
 	SPI_connect();
 	{
 		Oid			argtypes[3] = {REGROLEOID, TEXTOID, REGCLASSOID};

@@ -41,6 +41,32 @@ typedef struct EntryBody
 } EntryBody;
 
 /*
+ * entry_body_lookup
+ *		The function dataeng.<name>(argtypes) that an entry point calls, and
+ *		its owner, whose rights it runs with; an error if it is missing.
+ */
+Oid
+entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner)
+{
+	Oid			bodyoid;
+	HeapTuple	tup;
+
+	bodyoid = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString(pstrdup(name))),
+							 nargs, argtypes, true);
+	if (!OidIsValid(bodyoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("function %s.%s is missing", DATAENG_SCHEMA, name),
+				 errhint("Reinstall the extension.")));
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(bodyoid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", bodyoid);
+	*owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	return bodyoid;
+}
+
+/*
  * entry_body
  *		The body of the entry point fcinfo calls: dataeng.<name>(regrole,
  *		the entry point's own argument types...).
@@ -52,7 +78,9 @@ entry_body(FunctionCallInfo fcinfo, const char *name)
 	HeapTuple	tup;
 	Form_pg_proc entry;
 	Oid			argtypes[FUNC_MAX_ARGS];
+	int			nargs;
 	Oid			bodyoid;
+	Oid			owner;
 	int			i;
 
 	if (body != NULL)
@@ -67,21 +95,12 @@ entry_body(FunctionCallInfo fcinfo, const char *name)
 	argtypes[0] = REGROLEOID;
 	for (i = 0; i < entry->pronargs; i++)
 		argtypes[i + 1] = entry->proargtypes.values[i];
-	bodyoid = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString(pstrdup(name))),
-							 entry->pronargs + 1, argtypes, true);
+	nargs = entry->pronargs + 1;
 	ReleaseSysCache(tup);
-	if (!OidIsValid(bodyoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("function %s.%s is missing", DATAENG_SCHEMA, name),
-				 errhint("Reinstall the extension.")));
 
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(bodyoid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", bodyoid);
+	bodyoid = entry_body_lookup(name, nargs, argtypes, &owner);
 	body = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EntryBody));
-	body->owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
-	ReleaseSysCache(tup);
+	body->owner = owner;
 	fmgr_info_cxt(bodyoid, &body->flinfo, fcinfo->flinfo->fn_mcxt);
 	fcinfo->flinfo->fn_extra = body;
 	return body;
