@@ -4042,6 +4042,7 @@ DECLARE
   i int := 0;
   vals text[] := '{}';
   summed boolean[] := '{}';
+  sumtypes text[] := '{}';
   coldef text;
   img record;
   lo timestamptz;
@@ -4088,7 +4089,8 @@ BEGIN
   END LOOP;
   FOR i IN 1 .. cardinality(vals) LOOP
     IF summed[i] THEN
-      coldef := coldef || format(', s%s %s', i, dataeng._agg_sum_type(d.source, vals[i]));
+      sumtypes[i] := dataeng._agg_sum_type(d.source, vals[i]);
+      coldef := coldef || format(', s%s %s', i, sumtypes[i]);
       sub := sub || format(', c.s%1$s, c.n%1$s', i);
     ELSE
       sub := sub || format(', c.n%1$s', i);
@@ -4124,7 +4126,7 @@ BEGIN
           n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
         BEGIN
           agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
-                               i, s_col, n_col, dataeng._agg_sum_type(d.source, vals[i]));
+                               i, s_col, n_col, sumtypes[i]);
           flat := flat || format(', s%1$s AS %2$I, n%1$s AS %3$I', i, s_col, n_col);
           agg_cols := agg_cols || s_col || n_col;
           ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
