@@ -25,18 +25,7 @@ SELECT g, timestamptz '2026-01-01 00:00+00' + g * interval '5 hours 7 minutes',
        CASE WHEN g % 7 = 0 THEN NULL ELSE g * 1.25 END, g % 6, (g % 8) * 0.5, 'n' || g
   FROM generate_series(1, 300) g;
 
--- Symmetric difference between a fact's visible columns and a truth query
--- (0 means equal, row for row).
-CREATE FUNCTION fact_diff(fact regclass, truth text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-  cols text := (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-                 WHERE attrelid = fact AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_%');
-  n bigint;
-BEGIN
-  EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM %2$s EXCEPT ALL (%3$s)) UNION ALL '
-                 '((%3$s) EXCEPT ALL SELECT %1$s FROM %2$s)) x', cols, fact, truth) INTO n;
-  RETURN n;
-END $$;
+\i sql_tests/lib/fact_diff.sql
 
 CREATE VIEW sales_truth AS
   SELECT date_trunc('day', ts, 'UTC') AS bucket, region, product,

@@ -23,18 +23,7 @@ SELECT g, CASE WHEN g % 50 = 0 THEN NULL ELSE timestamptz '2026-01-01 00:00+00' 
        CASE WHEN g % 7 = 0 THEN NULL ELSE g * 0.25 END, (g % 9) * 0.5
   FROM generate_series(1, 1000) g;
 
--- Symmetric difference between a fact's visible columns and a truth query
--- (0 means equal, row for row).
-CREATE FUNCTION bf_diff(fact regclass, truth text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-  cols text := (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-                 WHERE attrelid = fact AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_%');
-  n bigint;
-BEGIN
-  EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM %2$s EXCEPT ALL (%3$s)) UNION ALL '
-                 '((%3$s) EXCEPT ALL SELECT %1$s FROM %2$s)) x', cols, fact, truth) INTO n;
-  RETURN n;
-END $$;
+\i sql_tests/lib/fact_diff.sql
 
 CREATE VIEW bf_truth AS
   SELECT date_trunc('day', ts, 'UTC') AS bucket, region, count(*) AS count, sum(amount) AS sum_amount,
@@ -59,7 +48,7 @@ SELECT count(*) AS fact_rows FROM bf_daily;
 CREATE FUNCTION bf_check() RETURNS TABLE (backfilled_upto timestamptz, backfill_percent numeric, diff bigint)
 LANGUAGE sql AS $$
   SELECT f.backfilled_upto, f.backfill_percent,
-         bf_diff('bf_daily', format('SELECT * FROM bf_truth WHERE %s',
+         fact_diff('bf_daily', format('SELECT * FROM bf_truth WHERE %s',
                                     CASE WHEN f.backfilled_upto IS NULL THEN 'true'
                                          ELSE format('bucket < %L', f.backfilled_upto) END))
     FROM dataeng.facts f WHERE f.name = 'bf_daily'
@@ -134,7 +123,7 @@ SELECT dataeng.fact_create('bf_hourly', 'bf_src', 'd', 'hour', ARRAY[]::text[], 
                            schedule => NULL, backfill => 'later');
 UPDATE bf_src SET d = d + 3 WHERE id % 6 = 0;
 CALL dataeng.fact_backfill('bf_hourly', '11 hours');
-SELECT bf_diff('bf_hourly', $$SELECT date_trunc('hour', d::timestamp AT TIME ZONE 'UTC', 'UTC') AS bucket,
+SELECT fact_diff('bf_hourly', $$SELECT date_trunc('hour', d::timestamp AT TIME ZONE 'UTC', 'UTC') AS bucket,
                                      count(*) AS count, max(amount) AS max_amount FROM bf_src GROUP BY 1$$) AS diff,
        (SELECT backfill_percent FROM dataeng.facts WHERE name = 'bf_hourly') AS pct;
 
@@ -159,7 +148,7 @@ ROLLBACK;
 SELECT to_regclass('bf_bad') AS not_created;
 
 SELECT dataeng.fact_drop(n) FROM unnest(ARRAY['bf_daily', 'bf_hourly', 'bf_now', 'bf_none']) n;
-DROP FUNCTION bf_check, bf_diff, bf_stop;
+DROP FUNCTION bf_check, fact_diff, bf_stop;
 DROP VIEW bf_truth;
 DROP TABLE bf_src, bf_empty;
 DROP EXTENSION dataeng CASCADE;

@@ -30,17 +30,7 @@ CREATE TABLE fd (
   iv interval
 );
 
--- Symmetric difference between a fact's visible columns and a truth query.
-CREATE FUNCTION fd_diff(fact regclass, truth text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-  cols text := (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-                 WHERE attrelid = fact AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_%');
-  n bigint;
-BEGIN
-  EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM %2$s EXCEPT ALL (%3$s)) UNION ALL '
-                 '((%3$s) EXCEPT ALL SELECT %1$s FROM %2$s)) x', cols, fact, truth) INTO n;
-  RETURN n;
-END $$;
+\i sql_tests/lib/fact_diff.sql
 
 -- A row with random values: times from 1890 to 2030 with fractions, and
 -- now and then BC, past 9999, infinite or NULL; values written in
@@ -119,7 +109,7 @@ SELECT fd_fact('fd_tags_decade', 'UTC', 'ts', 'decade', ARRAY['tags'], ARRAY['co
 COMMIT;
 SET TimeZone = 'UTC';
 
-SELECT name, fd_diff(name::regclass, truth) AS diff FROM fd_facts ORDER BY name;
+SELECT name, fact_diff(name::regclass, truth) AS diff FROM fd_facts ORDER BY name;
 
 -- Rounds of writes: moves in time and between groups, value changes,
 -- deletes and inserts; then every fact refreshed and compared.
@@ -146,7 +136,7 @@ BEGIN
     COMMIT;
     FOR f IN SELECT * FROM fd_facts ORDER BY name LOOP
       INSERT INTO fd_results
-      SELECT k, f.name, dataeng.fact_refresh(f.name), fd_diff(f.name::regclass, f.truth);
+      SELECT k, f.name, dataeng.fact_refresh(f.name), fact_diff(f.name::regclass, f.truth);
       COMMIT;
     END LOOP;
   END LOOP;
@@ -220,7 +210,7 @@ DROP FUNCTION fd_who;
 DROP ROLE regress_fd_low;
 
 SELECT dataeng.fact_drop(name) FROM fd_facts ORDER BY name;
-DROP FUNCTION fd_diff, fd_row, fd_fact;
+DROP FUNCTION fact_diff, fd_row, fd_fact;
 DROP PROCEDURE fd_round;
 DROP TABLE fd, fd_facts, fd_results;
 DROP ROLE regress_fd_other;
