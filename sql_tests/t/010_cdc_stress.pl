@@ -309,9 +309,33 @@ is($node->safe_psql('postgres', q{
 is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' ORDER BY name) FROM dataeng.cdc_consumers}),
 	'0 0', 'nothing pending');
 
-# retention: everything is acknowledged, so purge empties the full segments
+# retention, deterministically: the purges during the load and the drain
+# may already have emptied every full segment, so write a known batch of
+# 2 * cdc_segment_size + 1 changes of the source (both consumers follow it),
+# let both consumers apply and acknowledge it, and purge: the batch covers
+# at least one whole segment, which every consumer has now acknowledged.
+my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.change_log');
+$node->safe_psql('postgres',
+	"INSERT INTO src SELECT g, 5, 'tail' FROM generate_series(1000001, 1004001) g");
+for my $c ('stress', 'small')
+{
+	my ($n, $total) = (1, 0);
+	$total += ($n = $node->safe_psql('postgres', "SELECT consume('$c', 1000, false)")) while $n > 0;
+	is($total, 4001, "consumer $c applied the final batch");
+}
+is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' ORDER BY name) FROM dataeng.cdc_consumers}),
+	'0 0', 'nothing pending after the final batch');
 my $purged = $node->safe_psql('postgres', 'SELECT coalesce(sum(purged_changes), 0) FROM dataeng.cdc_purge()');
-cmp_ok($purged, '>', 0, "purge truncated acknowledged segments at the end ($purged changes)");
+cmp_ok($purged, '>=', 2000,
+	"purge truncated acknowledged segments at the end ($purged changes; $before in the log before the batch)");
+cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.change_log'), '<=', $before + 4001 - 2000,
+	'the purged changes left the log');
+for my $r ('rep_stress', 'rep_small')
+{
+	is($node->safe_psql('postgres', qq{
+		SELECT (SELECT count(*) FROM (TABLE src EXCEPT TABLE $r) a) + (SELECT count(*) FROM (TABLE $r EXCEPT TABLE src) b)}),
+		'0', "$r still equals src after the final batch");
+}
 
 $node->stop;
 done_testing();
