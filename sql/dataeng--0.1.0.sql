@@ -1236,8 +1236,11 @@ COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'inter
 -- A launcher worker starts one scheduler per database having the extension;
 -- the scheduler starts one worker per job run, connected as the job's
 -- owner.  dataeng.jobs and dataeng.job_runs are protected by row-level
--- security: a role sees and changes its own jobs only (superusers all), so
--- the functions below are plain invoker-rights functions.
+-- security: a role sees its own jobs only (superusers all).  No role but
+-- the extension's owner writes them: schedule(), unschedule(), job_pause(),
+-- job_resume() and job_run_now() are invoker-rights C entry points
+-- (src/schedule/api.c) that call their bodies (_job_*) as the bodies' owner
+-- with the calling role, and the bodies check that role's rights.
 -----------------------------------------------------------------------------
 
 CREATE FUNCTION dataeng._schedule_valid(schedule text)
@@ -1289,7 +1292,8 @@ CREATE TABLE dataeng.jobs (
   last_finished_at timestamptz,
   last_status      text        CHECK (last_status IN ('running', 'succeeded', 'failed', 'timed_out')),
   last_success_at  timestamptz,
-  created_at       timestamptz NOT NULL DEFAULT now()
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  broken           text
 );
 COMMENT ON TABLE dataeng.jobs IS 'Scheduled jobs (dataeng.schedule()); each role sees its own';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs', '');
@@ -1314,19 +1318,29 @@ CREATE POLICY own_jobs ON dataeng.jobs
   USING (owner = current_user::regrole) WITH CHECK (owner = current_user::regrole);
 CREATE POLICY own_runs ON dataeng.job_runs FOR SELECT USING (owner = current_user::regrole);
 REVOKE ALL ON dataeng.jobs, dataeng.job_runs FROM PUBLIC;
-GRANT SELECT, DELETE ON dataeng.jobs TO PUBLIC;
-GRANT INSERT (job_name, schedule, command, timeout, max_retries, depends_on, paused, next_run_at)
-  ON dataeng.jobs TO PUBLIC;
-GRANT UPDATE (schedule, command, timeout, max_retries, depends_on, paused, run_now, next_run_at, attempt)
-  ON dataeng.jobs TO PUBLIC;
-GRANT USAGE ON SEQUENCE dataeng.jobs_job_id_seq TO PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.jobs_job_id_seq, dataeng.job_runs_run_id_seq FROM PUBLIC;
+GRANT SELECT ON dataeng.jobs TO PUBLIC;
 GRANT SELECT ON dataeng.job_runs TO PUBLIC;
 
 CREATE TRIGGER jobs_wake AFTER INSERT OR UPDATE OR DELETE ON dataeng.jobs
   FOR EACH STATEMENT EXECUTE FUNCTION dataeng._scheduler_wake();
 
--- the visible job a name refers to, locked; a clear error when there is none
-CREATE FUNCTION dataeng._job(job_name text)
+-- whether a role may see and change a job of another role: superusers may
+CREATE FUNCTION dataeng._job_visible(caller regrole, owner regrole)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT owner OPERATOR(pg_catalog.=) caller
+      OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                  WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper)
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_visible(regrole, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_visible(regrole, regrole) IS 'internal: whether a role may manage a job of an owner';
+
+-- the job a name refers to, locked, when the caller may manage it; a clear
+-- error otherwise
+CREATE FUNCTION dataeng._job(caller regrole, job_name text)
 RETURNS dataeng.jobs
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -1334,8 +1348,8 @@ AS $$
 DECLARE
   j dataeng.jobs;
 BEGIN
-  SELECT * INTO j FROM dataeng.jobs WHERE jobs.job_name = _job.job_name FOR UPDATE;
-  IF NOT FOUND THEN
+  SELECT * INTO j FROM dataeng.jobs WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name FOR UPDATE;
+  IF NOT FOUND OR NOT dataeng._job_visible(caller, j.owner) THEN
     RAISE EXCEPTION 'job "%" does not exist', job_name
       USING ERRCODE = 'undefined_object',
             HINT = 'dataeng.jobs lists the jobs of the current role.';
@@ -1343,11 +1357,11 @@ BEGIN
   RETURN j;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._job(text) IS 'internal: lock a job of the current role by name';
+REVOKE ALL ON FUNCTION dataeng._job(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job(regrole, text) IS 'internal: lock a job the calling role may manage, by name';
 
-CREATE FUNCTION dataeng.schedule(job_name text, schedule text, command text,
-                                 timeout interval DEFAULT NULL, max_retries int DEFAULT 0,
-                                 depends_on text[] DEFAULT NULL)
+CREATE FUNCTION dataeng._job_schedule(caller regrole, job_name text, schedule text, command text,
+                                      timeout interval, max_retries int, depends_on text[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1356,121 +1370,189 @@ DECLARE
   id bigint;
   next timestamptz;
   d text;
+  u dataeng.jobs;
+  mine bigint;
+  cap int := current_setting('dataeng.max_jobs_per_role')::int;
 BEGIN
   PERFORM dataeng.require_preload('dataeng.schedule()');
-  IF job_name IS NULL OR job_name = '' THEN
+  IF job_name IS NULL OR job_name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF schedule IS NULL THEN
     RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF command IS NULL OR btrim(command) = '' THEN
+  IF command IS NULL OR btrim(command) OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'command of job "%" must not be empty', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF timeout IS NOT NULL AND timeout <= interval '0' THEN
+  IF timeout IS NOT NULL AND timeout OPERATOR(pg_catalog.<=) interval '0' THEN
     RAISE EXCEPTION 'timeout of job "%" must be positive, not %', job_name, timeout
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF max_retries IS NULL OR max_retries < 0 THEN
+  IF max_retries IS NULL OR max_retries OPERATOR(pg_catalog.<) 0 THEN
     RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
   next := dataeng._schedule_next(schedule, now());   -- raises on a bad schedule
   FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
-    IF d IS NULL OR d = job_name THEN
+    IF d IS NULL OR d OPERATOR(pg_catalog.=) job_name THEN
       RAISE EXCEPTION 'job "%" cannot depend on %', job_name, coalesce(quote_literal(d), 'NULL')
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j WHERE j.job_name = d) THEN
+    SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) d;
+    IF NOT FOUND OR NOT dataeng._job_visible(caller, u.owner) THEN
       RAISE EXCEPTION 'job "%" depends on job "%", which does not exist', job_name, d
-        USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first.';
+        USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first; a job depends on jobs of its own role only.';
     END IF;
   END LOOP;
-  UPDATE dataeng.jobs j
-     SET schedule = schedule.schedule, command = schedule.command, timeout = schedule.timeout,
-         max_retries = schedule.max_retries, depends_on = schedule.depends_on,
-         next_run_at = next, attempt = 0
-   WHERE j.job_name = schedule.job_name
-  RETURNING j.job_id INTO id;
-  IF id IS NULL THEN
-    BEGIN
-      INSERT INTO dataeng.jobs (job_name, schedule, command, timeout, max_retries, depends_on, next_run_at)
-      VALUES (job_name, schedule, command, timeout, max_retries, depends_on, next)
-      RETURNING jobs.job_id INTO id;
-    EXCEPTION WHEN unique_violation THEN
+  SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name FOR UPDATE;
+  IF FOUND THEN
+    IF NOT dataeng._job_visible(caller, u.owner) THEN
       RAISE EXCEPTION 'job name "%" is taken by another role', job_name
         USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
-    END;
+    END IF;
+    UPDATE dataeng.jobs j
+       SET schedule = _job_schedule.schedule, command = _job_schedule.command,
+           timeout = _job_schedule.timeout, max_retries = _job_schedule.max_retries,
+           depends_on = _job_schedule.depends_on, next_run_at = next, attempt = 0, broken = NULL
+     WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id;
+    RETURN u.job_id;
   END IF;
+  IF cap OPERATOR(pg_catalog.>) 0 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                                  WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper) THEN
+    -- one at a time per role, so that concurrent calls cannot pass the cap together
+    PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('dataeng.jobs'), caller::oid::int);
+    SELECT count(*) INTO mine FROM dataeng.jobs j WHERE j.owner OPERATOR(pg_catalog.=) caller;
+    IF mine OPERATOR(pg_catalog.>=) cap THEN
+      RAISE EXCEPTION 'role % has % jobs, the most dataeng.max_jobs_per_role allows', caller, mine
+        USING ERRCODE = 'configuration_limit_exceeded',
+              HINT = 'Unschedule jobs you no longer need, or ask a superuser to raise dataeng.max_jobs_per_role.';
+    END IF;
+  END IF;
+  BEGIN
+    INSERT INTO dataeng.jobs (job_name, owner, schedule, command, timeout, max_retries, depends_on, next_run_at)
+    VALUES (job_name, caller, schedule, command, timeout, max_retries, depends_on, next)
+    RETURNING jobs.job_id INTO id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'job name "%" is taken by another role', job_name
+      USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
+  END;
   RETURN id;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._job_schedule(regrole, text, text, text, interval, int, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_schedule(regrole, text, text, text, interval, int, text[]) IS
+  'internal: body of dataeng.schedule()';
+
+CREATE FUNCTION dataeng.schedule(job_name text, schedule text, command text,
+                                 timeout interval DEFAULT NULL, max_retries int DEFAULT 0,
+                                 depends_on text[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_schedule'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.schedule(text, text, text, interval, int, text[]) IS
   'Schedules (or reschedules) a job run as the current role: cron expression, @keyword or interval';
 
-CREATE FUNCTION dataeng.unschedule(job_name text)
+CREATE FUNCTION dataeng._job_unschedule(caller regrole, job_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   downstream text;
+  j dataeng.jobs;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j WHERE j.job_name = unschedule.job_name) THEN
+  SELECT * INTO j FROM dataeng.jobs u WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name FOR UPDATE;
+  IF NOT FOUND OR NOT dataeng._job_visible(caller, j.owner) THEN
     RETURN false;
   END IF;
-  SELECT string_agg(format('"%s"', j.job_name), ', ' ORDER BY j.job_name) INTO downstream
-    FROM dataeng.jobs j WHERE unschedule.job_name = ANY (j.depends_on);
+  SELECT string_agg(format('"%s"', u.job_name), ', ' ORDER BY u.job_name) INTO downstream
+    FROM dataeng.jobs u WHERE _job_unschedule.job_name OPERATOR(pg_catalog.=) ANY (u.depends_on);
   IF downstream IS NOT NULL THEN
     RAISE EXCEPTION 'cannot unschedule job "%": other jobs depend on it', job_name
       USING ERRCODE = 'dependent_objects_still_exist',
             DETAIL = format('Jobs depending on it: %s.', downstream),
             HINT = 'Unschedule those jobs first, or reschedule them without the dependency.';
   END IF;
-  DELETE FROM dataeng.jobs j WHERE j.job_name = unschedule.job_name;
+  DELETE FROM dataeng.jobs u WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
   RETURN FOUND;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._job_unschedule(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_unschedule(regrole, text) IS 'internal: body of dataeng.unschedule()';
+
+CREATE FUNCTION dataeng.unschedule(job_name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_unschedule'
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.unschedule(text) IS 'Removes a job; false when there is no such job';
 
-CREATE FUNCTION dataeng.job_pause(job_name text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM dataeng._job(job_name);
-  UPDATE dataeng.jobs j SET paused = true WHERE j.job_name = job_pause.job_name;
-END;
-$$;
-COMMENT ON FUNCTION dataeng.job_pause(text) IS 'Stops a job from being run on schedule (a running run goes on)';
-
-CREATE FUNCTION dataeng.job_resume(job_name text)
+CREATE FUNCTION dataeng._job_pause(caller regrole, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  j dataeng.jobs := dataeng._job(job_name);
+  j dataeng.jobs := dataeng._job(caller, job_name);
 BEGIN
-  -- runs missed while paused are not made up: the next one is after now
-  UPDATE dataeng.jobs SET paused = false,
-         next_run_at = CASE WHEN j.paused THEN dataeng._schedule_next(j.schedule, now()) ELSE next_run_at END
-   WHERE job_id = j.job_id;
+  UPDATE dataeng.jobs u SET paused = true WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.job_resume(text) IS 'Lets a paused job run on schedule again';
+REVOKE ALL ON FUNCTION dataeng._job_pause(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_pause(regrole, text) IS 'internal: body of dataeng.job_pause()';
 
-CREATE FUNCTION dataeng.job_run_now(job_name text)
+CREATE FUNCTION dataeng.job_pause(job_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_pause'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.job_pause(text) IS 'Stops a job from being run on schedule (a running run goes on)';
+
+CREATE FUNCTION dataeng._job_resume(caller regrole, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  j dataeng.jobs := dataeng._job(caller, job_name);
 BEGIN
-  PERFORM dataeng.require_preload('dataeng.job_run_now()');
-  PERFORM dataeng._job(job_name);
-  UPDATE dataeng.jobs j SET run_now = true WHERE j.job_name = job_run_now.job_name;
+  -- runs missed while paused are not made up: the next one is after now
+  UPDATE dataeng.jobs SET paused = false,
+         next_run_at = CASE WHEN j.paused THEN dataeng._schedule_next(j.schedule, now()) ELSE next_run_at END
+   WHERE job_id OPERATOR(pg_catalog.=) j.job_id;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._job_resume(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_resume(regrole, text) IS 'internal: body of dataeng.job_resume()';
+
+CREATE FUNCTION dataeng.job_resume(job_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_resume'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.job_resume(text) IS 'Lets a paused job run on schedule again';
+
+CREATE FUNCTION dataeng._job_run_now(caller regrole, job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs;
+BEGIN
+  PERFORM dataeng.require_preload('dataeng.job_run_now()');
+  j := dataeng._job(caller, job_name);
+  IF j.broken IS NOT NULL THEN
+    RAISE EXCEPTION 'job "%" is broken: %', job_name, j.broken
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reschedule it with dataeng.schedule().';
+  END IF;
+  UPDATE dataeng.jobs u SET run_now = true WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_run_now(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_run_now(regrole, text) IS 'internal: body of dataeng.job_run_now()';
+
+CREATE FUNCTION dataeng.job_run_now(job_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_run_now'
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.job_run_now(text) IS
   'Runs a job as soon as the current transaction commits (even a paused one), once';
 

@@ -47,6 +47,14 @@ extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 /* in common/entry.c */
 extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
 extern Oid	entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
+typedef struct InternalSql
+{
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+} InternalSql;
+extern void internal_sql_begin(InternalSql *save, Oid role);
+extern void internal_sql_end(InternalSql *save);
 
 /*
  * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an
@@ -187,6 +195,9 @@ typedef struct SchedShmem
 extern SchedShmem *sched_shmem;
 extern int	dataeng_max_parallel_jobs;
 extern int	dataeng_launcher_naptime;
+extern int	dataeng_max_parallel_jobs_per_role;
+extern int	dataeng_max_jobs_per_role;
+extern int	dataeng_job_timeout;
 extern void dataeng_schedule_init(void);
 extern SchedDbSlot *sched_slot_find(Oid dboid);
 extern void sched_wake_at_commit(void);

@@ -29,6 +29,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
+#include "utils/guc.h"
 #include "utils/syscache.h"
 
 #include "dataeng.h"
@@ -138,4 +139,39 @@ entry_call_body(FunctionCallInfo fcinfo, const char *name)
 
 	fcinfo->isnull = bodyfc->isnull;
 	return result;
+}
+
+/*
+ * internal_sql_begin
+ *		Before internal SQL that runs with more rights than the code around
+ *		it: a GUC nest level with search_path pinned to pg_catalog, pg_temp,
+ *		so that no setting of the caller's (SET, ALTER ROLE ... SET, a
+ *		set_config() of code run earlier) decides which functions and
+ *		operators it resolves.  When role is valid, also switch to it
+ *		under SECURITY_RESTRICTED_OPERATION, as PostgreSQL's maintenance
+ *		commands do.  internal_sql_end() undoes both; an error's
+ *		(sub)transaction abort does too.
+ */
+void
+internal_sql_begin(InternalSql *save, Oid role)
+{
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	if (OidIsValid(role))
+		SetUserIdAndSecContext(role, save->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	save->nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
+ * internal_sql_end
+ *		Leave what internal_sql_begin() entered: every setting changed
+ *		since (by the internal SQL or by code it ran) is rolled back.
+ */
+void
+internal_sql_end(InternalSql *save)
+{
+	AtEOXact_GUC(false, save->nestlevel);
+	SetUserIdAndSecContext(save->userid, save->sec_context);
 }

@@ -16,8 +16,11 @@
  *		new transaction, and schedules a retry with exponential back-off
  *		while attempts remain.
  *
- * Bookkeeping statements run as the bootstrap superuser
- * (SetUserIdAndSecContext), the job's command never does.
+ * Bookkeeping statements run as the bootstrap superuser under
+ * SECURITY_RESTRICTED_OPERATION with search_path pinned to pg_catalog,
+ * pg_temp in a GUC nest level rolled back afterwards (internal_sql_begin);
+ * the job's command never does.  A job without a timeout of its own runs
+ * under dataeng.job_timeout.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,22 +53,26 @@ PGDLLEXPORT void dataeng_job_main(Datum main_arg);
 /* field4 of the advisory lock tag of a job: apart from pg_advisory_lock's 1 and 2 */
 #define JOB_LOCK_FIELD4 0x6465
 
-/* saved user around bookkeeping */
-static Oid	saved_uid;
-static int	saved_sec;
+/* the user and settings around bookkeeping */
+static InternalSql saved;
 
+/*
+ * become_superuser
+ *		Bookkeeping runs as the bootstrap superuser, restricted, with
+ *		search_path pinned in a GUC nest level: the job's command (which
+ *		may have run SET search_path, or its owner an ALTER ROLE ... SET)
+ *		decides nothing the bookkeeping resolves.
+ */
 static void
 become_superuser(void)
 {
-	GetUserIdAndSecContext(&saved_uid, &saved_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	internal_sql_begin(&saved, BOOTSTRAP_SUPERUSERID);
 }
 
 static void
 restore_user(void)
 {
-	SetUserIdAndSecContext(saved_uid, saved_sec);
+	internal_sql_end(&saved);
 }
 
 static void
@@ -177,7 +184,7 @@ dataeng_job_main(Datum main_arg)
 		command = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		job_name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		t = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-		timeout_ms = isnull ? 0 : DatumGetInt64(t);
+		timeout_ms = isnull ? dataeng_job_timeout : DatumGetInt64(t);
 		MemoryContextSwitchTo(old);
 	}
 	restore_user();

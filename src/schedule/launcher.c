@@ -44,6 +44,9 @@
 
 /* GUCs */
 int			dataeng_max_parallel_jobs = 4;
+int			dataeng_max_parallel_jobs_per_role = 0;
+int			dataeng_max_jobs_per_role = 100;
+int			dataeng_job_timeout = 3600 * 1000;
 int			dataeng_launcher_naptime = 60;	/* seconds */
 
 SchedShmem *sched_shmem = NULL;
@@ -98,6 +101,28 @@ dataeng_schedule_init(void)
 							&dataeng_max_parallel_jobs,
 							4, 1, 1024,
 							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.max_parallel_jobs_per_role",
+							"Maximum number of one role's job runs at the same time in a database.",
+							"0 means half of dataeng.max_parallel_jobs (at least one), so that "
+							"one role's long jobs never hold every slot.",
+							&dataeng_max_parallel_jobs_per_role,
+							0, 0, 1024,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.max_jobs_per_role",
+							"Maximum number of jobs one role may schedule in a database.",
+							"Superusers are not limited; 0 means no limit.",
+							&dataeng_max_jobs_per_role,
+							100, 0, INT_MAX,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.job_timeout",
+							"Timeout of a job run whose job sets no timeout of its own.",
+							"0 means no timeout.",
+							&dataeng_job_timeout,
+							3600 * 1000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.launcher_naptime",
 							"How often the launcher looks for new databases having the extension.",

@@ -20,6 +20,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "utils/resowner.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "storage/lmgr.h"
@@ -53,6 +56,7 @@ typedef struct RunningJob
 {
 	int64		job_id;
 	int64		run_id;
+	Oid			owner;
 	BackgroundWorkerHandle *handle;
 } RunningJob;
 
@@ -216,10 +220,91 @@ reap_workers(void)
 	set_my_nrunning();
 }
 
+/* this scheduler's runs of one role */
+static int
+owner_running(Oid owner)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, running)
+		if (((RunningJob *) lfirst(lc))->owner == owner)
+			n++;
+	return n;
+}
+
+/*
+ * job_next_run
+ *		The next run of a job after now, computed in a subtransaction: a
+ *		job whose schedule cannot give one (a row a superuser wrote by
+ *		hand, say '178000000 years') is marked broken with the reason and
+ *		skipped, instead of failing every pass and so every other job.
+ */
+static bool
+job_next_run(int64 job_id, Datum *next, bool *next_null)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		bool		isnull;
+
+		spi_exec("SELECT dataeng._schedule_next(schedule, now()) FROM dataeng.jobs "
+				 "WHERE job_id OPERATOR(pg_catalog.=) $1", 1, &job_id, true);
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("job " INT64_FORMAT " disappeared", job_id)));
+		*next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		*next_null = isnull;
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		Oid			types[2] = {INT8OID, TEXTOID};
+		Datum		values[2];
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+
+		ereport(WARNING,
+				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
+						job_id, get_database_name(MyDatabaseId), edata->message),
+				 errhint("Reschedule it with dataeng.schedule().")));
+		values[0] = Int64GetDatum(job_id);
+		values[1] = CStringGetTextDatum(psprintf("its schedule gives no next run: %s", edata->message));
+		if (SPI_execute_with_args("UPDATE dataeng.jobs SET broken = $2, run_now = false "
+								  "WHERE job_id OPERATOR(pg_catalog.=) $1",
+								  2, types, values, NULL, false, 0) < 0)
+			elog(ERROR, "dataeng scheduler: could not mark job " INT64_FORMAT " broken", job_id);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
 /*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
  *		(so that the caller retries soon).
+ *
+ * Slots are shared fairly between roles: each free slot goes to the due
+ * job whose owner has the fewest runs going in this database (ties: the
+ * job due first), and no role gets more than
+ * dataeng.max_parallel_jobs_per_role of them, so one role's many or long
+ * jobs cannot starve another role's.
  */
 static bool
 start_due_jobs(bool *warned_slots)
@@ -228,6 +313,8 @@ start_due_jobs(bool *warned_slots)
 				n;
 	SPITupleTable *tt;
 	bool		waiting = false;
+	int			per_role;
+	bool	   *done;
 	struct
 	{
 		int64		job_id;
@@ -236,13 +323,18 @@ start_due_jobs(bool *warned_slots)
 		bool		canlogin;
 	}		   *jobs;
 
+	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
+		Max(1, dataeng_max_parallel_jobs / 2);
+
 	spi_exec("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin "
-			 "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid = j.owner "
-			 " WHERE (j.run_now OR (NOT j.paused AND j.next_run_at <= now())) "
+			 "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
+			 " WHERE (j.run_now OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) now())) "
+			 "   AND j.broken IS NULL "
 			 "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
-			 "                   LEFT JOIN dataeng.jobs u ON u.job_name = d.name "
+			 "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
 			 "                   WHERE u.last_success_at IS NULL "
-			 "                      OR u.last_success_at <= coalesce(j.last_started_at, '-infinity')) "
+			 "                      OR u.last_success_at OPERATOR(pg_catalog.<=) "
+			 "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
 			 " ORDER BY j.run_now DESC, j.next_run_at, j.job_id",
 			 0, NULL, true);
 	tt = SPI_tuptable;
@@ -251,6 +343,7 @@ start_due_jobs(bool *warned_slots)
 		return false;
 	/* copy the rows out: the statements below reuse SPI_tuptable */
 	jobs = palloc(n * sizeof(*jobs));
+	done = palloc0(n * sizeof(bool));
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
@@ -263,47 +356,85 @@ start_due_jobs(bool *warned_slots)
 		jobs[i].canlogin = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 	}
 
-	for (i = 0; i < n; i++)
+	for (;;)
 	{
 		bool		isnull;
-		int64		job_id = jobs[i].job_id;
-		Oid			owner = jobs[i].owner;
-		int			attempt = jobs[i].attempt;
-		bool		canlogin = jobs[i].canlogin;
+		int64		job_id;
+		Oid			owner;
+		int			attempt;
+		bool		canlogin;
 		int64		run_id;
-		int64		args[3];
-		JobRunArgs ra;
+		Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
+		Datum		values[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
+		JobRunArgs	ra;
 		BackgroundWorkerHandle *handle;
 		RunningJob *rj;
 		MemoryContext old;
+		int64		best = -1;
+		int			bestcnt = INT_MAX;
 
-		if (job_is_running(job_id))
-			continue;			/* never twice at the same time */
 		if (total_running() >= dataeng_max_parallel_jobs)
 		{
-			elog(DEBUG1, "dataeng scheduler: dataeng.max_parallel_jobs (%d) runs in progress; job " INT64_FORMAT " waits",
-				 dataeng_max_parallel_jobs, job_id);
+			elog(DEBUG1, "dataeng scheduler: dataeng.max_parallel_jobs (%d) runs in progress; due jobs wait",
+				 dataeng_max_parallel_jobs);
 			break;
 		}
+		/* the next job: its owner has the fewest runs going */
+		for (i = 0; i < n; i++)
+		{
+			int			cnt;
+
+			if (done[i])
+				continue;
+			if (job_is_running(jobs[i].job_id))
+			{
+				done[i] = true; /* never twice at the same time */
+				continue;
+			}
+			cnt = owner_running(jobs[i].owner);
+			if (cnt >= per_role)
+			{
+				done[i] = true; /* waits for a run of its role to end */
+				continue;
+			}
+			if (cnt < bestcnt)
+			{
+				best = i;
+				bestcnt = cnt;
+			}
+		}
+		if (best < 0)
+			break;
+		done[best] = true;
+		job_id = jobs[best].job_id;
+		owner = jobs[best].owner;
+		attempt = jobs[best].attempt;
+		canlogin = jobs[best].canlogin;
+
+		if (!job_next_run(job_id, &values[3], &isnull))
+			continue;
+		nulls[3] = isnull ? 'n' : ' ';
 
 		spi_exec("SELECT pg_catalog.nextval('dataeng.job_runs_run_id_seq')", 0, NULL, false);
 		run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		args[0] = job_id;
-		args[1] = run_id;
-		args[2] = attempt + 1;
+		values[0] = Int64GetDatum(job_id);
+		values[1] = Int64GetDatum(run_id);
+		values[2] = Int32GetDatum(attempt + 1);
 
 		if (!canlogin)
 		{
 			/* a worker could not connect as this role: say so in the run */
-			spi_exec("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
-					 "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
-					 "       format('role %s cannot log in, so the job cannot run as it', owner) "
-					 "  FROM dataeng.jobs WHERE job_id = $1",
-					 3, args, false);
-			spi_exec("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
-					 "last_finished_at = clock_timestamp(), last_status = 'failed', "
-					 "next_run_at = dataeng._schedule_next(schedule, now()) WHERE job_id = $1",
-					 1, args, false);
+			if (SPI_execute_with_args("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
+									  "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
+									  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it', owner) "
+									  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
+									  3, types, values, nulls, false, 0) < 0 ||
+				SPI_execute_with_args("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
+									  "last_finished_at = clock_timestamp(), last_status = 'failed', "
+									  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
+									  4, types, values, nulls, false, 0) < 0)
+				elog(ERROR, "dataeng scheduler: SPI failed recording job " INT64_FORMAT, job_id);
 			continue;
 		}
 
@@ -326,19 +457,22 @@ start_due_jobs(bool *warned_slots)
 			break;
 		}
 
-		spi_exec("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt) "
-				 "SELECT $2, job_id, owner, now(), 'running', $3 FROM dataeng.jobs "
-				 " WHERE job_id = $1 AND current_setting('dataeng.log_successful_runs')::boolean",
-				 3, args, false);
-		spi_exec("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
-				 "last_status = 'running', last_run_id = $2, "
-				 "next_run_at = dataeng._schedule_next(schedule, now()) WHERE job_id = $1",
-				 2, args, false);
+		if (SPI_execute_with_args("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt) "
+								  "SELECT $2, job_id, owner, now(), 'running', $3 FROM dataeng.jobs "
+								  " WHERE job_id OPERATOR(pg_catalog.=) $1 "
+								  "   AND pg_catalog.current_setting('dataeng.log_successful_runs')::boolean",
+								  3, types, values, nulls, false, 0) < 0 ||
+			SPI_execute_with_args("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
+								  "last_status = 'running', last_run_id = $2, "
+								  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
+								  4, types, values, nulls, false, 0) < 0)
+			elog(ERROR, "dataeng scheduler: SPI failed recording job " INT64_FORMAT, job_id);
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		rj = palloc(sizeof(RunningJob));
 		rj->job_id = job_id;
 		rj->run_id = run_id;
+		rj->owner = owner;
 		rj->handle = handle;
 		running = lappend(running, rj);
 		MemoryContextSwitchTo(old);
@@ -359,8 +493,10 @@ next_wait_ms(void)
 	bool		isnull;
 	Datum		d;
 
-	spi_exec("SELECT ceil(extract(epoch FROM min(next_run_at) - clock_timestamp()) * 1000)::bigint "
-			 "  FROM dataeng.jobs WHERE NOT paused AND next_run_at > now()",
+	spi_exec("SELECT pg_catalog.ceil(pg_catalog.date_part('epoch', "
+			 "         LEAST(min(next_run_at), clock_timestamp() + interval '1 minute') "
+			 "         OPERATOR(pg_catalog.-) clock_timestamp()) * 1000)::bigint "
+			 "  FROM dataeng.jobs WHERE NOT paused AND broken IS NULL AND next_run_at OPERATOR(pg_catalog.>) now()",
 			 0, NULL, true);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
@@ -386,6 +522,13 @@ dataeng_scheduler_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("dataeng scheduler");
+
+	/*
+	 * The scheduler runs as the bootstrap superuser: nothing a database
+	 * setting or a role's CREATE on a schema can change decides which
+	 * functions and operators its SQL resolves.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	SpinLockAcquire(&sched_shmem->mutex);
 	my_slot = sched_slot_find(dboid);
