@@ -83,7 +83,7 @@ rename_column(RenameStmt *stmt)
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT dataeng._cdc_rename_column(d.objid, $1, $2, $3) "
 							  "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
-							  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+							  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass",
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not follow the rename of column \"%s\"", stmt->subname);
 	SPI_finish();
