@@ -29,6 +29,7 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -142,6 +143,7 @@ dataeng_job_main(Datum main_arg)
 	LOCKTAG		tag;
 	char	   *volatile command = NULL;
 	char	   *volatile job_name = NULL;
+	char	   *volatile db_name = NULL;
 	volatile int64 timeout_ms = 0;
 	bool		isnull;
 	Oid			types[2] = {INT8OID, INT8OID};
@@ -181,6 +183,7 @@ dataeng_job_main(Datum main_arg)
 		MemoryContext old = MemoryContextSwitchTo(run_cxt);
 		Datum		t;
 
+		db_name = get_database_name(MyDatabaseId);
 		command = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		job_name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		t = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
@@ -260,9 +263,10 @@ dataeng_job_main(Datum main_arg)
 		QueryCancelPending = false;
 
 		ereport(LOG,
-				(errmsg("dataeng job \"%s\" (run " INT64_FORMAT ") %s: %s",
-						job_name, ra.run_id, timed_out ? "timed out" : "failed",
-						edata->message)));
+				(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
+						", database \"%s\") %s: %s",
+						job_name, ra.job_id, ra.run_id, db_name,
+						timed_out ? "timed out" : "failed", edata->message)));
 		record_failure(&ra, timed_out ? "timed_out" : "failed",
 					   edata->message ? edata->message : "unknown error");
 	}
