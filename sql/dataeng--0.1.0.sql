@@ -1348,8 +1348,12 @@ AS $$
 DECLARE
   j dataeng.jobs;
 BEGIN
-  SELECT * INTO j FROM dataeng.jobs WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name FOR UPDATE;
-  IF NOT FOUND OR NOT dataeng._job_visible(caller, j.owner) THEN
+  -- only a row the caller may manage is locked: a role cannot hold another
+  -- role's job (and so the scheduler) by locking it
+  SELECT * INTO j FROM dataeng.jobs
+   WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name AND dataeng._job_visible(caller, jobs.owner)
+     FOR UPDATE;
+  IF NOT FOUND THEN
     RAISE EXCEPTION 'job "%" does not exist', job_name
       USING ERRCODE = 'undefined_object',
             HINT = 'dataeng.jobs lists the jobs of the current role.';
@@ -1359,6 +1363,14 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._job(regrole, text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng._job(regrole, text) IS 'internal: lock a job the calling role may manage, by name';
+
+CREATE FUNCTION dataeng._job_cap_lock(role regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_cap_lock'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng._job_cap_lock(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_cap_lock(regrole) IS
+  'internal: serialize a role''s new jobs until commit (a lock no SQL advisory lock can take)';
 
 CREATE FUNCTION dataeng._job_schedule(caller regrole, job_name text, schedule text, command text,
                                       timeout interval, max_retries int, depends_on text[])
@@ -1371,6 +1383,7 @@ DECLARE
   next timestamptz;
   d text;
   u dataeng.jobs;
+  owner_of regrole;
   mine bigint;
   cap int := current_setting('dataeng.max_jobs_per_role')::int;
 BEGIN
@@ -1392,23 +1405,35 @@ BEGIN
     RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
   next := dataeng._schedule_next(schedule, now());   -- raises on a bad schedule
-  FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
-    IF d IS NULL OR d OPERATOR(pg_catalog.=) job_name THEN
-      RAISE EXCEPTION 'job "%" cannot depend on %', job_name, coalesce(quote_literal(d), 'NULL')
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) d;
-    IF NOT FOUND OR NOT dataeng._job_visible(caller, u.owner) THEN
-      RAISE EXCEPTION 'job "%" depends on job "%", which does not exist', job_name, d
-        USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first; a job depends on jobs of its own role only.';
-    END IF;
-  END LOOP;
-  SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name FOR UPDATE;
+  -- the job of that name, if any: taken by another role, or locked to be rescheduled
+  SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
   IF FOUND THEN
     IF NOT dataeng._job_visible(caller, u.owner) THEN
       RAISE EXCEPTION 'job name "%" is taken by another role', job_name
         USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
     END IF;
+    SELECT * INTO u FROM dataeng.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id FOR UPDATE;
+    owner_of := u.owner;
+  ELSE
+    owner_of := caller;
+  END IF;
+  -- upstream jobs: of the job's owner (a superuser's job may follow any),
+  -- share-locked so that none is unscheduled before this commits
+  FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
+    IF d IS NULL OR d OPERATOR(pg_catalog.=) job_name THEN
+      RAISE EXCEPTION 'job "%" cannot depend on %', job_name, coalesce(quote_literal(d), 'NULL')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM FROM dataeng.jobs j
+      WHERE j.job_name OPERATOR(pg_catalog.=) d AND dataeng._job_visible(owner_of, j.owner)
+        AND dataeng._job_visible(caller, j.owner)
+      FOR KEY SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'job "%" depends on job "%", which does not exist', job_name, d
+        USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first; a job depends on jobs of its own role only.';
+    END IF;
+  END LOOP;
+  IF u.job_id IS NOT NULL THEN
     UPDATE dataeng.jobs j
        SET schedule = _job_schedule.schedule, command = _job_schedule.command,
            timeout = _job_schedule.timeout, max_retries = _job_schedule.max_retries,
@@ -1419,7 +1444,7 @@ BEGIN
   IF cap OPERATOR(pg_catalog.>) 0 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
                                                   WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper) THEN
     -- one at a time per role, so that concurrent calls cannot pass the cap together
-    PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('dataeng.jobs'), caller::oid::int);
+    PERFORM dataeng._job_cap_lock(caller);
     SELECT count(*) INTO mine FROM dataeng.jobs j WHERE j.owner OPERATOR(pg_catalog.=) caller;
     IF mine OPERATOR(pg_catalog.>=) cap THEN
       RAISE EXCEPTION 'role % has % jobs, the most dataeng.max_jobs_per_role allows', caller, mine
@@ -1460,8 +1485,10 @@ DECLARE
   downstream text;
   j dataeng.jobs;
 BEGIN
-  SELECT * INTO j FROM dataeng.jobs u WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name FOR UPDATE;
-  IF NOT FOUND OR NOT dataeng._job_visible(caller, j.owner) THEN
+  SELECT * INTO j FROM dataeng.jobs u
+   WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name AND dataeng._job_visible(caller, u.owner)
+     FOR UPDATE;
+  IF NOT FOUND THEN
     RETURN false;
   END IF;
   SELECT string_agg(format('"%s"', u.job_name), ', ' ORDER BY u.job_name) INTO downstream
@@ -1513,6 +1540,11 @@ AS $$
 DECLARE
   j dataeng.jobs := dataeng._job(caller, job_name);
 BEGIN
+  IF j.broken IS NOT NULL THEN
+    RAISE EXCEPTION 'job "%" is broken: %', job_name, j.broken
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reschedule it with dataeng.schedule().';
+  END IF;
   -- runs missed while paused are not made up: the next one is after now
   UPDATE dataeng.jobs SET paused = false,
          next_run_at = CASE WHEN j.paused THEN dataeng._schedule_next(j.schedule, now()) ELSE next_run_at END

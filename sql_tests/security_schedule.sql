@@ -118,10 +118,18 @@ SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_n
 SELECT broken FROM dataeng.jobs WHERE job_name = 'ss_boom';
 SELECT count(*) AS boom_runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'ss_boom';
 SELECT dataeng.job_run_now('ss_boom');
+SELECT dataeng.job_resume('ss_boom');
 -- rescheduling mends it
 SELECT dataeng.schedule('ss_boom', '@yearly', 'select 1') > 0 AS rescheduled;
 SELECT broken IS NULL AS mended FROM dataeng.jobs WHERE job_name = 'ss_boom';
 SELECT dataeng.unschedule('ss_boom');
+
+-- a superuser rescheduling a role's job cannot make it follow another role's job
+SET ROLE ss_attacker;
+SELECT dataeng.schedule('ss_attacker_job', '@yearly', 'select 1') > 0 AS scheduled;
+RESET ROLE;
+SELECT dataeng.schedule('ss_attacker_job', '@yearly', 'select 1', depends_on => '{ss_victim_job}');
+SELECT dataeng.unschedule('ss_attacker_job');
 
 -------------------------------------------------------------------------------
 -- 22. One role cannot hold every slot, schedule without end, or run forever
@@ -172,6 +180,20 @@ SELECT wait_for($$SELECT last_status = 'timed_out' FROM dataeng.jobs WHERE job_n
 SELECT status FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'ss_forever';
 ALTER SYSTEM RESET dataeng.job_timeout;
 SELECT pg_reload_conf();
+-- a command that catches the cancel of its timeout is terminated 5 s later
+SET ROLE ss_attacker;
+SELECT dataeng.schedule('ss_stubborn', '@yearly', $cmd$DO $d$BEGIN LOOP BEGIN PERFORM pg_sleep(100);
+  EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END$d$$cmd$, timeout => '1 second') > 0 AS scheduled;
+SELECT dataeng.job_run_now('ss_stubborn');
+RESET ROLE;
+SELECT wait_for($$SELECT last_status = 'timed_out' FROM dataeng.jobs WHERE job_name = 'ss_stubborn'$$) AS terminated;
+SELECT status, error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'ss_stubborn';
+-- a timeout below a millisecond is a millisecond, not none
+SET ROLE ss_attacker;
+SELECT dataeng.schedule('ss_tiny_timeout', '@yearly', 'SELECT pg_sleep(600)', timeout => '0.0004 seconds') > 0 AS scheduled;
+SELECT dataeng.job_run_now('ss_tiny_timeout');
+RESET ROLE;
+SELECT wait_for($$SELECT last_status = 'timed_out' FROM dataeng.jobs WHERE job_name = 'ss_tiny_timeout'$$) AS timed_out;
 
 -- after all of it: the attacker is still a plain role
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'ss_attacker';

@@ -174,6 +174,9 @@ extern void cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void
 
 #define DATAENG_MAX_DATABASES 64
 
+/* the most job runs at once (the maximum of dataeng.max_parallel_jobs) */
+#define DATAENG_MAX_PARALLEL_RUNS 1024
+
 /* one database's scheduler, as the launcher and backends see it */
 typedef struct SchedDbSlot
 {
@@ -181,6 +184,7 @@ typedef struct SchedDbSlot
 	pid_t		pid;			/* scheduler's pid, 0 if none */
 	Latch	   *latch;			/* scheduler's latch, NULL if none */
 	int			nrunning;		/* job runs it has started and not reaped */
+	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
 	bool		no_extension;	/* its last scheduler found no extension */
 	TimestampTz recheck_at;		/* when to try that database again */
 } SchedDbSlot;

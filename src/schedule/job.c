@@ -68,6 +68,9 @@ static void
 become_superuser(void)
 {
 	internal_sql_begin(&saved, BOOTSTRAP_SUPERUSERID);
+	/* a row the job's owner keeps locked delays the bookkeeping, no more */
+	(void) set_config_option("lock_timeout", "10s", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 }
 
 static void
@@ -174,7 +177,7 @@ dataeng_job_main(Datum main_arg)
 	become_superuser();
 	values[0] = Int64GetDatum(ra.job_id);
 	values[1] = Int64GetDatum(ra.run_id);
-	job_spi("SELECT command, job_name, (extract(epoch FROM timeout) * 1000)::bigint "
+	job_spi("SELECT command, job_name, pg_catalog.ceil(pg_catalog.date_part('epoch', timeout) * 1000)::bigint "
 			"  FROM dataeng.jobs WHERE job_id = $1 AND owner::oid = $2",
 			2, (Oid[]) {INT8OID, OIDOID},
 			(Datum[]) {Int64GetDatum(ra.job_id), ObjectIdGetDatum(ra.owner)}, NULL);

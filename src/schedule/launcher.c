@@ -99,15 +99,15 @@ dataeng_schedule_init(void)
 							"Maximum number of job runs at the same time, in all databases.",
 							"Each run takes one background worker slot (max_worker_processes).",
 							&dataeng_max_parallel_jobs,
-							4, 1, 1024,
+							4, 1, DATAENG_MAX_PARALLEL_RUNS,
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_parallel_jobs_per_role",
-							"Maximum number of one role's job runs at the same time in a database.",
+							"Maximum number of one role's job runs at the same time, in all databases.",
 							"0 means half of dataeng.max_parallel_jobs (at least one), so that "
 							"one role's long jobs never hold every slot.",
 							&dataeng_max_parallel_jobs_per_role,
-							0, 0, 1024,
+							0, 0, DATAENG_MAX_PARALLEL_RUNS,
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_jobs_per_role",

@@ -57,8 +57,13 @@ typedef struct RunningJob
 	int64		job_id;
 	int64		run_id;
 	Oid			owner;
+	TimestampTz deadline;		/* terminated past it; 0: no timeout */
+	bool		terminated;		/* terminated for outliving its timeout */
 	BackgroundWorkerHandle *handle;
 } RunningJob;
+
+/* a run that outlives its timeout by this much is terminated */
+#define JOB_TIMEOUT_GRACE_MS 5000
 
 /*
  * sched_lock_extension
@@ -133,7 +138,16 @@ total_running(void)
 static void
 set_my_nrunning(void)
 {
+	ListCell   *lc;
+	int			k = 0;
+
 	SpinLockAcquire(&sched_shmem->mutex);
+	foreach(lc, running)
+	{
+		if (k < DATAENG_MAX_PARALLEL_RUNS)
+			my_slot->run_owners[k] = ((RunningJob *) lfirst(lc))->owner;
+		k++;
+	}
 	my_slot->nrunning = list_length(running);
 	SpinLockRelease(&sched_shmem->mutex);
 }
@@ -202,15 +216,27 @@ reap_workers(void)
 			continue;
 		}
 		{
-			int64		args[2] = {rj->run_id, rj->job_id};
+			int64		args[3] = {rj->run_id, rj->job_id, rj->terminated ? 1 : 0};
 
-			spi_exec("UPDATE dataeng.job_runs SET status = 'failed', finished_at = clock_timestamp(), "
-					 "error_message = 'the job worker stopped without recording a result' "
-					 "WHERE run_id = $1 AND status = 'running'", 1, args, false);
-			spi_exec("UPDATE dataeng.jobs SET last_status = 'failed', last_finished_at = clock_timestamp() "
-					 "WHERE job_id = $2 AND last_status = 'running' "
-					 "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 AND r.status <> 'failed')",
-					 2, args, false);
+			/*
+			 * dataeng.jobs rows are locked with SKIP LOCKED throughout: a
+			 * role holding a lock on its own job (in an open transaction
+			 * after job_pause(), say) must not stop the scheduler.
+			 */
+			spi_exec("UPDATE dataeng.job_runs SET "
+					 "status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
+					 "finished_at = clock_timestamp(), "
+					 "error_message = CASE WHEN $3 = 1 "
+					 "  THEN 'the run outlived its timeout and was terminated' "
+					 "  ELSE 'the job worker stopped without recording a result' END "
+					 "WHERE run_id = $1 AND status = 'running'", 3, args, false);
+			spi_exec("UPDATE dataeng.jobs SET last_status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
+					 "last_finished_at = clock_timestamp() "
+					 "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
+					 "                 FOR NO KEY UPDATE SKIP LOCKED) "
+					 "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
+					 "                AND r.status NOT IN ('failed', 'timed_out'))",
+					 3, args, false);
 		}
 		pfree(rj->handle);
 		pfree(rj);
@@ -220,16 +246,24 @@ reap_workers(void)
 	set_my_nrunning();
 }
 
-/* this scheduler's runs of one role */
+/* runs of one role in progress in every database */
 static int
 owner_running(Oid owner)
 {
-	ListCell   *lc;
-	int			n = 0;
+	int			i,
+				k,
+				n = 0;
 
-	foreach(lc, running)
-		if (((RunningJob *) lfirst(lc))->owner == owner)
-			n++;
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		SchedDbSlot *slot = &sched_shmem->dbs[i];
+
+		for (k = 0; k < Min(slot->nrunning, DATAENG_MAX_PARALLEL_RUNS); k++)
+			if (slot->run_owners[k] == owner)
+				n++;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
 	return n;
 }
 
@@ -273,6 +307,12 @@ job_next_run(int64 job_id, Datum *next, bool *next_null)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
+		/* only the schedule's own fault breaks the job; anything else is the pass's */
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+		{
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
@@ -293,6 +333,41 @@ job_next_run(int64 job_id, Datum *next, bool *next_null)
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+/*
+ * terminate_overdue
+ *		Terminate the runs that outlived their timeout by
+ *		JOB_TIMEOUT_GRACE_MS: the run's own statement timeout can be caught
+ *		by its command, or not cover its commit (deferred triggers).
+ *		Returns the milliseconds until the next deadline (at most a minute).
+ */
+static long
+terminate_overdue(void)
+{
+	ListCell   *lc;
+	TimestampTz now = GetCurrentTimestamp();
+	long		wait_ms = 60000L;
+
+	foreach(lc, running)
+	{
+		RunningJob *rj = lfirst(lc);
+
+		if (rj->deadline == 0 || rj->terminated)
+			continue;
+		if (now >= rj->deadline)
+		{
+			ereport(LOG,
+					(errmsg("dataeng scheduler: run " INT64_FORMAT " of job " INT64_FORMAT
+							" in database \"%s\" outlived its timeout; terminating it",
+							rj->run_id, rj->job_id, get_database_name(MyDatabaseId))));
+			TerminateBackgroundWorker(rj->handle);
+			rj->terminated = true;
+		}
+		else
+			wait_ms = Min(wait_ms, (long) ((rj->deadline - now) / 1000) + 1);
+	}
+	return wait_ms;
 }
 
 /*
@@ -321,22 +396,32 @@ start_due_jobs(bool *warned_slots)
 		Oid			owner;
 		int			attempt;
 		bool		canlogin;
+		int64		timeout_ms;
 	}		   *jobs;
 
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
 		Max(1, dataeng_max_parallel_jobs / 2);
 
-	spi_exec("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin "
+	/*
+	 * Due jobs, locked with SKIP LOCKED (a job whose row some transaction
+	 * holds waits for the next pass instead of stopping this one), with
+	 * their upstream jobs of the same owner (a superuser's may follow
+	 * anyone's).
+	 */
+	spi_exec("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
+			 "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint "
 			 "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
 			 " WHERE (j.run_now OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) now())) "
 			 "   AND j.broken IS NULL "
 			 "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
 			 "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
+			 "                        AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid OR r.rolsuper) "
 			 "                   WHERE u.last_success_at IS NULL "
 			 "                      OR u.last_success_at OPERATOR(pg_catalog.<=) "
 			 "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
-			 " ORDER BY j.run_now DESC, j.next_run_at, j.job_id",
-			 0, NULL, true);
+			 " ORDER BY j.run_now DESC, j.next_run_at, j.job_id "
+			 "   FOR NO KEY UPDATE OF j SKIP LOCKED",
+			 0, NULL, false);
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	if (n == 0)
@@ -354,6 +439,9 @@ start_due_jobs(bool *warned_slots)
 		jobs[i].owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 		jobs[i].attempt = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
 		jobs[i].canlogin = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		jobs[i].timeout_ms = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+		if (isnull)
+			jobs[i].timeout_ms = dataeng_job_timeout;
 	}
 
 	for (;;)
@@ -473,6 +561,10 @@ start_due_jobs(bool *warned_slots)
 		rj->job_id = job_id;
 		rj->run_id = run_id;
 		rj->owner = owner;
+		rj->terminated = false;
+		rj->deadline = jobs[best].timeout_ms > 0 ?
+			TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+										Min(jobs[best].timeout_ms, (int64) INT_MAX) + JOB_TIMEOUT_GRACE_MS) : 0;
 		rj->handle = handle;
 		running = lappend(running, rj);
 		MemoryContextSwitchTo(old);
@@ -548,6 +640,7 @@ dataeng_scheduler_main(Datum main_arg)
 	for (;;)
 	{
 		long		wait_ms;
+		long		deadline_ms;
 		bool		waiting;
 
 		CHECK_FOR_INTERRUPTS();
@@ -580,12 +673,15 @@ dataeng_scheduler_main(Datum main_arg)
 			spi_exec("UPDATE dataeng.job_runs SET status = 'failed', finished_at = now(), "
 					 "error_message = 'the server stopped during the run' WHERE status = 'running'",
 					 0, NULL, false);
-			spi_exec("UPDATE dataeng.jobs SET last_status = 'failed' WHERE last_status = 'running'",
+			spi_exec("UPDATE dataeng.jobs SET last_status = 'failed' "
+					 "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
+					 "                 FOR NO KEY UPDATE SKIP LOCKED)",
 					 0, NULL, false);
 			first = false;
 		}
 
 		reap_workers();
+		deadline_ms = terminate_overdue();
 		waiting = dataeng_enabled ? start_due_jobs(&warned_slots) : false;
 		if (!waiting)
 			warned_slots = false;	/* said once per shortage, not per pass */
@@ -599,6 +695,8 @@ dataeng_scheduler_main(Datum main_arg)
 			last_trim = GetCurrentTimestamp();
 		}
 		wait_ms = waiting ? 1000L : next_wait_ms();
+		/* the runs started in this pass have deadlines too */
+		wait_ms = Min(wait_ms, Min(deadline_ms, terminate_overdue()));
 
 		SPI_finish();
 		PopActiveSnapshot();
