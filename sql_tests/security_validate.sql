@@ -199,26 +199,26 @@ SELECT pg_read_file(:'nf') ~ ('payload "' || max(alert_id) || '"') AS payload_is
 -- the parse tree, whatever their spelling
 -------------------------------------------------------------------------------
 SET ROLE regress_secval_attacker;
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "EXISTS (TABLE victim.secret)"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "id IN (VALUES (1))"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "ARRAY(TABLE victim.secret) IS NOT NULL"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "count(*) > 0"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "row_number() OVER () > 0"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "generate_series(1, id) > 0"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "true FROM victim.secret"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": "true) OR (true"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'expression', params => '{"expression": 1}');
+SELECT dataeng.rule_add('attacker.t', 'bad1', 'expression', params => '{"expression": "EXISTS (TABLE victim.secret)"}');
+SELECT dataeng.rule_add('attacker.t', 'bad2', 'expression', params => '{"expression": "id IN (VALUES (1))"}');
+SELECT dataeng.rule_add('attacker.t', 'bad3', 'expression', params => '{"expression": "ARRAY(TABLE victim.secret) IS NOT NULL"}');
+SELECT dataeng.rule_add('attacker.t', 'bad4', 'expression', params => '{"expression": "count(*) > 0"}');
+SELECT dataeng.rule_add('attacker.t', 'bad5', 'expression', params => '{"expression": "row_number() OVER () > 0"}');
+SELECT dataeng.rule_add('attacker.t', 'bad6', 'expression', params => '{"expression": "generate_series(1, id) > 0"}');
+SELECT dataeng.rule_add('attacker.t', 'bad7', 'expression', params => '{"expression": "true FROM victim.secret"}');
+SELECT dataeng.rule_add('attacker.t', 'bad8', 'expression', params => '{"expression": "true) OR (true"}');
+SELECT dataeng.rule_add('attacker.t', 'bad9', 'expression', params => '{"expression": 1}');
 -- words are no longer refused for what they are
 SELECT dataeng.rule_add('attacker.t', 'words', 'expression',
                         params => '{"expression": "amount::text <> ''select from delete''"}') > 0 AS added;
 -- referenced tables must be readable, columns must exist, modes valid
-SELECT dataeng.rule_add('attacker.t', 'x', 'foreign_key', 'id', '{"ref_table": "victim.secret", "ref_column": "id"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'foreign_key', 'id', '{"ref_table": "attacker.t", "ref_column": "nope"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'unique', params => '{"columns": ["id", "nope"]}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'validator', 'amount', '{"function": "email", "mode": "lenient-ish"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'validator', 'amount', '{"function": "phone", "region": "XX"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'validator', 'amount', '{"function": "postal_code"}');
-SELECT dataeng.rule_add('attacker.t', 'x', 'validator', 'amount', '{"function": "postal_code", "country": "XX"}');
+SELECT dataeng.rule_add('attacker.t', 'bad10', 'foreign_key', 'id', '{"ref_table": "victim.secret", "ref_column": "id"}');
+SELECT dataeng.rule_add('attacker.t', 'bad11', 'foreign_key', 'id', '{"ref_table": "attacker.t", "ref_column": "nope"}');
+SELECT dataeng.rule_add('attacker.t', 'bad12', 'unique', params => '{"columns": ["id", "nope"]}');
+SELECT dataeng.rule_add('attacker.t', 'bad13', 'validator', 'amount', '{"function": "email", "mode": "lenient-ish"}');
+SELECT dataeng.rule_add('attacker.t', 'bad14', 'validator', 'amount', '{"function": "phone", "region": "XX"}');
+SELECT dataeng.rule_add('attacker.t', 'bad15', 'validator', 'amount', '{"function": "postal_code"}');
+SELECT dataeng.rule_add('attacker.t', 'bad16', 'validator', 'amount', '{"function": "postal_code", "country": "XX"}');
 RESET ROLE;
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_secval_attacker';
 
