@@ -2289,7 +2289,7 @@ COMMENT ON FUNCTION dataeng.parse_timestamp(text, text, text) IS
 -- search_path pinned (dataeng._exec_as, like REFRESH MATERIALIZED VIEW),
 -- never as the caller nor as dataeng's owner.  Runs, results, alerts and the
 -- quarantine show each role, row by row, only the tables whose rows it may
--- read (dataeng._rows_readable: SELECT, USAGE on the schema, and no
+-- read (dataeng.rows_readable: SELECT, USAGE on the schema, and no
 -- row-level security hiding rows from it).
 -----------------------------------------------------------------------------
 
@@ -2366,7 +2366,7 @@ COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOT
 -- off on the table, or the role owns it, is a superuser or has BYPASSRLS).
 -- Runs, results, alerts and the quarantine hold row contents and counts of
 -- a table, so they show only the tables this is true of.
-CREATE FUNCTION dataeng._rows_readable(tbl regclass, role name DEFAULT current_user)
+CREATE FUNCTION dataeng.rows_readable(tbl regclass, role name DEFAULT current_user)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -2378,18 +2378,18 @@ AS $$
       FROM pg_class c, pg_roles r
      WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.rolname OPERATOR(pg_catalog.=) role), false)
 $$;
-COMMENT ON FUNCTION dataeng._rows_readable(regclass, name) IS
-  'internal: whether a role may read every row of a table (SELECT, schema USAGE, no row-level security in the way)';
+COMMENT ON FUNCTION dataeng.rows_readable(regclass, name) IS
+  'Whether a role (default: the current one) may read every row of a table: SELECT, schema USAGE, no row-level security in the way';
 
 ALTER TABLE dataeng.validation_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (dataeng._rows_readable(table_name));
+CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (dataeng.rows_readable(table_name));
 ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
-CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng._rows_readable(table_name));
-CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng._rows_readable(table_name));
-CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (dataeng._rows_readable(table_name));
+CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (dataeng.rows_readable(table_name));
 CREATE POLICY readable ON dataeng.rules FOR SELECT
   USING (has_table_privilege(table_name, 'SELECT')
          AND has_schema_privilege((SELECT c.relnamespace FROM pg_catalog.pg_class c
@@ -2654,7 +2654,7 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- the referenced table is read when the table's owner validates it
-    IF NOT dataeng._rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+    IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
       RAISE EXCEPTION 'permission denied for table %', to_regclass(params->>'ref_table')
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = 'A foreign_key rule reads its referenced table, which its owner must be able to read in full.';
@@ -2904,7 +2904,7 @@ BEGIN
      OR (quarantine AND NOT has_table_privilege(caller, tbl, 'DELETE')) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF NOT dataeng._rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+  IF NOT dataeng.rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'cannot validate table %: row-level security hides some of its rows from you', tbl
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = 'validate() checks every row of the table and records counts and samples of them.',
@@ -3046,7 +3046,7 @@ COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
   'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
 
 -- Put a quarantined row back, through the rules.  The caller must be able
--- to read the row (dataeng._rows_readable) and INSERT into the table; the
+-- to read the row (dataeng.rows_readable) and INSERT into the table; the
 -- rules are checked as the table's owner, the row is inserted as the caller.
 CREATE FUNCTION dataeng.quarantine_release(id bigint, corrected jsonb DEFAULT NULL)
 RETURNS boolean
@@ -3067,7 +3067,7 @@ DECLARE
 BEGIN
   SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   -- a row the caller may not read does not exist for it, as in the view
-  IF NOT FOUND OR NOT dataeng._rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+  IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
   END IF;
   IF NOT has_table_privilege(caller, q.table_name, 'INSERT') THEN
@@ -3117,7 +3117,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM dataeng.quarantine q WHERE q.quarantine_id = id
-                   AND dataeng._rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller))
+                   AND dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller))
                    AND has_table_privilege(caller, q.table_name, 'INSERT')) THEN
     RAISE EXCEPTION 'permission denied for quarantined row %', id USING ERRCODE = 'insufficient_privilege';
   END IF;
