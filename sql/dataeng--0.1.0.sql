@@ -2654,10 +2654,13 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- the referenced table is read when the table's owner validates it
-    IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+    IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))
+       OR NOT dataeng.rows_readable(to_regclass(params->>'ref_table'),
+                                    (SELECT ro.rolname FROM pg_class c JOIN pg_roles ro ON ro.oid = c.relowner
+                                      WHERE c.oid = tbl)) THEN
       RAISE EXCEPTION 'permission denied for table %', to_regclass(params->>'ref_table')
         USING ERRCODE = 'insufficient_privilege',
-              DETAIL = 'A foreign_key rule reads its referenced table, which its owner must be able to read in full.';
+              DETAIL = 'validate() reads the referenced table as the table''s owner: both you and the owner must be able to read all of it.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(params->>'ref_table')
                      AND a.attname = params->>'ref_column' AND a.attnum > 0 AND NOT a.attisdropped) THEN
