@@ -83,6 +83,22 @@ INSERT INTO victim.guarded VALUES (1, NULL);
 INSERT INTO victim.guarded VALUES (2, 'a@example.com');
 RESET ROLE;
 SELECT id, email FROM victim.guarded ORDER BY id;
+-- the writer's search_path cannot swap the rules' operators for its own
+SET ROLE regress_secval_victim;
+CREATE TABLE victim.g2 (id int, amount int);
+SELECT dataeng.rule_add('victim.g2', 'amount positive', 'range', 'amount', '{"min": 0}') > 0 AS added;
+SELECT dataeng.guard_enable('victim.g2');
+GRANT USAGE ON SCHEMA victim TO regress_secval_attacker;
+GRANT INSERT ON victim.g2 TO regress_secval_attacker;
+RESET ROLE;
+SET ROLE regress_secval_attacker;
+CREATE FUNCTION attacker.ge(int, int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR attacker.>= (LEFTARG = int, RIGHTARG = int, FUNCTION = attacker.ge);
+SET search_path = attacker, pg_catalog;
+INSERT INTO victim.g2 VALUES (1, -100);
+RESET search_path;
+RESET ROLE;
+SELECT count(*) AS rows_in_g2 FROM victim.g2;
 
 -------------------------------------------------------------------------------
 -- Runs, results (their samples), alerts and the quarantine show nothing of

@@ -15,6 +15,15 @@
  * run by a superuser (its SECURITY DEFINER functions, an index expression
  * evaluated by ANALYZE) gets the less privileged role's rights, as it would
  * from PostgreSQL itself.  The bodies are not executable by PUBLIC.
+ * validate() and quarantine_release() are such entry points too.
+ *
+ * A table's rules are its owner's code: wherever they are evaluated
+ * (validate(), quarantine_release(), the guard) they run as the table's
+ * owner through as_role_begin()/as_role_end(): a security-restricted
+ * operation in a GUC nest level with search_path pinned and rolled back
+ * afterwards, as REFRESH MATERIALIZED VIEW runs a view's query.  rule_add
+ * compiles a rule the same way, as the caller (dataeng._query_as), and
+ * judges an expression rule on its parse tree (dataeng._expression_check).
  *
  *-------------------------------------------------------------------------
  */
