@@ -127,7 +127,7 @@ guard_plan(Relation rel)
 	entry->plan = NULL;
 	entry->valid = false;
 
-	/* the rules, read as their table's owner */
+	/* the rules, read as the owner of dataeng.rules (not as the writer) */
 	rulesrel = get_relname_relid("rules", get_namespace_oid(DATAENG_SCHEMA, false));
 	if (!OidIsValid(rulesrel))
 		ereport(ERROR,
