@@ -2391,17 +2391,20 @@ COMMENT ON FUNCTION dataeng.parse_timestamp(text, text, text) IS
 -----------------------------------------------------------------------------
 -- Validation: table rules, runs, results, quarantine
 --
--- validate() runs with the caller's privileges (rule expressions, reads and
--- the quarantine's DELETE are the caller's own); it records runs, results
--- and quarantined rows through helpers that check the caller's rights on
--- the table.  Those helpers and rule_add, rule_drop, guard_enable and
--- guard_disable are C entry points (src/validate/rules.c) that call their
+-- validate(), quarantine_release(), rule_add, rule_drop, guard_enable,
+-- guard_disable and the helpers _record_run, _quarantine_put and
+-- _quarantine_take are C entry points (src/validate/rules.c) that call their
 -- PL/pgSQL body (dataeng._rule_add() and so on, not executable by PUBLIC) as
 -- its owner with the role running the calling code (GetUserId()) as first
 -- argument, as the CDC entry points do: code of a less privileged role run
--- by a superuser acts as the less privileged role.  Runs, results and the
--- quarantine are readable by everyone, row by row, for the tables they may
--- SELECT (row security).
+-- by a superuser acts as the less privileged role.  The bodies check the
+-- caller's rights on the table; a table's rule checks are the table owner's
+-- code and run as the table's owner in a security-restricted operation with
+-- search_path pinned (dataeng._exec_as, like REFRESH MATERIALIZED VIEW),
+-- never as the caller nor as dataeng's owner.  Runs, results, alerts and the
+-- quarantine show each role, row by row, only the tables whose rows it may
+-- read (dataeng.rows_readable: SELECT, USAGE on the schema, and no
+-- row-level security hiding rows from it).
 -----------------------------------------------------------------------------
 
 CREATE TABLE dataeng.rules (
@@ -2472,16 +2475,39 @@ CREATE TABLE dataeng.alerts (
 );
 COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOTIFY dataeng_alerts';
 
+-- Whether a role may read every row of a table: SELECT on it, USAGE on its
+-- schema, and no row-level security between them (row-level security is
+-- off on the table, or the role owns it, is a superuser or has BYPASSRLS).
+-- Runs, results, alerts and the quarantine hold row contents and counts of
+-- a table, so they show only the tables this is true of.
+CREATE FUNCTION dataeng.rows_readable(tbl regclass, role name DEFAULT current_user)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT has_table_privilege(role, c.oid, 'SELECT')
+       AND has_schema_privilege(role, c.relnamespace, 'USAGE')
+       AND (NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls OR pg_has_role(role, c.relowner, 'USAGE'))
+      FROM pg_class c, pg_roles r
+     WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.rolname OPERATOR(pg_catalog.=) role), false)
+$$;
+COMMENT ON FUNCTION dataeng.rows_readable(regclass, name) IS
+  'Whether a role (default: the current one) may read every row of a table: SELECT, schema USAGE, no row-level security in the way';
+
 ALTER TABLE dataeng.validation_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (dataeng.rows_readable(table_name));
 ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
-CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
-CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
-CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
-CREATE POLICY readable ON dataeng.rules FOR SELECT USING (has_table_privilege(table_name, 'SELECT'));
+CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.rules FOR SELECT
+  USING (has_table_privilege(table_name, 'SELECT')
+         AND has_schema_privilege((SELECT c.relnamespace FROM pg_catalog.pg_class c
+                                    WHERE c.oid OPERATOR(pg_catalog.=) table_name), 'USAGE'));
 REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
   dataeng.alerts FROM PUBLIC;
 GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
@@ -2511,6 +2537,27 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 REVOKE ALL ON FUNCTION dataeng._query_as(regrole, text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng._query_as(regrole, text) IS
   'internal: run a read-only query as a role (a rule''s checks that may run the caller''s code)';
+
+-- Run a query as a role (restricted, search_path pinned, settings rolled
+-- back): the first column, a jsonb, of its first row.
+CREATE FUNCTION dataeng._exec_as(role regrole, query text, read_only boolean)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataeng_exec_as'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng._exec_as(regrole, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._exec_as(regrole, text, boolean) IS
+  'internal: run a query as a role (a table''s rule checks, as the table''s owner)';
+
+-- Raise unless an expression rule is one expression over the table's row
+-- (checked on its parse tree: no subquery, aggregate, window or
+-- set-returning function, no second statement); analysed as role.
+CREATE FUNCTION dataeng._expression_check(role regrole, tbl regclass, expression text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_expression_check'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng._expression_check(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._expression_check(regrole, regclass, text) IS
+  'internal: check an expression rule on its parse tree';
 
 -- The SQL condition a row passes for a row-level rule (NULL passes, except
 -- for not_null), or NULL for a set-level rule.
@@ -2660,23 +2707,79 @@ BEGIN
       RAISE EXCEPTION 'validator needs params.function: email, phone, iban, luhn, credit_card, isbn, uuid, postal_code or date'
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-  WHEN 'expression' THEN
-    IF params->>'expression' IS NULL
-       OR params->>'expression' ~ ';'
-       OR params->>'expression' ~* '\m(select|insert|update|delete|merge|create|drop|alter|truncate|grant|revoke|copy|do|call|execute|set|lock|vacuum|analyze|from)\M' THEN
-      RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
-        USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = 'Statements, subqueries and semicolons are not allowed.';
+    -- modes, regions, countries and formats are checked now, not at the first run
+    IF params->>'function' = 'postal_code' AND params->>'country' IS NULL THEN
+      RAISE EXCEPTION 'validator postal_code needs params.country' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF params->>'function' = 'date' AND params->>'format' IS NULL THEN
+      RAISE EXCEPTION 'validator date needs params.format' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+      CASE params->>'function'
+      WHEN 'email' THEN PERFORM dataeng.is_email('x', coalesce(params->>'mode', 'practical'));
+      WHEN 'phone' THEN PERFORM dataeng.is_phone('1', params->>'region');
+      WHEN 'postal_code' THEN PERFORM dataeng.is_postal_code('1', params->>'country');
+      WHEN 'date' THEN PERFORM dataeng.is_date('1', params->>'format');
+      ELSE NULL;
+      END CASE;
+    EXCEPTION WHEN invalid_parameter_value OR invalid_datetime_format OR syntax_error
+                   OR feature_not_supported THEN
+      RAISE EXCEPTION 'invalid parameter of validator %: %', params->>'function', SQLERRM
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+  WHEN 'expression' THEN
+    IF jsonb_typeof(params->'expression') IS DISTINCT FROM 'string' THEN
+      RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = 'It is missing or not a string.';
+    END IF;
+    -- judged on its parse tree, analysed as the caller
+    BEGIN
+      PERFORM dataeng._expression_check(caller, tbl, params->>'expression');
+    EXCEPTION
+      WHEN syntax_error THEN
+        RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
+          USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM;
+      WHEN invalid_parameter_value THEN
+        RAISE;
+      WHEN OTHERS THEN
+        RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
+          USING ERRCODE = 'invalid_parameter_value';
+    END;
   WHEN 'unique' THEN
     IF column_name IS NULL AND jsonb_typeof(params->'columns') IS DISTINCT FROM 'array' THEN
       RAISE EXCEPTION 'unique needs a column or params.columns' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(params->'columns') = 'array' THEN
+      SELECT c INTO cond FROM jsonb_array_elements(params->'columns') c
+       WHERE jsonb_typeof(c) <> 'string'
+          OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c #>> '{}'
+                           AND a.attnum > 0 AND NOT a.attisdropped)
+       LIMIT 1;
+      IF FOUND OR jsonb_array_length(params->'columns') = 0 THEN
+        RAISE EXCEPTION 'params.columns must name columns of table %: % does not', tbl, coalesce(cond, '[]')
+          USING ERRCODE = 'undefined_column';
+      END IF;
+      cond := NULL;
     END IF;
   WHEN 'foreign_key' THEN
     IF params->>'ref_table' IS NULL OR params->>'ref_column' IS NULL
        OR to_regclass(params->>'ref_table') IS NULL THEN
       RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
         USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the referenced table is read when the table's owner validates it
+    IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))
+       OR NOT dataeng.rows_readable(to_regclass(params->>'ref_table'),
+                                    (SELECT ro.rolname FROM pg_class c JOIN pg_roles ro ON ro.oid = c.relowner
+                                      WHERE c.oid = tbl)) THEN
+      RAISE EXCEPTION 'permission denied for table %', to_regclass(params->>'ref_table')
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = 'validate() reads the referenced table as the table''s owner: both you and the owner must be able to read all of it.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(params->>'ref_table')
+                     AND a.attname = params->>'ref_column' AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'column "%" of table % does not exist', params->>'ref_column', to_regclass(params->>'ref_table')
+        USING ERRCODE = 'undefined_column';
     END IF;
   WHEN 'row_count' THEN
     IF NOT (params ? 'min' OR params ? 'max')
@@ -2763,8 +2866,10 @@ $$;
 REVOKE ALL ON FUNCTION dataeng._rule_drop(regrole, regclass, text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng._rule_drop(regrole, regclass, text) IS 'internal: body of dataeng.rule_drop()';
 
--- Record a run and its results; the caller must be able to read the table.
--- (callable by everyone: validate() runs with the caller's rights)
+-- Record a run and its results.  validate() records its runs itself
+-- (dataeng._run_record); this entry point lets only the table's owner
+-- record one, so a role that may only read a table cannot forge a run, an
+-- alert or a volume_change baseline of it.
 CREATE FUNCTION dataeng._record_run(tbl regclass, started timestamptz, rows_checked bigint,
                                     results jsonb, quarantined bigint)
 RETURNS bigint
@@ -2778,13 +2883,33 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  IF tbl IS NULL OR started IS NULL OR rows_checked IS NULL OR results IS NULL OR quarantined IS NULL THEN
+    RAISE EXCEPTION 'arguments must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._require_owner(caller, tbl, 'record its validation runs');
+  RETURN dataeng._run_record(caller, tbl, started, rows_checked, results, quarantined);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+  'internal: body of dataeng._record_run()';
+
+-- Write a run, its results and its alerts (for validate(), which checked
+-- the caller).  Each alert is also sent as NOTIFY dataeng_alerts with its
+-- alert_id alone as payload: a listener learns nothing but that an alert
+-- exists, and reads it from dataeng.alerts, whose policy shows it only the
+-- tables whose rows it may read.
+CREATE FUNCTION dataeng._run_record(caller regrole, tbl regclass, started timestamptz,
+                                    rows_checked bigint, results jsonb, quarantined bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
   id bigint;
   n bigint;
 BEGIN
-  IF NOT has_table_privilege(caller, tbl, 'SELECT') THEN
-    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
-  END IF;
   INSERT INTO dataeng.validation_runs (table_name, started_at, finished_at, duration, rows_checked,
                                        rules, failed_rules, quarantined, run_by)
   VALUES (tbl, started, clock_timestamp(), clock_timestamp() - started, rows_checked,
@@ -2807,14 +2932,14 @@ BEGIN
                               'failed_pct', (e->>'failed_pct')::numeric)
       FROM jsonb_array_elements(results) e
      WHERE NOT (e->>'passed')::boolean AND e->>'severity' = 'error'
-    RETURNING payload)
-  SELECT count(pg_notify('dataeng_alerts', left(payload::text, 7900))) INTO n FROM a;
+    RETURNING alert_id)
+  SELECT count(pg_notify('dataeng_alerts', alert_id::text)) INTO n FROM a;
   RETURN id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
-  'internal: body of dataeng._record_run()';
+REVOKE ALL ON FUNCTION dataeng._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+  'internal: write a validation run, its results and alerts';
 
 -- Store rows the caller took out of its table.
 -- (callable by everyone: validate() and the guard trigger run with the
@@ -2846,7 +2971,16 @@ REVOKE ALL ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigin
 COMMENT ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) IS
   'internal: body of dataeng._quarantine_put()';
 
+-- validate(): the caller needs SELECT on the table and USAGE on its schema
+-- (and DELETE to quarantine), and must see every row (no row-level security
+-- hiding some from it); the rule checks run as the table's owner.
 CREATE FUNCTION dataeng.validate(tbl regclass, quarantine boolean DEFAULT false)
+RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
+               passed boolean, sample jsonb)
+AS 'MODULE_PATHNAME', 'dataeng_validate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION dataeng._validate(caller regrole, tbl regclass, quarantine boolean)
 RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
                passed boolean, sample jsonb)
 LANGUAGE plpgsql VOLATILE
@@ -2854,6 +2988,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   started timestamptz := clock_timestamp();
+  owner_ regrole;
+  nsp oid;
+  j jsonb;
   rules_ dataeng.rules[];
   r dataeng.rules;
   key_expr text;
@@ -2876,8 +3013,19 @@ DECLARE
   newest timestamptz;
   i int;
 BEGIN
-  IF tbl IS NULL THEN
+  IF tbl IS NULL OR quarantine IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
+  IF NOT has_table_privilege(caller, tbl, 'SELECT') OR NOT has_schema_privilege(caller, nsp, 'USAGE')
+     OR (quarantine AND NOT has_table_privilege(caller, tbl, 'DELETE')) THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT dataeng.rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+    RAISE EXCEPTION 'cannot validate table %: row-level security hides some of its rows from you', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'validate() checks every row of the table and records counts and samples of them.',
+            HINT = 'Ask the table''s owner to validate it.';
   END IF;
   SELECT array_agg(x ORDER BY x.rule_id) INTO rules_ FROM dataeng.rules x WHERE x.table_name = tbl;
   IF rules_ IS NULL THEN
@@ -2908,7 +3056,9 @@ BEGIN
                              cond);
     END IF;
   END LOOP;
-  EXECUTE format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl) INTO scan;
+  -- the rule checks are the table owner's code: they run as the owner,
+  -- restricted (dataeng._exec_as)
+  scan := dataeng._exec_as(owner_, format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl), true);
   total := (scan->>'total')::bigint;
 
   FOR i IN 1 .. cardinality(rules_) LOOP
@@ -2919,12 +3069,12 @@ BEGIN
       v := NULL;
       IF n_failed > 0 THEN
         -- up to 20 failing rows: stops as soon as it has them
-        EXECUTE format('SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %s, ''value'', %s) AS x '
+        v := dataeng._exec_as(owner_, format(
+                       'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %s, ''value'', %s) AS x '
                        'FROM %s t WHERE NOT %s LIMIT 20) s',
                        key_expr,
                        CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
-                       tbl, conds[i])
-          INTO v;
+                       tbl, conds[i]), true);
       END IF;
     ELSIF r.kind = 'unique' THEN
       SELECT string_agg(format('t.%I', c), ', '),
@@ -2932,26 +3082,33 @@ BEGIN
                   ELSE 'jsonb_build_object(' || string_agg(format('%L, t.%I', c, c), ', ') || ')' END
         INTO cols, cond
         FROM jsonb_array_elements_text(coalesce(r.params->'columns', to_jsonb(ARRAY[r.column_name]))) c;
-      EXECUTE format('SELECT count(*), count(*) FILTER (WHERE n > 1), '
-                     'to_jsonb((array_agg(jsonb_build_object(''key'', k, ''value'', v)) FILTER (WHERE n > 1))[1:20]) '
+      j := dataeng._exec_as(owner_, format(
+                     'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE n > 1), '
+                     'to_jsonb((array_agg(jsonb_build_object(''key'', k, ''value'', v)) FILTER (WHERE n > 1))[1:20])) '
                      'FROM (SELECT %2$s AS k, %4$s AS v, '
                      'count(*) OVER (PARTITION BY %1$s) AS n FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) s',
-                     cols, key_expr, tbl, cond)
-        INTO n_checked, n_failed, v;
+                     cols, key_expr, tbl, cond), true);
+      n_checked := (j->>0)::bigint;
+      n_failed := (j->>1)::bigint;
+      v := nullif(j->2, 'null');
     ELSIF r.kind = 'foreign_key' THEN
-      EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
+      j := dataeng._exec_as(owner_, format(
+                     'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
                      'to_jsonb((array_agg(jsonb_build_object(''key'', %4$s, ''value'', t.%3$I)) '
-                     'FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)))[1:20]) '
+                     'FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)))[1:20])) '
                      'FROM %5$s t WHERE t.%3$I IS NOT NULL',
-                     (r.params->>'ref_table')::regclass, r.params->>'ref_column', r.column_name, key_expr, tbl)
-        INTO n_checked, n_failed, v;
+                     (r.params->>'ref_table')::regclass, r.params->>'ref_column', r.column_name, key_expr, tbl), true);
+      n_checked := (j->>0)::bigint;
+      n_failed := (j->>1)::bigint;
+      v := nullif(j->2, 'null');
     ELSIF r.kind = 'row_count' THEN
       n_checked := 1;
       n_failed := CASE WHEN total < coalesce((r.params->>'min')::bigint, 0)
                          OR total > coalesce((r.params->>'max')::bigint, 9223372036854775807) THEN 1 ELSE 0 END;
       v := jsonb_build_array(jsonb_build_object('rows', total));
     ELSIF r.kind = 'freshness' THEN
-      EXECUTE format('SELECT max(t.%I)::timestamptz FROM %s t', r.column_name, tbl) INTO newest;
+      newest := (dataeng._exec_as(owner_, format('SELECT to_jsonb(max(t.%I)::timestamptz) FROM %s t',
+                                                  r.column_name, tbl), true) #>> '{}')::timestamptz;
       n_checked := 1;
       n_failed := CASE WHEN newest IS NULL OR newest < now() - (r.params->>'max_age')::interval
                        THEN 1 ELSE 0 END;
@@ -2982,16 +3139,16 @@ BEGIN
       FROM generate_series(1, cardinality(rules_)) g
      WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error';
     IF cond IS NOT NULL THEN
-      EXECUTE format('WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
+      moved := dataeng._exec_as(owner_, format(
+                     'WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
                      'array_remove(ARRAY[%s], NULL) AS rules) '
                      'SELECT jsonb_agg(jsonb_build_object(''row'', row, ''rules'', rules)) FROM moved',
-                     tbl, cond, cols)
-        INTO moved;
+                     tbl, cond, cols), false);
     END IF;
   END IF;
-  run := dataeng._record_run(tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
+  run := dataeng._run_record(caller, tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
   IF moved IS NOT NULL THEN
-    n_moved := dataeng._quarantine_put(tbl, run, moved);
+    n_moved := dataeng._quarantine_put_as_owner(caller, tbl, run, moved);
   END IF;
 
   RETURN QUERY
@@ -3000,23 +3157,38 @@ BEGIN
       FROM jsonb_array_elements(results) e;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._validate(regrole, regclass, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._validate(regrole, regclass, boolean) IS 'internal: body of dataeng.validate()';
 COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
   'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
 
--- Put a quarantined row back, through the rules.
+-- Put a quarantined row back, through the rules.  The caller must be able
+-- to read the row (dataeng.rows_readable) and INSERT into the table; the
+-- rules are checked as the table's owner, the row is inserted as the caller.
 CREATE FUNCTION dataeng.quarantine_release(id bigint, corrected jsonb DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_release'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.quarantine_release(bigint, jsonb) IS
+  'Puts a quarantined row (with corrections) back into its table if it now passes the error rules';
+
+CREATE FUNCTION dataeng._quarantine_release(caller regrole, id bigint, corrected jsonb)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   q dataeng.quarantine;
-  failing text[];
+  failing jsonb;
   checks text;
 BEGIN
-  SELECT * INTO q FROM dataeng.quarantine WHERE quarantine_id = id;
-  IF NOT FOUND THEN
+  SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
+  -- a row the caller may not read does not exist for it, as in the view
+  IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT has_table_privilege(caller, q.table_name, 'INSERT') THEN
+    RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF corrected IS NOT NULL THEN
     q.row_data := q.row_data || corrected;
@@ -3026,25 +3198,29 @@ BEGIN
     FROM dataeng.rules r
    WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng._rule_condition(r) IS NOT NULL;
   IF checks IS NOT NULL THEN
-    EXECUTE format('SELECT array_remove(ARRAY[%s], NULL) FROM jsonb_populate_record(NULL::%s, $1) t',
-                   checks, q.table_name)
-      INTO failing USING q.row_data;
-    IF cardinality(failing) > 0 THEN
-      RAISE EXCEPTION 'row % still fails: %', id, array_to_string(failing, ', ')
+    failing := dataeng._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+                 format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
+                        checks, q.table_name, q.row_data), true);
+    IF jsonb_array_length(failing) > 0 THEN
+      RAISE EXCEPTION 'row % still fails: %', id,
+            (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
         USING ERRCODE = 'check_violation',
               HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
     END IF;
   END IF;
-  EXECUTE format('INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, $1)', q.table_name, q.table_name)
-    USING q.row_data;
-  PERFORM dataeng._quarantine_take(id);
+  -- the insert is the caller's own (its rights, its table's row security)
+  PERFORM dataeng._exec_as(caller,
+            format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
+                   'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+  DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION dataeng.quarantine_release(bigint, jsonb) IS
-  'Puts a quarantined row (with corrections) back into its table if it now passes the error rules';
+REVOKE ALL ON FUNCTION dataeng._quarantine_release(regrole, bigint, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._quarantine_release(regrole, bigint, jsonb) IS 'internal: body of dataeng.quarantine_release()';
 
--- (callable by everyone: quarantine_release() runs with the caller's rights)
+-- Remove a quarantined row: the caller must be able to read it and to put
+-- it back (INSERT), as quarantine_release() does.
 CREATE FUNCTION dataeng._quarantine_take(id bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_quarantine_take'
@@ -3058,6 +3234,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM dataeng.quarantine q WHERE q.quarantine_id = id
+                   AND dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller))
                    AND has_table_privilege(caller, q.table_name, 'INSERT')) THEN
     RAISE EXCEPTION 'permission denied for quarantined row %', id USING ERRCODE = 'insufficient_privilege';
   END IF;

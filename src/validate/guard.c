@@ -11,16 +11,28 @@
  * 'reject' a failing row raises one check_violation naming every broken
  * rule; with 'quarantine' it is stored in dataeng.quarantine and skipped.
  *
+ * Whose rights: the rules are read as the owner of dataeng.rules (the
+ * writer may not be allowed to SELECT them, and must not be able to hide
+ * them from the guard), and the rule checks, which are the table owner's
+ * code, are prepared and evaluated as the table's owner in a
+ * security-restricted operation with search_path pinned, as REFRESH
+ * MATERIALIZED VIEW runs a view's query: never as the writer, and never
+ * with more rights than the owner.  Quarantining a row is the writer's own
+ * act (dataeng._quarantine_put checks its rights on the table).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -28,6 +40,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "dataeng.h"
 
@@ -59,6 +72,24 @@ guard_relcache_callback(Datum arg, Oid relid)
 }
 
 /*
+ * rel_owner
+ *		The owner of a relation.
+ */
+static Oid
+rel_owner(Oid relid)
+{
+	HeapTuple	tup;
+	Oid			owner;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
  * guard_plan
  *		The prepared rule check of a relation (inside an SPI connection).
  */
@@ -72,6 +103,10 @@ guard_plan(Relation rel)
 	Datum		args[1];
 	char	   *checks;
 	bool		isnull;
+	Oid			rulesrel;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
 
 	if (guard_plans == NULL)
 	{
@@ -92,6 +127,14 @@ guard_plan(Relation rel)
 	entry->plan = NULL;
 	entry->valid = false;
 
+	/* the rules, read as the owner of dataeng.rules (not as the writer) */
+	rulesrel = get_relname_relid("rules", get_namespace_oid(DATAENG_SCHEMA, false));
+	if (!OidIsValid(rulesrel))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s.rules is missing", DATAENG_SCHEMA),
+				 errhint("Reinstall the extension.")));
+	nest = as_role_begin(rel_owner(rulesrel), &save_userid, &save_sec_context);
 	args[0] = ObjectIdGetDatum(relid);
 	if (SPI_execute_with_args("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
 							  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
@@ -101,13 +144,17 @@ guard_plan(Relation rel)
 		elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	as_role_end(nest, save_userid, save_sec_context);
 	if (!isnull && checks != NULL)
 	{
 		char	   *query = psprintf("SELECT array_remove(ARRAY[%s], NULL)::text[] "
 									 "FROM (SELECT ($1).*) t", checks);
 		Oid			rowtype[1] = {rel->rd_rel->reltype};
 
+		/* compiled as the table's owner: its rules are its code */
+		nest = as_role_begin(rel->rd_rel->relowner, &save_userid, &save_sec_context);
 		entry->plan = SPI_prepare(query, 1, rowtype);
+		as_role_end(nest, save_userid, save_sec_context);
 		if (entry->plan == NULL)
 			elog(ERROR, "could not prepare the rules of \"%s\": %s",
 				 RelationGetRelationName(rel), SPI_result_code_string(SPI_result));
@@ -135,6 +182,9 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	bool		isnull;
 	ArrayType  *failed;
 	int			nfailed;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -155,9 +205,12 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(newtup);
 	}
 	row = heap_copy_tuple_as_datum(newtup, RelationGetDescr(rel));
+	/* the checks run as the table's owner, restricted */
+	nest = as_role_begin(rel->rd_rel->relowner, &save_userid, &save_sec_context);
 	if (SPI_execute_plan(gp->plan, &row, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not check the rules of \"%s\"", RelationGetRelationName(rel));
 	failed = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	as_role_end(nest, save_userid, save_sec_context);
 	nfailed = ArrayGetNItems(ARR_NDIM(failed), ARR_DIMS(failed));
 	if (nfailed == 0)
 	{

@@ -15,6 +15,15 @@
  * run by a superuser (its SECURITY DEFINER functions, an index expression
  * evaluated by ANALYZE) gets the less privileged role's rights, as it would
  * from PostgreSQL itself.  The bodies are not executable by PUBLIC.
+ * validate() and quarantine_release() are such entry points too.
+ *
+ * A table's rules are its owner's code: wherever they are evaluated
+ * (validate(), quarantine_release(), the guard) they run as the table's
+ * owner through as_role_begin()/as_role_end(): a security-restricted
+ * operation in a GUC nest level with search_path pinned and rolled back
+ * afterwards, as REFRESH MATERIALIZED VIEW runs a view's query.  rule_add
+ * compiles a rule the same way, as the caller (dataeng._query_as), and
+ * judges an expression rule on its parse tree (dataeng._expression_check).
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +33,12 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/analyze.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
 
 #include "dataeng.h"
 
@@ -36,6 +50,80 @@ DATAENG_ENTRY(dataeng_quarantine_put, "_quarantine_put_as_owner")
 DATAENG_ENTRY(dataeng_quarantine_take, "_quarantine_take_as_owner")
 DATAENG_ENTRY(dataeng_guard_enable, "_guard_enable")
 DATAENG_ENTRY(dataeng_guard_disable, "_guard_disable")
+DATAENG_ENTRY(dataeng_validate, "_validate")
+DATAENG_ENTRY(dataeng_quarantine_release, "_quarantine_release")
+
+/*
+ * as_role_begin
+ *		Run what follows as role, like PostgreSQL's own maintenance commands
+ *		(REFRESH MATERIALIZED VIEW, index builds): a security-restricted
+ *		operation inside a new GUC nest level with search_path pinned to
+ *		pg_catalog, pg_temp.  as_role_end() rolls every setting made since
+ *		back, so code run here (a rule's function calling set_config(), say)
+ *		cannot change the settings of its caller.  On error, the
+ *		(sub)transaction abort restores both.  Returns the nest level.
+ */
+int
+as_role_begin(Oid role, Oid *save_userid, int *save_sec_context)
+{
+	int			nest;
+
+	GetUserIdAndSecContext(save_userid, save_sec_context);
+	SetUserIdAndSecContext(role, *save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+/*
+ * as_role_end
+ *		Back to the caller of as_role_begin(), every setting rolled back.
+ */
+void
+as_role_end(int nest, Oid save_userid, int save_sec_context)
+{
+	AtEOXact_GUC(false, nest);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+/*
+ * query_as
+ *		The first column of the first row of query run as role (NULL when it
+ *		returns no row), copied out of SPI; the column must be of type want.
+ */
+static Datum
+query_as(Oid role, const char *query, bool read_only, Oid want, bool *isnull)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
+	int			rc;
+	Datum		result = (Datum) 0;
+
+	*isnull = true;
+	nest = as_role_begin(role, &save_userid, &save_sec_context);
+	SPI_connect();
+	rc = SPI_execute(query, read_only, 1);
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_INSERT_RETURNING &&
+		rc != SPI_OK_DELETE_RETURNING && rc != SPI_OK_UPDATE_RETURNING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a rule check must be one query")));
+	if (SPI_tuptable == NULL || SPI_tuptable->tupdesc->natts != 1 ||
+		SPI_gettypeid(SPI_tuptable->tupdesc, 1) != want)
+		elog(ERROR, "dataeng query run as a role returned an unexpected column");
+	if (SPI_processed > 0)
+	{
+		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+		if (!*isnull)
+			result = SPI_datumTransfer(result, want == BOOLOID, want == BOOLOID ? 1 : -1);
+	}
+	SPI_finish();
+	as_role_end(nest, save_userid, save_sec_context);
+	return result;
+}
 
 PG_FUNCTION_INFO_V1(dataeng_query_as);
 
@@ -43,41 +131,146 @@ PG_FUNCTION_INFO_V1(dataeng_query_as);
  * dataeng_query_as
  *		Run a read-only query as a role and return the first column of its
  *		first row (NULL when it returns no row).  Bodies that run as their
- *		owner use it for what may run the caller's code: rule_add compiles a
- *		rule's condition against the table, and that can evaluate the
- *		caller's functions and operators (constant folding, domain checks),
- *		which must not run with the owner's rights.  Not executable by
- *		PUBLIC.
+ *		owner use it for what may run someone else's code: rule_add compiles
+ *		a rule's condition against the table as the caller, and that can
+ *		evaluate the caller's functions and operators (constant folding,
+ *		domain checks), which must not run with the owner's rights nor
+ *		change its settings.  Not executable by PUBLIC.
  */
 Datum
 dataeng_query_as(PG_FUNCTION_ARGS)
 {
-	Oid			role = PG_GETARG_OID(0);
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	Oid			save_userid;
-	int			save_sec_context;
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
+	bool		isnull;
+	Datum		result;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-
-	SPI_connect();
-	if (SPI_execute(query, true, 1) != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a rule check must be one query")));
-	if (SPI_processed > 0)
-	{
-		if (SPI_tuptable->tupdesc->natts != 1 ||
-			SPI_gettypeid(SPI_tuptable->tupdesc, 1) != BOOLOID)
-			elog(ERROR, "dataeng._query_as expects one boolean column");
-		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	}
-	SPI_finish();
-
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	result = query_as(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), true,
+					  BOOLOID, &isnull);
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_exec_as);
+
+/*
+ * dataeng_exec_as
+ *		Run a query as a role (a table's owner, for validate()) and return
+ *		the first column, a jsonb, of its first row; read_only false allows
+ *		a DELETE/INSERT ... RETURNING.  Not executable by PUBLIC.
+ */
+Datum
+dataeng_exec_as(PG_FUNCTION_ARGS)
+{
+	bool		isnull;
+	Datum		result;
+
+	result = query_as(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)),
+					  PG_GETARG_BOOL(2), JSONBOID, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/*
+ * expression_walker_check
+ *		Refuse what a rule expression may not contain: subqueries, window
+ *		functions, aggregate syntax.
+ */
+static bool
+expression_walker_check(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params.expression must be one boolean expression over the row's columns"),
+				 errdetail("Subqueries are not allowed.")));
+	if (IsA(node, FuncCall))
+	{
+		FuncCall   *fc = (FuncCall *) node;
+
+		if (fc->over != NULL || fc->agg_star || fc->agg_distinct ||
+			fc->agg_order != NIL || fc->agg_filter != NULL || fc->agg_within_group)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("params.expression must be one boolean expression over the row's columns"),
+					 errdetail("Aggregates and window functions are not allowed.")));
+	}
+	return raw_expression_tree_walker(node, expression_walker_check, context);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_expression_check);
+
+/*
+ * dataeng_expression_check(role, tbl, expression)
+ *		Check an expression rule from its parse tree: the text must parse as
+ *		exactly one expression (no second statement, no FROM, no alias), with
+ *		no subquery, aggregate, window function or set-returning function,
+ *		once analysed against the table as role (parse analysis can run type
+ *		input functions).  Raises on anything else.  Not executable by
+ *		PUBLIC.
+ */
+Datum
+dataeng_expression_check(PG_FUNCTION_ARGS)
+{
+	Oid			role = PG_GETARG_OID(0);
+	Oid			relid = PG_GETARG_OID(1);
+	char	   *expr = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *sql;
+	List	   *raw;
+	RawStmt    *rs;
+	SelectStmt *sel;
+	ResTarget  *rt;
+	Query	   *q;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
+
+	/* one expression, nothing around it */
+	sql = psprintf("SELECT %s", expr);
+	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	if (list_length(raw) != 1)
+		goto not_one;
+	rs = linitial_node(RawStmt, raw);
+	if (!IsA(rs->stmt, SelectStmt))
+		goto not_one;
+	sel = (SelectStmt *) rs->stmt;
+	if (sel->op != SETOP_NONE || sel->distinctClause != NIL || sel->intoClause != NULL ||
+		list_length(sel->targetList) != 1 || sel->fromClause != NIL ||
+		sel->whereClause != NULL || sel->groupClause != NIL || sel->havingClause != NULL ||
+		sel->windowClause != NIL || sel->valuesLists != NIL || sel->sortClause != NIL ||
+		sel->limitOffset != NULL || sel->limitCount != NULL || sel->lockingClause != NIL ||
+		sel->withClause != NULL)
+		goto not_one;
+	rt = linitial_node(ResTarget, sel->targetList);
+	if (rt->name != NULL || rt->val == NULL ||
+		(IsA(rt->val, ColumnRef) && IsA(llast(((ColumnRef *) rt->val)->fields), A_Star)))
+		goto not_one;
+	(void) expression_walker_check(rt->val, NULL);
+
+	/* analysed against the table, as role */
+	sql = psprintf("SELECT (%s)::boolean FROM %s", expr,
+				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											  get_rel_name(relid)));
+	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	if (list_length(raw) != 1)
+		goto not_one;
+	nest = as_role_begin(role, &save_userid, &save_sec_context);
+	q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, NULL, 0, NULL);
+	as_role_end(nest, save_userid, save_sec_context);
+	if (q->hasSubLinks || q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs ||
+		list_length(q->rtable) != 1 || list_length(q->targetList) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params.expression must be one boolean expression over the row's columns"),
+				 errdetail("Subqueries, aggregates, window functions and set-returning functions are not allowed.")));
+	PG_RETURN_VOID();
+
+not_one:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("params.expression must be one boolean expression over the row's columns"),
+			 errdetail("Statements, subqueries, FROM clauses and semicolons are not allowed.")));
+	PG_RETURN_VOID();
 }
