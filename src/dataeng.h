@@ -90,8 +90,6 @@ extern const char *email_mode_problem(const char *s, int len, int mode);
 extern const char *iban_problem(const char *s, int len);
 
 /* in validate/rules.c: run code as a role, restricted, settings rolled back */
-extern int	as_role_begin(Oid role, Oid *save_userid, int *save_sec_context);
-extern void as_role_end(int nest, Oid save_userid, int save_sec_context);
 
 /* in validate/dates.c */
 extern const char *date_problem(const char *s, int slen, const char *f, int flen);

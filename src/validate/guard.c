@@ -104,9 +104,7 @@ guard_plan(Relation rel)
 	char	   *checks;
 	bool		isnull;
 	Oid			rulesrel;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			nest;
+	InternalSql as_owner;
 
 	if (guard_plans == NULL)
 	{
@@ -134,7 +132,7 @@ guard_plan(Relation rel)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table %s.rules is missing", DATAENG_SCHEMA),
 				 errhint("Reinstall the extension.")));
-	nest = as_role_begin(rel_owner(rulesrel), &save_userid, &save_sec_context);
+	internal_sql_begin(&as_owner, rel_owner(rulesrel));
 	args[0] = ObjectIdGetDatum(relid);
 	if (SPI_execute_with_args("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
 							  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
@@ -144,7 +142,7 @@ guard_plan(Relation rel)
 		elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	as_role_end(nest, save_userid, save_sec_context);
+	internal_sql_end(&as_owner);
 	if (!isnull && checks != NULL)
 	{
 		char	   *query = psprintf("SELECT array_remove(ARRAY[%s], NULL)::text[] "
@@ -152,9 +150,9 @@ guard_plan(Relation rel)
 		Oid			rowtype[1] = {rel->rd_rel->reltype};
 
 		/* compiled as the table's owner: its rules are its code */
-		nest = as_role_begin(rel->rd_rel->relowner, &save_userid, &save_sec_context);
+		internal_sql_begin(&as_owner, rel->rd_rel->relowner);
 		entry->plan = SPI_prepare(query, 1, rowtype);
-		as_role_end(nest, save_userid, save_sec_context);
+		internal_sql_end(&as_owner);
 		if (entry->plan == NULL)
 			elog(ERROR, "could not prepare the rules of \"%s\": %s",
 				 RelationGetRelationName(rel), SPI_result_code_string(SPI_result));
@@ -182,9 +180,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	bool		isnull;
 	ArrayType  *failed;
 	int			nfailed;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			nest;
+	InternalSql as_owner;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -206,11 +202,11 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	row = heap_copy_tuple_as_datum(newtup, RelationGetDescr(rel));
 	/* the checks run as the table's owner, restricted */
-	nest = as_role_begin(rel->rd_rel->relowner, &save_userid, &save_sec_context);
+	internal_sql_begin(&as_owner, rel->rd_rel->relowner);
 	if (SPI_execute_plan(gp->plan, &row, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not check the rules of \"%s\"", RelationGetRelationName(rel));
 	failed = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	as_role_end(nest, save_userid, save_sec_context);
+	internal_sql_end(&as_owner);
 	nfailed = ArrayGetNItems(ARR_NDIM(failed), ARR_DIMS(failed));
 	if (nfailed == 0)
 	{

@@ -19,7 +19,7 @@
  *
  * A table's rules are its owner's code: wherever they are evaluated
  * (validate(), quarantine_release(), the guard) they run as the table's
- * owner through as_role_begin()/as_role_end(): a security-restricted
+ * owner through internal_sql_begin()/internal_sql_end() (common/entry.c): a security-restricted
  * operation in a GUC nest level with search_path pinned and rolled back
  * afterwards, as REFRESH MATERIALIZED VIEW runs a view's query.  rule_add
  * compiles a rule the same way, as the caller (dataeng._query_as), and
@@ -54,41 +54,6 @@ DATAENG_ENTRY(dataeng_validate, "_validate")
 DATAENG_ENTRY(dataeng_quarantine_release, "_quarantine_release")
 
 /*
- * as_role_begin
- *		Run what follows as role, like PostgreSQL's own maintenance commands
- *		(REFRESH MATERIALIZED VIEW, index builds): a security-restricted
- *		operation inside a new GUC nest level with search_path pinned to
- *		pg_catalog, pg_temp.  as_role_end() rolls every setting made since
- *		back, so code run here (a rule's function calling set_config(), say)
- *		cannot change the settings of its caller.  On error, the
- *		(sub)transaction abort restores both.  Returns the nest level.
- */
-int
-as_role_begin(Oid role, Oid *save_userid, int *save_sec_context)
-{
-	int			nest;
-
-	GetUserIdAndSecContext(save_userid, save_sec_context);
-	SetUserIdAndSecContext(role, *save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return nest;
-}
-
-/*
- * as_role_end
- *		Back to the caller of as_role_begin(), every setting rolled back.
- */
-void
-as_role_end(int nest, Oid save_userid, int save_sec_context)
-{
-	AtEOXact_GUC(false, nest);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-}
-
-/*
  * query_as
  *		The first column of the first row of query run as role (NULL when it
  *		returns no row), copied out of SPI; the column must be of type want.
@@ -96,14 +61,12 @@ as_role_end(int nest, Oid save_userid, int save_sec_context)
 static Datum
 query_as(Oid role, const char *query, bool read_only, Oid want, bool *isnull)
 {
-	Oid			save_userid;
-	int			save_sec_context;
-	int			nest;
+	InternalSql as_owner;
 	int			rc;
 	Datum		result = (Datum) 0;
 
 	*isnull = true;
-	nest = as_role_begin(role, &save_userid, &save_sec_context);
+	internal_sql_begin(&as_owner, role);
 	SPI_connect();
 	rc = SPI_execute(query, read_only, 1);
 	if (rc != SPI_OK_SELECT && rc != SPI_OK_INSERT_RETURNING &&
@@ -121,7 +84,7 @@ query_as(Oid role, const char *query, bool read_only, Oid want, bool *isnull)
 			result = SPI_datumTransfer(result, want == BOOLOID, want == BOOLOID ? 1 : -1);
 	}
 	SPI_finish();
-	as_role_end(nest, save_userid, save_sec_context);
+	internal_sql_end(&as_owner);
 	return result;
 }
 
@@ -223,9 +186,7 @@ dataeng_expression_check(PG_FUNCTION_ARGS)
 	SelectStmt *sel;
 	ResTarget  *rt;
 	Query	   *q;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			nest;
+	InternalSql as_owner;
 
 	/* one expression, nothing around it */
 	sql = psprintf("SELECT %s", expr);
@@ -256,9 +217,9 @@ dataeng_expression_check(PG_FUNCTION_ARGS)
 	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(raw) != 1)
 		goto not_one;
-	nest = as_role_begin(role, &save_userid, &save_sec_context);
+	internal_sql_begin(&as_owner, role);
 	q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, NULL, 0, NULL);
-	as_role_end(nest, save_userid, save_sec_context);
+	internal_sql_end(&as_owner);
 	if (q->hasSubLinks || q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs ||
 		list_length(q->rtable) != 1 || list_length(q->targetList) != 1)
 		ereport(ERROR,
