@@ -162,6 +162,26 @@ SELECT what, who, count(*) > 0 AS ran FROM sd_attacker.seen GROUP BY what, who O
 SELECT count(*) AS pets FROM sd_attacker.pets;
 
 -------------------------------------------------------------------------------
+-- A role the owner granted the rights may dedupe (filling NULLs) and undo;
+-- the work, done as the owner, restores the table exactly
+-------------------------------------------------------------------------------
+SET ROLE sd_victim;
+CREATE TABLE sd_victim.shared (id int PRIMARY KEY, name text, email text, city text, phone text);
+INSERT INTO sd_victim.shared SELECT p.*, CASE WHEN p.id IN (2, 4) THEN '555-01' || p.id END FROM pg_temp.people() p;
+CREATE TABLE sd_victim.shared_before AS TABLE sd_victim.shared;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sd_victim.shared TO sd_attacker;
+SET ROLE sd_attacker;
+SELECT clusters, rows_deleted, rows_filled
+  FROM dataeng.dedupe('sd_victim.shared', '{name,email,city}', keep => 'first', order_by => 'id', fill_nulls => true);
+SELECT id, phone FROM sd_victim.shared WHERE id < 10 ORDER BY id;
+SELECT run_id AS shared_run FROM dataeng.dedupe_runs WHERE run_by = 'sd_attacker'::regrole \gset
+SELECT dataeng.dedupe_undo(:shared_run) AS shared_restored;
+RESET ROLE;
+SELECT count(*) AS differences
+  FROM ((TABLE sd_victim.shared EXCEPT ALL TABLE sd_victim.shared_before)
+        UNION ALL (TABLE sd_victim.shared_before EXCEPT ALL TABLE sd_victim.shared)) d;
+
+-------------------------------------------------------------------------------
 -- Internal functions are not executable by PUBLIC; _dedup_centers sizes its
 -- memory by the pairs it is given, not by the row count it is told
 -------------------------------------------------------------------------------
