@@ -70,6 +70,19 @@ SELECT count(*) AS vault_runs FROM dataeng.dedupe_runs WHERE table_name::oid = :
 -- would show the hidden rows) or of the vault
 SELECT * FROM dataeng.find_duplicates('sd_victim.staff', '{name,email,city}');
 SELECT * FROM dataeng.find_duplicates('sd_vault.notes', '{name,email,city}');
+-- nor through a security_invoker view on staff (read as the view's owner,
+-- staff's policies would not hide the rows)
+RESET ROLE;
+SET ROLE sd_victim;
+CREATE VIEW sd_victim.staff_view WITH (security_invoker = on) AS SELECT id, name, email, city FROM sd_victim.staff;
+GRANT SELECT ON sd_victim.staff_view TO sd_attacker;
+SET ROLE sd_attacker;
+SELECT count(*) AS staff_view_rows FROM sd_victim.staff_view;
+SELECT * FROM dataeng.find_duplicates('sd_victim.staff_view', '{name,email,city}', key_column => 'id');
+RESET ROLE;
+SELECT count(DISTINCT cluster_id) AS clusters_for_superuser
+  FROM dataeng.find_duplicates('sd_victim.staff_view', '{name,email,city}', key_column => 'id');
+SET ROLE sd_attacker;
 -- plain: readable whole, so its duplicates may be found, not removed
 SELECT count(DISTINCT cluster_id) AS plain_clusters FROM dataeng.find_duplicates('sd_victim.plain', '{name,email,city}');
 SELECT * FROM dataeng.dedupe('sd_victim.plain', '{name,email,city}');
