@@ -466,6 +466,47 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* rows a _dedup_as query reads at a time */
+#define DEDUP_AS_BATCH 1000
+
+/*
+ * keep_rows
+ *		Add the rows of SPI_tuptable to the result of _dedup_as, checking
+ *		that their columns are those of the column definition list.
+ */
+static void
+keep_rows(ReturnSetInfo *rsinfo)
+{
+	TupleDesc	got = SPI_tuptable->tupdesc;
+	TupleDesc	want = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * Max(1, want->natts));
+	bool	   *nulls = palloc(sizeof(bool) * Max(1, want->natts));
+	uint64		r;
+	int			i;
+
+	if (got->natts != want->natts)
+		elog(ERROR, "dataeng._dedup_as: query returns %d columns, expected %d",
+			 got->natts, want->natts);
+	for (i = 0; i < want->natts; i++)
+		if (TupleDescAttr(got, i)->atttypid != TupleDescAttr(want, i)->atttypid)
+			elog(ERROR, "dataeng._dedup_as: column %d is of type %s, expected %s", i + 1,
+				 format_type_be(TupleDescAttr(got, i)->atttypid),
+				 format_type_be(TupleDescAttr(want, i)->atttypid));
+	for (r = 0; r < SPI_processed; r++)
+	{
+		heap_deform_tuple(SPI_tuptable->vals[r], got, values, nulls);
+		/* no pointer into the toast of rows the query may have deleted */
+		for (i = 0; i < want->natts; i++)
+			if (!nulls[i] && TupleDescAttr(got, i)->attlen == -1 &&
+				VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
+				values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
+																  DatumGetPointer(values[i])));
+		tuplestore_putvalues(rsinfo->setResult, want, values, nulls);
+	}
+	pfree(values);
+	pfree(nulls);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_dedup_as);
 
 /*
@@ -491,7 +532,7 @@ dataeng_dedup_as(PG_FUNCTION_ARGS)
 	int			save_sec_context;
 	int			save_nestlevel;
 	int			ret;
-	uint64		r;
+	SPIPlanPtr	plan;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (!OidIsValid(role))
@@ -509,36 +550,33 @@ dataeng_dedup_as(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(query, false, 0);
-	if (ret < 0)
-		elog(ERROR, "dataeng._dedup_as: query failed: %s", SPI_result_code_string(ret));
-	if (SPI_tuptable != NULL)
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "dataeng._dedup_as: cannot prepare query: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_is_cursor_plan(plan))
 	{
-		TupleDesc	got = SPI_tuptable->tupdesc;
-		TupleDesc	want = rsinfo->setDesc;
-		Datum	   *values = palloc(sizeof(Datum) * Max(1, want->natts));
-		bool	   *nulls = palloc(sizeof(bool) * Max(1, want->natts));
-		int			i;
+		/* a read: in batches, so that a big table is not held in memory */
+		Portal		portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 
-		if (got->natts != want->natts)
-			elog(ERROR, "dataeng._dedup_as: query returns %d columns, expected %d",
-				 got->natts, want->natts);
-		for (i = 0; i < want->natts; i++)
-			if (TupleDescAttr(got, i)->atttypid != TupleDescAttr(want, i)->atttypid)
-				elog(ERROR, "dataeng._dedup_as: column %d is of type %s, expected %s", i + 1,
-					 format_type_be(TupleDescAttr(got, i)->atttypid),
-					 format_type_be(TupleDescAttr(want, i)->atttypid));
-		for (r = 0; r < SPI_processed; r++)
+		for (;;)
 		{
-			heap_deform_tuple(SPI_tuptable->vals[r], got, values, nulls);
-			/* no pointer into the toast of rows the query may have deleted */
-			for (i = 0; i < want->natts; i++)
-				if (!nulls[i] && TupleDescAttr(got, i)->attlen == -1 &&
-					VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
-					values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
-																	  DatumGetPointer(values[i])));
-			tuplestore_putvalues(rsinfo->setResult, want, values, nulls);
+			SPI_cursor_fetch(portal, true, DEDUP_AS_BATCH);
+			if (SPI_processed == 0)
+				break;
+			keep_rows(rsinfo);
+			SPI_freetuptable(SPI_tuptable);
 		}
+		SPI_cursor_close(portal);
+	}
+	else
+	{
+		/* a change, with or without RETURNING */
+		ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
+		if (ret < 0)
+			elog(ERROR, "dataeng._dedup_as: query failed: %s", SPI_result_code_string(ret));
+		if (SPI_tuptable != NULL)
+			keep_rows(rsinfo);
 	}
 	SPI_finish();
 
