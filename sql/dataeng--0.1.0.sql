@@ -2210,6 +2210,7 @@ AS $$
    WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 $$;
 COMMENT ON FUNCTION dataeng._insertable_columns(regclass) IS 'internal: the columns an INSERT may set';
+REVOKE ALL ON FUNCTION dataeng._insertable_columns(regclass) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe(tbl regclass, columns text[], keep text DEFAULT 'most_complete',
                                order_by text DEFAULT NULL, threshold float8 DEFAULT 0.85,

@@ -208,8 +208,8 @@ SELECT * FROM dataeng._dedup_centers(134217726, '{1,134217726}', '{2,3}');
 SELECT * FROM dataeng._dedup_centers(10, '{1}', '{11}');
 SELECT * FROM dataeng._dedup_centers(-1, '{}', '{}');
 -- what PUBLIC may do here: the entry points (which check their caller), and
--- _dedup_may_read (used by the policies; it says what the catalogs say) and
--- _insertable_columns (column names, from the catalogs)
+-- _dedup_may_read (used by the policies; it says what the catalogs and
+-- has_table_privilege say); PUBLIC writes neither table
 SELECT p.oid::regprocedure AS executable_by_public
   FROM pg_proc p
  WHERE p.pronamespace = 'dataeng'::regnamespace
