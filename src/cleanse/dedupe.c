@@ -16,6 +16,16 @@
  * Patterns are text, one digit per column: '0' missing in either record,
  * '1' different, '2' similar (Jaro-Winkler >= DEDUP_SIMILAR), '3' equal.
  *
+ * Whose rights: find_duplicates(), dedupe(), dedupe_undo() and
+ * dedupe_forget() are invoker-rights entry points (common/entry.c): their
+ * PL/pgSQL bodies run as the extension's owner, check the caller's rights
+ * on the table, and write dataeng.dedupe_runs and dataeng.dedupe_log, which
+ * PUBLIC may only read.  Everything that touches the table -- and so may
+ * run code of the table's owner: casts of its types, triggers, defaults --
+ * runs through _dedup_as() as the table's owner, under
+ * SECURITY_RESTRICTED_OPERATION with search_path pinned in a GUC nest level
+ * that is rolled back afterwards, as REFRESH MATERIALIZED VIEW does.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -23,13 +33,20 @@
 #include <limits.h>
 #include <math.h>
 
+#include "access/detoast.h"
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
 
 #include "dataeng.h"
 
@@ -38,6 +55,12 @@
 
 #define DEDUP_SIMILAR 0.88
 #define DEDUP_LEVELS 3			/* levels 1..3; level 0 carries no evidence */
+
+/* the entry points and their bodies */
+DATAENG_ENTRY(dataeng_find_duplicates, "_find_duplicates")
+DATAENG_ENTRY(dataeng_dedupe, "_dedupe")
+DATAENG_ENTRY(dataeng_dedupe_undo, "_dedupe_undo")
+DATAENG_ENTRY(dataeng_dedupe_forget, "_dedupe_forget")
 
 /* unpack a text[] into values (NULL for NULL or empty) */
 static void
@@ -303,8 +326,29 @@ dataeng_dedup_prob(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(dataeng_dedup_centers);
 
+/* qsort comparator of int64 */
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* index of row in the sorted, distinct rows[0..n-1]; it is there */
+static int
+row_index(const int64 *rows, int n, int64 row)
+{
+	int64	   *p = bsearch(&row, rows, n, sizeof(int64), cmp_int64);
+
+	Assert(p != NULL);
+	return (int) (p - rows);
+}
+
 /*
- * dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[]) RETURNS bigint[]
+ * dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[])
+ *		RETURNS TABLE(id bigint, label bigint)
  *		Clusters from matching pairs (a[i], b[i]) of row numbers 1..nrows,
  *		given in decreasing order of match probability, by center
  *		clustering: the first pair that reaches a row decides its cluster.
@@ -314,12 +358,14 @@ PG_FUNCTION_INFO_V1(dataeng_dedup_centers);
  *		ignored.  Every cluster is a center and rows matching it directly,
  *		so a chain of borderline pairs (A like B, B like C, ... ) cannot
  *		pull unrelated rows into one cluster as a transitive closure would.
- *		Returns nrows labels: 0 for a row in no cluster, else the row
- *		number of its cluster's center.
+ *		Returns each row in a cluster with the row number of its cluster's
+ *		center, in row order.  The memory used grows with the number of
+ *		pairs given, never with nrows, which only bounds the row numbers.
  */
 Datum
 dataeng_dedup_centers(PG_FUNCTION_ARGS)
 {
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		nrows = PG_GETARG_INT64(0);
 	ArrayType  *aa = PG_GETARG_ARRAYTYPE_P(1);
 	ArrayType  *ba = PG_GETARG_ARRAYTYPE_P(2);
@@ -329,21 +375,30 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 			   *bn;
 	int			na,
 				nb,
+				nr = 0,
+				nd,
 				i;
-	int64	   *label;			/* 0: none; row's own number: a center */
-	Datum	   *out;
+	int64	   *rows;			/* distinct row numbers of the pairs, sorted */
+	int64	   *label;			/* per row: 0 none; own number: a center */
 
-	if (nrows < 0 || nrows > (int64) Min(INT_MAX, MaxAllocSize / sizeof(int64) - 1))
+	if (nrows < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cannot cluster " INT64_FORMAT " rows", nrows)));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of rows must not be negative, not " INT64_FORMAT, nrows)));
+	if (ARR_ELEMTYPE(aa) != INT8OID || ARR_NDIM(aa) > 1 ||
+		ARR_ELEMTYPE(ba) != INT8OID || ARR_NDIM(ba) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("pairs must be one-dimensional bigint arrays")));
 	deconstruct_array(aa, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &av, &an, &na);
 	deconstruct_array(ba, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &bv, &bn, &nb);
 	if (na != nb)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("pair arrays have %d and %d elements", na, nb)));
-	label = palloc0(sizeof(int64) * (nrows + 1));
+
+	/* check every pair before allocating anything by its row numbers */
+	rows = palloc(sizeof(int64) * Max(1, (Size) na * 2));
 	for (i = 0; i < na; i++)
 	{
 		int64		a,
@@ -358,19 +413,174 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("pair (" INT64_FORMAT ", " INT64_FORMAT ") is not of two rows 1.." INT64_FORMAT,
 							a, b, nrows)));
-		if (label[a] == 0 && label[b] == 0)
-		{
-			label[a] = a;
-			label[b] = a;
-		}
-		else if (label[a] == a && label[b] == 0)
-			label[b] = a;
-		else if (label[b] == b && label[a] == 0)
-			label[a] = b;
+		rows[nr++] = a;
+		rows[nr++] = b;
 	}
-	out = palloc(sizeof(Datum) * (nrows + 1));
-	for (i = 1; i <= nrows; i++)
-		out[i - 1] = Int64GetDatum(label[i]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, (int) nrows, INT8OID, 8,
-										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (nr > 0)
+		qsort(rows, nr, sizeof(int64), cmp_int64);
+	for (nd = 0, i = 0; i < nr; i++)
+		if (nd == 0 || rows[nd - 1] != rows[i])
+			rows[nd++] = rows[i];
+	label = palloc0(sizeof(int64) * Max(1, nd));
+
+	for (i = 0; i < na; i++)
+	{
+		int64		a,
+					b;
+		int			ia,
+					ib;
+
+		if (an[i] || bn[i])
+			continue;
+		a = DatumGetInt64(av[i]);
+		b = DatumGetInt64(bv[i]);
+		ia = row_index(rows, nd, a);
+		ib = row_index(rows, nd, b);
+		if (label[ia] == 0 && label[ib] == 0)
+		{
+			label[ia] = a;
+			label[ib] = a;
+		}
+		else if (label[ia] == a && label[ib] == 0)
+			label[ib] = a;
+		else if (label[ib] == b && label[ia] == 0)
+			label[ia] = b;
+	}
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (rsinfo->setDesc->natts != 2 ||
+		TupleDescAttr(rsinfo->setDesc, 0)->atttypid != INT8OID ||
+		TupleDescAttr(rsinfo->setDesc, 1)->atttypid != INT8OID)
+		elog(ERROR, "dataeng._dedup_centers returns two bigint columns");
+	for (i = 0; i < nd; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		if (label[i] == 0)
+			continue;
+		values[0] = Int64GetDatum(rows[i]);
+		values[1] = Int64GetDatum(label[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* rows a _dedup_as query reads at a time */
+#define DEDUP_AS_BATCH 1000
+
+/*
+ * keep_rows
+ *		Add the rows of SPI_tuptable to the result of _dedup_as, checking
+ *		that their columns are those of the column definition list.
+ */
+static void
+keep_rows(ReturnSetInfo *rsinfo)
+{
+	TupleDesc	got = SPI_tuptable->tupdesc;
+	TupleDesc	want = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * Max(1, want->natts));
+	bool	   *nulls = palloc(sizeof(bool) * Max(1, want->natts));
+	uint64		r;
+	int			i;
+
+	if (got->natts != want->natts)
+		elog(ERROR, "dataeng._dedup_as: query returns %d columns, expected %d",
+			 got->natts, want->natts);
+	for (i = 0; i < want->natts; i++)
+		if (TupleDescAttr(got, i)->atttypid != TupleDescAttr(want, i)->atttypid)
+			elog(ERROR, "dataeng._dedup_as: column %d is of type %s, expected %s", i + 1,
+				 format_type_be(TupleDescAttr(got, i)->atttypid),
+				 format_type_be(TupleDescAttr(want, i)->atttypid));
+	for (r = 0; r < SPI_processed; r++)
+	{
+		heap_deform_tuple(SPI_tuptable->vals[r], got, values, nulls);
+		/* no pointer into the toast of rows the query may have deleted */
+		for (i = 0; i < want->natts; i++)
+			if (!nulls[i] && TupleDescAttr(got, i)->attlen == -1 &&
+				VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
+				values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
+																  DatumGetPointer(values[i])));
+		tuplestore_putvalues(rsinfo->setResult, want, values, nulls);
+	}
+	pfree(values);
+	pfree(nulls);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedup_as);
+
+/*
+ * dataeng._dedup_as(role regrole, query text) RETURNS SETOF record
+ *		Run one query as role -- the owner of the table it works on -- and
+ *		return its rows, whose columns must be of the types of the column
+ *		definition list.  The query runs under SECURITY_RESTRICTED_OPERATION
+ *		with search_path = pg_catalog, pg_temp, in a GUC nest level rolled
+ *		back afterwards, as REFRESH MATERIALIZED VIEW runs the view's query:
+ *		the code of that role it may run (casts of its types, triggers,
+ *		defaults) gets that role's rights only, and cannot change settings
+ *		or create temporary objects for the code that runs after it.  Not
+ *		executable by PUBLIC: only the bodies of dataeng's dedupe functions,
+ *		which check their caller's rights first, call it.
+ */
+Datum
+dataeng_dedup_as(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			role = PG_GETARG_OID(0);
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	int			ret;
+	SPIPlanPtr	plan;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role to run as must be given")));
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "dataeng._dedup_as: cannot prepare query: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_is_cursor_plan(plan))
+	{
+		/* a read: in batches, so that a big table is not held in memory */
+		Portal		portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+
+		for (;;)
+		{
+			SPI_cursor_fetch(portal, true, DEDUP_AS_BATCH);
+			if (SPI_processed == 0)
+				break;
+			keep_rows(rsinfo);
+			SPI_freetuptable(SPI_tuptable);
+		}
+		SPI_cursor_close(portal);
+	}
+	else
+	{
+		/* a change, with or without RETURNING */
+		ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
+		if (ret < 0)
+			elog(ERROR, "dataeng._dedup_as: query failed: %s", SPI_result_code_string(ret));
+		if (SPI_tuptable != NULL)
+			keep_rows(rsinfo);
+	}
+	SPI_finish();
+
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return (Datum) 0;
 }
