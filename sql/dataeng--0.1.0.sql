@@ -4087,6 +4087,30 @@ BEGIN
 END;
 $$;
 
+-- The temporary table pg_temp.<name>, dropped at commit, with the columns
+-- of query (src/aggregate/delta.c: created there outside the
+-- security-restricted operation of a refresh run as the owner).
+CREATE FUNCTION dataeng._agg_temp_table(name text, query text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_agg_temp_table'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._agg_temp_table(text, text) IS
+  'internal: create a temporary table of dataeng (_dataeng_...), dropped at commit, with the columns of a query';
+
+-- ... and filled with the query's rows.
+CREATE FUNCTION dataeng._agg_temp_as(name text, query text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._agg_temp_table(name, query);
+  EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_temp_as(text, text) IS
+  'internal: a temporary table of dataeng filled with the rows of a query';
+
 -- A fresh temporary table for the changes of one refresh.
 CREATE FUNCTION dataeng._agg_changes_table()
 RETURNS void
@@ -4097,9 +4121,9 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_changes;
   END IF;
-  CREATE TEMP TABLE _dataeng_changes (tick_id bigint, ord_txn bigint, change_id bigint, op "char",
-                                      old_row jsonb, new_row jsonb, captured_at timestamptz, pk jsonb)
-    ON COMMIT DROP;
+  PERFORM dataeng._agg_temp_table('_dataeng_changes',
+    'SELECT NULL::bigint AS tick_id, NULL::bigint AS ord_txn, NULL::bigint AS change_id, NULL::"char" AS op, '
+    'NULL::jsonb AS old_row, NULL::jsonb AS new_row, NULL::timestamptz AS captured_at, NULL::jsonb AS pk');
 END;
 $$;
 
@@ -4379,25 +4403,28 @@ BEGIN
     DROP TABLE pg_temp._dataeng_delta_raw;
   END IF;
   IF dataeng._agg_image_keys(d.source, d.dimensions) THEN
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
-                   'SELECT is_total, %s, %s, n_changes, has_t '
-                   'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
-                   '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
-                   kcols, flat, sub, coldef)
-      USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+    delta := format('SELECT is_total, %s, %s, n_changes, has_t '
+                    'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
+                    '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
+                    kcols, flat, sub, coldef);
   ELSE
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
-                   'WITH x AS MATERIALIZED ('
-                   '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
-                   '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
-                   'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
-                   '  FROM x WHERE NOT is_total GROUP BY %1$s '
-                   'UNION ALL '
-                   'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
-                   kcols, agg, sub, coldef,
-                   (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))))
-      USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+    delta := format('WITH x AS MATERIALIZED ('
+                    '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
+                    '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
+                    'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
+                    '  FROM x WHERE NOT is_total GROUP BY %1$s '
+                    'UNION ALL '
+                    'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
+                    kcols, agg, sub, coldef,
+                    (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))));
   END IF;
+  -- (the table is made from the query's columns, analysed only: its
+  -- parameters stand for typed NULLs there)
+  PERFORM dataeng._agg_temp_table('_dataeng_delta_raw',
+    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8)',
+            '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], NULL::boolean[])'));
+  EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
+    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
 
@@ -5140,21 +5167,21 @@ BEGIN
     IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
       DROP TABLE pg_temp._dataeng_dim_ev;
     END IF;
-    EXECUTE format('CREATE TEMP TABLE _dataeng_dim_ev ON COMMIT DROP AS '
+    PERFORM dataeng._agg_temp_as('_dataeng_dim_ev', format(
                    'SELECT c.tick_id, c.ord_txn, c.change_id, 0 AS part, c.captured_at AS t, false AS present, %1$s AS k%2$s '
                    '  FROM pg_temp._dataeng_changes c '
                    ' WHERE %5$s AND (c.op = ''D'' OR (c.op = ''U'' AND %1$s IS DISTINCT FROM %3$s)) '
                    'UNION ALL '
                    'SELECT c.tick_id, c.ord_txn, c.change_id, 1, c.captured_at, true, %3$s%4$s '
                    '  FROM pg_temp._dataeng_changes c WHERE %5$s AND c.op IN (''I'', ''U'')',
-                   k_old, nulls, k_new, news, before_t);
+                   k_old, nulls, k_new, news, before_t));
 
     IF d.scd_type = 1 THEN
       -- the last event of each key decides
       IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_last;
       END IF;
-      EXECUTE format('CREATE TEMP TABLE _dataeng_dim_last ON COMMIT DROP AS '
+      PERFORM dataeng._agg_temp_as('_dataeng_dim_last',
                      'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
                      'ORDER BY e.k, e.tick_id DESC, e.ord_txn DESC, e.change_id DESC, e.part DESC');
       EXECUTE format('DELETE FROM %s x USING pg_temp._dataeng_dim_last e WHERE NOT e.present AND x.%I = e.k',
@@ -5179,8 +5206,7 @@ BEGIN
       IF to_regclass('pg_temp._dataeng_dim_tr') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_tr;
       END IF;
-      EXECUTE format(
-        'CREATE TEMP TABLE _dataeng_dim_tr ON COMMIT DROP AS '
+      PERFORM dataeng._agg_temp_as('_dataeng_dim_tr', format(
         'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
         '  SELECT e.tick_id, e.ord_txn, e.change_id, e.part, e.k, e.present%1$s, '
         '         greatest(max(e.t) OVER w, cur.valid_from) AS t, '
@@ -5191,7 +5217,7 @@ BEGIN
         '  WINDOW w AS (PARTITION BY e.k ORDER BY %6$s)) s '
         'WHERE s.changed '
         'WINDOW v AS (PARTITION BY s.k ORDER BY s.tick_id, s.ord_txn, s.change_id, s.part)',
-        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord);
+        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord));
       EXECUTE format('UPDATE %s x SET valid_to = e.t, is_current = false FROM pg_temp._dataeng_dim_tr e '
                      'WHERE e.rn = 1 AND x.is_current AND x.%I = e.k', d.dim_table, d.key_column);
       EXECUTE format('INSERT INTO %s (%I%s, valid_from, valid_to, is_current) '

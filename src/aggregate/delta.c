@@ -53,6 +53,8 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/ruleutils.h"
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
@@ -917,4 +919,86 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(result);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_agg_temp_table);
+
+/*
+ * dataeng_agg_temp_table
+ *		dataeng._agg_temp_table(name text, query text) RETURNS void
+ *
+ * Create the temporary table pg_temp.<name> (a name starting with
+ * _dataeng_), dropped at commit, with the columns query would return, for
+ * the caller to fill.  The query is only analysed (its result's names and
+ * types), never planned nor run.
+ *
+ * A refresh run as the owner of a fact (_agg_as_owner) is a
+ * security-restricted operation, in which PostgreSQL refuses CREATE TEMP
+ * TABLE: this creates the table outside it, as REFRESH MATERIALIZED VIEW
+ * CONCURRENTLY creates its temporary table, from a statement made here of
+ * names and types only (no expression of the caller's is evaluated).
+ */
+Datum
+dataeng_agg_temp_table(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *query;
+	SPIPlanPtr	plan;
+	List	   *sources;
+	CachedPlanSource *ps;
+	TupleDesc	desc;
+	StringInfoData ddl;
+	bool		first = true;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name and query must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strncmp(name, "_dataeng_", 9) != 0 || strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("\"%s\" is not the name of a temporary table of dataeng", name)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1 ||
+		(ps = (CachedPlanSource *) linitial(sources))->resultDesc == NULL ||
+		ps->commandTag != CMDTAG_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a temporary table must be one SELECT")));
+	desc = ps->resultDesc;
+
+	initStringInfo(&ddl);
+	appendStringInfo(&ddl, "CREATE TEMP TABLE pg_temp.%s (", quote_identifier(name));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (a->attisdropped)
+			continue;
+		appendStringInfo(&ddl, "%s%s %s", first ? "" : ", ", quote_identifier(NameStr(a->attname)),
+						 format_type_with_typemod(a->atttypid, a->atttypmod));
+		if (OidIsValid(a->attcollation) && a->attcollation != get_typcollation(a->atttypid))
+			appendStringInfo(&ddl, " COLLATE %s", generate_collation_name(a->attcollation));
+		first = false;
+	}
+	appendStringInfoString(&ddl, ") ON COMMIT DROP");
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(save_userid, save_sec_context & ~SECURITY_RESTRICTED_OPERATION);
+	if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not create temporary table \"%s\"", name);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	SPI_finish();
+	PG_RETURN_VOID();
 }
