@@ -4599,7 +4599,8 @@ BEGIN
   IF d.owner <> current_user::regrole THEN
     RAISE EXCEPTION 'only the owner of fact "%" can backfill it', d.name
       USING ERRCODE = 'insufficient_privilege',
-            HINT = format('Run it as role %s (SET ROLE %s).', d.owner, d.owner);
+            DETAIL = 'A backfill runs with the rights of the role calling it.',
+            HINT = format('Let role %s run it.', d.owner);
   END IF;
   source_rows := 0;
   IF d.backfilled_upto IS NULL THEN

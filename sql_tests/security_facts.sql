@@ -195,6 +195,21 @@ SHOW search_path;
 SELECT current_user = session_user AS same_user;
 -- the fact is right
 SELECT bucket, region, count, max_amount FROM sf_attacker.af ORDER BY bucket, region;
+-- a backfill is the owner's to run
+CALL dataeng.fact_backfill('sf_attacker.af');
+-- the temporary tables of a refresh run as the owner are made outside its
+-- security-restricted operation, but no other such operation gets one
+SET ROLE sf_attacker;
+CREATE FUNCTION sf_attacker.mk() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM dataeng._agg_temp_table('_dataeng_mine', 'SELECT 1 AS x');
+  RETURN 1;
+END;
+$$;
+CREATE MATERIALIZED VIEW sf_attacker.mv AS SELECT sf_attacker.mk() AS x WITH NO DATA;
+RESET ROLE;
+REFRESH MATERIALIZED VIEW sf_attacker.mv;
+SELECT to_regclass('pg_temp._dataeng_mine') AS mine;
 
 -------------------------------------------------------------------------------
 -- SQL in a fact's measures never runs: a definition edited behind the

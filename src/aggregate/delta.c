@@ -829,6 +829,10 @@ DATAENG_ENTRY(dataeng_agg_ack, "_agg_ack")
 
 PG_FUNCTION_INFO_V1(dataeng_agg_as_owner);
 
+/* operations of _agg_as_owner under way in this backend, and for whom */
+static int	as_owner_depth = 0;
+static Oid	as_owner_role = InvalidOid;
+
 /*
  * dataeng_agg_as_owner
  *		dataeng._agg_as_owner(owner regrole, operation text, name text)
@@ -846,7 +850,7 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 {
 	Oid			owner;
 	char	   *op;
-	const char *query = NULL;
+	const char *volatile query = NULL;
 	static const struct
 	{
 		const char *op;
@@ -863,8 +867,9 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec_context;
 	int			nest;
-	int64		result = 0;
-	bool		isnull = true;
+	volatile int64 result = 0;
+	volatile bool isnull = true;
+	volatile Oid outer_role;
 	int			i;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -900,18 +905,32 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "%s of \"%s\" returned no row", op, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	outer_role = as_owner_role;
+	as_owner_depth++;
+	as_owner_role = owner;
+	PG_TRY();
 	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "%s of \"%s\" returned no row", op, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+		{
+			bool		null;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null);
 
-		if (!isnull)
-			result = DatumGetInt64(d);
+			isnull = null;
+			if (!null)
+				result = DatumGetInt64(d);
+		}
+		SPI_finish();
 	}
-	SPI_finish();
+	PG_FINALLY();
+	{
+		as_owner_depth--;
+		as_owner_role = outer_role;
+	}
+	PG_END_TRY();
 
 	AtEOXact_GUC(false, nest);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -963,6 +982,12 @@ dataeng_agg_temp_table(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("\"%s\" is not the name of a temporary table of dataeng", name)));
+	/* the only security-restricted operation this works in: _agg_as_owner's */
+	if (InSecurityRestrictedOperation() &&
+		(as_owner_depth == 0 || GetUserId() != as_owner_role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot create temporary table within security-restricted operation")));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
