@@ -731,6 +731,7 @@ DECLARE
   tick bigint;
   me regrole := caller;
 BEGIN
+  PERFORM dataeng._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -971,6 +972,7 @@ DECLARE
   tbl oid;
 BEGIN
   r := dataeng._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng._agg_reserved_check('ack', consumer, caller);
 
   -- A change of a table the consumer does not receive was never delivered
   -- to it, even when the other changes of its transaction were.
@@ -1388,6 +1390,7 @@ DECLARE
   cap int := current_setting('dataeng.max_jobs_per_role')::int;
 BEGIN
   PERFORM dataeng.require_preload('dataeng.schedule()');
+  PERFORM dataeng._agg_reserved_check('job', job_name, caller);
   IF job_name IS NULL OR job_name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -1491,6 +1494,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN false;
   END IF;
+  PERFORM dataeng._agg_reserved_check('unschedule', job_name, caller);
   SELECT string_agg(format('"%s"', u.job_name), ', ' ORDER BY u.job_name) INTO downstream
     FROM dataeng.jobs u WHERE _job_unschedule.job_name OPERATOR(pg_catalog.=) ANY (u.depends_on);
   IF downstream IS NOT NULL THEN
@@ -3540,11 +3544,19 @@ COMMENT ON FUNCTION dataeng._guard_touch(regclass) IS 'internal: make a guard re
 --                 dimensions, parsed measures and change-log consumer
 -- dimension_defs  one row per dimension table (SCD type 1 or 2)
 --
--- Everything runs with the caller's privileges (no SECURITY DEFINER): the
--- caller creates, reads and writes its own tables, and the metadata rows
--- are its own by row-level security keyed on owner.  A refresh polls the
+-- Everything runs with the rights of the fact's or dimension's owner (no
+-- SECURITY DEFINER): the owner creates, reads and writes its own tables;
+-- another role with the owner's rights (a superuser) that refreshes or
+-- drops it does so as the owner, under SECURITY_RESTRICTED_OPERATION, as
+-- REFRESH MATERIALIZED VIEW does (_agg_as_owner in src/aggregate/delta.c).
+-- The metadata rows are readable by their owner (row-level security) and
+-- written only through the entry points _fact_def_write / _dim_def_write,
+-- which check the caller owns what it touches.  A refresh polls the
 -- consumer, applies the changes and acknowledges them in the caller's one
 -- transaction, so the table and the consumed position commit together.
+-- The consumer (fact:<name>, dim:<name>) and refresh job
+-- (fact_refresh:<name>, dimension_refresh:<name>) of a fact or dimension
+-- belong to it: these names are reserved (_agg_reserved_check).
 -----------------------------------------------------------------------------
 
 CREATE TABLE dataeng.fact_defs (
@@ -3602,7 +3614,125 @@ CREATE POLICY own ON dataeng.fact_defs
 CREATE POLICY own ON dataeng.dimension_defs
   USING (pg_has_role(current_user, owner, 'USAGE'))
   WITH CHECK (owner = current_user::regrole);
-GRANT SELECT, INSERT, UPDATE, DELETE ON dataeng.fact_defs, dataeng.dimension_defs TO PUBLIC;
+REVOKE ALL ON dataeng.fact_defs, dataeng.dimension_defs FROM PUBLIC;
+GRANT SELECT ON dataeng.fact_defs, dataeng.dimension_defs TO PUBLIC;
+
+-- Consumers whose acknowledgement _agg_ack is making right now (the
+-- refreshes' own acknowledgements; cdc_ack refuses the others).
+CREATE TABLE dataeng._agg_acking (
+  pid      int  NOT NULL,
+  consumer text NOT NULL
+);
+REVOKE ALL ON dataeng._agg_acking FROM PUBLIC;
+
+-- The names of the consumers and jobs of facts and dimensions are theirs:
+--   'consumer'    cdc_consumer_create of fact:... or dim:... is refused
+--                 unless caller owns that fact or dimension (or is a
+--                 superuser)
+--   'job'         schedule of fact_refresh:... or dimension_refresh:...,
+--                 likewise
+--   'ack'         cdc_ack of a fact's or dimension's consumer is refused
+--                 (its refresh acknowledges, through _agg_ack)
+--   'unschedule'  unschedule of a fact's or dimension's job is refused
+--                 (fact_drop / dimension_drop remove it)
+CREATE FUNCTION dataeng._agg_reserved_check(what text, obj_name text, caller regrole)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owned text;
+BEGIN
+  IF obj_name IS NULL THEN
+    RETURN;
+  END IF;
+  IF what = 'consumer' AND (obj_name LIKE 'fact:%' OR obj_name LIKE 'dim:%') THEN
+    IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.consumer = obj_name AND f.owner = caller)
+       AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.consumer = obj_name AND x.owner = caller)
+       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = caller), false) THEN
+      RAISE EXCEPTION 'consumer name "%" is reserved', obj_name
+        USING ERRCODE = 'reserved_name',
+              DETAIL = 'Consumer names starting with "fact:" or "dim:" are those of facts and dimensions.',
+              HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() create their own consumers.';
+    END IF;
+  ELSIF what = 'job' AND (obj_name LIKE 'fact\_refresh:%' OR obj_name LIKE 'dimension\_refresh:%') THEN
+    IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name AND f.owner = caller)
+       AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+                        WHERE 'dimension_refresh:' || x.name = obj_name AND x.owner = caller)
+       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = caller), false) THEN
+      RAISE EXCEPTION 'job name "%" is reserved', obj_name
+        USING ERRCODE = 'reserved_name',
+              DETAIL = 'Job names starting with "fact_refresh:" or "dimension_refresh:" are those of facts and dimensions.',
+              HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() schedule their own refreshes.';
+    END IF;
+  ELSIF what = 'ack' THEN
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng.fact_defs f WHERE f.consumer = obj_name;
+    IF owned IS NULL THEN
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng.dimension_defs x WHERE x.consumer = obj_name;
+    END IF;
+    IF owned IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dataeng._agg_acking a
+                                          WHERE a.pid = pg_backend_pid() AND a.consumer = obj_name) THEN
+      RAISE EXCEPTION 'consumer "%" belongs to %', obj_name, owned
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its refresh acknowledges the changes it applies; acknowledging others would leave them out.',
+              HINT = CASE WHEN obj_name LIKE 'fact:%'
+                          THEN format('Run SELECT dataeng.fact_refresh(%L); SELECT dataeng.fact_rebuild(%L) recomputes the fact from its source.',
+                                      substr(obj_name, 6), substr(obj_name, 6))
+                          ELSE format('Run SELECT dataeng.dimension_refresh(%L);', substr(obj_name, 5)) END;
+    END IF;
+  ELSIF what = 'unschedule' THEN
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name;
+    IF owned IS NULL THEN
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng.dimension_defs x
+       WHERE 'dimension_refresh:' || x.name = obj_name;
+    END IF;
+    IF owned IS NOT NULL THEN
+      RAISE EXCEPTION 'job "%" belongs to %', obj_name, owned
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = format('Pause it with SELECT dataeng.job_pause(%L); dropping the %s removes it.',
+                            obj_name, CASE WHEN obj_name LIKE 'fact%' THEN 'fact' ELSE 'dimension' END);
+    END IF;
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_reserved_check(text, text, regrole) IS
+  'internal: refuse names and operations reserved to the consumers and jobs of facts and dimensions';
+
+-- The refreshes' own acknowledgements (an entry point, src/aggregate/delta.c):
+-- consumer must be that of a fact or dimension the caller owns.
+CREATE FUNCTION dataeng._agg_ack(caller regrole, consumer text, upto_change_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f
+                  WHERE f.consumer = _agg_ack.consumer AND pg_has_role(caller, f.owner, 'USAGE'))
+     AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+                      WHERE x.consumer = _agg_ack.consumer AND pg_has_role(caller, x.owner, 'USAGE')) THEN
+    RAISE EXCEPTION 'consumer "%" is not that of a fact or dimension of role %', consumer, caller
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO dataeng._agg_acking VALUES (pg_backend_pid(), consumer);
+  PERFORM dataeng._cdc_ack(caller, consumer, upto_change_id);
+  DELETE FROM dataeng._agg_acking a WHERE a.pid = pg_backend_pid() AND a.consumer = _agg_ack.consumer;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._agg_ack(regrole, text, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng._agg_ack(consumer text, upto_change_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_agg_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._agg_ack(text, bigint) IS
+  'internal: acknowledge the changes a refresh applied (consumer of a fact or dimension of the caller)';
+
+-- Run a fact or dimension operation as its owner (src/aggregate/delta.c).
+CREATE FUNCTION dataeng._agg_as_owner(owner regrole, operation text, name text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_agg_as_owner'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._agg_as_owner(regrole, text, text) IS
+  'internal: run fact_refresh, fact_rebuild, fact_drop, dimension_refresh or dimension_drop as the owner, under SECURITY_RESTRICTED_OPERATION (the caller must have the owner''s rights)';
 
 -- A table name as the caller wrote it ('sales', 'mart."Sales"') in one
 -- canonical spelling: its parts, each quoted only where needed.
@@ -3967,26 +4097,49 @@ $$;
 
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
+-- The aggregate is one of a fixed list and the column an identifier,
+-- quoted: no text of the measure is ever SQL.
 CREATE FUNCTION dataeng._fact_measure_cols(m jsonb, src_float boolean,
                                            OUT col_name text, OUT expr text, OUT hidden boolean)
 RETURNS SETOF record
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT * FROM (VALUES
-    (m->>'name',
-     CASE m->>'agg' WHEN 'count_star' THEN 'count(*)'
-                    WHEN 'count_distinct' THEN format('count(DISTINCT s.%I)', m->>'col')
-                    ELSE format('%s(s.%I)', m->>'agg', m->>'col') END,
-     false),
-    (CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') WHEN 'avg' THEN '__sum_' || (m->>'name') END,
-     CASE m->>'agg' WHEN 'sum' THEN format('count(s.%I)', m->>'col')
-                    WHEN 'avg' THEN format(CASE WHEN src_float THEN 'sum(s.%I::float8)' ELSE 'sum(s.%I)' END, m->>'col') END,
-     true),
-    (CASE m->>'agg' WHEN 'avg' THEN '__cnt_' || (m->>'name') END,
-     CASE m->>'agg' WHEN 'avg' THEN format('count(s.%I)', m->>'col') END,
-     true)) v(c, e, h)
-   WHERE c IS NOT NULL
+DECLARE
+  agg text := m->>'agg';
+  col text := m->>'col';
+  nm text := m->>'name';
+BEGIN
+  IF agg IS NULL OR agg NOT IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
+     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (col IS NULL OR col = '')) THEN
+    RAISE EXCEPTION 'invalid measure %', m
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column, with a name.';
+  END IF;
+  col_name := nm;
+  hidden := false;
+  expr := CASE agg WHEN 'count_star' THEN 'count(*)'
+                   WHEN 'count_distinct' THEN format('count(DISTINCT s.%I)', col)
+                   WHEN 'count' THEN format('count(s.%I)', col)
+                   WHEN 'sum' THEN format('sum(s.%I)', col)
+                   WHEN 'avg' THEN format('avg(s.%I)', col)
+                   WHEN 'min' THEN format('min(s.%I)', col)
+                   WHEN 'max' THEN format('max(s.%I)', col) END;
+  RETURN NEXT;
+  hidden := true;
+  IF agg = 'sum' THEN
+    col_name := '__nn_' || nm;
+    expr := format('count(s.%I)', col);
+    RETURN NEXT;
+  ELSIF agg = 'avg' THEN
+    col_name := '__sum_' || nm;
+    expr := format(CASE WHEN src_float THEN 'sum(s.%I::float8)' ELSE 'sum(s.%I)' END, col);
+    RETURN NEXT;
+    col_name := '__cnt_' || nm;
+    expr := format('count(s.%I)', col);
+    RETURN NEXT;
+  END IF;
+END;
 $$;
 
 -- The parts of a fact's SQL that depend on its definition.
@@ -4251,7 +4404,6 @@ BEGIN
                  format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
                         source, g, array_to_string(dimensions, ', '), key));
 
-  PERFORM dataeng.cdc_consumer_create('fact:' || key, ARRAY[source]);
   def.fact_table := tbl;
   def.owner := current_user::regrole;
   IF backfill = 'later' THEN
@@ -4268,13 +4420,14 @@ BEGIN
     def.backfill_from := bf_from;
     def.backfill_to := bf_to;
   END IF;
-  INSERT INTO dataeng.fact_defs SELECT def.*;
+  -- the definition, and with it the consumer fact:<name>, owned by the caller
+  PERFORM dataeng._fact_def_write('insert', def, 0);
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng._fact_sql(def);
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
                    (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
   END IF;
-  UPDATE dataeng.fact_defs f SET last_refresh = clock_timestamp(), last_changes = 0 WHERE f.name = key;
+  PERFORM dataeng._fact_def_write('refreshed', def, 0);
 
   IF schedule IS NOT NULL THEN
     PERFORM dataeng.schedule('fact_refresh:' || key, schedule, format('SELECT dataeng.fact_refresh(%L)', key));
@@ -4423,12 +4576,36 @@ BEGIN
       INTO got, last_id USING consumer, batch;
     EXIT WHEN got = 0;
     n := n + got;
-    PERFORM dataeng.cdc_ack(consumer, last_id);
+    PERFORM dataeng._agg_ack(consumer, last_id);
     EXIT WHEN got < batch;
   END LOOP;
   RETURN n;
 END;
 $$;
+
+-- The temporary table pg_temp.<name>, dropped at commit, with the columns
+-- of query (src/aggregate/delta.c: created there outside the
+-- security-restricted operation of a refresh run as the owner).
+CREATE FUNCTION dataeng._agg_temp_table(name text, query text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_agg_temp_table'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._agg_temp_table(text, text) IS
+  'internal: create a temporary table of dataeng (_dataeng_...), dropped at commit, with the columns of a query';
+
+-- ... and filled with the query's rows.
+CREATE FUNCTION dataeng._agg_temp_as(name text, query text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._agg_temp_table(name, query);
+  EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_temp_as(text, text) IS
+  'internal: a temporary table of dataeng filled with the rows of a query';
 
 -- A fresh temporary table for the changes of one refresh.
 CREATE FUNCTION dataeng._agg_changes_table()
@@ -4440,14 +4617,15 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_changes;
   END IF;
-  CREATE TEMP TABLE _dataeng_changes (tick_id bigint, ord_txn bigint, change_id bigint, op "char",
-                                      old_row jsonb, new_row jsonb, captured_at timestamptz, pk jsonb)
-    ON COMMIT DROP;
+  PERFORM dataeng._agg_temp_table('_dataeng_changes',
+    'SELECT NULL::bigint AS tick_id, NULL::bigint AS ord_txn, NULL::bigint AS change_id, NULL::"char" AS op, '
+    'NULL::jsonb AS old_row, NULL::jsonb AS new_row, NULL::timestamptz AS captured_at, NULL::jsonb AS pk');
 END;
 $$;
 
--- Lock and return a fact definition, or raise.
-CREATE FUNCTION dataeng._fact_def(fact_name text, lock boolean)
+-- Lock and return a fact definition of the caller, or raise (an entry
+-- point, src/aggregate/delta.c: the caller cannot lock the row itself).
+CREATE FUNCTION dataeng._fact_def(caller regrole, fact_name text, lock boolean)
 RETURNS dataeng.fact_defs
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -4457,9 +4635,10 @@ DECLARE
   key text := dataeng._agg_name(fact_name);
 BEGIN
   IF lock THEN
-    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key FOR UPDATE;
+    SELECT * INTO d FROM dataeng.fact_defs f
+     WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
   ELSE
-    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key;
+    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE');
   END IF;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'fact "%" does not exist', fact_name
@@ -4469,6 +4648,76 @@ BEGIN
   RETURN d;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._fact_def(regrole, text, boolean) FROM PUBLIC;
+CREATE FUNCTION dataeng._fact_def(fact_name text, lock boolean)
+RETURNS dataeng.fact_defs
+AS 'MODULE_PATHNAME', 'dataeng_fact_def_get'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._fact_def(text, boolean) IS 'internal: look up (and lock) a fact definition of the caller';
+
+-- The changes to fact definitions (an entry point, src/aggregate/delta.c;
+-- PUBLIC does not write dataeng.fact_defs): op 'insert' the new
+-- definition d of the caller (its table the caller's, its consumer
+-- fact:<name>, created then as the caller's), 'refreshed' n changes
+-- applied now, 'backfilled' the watermark d.backfilled_upto, 'delete'.
+CREATE FUNCTION dataeng._fact_def_write(caller regrole, op text, d dataeng.fact_defs, n bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m jsonb;
+BEGIN
+  IF op = 'insert' THEN
+    IF d.owner IS DISTINCT FROM caller THEN
+      RAISE EXCEPTION 'a fact of role % cannot be created by role %', d.owner, caller
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'fact:' || d.name THEN
+      RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = d.fact_table) IS DISTINCT FROM caller::oid THEN
+      RAISE EXCEPTION 'must be owner of table %', d.fact_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT has_table_privilege(caller, d.source, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+      PERFORM dataeng._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
+      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
+        RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END LOOP;
+    -- (the trigger restore_consumer creates its consumer, as d.owner)
+    INSERT INTO dataeng.fact_defs SELECT d.*;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM dataeng.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'fact "%" does not exist', d.name
+      USING ERRCODE = 'undefined_object', HINT = 'dataeng.facts lists the facts you own.';
+  END IF;
+  CASE op
+    WHEN 'refreshed' THEN
+      UPDATE dataeng.fact_defs f
+         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n
+       WHERE f.name = d.name;
+    WHEN 'backfilled' THEN
+      UPDATE dataeng.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
+    WHEN 'delete' THEN
+      DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
+    ELSE
+      RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
+  END CASE;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._fact_def_write(regrole, text, dataeng.fact_defs, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng._fact_def_write(op text, d dataeng.fact_defs, n bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_fact_def_write'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._fact_def_write(text, dataeng.fact_defs, bigint) IS
+  'internal: insert, update or delete a fact definition of the caller';
 
 -- Recompute a whole fact from its source (after a TRUNCATE of the source).
 -- Writers are held off (SHARE lock) and the consumer drained first, so the
@@ -4554,6 +4803,10 @@ BEGIN
   -- The fact's row lock serializes refreshes of one fact: a second one
   -- waits, then starts from the position the first acknowledged.
   d := dataeng._fact_def(fact_name, true);
+  IF d.owner <> current_user::regrole THEN
+    -- another role with the owner's rights: the work runs as the owner
+    RETURN dataeng._agg_as_owner(d.owner, 'fact_refresh', d.name);
+  END IF;
   SELECT * INTO q FROM dataeng._fact_sql(d);
   ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
   keys := ARRAY['bucket'] || d.dimensions;
@@ -4646,25 +4899,28 @@ BEGIN
     DROP TABLE pg_temp._dataeng_delta_raw;
   END IF;
   IF dataeng._agg_image_keys(d.source, d.dimensions) THEN
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
-                   'SELECT is_total, %s, %s, n_changes, has_t '
-                   'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
-                   '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
-                   kcols, flat, sub, coldef)
-      USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+    delta := format('SELECT is_total, %s, %s, n_changes, has_t '
+                    'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
+                    '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
+                    kcols, flat, sub, coldef);
   ELSE
-    EXECUTE format('CREATE TEMP TABLE _dataeng_delta_raw ON COMMIT DROP AS '
-                   'WITH x AS MATERIALIZED ('
-                   '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
-                   '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
-                   'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
-                   '  FROM x WHERE NOT is_total GROUP BY %1$s '
-                   'UNION ALL '
-                   'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
-                   kcols, agg, sub, coldef,
-                   (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))))
-      USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+    delta := format('WITH x AS MATERIALIZED ('
+                    '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
+                    '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
+                    'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
+                    '  FROM x WHERE NOT is_total GROUP BY %1$s '
+                    'UNION ALL '
+                    'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
+                    kcols, agg, sub, coldef,
+                    (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))));
   END IF;
+  -- (the table is made from the query's columns, analysed only: its
+  -- parameters stand for typed NULLs there)
+  PERFORM dataeng._agg_temp_table('_dataeng_delta_raw',
+    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8)',
+            '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], NULL::boolean[])'));
+  EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
+    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
 
@@ -4738,14 +4994,41 @@ BEGIN
     END IF;
   END IF;
 
-  UPDATE dataeng.fact_defs f
-     SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n
-   WHERE f.name = d.name;
+  PERFORM dataeng._fact_def_write('refreshed', d, n);
   RETURN n;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_refresh(text) IS
   'Applies the source''s captured changes to a fact table and acknowledges them, in one transaction; returns the number of changes';
+
+-- Recompute a fact from its source, exactly as its GROUP BY gives it
+-- (writers held off, the changes pending read and acknowledged first, so
+-- that the fact and its consumer's position agree again).
+CREATE FUNCTION dataeng.fact_rebuild(fact_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  n bigint;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_rebuild() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  d := dataeng._fact_def(fact_name, true);
+  IF d.owner <> current_user::regrole THEN
+    RETURN dataeng._agg_as_owner(d.owner, 'fact_rebuild', d.name);
+  END IF;
+  n := dataeng._fact_rebuild(d, 0);
+  PERFORM dataeng._fact_def_write('refreshed', d, n);
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fact_rebuild(text) IS
+  'Recomputes a fact table from its source (GROUP BY) and moves its consumer past the changes pending, in one transaction; returns the number of changes skipped';
 
 -- How far a backfill got: the share, in percent, of the time range the
 -- source covered at fact_create that lies below the watermark (100 when
@@ -4809,6 +5092,12 @@ BEGIN
             DETAIL = 'Each batch applies the pending changes first, which are cut only there.';
   END IF;
   d := dataeng._fact_def(fact_name, false);
+  IF d.owner <> current_user::regrole THEN
+    RAISE EXCEPTION 'only the owner of fact "%" can backfill it', d.name
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'A backfill runs with the rights of the role calling it.',
+            HINT = format('Let role %s run it.', d.owner);
+  END IF;
   source_rows := 0;
   IF d.backfilled_upto IS NULL THEN
     done := true;
@@ -4860,8 +5149,8 @@ BEGIN
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
     INTO groups, source_rows
     USING lo, hi, false;
-  UPDATE dataeng.fact_defs f SET backfilled_upto = CASE WHEN last THEN NULL ELSE hi END
-   WHERE f.name = d.name;
+  d.backfilled_upto := CASE WHEN last THEN NULL ELSE hi END;
+  PERFORM dataeng._fact_def_write('backfilled', d, 0);
   done := last;
 
   secs := extract(epoch FROM clock_timestamp() - call_start);
@@ -4905,6 +5194,35 @@ $$;
 COMMENT ON PROCEDURE dataeng.fact_backfill(text, interval) IS
   'Fills a fact created with backfill => ''later'' in batches of buckets (batch: the time range of one), committing each; resumes where an interrupted call stopped';
 
+-- Raise unless what a definition points at is what it created: its table
+-- (unless dropped) and consumer belong to its owner, and the consumer is
+-- named after it.
+CREATE FUNCTION dataeng._agg_drop_check(def_owner regrole, tbl regclass, def_consumer text, own_consumer text, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF def_consumer IS DISTINCT FROM own_consumer THEN
+    RAISE EXCEPTION 'consumer "%" is not that of %', def_consumer, what
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The consumer of %s is "%s".', what, own_consumer);
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl AND c.relowner <> def_owner) THEN
+    RAISE EXCEPTION 'table % is not owned by role %, the owner of %', tbl, def_owner, what
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'A drop removes only what the definition created.',
+            HINT = format('Give the table back to role %s, or drop it yourself.', def_owner);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = def_consumer AND c.owner <> def_owner) THEN
+    RAISE EXCEPTION 'consumer "%" is not owned by role %, the owner of %', def_consumer, def_owner, what
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_drop_check(regrole, regclass, text, text, text) IS
+  'internal: check that a fact or dimension owns what its drop removes';
+
 -- What fact_drop and dimension_drop remove besides the definition: the
 -- table (unless already dropped), the consumer and the refresh job.
 CREATE FUNCTION dataeng._agg_drop(tbl regclass, consumer text, job text)
@@ -4923,6 +5241,9 @@ BEGIN
 END;
 $$;
 
+-- Run as the fact's owner (by another role with its rights: through
+-- _agg_as_owner), and only what the fact created: its table and consumer
+-- must be the owner's.
 CREATE FUNCTION dataeng.fact_drop(fact_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -4931,8 +5252,13 @@ AS $$
 DECLARE
   d dataeng.fact_defs := dataeng._fact_def(fact_name, true);
 BEGIN
+  IF d.owner <> current_user::regrole THEN
+    PERFORM dataeng._agg_as_owner(d.owner, 'fact_drop', d.name);
+    RETURN;
+  END IF;
+  PERFORM dataeng._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
+  PERFORM dataeng._fact_def_write('delete', d, 0);
   PERFORM dataeng._agg_drop(d.fact_table, d.consumer, 'fact_refresh:' || d.name);
-  DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_drop(text) IS
@@ -4955,8 +5281,9 @@ GRANT SELECT ON dataeng.facts TO PUBLIC;
 -- Dimensions
 -----------------------------------------------------------------------------
 
--- Lock and return a dimension definition, or raise.
-CREATE FUNCTION dataeng._dim_def(dim_name text, lock boolean)
+-- Lock and return a dimension definition of the caller, or raise (an
+-- entry point, src/aggregate/delta.c).
+CREATE FUNCTION dataeng._dim_def(caller regrole, dim_name text, lock boolean)
 RETURNS dataeng.dimension_defs
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -4966,9 +5293,10 @@ DECLARE
   key text := dataeng._agg_name(dim_name);
 BEGIN
   IF lock THEN
-    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key FOR UPDATE;
+    SELECT * INTO d FROM dataeng.dimension_defs x
+     WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
   ELSE
-    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key;
+    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE');
   END IF;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'dimension "%" does not exist', dim_name
@@ -4978,7 +5306,62 @@ BEGIN
   RETURN d;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._dim_def(text, boolean) IS 'internal: look up (and lock) a dimension definition';
+REVOKE ALL ON FUNCTION dataeng._dim_def(regrole, text, boolean) FROM PUBLIC;
+CREATE FUNCTION dataeng._dim_def(dim_name text, lock boolean)
+RETURNS dataeng.dimension_defs
+AS 'MODULE_PATHNAME', 'dataeng_dim_def_get'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._dim_def(text, boolean) IS 'internal: look up (and lock) a dimension definition of the caller';
+
+-- The changes to dimension definitions (an entry point, as
+-- _fact_def_write): 'insert', 'refreshed', 'delete'.
+CREATE FUNCTION dataeng._dim_def_write(caller regrole, op text, d dataeng.dimension_defs, n bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF op = 'insert' THEN
+    IF d.owner IS DISTINCT FROM caller THEN
+      RAISE EXCEPTION 'a dimension of role % cannot be created by role %', d.owner, caller
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'dim:' || d.name THEN
+      RAISE EXCEPTION 'invalid definition of dimension "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = d.dim_table) IS DISTINCT FROM caller::oid THEN
+      RAISE EXCEPTION 'must be owner of table %', d.dim_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT has_table_privilege(caller, d.source, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO dataeng.dimension_defs SELECT d.*;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM dataeng.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'dimension "%" does not exist', d.name
+      USING ERRCODE = 'undefined_object', HINT = 'dataeng.dimensions lists the dimensions you own.';
+  END IF;
+  CASE op
+    WHEN 'refreshed' THEN
+      UPDATE dataeng.dimension_defs x
+         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
+       WHERE x.name = d.name;
+    WHEN 'delete' THEN
+      DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
+    ELSE
+      RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
+  END CASE;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dim_def_write(regrole, text, dataeng.dimension_defs, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng._dim_def_write(op text, d dataeng.dimension_defs, n bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_dim_def_write'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._dim_def_write(text, dataeng.dimension_defs, bigint) IS
+  'internal: insert, update or delete a dimension definition of the caller';
 
 -- SQL telling whether two values a and b of a source column differ: IS
 -- DISTINCT FROM where the column's type has an equality, else their text.
@@ -5145,10 +5528,10 @@ BEGIN
                  format('Dimension (SCD type %s) of %s by %s kept up to date by dataeng.dimension_refresh(%L)',
                         scd_type, source, key_column, key));
 
-  PERFORM dataeng.cdc_consumer_create('dim:' || key, ARRAY[source]);
+  -- the definition, and with it the consumer dim:<name>, owned by the caller
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
              schedule, now(), clock_timestamp(), 0, 0)::dataeng.dimension_defs;
-  INSERT INTO dataeng.dimension_defs SELECT def.*;
+  PERFORM dataeng._dim_def_write('insert', def, 0);
   IF scd_type = 1 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
   ELSE
@@ -5247,6 +5630,10 @@ BEGIN
   END IF;
   -- the definition's row lock serializes refreshes of one dimension
   d := dataeng._dim_def(dim_name, true);
+  IF d.owner <> current_user::regrole THEN
+    -- another role with the owner's rights: the work runs as the owner
+    RETURN dataeng._agg_as_owner(d.owner, 'dimension_refresh', d.name);
+  END IF;
   PERFORM dataeng._agg_changes_table();
   n := dataeng._agg_poll(d.consumer, 0);
 
@@ -5277,21 +5664,21 @@ BEGIN
     IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
       DROP TABLE pg_temp._dataeng_dim_ev;
     END IF;
-    EXECUTE format('CREATE TEMP TABLE _dataeng_dim_ev ON COMMIT DROP AS '
+    PERFORM dataeng._agg_temp_as('_dataeng_dim_ev', format(
                    'SELECT c.tick_id, c.ord_txn, c.change_id, 0 AS part, c.captured_at AS t, false AS present, %1$s AS k%2$s '
                    '  FROM pg_temp._dataeng_changes c '
                    ' WHERE %5$s AND (c.op = ''D'' OR (c.op = ''U'' AND %1$s IS DISTINCT FROM %3$s)) '
                    'UNION ALL '
                    'SELECT c.tick_id, c.ord_txn, c.change_id, 1, c.captured_at, true, %3$s%4$s '
                    '  FROM pg_temp._dataeng_changes c WHERE %5$s AND c.op IN (''I'', ''U'')',
-                   k_old, nulls, k_new, news, before_t);
+                   k_old, nulls, k_new, news, before_t));
 
     IF d.scd_type = 1 THEN
       -- the last event of each key decides
       IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_last;
       END IF;
-      EXECUTE format('CREATE TEMP TABLE _dataeng_dim_last ON COMMIT DROP AS '
+      PERFORM dataeng._agg_temp_as('_dataeng_dim_last',
                      'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
                      'ORDER BY e.k, e.tick_id DESC, e.ord_txn DESC, e.change_id DESC, e.part DESC');
       EXECUTE format('DELETE FROM %s x USING pg_temp._dataeng_dim_last e WHERE NOT e.present AND x.%I = e.k',
@@ -5316,8 +5703,7 @@ BEGIN
       IF to_regclass('pg_temp._dataeng_dim_tr') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_tr;
       END IF;
-      EXECUTE format(
-        'CREATE TEMP TABLE _dataeng_dim_tr ON COMMIT DROP AS '
+      PERFORM dataeng._agg_temp_as('_dataeng_dim_tr', format(
         'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
         '  SELECT e.tick_id, e.ord_txn, e.change_id, e.part, e.k, e.present%1$s, '
         '         greatest(max(e.t) OVER w, cur.valid_from) AS t, '
@@ -5328,7 +5714,7 @@ BEGIN
         '  WINDOW w AS (PARTITION BY e.k ORDER BY %6$s)) s '
         'WHERE s.changed '
         'WINDOW v AS (PARTITION BY s.k ORDER BY s.tick_id, s.ord_txn, s.change_id, s.part)',
-        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord);
+        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord));
       EXECUTE format('UPDATE %s x SET valid_to = e.t, is_current = false FROM pg_temp._dataeng_dim_tr e '
                      'WHERE e.rn = 1 AND x.is_current AND x.%I = e.k', d.dim_table, d.key_column);
       EXECUTE format('INSERT INTO %s (%I%s, valid_from, valid_to, is_current) '
@@ -5342,9 +5728,7 @@ BEGIN
     END IF;
   END IF;
 
-  UPDATE dataeng.dimension_defs x
-     SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
-   WHERE x.name = d.name;
+  PERFORM dataeng._dim_def_write('refreshed', d, n);
   RETURN n;
 END;
 $$;
@@ -5359,8 +5743,13 @@ AS $$
 DECLARE
   d dataeng.dimension_defs := dataeng._dim_def(dim_name, true);
 BEGIN
+  IF d.owner <> current_user::regrole THEN
+    PERFORM dataeng._agg_as_owner(d.owner, 'dimension_drop', d.name);
+    RETURN;
+  END IF;
+  PERFORM dataeng._agg_drop_check(d.owner, d.dim_table, d.consumer, 'dim:' || d.name, format('dimension "%s"', d.name));
+  PERFORM dataeng._dim_def_write('delete', d, 0);
   PERFORM dataeng._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
-  DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.dimension_drop(text) IS
@@ -5386,28 +5775,28 @@ GRANT SELECT ON dataeng.dimensions TO PUBLIC;
 -- sources).  Consumers and the change log are not dumped: a definition
 -- restored without its consumer gets a new one, starting at the restore,
 -- owned by the definition's owner.  fact_create and dimension_create
--- insert a definition whose consumer exists: nothing to do then.
+-- create their consumer so too, as they insert the definition (through
+-- _fact_def_write / _dim_def_write: only they, and a superuser, write
+-- definitions).  After the insert, so that the reserved consumer name is
+-- the new definition's (_agg_reserved_check).
 CREATE FUNCTION dataeng._agg_restore_consumer()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = NEW.consumer) THEN
-    PERFORM dataeng.cdc_consumer_create(NEW.consumer, ARRAY[NEW.source]);
-    IF NEW.owner <> current_user::regrole THEN
-      -- (a restore by a superuser: only it may insert another role's row)
-      UPDATE dataeng.cdc_consumer_state c SET owner = NEW.owner WHERE c.name = NEW.consumer;
-    END IF;
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
+    PERFORM dataeng._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng._agg_restore_consumer() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng._agg_restore_consumer() IS
   'internal: give a restored fact or dimension definition a change-log consumer';
-CREATE TRIGGER restore_consumer BEFORE INSERT ON dataeng.fact_defs
+CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng.fact_defs
   FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
-CREATE TRIGGER restore_consumer BEFORE INSERT ON dataeng.dimension_defs
+CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng.dimension_defs
   FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
 SELECT pg_catalog.pg_extension_config_dump('dataeng.fact_defs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dimension_defs', '');

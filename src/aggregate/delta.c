@@ -34,8 +34,10 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_oper.h"
@@ -46,9 +48,13 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/datum.h"
+#include "utils/acl.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/ruleutils.h"
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
@@ -506,6 +512,43 @@ fold_change(TupleTableSlot *change, void *arg)
 }
 
 /*
+ * check_dimension_column
+ *		Raise unless the column definition list gives dimension col of
+ *		source the type _fact_deltas() returns it as: jsonb for arrays,
+ *		composites and json, else the column's own type and modifier.
+ */
+static void
+check_dimension_column(Oid source, const char *col, Form_pg_attribute a)
+{
+	AttrNumber	att = get_attnum(source, col);
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+	char		category;
+	bool		preferred;
+	Oid			base;
+	bool		raw;
+
+	if (att == InvalidAttrNumber || att < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of %s does not exist", col, get_rel_name(source))));
+	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
+	get_type_category_preferred(typid, &category, &preferred);
+	base = getBaseType(typid);
+	raw = category == TYPCATEGORY_ARRAY || get_typtype(typid) == TYPTYPE_COMPOSITE ||
+		base == JSONOID || base == JSONBOID;
+	if (raw ? a->atttypid != JSONBOID : (a->atttypid != typid || a->atttypmod != typmod))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("dimension \"%s\" is returned as type %s, not %s", col,
+						raw ? "jsonb" : format_type_with_typemod(typid, typmod),
+						format_type_with_typemod(a->atttypid, a->atttypmod)),
+				 errdetail("Column \"%s\" of the column definition list of dataeng._fact_deltas() is that dimension.",
+						   NameStr(a->attname))));
+}
+
+/*
  * text_array
  *		The elements of a text[] argument as C strings.
  */
@@ -742,6 +785,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, c);
 
+		check_dimension_column(source, dims[i], a);
 		image_column_init(&st.dims[i], dims[i], a->atttypid, a->atttypmod, CurrentMemoryContext);
 		st.dimlen[i] = a->attlen;
 		st.dimbyval[i] = a->attbyval;
@@ -754,7 +798,16 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		value_column_init(&st.vals[i], source, vals[i], s,
 						  s ? TupleDescAttr(desc, c)->atttypid : InvalidOid,
 						  CurrentMemoryContext);
-		c += s ? 2 : 1;
+		c += s ? 1 : 0;
+		/* the count of non-NULL values */
+		if (TupleDescAttr(desc, c)->atttypid != INT8OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("the count of column \"%s\" is of type bigint, not %s", vals[i],
+							format_type_be(TupleDescAttr(desc, c)->atttypid)),
+					 errdetail("Column %d of the column definition list of dataeng._fact_deltas() is that count.",
+							   c + 1)));
+		c++;
 	}
 
 	st.groups = groups_create(st.groupcxt, 1024, NULL);
@@ -762,4 +815,215 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);
 	return (Datum) 0;
+}
+
+/*
+ * The metadata of facts and dimensions: entry points acting for the current
+ * user (common/entry.c), whose bodies check that it owns what it touches.
+ */
+DATAENG_ENTRY(dataeng_fact_def_get, "_fact_def")
+DATAENG_ENTRY(dataeng_dim_def_get, "_dim_def")
+DATAENG_ENTRY(dataeng_fact_def_write, "_fact_def_write")
+DATAENG_ENTRY(dataeng_dim_def_write, "_dim_def_write")
+DATAENG_ENTRY(dataeng_agg_ack, "_agg_ack")
+
+PG_FUNCTION_INFO_V1(dataeng_agg_as_owner);
+
+/* operations of _agg_as_owner under way in this backend, and for whom */
+static int	as_owner_depth = 0;
+static Oid	as_owner_role = InvalidOid;
+
+/*
+ * dataeng_agg_as_owner
+ *		dataeng._agg_as_owner(owner regrole, operation text, name text)
+ *		RETURNS bigint
+ *
+ * Run an operation on a fact or dimension of another role as that role,
+ * the way REFRESH MATERIALIZED VIEW runs its query as the view's owner:
+ * under SECURITY_RESTRICTED_OPERATION, in a GUC nest level (search_path
+ * pinned) that is rolled back afterwards.  The current user must have the
+ * rights of owner (a superuser, or a member of it): this only ever
+ * narrows its rights.
+ */
+Datum
+dataeng_agg_as_owner(PG_FUNCTION_ARGS)
+{
+	Oid			owner;
+	char	   *op;
+	const char *volatile query = NULL;
+	static const struct
+	{
+		const char *op;
+		const char *query;
+	}			ops[] = {
+		{"fact_refresh", "SELECT dataeng.fact_refresh($1)"},
+		{"fact_rebuild", "SELECT dataeng.fact_rebuild($1)"},
+		{"fact_drop", "SELECT 0::pg_catalog.int8 FROM dataeng.fact_drop($1)"},
+		{"dimension_refresh", "SELECT dataeng.dimension_refresh($1)"},
+		{"dimension_drop", "SELECT 0::pg_catalog.int8 FROM dataeng.dimension_drop($1)"}
+	};
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
+	volatile int64 result = 0;
+	volatile bool isnull = true;
+	volatile Oid outer_role;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("owner, operation and name must not be NULL")));
+	owner = PG_GETARG_OID(0);
+	op = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	args[0] = PointerGetDatum(PG_GETARG_TEXT_PP(2));
+	for (i = 0; i < (int) lengthof(ops); i++)
+		if (strcmp(op, ops[i].op) == 0)
+			query = ops[i].query;
+	if (query == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not an operation on a fact or dimension", op)));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to act as role \"%s\"", GetUserNameFromId(owner, false))));
+
+	/*
+	 * The temporary namespace, which the operation's temporary tables need,
+	 * cannot be set up within a security-restricted operation: set it up
+	 * first, as REFRESH MATERIALIZED VIEW CONCURRENTLY does.
+	 */
+	(void) LookupCreationNamespace("pg_temp");
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+
+	outer_role = as_owner_role;
+	as_owner_depth++;
+	as_owner_role = owner;
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "%s of \"%s\" returned no row", op, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+		{
+			bool		null;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null);
+
+			isnull = null;
+			if (!null)
+				result = DatumGetInt64(d);
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		as_owner_depth--;
+		as_owner_role = outer_role;
+	}
+	PG_END_TRY();
+
+	AtEOXact_GUC(false, nest);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(result);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_agg_temp_table);
+
+/*
+ * dataeng_agg_temp_table
+ *		dataeng._agg_temp_table(name text, query text) RETURNS void
+ *
+ * Create the temporary table pg_temp.<name> (a name starting with
+ * _dataeng_), dropped at commit, with the columns query would return, for
+ * the caller to fill.  The query is only analysed (its result's names and
+ * types), never planned nor run.
+ *
+ * A refresh run as the owner of a fact (_agg_as_owner) is a
+ * security-restricted operation, in which PostgreSQL refuses CREATE TEMP
+ * TABLE: this creates the table outside it, as REFRESH MATERIALIZED VIEW
+ * CONCURRENTLY creates its temporary table, from a statement made here of
+ * names and types only (no expression of the caller's is evaluated).
+ */
+Datum
+dataeng_agg_temp_table(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *query;
+	SPIPlanPtr	plan;
+	List	   *sources;
+	CachedPlanSource *ps;
+	TupleDesc	desc;
+	StringInfoData ddl;
+	bool		first = true;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name and query must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strncmp(name, "_dataeng_", 9) != 0 || strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("\"%s\" is not the name of a temporary table of dataeng", name)));
+	/* the only security-restricted operation this works in: _agg_as_owner's */
+	if (InSecurityRestrictedOperation() &&
+		(as_owner_depth == 0 || GetUserId() != as_owner_role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot create temporary table within security-restricted operation")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1 ||
+		(ps = (CachedPlanSource *) linitial(sources))->resultDesc == NULL ||
+		ps->commandTag != CMDTAG_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a temporary table must be one SELECT")));
+	desc = ps->resultDesc;
+
+	initStringInfo(&ddl);
+	appendStringInfo(&ddl, "CREATE TEMP TABLE pg_temp.%s (", quote_identifier(name));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (a->attisdropped)
+			continue;
+		appendStringInfo(&ddl, "%s%s %s", first ? "" : ", ", quote_identifier(NameStr(a->attname)),
+						 format_type_with_typemod(a->atttypid, a->atttypmod));
+		if (OidIsValid(a->attcollation) && a->attcollation != get_typcollation(a->atttypid))
+			appendStringInfo(&ddl, " COLLATE %s", generate_collation_name(a->attcollation));
+		first = false;
+	}
+	appendStringInfoString(&ddl, ") ON COMMIT DROP");
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(save_userid, save_sec_context & ~SECURITY_RESTRICTED_OPERATION);
+	if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not create temporary table \"%s\"", name);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	SPI_finish();
+	PG_RETURN_VOID();
 }
