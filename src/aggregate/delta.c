@@ -864,9 +864,7 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	};
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
-	Oid			save_userid;
-	int			save_sec_context;
-	int			nest;
+	InternalSql as_owner;
 	volatile int64 result = 0;
 	volatile bool isnull = true;
 	volatile Oid outer_role;
@@ -898,12 +896,7 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	 */
 	(void) LookupCreationNamespace("pg_temp");
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	internal_sql_begin(&as_owner, owner);
 
 	outer_role = as_owner_role;
 	as_owner_depth++;
@@ -932,8 +925,7 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 
-	AtEOXact_GUC(false, nest);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	internal_sql_end(&as_owner);
 
 	if (isnull)
 		PG_RETURN_NULL();
