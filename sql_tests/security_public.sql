@@ -1,0 +1,130 @@
+-- What PUBLIC may do: every function of dataeng a role with no grants may
+-- execute, and every relation and sequence of dataeng it may write, each
+-- with the reason it is safe.  A function or grant added without a reason
+-- here shows up as 'NO REASON' and fails this test.
+\set VERBOSITY terse
+CREATE EXTENSION dataeng;
+CREATE ROLE sp_nobody;
+
+CREATE TEMP TABLE reasons (name text PRIMARY KEY, reason text NOT NULL);
+INSERT INTO reasons VALUES
+  -- pure functions: their result depends on their arguments alone, they
+  -- read no table and run no caller-supplied code with other rights
+  ('clean_text', 'pure'), ('convert_unit', 'pure'), ('credit_card_problem', 'pure'),
+  ('damerau_levenshtein', 'pure'), ('date_problem', 'pure'), ('double_metaphone', 'pure'),
+  ('email_problem', 'pure'), ('fingerprint', 'pure'), ('fold_accents', 'pure'),
+  ('iban_problem', 'pure'), ('is_credit_card', 'pure'), ('is_date', 'pure'), ('is_email', 'pure'),
+  ('is_iban', 'pure'), ('is_isbn', 'pure'), ('is_luhn', 'pure'), ('is_phone', 'pure'),
+  ('is_postal_code', 'pure'), ('is_url', 'pure'), ('is_uuid', 'pure'), ('isbn_problem', 'pure'),
+  ('jaro_winkler', 'pure'), ('luhn_problem', 'pure'), ('metaphone_key', 'pure'), ('name_case', 'pure'),
+  ('ngram_fingerprint', 'pure'), ('normalize_email', 'pure'), ('normalize_email_strict', 'pure'),
+  ('parse_date', 'pure'), ('parse_number', 'pure'), ('parse_number_strict', 'pure'),
+  ('parse_quantity', 'pure'), ('phone_possible', 'pure'), ('phone_problem', 'pure'),
+  ('postal_code_problem', 'pure'), ('to_e164', 'pure'), ('url_problem', 'pure'),
+  ('uuid_problem', 'pure'), ('parse_timestamp', 'pure'), ('locf', 'pure'),
+  ('_schedule_next', 'pure'), ('_schedule_valid', 'pure'),
+  -- reports about the server, nothing of any role's
+  ('info', 'server state'), ('require_preload', 'server state'),
+  ('_scheduler_pid', 'server state'), ('_in_transaction_block', 'server state'),
+  -- wakes this database's scheduler at commit: it then reads dataeng.jobs
+  -- as it would on its own; no row is read or written for the caller
+  ('_scheduler_wake', 'wake-up'), ('_scheduler_wake_now', 'wake-up'),
+  -- invoker-rights C entry points: they call their body as its owner with
+  -- the calling role (GetUserId()), and the body checks that role's rights
+  ('cdc_ack', 'entry point'), ('cdc_consumer_create', 'entry point'),
+  ('cdc_consumer_drop', 'entry point'), ('cdc_disable', 'entry point'), ('cdc_enable', 'entry point'),
+  ('cdc_poll', 'entry point'), ('guard_disable', 'entry point'), ('guard_enable', 'entry point'),
+  ('job_pause', 'entry point'), ('job_resume', 'entry point'), ('job_run_now', 'entry point'),
+  ('rule_add', 'entry point'), ('rule_drop', 'entry point'), ('schedule', 'entry point'),
+  ('unschedule', 'entry point'), ('_cdc_consumer_list', 'entry point'),
+  ('_cdc_tables_visible', 'entry point'), ('_cdc_poll_unordered', 'entry point'),
+  ('_quarantine_put', 'entry point'), ('_quarantine_take', 'entry point'), ('_record_run', 'entry point'),
+  ('_fact_deltas', 'entry point'), ('_agg_ack', 'entry point'), ('_fact_def', 'entry point'),
+  ('_fact_def_write', 'entry point'), ('_dim_def', 'entry point'), ('_dim_def_write', 'entry point'),
+  ('dedupe_forget', 'entry point'),
+  -- acts as a role only for a caller that has that role's privileges, and
+  -- only as a security-restricted operation (like SET ROLE, but less)
+  ('_agg_as_owner', 'acts for a role the caller has'),
+  -- creates a temporary table of a query's names and types, only inside
+  -- _agg_as_owner and for the role it acts as
+  ('_agg_temp_table', 'inside _agg_as_owner only'),
+  -- say what the catalogs and has_table_privilege() already say: the
+  -- row-level security policies of dataeng's tables call them as the reader
+  ('rows_readable', 'reports privileges'), ('_dedup_may_read', 'reports privileges'),
+  -- helpers of the invoker-rights functions below, invoker rights
+  -- themselves: called directly they can do no more than the caller can
+  ('_agg_name', 'invoker-rights helper'), ('_fact_measure_cols', 'invoker-rights helper'),
+  ('_fact_parse_measure', 'invoker-rights helper'), ('_agg_column', 'invoker-rights helper'),
+  ('_agg_drop_check', 'invoker-rights helper'), ('_agg_new_table', 'invoker-rights helper'),
+  ('_agg_reserved_check', 'invoker-rights helper'), ('_dim_differ', 'invoker-rights helper'),
+  ('_fact_sql', 'invoker-rights helper'), ('_rule_condition', 'invoker-rights helper'),
+  ('_agg_capture', 'invoker-rights helper'), ('_agg_changes_table', 'invoker-rights helper'),
+  ('_agg_drop', 'invoker-rights helper'), ('_agg_poll', 'invoker-rights helper'),
+  ('_agg_temp_as', 'invoker-rights helper'), ('_dim_create', 'invoker-rights helper'),
+  ('_dim_resync', 'invoker-rights helper'), ('_fact_backfill_batch', 'invoker-rights helper'),
+  ('_fact_create', 'invoker-rights helper'), ('_fact_rebuild', 'invoker-rights helper'),
+  ('_fact_backfill_pct', 'invoker-rights helper'), ('_fact_bucket_expr', 'invoker-rights helper'),
+  ('_fact_grain', 'invoker-rights helper'), ('_fact_range_pred', 'invoker-rights helper'),
+  ('_agg_image_cols', 'invoker-rights helper'), ('_agg_image_keys', 'invoker-rights helper'),
+  ('_agg_json_col', 'invoker-rights helper'), ('_agg_sum_type', 'invoker-rights helper'),
+  ('_dim_attrs_differ', 'invoker-rights helper'),
+  -- plain invoker-rights functions: they run with the caller's rights and
+  -- read or write only what the caller itself may
+  ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),
+  ('dedupe', 'entry point'), ('dedupe_undo', 'entry point'), ('find_duplicates', 'entry point'),
+  ('validate', 'entry point'), ('quarantine_release', 'entry point'),
+  ('fact_create', 'invoker rights'), ('fact_drop', 'invoker rights'), ('fact_refresh', 'invoker rights'),
+  ('fact_backfill', 'invoker rights'), ('dimension_create', 'invoker rights'),
+  ('dimension_drop', 'invoker rights'), ('dimension_refresh', 'invoker rights'),
+  ('fact_rebuild', 'invoker rights');
+
+-- every function PUBLIC may execute, and why
+SELECT p.oid::regprocedure AS function, coalesce(r.reason, 'NO REASON') AS reason,
+       CASE WHEN p.prosecdef THEN 'SECURITY DEFINER' END AS definer
+  FROM pg_proc p LEFT JOIN reasons r ON r.name = p.proname
+ WHERE p.pronamespace = 'dataeng'::regnamespace
+   AND has_function_privilege('sp_nobody', p.oid, 'EXECUTE')
+ ORDER BY reason, 1::text;
+
+-- an invoker-rights function is what its reason says: SQL or PL/pgSQL, not
+-- SECURITY DEFINER; a helper also has its search_path pinned (the public
+-- wrappers fact_create(), fact_backfill() and dimension_create() read the
+-- caller's current_schema())
+SELECT p.oid::regprocedure AS not_plain_invoker_rights
+  FROM pg_proc p JOIN reasons r ON r.name = p.proname
+ WHERE p.pronamespace = 'dataeng'::regnamespace AND r.reason IN ('invoker-rights helper', 'invoker rights')
+   AND (p.prosecdef OR p.prolang NOT IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+        OR (r.reason = 'invoker-rights helper'
+            AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)))
+ ORDER BY 1::text;
+
+-- a reason kept for a function PUBLIC no longer executes is stale
+SELECT r.name AS stale_reason FROM reasons r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'dataeng'::regnamespace
+                      AND p.proname = r.name AND has_function_privilege('sp_nobody', p.oid, 'EXECUTE'))
+ ORDER BY 1;
+
+-- the only SECURITY DEFINER functions: the event triggers that follow DDL
+-- of captured tables (no role calls them; they run SQL of the extension's
+-- only, with search_path pinned); entry points switch user in C
+SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
+ WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef ORDER BY 1::text;
+
+-- no relation or sequence of dataeng is writable by PUBLIC
+SELECT c.oid::regclass AS writable, c.relkind
+  FROM pg_class c
+ WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   AND (has_table_privilege('sp_nobody', c.oid, 'INSERT') OR has_table_privilege('sp_nobody', c.oid, 'UPDATE')
+        OR has_table_privilege('sp_nobody', c.oid, 'DELETE') OR has_table_privilege('sp_nobody', c.oid, 'TRUNCATE'))
+ ORDER BY 1::text;
+SELECT c.oid::regclass AS usable_sequence
+  FROM pg_class c
+ WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind = 'S'
+   AND (has_sequence_privilege('sp_nobody', c.oid, 'USAGE') OR has_sequence_privilege('sp_nobody', c.oid, 'UPDATE'))
+ ORDER BY 1::text;
+-- and the schema: PUBLIC uses it, creates nothing in it
+SELECT has_schema_privilege('sp_nobody', 'dataeng', 'USAGE') AS usage,
+       has_schema_privilege('sp_nobody', 'dataeng', 'CREATE') AS "create";
+
+DROP EXTENSION dataeng;
+DROP ROLE sp_nobody;
