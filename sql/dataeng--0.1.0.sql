@@ -1217,12 +1217,15 @@ BEGIN
                 FOR UPDATE SKIP LOCKED LOOP
       why := NULL;
       IF lim.max_lag_changes > 0 THEN
+        -- (transaction by transaction, one index probe each, up to the limit)
         SELECT count(*) INTO n
           FROM (SELECT 1
                   FROM dataeng.cdc_batch_txns bt
-                  JOIN dataeng.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
+                 CROSS JOIN LATERAL (SELECT l.change_id FROM dataeng.change_log l
+                                      WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
+                                        AND (bt.tick_id, bt.ord_txn, l.change_id)
+                                            > (con.ack_tick, con.ack_txn, con.ack_change)) l
                  WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
-                   AND (bt.tick_id, bt.ord_txn, l.change_id) > (con.ack_tick, con.ack_txn, con.ack_change)
                  LIMIT lim.max_lag_changes + 1) s;
         IF n > lim.max_lag_changes THEN
           why := format('more than %s unacknowledged changes, past dataeng.consumer_max_lag_changes',
