@@ -840,8 +840,8 @@ REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
 -- changes again.  whole_transactions keeps a transaction's changes in one
 -- poll even when that exceeds max_changes.
 -- A consumer of all tables receives the changes of the tables the polling
--- role may read whole (dataeng._cdc_can_read: SELECT, and no row-level
--- security policy limiting it).
+-- role may read whole (dataeng._cdc_can_read: USAGE on the schema, SELECT,
+-- and no row-level security policy limiting it).
 CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
 RETURNS SETOF dataeng.change
@@ -3356,8 +3356,9 @@ BEGIN
 END;
 $$;
 
--- The capture settings of the tables the caller may read (cdc_tables
--- itself is not readable by everyone).
+-- The capture settings of the tables the caller may read: SELECT on the
+-- table and USAGE on its schema (cdc_tables itself is not readable by
+-- everyone).
 -- (a C entry point calling its body as the body's owner with the role
 -- running the calling code, as the CDC entry points do)
 CREATE FUNCTION dataeng._cdc_tables_visible()
