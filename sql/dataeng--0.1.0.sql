@@ -124,6 +124,11 @@ CREATE TABLE dataeng.cdc_consumer_state (
   created_at     timestamptz NOT NULL DEFAULT now(),
   acked_change_id bigint,                -- the change_id last acknowledged
   acked_at       timestamptz,
+  -- set by cdc_purge() past dataeng.consumer_max_lag_changes or
+  -- dataeng.consumer_max_age: the consumer no longer holds the log back,
+  -- and polling it fails until it is dropped and re-created
+  expired_at     timestamptz,
+  expired_reason text,
   CHECK (name <> '')
 );
 COMMENT ON TABLE dataeng.cdc_consumer_state IS
@@ -148,14 +153,17 @@ CREATE TYPE dataeng.change AS (
 COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
 
 -- Every committed change the current role may read: rows of tables it may
--- SELECT as a whole (column-level grants alone do not give access) and
--- whose rows no row-level security policy hides from it (RLS active for
--- the role on a table hides all of that table's changes).
+-- SELECT as a whole (column-level grants alone do not give access), in a
+-- schema it has USAGE on, and whose rows no row-level security policy
+-- hides from it (RLS active for the role on a table hides all of that
+-- table's changes).
 CREATE VIEW dataeng.changes WITH (security_barrier) AS
   SELECT c.change_id, c.xid, c.lsn, c.captured_at, c.table_oid::regclass AS table_name,
          c.op, c.pk, c.old_row, c.new_row
     FROM dataeng.change_log c
    WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT')
+     AND pg_catalog.has_schema_privilege((SELECT r.relnamespace FROM pg_catalog.pg_class r
+                                           WHERE r.oid OPERATOR(pg_catalog.=) c.table_oid), 'USAGE')
      AND NOT pg_catalog.row_security_active(c.table_oid);
 COMMENT ON VIEW dataeng.changes IS
   'Captured changes of the tables the current role may SELECT, in capture order';
@@ -184,13 +192,24 @@ REVOKE ALL ON FUNCTION dataeng.capture_partition_truncate() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.capture_partition_truncate() IS
   'TRUNCATE trigger installed on partitions of captured tables; records what the TRUNCATE removed';
 
--- Whether a role may read every captured change of a table: SELECT on the
--- whole table, and no row-level security policy limiting what it sees.
+-- Whether a role may read every captured change of a table: USAGE on its
+-- schema, SELECT on the whole table, and no row-level security policy
+-- limiting what it sees.
 CREATE FUNCTION dataeng._cdc_can_read(role regrole, tbl oid)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_can_read'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 REVOKE ALL ON FUNCTION dataeng._cdc_can_read(regrole, oid) FROM PUBLIC;
+
+-- The settings bounding what consumers may hold: dataeng.max_consumers_per_role,
+-- dataeng.consumer_max_lag_changes and dataeng.consumer_max_age (seconds).
+CREATE FUNCTION dataeng._cdc_limits(OUT max_consumers_per_role int,
+                                    OUT max_lag_changes bigint, OUT max_age_seconds int)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_cdc_limits'
+LANGUAGE C STABLE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng._cdc_limits() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_limits() IS 'internal: the settings that bound consumers';
 
 -- The entry points below (cdc_enable, cdc_disable, cdc_consumer_create,
 -- cdc_consumer_drop, cdc_poll, cdc_ack, _cdc_consumer_list) are C functions
@@ -210,7 +229,7 @@ AS $$
 DECLARE
   r record;
 BEGIN
-  SELECT c.relkind, c.relpersistence, n.nspname, c.relowner
+  SELECT c.relkind, c.relpersistence, n.nspname, c.relowner, c.relnamespace
     INTO r
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.oid = tbl;
@@ -252,6 +271,11 @@ BEGIN
     RAISE EXCEPTION 'must be owner of table %', tbl
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Only the owner of a table (or a member of its owning role) can enable or disable capture.';
+  END IF;
+  IF NOT has_schema_privilege(caller, r.relnamespace, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for schema %', r.nspname
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Enabling or disabling capture of a table requires USAGE on its schema.';
   END IF;
 END;
 $$;
@@ -701,12 +725,21 @@ BEGIN
   IF NOT check_tables THEN
     RETURN r;
   END IF;
+  IF r.expired_at IS NOT NULL THEN
+    RAISE EXCEPTION 'consumer "%" has expired', consumer
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('dataeng.cdc_purge() expired it: %s.  The changes it had not acknowledged may be gone.',
+                            r.expired_reason),
+            HINT = CASE WHEN consumer LIKE 'fact:%' OR consumer LIKE 'dim:%'
+                        THEN 'The consumer belongs to a fact or dimension: drop the fact or dimension and create it again.'
+                        ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it.' END;
+  END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
     IF NOT dataeng._cdc_can_read(caller, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
-              HINT = 'Reading captured changes requires SELECT on the whole table.';
+              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
     END IF;
   END LOOP;
   RETURN r;
@@ -730,6 +763,8 @@ DECLARE
   t regclass;
   tick bigint;
   me regrole := caller;
+  lim int;
+  n bigint;
 BEGIN
   PERFORM dataeng._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
@@ -743,7 +778,7 @@ BEGIN
     IF NOT dataeng._cdc_can_read(me, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
-              HINT = 'Reading captured changes requires SELECT on the whole table.';
+              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = t) THEN
       RAISE WARNING 'changes of table % are not captured', t
@@ -759,6 +794,18 @@ BEGIN
       current_setting('transaction_isolation')
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Create it in a READ COMMITTED transaction.';
+  END IF;
+  -- (counted under the tick lock, which every creation takes until it
+  -- commits: two creations cannot both pass the last free place)
+  lim := (dataeng._cdc_limits()).max_consumers_per_role;
+  IF lim > 0 AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.oid = me) THEN
+    SELECT count(*) INTO n FROM dataeng.cdc_consumer_state c WHERE c.owner = me;
+    IF n >= lim THEN
+      RAISE EXCEPTION 'role % already owns % consumers', me, n
+        USING ERRCODE = 'configuration_limit_exceeded',
+              DETAIL = format('dataeng.max_consumers_per_role is %s; expired consumers count until they are dropped.', lim),
+              HINT = 'Drop consumers it no longer needs (dataeng.cdc_consumers lists them), or ask a superuser to raise dataeng.max_consumers_per_role.';
+    END IF;
   END IF;
   -- start after everything committed so far: tick fully acknowledged
   INSERT INTO dataeng.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
@@ -794,8 +841,8 @@ REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
 -- changes again.  whole_transactions keeps a transaction's changes in one
 -- poll even when that exceeds max_changes.
 -- A consumer of all tables receives the changes of the tables the polling
--- role may read whole (dataeng._cdc_can_read: SELECT, and no row-level
--- security policy limiting it).
+-- role may read whole (dataeng._cdc_can_read: USAGE on the schema, SELECT,
+-- and no row-level security policy limiting it).
 CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
 RETURNS SETOF dataeng.change
@@ -1049,9 +1096,10 @@ REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
--- committed since the newest tick; for a consumer of all tables, those of
--- the tables its owner may read (as cdc_poll delivers them).
-CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state,
+-- committed since the newest tick, of the tables viewer may read now
+-- (as cdc_poll would deliver them to viewer; a table of the consumer's
+-- list that viewer may no longer read counts for nothing).
+CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
 LANGUAGE sql STABLE
@@ -1064,31 +1112,31 @@ AS $$
       JOIN dataeng.change_log l ON l.xid = bt.xid
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
        AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
-       AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(r.owner, l.table_oid)
-                ELSE l.table_oid = ANY (r.tables::oid[]) END
+       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+       AND dataeng._cdc_can_read(viewer, l.table_oid)
     UNION ALL
     SELECT l.captured_at
       FROM newest, dataeng.change_log l
      WHERE l.xid >= pg_snapshot_xmin(newest.snap)
        AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
-       AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(r.owner, l.table_oid)
-                ELSE l.table_oid = ANY (r.tables::oid[]) END)
+       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+       AND dataeng._cdc_can_read(viewer, l.table_oid))
   SELECT count(*), min(captured_at) FROM pending
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) FROM PUBLIC;
 
 -- Consumers the calling role owns (or is a member of the owner of).
 CREATE FUNCTION dataeng._cdc_consumer_list()
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
-               created_at timestamptz)
+               created_at timestamptz, expired_at timestamptz, expired_reason text)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_list'
 LANGUAGE C STABLE;
 
 CREATE FUNCTION dataeng._cdc_consumer_list_as_owner(caller regrole)
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
-               created_at timestamptz)
+               created_at timestamptz, expired_at timestamptz, expired_reason text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1097,10 +1145,13 @@ BEGIN
   SELECT c.name, c.owner, c.tables,
          c.acked_change_id, c.acked_at,
          g.pending,
-         CASE WHEN g.pending > 0
+         CASE WHEN c.expired_at IS NOT NULL THEN NULL
+              WHEN g.pending > 0
               THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
-         c.created_at
-    FROM dataeng.cdc_consumer_state c, LATERAL dataeng._cdc_lag(c) g
+         c.created_at, c.expired_at, c.expired_reason
+    FROM dataeng.cdc_consumer_state c
+    LEFT JOIN LATERAL (SELECT * FROM dataeng._cdc_lag(c, caller)
+                        WHERE c.expired_at IS NULL) g ON true
    WHERE pg_has_role(caller, c.owner, 'USAGE');
 END;
 $$;
@@ -1121,6 +1172,11 @@ GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 -- acknowledged (all of them when there is no consumer), with TRUNCATE
 -- rather than DELETE, and forget ticks no consumer needs.  A segment that
 -- is busy (a writer or reader holds it) is left for the next call.
+-- First, with dataeng.consumer_max_lag_changes or dataeng.consumer_max_age
+-- set, a consumer past either limit is marked expired (with a warning
+-- naming it and its owner): it no longer holds the log back, and polling
+-- it fails until it is dropped.  A consumer in the middle of a poll (its
+-- row locked) is left for the next call.
 CREATE FUNCTION dataeng.cdc_purge()
 RETURNS TABLE (segment int, purged_changes bigint)
 LANGUAGE plpgsql VOLATILE
@@ -1134,26 +1190,91 @@ DECLARE
   n bigint;
   keep bigint;
   attempt int;
+  lim record;
+  con record;
+  first_at timestamptz;
+  why text;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction';
   END IF;
+  lim := dataeng._cdc_limits();
   -- The tick lock, which cdc_consumer_create() and a poll that cuts a tick
   -- hold until they commit: a consumer being created, which this purge
   -- cannot see yet, must not lose its tick or the changes of transactions
   -- running at its tick.  (The DELETE below would wait for it anyway.)
   LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
-  -- Every change whose xid is below horizon is acknowledged by everyone:
-  -- it is visible in a tick each consumer has fully acknowledged.
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state) THEN
+
+  -- Consumers past a limit.  What a consumer holds back is measured in the
+  -- ordered batches after its acknowledged position: a tick cut now puts
+  -- every committed change in one, so that a consumer nobody polls is
+  -- measured as well (the change count stops at the limit).
+  IF lim.max_lag_changes > 0 OR lim.max_age_seconds > 0 THEN
+    PERFORM dataeng._cdc_tick();
+    FOR con IN SELECT cs.name, cs.owner, cs.ack_tick, cs.ack_txn, cs.ack_change
+               FROM dataeng.cdc_consumer_state cs
+              WHERE cs.expired_at IS NULL
+              ORDER BY cs.name
+                FOR UPDATE SKIP LOCKED LOOP
+      why := NULL;
+      IF lim.max_lag_changes > 0 THEN
+        -- (transaction by transaction, one index probe each, up to the limit)
+        SELECT count(*) INTO n
+          FROM (SELECT 1
+                  FROM dataeng.cdc_batch_txns bt
+                 CROSS JOIN LATERAL (SELECT l.change_id FROM dataeng.change_log l
+                                      WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
+                                        AND (bt.tick_id, bt.ord_txn, l.change_id)
+                                            > (con.ack_tick, con.ack_txn, con.ack_change)) l
+                 WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
+                 LIMIT lim.max_lag_changes + 1) s;
+        IF n > lim.max_lag_changes THEN
+          why := format('more than %s unacknowledged changes, past dataeng.consumer_max_lag_changes',
+                        lim.max_lag_changes);
+        END IF;
+      END IF;
+      IF why IS NULL AND lim.max_age_seconds > 0 THEN
+        -- the oldest batch it has not fully acknowledged: its changes were
+        -- all committed before the batch's tick was cut
+        SELECT tk.created_at INTO first_at
+          FROM dataeng.cdc_batch_txns bt
+          JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
+         WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
+           AND NOT ((bt.tick_id, bt.ord_txn) = (con.ack_tick, con.ack_txn) AND con.ack_change >= bt.ord_txn)
+         ORDER BY bt.tick_id, bt.ord_txn
+         LIMIT 1;
+        IF first_at < now() - make_interval(secs => lim.max_age_seconds) THEN
+          why := format('changes left unacknowledged for more than %s s, past dataeng.consumer_max_age',
+                        lim.max_age_seconds);
+        END IF;
+      END IF;
+      IF why IS NOT NULL THEN
+        UPDATE dataeng.cdc_consumer_state cs
+           SET expired_at = now(), expired_reason = why
+         WHERE cs.name = con.name;
+        RAISE WARNING 'consumer "%" of role % has expired: %', con.name, con.owner, why
+          USING ERRCODE = '01000',
+                DETAIL = 'It no longer holds the change log back; polling it fails until it is dropped.',
+                HINT = CASE WHEN con.name LIKE 'fact:%' OR con.name LIKE 'dim:%'
+                            THEN 'It belongs to a fact or dimension: its owner should drop the fact or dimension and create it again.'
+                            ELSE 'Its owner should drop it with dataeng.cdc_consumer_drop() and re-create it.' END;
+      END IF;
+    END LOOP;
+  END IF;
+
+  -- Every change whose xid is below horizon is acknowledged by everyone
+  -- (but expired consumers): it is visible in a tick each of them has
+  -- fully acknowledged.
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL) THEN
     SELECT min(coalesce(pg_snapshot_xmin(t.snap), '0'::xid8)) INTO horizon
       FROM dataeng.cdc_consumer_state c
       LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng.cdc_ticks tk
                           WHERE CASE WHEN c.ack_txn = 9223372036854775807
                                      THEN tk.tick_id = c.ack_tick
                                      ELSE tk.tick_id < c.ack_tick END
-                          ORDER BY tk.tick_id DESC LIMIT 1) t ON true;
+                          ORDER BY tk.tick_id DESC LIMIT 1) t ON true
+     WHERE c.expired_at IS NULL;
   ELSE
     horizon := pg_snapshot_xmin(pg_current_snapshot());
   END IF;
@@ -1191,7 +1312,7 @@ BEGIN
   SELECT min(CASE WHEN c.ack_txn = 9223372036854775807 THEN c.ack_tick
                   ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
                          WHERE tk.tick_id < c.ack_tick) END)
-    INTO keep FROM dataeng.cdc_consumer_state c;
+    INTO keep FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL;
   keep := least(coalesce(keep, 9223372036854775807),
                 (SELECT max(tick_id) FROM dataeng.cdc_ticks));
   DELETE FROM dataeng.cdc_batch_txns bt WHERE bt.tick_id <= keep;
@@ -1220,7 +1341,7 @@ COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body o
 COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
 COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
-COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state) IS 'internal: pending changes of a consumer';
+COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
 COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
@@ -3861,8 +3982,9 @@ BEGIN
 END;
 $$;
 
--- The capture settings of the tables the caller may read (cdc_tables
--- itself is not readable by everyone).
+-- The capture settings of the tables the caller may read: SELECT on the
+-- table and USAGE on its schema (cdc_tables itself is not readable by
+-- everyone).
 -- (a C entry point calling its body as the body's owner with the role
 -- running the calling code, as the CDC entry points do)
 CREATE FUNCTION dataeng._cdc_tables_visible()
@@ -3879,7 +4001,9 @@ BEGIN
   RETURN QUERY
   SELECT t.table_name, t.columns, t.exclude_columns, t.changed_only
     FROM dataeng.cdc_tables t
-   WHERE has_table_privilege(caller, t.table_name, 'SELECT');
+   WHERE has_table_privilege(caller, t.table_name, 'SELECT')
+     AND has_schema_privilege(caller, (SELECT c.relnamespace FROM pg_class c
+                                        WHERE c.oid OPERATOR(pg_catalog.=) t.table_name::oid), 'USAGE');
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) FROM PUBLIC;

@@ -123,6 +123,9 @@ extern const char *url_parse_problem(const char *s, int len, char **scheme);
 
 /* in cdc/capture.c: the change log's segments and columns */
 extern void dataeng_cdc_init(void);
+extern int	cdc_max_consumers_per_role;
+extern int	cdc_consumer_max_lag_changes;
+extern int	cdc_consumer_max_age;
 #define CHANGE_LOG_SEGMENTS 4
 enum
 {

@@ -27,7 +27,10 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
+#include "access/htup_details.h"
 #include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/rls.h"
 
 #include "dataeng.h"
@@ -57,10 +60,11 @@ typedef struct CanReadCache
 
 /*
  * dataeng_cdc_can_read
- *		Whether a role may read every captured change of a table: it may
- *		SELECT the whole table, and no row-level security policy limits
- *		what it sees there (it owns the table and RLS is not forced, or it
- *		bypasses RLS).  A dropped table is readable by nobody.
+ *		Whether a role may read every captured change of a table: it has
+ *		USAGE on the table's schema and may SELECT the whole table, and no
+ *		row-level security policy limits what it sees there (it owns the
+ *		table and RLS is not forced, or it bypasses RLS).  A dropped table
+ *		is readable by nobody.
  *
  *		A poll asks this for every change of a consumer of all tables, so
  *		each call site remembers its answers for the statement it belongs
@@ -74,6 +78,7 @@ dataeng_cdc_can_read(PG_FUNCTION_ARGS)
 	CanReadCache *cache = (CanReadCache *) fcinfo->flinfo->fn_extra;
 	bool		is_missing = false;
 	bool		ok;
+	Oid			nsp;
 	int			i;
 
 	if (cache == NULL)
@@ -83,7 +88,10 @@ dataeng_cdc_can_read(PG_FUNCTION_ARGS)
 		if (cache->rel[i] == relid && cache->role[i] == roleid)
 			PG_RETURN_BOOL(cache->ok[i]);
 
-	ok = pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
+	nsp = get_rel_namespace(relid);
+	ok = OidIsValid(nsp) &&
+		pg_namespace_aclcheck(nsp, roleid, ACL_USAGE) == ACLCHECK_OK &&
+		pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
 		!is_missing &&
 		check_enable_rls(relid, roleid, true) != RLS_ENABLED;
 
@@ -94,4 +102,31 @@ dataeng_cdc_can_read(PG_FUNCTION_ARGS)
 	cache->ok[cache->n] = ok;
 	cache->n++;
 	PG_RETURN_BOOL(ok);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_limits);
+
+/*
+ * dataeng_cdc_limits
+ *		The settings that bound what consumers may hold (see
+ *		dataeng_cdc_init() in capture.c), for the SQL that enforces them:
+ *		calling a C function of the library loads it, so the settings are
+ *		defined and checked even in a session that has not used capture.
+ */
+Datum
+dataeng_cdc_limits(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	values[0] = Int32GetDatum(cdc_max_consumers_per_role);
+	values[1] = Int64GetDatum((int64) cdc_consumer_max_lag_changes);
+	values[2] = Int32GetDatum(cdc_consumer_max_age);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

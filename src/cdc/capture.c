@@ -76,6 +76,11 @@
 /* GUC: how many consecutive change_ids go to one segment of the log */
 static int	cdc_segment_size = 1000000;
 
+/* GUCs: what consumers may hold (enforced in SQL, see dataeng_cdc_limits) */
+int			cdc_max_consumers_per_role = 50;
+int			cdc_consumer_max_lag_changes = 0;
+int			cdc_consumer_max_age = 0;
+
 /* Catalog facts about the change log, looked up once */
 static bool log_oids_valid = false;
 static Oid	log_seq_oid;
@@ -172,6 +177,39 @@ dataeng_cdc_init(void)
 							1, INT_MAX,
 							PGC_SUSET,
 							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dataeng.max_consumers_per_role",
+							"Most change-log consumers one role may own (0: no limit).",
+							"Counts every consumer the role owns, those of its facts and "
+							"dimensions included.  Superusers are exempt.",
+							&cdc_max_consumers_per_role,
+							50,
+							0, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dataeng.consumer_max_lag_changes",
+							"Most changes a consumer may hold back from dataeng.cdc_purge() (0: no limit).",
+							"Past it, cdc_purge() marks the consumer expired and no longer keeps "
+							"changes for it.",
+							&cdc_consumer_max_lag_changes,
+							0,
+							0, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dataeng.consumer_max_age",
+							"Longest a consumer may hold back a change from dataeng.cdc_purge() (0: no limit).",
+							"Past it, cdc_purge() marks the consumer expired and no longer keeps "
+							"changes for it.",
+							&cdc_consumer_max_age,
+							0,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
 	CacheRegisterRelcacheCallback(capture_relcache_callback, (Datum) 0);
