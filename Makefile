@@ -12,7 +12,14 @@ MODULE_big = dataeng
 SRCS = $(sort $(wildcard src/*.c src/*/*.c))
 CPPSRCS = $(sort $(wildcard src/*/*.cpp))
 OBJS = $(SRCS:.c=.o) $(CPPSRCS:.cpp=.o)
-DATA = $(sort $(wildcard sql/dataeng--*.sql))
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(srcdir)/dataeng.control)
+# The install script is assembled from one SQL file per area, in this order
+# (a file may use what an earlier one defines): see sql/README.md.
+SQL_AREAS = common cdc schedule validate cleanse dedupe rules facts dimensions
+SQL_SOURCES = $(addprefix sql/,$(addsuffix .sql,$(SQL_AREAS)))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# upgrade scripts dataeng--<old>--<new>.sql, from the first release after 0.1.0 on
+DATA = $(sort $(wildcard sql/$(EXTENSION)--*--*.sql))
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -61,3 +68,6 @@ test-all:
 
 # every object depends on the shared header
 $(OBJS): src/dataeng.h
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(srcdir)/dataeng.control
+	cat $(SQL_SOURCES) > $@

@@ -1,0 +1,1320 @@
+-----------------------------------------------------------------------------
+-- Change data capture
+--
+-- change_log      every captured row change; LIST-partitioned into four
+--                 segments that the capture trigger fills in turn by
+--                 change_id ranges, so that purging is TRUNCATE, not DELETE
+-- cdc_ticks       transaction snapshots that cut the log into batches:
+--                 batch k holds the changes whose transaction is visible
+--                 in tick k's snapshot and not in tick k-1's (PgQ's idea)
+-- cdc_batch_txns  the transactions of each batch in delivery order,
+--                 computed once when the tick is cut
+-- cdc_consumer_state  each consumer's acknowledged position
+--                 (tick, transaction, change)
+-----------------------------------------------------------------------------
+
+CREATE TABLE dataeng.cdc_tables (
+  table_name      regclass PRIMARY KEY,
+  columns         text[],
+  exclude_columns text[],
+  changed_only    boolean NOT NULL DEFAULT false,
+  enabled_at      timestamptz NOT NULL DEFAULT now(),
+  enabled_by      name NOT NULL
+);
+COMMENT ON TABLE dataeng.cdc_tables IS 'Tables whose row changes dataeng captures';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.cdc_tables', '');
+
+CREATE SEQUENCE dataeng.change_id_seq CACHE 1;
+COMMENT ON SEQUENCE dataeng.change_id_seq IS
+  'change_id of captured changes; CACHE 1: ids must grow across sessions, or commit order breaks';
+
+CREATE TABLE dataeng.change_log (
+  change_id   bigint      NOT NULL,
+  xid         xid8        NOT NULL,
+  lsn         pg_lsn      NOT NULL,
+  captured_at timestamptz NOT NULL,
+  table_oid   oid         NOT NULL,
+  segment     smallint    NOT NULL,
+  op          "char"      NOT NULL,
+  pk          jsonb,
+  old_row     jsonb,
+  new_row     jsonb
+) PARTITION BY LIST (segment);
+COMMENT ON TABLE dataeng.change_log IS
+  'Captured row changes; read them through dataeng.changes or dataeng.cdc_poll()';
+CREATE TABLE dataeng.change_log_0 PARTITION OF dataeng.change_log FOR VALUES IN (0);
+CREATE TABLE dataeng.change_log_1 PARTITION OF dataeng.change_log FOR VALUES IN (1);
+CREATE TABLE dataeng.change_log_2 PARTITION OF dataeng.change_log FOR VALUES IN (2);
+CREATE TABLE dataeng.change_log_3 PARTITION OF dataeng.change_log FOR VALUES IN (3);
+-- the one index capture maintains: a transaction's changes, in order
+CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid, change_id);
+REVOKE ALL ON dataeng.change_log, dataeng.change_log_0, dataeng.change_log_1,
+  dataeng.change_log_2, dataeng.change_log_3 FROM PUBLIC;
+
+CREATE TABLE dataeng.cdc_ticks (
+  tick_id     bigint      PRIMARY KEY,
+  snap        pg_snapshot NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng.cdc_ticks IS
+  'Snapshots that cut the change log into batches delivered in commit order';
+CREATE SEQUENCE dataeng.cdc_tick_seq;
+
+-- Delivery order inside a batch: transactions by their last change_id
+-- (ord_txn), then change_id.  A transaction that touched a row after
+-- another committed has a larger last change_id than that one, so this is a
+-- valid commit order, and each transaction's changes stay together.
+CREATE TABLE dataeng.cdc_batch_txns (
+  tick_id   bigint  NOT NULL,
+  ord_txn   bigint  NOT NULL,
+  xid       xid8    NOT NULL,
+  PRIMARY KEY (tick_id, ord_txn)
+);
+COMMENT ON TABLE dataeng.cdc_batch_txns IS
+  'Transactions of each change-log batch in delivery order';
+
+CREATE TABLE dataeng.cdc_consumer_state (
+  name           text        PRIMARY KEY,
+  owner          regrole     NOT NULL,
+  tables         regclass[],
+  -- acknowledged position: every change before (tick, ord_txn, ord_change)
+  -- in delivery order, this one included, is acknowledged
+  ack_tick       bigint      NOT NULL,
+  ack_txn        bigint      NOT NULL,
+  ack_change     bigint      NOT NULL,
+  -- furthest position delivered by cdc_poll (acks may not pass it)
+  poll_tick      bigint      NOT NULL,
+  poll_txn       bigint      NOT NULL,
+  poll_change    bigint      NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  acked_change_id bigint,                -- the change_id last acknowledged
+  acked_at       timestamptz,
+  -- set by cdc_purge() past dataeng.consumer_max_lag_changes or
+  -- dataeng.consumer_max_age: the consumer no longer holds the log back,
+  -- and polling it fails until it is dropped and re-created
+  expired_at     timestamptz,
+  expired_reason text,
+  CHECK (name <> '')
+);
+COMMENT ON TABLE dataeng.cdc_consumer_state IS
+  'Consumers of the change log and their positions; read dataeng.cdc_consumers';
+
+REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_batch_txns,
+  dataeng.cdc_consumer_state FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.change_id_seq, dataeng.cdc_tick_seq FROM PUBLIC;
+
+-- One change as delivered to consumers.
+CREATE TYPE dataeng.change AS (
+  change_id   bigint,
+  xid         xid8,
+  lsn         pg_lsn,
+  captured_at timestamptz,
+  table_name  regclass,
+  op          "char",
+  pk          jsonb,
+  old_row     jsonb,
+  new_row     jsonb
+);
+COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
+
+-- Every committed change the current role may read: rows of tables it may
+-- SELECT as a whole (column-level grants alone do not give access), in a
+-- schema it has USAGE on, and whose rows no row-level security policy
+-- hides from it (RLS active for the role on a table hides all of that
+-- table's changes).
+CREATE VIEW dataeng.changes WITH (security_barrier) AS
+  SELECT c.change_id, c.xid, c.lsn, c.captured_at, c.table_oid::regclass AS table_name,
+         c.op, c.pk, c.old_row, c.new_row
+    FROM dataeng.change_log c
+   WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT')
+     AND pg_catalog.has_schema_privilege((SELECT r.relnamespace FROM pg_catalog.pg_class r
+                                           WHERE r.oid OPERATOR(pg_catalog.=) c.table_oid), 'USAGE')
+     AND NOT pg_catalog.row_security_active(c.table_oid);
+COMMENT ON VIEW dataeng.changes IS
+  'Captured changes of the tables the current role may SELECT, in capture order';
+GRANT SELECT ON dataeng.changes TO PUBLIC;
+
+-- The capture trigger: AFTER STATEMENT with transition tables for
+-- INSERT/UPDATE/DELETE, AFTER STATEMENT for TRUNCATE.  Arguments:
+-- changed_only, columns, exclude_columns.  Only cdc_enable() creates it
+-- (EXECUTE is revoked).
+CREATE FUNCTION dataeng.capture()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_capture'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.capture() IS
+  'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
+
+-- The TRUNCATE trigger of the partitions of a captured partitioned table
+-- that are not captured on their own: a partition's TRUNCATE is recorded as
+-- a T of the captured table whose pk names the partition.
+CREATE FUNCTION dataeng.capture_partition_truncate()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_capture_partition_truncate'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.capture_partition_truncate() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.capture_partition_truncate() IS
+  'TRUNCATE trigger installed on partitions of captured tables; records what the TRUNCATE removed';
+
+-- Whether a role may read every captured change of a table: USAGE on its
+-- schema, SELECT on the whole table, and no row-level security policy
+-- limiting what it sees.
+CREATE FUNCTION dataeng._cdc_can_read(role regrole, tbl oid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_can_read'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng._cdc_can_read(regrole, oid) FROM PUBLIC;
+
+-- The settings bounding what consumers may hold: dataeng.max_consumers_per_role,
+-- dataeng.consumer_max_lag_changes and dataeng.consumer_max_age (seconds).
+CREATE FUNCTION dataeng._cdc_limits(OUT max_consumers_per_role int,
+                                    OUT max_lag_changes bigint, OUT max_age_seconds int)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_cdc_limits'
+LANGUAGE C STABLE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng._cdc_limits() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_limits() IS 'internal: the settings that bound consumers';
+
+-- The entry points below (cdc_enable, cdc_disable, cdc_consumer_create,
+-- cdc_consumer_drop, cdc_poll, cdc_ack, _cdc_consumer_list) are C functions
+-- with the caller's rights (src/cdc/api.c): each calls its PL/pgSQL body,
+-- dataeng._<name>(caller, ...), as the owner of the body, passing the role
+-- that called it (current_user at the call, as PostgreSQL itself runs the
+-- calling code).  The bodies check that role's rights; PUBLIC cannot call
+-- them.
+
+-- Refuse tables that capture cannot or must not be installed on, or that
+-- caller does not own.
+CREATE FUNCTION dataeng._cdc_check_table(tbl regclass, caller regrole)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  SELECT c.relkind, c.relpersistence, n.nspname, c.relowner, c.relnamespace
+    INTO r
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = tbl;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+      USING ERRCODE = 'undefined_table';
+  END IF;
+  IF r.relkind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot capture changes of %', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('%s is %s; only tables can be captured.', tbl,
+                            CASE r.relkind WHEN 'v' THEN 'a view'
+                                           WHEN 'm' THEN 'a materialized view'
+                                           WHEN 'f' THEN 'a foreign table'
+                                           WHEN 'S' THEN 'a sequence'
+                                           WHEN 'i' THEN 'an index'
+                                           WHEN 'I' THEN 'an index'
+                                           WHEN 'c' THEN 'a composite type'
+                                           ELSE 'not a table' END);
+  END IF;
+  IF r.relpersistence = 't' THEN
+    RAISE EXCEPTION 'cannot capture changes of temporary table %', tbl
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Temporary tables are private to one session and vanish with it.';
+  END IF;
+  IF r.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR tbl::oid < 16384 THEN
+    RAISE EXCEPTION 'cannot capture changes of system catalog %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'System catalogs change through DDL, which triggers do not see.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl
+                AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') THEN
+    RAISE EXCEPTION 'cannot capture changes of %, which belongs to an extension', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'Tables owned by an extension are managed by that extension.';
+  END IF;
+  IF NOT pg_has_role(caller, r.relowner, 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Only the owner of a table (or a member of its owning role) can enable or disable capture.';
+  END IF;
+  IF NOT has_schema_privilege(caller, r.relnamespace, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for schema %', r.nspname
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Enabling or disabling capture of a table requires USAGE on its schema.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass, regrole) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
+                                   exclude_columns text[] DEFAULT NULL,
+                                   changed_only boolean DEFAULT false)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_enable'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
+  'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
+
+CREATE FUNCTION dataeng._cdc_enable(caller regrole, tbl regclass, columns text[],
+                                    exclude_columns text[], changed_only boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  unknown text[];
+  cur dataeng.cdc_tables;
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._cdc_check_table(tbl, caller);
+  IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
+    RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'List the columns to capture, or the columns to leave out, not both.';
+  END IF;
+  IF cardinality(columns) = 0 THEN
+    RAISE EXCEPTION 'columns must not be empty'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass NULL to capture every column.';
+  END IF;
+  SELECT array_agg(c) INTO unknown
+    FROM unnest(coalesce(columns, '{}') || coalesce(exclude_columns, '{}')) AS c
+   WHERE c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a
+                    WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0
+                      AND NOT a.attisdropped);
+  IF array_position(columns || exclude_columns, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'column names must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of table % does not exist', unknown[1], tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+
+  -- Idempotent: the same options again change nothing (but missing
+  -- triggers are put back).
+  SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
+  IF NOT FOUND OR cur.columns IS DISTINCT FROM columns
+     OR cur.exclude_columns IS DISTINCT FROM exclude_columns
+     OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only THEN
+    INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
+    VALUES (tbl, columns, exclude_columns, changed_only, caller::name)
+    ON CONFLICT (table_name) DO UPDATE
+      SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
+          changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
+  END IF;
+  -- the table's triggers, and those of its partitions: writes made
+  -- directly to partitions are captured too
+  PERFORM dataeng._cdc_sync_triggers();
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) FROM PUBLIC;
+
+-- The capture triggers' arguments for a table (see src/cdc/capture.c), as
+-- values and as a CREATE TRIGGER argument list.  (No table oid in them: the
+-- trigger finds its table, and a dump restored with new oids keeps working.)
+CREATE FUNCTION dataeng._cdc_trigger_argv(columns text[], exclude_columns text[],
+                                          changed_only boolean)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT ARRAY[changed_only::text, coalesce(columns::text, ''), coalesce(exclude_columns::text, '')]
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._cdc_trigger_args(columns text[], exclude_columns text[],
+                                          changed_only boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%L, %L, %L', a[1], a[2], a[3])
+    FROM (SELECT dataeng._cdc_trigger_argv(columns, exclude_columns, changed_only) AS a) s
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) FROM PUBLIC;
+
+-- Install the capture triggers on rel: statement triggers with transition
+-- tables, one call per statement, and a TRUNCATE trigger: capture() itself
+-- on a table captured on its own, capture_partition_truncate() on the
+-- partitions that inherit capture from a partitioned table.
+CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, own boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  EXECUTE format('CREATE TRIGGER dataeng_capture_insert AFTER INSERT ON %s '
+                 'REFERENCING NEW TABLE AS dataeng_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_update AFTER UPDATE ON %s '
+                 'REFERENCING OLD TABLE AS dataeng_old NEW TABLE AS dataeng_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
+                 'REFERENCING OLD TABLE AS dataeng_old '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  IF own THEN
+    EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+  ELSE
+    EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture_partition_truncate()', rel);
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_install(regclass, text, boolean) FROM PUBLIC;
+
+-- Drop the capture triggers of one table (not of its partitions).
+CREATE FUNCTION dataeng._cdc_drop_triggers(rel regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT tg.tgname
+             FROM pg_trigger tg
+            WHERE tg.tgrelid = rel
+              AND NOT tg.tgisinternal
+              AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
+                                'dataeng_capture_delete', 'dataeng_capture_truncate')
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, rel);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
+
+-- Make the capture triggers what dataeng.cdc_tables says.  Every table it
+-- lists, and every partition below a partitioned table it lists, has the
+-- four triggers with the options of the nearest listed table among itself
+-- and its ancestors (a partition listed on its own keeps its own options;
+-- its changes are still recorded under the topmost captured ancestor).
+-- Triggers that differ are re-created; those of tables that are neither
+-- listed nor below a listed table (disabled, detached) are dropped.
+-- Statement triggers of a partition fire only for statements that name the
+-- partition, so nothing is captured twice.
+CREATE FUNCTION dataeng._cdc_sync_triggers()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+  capture_fn oid := 'dataeng.capture()'::regprocedure;
+  partition_fn oid := 'dataeng.capture_partition_truncate()'::regprocedure;
+BEGIN
+  FOR r IN
+    WITH targets AS (
+      SELECT ct.table_name::oid AS relid FROM dataeng.cdc_tables ct
+      UNION
+      SELECT pt.relid
+        FROM dataeng.cdc_tables ct
+        JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
+        CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt),
+    wanted AS (
+      SELECT DISTINCT ON (t.relid) t.relid, o.table_name::oid = t.relid AS own,
+             dataeng._cdc_trigger_argv(o.columns, o.exclude_columns, o.changed_only) AS argv
+        FROM targets t
+        JOIN pg_class pc ON pc.oid = t.relid AND pc.relkind IN ('r', 'p')
+        CROSS JOIN LATERAL (SELECT t.relid AS relid, 0::bigint AS n
+                            UNION ALL
+                            SELECT a.relid, a.n
+                              FROM pg_partition_ancestors(t.relid) WITH ORDINALITY a(relid, n)) up
+        JOIN dataeng.cdc_tables o ON o.table_name = up.relid
+       ORDER BY t.relid, up.n),
+    wanted_sig AS (
+      SELECT w.relid, w.own, w.argv,
+             (SELECT string_agg(x.tgname || ':' || x.fn::text || ':' || encode(x.args, 'hex'), ','
+                                ORDER BY x.tgname)
+                FROM (SELECT v.tgname, CASE WHEN v.tgname <> 'dataeng_capture_truncate' OR w.own
+                                            THEN capture_fn ELSE partition_fn END AS fn,
+                             CASE WHEN v.tgname <> 'dataeng_capture_truncate' OR w.own
+                                  THEN (SELECT string_agg(convert_to(a, getdatabaseencoding()) || decode('00', 'hex'),
+                                                          ''::bytea ORDER BY i)
+                                          FROM unnest(w.argv) WITH ORDINALITY u(a, i))
+                                  ELSE ''::bytea END AS args
+                        FROM (VALUES ('dataeng_capture_insert'), ('dataeng_capture_update'),
+                                     ('dataeng_capture_delete'), ('dataeng_capture_truncate')) v(tgname)) x) AS sig
+        FROM wanted w),
+    have_sig AS (
+      SELECT tg.tgrelid AS relid,
+             string_agg(tg.tgname || ':' || tg.tgfoid::text || ':' || encode(tg.tgargs, 'hex'), ','
+                        ORDER BY tg.tgname) AS sig
+        FROM pg_trigger tg
+       WHERE NOT tg.tgisinternal
+         AND tg.tgname IN ('dataeng_capture_insert', 'dataeng_capture_update',
+                           'dataeng_capture_delete', 'dataeng_capture_truncate')
+       GROUP BY tg.tgrelid)
+    SELECT coalesce(w.relid, h.relid)::regclass AS rel, w.relid IS NOT NULL AS keep, w.own, w.argv
+      FROM wanted_sig w
+      FULL JOIN have_sig h ON h.relid = w.relid
+     WHERE w.sig IS DISTINCT FROM h.sig
+  LOOP
+    PERFORM dataeng._cdc_drop_triggers(r.rel);
+    IF r.keep THEN
+      PERFORM dataeng._cdc_install(r.rel, format('%L, %L, %L', r.argv[1], r.argv[2], r.argv[3]), r.own);
+    END IF;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_sync_triggers() FROM PUBLIC;
+
+-- After ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c): the column keeps
+-- its place in the options of tbl and, when the rename recursed, of the
+-- tables that inherit from it.
+CREATE FUNCTION dataeng._cdc_rename_column(tbl oid, old_name text, new_name text, recurse boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  WITH RECURSIVE tree(relid) AS (
+    SELECT tbl
+    UNION
+    SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid WHERE recurse)
+  UPDATE dataeng.cdc_tables ct
+     SET columns = array_replace(ct.columns, old_name, new_name),
+         exclude_columns = array_replace(ct.exclude_columns, old_name, new_name)
+    FROM tree
+   WHERE ct.table_name = tree.relid
+     AND (old_name = ANY (ct.columns) OR old_name = ANY (ct.exclude_columns));
+  IF FOUND THEN
+    PERFORM dataeng._cdc_sync_triggers();
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) FROM PUBLIC;
+
+-- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
+-- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
+CREATE FUNCTION dataeng._cdc_on_ddl()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
+LANGUAGE C
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_disable'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
+  'Stops capturing changes of a table; already captured changes stay in the log';
+
+-- A partition listed on its own stays captured, with its own options, when
+-- its partitioned table is disabled.
+CREATE FUNCTION dataeng._cdc_disable(caller regrole, tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  found_it boolean;
+BEGIN
+  PERFORM dataeng._cdc_check_table(tbl, caller);
+  DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  found_it := FOUND;
+  PERFORM dataeng._cdc_sync_triggers();
+  RETURN found_it;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_disable(regrole, regclass) FROM PUBLIC;
+
+-- A table dropped while captured leaves its row in cdc_tables otherwise.
+CREATE FUNCTION dataeng._cdc_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM dataeng.cdc_tables t
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_on_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_on_drop() FROM PUBLIC;
+CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+  EXECUTE FUNCTION dataeng._cdc_on_ddl();
+CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng._cdc_on_drop();
+
+-----------------------------------------------------------------------------
+-- Ticks and batches
+-----------------------------------------------------------------------------
+
+-- A snapshot in which transaction x is still running.
+CREATE FUNCTION dataeng._cdc_snapshot_with(s pg_snapshot, x xid8)
+RETURNS pg_snapshot
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%s:%s:%s', least(pg_snapshot_xmin(s), x), pg_snapshot_xmax(s),
+                (SELECT string_agg(v::text, ',' ORDER BY v)
+                   FROM (SELECT pg_snapshot_xip(s) AS v UNION SELECT x) q))::pg_snapshot
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) FROM PUBLIC;
+
+-- Cut a new batch: a snapshot taken under a lock, so that ticks are
+-- strictly ordered, and the order of the batch's transactions.  Returns the
+-- newest tick (the new one, or the previous one if nothing committed since,
+-- or if another transaction is cutting one: that one holds the lock until
+-- it commits, and a consumer must not wait for another's transaction).
+CREATE FUNCTION dataeng._cdc_tick(wait boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  prev dataeng.cdc_ticks;
+  snap pg_snapshot;
+  me xid8;
+  t bigint;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    -- a transaction snapshot could be older than the newest tick
+    SELECT max(tick_id) INTO t FROM dataeng.cdc_ticks;
+    RETURN t;
+  END IF;
+  -- self-conflicting, and readers of cdc_ticks are not blocked
+  IF wait THEN
+    LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+  ELSE
+    BEGIN
+      LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+    EXCEPTION WHEN lock_not_available THEN
+      SELECT max(tick_id) INTO t FROM dataeng.cdc_ticks;
+      RETURN t;
+    END;
+  END IF;
+  snap := pg_current_snapshot();
+  -- Our own transaction is not in our snapshot's list of running ones, but
+  -- it is running: changes it made or will make belong to a later batch.
+  me := pg_current_xact_id_if_assigned();
+  IF me IS NOT NULL AND pg_visible_in_snapshot(me, snap) THEN
+    snap := dataeng._cdc_snapshot_with(snap, me);
+  END IF;
+  SELECT * INTO prev FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+  IF FOUND AND pg_snapshot_xmax(prev.snap) = pg_snapshot_xmax(snap)
+     AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(prev.snap) x
+                      WHERE pg_visible_in_snapshot(x, snap)) THEN
+    RETURN prev.tick_id;                -- nothing finished since
+  END IF;
+  t := nextval('dataeng.cdc_tick_seq');
+  INSERT INTO dataeng.cdc_ticks (tick_id, snap) VALUES (t, snap);
+  -- Order the new batch once, for every consumer: each transaction that
+  -- committed between the two snapshots, by its last change.  This
+  -- statement's snapshot is newer than snap, so it sees every change of
+  -- the batch.  When few transactions started in between (the usual case,
+  -- even under heavy writing in large transactions), each is looked up on
+  -- its own: one index probe for its last change, however many changes it
+  -- made.  Otherwise the batch's changes are read and grouped.
+  IF prev.tick_id IS NOT NULL THEN
+    IF pg_snapshot_xmax(snap)::text::numeric - pg_snapshot_xmax(prev.snap)::text::numeric <= 256 THEN
+      INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
+      SELECT t, m.last, x.xid
+        FROM (SELECT v AS xid FROM pg_snapshot_xip(prev.snap) v
+              UNION ALL
+              SELECT g::text::xid8
+                FROM generate_series(pg_snapshot_xmax(prev.snap)::text::numeric,
+                                     pg_snapshot_xmax(snap)::text::numeric - 1) g) x
+        CROSS JOIN LATERAL (SELECT max(l.change_id) AS last FROM dataeng.change_log l
+                             WHERE l.xid = x.xid) m
+       WHERE pg_visible_in_snapshot(x.xid, snap) AND m.last IS NOT NULL;
+    ELSE
+      INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
+      SELECT t, max(l.change_id), l.xid
+        FROM dataeng.change_log l
+       WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev.snap) x
+                                  WHERE pg_visible_in_snapshot(x, snap)))
+              OR (l.xid >= pg_snapshot_xmax(prev.snap) AND l.xid < pg_snapshot_xmax(snap)))
+         AND pg_visible_in_snapshot(l.xid, snap)
+       GROUP BY l.xid;
+    END IF;
+  END IF;
+  RETURN t;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Consumers
+-----------------------------------------------------------------------------
+
+-- The start of a poll of consumer r: cut a tick if possible, and check
+-- that r's acknowledged position is still in the change log.
+CREATE FUNCTION dataeng._cdc_tick_for(r dataeng.cdc_consumer_state)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._cdc_tick();
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
+    RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Drop and re-create the consumer.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_for(dataeng.cdc_consumer_state) FROM PUBLIC;
+
+
+-- Lock and return a consumer caller may use, or raise: caller must belong
+-- to its owner and, with check_tables, may read each table it lists.
+CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole, check_tables boolean)
+RETURNS dataeng.cdc_consumer_state
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  t regclass;
+BEGIN
+  SELECT * INTO r FROM dataeng.cdc_consumer_state WHERE name = consumer FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'consumer "%" does not exist', consumer
+      USING ERRCODE = 'undefined_object',
+            HINT = 'Create it with dataeng.cdc_consumer_create(); dataeng.cdc_consumers lists the existing ones.';
+  END IF;
+  IF NOT pg_has_role(caller, r.owner, 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of consumer "%"', consumer
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT check_tables THEN
+    RETURN r;
+  END IF;
+  IF r.expired_at IS NOT NULL THEN
+    RAISE EXCEPTION 'consumer "%" has expired', consumer
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('dataeng.cdc_purge() expired it: %s.  The changes it had not acknowledged may be gone.',
+                            r.expired_reason),
+            HINT = CASE WHEN consumer LIKE 'fact:%' OR consumer LIKE 'dim:%'
+                        THEN 'The consumer belongs to a fact or dimension: drop the fact or dimension and create it again.'
+                        ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it.' END;
+  END IF;
+  FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
+    IF NOT dataeng._cdc_can_read(caller, t) THEN
+      RAISE EXCEPTION 'permission denied for table %', t
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
+              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+    END IF;
+  END LOOP;
+  RETURN r;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_create'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
+  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+
+CREATE FUNCTION dataeng._cdc_consumer_create(caller regrole, name text, tables regclass[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t regclass;
+  tick bigint;
+  me regrole := caller;
+  lim int;
+  n bigint;
+BEGIN
+  PERFORM dataeng._agg_reserved_check('consumer', name, caller);
+  IF name IS NULL OR name = '' THEN
+    RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF cardinality(tables) = 0 OR array_position(tables, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
+    IF NOT dataeng._cdc_can_read(me, t) THEN
+      RAISE EXCEPTION 'permission denied for table %', t
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = t) THEN
+      RAISE WARNING 'changes of table % are not captured', t
+        USING ERRCODE = '01000', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
+    END IF;
+  END LOOP;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
+    RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
+  END IF;
+  tick := dataeng._cdc_tick(wait => true);
+  IF tick IS NULL THEN
+    RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
+      current_setting('transaction_isolation')
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Create it in a READ COMMITTED transaction.';
+  END IF;
+  -- (counted under the tick lock, which every creation takes until it
+  -- commits: two creations cannot both pass the last free place)
+  lim := (dataeng._cdc_limits()).max_consumers_per_role;
+  IF lim > 0 AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.oid = me) THEN
+    SELECT count(*) INTO n FROM dataeng.cdc_consumer_state c WHERE c.owner = me;
+    IF n >= lim THEN
+      RAISE EXCEPTION 'role % already owns % consumers', me, n
+        USING ERRCODE = 'configuration_limit_exceeded',
+              DETAIL = format('dataeng.max_consumers_per_role is %s; expired consumers count until they are dropped.', lim),
+              HINT = 'Drop consumers it no longer needs (dataeng.cdc_consumers lists them), or ask a superuser to raise dataeng.max_consumers_per_role.';
+    END IF;
+  END IF;
+  -- start after everything committed so far: tick fully acknowledged
+  INSERT INTO dataeng.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
+                                     poll_tick, poll_txn, poll_change)
+  VALUES (name, me, tables, tick, 9223372036854775807, 9223372036854775807,
+          tick, 9223372036854775807, 9223372036854775807);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+
+-- Only ownership counts: an owner who can no longer read the consumer's
+-- tables may still drop it.
+CREATE FUNCTION dataeng._cdc_consumer_drop(caller regrole, name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._cdc_consumer(name, caller, false);
+  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
+
+-- Deliver the changes after the consumer's acknowledged position, in
+-- commit order.  Polling again without acknowledging delivers the same
+-- changes again.  whole_transactions keeps a transaction's changes in one
+-- poll even when that exceeds max_changes.
+-- A consumer of all tables receives the changes of the tables the polling
+-- role may read whole (dataeng._cdc_can_read: USAGE on the schema, SELECT,
+-- and no row-level security policy limiting it).
+CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
+                                 whole_transactions boolean DEFAULT true)
+RETURNS SETOF dataeng.change
+AS 'MODULE_PATHNAME', 'dataeng_cdc_poll'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
+  'Returns the changes after the consumer''s acknowledged position, in commit order';
+
+-- Where a poll of consumer r by role me starts and stops: one range of
+-- positions per batch, (tick_id, from_txn, from_change) exclusive to
+-- (tick_id, to_txn, to_change) inclusive, in delivery order, holding at
+-- most max_changes changes (more with whole_transactions, to finish the
+-- last transaction).  Cuts a new tick when it can, and records the
+-- furthest position delivered (acknowledgements stop there).  Shared by
+-- cdc_poll() and the fact and dimension reader, _cdc_poll_unordered().
+CREATE FUNCTION dataeng._cdc_poll_ranges(r dataeng.cdc_consumer_state, me regrole, max_changes int,
+                                         whole_transactions boolean)
+RETURNS TABLE (tick_id bigint, from_txn bigint, from_change bigint, to_txn bigint, to_change bigint)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t bigint;
+  start_txn bigint;
+  start_change bigint;
+  left_ int := max_changes;
+  n bigint;
+  cut_txn bigint;
+  cut_change bigint;
+  last_tick bigint;
+  last_txn bigint;
+  last_change bigint;
+  examined bigint;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM dataeng._cdc_tick_for(r);
+  IF r.ack_txn = 9223372036854775807 THEN
+    -- that batch is done: start with the next one
+    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
+    start_txn := 0;
+    start_change := 0;
+  ELSE
+    t := r.ack_tick;
+    start_txn := r.ack_txn;
+    start_change := r.ack_change;
+  END IF;
+
+  WHILE t IS NOT NULL AND left_ > 0 LOOP
+    -- Where this poll stops in the batch: after max_changes changes, or at
+    -- the end of the transaction it is in.  Only the next max_changes
+    -- transactions that have a change left for this consumer can matter
+    -- (fewer of them means the batch is exhausted: only then may the loop
+    -- go on with the next one), and only key columns are read here.
+    -- n: the changes up to the cut; with whole_transactions the range
+    -- holds at least that many, and exactly that many when the batch is
+    -- exhausted (n < left_), so the poll stops exactly when it did.
+    SELECT s.ord_txn, s.change_id, count(*) OVER () INTO cut_txn, cut_change, n
+      FROM (SELECT bt.ord_txn, l.change_id
+              FROM (SELECT * FROM dataeng.cdc_batch_txns b
+                     WHERE b.tick_id = t AND b.ord_txn >= start_txn
+                       AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                                    WHERE l.xid = b.xid
+                                      AND (b.ord_txn > start_txn OR l.change_id > start_change)
+                                      AND CASE WHEN r.tables IS NULL
+                                               THEN dataeng._cdc_can_read(me, l.table_oid)
+                                               ELSE l.table_oid = ANY (r.tables::oid[]) END)
+                     ORDER BY b.ord_txn LIMIT left_) bt
+              JOIN dataeng.change_log l ON l.xid = bt.xid
+             WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
+               AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                        ELSE l.table_oid = ANY (r.tables::oid[]) END
+             ORDER BY 1, 2 LIMIT left_) s
+     ORDER BY 1 DESC, 2 DESC LIMIT 1;
+    IF FOUND THEN
+      IF whole_transactions THEN
+        cut_change := cut_txn;          -- a transaction's last change_id
+      END IF;
+      tick_id := t;
+      from_txn := start_txn;
+      from_change := start_change;
+      to_txn := cut_txn;
+      to_change := cut_change;
+      RETURN NEXT;
+      left_ := left_ - n;
+      last_tick := t;
+      last_txn := cut_txn;
+      last_change := cut_change;
+      IF left_ <= 0 THEN
+        EXIT;
+      END IF;
+    END IF;
+    examined := t;
+    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > t;
+    start_txn := 0;
+    start_change := 0;
+  END LOOP;
+
+  IF last_tick IS NOT NULL THEN
+    -- remember the furthest position delivered: acknowledgements stop there
+    UPDATE dataeng.cdc_consumer_state c
+       SET poll_tick = last_tick, poll_txn = last_txn, poll_change = last_change
+     WHERE c.name = r.name
+       AND (c.poll_tick, c.poll_txn, c.poll_change) < (last_tick, last_txn, last_change);
+  ELSIF examined IS NOT NULL THEN
+    -- Nothing this consumer may see was committed up to that tick (every
+    -- change there belongs to other tables): move past it, so that its
+    -- position, lag and the purge horizon do not stay behind.
+    UPDATE dataeng.cdc_consumer_state c
+       SET ack_tick = examined, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+           poll_tick = greatest(c.poll_tick, examined),
+           poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE 9223372036854775807 END,
+           poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE 9223372036854775807 END
+     WHERE c.name = r.name;
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
+                                  whole_transactions boolean)
+RETURNS SETOF dataeng.change
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := caller;
+  g record;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
+    RETURN QUERY
+      SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
+             l.pk, l.old_row, l.new_row
+        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+               WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
+        JOIN dataeng.change_log l ON l.xid = bt.xid
+       WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
+         AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
+         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                  ELSE l.table_oid = ANY (r.tables::oid[]) END
+       ORDER BY bt.ord_txn, l.change_id;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
+  'Acknowledges every change delivered to the consumer up to and including the given one';
+
+CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text, upto_change_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  found_tick bigint;
+  found_txn bigint;
+  done_txn bigint;
+  done_change bigint;
+  x xid8;
+  tbl oid;
+BEGIN
+  r := dataeng._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng._agg_reserved_check('ack', consumer, caller);
+
+  -- A change of a table the consumer does not receive was never delivered
+  -- to it, even when the other changes of its transaction were.
+  SELECT l.table_oid INTO tbl FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
+  IF FOUND AND NOT (CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, tbl)
+                         ELSE tbl = ANY (r.tables::oid[]) END) THEN
+    RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+  END IF;
+
+  -- Look for the change among the transactions delivered since the
+  -- acknowledged position, up to the furthest polled one.
+  SELECT bt.tick_id, bt.ord_txn INTO found_tick, found_txn
+    FROM dataeng.cdc_batch_txns bt
+   WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, upto_change_id))
+     AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
+     AND bt.ord_txn >= upto_change_id
+     AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                  WHERE l.xid = bt.xid AND l.change_id = upto_change_id)
+   ORDER BY bt.tick_id, bt.ord_txn
+   LIMIT 1;
+
+  IF found_tick IS NULL THEN
+    SELECT l.xid INTO x FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'change % does not exist', upto_change_id
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'It was never committed, was rolled back, or was purged.',
+              HINT = 'Acknowledge a change_id returned by dataeng.cdc_poll().';
+    ELSIF pg_visible_in_snapshot(x, (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick)) THEN
+      RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Acknowledgements only move forward.';
+    ELSE
+      RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+    END IF;
+  END IF;
+
+  -- The last change of the last transaction of a batch completes the batch:
+  -- record it so (what purge and lag look at).
+  IF upto_change_id = found_txn
+     AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
+                      WHERE bt.tick_id = found_tick AND bt.ord_txn > found_txn) THEN
+    done_txn := 9223372036854775807;
+    done_change := 9223372036854775807;
+  ELSE
+    done_txn := found_txn;
+    done_change := upto_change_id;
+  END IF;
+
+  IF (found_tick, done_txn, done_change) < (r.ack_tick, r.ack_txn, r.ack_change) THEN
+    RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Acknowledgements only move forward.';
+  END IF;
+  IF (found_tick, done_txn, done_change) = (r.ack_tick, r.ack_txn, r.ack_change) THEN
+    RETURN;                               -- repeated acknowledgement: nothing to do
+  END IF;
+  IF (found_tick, found_txn, upto_change_id) > (r.poll_tick, r.poll_txn, r.poll_change) THEN
+    RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+  END IF;
+  UPDATE dataeng.cdc_consumer_state c
+     SET ack_tick = found_tick, ack_txn = done_txn, ack_change = done_change,
+         acked_change_id = upto_change_id, acked_at = now()
+   WHERE c.name = r.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
+
+-- Pending changes of a consumer and the capture time of the oldest one:
+-- changes of ordered batches after its acknowledged position, plus those
+-- committed since the newest tick, of the tables viewer may read now
+-- (as cdc_poll would deliver them to viewer; a table of the consumer's
+-- list that viewer may no longer read counts for nothing).
+CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state, viewer regrole,
+                                 OUT pending bigint, OUT oldest timestamptz)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH newest AS (SELECT snap FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
+  pending AS (
+    SELECT l.captured_at
+      FROM dataeng.cdc_batch_txns bt
+      JOIN dataeng.change_log l ON l.xid = bt.xid
+     WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
+       AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
+       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+       AND dataeng._cdc_can_read(viewer, l.table_oid)
+    UNION ALL
+    SELECT l.captured_at
+      FROM newest, dataeng.change_log l
+     WHERE l.xid >= pg_snapshot_xmin(newest.snap)
+       AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
+       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+       AND dataeng._cdc_can_read(viewer, l.table_oid))
+  SELECT count(*), min(captured_at) FROM pending
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) FROM PUBLIC;
+
+-- Consumers the calling role owns (or is a member of the owner of).
+CREATE FUNCTION dataeng._cdc_consumer_list()
+RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
+               acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
+               created_at timestamptz, expired_at timestamptz, expired_reason text)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_list'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION dataeng._cdc_consumer_list_as_owner(caller regrole)
+RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
+               acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
+               created_at timestamptz, expired_at timestamptz, expired_reason text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT c.name, c.owner, c.tables,
+         c.acked_change_id, c.acked_at,
+         g.pending,
+         CASE WHEN c.expired_at IS NOT NULL THEN NULL
+              WHEN g.pending > 0
+              THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
+         c.created_at, c.expired_at, c.expired_reason
+    FROM dataeng.cdc_consumer_state c
+    LEFT JOIN LATERAL (SELECT * FROM dataeng._cdc_lag(c, caller)
+                        WHERE c.expired_at IS NULL) g ON true
+   WHERE pg_has_role(caller, c.owner, 'USAGE');
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) FROM PUBLIC;
+
+-- (callable by everyone: it is the view's body, and filters by role)
+CREATE VIEW dataeng.cdc_consumers AS
+  SELECT * FROM dataeng._cdc_consumer_list() ORDER BY name;
+COMMENT ON VIEW dataeng.cdc_consumers IS
+  'Consumers of the calling role with their acknowledged position and lag (changes, seconds)';
+GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Retention
+-----------------------------------------------------------------------------
+
+-- Empty the segments of the change log whose changes every consumer has
+-- acknowledged (all of them when there is no consumer), with TRUNCATE
+-- rather than DELETE, and forget ticks no consumer needs.  A segment that
+-- is busy (a writer or reader holds it) is left for the next call.
+-- First, with dataeng.consumer_max_lag_changes or dataeng.consumer_max_age
+-- set, a consumer past either limit is marked expired (with a warning
+-- naming it and its owner): it no longer holds the log back, and polling
+-- it fails until it is dropped.  A consumer in the middle of a poll (its
+-- row locked) is left for the next call.
+CREATE FUNCTION dataeng.cdc_purge()
+RETURNS TABLE (segment int, purged_changes bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  horizon xid8;
+  s int;
+  seg regclass;
+  top xid8;
+  n bigint;
+  keep bigint;
+  attempt int;
+  lim record;
+  con record;
+  first_at timestamptz;
+  why text;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction';
+  END IF;
+  lim := dataeng._cdc_limits();
+  -- The tick lock, which cdc_consumer_create() and a poll that cuts a tick
+  -- hold until they commit: a consumer being created, which this purge
+  -- cannot see yet, must not lose its tick or the changes of transactions
+  -- running at its tick.  (The DELETE below would wait for it anyway.)
+  LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+
+  -- Consumers past a limit.  What a consumer holds back is measured in the
+  -- ordered batches after its acknowledged position: a tick cut now puts
+  -- every committed change in one, so that a consumer nobody polls is
+  -- measured as well (the change count stops at the limit).
+  IF lim.max_lag_changes > 0 OR lim.max_age_seconds > 0 THEN
+    PERFORM dataeng._cdc_tick();
+    FOR con IN SELECT cs.name, cs.owner, cs.ack_tick, cs.ack_txn, cs.ack_change
+               FROM dataeng.cdc_consumer_state cs
+              WHERE cs.expired_at IS NULL
+              ORDER BY cs.name
+                FOR UPDATE SKIP LOCKED LOOP
+      why := NULL;
+      IF lim.max_lag_changes > 0 THEN
+        -- (transaction by transaction, one index probe each, up to the limit)
+        SELECT count(*) INTO n
+          FROM (SELECT 1
+                  FROM dataeng.cdc_batch_txns bt
+                 CROSS JOIN LATERAL (SELECT l.change_id FROM dataeng.change_log l
+                                      WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
+                                        AND (bt.tick_id, bt.ord_txn, l.change_id)
+                                            > (con.ack_tick, con.ack_txn, con.ack_change)) l
+                 WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
+                 LIMIT lim.max_lag_changes + 1) s;
+        IF n > lim.max_lag_changes THEN
+          why := format('more than %s unacknowledged changes, past dataeng.consumer_max_lag_changes',
+                        lim.max_lag_changes);
+        END IF;
+      END IF;
+      IF why IS NULL AND lim.max_age_seconds > 0 THEN
+        -- the oldest batch it has not fully acknowledged: its changes were
+        -- all committed before the batch's tick was cut
+        SELECT tk.created_at INTO first_at
+          FROM dataeng.cdc_batch_txns bt
+          JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
+         WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
+           AND NOT ((bt.tick_id, bt.ord_txn) = (con.ack_tick, con.ack_txn) AND con.ack_change >= bt.ord_txn)
+         ORDER BY bt.tick_id, bt.ord_txn
+         LIMIT 1;
+        IF first_at < now() - make_interval(secs => lim.max_age_seconds) THEN
+          why := format('changes left unacknowledged for more than %s s, past dataeng.consumer_max_age',
+                        lim.max_age_seconds);
+        END IF;
+      END IF;
+      IF why IS NOT NULL THEN
+        UPDATE dataeng.cdc_consumer_state cs
+           SET expired_at = now(), expired_reason = why
+         WHERE cs.name = con.name;
+        RAISE WARNING 'consumer "%" of role % has expired: %', con.name, con.owner, why
+          USING ERRCODE = '01000',
+                DETAIL = 'It no longer holds the change log back; polling it fails until it is dropped.',
+                HINT = CASE WHEN con.name LIKE 'fact:%' OR con.name LIKE 'dim:%'
+                            THEN 'It belongs to a fact or dimension: its owner should drop the fact or dimension and create it again.'
+                            ELSE 'Its owner should drop it with dataeng.cdc_consumer_drop() and re-create it.' END;
+      END IF;
+    END LOOP;
+  END IF;
+
+  -- Every change whose xid is below horizon is acknowledged by everyone
+  -- (but expired consumers): it is visible in a tick each of them has
+  -- fully acknowledged.
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL) THEN
+    SELECT min(coalesce(pg_snapshot_xmin(t.snap), '0'::xid8)) INTO horizon
+      FROM dataeng.cdc_consumer_state c
+      LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng.cdc_ticks tk
+                          WHERE CASE WHEN c.ack_txn = 9223372036854775807
+                                     THEN tk.tick_id = c.ack_tick
+                                     ELSE tk.tick_id < c.ack_tick END
+                          ORDER BY tk.tick_id DESC LIMIT 1) t ON true
+     WHERE c.expired_at IS NULL;
+  ELSE
+    horizon := pg_snapshot_xmin(pg_current_snapshot());
+  END IF;
+
+  FOR s IN 0..3 LOOP
+    seg := format('dataeng.change_log_%s', s)::regclass;
+    BEGIN
+      -- never queue behind (and in front of) the log's writers and readers:
+      -- try a few times, then leave the segment for the next call
+      FOR attempt IN 1..3 LOOP
+        BEGIN
+          EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', seg);
+          EXIT;
+        EXCEPTION WHEN lock_not_available THEN
+          IF attempt = 3 THEN
+            RAISE;
+          END IF;
+          PERFORM pg_sleep(0.05);
+        END;
+      END LOOP;
+      -- new snapshot: writers that held the segment have committed by now
+      EXECUTE format('SELECT max(xid), count(*) FROM %s', seg) INTO top, n;
+      IF n > 0 AND top < horizon THEN
+        EXECUTE format('TRUNCATE %s', seg);
+        segment := s;
+        purged_changes := n;
+        RETURN NEXT;
+      END IF;
+    EXCEPTION WHEN lock_not_available THEN
+      RAISE NOTICE 'segment % of the change log is busy; skipped', s;
+    END;
+  END LOOP;
+
+  -- ticks: keep what consumers still need, and the newest one
+  SELECT min(CASE WHEN c.ack_txn = 9223372036854775807 THEN c.ack_tick
+                  ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
+                         WHERE tk.tick_id < c.ack_tick) END)
+    INTO keep FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL;
+  keep := least(coalesce(keep, 9223372036854775807),
+                (SELECT max(tick_id) FROM dataeng.cdc_ticks));
+  DELETE FROM dataeng.cdc_batch_txns bt WHERE bt.tick_id <= keep;
+  DELETE FROM dataeng.cdc_ticks tk WHERE tk.tick_id < keep;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng.cdc_purge() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.cdc_purge() IS
+  'Truncates change-log segments whose changes every consumer has acknowledged';
+
+-- Internal objects, for whoever meets them in \df or \d.
+COMMENT ON TABLE dataeng.change_log_0 IS 'Segment 0 of dataeng.change_log';
+COMMENT ON TABLE dataeng.change_log_1 IS 'Segment 1 of dataeng.change_log';
+COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
+COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
+COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
+COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
+COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
+COMMENT ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
+COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
+COMMENT ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng._cdc_consumer_list()';
+COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
+COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
+COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) IS 'internal: body of dataeng.cdc_enable()';
+COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
+COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
+COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
+COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
+COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
+COMMENT ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) IS 'internal: where a poll of a consumer starts and stops, batch by batch';
+COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
+COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
+COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
+COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
+COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
+COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
+

@@ -1,0 +1,243 @@
+-----------------------------------------------------------------------------
+-- Cleansing: string similarity (src/cleanse/fuzzy.c)
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng.jaro_winkler(a text, b text)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'dataeng_jaro_winkler'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.jaro_winkler(text, text) IS
+  'Jaro-Winkler similarity of two strings, 0 (different) to 1 (identical)';
+
+CREATE FUNCTION dataeng.damerau_levenshtein(a text, b text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'dataeng_damerau_levenshtein'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.damerau_levenshtein(text, text) IS
+  'Edits (insert, delete, substitute, swap adjacent characters) between two strings';
+
+-- Phonetic codes (src/cleanse/phonetic.c)
+CREATE FUNCTION dataeng.double_metaphone(value text)
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'dataeng_double_metaphone'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.double_metaphone(text) IS
+  'Double Metaphone codes {primary, alternate} of up to 4 characters; accents folded first';
+
+CREATE FUNCTION dataeng.metaphone_key(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_metaphone_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.metaphone_key(text) IS
+  'Primary Double Metaphone code, a blocking key; NULL when the value has no letter to code';
+
+-- Text cleansers (src/cleanse/text.c); they need a UTF-8 database.
+CREATE FUNCTION dataeng.clean_text(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_clean_text'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.clean_text(text) IS
+  'Trimmed, inner white space collapsed, control and zero-width characters removed, Unicode NFC';
+
+CREATE FUNCTION dataeng.fold_accents(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fold_accents'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.fold_accents(text) IS
+  'Accents and ligatures folded (é→e, ß→ss, Æ→AE), case kept; IMMUTABLE, unlike unaccent';
+
+CREATE FUNCTION dataeng.fingerprint(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fingerprint'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.fingerprint(text) IS
+  'OpenRefine key-collision fingerprint: distinct folded lower-case words, sorted';
+
+CREATE FUNCTION dataeng.ngram_fingerprint(value text, n int DEFAULT 2)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_ngram_fingerprint'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.ngram_fingerprint(text, int) IS
+  'OpenRefine n-gram fingerprint: distinct n-grams of the folded text, sorted and concatenated';
+
+-- Phones in E.164, through libphonenumber (src/cleanse/phones.c).
+CREATE FUNCTION dataeng.to_e164(phone text, region text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_to_e164'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.to_e164(text, text) IS
+  'The phone number in E.164 form (+441234567890), or NULL when it is not a valid number';
+
+-- Email normal form (src/cleanse/emails.c).
+CREATE FUNCTION dataeng.normalize_email(email text, provider_rules boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_normalize_email'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.normalize_email(text, boolean) IS
+  'Trimmed, NFC, domain lower-cased and in IDNA ASCII form (Gmail/Outlook rules optional); NULL when not an address';
+
+CREATE FUNCTION dataeng.normalize_email_strict(email text, provider_rules boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_normalize_email_strict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.normalize_email_strict(text, boolean) IS
+  'normalize_email(), raising an error that says why when the text is not an address';
+
+-- Numbers as people write them (src/cleanse/numbers.c).  Not STRICT:
+-- decimal_sep may be NULL (inferred); a NULL text gives NULL.
+CREATE FUNCTION dataeng.parse_number(value text, decimal_sep text DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'dataeng_parse_number'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_number(text, text) IS
+  'The number in text such as "1.234,56", "(12.50)", "12%", "$1,234.00"; NULL when none or ambiguous';
+
+CREATE FUNCTION dataeng.parse_number_strict(value text, decimal_sep text DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'dataeng_parse_number_strict'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_number_strict(text, text) IS
+  'parse_number(), raising an error that says why instead of returning NULL';
+
+-- Units (src/cleanse/units.c).
+CREATE FUNCTION dataeng.convert_unit(value numeric, from_unit text, to_unit text)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'dataeng_convert_unit'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.convert_unit(numeric, text, text) IS
+  'A quantity converted between units of mass, length, volume, area, temperature or time';
+
+CREATE FUNCTION dataeng.parse_quantity(quantity text, OUT value numeric, OUT unit text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_parse_quantity'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_quantity(text) IS
+  'A number and a known unit read from text such as "2.5 lbs" (NULLs when it is not one)';
+
+-- Currencies.  Rates are units of the currency per one unit of a base
+-- currency of your choice (enter the base itself with 1).
+CREATE TABLE dataeng.fx_rates (
+  currency       text    NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+  rate_date      date    NOT NULL,
+  units_per_base numeric NOT NULL CHECK (units_per_base > 0),
+  PRIMARY KEY (currency, rate_date)
+);
+COMMENT ON TABLE dataeng.fx_rates IS
+  'Exchange rates: units of currency per unit of the base currency, by date';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.fx_rates', '');
+GRANT SELECT ON dataeng.fx_rates TO PUBLIC;
+
+-- The rate of a currency on a date: the latest on or before it.
+CREATE FUNCTION dataeng.fx_rate(cur text, at date)
+RETURNS numeric
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r numeric;
+BEGIN
+  SELECT units_per_base INTO r FROM dataeng.fx_rates
+   WHERE currency = upper(cur) AND rate_date <= at
+   ORDER BY rate_date DESC LIMIT 1;
+  IF r IS NULL THEN
+    RAISE EXCEPTION 'no exchange rate for % on or before %', upper(cur), at
+      USING ERRCODE = 'no_data_found',
+            HINT = 'Add one to dataeng.fx_rates (the base currency with units_per_base 1).';
+  END IF;
+  RETURN r;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fx_rate(text, date) IS
+  'The rate of a currency (units per base unit) on a date: the latest on or before it';
+
+CREATE FUNCTION dataeng.to_currency(amount numeric, from_cur text, to_cur text, at date)
+RETURNS numeric
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN upper(from_cur) = upper(to_cur) THEN amount
+              ELSE amount / dataeng.fx_rate(from_cur, at) * dataeng.fx_rate(to_cur, at) END
+$$;
+COMMENT ON FUNCTION dataeng.to_currency(numeric, text, text, date) IS
+  'An amount converted between currencies at the latest rates on or before a date (dataeng.fx_rates)';
+
+-- Last observation carried forward, as a window function:
+--   dataeng.locf(price) OVER (PARTITION BY sku ORDER BY day)
+CREATE FUNCTION dataeng._locf_step(state anyelement, value anyelement)
+RETURNS anyelement
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS 'SELECT coalesce($2, $1)';
+COMMENT ON FUNCTION dataeng._locf_step(anyelement, anyelement) IS 'internal: step of dataeng.locf';
+REVOKE ALL ON FUNCTION dataeng._locf_step(anyelement, anyelement) FROM PUBLIC;
+CREATE AGGREGATE dataeng.locf(anyelement) (
+  SFUNC = dataeng._locf_step,
+  STYPE = anyelement,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dataeng.locf(anyelement) IS
+  'Last non-null value so far: use as a window function ordered by time (last observation carried forward)';
+
+-- Fill the NULLs of a column.  Runs with the caller's privileges.
+CREATE FUNCTION dataeng.fill_missing(tbl regclass, column_name text, strategy text,
+                                     value text DEFAULT NULL, order_by text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  coltype text;
+  fill text;
+  n bigint;
+BEGIN
+  IF tbl IS NULL OR column_name IS NULL OR strategy IS NULL THEN
+    RAISE EXCEPTION 'table, column and strategy must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT format_type(a.atttypid, a.atttypmod) INTO coltype
+    FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS NULL THEN
+    RAISE EXCEPTION 'column "%" of table % does not exist', column_name, tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+
+  CASE strategy
+  WHEN 'constant' THEN
+    IF value IS NULL THEN
+      RAISE EXCEPTION 'strategy constant needs a value' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format('UPDATE %s SET %I = $1::%s WHERE %I IS NULL', tbl, column_name, coltype, column_name)
+      USING value;
+  WHEN 'mean', 'median', 'mode' THEN
+    EXECUTE format('SELECT (%s)::text FROM %s WHERE %I IS NOT NULL',
+                   CASE strategy WHEN 'mean' THEN format('avg(%I)', column_name)
+                                 WHEN 'median' THEN format('percentile_disc(0.5) WITHIN GROUP (ORDER BY %I)', column_name)
+                                 ELSE format('mode() WITHIN GROUP (ORDER BY %I)', column_name) END,
+                   tbl, column_name)
+      INTO fill;
+    IF fill IS NULL THEN
+      RETURN 0;                           -- nothing to compute it from
+    END IF;
+    EXECUTE format('UPDATE %s SET %I = $1::%s WHERE %I IS NULL', tbl, column_name, coltype, column_name)
+      USING fill;
+  WHEN 'locf' THEN
+    IF order_by IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+                                          AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'strategy locf needs order_by, a column of %', tbl
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT ctid AS c, dataeng.locf(%2$I) OVER (ORDER BY %3$I) AS v FROM %1$s) f '
+                   'WHERE t.ctid = f.c AND t.%2$I IS NULL AND f.v IS NOT NULL', tbl, column_name, order_by);
+  ELSE
+    RAISE EXCEPTION 'unknown strategy "%"', strategy
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use constant, mean, median, mode or locf.';
+  END CASE;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
+  'Fills the NULLs of a column (constant, mean, median, mode or locf by order_by); returns the rows filled';
+
+-- Names in proper case (src/cleanse/names.c).

@@ -1,0 +1,38 @@
+/*
+ * dataeng's install script, assembled by the Makefile from the area files
+ * under sql/ (sql/README.md): edit those, never the assembled script.
+ */
+
+\echo Use "CREATE EXTENSION dataeng" to load this file. \quit
+
+CREATE SCHEMA dataeng;
+COMMENT ON SCHEMA dataeng IS 'dataeng: change data capture, validation, cleansing, aggregation';
+GRANT USAGE ON SCHEMA dataeng TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Foundation
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng.info(OUT version text, OUT preloaded boolean, OUT enabled boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_info'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.info() IS
+  'Library version, whether it was loaded via shared_preload_libraries, and dataeng.enabled';
+
+CREATE FUNCTION dataeng.require_preload(feature text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_require_preload_sql'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.require_preload(text) IS
+  'Raises an error with a hint when the library was not loaded via shared_preload_libraries';
+
+-- Whether the caller is inside a transaction block: procedures that commit
+-- as they go (fact_backfill) refuse to start there.
+CREATE FUNCTION dataeng._in_transaction_block()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_in_transaction_block'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng._in_transaction_block() IS
+  'internal: true inside a transaction block (BEGIN, or a multi-statement query)';
+

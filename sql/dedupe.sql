@@ -1,0 +1,612 @@
+-----------------------------------------------------------------------------
+-- Duplicate records (src/cleanse/dedupe.c): find_duplicates, dedupe, undo.
+--
+-- Normalize the chosen columns (clean_text, fold_accents, lower); block on
+-- cheap keys (each column's value, each pair of adjacent columns' values;
+-- blocks of more than 20 rows carry little information and are skipped),
+-- so the work grows with the table, not its square; score each candidate
+-- pair as a match probability (Fellegi-Sunter, u measured on random pairs,
+-- m on near-certain matches; see dedupe.c); join pairs at or above the
+-- threshold into clusters.
+--
+-- Whose rights: find_duplicates, dedupe, dedupe_undo and dedupe_forget are
+-- invoker-rights C entry points (common/entry.c); their bodies run as the
+-- extension's owner with the caller as first argument, check the caller's
+-- rights on the table (_dedup_check) and alone write dedupe_runs and
+-- dedupe_log.  Whatever reads or writes the table -- and so may run code of
+-- its owner: casts of its types, triggers, defaults -- runs as the table's
+-- owner through _dedup_as (SECURITY_RESTRICTED_OPERATION, search_path
+-- pinned in a GUC nest level rolled back afterwards), as REFRESH
+-- MATERIALIZED VIEW does.  The internal functions are not executable by
+-- PUBLIC.
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng._dedup_pattern(a text[], b text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_dedup_pattern'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_pattern(text[], text[]) IS
+  'internal: agreement level of each column of two records (0 missing, 1 different, 2 similar, 3 equal)';
+REVOKE ALL ON FUNCTION dataeng._dedup_pattern(text[], text[]) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._dedup_estimate(patterns text[], counts float8[], ncols int, nrows bigint)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'dataeng_dedup_estimate'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_estimate(text[], float8[], int, bigint) IS
+  'internal: estimate the share of matches and m probabilities from the near-certain matches';
+REVOKE ALL ON FUNCTION dataeng._dedup_estimate(text[], float8[], int, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._dedup_prob(pattern text, params float8[], u float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'dataeng_dedup_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) IS
+  'internal: match probability of an agreement pattern';
+REVOKE ALL ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
+
+CREATE FUNCTION dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[])
+RETURNS TABLE(id bigint, label bigint)
+AS 'MODULE_PATHNAME', 'dataeng_dedup_centers'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) IS
+  'internal: center clustering of matching pairs given best first; each clustered row and its center';
+REVOKE ALL ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) FROM PUBLIC;
+
+-- Run one query as role (a table's owner) and return its rows: see dedupe.c.
+CREATE FUNCTION dataeng._dedup_as(role regrole, query text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataeng_dedup_as'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._dedup_as(regrole, text) IS
+  'internal: run a query as a table''s owner, security-restricted, search_path pinned';
+REVOKE ALL ON FUNCTION dataeng._dedup_as(regrole, text) FROM PUBLIC;
+
+-- Whether role may read every row of table tbl: SELECT on it, USAGE on its
+-- schema and, when it has row-level security enabled (or is a view with
+-- security_invoker, whose tables' policies apply to the reader), the rights
+-- of its owner (who may turn it off), superuser or BYPASSRLS.  Dedupe work runs as
+-- the owner, and the log holds whole rows, so nobody else may run it or
+-- read its log.  Used by the policies, hence executable by PUBLIC: it tells
+-- nothing has_table_privilege and the catalogs do not.
+CREATE FUNCTION dataeng._dedup_may_read(role regrole, tbl oid)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT has_table_privilege(r.oid, c.oid, 'SELECT')
+           AND has_schema_privilege(r.oid, c.relnamespace, 'USAGE')
+           AND (NOT (c.relrowsecurity
+                     OR (c.relkind OPERATOR(pg_catalog.=) 'v'
+                         AND EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o
+                                      WHERE o.option_name OPERATOR(pg_catalog.=) 'security_invoker'
+                                        AND CAST(o.option_value AS pg_catalog.bool))))
+                OR r.rolsuper OR r.rolbypassrls
+                OR pg_has_role(r.oid, c.relowner, 'USAGE'))
+      FROM pg_catalog.pg_class c, pg_catalog.pg_roles r
+     WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.oid OPERATOR(pg_catalog.=) role::oid), false)
+$$;
+COMMENT ON FUNCTION dataeng._dedup_may_read(regrole, oid) IS
+  'internal: whether a role may read every row of a table (SELECT, schema USAGE, row-level security)';
+
+-- Check that caller may work on tbl with the privileges privs (and read
+-- all of it); returns the table's owner, whose rights the work runs with.
+CREATE FUNCTION dataeng._dedup_check(caller regrole, tbl regclass, privs text[])
+RETURNS regrole
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+  p text;
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT cl.relowner::regrole AS owner, cl.relnamespace::regnamespace AS nsp, cl.relname INTO c
+    FROM pg_class cl WHERE cl.oid OPERATOR(pg_catalog.=) tbl::oid;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'table with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF NOT has_schema_privilege(caller::oid, c.nsp::oid, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for schema %', c.nsp USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  FOREACH p IN ARRAY privs LOOP
+    IF NOT has_table_privilege(caller::oid, tbl::oid, p) THEN
+      RAISE EXCEPTION 'permission denied for table %', c.relname USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('This needs %s on the table.', array_to_string(privs, ', '));
+    END IF;
+  END LOOP;
+  IF NOT dataeng._dedup_may_read(caller, tbl::oid) THEN
+    RAISE EXCEPTION 'row-level security of table % hides rows from %', tbl, caller
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Duplicates are found as the table''s owner and would show rows you may not read.',
+            HINT = 'Its owner, a superuser or a role with BYPASSRLS may do this.';
+  END IF;
+  RETURN c.owner;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) IS
+  'internal: check a caller''s rights on a table to dedupe; returns its owner';
+REVOKE ALL ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) FROM PUBLIC;
+
+-- Cluster the rows of tbl, read as its owner; leaves pg_temp._dd_result
+-- (cluster_id, id, k, score).
+CREATE FUNCTION dataeng._dedup_clusters(owner regrole, tbl regclass, columns text[], threshold float8,
+                                        key_expr text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c text;
+  ncols int;
+  n bigint;
+  exprs text := '';
+  u float8[];
+  params float8[];
+  sample int;
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF columns IS NULL OR cardinality(columns) = 0 THEN
+    RAISE EXCEPTION 'columns must list at least one column of %', tbl USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF threshold IS NULL OR threshold <= 0 OR threshold > 1 OR threshold = 'NaN' THEN
+    RAISE EXCEPTION 'threshold must be in (0, 1], not %', threshold USING ERRCODE = 'invalid_parameter_value',
+          HINT = 'It is the lowest match probability that joins two rows; 0.85 is the default.';
+  END IF;
+  IF (SELECT count(DISTINCT x) FROM unnest(columns) x) <> cardinality(columns) THEN
+    RAISE EXCEPTION 'columns lists a column twice' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOREACH c IN ARRAY columns LOOP
+    IF c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c
+                                  AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'column % of table % does not exist', coalesce(quote_ident(c), 'NULL'), tbl
+        USING ERRCODE = 'undefined_column';
+    END IF;
+    exprs := exprs || CASE WHEN exprs = '' THEN '' ELSE ', ' END
+             || format('NULLIF(pg_catalog.lower(dataeng.fold_accents(dataeng.clean_text(CAST(%I AS pg_catalog.text)))), %L)',
+                       c, '');
+  END LOOP;
+  ncols := cardinality(columns);
+
+  -- leftovers of a call that failed earlier in this session
+  IF to_regclass('pg_temp._dd_rows') IS NOT NULL THEN DROP TABLE pg_temp._dd_rows; END IF;
+  IF to_regclass('pg_temp._dd_pairs') IS NOT NULL THEN DROP TABLE pg_temp._dd_pairs; END IF;
+  IF to_regclass('pg_temp._dd_edges') IS NOT NULL THEN DROP TABLE pg_temp._dd_edges; END IF;
+  IF to_regclass('pg_temp._dd_label') IS NOT NULL THEN DROP TABLE pg_temp._dd_label; END IF;
+  IF to_regclass('pg_temp._dd_result') IS NOT NULL THEN DROP TABLE pg_temp._dd_result; END IF;
+  -- the only read of the table, as its owner
+  EXECUTE format('CREATE TEMP TABLE _dd_rows AS SELECT * FROM dataeng._dedup_as(%L, %L) AS t(id bigint, k jsonb, v text[])',
+                 owner,
+                 format('SELECT pg_catalog.row_number() OVER () AS id, %s AS k, ARRAY[%s]::pg_catalog.text[] AS v FROM %s',
+                        key_expr, exprs, tbl));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  CREATE TEMP TABLE _dd_result (cluster_id bigint, id bigint, k jsonb, score float8);
+  IF n < 2 THEN
+    DROP TABLE _dd_rows;
+    RETURN;
+  END IF;
+  CREATE UNIQUE INDEX ON _dd_rows (id);
+  ANALYZE _dd_rows;
+
+  -- candidate pairs: rows sharing a value of a column, or of two adjacent ones
+  CREATE TEMP TABLE _dd_pairs AS
+    WITH keys AS (
+      SELECT r.id, i::text || chr(1) || x AS key
+        FROM _dd_rows r, unnest(r.v) WITH ORDINALITY u(x, i) WHERE x IS NOT NULL
+      UNION ALL
+      SELECT r.id, i::text || '+' || chr(1) || r.v[i] || chr(1) || r.v[i + 1]
+        FROM _dd_rows r, generate_series(1, ncols - 1) i WHERE r.v[i] IS NOT NULL AND r.v[i + 1] IS NOT NULL),
+    blocks AS (
+      SELECT array_agg(id) AS ids FROM keys GROUP BY key HAVING count(*) BETWEEN 2 AND 20),
+    pairs AS (
+      SELECT DISTINCT a, b FROM blocks, unnest(ids) a, unnest(ids) b WHERE a < b)
+    -- (a, b) is a candidate; its rows are looked up by id
+    SELECT p.a, p.b, dataeng._dedup_pattern(x.v, y.v) AS pat
+      FROM pairs p JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b;
+
+  -- u: how often each level occurs between unrelated rows, on a fixed
+  -- pseudo-random sample of pairs (the same every run)
+  sample := least(20000, n * (n - 1) / 2);
+  WITH s AS MATERIALIZED (
+    SELECT dataeng._dedup_pattern(x.v, y.v) AS pat
+      FROM (SELECT 1 + (abs(hashint8(g)) % n) AS a, 1 + (abs(hashint8(-g)) % n) AS b
+              FROM generate_series(1, sample) g) p
+      JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b
+     WHERE p.a <> p.b)
+  SELECT array_agg(uu ORDER BY j, l) INTO u
+    FROM (SELECT j, l, (count(*) FILTER (WHERE substr(s.pat, j, 1) = l::text) + 1.0)
+                       / (count(*) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
+            FROM s, generate_series(1, ncols) j, generate_series(1, 3) l GROUP BY j, l) z;
+
+  SELECT dataeng._dedup_estimate(array_agg(pat), array_agg(cnt), ncols, n) INTO params
+    FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s;
+  IF params IS NULL THEN
+    DROP TABLE _dd_rows, _dd_pairs;
+    RETURN;                                 -- no candidate pairs
+  END IF;
+
+  CREATE TEMP TABLE _dd_edges AS
+    SELECT p.a, p.b, w.prob
+      FROM _dd_pairs p
+      JOIN (SELECT pat, dataeng._dedup_prob(pat, params, u) AS prob FROM (SELECT DISTINCT pat FROM _dd_pairs) d) w
+        USING (pat)
+     WHERE w.prob >= threshold;
+
+  -- clusters: a center and the rows matching it, best pairs first (see
+  -- _dedup_centers: no chains of borderline pairs)
+  CREATE TEMP TABLE _dd_label AS
+    SELECT cc.id, cc.label
+      FROM dataeng._dedup_centers(n,
+                    coalesce((SELECT array_agg(a ORDER BY prob DESC, a, b) FROM _dd_edges), '{}'),
+                    coalesce((SELECT array_agg(b ORDER BY prob DESC, a, b) FROM _dd_edges), '{}')) cc;
+
+  INSERT INTO _dd_result
+    SELECT dense_rank() OVER (ORDER BY l.label), l.id, r.k, sc.score
+      FROM _dd_label l
+      JOIN _dd_rows r ON r.id = l.id
+      JOIN (SELECT e.x AS id, max(e.prob) AS score
+              FROM (SELECT a AS x, b AS y, prob FROM _dd_edges UNION ALL SELECT b, a, prob FROM _dd_edges) e
+              JOIN _dd_label lx ON lx.id = e.x JOIN _dd_label ly ON ly.id = e.y
+             WHERE lx.label = ly.label
+             GROUP BY e.x) sc ON sc.id = l.id;
+  DROP TABLE _dd_rows, _dd_pairs, _dd_edges, _dd_label;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dedup_clusters(regrole, regclass, text[], float8, text) IS
+  'internal: cluster the duplicate rows of a table, read as its owner, into pg_temp._dd_result';
+REVOKE ALL ON FUNCTION dataeng._dedup_clusters(regrole, regclass, text[], float8, text) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.find_duplicates(tbl regclass, columns text[], threshold float8 DEFAULT 0.85,
+                                        key_column text DEFAULT NULL)
+RETURNS TABLE(cluster_id bigint, row_key jsonb, score float8)
+AS 'MODULE_PATHNAME', 'dataeng_find_duplicates'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.find_duplicates(regclass, text[], float8, text) IS
+  'Clusters of rows that are probably the same entity (score: match probability), found without an O(n^2) pass';
+
+CREATE FUNCTION dataeng._find_duplicates(caller regrole, tbl regclass, columns text[], threshold float8,
+                                         key_column text)
+RETURNS TABLE(cluster_id bigint, row_key jsonb, score float8)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owner regrole := dataeng._dedup_check(caller, tbl, '{SELECT}');
+BEGIN
+  IF key_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+                                               AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION 'key column % of table % does not exist', quote_ident(key_column), tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+  PERFORM dataeng._dedup_clusters(owner, tbl, columns, threshold,
+    CASE WHEN key_column IS NULL THEN 'pg_catalog.jsonb_build_object(''ctid'', CAST(ctid AS pg_catalog.text))'
+         ELSE format('pg_catalog.jsonb_build_object(%L, %I)', key_column, key_column) END);
+  RETURN QUERY SELECT r.cluster_id, r.k, r.score FROM pg_temp._dd_result r ORDER BY r.cluster_id, r.id;
+  DROP TABLE pg_temp._dd_result;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._find_duplicates(regrole, regclass, text[], float8, text) FROM PUBLIC;
+
+CREATE TABLE dataeng.dedupe_runs (
+  run_id       bigserial   PRIMARY KEY,
+  table_name   regclass    NOT NULL,
+  run_by       regrole     NOT NULL,
+  columns      text[]      NOT NULL,
+  threshold    float8      NOT NULL,
+  keep         text        NOT NULL,
+  fill_nulls   boolean     NOT NULL,
+  run_at       timestamptz NOT NULL DEFAULT now(),
+  clusters     bigint,
+  rows_deleted bigint,
+  rows_filled  bigint,
+  undone_at    timestamptz
+);
+COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+CREATE TABLE dataeng.dedupe_log (
+  run_id     bigint NOT NULL REFERENCES dataeng.dedupe_runs ON DELETE CASCADE,
+  cluster_id bigint NOT NULL,
+  action     text   NOT NULL CHECK (action IN ('deleted', 'filled')),
+  old_row    jsonb  NOT NULL,        -- the row as it was
+  new_row    jsonb                   -- for 'filled': the survivor after filling
+);
+CREATE INDEX dedupe_log_run_idx ON dataeng.dedupe_log (run_id);
+COMMENT ON TABLE dataeng.dedupe_log IS 'Every row dataeng.dedupe() deleted or filled, as it was';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_log', '');
+ALTER TABLE dataeng.dedupe_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.dedupe_log ENABLE ROW LEVEL SECURITY;
+-- a run and its log are visible to whoever may read the whole table
+-- (_dedup_may_read); only the dedupe functions write them
+CREATE POLICY readable ON dataeng.dedupe_runs FOR SELECT
+  USING (dataeng._dedup_may_read(current_user::regrole, table_name));
+CREATE POLICY readable ON dataeng.dedupe_log FOR SELECT
+  USING (EXISTS (SELECT 1 FROM dataeng.dedupe_runs r WHERE r.run_id = dedupe_log.run_id));
+REVOKE ALL ON dataeng.dedupe_runs, dataeng.dedupe_log FROM PUBLIC;
+GRANT SELECT ON dataeng.dedupe_runs, dataeng.dedupe_log TO PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.dedupe_runs_run_id_seq FROM PUBLIC;
+
+-- the columns of a table that INSERT may set, quoted, comma-separated
+CREATE FUNCTION dataeng._insertable_columns(tbl regclass)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+    FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+$$;
+COMMENT ON FUNCTION dataeng._insertable_columns(regclass) IS 'internal: the columns an INSERT may set';
+REVOKE ALL ON FUNCTION dataeng._insertable_columns(regclass) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.dedupe(tbl regclass, columns text[], keep text DEFAULT 'most_complete',
+                               order_by text DEFAULT NULL, threshold float8 DEFAULT 0.85,
+                               fill_nulls boolean DEFAULT false,
+                               OUT run_id bigint, OUT clusters bigint, OUT rows_deleted bigint,
+                               OUT rows_filled bigint)
+AS 'MODULE_PATHNAME', 'dataeng_dedupe'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.dedupe(regclass, text[], text, text, float8, boolean) IS
+  'Keeps one row per cluster of duplicates (optionally filling its NULLs from the others), deletes the rest, logs everything for dedupe_undo()';
+
+CREATE FUNCTION dataeng._dedupe(caller regrole, tbl regclass, columns text[], keep text, order_by text,
+                                threshold float8, fill_nulls boolean,
+                                OUT run_id bigint, OUT clusters bigint, OUT rows_deleted bigint,
+                                OUT rows_filled bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owner regrole;
+  rank_order text;
+  fills text;
+BEGIN
+  IF keep IS NULL OR keep NOT IN ('most_complete', 'first', 'last') THEN
+    RAISE EXCEPTION 'unknown keep rule %', coalesce(quote_literal(keep), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use most_complete (the row with the fewest NULLs), first or last (by order_by).';
+  END IF;
+  IF order_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+                                            AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION 'order_by column % of table % does not exist', quote_ident(order_by), tbl
+      USING ERRCODE = 'undefined_column';
+  END IF;
+  IF keep IN ('first', 'last') AND order_by IS NULL THEN
+    RAISE EXCEPTION 'keep => % needs order_by', quote_literal(keep) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF fill_nulls IS NULL THEN
+    RAISE EXCEPTION 'fill_nulls must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  owner := dataeng._dedup_check(caller, tbl,
+                                CASE WHEN fill_nulls THEN '{SELECT,DELETE,UPDATE}' ELSE '{SELECT,DELETE}' END::text[]);
+  -- rows keep their place (ctid) until we are done
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
+  PERFORM dataeng._dedup_clusters(owner, tbl, columns, threshold,
+                                  'pg_catalog.to_jsonb(CAST(ctid AS pg_catalog.text))');
+
+  INSERT INTO dataeng.dedupe_runs (table_name, run_by, columns, threshold, keep, fill_nulls)
+  VALUES (tbl, caller, columns, threshold, keep, fill_nulls) RETURNING dedupe_runs.run_id INTO run_id;
+
+  rank_order := CASE keep
+    WHEN 'most_complete' THEN 'nn DESC' || CASE WHEN order_by IS NULL THEN '' ELSE format(', t.%I', order_by) END
+    WHEN 'first' THEN format('t.%I', order_by)
+    ELSE format('t.%I DESC', order_by) END || ', t.ctid';
+  -- members of each cluster, ranked: 1 is the survivor (read as the owner)
+  IF to_regclass('pg_temp._dd_members') IS NOT NULL THEN DROP TABLE pg_temp._dd_members; END IF;
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_result TO %s', owner);
+  EXECUTE format(
+    'CREATE TEMP TABLE _dd_members AS
+       SELECT * FROM dataeng._dedup_as(%L, %L) AS m(cluster_id bigint, tid tid, old_row jsonb, rnk bigint)',
+    owner, format(
+    'SELECT r.cluster_id, t.ctid AS tid, pg_catalog.to_jsonb(t) AS old_row,
+            pg_catalog.row_number() OVER (PARTITION BY r.cluster_id ORDER BY %s) AS rnk
+       FROM pg_temp._dd_result r
+       JOIN %s t ON t.ctid OPERATOR(pg_catalog.=) CAST(r.k OPERATOR(pg_catalog.#>>) ''{}'' AS pg_catalog.tid)
+       CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS nn FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(t)) e
+                            WHERE e.value OPERATOR(pg_catalog.<>) ''null''::pg_catalog.jsonb) c',
+    rank_order, tbl));
+  DROP TABLE pg_temp._dd_result;
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_members TO %s', owner);
+  SELECT count(DISTINCT m.cluster_id) INTO clusters FROM pg_temp._dd_members m;
+
+  rows_filled := 0;
+  IF fill_nulls THEN
+    -- each NULL of a survivor takes the value of its best-ranked duplicate having one
+    SELECT string_agg(format('%1$I = coalesce(t.%1$I, (SELECT d.%1$I FROM pg_temp._dd_members m2 '
+                             'JOIN %2$s d ON d.ctid OPERATOR(pg_catalog.=) m2.tid '
+                             'WHERE m2.cluster_id OPERATOR(pg_catalog.=) m.cluster_id '
+                             'AND m2.rnk OPERATOR(pg_catalog.>) 1 '
+                             'AND d.%1$I IS NOT NULL ORDER BY m2.rnk LIMIT 1))', a.attname, tbl), ', ')
+      INTO fills
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+       AND a.attidentity <> 'a';
+    INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row, new_row)
+    SELECT _dedupe.run_id, u.cluster_id, 'filled', u.old_row, u.new_row
+      FROM dataeng._dedup_as(owner, format(
+             'UPDATE %1$s t SET %2$s FROM pg_temp._dd_members m
+               WHERE m.rnk OPERATOR(pg_catalog.=) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
+              RETURNING m.cluster_id, m.old_row, pg_catalog.to_jsonb(t) AS new_row',
+             tbl, fills)) AS u(cluster_id bigint, old_row jsonb, new_row jsonb)
+     WHERE u.new_row <> u.old_row;
+    GET DIAGNOSTICS rows_filled = ROW_COUNT;
+  END IF;
+
+  -- the rows deleted (as the owner), exactly, go to the log
+  INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
+  SELECT _dedupe.run_id, d.cluster_id, 'deleted', d.old_row
+    FROM dataeng._dedup_as(owner, format(
+           'DELETE FROM %s t USING pg_temp._dd_members m
+             WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
+            RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
+  GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+  DROP TABLE pg_temp._dd_members;
+
+  UPDATE dataeng.dedupe_runs r SET clusters = _dedupe.clusters, rows_deleted = _dedupe.rows_deleted,
+         rows_filled = _dedupe.rows_filled
+   WHERE r.run_id = _dedupe.run_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dedupe(regrole, regclass, text[], text, text, float8, boolean) FROM PUBLIC;
+
+-- A run to undo or forget, if caller may see it (as dataeng.dedupe_runs
+-- shows it), locked; the table's owner in owner (NULL if it was dropped).
+CREATE FUNCTION dataeng._dedupe_run(caller regrole, run_id bigint, OUT r dataeng.dedupe_runs, OUT owner regrole)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  SELECT * INTO r FROM dataeng.dedupe_runs d WHERE d.run_id = _dedupe_run.run_id FOR UPDATE;
+  IF NOT FOUND
+     OR NOT (dataeng._dedup_may_read(caller, r.table_name::oid)
+             OR r.run_by::oid = caller::oid
+             OR (SELECT rolsuper FROM pg_roles WHERE oid = caller::oid)) THEN
+    RAISE EXCEPTION 'dedupe run % does not exist', run_id USING ERRCODE = 'undefined_object',
+          HINT = 'dataeng.dedupe_runs lists the runs of tables you may read.';
+  END IF;
+  SELECT c.relowner::regrole INTO owner FROM pg_class c WHERE c.oid = r.table_name::oid;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dedupe_run(regrole, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.dedupe_undo(run_id bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_dedupe_undo'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.dedupe_undo(bigint) IS
+  'Restores exactly the rows a dedupe run deleted and the survivors it filled; returns the rows re-inserted';
+
+CREATE FUNCTION dataeng._dedupe_undo(caller regrole, run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  run record := dataeng._dedupe_run(caller, run_id);
+  r dataeng.dedupe_runs := run.r;
+  owner regrole := run.owner;
+  cols text;
+  n bigint;
+  m bigint;
+  expected bigint;
+BEGIN
+  IF r.run_by::oid <> caller::oid AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = caller::oid) THEN
+    RAISE EXCEPTION 'only % may undo dedupe run %', r.run_by, run_id USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF r.undone_at IS NOT NULL THEN
+    RAISE EXCEPTION 'dedupe run % was already undone', run_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('It was undone at %s.', r.undone_at);
+  END IF;
+  IF owner IS NULL THEN
+    RAISE EXCEPTION 'the table of dedupe run % was dropped', run_id USING ERRCODE = 'undefined_table';
+  END IF;
+  -- the run must have been made by a role with the rights dedupe() needs
+  -- (a run row is only ever written by dedupe(); this guards the undo, which
+  -- writes the table as its owner, against any other origin)
+  IF NOT coalesce(pg_has_role(r.run_by::oid, owner::oid, 'USAGE')
+                  OR (dataeng._dedup_may_read(r.run_by, r.table_name::oid)
+                      AND has_table_privilege(r.run_by::oid, r.table_name::oid, 'DELETE')
+                      AND (NOT r.fill_nulls OR has_table_privilege(r.run_by::oid, r.table_name::oid, 'UPDATE'))),
+                  false) THEN
+    RAISE EXCEPTION 'dedupe run % was not made by a role with rights on table %', run_id, r.table_name
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('%s neither owns the table nor may read and delete its rows.', r.run_by);
+  END IF;
+  -- and the caller needs the rights of the undo
+  SELECT count(*) INTO expected FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.action = 'filled';
+  PERFORM dataeng._dedup_check(caller, r.table_name,
+                               CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
+  cols := dataeng._insertable_columns(r.table_name);
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+
+  -- what to restore, readable by the owner, who writes the table
+  IF to_regclass('pg_temp._dd_undo') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo; END IF;
+  CREATE TEMP TABLE _dd_undo AS
+    SELECT l.action, l.old_row, l.new_row FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id;
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_undo TO %s', owner);
+
+  -- survivors back to what they were, if nobody changed them since
+  IF expected > 0 THEN
+    SELECT u.n INTO m FROM dataeng._dedup_as(owner, format(
+      'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row))
+                    FROM pg_temp._dd_undo l
+                   WHERE l.action OPERATOR(pg_catalog.=) ''filled''
+                     AND pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.=) l.new_row
+                  RETURNING 1)
+       SELECT pg_catalog.count(*) FROM u',
+      r.table_name, cols)) AS u(n bigint);
+    IF m <> expected THEN
+      RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'dataeng.dedupe_log holds the original rows; restore them by hand.';
+    END IF;
+  END IF;
+
+  SELECT i.n INTO n FROM dataeng._dedup_as(owner, format(
+    'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+                  SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
+                   WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+                RETURNING 1)
+     SELECT pg_catalog.count(*) FROM i',
+    r.table_name, cols)) AS i(n bigint);
+  DROP TABLE pg_temp._dd_undo;
+  UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
+  RETURN n;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dedupe_undo(regrole, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.dedupe_forget(run_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_dedupe_forget'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.dedupe_forget(bigint) IS
+  'Deletes a dedupe run and its log (no undo afterwards): for the role that ran it, the table''s owner or a superuser';
+
+CREATE FUNCTION dataeng._dedupe_forget(caller regrole, run_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  run record := dataeng._dedupe_run(caller, run_id);
+BEGIN
+  IF NOT ((run.r).run_by::oid = caller::oid
+          OR (SELECT rolsuper FROM pg_roles WHERE oid = caller::oid)
+          OR coalesce(pg_has_role(caller::oid, run.owner::oid, 'USAGE'), false)) THEN
+    RAISE EXCEPTION 'only %, the table''s owner or a superuser may forget dedupe run %', (run.r).run_by, run_id
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM dataeng.dedupe_runs d WHERE d.run_id = _dedupe_forget.run_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dedupe_forget(regrole, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.name_case(value text, company boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_name_case'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.name_case(text, boolean) IS
+  'Person (or, with company, company) names in proper case: O''Brien, McDonald, van der Berg, IBM';
+
+-- Dates and times as sources write them (src/cleanse/dates.c).  Not STRICT:
+-- order and tz may be NULL (YMD, UTC); a NULL text gives NULL.
+CREATE FUNCTION dataeng.parse_date(value text, "order" text DEFAULT 'YMD')
+RETURNS date
+AS 'MODULE_PATHNAME', 'dataeng_parse_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_date(text, text) IS
+  'The date in text such as "24/11/2026", "Nov 24, 2026", "20261124" (order YMD/DMY/MDY for numeric dates); NULL when ambiguous or impossible';
+
+CREATE FUNCTION dataeng.parse_timestamp(value text, "order" text DEFAULT 'YMD', tz text DEFAULT 'UTC')
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_parse_timestamp'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng.parse_timestamp(text, text, text) IS
+  'The moment in text such as "Tue, 24 Nov 2026 10:00:00 +0100"; its own offset, else time zone tz; NULL when ambiguous or impossible';
+

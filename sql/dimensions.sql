@@ -1,0 +1,523 @@
+-----------------------------------------------------------------------------
+-- Dimensions
+-----------------------------------------------------------------------------
+
+-- Lock and return a dimension definition of the caller, or raise (an
+-- entry point, src/aggregate/delta.c).
+CREATE FUNCTION dataeng._dim_def(caller regrole, dim_name text, lock boolean)
+RETURNS dataeng.dimension_defs
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dimension_defs;
+  key text := dataeng._agg_name(dim_name);
+BEGIN
+  IF lock THEN
+    SELECT * INTO d FROM dataeng.dimension_defs x
+     WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
+  ELSE
+    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE');
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'dimension "%" does not exist', dim_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'dataeng.dimensions lists the dimensions you own.';
+  END IF;
+  RETURN d;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dim_def(regrole, text, boolean) FROM PUBLIC;
+CREATE FUNCTION dataeng._dim_def(dim_name text, lock boolean)
+RETURNS dataeng.dimension_defs
+AS 'MODULE_PATHNAME', 'dataeng_dim_def_get'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._dim_def(text, boolean) IS 'internal: look up (and lock) a dimension definition of the caller';
+
+-- The changes to dimension definitions (an entry point, as
+-- _fact_def_write): 'insert', 'refreshed', 'delete'.
+CREATE FUNCTION dataeng._dim_def_write(caller regrole, op text, d dataeng.dimension_defs, n bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF op = 'insert' THEN
+    IF d.owner IS DISTINCT FROM caller THEN
+      RAISE EXCEPTION 'a dimension of role % cannot be created by role %', d.owner, caller
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'dim:' || d.name THEN
+      RAISE EXCEPTION 'invalid definition of dimension "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = d.dim_table) IS DISTINCT FROM caller::oid THEN
+      RAISE EXCEPTION 'must be owner of table %', d.dim_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT has_table_privilege(caller, d.source, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO dataeng.dimension_defs SELECT d.*;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM dataeng.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'dimension "%" does not exist', d.name
+      USING ERRCODE = 'undefined_object', HINT = 'dataeng.dimensions lists the dimensions you own.';
+  END IF;
+  CASE op
+    WHEN 'refreshed' THEN
+      UPDATE dataeng.dimension_defs x
+         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
+       WHERE x.name = d.name;
+    WHEN 'delete' THEN
+      DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
+    ELSE
+      RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
+  END CASE;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._dim_def_write(regrole, text, dataeng.dimension_defs, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng._dim_def_write(op text, d dataeng.dimension_defs, n bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_dim_def_write'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._dim_def_write(text, dataeng.dimension_defs, bigint) IS
+  'internal: insert, update or delete a dimension definition of the caller';
+
+-- SQL telling whether two values a and b of a source column differ: IS
+-- DISTINCT FROM where the column's type has an equality, else their text.
+CREATE FUNCTION dataeng._dim_differ(src regclass, col text, a text, b text)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t text;
+BEGIN
+  SELECT format_type(x.atttypid, x.atttypmod) INTO t
+    FROM pg_attribute x WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
+  BEGIN
+    EXECUTE format('SELECT NULL::%s IS DISTINCT FROM NULL::%s', t, t);
+    RETURN format('(%s IS DISTINCT FROM %s)', a, b);
+  EXCEPTION WHEN undefined_function THEN
+    RETURN format('(%s::text IS DISTINCT FROM %s::text)', a, b);
+  END;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_differ(regclass, text, text, text) IS
+  'internal: SQL comparing two values of a source column';
+
+-- The attributes of a dimension differ between row expressions prefixed
+-- pa and pb (attribute names: an, or ai when positional).
+CREATE FUNCTION dataeng._dim_attrs_differ(d dataeng.dimension_defs, pa text, pb text,
+                                          a_positional boolean, b_positional boolean)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(string_agg(dataeng._dim_differ(d.source, a,
+                               CASE WHEN a_positional THEN pa || 'a' || o ELSE pa || quote_ident(a) END,
+                               CASE WHEN b_positional THEN pb || 'a' || o ELSE pb || quote_ident(a) END),
+                             ' OR ' ORDER BY o), 'false')
+    FROM unnest(d.attributes) WITH ORDINALITY u(a, o)
+$$;
+COMMENT ON FUNCTION dataeng._dim_attrs_differ(dataeng.dimension_defs, text, text, boolean, boolean) IS
+  'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute';
+
+-- (dimension_create() below: the caller's current schema is passed in)
+CREATE FUNCTION dataeng._dim_create(dim_name text, source regclass, key_column text, attributes text[],
+                                    scd_type int, schedule text, cur_schema text)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key text;
+  parts text[];
+  qualified text;
+  sk text;
+  kcol record;
+  a text;
+  names text[];
+  reserved text[];
+  coldefs text;
+  cols text;
+  t0 timestamptz;
+  tbl regclass;
+  def dataeng.dimension_defs;
+BEGIN
+  IF dim_name IS NULL OR source IS NULL OR key_column IS NULL OR attributes IS NULL OR scd_type IS NULL THEN
+    RAISE EXCEPTION 'dim_name, source, key_column, attributes and scd_type must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass an empty array for a dimension of keys only.';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.dimension_create() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'The initial load and the start of the change-log consumer must see the same rows.';
+  END IF;
+  IF scd_type NOT IN (1, 2) THEN
+    RAISE EXCEPTION 'scd_type must be 1 or 2, not %', scd_type
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Type 1 overwrites a row when its source row changes; type 2 keeps every version.';
+  END IF;
+  key := dataeng._agg_name(dim_name);
+  parts := dataeng._agg_new_table(dim_name, cur_schema, 'dim_name');
+  qualified := format('%I.%I', parts[1], parts[2]);
+  IF EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.name = key) THEN
+    RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
+  END IF;
+  IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot build dimension "%" from "%": only tables can be sources', key, source
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+
+  -- columns: the key, then attributes, each once, none named like the
+  -- bookkeeping columns of a type 2 table
+  SELECT * INTO kcol FROM dataeng._agg_column(source, key_column, 'key column');
+  sk := parts[2] || '_sk';
+  IF octet_length(sk) > 63 THEN
+    sk := left(parts[2], 60) || '_sk';
+  END IF;
+  reserved := CASE WHEN scd_type = 2 THEN ARRAY[sk, 'valid_from', 'valid_to', 'is_current'] ELSE '{}' END;
+  names := ARRAY[key_column];
+  IF key_column = ANY (reserved) THEN
+    RAISE EXCEPTION 'column name "%" is used twice in dimension "%"', key_column, key
+      USING ERRCODE = 'duplicate_column',
+            DETAIL = format('A type 2 dimension has the columns %s.', array_to_string(reserved, ', '));
+  END IF;
+  FOREACH a IN ARRAY attributes LOOP
+    PERFORM dataeng._agg_column(source, a, 'attribute');
+    IF a = ANY (names) OR a = ANY (reserved) THEN
+      RAISE EXCEPTION 'column name "%" is used twice in dimension "%"', a, key
+        USING ERRCODE = 'duplicate_column',
+              DETAIL = CASE WHEN a = ANY (reserved)
+                            THEN format('A type 2 dimension has the columns %s.', array_to_string(reserved, ', '))
+                            WHEN a = key_column THEN 'The key column is always in the dimension.'
+                            ELSE 'List each attribute once.' END;
+    END IF;
+    names := names || a;
+  END LOOP;
+
+  -- The key must identify a source row: a primary key, or a unique index
+  -- (not partial, not on an expression) of exactly that column, NOT NULL,
+  -- and not deferrable: checked row by row, a key is free whenever a row
+  -- takes it, so the changes of one statement, applied one by one in
+  -- capture order, never see a key twice (a deferred check would let a
+  -- statement swap two keys).
+  IF kcol.nullable OR NOT EXISTS (
+       SELECT 1 FROM pg_index i
+        WHERE i.indrelid = source AND i.indisunique AND i.indisvalid AND i.indimmediate
+          AND i.indnkeyatts = 1
+          AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND i.indkey[0] = (SELECT attnum FROM pg_attribute
+                              WHERE attrelid = source AND attname = key_column)) THEN
+    RAISE EXCEPTION 'key column "%" of table % is not a unique key', key_column, source
+      USING ERRCODE = 'invalid_column_reference',
+            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).',
+            HINT = format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column);
+  END IF;
+
+  -- Capture: no writer may commit between the initial load and the
+  -- consumer's start, so both see the same rows.
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  t0 := clock_timestamp();
+  PERFORM dataeng._agg_capture(source, names, 'dimension');
+
+  SELECT string_agg(format('%I %s%s%s', x.attname, format_type(x.atttypid, x.atttypmod),
+                           CASE WHEN x.attcollation <> t.typcollation
+                                THEN ' COLLATE ' || x.attcollation::regcollation::text ELSE '' END,
+                           CASE WHEN x.attname = key_column THEN ' NOT NULL' ELSE '' END),
+                    ', ' ORDER BY u.o)
+    INTO coldefs
+    FROM unnest(names) WITH ORDINALITY u(c, o)
+    JOIN pg_attribute x ON x.attrelid = source AND x.attname = u.c
+    JOIN pg_type t ON t.oid = x.atttypid;
+  cols := array_to_string(ARRAY(SELECT quote_ident(c) FROM unnest(names) c), ', ');
+  IF scd_type = 1 THEN
+    EXECUTE format('CREATE TABLE %s (%s, PRIMARY KEY (%I))', qualified, coldefs, key_column);
+  ELSE
+    EXECUTE format('CREATE TABLE %s (%I bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, %s, '
+                   'valid_from timestamptz NOT NULL, valid_to timestamptz, '
+                   'is_current boolean NOT NULL DEFAULT true, CHECK (is_current = (valid_to IS NULL)))',
+                   qualified, sk, coldefs);
+    EXECUTE format('CREATE UNIQUE INDEX ON %s (%I) WHERE is_current', qualified, key_column);
+    EXECUTE format('CREATE INDEX ON %s (%I, valid_from)', qualified, key_column);
+  END IF;
+  tbl := qualified::regclass;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', tbl,
+                 format('Dimension (SCD type %s) of %s by %s kept up to date by dataeng.dimension_refresh(%L)',
+                        scd_type, source, key_column, key));
+
+  -- the definition, and with it the consumer dim:<name>, owned by the caller
+  def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
+             schedule, now(), clock_timestamp(), 0, 0)::dataeng.dimension_defs;
+  PERFORM dataeng._dim_def_write('insert', def, 0);
+  IF scd_type = 1 THEN
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
+  ELSE
+    EXECUTE format('INSERT INTO %s (%s, valid_from, valid_to, is_current) SELECT %s, $1, NULL, true FROM %s',
+                   tbl, cols, cols, source) USING t0;
+  END IF;
+
+  IF schedule IS NOT NULL THEN
+    PERFORM dataeng.schedule('dimension_refresh:' || key, schedule, format('SELECT dataeng.dimension_refresh(%L)', key));
+  END IF;
+  RETURN tbl;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_create(text, regclass, text, text[], int, text, text) IS
+  'internal: body of dataeng.dimension_create()';
+
+CREATE FUNCTION dataeng.dimension_create(dim_name text, source regclass, key_column text, attributes text[],
+                                         scd_type int DEFAULT 1, schedule text DEFAULT '1 minute')
+RETURNS regclass
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT dataeng._dim_create(dim_name, source, key_column, attributes, scd_type, schedule,
+                             pg_catalog.current_schema())
+$$;
+COMMENT ON FUNCTION dataeng.dimension_create(text, regclass, text, text[], int, text) IS
+  'Creates a dimension table (SCD type 1 or 2) from a source table keyed by a unique column, loads it and keeps it refreshable from the change log';
+
+-- Make a dimension's current rows what the source holds now (after a
+-- TRUNCATE of the source): writers held off, the consumer drained first.
+-- Type 2: rows that left or changed are closed at ts, new ones opened.
+CREATE FUNCTION dataeng._dim_resync(d dataeng.dimension_defs, polled bigint, ts timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+  cols text := array_to_string(ARRAY(SELECT quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
+  scols text := array_to_string(ARRAY(SELECT 's.' || quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
+  keyeq text := format('s.%1$I = x.%1$I', d.key_column);
+BEGIN
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  n := dataeng._agg_poll(d.consumer, polled);
+  IF d.scd_type = 1 THEN
+    EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);
+    EXECUTE format('INSERT INTO %s AS x (%s) SELECT %s FROM %s s ON CONFLICT (%I) DO %s',
+                   d.dim_table, cols, scols, d.source, d.key_column,
+                   CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                        ELSE format('UPDATE SET %s WHERE %s',
+                                    (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                    dataeng._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
+  ELSE
+    EXECUTE format('UPDATE %s x SET valid_to = greatest($1, x.valid_from), is_current = false '
+                   'WHERE x.is_current AND NOT EXISTS (SELECT 1 FROM %s s WHERE %s AND NOT (%s))',
+                   d.dim_table, d.source, keyeq, dataeng._dim_attrs_differ(d, 'x.', 's.', false, false))
+      USING ts;
+    EXECUTE format('INSERT INTO %s (%s, valid_from, valid_to, is_current) SELECT %s, $1, NULL, true FROM %s s '
+                   'WHERE NOT EXISTS (SELECT 1 FROM %s x WHERE x.is_current AND %s)',
+                   d.dim_table, cols, scols, d.source, d.dim_table, keyeq)
+      USING ts;
+  END IF;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._dim_resync(dataeng.dimension_defs, bigint, timestamptz) IS
+  'internal: make a dimension''s current rows equal to its source';
+
+CREATE FUNCTION dataeng.dimension_refresh(dim_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dimension_defs;
+  n bigint;
+  tr record;
+  has_t boolean;
+  before_t text := 'true';
+  k_old text;
+  k_new text;
+  sel_del text;
+  sel_new text;
+  nulls text := '';
+  news text := '';
+  attrs text := '';
+  ev_attrs text := '';
+  lag_differ text;
+  cur_differ text;
+  ord constant text := 'e.tick_id, e.ord_txn, e.change_id, e.part';
+  i int;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  -- the definition's row lock serializes refreshes of one dimension
+  d := dataeng._dim_def(dim_name, true);
+  IF d.owner <> current_user::regrole THEN
+    -- another role with the owner's rights: the work runs as the owner
+    RETURN dataeng._agg_as_owner(d.owner, 'dimension_refresh', d.name);
+  END IF;
+  PERFORM dataeng._agg_changes_table();
+  n := dataeng._agg_poll(d.consumer, 0);
+
+  IF n > 0 THEN
+    -- changes before the first TRUNCATE are applied one by one; from a
+    -- TRUNCATE on, the current rows are made equal to the source
+    SELECT c.tick_id, c.ord_txn, c.change_id, c.captured_at INTO tr
+      FROM pg_temp._dataeng_changes c WHERE c.op = 'T'
+     ORDER BY c.tick_id, c.ord_txn, c.change_id LIMIT 1;
+    has_t := FOUND;
+    IF has_t THEN
+      before_t := format('(c.tick_id, c.ord_txn, c.change_id) < (%s, %s, %s)', tr.tick_id, tr.ord_txn, tr.change_id);
+    END IF;
+
+    -- Events, per key: a delete (the old key of a delete, or of an update
+    -- that changed the key) and an upsert (the new row of an insert or
+    -- update), in delivery order (part orders the two of one update).
+    k_old := dataeng._agg_json_col(d.source, d.key_column, 'c.old_row');
+    k_new := dataeng._agg_json_col(d.source, d.key_column, 'c.new_row');
+    FOR i IN 1 .. cardinality(d.attributes) LOOP
+      nulls := nulls || format(', NULL::%s AS a%s',
+                               (SELECT format_type(x.atttypid, x.atttypmod) FROM pg_attribute x
+                                 WHERE x.attrelid = d.source AND x.attname = d.attributes[i]), i);
+      news := news || ', ' || dataeng._agg_json_col(d.source, d.attributes[i], 'c.new_row');
+      attrs := attrs || format(', %I', d.attributes[i]);
+      ev_attrs := ev_attrs || format(', e.a%s', i);
+    END LOOP;
+    IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
+      DROP TABLE pg_temp._dataeng_dim_ev;
+    END IF;
+    PERFORM dataeng._agg_temp_as('_dataeng_dim_ev', format(
+                   'SELECT c.tick_id, c.ord_txn, c.change_id, 0 AS part, c.captured_at AS t, false AS present, %1$s AS k%2$s '
+                   '  FROM pg_temp._dataeng_changes c '
+                   ' WHERE %5$s AND (c.op = ''D'' OR (c.op = ''U'' AND %1$s IS DISTINCT FROM %3$s)) '
+                   'UNION ALL '
+                   'SELECT c.tick_id, c.ord_txn, c.change_id, 1, c.captured_at, true, %3$s%4$s '
+                   '  FROM pg_temp._dataeng_changes c WHERE %5$s AND c.op IN (''I'', ''U'')',
+                   k_old, nulls, k_new, news, before_t));
+
+    IF d.scd_type = 1 THEN
+      -- the last event of each key decides
+      IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_dim_last;
+      END IF;
+      PERFORM dataeng._agg_temp_as('_dataeng_dim_last',
+                     'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
+                     'ORDER BY e.k, e.tick_id DESC, e.ord_txn DESC, e.change_id DESC, e.part DESC');
+      EXECUTE format('DELETE FROM %s x USING pg_temp._dataeng_dim_last e WHERE NOT e.present AND x.%I = e.k',
+                     d.dim_table, d.key_column);
+      EXECUTE format('INSERT INTO %s AS x (%I%s) SELECT e.k%s FROM pg_temp._dataeng_dim_last e WHERE e.present '
+                     'ON CONFLICT (%I) DO %s',
+                     d.dim_table, d.key_column, attrs, ev_attrs, d.key_column,
+                     CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                          ELSE format('UPDATE SET %s WHERE %s',
+                                      (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                      dataeng._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
+    ELSE
+      -- Keep the events that change the key's state (present or not, and
+      -- the tracked attributes) from the state before them: the current
+      -- row for a key's first event, the event before for the others.
+      -- Each kept event closes the version before it; a kept upsert opens
+      -- a version, valid until the next kept event of its key.  Times
+      -- never go back (a later change's capture time is never earlier
+      -- than the version it closes).
+      lag_differ := replace(dataeng._dim_attrs_differ(d, 'lag(e.', 'e.', true, true), ' IS DISTINCT FROM', ') OVER w IS DISTINCT FROM');
+      cur_differ := dataeng._dim_attrs_differ(d, 'cur.', 'e.', false, true);
+      IF to_regclass('pg_temp._dataeng_dim_tr') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_dim_tr;
+      END IF;
+      PERFORM dataeng._agg_temp_as('_dataeng_dim_tr', format(
+        'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
+        '  SELECT e.tick_id, e.ord_txn, e.change_id, e.part, e.k, e.present%1$s, '
+        '         greatest(max(e.t) OVER w, cur.valid_from) AS t, '
+        '         CASE WHEN row_number() OVER w = 1 '
+        '              THEN (cur.%2$I IS NOT NULL) <> e.present OR (e.present AND (%3$s)) '
+        '              ELSE lag(e.present) OVER w <> e.present OR (e.present AND (%4$s)) END AS changed '
+        '    FROM pg_temp._dataeng_dim_ev e LEFT JOIN %5$s cur ON cur.is_current AND cur.%2$I = e.k '
+        '  WINDOW w AS (PARTITION BY e.k ORDER BY %6$s)) s '
+        'WHERE s.changed '
+        'WINDOW v AS (PARTITION BY s.k ORDER BY s.tick_id, s.ord_txn, s.change_id, s.part)',
+        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord));
+      EXECUTE format('UPDATE %s x SET valid_to = e.t, is_current = false FROM pg_temp._dataeng_dim_tr e '
+                     'WHERE e.rn = 1 AND x.is_current AND x.%I = e.k', d.dim_table, d.key_column);
+      EXECUTE format('INSERT INTO %s (%I%s, valid_from, valid_to, is_current) '
+                     'SELECT e.k%s, e.t, e.t_next, e.t_next IS NULL FROM pg_temp._dataeng_dim_tr e WHERE e.present '
+                     'ORDER BY e.tick_id, e.ord_txn, e.change_id, e.part',   -- surrogate keys in change order
+                     d.dim_table, d.key_column, attrs, ev_attrs);
+    END IF;
+
+    IF has_t THEN
+      n := dataeng._dim_resync(d, n, tr.captured_at);
+    END IF;
+  END IF;
+
+  PERFORM dataeng._dim_def_write('refreshed', d, n);
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.dimension_refresh(text) IS
+  'Applies the source''s captured changes to a dimension table (overwriting, or keeping history for SCD type 2) and acknowledges them, in one transaction; returns the number of changes';
+
+CREATE FUNCTION dataeng.dimension_drop(dim_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dimension_defs := dataeng._dim_def(dim_name, true);
+BEGIN
+  IF d.owner <> current_user::regrole THEN
+    PERFORM dataeng._agg_as_owner(d.owner, 'dimension_drop', d.name);
+    RETURN;
+  END IF;
+  PERFORM dataeng._agg_drop_check(d.owner, d.dim_table, d.consumer, 'dim:' || d.name, format('dimension "%s"', d.name));
+  PERFORM dataeng._dim_def_write('delete', d, 0);
+  PERFORM dataeng._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
+END;
+$$;
+COMMENT ON FUNCTION dataeng.dimension_drop(text) IS
+  'Drops a dimension table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+
+-- (security_invoker: the caller sees its own dimensions, by row security)
+CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
+  SELECT x.name, x.dim_table AS "table", x.source, x.key_column, x.attributes, x.scd_type,
+         x.owner, x.schedule, x.created_at, x.last_refresh, x.last_changes, x.total_changes,
+         c.pending_changes, c.lag_seconds
+    FROM dataeng.dimension_defs x
+    LEFT JOIN dataeng.cdc_consumers c ON c.name = x.consumer;
+COMMENT ON VIEW dataeng.dimensions IS
+  'Dimension tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
+GRANT SELECT ON dataeng.dimensions TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Facts and dimensions in pg_dump
+-----------------------------------------------------------------------------
+
+-- Definitions are configuration: pg_dump dumps them (the fact and
+-- dimension tables are dumped as ordinary tables, consistent with their
+-- sources).  Consumers and the change log are not dumped: a definition
+-- restored without its consumer gets a new one, starting at the restore,
+-- owned by the definition's owner.  fact_create and dimension_create
+-- create their consumer so too, as they insert the definition (through
+-- _fact_def_write / _dim_def_write: only they, and a superuser, write
+-- definitions).  After the insert, so that the reserved consumer name is
+-- the new definition's (_agg_reserved_check).
+CREATE FUNCTION dataeng._agg_restore_consumer()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
+    PERFORM dataeng._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._agg_restore_consumer() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._agg_restore_consumer() IS
+  'internal: give a restored fact or dimension definition a change-log consumer';
+CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng.fact_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
+CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng.dimension_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
+SELECT pg_catalog.pg_extension_config_dump('dataeng.fact_defs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dimension_defs', '');

@@ -1,0 +1,1743 @@
+-----------------------------------------------------------------------------
+-- Fact tables and dimensions
+--
+-- fact_defs       one row per fact table: its source, grain, time zone,
+--                 dimensions, parsed measures and change-log consumer
+-- dimension_defs  one row per dimension table (SCD type 1 or 2)
+--
+-- Everything runs with the rights of the fact's or dimension's owner (no
+-- SECURITY DEFINER): the owner creates, reads and writes its own tables;
+-- another role with the owner's rights (a superuser) that refreshes or
+-- drops it does so as the owner, under SECURITY_RESTRICTED_OPERATION, as
+-- REFRESH MATERIALIZED VIEW does (_agg_as_owner in src/aggregate/delta.c).
+-- The metadata rows are readable by their owner (row-level security) and
+-- written only through the entry points _fact_def_write / _dim_def_write,
+-- which check the caller owns what it touches.  A refresh polls the
+-- consumer, applies the changes and acknowledges them in the caller's one
+-- transaction, so the table and the consumed position commit together.
+-- The consumer (fact:<name>, dim:<name>) and refresh job
+-- (fact_refresh:<name>, dimension_refresh:<name>) of a fact or dimension
+-- belong to it: these names are reserved (_agg_reserved_check).
+-----------------------------------------------------------------------------
+
+CREATE TABLE dataeng.fact_defs (
+  name          text        PRIMARY KEY,       -- normalized: [schema.]name, quoted where needed
+  fact_table    regclass    NOT NULL,
+  owner         regrole     NOT NULL DEFAULT current_user::regrole,
+  source        regclass    NOT NULL,
+  time_column   text        NOT NULL,
+  grain         text        NOT NULL,
+  time_zone     text        NOT NULL,
+  dimensions    text[]      NOT NULL,
+  measures      text[]      NOT NULL,          -- as given
+  spec          jsonb       NOT NULL,          -- measures parsed (see _fact_parse_measure)
+  consumer      text        NOT NULL,
+  schedule      text,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  last_refresh  timestamptz,
+  last_changes  bigint,
+  total_changes bigint      NOT NULL DEFAULT 0,
+  -- backfill (fact_create(..., backfill => 'later'), then fact_backfill):
+  -- every bucket below backfilled_upto is in the fact ('-infinity': none
+  -- yet); NULL: fully backfilled (also the NULL bucket).  backfill_from
+  -- and backfill_to: the source's first finite bucket and the end of its
+  -- last one when the fact was created, for the progress figure.
+  backfilled_upto timestamptz,
+  backfill_from timestamptz,
+  backfill_to   timestamptz
+);
+COMMENT ON TABLE dataeng.fact_defs IS
+  'Fact tables kept up to date from the change log; read dataeng.facts';
+
+CREATE TABLE dataeng.dimension_defs (
+  name          text        PRIMARY KEY,
+  dim_table     regclass    NOT NULL,
+  owner         regrole     NOT NULL DEFAULT current_user::regrole,
+  source        regclass    NOT NULL,
+  key_column    text        NOT NULL,
+  attributes    text[]      NOT NULL,
+  scd_type      int         NOT NULL CHECK (scd_type IN (1, 2)),
+  consumer      text        NOT NULL,
+  schedule      text,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  last_refresh  timestamptz,
+  last_changes  bigint,
+  total_changes bigint      NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE dataeng.dimension_defs IS
+  'Dimension tables kept up to date from the change log; read dataeng.dimensions';
+
+ALTER TABLE dataeng.fact_defs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.dimension_defs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng.fact_defs
+  USING (pg_has_role(current_user, owner, 'USAGE'))
+  WITH CHECK (owner = current_user::regrole);
+CREATE POLICY own ON dataeng.dimension_defs
+  USING (pg_has_role(current_user, owner, 'USAGE'))
+  WITH CHECK (owner = current_user::regrole);
+REVOKE ALL ON dataeng.fact_defs, dataeng.dimension_defs FROM PUBLIC;
+GRANT SELECT ON dataeng.fact_defs, dataeng.dimension_defs TO PUBLIC;
+
+-- Consumers whose acknowledgement _agg_ack is making right now (the
+-- refreshes' own acknowledgements; cdc_ack refuses the others).
+CREATE TABLE dataeng._agg_acking (
+  pid      int  NOT NULL,
+  consumer text NOT NULL
+);
+REVOKE ALL ON dataeng._agg_acking FROM PUBLIC;
+
+-- The names of the consumers and jobs of facts and dimensions are theirs:
+--   'consumer'    cdc_consumer_create of fact:... or dim:... is refused
+--                 unless caller owns that fact or dimension (or is a
+--                 superuser)
+--   'job'         schedule of fact_refresh:... or dimension_refresh:...,
+--                 likewise
+--   'ack'         cdc_ack of a fact's or dimension's consumer is refused
+--                 (its refresh acknowledges, through _agg_ack)
+--   'unschedule'  unschedule of a fact's or dimension's job is refused
+--                 (fact_drop / dimension_drop remove it)
+CREATE FUNCTION dataeng._agg_reserved_check(what text, obj_name text, caller regrole)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owned text;
+BEGIN
+  IF obj_name IS NULL THEN
+    RETURN;
+  END IF;
+  IF what = 'consumer' AND (obj_name LIKE 'fact:%' OR obj_name LIKE 'dim:%') THEN
+    IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.consumer = obj_name AND f.owner = caller)
+       AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.consumer = obj_name AND x.owner = caller)
+       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = caller), false) THEN
+      RAISE EXCEPTION 'consumer name "%" is reserved', obj_name
+        USING ERRCODE = 'reserved_name',
+              DETAIL = 'Consumer names starting with "fact:" or "dim:" are those of facts and dimensions.',
+              HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() create their own consumers.';
+    END IF;
+  ELSIF what = 'job' AND (obj_name LIKE 'fact\_refresh:%' OR obj_name LIKE 'dimension\_refresh:%') THEN
+    IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name AND f.owner = caller)
+       AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+                        WHERE 'dimension_refresh:' || x.name = obj_name AND x.owner = caller)
+       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = caller), false) THEN
+      RAISE EXCEPTION 'job name "%" is reserved', obj_name
+        USING ERRCODE = 'reserved_name',
+              DETAIL = 'Job names starting with "fact_refresh:" or "dimension_refresh:" are those of facts and dimensions.',
+              HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() schedule their own refreshes.';
+    END IF;
+  ELSIF what = 'ack' THEN
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng.fact_defs f WHERE f.consumer = obj_name;
+    IF owned IS NULL THEN
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng.dimension_defs x WHERE x.consumer = obj_name;
+    END IF;
+    IF owned IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dataeng._agg_acking a
+                                          WHERE a.pid = pg_backend_pid() AND a.consumer = obj_name) THEN
+      RAISE EXCEPTION 'consumer "%" belongs to %', obj_name, owned
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its refresh acknowledges the changes it applies; acknowledging others would leave them out.',
+              HINT = CASE WHEN obj_name LIKE 'fact:%'
+                          THEN format('Run SELECT dataeng.fact_refresh(%L); SELECT dataeng.fact_rebuild(%L) recomputes the fact from its source.',
+                                      substr(obj_name, 6), substr(obj_name, 6))
+                          ELSE format('Run SELECT dataeng.dimension_refresh(%L);', substr(obj_name, 5)) END;
+    END IF;
+  ELSIF what = 'unschedule' THEN
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name;
+    IF owned IS NULL THEN
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng.dimension_defs x
+       WHERE 'dimension_refresh:' || x.name = obj_name;
+    END IF;
+    IF owned IS NOT NULL THEN
+      RAISE EXCEPTION 'job "%" belongs to %', obj_name, owned
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = format('Pause it with SELECT dataeng.job_pause(%L); dropping the %s removes it.',
+                            obj_name, CASE WHEN obj_name LIKE 'fact%' THEN 'fact' ELSE 'dimension' END);
+    END IF;
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_reserved_check(text, text, regrole) IS
+  'internal: refuse names and operations reserved to the consumers and jobs of facts and dimensions';
+
+-- The refreshes' own acknowledgements (an entry point, src/aggregate/delta.c):
+-- consumer must be that of a fact or dimension the caller owns.
+CREATE FUNCTION dataeng._agg_ack(caller regrole, consumer text, upto_change_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f
+                  WHERE f.consumer = _agg_ack.consumer AND pg_has_role(caller, f.owner, 'USAGE'))
+     AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+                      WHERE x.consumer = _agg_ack.consumer AND pg_has_role(caller, x.owner, 'USAGE')) THEN
+    RAISE EXCEPTION 'consumer "%" is not that of a fact or dimension of role %', consumer, caller
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO dataeng._agg_acking VALUES (pg_backend_pid(), consumer);
+  PERFORM dataeng._cdc_ack(caller, consumer, upto_change_id);
+  DELETE FROM dataeng._agg_acking a WHERE a.pid = pg_backend_pid() AND a.consumer = _agg_ack.consumer;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._agg_ack(regrole, text, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng._agg_ack(consumer text, upto_change_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_agg_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._agg_ack(text, bigint) IS
+  'internal: acknowledge the changes a refresh applied (consumer of a fact or dimension of the caller)';
+
+-- Run a fact or dimension operation as its owner (src/aggregate/delta.c).
+CREATE FUNCTION dataeng._agg_as_owner(owner regrole, operation text, name text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_agg_as_owner'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._agg_as_owner(regrole, text, text) IS
+  'internal: run fact_refresh, fact_rebuild, fact_drop, dimension_refresh or dimension_drop as the owner, under SECURITY_RESTRICTED_OPERATION (the caller must have the owner''s rights)';
+
+-- A table name as the caller wrote it ('sales', 'mart."Sales"') in one
+-- canonical spelling: its parts, each quoted only where needed.
+-- The schema and name of the table a fact or dimension will create: name
+-- as given (schema-qualified or not; cur_schema otherwise), checked to be
+-- free.  arg names the argument in the hint.
+CREATE FUNCTION dataeng._agg_new_table(name text, cur_schema text, arg text)
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[] := parse_ident(name);
+  qualified text;
+BEGIN
+  IF cardinality(parts) = 1 THEN
+    IF cur_schema IS NULL THEN
+      RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    parts := ARRAY[cur_schema] || parts;
+  END IF;
+  qualified := format('%I.%I', parts[1], parts[2]);
+  IF to_regnamespace(quote_ident(parts[1])) IS NULL THEN
+    RAISE EXCEPTION 'schema "%" does not exist', parts[1] USING ERRCODE = 'invalid_schema_name';
+  END IF;
+  IF to_regclass(qualified) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', qualified
+      USING ERRCODE = 'duplicate_table',
+            HINT = format('Choose another %s, or drop the existing table first.', arg);
+  END IF;
+  RETURN parts;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_new_table(text, text, text) IS
+  'internal: schema and name of the table a fact or dimension creates, checked to be free';
+
+CREATE FUNCTION dataeng._agg_name(name text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[];
+BEGIN
+  BEGIN
+    parts := parse_ident(name);
+  EXCEPTION WHEN invalid_parameter_value THEN
+    parts := NULL;
+  END;
+  IF parts IS NULL OR cardinality(parts) > 2 OR '' = ANY (parts) THEN
+    RAISE EXCEPTION 'invalid table name "%"', name
+      USING ERRCODE = 'invalid_name',
+            HINT = 'Give a table name, optionally schema-qualified, e.g. sales_daily or mart.sales_daily.';
+  END IF;
+  IF octet_length(parts[cardinality(parts)]) > 63 THEN
+    RAISE EXCEPTION 'table name "%" is too long', parts[cardinality(parts)]
+      USING ERRCODE = 'name_too_long', DETAIL = 'Names are at most 63 bytes.';
+  END IF;
+  RETURN array_to_string(ARRAY(SELECT quote_ident(p) FROM unnest(parts) p), '.');
+END;
+$$;
+
+-- Check a source table and a column of it; return the column's type and
+-- whether it may be NULL.
+CREATE FUNCTION dataeng._agg_column(src regclass, col text, what text,
+                                    OUT typ regtype, OUT nullable boolean)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF col IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', what USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT a.atttypid::regtype, NOT a.attnotnull INTO typ, nullable
+    FROM pg_attribute a
+   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '% "%" is not a column of table %', what, col, src
+      USING ERRCODE = 'undefined_column',
+            HINT = 'Column names are case-sensitive and must not be quoted.';
+  END IF;
+END;
+$$;
+
+-- Raise unless src is a table whose changes the caller can consume with
+-- every column in cols: capture it if it is not captured yet.
+CREATE FUNCTION dataeng._agg_capture(src regclass, cols text[], what text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+  missing text;
+BEGIN
+  IF (SELECT relkind FROM pg_class WHERE oid = src) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot build % from "%": only tables can be sources', what, src
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+  IF NOT has_table_privilege(src, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', src USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT ct.columns, ct.exclude_columns, ct.changed_only INTO c
+    FROM dataeng.cdc_tables_visible ct WHERE ct.table_name = src;
+  IF NOT FOUND THEN
+    PERFORM dataeng.cdc_enable(src);
+    RETURN;
+  END IF;
+  IF c.changed_only THEN
+    RAISE EXCEPTION 'table % is captured with changed_only', src
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('A %s needs whole new rows of updates.', what),
+            HINT = format('Capture whole rows: SELECT dataeng.cdc_enable(%L, %L, %L, changed_only => false);',
+                          src::text, c.columns, c.exclude_columns);
+  END IF;
+  SELECT x INTO missing FROM unnest(cols) x
+   WHERE NOT (x = ANY (coalesce(c.columns, ARRAY[x]))) OR x = ANY (coalesce(c.exclude_columns, '{}'))
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of table % is not captured', missing, src
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('A %s needs the columns %s in the change log.', what, cols),
+            HINT = format('Capture them: SELECT dataeng.cdc_enable(%L);', src::text);
+  END IF;
+END;
+$$;
+
+-- The capture settings of the tables the caller may read: SELECT on the
+-- table and USAGE on its schema (cdc_tables itself is not readable by
+-- everyone).
+-- (a C entry point calling its body as the body's owner with the role
+-- running the calling code, as the CDC entry points do)
+CREATE FUNCTION dataeng._cdc_tables_visible()
+RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_tables_visible'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+
+CREATE FUNCTION dataeng._cdc_tables_visible_as_owner(caller regrole)
+RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT t.table_name, t.columns, t.exclude_columns, t.changed_only
+    FROM dataeng.cdc_tables t
+   WHERE has_table_privilege(caller, t.table_name, 'SELECT')
+     AND has_schema_privilege(caller, (SELECT c.relnamespace FROM pg_class c
+                                        WHERE c.oid OPERATOR(pg_catalog.=) t.table_name::oid), 'USAGE');
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) IS 'internal: body of dataeng._cdc_tables_visible()';
+CREATE VIEW dataeng.cdc_tables_visible AS SELECT * FROM dataeng._cdc_tables_visible();
+GRANT SELECT ON dataeng.cdc_tables_visible TO PUBLIC;
+COMMENT ON VIEW dataeng.cdc_tables_visible IS
+  'Captured tables the calling role may SELECT, with their capture options';
+
+-- An expression reading column col of a source row stored as jsonb in
+-- rowvar ('old_row', 'new_row'), as its own type.  Scalars through ->>
+-- and a cast (fast); arrays, composites and json through
+-- jsonb_populate_record (exact).
+CREATE FUNCTION dataeng._agg_json_col(src regclass, col text, rowvar text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+           WHEN t.typcategory = 'A' OR t.typtype = 'c'
+                OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)
+           THEN format('(jsonb_populate_record(NULL::%s, %s)).%I', src, rowvar, col)
+           ELSE format('((%s->>%L)::%s)', rowvar, col, format_type(a.atttypid, a.atttypmod))
+         END
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+-- How dataeng._fact_deltas() gives the dimension columns cols of src: its
+-- column definition list for them (d1, d2, ...), and per column the
+-- expression reading it from the call c.  Arrays, composites and json
+-- columns come as their raw JSON value, which jsonb_populate_record
+-- rebuilds as _agg_json_col does; every other column comes typed, with its
+-- collation.
+CREATE FUNCTION dataeng._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(string_agg(format(', d%s %s', o,
+                                    CASE WHEN x.raw THEN 'jsonb'
+                                         ELSE format_type(a.atttypid, a.atttypmod)
+                                              || coalesce((SELECT format(' COLLATE %I.%I', n.nspname, l.collname)
+                                                             FROM pg_collation l
+                                                             JOIN pg_namespace n ON n.oid = l.collnamespace
+                                                            WHERE l.oid = a.attcollation
+                                                              AND a.attcollation <> t.typcollation), '') END),
+                             '' ORDER BY o), ''),
+         coalesce(array_agg(CASE WHEN x.raw AND a.atttypid <> 'jsonb'::regtype
+                                 THEN format('(jsonb_populate_record(NULL::%s, jsonb_build_object(%L, c.d%s))).%I',
+                                             src, u.col, o, u.col)
+                                 ELSE format('c.d%s', o) END ORDER BY o), '{}')
+    FROM unnest(cols) WITH ORDINALITY u(col, o)
+    JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_type t ON t.oid = a.atttypid
+    CROSS JOIN LATERAL (SELECT t.typcategory = 'A' OR t.typtype = 'c'
+                               OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)) x(raw)
+$$;
+
+-- Whether values of the columns cols of src are equal exactly when their
+-- binary images are (integers, dates and times, booleans, uuids, text
+-- under a deterministic collation...): _fact_deltas() then forms the
+-- groups themselves, with no GROUP BY after it.
+CREATE FUNCTION dataeng._agg_image_keys(src regclass, cols text[])
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(bool_and(coalesce(nullif(t.typbasetype, 0), t.oid) IN
+                             ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype,
+                              'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
+                              'time'::regtype, 'oid'::regtype, '"char"'::regtype, 'uuid'::regtype)
+                           OR (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, 'varchar'::regtype)
+                               AND coalesce((SELECT c.collisdeterministic FROM pg_collation c
+                                              WHERE c.oid = a.attcollation), true))), true)
+    FROM unnest(cols) u(col)
+    JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_type t ON t.oid = a.atttypid
+$$;
+
+-- The type of sum(col) of src, as dataeng._fact_deltas() returns it.
+CREATE FUNCTION dataeng._agg_sum_type(src regclass, col text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE b.typ WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
+                    WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.typ, NULL) END
+    FROM pg_attribute a
+    JOIN pg_type t ON t.oid = a.atttypid
+    CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(typ)
+   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+-----------------------------------------------------------------------------
+-- Facts
+-----------------------------------------------------------------------------
+
+-- date_trunc's units, and the interval one bucket spans.
+CREATE FUNCTION dataeng._fact_grain(grain text)
+RETURNS interval
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE grain
+           WHEN 'microseconds' THEN interval '1 microsecond'
+           WHEN 'milliseconds' THEN interval '1 millisecond'
+           WHEN 'second' THEN interval '1 second'
+           WHEN 'minute' THEN interval '1 minute'
+           WHEN 'hour' THEN interval '1 hour'
+           WHEN 'day' THEN interval '1 day'
+           WHEN 'week' THEN interval '7 days'
+           WHEN 'month' THEN interval '1 month'
+           WHEN 'quarter' THEN interval '3 months'
+           WHEN 'year' THEN interval '1 year'
+           WHEN 'decade' THEN interval '10 years'
+           WHEN 'century' THEN interval '100 years'
+           WHEN 'millennium' THEN interval '1000 years'
+         END
+$$;
+
+-- Parse one measure strictly: count(*), count(col), count(DISTINCT col),
+-- sum(col), avg(col), min(col), max(col), each optionally "AS name".
+-- Identifiers are SQL identifiers (unquoted ones are folded to lower case).
+-- Returns {"text", "agg", "col", "name"}; agg is count_star, count,
+-- count_distinct, sum, avg, min or max.
+CREATE FUNCTION dataeng._fact_parse_measure(measure text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ident constant text := '(?:[A-Za-z_][A-Za-z_0-9$]*|"(?:[^"]|"")+")';
+  m text[];
+  agg text;
+  col text;
+  nm text;
+BEGIN
+  IF measure IS NULL THEN
+    RAISE EXCEPTION 'measure must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  m := regexp_match(measure, '^\s*([A-Za-z_]+)\s*\(\s*(?:(distinct)\s+)?(\*|' || ident
+                    || ')\s*\)\s*(?:as\s+(' || ident || '))?\s*$', 'i');
+  IF m IS NULL THEN
+    RAISE EXCEPTION 'cannot parse measure "%"', measure
+      USING ERRCODE = 'syntax_error',
+            HINT = 'Write count(*), count(col), count(DISTINCT col), sum(col), avg(col), min(col) or max(col), optionally followed by AS name.';
+  END IF;
+  agg := lower(m[1]);
+  IF agg NOT IN ('count', 'sum', 'avg', 'min', 'max') THEN
+    RAISE EXCEPTION 'aggregate "%" in measure "%" is not supported', m[1], measure
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Measures can use count, sum, avg, min and max.';
+  END IF;
+  IF m[3] = '*' THEN
+    IF agg <> 'count' OR m[2] IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot parse measure "%": only count(*) takes *', measure
+        USING ERRCODE = 'syntax_error';
+    END IF;
+    agg := 'count_star';
+  ELSE
+    col := CASE WHEN left(m[3], 1) = '"' THEN replace(substr(m[3], 2, length(m[3]) - 2), '""', '"')
+                ELSE lower(m[3]) END;
+    IF m[2] IS NOT NULL THEN
+      IF agg <> 'count' THEN
+        RAISE EXCEPTION 'measure "%": DISTINCT is only supported in count(DISTINCT col)', measure
+          USING ERRCODE = 'feature_not_supported';
+      END IF;
+      agg := 'count_distinct';
+    END IF;
+  END IF;
+  IF m[4] IS NOT NULL THEN
+    nm := CASE WHEN left(m[4], 1) = '"' THEN replace(substr(m[4], 2, length(m[4]) - 2), '""', '"')
+               ELSE lower(m[4]) END;
+  ELSE
+    nm := CASE agg WHEN 'count_star' THEN 'count'
+                   WHEN 'count_distinct' THEN 'count_distinct_' || col
+                   ELSE agg || '_' || col END;
+  END IF;
+  RETURN jsonb_build_object('text', measure, 'agg', agg, 'col', col, 'name', nm);
+END;
+$$;
+
+-- The bucket of a time value expression texpr (of type ttype) at the
+-- grain, in time zone tz, as timestamptz.
+CREATE FUNCTION dataeng._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE ttype
+           WHEN 'timestamptz'::regtype THEN format('date_trunc(%L, %s, %L)', grain, texpr, tz)
+           WHEN 'timestamp'::regtype
+             THEN format('date_trunc(%L, (%s) AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
+           ELSE format('date_trunc(%L, (%s)::timestamp AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
+         END
+$$;
+
+-- A predicate on the source's time column s.<col> selecting the rows of
+-- the buckets from $1 to $2 (exclusive), in the column's own type so that
+-- an index on it can be used; $3: also rows whose time is NULL.
+CREATE FUNCTION dataeng._fact_range_pred(col text, ttype regtype, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('((s.%1$I >= %2$s AND s.%1$I < %3$s) OR ($3 AND s.%1$I IS NULL))', col,
+                CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
+                           WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', tz)
+                           ELSE format('($1 AT TIME ZONE %L)::date', tz) END,
+                CASE ttype WHEN 'timestamptz'::regtype THEN '$2'
+                           WHEN 'timestamp'::regtype THEN format('($2 AT TIME ZONE %L)', tz)
+                           -- a date d is in [lo, hi) when d < hi rounded up to a day
+                           ELSE format('(($2 AT TIME ZONE %L) + interval ''1 day'' - interval ''1 microsecond'')::date', tz) END)
+$$;
+
+-- The aggregate expressions of a measure over source rows s (the visible
+-- column and its hidden helpers), as (column name, SQL) pairs in table order.
+-- The aggregate is one of a fixed list and the column an identifier,
+-- quoted: no text of the measure is ever SQL.
+CREATE FUNCTION dataeng._fact_measure_cols(m jsonb, src_float boolean,
+                                           OUT col_name text, OUT expr text, OUT hidden boolean)
+RETURNS SETOF record
+LANGUAGE plpgsql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  agg text := m->>'agg';
+  col text := m->>'col';
+  nm text := m->>'name';
+BEGIN
+  IF agg IS NULL OR agg NOT IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
+     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (col IS NULL OR col = '')) THEN
+    RAISE EXCEPTION 'invalid measure %', m
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column, with a name.';
+  END IF;
+  col_name := nm;
+  hidden := false;
+  expr := CASE agg WHEN 'count_star' THEN 'count(*)'
+                   WHEN 'count_distinct' THEN format('count(DISTINCT s.%I)', col)
+                   WHEN 'count' THEN format('count(s.%I)', col)
+                   WHEN 'sum' THEN format('sum(s.%I)', col)
+                   WHEN 'avg' THEN format('avg(s.%I)', col)
+                   WHEN 'min' THEN format('min(s.%I)', col)
+                   WHEN 'max' THEN format('max(s.%I)', col) END;
+  RETURN NEXT;
+  hidden := true;
+  IF agg = 'sum' THEN
+    col_name := '__nn_' || nm;
+    expr := format('count(s.%I)', col);
+    RETURN NEXT;
+  ELSIF agg = 'avg' THEN
+    col_name := '__sum_' || nm;
+    expr := format(CASE WHEN src_float THEN 'sum(s.%I::float8)' ELSE 'sum(s.%I)' END, col);
+    RETURN NEXT;
+    col_name := '__cnt_' || nm;
+    expr := format('count(s.%I)', col);
+    RETURN NEXT;
+  END IF;
+END;
+$$;
+
+-- The parts of a fact's SQL that depend on its definition.
+--   key_cols   bucket and dimension columns, quoted, comma-separated
+--   key_join   a join of fact f and a group row d on those columns
+--   bucket_s   the bucket of a source row s
+--   ins_cols   the columns a backfill inserts (not the generated avg ones)
+--   ins_sel    their aggregates over source rows s
+--   rec_set    SET list recomputing the non-delta measures from r
+--   rec_sel    their aggregates over source rows s (aliased)
+CREATE FUNCTION dataeng._fact_sql(d dataeng.fact_defs,
+                                  OUT key_cols text, OUT key_join text, OUT bucket_s text,
+                                  OUT ins_cols text, OUT ins_sel text,
+                                  OUT rec_set text, OUT rec_sel text)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ttype regtype;
+  m jsonb;
+  c record;
+  keys text[] := ARRAY['bucket'] || d.dimensions;
+BEGIN
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  bucket_s := dataeng._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
+  key_cols := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', ');
+  SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = d.%1$I', k)
+                         ELSE format('f.%1$I IS NOT DISTINCT FROM d.%1$I', k) END, ' AND ' ORDER BY o)
+    INTO key_join
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k;
+  ins_cols := key_cols;
+  ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
+               SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+      IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
+        ins_cols := ins_cols || format(', %I', c.col_name);
+        ins_sel := ins_sel || ', ' || c.expr;
+        IF m->>'mode' = 'recompute' THEN
+          rec_set := coalesce(rec_set || ', ', '') || format('%1$I = r.%1$I', c.col_name);
+          rec_sel := coalesce(rec_sel || ', ', '') || format('%s AS %I', c.expr, c.col_name);
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  ins_cols := ins_cols || ', __rows';
+  ins_sel := ins_sel || ', count(*)';
+END;
+$$;
+
+-- (fact_create() below: the caller's current schema is passed in, since
+-- search_path is pinned here)
+CREATE FUNCTION dataeng._fact_create(fact_name text, source regclass, time_column text, grain text,
+                                     dimensions text[], measures text[],
+                                     schedule text, cur_schema text, backfill text)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key text;
+  parts text[];
+  qualified text;
+  g text := lower(btrim(grain));
+  tz text := current_setting('TimeZone');
+  ttype regtype;
+  tnull boolean;
+  anynull boolean;
+  col record;
+  d text;
+  ms text;
+  m jsonb;
+  spec jsonb := '[]';
+  names text[] := ARRAY['bucket', '__rows'];
+  cols text[];
+  c record;
+  sel text;
+  coldefs text;
+  def dataeng.fact_defs;
+  q record;
+  avgtype regtype;
+  tbl regclass;
+  ok boolean;
+  bf_from timestamptz;
+  bf_to timestamptz;
+  bf_any boolean;
+BEGIN
+  IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL
+     OR dimensions IS NULL OR measures IS NULL THEN
+    RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass an empty array for no dimensions.';
+  END IF;
+  IF backfill IS NULL OR backfill NOT IN ('now', 'later') THEN
+    RAISE EXCEPTION 'backfill must be ''now'' or ''later'', not %', coalesce(quote_literal(backfill), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''now'' fills the fact before fact_create returns; ''later'' creates it empty, to be filled in batches by CALL dataeng.fact_backfill().';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_create() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
+  END IF;
+  key := dataeng._agg_name(fact_name);
+  parts := dataeng._agg_new_table(fact_name, cur_schema, 'fact_name');
+  qualified := format('%I.%I', parts[1], parts[2]);
+  IF EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name = key) THEN
+    RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
+  END IF;
+
+  -- grain: a date_trunc unit (plural accepted)
+  IF dataeng._fact_grain(g) IS NULL AND g LIKE '%s' AND dataeng._fact_grain(rtrim(g, 's')) IS NOT NULL THEN
+    g := rtrim(g, 's');
+  END IF;
+  IF dataeng._fact_grain(g) IS NULL THEN
+    RAISE EXCEPTION 'grain "%" is not a date_trunc unit', grain
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use microseconds, milliseconds, second, minute, hour, day, week, month, quarter, year, decade, century or millennium.';
+  END IF;
+
+  -- the time column
+  SELECT * INTO col FROM dataeng._agg_column(source, time_column, 'time column');
+  ttype := col.typ;
+  tnull := col.nullable;
+  IF ttype NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+    RAISE EXCEPTION 'time column "%" has type %', time_column, ttype
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = 'The time column must be timestamp with time zone, timestamp or date.';
+  END IF;
+  anynull := tnull;
+
+  -- dimensions
+  FOREACH d IN ARRAY dimensions LOOP
+    SELECT * INTO col FROM dataeng._agg_column(source, d, 'dimension');
+    anynull := anynull OR col.nullable;
+    IF d = ANY (names) THEN
+      RAISE EXCEPTION 'column name "%" is used twice in fact "%"', d, key
+        USING ERRCODE = 'duplicate_column',
+              HINT = CASE WHEN d IN ('bucket', '__rows') THEN format('"%s" is a column of every fact table.', d)
+                          ELSE 'List each dimension once.' END;
+    END IF;
+    names := names || d;
+  END LOOP;
+
+  -- measures
+  IF cardinality(measures) = 0 THEN
+    RAISE EXCEPTION 'a fact needs at least one measure'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ARRAY[''count(*)''].';
+  END IF;
+  FOREACH ms IN ARRAY measures LOOP
+    m := dataeng._fact_parse_measure(ms);
+    IF m->>'col' IS NOT NULL THEN
+      SELECT * INTO col FROM dataeng._agg_column(source, m->>'col', format('measure "%s": column', ms));
+      m := m || jsonb_build_object('type', col.typ::text,
+                                   'float', col.typ IN ('float4'::regtype, 'float8'::regtype));
+      -- the aggregate must exist for the column's type
+      BEGIN
+        EXECUTE format('SELECT %s FROM %s s WHERE false',
+                       (SELECT expr FROM dataeng._fact_measure_cols(m, false) LIMIT 1), source);
+        ok := true;
+      EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
+        ok := false;
+      END;
+      IF NOT ok OR (m->>'agg' IN ('sum', 'avg')
+                    AND (SELECT typcategory FROM pg_type WHERE oid = col.typ) NOT IN ('N', 'T')) THEN
+        RAISE EXCEPTION 'measure "%" cannot aggregate column "%" of type %', ms, m->>'col', col.typ
+          USING ERRCODE = 'datatype_mismatch',
+                HINT = CASE WHEN m->>'agg' IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval column.'
+                            ELSE 'min and max need a type with an ordering.' END;
+      END IF;
+    ELSE
+      m := m || jsonb_build_object('float', false);
+    END IF;
+    -- sum/count/avg are applied as deltas; the rest (and float sums, whose
+    -- deltas would drift) are recomputed for the groups a refresh touches
+    m := m || jsonb_build_object('mode',
+           CASE WHEN m->>'agg' IN ('count_star', 'count') THEN 'delta'
+                WHEN m->>'agg' IN ('sum', 'avg') AND NOT (m->>'float')::boolean THEN 'delta'
+                ELSE 'recompute' END);
+    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, false) LOOP
+      IF c.col_name = ANY (names) THEN
+        RAISE EXCEPTION 'column name "%" is used twice in fact "%"', c.col_name, key
+          USING ERRCODE = 'duplicate_column',
+                DETAIL = format('Measure "%s" names its column "%s".', ms, c.col_name),
+                HINT = 'Name the measure with AS, e.g. sum(amount) AS total_amount.';
+      END IF;
+      IF octet_length(c.col_name) > 63 THEN
+        RAISE EXCEPTION 'column name "%" of measure "%" is too long', c.col_name, ms
+          USING ERRCODE = 'name_too_long', HINT = 'Name the measure with a shorter AS name.';
+      END IF;
+      names := names || c.col_name;
+    END LOOP;
+    spec := spec || jsonb_build_array(m);
+  END LOOP;
+
+  -- Capture: no writer may commit between the backfill and the consumer's
+  -- start, so both see the same rows.
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  cols := ARRAY[time_column] || dimensions
+          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL);
+  PERFORM dataeng._agg_capture(source, cols, 'fact table');
+
+  -- Column types exactly as the GROUP BY gives them.
+  def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs;
+  sel := dataeng._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
+         || coalesce(', ' || NULLIF(array_to_string(ARRAY(
+              SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
+  FOR m IN SELECT * FROM jsonb_array_elements(spec) LOOP
+    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+      sel := sel || format(', %s AS %I', c.expr, c.col_name);
+    END LOOP;
+  END LOOP;
+  IF to_regclass('pg_temp._dataeng_fact_types') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_fact_types;
+  END IF;
+  EXECUTE format('CREATE TEMP TABLE _dataeng_fact_types AS SELECT %s, count(*) AS __rows FROM %s s '
+                 'GROUP BY %s WITH NO DATA', sel, source,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+  coldefs := '';
+  FOR q IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnum,
+                  -- the source's collation (a dimension or min() of a text
+                  -- column), so that groups are told apart as GROUP BY does
+                  (SELECT format(' COLLATE %I.%I', n.nspname, l.collname)
+                     FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace
+                     JOIN pg_type ty ON ty.oid = a.atttypid
+                    WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation) AS coll
+             FROM pg_attribute a
+            WHERE a.attrelid = 'pg_temp._dataeng_fact_types'::regclass AND a.attnum > 0
+            ORDER BY CASE WHEN a.attname = '__rows' THEN 1
+                          WHEN a.attname LIKE '\_\_%' AND a.attnum > 1 + cardinality(dimensions) THEN 2
+                          ELSE 0 END, a.attnum LOOP
+    m := (SELECT e FROM jsonb_array_elements(spec) e WHERE e->>'name' = q.attname AND e->>'agg' = 'avg');
+    IF m IS NOT NULL THEN
+      -- avg: computed from its hidden sum and count, as avg() computes it
+      avgtype := q.t::regtype;
+      coldefs := coldefs || format(', %I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
+        q.attname, q.t, '__cnt_' || q.attname,
+        CASE avgtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || q.attname, '__cnt_' || q.attname)
+                     WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
+                     WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
+                     ELSE format('%I / %I', '__sum_' || q.attname, '__cnt_' || q.attname) END,
+        q.t);
+    ELSE
+      coldefs := coldefs || format(', %I %s%s%s', q.attname, q.t, coalesce(q.coll, ''),
+                                   CASE WHEN q.attname = '__rows' OR (q.attname = 'bucket' AND NOT tnull)
+                                          OR q.attname = ANY (dimensions) AND EXISTS (
+                                               SELECT 1 FROM pg_attribute a WHERE a.attrelid = source
+                                                  AND a.attname = q.attname AND a.attnotnull)
+                                        THEN ' NOT NULL' ELSE '' END);
+    END IF;
+  END LOOP;
+  DROP TABLE pg_temp._dataeng_fact_types;
+  -- fillfactor 50: a refresh may update every group, in place (HOT)
+  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', qualified, substr(coldefs, 3),
+                 CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
+                 array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
+  tbl := qualified::regclass;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', tbl,
+                 format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
+                        source, g, array_to_string(dimensions, ', '), key));
+
+  def.fact_table := tbl;
+  def.owner := current_user::regrole;
+  IF backfill = 'later' THEN
+    -- Only the range to cover, for the progress figure (the min/max of
+    -- the time column: an index on it answers at once).  Nothing is
+    -- backfilled yet; an empty source needs no backfill.
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %1$s s), %2$s, %3$s FROM '
+                   '(SELECT min(s.%4$I) AS lo, max(s.%4$I) AS hi FROM %1$s s WHERE isfinite(s.%4$I)) x',
+                   source, dataeng._fact_bucket_expr('x.lo', ttype, g, tz),
+                   dataeng._fact_bucket_expr('x.hi', ttype, g, tz), time_column)
+      INTO bf_any, bf_from, bf_to;
+    bf_to := (bf_to AT TIME ZONE tz + dataeng._fact_grain(g)) AT TIME ZONE tz;
+    def.backfilled_upto := CASE WHEN bf_any THEN '-infinity'::timestamptz END;
+    def.backfill_from := bf_from;
+    def.backfill_to := bf_to;
+  END IF;
+  -- the definition, and with it the consumer fact:<name>, owned by the caller
+  PERFORM dataeng._fact_def_write('insert', def, 0);
+  IF backfill = 'now' THEN
+    SELECT * INTO q FROM dataeng._fact_sql(def);
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
+                   (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+  END IF;
+  PERFORM dataeng._fact_def_write('refreshed', def, 0);
+
+  IF schedule IS NOT NULL THEN
+    PERFORM dataeng.schedule('fact_refresh:' || key, schedule, format('SELECT dataeng.fact_refresh(%L)', key));
+  END IF;
+  RETURN tbl;
+END;
+$$;
+CREATE FUNCTION dataeng.fact_create(fact_name text, source regclass, time_column text, grain text,
+                                    dimensions text[], measures text[],
+                                    schedule text DEFAULT '1 minute',
+                                    backfill text DEFAULT 'now')
+RETURNS regclass
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT dataeng._fact_create(fact_name, source, time_column, grain, dimensions, measures,
+                              schedule, pg_catalog.current_schema(), backfill)
+$$;
+COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text, text) IS
+  'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it now or leaves it to fact_backfill (backfill => ''later''), and keeps it refreshable from the change log';
+
+-- The reader of dimensions (and of a fact rebuilt after a TRUNCATE of its
+-- source; a fact's refresh reads with _fact_deltas()): the changes
+-- cdc_poll(consumer, max_changes) would return (the same batches, cut,
+-- privilege checks and recorded poll position: both go through
+-- _cdc_poll_ranges()), with their place in delivery order (tick_id,
+-- ord_txn, change_id), but unsorted: a dimension sorts only the keys it
+-- needs, where cdc_poll sorts whole changes.  Acknowledge with
+-- cdc_ack(): the last change delivered is the one with the greatest
+-- (tick_id, ord_txn, change_id).  Invoker rights through src/cdc/api.c, as
+-- cdc_poll.
+CREATE FUNCTION dataeng._cdc_poll_unordered(caller regrole, consumer text, max_changes int)
+RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
+               table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  me regrole := caller;
+  g record;
+BEGIN
+  IF max_changes < 1 THEN
+    RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  r := dataeng._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, true) LOOP
+    RETURN QUERY
+      SELECT bt.tick_id, bt.ord_txn, l.change_id, l.xid, l.captured_at, l.table_oid::regclass, l.op,
+             l.pk, l.old_row, l.new_row
+        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+               WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
+        JOIN dataeng.change_log l ON l.xid = bt.xid
+       WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
+         AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
+         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+                  ELSE l.table_oid = ANY (r.tables::oid[]) END;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) IS
+  'internal: body of dataeng._cdc_poll_unordered()';
+
+CREATE FUNCTION dataeng._cdc_poll_unordered(consumer text, max_changes int)
+RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
+               table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_poll_unordered'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
+  'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of dimensions)';
+
+-- The reader of facts (cdc_read_changes() in src/cdc/images.c): every
+-- change of source committed after the consumer's acknowledged position,
+-- up to a tick cut now, acknowledged in the same transaction.  This body
+-- checks the consumer (it must read exactly source), cuts the tick, moves
+-- the acknowledged position to the end of that batch and returns the
+-- transactions to read (their batch, place in it, xid, and the change_id
+-- after which to start); the C code reads their changes as this body's
+-- owner.
+CREATE FUNCTION dataeng._cdc_poll_txns(caller regrole, consumer text, source regclass)
+RETURNS TABLE (tick_ids bigint[], ord_txns bigint[], xids xid8[], from_changes bigint[])
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  newest bigint;
+BEGIN
+  r := dataeng._cdc_consumer(consumer, caller, true);
+  IF r.tables IS DISTINCT FROM ARRAY[source] THEN
+    RAISE EXCEPTION 'consumer "%" does not read exactly table %', consumer, source
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Row images are read from a consumer of one table only.';
+  END IF;
+  PERFORM dataeng._cdc_tick_for(r);
+  SELECT max(k.tick_id) INTO newest FROM dataeng.cdc_ticks k;
+  IF newest = r.ack_tick AND r.ack_txn = 9223372036854775807 THEN
+    RETURN;                             -- nothing committed since
+  END IF;
+  -- Every transaction from the acknowledged position to the end of the
+  -- newest batch (a position ending in 9223372036854775807 is the end of
+  -- its batch), and where in it to start (past the acknowledged change in
+  -- a transaction acknowledged in part), delivered and acknowledged at
+  -- once: the caller's transaction commits both with what it does with the
+  -- changes, or neither.
+  RETURN QUERY
+    SELECT array_agg(bt.tick_id), array_agg(bt.ord_txn), array_agg(bt.xid),
+           array_agg(CASE WHEN (bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) THEN r.ack_change ELSE 0 END)
+      FROM dataeng.cdc_batch_txns bt
+     WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
+       AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn);
+  UPDATE dataeng.cdc_consumer_state c
+     SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+         poll_tick = newest, poll_txn = 9223372036854775807, poll_change = 9223372036854775807
+   WHERE c.name = r.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) IS
+  'internal: the transactions a fact refresh reads, acknowledged at once';
+
+-- Poll consumer until a poll comes back empty or short (everything
+-- committed up to the newest tick), appending to the temporary table
+-- _dataeng_changes, and acknowledge each poll (the caller commits the
+-- acknowledgements with what it does with the changes).  Returns start
+-- plus the number of changes read.
+CREATE FUNCTION dataeng._agg_poll(consumer text, start bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  batch constant int := 1000000;
+  got bigint;
+  n bigint := start;
+  last_id bigint;
+BEGIN
+  LOOP
+    EXECUTE 'WITH ins AS (
+               INSERT INTO pg_temp._dataeng_changes
+               SELECT p.tick_id, p.ord_txn, p.change_id, p.op, p.old_row, p.new_row, p.captured_at, p.pk
+                 FROM dataeng._cdc_poll_unordered($1, $2) p
+               RETURNING tick_id, ord_txn, change_id)
+             SELECT count(*), (max(ARRAY[tick_id, ord_txn, change_id]))[3] FROM ins'
+      INTO got, last_id USING consumer, batch;
+    EXIT WHEN got = 0;
+    n := n + got;
+    PERFORM dataeng._agg_ack(consumer, last_id);
+    EXIT WHEN got < batch;
+  END LOOP;
+  RETURN n;
+END;
+$$;
+
+-- The temporary table pg_temp.<name>, dropped at commit, with the columns
+-- of query (src/aggregate/delta.c: created there outside the
+-- security-restricted operation of a refresh run as the owner).
+CREATE FUNCTION dataeng._agg_temp_table(name text, query text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_agg_temp_table'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._agg_temp_table(text, text) IS
+  'internal: create a temporary table of dataeng (_dataeng_...), dropped at commit, with the columns of a query';
+
+-- ... and filled with the query's rows.
+CREATE FUNCTION dataeng._agg_temp_as(name text, query text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._agg_temp_table(name, query);
+  EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_temp_as(text, text) IS
+  'internal: a temporary table of dataeng filled with the rows of a query';
+
+-- A fresh temporary table for the changes of one refresh.
+CREATE FUNCTION dataeng._agg_changes_table()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_changes;
+  END IF;
+  PERFORM dataeng._agg_temp_table('_dataeng_changes',
+    'SELECT NULL::bigint AS tick_id, NULL::bigint AS ord_txn, NULL::bigint AS change_id, NULL::"char" AS op, '
+    'NULL::jsonb AS old_row, NULL::jsonb AS new_row, NULL::timestamptz AS captured_at, NULL::jsonb AS pk');
+END;
+$$;
+
+-- Lock and return a fact definition of the caller, or raise (an entry
+-- point, src/aggregate/delta.c: the caller cannot lock the row itself).
+CREATE FUNCTION dataeng._fact_def(caller regrole, fact_name text, lock boolean)
+RETURNS dataeng.fact_defs
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  key text := dataeng._agg_name(fact_name);
+BEGIN
+  IF lock THEN
+    SELECT * INTO d FROM dataeng.fact_defs f
+     WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
+  ELSE
+    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE');
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'fact "%" does not exist', fact_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'dataeng.facts lists the facts you own.';
+  END IF;
+  RETURN d;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._fact_def(regrole, text, boolean) FROM PUBLIC;
+CREATE FUNCTION dataeng._fact_def(fact_name text, lock boolean)
+RETURNS dataeng.fact_defs
+AS 'MODULE_PATHNAME', 'dataeng_fact_def_get'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._fact_def(text, boolean) IS 'internal: look up (and lock) a fact definition of the caller';
+
+-- The changes to fact definitions (an entry point, src/aggregate/delta.c;
+-- PUBLIC does not write dataeng.fact_defs): op 'insert' the new
+-- definition d of the caller (its table the caller's, its consumer
+-- fact:<name>, created then as the caller's), 'refreshed' n changes
+-- applied now, 'backfilled' the watermark d.backfilled_upto, 'delete'.
+CREATE FUNCTION dataeng._fact_def_write(caller regrole, op text, d dataeng.fact_defs, n bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m jsonb;
+BEGIN
+  IF op = 'insert' THEN
+    IF d.owner IS DISTINCT FROM caller THEN
+      RAISE EXCEPTION 'a fact of role % cannot be created by role %', d.owner, caller
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'fact:' || d.name THEN
+      RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = d.fact_table) IS DISTINCT FROM caller::oid THEN
+      RAISE EXCEPTION 'must be owner of table %', d.fact_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT has_table_privilege(caller, d.source, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+      PERFORM dataeng._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
+      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
+        RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END LOOP;
+    -- (the trigger restore_consumer creates its consumer, as d.owner)
+    INSERT INTO dataeng.fact_defs SELECT d.*;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM dataeng.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'fact "%" does not exist', d.name
+      USING ERRCODE = 'undefined_object', HINT = 'dataeng.facts lists the facts you own.';
+  END IF;
+  CASE op
+    WHEN 'refreshed' THEN
+      UPDATE dataeng.fact_defs f
+         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n
+       WHERE f.name = d.name;
+    WHEN 'backfilled' THEN
+      UPDATE dataeng.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
+    WHEN 'delete' THEN
+      DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
+    ELSE
+      RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
+  END CASE;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._fact_def_write(regrole, text, dataeng.fact_defs, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng._fact_def_write(op text, d dataeng.fact_defs, n bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_fact_def_write'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._fact_def_write(text, dataeng.fact_defs, bigint) IS
+  'internal: insert, update or delete a fact definition of the caller';
+
+-- Recompute a whole fact from its source (after a TRUNCATE of the source).
+-- Writers are held off (SHARE lock) and the consumer drained first, so the
+-- rebuilt table and the acknowledged position match.  While the fact is
+-- being backfilled, only the buckets below the watermark are recomputed
+-- (fact_backfill reads the others later).
+CREATE FUNCTION dataeng._fact_rebuild(d dataeng.fact_defs, polled bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q record;
+  n bigint;
+BEGIN
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng._agg_changes_table();
+  n := dataeng._agg_poll(d.consumer, polled);
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  EXECUTE format('DELETE FROM %s', d.fact_table);
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
+                 d.source,
+                 CASE WHEN d.backfilled_upto IS NOT NULL
+                      THEN 'WHERE ' || dataeng._fact_range_pred(d.time_column,
+                                         (dataeng._agg_column(d.source, d.time_column, 'time column')).typ,
+                                         d.time_zone) END,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+    USING '-infinity'::timestamptz, d.backfilled_upto, false;
+  RETURN n;
+END;
+$$;
+
+-- The group deltas of a fact refresh, folded in C while the change log is
+-- read (src/aggregate/delta.c): every change of source pending for the
+-- consumer, acknowledged in the caller's transaction.  Its checks are
+-- cdc_poll's, for the current user.
+CREATE FUNCTION dataeng._fact_deltas(consumer text, source regclass, time_column text, grain text,
+                                     time_zone text, dims text[], vals text[], summed boolean[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataeng_fact_deltas'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[]) IS
+  'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes, acknowledged (reader of fact_refresh)';
+
+CREATE FUNCTION dataeng.fact_refresh(fact_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  q record;
+  n bigint := 0;
+  has_t boolean := false;
+  delta text;
+  ttype regtype;
+  keys text[];
+  sub text;
+  agg text := 'sum(rows)::bigint AS __rows';
+  flat text := 'rows AS __rows';
+  agg_cols text[] := ARRAY['__rows'];
+  kcols text;
+  ins_cols text;
+  ins_vals text;
+  upd text := '__rows = f.__rows + EXCLUDED.__rows';
+  m jsonb;
+  i int := 0;
+  vals text[] := '{}';
+  summed boolean[] := '{}';
+  sumtypes text[] := '{}';
+  coldef text;
+  img record;
+  lo timestamptz;
+  hi timestamptz;
+  hasnull boolean;
+  gi interval;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  -- The fact's row lock serializes refreshes of one fact: a second one
+  -- waits, then starts from the position the first acknowledged.
+  d := dataeng._fact_def(fact_name, true);
+  IF d.owner <> current_user::regrole THEN
+    -- another role with the owner's rights: the work runs as the owner
+    RETURN dataeng._agg_as_owner(d.owner, 'fact_refresh', d.name);
+  END IF;
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  keys := ARRAY['bucket'] || d.dimensions;
+  -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
+  -- group of (bucket, dimension values) the net number of rows (the old
+  -- row images of updates and deletes count -1, the new ones of inserts
+  -- and updates +1) and, per value column, the net number of non-NULL
+  -- values and for sums their net sum, then one total row counting the
+  -- changes and telling whether a TRUNCATE came.  It forms groups by the
+  -- values' binary images: when a dimension's type has values that are
+  -- equal but stored differently (numeric 1.0 and 1.00, a case-insensitive
+  -- collation...), a GROUP BY merges those groups by the types' equality.
+  img := dataeng._agg_image_cols(d.source, d.dimensions);
+  coldef := 'is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
+  sub := 'c.bucket AS k0';
+  FOR i IN 1 .. cardinality(d.dimensions) LOOP
+    sub := sub || format(', %s AS k%s', img.exprs[i], i);
+  END LOOP;
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    IF m->>'mode' = 'delta' AND m->>'col' IS NOT NULL THEN
+      IF NOT (m->>'col') = ANY (vals) THEN
+        vals := vals || (m->>'col');
+        summed := summed || false;
+      END IF;
+      IF m->>'agg' IN ('sum', 'avg') THEN
+        summed[array_position(vals, m->>'col')] := true;
+      END IF;
+    END IF;
+  END LOOP;
+  FOR i IN 1 .. cardinality(vals) LOOP
+    IF summed[i] THEN
+      sumtypes[i] := dataeng._agg_sum_type(d.source, vals[i]);
+      coldef := coldef || format(', s%s %s', i, sumtypes[i]);
+      sub := sub || format(', c.s%1$s, c.n%1$s', i);
+    ELSE
+      sub := sub || format(', c.n%1$s', i);
+    END IF;
+    coldef := coldef || format(', n%s bigint', i);
+  END LOOP;
+  kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
+  ins_cols := q.key_cols || ', __rows';
+  ins_vals := q.key_cols || ', __rows';
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    CONTINUE WHEN m->>'mode' <> 'delta';
+    i := array_position(vals, m->>'col');
+    CASE m->>'agg'
+      WHEN 'count_star' THEN
+        agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');
+        flat := flat || format(', rows AS %I', m->>'name');
+        agg_cols := agg_cols || (m->>'name');
+        ins_cols := ins_cols || format(', %I', m->>'name');
+        ins_vals := ins_vals || format(', %I', m->>'name');
+        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      WHEN 'count' THEN
+        agg := agg || format(', sum(n%s)::bigint AS %I', i, m->>'name');
+        flat := flat || format(', n%s AS %I', i, m->>'name');
+        agg_cols := agg_cols || (m->>'name');
+        ins_cols := ins_cols || format(', %I', m->>'name');
+        ins_vals := ins_vals || format(', %I', m->>'name');
+        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      ELSE
+        -- sum: the sum and a count of non-NULL values (a sum of no value
+        -- is NULL); avg: its hidden sum and count
+        DECLARE
+          s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
+          n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
+        BEGIN
+          agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
+                               i, s_col, n_col, sumtypes[i]);
+          flat := flat || format(', s%1$s AS %2$I, n%1$s AS %3$I', i, s_col, n_col);
+          agg_cols := agg_cols || s_col || n_col;
+          ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
+          -- With no net non-NULL value, a new group's sum is NULL; an
+          -- existing group's sum changes by the (then usually zero) delta.
+          -- A new group's contributions cancel exactly (each value leaves
+          -- as it came), so a zero delta there means NULL.
+          ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
+                                         s_col, n_col);
+          upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
+                               'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
+                               '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+        END;
+    END CASE;
+  END LOOP;
+
+  -- Read and fold the changes (and merge groups equal by their types);
+  -- _fact_deltas acknowledges what it read, in this transaction.  A
+  -- TRUNCATE adds nothing to any group: the fact is then rebuilt.
+  IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_delta_raw;
+  END IF;
+  IF dataeng._agg_image_keys(d.source, d.dimensions) THEN
+    delta := format('SELECT is_total, %s, %s, n_changes, has_t '
+                    'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
+                    '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
+                    kcols, flat, sub, coldef);
+  ELSE
+    delta := format('WITH x AS MATERIALIZED ('
+                    '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
+                    '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
+                    'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
+                    '  FROM x WHERE NOT is_total GROUP BY %1$s '
+                    'UNION ALL '
+                    'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
+                    kcols, agg, sub, coldef,
+                    (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))));
+  END IF;
+  -- (the table is made from the query's columns, analysed only: its
+  -- parameters stand for typed NULLs there)
+  PERFORM dataeng._agg_temp_table('_dataeng_delta_raw',
+    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8)',
+            '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], NULL::boolean[])'));
+  EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
+    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+  SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
+    FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
+
+  IF n > 0 AND has_t THEN
+    n := dataeng._fact_rebuild(d, n);
+  ELSIF n > 0 THEN
+    -- The group deltas: while the fact is being backfilled, the groups of
+    -- buckets not backfilled yet (and the NULL bucket) are left out:
+    -- fact_backfill will read those rows as they are then, these changes
+    -- included.  (A group is in one bucket, so this leaves out exactly the
+    -- row images of those buckets.)
+    delta := format('(SELECT k0 AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
+                    (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
+                       FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
+                    (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c),
+                    CASE WHEN d.backfilled_upto IS NOT NULL
+                         THEN format('AND k0 < %L::timestamptz',    -- read back whatever DateStyle is
+                                     CASE WHEN isfinite(d.backfilled_upto)
+                                          THEN to_char(d.backfilled_upto AT TIME ZONE 'UTC',
+                                                       'YYYY-MM-DD"T"HH24:MI:SS.US"+00"')
+                                          ELSE d.backfilled_upto::text END)
+                         ELSE '' END);
+    -- apply: one MERGE joins the deltas to the fact once (cheaper than an
+    -- upsert's probe per row) and updates existing groups in place (fact
+    -- tables leave room on their pages), deletes those it empties and
+    -- inserts new ones.  Only refreshes write a fact, and they serialize:
+    -- no group appears in between.  With a nullable key column (IS NOT
+    -- DISTINCT FROM: neither hashable nor indexable) an upsert through the
+    -- NULLS NOT DISTINCT key instead, then the emptied groups deleted.
+    IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
+      EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                     'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                     'WHEN MATCHED THEN UPDATE SET %4$s '
+                     'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
+                     d.fact_table, delta, q.key_join, replace(upd, 'EXCLUDED.', 'd.'),
+                     ins_cols, ins_vals);
+    ELSE
+      EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
+                     'ON CONFLICT (%s) DO UPDATE SET %s',
+                     d.fact_table, ins_cols, ins_vals, delta, q.key_cols, upd);
+      EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
+                     d.fact_table, delta, q.key_join);
+    END IF;
+    -- min, max, count(DISTINCT) and float sums: recompute the groups
+    -- touched, reading only the source rows of their time range
+    IF q.rec_set IS NOT NULL THEN
+      gi := dataeng._fact_grain(d.grain);
+      EXECUTE format('SELECT min(bucket), max(bucket), bool_or(bucket IS NULL) FROM %s d', delta)
+        INTO lo, hi, hasnull;
+      hi := (hi AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
+      EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
+                     'SELECT %3$s, %4$s FROM %9$s d LEFT JOIN %5$s s '
+                     'ON %6$s AND %7$s GROUP BY %3$s) r WHERE %8$s',
+                     d.fact_table, q.rec_set,
+                     (SELECT string_agg(format('d.%I', k), ', ') FROM unnest(keys) k),
+                     q.rec_sel, d.source,
+                     (SELECT string_agg(CASE WHEN a.attnotnull THEN format('%s = d.%I', e, k)
+                                             ELSE format('%s IS NOT DISTINCT FROM d.%I', e, k) END,
+                                        ' AND ' ORDER BY o)
+                        FROM unnest(keys) WITH ORDINALITY u(k, o)
+                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k
+                        CROSS JOIN LATERAL (SELECT CASE WHEN o = 1 THEN q.bucket_s ELSE format('s.%I', k) END) x(e)),
+                     dataeng._fact_range_pred(d.time_column, ttype, d.time_zone),
+                     (SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = r.%1$I', k)
+                                             ELSE format('f.%1$I IS NOT DISTINCT FROM r.%1$I', k) END,
+                                        ' AND ' ORDER BY o)
+                        FROM unnest(keys) WITH ORDINALITY u(k, o)
+                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k),
+                     delta)
+        USING lo, hi, coalesce(hasnull, false);
+    END IF;
+  END IF;
+
+  PERFORM dataeng._fact_def_write('refreshed', d, n);
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fact_refresh(text) IS
+  'Applies the source''s captured changes to a fact table and acknowledges them, in one transaction; returns the number of changes';
+
+-- Recompute a fact from its source, exactly as its GROUP BY gives it
+-- (writers held off, the changes pending read and acknowledged first, so
+-- that the fact and its consumer's position agree again).
+CREATE FUNCTION dataeng.fact_rebuild(fact_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  n bigint;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_rebuild() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  d := dataeng._fact_def(fact_name, true);
+  IF d.owner <> current_user::regrole THEN
+    RETURN dataeng._agg_as_owner(d.owner, 'fact_rebuild', d.name);
+  END IF;
+  n := dataeng._fact_rebuild(d, 0);
+  PERFORM dataeng._fact_def_write('refreshed', d, n);
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fact_rebuild(text) IS
+  'Recomputes a fact table from its source (GROUP BY) and moves its consumer past the changes pending, in one transaction; returns the number of changes skipped';
+
+-- How far a backfill got: the share, in percent, of the time range the
+-- source covered at fact_create that lies below the watermark (100 when
+-- fully backfilled).
+CREATE FUNCTION dataeng._fact_backfill_pct(upto timestamptz, range_from timestamptz, range_to timestamptz)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN upto IS NULL THEN 100.0
+              WHEN range_from IS NULL OR upto <= range_from THEN 0.0
+              ELSE round(100 * least(1, extract(epoch FROM upto - range_from)
+                                        / extract(epoch FROM range_to - range_from)), 1) END
+$$;
+COMMENT ON FUNCTION dataeng._fact_backfill_pct(timestamptz, timestamptz, timestamptz) IS
+  'internal: percentage of a fact''s time range backfilled (dataeng.facts, fact_backfill notices)';
+
+-- One batch of fact_backfill, in the caller's transaction: hold writers
+-- off (SHARE lock on the source: they wait for this batch only), lock the
+-- fact's metadata row (after a refresh in progress, before the next one),
+-- apply the changes pending (fact_refresh; those of buckets not backfilled
+-- yet are left out, as this batch or a later one reads their rows as they
+-- are now), then aggregate the source rows of the buckets from the
+-- watermark to the next batch boundary and move the watermark there.  The
+-- last batch takes every bucket from the watermark on, +infinity and the
+-- NULL bucket included.  Reports progress as a NOTICE; returns whether the
+-- fact is now fully backfilled and how many source rows this batch read.
+CREATE FUNCTION dataeng._fact_backfill_batch(fact_name text, batch interval,
+                                             call_start timestamptz, call_rows bigint,
+                                             OUT done boolean, OUT source_rows bigint)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs;
+  q record;
+  ttype regtype;
+  gi interval;
+  step interval := batch;
+  lo timestamptz;
+  base timestamptz;
+  hi timestamptz;
+  last boolean;
+  pred text;
+  groups bigint;
+  t0 timestamptz := clock_timestamp();
+  secs numeric;
+BEGIN
+  IF fact_name IS NULL THEN
+    RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF batch IS NOT NULL AND batch <= interval '0' THEN
+    RAISE EXCEPTION 'batch must be a positive interval, not %', batch
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give the time range one batch covers, e.g. interval ''7 days'', or NULL for about a twentieth of the fact''s range.';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_backfill() must run in READ COMMITTED transactions'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'Each batch applies the pending changes first, which are cut only there.';
+  END IF;
+  d := dataeng._fact_def(fact_name, false);
+  IF d.owner <> current_user::regrole THEN
+    RAISE EXCEPTION 'only the owner of fact "%" can backfill it', d.name
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'A backfill runs with the rights of the role calling it.',
+            HINT = format('Let role %s run it.', d.owner);
+  END IF;
+  source_rows := 0;
+  IF d.backfilled_upto IS NULL THEN
+    done := true;
+    RETURN;
+  END IF;
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  d := dataeng._fact_def(fact_name, true);
+  IF d.backfilled_upto IS NULL THEN
+    done := true;
+    RETURN;
+  END IF;
+  PERFORM dataeng.fact_refresh(d.name);
+
+  -- the batch: from the watermark to a bucket boundary about step later
+  -- (at least one bucket), skipping the stretch before the first bucket
+  gi := dataeng._fact_grain(d.grain);
+  IF step IS NULL THEN
+    step := (d.backfill_to - d.backfill_from) / 20;
+  END IF;
+  lo := d.backfilled_upto;
+  IF d.backfill_from IS NULL THEN
+    last := true;
+  ELSE
+    base := greatest(lo, d.backfill_from);
+    hi := date_trunc(d.grain, base + step, d.time_zone);
+    IF hi <= base THEN
+      hi := (base AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
+    END IF;
+    last := hi >= d.backfill_to;
+  END IF;
+
+  -- the rows of those buckets: a range on the time column (an index on it
+  -- serves), then exactly the buckets (a date range is rounded outwards)
+  SELECT * INTO q FROM dataeng._fact_sql(d);
+  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  IF last THEN
+    pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
+                   CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
+                              WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
+                              ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
+                   q.bucket_s);
+  ELSE
+    pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
+                   dataeng._fact_range_pred(d.time_column, ttype, d.time_zone), q.bucket_s);
+  END IF;
+  EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
+                 'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
+                 d.fact_table, q.ins_cols, q.ins_sel, d.source, pred,
+                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+    INTO groups, source_rows
+    USING lo, hi, false;
+  d.backfilled_upto := CASE WHEN last THEN NULL ELSE hi END;
+  PERFORM dataeng._fact_def_write('backfilled', d, 0);
+  done := last;
+
+  secs := extract(epoch FROM clock_timestamp() - call_start);
+  RAISE NOTICE '%',
+    CASE WHEN last THEN format('fact "%s": backfill complete', d.name)
+         ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, hi,
+                     dataeng._fact_backfill_pct(hi, d.backfill_from, d.backfill_to)) END
+    USING DETAIL = format('This batch: %s source rows into %s groups in %s s. This call so far: %s rows in %s s (%s rows/s).',
+                          source_rows, groups, round(extract(epoch FROM clock_timestamp() - t0), 3),
+                          call_rows + source_rows, round(secs, 3),
+                          CASE WHEN secs > 0 THEN round((call_rows + source_rows) / secs) END);
+END;
+$$;
+COMMENT ON FUNCTION dataeng._fact_backfill_batch(text, interval, timestamptz, bigint) IS
+  'internal: one batch of dataeng.fact_backfill(), in the caller''s transaction';
+
+CREATE PROCEDURE dataeng.fact_backfill(fact_name text, batch interval DEFAULT NULL)
+LANGUAGE plpgsql
+-- (no SET clause: a procedure with one cannot COMMIT; the work is in
+-- _fact_backfill_batch, which pins its search_path)
+AS $$
+DECLARE
+  t0 timestamptz := pg_catalog.clock_timestamp();
+  n bigint := 0;
+  r record;
+BEGIN
+  IF dataeng._in_transaction_block() THEN
+    RAISE EXCEPTION 'dataeng.fact_backfill() cannot run inside a transaction block'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It commits after each batch, so that an interrupted backfill keeps the batches done.',
+            HINT = 'CALL it on its own, outside BEGIN ... COMMIT.';
+  END IF;
+  LOOP
+    SELECT b.done, b.source_rows INTO r FROM dataeng._fact_backfill_batch(fact_name, batch, t0, n) b;
+    n := n + r.source_rows;
+    COMMIT;
+    EXIT WHEN r.done;
+  END LOOP;
+END;
+$$;
+COMMENT ON PROCEDURE dataeng.fact_backfill(text, interval) IS
+  'Fills a fact created with backfill => ''later'' in batches of buckets (batch: the time range of one), committing each; resumes where an interrupted call stopped';
+
+-- Raise unless what a definition points at is what it created: its table
+-- (unless dropped) and consumer belong to its owner, and the consumer is
+-- named after it.
+CREATE FUNCTION dataeng._agg_drop_check(def_owner regrole, tbl regclass, def_consumer text, own_consumer text, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF def_consumer IS DISTINCT FROM own_consumer THEN
+    RAISE EXCEPTION 'consumer "%" is not that of %', def_consumer, what
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The consumer of %s is "%s".', what, own_consumer);
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl AND c.relowner <> def_owner) THEN
+    RAISE EXCEPTION 'table % is not owned by role %, the owner of %', tbl, def_owner, what
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'A drop removes only what the definition created.',
+            HINT = format('Give the table back to role %s, or drop it yourself.', def_owner);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = def_consumer AND c.owner <> def_owner) THEN
+    RAISE EXCEPTION 'consumer "%" is not owned by role %, the owner of %', def_consumer, def_owner, what
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._agg_drop_check(regrole, regclass, text, text, text) IS
+  'internal: check that a fact or dimension owns what its drop removes';
+
+-- What fact_drop and dimension_drop remove besides the definition: the
+-- table (unless already dropped), the consumer and the refresh job.
+CREATE FUNCTION dataeng._agg_drop(tbl regclass, consumer text, job text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class WHERE oid = tbl) THEN
+    EXECUTE format('DROP TABLE %s', tbl);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumers c WHERE c.name = consumer) THEN
+    PERFORM dataeng.cdc_consumer_drop(consumer);
+  END IF;
+  PERFORM dataeng.unschedule(job);
+END;
+$$;
+
+-- Run as the fact's owner (by another role with its rights: through
+-- _agg_as_owner), and only what the fact created: its table and consumer
+-- must be the owner's.
+CREATE FUNCTION dataeng.fact_drop(fact_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.fact_defs := dataeng._fact_def(fact_name, true);
+BEGIN
+  IF d.owner <> current_user::regrole THEN
+    PERFORM dataeng._agg_as_owner(d.owner, 'fact_drop', d.name);
+    RETURN;
+  END IF;
+  PERFORM dataeng._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
+  PERFORM dataeng._fact_def_write('delete', d, 0);
+  PERFORM dataeng._agg_drop(d.fact_table, d.consumer, 'fact_refresh:' || d.name);
+END;
+$$;
+COMMENT ON FUNCTION dataeng.fact_drop(text) IS
+  'Drops a fact table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+
+-- (security_invoker: the caller sees its own facts, by row security)
+CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
+  SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain, f.time_zone,
+         f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
+         f.last_changes, f.total_changes,
+         c.pending_changes, c.lag_seconds, f.backfilled_upto,
+         dataeng._fact_backfill_pct(f.backfilled_upto, f.backfill_from, f.backfill_to) AS backfill_percent
+    FROM dataeng.fact_defs f
+    LEFT JOIN dataeng.cdc_consumers c ON c.name = f.consumer;
+COMMENT ON VIEW dataeng.facts IS
+  'Fact tables of the calling role: definition, last refresh, changes pending, lag (seconds) and backfill progress';
+GRANT SELECT ON dataeng.facts TO PUBLIC;
+

@@ -1,0 +1,940 @@
+-----------------------------------------------------------------------------
+-- Validation: table rules, runs, results, quarantine
+--
+-- validate(), quarantine_release(), rule_add, rule_drop, guard_enable,
+-- guard_disable and the helpers _record_run, _quarantine_put and
+-- _quarantine_take are C entry points (src/validate/rules.c) that call their
+-- PL/pgSQL body (dataeng._rule_add() and so on, not executable by PUBLIC) as
+-- its owner with the role running the calling code (GetUserId()) as first
+-- argument, as the CDC entry points do: code of a less privileged role run
+-- by a superuser acts as the less privileged role.  The bodies check the
+-- caller's rights on the table; a table's rule checks are the table owner's
+-- code and run as the table's owner in a security-restricted operation with
+-- search_path pinned (dataeng._exec_as, like REFRESH MATERIALIZED VIEW),
+-- never as the caller nor as dataeng's owner.  Runs, results, alerts and the
+-- quarantine show each role, row by row, only the tables whose rows it may
+-- read (dataeng.rows_readable: SELECT, USAGE on the schema, and no
+-- row-level security hiding rows from it).
+-----------------------------------------------------------------------------
+
+CREATE TABLE dataeng.rules (
+  rule_id     bigserial   PRIMARY KEY,
+  table_name  regclass    NOT NULL,
+  rule_name   text        NOT NULL CHECK (rule_name <> ''),
+  kind        text        NOT NULL,
+  column_name text,
+  params      jsonb       NOT NULL DEFAULT '{}',
+  severity    text        NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  name        NOT NULL,
+  UNIQUE (table_name, rule_name)
+);
+COMMENT ON TABLE dataeng.rules IS 'Data quality rules of tables (dataeng.rule_add)';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.rules', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.rules_rule_id_seq', '');
+
+CREATE TABLE dataeng.validation_runs (
+  run_id       bigserial   PRIMARY KEY,
+  table_name   regclass    NOT NULL,
+  started_at   timestamptz NOT NULL,
+  finished_at  timestamptz NOT NULL,
+  duration     interval    NOT NULL,
+  rows_checked bigint      NOT NULL,
+  rules        int         NOT NULL,
+  failed_rules int         NOT NULL,
+  quarantined  bigint      NOT NULL DEFAULT 0,
+  run_by       name        NOT NULL
+);
+COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+
+CREATE TABLE dataeng.validation_results (
+  run_id     bigint  NOT NULL REFERENCES dataeng.validation_runs ON DELETE CASCADE,
+  table_name regclass NOT NULL,
+  rule_name  text    NOT NULL,
+  kind       text    NOT NULL,
+  severity   text    NOT NULL,
+  checked    bigint  NOT NULL,
+  failed     bigint  NOT NULL,
+  failed_pct numeric NOT NULL,
+  passed     boolean NOT NULL,
+  sample     jsonb,
+  PRIMARY KEY (run_id, rule_name)
+);
+COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+
+CREATE TABLE dataeng.quarantine (
+  quarantine_id  bigserial   PRIMARY KEY,
+  table_name     regclass    NOT NULL,
+  run_id         bigint,
+  quarantined_at timestamptz NOT NULL DEFAULT now(),
+  failed_rules   text[]      NOT NULL,
+  row_data       jsonb       NOT NULL
+);
+COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+
+CREATE TABLE dataeng.alerts (
+  alert_id   bigserial   PRIMARY KEY,
+  raised_at  timestamptz NOT NULL DEFAULT now(),
+  table_name regclass    NOT NULL,
+  run_id     bigint,
+  rule_name  text        NOT NULL,
+  kind       text        NOT NULL,
+  failed     bigint      NOT NULL,
+  failed_pct numeric     NOT NULL,
+  payload    jsonb       NOT NULL
+);
+COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOTIFY dataeng_alerts';
+
+-- Whether a role may read every row of a table: SELECT on it, USAGE on its
+-- schema, and no row-level security between them (row-level security is
+-- off on the table, or the role owns it, is a superuser or has BYPASSRLS).
+-- Runs, results, alerts and the quarantine hold row contents and counts of
+-- a table, so they show only the tables this is true of.
+CREATE FUNCTION dataeng.rows_readable(tbl regclass, role name DEFAULT current_user)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT has_table_privilege(role, c.oid, 'SELECT')
+       AND has_schema_privilege(role, c.relnamespace, 'USAGE')
+       AND (NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls OR pg_has_role(role, c.relowner, 'USAGE'))
+      FROM pg_class c, pg_roles r
+     WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.rolname OPERATOR(pg_catalog.=) role), false)
+$$;
+COMMENT ON FUNCTION dataeng.rows_readable(regclass, name) IS
+  'Whether a role (default: the current one) may read every row of a table: SELECT, schema USAGE, no row-level security in the way';
+
+ALTER TABLE dataeng.validation_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (dataeng.rows_readable(table_name));
+ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.quarantine FOR SELECT USING (dataeng.rows_readable(table_name));
+CREATE POLICY readable ON dataeng.rules FOR SELECT
+  USING (has_table_privilege(table_name, 'SELECT')
+         AND has_schema_privilege((SELECT c.relnamespace FROM pg_catalog.pg_class c
+                                    WHERE c.oid OPERATOR(pg_catalog.=) table_name), 'USAGE'));
+REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
+  dataeng.alerts FROM PUBLIC;
+GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
+  dataeng.alerts TO PUBLIC;
+
+-- Raise unless the caller owns the table (or is a member of its owner).
+CREATE FUNCTION dataeng._require_owner(caller regrole, tbl regclass, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT pg_has_role(caller, (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of table % to %', tbl, what
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._require_owner(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._require_owner(regrole, regclass, text) IS 'internal: raise unless the caller owns the table';
+
+-- Run a read-only query as a role: the first column of its first row.
+CREATE FUNCTION dataeng._query_as(role regrole, query text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_query_as'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng._query_as(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._query_as(regrole, text) IS
+  'internal: run a read-only query as a role (a rule''s checks that may run the caller''s code)';
+
+-- Run a query as a role (restricted, search_path pinned, settings rolled
+-- back): the first column, a jsonb, of its first row.
+CREATE FUNCTION dataeng._exec_as(role regrole, query text, read_only boolean)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataeng_exec_as'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng._exec_as(regrole, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._exec_as(regrole, text, boolean) IS
+  'internal: run a query as a role (a table''s rule checks, as the table''s owner)';
+
+-- Raise unless an expression rule is one expression over the table's row
+-- (checked on its parse tree: no subquery, aggregate, window or
+-- set-returning function, no second statement); analysed as role.
+CREATE FUNCTION dataeng._expression_check(role regrole, tbl regclass, expression text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_expression_check'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng._expression_check(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._expression_check(regrole, regclass, text) IS
+  'internal: check an expression rule on its parse tree';
+
+-- The SQL condition a row passes for a row-level rule (NULL passes, except
+-- for not_null), or NULL for a set-level rule.
+CREATE FUNCTION dataeng._rule_condition(r dataeng.rules)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  col text := quote_ident(r.column_name);
+  coltype text;
+  f text;
+BEGIN
+  IF r.column_name IS NOT NULL THEN
+    SELECT format_type(atttypid, atttypmod) INTO coltype FROM pg_attribute
+     WHERE attrelid = r.table_name AND attname = r.column_name AND attnum > 0 AND NOT attisdropped;
+  END IF;
+  CASE r.kind
+  WHEN 'not_null' THEN
+    RETURN format('(%s IS NOT NULL)', col);
+  WHEN 'accepted_values' THEN
+    RETURN format('coalesce(%s::text = ANY (%L::text[]), true)', col,
+                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')));
+  WHEN 'range' THEN
+    RETURN format('coalesce(%s AND %s, true)',
+                  CASE WHEN r.params ? 'min' THEN format('%s %s %L::%s', col,
+                       CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END, r.params->>'min', coltype)
+                       ELSE 'true' END,
+                  CASE WHEN r.params ? 'max' THEN format('%s %s %L::%s', col,
+                       CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END, r.params->>'max', coltype)
+                       ELSE 'true' END);
+  WHEN 'regex' THEN
+    RETURN format('coalesce(%s::text ~ %L, true)', col, r.params->>'pattern');
+  WHEN 'length' THEN
+    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, true)', col,
+                  coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647));
+  WHEN 'validator' THEN
+    f := r.params->>'function';
+    RETURN format('coalesce(%s, true)', CASE f
+      WHEN 'email' THEN format('dataeng.is_email(%s::text, %L)', col, coalesce(r.params->>'mode', 'practical'))
+      WHEN 'phone' THEN format('dataeng.is_phone(%s::text, %L)', col, r.params->>'region')
+      WHEN 'postal_code' THEN format('dataeng.is_postal_code(%s::text, %L)', col, r.params->>'country')
+      WHEN 'date' THEN format('dataeng.is_date(%s::text, %L)', col, r.params->>'format')
+      ELSE format('dataeng.is_%s(%s::text)', f, col) END);
+  WHEN 'expression' THEN
+    RETURN format('coalesce((%s)::boolean, true)', r.params->>'expression');
+  ELSE
+    RETURN NULL;                          -- set-level
+  END CASE;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._rule_condition(dataeng.rules) IS 'internal: SQL condition of a row-level rule';
+
+CREATE FUNCTION dataeng.rule_add(tbl regclass, rule_name text, kind text, column_name text DEFAULT NULL,
+                                 params jsonb DEFAULT '{}', severity text DEFAULT 'error')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_rule_add'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.rule_add(regclass, text, text, text, jsonb, text) IS
+  'Adds a data quality rule to a table (owner only); returns its id';
+
+CREATE FUNCTION dataeng._rule_add(caller regrole, tbl regclass, rule_name text, kind text,
+                                  column_name text, params jsonb, severity text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.rules;
+  cond text;
+  kinds text[] := ARRAY['not_null', 'unique', 'accepted_values', 'range', 'regex', 'length',
+                        'validator', 'expression', 'foreign_key', 'row_count', 'freshness',
+                        'volume_change'];
+  needs_column text[] := ARRAY['not_null', 'accepted_values', 'range', 'regex', 'length',
+                               'validator', 'foreign_key', 'freshness'];
+  id bigint;
+  bad boolean;
+BEGIN
+  IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
+    RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._require_owner(caller, tbl, 'add rules');
+  IF NOT kind = ANY (kinds) THEN
+    RAISE EXCEPTION 'unknown rule kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of: ' || array_to_string(kinds, ', ') || '.';
+  END IF;
+  IF severity NOT IN ('error', 'warning') THEN
+    RAISE EXCEPTION 'severity must be error or warning, not "%"', severity USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_typeof(params) <> 'object' THEN
+    RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind = ANY (needs_column) AND column_name IS NULL THEN
+    RAISE EXCEPTION 'a % rule needs a column', kind USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF column_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+        AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    RAISE EXCEPTION 'column "%" of table % does not exist', column_name, tbl USING ERRCODE = 'undefined_column';
+  END IF;
+  IF params ? 'mostly' AND NOT (jsonb_typeof(params->'mostly') = 'number'
+                                AND (params->>'mostly')::numeric BETWEEN 0 AND 1) THEN
+    RAISE EXCEPTION 'mostly must be a number between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- per-kind parameters
+  CASE kind
+  WHEN 'accepted_values' THEN
+    IF jsonb_typeof(params->'values') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'accepted_values needs params.values, an array' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'range' THEN
+    IF NOT (params ? 'min' OR params ? 'max') THEN
+      RAISE EXCEPTION 'range needs params.min or params.max' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a number against text would compare as text ('9' > '10')
+    IF (jsonb_typeof(params->'min') = 'number' OR jsonb_typeof(params->'max') = 'number')
+       AND (SELECT b.typcategory FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+               JOIN pg_type b ON b.oid = coalesce(nullif(t.typbasetype, 0), t.oid)
+             WHERE a.attrelid = tbl AND a.attname = column_name) = 'S' THEN
+      RAISE EXCEPTION 'range bounds are numbers but column "%" is text', column_name
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Text compares character by character, so ''9'' would be above ''10''.',
+              HINT = 'Give the bounds as strings, or check a numeric column or expression.';
+    END IF;
+  WHEN 'length' THEN
+    IF NOT (params ? 'min' OR params ? 'max')
+       OR (params ? 'min' AND NOT (jsonb_typeof(params->'min') = 'number' AND (params->>'min')::numeric >= 0
+                                    AND (params->>'min')::numeric = trunc((params->>'min')::numeric)))
+       OR (params ? 'max' AND NOT (jsonb_typeof(params->'max') = 'number' AND (params->>'max')::numeric >= 0
+                                    AND (params->>'max')::numeric = trunc((params->>'max')::numeric))) THEN
+      RAISE EXCEPTION 'length needs params.min or params.max, whole numbers of characters'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'regex' THEN
+    IF params->>'pattern' IS NULL THEN
+      RAISE EXCEPTION 'regex needs params.pattern' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+      PERFORM '' ~ (params->>'pattern');
+    EXCEPTION WHEN invalid_regular_expression THEN
+      RAISE EXCEPTION 'params.pattern is not a valid regular expression: %', SQLERRM
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+  WHEN 'validator' THEN
+    IF NOT coalesce(params->>'function', '') = ANY (ARRAY['email', 'phone', 'iban', 'luhn', 'credit_card',
+                                                          'isbn', 'uuid', 'postal_code', 'date']) THEN
+      RAISE EXCEPTION 'validator needs params.function: email, phone, iban, luhn, credit_card, isbn, uuid, postal_code or date'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- modes, regions, countries and formats are checked now, not at the first run
+    IF params->>'function' = 'postal_code' AND params->>'country' IS NULL THEN
+      RAISE EXCEPTION 'validator postal_code needs params.country' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF params->>'function' = 'date' AND params->>'format' IS NULL THEN
+      RAISE EXCEPTION 'validator date needs params.format' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+      CASE params->>'function'
+      WHEN 'email' THEN PERFORM dataeng.is_email('x', coalesce(params->>'mode', 'practical'));
+      WHEN 'phone' THEN PERFORM dataeng.is_phone('1', params->>'region');
+      WHEN 'postal_code' THEN PERFORM dataeng.is_postal_code('1', params->>'country');
+      WHEN 'date' THEN PERFORM dataeng.is_date('1', params->>'format');
+      ELSE NULL;
+      END CASE;
+    EXCEPTION WHEN invalid_parameter_value OR invalid_datetime_format OR syntax_error
+                   OR feature_not_supported THEN
+      RAISE EXCEPTION 'invalid parameter of validator %: %', params->>'function', SQLERRM
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+  WHEN 'expression' THEN
+    IF jsonb_typeof(params->'expression') IS DISTINCT FROM 'string' THEN
+      RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = 'It is missing or not a string.';
+    END IF;
+    -- judged on its parse tree, analysed as the caller
+    BEGIN
+      PERFORM dataeng._expression_check(caller, tbl, params->>'expression');
+    EXCEPTION
+      WHEN syntax_error THEN
+        RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
+          USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM;
+      WHEN invalid_parameter_value THEN
+        RAISE;
+      WHEN OTHERS THEN
+        RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
+          USING ERRCODE = 'invalid_parameter_value';
+    END;
+  WHEN 'unique' THEN
+    IF column_name IS NULL AND jsonb_typeof(params->'columns') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'unique needs a column or params.columns' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(params->'columns') = 'array' THEN
+      SELECT c INTO cond FROM jsonb_array_elements(params->'columns') c
+       WHERE jsonb_typeof(c) <> 'string'
+          OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c #>> '{}'
+                           AND a.attnum > 0 AND NOT a.attisdropped)
+       LIMIT 1;
+      IF FOUND OR jsonb_array_length(params->'columns') = 0 THEN
+        RAISE EXCEPTION 'params.columns must name columns of table %: % does not', tbl, coalesce(cond, '[]')
+          USING ERRCODE = 'undefined_column';
+      END IF;
+      cond := NULL;
+    END IF;
+  WHEN 'foreign_key' THEN
+    IF params->>'ref_table' IS NULL OR params->>'ref_column' IS NULL
+       OR to_regclass(params->>'ref_table') IS NULL THEN
+      RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the referenced table is read when the table's owner validates it
+    IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))
+       OR NOT dataeng.rows_readable(to_regclass(params->>'ref_table'),
+                                    (SELECT ro.rolname FROM pg_class c JOIN pg_roles ro ON ro.oid = c.relowner
+                                      WHERE c.oid = tbl)) THEN
+      RAISE EXCEPTION 'permission denied for table %', to_regclass(params->>'ref_table')
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = 'validate() reads the referenced table as the table''s owner: both you and the owner must be able to read all of it.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(params->>'ref_table')
+                     AND a.attname = params->>'ref_column' AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'column "%" of table % does not exist', params->>'ref_column', to_regclass(params->>'ref_table')
+        USING ERRCODE = 'undefined_column';
+    END IF;
+  WHEN 'row_count' THEN
+    IF NOT (params ? 'min' OR params ? 'max')
+       OR (params ? 'min' AND NOT (jsonb_typeof(params->'min') = 'number'
+                                    AND (params->>'min')::numeric = trunc((params->>'min')::numeric)))
+       OR (params ? 'max' AND NOT (jsonb_typeof(params->'max') = 'number'
+                                    AND (params->>'max')::numeric = trunc((params->>'max')::numeric))) THEN
+      RAISE EXCEPTION 'row_count needs params.min or params.max, whole numbers' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  WHEN 'freshness' THEN
+    IF params->>'max_age' IS NULL THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM (params->>'max_age')::interval;
+  WHEN 'volume_change' THEN
+    IF jsonb_typeof(params->'max_drop_pct') IS DISTINCT FROM 'number' THEN
+      RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a number' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  ELSE
+    NULL;
+  END CASE;
+
+  IF kind IN ('length', 'row_count') AND (params->>'min')::numeric > (params->>'max')::numeric THEN
+    RAISE EXCEPTION '% params.min (%) is greater than params.max (%)', kind, params->>'min', params->>'max'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, severity, created_by)
+  VALUES (tbl, rule_name, kind, column_name, params, severity, caller::name)
+  RETURNING * INTO r;
+  -- the condition must compile against the table; compiling can run the
+  -- caller's functions (constant folding, domain checks): as the caller
+  cond := dataeng._rule_condition(r);
+  IF cond IS NOT NULL THEN
+    BEGIN
+      PERFORM dataeng._query_as(caller, format('SELECT (%s)::boolean FROM %s LIMIT 0', cond, tbl));
+    EXCEPTION WHEN OTHERS THEN
+      RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+    -- bounds compared in the column's type
+    IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
+      bad := dataeng._query_as(caller, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
+                     (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                       WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max'));
+      IF bad THEN
+        RAISE EXCEPTION 'range params.min (%) is greater than params.max (%)', params->>'min', params->>'max'
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END IF;
+  END IF;
+  PERFORM dataeng._guard_touch(tbl);
+  RETURN r.rule_id;
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION 'table % already has a rule "%"', tbl, rule_name
+    USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with dataeng.rule_drop().';
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._rule_add(regrole, regclass, text, text, text, jsonb, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._rule_add(regrole, regclass, text, text, text, jsonb, text) IS
+  'internal: body of dataeng.rule_add()';
+
+CREATE FUNCTION dataeng.rule_drop(tbl regclass, rule_name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_rule_drop'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
+
+CREATE FUNCTION dataeng._rule_drop(caller regrole, tbl regclass, rule_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._require_owner(caller, tbl, 'drop rules');
+  DELETE FROM dataeng.rules r WHERE r.table_name = tbl AND r.rule_name = _rule_drop.rule_name;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM dataeng._guard_touch(tbl);
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._rule_drop(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._rule_drop(regrole, regclass, text) IS 'internal: body of dataeng.rule_drop()';
+
+-- Record a run and its results.  validate() records its runs itself
+-- (dataeng._run_record); this entry point lets only the table's owner
+-- record one, so a role that may only read a table cannot forge a run, an
+-- alert or a volume_change baseline of it.
+CREATE FUNCTION dataeng._record_run(tbl regclass, started timestamptz, rows_checked bigint,
+                                    results jsonb, quarantined bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_record_run'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng._record_run(regclass, timestamptz, bigint, jsonb, bigint) IS 'internal: record a validation run';
+
+CREATE FUNCTION dataeng._record_run_as_owner(caller regrole, tbl regclass, started timestamptz,
+                                             rows_checked bigint, results jsonb, quarantined bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF tbl IS NULL OR started IS NULL OR rows_checked IS NULL OR results IS NULL OR quarantined IS NULL THEN
+    RAISE EXCEPTION 'arguments must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._require_owner(caller, tbl, 'record its validation runs');
+  RETURN dataeng._run_record(caller, tbl, started, rows_checked, results, quarantined);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+  'internal: body of dataeng._record_run()';
+
+-- Write a run, its results and its alerts (for validate(), which checked
+-- the caller).  Each alert is also sent as NOTIFY dataeng_alerts with its
+-- alert_id alone as payload: a listener learns nothing but that an alert
+-- exists, and reads it from dataeng.alerts, whose policy shows it only the
+-- tables whose rows it may read.
+CREATE FUNCTION dataeng._run_record(caller regrole, tbl regclass, started timestamptz,
+                                    rows_checked bigint, results jsonb, quarantined bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id bigint;
+  n bigint;
+BEGIN
+  INSERT INTO dataeng.validation_runs (table_name, started_at, finished_at, duration, rows_checked,
+                                       rules, failed_rules, quarantined, run_by)
+  VALUES (tbl, started, clock_timestamp(), clock_timestamp() - started, rows_checked,
+          jsonb_array_length(results),
+          (SELECT count(*) FROM jsonb_array_elements(results) e WHERE NOT (e->>'passed')::boolean),
+          quarantined, caller::name)
+  RETURNING run_id INTO id;
+  INSERT INTO dataeng.validation_results (run_id, table_name, rule_name, kind, severity, checked,
+                                          failed, failed_pct, passed, sample)
+  SELECT id, tbl, e->>'rule_name', e->>'kind', e->>'severity', (e->>'checked')::bigint,
+         (e->>'failed')::bigint, (e->>'failed_pct')::numeric, (e->>'passed')::boolean,
+         nullif(e->'sample', 'null')
+    FROM jsonb_array_elements(results) e;
+  -- alerts: every failed error rule, in the table and as a notification
+  WITH a AS (
+    INSERT INTO dataeng.alerts (table_name, run_id, rule_name, kind, failed, failed_pct, payload)
+    SELECT tbl, id, e->>'rule_name', e->>'kind', (e->>'failed')::bigint, (e->>'failed_pct')::numeric,
+           jsonb_build_object('table', tbl::text, 'run_id', id, 'rule', e->>'rule_name',
+                              'kind', e->>'kind', 'failed', (e->>'failed')::bigint,
+                              'failed_pct', (e->>'failed_pct')::numeric)
+      FROM jsonb_array_elements(results) e
+     WHERE NOT (e->>'passed')::boolean AND e->>'severity' = 'error'
+    RETURNING alert_id)
+  SELECT count(pg_notify('dataeng_alerts', alert_id::text)) INTO n FROM a;
+  RETURN id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+  'internal: write a validation run, its results and alerts';
+
+-- Store rows the caller took out of its table.
+-- (callable by everyone: validate() and the guard trigger run with the
+-- caller's rights)
+CREATE FUNCTION dataeng._quarantine_put(tbl regclass, run bigint, rows_ jsonb)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_put'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
+
+CREATE FUNCTION dataeng._quarantine_put_as_owner(caller regrole, tbl regclass, run bigint, rows_ jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- validate() deletes the rows it moves; the guard diverts rows being written
+  IF NOT (has_table_privilege(caller, tbl, 'DELETE')
+          OR has_table_privilege(caller, tbl, 'INSERT')) THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
+  SELECT tbl, run, ARRAY(SELECT jsonb_array_elements_text(e->'rules')), e->'row'
+    FROM jsonb_array_elements(coalesce(rows_, '[]')) e;
+  RETURN jsonb_array_length(coalesce(rows_, '[]'));
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) IS
+  'internal: body of dataeng._quarantine_put()';
+
+-- validate(): the caller needs SELECT on the table and USAGE on its schema
+-- (and DELETE to quarantine), and must see every row (no row-level security
+-- hiding some from it); the rule checks run as the table's owner.
+CREATE FUNCTION dataeng.validate(tbl regclass, quarantine boolean DEFAULT false)
+RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
+               passed boolean, sample jsonb)
+AS 'MODULE_PATHNAME', 'dataeng_validate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION dataeng._validate(caller regrole, tbl regclass, quarantine boolean)
+RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
+               passed boolean, sample jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  started timestamptz := clock_timestamp();
+  owner_ regrole;
+  nsp oid;
+  j jsonb;
+  rules_ dataeng.rules[];
+  r dataeng.rules;
+  key_expr text;
+  aggs text[] := ARRAY['''total'', count(*)'];
+  conds text[] := '{}';
+  cond text;
+  scan jsonb;
+  total bigint;
+  results jsonb := '[]';
+  res jsonb;
+  n_checked bigint;
+  n_failed bigint;
+  mostly numeric;
+  v jsonb;
+  cols text;
+  prev bigint;
+  moved jsonb;
+  n_moved bigint := 0;
+  run bigint;
+  newest timestamptz;
+  i int;
+BEGIN
+  IF tbl IS NULL OR quarantine IS NULL THEN
+    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
+  IF NOT has_table_privilege(caller, tbl, 'SELECT') OR NOT has_schema_privilege(caller, nsp, 'USAGE')
+     OR (quarantine AND NOT has_table_privilege(caller, tbl, 'DELETE')) THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT dataeng.rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+    RAISE EXCEPTION 'cannot validate table %: row-level security hides some of its rows from you', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'validate() checks every row of the table and records counts and samples of them.',
+            HINT = 'Ask the table''s owner to validate it.';
+  END IF;
+  SELECT array_agg(x ORDER BY x.rule_id) INTO rules_ FROM dataeng.rules x WHERE x.table_name = tbl;
+  IF rules_ IS NULL THEN
+    RAISE EXCEPTION 'table % has no rules', tbl
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Add some with dataeng.rule_add().';
+  END IF;
+
+  -- the key shown in samples: the primary key, else the row's ctid
+  SELECT 'jsonb_build_object(' || string_agg(format('%L, t.%I', a.attname, a.attname), ', ' ORDER BY k.ord) || ')'
+    INTO key_expr
+    FROM pg_index ix
+    CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
+   WHERE ix.indrelid = tbl AND ix.indisprimary;
+  key_expr := coalesce(key_expr, 'to_jsonb(t.ctid::text)');
+
+  -- one scan for every row-level rule
+  FOR i IN 1 .. cardinality(rules_) LOOP
+    r := rules_[i];
+    cond := dataeng._rule_condition(r);
+    conds := conds || cond;
+    IF cond IS NOT NULL THEN
+      -- each condition is evaluated once per row; samples come afterwards
+      aggs := aggs || format('%L, jsonb_build_object(''checked'', %s, ''failed'', count(*) FILTER (WHERE NOT %s))',
+                             'r' || i,
+                             CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
+                                  THEN 'count(*)' ELSE format('count(t.%I)', r.column_name) END,
+                             cond);
+    END IF;
+  END LOOP;
+  -- the rule checks are the table owner's code: they run as the owner,
+  -- restricted (dataeng._exec_as)
+  scan := dataeng._exec_as(owner_, format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl), true);
+  total := (scan->>'total')::bigint;
+
+  FOR i IN 1 .. cardinality(rules_) LOOP
+    r := rules_[i];
+    IF conds[i] IS NOT NULL THEN
+      n_checked := (scan->('r' || i)->>'checked')::bigint;
+      n_failed := (scan->('r' || i)->>'failed')::bigint;
+      v := NULL;
+      IF n_failed > 0 THEN
+        -- up to 20 failing rows: stops as soon as it has them
+        v := dataeng._exec_as(owner_, format(
+                       'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %s, ''value'', %s) AS x '
+                       'FROM %s t WHERE NOT %s LIMIT 20) s',
+                       key_expr,
+                       CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
+                       tbl, conds[i]), true);
+      END IF;
+    ELSIF r.kind = 'unique' THEN
+      SELECT string_agg(format('t.%I', c), ', '),
+             CASE WHEN count(*) = 1 THEN format('to_jsonb(t.%I)', min(c))
+                  ELSE 'jsonb_build_object(' || string_agg(format('%L, t.%I', c, c), ', ') || ')' END
+        INTO cols, cond
+        FROM jsonb_array_elements_text(coalesce(r.params->'columns', to_jsonb(ARRAY[r.column_name]))) c;
+      j := dataeng._exec_as(owner_, format(
+                     'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE n > 1), '
+                     'to_jsonb((array_agg(jsonb_build_object(''key'', k, ''value'', v)) FILTER (WHERE n > 1))[1:20])) '
+                     'FROM (SELECT %2$s AS k, %4$s AS v, '
+                     'count(*) OVER (PARTITION BY %1$s) AS n FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) s',
+                     cols, key_expr, tbl, cond), true);
+      n_checked := (j->>0)::bigint;
+      n_failed := (j->>1)::bigint;
+      v := nullif(j->2, 'null');
+    ELSIF r.kind = 'foreign_key' THEN
+      j := dataeng._exec_as(owner_, format(
+                     'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
+                     'to_jsonb((array_agg(jsonb_build_object(''key'', %4$s, ''value'', t.%3$I)) '
+                     'FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)))[1:20])) '
+                     'FROM %5$s t WHERE t.%3$I IS NOT NULL',
+                     (r.params->>'ref_table')::regclass, r.params->>'ref_column', r.column_name, key_expr, tbl), true);
+      n_checked := (j->>0)::bigint;
+      n_failed := (j->>1)::bigint;
+      v := nullif(j->2, 'null');
+    ELSIF r.kind = 'row_count' THEN
+      n_checked := 1;
+      n_failed := CASE WHEN total < coalesce((r.params->>'min')::bigint, 0)
+                         OR total > coalesce((r.params->>'max')::bigint, 9223372036854775807) THEN 1 ELSE 0 END;
+      v := jsonb_build_array(jsonb_build_object('rows', total));
+    ELSIF r.kind = 'freshness' THEN
+      newest := (dataeng._exec_as(owner_, format('SELECT to_jsonb(max(t.%I)::timestamptz) FROM %s t',
+                                                  r.column_name, tbl), true) #>> '{}')::timestamptz;
+      n_checked := 1;
+      n_failed := CASE WHEN newest IS NULL OR newest < now() - (r.params->>'max_age')::interval
+                       THEN 1 ELSE 0 END;
+      v := jsonb_build_array(jsonb_build_object('newest', newest));
+    ELSIF r.kind = 'volume_change' THEN
+      SELECT vr.rows_checked INTO prev FROM dataeng.validation_runs vr
+       WHERE vr.table_name = tbl ORDER BY vr.run_id DESC LIMIT 1;
+      n_checked := 1;
+      n_failed := CASE WHEN prev > 0 AND (prev - total) * 100.0 / prev > (r.params->>'max_drop_pct')::numeric
+                       THEN 1 ELSE 0 END;
+      v := jsonb_build_array(jsonb_build_object('previous', prev, 'rows', total));
+    END IF;
+    mostly := coalesce((r.params->>'mostly')::numeric, 1);
+    res := jsonb_build_object(
+      'rule_name', r.rule_name, 'kind', r.kind, 'severity', r.severity,
+      'checked', n_checked, 'failed', n_failed,
+      'failed_pct', CASE WHEN n_checked > 0 THEN round(n_failed * 100.0 / n_checked, 2) ELSE 0 END,
+      'passed', n_failed <= (1 - mostly) * n_checked,
+      'sample', CASE WHEN n_failed > 0 THEN v END);
+    results := results || res;
+  END LOOP;
+
+  -- quarantine: rows failing an error rule move out, in this transaction
+  IF quarantine THEN
+    SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', conds[g], rules_[g].rule_name), ', '),
+           string_agg(format('NOT %s', conds[g]), ' OR ')
+      INTO cols, cond
+      FROM generate_series(1, cardinality(rules_)) g
+     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error';
+    IF cond IS NOT NULL THEN
+      moved := dataeng._exec_as(owner_, format(
+                     'WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
+                     'array_remove(ARRAY[%s], NULL) AS rules) '
+                     'SELECT jsonb_agg(jsonb_build_object(''row'', row, ''rules'', rules)) FROM moved',
+                     tbl, cond, cols), false);
+    END IF;
+  END IF;
+  run := dataeng._run_record(caller, tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
+  IF moved IS NOT NULL THEN
+    n_moved := dataeng._quarantine_put_as_owner(caller, tbl, run, moved);
+  END IF;
+
+  RETURN QUERY
+    SELECT e->>'rule_name', e->>'kind', (e->>'checked')::bigint, (e->>'failed')::bigint,
+           (e->>'failed_pct')::numeric, (e->>'passed')::boolean, nullif(e->'sample', 'null')
+      FROM jsonb_array_elements(results) e;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._validate(regrole, regclass, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._validate(regrole, regclass, boolean) IS 'internal: body of dataeng.validate()';
+COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
+  'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
+
+-- Put a quarantined row back, through the rules.  The caller must be able
+-- to read the row (dataeng.rows_readable) and INSERT into the table; the
+-- rules are checked as the table's owner, the row is inserted as the caller.
+CREATE FUNCTION dataeng.quarantine_release(id bigint, corrected jsonb DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_release'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.quarantine_release(bigint, jsonb) IS
+  'Puts a quarantined row (with corrections) back into its table if it now passes the error rules';
+
+CREATE FUNCTION dataeng._quarantine_release(caller regrole, id bigint, corrected jsonb)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q dataeng.quarantine;
+  failing jsonb;
+  checks text;
+BEGIN
+  SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
+  -- a row the caller may not read does not exist for it, as in the view
+  IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+    RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT has_table_privilege(caller, q.table_name, 'INSERT') THEN
+    RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF corrected IS NOT NULL THEN
+    q.row_data := q.row_data || corrected;
+  END IF;
+  SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng._rule_condition(r), r.rule_name), ', ')
+    INTO checks
+    FROM dataeng.rules r
+   WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng._rule_condition(r) IS NOT NULL;
+  IF checks IS NOT NULL THEN
+    failing := dataeng._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+                 format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
+                        checks, q.table_name, q.row_data), true);
+    IF jsonb_array_length(failing) > 0 THEN
+      RAISE EXCEPTION 'row % still fails: %', id,
+            (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
+        USING ERRCODE = 'check_violation',
+              HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
+  END IF;
+  -- the insert is the caller's own (its rights, its table's row security)
+  PERFORM dataeng._exec_as(caller,
+            format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
+                   'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+  DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._quarantine_release(regrole, bigint, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._quarantine_release(regrole, bigint, jsonb) IS 'internal: body of dataeng.quarantine_release()';
+
+-- Remove a quarantined row: the caller must be able to read it and to put
+-- it back (INSERT), as quarantine_release() does.
+CREATE FUNCTION dataeng._quarantine_take(id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_take'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';
+
+CREATE FUNCTION dataeng._quarantine_take_as_owner(caller regrole, id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.quarantine q WHERE q.quarantine_id = id
+                   AND dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller))
+                   AND has_table_privilege(caller, q.table_name, 'INSERT')) THEN
+    RAISE EXCEPTION 'permission denied for quarantined row %', id USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM dataeng.quarantine q WHERE q.quarantine_id = id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._quarantine_take_as_owner(regrole, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._quarantine_take_as_owner(regrole, bigint) IS 'internal: body of dataeng._quarantine_take()';
+
+-- The ingestion guard (src/validate/guard.c).
+CREATE FUNCTION dataeng.guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_guard'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.guard() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.guard() IS 'Ingestion guard trigger installed by dataeng.guard_enable()';
+
+CREATE FUNCTION dataeng.guard_enable(tbl regclass, action text DEFAULT 'reject')
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_guard_enable'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.guard_enable(regclass, text) IS
+  'Checks the table''s row-level error rules on every insert and update: reject the row, or quarantine it';
+
+CREATE FUNCTION dataeng._guard_enable(caller regrole, tbl regclass, action text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF tbl IS NULL OR action IS NULL THEN
+    RAISE EXCEPTION 'table and action must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM dataeng._require_owner(caller, tbl, 'guard it');
+  IF action NOT IN ('reject', 'quarantine') THEN
+    RAISE EXCEPTION 'guard action must be reject or quarantine, not "%"', action
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot guard %: only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
+  END IF;
+  EXECUTE format('DROP TRIGGER IF EXISTS dataeng_guard ON %s', tbl);
+  EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
+                 'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, action);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._guard_enable(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_enable(regrole, regclass, text) IS 'internal: body of dataeng.guard_enable()';
+
+CREATE FUNCTION dataeng.guard_disable(tbl regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_guard_disable'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.guard_disable(regclass) IS 'Removes the ingestion guard of a table';
+
+CREATE FUNCTION dataeng._guard_disable(caller regrole, tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng._require_owner(caller, tbl, 'unguard it');
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard') THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._guard_disable(regrole, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
+
+-- Rules changed: a guarded table's trigger is re-created, which makes the
+-- guard re-read its rules.
+CREATE FUNCTION dataeng._guard_touch(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  args text;
+BEGIN
+  SELECT encode(tgargs, 'escape') INTO args FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard';
+  IF FOUND THEN
+    EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
+    EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, split_part(args, '\000', 1));
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._guard_touch(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_touch(regclass) IS 'internal: make a guard re-read its rules';
+

@@ -1,0 +1,363 @@
+-----------------------------------------------------------------------------
+-- Scheduling (src/schedule/): jobs run by background workers.
+--
+-- A launcher worker starts one scheduler per database having the extension;
+-- the scheduler starts one worker per job run, connected as the job's
+-- owner.  dataeng.jobs and dataeng.job_runs are protected by row-level
+-- security: a role sees its own jobs only (superusers all).  No role but
+-- the extension's owner writes them: schedule(), unschedule(), job_pause(),
+-- job_resume() and job_run_now() are invoker-rights C entry points
+-- (src/schedule/api.c) that call their bodies (_job_*) as the bodies' owner
+-- with the calling role, and the bodies check that role's rights.
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng._schedule_valid(schedule text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_schedule_valid'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._schedule_valid(text) IS 'internal: does a schedule parse (CHECK of dataeng.jobs)';
+
+CREATE FUNCTION dataeng._schedule_next(schedule text, after timestamptz)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_schedule_next'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._schedule_next(text, timestamptz) IS
+  'The next time a schedule (cron expression in UTC, @keyword or interval) is due after a given time';
+
+CREATE FUNCTION dataeng._scheduler_wake()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._scheduler_wake() IS 'internal: wake the scheduler when job changes commit';
+
+CREATE FUNCTION dataeng._scheduler_wake_now()
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._scheduler_wake_now() IS 'internal: wake the scheduler (or the launcher) at commit';
+
+CREATE FUNCTION dataeng._scheduler_pid()
+RETURNS int
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_pid'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng._scheduler_pid() IS 'The process id of this database''s scheduler, NULL when none runs';
+
+CREATE TABLE dataeng.jobs (
+  job_id           bigserial   PRIMARY KEY,
+  job_name         text        NOT NULL UNIQUE CHECK (job_name <> ''),
+  owner            regrole     NOT NULL DEFAULT current_user::regrole,
+  schedule         text        NOT NULL CHECK (dataeng._schedule_valid(schedule)),
+  command          text        NOT NULL,
+  timeout          interval    CHECK (timeout > interval '0'),
+  max_retries      int         NOT NULL DEFAULT 0 CHECK (max_retries >= 0),
+  depends_on       text[],
+  paused           boolean     NOT NULL DEFAULT false,
+  run_now          boolean     NOT NULL DEFAULT false,
+  next_run_at      timestamptz,
+  attempt          int         NOT NULL DEFAULT 0,
+  last_run_id      bigint,
+  last_started_at  timestamptz,
+  last_finished_at timestamptz,
+  last_status      text        CHECK (last_status IN ('running', 'succeeded', 'failed', 'timed_out')),
+  last_success_at  timestamptz,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  broken           text
+);
+COMMENT ON TABLE dataeng.jobs IS 'Scheduled jobs (dataeng.schedule()); each role sees its own';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs_job_id_seq', '');
+
+CREATE TABLE dataeng.job_runs (
+  run_id        bigserial   PRIMARY KEY,
+  job_id        bigint      NOT NULL,
+  owner         regrole     NOT NULL,
+  started_at    timestamptz NOT NULL,
+  finished_at   timestamptz,
+  status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'timed_out')),
+  attempt       int         NOT NULL,
+  error_message text
+);
+CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
+COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
+
+ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_jobs ON dataeng.jobs
+  USING (owner = current_user::regrole) WITH CHECK (owner = current_user::regrole);
+CREATE POLICY own_runs ON dataeng.job_runs FOR SELECT USING (owner = current_user::regrole);
+REVOKE ALL ON dataeng.jobs, dataeng.job_runs FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.jobs_job_id_seq, dataeng.job_runs_run_id_seq FROM PUBLIC;
+GRANT SELECT ON dataeng.jobs TO PUBLIC;
+GRANT SELECT ON dataeng.job_runs TO PUBLIC;
+
+CREATE TRIGGER jobs_wake AFTER INSERT OR UPDATE OR DELETE ON dataeng.jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng._scheduler_wake();
+
+-- whether a role may see and change a job of another role: superusers may
+CREATE FUNCTION dataeng._job_visible(caller regrole, owner regrole)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT owner OPERATOR(pg_catalog.=) caller
+      OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                  WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper)
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_visible(regrole, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_visible(regrole, regrole) IS 'internal: whether a role may manage a job of an owner';
+
+-- the job a name refers to, locked, when the caller may manage it; a clear
+-- error otherwise
+CREATE FUNCTION dataeng._job(caller regrole, job_name text)
+RETURNS dataeng.jobs
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs;
+BEGIN
+  -- only a row the caller may manage is locked: a role cannot hold another
+  -- role's job (and so the scheduler) by locking it
+  SELECT * INTO j FROM dataeng.jobs
+   WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name AND dataeng._job_visible(caller, jobs.owner)
+     FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'job "%" does not exist', job_name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'dataeng.jobs lists the jobs of the current role.';
+  END IF;
+  RETURN j;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job(regrole, text) IS 'internal: lock a job the calling role may manage, by name';
+
+CREATE FUNCTION dataeng._job_cap_lock(role regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_cap_lock'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng._job_cap_lock(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_cap_lock(regrole) IS
+  'internal: serialize a role''s new jobs until commit (a lock no SQL advisory lock can take)';
+
+CREATE FUNCTION dataeng._job_schedule(caller regrole, job_name text, schedule text, command text,
+                                      timeout interval, max_retries int, depends_on text[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id bigint;
+  next timestamptz;
+  d text;
+  u dataeng.jobs;
+  owner_of regrole;
+  mine bigint;
+  cap int := current_setting('dataeng.max_jobs_per_role')::int;
+BEGIN
+  PERFORM dataeng.require_preload('dataeng.schedule()');
+  PERFORM dataeng._agg_reserved_check('job', job_name, caller);
+  IF job_name IS NULL OR job_name OPERATOR(pg_catalog.=) '' THEN
+    RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF schedule IS NULL THEN
+    RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF command IS NULL OR btrim(command) OPERATOR(pg_catalog.=) '' THEN
+    RAISE EXCEPTION 'command of job "%" must not be empty', job_name USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF timeout IS NOT NULL AND timeout OPERATOR(pg_catalog.<=) interval '0' THEN
+    RAISE EXCEPTION 'timeout of job "%" must be positive, not %', job_name, timeout
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF max_retries IS NULL OR max_retries OPERATOR(pg_catalog.<) 0 THEN
+    RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  next := dataeng._schedule_next(schedule, now());   -- raises on a bad schedule
+  -- the job of that name, if any: taken by another role, or locked to be rescheduled
+  SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
+  IF FOUND THEN
+    IF NOT dataeng._job_visible(caller, u.owner) THEN
+      RAISE EXCEPTION 'job name "%" is taken by another role', job_name
+        USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
+    END IF;
+    SELECT * INTO u FROM dataeng.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id FOR UPDATE;
+    owner_of := u.owner;
+  ELSE
+    owner_of := caller;
+  END IF;
+  -- upstream jobs: of the job's owner (a superuser's job may follow any),
+  -- share-locked so that none is unscheduled before this commits
+  FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
+    IF d IS NULL OR d OPERATOR(pg_catalog.=) job_name THEN
+      RAISE EXCEPTION 'job "%" cannot depend on %', job_name, coalesce(quote_literal(d), 'NULL')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM FROM dataeng.jobs j
+      WHERE j.job_name OPERATOR(pg_catalog.=) d AND dataeng._job_visible(owner_of, j.owner)
+        AND dataeng._job_visible(caller, j.owner)
+      FOR KEY SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'job "%" depends on job "%", which does not exist', job_name, d
+        USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first; a job depends on jobs of its own role only.';
+    END IF;
+  END LOOP;
+  IF u.job_id IS NOT NULL THEN
+    UPDATE dataeng.jobs j
+       SET schedule = _job_schedule.schedule, command = _job_schedule.command,
+           timeout = _job_schedule.timeout, max_retries = _job_schedule.max_retries,
+           depends_on = _job_schedule.depends_on, next_run_at = next, attempt = 0, broken = NULL
+     WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id;
+    RETURN u.job_id;
+  END IF;
+  IF cap OPERATOR(pg_catalog.>) 0 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                                  WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper) THEN
+    -- one at a time per role, so that concurrent calls cannot pass the cap together
+    PERFORM dataeng._job_cap_lock(caller);
+    SELECT count(*) INTO mine FROM dataeng.jobs j WHERE j.owner OPERATOR(pg_catalog.=) caller;
+    IF mine OPERATOR(pg_catalog.>=) cap THEN
+      RAISE EXCEPTION 'role % has % jobs, the most dataeng.max_jobs_per_role allows', caller, mine
+        USING ERRCODE = 'configuration_limit_exceeded',
+              HINT = 'Unschedule jobs you no longer need, or ask a superuser to raise dataeng.max_jobs_per_role.';
+    END IF;
+  END IF;
+  BEGIN
+    INSERT INTO dataeng.jobs (job_name, owner, schedule, command, timeout, max_retries, depends_on, next_run_at)
+    VALUES (job_name, caller, schedule, command, timeout, max_retries, depends_on, next)
+    RETURNING jobs.job_id INTO id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'job name "%" is taken by another role', job_name
+      USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
+  END;
+  RETURN id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_schedule(regrole, text, text, text, interval, int, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_schedule(regrole, text, text, text, interval, int, text[]) IS
+  'internal: body of dataeng.schedule()';
+
+CREATE FUNCTION dataeng.schedule(job_name text, schedule text, command text,
+                                 timeout interval DEFAULT NULL, max_retries int DEFAULT 0,
+                                 depends_on text[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_schedule'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.schedule(text, text, text, interval, int, text[]) IS
+  'Schedules (or reschedules) a job run as the current role: cron expression, @keyword or interval';
+
+CREATE FUNCTION dataeng._job_unschedule(caller regrole, job_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  downstream text;
+  j dataeng.jobs;
+BEGIN
+  SELECT * INTO j FROM dataeng.jobs u
+   WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name AND dataeng._job_visible(caller, u.owner)
+     FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM dataeng._agg_reserved_check('unschedule', job_name, caller);
+  SELECT string_agg(format('"%s"', u.job_name), ', ' ORDER BY u.job_name) INTO downstream
+    FROM dataeng.jobs u WHERE _job_unschedule.job_name OPERATOR(pg_catalog.=) ANY (u.depends_on);
+  IF downstream IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot unschedule job "%": other jobs depend on it', job_name
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('Jobs depending on it: %s.', downstream),
+            HINT = 'Unschedule those jobs first, or reschedule them without the dependency.';
+  END IF;
+  DELETE FROM dataeng.jobs u WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
+  RETURN FOUND;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_unschedule(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_unschedule(regrole, text) IS 'internal: body of dataeng.unschedule()';
+
+CREATE FUNCTION dataeng.unschedule(job_name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_unschedule'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.unschedule(text) IS 'Removes a job; false when there is no such job';
+
+CREATE FUNCTION dataeng._job_pause(caller regrole, job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs := dataeng._job(caller, job_name);
+BEGIN
+  UPDATE dataeng.jobs u SET paused = true WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_pause(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_pause(regrole, text) IS 'internal: body of dataeng.job_pause()';
+
+CREATE FUNCTION dataeng.job_pause(job_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_pause'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.job_pause(text) IS 'Stops a job from being run on schedule (a running run goes on)';
+
+CREATE FUNCTION dataeng._job_resume(caller regrole, job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs := dataeng._job(caller, job_name);
+BEGIN
+  IF j.broken IS NOT NULL THEN
+    RAISE EXCEPTION 'job "%" is broken: %', job_name, j.broken
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reschedule it with dataeng.schedule().';
+  END IF;
+  -- runs missed while paused are not made up: the next one is after now
+  UPDATE dataeng.jobs SET paused = false,
+         next_run_at = CASE WHEN j.paused THEN dataeng._schedule_next(j.schedule, now()) ELSE next_run_at END
+   WHERE job_id OPERATOR(pg_catalog.=) j.job_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_resume(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_resume(regrole, text) IS 'internal: body of dataeng.job_resume()';
+
+CREATE FUNCTION dataeng.job_resume(job_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_resume'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.job_resume(text) IS 'Lets a paused job run on schedule again';
+
+CREATE FUNCTION dataeng._job_run_now(caller regrole, job_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j dataeng.jobs;
+BEGIN
+  PERFORM dataeng.require_preload('dataeng.job_run_now()');
+  j := dataeng._job(caller, job_name);
+  IF j.broken IS NOT NULL THEN
+    RAISE EXCEPTION 'job "%" is broken: %', job_name, j.broken
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reschedule it with dataeng.schedule().';
+  END IF;
+  UPDATE dataeng.jobs u SET run_now = true WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._job_run_now(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_run_now(regrole, text) IS 'internal: body of dataeng.job_run_now()';
+
+CREATE FUNCTION dataeng.job_run_now(job_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_run_now'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.job_run_now(text) IS
+  'Runs a job as soon as the current transaction commits (even a paused one), once';
+
+-- a new database with the extension gets its scheduler at once
+SELECT dataeng._scheduler_wake_now();
+
