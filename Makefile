@@ -17,9 +17,14 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(srcdir)/dat
 # (a file may use what an earlier one defines): see sql/README.md.
 SQL_AREAS = common cdc schedule validate cleanse dedupe rules facts dimensions
 SQL_SOURCES = $(addprefix sql/,$(addsuffix .sql,$(SQL_AREAS)))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-# upgrade scripts dataeng--<old>--<new>.sql, from the first release after 0.1.0 on
-DATA = $(sort $(wildcard sql/$(EXTENSION)--*--*.sql))
+# Upgrades (sql/README.md): each earlier release's install script is kept
+# frozen as sql/dataeng--<old>.sql, and dataeng--<old>--<new>.sql is built
+# from sql/updates/<old>--<new>.sql (table changes, functions to drop) and
+# every function, view, comment, grant, policy and trigger of the area files.
+UPGRADES_FROM = 0.1.0
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
+	$(foreach v,$(UPGRADES_FROM),$(EXTENSION)--$(v)--$(EXTVERSION).sql)
+DATA = $(foreach v,$(UPGRADES_FROM),sql/$(EXTENSION)--$(v).sql)
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -71,3 +76,6 @@ $(OBJS): src/dataeng.h
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(srcdir)/dataeng.control
 	cat $(SQL_SOURCES) > $@
+
+$(EXTENSION)--%--$(EXTVERSION).sql: sql/updates/%--$(EXTVERSION).sql $(SQL_SOURCES) sql/updates/rerun.pl
+	perl sql/updates/rerun.pl $< $(SQL_SOURCES) > $@

@@ -21,7 +21,7 @@
 #include "utils/jsonb.h"
 
 #define DATAENG_SCHEMA	"dataeng"
-#define DATAENG_LIBRARY_VERSION	"0.1.0"
+#define DATAENG_LIBRARY_VERSION	"0.2.0"
 
 /* in dataeng.c */
 extern bool dataeng_enabled;

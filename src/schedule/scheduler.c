@@ -19,7 +19,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
+#include "utils/fmgroids.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "utils/resowner.h"
@@ -72,17 +77,65 @@ typedef struct RunningJob
  *		first, it makes DROP EXTENSION wait for the scheduler's pass or a
  *		job's run instead of deadlocking with them on dataeng's tables.
  */
+static char *extension_version(Oid extoid);
+
 bool
 sched_lock_extension(void)
 {
 	Oid			extoid = get_extension_oid("dataeng", true);
+	char	   *version;
 
 	if (!OidIsValid(extoid))
 		return false;
 	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
 	/* it may have been dropped while we waited */
-	return get_extension_oid("dataeng", true) == extoid &&
-		OidIsValid(get_relname_relid("job_runs", get_namespace_oid("dataeng", true)));
+	if (get_extension_oid("dataeng", true) != extoid ||
+		!OidIsValid(get_relname_relid("job_runs", get_namespace_oid("dataeng", true))))
+		return false;
+
+	/*
+	 * The library's SQL must be the database's: after the library is
+	 * upgraded, a database runs no job until ALTER EXTENSION dataeng UPDATE
+	 * (whose commit wakes the launcher).
+	 */
+	version = extension_version(extoid);
+	if (version == NULL || strcmp(version, DATAENG_LIBRARY_VERSION) != 0)
+	{
+		ereport(LOG,
+				(errmsg("dataeng: database \"%s\" has version %s of the extension, the library is version %s; no job runs there",
+						get_database_name(MyDatabaseId), version ? version : "?", DATAENG_LIBRARY_VERSION),
+				 errhint("Run ALTER EXTENSION dataeng UPDATE in that database.")));
+		return false;
+	}
+	return true;
+}
+
+/* the installed version of extension extoid (palloc'd), NULL if none */
+static char *
+extension_version(Oid extoid)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *version = NULL;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = TextDatumGetCString(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
 }
 
 static List *running = NIL;		/* of RunningJob *, in TopMemoryContext */

@@ -1,0 +1,95 @@
+# An upgrade keeps what a database holds and ends where a fresh install
+# starts.  A database is given dataeng 0.1.0 (the frozen install script) and
+# everything it does: captured tables, a consumer with pending changes, a
+# fact and a dimension with pending changes, a rule with a run, a job.  Then
+# ALTER EXTENSION dataeng UPDATE: its catalog (every function, relation,
+# column, constraint, index, policy, trigger, sequence, grant, comment and
+# what pg_dump dumps: sql_tests/lib/catalog_snapshot.sql) must equal a fresh
+# install's, row for row, and everything goes on: the consumer gets its
+# pending changes once, the fact and the dimension refresh to their sources,
+# validation runs, and the job runs again.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('upgrade');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'\n");
+$node->start;
+
+my $snapshot = slurp_file('sql_tests/lib/catalog_snapshot.sql');
+my $latest = $node->safe_psql('postgres',
+	"SELECT default_version FROM pg_available_extensions WHERE name = 'dataeng'");
+my @older = split /\n/, $node->safe_psql('postgres',
+	"SELECT version FROM pg_available_extension_versions WHERE name = 'dataeng' AND version <> '$latest' ORDER BY 1");
+ok(scalar @older, "earlier versions to upgrade from: @older");
+
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('fresh', 'CREATE EXTENSION dataeng');
+my $fresh = $node->safe_psql('fresh', $snapshot);
+
+for my $old (@older)
+{
+	my $db = "from_" . ($old =~ s/\W/_/gr);
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, qq{
+		CREATE EXTENSION dataeng VERSION '$old';
+		CREATE TABLE ticks (at timestamptz DEFAULT now());
+		CREATE TABLE orders (id int PRIMARY KEY, customer text, amount numeric, at timestamptz NOT NULL);
+		SELECT dataeng.cdc_enable('orders');
+		SELECT dataeng.cdc_consumer_create('copy', ARRAY['orders'::regclass]);
+		INSERT INTO orders SELECT g, 'c' || g % 5, g, timestamptz '2026-01-01 00:00+00' + g * interval '1 hour'
+		  FROM generate_series(1, 100) g;
+		SELECT dataeng.fact_create('daily', 'orders', 'at', 'day', '{customer}',
+		                           '{count(*), sum(amount)}', schedule => NULL);
+		SELECT dataeng.dimension_create('customer_dim', 'orders', 'id', '{customer}', 2, schedule => NULL);
+		SELECT dataeng.rule_add('orders', 'positive', 'range', 'amount', '{"min": 0}');
+		SELECT count(*) FROM dataeng.validate('orders');
+		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
+		-- pending for the consumer, the fact and the dimension
+		UPDATE orders SET amount = -amount, customer = 'moved' WHERE id <= 10;
+		DELETE FROM orders WHERE id > 95;
+	});
+	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $old,
+		"$db: installed at $old");
+
+	$node->safe_psql($db, 'ALTER EXTENSION dataeng UPDATE');
+	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $latest,
+		"$db: updated to $latest");
+	my $upgraded = $node->safe_psql($db, $snapshot);
+	is($upgraded, $fresh, "$db: the catalog equals a fresh install's")
+	  or diag(join "\n", grep { !fresh_has($_) } split /\n/, $upgraded);
+
+	# everything goes on
+	is($node->safe_psql($db, q{
+		SELECT count(*) FILTER (WHERE op = 'I') || ' ' || count(*) FILTER (WHERE op = 'U') || ' '
+		       || count(*) FILTER (WHERE op = 'D') FROM dataeng.cdc_poll('copy', 1000)}),
+		'100 10 5', "$db: the consumer gets its pending changes");
+	$node->safe_psql($db, q{SELECT dataeng.cdc_ack('copy', (SELECT max(change_id) FROM dataeng.change_log))});
+	is($node->safe_psql($db, q{SELECT count(*) FROM dataeng.cdc_poll('copy')}), '0', "$db: once");
+	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('daily'); SELECT dataeng.dimension_refresh('customer_dim');});
+	is($node->safe_psql($db, q{
+		SELECT count(*) FROM (
+		  (SELECT bucket, customer, count, sum_amount FROM daily
+		   EXCEPT ALL SELECT date_trunc('day', at), customer, count(*), sum(amount) FROM orders GROUP BY 1, 2)
+		  UNION ALL
+		  (SELECT date_trunc('day', at), customer, count(*), sum(amount) FROM orders GROUP BY 1, 2
+		   EXCEPT ALL SELECT bucket, customer, count, sum_amount FROM daily)) d}),
+		'0', "$db: the fact refreshes to its source's GROUP BY");
+	is($node->safe_psql($db, q{
+		SELECT count(*) FROM (SELECT id, customer FROM customer_dim WHERE is_current
+		                      EXCEPT SELECT id, customer FROM orders) d}) . ' '
+	  . $node->safe_psql($db, q{SELECT count(*) FROM customer_dim WHERE is_current}),
+		'0 95', "$db: the dimension refreshes to its source");
+	is($node->safe_psql($db, q{
+		SELECT failed FROM dataeng.validate('orders') WHERE rule_name = 'positive'}),
+		'10', "$db: validation runs");
+	ok($node->poll_query_until($db, q{SELECT count(*) >= 2 FROM ticks}), "$db: the job runs after the upgrade");
+}
+
+$node->stop;
+done_testing();
+
+sub fresh_has { my $l = shift; return index("\n$fresh\n", "\n$l\n") >= 0; }
