@@ -15,6 +15,7 @@
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "utils/relcache.h"
 #include "nodes/bitmapset.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -142,6 +143,7 @@ enum
 	CL_NATTS
 };
 extern Oid	cdc_log_segment(int i);
+extern void cdc_check_log_layout(Relation rel);
 
 /* in cdc/images.c: a one-table consumer's changes, read as typed values */
 typedef enum ImageKind

@@ -254,6 +254,61 @@ lookup_log_oids(void)
 }
 
 /*
+ * cdc_check_log_layout
+ *		C reads and writes the change log's segments by column position
+ *		(CL_*): refuse a segment whose columns are not, in order, those
+ *		names and types, so that a database whose SQL is not the library's
+ *		(an ALTER EXTENSION UPDATE not yet run, a table altered by hand)
+ *		gets a clear error instead of misread or miswritten changes.
+ */
+void
+cdc_check_log_layout(Relation rel)
+{
+	static const struct
+	{
+		const char *name;
+		Oid			type;
+	}			cols[CL_NATTS] = {
+		[CL_CHANGE_ID] = {"change_id", INT8OID},
+		[CL_XID] = {"xid", XID8OID},
+		[CL_LSN] = {"lsn", PG_LSNOID},
+		[CL_CAPTURED_AT] = {"captured_at", TIMESTAMPTZOID},
+		[CL_TABLE_OID] = {"table_oid", OIDOID},
+		[CL_SEGMENT] = {"segment", INT2OID},
+		[CL_OP] = {"op", CHAROID},
+		[CL_PK] = {"pk", JSONBOID},
+		[CL_OLD_ROW] = {"old_row", JSONBOID},
+		[CL_NEW_ROW] = {"new_row", JSONBOID},
+	};
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	if (desc->natts != CL_NATTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the dataeng change log has an unexpected shape"),
+				 errdetail("\"%s\" has %d columns, expected %d.",
+						   RelationGetRelationName(rel), desc->natts, CL_NATTS),
+				 errhint("Run ALTER EXTENSION dataeng UPDATE, or reinstall the extension.")));
+	for (i = 0; i < CL_NATTS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atttypid != cols[i].type ||
+			strcmp(NameStr(att->attname), cols[i].name) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the dataeng change log has an unexpected shape"),
+					 errdetail("Column %d of \"%s\" is \"%s\" of type %s, expected \"%s\" of type %s.",
+							   i + 1, RelationGetRelationName(rel),
+							   att->attisdropped ? "(dropped)" : NameStr(att->attname),
+							   format_type_be(att->atttypid), cols[i].name,
+							   format_type_be(cols[i].type)),
+					 errhint("Run ALTER EXTENSION dataeng UPDATE, or reinstall the extension.")));
+	}
+}
+
+/*
  * cdc_log_segment
  *		The oid of segment i of the change log (for the readers).
  */
@@ -604,13 +659,7 @@ writer_switch_segment(ChangeLogWriter *w, int segment)
 	}
 
 	w->rel = table_open(log_segment_oid[segment], RowExclusiveLock);
-	if (RelationGetDescr(w->rel)->natts != CL_NATTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the dataeng change log has an unexpected shape"),
-				 errdetail("\"%s\" has %d columns, expected %d.",
-						   RelationGetRelationName(w->rel),
-						   RelationGetDescr(w->rel)->natts, CL_NATTS)));
+	cdc_check_log_layout(w->rel);
 	w->si = segment_index_info(segment, w->rel);
 	w->bistate = GetBulkInsertState();
 	w->segment = segment;

@@ -436,10 +436,15 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 		for (seg = 0; seg < CHANGE_LOG_SEGMENTS; seg++)
 		{
 			Relation	rel = table_open(cdc_log_segment(seg), AccessShareLock);
-			Relation	index = index_open(segment_xid_index(rel), AccessShareLock);
-			TupleTableSlot *slot = table_slot_create(rel, NULL);
-			IndexScanDesc scan = index_beginscan(rel, index, snapshot, 2, 0);
+			Relation	index;
+			TupleTableSlot *slot;
+			IndexScanDesc scan;
 			int			k;
+
+			cdc_check_log_layout(rel);
+			index = index_open(segment_xid_index(rel), AccessShareLock);
+			slot = table_slot_create(rel, NULL);
+			scan = index_beginscan(rel, index, snapshot, 2, 0);
 
 			for (k = 0; k < ntxns; k++)
 			{
