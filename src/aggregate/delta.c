@@ -916,6 +916,36 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 			if (!null)
 				result = DatumGetInt64(d);
 		}
+
+		/*
+		 * The operation's scratch tables (pg_temp._dataeng_*, dropped at
+		 * commit anyway) belong to this owner: drop them now, so that the
+		 * next operation in the transaction, for another owner (a
+		 * superuser refreshing every fact), can make its own.  (Not read
+		 * only: the query needs a snapshot that sees them.)
+		 */
+		if (as_owner_depth == 1)
+		{
+			uint64		i,
+						n;
+
+			if (SPI_execute("SELECT pg_catalog.format('DROP TABLE pg_temp.%I', c.relname) "
+							"FROM pg_catalog.pg_class c "
+							"WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() "
+							"AND c.relkind OPERATOR(pg_catalog.=) 'r' "
+							"AND c.relname OPERATOR(pg_catalog.~~) '\\_dataeng\\_%'",
+							false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not list the temporary tables of %s", op);
+			n = SPI_processed;
+			if (n > 0)
+			{
+				SPITupleTable *tt = SPI_tuptable;
+
+				for (i = 0; i < n; i++)
+					if (SPI_execute(SPI_getvalue(tt->vals[i], tt->tupdesc, 1), false, 0) != SPI_OK_UTILITY)
+						elog(ERROR, "could not drop a temporary table of %s", op);
+			}
+		}
 		SPI_finish();
 	}
 	PG_FINALLY();

@@ -1,0 +1,55 @@
+-- A superuser refreshes the facts and dimensions of two roles in one
+-- statement, as a DBA does with SELECT dataeng.fact_refresh(name) FROM
+-- dataeng.facts: each refresh runs as its owner, and one owner's scratch
+-- tables do not stand in the way of the next owner's.
+\set VERBOSITY terse
+CREATE EXTENSION dataeng;
+CREATE ROLE fo_a;
+CREATE ROLE fo_b;
+CREATE SCHEMA fo_a AUTHORIZATION fo_a;
+CREATE SCHEMA fo_b AUTHORIZATION fo_b;
+SET ROLE fo_a;
+CREATE TABLE fo_a.sales (id int PRIMARY KEY, at timestamptz NOT NULL, region text, amount numeric);
+SELECT dataeng.fact_create('fo_a.daily_a', 'fo_a.sales', 'at', 'day', '{region}', '{count(*), sum(amount)}',
+                           schedule => NULL)::text;
+SELECT dataeng.dimension_create('fo_a.regions_a', 'fo_a.sales', 'id', '{region}', 2, schedule => NULL)::text;
+INSERT INTO fo_a.sales SELECT g, timestamptz '2026-01-01 00:00+00' + g * interval '5 hours', 'r' || g % 3, g
+  FROM generate_series(1, 50) g;
+SET ROLE fo_b;
+CREATE TABLE fo_b.sales (id int PRIMARY KEY, at timestamptz NOT NULL, region text, amount numeric);
+SELECT dataeng.fact_create('fo_b.daily_b', 'fo_b.sales', 'at', 'day', '{region}', '{count(*), sum(amount)}',
+                           schedule => NULL)::text;
+SELECT dataeng.dimension_create('fo_b.regions_b', 'fo_b.sales', 'id', '{region}', 2, schedule => NULL)::text;
+INSERT INTO fo_b.sales SELECT g, timestamptz '2026-02-01 00:00+00' + g * interval '7 hours', 'q' || g % 4, g * 2
+  FROM generate_series(1, 40) g;
+RESET ROLE;
+SELECT name, dataeng.fact_refresh(name) AS refreshed FROM dataeng.facts ORDER BY name;
+SELECT name, dataeng.dimension_refresh(name) AS refreshed FROM dataeng.dimensions ORDER BY name;
+-- and twice in one transaction
+UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 5;
+UPDATE fo_b.sales SET region = 'moved' WHERE id <= 3;
+BEGIN;
+SELECT name, dataeng.fact_refresh(name) AS refreshed FROM dataeng.facts ORDER BY name;
+SELECT name, dataeng.fact_refresh(name) AS refreshed FROM dataeng.facts ORDER BY name;
+SELECT name, dataeng.dimension_refresh(name) AS refreshed FROM dataeng.dimensions ORDER BY name;
+COMMIT;
+-- the facts equal their sources
+SELECT (SELECT count(*) FROM ((SELECT bucket, region, count, sum_amount FROM fo_a.daily_a
+          EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
+          UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
+          EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d)
+     + (SELECT count(*) FROM ((SELECT bucket, region, count, sum_amount FROM fo_b.daily_b
+          EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_b.sales GROUP BY 1, 2)
+          UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_b.sales GROUP BY 1, 2
+          EXCEPT SELECT bucket, region, count, sum_amount FROM fo_b.daily_b)) d)
+       AS fact_rows_off;
+SELECT count(*) AS current_moved FROM fo_b.regions_b WHERE is_current AND region = 'moved';
+-- no scratch table is left behind
+SELECT count(*) AS scratch_tables FROM pg_class
+ WHERE relnamespace = pg_my_temp_schema() AND relname LIKE '\_dataeng\_%';
+SELECT dataeng.fact_drop(name) FROM dataeng.facts ORDER BY name;
+SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;
+DROP SCHEMA fo_a CASCADE;
+DROP SCHEMA fo_b CASCADE;
+DROP EXTENSION dataeng;
+DROP ROLE fo_a, fo_b;
