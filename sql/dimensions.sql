@@ -50,13 +50,20 @@ BEGIN
     IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'dim:' || d.name THEN
       RAISE EXCEPTION 'invalid definition of dimension "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = d.dim_table) IS DISTINCT FROM caller::oid THEN
-      RAISE EXCEPTION 'must be owner of table %', d.dim_table USING ERRCODE = 'insufficient_privilege';
+    PERFORM dataeng._agg_def_check(caller, 'dimension', d.name, d.dim_table, d.source);
+    -- its columns are those of its source (as dimension_create checks)
+    IF d.attributes IS NULL OR array_position(d.attributes, NULL) IS NOT NULL
+       OR (SELECT count(DISTINCT u) FROM unnest(d.key_column || d.attributes) u) <> 1 + cardinality(d.attributes) THEN
+      RAISE EXCEPTION 'invalid definition of dimension "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT has_table_privilege(caller, d.source, 'SELECT') THEN
-      RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    INSERT INTO dataeng.dimension_defs SELECT d.*;
+    PERFORM dataeng._agg_column(d.source, d.key_column, 'key column');
+    PERFORM dataeng._agg_column(d.source, a, 'attribute') FROM unnest(d.attributes) a;
+    -- (the trigger restore_consumer creates its consumer, as d.owner)
+    BEGIN
+      INSERT INTO dataeng.dimension_defs SELECT d.*;
+    EXCEPTION WHEN unique_violation THEN
+      RAISE EXCEPTION 'dimension "%" already exists', d.name USING ERRCODE = 'duplicate_object';
+    END;
     RETURN;
   END IF;
   PERFORM 1 FROM dataeng.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
@@ -70,7 +77,13 @@ BEGIN
          SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
        WHERE x.name = d.name;
     WHEN 'delete' THEN
+      -- its consumer and refresh job go with it: left behind, they would
+      -- be found by the next dimension of that name
       DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
+      IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = 'dim:' || d.name) THEN
+        PERFORM dataeng._cdc_consumer_drop(caller, 'dim:' || d.name);
+      END IF;
+      PERFORM dataeng._job_unschedule(caller, 'dimension_refresh:' || d.name);
     ELSE
       RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
   END CASE;
@@ -508,6 +521,17 @@ AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
     PERFORM dataeng._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
+  ELSIF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c
+                     WHERE c.name = NEW.consumer AND c.owner = NEW.owner
+                       AND c.tables IS NOT DISTINCT FROM ARRAY[NEW.source]) THEN
+    -- (one left behind by another role, or following other tables: never
+    -- adopted)
+    RAISE EXCEPTION 'consumer "%" exists and is not that of %', NEW.consumer,
+          CASE TG_TABLE_NAME WHEN 'fact_defs' THEN 'fact' ELSE 'dimension' END || format(' "%s"', NEW.name)
+      USING ERRCODE = 'duplicate_object',
+            DETAIL = format('The consumer of a definition of role %s must be owned by it and follow exactly table %s.',
+                            NEW.owner, NEW.source),
+            HINT = 'A superuser may drop that consumer with dataeng.cdc_consumer_drop().';
   END IF;
   RETURN NULL;
 END;

@@ -712,6 +712,8 @@ BEGIN
   key := dataeng._agg_name(fact_name);
   parts := dataeng._agg_new_table(fact_name, cur_schema, 'fact_name');
   qualified := format('%I.%I', parts[1], parts[2]);
+  -- (a fact of another role, hidden here by row security, of the same
+  -- name: _fact_def_write('insert') refuses it)
   IF EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name = key) THEN
     RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
@@ -1119,6 +1121,109 @@ AS 'MODULE_PATHNAME', 'dataeng_fact_def_get'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng._fact_def(text, boolean) IS 'internal: look up (and lock) a fact definition of the caller';
 
+-- The checks of a new fact or dimension definition (what='fact' or
+-- 'dimension') of role caller, in the bodies of _fact_def_write and
+-- _dim_def_write ('insert'), which see every role's definitions: its
+-- table is the caller's and is the one its name says (fact_create and
+-- dimension_create name a definition after the table they create: name
+-- 'mart.sales_daily' is table mart.sales_daily; an unqualified name is
+-- the table's own name), the caller may read its whole source (as
+-- cdc_consumer_create), and the name is free.
+CREATE FUNCTION dataeng._agg_def_check(caller regrole, what text, def_name text, tbl regclass, src regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  parts text[] := parse_ident(def_name);
+  nsp text;
+  rel text;
+  towner oid;
+BEGIN
+  SELECT n.nspname, c.relname, c.relowner INTO nsp, rel, towner
+    FROM pg_class c JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+   WHERE c.oid OPERATOR(pg_catalog.=) tbl;
+  IF towner IS DISTINCT FROM caller::oid THEN
+    RAISE EXCEPTION 'must be owner of table %', tbl USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF rel IS DISTINCT FROM parts[cardinality(parts)]
+     OR (cardinality(parts) = 2 AND nsp IS DISTINCT FROM parts[1]) THEN
+    RAISE EXCEPTION 'table % is not that of % "%"', tbl, what, def_name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('A %s is named after its table: a schema-qualified name is that of the table, an unqualified one the table''s name.', what);
+  END IF;
+  IF src IS NULL OR NOT dataeng._cdc_can_read(caller, src) THEN
+    RAISE EXCEPTION 'permission denied for table %', src
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+  END IF;
+  IF (what = 'fact' AND EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name OPERATOR(pg_catalog.=) def_name))
+     OR (what = 'dimension' AND EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+                                         WHERE x.name OPERATOR(pg_catalog.=) def_name)) THEN
+    RAISE EXCEPTION '% "%" already exists', what, def_name
+      USING ERRCODE = 'duplicate_object',
+            DETAIL = format('%s names are shared by all roles.', initcap(what)),
+            HINT = 'Choose another name, e.g. a schema-qualified one.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._agg_def_check(regrole, text, text, regclass, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._agg_def_check(regrole, text, text, regclass, regclass) IS
+  'internal: check a new fact or dimension definition: its table, name, source and a free name';
+
+-- The columns and settings of a new fact definition d are what
+-- fact_create would have written: its time column, dimensions and measure
+-- columns are columns of its source (of the types recorded), its grain a
+-- date_trunc unit, its time zone one PostgreSQL knows.
+CREATE FUNCTION dataeng._fact_def_validate(d dataeng.fact_defs)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  col record;
+  x text;
+  m jsonb;
+BEGIN
+  IF d.dimensions IS NULL OR array_position(d.dimensions, NULL) IS NOT NULL OR d.measures IS NULL
+     OR d.grain IS NULL OR d.grain IS DISTINCT FROM lower(d.grain) OR dataeng._fact_grain(d.grain) IS NULL
+     OR jsonb_typeof(d.spec) IS DISTINCT FROM 'array' OR jsonb_array_length(d.spec) = 0
+     OR d.time_zone IS NULL
+     OR (SELECT count(DISTINCT u) FROM unnest(d.dimensions) u) <> cardinality(d.dimensions) THEN
+    RAISE EXCEPTION 'invalid definition of fact "%"', d.name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Its grain, time zone, dimensions or measures are not as dataeng.fact_create() writes them.';
+  END IF;
+  BEGIN
+    PERFORM now() AT TIME ZONE d.time_zone;
+  EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION 'invalid definition of fact "%"', d.name
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Time zone "%s" is not recognized.', d.time_zone);
+  END;
+  SELECT * INTO col FROM dataeng._agg_column(d.source, d.time_column, 'time column');
+  IF col.typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+    RAISE EXCEPTION 'time column "%" has type %', d.time_column, col.typ USING ERRCODE = 'datatype_mismatch';
+  END IF;
+  FOREACH x IN ARRAY d.dimensions LOOP
+    PERFORM dataeng._agg_column(d.source, x, 'dimension');
+  END LOOP;
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    IF jsonb_typeof(m) IS DISTINCT FROM 'object' THEN
+      RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF m->>'col' IS NOT NULL THEN
+      SELECT * INTO col FROM dataeng._agg_column(d.source, m->>'col', 'measure column');
+      IF m->>'type' IS DISTINCT FROM col.typ::text THEN
+        RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END IF;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._fact_def_validate(dataeng.fact_defs) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._fact_def_validate(dataeng.fact_defs) IS
+  'internal: check the columns and settings of a new fact definition';
+
 -- The changes to fact definitions (an entry point, src/aggregate/delta.c;
 -- PUBLIC does not write dataeng.fact_defs): op 'insert' the new
 -- definition d of the caller (its table the caller's, its consumer
@@ -1140,20 +1245,20 @@ BEGIN
     IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'fact:' || d.name THEN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = d.fact_table) IS DISTINCT FROM caller::oid THEN
-      RAISE EXCEPTION 'must be owner of table %', d.fact_table USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NOT has_table_privilege(caller, d.source, 'SELECT') THEN
-      RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM dataeng._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
     FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
       PERFORM dataeng._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
       IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
       END IF;
     END LOOP;
+    PERFORM dataeng._fact_def_validate(d);
     -- (the trigger restore_consumer creates its consumer, as d.owner)
-    INSERT INTO dataeng.fact_defs SELECT d.*;
+    BEGIN
+      INSERT INTO dataeng.fact_defs SELECT d.*;
+    EXCEPTION WHEN unique_violation THEN
+      RAISE EXCEPTION 'fact "%" already exists', d.name USING ERRCODE = 'duplicate_object';
+    END;
     RETURN;
   END IF;
   PERFORM 1 FROM dataeng.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
@@ -1169,7 +1274,13 @@ BEGIN
     WHEN 'backfilled' THEN
       UPDATE dataeng.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
     WHEN 'delete' THEN
+      -- its consumer and refresh job go with it: left behind, they would
+      -- be found by the next fact of that name
       DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
+      IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = 'fact:' || d.name) THEN
+        PERFORM dataeng._cdc_consumer_drop(caller, 'fact:' || d.name);
+      END IF;
+      PERFORM dataeng._job_unschedule(caller, 'fact_refresh:' || d.name);
     ELSE
       RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
   END CASE;

@@ -98,9 +98,9 @@ SELECT dataeng._fact_def_write('insert',
       'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
 -- nor with SQL in a measure
 SELECT dataeng._fact_def_write('insert',
-  ROW('x', 'sf_attacker.src', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{max(amount)}',
+  ROW('src', 'sf_attacker.src', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{max(amount)}',
       '[{"agg": "sf_attacker.pwn() + max", "name": "m", "col": "amount", "float": false, "mode": "recompute"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
 SELECT * FROM dataeng._fact_measure_cols('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}', false);
 SELECT * FROM dataeng._fact_measure_cols('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}', false);
 -- and another role's definitions stay out of reach
@@ -250,6 +250,99 @@ SELECT dataeng.fact_drop('sf_attacker.af');
 SELECT dataeng.dimension_drop('sf_attacker.ad');
 SELECT to_regclass('sf_attacker.af') AS af, to_regclass('sf_attacker.ad') AS ad,
        to_regclass('sf_victim.payroll') AS payroll;
+
+-------------------------------------------------------------------------------
+-- Deleting a definition through the entry point takes its consumer and job
+-- with it: none is left for the next fact or dimension of that name
+-------------------------------------------------------------------------------
+SET ROLE sf_attacker;
+SET search_path = sf_attacker;
+CREATE TABLE sf_attacker.t4 (id int PRIMARY KEY, at timestamptz NOT NULL, amount int);
+SELECT dataeng.fact_create('f4', 'sf_attacker.t4', 'at', 'day', '{}', ARRAY['count(*)'], schedule => '@yearly');
+SELECT dataeng.dimension_create('d4', 'sf_attacker.t4', 'id', '{}', schedule => '@yearly');
+SELECT dataeng._fact_def_write('delete', f, 0) FROM dataeng.fact_defs f WHERE name = 'f4';
+SELECT dataeng._dim_def_write('delete', x, 0) FROM dataeng.dimension_defs x WHERE name = 'd4';
+DROP TABLE sf_attacker.f4, sf_attacker.d4;
+RESET ROLE;
+SELECT name, owner FROM dataeng.cdc_consumers WHERE name IN ('fact:f4', 'dim:d4');
+SELECT job_name, owner FROM dataeng.jobs WHERE job_name IN ('fact_refresh:f4', 'dimension_refresh:d4');
+SET ROLE sf_victim;
+SET search_path = sf_victim;
+SELECT dataeng.fact_create('f4', 'sf_victim.sales', 'at', 'day', '{}', ARRAY['count(*)'], schedule => '@yearly');
+SELECT dataeng.dimension_create('d4', 'sf_victim.sales', 'id', '{}', schedule => '@yearly');
+INSERT INTO sf_victim.sales VALUES (30, '2026-01-03 10:00', 'n', 1);
+SELECT dataeng.fact_refresh('f4');
+SELECT dataeng.dimension_refresh('d4');
+RESET ROLE;
+SELECT name, owner FROM dataeng.cdc_consumers WHERE name IN ('fact:f4', 'dim:d4') ORDER BY name;
+SELECT job_name, owner FROM dataeng.jobs WHERE job_name IN ('fact_refresh:f4', 'dimension_refresh:d4') ORDER BY job_name;
+-- a consumer of that name not made by the definition (here a superuser's)
+-- is never adopted
+SELECT dataeng.cdc_consumer_create('fact:sf_victim.f5', ARRAY['sf_victim.sales'::regclass]);
+SELECT dataeng.cdc_consumer_create('dim:sf_victim.d5', ARRAY['sf_attacker.src'::regclass]);
+SET ROLE sf_victim;
+SELECT dataeng.fact_create('sf_victim.f5', 'sf_victim.sales', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL);
+SELECT dataeng.dimension_create('sf_victim.d5', 'sf_victim.sales', 'id', '{}', schedule => NULL);
+RESET ROLE;
+SELECT dataeng.cdc_consumer_drop('fact:sf_victim.f5');
+SELECT dataeng.cdc_consumer_drop('dim:sf_victim.d5');
+
+-------------------------------------------------------------------------------
+-- A definition is named after its table: no role registers a name that
+-- fact_create or dimension_create would give another table; a name taken
+-- by another role is refused as such
+-------------------------------------------------------------------------------
+SET ROLE sf_attacker;
+SET search_path = sf_attacker;
+CREATE TABLE sf_attacker.ft (bucket timestamptz, __rows bigint);
+SELECT dataeng._fact_def_write('insert',
+  ROW('sf_victim.f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
+      '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
+      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+SELECT dataeng._fact_def_write('insert',
+  ROW('f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
+      '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
+      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+SELECT dataeng._dim_def_write('insert',
+  ROW('sf_victim.d6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{}', 1, 'dim:sf_victim.d6',
+      NULL, now(), NULL, 0, 0)::dataeng.dimension_defs, 0);
+-- nor a definition fact_create would not write (a time column, grain or
+-- time zone that is not one)
+SELECT dataeng._fact_def_write('insert',
+  ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'nope', 'day', 'UTC', '{}', '{count(*)}',
+      '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+SELECT dataeng._fact_def_write('insert',
+  ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'fortnight', 'UTC', '{}', '{count(*)}',
+      '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+SELECT dataeng._fact_def_write('insert',
+  ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'Mars/Olympus', '{}', '{count(*)}',
+      '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+SELECT dataeng._dim_def_write('insert',
+  ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{nope}', 1, 'dim:ft',
+      NULL, now(), NULL, 0, 0)::dataeng.dimension_defs, 0);
+SELECT count(*) AS attacker_defs FROM dataeng.fact_defs;
+RESET ROLE;
+SET ROLE sf_victim;
+SELECT dataeng.fact_create('sf_victim.f6', 'sf_victim.sales', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL);
+-- the victim's unqualified f4 is taken for everyone
+RESET ROLE;
+SET ROLE sf_attacker;
+SELECT dataeng.fact_create('f4', 'sf_attacker.src', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL);
+SELECT dataeng.dimension_create('d4', 'sf_attacker.src', 'id', '{}', schedule => NULL);
+RESET ROLE;
+RESET search_path;
+SELECT name, owner FROM dataeng.fact_defs ORDER BY name;
+SELECT name, owner FROM dataeng.dimension_defs ORDER BY name;
+SET ROLE sf_victim;
+SET search_path = sf_victim;
+SELECT dataeng.fact_drop('f4');
+SELECT dataeng.dimension_drop('d4');
+SELECT dataeng.fact_drop('sf_victim.f6');
+RESET search_path;
+RESET ROLE;
 
 -------------------------------------------------------------------------------
 -- The victim drops its own; its job and consumer go with them
