@@ -308,6 +308,8 @@ SELECT dataeng._quarantine_put(4000000000::oid::regclass, NULL, '[{"row": {"id":
 SELECT dataeng.validate(4000000000::oid::regclass);
 SELECT dataeng.guard_enable(4000000000::oid::regclass);
 RESET ROLE;
+-- nor does the expression check crash on it
+SELECT dataeng._expression_check('regress_secval_attacker', 4000000000::oid::regclass, 'true');
 SELECT (SELECT count(*) FROM dataeng.rules WHERE table_name = 4000000000::oid) AS rules,
        (SELECT count(*) FROM dataeng.validation_runs WHERE table_name = 4000000000::oid) AS runs,
        (SELECT count(*) FROM dataeng.alerts WHERE table_name = 4000000000::oid) AS alerts,
