@@ -88,6 +88,10 @@ COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOT
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
 -- schema, and no row-level security between them (row-level security is
 -- off on the table, or the role owns it, is a superuser or has BYPASSRLS).
+-- Any other relation (a view, which may filter on current_user or read
+-- tables with their policies; a foreign table, whose server may answer
+-- each user differently) shows the owner's rows once work switches to the
+-- owner: only the owner (a member) or a superuser may read all of it.
 -- Runs, results, alerts and the quarantine hold row contents and counts of
 -- a table, so they show only the tables this is true of.
 CREATE FUNCTION dataeng.rows_readable(tbl regclass, role name DEFAULT current_user)
@@ -98,7 +102,9 @@ AS $$
   SELECT coalesce((
     SELECT has_table_privilege(role, c.oid, 'SELECT')
        AND has_schema_privilege(role, c.relnamespace, 'USAGE')
-       AND (NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls OR pg_has_role(role, c.relowner, 'USAGE'))
+       AND ((c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'm']::pg_catalog."char"[])
+             AND (NOT c.relrowsecurity OR r.rolbypassrls))
+            OR r.rolsuper OR pg_has_role(role, c.relowner, 'USAGE'))
       FROM pg_class c, pg_roles r
      WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.rolname OPERATOR(pg_catalog.=) role), false)
 $$;

@@ -358,6 +358,28 @@ SELECT dataeng.quarantine_release(:qid, '{"amount": 5}');
 SELECT id, amount FROM victim.parts ORDER BY id;
 RESET ROLE;
 
+-------------------------------------------------------------------------------
+-- a view that filters on current_user shows its owner's rows once the work
+-- switches to the owner: only the owner (or a superuser) validates it,
+-- finds its duplicates or sees its runs
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_victim;
+CREATE TABLE victim.people (id int, owner_name name, salary int);
+INSERT INTO victim.people VALUES (1, 'regress_secval_reader', 10),
+  (2, 'regress_secval_victim', -99), (3, 'regress_secval_victim', -99);
+CREATE VIEW victim.my_people AS SELECT * FROM victim.people WHERE owner_name = current_user;
+GRANT SELECT ON victim.my_people TO regress_secval_reader;
+SELECT dataeng.rule_add('victim.my_people', 'at most one', 'row_count', params => '{"max": 1}') > 0 AS added;
+SELECT rule_name, checked, failed FROM dataeng.validate('victim.my_people');
+RESET ROLE;
+SET ROLE regress_secval_reader;
+SELECT id, salary FROM victim.my_people;
+SELECT rule_name, checked, failed FROM dataeng.validate('victim.my_people');
+SELECT * FROM dataeng.find_duplicates('victim.my_people', '{owner_name}', key_column => 'id');
+SELECT count(*) AS runs FROM dataeng.validation_runs WHERE table_name = 'victim.my_people'::regclass;
+SELECT count(*) AS results FROM dataeng.validation_results WHERE table_name = 'victim.my_people'::regclass;
+RESET ROLE;
+
 -- the new internal functions are not executable by PUBLIC
 SELECT p.oid::regprocedure AS internal_executable_by_public
   FROM pg_proc p
