@@ -18,7 +18,14 @@
  * security-restricted operation with search_path pinned, as REFRESH
  * MATERIALIZED VIEW runs a view's query: never as the writer, and never
  * with more rights than the owner.  Quarantining a row is the writer's own
- * act (dataeng._quarantine_put checks its rights on the table).
+ * act (dataeng._quarantine_put checks its rights on the table), run with
+ * search_path pinned.
+ *
+ * Partitions: guard_enable() on a partitioned table creates the trigger
+ * there, and PostgreSQL fires its clone on the leaf partition a row goes
+ * to.  The rules are those of the table the guard was enabled on (found by
+ * following the clone's parent triggers), checked as that table's owner,
+ * and a diverted row is quarantined under that table.
  *
  *-------------------------------------------------------------------------
  */
@@ -71,7 +78,7 @@ guard_relcache_callback(Datum arg, Oid relid)
 		return;
 	hash_seq_init(&status, guard_plans);
 	while ((entry = hash_seq_search(&status)) != NULL)
-		if (!OidIsValid(relid) || entry->relid == relid)
+		if (!OidIsValid(relid) || entry->relid == relid || entry->rulesrelid == relid)
 			entry->valid = false;
 }
 
