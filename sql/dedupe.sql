@@ -63,9 +63,12 @@ COMMENT ON FUNCTION dataeng._dedup_as(regrole, text) IS
 REVOKE ALL ON FUNCTION dataeng._dedup_as(regrole, text) FROM PUBLIC;
 
 -- Whether role may read every row of table tbl: SELECT on it, USAGE on its
--- schema and, when it has row-level security enabled (or is a view with
--- security_invoker, whose tables' policies apply to the reader), the rights
--- of its owner (who may turn it off), superuser or BYPASSRLS.  Dedupe work runs as
+-- schema and, when it has row-level security enabled, the rights of its
+-- owner (who may turn it off), superuser or BYPASSRLS.  A relation other
+-- than a table or materialized view (a view, which may filter on
+-- current_user or read tables with their policies; a foreign table, whose
+-- server may answer each user differently) needs the rights of its owner
+-- or superuser.  Dedupe work runs as
 -- the owner, and the log holds whole rows, so nobody else may run it or
 -- read its log.  Used by the policies, hence executable by PUBLIC: it tells
 -- nothing has_table_privilege and the catalogs do not.
@@ -77,12 +80,9 @@ AS $$
   SELECT coalesce((
     SELECT has_table_privilege(r.oid, c.oid, 'SELECT')
            AND has_schema_privilege(r.oid, c.relnamespace, 'USAGE')
-           AND (NOT (c.relrowsecurity
-                     OR (c.relkind OPERATOR(pg_catalog.=) 'v'
-                         AND EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(c.reloptions) o
-                                      WHERE o.option_name OPERATOR(pg_catalog.=) 'security_invoker'
-                                        AND CAST(o.option_value AS pg_catalog.bool))))
-                OR r.rolsuper OR r.rolbypassrls
+           AND ((c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'm']::pg_catalog."char"[])
+                 AND (NOT c.relrowsecurity OR r.rolbypassrls))
+                OR r.rolsuper
                 OR pg_has_role(r.oid, c.relowner, 'USAGE'))
       FROM pg_catalog.pg_class c, pg_catalog.pg_roles r
      WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.oid OPERATOR(pg_catalog.=) role::oid), false)

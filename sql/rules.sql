@@ -88,6 +88,10 @@ COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOT
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
 -- schema, and no row-level security between them (row-level security is
 -- off on the table, or the role owns it, is a superuser or has BYPASSRLS).
+-- Any other relation (a view, which may filter on current_user or read
+-- tables with their policies; a foreign table, whose server may answer
+-- each user differently) shows the owner's rows once work switches to the
+-- owner: only the owner (a member) or a superuser may read all of it.
 -- Runs, results, alerts and the quarantine hold row contents and counts of
 -- a table, so they show only the tables this is true of.
 CREATE FUNCTION dataeng.rows_readable(tbl regclass, role name DEFAULT current_user)
@@ -98,7 +102,9 @@ AS $$
   SELECT coalesce((
     SELECT has_table_privilege(role, c.oid, 'SELECT')
        AND has_schema_privilege(role, c.relnamespace, 'USAGE')
-       AND (NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls OR pg_has_role(role, c.relowner, 'USAGE'))
+       AND ((c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'm']::pg_catalog."char"[])
+             AND (NOT c.relrowsecurity OR r.rolbypassrls))
+            OR r.rolsuper OR pg_has_role(role, c.relowner, 'USAGE'))
       FROM pg_class c, pg_roles r
      WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.rolname OPERATOR(pg_catalog.=) role), false)
 $$;
@@ -123,14 +129,22 @@ REVOKE ALL ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results
 GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_results, dataeng.quarantine,
   dataeng.alerts TO PUBLIC;
 
--- Raise unless the caller owns the table (or is a member of its owner).
+-- Raise unless the table exists and the caller owns it (or is a member of
+-- its owner).  A relation that does not exist is refused: metadata written
+-- for its OID would be inherited by a later table given that OID.
 CREATE FUNCTION dataeng._require_owner(caller regrole, tbl regclass, what text)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  owner_ oid;
 BEGIN
-  IF NOT pg_has_role(caller, (SELECT relowner FROM pg_class WHERE oid = tbl), 'USAGE') THEN
+  SELECT c.relowner INTO owner_ FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF caller IS NULL OR NOT coalesce(pg_has_role(caller, owner_, 'USAGE'), false) THEN
     RAISE EXCEPTION 'must be owner of table % to %', tbl, what
       USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -245,12 +259,17 @@ DECLARE
                                'validator', 'foreign_key', 'freshness'];
   id bigint;
   bad boolean;
+  owner_ regrole;
 BEGIN
   IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng._require_owner(caller, tbl, 'add rules');
+  -- compiling a rule can run the table's code (domain checks, constant
+  -- folding of its functions): as the table's owner, restricted, never as
+  -- the caller (a superuser adding a rule to another role's table)
+  owner_ := (SELECT c.relowner FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl);
   IF NOT kind = ANY (kinds) THEN
     RAISE EXCEPTION 'unknown rule kind "%"', kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of: ' || array_to_string(kinds, ', ') || '.';
@@ -342,9 +361,9 @@ BEGIN
       RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
         USING ERRCODE = 'invalid_parameter_value', DETAIL = 'It is missing or not a string.';
     END IF;
-    -- judged on its parse tree, analysed as the caller
+    -- judged on its parse tree, analysed as the table's owner
     BEGIN
-      PERFORM dataeng._expression_check(caller, tbl, params->>'expression');
+      PERFORM dataeng._expression_check(owner_, tbl, params->>'expression');
     EXCEPTION
       WHEN syntax_error THEN
         RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
@@ -421,18 +440,18 @@ BEGIN
   VALUES (tbl, rule_name, kind, column_name, params, severity, caller::name)
   RETURNING * INTO r;
   -- the condition must compile against the table; compiling can run the
-  -- caller's functions (constant folding, domain checks): as the caller
+  -- table's functions (constant folding, domain checks): as its owner
   cond := dataeng._rule_condition(r);
   IF cond IS NOT NULL THEN
     BEGIN
-      PERFORM dataeng._query_as(caller, format('SELECT (%s)::boolean FROM %s LIMIT 0', cond, tbl));
+      PERFORM dataeng._query_as(owner_, format('SELECT (%s)::boolean FROM %s LIMIT 0', cond, tbl));
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
         USING ERRCODE = 'invalid_parameter_value';
     END;
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
-      bad := dataeng._query_as(caller, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
+      bad := dataeng._query_as(owner_, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
                      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                        WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max'));
       IF bad THEN
@@ -566,9 +585,12 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  -- validate() deletes the rows it moves; the guard diverts rows being written
-  IF NOT (has_table_privilege(caller, tbl, 'DELETE')
-          OR has_table_privilege(caller, tbl, 'INSERT')) THEN
+  -- validate() deletes the rows it moves; the guard diverts rows being
+  -- written; a relation that does not exist (NULL rights) is refused
+  IF tbl IS NULL OR caller IS NULL
+     OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl)
+     OR NOT coalesce(has_table_privilege(caller, tbl, 'DELETE')
+                     OR has_table_privilege(caller, tbl, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
   INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
@@ -627,8 +649,11 @@ BEGIN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
-  IF NOT has_table_privilege(caller, tbl, 'SELECT') OR NOT has_schema_privilege(caller, nsp, 'USAGE')
-     OR (quarantine AND NOT has_table_privilege(caller, tbl, 'DELETE')) THEN
+  IF owner_ IS NULL THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF NOT coalesce(has_table_privilege(caller, tbl, 'SELECT') AND has_schema_privilege(caller, nsp, 'USAGE')
+                  AND (NOT quarantine OR has_table_privilege(caller, tbl, 'DELETE')), false) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF NOT dataeng.rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
@@ -797,7 +822,7 @@ BEGIN
   IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
   END IF;
-  IF NOT has_table_privilege(caller, q.table_name, 'INSERT') THEN
+  IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF corrected IS NOT NULL THEN
@@ -818,8 +843,11 @@ BEGIN
               HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
     END IF;
   END IF;
-  -- the insert is the caller's own (its rights, its table's row security)
-  PERFORM dataeng._exec_as(caller,
+  -- the caller may INSERT (checked above); the insert runs the table's
+  -- code (triggers, defaults, domain checks): as the table's owner,
+  -- restricted, never as the caller (a superuser releasing another role's
+  -- row), as dedupe_undo() does
+  PERFORM dataeng._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
             format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
                    'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
   DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;

@@ -238,6 +238,148 @@ SELECT dataeng.rule_add('attacker.t', 'bad16', 'validator', 'amount', '{"functio
 RESET ROLE;
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_secval_attacker';
 
+-------------------------------------------------------------------------------
+-- quarantine_release by a superuser inserts the row as the table's owner,
+-- restricted: the attacker's BEFORE INSERT trigger never runs as superuser
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_attacker;
+CREATE TABLE attacker.q (id int, amount int);
+CREATE FUNCTION attacker.trg() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE 'attacker.trg runs as %', current_user;
+  IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) THEN
+    ALTER ROLE regress_secval_attacker SUPERUSER;
+  END IF;
+  RETURN NEW;
+END $$;
+SELECT dataeng.rule_add('attacker.q', 'amount positive', 'range', 'amount', '{"min": 0}') > 0 AS added;
+SELECT dataeng.guard_enable('attacker.q', 'quarantine');
+INSERT INTO attacker.q VALUES (1, -1);
+CREATE TRIGGER t BEFORE INSERT ON attacker.q FOR EACH ROW EXECUTE FUNCTION attacker.trg();
+RESET ROLE;
+SELECT quarantine_id AS qid FROM dataeng.quarantine WHERE table_name = 'attacker.q'::regclass \gset
+SELECT dataeng.quarantine_release(:qid, '{"amount": 1}');
+SELECT id, amount FROM attacker.q;
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_secval_attacker';
+-- the caller's INSERT right is still required
+SET ROLE regress_secval_attacker;
+INSERT INTO attacker.q VALUES (2, -2);
+GRANT USAGE ON SCHEMA attacker TO regress_secval_victim;
+GRANT SELECT ON attacker.q TO regress_secval_victim;
+RESET ROLE;
+SELECT quarantine_id AS qid FROM dataeng.quarantine WHERE table_name = 'attacker.q'::regclass \gset
+SET ROLE regress_secval_victim;
+SELECT dataeng.quarantine_release(:qid, '{"amount": 2}');
+RESET ROLE;
+
+-------------------------------------------------------------------------------
+-- rule_add by a superuser compiles the rule as the table's owner: a domain
+-- CHECK with the attacker's function (range bounds cast to the column's
+-- type) and an IMMUTABLE function folded at plan time run as the attacker
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_attacker;
+CREATE FUNCTION attacker.dcheck(int) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RAISE NOTICE 'attacker.dcheck runs as %', current_user;
+  IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) THEN
+    ALTER ROLE regress_secval_attacker SUPERUSER;
+  END IF;
+  RETURN true;
+END $$;
+CREATE DOMAIN attacker.d AS int CHECK (attacker.dcheck(VALUE));
+CREATE TABLE attacker.dt (id int, v attacker.d);
+RESET ROLE;
+SELECT dataeng.rule_add('attacker.dt', 'v range', 'range', 'v', '{"min": 1, "max": 2}') > 0 AS added;
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_secval_attacker';
+ALTER ROLE regress_secval_attacker NOSUPERUSER;
+SELECT dataeng.rule_add('attacker.dt', 'folded', 'expression', params => '{"expression": "attacker.dcheck(1)"}') > 0 AS added;
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_secval_attacker';
+
+-------------------------------------------------------------------------------
+-- a relation that does not exist: refused (no crash), and no rule, run,
+-- alert or quarantined row can be written for its OID in advance
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_attacker;
+SELECT dataeng.rule_add(4000000000::oid::regclass, 'x', 'expression', NULL, '{"expression": "true"}');
+SELECT dataeng.rule_add(4000000000::oid::regclass, 'y', 'not_null', 'id');
+SELECT dataeng.rule_drop(4000000000::oid::regclass, 'x');
+SELECT dataeng._record_run(4000000000::oid::regclass, now(), 1, '[{"rule_name": "forged", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 1, "failed_pct": 100, "passed": false}]', 0);
+SELECT dataeng._quarantine_put(4000000000::oid::regclass, NULL, '[{"row": {"id": 1}, "rules": ["forged"]}]');
+SELECT dataeng.validate(4000000000::oid::regclass);
+SELECT dataeng.guard_enable(4000000000::oid::regclass);
+RESET ROLE;
+-- nor does the expression check crash on it
+SELECT dataeng._expression_check('regress_secval_attacker', 4000000000::oid::regclass, 'true');
+SELECT (SELECT count(*) FROM dataeng.rules WHERE table_name = 4000000000::oid) AS rules,
+       (SELECT count(*) FROM dataeng.validation_runs WHERE table_name = 4000000000::oid) AS runs,
+       (SELECT count(*) FROM dataeng.alerts WHERE table_name = 4000000000::oid) AS alerts,
+       (SELECT count(*) FROM dataeng.quarantine WHERE table_name = 4000000000::oid) AS quarantined;
+
+-------------------------------------------------------------------------------
+-- the guard's quarantine path resolves its functions with search_path
+-- pinned: the writer's own to_jsonb() cannot forge what is stored
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_victim;
+CREATE TABLE victim.g3 (id int, amount int);
+SELECT dataeng.rule_add('victim.g3', 'amount positive', 'range', 'amount', '{"min": 0}') > 0 AS added;
+SELECT dataeng.guard_enable('victim.g3', 'quarantine');
+GRANT INSERT ON victim.g3 TO regress_secval_attacker;
+RESET ROLE;
+SET ROLE regress_secval_attacker;
+CREATE FUNCTION attacker.to_jsonb(text[]) RETURNS jsonb LANGUAGE sql AS $$ SELECT '["forged"]'::jsonb $$;
+SET search_path = attacker, pg_catalog;
+INSERT INTO victim.g3 VALUES (1, -1);
+RESET search_path;
+RESET ROLE;
+SELECT failed_rules, row_data FROM dataeng.quarantine WHERE table_name = 'victim.g3'::regclass;
+
+-------------------------------------------------------------------------------
+-- the guard of a partitioned table checks the rows of its partitions
+-- against the partitioned table's rules
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_victim;
+CREATE TABLE victim.parts (id int, amount int) PARTITION BY RANGE (id);
+CREATE TABLE victim.parts_1 PARTITION OF victim.parts FOR VALUES FROM (0) TO (100);
+SELECT dataeng.rule_add('victim.parts', 'amount positive', 'range', 'amount', '{"min": 0}') > 0 AS added;
+SELECT dataeng.guard_enable('victim.parts');
+INSERT INTO victim.parts VALUES (1, -1);
+INSERT INTO victim.parts_1 VALUES (2, -2);
+INSERT INTO victim.parts VALUES (3, 3);
+SELECT id, amount FROM victim.parts ORDER BY id;
+-- a rule added later is seen by the partitions' guard
+SELECT dataeng.rule_add('victim.parts', 'amount small', 'range', 'amount', '{"max": 10}') > 0 AS added;
+INSERT INTO victim.parts VALUES (4, 40);
+-- quarantined rows are the partitioned table's, and go back through it
+SELECT dataeng.guard_enable('victim.parts', 'quarantine');
+INSERT INTO victim.parts VALUES (5, -5);
+SELECT table_name, failed_rules, row_data FROM dataeng.quarantine WHERE table_name = 'victim.parts'::regclass;
+SELECT quarantine_id AS qid FROM dataeng.quarantine WHERE table_name = 'victim.parts'::regclass \gset
+SELECT dataeng.quarantine_release(:qid, '{"amount": 5}');
+SELECT id, amount FROM victim.parts ORDER BY id;
+RESET ROLE;
+
+-------------------------------------------------------------------------------
+-- a view that filters on current_user shows its owner's rows once the work
+-- switches to the owner: only the owner (or a superuser) validates it,
+-- finds its duplicates or sees its runs
+-------------------------------------------------------------------------------
+SET ROLE regress_secval_victim;
+CREATE TABLE victim.people (id int, owner_name name, salary int);
+INSERT INTO victim.people VALUES (1, 'regress_secval_reader', 10),
+  (2, 'regress_secval_victim', -99), (3, 'regress_secval_victim', -99);
+CREATE VIEW victim.my_people AS SELECT * FROM victim.people WHERE owner_name = current_user;
+GRANT SELECT ON victim.my_people TO regress_secval_reader;
+SELECT dataeng.rule_add('victim.my_people', 'at most one', 'row_count', params => '{"max": 1}') > 0 AS added;
+SELECT rule_name, checked, failed FROM dataeng.validate('victim.my_people');
+RESET ROLE;
+SET ROLE regress_secval_reader;
+SELECT id, salary FROM victim.my_people;
+SELECT rule_name, checked, failed FROM dataeng.validate('victim.my_people');
+SELECT * FROM dataeng.find_duplicates('victim.my_people', '{owner_name}', key_column => 'id');
+SELECT count(*) AS runs FROM dataeng.validation_runs WHERE table_name = 'victim.my_people'::regclass;
+SELECT count(*) AS results FROM dataeng.validation_results WHERE table_name = 'victim.my_people'::regclass;
+RESET ROLE;
+
 -- the new internal functions are not executable by PUBLIC
 SELECT p.oid::regprocedure AS internal_executable_by_public
   FROM pg_proc p

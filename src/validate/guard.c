@@ -18,7 +18,14 @@
  * security-restricted operation with search_path pinned, as REFRESH
  * MATERIALIZED VIEW runs a view's query: never as the writer, and never
  * with more rights than the owner.  Quarantining a row is the writer's own
- * act (dataeng._quarantine_put checks its rights on the table).
+ * act (dataeng._quarantine_put checks its rights on the table), run with
+ * search_path pinned.
+ *
+ * Partitions: guard_enable() on a partitioned table creates the trigger
+ * there, and PostgreSQL fires its clone on the leaf partition a row goes
+ * to.  The rules are those of the table the guard was enabled on (found by
+ * following the clone's parent triggers), checked as that table's owner,
+ * and a diverted row is quarantined under that table.
  *
  *-------------------------------------------------------------------------
  */
@@ -48,6 +55,10 @@ typedef struct GuardPlan
 {
 	Oid			relid;			/* hash key */
 	bool		valid;
+	Oid			rulesrelid;		/* the table whose rules apply (the one the
+								 * guard was enabled on: for a partition,
+								 * the partitioned table) */
+	Oid			rulesowner;		/* its owner: whose code the rules are */
 	SPIPlanPtr	plan;			/* NULL: no row-level error rule */
 } GuardPlan;
 
@@ -67,7 +78,7 @@ guard_relcache_callback(Datum arg, Oid relid)
 		return;
 	hash_seq_init(&status, guard_plans);
 	while ((entry = hash_seq_search(&status)) != NULL)
-		if (!OidIsValid(relid) || entry->relid == relid)
+		if (!OidIsValid(relid) || entry->relid == relid || entry->rulesrelid == relid)
 			entry->valid = false;
 }
 
@@ -94,7 +105,7 @@ rel_owner(Oid relid)
  *		The prepared rule check of a relation (inside an SPI connection).
  */
 static GuardPlan *
-guard_plan(Relation rel)
+guard_plan(Relation rel, Trigger *trigger)
 {
 	Oid			relid = RelationGetRelid(rel);
 	GuardPlan  *entry;
@@ -124,6 +135,7 @@ guard_plan(Relation rel)
 		SPI_freeplan(entry->plan);
 	entry->plan = NULL;
 	entry->valid = false;
+	entry->rulesrelid = relid;
 
 	/* the rules, read as the owner of dataeng.rules (not as the writer) */
 	rulesrel = get_relname_relid("rules", get_namespace_oid(DATAENG_SCHEMA, false));
@@ -133,7 +145,38 @@ guard_plan(Relation rel)
 				 errmsg("table %s.rules is missing", DATAENG_SCHEMA),
 				 errhint("Reinstall the extension.")));
 	internal_sql_begin(&as_owner, rel_owner(rulesrel));
-	args[0] = ObjectIdGetDatum(relid);
+
+	/*
+	 * A partition's trigger is a clone of its partitioned table's: the rules
+	 * are those of the table the guard was enabled on, found by following
+	 * the trigger's parents.
+	 */
+	if (trigger->tgisclone)
+	{
+		Oid			trigtype[1] = {OIDOID};
+		Datum		trigarg[1];
+		Datum		top;
+
+		trigarg[0] = ObjectIdGetDatum(trigger->tgoid);
+		if (SPI_execute_with_args("WITH RECURSIVE t AS ("
+								  "SELECT g.tgrelid, g.tgparentid FROM pg_catalog.pg_trigger g "
+								  "WHERE g.oid OPERATOR(pg_catalog.=) $1 "
+								  "UNION ALL SELECT p.tgrelid, p.tgparentid "
+								  "FROM pg_catalog.pg_trigger p, t "
+								  "WHERE p.oid OPERATOR(pg_catalog.=) t.tgparentid) "
+								  "SELECT t.tgrelid FROM t "
+								  "WHERE t.tgparentid OPERATOR(pg_catalog.=) 0::pg_catalog.oid",
+								  1, trigtype, trigarg, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the table guarding \"%s\"", RelationGetRelationName(rel));
+		if (SPI_processed == 1)
+		{
+			top = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			if (!isnull)
+				entry->rulesrelid = DatumGetObjectId(top);
+		}
+	}
+	entry->rulesowner = entry->rulesrelid == relid ? rel->rd_rel->relowner : rel_owner(entry->rulesrelid);
+	args[0] = ObjectIdGetDatum(entry->rulesrelid);
 	if (SPI_execute_with_args("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
 							  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
 							  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
@@ -150,7 +193,7 @@ guard_plan(Relation rel)
 		Oid			rowtype[1] = {rel->rd_rel->reltype};
 
 		/* compiled as the table's owner: its rules are its code */
-		internal_sql_begin(&as_owner, rel->rd_rel->relowner);
+		internal_sql_begin(&as_owner, entry->rulesowner);
 		entry->plan = SPI_prepare(query, 1, rowtype);
 		internal_sql_end(&as_owner);
 		if (entry->plan == NULL)
@@ -194,7 +237,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 				  strcmp(trigdata->tg_trigger->tgargs[0], "quarantine") == 0);
 
 	SPI_connect();
-	gp = guard_plan(rel);
+	gp = guard_plan(rel, trigdata->tg_trigger);
 	if (gp->plan == NULL)
 	{
 		SPI_finish();
@@ -202,7 +245,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	row = heap_copy_tuple_as_datum(newtup, RelationGetDescr(rel));
 	/* the checks run as the table's owner, restricted */
-	internal_sql_begin(&as_owner, rel->rd_rel->relowner);
+	internal_sql_begin(&as_owner, gp->rulesowner);
 	if (SPI_execute_plan(gp->plan, &row, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not check the rules of \"%s\"", RelationGetRelationName(rel));
 	failed = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -228,7 +271,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("row breaks the rules of table \"%s\": %s",
-						RelationGetRelationName(rel), names.data),
+						get_rel_name(gp->rulesrelid), names.data),
 				 errdetail("The ingestion guard checks the table's error rules (dataeng.rules) on every insert and update."),
 				 errhint("Fix the row, or use dataeng.guard_enable(..., 'quarantine') to divert such rows.")));
 	}
@@ -236,15 +279,24 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	{
 		Oid			argtypes[3] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID};
 		Datum		args[3];
+		InternalSql pinned;
 
-		args[0] = ObjectIdGetDatum(RelationGetRelid(rel));
+		args[0] = ObjectIdGetDatum(gp->rulesrelid);
 		args[1] = row;
 		args[2] = PointerGetDatum(failed);
+
+		/*
+		 * Still the writer's act (no user switch), but resolved with
+		 * search_path pinned, not through the writer's.
+		 */
+		internal_sql_begin(&pinned, InvalidOid);
 		if (SPI_execute_with_args("SELECT dataeng._quarantine_put($1, NULL, "
-								  "jsonb_build_array(jsonb_build_object('row', to_jsonb($2), "
-								  "'rules', to_jsonb($3))))",
+								  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
+								  "'row', pg_catalog.to_jsonb($2), "
+								  "'rules', pg_catalog.to_jsonb($3))))",
 								  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
+		internal_sql_end(&pinned);
 		SPI_finish();
 		return PointerGetDatum(NULL);	/* skip the row */
 	}

@@ -187,6 +187,8 @@ dataeng_expression_check(PG_FUNCTION_ARGS)
 	ResTarget  *rt;
 	Query	   *q;
 	InternalSql as_owner;
+	char	   *relname;
+	char	   *nspname;
 
 	/* one expression, nothing around it */
 	sql = psprintf("SELECT %s", expr);
@@ -211,9 +213,14 @@ dataeng_expression_check(PG_FUNCTION_ARGS)
 	(void) expression_walker_check(rt->val, NULL);
 
 	/* analysed against the table, as role */
+	relname = get_rel_name(relid);
+	nspname = relname ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+	if (relname == NULL || nspname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
 	sql = psprintf("SELECT (%s)::boolean FROM %s", expr,
-				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											  get_rel_name(relid)));
+				   quote_qualified_identifier(nspname, relname));
 	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(raw) != 1)
 		goto not_one;
