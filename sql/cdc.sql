@@ -1168,6 +1168,8 @@ DECLARE
   holders text;
   holder_roles text;
   wait_was text;
+  newest bigint;
+  first_tick bigint;
   first_at timestamptz;
   why text;
 BEGIN
@@ -1217,7 +1219,7 @@ BEGIN
   -- every committed change in one, so that a consumer nobody polls is
   -- measured as well (the change count stops at the limit).
   IF lim.max_lag_changes > 0 OR lim.max_age_seconds > 0 THEN
-    PERFORM dataeng._cdc_tick();
+    newest := dataeng._cdc_tick();
     FOR cname IN SELECT cs.name FROM dataeng.cdc_consumer_state cs
                   WHERE cs.expired_at IS NULL ORDER BY cs.name LOOP
       -- its current row, locked; a consumer in the middle of a poll (its
@@ -1232,6 +1234,38 @@ BEGIN
         CONTINUE WHEN NOT FOUND;
       END IF;
       why := NULL;
+      -- the oldest batch holding a change of its tables it has not
+      -- acknowledged: that change was committed before the batch's tick
+      -- was cut
+      SELECT bt.tick_id, tk.created_at INTO first_tick, first_at
+        FROM dataeng.cdc_batch_txns bt
+        JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
+       WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
+         AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                      WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
+                        AND (bt.tick_id, bt.ord_txn, l.change_id)
+                            > (con.ack_tick, con.ack_txn, con.ack_change)
+                        AND CASE WHEN con.tables IS NULL
+                                 THEN dataeng._cdc_can_read(con.owner, l.table_oid)
+                                 ELSE l.table_oid = ANY (con.tables::oid[]) END)
+       ORDER BY bt.tick_id, bt.ord_txn
+       LIMIT 1;
+      IF first_tick IS NULL THEN
+        -- Nothing of its tables is pending: it lags behind nothing.  Move
+        -- it past the batches it has no change in (as a poll would), so
+        -- that it does not hold the log back for other roles' changes.
+        IF NOT locked THEN
+          UPDATE dataeng.cdc_consumer_state c
+             SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+                 poll_tick = greatest(c.poll_tick, newest),
+                 poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE 9223372036854775807 END,
+                 poll_change = CASE WHEN c.poll_tick > newest THEN c.poll_change ELSE 9223372036854775807 END
+           WHERE c.name = con.name
+             AND (c.ack_tick, c.ack_txn, c.ack_change)
+                 < (newest, 9223372036854775807, 9223372036854775807);
+        END IF;
+        CONTINUE;
+      END IF;
       IF lim.max_lag_changes > 0 THEN
         -- (transaction by transaction, one index probe each, up to the limit)
         SELECT count(*) INTO n
@@ -1252,22 +1286,6 @@ BEGIN
         END IF;
       END IF;
       IF why IS NULL AND lim.max_age_seconds > 0 THEN
-        -- the oldest batch holding a change of its tables it has not
-        -- acknowledged: that change was committed before the batch's tick
-        -- was cut
-        SELECT tk.created_at INTO first_at
-          FROM dataeng.cdc_batch_txns bt
-          JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
-         WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
-           AND EXISTS (SELECT 1 FROM dataeng.change_log l
-                        WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
-                          AND (bt.tick_id, bt.ord_txn, l.change_id)
-                              > (con.ack_tick, con.ack_txn, con.ack_change)
-                          AND CASE WHEN con.tables IS NULL
-                                   THEN dataeng._cdc_can_read(con.owner, l.table_oid)
-                                   ELSE l.table_oid = ANY (con.tables::oid[]) END)
-         ORDER BY bt.tick_id, bt.ord_txn
-         LIMIT 1;
         IF first_at < now() - make_interval(secs => lim.max_age_seconds) THEN
           why := format('changes left unacknowledged for more than %s s, past dataeng.consumer_max_age',
                         lim.max_age_seconds);

@@ -259,6 +259,9 @@ SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
 SELECT pg_sleep(1.2);
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
 SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+-- nor do the victim's idle consumers hold the attacker's changes in the
+-- log: having nothing of their tables pending, they were moved past them
+SELECT count(*) AS noise_kept FROM dataeng.change_log WHERE table_oid = 'sc_attacker.noise'::regclass;
 RESET dataeng.consumer_max_age;
 -- and the victim's consumers go on
 INSERT INTO sc_victim.secret VALUES (300, 'later');
