@@ -1144,7 +1144,9 @@ GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 -- set, a consumer past either limit is marked expired (with a warning
 -- naming it and its owner): it no longer holds the log back, and polling
 -- it fails until it is dropped.  Only the changes of the tables it follows
--- (a consumer of all tables: those its owner may read) count.  A consumer
+-- (a consumer of all tables: those its owner may read) count, and one with
+-- none of them pending is moved past the batches it has no change in (as
+-- a poll finding nothing does).  A consumer
 -- in the middle of a poll (its row locked) is measured too, and a warning
 -- names who holds it: it expires on the first call after that ends.  A
 -- segment held by a transaction left open is named the same way.
