@@ -1136,12 +1136,20 @@ GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 -- Empty the segments of the change log whose changes every consumer has
 -- acknowledged (all of them when there is no consumer), with TRUNCATE
 -- rather than DELETE, and forget ticks no consumer needs.  A segment that
--- is busy (a writer or reader holds it) is left for the next call.
+-- is busy (a writer or reader holds it) is left for the next call.  It
+-- waits for the tick lock at most lock_timeout (a minute when unset), and
+-- names what holds it, or holds a segment, when that is a transaction
+-- left open (see idle_in_transaction_session_timeout in docs/cdc.md).
 -- First, with dataeng.consumer_max_lag_changes or dataeng.consumer_max_age
 -- set, a consumer past either limit is marked expired (with a warning
 -- naming it and its owner): it no longer holds the log back, and polling
--- it fails until it is dropped.  A consumer in the middle of a poll (its
--- row locked) is left for the next call.
+-- it fails until it is dropped.  Only the changes of the tables it follows
+-- (a consumer of all tables: those its owner may read) count, and one with
+-- none of them pending is moved past the batches it has no change in (as
+-- a poll finding nothing does).  A consumer
+-- in the middle of a poll (its row locked) is measured too, and a warning
+-- names who holds it: it expires on the first call after that ends.  A
+-- segment held by a transaction left open is named the same way.
 CREATE FUNCTION dataeng.cdc_purge()
 RETURNS TABLE (segment int, purged_changes bigint)
 LANGUAGE plpgsql VOLATILE
@@ -1156,7 +1164,14 @@ DECLARE
   keep bigint;
   attempt int;
   lim record;
-  con record;
+  con dataeng.cdc_consumer_state;
+  cname text;
+  locked boolean;
+  holders text;
+  holder_roles text;
+  wait_was text;
+  newest bigint;
+  first_tick bigint;
   first_at timestamptz;
   why text;
 BEGIN
@@ -1169,20 +1184,90 @@ BEGIN
   -- hold until they commit: a consumer being created, which this purge
   -- cannot see yet, must not lose its tick or the changes of transactions
   -- running at its tick.  (The DELETE below would wait for it anyway.)
-  LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+  -- A transaction left open after a poll that cut a tick holds that lock:
+  -- wait for it at most lock_timeout (a minute when unset), then say who
+  -- holds it and purge nothing.
+  wait_was := current_setting('lock_timeout');
+  IF wait_was IN ('0', '0ms') THEN
+    PERFORM set_config('lock_timeout', '60s', true);
+  END IF;
+  BEGIN
+    LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+  EXCEPTION WHEN lock_not_available THEN
+    SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
+                             coalesce(a.usename::text, '?'), a.state,
+                             CASE WHEN a.state = 'active' THEN a.xact_start
+                                  ELSE a.state_change END), '; ' ORDER BY a.pid),
+           string_agg(DISTINCT coalesce(a.usename::text, '?'), ', ')
+      INTO holders, holder_roles
+      FROM pg_locks lk
+      JOIN pg_stat_activity a ON a.pid = lk.pid
+     WHERE lk.locktype = 'relation' AND lk.relation = 'dataeng.cdc_ticks'::regclass
+       AND lk.granted AND lk.mode = 'ShareRowExclusiveLock'
+       AND lk.pid <> pg_backend_pid();
+    PERFORM set_config('lock_timeout', wait_was, true);
+    RAISE WARNING 'the change log was not purged: a transaction of role % holds its ticks',
+                  coalesce(holder_roles, '?')
+      USING ERRCODE = '01000',
+            DETAIL = format('Held by %s.  A transaction that polled a consumer or created one holds them until it ends.',
+                            coalesce(holders, 'a transaction that is gone')),
+            HINT = 'End that transaction (pg_terminate_backend()), and set idle_in_transaction_session_timeout so that a transaction left idle cannot hold the change log back.';
+    RETURN;
+  END;
+  PERFORM set_config('lock_timeout', wait_was, true);
 
   -- Consumers past a limit.  What a consumer holds back is measured in the
   -- ordered batches after its acknowledged position: a tick cut now puts
   -- every committed change in one, so that a consumer nobody polls is
   -- measured as well (the change count stops at the limit).
   IF lim.max_lag_changes > 0 OR lim.max_age_seconds > 0 THEN
-    PERFORM dataeng._cdc_tick();
-    FOR con IN SELECT cs.name, cs.owner, cs.ack_tick, cs.ack_txn, cs.ack_change
-               FROM dataeng.cdc_consumer_state cs
-              WHERE cs.expired_at IS NULL
-              ORDER BY cs.name
-                FOR UPDATE SKIP LOCKED LOOP
+    newest := dataeng._cdc_tick();
+    FOR cname IN SELECT cs.name FROM dataeng.cdc_consumer_state cs
+                  WHERE cs.expired_at IS NULL ORDER BY cs.name LOOP
+      -- its current row, locked; a consumer in the middle of a poll (its
+      -- row locked) is measured all the same, on its committed position
+      SELECT cs.* INTO con FROM dataeng.cdc_consumer_state cs
+       WHERE cs.name = cname AND cs.expired_at IS NULL
+         FOR UPDATE SKIP LOCKED;
+      locked := NOT FOUND;
+      IF locked THEN
+        SELECT cs.* INTO con FROM dataeng.cdc_consumer_state cs
+         WHERE cs.name = cname AND cs.expired_at IS NULL;
+        CONTINUE WHEN NOT FOUND;
+      END IF;
       why := NULL;
+      -- the oldest batch holding a change of its tables it has not
+      -- acknowledged: that change was committed before the batch's tick
+      -- was cut
+      SELECT bt.tick_id, tk.created_at INTO first_tick, first_at
+        FROM dataeng.cdc_batch_txns bt
+        JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
+       WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
+         AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                      WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
+                        AND (bt.tick_id, bt.ord_txn, l.change_id)
+                            > (con.ack_tick, con.ack_txn, con.ack_change)
+                        AND CASE WHEN con.tables IS NULL
+                                 THEN dataeng._cdc_can_read(con.owner, l.table_oid)
+                                 ELSE l.table_oid = ANY (con.tables::oid[]) END)
+       ORDER BY bt.tick_id, bt.ord_txn
+       LIMIT 1;
+      IF first_tick IS NULL THEN
+        -- Nothing of its tables is pending: it lags behind nothing.  Move
+        -- it past the batches it has no change in (as a poll would), so
+        -- that it does not hold the log back for other roles' changes.
+        IF NOT locked THEN
+          UPDATE dataeng.cdc_consumer_state c
+             SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+                 poll_tick = greatest(c.poll_tick, newest),
+                 poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE 9223372036854775807 END,
+                 poll_change = CASE WHEN c.poll_tick > newest THEN c.poll_change ELSE 9223372036854775807 END
+           WHERE c.name = con.name
+             AND (c.ack_tick, c.ack_txn, c.ack_change)
+                 < (newest, 9223372036854775807, 9223372036854775807);
+        END IF;
+        CONTINUE;
+      END IF;
       IF lim.max_lag_changes > 0 THEN
         -- (transaction by transaction, one index probe each, up to the limit)
         SELECT count(*) INTO n
@@ -1191,7 +1276,10 @@ BEGIN
                  CROSS JOIN LATERAL (SELECT l.change_id FROM dataeng.change_log l
                                       WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
                                         AND (bt.tick_id, bt.ord_txn, l.change_id)
-                                            > (con.ack_tick, con.ack_txn, con.ack_change)) l
+                                            > (con.ack_tick, con.ack_txn, con.ack_change)
+                                        AND CASE WHEN con.tables IS NULL
+                                                 THEN dataeng._cdc_can_read(con.owner, l.table_oid)
+                                                 ELSE l.table_oid = ANY (con.tables::oid[]) END) l
                  WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
                  LIMIT lim.max_lag_changes + 1) s;
         IF n > lim.max_lag_changes THEN
@@ -1200,21 +1288,33 @@ BEGIN
         END IF;
       END IF;
       IF why IS NULL AND lim.max_age_seconds > 0 THEN
-        -- the oldest batch it has not fully acknowledged: its changes were
-        -- all committed before the batch's tick was cut
-        SELECT tk.created_at INTO first_at
-          FROM dataeng.cdc_batch_txns bt
-          JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
-         WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
-           AND NOT ((bt.tick_id, bt.ord_txn) = (con.ack_tick, con.ack_txn) AND con.ack_change >= bt.ord_txn)
-         ORDER BY bt.tick_id, bt.ord_txn
-         LIMIT 1;
         IF first_at < now() - make_interval(secs => lim.max_age_seconds) THEN
           why := format('changes left unacknowledged for more than %s s, past dataeng.consumer_max_age',
                         lim.max_age_seconds);
         END IF;
       END IF;
-      IF why IS NOT NULL THEN
+      IF why IS NOT NULL AND locked THEN
+        -- It cannot be marked now: say who holds it (the transaction
+        -- holding its row lock); it expires on the first purge after that
+        -- transaction ends, unless the transaction acknowledged enough.
+        SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
+                                 coalesce(a.usename::text, '?'), a.state,
+                                 CASE WHEN a.state = 'active' THEN a.xact_start
+                                      ELSE a.state_change END), '; ' ORDER BY a.pid)
+          INTO holders
+          FROM dataeng.cdc_consumer_state cs
+          JOIN pg_locks lk ON lk.locktype = 'transactionid'
+                          AND lk.transactionid OPERATOR(pg_catalog.=) cs.xmax
+                          AND lk.mode = 'ExclusiveLock' AND lk.granted
+          JOIN pg_stat_activity a ON a.pid = lk.pid
+         WHERE cs.name = cname;
+        RAISE WARNING 'consumer "%" of role % is past its limits but in use: it expires once its transaction ends',
+                      con.name, con.owner
+          USING ERRCODE = '01000',
+                DETAIL = format('Its limit: %s.  It is held by %s.', why,
+                                coalesce(holders, 'a transaction that is gone or unknown')),
+                HINT = 'Set idle_in_transaction_session_timeout, so that a transaction left idle cannot keep a consumer alive, or end it with pg_terminate_backend().';
+      ELSIF why IS NOT NULL THEN
         UPDATE dataeng.cdc_consumer_state cs
            SET expired_at = now(), expired_reason = why
          WHERE cs.name = con.name;
@@ -1269,7 +1369,31 @@ BEGIN
         RETURN NEXT;
       END IF;
     EXCEPTION WHEN lock_not_available THEN
-      RAISE NOTICE 'segment % of the change log is busy; skipped', s;
+      -- Who holds it: a transaction left open (idle for more than 2 s, or
+      -- running for more than a minute) holds back the log for everyone,
+      -- and is named for a DBA to act on.  A brief writer or reader is not.
+      SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
+                               coalesce(a.usename::text, '?'), a.state,
+                               CASE WHEN a.state = 'active' THEN a.xact_start
+                                    ELSE a.state_change END), '; ' ORDER BY a.pid),
+             string_agg(DISTINCT coalesce(a.usename::text, '?'), ', ')
+        INTO holders, holder_roles
+        FROM pg_locks lk
+        JOIN pg_stat_activity a ON a.pid = lk.pid
+       WHERE lk.locktype = 'relation' AND lk.relation = seg AND lk.granted
+         AND lk.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+         AND lk.pid <> pg_backend_pid()
+         AND a.xact_start IS NOT NULL
+         AND CASE WHEN a.state = 'active' THEN a.xact_start < clock_timestamp() - interval '1 min'
+                  ELSE a.state_change < clock_timestamp() - interval '2 s' END;
+      IF holders IS NULL THEN
+        RAISE NOTICE 'segment % of the change log is busy; skipped', s;
+      ELSE
+        RAISE WARNING 'segment % of the change log is held by a long transaction of role %; skipped', s, holder_roles
+          USING ERRCODE = '01000',
+                DETAIL = format('Held by %s.  No segment can be purged while a transaction that read or wrote it is open.', holders),
+                HINT = 'End that transaction (pg_terminate_backend()), and set idle_in_transaction_session_timeout so that a transaction left idle cannot hold the change log back.';
+      END IF;
     END;
   END LOOP;
 

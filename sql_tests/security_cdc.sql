@@ -223,6 +223,115 @@ RESET ROLE;
 RESET dataeng.consumer_max_lag_changes;
 RESET dataeng.cdc_segment_size;
 
+-----------------------------------------------------------------------------
+-- A role's own changes do not make other roles' consumers expire: only the
+-- changes of the tables a consumer follows count (a consumer of all tables:
+-- those its owner may read)
+-----------------------------------------------------------------------------
+SET ROLE sc_attacker;
+CREATE TABLE sc_attacker.noise (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('sc_attacker.noise');
+-- (its own consumer of all tables, which does fall behind)
+SELECT dataeng.cdc_consumer_create('sc_a_mine');
+RESET ROLE;
+SET ROLE sc_victim;
+SELECT dataeng.cdc_ack('sc_v_busy', max(change_id)) FROM dataeng.cdc_poll('sc_v_busy');
+SELECT dataeng.cdc_consumer_create('sc_v_all');
+SELECT dataeng.fact_create('sc_daily2', 'sc_victim.sales', 'at', 'day', '{}',
+                           ARRAY['sum(amount)'], schedule => NULL);
+SELECT dataeng.fact_refresh('sc_daily2');
+RESET ROLE;
+SET dataeng.consumer_max_lag_changes = 5;
+SET ROLE sc_attacker;
+INSERT INTO sc_attacker.noise SELECT generate_series(1, 6);
+RESET ROLE;
+SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+-- only the attacker's own consumer expired
+SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+RESET dataeng.consumer_max_lag_changes;
+-- the age limit the same: an old change of the attacker's table is not an
+-- old change of the victim's consumers
+SET dataeng.consumer_max_age = '1s';
+SET ROLE sc_attacker;
+INSERT INTO sc_attacker.noise VALUES (7);
+RESET ROLE;
+SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT pg_sleep(1.2);
+SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+-- nor do the victim's idle consumers hold the attacker's changes in the
+-- log: having nothing of their tables pending, they were moved past them
+SELECT count(*) AS noise_kept FROM dataeng.change_log WHERE table_oid = 'sc_attacker.noise'::regclass;
+RESET dataeng.consumer_max_age;
+-- and the victim's consumers go on
+INSERT INTO sc_victim.secret VALUES (300, 'later');
+INSERT INTO sc_victim.sales VALUES (300, '2026-01-03 10:00+00', 7);
+SET ROLE sc_victim;
+SELECT op, new_row->>'v' AS v FROM dataeng.cdc_poll('sc_v_all');
+SELECT dataeng.fact_refresh('sc_daily2');
+SELECT dataeng.fact_drop('sc_daily2');
+SELECT dataeng.cdc_consumer_drop('sc_v_all');
+RESET ROLE;
+SET ROLE sc_attacker;
+SELECT dataeng.cdc_consumer_drop('sc_a_mine');
+RESET ROLE;
+
+-----------------------------------------------------------------------------
+-- A transaction left open holds the change log back: the purge names it
+-- (segments it holds, and a consumer past its limits that it keeps in use,
+-- which expires once the transaction ends)
+-----------------------------------------------------------------------------
+CREATE EXTENSION dblink;
+ALTER ROLE sc_attacker LOGIN;
+SET ROLE sc_attacker;
+SELECT dataeng.cdc_consumer_create('sc_a_held');
+INSERT INTO sc_attacker.noise SELECT generate_series(100, 105);
+RESET ROLE;
+SELECT dblink_connect('sc_hold', format('host=%s port=%s dbname=%s user=sc_attacker',
+                                        split_part(current_setting('unix_socket_directories'), ',', 1),
+                                        current_setting('port'), current_database()));
+-- it polls (cutting a tick) and, in a transaction it leaves open,
+-- acknowledges the first change: its consumer's row stays locked
+SELECT * FROM dblink('sc_hold', 'SELECT count(*) FROM dataeng.cdc_poll(''sc_a_held'', 1)') AS t(n bigint);
+SELECT min(change_id) AS first_noise FROM dataeng.change_log
+ WHERE table_oid = 'sc_attacker.noise'::regclass AND new_row->>'id' = '100' \gset
+SELECT dblink_exec('sc_hold', 'BEGIN');
+SELECT * FROM dblink('sc_hold', format('SELECT dataeng.cdc_ack(%L, %s)::text', 'sc_a_held', :first_noise)) AS t(acked text);
+-- the attacker's session now sits idle in its transaction
+SELECT pg_sleep(2.2);
+SET dataeng.consumer_max_lag_changes = 3;
+-- the purge names the role holding the segments, and the consumer past
+-- its limit that the transaction keeps in use (the details name the
+-- process and when it went idle)
+\set VERBOSITY terse
+SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
+\set VERBOSITY default
+SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+-- the holder is the attacker's session, idle in transaction
+SELECT count(*) > 0 AS holds
+  FROM pg_locks lk JOIN pg_stat_activity a ON a.pid = lk.pid
+ WHERE lk.relation = 'dataeng.change_log_0'::regclass AND a.usename = 'sc_attacker'
+   AND a.state = 'idle in transaction';
+-- a poll in the open transaction that cuts a tick holds the ticks: the
+-- purge waits at most lock_timeout for them, then names the role
+INSERT INTO sc_attacker.noise VALUES (200);
+SELECT * FROM dblink('sc_hold', 'SELECT count(*) FROM dataeng.cdc_poll(''sc_a_held'', 1)') AS t(n bigint);
+SET lock_timeout = '1s';
+\set VERBOSITY terse
+SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
+\set VERBOSITY default
+RESET lock_timeout;
+-- once the transaction ends, the consumer expires
+SELECT dblink_exec('sc_hold', 'COMMIT');
+SELECT dblink_disconnect('sc_hold');
+SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+RESET dataeng.consumer_max_lag_changes;
+SET ROLE sc_attacker;
+SELECT dataeng.cdc_consumer_drop('sc_a_held');
+RESET ROLE;
+DROP EXTENSION dblink;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA sc_victim, sc_attacker CASCADE;
