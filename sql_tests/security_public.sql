@@ -51,6 +51,7 @@ INSERT INTO reasons VALUES
   -- say what the catalogs and has_table_privilege() already say: the
   -- row-level security policies of dataeng's tables call them as the reader
   ('rows_readable', 'reports privileges'), ('_dedup_may_read', 'reports privileges'),
+  ('_is_superuser', 'reports privileges'),
   -- helpers of the invoker-rights functions below, invoker rights
   -- themselves: called directly they can do no more than the caller can
   ('_agg_name', 'invoker-rights helper'), ('_fact_measure_cols', 'invoker-rights helper'),
@@ -84,7 +85,7 @@ SELECT p.oid::regprocedure AS function, coalesce(r.reason, 'NO REASON') AS reaso
   FROM pg_proc p LEFT JOIN reasons r ON r.name = p.proname
  WHERE p.pronamespace = 'dataeng'::regnamespace
    AND has_function_privilege('sp_nobody', p.oid, 'EXECUTE')
- ORDER BY reason, 1::text;
+ ORDER BY 2, p.oid::regprocedure::text;
 
 -- an invoker-rights function is what its reason says: SQL or PL/pgSQL, not
 -- SECURITY DEFINER; a helper also has its search_path pinned (the public
@@ -96,7 +97,7 @@ SELECT p.oid::regprocedure AS not_plain_invoker_rights
    AND (p.prosecdef OR p.prolang NOT IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
         OR (r.reason = 'invoker-rights helper'
             AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)))
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- a reason kept for a function PUBLIC no longer executes is stale
 SELECT r.name AS stale_reason FROM reasons r
@@ -108,7 +109,7 @@ SELECT r.name AS stale_reason FROM reasons r
 -- of captured tables (no role calls them; they run SQL of the extension's
 -- only, with search_path pinned); entry points switch user in C
 SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef ORDER BY 1::text;
+ WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef ORDER BY p.oid::regprocedure::text;
 
 -- no relation or sequence of dataeng is writable by PUBLIC
 SELECT c.oid::regclass AS writable, c.relkind
@@ -116,12 +117,12 @@ SELECT c.oid::regclass AS writable, c.relkind
  WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
    AND (has_table_privilege('sp_nobody', c.oid, 'INSERT') OR has_table_privilege('sp_nobody', c.oid, 'UPDATE')
         OR has_table_privilege('sp_nobody', c.oid, 'DELETE') OR has_table_privilege('sp_nobody', c.oid, 'TRUNCATE'))
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 SELECT c.oid::regclass AS usable_sequence
   FROM pg_class c
  WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind = 'S'
    AND (has_sequence_privilege('sp_nobody', c.oid, 'USAGE') OR has_sequence_privilege('sp_nobody', c.oid, 'UPDATE'))
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 -- and the schema: PUBLIC uses it, creates nothing in it
 SELECT has_schema_privilege('sp_nobody', 'dataeng', 'USAGE') AS usage,
        has_schema_privilege('sp_nobody', 'dataeng', 'CREATE') AS "create";
