@@ -763,7 +763,7 @@ BEGIN
   -- (counted under the tick lock, which every creation takes until it
   -- commits: two creations cannot both pass the last free place)
   lim := (dataeng._cdc_limits()).max_consumers_per_role;
-  IF lim > 0 AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.oid = me) THEN
+  IF lim > 0 AND NOT dataeng._is_superuser(me) THEN
     SELECT count(*) INTO n FROM dataeng.cdc_consumer_state c WHERE c.owner = me;
     IF n >= lim THEN
       RAISE EXCEPTION 'role % already owns % consumers', me, n

@@ -27,6 +27,18 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.require_preload(text) IS
   'Raises an error with a hint when the library was not loaded via shared_preload_libraries';
 
+-- Whether a role is a superuser: the one test of the bodies that let a
+-- superuser act on every role's objects.
+CREATE FUNCTION dataeng._is_superuser(role regrole)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                    WHERE r.oid OPERATOR(pg_catalog.=) role::oid), false)
+$$;
+COMMENT ON FUNCTION dataeng._is_superuser(regrole) IS 'internal: whether a role is a superuser';
+
 -- Whether the caller is inside a transaction block: procedures that commit
 -- as they go (fact_backfill) refuse to start there.
 CREATE FUNCTION dataeng._in_transaction_block()

@@ -464,7 +464,7 @@ BEGIN
   IF NOT FOUND
      OR NOT (dataeng._dedup_may_read(caller, r.table_name::oid)
              OR r.run_by::oid = caller::oid
-             OR (SELECT rolsuper FROM pg_roles WHERE oid = caller::oid)) THEN
+             OR dataeng._is_superuser(caller)) THEN
     RAISE EXCEPTION 'dedupe run % does not exist', run_id USING ERRCODE = 'undefined_object',
           HINT = 'dataeng.dedupe_runs lists the runs of tables you may read.';
   END IF;
@@ -494,7 +494,7 @@ DECLARE
   m bigint;
   expected bigint;
 BEGIN
-  IF r.run_by::oid <> caller::oid AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = caller::oid) THEN
+  IF r.run_by::oid <> caller::oid AND NOT dataeng._is_superuser(caller) THEN
     RAISE EXCEPTION 'only % may undo dedupe run %', r.run_by, run_id USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF r.undone_at IS NOT NULL THEN
@@ -577,7 +577,7 @@ DECLARE
   run record := dataeng._dedupe_run(caller, run_id);
 BEGIN
   IF NOT ((run.r).run_by::oid = caller::oid
-          OR (SELECT rolsuper FROM pg_roles WHERE oid = caller::oid)
+          OR dataeng._is_superuser(caller)
           OR coalesce(pg_has_role(caller::oid, run.owner::oid, 'USAGE'), false)) THEN
     RAISE EXCEPTION 'only %, the table''s owner or a superuser may forget dedupe run %', (run.r).run_by, run_id
       USING ERRCODE = 'insufficient_privilege';

@@ -110,7 +110,7 @@ BEGIN
   IF what = 'consumer' AND (obj_name LIKE 'fact:%' OR obj_name LIKE 'dim:%') THEN
     IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.consumer = obj_name AND f.owner = caller)
        AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.consumer = obj_name AND x.owner = caller)
-       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = caller), false) THEN
+       AND NOT dataeng._is_superuser(caller) THEN
       RAISE EXCEPTION 'consumer name "%" is reserved', obj_name
         USING ERRCODE = 'reserved_name',
               DETAIL = 'Consumer names starting with "fact:" or "dim:" are those of facts and dimensions.',
@@ -120,7 +120,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name AND f.owner = caller)
        AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
                         WHERE 'dimension_refresh:' || x.name = obj_name AND x.owner = caller)
-       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = caller), false) THEN
+       AND NOT dataeng._is_superuser(caller) THEN
       RAISE EXCEPTION 'job name "%" is reserved', obj_name
         USING ERRCODE = 'reserved_name',
               DETAIL = 'Job names starting with "fact_refresh:" or "dimension_refresh:" are those of facts and dimensions.',

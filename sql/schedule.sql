@@ -99,9 +99,7 @@ RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT owner OPERATOR(pg_catalog.=) caller
-      OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                  WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper)
+  SELECT owner OPERATOR(pg_catalog.=) caller OR dataeng._is_superuser(caller)
 $$;
 REVOKE ALL ON FUNCTION dataeng._job_visible(regrole, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng._job_visible(regrole, regrole) IS 'internal: whether a role may manage a job of an owner';
@@ -210,8 +208,7 @@ BEGIN
      WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id;
     RETURN u.job_id;
   END IF;
-  IF cap OPERATOR(pg_catalog.>) 0 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                                                  WHERE r.oid OPERATOR(pg_catalog.=) caller::oid AND r.rolsuper) THEN
+  IF cap OPERATOR(pg_catalog.>) 0 AND NOT dataeng._is_superuser(caller) THEN
     -- one at a time per role, so that concurrent calls cannot pass the cap together
     PERFORM dataeng._job_cap_lock(caller);
     SELECT count(*) INTO mine FROM dataeng.jobs j WHERE j.owner OPERATOR(pg_catalog.=) caller;
