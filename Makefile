@@ -74,8 +74,11 @@ test-all:
 # every object depends on the shared header
 $(OBJS): src/dataeng.h
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(srcdir)/dataeng.control
-	cat $(SQL_SOURCES) > $@
+# @NAME@ in the SQL is the value of "#define NAME" in a header under src/
+SQL_HEADERS = $(wildcard src/*.h src/*/*.h)
 
-$(EXTENSION)--%--$(EXTVERSION).sql: sql/updates/%--$(EXTVERSION).sql $(SQL_SOURCES) sql/updates/rerun.pl
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(srcdir)/dataeng.control sql/updates/rerun.pl $(SQL_HEADERS)
+	perl sql/updates/rerun.pl --install $(SQL_SOURCES) > $@
+
+$(EXTENSION)--%--$(EXTVERSION).sql: sql/updates/%--$(EXTVERSION).sql $(SQL_SOURCES) sql/updates/rerun.pl $(SQL_HEADERS)
 	perl sql/updates/rerun.pl $< $(SQL_SOURCES) > $@

@@ -7,10 +7,60 @@
 # revokes as they are.  Tables, sequences, indexes, types and event
 # triggers are created by the install script only: an upgrade changes them
 # in UPDATE.
+#
+# rerun.pl --install AREA.sql...: print the install script: the area files
+# as they are.
+#
+# Both substitute the constants C and SQL share: a token @NAME@ in the SQL
+# becomes the value of "#define NAME value" in a header under src/ (one
+# source for both languages; an unknown token is an error).
 use strict;
 use warnings;
+use File::Basename qw(dirname);
 
 my $update = shift @ARGV;
+
+# NAME => value of every "#define NAME value" of the headers under src/
+my %constants;
+{
+	my $src = dirname(__FILE__) . '/../../src';
+	for my $h (glob("$src/*.h $src/*/*.h"))
+	{
+		open(my $hf, '<', $h) or die "$h: $!\n";
+		while (<$hf>)
+		{
+			$constants{$1} = $2
+			  if /^#define\s+([A-Z][A-Z0-9_]*)\s+(\S(?:.*\S)?)\s*$/ && $2 !~ /\\$/;
+		}
+		close $hf;
+	}
+}
+
+sub substitute
+{
+	my ($sql, $file) = @_;
+	$sql =~ s{\@([A-Z][A-Z0-9_]*)\@}{
+		my $v = $constants{$1};
+		die "$file: \@$1\@ is not defined by a header under src/\n" unless defined $v;
+		$v =~ s/^"(.*)"$/$1/;
+		$v =~ s/^\((.*)\)$/$1/;
+		$v =~ s/^INT64CONST\((.*)\)$/$1/;
+		$v;
+	}ge;
+	return $sql;
+}
+
+if ($update eq '--install')
+{
+	local $/;
+	for my $file (@ARGV)
+	{
+		open(my $fh, '<', $file) or die "$file: $!\n";
+		print substitute(scalar <$fh>, $file);
+		close $fh;
+	}
+	exit 0;
+}
 
 # the statements of an SQL script (aware of quotes, dollar quotes, comments)
 sub statements
@@ -64,7 +114,7 @@ print $pre, "\n";
 for my $file (@ARGV)
 {
 	open($fh, '<', $file) or die "$file: $!\n";
-	my $sql = <$fh>;
+	my $sql = substitute(scalar <$fh>, $file);
 	close $fh;
 	print "\n-- from $file\n";
 	for my $s (statements($sql))
