@@ -27,12 +27,16 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
 DATA = $(foreach v,$(UPGRADES_FROM),sql/$(EXTENSION)--$(v).sql)
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -I$(srcdir)/src
+# Only what PostgreSQL looks up is exported from the library: the fmgr
+# functions (PG_FUNCTION_INFO_V1), _PG_init, the background workers' entry
+# points and the output plugin's init.  PostgreSQL 15 leaves PGDLLEXPORT empty
+# outside Windows; it marks those symbols visible here.
+PG_CPPFLAGS = -I$(srcdir)/src '-DPGDLLEXPORT=__attribute__((visibility("default")))'
 # -Wall -Wextra, less -Wunused-parameter: PostgreSQL 15's own headers trip it
 # (inline functions in bufpage.h and ilist.h), as does every fmgr function
 # that ignores fcinfo.  The test harness adds -Werror.
-PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter
+PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden
 # libphonenumber (Debian: libphonenumber-dev) behind src/validate/phone_shim.cpp
 SHLIB_LINK = -lphonenumber -lstdc++
 
@@ -71,8 +75,8 @@ demo:
 test-all:
 	bash sql_tests/run_all.sh
 
-# every object depends on the shared header
-$(OBJS): src/dataeng.h
+# objects depend on the headers (few enough to keep this simple)
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
 # @NAME@ in the SQL is the value of "#define NAME" in a header under src/
 SQL_HEADERS = $(wildcard src/*.h src/*/*.h)

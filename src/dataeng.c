@@ -30,7 +30,7 @@ bool		dataeng_enabled = true;
 /* true when the library was loaded through shared_preload_libraries */
 bool		dataeng_preloaded = false;
 
-void		_PG_init(void);
+PGDLLEXPORT void _PG_init(void);
 
 /*
  * _PG_init

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * dataeng.h
- *		Shared declarations of the dataeng extension: what each source
- *		file exports to the others.
+ *		Declarations of change capture and the scheduler, until each moves
+ *		to its area's header (src/cdc/cdc.h, src/schedule/schedule.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -21,106 +21,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
-#define DATAENG_SCHEMA	"dataeng"
-#define DATAENG_LIBRARY_VERSION	"0.2.0"
-
-/* in dataeng.c */
-extern bool dataeng_enabled;
-extern bool dataeng_preloaded;
-extern void dataeng_require_preload(const char *feature);
-
-/* in common/row_jsonb.c */
-typedef struct RowJsonbColumn RowJsonbColumn;
-typedef struct RowJsonbMap
-{
-	int			ncols;
-	RowJsonbColumn *cols;		/* in attnum order */
-	RowJsonbColumn **sorted;	/* in jsonb key order */
-	bool		simple;			/* only scalar columns */
-} RowJsonbMap;
-extern void row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
-							   Bitmapset *attnums, MemoryContext cxt);
-extern Jsonb *row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
-							  Bitmapset *only);
-extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
-									TupleTableSlot *newslot);
-
-/* in common/entry.c */
-extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
-extern Oid	entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
-typedef struct InternalSql
-{
-	Oid			userid;
-	int			sec_context;
-	int			nestlevel;
-} InternalSql;
-extern void internal_sql_begin(InternalSql *save, Oid role);
-extern void internal_sql_end(InternalSql *save);
-
-/*
- * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an
- * invoker-rights entry point that calls dataeng.<body>(caller regrole, its
- * own arguments...) as the body's owner, on behalf of GetUserId().
- */
-#define DATAENG_ENTRY(sym, body) \
-PG_FUNCTION_INFO_V1(sym); \
-Datum \
-sym(PG_FUNCTION_ARGS) \
-{ \
-	return entry_call_body(fcinfo, body); \
-}
-
-/* in common/punycode.c */
-extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
-extern bool punycode_decode(const char *s, int len, pg_wchar *out, int *n);
-
-/* in cleanse/text.c */
-extern void fold_accents_into(const pg_wchar *in, StringInfo buf);
-
-/* in validate/phone.c */
-extern const char *phone_region_code(text *t, char *buf);
-
-/* in cleanse/fuzzy.c */
-extern double jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m);
-
-/* in validate/email.c */
-extern const char *email_practical_problem(const char *s, int len);
-extern const char *email_mode_problem(const char *s, int len, int mode);
-
-/* in validate/ids.c */
-extern const char *iban_problem(const char *s, int len);
-
-/* in validate/rules.c: run code as a role, restricted, settings rolled back */
-
-/* in validate/dates.c */
-extern const char *date_problem(const char *s, int slen, const char *f, int flen);
-
-/* in cleanse/dates.c */
-typedef struct ParsedDate
-{
-	int			year,
-				month,
-				day,
-				hour,
-				minute,
-				second,
-				usec;
-	bool		has_time,
-				has_tz;
-	int			tz_offset;		/* seconds east of UTC */
-} ParsedDate;
-extern bool parse_date_text(const char *s, int len, const char *order, ParsedDate *p);
-
-/* in cleanse/numbers.c */
-extern char *parse_number_text(const char *s, int len, char dec, bool *pct, const char **why);
-extern const char *number_canon_problem(const char *canon);
-
-/* in cleanse/units.c */
-extern const char *parse_quantity_text(const char *s, int len, char *numbuf);
-
-/* in validate/url.c */
-extern const char *const url_no_host;
-extern const char *url_parse_problem(const char *s, int len, char **scheme);
+#include "common/common.h"
 
 /* in cdc/capture.c: the change log's segments and columns */
 extern void dataeng_cdc_init(void);

@@ -27,7 +27,8 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 #define MAX_TOKENS 24
 

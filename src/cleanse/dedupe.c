@@ -48,7 +48,8 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 /* longer values are compared on their first DEDUP_MAX_CHARS characters */
 #define DEDUP_MAX_CHARS 200

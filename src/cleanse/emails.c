@@ -19,7 +19,8 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
 
 /*
  * utf8_nfc_chars

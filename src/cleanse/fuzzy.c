@@ -12,7 +12,8 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 /* the longest strings compared; beyond, the caller gets an error */
 #define FUZZY_MAX_CHARS 10000

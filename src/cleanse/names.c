@@ -20,7 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 /* lower-case particles of family names */
 static const char *const particles[] = {

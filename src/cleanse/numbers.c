@@ -24,7 +24,8 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 static bool
 currency_char(pg_wchar c)

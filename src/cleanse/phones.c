@@ -11,7 +11,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
 #include "validate/phone_shim.h"
 
 PG_FUNCTION_INFO_V1(dataeng_to_e164);

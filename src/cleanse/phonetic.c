@@ -29,7 +29,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 /* the length of each code, as in Philips' reference */
 #define DM_CODE_LEN 4

@@ -21,7 +21,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 /* the text cleansers work on UTF-8 only */
 static void

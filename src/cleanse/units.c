@@ -24,7 +24,8 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cleanse/cleanse.h"
 
 typedef struct Unit
 {

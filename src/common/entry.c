@@ -32,7 +32,7 @@
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 /* An entry point's body, looked up once per FmgrInfo */
 typedef struct EntryBody

@@ -10,7 +10,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 #define PUNY_BASE	36
 #define PUNY_TMIN	1

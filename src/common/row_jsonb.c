@@ -27,7 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 typedef enum RowJsonbKind
 {

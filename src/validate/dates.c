@@ -22,7 +22,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
 
 static const char *const month_names[] = {
 	"january", "february", "march", "april", "may", "june", "july",

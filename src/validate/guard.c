@@ -49,7 +49,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 typedef struct GuardPlan
 {

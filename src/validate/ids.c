@@ -18,7 +18,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
 
 /* the longest identifier any of these accept, separators removed */
 #define ID_MAX_CHARS 40

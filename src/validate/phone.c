@@ -11,7 +11,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
 #include "validate/phone_shim.h"
 
 /* longer input is no phone number: spare the library */

@@ -17,7 +17,7 @@
 #include "regex/regex.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "validate/postal_formats.h"
 
 /* no postal code is longer */

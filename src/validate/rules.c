@@ -40,7 +40,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 /* the entry points and their bodies */
 DATAENG_ENTRY(dataeng_rule_add, "_rule_add")

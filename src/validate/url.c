@@ -34,7 +34,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
 
 static const char *const special_schemes[] = {
 	"ftp", "file", "http", "https", "ws", "wss"

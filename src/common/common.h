@@ -1,0 +1,95 @@
+/*-------------------------------------------------------------------------
+ *
+ * common/common.h
+ *		What every area of dataeng shares: the schema and library version, the
+ *		preload switch, invoker-rights entry points, internal SQL under pinned
+ *		settings, row images as jsonb, punycode.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COMMON_H
+#define COMMON_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "nodes/bitmapset.h"
+#include "utils/jsonb.h"
+
+/*
+ * The library is built with -fvisibility=hidden (Makefile): only what
+ * PostgreSQL looks up is exported.  PostgreSQL 15's PG_FUNCTION_INFO_V1
+ * marks the info function PGDLLEXPORT but not the function itself (16
+ * marks both); this does as 16 does, so that every fmgr function stays
+ * visible.  Every file that defines one includes this header.
+ */
+#undef PG_FUNCTION_INFO_V1
+#define PG_FUNCTION_INFO_V1(funcname) \
+extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
+extern PGDLLEXPORT const Pg_finfo_record * CppConcat(pg_finfo_,funcname)(void); \
+const Pg_finfo_record * \
+CppConcat(pg_finfo_,funcname) (void) \
+{ \
+	static const Pg_finfo_record my_finfo = { 1 }; \
+	return &my_finfo; \
+} \
+extern int no_such_variable
+
+#define DATAENG_SCHEMA	"dataeng"
+#define DATAENG_LIBRARY_VERSION	"0.2.0"
+
+/* in dataeng.c: the library's entry (_PG_init) */
+extern bool dataeng_enabled;
+extern bool dataeng_preloaded;
+extern void dataeng_require_preload(const char *feature);
+
+/* in common/row_jsonb.c */
+typedef struct RowJsonbColumn RowJsonbColumn;
+typedef struct RowJsonbMap
+{
+	int			ncols;
+	RowJsonbColumn *cols;		/* in attnum order */
+	RowJsonbColumn **sorted;	/* in jsonb key order */
+	bool		simple;			/* only scalar columns */
+} RowJsonbMap;
+extern void row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
+							   Bitmapset *attnums, MemoryContext cxt);
+extern Jsonb *row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
+							  Bitmapset *only);
+extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
+									TupleTableSlot *newslot);
+
+/* in common/entry.c */
+extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
+extern Oid	entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
+typedef struct InternalSql
+{
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+} InternalSql;
+extern void internal_sql_begin(InternalSql *save, Oid role);
+extern void internal_sql_end(InternalSql *save);
+
+/*
+ * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an
+ * invoker-rights entry point that calls dataeng.<body>(caller regrole, its
+ * own arguments...) as the body's owner, on behalf of GetUserId().
+ */
+#define DATAENG_ENTRY(sym, body) \
+PG_FUNCTION_INFO_V1(sym); \
+Datum \
+sym(PG_FUNCTION_ARGS) \
+{ \
+	return entry_call_body(fcinfo, body); \
+}
+
+/* in common/punycode.c */
+extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
+extern bool punycode_decode(const char *s, int len, pg_wchar *out, int *n);
+
+#endif							/* COMMON_H */
