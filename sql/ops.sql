@@ -180,7 +180,7 @@ BEGIN
   IF object IS NULL OR setting IS NULL THEN
     RAISE EXCEPTION 'object and setting must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  d := dataeng._ops_default(setting);
+  SELECT * INTO d FROM dataeng._ops_default(setting);
   IF d.value IS NULL THEN
     RAISE EXCEPTION 'unknown alert setting "%"', setting
       USING ERRCODE = 'invalid_parameter_value',
@@ -612,7 +612,7 @@ REVOKE ALL ON FUNCTION dataeng.alert_check() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.alert_check() IS
   'Raises the alert of each condition that started and resolves those that ended (superuser; dataeng.maintain() runs it)';
 
-CREATE FUNCTION dataeng._alert_handler_add(caller regrole, handler regprocedure, kinds text[])
+CREATE FUNCTION dataeng._alert_handler_add(caller regrole, fn regprocedure, kinds text[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -620,22 +620,22 @@ AS $$
 DECLARE
   p pg_proc;
 BEGIN
-  IF handler IS NULL THEN
+  IF fn IS NULL THEN
     RAISE EXCEPTION 'handler must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) handler::oid;
+  SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
      OR p.prokind OPERATOR(pg_catalog.<>) 'f' THEN
-    RAISE EXCEPTION 'alert handler % must be a function of one jsonb argument', handler
+    RAISE EXCEPTION 'alert handler % must be a function of one jsonb argument', fn
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF NOT pg_has_role(caller, p.proowner, 'USAGE') THEN
-    RAISE EXCEPTION 'must own function % to make it an alert handler', handler
+    RAISE EXCEPTION 'must own function % to make it an alert handler', fn
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A handler is called as its owner, with the alerts its owner may see.';
   END IF;
   INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds)
-  VALUES (handler::text, p.proowner::regrole, kinds)
+  VALUES (fn::text, p.proowner::regrole, kinds)
   ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner;
 END;
 $$;
