@@ -176,28 +176,28 @@ SELECT job_name FROM dataeng.jobs ORDER BY 1;
 -- Alert handlers: called as their owner with each alert it may see; a
 -- failing handler is recorded, never raised into what raised the alert
 -------------------------------------------------------------------------------
-CREATE ROLE ops_pager;
+CREATE ROLE regress_ops_pager;
 CREATE TABLE pager_log (event text, kind text, object text, called_as name);
-GRANT INSERT ON pager_log TO ops_pager;
+GRANT INSERT ON pager_log TO regress_ops_pager;
 CREATE FUNCTION page(a jsonb) RETURNS void LANGUAGE sql
   AS $$ INSERT INTO public.pager_log VALUES (a->>'event', a->>'kind', a->>'object', current_user) $$;
-ALTER FUNCTION page(jsonb) OWNER TO ops_pager;
+ALTER FUNCTION page(jsonb) OWNER TO regress_ops_pager;
 CREATE FUNCTION broken_pager(a jsonb) RETURNS void LANGUAGE plpgsql
   AS $$ BEGIN RAISE EXCEPTION 'pager down'; END $$;
-GRANT SELECT ON steady, dropping TO ops_pager;
-SET ROLE ops_pager;
+GRANT SELECT ON steady, dropping TO regress_ops_pager;
+SET ROLE regress_ops_pager;
 SELECT dataeng.alert_handler_add('page(jsonb)');
 SELECT dataeng.alert_handler_add('broken_pager(jsonb)');   -- not its function
 RESET ROLE;
 SELECT dataeng.alert_handler_add('broken_pager(jsonb)');
 SELECT dataeng.alert_handler_add('wait_for(text, float8)');
-DELETE FROM steady;   -- ops_pager may read steady: it is paged
+DELETE FROM steady;   -- regress_ops_pager may read steady: it is paged
 SELECT (dataeng.monitor_check('steady')).ok;
 INSERT INTO steady VALUES (now());
 SELECT (dataeng.monitor_check('steady')).ok;
 SELECT * FROM pager_log;
 SELECT handler, owner, calls, failures, last_error ~ 'pager down' AS recorded FROM dataeng.alert_handlers ORDER BY 1;
--- an alert of a job of another role is not shown to ops_pager's handler
+-- an alert of a job of another role is not shown to regress_ops_pager's handler
 SELECT dataeng.schedule('other', '@yearly', 'SELECT 1/0') > 0 AS scheduled;
 SELECT dataeng.job_run_now('other');
 SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'other'$$) AS failed;
