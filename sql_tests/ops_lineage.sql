@@ -92,6 +92,7 @@ RESET ROLE;
 SELECT dataeng.monitor_drop('low_events'), dataeng.unschedule('low_job');
 SELECT dataeng.cdc_consumer_drop('low_copy');
 
+SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA low CASCADE;
 DROP TABLE sales, customer_dim, other, "we""ird\name";
