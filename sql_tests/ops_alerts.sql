@@ -205,3 +205,9 @@ SELECT dataeng.maintain()->'alerts_raised' AS raised;
 SELECT count(*) AS paged FROM pager_log WHERE object = 'other';
 SELECT dataeng.unschedule('other');
 SELECT dataeng.alert_handler_drop('broken_pager(jsonb)'), dataeng.alert_handler_drop('page(jsonb)');
+
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
+DROP TABLE flag, orders, daily, steady, silent, dropping, pager_log;
+DROP FUNCTION page(jsonb), broken_pager(jsonb), wait_for(text, float8);
+DROP ROLE regress_ops_pager;
