@@ -108,6 +108,29 @@ COMMENT ON TABLE dataeng.maintenance IS 'What the last dataeng.maintain() found 
 REVOKE ALL ON dataeng.maintenance FROM PUBLIC;
 GRANT SELECT ON dataeng.maintenance TO PUBLIC;
 
+-- The consumers and their lag as dataeng.alert_check() last measured them
+-- (dataeng.cdc_consumers, exact but a scan of the change log per
+-- consumer): pipeline_status reads them from here, so that polling it
+-- costs next to nothing.
+CREATE TABLE dataeng.consumer_lag (
+  name            text        PRIMARY KEY,
+  owner           regrole     NOT NULL,
+  tables          regclass[],
+  acked_at        timestamptz,
+  created_at      timestamptz NOT NULL,
+  expired_at      timestamptz,
+  expired_reason  text,
+  pending_changes bigint,
+  lag_seconds     numeric,
+  measured_at     timestamptz NOT NULL
+);
+COMMENT ON TABLE dataeng.consumer_lag IS
+  'Consumers and their lag as dataeng.alert_check() (run by dataeng.maintain()) last measured them';
+ALTER TABLE dataeng.consumer_lag ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng.consumer_lag FOR SELECT USING (pg_has_role(owner, 'USAGE'));
+REVOKE ALL ON dataeng.consumer_lag FROM PUBLIC;
+GRANT SELECT ON dataeng.consumer_lag TO PUBLIC;
+
 -----------------------------------------------------------------------------
 -- Settings
 -----------------------------------------------------------------------------
@@ -258,10 +281,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN QUERY
-  WITH consumers AS MATERIALIZED (SELECT * FROM dataeng.cdc_consumers),
+  WITH consumers AS MATERIALIZED (SELECT * FROM dataeng.consumer_lag),
+  aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind
+             FROM dataeng.fact_defs fd
+           UNION ALL
+           SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension'
+             FROM dataeng.dimension_defs dd),
   lagged AS (
-    SELECT c.*, f.name AS fact_name, f.kind AS agg_kind, f.last_refresh,
-           coalesce(f.kind || ':' || f.name, 'consumer:' || c.name) AS object,
+    SELECT c.*, f.name AS fact_name,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
               dataeng._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes')::bigint
@@ -269,10 +296,7 @@ BEGIN
               dataeng._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag')::interval))
              AS behind
       FROM consumers c
-      LEFT JOIN (SELECT fd.name, fd.consumer, fd.last_refresh, 'fact' AS kind FROM dataeng.fact_defs fd
-                 UNION ALL
-                 SELECT dd.name, dd.consumer, dd.last_refresh, 'dimension' FROM dataeng.dimension_defs dd) f
-        ON f.consumer OPERATOR(pg_catalog.=) c.name)
+      LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
   -- captured tables
   SELECT 'captured table', t.table_name::text, 'ok', 'changes are captured',
          NULL::bigint, NULL::numeric, NULL::timestamptz, NULL::text, NULL::timestamptz,
@@ -287,7 +311,8 @@ BEGIN
               WHEN l.behind
               THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
                           l.pending_changes, round(l.lag_seconds))
-              ELSE format('%s changes pending', l.pending_changes) END,
+              ELSE format('%s changes pending (measured %s)', l.pending_changes,
+                          to_char(l.measured_at, 'YYYY-MM-DD HH24:MI:SS')) END,
          l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
          CASE WHEN l.expired_at IS NOT NULL THEN l.expired_at
               ELSE coalesce(l.acked_at, l.created_at) END,
@@ -299,22 +324,22 @@ BEGIN
               WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
     FROM lagged l
   UNION ALL
-  -- facts and dimensions
-  SELECT l.agg_kind, l.fact_name,
+  -- facts and dimensions (their lag: their consumer's)
+  SELECT a.kind, a.name,
          CASE WHEN l.expired_at IS NOT NULL THEN 'failing' WHEN l.behind THEN 'warning' ELSE 'ok' END,
-         CASE WHEN l.expired_at IS NOT NULL
-              THEN format('its consumer expired: %s; rebuild it with dataeng.fact_rebuild() or drop it', l.expired_reason)
+         CASE WHEN l.name IS NULL THEN 'lag not measured yet (dataeng.maintain() measures it)'
+              WHEN l.expired_at IS NOT NULL
+              THEN format('its consumer expired: %s; rebuild it with dataeng.%s_rebuild() or drop it', l.expired_reason, a.kind)
               WHEN l.behind
               THEN format('stale: %s changes of its source wait, the oldest %s s old; last refresh %s',
-                          l.pending_changes, round(l.lag_seconds), coalesce(l.last_refresh::text, 'never'))
+                          l.pending_changes, round(l.lag_seconds), coalesce(a.last_refresh::text, 'never'))
               ELSE 'up to date with its source' END,
-         l.pending_changes, l.lag_seconds, l.last_refresh, l.expired_reason,
-         CASE WHEN l.behind OR l.expired_at IS NOT NULL THEN coalesce(l.last_refresh, l.created_at)
-              ELSE coalesce(l.last_refresh, l.created_at) END,
-         l.owner, NULL::regclass,
-         CASE WHEN l.expired_at IS NOT NULL OR l.behind THEN l.agg_kind || '_lag' END,
+         l.pending_changes, l.lag_seconds, a.last_refresh, l.expired_reason,
+         coalesce(a.last_refresh, a.created_at),
+         a.owner, NULL::regclass,
+         CASE WHEN l.expired_at IS NOT NULL OR l.behind THEN a.kind || '_lag' END,
          CASE WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
-    FROM lagged l WHERE l.fact_name IS NOT NULL
+    FROM aggs a LEFT JOIN lagged l ON l.name OPERATOR(pg_catalog.=) a.consumer
   UNION ALL
   -- tables with rules: the latest validation run
   SELECT 'table with rules', r.table_name::text,
@@ -566,6 +591,13 @@ BEGIN
     RAISE EXCEPTION 'only a superuser may run dataeng.alert_check()'
       USING ERRCODE = 'insufficient_privilege', HINT = 'dataeng.maintain() runs it; read dataeng.pipeline_status.';
   END IF;
+  -- the consumers' lag, measured now (pipeline_status reads it from here)
+  DELETE FROM dataeng.consumer_lag;
+  INSERT INTO dataeng.consumer_lag (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
+                                    pending_changes, lag_seconds, measured_at)
+  SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
+         c.pending_changes, c.lag_seconds, clock_timestamp()
+    FROM dataeng.cdc_consumers c;
   FOR s IN SELECT * FROM dataeng._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng._ops_setting(s.kind || ':' || s.name, 'alerts')::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;

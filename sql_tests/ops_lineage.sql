@@ -38,6 +38,8 @@ SELECT from_object, from_kind, to_object, to_kind, relation FROM dataeng.lineage
 -- DOT: every node once, coloured by its state; the part reachable from a root
 SELECT dataeng.lineage_dot();
 SELECT dataeng.alert_set('consumer:copy', 'lag_changes', '1');
+-- (consumers' lag is measured by maintenance)
+SELECT dataeng.maintain() IS NOT NULL AS maintained;
 SELECT dataeng.lineage_dot('sales') ~ '"consumer:copy" \[[^]]*fillcolor="#f9d98c"' AS copy_warns;
 CREATE TABLE other (id int);
 SELECT dataeng.cdc_enable('other');
@@ -68,6 +70,9 @@ SELECT dataeng.alert_set('*', 'purge', 'off');
 SELECT dataeng.monitor_check('orders_fresh');
 SELECT dataeng.monitor_drop('orders_fresh');
 SELECT dataeng.maintain();
+RESET ROLE;
+SELECT dataeng.maintain() IS NOT NULL AS maintained;
+SET ROLE regress_ops_low;
 SELECT kind, name, state FROM dataeng.pipeline_status ORDER BY 1, 2;
 SELECT * FROM dataeng.lineage ORDER BY 2, 1, 4, 3;
 RESET ROLE;

@@ -104,3 +104,16 @@ CREATE TABLE dataeng.maintenance (
   purged_changes bigint,
   trimmed        jsonb
 );
+CREATE TABLE dataeng.consumer_lag (
+  name            text        PRIMARY KEY,
+  owner           regrole     NOT NULL,
+  tables          regclass[],
+  acked_at        timestamptz,
+  created_at      timestamptz NOT NULL,
+  expired_at      timestamptz,
+  expired_reason  text,
+  pending_changes bigint,
+  lag_seconds     numeric,
+  measured_at     timestamptz NOT NULL
+);
+ALTER TABLE dataeng.consumer_lag ENABLE ROW LEVEL SECURITY;
