@@ -1097,6 +1097,7 @@ AS $$
       FROM nodes n
       LEFT JOIN status s ON s.kind OPERATOR(pg_catalog.=) n.kind AND s.name OPERATOR(pg_catalog.=) n.object)
   SELECT 'digraph lineage {' || E'\n' || '  rankdir=LR;' || E'\n' || '  node [fontname="Helvetica", fontsize=10];' || E'\n'
+         || '  edge [fontname="Helvetica", fontsize=9];' || E'\n'
          || coalesce((SELECT string_agg(line, E'\n' ORDER BY kind, object) FROM styled), '') || E'\n'
          || coalesce((SELECT string_agg(format('  %s -> %s [label=%s];', dataeng._dot_id(p.from_kind, p.from_object),
                                                dataeng._dot_id(p.to_kind, p.to_object), dataeng._dot_id(p.relation, NULL)),
