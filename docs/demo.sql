@@ -472,4 +472,28 @@ SELECT shop.sales_daily_diff() = 0 AS fact_ok, shop.customer_dim_diff() = 0 AS d
 \echo 'customer dimension (current rows) equals customers:' :dim_ok
 
 \echo
+\echo '== Stage 6: operations ====================================================='
+-- A monitor of the orders (freshness and daily volume), checked by its job
+-- every hour and once now; maintenance (purging, trimming, alerts: run by
+-- the scheduler, here once by hand); then what an engineer reads every
+-- morning: the state of every pipeline object, the open alerts, and the
+-- lineage in Graphviz DOT (docs/ops.md shows it drawn).
+\o /dev/null
+SELECT dataeng.monitor_drop('orders_flow');
+SELECT dataeng.monitor_create('orders_flow', 'shop.orders', 'ordered_at', max_silence => '1 day',
+                              min_rows => 10, per => '1 day', drop_pct => 50, schedule => '1 hour');
+SELECT dataeng.monitor_check('orders_flow');
+SELECT dataeng.maintain();
+\o
+\echo 'The status of every pipeline object:'
+SELECT kind, name, state, reason, lag_changes FROM dataeng.pipeline_status
+ ORDER BY array_position(ARRAY['captured table', 'consumer', 'fact', 'dimension', 'table with rules',
+                               'job', 'monitor', 'change log'], kind), name;
+\echo 'Open alerts:'
+SELECT kind, object, severity, message FROM dataeng.alerts_open ORDER BY alert_id;
+\echo 'Lineage (Graphviz DOT: dot -Tsvg draws it):'
+SELECT dataeng.lineage_dot() AS dot \gset
+\echo :dot
+
+\echo
 \echo 'Done: every stage ran.'

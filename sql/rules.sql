@@ -72,18 +72,34 @@ CREATE TABLE dataeng.quarantine (
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
 
+-- Alerts of every kind (docs/ops.md): a failed error rule (raised by
+-- each validate() run that finds it, with table_name, run_id, rule_name,
+-- failed, failed_pct; kind is the rule's kind), and the conditions
+-- dataeng.alert_check() watches (sql/ops.sql: a job out of retries, a
+-- consumer or fact behind, a monitor's finding), raised once when the
+-- condition starts (condition names it) and resolved when it ends.
 CREATE TABLE dataeng.alerts (
-  alert_id   bigserial   PRIMARY KEY,
-  raised_at  timestamptz NOT NULL DEFAULT now(),
-  table_name regclass    NOT NULL,
-  run_id     bigint,
-  rule_name  text        NOT NULL,
-  kind       text        NOT NULL,
-  failed     bigint      NOT NULL,
-  failed_pct numeric     NOT NULL,
-  payload    jsonb       NOT NULL
+  alert_id    bigserial   PRIMARY KEY,
+  raised_at   timestamptz NOT NULL DEFAULT now(),
+  table_name  regclass,
+  run_id      bigint,
+  rule_name   text,
+  kind        text        NOT NULL,
+  failed      bigint,
+  failed_pct  numeric,
+  payload     jsonb       NOT NULL,
+  resolved_at timestamptz,
+  object      text,
+  severity    text        NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
+  message     text,
+  owner       regrole,
+  condition   text
 );
-COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOTIFY dataeng_alerts';
+COMMENT ON TABLE dataeng.alerts IS
+  'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';
+-- one open alert per condition: raised once, resolved once
+CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
+  WHERE resolved_at IS NULL AND condition IS NOT NULL;
 
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
 -- schema, and no row-level security between them (row-level security is
@@ -115,7 +131,11 @@ ALTER TABLE dataeng.validation_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY readable ON dataeng.alerts FOR SELECT USING (dataeng.rows_readable(table_name));
+-- an alert of a table: who may read the table's rows; of a job, consumer
+-- or fact: its owner (and members), superusers
+CREATE POLICY readable ON dataeng.alerts FOR SELECT
+  USING (CASE WHEN table_name IS NOT NULL THEN dataeng.rows_readable(table_name)
+              ELSE pg_has_role(owner, 'USAGE') END);
 ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng.rows_readable(table_name));
 CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng.rows_readable(table_name));

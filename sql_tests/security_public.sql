@@ -78,6 +78,15 @@ INSERT INTO reasons VALUES
   ('fact_backfill', 'invoker rights'), ('dimension_create', 'invoker rights'),
   ('dimension_drop', 'invoker rights'), ('dimension_refresh', 'invoker rights'),
   ('fact_rebuild', 'invoker rights');
+-- operations (ops.sql): entry points; the status, lineage and settings
+-- helpers read with the caller's rights (row-level security, the other
+-- areas' views); maintain(), alert_check() and the alert bodies are not PUBLIC's
+INSERT INTO reasons VALUES
+  ('alert_set', 'entry point'), ('alert_handler_add', 'entry point'), ('alert_handler_drop', 'entry point'),
+  ('monitor_create', 'entry point'), ('monitor_drop', 'entry point'), ('monitor_check', 'entry point'),
+  ('_ops_default', 'pure'), ('_dot_id', 'pure'),
+  ('_ops_setting', 'invoker-rights helper'), ('_status_rows', 'invoker-rights helper'),
+  ('_lineage', 'invoker-rights helper'), ('lineage_dot', 'invoker rights');
 
 -- every function PUBLIC may execute, and why
 SELECT p.oid::regprocedure AS function, coalesce(r.reason, 'NO REASON') AS reason,

@@ -36,3 +36,84 @@ CREATE TABLE dataeng._agg_acking (
 
 -- the launcher visits this database again when the upgrade commits
 SELECT dataeng._scheduler_wake_now();
+
+-- Operations (ops.sql): alerts of every kind, raised once and resolved
+-- once (rules.sql keeps the table); settings, monitors and their checks,
+-- alert handlers, what maintenance did.
+ALTER TABLE dataeng.alerts
+  ALTER COLUMN table_name DROP NOT NULL, ALTER COLUMN rule_name DROP NOT NULL,
+  ALTER COLUMN failed DROP NOT NULL, ALTER COLUMN failed_pct DROP NOT NULL,
+  ADD COLUMN resolved_at timestamptz, ADD COLUMN object text,
+  ADD COLUMN severity text NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
+  ADD COLUMN message text, ADD COLUMN owner regrole, ADD COLUMN condition text;
+CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
+  WHERE resolved_at IS NULL AND condition IS NOT NULL;
+CREATE TABLE dataeng.alert_settings (
+  object  text        NOT NULL CHECK (object <> ''),
+  setting text        NOT NULL,
+  value   text        NOT NULL,
+  owner   regrole,
+  set_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (object, setting)
+);
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_settings', '');
+ALTER TABLE dataeng.alert_settings ENABLE ROW LEVEL SECURITY;
+CREATE TABLE dataeng.monitors (
+  name        text        PRIMARY KEY CHECK (name <> ''),
+  tbl         regclass    NOT NULL,
+  time_column text        NOT NULL,
+  max_silence interval    CHECK (max_silence > interval '0'),
+  min_rows    bigint      CHECK (min_rows >= 0),
+  per         interval    NOT NULL CHECK (per > interval '0'),
+  drop_pct    numeric     CHECK (drop_pct > 0 AND drop_pct <= 100),
+  schedule    text        NOT NULL,
+  owner       regrole     NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+SELECT pg_catalog.pg_extension_config_dump('dataeng.monitors', '');
+CREATE TABLE dataeng.monitor_checks (
+  check_id       bigserial   PRIMARY KEY,
+  monitor        text        NOT NULL,
+  tbl            regclass    NOT NULL,
+  checked_at     timestamptz NOT NULL DEFAULT now(),
+  newest         timestamptz,
+  rows_in_period bigint,
+  baseline       numeric,
+  ok             boolean     NOT NULL,
+  problems       text[]      NOT NULL DEFAULT '{}'
+);
+CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, check_id);
+ALTER TABLE dataeng.monitors ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.monitor_checks ENABLE ROW LEVEL SECURITY;
+CREATE TABLE dataeng.alert_handlers (
+  handler     text         PRIMARY KEY,   -- a regprocedure as text (pg_upgrade keeps no function oid)
+  owner       regrole      NOT NULL,
+  kinds       text[],
+  created_at  timestamptz  NOT NULL DEFAULT now(),
+  calls       bigint       NOT NULL DEFAULT 0,
+  failures    bigint       NOT NULL DEFAULT 0,
+  last_error  text,
+  last_error_at timestamptz
+);
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_handlers', '');
+ALTER TABLE dataeng.alert_handlers ENABLE ROW LEVEL SECURITY;
+CREATE TABLE dataeng.maintenance (
+  id             int         PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  ran_at         timestamptz,
+  change_log     bigint,
+  purged_changes bigint,
+  trimmed        jsonb
+);
+CREATE TABLE dataeng.consumer_lag (
+  name            text        PRIMARY KEY,
+  owner           regrole     NOT NULL,
+  tables          regclass[],
+  acked_at        timestamptz,
+  created_at      timestamptz NOT NULL,
+  expired_at      timestamptz,
+  expired_reason  text,
+  pending_changes bigint,
+  lag_seconds     numeric,
+  measured_at     timestamptz NOT NULL
+);
+ALTER TABLE dataeng.consumer_lag ENABLE ROW LEVEL SECURITY;

@@ -1,0 +1,1108 @@
+-----------------------------------------------------------------------------
+-- Operations (docs/ops.md): one status view over every pipeline object,
+-- alerts raised once and resolved once, alert handlers, monitors of
+-- freshness and volume, maintenance, lineage.
+--
+-- pipeline_status and lineage are computed from the catalogs and the
+-- other areas' views each time they are read, with the reader's rights:
+-- a role sees the jobs, consumers, facts and dimensions it owns, the
+-- captured and ruled tables it may read, and the monitors of tables whose
+-- rows it may read.  dataeng.alert_check() (run by dataeng.maintain(), as
+-- a superuser) reads the same status for every object and raises or
+-- resolves alerts (dataeng.alerts, in rules.sql); a monitor's check
+-- raises or resolves its own alert at once.  Settings, monitors and alert
+-- handlers are written only through invoker-rights C entry points
+-- (src/ops/api.c) whose bodies (_alert_set, _monitor_create, ...) check
+-- the calling role.  Code of a role (an alert handler, a monitor's query
+-- over its table) runs as that role, restricted (dataeng._exec_as).
+-----------------------------------------------------------------------------
+
+-- Thresholds and switches: per object ('job:NAME', 'consumer:NAME',
+-- 'fact:NAME', 'dimension:NAME', 'monitor:NAME') or for all ('*', set by
+-- a superuser); _ops_setting falls back to '*' and then to the built-in
+-- default of _ops_default.
+CREATE TABLE dataeng.alert_settings (
+  object  text        NOT NULL CHECK (object <> ''),
+  setting text        NOT NULL,
+  value   text        NOT NULL,
+  owner   regrole,
+  set_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (object, setting)
+);
+COMMENT ON TABLE dataeng.alert_settings IS
+  'Alert thresholds and maintenance settings per object, or for all (object *); set with dataeng.alert_set()';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_settings', '');
+ALTER TABLE dataeng.alert_settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON dataeng.alert_settings FOR SELECT
+  USING (owner IS NULL OR pg_has_role(owner, 'USAGE'));
+REVOKE ALL ON dataeng.alert_settings FROM PUBLIC;
+GRANT SELECT ON dataeng.alert_settings TO PUBLIC;
+
+CREATE TABLE dataeng.monitors (
+  name        text        PRIMARY KEY CHECK (name <> ''),
+  tbl         regclass    NOT NULL,
+  time_column text        NOT NULL,
+  max_silence interval    CHECK (max_silence > interval '0'),
+  min_rows    bigint      CHECK (min_rows >= 0),
+  per         interval    NOT NULL CHECK (per > interval '0'),
+  drop_pct    numeric     CHECK (drop_pct > 0 AND drop_pct <= 100),
+  schedule    text        NOT NULL,
+  owner       regrole     NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng.monitors IS
+  'Freshness and volume monitors of tables (dataeng.monitor_create), checked by their job monitor:NAME';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.monitors', '');
+
+CREATE TABLE dataeng.monitor_checks (
+  check_id       bigserial   PRIMARY KEY,
+  monitor        text        NOT NULL,
+  tbl            regclass    NOT NULL,
+  checked_at     timestamptz NOT NULL DEFAULT now(),
+  newest         timestamptz,
+  rows_in_period bigint,
+  baseline       numeric,
+  ok             boolean     NOT NULL,
+  problems       text[]      NOT NULL DEFAULT '{}'
+);
+CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, check_id);
+COMMENT ON TABLE dataeng.monitor_checks IS
+  'Every check of a monitor: newest row, rows in the last period, the average of the previous periods, findings';
+
+ALTER TABLE dataeng.monitors ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng.monitor_checks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON dataeng.monitors FOR SELECT
+  USING (pg_has_role(owner, 'USAGE') OR dataeng.rows_readable(tbl));
+CREATE POLICY readable ON dataeng.monitor_checks FOR SELECT USING (dataeng.rows_readable(tbl));
+REVOKE ALL ON dataeng.monitors, dataeng.monitor_checks FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.monitor_checks_check_id_seq FROM PUBLIC;
+GRANT SELECT ON dataeng.monitors, dataeng.monitor_checks TO PUBLIC;
+
+CREATE TABLE dataeng.alert_handlers (
+  handler     text         PRIMARY KEY,   -- a regprocedure as text (pg_upgrade keeps no function oid)
+  owner       regrole      NOT NULL,
+  kinds       text[],
+  created_at  timestamptz  NOT NULL DEFAULT now(),
+  calls       bigint       NOT NULL DEFAULT 0,
+  failures    bigint       NOT NULL DEFAULT 0,
+  last_error  text,
+  last_error_at timestamptz
+);
+COMMENT ON TABLE dataeng.alert_handlers IS
+  'Functions called (as their owner) with each alert raised or resolved that their owner may see';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_handlers', '');
+ALTER TABLE dataeng.alert_handlers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng.alert_handlers FOR SELECT USING (pg_has_role(owner, 'USAGE'));
+REVOKE ALL ON dataeng.alert_handlers FROM PUBLIC;
+GRANT SELECT ON dataeng.alert_handlers TO PUBLIC;
+
+-- What the last dataeng.maintain() found and did (one row).
+CREATE TABLE dataeng.maintenance (
+  id             int         PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  ran_at         timestamptz,
+  change_log     bigint,
+  purged_changes bigint,
+  trimmed        jsonb
+);
+COMMENT ON TABLE dataeng.maintenance IS 'What the last dataeng.maintain() found (changes in the log) and did';
+REVOKE ALL ON dataeng.maintenance FROM PUBLIC;
+GRANT SELECT ON dataeng.maintenance TO PUBLIC;
+
+-- The consumers and their lag as dataeng.alert_check() last measured them
+-- (dataeng.cdc_consumers, exact but a scan of the change log per
+-- consumer): pipeline_status reads them from here, so that polling it
+-- costs next to nothing.
+CREATE TABLE dataeng.consumer_lag (
+  name            text        PRIMARY KEY,
+  owner           regrole     NOT NULL,
+  tables          regclass[],
+  acked_at        timestamptz,
+  created_at      timestamptz NOT NULL,
+  expired_at      timestamptz,
+  expired_reason  text,
+  pending_changes bigint,
+  lag_seconds     numeric,
+  measured_at     timestamptz NOT NULL
+);
+COMMENT ON TABLE dataeng.consumer_lag IS
+  'Consumers and their lag as dataeng.alert_check() (run by dataeng.maintain()) last measured them';
+ALTER TABLE dataeng.consumer_lag ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng.consumer_lag FOR SELECT USING (pg_has_role(owner, 'USAGE'));
+REVOKE ALL ON dataeng.consumer_lag FROM PUBLIC;
+GRANT SELECT ON dataeng.consumer_lag TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Settings
+-----------------------------------------------------------------------------
+
+-- The built-in defaults, and which objects a setting applies to.
+CREATE FUNCTION dataeng._ops_default(setting text, OUT value text, OUT applies_to text[])
+RETURNS record
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT d.value, d.applies_to
+    FROM (VALUES ('lag_changes', '100000', '{consumer,fact,dimension}'::text[]),
+                 ('max_lag', '1 hour', '{consumer,fact,dimension}'),
+                 ('alerts', 'on', '{job,consumer,fact,dimension,monitor}'),
+                 ('change_log_max', '10000000', '{}'),
+                 ('purge', 'on', '{}'),
+                 ('history_keep', '7 days', '{}')) d (setting, value, applies_to)
+   WHERE d.setting OPERATOR(pg_catalog.=) _ops_default.setting
+$$;
+COMMENT ON FUNCTION dataeng._ops_default(text) IS 'internal: built-in default of an alert or maintenance setting';
+
+-- A setting's value for an object: its own, else the '*' one, else the default.
+CREATE FUNCTION dataeng._ops_setting(object text, setting text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(
+    (SELECT s.value FROM dataeng.alert_settings s
+      WHERE s.object OPERATOR(pg_catalog.=) _ops_setting.object
+        AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
+    (SELECT s.value FROM dataeng.alert_settings s
+      WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
+    (dataeng._ops_default(setting)).value)
+$$;
+COMMENT ON FUNCTION dataeng._ops_setting(text, text) IS 'internal: an object''s alert setting, or the default';
+
+-- The owner of an object named 'kind:name', NULL when there is none.
+CREATE FUNCTION dataeng._ops_object_owner(object text)
+RETURNS regrole
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE split_part(object, ':', 1)
+    WHEN 'job' THEN (SELECT j.owner FROM dataeng.jobs j
+                      WHERE j.job_name OPERATOR(pg_catalog.=) substr(object, 5))
+    WHEN 'consumer' THEN (SELECT c.owner FROM dataeng.cdc_consumer_state c
+                           WHERE c.name OPERATOR(pg_catalog.=) substr(object, 10))
+    WHEN 'fact' THEN (SELECT f.owner FROM dataeng.fact_defs f
+                       WHERE f.name OPERATOR(pg_catalog.=) substr(object, 6))
+    WHEN 'dimension' THEN (SELECT d.owner FROM dataeng.dimension_defs d
+                            WHERE d.name OPERATOR(pg_catalog.=) substr(object, 11))
+    WHEN 'monitor' THEN (SELECT m.owner FROM dataeng.monitors m
+                          WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9))
+  END
+$$;
+REVOKE ALL ON FUNCTION dataeng._ops_object_owner(text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension: or monitor: object';
+
+CREATE FUNCTION dataeng._alert_set(caller regrole, object text, setting text, value text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d record;
+  kind text;
+  own regrole;
+BEGIN
+  IF object IS NULL OR setting IS NULL THEN
+    RAISE EXCEPTION 'object and setting must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO d FROM dataeng._ops_default(setting);
+  IF d.value IS NULL THEN
+    RAISE EXCEPTION 'unknown alert setting "%"', setting
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'The settings are lag_changes, max_lag, alerts, change_log_max, purge and history_keep (docs/ops.md).';
+  END IF;
+  IF object OPERATOR(pg_catalog.=) '*' THEN
+    IF NOT dataeng._is_superuser(caller) THEN
+      RAISE EXCEPTION 'only a superuser may change the default of %', setting
+        USING ERRCODE = 'insufficient_privilege', HINT = 'Set it for one of your objects: ''job:NAME'', ''fact:NAME'', ...';
+    END IF;
+  ELSE
+    kind := split_part(object, ':', 1);
+    IF kind OPERATOR(pg_catalog.<>) ALL (d.applies_to) THEN
+      RAISE EXCEPTION 'setting % does not apply to "%"', setting, object
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = format('It applies to %s.', CASE WHEN cardinality(d.applies_to) OPERATOR(pg_catalog.=) 0
+                                                      THEN 'object * only'
+                                                      ELSE 'objects named ' || array_to_string(d.applies_to, ':NAME, ') || ':NAME' END);
+    END IF;
+    own := dataeng._ops_object_owner(object);
+    IF own IS NULL OR NOT (pg_has_role(caller, own, 'USAGE') OR dataeng._is_superuser(caller)) THEN
+      RAISE EXCEPTION '% does not exist', object
+        USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions or monitors as kind:name.';
+    END IF;
+  END IF;
+  IF value IS NULL THEN
+    DELETE FROM dataeng.alert_settings s
+     WHERE s.object OPERATOR(pg_catalog.=) _alert_set.object AND s.setting OPERATOR(pg_catalog.=) _alert_set.setting;
+    RETURN;
+  END IF;
+  BEGIN
+    CASE setting
+      WHEN 'lag_changes', 'change_log_max' THEN
+        IF value::bigint OPERATOR(pg_catalog.<) 0 THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
+      WHEN 'max_lag', 'history_keep' THEN
+        IF value::interval OPERATOR(pg_catalog.<=) interval '0' THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
+      ELSE
+        PERFORM value::boolean;
+    END CASE;
+  EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+    RAISE EXCEPTION 'invalid value for %: "%"', setting, value
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag and history_keep a positive interval, alerts and purge on or off.';
+  END;
+  INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner)
+  VALUES (object, setting, value, own)
+  ON CONFLICT ON CONSTRAINT alert_settings_pkey
+  DO UPDATE SET value = excluded.value, owner = excluded.owner, set_at = now();
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_set(regrole, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_set(regrole, text, text, text) IS 'internal: body of dataeng.alert_set()';
+
+CREATE FUNCTION dataeng.alert_set(object text, setting text, value text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_alert_set'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.alert_set(text, text, text) IS
+  'Sets an alert threshold or switch of one object (kind:name) or, as a superuser, of all (*); NULL value: back to the default';
+
+-----------------------------------------------------------------------------
+-- Status
+-----------------------------------------------------------------------------
+
+-- One row per pipeline object the calling role may see, with the alert
+-- its state calls for (alert_kind, severity; NULL: none).  Invoker rights:
+-- every source is filtered by the caller's rights (row-level security,
+-- the views of the other areas).
+CREATE FUNCTION dataeng._status_rows()
+RETURNS TABLE (kind text, name text, state text, reason text, lag_changes bigint, lag_seconds numeric,
+               last_success timestamptz, last_error text, since timestamptz,
+               owner regrole, table_name regclass, alert_kind text, severity text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  WITH consumers AS MATERIALIZED (SELECT * FROM dataeng.consumer_lag),
+  aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind
+             FROM dataeng.fact_defs fd
+           UNION ALL
+           SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension'
+             FROM dataeng.dimension_defs dd),
+  lagged AS (
+    SELECT c.*, f.name AS fact_name,
+           c.expired_at IS NULL AND
+           (c.pending_changes OPERATOR(pg_catalog.>)
+              dataeng._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes')::bigint
+            OR c.lag_seconds OPERATOR(pg_catalog.>) extract(epoch FROM
+              dataeng._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag')::interval))
+             AS behind
+      FROM consumers c
+      LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
+  -- captured tables
+  SELECT 'captured table', t.table_name::text, 'ok', 'changes are captured',
+         NULL::bigint, NULL::numeric, NULL::timestamptz, NULL::text, NULL::timestamptz,
+         NULL::regrole, t.table_name, NULL::text, NULL::text
+    FROM dataeng.cdc_tables_visible t
+  UNION ALL
+  -- consumers (those of facts and dimensions alert through them)
+  SELECT 'consumer', l.name,
+         CASE WHEN l.expired_at IS NOT NULL THEN 'failing' WHEN l.behind THEN 'warning' ELSE 'ok' END,
+         CASE WHEN l.expired_at IS NOT NULL
+              THEN format('expired at %s: %s; drop and re-create it', l.expired_at, l.expired_reason)
+              WHEN l.behind
+              THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
+                          l.pending_changes, round(l.lag_seconds))
+              ELSE format('%s changes pending (measured %s)', l.pending_changes,
+                          to_char(l.measured_at, 'YYYY-MM-DD HH24:MI:SS')) END,
+         l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
+         CASE WHEN l.expired_at IS NOT NULL THEN l.expired_at
+              ELSE coalesce(l.acked_at, l.created_at) END,
+         l.owner, NULL::regclass,
+         CASE WHEN l.fact_name IS NOT NULL THEN NULL
+              WHEN l.expired_at IS NOT NULL THEN 'consumer_expired'
+              WHEN l.behind THEN 'consumer_lag' END,
+         CASE WHEN l.fact_name IS NOT NULL THEN NULL
+              WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
+    FROM lagged l
+  UNION ALL
+  -- facts and dimensions (their lag: their consumer's)
+  SELECT a.kind, a.name,
+         CASE WHEN l.expired_at IS NOT NULL THEN 'failing' WHEN l.behind THEN 'warning' ELSE 'ok' END,
+         CASE WHEN l.name IS NULL THEN 'lag not measured yet (dataeng.maintain() measures it)'
+              WHEN l.expired_at IS NOT NULL
+              THEN format('its consumer expired: %s; rebuild it with dataeng.%s_rebuild() or drop it', l.expired_reason, a.kind)
+              WHEN l.behind
+              THEN format('stale: %s changes of its source wait, the oldest %s s old; last refresh %s',
+                          l.pending_changes, round(l.lag_seconds), coalesce(a.last_refresh::text, 'never'))
+              ELSE 'up to date with its source' END,
+         l.pending_changes, l.lag_seconds, a.last_refresh, l.expired_reason,
+         coalesce(a.last_refresh, a.created_at),
+         a.owner, NULL::regclass,
+         CASE WHEN l.expired_at IS NOT NULL OR l.behind THEN a.kind || '_lag' END,
+         CASE WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
+    FROM aggs a LEFT JOIN lagged l ON l.name OPERATOR(pg_catalog.=) a.consumer
+  UNION ALL
+  -- tables with rules: the latest validation run
+  SELECT 'table with rules', r.table_name::text,
+         CASE WHEN v.run_id IS NULL THEN 'ok'
+              WHEN v.errors OPERATOR(pg_catalog.>) 0 THEN 'failing'
+              WHEN v.failed_rules OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END,
+         CASE WHEN v.run_id IS NULL THEN format('%s rules, never validated', r.n)
+              WHEN v.failed_rules OPERATOR(pg_catalog.>) 0
+              THEN format('rules %s failed in the latest validation', v.failed_names)
+              ELSE format('%s rules passed in the latest validation', r.n) END,
+         NULL::bigint, NULL::numeric,
+         (SELECT max(vr.finished_at) FROM dataeng.validation_runs vr
+           WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name AND vr.failed_rules OPERATOR(pg_catalog.=) 0),
+         v.failed_names, v.finished_at,
+         NULL::regrole, r.table_name, NULL::text, NULL::text
+    FROM (SELECT ru.table_name, count(*) AS n FROM dataeng.rules ru GROUP BY ru.table_name) r
+    LEFT JOIN LATERAL (
+      SELECT vr.run_id, vr.finished_at, vr.failed_rules,
+             (SELECT count(*) FROM dataeng.validation_results x
+               WHERE x.run_id OPERATOR(pg_catalog.=) vr.run_id AND NOT x.passed
+                 AND x.severity OPERATOR(pg_catalog.=) 'error') AS errors,
+             (SELECT string_agg(x.rule_name, ', ' ORDER BY x.rule_name) FROM dataeng.validation_results x
+               WHERE x.run_id OPERATOR(pg_catalog.=) vr.run_id AND NOT x.passed) AS failed_names
+        FROM dataeng.validation_runs vr
+       WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name
+       ORDER BY vr.run_id DESC LIMIT 1) v ON true
+   WHERE dataeng.rows_readable(r.table_name)
+  UNION ALL
+  -- jobs: failing once its retries are spent (attempt back to 0 after a
+  -- failure) or it timed out, warning while it retries
+  SELECT 'job', j.job_name,
+         CASE WHEN j.broken IS NOT NULL THEN 'failing'
+              WHEN j.paused THEN 'paused'
+              WHEN j.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
+              WHEN j.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
+              WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              ELSE 'ok' END,
+         CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
+              WHEN j.paused THEN 'paused by dataeng.job_pause()'
+              WHEN j.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
+              THEN format('timed out after %s retries: %s', j.max_retries, e.error_message)
+              WHEN j.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
+              THEN format('failed after %s retries: %s', j.max_retries, e.error_message)
+              WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+              THEN format('attempt %s of %s failed, retrying: %s', j.attempt, j.max_retries + 1, e.error_message)
+              WHEN j.last_status IS NULL THEN format('next run at %s', j.next_run_at)
+              ELSE format('last run %s; next at %s', j.last_status, j.next_run_at) END,
+         NULL::bigint,
+         CASE WHEN j.last_success_at IS NOT NULL
+              THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) j.last_success_at)) END,
+         j.last_success_at, e.error_message,
+         CASE WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+              THEN coalesce((SELECT min(jr.started_at) FROM dataeng.job_runs jr
+                              WHERE jr.job_id OPERATOR(pg_catalog.=) j.job_id
+                                AND jr.started_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')),
+                            j.last_finished_at)
+              ELSE coalesce(j.last_success_at, j.created_at) END,
+         j.owner, NULL::regclass,
+         CASE WHEN j.broken IS NOT NULL THEN 'job_failed'
+              WHEN j.paused THEN NULL
+              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND j.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
+              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND j.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
+         'error'
+    FROM dataeng.jobs j
+    LEFT JOIN LATERAL (
+      SELECT jr.error_message FROM dataeng.job_runs jr
+       WHERE jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
+         AND j.last_status OPERATOR(pg_catalog.<>) 'succeeded') e ON true
+  UNION ALL
+  -- monitors: the latest check
+  SELECT 'monitor', m.name,
+         CASE WHEN c.check_id IS NULL THEN 'ok' WHEN c.ok THEN 'ok' ELSE 'failing' END,
+         CASE WHEN c.check_id IS NULL THEN format('not checked yet (schedule %s)', m.schedule)
+              WHEN c.ok THEN format('%s rows in the last %s, newest %s', c.rows_in_period, m.per, c.newest)
+              ELSE array_to_string(c.problems, '; ') END,
+         NULL::bigint,
+         round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)),
+         (SELECT max(x.checked_at) FROM dataeng.monitor_checks x
+           WHERE x.monitor OPERATOR(pg_catalog.=) m.name AND x.ok),
+         CASE WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
+         CASE WHEN c.ok OR c.check_id IS NULL THEN m.created_at
+              ELSE coalesce((SELECT min(x.checked_at) FROM dataeng.monitor_checks x
+                              WHERE x.monitor OPERATOR(pg_catalog.=) m.name
+                                AND x.check_id OPERATOR(pg_catalog.>) coalesce(
+                                  (SELECT max(y.check_id) FROM dataeng.monitor_checks y
+                                    WHERE y.monitor OPERATOR(pg_catalog.=) m.name AND y.ok), 0)), c.checked_at) END,
+         m.owner, m.tbl, NULL::text, NULL::text
+    FROM dataeng.monitors m
+    LEFT JOIN LATERAL (
+      SELECT x.* FROM dataeng.monitor_checks x
+       WHERE x.monitor OPERATOR(pg_catalog.=) m.name ORDER BY x.check_id DESC LIMIT 1) c ON true
+  UNION ALL
+  -- the change log (what the last maintenance counted): superusers
+  SELECT 'change log', 'dataeng.change_log',
+         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng._ops_setting('*', 'change_log_max')::bigint
+              THEN 'warning' ELSE 'ok' END,
+         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng._ops_setting('*', 'change_log_max')::bigint
+              THEN format('holds %s changes, more than change_log_max (%s): a consumer holds back purging, or purging is off',
+                          mt.change_log, dataeng._ops_setting('*', 'change_log_max'))
+              ELSE format('holds %s changes', mt.change_log) END,
+         mt.change_log, NULL::numeric, mt.ran_at, NULL::text, mt.ran_at,
+         NULL::regrole, NULL::regclass, NULL::text, NULL::text
+    FROM dataeng.maintenance mt
+   WHERE dataeng._is_superuser(current_user::regrole) AND mt.change_log IS NOT NULL;
+END;
+$$;
+COMMENT ON FUNCTION dataeng._status_rows() IS 'internal: the rows of dataeng.pipeline_status, with the alert each calls for';
+
+CREATE VIEW dataeng.pipeline_status AS
+  SELECT s.kind, s.name, s.state, s.reason, s.lag_changes, s.lag_seconds, s.last_success, s.last_error, s.since
+    FROM dataeng._status_rows() s;
+COMMENT ON VIEW dataeng.pipeline_status IS
+  'Every pipeline object the calling role may see: state (ok, warning, failing, paused), why, lag, last success and error, since when';
+GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- Alerts
+-----------------------------------------------------------------------------
+
+CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
+  SELECT a.alert_id, a.raised_at, a.kind, coalesce(a.object, a.table_name::text) AS object, a.severity,
+         coalesce(a.message, format('rule %s of %s failed on %s rows (%s%%)', a.rule_name, a.table_name,
+                                    a.failed, a.failed_pct)) AS message,
+         a.payload
+    FROM dataeng.alerts a
+   WHERE a.resolved_at IS NULL;
+COMMENT ON VIEW dataeng.alerts_open IS 'Alerts not resolved yet, of the objects the calling role may see';
+GRANT SELECT ON dataeng.alerts_open TO PUBLIC;
+
+-- Whether a role may see an alert (the policy of dataeng.alerts).
+CREATE FUNCTION dataeng._alert_visible(a dataeng.alerts, role regrole)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN a.table_name IS NOT NULL THEN dataeng.rows_readable(a.table_name, role::name)
+              ELSE coalesce(pg_has_role(role, a.owner, 'USAGE'), false) END
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_visible(dataeng.alerts, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
+
+-- Send an alert's raise or resolve: NOTIFY dataeng_alerts with a JSON
+-- object naming the event, the alert's id, kind and severity (what it is
+-- about is read from dataeng.alerts, which shows each role only its
+-- objects' alerts), then each handler whose owner may see it, as that
+-- owner, restricted; a handler's failure is recorded on the handler and
+-- never raised.
+CREATE FUNCTION dataeng._alert_send(a dataeng.alerts, event text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  h dataeng.alert_handlers;
+  doc jsonb;
+BEGIN
+  PERFORM pg_notify('dataeng_alerts',
+                    jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
+                                       'severity', a.severity)::text);
+  doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind, 'object', a.object,
+                            'severity', a.severity, 'message', a.message, 'raised_at', a.raised_at,
+                            'resolved_at', a.resolved_at, 'payload', a.payload);
+  FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler LOOP
+    CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
+    CONTINUE WHEN NOT dataeng._alert_visible(a, h.owner);
+    BEGIN
+      PERFORM dataeng._exec_as(h.owner,
+        format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %s(%L::pg_catalog.jsonb)) h',
+               h.handler::regprocedure::oid::regproc, doc), false);
+      UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
+       WHERE x.handler OPERATOR(pg_catalog.=) h.handler;
+    EXCEPTION WHEN OTHERS THEN
+      UPDATE dataeng.alert_handlers x
+         SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
+             last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
+       WHERE x.handler OPERATOR(pg_catalog.=) h.handler;
+    END;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_send(dataeng.alerts, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_send(dataeng.alerts, text) IS 'internal: notify and call handlers on an alert''s raise or resolve';
+
+-- Raise the alert of a condition unless it is open already; true when raised.
+CREATE FUNCTION dataeng._alert_raise(cond text, alert_kind text, obj text, sev text, msg text,
+                                     doc jsonb, obj_owner regrole, tbl regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a dataeng.alerts;
+BEGIN
+  INSERT INTO dataeng.alerts AS x (kind, object, severity, message, payload, owner, table_name, condition)
+  VALUES (alert_kind, obj, sev, msg, coalesce(doc, '{}'), obj_owner, tbl, cond)
+  ON CONFLICT (condition) WHERE resolved_at IS NULL AND condition IS NOT NULL DO NOTHING
+  RETURNING x.* INTO a;
+  IF a.alert_id IS NULL THEN
+    RETURN false;
+  END IF;
+  PERFORM dataeng._alert_send(a, 'raised');
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) IS
+  'internal: raise a condition''s alert once';
+
+-- Resolve the open alert of a condition; true when there was one.
+CREATE FUNCTION dataeng._alert_resolve(condition text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a dataeng.alerts;
+BEGIN
+  UPDATE dataeng.alerts x SET resolved_at = clock_timestamp()
+   WHERE x.condition OPERATOR(pg_catalog.=) _alert_resolve.condition AND x.resolved_at IS NULL
+  RETURNING x.* INTO a;
+  IF a.alert_id IS NULL THEN
+    RETURN false;
+  END IF;
+  PERFORM dataeng._alert_send(a, 'resolved');
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_resolve(text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_resolve(text) IS 'internal: resolve a condition''s open alert';
+
+-- Raise the alerts of every condition that holds now, resolve those that
+-- no longer hold (also of objects that are gone), and resolve a rule's
+-- alerts once a later validation run passed it.  Reads the status of
+-- every object: a superuser's function (maintain() calls it).
+CREATE FUNCTION dataeng.alert_check(OUT raised int, OUT resolved int)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s record;
+  cond text;
+  holding text[] := '{}';
+  r record;
+BEGIN
+  raised := 0;
+  resolved := 0;
+  IF NOT dataeng._is_superuser(current_user::regrole) THEN
+    RAISE EXCEPTION 'only a superuser may run dataeng.alert_check()'
+      USING ERRCODE = 'insufficient_privilege', HINT = 'dataeng.maintain() runs it; read dataeng.pipeline_status.';
+  END IF;
+  -- the consumers' lag, measured now (pipeline_status reads it from here)
+  DELETE FROM dataeng.consumer_lag;
+  INSERT INTO dataeng.consumer_lag (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
+                                    pending_changes, lag_seconds, measured_at)
+  SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
+         c.pending_changes, c.lag_seconds, clock_timestamp()
+    FROM dataeng.cdc_consumers c;
+  FOR s IN SELECT * FROM dataeng._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
+    CONTINUE WHEN NOT dataeng._ops_setting(s.kind || ':' || s.name, 'alerts')::boolean;
+    cond := s.kind || ':' || s.name || ':' || s.alert_kind;
+    holding := holding || cond;
+    IF dataeng._alert_raise(cond, s.alert_kind, s.name, s.severity,
+                            format('%s %s: %s', s.kind, s.name, s.reason),
+                            jsonb_build_object('kind', s.kind, 'name', s.name, 'state', s.state,
+                                               'lag_changes', s.lag_changes, 'lag_seconds', s.lag_seconds,
+                                               'last_success', s.last_success, 'last_error', s.last_error),
+                            s.owner, s.table_name) THEN
+      raised := raised + 1;
+    END IF;
+  END LOOP;
+  -- conditions that ended (monitors resolve their own, when checked, or here once dropped)
+  FOR r IN SELECT a.condition FROM dataeng.alerts a
+            WHERE a.resolved_at IS NULL AND a.condition IS NOT NULL
+              AND a.condition OPERATOR(pg_catalog.<>) ALL (holding)
+              AND (a.condition NOT LIKE 'monitor:%'
+                   OR NOT EXISTS (SELECT 1 FROM dataeng.monitors m
+                                   WHERE m.name OPERATOR(pg_catalog.=) a.object)) LOOP
+    IF dataeng._alert_resolve(r.condition) THEN
+      resolved := resolved + 1;
+    END IF;
+  END LOOP;
+  -- a rule's alerts: resolved when a later run passed the rule, or the rule is gone
+  FOR r IN SELECT a.* FROM dataeng.alerts a
+            WHERE a.resolved_at IS NULL AND a.condition IS NULL AND a.rule_name IS NOT NULL
+              AND (NOT EXISTS (SELECT 1 FROM dataeng.rules ru
+                                WHERE ru.table_name OPERATOR(pg_catalog.=) a.table_name
+                                  AND ru.rule_name OPERATOR(pg_catalog.=) a.rule_name)
+                   OR EXISTS (SELECT 1 FROM dataeng.validation_results x
+                               WHERE x.table_name OPERATOR(pg_catalog.=) a.table_name
+                                 AND x.rule_name OPERATOR(pg_catalog.=) a.rule_name
+                                 AND x.run_id OPERATOR(pg_catalog.>) a.run_id AND x.passed))
+            FOR UPDATE OF a SKIP LOCKED LOOP
+    UPDATE dataeng.alerts x SET resolved_at = clock_timestamp()
+     WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO r;
+    PERFORM dataeng._alert_send(r::dataeng.alerts, 'resolved');
+    resolved := resolved + 1;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng.alert_check() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.alert_check() IS
+  'Raises the alert of each condition that started and resolves those that ended (superuser; dataeng.maintain() runs it)';
+
+CREATE FUNCTION dataeng._alert_handler_add(caller regrole, fn regprocedure, kinds text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p pg_proc;
+BEGIN
+  IF fn IS NULL THEN
+    RAISE EXCEPTION 'handler must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
+  IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
+     OR p.prokind OPERATOR(pg_catalog.<>) 'f' THEN
+    RAISE EXCEPTION 'alert handler % must be a function of one jsonb argument', fn
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT pg_has_role(caller, p.proowner, 'USAGE') THEN
+    RAISE EXCEPTION 'must own function % to make it an alert handler', fn
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A handler is called as its owner, with the alerts its owner may see.';
+  END IF;
+  INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds)
+  VALUES (fn::text, p.proowner::regrole, kinds)
+  ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_handler_add(regrole, regprocedure, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_handler_add(regrole, regprocedure, text[]) IS 'internal: body of dataeng.alert_handler_add()';
+
+CREATE FUNCTION dataeng.alert_handler_add(handler regprocedure, kinds text[] DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_add'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.alert_handler_add(regprocedure, text[]) IS
+  'Calls a function f(jsonb) of yours, as you, with each alert you may see when it is raised or resolved (kinds: only those)';
+
+CREATE FUNCTION dataeng._alert_handler_drop(caller regrole, handler regprocedure)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM dataeng.alert_handlers x
+   WHERE x.handler OPERATOR(pg_catalog.=) _alert_handler_drop.handler::text
+     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng._is_superuser(caller));
+  RETURN FOUND;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._alert_handler_drop(regrole, regprocedure) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_handler_drop(regrole, regprocedure) IS 'internal: body of dataeng.alert_handler_drop()';
+
+CREATE FUNCTION dataeng.alert_handler_drop(handler regprocedure)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.alert_handler_drop(regprocedure) IS 'Stops calling an alert handler; false when it was none';
+
+-----------------------------------------------------------------------------
+-- Monitors
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng._monitor_create(caller regrole, name text, tbl regclass, time_column text,
+                                        max_silence interval, min_rows bigint, per interval,
+                                        drop_pct numeric, schedule text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  typ regtype;
+  old dataeng.monitors;
+BEGIN
+  IF name IS NULL OR name OPERATOR(pg_catalog.=) '' OR tbl IS NULL OR time_column IS NULL
+     OR per IS NULL OR schedule IS NULL THEN
+    RAISE EXCEPTION 'name, tbl, time_column, per and schedule of a monitor must be given'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF max_silence IS NULL AND min_rows IS NULL AND drop_pct IS NULL THEN
+    RAISE EXCEPTION 'monitor "%" checks nothing', name
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Give max_silence, min_rows or drop_pct.';
+  END IF;
+  IF max_silence OPERATOR(pg_catalog.<=) interval '0' OR per OPERATOR(pg_catalog.<=) interval '0'
+     OR min_rows OPERATOR(pg_catalog.<) 0 OR drop_pct OPERATOR(pg_catalog.<=) 0
+     OR drop_pct OPERATOR(pg_catalog.>) 100 THEN
+    RAISE EXCEPTION 'invalid thresholds of monitor "%"', name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'max_silence and per are positive intervals, min_rows 0 or more, drop_pct in (0, 100].';
+  END IF;
+  IF NOT dataeng.rows_readable(tbl, caller::name) THEN
+    RAISE EXCEPTION 'permission denied to monitor %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A monitor reads the whole table as you: you need SELECT on it, USAGE on its schema, and no row-level security in the way.';
+  END IF;
+  SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+   WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) time_column
+     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+  IF typ IS NULL THEN
+    RAISE EXCEPTION 'column "%" of % does not exist', time_column, tbl USING ERRCODE = 'undefined_column';
+  END IF;
+  IF typ OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+    RAISE EXCEPTION 'column "%" of % is of type %, not a time', time_column, tbl, typ
+      USING ERRCODE = 'datatype_mismatch', HINT = 'A monitor''s time column is timestamptz, timestamp or date.';
+  END IF;
+  SELECT * INTO old FROM dataeng.monitors m WHERE m.name OPERATOR(pg_catalog.=) _monitor_create.name FOR UPDATE;
+  IF FOUND AND NOT pg_has_role(caller, old.owner, 'USAGE') THEN
+    RAISE EXCEPTION 'monitor name "%" is taken by another role', name
+      USING ERRCODE = 'duplicate_object', HINT = 'Monitor names are unique in a database; choose another.';
+  END IF;
+  -- its job, of the caller, through the job API (checks the schedule, the cap)
+  PERFORM dataeng._job_schedule(coalesce(old.owner, caller), 'monitor:' || name, schedule,
+                                format('SELECT dataeng.monitor_check(%L)', name), NULL, 0, NULL);
+  INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner)
+  VALUES (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, coalesce(old.owner, caller))
+  ON CONFLICT ON CONSTRAINT monitors_pkey DO UPDATE
+    SET tbl = excluded.tbl, time_column = excluded.time_column, max_silence = excluded.max_silence,
+        min_rows = excluded.min_rows, per = excluded.per, drop_pct = excluded.drop_pct,
+        schedule = excluded.schedule;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) IS
+  'internal: body of dataeng.monitor_create()';
+
+CREATE FUNCTION dataeng.monitor_create(name text, tbl regclass, time_column text,
+                                       max_silence interval DEFAULT NULL, min_rows bigint DEFAULT NULL,
+                                       per interval DEFAULT '1 hour', drop_pct numeric DEFAULT NULL,
+                                       schedule text DEFAULT '5 minutes')
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_monitor_create'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.monitor_create(text, regclass, text, interval, bigint, interval, numeric, text) IS
+  'Watches a table''s freshness (newest row older than max_silence) and volume (rows in the last per below min_rows, or drop_pct below the average of the 7 periods before), checked by job monitor:NAME';
+
+CREATE FUNCTION dataeng._monitor_drop(caller regrole, name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m dataeng.monitors;
+BEGIN
+  SELECT * INTO m FROM dataeng.monitors x
+   WHERE x.name OPERATOR(pg_catalog.=) _monitor_drop.name
+     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng._is_superuser(caller))
+     FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  DELETE FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name;
+  DELETE FROM dataeng.alert_settings s WHERE s.object OPERATOR(pg_catalog.=) ('monitor:' || m.name);
+  PERFORM dataeng._job_unschedule(m.owner, 'monitor:' || m.name);
+  PERFORM dataeng._alert_resolve('monitor:' || m.name || ':' || k) FROM unnest(ARRAY['monitor_silence', 'monitor_volume']) k;
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._monitor_drop(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._monitor_drop(regrole, text) IS 'internal: body of dataeng.monitor_drop()';
+
+CREATE FUNCTION dataeng.monitor_drop(name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_monitor_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.monitor_drop(text) IS 'Drops a monitor and its job (its checks stay until trimmed); false when there is none';
+
+-- Check a monitor now: its query runs as its owner (restricted), the check
+-- is recorded, and its alerts are raised or resolved.  Its job calls it.
+CREATE FUNCTION dataeng._monitor_check(caller regrole, name text)
+RETURNS dataeng.monitor_checks
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m dataeng.monitors;
+  t timestamptz := now();
+  res jsonb;
+  c dataeng.monitor_checks;
+  problems text[] := '{}';
+  silent boolean := false;
+  low boolean := false;
+  alerts boolean;
+BEGIN
+  SELECT * INTO m FROM dataeng.monitors x
+   WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
+     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng._is_superuser(caller));
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'monitor "%" does not exist', name
+      USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid OPERATOR(pg_catalog.=) m.tbl) THEN
+    RAISE EXCEPTION 'the table of monitor "%" was dropped', name
+      USING ERRCODE = 'undefined_table', HINT = 'Drop the monitor with dataeng.monitor_drop().';
+  END IF;
+  -- the newest row; the rows of the last period and of the 7 before it
+  res := dataeng._exec_as(m.owner, format(
+    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT pg_catalog.max(%1$I)::timestamptz FROM %2$s), '
+    '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %3$L::timestamptz), '
+    '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %3$L::timestamptz)) '
+    'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %4$L::timestamptz AND %1$I OPERATOR(pg_catalog.<=) %5$L::timestamptz',
+    m.time_column, m.tbl, t - m.per, t - 8 * m.per, t), true);
+  c.monitor := m.name;
+  c.tbl := m.tbl;
+  c.checked_at := t;
+  c.newest := (res->>'newest')::timestamptz;
+  c.rows_in_period := (res->>'current')::bigint;
+  c.baseline := round((res->>'previous')::numeric / 7, 2);
+  IF m.max_silence IS NOT NULL AND (c.newest IS NULL OR c.newest OPERATOR(pg_catalog.<) t - m.max_silence) THEN
+    silent := true;
+    problems := problems || format('silent: the newest row is %s, more than %s ago',
+                                   coalesce(c.newest::text, 'none'), m.max_silence);
+  END IF;
+  IF m.min_rows IS NOT NULL AND c.rows_in_period OPERATOR(pg_catalog.<) m.min_rows THEN
+    low := true;
+    problems := problems || format('volume: %s rows in the last %s, fewer than %s', c.rows_in_period, m.per, m.min_rows);
+  END IF;
+  IF m.drop_pct IS NOT NULL AND c.baseline OPERATOR(pg_catalog.>) 0
+     AND c.rows_in_period OPERATOR(pg_catalog.<) c.baseline * (1 - m.drop_pct / 100) THEN
+    low := true;
+    problems := problems || format('volume: %s rows in the last %s, %s%% below the average %s of the 7 periods before',
+                                   c.rows_in_period, m.per, round(100 * (1 - c.rows_in_period / c.baseline), 1), c.baseline);
+  END IF;
+  c.ok := NOT (silent OR low);
+  c.problems := problems;
+  INSERT INTO dataeng.monitor_checks (monitor, tbl, checked_at, newest, rows_in_period, baseline, ok, problems)
+  VALUES (c.monitor, c.tbl, c.checked_at, c.newest, c.rows_in_period, c.baseline, c.ok, c.problems)
+  RETURNING * INTO c;
+  alerts := dataeng._ops_setting('monitor:' || m.name, 'alerts')::boolean;
+  IF silent AND alerts THEN
+    PERFORM dataeng._alert_raise('monitor:' || m.name || ':monitor_silence', 'monitor_silence', m.name, 'error',
+                                 format('monitor %s: %s is silent: newest row %s, more than %s ago', m.name, m.tbl,
+                                        coalesce(c.newest::text, 'none'), m.max_silence),
+                                 to_jsonb(c), m.owner, m.tbl);
+  ELSE
+    PERFORM dataeng._alert_resolve('monitor:' || m.name || ':monitor_silence');
+  END IF;
+  IF low AND alerts THEN
+    PERFORM dataeng._alert_raise('monitor:' || m.name || ':monitor_volume', 'monitor_volume', m.name, 'error',
+                                 format('monitor %s: %s', m.name, array_to_string(
+                                   ARRAY(SELECT p FROM unnest(problems) p WHERE p LIKE 'volume:%'), '; ')),
+                                 to_jsonb(c), m.owner, m.tbl);
+  ELSE
+    PERFORM dataeng._alert_resolve('monitor:' || m.name || ':monitor_volume');
+  END IF;
+  RETURN c;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._monitor_check(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._monitor_check(regrole, text) IS 'internal: body of dataeng.monitor_check()';
+
+CREATE FUNCTION dataeng.monitor_check(name text)
+RETURNS dataeng.monitor_checks
+AS 'MODULE_PATHNAME', 'dataeng_monitor_check'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.monitor_check(text) IS
+  'Checks a monitor now (its job does so on its schedule): records the check, raises or resolves its alerts';
+
+-----------------------------------------------------------------------------
+-- Maintenance
+-----------------------------------------------------------------------------
+
+-- Everything the pipeline needs done on its own: alerts checked, the
+-- change log purged (acknowledged segments, ticks no consumer needs:
+-- cdc_purge), histories trimmed (job runs past dataeng.job_history_keep;
+-- monitor checks, validation runs and resolved alerts past history_keep),
+-- and the change log counted for pipeline_status.  A superuser's
+-- function: the scheduler (or the job of maintain_schedule()) runs it.
+CREATE FUNCTION dataeng.maintain()
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  keep interval;
+  purged bigint := 0;
+  chk record;
+  trimmed jsonb;
+  n_runs bigint;
+  n_checks bigint;
+  n_alerts bigint;
+  n_log bigint;
+BEGIN
+  IF NOT dataeng._is_superuser(current_user::regrole) THEN
+    RAISE EXCEPTION 'only a superuser may run dataeng.maintain()'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  keep := dataeng._ops_setting('*', 'history_keep')::interval;
+  IF dataeng._ops_setting('*', 'purge')::boolean THEN
+    SELECT coalesce(sum(p.purged_changes), 0) INTO purged FROM dataeng.cdc_purge() p;
+  END IF;
+  DELETE FROM dataeng.job_runs r
+   WHERE r.finished_at OPERATOR(pg_catalog.<) now() - current_setting('dataeng.job_history_keep')::interval;
+  GET DIAGNOSTICS n_runs = ROW_COUNT;
+  DELETE FROM dataeng.monitor_checks c
+   WHERE c.checked_at OPERATOR(pg_catalog.<) now() - keep
+     AND c.check_id OPERATOR(pg_catalog.<>) ALL (ARRAY(SELECT max(x.check_id) FROM dataeng.monitor_checks x GROUP BY x.monitor));
+  GET DIAGNOSTICS n_checks = ROW_COUNT;
+  DELETE FROM dataeng.alerts a
+   WHERE a.resolved_at OPERATOR(pg_catalog.<) now() - keep;
+  GET DIAGNOSTICS n_alerts = ROW_COUNT;
+  chk := dataeng.alert_check();
+  SELECT count(*) INTO n_log FROM dataeng.change_log;
+  trimmed := jsonb_build_object('job_runs', n_runs, 'monitor_checks', n_checks, 'alerts', n_alerts);
+  INSERT INTO dataeng.maintenance AS m (id, ran_at, change_log, purged_changes, trimmed)
+  VALUES (1, now(), n_log, purged, trimmed)
+  ON CONFLICT (id) DO UPDATE SET ran_at = excluded.ran_at, change_log = excluded.change_log,
+    purged_changes = excluded.purged_changes, trimmed = excluded.trimmed;
+  RETURN jsonb_build_object('purged_changes', purged, 'change_log', n_log, 'trimmed', trimmed,
+                            'alerts_raised', chk.raised, 'alerts_resolved', chk.resolved);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng.maintain() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.maintain() IS
+  'Checks alerts, purges the change log, trims histories (superuser; the scheduler runs it, see docs/ops.md)';
+
+-- Until the scheduler runs maintain() itself: a job of the calling
+-- superuser that does.
+CREATE FUNCTION dataeng.maintain_schedule(every text DEFAULT '30 seconds')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT dataeng._is_superuser(current_user::regrole) THEN
+    RAISE EXCEPTION 'only a superuser may schedule dataeng.maintain()' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN dataeng.schedule('dataeng_maintain', every, 'SELECT dataeng.maintain()');
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng.maintain_schedule(text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.maintain_schedule(text) IS
+  'Schedules dataeng.maintain() as job dataeng_maintain of the calling superuser';
+
+-----------------------------------------------------------------------------
+-- Lineage
+-----------------------------------------------------------------------------
+
+-- What feeds what, from the catalogs each time it is read (names are the
+-- objects' current names; a dropped object is gone from it), filtered by
+-- the caller's rights like pipeline_status.
+CREATE FUNCTION dataeng._lineage()
+RETURNS TABLE (from_object text, from_kind text, to_object text, to_kind text, relation text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH captured AS (SELECT t.table_name FROM dataeng.cdc_tables_visible t),
+  consumers AS (SELECT c.name, c.tables FROM dataeng.cdc_consumers c),
+  aggs AS (SELECT f.name, 'fact' AS kind, f.fact_table AS tbl, f.source, f.consumer, 'fact_refresh:' || f.name AS job
+             FROM dataeng.fact_defs f
+           UNION ALL
+           SELECT d.name, 'dimension', d.dim_table, d.source, d.consumer, 'dimension_refresh:' || d.name
+             FROM dataeng.dimension_defs d)
+  SELECT t.table_name::text, 'table', t.table_name::text, 'capture', 'captured by' FROM captured t
+  UNION ALL
+  SELECT t.table_name::text, 'capture', c.name, 'consumer', 'consumed by'
+    FROM consumers c JOIN captured t ON c.tables IS NULL OR t.table_name OPERATOR(pg_catalog.=) ANY (c.tables)
+  UNION ALL
+  SELECT a.consumer, 'consumer', a.name, a.kind, 'feeds' FROM aggs a
+   WHERE EXISTS (SELECT 1 FROM consumers c WHERE c.name OPERATOR(pg_catalog.=) a.consumer)
+  UNION ALL
+  SELECT a.source::text, 'table', a.name, a.kind, 'source of' FROM aggs a
+  UNION ALL
+  SELECT a.name, a.kind, a.tbl::text, 'table', 'writes' FROM aggs a
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) a.tbl)
+  UNION ALL
+  SELECT a.name, a.kind, j.job_name, 'job', 'refreshed by'
+    FROM aggs a JOIN dataeng.jobs j ON j.job_name OPERATOR(pg_catalog.=) a.job
+  UNION ALL
+  SELECT r.table_name::text, 'table', r.table_name::text || ' rules', 'rules',
+         'validated by ' || string_agg(r.rule_name, ', ' ORDER BY r.rule_name)
+    FROM dataeng.rules r GROUP BY r.table_name
+  UNION ALL
+  SELECT g.tgrelid::regclass::text, 'table', g.tgrelid::regclass::text || ' guard', 'guard', 'guarded by'
+    FROM pg_trigger g
+   WHERE g.tgname OPERATOR(pg_catalog.=) 'dataeng_guard' AND has_table_privilege(g.tgrelid, 'SELECT')
+  UNION ALL
+  SELECT DISTINCT q.table_name::text, 'table', q.table_name::text || ' quarantine', 'quarantine', 'quarantines into'
+    FROM dataeng.quarantine q WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) q.table_name)
+  UNION ALL
+  SELECT d.table_name::text, 'table', 'dedupe run ' || d.run_id, 'dedupe run', 'deduplicated by'
+    FROM dataeng.dedupe_runs d WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.table_name)
+  UNION ALL
+  SELECT m.tbl::text, 'table', m.name, 'monitor', 'monitored by'
+    FROM dataeng.monitors m WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) m.tbl)
+  UNION ALL
+  SELECT m.name, 'monitor', j.job_name, 'job', 'checked by'
+    FROM dataeng.monitors m JOIN dataeng.jobs j ON j.job_name OPERATOR(pg_catalog.=) ('monitor:' || m.name)
+  UNION ALL
+  SELECT u.job_name, 'job', j.job_name, 'job', 'runs before'
+    FROM dataeng.jobs j CROSS JOIN LATERAL unnest(j.depends_on) d
+    JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d
+$$;
+COMMENT ON FUNCTION dataeng._lineage() IS 'internal: the rows of dataeng.lineage';
+
+CREATE VIEW dataeng.lineage AS SELECT * FROM dataeng._lineage();
+COMMENT ON VIEW dataeng.lineage IS
+  'What feeds what: tables, captures, consumers, facts, dimensions, rules, guards, quarantines, dedupe runs, monitors, jobs';
+GRANT SELECT ON dataeng.lineage TO PUBLIC;
+
+-- A DOT identifier: a double-quoted string (kind:object, or a label).
+CREATE FUNCTION dataeng._dot_id(kind text, object text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT '"' || replace(replace(replace(CASE WHEN object IS NULL THEN kind ELSE kind || ':' || object END,
+                                        '\', '\\'), '"', '\"'), E'\n', '\n') || '"'
+$$;
+COMMENT ON FUNCTION dataeng._dot_id(text, text) IS 'internal: a Graphviz DOT quoted identifier';
+
+-- The lineage (or what is reachable from root) as a Graphviz digraph,
+-- each node filled with the colour of its state in pipeline_status.
+CREATE FUNCTION dataeng.lineage_dot(root regclass DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE edges AS MATERIALIZED (SELECT * FROM dataeng._lineage()),
+  reach (kind, object) AS (
+    SELECT 'table', root::text WHERE root IS NOT NULL
+    UNION
+    SELECT e.to_kind, e.to_object FROM reach r JOIN edges e
+        ON e.from_kind OPERATOR(pg_catalog.=) r.kind AND e.from_object OPERATOR(pg_catalog.=) r.object),
+  picked AS (
+    SELECT e.* FROM edges e
+     WHERE root IS NULL OR EXISTS (SELECT 1 FROM reach r WHERE r.kind OPERATOR(pg_catalog.=) e.from_kind
+                                                          AND r.object OPERATOR(pg_catalog.=) e.from_object)),
+  nodes AS (
+    SELECT from_kind AS kind, from_object AS object FROM picked
+    UNION SELECT to_kind, to_object FROM picked
+    UNION SELECT 'table', root::text WHERE root IS NOT NULL),
+  status AS MATERIALIZED (
+    SELECT k.kind, k.name,
+           max(CASE s.state WHEN 'failing' THEN 3 WHEN 'warning' THEN 2 WHEN 'paused' THEN 1 ELSE 0 END) AS rank
+      FROM dataeng.pipeline_status s
+     CROSS JOIN LATERAL (VALUES (CASE s.kind WHEN 'captured table' THEN 'table' WHEN 'table with rules' THEN 'table'
+                                             ELSE s.kind END, s.name),
+                                (CASE s.kind WHEN 'captured table' THEN 'capture' WHEN 'table with rules' THEN 'rules' END,
+                                 CASE s.kind WHEN 'captured table' THEN s.name ELSE s.name || ' rules' END)) k (kind, name)
+     WHERE k.kind IS NOT NULL
+     GROUP BY 1, 2),
+  styled AS (
+    SELECT n.kind, n.object, s.rank,
+           format('  %s [label=%s, shape=%s, style=filled, fillcolor=%s];',
+                  dataeng._dot_id(n.kind, n.object),
+                  dataeng._dot_id(n.kind || E'\n' || n.object, NULL),
+                  CASE n.kind WHEN 'table' THEN 'box' WHEN 'job' THEN 'component' WHEN 'consumer' THEN 'cds'
+                              WHEN 'fact' THEN 'box3d' WHEN 'dimension' THEN 'box3d' WHEN 'monitor' THEN 'note'
+                              ELSE 'ellipse' END,
+                  CASE s.rank WHEN 3 THEN '"#f4a6a6"' WHEN 2 THEN '"#f9d98c"' WHEN 1 THEN '"#d0d0d0"'
+                              WHEN 0 THEN '"#b7e1a1"' ELSE '"#ffffff"' END) AS line
+      FROM nodes n
+      LEFT JOIN status s ON s.kind OPERATOR(pg_catalog.=) n.kind AND s.name OPERATOR(pg_catalog.=) n.object)
+  SELECT 'digraph lineage {' || E'\n' || '  rankdir=LR;' || E'\n' || '  node [fontname="Helvetica", fontsize=10];' || E'\n'
+         || '  edge [fontname="Helvetica", fontsize=9];' || E'\n'
+         || coalesce((SELECT string_agg(line, E'\n' ORDER BY kind, object) FROM styled), '') || E'\n'
+         || coalesce((SELECT string_agg(format('  %s -> %s [label=%s];', dataeng._dot_id(p.from_kind, p.from_object),
+                                               dataeng._dot_id(p.to_kind, p.to_object), dataeng._dot_id(p.relation, NULL)),
+                                        E'\n' ORDER BY p.from_kind, p.from_object, p.to_kind, p.to_object)
+                        FROM picked p), '') || E'\n}' || E'\n'
+$$;
+COMMENT ON FUNCTION dataeng.lineage_dot(regclass) IS
+  'The lineage (or the part reachable from root) in Graphviz DOT, each node coloured by its state';
