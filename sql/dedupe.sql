@@ -45,13 +45,13 @@ COMMENT ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) IS
   'internal: match probability of an agreement pattern';
 REVOKE ALL ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[])
+CREATE FUNCTION dataeng._dedup_centers(edges regclass)
 RETURNS TABLE(id bigint, label bigint)
 AS 'MODULE_PATHNAME', 'dataeng_dedup_centers'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) IS
-  'internal: center clustering of matching pairs given best first; each clustered row and its center';
-REVOKE ALL ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) FROM PUBLIC;
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._dedup_centers(regclass) IS
+  'internal: center clustering of a table of matching pairs (a, b, prob), best first, in bounded memory; each clustered row and its center';
+REVOKE ALL ON FUNCTION dataeng._dedup_centers(regclass) FROM PUBLIC;
 
 -- Run one query as role (a table's owner) and return its rows: see dedupe.c.
 CREATE FUNCTION dataeng._dedup_as(role regrole, query text)
@@ -310,9 +310,7 @@ BEGIN
   -- _dedup_centers: no chains of borderline pairs)
   CREATE TEMP TABLE _dd_label AS
     SELECT cc.id, cc.label
-      FROM dataeng._dedup_centers(n,
-                    coalesce((SELECT array_agg(a ORDER BY prob DESC, a, b) FROM _dd_edges), '{}'),
-                    coalesce((SELECT array_agg(b ORDER BY prob DESC, a, b) FROM _dd_edges), '{}')) cc;
+      FROM dataeng._dedup_centers(to_regclass('pg_temp._dd_edges')) cc;
   IF cardinality(idents) > 0 THEN
     -- no cluster holds two rows whose strong identifiers differ unless they
     -- match on their own (a center lacking an email must not gather two
