@@ -45,13 +45,13 @@ COMMENT ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) IS
   'internal: match probability of an agreement pattern';
 REVOKE ALL ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[])
+CREATE FUNCTION dataeng._dedup_centers(edges regclass)
 RETURNS TABLE(id bigint, label bigint)
 AS 'MODULE_PATHNAME', 'dataeng_dedup_centers'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) IS
-  'internal: center clustering of matching pairs given best first; each clustered row and its center';
-REVOKE ALL ON FUNCTION dataeng._dedup_centers(bigint, bigint[], bigint[]) FROM PUBLIC;
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng._dedup_centers(regclass) IS
+  'internal: center clustering of a table of matching pairs (a, b, prob), best first, in bounded memory; each clustered row and its center';
+REVOKE ALL ON FUNCTION dataeng._dedup_centers(regclass) FROM PUBLIC;
 
 -- Run one query as role (a table's owner) and return its rows: see dedupe.c.
 CREATE FUNCTION dataeng._dedup_as(role regrole, query text)
@@ -131,8 +131,48 @@ COMMENT ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) IS
   'internal: check a caller''s rights on a table to dedupe; returns its owner';
 REVOKE ALL ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) FROM PUBLIC;
 
+-- Whether column col of tbl holds a strong identifier of whom a row is
+-- about: an email, a phone number, a national id, a birth date.  Told by
+-- the words of its name (split at anything not a letter or digit, and at
+-- lower-to-upper case changes) or of its type's name.  Two rows that both
+-- fill such a column with different values are different entities unless
+-- the other columns overwhelm it (see _dedup_clusters).
+CREATE FUNCTION dataeng._dedup_identifier(tbl regclass, col text)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(a.attname::pg_catalog.text,
+                                       '([a-z0-9])([A-Z])', '\1_\2', 'g'), '[^A-Za-z0-9]+', '_', 'g')
+             OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) t.typname::pg_catalog.text
+           OPERATOR(pg_catalog.~*) pg_catalog.concat('(^|_)(',
+                     'e_?mail|mail|mail_?addr(ess)?|',                                -- email
+                     '[a-z]*phone|tel|telephone|mobile|cell|fax|msisdn|e164|',         -- phone
+                     'ssn|sin|nin|tin|bsn|nhs|npi|cpf|pesel|ni_?number|',              -- national ids
+                     'soc_?sec|social_?security|national_?id|passport|tax_?id|vat_?(id|number|no)?|',
+                     'id_?card|drivers?_?licen[cs]e|licen[cs]e_?(no|number)|',
+                     'dob|birth|birth_?date|date_?of_?birth|birthday|born',           -- birth dates
+                     ')(_|$)')
+      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+     WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) col
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped), false)
+$$;
+COMMENT ON FUNCTION dataeng._dedup_identifier(regclass, text) IS
+  'internal: whether a column holds a strong identifier (email, phone, national id, birth date), by its name or type';
+REVOKE ALL ON FUNCTION dataeng._dedup_identifier(regclass, text) FROM PUBLIC;
+
 -- Cluster the rows of tbl, read as its owner; leaves pg_temp._dd_result
 -- (cluster_id, id, k, score).
+--
+-- Strong identifiers (_dedup_identifier) weigh against a match when they
+-- conflict, whatever the data's duplicates look like: a pair whose values
+-- of such a column are both filled and different is at most 1/1000 as
+-- likely among matches as among unrelated pairs, a merely similar value
+-- (a typo?) never counts for a match, and pairs with a conflict are left
+-- out of the near-certain matches m is learnt from.  With a single column,
+-- rows are duplicates when its normalized values are equal: one column
+-- cannot tell a match from a coincidence by weighing evidence.
 CREATE FUNCTION dataeng._dedup_clusters(owner regrole, tbl regclass, columns text[], threshold float8,
                                         key_expr text)
 RETURNS void
@@ -147,6 +187,8 @@ DECLARE
   u float8[];
   params float8[];
   sample int;
+  idents int[] := '{}';
+  ci int;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -172,12 +214,18 @@ BEGIN
                        c, '');
   END LOOP;
   ncols := cardinality(columns);
+  FOR ci IN 1 .. ncols LOOP
+    IF dataeng._dedup_identifier(tbl, columns[ci]) THEN
+      idents := idents || ci;
+    END IF;
+  END LOOP;
 
   -- leftovers of a call that failed earlier in this session
   IF to_regclass('pg_temp._dd_rows') IS NOT NULL THEN DROP TABLE pg_temp._dd_rows; END IF;
   IF to_regclass('pg_temp._dd_pairs') IS NOT NULL THEN DROP TABLE pg_temp._dd_pairs; END IF;
   IF to_regclass('pg_temp._dd_edges') IS NOT NULL THEN DROP TABLE pg_temp._dd_edges; END IF;
   IF to_regclass('pg_temp._dd_label') IS NOT NULL THEN DROP TABLE pg_temp._dd_label; END IF;
+  IF to_regclass('pg_temp._dd_rank') IS NOT NULL THEN DROP TABLE pg_temp._dd_rank; END IF;
   IF to_regclass('pg_temp._dd_result') IS NOT NULL THEN DROP TABLE pg_temp._dd_result; END IF;
   -- the only read of the table, as its owner
   EXECUTE format('CREATE TEMP TABLE _dd_rows AS SELECT * FROM dataeng._dedup_as(%L, %L) AS t(id bigint, k jsonb, v text[])',
@@ -192,6 +240,18 @@ BEGIN
   END IF;
   CREATE UNIQUE INDEX ON _dd_rows (id);
   ANALYZE _dd_rows;
+
+  IF ncols = 1 THEN
+    -- one column: rows whose values are equal, however many share one
+    INSERT INTO _dd_result
+      SELECT dense_rank() OVER (ORDER BY s.first), s.id, s.k, 1.0
+        FROM (SELECT r.id, r.k, min(r.id) OVER w AS first, count(*) OVER w AS cnt
+                FROM _dd_rows r WHERE r.v[1] IS NOT NULL
+              WINDOW w AS (PARTITION BY r.v[1])) s
+       WHERE s.cnt > 1;
+    DROP TABLE _dd_rows;
+    RETURN;
+  END IF;
 
   -- candidate pairs: rows sharing a value of a column, or of two adjacent ones
   CREATE TEMP TABLE _dd_pairs AS
@@ -223,12 +283,21 @@ BEGIN
                        / (count(*) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
             FROM s, generate_series(1, ncols) j, generate_series(1, 3) l GROUP BY j, l) z;
 
+  -- m and the prior, from the near-certain matches among the pairs whose
+  -- strong identifiers do not conflict
   SELECT dataeng._dedup_estimate(array_agg(pat), array_agg(cnt), ncols, n) INTO params
-    FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s;
+    FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s
+   WHERE NOT EXISTS (SELECT 1 FROM unnest(idents) i WHERE substr(s.pat, i, 1) = '1');
   IF params IS NULL THEN
     DROP TABLE _dd_rows, _dd_pairs;
     RETURN;                                 -- no candidate pairs
   END IF;
+  -- a conflicting identifier weighs against a match (m <= u / 1000), and
+  -- so does a similar one, less (m <= u / 10: a typo, or another person)
+  FOREACH ci IN ARRAY idents LOOP
+    params[1 + (ci - 1) * 3 + 1] := least(params[1 + (ci - 1) * 3 + 1], u[(ci - 1) * 3 + 1] / 1000);
+    params[1 + (ci - 1) * 3 + 2] := least(params[1 + (ci - 1) * 3 + 2], u[(ci - 1) * 3 + 2] / 10);
+  END LOOP;
 
   CREATE TEMP TABLE _dd_edges AS
     SELECT p.a, p.b, w.prob
@@ -241,9 +310,32 @@ BEGIN
   -- _dedup_centers: no chains of borderline pairs)
   CREATE TEMP TABLE _dd_label AS
     SELECT cc.id, cc.label
-      FROM dataeng._dedup_centers(n,
-                    coalesce((SELECT array_agg(a ORDER BY prob DESC, a, b) FROM _dd_edges), '{}'),
-                    coalesce((SELECT array_agg(b ORDER BY prob DESC, a, b) FROM _dd_edges), '{}')) cc;
+      FROM dataeng._dedup_centers(to_regclass('pg_temp._dd_edges')) cc;
+  IF cardinality(idents) > 0 THEN
+    -- no cluster holds two rows whose strong identifiers differ unless they
+    -- match on their own (a center lacking an email must not gather two
+    -- different ones): a member that differs so from the center or from a
+    -- member joined by a better pair leaves the cluster, and a center left
+    -- alone is no cluster
+    CREATE TEMP TABLE _dd_rank AS
+      SELECT l.id, l.label, CASE WHEN l.id = l.label THEN 2.0 ELSE coalesce(e.prob, 0) END AS prob
+        FROM _dd_label l
+        LEFT JOIN _dd_edges e ON e.a = least(l.id, l.label) AND e.b = greatest(l.id, l.label);
+    DELETE FROM _dd_label l
+     WHERE l.id IN (
+       SELECT me.id
+         FROM _dd_rank me
+         JOIN _dd_rank o ON o.label = me.label AND o.id <> me.id
+                        AND (o.prob > me.prob OR (o.prob = me.prob AND o.id < me.id))
+         JOIN _dd_rows rm ON rm.id = me.id
+         JOIN _dd_rows ro ON ro.id = o.id
+        WHERE EXISTS (SELECT 1 FROM unnest(idents) i
+                       WHERE ro.v[i] IS NOT NULL AND rm.v[i] IS NOT NULL AND ro.v[i] <> rm.v[i])
+          AND dataeng._dedup_prob(dataeng._dedup_pattern(ro.v, rm.v), params, u) < threshold);
+    DELETE FROM _dd_label l
+     WHERE NOT EXISTS (SELECT 1 FROM _dd_label o WHERE o.label = l.label AND o.id <> l.id);
+    DROP TABLE _dd_rank;
+  END IF;
 
   INSERT INTO _dd_result
     SELECT dense_rank() OVER (ORDER BY l.label), l.id, r.k, sc.score

@@ -33,7 +33,7 @@ CREATE TABLE febrl_quality AS
 SELECT true_pairs, predicted_pairs, correct_pairs,
        round(correct_pairs::numeric / predicted_pairs, 4) AS precision,
        round(correct_pairs::numeric / true_pairs, 4) AS recall,
-       correct_pairs::numeric / predicted_pairs >= 0.95 AS precision_target_met,
+       correct_pairs::numeric / predicted_pairs >= 0.99 AS precision_target_met,
        correct_pairs::numeric / true_pairs >= 0.90 AS recall_target_met
   FROM febrl_quality;
 -- every row appears once, scores are probabilities at or above the threshold

@@ -196,17 +196,20 @@ SELECT count(*) AS differences
 
 -------------------------------------------------------------------------------
 -- Internal functions are not executable by PUBLIC; _dedup_centers sizes its
--- memory by the pairs it is given, not by the row count it is told
+-- memory by the rows its pairs name, not by their row numbers
 -------------------------------------------------------------------------------
 SET ROLE sd_attacker;
-SELECT * FROM dataeng._dedup_centers(134217726, '{}', '{}');
+SELECT * FROM dataeng._dedup_centers('pg_class');
 SELECT * FROM dataeng._dedup_as('sd_victim', 'DELETE FROM sd_victim.plain RETURNING 1') AS t(x int);
 SELECT dataeng._dedup_pattern('{a}', '{a}');
 RESET ROLE;
-SELECT count(*) AS no_rows FROM dataeng._dedup_centers(134217726, '{}', '{}');
-SELECT * FROM dataeng._dedup_centers(134217726, '{1,134217726}', '{2,3}');
-SELECT * FROM dataeng._dedup_centers(10, '{1}', '{11}');
-SELECT * FROM dataeng._dedup_centers(-1, '{}', '{}');
+CREATE TEMP TABLE sd_pairs (a bigint, b bigint, prob float8);
+SELECT count(*) AS no_rows FROM dataeng._dedup_centers('sd_pairs');
+INSERT INTO sd_pairs VALUES (1, 2, 0.9), (134217726, 3, 0.8), (2, 3, 0.95);
+SELECT * FROM dataeng._dedup_centers('sd_pairs');
+INSERT INTO sd_pairs VALUES (5, 5, 0.99);
+SELECT * FROM dataeng._dedup_centers('sd_pairs');
+DROP TABLE sd_pairs;
 -- what PUBLIC may do here: the entry points (which check their caller), and
 -- _dedup_may_read (used by the policies; it says what the catalogs and
 -- has_table_privilege say); PUBLIC writes neither table

@@ -16,6 +16,13 @@
  * Patterns are text, one digit per column: '0' missing in either record,
  * '1' different, '2' similar (Jaro-Winkler >= DEDUP_SIMILAR), '3' equal.
  *
+ * Memory is bounded by settings whatever the table's size: the set-based
+ * work is in temporary tables and spilling sorts and tuplestores;
+ * _dedup_as hands the rows of its query straight to its result's
+ * tuplestore (a DestReceiver, not SPI_tuptable); _dedup_centers reads the
+ * pairs through a cursor and spills its labels to a temporary file beyond
+ * work_mem (LabelStore).
+ *
  * Whose rights: find_duplicates(), dedupe(), dedupe_undo() and
  * dedupe_forget() are invoker-rights entry points (common/entry.c): their
  * PL/pgSQL bodies run as the extension's owner, check the caller's rights
@@ -47,6 +54,10 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
+#include "storage/buffile.h"
+#include "executor/tstoreReceiver.h"
+#include "lib/stringinfo.h"
+#include "utils/regproc.h"
 
 #include "common/common.h"
 #include "cleanse/cleanse.h"
@@ -327,185 +338,257 @@ dataeng_dedup_prob(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(dataeng_dedup_centers);
 
-/* qsort comparator of int64 */
-static int
-cmp_int64(const void *a, const void *b)
+/*
+ * Cluster labels of the rows 1..n of a clustering, in memory when they fit
+ * in work_mem, else in a temporary file (as a sort spills), so that the
+ * memory used is bounded by work_mem whatever the number of rows.  A label
+ * is the row number of a cluster's center, 0 for none.
+ */
+typedef struct LabelStore
 {
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
+	int64		n;
+	int64	   *mem;			/* when in memory */
+	BufFile    *file;			/* when spilled */
+} LabelStore;
 
-	return (x > y) - (x < y);
+static void
+labels_init(LabelStore *ls, int64 n)
+{
+	ls->n = n;
+	ls->mem = NULL;
+	ls->file = NULL;
+	if (n <= (int64) work_mem * 1024 / (int64) sizeof(int64))
+		ls->mem = palloc_extended(sizeof(int64) * Max(1, n), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	else
+	{
+		char	   *zeros = palloc0(BLCKSZ);
+		int64		left = n * (int64) sizeof(int64);
+
+		ls->file = BufFileCreateTemp(false);
+		while (left > 0)
+		{
+			int			chunk = (int) Min(left, (int64) BLCKSZ);
+
+			BufFileWrite(ls->file, zeros, chunk);
+			left -= chunk;
+		}
+		pfree(zeros);
+	}
 }
 
-/* index of row in the sorted, distinct rows[0..n-1]; it is there */
-static int
-row_index(const int64 *rows, int n, int64 row)
+/* position the file at label ix (1..n); BLCKSZ is a multiple of 8 */
+static void
+labels_seek(LabelStore *ls, int64 ix)
 {
-	int64	   *p = bsearch(&row, rows, n, sizeof(int64), cmp_int64);
+	int64		off = (ix - 1) * (int64) sizeof(int64);
 
-	Assert(p != NULL);
-	return (int) (p - rows);
+	if (BufFileSeekBlock(ls->file, (long) (off / BLCKSZ)) != 0 ||
+		BufFileSeek(ls->file, 0, (off_t) (off % BLCKSZ), SEEK_CUR) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not seek in temporary file of cluster labels")));
+}
+
+static int64
+labels_get(LabelStore *ls, int64 ix)
+{
+	int64		v;
+
+	Assert(ix >= 1 && ix <= ls->n);
+	if (ls->mem)
+		return ls->mem[ix - 1];
+	labels_seek(ls, ix);
+	if (BufFileRead(ls->file, &v, sizeof(v)) != sizeof(v))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read temporary file of cluster labels")));
+	return v;
+}
+
+static void
+labels_set(LabelStore *ls, int64 ix, int64 v)
+{
+	Assert(ix >= 1 && ix <= ls->n);
+	if (ls->mem)
+	{
+		ls->mem[ix - 1] = v;
+		return;
+	}
+	labels_seek(ls, ix);
+	BufFileWrite(ls->file, &v, sizeof(v));
+}
+
+static void
+labels_free(LabelStore *ls)
+{
+	if (ls->file)
+		BufFileClose(ls->file);
+	else
+		pfree(ls->mem);
+}
+
+/* rows a cursor of _dedup_centers fetches at a time */
+#define DEDUP_CENTERS_BATCH 1000
+
+/* a bigint column of the current batch; NULL is an error */
+static int64
+batch_int8(uint64 r, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, col, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("pairs to cluster must not hold NULL")));
+	return DatumGetInt64(d);
 }
 
 /*
- * dataeng._dedup_centers(nrows bigint, a bigint[], b bigint[])
- *		RETURNS TABLE(id bigint, label bigint)
- *		Clusters from matching pairs (a[i], b[i]) of row numbers 1..nrows,
- *		given in decreasing order of match probability, by center
- *		clustering: the first pair that reaches a row decides its cluster.
- *		A pair of two rows without a cluster makes the first a center and
- *		the second its member; a row without a cluster joins a center it is
- *		paired with; pairs between rows that already have a cluster are
- *		ignored.  Every cluster is a center and rows matching it directly,
- *		so a chain of borderline pairs (A like B, B like C, ... ) cannot
- *		pull unrelated rows into one cluster as a transitive closure would.
- *		Returns each row in a cluster with the row number of its cluster's
- *		center, in row order.  The memory used grows with the number of
- *		pairs given, never with nrows, which only bounds the row numbers.
+ * dataeng._dedup_centers(edges regclass) RETURNS TABLE(id bigint, label bigint)
+ *		Clusters from the matching pairs of a table (a bigint, b bigint,
+ *		prob float8) of row numbers, taken in decreasing order of match
+ *		probability, by center clustering: the first pair that reaches a
+ *		row decides its cluster.  A pair of two rows without a cluster makes
+ *		the first a center and the second its member; a row without a
+ *		cluster joins a center it is paired with; pairs between rows that
+ *		already have a cluster are ignored.  Every cluster is a center and
+ *		rows matching it directly, so a chain of borderline pairs (A like B,
+ *		B like C, ... ) cannot pull unrelated rows into one cluster as a
+ *		transitive closure would.  Returns each row in a cluster with the
+ *		row number of its cluster's center, in row order.
+ *
+ *		Memory is bounded by work_mem whatever the number of pairs: the
+ *		pairs are read through cursors, DEDUP_CENTERS_BATCH at a time
+ *		(their sort spills as any sort does), the rows they name are
+ *		numbered 1..m by SQL, so that the labels take 8 bytes per row
+ *		paired, never per row number, and the labels spill to a temporary
+ *		file beyond work_mem (LabelStore); the result is a tuplestore,
+ *		which spills too.
  */
 Datum
 dataeng_dedup_centers(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		nrows = PG_GETARG_INT64(0);
-	ArrayType  *aa = PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *ba = PG_GETARG_ARRAYTYPE_P(2);
-	Datum	   *av,
-			   *bv;
-	bool	   *an,
-			   *bn;
-	int			na,
-				nb,
-				nr = 0,
-				nd,
-				i;
-	int64	   *rows;			/* distinct row numbers of the pairs, sorted */
-	int64	   *label;			/* per row: 0 none; own number: a center */
-
-	if (nrows < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of rows must not be negative, not " INT64_FORMAT, nrows)));
-	if (ARR_ELEMTYPE(aa) != INT8OID || ARR_NDIM(aa) > 1 ||
-		ARR_ELEMTYPE(ba) != INT8OID || ARR_NDIM(ba) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("pairs must be one-dimensional bigint arrays")));
-	deconstruct_array(aa, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &av, &an, &na);
-	deconstruct_array(ba, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &bv, &bn, &nb);
-	if (na != nb)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("pair arrays have %d and %d elements", na, nb)));
-
-	/* check every pair before allocating anything by its row numbers */
-	rows = palloc(sizeof(int64) * Max(1, (Size) na * 2));
-	for (i = 0; i < na; i++)
-	{
-		int64		a,
-					b;
-
-		if (an[i] || bn[i])
-			continue;
-		a = DatumGetInt64(av[i]);
-		b = DatumGetInt64(bv[i]);
-		if (a < 1 || a > nrows || b < 1 || b > nrows || a == b)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pair (" INT64_FORMAT ", " INT64_FORMAT ") is not of two rows 1.." INT64_FORMAT,
-							a, b, nrows)));
-		rows[nr++] = a;
-		rows[nr++] = b;
-	}
-	if (nr > 0)
-		qsort(rows, nr, sizeof(int64), cmp_int64);
-	for (nd = 0, i = 0; i < nr; i++)
-		if (nd == 0 || rows[nd - 1] != rows[i])
-			rows[nd++] = rows[i];
-	label = palloc0(sizeof(int64) * Max(1, nd));
-
-	for (i = 0; i < na; i++)
-	{
-		int64		a,
-					b;
-		int			ia,
-					ib;
-
-		if (an[i] || bn[i])
-			continue;
-		a = DatumGetInt64(av[i]);
-		b = DatumGetInt64(bv[i]);
-		ia = row_index(rows, nd, a);
-		ib = row_index(rows, nd, b);
-		if (label[ia] == 0 && label[ib] == 0)
-		{
-			label[ia] = a;
-			label[ib] = a;
-		}
-		else if (label[ia] == a && label[ib] == 0)
-			label[ib] = a;
-		else if (label[ib] == b && label[ia] == 0)
-			label[ia] = b;
-	}
+	Oid			edges = PG_GETARG_OID(0);
+	char	   *rel;
+	char	   *nodes;
+	StringInfoData q;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	LabelStore	ls;
+	int64		m,
+				ix;
+	bool		isnull;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (rsinfo->setDesc->natts != 2 ||
 		TupleDescAttr(rsinfo->setDesc, 0)->atttypid != INT8OID ||
 		TupleDescAttr(rsinfo->setDesc, 1)->atttypid != INT8OID)
 		elog(ERROR, "dataeng._dedup_centers returns two bigint columns");
-	for (i = 0; i < nd; i++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+	rel = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(edges)));
+	/* the rows named by the pairs, in order: their index is their rank */
+	nodes = psprintf("SELECT s.id FROM (SELECT e.a AS id FROM %s e UNION SELECT e.b FROM %s e) s",
+					 rel, rel);
 
-		if (label[i] == 0)
-			continue;
-		values[0] = Int64GetDatum(rows[i]);
-		values[1] = Int64GetDatum(label[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT pg_catalog.count(*) FROM (%s) n", nodes);
+	if (SPI_execute(q.data, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "dataeng._dedup_centers: cannot count the rows of %s", rel);
+	m = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	labels_init(&ls, m);
+
+	/* the pairs, best first, each row by its index */
+	resetStringInfo(&q);
+	appendStringInfo(&q,
+					 "WITH n AS (SELECT s.id, pg_catalog.row_number() OVER (ORDER BY s.id) AS ix FROM (%s) s) "
+					 "SELECT na.ix, nb.ix, e.a, e.b FROM %s e "
+					 "JOIN n na ON na.id OPERATOR(pg_catalog.=) e.a "
+					 "JOIN n nb ON nb.id OPERATOR(pg_catalog.=) e.b "
+					 "ORDER BY e.prob DESC, e.a, e.b",
+					 nodes, rel);
+	plan = SPI_prepare(q.data, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "dataeng._dedup_centers: cannot read the pairs of %s: %s", rel,
+			 SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		uint64		r;
+
+		SPI_cursor_fetch(portal, true, DEDUP_CENTERS_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			int64		ia = batch_int8(r, 1),
+						ib = batch_int8(r, 2),
+						a = batch_int8(r, 3),
+						b = batch_int8(r, 4),
+						la,
+						lb;
+
+			if (a == b)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("pair (" INT64_FORMAT ", " INT64_FORMAT ") is not of two rows", a, b)));
+			la = labels_get(&ls, ia);
+			lb = labels_get(&ls, ib);
+			if (la == 0 && lb == 0)
+			{
+				labels_set(&ls, ia, a);
+				labels_set(&ls, ib, a);
+			}
+			else if (la == a && lb == 0)
+				labels_set(&ls, ib, a);
+			else if (lb == b && la == 0)
+				labels_set(&ls, ia, b);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
 	}
+	SPI_cursor_close(portal);
+
+	/* each clustered row and its center, in row order */
+	resetStringInfo(&q);
+	appendStringInfo(&q, "%s ORDER BY s.id", nodes);
+	plan = SPI_prepare(q.data, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "dataeng._dedup_centers: cannot read the rows of %s", rel);
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	ix = 0;
+	for (;;)
+	{
+		uint64		r;
+
+		SPI_cursor_fetch(portal, true, DEDUP_CENTERS_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			Datum		values[2];
+			bool		nulls[2] = {false, false};
+			int64		label;
+
+			if (++ix > m)
+				elog(ERROR, "dataeng._dedup_centers: the rows of %s changed", rel);
+			label = labels_get(&ls, ix);
+			if (label == 0)
+				continue;
+			values[0] = Int64GetDatum(batch_int8(r, 1));
+			values[1] = Int64GetDatum(label);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	labels_free(&ls);
+	SPI_finish();
 	return (Datum) 0;
-}
-
-/* rows a _dedup_as query reads at a time */
-#define DEDUP_AS_BATCH 1000
-
-/*
- * keep_rows
- *		Add the rows of SPI_tuptable to the result of _dedup_as, checking
- *		that their columns are those of the column definition list.
- */
-static void
-keep_rows(ReturnSetInfo *rsinfo)
-{
-	TupleDesc	got = SPI_tuptable->tupdesc;
-	TupleDesc	want = rsinfo->setDesc;
-	Datum	   *values = palloc(sizeof(Datum) * Max(1, want->natts));
-	bool	   *nulls = palloc(sizeof(bool) * Max(1, want->natts));
-	uint64		r;
-	int			i;
-
-	if (got->natts != want->natts)
-		elog(ERROR, "dataeng._dedup_as: query returns %d columns, expected %d",
-			 got->natts, want->natts);
-	for (i = 0; i < want->natts; i++)
-		if (TupleDescAttr(got, i)->atttypid != TupleDescAttr(want, i)->atttypid)
-			elog(ERROR, "dataeng._dedup_as: column %d is of type %s, expected %s", i + 1,
-				 format_type_be(TupleDescAttr(got, i)->atttypid),
-				 format_type_be(TupleDescAttr(want, i)->atttypid));
-	for (r = 0; r < SPI_processed; r++)
-	{
-		heap_deform_tuple(SPI_tuptable->vals[r], got, values, nulls);
-		/* no pointer into the toast of rows the query may have deleted */
-		for (i = 0; i < want->natts; i++)
-			if (!nulls[i] && TupleDescAttr(got, i)->attlen == -1 &&
-				VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
-				values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
-																  DatumGetPointer(values[i])));
-		tuplestore_putvalues(rsinfo->setResult, want, values, nulls);
-	}
-	pfree(values);
-	pfree(nulls);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_dedup_as);
@@ -532,12 +615,27 @@ dataeng_dedup_as(PG_FUNCTION_ARGS)
 	InternalSql as_owner;
 	int			ret;
 	SPIPlanPtr	plan;
+	SPIExecuteOptions options;
+	DestReceiver *dest;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (!OidIsValid(role))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("role to run as must be given")));
+
+	/*
+	 * The rows (read, or returned by a change) go straight into the result's
+	 * tuplestore, which spills to disk beyond work_mem: whatever their
+	 * number, they are never all held in memory.  Detoasted on the way: no
+	 * pointer into the toast of rows the query may have deleted.  Their
+	 * columns must be of the types of the column definition list.
+	 */
+	dest = CreateDestReceiver(DestTuplestore);
+	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+									rsinfo->econtext->ecxt_per_query_memory,
+									true, rsinfo->setDesc,
+									gettext_noop("dataeng._dedup_as: the query's columns are not those of the column definition list"));
 
 	internal_sql_begin(&as_owner, role);
 
@@ -547,32 +645,15 @@ dataeng_dedup_as(PG_FUNCTION_ARGS)
 	if (plan == NULL)
 		elog(ERROR, "dataeng._dedup_as: cannot prepare query: %s",
 			 SPI_result_code_string(SPI_result));
-	if (SPI_is_cursor_plan(plan))
-	{
-		/* a read: in batches, so that a big table is not held in memory */
-		Portal		portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
-
-		for (;;)
-		{
-			SPI_cursor_fetch(portal, true, DEDUP_AS_BATCH);
-			if (SPI_processed == 0)
-				break;
-			keep_rows(rsinfo);
-			SPI_freetuptable(SPI_tuptable);
-		}
-		SPI_cursor_close(portal);
-	}
-	else
-	{
-		/* a change, with or without RETURNING */
-		ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
-		if (ret < 0)
-			elog(ERROR, "dataeng._dedup_as: query failed: %s", SPI_result_code_string(ret));
-		if (SPI_tuptable != NULL)
-			keep_rows(rsinfo);
-	}
+	memset(&options, 0, sizeof(options));
+	options.read_only = false;
+	options.dest = dest;
+	ret = SPI_execute_plan_extended(plan, &options);
+	if (ret < 0)
+		elog(ERROR, "dataeng._dedup_as: query failed: %s", SPI_result_code_string(ret));
 	SPI_finish();
 
 	internal_sql_end(&as_owner);
+	dest->rDestroy(dest);
 	return (Datum) 0;
 }
