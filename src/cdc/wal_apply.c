@@ -42,11 +42,13 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -142,7 +144,6 @@ typedef struct Round
 	List	   *triggers;		/* of OnChange * */
 	Oid			seqoid;
 	int			segment_size;
-	SPIPlanPtr	insert_plan;
 	Datum		xid;
 	MemoryContext txncxt;		/* reset after each source transaction */
 	/* the current source transaction */
@@ -376,37 +377,178 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	ExecStoreVirtualTuple(slot);
 }
 
+/*
+ * The change-log writer of a round: rows go straight to the segment
+ * (heap_multi_insert() and index_insert(), as the capture trigger writes
+ * them), not through the executor, which would set up partition routing
+ * for each row.
+ */
+#define WAL_WRITER_BATCH 1000
+typedef struct WalWriter
+{
+	int			segment;		/* of the open relation, or -1 */
+	Relation	rel;
+	List	   *indexes;		/* of Relation */
+	List	   *infos;			/* of IndexInfo */
+	BulkInsertState bistate;
+	CommandId	cid;
+	int			nslots;
+	TupleTableSlot *slots[WAL_WRITER_BATCH];
+	MemoryContext batchcxt;
+} WalWriter;
+
+static WalWriter wal_writer;
+
+static void
+wal_writer_flush(void)
+{
+	WalWriter  *w = &wal_writer;
+	ListCell   *li,
+			   *lf;
+	int			i;
+
+	if (w->nslots == 0)
+		return;
+	heap_multi_insert(w->rel, w->slots, w->nslots, w->cid, 0, w->bistate);
+	forboth(li, w->indexes, lf, w->infos)
+	{
+		Relation	index = lfirst(li);
+		IndexInfo  *ii = lfirst(lf);
+
+		for (i = 0; i < w->nslots; i++)
+		{
+			TupleTableSlot *slot = w->slots[i];
+			Datum		ivalues[INDEX_MAX_KEYS];
+			bool		inulls[INDEX_MAX_KEYS];
+			int			c;
+
+			for (c = 0; c < ii->ii_NumIndexAttrs; c++)
+			{
+				AttrNumber	attnum = ii->ii_IndexAttrNumbers[c];
+
+				ivalues[c] = slot->tts_values[attnum - 1];
+				inulls[c] = slot->tts_isnull[attnum - 1];
+			}
+			index_insert(index, ivalues, inulls, &slot->tts_tid, w->rel,
+						 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+						 false, ii);
+		}
+	}
+	for (i = 0; i < w->nslots; i++)
+		ExecClearTuple(w->slots[i]);
+	w->nslots = 0;
+	MemoryContextReset(w->batchcxt);
+}
+
+static void
+wal_writer_close(void)
+{
+	WalWriter  *w = &wal_writer;
+	ListCell   *lc;
+	int			i;
+
+	wal_writer_flush();
+	if (w->rel == NULL)
+		return;
+	for (i = 0; i < WAL_WRITER_BATCH && w->slots[i] != NULL; i++)
+	{
+		ExecDropSingleTupleTableSlot(w->slots[i]);
+		w->slots[i] = NULL;
+	}
+	foreach(lc, w->indexes)
+		index_close(lfirst(lc), NoLock);
+	w->indexes = w->infos = NIL;
+	FreeBulkInsertState(w->bistate);
+	table_close(w->rel, NoLock);
+	w->rel = NULL;
+	w->segment = -1;
+}
+
+static void
+wal_writer_open(int segment)
+{
+	WalWriter  *w = &wal_writer;
+	List	   *oids;
+	ListCell   *lc;
+
+	wal_writer_close();
+	w->rel = table_open(cdc_log_segment(segment), RowExclusiveLock);
+	cdc_check_log_layout(w->rel);
+	oids = RelationGetIndexList(w->rel);
+	foreach(lc, oids)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *ii = BuildIndexInfo(index);
+
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("index \"%s\" on the change log is not supported",
+							RelationGetRelationName(index)),
+					 errdetail("Change capture maintains plain column indexes only."),
+					 errhint("Drop the index.")));
+		w->indexes = lappend(w->indexes, index);
+		w->infos = lappend(w->infos, ii);
+	}
+	w->bistate = GetBulkInsertState();
+	w->cid = GetCurrentCommandId(true);
+	w->segment = segment;
+}
+
+static void
+wal_writer_begin(void)
+{
+	memset(&wal_writer, 0, sizeof(wal_writer));
+	wal_writer.segment = -1;
+	wal_writer.batchcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal writer",
+												ALLOCSET_DEFAULT_SIZES);
+}
+
 /* write one change record and remember it for the handlers */
 static void
 wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
 {
-	Datum		values[10];
-	char		nulls[10];
+	WalWriter  *wt = &wal_writer;
 	int64		change_id = nextval_internal(r->seqoid, false);
 	int			segment = (int) ((change_id / r->segment_size) % CHANGE_LOG_SEGMENTS);
-	int			rc;
+	TupleTableSlot *slot;
+	Datum	   *values;
+	bool	   *nulls;
+	MemoryContext old;
 	WrittenChange *w;
 
-	values[0] = Int64GetDatum(change_id);
-	values[1] = r->xid;
-	values[2] = LSNGetDatum(lsn);
-	values[3] = TimestampTzGetDatum(r->commit_time);
-	values[4] = ObjectIdGetDatum(wr->relid);
-	values[5] = Int16GetDatum(segment);
-	values[6] = CharGetDatum(op);
-	values[7] = PointerGetDatum(pk);
-	values[8] = PointerGetDatum(oldrow);
-	values[9] = PointerGetDatum(newrow);
-	memset(nulls, ' ', sizeof(nulls));
-	if (pk == NULL)
-		nulls[7] = 'n';
-	if (oldrow == NULL)
-		nulls[8] = 'n';
-	if (newrow == NULL)
-		nulls[9] = 'n';
-	rc = SPI_execute_plan(r->insert_plan, values, nulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not write the change log: %s", SPI_result_code_string(rc));
+	/* (the writer lives as long as the round, not the source transaction) */
+	old = MemoryContextSwitchTo(wal_round_cxt);
+	if (segment != wt->segment)
+		wal_writer_open(segment);
+	if (wt->slots[wt->nslots] == NULL)
+		wt->slots[wt->nslots] = MakeSingleTupleTableSlot(RelationGetDescr(wt->rel), &TTSOpsVirtual);
+	MemoryContextSwitchTo(old);
+	slot = wt->slots[wt->nslots];
+	ExecClearTuple(slot);
+	values = slot->tts_values;
+	nulls = slot->tts_isnull;
+	memset(nulls, true, sizeof(bool) * RelationGetDescr(wt->rel)->natts);
+	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
+	values[CL_XID] = r->xid;
+	values[CL_LSN] = LSNGetDatum(lsn);
+	values[CL_CAPTURED_AT] = TimestampTzGetDatum(r->commit_time);
+	values[CL_TABLE_OID] = ObjectIdGetDatum(wr->relid);
+	values[CL_SEGMENT] = Int16GetDatum(segment);
+	values[CL_OP] = CharGetDatum(op);
+	values[CL_PK] = pk ? PointerGetDatum(pk) : (Datum) 0;
+	values[CL_OLD_ROW] = oldrow ? PointerGetDatum(oldrow) : (Datum) 0;
+	values[CL_NEW_ROW] = newrow ? PointerGetDatum(newrow) : (Datum) 0;
+	nulls[CL_CHANGE_ID] = nulls[CL_XID] = nulls[CL_LSN] = nulls[CL_CAPTURED_AT] = false;
+	nulls[CL_TABLE_OID] = nulls[CL_SEGMENT] = nulls[CL_OP] = false;
+	nulls[CL_PK] = (pk == NULL);
+	nulls[CL_OLD_ROW] = (oldrow == NULL);
+	nulls[CL_NEW_ROW] = (newrow == NULL);
+	ExecStoreVirtualTuple(slot);
+	/* the values must outlive the source transaction's memory */
+	ExecMaterializeSlot(slot);
+	if (++wt->nslots == WAL_WRITER_BATCH)
+		wal_writer_flush();
 
 	wr->changes++;
 	wr->last_commit_lsn = r->commit_lsn;
@@ -980,23 +1122,13 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	r.segment_size = atoi(GetConfigOption("dataeng.cdc_segment_size", false, false));
 	if (r.segment_size < 1)
 		r.segment_size = 1000000;
-	{
-		Oid			itypes[10] = {INT8OID, XID8OID, PG_LSNOID, TIMESTAMPTZOID, OIDOID,
-		INT2OID, CHAROID, JSONBOID, JSONBOID, JSONBOID};
-
-		r.insert_plan = SPI_prepare("INSERT INTO dataeng.change_log (change_id, xid, lsn, captured_at,"
-									" table_oid, segment, op, pk, old_row, new_row)"
-									" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-									10, itypes);
-		if (r.insert_plan == NULL)
-			elog(ERROR, "could not prepare the change log insert");
-	}
 	r.change_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									 CStringGetDatum("change"), ObjectIdGetDatum(nsp));
 	r.change_arrayid = get_array_type(r.change_typid);
 	r.change_desc = lookup_rowtype_tupdesc_copy(r.change_typid, -1);
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
 									 ALLOCSET_DEFAULT_SIZES);
+	wal_writer_begin();
 
 	for (i = 0; i < npeek; i++)
 	{
@@ -1088,7 +1220,11 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 				}
 			}
 			if (r.nwritten > 0)
+			{
+				/* handlers may read the change log */
+				wal_writer_flush();
 				wal_run_handlers(&r);
+			}
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(r.txncxt);
 			r.written = NULL;
@@ -1097,6 +1233,22 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			last_commit_lsn = commit.commit_lsn;
 			last_commit_time = commit.committime;
 		}
+	}
+
+	wal_writer_close();
+
+	/*
+	 * A slot moves its restart point (where each peek starts decoding) only
+	 * to a running-transactions record it has decoded: the bgwriter writes
+	 * one every 15 s at most.  Write one after a busy round, so that the
+	 * next round does not decode again the WAL this one did.  (Not on idle
+	 * rounds: that would be WAL for nothing, and a next round for it.)
+	 */
+	{
+		static XLogRecPtr last_snapshot = InvalidXLogRecPtr;
+
+		if (applied_any || upto - last_snapshot > 1024 * 1024)
+			last_snapshot = LogStandbySnapshot();
 	}
 
 	if (complete)
