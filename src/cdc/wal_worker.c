@@ -28,8 +28,6 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "catalog/pg_extension.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -258,16 +256,17 @@ wal_sql(const char *sql, int nargs, Oid *types, Datum *values)
 	return wal_sql_ext(sql, nargs, types, values, false);
 }
 
-/* whether the extension is installed here (outside a transaction) */
+/*
+ * Whether the extension is installed here, in the library's version (an
+ * older one, before ALTER EXTENSION dataeng UPDATE, has no WAL mode).
+ */
 static bool
 wal_extension_present(void)
 {
-	bool		present;
+	char	   *version = wal_sql("SELECT e.extversion FROM pg_catalog.pg_extension e"
+								  " WHERE e.extname = 'dataeng'", 0, NULL, NULL);
 
-	StartTransactionCommand();
-	present = OidIsValid(get_extension_oid("dataeng", true));
-	CommitTransactionCommand();
-	return present;
+	return version != NULL && strcmp(version, DATAENG_LIBRARY_VERSION) == 0;
 }
 
 static void
