@@ -246,17 +246,21 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
+-- method: 'trigger' (capture triggers in the writers' transactions) or
+-- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
                                    exclude_columns text[] DEFAULT NULL,
-                                   changed_only boolean DEFAULT false)
+                                   changed_only boolean DEFAULT false,
+                                   method text DEFAULT 'trigger')
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_enable'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean) IS
+COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean, text) IS
   'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
 
 CREATE FUNCTION dataeng._cdc_enable(caller regrole, tbl regclass, columns text[],
-                                    exclude_columns text[], changed_only boolean)
+                                    exclude_columns text[], changed_only boolean,
+                                    method text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -292,24 +296,31 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
+  -- (checks the method, and prepares the table and the worker for 'wal')
+  PERFORM dataeng._cdc_wal_prepare(tbl, method);
+
   -- Idempotent: the same options again change nothing (but missing
   -- triggers are put back).
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
   IF NOT FOUND OR cur.columns IS DISTINCT FROM columns
      OR cur.exclude_columns IS DISTINCT FROM exclude_columns
-     OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only THEN
-    INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only, enabled_by)
-    VALUES (tbl, columns, exclude_columns, changed_only, caller::name)
+     OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only
+     OR cur.method IS DISTINCT FROM _cdc_enable.method THEN
+    -- a new table starts with triggers; the WAL worker switches it
+    INSERT INTO dataeng.cdc_tables AS t (table_name, columns, exclude_columns, changed_only,
+                                         enabled_by, method)
+    VALUES (tbl, columns, exclude_columns, changed_only, caller::name, method)
     ON CONFLICT (table_name) DO UPDATE
       SET columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,
-          changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by;
+          changed_only = EXCLUDED.changed_only, enabled_at = now(), enabled_by = EXCLUDED.enabled_by,
+          method = EXCLUDED.method;
   END IF;
   -- the table's triggers, and those of its partitions: writes made
   -- directly to partitions are captured too
   PERFORM dataeng._cdc_sync_triggers();
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean, text) FROM PUBLIC;
 
 -- The capture triggers' arguments for a table (see src/cdc/capture.c), as
 -- values and as a CREATE TRIGGER argument list.  (No table oid in them: the
@@ -407,13 +418,16 @@ DECLARE
   partition_fn oid := 'dataeng.capture_partition_truncate()'::regprocedure;
 BEGIN
   FOR r IN
+    -- (tables captured from the WAL have no trigger: cdc_wal.sql)
     WITH targets AS (
       SELECT ct.table_name::oid AS relid FROM dataeng.cdc_tables ct
+       WHERE ct.active_method = 'trigger'
       UNION
       SELECT pt.relid
         FROM dataeng.cdc_tables ct
         JOIN pg_class c ON c.oid = ct.table_name AND c.relkind = 'p'
-        CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt),
+        CROSS JOIN LATERAL pg_partition_tree(ct.table_name) pt
+       WHERE ct.active_method = 'trigger'),
     wanted AS (
       SELECT DISTINCT ON (t.relid) t.relid, o.table_name::oid = t.relid AS own,
              dataeng._cdc_trigger_argv(o.columns, o.exclude_columns, o.changed_only) AS argv
@@ -1428,7 +1442,7 @@ COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view 
 COMMENT ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng._cdc_consumer_list()';
 COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
 COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
-COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean) IS 'internal: body of dataeng.cdc_enable()';
+COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean, text) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
 COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
 COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';

@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 
 #include "dataeng.h"
+#include "cdc/wal.h"
 
 PG_MODULE_MAGIC;
 
@@ -53,6 +54,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	dataeng_cdc_init();
+	cdc_wal_init();
 	dataeng_schedule_init();
 
 	MarkGUCPrefixReserved("dataeng");

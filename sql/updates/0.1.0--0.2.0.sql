@@ -117,3 +117,54 @@ CREATE TABLE dataeng.consumer_lag (
   measured_at     timestamptz NOT NULL
 );
 ALTER TABLE dataeng.consumer_lag ENABLE ROW LEVEL SECURITY;
+-- Change capture from the WAL (cdc_wal.sql): cdc_enable() takes a method,
+-- cdc_tables says which, and the worker's position, on_change triggers
+-- and their dead letters are new tables.
+DROP FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean);
+DROP FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean);
+ALTER TABLE dataeng.cdc_tables
+  ADD COLUMN method text NOT NULL DEFAULT 'trigger'
+    CONSTRAINT cdc_tables_method_check CHECK (method IN ('trigger', 'wal')),
+  ADD COLUMN active_method text NOT NULL DEFAULT 'trigger'
+    CONSTRAINT cdc_tables_active_method_check CHECK (active_method IN ('trigger', 'wal'));
+CREATE TABLE dataeng.cdc_wal_state (
+  slot_name        name        PRIMARY KEY,
+  applied_lsn      pg_lsn      NOT NULL,
+  last_commit_lsn  pg_lsn,
+  last_commit_time timestamptz,
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE dataeng.cdc_wal_tables (
+  table_name       oid         PRIMARY KEY,
+  last_commit_lsn  pg_lsn      NOT NULL,
+  last_commit_time timestamptz NOT NULL,
+  changes          bigint      NOT NULL DEFAULT 0
+);
+CREATE TABLE dataeng.on_change_triggers (
+  trigger_name  text          PRIMARY KEY,
+  table_name    regclass      NOT NULL,
+  handler       regprocedure  NOT NULL,
+  ops           "char"[]      NOT NULL,
+  owner         regrole       NOT NULL,
+  on_error      text          NOT NULL DEFAULT 'dead_letter'
+    CHECK (on_error IN ('dead_letter', 'pause')),
+  from_lsn      pg_lsn        NOT NULL,
+  created_at    timestamptz   NOT NULL DEFAULT now(),
+  handled_lsn   pg_lsn,
+  handled_at    timestamptz,
+  paused_at     timestamptz,
+  CHECK (trigger_name <> '')
+);
+CREATE TABLE dataeng.dead_letters (
+  id            bigserial     PRIMARY KEY,
+  trigger_name  text          NOT NULL,
+  table_name    regclass      NOT NULL,
+  owner         regrole       NOT NULL,
+  commit_lsn    pg_lsn        NOT NULL,
+  commit_time   timestamptz   NOT NULL,
+  changes       dataeng.change[] NOT NULL,
+  error         text,
+  sqlstate      text,
+  attempts      int           NOT NULL,
+  failed_at     timestamptz   NOT NULL DEFAULT now()
+);

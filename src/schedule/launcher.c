@@ -41,6 +41,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "cdc/wal.h"
 
 /* GUCs */
 int			dataeng_max_parallel_jobs = 4;
@@ -257,6 +258,8 @@ launcher_scan(void)
 		int			slotno = -1;
 		bool		start = false;
 
+		/* the database's WAL capture worker, once after a start */
+		cdc_wal_launch(dbs[i]);
 		SpinLockAcquire(&sched_shmem->mutex);
 		slot = sched_slot_find(dbs[i]);
 		if (slot == NULL)

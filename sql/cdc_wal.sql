@@ -1,0 +1,432 @@
+-----------------------------------------------------------------------------
+-- Change capture from the WAL (src/cdc/wal_*.c)
+--
+-- A table enabled with cdc_enable(..., method => 'wal') has no capture
+-- trigger: a background worker of its database ("dataeng wal capture")
+-- decodes the logical slot dataeng_wal_<database oid> with PostgreSQL's
+-- pgoutput plugin (publication dataeng_wal) and writes the same change
+-- records into dataeng.change_log, one worker transaction per round of
+-- decoded source transactions.  Exactly once: the position applied is kept
+-- in cdc_wal_state in the same transaction as the records, and the slot is
+-- advanced only after that commits (re-decoding is skipped by position).
+--
+-- cdc_tables.method is what the owner asked for, active_method what is in
+-- place: the worker switches a table (triggers off and into the
+-- publication, or back) with the table locked against writers, after it
+-- has applied all WAL written before, so that no change is lost or doubled
+-- and the log keeps the writers' commit order.
+--
+-- on_change triggers: handler(changes dataeng.change[]) is called by the
+-- worker with each committed source transaction's changes of a table, in
+-- commit order, in the transaction that records the position.
+-----------------------------------------------------------------------------
+
+ALTER TABLE dataeng.cdc_tables
+  ADD COLUMN method text NOT NULL DEFAULT 'trigger'
+    CONSTRAINT cdc_tables_method_check CHECK (method IN ('trigger', 'wal')),
+  ADD COLUMN active_method text NOT NULL DEFAULT 'trigger'
+    CONSTRAINT cdc_tables_active_method_check CHECK (active_method IN ('trigger', 'wal'));
+COMMENT ON COLUMN dataeng.cdc_tables.method IS
+  'How changes are captured: trigger, or wal (decoded from the WAL by a background worker)';
+COMMENT ON COLUMN dataeng.cdc_tables.active_method IS
+  'The method in place; differs from method until the WAL worker has switched the table';
+
+-- The position of the database's WAL capture: every source transaction
+-- whose commit ends at or before applied_lsn is in the change log.
+CREATE TABLE dataeng.cdc_wal_state (
+  slot_name        name        PRIMARY KEY,
+  applied_lsn      pg_lsn      NOT NULL,
+  last_commit_lsn  pg_lsn,
+  last_commit_time timestamptz,
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng.cdc_wal_state IS
+  'Position of WAL-mode capture: source transactions applied to the change log';
+
+-- Per table: the last source transaction decoded into the change log.
+CREATE TABLE dataeng.cdc_wal_tables (
+  table_name       oid         PRIMARY KEY,
+  last_commit_lsn  pg_lsn      NOT NULL,
+  last_commit_time timestamptz NOT NULL,
+  changes          bigint      NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE dataeng.cdc_wal_tables IS
+  'Last decoded commit of each WAL-captured table';
+
+CREATE TABLE dataeng.on_change_triggers (
+  trigger_name  text          PRIMARY KEY,
+  table_name    regclass      NOT NULL,
+  handler       regprocedure  NOT NULL,
+  ops           "char"[]      NOT NULL,
+  owner         regrole       NOT NULL,
+  on_error      text          NOT NULL DEFAULT 'dead_letter'
+    CHECK (on_error IN ('dead_letter', 'pause')),
+  -- transactions committed after this position are handled
+  from_lsn      pg_lsn        NOT NULL,
+  created_at    timestamptz   NOT NULL DEFAULT now(),
+  handled_lsn   pg_lsn,
+  handled_at    timestamptz,
+  paused_at     timestamptz,
+  CHECK (trigger_name <> '')
+);
+COMMENT ON TABLE dataeng.on_change_triggers IS
+  'Handlers the WAL worker calls with each committed transaction''s changes of a table';
+
+CREATE TABLE dataeng.dead_letters (
+  id            bigserial     PRIMARY KEY,
+  trigger_name  text          NOT NULL,
+  table_name    regclass      NOT NULL,
+  owner         regrole       NOT NULL,
+  commit_lsn    pg_lsn        NOT NULL,
+  commit_time   timestamptz   NOT NULL,
+  changes       dataeng.change[] NOT NULL,
+  error         text,
+  sqlstate      text,
+  attempts      int           NOT NULL,
+  failed_at     timestamptz   NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng.dead_letters IS
+  'Batches an on_change handler failed on (or that came while it was paused)';
+
+REVOKE ALL ON dataeng.cdc_wal_state, dataeng.cdc_wal_tables, dataeng.on_change_triggers,
+  dataeng.dead_letters FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq FROM PUBLIC;
+
+-- Checks and preparation of cdc_enable(..., method): for 'wal', the
+-- server's wal_level, the preloaded library (its launcher restarts the
+-- worker after a restart), REPLICA IDENTITY FULL (old row images: facts,
+-- dimensions and old_row need them), and the worker started at commit.
+CREATE FUNCTION dataeng._cdc_wal_prepare(tbl regclass, method text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ident "char";
+BEGIN
+  IF method IS NULL OR method NOT IN ('trigger', 'wal') THEN
+    RAISE EXCEPTION 'unknown capture method "%"', method
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use method => ''trigger'' or method => ''wal''.';
+  END IF;
+  IF method = 'trigger' THEN
+    RETURN;
+  END IF;
+  IF current_setting('wal_level') <> 'logical' THEN
+    RAISE EXCEPTION 'capture from the WAL requires wal_level = logical'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('wal_level is %s.', current_setting('wal_level')),
+            HINT = 'Set wal_level = logical in postgresql.conf and restart the server, or use method => ''trigger''.';
+  END IF;
+  PERFORM dataeng.require_preload('capture from the WAL');
+  SELECT c.relreplident INTO ident FROM pg_class c WHERE c.oid = tbl;
+  IF ident <> 'f' THEN
+    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', tbl);
+    RAISE NOTICE 'table % now has REPLICA IDENTITY FULL', tbl
+      USING DETAIL = 'Capture from the WAL records whole old rows, as the capture trigger does.';
+  END IF;
+  PERFORM dataeng._cdc_wal_start();
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_wal_prepare(regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_wal_prepare(regclass, text) IS
+  'internal: check a capture method and prepare a table for capture from the WAL';
+
+-- Start this database's WAL worker when the transaction commits (a
+-- worker already running keeps its place; the new one exits).
+CREATE FUNCTION dataeng._cdc_wal_start()
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_start'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng._cdc_wal_start() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_wal_start() IS
+  'internal: start the WAL capture worker of this database at commit';
+
+-- Run by the WAL worker in a round that has applied every change written
+-- before it locked the tables being switched: make the publication and
+-- the capture triggers what cdc_tables asks for.
+CREATE FUNCTION dataeng._cdc_wal_switch(publication name)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT ct.table_name, ct.method FROM dataeng.cdc_tables ct
+            WHERE ct.method <> ct.active_method ORDER BY ct.table_name LOOP
+    IF r.method = 'wal' THEN
+      IF NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                      WHERE p.pubname = publication AND pr.prrelid = r.table_name) THEN
+        EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', publication, r.table_name);
+      END IF;
+    ELSE
+      IF EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                  WHERE p.pubname = publication AND pr.prrelid = r.table_name) THEN
+        EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', publication, r.table_name);
+      END IF;
+    END IF;
+    UPDATE dataeng.cdc_tables ct SET active_method = r.method WHERE ct.table_name = r.table_name;
+  END LOOP;
+  -- tables no longer captured from the WAL (disabled)
+  FOR r IN SELECT pr.prrelid::regclass AS rel
+             FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+            WHERE p.pubname = publication
+              AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                               WHERE ct.table_name = pr.prrelid AND ct.active_method = 'wal') LOOP
+    EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', publication, r.rel);
+  END LOOP;
+  PERFORM dataeng._cdc_sync_triggers();
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_wal_switch(name) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_wal_switch(name) IS
+  'internal: switch tables between trigger and WAL capture (run by the WAL worker)';
+
+-- Per captured table the caller may read: method, the slot, how far the
+-- slot is behind the WAL, the last decoded commit.
+CREATE FUNCTION dataeng._cdc_status()
+RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
+               wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
+               worker_pid int)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_status'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng._cdc_status() IS 'internal: body of dataeng.cdc_status';
+
+CREATE FUNCTION dataeng._cdc_status_as_owner(caller regrole)
+RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
+               wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
+               worker_pid int)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  behind numeric;
+  lim bigint := pg_size_bytes(current_setting('dataeng.max_slot_lag'));
+  pid int;
+BEGIN
+  SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                              ELSE pg_current_wal_insert_lsn() END, s.confirmed_flush_lsn)
+    INTO behind
+    FROM pg_replication_slots s WHERE s.slot_name = slot;
+  SELECT min(a.pid) INTO pid FROM pg_stat_activity a
+   WHERE a.backend_type = 'dataeng wal capture' AND a.datname = current_database();
+  IF lim > 0 AND behind > lim THEN
+    RAISE WARNING 'capture from the WAL is further behind than dataeng.max_slot_lag'
+      USING ERRCODE = '01000',
+            DETAIL = format('Replication slot "%s" is %s behind the end of WAL; dataeng.max_slot_lag is %s.  The server keeps every WAL file the slot still needs.',
+                            slot, pg_size_pretty(behind), current_setting('dataeng.max_slot_lag')),
+            HINT = 'Check that the "dataeng wal capture" worker runs (pg_stat_activity) and what its log says.';
+  END IF;
+  RETURN QUERY
+  SELECT ct.table_name, ct.method, ct.active_method,
+         CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN slot END,
+         CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN behind END,
+         w.last_commit_lsn, w.last_commit_time,
+         CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END
+    FROM dataeng.cdc_tables ct
+    LEFT JOIN dataeng.cdc_wal_tables w ON w.table_name = ct.table_name::oid
+   WHERE dataeng._cdc_can_read(caller, ct.table_name)
+   ORDER BY ct.table_name::text;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_status_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_status_as_owner(regrole) IS 'internal: body of dataeng._cdc_status()';
+
+CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng._cdc_status();
+COMMENT ON VIEW dataeng.cdc_status IS
+  'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit';
+GRANT SELECT ON dataeng.cdc_status TO PUBLIC;
+
+-----------------------------------------------------------------------------
+-- on_change: handlers of committed changes
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION dataeng.on_change(trigger_name text, tbl regclass, handler regprocedure,
+                                  ops text[] DEFAULT '{I,U,D,T}',
+                                  on_error text DEFAULT 'dead_letter')
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_on_change'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.on_change(text, regclass, regprocedure, text[], text) IS
+  'Calls handler(dataeng.change[]) with each committed transaction''s changes of a WAL-captured table';
+
+CREATE FUNCTION dataeng._on_change(caller regrole, trigger_name text, tbl regclass,
+                                   handler regprocedure, ops text[], on_error text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p record;
+  bad text;
+BEGIN
+  IF trigger_name IS NULL OR trigger_name = '' THEN
+    RAISE EXCEPTION 'trigger name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF tbl IS NULL OR handler IS NULL THEN
+    RAISE EXCEPTION 'table and handler must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF ops IS NULL OR cardinality(ops) = 0 THEN
+    RAISE EXCEPTION 'ops must list at least one of I, U, D, T' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT o INTO bad FROM unnest(ops) o WHERE o IS NULL OR o NOT IN ('I', 'U', 'D', 'T') LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'unknown operation "%" in ops', coalesce(bad, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'ops lists I (insert), U (update), D (delete) and T (truncate).';
+  END IF;
+  IF on_error IS NULL OR on_error NOT IN ('dead_letter', 'pause') THEN
+    RAISE EXCEPTION 'on_error must be ''dead_letter'' or ''pause'', not %', coalesce(quote_literal(on_error), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT dataeng._cdc_can_read(caller, tbl) THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A handler receives the table''s rows: its creator must be allowed to read the whole table (USAGE on its schema, SELECT, no row-level security).';
+  END IF;
+  SELECT pr.proname, pr.pronargs, pr.proargtypes[0] AS arg, pr.prokind, pr.proretset INTO p
+    FROM pg_proc pr WHERE pr.oid = handler;
+  IF p.pronargs <> 1 OR p.arg <> 'dataeng.change[]'::regtype OR p.prokind <> 'f' THEN
+    RAISE EXCEPTION 'handler % must be a function taking one argument of type dataeng.change[]', handler
+      USING ERRCODE = 'invalid_function_definition';
+  END IF;
+  IF NOT has_function_privilege(caller, handler, 'EXECUTE') THEN
+    RAISE EXCEPTION 'permission denied for function %', handler
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = tbl AND ct.method = 'wal') THEN
+    RAISE EXCEPTION 'changes of table % are not captured from the WAL', tbl
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = format('The table''s owner runs SELECT dataeng.cdc_enable(%L, method => ''wal'');', tbl::text);
+  END IF;
+  IF EXISTS (SELECT 1 FROM dataeng.on_change_triggers t WHERE t.trigger_name = _on_change.trigger_name) THEN
+    RAISE EXCEPTION 'on_change trigger "%" already exists', trigger_name USING ERRCODE = 'duplicate_object';
+  END IF;
+  INSERT INTO dataeng.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn)
+  VALUES (trigger_name, tbl, handler, ops::"char"[], caller, on_error, pg_current_wal_insert_lsn());
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = tbl AND ct.active_method <> 'wal') THEN
+    RAISE NOTICE 'table % is still captured by its trigger', tbl
+      USING DETAIL = 'The handler is called for transactions committed after the WAL worker has switched the table.',
+            HINT = 'SELECT dataeng.cdc_wal_sync() waits for the switch.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._on_change(regrole, text, regclass, regprocedure, text[], text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._on_change(regrole, text, regclass, regprocedure, text[], text) IS
+  'internal: body of dataeng.on_change()';
+
+CREATE FUNCTION dataeng.on_change_drop(trigger_name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_on_change_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.on_change_drop(text) IS 'Drops an on_change trigger (its dead letters stay)';
+
+CREATE FUNCTION dataeng._on_change_drop(caller regrole, trigger_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t dataeng.on_change_triggers;
+BEGIN
+  SELECT * INTO t FROM dataeng.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name
+     FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  IF NOT pg_has_role(caller, t.owner, 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of on_change trigger "%"', trigger_name
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM dataeng.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name;
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._on_change_drop(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._on_change_drop(regrole, text) IS 'internal: body of dataeng.on_change_drop()';
+
+-- The caller's on_change triggers and dead letters.
+CREATE FUNCTION dataeng._on_change_list()
+RETURNS SETOF dataeng.on_change_triggers
+AS 'MODULE_PATHNAME', 'dataeng_on_change_list'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng._on_change_list() IS 'internal: body of dataeng.on_changes';
+
+CREATE FUNCTION dataeng._on_change_list_as_owner(caller regrole)
+RETURNS SETOF dataeng.on_change_triggers
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT * FROM dataeng.on_change_triggers t WHERE pg_has_role(caller, t.owner, 'USAGE')
+   ORDER BY t.trigger_name
+$$;
+REVOKE ALL ON FUNCTION dataeng._on_change_list_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._on_change_list_as_owner(regrole) IS 'internal: body of dataeng._on_change_list()';
+
+CREATE VIEW dataeng.on_changes AS SELECT * FROM dataeng._on_change_list();
+COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
+GRANT SELECT ON dataeng.on_changes TO PUBLIC;
+
+CREATE FUNCTION dataeng._dead_letter_list()
+RETURNS SETOF dataeng.dead_letters
+AS 'MODULE_PATHNAME', 'dataeng_dead_letter_list'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng._dead_letter_list() IS 'internal: body of dataeng.on_change_dead_letters';
+
+CREATE FUNCTION dataeng._dead_letter_list_as_owner(caller regrole)
+RETURNS SETOF dataeng.dead_letters
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT * FROM dataeng.dead_letters d WHERE pg_has_role(caller, d.owner, 'USAGE') ORDER BY d.id
+$$;
+REVOKE ALL ON FUNCTION dataeng._dead_letter_list_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._dead_letter_list_as_owner(regrole) IS 'internal: body of dataeng._dead_letter_list()';
+
+CREATE VIEW dataeng.on_change_dead_letters AS SELECT * FROM dataeng._dead_letter_list();
+COMMENT ON VIEW dataeng.on_change_dead_letters IS
+  'Batches of the calling role''s on_change triggers that their handlers failed on';
+GRANT SELECT ON dataeng.on_change_dead_letters TO PUBLIC;
+
+-- Wait until the WAL worker has captured everything committed before the
+-- call (and switched the tables waiting for it), at most timeout.  For
+-- tests, and for a writer that wants to read its own changes back.
+CREATE FUNCTION dataeng.cdc_wal_sync(timeout interval DEFAULT '30 s')
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_sync'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dataeng._cdc_wal_sync(caller regrole, timeout interval)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  target pg_lsn := pg_current_wal_insert_lsn();
+  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  deadline timestamptz := clock_timestamp() + timeout;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction';
+  END IF;
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.method <> ct.active_method)
+       AND (NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.active_method = 'wal')
+            OR EXISTS (SELECT 1 FROM pg_replication_slots s
+                        WHERE s.slot_name = slot AND s.confirmed_flush_lsn >= target)) THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() >= deadline OR timeout IS NULL THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_wal_sync(regrole, interval) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
+COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval) IS
+  'Waits until WAL-mode capture has caught up with everything committed before the call; false after timeout';

@@ -1,0 +1,43 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal.h
+ *		Change capture from the WAL: what the files src/cdc/wal_*.c share
+ *		with each other and export to the rest of the extension.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DATAENG_CDC_WAL_H
+#define DATAENG_CDC_WAL_H
+
+#include "postgres.h"
+
+#include "access/xlogdefs.h"
+
+/* the publication every database's WAL-captured tables are in */
+#define CDC_WAL_PUBLICATION "dataeng_wal"
+/* the slot of a database: CDC_WAL_SLOT_PREFIX followed by its oid */
+#define CDC_WAL_SLOT_PREFIX "dataeng_wal_"
+
+/* GUCs (wal_worker.c) */
+extern int	cdc_wal_naptime;
+extern int	cdc_wal_batch_changes;
+extern int	cdc_max_slot_lag;
+extern int	cdc_on_change_retries;
+extern bool cdc_wal_quiet;
+
+/* what a round of the worker found (wal_apply.c) */
+typedef enum CdcWalRound
+{
+	CDC_WAL_IDLE,				/* caught up: wait for more WAL */
+	CDC_WAL_MORE,				/* more is waiting: go on at once */
+	CDC_WAL_NOTHING				/* no table is captured from the WAL */
+} CdcWalRound;
+
+extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
+
+/* wal_worker.c */
+extern void cdc_wal_init(void);
+extern void cdc_wal_launch(Oid dboid);
+extern void cdc_wal_slot_name(Oid dboid, char *buf);
+
+#endif							/* DATAENG_CDC_WAL_H */

@@ -1,0 +1,1308 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_apply.c
+ *		One round of WAL-mode capture: decode, write the change log, call
+ *		the on_change handlers, record the position, in one transaction.
+ *
+ * The worker (wal_worker.c) owns the logical slot dataeng_wal_<db oid> of
+ * PostgreSQL's pgoutput plugin, publication dataeng_wal.  A round:
+ *
+ *	1. Reads dataeng.cdc_tables.  Tables whose method is being switched
+ *	   are locked against writers (SHARE ROW EXCLUSIVE, what CREATE TRIGGER
+ *	   takes) and the WAL written so far is flushed, so that the round sees
+ *	   every change committed before the switch.
+ *	2. Peeks at the slot up to the flushed end of WAL, at most
+ *	   dataeng.wal_batch_changes messages (peeking does not move the slot:
+ *	   a round that fails leaves it where it was).
+ *	3. Applies each complete source transaction whose commit ends after
+ *	   dataeng.cdc_wal_state.applied_lsn: parses pgoutput's messages with
+ *	   the backend's logicalrep_read_*(), turns the text values back into
+ *	   typed values (input functions run as the table's owner, restricted)
+ *	   and writes the same records as the capture trigger (row_jsonb_*:
+ *	   same column lists, keys, changed_only), with captured_at the source
+ *	   transaction's commit time and lsn the change's own WAL position;
+ *	   then calls the table's on_change handlers with that transaction's
+ *	   changes, each in a subtransaction as the trigger's owner, retried
+ *	   with back-off, the batch going to dataeng.dead_letters after the
+ *	   last failure.
+ *	4. Records applied_lsn (and each table's last commit) in the same
+ *	   transaction, switches the tables waiting for it when everything up
+ *	   to the end of WAL was applied, and commits.  The caller then
+ *	   advances the slot (the position returned): re-decoding after a crash
+ *	   before that is skipped by applied_lsn.
+ *
+ * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
+ * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
+ * logs whole.  The records of one round share the worker's transaction id
+ * (xid of the change log): consumers get them in commit order, and the
+ * source transaction is told by captured_at (its commit time).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "replication/logicalproto.h"
+#include "storage/lmgr.h"
+#include "storage/standby.h"
+#include "storage/latch.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/rel.h"
+#include "pgstat.h"
+#include "utils/regproc.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/xid8.h"
+
+#include "dataeng.h"
+#include "cdc/wal.h"
+
+/* A table captured from the WAL, as the round found it */
+typedef struct WalRel
+{
+	Oid			relid;			/* hash key */
+	bool		capture;		/* active_method = 'wal' and it exists */
+	bool		changed_only;
+	char	   *columns;		/* text[] literal or NULL */
+	char	   *exclude;
+	bool		ready;			/* maps built */
+	Relation	rel;
+	Oid			owner;
+	RowJsonbMap rowmap;
+	bool		has_key;
+	RowJsonbMap keymap;
+	Oid		   *typinput;		/* per attnum - 1 */
+	Oid		   *typioparam;
+	/* the last pgoutput relation message: remote column i is attnum map[i] */
+	int			nremote;
+	AttrNumber *map;
+	int64		changes;		/* records written this round */
+	XLogRecPtr	last_commit_lsn;
+	TimestampTz last_commit_time;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+} WalRel;
+
+/* An on_change trigger */
+typedef struct OnChange
+{
+	char	   *name;
+	Oid			relid;
+	Oid			handler;
+	Oid			owner;
+	char		ops[5];
+	bool		pause_on_error;
+	bool		paused;
+	XLogRecPtr	from_lsn;
+	XLogRecPtr	handled_lsn;
+	bool		touched;
+} OnChange;
+
+/* A change written in the current source transaction */
+typedef struct WrittenChange
+{
+	Oid			relid;
+	int64		change_id;
+	XLogRecPtr	lsn;
+	char		op;
+	Jsonb	   *pk;
+	Jsonb	   *oldrow;
+	Jsonb	   *newrow;
+} WrittenChange;
+
+typedef struct Round
+{
+	HTAB	   *rels;
+	List	   *triggers;		/* of OnChange * */
+	Oid			seqoid;
+	int			segment_size;
+	Datum		xid;
+	MemoryContext txncxt;		/* reset after each source transaction */
+	/* the current source transaction */
+	XLogRecPtr	commit_lsn;
+	XLogRecPtr	end_lsn;
+	TimestampTz commit_time;
+	WrittenChange *written;
+	int			nwritten;
+	int			maxwritten;
+	/* the change type, for handlers */
+	Oid			change_typid;
+	Oid			change_arrayid;
+	TupleDesc	change_desc;
+} Round;
+
+/* the memory of the current round (SPI's procedure context) */
+static MemoryContext wal_round_cxt = NULL;
+
+/* ------------------------------------------------------------------ */
+
+/* the attnums named in a text[] literal, NULL when none */
+static Bitmapset *
+wal_column_set(Relation rel, const char *literal)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	Bitmapset  *set = NULL;
+
+	if (literal == NULL)
+		return NULL;
+	arr = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, (char *) literal, TEXTOID, -1));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		AttrNumber	attnum;
+
+		if (nulls[i])
+			continue;
+		attnum = get_attnum(RelationGetRelid(rel), TextDatumGetCString(elems[i]));
+		if (attnum > 0)
+			set = bms_add_member(set, attnum);
+	}
+	return set;
+}
+
+/* the key columns: primary key, else replica identity index, else NULL */
+static Bitmapset *
+wal_identity_columns(Relation rel)
+{
+	Oid			indexoid = RelationGetPrimaryKeyIndex(rel);
+	Relation	index;
+	Bitmapset  *set = NULL;
+	int			i;
+
+	if (!OidIsValid(indexoid))
+		indexoid = RelationGetReplicaIndex(rel);
+	if (!OidIsValid(indexoid))
+		return NULL;
+	index = index_open(indexoid, AccessShareLock);
+	for (i = 0; i < index->rd_index->indnkeyatts; i++)
+	{
+		AttrNumber	attnum = index->rd_index->indkey.values[i];
+
+		if (attnum > 0)
+			set = bms_add_member(set, attnum);
+	}
+	index_close(index, AccessShareLock);
+	return set;
+}
+
+static bool wal_rel_build(WalRel *wr);
+
+/* open a captured relation and build what writing its changes needs */
+static bool
+wal_rel_ready(WalRel *wr)
+{
+	MemoryContext old;
+	bool		ok = true;
+
+	if (wr->ready)
+		return wr->rel != NULL;
+	wr->ready = true;
+	old = MemoryContextSwitchTo(wal_round_cxt);
+	ok = wal_rel_build(wr);
+	MemoryContextSwitchTo(old);
+	return ok;
+}
+
+static bool
+wal_rel_build(WalRel *wr)
+{
+	TupleDesc	desc;
+	Bitmapset  *include,
+			   *exclude,
+			   *capture = NULL,
+			   *key;
+	int			i;
+
+	wr->rel = try_relation_open(wr->relid, AccessShareLock);
+	if (wr->rel == NULL)
+		return false;
+	desc = RelationGetDescr(wr->rel);
+	wr->owner = wr->rel->rd_rel->relowner;
+	include = wal_column_set(wr->rel, wr->columns);
+	exclude = wal_column_set(wr->rel, wr->exclude);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (wr->columns != NULL && !bms_is_member(att->attnum, include))
+			continue;
+		if (bms_is_member(att->attnum, exclude))
+			continue;
+		capture = bms_add_member(capture, att->attnum);
+	}
+	if (capture == NULL)
+		capture = bms_make_singleton(0);
+	row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	key = wal_identity_columns(wr->rel);
+	wr->has_key = (key != NULL);
+	if (key != NULL)
+		row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
+
+	/* input of the base type: a domain's checks ran when the row was written */
+	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
+	}
+	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	return true;
+}
+
+/* a pgoutput relation message: map its columns to the table's, by name */
+static void
+wal_relation_message(Round *r, StringInfo msg)
+{
+	LogicalRepRelation *lr = logicalrep_read_rel(msg);
+	WalRel	   *wr = hash_search(r->rels, &lr->remoteid, HASH_FIND, NULL);
+	int			i;
+
+	if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
+		return;
+	wr->nremote = lr->natts;
+	wr->map = palloc0(sizeof(AttrNumber) * Max(lr->natts, 1));
+	for (i = 0; i < lr->natts; i++)
+	{
+		AttrNumber	attnum = get_attnum(wr->relid, lr->attnames[i]);
+
+		wr->map[i] = (attnum > 0 && attnum <= RelationGetDescr(wr->rel)->natts) ? attnum : 0;
+	}
+}
+
+/*
+ * wal_fill_slot
+ *		A row of pgoutput text values as typed values in slot; unchanged
+ *		(TOASTed) values come from from (the old row), columns the message
+ *		does not have are NULL.
+ */
+static void
+wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from)
+{
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	int			i;
+	Oid			save_userid;
+	int			save_sec;
+
+	ExecClearTuple(slot);
+	for (i = 0; i < desc->natts; i++)
+	{
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+	}
+	if (wr->map == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("no relation message for table %u before its changes", wr->relid)));
+
+	/* types' input functions run as the table's owner, restricted */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(wr->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
+	{
+		AttrNumber	attnum = wr->map[i];
+		Form_pg_attribute att;
+
+		if (attnum <= 0)
+			continue;
+		att = TupleDescAttr(desc, attnum - 1);
+		switch (tup->colstatus[i])
+		{
+			case LOGICALREP_COLUMN_NULL:
+				break;
+			case LOGICALREP_COLUMN_UNCHANGED:
+				if (from == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("unchanged TOASTed value of column \"%s\" of table \"%s\" without the old row",
+									NameStr(att->attname), RelationGetRelationName(wr->rel)),
+							 errhint("Set ALTER TABLE %s REPLICA IDENTITY FULL.",
+									 RelationGetRelationName(wr->rel))));
+				slot->tts_values[attnum - 1] = from->tts_values[attnum - 1];
+				slot->tts_isnull[attnum - 1] = from->tts_isnull[attnum - 1];
+				break;
+			case LOGICALREP_COLUMN_TEXT:
+				slot->tts_values[attnum - 1] =
+					OidInputFunctionCall(wr->typinput[attnum - 1], tup->colvalues[i].data,
+										 wr->typioparam[attnum - 1], att->atttypmod);
+				slot->tts_isnull[attnum - 1] = false;
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_PROTOCOL_VIOLATION),
+						 errmsg("unexpected column status \"%c\" in a pgoutput message",
+								tup->colstatus[i])));
+		}
+	}
+	SetUserIdAndSecContext(save_userid, save_sec);
+	ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * The change-log writer of a round: rows go straight to the segment
+ * (heap_multi_insert() and index_insert(), as the capture trigger writes
+ * them), not through the executor, which would set up partition routing
+ * for each row.
+ */
+#define WAL_WRITER_BATCH 1000
+typedef struct WalWriter
+{
+	int			segment;		/* of the open relation, or -1 */
+	Relation	rel;
+	List	   *indexes;		/* of Relation */
+	List	   *infos;			/* of IndexInfo */
+	BulkInsertState bistate;
+	CommandId	cid;
+	int			nslots;
+	TupleTableSlot *slots[WAL_WRITER_BATCH];
+	MemoryContext batchcxt;
+} WalWriter;
+
+static WalWriter wal_writer;
+
+static void
+wal_writer_flush(void)
+{
+	WalWriter  *w = &wal_writer;
+	ListCell   *li,
+			   *lf;
+	int			i;
+
+	if (w->nslots == 0)
+		return;
+	heap_multi_insert(w->rel, w->slots, w->nslots, w->cid, 0, w->bistate);
+	forboth(li, w->indexes, lf, w->infos)
+	{
+		Relation	index = lfirst(li);
+		IndexInfo  *ii = lfirst(lf);
+
+		for (i = 0; i < w->nslots; i++)
+		{
+			TupleTableSlot *slot = w->slots[i];
+			Datum		ivalues[INDEX_MAX_KEYS];
+			bool		inulls[INDEX_MAX_KEYS];
+			int			c;
+
+			for (c = 0; c < ii->ii_NumIndexAttrs; c++)
+			{
+				AttrNumber	attnum = ii->ii_IndexAttrNumbers[c];
+
+				ivalues[c] = slot->tts_values[attnum - 1];
+				inulls[c] = slot->tts_isnull[attnum - 1];
+			}
+			index_insert(index, ivalues, inulls, &slot->tts_tid, w->rel,
+						 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+						 false, ii);
+		}
+	}
+	for (i = 0; i < w->nslots; i++)
+		ExecClearTuple(w->slots[i]);
+	w->nslots = 0;
+	MemoryContextReset(w->batchcxt);
+}
+
+static void
+wal_writer_close(void)
+{
+	WalWriter  *w = &wal_writer;
+	ListCell   *lc;
+	int			i;
+
+	wal_writer_flush();
+	if (w->rel == NULL)
+		return;
+	for (i = 0; i < WAL_WRITER_BATCH && w->slots[i] != NULL; i++)
+	{
+		ExecDropSingleTupleTableSlot(w->slots[i]);
+		w->slots[i] = NULL;
+	}
+	foreach(lc, w->indexes)
+		index_close(lfirst(lc), NoLock);
+	w->indexes = w->infos = NIL;
+	FreeBulkInsertState(w->bistate);
+	table_close(w->rel, NoLock);
+	w->rel = NULL;
+	w->segment = -1;
+}
+
+static void
+wal_writer_open(int segment)
+{
+	WalWriter  *w = &wal_writer;
+	List	   *oids;
+	ListCell   *lc;
+
+	wal_writer_close();
+	w->rel = table_open(cdc_log_segment(segment), RowExclusiveLock);
+	cdc_check_log_layout(w->rel);
+	oids = RelationGetIndexList(w->rel);
+	foreach(lc, oids)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *ii = BuildIndexInfo(index);
+
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("index \"%s\" on the change log is not supported",
+							RelationGetRelationName(index)),
+					 errdetail("Change capture maintains plain column indexes only."),
+					 errhint("Drop the index.")));
+		w->indexes = lappend(w->indexes, index);
+		w->infos = lappend(w->infos, ii);
+	}
+	w->bistate = GetBulkInsertState();
+	w->cid = GetCurrentCommandId(true);
+	w->segment = segment;
+}
+
+static void
+wal_writer_begin(void)
+{
+	memset(&wal_writer, 0, sizeof(wal_writer));
+	wal_writer.segment = -1;
+	wal_writer.batchcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal writer",
+												ALLOCSET_DEFAULT_SIZES);
+}
+
+/* write one change record and remember it for the handlers */
+static void
+wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
+{
+	WalWriter  *wt = &wal_writer;
+	int64		change_id = nextval_internal(r->seqoid, false);
+	int			segment = (int) ((change_id / r->segment_size) % CHANGE_LOG_SEGMENTS);
+	TupleTableSlot *slot;
+	Datum	   *values;
+	bool	   *nulls;
+	MemoryContext old;
+	WrittenChange *w;
+
+	/* (the writer lives as long as the round, not the source transaction) */
+	old = MemoryContextSwitchTo(wal_round_cxt);
+	if (segment != wt->segment)
+		wal_writer_open(segment);
+	if (wt->slots[wt->nslots] == NULL)
+		wt->slots[wt->nslots] = MakeSingleTupleTableSlot(RelationGetDescr(wt->rel), &TTSOpsVirtual);
+	MemoryContextSwitchTo(old);
+	slot = wt->slots[wt->nslots];
+	ExecClearTuple(slot);
+	values = slot->tts_values;
+	nulls = slot->tts_isnull;
+	memset(nulls, true, sizeof(bool) * RelationGetDescr(wt->rel)->natts);
+	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
+	values[CL_XID] = r->xid;
+	values[CL_LSN] = LSNGetDatum(lsn);
+	values[CL_CAPTURED_AT] = TimestampTzGetDatum(r->commit_time);
+	values[CL_TABLE_OID] = ObjectIdGetDatum(wr->relid);
+	values[CL_SEGMENT] = Int16GetDatum(segment);
+	values[CL_OP] = CharGetDatum(op);
+	values[CL_PK] = pk ? PointerGetDatum(pk) : (Datum) 0;
+	values[CL_OLD_ROW] = oldrow ? PointerGetDatum(oldrow) : (Datum) 0;
+	values[CL_NEW_ROW] = newrow ? PointerGetDatum(newrow) : (Datum) 0;
+	nulls[CL_CHANGE_ID] = nulls[CL_XID] = nulls[CL_LSN] = nulls[CL_CAPTURED_AT] = false;
+	nulls[CL_TABLE_OID] = nulls[CL_SEGMENT] = nulls[CL_OP] = false;
+	nulls[CL_PK] = (pk == NULL);
+	nulls[CL_OLD_ROW] = (oldrow == NULL);
+	nulls[CL_NEW_ROW] = (newrow == NULL);
+	ExecStoreVirtualTuple(slot);
+	/* the values must outlive the source transaction's memory */
+	ExecMaterializeSlot(slot);
+	if (++wt->nslots == WAL_WRITER_BATCH)
+		wal_writer_flush();
+
+	wr->changes++;
+	wr->last_commit_lsn = r->commit_lsn;
+	wr->last_commit_time = r->commit_time;
+
+	if (r->triggers == NIL)
+		return;
+	if (r->nwritten == r->maxwritten)
+	{
+		r->maxwritten = Max(64, r->maxwritten * 2);
+		r->written = r->written == NULL
+			? MemoryContextAlloc(r->txncxt, sizeof(WrittenChange) * r->maxwritten)
+			: repalloc(r->written, sizeof(WrittenChange) * r->maxwritten);
+	}
+	w = &r->written[r->nwritten++];
+	w->relid = wr->relid;
+	w->change_id = change_id;
+	w->lsn = lsn;
+	w->op = op;
+	w->pk = pk;
+	w->oldrow = oldrow;
+	w->newrow = newrow;
+}
+
+/* an INSERT, UPDATE or DELETE message */
+static void
+wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
+{
+	LogicalRepTupleData oldtup,
+				newtup;
+	bool		has_old = false;
+	LogicalRepRelId relid;
+	WalRel	   *wr;
+	TupleTableSlot *oslot = NULL,
+			   *nslot = NULL;
+	Jsonb	   *pk = NULL,
+			   *oldrow = NULL,
+			   *newrow = NULL;
+	char		op;
+
+	switch (action)
+	{
+		case LOGICAL_REP_MSG_INSERT:
+			relid = logicalrep_read_insert(msg, &newtup);
+			op = 'I';
+			break;
+		case LOGICAL_REP_MSG_UPDATE:
+			relid = logicalrep_read_update(msg, &has_old, &oldtup, &newtup);
+			op = 'U';
+			break;
+		default:
+			relid = logicalrep_read_delete(msg, &oldtup);
+			has_old = true;
+			op = 'D';
+			break;
+	}
+	wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
+	if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
+		return;
+
+	if (has_old)
+	{
+		oslot = wr->oldslot;
+		wal_fill_slot(wr, &oldtup, oslot, NULL);
+	}
+	if (op != 'D')
+	{
+		nslot = wr->newslot;
+		wal_fill_slot(wr, &newtup, nslot, oslot);
+	}
+	if (op == 'U' && oslot == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the WAL holds no old row for an update of table \"%s\"",
+						RelationGetRelationName(wr->rel)),
+				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
+
+	if (wr->has_key)
+		pk = row_jsonb_build(&wr->keymap, oslot ? oslot : nslot, NULL);
+	if (oslot)
+		oldrow = row_jsonb_build(&wr->rowmap, oslot, NULL);
+	if (nslot)
+	{
+		Bitmapset  *changed = NULL;
+
+		if (oslot && wr->changed_only)
+		{
+			changed = row_jsonb_changed(&wr->rowmap, oslot, nslot);
+			if (changed == NULL)
+				changed = bms_make_singleton(0);
+		}
+		newrow = row_jsonb_build(&wr->rowmap, nslot, changed);
+	}
+	wal_write(r, wr, lsn, op, pk, oldrow, newrow);
+}
+
+/* a TRUNCATE message: a 'T' of each captured table it names */
+static void
+wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
+{
+	bool		cascade,
+				restart;
+	List	   *relids = logicalrep_read_truncate(msg, &cascade, &restart);
+	ListCell   *lc;
+
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		WalRel	   *wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
+
+		if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
+			continue;
+		wal_write(r, wr, lsn, 'T', NULL, NULL, NULL);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* on_change handlers                                                  */
+/* ------------------------------------------------------------------ */
+
+/* whether role may read every change of relid (as dataeng._cdc_can_read) */
+static bool
+wal_can_read(Oid role, Oid relid)
+{
+	bool		is_missing = false;
+	Oid			nsp = get_rel_namespace(relid);
+
+	return OidIsValid(nsp) &&
+		pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK &&
+		pg_class_aclcheck_ext(relid, role, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
+		!is_missing &&
+		check_enable_rls(relid, role, true) != RLS_ENABLED;
+}
+
+/* the changes of the current transaction for trigger t, as dataeng.change[] */
+static ArrayType *
+wal_change_array(Round *r, OnChange *t)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(r->nwritten, 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < r->nwritten; i++)
+	{
+		WrittenChange *w = &r->written[i];
+		Datum		values[9];
+		bool		nulls[9] = {0};
+
+		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
+			continue;
+		values[0] = Int64GetDatum(w->change_id);
+		values[1] = r->xid;
+		values[2] = LSNGetDatum(w->lsn);
+		values[3] = TimestampTzGetDatum(r->commit_time);
+		values[4] = ObjectIdGetDatum(w->relid);
+		values[5] = CharGetDatum(w->op);
+		values[6] = PointerGetDatum(w->pk);
+		nulls[6] = (w->pk == NULL);
+		values[7] = PointerGetDatum(w->oldrow);
+		nulls[7] = (w->oldrow == NULL);
+		values[8] = PointerGetDatum(w->newrow);
+		nulls[8] = (w->newrow == NULL);
+		elems[n++] = HeapTupleGetDatum(heap_form_tuple(r->change_desc, values, nulls));
+	}
+	if (n == 0)
+		return NULL;
+	return construct_array(elems, n, r->change_typid, -1, false, TYPALIGN_DOUBLE);
+}
+
+/*
+ * wal_call_handler
+ *		One call of t's handler with changes, in a subtransaction, as the
+ *		trigger's owner under SECURITY_RESTRICTED_OPERATION with a pinned
+ *		search_path.  Returns NULL on success, else the error.
+ */
+static ErrorData *
+wal_call_handler(OnChange *t, ArrayType *changes)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *volatile err = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		InternalSql save;
+		FmgrInfo	flinfo;
+		LOCAL_FCINFO(fcinfo, 1);
+
+		if (!wal_can_read(t->owner, t->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", get_rel_name(t->relid)),
+					 errdetail("Role %s, which created on_change trigger \"%s\", may no longer read the whole table.",
+							   GetUserNameFromId(t->owner, true), t->name)));
+		if (pg_proc_aclcheck(t->handler, t->owner, ACL_EXECUTE) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for function %s", format_procedure(t->handler))));
+
+		internal_sql_begin(&save, t->owner);
+		fmgr_info(t->handler, &flinfo);
+		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = PointerGetDatum(changes);
+		fcinfo->args[0].isnull = false;
+		(void) FunctionCallInvoke(fcinfo);
+		internal_sql_end(&save);
+
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+	return err;
+}
+
+/* put a batch into dataeng.dead_letters */
+static void
+wal_dead_letter(Round *r, OnChange *t, ArrayType *changes, ErrorData *err, int attempts)
+{
+	Oid			types[9] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = ObjectIdGetDatum(t->relid);
+	values[2] = ObjectIdGetDatum(t->owner);
+	values[3] = LSNGetDatum(r->commit_lsn);
+	values[4] = TimestampTzGetDatum(r->commit_time);
+	values[5] = PointerGetDatum(changes);
+	if (err)
+	{
+		values[6] = CStringGetTextDatum(err->message ? err->message : "");
+		values[7] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
+	}
+	else
+	{
+		values[6] = CStringGetTextDatum("not handled: the trigger is paused");
+		nulls[7] = 'n';
+	}
+	values[8] = Int32GetDatum(attempts);
+	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
+							  " commit_lsn, commit_time, changes, error, sqlstate, attempts)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng.dead_letters");
+}
+
+/* call the handlers of the current source transaction's changes */
+static void
+wal_run_handlers(Round *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->triggers)
+	{
+		OnChange   *t = lfirst(lc);
+		ArrayType  *changes;
+		ErrorData  *err = NULL;
+		int			attempt;
+		long		backoff = 100;
+
+		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
+			continue;
+		changes = wal_change_array(r, t);
+		if (changes == NULL)
+			continue;
+		t->touched = true;
+		t->handled_lsn = r->end_lsn;
+		if (t->paused)
+		{
+			wal_dead_letter(r, t, changes, NULL, 0);
+			continue;
+		}
+		for (attempt = 1;; attempt++)
+		{
+			err = wal_call_handler(t, changes);
+			if (err == NULL || attempt > cdc_on_change_retries)
+				break;
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
+							t->name, attempt, cdc_on_change_retries + 1, err->message)));
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 backoff, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			backoff = Min(backoff * 4, 10000);
+		}
+		if (err != NULL)
+		{
+			ereport(WARNING,
+					(errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
+							t->name, attempt, LSN_FORMAT_ARGS(r->commit_lsn)),
+					 errdetail("%s", err->message)));
+			wal_dead_letter(r, t, changes, err, attempt);
+			if (t->pause_on_error)
+				t->paused = true;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+/* load dataeng.cdc_tables and the on_change triggers; true if any WAL table */
+static bool
+wal_load(Round *r, List **switching)
+{
+	HASHCTL		ctl;
+	uint64		i;
+	bool		any = false;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(WalRel);
+	ctl.hcxt = CurrentMemoryContext;
+	r->rels = hash_create("dataeng wal relations", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	if (SPI_execute("SELECT ct.table_name::oid, ct.columns::text, ct.exclude_columns::text,"
+					" ct.changed_only, ct.method, ct.active_method"
+					" FROM dataeng.cdc_tables ct"
+					" WHERE 'wal' IN (ct.method, ct.active_method)", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *method = SPI_getvalue(tup, desc, 5);
+		char	   *active = SPI_getvalue(tup, desc, 6);
+		WalRel	   *wr = hash_search(r->rels, &relid, HASH_ENTER, NULL);
+
+		memset(((char *) wr) + sizeof(Oid), 0, sizeof(WalRel) - sizeof(Oid));
+		wr->capture = (strcmp(active, "wal") == 0);
+		wr->columns = SPI_getvalue(tup, desc, 2);
+		wr->exclude = SPI_getvalue(tup, desc, 3);
+		wr->changed_only = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		if (strcmp(method, active) != 0)
+			*switching = lappend_oid(*switching, relid);
+		any = true;
+	}
+	/* tables still in the publication that are no longer captured */
+	if (SPI_execute("SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
+					" JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
+					" WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
+					" AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct"
+					"   WHERE ct.table_name::oid OPERATOR(pg_catalog.=) pr.prrelid"
+					"   AND ct.active_method OPERATOR(pg_catalog.=) 'wal')", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_publication_rel");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		*switching = lappend_oid(*switching,
+								 DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+																SPI_tuptable->tupdesc, 1, &isnull)));
+		any = true;
+	}
+
+	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid, t.handler::oid, t.owner::oid,"
+					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
+					" t.from_lsn, coalesce(t.handled_lsn, '0/0')"
+					" FROM dataeng.on_change_triggers t ORDER BY t.trigger_name",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.on_change_triggers");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		OnChange   *t = palloc0(sizeof(OnChange));
+
+		t->name = SPI_getvalue(tup, desc, 1);
+		t->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		t->handler = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+		t->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
+		strlcpy(t->ops, SPI_getvalue(tup, desc, 5), sizeof(t->ops));
+		t->pause_on_error = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		t->paused = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		t->from_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 8, &isnull));
+		t->handled_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 9, &isnull));
+		r->triggers = lappend(r->triggers, t);
+	}
+	return any;
+}
+
+/* record the position and the progress of tables and triggers */
+static void
+wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_lsn,
+		 TimestampTz last_commit_time)
+{
+	Oid			types[4] = {NAMEOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	HASH_SEQ_STATUS status;
+	WalRel	   *wr;
+	ListCell   *lc;
+
+	values[0] = CStringGetDatum(slot);
+	values[1] = LSNGetDatum(applied);
+	values[2] = LSNGetDatum(last_commit_lsn);
+	values[3] = TimestampTzGetDatum(last_commit_time);
+	if (last_commit_lsn == InvalidXLogRecPtr)
+		nulls[2] = nulls[3] = 'n';
+	if (SPI_execute_with_args("INSERT INTO dataeng.cdc_wal_state AS s"
+							  " (slot_name, applied_lsn, last_commit_lsn, last_commit_time)"
+							  " VALUES ($1, $2, $3, $4) ON CONFLICT (slot_name) DO UPDATE"
+							  " SET applied_lsn = EXCLUDED.applied_lsn,"
+							  " last_commit_lsn = coalesce(EXCLUDED.last_commit_lsn, s.last_commit_lsn),"
+							  " last_commit_time = coalesce(EXCLUDED.last_commit_time, s.last_commit_time),"
+							  " updated_at = now()",
+							  4, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng.cdc_wal_state");
+
+	hash_seq_init(&status, r->rels);
+	while ((wr = hash_seq_search(&status)) != NULL)
+	{
+		Oid			ttypes[4] = {OIDOID, PG_LSNOID, TIMESTAMPTZOID, INT8OID};
+		Datum		tvalues[4];
+
+		if (wr->changes == 0)
+			continue;
+		tvalues[0] = ObjectIdGetDatum(wr->relid);
+		tvalues[1] = LSNGetDatum(wr->last_commit_lsn);
+		tvalues[2] = TimestampTzGetDatum(wr->last_commit_time);
+		tvalues[3] = Int64GetDatum(wr->changes);
+		if (SPI_execute_with_args("INSERT INTO dataeng.cdc_wal_tables AS w"
+								  " (table_name, last_commit_lsn, last_commit_time, changes)"
+								  " VALUES ($1, $2, $3, $4) ON CONFLICT (table_name) DO UPDATE"
+								  " SET last_commit_lsn = EXCLUDED.last_commit_lsn,"
+								  " last_commit_time = EXCLUDED.last_commit_time,"
+								  " changes = w.changes + EXCLUDED.changes",
+								  4, ttypes, tvalues, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not write dataeng.cdc_wal_tables");
+	}
+
+	foreach(lc, r->triggers)
+	{
+		OnChange   *t = lfirst(lc);
+		Oid			ttypes[3] = {TEXTOID, PG_LSNOID, BOOLOID};
+		Datum		tvalues[3];
+
+		if (!t->touched)
+			continue;
+		tvalues[0] = CStringGetTextDatum(t->name);
+		tvalues[1] = LSNGetDatum(t->handled_lsn);
+		tvalues[2] = BoolGetDatum(t->paused);
+		if (SPI_execute_with_args("UPDATE dataeng.on_change_triggers t"
+								  " SET handled_lsn = $2, handled_at = now(),"
+								  " paused_at = CASE WHEN $3 THEN coalesce(t.paused_at, now()) END"
+								  " WHERE t.trigger_name = $1",
+								  3, ttypes, tvalues, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not write dataeng.on_change_triggers");
+	}
+}
+
+/* run the peek at the slot, without a LOG line for its decoding context */
+static void
+wal_peek(const char *sql, Oid *types, Datum *values)
+{
+	cdc_wal_quiet = true;
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not decode the replication slot");
+	}
+	PG_FINALLY();
+	{
+		cdc_wal_quiet = false;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * cdc_wal_round
+ *		One round, in a transaction of its own.  *advance_to is where the
+ *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
+ */
+CdcWalRound
+cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
+{
+	Round		r;
+	List	   *switching = NIL;
+	ListCell   *lc;
+	XLogRecPtr	upto;
+	XLogRecPtr	applied;
+	XLogRecPtr	last_commit_lsn = InvalidXLogRecPtr;
+	TimestampTz last_commit_time = 0;
+	SPITupleTable *peek;
+	uint64		npeek;
+	uint64		i;
+	uint64		txn_start = 0;
+	bool		in_txn = false;
+	bool		complete;
+	bool		applied_any = false;
+	CdcWalRound result;
+	Oid			nsp;
+	Oid			types[1] = {NAMEOID};
+	Datum		values[1];
+	char		sql[512];
+	static int	batch = 0;
+
+	memset(&r, 0, sizeof(r));
+	*advance_to = InvalidXLogRecPtr;
+	if (batch < cdc_wal_batch_changes)
+		batch = cdc_wal_batch_changes;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	wal_round_cxt = CurrentMemoryContext;
+
+	if (!wal_load(&r, &switching))
+	{
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return CDC_WAL_NOTHING;
+	}
+
+	/*
+	 * Tables being switched: lock them against writers, then make sure the
+	 * WAL of every transaction that committed before is flushed, so that
+	 * this round decodes all of it.
+	 */
+	foreach(lc, switching)
+		LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
+	if (switching != NIL)
+		XLogFlush(LogStandbySnapshot());
+	upto = GetFlushRecPtr(NULL);
+
+	values[0] = CStringGetDatum(slot);
+	if (SPI_execute_with_args("SELECT s.applied_lsn FROM dataeng.cdc_wal_state s"
+							  " WHERE s.slot_name = $1 FOR UPDATE", 1, types, values, NULL,
+							  false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_wal_state");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		applied = DatumGetLSN(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	else
+		applied = InvalidXLogRecPtr;
+
+	snprintf(sql, sizeof(sql),
+			 "SELECT lsn, data FROM pg_catalog.pg_logical_slot_peek_binary_changes($1, '%X/%X', %d,"
+			 " 'proto_version', '1', 'publication_names', '" CDC_WAL_PUBLICATION "')",
+			 LSN_FORMAT_ARGS(upto), batch);
+	wal_peek(sql, types, values);
+	peek = SPI_tuptable;
+	npeek = SPI_processed;
+	complete = (npeek < (uint64) batch);
+
+	/* what writing needs */
+	nsp = get_namespace_oid(DATAENG_SCHEMA, false);
+	r.seqoid = get_relname_relid("change_id_seq", nsp);
+	r.segment_size = atoi(GetConfigOption("dataeng.cdc_segment_size", false, false));
+	if (r.segment_size < 1)
+		r.segment_size = 1000000;
+	r.change_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+									 CStringGetDatum("change"), ObjectIdGetDatum(nsp));
+	r.change_arrayid = get_array_type(r.change_typid);
+	r.change_desc = lookup_rowtype_tupdesc_copy(r.change_typid, -1);
+	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
+									 ALLOCSET_DEFAULT_SIZES);
+	wal_writer_begin();
+
+	for (i = 0; i < npeek; i++)
+	{
+		bool		isnull;
+		bytea	   *data = DatumGetByteaPP(SPI_getbinval(peek->vals[i], peek->tupdesc, 2, &isnull));
+		StringInfoData msg;
+		char		action;
+
+		msg.data = VARDATA_ANY(data);
+		msg.len = VARSIZE_ANY_EXHDR(data);
+		msg.maxlen = msg.len;
+		msg.cursor = 0;
+		action = pq_getmsgbyte(&msg);
+		if (action == LOGICAL_REP_MSG_BEGIN)
+		{
+			txn_start = i;
+			in_txn = true;
+		}
+		else if (action == LOGICAL_REP_MSG_COMMIT && in_txn)
+		{
+			LogicalRepCommitData commit;
+			uint64		k;
+			MemoryContext old;
+
+			in_txn = false;
+			logicalrep_read_commit(&msg, &commit);
+			if (commit.end_lsn <= applied)
+			{
+				/*
+				 * Applied before a crash: only its relation messages count
+				 * (pgoutput sends one once per relation and decoding).
+				 */
+				for (k = txn_start + 1; k < i; k++)
+				{
+					bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
+					StringInfoData m;
+
+					m.data = VARDATA_ANY(d);
+					m.len = VARSIZE_ANY_EXHDR(d);
+					m.maxlen = m.len;
+					m.cursor = 0;
+					if (pq_getmsgbyte(&m) == LOGICAL_REP_MSG_RELATION)
+						wal_relation_message(&r, &m);
+				}
+				continue;
+			}
+
+			CHECK_FOR_INTERRUPTS();
+			r.commit_lsn = commit.commit_lsn;
+			r.end_lsn = commit.end_lsn;
+			r.commit_time = commit.committime;
+			if (!applied_any)
+				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
+			applied_any = true;
+			old = MemoryContextSwitchTo(r.txncxt);
+			for (k = txn_start + 1; k < i; k++)
+			{
+				bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
+				XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(peek->vals[k], peek->tupdesc, 1, &isnull));
+				StringInfoData m;
+				char		a;
+
+				m.data = VARDATA_ANY(d);
+				m.len = VARSIZE_ANY_EXHDR(d);
+				m.maxlen = m.len;
+				m.cursor = 0;
+				a = pq_getmsgbyte(&m);
+				switch (a)
+				{
+					case LOGICAL_REP_MSG_RELATION:
+						{
+							/* relation maps live as long as the round */
+							MemoryContext o2 = MemoryContextSwitchTo(old);
+
+							wal_relation_message(&r, &m);
+							MemoryContextSwitchTo(o2);
+						}
+						break;
+					case LOGICAL_REP_MSG_INSERT:
+					case LOGICAL_REP_MSG_UPDATE:
+					case LOGICAL_REP_MSG_DELETE:
+						wal_row_message(&r, a, &m, lsn);
+						break;
+					case LOGICAL_REP_MSG_TRUNCATE:
+						wal_truncate_message(&r, &m, lsn);
+						break;
+					default:
+						break;	/* types, origins, messages */
+				}
+			}
+			if (r.nwritten > 0)
+			{
+				/* handlers may read the change log */
+				wal_writer_flush();
+				wal_run_handlers(&r);
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(r.txncxt);
+			r.written = NULL;
+			r.nwritten = r.maxwritten = 0;
+			applied = commit.end_lsn;
+			last_commit_lsn = commit.commit_lsn;
+			last_commit_time = commit.committime;
+		}
+	}
+
+	wal_writer_close();
+
+	/*
+	 * A slot moves its restart point (where each peek starts decoding) only
+	 * to a running-transactions record it has decoded: the bgwriter writes
+	 * one every 15 s at most.  Write one after a busy round, so that the
+	 * next round does not decode again the WAL this one did.  (Not on idle
+	 * rounds: that would be WAL for nothing, and a next round for it.)
+	 */
+	{
+		static XLogRecPtr last_snapshot = InvalidXLogRecPtr;
+
+		if (applied_any || upto - last_snapshot > 1024 * 1024)
+			last_snapshot = LogStandbySnapshot();
+	}
+
+	if (complete)
+	{
+		/* every transaction committed up to upto is in: the slot may follow */
+		*advance_to = Max(applied, upto);
+		if (applied_any || switching != NIL)
+			wal_save(&r, slot, Max(applied, upto), last_commit_lsn, last_commit_time);
+		if (switching != NIL)
+		{
+			Oid			stypes[1] = {NAMEOID};
+			Datum		svalues[1] = {CStringGetDatum(CDC_WAL_PUBLICATION)};
+
+			if (SPI_execute_with_args("SELECT dataeng._cdc_wal_switch($1)", 1, stypes, svalues,
+									  NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not switch capture methods");
+		}
+		result = CDC_WAL_IDLE;
+		batch = cdc_wal_batch_changes;
+	}
+	else
+	{
+		if (applied_any)
+		{
+			wal_save(&r, slot, applied, last_commit_lsn, last_commit_time);
+			*advance_to = applied;
+		}
+		else
+		{
+			/* one transaction larger than the batch: read more at once */
+			batch = (batch > INT_MAX / 2) ? INT_MAX : batch * 2;
+		}
+		result = CDC_WAL_MORE;
+	}
+
+	/* close the relations the round opened */
+	{
+		HASH_SEQ_STATUS status;
+		WalRel	   *wr;
+
+		hash_seq_init(&status, r.rels);
+		while ((wr = hash_seq_search(&status)) != NULL)
+		{
+			if (wr->oldslot)
+				ExecDropSingleTupleTableSlot(wr->oldslot);
+			if (wr->newslot)
+				ExecDropSingleTupleTableSlot(wr->newslot);
+			if (wr->rel)
+				relation_close(wr->rel, AccessShareLock);
+		}
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return result;
+}

@@ -1,0 +1,453 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_worker.c
+ *		The background worker of WAL-mode capture, one per database, and
+ *		the SQL entry points of WAL mode and on_change.
+ *
+ * Who starts it: dataeng.cdc_enable(..., method => 'wal') at commit
+ * (dataeng._cdc_wal_start()), and after a server start the scheduler
+ * launcher, once for each database it visits (cdc_wal_launch()).  A worker
+ * holds a session advisory lock of its database for its life, so a second
+ * one started meanwhile exits at once; one that finds no table captured
+ * from the WAL (or no extension) drops the database's slot, so that
+ * nothing holds WAL back, and exits.
+ *
+ * Its loop: create the slot and the publication when missing, run rounds
+ * (wal_apply.c), advance the slot to the position each committed round
+ * returns (pg_replication_slot_advance(): the slot's position moves only
+ * after the change records are durably committed), report a slot more
+ * than dataeng.max_slot_lag behind, and wait on its latch
+ * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
+ * ends it between rounds (or aborts a round: nothing of it is kept),
+ * SIGHUP reloads the configuration.  An error ends it; the postmaster
+ * starts it again after 10 s (bgw_restart_time).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/slot.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/pg_lsn.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+#include "cdc/wal.h"
+
+/* GUCs */
+int			cdc_wal_naptime = 200;	/* ms */
+int			cdc_wal_batch_changes = 20000;
+int			cdc_max_slot_lag = 0;	/* kB, 0: no limit */
+int			cdc_on_change_retries = 3;
+
+PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
+
+/* the advisory lock a database's worker holds: (this key, database oid) */
+#define CDC_WAL_LOCK_KEY 0x64655741	/* "deWA" */
+
+/*
+ * Each decoding of the slot (a peek, an advance) logs two LOG lines
+ * ("starting logical decoding ...", "logical decoding found consistent
+ * point ..."): set around them, cdc_wal_quiet keeps LOG-level messages of
+ * the worker out of the server log.  Warnings and errors always go there.
+ */
+bool		cdc_wal_quiet = false;
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+static void
+wal_emit_log(ErrorData *edata)
+{
+	if (cdc_wal_quiet && edata->elevel == LOG)
+		edata->output_to_server = false;
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+void
+cdc_wal_slot_name(Oid dboid, char *buf)
+{
+	snprintf(buf, NAMEDATALEN, CDC_WAL_SLOT_PREFIX "%u", dboid);
+}
+
+/*
+ * cdc_wal_init
+ *		Called from _PG_init: the GUCs of WAL-mode capture.
+ */
+void
+cdc_wal_init(void)
+{
+	DefineCustomIntVariable("dataeng.wal_naptime",
+							"How long the WAL capture worker waits for new WAL when it has caught up.",
+							NULL,
+							&cdc_wal_naptime,
+							200, 10, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.wal_batch_changes",
+							"Most pgoutput messages the WAL capture worker decodes in one transaction.",
+							"A source transaction larger than that is decoded whole all the same.",
+							&cdc_wal_batch_changes,
+							20000, 100, INT_MAX / 4,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.max_slot_lag",
+							"WAL a capture slot may be behind before it is reported (0: never).",
+							"The WAL capture worker logs a WARNING, and dataeng.cdc_status raises one, "
+							"when its slot is further behind the end of WAL than this.",
+							&cdc_max_slot_lag,
+							0, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_retries",
+							"How often a failing on_change handler is retried before its batch goes to dataeng.dead_letters.",
+							"Retries wait 0.1 s, 0.4 s, 1.6 s ... (at most 10 s).",
+							&cdc_on_change_retries,
+							3, 0, 100,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+}
+
+/* start the WAL worker of database dboid; false if no worker slot is free */
+static bool
+wal_register(Oid dboid)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 10;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_wal_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng wal capture (database %u)", dboid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng wal capture");
+	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
+	worker.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&worker, &handle);
+}
+
+/*
+ * cdc_wal_launch
+ *		Called by the scheduler launcher for each database it visits: start
+ *		the database's WAL worker once per launcher life (after a server
+ *		start); the worker exits at once where there is nothing to capture.
+ */
+#define WAL_LAUNCHED_MAX 256
+static Oid	wal_launched[WAL_LAUNCHED_MAX];
+static int	wal_nlaunched = 0;
+
+void
+cdc_wal_launch(Oid dboid)
+{
+	int			i;
+
+	for (i = 0; i < wal_nlaunched; i++)
+		if (wal_launched[i] == dboid)
+			return;
+	if (!wal_register(dboid))
+		return;					/* no slot now: the next visit tries again */
+	if (wal_nlaunched < WAL_LAUNCHED_MAX)
+		wal_launched[wal_nlaunched++] = dboid;
+}
+
+/* ---------------------------------------------------------------------
+ * Starting the worker when a transaction commits
+ * ---------------------------------------------------------------------
+ */
+static bool wal_start_pending = false;
+static bool wal_callback_registered = false;
+
+static void
+wal_start_at_commit(XactEvent event, void *arg)
+{
+	if (!wal_start_pending)
+		return;
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		wal_start_pending = false;
+	if (event != XACT_EVENT_COMMIT)
+		return;
+	wal_start_pending = false;
+	if (!wal_register(MyDatabaseId))
+		ereport(WARNING,
+				(errmsg("could not start the WAL capture worker of this database"),
+				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start);
+
+/*
+ * dataeng._cdc_wal_start() RETURNS void: start this database's WAL worker
+ * when the transaction commits.
+ */
+Datum
+dataeng_cdc_wal_start(PG_FUNCTION_ARGS)
+{
+	if (!wal_callback_registered)
+	{
+		RegisterXactCallback(wal_start_at_commit, NULL);
+		wal_callback_registered = true;
+	}
+	wal_start_pending = true;
+	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------------
+ * The worker
+ * ---------------------------------------------------------------------
+ */
+
+/* run one SQL statement in a transaction of its own; the first column of
+ * its first row as text (palloc'd in the caller's context) or NULL */
+static char *
+wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *volatile result = NULL;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, sql);
+	cdc_wal_quiet = quiet;
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0) < 0)
+			elog(ERROR, "could not run: %s", sql);
+	}
+	PG_FINALLY();
+	{
+		cdc_wal_quiet = false;
+	}
+	PG_END_TRY();
+	if (SPI_tuptable != NULL && SPI_processed > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (v != NULL)
+			result = MemoryContextStrdup(caller, v);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return result;
+}
+
+static char *
+wal_sql(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	return wal_sql_ext(sql, nargs, types, values, false);
+}
+
+/*
+ * Whether the extension is installed here, in the library's version (an
+ * older one, before ALTER EXTENSION dataeng UPDATE, has no WAL mode).
+ */
+static bool
+wal_extension_present(void)
+{
+	char	   *version = wal_sql("SELECT e.extversion FROM pg_catalog.pg_extension e"
+								  " WHERE e.extname = 'dataeng'", 0, NULL, NULL);
+
+	return version != NULL && strcmp(version, DATAENG_LIBRARY_VERSION) == 0;
+}
+
+static void
+wal_drop_slot(const char *slot)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(slot)};
+
+	(void) wal_sql("SELECT pg_catalog.pg_drop_replication_slot(s.slot_name)"
+				   " FROM pg_catalog.pg_replication_slots s WHERE s.slot_name = $1",
+				   1, types, values);
+}
+
+/*
+ * Create the publication and the slot if missing, in that order: pgoutput
+ * looks the publication up in the catalog as of each change it decodes,
+ * so it must exist before the slot's first change.  A slot left from a
+ * publication that is gone (the extension dropped and created again) is
+ * made anew.
+ */
+static void
+wal_prepare(const char *slot)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(slot)};
+	char	   *made;
+
+	made = wal_sql("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
+				   "                          WHERE p.pubname = '" CDC_WAL_PUBLICATION "')",
+				   0, NULL, NULL);
+	if (made != NULL)
+	{
+		wal_drop_slot(slot);
+		(void) wal_sql("CREATE PUBLICATION " CDC_WAL_PUBLICATION
+					   " WITH (publish_via_partition_root = true)", 0, NULL, NULL);
+	}
+	/* in a transaction that writes nothing, as slot creation requires */
+	(void) wal_sql("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'pgoutput')"
+				   " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
+				   "                    WHERE s.slot_name = $1)",
+				   1, types, values);
+}
+
+/* move the slot to pos if it is behind it */
+static void
+wal_advance(const char *slot, XLogRecPtr pos)
+{
+	Oid			types[2] = {TEXTOID, PG_LSNOID};
+	Datum		values[2] = {CStringGetTextDatum(slot), LSNGetDatum(pos)};
+
+	/* (no LOG line for each advance's decoding context) */
+	(void) wal_sql_ext("SELECT pg_catalog.pg_replication_slot_advance(s.slot_name, $2)"
+					   " FROM pg_catalog.pg_replication_slots s"
+					   " WHERE s.slot_name = $1 AND s.confirmed_flush_lsn < $2",
+					   2, types, values, true);
+}
+
+/* a WARNING in the log when the slot is more than dataeng.max_slot_lag behind */
+static void
+wal_check_lag(const char *slot)
+{
+	static TimestampTz last_warned = 0;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(slot)};
+	char	   *behind;
+
+	if (cdc_max_slot_lag <= 0 ||
+		!TimestampDifferenceExceeds(last_warned, GetCurrentTimestamp(), 60000))
+		return;
+	behind = wal_sql("SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.confirmed_flush_lsn)"
+					 " FROM pg_catalog.pg_replication_slots s WHERE s.slot_name = $1",
+					 1, types, values);
+	if (behind != NULL && strtod(behind, NULL) > (double) cdc_max_slot_lag * 1024.0)
+	{
+		ereport(WARNING,
+				(errmsg("replication slot \"%s\" of WAL capture is %s bytes behind", slot, behind),
+				 errdetail("dataeng.max_slot_lag is %d kB.  The server keeps every WAL file the slot still needs.",
+						   cdc_max_slot_lag),
+				 errhint("See dataeng.cdc_status, and whether on_change handlers are slow or failing.")));
+		last_warned = GetCurrentTimestamp();
+	}
+}
+
+void
+dataeng_wal_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	char		slot[NAMEDATALEN];
+	bool		got_lock;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	cdc_wal_slot_name(dboid, slot);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = wal_emit_log;
+
+	/* the settings the values are decoded and encoded under */
+	SetConfigOption("datestyle", "ISO, YMD", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("intervalstyle", "postgres", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("extra_float_digits", "1", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("bytea_output", "hex", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("application_name", "dataeng wal capture", PGC_SUSET, PGC_S_OVERRIDE);
+	/* a round's decoded messages stay in memory rather than a temporary file */
+	SetConfigOption("work_mem", "65536", PGC_SUSET, PGC_S_OVERRIDE);
+
+	if (!wal_extension_present())
+	{
+		/* no extension (any more): nothing may hold WAL for it */
+		wal_drop_slot(slot);
+		proc_exit(0);
+	}
+
+	/* one worker per database */
+	StartTransactionCommand();
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) dboid, 2);
+		got_lock = (LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL);
+	}
+	CommitTransactionCommand();
+	if (!got_lock)
+		proc_exit(0);
+	wal_prepare(slot);
+
+	for (;;)
+	{
+		XLogRecPtr	advance_to;
+		CdcWalRound round;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		if (!dataeng_enabled)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 10000L, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			continue;
+		}
+		if (!wal_extension_present())
+		{
+			wal_drop_slot(slot);
+			proc_exit(0);
+		}
+
+		pgstat_report_activity(STATE_RUNNING, "decoding");
+		round = cdc_wal_round(slot, &advance_to);
+		pgstat_report_activity(STATE_IDLE, NULL);
+		if (round == CDC_WAL_NOTHING)
+		{
+			/* nothing is captured from the WAL here: hold no WAL */
+			wal_drop_slot(slot);
+			proc_exit(0);
+		}
+		if (advance_to != InvalidXLogRecPtr)
+			wal_advance(slot, advance_to);
+		wal_check_lag(slot);
+
+		if (round == CDC_WAL_MORE)
+			continue;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 cdc_wal_naptime, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * SQL entry points (their bodies are in sql/cdc_wal.sql)
+ * ---------------------------------------------------------------------
+ */
+DATAENG_ENTRY(dataeng_cdc_status, "_cdc_status_as_owner")
+DATAENG_ENTRY(dataeng_cdc_wal_sync, "_cdc_wal_sync")
+DATAENG_ENTRY(dataeng_on_change, "_on_change")
+DATAENG_ENTRY(dataeng_on_change_drop, "_on_change_drop")
+DATAENG_ENTRY(dataeng_on_change_list, "_on_change_list_as_owner")
+DATAENG_ENTRY(dataeng_dead_letter_list, "_dead_letter_list_as_owner")
