@@ -1,0 +1,940 @@
+/*-------------------------------------------------------------------------
+ *
+ * decoder.c
+ *		The `dataeng` logical decoding output plugin: dataeng's library is
+ *		also an output plugin (_PG_output_plugin_init), so
+ *		pg_create_logical_replication_slot('s', 'dataeng') and
+ *		pg_recvlogical -P dataeng stream a database's committed changes as
+ *		JSON, one object per change, in commit order.
+ *
+ * Design:
+ * - One output record per change (OutputPluginPrepareWrite/Write around
+ *   each), so memory stays bounded whatever the size of a transaction; the
+ *   reorder buffer spills big transactions to disk, and with
+ *   stream_changes=true the streaming callbacks send in-progress
+ *   transactions as they go (STREAM ABORT / STREAM COMMIT records then say
+ *   what became of them).
+ * - The JSON is written straight into ctx->out (decoder_values.c: in-place
+ *   numbers, a table-driven escaper, names escaped once per relation in
+ *   decoder_rels.c); per transaction the xid, commit LSN and commit time
+ *   are formatted once.  Each change's work memory is reset after it.
+ * - Two formats: the native one (format=json, the default)
+ *     {"xid":..,"lsn":..,"commit_lsn":..,"commit_time":..,"schema":..,
+ *      "table":..,"op":"I|U|D|T","pk":{..},"old":{..},"new":{..},
+ *      "unchanged":[..]}
+ *   and Debezium's PostgreSQL connector envelope (format=debezium):
+ *     {"before":..,"after":..,"source":{"version":..,"connector":
+ *      "postgresql","name":..,"ts_ms":..,"snapshot":"false","db":..,
+ *      "schema":..,"table":..,"txId":..,"lsn":..,"xmin":null},
+ *      "op":"c|u|d|t","ts_ms":..,"transaction":null}
+ * - An unchanged TOASTed value (not in the WAL) is named in "unchanged"
+ *   (native) or written as Debezium's placeholder
+ *   "__debezium_unavailable_value", never dropped or garbled.
+ * - DDL: the event triggers of sql/decoding.sql emit transactional logical
+ *   messages with prefix "dataeng.ddl" whose content is a JSON object; the
+ *   plugin writes them as schema-change records in the same ordered
+ *   stream, subject to the table filters.  A message whose content is not
+ *   a JSON object is written as a string (any role may call
+ *   pg_logical_emit_message: the content is data, not trusted).
+ *
+ * docs/decoding.md documents the options and records.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "replication/logical.h"
+#include "replication/output_plugin.h"
+#include "replication/slot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "dataeng.h"
+#include "cdc/decoder.h"
+
+typedef struct DecoderData
+{
+	MemoryContext change_cxt;	/* reset after each record */
+	bool		debezium;
+	bool		include_xids;
+	bool		include_timestamp;
+	bool		include_begin_commit;
+	bool		include_ddl;
+	bool		stream_changes;
+	char	   *name_json;		/* Debezium source.name */
+	char	   *db_json;		/* the database's name, quoted */
+
+	/* the current transaction, formatted once */
+	StringInfoData txn_head;	/* native: {"xid":N   Debezium: unused */
+	StringInfoData txn_tail;	/* native: ,"commit_lsn":..,"commit_time":.. */
+	StringInfoData src_tail;	/* Debezium: ,"txId":N  */
+	int64		commit_ms;		/* Debezium source.ts_ms */
+	int64		now_ms;			/* Debezium ts_ms */
+	ReorderBufferTXN *begin_pending;	/* BEGIN not written yet (written
+										 * before the first record) */
+} DecoderData;
+
+extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
+
+static void decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
+							bool is_init);
+static void decoder_shutdown(LogicalDecodingContext *ctx);
+static void decoder_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
+static void decoder_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+						   XLogRecPtr commit_lsn);
+static void decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+						   Relation rel, ReorderBufferChange *change);
+static void decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+							 int nrelations, Relation relations[],
+							 ReorderBufferChange *change);
+static void decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+							XLogRecPtr lsn, bool transactional, const char *prefix,
+							Size sz, const char *message);
+static void decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
+static void decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
+static void decoder_stream_abort(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+								 XLogRecPtr abort_lsn);
+static void decoder_stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+								  XLogRecPtr commit_lsn);
+
+/*
+ * _PG_output_plugin_init
+ *		The output plugin's entry point (PostgreSQL looks it up by name).
+ */
+void
+_PG_output_plugin_init(OutputPluginCallbacks *cb)
+{
+	cb->startup_cb = decoder_startup;
+	cb->begin_cb = decoder_begin;
+	cb->change_cb = decoder_change;
+	cb->truncate_cb = decoder_truncate;
+	cb->commit_cb = decoder_commit;
+	cb->message_cb = decoder_message;
+	cb->shutdown_cb = decoder_shutdown;
+	cb->stream_start_cb = decoder_stream_start;
+	cb->stream_stop_cb = decoder_stream_stop;
+	cb->stream_abort_cb = decoder_stream_abort;
+	cb->stream_commit_cb = decoder_stream_commit;
+	cb->stream_change_cb = decoder_change;
+	cb->stream_message_cb = decoder_message;
+	cb->stream_truncate_cb = decoder_truncate;
+}
+
+/*-------------------------------------------------------------------------
+ * Options
+ *-------------------------------------------------------------------------
+ */
+
+static bool
+option_bool(DefElem *elem)
+{
+	bool		result;
+
+	/* a bare option (no value) means true */
+	if (elem->arg == NULL)
+		return true;
+	if (!parse_bool(strVal(elem->arg), &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
+						strVal(elem->arg), elem->defname),
+				 errhint("Use a boolean: true or false.")));
+	return result;
+}
+
+static const char *
+option_string(DefElem *elem)
+{
+	if (elem->arg == NULL || strVal(elem->arg)[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" of output plugin dataeng needs a value",
+						elem->defname)));
+	return strVal(elem->arg);
+}
+
+static void
+decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init)
+{
+	DecoderData *data;
+	ListCell   *lc;
+	List	   *include = NIL;
+	List	   *exclude = NIL;
+	const char *name = NULL;
+	MemoryContext old;
+	char	   *dbname;
+
+	data = MemoryContextAllocZero(ctx->context, sizeof(DecoderData));
+	data->change_cxt = AllocSetContextCreate(ctx->context, "dataeng decoder change",
+											 ALLOCSET_DEFAULT_SIZES);
+	data->include_xids = true;
+	data->include_timestamp = true;
+	data->include_ddl = true;
+
+	old = MemoryContextSwitchTo(ctx->context);
+	foreach(lc, ctx->output_plugin_options)
+	{
+		DefElem    *elem = lfirst(lc);
+
+		if (strcmp(elem->defname, "format") == 0)
+		{
+			const char *f = option_string(elem);
+
+			if (strcmp(f, "json") == 0)
+				data->debezium = false;
+			else if (strcmp(f, "debezium") == 0)
+				data->debezium = true;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value \"%s\" for option \"format\" of output plugin dataeng", f),
+						 errhint("Use json or debezium.")));
+		}
+		else if (strcmp(elem->defname, "include_tables") == 0)
+			include = list_concat(include, decoder_parse_patterns(elem->defname, option_string(elem)));
+		else if (strcmp(elem->defname, "exclude_tables") == 0)
+			exclude = list_concat(exclude, decoder_parse_patterns(elem->defname, option_string(elem)));
+		else if (strcmp(elem->defname, "include_xids") == 0)
+			data->include_xids = option_bool(elem);
+		else if (strcmp(elem->defname, "include_timestamp") == 0)
+			data->include_timestamp = option_bool(elem);
+		else if (strcmp(elem->defname, "include_begin_commit") == 0)
+			data->include_begin_commit = option_bool(elem);
+		else if (strcmp(elem->defname, "include_ddl") == 0)
+			data->include_ddl = option_bool(elem);
+		else if (strcmp(elem->defname, "stream_changes") == 0)
+			data->stream_changes = option_bool(elem);
+		else if (strcmp(elem->defname, "name") == 0)
+			name = option_string(elem);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized option \"%s\" for output plugin dataeng", elem->defname),
+					 errhint("Valid options are format, include_tables, exclude_tables, include_xids, "
+							 "include_timestamp, include_begin_commit, include_ddl, stream_changes and name.")));
+	}
+	if (data->debezium && data->stream_changes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"stream_changes\" of output plugin dataeng cannot be used with format debezium"),
+				 errdetail("Debezium's envelope has no way to say that a streamed transaction aborted."),
+				 errhint("Leave stream_changes off: big transactions are spilled to disk and sent at commit.")));
+
+	/* Debezium's source.name: the "name" option, else the slot's name */
+	if (name == NULL)
+		name = NameStr(MyReplicationSlot->data.name);
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		decoder_escape(&buf, name, strlen(name));
+		data->name_json = buf.data;
+		dbname = get_database_name(MyDatabaseId);
+		initStringInfo(&buf);
+		decoder_escape(&buf, dbname ? dbname : "", dbname ? strlen(dbname) : 0);
+		data->db_json = buf.data;
+	}
+	initStringInfo(&data->txn_head);
+	initStringInfo(&data->txn_tail);
+	initStringInfo(&data->src_tail);
+	decoder_rels_init(ctx->context, include, exclude);
+	MemoryContextSwitchTo(old);
+
+	ctx->output_plugin_private = data;
+	opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
+	opt->receive_rewrites = false;
+	ctx->streaming &= data->stream_changes;
+}
+
+static void
+decoder_shutdown(LogicalDecodingContext *ctx)
+{
+	/* everything lives in ctx->context, which the caller deletes */
+}
+
+/*-------------------------------------------------------------------------
+ * Transactions
+ *-------------------------------------------------------------------------
+ */
+
+static TransactionId
+top_xid(ReorderBufferTXN *txn)
+{
+	return txn->toptxn ? txn->toptxn->xid : txn->xid;
+}
+
+static int64
+timestamptz_to_unix_ms(TimestampTz t)
+{
+	return t / 1000 + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
+}
+
+/*
+ * txn_prepare
+ *		Format what every record of a transaction repeats.  commit_lsn and
+ *		commit_time are known for a transaction decoded at its commit, not
+ *		for one being streamed (then null, and STREAM COMMIT carries them).
+ */
+static void
+txn_prepare(DecoderData *data, ReorderBufferTXN *txn, bool committed)
+{
+	TransactionId xid = top_xid(txn);
+
+	resetStringInfo(&data->txn_head);
+	resetStringInfo(&data->txn_tail);
+	resetStringInfo(&data->src_tail);
+
+	appendStringInfoChar(&data->txn_head, '{');
+	if (data->include_xids)
+		appendStringInfo(&data->txn_head, "\"xid\":%u,", xid);
+
+	appendStringInfoString(&data->txn_tail, ",\"commit_lsn\":");
+	if (committed)
+		decoder_write_lsn(&data->txn_tail, txn->final_lsn);
+	else
+		appendStringInfoString(&data->txn_tail, "null");
+	if (data->include_timestamp)
+	{
+		appendStringInfoString(&data->txn_tail, ",\"commit_time\":");
+		if (committed)
+			decoder_write_iso_timestamptz(&data->txn_tail, txn->xact_time.commit_time);
+		else
+			appendStringInfoString(&data->txn_tail, "null");
+	}
+
+	appendStringInfo(&data->src_tail, ",\"txId\":%u", xid);
+	data->commit_ms = committed ? timestamptz_to_unix_ms(txn->xact_time.commit_time) : 0;
+	data->now_ms = timestamptz_to_unix_ms(GetCurrentTimestamp());
+}
+
+/* A BEGIN, COMMIT or STREAM record: {"op":"..","xid":N[,"commit_lsn":..]} */
+static void
+write_control(LogicalDecodingContext *ctx, const char *op, ReorderBufferTXN *txn,
+			  bool with_commit, XLogRecPtr commit_lsn)
+{
+	DecoderData *data = ctx->output_plugin_private;
+	StringInfo	out;
+
+	OutputPluginPrepareWrite(ctx, true);
+	out = ctx->out;
+	appendStringInfo(out, "{\"op\":\"%s\"", op);
+	if (data->include_xids)
+		appendStringInfo(out, ",\"xid\":%u", top_xid(txn));
+	if (with_commit)
+	{
+		appendStringInfoString(out, ",\"commit_lsn\":");
+		decoder_write_lsn(out, commit_lsn);
+		if (data->include_timestamp)
+		{
+			appendStringInfoString(out, ",\"commit_time\":");
+			decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
+		}
+	}
+	appendStringInfoChar(out, '}');
+	OutputPluginWrite(ctx, true);
+}
+
+static void
+decoder_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	txn_prepare(data, txn, true);
+	/* written before the transaction's first record: none for empty ones */
+	data->begin_pending = (data->include_begin_commit && !data->debezium) ? txn : NULL;
+}
+
+/* Write a pending BEGIN before a transaction's first record */
+static inline void
+flush_begin(LogicalDecodingContext *ctx)
+{
+	DecoderData *data = ctx->output_plugin_private;
+	ReorderBufferTXN *txn = data->begin_pending;
+
+	if (txn != NULL)
+	{
+		data->begin_pending = NULL;
+		write_control(ctx, "BEGIN", txn, true, txn->final_lsn);
+	}
+}
+
+static void
+decoder_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr commit_lsn)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	if (data->include_begin_commit && !data->debezium && data->begin_pending == NULL)
+		write_control(ctx, "COMMIT", txn, true, commit_lsn);
+	data->begin_pending = NULL;
+}
+
+static void
+decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	txn_prepare(data, txn, false);
+	data->begin_pending = NULL;
+	if (data->include_begin_commit)
+		write_control(ctx, "STREAM START", txn, false, InvalidXLogRecPtr);
+}
+
+static void
+decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	if (data->include_begin_commit)
+		write_control(ctx, "STREAM STOP", txn, false, InvalidXLogRecPtr);
+}
+
+/*
+ * A streamed (sub)transaction aborted: its changes already sent are void.
+ * Always written: a consumer cannot do without it.
+ */
+static void
+decoder_stream_abort(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr abort_lsn)
+{
+	StringInfo	out;
+
+	OutputPluginPrepareWrite(ctx, true);
+	out = ctx->out;
+	appendStringInfo(out, "{\"op\":\"STREAM ABORT\",\"xid\":%u", top_xid(txn));
+	if (txn->toptxn != NULL)
+		appendStringInfo(out, ",\"subxid\":%u", txn->xid);
+	appendStringInfoString(out, ",\"lsn\":");
+	decoder_write_lsn(out, abort_lsn);
+	appendStringInfoChar(out, '}');
+	OutputPluginWrite(ctx, true);
+}
+
+/* A streamed transaction committed.  Always written. */
+static void
+decoder_stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr commit_lsn)
+{
+	StringInfo	out;
+
+	OutputPluginPrepareWrite(ctx, true);
+	out = ctx->out;
+	appendStringInfo(out, "{\"op\":\"STREAM COMMIT\",\"xid\":%u,\"commit_lsn\":", top_xid(txn));
+	decoder_write_lsn(out, commit_lsn);
+	appendStringInfoString(out, ",\"commit_time\":");
+	decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
+	appendStringInfoChar(out, '}');
+	OutputPluginWrite(ctx, true);
+}
+
+/*-------------------------------------------------------------------------
+ * Changes
+ *-------------------------------------------------------------------------
+ */
+
+/* Columns an UPDATE left TOASTed on disk, to report (native format) */
+typedef struct Unchanged
+{
+	int			n;
+	int		   *atts;
+} Unchanged;
+
+/*
+ * write_row
+ *		Append a row image as a JSON object: every column, or only the
+ *		replica identity key's (key_only).  full_old, a complete old image
+ *		(REPLICA IDENTITY FULL), supplies the values an UPDATE left TOASTed.  An unchanged TOASTed value is
+ *		left out and recorded in unchanged (native), or written as Debezium's
+ *		placeholder.
+ */
+static void
+write_row(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple tuple,
+		  HeapTuple full_old, bool key_only, bool debezium, Unchanged *unchanged)
+{
+	bool		first = true;
+	int			i;
+	int			natts = Min(rel->natts, desc->natts);
+
+	appendStringInfoChar(out, '{');
+	for (i = 0; i < natts; i++)
+	{
+		DecoderAtt *att = &rel->atts[i];
+		Datum		value;
+		bool		isnull;
+
+		if (att->dropped || (key_only && !att->is_key))
+			continue;
+		value = heap_getattr(tuple, i + 1, desc, &isnull);
+		/* REPLICA IDENTITY FULL: the old image holds the unchanged value */
+		if (full_old != NULL && decoder_is_unchanged(att, value, isnull))
+			value = heap_getattr(full_old, i + 1, desc, &isnull);
+		if (decoder_is_unchanged(att, value, isnull))
+		{
+			if (!debezium)
+			{
+				if (unchanged != NULL)
+					unchanged->atts[unchanged->n++] = i;
+				continue;
+			}
+		}
+		if (!first)
+			appendStringInfoChar(out, ',');
+		first = false;
+		appendBinaryStringInfo(out, att->name_json, att->name_len);
+		if (isnull)
+			appendBinaryStringInfo(out, "null", 4);
+		else if (debezium && decoder_is_unchanged(att, value, isnull))
+			decoder_escape(out, DECODER_UNAVAILABLE, strlen(DECODER_UNAVAILABLE));
+		else
+			decoder_write_value(out, att, value, debezium);
+	}
+	appendStringInfoChar(out, '}');
+}
+
+/*
+ * write_pk
+ *		The replica identity key of the row: from the new image, or the old
+ *		one where the new lacks it (a DELETE, or a key value TOASTed and
+ *		unchanged, which PostgreSQL then logs in the old image).
+ */
+static void
+write_pk(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple newtup,
+		 HeapTuple oldtup, Unchanged *unchanged)
+{
+	bool		first = true;
+	int			i;
+	int			natts = Min(rel->natts, desc->natts);
+
+	if (rel->nkeys == 0 || (newtup == NULL && oldtup == NULL))
+	{
+		appendBinaryStringInfo(out, "null", 4);
+		return;
+	}
+	appendStringInfoChar(out, '{');
+	for (i = 0; i < natts; i++)
+	{
+		DecoderAtt *att = &rel->atts[i];
+		Datum		value = (Datum) 0;
+		bool		isnull = true;
+
+		if (att->dropped || !att->is_key)
+			continue;
+		if (newtup != NULL)
+			value = heap_getattr(newtup, i + 1, desc, &isnull);
+		if ((newtup == NULL || decoder_is_unchanged(att, value, isnull)) && oldtup != NULL)
+			value = heap_getattr(oldtup, i + 1, desc, &isnull);
+		if (decoder_is_unchanged(att, value, isnull))
+			continue;			/* in "unchanged" already, from the new image */
+		if (!first)
+			appendStringInfoChar(out, ',');
+		first = false;
+		appendBinaryStringInfo(out, att->name_json, att->name_len);
+		if (isnull)
+			appendBinaryStringInfo(out, "null", 4);
+		else
+			decoder_write_value(out, att, value, false);
+	}
+	appendStringInfoChar(out, '}');
+}
+
+/* Debezium's "source" object, then the envelope's op and ts_ms */
+static void
+write_debezium_source(StringInfo out, DecoderData *data, DecoderRel *rel,
+					  XLogRecPtr lsn)
+{
+	appendStringInfoString(out, ",\"source\":{\"version\":\"" DATAENG_LIBRARY_VERSION
+						   "\",\"connector\":\"postgresql\",\"name\":");
+	appendStringInfoString(out, data->name_json);
+	appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
+					 data->commit_ms);
+	appendStringInfoString(out, data->db_json);
+	appendStringInfoString(out, ",\"schema\":");
+	appendStringInfoString(out, rel ? rel->schema_json : "null");
+	appendStringInfoString(out, ",\"table\":");
+	appendStringInfoString(out, rel ? rel->table_json : "null");
+	appendStringInfoString(out, data->src_tail.data);
+	appendStringInfo(out, ",\"lsn\":" UINT64_FORMAT ",\"xmin\":null}", (uint64) lsn);
+}
+
+static void
+write_debezium_tail(StringInfo out, DecoderData *data, char op)
+{
+	appendStringInfo(out, ",\"op\":\"%c\",\"ts_ms\":" INT64_FORMAT ",\"transaction\":null}",
+					 op, data->now_ms);
+}
+
+/* The native record's head: {"xid":N,"lsn":..,"commit_lsn":..,"commit_time":..,"schema":..,"table":.. */
+static void
+write_native_head(StringInfo out, DecoderData *data, DecoderRel *rel, XLogRecPtr lsn)
+{
+	appendBinaryStringInfo(out, data->txn_head.data, data->txn_head.len);
+	appendBinaryStringInfo(out, "\"lsn\":", 6);
+	decoder_write_lsn(out, lsn);
+	appendBinaryStringInfo(out, data->txn_tail.data, data->txn_tail.len);
+	appendBinaryStringInfo(out, ",\"schema\":", 10);
+	appendStringInfoString(out, rel->schema_json);
+	appendBinaryStringInfo(out, ",\"table\":", 9);
+	appendStringInfoString(out, rel->table_json);
+}
+
+static void
+decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			   Relation relation, ReorderBufferChange *change)
+{
+	DecoderData *data = ctx->output_plugin_private;
+	DecoderRel *rel;
+	TupleDesc	desc = RelationGetDescr(relation);
+	HeapTuple	oldtup = NULL;
+	HeapTuple	newtup = NULL;
+	bool		old_key_only;
+	char		op;
+	MemoryContext old;
+	StringInfo	out;
+	Unchanged	unchanged;
+
+	rel = decoder_rel_get(relation);
+	if (!rel->included)
+		return;
+
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			op = 'I';
+			if (change->data.tp.newtuple)
+				newtup = &change->data.tp.newtuple->tuple;
+			break;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			op = 'U';
+			if (change->data.tp.oldtuple)
+				oldtup = &change->data.tp.oldtuple->tuple;
+			if (change->data.tp.newtuple)
+				newtup = &change->data.tp.newtuple->tuple;
+			break;
+		case REORDER_BUFFER_CHANGE_DELETE:
+			op = 'D';
+			if (change->data.tp.oldtuple)
+				oldtup = &change->data.tp.oldtuple->tuple;
+			break;
+		default:
+			return;
+	}
+	/* without REPLICA IDENTITY FULL the old image holds the key alone */
+	old_key_only = relation->rd_rel->relreplident != REPLICA_IDENTITY_FULL;
+
+	old = MemoryContextSwitchTo(data->change_cxt);
+	unchanged.n = 0;
+	unchanged.atts = palloc(sizeof(int) * Max(rel->natts, 1));
+
+	flush_begin(ctx);
+	OutputPluginPrepareWrite(ctx, true);
+	out = ctx->out;
+	if (data->debezium)
+	{
+		appendBinaryStringInfo(out, "{\"before\":", 10);
+		if (oldtup)
+			write_row(out, rel, desc, oldtup, NULL, old_key_only, true, NULL);
+		else
+			appendBinaryStringInfo(out, "null", 4);
+		appendBinaryStringInfo(out, ",\"after\":", 9);
+		if (newtup)
+			write_row(out, rel, desc, newtup, old_key_only ? NULL : oldtup, false, true, NULL);
+		else
+			appendBinaryStringInfo(out, "null", 4);
+		write_debezium_source(out, data, rel, change->lsn);
+		write_debezium_tail(out, data, op == 'I' ? 'c' : op == 'U' ? 'u' : 'd');
+	}
+	else
+	{
+		write_native_head(out, data, rel, change->lsn);
+		appendStringInfo(out, ",\"op\":\"%c\",\"pk\":", op);
+		/* the new image first: it decides which columns are unchanged */
+		if (newtup)
+		{
+			StringInfoData newbuf;
+
+			initStringInfo(&newbuf);
+			write_row(&newbuf, rel, desc, newtup, old_key_only ? NULL : oldtup, false, false, &unchanged);
+			write_pk(out, rel, desc, newtup, oldtup, &unchanged);
+			appendBinaryStringInfo(out, ",\"old\":", 7);
+			if (oldtup)
+				write_row(out, rel, desc, oldtup, NULL, old_key_only, false, NULL);
+			else
+				appendBinaryStringInfo(out, "null", 4);
+			appendBinaryStringInfo(out, ",\"new\":", 7);
+			appendBinaryStringInfo(out, newbuf.data, newbuf.len);
+		}
+		else
+		{
+			write_pk(out, rel, desc, NULL, oldtup, &unchanged);
+			appendBinaryStringInfo(out, ",\"old\":", 7);
+			if (oldtup)
+				write_row(out, rel, desc, oldtup, NULL, old_key_only, false, NULL);
+			else
+				appendBinaryStringInfo(out, "null", 4);
+			appendBinaryStringInfo(out, ",\"new\":null", 11);
+		}
+		if (unchanged.n > 0)
+		{
+			int			i;
+
+			appendBinaryStringInfo(out, ",\"unchanged\":[", 14);
+			for (i = 0; i < unchanged.n; i++)
+			{
+				DecoderAtt *att = &rel->atts[unchanged.atts[i]];
+
+				if (i > 0)
+					appendStringInfoChar(out, ',');
+				/* the name without its colon */
+				appendBinaryStringInfo(out, att->name_json, att->name_len - 1);
+			}
+			appendStringInfoChar(out, ']');
+		}
+		appendStringInfoChar(out, '}');
+	}
+	OutputPluginWrite(ctx, true);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(data->change_cxt);
+}
+
+static void
+decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				 int nrelations, Relation relations[], ReorderBufferChange *change)
+{
+	DecoderData *data = ctx->output_plugin_private;
+	int			i;
+
+	for (i = 0; i < nrelations; i++)
+	{
+		DecoderRel *rel = decoder_rel_get(relations[i]);
+		StringInfo	out;
+
+		if (!rel->included)
+			continue;
+		flush_begin(ctx);
+		OutputPluginPrepareWrite(ctx, true);
+		out = ctx->out;
+		if (data->debezium)
+		{
+			appendStringInfoString(out, "{\"before\":null,\"after\":null");
+			write_debezium_source(out, data, rel, change->lsn);
+			write_debezium_tail(out, data, 't');
+		}
+		else
+		{
+			write_native_head(out, data, rel, change->lsn);
+			appendStringInfoString(out, ",\"op\":\"T\",\"pk\":null,\"old\":null,\"new\":null}");
+		}
+		OutputPluginWrite(ctx, true);
+	}
+}
+
+/*-------------------------------------------------------------------------
+ * DDL messages
+ *-------------------------------------------------------------------------
+ */
+
+/* What the plugin reads of a DDL message: its top-level strings */
+typedef struct DdlFields
+{
+	int			depth;
+	char	   *field;			/* the top-level field being parsed */
+	char	   *schema;
+	char	   *table;
+	char	   *query;
+	bool		is_object;
+} DdlFields;
+
+static void
+ddl_object_start(void *state)
+{
+	DdlFields  *f = state;
+
+	if (f->depth == 0)
+		f->is_object = true;
+	f->depth++;
+}
+
+static void
+ddl_nest_end(void *state)
+{
+	((DdlFields *) state)->depth--;
+}
+
+static void
+ddl_array_start(void *state)
+{
+	((DdlFields *) state)->depth++;
+}
+
+static void
+ddl_field_start(void *state, char *fname, bool isnull)
+{
+	DdlFields  *f = state;
+
+	f->field = (f->depth == 1) ? fname : NULL;
+}
+
+static void
+ddl_scalar(void *state, char *token, JsonTokenType type)
+{
+	DdlFields  *f = state;
+
+	if (f->depth != 1 || f->field == NULL || type != JSON_TOKEN_STRING)
+		return;
+	if (strcmp(f->field, "schema") == 0)
+		f->schema = token;
+	else if (strcmp(f->field, "table") == 0)
+		f->table = token;
+	else if (strcmp(f->field, "query") == 0)
+		f->query = token;
+}
+
+/*
+ * decoder_message
+ *		Logical messages with prefix "dataeng.ddl" are schema-change
+ *		records; other prefixes are not this plugin's and are skipped.
+ */
+static void
+decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				XLogRecPtr lsn, bool transactional, const char *prefix,
+				Size sz, const char *message)
+{
+	DecoderData *data = ctx->output_plugin_private;
+	DdlFields	f;
+	JsonSemAction sem;
+	JsonLexContext *lex;
+	bool		valid;
+	MemoryContext old;
+	StringInfo	out;
+	char	   *content;
+
+	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
+		return;
+
+	old = MemoryContextSwitchTo(data->change_cxt);
+	content = pnstrdup(message, sz);
+
+	memset(&f, 0, sizeof(f));
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &f;
+	sem.object_start = ddl_object_start;
+	sem.object_end = ddl_nest_end;
+	sem.array_start = ddl_array_start;
+	sem.array_end = ddl_nest_end;
+	sem.object_field_start = ddl_field_start;
+	sem.scalar = ddl_scalar;
+	lex = makeJsonLexContextCstringLen(content, strlen(content), GetDatabaseEncoding(), true);
+	valid = strlen(content) == sz &&
+		pg_verify_mbstr(GetDatabaseEncoding(), content, sz, true) &&
+		pg_parse_json(lex, &sem) == JSON_SUCCESS && f.is_object;
+	if (!valid && !pg_verify_mbstr(GetDatabaseEncoding(), content, strlen(content), true))
+		content = pstrdup("(not valid in the database encoding)");
+
+	/* the table filters apply to DDL too */
+	if (valid && f.table != NULL &&
+		((decoder_include_list() != NIL &&
+		  !decoder_patterns_match(decoder_include_list(), f.schema ? f.schema : "", f.table)) ||
+		 decoder_patterns_match(decoder_exclude_list(), f.schema ? f.schema : "", f.table)))
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(data->change_cxt);
+		return;
+	}
+
+	if (transactional)
+		flush_begin(ctx);
+	OutputPluginPrepareWrite(ctx, true);
+	out = ctx->out;
+	if (data->debezium)
+	{
+		/* Debezium's schema change event */
+		appendStringInfoString(out, "{\"source\":{\"version\":\"" DATAENG_LIBRARY_VERSION
+							   "\",\"connector\":\"postgresql\",\"name\":");
+		appendStringInfoString(out, data->name_json);
+		appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
+						 transactional ? data->commit_ms : 0);
+		appendStringInfoString(out, data->db_json);
+		appendStringInfoString(out, ",\"schema\":");
+		if (valid && f.schema)
+			decoder_escape(out, f.schema, strlen(f.schema));
+		else
+			appendStringInfoString(out, "null");
+		appendStringInfoString(out, ",\"table\":");
+		if (valid && f.table)
+			decoder_escape(out, f.table, strlen(f.table));
+		else
+			appendStringInfoString(out, "null");
+		if (transactional && txn != NULL)
+			appendStringInfo(out, ",\"txId\":%u", top_xid(txn));
+		else
+			appendStringInfoString(out, ",\"txId\":null");
+		appendStringInfo(out, ",\"lsn\":" UINT64_FORMAT ",\"xmin\":null}", (uint64) lsn);
+		appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"databaseName\":", data->now_ms);
+		appendStringInfoString(out, data->db_json);
+		appendStringInfoString(out, ",\"schemaName\":");
+		if (valid && f.schema)
+			decoder_escape(out, f.schema, strlen(f.schema));
+		else
+			appendStringInfoString(out, "null");
+		appendStringInfoString(out, ",\"ddl\":");
+		if (valid && f.query)
+			decoder_escape(out, f.query, strlen(f.query));
+		else
+			appendStringInfoString(out, "null");
+		appendStringInfoString(out, ",\"dataeng\":");
+		if (valid)
+			appendBinaryStringInfo(out, content, sz);
+		else
+			decoder_escape(out, content, strlen(content));
+		appendStringInfoString(out, ",\"tableChanges\":[]}");
+	}
+	else
+	{
+		appendStringInfoChar(out, '{');
+		if (data->include_xids)
+		{
+			if (transactional && txn != NULL)
+				appendStringInfo(out, "\"xid\":%u,", top_xid(txn));
+			else
+				appendStringInfoString(out, "\"xid\":null,");
+		}
+		appendStringInfoString(out, "\"lsn\":");
+		decoder_write_lsn(out, lsn);
+		if (transactional && txn != NULL)
+			appendBinaryStringInfo(out, data->txn_tail.data, data->txn_tail.len);
+		else
+		{
+			appendStringInfoString(out, ",\"commit_lsn\":null");
+			if (data->include_timestamp)
+				appendStringInfoString(out, ",\"commit_time\":null");
+		}
+		appendStringInfoString(out, ",\"schema\":");
+		if (valid && f.schema)
+			decoder_escape(out, f.schema, strlen(f.schema));
+		else
+			appendStringInfoString(out, "null");
+		appendStringInfoString(out, ",\"table\":");
+		if (valid && f.table)
+			decoder_escape(out, f.table, strlen(f.table));
+		else
+			appendStringInfoString(out, "null");
+		appendStringInfoString(out, ",\"op\":\"DDL\",\"ddl\":");
+		if (valid)
+			appendBinaryStringInfo(out, content, sz);
+		else
+			decoder_escape(out, content, strlen(content));
+		appendStringInfoChar(out, '}');
+	}
+	OutputPluginWrite(ctx, true);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(data->change_cxt);
+}
