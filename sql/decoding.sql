@@ -16,48 +16,6 @@
 -- as the role that ran the DDL and read only catalogs that role may read.
 -----------------------------------------------------------------------------
 
--- The JSON content of a DDL message about one table.
-CREATE FUNCTION dataeng._decoding_ddl_message(tag text, tbl oid, schema_name text, table_name text)
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT jsonb_build_object(
-           'command_tag', tag,
-           'schema', schema_name,
-           'table', table_name,
-           'query', current_query(),
-           'role', current_user,
-           'columns', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                                'name', a.attname,
-                                'type', format_type(a.atttypid, a.atttypmod),
-                                'not_null', a.attnotnull,
-                                'key', coalesce(a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::int2[]), false))
-                              ORDER BY a.attnum), '[]'::jsonb)
-                         FROM pg_attribute a
-                         LEFT JOIN pg_index i
-                           ON i.indrelid OPERATOR(pg_catalog.=) a.attrelid
-                          AND (i.indisreplident OR (i.indisprimary AND NOT EXISTS (
-                                 SELECT FROM pg_index r
-                                  WHERE r.indrelid OPERATOR(pg_catalog.=) a.attrelid AND r.indisreplident)))
-                        WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attnum OPERATOR(pg_catalog.>) 0
-                          AND NOT a.attisdropped))::text;
-$$;
-REVOKE ALL ON FUNCTION dataeng._decoding_ddl_message(text, oid, text, text) FROM PUBLIC;
-
--- Whether a DDL message could be read: wal_level logical and a dataeng slot.
-CREATE FUNCTION dataeng._decoding_ddl_wanted()
-RETURNS boolean
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT current_setting('wal_level') OPERATOR(pg_catalog.=) 'logical'
-     AND EXISTS (SELECT FROM pg_replication_slots s
-                  WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
-                    AND s.database OPERATOR(pg_catalog.=) current_database());
-$$;
-REVOKE ALL ON FUNCTION dataeng._decoding_ddl_wanted() FROM PUBLIC;
-
 CREATE FUNCTION dataeng._decoding_on_ddl()
 RETURNS event_trigger
 LANGUAGE plpgsql
@@ -66,7 +24,11 @@ AS $$
 DECLARE
   r record;
 BEGIN
-  IF NOT dataeng._decoding_ddl_wanted() THEN
+  -- nothing could read the message without wal_level logical and a dataeng slot
+  IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
+     OR NOT EXISTS (SELECT FROM pg_replication_slots s
+                     WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
+                       AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
     RETURN;
   END IF;
   FOR r IN
@@ -78,8 +40,26 @@ BEGIN
        AND c.relkind IN ('r', 'p') AND c.relpersistence OPERATOR(pg_catalog.=) 'p'
      ORDER BY c.oid
   LOOP
+    -- the table's columns after the change; key: in the replica identity
+    -- index, else the primary key
     PERFORM pg_logical_emit_message(true, '@DECODER_DDL_PREFIX@',
-              dataeng._decoding_ddl_message(r.command_tag, r.oid, r.nspname, r.relname));
+      jsonb_build_object(
+        'command_tag', r.command_tag, 'schema', r.nspname, 'table', r.relname,
+        'query', current_query(), 'role', current_user,
+        'columns', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                             'name', a.attname,
+                             'type', format_type(a.atttypid, a.atttypmod),
+                             'not_null', a.attnotnull,
+                             'key', coalesce(a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::int2[]), false))
+                           ORDER BY a.attnum), '[]'::jsonb)
+                      FROM pg_attribute a
+                      LEFT JOIN pg_index i
+                        ON i.indrelid OPERATOR(pg_catalog.=) a.attrelid
+                       AND (i.indisreplident OR (i.indisprimary AND NOT EXISTS (
+                              SELECT FROM pg_index ri
+                               WHERE ri.indrelid OPERATOR(pg_catalog.=) a.attrelid AND ri.indisreplident)))
+                     WHERE a.attrelid OPERATOR(pg_catalog.=) r.oid AND a.attnum OPERATOR(pg_catalog.>) 0
+                       AND NOT a.attisdropped))::text);
   END LOOP;
 END;
 $$;
@@ -93,7 +73,11 @@ AS $$
 DECLARE
   r record;
 BEGIN
-  IF NOT dataeng._decoding_ddl_wanted() THEN
+  -- nothing could read the message without wal_level logical and a dataeng slot
+  IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
+     OR NOT EXISTS (SELECT FROM pg_replication_slots s
+                     WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
+                       AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
     RETURN;
   END IF;
   FOR r IN
