@@ -51,8 +51,10 @@ SELECT string_agg(DISTINCT data::jsonb->>'op' || ' ' || (data::jsonb->>'table'),
 SELECT count(*) FILTER (WHERE data::jsonb->>'op' = 'DDL') AS ddl_records
   FROM pg_logical_slot_peek_changes('ddl_slot', NULL, NULL, 'include_ddl', 'off');
 -- in format=debezium: Debezium's schema change event
-SELECT (r - 'ts_ms' - 'dataeng') #- '{source,ts_ms}' #- '{source,txId}' #- '{source,lsn}' AS event,
-       r->'dataeng'->>'command_tag' AS tag
+SELECT (r - 'ts_ms' - 'dataeng' - 'databaseName') #- '{source,ts_ms}' #- '{source,txId}' #- '{source,lsn}'
+         #- '{source,db}' AS event,
+       r->'dataeng'->>'command_tag' AS tag,
+       r->>'databaseName' = current_database() AND r->'source'->>'db' = current_database() AS db
   FROM (SELECT data::jsonb AS r
           FROM pg_logical_slot_get_changes('ddl_slot', NULL, NULL, 'format', 'debezium',
                                            'include_tables', 'ddl_b', 'name', 'shop')) q
@@ -79,7 +81,7 @@ SELECT data::jsonb->'ddl'->>'role' AS role, data::jsonb->>'table' AS tbl
   FROM pg_logical_slot_get_changes('ddl_slot', NULL, NULL) WHERE data::jsonb->>'op' = 'DDL';
 -- a message any role may write with the prefix is data: not valid JSON, it
 -- comes out as a string
-SELECT pg_logical_emit_message(true, 'dataeng.ddl', '{"table": "x", oops');
+SELECT pg_logical_emit_message(true, 'dataeng.ddl', '{"table": "x", oops') IS NOT NULL AS written;
 SELECT data::jsonb->'ddl' AS ddl FROM pg_logical_slot_get_changes('ddl_slot', NULL, NULL);
 
 SELECT pg_drop_replication_slot('ddl_slot');
