@@ -45,6 +45,7 @@
 
 #include "access/detoast.h"
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "common/jsonapi.h"
@@ -172,7 +173,6 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	List	   *exclude = NIL;
 	const char *name = NULL;
 	MemoryContext old;
-	char	   *dbname;
 
 	data = MemoryContextAllocZero(ctx->context, sizeof(DecoderData));
 	data->change_cxt = AllocSetContextCreate(ctx->context, "dataeng decoder change",
@@ -239,11 +239,9 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 		initStringInfo(&buf);
 		decoder_escape(&buf, name, strlen(name));
 		data->name_json = buf.data;
-		dbname = get_database_name(MyDatabaseId);
-		initStringInfo(&buf);
-		decoder_escape(&buf, dbname ? dbname : "", dbname ? strlen(dbname) : 0);
-		data->db_json = buf.data;
 	}
+	/* the database's name needs the catalogs: looked up in a transaction */
+	data->db_json = NULL;
 	initStringInfo(&data->txn_head);
 	initStringInfo(&data->txn_tail);
 	initStringInfo(&data->src_tail);
@@ -313,6 +311,19 @@ txn_prepare(DecoderData *data, ReorderBufferTXN *txn, bool committed)
 	}
 
 	appendStringInfo(&data->src_tail, ",\"txId\":%u", xid);
+	if (data->db_json == NULL && data->debezium && IsTransactionState())
+	{
+		char	   *dbname = get_database_name(MyDatabaseId);
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		if (dbname != NULL)
+			decoder_escape(&buf, dbname, strlen(dbname));
+		else
+			appendStringInfoString(&buf, "null");
+		data->db_json = MemoryContextStrdup(MemoryContextGetParent(data->change_cxt), buf.data);
+		pfree(buf.data);
+	}
 	data->commit_ms = committed ? timestamptz_to_unix_ms(txn->xact_time.commit_time) : 0;
 	data->now_ms = timestamptz_to_unix_ms(GetCurrentTimestamp());
 }
@@ -554,7 +565,7 @@ write_debezium_source(StringInfo out, DecoderData *data, DecoderRel *rel,
 	appendStringInfoString(out, data->name_json);
 	appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
 					 data->commit_ms);
-	appendStringInfoString(out, data->db_json);
+	appendStringInfoString(out, data->db_json ? data->db_json : "null");
 	appendStringInfoString(out, ",\"schema\":");
 	appendStringInfoString(out, rel ? rel->schema_json : "null");
 	appendStringInfoString(out, ",\"table\":");
@@ -861,7 +872,7 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		appendStringInfoString(out, data->name_json);
 		appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
 						 transactional ? data->commit_ms : 0);
-		appendStringInfoString(out, data->db_json);
+		appendStringInfoString(out, data->db_json ? data->db_json : "null");
 		appendStringInfoString(out, ",\"schema\":");
 		if (valid && f.schema)
 			decoder_escape(out, f.schema, strlen(f.schema));
@@ -878,7 +889,7 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			appendStringInfoString(out, ",\"txId\":null");
 		appendStringInfo(out, ",\"lsn\":" UINT64_FORMAT ",\"xmin\":null}", (uint64) lsn);
 		appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"databaseName\":", data->now_ms);
-		appendStringInfoString(out, data->db_json);
+		appendStringInfoString(out, data->db_json ? data->db_json : "null");
 		appendStringInfoString(out, ",\"schemaName\":");
 		if (valid && f.schema)
 			decoder_escape(out, f.schema, strlen(f.schema));
