@@ -450,31 +450,47 @@ decoder_stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRe
  *-------------------------------------------------------------------------
  */
 
-/* Columns an UPDATE left TOASTed on disk, to report (native format) */
-typedef struct Unchanged
+/* A row image, deformed once */
+typedef struct Row
 {
-	int			n;
-	int		   *atts;
-} Unchanged;
+	Datum	   *values;
+	bool	   *isnull;
+} Row;
+
+/*
+ * row_value
+ *		Column i of row, or, for a value an UPDATE left TOASTed on disk, the
+ *		same column of full_old (a complete old image, REPLICA IDENTITY
+ *		FULL) when there is one.
+ */
+static inline Datum
+row_value(DecoderAtt *att, Row *row, Row *full_old, int i, bool *isnull)
+{
+	*isnull = row->isnull[i];
+	if (full_old != NULL && decoder_is_unchanged(att, row->values[i], *isnull))
+	{
+		*isnull = full_old->isnull[i];
+		return full_old->values[i];
+	}
+	return row->values[i];
+}
 
 /*
  * write_row
  *		Append a row image as a JSON object: every column, or only the
- *		replica identity key's (key_only).  full_old, a complete old image
- *		(REPLICA IDENTITY FULL), supplies the values an UPDATE left TOASTed.  An unchanged TOASTed value is
- *		left out and recorded in unchanged (native), or written as Debezium's
- *		placeholder.
+ *		replica identity key's (key_only).  An unchanged TOASTed value that
+ *		full_old cannot supply is left out (native: the caller lists it in
+ *		"unchanged") or written as Debezium's placeholder.
  */
 static void
-write_row(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple tuple,
-		  HeapTuple full_old, bool key_only, bool debezium, Unchanged *unchanged)
+write_row(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
+		  bool key_only, bool debezium)
 {
 	bool		first = true;
 	int			i;
-	int			natts = Min(rel->natts, desc->natts);
 
 	appendStringInfoChar(out, '{');
-	for (i = 0; i < natts; i++)
+	for (i = 0; i < rel->natts; i++)
 	{
 		DecoderAtt *att = &rel->atts[i];
 		Datum		value;
@@ -482,26 +498,16 @@ write_row(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple tuple,
 
 		if (att->dropped || (key_only && !att->is_key))
 			continue;
-		value = heap_getattr(tuple, i + 1, desc, &isnull);
-		/* REPLICA IDENTITY FULL: the old image holds the unchanged value */
-		if (full_old != NULL && decoder_is_unchanged(att, value, isnull))
-			value = heap_getattr(full_old, i + 1, desc, &isnull);
-		if (decoder_is_unchanged(att, value, isnull))
-		{
-			if (!debezium)
-			{
-				if (unchanged != NULL)
-					unchanged->atts[unchanged->n++] = i;
-				continue;
-			}
-		}
+		value = row_value(att, row, full_old, i, &isnull);
+		if (!debezium && decoder_is_unchanged(att, value, isnull))
+			continue;
 		if (!first)
 			appendStringInfoChar(out, ',');
 		first = false;
 		appendBinaryStringInfo(out, att->name_json, att->name_len);
 		if (isnull)
 			appendBinaryStringInfo(out, "null", 4);
-		else if (debezium && decoder_is_unchanged(att, value, isnull))
+		else if (decoder_is_unchanged(att, value, isnull))
 			decoder_escape(out, DECODER_UNAVAILABLE, strlen(DECODER_UNAVAILABLE));
 		else
 			decoder_write_value(out, att, value, debezium);
@@ -513,23 +519,22 @@ write_row(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple tuple,
  * write_pk
  *		The replica identity key of the row: from the new image, or the old
  *		one where the new lacks it (a DELETE, or a key value TOASTed and
- *		unchanged, which PostgreSQL then logs in the old image).
+ *		unchanged, which PostgreSQL then logs in the old image).  A key
+ *		value neither has is left out (it is in "unchanged").
  */
 static void
-write_pk(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple newtup,
-		 HeapTuple oldtup, Unchanged *unchanged)
+write_pk(StringInfo out, DecoderRel *rel, Row *newrow, Row *oldrow)
 {
 	bool		first = true;
 	int			i;
-	int			natts = Min(rel->natts, desc->natts);
 
-	if (rel->nkeys == 0 || (newtup == NULL && oldtup == NULL))
+	if (rel->nkeys == 0 || (newrow == NULL && oldrow == NULL))
 	{
 		appendBinaryStringInfo(out, "null", 4);
 		return;
 	}
 	appendStringInfoChar(out, '{');
-	for (i = 0; i < natts; i++)
+	for (i = 0; i < rel->natts; i++)
 	{
 		DecoderAtt *att = &rel->atts[i];
 		Datum		value = (Datum) 0;
@@ -537,12 +542,18 @@ write_pk(StringInfo out, DecoderRel *rel, TupleDesc desc, HeapTuple newtup,
 
 		if (att->dropped || !att->is_key)
 			continue;
-		if (newtup != NULL)
-			value = heap_getattr(newtup, i + 1, desc, &isnull);
-		if ((newtup == NULL || decoder_is_unchanged(att, value, isnull)) && oldtup != NULL)
-			value = heap_getattr(oldtup, i + 1, desc, &isnull);
+		if (newrow != NULL)
+		{
+			value = newrow->values[i];
+			isnull = newrow->isnull[i];
+		}
+		if ((newrow == NULL || decoder_is_unchanged(att, value, isnull)) && oldrow != NULL)
+		{
+			value = oldrow->values[i];
+			isnull = oldrow->isnull[i];
+		}
 		if (decoder_is_unchanged(att, value, isnull))
-			continue;			/* in "unchanged" already, from the new image */
+			continue;
 		if (!first)
 			appendStringInfoChar(out, ',');
 		first = false;
@@ -602,60 +613,68 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	DecoderData *data = ctx->output_plugin_private;
 	DecoderRel *rel;
 	TupleDesc	desc = RelationGetDescr(relation);
-	HeapTuple	oldtup = NULL;
-	HeapTuple	newtup = NULL;
+	Row			newrow;
+	Row			oldrow;
+	Row		   *newp = NULL;
+	Row		   *oldp = NULL;
+	Row		   *full_old;
 	bool		old_key_only;
 	char		op;
 	MemoryContext old;
 	StringInfo	out;
-	Unchanged	unchanged;
 
 	rel = decoder_rel_get(relation);
 	if (!rel->included)
 		return;
 
+	newrow.values = rel->new_values;
+	newrow.isnull = rel->new_isnull;
+	oldrow.values = rel->old_values;
+	oldrow.isnull = rel->old_isnull;
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			op = 'I';
 			if (change->data.tp.newtuple)
-				newtup = &change->data.tp.newtuple->tuple;
+				newp = &newrow;
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			op = 'U';
 			if (change->data.tp.oldtuple)
-				oldtup = &change->data.tp.oldtuple->tuple;
+				oldp = &oldrow;
 			if (change->data.tp.newtuple)
-				newtup = &change->data.tp.newtuple->tuple;
+				newp = &newrow;
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
 			op = 'D';
 			if (change->data.tp.oldtuple)
-				oldtup = &change->data.tp.oldtuple->tuple;
+				oldp = &oldrow;
 			break;
 		default:
 			return;
 	}
+	if (newp)
+		heap_deform_tuple(&change->data.tp.newtuple->tuple, desc, newrow.values, newrow.isnull);
+	if (oldp)
+		heap_deform_tuple(&change->data.tp.oldtuple->tuple, desc, oldrow.values, oldrow.isnull);
 	/* without REPLICA IDENTITY FULL the old image holds the key alone */
 	old_key_only = relation->rd_rel->relreplident != REPLICA_IDENTITY_FULL;
+	full_old = old_key_only ? NULL : oldp;
 
 	old = MemoryContextSwitchTo(data->change_cxt);
-	unchanged.n = 0;
-	unchanged.atts = palloc(sizeof(int) * Max(rel->natts, 1));
-
 	flush_begin(ctx);
 	OutputPluginPrepareWrite(ctx, true);
 	out = ctx->out;
 	if (data->debezium)
 	{
 		appendBinaryStringInfo(out, "{\"before\":", 10);
-		if (oldtup)
-			write_row(out, rel, desc, oldtup, NULL, old_key_only, true, NULL);
+		if (oldp)
+			write_row(out, rel, oldp, NULL, old_key_only, true);
 		else
 			appendBinaryStringInfo(out, "null", 4);
 		appendBinaryStringInfo(out, ",\"after\":", 9);
-		if (newtup)
-			write_row(out, rel, desc, newtup, old_key_only ? NULL : oldtup, false, true, NULL);
+		if (newp)
+			write_row(out, rel, newp, full_old, false, true);
 		else
 			appendBinaryStringInfo(out, "null", 4);
 		write_debezium_source(out, data, rel, change->lsn);
@@ -663,50 +682,46 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 	else
 	{
+		bool		first = true;
+		int			i;
+
 		write_native_head(out, data, rel, change->lsn);
-		appendStringInfo(out, ",\"op\":\"%c\",\"pk\":", op);
-		/* the new image first: it decides which columns are unchanged */
-		if (newtup)
-		{
-			StringInfoData newbuf;
-
-			initStringInfo(&newbuf);
-			write_row(&newbuf, rel, desc, newtup, old_key_only ? NULL : oldtup, false, false, &unchanged);
-			write_pk(out, rel, desc, newtup, oldtup, &unchanged);
-			appendBinaryStringInfo(out, ",\"old\":", 7);
-			if (oldtup)
-				write_row(out, rel, desc, oldtup, NULL, old_key_only, false, NULL);
-			else
-				appendBinaryStringInfo(out, "null", 4);
-			appendBinaryStringInfo(out, ",\"new\":", 7);
-			appendBinaryStringInfo(out, newbuf.data, newbuf.len);
-		}
+		appendBinaryStringInfo(out, ",\"op\":\"", 7);
+		appendStringInfoChar(out, op);
+		appendBinaryStringInfo(out, "\",\"pk\":", 7);
+		write_pk(out, rel, newp, oldp);
+		appendBinaryStringInfo(out, ",\"old\":", 7);
+		if (oldp)
+			write_row(out, rel, oldp, NULL, old_key_only, false);
 		else
+			appendBinaryStringInfo(out, "null", 4);
+		appendBinaryStringInfo(out, ",\"new\":", 7);
+		if (newp)
+			write_row(out, rel, newp, full_old, false, false);
+		else
+			appendBinaryStringInfo(out, "null", 4);
+		/* the new image's values the WAL does not carry */
+		for (i = 0; newp != NULL && i < rel->natts; i++)
 		{
-			write_pk(out, rel, desc, NULL, oldtup, &unchanged);
-			appendBinaryStringInfo(out, ",\"old\":", 7);
-			if (oldtup)
-				write_row(out, rel, desc, oldtup, NULL, old_key_only, false, NULL);
+			DecoderAtt *att = &rel->atts[i];
+			bool		isnull;
+			Datum		value;
+
+			if (att->dropped || att->typlen != -1)
+				continue;
+			value = row_value(att, newp, full_old, i, &isnull);
+			if (!decoder_is_unchanged(att, value, isnull))
+				continue;
+			if (first)
+				appendBinaryStringInfo(out, ",\"unchanged\":[", 14);
 			else
-				appendBinaryStringInfo(out, "null", 4);
-			appendBinaryStringInfo(out, ",\"new\":null", 11);
+				appendStringInfoChar(out, ',');
+			first = false;
+			/* the name without its colon */
+			appendBinaryStringInfo(out, att->name_json, att->name_len - 1);
 		}
-		if (unchanged.n > 0)
-		{
-			int			i;
-
-			appendBinaryStringInfo(out, ",\"unchanged\":[", 14);
-			for (i = 0; i < unchanged.n; i++)
-			{
-				DecoderAtt *att = &rel->atts[unchanged.atts[i]];
-
-				if (i > 0)
-					appendStringInfoChar(out, ',');
-				/* the name without its colon */
-				appendBinaryStringInfo(out, att->name_json, att->name_len - 1);
-			}
+		if (!first)
 			appendStringInfoChar(out, ']');
-		}
 		appendStringInfoChar(out, '}');
 	}
 	OutputPluginWrite(ctx, true);

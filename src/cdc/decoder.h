@@ -64,6 +64,10 @@ typedef struct DecoderRel
 	int			natts;
 	int			nkeys;
 	DecoderAtt *atts;
+	Datum	   *new_values;		/* the images of the change being written */
+	bool	   *new_isnull;
+	Datum	   *old_values;
+	bool	   *old_isnull;
 } DecoderRel;
 
 /* A table pattern of include_tables / exclude_tables */

@@ -197,6 +197,10 @@ rel_build(DecoderRel *entry, Relation rel)
 	entry->natts = desc->natts;
 	entry->nkeys = 0;
 	entry->atts = palloc0(sizeof(DecoderAtt) * Max(desc->natts, 1));
+	entry->new_values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	entry->new_isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
+	entry->old_values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	entry->old_isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, i);

@@ -140,6 +140,89 @@ write_numeric_text(StringInfo out, const char *s)
 		appendStringInfoString(out, s);
 }
 
+/* Append n as exactly width decimal digits */
+static inline char *
+put_digits(char *d, int n, int width)
+{
+	int			i;
+
+	for (i = width - 1; i >= 0; i--)
+	{
+		d[i] = '0' + n % 10;
+		n /= 10;
+	}
+	return d + width;
+}
+
+/*
+ * write_iso
+ *		Append a timestamp as an ISO 8601 string, "Z" after it when it is a
+ *		timestamptz (in UTC): formatted by hand for years 1 to 9999, else
+ *		(and for infinities) by JsonEncodeDateTime.
+ */
+static void
+write_iso(StringInfo out, Timestamp ts, bool utc)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	char	   *d;
+
+	if (!TIMESTAMP_NOT_FINITE(ts) &&
+		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) == 0 &&
+		tm.tm_year >= 1 && tm.tm_year <= 9999)
+	{
+		enlargeStringInfo(out, 32);
+		d = out->data + out->len;
+		*d++ = '"';
+		d = put_digits(d, tm.tm_year, 4);
+		*d++ = '-';
+		d = put_digits(d, tm.tm_mon, 2);
+		*d++ = '-';
+		d = put_digits(d, tm.tm_mday, 2);
+		*d++ = 'T';
+		d = put_digits(d, tm.tm_hour, 2);
+		*d++ = ':';
+		d = put_digits(d, tm.tm_min, 2);
+		*d++ = ':';
+		d = put_digits(d, tm.tm_sec, 2);
+		if (fsec != 0)
+		{
+			int			digits = 6;
+
+			/* as PostgreSQL writes them: no trailing zeros */
+			while (fsec % 10 == 0)
+			{
+				fsec /= 10;
+				digits--;
+			}
+			*d++ = '.';
+			d = put_digits(d, fsec, digits);
+		}
+		if (utc)
+			*d++ = 'Z';
+		*d++ = '"';
+		out->len = d - out->data;
+		out->data[out->len] = '\0';
+		return;
+	}
+	else
+	{
+		char		buf[MAXDATELEN + 1];
+		const int	zero = 0;
+		int			len;
+
+		JsonEncodeDateTime(buf, TimestampGetDatum(ts), utc ? TIMESTAMPTZOID : TIMESTAMPOID,
+						   utc ? &zero : NULL);
+		len = strlen(buf);
+		if (utc && len > 6 && strcmp(buf + len - 6, "+00:00") == 0)
+		{
+			buf[len - 6] = 'Z';
+			len -= 5;
+		}
+		decoder_escape(out, buf, len);
+	}
+}
+
 /*
  * decoder_write_iso_timestamptz
  *		Append ts as an ISO 8601 string in UTC ("2026-01-01T00:00:00Z").
@@ -147,18 +230,7 @@ write_numeric_text(StringInfo out, const char *s)
 void
 decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts)
 {
-	char		buf[MAXDATELEN + 1];
-	const int	utc = 0;
-	int			len;
-
-	JsonEncodeDateTime(buf, TimestampTzGetDatum(ts), TIMESTAMPTZOID, &utc);
-	len = strlen(buf);
-	if (len > 6 && strcmp(buf + len - 6, "+00:00") == 0)
-	{
-		buf[len - 6] = 'Z';
-		len -= 5;
-	}
-	decoder_escape(out, buf, len);
+	write_iso(out, ts, true);
 }
 
 /*
@@ -168,7 +240,31 @@ decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts)
 void
 decoder_write_lsn(StringInfo out, XLogRecPtr lsn)
 {
-	appendStringInfo(out, "\"%X/%X\"", LSN_FORMAT_ARGS(lsn));
+	char		buf[20];
+	char	   *d;
+	int			half;
+
+	enlargeStringInfo(out, 20);
+	d = out->data + out->len;
+	*d++ = '"';
+	for (half = 1; half >= 0; half--)
+	{
+		uint32		v = (uint32) (lsn >> (32 * half));
+		int			n = 0;
+
+		do
+		{
+			buf[n++] = "0123456789ABCDEF"[v & 0xf];
+			v >>= 4;
+		} while (v != 0);
+		while (n > 0)
+			*d++ = buf[--n];
+		if (half == 1)
+			*d++ = '/';
+	}
+	*d++ = '"';
+	out->len = d - out->data;
+	out->data[out->len] = '\0';
 }
 
 /*
@@ -234,15 +330,13 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 		case DK_TIMESTAMP:
 			{
 				Timestamp	t = DatumGetTimestamp(value);
-				char		buf[MAXDATELEN + 1];
 
 				if (debezium && !TIMESTAMP_NOT_FINITE(t))
 				{
 					write_int64(out, t + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
 					return;
 				}
-				JsonEncodeDateTime(buf, value, TIMESTAMPOID, NULL);
-				decoder_escape(out, buf, strlen(buf));
+				write_iso(out, t, false);
 				return;
 			}
 		case DK_TIMESTAMPTZ:
