@@ -36,3 +36,15 @@ CREATE TABLE dataeng._agg_acking (
 
 -- the launcher visits this database again when the upgrade commits
 SELECT dataeng._scheduler_wake_now();
+
+-- decoding: the event triggers that put DDL into the dataeng output
+-- plugin's stream (decoding.sql).  Their functions are created empty here
+-- for the triggers to name; the area file's definitions replace them below.
+CREATE FUNCTION dataeng._decoding_on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE FUNCTION dataeng._decoding_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_decoding_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
+  EXECUTE FUNCTION dataeng._decoding_on_ddl();
+CREATE EVENT TRIGGER dataeng_decoding_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng._decoding_on_drop();

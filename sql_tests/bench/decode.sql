@@ -52,7 +52,7 @@ DECLARE
   b bigint;
   q text;
 BEGIN
-  SELECT format('SELECT count(*), sum(length(data)) FROM ' || call, slot) INTO q
+  SELECT format('SELECT count(*), sum(octet_length(data)) FROM ' || call, slot) INTO q
     FROM bench_dec_plugins WHERE plugin = p;
   t0 := clock_timestamp();
   EXECUTE q INTO n, b;
