@@ -5,11 +5,11 @@
 -- through slots of test_decoding, wal2json (format-version 2), pgoutput and
 -- dataeng (native JSON, and format=debezium), created before the workload.
 -- Each slot is read with pg_logical_slot_peek_changes (pgoutput: the binary
--- variant), :reps times round robin; medians are reported.
+-- variant), :reps times (default 5) round robin; medians are reported.
 -- Target: dataeng's JSON at least 1.5x wal2json's throughput.
 -- wal2json is skipped with a message when it is not installed (run.sh sets
 -- :wal2json).
-\if :{?reps} \else \set reps 3 \endif
+\if :{?reps} \else \set reps 5 \endif
 \if :{?wal2json} \else \set wal2json off \endif
 SET client_min_messages = warning;
 SET synchronous_commit = on;
