@@ -15,7 +15,7 @@ OBJS = $(SRCS:.c=.o) $(CPPSRCS:.cpp=.o)
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(srcdir)/dataeng.control)
 # The install script is assembled from one SQL file per area, in this order
 # (a file may use what an earlier one defines): see sql/README.md.
-SQL_AREAS = common cdc schedule validate cleanse dedupe rules facts dimensions cdc_wal ops
+SQL_AREAS = common cdc schedule validate cleanse dedupe rules facts dimensions cdc_wal decoding ops
 SQL_SOURCES = $(addprefix sql/,$(addsuffix .sql,$(SQL_AREAS)))
 # Upgrades (sql/README.md): each earlier release's install script is kept
 # frozen as sql/dataeng--<old>.sql, and dataeng--<old>--<new>.sql is built

@@ -126,7 +126,7 @@ CONF
 	# callers may add or override settings (later lines win)
 	[ -n "${DE_CLUSTER_EXTRA_CONF:-}" ] && printf '%s\n' "$DE_CLUSTER_EXTRA_CONF"
 	# PostgreSQL 15.19+ loads only the output plugins it lists.
-	if "$DE_PGBIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+	if "$DE_PGBIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
 		echo "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'"
 	fi
 }

@@ -168,3 +168,14 @@ CREATE TABLE dataeng.dead_letters (
   attempts      int           NOT NULL,
   failed_at     timestamptz   NOT NULL DEFAULT now()
 );
+-- decoding: the event triggers that put DDL into the dataeng output
+-- plugin's stream (decoding.sql).  Their functions are created empty here
+-- for the triggers to name; the area file's definitions replace them below.
+CREATE FUNCTION dataeng._decoding_on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE FUNCTION dataeng._decoding_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_decoding_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
+  EXECUTE FUNCTION dataeng._decoding_on_ddl();
+CREATE EVENT TRIGGER dataeng_decoding_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng._decoding_on_drop();

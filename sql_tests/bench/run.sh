@@ -21,9 +21,36 @@ max_wal_size = 4GB"
 source "$(dirname "$0")/../harness.sh"
 
 de_setup
+
+# decode.sql compares the dataeng output plugin with wal2json: install it
+# (Debian postgresql-$PG_MAJOR-wal2json) when it is missing, into a
+# relocated server copy too; without it that benchmark skips wal2json.
+wal2json=off
+if [ -z "${BENCH:-}" ] || [ "${BENCH:-}" = decode ]; then
+	pkglib=$("$DE_PGBIN/pg_config" --pkglibdir)
+	if [ ! -f "$pkglib/wal2json.so" ] && [ ! -f "/usr/lib/postgresql/$PG_MAJOR/lib/wal2json.so" ] &&
+		[ "$(id -u)" -eq 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"postgresql-$PG_MAJOR-wal2json" >/dev/null 2>&1 || de_log "could not install postgresql-$PG_MAJOR-wal2json"
+	fi
+	if [ ! -f "$pkglib/wal2json.so" ] && [ -f "/usr/lib/postgresql/$PG_MAJOR/lib/wal2json.so" ] &&
+		[ -w "$pkglib" ]; then
+		cp "/usr/lib/postgresql/$PG_MAJOR/lib/wal2json.so" "$pkglib/"
+	fi
+	if [ -f "$pkglib/wal2json.so" ]; then wal2json=on; fi
+fi
 WORK=$(de_workdir bench)
 trap 'de_cluster_stop; rm -rf "$WORK"' EXIT
 de_cluster_start "$WORK/cluster"
+
+# PostgreSQL 15.19+ loads only the output plugins output_plugin_libraries lists
+if [ "$wal2json" = on ] && [ "$(de_run psql -XAtq -d postgres -c \
+	"SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")" = 1 ]; then
+	de_run psql -XAtq -d postgres \
+		-c "ALTER SYSTEM SET output_plugin_libraries = pgoutput, test_decoding, dataeng, wal2json" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	sleep 1
+fi
 
 cp "$DE_ROOT"/sql_tests/bench/*.sql "$WORK/"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$WORK"/*.sql
@@ -31,6 +58,6 @@ cp "$DE_ROOT"/sql_tests/bench/*.sql "$WORK/"
 for f in "$WORK"/${BENCH:-*}.sql; do
 	name=$(basename "$f" .sql)
 	echo "### $name"
-	de_run psql -X -q -v ON_ERROR_STOP=1 -v rows="${BENCH_ROWS:-200000}" \
+	de_run psql -X -q -v ON_ERROR_STOP=1 -v rows="${BENCH_ROWS:-200000}" -v wal2json="$wal2json" \
 		-d postgres -f "$f"
 done

@@ -1,0 +1,96 @@
+/*-------------------------------------------------------------------------
+ *
+ * decoder.h
+ *		Shared between the files of the `dataeng` logical decoding output
+ *		plugin (src/cdc/decoder*.c): the per-relation cache and the JSON
+ *		writers.  See decoder.c for the design.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DATAENG_CDC_DECODER_H
+#define DATAENG_CDC_DECODER_H
+
+#include "access/xlogdefs.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/rel.h"
+
+/* The prefix of the logical messages that carry DDL (sql/decoding.sql) */
+#define DECODER_DDL_PREFIX "dataeng.ddl"
+
+/* What Debezium writes for a value the stream does not carry */
+#define DECODER_UNAVAILABLE "__debezium_unavailable_value"
+
+/* How a column's values are written */
+typedef enum DecoderKind
+{
+	DK_INT2,
+	DK_INT4,
+	DK_INT8,
+	DK_OID,
+	DK_BOOL,
+	DK_FLOAT,					/* float4, float8: number, or string for NaN and infinities */
+	DK_NUMERIC,					/* the same */
+	DK_TEXT,					/* text, varchar, bpchar: escaped straight from the datum */
+	DK_NAME,
+	DK_DATE,
+	DK_TIMESTAMP,
+	DK_TIMESTAMPTZ,
+	DK_BYTEA,
+	DK_OTHER					/* the type's output function, as a string */
+} DecoderKind;
+
+typedef struct DecoderAtt
+{
+	bool		dropped;
+	bool		is_key;			/* part of the replica identity key */
+	DecoderKind kind;
+	int16		typlen;
+	Oid			typid;			/* base type (domains resolved) */
+	char	   *name_json;		/* "name": */
+	int			name_len;
+	FmgrInfo	out;			/* output function (DK_FLOAT, DK_NUMERIC, DK_OTHER, DK_BYTEA) */
+} DecoderAtt;
+
+typedef struct DecoderRel
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	bool		included;		/* passes include_tables / exclude_tables */
+	MemoryContext cxt;			/* everything below */
+	char	   *schema_json;	/* "schema" (quoted, escaped) */
+	char	   *table_json;
+	int			natts;
+	int			nkeys;
+	DecoderAtt *atts;
+	Datum	   *new_values;		/* the images of the change being written */
+	bool	   *new_isnull;
+	Datum	   *old_values;
+	bool	   *old_isnull;
+} DecoderRel;
+
+/* A table pattern of include_tables / exclude_tables */
+typedef struct DecoderPattern
+{
+	char	   *pattern;		/* unescaped markers: '\\' escapes, '*' any run */
+	bool		qualified;		/* has an unescaped '.': matched against schema.table */
+} DecoderPattern;
+
+/* decoder_values.c */
+extern void decoder_escape(StringInfo out, const char *s, int len);
+extern void decoder_write_value(StringInfo out, DecoderAtt *att, Datum value,
+								bool debezium);
+extern bool decoder_is_unchanged(DecoderAtt *att, Datum value, bool isnull);
+extern void decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts);
+extern void decoder_write_lsn(StringInfo out, XLogRecPtr lsn);
+
+/* decoder_rels.c */
+extern void decoder_rels_init(MemoryContext parent, List *include, List *exclude);
+extern DecoderRel *decoder_rel_get(Relation rel);
+extern List *decoder_parse_patterns(const char *option, const char *value);
+extern List *decoder_include_list(void);
+extern List *decoder_exclude_list(void);
+extern bool decoder_patterns_match(List *patterns, const char *schema, const char *table);
+
+#endif							/* DATAENG_CDC_DECODER_H */

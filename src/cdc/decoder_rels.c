@@ -1,0 +1,388 @@
+/*-------------------------------------------------------------------------
+ *
+ * decoder_rels.c
+ *		What the `dataeng` output plugin (decoder.c) knows about each table
+ *		it decodes, worked out once per table and decoding session: its
+ *		quoted schema and table names, whether include_tables /
+ *		exclude_tables let it through, and per column the escaped name,
+ *		how values are written (decoder_values.c), the output function, and
+ *		whether the column belongs to the replica identity key.
+ *
+ * The cache lives in a memory context under the decoding context and is
+ * forgotten when that context goes, normally or on error (a reset callback
+ * clears the static pointer the invalidation callbacks use).  Relcache
+ * invalidations (ALTER TABLE, decoded in WAL order under the historic
+ * snapshot) mark an entry stale and it is rebuilt from the relation the
+ * change comes with; a renamed schema marks every entry stale.
+ *
+ * Patterns: a comma-separated list; "*" matches any run of characters,
+ * "\" makes the next character literal ("\*", "\,", "\.", "\\").  A pattern
+ * with an unescaped "." is matched against schema.table, one without
+ * against the table name alone.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/sysattr.h"
+#include "catalog/pg_type.h"
+#include "nodes/bitmapset.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "cdc/decoder.h"
+
+static HTAB *decoder_rels = NULL;
+static MemoryContext decoder_rels_cxt = NULL;
+static List *decoder_include = NIL;
+static List *decoder_exclude = NIL;
+static bool callbacks_registered = false;
+
+/* The cache's context is going: forget the pointers into it */
+static void
+rels_forget(void *arg)
+{
+	decoder_rels = NULL;
+	decoder_rels_cxt = NULL;
+	decoder_include = NIL;
+	decoder_exclude = NIL;
+}
+
+static void
+rels_invalidate_rel(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	DecoderRel *entry;
+
+	if (decoder_rels == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		entry = hash_search(decoder_rels, &relid, HASH_FIND, NULL);
+		if (entry != NULL)
+			entry->valid = false;
+		return;
+	}
+	hash_seq_init(&seq, decoder_rels);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+		entry->valid = false;
+}
+
+static void
+rels_invalidate_all(Datum arg, int cacheid, uint32 hashvalue)
+{
+	rels_invalidate_rel(arg, InvalidOid);
+}
+
+/*
+ * decoder_rels_init
+ *		Start an empty cache under parent, with the table filters.
+ */
+void
+decoder_rels_init(MemoryContext parent, List *include, List *exclude)
+{
+	HASHCTL		ctl;
+	MemoryContextCallback *cb;
+
+	decoder_rels_cxt = AllocSetContextCreate(parent, "dataeng decoder relations",
+											 ALLOCSET_DEFAULT_SIZES);
+	cb = MemoryContextAlloc(decoder_rels_cxt, sizeof(MemoryContextCallback));
+	cb->func = rels_forget;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(decoder_rels_cxt, cb);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(DecoderRel);
+	ctl.hcxt = decoder_rels_cxt;
+	decoder_rels = hash_create("dataeng decoder relations", 128, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	decoder_include = include;
+	decoder_exclude = exclude;
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(rels_invalidate_rel, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, rels_invalidate_all, (Datum) 0);
+		callbacks_registered = true;
+	}
+}
+
+/* A quoted, escaped copy of s in the current memory context */
+static char *
+json_string(const char *s, const char *suffix)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	decoder_escape(&buf, s, strlen(s));
+	appendStringInfoString(&buf, suffix);
+	return buf.data;
+}
+
+static DecoderKind
+kind_of(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return DK_INT2;
+		case INT4OID:
+			return DK_INT4;
+		case INT8OID:
+			return DK_INT8;
+		case OIDOID:
+			return DK_OID;
+		case BOOLOID:
+			return DK_BOOL;
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return DK_FLOAT;
+		case NUMERICOID:
+			return DK_NUMERIC;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return DK_TEXT;
+		case NAMEOID:
+			return DK_NAME;
+		case DATEOID:
+			return DK_DATE;
+		case TIMESTAMPOID:
+			return DK_TIMESTAMP;
+		case TIMESTAMPTZOID:
+			return DK_TIMESTAMPTZ;
+		case BYTEAOID:
+			return DK_BYTEA;
+		default:
+			return DK_OTHER;
+	}
+}
+
+/* Fill entry from the relation a change came with */
+static void
+rel_build(DecoderRel *entry, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext old;
+	Bitmapset  *keys;
+	char	   *schema;
+	int			i;
+
+	if (entry->cxt != NULL)
+		MemoryContextDelete(entry->cxt);
+	entry->cxt = AllocSetContextCreate(decoder_rels_cxt, "dataeng decoder relation",
+									   ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(entry->cxt);
+
+	schema = get_namespace_name(RelationGetNamespace(rel));
+	if (schema == NULL)
+		elog(ERROR, "cache lookup failed for namespace %u", RelationGetNamespace(rel));
+	entry->schema_json = json_string(schema, "");
+	entry->table_json = json_string(RelationGetRelationName(rel), "");
+	entry->included =
+		(decoder_include == NIL ||
+		 decoder_patterns_match(decoder_include, schema, RelationGetRelationName(rel))) &&
+		!decoder_patterns_match(decoder_exclude, schema, RelationGetRelationName(rel));
+
+	/* the replica identity index, else (REPLICA IDENTITY FULL) the primary key */
+	keys = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+	if (bms_is_empty(keys))
+		keys = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+	entry->natts = desc->natts;
+	entry->nkeys = 0;
+	entry->atts = palloc0(sizeof(DecoderAtt) * Max(desc->natts, 1));
+	entry->new_values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	entry->new_isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
+	entry->old_values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	entry->old_isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+		DecoderAtt *att = &entry->atts[i];
+		Oid			outfn;
+		bool		varlena;
+
+		att->dropped = a->attisdropped;
+		if (att->dropped)
+			continue;
+		att->is_key = bms_is_member(a->attnum - FirstLowInvalidHeapAttributeNumber, keys);
+		if (att->is_key)
+			entry->nkeys++;
+		att->typlen = a->attlen;
+		att->typid = getBaseType(a->atttypid);
+		att->kind = kind_of(att->typid);
+		att->name_json = json_string(NameStr(a->attname), ":");
+		att->name_len = strlen(att->name_json);
+		getTypeOutputInfo(a->atttypid, &outfn, &varlena);
+		fmgr_info_cxt(outfn, &att->out, entry->cxt);
+	}
+	MemoryContextSwitchTo(old);
+	pfree(schema);
+	bms_free(keys);
+	entry->valid = true;
+}
+
+/*
+ * decoder_rel_get
+ *		The cache entry of rel, built or rebuilt as needed.
+ */
+DecoderRel *
+decoder_rel_get(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	DecoderRel *entry;
+	bool		found;
+
+	Assert(decoder_rels != NULL);
+	entry = hash_search(decoder_rels, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->cxt = NULL;
+		entry->valid = false;
+	}
+	if (!entry->valid || entry->natts != RelationGetDescr(rel)->natts)
+		rel_build(entry, rel);
+	return entry;
+}
+
+/* The filters of the current decoding session (DDL messages use them) */
+List *
+decoder_include_list(void)
+{
+	return decoder_include;
+}
+
+List *
+decoder_exclude_list(void)
+{
+	return decoder_exclude;
+}
+
+/*
+ * decoder_parse_patterns
+ *		Parse the value of include_tables or exclude_tables.
+ */
+List *
+decoder_parse_patterns(const char *option, const char *value)
+{
+	List	   *result = NIL;
+	const char *p = value;
+
+	for (;;)
+	{
+		StringInfoData buf;
+		DecoderPattern *pat;
+		bool		escaped_end = false;
+
+		initStringInfo(&buf);
+		pat = palloc0(sizeof(DecoderPattern));
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		while (*p != '\0' && *p != ',')
+		{
+			if (*p == '\\')
+			{
+				if (p[1] == '\0')
+				{
+					escaped_end = true;
+					break;
+				}
+				appendStringInfoChar(&buf, '\\');
+				appendStringInfoChar(&buf, p[1]);
+				p += 2;
+				continue;
+			}
+			if (*p == '.')
+				pat->qualified = true;
+			appendStringInfoChar(&buf, *p++);
+		}
+		/* trailing blanks are not part of a name */
+		while (buf.len > 0 && (buf.data[buf.len - 1] == ' ' || buf.data[buf.len - 1] == '\t') &&
+			   !(buf.len > 1 && buf.data[buf.len - 2] == '\\'))
+			buf.data[--buf.len] = '\0';
+		if (escaped_end || buf.len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
+							value, option),
+					 escaped_end ?
+					 errdetail("A pattern ends with an unfinished \"\\\".") :
+					 errdetail("A pattern is empty."),
+					 errhint("Write comma-separated patterns such as public.orders or sales.*.")));
+		pat->pattern = buf.data;
+		result = lappend(result, pat);
+		if (*p == '\0')
+			break;
+		p++;					/* the comma */
+	}
+	return result;
+}
+
+/* Glob match: '*' any run, '\x' the character x, anything else itself */
+static bool
+glob_match(const char *pat, const char *s)
+{
+	while (*pat != '\0')
+	{
+		if (*pat == '*')
+		{
+			while (*pat == '*')
+				pat++;
+			if (*pat == '\0')
+				return true;
+			for (; *s != '\0'; s++)
+				if (glob_match(pat, s))
+					return true;
+			return false;
+		}
+		if (*pat == '\\')
+			pat++;
+		if (*s != *pat)
+			return false;
+		pat++;
+		s++;
+	}
+	return *s == '\0';
+}
+
+/*
+ * decoder_patterns_match
+ *		Whether any of patterns matches the table.
+ */
+bool
+decoder_patterns_match(List *patterns, const char *schema, const char *table)
+{
+	ListCell   *lc;
+	char	   *qualified = NULL;
+	bool		result = false;
+
+	foreach(lc, patterns)
+	{
+		DecoderPattern *pat = lfirst(lc);
+
+		if (pat->qualified)
+		{
+			if (qualified == NULL)
+				qualified = psprintf("%s.%s", schema, table);
+			if (glob_match(pat->pattern, qualified))
+			{
+				result = true;
+				break;
+			}
+		}
+		else if (glob_match(pat->pattern, table))
+		{
+			result = true;
+			break;
+		}
+	}
+	if (qualified)
+		pfree(qualified);
+	return result;
+}

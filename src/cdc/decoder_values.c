@@ -1,0 +1,371 @@
+/*-------------------------------------------------------------------------
+ *
+ * decoder_values.c
+ *		Column values as JSON, written straight into the output plugin's
+ *		buffer (ctx->out) for the `dataeng` output plugin (decoder.c).
+ *
+ * The writer is the plugin's hot path, so it avoids what makes other JSON
+ * plugins slow: integers and booleans are formatted in place without their
+ * output functions, text is escaped straight from the datum (no output
+ * function, no copy) by a table-driven escaper that copies runs of plain
+ * bytes, and column names are escaped once per relation (decoder_rels.c).
+ * Types without a fast path go through their output function and the same
+ * escaper.
+ *
+ * Typing: smallint, integer, bigint, oid, real, double precision and
+ * numeric are JSON numbers, except NaN and the infinities, which are
+ * strings ("NaN", "Infinity", "-Infinity"); boolean is true/false; SQL NULL
+ * is null; everything else is a string.  Dates and timestamps do not depend
+ * on DateStyle or TimeZone: ISO 8601, timestamptz in UTC with a "Z".  In
+ * format=debezium, as Debezium's PostgreSQL connector does by default,
+ * date is days since 1970-01-01, timestamp microseconds since 1970-01-01
+ * (io.debezium.time.Date, MicroTimestamp) and bytea base64.
+ *
+ * A value that is TOASTed on disk and that an UPDATE did not change is not
+ * in the WAL: decoder_is_unchanged() tells the caller, who reports the
+ * column as unchanged instead of writing it (never a pointer as data).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/base64.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+
+#include "cdc/decoder.h"
+
+/*
+ * For each byte: 0 when it stands for itself in a JSON string, else the
+ * letter of its two-character escape, or 'u' for \u00XX.
+ */
+static const char escapes[256] = {
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	0, 0, '"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,
+	/* 0x60 and above: all zero */
+};
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/*
+ * decoder_escape
+ *		Append s[0..len) as a quoted JSON string.
+ *
+ * Room for the plain case (len + 2) is reserved once; each escape
+ * reserves what it adds.  The bytes are taken as they are (the database
+ * encoding, which the plugin's text output is in anyway).
+ */
+void
+decoder_escape(StringInfo out, const char *s, int len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + len;
+	char	   *d;
+
+	enlargeStringInfo(out, len + 2);
+	d = out->data + out->len;
+	*d++ = '"';
+	while (p < end)
+	{
+		unsigned char c = *p;
+		char		e = escapes[c];
+
+		if (likely(e == 0))
+		{
+			*d++ = (char) c;
+			p++;
+			continue;
+		}
+		/* at most 6 bytes for this one, then the rest and the quote */
+		out->len = d - out->data;
+		enlargeStringInfo(out, 6 + (end - p) + 1);
+		d = out->data + out->len;
+		*d++ = '\\';
+		if (e == 'u')
+		{
+			*d++ = 'u';
+			*d++ = '0';
+			*d++ = '0';
+			*d++ = hexdigits[c >> 4];
+			*d++ = hexdigits[c & 0xf];
+		}
+		else
+			*d++ = e;
+		p++;
+	}
+	*d++ = '"';
+	out->len = d - out->data;
+	out->data[out->len] = '\0';
+}
+
+/*
+ * decoder_is_unchanged
+ *		Whether value is an unchanged TOASTed value that the WAL does not
+ *		carry (an on-disk TOAST pointer left in a decoded tuple).
+ */
+bool
+decoder_is_unchanged(DecoderAtt *att, Datum value, bool isnull)
+{
+	return !isnull && att->typlen == -1 &&
+		VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value));
+}
+
+/* Append a number formatted by the caller into reserved room */
+static inline void
+write_int64(StringInfo out, int64 v)
+{
+	enlargeStringInfo(out, MAXINT8LEN + 1);
+	out->len += pg_lltoa(v, out->data + out->len);
+}
+
+/*
+ * write_numeric_text
+ *		Append the output of a float or numeric output function: a JSON
+ *		number unless it is NaN or an infinity, then a string.
+ */
+static void
+write_numeric_text(StringInfo out, const char *s)
+{
+	if (s[0] == 'N' || s[0] == 'I' || (s[0] == '-' && s[1] == 'I'))
+		decoder_escape(out, s, strlen(s));
+	else
+		appendStringInfoString(out, s);
+}
+
+/* Append n as exactly width decimal digits */
+static inline char *
+put_digits(char *d, int n, int width)
+{
+	int			i;
+
+	for (i = width - 1; i >= 0; i--)
+	{
+		d[i] = '0' + n % 10;
+		n /= 10;
+	}
+	return d + width;
+}
+
+/*
+ * write_iso
+ *		Append a timestamp as an ISO 8601 string, "Z" after it when it is a
+ *		timestamptz (in UTC): formatted by hand for years 1 to 9999, else
+ *		(and for infinities) by JsonEncodeDateTime.
+ */
+static void
+write_iso(StringInfo out, Timestamp ts, bool utc)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	char	   *d;
+
+	if (!TIMESTAMP_NOT_FINITE(ts) &&
+		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) == 0 &&
+		tm.tm_year >= 1 && tm.tm_year <= 9999)
+	{
+		enlargeStringInfo(out, 32);
+		d = out->data + out->len;
+		*d++ = '"';
+		d = put_digits(d, tm.tm_year, 4);
+		*d++ = '-';
+		d = put_digits(d, tm.tm_mon, 2);
+		*d++ = '-';
+		d = put_digits(d, tm.tm_mday, 2);
+		*d++ = 'T';
+		d = put_digits(d, tm.tm_hour, 2);
+		*d++ = ':';
+		d = put_digits(d, tm.tm_min, 2);
+		*d++ = ':';
+		d = put_digits(d, tm.tm_sec, 2);
+		if (fsec != 0)
+		{
+			int			digits = 6;
+
+			/* as PostgreSQL writes them: no trailing zeros */
+			while (fsec % 10 == 0)
+			{
+				fsec /= 10;
+				digits--;
+			}
+			*d++ = '.';
+			d = put_digits(d, fsec, digits);
+		}
+		if (utc)
+			*d++ = 'Z';
+		*d++ = '"';
+		out->len = d - out->data;
+		out->data[out->len] = '\0';
+		return;
+	}
+	else
+	{
+		char		buf[MAXDATELEN + 1];
+		const int	zero = 0;
+		int			len;
+
+		JsonEncodeDateTime(buf, TimestampGetDatum(ts), utc ? TIMESTAMPTZOID : TIMESTAMPOID,
+						   utc ? &zero : NULL);
+		len = strlen(buf);
+		if (utc && len > 6 && strcmp(buf + len - 6, "+00:00") == 0)
+		{
+			buf[len - 6] = 'Z';
+			len -= 5;
+		}
+		decoder_escape(out, buf, len);
+	}
+}
+
+/*
+ * decoder_write_iso_timestamptz
+ *		Append ts as an ISO 8601 string in UTC ("2026-01-01T00:00:00Z").
+ */
+void
+decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts)
+{
+	write_iso(out, ts, true);
+}
+
+/*
+ * decoder_write_lsn
+ *		Append an LSN as a string in PostgreSQL's notation ("0/16B3748").
+ */
+void
+decoder_write_lsn(StringInfo out, XLogRecPtr lsn)
+{
+	char		buf[20];
+	char	   *d;
+	int			half;
+
+	enlargeStringInfo(out, 20);
+	d = out->data + out->len;
+	*d++ = '"';
+	for (half = 1; half >= 0; half--)
+	{
+		uint32		v = (uint32) (lsn >> (32 * half));
+		int			n = 0;
+
+		do
+		{
+			buf[n++] = "0123456789ABCDEF"[v & 0xf];
+			v >>= 4;
+		} while (v != 0);
+		while (n > 0)
+			*d++ = buf[--n];
+		if (half == 1)
+			*d++ = '/';
+	}
+	*d++ = '"';
+	out->len = d - out->data;
+	out->data[out->len] = '\0';
+}
+
+/*
+ * decoder_write_value
+ *		Append one non-null column value as JSON (see the header comment).
+ *		The caller has ruled out unchanged TOAST (decoder_is_unchanged).
+ */
+void
+decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
+{
+	switch (att->kind)
+	{
+		case DK_INT2:
+			write_int64(out, DatumGetInt16(value));
+			return;
+		case DK_INT4:
+			write_int64(out, DatumGetInt32(value));
+			return;
+		case DK_INT8:
+			write_int64(out, DatumGetInt64(value));
+			return;
+		case DK_OID:
+			write_int64(out, (int64) DatumGetObjectId(value));
+			return;
+		case DK_BOOL:
+			if (DatumGetBool(value))
+				appendBinaryStringInfo(out, "true", 4);
+			else
+				appendBinaryStringInfo(out, "false", 5);
+			return;
+		case DK_FLOAT:
+		case DK_NUMERIC:
+			write_numeric_text(out, OutputFunctionCall(&att->out, value));
+			return;
+		case DK_TEXT:
+			{
+				struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+				decoder_escape(out, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+				return;
+			}
+		case DK_NAME:
+			{
+				const char *n = NameStr(*DatumGetName(value));
+
+				decoder_escape(out, n, strlen(n));
+				return;
+			}
+		case DK_DATE:
+			{
+				DateADT		d = DatumGetDateADT(value);
+				char		buf[MAXDATELEN + 1];
+
+				if (debezium && !DATE_NOT_FINITE(d))
+				{
+					write_int64(out, (int64) d + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE));
+					return;
+				}
+				JsonEncodeDateTime(buf, value, DATEOID, NULL);
+				decoder_escape(out, buf, strlen(buf));
+				return;
+			}
+		case DK_TIMESTAMP:
+			{
+				Timestamp	t = DatumGetTimestamp(value);
+
+				if (debezium && !TIMESTAMP_NOT_FINITE(t))
+				{
+					write_int64(out, t + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+					return;
+				}
+				write_iso(out, t, false);
+				return;
+			}
+		case DK_TIMESTAMPTZ:
+			decoder_write_iso_timestamptz(out, DatumGetTimestampTz(value));
+			return;
+		case DK_BYTEA:
+			if (debezium)
+			{
+				bytea	   *b = DatumGetByteaPP(value);
+				int			n = VARSIZE_ANY_EXHDR(b);
+				int			room = pg_b64_enc_len(n);
+				int			len;
+
+				enlargeStringInfo(out, room + 3);
+				out->data[out->len++] = '"';
+				len = pg_b64_encode(VARDATA_ANY(b), n, out->data + out->len, room);
+				if (len < 0)
+					elog(ERROR, "could not encode a bytea value as base64");
+				out->len += len;
+				appendStringInfoChar(out, '"');
+				return;
+			}
+			/* FALLTHROUGH */
+		case DK_OTHER:
+			{
+				char	   *s = OutputFunctionCall(&att->out, value);
+
+				decoder_escape(out, s, strlen(s));
+				return;
+			}
+	}
+}
