@@ -40,8 +40,16 @@ my %pending = (
 
 my $node = PostgreSQL::Test::Cluster->new('docs');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'\n");
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'\nwal_level = logical\n");
 $node->start;
+# PostgreSQL 15.19+ loads only the output plugins it lists (docs/decoding.md)
+if ($node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'") eq '1')
+{
+	$node->append_conf('postgresql.conf',
+		"output_plugin_libraries = 'pgoutput, test_decoding, dataeng'\n");
+	$node->restart;
+}
 
 # the ```sql blocks of a page, each with the bare ``` block that follows it
 sub blocks
