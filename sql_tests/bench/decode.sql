@@ -60,9 +60,10 @@ BEGIN
   COMMIT;
 END $$;
 
+-- the order rotates from run to run, so that no plugin always follows the same one
 SELECT format('CALL bench_dec_one(%L, %s)', plugin, r)
   FROM generate_series(1, :reps) r, bench_dec_plugins
- ORDER BY r, ord \gexec
+ ORDER BY r, (ord + r) % 5 \gexec
 
 \echo
 \echo 'Decoding' :rows 'inserts, updates and deletes (median of runs)'
