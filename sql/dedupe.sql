@@ -139,7 +139,7 @@ REVOKE ALL ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) FROM PUBL
 -- the other columns overwhelm it (see _dedup_clusters).
 CREATE FUNCTION dataeng._dedup_identifier(tbl regclass, col text)
 RETURNS boolean
-LANGUAGE sql STABLE STRICT
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce((
