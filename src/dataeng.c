@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 
 #include "dataeng.h"
+#include "aggregate/aggregate.h"
 
 PG_MODULE_MAGIC;
 
@@ -54,6 +55,7 @@ _PG_init(void)
 
 	dataeng_cdc_init();
 	dataeng_schedule_init();
+	agg_init();
 
 	MarkGUCPrefixReserved("dataeng");
 

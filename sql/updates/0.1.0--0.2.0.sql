@@ -36,3 +36,9 @@ CREATE TABLE dataeng._agg_acking (
 
 -- the launcher visits this database again when the upgrade commits
 SELECT dataeng._scheduler_wake_now();
+
+-- Facts (facts.sql): a refresh folds min/max from the extremes of the
+-- changes (_fact_deltas takes which value columns are extremes) and
+-- records the path it took.
+DROP FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[]);
+ALTER TABLE dataeng.fact_defs ADD COLUMN last_refresh_path text;
