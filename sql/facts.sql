@@ -1404,22 +1404,33 @@ AS $$
     FROM unnest(lhs) WITH ORDINALITY u(l, o)
 $$;
 
+-- The bucket of a time value t (timestamptz, timestamp or date) at a
+-- grain in a time zone: what _fact_bucket_expr() writes, computed in C as
+-- _fact_deltas() computes it (src/aggregate/delta.c), several times faster
+-- than date_trunc with a zone.  The scans of a refresh use it.
+CREATE FUNCTION dataeng._fact_bucket(t anyelement, grain text, tz text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_fact_bucket'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._fact_bucket(anyelement, text, text) IS
+  'internal: the bucket of a time value at a fact''s grain and time zone';
+
 -- The source rows s of the buckets listed in the temporary table
 -- pg_temp.<btable> (column bucket, NULL for the rows whose time is NULL),
--- as a FROM item aliased s.  With an index on the time column, one range
+-- as a FROM item aliased s, each with its bucket as s.__dataeng_bucket
+-- (computed once per row).  With an index on the time column, one range
 -- scan per bucket; without, one scan of the source with a hash semi-join
 -- on the bucket.  The rows whose time is NULL are scanned for only when
 -- the NULL bucket is listed.
-CREATE FUNCTION dataeng._fact_bucket_rows(d dataeng.fact_defs, ttype regtype, indexed boolean,
-                                          bucket_s text, btable text)
+CREATE FUNCTION dataeng._fact_bucket_rows(d dataeng.fact_defs, ttype regtype, indexed boolean, btable text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('(%s UNION ALL SELECT s.* FROM %s s WHERE s.%I IS NULL '
+  SELECT format('(%s UNION ALL SELECT s.*, NULL::timestamptz AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
                 'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
                 CASE WHEN indexed
-                     THEN format('SELECT s.* FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
+                     THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
                                  'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
                                  btable, d.source,
                                  replace(replace(replace(
@@ -1428,9 +1439,11 @@ AS $$
                                    '$2', format('((b.bucket AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
                                                 d.time_zone, dataeng._fact_grain(d.grain), d.time_zone)),
                                    '$3', 'false'),
-                                 bucket_s)
-                     ELSE format('SELECT s.* FROM %s s WHERE %s IN (SELECT b.bucket FROM pg_temp.%I b)',
-                                 d.source, bucket_s, btable) END,
+                                 format('dataeng._fact_bucket(s.%I, %L, %L)', d.time_column, d.grain, d.time_zone))
+                     ELSE format('SELECT s.* FROM (SELECT s.*, dataeng._fact_bucket(s.%I, %L, %L) AS __dataeng_bucket '
+                                 'FROM %s s OFFSET 0) s '
+                                 'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
+                                 d.time_column, d.grain, d.time_zone, d.source, btable) END,
                 d.source, d.time_column, btable)
 $$;
 
@@ -1503,6 +1516,8 @@ DECLARE
   rkeys text[];
   skeys text[];
   indexed boolean;
+  idx_r boolean := false;
+  idx_t boolean := false;
   n_groups bigint;
   n_rec bigint := 0;
   fg_t bigint;
@@ -1736,7 +1751,7 @@ BEGIN
     fkeys := ARRAY(SELECT format('f.%I', k) FROM unnest(keys) k);
     dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
     rkeys := ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k);
-    skeys := ARRAY[q.bucket_s] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
+    skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
     indexed := dataeng._fact_time_indexed(d);
 
     -- The groups to recompute (judged against the fact before this
@@ -1786,8 +1801,12 @@ BEGIN
       -- rows read: a range scan of the buckets with an index on the time
       -- column (1.5 per row), the whole source without; each row read is
       -- aggregated (or probed) once; a group merged or written costs 4
-      cost_delta := 4 * n_groups + CASE WHEN indexed THEN 1.5 * rows_r ELSE src_rows END + rows_r + 4 * n_rec;
-      cost_buckets := CASE WHEN indexed THEN 1.5 * rows_t ELSE src_rows END + rows_t + 4 * fg_t;
+      -- (the index is used only when its range scans read less than the
+      -- whole source would)
+      idx_r := indexed AND 1.5 * rows_r < src_rows;
+      idx_t := indexed AND 1.5 * rows_t < src_rows;
+      cost_delta := 4 * n_groups + CASE WHEN idx_r THEN 1.5 * rows_r ELSE src_rows END + rows_r + 4 * n_rec;
+      cost_buckets := CASE WHEN idx_t THEN 1.5 * rows_t ELSE src_rows END + rows_t + 4 * fg_t;
       -- (dataeng.fact_refresh_path = 'delta' or 'buckets' forces a path:
       -- for tests and comparisons)
       path := CASE current_setting('dataeng.fact_refresh_path')
@@ -1799,8 +1818,9 @@ BEGIN
       -- every group of the touched buckets aggregated again from its rows
       EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.fact_table,
                      dataeng._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
-      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
-                     dataeng._fact_bucket_rows(d, ttype, indexed, q.bucket_s, '_dataeng_buckets'),
+      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.fact_table, q.ins_cols,
+                     's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
+                     dataeng._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
                      (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
       GET DIAGNOSTICS n_groups = ROW_COUNT;
       path := format('buckets: %s re-aggregated, %s groups', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups);
@@ -1835,7 +1855,7 @@ BEGIN
                        'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
                        'WHERE %7$s',
                        d.fact_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
-                       dataeng._fact_bucket_rows(d, ttype, indexed, q.bucket_s, '_dataeng_rec_buckets'),
+                       dataeng._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
                        dataeng._fact_keys_eq(skeys, rkeys, knull, sent),
                        dataeng._fact_keys_eq(fkeys, rkeys, knull, sent));
         path := format('delta, %s groups recomputed', n_rec);

@@ -289,6 +289,84 @@ bucket_of(BucketSpec *b, Datum t)
 }
 
 /*
+ * bucket_spec_init
+ *		The grain and zone of a BucketSpec (its basetype set already), in
+ *		the current memory context.
+ */
+static void
+bucket_spec_init(BucketSpec *b, const char *grain, const char *zone)
+{
+	/*
+	 * date_trunc() looks the zone up among the abbreviations first, then in
+	 * the zone database: do the arithmetic only for a database zone with a
+	 * single UTC offset, and let date_trunc() do the others.
+	 */
+	char	   *lowzone = downcase_truncate_identifier(zone, strlen(zone), false);
+	int			val;
+	pg_tz	   *tz = NULL;
+	pg_tz	   *dyn;
+	long		gmtoff;
+
+	b->grain = grain_of(grain);
+	b->grain_text = CStringGetTextDatum(grain);
+	b->zone_text = CStringGetTextDatum(zone);
+	if (DecodeTimezoneAbbrev(0, lowzone, &val, &dyn) == UNKNOWN_FIELD)
+		tz = pg_tzset(zone);
+	b->fixed = tz != NULL && pg_get_timezone_offset(tz, &gmtoff);
+	b->offset = b->fixed ? (int64) gmtoff * USECS_PER_SEC : 0;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fact_bucket);
+
+/*
+ * dataeng._fact_bucket(t, grain, zone)
+ *		The bucket of a time value t (timestamptz, timestamp or date) as a
+ *		fact at that grain in that zone defines it: what
+ *		dataeng._fact_bucket_expr() writes in SQL, computed as
+ *		_fact_deltas() computes it (arithmetic for the common grains in a
+ *		zone with one UTC offset, date_trunc otherwise).  The spec is kept
+ *		in fn_extra between calls with the same grain and zone: the scans
+ *		of a refresh's recompute call it once per source row.
+ */
+typedef struct BucketCache
+{
+	BucketSpec	spec;
+	text	   *grain;
+	text	   *zone;
+} BucketCache;
+
+Datum
+dataeng_fact_bucket(PG_FUNCTION_ARGS)
+{
+	BucketCache *c = (BucketCache *) fcinfo->flinfo->fn_extra;
+	text	   *grain = PG_GETARG_TEXT_PP(1);
+	text	   *zone = PG_GETARG_TEXT_PP(2);
+
+	if (c == NULL || VARSIZE_ANY_EXHDR(c->grain) != VARSIZE_ANY_EXHDR(grain) ||
+		VARSIZE_ANY_EXHDR(c->zone) != VARSIZE_ANY_EXHDR(zone) ||
+		memcmp(VARDATA_ANY(c->grain), VARDATA_ANY(grain), VARSIZE_ANY_EXHDR(grain)) != 0 ||
+		memcmp(VARDATA_ANY(c->zone), VARDATA_ANY(zone), VARSIZE_ANY_EXHDR(zone)) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Oid			t = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+
+		if (t != TIMESTAMPTZOID && t != TIMESTAMPOID && t != DATEOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("a bucket is of a timestamptz, timestamp or date, not of type %s",
+							format_type_be(t))));
+		c = palloc0(sizeof(BucketCache));
+		c->spec.basetype = t;
+		bucket_spec_init(&c->spec, text_to_cstring(grain), text_to_cstring(zone));
+		c->grain = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(grain));
+		c->zone = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(zone));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	PG_RETURN_TIMESTAMPTZ(bucket_of(&c->spec, PG_GETARG_DATUM(0)));
+}
+
+/*
  * value_column_init
  *		Column col of source, read as its own type when summed, else only
  *		for whether it has a value.  Its sum has the type SQL's sum() gives.
@@ -828,7 +906,6 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	Oid			typid;
 	int32		typmod;
 	Oid			collid;
-	long		gmtoff;
 	int			natts;
 	int			i,
 				c;
@@ -902,25 +979,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("time column \"%s\" is of type %s", time_column, format_type_be(typid))));
-	st.bucket.grain = grain_of(grain);
-	st.bucket.grain_text = CStringGetTextDatum(grain);
-	st.bucket.zone_text = CStringGetTextDatum(zone);
-	{
-		/*
-		 * date_trunc() looks the zone up among the abbreviations first, then
-		 * in the zone database: do the arithmetic only for a database zone
-		 * with a single UTC offset, and let date_trunc() do the others.
-		 */
-		char	   *lowzone = downcase_truncate_identifier(zone, strlen(zone), false);
-		int			val;
-		pg_tz	   *tz = NULL;
-		pg_tz	   *dyn;
-
-		if (DecodeTimezoneAbbrev(0, lowzone, &val, &dyn) == UNKNOWN_FIELD)
-			tz = pg_tzset(zone);
-		st.bucket.fixed = tz != NULL && pg_get_timezone_offset(tz, &gmtoff);
-		st.bucket.offset = st.bucket.fixed ? (int64) gmtoff * USECS_PER_SEC : 0;
-	}
+	bucket_spec_init(&st.bucket, grain, zone);
 
 	/* the dimensions, read as the column definition list says */
 	st.dims = palloc0(sizeof(ImageColumn) * Max(st.ndims, 1));
