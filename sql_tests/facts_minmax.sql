@@ -128,7 +128,7 @@ CALL mm_run($$INSERT INTO mm_src VALUES (505, NULL, NULL, 3, 'n1', 1), (506, NUL
                                         (507, '2025-03-02', NULL, 4, 'n3', 1)$$);
 SELECT * FROM mm_refresh();
 CALL mm_run($$DELETE FROM mm_src WHERE id IN (505, 507)$$);
-CALL mm_run($$UPDATE mm_src SET v = 1 WHERE id = 2$$);  -- min(v) folded; min(w): w002 went (and came)
+CALL mm_run($$UPDATE mm_src SET v = 1 WHERE id = 2$$);  -- min(v) folded; w002 stays: not recomputed
 SELECT * FROM mm_refresh();
 SELECT * FROM mm_diff();
 SELECT bucket, region, count, min_v, max_v FROM mm_fact WHERE bucket IS NULL OR region IS NULL ORDER BY 1, 2;

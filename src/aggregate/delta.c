@@ -177,6 +177,12 @@ typedef struct DeltaState
 	int			nvals;
 	ValueColumn *vals;
 	bool		any_extreme;
+	/* the values of the two images of a change, and those it leaves */
+	Datum	   *xv_old;
+	bool	   *xn_old;
+	Datum	   *xv_new;
+	bool	   *xn_new;
+	bool	   *xskip;
 	int64		changes;		/* row changes folded */
 	int64		truncates;
 	/* the current row image's key, while it is looked up */
@@ -599,8 +605,8 @@ fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
  * add_image
  *		Fold one row image, counted sg, into its group.
  */
-static void
-add_image(DeltaState *st, Jsonb *img, int sg, bool first)
+static DeltaGroup *
+add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 {
 	bool		isnull;
 	Datum		t = image_value(&st->bucket.col, img, &isnull);
@@ -618,19 +624,32 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first)
 	{
 		Datum		v = image_value(&st->vals[i].col, img, &isnull);
 
+		xn[i] = isnull;
+		xv[i] = v;
 		if (isnull)
 			continue;
 		g->nonnull[i] += sg;
 		if (st->vals[i].summed)
 			accumulate(st, g, i, v, sg);
-		if (st->vals[i].extreme)
-		{
-			MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
-
-			fold_extreme(st, g, i, v, sg);
-			MemoryContextSwitchTo(old);
-		}
 	}
+	return g;
+}
+
+/*
+ * fold_extremes
+ *		The values xv (NULL where xn) of a row image counted sg in group g
+ *		into the extremes of g, but for the columns in skip.
+ */
+static void
+fold_extremes(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, int sg)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
+	int			i;
+
+	for (i = 0; i < st->nvals; i++)
+		if (st->vals[i].extreme && !xn[i] && !(skip && skip[i]))
+			fold_extreme(st, g, i, xv[i], sg);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -645,6 +664,8 @@ fold_change(TupleTableSlot *change, void *arg)
 	char		op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
 	MemoryContext old;
 	Datum		img;
+	DeltaGroup *g_old = NULL;
+	DeltaGroup *g_new = NULL;
 
 	if (op == 'T')
 	{
@@ -658,14 +679,38 @@ fold_change(TupleTableSlot *change, void *arg)
 		img = slot_getattr(change, CL_OLD_ROW + 1, &isnull);
 		if (isnull)
 			elog(ERROR, "a change of op %c has no old row", op);
-		add_image(st, DatumGetJsonbP(img), -1, true);
+		g_old = add_image(st, DatumGetJsonbP(img), -1, true, st->xv_old, st->xn_old);
 	}
 	if (op == 'U' || op == 'I')
 	{
 		img = slot_getattr(change, CL_NEW_ROW + 1, &isnull);
 		if (isnull)
 			elog(ERROR, "a change of op %c has no new row", op);
-		add_image(st, DatumGetJsonbP(img), 1, op == 'I');
+		g_new = add_image(st, DatumGetJsonbP(img), 1, op == 'I', st->xv_new, st->xn_new);
+	}
+	if (st->any_extreme)
+	{
+		bool	   *skip = NULL;
+
+		/*
+		 * An update that leaves a value where it was (same group, same
+		 * value) neither takes it out nor brings it in: it does not make its
+		 * group's extreme one that may have gone.
+		 */
+		if (g_old != NULL && g_old == g_new)
+		{
+			int			i;
+
+			skip = st->xskip;
+			for (i = 0; i < st->nvals; i++)
+				skip[i] = st->vals[i].extreme && !st->xn_old[i] && !st->xn_new[i] &&
+					datum_image_eq(st->xv_old[i], st->xv_new[i], st->vals[i].typbyval,
+								   st->vals[i].typlen);
+		}
+		if (g_old != NULL)
+			fold_extremes(st, g_old, st->xv_old, st->xn_old, skip, -1);
+		if (g_new != NULL)
+			fold_extremes(st, g_new, st->xv_new, st->xn_new, skip, 1);
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
@@ -1030,6 +1075,11 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		}
 	}
 
+	st.xv_old = palloc0(sizeof(Datum) * Max(st.nvals, 1));
+	st.xv_new = palloc0(sizeof(Datum) * Max(st.nvals, 1));
+	st.xn_old = palloc0(sizeof(bool) * Max(st.nvals, 1));
+	st.xn_new = palloc0(sizeof(bool) * Max(st.nvals, 1));
+	st.xskip = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.groups = groups_create(st.groupcxt, 1024, NULL);
 
 	cdc_read_changes(consumer, source, fold_change, &st);
