@@ -16,8 +16,14 @@
 --   int_minmax_ix int dimensions, min and max, an index on the time column
 --
 -- Target: fact_refresh at least 20x faster than the full refresh on every
--- shape.  Run small: psql -v fact_rows=200000 -f fact_shapes.sql
-\if :{?fact_rows} \else \set fact_rows 2000000 \endif
+-- shape.  The size: -v fact_rows=N, else make bench's BENCH_ROWS
+-- (BENCH=fact_shapes BENCH_ROWS=2000000 make bench for the issue's size).
+\if :{?fact_rows}
+\elif :{?rows}
+\set fact_rows :rows
+\else
+\set fact_rows 2000000
+\endif
 \if :{?reps} \else \set reps 3 \endif
 \if :{?shapes} \else \set shapes 'int,int_minmax,text_minmax,int_minmax_ix' \endif
 SET client_min_messages = warning;
