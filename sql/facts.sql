@@ -44,7 +44,10 @@ CREATE TABLE dataeng.fact_defs (
   -- last one when the fact was created, for the progress figure.
   backfilled_upto timestamptz,
   backfill_from timestamptz,
-  backfill_to   timestamptz
+  backfill_to   timestamptz,
+  -- how the last refresh applied its changes: 'delta', 'delta, N groups
+  -- recomputed', 'buckets: ...' or 'rebuild' (fact_refresh)
+  last_refresh_path text
 );
 COMMENT ON TABLE dataeng.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -812,7 +815,7 @@ BEGIN
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
-             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL)::dataeng.fact_defs;
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs;
   sel := dataeng._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
               SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
@@ -1269,7 +1272,8 @@ BEGIN
   CASE op
     WHEN 'refreshed' THEN
       UPDATE dataeng.fact_defs f
-         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n
+         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n,
+             last_refresh_path = d.last_refresh_path
        WHERE f.name = d.name;
     WHEN 'backfilled' THEN
       UPDATE dataeng.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
@@ -1328,15 +1332,148 @@ $$;
 -- The group deltas of a fact refresh, folded in C while the change log is
 -- read (src/aggregate/delta.c): every change of source pending for the
 -- consumer, acknowledged in the caller's transaction.  Its checks are
--- cdc_poll's, for the current user.
+-- cdc_poll's, for the current user.  extreme marks the value columns of
+-- min/max measures, whose least and greatest values in and out come too
+-- (empty: none).
 CREATE FUNCTION dataeng._fact_deltas(consumer text, source regclass, time_column text, grain text,
-                                     time_zone text, dims text[], vals text[], summed boolean[])
+                                     time_zone text, dims text[], vals text[], summed boolean[],
+                                     extreme boolean[] DEFAULT '{}')
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_deltas'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[]) IS
-  'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes, acknowledged (reader of fact_refresh)';
+COMMENT ON FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[], boolean[]) IS
+  'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes and the extremes that came and went, acknowledged (reader of fact_refresh)';
 
+-- Whether min(col) and max(col) of src are folded from the extremes
+-- _fact_deltas() keeps (the column's values are read typed from the row
+-- images and ordered by the type's default btree class); other columns'
+-- min/max are recomputed for every group a refresh touches.
+CREATE FUNCTION dataeng._fact_extreme_ok(src regclass, col text)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((
+    SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+           AND bt.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+           AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                        WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = bt.oid)
+      FROM pg_attribute a
+      JOIN pg_type t ON t.oid = a.atttypid
+      JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+     WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+       AND t.typtype <> 'd'), false)
+$$;
+COMMENT ON FUNCTION dataeng._fact_extreme_ok(regclass, text) IS
+  'internal: whether a fact refresh folds min/max of a source column from the extremes of the changes';
+
+-- The operator of strategy (1 <, 2 <=, 4 >=, 5 >) of the default btree
+-- class of typ, schema-qualified: OPERATOR(schema.op).
+CREATE FUNCTION dataeng._agg_btree_op(typ regtype, strategy int)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+    FROM pg_opclass c
+    JOIN pg_am am ON am.oid = c.opcmethod AND am.amname = 'btree'
+    JOIN pg_amop ao ON ao.amopfamily = c.opcfamily AND ao.amoplefttype = c.opcintype
+                   AND ao.amoprighttype = c.opcintype AND ao.amopstrategy = strategy
+    JOIN pg_operator o ON o.oid = ao.amopopr
+    JOIN pg_namespace n ON n.oid = o.oprnamespace
+   WHERE c.opcdefault AND c.opcintype = typ
+$$;
+
+-- Equality of the keys (bucket and dimensions) of two row sources, as a
+-- condition a hash join can use: lhs and rhs are the key expressions of
+-- either side; for a nullable key, nulls are equal, written as the
+-- equality of (x IS NULL) and of coalesce(x, sentinel), with sentinel
+-- any non-NULL value of the key's type (NULL: every value of that key on
+-- the right side is NULL).  IS NOT DISTINCT FROM would be neither
+-- hashable nor indexable.
+CREATE FUNCTION dataeng._fact_keys_eq(lhs text[], rhs text[], nullable boolean[], sentinels text[])
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT string_agg(CASE WHEN NOT nullable[o] THEN format('%s = %s', l, rhs[o])
+                         WHEN sentinels[o] IS NULL THEN format('%s IS NULL AND %s IS NULL', l, rhs[o])
+                         ELSE format('(%1$s IS NULL) = (%2$s IS NULL) AND coalesce(%1$s, %3$s) = coalesce(%2$s, %3$s)',
+                                     l, rhs[o], sentinels[o]) END,
+                    ' AND ' ORDER BY o)
+    FROM unnest(lhs) WITH ORDINALITY u(l, o)
+$$;
+
+-- The bucket of a time value t (timestamptz, timestamp or date) at a
+-- grain in a time zone: what _fact_bucket_expr() writes, computed in C as
+-- _fact_deltas() computes it (src/aggregate/delta.c), several times faster
+-- than date_trunc with a zone.  The scans of a refresh use it.
+CREATE FUNCTION dataeng._fact_bucket(t anyelement, grain text, tz text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_fact_bucket'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng._fact_bucket(anyelement, text, text) IS
+  'internal: the bucket of a time value at a fact''s grain and time zone';
+
+-- The source rows s of the buckets listed in the temporary table
+-- pg_temp.<btable> (column bucket, NULL for the rows whose time is NULL),
+-- as a FROM item aliased s, each with its bucket as s.__dataeng_bucket
+-- (computed once per row).  With an index on the time column, one range
+-- scan per bucket; without, one scan of the source with a hash semi-join
+-- on the bucket.  The rows whose time is NULL are scanned for only when
+-- the NULL bucket is listed.
+CREATE FUNCTION dataeng._fact_bucket_rows(d dataeng.fact_defs, ttype regtype, indexed boolean, btable text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('(%s UNION ALL SELECT s.*, NULL::timestamptz AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
+                'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
+                CASE WHEN indexed
+                     THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
+                                 'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
+                                 btable, d.source,
+                                 replace(replace(replace(
+                                   dataeng._fact_range_pred(d.time_column, ttype, d.time_zone),
+                                   '$1', 'b.bucket'),
+                                   '$2', format('((b.bucket AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
+                                                d.time_zone, dataeng._fact_grain(d.grain), d.time_zone)),
+                                   '$3', 'false'),
+                                 format('dataeng._fact_bucket(s.%I, %L, %L)', d.time_column, d.grain, d.time_zone))
+                     ELSE format('SELECT s.* FROM (SELECT s.*, dataeng._fact_bucket(s.%I, %L, %L) AS __dataeng_bucket '
+                                 'FROM %s s OFFSET 0) s '
+                                 'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
+                                 d.time_column, d.grain, d.time_zone, d.source, btable) END,
+                d.source, d.time_column, btable)
+$$;
+
+-- Whether the source of d has a btree index led by its time column (not
+-- partial): the rows of one bucket are then read by a range scan.
+CREATE FUNCTION dataeng._fact_time_indexed(d dataeng.fact_defs)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+     WHERE i.indrelid = d.source AND a.attname = d.time_column AND i.indpred IS NULL AND i.indisvalid)
+$$;
+
+-- Refresh: apply the group deltas (see docs/facts.md, "Cost model").
+--  1. _fact_deltas() folds the changes per group: net rows, non-NULL
+--     counts, sums, and for min/max the extremes that came and went.
+--  2. The groups to recompute: every group touched when a measure has no
+--     delta (count(DISTINCT), float sums, min/max of types not folded); of
+--     min/max, only those where a value that went is at or beyond the
+--     group's extreme (otherwise min = least(stored, least that came)).
+--  3. The path, by the work each would do (dataeng.facts.last_refresh_path):
+--     'delta' (and 'delta, N groups recomputed'): MERGE the deltas, then
+--     recompute those groups set-based from the rows of their buckets;
+--     'buckets': re-aggregate the touched buckets from the source, when
+--     that reads no more than the recompute would anyway.
 CREATE FUNCTION dataeng.fact_refresh(fact_name text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
@@ -1358,17 +1495,38 @@ DECLARE
   ins_cols text;
   ins_vals text;
   upd text := '__rows = f.__rows + EXCLUDED.__rows';
+  upd_m text := '__rows = f.__rows + d.__rows';
   m jsonb;
   i int := 0;
   vals text[] := '{}';
   summed boolean[] := '{}';
+  extreme boolean[] := '{}';
   sumtypes text[] := '{}';
   coldef text;
   img record;
-  lo timestamptz;
-  hi timestamptz;
-  hasnull boolean;
-  gi interval;
+  rec_all boolean := false;        -- a measure without delta: every touched group is recomputed
+  xcond text;                      -- a group's extreme may have changed (on f after d)
+  xcol text;
+  vtyp text;
+  knull boolean[];
+  sent text[];
+  has_val boolean[];
+  fkeys text[];
+  dkeys text[];
+  rkeys text[];
+  skeys text[];
+  indexed boolean;
+  idx_r boolean := false;
+  idx_t boolean := false;
+  n_groups bigint;
+  n_rec bigint := 0;
+  fg_t bigint;
+  rows_t numeric;
+  rows_r numeric;
+  src_rows numeric;
+  cost_delta numeric;
+  cost_buckets numeric;
+  path text := 'delta';
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
@@ -1389,10 +1547,11 @@ BEGIN
   -- group of (bucket, dimension values) the net number of rows (the old
   -- row images of updates and deletes count -1, the new ones of inserts
   -- and updates +1) and, per value column, the net number of non-NULL
-  -- values and for sums their net sum, then one total row counting the
-  -- changes and telling whether a TRUNCATE came.  It forms groups by the
-  -- values' binary images: when a dimension's type has values that are
-  -- equal but stored differently (numeric 1.0 and 1.00, a case-insensitive
+  -- values, for sums their net sum, for min/max the least and greatest
+  -- values that came and went; then one total row counting the changes
+  -- and telling whether a TRUNCATE came.  It forms groups by the values'
+  -- binary images: when a dimension's type has values that are equal but
+  -- stored differently (numeric 1.0 and 1.00, a case-insensitive
   -- collation...), a GROUP BY merges those groups by the types' equality.
   img := dataeng._agg_image_cols(d.source, d.dimensions);
   coldef := 'is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
@@ -1401,14 +1560,22 @@ BEGIN
     sub := sub || format(', %s AS k%s', img.exprs[i], i);
   END LOOP;
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'mode' = 'delta' AND m->>'col' IS NOT NULL THEN
+    IF m->>'agg' IN ('min', 'max') AND dataeng._fact_extreme_ok(d.source, m->>'col') THEN
+      m := m || '{"mode": "extreme"}';
+    END IF;
+    IF m->>'mode' IN ('delta', 'extreme') AND m->>'col' IS NOT NULL THEN
       IF NOT (m->>'col') = ANY (vals) THEN
         vals := vals || (m->>'col');
         summed := summed || false;
+        extreme := extreme || false;
       END IF;
       IF m->>'agg' IN ('sum', 'avg') THEN
         summed[array_position(vals, m->>'col')] := true;
+      ELSIF m->>'mode' = 'extreme' THEN
+        extreme[array_position(vals, m->>'col')] := true;
       END IF;
+    ELSIF m->>'mode' = 'recompute' THEN
+      rec_all := true;
     END IF;
   END LOOP;
   FOR i IN 1 .. cardinality(vals) LOOP
@@ -1420,11 +1587,52 @@ BEGIN
       sub := sub || format(', c.n%1$s', i);
     END IF;
     coldef := coldef || format(', n%s bigint', i);
+    IF extreme[i] THEN
+      -- the column's type and, as the fact's min/max column, its collation
+      SELECT format_type(a.atttypid, a.atttypmod)
+             || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                            FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                            JOIN pg_type ty ON ty.oid = a.atttypid
+                           WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
+        INTO vtyp
+        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vals[i];
+      coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, vtyp);
+      sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
+      agg := agg || format(', min(xa%1$s) AS __x_in_min_%1$s, max(xb%1$s) AS __x_in_max_%1$s, '
+                           'min(xc%1$s) AS __x_out_min_%1$s, max(xd%1$s) AS __x_out_max_%1$s', i);
+      flat := flat || format(', xa%1$s AS __x_in_min_%1$s, xb%1$s AS __x_in_max_%1$s, '
+                             'xc%1$s AS __x_out_min_%1$s, xd%1$s AS __x_out_max_%1$s', i);
+      agg_cols := agg_cols || ('__x_in_min_' || i) || ('__x_in_max_' || i)
+                  || ('__x_out_min_' || i) || ('__x_out_max_' || i);
+    END IF;
   END LOOP;
   kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    IF m->>'agg' IN ('min', 'max') AND dataeng._fact_extreme_ok(d.source, m->>'col') THEN
+      -- min/max folded: least (greatest) of the stored value and those that
+      -- came; the groups where one that went may have been the extreme are
+      -- recomputed after
+      i := array_position(vals, m->>'col');
+      xcol := format('__x_in_%s_%s', m->>'agg', i);
+      ins_cols := ins_cols || format(', %I', m->>'name');
+      ins_vals := ins_vals || format(', %I', xcol);
+      upd := upd || format(', %1$I = %2$s(f.%1$I, EXCLUDED.%1$I)', m->>'name',
+                           CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END);
+      upd_m := upd_m || format(', %1$I = %2$s(f.%1$I, d.%3$I)', m->>'name',
+                               CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
+      -- the extreme may have gone: one that went is at or beyond the
+      -- extreme of the rows before and those that came
+      SELECT a.atttypid::regtype::text INTO vtyp
+        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = m->>'col';
+      xcond := coalesce(xcond || ' OR ', '')
+               || format('(d.%1$I IS NOT NULL AND (%4$s(f.%2$I, d.%5$I) IS NULL OR d.%1$I %3$s %4$s(f.%2$I, d.%5$I)))',
+                         format('__x_out_%s_%s', m->>'agg', i), m->>'name',
+                         dataeng._agg_btree_op(vtyp::regtype, CASE m->>'agg' WHEN 'min' THEN 2 ELSE 4 END),
+                         CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
+      CONTINUE;
+    END IF;
     CONTINUE WHEN m->>'mode' <> 'delta';
     i := array_position(vals, m->>'col');
     CASE m->>'agg'
@@ -1435,6 +1643,7 @@ BEGIN
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
         upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+        upd_m := upd_m || format(', %1$I = f.%1$I + d.%1$I', m->>'name');
       WHEN 'count' THEN
         agg := agg || format(', sum(n%s)::bigint AS %I', i, m->>'name');
         flat := flat || format(', n%s AS %I', i, m->>'name');
@@ -1442,12 +1651,14 @@ BEGIN
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
         upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+        upd_m := upd_m || format(', %1$I = f.%1$I + d.%1$I', m->>'name');
       ELSE
         -- sum: the sum and a count of non-NULL values (a sum of no value
         -- is NULL); avg: its hidden sum and count
         DECLARE
           s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
           n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
+          u text;
         BEGIN
           agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
                                i, s_col, n_col, sumtypes[i]);
@@ -1460,9 +1671,11 @@ BEGIN
           -- as it came), so a zero delta there means NULL.
           ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
                                          s_col, n_col);
-          upd := upd || format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
-                               'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
-                               '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+          u := format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
+                      'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
+                      '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+          upd := upd || u;
+          upd_m := upd_m || replace(u, 'EXCLUDED.', 'd.');
         END;
     END CASE;
   END LOOP;
@@ -1476,12 +1689,12 @@ BEGIN
   IF dataeng._agg_image_keys(d.source, d.dimensions) THEN
     delta := format('SELECT is_total, %s, %s, n_changes, has_t '
                     'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
-                    '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%s)) x',
+                    '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%s)) x',
                     kcols, flat, sub, coldef);
   ELSE
     delta := format('WITH x AS MATERIALIZED ('
                     '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
-                    '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8) AS c(%4$s)) '
+                    '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%4$s)) '
                     'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
                     '  FROM x WHERE NOT is_total GROUP BY %1$s '
                     'UNION ALL '
@@ -1492,15 +1705,17 @@ BEGIN
   -- (the table is made from the query's columns, analysed only: its
   -- parameters stand for typed NULLs there)
   PERFORM dataeng._agg_temp_table('_dataeng_delta_raw',
-    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8)',
-            '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], NULL::boolean[])'));
+    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+            '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], '
+            'NULL::boolean[], NULL::boolean[])'));
   EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
-    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed;
+    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme;
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
 
   IF n > 0 AND has_t THEN
     n := dataeng._fact_rebuild(d, n);
+    path := 'rebuild';
   ELSIF n > 0 THEN
     -- The group deltas: while the fact is being backfilled, the groups of
     -- buckets not backfilled yet (and the NULL bucket) are left out:
@@ -1518,57 +1733,139 @@ BEGIN
                                                        'YYYY-MM-DD"T"HH24:MI:SS.US"+00"')
                                           ELSE d.backfilled_upto::text END)
                          ELSE '' END);
-    -- apply: one MERGE joins the deltas to the fact once (cheaper than an
-    -- upsert's probe per row) and updates existing groups in place (fact
-    -- tables leave room on their pages), deletes those it empties and
-    -- inserts new ones.  Only refreshes write a fact, and they serialize:
-    -- no group appears in between.  With a nullable key column (IS NOT
-    -- DISTINCT FROM: neither hashable nor indexable) an upsert through the
-    -- NULLS NOT DISTINCT key instead, then the emptied groups deleted.
-    IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
-      EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
-                     'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
-                     'WHEN MATCHED THEN UPDATE SET %4$s '
-                     'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
-                     d.fact_table, delta, q.key_join, replace(upd, 'EXCLUDED.', 'd.'),
-                     ins_cols, ins_vals);
+
+    -- Keys of the fact f, of the deltas d, of a recompute set r, of
+    -- source rows s, and a hashable equality on them (nullable keys
+    -- through a sentinel value found among the deltas' own keys).
+    SELECT array_agg(NOT a.attnotnull ORDER BY o) INTO knull
+      FROM unnest(keys) WITH ORDINALITY u(k, o)
+      JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k;
+    EXECUTE format('SELECT ARRAY[%s] FROM pg_temp._dataeng_delta_raw WHERE NOT is_total',
+                   (SELECT string_agg(format('bool_or(k%s IS NOT NULL)', o), ', ' ORDER BY o)
+                      FROM generate_series(0, cardinality(d.dimensions)) o))
+      INTO has_val;
+    SELECT array_agg(CASE WHEN knull[o + 1] AND has_val[o + 1]
+                          THEN format('(SELECT x.k%1$s FROM pg_temp._dataeng_delta_raw x '
+                                      'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o) END ORDER BY o)
+      INTO sent FROM generate_series(0, cardinality(d.dimensions)) o;
+    fkeys := ARRAY(SELECT format('f.%I', k) FROM unnest(keys) k);
+    dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
+    rkeys := ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k);
+    skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
+    indexed := dataeng._fact_time_indexed(d);
+
+    -- The groups to recompute (judged against the fact before this
+    -- refresh: f after d is then least/greatest(f, what came in)), the
+    -- groups this refresh empties left out.
+    IF rec_all OR xcond IS NOT NULL THEN
+      IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_recompute;
+      END IF;
+      PERFORM dataeng._agg_temp_as('_dataeng_recompute', format(
+        'SELECT %s FROM %s d LEFT JOIN %s f ON %s WHERE coalesce(f.__rows, 0) + d.__rows > 0 %s',
+        array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
+        delta, d.fact_table, dataeng._fact_keys_eq(fkeys, dkeys, knull, sent),
+        CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
+      n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
+      ANALYZE pg_temp._dataeng_recompute;
+    END IF;
+
+    -- The path: the delta (MERGE, then the recompute of n_rec groups from
+    -- the rows of their buckets) or the touched buckets re-aggregated,
+    -- whichever reads and writes fewer rows (docs/facts.md, "Cost model").
+    EXECUTE format('SELECT count(*) FROM %s d', delta) INTO n_groups;
+    IF n_rec > 0 OR current_setting('dataeng.fact_refresh_path') = 'buckets' THEN
+      IF to_regclass('pg_temp._dataeng_buckets') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_buckets;
+      END IF;
+      PERFORM dataeng._agg_temp_as('_dataeng_buckets',
+        format('SELECT DISTINCT d.bucket, EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r '
+               'WHERE r.bucket IS NOT DISTINCT FROM d.bucket) AS rec FROM %s d', delta));
+      ANALYZE pg_temp._dataeng_buckets;
+      IF to_regclass('pg_temp._dataeng_rec_buckets') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_rec_buckets;
+      END IF;
+      PERFORM dataeng._agg_temp_as('_dataeng_rec_buckets',
+        'SELECT b.bucket FROM pg_temp._dataeng_buckets b WHERE b.rec');
+      ANALYZE pg_temp._dataeng_rec_buckets;
+      EXECUTE format('SELECT count(*), coalesce(sum(f.__rows), 0), coalesce(sum(f.__rows) FILTER (WHERE b.rec), 0) '
+                     'FROM %s f JOIN pg_temp._dataeng_buckets b ON %s',
+                     d.fact_table,
+                     dataeng._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]))
+        INTO fg_t, rows_t, rows_r;
+      SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
+        FROM pg_class c WHERE c.oid = d.source;
+      IF src_rows IS NULL THEN
+        EXECUTE format('SELECT coalesce(sum(__rows), 0) FROM %s', d.fact_table) INTO src_rows;
+      END IF;
+      -- rows read: a range scan of the buckets with an index on the time
+      -- column (1.5 per row), the whole source without; each row read is
+      -- aggregated (or probed) once; a group merged or written costs 4
+      -- (the index is used only when its range scans read less than the
+      -- whole source would)
+      idx_r := indexed AND 1.5 * rows_r < src_rows;
+      idx_t := indexed AND 1.5 * rows_t < src_rows;
+      cost_delta := 4 * n_groups + CASE WHEN idx_r THEN 1.5 * rows_r ELSE src_rows END + rows_r + 4 * n_rec;
+      cost_buckets := CASE WHEN idx_t THEN 1.5 * rows_t ELSE src_rows END + rows_t + 4 * fg_t;
+      -- (dataeng.fact_refresh_path = 'delta' or 'buckets' forces a path:
+      -- for tests and comparisons)
+      path := CASE current_setting('dataeng.fact_refresh_path')
+                WHEN 'delta' THEN 'delta' WHEN 'buckets' THEN 'buckets'
+                ELSE CASE WHEN cost_buckets < cost_delta THEN 'buckets' ELSE 'delta' END END;
+    END IF;
+
+    IF path = 'buckets' THEN
+      -- every group of the touched buckets aggregated again from its rows
+      EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.fact_table,
+                     dataeng._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
+      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.fact_table, q.ins_cols,
+                     's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
+                     dataeng._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
+                     (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
+      GET DIAGNOSTICS n_groups = ROW_COUNT;
+      path := format('buckets: %s re-aggregated, %s groups', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups);
     ELSE
-      EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
-                     'ON CONFLICT (%s) DO UPDATE SET %s',
-                     d.fact_table, ins_cols, ins_vals, delta, q.key_cols, upd);
-      EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
-                     d.fact_table, delta, q.key_join);
+      -- apply: one MERGE joins the deltas to the fact once (cheaper than an
+      -- upsert's probe per row) and updates existing groups in place (fact
+      -- tables leave room on their pages), deletes those it empties and
+      -- inserts new ones.  Only refreshes write a fact, and they serialize:
+      -- no group appears in between.  With a nullable key column (IS NOT
+      -- DISTINCT FROM: neither hashable nor indexable) an upsert through the
+      -- NULLS NOT DISTINCT key instead, then the emptied groups deleted.
+      IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
+        EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                       'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                       'WHEN MATCHED THEN UPDATE SET %4$s '
+                       'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
+                       d.fact_table, delta, q.key_join, upd_m, ins_cols, ins_vals);
+      ELSE
+        EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
+                       'ON CONFLICT (%s) DO UPDATE SET %s',
+                       d.fact_table, ins_cols, ins_vals, delta, q.key_cols, upd);
+        EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
+                       d.fact_table, delta, q.key_join);
+      END IF;
+      -- min, max, count(DISTINCT) and float sums of the groups to
+      -- recompute: one statement for all of them, reading the rows of
+      -- their buckets (a range scan per bucket with an index on the time
+      -- column, else one scan with a hash semi-join on the bucket), hash
+      -- joined to the groups
+      IF n_rec > 0 THEN
+        EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
+                       'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
+                       'WHERE %7$s',
+                       d.fact_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
+                       dataeng._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
+                       dataeng._fact_keys_eq(skeys, rkeys, knull, sent),
+                       dataeng._fact_keys_eq(fkeys, rkeys, knull, sent));
+        path := format('delta, %s groups recomputed', n_rec);
+      END IF;
     END IF;
-    -- min, max, count(DISTINCT) and float sums: recompute the groups
-    -- touched, reading only the source rows of their time range
-    IF q.rec_set IS NOT NULL THEN
-      gi := dataeng._fact_grain(d.grain);
-      EXECUTE format('SELECT min(bucket), max(bucket), bool_or(bucket IS NULL) FROM %s d', delta)
-        INTO lo, hi, hasnull;
-      hi := (hi AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
-      EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
-                     'SELECT %3$s, %4$s FROM %9$s d LEFT JOIN %5$s s '
-                     'ON %6$s AND %7$s GROUP BY %3$s) r WHERE %8$s',
-                     d.fact_table, q.rec_set,
-                     (SELECT string_agg(format('d.%I', k), ', ') FROM unnest(keys) k),
-                     q.rec_sel, d.source,
-                     (SELECT string_agg(CASE WHEN a.attnotnull THEN format('%s = d.%I', e, k)
-                                             ELSE format('%s IS NOT DISTINCT FROM d.%I', e, k) END,
-                                        ' AND ' ORDER BY o)
-                        FROM unnest(keys) WITH ORDINALITY u(k, o)
-                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k
-                        CROSS JOIN LATERAL (SELECT CASE WHEN o = 1 THEN q.bucket_s ELSE format('s.%I', k) END) x(e)),
-                     dataeng._fact_range_pred(d.time_column, ttype, d.time_zone),
-                     (SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = r.%1$I', k)
-                                             ELSE format('f.%1$I IS NOT DISTINCT FROM r.%1$I', k) END,
-                                        ' AND ' ORDER BY o)
-                        FROM unnest(keys) WITH ORDINALITY u(k, o)
-                        JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k),
-                     delta)
-        USING lo, hi, coalesce(hasnull, false);
-    END IF;
+  ELSE
+    path := 'delta';
   END IF;
 
+  d.last_refresh_path := path;
   PERFORM dataeng._fact_def_write('refreshed', d, n);
   RETURN n;
 END;
@@ -1598,6 +1895,7 @@ BEGIN
     RETURN dataeng._agg_as_owner(d.owner, 'fact_rebuild', d.name);
   END IF;
   n := dataeng._fact_rebuild(d, 0);
+  d.last_refresh_path := 'rebuild';
   PERFORM dataeng._fact_def_write('refreshed', d, n);
   RETURN n;
 END;
@@ -1845,7 +2143,8 @@ CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
          f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
          f.last_changes, f.total_changes,
          c.pending_changes, c.lag_seconds, f.backfilled_upto,
-         dataeng._fact_backfill_pct(f.backfilled_upto, f.backfill_from, f.backfill_to) AS backfill_percent
+         dataeng._fact_backfill_pct(f.backfilled_upto, f.backfill_from, f.backfill_to) AS backfill_percent,
+         f.last_refresh_path
     FROM dataeng.fact_defs f
     LEFT JOIN dataeng.cdc_consumers c ON c.name = f.consumer;
 COMMENT ON VIEW dataeng.facts IS

@@ -71,6 +71,11 @@ INSERT INTO reasons VALUES
   ('_agg_image_cols', 'invoker-rights helper'), ('_agg_image_keys', 'invoker-rights helper'),
   ('_agg_json_col', 'invoker-rights helper'), ('_agg_sum_type', 'invoker-rights helper'),
   ('_dim_attrs_differ', 'invoker-rights helper'),
+  ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
+  ('_fact_keys_eq', 'invoker-rights helper'), ('_fact_bucket_rows', 'invoker-rights helper'),
+  ('_fact_time_indexed', 'invoker-rights helper'),
+  -- the bucket of a time value: date_trunc's arithmetic
+  ('_fact_bucket', 'pure'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),

@@ -179,3 +179,8 @@ CREATE EVENT TRIGGER dataeng_decoding_on_ddl ON ddl_command_end
 CREATE EVENT TRIGGER dataeng_decoding_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng._decoding_on_drop();
+-- Facts (facts.sql): a refresh folds min/max from the extremes of the
+-- changes (_fact_deltas takes which value columns are extremes) and
+-- records the path it took.
+DROP FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[]);
+ALTER TABLE dataeng.fact_defs ADD COLUMN last_refresh_path text;

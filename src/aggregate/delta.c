@@ -5,19 +5,28 @@
  *		read.
  *
  * dataeng._fact_deltas(consumer, source, time_column, grain, time_zone,
- * dims, vals, summed) reads every pending change of source for the fact's
+ * dims, vals, summed, extreme) reads every pending change of source for the fact's
  * consumer (cdc_read_changes(), which acknowledges them in the caller's
  * transaction) and returns, per group of (bucket, dimension values):
  *
  *	 (is_total boolean, n_changes bigint, has_t boolean, rows bigint,
  *	  bucket timestamptz, <dimensions...>,
- *	  per value column: [sum <type>,] nonnull bigint)
+ *	  per value column: [sum <type>,] nonnull bigint
+ *	  [, ins_min, ins_max, del_min, del_max <the column's type>])
  *
  * where an update counts its old row image -1 and its new one +1, a delete
  * its old image -1 and an insert its new one +1: rows is the net number of
  * rows, nonnull the net number of non-NULL values, and sum (for the columns
  * marked in summed) the net sum of the values (NULL when no value came).
  * The bucket is date_trunc(grain, time, time_zone) as the fact defines it.
+ *
+ * For the columns marked in extreme (those of min/max measures) come the
+ * least and greatest values that came in (new images, +1) and that went
+ * out (old images, -1), compared with the type's default btree ordering
+ * under the column's collation, as min() and max() compare.  From them the
+ * caller folds a group's min/max (least of the stored one and what came
+ * in) and tells which groups must be recomputed: those where a value that
+ * went out is at or beyond the stored extreme (the approach of pg_ivm).
  * A last row (is_total) holds the number of changes read and whether a
  * TRUNCATE came; its other columns are NULL.
  *
@@ -56,8 +65,10 @@
 #include "utils/plancache.h"
 #include "utils/ruleutils.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #include "dataeng.h"
+#include "aggregate/aggregate.h"
 
 /* leading columns of a result row */
 #define D_FIXED		5			/* is_total, n_changes, has_t, rows, bucket */
@@ -100,7 +111,19 @@ typedef struct ValueColumn
 	FmgrInfo	plus;
 	FmgrInfo	minus;
 	bool		intsum;			/* an integer column, summed in an int128 */
+	bool		extreme;		/* its least and greatest values are kept */
+	FmgrInfo	cmp;			/* btree comparison, for extremes */
+	Oid			collid;
+	int16		typlen;
+	bool		typbyval;
 } ValueColumn;
+
+/* the extremes kept per value column of a group */
+#define X_INS_MIN	0
+#define X_INS_MAX	1
+#define X_DEL_MIN	2
+#define X_DEL_MAX	3
+#define X_N			4
 
 /* One group: its key and its running deltas */
 typedef struct DeltaGroup
@@ -118,6 +141,8 @@ typedef struct DeltaGroup
 	bool	   *has_plus;
 	bool	   *has_minus;
 	int128	   *intsum;			/* integer columns: their net sum */
+	Datum	   *ext;			/* X_N per value column, when any extreme */
+	bool	   *has_ext;
 } DeltaGroup;
 
 /* The groups by hash of their key; groups whose keys collide are chained */
@@ -151,6 +176,13 @@ typedef struct DeltaState
 	bool	   *dimbyval;
 	int			nvals;
 	ValueColumn *vals;
+	bool		any_extreme;
+	/* the values of the two images of a change, and those it leaves */
+	Datum	   *xv_old;
+	bool	   *xn_old;
+	Datum	   *xv_new;
+	bool	   *xn_new;
+	bool	   *xskip;
 	int64		changes;		/* row changes folded */
 	int64		truncates;
 	/* the current row image's key, while it is looked up */
@@ -263,13 +295,91 @@ bucket_of(BucketSpec *b, Datum t)
 }
 
 /*
+ * bucket_spec_init
+ *		The grain and zone of a BucketSpec (its basetype set already), in
+ *		the current memory context.
+ */
+static void
+bucket_spec_init(BucketSpec *b, const char *grain, const char *zone)
+{
+	/*
+	 * date_trunc() looks the zone up among the abbreviations first, then in
+	 * the zone database: do the arithmetic only for a database zone with a
+	 * single UTC offset, and let date_trunc() do the others.
+	 */
+	char	   *lowzone = downcase_truncate_identifier(zone, strlen(zone), false);
+	int			val;
+	pg_tz	   *tz = NULL;
+	pg_tz	   *dyn;
+	long		gmtoff;
+
+	b->grain = grain_of(grain);
+	b->grain_text = CStringGetTextDatum(grain);
+	b->zone_text = CStringGetTextDatum(zone);
+	if (DecodeTimezoneAbbrev(0, lowzone, &val, &dyn) == UNKNOWN_FIELD)
+		tz = pg_tzset(zone);
+	b->fixed = tz != NULL && pg_get_timezone_offset(tz, &gmtoff);
+	b->offset = b->fixed ? (int64) gmtoff * USECS_PER_SEC : 0;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fact_bucket);
+
+/*
+ * dataeng._fact_bucket(t, grain, zone)
+ *		The bucket of a time value t (timestamptz, timestamp or date) as a
+ *		fact at that grain in that zone defines it: what
+ *		dataeng._fact_bucket_expr() writes in SQL, computed as
+ *		_fact_deltas() computes it (arithmetic for the common grains in a
+ *		zone with one UTC offset, date_trunc otherwise).  The spec is kept
+ *		in fn_extra between calls with the same grain and zone: the scans
+ *		of a refresh's recompute call it once per source row.
+ */
+typedef struct BucketCache
+{
+	BucketSpec	spec;
+	text	   *grain;
+	text	   *zone;
+} BucketCache;
+
+Datum
+dataeng_fact_bucket(PG_FUNCTION_ARGS)
+{
+	BucketCache *c = (BucketCache *) fcinfo->flinfo->fn_extra;
+	text	   *grain = PG_GETARG_TEXT_PP(1);
+	text	   *zone = PG_GETARG_TEXT_PP(2);
+
+	if (c == NULL || VARSIZE_ANY_EXHDR(c->grain) != VARSIZE_ANY_EXHDR(grain) ||
+		VARSIZE_ANY_EXHDR(c->zone) != VARSIZE_ANY_EXHDR(zone) ||
+		memcmp(VARDATA_ANY(c->grain), VARDATA_ANY(grain), VARSIZE_ANY_EXHDR(grain)) != 0 ||
+		memcmp(VARDATA_ANY(c->zone), VARDATA_ANY(zone), VARSIZE_ANY_EXHDR(zone)) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Oid			t = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+
+		if (t != TIMESTAMPTZOID && t != TIMESTAMPOID && t != DATEOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("a bucket is of a timestamptz, timestamp or date, not of type %s",
+							format_type_be(t))));
+		c = palloc0(sizeof(BucketCache));
+		c->spec.basetype = t;
+		bucket_spec_init(&c->spec, text_to_cstring(grain), text_to_cstring(zone));
+		c->grain = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(grain));
+		c->zone = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(zone));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	PG_RETURN_TIMESTAMPTZ(bucket_of(&c->spec, PG_GETARG_DATUM(0)));
+}
+
+/*
  * value_column_init
  *		Column col of source, read as its own type when summed, else only
  *		for whether it has a value.  Its sum has the type SQL's sum() gives.
  */
 static void
 value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
-				  Oid coltype, MemoryContext cxt)
+				  bool extreme, Oid coltype, MemoryContext cxt)
 {
 	AttrNumber	att = get_attnum(source, name);
 	Oid			typid;
@@ -288,9 +398,23 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 				 errmsg("column \"%s\" of %s does not exist", name, get_rel_name(source))));
 	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
 	vc->summed = summed;
+	vc->extreme = extreme;
+	vc->collid = collid;
+	get_typlenbyval(typid, &vc->typlen, &vc->typbyval);
+	if (extreme)
+	{
+		TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_CMP_PROC_FINFO);
+
+		if (!OidIsValid(tce->cmp_proc_finfo.fn_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("type %s has no default btree ordering", format_type_be(typid)),
+					 errdetail("A fact refresh compares the values of min(%s) and max(%s).", name, name)));
+		fmgr_info_copy(&vc->cmp, &tce->cmp_proc_finfo, cxt);
+	}
 	if (!summed)
 	{
-		image_column_init(&vc->col, name, InvalidOid, -1, cxt);
+		image_column_init(&vc->col, name, extreme ? typid : InvalidOid, extreme ? typmod : -1, cxt);
 		return;
 	}
 	image_column_init(&vc->col, name, typid, typmod, cxt);
@@ -390,6 +514,11 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 		g->has_plus = g->keynulls + nd;
 		g->has_minus = g->has_plus + nv;
 	}
+	if (st->any_extreme)
+	{
+		g->ext = palloc0(sizeof(Datum) * X_N * st->nvals);
+		g->has_ext = palloc0(sizeof(bool) * X_N * st->nvals);
+	}
 	g->bucket_null = bucket_null;
 	g->bucket = bucket;
 	for (i = 0; i < st->ndims; i++)
@@ -443,11 +572,41 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 }
 
 /*
+ * fold_extreme
+ *		Value v of column j counted sg in group g: keep it if it is the
+ *		least or greatest of those that came in (sg > 0) or went out.
+ */
+static void
+fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
+{
+	ValueColumn *vc = &st->vals[j];
+	int			base = j * X_N + (sg > 0 ? X_INS_MIN : X_DEL_MIN);
+	int			k;
+
+	for (k = 0; k < 2; k++)
+	{
+		int			x = base + k;	/* k 0: the least, 1: the greatest */
+
+		if (g->has_ext[x])
+		{
+			int32		c = DatumGetInt32(FunctionCall2Coll(&vc->cmp, vc->collid, v, g->ext[x]));
+
+			if (k == 0 ? c >= 0 : c <= 0)
+				continue;
+			if (!vc->typbyval)
+				pfree(DatumGetPointer(g->ext[x]));
+		}
+		g->ext[x] = datumCopy(v, vc->typbyval, vc->typlen);
+		g->has_ext[x] = true;
+	}
+}
+
+/*
  * add_image
  *		Fold one row image, counted sg, into its group.
  */
-static void
-add_image(DeltaState *st, Jsonb *img, int sg, bool first)
+static DeltaGroup *
+add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 {
 	bool		isnull;
 	Datum		t = image_value(&st->bucket.col, img, &isnull);
@@ -465,12 +624,32 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first)
 	{
 		Datum		v = image_value(&st->vals[i].col, img, &isnull);
 
+		xn[i] = isnull;
+		xv[i] = v;
 		if (isnull)
 			continue;
 		g->nonnull[i] += sg;
 		if (st->vals[i].summed)
 			accumulate(st, g, i, v, sg);
 	}
+	return g;
+}
+
+/*
+ * fold_extremes
+ *		The values xv (NULL where xn) of a row image counted sg in group g
+ *		into the extremes of g, but for the columns in skip.
+ */
+static void
+fold_extremes(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, int sg)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
+	int			i;
+
+	for (i = 0; i < st->nvals; i++)
+		if (st->vals[i].extreme && !xn[i] && !(skip && skip[i]))
+			fold_extreme(st, g, i, xv[i], sg);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -485,6 +664,8 @@ fold_change(TupleTableSlot *change, void *arg)
 	char		op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
 	MemoryContext old;
 	Datum		img;
+	DeltaGroup *g_old = NULL;
+	DeltaGroup *g_new = NULL;
 
 	if (op == 'T')
 	{
@@ -498,14 +679,38 @@ fold_change(TupleTableSlot *change, void *arg)
 		img = slot_getattr(change, CL_OLD_ROW + 1, &isnull);
 		if (isnull)
 			elog(ERROR, "a change of op %c has no old row", op);
-		add_image(st, DatumGetJsonbP(img), -1, true);
+		g_old = add_image(st, DatumGetJsonbP(img), -1, true, st->xv_old, st->xn_old);
 	}
 	if (op == 'U' || op == 'I')
 	{
 		img = slot_getattr(change, CL_NEW_ROW + 1, &isnull);
 		if (isnull)
 			elog(ERROR, "a change of op %c has no new row", op);
-		add_image(st, DatumGetJsonbP(img), 1, op == 'I');
+		g_new = add_image(st, DatumGetJsonbP(img), 1, op == 'I', st->xv_new, st->xn_new);
+	}
+	if (st->any_extreme)
+	{
+		bool	   *skip = NULL;
+
+		/*
+		 * An update that leaves a value where it was (same group, same
+		 * value) neither takes it out nor brings it in: it does not make its
+		 * group's extreme one that may have gone.
+		 */
+		if (g_old != NULL && g_old == g_new)
+		{
+			int			i;
+
+			skip = st->xskip;
+			for (i = 0; i < st->nvals; i++)
+				skip[i] = st->vals[i].extreme && !st->xn_old[i] && !st->xn_new[i] &&
+					datum_image_eq(st->xv_old[i], st->xv_new[i], st->vals[i].typbyval,
+								   st->vals[i].typlen);
+		}
+		if (g_old != NULL)
+			fold_extremes(st, g_old, st->xv_old, st->xn_old, skip, -1);
+		if (g_new != NULL)
+			fold_extremes(st, g_new, st->xv_new, st->xn_new, skip, 1);
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
@@ -662,6 +867,16 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 					c++;
 				}
 				values[c++] = Int64GetDatum(g->nonnull[i]);
+				if (vc->extreme)
+				{
+					int			x;
+
+					for (x = 0; x < X_N; x++, c++)
+					{
+						values[c] = g->ext[i * X_N + x];
+						nulls[c] = !g->has_ext[i * X_N + x];
+					}
+				}
 			}
 			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 		}
@@ -673,6 +888,36 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	values[2] = BoolGetDatum(st->truncates > 0);
 	nulls[0] = nulls[1] = nulls[2] = false;
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+}
+
+/* dataeng.fact_refresh_path: which path a fact refresh takes */
+static const struct config_enum_entry refresh_path_options[] = {
+	{"auto", 0, false},
+	{"delta", 1, false},
+	{"buckets", 2, false},
+	{NULL, 0, false}
+};
+static int	fact_refresh_path = 0;
+
+/*
+ * agg_init
+ *		The settings of facts: dataeng.fact_refresh_path, 'auto' (the
+ *		refresh chooses by the work each path would do), or 'delta' or
+ *		'buckets' to force one, for tests and comparisons.
+ */
+void
+agg_init(void)
+{
+	DefineCustomEnumVariable("dataeng.fact_refresh_path",
+							 "How a fact refresh applies its changes.",
+							 "auto: the delta path or the touched buckets re-aggregated, "
+							 "whichever does less work; delta or buckets: that one.",
+							 &fact_refresh_path,
+							 0,
+							 refresh_path_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
@@ -697,13 +942,15 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	Datum	   *summed;
 	bool	   *summed_nulls;
 	int			nsummed;
+	Datum	   *extreme;
+	bool	   *extreme_nulls;
+	int			nextreme;
 	DeltaState st;
 	TupleDesc	desc;
 	AttrNumber	att;
 	Oid			typid;
 	int32		typmod;
 	Oid			collid;
-	long		gmtoff;
 	int			natts;
 	int			i,
 				c;
@@ -715,16 +962,38 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	vals = text_array(PG_GETARG_ARRAYTYPE_P(6), &st.nvals);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(7), BOOLOID, 1, true, TYPALIGN_CHAR,
 					  &summed, &summed_nulls, &nsummed);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(8), BOOLOID, 1, true, TYPALIGN_CHAR,
+					  &extreme, &extreme_nulls, &nextreme);
+	if (nextreme == 0)
+	{
+		/* (empty: no extremes) */
+		nextreme = st.nvals;
+		extreme = palloc0(sizeof(Datum) * Max(nextreme, 1));
+		extreme_nulls = palloc0(sizeof(bool) * Max(nextreme, 1));
+	}
 	if (nsummed != st.nvals)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("summed must have one element per value column")));
+	if (nextreme != st.nvals)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("extreme must have one element per value column, or none")));
+	for (i = 0; i < st.nvals; i++)
+		if (summed_nulls[i] || extreme_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("summed and extreme must not contain NULL")));
 
 	/* the column definition list */
 	natts = D_FIXED + st.ndims + st.nvals;
 	for (i = 0; i < st.nvals; i++)
+	{
 		if (DatumGetBool(summed[i]))
 			natts++;
+		if (DatumGetBool(extreme[i]))
+			natts += X_N;
+	}
 	if (desc->natts != natts ||
 		TupleDescAttr(desc, 0)->atttypid != BOOLOID ||
 		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
@@ -734,7 +1003,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the column definition list of dataeng._fact_deltas() does not match its arguments"),
-				 errdetail("It is (is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed and a bigint count.")));
+				 errdetail("It is (is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.")));
 
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
 										ALLOCSET_DEFAULT_SIZES);
@@ -755,25 +1024,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("time column \"%s\" is of type %s", time_column, format_type_be(typid))));
-	st.bucket.grain = grain_of(grain);
-	st.bucket.grain_text = CStringGetTextDatum(grain);
-	st.bucket.zone_text = CStringGetTextDatum(zone);
-	{
-		/*
-		 * date_trunc() looks the zone up among the abbreviations first, then
-		 * in the zone database: do the arithmetic only for a database zone
-		 * with a single UTC offset, and let date_trunc() do the others.
-		 */
-		char	   *lowzone = downcase_truncate_identifier(zone, strlen(zone), false);
-		int			val;
-		pg_tz	   *tz = NULL;
-		pg_tz	   *dyn;
-
-		if (DecodeTimezoneAbbrev(0, lowzone, &val, &dyn) == UNKNOWN_FIELD)
-			tz = pg_tzset(zone);
-		st.bucket.fixed = tz != NULL && pg_get_timezone_offset(tz, &gmtoff);
-		st.bucket.offset = st.bucket.fixed ? (int64) gmtoff * USECS_PER_SEC : 0;
-	}
+	bucket_spec_init(&st.bucket, grain, zone);
 
 	/* the dimensions, read as the column definition list says */
 	st.dims = palloc0(sizeof(ImageColumn) * Max(st.ndims, 1));
@@ -794,10 +1045,12 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	for (i = 0; i < st.nvals; i++)
 	{
 		bool		s = DatumGetBool(summed[i]);
+		bool		x = DatumGetBool(extreme[i]);
 
-		value_column_init(&st.vals[i], source, vals[i], s,
+		value_column_init(&st.vals[i], source, vals[i], s, x,
 						  s ? TupleDescAttr(desc, c)->atttypid : InvalidOid,
 						  CurrentMemoryContext);
+		st.any_extreme |= x;
 		c += s ? 1 : 0;
 		/* the count of non-NULL values */
 		if (TupleDescAttr(desc, c)->atttypid != INT8OID)
@@ -808,8 +1061,25 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 					 errdetail("Column %d of the column definition list of dataeng._fact_deltas() is that count.",
 							   c + 1)));
 		c++;
+		if (x)
+		{
+			int			k;
+
+			for (k = 0; k < X_N; k++, c++)
+				if (TupleDescAttr(desc, c)->atttypid != st.vals[i].col.typid)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("the extremes of column \"%s\" are of type %s, not %s", vals[i],
+									format_type_be(st.vals[i].col.typid),
+									format_type_be(TupleDescAttr(desc, c)->atttypid))));
+		}
 	}
 
+	st.xv_old = palloc0(sizeof(Datum) * Max(st.nvals, 1));
+	st.xv_new = palloc0(sizeof(Datum) * Max(st.nvals, 1));
+	st.xn_old = palloc0(sizeof(bool) * Max(st.nvals, 1));
+	st.xn_new = palloc0(sizeof(bool) * Max(st.nvals, 1));
+	st.xskip = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.groups = groups_create(st.groupcxt, 1024, NULL);
 
 	cdc_read_changes(consumer, source, fold_change, &st);

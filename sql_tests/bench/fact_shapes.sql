@@ -1,0 +1,142 @@
+-- Benchmark: fact_refresh against REFRESH MATERIALIZED VIEW of the same
+-- GROUP BY on several shapes of source (docs/facts.md, "Cost model").
+--
+-- Each shape: a source of :fact_rows rows (default 2,000,000) over 60
+-- days, a fact at day grain by two dimensions with 10 x 10 values (about
+-- 6,000 groups), and a materialized view of the same GROUP BY.  Then 1.5%
+-- of the rows change (0.5% updated, a fifth of them moved to the next
+-- day; 0.5% deleted; 0.5% inserted), each in its own statement, and
+-- dataeng.fact_refresh() and REFRESH MATERIALIZED VIEW are timed (median
+-- of :reps rounds), their results compared row for row, and the path the
+-- refresh took shown.
+--
+--   int           int dimensions, no index on the time column, count and sums
+--   int_minmax    the same with min and max
+--   text_minmax   text dimensions, min and max
+--   int_minmax_ix int dimensions, min and max, an index on the time column
+--
+-- Target: fact_refresh at least 20x faster than the full refresh on every
+-- shape.  The size: -v fact_rows=N, else make bench's BENCH_ROWS
+-- (BENCH=fact_shapes BENCH_ROWS=2000000 make bench for the issue's size).
+\if :{?fact_rows}
+\elif :{?rows}
+\set fact_rows :rows
+\else
+\set fact_rows 2000000
+\endif
+\if :{?reps} \else \set reps 3 \endif
+\if :{?shapes} \else \set shapes 'int,int_minmax,text_minmax,int_minmax_ix' \endif
+SET client_min_messages = warning;
+SET max_parallel_workers_per_gather = 0;   -- both sides single-process
+
+CREATE EXTENSION IF NOT EXISTS dataeng;
+SELECT dataeng.fact_drop('bench_shape') FROM dataeng.facts WHERE name = 'bench_shape';
+DROP TABLE IF EXISTS bench_src, bench_shape CASCADE;
+DROP TABLE IF EXISTS bench_shape_results;
+DROP PROCEDURE IF EXISTS bench_shape_setup, bench_shape_round;
+CREATE TABLE bench_shape_results (shape text, size bigint, rep int, what text, secs float8,
+                                  changes bigint, path text, diff bigint);
+
+CREATE PROCEDURE bench_shape_setup(shape text, size bigint) LANGUAGE plpgsql AS $$
+DECLARE
+  dim text := CASE WHEN shape LIKE 'text%' THEN 'text' ELSE 'int' END;
+  minmax boolean := shape LIKE '%minmax%';
+  measures text[] := ARRAY['count(*)', 'sum(a)', 'sum(b)']
+                     || CASE WHEN minmax THEN ARRAY['min(a)', 'max(a)'] ELSE '{}' END;
+BEGIN
+  PERFORM dataeng.fact_drop('bench_shape') FROM dataeng.facts WHERE name = 'bench_shape';
+  DROP TABLE IF EXISTS bench_src CASCADE;
+  EXECUTE format('CREATE TABLE bench_src (id bigint PRIMARY KEY, at timestamptz NOT NULL, '
+                 'd1 %1$s NOT NULL, d2 %1$s NOT NULL, a int, b numeric(12,2))', dim);
+  IF shape LIKE '%\_ix' THEN
+    CREATE INDEX ON bench_src (at);
+  END IF;
+  EXECUTE format('INSERT INTO bench_src SELECT g, timestamptz ''2025-01-01 00:00+00'' + (hashint8(g) & 8388607) * 0.618 * interval ''1 second'', '
+                 '%1$s, %2$s, hashint8(g * 17) & 65535, ((hashint8(g * 19) & 65535) / 100.0)::numeric(12,2) '
+                 'FROM generate_series(1, %3$s) g',
+                 CASE dim WHEN 'text' THEN '''region '' || (hashint8(g * 7) & 1023) % 10' ELSE '(hashint8(g * 7) & 1023) % 10' END,
+                 CASE dim WHEN 'text' THEN '''category '' || (hashint8(g * 13) & 1023) % 10' ELSE '(hashint8(g * 13) & 1023) % 10' END,
+                 size);
+  COMMIT;
+  PERFORM dataeng.fact_create('bench_shape', 'bench_src', 'at', 'day', ARRAY['d1', 'd2'], measures,
+                              schedule => NULL);
+  COMMIT;
+  EXECUTE format('CREATE MATERIALIZED VIEW bench_shape_mv AS '
+                 'SELECT date_trunc(''day'', at, current_setting(''TimeZone'')) AS bucket, d1, d2, '
+                 'count(*) AS count, sum(a) AS sum_a, sum(b) AS sum_b%s FROM bench_src GROUP BY 1, 2, 3',
+                 CASE WHEN minmax THEN ', min(a) AS min_a, max(a) AS max_a' ELSE '' END);
+  COMMIT;
+  ANALYZE bench_src;
+  ANALYZE bench_shape;
+END $$;
+
+CREATE PROCEDURE bench_shape_round(shape text, size bigint, rep int, nchg bigint) LANGUAGE plpgsql AS $$
+DECLARE
+  t0 timestamptz;
+  n bigint;
+  top bigint;
+  ndiff bigint;
+  cols text := 'bucket, d1, d2, count, sum_a, sum_b' || CASE WHEN shape LIKE '%minmax%' THEN ', min_a, max_a' ELSE '' END;
+BEGIN
+  SELECT max(id) INTO top FROM bench_src;
+  UPDATE bench_src SET a = hashint8(id + rep) & 65535, b = b + 1,
+         at = CASE WHEN id % 5 = 0 THEN at + interval '1 day' ELSE at END
+   WHERE id IN (SELECT (hashint8(rep * 1000003 + g) & 9223372036854775807) % top + 1
+                  FROM generate_series(1, nchg) g);
+  COMMIT;
+  DELETE FROM bench_src
+   WHERE id IN (SELECT (hashint8(rep * 2000003 + g) & 9223372036854775807) % top + 1
+                  FROM generate_series(1, nchg) g);
+  COMMIT;
+  -- inserts: copies of existing rows' time and dimensions, new values
+  INSERT INTO bench_src
+  SELECT top + row_number() OVER (ORDER BY id), at, d1, d2, hashint8(id * 23 + rep) & 65535, b
+    FROM bench_src WHERE id IN (SELECT (hashint8(rep * 3000003 + g) & 9223372036854775807) % top + 1
+                                  FROM generate_series(1, nchg) g);
+  COMMIT;
+
+  t0 := clock_timestamp();
+  n := dataeng.fact_refresh('bench_shape');
+  COMMIT;
+  INSERT INTO bench_shape_results (shape, size, rep, what, secs, changes, path)
+  SELECT shape, size, rep, 'fact_refresh', extract(epoch FROM clock_timestamp() - t0), n, f.last_refresh_path
+    FROM dataeng.facts f WHERE f.name = 'bench_shape';
+  COMMIT;
+
+  t0 := clock_timestamp();
+  REFRESH MATERIALIZED VIEW bench_shape_mv;
+  COMMIT;
+  INSERT INTO bench_shape_results (shape, size, rep, what, secs)
+  VALUES (shape, size, rep, 'refresh_mv', extract(epoch FROM clock_timestamp() - t0));
+
+  EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM bench_shape EXCEPT ALL SELECT %1$s FROM bench_shape_mv) '
+                 'UNION ALL (SELECT %1$s FROM bench_shape_mv EXCEPT ALL SELECT %1$s FROM bench_shape)) x', cols)
+    INTO ndiff;
+  UPDATE bench_shape_results r SET diff = ndiff
+   WHERE r.shape = bench_shape_round.shape AND r.rep = bench_shape_round.rep AND r.what = 'fact_refresh';
+  COMMIT;
+END $$;
+
+SELECT stmt FROM unnest(string_to_array(:'shapes', ',')) WITH ORDINALITY u(s, o),
+     LATERAL (SELECT 1 AS k, format('CALL bench_shape_setup(%L, %s)', s, :fact_rows) AS stmt
+              UNION ALL SELECT 2, 'VACUUM bench_src'
+              UNION ALL SELECT 3, 'VACUUM bench_shape'
+              UNION ALL SELECT 4, 'CHECKPOINT'
+              UNION ALL SELECT 4 + r, format('CALL bench_shape_round(%L, %s, %s, %s)', s, :fact_rows, r, :fact_rows / 200)
+                          FROM generate_series(1, :reps) r) x
+ ORDER BY o, k \gexec
+
+\echo '== fact_refresh vs REFRESH MATERIALIZED VIEW per shape (median seconds; 1.5% of the rows changed each round)'
+SELECT shape, size AS source_rows, max(changes) AS changes,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'fact_refresh')::numeric, 4) AS fact_refresh_s,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'refresh_mv')::numeric, 4) AS refresh_mv_s,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'refresh_mv')
+              / percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'fact_refresh'))::numeric, 1) AS ratio,
+       max(diff) AS rows_differing,
+       string_agg(DISTINCT path, '; ') AS paths
+  FROM bench_shape_results GROUP BY shape, size ORDER BY min(ctid);
+
+SELECT dataeng.fact_drop('bench_shape');
+DROP TABLE bench_src CASCADE;
+DROP TABLE bench_shape_results;
+DROP PROCEDURE bench_shape_setup, bench_shape_round;
