@@ -487,7 +487,7 @@ COMMENT ON FUNCTION dataeng._alert_visible(dataeng.alerts, regrole) IS 'internal
 -- objects' alerts), then each handler whose owner may see it, as that
 -- owner, restricted; a handler's failure is recorded on the handler and
 -- never raised.
-CREATE FUNCTION dataeng._alert_send(a dataeng.alerts, event text)
+CREATE FUNCTION dataeng._alert_send(a dataeng.alerts, event text, notify boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -496,9 +496,11 @@ DECLARE
   h dataeng.alert_handlers;
   doc jsonb;
 BEGIN
-  PERFORM pg_notify('dataeng_alerts',
-                    jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
-                                       'severity', a.severity)::text);
+  IF notify THEN
+    PERFORM pg_notify('dataeng_alerts',
+                      jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
+                                         'severity', a.severity)::text);
+  END IF;
   doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind, 'object', a.object,
                             'severity', a.severity, 'message', a.message, 'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
@@ -520,8 +522,8 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_send(dataeng.alerts, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_send(dataeng.alerts, text) IS 'internal: notify and call handlers on an alert''s raise or resolve';
+REVOKE ALL ON FUNCTION dataeng._alert_send(dataeng.alerts, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._alert_send(dataeng.alerts, text, boolean) IS 'internal: notify and call handlers on an alert''s raise or resolve';
 
 -- Raise the alert of a condition unless it is open already; true when raised.
 CREATE FUNCTION dataeng._alert_raise(cond text, alert_kind text, obj text, sev text, msg text,
@@ -584,6 +586,7 @@ DECLARE
   cond text;
   holding text[] := '{}';
   r record;
+  ra dataeng.alerts;
 BEGIN
   raised := 0;
   resolved := 0;
@@ -611,10 +614,29 @@ BEGIN
       raised := raised + 1;
     END IF;
   END LOOP;
+  -- a rule's alerts raised by validate() since the last check (their NOTIFY
+  -- went out with the run): the first open one of a rule goes to the
+  -- handlers; a later one while it is open is a repeat, closed at once
+  FOR r IN SELECT a.* FROM dataeng.alerts a
+            WHERE a.resolved_at IS NULL AND a.condition IS NULL AND a.rule_name IS NOT NULL
+            ORDER BY a.alert_id FOR UPDATE OF a SKIP LOCKED LOOP
+    IF EXISTS (SELECT 1 FROM dataeng.alerts o
+                WHERE o.resolved_at IS NULL AND o.condition IS NOT NULL
+                  AND o.table_name OPERATOR(pg_catalog.=) r.table_name
+                  AND o.rule_name OPERATOR(pg_catalog.=) r.rule_name) THEN
+      UPDATE dataeng.alerts x SET resolved_at = x.raised_at, condition = 'rule:' || x.alert_id
+       WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id;
+    ELSE
+      UPDATE dataeng.alerts x SET condition = 'rule:' || x.alert_id
+       WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO ra;
+      PERFORM dataeng._alert_send(ra, 'raised', false);
+      raised := raised + 1;
+    END IF;
+  END LOOP;
   -- conditions that ended (monitors resolve their own, when checked, or here once dropped)
   FOR r IN SELECT a.condition FROM dataeng.alerts a
             WHERE a.resolved_at IS NULL AND a.condition IS NOT NULL
-              AND a.condition OPERATOR(pg_catalog.<>) ALL (holding)
+              AND a.condition OPERATOR(pg_catalog.<>) ALL (holding) AND a.condition NOT LIKE 'rule:%'
               AND (a.condition NOT LIKE 'monitor:%'
                    OR NOT EXISTS (SELECT 1 FROM dataeng.monitors m
                                    WHERE m.name OPERATOR(pg_catalog.=) a.object)) LOOP
@@ -624,7 +646,7 @@ BEGIN
   END LOOP;
   -- a rule's alerts: resolved when a later run passed the rule, or the rule is gone
   FOR r IN SELECT a.* FROM dataeng.alerts a
-            WHERE a.resolved_at IS NULL AND a.condition IS NULL AND a.rule_name IS NOT NULL
+            WHERE a.resolved_at IS NULL AND a.rule_name IS NOT NULL
               AND (NOT EXISTS (SELECT 1 FROM dataeng.rules ru
                                 WHERE ru.table_name OPERATOR(pg_catalog.=) a.table_name
                                   AND ru.rule_name OPERATOR(pg_catalog.=) a.rule_name)
@@ -634,8 +656,8 @@ BEGIN
                                  AND x.run_id OPERATOR(pg_catalog.>) a.run_id AND x.passed))
             FOR UPDATE OF a SKIP LOCKED LOOP
     UPDATE dataeng.alerts x SET resolved_at = clock_timestamp()
-     WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO r;
-    PERFORM dataeng._alert_send(r::dataeng.alerts, 'resolved');
+     WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO ra;
+    PERFORM dataeng._alert_send(ra, 'resolved');
     resolved := resolved + 1;
   END LOOP;
 END;

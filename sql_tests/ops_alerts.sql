@@ -204,10 +204,26 @@ SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name
 SELECT dataeng.maintain()->'alerts_raised' AS raised;
 SELECT count(*) AS paged FROM pager_log WHERE object = 'other';
 SELECT dataeng.unschedule('other');
+-- a rule's alerts: the first of a failing rule goes to the handlers at the
+-- next check, repeats of later runs are closed, a passing run resolves it
+CREATE TABLE ruled (v int);
+GRANT SELECT ON ruled TO regress_ops_pager;
+SELECT dataeng.rule_add('ruled', 'positive', 'range', 'v', '{"min": 0}');
+INSERT INTO ruled VALUES (1), (-1);
+SELECT rule_name, failed FROM dataeng.validate('ruled');
+SELECT rule_name, failed FROM dataeng.validate('ruled');
+SELECT dataeng.maintain() - 'trimmed' - 'change_log' - 'purged_changes' AS maintained;
+SELECT kind, object, message FROM dataeng.alerts_open WHERE kind = 'range';
+SELECT rule_name, resolved_at IS NOT NULL AS closed FROM dataeng.alerts WHERE table_name = 'ruled'::regclass ORDER BY alert_id;
+DELETE FROM ruled WHERE v < 0;
+SELECT rule_name, failed FROM dataeng.validate('ruled');
+SELECT dataeng.maintain()->'alerts_resolved' AS resolved;
+SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind = 'range';
+SELECT event, kind, called_as FROM pager_log WHERE kind = 'range';
 SELECT dataeng.alert_handler_drop('broken_pager(jsonb)'), dataeng.alert_handler_drop('page(jsonb)');
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
-DROP TABLE flag, orders, daily, steady, silent, dropping, pager_log;
+DROP TABLE flag, orders, daily, steady, silent, dropping, pager_log, ruled;
 DROP FUNCTION page(jsonb), broken_pager(jsonb), wait_for(text, float8);
 DROP ROLE regress_ops_pager;
