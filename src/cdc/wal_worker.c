@@ -144,8 +144,9 @@ wal_register(Oid dboid)
 /*
  * cdc_wal_launch
  *		Called by the scheduler launcher for each database it visits: start
- *		the database's WAL worker once per launcher life (after a server
- *		start); the worker exits at once where there is nothing to capture.
+ *		the WAL worker of a database that has a WAL-capture slot, once per
+ *		launcher life (after a server start).  Other databases get none:
+ *		the worker drops the slot when nothing is captured from the WAL.
  */
 #define WAL_LAUNCHED_MAX 256
 static Oid	wal_launched[WAL_LAUNCHED_MAX];
@@ -155,10 +156,15 @@ void
 cdc_wal_launch(Oid dboid)
 {
 	int			i;
+	char		slot[NAMEDATALEN];
 
 	for (i = 0; i < wal_nlaunched; i++)
 		if (wal_launched[i] == dboid)
 			return;
+	/* only where WAL mode is in use: its worker keeps the slot while it is */
+	cdc_wal_slot_name(dboid, slot);
+	if (SearchNamedReplicationSlot(slot, true) == NULL)
+		return;
 	if (!wal_register(dboid))
 		return;					/* no slot now: the next visit tries again */
 	if (wal_nlaunched < WAL_LAUNCHED_MAX)
@@ -266,7 +272,16 @@ wal_extension_present(void)
 	char	   *version = wal_sql("SELECT e.extversion FROM pg_catalog.pg_extension e"
 								  " WHERE e.extname = 'dataeng'", 0, NULL, NULL);
 
-	return version != NULL && strcmp(version, DATAENG_LIBRARY_VERSION) == 0;
+	if (version != NULL && strcmp(version, DATAENG_LIBRARY_VERSION) != 0)
+	{
+		/* keep the slot: its changes are captured once the update is done */
+		ereport(LOG,
+				(errmsg("dataeng wal capture: extension dataeng is at version %s, the library at %s; not capturing",
+						version, DATAENG_LIBRARY_VERSION),
+				 errhint("Run ALTER EXTENSION dataeng UPDATE; the worker starts at the next server start or cdc_enable().")));
+		proc_exit(0);
+	}
+	return version != NULL;
 }
 
 static void
@@ -393,6 +408,17 @@ dataeng_wal_main(Datum main_arg)
 	CommitTransactionCommand();
 	if (!got_lock)
 		proc_exit(0);
+	/* nothing captured from the WAL here (the usual case after a start) */
+	if (wal_sql("SELECT 1 FROM dataeng.cdc_tables ct WHERE 'wal' IN (ct.method, ct.active_method)"
+				" UNION ALL"
+				" SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+				" JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
+				" WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "' LIMIT 1",
+				0, NULL, NULL) == NULL)
+	{
+		wal_drop_slot(slot);
+		proc_exit(0);
+	}
 	wal_prepare(slot);
 
 	for (;;)
