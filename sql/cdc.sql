@@ -643,6 +643,103 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 
+-- Whether a tick must be cut in the calling transaction rather than by a
+-- worker (src/cdc/ticker.c): it holds a lock the worker would wait for, or
+-- it created or updated the extension.
+CREATE FUNCTION dataeng._cdc_tick_here()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_here'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_here() FROM PUBLIC;
+
+-- Start a worker that runs dataeng._cdc_tick(true) in its own transaction
+-- and wait for it to exit; false when no worker could be started.
+CREATE FUNCTION dataeng._cdc_tick_worker()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_worker'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_worker() FROM PUBLIC;
+
+-- Whether tick snapshot snap holds every transaction with captured changes
+-- that had finished in snapshot upto (but the calling transaction, which
+-- is running, whatever its own snapshot says): snap sees every transaction
+-- upto saw finished, or each one it does not see made no change (one index
+-- probe per transaction, when at most 256 started in between).
+CREATE FUNCTION dataeng._cdc_tick_covers(snap pg_snapshot, upto pg_snapshot)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN snap IS NULL THEN false
+    WHEN pg_snapshot_xmax(snap) >= pg_snapshot_xmax(upto)
+         AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap) x
+                          WHERE pg_visible_in_snapshot(x, upto)
+                            AND x IS DISTINCT FROM pg_current_xact_id_if_assigned()) THEN true
+    WHEN pg_snapshot_xmax(upto)::text::numeric - pg_snapshot_xmax(snap)::text::numeric > 256 THEN false
+    ELSE NOT EXISTS (
+      SELECT 1
+        FROM (SELECT v AS xid FROM pg_snapshot_xip(snap) v
+              UNION ALL
+              SELECT g::text::xid8
+                FROM generate_series(pg_snapshot_xmax(snap)::text::numeric,
+                                     pg_snapshot_xmax(upto)::text::numeric - 1) g) x
+       WHERE pg_visible_in_snapshot(x.xid, upto)
+         AND x.xid IS DISTINCT FROM pg_current_xact_id_if_assigned()
+         AND EXISTS (SELECT 1 FROM dataeng.change_log l WHERE l.xid = x.xid))
+  END
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) FROM PUBLIC;
+
+-- The newest tick, cut now if a transaction with captured changes has
+-- finished since the one before: every change committed before the call
+-- is in a tick when it returns.  The tick is cut in a transaction of its
+-- own (src/cdc/ticker.c), so that no consumer waits for, or misses the
+-- changes of, another consumer's transaction left open after a poll; in
+-- the caller's transaction only when a worker cannot do it (see
+-- _cdc_tick_here(); with a warning when no worker could start or it
+-- failed).  wait: as for _cdc_tick(), when the tick is cut here.
+CREATE FUNCTION dataeng._cdc_tick_now(wait boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  upto pg_snapshot;
+  newest dataeng.cdc_ticks;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RETURN dataeng._cdc_tick(wait);     -- (the newest tick it can see)
+  END IF;
+  IF dataeng._cdc_tick_here() THEN
+    RETURN dataeng._cdc_tick(wait);
+  END IF;
+  upto := pg_current_snapshot();
+  SELECT * INTO newest FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+  IF FOUND AND dataeng._cdc_tick_covers(newest.snap, upto) THEN
+    RETURN newest.tick_id;
+  END IF;
+  IF dataeng._cdc_tick_worker() THEN
+    -- (a new statement: its snapshot sees what the worker committed)
+    SELECT * INTO newest FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+    IF FOUND AND dataeng._cdc_tick_covers(newest.snap, upto) THEN
+      RETURN newest.tick_id;
+    END IF;
+    RAISE WARNING 'the tick worker cut no tick; cutting it in this transaction'
+      USING ERRCODE = '01000',
+            DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
+            HINT = 'The server log says why the "dataeng tick" background worker failed.';
+  ELSE
+    RAISE WARNING 'no background worker could be started to cut a tick; cutting it in this transaction'
+      USING ERRCODE = '01000',
+            DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
+            HINT = 'Raise max_worker_processes.';
+  END IF;
+  RETURN dataeng._cdc_tick(wait);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_now(boolean) FROM PUBLIC;
+
 -----------------------------------------------------------------------------
 -- Consumers
 -----------------------------------------------------------------------------
@@ -655,7 +752,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_tick();
+  PERFORM dataeng._cdc_tick_now();
   IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
     RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -753,15 +850,21 @@ BEGIN
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
   END IF;
-  tick := dataeng._cdc_tick(wait => true);
+  -- Creations exclude each other and dataeng.cdc_purge() until they
+  -- commit (a lock that polls and acknowledgements do not conflict with):
+  -- a purge must not forget the tick of a consumer it cannot see yet, nor
+  -- the changes of transactions running at that tick.  The tick is cut in
+  -- a transaction of its own, so this one holds no tick lock.
+  LOCK TABLE dataeng.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
+  tick := dataeng._cdc_tick_now(wait => true);
   IF tick IS NULL THEN
     RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
       current_setting('transaction_isolation')
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Create it in a READ COMMITTED transaction.';
   END IF;
-  -- (counted under the tick lock, which every creation takes until it
-  -- commits: two creations cannot both pass the last free place)
+  -- (counted under that lock: two creations cannot both pass the last
+  -- free place)
   lim := (dataeng._cdc_limits()).max_consumers_per_role;
   IF lim > 0 AND NOT dataeng._is_superuser(me) THEN
     SELECT count(*) INTO n FROM dataeng.cdc_consumer_state c WHERE c.owner = me;
@@ -1137,7 +1240,8 @@ GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 -- acknowledged (all of them when there is no consumer), with TRUNCATE
 -- rather than DELETE, and forget ticks no consumer needs.  A segment that
 -- is busy (a writer or reader holds it) is left for the next call.  It
--- waits for the tick lock at most lock_timeout (a minute when unset), and
+-- waits for consumer creations and the tick lock at most lock_timeout (a
+-- minute when unset), and
 -- names what holds it, or holds a segment, when that is a transaction
 -- left open (see idle_in_transaction_session_timeout in docs/cdc.md).
 -- First, with dataeng.consumer_max_lag_changes or dataeng.consumer_max_age
@@ -1180,18 +1284,20 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction';
   END IF;
   lim := dataeng._cdc_limits();
-  -- The tick lock, which cdc_consumer_create() and a poll that cuts a tick
-  -- hold until they commit: a consumer being created, which this purge
-  -- cannot see yet, must not lose its tick or the changes of transactions
-  -- running at its tick.  (The DELETE below would wait for it anyway.)
-  -- A transaction left open after a poll that cut a tick holds that lock:
-  -- wait for it at most lock_timeout (a minute when unset), then say who
-  -- holds it and purge nothing.
+  -- The lock every cdc_consumer_create() holds until it commits: a
+  -- consumer being created, which this purge cannot see yet, must not lose
+  -- its tick or the changes of transactions running at its tick.  Then the
+  -- tick lock (held by whoever cuts a tick: a worker's short transaction,
+  -- or a transaction that had to cut one itself).  A transaction left
+  -- open after creating a consumer holds the first: wait for it at most
+  -- lock_timeout (a minute when unset), then say who holds it and purge
+  -- nothing.
   wait_was := current_setting('lock_timeout');
   IF wait_was IN ('0', '0ms') THEN
     PERFORM set_config('lock_timeout', '60s', true);
   END IF;
   BEGIN
+    LOCK TABLE dataeng.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
     LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   EXCEPTION WHEN lock_not_available THEN
     SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
@@ -1202,14 +1308,14 @@ BEGIN
       INTO holders, holder_roles
       FROM pg_locks lk
       JOIN pg_stat_activity a ON a.pid = lk.pid
-     WHERE lk.locktype = 'relation' AND lk.relation = 'dataeng.cdc_ticks'::regclass
-       AND lk.granted AND lk.mode = 'ShareRowExclusiveLock'
-       AND lk.pid <> pg_backend_pid();
+     WHERE lk.locktype = 'relation' AND lk.granted AND lk.pid <> pg_backend_pid()
+       AND ((lk.relation = 'dataeng.cdc_ticks'::regclass AND lk.mode = 'ShareRowExclusiveLock')
+            OR (lk.relation = 'dataeng.cdc_consumer_state'::regclass AND lk.mode = 'ShareUpdateExclusiveLock'));
     PERFORM set_config('lock_timeout', wait_was, true);
     RAISE WARNING 'the change log was not purged: a transaction of role % holds its ticks',
                   coalesce(holder_roles, '?')
       USING ERRCODE = '01000',
-            DETAIL = format('Held by %s.  A transaction that polled a consumer or created one holds them until it ends.',
+            DETAIL = format('Held by %s.  A transaction that created a consumer holds them until it ends.',
                             coalesce(holders, 'a transaction that is gone')),
             HINT = 'End that transaction (pg_terminate_backend()), and set idle_in_transaction_session_timeout so that a transaction left idle cannot hold the change log back.';
     RETURN;
@@ -1439,6 +1545,10 @@ COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'int
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
 COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
+COMMENT ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) IS 'internal: whether a tick holds every change committed in a snapshot';
+COMMENT ON FUNCTION dataeng._cdc_tick_here() IS 'internal: whether a tick must be cut in the calling transaction';
+COMMENT ON FUNCTION dataeng._cdc_tick_now(boolean) IS 'internal: the newest tick, cut now in a transaction of its own if needed';
+COMMENT ON FUNCTION dataeng._cdc_tick_worker() IS 'internal: cut a tick in a background worker''s transaction';
 COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
 COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
 

@@ -58,6 +58,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "cdc/cdc.h"
 
 /* leading columns of a result row */
 #define D_FIXED		5			/* is_total, n_changes, has_t, rows, bucket */

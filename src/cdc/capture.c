@@ -71,6 +71,7 @@
 #include "utils/xid8.h"
 
 #include "dataeng.h"
+#include "cdc/cdc.h"
 
 
 /* GUC: how many consecutive change_ids go to one segment of the log */
