@@ -1,7 +1,8 @@
 -----------------------------------------------------------------------------
 -- Change data capture
 --
--- change_log      every captured row change; LIST-partitioned into four
+-- change_log      every captured row change; LIST-partitioned into
+--                 CHANGE_LOG_SEGMENTS (src/cdc/cdc.h)
 --                 segments that the capture trigger fills in turn by
 --                 change_id ranges, so that purging is TRUNCATE, not DELETE
 -- cdc_ticks       transaction snapshots that cut the log into batches:
@@ -42,14 +43,22 @@ CREATE TABLE dataeng.change_log (
 ) PARTITION BY LIST (segment);
 COMMENT ON TABLE dataeng.change_log IS
   'Captured row changes; read them through dataeng.changes or dataeng.cdc_poll()';
-CREATE TABLE dataeng.change_log_0 PARTITION OF dataeng.change_log FOR VALUES IN (0);
-CREATE TABLE dataeng.change_log_1 PARTITION OF dataeng.change_log FOR VALUES IN (1);
-CREATE TABLE dataeng.change_log_2 PARTITION OF dataeng.change_log FOR VALUES IN (2);
-CREATE TABLE dataeng.change_log_3 PARTITION OF dataeng.change_log FOR VALUES IN (3);
+-- its segments change_log_0 .. change_log_<CHANGE_LOG_SEGMENTS - 1>
+-- (src/cdc/cdc.h), private like the log
+DO $$
+BEGIN
+  FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
+    EXECUTE format('CREATE TABLE dataeng.%I PARTITION OF dataeng.change_log FOR VALUES IN (%s)',
+                   'change_log_' || s, s);
+    EXECUTE format('REVOKE ALL ON dataeng.%I FROM PUBLIC', 'change_log_' || s);
+    EXECUTE format('COMMENT ON TABLE dataeng.%I IS %L', 'change_log_' || s,
+                   format('Segment %s of dataeng.change_log', s));
+  END LOOP;
+END;
+$$;
 -- the one index capture maintains: a transaction's changes, in order
 CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid, change_id);
-REVOKE ALL ON dataeng.change_log, dataeng.change_log_0, dataeng.change_log_1,
-  dataeng.change_log_2, dataeng.change_log_3 FROM PUBLIC;
+REVOKE ALL ON dataeng.change_log FROM PUBLIC;
 
 CREATE TABLE dataeng.cdc_ticks (
   tick_id     bigint      PRIMARY KEY,
@@ -94,6 +103,12 @@ CREATE TABLE dataeng.cdc_consumer_state (
   -- and polling it fails until it is dropped and re-created
   expired_at     timestamptz,
   expired_reason text,
+  -- the transaction of the last poll and the last position it delivered
+  -- (NULL: nothing), which dataeng.cdc_ack(consumer) acknowledges
+  last_poll_xid    xid8,
+  last_poll_tick   bigint,
+  last_poll_txn    bigint,
+  last_poll_change bigint,
   CHECK (name <> '')
 );
 COMMENT ON TABLE dataeng.cdc_consumer_state IS
@@ -102,6 +117,18 @@ COMMENT ON TABLE dataeng.cdc_consumer_state IS
 REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_batch_txns,
   dataeng.cdc_consumer_state FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.change_id_seq, dataeng.cdc_tick_seq FROM PUBLIC;
+
+-- Where a change is in a consumer's delivery order (commit order, which
+-- is not change_id order): its batch, its transaction's place in the batch
+-- (the transaction's last change_id), the change.  Positions compare in
+-- delivery order (ORDER BY position).
+CREATE TYPE dataeng.cdc_position AS (
+  tick_id   bigint,
+  ord_txn   bigint,
+  change_id bigint
+);
+COMMENT ON TYPE dataeng.cdc_position IS
+  'A change''s place in delivery order, as dataeng.cdc_poll() returns it';
 
 -- One change as delivered to consumers.
 CREATE TYPE dataeng.change AS (
@@ -113,7 +140,8 @@ CREATE TYPE dataeng.change AS (
   op          "char",
   pk          jsonb,
   old_row     jsonb,
-  new_row     jsonb
+  new_row     jsonb,
+  position    dataeng.cdc_position
 );
 COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
 
@@ -878,8 +906,8 @@ BEGIN
   -- start after everything committed so far: tick fully acknowledged
   INSERT INTO dataeng.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
                                      poll_tick, poll_txn, poll_change)
-  VALUES (name, me, tables, tick, 9223372036854775807, 9223372036854775807,
-          tick, 9223372036854775807, 9223372036854775807);
+  VALUES (name, me, tables, tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@,
+          tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
@@ -950,7 +978,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM dataeng._cdc_tick_for(r);
-  IF r.ack_txn = 9223372036854775807 THEN
+  IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
     -- that batch is done: start with the next one
     SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
     start_txn := 0;
@@ -1011,6 +1039,11 @@ BEGIN
     start_change := 0;
   END LOOP;
 
+  -- what this poll delivered, for cdc_ack(consumer) in this transaction
+  UPDATE dataeng.cdc_consumer_state c
+     SET last_poll_xid = pg_current_xact_id(), last_poll_tick = last_tick,
+         last_poll_txn = last_txn, last_poll_change = last_change
+   WHERE c.name = r.name;
   IF last_tick IS NOT NULL THEN
     -- remember the furthest position delivered: acknowledgements stop there
     UPDATE dataeng.cdc_consumer_state c
@@ -1022,10 +1055,10 @@ BEGIN
     -- change there belongs to other tables): move past it, so that its
     -- position, lag and the purge horizon do not stay behind.
     UPDATE dataeng.cdc_consumer_state c
-       SET ack_tick = examined, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+       SET ack_tick = examined, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
            poll_tick = greatest(c.poll_tick, examined),
-           poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE 9223372036854775807 END,
-           poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE 9223372036854775807 END
+           poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE @CDC_END_OF_BATCH@ END,
+           poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE @CDC_END_OF_BATCH@ END
      WHERE c.name = r.name;
   END IF;
 END;
@@ -1051,7 +1084,8 @@ BEGIN
   FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
     RETURN QUERY
       SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
-             l.pk, l.old_row, l.new_row
+             l.pk, l.old_row, l.new_row,
+             ROW(bt.tick_id, bt.ord_txn, l.change_id)::dataeng.cdc_position
         FROM (SELECT * FROM dataeng.cdc_batch_txns b
                WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
         JOIN dataeng.change_log l ON l.xid = bt.xid
@@ -1134,8 +1168,8 @@ BEGIN
   IF upto_change_id = found_txn
      AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
                       WHERE bt.tick_id = found_tick AND bt.ord_txn > found_txn) THEN
-    done_txn := 9223372036854775807;
-    done_change := 9223372036854775807;
+    done_txn := @CDC_END_OF_BATCH@;
+    done_change := @CDC_END_OF_BATCH@;
   ELSE
     done_txn := found_txn;
     done_change := upto_change_id;
@@ -1161,6 +1195,65 @@ BEGIN
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_ack(consumer text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_ack(text) IS
+  'Acknowledges every change the last poll of the consumer in this transaction delivered';
+
+-- Everything up to where the last poll of this transaction stopped (with
+-- whole_transactions, the end of its last transaction, changes of other
+-- tables included, as a poll would pass over them).
+CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  done_txn bigint;
+  done_change bigint;
+  last_id bigint;
+BEGIN
+  r := dataeng._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng._agg_reserved_check('ack', consumer, caller);
+  IF r.last_poll_xid IS NULL OR r.last_poll_xid IS DISTINCT FROM pg_current_xact_id_if_assigned() THEN
+    RAISE EXCEPTION 'consumer "%" was not polled in this transaction', consumer
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'dataeng.cdc_ack(consumer) acknowledges what the last dataeng.cdc_poll() of the same transaction delivered.',
+            HINT = 'Poll, apply and acknowledge in one transaction, or acknowledge the last change applied: dataeng.cdc_ack(consumer, change_id), the change_id of the row with the largest position.';
+  END IF;
+  IF r.last_poll_tick IS NULL
+     OR (r.last_poll_tick, r.last_poll_txn, r.last_poll_change) <= (r.ack_tick, r.ack_txn, r.ack_change) THEN
+    RETURN;                               -- it delivered nothing new
+  END IF;
+  -- the last change of the last transaction of a batch completes the batch
+  IF r.last_poll_change = r.last_poll_txn
+     AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
+                      WHERE bt.tick_id = r.last_poll_tick AND bt.ord_txn > r.last_poll_txn) THEN
+    done_txn := @CDC_END_OF_BATCH@;
+    done_change := @CDC_END_OF_BATCH@;
+  ELSE
+    done_txn := r.last_poll_txn;
+    done_change := r.last_poll_change;
+  END IF;
+  -- the last change delivered (of the consumer's tables)
+  SELECT max(l.change_id) INTO last_id
+    FROM dataeng.cdc_batch_txns bt
+    JOIN dataeng.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
+   WHERE bt.tick_id = r.last_poll_tick AND bt.ord_txn = r.last_poll_txn
+     AND l.change_id <= r.last_poll_change
+     AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, l.table_oid)
+              ELSE l.table_oid = ANY (r.tables::oid[]) END;
+  UPDATE dataeng.cdc_consumer_state c
+     SET ack_tick = r.last_poll_tick, ack_txn = done_txn, ack_change = done_change,
+         acked_change_id = coalesce(last_id, c.acked_change_id), acked_at = now()
+   WHERE c.name = r.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
@@ -1364,13 +1457,13 @@ BEGIN
         -- that it does not hold the log back for other roles' changes.
         IF NOT locked THEN
           UPDATE dataeng.cdc_consumer_state c
-             SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+             SET ack_tick = newest, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
                  poll_tick = greatest(c.poll_tick, newest),
-                 poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE 9223372036854775807 END,
-                 poll_change = CASE WHEN c.poll_tick > newest THEN c.poll_change ELSE 9223372036854775807 END
+                 poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE @CDC_END_OF_BATCH@ END,
+                 poll_change = CASE WHEN c.poll_tick > newest THEN c.poll_change ELSE @CDC_END_OF_BATCH@ END
            WHERE c.name = con.name
              AND (c.ack_tick, c.ack_txn, c.ack_change)
-                 < (newest, 9223372036854775807, 9223372036854775807);
+                 < (newest, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@);
         END IF;
         CONTINUE;
       END IF;
@@ -1441,7 +1534,7 @@ BEGIN
     SELECT min(coalesce(pg_snapshot_xmin(t.snap), '0'::xid8)) INTO horizon
       FROM dataeng.cdc_consumer_state c
       LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng.cdc_ticks tk
-                          WHERE CASE WHEN c.ack_txn = 9223372036854775807
+                          WHERE CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@
                                      THEN tk.tick_id = c.ack_tick
                                      ELSE tk.tick_id < c.ack_tick END
                           ORDER BY tk.tick_id DESC LIMIT 1) t ON true
@@ -1450,7 +1543,7 @@ BEGIN
     horizon := pg_snapshot_xmin(pg_current_snapshot());
   END IF;
 
-  FOR s IN 0..3 LOOP
+  FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
     seg := format('dataeng.change_log_%s', s)::regclass;
     BEGIN
       -- never queue behind (and in front of) the log's writers and readers:
@@ -1504,11 +1597,11 @@ BEGIN
   END LOOP;
 
   -- ticks: keep what consumers still need, and the newest one
-  SELECT min(CASE WHEN c.ack_txn = 9223372036854775807 THEN c.ack_tick
+  SELECT min(CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@ THEN c.ack_tick
                   ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
                          WHERE tk.tick_id < c.ack_tick) END)
     INTO keep FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL;
-  keep := least(coalesce(keep, 9223372036854775807),
+  keep := least(coalesce(keep, @CDC_END_OF_BATCH@),
                 (SELECT max(tick_id) FROM dataeng.cdc_ticks));
   DELETE FROM dataeng.cdc_batch_txns bt WHERE bt.tick_id <= keep;
   DELETE FROM dataeng.cdc_ticks tk WHERE tk.tick_id < keep;
@@ -1519,12 +1612,9 @@ COMMENT ON FUNCTION dataeng.cdc_purge() IS
   'Truncates change-log segments whose changes every consumer has acknowledged';
 
 -- Internal objects, for whoever meets them in \df or \d.
-COMMENT ON TABLE dataeng.change_log_0 IS 'Segment 0 of dataeng.change_log';
-COMMENT ON TABLE dataeng.change_log_1 IS 'Segment 1 of dataeng.change_log';
-COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
-COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
 COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
 COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text) IS 'internal: body of dataeng.cdc_ack(text)';
 COMMENT ON FUNCTION dataeng._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
 COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';

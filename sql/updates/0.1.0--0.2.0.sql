@@ -36,3 +36,16 @@ CREATE TABLE dataeng._agg_acking (
 
 -- the launcher visits this database again when the upgrade commits
 SELECT dataeng._scheduler_wake_now();
+
+-- CDC (cdc.sql): cdc_poll() returns each change's delivery position, which
+-- cdc_ack(consumer, position) takes; cdc_ack(consumer) acknowledges what
+-- the last poll of the transaction delivered, recorded with the consumer.
+CREATE TYPE dataeng.cdc_position AS (
+  tick_id   bigint,
+  ord_txn   bigint,
+  change_id bigint
+);
+ALTER TYPE dataeng.change ADD ATTRIBUTE position dataeng.cdc_position;
+ALTER TABLE dataeng.cdc_consumer_state
+  ADD COLUMN last_poll_xid xid8, ADD COLUMN last_poll_tick bigint,
+  ADD COLUMN last_poll_txn bigint, ADD COLUMN last_poll_change bigint;
