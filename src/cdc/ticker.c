@@ -121,10 +121,11 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_tick_here);
 /*
  * dataeng_cdc_tick_here
  *		Whether a tick must be cut in the calling transaction rather than by
- *		a worker: it holds a lock the worker would wait for (SHARE or
- *		stronger on cdc_ticks or cdc_batch_txns, which the worker inserts
- *		into; ACCESS EXCLUSIVE on the change log or a segment, which it
- *		reads), or it created or updated the extension.
+ *		a worker: it holds a lock the worker would wait for (ROW
+ *		EXCLUSIVE or stronger on cdc_ticks, which the worker locks in SHARE
+ *		ROW EXCLUSIVE mode; SHARE or stronger on cdc_batch_txns, which it
+ *		inserts into; ACCESS EXCLUSIVE on the change log or a segment,
+ *		which it reads), or it created or updated the extension.
  */
 Datum
 dataeng_cdc_tick_here(PG_FUNCTION_ARGS)
@@ -134,7 +135,7 @@ dataeng_cdc_tick_here(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(nsp) || extension_written_here())
 		PG_RETURN_BOOL(true);
-	if (lock_conflicts(get_relname_relid("cdc_ticks", nsp), ShareLock) ||
+	if (lock_conflicts(get_relname_relid("cdc_ticks", nsp), RowExclusiveLock) ||
 		lock_conflicts(get_relname_relid("cdc_batch_txns", nsp), ShareLock) ||
 		lock_conflicts(get_relname_relid("change_log", nsp), AccessExclusiveLock))
 		PG_RETURN_BOOL(true);
