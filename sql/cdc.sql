@@ -1,7 +1,8 @@
 -----------------------------------------------------------------------------
 -- Change data capture
 --
--- change_log      every captured row change; LIST-partitioned into four
+-- change_log      every captured row change; LIST-partitioned into
+--                 CHANGE_LOG_SEGMENTS (src/cdc/cdc.h)
 --                 segments that the capture trigger fills in turn by
 --                 change_id ranges, so that purging is TRUNCATE, not DELETE
 -- cdc_ticks       transaction snapshots that cut the log into batches:
@@ -42,14 +43,22 @@ CREATE TABLE dataeng.change_log (
 ) PARTITION BY LIST (segment);
 COMMENT ON TABLE dataeng.change_log IS
   'Captured row changes; read them through dataeng.changes or dataeng.cdc_poll()';
-CREATE TABLE dataeng.change_log_0 PARTITION OF dataeng.change_log FOR VALUES IN (0);
-CREATE TABLE dataeng.change_log_1 PARTITION OF dataeng.change_log FOR VALUES IN (1);
-CREATE TABLE dataeng.change_log_2 PARTITION OF dataeng.change_log FOR VALUES IN (2);
-CREATE TABLE dataeng.change_log_3 PARTITION OF dataeng.change_log FOR VALUES IN (3);
+-- its segments change_log_0 .. change_log_<CHANGE_LOG_SEGMENTS - 1>
+-- (src/cdc/cdc.h), private like the log
+DO $$
+BEGIN
+  FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
+    EXECUTE format('CREATE TABLE dataeng.%I PARTITION OF dataeng.change_log FOR VALUES IN (%s)',
+                   'change_log_' || s, s);
+    EXECUTE format('REVOKE ALL ON dataeng.%I FROM PUBLIC', 'change_log_' || s);
+    EXECUTE format('COMMENT ON TABLE dataeng.%I IS %L', 'change_log_' || s,
+                   format('Segment %s of dataeng.change_log', s));
+  END LOOP;
+END;
+$$;
 -- the one index capture maintains: a transaction's changes, in order
 CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid, change_id);
-REVOKE ALL ON dataeng.change_log, dataeng.change_log_0, dataeng.change_log_1,
-  dataeng.change_log_2, dataeng.change_log_3 FROM PUBLIC;
+REVOKE ALL ON dataeng.change_log FROM PUBLIC;
 
 CREATE TABLE dataeng.cdc_ticks (
   tick_id     bigint      PRIMARY KEY,
@@ -94,6 +103,12 @@ CREATE TABLE dataeng.cdc_consumer_state (
   -- and polling it fails until it is dropped and re-created
   expired_at     timestamptz,
   expired_reason text,
+  -- the transaction of the last poll and the last position it delivered
+  -- (NULL: nothing), which dataeng.cdc_ack(consumer) acknowledges
+  last_poll_xid    xid8,
+  last_poll_tick   bigint,
+  last_poll_txn    bigint,
+  last_poll_change bigint,
   CHECK (name <> '')
 );
 COMMENT ON TABLE dataeng.cdc_consumer_state IS
@@ -102,6 +117,18 @@ COMMENT ON TABLE dataeng.cdc_consumer_state IS
 REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_batch_txns,
   dataeng.cdc_consumer_state FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.change_id_seq, dataeng.cdc_tick_seq FROM PUBLIC;
+
+-- Where a change is in a consumer's delivery order (commit order, which
+-- is not change_id order): its batch, its transaction's place in the batch
+-- (the transaction's last change_id), the change.  Positions compare in
+-- delivery order (ORDER BY position).
+CREATE TYPE dataeng.cdc_position AS (
+  tick_id   bigint,
+  ord_txn   bigint,
+  change_id bigint
+);
+COMMENT ON TYPE dataeng.cdc_position IS
+  'A change''s place in delivery order, as dataeng.cdc_poll() returns it';
 
 -- One change as delivered to consumers.
 CREATE TYPE dataeng.change AS (
@@ -113,7 +140,8 @@ CREATE TYPE dataeng.change AS (
   op          "char",
   pk          jsonb,
   old_row     jsonb,
-  new_row     jsonb
+  new_row     jsonb,
+  position    dataeng.cdc_position
 );
 COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.cdc_poll()';
 
@@ -657,6 +685,103 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
 
+-- Whether a tick must be cut in the calling transaction rather than by a
+-- worker (src/cdc/ticker.c): it holds a lock the worker would wait for, or
+-- it created or updated the extension.
+CREATE FUNCTION dataeng._cdc_tick_here()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_here'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_here() FROM PUBLIC;
+
+-- Start a worker that runs dataeng._cdc_tick(true) in its own transaction
+-- and wait for it to exit; false when no worker could be started.
+CREATE FUNCTION dataeng._cdc_tick_worker()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_worker'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_worker() FROM PUBLIC;
+
+-- Whether tick snapshot snap holds every transaction with captured changes
+-- that had finished in snapshot upto (but the calling transaction, which
+-- is running, whatever its own snapshot says): snap sees every transaction
+-- upto saw finished, or each one it does not see made no change (one index
+-- probe per transaction, when at most 256 started in between).
+CREATE FUNCTION dataeng._cdc_tick_covers(snap pg_snapshot, upto pg_snapshot)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN snap IS NULL THEN false
+    WHEN pg_snapshot_xmax(snap) >= pg_snapshot_xmax(upto)
+         AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap) x
+                          WHERE pg_visible_in_snapshot(x, upto)
+                            AND x IS DISTINCT FROM pg_current_xact_id_if_assigned()) THEN true
+    WHEN pg_snapshot_xmax(upto)::text::numeric - pg_snapshot_xmax(snap)::text::numeric > 256 THEN false
+    ELSE NOT EXISTS (
+      SELECT 1
+        FROM (SELECT v AS xid FROM pg_snapshot_xip(snap) v
+              UNION ALL
+              SELECT g::text::xid8
+                FROM generate_series(pg_snapshot_xmax(snap)::text::numeric,
+                                     pg_snapshot_xmax(upto)::text::numeric - 1) g) x
+       WHERE pg_visible_in_snapshot(x.xid, upto)
+         AND x.xid IS DISTINCT FROM pg_current_xact_id_if_assigned()
+         AND EXISTS (SELECT 1 FROM dataeng.change_log l WHERE l.xid = x.xid))
+  END
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) FROM PUBLIC;
+
+-- The newest tick, cut now if a transaction with captured changes has
+-- finished since the one before: every change committed before the call
+-- is in a tick when it returns.  The tick is cut in a transaction of its
+-- own (src/cdc/ticker.c), so that no consumer waits for, or misses the
+-- changes of, another consumer's transaction left open after a poll; in
+-- the caller's transaction only when a worker cannot do it (see
+-- _cdc_tick_here(); with a warning when no worker could start or it
+-- failed).  wait: as for _cdc_tick(), when the tick is cut here.
+CREATE FUNCTION dataeng._cdc_tick_now(wait boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  upto pg_snapshot;
+  newest dataeng.cdc_ticks;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RETURN dataeng._cdc_tick(wait);     -- (the newest tick it can see)
+  END IF;
+  IF dataeng._cdc_tick_here() THEN
+    RETURN dataeng._cdc_tick(wait);
+  END IF;
+  upto := pg_current_snapshot();
+  SELECT * INTO newest FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+  IF FOUND AND dataeng._cdc_tick_covers(newest.snap, upto) THEN
+    RETURN newest.tick_id;
+  END IF;
+  IF dataeng._cdc_tick_worker() THEN
+    -- (a new statement: its snapshot sees what the worker committed)
+    SELECT * INTO newest FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+    IF FOUND AND dataeng._cdc_tick_covers(newest.snap, upto) THEN
+      RETURN newest.tick_id;
+    END IF;
+    RAISE WARNING 'the tick worker cut no tick; cutting it in this transaction'
+      USING ERRCODE = '01000',
+            DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
+            HINT = 'The server log says why the "dataeng tick" background worker failed.';
+  ELSE
+    RAISE WARNING 'no background worker could be started to cut a tick; cutting it in this transaction'
+      USING ERRCODE = '01000',
+            DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
+            HINT = 'Raise max_worker_processes.';
+  END IF;
+  RETURN dataeng._cdc_tick(wait);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_tick_now(boolean) FROM PUBLIC;
+
 -----------------------------------------------------------------------------
 -- Consumers
 -----------------------------------------------------------------------------
@@ -669,7 +794,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_tick();
+  PERFORM dataeng._cdc_tick_now();
   IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
     RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -767,15 +892,21 @@ BEGIN
   IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
   END IF;
-  tick := dataeng._cdc_tick(wait => true);
+  -- Creations exclude each other and dataeng.cdc_purge() until they
+  -- commit (a lock that polls and acknowledgements do not conflict with):
+  -- a purge must not forget the tick of a consumer it cannot see yet, nor
+  -- the changes of transactions running at that tick.  The tick is cut in
+  -- a transaction of its own, so this one holds no tick lock.
+  LOCK TABLE dataeng.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
+  tick := dataeng._cdc_tick_now(wait => true);
   IF tick IS NULL THEN
     RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
       current_setting('transaction_isolation')
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Create it in a READ COMMITTED transaction.';
   END IF;
-  -- (counted under the tick lock, which every creation takes until it
-  -- commits: two creations cannot both pass the last free place)
+  -- (counted under that lock: two creations cannot both pass the last
+  -- free place)
   lim := (dataeng._cdc_limits()).max_consumers_per_role;
   IF lim > 0 AND NOT dataeng._is_superuser(me) THEN
     SELECT count(*) INTO n FROM dataeng.cdc_consumer_state c WHERE c.owner = me;
@@ -789,8 +920,8 @@ BEGIN
   -- start after everything committed so far: tick fully acknowledged
   INSERT INTO dataeng.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
                                      poll_tick, poll_txn, poll_change)
-  VALUES (name, me, tables, tick, 9223372036854775807, 9223372036854775807,
-          tick, 9223372036854775807, 9223372036854775807);
+  VALUES (name, me, tables, tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@,
+          tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
@@ -861,7 +992,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM dataeng._cdc_tick_for(r);
-  IF r.ack_txn = 9223372036854775807 THEN
+  IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
     -- that batch is done: start with the next one
     SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
     start_txn := 0;
@@ -922,6 +1053,11 @@ BEGIN
     start_change := 0;
   END LOOP;
 
+  -- what this poll delivered, for cdc_ack(consumer) in this transaction
+  UPDATE dataeng.cdc_consumer_state c
+     SET last_poll_xid = pg_current_xact_id(), last_poll_tick = last_tick,
+         last_poll_txn = last_txn, last_poll_change = last_change
+   WHERE c.name = r.name;
   IF last_tick IS NOT NULL THEN
     -- remember the furthest position delivered: acknowledgements stop there
     UPDATE dataeng.cdc_consumer_state c
@@ -933,10 +1069,10 @@ BEGIN
     -- change there belongs to other tables): move past it, so that its
     -- position, lag and the purge horizon do not stay behind.
     UPDATE dataeng.cdc_consumer_state c
-       SET ack_tick = examined, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+       SET ack_tick = examined, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
            poll_tick = greatest(c.poll_tick, examined),
-           poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE 9223372036854775807 END,
-           poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE 9223372036854775807 END
+           poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE @CDC_END_OF_BATCH@ END,
+           poll_change = CASE WHEN c.poll_tick > examined THEN c.poll_change ELSE @CDC_END_OF_BATCH@ END
      WHERE c.name = r.name;
   END IF;
 END;
@@ -962,7 +1098,8 @@ BEGIN
   FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
     RETURN QUERY
       SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
-             l.pk, l.old_row, l.new_row
+             l.pk, l.old_row, l.new_row,
+             ROW(bt.tick_id, bt.ord_txn, l.change_id)::dataeng.cdc_position
         FROM (SELECT * FROM dataeng.cdc_batch_txns b
                WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
         JOIN dataeng.change_log l ON l.xid = bt.xid
@@ -1045,8 +1182,8 @@ BEGIN
   IF upto_change_id = found_txn
      AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
                       WHERE bt.tick_id = found_tick AND bt.ord_txn > found_txn) THEN
-    done_txn := 9223372036854775807;
-    done_change := 9223372036854775807;
+    done_txn := @CDC_END_OF_BATCH@;
+    done_change := @CDC_END_OF_BATCH@;
   ELSE
     done_txn := found_txn;
     done_change := upto_change_id;
@@ -1072,6 +1209,65 @@ BEGIN
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_ack(consumer text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_ack(text) IS
+  'Acknowledges every change the last poll of the consumer in this transaction delivered';
+
+-- Everything up to where the last poll of this transaction stopped (with
+-- whole_transactions, the end of its last transaction, changes of other
+-- tables included, as a poll would pass over them).
+CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng.cdc_consumer_state;
+  done_txn bigint;
+  done_change bigint;
+  last_id bigint;
+BEGIN
+  r := dataeng._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng._agg_reserved_check('ack', consumer, caller);
+  IF r.last_poll_xid IS NULL OR r.last_poll_xid IS DISTINCT FROM pg_current_xact_id_if_assigned() THEN
+    RAISE EXCEPTION 'consumer "%" was not polled in this transaction', consumer
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'dataeng.cdc_ack(consumer) acknowledges what the last dataeng.cdc_poll() of the same transaction delivered.',
+            HINT = 'Poll, apply and acknowledge in one transaction, or acknowledge the last change applied: dataeng.cdc_ack(consumer, change_id), the change_id of the row with the largest position.';
+  END IF;
+  IF r.last_poll_tick IS NULL
+     OR (r.last_poll_tick, r.last_poll_txn, r.last_poll_change) <= (r.ack_tick, r.ack_txn, r.ack_change) THEN
+    RETURN;                               -- it delivered nothing new
+  END IF;
+  -- the last change of the last transaction of a batch completes the batch
+  IF r.last_poll_change = r.last_poll_txn
+     AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
+                      WHERE bt.tick_id = r.last_poll_tick AND bt.ord_txn > r.last_poll_txn) THEN
+    done_txn := @CDC_END_OF_BATCH@;
+    done_change := @CDC_END_OF_BATCH@;
+  ELSE
+    done_txn := r.last_poll_txn;
+    done_change := r.last_poll_change;
+  END IF;
+  -- the last change delivered (of the consumer's tables)
+  SELECT max(l.change_id) INTO last_id
+    FROM dataeng.cdc_batch_txns bt
+    JOIN dataeng.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
+   WHERE bt.tick_id = r.last_poll_tick AND bt.ord_txn = r.last_poll_txn
+     AND l.change_id <= r.last_poll_change
+     AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, l.table_oid)
+              ELSE l.table_oid = ANY (r.tables::oid[]) END;
+  UPDATE dataeng.cdc_consumer_state c
+     SET ack_tick = r.last_poll_tick, ack_txn = done_txn, ack_change = done_change,
+         acked_change_id = coalesce(last_id, c.acked_change_id), acked_at = now()
+   WHERE c.name = r.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
@@ -1151,7 +1347,8 @@ GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 -- acknowledged (all of them when there is no consumer), with TRUNCATE
 -- rather than DELETE, and forget ticks no consumer needs.  A segment that
 -- is busy (a writer or reader holds it) is left for the next call.  It
--- waits for the tick lock at most lock_timeout (a minute when unset), and
+-- waits for consumer creations and the tick lock at most lock_timeout (a
+-- minute when unset), and
 -- names what holds it, or holds a segment, when that is a transaction
 -- left open (see idle_in_transaction_session_timeout in docs/cdc.md).
 -- First, with dataeng.consumer_max_lag_changes or dataeng.consumer_max_age
@@ -1194,18 +1391,20 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction';
   END IF;
   lim := dataeng._cdc_limits();
-  -- The tick lock, which cdc_consumer_create() and a poll that cuts a tick
-  -- hold until they commit: a consumer being created, which this purge
-  -- cannot see yet, must not lose its tick or the changes of transactions
-  -- running at its tick.  (The DELETE below would wait for it anyway.)
-  -- A transaction left open after a poll that cut a tick holds that lock:
-  -- wait for it at most lock_timeout (a minute when unset), then say who
-  -- holds it and purge nothing.
+  -- The lock every cdc_consumer_create() holds until it commits: a
+  -- consumer being created, which this purge cannot see yet, must not lose
+  -- its tick or the changes of transactions running at its tick.  Then the
+  -- tick lock (held by whoever cuts a tick: a worker's short transaction,
+  -- or a transaction that had to cut one itself).  A transaction left
+  -- open after creating a consumer holds the first: wait for it at most
+  -- lock_timeout (a minute when unset), then say who holds it and purge
+  -- nothing.
   wait_was := current_setting('lock_timeout');
   IF wait_was IN ('0', '0ms') THEN
     PERFORM set_config('lock_timeout', '60s', true);
   END IF;
   BEGIN
+    LOCK TABLE dataeng.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
     LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   EXCEPTION WHEN lock_not_available THEN
     SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
@@ -1216,14 +1415,14 @@ BEGIN
       INTO holders, holder_roles
       FROM pg_locks lk
       JOIN pg_stat_activity a ON a.pid = lk.pid
-     WHERE lk.locktype = 'relation' AND lk.relation = 'dataeng.cdc_ticks'::regclass
-       AND lk.granted AND lk.mode = 'ShareRowExclusiveLock'
-       AND lk.pid <> pg_backend_pid();
+     WHERE lk.locktype = 'relation' AND lk.granted AND lk.pid <> pg_backend_pid()
+       AND ((lk.relation = 'dataeng.cdc_ticks'::regclass AND lk.mode = 'ShareRowExclusiveLock')
+            OR (lk.relation = 'dataeng.cdc_consumer_state'::regclass AND lk.mode = 'ShareUpdateExclusiveLock'));
     PERFORM set_config('lock_timeout', wait_was, true);
     RAISE WARNING 'the change log was not purged: a transaction of role % holds its ticks',
                   coalesce(holder_roles, '?')
       USING ERRCODE = '01000',
-            DETAIL = format('Held by %s.  A transaction that polled a consumer or created one holds them until it ends.',
+            DETAIL = format('Held by %s.  A transaction that created a consumer holds them until it ends.',
                             coalesce(holders, 'a transaction that is gone')),
             HINT = 'End that transaction (pg_terminate_backend()), and set idle_in_transaction_session_timeout so that a transaction left idle cannot hold the change log back.';
     RETURN;
@@ -1272,13 +1471,13 @@ BEGIN
         -- that it does not hold the log back for other roles' changes.
         IF NOT locked THEN
           UPDATE dataeng.cdc_consumer_state c
-             SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
+             SET ack_tick = newest, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
                  poll_tick = greatest(c.poll_tick, newest),
-                 poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE 9223372036854775807 END,
-                 poll_change = CASE WHEN c.poll_tick > newest THEN c.poll_change ELSE 9223372036854775807 END
+                 poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE @CDC_END_OF_BATCH@ END,
+                 poll_change = CASE WHEN c.poll_tick > newest THEN c.poll_change ELSE @CDC_END_OF_BATCH@ END
            WHERE c.name = con.name
              AND (c.ack_tick, c.ack_txn, c.ack_change)
-                 < (newest, 9223372036854775807, 9223372036854775807);
+                 < (newest, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@);
         END IF;
         CONTINUE;
       END IF;
@@ -1349,7 +1548,7 @@ BEGIN
     SELECT min(coalesce(pg_snapshot_xmin(t.snap), '0'::xid8)) INTO horizon
       FROM dataeng.cdc_consumer_state c
       LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng.cdc_ticks tk
-                          WHERE CASE WHEN c.ack_txn = 9223372036854775807
+                          WHERE CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@
                                      THEN tk.tick_id = c.ack_tick
                                      ELSE tk.tick_id < c.ack_tick END
                           ORDER BY tk.tick_id DESC LIMIT 1) t ON true
@@ -1358,7 +1557,7 @@ BEGIN
     horizon := pg_snapshot_xmin(pg_current_snapshot());
   END IF;
 
-  FOR s IN 0..3 LOOP
+  FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
     seg := format('dataeng.change_log_%s', s)::regclass;
     BEGIN
       -- never queue behind (and in front of) the log's writers and readers:
@@ -1412,11 +1611,11 @@ BEGIN
   END LOOP;
 
   -- ticks: keep what consumers still need, and the newest one
-  SELECT min(CASE WHEN c.ack_txn = 9223372036854775807 THEN c.ack_tick
+  SELECT min(CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@ THEN c.ack_tick
                   ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
                          WHERE tk.tick_id < c.ack_tick) END)
     INTO keep FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL;
-  keep := least(coalesce(keep, 9223372036854775807),
+  keep := least(coalesce(keep, @CDC_END_OF_BATCH@),
                 (SELECT max(tick_id) FROM dataeng.cdc_ticks));
   DELETE FROM dataeng.cdc_batch_txns bt WHERE bt.tick_id <= keep;
   DELETE FROM dataeng.cdc_ticks tk WHERE tk.tick_id < keep;
@@ -1427,12 +1626,9 @@ COMMENT ON FUNCTION dataeng.cdc_purge() IS
   'Truncates change-log segments whose changes every consumer has acknowledged';
 
 -- Internal objects, for whoever meets them in \df or \d.
-COMMENT ON TABLE dataeng.change_log_0 IS 'Segment 0 of dataeng.change_log';
-COMMENT ON TABLE dataeng.change_log_1 IS 'Segment 1 of dataeng.change_log';
-COMMENT ON TABLE dataeng.change_log_2 IS 'Segment 2 of dataeng.change_log';
-COMMENT ON TABLE dataeng.change_log_3 IS 'Segment 3 of dataeng.change_log';
 COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
 COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text) IS 'internal: body of dataeng.cdc_ack(text)';
 COMMENT ON FUNCTION dataeng._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
 COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
@@ -1453,6 +1649,10 @@ COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'int
 COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
 COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
+COMMENT ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) IS 'internal: whether a tick holds every change committed in a snapshot';
+COMMENT ON FUNCTION dataeng._cdc_tick_here() IS 'internal: whether a tick must be cut in the calling transaction';
+COMMENT ON FUNCTION dataeng._cdc_tick_now(boolean) IS 'internal: the newest tick, cut now in a transaction of its own if needed';
+COMMENT ON FUNCTION dataeng._cdc_tick_worker() IS 'internal: cut a tick in a background worker''s transaction';
 COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
 COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
 

@@ -994,11 +994,11 @@ BEGIN
   END IF;
   PERFORM dataeng._cdc_tick_for(r);
   SELECT max(k.tick_id) INTO newest FROM dataeng.cdc_ticks k;
-  IF newest = r.ack_tick AND r.ack_txn = 9223372036854775807 THEN
+  IF newest = r.ack_tick AND r.ack_txn = @CDC_END_OF_BATCH@ THEN
     RETURN;                             -- nothing committed since
   END IF;
   -- Every transaction from the acknowledged position to the end of the
-  -- newest batch (a position ending in 9223372036854775807 is the end of
+  -- newest batch (a position ending in @CDC_END_OF_BATCH@ is the end of
   -- its batch), and where in it to start (past the acknowledged change in
   -- a transaction acknowledged in part), delivered and acknowledged at
   -- once: the caller's transaction commits both with what it does with the
@@ -1010,8 +1010,8 @@ BEGIN
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
        AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn);
   UPDATE dataeng.cdc_consumer_state c
-     SET ack_tick = newest, ack_txn = 9223372036854775807, ack_change = 9223372036854775807,
-         poll_tick = newest, poll_txn = 9223372036854775807, poll_change = 9223372036854775807
+     SET ack_tick = newest, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
+         poll_tick = newest, poll_txn = @CDC_END_OF_BATCH@, poll_change = @CDC_END_OF_BATCH@
    WHERE c.name = r.name;
 END;
 $$;

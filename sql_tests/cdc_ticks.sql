@@ -63,6 +63,24 @@ SELECT count(*) FROM dataeng.cdc_poll('tk_reader', 100000);
 COMMIT;
 SELECT (new_row->>'id')::int AS id FROM dataeng.cdc_poll('tk_reader', 100000);
 
+-- A transaction holding a lock the tick worker would wait for (after a
+-- purge, or a LOCK TABLE of dataeng's tables) cuts the tick itself: the
+-- poll neither hangs nor warns, and delivers what was committed.  Ticks
+-- cut by the worker are committed even when the poll rolls back.
+SELECT dataeng.cdc_ack('tk_reader', max(change_id)) FROM dataeng.cdc_poll('tk_reader', 100000);
+INSERT INTO tk VALUES (5002, 1);
+BEGIN;
+LOCK TABLE dataeng.cdc_batch_txns IN SHARE MODE;
+SET LOCAL statement_timeout = '30s';
+SELECT (new_row->>'id')::int AS id_under_lock FROM dataeng.cdc_poll('tk_reader', 100000);
+COMMIT;
+INSERT INTO tk VALUES (5003, 1);
+SELECT max(tick_id) AS before_tick FROM dataeng.cdc_ticks \gset
+BEGIN;
+SELECT (new_row->>'id')::int AS id FROM dataeng.cdc_poll('tk_reader', 100000);
+ROLLBACK;
+SELECT max(tick_id) > :before_tick AS tick_kept_after_rollback FROM dataeng.cdc_ticks;
+
 SELECT dataeng.cdc_consumer_drop('tk_reader');
 SELECT dataeng.cdc_disable('tk');
 DROP TABLE tk, tk_seen;

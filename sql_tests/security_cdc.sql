@@ -312,12 +312,17 @@ SELECT count(*) > 0 AS holds
   FROM pg_locks lk JOIN pg_stat_activity a ON a.pid = lk.pid
  WHERE lk.relation = 'dataeng.change_log_0'::regclass AND a.usename = 'sc_attacker'
    AND a.state = 'idle in transaction';
--- a poll in the open transaction that cuts a tick holds the ticks: the
--- purge waits at most lock_timeout for them, then names the role
+-- a poll in the open transaction that needs a new tick has it cut in a
+-- transaction of its own: it holds no tick, and the purge does not wait
+-- for it (the segments it read stay busy, its consumer in use)
 INSERT INTO sc_attacker.noise VALUES (200);
 SELECT * FROM dblink('sc_hold', 'SELECT count(*) FROM dataeng.cdc_poll(''sc_a_held'', 1)') AS t(n bigint);
 SET lock_timeout = '1s';
 \set VERBOSITY terse
+SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
+-- a consumer created in the open transaction holds purges back until it
+-- commits: the purge waits at most lock_timeout for it, then names the role
+SELECT * FROM dblink('sc_hold', 'SELECT 1 FROM dataeng.cdc_consumer_create(''sc_a_new'')') AS t(n int);
 SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
 \set VERBOSITY default
 RESET lock_timeout;
@@ -329,6 +334,7 @@ SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state O
 RESET dataeng.consumer_max_lag_changes;
 SET ROLE sc_attacker;
 SELECT dataeng.cdc_consumer_drop('sc_a_held');
+SELECT dataeng.cdc_consumer_drop('sc_a_new');
 RESET ROLE;
 DROP EXTENSION dblink;
 

@@ -23,28 +23,12 @@
 
 #include "common/common.h"
 
-/* in cdc/capture.c: the change log's segments and columns */
+/* in cdc/capture.c */
 extern void dataeng_cdc_init(void);
 extern int	cdc_max_consumers_per_role;
 extern int	cdc_consumer_max_lag_changes;
 extern int	cdc_consumer_max_age;
-#define CHANGE_LOG_SEGMENTS 4
-enum
-{
-	CL_CHANGE_ID,
-	CL_XID,
-	CL_LSN,
-	CL_CAPTURED_AT,
-	CL_TABLE_OID,
-	CL_SEGMENT,
-	CL_OP,
-	CL_PK,
-	CL_OLD_ROW,
-	CL_NEW_ROW,
-	CL_NATTS
-};
-extern Oid	cdc_log_segment(int i);
-extern void cdc_check_log_layout(Relation rel);
+/* (the change log's segments and columns: cdc/cdc.h) */
 
 /* in cdc/images.c: a one-table consumer's changes, read as typed values */
 typedef enum ImageKind

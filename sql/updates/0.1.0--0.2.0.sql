@@ -184,3 +184,15 @@ CREATE EVENT TRIGGER dataeng_decoding_on_drop ON sql_drop
 -- records the path it took.
 DROP FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[]);
 ALTER TABLE dataeng.fact_defs ADD COLUMN last_refresh_path text;
+-- CDC (cdc.sql): cdc_poll() returns each change's delivery position, which
+-- cdc_ack(consumer, position) takes; cdc_ack(consumer) acknowledges what
+-- the last poll of the transaction delivered, recorded with the consumer.
+CREATE TYPE dataeng.cdc_position AS (
+  tick_id   bigint,
+  ord_txn   bigint,
+  change_id bigint
+);
+ALTER TYPE dataeng.change ADD ATTRIBUTE position dataeng.cdc_position;
+ALTER TABLE dataeng.cdc_consumer_state
+  ADD COLUMN last_poll_xid xid8, ADD COLUMN last_poll_tick bigint,
+  ADD COLUMN last_poll_txn bigint, ADD COLUMN last_poll_change bigint;

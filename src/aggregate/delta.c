@@ -69,6 +69,7 @@
 
 #include "dataeng.h"
 #include "aggregate/aggregate.h"
+#include "cdc/cdc.h"
 
 /* leading columns of a result row */
 #define D_FIXED		5			/* is_total, n_changes, has_t, rows, bucket */

@@ -71,6 +71,7 @@
 #include "utils/xid8.h"
 
 #include "dataeng.h"
+#include "cdc/cdc.h"
 
 
 /* GUC: how many consecutive change_ids go to one segment of the log */
@@ -574,6 +575,7 @@ typedef struct ChangeLogWriter
 	int			nslots;
 	TupleTableSlot *slots[WRITER_BATCH];
 	MemoryContext batchcxt;		/* row values of the buffered rows */
+	MemoryContext flushcxt;		/* what writing a batch allocates */
 } ChangeLogWriter;
 
 static void
@@ -588,6 +590,9 @@ writer_begin(ChangeLogWriter *w)
 	w->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 										"dataeng change log batch",
 										ALLOCSET_DEFAULT_SIZES);
+	w->flushcxt = AllocSetContextCreate(CurrentMemoryContext,
+										"dataeng change log flush",
+										ALLOCSET_DEFAULT_SIZES);
 }
 
 /*
@@ -599,10 +604,19 @@ writer_flush(ChangeLogWriter *w)
 {
 	int			i,
 				k;
+	MemoryContext old;
 
 	if (w->nslots == 0)
 		return;
 
+	/*
+	 * What the heap and the index AMs allocate for each row (the tuples'
+	 * copies, btree insertion scan keys and search stacks) goes to a
+	 * context reset after each batch: the trigger runs in a context that
+	 * lives as long as the whole statement's trigger call, where it would
+	 * add up to hundreds of bytes per row of the statement.
+	 */
+	old = MemoryContextSwitchTo(w->flushcxt);
 	heap_multi_insert(w->rel, w->slots, w->nslots, w->cid, 0, w->bistate);
 
 	for (k = 0; k < w->si->nindexes; k++)
@@ -633,8 +647,10 @@ writer_flush(ChangeLogWriter *w)
 
 	for (i = 0; i < w->nslots; i++)
 		ExecClearTuple(w->slots[i]);
+	MemoryContextSwitchTo(old);
 	w->nslots = 0;
 	MemoryContextReset(w->batchcxt);
+	MemoryContextReset(w->flushcxt);
 }
 
 /*
@@ -742,6 +758,7 @@ writer_end(ChangeLogWriter *w)
 		table_close(w->rel, NoLock);
 	}
 	MemoryContextDelete(w->batchcxt);
+	MemoryContextDelete(w->flushcxt);
 }
 
 /*

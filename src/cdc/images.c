@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "cdc/cdc.h"
 
 /*
  * iso_digits
