@@ -83,6 +83,7 @@
 #include "utils/xid8.h"
 
 #include "dataeng.h"
+#include "cdc/cdc.h"
 #include "cdc/wal.h"
 
 /* A table captured from the WAL, as the round found it */
