@@ -34,8 +34,6 @@ use Test::More;
 
 # pages that do not run yet as written, and why
 my %pending = (
-	'docs/cdc.md' => 'its examples use shop.orders and shop.customers, which it does not create, '
-	  . 'and its exactly-once example (ORDER BY ... DESC) awaits the delivery position of cdc_poll',
 );
 
 my $node = PostgreSQL::Test::Cluster->new('docs');
