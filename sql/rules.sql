@@ -46,6 +46,8 @@ CREATE TABLE dataeng.validation_runs (
   run_by       name        NOT NULL
 );
 COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
 
 CREATE TABLE dataeng.validation_results (
   run_id     bigint  NOT NULL REFERENCES dataeng.validation_runs ON DELETE CASCADE,
@@ -61,6 +63,7 @@ CREATE TABLE dataeng.validation_results (
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_results', '');
 
 CREATE TABLE dataeng.quarantine (
   quarantine_id  bigserial   PRIMARY KEY,
@@ -71,6 +74,8 @@ CREATE TABLE dataeng.quarantine (
   row_data       jsonb       NOT NULL
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
 
 CREATE TABLE dataeng.alerts (
   alert_id   bigserial   PRIMARY KEY,
@@ -84,6 +89,8 @@ CREATE TABLE dataeng.alerts (
   payload    jsonb       NOT NULL
 );
 COMMENT ON TABLE dataeng.alerts IS 'Failed error rules; each is also sent as NOTIFY dataeng_alerts';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
 -- schema, and no row-level security between them (row-level security is

@@ -36,3 +36,17 @@ CREATE TABLE dataeng._agg_acking (
 
 -- the launcher visits this database again when the upgrade commits
 SELECT dataeng._scheduler_wake_now();
+
+-- Backups (rules.sql, dedupe.sql, schedule.sql): pg_dump carries the
+-- history and user data of validation, dedupe and jobs, with the sequences
+-- that number them (a restored database goes on numbering after them).
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_results', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
