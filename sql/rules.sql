@@ -273,16 +273,25 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng._require_owner(caller, tbl, 'add rules');
+  -- dbt's names: kind relationships is foreign_key, severity warn is warning
+  IF kind = 'relationships' THEN
+    kind := 'foreign_key';
+  END IF;
+  IF severity = 'warn' THEN
+    severity := 'warning';
+  END IF;
   -- compiling a rule can run the table's code (domain checks, constant
   -- folding of its functions): as the table's owner, restricted, never as
   -- the caller (a superuser adding a rule to another role's table)
   owner_ := (SELECT c.relowner FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl);
   IF NOT kind = ANY (kinds) THEN
     RAISE EXCEPTION 'unknown rule kind "%"', kind
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of: ' || array_to_string(kinds, ', ') || '.';
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use one of: ' || array_to_string(kinds, ', ') || ' (or relationships, dbt''s name of foreign_key).';
   END IF;
   IF severity NOT IN ('error', 'warning') THEN
-    RAISE EXCEPTION 'severity must be error or warning, not "%"', severity USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'severity must be error or warning (or warn), not "%"', severity
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF jsonb_typeof(params) <> 'object' THEN
     RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
@@ -398,10 +407,14 @@ BEGIN
       cond := NULL;
     END IF;
   WHEN 'foreign_key' THEN
+    -- rule_add (C) resolved params.ref_table in the caller's search_path
+    -- and wrote it qualified; a name still unqualified names no table there
     IF params->>'ref_table' IS NULL OR params->>'ref_column' IS NULL
        OR to_regclass(params->>'ref_table') IS NULL THEN
       RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
-        USING ERRCODE = 'invalid_parameter_value';
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN params->>'ref_table' IS NOT NULL
+                            THEN format('No table %s is visible in your search_path.', params->>'ref_table') END;
     END IF;
     -- the referenced table is read when the table's owner validates it
     IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))

@@ -29,21 +29,26 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 
 #include "dataeng.h"
 
 /* the entry points and their bodies */
-DATAENG_ENTRY(dataeng_rule_add, "_rule_add")
 DATAENG_ENTRY(dataeng_rule_drop, "_rule_drop")
 DATAENG_ENTRY(dataeng_record_run, "_record_run_as_owner")
 DATAENG_ENTRY(dataeng_quarantine_put, "_quarantine_put_as_owner")
@@ -52,6 +57,56 @@ DATAENG_ENTRY(dataeng_guard_enable, "_guard_enable")
 DATAENG_ENTRY(dataeng_guard_disable, "_guard_disable")
 DATAENG_ENTRY(dataeng_validate, "_validate")
 DATAENG_ENTRY(dataeng_quarantine_release, "_quarantine_release")
+
+PG_FUNCTION_INFO_V1(dataeng_rule_add);
+
+/*
+ * dataeng_rule_add
+ *		rule_add(tbl, rule_name, kind, column_name, params, severity): the
+ *		entry point of dataeng._rule_add.  The referenced table of a
+ *		foreign_key (or relationships) rule, params.ref_table, is a name the
+ *		caller wrote: it is resolved here, in the caller's search_path, as
+ *		PostgreSQL resolves tbl, before the body pins search_path, and the
+ *		rule stores it qualified (a name, not an oid: it is dumped and
+ *		restored with the rule).  A name that resolves to nothing is passed
+ *		on as written, and the body refuses it.
+ */
+Datum
+dataeng_rule_add(PG_FUNCTION_ARGS)
+{
+	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(4))
+	{
+		char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		Jsonb	   *params = PG_GETARG_JSONB_P(4);
+		JsonbValue *ref = NULL;
+
+		if ((strcmp(kind, "foreign_key") == 0 || strcmp(kind, "relationships") == 0) &&
+			JB_ROOT_IS_OBJECT(params))
+			ref = getKeyJsonValueFromContainer(&params->root, "ref_table", 9, NULL);
+		if (ref != NULL && ref->type == jbvString)
+		{
+			char	   *name = pnstrdup(ref->val.string.val, ref->val.string.len);
+			List	   *names = stringToQualifiedNameList(name);
+			Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+
+			if (OidIsValid(relid))
+			{
+				StringInfoData obj;
+				char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+				char	   *rel = get_rel_name(relid);
+
+				initStringInfo(&obj);
+				appendStringInfoString(&obj, "{\"ref_table\": ");
+				escape_json(&obj, quote_qualified_identifier(nsp, rel));
+				appendStringInfoChar(&obj, '}');
+				fcinfo->args[4].value =
+					DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
+										DirectFunctionCall1(jsonb_in, CStringGetDatum(obj.data)));
+			}
+		}
+	}
+	return entry_call_body(fcinfo, "_rule_add");
+}
 
 /*
  * query_as
