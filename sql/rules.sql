@@ -201,6 +201,9 @@ DECLARE
   col text := quote_ident(r.column_name);
   coltype text;
   f text;
+  -- what a NULL (a NULL value, or an expression that gives NULL) is:
+  -- params.null_is, 'pass' (the default, as a CHECK constraint) or 'fail'
+  nul text := CASE WHEN r.params->>'null_is' = 'fail' THEN 'false' ELSE 'true' END;
 BEGIN
   IF r.column_name IS NOT NULL THEN
     SELECT format_type(atttypid, atttypmod) INTO coltype FROM pg_attribute
@@ -210,31 +213,31 @@ BEGIN
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
   WHEN 'accepted_values' THEN
-    RETURN format('coalesce(%s::text = ANY (%L::text[]), true)', col,
-                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')));
+    RETURN format('coalesce(%s::text = ANY (%L::text[]), %s)', col,
+                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN
-    RETURN format('coalesce(%s AND %s, true)',
+    RETURN format('coalesce(%s AND %s, %s)',
                   CASE WHEN r.params ? 'min' THEN format('%s %s %L::%s', col,
                        CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END, r.params->>'min', coltype)
                        ELSE 'true' END,
                   CASE WHEN r.params ? 'max' THEN format('%s %s %L::%s', col,
                        CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END, r.params->>'max', coltype)
-                       ELSE 'true' END);
+                       ELSE 'true' END, nul);
   WHEN 'regex' THEN
-    RETURN format('coalesce(%s::text ~ %L, true)', col, r.params->>'pattern');
+    RETURN format('coalesce(%s::text ~ %L, %s)', col, r.params->>'pattern', nul);
   WHEN 'length' THEN
-    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, true)', col,
-                  coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647));
+    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, %s)', col,
+                  coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647), nul);
   WHEN 'validator' THEN
     f := r.params->>'function';
-    RETURN format('coalesce(%s, true)', CASE f
+    RETURN format('coalesce(%s, %s)', CASE f
       WHEN 'email' THEN format('dataeng.is_email(%s::text, %L)', col, coalesce(r.params->>'mode', 'practical'))
       WHEN 'phone' THEN format('dataeng.is_phone(%s::text, %L)', col, r.params->>'region')
       WHEN 'postal_code' THEN format('dataeng.is_postal_code(%s::text, %L)', col, r.params->>'country')
       WHEN 'date' THEN format('dataeng.is_date(%s::text, %L)', col, r.params->>'format')
-      ELSE format('dataeng.is_%s(%s::text)', f, col) END);
+      ELSE format('dataeng.is_%s(%s::text)', f, col) END, nul);
   WHEN 'expression' THEN
-    RETURN format('coalesce((%s)::boolean, true)', r.params->>'expression');
+    RETURN format('coalesce((%s)::boolean, %s)', r.params->>'expression', nul);
   ELSE
     RETURN NULL;                          -- set-level
   END CASE;
@@ -306,6 +309,20 @@ BEGIN
   IF params ? 'mostly' AND NOT (jsonb_typeof(params->'mostly') = 'number'
                                 AND (params->>'mostly')::numeric BETWEEN 0 AND 1) THEN
     RAISE EXCEPTION 'mostly must be a number between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF params ? 'quarantine_when_mostly_passes' AND jsonb_typeof(params->'quarantine_when_mostly_passes') <> 'boolean' THEN
+    RAISE EXCEPTION 'quarantine_when_mostly_passes must be true or false' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF params ? 'null_is' THEN
+    IF NOT coalesce(params->>'null_is' IN ('pass', 'fail') AND jsonb_typeof(params->'null_is') = 'string', false) THEN
+      RAISE EXCEPTION 'null_is must be "pass" or "fail"' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF kind NOT IN ('accepted_values', 'range', 'regex', 'length', 'validator', 'expression') THEN
+      RAISE EXCEPTION 'null_is does not apply to a % rule', kind
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'It says what a NULL value (or an expression giving NULL) is for the row-level kinds '
+                       'accepted_values, range, regex, length, validator and expression.';
+    END IF;
   END IF;
   -- per-kind parameters
   CASE kind
@@ -707,6 +724,7 @@ BEGIN
       aggs := aggs || format('%L, jsonb_build_object(''checked'', %s, ''failed'', count(*) FILTER (WHERE NOT %s))',
                              'r' || i,
                              CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
+                                       OR r.params->>'null_is' = 'fail'
                                   THEN 'count(*)' ELSE format('count(t.%I)', r.column_name) END,
                              cond);
     END IF;
@@ -786,13 +804,17 @@ BEGIN
     results := results || res;
   END LOOP;
 
-  -- quarantine: rows failing an error rule move out, in this transaction
+  -- quarantine: rows failing an error rule move out, in this transaction;
+  -- a rule that passed thanks to params.mostly keeps its failing rows in
+  -- the table unless params.quarantine_when_mostly_passes
   IF quarantine THEN
     SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', conds[g], rules_[g].rule_name), ', '),
            string_agg(format('NOT %s', conds[g]), ' OR ')
       INTO cols, cond
       FROM generate_series(1, cardinality(rules_)) g
-     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error';
+     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error'
+       AND (NOT (results->(g - 1)->>'passed')::boolean
+            OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false));
     IF cond IS NOT NULL THEN
       moved := dataeng._exec_as(owner_, format(
                      'WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '

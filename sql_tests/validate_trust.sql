@@ -45,5 +45,61 @@ SELECT rule_name, kind, failed, passed FROM dataeng.validate('shop.orders') WHER
 SELECT count(*) AS alerts_after FROM dataeng.alerts WHERE rule_name = 'customer exists (dbt)';
 SELECT dataeng.rule_add('shop.orders', 'x', 'not_null', 'amount', severity => 'warnings');
 
+
+-- mostly: a rule that passes thanks to params.mostly keeps its failing rows
+-- in the table (it passed: the table is acceptable as it is) unless
+-- params.quarantine_when_mostly_passes is true; a rule that fails
+-- quarantines its failing rows either way.
+CREATE TABLE shop.codes (id int PRIMARY KEY, code text);
+INSERT INTO shop.codes SELECT g, CASE WHEN g = 10 THEN 'bad' ELSE 'ok' END FROM generate_series(1, 10) g;
+SELECT dataeng.rule_add('shop.codes', 'codes', 'accepted_values', 'code', '{"values": ["ok"], "mostly": 0.8}') IS NOT NULL AS added;
+SELECT rule_name, failed, passed FROM dataeng.validate('shop.codes', quarantine => true);
+SELECT count(*) AS rows_kept FROM shop.codes;
+SELECT count(*) AS quarantined FROM dataeng.quarantine WHERE table_name = 'shop.codes'::regclass;
+SELECT dataeng.rule_drop('shop.codes', 'codes');
+SELECT dataeng.rule_add('shop.codes', 'codes', 'accepted_values', 'code',
+                        '{"values": ["ok"], "mostly": 0.8, "quarantine_when_mostly_passes": true}') IS NOT NULL AS added;
+SELECT rule_name, failed, passed FROM dataeng.validate('shop.codes', quarantine => true);
+SELECT count(*) AS rows_kept FROM shop.codes;
+SELECT row_data->>'id' AS quarantined_id FROM dataeng.quarantine WHERE table_name = 'shop.codes'::regclass;
+SELECT dataeng.rule_drop('shop.codes', 'codes');
+INSERT INTO shop.codes SELECT g, 'bad' FROM generate_series(11, 13) g;
+SELECT dataeng.rule_add('shop.codes', 'codes', 'accepted_values', 'code', '{"values": ["ok"], "mostly": 0.8}') IS NOT NULL AS added;
+SELECT rule_name, failed, passed FROM dataeng.validate('shop.codes', quarantine => true);
+SELECT string_agg(row_data->>'id', ',' ORDER BY quarantine_id) AS quarantined_ids
+  FROM dataeng.quarantine WHERE table_name = 'shop.codes'::regclass;
+SELECT dataeng.rule_add('shop.codes', 'x', 'accepted_values', 'code', '{"values": ["ok"], "quarantine_when_mostly_passes": "yes"}');
+
+-- null_is: what a NULL value, or an expression giving NULL, is.  'pass'
+-- (the default, as a CHECK constraint, dbt and Great Expectations treat
+-- it) or 'fail'.  dataeng.parse_number('') is NULL, so an empty amount
+-- passes "parse_number(amount) > 0" unless the rule says null_is fail.
+CREATE TABLE shop.amounts (id int PRIMARY KEY, amount text);
+INSERT INTO shop.amounts VALUES (1, '12.50'), (2, ''), (3, NULL), (4, '-3');
+SELECT dataeng.rule_add('shop.amounts', 'positive', 'expression',
+                        params => '{"expression": "dataeng.parse_number(amount) > 0"}') IS NOT NULL AS added;
+SELECT rule_name, checked, failed, sample FROM dataeng.validate('shop.amounts');
+SELECT dataeng.rule_drop('shop.amounts', 'positive');
+SELECT dataeng.rule_add('shop.amounts', 'positive', 'expression',
+                        params => '{"expression": "dataeng.parse_number(amount) > 0", "null_is": "fail"}') IS NOT NULL AS added;
+SELECT rule_name, checked, failed, sample FROM dataeng.validate('shop.amounts');
+-- a column rule with null_is fail checks every row, NULLs failing
+SELECT dataeng.rule_add('shop.amounts', 'digits', 'regex', 'amount', '{"pattern": "^-?[0-9.]+$", "null_is": "fail"}') IS NOT NULL AS added;
+SELECT dataeng.rule_add('shop.amounts', 'digits or null', 'regex', 'amount', '{"pattern": "^-?[0-9.]+$"}') IS NOT NULL AS added;
+SELECT rule_name, checked, failed, sample FROM dataeng.validate('shop.amounts') WHERE kind = 'regex';
+-- the guard and quarantine_release judge rows the same way
+SELECT dataeng.rule_drop('shop.amounts', 'digits or null');
+SELECT dataeng.guard_enable('shop.amounts');
+INSERT INTO shop.amounts VALUES (5, NULL);
+INSERT INTO shop.amounts VALUES (6, '7');
+SELECT dataeng.guard_disable('shop.amounts');
+SELECT rule_name, failed FROM dataeng.validate('shop.amounts', quarantine => true) WHERE failed > 0;
+SELECT dataeng.quarantine_release((SELECT quarantine_id FROM dataeng.quarantine WHERE row_data->>'id' = '3'));
+SELECT dataeng.quarantine_release((SELECT quarantine_id FROM dataeng.quarantine WHERE row_data->>'id' = '3'), '{"amount": "3"}');
+SELECT id, amount FROM shop.amounts ORDER BY id;
+-- bad values
+SELECT dataeng.rule_add('shop.amounts', 'x', 'expression', params => '{"expression": "true", "null_is": "maybe"}');
+SELECT dataeng.rule_add('shop.amounts', 'x', 'not_null', 'amount', '{"null_is": "fail"}');
+
 DROP SCHEMA shop CASCADE;
 DROP EXTENSION dataeng;
