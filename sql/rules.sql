@@ -932,6 +932,60 @@ LANGUAGE C;
 REVOKE ALL ON FUNCTION dataeng.guard() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.guard() IS 'Ingestion guard trigger installed by dataeng.guard_enable()';
 
+-- Closes the load of a statement the guard diverted rows of (guard.c).
+CREATE FUNCTION dataeng.guard_load()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_guard_load'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.guard_load() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.guard_load() IS
+  'Ingestion guard statement trigger installed by dataeng.guard_enable(): alerts and a NOTICE for a load''s quarantined rows';
+
+-- The alerts of a load: one per rule its quarantined rows break, like a
+-- validation run's failed error rules, in the table and as NOTIFY
+-- dataeng_alerts.  Called by the guard's statement trigger only (as
+-- dataeng's owner); the number of rows the load quarantined.
+CREATE FUNCTION dataeng._guard_load_done(caller regrole, tbl regclass, load bigint, checked bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+  sent bigint;
+BEGIN
+  SELECT count(*) INTO n FROM dataeng.quarantine q
+   WHERE q.table_name OPERATOR(pg_catalog.=) tbl AND q.run_id OPERATOR(pg_catalog.=) load;
+  IF n = 0 THEN
+    RETURN 0;
+  END IF;
+  WITH per_rule AS (
+    SELECT f AS rule_name, count(*) AS failed
+      FROM dataeng.quarantine q, unnest(q.failed_rules) f
+     WHERE q.table_name OPERATOR(pg_catalog.=) tbl AND q.run_id OPERATOR(pg_catalog.=) load
+     GROUP BY f),
+  a AS (
+    INSERT INTO dataeng.alerts (table_name, run_id, rule_name, kind, failed, failed_pct, payload)
+    SELECT tbl, load, p.rule_name, coalesce(r.kind, 'unknown'), p.failed,
+           round(p.failed * 100.0 / greatest(checked, n), 2),
+           jsonb_build_object('table', tbl::text, 'run_id', load, 'rule', p.rule_name,
+                              'kind', coalesce(r.kind, 'unknown'), 'failed', p.failed,
+                              'failed_pct', round(p.failed * 100.0 / greatest(checked, n), 2),
+                              'guard', true, 'rows_written', greatest(checked, n), 'rows_quarantined', n,
+                              'written_by', caller::text)
+      FROM per_rule p
+      LEFT JOIN dataeng.rules r ON r.table_name OPERATOR(pg_catalog.=) tbl
+                               AND r.rule_name OPERATOR(pg_catalog.=) p.rule_name
+     ORDER BY p.rule_name
+    RETURNING alert_id)
+  SELECT count(pg_notify('dataeng_alerts', alert_id::text)) INTO sent FROM a;
+  RETURN n;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._guard_load_done(regrole, regclass, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_load_done(regrole, regclass, bigint, bigint) IS
+  'internal: raise the alerts of a load the guard quarantined rows of';
+
 CREATE FUNCTION dataeng.guard_enable(tbl regclass, action text DEFAULT 'reject')
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_guard_enable'
@@ -956,9 +1010,11 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot guard %: only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
   END IF;
-  EXECUTE format('DROP TRIGGER IF EXISTS dataeng_guard ON %s', tbl);
-  EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
+  -- (OR REPLACE: enabling again changes the action, with no NOTICE)
+  EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
                  'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, action);
+  EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.guard_load()', tbl);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._guard_enable(regrole, regclass, text) FROM PUBLIC;
@@ -981,6 +1037,9 @@ BEGIN
     RETURN false;
   END IF;
   EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
+  IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard_load') THEN
+    EXECUTE format('DROP TRIGGER dataeng_guard_load ON %s', tbl);
+  END IF;
   RETURN true;
 END;
 $$;

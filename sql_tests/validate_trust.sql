@@ -101,5 +101,45 @@ SELECT id, amount FROM shop.amounts ORDER BY id;
 SELECT dataeng.rule_add('shop.amounts', 'x', 'expression', params => '{"expression": "true", "null_is": "maybe"}');
 SELECT dataeng.rule_add('shop.amounts', 'x', 'not_null', 'amount', '{"null_is": "fail"}');
 
+
+-- The guard's loads: the rows one statement diverts are one load, whose
+-- number (from the sequence of validation runs) the quarantined rows carry
+-- as run_id; the statement ends with a NOTICE giving the count, and an
+-- alert per broken rule.  Enabling the guard, again or not, prints nothing.
+CREATE TABLE shop.loads (id int PRIMARY KEY, email text);
+SELECT dataeng.rule_add('shop.loads', 'email valid', 'validator', 'email', '{"function": "email"}') IS NOT NULL AS added;
+SELECT dataeng.rule_add('shop.loads', 'email present', 'not_null', 'email') IS NOT NULL AS added;
+SELECT dataeng.guard_enable('shop.loads', 'reject');
+SELECT dataeng.guard_enable('shop.loads', 'quarantine');
+INSERT INTO shop.loads
+SELECT g, CASE WHEN g % 4 = 0 THEN 'bad' WHEN g = 5 THEN NULL ELSE 'u' || g || '@example.com' END
+  FROM generate_series(1, 10) g;
+COPY shop.loads FROM stdin;
+11	ok11@example.com
+12	not an email
+13	\N
+14	ok14@example.com
+\.
+-- nothing diverted: no NOTICE, no alert
+INSERT INTO shop.loads VALUES (15, 'ok15@example.com');
+-- a statement that fails leaves nothing, and the next load starts afresh
+INSERT INTO shop.loads VALUES (16, 'bad'), (1, 'duplicate@example.com');
+UPDATE shop.loads SET email = 'bad' WHERE id = 15;
+SELECT count(*) AS rows_kept FROM shop.loads;
+SELECT dense_rank() OVER (ORDER BY q.run_id) AS load, q.row_data->>'id' AS id, q.failed_rules,
+       NOT EXISTS (SELECT 1 FROM dataeng.validation_runs r WHERE r.run_id = q.run_id) AS not_a_run_id
+  FROM dataeng.quarantine q WHERE q.table_name = 'shop.loads'::regclass ORDER BY q.run_id, q.quarantine_id;
+SELECT dense_rank() OVER (ORDER BY a.run_id) AS load, a.rule_name, a.kind, a.failed, a.failed_pct,
+       a.payload->>'rows_written' AS rows_written, a.payload->>'rows_quarantined' AS rows_quarantined,
+       a.payload->>'guard' AS guard,
+       a.run_id IN (SELECT q.run_id FROM dataeng.quarantine q) AS same_load
+  FROM dataeng.alerts a WHERE a.table_name = 'shop.loads'::regclass ORDER BY a.run_id, a.rule_name;
+-- the reject action diverts nothing, so it makes no load
+SELECT dataeng.guard_enable('shop.loads', 'reject');
+INSERT INTO shop.loads VALUES (17, 'bad');
+SELECT count(*) AS alerts FROM dataeng.alerts WHERE table_name = 'shop.loads'::regclass;
+SELECT dataeng.guard_disable('shop.loads');
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'shop.loads'::regclass;
+
 DROP SCHEMA shop CASCADE;
 DROP EXTENSION dataeng;

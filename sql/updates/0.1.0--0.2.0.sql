@@ -50,3 +50,23 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
+
+-- The guard's loads (rules.sql): a guarded table gets the statement trigger
+-- that closes each load (alerts and a NOTICE for its quarantined rows), as
+-- guard_enable() now creates it (the function is made here first; the
+-- rest of the script makes it again, with its grants and comment).
+CREATE FUNCTION dataeng.guard_load()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_guard_load'
+LANGUAGE C;
+DO $$
+DECLARE
+  t regclass;
+BEGIN
+  FOR t IN SELECT g.tgrelid::regclass FROM pg_catalog.pg_trigger g
+            WHERE g.tgname = 'dataeng_guard' AND g.tgparentid = 0 LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.guard_load()', t);
+  END LOOP;
+END;
+$$;
