@@ -141,5 +141,17 @@ SELECT count(*) AS alerts FROM dataeng.alerts WHERE table_name = 'shop.loads'::r
 SELECT dataeng.guard_disable('shop.loads');
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'shop.loads'::regclass;
 
+-- Errors for bad input carry no CONTEXT of dataeng's internal functions
+-- (above: no "PL/pgSQL function dataeng._rule_add(...) line N at RAISE"),
+-- and keep the context of the caller's own code.
+SELECT dataeng.guard_enable('shop.loads', 'shrug');
+SELECT * FROM dataeng.validate('shop.customers');
+CREATE FUNCTION shop.add_bad_rule() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM dataeng.rule_add('shop.orders', 'x', 'telepathy');
+END
+$$;
+SELECT shop.add_bad_rule();
+
 DROP SCHEMA shop CASCADE;
 DROP EXTENSION dataeng;
