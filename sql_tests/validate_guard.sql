@@ -2,6 +2,7 @@
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE signups (id int PRIMARY KEY, email text, age int);
 SELECT dataeng.rule_add('signups', 'email valid', 'validator', 'email', '{"function": "email"}');

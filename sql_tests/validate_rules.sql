@@ -2,6 +2,7 @@
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE customers (id int PRIMARY KEY, email text, country text, age int, phone text,
                         signup text, parent int, updated_at timestamptz);
