@@ -575,10 +575,11 @@ AS $$
 DECLARE
   id bigint;
   n bigint;
+  finished timestamptz := clock_timestamp();   -- one reading: duration = finished_at - started_at
 BEGIN
   INSERT INTO dataeng.validation_runs (table_name, started_at, finished_at, duration, rows_checked,
                                        rules, failed_rules, quarantined, run_by)
-  VALUES (tbl, started, clock_timestamp(), clock_timestamp() - started, rows_checked,
+  VALUES (tbl, started, finished, finished - started, rows_checked,
           jsonb_array_length(results),
           (SELECT count(*) FROM jsonb_array_elements(results) e WHERE NOT (e->>'passed')::boolean),
           quarantined, caller::name)
