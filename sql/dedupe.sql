@@ -409,6 +409,7 @@ CREATE TABLE dataeng.dedupe_log (
 CREATE INDEX dedupe_log_run_idx ON dataeng.dedupe_log (run_id);
 COMMENT ON TABLE dataeng.dedupe_log IS 'Every row dataeng.dedupe() deleted or filled, as it was';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_log', '');
 ALTER TABLE dataeng.dedupe_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.dedupe_log ENABLE ROW LEVEL SECURITY;

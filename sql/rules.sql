@@ -46,6 +46,8 @@ CREATE TABLE dataeng.validation_runs (
   run_by       name        NOT NULL
 );
 COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
 
 CREATE TABLE dataeng.validation_results (
   run_id     bigint  NOT NULL REFERENCES dataeng.validation_runs ON DELETE CASCADE,
@@ -61,6 +63,7 @@ CREATE TABLE dataeng.validation_results (
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_results', '');
 
 CREATE TABLE dataeng.quarantine (
   quarantine_id  bigserial   PRIMARY KEY,
@@ -71,6 +74,8 @@ CREATE TABLE dataeng.quarantine (
   row_data       jsonb       NOT NULL
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
 
 -- Alerts of every kind (docs/ops.md): a failed error rule (raised by
 -- each validate() run that finds it, with table_name, run_id, rule_name,
@@ -100,6 +105,8 @@ COMMENT ON TABLE dataeng.alerts IS
 -- one open alert per condition: raised once, resolved once
 CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
   WHERE resolved_at IS NULL AND condition IS NOT NULL;
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
 -- schema, and no row-level security between them (row-level security is
@@ -214,6 +221,9 @@ DECLARE
   col text := quote_ident(r.column_name);
   coltype text;
   f text;
+  -- what a NULL (a NULL value, or an expression that gives NULL) is:
+  -- params.null_is, 'pass' (the default, as a CHECK constraint) or 'fail'
+  nul text := CASE WHEN r.params->>'null_is' = 'fail' THEN 'false' ELSE 'true' END;
 BEGIN
   IF r.column_name IS NOT NULL THEN
     SELECT format_type(atttypid, atttypmod) INTO coltype FROM pg_attribute
@@ -223,31 +233,31 @@ BEGIN
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
   WHEN 'accepted_values' THEN
-    RETURN format('coalesce(%s::text = ANY (%L::text[]), true)', col,
-                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')));
+    RETURN format('coalesce(%s::text = ANY (%L::text[]), %s)', col,
+                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN
-    RETURN format('coalesce(%s AND %s, true)',
+    RETURN format('coalesce(%s AND %s, %s)',
                   CASE WHEN r.params ? 'min' THEN format('%s %s %L::%s', col,
                        CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END, r.params->>'min', coltype)
                        ELSE 'true' END,
                   CASE WHEN r.params ? 'max' THEN format('%s %s %L::%s', col,
                        CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END, r.params->>'max', coltype)
-                       ELSE 'true' END);
+                       ELSE 'true' END, nul);
   WHEN 'regex' THEN
-    RETURN format('coalesce(%s::text ~ %L, true)', col, r.params->>'pattern');
+    RETURN format('coalesce(%s::text ~ %L, %s)', col, r.params->>'pattern', nul);
   WHEN 'length' THEN
-    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, true)', col,
-                  coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647));
+    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, %s)', col,
+                  coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647), nul);
   WHEN 'validator' THEN
     f := r.params->>'function';
-    RETURN format('coalesce(%s, true)', CASE f
+    RETURN format('coalesce(%s, %s)', CASE f
       WHEN 'email' THEN format('dataeng.is_email(%s::text, %L)', col, coalesce(r.params->>'mode', 'practical'))
       WHEN 'phone' THEN format('dataeng.is_phone(%s::text, %L)', col, r.params->>'region')
       WHEN 'postal_code' THEN format('dataeng.is_postal_code(%s::text, %L)', col, r.params->>'country')
       WHEN 'date' THEN format('dataeng.is_date(%s::text, %L)', col, r.params->>'format')
-      ELSE format('dataeng.is_%s(%s::text)', f, col) END);
+      ELSE format('dataeng.is_%s(%s::text)', f, col) END, nul);
   WHEN 'expression' THEN
-    RETURN format('coalesce((%s)::boolean, true)', r.params->>'expression');
+    RETURN format('coalesce((%s)::boolean, %s)', r.params->>'expression', nul);
   ELSE
     RETURN NULL;                          -- set-level
   END CASE;
@@ -286,16 +296,25 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng._require_owner(caller, tbl, 'add rules');
+  -- dbt's names: kind relationships is foreign_key, severity warn is warning
+  IF kind = 'relationships' THEN
+    kind := 'foreign_key';
+  END IF;
+  IF severity = 'warn' THEN
+    severity := 'warning';
+  END IF;
   -- compiling a rule can run the table's code (domain checks, constant
   -- folding of its functions): as the table's owner, restricted, never as
   -- the caller (a superuser adding a rule to another role's table)
   owner_ := (SELECT c.relowner FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl);
   IF NOT kind = ANY (kinds) THEN
     RAISE EXCEPTION 'unknown rule kind "%"', kind
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of: ' || array_to_string(kinds, ', ') || '.';
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use one of: ' || array_to_string(kinds, ', ') || ' (or relationships, dbt''s name of foreign_key).';
   END IF;
   IF severity NOT IN ('error', 'warning') THEN
-    RAISE EXCEPTION 'severity must be error or warning, not "%"', severity USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'severity must be error or warning (or warn), not "%"', severity
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF jsonb_typeof(params) <> 'object' THEN
     RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
@@ -310,6 +329,20 @@ BEGIN
   IF params ? 'mostly' AND NOT (jsonb_typeof(params->'mostly') = 'number'
                                 AND (params->>'mostly')::numeric BETWEEN 0 AND 1) THEN
     RAISE EXCEPTION 'mostly must be a number between 0 and 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF params ? 'quarantine_when_mostly_passes' AND jsonb_typeof(params->'quarantine_when_mostly_passes') <> 'boolean' THEN
+    RAISE EXCEPTION 'quarantine_when_mostly_passes must be true or false' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF params ? 'null_is' THEN
+    IF NOT coalesce(params->>'null_is' IN ('pass', 'fail') AND jsonb_typeof(params->'null_is') = 'string', false) THEN
+      RAISE EXCEPTION 'null_is must be "pass" or "fail"' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF kind NOT IN ('accepted_values', 'range', 'regex', 'length', 'validator', 'expression') THEN
+      RAISE EXCEPTION 'null_is does not apply to a % rule', kind
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'It says what a NULL value (or an expression giving NULL) is for the row-level kinds '
+                       'accepted_values, range, regex, length, validator and expression.';
+    END IF;
   END IF;
   -- per-kind parameters
   CASE kind
@@ -411,10 +444,14 @@ BEGIN
       cond := NULL;
     END IF;
   WHEN 'foreign_key' THEN
+    -- rule_add (C) resolved params.ref_table in the caller's search_path
+    -- and wrote it qualified; a name still unqualified names no table there
     IF params->>'ref_table' IS NULL OR params->>'ref_column' IS NULL
        OR to_regclass(params->>'ref_table') IS NULL THEN
       RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
-        USING ERRCODE = 'invalid_parameter_value';
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN params->>'ref_table' IS NOT NULL
+                            THEN format('No table %s is visible in your search_path.', params->>'ref_table') END;
     END IF;
     -- the referenced table is read when the table's owner validates it
     IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))
@@ -558,10 +595,11 @@ AS $$
 DECLARE
   id bigint;
   n bigint;
+  finished timestamptz := clock_timestamp();   -- one reading: duration = finished_at - started_at
 BEGIN
   INSERT INTO dataeng.validation_runs (table_name, started_at, finished_at, duration, rows_checked,
                                        rules, failed_rules, quarantined, run_by)
-  VALUES (tbl, started, clock_timestamp(), clock_timestamp() - started, rows_checked,
+  VALUES (tbl, started, finished, finished - started, rows_checked,
           jsonb_array_length(results),
           (SELECT count(*) FROM jsonb_array_elements(results) e WHERE NOT (e->>'passed')::boolean),
           quarantined, caller::name)
@@ -707,6 +745,7 @@ BEGIN
       aggs := aggs || format('%L, jsonb_build_object(''checked'', %s, ''failed'', count(*) FILTER (WHERE NOT %s))',
                              'r' || i,
                              CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
+                                       OR r.params->>'null_is' = 'fail'
                                   THEN 'count(*)' ELSE format('count(t.%I)', r.column_name) END,
                              cond);
     END IF;
@@ -786,13 +825,17 @@ BEGIN
     results := results || res;
   END LOOP;
 
-  -- quarantine: rows failing an error rule move out, in this transaction
+  -- quarantine: rows failing an error rule move out, in this transaction;
+  -- a rule that passed thanks to params.mostly keeps its failing rows in
+  -- the table unless params.quarantine_when_mostly_passes
   IF quarantine THEN
     SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', conds[g], rules_[g].rule_name), ', '),
            string_agg(format('NOT %s', conds[g]), ' OR ')
       INTO cols, cond
       FROM generate_series(1, cardinality(rules_)) g
-     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error';
+     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error'
+       AND (NOT (results->(g - 1)->>'passed')::boolean
+            OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false));
     IF cond IS NOT NULL THEN
       moved := dataeng._exec_as(owner_, format(
                      'WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
@@ -910,6 +953,60 @@ LANGUAGE C;
 REVOKE ALL ON FUNCTION dataeng.guard() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.guard() IS 'Ingestion guard trigger installed by dataeng.guard_enable()';
 
+-- Closes the load of a statement the guard diverted rows of (guard.c).
+CREATE FUNCTION dataeng.guard_load()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_guard_load'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng.guard_load() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng.guard_load() IS
+  'Ingestion guard statement trigger installed by dataeng.guard_enable(): alerts and a NOTICE for a load''s quarantined rows';
+
+-- The alerts of a load: one per rule its quarantined rows break, like a
+-- validation run's failed error rules, in the table and as NOTIFY
+-- dataeng_alerts.  Called by the guard's statement trigger only (as
+-- dataeng's owner); the number of rows the load quarantined.
+CREATE FUNCTION dataeng._guard_load_done(caller regrole, tbl regclass, load bigint, checked bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+  sent bigint;
+BEGIN
+  SELECT count(*) INTO n FROM dataeng.quarantine q
+   WHERE q.table_name OPERATOR(pg_catalog.=) tbl AND q.run_id OPERATOR(pg_catalog.=) load;
+  IF n = 0 THEN
+    RETURN 0;
+  END IF;
+  WITH per_rule AS (
+    SELECT f AS rule_name, count(*) AS failed
+      FROM dataeng.quarantine q, unnest(q.failed_rules) f
+     WHERE q.table_name OPERATOR(pg_catalog.=) tbl AND q.run_id OPERATOR(pg_catalog.=) load
+     GROUP BY f),
+  a AS (
+    INSERT INTO dataeng.alerts (table_name, run_id, rule_name, kind, failed, failed_pct, payload)
+    SELECT tbl, load, p.rule_name, coalesce(r.kind, 'unknown'), p.failed,
+           round(p.failed * 100.0 / greatest(checked, n), 2),
+           jsonb_build_object('table', tbl::text, 'run_id', load, 'rule', p.rule_name,
+                              'kind', coalesce(r.kind, 'unknown'), 'failed', p.failed,
+                              'failed_pct', round(p.failed * 100.0 / greatest(checked, n), 2),
+                              'guard', true, 'rows_written', greatest(checked, n), 'rows_quarantined', n,
+                              'written_by', caller::text)
+      FROM per_rule p
+      LEFT JOIN dataeng.rules r ON r.table_name OPERATOR(pg_catalog.=) tbl
+                               AND r.rule_name OPERATOR(pg_catalog.=) p.rule_name
+     ORDER BY p.rule_name
+    RETURNING alert_id)
+  SELECT count(pg_notify('dataeng_alerts', alert_id::text)) INTO sent FROM a;
+  RETURN n;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng._guard_load_done(regrole, regclass, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._guard_load_done(regrole, regclass, bigint, bigint) IS
+  'internal: raise the alerts of a load the guard quarantined rows of';
+
 CREATE FUNCTION dataeng.guard_enable(tbl regclass, action text DEFAULT 'reject')
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_guard_enable'
@@ -934,9 +1031,11 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot guard %: only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
   END IF;
-  EXECUTE format('DROP TRIGGER IF EXISTS dataeng_guard ON %s', tbl);
-  EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
+  -- (OR REPLACE: enabling again changes the action, with no NOTICE)
+  EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
                  'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, action);
+  EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.guard_load()', tbl);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng._guard_enable(regrole, regclass, text) FROM PUBLIC;
@@ -959,6 +1058,9 @@ BEGIN
     RETURN false;
   END IF;
   EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
+  IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard_load') THEN
+    EXECUTE format('DROP TRIGGER dataeng_guard_load ON %s', tbl);
+  END IF;
   RETURN true;
 END;
 $$;

@@ -79,6 +79,8 @@ CREATE TABLE dataeng.job_runs (
 );
 CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
 COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
+SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
 
 ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;

@@ -1,6 +1,7 @@
 -- Numbers as people write them.
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 SELECT v, d, dataeng.parse_number(v, d) AS parsed
   FROM (VALUES ('1,234.56', NULL), ('1.234,56', NULL), ('1 234,56', NULL), (E'1\u00a0234,56', NULL),
@@ -19,6 +20,34 @@ SELECT dataeng.parse_number('1', ';');
 -- found by fuzzing: no digit before the exponent once separators go ('E3')
 SELECT dataeng.parse_number($$'''E''3''''''$$) AS no_digits;
 SELECT dataeng.parse_number_strict($$'E'3$$);
+
+-- Digit grouping: group separators must make groups (one kind; a first
+-- group of 1 to 3 digits, then groups of 3, or the Indian 2-digit groups
+-- before the last 3).  Any other grouping is malformed: NULL, never the
+-- digits run together ('12,5,3' was 1253).
+SELECT v, d, dataeng.parse_number(v, d) AS parsed
+  FROM (VALUES ('12,5,3', NULL), ('12,5,3', '.'), ('1,234,56', NULL), ('1,,234', NULL), ('1234,567.5', NULL),
+               (',123,456', NULL), ('1,234,', NULL), ('12 34', NULL), ('1.234 567,5', NULL), ('123,45,678', NULL),
+               ('1,234,567', NULL), ('1 234 567,5', NULL), ('1''234''567', NULL), ('1.234.567,89', NULL),
+               ('1,23,456', NULL), ('12,34,567.5', NULL), ('1,234.5e3', NULL), ('1 000', NULL)) t(v, d);
+SELECT dataeng.parse_number_strict('12,5,3');
+\echo :LAST_ERROR_SQLSTATE
+SELECT dataeng.parse_number_strict('1.234 567,5');
+\echo :LAST_ERROR_SQLSTATE
+
+-- Numbers numeric cannot hold (131072 digits before the point, 16383
+-- after; a percentage needs two more decimals) give NULL, not numeric_in's
+-- error; parse_number_strict raises 22003 with the reason.
+SELECT dataeng.parse_number(repeat('9', 131073)) AS too_many_digits,
+       dataeng.parse_number(repeat('9', 131072)) = repeat('9', 131072)::numeric AS most_digits,
+       dataeng.parse_number('1' || repeat('0', 131071) || 'e1') AS too_many_by_exponent,
+       dataeng.parse_number(repeat('0', 200000) || '5') AS leading_zeros_do_not_count;
+SELECT dataeng.parse_number('0.' || repeat('1', 16383)) = ('0.' || repeat('1', 16383))::numeric AS most_decimals,
+       dataeng.parse_number('0.' || repeat('1', 16384)) AS too_many_decimals,
+       dataeng.parse_number('0.' || repeat('1', 16381) || '%') = ('0.00' || repeat('1', 16381))::numeric AS most_decimals_percent,
+       dataeng.parse_number('0.' || repeat('1', 16382) || '%') AS too_many_decimals_percent;
+SELECT dataeng.parse_number_strict(repeat('9', 131073));
+\echo :LAST_ERROR_SQLSTATE
 
 -- never an error, whatever the bytes: 1000 strings of 16 random bytes
 -- (1..255) in a SQL_ASCII database, which keeps invalid UTF-8 as it is, and

@@ -1,6 +1,7 @@
 -- Strict dates: the whole text matches the format, the date exists.
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 SELECT v, f, dataeng.is_date(v, f) AS valid, dataeng.date_problem(v, f) AS problem
   FROM (VALUES ('2026-11-24', 'YYYY-MM-DD'), ('2026-02-30', 'YYYY-MM-DD'),

@@ -2,6 +2,7 @@
 -- python-email-validator, Unlicense; isemail, BSD-3, isemail_LICENSE.md).
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 -- python-email-validator's cases define the "practical" policy
 CREATE TABLE email_py (n int, test text, address text, expected boolean);

@@ -8,6 +8,7 @@
 -- when rule_add or validate raises one.
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 SET client_min_messages = warning;
 
 CREATE TABLE ge_lines (n serial, line jsonb);

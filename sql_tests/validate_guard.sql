@@ -2,6 +2,7 @@
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE signups (id int PRIMARY KEY, email text, age int);
 SELECT dataeng.rule_add('signups', 'email valid', 'validator', 'email', '{"function": "email"}');
@@ -25,7 +26,7 @@ INSERT INTO signups VALUES (4, 'cy@example.org', 40);
 SELECT dataeng.guard_enable('signups', 'quarantine');
 INSERT INTO signups VALUES (5, 'dee@example.com', 50), (6, 'bad@', 30), (7, 'eve@example.com', 5);
 SELECT id FROM signups ORDER BY id;
-SELECT failed_rules, row_data->>'id' AS id, run_id IS NULL AS from_guard FROM dataeng.quarantine ORDER BY quarantine_id;
+SELECT failed_rules, row_data->>'id' AS id, NOT EXISTS (SELECT 1 FROM dataeng.validation_runs r WHERE r.run_id = quarantine.run_id) AS from_guard FROM dataeng.quarantine ORDER BY quarantine_id;
 
 SELECT dataeng.guard_enable('signups', 'shrug');
 SELECT dataeng.guard_disable('signups'), dataeng.guard_disable('signups');

@@ -1,6 +1,7 @@
 -- Identifier validators: Luhn, payment cards, ISBN, IBAN, UUID.
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 -- Luhn
 SELECT v, dataeng.is_luhn(v), dataeng.luhn_problem(v)

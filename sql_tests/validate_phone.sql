@@ -3,6 +3,7 @@
 -- one per region and number type, valid by the metadata they come from.
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE phone_examples (region text, country_code int, national_prefix text,
   number_type text, nsn text, e164 text, possible_lengths text);

@@ -2,6 +2,7 @@
 -- libaddressinput_postal_codes.tsv, Apache-2.0).
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE postal (country text, name text, zip_regex text, zip_examples text,
   zip_name_type text, require_flags text);

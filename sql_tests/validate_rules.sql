@@ -2,6 +2,7 @@
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE customers (id int PRIMARY KEY, email text, country text, age int, phone text,
                         signup text, parent int, updated_at timestamptz);
@@ -27,8 +28,11 @@ SELECT dataeng.rule_add('customers', 'short emails', 'length', 'email', '{"max":
 SELECT dataeng.rule_add('customers', 'gb phones', 'expression', params => '{"expression": "country <> ''GB'' OR phone LIKE ''+44%''"}');
 SELECT dataeng.rule_add('customers', 'lower-case emails', 'regex', 'email', '{"pattern": "^[^A-Z]*$"}');
 
+SELECT now() AS before_run \gset
 SELECT rule_name, kind, checked, failed, failed_pct, passed, sample FROM dataeng.validate('customers');
-SELECT rows_checked, rules, failed_rules, quarantined, duration >= interval '0' AS timed
+SELECT rows_checked, rules, failed_rules, quarantined,
+       started_at >= :'before_run' AND finished_at >= started_at AND duration = finished_at - started_at
+         AND finished_at <= clock_timestamp() AS timed
   FROM dataeng.validation_runs;
 SELECT rule_name, failed, passed FROM dataeng.validation_results ORDER BY rule_name;
 -- failed error rules raise alerts (warnings do not)

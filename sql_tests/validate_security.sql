@@ -3,6 +3,7 @@
 CREATE EXTENSION dataeng;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE ROLE regress_valsec_owner;
 CREATE ROLE regress_valsec_reader;

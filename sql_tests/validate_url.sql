@@ -2,6 +2,7 @@
 -- BSD-3-Clause; made by make_url_cases.py): the absolute URLs.
 CREATE EXTENSION dataeng;
 \set SHOW_CONTEXT never
+\pset null '(null)'
 
 CREATE TABLE url_wpt (n int, input text, failure boolean, url_default boolean,
                       url_special boolean, href text);

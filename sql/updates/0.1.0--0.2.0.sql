@@ -196,3 +196,36 @@ ALTER TYPE dataeng.change ADD ATTRIBUTE position dataeng.cdc_position;
 ALTER TABLE dataeng.cdc_consumer_state
   ADD COLUMN last_poll_xid xid8, ADD COLUMN last_poll_tick bigint,
   ADD COLUMN last_poll_txn bigint, ADD COLUMN last_poll_change bigint;
+-- Backups (rules.sql, dedupe.sql, schedule.sql): pg_dump carries the
+-- history and user data of validation, dedupe and jobs, with the sequences
+-- that number them (a restored database goes on numbering after them).
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_results', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
+
+-- The guard's loads (rules.sql): a guarded table gets the statement trigger
+-- that closes each load (alerts and a NOTICE for its quarantined rows), as
+-- guard_enable() now creates it (the function is made here first; the
+-- rest of the script makes it again, with its grants and comment).
+CREATE FUNCTION dataeng.guard_load()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'dataeng_guard_load'
+LANGUAGE C;
+DO $$
+DECLARE
+  t regclass;
+BEGIN
+  FOR t IN SELECT g.tgrelid::regclass FROM pg_catalog.pg_trigger g
+            WHERE g.tgname = 'dataeng_guard' AND g.tgparentid = 0 LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.guard_load()', t);
+  END LOOP;
+END;
+$$;

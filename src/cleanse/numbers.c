@@ -11,7 +11,13 @@
  * a percent sign divides by 100.  When the decimal separator is not given,
  * it is inferred, and when the text is ambiguous ("1,234" or "1.234": one
  * separator followed by exactly three digits) the answer is NULL rather
- * than a guess.
+ * than a guess.  Group separators must make groups: one kind of separator,
+ * a first group of 1 to 3 digits, then groups of 3 ("1,234,567"), or the
+ * Indian grouping, 2-digit groups before the last 3 ("12,34,567"); any
+ * other grouping ("12,5,3", "1,,234", "1,23") is malformed, and gives NULL
+ * rather than the digits run together.  A number numeric cannot hold (more
+ * than 131072 digits before the decimal point, more than 16383 after) is
+ * not read either, rather than raising numeric_in's error.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +45,66 @@ static bool
 space_char(pg_wchar c)
 {
 	return c == ' ' || c == 0xA0 || c == 0x202F || c == 0x2009 || c == 0x2007 || c == '\t';
+}
+
+/* the most digits numeric holds before and after the decimal point */
+#define NUMBER_MAX_INT_DIGITS	131072	/* NUMERIC weight limit (int16) x 4 */
+#define NUMBER_MAX_SCALE		16383	/* NUMERIC_DSCALE_MASK */
+
+/*
+ * grouping_problem
+ *		Why the group separators of the integer part of w[start..end) (up
+ *		to the decimal separator dec or the exponent) do not make groups of
+ *		digits, or NULL when they do (or there are none).
+ */
+static const char *
+grouping_problem(const pg_wchar *w, int start, int end, char dec)
+{
+	pg_wchar	kind = 0;
+	int			ngroups = 0,
+				first = 0,
+				cur = 0,
+				i;
+	bool		western = true,
+				indian = true;
+
+	for (i = start; i < end; i++)
+	{
+		pg_wchar	c = w[i];
+		pg_wchar	k;
+
+		if (c == (pg_wchar) dec || c == 'e' || c == 'E')
+			break;
+		if (c >= '0' && c <= '9')
+		{
+			cur++;
+			continue;
+		}
+		/* a group separator: spaces are one kind, apostrophes another */
+		k = space_char(c) ? ' ' : (c == 0x2019 ? '\'' : c);
+		if (kind == 0)
+			kind = k;
+		else if (k != kind)
+			return "group separators of more than one kind";
+		if (ngroups == 0)
+		{
+			if (cur < 1 || cur > 3)
+				return "a malformed digit grouping";
+			first = cur;
+		}
+		else
+		{
+			western = western && cur == 3;
+			indian = indian && cur == 2;
+		}
+		ngroups++;
+		cur = 0;
+	}
+	if (ngroups == 0)
+		return NULL;
+	if (cur != 3 || !(western || (indian && first <= 2)))
+		return "a malformed digit grouping";
+	return NULL;
 }
 
 /*
@@ -188,6 +254,8 @@ parse_number_text(const char *s, int len, char dec, bool *pct, const char **why)
 			return NULL;
 		}
 	}
+	if ((*why = grouping_problem(w, start, end, dec)) != NULL)
+		return NULL;
 	*pct = percent;
 	*why = NULL;
 	return out.data;
@@ -222,6 +290,42 @@ number_canon_problem(const char *canon)
 }
 
 /*
+ * number_range_problem
+ *		Why numeric cannot hold the number of a well-formed canonical text
+ *		(with two more decimals for a percentage), or NULL.
+ */
+static const char *
+number_range_problem(const char *canon, bool percent)
+{
+	const char *p = canon;
+	long		int_digits = 0,
+				frac_digits = 0,
+				exponent = 0;
+	bool		seen_dec = false;
+
+	if (*p == '-')
+		p++;
+	while (*p == '0')			/* leading zeros do not count */
+		p++;
+	for (; *p && *p != 'e' && *p != 'E'; p++)
+	{
+		if (*p == '.')
+			seen_dec = true;
+		else if (seen_dec)
+			frac_digits++;
+		else
+			int_digits++;
+	}
+	if (*p)						/* at most 3 digits: number_canon_problem */
+		exponent = strtol(p + 1, NULL, 10);
+	if (int_digits > 0 && int_digits + exponent > NUMBER_MAX_INT_DIGITS)
+		return "more digits before the decimal point than numeric holds (131072)";
+	if (Max(frac_digits - exponent, 0) + (percent ? 2 : 0) > NUMBER_MAX_SCALE)
+		return "more digits after the decimal point than numeric holds (16383)";
+	return NULL;
+}
+
+/*
  * to_numeric
  *		numeric_in() of the canonical text, divided by 100 for a percent;
  *		NULL (with *why) when numeric_in would not take it.
@@ -232,7 +336,8 @@ to_numeric(char *canon, bool percent, const char **why, bool *ok)
 	Datum		num;
 
 	*ok = false;
-	if ((*why = number_canon_problem(canon)) != NULL)
+	if ((*why = number_canon_problem(canon)) != NULL ||
+		(*why = number_range_problem(canon, percent)) != NULL)
 		return (Datum) 0;
 	num = DirectFunctionCall3(numeric_in, CStringGetDatum(canon),
 							  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
@@ -318,11 +423,24 @@ dataeng_parse_number_strict(PG_FUNCTION_ARGS)
 	if (canon != NULL)
 		r = to_numeric(canon, pct, &why, &ok);
 	if (canon == NULL || !ok)
+	{
+		char	   *shown = text_to_cstring(PG_GETARG_TEXT_PP(0));
+		int			len = strlen(shown);
+
+		/* the message shows at most 60 bytes of the text */
+		if (len > 60)
+			shown = psprintf("%.*s...", pg_mbcliplen(shown, len, 60), shown);
+		if (strncmp(why, "more digits", 11) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("number \"%s\" is out of range for type numeric", shown),
+					 errdetail("Problem: %s.", why)));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("\"%s\" is not a number", text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errmsg("\"%s\" is not a number", shown),
 				 errdetail("Problem: %s.", why),
 				 strncmp(why, "ambiguous", 9) == 0 ?
 				 errhint("Pass the decimal separator ('.' or ',') to resolve it.") : 0));
+	}
 	PG_RETURN_DATUM(r);
 }

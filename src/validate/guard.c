@@ -21,6 +21,17 @@
  * act (dataeng._quarantine_put checks its rights on the table), run with
  * search_path pinned.
  *
+ * Loads: in 'quarantine' mode, the rows one statement (an INSERT, a COPY,
+ * an UPDATE) diverts are one load, numbered from the sequence of
+ * validation runs (so a load's number is never a run's): the quarantined
+ * rows carry it as run_id.  The AFTER ... FOR EACH STATEMENT trigger
+ * dataeng_guard_load (dataeng.guard_load()) closes the load: it raises an
+ * alert per broken rule (dataeng._guard_load_done, as dataeng's owner:
+ * only the guard writes alerts) and a NOTICE with the count.  The load of
+ * a statement is kept per guarded table in backend memory, recognised by
+ * the transaction and the statement's start; a statement that fails never
+ * reaches its closing trigger, and the next one starts afresh.
+ *
  * Partitions: guard_enable() on a partitioned table creates the trigger
  * there, and PostgreSQL fires its clone on the leaf partition a row goes
  * to.  The rules are those of the table the guard was enabled on (found by
@@ -32,14 +43,17 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -63,6 +77,72 @@ typedef struct GuardPlan
 } GuardPlan;
 
 static HTAB *guard_plans = NULL;
+
+/* the load of the current statement on a guarded table */
+typedef struct GuardLoad
+{
+	Oid			relid;			/* hash key: the guarded table */
+	LocalTransactionId lxid;	/* the transaction and the statement */
+	TimestampTz stmt_start;
+	int64		load;			/* its number; 0: nothing diverted yet */
+	int64		checked;		/* rows the guard checked */
+} GuardLoad;
+
+static HTAB *guard_loads = NULL;
+
+/*
+ * guard_load
+ *		The load of the current statement on a guarded table, reset when it
+ *		was another statement's; NULL when there is none and !create.
+ */
+static GuardLoad *
+guard_load(Oid relid, bool create)
+{
+	GuardLoad  *entry;
+	bool		found;
+
+	if (guard_loads == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (!create)
+			return NULL;
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(GuardLoad);
+		ctl.hcxt = TopMemoryContext;
+		guard_loads = hash_create("dataeng guard loads", 16, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(guard_loads, &relid, create ? HASH_ENTER : HASH_FIND, &found);
+	if (entry == NULL)
+		return NULL;
+	if (!found || entry->lxid != MyProc->lxid ||
+		entry->stmt_start != GetCurrentStatementStartTimestamp())
+	{
+		entry->lxid = MyProc->lxid;
+		entry->stmt_start = GetCurrentStatementStartTimestamp();
+		entry->load = 0;
+		entry->checked = 0;
+	}
+	return entry;
+}
+
+/*
+ * dataeng_relid
+ *		A relation of schema dataeng, or an error saying to reinstall.
+ */
+static Oid
+dataeng_relid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid(DATAENG_SCHEMA, false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation %s.%s is missing", DATAENG_SCHEMA, name),
+				 errhint("Reinstall the extension.")));
+	return relid;
+}
 
 /*
  * guard_relcache_callback
@@ -243,6 +323,8 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		SPI_finish();
 		return PointerGetDatum(newtup);
 	}
+	if (quarantine)
+		guard_load(gp->rulesrelid, true)->checked++;
 	row = heap_copy_tuple_as_datum(newtup, RelationGetDescr(rel));
 	/* the checks run as the table's owner, restricted */
 	internal_sql_begin(&as_owner, gp->rulesowner);
@@ -277,24 +359,29 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			argtypes[3] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID};
-		Datum		args[3];
+		Oid			argtypes[4] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID};
+		Datum		args[4];
 		InternalSql pinned;
+		GuardLoad  *load = guard_load(gp->rulesrelid, true);
 
+		/* the statement's first diverted row opens its load */
+		if (load->load == 0)
+			load->load = nextval_internal(dataeng_relid("validation_runs_run_id_seq"), false);
 		args[0] = ObjectIdGetDatum(gp->rulesrelid);
 		args[1] = row;
 		args[2] = PointerGetDatum(failed);
+		args[3] = Int64GetDatum(load->load);
 
 		/*
 		 * Still the writer's act (no user switch), but resolved with
 		 * search_path pinned, not through the writer's.
 		 */
 		internal_sql_begin(&pinned, InvalidOid);
-		if (SPI_execute_with_args("SELECT dataeng._quarantine_put($1, NULL, "
+		if (SPI_execute_with_args("SELECT dataeng._quarantine_put($1, $4, "
 								  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
 								  "'row', pg_catalog.to_jsonb($2), "
 								  "'rules', pg_catalog.to_jsonb($3))))",
-								  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+								  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
 		internal_sql_end(&pinned);
 		SPI_finish();
@@ -302,4 +389,66 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return PointerGetDatum(newtup);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_guard_load);
+
+/*
+ * dataeng_guard_load
+ *		AFTER INSERT OR UPDATE ... FOR EACH STATEMENT: close the statement's
+ *		load on the guarded table.  When the guard diverted rows, raise an
+ *		alert per broken rule and a NOTICE with the count.
+ */
+Datum
+dataeng_guard_load(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	GuardLoad  *entry;
+	int64		load,
+				checked,
+				moved = 0;
+	Oid			caller = GetUserId();
+	Oid			argtypes[4] = {REGROLEOID, OIDOID, INT8OID, INT8OID};
+	Datum		args[4];
+	bool		isnull;
+	InternalSql as_owner;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dataeng.guard_load() must be fired AFTER INSERT OR UPDATE ... FOR EACH STATEMENT"),
+				 errhint("Install it with dataeng.guard_enable().")));
+	rel = trigdata->tg_relation;
+	entry = guard_load(RelationGetRelid(rel), false);
+	if (entry == NULL || entry->load == 0)
+		return PointerGetDatum(NULL);
+	load = entry->load;
+	checked = entry->checked;
+	entry->load = 0;
+	entry->checked = 0;
+
+	/* alerts are dataeng's metadata: written as its owner */
+	args[0] = ObjectIdGetDatum(caller);
+	args[1] = ObjectIdGetDatum(RelationGetRelid(rel));
+	args[2] = Int64GetDatum(load);
+	args[3] = Int64GetDatum(checked);
+	SPI_connect();
+	internal_sql_begin(&as_owner, rel_owner(dataeng_relid("alerts")));
+	if (SPI_execute_with_args("SELECT dataeng._guard_load_done($1, $2, $3, $4)",
+							  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not close the guard's load of \"%s\"", RelationGetRelationName(rel));
+	moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	internal_sql_end(&as_owner);
+	SPI_finish();
+	if (!isnull && moved > 0)
+		ereport(NOTICE,
+				(errmsg("the guard quarantined " INT64_FORMAT " of " INT64_FORMAT " rows written to table \"%s\"",
+						moved, checked, RelationGetRelationName(rel)),
+				 errdetail("They are in dataeng.quarantine with run_id " INT64_FORMAT
+						   ", and dataeng.alerts has an alert for each rule they break.", load),
+				 errhint("Correct them and put them back with dataeng.quarantine_release().")));
+	return PointerGetDatum(NULL);
 }

@@ -29,29 +29,136 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 
 #include "common/common.h"
 
+/*
+ * rules_call_body
+ *		entry_call_body(), reporting an error of the body as the caller's
+ *		own: without the CONTEXT lines of dataeng's internal functions
+ *		("PL/pgSQL function dataeng._rule_add(...) line 36 at RAISE", the
+ *		internal SQL of a check), which tell a user nothing about the bad
+ *		input, nor the internal query an error was found in.  The context
+ *		of the code that called the entry point is kept
+ *		(ThrowErrorData collects it again).  An internal error (class XX)
+ *		keeps its whole context, for whoever debugs it.
+ */
+static Datum
+rules_call_body(FunctionCallInfo fcinfo, const char *name)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
+	volatile Datum result = (Datum) 0;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	PG_TRY();
+	{
+		result = entry_call_body(fcinfo, name);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->elevel != ERROR ||
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
+			PG_RE_THROW();
+		FlushErrorState();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		edata->context = NULL;
+		edata->internalquery = NULL;
+		edata->internalpos = 0;
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+#define RULES_ENTRY(sym, body) \
+PG_FUNCTION_INFO_V1(sym); \
+Datum \
+sym(PG_FUNCTION_ARGS) \
+{ \
+	return rules_call_body(fcinfo, body); \
+}
+
 /* the entry points and their bodies */
-DATAENG_ENTRY(dataeng_rule_add, "_rule_add")
-DATAENG_ENTRY(dataeng_rule_drop, "_rule_drop")
-DATAENG_ENTRY(dataeng_record_run, "_record_run_as_owner")
-DATAENG_ENTRY(dataeng_quarantine_put, "_quarantine_put_as_owner")
-DATAENG_ENTRY(dataeng_quarantine_take, "_quarantine_take_as_owner")
-DATAENG_ENTRY(dataeng_guard_enable, "_guard_enable")
-DATAENG_ENTRY(dataeng_guard_disable, "_guard_disable")
-DATAENG_ENTRY(dataeng_validate, "_validate")
-DATAENG_ENTRY(dataeng_quarantine_release, "_quarantine_release")
+RULES_ENTRY(dataeng_rule_drop, "_rule_drop")
+RULES_ENTRY(dataeng_record_run, "_record_run_as_owner")
+RULES_ENTRY(dataeng_quarantine_put, "_quarantine_put_as_owner")
+RULES_ENTRY(dataeng_quarantine_take, "_quarantine_take_as_owner")
+RULES_ENTRY(dataeng_guard_enable, "_guard_enable")
+RULES_ENTRY(dataeng_guard_disable, "_guard_disable")
+RULES_ENTRY(dataeng_validate, "_validate")
+RULES_ENTRY(dataeng_quarantine_release, "_quarantine_release")
+
+PG_FUNCTION_INFO_V1(dataeng_rule_add);
+
+/*
+ * dataeng_rule_add
+ *		rule_add(tbl, rule_name, kind, column_name, params, severity): the
+ *		entry point of dataeng._rule_add.  The referenced table of a
+ *		foreign_key (or relationships) rule, params.ref_table, is a name the
+ *		caller wrote: it is resolved here, in the caller's search_path, as
+ *		PostgreSQL resolves tbl, before the body pins search_path, and the
+ *		rule stores it qualified (a name, not an oid: it is dumped and
+ *		restored with the rule).  A name that resolves to nothing is passed
+ *		on as written, and the body refuses it.
+ */
+Datum
+dataeng_rule_add(PG_FUNCTION_ARGS)
+{
+	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(4))
+	{
+		char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		Jsonb	   *params = PG_GETARG_JSONB_P(4);
+		JsonbValue *ref = NULL;
+
+		if ((strcmp(kind, "foreign_key") == 0 || strcmp(kind, "relationships") == 0) &&
+			JB_ROOT_IS_OBJECT(params))
+			ref = getKeyJsonValueFromContainer(&params->root, "ref_table", 9, NULL);
+		if (ref != NULL && ref->type == jbvString)
+		{
+			char	   *name = pnstrdup(ref->val.string.val, ref->val.string.len);
+			List	   *names = stringToQualifiedNameList(name);
+			Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+
+			if (OidIsValid(relid))
+			{
+				StringInfoData obj;
+				char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+				char	   *rel = get_rel_name(relid);
+
+				initStringInfo(&obj);
+				appendStringInfoString(&obj, "{\"ref_table\": ");
+				escape_json(&obj, quote_qualified_identifier(nsp, rel));
+				appendStringInfoChar(&obj, '}');
+				fcinfo->args[4].value =
+					DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
+										DirectFunctionCall1(jsonb_in, CStringGetDatum(obj.data)));
+			}
+		}
+	}
+	return rules_call_body(fcinfo, "_rule_add");
+}
 
 /*
  * query_as
