@@ -81,9 +81,9 @@ rename_column(RenameStmt *stmt)
 	values[1] = CStringGetTextDatum(stmt->newname);
 	values[2] = BoolGetDatum(stmt->relation->inh);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT dataeng._cdc_rename_column(d.objid, $1, $2, $3) "
-							  "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
-							  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass",
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng._cdc_rename_column(d.objid, $1, $2, $3) "
+											  "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+											  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"),
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not follow the rename of column \"%s\"", stmt->subname);
 	SPI_finish();
@@ -119,7 +119,7 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	SPI_connect();
-	if (SPI_execute("SELECT dataeng._cdc_sync_triggers()", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute(dataeng_internal_sql("SELECT dataeng._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not synchronize partition capture");
 	SPI_finish();
 	PG_RETURN_NULL();

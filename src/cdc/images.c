@@ -392,8 +392,8 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 		Datum		args[3] = {ObjectIdGetDatum(caller), PointerGetDatum(consumer),
 		ObjectIdGetDatum(source)};
 
-		if (SPI_execute_with_args("SELECT tick_ids, ord_txns, xids, from_changes "
-								  "FROM dataeng._cdc_poll_txns($1, $2, $3)",
+		if (SPI_execute_with_args(dataeng_internal_sql("SELECT tick_ids, ord_txns, xids, from_changes "
+												  "FROM dataeng._cdc_poll_txns($1, $2, $3)"),
 								  3, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not poll consumer \"%s\"", text_to_cstring(consumer));
 	}

@@ -40,6 +40,8 @@ CppConcat(pg_finfo_,funcname) (void) \
 extern int no_such_variable
 
 #define DATAENG_SCHEMA	"dataeng"
+/* the bodies, helpers, trigger functions and bookkeeping tables */
+#define DATAENG_INTERNAL_SCHEMA	"dataeng_internal"
 #define DATAENG_LIBRARY_VERSION	"0.2.0"
 
 /* in dataeng.c: the library's entry (_PG_init) */
@@ -73,6 +75,8 @@ typedef struct InternalSql
 	int			nestlevel;
 } InternalSql;
 extern void internal_sql_begin(InternalSql *save, Oid role);
+extern const char *dataeng_internal_schema(void);
+extern const char *dataeng_internal_sql(const char *sql);
 extern void internal_sql_end(InternalSql *save);
 
 /*

@@ -22,13 +22,16 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
@@ -40,6 +43,47 @@ typedef struct EntryBody
 	FmgrInfo	flinfo;
 	Oid			owner;
 } EntryBody;
+
+/*
+ * dataeng_internal_schema
+ *		The schema of the internals: dataeng_internal, or dataeng while the
+ *		database still has an extension script older than 0.2.0 (until
+ *		ALTER EXTENSION dataeng UPDATE, the library serves what is installed).
+ */
+const char *
+dataeng_internal_schema(void)
+{
+	if (OidIsValid(get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true)))
+		return DATAENG_INTERNAL_SCHEMA;
+	return DATAENG_SCHEMA;
+}
+
+/*
+ * dataeng_internal_sql
+ *		Internal SQL run from the write path (capture's DDL triggers, the
+ *		guard, the reading of changes) as written, naming dataeng_internal;
+ *		in a database whose extension script is older than 0.2.0, the same
+ *		SQL naming dataeng, where those versions keep the internals.
+ */
+const char *
+dataeng_internal_sql(const char *sql)
+{
+	const char *from = DATAENG_INTERNAL_SCHEMA ".";
+	const char *p;
+	const char *hit;
+	StringInfoData out;
+
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) == 0)
+		return sql;
+	initStringInfo(&out);
+	for (p = sql; (hit = strstr(p, from)) != NULL; p = hit + strlen(from))
+	{
+		appendBinaryStringInfo(&out, p, hit - p);
+		appendStringInfoString(&out, DATAENG_SCHEMA ".");
+	}
+	appendStringInfoString(&out, p);
+	return out.data;
+}
 
 /*
  * entry_body_lookup

@@ -257,10 +257,10 @@ guard_plan(Relation rel, Trigger *trigger)
 	}
 	entry->rulesowner = entry->rulesrelid == relid ? rel->rd_rel->relowner : rel_owner(entry->rulesrelid);
 	args[0] = ObjectIdGetDatum(entry->rulesrelid);
-	if (SPI_execute_with_args("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
-							  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
-							  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
-							  "AND dataeng._rule_condition(r) IS NOT NULL",
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
+											  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
+											  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
+											  "AND dataeng._rule_condition(r) IS NOT NULL"),
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -377,10 +377,10 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		 * search_path pinned, not through the writer's.
 		 */
 		internal_sql_begin(&pinned, InvalidOid);
-		if (SPI_execute_with_args("SELECT dataeng._quarantine_put($1, $4, "
-								  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
-								  "'row', pg_catalog.to_jsonb($2), "
-								  "'rules', pg_catalog.to_jsonb($3))))",
+		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng._quarantine_put($1, $4, "
+												  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
+												  "'row', pg_catalog.to_jsonb($2), "
+												  "'rules', pg_catalog.to_jsonb($3))))"),
 								  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
 		internal_sql_end(&pinned);
