@@ -36,3 +36,7 @@ CREATE TABLE dataeng._agg_acking (
 
 -- the launcher visits this database again when the upgrade commits
 SELECT dataeng._scheduler_wake_now();
+
+-- Scheduling (schedule.sql): each run records its statements' completion
+-- tags.
+ALTER TABLE dataeng.job_runs ADD COLUMN command_tags text[];
