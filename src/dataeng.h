@@ -194,6 +194,8 @@ typedef struct SchedDbSlot
 	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
 	bool		no_extension;	/* its last scheduler found no extension */
 	TimestampTz recheck_at;		/* when to try that database again */
+	bool		starting;		/* a scheduler registered, not yet in pid */
+	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 } SchedDbSlot;
 
 typedef struct SchedShmem

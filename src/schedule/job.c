@@ -227,6 +227,9 @@ dataeng_job_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
+	/* a database being dropped, renamed or copied is left alone (dbhook.c) */
+	if (sched_db_held(ra.dboid))
+		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, 0);
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
 
@@ -324,6 +327,10 @@ dataeng_job_main(Datum main_arg)
 		AbortOutOfAnyTransaction();
 		QueryCancelPending = false;
 
+		/* cancelled by the scheduler for a command on the database (dbhook.c) */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out &&
+			sched_db_held(MyDatabaseId))
+			edata->message = pstrdup("cancelled: the database is being dropped, renamed, moved or copied");
 		ereport(LOG,
 				(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
 						", database \"%s\") %s: %s",

@@ -41,6 +41,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "schedule/schedule.h"
 
 /* GUCs */
 int			dataeng_max_parallel_jobs = 4;
@@ -154,6 +155,7 @@ dataeng_schedule_init(void)
 	shmem_request_hook = sched_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = sched_shmem_startup;
+	sched_dbhook_init();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -271,8 +273,11 @@ launcher_scan(void)
 		if (slot != NULL)
 		{
 			slotno = slot - sched_shmem->dbs;
-			start = sched_handles[slotno] == NULL &&
+			/* a held database (dbhook.c) gets no scheduler */
+			start = sched_handles[slotno] == NULL && slot->hold == 0 &&
 				(!slot->no_extension || slot->recheck_at <= now);
+			if (start)
+				slot->starting = true;
 		}
 		SpinLockRelease(&sched_shmem->mutex);
 
@@ -285,7 +290,12 @@ launcher_scan(void)
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 		else
+		{
+			SpinLockAcquire(&sched_shmem->mutex);
+			slot->starting = false;
+			SpinLockRelease(&sched_shmem->mutex);
 			waiting++;
+		}
 	}
 	return waiting;
 }
@@ -309,6 +319,7 @@ launcher_reap(void)
 			SpinLockAcquire(&sched_shmem->mutex);
 			sched_shmem->dbs[i].pid = 0;
 			sched_shmem->dbs[i].latch = NULL;
+			sched_shmem->dbs[i].starting = false;
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 	}

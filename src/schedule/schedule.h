@@ -22,4 +22,8 @@ extern void sched_command_run(const char *command, List *stmts,
 							  SchedLastStatementHook on_last, void *arg,
 							  bool *on_last_called);
 
+/* in schedule/dbhook.c */
+extern void sched_dbhook_init(void);
+extern bool sched_db_held(Oid dboid);
+
 #endif							/* DATAENG_SCHEDULE_H */

@@ -50,6 +50,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "schedule/schedule.h"
 
 int			dataeng_job_history_keep = 7 * 24 * 3600;
 bool		dataeng_log_successful_runs = true;
@@ -650,6 +651,69 @@ next_wait_ms(void)
 }
 
 /*
+ * leave_database
+ *		A command waits for dataeng to leave this database (dbhook.c):
+ *		cancel the runs in progress (each records itself as cancelled),
+ *		terminate those that do not stop within LEAVE_CANCEL_MS, wait for
+ *		their workers, and exit.
+ */
+#define LEAVE_CANCEL_MS 3000
+
+static void
+leave_database(void)
+{
+	ListCell   *lc;
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), LEAVE_CANCEL_MS);
+	bool		terminated = false;
+
+	foreach(lc, running)
+	{
+		pid_t		pid;
+
+		if (GetBackgroundWorkerPid(((RunningJob *) lfirst(lc))->handle, &pid) == BGWH_STARTED)
+			(void) kill(pid, SIGINT);
+		else
+			TerminateBackgroundWorker(((RunningJob *) lfirst(lc))->handle);
+	}
+	for (;;)
+	{
+		bool		alive = false;
+
+		foreach(lc, running)
+		{
+			pid_t		pid;
+
+			if (GetBackgroundWorkerPid(((RunningJob *) lfirst(lc))->handle, &pid) != BGWH_STOPPED)
+				alive = true;
+		}
+		if (!alive)
+			break;
+		if (!terminated && GetCurrentTimestamp() >= deadline)
+		{
+			foreach(lc, running)
+				TerminateBackgroundWorker(((RunningJob *) lfirst(lc))->handle);
+			terminated = true;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	if (running != NIL)
+	{
+		/* what the cancelled runs could not record themselves */
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		reap_workers();
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	proc_exit(0);
+}
+
+/*
  * dataeng_scheduler_main
  *		Entry of a database's scheduler (started by the launcher).
  */
@@ -665,20 +729,17 @@ dataeng_scheduler_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
-	pgstat_report_appname("dataeng scheduler");
-
 	/*
-	 * The scheduler runs as the bootstrap superuser: nothing a database
-	 * setting or a role's CREATE on a schema can change decides which
-	 * functions and operators its SQL resolves.
+	 * Claim the database's slot before connecting: a database a command
+	 * waits to drop, rename or copy (dbhook.c) is left alone, so no
+	 * scheduler ever fails to connect to a database that is gone.
 	 */
-	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
-
 	SpinLockAcquire(&sched_shmem->mutex);
 	my_slot = sched_slot_find(dboid);
-	if (my_slot != NULL && my_slot->pid != 0)
-		my_slot = NULL;			/* another scheduler has it */
+	if (my_slot != NULL)
+		my_slot->starting = false;
+	if (my_slot != NULL && (my_slot->pid != 0 || my_slot->hold > 0))
+		my_slot = NULL;			/* another scheduler has it, or it is held */
 	if (my_slot != NULL)
 	{
 		my_slot->pid = MyProcPid;
@@ -689,6 +750,16 @@ dataeng_scheduler_main(Datum main_arg)
 	if (my_slot == NULL)
 		proc_exit(0);
 	before_shmem_exit(scheduler_exit, (Datum) 0);
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("dataeng scheduler");
+
+	/*
+	 * The scheduler runs as the bootstrap superuser: nothing a database
+	 * setting or a role's CREATE on a schema can change decides which
+	 * functions and operators its SQL resolves.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	for (;;)
 	{
@@ -702,6 +773,8 @@ dataeng_scheduler_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		if (sched_db_held(dboid))
+			leave_database();
 
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
