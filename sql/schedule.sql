@@ -48,7 +48,8 @@ CREATE FUNCTION dataeng._scheduler_pid()
 RETURNS int
 AS 'MODULE_PATHNAME', 'dataeng_scheduler_pid'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._scheduler_pid() IS 'The process id of this database''s scheduler, NULL when none runs';
+COMMENT ON FUNCTION dataeng._scheduler_pid() IS
+  'The process id of this database''s scheduler while one runs, else of the launcher; NULL when neither runs';
 
 CREATE TABLE dataeng.jobs (
   job_id           bigserial   PRIMARY KEY,
