@@ -81,7 +81,8 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
 \set VERBOSITY default
 SELECT dataeng._schedule_next('*/5 * * * mon-frx', now());
 \set VERBOSITY terse
-SELECT dataeng._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour']) s;
+SELECT s, dataeng._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
+                                                        '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours']) s;
 
 -------------------------------------------------------------------------------
 -- Bad arguments
@@ -100,7 +101,9 @@ SELECT dataeng.job_resume('nosuchjob');
 SELECT dataeng.job_run_now('nosuchjob');
 SELECT dataeng.unschedule('nosuchjob');
 -- a direct write is checked too
+-- (a cron field out of range is an error, never read as an interval)
 INSERT INTO dataeng.jobs (job_name, schedule, command) VALUES ('direct', '99 * * * *', 'SELECT 1');
+INSERT INTO dataeng.jobs (job_name, schedule, command) VALUES ('direct', '@sometimes', 'SELECT 1');
 SELECT count(*) AS jobs FROM dataeng.jobs;
 
 -------------------------------------------------------------------------------
