@@ -604,7 +604,9 @@ start_due_jobs(bool *warned_slots)
 		{
 			if (!*warned_slots)
 				ereport(LOG,
-						(errmsg("dataeng scheduler: no background worker slot is free; due jobs wait their turn"),
+						(errmsg("dataeng scheduler: no background worker slot is free; due jobs wait their turn "
+								"(job " INT64_FORMAT " in database \"%s\" first)",
+								job_id, get_database_name(MyDatabaseId)),
 						 errhint("Raise max_worker_processes, or lower dataeng.max_parallel_jobs.")));
 			*warned_slots = true;
 			waiting = true;
