@@ -24,6 +24,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng._schedule_next(text, timestamptz) IS
   'The next time a schedule (cron expression in UTC, @keyword or interval) is due after a given time';
 
+CREATE FUNCTION dataeng._job_command_check(job_name text, command text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_job_command_check'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng._job_command_check(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng._job_command_check(text, text) IS
+  'internal: raise the parser''s error when a job''s command does not parse';
+
 CREATE FUNCTION dataeng._scheduler_wake()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
@@ -40,7 +48,8 @@ CREATE FUNCTION dataeng._scheduler_pid()
 RETURNS int
 AS 'MODULE_PATHNAME', 'dataeng_scheduler_pid'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._scheduler_pid() IS 'The process id of this database''s scheduler, NULL when none runs';
+COMMENT ON FUNCTION dataeng._scheduler_pid() IS
+  'The process id of this database''s scheduler while one runs, else of the launcher; NULL when neither runs';
 
 CREATE TABLE dataeng.jobs (
   job_id           bigserial   PRIMARY KEY,
@@ -75,12 +84,15 @@ CREATE TABLE dataeng.job_runs (
   finished_at   timestamptz,
   status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'timed_out')),
   attempt       int         NOT NULL,
-  error_message text
+  error_message text,
+  command_tags  text[]
 );
 CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
 COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
+COMMENT ON COLUMN dataeng.job_runs.command_tags IS
+  'The completion tag of each statement of the command that completed, as psql prints it (INSERT 0 3, VACUUM)';
 
 ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;
@@ -174,6 +186,7 @@ BEGIN
     RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
   next := dataeng._schedule_next(schedule, now());   -- raises on a bad schedule
+  PERFORM dataeng._job_command_check(job_name, command);   -- raises the parser's error
   -- the job of that name, if any: taken by another role, or locked to be rescheduled
   SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
   IF FOUND THEN

@@ -81,7 +81,8 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
 \set VERBOSITY default
 SELECT dataeng._schedule_next('*/5 * * * mon-frx', now());
 \set VERBOSITY terse
-SELECT dataeng._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour']) s;
+SELECT s, dataeng._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
+                                                        '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours']) s;
 
 -------------------------------------------------------------------------------
 -- Bad arguments
@@ -100,7 +101,9 @@ SELECT dataeng.job_resume('nosuchjob');
 SELECT dataeng.job_run_now('nosuchjob');
 SELECT dataeng.unschedule('nosuchjob');
 -- a direct write is checked too
+-- (a cron field out of range is an error, never read as an interval)
 INSERT INTO dataeng.jobs (job_name, schedule, command) VALUES ('direct', '99 * * * *', 'SELECT 1');
+INSERT INTO dataeng.jobs (job_name, schedule, command) VALUES ('direct', '@sometimes', 'SELECT 1');
 SELECT count(*) AS jobs FROM dataeng.jobs;
 
 -------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ SELECT dataeng.unschedule('yearly'), dataeng.unschedule('yearly');
 -------------------------------------------------------------------------------
 -- Failures, retries with back-off, time-outs
 -------------------------------------------------------------------------------
-SELECT dataeng.schedule('failing', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('failing'); SELECT 1/0$$,
+SELECT dataeng.schedule('failing', '@yearly', $$BEGIN; INSERT INTO sched_ticks (job) VALUES ('failing'); SELECT 1/0; COMMIT$$,
                         max_retries => 2) > 0 AS scheduled;
 SELECT dataeng.job_run_now('failing');
 SELECT wait_for($$SELECT count(*) = 3 AND bool_and(status = 'failed') FROM dataeng.job_runs r
@@ -163,7 +166,7 @@ SELECT pg_sleep(4.5);   -- no fourth attempt: retries are used up
 SELECT r.attempt, status, error_message,
        started_at - lag(finished_at) OVER (ORDER BY r.attempt) >= make_interval(secs => 2 ^ (r.attempt - 2)) AS backed_off
   FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'failing' ORDER BY r.attempt;
--- the failed command's insert was rolled back
+-- the failed command's transaction block was rolled back
 SELECT count(*) AS failing_rows FROM sched_ticks WHERE job = 'failing';
 SELECT last_status, attempt FROM dataeng.jobs WHERE job_name = 'failing';
 SELECT dataeng.unschedule('failing');
@@ -233,7 +236,9 @@ RESET ROLE;
 SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.jobs WHERE job_name LIKE 'low%' AND last_status IN ('succeeded', 'failed')$$);
 SELECT j.job_name, r.status, r.error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
  WHERE j.job_name LIKE 'low%' ORDER BY 1;
-SELECT job, cur, sess FROM sched_ticks WHERE job LIKE 'low%';
+-- each statement runs in its own transaction: low_job's first insert
+-- committed, its second was refused
+SELECT job, cur, sess FROM sched_ticks WHERE job LIKE 'low%' ORDER BY 1;
 SELECT count(*) AS secret_rows FROM sched_secret;
 SET ROLE regress_sched_low;
 SELECT job_name, status FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) ORDER BY 1;

@@ -79,12 +79,20 @@ typedef struct SchedDbSlot
 	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
 	bool		no_extension;	/* its last scheduler found no extension */
 	TimestampTz recheck_at;		/* when to try that database again */
+	bool		starting;		/* a scheduler registered, not yet in pid */
+	TimestampTz next_due;		/* when it next needs a scheduler (0: now) */
+	bool		woken;			/* jobs changed since its scheduler's pass began */
+	bool		recovered;		/* runs cut by a restart were recorded */
+	TimestampTz last_trim;		/* job_runs last trimmed */
+	bool		warned_slots;	/* the worker-slot shortage was logged */
+	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 } SchedDbSlot;
 
 typedef struct SchedShmem
 {
 	slock_t		mutex;			/* protects everything below */
 	Latch	   *launcher_latch;
+	pid_t		launcher_pid;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
 } SchedShmem;
 

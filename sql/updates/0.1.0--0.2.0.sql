@@ -229,3 +229,6 @@ BEGIN
   END LOOP;
 END;
 $$;
+-- Scheduling (schedule.sql): each run records its statements' completion
+-- tags.
+ALTER TABLE dataeng.job_runs ADD COLUMN command_tags text[];

@@ -49,7 +49,7 @@ wait_until(q{SELECT count(*) = 2 FROM dataeng.jobs WHERE last_status = 'succeede
 # Slow the fact's refresh down: its job applies the changes, then sleeps
 # in the same transaction.  Then a large batch of changes.
 $node->safe_psql('postgres', q{
-	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$SELECT dataeng.fact_refresh('f'); SELECT pg_sleep(600)$$);
+	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$BEGIN; SELECT dataeng.fact_refresh('f'); SELECT pg_sleep(600); COMMIT$$);
 	UPDATE src SET v = v * 2 WHERE id % 3 = 0;
 	INSERT INTO src SELECT g, '2026-02-01 00:00+00'::timestamptz + g * interval '1 minute', 'big', g
 	  FROM generate_series(10000, 59999) g;

@@ -43,7 +43,7 @@ sub wait_until
 # 1. SIGKILL of a job worker in the middle of its run
 $node->safe_psql('postgres', q{
 	SELECT dataeng.schedule('victim', '@yearly',
-	  $$INSERT INTO runs VALUES ('victim'); SELECT pg_sleep(60)$$);
+	  $$BEGIN; INSERT INTO runs VALUES ('victim'); SELECT pg_sleep(60); COMMIT$$);
 	SELECT dataeng.job_run_now('victim');
 });
 wait_until('postgres',
@@ -69,7 +69,7 @@ wait_until('postgres', q{SELECT count(*) = 1 FROM runs WHERE job = 'victim'},
 
 # 2. Immediate shutdown during a run; a job missed during the downtime
 $node->safe_psql('postgres', q{
-	SELECT dataeng.schedule('long', '@yearly', $$INSERT INTO runs VALUES ('long'); SELECT pg_sleep(60)$$);
+	SELECT dataeng.schedule('long', '@yearly', $$BEGIN; INSERT INTO runs VALUES ('long'); SELECT pg_sleep(60); COMMIT$$);
 	SELECT dataeng.job_run_now('long');
 	SELECT dataeng.schedule('every2s', '2 seconds', $$INSERT INTO runs VALUES ('every2s')$$);
 });

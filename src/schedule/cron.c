@@ -467,6 +467,27 @@ dataeng_schedule_next(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(schedule_next(sched, after));
 }
 
+/* whether a schedule has the shape of a cron expression: five fields, or @ */
+static bool
+cron_shaped(const char *s)
+{
+	int			nf = 0;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	if (*s == '@')
+		return true;
+	while (*s)
+	{
+		nf++;
+		while (*s && !isspace((unsigned char) *s))
+			s++;
+		while (isspace((unsigned char) *s))
+			s++;
+	}
+	return nf == 5;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_schedule_valid);
 
 /*
@@ -483,6 +504,14 @@ dataeng_schedule_valid(PG_FUNCTION_ARGS)
 
 	if (cron_parse(sched, &spec, false))
 		PG_RETURN_BOOL(cron_next(&spec, GetCurrentTimestamp()) != DT_NOEND);
+
+	/*
+	 * Five fields, or an @keyword, are a cron expression, as in
+	 * schedule_next(): one with a field out of range ('99 * * * *') is
+	 * invalid, never read as an interval.
+	 */
+	if (cron_shaped(sched))
+		PG_RETURN_BOOL(false);
 	if (interval_parse(sched, &iv))
 		PG_RETURN_BOOL(iv.month > 0 || iv.day > 0 || iv.time > 0);
 	PG_RETURN_BOOL(false);

@@ -9,12 +9,18 @@
  *		if that transaction did not commit;
  *	 2. takes a session lock on the job (another run of the same job still
  *		going means this one is refused: a job never runs twice at once);
- *	 3. runs the command in one transaction, under the job's timeout, and
- *		records success in that same transaction, so a crash can never
- *		leave a committed command recorded as failed, nor the reverse;
+ *	 3. runs the command's statements as top-level statements, as psql
+ *		would (command.c), under the job's timeout; when the last statement
+ *		runs in a transaction of its own, the run's success is recorded in
+ *		that transaction, so a crash cannot leave a single-statement
+ *		command committed and recorded as failed, nor the reverse (after a
+ *		script ending in COMMIT, or VACUUM, the record is a transaction of
+ *		its own);
  *	 4. on error, records the error (timed_out when the timeout fired) in a
  *		new transaction, and schedules a retry with exponential back-off
  *		while attempts remain.
+ * Both records keep each completed statement's completion tag
+ * (job_runs.command_tags).
  *
  * Bookkeeping statements run as the bootstrap superuser under
  * SECURITY_RESTRICTED_OPERATION with search_path pinned to pg_catalog,
@@ -40,6 +46,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -48,6 +55,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "schedule/schedule.h"
 
 PGDLLEXPORT void dataeng_job_main(Datum main_arg);
 
@@ -88,16 +96,35 @@ job_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls
 		elog(ERROR, "dataeng job: SPI failed (%d) on: %s", ret, sql);
 }
 
+/* the completion tags of a run's statements as a text[]; NULL when none ran */
+static Datum
+tags_datum(List *tags, char *null)
+{
+	Datum	   *elems;
+	ListCell   *lc;
+	int			i = 0;
+
+	*null = tags == NIL ? 'n' : ' ';
+	if (tags == NIL)
+		return (Datum) 0;
+	elems = palloc(list_length(tags) * sizeof(Datum));
+	foreach(lc, tags)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 /*
  * record_failure
- *		In a new transaction: the run failed (or timed out) with "message";
- *		schedule a retry if attempts remain.
+ *		In a new transaction: the run failed (or timed out) with "message"
+ *		after the statements of "tags" completed; schedule a retry if
+ *		attempts remain.
  */
 static void
-record_failure(JobRunArgs *ra, const char *status, const char *message)
+record_failure(JobRunArgs *ra, const char *status, const char *message, List *tags)
 {
-	Oid			types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID};
-	Datum		values[5];
+	Oid			types[6] = {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTARRAYOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(ra->job_id);
 	values[1] = Int64GetDatum(ra->run_id);
@@ -114,13 +141,15 @@ record_failure(JobRunArgs *ra, const char *status, const char *message)
 	}
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	values[5] = tags_datum(tags, &nulls[5]);
 	become_superuser();
-	job_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
-			"SELECT $2, j.job_id, j.owner, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4 "
+	job_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message, command_tags) "
+			"SELECT $2, j.job_id, j.owner, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4, $6 "
 			"  FROM dataeng.jobs j WHERE j.job_id = $1 "
 			"ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, "
-			"  status = excluded.status, error_message = excluded.error_message",
-			5, types, values, NULL);
+			"  status = excluded.status, error_message = excluded.error_message, "
+			"  command_tags = excluded.command_tags",
+			6, types, values, nulls);
 	/* retry after 2^(attempt-1) seconds, at most an hour, while attempts remain */
 	job_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp(), "
 			"  attempt = CASE WHEN $5 <= max_retries THEN $5 ELSE 0 END, "
@@ -128,11 +157,50 @@ record_failure(JobRunArgs *ra, const char *status, const char *message)
 			"    THEN least(next_run_at, clock_timestamp() + make_interval(secs => least(3600, power(2, $5 - 1)))) "
 			"    ELSE next_run_at END "
 			"WHERE job_id = $1 AND last_run_id = $2",
-			5, types, values, NULL);
+			6, types, values, nulls);
 	restore_user();
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+}
+
+/* what record_success needs */
+typedef struct SuccessArgs
+{
+	JobRunArgs *ra;
+	List	  **tags;
+} SuccessArgs;
+
+/*
+ * record_success
+ *		In the current transaction (the last statement's, or a new one):
+ *		the run succeeded.
+ */
+static void
+record_success(void *arg)
+{
+	SuccessArgs *sa = (SuccessArgs *) arg;
+	Oid			types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(sa->ra->job_id);
+	values[1] = Int64GetDatum(sa->ra->run_id);
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	values[2] = tags_datum(*sa->tags, &nulls[2]);
+	become_superuser();
+	job_spi("UPDATE dataeng.job_runs SET status = 'succeeded', finished_at = clock_timestamp(), "
+			"  command_tags = $3 "
+			"WHERE run_id = $2",
+			3, types, values, nulls);
+	job_spi("UPDATE dataeng.jobs SET last_status = 'succeeded', last_finished_at = clock_timestamp(), "
+			"  last_success_at = clock_timestamp(), attempt = 0 "
+			"WHERE job_id = $1 AND last_run_id = $2",
+			3, types, values, nulls);
+	restore_user();
+	SPI_finish();
+	PopActiveSnapshot();
 }
 
 /*
@@ -148,9 +216,8 @@ dataeng_job_main(Datum main_arg)
 	char	   *volatile job_name = NULL;
 	char	   *volatile db_name = NULL;
 	volatile int64 timeout_ms = 0;
+	List	   *volatile tags = NIL;
 	bool		isnull;
-	Oid			types[2] = {INT8OID, INT8OID};
-	Datum		values[2];
 	MemoryContext run_cxt;
 	TimestampTz run_start;
 
@@ -160,6 +227,9 @@ dataeng_job_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
+	/* a database being dropped, renamed or copied is left alone (dbhook.c) */
+	if (sched_db_held(ra.dboid))
+		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, 0);
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
 
@@ -175,8 +245,6 @@ dataeng_job_main(Datum main_arg)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	become_superuser();
-	values[0] = Int64GetDatum(ra.job_id);
-	values[1] = Int64GetDatum(ra.run_id);
 	job_spi("SELECT command, job_name, pg_catalog.ceil(pg_catalog.date_part('epoch', timeout) * 1000)::bigint "
 			"  FROM dataeng.jobs WHERE job_id = $1 AND owner::oid = $2",
 			2, (Oid[]) {INT8OID, OIDOID},
@@ -207,47 +275,41 @@ dataeng_job_main(Datum main_arg)
 						 (uint32) ra.job_id, JOB_LOCK_FIELD4);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 	{
-		record_failure(&ra, "failed", "another run of this job was still running");
+		record_failure(&ra, "failed", "another run of this job was still running", NIL);
 		proc_exit(0);
 	}
 
-	/* 3. the command, and its success, in one transaction */
+	/* 3. the command's statements, and the record of their success */
 	run_start = GetCurrentTimestamp();
 	PG_TRY();
 	{
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		if (!sched_lock_extension())
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("extension \"dataeng\" was dropped")));
-		if (timeout_ms > 0)
-			enable_timeout_after(STATEMENT_TIMEOUT, (int) Min(timeout_ms, INT_MAX));
-		SPI_connect();
-		PushActiveSnapshot(GetTransactionSnapshot());
+		MemoryContext old = MemoryContextSwitchTo(run_cxt);
+		List	   *stmts;
+		SuccessArgs sa;
+		bool		recorded;
+
 		debug_query_string = command;
 		pgstat_report_activity(STATE_RUNNING, command);
+		stmts = sched_command_parse(command, job_name);
+		MemoryContextSwitchTo(old);
 
-		if (SPI_execute(command, false, 0) < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("the job's command could not be run")));
+		if (timeout_ms > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, (int) Min(timeout_ms, INT_MAX));
+		sa.ra = &ra;
+		sa.tags = (List **) &tags;
+		sched_command_run(command, stmts, (List **) &tags, run_cxt,
+						  record_success, &sa, &recorded);
 		if (timeout_ms > 0)
 			disable_timeout(STATEMENT_TIMEOUT, false);
 
-		become_superuser();
-		job_spi("UPDATE dataeng.job_runs SET status = 'succeeded', finished_at = clock_timestamp() "
-				"WHERE run_id = $2",
-				2, types, values, NULL);
-		job_spi("UPDATE dataeng.jobs SET last_status = 'succeeded', last_finished_at = clock_timestamp(), "
-				"  last_success_at = clock_timestamp(), attempt = 0 "
-				"WHERE job_id = $1 AND last_run_id = $2",
-				2, types, values, NULL);
-		restore_user();
-
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		if (!recorded)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			if (sched_lock_extension())
+				record_success(&sa);
+			CommitTransactionCommand();
+		}
 	}
 	PG_CATCH();
 	{
@@ -262,16 +324,20 @@ dataeng_job_main(Datum main_arg)
 			TimestampDifferenceExceeds(run_start, GetCurrentTimestamp(),
 									   (int) Min(timeout_ms, INT_MAX) - 1);
 		disable_all_timeouts(false);
-		AbortCurrentTransaction();
+		AbortOutOfAnyTransaction();
 		QueryCancelPending = false;
 
+		/* cancelled by the scheduler for a command on the database (dbhook.c) */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out &&
+			sched_db_held(MyDatabaseId))
+			edata->message = pstrdup("cancelled: the database is being dropped, renamed, moved or copied");
 		ereport(LOG,
 				(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
 						", database \"%s\") %s: %s",
 						job_name, ra.job_id, ra.run_id, db_name,
 						timed_out ? "timed out" : "failed", edata->message)));
 		record_failure(&ra, timed_out ? "timed_out" : "failed",
-					   edata->message ? edata->message : "unknown error");
+					   edata->message ? edata->message : "unknown error", tags);
 	}
 	PG_END_TRY();
 

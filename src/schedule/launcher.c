@@ -6,12 +6,18 @@
  *		the schedulers, their job workers and the backends meet in.
  *
  * The launcher connects to no database; it reads pg_database (a shared
- * catalog) and starts a scheduler for each database that allows
- * connections.  A scheduler that finds no dataeng extension in its
- * database says so in its slot and exits; the launcher tries that database
- * again after dataeng.launcher_naptime, or as soon as a backend of that
- * database creates the extension or schedules a job (both set the
- * launcher's latch at commit).
+ * catalog) and keeps a slot per database that allows connections, with
+ * the time that database next needs a scheduler (next_due).  It starts a
+ * scheduler in a database when that time comes, and sleeps until the
+ * earliest of them: after a start every database is visited once, then
+ * only when a job is due there (or its jobs change).  A scheduler lives
+ * while runs it started are in progress, then writes its database's next
+ * due time and exits (scheduler.c), so a database with no job due holds
+ * no worker.  A scheduler that finds no dataeng extension in its database
+ * says so in its slot and exits; the launcher tries that database again
+ * after dataeng.launcher_naptime, or as soon as a backend of that database
+ * creates the extension or schedules a job (both set the launcher's latch
+ * at commit).
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +48,7 @@
 
 #include "dataeng.h"
 #include "cdc/wal.h"
+#include "schedule/schedule.h"
 
 /* GUCs */
 int			dataeng_max_parallel_jobs = 4;
@@ -155,6 +162,7 @@ dataeng_schedule_init(void)
 	shmem_request_hook = sched_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = sched_shmem_startup;
+	sched_dbhook_init();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -206,7 +214,7 @@ launch_scheduler(int slotno, Oid dboid)
  *		for lack of worker slots.
  */
 static int
-launcher_scan(void)
+launcher_scan(long *sleep_ms)
 {
 	Relation	rel;
 	TableScanDesc scan;
@@ -216,6 +224,7 @@ launcher_scan(void)
 	int			i;
 	int			waiting = 0;
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz earliest = DT_NOEND;
 
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -274,8 +283,18 @@ launcher_scan(void)
 		if (slot != NULL)
 		{
 			slotno = slot - sched_shmem->dbs;
-			start = sched_handles[slotno] == NULL &&
+			/* a held database (dbhook.c) gets no scheduler */
+			start = sched_handles[slotno] == NULL && slot->hold == 0 &&
+				slot->next_due <= now &&
 				(!slot->no_extension || slot->recheck_at <= now);
+			if (start)
+			{
+				slot->starting = true;
+				/* if it dies without saying when, try again in a second */
+				slot->next_due = TimestampTzPlusMilliseconds(now, 1000);
+			}
+			else if (sched_handles[slotno] == NULL && slot->hold == 0)
+				earliest = Min(earliest, slot->next_due);
 		}
 		SpinLockRelease(&sched_shmem->mutex);
 
@@ -288,8 +307,15 @@ launcher_scan(void)
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 		else
+		{
+			SpinLockAcquire(&sched_shmem->mutex);
+			slot->starting = false;
+			SpinLockRelease(&sched_shmem->mutex);
 			waiting++;
+		}
 	}
+	*sleep_ms = earliest == DT_NOEND ? -1L :
+		Max(10L, (long) ((earliest - now) / 1000) + 1);
 	return waiting;
 }
 
@@ -312,6 +338,7 @@ launcher_reap(void)
 			SpinLockAcquire(&sched_shmem->mutex);
 			sched_shmem->dbs[i].pid = 0;
 			sched_shmem->dbs[i].latch = NULL;
+			sched_shmem->dbs[i].starting = false;
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 	}
@@ -335,22 +362,31 @@ dataeng_launcher_main(Datum main_arg)
 
 	SpinLockAcquire(&sched_shmem->mutex);
 	sched_shmem->launcher_latch = MyLatch;
+	sched_shmem->launcher_pid = MyProcPid;
 	SpinLockRelease(&sched_shmem->mutex);
 
 	for (;;)
 	{
 		int			waiting;
 		long		timeout;
+		long		due_ms = -1;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
+			int			i;
+
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* settings may change what is due (dataeng.enabled): visit all */
+			SpinLockAcquire(&sched_shmem->mutex);
+			for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+				sched_shmem->dbs[i].next_due = 0;
+			SpinLockRelease(&sched_shmem->mutex);
 		}
 
 		launcher_reap();
-		waiting = dataeng_enabled ? launcher_scan() : 0;
+		waiting = dataeng_enabled ? launcher_scan(&due_ms) : 0;
 		if (waiting > 0 && !warned)
 			ereport(LOG,
 					(errmsg("dataeng launcher: no background worker slot for the schedulers of %d database(s); waiting",
@@ -360,6 +396,8 @@ dataeng_launcher_main(Datum main_arg)
 
 		/* retry soon while schedulers wait for a slot */
 		timeout = waiting > 0 ? 1000L : dataeng_launcher_naptime * 1000L;
+		if (due_ms >= 0)
+			timeout = Min(timeout, due_ms);
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout, PG_WAIT_EXTENSION);
@@ -397,15 +435,15 @@ wake_at_commit(XactEvent event, void *arg)
 
 	SpinLockAcquire(&sched_shmem->mutex);
 	slot = sched_slot_find(MyDatabaseId);
-	if (slot != NULL && slot->latch != NULL)
-		latch = slot->latch;
-	else
+	if (slot != NULL)
 	{
-		/* no scheduler here yet: ask the launcher for one now */
-		if (slot != NULL)
-			slot->no_extension = false;
-		launcher = sched_shmem->launcher_latch;
+		/* the running scheduler makes another pass; else the launcher starts one */
+		slot->woken = true;
+		slot->next_due = 0;
+		slot->no_extension = false;
+		latch = slot->latch;
 	}
+	launcher = sched_shmem->launcher_latch;
 	SpinLockRelease(&sched_shmem->mutex);
 
 	if (latch)
@@ -448,8 +486,10 @@ dataeng_scheduler_wake(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(dataeng_scheduler_pid);
 
 /*
- * dataeng._scheduler_pid() RETURNS int: the pid of this database's
- * scheduler, NULL when none runs.
+ * dataeng._scheduler_pid() RETURNS int: the pid of the process that
+ * schedules this database's jobs now: its scheduler while one runs (runs
+ * in progress), else the launcher (which starts one when a job is due);
+ * NULL when neither runs.
  */
 Datum
 dataeng_scheduler_pid(PG_FUNCTION_ARGS)
@@ -463,6 +503,8 @@ dataeng_scheduler_pid(PG_FUNCTION_ARGS)
 	slot = sched_slot_find(MyDatabaseId);
 	if (slot)
 		pid = slot->pid;
+	if (pid == 0 && sched_shmem->launcher_latch != NULL)
+		pid = sched_shmem->launcher_pid;
 	SpinLockRelease(&sched_shmem->mutex);
 	if (pid == 0)
 		PG_RETURN_NULL();

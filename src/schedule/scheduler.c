@@ -8,9 +8,18 @@
  * workers, starts the due jobs (their dependencies met, under
  * dataeng.max_parallel_jobs), moves each started job's next_run_at past
  * now (so a job missed during downtime runs once, not once per missed
- * tick) and computes how long to sleep: until the next job is due.  The
- * scheduler sleeps on its latch, which is set when a job worker stops
- * (bgw_notify_pid) and when a backend commits a change to dataeng.jobs.
+ * tick) and computes when the next job is due.
+ *
+ * No idle worker per database: a scheduler lives only while it has runs in
+ * progress (it is their bgw_notify_pid and enforces their timeouts).
+ * Otherwise (even when due jobs wait for a worker slot) it writes its database's next due
+ * time into shared memory and exits; the launcher sleeps until the
+ * earliest due time of all databases and starts a scheduler there then.
+ * A backend committing a change to dataeng.jobs sets the database's due
+ * time to now and wakes the launcher (or the running scheduler, which
+ * then makes another pass instead of exiting: the "woken" flag closes the
+ * race between its last pass and its exit).  While it lives, the scheduler
+ * sleeps on its latch, set when a job worker stops and when jobs change.
  *
  * A job worker waits for the scheduler's transaction to commit before it
  * runs, so the run row and the job's new next_run_at are visible to it.
@@ -50,6 +59,7 @@
 #include "utils/timestamp.h"
 
 #include "dataeng.h"
+#include "schedule/schedule.h"
 
 int			dataeng_job_history_keep = 7 * 24 * 3600;
 bool		dataeng_log_successful_runs = true;
@@ -140,6 +150,7 @@ extension_version(Oid extoid)
 
 static List *running = NIL;		/* of RunningJob *, in TopMemoryContext */
 static SchedDbSlot *my_slot = NULL;
+static bool capped = false;		/* due jobs wait for a run of another database or role */
 
 static void
 scheduler_exit(int code, Datum arg)
@@ -517,6 +528,7 @@ start_due_jobs(bool *warned_slots)
 
 		if (total_running() >= dataeng_max_parallel_jobs)
 		{
+			capped = true;
 			elog(DEBUG1, "dataeng scheduler: dataeng.max_parallel_jobs (%d) runs in progress; due jobs wait",
 				 dataeng_max_parallel_jobs);
 			break;
@@ -536,6 +548,7 @@ start_due_jobs(bool *warned_slots)
 			cnt = owner_running(jobs[i].owner);
 			if (cnt >= per_role)
 			{
+				capped = true;
 				done[i] = true; /* waits for a run of its role to end */
 				continue;
 			}
@@ -591,7 +604,9 @@ start_due_jobs(bool *warned_slots)
 		{
 			if (!*warned_slots)
 				ereport(LOG,
-						(errmsg("dataeng scheduler: no background worker slot is free; due jobs wait their turn"),
+						(errmsg("dataeng scheduler: no background worker slot is free; due jobs wait their turn "
+								"(job " INT64_FORMAT " in database \"%s\" first)",
+								job_id, get_database_name(MyDatabaseId)),
 						 errhint("Raise max_worker_processes, or lower dataeng.max_parallel_jobs.")));
 			*warned_slots = true;
 			waiting = true;
@@ -629,7 +644,7 @@ start_due_jobs(bool *warned_slots)
 /*
  * next_wait_ms
  *		Milliseconds until the next job not yet due becomes due (at most a
- *		minute).  Due jobs that wait (for a dependency, a running run of
+ *		minute; -1 when no job is).  Due jobs that wait (for a dependency, a running run of
  *		theirs, or the concurrency cap) are woken by a worker's exit.
  */
 static long
@@ -645,8 +660,71 @@ next_wait_ms(void)
 			 0, NULL, true);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
-		return 60000L;
+		return -1L;				/* no job will be due: only a change wakes us */
 	return Max(Min(DatumGetInt64(d), 60000L), 10L);
+}
+
+/*
+ * leave_database
+ *		A command waits for dataeng to leave this database (dbhook.c):
+ *		cancel the runs in progress (each records itself as cancelled),
+ *		terminate those that do not stop within LEAVE_CANCEL_MS, wait for
+ *		their workers, and exit.
+ */
+#define LEAVE_CANCEL_MS 3000
+
+static void
+leave_database(void)
+{
+	ListCell   *lc;
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), LEAVE_CANCEL_MS);
+	bool		terminated = false;
+
+	foreach(lc, running)
+	{
+		pid_t		pid;
+
+		if (GetBackgroundWorkerPid(((RunningJob *) lfirst(lc))->handle, &pid) == BGWH_STARTED)
+			(void) kill(pid, SIGINT);
+		else
+			TerminateBackgroundWorker(((RunningJob *) lfirst(lc))->handle);
+	}
+	for (;;)
+	{
+		bool		alive = false;
+
+		foreach(lc, running)
+		{
+			pid_t		pid;
+
+			if (GetBackgroundWorkerPid(((RunningJob *) lfirst(lc))->handle, &pid) != BGWH_STOPPED)
+				alive = true;
+		}
+		if (!alive)
+			break;
+		if (!terminated && GetCurrentTimestamp() >= deadline)
+		{
+			foreach(lc, running)
+				TerminateBackgroundWorker(((RunningJob *) lfirst(lc))->handle);
+			terminated = true;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	if (running != NIL)
+	{
+		/* what the cancelled runs could not record themselves */
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		reap_workers();
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	proc_exit(0);
 }
 
 /*
@@ -657,28 +735,22 @@ void
 dataeng_scheduler_main(Datum main_arg)
 {
 	Oid			dboid = DatumGetObjectId(main_arg);
-	bool		first = true;
-	bool		warned_slots = false;
-	TimestampTz last_trim = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
-	pgstat_report_appname("dataeng scheduler");
-
 	/*
-	 * The scheduler runs as the bootstrap superuser: nothing a database
-	 * setting or a role's CREATE on a schema can change decides which
-	 * functions and operators its SQL resolves.
+	 * Claim the database's slot before connecting: a database a command
+	 * waits to drop, rename or copy (dbhook.c) is left alone, so no
+	 * scheduler ever fails to connect to a database that is gone.
 	 */
-	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
-
 	SpinLockAcquire(&sched_shmem->mutex);
 	my_slot = sched_slot_find(dboid);
-	if (my_slot != NULL && my_slot->pid != 0)
-		my_slot = NULL;			/* another scheduler has it */
+	if (my_slot != NULL)
+		my_slot->starting = false;
+	if (my_slot != NULL && (my_slot->pid != 0 || my_slot->hold > 0))
+		my_slot = NULL;			/* another scheduler has it, or it is held */
 	if (my_slot != NULL)
 	{
 		my_slot->pid = MyProcPid;
@@ -690,11 +762,23 @@ dataeng_scheduler_main(Datum main_arg)
 		proc_exit(0);
 	before_shmem_exit(scheduler_exit, (Datum) 0);
 
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("dataeng scheduler");
+
+	/*
+	 * The scheduler runs as the bootstrap superuser: nothing a database
+	 * setting or a role's CREATE on a schema can change decides which
+	 * functions and operators its SQL resolves.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
 	for (;;)
 	{
 		long		wait_ms;
+		long		next_ms;
 		long		deadline_ms;
 		bool		waiting;
+		bool		first;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -702,6 +786,8 @@ dataeng_scheduler_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		if (sched_db_held(dboid))
+			leave_database();
 
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
@@ -713,6 +799,7 @@ dataeng_scheduler_main(Datum main_arg)
 			my_slot->no_extension = true;
 			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  dataeng_launcher_naptime * 1000L);
+			my_slot->next_due = my_slot->recheck_at;
 			SpinLockRelease(&sched_shmem->mutex);
 			proc_exit(0);
 		}
@@ -720,6 +807,10 @@ dataeng_scheduler_main(Datum main_arg)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING, "dataeng scheduler: starting due jobs");
 
+		SpinLockAcquire(&sched_shmem->mutex);
+		my_slot->woken = false;
+		first = !my_slot->recovered;
+		SpinLockRelease(&sched_shmem->mutex);
 		if (first)
 		{
 			/* runs cut short by a crash or restart: nothing of theirs committed */
@@ -730,24 +821,32 @@ dataeng_scheduler_main(Datum main_arg)
 					 "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
 					 "                 FOR NO KEY UPDATE SKIP LOCKED)",
 					 0, NULL, false);
-			first = false;
+			SpinLockAcquire(&sched_shmem->mutex);
+			my_slot->recovered = true;
+			SpinLockRelease(&sched_shmem->mutex);
 		}
 
 		reap_workers();
 		deadline_ms = terminate_overdue();
-		waiting = dataeng_enabled ? start_due_jobs(&warned_slots) : false;
+		capped = false;
+		/* said once per shortage, not per pass nor per scheduler */
+		waiting = dataeng_enabled ? start_due_jobs(&my_slot->warned_slots) : false;
 		if (!waiting)
-			warned_slots = false;	/* said once per shortage, not per pass */
+			my_slot->warned_slots = false;
 
-		if (GetCurrentTimestamp() - last_trim > 60 * USECS_PER_SEC)
+		if (GetCurrentTimestamp() - my_slot->last_trim > 60 * USECS_PER_SEC)
 		{
 			int64		keep = dataeng_job_history_keep;
 
 			spi_exec("DELETE FROM dataeng.job_runs WHERE finished_at < now() - make_interval(secs => $1)",
 					 1, &keep, false);
-			last_trim = GetCurrentTimestamp();
+			my_slot->last_trim = GetCurrentTimestamp();
 		}
-		wait_ms = waiting ? 1000L : next_wait_ms();
+		next_ms = waiting ? 1000L : next_wait_ms();
+		/* due jobs held back by the caps: look again in a second */
+		if (capped && (next_ms < 0 || next_ms > 1000L))
+			next_ms = 1000L;
+		wait_ms = next_ms < 0 ? 60000L : next_ms;
 		/* the runs started in this pass have deadlines too */
 		wait_ms = Min(wait_ms, Min(deadline_ms, terminate_overdue()));
 
@@ -756,6 +855,35 @@ dataeng_scheduler_main(Datum main_arg)
 		CommitTransactionCommand();
 		pgstat_report_stat(true);
 		pgstat_report_activity(STATE_IDLE, NULL);
+
+		/*
+		 * Nothing in progress: leave the next pass to the launcher.  A
+		 * scheduler that waits for a worker slot leaves too (the launcher
+		 * tries again in a second): schedulers of many databases holding
+		 * every slot while each waits for one would wait forever.
+		 */
+		if (running == NIL)
+		{
+			bool		leave;
+
+			SpinLockAcquire(&sched_shmem->mutex);
+			leave = !my_slot->woken;
+			if (leave)
+			{
+				my_slot->next_due = next_ms < 0 ? DT_NOEND :
+					TimestampTzPlusMilliseconds(GetCurrentTimestamp(), waiting ? 1000L : next_ms);
+				my_slot->pid = 0;
+				my_slot->latch = NULL;
+				my_slot->nrunning = 0;
+			}
+			SpinLockRelease(&sched_shmem->mutex);
+			if (leave)
+			{
+				my_slot = NULL;	/* scheduler_exit has nothing left to do */
+				proc_exit(0);
+			}
+			continue;
+		}
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

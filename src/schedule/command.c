@@ -1,0 +1,238 @@
+/*-------------------------------------------------------------------------
+ *
+ * command.c
+ *		A job's command: checked when it is scheduled, and run by the job's
+ *		worker as top-level statements, the way psql runs a script.
+ *
+ * The command is split by the raw parser.  Each statement runs the way
+ * PostgreSQL's simple-query path runs one (exec_simple_query in
+ * src/backend/tcop/postgres.c, and pg_cron's ExecuteSqlString): analyzed,
+ * planned, and run through an unnamed portal as a top-level statement, in
+ * a transaction of its own unless the command opened one with BEGIN.  So
+ * VACUUM, CREATE INDEX CONCURRENTLY, CALL of a procedure that commits,
+ * and BEGIN ... COMMIT scripts work as they do in psql.  The first error
+ * ends the run (psql's ON_ERROR_STOP): the statements committed before it
+ * stay committed, an open transaction block is rolled back, and a command
+ * that ends inside a transaction block is an error (nothing of the block
+ * commits).
+ *
+ * Results go nowhere (DestNone); each statement's completion tag, as psql
+ * prints it ("INSERT 0 3", "VACUUM"), is collected for dataeng.job_runs.
+ *
+ * Statements run with the worker's role, the job's owner: nothing here
+ * changes the user.  The caller may run its bookkeeping in the last
+ * statement's transaction (on_last), so that a single-statement command
+ * and the record of its success commit together.
+ *
+ * COPY from or to the client is refused: a job has no client.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/analyze.h"
+#include "parser/parser.h"
+#include "tcop/cmdtag.h"
+#include "tcop/dest.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/portal.h"
+#include "utils/snapmgr.h"
+
+#include "dataeng.h"
+#include "schedule/schedule.h"
+
+/* refuse what a job cannot run */
+static void
+check_statement(RawStmt *raw, const char *job_name)
+{
+	if (IsA(raw->stmt, CopyStmt))
+	{
+		CopyStmt   *copy = (CopyStmt *) raw->stmt;
+
+		if (copy->filename == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("command of job \"%s\" copies %s the client", job_name,
+							copy->is_from ? "from" : "to"),
+					 errdetail("A job has no client: COPY FROM STDIN and COPY TO STDOUT cannot run in it."),
+					 errhint("Copy from or to a file or a program, or use INSERT ... SELECT.")));
+	}
+}
+
+/*
+ * sched_command_parse
+ *		The statements of a job's command (raw parse trees, in the current
+ *		memory context).  A command that does not parse is refused with
+ *		the parser's message and the position of the error in the command.
+ */
+List *
+sched_command_parse(const char *command, const char *job_name)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *volatile stmts = NIL;
+	ListCell   *lc;
+
+	PG_TRY();
+	{
+		stmts = raw_parser(command, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		int			pos;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		/* called through SPI, the position has been made an internal one */
+		pos = edata->cursorpos > 0 ? edata->cursorpos : edata->internalpos;
+		if (pos > 0)
+			ereport(ERROR,
+					(errcode(edata->sqlerrcode),
+					 errmsg("command of job \"%s\" does not parse: %s", job_name, edata->message),
+					 errdetail("The error is at character %d of the command.", pos),
+					 internalerrquery(command),
+					 internalerrposition(pos)));
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("command of job \"%s\" does not parse: %s", job_name, edata->message)));
+	}
+	PG_END_TRY();
+
+	if (stmts == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("command of job \"%s\" contains no statement", job_name)));
+	foreach(lc, stmts)
+		check_statement(lfirst_node(RawStmt, lc), job_name);
+	return stmts;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_job_command_check);
+
+/*
+ * dataeng._job_command_check(job_name text, command text) RETURNS void:
+ * raises the parser's error when the command does not parse.
+ */
+Datum
+dataeng_job_command_check(PG_FUNCTION_ARGS)
+{
+	char	   *job_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *command = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	(void) sched_command_parse(command, job_name);
+	PG_RETURN_VOID();
+}
+
+/* the completion tag of a statement as psql prints it */
+static char *
+completion_string(QueryCompletion *qc, MemoryContext cxt)
+{
+	const char *name = GetCommandTagName(qc->commandTag);
+
+	if (command_tag_display_rowcount(qc->commandTag))
+		return MemoryContextStrdup(cxt, psprintf(qc->commandTag == CMDTAG_INSERT ?
+												 "%s 0 " UINT64_FORMAT : "%s " UINT64_FORMAT,
+												 name, qc->nprocessed));
+	return MemoryContextStrdup(cxt, name);
+}
+
+/*
+ * sched_command_run
+ *		Run the statements of a command (from sched_command_parse) as
+ *		top-level statements; the caller is in no transaction.  Each
+ *		completed statement's tag is appended to *tags (allocated in
+ *		tag_cxt), so that after an error the caller knows what ran.  When
+ *		the last statement runs in a transaction of its own (not in a
+ *		block), on_last is called in it before it commits, and
+ *		*on_last_called says so.  Errors propagate; the caller aborts.
+ */
+void
+sched_command_run(const char *command, List *stmts,
+				  List **tags, MemoryContext tag_cxt,
+				  SchedLastStatementHook on_last, void *arg,
+				  bool *on_last_called)
+{
+	MemoryContext stmt_cxt;
+	ListCell   *lc;
+
+	*on_last_called = false;
+	/* plans outlive the transactions a statement commits (CALL, VACUUM) */
+	stmt_cxt = AllocSetContextCreate(tag_cxt, "dataeng job statement", ALLOCSET_DEFAULT_SIZES);
+
+	foreach(lc, stmts)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		bool		last = lnext(stmts, lc) == NULL;
+		CommandTag	tag = CreateCommandTag(raw->stmt);
+		bool		snapshot_set = false;
+		List	   *queries;
+		List	   *plans;
+		Portal		portal;
+		DestReceiver *dest;
+		QueryCompletion qc;
+		MemoryContext old;
+		MemoryContext tags_old;
+
+		MemoryContextReset(stmt_cxt);
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		if (!sched_lock_extension())
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("extension \"dataeng\" was dropped")));
+		CHECK_FOR_INTERRUPTS();
+
+		if (analyze_requires_snapshot(raw))
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			snapshot_set = true;
+		}
+		old = MemoryContextSwitchTo(stmt_cxt);
+		queries = pg_analyze_and_rewrite_fixedparams(raw, command, NULL, 0, NULL);
+		plans = pg_plan_queries(queries, command, CURSOR_OPT_PARALLEL_OK, NULL);
+		if (snapshot_set)
+			PopActiveSnapshot();
+		CHECK_FOR_INTERRUPTS();
+
+		portal = CreatePortal("", true, true);
+		portal->visible = false;
+		PortalDefineQuery(portal, NULL, command, tag, plans, NULL);
+		PortalStart(portal, NULL, 0, InvalidSnapshot);
+		dest = CreateDestReceiver(DestNone);
+		MemoryContextSwitchTo(old);
+
+		InitializeQueryCompletion(&qc);
+		(void) PortalRun(portal, FETCH_ALL, true, true, dest, dest, &qc);
+		dest->rDestroy(dest);
+		PortalDrop(portal, false);
+
+		tags_old = MemoryContextSwitchTo(tag_cxt);
+		*tags = lappend(*tags, completion_string(&qc, tag_cxt));
+		MemoryContextSwitchTo(tags_old);
+
+		if (last && !IsTransactionBlock() && on_last != NULL)
+		{
+			on_last(arg);
+			*on_last_called = true;
+		}
+		CommitTransactionCommand();
+	}
+	MemoryContextDelete(stmt_cxt);
+
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("the job's command ended inside a transaction block"),
+				 errdetail("The transaction block was rolled back."),
+				 errhint("End the command with COMMIT.")));
+}
