@@ -25,11 +25,11 @@ CREATE TABLE dataeng.cdc_tables (
 COMMENT ON TABLE dataeng.cdc_tables IS 'Tables whose row changes dataeng captures';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.cdc_tables', '');
 
-CREATE SEQUENCE dataeng.change_id_seq CACHE 1;
-COMMENT ON SEQUENCE dataeng.change_id_seq IS
+CREATE SEQUENCE dataeng_internal.change_id_seq CACHE 1;
+COMMENT ON SEQUENCE dataeng_internal.change_id_seq IS
   'change_id of captured changes; CACHE 1: ids must grow across sessions, or commit order breaks';
 
-CREATE TABLE dataeng.change_log (
+CREATE TABLE dataeng_internal.change_log (
   change_id   bigint      NOT NULL,
   xid         xid8        NOT NULL,
   lsn         pg_lsn      NOT NULL,
@@ -41,48 +41,48 @@ CREATE TABLE dataeng.change_log (
   old_row     jsonb,
   new_row     jsonb
 ) PARTITION BY LIST (segment);
-COMMENT ON TABLE dataeng.change_log IS
+COMMENT ON TABLE dataeng_internal.change_log IS
   'Captured row changes; read them through dataeng.changes or dataeng.cdc_poll()';
 -- its segments change_log_0 .. change_log_<CHANGE_LOG_SEGMENTS - 1>
 -- (src/cdc/cdc.h), private like the log
 DO $$
 BEGIN
   FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
-    EXECUTE format('CREATE TABLE dataeng.%I PARTITION OF dataeng.change_log FOR VALUES IN (%s)',
+    EXECUTE format('CREATE TABLE dataeng.%I PARTITION OF dataeng_internal.change_log FOR VALUES IN (%s)',
                    'change_log_' || s, s);
     EXECUTE format('REVOKE ALL ON dataeng.%I FROM PUBLIC', 'change_log_' || s);
     EXECUTE format('COMMENT ON TABLE dataeng.%I IS %L', 'change_log_' || s,
-                   format('Segment %s of dataeng.change_log', s));
+                   format('Segment %s of dataeng_internal.change_log', s));
   END LOOP;
 END;
 $$;
 -- the one index capture maintains: a transaction's changes, in order
-CREATE INDEX change_log_xid_idx ON dataeng.change_log (xid, change_id);
-REVOKE ALL ON dataeng.change_log FROM PUBLIC;
+CREATE INDEX change_log_xid_idx ON dataeng_internal.change_log (xid, change_id);
+REVOKE ALL ON dataeng_internal.change_log FROM PUBLIC;
 
-CREATE TABLE dataeng.cdc_ticks (
+CREATE TABLE dataeng_internal.cdc_ticks (
   tick_id     bigint      PRIMARY KEY,
   snap        pg_snapshot NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE dataeng.cdc_ticks IS
+COMMENT ON TABLE dataeng_internal.cdc_ticks IS
   'Snapshots that cut the change log into batches delivered in commit order';
-CREATE SEQUENCE dataeng.cdc_tick_seq;
+CREATE SEQUENCE dataeng_internal.cdc_tick_seq;
 
 -- Delivery order inside a batch: transactions by their last change_id
 -- (ord_txn), then change_id.  A transaction that touched a row after
 -- another committed has a larger last change_id than that one, so this is a
 -- valid commit order, and each transaction's changes stay together.
-CREATE TABLE dataeng.cdc_batch_txns (
+CREATE TABLE dataeng_internal.cdc_batch_txns (
   tick_id   bigint  NOT NULL,
   ord_txn   bigint  NOT NULL,
   xid       xid8    NOT NULL,
   PRIMARY KEY (tick_id, ord_txn)
 );
-COMMENT ON TABLE dataeng.cdc_batch_txns IS
+COMMENT ON TABLE dataeng_internal.cdc_batch_txns IS
   'Transactions of each change-log batch in delivery order';
 
-CREATE TABLE dataeng.cdc_consumer_state (
+CREATE TABLE dataeng_internal.cdc_consumer_state (
   name           text        PRIMARY KEY,
   owner          regrole     NOT NULL,
   tables         regclass[],
@@ -111,12 +111,12 @@ CREATE TABLE dataeng.cdc_consumer_state (
   last_poll_change bigint,
   CHECK (name <> '')
 );
-COMMENT ON TABLE dataeng.cdc_consumer_state IS
+COMMENT ON TABLE dataeng_internal.cdc_consumer_state IS
   'Consumers of the change log and their positions; read dataeng.cdc_consumers';
 
-REVOKE ALL ON dataeng.cdc_tables, dataeng.cdc_ticks, dataeng.cdc_batch_txns,
-  dataeng.cdc_consumer_state FROM PUBLIC;
-REVOKE ALL ON SEQUENCE dataeng.change_id_seq, dataeng.cdc_tick_seq FROM PUBLIC;
+REVOKE ALL ON dataeng.cdc_tables, dataeng_internal.cdc_ticks, dataeng_internal.cdc_batch_txns,
+  dataeng_internal.cdc_consumer_state FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng_internal.change_id_seq, dataeng_internal.cdc_tick_seq FROM PUBLIC;
 
 -- Where a change is in a consumer's delivery order (commit order, which
 -- is not change_id order): its batch, its transaction's place in the batch
@@ -153,7 +153,7 @@ COMMENT ON TYPE dataeng.change IS 'A captured row change as returned by dataeng.
 CREATE VIEW dataeng.changes WITH (security_barrier) AS
   SELECT c.change_id, c.xid, c.lsn, c.captured_at, c.table_oid::regclass AS table_name,
          c.op, c.pk, c.old_row, c.new_row
-    FROM dataeng.change_log c
+    FROM dataeng_internal.change_log c
    WHERE pg_catalog.has_table_privilege(c.table_oid, 'SELECT')
      AND pg_catalog.has_schema_privilege((SELECT r.relnamespace FROM pg_catalog.pg_class r
                                            WHERE r.oid OPERATOR(pg_catalog.=) c.table_oid), 'USAGE')
@@ -166,55 +166,55 @@ GRANT SELECT ON dataeng.changes TO PUBLIC;
 -- INSERT/UPDATE/DELETE, AFTER STATEMENT for TRUNCATE.  Arguments:
 -- changed_only, columns, exclude_columns.  Only cdc_enable() creates it
 -- (EXECUTE is revoked).
-CREATE FUNCTION dataeng.capture()
+CREATE FUNCTION dataeng_internal.capture()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_capture'
 LANGUAGE C;
-REVOKE ALL ON FUNCTION dataeng.capture() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng.capture() IS
-  'Capture trigger installed by dataeng.cdc_enable(); writes dataeng.change_log';
+REVOKE ALL ON FUNCTION dataeng_internal.capture() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal.capture() IS
+  'Capture trigger installed by dataeng.cdc_enable(); writes dataeng_internal.change_log';
 
 -- The TRUNCATE trigger of the partitions of a captured partitioned table
 -- that are not captured on their own: a partition's TRUNCATE is recorded as
 -- a T of the captured table whose pk names the partition.
-CREATE FUNCTION dataeng.capture_partition_truncate()
+CREATE FUNCTION dataeng_internal.capture_partition_truncate()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_capture_partition_truncate'
 LANGUAGE C;
-REVOKE ALL ON FUNCTION dataeng.capture_partition_truncate() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng.capture_partition_truncate() IS
+REVOKE ALL ON FUNCTION dataeng_internal.capture_partition_truncate() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal.capture_partition_truncate() IS
   'TRUNCATE trigger installed on partitions of captured tables; records what the TRUNCATE removed';
 
 -- Whether a role may read every captured change of a table: USAGE on its
 -- schema, SELECT on the whole table, and no row-level security policy
 -- limiting what it sees.
-CREATE FUNCTION dataeng._cdc_can_read(role regrole, tbl oid)
+CREATE FUNCTION dataeng_internal._cdc_can_read(role regrole, tbl oid)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_can_read'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-REVOKE ALL ON FUNCTION dataeng._cdc_can_read(regrole, oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) FROM PUBLIC;
 
 -- The settings bounding what consumers may hold: dataeng.max_consumers_per_role,
 -- dataeng.consumer_max_lag_changes and dataeng.consumer_max_age (seconds).
-CREATE FUNCTION dataeng._cdc_limits(OUT max_consumers_per_role int,
+CREATE FUNCTION dataeng_internal._cdc_limits(OUT max_consumers_per_role int,
                                     OUT max_lag_changes bigint, OUT max_age_seconds int)
 RETURNS record
 AS 'MODULE_PATHNAME', 'dataeng_cdc_limits'
 LANGUAGE C STABLE PARALLEL SAFE;
-REVOKE ALL ON FUNCTION dataeng._cdc_limits() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_limits() IS 'internal: the settings that bound consumers';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_limits() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_limits() IS 'internal: the settings that bound consumers';
 
 -- The entry points below (cdc_enable, cdc_disable, cdc_consumer_create,
 -- cdc_consumer_drop, cdc_poll, cdc_ack, _cdc_consumer_list) are C functions
 -- with the caller's rights (src/cdc/api.c): each calls its PL/pgSQL body,
--- dataeng._<name>(caller, ...), as the owner of the body, passing the role
+-- dataeng_internal._<name>(caller, ...), as the owner of the body, passing the role
 -- that called it (current_user at the call, as PostgreSQL itself runs the
 -- calling code).  The bodies check that role's rights; PUBLIC cannot call
 -- them.
 
 -- Refuse tables that capture cannot or must not be installed on, or that
 -- caller does not own.
-CREATE FUNCTION dataeng._cdc_check_table(tbl regclass, caller regrole)
+CREATE FUNCTION dataeng_internal._cdc_check_table(tbl regclass, caller regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -272,7 +272,7 @@ BEGIN
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_check_table(regclass, regrole) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
@@ -286,7 +286,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_enable(regclass, text[], text[], boolean, text) IS
   'Starts capturing INSERT, UPDATE, DELETE and TRUNCATE of a table into the change log';
 
-CREATE FUNCTION dataeng._cdc_enable(caller regrole, tbl regclass, columns text[],
+CREATE FUNCTION dataeng_internal._cdc_enable(caller regrole, tbl regclass, columns text[],
                                     exclude_columns text[], changed_only boolean,
                                     method text)
 RETURNS void
@@ -300,7 +300,7 @@ BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._cdc_check_table(tbl, caller);
+  PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
       USING ERRCODE = 'invalid_parameter_value',
@@ -325,7 +325,7 @@ BEGIN
   END IF;
 
   -- (checks the method, and prepares the table and the worker for 'wal')
-  PERFORM dataeng._cdc_wal_prepare(tbl, method);
+  PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);
 
   -- Idempotent: the same options again change nothing (but missing
   -- triggers are put back).
@@ -345,15 +345,15 @@ BEGIN
   END IF;
   -- the table's triggers, and those of its partitions: writes made
   -- directly to partitions are captured too
-  PERFORM dataeng._cdc_sync_triggers();
+  PERFORM dataeng_internal._cdc_sync_triggers();
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_enable(regrole, regclass, text[], text[], boolean, text) FROM PUBLIC;
 
 -- The capture triggers' arguments for a table (see src/cdc/capture.c), as
 -- values and as a CREATE TRIGGER argument list.  (No table oid in them: the
 -- trigger finds its table, and a dump restored with new oids keeps working.)
-CREATE FUNCTION dataeng._cdc_trigger_argv(columns text[], exclude_columns text[],
+CREATE FUNCTION dataeng_internal._cdc_trigger_argv(columns text[], exclude_columns text[],
                                           changed_only boolean)
 RETURNS text[]
 LANGUAGE sql IMMUTABLE
@@ -361,24 +361,24 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT ARRAY[changed_only::text, coalesce(columns::text, ''), coalesce(exclude_columns::text, '')]
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_trigger_argv(text[], text[], boolean) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._cdc_trigger_args(columns text[], exclude_columns text[],
+CREATE FUNCTION dataeng_internal._cdc_trigger_args(columns text[], exclude_columns text[],
                                           changed_only boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT format('%L, %L, %L', a[1], a[2], a[3])
-    FROM (SELECT dataeng._cdc_trigger_argv(columns, exclude_columns, changed_only) AS a) s
+    FROM (SELECT dataeng_internal._cdc_trigger_argv(columns, exclude_columns, changed_only) AS a) s
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_trigger_args(text[], text[], boolean) FROM PUBLIC;
 
 -- Install the capture triggers on rel: statement triggers with transition
 -- tables, one call per statement, and a TRUNCATE trigger: capture() itself
 -- on a table captured on its own, capture_partition_truncate() on the
 -- partitions that inherit capture from a partitioned table.
-CREATE FUNCTION dataeng._cdc_install(rel regclass, args text, own boolean)
+CREATE FUNCTION dataeng_internal._cdc_install(rel regclass, args text, own boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -386,26 +386,26 @@ AS $$
 BEGIN
   EXECUTE format('CREATE TRIGGER dataeng_capture_insert AFTER INSERT ON %s '
                  'REFERENCING NEW TABLE AS dataeng_new '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture(%s)', rel, args);
   EXECUTE format('CREATE TRIGGER dataeng_capture_update AFTER UPDATE ON %s '
                  'REFERENCING OLD TABLE AS dataeng_old NEW TABLE AS dataeng_new '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture(%s)', rel, args);
   EXECUTE format('CREATE TRIGGER dataeng_capture_delete AFTER DELETE ON %s '
                  'REFERENCING OLD TABLE AS dataeng_old '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture(%s)', rel, args);
   IF own THEN
     EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture(%s)', rel, args);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture(%s)', rel, args);
   ELSE
     EXECUTE format('CREATE TRIGGER dataeng_capture_truncate AFTER TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture_partition_truncate()', rel);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture_partition_truncate()', rel);
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_install(regclass, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_install(regclass, text, boolean) FROM PUBLIC;
 
 -- Drop the capture triggers of one table (not of its partitions).
-CREATE FUNCTION dataeng._cdc_drop_triggers(rel regclass)
+CREATE FUNCTION dataeng_internal._cdc_drop_triggers(rel regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -424,7 +424,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_drop_triggers(regclass) FROM PUBLIC;
 
 -- Make the capture triggers what dataeng.cdc_tables says.  Every table it
 -- lists, and every partition below a partitioned table it lists, has the
@@ -435,15 +435,15 @@ REVOKE ALL ON FUNCTION dataeng._cdc_drop_triggers(regclass) FROM PUBLIC;
 -- listed nor below a listed table (disabled, detached) are dropped.
 -- Statement triggers of a partition fire only for statements that name the
 -- partition, so nothing is captured twice.
-CREATE FUNCTION dataeng._cdc_sync_triggers()
+CREATE FUNCTION dataeng_internal._cdc_sync_triggers()
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
-  capture_fn oid := 'dataeng.capture()'::regprocedure;
-  partition_fn oid := 'dataeng.capture_partition_truncate()'::regprocedure;
+  capture_fn oid := 'dataeng_internal.capture()'::regprocedure;
+  partition_fn oid := 'dataeng_internal.capture_partition_truncate()'::regprocedure;
 BEGIN
   FOR r IN
     -- (tables captured from the WAL have no trigger: cdc_wal.sql)
@@ -458,7 +458,7 @@ BEGIN
        WHERE ct.active_method = 'trigger'),
     wanted AS (
       SELECT DISTINCT ON (t.relid) t.relid, o.table_name::oid = t.relid AS own,
-             dataeng._cdc_trigger_argv(o.columns, o.exclude_columns, o.changed_only) AS argv
+             dataeng_internal._cdc_trigger_argv(o.columns, o.exclude_columns, o.changed_only) AS argv
         FROM targets t
         JOIN pg_class pc ON pc.oid = t.relid AND pc.relkind IN ('r', 'p')
         CROSS JOIN LATERAL (SELECT t.relid AS relid, 0::bigint AS n
@@ -495,19 +495,19 @@ BEGIN
       FULL JOIN have_sig h ON h.relid = w.relid
      WHERE w.sig IS DISTINCT FROM h.sig
   LOOP
-    PERFORM dataeng._cdc_drop_triggers(r.rel);
+    PERFORM dataeng_internal._cdc_drop_triggers(r.rel);
     IF r.keep THEN
-      PERFORM dataeng._cdc_install(r.rel, format('%L, %L, %L', r.argv[1], r.argv[2], r.argv[3]), r.own);
+      PERFORM dataeng_internal._cdc_install(r.rel, format('%L, %L, %L', r.argv[1], r.argv[2], r.argv[3]), r.own);
     END IF;
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_sync_triggers() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_sync_triggers() FROM PUBLIC;
 
 -- After ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c): the column keeps
 -- its place in the options of tbl and, when the rename recursed, of the
 -- tables that inherit from it.
-CREATE FUNCTION dataeng._cdc_rename_column(tbl oid, old_name text, new_name text, recurse boolean)
+CREATE FUNCTION dataeng_internal._cdc_rename_column(tbl oid, old_name text, new_name text, recurse boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -524,15 +524,15 @@ BEGIN
    WHERE ct.table_name = tree.relid
      AND (old_name = ANY (ct.columns) OR old_name = ANY (ct.exclude_columns));
   IF FOUND THEN
-    PERFORM dataeng._cdc_sync_triggers();
+    PERFORM dataeng_internal._cdc_sync_triggers();
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_rename_column(oid, text, text, boolean) FROM PUBLIC;
 
 -- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
 -- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
-CREATE FUNCTION dataeng._cdc_on_ddl()
+CREATE FUNCTION dataeng_internal._cdc_on_ddl()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
 LANGUAGE C
@@ -548,7 +548,7 @@ COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
 
 -- A partition listed on its own stays captured, with its own options, when
 -- its partitioned table is disabled.
-CREATE FUNCTION dataeng._cdc_disable(caller regrole, tbl regclass)
+CREATE FUNCTION dataeng_internal._cdc_disable(caller regrole, tbl regclass)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -556,17 +556,17 @@ AS $$
 DECLARE
   found_it boolean;
 BEGIN
-  PERFORM dataeng._cdc_check_table(tbl, caller);
+  PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
   found_it := FOUND;
-  PERFORM dataeng._cdc_sync_triggers();
+  PERFORM dataeng_internal._cdc_sync_triggers();
   RETURN found_it;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_disable(regrole, regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_disable(regrole, regclass) FROM PUBLIC;
 
 -- A table dropped while captured leaves its row in cdc_tables otherwise.
-CREATE FUNCTION dataeng._cdc_on_drop()
+CREATE FUNCTION dataeng_internal._cdc_on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -578,21 +578,21 @@ BEGIN
    WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_on_ddl() FROM PUBLIC;
-REVOKE ALL ON FUNCTION dataeng._cdc_on_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
-  EXECUTE FUNCTION dataeng._cdc_on_ddl();
+  EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
-  EXECUTE FUNCTION dataeng._cdc_on_drop();
+  EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
 
 -----------------------------------------------------------------------------
 -- Ticks and batches
 -----------------------------------------------------------------------------
 
 -- A snapshot in which transaction x is still running.
-CREATE FUNCTION dataeng._cdc_snapshot_with(s pg_snapshot, x xid8)
+CREATE FUNCTION dataeng_internal._cdc_snapshot_with(s pg_snapshot, x xid8)
 RETURNS pg_snapshot
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -601,37 +601,37 @@ AS $$
                 (SELECT string_agg(v::text, ',' ORDER BY v)
                    FROM (SELECT pg_snapshot_xip(s) AS v UNION SELECT x) q))::pg_snapshot
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_snapshot_with(pg_snapshot, xid8) FROM PUBLIC;
 
 -- Cut a new batch: a snapshot taken under a lock, so that ticks are
 -- strictly ordered, and the order of the batch's transactions.  Returns the
 -- newest tick (the new one, or the previous one if nothing committed since,
 -- or if another transaction is cutting one: that one holds the lock until
 -- it commits, and a consumer must not wait for another's transaction).
-CREATE FUNCTION dataeng._cdc_tick(wait boolean DEFAULT false)
+CREATE FUNCTION dataeng_internal._cdc_tick(wait boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  prev dataeng.cdc_ticks;
+  prev dataeng_internal.cdc_ticks;
   snap pg_snapshot;
   me xid8;
   t bigint;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     -- a transaction snapshot could be older than the newest tick
-    SELECT max(tick_id) INTO t FROM dataeng.cdc_ticks;
+    SELECT max(tick_id) INTO t FROM dataeng_internal.cdc_ticks;
     RETURN t;
   END IF;
   -- self-conflicting, and readers of cdc_ticks are not blocked
   IF wait THEN
-    LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE dataeng_internal.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   ELSE
     BEGIN
-      LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+      LOCK TABLE dataeng_internal.cdc_ticks IN SHARE ROW EXCLUSIVE MODE NOWAIT;
     EXCEPTION WHEN lock_not_available THEN
-      SELECT max(tick_id) INTO t FROM dataeng.cdc_ticks;
+      SELECT max(tick_id) INTO t FROM dataeng_internal.cdc_ticks;
       RETURN t;
     END;
   END IF;
@@ -640,16 +640,16 @@ BEGIN
   -- it is running: changes it made or will make belong to a later batch.
   me := pg_current_xact_id_if_assigned();
   IF me IS NOT NULL AND pg_visible_in_snapshot(me, snap) THEN
-    snap := dataeng._cdc_snapshot_with(snap, me);
+    snap := dataeng_internal._cdc_snapshot_with(snap, me);
   END IF;
-  SELECT * INTO prev FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+  SELECT * INTO prev FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
   IF FOUND AND pg_snapshot_xmax(prev.snap) = pg_snapshot_xmax(snap)
      AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(prev.snap) x
                       WHERE pg_visible_in_snapshot(x, snap)) THEN
     RETURN prev.tick_id;                -- nothing finished since
   END IF;
-  t := nextval('dataeng.cdc_tick_seq');
-  INSERT INTO dataeng.cdc_ticks (tick_id, snap) VALUES (t, snap);
+  t := nextval('dataeng_internal.cdc_tick_seq');
+  INSERT INTO dataeng_internal.cdc_ticks (tick_id, snap) VALUES (t, snap);
   -- Order the new batch once, for every consumer: each transaction that
   -- committed between the two snapshots, by its last change.  This
   -- statement's snapshot is newer than snap, so it sees every change of
@@ -659,20 +659,20 @@ BEGIN
   -- made.  Otherwise the batch's changes are read and grouped.
   IF prev.tick_id IS NOT NULL THEN
     IF pg_snapshot_xmax(snap)::text::numeric - pg_snapshot_xmax(prev.snap)::text::numeric <= 256 THEN
-      INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
+      INSERT INTO dataeng_internal.cdc_batch_txns (tick_id, ord_txn, xid)
       SELECT t, m.last, x.xid
         FROM (SELECT v AS xid FROM pg_snapshot_xip(prev.snap) v
               UNION ALL
               SELECT g::text::xid8
                 FROM generate_series(pg_snapshot_xmax(prev.snap)::text::numeric,
                                      pg_snapshot_xmax(snap)::text::numeric - 1) g) x
-        CROSS JOIN LATERAL (SELECT max(l.change_id) AS last FROM dataeng.change_log l
+        CROSS JOIN LATERAL (SELECT max(l.change_id) AS last FROM dataeng_internal.change_log l
                              WHERE l.xid = x.xid) m
        WHERE pg_visible_in_snapshot(x.xid, snap) AND m.last IS NOT NULL;
     ELSE
-      INSERT INTO dataeng.cdc_batch_txns (tick_id, ord_txn, xid)
+      INSERT INTO dataeng_internal.cdc_batch_txns (tick_id, ord_txn, xid)
       SELECT t, max(l.change_id), l.xid
-        FROM dataeng.change_log l
+        FROM dataeng_internal.change_log l
        WHERE (l.xid = ANY (ARRAY(SELECT x FROM pg_snapshot_xip(prev.snap) x
                                   WHERE pg_visible_in_snapshot(x, snap)))
               OR (l.xid >= pg_snapshot_xmax(prev.snap) AND l.xid < pg_snapshot_xmax(snap)))
@@ -683,31 +683,31 @@ BEGIN
   RETURN t;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick(boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick(boolean) FROM PUBLIC;
 
 -- Whether a tick must be cut in the calling transaction rather than by a
 -- worker (src/cdc/ticker.c): it holds a lock the worker would wait for, or
 -- it created or updated the extension.
-CREATE FUNCTION dataeng._cdc_tick_here()
+CREATE FUNCTION dataeng_internal._cdc_tick_here()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_here'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick_here() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_here() FROM PUBLIC;
 
--- Start a worker that runs dataeng._cdc_tick(true) in its own transaction
+-- Start a worker that runs dataeng_internal._cdc_tick(true) in its own transaction
 -- and wait for it to exit; false when no worker could be started.
-CREATE FUNCTION dataeng._cdc_tick_worker()
+CREATE FUNCTION dataeng_internal._cdc_tick_worker()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_worker'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick_worker() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_worker() FROM PUBLIC;
 
 -- Whether tick snapshot snap holds every transaction with captured changes
 -- that had finished in snapshot upto (but the calling transaction, which
 -- is running, whatever its own snapshot says): snap sees every transaction
 -- upto saw finished, or each one it does not see made no change (one index
 -- probe per transaction, when at most 256 started in between).
-CREATE FUNCTION dataeng._cdc_tick_covers(snap pg_snapshot, upto pg_snapshot)
+CREATE FUNCTION dataeng_internal._cdc_tick_covers(snap pg_snapshot, upto pg_snapshot)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -728,10 +728,10 @@ AS $$
                                      pg_snapshot_xmax(upto)::text::numeric - 1) g) x
        WHERE pg_visible_in_snapshot(x.xid, upto)
          AND x.xid IS DISTINCT FROM pg_current_xact_id_if_assigned()
-         AND EXISTS (SELECT 1 FROM dataeng.change_log l WHERE l.xid = x.xid))
+         AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l WHERE l.xid = x.xid))
   END
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_covers(pg_snapshot, pg_snapshot) FROM PUBLIC;
 
 -- The newest tick, cut now if a transaction with captured changes has
 -- finished since the one before: every change committed before the call
@@ -741,30 +741,30 @@ REVOKE ALL ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) FROM P
 -- the caller's transaction only when a worker cannot do it (see
 -- _cdc_tick_here(); with a warning when no worker could start or it
 -- failed).  wait: as for _cdc_tick(), when the tick is cut here.
-CREATE FUNCTION dataeng._cdc_tick_now(wait boolean DEFAULT false)
+CREATE FUNCTION dataeng_internal._cdc_tick_now(wait boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   upto pg_snapshot;
-  newest dataeng.cdc_ticks;
+  newest dataeng_internal.cdc_ticks;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RETURN dataeng._cdc_tick(wait);     -- (the newest tick it can see)
+    RETURN dataeng_internal._cdc_tick(wait);     -- (the newest tick it can see)
   END IF;
-  IF dataeng._cdc_tick_here() THEN
-    RETURN dataeng._cdc_tick(wait);
+  IF dataeng_internal._cdc_tick_here() THEN
+    RETURN dataeng_internal._cdc_tick(wait);
   END IF;
   upto := pg_current_snapshot();
-  SELECT * INTO newest FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
-  IF FOUND AND dataeng._cdc_tick_covers(newest.snap, upto) THEN
+  SELECT * INTO newest FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+  IF FOUND AND dataeng_internal._cdc_tick_covers(newest.snap, upto) THEN
     RETURN newest.tick_id;
   END IF;
-  IF dataeng._cdc_tick_worker() THEN
+  IF dataeng_internal._cdc_tick_worker() THEN
     -- (a new statement: its snapshot sees what the worker committed)
-    SELECT * INTO newest FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
-    IF FOUND AND dataeng._cdc_tick_covers(newest.snap, upto) THEN
+    SELECT * INTO newest FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1;
+    IF FOUND AND dataeng_internal._cdc_tick_covers(newest.snap, upto) THEN
       RETURN newest.tick_id;
     END IF;
     RAISE WARNING 'the tick worker cut no tick; cutting it in this transaction'
@@ -777,10 +777,10 @@ BEGIN
             DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
             HINT = 'Raise max_worker_processes.';
   END IF;
-  RETURN dataeng._cdc_tick(wait);
+  RETURN dataeng_internal._cdc_tick(wait);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick_now(boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_now(boolean) FROM PUBLIC;
 
 -----------------------------------------------------------------------------
 -- Consumers
@@ -788,35 +788,35 @@ REVOKE ALL ON FUNCTION dataeng._cdc_tick_now(boolean) FROM PUBLIC;
 
 -- The start of a poll of consumer r: cut a tick if possible, and check
 -- that r's acknowledged position is still in the change log.
-CREATE FUNCTION dataeng._cdc_tick_for(r dataeng.cdc_consumer_state)
+CREATE FUNCTION dataeng_internal._cdc_tick_for(r dataeng_internal.cdc_consumer_state)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_tick_now();
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
+  PERFORM dataeng_internal._cdc_tick_now();
+  IF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_ticks k WHERE k.tick_id = r.ack_tick) THEN
     RAISE EXCEPTION 'position of consumer "%" is no longer in the change log', r.name
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Drop and re-create the consumer.';
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_tick_for(dataeng.cdc_consumer_state) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_for(dataeng_internal.cdc_consumer_state) FROM PUBLIC;
 
 
 -- Lock and return a consumer caller may use, or raise: caller must belong
 -- to its owner and, with check_tables, may read each table it lists.
-CREATE FUNCTION dataeng._cdc_consumer(consumer text, caller regrole, check_tables boolean)
-RETURNS dataeng.cdc_consumer_state
+CREATE FUNCTION dataeng_internal._cdc_consumer(consumer text, caller regrole, check_tables boolean)
+RETURNS dataeng_internal.cdc_consumer_state
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
+  r dataeng_internal.cdc_consumer_state;
   t regclass;
 BEGIN
-  SELECT * INTO r FROM dataeng.cdc_consumer_state WHERE name = consumer FOR UPDATE;
+  SELECT * INTO r FROM dataeng_internal.cdc_consumer_state WHERE name = consumer FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'consumer "%" does not exist', consumer
       USING ERRCODE = 'undefined_object',
@@ -839,7 +839,7 @@ BEGIN
                         ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it.' END;
   END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
-    IF NOT dataeng._cdc_can_read(caller, t) THEN
+    IF NOT dataeng_internal._cdc_can_read(caller, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
@@ -849,7 +849,7 @@ BEGIN
   RETURN r;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
 RETURNS void
@@ -858,7 +858,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
   'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
 
-CREATE FUNCTION dataeng._cdc_consumer_create(caller regrole, name text, tables regclass[])
+CREATE FUNCTION dataeng_internal._cdc_consumer_create(caller regrole, name text, tables regclass[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -870,7 +870,7 @@ DECLARE
   lim int;
   n bigint;
 BEGIN
-  PERFORM dataeng._agg_reserved_check('consumer', name, caller);
+  PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -879,7 +879,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
-    IF NOT dataeng._cdc_can_read(me, t) THEN
+    IF NOT dataeng_internal._cdc_can_read(me, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
@@ -889,7 +889,7 @@ BEGIN
         USING ERRCODE = '01000', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
     END IF;
   END LOOP;
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
+  IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they
@@ -897,8 +897,8 @@ BEGIN
   -- a purge must not forget the tick of a consumer it cannot see yet, nor
   -- the changes of transactions running at that tick.  The tick is cut in
   -- a transaction of its own, so this one holds no tick lock.
-  LOCK TABLE dataeng.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
-  tick := dataeng._cdc_tick_now(wait => true);
+  LOCK TABLE dataeng_internal.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
+  tick := dataeng_internal._cdc_tick_now(wait => true);
   IF tick IS NULL THEN
     RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
       current_setting('transaction_isolation')
@@ -907,9 +907,9 @@ BEGIN
   END IF;
   -- (counted under that lock: two creations cannot both pass the last
   -- free place)
-  lim := (dataeng._cdc_limits()).max_consumers_per_role;
-  IF lim > 0 AND NOT dataeng._is_superuser(me) THEN
-    SELECT count(*) INTO n FROM dataeng.cdc_consumer_state c WHERE c.owner = me;
+  lim := (dataeng_internal._cdc_limits()).max_consumers_per_role;
+  IF lim > 0 AND NOT dataeng_internal._is_superuser(me) THEN
+    SELECT count(*) INTO n FROM dataeng_internal.cdc_consumer_state c WHERE c.owner = me;
     IF n >= lim THEN
       RAISE EXCEPTION 'role % already owns % consumers', me, n
         USING ERRCODE = 'configuration_limit_exceeded',
@@ -918,13 +918,13 @@ BEGIN
     END IF;
   END IF;
   -- start after everything committed so far: tick fully acknowledged
-  INSERT INTO dataeng.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
+  INSERT INTO dataeng_internal.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
                                      poll_tick, poll_txn, poll_change)
   VALUES (name, me, tables, tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@,
           tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
 RETURNS void
@@ -934,24 +934,24 @@ COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its
 
 -- Only ownership counts: an owner who can no longer read the consumer's
 -- tables may still drop it.
-CREATE FUNCTION dataeng._cdc_consumer_drop(caller regrole, name text)
+CREATE FUNCTION dataeng_internal._cdc_consumer_drop(caller regrole, name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._cdc_consumer(name, caller, false);
-  DELETE FROM dataeng.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
+  PERFORM dataeng_internal._cdc_consumer(name, caller, false);
+  DELETE FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) FROM PUBLIC;
 
 -- Deliver the changes after the consumer's acknowledged position, in
 -- commit order.  Polling again without acknowledging delivers the same
 -- changes again.  whole_transactions keeps a transaction's changes in one
 -- poll even when that exceeds max_changes.
 -- A consumer of all tables receives the changes of the tables the polling
--- role may read whole (dataeng._cdc_can_read: USAGE on the schema, SELECT,
+-- role may read whole (dataeng_internal._cdc_can_read: USAGE on the schema, SELECT,
 -- and no row-level security policy limiting it).
 CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
@@ -968,7 +968,7 @@ COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
 -- last transaction).  Cuts a new tick when it can, and records the
 -- furthest position delivered (acknowledgements stop there).  Shared by
 -- cdc_poll() and the fact and dimension reader, _cdc_poll_unordered().
-CREATE FUNCTION dataeng._cdc_poll_ranges(r dataeng.cdc_consumer_state, me regrole, max_changes int,
+CREATE FUNCTION dataeng_internal._cdc_poll_ranges(r dataeng_internal.cdc_consumer_state, me regrole, max_changes int,
                                          whole_transactions boolean)
 RETURNS TABLE (tick_id bigint, from_txn bigint, from_change bigint, to_txn bigint, to_change bigint)
 LANGUAGE plpgsql VOLATILE STRICT
@@ -991,10 +991,10 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM dataeng._cdc_tick_for(r);
+  PERFORM dataeng_internal._cdc_tick_for(r);
   IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
     -- that batch is done: start with the next one
-    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > r.ack_tick;
+    SELECT min(k.tick_id) INTO t FROM dataeng_internal.cdc_ticks k WHERE k.tick_id > r.ack_tick;
     start_txn := 0;
     start_change := 0;
   ELSE
@@ -1014,18 +1014,18 @@ BEGIN
     -- exhausted (n < left_), so the poll stops exactly when it did.
     SELECT s.ord_txn, s.change_id, count(*) OVER () INTO cut_txn, cut_change, n
       FROM (SELECT bt.ord_txn, l.change_id
-              FROM (SELECT * FROM dataeng.cdc_batch_txns b
+              FROM (SELECT * FROM dataeng_internal.cdc_batch_txns b
                      WHERE b.tick_id = t AND b.ord_txn >= start_txn
-                       AND EXISTS (SELECT 1 FROM dataeng.change_log l
+                       AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
                                     WHERE l.xid = b.xid
                                       AND (b.ord_txn > start_txn OR l.change_id > start_change)
                                       AND CASE WHEN r.tables IS NULL
-                                               THEN dataeng._cdc_can_read(me, l.table_oid)
+                                               THEN dataeng_internal._cdc_can_read(me, l.table_oid)
                                                ELSE l.table_oid = ANY (r.tables::oid[]) END)
                      ORDER BY b.ord_txn LIMIT left_) bt
-              JOIN dataeng.change_log l ON l.xid = bt.xid
+              JOIN dataeng_internal.change_log l ON l.xid = bt.xid
              WHERE (bt.ord_txn > start_txn OR l.change_id > start_change)
-               AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+               AND CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(me, l.table_oid)
                         ELSE l.table_oid = ANY (r.tables::oid[]) END
              ORDER BY 1, 2 LIMIT left_) s
      ORDER BY 1 DESC, 2 DESC LIMIT 1;
@@ -1048,19 +1048,19 @@ BEGIN
       END IF;
     END IF;
     examined := t;
-    SELECT min(k.tick_id) INTO t FROM dataeng.cdc_ticks k WHERE k.tick_id > t;
+    SELECT min(k.tick_id) INTO t FROM dataeng_internal.cdc_ticks k WHERE k.tick_id > t;
     start_txn := 0;
     start_change := 0;
   END LOOP;
 
   -- what this poll delivered, for cdc_ack(consumer) in this transaction
-  UPDATE dataeng.cdc_consumer_state c
+  UPDATE dataeng_internal.cdc_consumer_state c
      SET last_poll_xid = pg_current_xact_id(), last_poll_tick = last_tick,
          last_poll_txn = last_txn, last_poll_change = last_change
    WHERE c.name = r.name;
   IF last_tick IS NOT NULL THEN
     -- remember the furthest position delivered: acknowledgements stop there
-    UPDATE dataeng.cdc_consumer_state c
+    UPDATE dataeng_internal.cdc_consumer_state c
        SET poll_tick = last_tick, poll_txn = last_txn, poll_change = last_change
      WHERE c.name = r.name
        AND (c.poll_tick, c.poll_txn, c.poll_change) < (last_tick, last_txn, last_change);
@@ -1068,7 +1068,7 @@ BEGIN
     -- Nothing this consumer may see was committed up to that tick (every
     -- change there belongs to other tables): move past it, so that its
     -- position, lag and the purge horizon do not stay behind.
-    UPDATE dataeng.cdc_consumer_state c
+    UPDATE dataeng_internal.cdc_consumer_state c
        SET ack_tick = examined, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
            poll_tick = greatest(c.poll_tick, examined),
            poll_txn = CASE WHEN c.poll_tick > examined THEN c.poll_txn ELSE @CDC_END_OF_BATCH@ END,
@@ -1077,16 +1077,16 @@ BEGIN
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_poll_ranges(dataeng_internal.cdc_consumer_state, regrole, int, boolean) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._cdc_poll(caller regrole, consumer text, max_changes int,
+CREATE FUNCTION dataeng_internal._cdc_poll(caller regrole, consumer text, max_changes int,
                                   whole_transactions boolean)
 RETURNS SETOF dataeng.change
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
+  r dataeng_internal.cdc_consumer_state;
   me regrole := caller;
   g record;
 BEGIN
@@ -1094,24 +1094,24 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer, me, true);
-  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
+  r := dataeng_internal._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng_internal._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
     RETURN QUERY
       SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
              l.pk, l.old_row, l.new_row,
              ROW(bt.tick_id, bt.ord_txn, l.change_id)::dataeng.cdc_position
-        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+        FROM (SELECT * FROM dataeng_internal.cdc_batch_txns b
                WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
-        JOIN dataeng.change_log l ON l.xid = bt.xid
+        JOIN dataeng_internal.change_log l ON l.xid = bt.xid
        WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
          AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
-         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+         AND CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(me, l.table_oid)
                   ELSE l.table_oid = ANY (r.tables::oid[]) END
        ORDER BY bt.ord_txn, l.change_id;
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
 RETURNS void
@@ -1120,13 +1120,13 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
   'Acknowledges every change delivered to the consumer up to and including the given one';
 
-CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text, upto_change_id bigint)
+CREATE FUNCTION dataeng_internal._cdc_ack(caller regrole, consumer text, upto_change_id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
+  r dataeng_internal.cdc_consumer_state;
   found_tick bigint;
   found_txn bigint;
   done_txn bigint;
@@ -1134,13 +1134,13 @@ DECLARE
   x xid8;
   tbl oid;
 BEGIN
-  r := dataeng._cdc_consumer(consumer, caller, true);
-  PERFORM dataeng._agg_reserved_check('ack', consumer, caller);
+  r := dataeng_internal._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng_internal._agg_reserved_check('ack', consumer, caller);
 
   -- A change of a table the consumer does not receive was never delivered
   -- to it, even when the other changes of its transaction were.
-  SELECT l.table_oid INTO tbl FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
-  IF FOUND AND NOT (CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, tbl)
+  SELECT l.table_oid INTO tbl FROM dataeng_internal.change_log l WHERE l.change_id = upto_change_id;
+  IF FOUND AND NOT (CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(caller, tbl)
                          ELSE tbl = ANY (r.tables::oid[]) END) THEN
     RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
       USING ERRCODE = 'invalid_parameter_value',
@@ -1150,23 +1150,23 @@ BEGIN
   -- Look for the change among the transactions delivered since the
   -- acknowledged position, up to the furthest polled one.
   SELECT bt.tick_id, bt.ord_txn INTO found_tick, found_txn
-    FROM dataeng.cdc_batch_txns bt
+    FROM dataeng_internal.cdc_batch_txns bt
    WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, upto_change_id))
      AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
      AND bt.ord_txn >= upto_change_id
-     AND EXISTS (SELECT 1 FROM dataeng.change_log l
+     AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
                   WHERE l.xid = bt.xid AND l.change_id = upto_change_id)
    ORDER BY bt.tick_id, bt.ord_txn
    LIMIT 1;
 
   IF found_tick IS NULL THEN
-    SELECT l.xid INTO x FROM dataeng.change_log l WHERE l.change_id = upto_change_id;
+    SELECT l.xid INTO x FROM dataeng_internal.change_log l WHERE l.change_id = upto_change_id;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'change % does not exist', upto_change_id
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = 'It was never committed, was rolled back, or was purged.',
               HINT = 'Acknowledge a change_id returned by dataeng.cdc_poll().';
-    ELSIF pg_visible_in_snapshot(x, (SELECT snap FROM dataeng.cdc_ticks WHERE tick_id = r.ack_tick)) THEN
+    ELSIF pg_visible_in_snapshot(x, (SELECT snap FROM dataeng_internal.cdc_ticks WHERE tick_id = r.ack_tick)) THEN
       RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = 'Acknowledgements only move forward.';
@@ -1180,7 +1180,7 @@ BEGIN
   -- The last change of the last transaction of a batch completes the batch:
   -- record it so (what purge and lag look at).
   IF upto_change_id = found_txn
-     AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
+     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt
                       WHERE bt.tick_id = found_tick AND bt.ord_txn > found_txn) THEN
     done_txn := @CDC_END_OF_BATCH@;
     done_change := @CDC_END_OF_BATCH@;
@@ -1202,13 +1202,13 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
   END IF;
-  UPDATE dataeng.cdc_consumer_state c
+  UPDATE dataeng_internal.cdc_consumer_state c
      SET ack_tick = found_tick, ack_txn = done_txn, ack_change = done_change,
          acked_change_id = upto_change_id, acked_at = now()
    WHERE c.name = r.name;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_ack(consumer text)
 RETURNS void
@@ -1220,19 +1220,19 @@ COMMENT ON FUNCTION dataeng.cdc_ack(text) IS
 -- Everything up to where the last poll of this transaction stopped (with
 -- whole_transactions, the end of its last transaction, changes of other
 -- tables included, as a poll would pass over them).
-CREATE FUNCTION dataeng._cdc_ack(caller regrole, consumer text)
+CREATE FUNCTION dataeng_internal._cdc_ack(caller regrole, consumer text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
+  r dataeng_internal.cdc_consumer_state;
   done_txn bigint;
   done_change bigint;
   last_id bigint;
 BEGIN
-  r := dataeng._cdc_consumer(consumer, caller, true);
-  PERFORM dataeng._agg_reserved_check('ack', consumer, caller);
+  r := dataeng_internal._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng_internal._agg_reserved_check('ack', consumer, caller);
   IF r.last_poll_xid IS NULL OR r.last_poll_xid IS DISTINCT FROM pg_current_xact_id_if_assigned() THEN
     RAISE EXCEPTION 'consumer "%" was not polled in this transaction', consumer
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -1245,7 +1245,7 @@ BEGIN
   END IF;
   -- the last change of the last transaction of a batch completes the batch
   IF r.last_poll_change = r.last_poll_txn
-     AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_batch_txns bt
+     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt
                       WHERE bt.tick_id = r.last_poll_tick AND bt.ord_txn > r.last_poll_txn) THEN
     done_txn := @CDC_END_OF_BATCH@;
     done_change := @CDC_END_OF_BATCH@;
@@ -1255,60 +1255,60 @@ BEGIN
   END IF;
   -- the last change delivered (of the consumer's tables)
   SELECT max(l.change_id) INTO last_id
-    FROM dataeng.cdc_batch_txns bt
-    JOIN dataeng.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
+    FROM dataeng_internal.cdc_batch_txns bt
+    JOIN dataeng_internal.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
    WHERE bt.tick_id = r.last_poll_tick AND bt.ord_txn = r.last_poll_txn
      AND l.change_id <= r.last_poll_change
-     AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(caller, l.table_oid)
+     AND CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(caller, l.table_oid)
               ELSE l.table_oid = ANY (r.tables::oid[]) END;
-  UPDATE dataeng.cdc_consumer_state c
+  UPDATE dataeng_internal.cdc_consumer_state c
      SET ack_tick = r.last_poll_tick, ack_txn = done_txn, ack_change = done_change,
          acked_change_id = coalesce(last_id, c.acked_change_id), acked_at = now()
    WHERE c.name = r.name;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_ack(regrole, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text) FROM PUBLIC;
 
 -- Pending changes of a consumer and the capture time of the oldest one:
 -- changes of ordered batches after its acknowledged position, plus those
 -- committed since the newest tick, of the tables viewer may read now
 -- (as cdc_poll would deliver them to viewer; a table of the consumer's
 -- list that viewer may no longer read counts for nothing).
-CREATE FUNCTION dataeng._cdc_lag(r dataeng.cdc_consumer_state, viewer regrole,
+CREATE FUNCTION dataeng_internal._cdc_lag(r dataeng_internal.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH newest AS (SELECT snap FROM dataeng.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
+  WITH newest AS (SELECT snap FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
   pending AS (
     SELECT l.captured_at
-      FROM dataeng.cdc_batch_txns bt
-      JOIN dataeng.change_log l ON l.xid = bt.xid
+      FROM dataeng_internal.cdc_batch_txns bt
+      JOIN dataeng_internal.change_log l ON l.xid = bt.xid
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
        AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
-       AND dataeng._cdc_can_read(viewer, l.table_oid)
+       AND dataeng_internal._cdc_can_read(viewer, l.table_oid)
     UNION ALL
     SELECT l.captured_at
-      FROM newest, dataeng.change_log l
+      FROM newest, dataeng_internal.change_log l
      WHERE l.xid >= pg_snapshot_xmin(newest.snap)
        AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
-       AND dataeng._cdc_can_read(viewer, l.table_oid))
+       AND dataeng_internal._cdc_can_read(viewer, l.table_oid))
   SELECT count(*), min(captured_at) FROM pending
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) FROM PUBLIC;
 
 -- Consumers the calling role owns (or is a member of the owner of).
-CREATE FUNCTION dataeng._cdc_consumer_list()
+CREATE FUNCTION dataeng_internal._cdc_consumer_list()
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
                created_at timestamptz, expired_at timestamptz, expired_reason text)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_list'
 LANGUAGE C STABLE;
 
-CREATE FUNCTION dataeng._cdc_consumer_list_as_owner(caller regrole)
+CREATE FUNCTION dataeng_internal._cdc_consumer_list_as_owner(caller regrole)
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
                created_at timestamptz, expired_at timestamptz, expired_reason text)
@@ -1324,17 +1324,17 @@ BEGIN
               WHEN g.pending > 0
               THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
          c.created_at, c.expired_at, c.expired_reason
-    FROM dataeng.cdc_consumer_state c
-    LEFT JOIN LATERAL (SELECT * FROM dataeng._cdc_lag(c, caller)
+    FROM dataeng_internal.cdc_consumer_state c
+    LEFT JOIN LATERAL (SELECT * FROM dataeng_internal._cdc_lag(c, caller)
                         WHERE c.expired_at IS NULL) g ON true
    WHERE pg_has_role(caller, c.owner, 'USAGE');
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_list_as_owner(regrole) FROM PUBLIC;
 
 -- (callable by everyone: it is the view's body, and filters by role)
 CREATE VIEW dataeng.cdc_consumers AS
-  SELECT * FROM dataeng._cdc_consumer_list() ORDER BY name;
+  SELECT * FROM dataeng_internal._cdc_consumer_list() ORDER BY name;
 COMMENT ON VIEW dataeng.cdc_consumers IS
   'Consumers of the calling role with their acknowledged position and lag (changes, seconds)';
 GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
@@ -1375,7 +1375,7 @@ DECLARE
   keep bigint;
   attempt int;
   lim record;
-  con dataeng.cdc_consumer_state;
+  con dataeng_internal.cdc_consumer_state;
   cname text;
   locked boolean;
   holders text;
@@ -1390,7 +1390,7 @@ BEGIN
     RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction';
   END IF;
-  lim := dataeng._cdc_limits();
+  lim := dataeng_internal._cdc_limits();
   -- The lock every cdc_consumer_create() holds until it commits: a
   -- consumer being created, which this purge cannot see yet, must not lose
   -- its tick or the changes of transactions running at its tick.  Then the
@@ -1404,8 +1404,8 @@ BEGIN
     PERFORM set_config('lock_timeout', '60s', true);
   END IF;
   BEGIN
-    LOCK TABLE dataeng.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
-    LOCK TABLE dataeng.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE dataeng_internal.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
+    LOCK TABLE dataeng_internal.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   EXCEPTION WHEN lock_not_available THEN
     SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
                              coalesce(a.usename::text, '?'), a.state,
@@ -1416,8 +1416,8 @@ BEGIN
       FROM pg_locks lk
       JOIN pg_stat_activity a ON a.pid = lk.pid
      WHERE lk.locktype = 'relation' AND lk.granted AND lk.pid <> pg_backend_pid()
-       AND ((lk.relation = 'dataeng.cdc_ticks'::regclass AND lk.mode = 'ShareRowExclusiveLock')
-            OR (lk.relation = 'dataeng.cdc_consumer_state'::regclass AND lk.mode = 'ShareUpdateExclusiveLock'));
+       AND ((lk.relation = 'dataeng_internal.cdc_ticks'::regclass AND lk.mode = 'ShareRowExclusiveLock')
+            OR (lk.relation = 'dataeng_internal.cdc_consumer_state'::regclass AND lk.mode = 'ShareUpdateExclusiveLock'));
     PERFORM set_config('lock_timeout', wait_was, true);
     RAISE WARNING 'the change log was not purged: a transaction of role % holds its ticks',
                   coalesce(holder_roles, '?')
@@ -1434,17 +1434,17 @@ BEGIN
   -- every committed change in one, so that a consumer nobody polls is
   -- measured as well (the change count stops at the limit).
   IF lim.max_lag_changes > 0 OR lim.max_age_seconds > 0 THEN
-    newest := dataeng._cdc_tick();
-    FOR cname IN SELECT cs.name FROM dataeng.cdc_consumer_state cs
+    newest := dataeng_internal._cdc_tick();
+    FOR cname IN SELECT cs.name FROM dataeng_internal.cdc_consumer_state cs
                   WHERE cs.expired_at IS NULL ORDER BY cs.name LOOP
       -- its current row, locked; a consumer in the middle of a poll (its
       -- row locked) is measured all the same, on its committed position
-      SELECT cs.* INTO con FROM dataeng.cdc_consumer_state cs
+      SELECT cs.* INTO con FROM dataeng_internal.cdc_consumer_state cs
        WHERE cs.name = cname AND cs.expired_at IS NULL
          FOR UPDATE SKIP LOCKED;
       locked := NOT FOUND;
       IF locked THEN
-        SELECT cs.* INTO con FROM dataeng.cdc_consumer_state cs
+        SELECT cs.* INTO con FROM dataeng_internal.cdc_consumer_state cs
          WHERE cs.name = cname AND cs.expired_at IS NULL;
         CONTINUE WHEN NOT FOUND;
       END IF;
@@ -1453,15 +1453,15 @@ BEGIN
       -- acknowledged: that change was committed before the batch's tick
       -- was cut
       SELECT bt.tick_id, tk.created_at INTO first_tick, first_at
-        FROM dataeng.cdc_batch_txns bt
-        JOIN dataeng.cdc_ticks tk ON tk.tick_id = bt.tick_id
+        FROM dataeng_internal.cdc_batch_txns bt
+        JOIN dataeng_internal.cdc_ticks tk ON tk.tick_id = bt.tick_id
        WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
-         AND EXISTS (SELECT 1 FROM dataeng.change_log l
+         AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
                       WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
                         AND (bt.tick_id, bt.ord_txn, l.change_id)
                             > (con.ack_tick, con.ack_txn, con.ack_change)
                         AND CASE WHEN con.tables IS NULL
-                                 THEN dataeng._cdc_can_read(con.owner, l.table_oid)
+                                 THEN dataeng_internal._cdc_can_read(con.owner, l.table_oid)
                                  ELSE l.table_oid = ANY (con.tables::oid[]) END)
        ORDER BY bt.tick_id, bt.ord_txn
        LIMIT 1;
@@ -1470,7 +1470,7 @@ BEGIN
         -- it past the batches it has no change in (as a poll would), so
         -- that it does not hold the log back for other roles' changes.
         IF NOT locked THEN
-          UPDATE dataeng.cdc_consumer_state c
+          UPDATE dataeng_internal.cdc_consumer_state c
              SET ack_tick = newest, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
                  poll_tick = greatest(c.poll_tick, newest),
                  poll_txn = CASE WHEN c.poll_tick > newest THEN c.poll_txn ELSE @CDC_END_OF_BATCH@ END,
@@ -1485,13 +1485,13 @@ BEGIN
         -- (transaction by transaction, one index probe each, up to the limit)
         SELECT count(*) INTO n
           FROM (SELECT 1
-                  FROM dataeng.cdc_batch_txns bt
-                 CROSS JOIN LATERAL (SELECT l.change_id FROM dataeng.change_log l
+                  FROM dataeng_internal.cdc_batch_txns bt
+                 CROSS JOIN LATERAL (SELECT l.change_id FROM dataeng_internal.change_log l
                                       WHERE l.xid OPERATOR(pg_catalog.=) bt.xid
                                         AND (bt.tick_id, bt.ord_txn, l.change_id)
                                             > (con.ack_tick, con.ack_txn, con.ack_change)
                                         AND CASE WHEN con.tables IS NULL
-                                                 THEN dataeng._cdc_can_read(con.owner, l.table_oid)
+                                                 THEN dataeng_internal._cdc_can_read(con.owner, l.table_oid)
                                                  ELSE l.table_oid = ANY (con.tables::oid[]) END) l
                  WHERE (bt.tick_id, bt.ord_txn) >= (con.ack_tick, con.ack_txn)
                  LIMIT lim.max_lag_changes + 1) s;
@@ -1515,7 +1515,7 @@ BEGIN
                                  CASE WHEN a.state = 'active' THEN a.xact_start
                                       ELSE a.state_change END), '; ' ORDER BY a.pid)
           INTO holders
-          FROM dataeng.cdc_consumer_state cs
+          FROM dataeng_internal.cdc_consumer_state cs
           JOIN pg_locks lk ON lk.locktype = 'transactionid'
                           AND lk.transactionid OPERATOR(pg_catalog.=) cs.xmax
                           AND lk.mode = 'ExclusiveLock' AND lk.granted
@@ -1528,7 +1528,7 @@ BEGIN
                                 coalesce(holders, 'a transaction that is gone or unknown')),
                 HINT = 'Set idle_in_transaction_session_timeout, so that a transaction left idle cannot keep a consumer alive, or end it with pg_terminate_backend().';
       ELSIF why IS NOT NULL THEN
-        UPDATE dataeng.cdc_consumer_state cs
+        UPDATE dataeng_internal.cdc_consumer_state cs
            SET expired_at = now(), expired_reason = why
          WHERE cs.name = con.name;
         RAISE WARNING 'consumer "%" of role % has expired: %', con.name, con.owner, why
@@ -1544,10 +1544,10 @@ BEGIN
   -- Every change whose xid is below horizon is acknowledged by everyone
   -- (but expired consumers): it is visible in a tick each of them has
   -- fully acknowledged.
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL) THEN
+  IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.expired_at IS NULL) THEN
     SELECT min(coalesce(pg_snapshot_xmin(t.snap), '0'::xid8)) INTO horizon
-      FROM dataeng.cdc_consumer_state c
-      LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng.cdc_ticks tk
+      FROM dataeng_internal.cdc_consumer_state c
+      LEFT JOIN LATERAL (SELECT tk.snap FROM dataeng_internal.cdc_ticks tk
                           WHERE CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@
                                      THEN tk.tick_id = c.ack_tick
                                      ELSE tk.tick_id < c.ack_tick END
@@ -1558,7 +1558,7 @@ BEGIN
   END IF;
 
   FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
-    seg := format('dataeng.change_log_%s', s)::regclass;
+    seg := format('dataeng_internal.change_log_%s', s)::regclass;
     BEGIN
       -- never queue behind (and in front of) the log's writers and readers:
       -- try a few times, then leave the segment for the next call
@@ -1612,13 +1612,13 @@ BEGIN
 
   -- ticks: keep what consumers still need, and the newest one
   SELECT min(CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@ THEN c.ack_tick
-                  ELSE (SELECT max(tk.tick_id) FROM dataeng.cdc_ticks tk
+                  ELSE (SELECT max(tk.tick_id) FROM dataeng_internal.cdc_ticks tk
                          WHERE tk.tick_id < c.ack_tick) END)
-    INTO keep FROM dataeng.cdc_consumer_state c WHERE c.expired_at IS NULL;
+    INTO keep FROM dataeng_internal.cdc_consumer_state c WHERE c.expired_at IS NULL;
   keep := least(coalesce(keep, @CDC_END_OF_BATCH@),
-                (SELECT max(tick_id) FROM dataeng.cdc_ticks));
-  DELETE FROM dataeng.cdc_batch_txns bt WHERE bt.tick_id <= keep;
-  DELETE FROM dataeng.cdc_ticks tk WHERE tk.tick_id < keep;
+                (SELECT max(tick_id) FROM dataeng_internal.cdc_ticks));
+  DELETE FROM dataeng_internal.cdc_batch_txns bt WHERE bt.tick_id <= keep;
+  DELETE FROM dataeng_internal.cdc_ticks tk WHERE tk.tick_id < keep;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng.cdc_purge() FROM PUBLIC;
@@ -1626,33 +1626,33 @@ COMMENT ON FUNCTION dataeng.cdc_purge() IS
   'Truncates change-log segments whose changes every consumer has acknowledged';
 
 -- Internal objects, for whoever meets them in \df or \d.
-COMMENT ON SEQUENCE dataeng.cdc_tick_seq IS 'tick_id of dataeng.cdc_ticks';
-COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
-COMMENT ON FUNCTION dataeng._cdc_ack(regrole, text) IS 'internal: body of dataeng.cdc_ack(text)';
-COMMENT ON FUNCTION dataeng._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
-COMMENT ON FUNCTION dataeng._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
-COMMENT ON FUNCTION dataeng._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
-COMMENT ON FUNCTION dataeng._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
-COMMENT ON FUNCTION dataeng._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
-COMMENT ON FUNCTION dataeng._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
-COMMENT ON FUNCTION dataeng._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng._cdc_consumer_list()';
-COMMENT ON FUNCTION dataeng._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
-COMMENT ON FUNCTION dataeng._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
-COMMENT ON FUNCTION dataeng._cdc_enable(regrole, regclass, text[], text[], boolean, text) IS 'internal: body of dataeng.cdc_enable()';
-COMMENT ON FUNCTION dataeng._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
-COMMENT ON FUNCTION dataeng._cdc_lag(dataeng.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
-COMMENT ON FUNCTION dataeng._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
-COMMENT ON FUNCTION dataeng._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
-COMMENT ON FUNCTION dataeng._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
-COMMENT ON FUNCTION dataeng._cdc_poll_ranges(dataeng.cdc_consumer_state, regrole, int, boolean) IS 'internal: where a poll of a consumer starts and stops, batch by batch';
-COMMENT ON FUNCTION dataeng._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
-COMMENT ON FUNCTION dataeng._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
-COMMENT ON FUNCTION dataeng._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
-COMMENT ON FUNCTION dataeng._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
-COMMENT ON FUNCTION dataeng._cdc_tick_covers(pg_snapshot, pg_snapshot) IS 'internal: whether a tick holds every change committed in a snapshot';
-COMMENT ON FUNCTION dataeng._cdc_tick_here() IS 'internal: whether a tick must be cut in the calling transaction';
-COMMENT ON FUNCTION dataeng._cdc_tick_now(boolean) IS 'internal: the newest tick, cut now in a transaction of its own if needed';
-COMMENT ON FUNCTION dataeng._cdc_tick_worker() IS 'internal: cut a tick in a background worker''s transaction';
-COMMENT ON FUNCTION dataeng._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
-COMMENT ON FUNCTION dataeng._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
+COMMENT ON SEQUENCE dataeng_internal.cdc_tick_seq IS 'tick_id of dataeng_internal.cdc_ticks';
+COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text, bigint) IS 'internal: body of dataeng.cdc_ack()';
+COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text) IS 'internal: body of dataeng.cdc_ack(text)';
+COMMENT ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
+COMMENT ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
+COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
+COMMENT ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
+COMMENT ON FUNCTION dataeng_internal._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
+COMMENT ON FUNCTION dataeng_internal._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_consumer_list()';
+COMMENT ON FUNCTION dataeng_internal._cdc_disable(regrole, regclass) IS 'internal: body of dataeng.cdc_disable()';
+COMMENT ON FUNCTION dataeng_internal._cdc_drop_triggers(regclass) IS 'internal: drop the capture triggers of one table';
+COMMENT ON FUNCTION dataeng_internal._cdc_enable(regrole, regclass, text[], text[], boolean, text) IS 'internal: body of dataeng.cdc_enable()';
+COMMENT ON FUNCTION dataeng_internal._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
+COMMENT ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
+COMMENT ON FUNCTION dataeng_internal._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
+COMMENT ON FUNCTION dataeng_internal._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
+COMMENT ON FUNCTION dataeng_internal._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';
+COMMENT ON FUNCTION dataeng_internal._cdc_poll_ranges(dataeng_internal.cdc_consumer_state, regrole, int, boolean) IS 'internal: where a poll of a consumer starts and stops, batch by batch';
+COMMENT ON FUNCTION dataeng_internal._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
+COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
+COMMENT ON FUNCTION dataeng_internal._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
+COMMENT ON FUNCTION dataeng_internal._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
+COMMENT ON FUNCTION dataeng_internal._cdc_tick_covers(pg_snapshot, pg_snapshot) IS 'internal: whether a tick holds every change committed in a snapshot';
+COMMENT ON FUNCTION dataeng_internal._cdc_tick_here() IS 'internal: whether a tick must be cut in the calling transaction';
+COMMENT ON FUNCTION dataeng_internal._cdc_tick_now(boolean) IS 'internal: the newest tick, cut now in a transaction of its own if needed';
+COMMENT ON FUNCTION dataeng_internal._cdc_tick_worker() IS 'internal: cut a tick in a background worker''s transaction';
+COMMENT ON FUNCTION dataeng_internal._cdc_trigger_args(text[], text[], boolean) IS 'internal: the capture triggers'' arguments';
+COMMENT ON FUNCTION dataeng_internal._cdc_trigger_argv(text[], text[], boolean) IS 'internal: the capture triggers'' argument values';
 

@@ -5,7 +5,7 @@
 -- trigger: a background worker of its database ("dataeng wal capture")
 -- decodes the logical slot dataeng_wal_<database oid> with PostgreSQL's
 -- pgoutput plugin (publication dataeng_wal) and writes the same change
--- records into dataeng.change_log, one worker transaction per round of
+-- records into dataeng_internal.change_log, one worker transaction per round of
 -- decoded source transactions.  Exactly once: the position applied is kept
 -- in cdc_wal_state in the same transaction as the records, and the slot is
 -- advanced only after that commits (re-decoding is skipped by position).
@@ -33,27 +33,27 @@ COMMENT ON COLUMN dataeng.cdc_tables.active_method IS
 
 -- The position of the database's WAL capture: every source transaction
 -- whose commit ends at or before applied_lsn is in the change log.
-CREATE TABLE dataeng.cdc_wal_state (
+CREATE TABLE dataeng_internal.cdc_wal_state (
   slot_name        name        PRIMARY KEY,
   applied_lsn      pg_lsn      NOT NULL,
   last_commit_lsn  pg_lsn,
   last_commit_time timestamptz,
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE dataeng.cdc_wal_state IS
+COMMENT ON TABLE dataeng_internal.cdc_wal_state IS
   'Position of WAL-mode capture: source transactions applied to the change log';
 
 -- Per table: the last source transaction decoded into the change log.
-CREATE TABLE dataeng.cdc_wal_tables (
+CREATE TABLE dataeng_internal.cdc_wal_tables (
   table_name       oid         PRIMARY KEY,
   last_commit_lsn  pg_lsn      NOT NULL,
   last_commit_time timestamptz NOT NULL,
   changes          bigint      NOT NULL DEFAULT 0
 );
-COMMENT ON TABLE dataeng.cdc_wal_tables IS
+COMMENT ON TABLE dataeng_internal.cdc_wal_tables IS
   'Last decoded commit of each WAL-captured table';
 
-CREATE TABLE dataeng.on_change_triggers (
+CREATE TABLE dataeng_internal.on_change_triggers (
   trigger_name  text          PRIMARY KEY,
   table_name    regclass      NOT NULL,
   handler       regprocedure  NOT NULL,
@@ -69,7 +69,7 @@ CREATE TABLE dataeng.on_change_triggers (
   paused_at     timestamptz,
   CHECK (trigger_name <> '')
 );
-COMMENT ON TABLE dataeng.on_change_triggers IS
+COMMENT ON TABLE dataeng_internal.on_change_triggers IS
   'Handlers the WAL worker calls with each committed transaction''s changes of a table';
 
 CREATE TABLE dataeng.dead_letters (
@@ -88,7 +88,7 @@ CREATE TABLE dataeng.dead_letters (
 COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';
 
-REVOKE ALL ON dataeng.cdc_wal_state, dataeng.cdc_wal_tables, dataeng.on_change_triggers,
+REVOKE ALL ON dataeng_internal.cdc_wal_state, dataeng_internal.cdc_wal_tables, dataeng_internal.on_change_triggers,
   dataeng.dead_letters FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq FROM PUBLIC;
 
@@ -96,7 +96,7 @@ REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq FROM PUBLIC;
 -- server's wal_level, the preloaded library (its launcher restarts the
 -- worker after a restart), REPLICA IDENTITY FULL (old row images: facts,
 -- dimensions and old_row need them), and the worker started at commit.
-CREATE FUNCTION dataeng._cdc_wal_prepare(tbl regclass, method text)
+CREATE FUNCTION dataeng_internal._cdc_wal_prepare(tbl regclass, method text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -125,27 +125,27 @@ BEGIN
     RAISE NOTICE 'table % now has REPLICA IDENTITY FULL', tbl
       USING DETAIL = 'Capture from the WAL records whole old rows, as the capture trigger does.';
   END IF;
-  PERFORM dataeng._cdc_wal_start();
+  PERFORM dataeng_internal._cdc_wal_start();
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_wal_prepare(regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_wal_prepare(regclass, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_prepare(regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_prepare(regclass, text) IS
   'internal: check a capture method and prepare a table for capture from the WAL';
 
 -- Start this database's WAL worker when the transaction commits (a
 -- worker already running keeps its place; the new one exits).
-CREATE FUNCTION dataeng._cdc_wal_start()
+CREATE FUNCTION dataeng_internal._cdc_wal_start()
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_start'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION dataeng._cdc_wal_start() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_wal_start() IS
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_start() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_start() IS
   'internal: start the WAL capture worker of this database at commit';
 
 -- Run by the WAL worker in a round that has applied every change written
 -- before it locked the tables being switched: make the publication and
 -- the capture triggers what cdc_tables asks for.
-CREATE FUNCTION dataeng._cdc_wal_switch(publication name)
+CREATE FUNCTION dataeng_internal._cdc_wal_switch(publication name)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -176,24 +176,24 @@ BEGIN
                                WHERE ct.table_name = pr.prrelid AND ct.active_method = 'wal') LOOP
     EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', publication, r.rel);
   END LOOP;
-  PERFORM dataeng._cdc_sync_triggers();
+  PERFORM dataeng_internal._cdc_sync_triggers();
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_wal_switch(name) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_wal_switch(name) IS
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_switch(name) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_switch(name) IS
   'internal: switch tables between trigger and WAL capture (run by the WAL worker)';
 
 -- Per captured table the caller may read: method, the slot, how far the
 -- slot is behind the WAL, the last decoded commit.
-CREATE FUNCTION dataeng._cdc_status()
+CREATE FUNCTION dataeng_internal._cdc_status()
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
                worker_pid int)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_status'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dataeng._cdc_status() IS 'internal: body of dataeng.cdc_status';
+COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng.cdc_status';
 
-CREATE FUNCTION dataeng._cdc_status_as_owner(caller regrole)
+CREATE FUNCTION dataeng_internal._cdc_status_as_owner(caller regrole)
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
                worker_pid int)
@@ -226,15 +226,15 @@ BEGIN
          w.last_commit_lsn, w.last_commit_time,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END
     FROM dataeng.cdc_tables ct
-    LEFT JOIN dataeng.cdc_wal_tables w ON w.table_name = ct.table_name::oid
-   WHERE dataeng._cdc_can_read(caller, ct.table_name)
+    LEFT JOIN dataeng_internal.cdc_wal_tables w ON w.table_name = ct.table_name::oid
+   WHERE dataeng_internal._cdc_can_read(caller, ct.table_name)
    ORDER BY ct.table_name::text;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_status_as_owner(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_status_as_owner(regrole) IS 'internal: body of dataeng._cdc_status()';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_status()';
 
-CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng._cdc_status();
+CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng_internal._cdc_status();
 COMMENT ON VIEW dataeng.cdc_status IS
   'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit';
 GRANT SELECT ON dataeng.cdc_status TO PUBLIC;
@@ -252,7 +252,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.on_change(text, regclass, regprocedure, text[], text) IS
   'Calls handler(dataeng.change[]) with each committed transaction''s changes of a WAL-captured table';
 
-CREATE FUNCTION dataeng._on_change(caller regrole, trigger_name text, tbl regclass,
+CREATE FUNCTION dataeng_internal._on_change(caller regrole, trigger_name text, tbl regclass,
                                    handler regprocedure, ops text[], on_error text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -281,7 +281,7 @@ BEGIN
     RAISE EXCEPTION 'on_error must be ''dead_letter'' or ''pause'', not %', coalesce(quote_literal(on_error), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT dataeng._cdc_can_read(caller, tbl) THEN
+  IF NOT dataeng_internal._cdc_can_read(caller, tbl) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A handler receives the table''s rows: its creator must be allowed to read the whole table (USAGE on its schema, SELECT, no row-level security).';
@@ -301,10 +301,10 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('The table''s owner runs SELECT dataeng.cdc_enable(%L, method => ''wal'');', tbl::text);
   END IF;
-  IF EXISTS (SELECT 1 FROM dataeng.on_change_triggers t WHERE t.trigger_name = _on_change.trigger_name) THEN
+  IF EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t WHERE t.trigger_name = _on_change.trigger_name) THEN
     RAISE EXCEPTION 'on_change trigger "%" already exists', trigger_name USING ERRCODE = 'duplicate_object';
   END IF;
-  INSERT INTO dataeng.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn)
+  INSERT INTO dataeng_internal.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn)
   VALUES (trigger_name, tbl, handler, ops::"char"[], caller, on_error, pg_current_wal_insert_lsn());
   IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = tbl AND ct.active_method <> 'wal') THEN
     RAISE NOTICE 'table % is still captured by its trigger', tbl
@@ -313,8 +313,8 @@ BEGIN
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._on_change(regrole, text, regclass, regprocedure, text[], text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._on_change(regrole, text, regclass, regprocedure, text[], text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._on_change(regrole, text, regclass, regprocedure, text[], text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change(regrole, text, regclass, regprocedure, text[], text) IS
   'internal: body of dataeng.on_change()';
 
 CREATE FUNCTION dataeng.on_change_drop(trigger_name text)
@@ -323,15 +323,15 @@ AS 'MODULE_PATHNAME', 'dataeng_on_change_drop'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.on_change_drop(text) IS 'Drops an on_change trigger (its dead letters stay)';
 
-CREATE FUNCTION dataeng._on_change_drop(caller regrole, trigger_name text)
+CREATE FUNCTION dataeng_internal._on_change_drop(caller regrole, trigger_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t dataeng.on_change_triggers;
+  t dataeng_internal.on_change_triggers;
 BEGIN
-  SELECT * INTO t FROM dataeng.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name
+  SELECT * INTO t FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN false;
@@ -340,52 +340,52 @@ BEGIN
     RAISE EXCEPTION 'must be owner of on_change trigger "%"', trigger_name
       USING ERRCODE = 'insufficient_privilege';
   END IF;
-  DELETE FROM dataeng.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name;
+  DELETE FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name;
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._on_change_drop(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._on_change_drop(regrole, text) IS 'internal: body of dataeng.on_change_drop()';
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_drop(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_drop(regrole, text) IS 'internal: body of dataeng.on_change_drop()';
 
 -- The caller's on_change triggers and dead letters.
-CREATE FUNCTION dataeng._on_change_list()
-RETURNS SETOF dataeng.on_change_triggers
+CREATE FUNCTION dataeng_internal._on_change_list()
+RETURNS SETOF dataeng_internal.on_change_triggers
 AS 'MODULE_PATHNAME', 'dataeng_on_change_list'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dataeng._on_change_list() IS 'internal: body of dataeng.on_changes';
+COMMENT ON FUNCTION dataeng_internal._on_change_list() IS 'internal: body of dataeng.on_changes';
 
-CREATE FUNCTION dataeng._on_change_list_as_owner(caller regrole)
-RETURNS SETOF dataeng.on_change_triggers
+CREATE FUNCTION dataeng_internal._on_change_list_as_owner(caller regrole)
+RETURNS SETOF dataeng_internal.on_change_triggers
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT * FROM dataeng.on_change_triggers t WHERE pg_has_role(caller, t.owner, 'USAGE')
+  SELECT * FROM dataeng_internal.on_change_triggers t WHERE pg_has_role(caller, t.owner, 'USAGE')
    ORDER BY t.trigger_name
 $$;
-REVOKE ALL ON FUNCTION dataeng._on_change_list_as_owner(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._on_change_list_as_owner(regrole) IS 'internal: body of dataeng._on_change_list()';
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'internal: body of dataeng_internal._on_change_list()';
 
-CREATE VIEW dataeng.on_changes AS SELECT * FROM dataeng._on_change_list();
+CREATE VIEW dataeng.on_changes AS SELECT * FROM dataeng_internal._on_change_list();
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
 GRANT SELECT ON dataeng.on_changes TO PUBLIC;
 
-CREATE FUNCTION dataeng._dead_letter_list()
+CREATE FUNCTION dataeng_internal._dead_letter_list()
 RETURNS SETOF dataeng.dead_letters
 AS 'MODULE_PATHNAME', 'dataeng_dead_letter_list'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dataeng._dead_letter_list() IS 'internal: body of dataeng.on_change_dead_letters';
+COMMENT ON FUNCTION dataeng_internal._dead_letter_list() IS 'internal: body of dataeng.on_change_dead_letters';
 
-CREATE FUNCTION dataeng._dead_letter_list_as_owner(caller regrole)
+CREATE FUNCTION dataeng_internal._dead_letter_list_as_owner(caller regrole)
 RETURNS SETOF dataeng.dead_letters
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT * FROM dataeng.dead_letters d WHERE pg_has_role(caller, d.owner, 'USAGE') ORDER BY d.id
 $$;
-REVOKE ALL ON FUNCTION dataeng._dead_letter_list_as_owner(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._dead_letter_list_as_owner(regrole) IS 'internal: body of dataeng._dead_letter_list()';
+REVOKE ALL ON FUNCTION dataeng_internal._dead_letter_list_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dead_letter_list_as_owner(regrole) IS 'internal: body of dataeng_internal._dead_letter_list()';
 
-CREATE VIEW dataeng.on_change_dead_letters AS SELECT * FROM dataeng._dead_letter_list();
+CREATE VIEW dataeng.on_change_dead_letters AS SELECT * FROM dataeng_internal._dead_letter_list();
 COMMENT ON VIEW dataeng.on_change_dead_letters IS
   'Batches of the calling role''s on_change triggers that their handlers failed on';
 GRANT SELECT ON dataeng.on_change_dead_letters TO PUBLIC;
@@ -398,7 +398,7 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_sync'
 LANGUAGE C VOLATILE;
 
-CREATE FUNCTION dataeng._cdc_wal_sync(caller regrole, timeout interval)
+CREATE FUNCTION dataeng_internal._cdc_wal_sync(caller regrole, timeout interval)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -426,7 +426,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_wal_sync(regrole, interval) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
 COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval) IS
   'Waits until WAL-mode capture has caught up with everything committed before the call; false after timeout';

@@ -163,14 +163,14 @@ COMMENT ON FUNCTION dataeng.to_currency(numeric, text, text, date) IS
 
 -- Last observation carried forward, as a window function:
 --   dataeng.locf(price) OVER (PARTITION BY sku ORDER BY day)
-CREATE FUNCTION dataeng._locf_step(state anyelement, value anyelement)
+CREATE FUNCTION dataeng_internal._locf_step(state anyelement, value anyelement)
 RETURNS anyelement
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS 'SELECT coalesce($2, $1)';
-COMMENT ON FUNCTION dataeng._locf_step(anyelement, anyelement) IS 'internal: step of dataeng.locf';
-REVOKE ALL ON FUNCTION dataeng._locf_step(anyelement, anyelement) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._locf_step(anyelement, anyelement) IS 'internal: step of dataeng.locf';
+REVOKE ALL ON FUNCTION dataeng_internal._locf_step(anyelement, anyelement) FROM PUBLIC;
 CREATE AGGREGATE dataeng.locf(anyelement) (
-  SFUNC = dataeng._locf_step,
+  SFUNC = dataeng_internal._locf_step,
   STYPE = anyelement,
   PARALLEL = SAFE
 );

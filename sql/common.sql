@@ -9,6 +9,15 @@ CREATE SCHEMA dataeng;
 COMMENT ON SCHEMA dataeng IS 'dataeng: change data capture, validation, cleansing, aggregation';
 GRANT USAGE ON SCHEMA dataeng TO PUBLIC;
 
+-- What users do not call or touch: the bodies behind the entry points,
+-- helpers, trigger functions and the bookkeeping tables (the change log,
+-- ticks, consumer positions, fact and dimension definitions).  PUBLIC may
+-- look the names up (the views and entry points of dataeng reach them);
+-- what it may execute or read is granted object by object, as in dataeng.
+CREATE SCHEMA dataeng_internal;
+COMMENT ON SCHEMA dataeng_internal IS 'dataeng internals: not an API, may change in any release';
+GRANT USAGE ON SCHEMA dataeng_internal TO PUBLIC;
+
 -----------------------------------------------------------------------------
 -- Foundation
 -----------------------------------------------------------------------------
@@ -29,7 +38,7 @@ COMMENT ON FUNCTION dataeng.require_preload(text) IS
 
 -- Whether a role is a superuser: the one test of the bodies that let a
 -- superuser act on every role's objects.
-CREATE FUNCTION dataeng._is_superuser(role regrole)
+CREATE FUNCTION dataeng_internal._is_superuser(role regrole)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -37,14 +46,14 @@ AS $$
   SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r
                     WHERE r.oid OPERATOR(pg_catalog.=) role::oid), false)
 $$;
-COMMENT ON FUNCTION dataeng._is_superuser(regrole) IS 'internal: whether a role is a superuser';
+COMMENT ON FUNCTION dataeng_internal._is_superuser(regrole) IS 'internal: whether a role is a superuser';
 
 -- Whether the caller is inside a transaction block: procedures that commit
 -- as they go (fact_backfill) refuse to start there.
-CREATE FUNCTION dataeng._in_transaction_block()
+CREATE FUNCTION dataeng_internal._in_transaction_block()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_in_transaction_block'
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
-COMMENT ON FUNCTION dataeng._in_transaction_block() IS
+COMMENT ON FUNCTION dataeng_internal._in_transaction_block() IS
   'internal: true inside a transaction block (BEGIN, or a multi-statement query)';
 

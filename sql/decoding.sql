@@ -16,7 +16,7 @@
 -- as the role that ran the DDL and read only catalogs that role may read.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION dataeng._decoding_on_ddl()
+CREATE FUNCTION dataeng_internal._decoding_on_ddl()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -63,9 +63,9 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._decoding_on_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_ddl() FROM PUBLIC;
 
-CREATE FUNCTION dataeng._decoding_on_drop()
+CREATE FUNCTION dataeng_internal._decoding_on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -92,11 +92,11 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._decoding_on_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER dataeng_decoding_on_ddl ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
-  EXECUTE FUNCTION dataeng._decoding_on_ddl();
+  EXECUTE FUNCTION dataeng_internal._decoding_on_ddl();
 CREATE EVENT TRIGGER dataeng_decoding_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
-  EXECUTE FUNCTION dataeng._decoding_on_drop();
+  EXECUTE FUNCTION dataeng_internal._decoding_on_drop();

@@ -21,46 +21,46 @@
 -- PUBLIC.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION dataeng._dedup_pattern(a text[], b text[])
+CREATE FUNCTION dataeng_internal._dedup_pattern(a text[], b text[])
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_dedup_pattern'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_pattern(text[], text[]) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_pattern(text[], text[]) IS
   'internal: agreement level of each column of two records (0 missing, 1 different, 2 similar, 3 equal)';
-REVOKE ALL ON FUNCTION dataeng._dedup_pattern(text[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_pattern(text[], text[]) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._dedup_estimate(patterns text[], counts float8[], ncols int, nrows bigint)
+CREATE FUNCTION dataeng_internal._dedup_estimate(patterns text[], counts float8[], ncols int, nrows bigint)
 RETURNS float8[]
 AS 'MODULE_PATHNAME', 'dataeng_dedup_estimate'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_estimate(text[], float8[], int, bigint) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_estimate(text[], float8[], int, bigint) IS
   'internal: estimate the share of matches and m probabilities from the near-certain matches';
-REVOKE ALL ON FUNCTION dataeng._dedup_estimate(text[], float8[], int, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_estimate(text[], float8[], int, bigint) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._dedup_prob(pattern text, params float8[], u float8[])
+CREATE FUNCTION dataeng_internal._dedup_prob(pattern text, params float8[], u float8[])
 RETURNS float8
 AS 'MODULE_PATHNAME', 'dataeng_dedup_prob'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_prob(text, float8[], float8[]) IS
   'internal: match probability of an agreement pattern';
-REVOKE ALL ON FUNCTION dataeng._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
 
-CREATE FUNCTION dataeng._dedup_centers(edges regclass)
+CREATE FUNCTION dataeng_internal._dedup_centers(edges regclass)
 RETURNS TABLE(id bigint, label bigint)
 AS 'MODULE_PATHNAME', 'dataeng_dedup_centers'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng._dedup_centers(regclass) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_centers(regclass) IS
   'internal: center clustering of a table of matching pairs (a, b, prob), best first, in bounded memory; each clustered row and its center';
-REVOKE ALL ON FUNCTION dataeng._dedup_centers(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_centers(regclass) FROM PUBLIC;
 
 -- Run one query as role (a table's owner) and return its rows: see dedupe.c.
-CREATE FUNCTION dataeng._dedup_as(role regrole, query text)
+CREATE FUNCTION dataeng_internal._dedup_as(role regrole, query text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_dedup_as'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng._dedup_as(regrole, text) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_as(regrole, text) IS
   'internal: run a query as a table''s owner, security-restricted, search_path pinned';
-REVOKE ALL ON FUNCTION dataeng._dedup_as(regrole, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_as(regrole, text) FROM PUBLIC;
 
 -- Whether role may read every row of table tbl: SELECT on it, USAGE on its
 -- schema and, when it has row-level security enabled, the rights of its
@@ -72,7 +72,7 @@ REVOKE ALL ON FUNCTION dataeng._dedup_as(regrole, text) FROM PUBLIC;
 -- the owner, and the log holds whole rows, so nobody else may run it or
 -- read its log.  Used by the policies, hence executable by PUBLIC: it tells
 -- nothing has_table_privilege and the catalogs do not.
-CREATE FUNCTION dataeng._dedup_may_read(role regrole, tbl oid)
+CREATE FUNCTION dataeng_internal._dedup_may_read(role regrole, tbl oid)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -87,12 +87,12 @@ AS $$
       FROM pg_catalog.pg_class c, pg_catalog.pg_roles r
      WHERE c.oid OPERATOR(pg_catalog.=) tbl AND r.oid OPERATOR(pg_catalog.=) role::oid), false)
 $$;
-COMMENT ON FUNCTION dataeng._dedup_may_read(regrole, oid) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_may_read(regrole, oid) IS
   'internal: whether a role may read every row of a table (SELECT, schema USAGE, row-level security)';
 
 -- Check that caller may work on tbl with the privileges privs (and read
 -- all of it); returns the table's owner, whose rights the work runs with.
-CREATE FUNCTION dataeng._dedup_check(caller regrole, tbl regclass, privs text[])
+CREATE FUNCTION dataeng_internal._dedup_check(caller regrole, tbl regclass, privs text[])
 RETURNS regrole
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -118,7 +118,7 @@ BEGIN
             DETAIL = format('This needs %s on the table.', array_to_string(privs, ', '));
     END IF;
   END LOOP;
-  IF NOT dataeng._dedup_may_read(caller, tbl::oid) THEN
+  IF NOT dataeng_internal._dedup_may_read(caller, tbl::oid) THEN
     RAISE EXCEPTION 'row-level security of table % hides rows from %', tbl, caller
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = 'Duplicates are found as the table''s owner and would show rows you may not read.',
@@ -127,9 +127,9 @@ BEGIN
   RETURN c.owner;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_check(regrole, regclass, text[]) IS
   'internal: check a caller''s rights on a table to dedupe; returns its owner';
-REVOKE ALL ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_check(regrole, regclass, text[]) FROM PUBLIC;
 
 -- Whether column col of tbl holds a strong identifier of whom a row is
 -- about: an email, a phone number, a national id, a birth date.  Told by
@@ -137,7 +137,7 @@ REVOKE ALL ON FUNCTION dataeng._dedup_check(regrole, regclass, text[]) FROM PUBL
 -- lower-to-upper case changes) or of its type's name.  Two rows that both
 -- fill such a column with different values are different entities unless
 -- the other columns overwhelm it (see _dedup_clusters).
-CREATE FUNCTION dataeng._dedup_identifier(tbl regclass, col text)
+CREATE FUNCTION dataeng_internal._dedup_identifier(tbl regclass, col text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -158,9 +158,9 @@ AS $$
      WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) col
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped), false)
 $$;
-COMMENT ON FUNCTION dataeng._dedup_identifier(regclass, text) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_identifier(regclass, text) IS
   'internal: whether a column holds a strong identifier (email, phone, national id, birth date), by its name or type';
-REVOKE ALL ON FUNCTION dataeng._dedup_identifier(regclass, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_identifier(regclass, text) FROM PUBLIC;
 
 -- Cluster the rows of tbl, read as its owner; leaves pg_temp._dd_result
 -- (cluster_id, id, k, score).
@@ -173,7 +173,7 @@ REVOKE ALL ON FUNCTION dataeng._dedup_identifier(regclass, text) FROM PUBLIC;
 -- out of the near-certain matches m is learnt from.  With a single column,
 -- rows are duplicates when its normalized values are equal: one column
 -- cannot tell a match from a coincidence by weighing evidence.
-CREATE FUNCTION dataeng._dedup_clusters(owner regrole, tbl regclass, columns text[], threshold float8,
+CREATE FUNCTION dataeng_internal._dedup_clusters(owner regrole, tbl regclass, columns text[], threshold float8,
                                         key_expr text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -215,7 +215,7 @@ BEGIN
   END LOOP;
   ncols := cardinality(columns);
   FOR ci IN 1 .. ncols LOOP
-    IF dataeng._dedup_identifier(tbl, columns[ci]) THEN
+    IF dataeng_internal._dedup_identifier(tbl, columns[ci]) THEN
       idents := idents || ci;
     END IF;
   END LOOP;
@@ -228,7 +228,7 @@ BEGIN
   IF to_regclass('pg_temp._dd_rank') IS NOT NULL THEN DROP TABLE pg_temp._dd_rank; END IF;
   IF to_regclass('pg_temp._dd_result') IS NOT NULL THEN DROP TABLE pg_temp._dd_result; END IF;
   -- the only read of the table, as its owner
-  EXECUTE format('CREATE TEMP TABLE _dd_rows AS SELECT * FROM dataeng._dedup_as(%L, %L) AS t(id bigint, k jsonb, v text[])',
+  EXECUTE format('CREATE TEMP TABLE _dd_rows AS SELECT * FROM dataeng_internal._dedup_as(%L, %L) AS t(id bigint, k jsonb, v text[])',
                  owner,
                  format('SELECT pg_catalog.row_number() OVER () AS id, %s AS k, ARRAY[%s]::pg_catalog.text[] AS v FROM %s',
                         key_expr, exprs, tbl));
@@ -266,14 +266,14 @@ BEGIN
     pairs AS (
       SELECT DISTINCT a, b FROM blocks, unnest(ids) a, unnest(ids) b WHERE a < b)
     -- (a, b) is a candidate; its rows are looked up by id
-    SELECT p.a, p.b, dataeng._dedup_pattern(x.v, y.v) AS pat
+    SELECT p.a, p.b, dataeng_internal._dedup_pattern(x.v, y.v) AS pat
       FROM pairs p JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b;
 
   -- u: how often each level occurs between unrelated rows, on a fixed
   -- pseudo-random sample of pairs (the same every run)
   sample := least(20000, n * (n - 1) / 2);
   WITH s AS MATERIALIZED (
-    SELECT dataeng._dedup_pattern(x.v, y.v) AS pat
+    SELECT dataeng_internal._dedup_pattern(x.v, y.v) AS pat
       FROM (SELECT 1 + (abs(hashint8(g)) % n) AS a, 1 + (abs(hashint8(-g)) % n) AS b
               FROM generate_series(1, sample) g) p
       JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b
@@ -285,7 +285,7 @@ BEGIN
 
   -- m and the prior, from the near-certain matches among the pairs whose
   -- strong identifiers do not conflict
-  SELECT dataeng._dedup_estimate(array_agg(pat), array_agg(cnt), ncols, n) INTO params
+  SELECT dataeng_internal._dedup_estimate(array_agg(pat), array_agg(cnt), ncols, n) INTO params
     FROM (SELECT pat, count(*)::float8 AS cnt FROM _dd_pairs GROUP BY pat) s
    WHERE NOT EXISTS (SELECT 1 FROM unnest(idents) i WHERE substr(s.pat, i, 1) = '1');
   IF params IS NULL THEN
@@ -302,7 +302,7 @@ BEGIN
   CREATE TEMP TABLE _dd_edges AS
     SELECT p.a, p.b, w.prob
       FROM _dd_pairs p
-      JOIN (SELECT pat, dataeng._dedup_prob(pat, params, u) AS prob FROM (SELECT DISTINCT pat FROM _dd_pairs) d) w
+      JOIN (SELECT pat, dataeng_internal._dedup_prob(pat, params, u) AS prob FROM (SELECT DISTINCT pat FROM _dd_pairs) d) w
         USING (pat)
      WHERE w.prob >= threshold;
 
@@ -310,7 +310,7 @@ BEGIN
   -- _dedup_centers: no chains of borderline pairs)
   CREATE TEMP TABLE _dd_label AS
     SELECT cc.id, cc.label
-      FROM dataeng._dedup_centers(to_regclass('pg_temp._dd_edges')) cc;
+      FROM dataeng_internal._dedup_centers(to_regclass('pg_temp._dd_edges')) cc;
   IF cardinality(idents) > 0 THEN
     -- no cluster holds two rows whose strong identifiers differ unless they
     -- match on their own (a center lacking an email must not gather two
@@ -331,7 +331,7 @@ BEGIN
          JOIN _dd_rows ro ON ro.id = o.id
         WHERE EXISTS (SELECT 1 FROM unnest(idents) i
                        WHERE ro.v[i] IS NOT NULL AND rm.v[i] IS NOT NULL AND ro.v[i] <> rm.v[i])
-          AND dataeng._dedup_prob(dataeng._dedup_pattern(ro.v, rm.v), params, u) < threshold);
+          AND dataeng_internal._dedup_prob(dataeng_internal._dedup_pattern(ro.v, rm.v), params, u) < threshold);
     DELETE FROM _dd_label l
      WHERE NOT EXISTS (SELECT 1 FROM _dd_label o WHERE o.label = l.label AND o.id <> l.id);
     DROP TABLE _dd_rank;
@@ -349,9 +349,9 @@ BEGIN
   DROP TABLE _dd_rows, _dd_pairs, _dd_edges, _dd_label;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._dedup_clusters(regrole, regclass, text[], float8, text) IS
+COMMENT ON FUNCTION dataeng_internal._dedup_clusters(regrole, regclass, text[], float8, text) IS
   'internal: cluster the duplicate rows of a table, read as its owner, into pg_temp._dd_result';
-REVOKE ALL ON FUNCTION dataeng._dedup_clusters(regrole, regclass, text[], float8, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_clusters(regrole, regclass, text[], float8, text) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.find_duplicates(tbl regclass, columns text[], threshold float8 DEFAULT 0.85,
                                         key_column text DEFAULT NULL)
@@ -361,28 +361,28 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.find_duplicates(regclass, text[], float8, text) IS
   'Clusters of rows that are probably the same entity (score: match probability), found without an O(n^2) pass';
 
-CREATE FUNCTION dataeng._find_duplicates(caller regrole, tbl regclass, columns text[], threshold float8,
+CREATE FUNCTION dataeng_internal._find_duplicates(caller regrole, tbl regclass, columns text[], threshold float8,
                                          key_column text)
 RETURNS TABLE(cluster_id bigint, row_key jsonb, score float8)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  owner regrole := dataeng._dedup_check(caller, tbl, '{SELECT}');
+  owner regrole := dataeng_internal._dedup_check(caller, tbl, '{SELECT}');
 BEGIN
   IF key_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
                                                AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
     RAISE EXCEPTION 'key column % of table % does not exist', quote_ident(key_column), tbl
       USING ERRCODE = 'undefined_column';
   END IF;
-  PERFORM dataeng._dedup_clusters(owner, tbl, columns, threshold,
+  PERFORM dataeng_internal._dedup_clusters(owner, tbl, columns, threshold,
     CASE WHEN key_column IS NULL THEN 'pg_catalog.jsonb_build_object(''ctid'', CAST(ctid AS pg_catalog.text))'
          ELSE format('pg_catalog.jsonb_build_object(%L, %I)', key_column, key_column) END);
   RETURN QUERY SELECT r.cluster_id, r.k, r.score FROM pg_temp._dd_result r ORDER BY r.cluster_id, r.id;
   DROP TABLE pg_temp._dd_result;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._find_duplicates(regrole, regclass, text[], float8, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._find_duplicates(regrole, regclass, text[], float8, text) FROM PUBLIC;
 
 CREATE TABLE dataeng.dedupe_runs (
   run_id       bigserial   PRIMARY KEY,
@@ -416,7 +416,7 @@ ALTER TABLE dataeng.dedupe_log ENABLE ROW LEVEL SECURITY;
 -- a run and its log are visible to whoever may read the whole table
 -- (_dedup_may_read); only the dedupe functions write them
 CREATE POLICY readable ON dataeng.dedupe_runs FOR SELECT
-  USING (dataeng._dedup_may_read(current_user::regrole, table_name));
+  USING (dataeng_internal._dedup_may_read(current_user::regrole, table_name));
 CREATE POLICY readable ON dataeng.dedupe_log FOR SELECT
   USING (EXISTS (SELECT 1 FROM dataeng.dedupe_runs r WHERE r.run_id = dedupe_log.run_id));
 REVOKE ALL ON dataeng.dedupe_runs, dataeng.dedupe_log FROM PUBLIC;
@@ -424,7 +424,7 @@ GRANT SELECT ON dataeng.dedupe_runs, dataeng.dedupe_log TO PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.dedupe_runs_run_id_seq FROM PUBLIC;
 
 -- the columns of a table that INSERT may set, quoted, comma-separated
-CREATE FUNCTION dataeng._insertable_columns(tbl regclass)
+CREATE FUNCTION dataeng_internal._insertable_columns(tbl regclass)
 RETURNS text
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -433,8 +433,8 @@ AS $$
     FROM pg_attribute a
    WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 $$;
-COMMENT ON FUNCTION dataeng._insertable_columns(regclass) IS 'internal: the columns an INSERT may set';
-REVOKE ALL ON FUNCTION dataeng._insertable_columns(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._insertable_columns(regclass) IS 'internal: the columns an INSERT may set';
+REVOKE ALL ON FUNCTION dataeng_internal._insertable_columns(regclass) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe(tbl regclass, columns text[], keep text DEFAULT 'most_complete',
                                order_by text DEFAULT NULL, threshold float8 DEFAULT 0.85,
@@ -446,7 +446,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.dedupe(regclass, text[], text, text, float8, boolean) IS
   'Keeps one row per cluster of duplicates (optionally filling its NULLs from the others), deletes the rest, logs everything for dedupe_undo()';
 
-CREATE FUNCTION dataeng._dedupe(caller regrole, tbl regclass, columns text[], keep text, order_by text,
+CREATE FUNCTION dataeng_internal._dedupe(caller regrole, tbl regclass, columns text[], keep text, order_by text,
                                 threshold float8, fill_nulls boolean,
                                 OUT run_id bigint, OUT clusters bigint, OUT rows_deleted bigint,
                                 OUT rows_filled bigint)
@@ -474,11 +474,11 @@ BEGIN
   IF fill_nulls IS NULL THEN
     RAISE EXCEPTION 'fill_nulls must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  owner := dataeng._dedup_check(caller, tbl,
+  owner := dataeng_internal._dedup_check(caller, tbl,
                                 CASE WHEN fill_nulls THEN '{SELECT,DELETE,UPDATE}' ELSE '{SELECT,DELETE}' END::text[]);
   -- rows keep their place (ctid) until we are done
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
-  PERFORM dataeng._dedup_clusters(owner, tbl, columns, threshold,
+  PERFORM dataeng_internal._dedup_clusters(owner, tbl, columns, threshold,
                                   'pg_catalog.to_jsonb(CAST(ctid AS pg_catalog.text))');
 
   INSERT INTO dataeng.dedupe_runs (table_name, run_by, columns, threshold, keep, fill_nulls)
@@ -493,7 +493,7 @@ BEGIN
   EXECUTE format('GRANT SELECT ON pg_temp._dd_result TO %s', owner);
   EXECUTE format(
     'CREATE TEMP TABLE _dd_members AS
-       SELECT * FROM dataeng._dedup_as(%L, %L) AS m(cluster_id bigint, tid tid, old_row jsonb, rnk bigint)',
+       SELECT * FROM dataeng_internal._dedup_as(%L, %L) AS m(cluster_id bigint, tid tid, old_row jsonb, rnk bigint)',
     owner, format(
     'SELECT r.cluster_id, t.ctid AS tid, pg_catalog.to_jsonb(t) AS old_row,
             pg_catalog.row_number() OVER (PARTITION BY r.cluster_id ORDER BY %s) AS rnk
@@ -520,7 +520,7 @@ BEGIN
        AND a.attidentity <> 'a';
     INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row, new_row)
     SELECT _dedupe.run_id, u.cluster_id, 'filled', u.old_row, u.new_row
-      FROM dataeng._dedup_as(owner, format(
+      FROM dataeng_internal._dedup_as(owner, format(
              'UPDATE %1$s t SET %2$s FROM pg_temp._dd_members m
                WHERE m.rnk OPERATOR(pg_catalog.=) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
               RETURNING m.cluster_id, m.old_row, pg_catalog.to_jsonb(t) AS new_row',
@@ -532,7 +532,7 @@ BEGIN
   -- the rows deleted (as the owner), exactly, go to the log
   INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
   SELECT _dedupe.run_id, d.cluster_id, 'deleted', d.old_row
-    FROM dataeng._dedup_as(owner, format(
+    FROM dataeng_internal._dedup_as(owner, format(
            'DELETE FROM %s t USING pg_temp._dd_members m
              WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
             RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
@@ -544,27 +544,27 @@ BEGIN
    WHERE r.run_id = _dedupe.run_id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._dedupe(regrole, regclass, text[], text, text, float8, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe(regrole, regclass, text[], text, text, float8, boolean) FROM PUBLIC;
 
 -- A run to undo or forget, if caller may see it (as dataeng.dedupe_runs
 -- shows it), locked; the table's owner in owner (NULL if it was dropped).
-CREATE FUNCTION dataeng._dedupe_run(caller regrole, run_id bigint, OUT r dataeng.dedupe_runs, OUT owner regrole)
+CREATE FUNCTION dataeng_internal._dedupe_run(caller regrole, run_id bigint, OUT r dataeng.dedupe_runs, OUT owner regrole)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   SELECT * INTO r FROM dataeng.dedupe_runs d WHERE d.run_id = _dedupe_run.run_id FOR UPDATE;
   IF NOT FOUND
-     OR NOT (dataeng._dedup_may_read(caller, r.table_name::oid)
+     OR NOT (dataeng_internal._dedup_may_read(caller, r.table_name::oid)
              OR r.run_by::oid = caller::oid
-             OR dataeng._is_superuser(caller)) THEN
+             OR dataeng_internal._is_superuser(caller)) THEN
     RAISE EXCEPTION 'dedupe run % does not exist', run_id USING ERRCODE = 'undefined_object',
           HINT = 'dataeng.dedupe_runs lists the runs of tables you may read.';
   END IF;
   SELECT c.relowner::regrole INTO owner FROM pg_class c WHERE c.oid = r.table_name::oid;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._dedupe_run(regrole, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_run(regrole, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe_undo(run_id bigint)
 RETURNS bigint
@@ -573,13 +573,13 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.dedupe_undo(bigint) IS
   'Restores exactly the rows a dedupe run deleted and the survivors it filled; returns the rows re-inserted';
 
-CREATE FUNCTION dataeng._dedupe_undo(caller regrole, run_id bigint)
+CREATE FUNCTION dataeng_internal._dedupe_undo(caller regrole, run_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  run record := dataeng._dedupe_run(caller, run_id);
+  run record := dataeng_internal._dedupe_run(caller, run_id);
   r dataeng.dedupe_runs := run.r;
   owner regrole := run.owner;
   cols text;
@@ -587,7 +587,7 @@ DECLARE
   m bigint;
   expected bigint;
 BEGIN
-  IF r.run_by::oid <> caller::oid AND NOT dataeng._is_superuser(caller) THEN
+  IF r.run_by::oid <> caller::oid AND NOT dataeng_internal._is_superuser(caller) THEN
     RAISE EXCEPTION 'only % may undo dedupe run %', r.run_by, run_id USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF r.undone_at IS NOT NULL THEN
@@ -602,7 +602,7 @@ BEGIN
   -- (a run row is only ever written by dedupe(); this guards the undo, which
   -- writes the table as its owner, against any other origin)
   IF NOT coalesce(pg_has_role(r.run_by::oid, owner::oid, 'USAGE')
-                  OR (dataeng._dedup_may_read(r.run_by, r.table_name::oid)
+                  OR (dataeng_internal._dedup_may_read(r.run_by, r.table_name::oid)
                       AND has_table_privilege(r.run_by::oid, r.table_name::oid, 'DELETE')
                       AND (NOT r.fill_nulls OR has_table_privilege(r.run_by::oid, r.table_name::oid, 'UPDATE'))),
                   false) THEN
@@ -612,9 +612,9 @@ BEGIN
   END IF;
   -- and the caller needs the rights of the undo
   SELECT count(*) INTO expected FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.action = 'filled';
-  PERFORM dataeng._dedup_check(caller, r.table_name,
+  PERFORM dataeng_internal._dedup_check(caller, r.table_name,
                                CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
-  cols := dataeng._insertable_columns(r.table_name);
+  cols := dataeng_internal._insertable_columns(r.table_name);
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
 
   -- what to restore, readable by the owner, who writes the table
@@ -625,7 +625,7 @@ BEGIN
 
   -- survivors back to what they were, if nobody changed them since
   IF expected > 0 THEN
-    SELECT u.n INTO m FROM dataeng._dedup_as(owner, format(
+    SELECT u.n INTO m FROM dataeng_internal._dedup_as(owner, format(
       'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row))
                     FROM pg_temp._dd_undo l
                    WHERE l.action OPERATOR(pg_catalog.=) ''filled''
@@ -640,7 +640,7 @@ BEGIN
     END IF;
   END IF;
 
-  SELECT i.n INTO n FROM dataeng._dedup_as(owner, format(
+  SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
     'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
                   SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
                    WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
@@ -652,7 +652,7 @@ BEGIN
   RETURN n;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._dedupe_undo(regrole, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe_forget(run_id bigint)
 RETURNS void
@@ -661,16 +661,16 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.dedupe_forget(bigint) IS
   'Deletes a dedupe run and its log (no undo afterwards): for the role that ran it, the table''s owner or a superuser';
 
-CREATE FUNCTION dataeng._dedupe_forget(caller regrole, run_id bigint)
+CREATE FUNCTION dataeng_internal._dedupe_forget(caller regrole, run_id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  run record := dataeng._dedupe_run(caller, run_id);
+  run record := dataeng_internal._dedupe_run(caller, run_id);
 BEGIN
   IF NOT ((run.r).run_by::oid = caller::oid
-          OR dataeng._is_superuser(caller)
+          OR dataeng_internal._is_superuser(caller)
           OR coalesce(pg_has_role(caller::oid, run.owner::oid, 'USAGE'), false)) THEN
     RAISE EXCEPTION 'only %, the table''s owner or a superuser may forget dedupe run %', (run.r).run_by, run_id
       USING ERRCODE = 'insufficient_privilege';
@@ -678,7 +678,7 @@ BEGIN
   DELETE FROM dataeng.dedupe_runs d WHERE d.run_id = _dedupe_forget.run_id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._dedupe_forget(regrole, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_forget(regrole, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.name_case(value text, company boolean DEFAULT false)
 RETURNS text

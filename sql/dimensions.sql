@@ -4,20 +4,20 @@
 
 -- Lock and return a dimension definition of the caller, or raise (an
 -- entry point, src/aggregate/delta.c).
-CREATE FUNCTION dataeng._dim_def(caller regrole, dim_name text, lock boolean)
-RETURNS dataeng.dimension_defs
+CREATE FUNCTION dataeng_internal._dim_def(caller regrole, dim_name text, lock boolean)
+RETURNS dataeng_internal.dimension_defs
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.dimension_defs;
-  key text := dataeng._agg_name(dim_name);
+  d dataeng_internal.dimension_defs;
+  key text := dataeng_internal._agg_name(dim_name);
 BEGIN
   IF lock THEN
-    SELECT * INTO d FROM dataeng.dimension_defs x
+    SELECT * INTO d FROM dataeng_internal.dimension_defs x
      WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
   ELSE
-    SELECT * INTO d FROM dataeng.dimension_defs x WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE');
+    SELECT * INTO d FROM dataeng_internal.dimension_defs x WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE');
   END IF;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'dimension "%" does not exist', dim_name
@@ -27,16 +27,16 @@ BEGIN
   RETURN d;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._dim_def(regrole, text, boolean) FROM PUBLIC;
-CREATE FUNCTION dataeng._dim_def(dim_name text, lock boolean)
-RETURNS dataeng.dimension_defs
+REVOKE ALL ON FUNCTION dataeng_internal._dim_def(regrole, text, boolean) FROM PUBLIC;
+CREATE FUNCTION dataeng_internal._dim_def(dim_name text, lock boolean)
+RETURNS dataeng_internal.dimension_defs
 AS 'MODULE_PATHNAME', 'dataeng_dim_def_get'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._dim_def(text, boolean) IS 'internal: look up (and lock) a dimension definition of the caller';
+COMMENT ON FUNCTION dataeng_internal._dim_def(text, boolean) IS 'internal: look up (and lock) a dimension definition of the caller';
 
 -- The changes to dimension definitions (an entry point, as
 -- _fact_def_write): 'insert', 'refreshed', 'delete'.
-CREATE FUNCTION dataeng._dim_def_write(caller regrole, op text, d dataeng.dimension_defs, n bigint)
+CREATE FUNCTION dataeng_internal._dim_def_write(caller regrole, op text, d dataeng_internal.dimension_defs, n bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -47,59 +47,59 @@ BEGIN
       RAISE EXCEPTION 'a dimension of role % cannot be created by role %', d.owner, caller
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'dim:' || d.name THEN
+    IF d.name IS DISTINCT FROM dataeng_internal._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'dim:' || d.name THEN
       RAISE EXCEPTION 'invalid definition of dimension "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM dataeng._agg_def_check(caller, 'dimension', d.name, d.dim_table, d.source);
+    PERFORM dataeng_internal._agg_def_check(caller, 'dimension', d.name, d.dim_table, d.source);
     -- its columns are those of its source (as dimension_create checks)
     IF d.attributes IS NULL OR array_position(d.attributes, NULL) IS NOT NULL
        OR (SELECT count(DISTINCT u) FROM unnest(d.key_column || d.attributes) u) <> 1 + cardinality(d.attributes) THEN
       RAISE EXCEPTION 'invalid definition of dimension "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM dataeng._agg_column(d.source, d.key_column, 'key column');
-    PERFORM dataeng._agg_column(d.source, a, 'attribute') FROM unnest(d.attributes) a;
+    PERFORM dataeng_internal._agg_column(d.source, d.key_column, 'key column');
+    PERFORM dataeng_internal._agg_column(d.source, a, 'attribute') FROM unnest(d.attributes) a;
     -- (the trigger restore_consumer creates its consumer, as d.owner)
     BEGIN
-      INSERT INTO dataeng.dimension_defs SELECT d.*;
+      INSERT INTO dataeng_internal.dimension_defs SELECT d.*;
     EXCEPTION WHEN unique_violation THEN
       RAISE EXCEPTION 'dimension "%" already exists', d.name USING ERRCODE = 'duplicate_object';
     END;
     RETURN;
   END IF;
-  PERFORM 1 FROM dataeng.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
+  PERFORM 1 FROM dataeng_internal.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'dimension "%" does not exist', d.name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.dimensions lists the dimensions you own.';
   END IF;
   CASE op
     WHEN 'refreshed' THEN
-      UPDATE dataeng.dimension_defs x
+      UPDATE dataeng_internal.dimension_defs x
          SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
        WHERE x.name = d.name;
     WHEN 'delete' THEN
       -- its consumer and refresh job go with it: left behind, they would
       -- be found by the next dimension of that name
-      DELETE FROM dataeng.dimension_defs x WHERE x.name = d.name;
-      IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = 'dim:' || d.name) THEN
-        PERFORM dataeng._cdc_consumer_drop(caller, 'dim:' || d.name);
+      DELETE FROM dataeng_internal.dimension_defs x WHERE x.name = d.name;
+      IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = 'dim:' || d.name) THEN
+        PERFORM dataeng_internal._cdc_consumer_drop(caller, 'dim:' || d.name);
       END IF;
-      PERFORM dataeng._job_unschedule(caller, 'dimension_refresh:' || d.name);
+      PERFORM dataeng_internal._job_unschedule(caller, 'dimension_refresh:' || d.name);
     ELSE
       RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
   END CASE;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._dim_def_write(regrole, text, dataeng.dimension_defs, bigint) FROM PUBLIC;
-CREATE FUNCTION dataeng._dim_def_write(op text, d dataeng.dimension_defs, n bigint)
+REVOKE ALL ON FUNCTION dataeng_internal._dim_def_write(regrole, text, dataeng_internal.dimension_defs, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng_internal._dim_def_write(op text, d dataeng_internal.dimension_defs, n bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_dim_def_write'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._dim_def_write(text, dataeng.dimension_defs, bigint) IS
+COMMENT ON FUNCTION dataeng_internal._dim_def_write(text, dataeng_internal.dimension_defs, bigint) IS
   'internal: insert, update or delete a dimension definition of the caller';
 
 -- SQL telling whether two values a and b of a source column differ: IS
 -- DISTINCT FROM where the column's type has an equality, else their text.
-CREATE FUNCTION dataeng._dim_differ(src regclass, col text, a text, b text)
+CREATE FUNCTION dataeng_internal._dim_differ(src regclass, col text, a text, b text)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -117,28 +117,28 @@ BEGIN
   END;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._dim_differ(regclass, text, text, text) IS
+COMMENT ON FUNCTION dataeng_internal._dim_differ(regclass, text, text, text) IS
   'internal: SQL comparing two values of a source column';
 
 -- The attributes of a dimension differ between row expressions prefixed
 -- pa and pb (attribute names: an, or ai when positional).
-CREATE FUNCTION dataeng._dim_attrs_differ(d dataeng.dimension_defs, pa text, pb text,
+CREATE FUNCTION dataeng_internal._dim_attrs_differ(d dataeng_internal.dimension_defs, pa text, pb text,
                                           a_positional boolean, b_positional boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(string_agg(dataeng._dim_differ(d.source, a,
+  SELECT coalesce(string_agg(dataeng_internal._dim_differ(d.source, a,
                                CASE WHEN a_positional THEN pa || 'a' || o ELSE pa || quote_ident(a) END,
                                CASE WHEN b_positional THEN pb || 'a' || o ELSE pb || quote_ident(a) END),
                              ' OR ' ORDER BY o), 'false')
     FROM unnest(d.attributes) WITH ORDINALITY u(a, o)
 $$;
-COMMENT ON FUNCTION dataeng._dim_attrs_differ(dataeng.dimension_defs, text, text, boolean, boolean) IS
+COMMENT ON FUNCTION dataeng_internal._dim_attrs_differ(dataeng_internal.dimension_defs, text, text, boolean, boolean) IS
   'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute';
 
 -- (dimension_create() below: the caller's current schema is passed in)
-CREATE FUNCTION dataeng._dim_create(dim_name text, source regclass, key_column text, attributes text[],
+CREATE FUNCTION dataeng_internal._dim_create(dim_name text, source regclass, key_column text, attributes text[],
                                     scd_type int, schedule text, cur_schema text)
 RETURNS regclass
 LANGUAGE plpgsql VOLATILE
@@ -157,7 +157,7 @@ DECLARE
   cols text;
   t0 timestamptz;
   tbl regclass;
-  def dataeng.dimension_defs;
+  def dataeng_internal.dimension_defs;
 BEGIN
   IF dim_name IS NULL OR source IS NULL OR key_column IS NULL OR attributes IS NULL OR scd_type IS NULL THEN
     RAISE EXCEPTION 'dim_name, source, key_column, attributes and scd_type must not be NULL'
@@ -174,10 +174,10 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Type 1 overwrites a row when its source row changes; type 2 keeps every version.';
   END IF;
-  key := dataeng._agg_name(dim_name);
-  parts := dataeng._agg_new_table(dim_name, cur_schema, 'dim_name');
+  key := dataeng_internal._agg_name(dim_name);
+  parts := dataeng_internal._agg_new_table(dim_name, cur_schema, 'dim_name');
   qualified := format('%I.%I', parts[1], parts[2]);
-  IF EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.name = key) THEN
+  IF EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x WHERE x.name = key) THEN
     RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
   IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
@@ -187,7 +187,7 @@ BEGIN
 
   -- columns: the key, then attributes, each once, none named like the
   -- bookkeeping columns of a type 2 table
-  SELECT * INTO kcol FROM dataeng._agg_column(source, key_column, 'key column');
+  SELECT * INTO kcol FROM dataeng_internal._agg_column(source, key_column, 'key column');
   sk := parts[2] || '_sk';
   IF octet_length(sk) > 63 THEN
     sk := left(parts[2], 60) || '_sk';
@@ -200,7 +200,7 @@ BEGIN
             DETAIL = format('A type 2 dimension has the columns %s.', array_to_string(reserved, ', '));
   END IF;
   FOREACH a IN ARRAY attributes LOOP
-    PERFORM dataeng._agg_column(source, a, 'attribute');
+    PERFORM dataeng_internal._agg_column(source, a, 'attribute');
     IF a = ANY (names) OR a = ANY (reserved) THEN
       RAISE EXCEPTION 'column name "%" is used twice in dimension "%"', a, key
         USING ERRCODE = 'duplicate_column',
@@ -235,7 +235,7 @@ BEGIN
   -- consumer's start, so both see the same rows.
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   t0 := clock_timestamp();
-  PERFORM dataeng._agg_capture(source, names, 'dimension');
+  PERFORM dataeng_internal._agg_capture(source, names, 'dimension');
 
   SELECT string_agg(format('%I %s%s%s', x.attname, format_type(x.atttypid, x.atttypmod),
                            CASE WHEN x.attcollation <> t.typcollation
@@ -264,8 +264,8 @@ BEGIN
 
   -- the definition, and with it the consumer dim:<name>, owned by the caller
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
-             schedule, now(), clock_timestamp(), 0, 0)::dataeng.dimension_defs;
-  PERFORM dataeng._dim_def_write('insert', def, 0);
+             schedule, now(), clock_timestamp(), 0, 0)::dataeng_internal.dimension_defs;
+  PERFORM dataeng_internal._dim_def_write('insert', def, 0);
   IF scd_type = 1 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
   ELSE
@@ -279,7 +279,7 @@ BEGIN
   RETURN tbl;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._dim_create(text, regclass, text, text[], int, text, text) IS
+COMMENT ON FUNCTION dataeng_internal._dim_create(text, regclass, text, text[], int, text, text) IS
   'internal: body of dataeng.dimension_create()';
 
 CREATE FUNCTION dataeng.dimension_create(dim_name text, source regclass, key_column text, attributes text[],
@@ -287,7 +287,7 @@ CREATE FUNCTION dataeng.dimension_create(dim_name text, source regclass, key_col
 RETURNS regclass
 LANGUAGE sql VOLATILE
 AS $$
-  SELECT dataeng._dim_create(dim_name, source, key_column, attributes, scd_type, schedule,
+  SELECT dataeng_internal._dim_create(dim_name, source, key_column, attributes, scd_type, schedule,
                              pg_catalog.current_schema())
 $$;
 COMMENT ON FUNCTION dataeng.dimension_create(text, regclass, text, text[], int, text) IS
@@ -296,7 +296,7 @@ COMMENT ON FUNCTION dataeng.dimension_create(text, regclass, text, text[], int, 
 -- Make a dimension's current rows what the source holds now (after a
 -- TRUNCATE of the source): writers held off, the consumer drained first.
 -- Type 2: rows that left or changed are closed at ts, new ones opened.
-CREATE FUNCTION dataeng._dim_resync(d dataeng.dimension_defs, polled bigint, ts timestamptz)
+CREATE FUNCTION dataeng_internal._dim_resync(d dataeng_internal.dimension_defs, polled bigint, ts timestamptz)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -308,7 +308,7 @@ DECLARE
   keyeq text := format('s.%1$I = x.%1$I', d.key_column);
 BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
-  n := dataeng._agg_poll(d.consumer, polled);
+  n := dataeng_internal._agg_poll(d.consumer, polled);
   IF d.scd_type = 1 THEN
     EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);
     EXECUTE format('INSERT INTO %s AS x (%s) SELECT %s FROM %s s ON CONFLICT (%I) DO %s',
@@ -316,11 +316,11 @@ BEGIN
                    CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
                         ELSE format('UPDATE SET %s WHERE %s',
                                     (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
-                                    dataeng._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
+                                    dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
   ELSE
     EXECUTE format('UPDATE %s x SET valid_to = greatest($1, x.valid_from), is_current = false '
                    'WHERE x.is_current AND NOT EXISTS (SELECT 1 FROM %s s WHERE %s AND NOT (%s))',
-                   d.dim_table, d.source, keyeq, dataeng._dim_attrs_differ(d, 'x.', 's.', false, false))
+                   d.dim_table, d.source, keyeq, dataeng_internal._dim_attrs_differ(d, 'x.', 's.', false, false))
       USING ts;
     EXECUTE format('INSERT INTO %s (%s, valid_from, valid_to, is_current) SELECT %s, $1, NULL, true FROM %s s '
                    'WHERE NOT EXISTS (SELECT 1 FROM %s x WHERE x.is_current AND %s)',
@@ -330,7 +330,7 @@ BEGIN
   RETURN n;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._dim_resync(dataeng.dimension_defs, bigint, timestamptz) IS
+COMMENT ON FUNCTION dataeng_internal._dim_resync(dataeng_internal.dimension_defs, bigint, timestamptz) IS
   'internal: make a dimension''s current rows equal to its source';
 
 CREATE FUNCTION dataeng.dimension_refresh(dim_name text)
@@ -339,7 +339,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.dimension_defs;
+  d dataeng_internal.dimension_defs;
   n bigint;
   tr record;
   has_t boolean;
@@ -363,13 +363,13 @@ BEGIN
             DETAIL = 'It polls the change log, which cuts batches only there.';
   END IF;
   -- the definition's row lock serializes refreshes of one dimension
-  d := dataeng._dim_def(dim_name, true);
+  d := dataeng_internal._dim_def(dim_name, true);
   IF d.owner <> current_user::regrole THEN
     -- another role with the owner's rights: the work runs as the owner
-    RETURN dataeng._agg_as_owner(d.owner, 'dimension_refresh', d.name);
+    RETURN dataeng_internal._agg_as_owner(d.owner, 'dimension_refresh', d.name);
   END IF;
-  PERFORM dataeng._agg_changes_table();
-  n := dataeng._agg_poll(d.consumer, 0);
+  PERFORM dataeng_internal._agg_changes_table();
+  n := dataeng_internal._agg_poll(d.consumer, 0);
 
   IF n > 0 THEN
     -- changes before the first TRUNCATE are applied one by one; from a
@@ -385,20 +385,20 @@ BEGIN
     -- Events, per key: a delete (the old key of a delete, or of an update
     -- that changed the key) and an upsert (the new row of an insert or
     -- update), in delivery order (part orders the two of one update).
-    k_old := dataeng._agg_json_col(d.source, d.key_column, 'c.old_row');
-    k_new := dataeng._agg_json_col(d.source, d.key_column, 'c.new_row');
+    k_old := dataeng_internal._agg_json_col(d.source, d.key_column, 'c.old_row');
+    k_new := dataeng_internal._agg_json_col(d.source, d.key_column, 'c.new_row');
     FOR i IN 1 .. cardinality(d.attributes) LOOP
       nulls := nulls || format(', NULL::%s AS a%s',
                                (SELECT format_type(x.atttypid, x.atttypmod) FROM pg_attribute x
                                  WHERE x.attrelid = d.source AND x.attname = d.attributes[i]), i);
-      news := news || ', ' || dataeng._agg_json_col(d.source, d.attributes[i], 'c.new_row');
+      news := news || ', ' || dataeng_internal._agg_json_col(d.source, d.attributes[i], 'c.new_row');
       attrs := attrs || format(', %I', d.attributes[i]);
       ev_attrs := ev_attrs || format(', e.a%s', i);
     END LOOP;
     IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
       DROP TABLE pg_temp._dataeng_dim_ev;
     END IF;
-    PERFORM dataeng._agg_temp_as('_dataeng_dim_ev', format(
+    PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_ev', format(
                    'SELECT c.tick_id, c.ord_txn, c.change_id, 0 AS part, c.captured_at AS t, false AS present, %1$s AS k%2$s '
                    '  FROM pg_temp._dataeng_changes c '
                    ' WHERE %5$s AND (c.op = ''D'' OR (c.op = ''U'' AND %1$s IS DISTINCT FROM %3$s)) '
@@ -412,7 +412,7 @@ BEGIN
       IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_last;
       END IF;
-      PERFORM dataeng._agg_temp_as('_dataeng_dim_last',
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_last',
                      'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
                      'ORDER BY e.k, e.tick_id DESC, e.ord_txn DESC, e.change_id DESC, e.part DESC');
       EXECUTE format('DELETE FROM %s x USING pg_temp._dataeng_dim_last e WHERE NOT e.present AND x.%I = e.k',
@@ -423,7 +423,7 @@ BEGIN
                      CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
                           ELSE format('UPDATE SET %s WHERE %s',
                                       (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
-                                      dataeng._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
+                                      dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
     ELSE
       -- Keep the events that change the key's state (present or not, and
       -- the tracked attributes) from the state before them: the current
@@ -432,12 +432,12 @@ BEGIN
       -- a version, valid until the next kept event of its key.  Times
       -- never go back (a later change's capture time is never earlier
       -- than the version it closes).
-      lag_differ := replace(dataeng._dim_attrs_differ(d, 'lag(e.', 'e.', true, true), ' IS DISTINCT FROM', ') OVER w IS DISTINCT FROM');
-      cur_differ := dataeng._dim_attrs_differ(d, 'cur.', 'e.', false, true);
+      lag_differ := replace(dataeng_internal._dim_attrs_differ(d, 'lag(e.', 'e.', true, true), ' IS DISTINCT FROM', ') OVER w IS DISTINCT FROM');
+      cur_differ := dataeng_internal._dim_attrs_differ(d, 'cur.', 'e.', false, true);
       IF to_regclass('pg_temp._dataeng_dim_tr') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_tr;
       END IF;
-      PERFORM dataeng._agg_temp_as('_dataeng_dim_tr', format(
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_tr', format(
         'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
         '  SELECT e.tick_id, e.ord_txn, e.change_id, e.part, e.k, e.present%1$s, '
         '         greatest(max(e.t) OVER w, cur.valid_from) AS t, '
@@ -458,11 +458,11 @@ BEGIN
     END IF;
 
     IF has_t THEN
-      n := dataeng._dim_resync(d, n, tr.captured_at);
+      n := dataeng_internal._dim_resync(d, n, tr.captured_at);
     END IF;
   END IF;
 
-  PERFORM dataeng._dim_def_write('refreshed', d, n);
+  PERFORM dataeng_internal._dim_def_write('refreshed', d, n);
   RETURN n;
 END;
 $$;
@@ -475,15 +475,15 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.dimension_defs := dataeng._dim_def(dim_name, true);
+  d dataeng_internal.dimension_defs := dataeng_internal._dim_def(dim_name, true);
 BEGIN
   IF d.owner <> current_user::regrole THEN
-    PERFORM dataeng._agg_as_owner(d.owner, 'dimension_drop', d.name);
+    PERFORM dataeng_internal._agg_as_owner(d.owner, 'dimension_drop', d.name);
     RETURN;
   END IF;
-  PERFORM dataeng._agg_drop_check(d.owner, d.dim_table, d.consumer, 'dim:' || d.name, format('dimension "%s"', d.name));
-  PERFORM dataeng._dim_def_write('delete', d, 0);
-  PERFORM dataeng._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
+  PERFORM dataeng_internal._agg_drop_check(d.owner, d.dim_table, d.consumer, 'dim:' || d.name, format('dimension "%s"', d.name));
+  PERFORM dataeng_internal._dim_def_write('delete', d, 0);
+  PERFORM dataeng_internal._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
 END;
 $$;
 COMMENT ON FUNCTION dataeng.dimension_drop(text) IS
@@ -494,7 +494,7 @@ CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
   SELECT x.name, x.dim_table AS "table", x.source, x.key_column, x.attributes, x.scd_type,
          x.owner, x.schedule, x.created_at, x.last_refresh, x.last_changes, x.total_changes,
          c.pending_changes, c.lag_seconds
-    FROM dataeng.dimension_defs x
+    FROM dataeng_internal.dimension_defs x
     LEFT JOIN dataeng.cdc_consumers c ON c.name = x.consumer;
 COMMENT ON VIEW dataeng.dimensions IS
   'Dimension tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
@@ -513,15 +513,15 @@ GRANT SELECT ON dataeng.dimensions TO PUBLIC;
 -- _fact_def_write / _dim_def_write: only they, and a superuser, write
 -- definitions).  After the insert, so that the reserved consumer name is
 -- the new definition's (_agg_reserved_check).
-CREATE FUNCTION dataeng._agg_restore_consumer()
+CREATE FUNCTION dataeng_internal._agg_restore_consumer()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
-    PERFORM dataeng._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
-  ELSIF NOT EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c
+  IF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
+    PERFORM dataeng_internal._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
+  ELSIF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c
                      WHERE c.name = NEW.consumer AND c.owner = NEW.owner
                        AND c.tables IS NOT DISTINCT FROM ARRAY[NEW.source]) THEN
     -- (one left behind by another role, or following other tables: never
@@ -536,12 +536,12 @@ BEGIN
   RETURN NULL;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._agg_restore_consumer() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._agg_restore_consumer() IS
+REVOKE ALL ON FUNCTION dataeng_internal._agg_restore_consumer() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._agg_restore_consumer() IS
   'internal: give a restored fact or dimension definition a change-log consumer';
-CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng.fact_defs
-  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
-CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng.dimension_defs
-  FOR EACH ROW EXECUTE FUNCTION dataeng._agg_restore_consumer();
-SELECT pg_catalog.pg_extension_config_dump('dataeng.fact_defs', '');
-SELECT pg_catalog.pg_extension_config_dump('dataeng.dimension_defs', '');
+CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng_internal.fact_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng_internal._agg_restore_consumer();
+CREATE TRIGGER restore_consumer AFTER INSERT ON dataeng_internal.dimension_defs
+  FOR EACH ROW EXECUTE FUNCTION dataeng_internal._agg_restore_consumer();
+SELECT pg_catalog.pg_extension_config_dump('dataeng_internal.fact_defs', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng_internal.dimension_defs', '');

@@ -20,7 +20,7 @@
 -- belong to it: these names are reserved (_agg_reserved_check).
 -----------------------------------------------------------------------------
 
-CREATE TABLE dataeng.fact_defs (
+CREATE TABLE dataeng_internal.fact_defs (
   name          text        PRIMARY KEY,       -- normalized: [schema.]name, quoted where needed
   fact_table    regclass    NOT NULL,
   owner         regrole     NOT NULL DEFAULT current_user::regrole,
@@ -49,10 +49,10 @@ CREATE TABLE dataeng.fact_defs (
   -- recomputed', 'buckets: ...' or 'rebuild' (fact_refresh)
   last_refresh_path text
 );
-COMMENT ON TABLE dataeng.fact_defs IS
+COMMENT ON TABLE dataeng_internal.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
 
-CREATE TABLE dataeng.dimension_defs (
+CREATE TABLE dataeng_internal.dimension_defs (
   name          text        PRIMARY KEY,
   dim_table     regclass    NOT NULL,
   owner         regrole     NOT NULL DEFAULT current_user::regrole,
@@ -67,27 +67,27 @@ CREATE TABLE dataeng.dimension_defs (
   last_changes  bigint,
   total_changes bigint      NOT NULL DEFAULT 0
 );
-COMMENT ON TABLE dataeng.dimension_defs IS
+COMMENT ON TABLE dataeng_internal.dimension_defs IS
   'Dimension tables kept up to date from the change log; read dataeng.dimensions';
 
-ALTER TABLE dataeng.fact_defs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE dataeng.dimension_defs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON dataeng.fact_defs
+ALTER TABLE dataeng_internal.fact_defs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dataeng_internal.dimension_defs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng_internal.fact_defs
   USING (pg_has_role(current_user, owner, 'USAGE'))
   WITH CHECK (owner = current_user::regrole);
-CREATE POLICY own ON dataeng.dimension_defs
+CREATE POLICY own ON dataeng_internal.dimension_defs
   USING (pg_has_role(current_user, owner, 'USAGE'))
   WITH CHECK (owner = current_user::regrole);
-REVOKE ALL ON dataeng.fact_defs, dataeng.dimension_defs FROM PUBLIC;
-GRANT SELECT ON dataeng.fact_defs, dataeng.dimension_defs TO PUBLIC;
+REVOKE ALL ON dataeng_internal.fact_defs, dataeng_internal.dimension_defs FROM PUBLIC;
+GRANT SELECT ON dataeng_internal.fact_defs, dataeng_internal.dimension_defs TO PUBLIC;
 
 -- Consumers whose acknowledgement _agg_ack is making right now (the
 -- refreshes' own acknowledgements; cdc_ack refuses the others).
-CREATE TABLE dataeng._agg_acking (
+CREATE TABLE dataeng_internal._agg_acking (
   pid      int  NOT NULL,
   consumer text NOT NULL
 );
-REVOKE ALL ON dataeng._agg_acking FROM PUBLIC;
+REVOKE ALL ON dataeng_internal._agg_acking FROM PUBLIC;
 
 -- The names of the consumers and jobs of facts and dimensions are theirs:
 --   'consumer'    cdc_consumer_create of fact:... or dim:... is refused
@@ -99,7 +99,7 @@ REVOKE ALL ON dataeng._agg_acking FROM PUBLIC;
 --                 (its refresh acknowledges, through _agg_ack)
 --   'unschedule'  unschedule of a fact's or dimension's job is refused
 --                 (fact_drop / dimension_drop remove it)
-CREATE FUNCTION dataeng._agg_reserved_check(what text, obj_name text, caller regrole)
+CREATE FUNCTION dataeng_internal._agg_reserved_check(what text, obj_name text, caller regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -111,30 +111,30 @@ BEGIN
     RETURN;
   END IF;
   IF what = 'consumer' AND (obj_name LIKE 'fact:%' OR obj_name LIKE 'dim:%') THEN
-    IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.consumer = obj_name AND f.owner = caller)
-       AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x WHERE x.consumer = obj_name AND x.owner = caller)
-       AND NOT dataeng._is_superuser(caller) THEN
+    IF NOT EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.consumer = obj_name AND f.owner = caller)
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x WHERE x.consumer = obj_name AND x.owner = caller)
+       AND NOT dataeng_internal._is_superuser(caller) THEN
       RAISE EXCEPTION 'consumer name "%" is reserved', obj_name
         USING ERRCODE = 'reserved_name',
               DETAIL = 'Consumer names starting with "fact:" or "dim:" are those of facts and dimensions.',
               HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() create their own consumers.';
     END IF;
   ELSIF what = 'job' AND (obj_name LIKE 'fact\_refresh:%' OR obj_name LIKE 'dimension\_refresh:%') THEN
-    IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name AND f.owner = caller)
-       AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+    IF NOT EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name AND f.owner = caller)
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x
                         WHERE 'dimension_refresh:' || x.name = obj_name AND x.owner = caller)
-       AND NOT dataeng._is_superuser(caller) THEN
+       AND NOT dataeng_internal._is_superuser(caller) THEN
       RAISE EXCEPTION 'job name "%" is reserved', obj_name
         USING ERRCODE = 'reserved_name',
               DETAIL = 'Job names starting with "fact_refresh:" or "dimension_refresh:" are those of facts and dimensions.',
               HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() schedule their own refreshes.';
     END IF;
   ELSIF what = 'ack' THEN
-    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng.fact_defs f WHERE f.consumer = obj_name;
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng_internal.fact_defs f WHERE f.consumer = obj_name;
     IF owned IS NULL THEN
-      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng.dimension_defs x WHERE x.consumer = obj_name;
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng_internal.dimension_defs x WHERE x.consumer = obj_name;
     END IF;
-    IF owned IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dataeng._agg_acking a
+    IF owned IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dataeng_internal._agg_acking a
                                           WHERE a.pid = pg_backend_pid() AND a.consumer = obj_name) THEN
       RAISE EXCEPTION 'consumer "%" belongs to %', obj_name, owned
         USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -145,9 +145,9 @@ BEGIN
                           ELSE format('Run SELECT dataeng.dimension_refresh(%L);', substr(obj_name, 5)) END;
     END IF;
   ELSIF what = 'unschedule' THEN
-    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name;
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng_internal.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name;
     IF owned IS NULL THEN
-      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng.dimension_defs x
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng_internal.dimension_defs x
        WHERE 'dimension_refresh:' || x.name = obj_name;
     END IF;
     IF owned IS NOT NULL THEN
@@ -159,43 +159,43 @@ BEGIN
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._agg_reserved_check(text, text, regrole) IS
+COMMENT ON FUNCTION dataeng_internal._agg_reserved_check(text, text, regrole) IS
   'internal: refuse names and operations reserved to the consumers and jobs of facts and dimensions';
 
 -- The refreshes' own acknowledgements (an entry point, src/aggregate/delta.c):
 -- consumer must be that of a fact or dimension the caller owns.
-CREATE FUNCTION dataeng._agg_ack(caller regrole, consumer text, upto_change_id bigint)
+CREATE FUNCTION dataeng_internal._agg_ack(caller regrole, consumer text, upto_change_id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM dataeng.fact_defs f
+  IF NOT EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f
                   WHERE f.consumer = _agg_ack.consumer AND pg_has_role(caller, f.owner, 'USAGE'))
-     AND NOT EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x
                       WHERE x.consumer = _agg_ack.consumer AND pg_has_role(caller, x.owner, 'USAGE')) THEN
     RAISE EXCEPTION 'consumer "%" is not that of a fact or dimension of role %', consumer, caller
       USING ERRCODE = 'insufficient_privilege';
   END IF;
-  INSERT INTO dataeng._agg_acking VALUES (pg_backend_pid(), consumer);
-  PERFORM dataeng._cdc_ack(caller, consumer, upto_change_id);
-  DELETE FROM dataeng._agg_acking a WHERE a.pid = pg_backend_pid() AND a.consumer = _agg_ack.consumer;
+  INSERT INTO dataeng_internal._agg_acking VALUES (pg_backend_pid(), consumer);
+  PERFORM dataeng_internal._cdc_ack(caller, consumer, upto_change_id);
+  DELETE FROM dataeng_internal._agg_acking a WHERE a.pid = pg_backend_pid() AND a.consumer = _agg_ack.consumer;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._agg_ack(regrole, text, bigint) FROM PUBLIC;
-CREATE FUNCTION dataeng._agg_ack(consumer text, upto_change_id bigint)
+REVOKE ALL ON FUNCTION dataeng_internal._agg_ack(regrole, text, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng_internal._agg_ack(consumer text, upto_change_id bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_agg_ack'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng._agg_ack(text, bigint) IS
+COMMENT ON FUNCTION dataeng_internal._agg_ack(text, bigint) IS
   'internal: acknowledge the changes a refresh applied (consumer of a fact or dimension of the caller)';
 
 -- Run a fact or dimension operation as its owner (src/aggregate/delta.c).
-CREATE FUNCTION dataeng._agg_as_owner(owner regrole, operation text, name text)
+CREATE FUNCTION dataeng_internal._agg_as_owner(owner regrole, operation text, name text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_agg_as_owner'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._agg_as_owner(regrole, text, text) IS
+COMMENT ON FUNCTION dataeng_internal._agg_as_owner(regrole, text, text) IS
   'internal: run fact_refresh, fact_rebuild, fact_drop, dimension_refresh or dimension_drop as the owner, under SECURITY_RESTRICTED_OPERATION (the caller must have the owner''s rights)';
 
 -- A table name as the caller wrote it ('sales', 'mart."Sales"') in one
@@ -203,7 +203,7 @@ COMMENT ON FUNCTION dataeng._agg_as_owner(regrole, text, text) IS
 -- The schema and name of the table a fact or dimension will create: name
 -- as given (schema-qualified or not; cur_schema otherwise), checked to be
 -- free.  arg names the argument in the hint.
-CREATE FUNCTION dataeng._agg_new_table(name text, cur_schema text, arg text)
+CREATE FUNCTION dataeng_internal._agg_new_table(name text, cur_schema text, arg text)
 RETURNS text[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -230,10 +230,10 @@ BEGIN
   RETURN parts;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._agg_new_table(text, text, text) IS
+COMMENT ON FUNCTION dataeng_internal._agg_new_table(text, text, text) IS
   'internal: schema and name of the table a fact or dimension creates, checked to be free';
 
-CREATE FUNCTION dataeng._agg_name(name text)
+CREATE FUNCTION dataeng_internal._agg_name(name text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -261,7 +261,7 @@ $$;
 
 -- Check a source table and a column of it; return the column's type and
 -- whether it may be NULL.
-CREATE FUNCTION dataeng._agg_column(src regclass, col text, what text,
+CREATE FUNCTION dataeng_internal._agg_column(src regclass, col text, what text,
                                     OUT typ regtype, OUT nullable boolean)
 RETURNS record
 LANGUAGE plpgsql STABLE
@@ -284,7 +284,7 @@ $$;
 
 -- Raise unless src is a table whose changes the caller can consume with
 -- every column in cols: capture it if it is not captured yet.
-CREATE FUNCTION dataeng._agg_capture(src regclass, cols text[], what text)
+CREATE FUNCTION dataeng_internal._agg_capture(src regclass, cols text[], what text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -330,12 +330,12 @@ $$;
 -- everyone).
 -- (a C entry point calling its body as the body's owner with the role
 -- running the calling code, as the CDC entry points do)
-CREATE FUNCTION dataeng._cdc_tables_visible()
+CREATE FUNCTION dataeng_internal._cdc_tables_visible()
 RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_tables_visible'
 LANGUAGE C STABLE PARALLEL UNSAFE;
 
-CREATE FUNCTION dataeng._cdc_tables_visible_as_owner(caller regrole)
+CREATE FUNCTION dataeng_internal._cdc_tables_visible_as_owner(caller regrole)
 RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -349,9 +349,9 @@ BEGIN
                                         WHERE c.oid OPERATOR(pg_catalog.=) t.table_name::oid), 'USAGE');
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_tables_visible_as_owner(regrole) IS 'internal: body of dataeng._cdc_tables_visible()';
-CREATE VIEW dataeng.cdc_tables_visible AS SELECT * FROM dataeng._cdc_tables_visible();
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_tables_visible_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_tables_visible_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_tables_visible()';
+CREATE VIEW dataeng.cdc_tables_visible AS SELECT * FROM dataeng_internal._cdc_tables_visible();
 GRANT SELECT ON dataeng.cdc_tables_visible TO PUBLIC;
 COMMENT ON VIEW dataeng.cdc_tables_visible IS
   'Captured tables the calling role may SELECT, with their capture options';
@@ -360,7 +360,7 @@ COMMENT ON VIEW dataeng.cdc_tables_visible IS
 -- rowvar ('old_row', 'new_row'), as its own type.  Scalars through ->>
 -- and a cast (fast); arrays, composites and json through
 -- jsonb_populate_record (exact).
-CREATE FUNCTION dataeng._agg_json_col(src regclass, col text, rowvar text)
+CREATE FUNCTION dataeng_internal._agg_json_col(src regclass, col text, rowvar text)
 RETURNS text
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -375,13 +375,13 @@ AS $$
    WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
--- How dataeng._fact_deltas() gives the dimension columns cols of src: its
+-- How dataeng_internal._fact_deltas() gives the dimension columns cols of src: its
 -- column definition list for them (d1, d2, ...), and per column the
 -- expression reading it from the call c.  Arrays, composites and json
 -- columns come as their raw JSON value, which jsonb_populate_record
 -- rebuilds as _agg_json_col does; every other column comes typed, with its
 -- collation.
-CREATE FUNCTION dataeng._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
+CREATE FUNCTION dataeng_internal._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -409,7 +409,7 @@ $$;
 -- binary images are (integers, dates and times, booleans, uuids, text
 -- under a deterministic collation...): _fact_deltas() then forms the
 -- groups themselves, with no GROUP BY after it.
-CREATE FUNCTION dataeng._agg_image_keys(src regclass, cols text[])
+CREATE FUNCTION dataeng_internal._agg_image_keys(src regclass, cols text[])
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -426,8 +426,8 @@ AS $$
     JOIN pg_type t ON t.oid = a.atttypid
 $$;
 
--- The type of sum(col) of src, as dataeng._fact_deltas() returns it.
-CREATE FUNCTION dataeng._agg_sum_type(src regclass, col text)
+-- The type of sum(col) of src, as dataeng_internal._fact_deltas() returns it.
+CREATE FUNCTION dataeng_internal._agg_sum_type(src regclass, col text)
 RETURNS text
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -445,7 +445,7 @@ $$;
 -----------------------------------------------------------------------------
 
 -- date_trunc's units, and the interval one bucket spans.
-CREATE FUNCTION dataeng._fact_grain(grain text)
+CREATE FUNCTION dataeng_internal._fact_grain(grain text)
 RETURNS interval
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -472,7 +472,7 @@ $$;
 -- Identifiers are SQL identifiers (unquoted ones are folded to lower case).
 -- Returns {"text", "agg", "col", "name"}; agg is count_star, count,
 -- count_distinct, sum, avg, min or max.
-CREATE FUNCTION dataeng._fact_parse_measure(measure text)
+CREATE FUNCTION dataeng_internal._fact_parse_measure(measure text)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -531,7 +531,7 @@ $$;
 
 -- The bucket of a time value expression texpr (of type ttype) at the
 -- grain, in time zone tz, as timestamptz.
-CREATE FUNCTION dataeng._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
+CREATE FUNCTION dataeng_internal._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -547,7 +547,7 @@ $$;
 -- A predicate on the source's time column s.<col> selecting the rows of
 -- the buckets from $1 to $2 (exclusive), in the column's own type so that
 -- an index on it can be used; $3: also rows whose time is NULL.
-CREATE FUNCTION dataeng._fact_range_pred(col text, ttype regtype, tz text)
+CREATE FUNCTION dataeng_internal._fact_range_pred(col text, ttype regtype, tz text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -566,7 +566,7 @@ $$;
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
 -- The aggregate is one of a fixed list and the column an identifier,
 -- quoted: no text of the measure is ever SQL.
-CREATE FUNCTION dataeng._fact_measure_cols(m jsonb, src_float boolean,
+CREATE FUNCTION dataeng_internal._fact_measure_cols(m jsonb, src_float boolean,
                                            OUT col_name text, OUT expr text, OUT hidden boolean)
 RETURNS SETOF record
 LANGUAGE plpgsql IMMUTABLE STRICT
@@ -617,7 +617,7 @@ $$;
 --   ins_sel    their aggregates over source rows s
 --   rec_set    SET list recomputing the non-delta measures from r
 --   rec_sel    their aggregates over source rows s (aliased)
-CREATE FUNCTION dataeng._fact_sql(d dataeng.fact_defs,
+CREATE FUNCTION dataeng_internal._fact_sql(d dataeng_internal.fact_defs,
                                   OUT key_cols text, OUT key_join text, OUT bucket_s text,
                                   OUT ins_cols text, OUT ins_sel text,
                                   OUT rec_set text, OUT rec_sel text)
@@ -631,8 +631,8 @@ DECLARE
   c record;
   keys text[] := ARRAY['bucket'] || d.dimensions;
 BEGIN
-  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
-  bucket_s := dataeng._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
+  ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+  bucket_s := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
   key_cols := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', ');
   SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = d.%1$I', k)
                          ELSE format('f.%1$I IS NOT DISTINCT FROM d.%1$I', k) END, ' AND ' ORDER BY o)
@@ -643,7 +643,7 @@ BEGIN
   ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
       IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
         ins_cols := ins_cols || format(', %I', c.col_name);
         ins_sel := ins_sel || ', ' || c.expr;
@@ -661,7 +661,7 @@ $$;
 
 -- (fact_create() below: the caller's current schema is passed in, since
 -- search_path is pinned here)
-CREATE FUNCTION dataeng._fact_create(fact_name text, source regclass, time_column text, grain text,
+CREATE FUNCTION dataeng_internal._fact_create(fact_name text, source regclass, time_column text, grain text,
                                      dimensions text[], measures text[],
                                      schedule text, cur_schema text, backfill text)
 RETURNS regclass
@@ -687,7 +687,7 @@ DECLARE
   c record;
   sel text;
   coldefs text;
-  def dataeng.fact_defs;
+  def dataeng_internal.fact_defs;
   q record;
   avgtype regtype;
   tbl regclass;
@@ -712,27 +712,27 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction',
             DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
   END IF;
-  key := dataeng._agg_name(fact_name);
-  parts := dataeng._agg_new_table(fact_name, cur_schema, 'fact_name');
+  key := dataeng_internal._agg_name(fact_name);
+  parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
   qualified := format('%I.%I', parts[1], parts[2]);
   -- (a fact of another role, hidden here by row security, of the same
   -- name: _fact_def_write('insert') refuses it)
-  IF EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name = key) THEN
+  IF EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name = key) THEN
     RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
 
   -- grain: a date_trunc unit (plural accepted)
-  IF dataeng._fact_grain(g) IS NULL AND g LIKE '%s' AND dataeng._fact_grain(rtrim(g, 's')) IS NOT NULL THEN
+  IF dataeng_internal._fact_grain(g) IS NULL AND g LIKE '%s' AND dataeng_internal._fact_grain(rtrim(g, 's')) IS NOT NULL THEN
     g := rtrim(g, 's');
   END IF;
-  IF dataeng._fact_grain(g) IS NULL THEN
+  IF dataeng_internal._fact_grain(g) IS NULL THEN
     RAISE EXCEPTION 'grain "%" is not a date_trunc unit', grain
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Use microseconds, milliseconds, second, minute, hour, day, week, month, quarter, year, decade, century or millennium.';
   END IF;
 
   -- the time column
-  SELECT * INTO col FROM dataeng._agg_column(source, time_column, 'time column');
+  SELECT * INTO col FROM dataeng_internal._agg_column(source, time_column, 'time column');
   ttype := col.typ;
   tnull := col.nullable;
   IF ttype NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
@@ -744,7 +744,7 @@ BEGIN
 
   -- dimensions
   FOREACH d IN ARRAY dimensions LOOP
-    SELECT * INTO col FROM dataeng._agg_column(source, d, 'dimension');
+    SELECT * INTO col FROM dataeng_internal._agg_column(source, d, 'dimension');
     anynull := anynull OR col.nullable;
     IF d = ANY (names) THEN
       RAISE EXCEPTION 'column name "%" is used twice in fact "%"', d, key
@@ -761,15 +761,15 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ARRAY[''count(*)''].';
   END IF;
   FOREACH ms IN ARRAY measures LOOP
-    m := dataeng._fact_parse_measure(ms);
+    m := dataeng_internal._fact_parse_measure(ms);
     IF m->>'col' IS NOT NULL THEN
-      SELECT * INTO col FROM dataeng._agg_column(source, m->>'col', format('measure "%s": column', ms));
+      SELECT * INTO col FROM dataeng_internal._agg_column(source, m->>'col', format('measure "%s": column', ms));
       m := m || jsonb_build_object('type', col.typ::text,
                                    'float', col.typ IN ('float4'::regtype, 'float8'::regtype));
       -- the aggregate must exist for the column's type
       BEGIN
         EXECUTE format('SELECT %s FROM %s s WHERE false',
-                       (SELECT expr FROM dataeng._fact_measure_cols(m, false) LIMIT 1), source);
+                       (SELECT expr FROM dataeng_internal._fact_measure_cols(m, false) LIMIT 1), source);
         ok := true;
       EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
         ok := false;
@@ -790,7 +790,7 @@ BEGIN
            CASE WHEN m->>'agg' IN ('count_star', 'count') THEN 'delta'
                 WHEN m->>'agg' IN ('sum', 'avg') AND NOT (m->>'float')::boolean THEN 'delta'
                 ELSE 'recompute' END);
-    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, false) LOOP
+    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, false) LOOP
       IF c.col_name = ANY (names) THEN
         RAISE EXCEPTION 'column name "%" is used twice in fact "%"', c.col_name, key
           USING ERRCODE = 'duplicate_column',
@@ -811,16 +811,16 @@ BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   cols := ARRAY[time_column] || dimensions
           || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL);
-  PERFORM dataeng._agg_capture(source, cols, 'fact table');
+  PERFORM dataeng_internal._agg_capture(source, cols, 'fact table');
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
-             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs;
-  sel := dataeng._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs;
+  sel := dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
               SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(spec) LOOP
-    FOR c IN SELECT * FROM dataeng._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
       sel := sel || format(', %s AS %I', c.expr, c.col_name);
     END LOOP;
   END LOOP;
@@ -881,22 +881,22 @@ BEGIN
     -- backfilled yet; an empty source needs no backfill.
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %1$s s), %2$s, %3$s FROM '
                    '(SELECT min(s.%4$I) AS lo, max(s.%4$I) AS hi FROM %1$s s WHERE isfinite(s.%4$I)) x',
-                   source, dataeng._fact_bucket_expr('x.lo', ttype, g, tz),
-                   dataeng._fact_bucket_expr('x.hi', ttype, g, tz), time_column)
+                   source, dataeng_internal._fact_bucket_expr('x.lo', ttype, g, tz),
+                   dataeng_internal._fact_bucket_expr('x.hi', ttype, g, tz), time_column)
       INTO bf_any, bf_from, bf_to;
-    bf_to := (bf_to AT TIME ZONE tz + dataeng._fact_grain(g)) AT TIME ZONE tz;
+    bf_to := (bf_to AT TIME ZONE tz + dataeng_internal._fact_grain(g)) AT TIME ZONE tz;
     def.backfilled_upto := CASE WHEN bf_any THEN '-infinity'::timestamptz END;
     def.backfill_from := bf_from;
     def.backfill_to := bf_to;
   END IF;
   -- the definition, and with it the consumer fact:<name>, owned by the caller
-  PERFORM dataeng._fact_def_write('insert', def, 0);
+  PERFORM dataeng_internal._fact_def_write('insert', def, 0);
   IF backfill = 'now' THEN
-    SELECT * INTO q FROM dataeng._fact_sql(def);
+    SELECT * INTO q FROM dataeng_internal._fact_sql(def);
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
                    (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
   END IF;
-  PERFORM dataeng._fact_def_write('refreshed', def, 0);
+  PERFORM dataeng_internal._fact_def_write('refreshed', def, 0);
 
   IF schedule IS NOT NULL THEN
     PERFORM dataeng.schedule('fact_refresh:' || key, schedule, format('SELECT dataeng.fact_refresh(%L)', key));
@@ -911,7 +911,7 @@ CREATE FUNCTION dataeng.fact_create(fact_name text, source regclass, time_column
 RETURNS regclass
 LANGUAGE sql VOLATILE
 AS $$
-  SELECT dataeng._fact_create(fact_name, source, time_column, grain, dimensions, measures,
+  SELECT dataeng_internal._fact_create(fact_name, source, time_column, grain, dimensions, measures,
                               schedule, pg_catalog.current_schema(), backfill)
 $$;
 COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text, text) IS
@@ -927,14 +927,14 @@ COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text
 -- cdc_ack(): the last change delivered is the one with the greatest
 -- (tick_id, ord_txn, change_id).  Invoker rights through src/cdc/api.c, as
 -- cdc_poll.
-CREATE FUNCTION dataeng._cdc_poll_unordered(caller regrole, consumer text, max_changes int)
+CREATE FUNCTION dataeng_internal._cdc_poll_unordered(caller regrole, consumer text, max_changes int)
 RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
                table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
+  r dataeng_internal.cdc_consumer_state;
   me regrole := caller;
   g record;
 BEGIN
@@ -942,31 +942,31 @@ BEGIN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  r := dataeng._cdc_consumer(consumer, me, true);
-  FOR g IN SELECT * FROM dataeng._cdc_poll_ranges(r, me, max_changes, true) LOOP
+  r := dataeng_internal._cdc_consumer(consumer, me, true);
+  FOR g IN SELECT * FROM dataeng_internal._cdc_poll_ranges(r, me, max_changes, true) LOOP
     RETURN QUERY
       SELECT bt.tick_id, bt.ord_txn, l.change_id, l.xid, l.captured_at, l.table_oid::regclass, l.op,
              l.pk, l.old_row, l.new_row
-        FROM (SELECT * FROM dataeng.cdc_batch_txns b
+        FROM (SELECT * FROM dataeng_internal.cdc_batch_txns b
                WHERE b.tick_id = g.tick_id AND b.ord_txn >= g.from_txn AND b.ord_txn <= g.to_txn) bt
-        JOIN dataeng.change_log l ON l.xid = bt.xid
+        JOIN dataeng_internal.change_log l ON l.xid = bt.xid
        WHERE (bt.ord_txn > g.from_txn OR l.change_id > g.from_change)
          AND (bt.ord_txn < g.to_txn OR l.change_id <= g.to_change)
-         AND CASE WHEN r.tables IS NULL THEN dataeng._cdc_can_read(me, l.table_oid)
+         AND CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(me, l.table_oid)
                   ELSE l.table_oid = ANY (r.tables::oid[]) END;
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_poll_unordered(regrole, text, int) IS
-  'internal: body of dataeng._cdc_poll_unordered()';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_poll_unordered(regrole, text, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_poll_unordered(regrole, text, int) IS
+  'internal: body of dataeng_internal._cdc_poll_unordered()';
 
-CREATE FUNCTION dataeng._cdc_poll_unordered(consumer text, max_changes int)
+CREATE FUNCTION dataeng_internal._cdc_poll_unordered(consumer text, max_changes int)
 RETURNS TABLE (tick_id bigint, ord_txn bigint, change_id bigint, xid xid8, captured_at timestamptz,
                table_name regclass, op "char", pk jsonb, old_row jsonb, new_row jsonb)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_poll_unordered'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
+COMMENT ON FUNCTION dataeng_internal._cdc_poll_unordered(text, int) IS
   'internal: the changes cdc_poll() would return, with their delivery position, unsorted (reader of dimensions)';
 
 -- The reader of facts (cdc_read_changes() in src/cdc/images.c): every
@@ -977,23 +977,23 @@ COMMENT ON FUNCTION dataeng._cdc_poll_unordered(text, int) IS
 -- transactions to read (their batch, place in it, xid, and the change_id
 -- after which to start); the C code reads their changes as this body's
 -- owner.
-CREATE FUNCTION dataeng._cdc_poll_txns(caller regrole, consumer text, source regclass)
+CREATE FUNCTION dataeng_internal._cdc_poll_txns(caller regrole, consumer text, source regclass)
 RETURNS TABLE (tick_ids bigint[], ord_txns bigint[], xids xid8[], from_changes bigint[])
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r dataeng.cdc_consumer_state;
+  r dataeng_internal.cdc_consumer_state;
   newest bigint;
 BEGIN
-  r := dataeng._cdc_consumer(consumer, caller, true);
+  r := dataeng_internal._cdc_consumer(consumer, caller, true);
   IF r.tables IS DISTINCT FROM ARRAY[source] THEN
     RAISE EXCEPTION 'consumer "%" does not read exactly table %', consumer, source
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Row images are read from a consumer of one table only.';
   END IF;
-  PERFORM dataeng._cdc_tick_for(r);
-  SELECT max(k.tick_id) INTO newest FROM dataeng.cdc_ticks k;
+  PERFORM dataeng_internal._cdc_tick_for(r);
+  SELECT max(k.tick_id) INTO newest FROM dataeng_internal.cdc_ticks k;
   IF newest = r.ack_tick AND r.ack_txn = @CDC_END_OF_BATCH@ THEN
     RETURN;                             -- nothing committed since
   END IF;
@@ -1006,17 +1006,17 @@ BEGIN
   RETURN QUERY
     SELECT array_agg(bt.tick_id), array_agg(bt.ord_txn), array_agg(bt.xid),
            array_agg(CASE WHEN (bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) THEN r.ack_change ELSE 0 END)
-      FROM dataeng.cdc_batch_txns bt
+      FROM dataeng_internal.cdc_batch_txns bt
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
        AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn);
-  UPDATE dataeng.cdc_consumer_state c
+  UPDATE dataeng_internal.cdc_consumer_state c
      SET ack_tick = newest, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
          poll_tick = newest, poll_txn = @CDC_END_OF_BATCH@, poll_change = @CDC_END_OF_BATCH@
    WHERE c.name = r.name;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) IS
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_poll_txns(regrole, text, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_poll_txns(regrole, text, regclass) IS
   'internal: the transactions a fact refresh reads, acknowledged at once';
 
 -- Poll consumer until a poll comes back empty or short (everything
@@ -1024,7 +1024,7 @@ COMMENT ON FUNCTION dataeng._cdc_poll_txns(regrole, text, regclass) IS
 -- _dataeng_changes, and acknowledge each poll (the caller commits the
 -- acknowledgements with what it does with the changes).  Returns start
 -- plus the number of changes read.
-CREATE FUNCTION dataeng._agg_poll(consumer text, start bigint)
+CREATE FUNCTION dataeng_internal._agg_poll(consumer text, start bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1039,13 +1039,13 @@ BEGIN
     EXECUTE 'WITH ins AS (
                INSERT INTO pg_temp._dataeng_changes
                SELECT p.tick_id, p.ord_txn, p.change_id, p.op, p.old_row, p.new_row, p.captured_at, p.pk
-                 FROM dataeng._cdc_poll_unordered($1, $2) p
+                 FROM dataeng_internal._cdc_poll_unordered($1, $2) p
                RETURNING tick_id, ord_txn, change_id)
              SELECT count(*), (max(ARRAY[tick_id, ord_txn, change_id]))[3] FROM ins'
       INTO got, last_id USING consumer, batch;
     EXIT WHEN got = 0;
     n := n + got;
-    PERFORM dataeng._agg_ack(consumer, last_id);
+    PERFORM dataeng_internal._agg_ack(consumer, last_id);
     EXIT WHEN got < batch;
   END LOOP;
   RETURN n;
@@ -1055,29 +1055,29 @@ $$;
 -- The temporary table pg_temp.<name>, dropped at commit, with the columns
 -- of query (src/aggregate/delta.c: created there outside the
 -- security-restricted operation of a refresh run as the owner).
-CREATE FUNCTION dataeng._agg_temp_table(name text, query text)
+CREATE FUNCTION dataeng_internal._agg_temp_table(name text, query text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_agg_temp_table'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._agg_temp_table(text, text) IS
+COMMENT ON FUNCTION dataeng_internal._agg_temp_table(text, text) IS
   'internal: create a temporary table of dataeng (_dataeng_...), dropped at commit, with the columns of a query';
 
 -- ... and filled with the query's rows.
-CREATE FUNCTION dataeng._agg_temp_as(name text, query text)
+CREATE FUNCTION dataeng_internal._agg_temp_as(name text, query text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._agg_temp_table(name, query);
+  PERFORM dataeng_internal._agg_temp_table(name, query);
   EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._agg_temp_as(text, text) IS
+COMMENT ON FUNCTION dataeng_internal._agg_temp_as(text, text) IS
   'internal: a temporary table of dataeng filled with the rows of a query';
 
 -- A fresh temporary table for the changes of one refresh.
-CREATE FUNCTION dataeng._agg_changes_table()
+CREATE FUNCTION dataeng_internal._agg_changes_table()
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1086,7 +1086,7 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_changes') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_changes;
   END IF;
-  PERFORM dataeng._agg_temp_table('_dataeng_changes',
+  PERFORM dataeng_internal._agg_temp_table('_dataeng_changes',
     'SELECT NULL::bigint AS tick_id, NULL::bigint AS ord_txn, NULL::bigint AS change_id, NULL::"char" AS op, '
     'NULL::jsonb AS old_row, NULL::jsonb AS new_row, NULL::timestamptz AS captured_at, NULL::jsonb AS pk');
 END;
@@ -1094,20 +1094,20 @@ $$;
 
 -- Lock and return a fact definition of the caller, or raise (an entry
 -- point, src/aggregate/delta.c: the caller cannot lock the row itself).
-CREATE FUNCTION dataeng._fact_def(caller regrole, fact_name text, lock boolean)
-RETURNS dataeng.fact_defs
+CREATE FUNCTION dataeng_internal._fact_def(caller regrole, fact_name text, lock boolean)
+RETURNS dataeng_internal.fact_defs
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.fact_defs;
-  key text := dataeng._agg_name(fact_name);
+  d dataeng_internal.fact_defs;
+  key text := dataeng_internal._agg_name(fact_name);
 BEGIN
   IF lock THEN
-    SELECT * INTO d FROM dataeng.fact_defs f
+    SELECT * INTO d FROM dataeng_internal.fact_defs f
      WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
   ELSE
-    SELECT * INTO d FROM dataeng.fact_defs f WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE');
+    SELECT * INTO d FROM dataeng_internal.fact_defs f WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE');
   END IF;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'fact "%" does not exist', fact_name
@@ -1117,12 +1117,12 @@ BEGIN
   RETURN d;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._fact_def(regrole, text, boolean) FROM PUBLIC;
-CREATE FUNCTION dataeng._fact_def(fact_name text, lock boolean)
-RETURNS dataeng.fact_defs
+REVOKE ALL ON FUNCTION dataeng_internal._fact_def(regrole, text, boolean) FROM PUBLIC;
+CREATE FUNCTION dataeng_internal._fact_def(fact_name text, lock boolean)
+RETURNS dataeng_internal.fact_defs
 AS 'MODULE_PATHNAME', 'dataeng_fact_def_get'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._fact_def(text, boolean) IS 'internal: look up (and lock) a fact definition of the caller';
+COMMENT ON FUNCTION dataeng_internal._fact_def(text, boolean) IS 'internal: look up (and lock) a fact definition of the caller';
 
 -- The checks of a new fact or dimension definition (what='fact' or
 -- 'dimension') of role caller, in the bodies of _fact_def_write and
@@ -1132,7 +1132,7 @@ COMMENT ON FUNCTION dataeng._fact_def(text, boolean) IS 'internal: look up (and 
 -- 'mart.sales_daily' is table mart.sales_daily; an unqualified name is
 -- the table's own name), the caller may read its whole source (as
 -- cdc_consumer_create), and the name is free.
-CREATE FUNCTION dataeng._agg_def_check(caller regrole, what text, def_name text, tbl regclass, src regclass)
+CREATE FUNCTION dataeng_internal._agg_def_check(caller regrole, what text, def_name text, tbl regclass, src regclass)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1155,13 +1155,13 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('A %s is named after its table: a schema-qualified name is that of the table, an unqualified one the table''s name.', what);
   END IF;
-  IF src IS NULL OR NOT dataeng._cdc_can_read(caller, src) THEN
+  IF src IS NULL OR NOT dataeng_internal._cdc_can_read(caller, src) THEN
     RAISE EXCEPTION 'permission denied for table %', src
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
   END IF;
-  IF (what = 'fact' AND EXISTS (SELECT 1 FROM dataeng.fact_defs f WHERE f.name OPERATOR(pg_catalog.=) def_name))
-     OR (what = 'dimension' AND EXISTS (SELECT 1 FROM dataeng.dimension_defs x
+  IF (what = 'fact' AND EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name OPERATOR(pg_catalog.=) def_name))
+     OR (what = 'dimension' AND EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x
                                          WHERE x.name OPERATOR(pg_catalog.=) def_name)) THEN
     RAISE EXCEPTION '% "%" already exists', what, def_name
       USING ERRCODE = 'duplicate_object',
@@ -1170,15 +1170,15 @@ BEGIN
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._agg_def_check(regrole, text, text, regclass, regclass) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._agg_def_check(regrole, text, text, regclass, regclass) IS
+REVOKE ALL ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regclass, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regclass, regclass) IS
   'internal: check a new fact or dimension definition: its table, name, source and a free name';
 
 -- The columns and settings of a new fact definition d are what
 -- fact_create would have written: its time column, dimensions and measure
 -- columns are columns of its source (of the types recorded), its grain a
 -- date_trunc unit, its time zone one PostgreSQL knows.
-CREATE FUNCTION dataeng._fact_def_validate(d dataeng.fact_defs)
+CREATE FUNCTION dataeng_internal._fact_def_validate(d dataeng_internal.fact_defs)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1189,7 +1189,7 @@ DECLARE
   m jsonb;
 BEGIN
   IF d.dimensions IS NULL OR array_position(d.dimensions, NULL) IS NOT NULL OR d.measures IS NULL
-     OR d.grain IS NULL OR d.grain IS DISTINCT FROM lower(d.grain) OR dataeng._fact_grain(d.grain) IS NULL
+     OR d.grain IS NULL OR d.grain IS DISTINCT FROM lower(d.grain) OR dataeng_internal._fact_grain(d.grain) IS NULL
      OR jsonb_typeof(d.spec) IS DISTINCT FROM 'array' OR jsonb_array_length(d.spec) = 0
      OR d.time_zone IS NULL
      OR (SELECT count(DISTINCT u) FROM unnest(d.dimensions) u) <> cardinality(d.dimensions) THEN
@@ -1203,19 +1203,19 @@ BEGIN
     RAISE EXCEPTION 'invalid definition of fact "%"', d.name
       USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Time zone "%s" is not recognized.', d.time_zone);
   END;
-  SELECT * INTO col FROM dataeng._agg_column(d.source, d.time_column, 'time column');
+  SELECT * INTO col FROM dataeng_internal._agg_column(d.source, d.time_column, 'time column');
   IF col.typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
     RAISE EXCEPTION 'time column "%" has type %', d.time_column, col.typ USING ERRCODE = 'datatype_mismatch';
   END IF;
   FOREACH x IN ARRAY d.dimensions LOOP
-    PERFORM dataeng._agg_column(d.source, x, 'dimension');
+    PERFORM dataeng_internal._agg_column(d.source, x, 'dimension');
   END LOOP;
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
     IF jsonb_typeof(m) IS DISTINCT FROM 'object' THEN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF m->>'col' IS NOT NULL THEN
-      SELECT * INTO col FROM dataeng._agg_column(d.source, m->>'col', 'measure column');
+      SELECT * INTO col FROM dataeng_internal._agg_column(d.source, m->>'col', 'measure column');
       IF m->>'type' IS DISTINCT FROM col.typ::text THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
       END IF;
@@ -1223,16 +1223,16 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._fact_def_validate(dataeng.fact_defs) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._fact_def_validate(dataeng.fact_defs) IS
+REVOKE ALL ON FUNCTION dataeng_internal._fact_def_validate(dataeng_internal.fact_defs) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._fact_def_validate(dataeng_internal.fact_defs) IS
   'internal: check the columns and settings of a new fact definition';
 
 -- The changes to fact definitions (an entry point, src/aggregate/delta.c;
--- PUBLIC does not write dataeng.fact_defs): op 'insert' the new
+-- PUBLIC does not write dataeng_internal.fact_defs): op 'insert' the new
 -- definition d of the caller (its table the caller's, its consumer
 -- fact:<name>, created then as the caller's), 'refreshed' n changes
 -- applied now, 'backfilled' the watermark d.backfilled_upto, 'delete'.
-CREATE FUNCTION dataeng._fact_def_write(caller regrole, op text, d dataeng.fact_defs, n bigint)
+CREATE FUNCTION dataeng_internal._fact_def_write(caller regrole, op text, d dataeng_internal.fact_defs, n bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1245,57 +1245,57 @@ BEGIN
       RAISE EXCEPTION 'a fact of role % cannot be created by role %', d.owner, caller
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF d.name IS DISTINCT FROM dataeng._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'fact:' || d.name THEN
+    IF d.name IS DISTINCT FROM dataeng_internal._agg_name(d.name) OR d.consumer IS DISTINCT FROM 'fact:' || d.name THEN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM dataeng._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
+    PERFORM dataeng_internal._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
     FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-      PERFORM dataeng._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
+      PERFORM dataeng_internal._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
       IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
       END IF;
     END LOOP;
-    PERFORM dataeng._fact_def_validate(d);
+    PERFORM dataeng_internal._fact_def_validate(d);
     -- (the trigger restore_consumer creates its consumer, as d.owner)
     BEGIN
-      INSERT INTO dataeng.fact_defs SELECT d.*;
+      INSERT INTO dataeng_internal.fact_defs SELECT d.*;
     EXCEPTION WHEN unique_violation THEN
       RAISE EXCEPTION 'fact "%" already exists', d.name USING ERRCODE = 'duplicate_object';
     END;
     RETURN;
   END IF;
-  PERFORM 1 FROM dataeng.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
+  PERFORM 1 FROM dataeng_internal.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'fact "%" does not exist', d.name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.facts lists the facts you own.';
   END IF;
   CASE op
     WHEN 'refreshed' THEN
-      UPDATE dataeng.fact_defs f
+      UPDATE dataeng_internal.fact_defs f
          SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n,
              last_refresh_path = d.last_refresh_path
        WHERE f.name = d.name;
     WHEN 'backfilled' THEN
-      UPDATE dataeng.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
+      UPDATE dataeng_internal.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
     WHEN 'delete' THEN
       -- its consumer and refresh job go with it: left behind, they would
       -- be found by the next fact of that name
-      DELETE FROM dataeng.fact_defs f WHERE f.name = d.name;
-      IF EXISTS (SELECT 1 FROM dataeng.cdc_consumer_state c WHERE c.name = 'fact:' || d.name) THEN
-        PERFORM dataeng._cdc_consumer_drop(caller, 'fact:' || d.name);
+      DELETE FROM dataeng_internal.fact_defs f WHERE f.name = d.name;
+      IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = 'fact:' || d.name) THEN
+        PERFORM dataeng_internal._cdc_consumer_drop(caller, 'fact:' || d.name);
       END IF;
-      PERFORM dataeng._job_unschedule(caller, 'fact_refresh:' || d.name);
+      PERFORM dataeng_internal._job_unschedule(caller, 'fact_refresh:' || d.name);
     ELSE
       RAISE EXCEPTION 'unknown operation "%"', op USING ERRCODE = 'invalid_parameter_value';
   END CASE;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._fact_def_write(regrole, text, dataeng.fact_defs, bigint) FROM PUBLIC;
-CREATE FUNCTION dataeng._fact_def_write(op text, d dataeng.fact_defs, n bigint)
+REVOKE ALL ON FUNCTION dataeng_internal._fact_def_write(regrole, text, dataeng_internal.fact_defs, bigint) FROM PUBLIC;
+CREATE FUNCTION dataeng_internal._fact_def_write(op text, d dataeng_internal.fact_defs, n bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_fact_def_write'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._fact_def_write(text, dataeng.fact_defs, bigint) IS
+COMMENT ON FUNCTION dataeng_internal._fact_def_write(text, dataeng_internal.fact_defs, bigint) IS
   'internal: insert, update or delete a fact definition of the caller';
 
 -- Recompute a whole fact from its source (after a TRUNCATE of the source).
@@ -1303,7 +1303,7 @@ COMMENT ON FUNCTION dataeng._fact_def_write(text, dataeng.fact_defs, bigint) IS
 -- rebuilt table and the acknowledged position match.  While the fact is
 -- being backfilled, only the buckets below the watermark are recomputed
 -- (fact_backfill reads the others later).
-CREATE FUNCTION dataeng._fact_rebuild(d dataeng.fact_defs, polled bigint)
+CREATE FUNCTION dataeng_internal._fact_rebuild(d dataeng_internal.fact_defs, polled bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1313,15 +1313,15 @@ DECLARE
   n bigint;
 BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
-  PERFORM dataeng._agg_changes_table();
-  n := dataeng._agg_poll(d.consumer, polled);
-  SELECT * INTO q FROM dataeng._fact_sql(d);
+  PERFORM dataeng_internal._agg_changes_table();
+  n := dataeng_internal._agg_poll(d.consumer, polled);
+  SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.fact_table);
   EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
                  d.source,
                  CASE WHEN d.backfilled_upto IS NOT NULL
-                      THEN 'WHERE ' || dataeng._fact_range_pred(d.time_column,
-                                         (dataeng._agg_column(d.source, d.time_column, 'time column')).typ,
+                      THEN 'WHERE ' || dataeng_internal._fact_range_pred(d.time_column,
+                                         (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ,
                                          d.time_zone) END,
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
@@ -1335,20 +1335,20 @@ $$;
 -- cdc_poll's, for the current user.  extreme marks the value columns of
 -- min/max measures, whose least and greatest values in and out come too
 -- (empty: none).
-CREATE FUNCTION dataeng._fact_deltas(consumer text, source regclass, time_column text, grain text,
+CREATE FUNCTION dataeng_internal._fact_deltas(consumer text, source regclass, time_column text, grain text,
                                      time_zone text, dims text[], vals text[], summed boolean[],
                                      extreme boolean[] DEFAULT '{}')
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_deltas'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[], boolean[]) IS
+COMMENT ON FUNCTION dataeng_internal._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[], boolean[]) IS
   'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes and the extremes that came and went, acknowledged (reader of fact_refresh)';
 
 -- Whether min(col) and max(col) of src are folded from the extremes
 -- _fact_deltas() keeps (the column's values are read typed from the row
 -- images and ordered by the type's default btree class); other columns'
 -- min/max are recomputed for every group a refresh touches.
-CREATE FUNCTION dataeng._fact_extreme_ok(src regclass, col text)
+CREATE FUNCTION dataeng_internal._fact_extreme_ok(src regclass, col text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -1364,12 +1364,12 @@ AS $$
      WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
        AND t.typtype <> 'd'), false)
 $$;
-COMMENT ON FUNCTION dataeng._fact_extreme_ok(regclass, text) IS
+COMMENT ON FUNCTION dataeng_internal._fact_extreme_ok(regclass, text) IS
   'internal: whether a fact refresh folds min/max of a source column from the extremes of the changes';
 
 -- The operator of strategy (1 <, 2 <=, 4 >=, 5 >) of the default btree
 -- class of typ, schema-qualified: OPERATOR(schema.op).
-CREATE FUNCTION dataeng._agg_btree_op(typ regtype, strategy int)
+CREATE FUNCTION dataeng_internal._agg_btree_op(typ regtype, strategy int)
 RETURNS text
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -1391,7 +1391,7 @@ $$;
 -- any non-NULL value of the key's type (NULL: every value of that key on
 -- the right side is NULL).  IS NOT DISTINCT FROM would be neither
 -- hashable nor indexable.
-CREATE FUNCTION dataeng._fact_keys_eq(lhs text[], rhs text[], nullable boolean[], sentinels text[])
+CREATE FUNCTION dataeng_internal._fact_keys_eq(lhs text[], rhs text[], nullable boolean[], sentinels text[])
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -1408,11 +1408,11 @@ $$;
 -- grain in a time zone: what _fact_bucket_expr() writes, computed in C as
 -- _fact_deltas() computes it (src/aggregate/delta.c), several times faster
 -- than date_trunc with a zone.  The scans of a refresh use it.
-CREATE FUNCTION dataeng._fact_bucket(t anyelement, grain text, tz text)
+CREATE FUNCTION dataeng_internal._fact_bucket(t anyelement, grain text, tz text)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'dataeng_fact_bucket'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._fact_bucket(anyelement, text, text) IS
+COMMENT ON FUNCTION dataeng_internal._fact_bucket(anyelement, text, text) IS
   'internal: the bucket of a time value at a fact''s grain and time zone';
 
 -- The source rows s of the buckets listed in the temporary table
@@ -1422,7 +1422,7 @@ COMMENT ON FUNCTION dataeng._fact_bucket(anyelement, text, text) IS
 -- scan per bucket; without, one scan of the source with a hash semi-join
 -- on the bucket.  The rows whose time is NULL are scanned for only when
 -- the NULL bucket is listed.
-CREATE FUNCTION dataeng._fact_bucket_rows(d dataeng.fact_defs, ttype regtype, indexed boolean, btable text)
+CREATE FUNCTION dataeng_internal._fact_bucket_rows(d dataeng_internal.fact_defs, ttype regtype, indexed boolean, btable text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1434,13 +1434,13 @@ AS $$
                                  'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
                                  btable, d.source,
                                  replace(replace(replace(
-                                   dataeng._fact_range_pred(d.time_column, ttype, d.time_zone),
+                                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
                                    '$1', 'b.bucket'),
                                    '$2', format('((b.bucket AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
-                                                d.time_zone, dataeng._fact_grain(d.grain), d.time_zone)),
+                                                d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
                                    '$3', 'false'),
-                                 format('dataeng._fact_bucket(s.%I, %L, %L)', d.time_column, d.grain, d.time_zone))
-                     ELSE format('SELECT s.* FROM (SELECT s.*, dataeng._fact_bucket(s.%I, %L, %L) AS __dataeng_bucket '
+                                 format('dataeng_internal._fact_bucket(s.%I, %L, %L)', d.time_column, d.grain, d.time_zone))
+                     ELSE format('SELECT s.* FROM (SELECT s.*, dataeng_internal._fact_bucket(s.%I, %L, %L) AS __dataeng_bucket '
                                  'FROM %s s OFFSET 0) s '
                                  'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
                                  d.time_column, d.grain, d.time_zone, d.source, btable) END,
@@ -1449,7 +1449,7 @@ $$;
 
 -- Whether the source of d has a btree index led by its time column (not
 -- partial): the rows of one bucket are then read by a range scan.
-CREATE FUNCTION dataeng._fact_time_indexed(d dataeng.fact_defs)
+CREATE FUNCTION dataeng_internal._fact_time_indexed(d dataeng_internal.fact_defs)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1480,7 +1480,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.fact_defs;
+  d dataeng_internal.fact_defs;
   q record;
   n bigint := 0;
   has_t boolean := false;
@@ -1535,13 +1535,13 @@ BEGIN
   END IF;
   -- The fact's row lock serializes refreshes of one fact: a second one
   -- waits, then starts from the position the first acknowledged.
-  d := dataeng._fact_def(fact_name, true);
+  d := dataeng_internal._fact_def(fact_name, true);
   IF d.owner <> current_user::regrole THEN
     -- another role with the owner's rights: the work runs as the owner
-    RETURN dataeng._agg_as_owner(d.owner, 'fact_refresh', d.name);
+    RETURN dataeng_internal._agg_as_owner(d.owner, 'fact_refresh', d.name);
   END IF;
-  SELECT * INTO q FROM dataeng._fact_sql(d);
-  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  SELECT * INTO q FROM dataeng_internal._fact_sql(d);
+  ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   keys := ARRAY['bucket'] || d.dimensions;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old
@@ -1553,14 +1553,14 @@ BEGIN
   -- binary images: when a dimension's type has values that are equal but
   -- stored differently (numeric 1.0 and 1.00, a case-insensitive
   -- collation...), a GROUP BY merges those groups by the types' equality.
-  img := dataeng._agg_image_cols(d.source, d.dimensions);
+  img := dataeng_internal._agg_image_cols(d.source, d.dimensions);
   coldef := 'is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
   sub := 'c.bucket AS k0';
   FOR i IN 1 .. cardinality(d.dimensions) LOOP
     sub := sub || format(', %s AS k%s', img.exprs[i], i);
   END LOOP;
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'agg' IN ('min', 'max') AND dataeng._fact_extreme_ok(d.source, m->>'col') THEN
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_extreme_ok(d.source, m->>'col') THEN
       m := m || '{"mode": "extreme"}';
     END IF;
     IF m->>'mode' IN ('delta', 'extreme') AND m->>'col' IS NOT NULL THEN
@@ -1580,7 +1580,7 @@ BEGIN
   END LOOP;
   FOR i IN 1 .. cardinality(vals) LOOP
     IF summed[i] THEN
-      sumtypes[i] := dataeng._agg_sum_type(d.source, vals[i]);
+      sumtypes[i] := dataeng_internal._agg_sum_type(d.source, vals[i]);
       coldef := coldef || format(', s%s %s', i, sumtypes[i]);
       sub := sub || format(', c.s%1$s, c.n%1$s', i);
     ELSE
@@ -1610,7 +1610,7 @@ BEGIN
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'agg' IN ('min', 'max') AND dataeng._fact_extreme_ok(d.source, m->>'col') THEN
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_extreme_ok(d.source, m->>'col') THEN
       -- min/max folded: least (greatest) of the stored value and those that
       -- came; the groups where one that went may have been the extreme are
       -- recomputed after
@@ -1629,7 +1629,7 @@ BEGIN
       xcond := coalesce(xcond || ' OR ', '')
                || format('(d.%1$I IS NOT NULL AND (%4$s(f.%2$I, d.%5$I) IS NULL OR d.%1$I %3$s %4$s(f.%2$I, d.%5$I)))',
                          format('__x_out_%s_%s', m->>'agg', i), m->>'name',
-                         dataeng._agg_btree_op(vtyp::regtype, CASE m->>'agg' WHEN 'min' THEN 2 ELSE 4 END),
+                         dataeng_internal._agg_btree_op(vtyp::regtype, CASE m->>'agg' WHEN 'min' THEN 2 ELSE 4 END),
                          CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
       CONTINUE;
     END IF;
@@ -1686,15 +1686,15 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_delta_raw;
   END IF;
-  IF dataeng._agg_image_keys(d.source, d.dimensions) THEN
+  IF dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
     delta := format('SELECT is_total, %s, %s, n_changes, has_t '
                     'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
-                    '        FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%s)) x',
+                    '        FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%s)) x',
                     kcols, flat, sub, coldef);
   ELSE
     delta := format('WITH x AS MATERIALIZED ('
                     '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
-                    '    FROM dataeng._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%4$s)) '
+                    '    FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%4$s)) '
                     'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
                     '  FROM x WHERE NOT is_total GROUP BY %1$s '
                     'UNION ALL '
@@ -1704,7 +1704,7 @@ BEGIN
   END IF;
   -- (the table is made from the query's columns, analysed only: its
   -- parameters stand for typed NULLs there)
-  PERFORM dataeng._agg_temp_table('_dataeng_delta_raw',
+  PERFORM dataeng_internal._agg_temp_table('_dataeng_delta_raw',
     replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8, $9)',
             '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], '
             'NULL::boolean[], NULL::boolean[])'));
@@ -1714,7 +1714,7 @@ BEGIN
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
 
   IF n > 0 AND has_t THEN
-    n := dataeng._fact_rebuild(d, n);
+    n := dataeng_internal._fact_rebuild(d, n);
     path := 'rebuild';
   ELSIF n > 0 THEN
     -- The group deltas: while the fact is being backfilled, the groups of
@@ -1752,7 +1752,7 @@ BEGIN
     dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
     rkeys := ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k);
     skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
-    indexed := dataeng._fact_time_indexed(d);
+    indexed := dataeng_internal._fact_time_indexed(d);
 
     -- The groups to recompute (judged against the fact before this
     -- refresh: f after d is then least/greatest(f, what came in)), the
@@ -1761,10 +1761,10 @@ BEGIN
       IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_recompute;
       END IF;
-      PERFORM dataeng._agg_temp_as('_dataeng_recompute', format(
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
         'SELECT %s FROM %s d LEFT JOIN %s f ON %s WHERE coalesce(f.__rows, 0) + d.__rows > 0 %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-        delta, d.fact_table, dataeng._fact_keys_eq(fkeys, dkeys, knull, sent),
+        delta, d.fact_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent),
         CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
       n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
       ANALYZE pg_temp._dataeng_recompute;
@@ -1778,20 +1778,20 @@ BEGIN
       IF to_regclass('pg_temp._dataeng_buckets') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_buckets;
       END IF;
-      PERFORM dataeng._agg_temp_as('_dataeng_buckets',
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_buckets',
         format('SELECT DISTINCT d.bucket, EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r '
                'WHERE r.bucket IS NOT DISTINCT FROM d.bucket) AS rec FROM %s d', delta));
       ANALYZE pg_temp._dataeng_buckets;
       IF to_regclass('pg_temp._dataeng_rec_buckets') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_rec_buckets;
       END IF;
-      PERFORM dataeng._agg_temp_as('_dataeng_rec_buckets',
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
         'SELECT b.bucket FROM pg_temp._dataeng_buckets b WHERE b.rec');
       ANALYZE pg_temp._dataeng_rec_buckets;
       EXECUTE format('SELECT count(*), coalesce(sum(f.__rows), 0), coalesce(sum(f.__rows) FILTER (WHERE b.rec), 0) '
                      'FROM %s f JOIN pg_temp._dataeng_buckets b ON %s',
                      d.fact_table,
-                     dataeng._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]))
+                     dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]))
         INTO fg_t, rows_t, rows_r;
       SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
         FROM pg_class c WHERE c.oid = d.source;
@@ -1817,10 +1817,10 @@ BEGIN
     IF path = 'buckets' THEN
       -- every group of the touched buckets aggregated again from its rows
       EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.fact_table,
-                     dataeng._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
+                     dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
       EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.fact_table, q.ins_cols,
                      's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
-                     dataeng._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
+                     dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
                      (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
       GET DIAGNOSTICS n_groups = ROW_COUNT;
       path := format('buckets: %s re-aggregated, %s groups', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups);
@@ -1855,9 +1855,9 @@ BEGIN
                        'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
                        'WHERE %7$s',
                        d.fact_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
-                       dataeng._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
-                       dataeng._fact_keys_eq(skeys, rkeys, knull, sent),
-                       dataeng._fact_keys_eq(fkeys, rkeys, knull, sent));
+                       dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
+                       dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
+                       dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
         path := format('delta, %s groups recomputed', n_rec);
       END IF;
     END IF;
@@ -1866,7 +1866,7 @@ BEGIN
   END IF;
 
   d.last_refresh_path := path;
-  PERFORM dataeng._fact_def_write('refreshed', d, n);
+  PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
   RETURN n;
 END;
 $$;
@@ -1882,7 +1882,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.fact_defs;
+  d dataeng_internal.fact_defs;
   n bigint;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -1890,13 +1890,13 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction',
             DETAIL = 'It polls the change log, which cuts batches only there.';
   END IF;
-  d := dataeng._fact_def(fact_name, true);
+  d := dataeng_internal._fact_def(fact_name, true);
   IF d.owner <> current_user::regrole THEN
-    RETURN dataeng._agg_as_owner(d.owner, 'fact_rebuild', d.name);
+    RETURN dataeng_internal._agg_as_owner(d.owner, 'fact_rebuild', d.name);
   END IF;
-  n := dataeng._fact_rebuild(d, 0);
+  n := dataeng_internal._fact_rebuild(d, 0);
   d.last_refresh_path := 'rebuild';
-  PERFORM dataeng._fact_def_write('refreshed', d, n);
+  PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
   RETURN n;
 END;
 $$;
@@ -1906,7 +1906,7 @@ COMMENT ON FUNCTION dataeng.fact_rebuild(text) IS
 -- How far a backfill got: the share, in percent, of the time range the
 -- source covered at fact_create that lies below the watermark (100 when
 -- fully backfilled).
-CREATE FUNCTION dataeng._fact_backfill_pct(upto timestamptz, range_from timestamptz, range_to timestamptz)
+CREATE FUNCTION dataeng_internal._fact_backfill_pct(upto timestamptz, range_from timestamptz, range_to timestamptz)
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1916,7 +1916,7 @@ AS $$
               ELSE round(100 * least(1, extract(epoch FROM upto - range_from)
                                         / extract(epoch FROM range_to - range_from)), 1) END
 $$;
-COMMENT ON FUNCTION dataeng._fact_backfill_pct(timestamptz, timestamptz, timestamptz) IS
+COMMENT ON FUNCTION dataeng_internal._fact_backfill_pct(timestamptz, timestamptz, timestamptz) IS
   'internal: percentage of a fact''s time range backfilled (dataeng.facts, fact_backfill notices)';
 
 -- One batch of fact_backfill, in the caller's transaction: hold writers
@@ -1929,7 +1929,7 @@ COMMENT ON FUNCTION dataeng._fact_backfill_pct(timestamptz, timestamptz, timesta
 -- last batch takes every bucket from the watermark on, +infinity and the
 -- NULL bucket included.  Reports progress as a NOTICE; returns whether the
 -- fact is now fully backfilled and how many source rows this batch read.
-CREATE FUNCTION dataeng._fact_backfill_batch(fact_name text, batch interval,
+CREATE FUNCTION dataeng_internal._fact_backfill_batch(fact_name text, batch interval,
                                              call_start timestamptz, call_rows bigint,
                                              OUT done boolean, OUT source_rows bigint)
 RETURNS record
@@ -1937,7 +1937,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.fact_defs;
+  d dataeng_internal.fact_defs;
   q record;
   ttype regtype;
   gi interval;
@@ -1964,7 +1964,7 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction',
             DETAIL = 'Each batch applies the pending changes first, which are cut only there.';
   END IF;
-  d := dataeng._fact_def(fact_name, false);
+  d := dataeng_internal._fact_def(fact_name, false);
   IF d.owner <> current_user::regrole THEN
     RAISE EXCEPTION 'only the owner of fact "%" can backfill it', d.name
       USING ERRCODE = 'insufficient_privilege',
@@ -1977,7 +1977,7 @@ BEGIN
     RETURN;
   END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
-  d := dataeng._fact_def(fact_name, true);
+  d := dataeng_internal._fact_def(fact_name, true);
   IF d.backfilled_upto IS NULL THEN
     done := true;
     RETURN;
@@ -1986,7 +1986,7 @@ BEGIN
 
   -- the batch: from the watermark to a bucket boundary about step later
   -- (at least one bucket), skipping the stretch before the first bucket
-  gi := dataeng._fact_grain(d.grain);
+  gi := dataeng_internal._fact_grain(d.grain);
   IF step IS NULL THEN
     step := (d.backfill_to - d.backfill_from) / 20;
   END IF;
@@ -2004,8 +2004,8 @@ BEGIN
 
   -- the rows of those buckets: a range on the time column (an index on it
   -- serves), then exactly the buckets (a date range is rounded outwards)
-  SELECT * INTO q FROM dataeng._fact_sql(d);
-  ttype := (dataeng._agg_column(d.source, d.time_column, 'time column')).typ;
+  SELECT * INTO q FROM dataeng_internal._fact_sql(d);
+  ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
                    CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
@@ -2014,7 +2014,7 @@ BEGIN
                    q.bucket_s);
   ELSE
     pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
-                   dataeng._fact_range_pred(d.time_column, ttype, d.time_zone), q.bucket_s);
+                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), q.bucket_s);
   END IF;
   EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
                  'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
@@ -2023,21 +2023,21 @@ BEGIN
     INTO groups, source_rows
     USING lo, hi, false;
   d.backfilled_upto := CASE WHEN last THEN NULL ELSE hi END;
-  PERFORM dataeng._fact_def_write('backfilled', d, 0);
+  PERFORM dataeng_internal._fact_def_write('backfilled', d, 0);
   done := last;
 
   secs := extract(epoch FROM clock_timestamp() - call_start);
   RAISE NOTICE '%',
     CASE WHEN last THEN format('fact "%s": backfill complete', d.name)
          ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, hi,
-                     dataeng._fact_backfill_pct(hi, d.backfill_from, d.backfill_to)) END
+                     dataeng_internal._fact_backfill_pct(hi, d.backfill_from, d.backfill_to)) END
     USING DETAIL = format('This batch: %s source rows into %s groups in %s s. This call so far: %s rows in %s s (%s rows/s).',
                           source_rows, groups, round(extract(epoch FROM clock_timestamp() - t0), 3),
                           call_rows + source_rows, round(secs, 3),
                           CASE WHEN secs > 0 THEN round((call_rows + source_rows) / secs) END);
 END;
 $$;
-COMMENT ON FUNCTION dataeng._fact_backfill_batch(text, interval, timestamptz, bigint) IS
+COMMENT ON FUNCTION dataeng_internal._fact_backfill_batch(text, interval, timestamptz, bigint) IS
   'internal: one batch of dataeng.fact_backfill(), in the caller''s transaction';
 
 CREATE PROCEDURE dataeng.fact_backfill(fact_name text, batch interval DEFAULT NULL)
@@ -2050,14 +2050,14 @@ DECLARE
   n bigint := 0;
   r record;
 BEGIN
-  IF dataeng._in_transaction_block() THEN
+  IF dataeng_internal._in_transaction_block() THEN
     RAISE EXCEPTION 'dataeng.fact_backfill() cannot run inside a transaction block'
       USING ERRCODE = 'active_sql_transaction',
             DETAIL = 'It commits after each batch, so that an interrupted backfill keeps the batches done.',
             HINT = 'CALL it on its own, outside BEGIN ... COMMIT.';
   END IF;
   LOOP
-    SELECT b.done, b.source_rows INTO r FROM dataeng._fact_backfill_batch(fact_name, batch, t0, n) b;
+    SELECT b.done, b.source_rows INTO r FROM dataeng_internal._fact_backfill_batch(fact_name, batch, t0, n) b;
     n := n + r.source_rows;
     COMMIT;
     EXIT WHEN r.done;
@@ -2070,7 +2070,7 @@ COMMENT ON PROCEDURE dataeng.fact_backfill(text, interval) IS
 -- Raise unless what a definition points at is what it created: its table
 -- (unless dropped) and consumer belong to its owner, and the consumer is
 -- named after it.
-CREATE FUNCTION dataeng._agg_drop_check(def_owner regrole, tbl regclass, def_consumer text, own_consumer text, what text)
+CREATE FUNCTION dataeng_internal._agg_drop_check(def_owner regrole, tbl regclass, def_consumer text, own_consumer text, what text)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -2093,12 +2093,12 @@ BEGIN
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._agg_drop_check(regrole, regclass, text, text, text) IS
+COMMENT ON FUNCTION dataeng_internal._agg_drop_check(regrole, regclass, text, text, text) IS
   'internal: check that a fact or dimension owns what its drop removes';
 
 -- What fact_drop and dimension_drop remove besides the definition: the
 -- table (unless already dropped), the consumer and the refresh job.
-CREATE FUNCTION dataeng._agg_drop(tbl regclass, consumer text, job text)
+CREATE FUNCTION dataeng_internal._agg_drop(tbl regclass, consumer text, job text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -2123,15 +2123,15 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng.fact_defs := dataeng._fact_def(fact_name, true);
+  d dataeng_internal.fact_defs := dataeng_internal._fact_def(fact_name, true);
 BEGIN
   IF d.owner <> current_user::regrole THEN
-    PERFORM dataeng._agg_as_owner(d.owner, 'fact_drop', d.name);
+    PERFORM dataeng_internal._agg_as_owner(d.owner, 'fact_drop', d.name);
     RETURN;
   END IF;
-  PERFORM dataeng._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
-  PERFORM dataeng._fact_def_write('delete', d, 0);
-  PERFORM dataeng._agg_drop(d.fact_table, d.consumer, 'fact_refresh:' || d.name);
+  PERFORM dataeng_internal._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
+  PERFORM dataeng_internal._fact_def_write('delete', d, 0);
+  PERFORM dataeng_internal._agg_drop(d.fact_table, d.consumer, 'fact_refresh:' || d.name);
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_drop(text) IS
@@ -2143,9 +2143,9 @@ CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
          f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
          f.last_changes, f.total_changes,
          c.pending_changes, c.lag_seconds, f.backfilled_upto,
-         dataeng._fact_backfill_pct(f.backfilled_upto, f.backfill_from, f.backfill_to) AS backfill_percent,
+         dataeng_internal._fact_backfill_pct(f.backfilled_upto, f.backfill_from, f.backfill_to) AS backfill_percent,
          f.last_refresh_path
-    FROM dataeng.fact_defs f
+    FROM dataeng_internal.fact_defs f
     LEFT JOIN dataeng.cdc_consumers c ON c.name = f.consumer;
 COMMENT ON VIEW dataeng.facts IS
   'Fact tables of the calling role: definition, last refresh, changes pending, lag (seconds) and backfill progress';

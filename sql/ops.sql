@@ -14,7 +14,7 @@
 -- handlers are written only through invoker-rights C entry points
 -- (src/ops/api.c) whose bodies (_alert_set, _monitor_create, ...) check
 -- the calling role.  Code of a role (an alert handler, a monitor's query
--- over its table) runs as that role, restricted (dataeng._exec_as).
+-- over its table) runs as that role, restricted (dataeng_internal._exec_as).
 -----------------------------------------------------------------------------
 
 -- Thresholds and switches: per object ('job:NAME', 'consumer:NAME',
@@ -112,7 +112,7 @@ GRANT SELECT ON dataeng.maintenance TO PUBLIC;
 -- (dataeng.cdc_consumers, exact but a scan of the change log per
 -- consumer): pipeline_status reads them from here, so that polling it
 -- costs next to nothing.
-CREATE TABLE dataeng.consumer_lag (
+CREATE TABLE dataeng_internal.consumer_lag (
   name            text        PRIMARY KEY,
   owner           regrole     NOT NULL,
   tables          regclass[],
@@ -124,19 +124,19 @@ CREATE TABLE dataeng.consumer_lag (
   lag_seconds     numeric,
   measured_at     timestamptz NOT NULL
 );
-COMMENT ON TABLE dataeng.consumer_lag IS
+COMMENT ON TABLE dataeng_internal.consumer_lag IS
   'Consumers and their lag as dataeng.alert_check() (run by dataeng.maintain()) last measured them';
-ALTER TABLE dataeng.consumer_lag ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON dataeng.consumer_lag FOR SELECT USING (pg_has_role(owner, 'USAGE'));
-REVOKE ALL ON dataeng.consumer_lag FROM PUBLIC;
-GRANT SELECT ON dataeng.consumer_lag TO PUBLIC;
+ALTER TABLE dataeng_internal.consumer_lag ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng_internal.consumer_lag FOR SELECT USING (pg_has_role(owner, 'USAGE'));
+REVOKE ALL ON dataeng_internal.consumer_lag FROM PUBLIC;
+GRANT SELECT ON dataeng_internal.consumer_lag TO PUBLIC;
 
 -----------------------------------------------------------------------------
 -- Settings
 -----------------------------------------------------------------------------
 
 -- The built-in defaults, and which objects a setting applies to.
-CREATE FUNCTION dataeng._ops_default(setting text, OUT value text, OUT applies_to text[])
+CREATE FUNCTION dataeng_internal._ops_default(setting text, OUT value text, OUT applies_to text[])
 RETURNS record
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -150,10 +150,10 @@ AS $$
                  ('history_keep', '7 days', '{}')) d (setting, value, applies_to)
    WHERE d.setting OPERATOR(pg_catalog.=) _ops_default.setting
 $$;
-COMMENT ON FUNCTION dataeng._ops_default(text) IS 'internal: built-in default of an alert or maintenance setting';
+COMMENT ON FUNCTION dataeng_internal._ops_default(text) IS 'internal: built-in default of an alert or maintenance setting';
 
 -- A setting's value for an object: its own, else the '*' one, else the default.
-CREATE FUNCTION dataeng._ops_setting(object text, setting text)
+CREATE FUNCTION dataeng_internal._ops_setting(object text, setting text)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -164,12 +164,12 @@ AS $$
         AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
     (SELECT s.value FROM dataeng.alert_settings s
       WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
-    (dataeng._ops_default(setting)).value)
+    (dataeng_internal._ops_default(setting)).value)
 $$;
-COMMENT ON FUNCTION dataeng._ops_setting(text, text) IS 'internal: an object''s alert setting, or the default';
+COMMENT ON FUNCTION dataeng_internal._ops_setting(text, text) IS 'internal: an object''s alert setting, or the default';
 
 -- The owner of an object named 'kind:name', NULL when there is none.
-CREATE FUNCTION dataeng._ops_object_owner(object text)
+CREATE FUNCTION dataeng_internal._ops_object_owner(object text)
 RETURNS regrole
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -177,20 +177,20 @@ AS $$
   SELECT CASE split_part(object, ':', 1)
     WHEN 'job' THEN (SELECT j.owner FROM dataeng.jobs j
                       WHERE j.job_name OPERATOR(pg_catalog.=) substr(object, 5))
-    WHEN 'consumer' THEN (SELECT c.owner FROM dataeng.cdc_consumer_state c
+    WHEN 'consumer' THEN (SELECT c.owner FROM dataeng_internal.cdc_consumer_state c
                            WHERE c.name OPERATOR(pg_catalog.=) substr(object, 10))
-    WHEN 'fact' THEN (SELECT f.owner FROM dataeng.fact_defs f
+    WHEN 'fact' THEN (SELECT f.owner FROM dataeng_internal.fact_defs f
                        WHERE f.name OPERATOR(pg_catalog.=) substr(object, 6))
-    WHEN 'dimension' THEN (SELECT d.owner FROM dataeng.dimension_defs d
+    WHEN 'dimension' THEN (SELECT d.owner FROM dataeng_internal.dimension_defs d
                             WHERE d.name OPERATOR(pg_catalog.=) substr(object, 11))
     WHEN 'monitor' THEN (SELECT m.owner FROM dataeng.monitors m
                           WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9))
   END
 $$;
-REVOKE ALL ON FUNCTION dataeng._ops_object_owner(text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension: or monitor: object';
+REVOKE ALL ON FUNCTION dataeng_internal._ops_object_owner(text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension: or monitor: object';
 
-CREATE FUNCTION dataeng._alert_set(caller regrole, object text, setting text, value text)
+CREATE FUNCTION dataeng_internal._alert_set(caller regrole, object text, setting text, value text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -203,14 +203,14 @@ BEGIN
   IF object IS NULL OR setting IS NULL THEN
     RAISE EXCEPTION 'object and setting must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  SELECT * INTO d FROM dataeng._ops_default(setting);
+  SELECT * INTO d FROM dataeng_internal._ops_default(setting);
   IF d.value IS NULL THEN
     RAISE EXCEPTION 'unknown alert setting "%"', setting
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'The settings are lag_changes, max_lag, alerts, change_log_max, purge and history_keep (docs/ops.md).';
   END IF;
   IF object OPERATOR(pg_catalog.=) '*' THEN
-    IF NOT dataeng._is_superuser(caller) THEN
+    IF NOT dataeng_internal._is_superuser(caller) THEN
       RAISE EXCEPTION 'only a superuser may change the default of %', setting
         USING ERRCODE = 'insufficient_privilege', HINT = 'Set it for one of your objects: ''job:NAME'', ''fact:NAME'', ...';
     END IF;
@@ -223,8 +223,8 @@ BEGIN
                                                       THEN 'object * only'
                                                       ELSE 'objects named ' || array_to_string(d.applies_to, ':NAME, ') || ':NAME' END);
     END IF;
-    own := dataeng._ops_object_owner(object);
-    IF own IS NULL OR NOT (pg_has_role(caller, own, 'USAGE') OR dataeng._is_superuser(caller)) THEN
+    own := dataeng_internal._ops_object_owner(object);
+    IF own IS NULL OR NOT (pg_has_role(caller, own, 'USAGE') OR dataeng_internal._is_superuser(caller)) THEN
       RAISE EXCEPTION '% does not exist', object
         USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions or monitors as kind:name.';
     END IF;
@@ -254,8 +254,8 @@ BEGIN
   DO UPDATE SET value = excluded.value, owner = excluded.owner, set_at = now();
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_set(regrole, text, text, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_set(regrole, text, text, text) IS 'internal: body of dataeng.alert_set()';
+REVOKE ALL ON FUNCTION dataeng_internal._alert_set(regrole, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_set(regrole, text, text, text) IS 'internal: body of dataeng.alert_set()';
 
 CREATE FUNCTION dataeng.alert_set(object text, setting text, value text)
 RETURNS void
@@ -272,7 +272,7 @@ COMMENT ON FUNCTION dataeng.alert_set(text, text, text) IS
 -- its state calls for (alert_kind, severity; NULL: none).  Invoker rights:
 -- every source is filtered by the caller's rights (row-level security,
 -- the views of the other areas).
-CREATE FUNCTION dataeng._status_rows()
+CREATE FUNCTION dataeng_internal._status_rows()
 RETURNS TABLE (kind text, name text, state text, reason text, lag_changes bigint, lag_seconds numeric,
                last_success timestamptz, last_error text, since timestamptz,
                owner regrole, table_name regclass, alert_kind text, severity text)
@@ -281,19 +281,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN QUERY
-  WITH consumers AS MATERIALIZED (SELECT * FROM dataeng.consumer_lag),
+  WITH consumers AS MATERIALIZED (SELECT * FROM dataeng_internal.consumer_lag),
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind
-             FROM dataeng.fact_defs fd
+             FROM dataeng_internal.fact_defs fd
            UNION ALL
            SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension'
-             FROM dataeng.dimension_defs dd),
+             FROM dataeng_internal.dimension_defs dd),
   lagged AS (
     SELECT c.*, f.name AS fact_name,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
-              dataeng._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes')::bigint
+              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes')::bigint
             OR c.lag_seconds OPERATOR(pg_catalog.>) extract(epoch FROM
-              dataeng._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag')::interval))
+              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag')::interval))
              AS behind
       FROM consumers c
       LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
@@ -433,24 +433,24 @@ BEGIN
        WHERE x.monitor OPERATOR(pg_catalog.=) m.name ORDER BY x.check_id DESC LIMIT 1) c ON true
   UNION ALL
   -- the change log (what the last maintenance counted): superusers
-  SELECT 'change log', 'dataeng.change_log',
-         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng._ops_setting('*', 'change_log_max')::bigint
+  SELECT 'change log', 'dataeng_internal.change_log',
+         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng_internal._ops_setting('*', 'change_log_max')::bigint
               THEN 'warning' ELSE 'ok' END,
-         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng._ops_setting('*', 'change_log_max')::bigint
+         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng_internal._ops_setting('*', 'change_log_max')::bigint
               THEN format('holds %s changes, more than change_log_max (%s): a consumer holds back purging, or purging is off',
-                          mt.change_log, dataeng._ops_setting('*', 'change_log_max'))
+                          mt.change_log, dataeng_internal._ops_setting('*', 'change_log_max'))
               ELSE format('holds %s changes', mt.change_log) END,
          mt.change_log, NULL::numeric, mt.ran_at, NULL::text, mt.ran_at,
          NULL::regrole, NULL::regclass, NULL::text, NULL::text
     FROM dataeng.maintenance mt
-   WHERE dataeng._is_superuser(current_user::regrole) AND mt.change_log IS NOT NULL;
+   WHERE dataeng_internal._is_superuser(current_user::regrole) AND mt.change_log IS NOT NULL;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._status_rows() IS 'internal: the rows of dataeng.pipeline_status, with the alert each calls for';
+COMMENT ON FUNCTION dataeng_internal._status_rows() IS 'internal: the rows of dataeng.pipeline_status, with the alert each calls for';
 
 CREATE VIEW dataeng.pipeline_status AS
   SELECT s.kind, s.name, s.state, s.reason, s.lag_changes, s.lag_seconds, s.last_success, s.last_error, s.since
-    FROM dataeng._status_rows() s;
+    FROM dataeng_internal._status_rows() s;
 COMMENT ON VIEW dataeng.pipeline_status IS
   'Every pipeline object the calling role may see: state (ok, warning, failing, paused), why, lag, last success and error, since when';
 GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
@@ -470,7 +470,7 @@ COMMENT ON VIEW dataeng.alerts_open IS 'Alerts not resolved yet, of the objects 
 GRANT SELECT ON dataeng.alerts_open TO PUBLIC;
 
 -- Whether a role may see an alert (the policy of dataeng.alerts).
-CREATE FUNCTION dataeng._alert_visible(a dataeng.alerts, role regrole)
+CREATE FUNCTION dataeng_internal._alert_visible(a dataeng.alerts, role regrole)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -478,8 +478,8 @@ AS $$
   SELECT CASE WHEN a.table_name IS NOT NULL THEN dataeng.rows_readable(a.table_name, role::name)
               ELSE coalesce(pg_has_role(role, a.owner, 'USAGE'), false) END
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_visible(dataeng.alerts, regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
+REVOKE ALL ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
 
 -- Send an alert's raise or resolve: NOTIFY dataeng_alerts with a JSON
 -- object naming the event, the alert's id, kind and severity (what it is
@@ -487,7 +487,7 @@ COMMENT ON FUNCTION dataeng._alert_visible(dataeng.alerts, regrole) IS 'internal
 -- objects' alerts), then each handler whose owner may see it, as that
 -- owner, restricted; a handler's failure is recorded on the handler and
 -- never raised.
-CREATE FUNCTION dataeng._alert_send(a dataeng.alerts, event text, notify boolean DEFAULT true)
+CREATE FUNCTION dataeng_internal._alert_send(a dataeng.alerts, event text, notify boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -506,9 +506,9 @@ BEGIN
                             'resolved_at', a.resolved_at, 'payload', a.payload);
   FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler LOOP
     CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
-    CONTINUE WHEN NOT dataeng._alert_visible(a, h.owner);
+    CONTINUE WHEN NOT dataeng_internal._alert_visible(a, h.owner);
     BEGIN
-      PERFORM dataeng._exec_as(h.owner,
+      PERFORM dataeng_internal._exec_as(h.owner,
         format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %s(%L::pg_catalog.jsonb)) h',
                h.handler::regprocedure::oid::regproc, doc), false);
       UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
@@ -522,11 +522,11 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_send(dataeng.alerts, text, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_send(dataeng.alerts, text, boolean) IS 'internal: notify and call handlers on an alert''s raise or resolve';
+REVOKE ALL ON FUNCTION dataeng_internal._alert_send(dataeng.alerts, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_send(dataeng.alerts, text, boolean) IS 'internal: notify and call handlers on an alert''s raise or resolve';
 
 -- Raise the alert of a condition unless it is open already; true when raised.
-CREATE FUNCTION dataeng._alert_raise(cond text, alert_kind text, obj text, sev text, msg text,
+CREATE FUNCTION dataeng_internal._alert_raise(cond text, alert_kind text, obj text, sev text, msg text,
                                      doc jsonb, obj_owner regrole, tbl regclass)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
@@ -542,16 +542,16 @@ BEGIN
   IF a.alert_id IS NULL THEN
     RETURN false;
   END IF;
-  PERFORM dataeng._alert_send(a, 'raised');
+  PERFORM dataeng_internal._alert_send(a, 'raised');
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) IS
+REVOKE ALL ON FUNCTION dataeng_internal._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) IS
   'internal: raise a condition''s alert once';
 
 -- Resolve the open alert of a condition; true when there was one.
-CREATE FUNCTION dataeng._alert_resolve(condition text)
+CREATE FUNCTION dataeng_internal._alert_resolve(condition text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -565,12 +565,12 @@ BEGIN
   IF a.alert_id IS NULL THEN
     RETURN false;
   END IF;
-  PERFORM dataeng._alert_send(a, 'resolved');
+  PERFORM dataeng_internal._alert_send(a, 'resolved');
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_resolve(text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_resolve(text) IS 'internal: resolve a condition''s open alert';
+REVOKE ALL ON FUNCTION dataeng_internal._alert_resolve(text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_resolve(text) IS 'internal: resolve a condition''s open alert';
 
 -- Raise the alerts of every condition that holds now, resolve those that
 -- no longer hold (also of objects that are gone), and resolve a rule's
@@ -590,22 +590,22 @@ DECLARE
 BEGIN
   raised := 0;
   resolved := 0;
-  IF NOT dataeng._is_superuser(current_user::regrole) THEN
+  IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
     RAISE EXCEPTION 'only a superuser may run dataeng.alert_check()'
       USING ERRCODE = 'insufficient_privilege', HINT = 'dataeng.maintain() runs it; read dataeng.pipeline_status.';
   END IF;
   -- the consumers' lag, measured now (pipeline_status reads it from here)
-  DELETE FROM dataeng.consumer_lag;
-  INSERT INTO dataeng.consumer_lag (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
+  DELETE FROM dataeng_internal.consumer_lag;
+  INSERT INTO dataeng_internal.consumer_lag (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
                                     pending_changes, lag_seconds, measured_at)
   SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
          c.pending_changes, c.lag_seconds, clock_timestamp()
     FROM dataeng.cdc_consumers c;
-  FOR s IN SELECT * FROM dataeng._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
-    CONTINUE WHEN NOT dataeng._ops_setting(s.kind || ':' || s.name, 'alerts')::boolean;
+  FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
+    CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts')::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;
     holding := holding || cond;
-    IF dataeng._alert_raise(cond, s.alert_kind, s.name, s.severity,
+    IF dataeng_internal._alert_raise(cond, s.alert_kind, s.name, s.severity,
                             format('%s %s: %s', s.kind, s.name, s.reason),
                             jsonb_build_object('kind', s.kind, 'name', s.name, 'state', s.state,
                                                'lag_changes', s.lag_changes, 'lag_seconds', s.lag_seconds,
@@ -629,7 +629,7 @@ BEGIN
     ELSE
       UPDATE dataeng.alerts x SET condition = 'rule:' || x.alert_id
        WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO ra;
-      PERFORM dataeng._alert_send(ra, 'raised', false);
+      PERFORM dataeng_internal._alert_send(ra, 'raised', false);
       raised := raised + 1;
     END IF;
   END LOOP;
@@ -640,7 +640,7 @@ BEGIN
               AND (a.condition NOT LIKE 'monitor:%'
                    OR NOT EXISTS (SELECT 1 FROM dataeng.monitors m
                                    WHERE m.name OPERATOR(pg_catalog.=) a.object)) LOOP
-    IF dataeng._alert_resolve(r.condition) THEN
+    IF dataeng_internal._alert_resolve(r.condition) THEN
       resolved := resolved + 1;
     END IF;
   END LOOP;
@@ -657,7 +657,7 @@ BEGIN
             FOR UPDATE OF a SKIP LOCKED LOOP
     UPDATE dataeng.alerts x SET resolved_at = clock_timestamp()
      WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO ra;
-    PERFORM dataeng._alert_send(ra, 'resolved');
+    PERFORM dataeng_internal._alert_send(ra, 'resolved');
     resolved := resolved + 1;
   END LOOP;
 END;
@@ -666,7 +666,7 @@ REVOKE ALL ON FUNCTION dataeng.alert_check() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.alert_check() IS
   'Raises the alert of each condition that started and resolves those that ended (superuser; dataeng.maintain() runs it)';
 
-CREATE FUNCTION dataeng._alert_handler_add(caller regrole, fn regprocedure, kinds text[])
+CREATE FUNCTION dataeng_internal._alert_handler_add(caller regrole, fn regprocedure, kinds text[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -693,8 +693,8 @@ BEGIN
   ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_handler_add(regrole, regprocedure, text[]) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_handler_add(regrole, regprocedure, text[]) IS 'internal: body of dataeng.alert_handler_add()';
+REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_add(regrole, regprocedure, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_add(regrole, regprocedure, text[]) IS 'internal: body of dataeng.alert_handler_add()';
 
 CREATE FUNCTION dataeng.alert_handler_add(handler regprocedure, kinds text[] DEFAULT NULL)
 RETURNS void
@@ -703,7 +703,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.alert_handler_add(regprocedure, text[]) IS
   'Calls a function f(jsonb) of yours, as you, with each alert you may see when it is raised or resolved (kinds: only those)';
 
-CREATE FUNCTION dataeng._alert_handler_drop(caller regrole, handler regprocedure)
+CREATE FUNCTION dataeng_internal._alert_handler_drop(caller regrole, handler regprocedure)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -711,12 +711,12 @@ AS $$
 BEGIN
   DELETE FROM dataeng.alert_handlers x
    WHERE x.handler OPERATOR(pg_catalog.=) _alert_handler_drop.handler::text
-     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng._is_superuser(caller));
+     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller));
   RETURN FOUND;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._alert_handler_drop(regrole, regprocedure) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._alert_handler_drop(regrole, regprocedure) IS 'internal: body of dataeng.alert_handler_drop()';
+REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_drop(regrole, regprocedure) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_drop(regrole, regprocedure) IS 'internal: body of dataeng.alert_handler_drop()';
 
 CREATE FUNCTION dataeng.alert_handler_drop(handler regprocedure)
 RETURNS boolean
@@ -728,7 +728,7 @@ COMMENT ON FUNCTION dataeng.alert_handler_drop(regprocedure) IS 'Stops calling a
 -- Monitors
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION dataeng._monitor_create(caller regrole, name text, tbl regclass, time_column text,
+CREATE FUNCTION dataeng_internal._monitor_create(caller regrole, name text, tbl regclass, time_column text,
                                         max_silence interval, min_rows bigint, per interval,
                                         drop_pct numeric, schedule text)
 RETURNS void
@@ -776,7 +776,7 @@ BEGIN
       USING ERRCODE = 'duplicate_object', HINT = 'Monitor names are unique in a database; choose another.';
   END IF;
   -- its job, of the caller, through the job API (checks the schedule, the cap)
-  PERFORM dataeng._job_schedule(coalesce(old.owner, caller), 'monitor:' || name, schedule,
+  PERFORM dataeng_internal._job_schedule(coalesce(old.owner, caller), 'monitor:' || name, schedule,
                                 format('SELECT dataeng.monitor_check(%L)', name), NULL, 0, NULL);
   INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner)
   VALUES (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, coalesce(old.owner, caller))
@@ -786,8 +786,8 @@ BEGIN
         schedule = excluded.schedule;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) IS
   'internal: body of dataeng.monitor_create()';
 
 CREATE FUNCTION dataeng.monitor_create(name text, tbl regclass, time_column text,
@@ -800,7 +800,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.monitor_create(text, regclass, text, interval, bigint, interval, numeric, text) IS
   'Watches a table''s freshness (newest row older than max_silence) and volume (rows in the last per below min_rows, or drop_pct below the average of the 7 periods before), checked by job monitor:NAME';
 
-CREATE FUNCTION dataeng._monitor_drop(caller regrole, name text)
+CREATE FUNCTION dataeng_internal._monitor_drop(caller regrole, name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -810,20 +810,20 @@ DECLARE
 BEGIN
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_drop.name
-     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng._is_superuser(caller))
+     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller))
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
   DELETE FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name;
   DELETE FROM dataeng.alert_settings s WHERE s.object OPERATOR(pg_catalog.=) ('monitor:' || m.name);
-  PERFORM dataeng._job_unschedule(m.owner, 'monitor:' || m.name);
-  PERFORM dataeng._alert_resolve('monitor:' || m.name || ':' || k) FROM unnest(ARRAY['monitor_silence', 'monitor_volume']) k;
+  PERFORM dataeng_internal._job_unschedule(m.owner, 'monitor:' || m.name);
+  PERFORM dataeng_internal._alert_resolve('monitor:' || m.name || ':' || k) FROM unnest(ARRAY['monitor_silence', 'monitor_volume']) k;
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._monitor_drop(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._monitor_drop(regrole, text) IS 'internal: body of dataeng.monitor_drop()';
+REVOKE ALL ON FUNCTION dataeng_internal._monitor_drop(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._monitor_drop(regrole, text) IS 'internal: body of dataeng.monitor_drop()';
 
 CREATE FUNCTION dataeng.monitor_drop(name text)
 RETURNS boolean
@@ -833,7 +833,7 @@ COMMENT ON FUNCTION dataeng.monitor_drop(text) IS 'Drops a monitor and its job (
 
 -- Check a monitor now: its query runs as its owner (restricted), the check
 -- is recorded, and its alerts are raised or resolved.  Its job calls it.
-CREATE FUNCTION dataeng._monitor_check(caller regrole, name text)
+CREATE FUNCTION dataeng_internal._monitor_check(caller regrole, name text)
 RETURNS dataeng.monitor_checks
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -850,7 +850,7 @@ DECLARE
 BEGIN
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
-     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng._is_superuser(caller));
+     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller));
   IF NOT FOUND THEN
     RAISE EXCEPTION 'monitor "%" does not exist', name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
@@ -860,7 +860,7 @@ BEGIN
       USING ERRCODE = 'undefined_table', HINT = 'Drop the monitor with dataeng.monitor_drop().';
   END IF;
   -- the newest row; the rows of the last period and of the 7 before it
-  res := dataeng._exec_as(m.owner, format(
+  res := dataeng_internal._exec_as(m.owner, format(
     'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT pg_catalog.max(%1$I)::timestamptz FROM %2$s), '
     '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %3$L::timestamptz), '
     '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %3$L::timestamptz)) '
@@ -892,28 +892,28 @@ BEGIN
   INSERT INTO dataeng.monitor_checks (monitor, tbl, checked_at, newest, rows_in_period, baseline, ok, problems)
   VALUES (c.monitor, c.tbl, c.checked_at, c.newest, c.rows_in_period, c.baseline, c.ok, c.problems)
   RETURNING * INTO c;
-  alerts := dataeng._ops_setting('monitor:' || m.name, 'alerts')::boolean;
+  alerts := dataeng_internal._ops_setting('monitor:' || m.name, 'alerts')::boolean;
   IF silent AND alerts THEN
-    PERFORM dataeng._alert_raise('monitor:' || m.name || ':monitor_silence', 'monitor_silence', m.name, 'error',
+    PERFORM dataeng_internal._alert_raise('monitor:' || m.name || ':monitor_silence', 'monitor_silence', m.name, 'error',
                                  format('monitor %s: %s is silent: newest row %s, more than %s ago', m.name, m.tbl,
                                         coalesce(c.newest::text, 'none'), m.max_silence),
                                  to_jsonb(c), m.owner, m.tbl);
   ELSE
-    PERFORM dataeng._alert_resolve('monitor:' || m.name || ':monitor_silence');
+    PERFORM dataeng_internal._alert_resolve('monitor:' || m.name || ':monitor_silence');
   END IF;
   IF low AND alerts THEN
-    PERFORM dataeng._alert_raise('monitor:' || m.name || ':monitor_volume', 'monitor_volume', m.name, 'error',
+    PERFORM dataeng_internal._alert_raise('monitor:' || m.name || ':monitor_volume', 'monitor_volume', m.name, 'error',
                                  format('monitor %s: %s', m.name, array_to_string(
                                    ARRAY(SELECT p FROM unnest(problems) p WHERE p LIKE 'volume:%'), '; ')),
                                  to_jsonb(c), m.owner, m.tbl);
   ELSE
-    PERFORM dataeng._alert_resolve('monitor:' || m.name || ':monitor_volume');
+    PERFORM dataeng_internal._alert_resolve('monitor:' || m.name || ':monitor_volume');
   END IF;
   RETURN c;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._monitor_check(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._monitor_check(regrole, text) IS 'internal: body of dataeng.monitor_check()';
+REVOKE ALL ON FUNCTION dataeng_internal._monitor_check(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._monitor_check(regrole, text) IS 'internal: body of dataeng.monitor_check()';
 
 CREATE FUNCTION dataeng.monitor_check(name text)
 RETURNS dataeng.monitor_checks
@@ -947,12 +947,12 @@ DECLARE
   n_alerts bigint;
   n_log bigint;
 BEGIN
-  IF NOT dataeng._is_superuser(current_user::regrole) THEN
+  IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
     RAISE EXCEPTION 'only a superuser may run dataeng.maintain()'
       USING ERRCODE = 'insufficient_privilege';
   END IF;
-  keep := dataeng._ops_setting('*', 'history_keep')::interval;
-  IF dataeng._ops_setting('*', 'purge')::boolean THEN
+  keep := dataeng_internal._ops_setting('*', 'history_keep')::interval;
+  IF dataeng_internal._ops_setting('*', 'purge')::boolean THEN
     SELECT coalesce(sum(p.purged_changes), 0) INTO purged FROM dataeng.cdc_purge() p;
   END IF;
   DELETE FROM dataeng.job_runs r
@@ -966,7 +966,7 @@ BEGIN
    WHERE a.resolved_at OPERATOR(pg_catalog.<) now() - keep;
   GET DIAGNOSTICS n_alerts = ROW_COUNT;
   chk := dataeng.alert_check();
-  SELECT count(*) INTO n_log FROM dataeng.change_log;
+  SELECT count(*) INTO n_log FROM dataeng_internal.change_log;
   trimmed := jsonb_build_object('job_runs', n_runs, 'monitor_checks', n_checks, 'alerts', n_alerts);
   INSERT INTO dataeng.maintenance AS m (id, ran_at, change_log, purged_changes, trimmed)
   VALUES (1, now(), n_log, purged, trimmed)
@@ -988,7 +988,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT dataeng._is_superuser(current_user::regrole) THEN
+  IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
     RAISE EXCEPTION 'only a superuser may schedule dataeng.maintain()' USING ERRCODE = 'insufficient_privilege';
   END IF;
   RETURN dataeng.schedule('dataeng_maintain', every, 'SELECT dataeng.maintain()');
@@ -1005,7 +1005,7 @@ COMMENT ON FUNCTION dataeng.maintain_schedule(text) IS
 -- What feeds what, from the catalogs each time it is read (names are the
 -- objects' current names; a dropped object is gone from it), filtered by
 -- the caller's rights like pipeline_status.
-CREATE FUNCTION dataeng._lineage()
+CREATE FUNCTION dataeng_internal._lineage()
 RETURNS TABLE (from_object text, from_kind text, to_object text, to_kind text, relation text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1013,10 +1013,10 @@ AS $$
   WITH captured AS (SELECT t.table_name FROM dataeng.cdc_tables_visible t),
   consumers AS (SELECT c.name, c.tables FROM dataeng.cdc_consumers c),
   aggs AS (SELECT f.name, 'fact' AS kind, f.fact_table AS tbl, f.source, f.consumer, 'fact_refresh:' || f.name AS job
-             FROM dataeng.fact_defs f
+             FROM dataeng_internal.fact_defs f
            UNION ALL
            SELECT d.name, 'dimension', d.dim_table, d.source, d.consumer, 'dimension_refresh:' || d.name
-             FROM dataeng.dimension_defs d)
+             FROM dataeng_internal.dimension_defs d)
   SELECT t.table_name::text, 'table', t.table_name::text, 'capture', 'captured by' FROM captured t
   UNION ALL
   SELECT t.table_name::text, 'capture', c.name, 'consumer', 'consumed by'
@@ -1057,15 +1057,15 @@ AS $$
     FROM dataeng.jobs j CROSS JOIN LATERAL unnest(j.depends_on) d
     JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d
 $$;
-COMMENT ON FUNCTION dataeng._lineage() IS 'internal: the rows of dataeng.lineage';
+COMMENT ON FUNCTION dataeng_internal._lineage() IS 'internal: the rows of dataeng.lineage';
 
-CREATE VIEW dataeng.lineage AS SELECT * FROM dataeng._lineage();
+CREATE VIEW dataeng.lineage AS SELECT * FROM dataeng_internal._lineage();
 COMMENT ON VIEW dataeng.lineage IS
   'What feeds what: tables, captures, consumers, facts, dimensions, rules, guards, quarantines, dedupe runs, monitors, jobs';
 GRANT SELECT ON dataeng.lineage TO PUBLIC;
 
 -- A DOT identifier: a double-quoted string (kind:object, or a label).
-CREATE FUNCTION dataeng._dot_id(kind text, object text)
+CREATE FUNCTION dataeng_internal._dot_id(kind text, object text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1073,7 +1073,7 @@ AS $$
   SELECT '"' || replace(replace(replace(CASE WHEN object IS NULL THEN kind ELSE kind || ':' || object END,
                                         '\', '\\'), '"', '\"'), E'\n', '\n') || '"'
 $$;
-COMMENT ON FUNCTION dataeng._dot_id(text, text) IS 'internal: a Graphviz DOT quoted identifier';
+COMMENT ON FUNCTION dataeng_internal._dot_id(text, text) IS 'internal: a Graphviz DOT quoted identifier';
 
 -- The lineage (or what is reachable from root) as a Graphviz digraph,
 -- each node filled with the colour of its state in pipeline_status.
@@ -1082,7 +1082,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH RECURSIVE edges AS MATERIALIZED (SELECT * FROM dataeng._lineage()),
+  WITH RECURSIVE edges AS MATERIALIZED (SELECT * FROM dataeng_internal._lineage()),
   reach (kind, object) AS (
     SELECT 'table', root::text WHERE root IS NOT NULL
     UNION
@@ -1109,8 +1109,8 @@ AS $$
   styled AS (
     SELECT n.kind, n.object, s.rank,
            format('  %s [label=%s, shape=%s, style=filled, fillcolor=%s];',
-                  dataeng._dot_id(n.kind, n.object),
-                  dataeng._dot_id(n.kind || E'\n' || n.object, NULL),
+                  dataeng_internal._dot_id(n.kind, n.object),
+                  dataeng_internal._dot_id(n.kind || E'\n' || n.object, NULL),
                   CASE n.kind WHEN 'table' THEN 'box' WHEN 'job' THEN 'component' WHEN 'consumer' THEN 'cds'
                               WHEN 'fact' THEN 'box3d' WHEN 'dimension' THEN 'box3d' WHEN 'monitor' THEN 'note'
                               ELSE 'ellipse' END,
@@ -1121,8 +1121,8 @@ AS $$
   SELECT 'digraph lineage {' || E'\n' || '  rankdir=LR;' || E'\n' || '  node [fontname="Helvetica", fontsize=10];' || E'\n'
          || '  edge [fontname="Helvetica", fontsize=9];' || E'\n'
          || coalesce((SELECT string_agg(line, E'\n' ORDER BY kind, object) FROM styled), '') || E'\n'
-         || coalesce((SELECT string_agg(format('  %s -> %s [label=%s];', dataeng._dot_id(p.from_kind, p.from_object),
-                                               dataeng._dot_id(p.to_kind, p.to_object), dataeng._dot_id(p.relation, NULL)),
+         || coalesce((SELECT string_agg(format('  %s -> %s [label=%s];', dataeng_internal._dot_id(p.from_kind, p.from_object),
+                                               dataeng_internal._dot_id(p.to_kind, p.to_object), dataeng_internal._dot_id(p.relation, NULL)),
                                         E'\n' ORDER BY p.from_kind, p.from_object, p.to_kind, p.to_object)
                         FROM picked p), '') || E'\n}' || E'\n'
 $$;

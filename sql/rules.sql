@@ -4,13 +4,13 @@
 -- validate(), quarantine_release(), rule_add, rule_drop, guard_enable,
 -- guard_disable and the helpers _record_run, _quarantine_put and
 -- _quarantine_take are C entry points (src/validate/rules.c) that call their
--- PL/pgSQL body (dataeng._rule_add() and so on, not executable by PUBLIC) as
+-- PL/pgSQL body (dataeng_internal._rule_add() and so on, not executable by PUBLIC) as
 -- its owner with the role running the calling code (GetUserId()) as first
 -- argument, as the CDC entry points do: code of a less privileged role run
 -- by a superuser acts as the less privileged role.  The bodies check the
 -- caller's rights on the table; a table's rule checks are the table owner's
 -- code and run as the table's owner in a security-restricted operation with
--- search_path pinned (dataeng._exec_as, like REFRESH MATERIALIZED VIEW),
+-- search_path pinned (dataeng_internal._exec_as, like REFRESH MATERIALIZED VIEW),
 -- never as the caller nor as dataeng's owner.  Runs, results, alerts and the
 -- quarantine show each role, row by row, only the tables whose rows it may
 -- read (dataeng.rows_readable: SELECT, USAGE on the schema, and no
@@ -159,7 +159,7 @@ GRANT SELECT ON dataeng.rules, dataeng.validation_runs, dataeng.validation_resul
 -- Raise unless the table exists and the caller owns it (or is a member of
 -- its owner).  A relation that does not exist is refused: metadata written
 -- for its OID would be inherited by a later table given that OID.
-CREATE FUNCTION dataeng._require_owner(caller regrole, tbl regclass, what text)
+CREATE FUNCTION dataeng_internal._require_owner(caller regrole, tbl regclass, what text)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -177,42 +177,42 @@ BEGIN
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._require_owner(regrole, regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._require_owner(regrole, regclass, text) IS 'internal: raise unless the caller owns the table';
+REVOKE ALL ON FUNCTION dataeng_internal._require_owner(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._require_owner(regrole, regclass, text) IS 'internal: raise unless the caller owns the table';
 
 -- Run a read-only query as a role: the first column of its first row.
-CREATE FUNCTION dataeng._query_as(role regrole, query text)
+CREATE FUNCTION dataeng_internal._query_as(role regrole, query text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_query_as'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION dataeng._query_as(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._query_as(regrole, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._query_as(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._query_as(regrole, text) IS
   'internal: run a read-only query as a role (a rule''s checks that may run the caller''s code)';
 
 -- Run a query as a role (restricted, search_path pinned, settings rolled
 -- back): the first column, a jsonb, of its first row.
-CREATE FUNCTION dataeng._exec_as(role regrole, query text, read_only boolean)
+CREATE FUNCTION dataeng_internal._exec_as(role regrole, query text, read_only boolean)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'dataeng_exec_as'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION dataeng._exec_as(regrole, text, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._exec_as(regrole, text, boolean) IS
+REVOKE ALL ON FUNCTION dataeng_internal._exec_as(regrole, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._exec_as(regrole, text, boolean) IS
   'internal: run a query as a role (a table''s rule checks, as the table''s owner)';
 
 -- Raise unless an expression rule is one expression over the table's row
 -- (checked on its parse tree: no subquery, aggregate, window or
 -- set-returning function, no second statement); analysed as role.
-CREATE FUNCTION dataeng._expression_check(role regrole, tbl regclass, expression text)
+CREATE FUNCTION dataeng_internal._expression_check(role regrole, tbl regclass, expression text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_expression_check'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-REVOKE ALL ON FUNCTION dataeng._expression_check(regrole, regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._expression_check(regrole, regclass, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._expression_check(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._expression_check(regrole, regclass, text) IS
   'internal: check an expression rule on its parse tree';
 
 -- The SQL condition a row passes for a row-level rule (NULL passes, except
 -- for not_null), or NULL for a set-level rule.
-CREATE FUNCTION dataeng._rule_condition(r dataeng.rules)
+CREATE FUNCTION dataeng_internal._rule_condition(r dataeng.rules)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -263,7 +263,7 @@ BEGIN
   END CASE;
 END;
 $$;
-COMMENT ON FUNCTION dataeng._rule_condition(dataeng.rules) IS 'internal: SQL condition of a row-level rule';
+COMMENT ON FUNCTION dataeng_internal._rule_condition(dataeng.rules) IS 'internal: SQL condition of a row-level rule';
 
 CREATE FUNCTION dataeng.rule_add(tbl regclass, rule_name text, kind text, column_name text DEFAULT NULL,
                                  params jsonb DEFAULT '{}', severity text DEFAULT 'error')
@@ -273,7 +273,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.rule_add(regclass, text, text, text, jsonb, text) IS
   'Adds a data quality rule to a table (owner only); returns its id';
 
-CREATE FUNCTION dataeng._rule_add(caller regrole, tbl regclass, rule_name text, kind text,
+CREATE FUNCTION dataeng_internal._rule_add(caller regrole, tbl regclass, rule_name text, kind text,
                                   column_name text, params jsonb, severity text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -295,7 +295,7 @@ BEGIN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._require_owner(caller, tbl, 'add rules');
+  PERFORM dataeng_internal._require_owner(caller, tbl, 'add rules');
   -- dbt's names: kind relationships is foreign_key, severity warn is warning
   IF kind = 'relationships' THEN
     kind := 'foreign_key';
@@ -416,7 +416,7 @@ BEGIN
     END IF;
     -- judged on its parse tree, analysed as the table's owner
     BEGIN
-      PERFORM dataeng._expression_check(owner_, tbl, params->>'expression');
+      PERFORM dataeng_internal._expression_check(owner_, tbl, params->>'expression');
     EXCEPTION
       WHEN syntax_error THEN
         RAISE EXCEPTION 'params.expression must be one boolean expression over the row''s columns'
@@ -498,17 +498,17 @@ BEGIN
   RETURNING * INTO r;
   -- the condition must compile against the table; compiling can run the
   -- table's functions (constant folding, domain checks): as its owner
-  cond := dataeng._rule_condition(r);
+  cond := dataeng_internal._rule_condition(r);
   IF cond IS NOT NULL THEN
     BEGIN
-      PERFORM dataeng._query_as(owner_, format('SELECT (%s)::boolean FROM %s LIMIT 0', cond, tbl));
+      PERFORM dataeng_internal._query_as(owner_, format('SELECT (%s)::boolean FROM %s LIMIT 0', cond, tbl));
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
         USING ERRCODE = 'invalid_parameter_value';
     END;
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
-      bad := dataeng._query_as(owner_, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
+      bad := dataeng_internal._query_as(owner_, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
                      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                        WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max'));
       IF bad THEN
@@ -517,15 +517,15 @@ BEGIN
       END IF;
     END IF;
   END IF;
-  PERFORM dataeng._guard_touch(tbl);
+  PERFORM dataeng_internal._guard_touch(tbl);
   RETURN r.rule_id;
 EXCEPTION WHEN unique_violation THEN
   RAISE EXCEPTION 'table % already has a rule "%"', tbl, rule_name
     USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with dataeng.rule_drop().';
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._rule_add(regrole, regclass, text, text, text, jsonb, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._rule_add(regrole, regclass, text, text, text, jsonb, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._rule_add(regrole, regclass, text, text, text, jsonb, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._rule_add(regrole, regclass, text, text, text, jsonb, text) IS
   'internal: body of dataeng.rule_add()';
 
 CREATE FUNCTION dataeng.rule_drop(tbl regclass, rule_name text)
@@ -534,36 +534,36 @@ AS 'MODULE_PATHNAME', 'dataeng_rule_drop'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
 
-CREATE FUNCTION dataeng._rule_drop(caller regrole, tbl regclass, rule_name text)
+CREATE FUNCTION dataeng_internal._rule_drop(caller regrole, tbl regclass, rule_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._require_owner(caller, tbl, 'drop rules');
+  PERFORM dataeng_internal._require_owner(caller, tbl, 'drop rules');
   DELETE FROM dataeng.rules r WHERE r.table_name = tbl AND r.rule_name = _rule_drop.rule_name;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
-  PERFORM dataeng._guard_touch(tbl);
+  PERFORM dataeng_internal._guard_touch(tbl);
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._rule_drop(regrole, regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._rule_drop(regrole, regclass, text) IS 'internal: body of dataeng.rule_drop()';
+REVOKE ALL ON FUNCTION dataeng_internal._rule_drop(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._rule_drop(regrole, regclass, text) IS 'internal: body of dataeng.rule_drop()';
 
 -- Record a run and its results.  validate() records its runs itself
--- (dataeng._run_record); this entry point lets only the table's owner
+-- (dataeng_internal._run_record); this entry point lets only the table's owner
 -- record one, so a role that may only read a table cannot forge a run, an
 -- alert or a volume_change baseline of it.
-CREATE FUNCTION dataeng._record_run(tbl regclass, started timestamptz, rows_checked bigint,
+CREATE FUNCTION dataeng_internal._record_run(tbl regclass, started timestamptz, rows_checked bigint,
                                     results jsonb, quarantined bigint)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_record_run'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION dataeng._record_run(regclass, timestamptz, bigint, jsonb, bigint) IS 'internal: record a validation run';
+COMMENT ON FUNCTION dataeng_internal._record_run(regclass, timestamptz, bigint, jsonb, bigint) IS 'internal: record a validation run';
 
-CREATE FUNCTION dataeng._record_run_as_owner(caller regrole, tbl regclass, started timestamptz,
+CREATE FUNCTION dataeng_internal._record_run_as_owner(caller regrole, tbl regclass, started timestamptz,
                                              rows_checked bigint, results jsonb, quarantined bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -573,20 +573,20 @@ BEGIN
   IF tbl IS NULL OR started IS NULL OR rows_checked IS NULL OR results IS NULL OR quarantined IS NULL THEN
     RAISE EXCEPTION 'arguments must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._require_owner(caller, tbl, 'record its validation runs');
-  RETURN dataeng._run_record(caller, tbl, started, rows_checked, results, quarantined);
+  PERFORM dataeng_internal._require_owner(caller, tbl, 'record its validation runs');
+  RETURN dataeng_internal._run_record(caller, tbl, started, rows_checked, results, quarantined);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
-  'internal: body of dataeng._record_run()';
+REVOKE ALL ON FUNCTION dataeng_internal._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._record_run_as_owner(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+  'internal: body of dataeng_internal._record_run()';
 
 -- Write a run, its results and its alerts (for validate(), which checked
 -- the caller).  Each alert is also sent as NOTIFY dataeng_alerts with its
 -- alert_id alone as payload: a listener learns nothing but that an alert
 -- exists, and reads it from dataeng.alerts, whose policy shows it only the
 -- tables whose rows it may read.
-CREATE FUNCTION dataeng._run_record(caller regrole, tbl regclass, started timestamptz,
+CREATE FUNCTION dataeng_internal._run_record(caller regrole, tbl regclass, started timestamptz,
                                     rows_checked bigint, results jsonb, quarantined bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -624,20 +624,20 @@ BEGIN
   RETURN id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
+REVOKE ALL ON FUNCTION dataeng_internal._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
   'internal: write a validation run, its results and alerts';
 
 -- Store rows the caller took out of its table.
 -- (callable by everyone: validate() and the guard trigger run with the
 -- caller's rights)
-CREATE FUNCTION dataeng._quarantine_put(tbl regclass, run bigint, rows_ jsonb)
+CREATE FUNCTION dataeng_internal._quarantine_put(tbl regclass, run bigint, rows_ jsonb)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_quarantine_put'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION dataeng._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
+COMMENT ON FUNCTION dataeng_internal._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
 
-CREATE FUNCTION dataeng._quarantine_put_as_owner(caller regrole, tbl regclass, run bigint, rows_ jsonb)
+CREATE FUNCTION dataeng_internal._quarantine_put_as_owner(caller regrole, tbl regclass, run bigint, rows_ jsonb)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -657,9 +657,9 @@ BEGIN
   RETURN jsonb_array_length(coalesce(rows_, '[]'));
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) IS
-  'internal: body of dataeng._quarantine_put()';
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) IS
+  'internal: body of dataeng_internal._quarantine_put()';
 
 -- validate(): the caller needs SELECT on the table and USAGE on its schema
 -- (and DELETE to quarantine), and must see every row (no row-level security
@@ -670,7 +670,7 @@ RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_
 AS 'MODULE_PATHNAME', 'dataeng_validate'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-CREATE FUNCTION dataeng._validate(caller regrole, tbl regclass, quarantine boolean)
+CREATE FUNCTION dataeng_internal._validate(caller regrole, tbl regclass, quarantine boolean)
 RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
                passed boolean, sample jsonb)
 LANGUAGE plpgsql VOLATILE
@@ -738,7 +738,7 @@ BEGIN
   -- one scan for every row-level rule
   FOR i IN 1 .. cardinality(rules_) LOOP
     r := rules_[i];
-    cond := dataeng._rule_condition(r);
+    cond := dataeng_internal._rule_condition(r);
     conds := conds || cond;
     IF cond IS NOT NULL THEN
       -- each condition is evaluated once per row; samples come afterwards
@@ -751,8 +751,8 @@ BEGIN
     END IF;
   END LOOP;
   -- the rule checks are the table owner's code: they run as the owner,
-  -- restricted (dataeng._exec_as)
-  scan := dataeng._exec_as(owner_, format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl), true);
+  -- restricted (dataeng_internal._exec_as)
+  scan := dataeng_internal._exec_as(owner_, format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl), true);
   total := (scan->>'total')::bigint;
 
   FOR i IN 1 .. cardinality(rules_) LOOP
@@ -763,7 +763,7 @@ BEGIN
       v := NULL;
       IF n_failed > 0 THEN
         -- up to 20 failing rows: stops as soon as it has them
-        v := dataeng._exec_as(owner_, format(
+        v := dataeng_internal._exec_as(owner_, format(
                        'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %s, ''value'', %s) AS x '
                        'FROM %s t WHERE NOT %s LIMIT 20) s',
                        key_expr,
@@ -776,7 +776,7 @@ BEGIN
                   ELSE 'jsonb_build_object(' || string_agg(format('%L, t.%I', c, c), ', ') || ')' END
         INTO cols, cond
         FROM jsonb_array_elements_text(coalesce(r.params->'columns', to_jsonb(ARRAY[r.column_name]))) c;
-      j := dataeng._exec_as(owner_, format(
+      j := dataeng_internal._exec_as(owner_, format(
                      'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE n > 1), '
                      'to_jsonb((array_agg(jsonb_build_object(''key'', k, ''value'', v)) FILTER (WHERE n > 1))[1:20])) '
                      'FROM (SELECT %2$s AS k, %4$s AS v, '
@@ -786,7 +786,7 @@ BEGIN
       n_failed := (j->>1)::bigint;
       v := nullif(j->2, 'null');
     ELSIF r.kind = 'foreign_key' THEN
-      j := dataeng._exec_as(owner_, format(
+      j := dataeng_internal._exec_as(owner_, format(
                      'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
                      'to_jsonb((array_agg(jsonb_build_object(''key'', %4$s, ''value'', t.%3$I)) '
                      'FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)))[1:20])) '
@@ -801,7 +801,7 @@ BEGIN
                          OR total > coalesce((r.params->>'max')::bigint, 9223372036854775807) THEN 1 ELSE 0 END;
       v := jsonb_build_array(jsonb_build_object('rows', total));
     ELSIF r.kind = 'freshness' THEN
-      newest := (dataeng._exec_as(owner_, format('SELECT to_jsonb(max(t.%I)::timestamptz) FROM %s t',
+      newest := (dataeng_internal._exec_as(owner_, format('SELECT to_jsonb(max(t.%I)::timestamptz) FROM %s t',
                                                   r.column_name, tbl), true) #>> '{}')::timestamptz;
       n_checked := 1;
       n_failed := CASE WHEN newest IS NULL OR newest < now() - (r.params->>'max_age')::interval
@@ -837,16 +837,16 @@ BEGIN
        AND (NOT (results->(g - 1)->>'passed')::boolean
             OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false));
     IF cond IS NOT NULL THEN
-      moved := dataeng._exec_as(owner_, format(
+      moved := dataeng_internal._exec_as(owner_, format(
                      'WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
                      'array_remove(ARRAY[%s], NULL) AS rules) '
                      'SELECT jsonb_agg(jsonb_build_object(''row'', row, ''rules'', rules)) FROM moved',
                      tbl, cond, cols), false);
     END IF;
   END IF;
-  run := dataeng._run_record(caller, tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
+  run := dataeng_internal._run_record(caller, tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
   IF moved IS NOT NULL THEN
-    n_moved := dataeng._quarantine_put_as_owner(caller, tbl, run, moved);
+    n_moved := dataeng_internal._quarantine_put_as_owner(caller, tbl, run, moved);
   END IF;
 
   RETURN QUERY
@@ -855,8 +855,8 @@ BEGIN
       FROM jsonb_array_elements(results) e;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._validate(regrole, regclass, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._validate(regrole, regclass, boolean) IS 'internal: body of dataeng.validate()';
+REVOKE ALL ON FUNCTION dataeng_internal._validate(regrole, regclass, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._validate(regrole, regclass, boolean) IS 'internal: body of dataeng.validate()';
 COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
   'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
 
@@ -870,7 +870,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.quarantine_release(bigint, jsonb) IS
   'Puts a quarantined row (with corrections) back into its table if it now passes the error rules';
 
-CREATE FUNCTION dataeng._quarantine_release(caller regrole, id bigint, corrected jsonb)
+CREATE FUNCTION dataeng_internal._quarantine_release(caller regrole, id bigint, corrected jsonb)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -891,12 +891,12 @@ BEGIN
   IF corrected IS NOT NULL THEN
     q.row_data := q.row_data || corrected;
   END IF;
-  SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng._rule_condition(r), r.rule_name), ', ')
+  SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng_internal._rule_condition(r), r.rule_name), ', ')
     INTO checks
     FROM dataeng.rules r
-   WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng._rule_condition(r) IS NOT NULL;
+   WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng_internal._rule_condition(r) IS NOT NULL;
   IF checks IS NOT NULL THEN
-    failing := dataeng._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+    failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
                  format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
                         checks, q.table_name, q.row_data), true);
     IF jsonb_array_length(failing) > 0 THEN
@@ -910,25 +910,25 @@ BEGIN
   -- code (triggers, defaults, domain checks): as the table's owner,
   -- restricted, never as the caller (a superuser releasing another role's
   -- row), as dedupe_undo() does
-  PERFORM dataeng._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+  PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
             format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
                    'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
   DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._quarantine_release(regrole, bigint, jsonb) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._quarantine_release(regrole, bigint, jsonb) IS 'internal: body of dataeng.quarantine_release()';
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_release(regrole, bigint, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_release(regrole, bigint, jsonb) IS 'internal: body of dataeng.quarantine_release()';
 
 -- Remove a quarantined row: the caller must be able to read it and to put
 -- it back (INSERT), as quarantine_release() does.
-CREATE FUNCTION dataeng._quarantine_take(id bigint)
+CREATE FUNCTION dataeng_internal._quarantine_take(id bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_quarantine_take'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION dataeng._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';
+COMMENT ON FUNCTION dataeng_internal._quarantine_take(bigint) IS 'internal: remove a released row from the quarantine';
 
-CREATE FUNCTION dataeng._quarantine_take_as_owner(caller regrole, id bigint)
+CREATE FUNCTION dataeng_internal._quarantine_take_as_owner(caller regrole, id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -942,31 +942,31 @@ BEGIN
   DELETE FROM dataeng.quarantine q WHERE q.quarantine_id = id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._quarantine_take_as_owner(regrole, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._quarantine_take_as_owner(regrole, bigint) IS 'internal: body of dataeng._quarantine_take()';
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_take_as_owner(regrole, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_take_as_owner(regrole, bigint) IS 'internal: body of dataeng_internal._quarantine_take()';
 
 -- The ingestion guard (src/validate/guard.c).
-CREATE FUNCTION dataeng.guard()
+CREATE FUNCTION dataeng_internal.guard()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_guard'
 LANGUAGE C;
-REVOKE ALL ON FUNCTION dataeng.guard() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng.guard() IS 'Ingestion guard trigger installed by dataeng.guard_enable()';
+REVOKE ALL ON FUNCTION dataeng_internal.guard() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal.guard() IS 'Ingestion guard trigger installed by dataeng.guard_enable()';
 
 -- Closes the load of a statement the guard diverted rows of (guard.c).
-CREATE FUNCTION dataeng.guard_load()
+CREATE FUNCTION dataeng_internal.guard_load()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_guard_load'
 LANGUAGE C;
-REVOKE ALL ON FUNCTION dataeng.guard_load() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng.guard_load() IS
+REVOKE ALL ON FUNCTION dataeng_internal.guard_load() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal.guard_load() IS
   'Ingestion guard statement trigger installed by dataeng.guard_enable(): alerts and a NOTICE for a load''s quarantined rows';
 
 -- The alerts of a load: one per rule its quarantined rows break, like a
 -- validation run's failed error rules, in the table and as NOTIFY
 -- dataeng_alerts.  Called by the guard's statement trigger only (as
 -- dataeng's owner); the number of rows the load quarantined.
-CREATE FUNCTION dataeng._guard_load_done(caller regrole, tbl regclass, load bigint, checked bigint)
+CREATE FUNCTION dataeng_internal._guard_load_done(caller regrole, tbl regclass, load bigint, checked bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -1003,8 +1003,8 @@ BEGIN
   RETURN n;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._guard_load_done(regrole, regclass, bigint, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._guard_load_done(regrole, regclass, bigint, bigint) IS
+REVOKE ALL ON FUNCTION dataeng_internal._guard_load_done(regrole, regclass, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._guard_load_done(regrole, regclass, bigint, bigint) IS
   'internal: raise the alerts of a load the guard quarantined rows of';
 
 CREATE FUNCTION dataeng.guard_enable(tbl regclass, action text DEFAULT 'reject')
@@ -1014,7 +1014,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.guard_enable(regclass, text) IS
   'Checks the table''s row-level error rules on every insert and update: reject the row, or quarantine it';
 
-CREATE FUNCTION dataeng._guard_enable(caller regrole, tbl regclass, action text)
+CREATE FUNCTION dataeng_internal._guard_enable(caller regrole, tbl regclass, action text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1023,7 +1023,7 @@ BEGIN
   IF tbl IS NULL OR action IS NULL THEN
     RAISE EXCEPTION 'table and action must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM dataeng._require_owner(caller, tbl, 'guard it');
+  PERFORM dataeng_internal._require_owner(caller, tbl, 'guard it');
   IF action NOT IN ('reject', 'quarantine') THEN
     RAISE EXCEPTION 'guard action must be reject or quarantine, not "%"', action
       USING ERRCODE = 'invalid_parameter_value';
@@ -1033,13 +1033,13 @@ BEGIN
   END IF;
   -- (OR REPLACE: enabling again changes the action, with no NOTICE)
   EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
-                 'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, action);
+                 'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, action);
   EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
-                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng.guard_load()', tbl);
+                 'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.guard_load()', tbl);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._guard_enable(regrole, regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._guard_enable(regrole, regclass, text) IS 'internal: body of dataeng.guard_enable()';
+REVOKE ALL ON FUNCTION dataeng_internal._guard_enable(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._guard_enable(regrole, regclass, text) IS 'internal: body of dataeng.guard_enable()';
 
 CREATE FUNCTION dataeng.guard_disable(tbl regclass)
 RETURNS boolean
@@ -1047,13 +1047,13 @@ AS 'MODULE_PATHNAME', 'dataeng_guard_disable'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.guard_disable(regclass) IS 'Removes the ingestion guard of a table';
 
-CREATE FUNCTION dataeng._guard_disable(caller regrole, tbl regclass)
+CREATE FUNCTION dataeng_internal._guard_disable(caller regrole, tbl regclass)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM dataeng._require_owner(caller, tbl, 'unguard it');
+  PERFORM dataeng_internal._require_owner(caller, tbl, 'unguard it');
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'dataeng_guard') THEN
     RETURN false;
   END IF;
@@ -1064,12 +1064,12 @@ BEGIN
   RETURN true;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._guard_disable(regrole, regclass) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
+REVOKE ALL ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
 
 -- Rules changed: a guarded table's trigger is re-created, which makes the
 -- guard re-read its rules.
-CREATE FUNCTION dataeng._guard_touch(tbl regclass)
+CREATE FUNCTION dataeng_internal._guard_touch(tbl regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1081,10 +1081,10 @@ BEGIN
   IF FOUND THEN
     EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
     EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION dataeng.guard(%L)', tbl, split_part(args, '\000', 1));
+                   'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, split_part(args, '\000', 1));
   END IF;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._guard_touch(regclass) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._guard_touch(regclass) IS 'internal: make a guard re-read its rules';
+REVOKE ALL ON FUNCTION dataeng_internal._guard_touch(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._guard_touch(regclass) IS 'internal: make a guard re-read its rules';
 

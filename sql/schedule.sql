@@ -11,51 +11,51 @@
 -- with the calling role, and the bodies check that role's rights.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION dataeng._schedule_valid(schedule text)
+CREATE FUNCTION dataeng_internal._schedule_valid(schedule text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_schedule_valid'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._schedule_valid(text) IS 'internal: does a schedule parse (CHECK of dataeng.jobs)';
+COMMENT ON FUNCTION dataeng_internal._schedule_valid(text) IS 'internal: does a schedule parse (CHECK of dataeng.jobs)';
 
-CREATE FUNCTION dataeng._schedule_next(schedule text, after timestamptz)
+CREATE FUNCTION dataeng_internal._schedule_next(schedule text, after timestamptz)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'dataeng_schedule_next'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng._schedule_next(text, timestamptz) IS
+COMMENT ON FUNCTION dataeng_internal._schedule_next(text, timestamptz) IS
   'The next time a schedule (cron expression in UTC, @keyword or interval) is due after a given time';
 
-CREATE FUNCTION dataeng._job_command_check(job_name text, command text)
+CREATE FUNCTION dataeng_internal._job_command_check(job_name text, command text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_job_command_check'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-REVOKE ALL ON FUNCTION dataeng._job_command_check(text, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_command_check(text, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._job_command_check(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_command_check(text, text) IS
   'internal: raise the parser''s error when a job''s command does not parse';
 
-CREATE FUNCTION dataeng._scheduler_wake()
+CREATE FUNCTION dataeng_internal._scheduler_wake()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._scheduler_wake() IS 'internal: wake the scheduler when job changes commit';
+COMMENT ON FUNCTION dataeng_internal._scheduler_wake() IS 'internal: wake the scheduler when job changes commit';
 
-CREATE FUNCTION dataeng._scheduler_wake_now()
+CREATE FUNCTION dataeng_internal._scheduler_wake_now()
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_scheduler_wake'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._scheduler_wake_now() IS 'internal: wake the scheduler (or the launcher) at commit';
+COMMENT ON FUNCTION dataeng_internal._scheduler_wake_now() IS 'internal: wake the scheduler (or the launcher) at commit';
 
-CREATE FUNCTION dataeng._scheduler_pid()
+CREATE FUNCTION dataeng_internal._scheduler_pid()
 RETURNS int
 AS 'MODULE_PATHNAME', 'dataeng_scheduler_pid'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng._scheduler_pid() IS
+COMMENT ON FUNCTION dataeng_internal._scheduler_pid() IS
   'The process id of this database''s scheduler while one runs, else of the launcher; NULL when neither runs';
 
 CREATE TABLE dataeng.jobs (
   job_id           bigserial   PRIMARY KEY,
   job_name         text        NOT NULL UNIQUE CHECK (job_name <> ''),
   owner            regrole     NOT NULL DEFAULT current_user::regrole,
-  schedule         text        NOT NULL CHECK (dataeng._schedule_valid(schedule)),
+  schedule         text        NOT NULL CHECK (dataeng_internal._schedule_valid(schedule)),
   command          text        NOT NULL,
   timeout          interval    CHECK (timeout > interval '0'),
   max_retries      int         NOT NULL DEFAULT 0 CHECK (max_retries >= 0),
@@ -105,22 +105,22 @@ GRANT SELECT ON dataeng.jobs TO PUBLIC;
 GRANT SELECT ON dataeng.job_runs TO PUBLIC;
 
 CREATE TRIGGER jobs_wake AFTER INSERT OR UPDATE OR DELETE ON dataeng.jobs
-  FOR EACH STATEMENT EXECUTE FUNCTION dataeng._scheduler_wake();
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._scheduler_wake();
 
 -- whether a role may see and change a job of another role: superusers may
-CREATE FUNCTION dataeng._job_visible(caller regrole, owner regrole)
+CREATE FUNCTION dataeng_internal._job_visible(caller regrole, owner regrole)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT owner OPERATOR(pg_catalog.=) caller OR dataeng._is_superuser(caller)
+  SELECT owner OPERATOR(pg_catalog.=) caller OR dataeng_internal._is_superuser(caller)
 $$;
-REVOKE ALL ON FUNCTION dataeng._job_visible(regrole, regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_visible(regrole, regrole) IS 'internal: whether a role may manage a job of an owner';
+REVOKE ALL ON FUNCTION dataeng_internal._job_visible(regrole, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_visible(regrole, regrole) IS 'internal: whether a role may manage a job of an owner';
 
 -- the job a name refers to, locked, when the caller may manage it; a clear
 -- error otherwise
-CREATE FUNCTION dataeng._job(caller regrole, job_name text)
+CREATE FUNCTION dataeng_internal._job(caller regrole, job_name text)
 RETURNS dataeng.jobs
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -131,7 +131,7 @@ BEGIN
   -- only a row the caller may manage is locked: a role cannot hold another
   -- role's job (and so the scheduler) by locking it
   SELECT * INTO j FROM dataeng.jobs
-   WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name AND dataeng._job_visible(caller, jobs.owner)
+   WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name AND dataeng_internal._job_visible(caller, jobs.owner)
      FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'job "%" does not exist', job_name
@@ -141,18 +141,18 @@ BEGIN
   RETURN j;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._job(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job(regrole, text) IS 'internal: lock a job the calling role may manage, by name';
+REVOKE ALL ON FUNCTION dataeng_internal._job(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job(regrole, text) IS 'internal: lock a job the calling role may manage, by name';
 
-CREATE FUNCTION dataeng._job_cap_lock(role regrole)
+CREATE FUNCTION dataeng_internal._job_cap_lock(role regrole)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_job_cap_lock'
 LANGUAGE C VOLATILE STRICT;
-REVOKE ALL ON FUNCTION dataeng._job_cap_lock(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_cap_lock(regrole) IS
+REVOKE ALL ON FUNCTION dataeng_internal._job_cap_lock(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_cap_lock(regrole) IS
   'internal: serialize a role''s new jobs until commit (a lock no SQL advisory lock can take)';
 
-CREATE FUNCTION dataeng._job_schedule(caller regrole, job_name text, schedule text, command text,
+CREATE FUNCTION dataeng_internal._job_schedule(caller regrole, job_name text, schedule text, command text,
                                       timeout interval, max_retries int, depends_on text[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -168,7 +168,7 @@ DECLARE
   cap int := current_setting('dataeng.max_jobs_per_role')::int;
 BEGIN
   PERFORM dataeng.require_preload('dataeng.schedule()');
-  PERFORM dataeng._agg_reserved_check('job', job_name, caller);
+  PERFORM dataeng_internal._agg_reserved_check('job', job_name, caller);
   IF job_name IS NULL OR job_name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -185,12 +185,12 @@ BEGIN
   IF max_retries IS NULL OR max_retries OPERATOR(pg_catalog.<) 0 THEN
     RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  next := dataeng._schedule_next(schedule, now());   -- raises on a bad schedule
-  PERFORM dataeng._job_command_check(job_name, command);   -- raises the parser's error
+  next := dataeng_internal._schedule_next(schedule, now());   -- raises on a bad schedule
+  PERFORM dataeng_internal._job_command_check(job_name, command);   -- raises the parser's error
   -- the job of that name, if any: taken by another role, or locked to be rescheduled
   SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
   IF FOUND THEN
-    IF NOT dataeng._job_visible(caller, u.owner) THEN
+    IF NOT dataeng_internal._job_visible(caller, u.owner) THEN
       RAISE EXCEPTION 'job name "%" is taken by another role', job_name
         USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
     END IF;
@@ -207,8 +207,8 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM FROM dataeng.jobs j
-      WHERE j.job_name OPERATOR(pg_catalog.=) d AND dataeng._job_visible(owner_of, j.owner)
-        AND dataeng._job_visible(caller, j.owner)
+      WHERE j.job_name OPERATOR(pg_catalog.=) d AND dataeng_internal._job_visible(owner_of, j.owner)
+        AND dataeng_internal._job_visible(caller, j.owner)
       FOR KEY SHARE;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'job "%" depends on job "%", which does not exist', job_name, d
@@ -223,9 +223,9 @@ BEGIN
      WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id;
     RETURN u.job_id;
   END IF;
-  IF cap OPERATOR(pg_catalog.>) 0 AND NOT dataeng._is_superuser(caller) THEN
+  IF cap OPERATOR(pg_catalog.>) 0 AND NOT dataeng_internal._is_superuser(caller) THEN
     -- one at a time per role, so that concurrent calls cannot pass the cap together
-    PERFORM dataeng._job_cap_lock(caller);
+    PERFORM dataeng_internal._job_cap_lock(caller);
     SELECT count(*) INTO mine FROM dataeng.jobs j WHERE j.owner OPERATOR(pg_catalog.=) caller;
     IF mine OPERATOR(pg_catalog.>=) cap THEN
       RAISE EXCEPTION 'role % has % jobs, the most dataeng.max_jobs_per_role allows', caller, mine
@@ -244,8 +244,8 @@ BEGIN
   RETURN id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._job_schedule(regrole, text, text, text, interval, int, text[]) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_schedule(regrole, text, text, text, interval, int, text[]) IS
+REVOKE ALL ON FUNCTION dataeng_internal._job_schedule(regrole, text, text, text, interval, int, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_schedule(regrole, text, text, text, interval, int, text[]) IS
   'internal: body of dataeng.schedule()';
 
 CREATE FUNCTION dataeng.schedule(job_name text, schedule text, command text,
@@ -257,7 +257,7 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.schedule(text, text, text, interval, int, text[]) IS
   'Schedules (or reschedules) a job run as the current role: cron expression, @keyword or interval';
 
-CREATE FUNCTION dataeng._job_unschedule(caller regrole, job_name text)
+CREATE FUNCTION dataeng_internal._job_unschedule(caller regrole, job_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -267,12 +267,12 @@ DECLARE
   j dataeng.jobs;
 BEGIN
   SELECT * INTO j FROM dataeng.jobs u
-   WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name AND dataeng._job_visible(caller, u.owner)
+   WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name AND dataeng_internal._job_visible(caller, u.owner)
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN false;
   END IF;
-  PERFORM dataeng._agg_reserved_check('unschedule', job_name, caller);
+  PERFORM dataeng_internal._agg_reserved_check('unschedule', job_name, caller);
   SELECT string_agg(format('"%s"', u.job_name), ', ' ORDER BY u.job_name) INTO downstream
     FROM dataeng.jobs u WHERE _job_unschedule.job_name OPERATOR(pg_catalog.=) ANY (u.depends_on);
   IF downstream IS NOT NULL THEN
@@ -285,8 +285,8 @@ BEGIN
   RETURN FOUND;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._job_unschedule(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_unschedule(regrole, text) IS 'internal: body of dataeng.unschedule()';
+REVOKE ALL ON FUNCTION dataeng_internal._job_unschedule(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_unschedule(regrole, text) IS 'internal: body of dataeng.unschedule()';
 
 CREATE FUNCTION dataeng.unschedule(job_name text)
 RETURNS boolean
@@ -294,19 +294,19 @@ AS 'MODULE_PATHNAME', 'dataeng_unschedule'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.unschedule(text) IS 'Removes a job; false when there is no such job';
 
-CREATE FUNCTION dataeng._job_pause(caller regrole, job_name text)
+CREATE FUNCTION dataeng_internal._job_pause(caller regrole, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  j dataeng.jobs := dataeng._job(caller, job_name);
+  j dataeng.jobs := dataeng_internal._job(caller, job_name);
 BEGIN
   UPDATE dataeng.jobs u SET paused = true WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._job_pause(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_pause(regrole, text) IS 'internal: body of dataeng.job_pause()';
+REVOKE ALL ON FUNCTION dataeng_internal._job_pause(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_pause(regrole, text) IS 'internal: body of dataeng.job_pause()';
 
 CREATE FUNCTION dataeng.job_pause(job_name text)
 RETURNS void
@@ -314,13 +314,13 @@ AS 'MODULE_PATHNAME', 'dataeng_job_pause'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.job_pause(text) IS 'Stops a job from being run on schedule (a running run goes on)';
 
-CREATE FUNCTION dataeng._job_resume(caller regrole, job_name text)
+CREATE FUNCTION dataeng_internal._job_resume(caller regrole, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  j dataeng.jobs := dataeng._job(caller, job_name);
+  j dataeng.jobs := dataeng_internal._job(caller, job_name);
 BEGIN
   IF j.broken IS NOT NULL THEN
     RAISE EXCEPTION 'job "%" is broken: %', job_name, j.broken
@@ -329,12 +329,12 @@ BEGIN
   END IF;
   -- runs missed while paused are not made up: the next one is after now
   UPDATE dataeng.jobs SET paused = false,
-         next_run_at = CASE WHEN j.paused THEN dataeng._schedule_next(j.schedule, now()) ELSE next_run_at END
+         next_run_at = CASE WHEN j.paused THEN dataeng_internal._schedule_next(j.schedule, now()) ELSE next_run_at END
    WHERE job_id OPERATOR(pg_catalog.=) j.job_id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._job_resume(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_resume(regrole, text) IS 'internal: body of dataeng.job_resume()';
+REVOKE ALL ON FUNCTION dataeng_internal._job_resume(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_resume(regrole, text) IS 'internal: body of dataeng.job_resume()';
 
 CREATE FUNCTION dataeng.job_resume(job_name text)
 RETURNS void
@@ -342,7 +342,7 @@ AS 'MODULE_PATHNAME', 'dataeng_job_resume'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.job_resume(text) IS 'Lets a paused job run on schedule again';
 
-CREATE FUNCTION dataeng._job_run_now(caller regrole, job_name text)
+CREATE FUNCTION dataeng_internal._job_run_now(caller regrole, job_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -351,7 +351,7 @@ DECLARE
   j dataeng.jobs;
 BEGIN
   PERFORM dataeng.require_preload('dataeng.job_run_now()');
-  j := dataeng._job(caller, job_name);
+  j := dataeng_internal._job(caller, job_name);
   IF j.broken IS NOT NULL THEN
     RAISE EXCEPTION 'job "%" is broken: %', job_name, j.broken
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -360,8 +360,8 @@ BEGIN
   UPDATE dataeng.jobs u SET run_now = true WHERE u.job_id OPERATOR(pg_catalog.=) j.job_id;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng._job_run_now(regrole, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng._job_run_now(regrole, text) IS 'internal: body of dataeng.job_run_now()';
+REVOKE ALL ON FUNCTION dataeng_internal._job_run_now(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_run_now(regrole, text) IS 'internal: body of dataeng.job_run_now()';
 
 CREATE FUNCTION dataeng.job_run_now(job_name text)
 RETURNS void
@@ -371,5 +371,5 @@ COMMENT ON FUNCTION dataeng.job_run_now(text) IS
   'Runs a job as soon as the current transaction commits (even a paused one), once';
 
 -- a new database with the extension gets its scheduler at once
-SELECT dataeng._scheduler_wake_now();
+SELECT dataeng_internal._scheduler_wake_now();
 

@@ -43,7 +43,7 @@ END $$;
 CREATE VIEW capture_consistent AS
   SELECT coalesce(bool_and(n = 4), true) AS listed_tables_captured,
          NOT EXISTS (SELECT 1 FROM pg_trigger tg
-                      WHERE tg.tgfoid = 'dataeng.capture()'::regprocedure
+                      WHERE tg.tgfoid = 'dataeng_internal.capture()'::regprocedure
                         AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
                                          WHERE ct.table_name = tg.tgrelid
                                             OR ct.table_name IN (SELECT relid FROM pg_partition_ancestors(tg.tgrelid))))
@@ -51,7 +51,7 @@ CREATE VIEW capture_consistent AS
     FROM (SELECT ct.table_name,
                  (SELECT count(*) FROM pg_trigger tg
                    WHERE tg.tgrelid = ct.table_name
-                     AND tg.tgfoid = 'dataeng.capture()'::regprocedure) AS n
+                     AND tg.tgfoid = 'dataeng_internal.capture()'::regprocedure) AS n
             FROM dataeng.cdc_tables ct) s;
 
 -- The API's shape: the view and the type consumers receive.
@@ -549,7 +549,7 @@ ALTER TABLE t_part ATTACH PARTITION t_part_ap FOR VALUES IN ('ap');
 CREATE TABLE t_part_sa PARTITION OF t_part FOR VALUES IN ('sa') PARTITION BY RANGE (id);
 CREATE TABLE t_part_sa_low PARTITION OF t_part_sa FOR VALUES FROM (0) TO (100);
 SELECT tgrelid::regclass, count(*) AS capture_triggers FROM pg_trigger
- WHERE tgfoid = 'dataeng.capture()'::regprocedure AND tgrelid::regclass::text LIKE 't_part%'
+ WHERE tgfoid = 'dataeng_internal.capture()'::regprocedure AND tgrelid::regclass::text LIKE 't_part%'
  GROUP BY 1 ORDER BY 1;
 SELECT max(change_id) AS last FROM dataeng.changes \gset
 INSERT INTO t_part VALUES (1, 'eu', 0), (2, 'us', 0), (3, 'ap', 0), (4, 'sa', 0);
@@ -576,7 +576,7 @@ SELECT table_name, op, pk FROM dataeng.changes WHERE change_id > :last ORDER BY 
 -- a detached partition is a table of its own again: no capture
 ALTER TABLE t_part DETACH PARTITION t_part_ap;
 SELECT count(*) AS capture_triggers FROM pg_trigger
- WHERE tgrelid = 't_part_ap'::regclass AND tgfoid = 'dataeng.capture()'::regprocedure;
+ WHERE tgrelid = 't_part_ap'::regclass AND tgfoid = 'dataeng_internal.capture()'::regprocedure;
 SELECT max(change_id) AS last FROM dataeng.changes \gset
 INSERT INTO t_part_ap VALUES (0, 'ap', 9);
 SELECT count(*) AS captured FROM dataeng.changes WHERE change_id > :last;
@@ -604,7 +604,7 @@ SELECT * FROM capture_consistent;
 -- disabling the partitioned table removes every capture trigger of its tree
 SELECT dataeng.cdc_disable('t_part');
 SELECT count(*) AS capture_triggers FROM pg_trigger
- WHERE tgfoid = 'dataeng.capture()'::regprocedure AND tgrelid::regclass::text LIKE 't_part%';
+ WHERE tgfoid = 'dataeng_internal.capture()'::regprocedure AND tgrelid::regclass::text LIKE 't_part%';
 SELECT * FROM capture_consistent;
 
 -------------------------------------------------------------------------------
@@ -822,12 +822,12 @@ SELECT count(*) AS consumers FROM dataeng.cdc_consumers;
 -------------------------------------------------------------------------------
 -- with no consumer, everything committed can go
 SELECT sum(purged_changes) > 0 AS purged FROM dataeng.cdc_purge();
-SELECT count(*) AS left_in_log FROM dataeng.change_log;
+SELECT count(*) AS left_in_log FROM dataeng_internal.change_log;
 SET dataeng.cdc_segment_size = 5;
 -- start at the first change_id of segment 0 (ids n*20 .. n*20+4), so that
 -- the segments below are the same whatever ran before
-SELECT setval('dataeng.change_id_seq', (last_value / 20 + 1) * 20 - 1) + 1 AS seg_base
-  FROM dataeng.change_id_seq \gset
+SELECT setval('dataeng_internal.change_id_seq', (last_value / 20 + 1) * 20 - 1) + 1 AS seg_base
+  FROM dataeng_internal.change_id_seq \gset
 CREATE TABLE t_purge (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('t_purge');
 SELECT dataeng.cdc_consumer_create('slow', '{t_purge}');
@@ -843,7 +843,7 @@ SELECT segment, count(*) AS changes, min(change_id) - :seg_base AS first,
        max(change_id) - :seg_base AS last,
        bool_and(new_row = jsonb_build_object('id', (pk->>'id')::int)
                 AND (pk->>'id')::int = change_id - :seg_base + 1) AS intact
-  FROM dataeng.change_log WHERE change_id >= :seg_base GROUP BY 1 ORDER BY 1;
+  FROM dataeng_internal.change_log WHERE change_id >= :seg_base GROUP BY 1 ORDER BY 1;
 -- nothing acknowledged: nothing purged
 SELECT segment, purged_changes FROM dataeng.cdc_purge() ORDER BY segment;
 SELECT count(*) AS still_there FROM dataeng.cdc_poll('slow', 1000);
@@ -858,17 +858,17 @@ SELECT pending_changes FROM dataeng.cdc_consumers WHERE name = 'slow';
 -- all of the second: segment 1 (segment 2 also holds the third)
 SELECT dataeng.cdc_ack('slow', :seg_base + 11);
 SELECT segment, purged_changes FROM dataeng.cdc_purge() ORDER BY segment;
-SELECT min(change_id) - :seg_base AS first_left, count(*) AS left_in_log FROM dataeng.change_log;
+SELECT min(change_id) - :seg_base AS first_left, count(*) AS left_in_log FROM dataeng_internal.change_log;
 -- the consumer still gets what it did not acknowledge
 SELECT count(*) AS delivered, min(change_id) - :seg_base AS first FROM dataeng.cdc_poll('slow');
 -- the ids wrap around into the purged segments
 INSERT INTO t_purge SELECT generate_series(21, 30);  -- ids +20..29: segments 0, 1
 SELECT segment, count(*) AS changes, min(change_id) - :seg_base AS first, max(change_id) - :seg_base AS last
-  FROM dataeng.change_log GROUP BY 1 ORDER BY 1;
+  FROM dataeng_internal.change_log GROUP BY 1 ORDER BY 1;
 SELECT dataeng.cdc_ack('slow', max(change_id)) FROM dataeng.cdc_poll('slow');
 SELECT pending_changes FROM dataeng.cdc_consumers WHERE name = 'slow';
 SELECT segment, purged_changes FROM dataeng.cdc_purge() ORDER BY segment;
-SELECT count(*) AS left_in_log FROM dataeng.change_log;
+SELECT count(*) AS left_in_log FROM dataeng_internal.change_log;
 SELECT count(*) AS delivered FROM dataeng.cdc_poll('slow');
 -- a second consumer that is behind holds the purge back
 SELECT dataeng.cdc_consumer_create('behind', '{t_purge}');
@@ -878,7 +878,7 @@ SELECT segment, purged_changes FROM dataeng.cdc_purge() ORDER BY segment;
 SELECT count(*) AS behind_gets FROM dataeng.cdc_poll('behind');
 SELECT dataeng.cdc_ack('behind', max(change_id)) FROM dataeng.cdc_poll('behind');
 SELECT segment, purged_changes FROM dataeng.cdc_purge() ORDER BY segment;
-SELECT count(*) AS left_in_log FROM dataeng.change_log;
+SELECT count(*) AS left_in_log FROM dataeng_internal.change_log;
 RESET dataeng.cdc_segment_size;
 SELECT dataeng.cdc_consumer_drop('slow');
 SELECT dataeng.cdc_consumer_drop('behind');

@@ -31,16 +31,16 @@ SELECT dataeng.cdc_enable('pg_catalog.pg_proc');
 SELECT dataeng.cdc_enable('pg_toast.pg_toast_1255');
 SELECT dataeng.cdc_enable('information_schema.sql_features');
 -- tables of an extension (here dataeng's own)
-SELECT dataeng.cdc_enable('dataeng.change_log');
-SELECT dataeng.cdc_enable('dataeng.change_log_0');
+SELECT dataeng.cdc_enable('dataeng_internal.change_log');
+SELECT dataeng.cdc_enable('dataeng_internal.change_log_0');
 SELECT dataeng.cdc_enable('dataeng.cdc_tables');
-SELECT dataeng.cdc_disable('dataeng.cdc_consumer_state');
+SELECT dataeng.cdc_disable('dataeng_internal.cdc_consumer_state');
 SELECT dataeng.cdc_enable('no_such_table');
 SELECT dataeng.cdc_enable(NULL);
 SELECT dataeng.cdc_disable(NULL);              -- STRICT: nothing to do
 SELECT dataeng.cdc_disable('e_src');           -- not captured: false
 -- nothing was installed or recorded by any of these
-SELECT count(*) AS capture_triggers FROM pg_trigger WHERE tgfoid = 'dataeng.capture()'::regprocedure;
+SELECT count(*) AS capture_triggers FROM pg_trigger WHERE tgfoid = 'dataeng_internal.capture()'::regprocedure;
 SELECT count(*) AS captured_tables FROM dataeng.cdc_tables;
 
 -------------------------------------------------------------------------------
@@ -67,12 +67,12 @@ DELETE FROM e_src;
 -------------------------------------------------------------------------------
 -- The capture function is not for direct use
 -------------------------------------------------------------------------------
-SELECT dataeng.capture();
+SELECT dataeng_internal.capture();
 -- (only a superuser may even try: EXECUTE is revoked from PUBLIC)
-CREATE TRIGGER by_hand AFTER INSERT ON e_src FOR EACH ROW EXECUTE FUNCTION dataeng.capture();
+CREATE TRIGGER by_hand AFTER INSERT ON e_src FOR EACH ROW EXECUTE FUNCTION dataeng_internal.capture();
 INSERT INTO e_src VALUES (0, 'refused');
 DROP TRIGGER by_hand ON e_src;
-CREATE TRIGGER by_hand AFTER INSERT ON e_src FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture();
+CREATE TRIGGER by_hand AFTER INSERT ON e_src FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture();
 INSERT INTO e_src VALUES (0, 'refused');
 DROP TRIGGER by_hand ON e_src;
 SELECT count(*) AS nothing_logged FROM dataeng.changes WHERE pk = '{"id": 0}';

@@ -69,24 +69,24 @@ SELECT table_name, columns, exclude_columns, changed_only, enabled_by FROM datae
 -- The change log itself is neither readable nor writable
 -------------------------------------------------------------------------------
 SET ROLE regress_dataeng_stranger;
-SELECT count(*) FROM dataeng.change_log;
-SELECT count(*) FROM dataeng.change_log_0;
-SELECT count(*) FROM dataeng.change_log_3;
+SELECT count(*) FROM dataeng_internal.change_log;
+SELECT count(*) FROM dataeng_internal.change_log_0;
+SELECT count(*) FROM dataeng_internal.change_log_3;
 SELECT count(*) FROM dataeng.cdc_tables;
-SELECT count(*) FROM dataeng.cdc_consumer_state;
-SELECT count(*) FROM dataeng.cdc_ticks;
-SELECT count(*) FROM dataeng.cdc_batch_txns;
-INSERT INTO dataeng.change_log (change_id, xid, lsn, captured_at, table_oid, segment, op, new_row)
+SELECT count(*) FROM dataeng_internal.cdc_consumer_state;
+SELECT count(*) FROM dataeng_internal.cdc_ticks;
+SELECT count(*) FROM dataeng_internal.cdc_batch_txns;
+INSERT INTO dataeng_internal.change_log (change_id, xid, lsn, captured_at, table_oid, segment, op, new_row)
 VALUES (1000, '1', '0/0', now(), 's_open'::regclass, 0, 'I', '{"forged": true}');
-INSERT INTO dataeng.change_log_1 (change_id, xid, lsn, captured_at, table_oid, segment, op)
+INSERT INTO dataeng_internal.change_log_1 (change_id, xid, lsn, captured_at, table_oid, segment, op)
 VALUES (1000, '1', '0/0', now(), 's_open'::regclass, 1, 'T');
-UPDATE dataeng.change_log SET new_row = '{}';
-DELETE FROM dataeng.change_log_0;
-TRUNCATE dataeng.change_log_2;
-UPDATE dataeng.cdc_consumer_state SET owner = 'regress_dataeng_stranger';
+UPDATE dataeng_internal.change_log SET new_row = '{}';
+DELETE FROM dataeng_internal.change_log_0;
+TRUNCATE dataeng_internal.change_log_2;
+UPDATE dataeng_internal.cdc_consumer_state SET owner = 'regress_dataeng_stranger';
 DELETE FROM dataeng.cdc_tables;
-SELECT nextval('dataeng.change_id_seq');
-SELECT setval('dataeng.change_id_seq', 1);
+SELECT nextval('dataeng_internal.change_id_seq');
+SELECT setval('dataeng_internal.change_id_seq', 1);
 -- nor is the view writable
 DELETE FROM dataeng.changes;
 -- retention and its setting are for superusers
@@ -95,7 +95,7 @@ SET dataeng.cdc_segment_size = 1;
 -- the capture function cannot be attached by hand
 CREATE TABLE s_hand (id int);
 CREATE TRIGGER forge AFTER INSERT ON s_hand REFERENCING NEW TABLE AS n
-  FOR EACH STATEMENT EXECUTE FUNCTION dataeng.capture('false', '', '');
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.capture('false', '', '');
 DROP TABLE s_hand;
 RESET ROLE;
 
@@ -288,25 +288,25 @@ SELECT count(*) AS captured_by_low FROM dataeng.cdc_tables WHERE table_name = 's
 -- every SECURITY DEFINER function pins search_path
 SELECT count(*) AS unpinned_definers
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%');
 -- CDC functions a plain role may call
 SELECT p.proname
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND (p.proname LIKE '%cdc%' OR p.proname = 'capture')
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND (p.proname LIKE '%cdc%' OR p.proname = 'capture')
    AND has_function_privilege('regress_dataeng_stranger', p.oid, 'EXECUTE')
  ORDER BY 1;
 -- internal functions callable by PUBLIC: only those that invoker-rights
 -- functions (the consumers view, validate) need; each checks the caller
 SELECT p.proname
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND p.proname LIKE '\_%'
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.proname LIKE '\_%'
    AND has_function_privilege('regress_dataeng_stranger', p.oid, 'EXECUTE')
  ORDER BY 1;
 -- CDC relations a plain role may read
 SELECT c.relname, has_table_privilege('regress_dataeng_stranger', c.oid, 'SELECT') AS can_select
   FROM pg_class c
- WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')
+ WHERE c.relnamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v', 'S')
    AND (c.relname LIKE '%cdc%' OR c.relname LIKE 'change%')
  ORDER BY 1;
 

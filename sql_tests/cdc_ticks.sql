@@ -35,8 +35,8 @@ LANGUAGE sql AS $$
   SELECT count(*),
          (SELECT count(*) FROM tk WHERE id IN (SELECT id FROM tk_seen WHERE round = r)),
          bool_and(ord), count(*) FILTER (WHERE id % 5 = 0),
-         (SELECT count(DISTINCT b.tick_id) FROM dataeng.cdc_batch_txns b
-           JOIN dataeng.change_log l ON l.xid = b.xid
+         (SELECT count(DISTINCT b.tick_id) FROM dataeng_internal.cdc_batch_txns b
+           JOIN dataeng_internal.change_log l ON l.xid = b.xid
           WHERE l.change_id IN (SELECT change_id FROM tk_seen WHERE round = r))
     FROM (SELECT id, change_id > lag(change_id, 1, 0::bigint) OVER (ORDER BY change_id) AND id > lag(id, 1, 0) OVER (ORDER BY change_id) AS ord
             FROM tk_seen WHERE round = r) x
@@ -70,16 +70,16 @@ SELECT (new_row->>'id')::int AS id FROM dataeng.cdc_poll('tk_reader', 100000);
 SELECT dataeng.cdc_ack('tk_reader', max(change_id)) FROM dataeng.cdc_poll('tk_reader', 100000);
 INSERT INTO tk VALUES (5002, 1);
 BEGIN;
-LOCK TABLE dataeng.cdc_batch_txns IN SHARE MODE;
+LOCK TABLE dataeng_internal.cdc_batch_txns IN SHARE MODE;
 SET LOCAL statement_timeout = '30s';
 SELECT (new_row->>'id')::int AS id_under_lock FROM dataeng.cdc_poll('tk_reader', 100000);
 COMMIT;
 INSERT INTO tk VALUES (5003, 1);
-SELECT max(tick_id) AS before_tick FROM dataeng.cdc_ticks \gset
+SELECT max(tick_id) AS before_tick FROM dataeng_internal.cdc_ticks \gset
 BEGIN;
 SELECT (new_row->>'id')::int AS id FROM dataeng.cdc_poll('tk_reader', 100000);
 ROLLBACK;
-SELECT max(tick_id) > :before_tick AS tick_kept_after_rollback FROM dataeng.cdc_ticks;
+SELECT max(tick_id) > :before_tick AS tick_kept_after_rollback FROM dataeng_internal.cdc_ticks;
 
 SELECT dataeng.cdc_consumer_drop('tk_reader');
 SELECT dataeng.cdc_disable('tk');

@@ -130,7 +130,7 @@ SELECT table_name, method, active_method, slot_name LIKE 'dataeng_wal_%' AS slot
 -- (the worker waits for the lock on its position meanwhile)
 SET dataeng.max_slot_lag = 1;
 BEGIN;
-LOCK dataeng.cdc_wal_state;
+LOCK dataeng_internal.cdc_wal_state;
 CREATE TABLE w_noise AS SELECT g FROM generate_series(1, 1000) g;
 \set VERBOSITY terse
 SELECT count(*) > 0 FROM dataeng.cdc_status WHERE method = 'wal';
@@ -143,7 +143,7 @@ CREATE ROLE w_reader;
 GRANT SELECT ON w_wal TO w_reader;
 SET ROLE w_reader;
 SELECT table_name, method FROM dataeng.cdc_status;
-SELECT count(*) FROM dataeng.cdc_wal_state;
+SELECT count(*) FROM dataeng_internal.cdc_wal_state;
 RESET ROLE;
 
 -- disabling the last table: the worker drops its slot and exits

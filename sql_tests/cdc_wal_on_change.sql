@@ -102,7 +102,7 @@ SELECT dataeng.on_change('mine', 'oc_src', 'oc_handler(dataeng.change[])');
 SELECT dataeng.on_change_drop('failing');
 SELECT count(*) FROM dataeng.on_changes;
 SELECT count(*) FROM dataeng.on_change_dead_letters;
-SELECT count(*) FROM dataeng.on_change_triggers;
+SELECT count(*) FROM dataeng_internal.on_change_triggers;
 RESET ROLE;
 
 -- clean up: the worker stops with the last table captured from the WAL

@@ -97,8 +97,8 @@ SELECT * FROM dataeng.find_duplicates('people', '{name}', 1.5);
 SELECT * FROM dataeng.find_duplicates('people', '{name}', 'NaN');
 SELECT * FROM dataeng.find_duplicates('people', '{name}', key_column => 'nosuch');
 SELECT * FROM dataeng.find_duplicates('nosuchtable', '{name}');
-SELECT dataeng._dedup_pattern('{a,b}', '{a}');
-SELECT dataeng._dedup_prob('1x', '{0.5,0.1,0.1,0.8}', '{0.8,0.1,0.1}');
+SELECT dataeng_internal._dedup_pattern('{a,b}', '{a}');
+SELECT dataeng_internal._dedup_prob('1x', '{0.5,0.1,0.1,0.8}', '{0.8,0.1,0.1}');
 
 -------------------------------------------------------------------------------
 -- dedupe: one survivor per cluster, everything logged, undo restores exactly

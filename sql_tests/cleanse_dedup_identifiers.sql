@@ -16,9 +16,9 @@ CREATE TABLE idcols ("email" text, "E_Mail" text, "contactEmail" text, "mail" te
                      "date_of_birth" date, "dob" text, "birthDate" date,
                      "name" text, "city" text, "telescope" text, "emailed_at" timestamptz,
                      "cellar" text, "signed_up" date, "country" text);
-SELECT a.attname AS column_name, dataeng._dedup_identifier('idcols', a.attname) AS identifier
+SELECT a.attname AS column_name, dataeng_internal._dedup_identifier('idcols', a.attname) AS identifier
   FROM pg_attribute a WHERE a.attrelid = 'idcols'::regclass AND a.attnum > 0 ORDER BY a.attnum;
-SELECT dataeng._dedup_identifier('idcols', 'no_such_column') AS missing_column;
+SELECT dataeng_internal._dedup_identifier('idcols', 'no_such_column') AS missing_column;
 
 -------------------------------------------------------------------------------
 -- Namesakes: distinct customers who share a name and a country but not an

@@ -12,10 +12,10 @@ CREATE TEMP TABLE mem_pairs (a bigint, b bigint, prob float8);
 INSERT INTO mem_pairs SELECT g, g + 1, 1 - g * 1e-6 FROM generate_series(1, 20000) g;
 INSERT INTO mem_pairs SELECT g, 30000 + g, 0.5 FROM generate_series(1, 10000) g;
 SET work_mem = '4MB';
-CREATE TEMP TABLE in_memory AS SELECT * FROM dataeng._dedup_centers('mem_pairs');
+CREATE TEMP TABLE in_memory AS SELECT * FROM dataeng_internal._dedup_centers('mem_pairs');
 -- 64 kB hold 8,192 labels: the 30,000 rows' labels spill to a file
 SET work_mem = '64kB';
-CREATE TEMP TABLE spilled AS SELECT * FROM dataeng._dedup_centers('mem_pairs');
+CREATE TEMP TABLE spilled AS SELECT * FROM dataeng_internal._dedup_centers('mem_pairs');
 RESET work_mem;
 SELECT (SELECT count(*) FROM in_memory) AS rows_clustered,
        (SELECT count(DISTINCT label) FROM in_memory) AS clusters,

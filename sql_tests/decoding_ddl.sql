@@ -64,7 +64,7 @@ SELECT (r - 'ts_ms' - 'dataeng' - 'databaseName') #- '{source,ts_ms}' #- '{sourc
 -- search_path, not executable by PUBLIC
 SELECT p.proname, p.prosecdef, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') AS public_exec
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND p.proname LIKE '\_decoding%'
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.proname LIKE '\_decoding%'
  ORDER BY 1;
 -- they run as the role that ran the DDL: a plain role's DDL is reported
 -- under its name, and a search_path of its own does not reach them

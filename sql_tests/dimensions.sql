@@ -223,7 +223,7 @@ SET ROLE dim_other;
 SELECT count(*) AS visible FROM dataeng.dimensions;
 SELECT dataeng.dimension_refresh('dim_cust1');
 SELECT dataeng.dimension_drop('dim_cust1');
-UPDATE dataeng.dimension_defs SET owner = 'dim_other';
+UPDATE dataeng_internal.dimension_defs SET owner = 'dim_other';
 RESET ROLE;
 
 -- drop: table, consumer and definition go; capture stays

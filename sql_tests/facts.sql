@@ -245,7 +245,7 @@ SET ROLE fact_other;
 SELECT count(*) AS visible FROM dataeng.facts;
 SELECT dataeng.fact_refresh('sales_daily');
 SELECT dataeng.fact_drop('sales_daily');
-UPDATE dataeng.fact_defs SET owner = 'fact_other';
+UPDATE dataeng_internal.fact_defs SET owner = 'fact_other';
 RESET ROLE;
 
 -- drop

@@ -54,7 +54,7 @@ LANGUAGE sql AS $$
     FROM dataeng.facts f WHERE f.name = 'bf_daily'
 $$;
 SELECT * FROM bf_check();
-SELECT backfill_from, backfill_to FROM dataeng.fact_defs WHERE name = 'bf_daily';
+SELECT backfill_from, backfill_to FROM dataeng_internal.fact_defs WHERE name = 'bf_daily';
 CREATE TRIGGER bf_stop BEFORE INSERT ON bf_daily FOR EACH ROW EXECUTE FUNCTION bf_stop();
 
 -- writes before any batch; a refresh applies none of them

@@ -153,27 +153,27 @@ SELECT sum(pending_changes) AS pending FROM dataeng.facts WHERE name LIKE 'fd\_%
 SELECT dataeng.fact_refresh('fd_utc_day') AS again;
 
 -- the fold's own checks
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', ARRAY['region'],
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', ARRAY['region'],
                                    '{}', '{}') AS c(x int);
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', ARRAY['region'],
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', ARRAY['region'],
                                    ARRAY['i4'], '{}') AS c(x int);
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', '{}', ARRAY['i4'], ARRAY[true])
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', '{}', ARRAY['i4'], ARRAY[true])
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz, s1 int, n1 bigint);
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'region', 'day', 'UTC', '{}', '{}', '{}')
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'region', 'day', 'UTC', '{}', '{}', '{}')
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz);
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'nosuch', 'day', 'UTC', '{}', '{}', '{}')
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'nosuch', 'day', 'UTC', '{}', '{}', '{}')
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz);
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', '{}', ARRAY['tags'], ARRAY[true])
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', '{}', ARRAY['tags'], ARRAY[true])
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz, s1 text[], n1 bigint);
 -- a consumer of another table, or of another role
 SELECT dataeng.cdc_consumer_create('fd_other', NULL);
-SELECT * FROM dataeng._fact_deltas('fd_other', 'fd', 'ts', 'day', 'UTC', '{}', '{}', '{}')
+SELECT * FROM dataeng_internal._fact_deltas('fd_other', 'fd', 'ts', 'day', 'UTC', '{}', '{}', '{}')
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz);
 SELECT dataeng.cdc_consumer_drop('fd_other');
 CREATE ROLE regress_fd_other;
 GRANT SELECT ON fd TO regress_fd_other;
 SET ROLE regress_fd_other;
-SELECT * FROM dataeng._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', '{}', '{}', '{}')
+SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day', 'UTC', '{}', '{}', '{}')
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz);
 RESET ROLE;
 

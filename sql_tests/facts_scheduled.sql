@@ -21,7 +21,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-SELECT wait_for('SELECT dataeng._scheduler_pid() IS NOT NULL') AS scheduler_running;
+SELECT wait_for('SELECT dataeng_internal._scheduler_pid() IS NOT NULL') AS scheduler_running;
 
 CREATE TABLE s_orders (id int PRIMARY KEY, placed_at timestamptz NOT NULL, customer int NOT NULL,
                        amount numeric(10,2));

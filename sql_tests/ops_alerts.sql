@@ -20,7 +20,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-SELECT wait_for('SELECT dataeng._scheduler_pid() IS NOT NULL') AS scheduler_running;
+SELECT wait_for('SELECT dataeng_internal._scheduler_pid() IS NOT NULL') AS scheduler_running;
 
 -------------------------------------------------------------------------------
 -- A job made to fail: retrying is a warning, out of retries it fails and

@@ -20,13 +20,13 @@ END;
 $$;
 
 -- creating the extension woke the launcher, which starts a scheduler here
-SELECT wait_for('SELECT dataeng._scheduler_pid() IS NOT NULL') AS scheduler_running;
+SELECT wait_for('SELECT dataeng_internal._scheduler_pid() IS NOT NULL') AS scheduler_running;
 
 -------------------------------------------------------------------------------
 -- Schedules: when is a schedule next due (UTC)
 -------------------------------------------------------------------------------
 SET TimeZone = 'UTC';
-SELECT s, dataeng._schedule_next(s, '2026-12-02 10:07:30+00') AS next
+SELECT s, dataeng_internal._schedule_next(s, '2026-12-02 10:07:30+00') AS next
   FROM unnest(ARRAY[
     '* * * * *',                 -- next minute
     '*/5 * * * *',               -- step
@@ -52,7 +52,7 @@ CREATE FUNCTION schedule_error(s text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   d text;
 BEGIN
-  PERFORM dataeng._schedule_next(s, now());
+  PERFORM dataeng_internal._schedule_next(s, now());
   RETURN 'accepted';
 EXCEPTION WHEN invalid_parameter_value THEN
   GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
@@ -79,9 +79,9 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     'every minute',
     '']) AS s;
 \set VERBOSITY default
-SELECT dataeng._schedule_next('*/5 * * * mon-frx', now());
+SELECT dataeng_internal._schedule_next('*/5 * * * mon-frx', now());
 \set VERBOSITY terse
-SELECT s, dataeng._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
+SELECT s, dataeng_internal._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
                                                         '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours']) s;
 
 -------------------------------------------------------------------------------

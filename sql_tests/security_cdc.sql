@@ -119,8 +119,8 @@ SET ROLE sc_victim;
 SELECT dataeng.cdc_consumer_create('sc_v_' || i) FROM generate_series(1, 3) i;
 RESET ROLE;
 SELECT dataeng.cdc_consumer_create('sc_su_' || i) FROM generate_series(1, 4) i;
-SELECT owner, count(*) FROM dataeng.cdc_consumer_state GROUP BY owner ORDER BY owner::text;
-SELECT dataeng.cdc_consumer_drop(name) FROM dataeng.cdc_consumer_state;
+SELECT owner, count(*) FROM dataeng_internal.cdc_consumer_state GROUP BY owner ORDER BY owner::text;
+SELECT dataeng.cdc_consumer_drop(name) FROM dataeng_internal.cdc_consumer_state;
 RESET dataeng.max_consumers_per_role;
 
 -----------------------------------------------------------------------------
@@ -148,14 +148,14 @@ SHOW dataeng.consumer_max_lag_changes;
 SHOW dataeng.consumer_max_age;
 -- no limit (the default): the idle consumer keeps every change
 SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
-SELECT count(*) AS kept FROM dataeng.change_log WHERE table_oid = :secret;
+SELECT count(*) AS kept FROM dataeng_internal.change_log WHERE table_oid = :secret;
 -- with one: the idle consumer (40 changes behind) expires, with a warning
 -- naming it, the busy one (nothing pending) does not, and the log is purged
 SET dataeng.consumer_max_lag_changes = 30;
 SELECT count(*) > 0 AS purged FROM dataeng.cdc_purge();
-SELECT count(*) < 40 AS purged FROM dataeng.change_log WHERE table_oid = :secret;
+SELECT count(*) < 40 AS purged FROM dataeng_internal.change_log WHERE table_oid = :secret;
 SELECT name, owner, expired_at IS NOT NULL AS expired, expired_reason
-  FROM dataeng.cdc_consumer_state ORDER BY name;
+  FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 -- its owner sees it expired, with nothing pending
 SET ROLE sc_attacker;
 SELECT name, pending_changes, lag_seconds, expired_at IS NOT NULL AS expired, expired_reason
@@ -187,14 +187,14 @@ SET dataeng.consumer_max_age = '1s';
 SHOW dataeng.consumer_max_age;
 -- (this purge cuts the batch holding the change; it is not old yet)
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
-SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+SELECT name, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 SELECT pg_sleep(1.2);
 SET ROLE sc_victim;
 SELECT dataeng.cdc_ack('sc_v_busy', max(change_id)) FROM dataeng.cdc_poll('sc_v_busy');
 RESET ROLE;
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
 SELECT name, expired_at IS NOT NULL AS expired, expired_reason LIKE '%dataeng.consumer_max_age%' AS by_age
-  FROM dataeng.cdc_consumer_state ORDER BY name;
+  FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 SET ROLE sc_attacker;
 SELECT * FROM dataeng.cdc_poll('sc_a_slow');
 SELECT dataeng.cdc_consumer_drop('sc_a_slow');
@@ -247,7 +247,7 @@ INSERT INTO sc_attacker.noise SELECT generate_series(1, 6);
 RESET ROLE;
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
 -- only the attacker's own consumer expired
-SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 RESET dataeng.consumer_max_lag_changes;
 -- the age limit the same: an old change of the attacker's table is not an
 -- old change of the victim's consumers
@@ -258,10 +258,10 @@ RESET ROLE;
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
 SELECT pg_sleep(1.2);
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
-SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 -- nor do the victim's idle consumers hold the attacker's changes in the
 -- log: having nothing of their tables pending, they were moved past them
-SELECT count(*) AS noise_kept FROM dataeng.change_log WHERE table_oid = 'sc_attacker.noise'::regclass;
+SELECT count(*) AS noise_kept FROM dataeng_internal.change_log WHERE table_oid = 'sc_attacker.noise'::regclass;
 RESET dataeng.consumer_max_age;
 -- and the victim's consumers go on
 INSERT INTO sc_victim.secret VALUES (300, 'later');
@@ -293,7 +293,7 @@ SELECT dblink_connect('sc_hold', format('host=%s port=%s dbname=%s user=sc_attac
 -- it polls (cutting a tick) and, in a transaction it leaves open,
 -- acknowledges the first change: its consumer's row stays locked
 SELECT * FROM dblink('sc_hold', 'SELECT count(*) FROM dataeng.cdc_poll(''sc_a_held'', 1)') AS t(n bigint);
-SELECT min(change_id) AS first_noise FROM dataeng.change_log
+SELECT min(change_id) AS first_noise FROM dataeng_internal.change_log
  WHERE table_oid = 'sc_attacker.noise'::regclass AND new_row->>'id' = '100' \gset
 SELECT dblink_exec('sc_hold', 'BEGIN');
 SELECT * FROM dblink('sc_hold', format('SELECT dataeng.cdc_ack(%L, %s)::text', 'sc_a_held', :first_noise)) AS t(acked text);
@@ -306,11 +306,11 @@ SET dataeng.consumer_max_lag_changes = 3;
 \set VERBOSITY terse
 SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
 \set VERBOSITY default
-SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+SELECT name, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 -- the holder is the attacker's session, idle in transaction
 SELECT count(*) > 0 AS holds
   FROM pg_locks lk JOIN pg_stat_activity a ON a.pid = lk.pid
- WHERE lk.relation = 'dataeng.change_log_0'::regclass AND a.usename = 'sc_attacker'
+ WHERE lk.relation = 'dataeng_internal.change_log_0'::regclass AND a.usename = 'sc_attacker'
    AND a.state = 'idle in transaction';
 -- a poll in the open transaction that needs a new tick has it cut in a
 -- transaction of its own: it holds no tick, and the purge does not wait
@@ -330,7 +330,7 @@ RESET lock_timeout;
 SELECT dblink_exec('sc_hold', 'COMMIT');
 SELECT dblink_disconnect('sc_hold');
 SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
-SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumer_state ORDER BY name;
+SELECT name, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 RESET dataeng.consumer_max_lag_changes;
 SET ROLE sc_attacker;
 SELECT dataeng.cdc_consumer_drop('sc_a_held');

@@ -199,23 +199,23 @@ SELECT count(*) AS differences
 -- memory by the rows its pairs name, not by their row numbers
 -------------------------------------------------------------------------------
 SET ROLE sd_attacker;
-SELECT * FROM dataeng._dedup_centers('pg_class');
-SELECT * FROM dataeng._dedup_as('sd_victim', 'DELETE FROM sd_victim.plain RETURNING 1') AS t(x int);
-SELECT dataeng._dedup_pattern('{a}', '{a}');
+SELECT * FROM dataeng_internal._dedup_centers('pg_class');
+SELECT * FROM dataeng_internal._dedup_as('sd_victim', 'DELETE FROM sd_victim.plain RETURNING 1') AS t(x int);
+SELECT dataeng_internal._dedup_pattern('{a}', '{a}');
 RESET ROLE;
 CREATE TEMP TABLE sd_pairs (a bigint, b bigint, prob float8);
-SELECT count(*) AS no_rows FROM dataeng._dedup_centers('sd_pairs');
+SELECT count(*) AS no_rows FROM dataeng_internal._dedup_centers('sd_pairs');
 INSERT INTO sd_pairs VALUES (1, 2, 0.9), (134217726, 3, 0.8), (2, 3, 0.95);
-SELECT * FROM dataeng._dedup_centers('sd_pairs');
+SELECT * FROM dataeng_internal._dedup_centers('sd_pairs');
 INSERT INTO sd_pairs VALUES (5, 5, 0.99);
-SELECT * FROM dataeng._dedup_centers('sd_pairs');
+SELECT * FROM dataeng_internal._dedup_centers('sd_pairs');
 DROP TABLE sd_pairs;
 -- what PUBLIC may do here: the entry points (which check their caller), and
 -- _dedup_may_read (used by the policies; it says what the catalogs and
 -- has_table_privilege say); PUBLIC writes neither table
 SELECT p.oid::regprocedure AS executable_by_public
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
    AND (p.proname LIKE '%dedup%' OR p.proname IN ('find_duplicates', '_find_duplicates', '_insertable_columns'))
    AND has_function_privilege('public', p.oid, 'EXECUTE')
  ORDER BY 1::text;

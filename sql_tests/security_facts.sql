@@ -30,22 +30,22 @@ INSERT INTO sf_attacker.src VALUES (1, '2026-01-01 10:00', 'n', 5), (2, '2026-01
 -- _fact_deltas checks every column of its column definition list: the call
 -- of the issue (a count declared text) crashed the server
 -------------------------------------------------------------------------------
-SELECT * FROM dataeng._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
   AS t(a bool, b int8, c bool, d int8, e timestamptz, cnt text);
 -- a dimension of the wrong type
-SELECT * FROM dataeng._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{region}', '{}', '{}')
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{region}', '{}', '{}')
   AS t(a bool, b int8, c bool, d int8, e timestamptz, d1 int8);
 -- a sum of the wrong type, a count among the sums
-SELECT * FROM dataeng._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{t}')
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{t}')
   AS t(a bool, b int8, c bool, d int8, e timestamptz, s1 text, n1 int8);
-SELECT * FROM dataeng._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{t}')
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{t}')
   AS t(a bool, b int8, c bool, d int8, e timestamptz, s1 int8, n1 text);
 -- one column too many
-SELECT * FROM dataeng._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
   AS t(a bool, b int8, c bool, d int8, e timestamptz, n1 int8, x text);
 -- the right list works
 SELECT a, b, d, e, d1, s1, n1
-  FROM dataeng._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{region}', '{amount}', '{t}')
+  FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{region}', '{amount}', '{t}')
     AS t(a bool, b int8, c bool, d int8, e timestamptz, d1 text, s1 int8, n1 int8)
  ORDER BY a, e;
 SELECT dataeng.cdc_consumer_drop('m_src');
@@ -77,42 +77,42 @@ RESET ROLE;
 -- Nobody but the functions writes the definitions
 -------------------------------------------------------------------------------
 SET ROLE sf_attacker;
-INSERT INTO dataeng.fact_defs (name, fact_table, source, time_column, grain, time_zone, dimensions,
+INSERT INTO dataeng_internal.fact_defs (name, fact_table, source, time_column, grain, time_zone, dimensions,
                                measures, spec, consumer)
 VALUES ('x', 'sf_victim.payroll', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}', '[]', 'fact:x');
-UPDATE dataeng.fact_defs SET spec = '[]';
-DELETE FROM dataeng.fact_defs;
-INSERT INTO dataeng.dimension_defs (name, dim_table, source, key_column, attributes, scd_type, consumer)
+UPDATE dataeng_internal.fact_defs SET spec = '[]';
+DELETE FROM dataeng_internal.fact_defs;
+INSERT INTO dataeng_internal.dimension_defs (name, dim_table, source, key_column, attributes, scd_type, consumer)
 VALUES ('x', 'sf_victim.payroll', 'sf_attacker.src', 'id', '{}', 1, 'dim:x');
-UPDATE dataeng.dimension_defs SET attributes = '{}';
-DELETE FROM dataeng.dimension_defs;
+UPDATE dataeng_internal.dimension_defs SET attributes = '{}';
+DELETE FROM dataeng_internal.dimension_defs;
 -- nor through the entry point, for a table not its own
-SELECT dataeng._fact_def_write('insert',
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('x', 'sf_victim.payroll', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 -- nor for another role
-SELECT dataeng._fact_def_write('insert',
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('x', 'sf_attacker.src', 'sf_victim', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
+      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 -- nor with SQL in a measure
-SELECT dataeng._fact_def_write('insert',
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('src', 'sf_attacker.src', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{max(amount)}',
       '[{"agg": "sf_attacker.pwn() + max", "name": "m", "col": "amount", "float": false, "mode": "recompute"}]',
-      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
-SELECT * FROM dataeng._fact_measure_cols('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}', false);
-SELECT * FROM dataeng._fact_measure_cols('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}', false);
+      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+SELECT * FROM dataeng_internal._fact_measure_cols('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}', false);
+SELECT * FROM dataeng_internal._fact_measure_cols('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}', false);
 -- and another role's definitions stay out of reach
-SELECT dataeng._fact_def_write('delete', f, 0) FROM dataeng.fact_defs f;
+SELECT dataeng_internal._fact_def_write('delete', f, 0) FROM dataeng_internal.fact_defs f;
 SELECT dataeng.fact_refresh('sf_victim.f3');
 SELECT dataeng.fact_drop('sf_victim.f3');
 SELECT dataeng.fact_rebuild('sf_victim.f3');
 SELECT dataeng.dimension_drop('sf_victim.d3');
-SELECT dataeng._agg_as_owner('sf_victim', 'fact_drop', 'sf_victim.f3');
+SELECT dataeng_internal._agg_as_owner('sf_victim', 'fact_drop', 'sf_victim.f3');
 RESET ROLE;
-SELECT name, fact_table FROM dataeng.fact_defs ORDER BY name;
-SELECT name, dim_table FROM dataeng.dimension_defs ORDER BY name;
+SELECT name, fact_table FROM dataeng_internal.fact_defs ORDER BY name;
+SELECT name, dim_table FROM dataeng_internal.dimension_defs ORDER BY name;
 
 -------------------------------------------------------------------------------
 -- A fact's consumer and job are its own: cdc_ack and unschedule refuse
@@ -202,7 +202,7 @@ CALL dataeng.fact_backfill('sf_attacker.af');
 SET ROLE sf_attacker;
 CREATE FUNCTION sf_attacker.mk() RETURNS int LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM dataeng._agg_temp_table('_dataeng_mine', 'SELECT 1 AS x');
+  PERFORM dataeng_internal._agg_temp_table('_dataeng_mine', 'SELECT 1 AS x');
   RETURN 1;
 END;
 $$;
@@ -223,28 +223,28 @@ BEGIN
 END;
 $$;
 RESET ROLE;
-UPDATE dataeng.fact_defs SET spec = jsonb_set(spec, '{1,agg}', '"sf_attacker.pwn() + max"')
+UPDATE dataeng_internal.fact_defs SET spec = jsonb_set(spec, '{1,agg}', '"sf_attacker.pwn() + max"')
  WHERE name = 'sf_attacker.af';
 SELECT dataeng.fact_refresh('sf_attacker.af');
 SELECT dataeng.fact_rebuild('sf_attacker.af');
 SELECT count(*) AS pwned FROM sf_attacker.who_log WHERE what = 'pwn';
-UPDATE dataeng.fact_defs SET spec = jsonb_set(spec, '{1,agg}', '"max"') WHERE name = 'sf_attacker.af';
+UPDATE dataeng_internal.fact_defs SET spec = jsonb_set(spec, '{1,agg}', '"max"') WHERE name = 'sf_attacker.af';
 
 -------------------------------------------------------------------------------
 -- A superuser's fact_drop drops only what the fact created
 -------------------------------------------------------------------------------
 -- (a definition pointed at the victim's table and consumer: no role but a
 -- superuser can write one now, but the drop checks anyway)
-UPDATE dataeng.fact_defs SET fact_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.af';
+UPDATE dataeng_internal.fact_defs SET fact_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.af';
 SELECT dataeng.fact_drop('sf_attacker.af');
-UPDATE dataeng.fact_defs SET fact_table = 'sf_attacker.af', consumer = 'fact:sf_victim.f3' WHERE name = 'sf_attacker.af';
+UPDATE dataeng_internal.fact_defs SET fact_table = 'sf_attacker.af', consumer = 'fact:sf_victim.f3' WHERE name = 'sf_attacker.af';
 SELECT dataeng.fact_drop('sf_attacker.af');
-UPDATE dataeng.dimension_defs SET dim_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.ad';
+UPDATE dataeng_internal.dimension_defs SET dim_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.ad';
 SELECT dataeng.dimension_drop('sf_attacker.ad');
 SELECT count(*) AS payroll_rows FROM sf_victim.payroll;
 SELECT name, owner FROM dataeng.cdc_consumers ORDER BY name;
-UPDATE dataeng.fact_defs SET consumer = 'fact:sf_attacker.af' WHERE name = 'sf_attacker.af';
-UPDATE dataeng.dimension_defs SET dim_table = 'sf_attacker.ad' WHERE name = 'sf_attacker.ad';
+UPDATE dataeng_internal.fact_defs SET consumer = 'fact:sf_attacker.af' WHERE name = 'sf_attacker.af';
+UPDATE dataeng_internal.dimension_defs SET dim_table = 'sf_attacker.ad' WHERE name = 'sf_attacker.ad';
 -- as they are, the superuser drops them (as their owner)
 SELECT dataeng.fact_drop('sf_attacker.af');
 SELECT dataeng.dimension_drop('sf_attacker.ad');
@@ -260,8 +260,8 @@ SET search_path = sf_attacker;
 CREATE TABLE sf_attacker.t4 (id int PRIMARY KEY, at timestamptz NOT NULL, amount int);
 SELECT dataeng.fact_create('f4', 'sf_attacker.t4', 'at', 'day', '{}', ARRAY['count(*)'], schedule => '@yearly');
 SELECT dataeng.dimension_create('d4', 'sf_attacker.t4', 'id', '{}', schedule => '@yearly');
-SELECT dataeng._fact_def_write('delete', f, 0) FROM dataeng.fact_defs f WHERE name = 'f4';
-SELECT dataeng._dim_def_write('delete', x, 0) FROM dataeng.dimension_defs x WHERE name = 'd4';
+SELECT dataeng_internal._fact_def_write('delete', f, 0) FROM dataeng_internal.fact_defs f WHERE name = 'f4';
+SELECT dataeng_internal._dim_def_write('delete', x, 0) FROM dataeng_internal.dimension_defs x WHERE name = 'd4';
 DROP TABLE sf_attacker.f4, sf_attacker.d4;
 RESET ROLE;
 SELECT name, owner FROM dataeng.cdc_consumers WHERE name IN ('fact:f4', 'dim:d4');
@@ -295,35 +295,35 @@ SELECT dataeng.cdc_consumer_drop('dim:sf_victim.d5');
 SET ROLE sf_attacker;
 SET search_path = sf_attacker;
 CREATE TABLE sf_attacker.ft (bucket timestamptz, __rows bigint);
-SELECT dataeng._fact_def_write('insert',
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('sf_victim.f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
-SELECT dataeng._fact_def_write('insert',
+      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
-SELECT dataeng._dim_def_write('insert',
+      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+SELECT dataeng_internal._dim_def_write('insert',
   ROW('sf_victim.d6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{}', 1, 'dim:sf_victim.d6',
-      NULL, now(), NULL, 0, 0)::dataeng.dimension_defs, 0);
+      NULL, now(), NULL, 0, 0)::dataeng_internal.dimension_defs, 0);
 -- nor a definition fact_create would not write (a time column, grain or
 -- time zone that is not one)
-SELECT dataeng._fact_def_write('insert',
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'nope', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
-SELECT dataeng._fact_def_write('insert',
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'fortnight', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
-SELECT dataeng._fact_def_write('insert',
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'Mars/Olympus', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng.fact_defs, 0);
-SELECT dataeng._dim_def_write('insert',
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+SELECT dataeng_internal._dim_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{nope}', 1, 'dim:ft',
-      NULL, now(), NULL, 0, 0)::dataeng.dimension_defs, 0);
-SELECT count(*) AS attacker_defs FROM dataeng.fact_defs;
+      NULL, now(), NULL, 0, 0)::dataeng_internal.dimension_defs, 0);
+SELECT count(*) AS attacker_defs FROM dataeng_internal.fact_defs;
 RESET ROLE;
 SET ROLE sf_victim;
 SELECT dataeng.fact_create('sf_victim.f6', 'sf_victim.sales', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL);
@@ -334,8 +334,8 @@ SELECT dataeng.fact_create('f4', 'sf_attacker.src', 'at', 'day', '{}', ARRAY['co
 SELECT dataeng.dimension_create('d4', 'sf_attacker.src', 'id', '{}', schedule => NULL);
 RESET ROLE;
 RESET search_path;
-SELECT name, owner FROM dataeng.fact_defs ORDER BY name;
-SELECT name, owner FROM dataeng.dimension_defs ORDER BY name;
+SELECT name, owner FROM dataeng_internal.fact_defs ORDER BY name;
+SELECT name, owner FROM dataeng_internal.dimension_defs ORDER BY name;
 SET ROLE sf_victim;
 SET search_path = sf_victim;
 SELECT dataeng.fact_drop('f4');

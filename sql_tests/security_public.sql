@@ -99,7 +99,7 @@ INSERT INTO reasons VALUES
 SELECT p.oid::regprocedure AS function, coalesce(r.reason, 'NO REASON') AS reason,
        CASE WHEN p.prosecdef THEN 'SECURITY DEFINER' END AS definer
   FROM pg_proc p LEFT JOIN reasons r ON r.name = p.proname
- WHERE p.pronamespace = 'dataeng'::regnamespace
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
    AND has_function_privilege('sp_nobody', p.oid, 'EXECUTE')
  ORDER BY 2, p.oid::regprocedure::text;
 
@@ -109,7 +109,7 @@ SELECT p.oid::regprocedure AS function, coalesce(r.reason, 'NO REASON') AS reaso
 -- caller's current_schema())
 SELECT p.oid::regprocedure AS not_plain_invoker_rights
   FROM pg_proc p JOIN reasons r ON r.name = p.proname
- WHERE p.pronamespace = 'dataeng'::regnamespace AND r.reason IN ('invoker-rights helper', 'invoker rights')
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND r.reason IN ('invoker-rights helper', 'invoker rights')
    AND (p.prosecdef OR p.prolang NOT IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
         OR (r.reason = 'invoker-rights helper'
             AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)))
@@ -117,7 +117,7 @@ SELECT p.oid::regprocedure AS not_plain_invoker_rights
 
 -- a reason kept for a function PUBLIC no longer executes is stale
 SELECT r.name AS stale_reason FROM reasons r
- WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'dataeng'::regnamespace
+ WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
                       AND p.proname = r.name AND has_function_privilege('sp_nobody', p.oid, 'EXECUTE'))
  ORDER BY 1;
 
@@ -125,18 +125,18 @@ SELECT r.name AS stale_reason FROM reasons r
 -- of captured tables (no role calls them; they run SQL of the extension's
 -- only, with search_path pinned); entry points switch user in C
 SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef ORDER BY p.oid::regprocedure::text;
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef ORDER BY p.oid::regprocedure::text;
 
 -- no relation or sequence of dataeng is writable by PUBLIC
 SELECT c.oid::regclass AS writable, c.relkind
   FROM pg_class c
- WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+ WHERE c.relnamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
    AND (has_table_privilege('sp_nobody', c.oid, 'INSERT') OR has_table_privilege('sp_nobody', c.oid, 'UPDATE')
         OR has_table_privilege('sp_nobody', c.oid, 'DELETE') OR has_table_privilege('sp_nobody', c.oid, 'TRUNCATE'))
  ORDER BY c.oid::regclass::text;
 SELECT c.oid::regclass AS usable_sequence
   FROM pg_class c
- WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relkind = 'S'
+ WHERE c.relnamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND c.relkind = 'S'
    AND (has_sequence_privilege('sp_nobody', c.oid, 'USAGE') OR has_sequence_privilege('sp_nobody', c.oid, 'UPDATE'))
  ORDER BY c.oid::regclass::text;
 -- and the schema: PUBLIC uses it, creates nothing in it

@@ -20,7 +20,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-SELECT wait_for('SELECT dataeng._scheduler_pid() IS NOT NULL') AS scheduler_running;
+SELECT wait_for('SELECT dataeng_internal._scheduler_pid() IS NOT NULL') AS scheduler_running;
 
 CREATE ROLE ss_attacker LOGIN;
 CREATE ROLE ss_victim LOGIN;

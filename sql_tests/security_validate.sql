@@ -149,17 +149,17 @@ RESET ROLE;
 -------------------------------------------------------------------------------
 SELECT min(quarantine_id) AS qid FROM dataeng.quarantine WHERE table_name = 'victim.secret'::regclass \gset
 SET ROLE regress_secval_writer;          -- INSERT only (on victim.guarded): nothing here
-SELECT dataeng._quarantine_take(:qid);
+SELECT dataeng_internal._quarantine_take(:qid);
 RESET ROLE;
 SET ROLE regress_secval_victim;
 GRANT INSERT ON victim.secret TO regress_secval_writer;
 RESET ROLE;
 SET ROLE regress_secval_writer;          -- INSERT on victim.secret, no SELECT
-SELECT dataeng._quarantine_take(:qid);
+SELECT dataeng_internal._quarantine_take(:qid);
 SELECT dataeng.quarantine_release(:qid, '{"salary": 5}');
 RESET ROLE;
 SET ROLE regress_secval_reader;          -- SELECT and INSERT, but row-level security
-SELECT dataeng._quarantine_take(:qid);
+SELECT dataeng_internal._quarantine_take(:qid);
 SELECT dataeng.quarantine_release(:qid, '{"salary": 5}');
 RESET ROLE;
 SELECT count(*) AS still_quarantined FROM dataeng.quarantine WHERE table_name = 'victim.secret'::regclass;
@@ -183,8 +183,8 @@ SELECT rule_name, failed, passed FROM dataeng.validate('victim.vol');
 DELETE FROM victim.vol WHERE id > 50;
 RESET ROLE;
 SET ROLE regress_secval_reader;
-SELECT dataeng._record_run('victim.vol', now(), 50, '[{"rule_name": "no big drop", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 0, "failed_pct": 0, "passed": true}]', 0);
-SELECT dataeng._record_run('victim.vol', now(), 50, '[{"rule_name": "forged", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 1, "failed_pct": 100, "passed": false}]', 0);
+SELECT dataeng_internal._record_run('victim.vol', now(), 50, '[{"rule_name": "no big drop", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 0, "failed_pct": 0, "passed": true}]', 0);
+SELECT dataeng_internal._record_run('victim.vol', now(), 50, '[{"rule_name": "forged", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 1, "failed_pct": 100, "passed": false}]', 0);
 RESET ROLE;
 SET ROLE regress_secval_victim;
 SELECT rule_name, failed, passed FROM dataeng.validate('victim.vol');
@@ -303,13 +303,13 @@ SET ROLE regress_secval_attacker;
 SELECT dataeng.rule_add(4000000000::oid::regclass, 'x', 'expression', NULL, '{"expression": "true"}');
 SELECT dataeng.rule_add(4000000000::oid::regclass, 'y', 'not_null', 'id');
 SELECT dataeng.rule_drop(4000000000::oid::regclass, 'x');
-SELECT dataeng._record_run(4000000000::oid::regclass, now(), 1, '[{"rule_name": "forged", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 1, "failed_pct": 100, "passed": false}]', 0);
-SELECT dataeng._quarantine_put(4000000000::oid::regclass, NULL, '[{"row": {"id": 1}, "rules": ["forged"]}]');
+SELECT dataeng_internal._record_run(4000000000::oid::regclass, now(), 1, '[{"rule_name": "forged", "kind": "volume_change", "severity": "error", "checked": 1, "failed": 1, "failed_pct": 100, "passed": false}]', 0);
+SELECT dataeng_internal._quarantine_put(4000000000::oid::regclass, NULL, '[{"row": {"id": 1}, "rules": ["forged"]}]');
 SELECT dataeng.validate(4000000000::oid::regclass);
 SELECT dataeng.guard_enable(4000000000::oid::regclass);
 RESET ROLE;
 -- nor does the expression check crash on it
-SELECT dataeng._expression_check('regress_secval_attacker', 4000000000::oid::regclass, 'true');
+SELECT dataeng_internal._expression_check('regress_secval_attacker', 4000000000::oid::regclass, 'true');
 SELECT (SELECT count(*) FROM dataeng.rules WHERE table_name = 4000000000::oid) AS rules,
        (SELECT count(*) FROM dataeng.validation_runs WHERE table_name = 4000000000::oid) AS runs,
        (SELECT count(*) FROM dataeng.alerts WHERE table_name = 4000000000::oid) AS alerts,
@@ -383,7 +383,7 @@ RESET ROLE;
 -- the new internal functions are not executable by PUBLIC
 SELECT p.oid::regprocedure AS internal_executable_by_public
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
    AND p.proname IN ('_exec_as', '_expression_check', '_validate', '_quarantine_release', '_run_record',
                      '_record_run_as_owner', '_query_as')
    AND has_function_privilege('public', p.oid, 'EXECUTE');

@@ -52,7 +52,7 @@ SELECT quarantine_id AS qid FROM dataeng.quarantine \gset
 RESET ROLE;
 SET ROLE regress_valsec_reader;
 SELECT dataeng.quarantine_release(:qid, '{"email": "cy@example.com"}');
-SELECT dataeng._quarantine_take(:qid);
+SELECT dataeng_internal._quarantine_take(:qid);
 RESET ROLE;
 SET ROLE regress_valsec_owner;
 SELECT dataeng.quarantine_release(:qid, '{"email": "cy@example.com"}');
@@ -73,12 +73,12 @@ RESET ROLE;
 
 -- the internal bodies are not callable by PUBLIC
 SET ROLE regress_valsec_low;
-SELECT dataeng._rule_add('regress_valsec_owner', 'v_people', 'x', 'not_null', 'id', '{}', 'error');
-SELECT dataeng._record_run_as_owner('regress_valsec_owner', 'v_people', now(), 0, '[]', 0);
-SELECT dataeng._query_as('regress_valsec_owner', 'SELECT true');
+SELECT dataeng_internal._rule_add('regress_valsec_owner', 'v_people', 'x', 'not_null', 'id', '{}', 'error');
+SELECT dataeng_internal._record_run_as_owner('regress_valsec_owner', 'v_people', now(), 0, '[]', 0);
+SELECT dataeng_internal._query_as('regress_valsec_owner', 'SELECT true');
 -- the internal entry points check the caller
-SELECT dataeng._record_run('v_people', now(), 0, '[]', 0);
-SELECT dataeng._quarantine_put('v_people', NULL, '[{"row": {"id": 9}, "rules": ["forged"]}]');
+SELECT dataeng_internal._record_run('v_people', now(), 0, '[]', 0);
+SELECT dataeng_internal._quarantine_put('v_people', NULL, '[{"row": {"id": 9}, "rules": ["forged"]}]');
 RESET ROLE;
 
 -------------------------------------------------------------------------------
@@ -124,14 +124,14 @@ BEGIN
     INSERT INTO v_low_log VALUES ('validate with quarantine refused');
   END;
   BEGIN
-    PERFORM dataeng._quarantine_put('v_admin', NULL, '[{"row": {"id": 3, "secret": "forged"}, "rules": ["x"]}]');
+    PERFORM dataeng_internal._quarantine_put('v_admin', NULL, '[{"row": {"id": 3, "secret": "forged"}, "rules": ["x"]}]');
     INSERT INTO v_low_log VALUES ('forged a quarantined row of v_admin');
   EXCEPTION WHEN insufficient_privilege THEN
     INSERT INTO v_low_log VALUES ('_quarantine_put refused');
   END;
   BEGIN
     SELECT min(quarantine_id) INTO q FROM dataeng.quarantine WHERE table_name = 'v_admin'::regclass;
-    PERFORM dataeng._quarantine_take(coalesce(q, -1));
+    PERFORM dataeng_internal._quarantine_take(coalesce(q, -1));
     INSERT INTO v_low_log VALUES ('took a quarantined row of v_admin');
   EXCEPTION WHEN insufficient_privilege THEN
     INSERT INTO v_low_log VALUES ('_quarantine_take refused');
@@ -178,12 +178,12 @@ SELECT row_data FROM dataeng.quarantine WHERE table_name = 'v_admin'::regclass O
 -- no validation function is SECURITY DEFINER any more
 SELECT p.proname
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace AND p.prosecdef
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef
  ORDER BY 1;
 -- validation functions a plain role may call that are not plain validators
 SELECT p.proname
   FROM pg_proc p
- WHERE p.pronamespace = 'dataeng'::regnamespace
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
    AND (p.proname ~ 'rule|guard|quarantine|record_run|validate|require_owner|query_as')
    AND has_function_privilege('regress_valsec_low', p.oid, 'EXECUTE')
  ORDER BY 1;

@@ -142,7 +142,7 @@ SELECT dataeng.guard_disable('shop.loads');
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'shop.loads'::regclass;
 
 -- Errors for bad input carry no CONTEXT of dataeng's internal functions
--- (above: no "PL/pgSQL function dataeng._rule_add(...) line N at RAISE"),
+-- (above: no "PL/pgSQL function dataeng_internal._rule_add(...) line N at RAISE"),
 -- and keep the context of the caller's own code.
 SELECT dataeng.guard_enable('shop.loads', 'shrug');
 SELECT * FROM dataeng.validate('shop.customers');

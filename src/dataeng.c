@@ -20,7 +20,9 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cdc/cdc.h"
+#include "schedule/schedule.h"
 #include "cdc/wal.h"
 #include "aggregate/aggregate.h"
 

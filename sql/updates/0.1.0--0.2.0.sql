@@ -232,3 +232,51 @@ $$;
 -- Scheduling (schedule.sql): each run records its statements' completion
 -- tags.
 ALTER TABLE dataeng.job_runs ADD COLUMN command_tags text[];
+
+-- Internals move to their own schema (last: what is above names them in
+-- dataeng).  ALTER ... SET SCHEMA keeps each object's oid, so the triggers
+-- on users' tables, the policies and the grants follow.
+CREATE SCHEMA dataeng_internal;
+COMMENT ON SCHEMA dataeng_internal IS 'dataeng internals: not an API, may change in any release';
+GRANT USAGE ON SCHEMA dataeng_internal TO PUBLIC;
+DO $move$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT p.oid::regprocedure AS fn, p.prokind
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                 AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'dataeng'
+     WHERE p.pronamespace = 'dataeng'::regnamespace
+       AND (p.proname LIKE '\_%' OR p.proname IN ('capture', 'capture_partition_truncate', 'guard', 'guard_load'))
+  LOOP
+    EXECUTE format('ALTER %s %s SET SCHEMA dataeng_internal',
+                   CASE r.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, r.fn);
+  END LOOP;
+  FOR r IN
+    SELECT c.oid::regclass AS rel, c.relkind
+      FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'dataeng'::regnamespace
+       AND c.relkind IN ('r', 'p', 'S', 'v')
+       AND NOT c.relispartition
+       AND (c.relname LIKE '\_%' OR c.relname IN ('change_log', 'change_id_seq', 'cdc_ticks', 'cdc_tick_seq',
+                                                  'cdc_batch_txns', 'cdc_consumer_state', 'fact_defs', 'dimension_defs',
+                                                  'cdc_wal_state', 'cdc_wal_tables', 'on_change_triggers', 'consumer_lag'))
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                          AND d.deptype IN ('a', 'i') AND c.relkind = 'S')
+  LOOP
+    EXECUTE format('ALTER %s %s SET SCHEMA dataeng_internal',
+                   CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, r.rel);
+  END LOOP;
+  -- the change log's segments (partitions move one by one)
+  FOR r IN
+    SELECT c.oid::regclass AS rel FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relname ~ '^change_log_[0-9]+$'
+  LOOP
+    EXECUTE format('ALTER TABLE %s SET SCHEMA dataeng_internal', r.rel);
+  END LOOP;
+END
+$move$;

@@ -39,7 +39,7 @@ BEGIN
   CREATE TABLE bench_t (id int PRIMARY KEY, customer_id int, amount numeric(12,2),
                         status text, note text, created_at timestamptz);
   TRUNCATE bench_audit;
-  TRUNCATE dataeng.change_log;
+  TRUNCATE dataeng_internal.change_log;
   IF config = 'dataeng' THEN
     PERFORM dataeng.cdc_enable('bench_t');
   ELSIF config = 'plpgsql' THEN
@@ -108,7 +108,7 @@ SELECT d.op,
 -- of 100 rows) with cdc_poll(max_changes => 10000) and cdc_ack, against the
 -- anchor of reading the same rows straight from the change log.
 DROP TABLE bench_t;
-TRUNCATE dataeng.change_log;
+TRUNCATE dataeng_internal.change_log;
 CREATE TABLE bench_t (id int PRIMARY KEY, customer_id int, amount numeric(12,2),
                       status text, note text, created_at timestamptz);
 \o /dev/null
@@ -127,7 +127,7 @@ BEGIN
   END LOOP;
 END $$;
 CALL bench_fill(:rows);
-VACUUM ANALYZE dataeng.change_log;
+VACUUM ANALYZE dataeng_internal.change_log;
 
 CREATE TEMP TABLE poll_results (what text, secs float8, n bigint);
 DO $$
@@ -138,7 +138,7 @@ DECLARE
   last bigint;
 BEGIN
   t0 := clock_timestamp();
-  SELECT count(*) INTO n FROM (SELECT * FROM dataeng.change_log) s
+  SELECT count(*) INTO n FROM (SELECT * FROM dataeng_internal.change_log) s
    WHERE s.new_row::text IS NOT NULL OR s.old_row IS NOT NULL;
   INSERT INTO poll_results VALUES ('read change_log', extract(epoch FROM clock_timestamp() - t0), n);
   t0 := clock_timestamp();

@@ -41,7 +41,7 @@ BEGIN
   CREATE TABLE wbench_t (id int PRIMARY KEY, customer_id int, amount numeric(12,2),
                          status text, note text, created_at timestamptz);
   TRUNCATE wbench_audit;
-  TRUNCATE dataeng.change_log;
+  TRUNCATE dataeng_internal.change_log;
   IF config = 'wal' THEN
     PERFORM dataeng.cdc_enable('wbench_t', method => 'wal');
   ELSIF config = 'plpgsql' THEN
@@ -116,7 +116,7 @@ BEGIN
   DROP TABLE IF EXISTS wbench_t;
   CREATE TABLE wbench_t (id int PRIMARY KEY, customer_id int, amount numeric(12,2),
                          status text, note text, created_at timestamptz);
-  TRUNCATE dataeng.change_log;
+  TRUNCATE dataeng_internal.change_log;
   PERFORM dataeng.cdc_enable('wbench_t', method => 'wal');
   COMMIT;
   PERFORM dataeng.cdc_wal_sync('10 min');
@@ -139,7 +139,7 @@ BEGIN
     COMMIT;
   END LOOP;
   PERFORM dataeng.cdc_wal_sync('10 min');
-  SELECT count(*) INTO n FROM dataeng.change_log WHERE table_oid = 'wbench_t'::regclass;
+  SELECT count(*) INTO n FROM dataeng_internal.change_log WHERE table_oid = 'wbench_t'::regclass;
   INSERT INTO wbench_e2e VALUES (rep, n, extract(epoch FROM clock_timestamp() - t0));
   COMMIT;
   PERFORM dataeng.cdc_disable('wbench_t');

@@ -65,7 +65,7 @@ CALL bench_status_run();
 \echo 'pipeline_status: one read, milliseconds (median of 20)'
 WITH m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY what)
 SELECT (SELECT count(*) FROM dataeng.pipeline_status) AS objects,
-       (SELECT count(*) FROM dataeng.change_log) AS pending_changes,
+       (SELECT count(*) FROM dataeng_internal.change_log) AS pending_changes,
        round(s.ms::numeric, 1) AS pipeline_status_ms, round(a.ms::numeric, 1) AS anchor_ms,
        round((s.ms / a.ms)::numeric, 2) AS ratio,
        CASE WHEN s.ms < 100 THEN 'met' ELSE 'MISSED' END AS target_lt_100ms

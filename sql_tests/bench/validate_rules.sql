@@ -43,7 +43,7 @@ BEGIN
     INSERT INTO t VALUES ('validate', extract(epoch FROM clock_timestamp() - t0));
     t0 := clock_timestamp();
     FOR r IN SELECT x FROM dataeng.rules x WHERE table_name = 'bench_people'::regclass LOOP
-      EXECUTE format('SELECT count(*) FROM bench_people t WHERE NOT %s', dataeng._rule_condition(r.x)) INTO n;
+      EXECUTE format('SELECT count(*) FROM bench_people t WHERE NOT %s', dataeng_internal._rule_condition(r.x)) INTO n;
     END LOOP;
     INSERT INTO t VALUES ('separate queries', extract(epoch FROM clock_timestamp() - t0));
   END LOOP;

@@ -3,7 +3,7 @@
  * fuzz_date_format.c
  *		libFuzzer target for is_date's format and value parser
  *		(src/validate/dates.c): the first byte says how many of the next
- *		bytes are the format, the rest is the value.  date_problem() may
+ *		bytes are the format, the rest is the value.  validate_date_problem() may
  *		raise for an unknown format pattern (22023, documented); any other
  *		error is a finding.
  *
@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flen = data[0];
 	if (flen > size - 1)
 		flen = size - 1;
-	(void) date_problem((const char *) data + 1 + flen, (int) (size - 1 - flen),
+	(void) validate_date_problem((const char *) data + 1 + flen, (int) (size - 1 - flen),
 						(const char *) data + 1, (int) flen);
 	fuzz_allowed_error_jmp = NULL;
 	return 0;

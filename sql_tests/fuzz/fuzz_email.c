@@ -17,6 +17,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	(void) email_mode_problem((const char *) data + 1, (int) size - 1, data[0] % 3);
+	(void) validate_email_mode_problem((const char *) data + 1, (int) size - 1, data[0] % 3);
 	return 0;
 }

@@ -14,6 +14,6 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	(void) iban_problem((const char *) data, (int) size);
+	(void) validate_iban_problem((const char *) data, (int) size);
 	return 0;
 }

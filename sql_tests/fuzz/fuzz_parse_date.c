@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (parse_date_text((const char *) data + 1, (int) size - 1, orders[data[0] % 3], &p))
+	if (cleanse_parse_date_text((const char *) data + 1, (int) size - 1, orders[data[0] % 3], &p))
 	{
 		/* the wrapper hands these to date2j() and timestamp_in() unchecked */
 		if (p.year < 1 || p.year > 9999 || p.month < 1 || p.month > 12 ||

@@ -3,7 +3,7 @@
  * fuzz_parse_number.c
  *		libFuzzer target for parse_number's parser (src/cleanse/numbers.c):
  *		the first byte picks the decimal separator (inferred, '.' or ',').
- *		A canonical form that passes number_canon_problem() goes to
+ *		A canonical form that passes cleanse_number_canon_problem() goes to
  *		numeric_in(), so it must have numeric_in's shape.
  *
  *-------------------------------------------------------------------------
@@ -58,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the server only ever holds valid text */
 	if (!pg_verify_mbstr(PG_UTF8, (const char *) data + 1, (int) size - 1, true))
 		return 0;
-	canon = parse_number_text((const char *) data + 1, (int) size - 1, seps[data[0] % 3], &pct, &why);
-	if (canon != NULL && number_canon_problem(canon) == NULL && !numeric_shape(canon))
+	canon = cleanse_parse_number_text((const char *) data + 1, (int) size - 1, seps[data[0] % 3], &pct, &why);
+	if (canon != NULL && cleanse_number_canon_problem(canon) == NULL && !numeric_shape(canon))
 	{
 		fprintf(stderr, "numeric_in would raise on \"%s\"\n", canon);
 		abort();

@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		numbuf[48];
 	const char *unit;
 
-	unit = parse_quantity_text((const char *) data, (int) size, numbuf);
+	unit = cleanse_parse_quantity_text((const char *) data, (int) size, numbuf);
 	if (unit != NULL)
 	{
 		const char *s = numbuf;

@@ -2,7 +2,7 @@
  *
  * fuzz_url.c
  *		libFuzzer target for the URL validator's parser (src/validate/url.c):
- *		url_parse_problem() must return, whatever the bytes.
+ *		validate_url_parse_problem() must return, whatever the bytes.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,7 +16,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char	   *scheme;
-	const char *why = url_parse_problem((const char *) data, (int) size, &scheme);
+	const char *why = validate_url_parse_problem((const char *) data, (int) size, &scheme);
 
 	/* a URL that parses always has a scheme */
 	if (why == NULL && scheme == NULL)

@@ -65,7 +65,7 @@ for my $table ('nocap', 'cap')
 			$table, $n, @{ $kb{$table}{$n} });
 	}
 }
-is($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.change_log'),
+is($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.change_log'),
 	2 * ($small + $large) + 2, 'every change was captured (and the TRUNCATEs)');
 
 my $growth_cap = $kb{cap}{$large}[0] - $kb{cap}{$small}[0];

@@ -265,7 +265,7 @@ for my $pair ([ 'src', 'rep_stress' ], [ 'noise', 'rep_stress_noise' ], [ 'src',
 		WITH bad AS (SELECT id FROM (TABLE $s EXCEPT TABLE $r) a
 		             UNION SELECT id FROM (TABLE $r EXCEPT TABLE $s) b)
 		SELECT 'log', l.change_id, l.xid, l.op, l.old_row, l.new_row, NULL
-		  FROM dataeng.change_log l, bad
+		  FROM dataeng_internal.change_log l, bad
 		 WHERE l.table_oid = '$s'::regclass AND (l.pk->>'id')::int = bad.id
 		UNION ALL
 		SELECT 'delivered', d.change_id, d.xid, d.op, NULL, to_jsonb(d), d.seq
@@ -289,10 +289,10 @@ is($node->safe_psql('postgres', q{
 	                      EXCEPT SELECT change_id FROM delivered WHERE consumer = 'stress') a}),
 	'0 0', 'both consumers got the same changes of the source');
 is($node->safe_psql('postgres', q{
-	SELECT count(*) FROM dataeng.change_log l
+	SELECT count(*) FROM dataeng_internal.change_log l
 	 WHERE NOT EXISTS (SELECT 1 FROM delivered d WHERE d.consumer = 'stress' AND d.change_id = l.change_id)}),
 	'0', 'every change left in the log was delivered ('
-	  . $node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.change_log') . ' changes)');
+	  . $node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.change_log') . ' changes)');
 is($node->safe_psql('postgres', q{
 	SELECT count(*) FROM (SELECT xid FROM delivered WHERE consumer = 'stress'
 	                       GROUP BY xid HAVING count(DISTINCT poll) > 1) s}),
@@ -314,7 +314,7 @@ is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' O
 # 2 * cdc_segment_size + 1 changes of the source (both consumers follow it),
 # let both consumers apply and acknowledge it, and purge: the batch covers
 # at least one whole segment, which every consumer has now acknowledged.
-my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.change_log');
+my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.change_log');
 $node->safe_psql('postgres',
 	"INSERT INTO src SELECT g, 5, 'tail' FROM generate_series(1000001, 1004001) g");
 for my $c ('stress', 'small')
@@ -328,7 +328,7 @@ is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' O
 my $purged = $node->safe_psql('postgres', 'SELECT coalesce(sum(purged_changes), 0) FROM dataeng.cdc_purge()');
 cmp_ok($purged, '>=', 2000,
 	"purge truncated acknowledged segments at the end ($purged changes; $before in the log before the batch)");
-cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.change_log'), '<=', $before + 4001 - 2000,
+cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.change_log'), '<=', $before + 4001 - 2000,
 	'the purged changes left the log');
 for my $r ('rep_stress', 'rep_small')
 {

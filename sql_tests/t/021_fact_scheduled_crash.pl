@@ -76,7 +76,7 @@ my $pid = $node->safe_psql('postgres', q{
 	SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%'});
 kill 'KILL', $pid;
 $w->finish;
-wait_until('SELECT dataeng._scheduler_pid() IS NOT NULL', 'the scheduler is back after the crash restart');
+wait_until('SELECT dataeng_internal._scheduler_pid() IS NOT NULL', 'the scheduler is back after the crash restart');
 is($node->safe_psql('postgres', q{SELECT total_changes FROM dataeng.facts WHERE name = 'f'}), $applied,
 	'the killed refresh committed nothing');
 ok($node->safe_psql('postgres', q{SELECT pending_changes FROM dataeng.facts WHERE name = 'f'}) > 50000,

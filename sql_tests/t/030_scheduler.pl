@@ -58,7 +58,7 @@ wait_until('postgres',
 	'after SIGKILL and the restart, the interrupted run is recorded as failed');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM runs WHERE job = 'victim'}),
 	'0', 'the killed run committed nothing');
-wait_until('postgres', 'SELECT dataeng._scheduler_pid() IS NOT NULL',
+wait_until('postgres', 'SELECT dataeng_internal._scheduler_pid() IS NOT NULL',
 	'the scheduler is back after the crash restart');
 $node->safe_psql('postgres', q{
 	UPDATE dataeng.jobs SET command = $$INSERT INTO runs VALUES ('victim')$$ WHERE job_name = 'victim';
@@ -165,7 +165,7 @@ is($node->safe_psql('postgres', q{
 	'0', 'with max_parallel_jobs = 1 after a reload, no two runs overlapped');
 
 # 6. An idle scheduler sleeps: few wake-ups over two seconds
-my $sched = $node->safe_psql('postgres', 'SELECT dataeng._scheduler_pid()');
+my $sched = $node->safe_psql('postgres', 'SELECT dataeng_internal._scheduler_pid()');
 sub cpu_ticks
 {
 	my $stat = slurp_file("/proc/$sched/stat");

@@ -67,7 +67,7 @@ for my $old (@older)
 		SELECT count(*) FILTER (WHERE op = 'I') || ' ' || count(*) FILTER (WHERE op = 'U') || ' '
 		       || count(*) FILTER (WHERE op = 'D') FROM dataeng.cdc_poll('copy', 1000)}),
 		'100 10 5', "$db: the consumer gets its pending changes");
-	$node->safe_psql($db, q{SELECT dataeng.cdc_ack('copy', (SELECT max(change_id) FROM dataeng.change_log))});
+	$node->safe_psql($db, q{SELECT dataeng.cdc_ack('copy', (SELECT max(change_id) FROM dataeng_internal.change_log))});
 	is($node->safe_psql($db, q{SELECT count(*) FROM dataeng.cdc_poll('copy')}), '0', "$db: once");
 	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('daily'); SELECT dataeng.dimension_refresh('customer_dim');});
 	is($node->safe_psql($db, q{

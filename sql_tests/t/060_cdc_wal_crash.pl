@@ -153,12 +153,12 @@ is($node->safe_psql('postgres', sprintf($diff, 'copy2')), '0', "the handler's re
 is($node->safe_psql('postgres', 'SELECT count(*) - count(DISTINCT change_id) FROM handled'), '0',
 	'the handler saw each change once');
 is($node->safe_psql('postgres', q{
-	SELECT count(*) FROM dataeng.change_log l WHERE l.table_oid = 'src'::regclass
+	SELECT count(*) FROM dataeng_internal.change_log l WHERE l.table_oid = 'src'::regclass
 	   AND NOT EXISTS (SELECT 1 FROM handled h WHERE h.change_id = l.change_id)}), '0',
 	'and every captured change');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.change_log WHERE new_row->>'v' IN ('rolled back', 'in flight at the crash')}),
+is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng_internal.change_log WHERE new_row->>'v' IN ('rolled back', 'in flight at the crash')}),
 	'0', 'no rolled-back or in-flight change was captured');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.change_log WHERE op = 'T'}), '1',
+is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng_internal.change_log WHERE op = 'T'}), '1',
 	'the TRUNCATE was captured once');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.dead_letters}), '0', 'no dead letter');
 # the slot holds no WAL once caught up

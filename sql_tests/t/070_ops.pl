@@ -98,7 +98,7 @@ $node->safe_psql('postgres', q{
 	SELECT count(*) FROM dataeng.cdc_poll('reader', 1000);
 	SELECT dataeng.cdc_ack('reader', (SELECT max(change_id) FROM dataeng.changes));
 });
-ok($node->poll_query_until('postgres', q{SELECT count(*) = 0 FROM dataeng.change_log}),
+ok($node->poll_query_until('postgres', q{SELECT count(*) = 0 FROM dataeng_internal.change_log}),
 	'maintenance purged the acknowledged changes without a cdc_purge() call');
 ok($node->poll_query_until('postgres',
 		q{SELECT reason = 'holds 0 changes' FROM dataeng.pipeline_status WHERE kind = 'change log'}),

@@ -4,7 +4,7 @@
  *		The group deltas of a fact refresh, folded while the change log is
  *		read.
  *
- * dataeng._fact_deltas(consumer, source, time_column, grain, time_zone,
+ * dataeng_internal._fact_deltas(consumer, source, time_column, grain, time_zone,
  * dims, vals, summed, extreme) reads every pending change of source for the fact's
  * consumer (cdc_read_changes(), which acknowledges them in the caller's
  * transaction) and returns, per group of (bucket, dimension values):
@@ -67,7 +67,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "aggregate/aggregate.h"
 #include "cdc/cdc.h"
 
@@ -326,10 +326,10 @@ bucket_spec_init(BucketSpec *b, const char *grain, const char *zone)
 PG_FUNCTION_INFO_V1(dataeng_fact_bucket);
 
 /*
- * dataeng._fact_bucket(t, grain, zone)
+ * dataeng_internal._fact_bucket(t, grain, zone)
  *		The bucket of a time value t (timestamptz, timestamp or date) as a
  *		fact at that grain in that zone defines it: what
- *		dataeng._fact_bucket_expr() writes in SQL, computed as
+ *		dataeng_internal._fact_bucket_expr() writes in SQL, computed as
  *		_fact_deltas() computes it (arithmetic for the common grains in a
  *		zone with one UTC offset, date_trunc otherwise).  The spec is kept
  *		in fn_extra between calls with the same grain and zone: the scans
@@ -415,10 +415,10 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 	}
 	if (!summed)
 	{
-		image_column_init(&vc->col, name, extreme ? typid : InvalidOid, extreme ? typmod : -1, cxt);
+		cdc_image_column_init(&vc->col, name, extreme ? typid : InvalidOid, extreme ? typmod : -1, cxt);
 		return;
 	}
-	image_column_init(&vc->col, name, typid, typmod, cxt);
+	cdc_image_column_init(&vc->col, name, typid, typmod, cxt);
 	switch (getBaseType(typid))
 	{
 		case INT2OID:
@@ -610,20 +610,20 @@ static DeltaGroup *
 add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 {
 	bool		isnull;
-	Datum		t = image_value(&st->bucket.col, img, &isnull);
+	Datum		t = cdc_image_value(&st->bucket.col, img, &isnull);
 	TimestampTz bucket = isnull ? 0 : bucket_of(&st->bucket, t);
 	DeltaGroup *g;
 	int			i;
 
 	for (i = 0; i < st->ndims; i++)
-		st->keys[i] = image_value(&st->dims[i], img, &st->keynulls[i]);
+		st->keys[i] = cdc_image_value(&st->dims[i], img, &st->keynulls[i]);
 	g = group_find(st, isnull, bucket);
 	g->rows += sg;
 	if (first)
 		g->n_changes++;
 	for (i = 0; i < st->nvals; i++)
 	{
-		Datum		v = image_value(&st->vals[i].col, img, &isnull);
+		Datum		v = cdc_image_value(&st->vals[i].col, img, &isnull);
 
 		xn[i] = isnull;
 		xv[i] = v;
@@ -750,7 +750,7 @@ check_dimension_column(Oid source, const char *col, Form_pg_attribute a)
 				 errmsg("dimension \"%s\" is returned as type %s, not %s", col,
 						raw ? "jsonb" : format_type_with_typemod(typid, typmod),
 						format_type_with_typemod(a->atttypid, a->atttypmod)),
-				 errdetail("Column \"%s\" of the column definition list of dataeng._fact_deltas() is that dimension.",
+				 errdetail("Column \"%s\" of the column definition list of dataeng_internal._fact_deltas() is that dimension.",
 						   NameStr(a->attname))));
 }
 
@@ -925,7 +925,7 @@ PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
 
 /*
  * dataeng_fact_deltas
- *		dataeng._fact_deltas(consumer text, source regclass, time_column
+ *		dataeng_internal._fact_deltas(consumer text, source regclass, time_column
  *		text, grain text, time_zone text, dims text[], vals text[], summed
  *		boolean[]) RETURNS SETOF record
  */
@@ -1003,7 +1003,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		TupleDescAttr(desc, 4)->atttypid != TIMESTAMPTZOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("the column definition list of dataeng._fact_deltas() does not match its arguments"),
+				 errmsg("the column definition list of dataeng_internal._fact_deltas() does not match its arguments"),
 				 errdetail("It is (is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.")));
 
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
@@ -1018,7 +1018,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of %s does not exist", time_column, get_rel_name(source))));
 	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
-	image_column_init(&st.bucket.col, time_column, typid, typmod, CurrentMemoryContext);
+	cdc_image_column_init(&st.bucket.col, time_column, typid, typmod, CurrentMemoryContext);
 	st.bucket.basetype = getBaseType(typid);
 	if (st.bucket.basetype != TIMESTAMPTZOID && st.bucket.basetype != TIMESTAMPOID &&
 		st.bucket.basetype != DATEOID)
@@ -1038,7 +1038,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		Form_pg_attribute a = TupleDescAttr(desc, c);
 
 		check_dimension_column(source, dims[i], a);
-		image_column_init(&st.dims[i], dims[i], a->atttypid, a->atttypmod, CurrentMemoryContext);
+		cdc_image_column_init(&st.dims[i], dims[i], a->atttypid, a->atttypmod, CurrentMemoryContext);
 		st.dimlen[i] = a->attlen;
 		st.dimbyval[i] = a->attbyval;
 	}
@@ -1059,7 +1059,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("the count of column \"%s\" is of type bigint, not %s", vals[i],
 							format_type_be(TupleDescAttr(desc, c)->atttypid)),
-					 errdetail("Column %d of the column definition list of dataeng._fact_deltas() is that count.",
+					 errdetail("Column %d of the column definition list of dataeng_internal._fact_deltas() is that count.",
 							   c + 1)));
 		c++;
 		if (x)
@@ -1106,7 +1106,7 @@ static Oid	as_owner_role = InvalidOid;
 
 /*
  * dataeng_agg_as_owner
- *		dataeng._agg_as_owner(owner regrole, operation text, name text)
+ *		dataeng_internal._agg_as_owner(owner regrole, operation text, name text)
  *		RETURNS bigint
  *
  * Run an operation on a fact or dimension of another role as that role,
@@ -1237,7 +1237,7 @@ PG_FUNCTION_INFO_V1(dataeng_agg_temp_table);
 
 /*
  * dataeng_agg_temp_table
- *		dataeng._agg_temp_table(name text, query text) RETURNS void
+ *		dataeng_internal._agg_temp_table(name text, query text) RETURNS void
  *
  * Create the temporary table pg_temp.<name> (a name starting with
  * _dataeng_), dropped at commit, with the columns query would return, for

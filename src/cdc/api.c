@@ -19,8 +19,8 @@
  * current user (GetUserId(), the role PostgreSQL itself runs the calling
  * code as), switches to the owner of its PL/pgSQL body, as fmgr does for a
  * SECURITY DEFINER function, and calls the body with that role as its
- * first argument (entry_call_body() in common/entry.c).  The bodies
- * (dataeng._cdc_enable() and so on) are not executable by PUBLIC.
+ * first argument (dataeng_entry_call_body() in common/entry.c).  The bodies
+ * (dataeng_internal._cdc_enable() and so on) are not executable by PUBLIC.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,7 +33,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cdc/cdc.h"
 
 /* the entry points and their bodies */
 DATAENG_ENTRY(dataeng_cdc_enable, "_cdc_enable")

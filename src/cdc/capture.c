@@ -3,10 +3,10 @@
  * capture.c
  *		The change-capture trigger and the change-log writer.
  *
- * dataeng.cdc_enable() installs dataeng.capture() as AFTER STATEMENT
+ * dataeng.cdc_enable() installs dataeng_internal.capture() as AFTER STATEMENT
  * triggers with transition tables for INSERT, UPDATE and DELETE, and an
  * AFTER STATEMENT trigger for TRUNCATE.  Each changed row becomes one row of
- * dataeng.change_log: change_id from dataeng.change_id_seq, the top-level
+ * dataeng_internal.change_log: change_id from dataeng_internal.change_id_seq, the top-level
  * transaction's xid8, the WAL insert position, the key, the old and new row
  * as jsonb.
  *
@@ -22,7 +22,7 @@
  * that name a partition are recorded under the partitioned table.  A
  * partition's TRUNCATE empties part of that table: it is recorded as a 'T'
  * of the partitioned table whose pk names the partition and the condition
- * its rows met (dataeng.capture_partition_truncate() on the partitions that
+ * its rows met (dataeng_internal.capture_partition_truncate() on the partitions that
  * are not captured on their own).
  *
  * Values go through output functions (to_jsonb of ranges, floats, bytea,
@@ -70,7 +70,7 @@
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "cdc/cdc.h"
 
 
@@ -229,11 +229,11 @@ lookup_log_oids(void)
 	if (log_oids_valid)
 		return;
 
-	nsp = get_namespace_oid(DATAENG_SCHEMA, true);
+	nsp = get_namespace_oid(dataeng_internal_schema(), true);
 	if (!OidIsValid(nsp))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("schema \"%s\" does not exist", DATAENG_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", dataeng_internal_schema()),
 				 errhint("Run CREATE EXTENSION dataeng, or drop the leftover capture triggers.")));
 
 	log_seq_oid = get_relname_relid("change_id_seq", nsp);
@@ -495,10 +495,10 @@ capture_rel(TriggerData *trigdata, Oid fnoid)
 	/* an empty set would mean "every column" to the map */
 	if (capture == NULL)
 		capture = bms_make_singleton(0);
-	row_jsonb_map_init(&entry->rowmap, desc, capture, entry->cxt);
+	dataeng_row_jsonb_map_init(&entry->rowmap, desc, capture, entry->cxt);
 	entry->has_key = (key != NULL);
 	if (key != NULL)
-		row_jsonb_map_init(&entry->keymap, desc, key, entry->cxt);
+		dataeng_row_jsonb_map_init(&entry->keymap, desc, key, entry->cxt);
 	entry->valid = true;
 	return entry;
 }
@@ -531,7 +531,7 @@ segment_index_info(int segment, Relation rel)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("the change log has more than %d indexes", SEGMENT_MAX_INDEXES),
-				 errhint("Drop the indexes you added to dataeng.change_log.")));
+				 errhint("Drop the indexes you added to dataeng_internal.change_log.")));
 	old = MemoryContextSwitchTo(si->cxt);
 	foreach(lc, indexes)
 	{
@@ -822,20 +822,20 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 		keyslot = oslot ? oslot : nslot;
 
 		if (cr->has_key)
-			pk = row_jsonb_build(&cr->keymap, keyslot, NULL);
+			pk = dataeng_row_jsonb_build(&cr->keymap, keyslot, NULL);
 		if (oslot)
-			oldrow = row_jsonb_build(&cr->rowmap, oslot, NULL);
+			oldrow = dataeng_row_jsonb_build(&cr->rowmap, oslot, NULL);
 		if (nslot)
 		{
 			Bitmapset  *changed = NULL;
 
 			if (oslot && cr->changed_only)
 			{
-				changed = row_jsonb_changed(&cr->rowmap, oslot, nslot);
+				changed = dataeng_row_jsonb_changed(&cr->rowmap, oslot, nslot);
 				if (changed == NULL)
 					changed = bms_make_singleton(0);	/* nothing changed: {} */
 			}
-			newrow = row_jsonb_build(&cr->rowmap, nslot, changed);
+			newrow = dataeng_row_jsonb_build(&cr->rowmap, nslot, changed);
 		}
 		MemoryContextSwitchTo(old);
 
@@ -1048,7 +1048,7 @@ dataeng_capture(PG_FUNCTION_ARGS)
 	TriggerEvent ev;
 	int			nestlevel;
 
-	check_statement_trigger(fcinfo, "dataeng.capture()");
+	check_statement_trigger(fcinfo, "dataeng_internal.capture()");
 	ev = trigdata->tg_event;
 
 	nestlevel = capture_output_modes();
@@ -1087,15 +1087,15 @@ dataeng_capture_partition_truncate(PG_FUNCTION_ARGS)
 	Oid			source;
 	int			nestlevel;
 
-	check_statement_trigger(fcinfo, "dataeng.capture_partition_truncate()");
+	check_statement_trigger(fcinfo, "dataeng_internal.capture_partition_truncate()");
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.capture_partition_truncate() must be fired by TRUNCATE"),
+				 errmsg("dataeng_internal.capture_partition_truncate() must be fired by TRUNCATE"),
 				 errhint("Install capture with dataeng.cdc_enable().")));
 	rel = trigdata->tg_relation;
 
-	capture_fn = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString("capture")),
+	capture_fn = LookupFuncName(list_make2(makeString(pstrdup(dataeng_internal_schema())), makeString("capture")),
 								0, NULL, false);
 	source = capture_source(rel, capture_fn);
 	/* a partition no longer under a captured table: nothing to record */

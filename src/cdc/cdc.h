@@ -7,14 +7,14 @@
  * The SQL writes @NAME@ for a #define of this header (sql/README.md), so
  * each constant below has this one source:
  *
- *	CHANGE_LOG_SEGMENTS	the partitions dataeng.change_log_0 .. _<n-1> of
- *						dataeng.change_log, filled in turn by capture.c and
+ *	CHANGE_LOG_SEGMENTS	the partitions dataeng_internal.change_log_0 .. _<n-1> of
+ *						dataeng_internal.change_log, filled in turn by capture.c and
  *						emptied one at a time by dataeng.cdc_purge()
  *	CDC_END_OF_BATCH	the transaction and change parts of a consumer's
- *						position (dataeng.cdc_consumer_state) that say "the
+ *						position (dataeng_internal.cdc_consumer_state) that say "the
  *						whole batch of this tick": past any change_id
  *
- * The change log's columns, in order (dataeng.change_log), which capture.c
+ * The change log's columns, in order (dataeng_internal.change_log), which capture.c
  * writes and images.c reads by position: CL_*.  cdc_check_log_layout()
  * refuses a table whose columns are not these.
  *
@@ -23,6 +23,11 @@
 #ifndef DATAENG_CDC_H
 #define DATAENG_CDC_H
 
+#include "postgres.h"
+
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
 #include "utils/relcache.h"
 
 #define CHANGE_LOG_SEGMENTS 4
@@ -48,5 +53,41 @@ enum
 /* in cdc/capture.c */
 extern Oid	cdc_log_segment(int i);
 extern void cdc_check_log_layout(Relation rel);
+
+/* in cdc/capture.c */
+extern void dataeng_cdc_init(void);
+extern int	cdc_max_consumers_per_role;
+extern int	cdc_consumer_max_lag_changes;
+extern int	cdc_consumer_max_age;
+/* (the change log's segments and columns: cdc/cdc.h) */
+
+/* in cdc/images.c: a one-table consumer's changes, read as typed values */
+typedef enum ImageKind
+{
+	IK_PRESENCE,				/* only whether there is a value */
+	IK_TEXT,					/* text: the string's bytes */
+	IK_NUMERIC,					/* numeric: the JSON number itself */
+	IK_INTEGER,					/* int2, int4, int8 */
+	IK_TIMESTAMPTZ,
+	IK_TIMESTAMP,
+	IK_DATE,
+	IK_JSONB,					/* the raw JSON value */
+	IK_INPUT					/* anything else: the type's input function */
+} ImageKind;
+typedef struct ImageColumn
+{
+	char	   *name;
+	int			namelen;
+	ImageKind	kind;
+	Oid			typid;
+	int32		typmod;
+	Oid			ioparam;
+	FmgrInfo	input;
+} ImageColumn;
+typedef void (*ChangeCallback) (TupleTableSlot *change, void *arg);
+extern void cdc_image_column_init(ImageColumn *col, const char *name, Oid typid,
+							  int32 typmod, MemoryContext cxt);
+extern Datum cdc_image_value(ImageColumn *col, Jsonb *img, bool *isnull);
+extern void cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg);
 
 #endif							/* DATAENG_CDC_H */

@@ -5,7 +5,7 @@
  *		tables as partitions come and go, and keep the column options of
  *		captured tables right when their columns are renamed.
  *
- * The event trigger dataeng_cdc_on_ddl calls dataeng._cdc_sync_triggers()
+ * The event trigger dataeng_cdc_on_ddl calls dataeng_internal._cdc_sync_triggers()
  * after the statements that change a partition tree (CREATE TABLE ...
  * PARTITION OF, ALTER TABLE ... ATTACH/DETACH PARTITION) and only after
  * those: a restore of a dump re-creates the partitions' capture triggers
@@ -14,7 +14,7 @@
  * The options columns and exclude_columns name columns, in
  * dataeng.cdc_tables and in the capture triggers' arguments (names, not
  * attnums, so that a dump restores them).  After ALTER TABLE ... RENAME
- * COLUMN the event trigger calls dataeng._cdc_rename_column(), which
+ * COLUMN the event trigger calls dataeng_internal._cdc_rename_column(), which
  * renames the column in the options of the table and of its inheritors and
  * rewrites their triggers: an excluded column stays excluded.
  *
@@ -29,7 +29,8 @@
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cdc/cdc.h"
 
 /*
  * changes_partitions
@@ -81,7 +82,7 @@ rename_column(RenameStmt *stmt)
 	values[1] = CStringGetTextDatum(stmt->newname);
 	values[2] = BoolGetDatum(stmt->relation->inh);
 	SPI_connect();
-	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng._cdc_rename_column(d.objid, $1, $2, $3) "
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._cdc_rename_column(d.objid, $1, $2, $3) "
 											  "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
 											  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"),
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
@@ -105,7 +106,7 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng._cdc_on_ddl() must be called as an event trigger")));
+				 errmsg("dataeng_internal._cdc_on_ddl() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
 	parsetree = trigdata->parsetree;
 
@@ -119,7 +120,7 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	SPI_connect();
-	if (SPI_execute(dataeng_internal_sql("SELECT dataeng._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
+	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not synchronize partition capture");
 	SPI_finish();
 	PG_RETURN_NULL();

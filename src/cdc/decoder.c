@@ -60,7 +60,8 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cdc/cdc.h"
 #include "cdc/decoder.h"
 
 typedef struct DecoderData

@@ -6,7 +6,7 @@
  *
  * cdc_read_changes() polls a one-table consumer for everything committed
  * since its acknowledged position, up to a tick it cuts, and acknowledges
- * it in the caller's transaction: the body dataeng._cdc_poll_txns(caller,
+ * it in the caller's transaction: the body dataeng_internal._cdc_poll_txns(caller,
  * consumer, source), run as its owner on the caller's behalf like the
  * entry points of api.c, checks the consumer, cuts the tick, moves the
  * position and lists the transactions to read; their changes are then read,
@@ -14,7 +14,7 @@
  * index and handed to a callback.  Order is not kept: a fact's delta does
  * not depend on it.
  *
- * image_value() gives a column of a row image as (image->>'col')::type
+ * cdc_image_value() gives a column of a row image as (image->>'col')::type
  * would in SQL, but read straight from the jsonb container with the type's
  * input function looked up once, numbers kept as numerics, and the ISO 8601
  * timestamps capture writes parsed without the general date/time parser.
@@ -51,7 +51,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "cdc/cdc.h"
 
 /*
@@ -170,12 +170,12 @@ iso_datetime(const char *s, int len, ImageKind kind, int64 *result)
 }
 
 /*
- * image_column_init
+ * cdc_image_column_init
  *		How to read column name of a row image as type typid (typmod).
  *		IK_PRESENCE (typid InvalidOid) tells only whether there is a value.
  */
 void
-image_column_init(ImageColumn *col, const char *name, Oid typid, int32 typmod,
+cdc_image_column_init(ImageColumn *col, const char *name, Oid typid, int32 typmod,
 				  MemoryContext cxt)
 {
 	Oid			infunc;
@@ -344,12 +344,12 @@ segment_xid_index(Relation rel)
 
 
 /*
- * image_value
+ * cdc_image_value
  *		The value of column col in row image img: NULL when the image has no
  *		such key or holds JSON null there.
  */
 Datum
-image_value(ImageColumn *col, Jsonb *img, bool *isnull)
+cdc_image_value(ImageColumn *col, Jsonb *img, bool *isnull)
 {
 	JsonbValue	vbuf;
 	JsonbValue *v = getKeyJsonValueFromContainer(&img->root, col->name, col->namelen, &vbuf);
@@ -365,7 +365,7 @@ image_value(ImageColumn *col, Jsonb *img, bool *isnull)
  *		Poll consumer (of table source alone) for every change committed
  *		since its acknowledged position, acknowledge them in the current
  *		transaction, and call cb with each change of source (a slot holding
- *		a dataeng.change_log row), in no particular order.  The consumer's
+ *		a dataeng_internal.change_log row), in no particular order.  The consumer's
  *		checks are those of cdc_poll, for the current user.
  */
 void
@@ -383,7 +383,7 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 		Oid			argtypes[3] = {REGROLEOID, TEXTOID, REGCLASSOID};
 		Oid			owner;
 
-		(void) entry_body_lookup("_cdc_poll_txns", 3, argtypes, &owner);
+		(void) dataeng_entry_body_lookup("_cdc_poll_txns", 3, argtypes, &owner);
 		SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	}
 	SPI_connect();
@@ -393,7 +393,7 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 		ObjectIdGetDatum(source)};
 
 		if (SPI_execute_with_args(dataeng_internal_sql("SELECT tick_ids, ord_txns, xids, from_changes "
-												  "FROM dataeng._cdc_poll_txns($1, $2, $3)"),
+												  "FROM dataeng_internal._cdc_poll_txns($1, $2, $3)"),
 								  3, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not poll consumer \"%s\"", text_to_cstring(consumer));
 	}

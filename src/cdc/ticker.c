@@ -3,7 +3,7 @@
  * ticker.c
  *		Ticks cut in their own short transaction.
  *
- * A tick (dataeng.cdc_ticks, see sql/cdc.sql) is a snapshot that closes a
+ * A tick (dataeng_internal.cdc_ticks, see sql/cdc.sql) is a snapshot that closes a
  * batch of the change log; cutting one takes the tick lock and inserts the
  * tick and its batch order.  Cut inside a poll's transaction, the tick and
  * the lock would belong to that transaction until it ends: every other
@@ -12,10 +12,10 @@
  * open, and a refresh of one fact could hide pending changes from a
  * refresh of a dimension running at the same instant.
  *
- * So a poll (dataeng._cdc_tick_now() in sql/cdc.sql) asks for a tick in a
+ * So a poll (dataeng_internal._cdc_tick_now() in sql/cdc.sql) asks for a tick in a
  * transaction of its own, as PgQ's ticker daemon cuts them: this file
  * starts a dynamic background worker in the database, which runs
- * dataeng._cdc_tick(true) as the owner of that function (restricted, with
+ * dataeng_internal._cdc_tick(true) as the owner of that function (restricted, with
  * search_path pinned), commits and exits, while the poll waits for it.  A
  * tick is cut only when a transaction with captured changes has finished
  * since the newest tick, so idle polls start no worker.
@@ -56,7 +56,7 @@
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "cdc/cdc.h"
 
 PGDLLEXPORT void dataeng_cdc_tick_main(Datum main_arg);
@@ -130,7 +130,7 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_tick_here);
 Datum
 dataeng_cdc_tick_here(PG_FUNCTION_ARGS)
 {
-	Oid			nsp = get_namespace_oid(DATAENG_SCHEMA, true);
+	Oid			nsp = get_namespace_oid(dataeng_internal_schema(), true);
 	int			i;
 
 	if (!OidIsValid(nsp) || extension_written_here())
@@ -157,7 +157,7 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_tick_worker);
  *		Start a worker that cuts a tick in this database in its own
  *		transaction, and wait until it has exited.  False when no worker
  *		could be started (no free background worker slot).  Whether it
- *		succeeded is for the caller to see in dataeng.cdc_ticks.
+ *		succeeded is for the caller to see in dataeng_internal.cdc_ticks.
  */
 Datum
 dataeng_cdc_tick_worker(PG_FUNCTION_ARGS)
@@ -194,7 +194,7 @@ dataeng_cdc_tick_worker(PG_FUNCTION_ARGS)
 /*
  * dataeng_cdc_tick_main
  *		Entry of the tick worker: connect to the database (as the bootstrap
- *		superuser, without a login), and run dataeng._cdc_tick(true) in a
+ *		superuser, without a login), and run dataeng_internal._cdc_tick(true) in a
  *		READ COMMITTED transaction as that function's owner, restricted,
  *		with search_path pinned; commit and exit.  An error ends the worker
  *		(the poll that waits for it sees no new tick).
@@ -217,15 +217,15 @@ dataeng_cdc_tick_main(Datum main_arg)
 	StartTransactionCommand();
 	/* whatever default_transaction_isolation says: ticks need fresh snapshots */
 	XactIsoLevel = XACT_READ_COMMITTED;
-	pgstat_report_activity(STATE_RUNNING, "SELECT dataeng._cdc_tick(true)");
+	pgstat_report_activity(STATE_RUNNING, "SELECT dataeng_internal._cdc_tick(true)");
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	(void) entry_body_lookup("_cdc_tick", 1, argtypes, &owner);
+	(void) dataeng_entry_body_lookup("_cdc_tick", 1, argtypes, &owner);
 	internal_sql_begin(&saved, owner);
 	/* the tick lock is held only by short transactions: never wait long */
 	(void) set_config_option("lock_timeout", "10s", PGC_SUSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute("SELECT dataeng._cdc_tick(true)", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT dataeng_internal._cdc_tick(true)", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng tick: SPI_execute failed");
 	internal_sql_end(&saved);
 	SPI_finish();

@@ -15,7 +15,7 @@
  *	   dataeng.wal_batch_changes messages (peeking does not move the slot:
  *	   a round that fails leaves it where it was).
  *	3. Applies each complete source transaction whose commit ends after
- *	   dataeng.cdc_wal_state.applied_lsn: parses pgoutput's messages with
+ *	   dataeng_internal.cdc_wal_state.applied_lsn: parses pgoutput's messages with
  *	   the backend's logicalrep_read_*(), turns the text values back into
  *	   typed values (input functions run as the table's owner, restricted)
  *	   and writes the same records as the capture trigger (row_jsonb_*:
@@ -82,7 +82,7 @@
 #include "utils/typcache.h"
 #include "utils/xid8.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "cdc/cdc.h"
 #include "cdc/wal.h"
 
@@ -267,11 +267,11 @@ wal_rel_build(WalRel *wr)
 	}
 	if (capture == NULL)
 		capture = bms_make_singleton(0);
-	row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
 	key = wal_identity_columns(wr->rel);
 	wr->has_key = (key != NULL);
 	if (key != NULL)
-		row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
+		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
 
 	/* input of the base type: a domain's checks ran when the row was written */
 	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
@@ -628,20 +628,20 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
 
 	if (wr->has_key)
-		pk = row_jsonb_build(&wr->keymap, oslot ? oslot : nslot, NULL);
+		pk = dataeng_row_jsonb_build(&wr->keymap, oslot ? oslot : nslot, NULL);
 	if (oslot)
-		oldrow = row_jsonb_build(&wr->rowmap, oslot, NULL);
+		oldrow = dataeng_row_jsonb_build(&wr->rowmap, oslot, NULL);
 	if (nslot)
 	{
 		Bitmapset  *changed = NULL;
 
 		if (oslot && wr->changed_only)
 		{
-			changed = row_jsonb_changed(&wr->rowmap, oslot, nslot);
+			changed = dataeng_row_jsonb_changed(&wr->rowmap, oslot, nslot);
 			if (changed == NULL)
 				changed = bms_make_singleton(0);
 		}
-		newrow = row_jsonb_build(&wr->rowmap, nslot, changed);
+		newrow = dataeng_row_jsonb_build(&wr->rowmap, nslot, changed);
 	}
 	wal_write(r, wr, lsn, op, pk, oldrow, newrow);
 }
@@ -670,7 +670,7 @@ wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
 /* on_change handlers                                                  */
 /* ------------------------------------------------------------------ */
 
-/* whether role may read every change of relid (as dataeng._cdc_can_read) */
+/* whether role may read every change of relid (as dataeng_internal._cdc_can_read) */
 static bool
 wal_can_read(Oid role, Oid relid)
 {
@@ -923,9 +923,9 @@ wal_load(Round *r, List **switching)
 	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid, t.handler::oid, t.owner::oid,"
 					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
 					" t.from_lsn, coalesce(t.handled_lsn, '0/0')"
-					" FROM dataeng.on_change_triggers t ORDER BY t.trigger_name",
+					" FROM dataeng_internal.on_change_triggers t ORDER BY t.trigger_name",
 					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dataeng.on_change_triggers");
+		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -965,7 +965,7 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 	values[3] = TimestampTzGetDatum(last_commit_time);
 	if (last_commit_lsn == InvalidXLogRecPtr)
 		nulls[2] = nulls[3] = 'n';
-	if (SPI_execute_with_args("INSERT INTO dataeng.cdc_wal_state AS s"
+	if (SPI_execute_with_args("INSERT INTO dataeng_internal.cdc_wal_state AS s"
 							  " (slot_name, applied_lsn, last_commit_lsn, last_commit_time)"
 							  " VALUES ($1, $2, $3, $4) ON CONFLICT (slot_name) DO UPDATE"
 							  " SET applied_lsn = EXCLUDED.applied_lsn,"
@@ -973,7 +973,7 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 							  " last_commit_time = coalesce(EXCLUDED.last_commit_time, s.last_commit_time),"
 							  " updated_at = now()",
 							  4, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dataeng.cdc_wal_state");
+		elog(ERROR, "could not write dataeng_internal.cdc_wal_state");
 
 	hash_seq_init(&status, r->rels);
 	while ((wr = hash_seq_search(&status)) != NULL)
@@ -987,14 +987,14 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 		tvalues[1] = LSNGetDatum(wr->last_commit_lsn);
 		tvalues[2] = TimestampTzGetDatum(wr->last_commit_time);
 		tvalues[3] = Int64GetDatum(wr->changes);
-		if (SPI_execute_with_args("INSERT INTO dataeng.cdc_wal_tables AS w"
+		if (SPI_execute_with_args("INSERT INTO dataeng_internal.cdc_wal_tables AS w"
 								  " (table_name, last_commit_lsn, last_commit_time, changes)"
 								  " VALUES ($1, $2, $3, $4) ON CONFLICT (table_name) DO UPDATE"
 								  " SET last_commit_lsn = EXCLUDED.last_commit_lsn,"
 								  " last_commit_time = EXCLUDED.last_commit_time,"
 								  " changes = w.changes + EXCLUDED.changes",
 								  4, ttypes, tvalues, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not write dataeng.cdc_wal_tables");
+			elog(ERROR, "could not write dataeng_internal.cdc_wal_tables");
 	}
 
 	foreach(lc, r->triggers)
@@ -1008,12 +1008,12 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 		tvalues[0] = CStringGetTextDatum(t->name);
 		tvalues[1] = LSNGetDatum(t->handled_lsn);
 		tvalues[2] = BoolGetDatum(t->paused);
-		if (SPI_execute_with_args("UPDATE dataeng.on_change_triggers t"
+		if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_triggers t"
 								  " SET handled_lsn = $2, handled_at = now(),"
 								  " paused_at = CASE WHEN $3 THEN coalesce(t.paused_at, now()) END"
 								  " WHERE t.trigger_name = $1",
 								  3, ttypes, tvalues, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not write dataeng.on_change_triggers");
+			elog(ERROR, "could not write dataeng_internal.on_change_triggers");
 	}
 }
 
@@ -1095,10 +1095,10 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	upto = GetFlushRecPtr(NULL);
 
 	values[0] = CStringGetDatum(slot);
-	if (SPI_execute_with_args("SELECT s.applied_lsn FROM dataeng.cdc_wal_state s"
+	if (SPI_execute_with_args("SELECT s.applied_lsn FROM dataeng_internal.cdc_wal_state s"
 							  " WHERE s.slot_name = $1 FOR UPDATE", 1, types, values, NULL,
 							  false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dataeng.cdc_wal_state");
+		elog(ERROR, "could not read dataeng_internal.cdc_wal_state");
 	if (SPI_processed > 0)
 	{
 		bool		isnull;
@@ -1118,7 +1118,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	complete = (npeek < (uint64) batch);
 
 	/* what writing needs */
-	nsp = get_namespace_oid(DATAENG_SCHEMA, false);
+	nsp = get_namespace_oid(dataeng_internal_schema(), false);
 	r.seqoid = get_relname_relid("change_id_seq", nsp);
 	r.segment_size = atoi(GetConfigOption("dataeng.cdc_segment_size", false, false));
 	if (r.segment_size < 1)
@@ -1263,7 +1263,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			Oid			stypes[1] = {NAMEOID};
 			Datum		svalues[1] = {CStringGetDatum(CDC_WAL_PUBLICATION)};
 
-			if (SPI_execute_with_args("SELECT dataeng._cdc_wal_switch($1)", 1, stypes, svalues,
+			if (SPI_execute_with_args("SELECT dataeng_internal._cdc_wal_switch($1)", 1, stypes, svalues,
 									  NULL, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not switch capture methods");
 		}

@@ -5,7 +5,7 @@
  *		the SQL entry points of WAL mode and on_change.
  *
  * Who starts it: dataeng.cdc_enable(..., method => 'wal') at commit
- * (dataeng._cdc_wal_start()), and after a server start the scheduler
+ * (dataeng_internal._cdc_wal_start()), and after a server start the scheduler
  * launcher, once for each database it visits (cdc_wal_launch()).  A worker
  * holds a session advisory lock of its database for its life, so a second
  * one started meanwhile exits at once; one that finds no table captured
@@ -45,7 +45,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "cdc/cdc.h"
 #include "cdc/wal.h"
 
 /* GUCs */
@@ -197,7 +198,7 @@ wal_start_at_commit(XactEvent event, void *arg)
 PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start);
 
 /*
- * dataeng._cdc_wal_start() RETURNS void: start this database's WAL worker
+ * dataeng_internal._cdc_wal_start() RETURNS void: start this database's WAL worker
  * when the transaction commits.
  */
 Datum

@@ -15,10 +15,10 @@
 #include "mb/pg_wchar.h"
 
 /* in cleanse/text.c */
-extern void fold_accents_into(const pg_wchar *in, StringInfo buf);
+extern void cleanse_fold_accents_into(const pg_wchar *in, StringInfo buf);
 
 /* in cleanse/fuzzy.c */
-extern double jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m);
+extern double cleanse_jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m);
 
 /* in cleanse/dates.c */
 typedef struct ParsedDate
@@ -34,13 +34,13 @@ typedef struct ParsedDate
 				has_tz;
 	int			tz_offset;		/* seconds east of UTC */
 } ParsedDate;
-extern bool parse_date_text(const char *s, int len, const char *order, ParsedDate *p);
+extern bool cleanse_parse_date_text(const char *s, int len, const char *order, ParsedDate *p);
 
 /* in cleanse/numbers.c */
-extern char *parse_number_text(const char *s, int len, char dec, bool *pct, const char **why);
-extern const char *number_canon_problem(const char *canon);
+extern char *cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const char **why);
+extern const char *cleanse_number_canon_problem(const char *canon);
 
 /* in cleanse/units.c */
-extern const char *parse_quantity_text(const char *s, int len, char *numbuf);
+extern const char *cleanse_parse_quantity_text(const char *s, int len, char *numbuf);
 
 #endif							/* CLEANSE_H */

@@ -253,13 +253,13 @@ pivot_year(const Token *t)
 }
 
 /*
- * parse_date_text
+ * cleanse_parse_date_text
  *		Fill p from the text; false for anything that is not exactly one
  *		date (and time).  order is "YMD", "DMY" or "MDY".  Pure, for the
  *		fuzz target too.
  */
 bool
-parse_date_text(const char *s, int len, const char *order, Parsed *p)
+cleanse_parse_date_text(const char *s, int len, const char *order, Parsed *p)
 {
 	Token		toks[MAX_TOKENS];
 	int			n,
@@ -542,7 +542,7 @@ dataeng_parse_date(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
-	if (!parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
+	if (!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
 	PG_RETURN_DATEADT(date2j(p.year, p.month, p.day) - POSTGRES_EPOCH_JDATE);
 }
@@ -567,7 +567,7 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
-	if (!parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
+	if (!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
 	if (p.has_tz)
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d%+03d:%02d",

@@ -88,7 +88,7 @@ get_values(ArrayType *arr, Datum **vals, bool **nulls, int *n)
 PG_FUNCTION_INFO_V1(dataeng_dedup_pattern);
 
 /*
- * dataeng._dedup_pattern(a text[], b text[]) RETURNS text
+ * dataeng_internal._dedup_pattern(a text[], b text[]) RETURNS text
  *		The agreement level of each column of two records of normalized
  *		values, one digit per column.
  */
@@ -139,7 +139,7 @@ dataeng_dedup_pattern(PG_FUNCTION_ARGS)
 		/* compare at most the first DEDUP_MAX_CHARS - 1 bytes' characters */
 		n = pg_mb2wchar_with_len(VARDATA_ANY(x), wa, Min(lx, DEDUP_MAX_CHARS - 1));
 		m = pg_mb2wchar_with_len(VARDATA_ANY(y), wb, Min(ly, DEDUP_MAX_CHARS - 1));
-		out[i] = jaro_winkler_chars(wa, n, wb, m) >= DEDUP_SIMILAR ? '2' : '1';
+		out[i] = cleanse_jaro_winkler_chars(wa, n, wb, m) >= DEDUP_SIMILAR ? '2' : '1';
 	}
 	out[na] = '\0';
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out, na));
@@ -204,7 +204,7 @@ pattern_loglik(const char *p, int len, int ncols, const float8 *m,
 PG_FUNCTION_INFO_V1(dataeng_dedup_estimate);
 
 /*
- * dataeng._dedup_estimate(patterns text[], counts float8[], ncols int,
+ * dataeng_internal._dedup_estimate(patterns text[], counts float8[], ncols int,
  *							nrows bigint) RETURNS float8[]
  *		Estimate lambda (the share of matches among all pairs of rows) and m
  *		(per column and level) from the candidates' distinct patterns and
@@ -304,7 +304,7 @@ dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(dataeng_dedup_prob);
 
 /*
- * dataeng._dedup_prob(pattern text, params float8[], u float8[]) RETURNS float8
+ * dataeng_internal._dedup_prob(pattern text, params float8[], u float8[]) RETURNS float8
  *		The probability that a pair with this pattern is a match, given
  *		_dedup_estimate's result (lambda, m) and u.
  */
@@ -445,7 +445,7 @@ batch_int8(uint64 r, int col)
 }
 
 /*
- * dataeng._dedup_centers(edges regclass) RETURNS TABLE(id bigint, label bigint)
+ * dataeng_internal._dedup_centers(edges regclass) RETURNS TABLE(id bigint, label bigint)
  *		Clusters from the matching pairs of a table (a bigint, b bigint,
  *		prob float8) of row numbers, taken in decreasing order of match
  *		probability, by center clustering: the first pair that reaches a
@@ -485,7 +485,7 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 	if (rsinfo->setDesc->natts != 2 ||
 		TupleDescAttr(rsinfo->setDesc, 0)->atttypid != INT8OID ||
 		TupleDescAttr(rsinfo->setDesc, 1)->atttypid != INT8OID)
-		elog(ERROR, "dataeng._dedup_centers returns two bigint columns");
+		elog(ERROR, "dataeng_internal._dedup_centers returns two bigint columns");
 	rel = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(edges)));
 	/* the rows named by the pairs, in order: their index is their rank */
 	nodes = psprintf("SELECT s.id FROM (SELECT e.a AS id FROM %s e UNION SELECT e.b FROM %s e) s",
@@ -497,7 +497,7 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT pg_catalog.count(*) FROM (%s) n", nodes);
 	if (SPI_execute(q.data, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "dataeng._dedup_centers: cannot count the rows of %s", rel);
+		elog(ERROR, "dataeng_internal._dedup_centers: cannot count the rows of %s", rel);
 	m = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	labels_init(&ls, m);
@@ -513,7 +513,7 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 					 nodes, rel);
 	plan = SPI_prepare(q.data, 0, NULL);
 	if (plan == NULL)
-		elog(ERROR, "dataeng._dedup_centers: cannot read the pairs of %s: %s", rel,
+		elog(ERROR, "dataeng_internal._dedup_centers: cannot read the pairs of %s: %s", rel,
 			 SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	for (;;)
@@ -558,7 +558,7 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 	appendStringInfo(&q, "%s ORDER BY s.id", nodes);
 	plan = SPI_prepare(q.data, 0, NULL);
 	if (plan == NULL)
-		elog(ERROR, "dataeng._dedup_centers: cannot read the rows of %s", rel);
+		elog(ERROR, "dataeng_internal._dedup_centers: cannot read the rows of %s", rel);
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	ix = 0;
 	for (;;)
@@ -575,7 +575,7 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 			int64		label;
 
 			if (++ix > m)
-				elog(ERROR, "dataeng._dedup_centers: the rows of %s changed", rel);
+				elog(ERROR, "dataeng_internal._dedup_centers: the rows of %s changed", rel);
 			label = labels_get(&ls, ix);
 			if (label == 0)
 				continue;
@@ -594,7 +594,7 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(dataeng_dedup_as);
 
 /*
- * dataeng._dedup_as(role regrole, query text) RETURNS SETOF record
+ * dataeng_internal._dedup_as(role regrole, query text) RETURNS SETOF record
  *		Run one query as role -- the owner of the table it works on -- and
  *		return its rows, whose columns must be of the types of the column
  *		definition list.  The query runs under SECURITY_RESTRICTED_OPERATION
@@ -635,7 +635,7 @@ dataeng_dedup_as(PG_FUNCTION_ARGS)
 	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
 									rsinfo->econtext->ecxt_per_query_memory,
 									true, rsinfo->setDesc,
-									gettext_noop("dataeng._dedup_as: the query's columns are not those of the column definition list"));
+									gettext_noop("dataeng_internal._dedup_as: the query's columns are not those of the column definition list"));
 
 	internal_sql_begin(&as_owner, role);
 
@@ -643,14 +643,14 @@ dataeng_dedup_as(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
-		elog(ERROR, "dataeng._dedup_as: cannot prepare query: %s",
+		elog(ERROR, "dataeng_internal._dedup_as: cannot prepare query: %s",
 			 SPI_result_code_string(SPI_result));
 	memset(&options, 0, sizeof(options));
 	options.read_only = false;
 	options.dest = dest;
 	ret = SPI_execute_plan_extended(plan, &options);
 	if (ret < 0)
-		elog(ERROR, "dataeng._dedup_as: query failed: %s", SPI_result_code_string(ret));
+		elog(ERROR, "dataeng_internal._dedup_as: query failed: %s", SPI_result_code_string(ret));
 	SPI_finish();
 
 	internal_sql_end(&as_owner);

@@ -65,7 +65,7 @@ normalize(text *t, bool provider_rules, const char **why)
 		s++, len--;
 	while (len > 0 && (s[len - 1] == ' ' || (s[len - 1] >= 0x09 && s[len - 1] <= 0x0D)))
 		len--;
-	*why = email_practical_problem(s, len);
+	*why = validate_email_practical_problem(s, len);
 	if (*why)
 		return NULL;
 
@@ -94,7 +94,7 @@ normalize(text *t, bool provider_rules, const char **why)
 			{
 				if (domain.len > 0)
 					appendStringInfoChar(&domain, '.');
-				punycode_label(label, ln, &domain);
+				dataeng_punycode_label(label, ln, &domain);
 				ln = 0;
 			}
 			else

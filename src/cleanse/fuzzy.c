@@ -206,12 +206,12 @@ dataeng_damerau_levenshtein(PG_FUNCTION_ARGS)
 }
 
 /*
- * jaro_winkler_chars
+ * cleanse_jaro_winkler_chars
  *		Jaro-Winkler similarity of two character strings, for other files
  *		(the duplicate finder's scorer).
  */
 double
-jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m)
+cleanse_jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m)
 {
 	int			prefix;
 	double		sim = jaro(a, n, b, m, &prefix);

@@ -108,13 +108,13 @@ grouping_problem(const pg_wchar *w, int start, int end, char dec)
 }
 
 /*
- * parse_number_text
+ * cleanse_parse_number_text
  *		The canonical form ("-1234.56") of the number in s (len bytes), or
  *		NULL with *why set; *pct when it was a percentage.  dec is the
  *		decimal separator, or 0 to infer it.  Pure, for the fuzz target too.
  */
 char *
-parse_number_text(const char *s, int len, char dec, bool *pct, const char **why)
+cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const char **why)
 {
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
 	int			n = pg_mb2wchar_with_len(s, w, len);
@@ -262,12 +262,12 @@ parse_number_text(const char *s, int len, char dec, bool *pct, const char **why)
 }
 
 /*
- * number_canon_problem
+ * cleanse_number_canon_problem
  *		Why numeric_in() would raise on the canonical text, or NULL: it
  *		raises on a malformed exponent, so its shape is checked first.
  */
 const char *
-number_canon_problem(const char *canon)
+cleanse_number_canon_problem(const char *canon)
 {
 	const char *e = strpbrk(canon, "eE");
 	size_t		mantissa = e ? (size_t) (e - canon) : strlen(canon);
@@ -316,7 +316,7 @@ number_range_problem(const char *canon, bool percent)
 		else
 			int_digits++;
 	}
-	if (*p)						/* at most 3 digits: number_canon_problem */
+	if (*p)						/* at most 3 digits: cleanse_number_canon_problem */
 		exponent = strtol(p + 1, NULL, 10);
 	if (int_digits > 0 && int_digits + exponent > NUMBER_MAX_INT_DIGITS)
 		return "more digits before the decimal point than numeric holds (131072)";
@@ -336,7 +336,7 @@ to_numeric(char *canon, bool percent, const char **why, bool *ok)
 	Datum		num;
 
 	*ok = false;
-	if ((*why = number_canon_problem(canon)) != NULL ||
+	if ((*why = cleanse_number_canon_problem(canon)) != NULL ||
 		(*why = number_range_problem(canon, percent)) != NULL)
 		return (Datum) 0;
 	num = DirectFunctionCall3(numeric_in, CStringGetDatum(canon),
@@ -386,7 +386,7 @@ dataeng_parse_number(PG_FUNCTION_ARGS)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(0);
 
-		canon = parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+		canon = cleanse_parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 								  decimal_arg(fcinfo), &pct, &why);
 	}
 	if (canon == NULL)
@@ -417,7 +417,7 @@ dataeng_parse_number_strict(PG_FUNCTION_ARGS)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(0);
 
-		canon = parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+		canon = cleanse_parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 								  decimal_arg(fcinfo), &pct, &why);
 	}
 	if (canon != NULL)

@@ -37,7 +37,7 @@ dataeng_to_e164(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
 	if (!PG_ARGISNULL(1))
-		r = phone_region_code(PG_GETARG_TEXT_PP(1), region);
+		r = validate_phone_region_code(PG_GETARG_TEXT_PP(1), region);
 	if (VARSIZE_ANY_EXHDR(t) > 250)
 		PG_RETURN_NULL();
 	if (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), r, &valid, &possible,

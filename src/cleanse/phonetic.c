@@ -709,7 +709,7 @@ fold_chunk(pg_wchar *chars, int n, StringInfo folded, StringInfo out)
 		return;
 	chars[n] = 0;
 	resetStringInfo(folded);
-	fold_accents_into(chars, folded);
+	cleanse_fold_accents_into(chars, folded);
 	for (int k = 0; k < folded->len;)
 	{
 		unsigned char b = (unsigned char) folded->data[k];

@@ -177,12 +177,12 @@ fold(const pg_wchar *in, StringInfo buf)
 }
 
 /*
- * fold_accents_into
+ * cleanse_fold_accents_into
  *		The folding of fold_accents() for the other cleansers (phonetic.c):
  *		the zero-terminated characters folded, appended to buf in UTF-8.
  */
 void
-fold_accents_into(const pg_wchar *in, StringInfo buf)
+cleanse_fold_accents_into(const pg_wchar *in, StringInfo buf)
 {
 	fold(in, buf);
 }

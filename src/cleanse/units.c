@@ -183,14 +183,14 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 }
 
 /*
- * parse_quantity_text
+ * cleanse_parse_quantity_text
  *		The canonical unit of the quantity in s (len bytes), with its number
  *		in numbuf (at least 48 bytes, the form numeric_in reads, a decimal
  *		comma made a point), or NULL when the text is not a number and a
  *		known unit.  Pure, for the fuzz target too.
  */
 const char *
-parse_quantity_text(const char *s, int len, char *numbuf)
+cleanse_parse_quantity_text(const char *s, int len, char *numbuf)
 {
 	int			i = 0,
 				start;
@@ -259,7 +259,7 @@ dataeng_parse_quantity(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = tupdesc;
 	}
 
-	unit = parse_quantity_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), numbuf);
+	unit = cleanse_parse_quantity_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), numbuf);
 	if (unit != NULL)
 	{
 		values[0] = num(numbuf);

@@ -58,16 +58,16 @@ typedef struct RowJsonbMap
 	RowJsonbColumn **sorted;	/* in jsonb key order */
 	bool		simple;			/* only scalar columns */
 } RowJsonbMap;
-extern void row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
+extern void dataeng_row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc,
 							   Bitmapset *attnums, MemoryContext cxt);
-extern Jsonb *row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
+extern Jsonb *dataeng_row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot,
 							  Bitmapset *only);
-extern Bitmapset *row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
+extern Bitmapset *dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 									TupleTableSlot *newslot);
 
 /* in common/entry.c */
-extern Datum entry_call_body(FunctionCallInfo fcinfo, const char *name);
-extern Oid	entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
+extern Datum dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name);
+extern Oid	dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
 typedef struct InternalSql
 {
 	Oid			userid;
@@ -89,11 +89,11 @@ PG_FUNCTION_INFO_V1(sym); \
 Datum \
 sym(PG_FUNCTION_ARGS) \
 { \
-	return entry_call_body(fcinfo, body); \
+	return dataeng_entry_call_body(fcinfo, body); \
 }
 
 /* in common/punycode.c */
-extern void punycode_label(const pg_wchar *cp, int n, StringInfo out);
-extern bool punycode_decode(const char *s, int len, pg_wchar *out, int *n);
+extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);
+extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
 #endif							/* COMMON_H */

@@ -86,22 +86,22 @@ dataeng_internal_sql(const char *sql)
 }
 
 /*
- * entry_body_lookup
+ * dataeng_entry_body_lookup
  *		The function dataeng.<name>(argtypes) that an entry point calls, and
  *		its owner, whose rights it runs with; an error if it is missing.
  */
 Oid
-entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner)
+dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner)
 {
 	Oid			bodyoid;
 	HeapTuple	tup;
 
-	bodyoid = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString(pstrdup(name))),
+	bodyoid = LookupFuncName(list_make2(makeString(pstrdup(dataeng_internal_schema())), makeString(pstrdup(name))),
 							 nargs, argtypes, true);
 	if (!OidIsValid(bodyoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("function %s.%s is missing", DATAENG_SCHEMA, name),
+				 errmsg("function %s.%s is missing", dataeng_internal_schema(), name),
 				 errhint("Reinstall the extension.")));
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(bodyoid));
 	if (!HeapTupleIsValid(tup))
@@ -143,7 +143,7 @@ entry_body(FunctionCallInfo fcinfo, const char *name)
 	nargs = entry->pronargs + 1;
 	ReleaseSysCache(tup);
 
-	bodyoid = entry_body_lookup(name, nargs, argtypes, &owner);
+	bodyoid = dataeng_entry_body_lookup(name, nargs, argtypes, &owner);
 	body = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EntryBody));
 	body->owner = owner;
 	fmgr_info_cxt(bodyoid, &body->flinfo, fcinfo->flinfo->fn_mcxt);
@@ -152,14 +152,14 @@ entry_body(FunctionCallInfo fcinfo, const char *name)
 }
 
 /*
- * entry_call_body
+ * dataeng_entry_call_body
  *		Call the body dataeng.<name> of an entry point as the body's owner,
  *		on behalf of the current user.  A set-returning body materializes
  *		into the caller's ReturnSetInfo.  On error, the (sub)transaction
  *		abort restores the user id, as for a SECURITY DEFINER function.
  */
 Datum
-entry_call_body(FunctionCallInfo fcinfo, const char *name)
+dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name)
 {
 	EntryBody  *body = entry_body(fcinfo, name);
 	LOCAL_FCINFO(bodyfc, FUNC_MAX_ARGS);

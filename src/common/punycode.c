@@ -40,12 +40,12 @@ puny_adapt(int64 delta, int numpoints, bool first)
 }
 
 /*
- * punycode_label
+ * dataeng_punycode_label
  *		Append the A-label of a domain label of n code points to out: the
  *		label itself when it is ASCII, else "xn--" and its Punycode.
  */
 void
-punycode_label(const pg_wchar *cp, int n, StringInfo out)
+dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out)
 {
 	int			basic = 0,
 				h,
@@ -127,7 +127,7 @@ puny_value(char c)
 }
 
 /*
- * punycode_decode
+ * dataeng_punycode_decode
  *		Decode the Punycode s (len bytes, without "xn--") into out, which
  *		has room for len code points; the count in *n.  False when s is
  *		not Punycode (a non-ASCII or invalid digit, a truncated number, an
@@ -135,7 +135,7 @@ puny_value(char c)
  *		validators can refuse a forged A-label.
  */
 bool
-punycode_decode(const char *s, int len, pg_wchar *out, int *n)
+dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n)
 {
 	int			b = -1,
 				count = 0,

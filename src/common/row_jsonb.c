@@ -68,13 +68,13 @@ jsonb_key_cmp(const void *a, const void *b)
 }
 
 /*
- * row_jsonb_map_init
+ * dataeng_row_jsonb_map_init
  *		Prepare the conversion of the columns of desc listed in attnums (all
  *		live columns when attnums is NULL).  Everything is allocated in cxt,
  *		which must live as long as the map.
  */
 void
-row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc, Bitmapset *attnums,
+dataeng_row_jsonb_map_init(RowJsonbMap *map, TupleDesc desc, Bitmapset *attnums,
 				   MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -232,7 +232,7 @@ scalar_value(JsonbValue *v, RowJsonbColumn *col, Datum value)
 
 /*
  * build_simple
- *		row_jsonb_build() for maps of scalar columns: fill the object's
+ *		dataeng_row_jsonb_build() for maps of scalar columns: fill the object's
  *		pairs in jsonb key order and serialize them directly.
  */
 static Jsonb *
@@ -331,14 +331,14 @@ push_column(JsonbParseState **state, RowJsonbColumn *col, Datum value)
 }
 
 /*
- * row_jsonb_build
+ * dataeng_row_jsonb_build
  *		The jsonb object of a row's mapped columns (only those in `only`, by
  *		attnum, when it is not NULL).  NULL columns are kept as JSON null.
  *		The slot must be deformed (slot_getallattrs).  Allocates in the
  *		current memory context.
  */
 Jsonb *
-row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot, Bitmapset *only)
+dataeng_row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot, Bitmapset *only)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
@@ -374,12 +374,12 @@ row_jsonb_build(RowJsonbMap *map, TupleTableSlot *slot, Bitmapset *only)
 }
 
 /*
- * row_jsonb_changed
+ * dataeng_row_jsonb_changed
  *		The attnums of the mapped columns whose value differs between two
  *		versions of a row (binary comparison, as logical replication does).
  */
 Bitmapset *
-row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
+dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 				  TupleTableSlot *newslot)
 {
 	TupleDesc	desc = oldslot->tts_tupleDescriptor;

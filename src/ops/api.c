@@ -12,7 +12,7 @@
  * body's owner with the role PostgreSQL runs the calling code as, and the
  * body checks that role's rights (its own objects; a superuser's: all).
  * Code of a role the bodies run (a monitor's query over its table, an
- * alert handler) runs as that role, restricted (dataeng._exec_as).
+ * alert handler) runs as that role, restricted (dataeng_internal._exec_as).
  *
  *-------------------------------------------------------------------------
  */
@@ -20,7 +20,7 @@
 
 #include "fmgr.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 
 DATAENG_ENTRY(dataeng_alert_set, "_alert_set")
 DATAENG_ENTRY(dataeng_alert_handler_add, "_alert_handler_add")

@@ -20,7 +20,8 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "schedule/schedule.h"
 
 DATAENG_ENTRY(dataeng_schedule, "_job_schedule")
 DATAENG_ENTRY(dataeng_unschedule, "_job_unschedule")

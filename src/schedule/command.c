@@ -46,7 +46,7 @@
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "schedule/schedule.h"
 
 /* refuse what a job cannot run */
@@ -120,7 +120,7 @@ sched_command_parse(const char *command, const char *job_name)
 PG_FUNCTION_INFO_V1(dataeng_job_command_check);
 
 /*
- * dataeng._job_command_check(job_name text, command text) RETURNS void:
+ * dataeng_internal._job_command_check(job_name text, command text) RETURNS void:
  * raises the parser's error when the command does not parse.
  */
 Datum

@@ -26,7 +26,8 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "schedule/schedule.h"
 
 /* one parsed cron field: bit i set when value i matches */
 typedef struct CronSpec
@@ -454,7 +455,7 @@ schedule_next(const char *sched, TimestampTz after)
 PG_FUNCTION_INFO_V1(dataeng_schedule_next);
 
 /*
- * dataeng._schedule_next(schedule text, after timestamptz) RETURNS timestamptz
+ * dataeng_internal._schedule_next(schedule text, after timestamptz) RETURNS timestamptz
  *		The next time a job with this schedule is due after "after"; raises
  *		a clear error for a bad schedule.
  */
@@ -491,7 +492,7 @@ cron_shaped(const char *s)
 PG_FUNCTION_INFO_V1(dataeng_schedule_valid);
 
 /*
- * dataeng._schedule_valid(schedule text) RETURNS boolean
+ * dataeng_internal._schedule_valid(schedule text) RETURNS boolean
  *		true for a schedule that parses; used in a CHECK constraint of
  *		dataeng.jobs so that rows written directly are checked too.
  */

@@ -41,7 +41,7 @@
 #include "tcop/utility.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "schedule/schedule.h"
 
 /* how long a command waits for dataeng's workers to leave its database */

@@ -54,7 +54,7 @@
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "schedule/schedule.h"
 
 PGDLLEXPORT void dataeng_job_main(Datum main_arg);

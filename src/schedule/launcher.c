@@ -46,7 +46,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "cdc/wal.h"
 #include "schedule/schedule.h"
 
@@ -471,7 +471,7 @@ sched_wake_at_commit(void)
 PG_FUNCTION_INFO_V1(dataeng_scheduler_wake);
 
 /*
- * dataeng._scheduler_wake() RETURNS void, and the same as a statement
+ * dataeng_internal._scheduler_wake() RETURNS void, and the same as a statement
  * trigger on dataeng.jobs: the scheduler sees job changes at commit.
  */
 Datum
@@ -486,7 +486,7 @@ dataeng_scheduler_wake(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(dataeng_scheduler_pid);
 
 /*
- * dataeng._scheduler_pid() RETURNS int: the pid of the process that
+ * dataeng_internal._scheduler_pid() RETURNS int: the pid of the process that
  * schedules this database's jobs now: its scheduler while one runs (runs
  * in progress), else the launcher (which starts one when a job is due);
  * NULL when neither runs.

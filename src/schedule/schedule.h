@@ -1,15 +1,84 @@
 /*-------------------------------------------------------------------------
  *
  * schedule.h
- *		Declarations shared between the files of src/schedule/ (the older
- *		ones still sit in src/dataeng.h).
+ *		Declarations shared between the files of src/schedule/: the shared
+ *		memory of the launcher and the schedulers, the GUCs, a run's
+ *		arguments, commands, the database hook.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef DATAENG_SCHEDULE_H
 #define DATAENG_SCHEDULE_H
 
+#include "postgres.h"
+
 #include "nodes/pg_list.h"
+#include "datatype/timestamp.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+
+#define DATAENG_MAX_DATABASES 64
+
+/* the most job runs at once (the maximum of dataeng.max_parallel_jobs) */
+#define DATAENG_MAX_PARALLEL_RUNS 1024
+
+/* one database's scheduler, as the launcher and backends see it */
+typedef struct SchedDbSlot
+{
+	Oid			dboid;			/* InvalidOid: free slot */
+	pid_t		pid;			/* scheduler's pid, 0 if none */
+	Latch	   *latch;			/* scheduler's latch, NULL if none */
+	int			nrunning;		/* job runs it has started and not reaped */
+	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
+	bool		no_extension;	/* its last scheduler found no extension */
+	TimestampTz recheck_at;		/* when to try that database again */
+	bool		starting;		/* a scheduler registered, not yet in pid */
+	TimestampTz next_due;		/* when it next needs a scheduler (0: now) */
+	bool		woken;			/* jobs changed since its scheduler's pass began */
+	bool		recovered;		/* runs cut by a restart were recorded */
+	TimestampTz last_trim;		/* job_runs last trimmed */
+	bool		warned_slots;	/* the worker-slot shortage was logged */
+	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
+} SchedDbSlot;
+
+typedef struct SchedShmem
+{
+	slock_t		mutex;			/* protects everything below */
+	Latch	   *launcher_latch;
+	pid_t		launcher_pid;
+	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
+} SchedShmem;
+
+extern SchedShmem *sched_shmem;
+extern int	dataeng_max_parallel_jobs;
+extern int	dataeng_launcher_naptime;
+extern int	dataeng_max_parallel_jobs_per_role;
+extern int	dataeng_max_jobs_per_role;
+extern int	dataeng_job_timeout;
+extern void dataeng_schedule_init(void);
+extern SchedDbSlot *sched_slot_find(Oid dboid);
+extern void sched_wake_at_commit(void);
+
+/* in schedule/scheduler.c */
+extern bool sched_lock_extension(void);
+extern int	dataeng_job_history_keep;
+extern bool dataeng_log_successful_runs;
+
+/* the arguments of one job run, passed to its worker in bgw_extra */
+typedef struct JobRunArgs
+{
+	Oid			dboid;
+	Oid			owner;
+	int64		job_id;
+	int64		run_id;
+	TransactionId sched_xid;	/* the scheduler's transaction that started it */
+	int			attempt;
+} JobRunArgs;
+
+/* in schedule/cron.c */
+extern TimestampTz schedule_next(const char *sched, TimestampTz after);
+
+
 
 /* in schedule/command.c */
 

@@ -58,7 +58,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "dataeng.h"
+#include "common/common.h"
 #include "schedule/schedule.h"
 
 int			dataeng_job_history_keep = 7 * 24 * 3600;
@@ -351,7 +351,7 @@ job_next_run(int64 job_id, Datum *next, bool *next_null)
 	{
 		bool		isnull;
 
-		spi_exec("SELECT dataeng._schedule_next(schedule, now()) FROM dataeng.jobs "
+		spi_exec("SELECT dataeng_internal._schedule_next(schedule, now()) FROM dataeng.jobs "
 				 "WHERE job_id OPERATOR(pg_catalog.=) $1", 1, &job_id, true);
 		if (SPI_processed != 1)
 			ereport(ERROR,

@@ -100,12 +100,12 @@ leap_year(int y)
 }
 
 /*
- * date_problem
+ * validate_date_problem
  *		Why s is not a date written in format f, or NULL.  Raises only for a
  *		format it does not understand.
  */
 const char *
-date_problem(const char *s, int slen, const char *f, int flen)
+validate_date_problem(const char *s, int slen, const char *f, int flen)
 {
 	DateFields d = {-1, -1, -1, -1, -1, -1, false, -1};
 	int			si = 0,
@@ -301,7 +301,7 @@ dataeng_is_date(PG_FUNCTION_ARGS)
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	text	   *f = PG_GETARG_TEXT_PP(1);
 
-	PG_RETURN_BOOL(date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+	PG_RETURN_BOOL(validate_date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 								VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f)) == NULL);
 }
 
@@ -316,7 +316,7 @@ dataeng_date_problem(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	text	   *f = PG_GETARG_TEXT_PP(1);
-	const char *why = date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+	const char *why = validate_date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 								   VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f));
 
 	if (why == NULL)

@@ -419,7 +419,7 @@ check_domain(const unsigned char *d, int len, EmailMode mode, int *ascii_len)
 					StringInfoData alabel;
 
 					initStringInfo(&alabel);
-					punycode_label(cps, ncp, &alabel);
+					dataeng_punycode_label(cps, ncp, &alabel);
 					llen = alabel.len;
 				}
 				if (llen > LABEL_MAX_LENGTH)
@@ -622,22 +622,22 @@ email_problem(const char *s, int len, EmailMode mode)
 }
 
 /*
- * email_practical_problem
+ * validate_email_practical_problem
  *		email_problem() under the practical policy, for other files.
  */
 const char *
-email_practical_problem(const char *s, int len)
+validate_email_practical_problem(const char *s, int len)
 {
 	return email_problem(s, len, EMAIL_PRACTICAL);
 }
 
 /*
- * email_mode_problem
+ * validate_email_mode_problem
  *		email_problem() under mode 0 (practical), 1 (rfc5321) or 2 (html5),
  *		for the fuzz target.
  */
 const char *
-email_mode_problem(const char *s, int len, int mode)
+validate_email_mode_problem(const char *s, int len, int mode)
 {
 	return email_problem(s, len, mode == 1 ? EMAIL_RFC5321 :
 						 mode == 2 ? EMAIL_HTML5 : EMAIL_PRACTICAL);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * guard.c
- *		The ingestion guard: dataeng.guard(), a BEFORE INSERT OR UPDATE row
+ *		The ingestion guard: dataeng_internal.guard(), a BEFORE INSERT OR UPDATE row
  *		trigger that checks a table's row-level error rules on each row.
  *
  * Per table, the rules become one prepared query over the new row,
@@ -18,15 +18,15 @@
  * security-restricted operation with search_path pinned, as REFRESH
  * MATERIALIZED VIEW runs a view's query: never as the writer, and never
  * with more rights than the owner.  Quarantining a row is the writer's own
- * act (dataeng._quarantine_put checks its rights on the table), run with
+ * act (dataeng_internal._quarantine_put checks its rights on the table), run with
  * search_path pinned.
  *
  * Loads: in 'quarantine' mode, the rows one statement (an INSERT, a COPY,
  * an UPDATE) diverts are one load, numbered from the sequence of
  * validation runs (so a load's number is never a run's): the quarantined
  * rows carry it as run_id.  The AFTER ... FOR EACH STATEMENT trigger
- * dataeng_guard_load (dataeng.guard_load()) closes the load: it raises an
- * alert per broken rule (dataeng._guard_load_done, as dataeng's owner:
+ * dataeng_guard_load (dataeng_internal.guard_load()) closes the load: it raises an
+ * alert per broken rule (dataeng_internal._guard_load_done, as dataeng's owner:
  * only the guard writes alerts) and a NOTICE with the count.  The load of
  * a statement is kept per guarded table in backend memory, recognised by
  * the transaction and the statement's start; a statement that fails never
@@ -258,9 +258,9 @@ guard_plan(Relation rel, Trigger *trigger)
 	entry->rulesowner = entry->rulesrelid == relid ? rel->rd_rel->relowner : rel_owner(entry->rulesrelid);
 	args[0] = ObjectIdGetDatum(entry->rulesrelid);
 	if (SPI_execute_with_args(dataeng_internal_sql("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
-											  "dataeng._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
+											  "dataeng_internal._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
 											  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
-											  "AND dataeng._rule_condition(r) IS NOT NULL"),
+											  "AND dataeng_internal._rule_condition(r) IS NOT NULL"),
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -309,7 +309,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.guard() must be fired BEFORE INSERT OR UPDATE ... FOR EACH ROW"),
+				 errmsg("dataeng_internal.guard() must be fired BEFORE INSERT OR UPDATE ... FOR EACH ROW"),
 				 errhint("Install it with dataeng.guard_enable().")));
 	rel = trigdata->tg_relation;
 	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
@@ -377,7 +377,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		 * search_path pinned, not through the writer's.
 		 */
 		internal_sql_begin(&pinned, InvalidOid);
-		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng._quarantine_put($1, $4, "
+		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._quarantine_put($1, $4, "
 												  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
 												  "'row', pg_catalog.to_jsonb($2), "
 												  "'rules', pg_catalog.to_jsonb($3))))"),
@@ -418,7 +418,7 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dataeng.guard_load() must be fired AFTER INSERT OR UPDATE ... FOR EACH STATEMENT"),
+				 errmsg("dataeng_internal.guard_load() must be fired AFTER INSERT OR UPDATE ... FOR EACH STATEMENT"),
 				 errhint("Install it with dataeng.guard_enable().")));
 	rel = trigdata->tg_relation;
 	entry = guard_load(RelationGetRelid(rel), false);
@@ -436,7 +436,7 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 	args[3] = Int64GetDatum(checked);
 	SPI_connect();
 	internal_sql_begin(&as_owner, rel_owner(dataeng_relid("alerts")));
-	if (SPI_execute_with_args("SELECT dataeng._guard_load_done($1, $2, $3, $4)",
+	if (SPI_execute_with_args("SELECT dataeng_internal._guard_load_done($1, $2, $3, $4)",
 							  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not close the guard's load of \"%s\"", RelationGetRelationName(rel));

@@ -294,7 +294,7 @@ bban_matches(const char *b, int n, const char *pattern)
 }
 
 const char *
-iban_problem(const char *s, int len)
+validate_iban_problem(const char *s, int len)
 {
 	char		d[ID_MAX_CHARS + 1];
 	int			n,
@@ -396,5 +396,5 @@ dataeng_##sqlname##_problem(PG_FUNCTION_ARGS) \
 ID_VALIDATOR(luhn, luhn_problem)
 ID_VALIDATOR(credit_card, credit_card_problem)
 ID_VALIDATOR(isbn, isbn_problem)
-ID_VALIDATOR(iban, iban_problem)
+ID_VALIDATOR(iban, validate_iban_problem)
 ID_VALIDATOR(uuid, uuid_problem)

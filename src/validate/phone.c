@@ -19,12 +19,12 @@
 #define PHONE_MAX_INPUT 250
 
 /*
- * phone_region_code
+ * validate_phone_region_code
  *		A region argument as an upper-case ISO 3166 code in buf (3 bytes);
  *		an unknown region is the caller's error, not the number's.
  */
 const char *
-phone_region_code(text *t, char *buf)
+validate_phone_region_code(text *t, char *buf)
 {
 	if (VARSIZE_ANY_EXHDR(t) == 2)
 	{
@@ -50,7 +50,7 @@ phone_region(FunctionCallInfo fcinfo, char *buf)
 {
 	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
 		return NULL;
-	return phone_region_code(PG_GETARG_TEXT_PP(1), buf);
+	return validate_phone_region_code(PG_GETARG_TEXT_PP(1), buf);
 }
 
 /*

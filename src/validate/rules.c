@@ -22,8 +22,8 @@
  * owner through internal_sql_begin()/internal_sql_end() (common/entry.c): a security-restricted
  * operation in a GUC nest level with search_path pinned and rolled back
  * afterwards, as REFRESH MATERIALIZED VIEW runs a view's query.  rule_add
- * compiles a rule the same way, as the caller (dataeng._query_as), and
- * judges an expression rule on its parse tree (dataeng._expression_check).
+ * compiles a rule the same way, as the caller (dataeng_internal._query_as), and
+ * judges an expression rule on its parse tree (dataeng_internal._expression_check).
  *
  *-------------------------------------------------------------------------
  */
@@ -50,9 +50,9 @@
 
 /*
  * rules_call_body
- *		entry_call_body(), reporting an error of the body as the caller's
+ *		dataeng_entry_call_body(), reporting an error of the body as the caller's
  *		own: without the CONTEXT lines of dataeng's internal functions
- *		("PL/pgSQL function dataeng._rule_add(...) line 36 at RAISE", the
+ *		("PL/pgSQL function dataeng_internal._rule_add(...) line 36 at RAISE", the
  *		internal SQL of a check), which tell a user nothing about the bad
  *		input, nor the internal query an error was found in.  The context
  *		of the code that called the entry point is kept
@@ -70,7 +70,7 @@ rules_call_body(FunctionCallInfo fcinfo, const char *name)
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	PG_TRY();
 	{
-		result = entry_call_body(fcinfo, name);
+		result = dataeng_entry_call_body(fcinfo, name);
 	}
 	PG_CATCH();
 	{
@@ -115,7 +115,7 @@ PG_FUNCTION_INFO_V1(dataeng_rule_add);
 /*
  * dataeng_rule_add
  *		rule_add(tbl, rule_name, kind, column_name, params, severity): the
- *		entry point of dataeng._rule_add.  The referenced table of a
+ *		entry point of dataeng_internal._rule_add.  The referenced table of a
  *		foreign_key (or relationships) rule, params.ref_table, is a name the
  *		caller wrote: it is resolved here, in the caller's search_path, as
  *		PostgreSQL resolves tbl, before the body pins search_path, and the

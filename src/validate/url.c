@@ -42,7 +42,7 @@ static const char *const special_schemes[] = {
 };
 
 /* the parser's failure reasons, shared by the callers that tell them apart */
-const char *const url_no_host = "the URL has no host";
+const char *const validate_url_no_host = "the URL has no host";
 
 static bool
 is_alpha(unsigned char c)
@@ -375,7 +375,7 @@ check_alabel(const char *s, int len)
 				m;
 	bool		ascii = true;
 
-	if (!punycode_decode(s, len, dec, &n))
+	if (!dataeng_punycode_decode(s, len, dec, &n))
 		return "a label of the host starting with xn-- is not valid Punycode";
 	for (int i = 0; i < n; i++)
 		if (dec[i] >= 0x80)
@@ -460,7 +460,7 @@ domain_to_ascii(const char *s, int len, bool *localhost)
 				for (int k = i; k < j && xn; k++)
 					if (cps[k] >= 0x80)
 						return "a label of the host starting with xn-- is not valid Punycode";
-				punycode_label(cps + i, j - i, &out);
+				dataeng_punycode_label(cps + i, j - i, &out);
 				if (xn && (why = check_alabel(out.data + before + 4, out.len - before - 4)) != NULL)
 					return why;
 				if (j < n)
@@ -529,14 +529,14 @@ parse_host(const char *s, int len, bool special, bool *localhost)
 }
 
 /*
- * url_parse_problem
+ * validate_url_parse_problem
  *		Why s (len bytes) is not a URL with a host, as the WHATWG parser
  *		reads it with no base, or NULL.  The lowercase scheme goes to
- *		*scheme (palloc'd) whenever the scheme could be read.  url_no_host
+ *		*scheme (palloc'd) whenever the scheme could be read.  validate_url_no_host
  *		is the one reason given for a URL that parses but has no host.
  */
 const char *
-url_parse_problem(const char *in, int inlen, char **scheme)
+validate_url_parse_problem(const char *in, int inlen, char **scheme)
 {
 	char	   *s;
 	int			len = 0,
@@ -619,7 +619,7 @@ url_parse_problem(const char *in, int inlen, char **scheme)
 	else if (p + 1 < len && s[p] == '/' && s[p + 1] == '/')
 		p += 2;
 	else
-		return url_no_host;		/* a path (opaque or not), no authority */
+		return validate_url_no_host;		/* a path (opaque or not), no authority */
 
 	/* the authority ends at /, ?, # (or \ for special schemes) */
 	{
@@ -656,7 +656,7 @@ url_parse_problem(const char *in, int inlen, char **scheme)
 		{
 			if (port >= 0 || special)
 				return "the host is missing";
-			return url_no_host;	/* a non-special URL with an empty host */
+			return validate_url_no_host;	/* a non-special URL with an empty host */
 		}
 		if ((why = parse_host(s + hstart, hend - hstart, special, &localhost)) != NULL)
 			return why;
@@ -686,7 +686,7 @@ static const char *
 url_problem(text *t, ArrayType *schemes)
 {
 	char	   *scheme;
-	const char *why = url_parse_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &scheme);
+	const char *why = validate_url_parse_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &scheme);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;

@@ -14,20 +14,20 @@
 #include "fmgr.h"
 
 /* in validate/phone.c */
-extern const char *phone_region_code(text *t, char *buf);
+extern const char *validate_phone_region_code(text *t, char *buf);
 
 /* in validate/email.c */
-extern const char *email_practical_problem(const char *s, int len);
-extern const char *email_mode_problem(const char *s, int len, int mode);
+extern const char *validate_email_practical_problem(const char *s, int len);
+extern const char *validate_email_mode_problem(const char *s, int len, int mode);
 
 /* in validate/ids.c */
-extern const char *iban_problem(const char *s, int len);
+extern const char *validate_iban_problem(const char *s, int len);
 
 /* in validate/dates.c */
-extern const char *date_problem(const char *s, int slen, const char *f, int flen);
+extern const char *validate_date_problem(const char *s, int slen, const char *f, int flen);
 
 /* in validate/url.c */
-extern const char *const url_no_host;
-extern const char *url_parse_problem(const char *s, int len, char **scheme);
+extern const char *const validate_url_no_host;
+extern const char *validate_url_parse_problem(const char *s, int len, char **scheme);
 
 #endif							/* VALIDATE_H */
