@@ -94,11 +94,12 @@ REVOKE ALL ON dataeng_internal._agg_acking FROM PUBLIC;
 --                 unless caller owns that fact or dimension (or is a
 --                 superuser)
 --   'job'         schedule of fact_refresh:... or dimension_refresh:...,
---                 likewise
+--                 likewise; of monitor:... unless caller owns that monitor
 --   'ack'         cdc_ack of a fact's or dimension's consumer is refused
 --                 (its refresh acknowledges, through _agg_ack)
 --   'unschedule'  unschedule of a fact's or dimension's job is refused
---                 (fact_drop / dimension_drop remove it)
+--                 (fact_drop / dimension_drop remove it), and of a
+--                 monitor's (monitor:NAME; monitor_drop removes it)
 CREATE FUNCTION dataeng_internal._agg_reserved_check(what text, obj_name text, caller regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -129,6 +130,14 @@ BEGIN
               DETAIL = 'Job names starting with "fact_refresh:" or "dimension_refresh:" are those of facts and dimensions.',
               HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() schedule their own refreshes.';
     END IF;
+  ELSIF what = 'job' AND obj_name LIKE 'monitor:%' THEN
+    IF NOT EXISTS (SELECT 1 FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name AND m.owner = caller)
+       AND NOT dataeng_internal._is_superuser(caller) THEN
+      RAISE EXCEPTION 'job name "%" is reserved', obj_name
+        USING ERRCODE = 'reserved_name',
+              DETAIL = 'Job names starting with "monitor:" are those of monitors.',
+              HINT = 'Choose another name: dataeng.monitor_create() schedules its own checks.';
+    END IF;
   ELSIF what = 'ack' THEN
     SELECT format('fact "%s"', f.name) INTO owned FROM dataeng_internal.fact_defs f WHERE f.consumer = obj_name;
     IF owned IS NULL THEN
@@ -150,11 +159,17 @@ BEGIN
       SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng_internal.dimension_defs x
        WHERE 'dimension_refresh:' || x.name = obj_name;
     END IF;
+    IF owned IS NULL THEN
+      SELECT format('monitor "%s"', m.name) INTO owned FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name;
+    END IF;
     IF owned IS NOT NULL THEN
       RAISE EXCEPTION 'job "%" belongs to %', obj_name, owned
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = format('Pause it with SELECT dataeng.job_pause(%L); dropping the %s removes it.',
-                            obj_name, CASE WHEN obj_name LIKE 'fact%' THEN 'fact' ELSE 'dimension' END);
+              HINT = CASE WHEN obj_name LIKE 'monitor:%'
+                          THEN format('Pause it with SELECT dataeng.job_pause(%L); SELECT dataeng.monitor_drop(%L) removes it.',
+                                      obj_name, substr(obj_name, 9))
+                          ELSE format('Pause it with SELECT dataeng.job_pause(%L); dropping the %s removes it.',
+                                      obj_name, CASE WHEN obj_name LIKE 'fact%' THEN 'fact' ELSE 'dimension' END) END;
     END IF;
   END IF;
 END;

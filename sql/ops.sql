@@ -79,7 +79,7 @@ REVOKE ALL ON SEQUENCE dataeng.monitor_checks_check_id_seq FROM PUBLIC;
 GRANT SELECT ON dataeng.monitors, dataeng.monitor_checks TO PUBLIC;
 
 CREATE TABLE dataeng.alert_handlers (
-  handler     text         PRIMARY KEY,   -- a regprocedure as text (pg_upgrade keeps no function oid)
+  handler     regprocedure PRIMARY KEY,   -- the function itself (its oid), never its name
   owner       regrole      NOT NULL,
   kinds       text[],
   created_at  timestamptz  NOT NULL DEFAULT now(),
@@ -89,7 +89,7 @@ CREATE TABLE dataeng.alert_handlers (
   last_error_at timestamptz
 );
 COMMENT ON TABLE dataeng.alert_handlers IS
-  'Functions called (as their owner) with each alert raised or resolved that their owner may see';
+  'Functions (by oid) called as their owner, with a timeout, with each alert raised or resolved that their owner may see';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_handlers', '');
 ALTER TABLE dataeng.alert_handlers ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own ON dataeng.alert_handlers FOR SELECT USING (pg_has_role(owner, 'USAGE'));
@@ -147,13 +147,18 @@ AS $$
                  ('alerts', 'on', '{job,consumer,fact,dimension,monitor}'),
                  ('change_log_max', '10000000', '{}'),
                  ('purge', 'on', '{}'),
-                 ('history_keep', '7 days', '{}')) d (setting, value, applies_to)
+                 ('history_keep', '7 days', '{}'),
+                 ('dead_letters_keep', '7 days', '{}'),
+                 ('handler_timeout', '5 seconds', '{}')) d (setting, value, applies_to)
    WHERE d.setting OPERATOR(pg_catalog.=) _ops_default.setting
 $$;
 COMMENT ON FUNCTION dataeng_internal._ops_default(text) IS 'internal: built-in default of an alert or maintenance setting';
 
--- A setting's value for an object: its own, else the '*' one, else the default.
-CREATE FUNCTION dataeng_internal._ops_setting(object text, setting text)
+-- A setting's value for an object: its own (set by the object's owner,
+-- obj_owner, or by a superuser for all), else the '*' one, else the
+-- default.  A setting left by the owner of a dropped object of the same
+-- name is not the object's: it is ignored.
+CREATE FUNCTION dataeng_internal._ops_setting(object text, setting text, obj_owner regrole DEFAULT NULL)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -161,12 +166,14 @@ AS $$
   SELECT coalesce(
     (SELECT s.value FROM dataeng.alert_settings s
       WHERE s.object OPERATOR(pg_catalog.=) _ops_setting.object
-        AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
+        AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting
+        AND (s.owner IS NULL OR s.owner OPERATOR(pg_catalog.=) _ops_setting.obj_owner)),
     (SELECT s.value FROM dataeng.alert_settings s
       WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
     (dataeng_internal._ops_default(setting)).value)
 $$;
-COMMENT ON FUNCTION dataeng_internal._ops_setting(text, text) IS 'internal: an object''s alert setting, or the default';
+COMMENT ON FUNCTION dataeng_internal._ops_setting(text, text, regrole) IS
+  'internal: an object''s alert setting (set by its owner), or the default';
 
 -- The owner of an object named 'kind:name', NULL when there is none.
 CREATE FUNCTION dataeng_internal._ops_object_owner(object text)
@@ -207,7 +214,7 @@ BEGIN
   IF d.value IS NULL THEN
     RAISE EXCEPTION 'unknown alert setting "%"', setting
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'The settings are lag_changes, max_lag, alerts, change_log_max, purge and history_keep (docs/ops.md).';
+            HINT = 'The settings are lag_changes, max_lag, alerts, change_log_max, purge, history_keep, dead_letters_keep and handler_timeout (docs/ops.md).';
   END IF;
   IF object OPERATOR(pg_catalog.=) '*' THEN
     IF NOT dataeng_internal._is_superuser(caller) THEN
@@ -238,7 +245,7 @@ BEGIN
     CASE setting
       WHEN 'lag_changes', 'change_log_max' THEN
         IF value::bigint OPERATOR(pg_catalog.<) 0 THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
-      WHEN 'max_lag', 'history_keep' THEN
+      WHEN 'max_lag', 'history_keep', 'dead_letters_keep', 'handler_timeout' THEN
         IF value::interval OPERATOR(pg_catalog.<=) interval '0' THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
       ELSE
         PERFORM value::boolean;
@@ -246,7 +253,7 @@ BEGIN
   EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
     RAISE EXCEPTION 'invalid value for %: "%"', setting, value
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag and history_keep a positive interval, alerts and purge on or off.';
+            HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag, history_keep, dead_letters_keep and handler_timeout a positive interval, alerts and purge on or off.';
   END;
   INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner)
   VALUES (object, setting, value, own)
@@ -291,9 +298,11 @@ BEGIN
     SELECT c.*, f.name AS fact_name,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
-              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes')::bigint
+              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes',
+                                   coalesce(f.owner, c.owner))::bigint
             OR c.lag_seconds OPERATOR(pg_catalog.>) extract(epoch FROM
-              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag')::interval))
+              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag',
+                                   coalesce(f.owner, c.owner))::interval))
              AS behind
       FROM consumers c
       LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
@@ -485,8 +494,13 @@ COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 
 -- object naming the event, the alert's id, kind and severity (what it is
 -- about is read from dataeng.alerts, which shows each role only its
 -- objects' alerts), then each handler whose owner may see it, as that
--- owner, restricted; a handler's failure is recorded on the handler and
--- never raised.
+-- owner, restricted.  A handler is its function's oid: a handler whose
+-- function was dropped is removed (never a function of the same name
+-- made later), and one whose function now belongs to a role its owner is
+-- not a member of is skipped, the reason recorded.  Each call is its own
+-- subtransaction with a timeout (setting handler_timeout); whatever it
+-- raises below FATAL, a cancel or its timeout included, is recorded on the
+-- handler and never raised into what sent the alert.
 CREATE FUNCTION dataeng_internal._alert_send(a dataeng.alerts, event text, notify boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -494,7 +508,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   h dataeng.alert_handlers;
+  fn record;
   doc jsonb;
+  timeout_ms int;
 BEGIN
   IF notify THEN
     PERFORM pg_notify('dataeng_alerts',
@@ -504,26 +520,59 @@ BEGIN
   doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind, 'object', a.object,
                             'severity', a.severity, 'message', a.message, 'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
-  FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler LOOP
+  -- handlers whose function is gone
+  DELETE FROM dataeng.alert_handlers x
+   WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) x.handler::oid);
+  timeout_ms := (extract(epoch FROM dataeng_internal._ops_setting('*', 'handler_timeout')::interval) * 1000)::int;
+  FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler::oid LOOP
     CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
     CONTINUE WHEN NOT dataeng_internal._alert_visible(a, h.owner);
+    SELECT p.proname, p.proowner, n.nspname INTO fn
+      FROM pg_proc p JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+     WHERE p.oid OPERATOR(pg_catalog.=) h.handler::oid;
+    IF NOT FOUND THEN
+      DELETE FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+      CONTINUE;
+    END IF;
+    IF NOT pg_has_role(h.owner, fn.proowner, 'USAGE') THEN
+      UPDATE dataeng.alert_handlers x
+         SET failures = x.failures OPERATOR(pg_catalog.+) 1,
+             last_error = format('alert %s (%s): skipped: function %s now belongs to %s, not to %s',
+                                 a.alert_id, event, h.handler::oid::regprocedure, fn.proowner::regrole, h.owner),
+             last_error_at = clock_timestamp()
+       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+      CONTINUE;
+    END IF;
     BEGIN
-      PERFORM dataeng_internal._exec_as(h.owner,
-        format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %s(%L::pg_catalog.jsonb)) h',
-               h.handler::regprocedure::oid::regproc, doc), false);
+      -- schema.name(jsonb) is exactly the function of that oid: no other
+      -- function has its name, schema and argument type
+      PERFORM dataeng_internal._alert_handler_call(h.owner,
+        format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %I.%I(%L::pg_catalog.jsonb)) h',
+               fn.nspname, fn.proname, doc), timeout_ms);
       UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
-       WHERE x.handler OPERATOR(pg_catalog.=) h.handler;
-    EXCEPTION WHEN OTHERS THEN
+       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
       UPDATE dataeng.alert_handlers x
          SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
              last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
-       WHERE x.handler OPERATOR(pg_catalog.=) h.handler;
+       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
     END;
   END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_send(dataeng.alerts, text, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_send(dataeng.alerts, text, boolean) IS 'internal: notify and call handlers on an alert''s raise or resolve';
+
+-- Run an alert handler's query as its owner (dataeng_internal._exec_as: restricted,
+-- search_path pinned) under a timeout of timeout_ms (0: none); on the
+-- timeout it raises query_canceled (src/ops/handler.c).
+CREATE FUNCTION dataeng_internal._alert_handler_call(role regrole, query text, timeout_ms int)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_call'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_call(regrole, text, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_call(regrole, text, int) IS
+  'internal: run an alert handler as its owner, with a timeout';
 
 -- Raise the alert of a condition unless it is open already; true when raised.
 CREATE FUNCTION dataeng_internal._alert_raise(cond text, alert_kind text, obj text, sev text, msg text,
@@ -602,7 +651,7 @@ BEGIN
          c.pending_changes, c.lag_seconds, clock_timestamp()
     FROM dataeng.cdc_consumers c;
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
-    CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts')::boolean;
+    CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;
     holding := holding || cond;
     IF dataeng_internal._alert_raise(cond, s.alert_kind, s.name, s.severity,
@@ -689,7 +738,7 @@ BEGIN
             HINT = 'A handler is called as its owner, with the alerts its owner may see.';
   END IF;
   INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds)
-  VALUES (fn::text, p.proowner::regrole, kinds)
+  VALUES (fn, p.proowner::regrole, kinds)
   ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner;
 END;
 $$;
@@ -710,7 +759,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   DELETE FROM dataeng.alert_handlers x
-   WHERE x.handler OPERATOR(pg_catalog.=) _alert_handler_drop.handler::text
+   WHERE x.handler::oid OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid
      AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller));
   RETURN FOUND;
 END;
@@ -775,15 +824,17 @@ BEGIN
     RAISE EXCEPTION 'monitor name "%" is taken by another role', name
       USING ERRCODE = 'duplicate_object', HINT = 'Monitor names are unique in a database; choose another.';
   END IF;
-  -- its job, of the caller, through the job API (checks the schedule, the cap)
-  PERFORM dataeng_internal._job_schedule(coalesce(old.owner, caller), 'monitor:' || name, schedule,
-                                format('SELECT dataeng.monitor_check(%L)', name), NULL, 0, NULL);
   INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner)
   VALUES (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, coalesce(old.owner, caller))
   ON CONFLICT ON CONSTRAINT monitors_pkey DO UPDATE
     SET tbl = excluded.tbl, time_column = excluded.time_column, max_silence = excluded.max_silence,
         min_rows = excluded.min_rows, per = excluded.per, drop_pct = excluded.drop_pct,
         schedule = excluded.schedule;
+  -- its job, of the monitor's owner, through the job API (checks the
+  -- schedule, the cap; job names monitor:NAME are reserved to monitors:
+  -- the monitor exists first)
+  PERFORM dataeng_internal._job_schedule(coalesce(old.owner, caller), 'monitor:' || name, schedule,
+                                format('SELECT dataeng.monitor_check(%L)', name), NULL, 0, NULL);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) FROM PUBLIC;
@@ -892,7 +943,7 @@ BEGIN
   INSERT INTO dataeng.monitor_checks (monitor, tbl, checked_at, newest, rows_in_period, baseline, ok, problems)
   VALUES (c.monitor, c.tbl, c.checked_at, c.newest, c.rows_in_period, c.baseline, c.ok, c.problems)
   RETURNING * INTO c;
-  alerts := dataeng_internal._ops_setting('monitor:' || m.name, 'alerts')::boolean;
+  alerts := dataeng_internal._ops_setting('monitor:' || m.name, 'alerts', m.owner)::boolean;
   IF silent AND alerts THEN
     PERFORM dataeng_internal._alert_raise('monitor:' || m.name || ':monitor_silence', 'monitor_silence', m.name, 'error',
                                  format('monitor %s: %s is silent: newest row %s, more than %s ago', m.name, m.tbl,
@@ -929,7 +980,8 @@ COMMENT ON FUNCTION dataeng.monitor_check(text) IS
 -- Everything the pipeline needs done on its own: alerts checked, the
 -- change log purged (acknowledged segments, ticks no consumer needs:
 -- cdc_purge), histories trimmed (job runs past dataeng.job_history_keep;
--- monitor checks, validation runs and resolved alerts past history_keep),
+-- monitor checks, validation runs and resolved alerts past history_keep;
+-- on_change dead letters past dead_letters_keep),
 -- and the change log counted for pipeline_status.  A superuser's
 -- function: the scheduler (or the job of maintain_schedule()) runs it.
 CREATE FUNCTION dataeng.maintain()
@@ -946,6 +998,7 @@ DECLARE
   n_checks bigint;
   n_alerts bigint;
   n_log bigint;
+  n_dead bigint;
 BEGIN
   IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
     RAISE EXCEPTION 'only a superuser may run dataeng.maintain()'
@@ -965,9 +1018,13 @@ BEGIN
   DELETE FROM dataeng.alerts a
    WHERE a.resolved_at OPERATOR(pg_catalog.<) now() - keep;
   GET DIAGNOSTICS n_alerts = ROW_COUNT;
+  DELETE FROM dataeng.dead_letters d
+   WHERE d.failed_at OPERATOR(pg_catalog.<) now() - dataeng_internal._ops_setting('*', 'dead_letters_keep')::interval;
+  GET DIAGNOSTICS n_dead = ROW_COUNT;
   chk := dataeng.alert_check();
   SELECT count(*) INTO n_log FROM dataeng_internal.change_log;
-  trimmed := jsonb_build_object('job_runs', n_runs, 'monitor_checks', n_checks, 'alerts', n_alerts);
+  trimmed := jsonb_build_object('job_runs', n_runs, 'monitor_checks', n_checks, 'alerts', n_alerts,
+                                'dead_letters', n_dead);
   INSERT INTO dataeng.maintenance AS m (id, ran_at, change_log, purged_changes, trimmed)
   VALUES (1, now(), n_log, purged, trimmed)
   ON CONFLICT (id) DO UPDATE SET ran_at = excluded.ran_at, change_log = excluded.change_log,

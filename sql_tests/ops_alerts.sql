@@ -196,7 +196,7 @@ SELECT (dataeng.monitor_check('steady')).ok;
 INSERT INTO steady VALUES (now());
 SELECT (dataeng.monitor_check('steady')).ok;
 SELECT * FROM pager_log;
-SELECT handler, owner, calls, failures, last_error ~ 'pager down' AS recorded FROM dataeng.alert_handlers ORDER BY 1;
+SELECT handler, owner, calls, failures, last_error ~ 'pager down' AS recorded FROM dataeng.alert_handlers ORDER BY handler::text;
 -- an alert of a job of another role is not shown to regress_ops_pager's handler
 SELECT dataeng.schedule('other', '@yearly', 'SELECT 1/0') > 0 AS scheduled;
 SELECT dataeng.job_run_now('other');

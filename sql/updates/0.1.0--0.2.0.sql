@@ -86,7 +86,7 @@ CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, chec
 ALTER TABLE dataeng.monitors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.monitor_checks ENABLE ROW LEVEL SECURITY;
 CREATE TABLE dataeng.alert_handlers (
-  handler     text         PRIMARY KEY,   -- a regprocedure as text (pg_upgrade keeps no function oid)
+  handler     regprocedure PRIMARY KEY,   -- the function itself (its oid), never its name
   owner       regrole      NOT NULL,
   kinds       text[],
   created_at  timestamptz  NOT NULL DEFAULT now(),
