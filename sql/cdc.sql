@@ -48,10 +48,10 @@ COMMENT ON TABLE dataeng_internal.change_log IS
 DO $$
 BEGIN
   FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
-    EXECUTE format('CREATE TABLE dataeng.%I PARTITION OF dataeng_internal.change_log FOR VALUES IN (%s)',
+    EXECUTE format('CREATE TABLE dataeng_internal.%I PARTITION OF dataeng_internal.change_log FOR VALUES IN (%s)',
                    'change_log_' || s, s);
-    EXECUTE format('REVOKE ALL ON dataeng.%I FROM PUBLIC', 'change_log_' || s);
-    EXECUTE format('COMMENT ON TABLE dataeng.%I IS %L', 'change_log_' || s,
+    EXECUTE format('REVOKE ALL ON dataeng_internal.%I FROM PUBLIC', 'change_log_' || s);
+    EXECUTE format('COMMENT ON TABLE dataeng_internal.%I IS %L', 'change_log_' || s,
                    format('Segment %s of dataeng_internal.change_log', s));
   END LOOP;
 END;
