@@ -824,14 +824,55 @@ ddl_scalar(void *state, char *token, JsonTokenType type)
 }
 
 /*
- * decoder_message
- *		Logical messages with prefix "dataeng.ddl" are schema-change
- *		records; other prefixes are not this plugin's and are skipped.
+ * ddl_depth_ok
+ *		Whether the JSON text nests at most DECODER_DDL_MAX_DEPTH arrays and
+ *		objects.  pg_parse_json recurses once per level, so deeper content
+ *		(any role may write it) would exhaust the stack and stall the slot
+ *		at that LSN; this scan reads strings the way the JSON lexer does, so
+ *		the depth it counts bounds the parser's.
+ */
+static bool
+ddl_depth_ok(const char *s, Size sz)
+{
+	int			depth = 0;
+	bool		in_string = false;
+	Size		i;
+
+	for (i = 0; i < sz; i++)
+	{
+		char		c = s[i];
+
+		if (in_string)
+		{
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		}
+		else if (c == '"')
+			in_string = true;
+		else if (c == '[' || c == '{')
+		{
+			if (++depth > DECODER_DDL_MAX_DEPTH)
+				return false;
+		}
+		else if (c == ']' || c == '}')
+			depth--;
+	}
+	return true;
+}
+
+/*
+ * write_ddl
+ *		Write a schema-change record for the JSON object in message.  The
+ *		content never raises an error: content over DECODER_DDL_MAX_SIZE is
+ *		replaced by a marker, and content that is not a JSON object of at
+ *		most DECODER_DDL_MAX_DEPTH levels in the database encoding, or whose
+ *		schema or table is not a valid name, is written as a string.
  */
 static void
-decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-				XLogRecPtr lsn, bool transactional, const char *prefix,
-				Size sz, const char *message)
+write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+		  XLogRecPtr lsn, bool transactional, Size sz, const char *message)
 {
 	DecoderData *data = ctx->output_plugin_private;
 	DdlFields	f;
@@ -842,13 +883,17 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	StringInfo	out;
 	char	   *content;
 
-	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
-		return;
-
 	old = MemoryContextSwitchTo(data->change_cxt);
+	memset(&f, 0, sizeof(f));
+	if (sz > DECODER_DDL_MAX_SIZE)
+	{
+		content = psprintf("(content of %zu bytes left out: over the limit of %d bytes)",
+						   (size_t) sz, DECODER_DDL_MAX_SIZE);
+		valid = false;
+		goto write;
+	}
 	content = pnstrdup(message, sz);
 
-	memset(&f, 0, sizeof(f));
 	memset(&sem, 0, sizeof(sem));
 	sem.semstate = &f;
 	sem.object_start = ddl_object_start;
@@ -857,12 +902,20 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	sem.array_end = ddl_nest_end;
 	sem.object_field_start = ddl_field_start;
 	sem.scalar = ddl_scalar;
-	lex = makeJsonLexContextCstringLen(content, strlen(content), GetDatabaseEncoding(), true);
 	valid = strlen(content) == sz &&
 		pg_verify_mbstr(GetDatabaseEncoding(), content, sz, true) &&
-		pg_parse_json(lex, &sem) == JSON_SUCCESS && f.is_object;
+		ddl_depth_ok(content, sz);
+	if (valid)
+	{
+		lex = makeJsonLexContextCstringLen(content, sz, GetDatabaseEncoding(), true);
+		valid = pg_parse_json(lex, &sem) == JSON_SUCCESS && f.is_object &&
+			(f.schema == NULL || strlen(f.schema) < NAMEDATALEN) &&
+			(f.table == NULL || strlen(f.table) < NAMEDATALEN);
+	}
 	if (!valid && !pg_verify_mbstr(GetDatabaseEncoding(), content, strlen(content), true))
 		content = pstrdup("(not valid in the database encoding)");
+
+write:
 
 	/* the table filters apply to DDL too */
 	if (valid && f.table != NULL &&
@@ -963,4 +1016,21 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(data->change_cxt);
+}
+
+/*
+ * decoder_message
+ *		Logical messages with prefix "dataeng.ddl" are schema-change
+ *		records; other prefixes are not this plugin's and are skipped.
+ */
+static void
+decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				XLogRecPtr lsn, bool transactional, const char *prefix,
+				Size sz, const char *message)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
+		return;
+	write_ddl(ctx, txn, lsn, transactional, sz, message);
 }

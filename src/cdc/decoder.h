@@ -19,6 +19,13 @@
 /* The prefix of the logical messages that carry DDL (sql/decoding.sql) */
 #define DECODER_DDL_PREFIX "dataeng.ddl"
 
+/*
+ * The largest DDL content the plugin reads, and the deepest nesting of
+ * arrays and objects it parses: past them the content is not parsed
+ */
+#define DECODER_DDL_MAX_SIZE (1024 * 1024)
+#define DECODER_DDL_MAX_DEPTH 64
+
 /* What Debezium writes for a value the stream does not carry */
 #define DECODER_UNAVAILABLE "__debezium_unavailable_value"
 

@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
 #include "utils/builtins.h"
@@ -324,31 +325,53 @@ decoder_parse_patterns(const char *option, const char *value)
 	return result;
 }
 
-/* Glob match: '*' any run, '\x' the character x, anything else itself */
+/*
+ * Glob match: '*' any run, '\x' the character x, anything else itself.
+ *
+ * The linear two-pointer algorithm: on a mismatch after a '*', retry from
+ * the character after the one the last '*' was tried at.  Only the last '*'
+ * matters (a later '*' can absorb whatever an earlier one would), so the
+ * work is O(len(pat) * len(s)) at worst, never exponential or cubic.
+ */
 static bool
 glob_match(const char *pat, const char *s)
 {
-	while (*pat != '\0')
+	const char *star_pat = NULL;	/* just after the last '*' */
+	const char *star_s = NULL;		/* where that '*' stopped absorbing */
+
+	while (*s != '\0')
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (*pat == '*')
 		{
 			while (*pat == '*')
 				pat++;
 			if (*pat == '\0')
 				return true;
-			for (; *s != '\0'; s++)
-				if (glob_match(pat, s))
-					return true;
-			return false;
+			star_pat = pat;
+			star_s = s;
+			continue;
 		}
-		if (*pat == '\\')
-			pat++;
-		if (*s != *pat)
+		if (*pat != '\0')
+		{
+			const char *c = (*pat == '\\' && pat[1] != '\0') ? pat + 1 : pat;
+
+			if (*c == *s)
+			{
+				pat = c + 1;
+				s++;
+				continue;
+			}
+		}
+		if (star_pat == NULL)
 			return false;
-		pat++;
-		s++;
+		/* the last '*' absorbs one more character */
+		pat = star_pat;
+		s = ++star_s;
 	}
-	return *s == '\0';
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
 }
 
 /*
