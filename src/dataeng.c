@@ -22,6 +22,7 @@
 
 #include "dataeng.h"
 #include "cdc/wal.h"
+#include "cdc/decoder.h"
 #include "aggregate/aggregate.h"
 
 PG_MODULE_MAGIC;
@@ -56,6 +57,7 @@ _PG_init(void)
 
 	dataeng_cdc_init();
 	cdc_wal_init();
+	cdc_decoder_init();
 	dataeng_schedule_init();
 	agg_init();
 

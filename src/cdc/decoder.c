@@ -56,6 +56,7 @@
 #include "replication/output_plugin.h"
 #include "replication/slot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -87,6 +88,28 @@ typedef struct DecoderData
 
 extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
+/* dataeng.ddl_include_query: DDL records carry the client's query text */
+bool		cdc_decoder_ddl_include_query = false;
+
+/*
+ * cdc_decoder_init
+ *		Called from _PG_init: the settings of the DDL records.
+ */
+void
+cdc_decoder_init(void)
+{
+	DefineCustomBoolVariable("dataeng.ddl_include_query",
+							 "Schema-change records of the dataeng output plugin carry the query text.",
+							 "Off by default: the query string may hold more than the DDL "
+							 "(a password in another statement of it), and it is written to the "
+							 "WAL and to every consumer of a dataeng slot.",
+							 &cdc_decoder_ddl_include_query,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
 static void decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 							bool is_init);
 static void decoder_shutdown(LogicalDecodingContext *ctx);
@@ -101,6 +124,9 @@ static void decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 static void decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 							XLogRecPtr lsn, bool transactional, const char *prefix,
 							Size sz, const char *message);
+static void write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+					  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+					  bool verified);
 static void decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_stream_abort(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -624,6 +650,26 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	StringInfo	out;
 
 	rel = decoder_rel_get(relation);
+	if (rel->ddl_events)
+	{
+		/* an insert into dataeng._ddl_events is a verified DDL record */
+		if (change->action == REORDER_BUFFER_CHANGE_INSERT && data->include_ddl &&
+			change->data.tp.newtuple != NULL && rel->ddl_event_att >= 0)
+		{
+			heap_deform_tuple(&change->data.tp.newtuple->tuple, desc,
+							  rel->new_values, rel->new_isnull);
+			if (!rel->new_isnull[rel->ddl_event_att])
+			{
+				char	   *event;
+
+				old = MemoryContextSwitchTo(data->change_cxt);
+				event = TextDatumGetCString(rel->new_values[rel->ddl_event_att]);
+				MemoryContextSwitchTo(old);
+				write_ddl(ctx, txn, change->lsn, true, strlen(event), event, true);
+			}
+		}
+		return;
+	}
 	if (!rel->included)
 		return;
 
@@ -872,7 +918,8 @@ ddl_depth_ok(const char *s, Size sz)
  */
 static void
 write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-		  XLogRecPtr lsn, bool transactional, Size sz, const char *message)
+		  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+		  bool verified)
 {
 	DecoderData *data = ctx->output_plugin_private;
 	DdlFields	f;
@@ -973,7 +1020,8 @@ write:
 			appendBinaryStringInfo(out, content, sz);
 		else
 			decoder_escape(out, content, strlen(content));
-		appendStringInfoString(out, ",\"tableChanges\":[]}");
+		appendStringInfo(out, ",\"verified\":%s,\"tableChanges\":[]}",
+						 verified ? "true" : "false");
 	}
 	else
 	{
@@ -1005,7 +1053,8 @@ write:
 			decoder_escape(out, f.table, strlen(f.table));
 		else
 			appendStringInfoString(out, "null");
-		appendStringInfoString(out, ",\"op\":\"DDL\",\"ddl\":");
+		appendStringInfo(out, ",\"op\":\"DDL\",\"verified\":%s,\"ddl\":",
+						 verified ? "true" : "false");
 		if (valid)
 			appendBinaryStringInfo(out, content, sz);
 		else
@@ -1032,5 +1081,5 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
 		return;
-	write_ddl(ctx, txn, lsn, transactional, sz, message);
+	write_ddl(ctx, txn, lsn, transactional, sz, message, false);
 }

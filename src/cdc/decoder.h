@@ -20,6 +20,14 @@
 #define DECODER_DDL_PREFIX "dataeng.ddl"
 
 /*
+ * The extension-owned table the event triggers insert each DDL event into
+ * (sql/decoding.sql); the plugin turns its inserts into schema-change records
+ */
+#define DECODER_DDL_SCHEMA "dataeng"
+#define DECODER_DDL_TABLE "_ddl_events"
+#define DECODER_DDL_COLUMN "event"
+
+/*
  * The largest DDL content the plugin reads, and the deepest nesting of
  * arrays and objects it parses: past them the content is not parsed
  */
@@ -65,6 +73,8 @@ typedef struct DecoderRel
 	Oid			relid;			/* hash key */
 	bool		valid;
 	bool		included;		/* passes include_tables / exclude_tables */
+	bool		ddl_events;		/* dataeng._ddl_events, the extension's */
+	int			ddl_event_att;	/* index of its "event" column, or -1 */
 	MemoryContext cxt;			/* everything below */
 	char	   *schema_json;	/* "schema" (quoted, escaped) */
 	char	   *table_json;
@@ -83,6 +93,10 @@ typedef struct DecoderPattern
 	char	   *pattern;		/* unescaped markers: '\\' escapes, '*' any run */
 	bool		qualified;		/* has an unescaped '.': matched against schema.table */
 } DecoderPattern;
+
+/* decoder.c */
+extern bool cdc_decoder_ddl_include_query;
+extern void cdc_decoder_init(void);
 
 /* decoder_values.c */
 extern void decoder_escape(StringInfo out, const char *s, int len);

@@ -26,7 +26,10 @@
 
 #include "access/sysattr.h"
 #include "miscadmin.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "nodes/bitmapset.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -186,6 +189,28 @@ rel_build(DecoderRel *entry, Relation rel)
 		elog(ERROR, "cache lookup failed for namespace %u", RelationGetNamespace(rel));
 	entry->schema_json = json_string(schema, "");
 	entry->table_json = json_string(RelationGetRelationName(rel), "");
+	/*
+	 * dataeng._ddl_events, a member of the extension (nobody else may
+	 * create tables in its schema; the check makes sure)
+	 */
+	entry->ddl_events = false;
+	entry->ddl_event_att = -1;
+	if (strcmp(schema, DECODER_DDL_SCHEMA) == 0 &&
+		strcmp(RelationGetRelationName(rel), DECODER_DDL_TABLE) == 0)
+	{
+		Oid			ext = get_extension_oid("dataeng", true);
+
+		entry->ddl_events = OidIsValid(ext) &&
+			getExtensionOfObject(RelationRelationId, RelationGetRelid(rel)) == ext;
+		for (i = 0; entry->ddl_events && i < desc->natts; i++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(desc, i);
+
+			if (!attr->attisdropped && attr->atttypid == TEXTOID &&
+				strcmp(NameStr(attr->attname), DECODER_DDL_COLUMN) == 0)
+				entry->ddl_event_att = i;
+		}
+	}
 	entry->included =
 		(decoder_include == NIL ||
 		 decoder_patterns_match(decoder_include, schema, RelationGetRelationName(rel))) &&
