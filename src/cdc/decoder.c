@@ -30,12 +30,20 @@
  * - An unchanged TOASTed value (not in the WAL) is named in "unchanged"
  *   (native) or written as Debezium's placeholder
  *   "__debezium_unavailable_value", never dropped or garbled.
- * - DDL: the event triggers of sql/decoding.sql emit transactional logical
- *   messages with prefix "dataeng.ddl" whose content is a JSON object; the
- *   plugin writes them as schema-change records in the same ordered
- *   stream, subject to the table filters.  A message whose content is not
- *   a JSON object is written as a string (any role may call
- *   pg_logical_emit_message: the content is data, not trusted).
+ * - DDL: the event triggers of sql/decoding.sql insert each table's change
+ *   as a JSON object into dataeng._ddl_events (extension-owned, not
+ *   writable by PUBLIC; the row is deleted in the same transaction); the
+ *   plugin writes each decoded insert into it as a schema-change record
+ *   ("verified": true) in the same ordered stream, subject to the table
+ *   filters, and never outputs that table's changes otherwise.  A logical
+ *   message with prefix "dataeng.ddl" is written too, with "verified":
+ *   false: any role may call pg_logical_emit_message, so its content is
+ *   untrusted data.  No content raises an error (that would stop the slot
+ *   at its LSN for good): over DECODER_DDL_MAX_SIZE it is replaced by a
+ *   marker; nested deeper than DECODER_DDL_MAX_DEPTH (pre-scanned, since
+ *   pg_parse_json recurses per level), not a JSON object, not in the
+ *   database encoding, or naming a schema or table longer than a name, it
+ *   is written as a JSON string.
  *
  * docs/decoding.md documents the options and records.
  *
