@@ -3,34 +3,76 @@
 -- the decoded stream.
 --
 -- After CREATE TABLE, ALTER TABLE and DROP TABLE (and the drops of DROP
--- SCHEMA and DROP OWNED), these event triggers write a transactional
--- logical message with prefix @DECODER_DDL_PREFIX@ whose content is a JSON
--- object; the plugin outputs it as a schema-change record in the same
--- ordered stream, where the change records that follow use the new columns.
--- They write only when wal_level is logical and a logical slot of this
--- database uses the dataeng plugin: otherwise nothing could read the
--- message.  They report every permanent table (the plugin's
--- include_tables / exclude_tables filter them like changes).
+-- SCHEMA and DROP OWNED), these event triggers record each table's change
+-- as a JSON object in a row of dataeng.@DECODER_DDL_TABLE@, inserted and
+-- deleted again in the same transaction (the table stays empty); the
+-- plugin outputs each decoded insert into it as a schema-change record
+-- ("verified": true) in the same ordered stream, where the change records
+-- that follow use the new columns.  PUBLIC cannot write that table, so a
+-- verified record is one these triggers wrote.  A logical message with
+-- prefix @DECODER_DDL_PREFIX@ (which any role may write with
+-- pg_logical_emit_message) is output with "verified": false.
 --
--- Rights: plain invoker-rights PL/pgSQL with a pinned search_path: they run
--- as the role that ran the DDL and read only catalogs that role may read.
+-- They record only when wal_level is logical and a logical slot of this
+-- database uses the dataeng plugin: otherwise nothing could read the
+-- record.  They report every permanent table (the plugin's include_tables
+-- / exclude_tables filter them like changes).  The query text is recorded
+-- only when the superuser-only setting dataeng.ddl_include_query is on.
+--
+-- Rights: the event trigger functions are plain invoker-rights PL/pgSQL
+-- with a pinned search_path: they run as the role that ran the DDL and
+-- read only catalogs that role may read.  They call _decoding_record_ddl()
+-- and _decoding_record_drop(), the only SECURITY DEFINER functions here:
+-- they take nothing from the caller but its role name (kept only when the
+-- session's role is a member of it, else the session's role is recorded),
+-- work only inside an event trigger (pg_event_trigger_ddl_commands() and
+-- pg_event_trigger_dropped_objects() raise an error elsewhere), and
+-- describe the tables from the catalogs themselves.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION dataeng_internal._decoding_on_ddl()
-RETURNS event_trigger
-LANGUAGE plpgsql
+CREATE TABLE dataeng.@DECODER_DDL_TABLE@ (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  @DECODER_DDL_COLUMN@ text NOT NULL
+);
+REVOKE ALL ON dataeng.@DECODER_DDL_TABLE@ FROM PUBLIC;
+COMMENT ON TABLE dataeng.@DECODER_DDL_TABLE@ IS
+  'DDL events for the dataeng output plugin: each row is inserted and deleted in the transaction of its DDL';
+
+-- The role recorded for the DDL, whether the query text is recorded, and
+-- the row itself (decoding sees the insert; the delete keeps the table empty)
+CREATE FUNCTION dataeng_internal._decoding_put(caller name, event jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  row_id bigint;
+BEGIN
+  event := event OPERATOR(pg_catalog.||) jsonb_build_object('role',
+             CASE WHEN pg_has_role(session_user, caller, 'MEMBER') THEN caller ELSE session_user END);
+  -- the query text only when a superuser said so (the setting is superuser-only)
+  IF EXISTS (SELECT FROM pg_settings s
+              WHERE s.name OPERATOR(pg_catalog.=) 'dataeng.ddl_include_query'
+                AND s.context OPERATOR(pg_catalog.=) 'superuser'
+                AND s.setting OPERATOR(pg_catalog.=) 'on') THEN
+    event := event OPERATOR(pg_catalog.||) jsonb_build_object('query', current_query());
+  END IF;
+  INSERT INTO dataeng.@DECODER_DDL_TABLE@ (@DECODER_DDL_COLUMN@) VALUES (event::text) RETURNING id INTO row_id;
+  DELETE FROM dataeng.@DECODER_DDL_TABLE@ WHERE id OPERATOR(pg_catalog.=) row_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._decoding_put(name, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION dataeng_internal._decoding_record_ddl(caller name)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
 BEGIN
-  -- nothing could read the message without wal_level logical and a dataeng slot
-  IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
-     OR NOT EXISTS (SELECT FROM pg_replication_slots s
-                     WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
-                       AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
-    RETURN;
-  END IF;
+  -- raises an error outside an event trigger
   FOR r IN
     SELECT DISTINCT ON (c.oid) d.command_tag, c.oid, n.nspname, c.relname
       FROM pg_event_trigger_ddl_commands() d
@@ -42,10 +84,9 @@ BEGIN
   LOOP
     -- the table's columns after the change; key: in the replica identity
     -- index, else the primary key
-    PERFORM pg_logical_emit_message(true, '@DECODER_DDL_PREFIX@',
+    PERFORM dataeng_internal._decoding_put(caller,
       jsonb_build_object(
         'command_tag', r.command_tag, 'schema', r.nspname, 'table', r.relname,
-        'query', current_query(), 'role', current_user,
         'columns', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                              'name', a.attname,
                              'type', format_type(a.atttypid, a.atttypmod),
@@ -59,8 +100,47 @@ BEGIN
                               SELECT FROM pg_index ri
                                WHERE ri.indrelid OPERATOR(pg_catalog.=) a.attrelid AND ri.indisreplident)))
                      WHERE a.attrelid OPERATOR(pg_catalog.=) r.oid AND a.attnum OPERATOR(pg_catalog.>) 0
-                       AND NOT a.attisdropped))::text);
+                       AND NOT a.attisdropped)));
   END LOOP;
+END;
+$$;
+
+CREATE FUNCTION dataeng_internal._decoding_record_drop(caller name)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  -- raises an error outside a sql_drop event trigger
+  FOR r IN
+    SELECT d.schema_name, d.object_name
+      FROM pg_event_trigger_dropped_objects() d
+     WHERE d.object_type OPERATOR(pg_catalog.=) 'table' AND NOT d.is_temporary
+  LOOP
+    PERFORM dataeng_internal._decoding_put(caller,
+              jsonb_build_object('command_tag', 'DROP TABLE', 'schema', r.schema_name,
+                                 'table', r.object_name, 'columns', NULL));
+  END LOOP;
+END;
+$$;
+
+CREATE FUNCTION dataeng_internal._decoding_on_ddl()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- nothing could read the record without wal_level logical and a dataeng slot
+  IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
+     OR NOT EXISTS (SELECT FROM pg_replication_slots s
+                     WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
+                       AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
+    RETURN;
+  END IF;
+  PERFORM dataeng_internal._decoding_record_ddl(current_user);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_ddl() FROM PUBLIC;
@@ -70,26 +150,15 @@ RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  r record;
 BEGIN
-  -- nothing could read the message without wal_level logical and a dataeng slot
+  -- nothing could read the record without wal_level logical and a dataeng slot
   IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
      OR NOT EXISTS (SELECT FROM pg_replication_slots s
                      WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
                        AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
     RETURN;
   END IF;
-  FOR r IN
-    SELECT d.schema_name, d.object_name
-      FROM pg_event_trigger_dropped_objects() d
-     WHERE d.object_type OPERATOR(pg_catalog.=) 'table' AND NOT d.is_temporary
-  LOOP
-    PERFORM pg_logical_emit_message(true, '@DECODER_DDL_PREFIX@',
-              jsonb_build_object('command_tag', 'DROP TABLE', 'schema', r.schema_name,
-                                'table', r.object_name, 'query', current_query(),
-                                'role', current_user, 'columns', NULL)::text);
-  END LOOP;
+  PERFORM dataeng_internal._decoding_record_drop(current_user);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_drop() FROM PUBLIC;

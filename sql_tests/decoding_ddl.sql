@@ -7,6 +7,9 @@ CREATE EXTENSION IF NOT EXISTS dataeng;
 SET client_min_messages = warning;
 SET synchronous_commit = on;
 \pset null '(null)'
+-- the records carry the query text only when a superuser turns it on
+-- (off by default: decoding_verified.sql)
+SET dataeng.ddl_include_query = on;
 
 -- Without a dataeng slot nothing is written (a test_decoding slot shows
 -- every logical message)
@@ -61,7 +64,9 @@ SELECT (r - 'ts_ms' - 'dataeng' - 'databaseName') #- '{source,ts_ms}' #- '{sourc
  WHERE r ? 'ddl';
 
 -- Rights: the triggers are plain invoker-rights functions with a pinned
--- search_path, not executable by PUBLIC
+-- search_path, not executable by PUBLIC; the recording functions they call
+-- are SECURITY DEFINER and work only inside an event trigger
+-- (decoding_verified.sql); _decoding_put is not PUBLIC's
 SELECT p.proname, p.prosecdef, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') AS public_exec
   FROM pg_proc p
  WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.proname LIKE '\_decoding%'

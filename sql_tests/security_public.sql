@@ -74,6 +74,13 @@ INSERT INTO reasons VALUES
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
   ('_fact_keys_eq', 'invoker-rights helper'), ('_fact_bucket_rows', 'invoker-rights helper'),
   ('_fact_time_indexed', 'invoker-rights helper'),
+  -- SECURITY DEFINER recorders of the output plugin's DDL events: they take
+  -- only the caller's role name (kept only if the session's role is a member
+  -- of it), work only inside an event trigger (pg_event_trigger_ddl_commands()
+  -- and pg_event_trigger_dropped_objects() raise an error elsewhere) and
+  -- describe real tables from the catalogs
+  ('_decoding_record_ddl', 'inside an event trigger only'),
+  ('_decoding_record_drop', 'inside an event trigger only'),
   -- the bucket of a time value: date_trunc's arithmetic
   ('_fact_bucket', 'pure'),
   -- plain invoker-rights functions: they run with the caller's rights and
@@ -123,7 +130,8 @@ SELECT r.name AS stale_reason FROM reasons r
 
 -- the only SECURITY DEFINER functions: the event triggers that follow DDL
 -- of captured tables (no role calls them; they run SQL of the extension's
--- only, with search_path pinned); entry points switch user in C
+-- only, with search_path pinned) and the output plugin's DDL recorders
+-- (only inside an event trigger, see above); entry points switch user in C
 SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
  WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef ORDER BY p.oid::regprocedure::text;
 

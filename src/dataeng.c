@@ -24,6 +24,7 @@
 #include "cdc/cdc.h"
 #include "schedule/schedule.h"
 #include "cdc/wal.h"
+#include "cdc/decoder.h"
 #include "aggregate/aggregate.h"
 
 PG_MODULE_MAGIC;
@@ -58,6 +59,7 @@ _PG_init(void)
 
 	dataeng_cdc_init();
 	cdc_wal_init();
+	cdc_decoder_init();
 	dataeng_schedule_init();
 	agg_init();
 

@@ -179,6 +179,13 @@ CREATE EVENT TRIGGER dataeng_decoding_on_ddl ON ddl_command_end
 CREATE EVENT TRIGGER dataeng_decoding_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng._decoding_on_drop();
+-- The extension-owned table the triggers record each DDL event in (rows
+-- are deleted in the same transaction; the plugin decodes the inserts).
+CREATE TABLE dataeng._ddl_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event text NOT NULL
+);
+REVOKE ALL ON dataeng._ddl_events FROM PUBLIC;
 -- Facts (facts.sql): a refresh folds min/max from the extremes of the
 -- changes (_fact_deltas takes which value columns are extremes) and
 -- records the path it took.

@@ -32,7 +32,10 @@ $node->command_ok(
 is($node->safe_psql('postgres', "SELECT plugin FROM pg_replication_slots WHERE slot_name = 'dbz'"),
 	'dataeng', 'the slot uses the dataeng plugin');
 
+# the schema change events carry the statement only when a superuser turns
+# dataeng.ddl_include_query on (off by default)
 $node->safe_psql('postgres', q{
+	SET dataeng.ddl_include_query = on;
 	CREATE TABLE shop_orders (id int PRIMARY KEY, customer text, amount numeric(10,2),
 	                          paid boolean, placed timestamptz, notes text);
 	ALTER TABLE shop_orders ALTER COLUMN notes SET STORAGE EXTERNAL;
@@ -101,6 +104,7 @@ my @order = map { exists $_->{ddl} ? 'ddl' : $_->{op} } @records;
 is_deeply(\@order, [qw(ddl ddl c u ddl u d t)], 'schema changes in stream order');
 like($ddl[2]{ddl}, qr/ADD COLUMN channel/, 'the event carries the statement');
 is($ddl[2]{source}{table}, 'shop_orders', 'the event names the table');
+ok((grep { $_->{verified} } @ddl) == 3, 'the events come from the extension\'s table: verified');
 ok((grep { $_->{name} eq 'channel' } @{ $ddl[2]{dataeng}{columns} }),
 	'the event lists the columns after the change');
 

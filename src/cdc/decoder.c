@@ -30,12 +30,20 @@
  * - An unchanged TOASTed value (not in the WAL) is named in "unchanged"
  *   (native) or written as Debezium's placeholder
  *   "__debezium_unavailable_value", never dropped or garbled.
- * - DDL: the event triggers of sql/decoding.sql emit transactional logical
- *   messages with prefix "dataeng.ddl" whose content is a JSON object; the
- *   plugin writes them as schema-change records in the same ordered
- *   stream, subject to the table filters.  A message whose content is not
- *   a JSON object is written as a string (any role may call
- *   pg_logical_emit_message: the content is data, not trusted).
+ * - DDL: the event triggers of sql/decoding.sql insert each table's change
+ *   as a JSON object into dataeng_internal._ddl_events (extension-owned, not
+ *   writable by PUBLIC; the row is deleted in the same transaction); the
+ *   plugin writes each decoded insert into it as a schema-change record
+ *   ("verified": true) in the same ordered stream, subject to the table
+ *   filters, and never outputs that table's changes otherwise.  A logical
+ *   message with prefix "dataeng.ddl" is written too, with "verified":
+ *   false: any role may call pg_logical_emit_message, so its content is
+ *   untrusted data.  No content raises an error (that would stop the slot
+ *   at its LSN for good): over DECODER_DDL_MAX_SIZE it is replaced by a
+ *   marker; nested deeper than DECODER_DDL_MAX_DEPTH (pre-scanned, since
+ *   pg_parse_json recurses per level), not a JSON object, not in the
+ *   database encoding, or naming a schema or table longer than a name, it
+ *   is written as a JSON string.
  *
  * docs/decoding.md documents the options and records.
  *
@@ -56,6 +64,7 @@
 #include "replication/output_plugin.h"
 #include "replication/slot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -88,6 +97,28 @@ typedef struct DecoderData
 
 extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
+/* dataeng.ddl_include_query: DDL records carry the client's query text */
+bool		cdc_decoder_ddl_include_query = false;
+
+/*
+ * cdc_decoder_init
+ *		Called from _PG_init: the settings of the DDL records.
+ */
+void
+cdc_decoder_init(void)
+{
+	DefineCustomBoolVariable("dataeng.ddl_include_query",
+							 "Schema-change records of the dataeng output plugin carry the query text.",
+							 "Off by default: the query string may hold more than the DDL "
+							 "(a password in another statement of it), and it is written to the "
+							 "WAL and to every consumer of a dataeng slot.",
+							 &cdc_decoder_ddl_include_query,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
 static void decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 							bool is_init);
 static void decoder_shutdown(LogicalDecodingContext *ctx);
@@ -102,6 +133,9 @@ static void decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 static void decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 							XLogRecPtr lsn, bool transactional, const char *prefix,
 							Size sz, const char *message);
+static void write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+					  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+					  bool verified);
 static void decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_stream_abort(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -625,6 +659,26 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	StringInfo	out;
 
 	rel = decoder_rel_get(relation);
+	if (rel->ddl_events)
+	{
+		/* an insert into dataeng_internal._ddl_events is a verified DDL record */
+		if (change->action == REORDER_BUFFER_CHANGE_INSERT && data->include_ddl &&
+			change->data.tp.newtuple != NULL && rel->ddl_event_att >= 0)
+		{
+			heap_deform_tuple(&change->data.tp.newtuple->tuple, desc,
+							  rel->new_values, rel->new_isnull);
+			if (!rel->new_isnull[rel->ddl_event_att])
+			{
+				char	   *event;
+
+				old = MemoryContextSwitchTo(data->change_cxt);
+				event = TextDatumGetCString(rel->new_values[rel->ddl_event_att]);
+				MemoryContextSwitchTo(old);
+				write_ddl(ctx, txn, change->lsn, true, strlen(event), event, true);
+			}
+		}
+		return;
+	}
 	if (!rel->included)
 		return;
 
@@ -825,14 +879,56 @@ ddl_scalar(void *state, char *token, JsonTokenType type)
 }
 
 /*
- * decoder_message
- *		Logical messages with prefix "dataeng.ddl" are schema-change
- *		records; other prefixes are not this plugin's and are skipped.
+ * ddl_depth_ok
+ *		Whether the JSON text nests at most DECODER_DDL_MAX_DEPTH arrays and
+ *		objects.  pg_parse_json recurses once per level, so deeper content
+ *		(any role may write it) would exhaust the stack and stall the slot
+ *		at that LSN; this scan reads strings the way the JSON lexer does, so
+ *		the depth it counts bounds the parser's.
+ */
+static bool
+ddl_depth_ok(const char *s, Size sz)
+{
+	int			depth = 0;
+	bool		in_string = false;
+	Size		i;
+
+	for (i = 0; i < sz; i++)
+	{
+		char		c = s[i];
+
+		if (in_string)
+		{
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		}
+		else if (c == '"')
+			in_string = true;
+		else if (c == '[' || c == '{')
+		{
+			if (++depth > DECODER_DDL_MAX_DEPTH)
+				return false;
+		}
+		else if (c == ']' || c == '}')
+			depth--;
+	}
+	return true;
+}
+
+/*
+ * write_ddl
+ *		Write a schema-change record for the JSON object in message.  The
+ *		content never raises an error: content over DECODER_DDL_MAX_SIZE is
+ *		replaced by a marker, and content that is not a JSON object of at
+ *		most DECODER_DDL_MAX_DEPTH levels in the database encoding, or whose
+ *		schema or table is not a valid name, is written as a string.
  */
 static void
-decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-				XLogRecPtr lsn, bool transactional, const char *prefix,
-				Size sz, const char *message)
+write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+		  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+		  bool verified)
 {
 	DecoderData *data = ctx->output_plugin_private;
 	DdlFields	f;
@@ -843,13 +939,17 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	StringInfo	out;
 	char	   *content;
 
-	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
-		return;
-
 	old = MemoryContextSwitchTo(data->change_cxt);
+	memset(&f, 0, sizeof(f));
+	if (sz > DECODER_DDL_MAX_SIZE)
+	{
+		content = psprintf("(content of %zu bytes left out: over the limit of %d bytes)",
+						   (size_t) sz, DECODER_DDL_MAX_SIZE);
+		valid = false;
+		goto write;
+	}
 	content = pnstrdup(message, sz);
 
-	memset(&f, 0, sizeof(f));
 	memset(&sem, 0, sizeof(sem));
 	sem.semstate = &f;
 	sem.object_start = ddl_object_start;
@@ -858,12 +958,20 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	sem.array_end = ddl_nest_end;
 	sem.object_field_start = ddl_field_start;
 	sem.scalar = ddl_scalar;
-	lex = makeJsonLexContextCstringLen(content, strlen(content), GetDatabaseEncoding(), true);
 	valid = strlen(content) == sz &&
 		pg_verify_mbstr(GetDatabaseEncoding(), content, sz, true) &&
-		pg_parse_json(lex, &sem) == JSON_SUCCESS && f.is_object;
+		ddl_depth_ok(content, sz);
+	if (valid)
+	{
+		lex = makeJsonLexContextCstringLen(content, sz, GetDatabaseEncoding(), true);
+		valid = pg_parse_json(lex, &sem) == JSON_SUCCESS && f.is_object &&
+			(f.schema == NULL || strlen(f.schema) < NAMEDATALEN) &&
+			(f.table == NULL || strlen(f.table) < NAMEDATALEN);
+	}
 	if (!valid && !pg_verify_mbstr(GetDatabaseEncoding(), content, strlen(content), true))
 		content = pstrdup("(not valid in the database encoding)");
+
+write:
 
 	/* the table filters apply to DDL too */
 	if (valid && f.table != NULL &&
@@ -921,7 +1029,8 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			appendBinaryStringInfo(out, content, sz);
 		else
 			decoder_escape(out, content, strlen(content));
-		appendStringInfoString(out, ",\"tableChanges\":[]}");
+		appendStringInfo(out, ",\"verified\":%s,\"tableChanges\":[]}",
+						 verified ? "true" : "false");
 	}
 	else
 	{
@@ -953,7 +1062,8 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			decoder_escape(out, f.table, strlen(f.table));
 		else
 			appendStringInfoString(out, "null");
-		appendStringInfoString(out, ",\"op\":\"DDL\",\"ddl\":");
+		appendStringInfo(out, ",\"op\":\"DDL\",\"verified\":%s,\"ddl\":",
+						 verified ? "true" : "false");
 		if (valid)
 			appendBinaryStringInfo(out, content, sz);
 		else
@@ -964,4 +1074,21 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(data->change_cxt);
+}
+
+/*
+ * decoder_message
+ *		Logical messages with prefix "dataeng.ddl" are schema-change
+ *		records; other prefixes are not this plugin's and are skipped.
+ */
+static void
+decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				XLogRecPtr lsn, bool transactional, const char *prefix,
+				Size sz, const char *message)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
+		return;
+	write_ddl(ctx, txn, lsn, transactional, sz, message, false);
 }

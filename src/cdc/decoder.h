@@ -19,6 +19,21 @@
 /* The prefix of the logical messages that carry DDL (sql/decoding.sql) */
 #define DECODER_DDL_PREFIX "dataeng.ddl"
 
+/*
+ * The extension-owned table the event triggers insert each DDL event into
+ * (sql/decoding.sql); the plugin turns its inserts into schema-change records
+ */
+#define DECODER_DDL_SCHEMA DATAENG_INTERNAL_SCHEMA
+#define DECODER_DDL_TABLE "_ddl_events"
+#define DECODER_DDL_COLUMN "event"
+
+/*
+ * The largest DDL content the plugin reads, and the deepest nesting of
+ * arrays and objects it parses: past them the content is not parsed
+ */
+#define DECODER_DDL_MAX_SIZE (1024 * 1024)
+#define DECODER_DDL_MAX_DEPTH 64
+
 /* What Debezium writes for a value the stream does not carry */
 #define DECODER_UNAVAILABLE "__debezium_unavailable_value"
 
@@ -58,6 +73,8 @@ typedef struct DecoderRel
 	Oid			relid;			/* hash key */
 	bool		valid;
 	bool		included;		/* passes include_tables / exclude_tables */
+	bool		ddl_events;		/* dataeng_internal._ddl_events, the extension's */
+	int			ddl_event_att;	/* index of its "event" column, or -1 */
 	MemoryContext cxt;			/* everything below */
 	char	   *schema_json;	/* "schema" (quoted, escaped) */
 	char	   *table_json;
@@ -76,6 +93,10 @@ typedef struct DecoderPattern
 	char	   *pattern;		/* unescaped markers: '\\' escapes, '*' any run */
 	bool		qualified;		/* has an unescaped '.': matched against schema.table */
 } DecoderPattern;
+
+/* decoder.c */
+extern bool cdc_decoder_ddl_include_query;
+extern void cdc_decoder_init(void);
 
 /* decoder_values.c */
 extern void decoder_escape(StringInfo out, const char *s, int len);

@@ -25,7 +25,11 @@
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "miscadmin.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "nodes/bitmapset.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -35,6 +39,7 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
+#include "common/common.h"
 #include "cdc/decoder.h"
 
 static HTAB *decoder_rels = NULL;
@@ -185,6 +190,28 @@ rel_build(DecoderRel *entry, Relation rel)
 		elog(ERROR, "cache lookup failed for namespace %u", RelationGetNamespace(rel));
 	entry->schema_json = json_string(schema, "");
 	entry->table_json = json_string(RelationGetRelationName(rel), "");
+	/*
+	 * dataeng_internal._ddl_events, a member of the extension (nobody else may
+	 * create tables in its schema; the check makes sure)
+	 */
+	entry->ddl_events = false;
+	entry->ddl_event_att = -1;
+	if (strcmp(schema, DECODER_DDL_SCHEMA) == 0 &&
+		strcmp(RelationGetRelationName(rel), DECODER_DDL_TABLE) == 0)
+	{
+		Oid			ext = get_extension_oid("dataeng", true);
+
+		entry->ddl_events = OidIsValid(ext) &&
+			getExtensionOfObject(RelationRelationId, RelationGetRelid(rel)) == ext;
+		for (i = 0; entry->ddl_events && i < desc->natts; i++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(desc, i);
+
+			if (!attr->attisdropped && attr->atttypid == TEXTOID &&
+				strcmp(NameStr(attr->attname), DECODER_DDL_COLUMN) == 0)
+				entry->ddl_event_att = i;
+		}
+	}
 	entry->included =
 		(decoder_include == NIL ||
 		 decoder_patterns_match(decoder_include, schema, RelationGetRelationName(rel))) &&
@@ -324,31 +351,53 @@ decoder_parse_patterns(const char *option, const char *value)
 	return result;
 }
 
-/* Glob match: '*' any run, '\x' the character x, anything else itself */
+/*
+ * Glob match: '*' any run, '\x' the character x, anything else itself.
+ *
+ * The linear two-pointer algorithm: on a mismatch after a '*', retry from
+ * the character after the one the last '*' was tried at.  Only the last '*'
+ * matters (a later '*' can absorb whatever an earlier one would), so the
+ * work is O(len(pat) * len(s)) at worst, never exponential or cubic.
+ */
 static bool
 glob_match(const char *pat, const char *s)
 {
-	while (*pat != '\0')
+	const char *star_pat = NULL;	/* just after the last '*' */
+	const char *star_s = NULL;		/* where that '*' stopped absorbing */
+
+	while (*s != '\0')
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (*pat == '*')
 		{
 			while (*pat == '*')
 				pat++;
 			if (*pat == '\0')
 				return true;
-			for (; *s != '\0'; s++)
-				if (glob_match(pat, s))
-					return true;
-			return false;
+			star_pat = pat;
+			star_s = s;
+			continue;
 		}
-		if (*pat == '\\')
-			pat++;
-		if (*s != *pat)
+		if (*pat != '\0')
+		{
+			const char *c = (*pat == '\\' && pat[1] != '\0') ? pat + 1 : pat;
+
+			if (*c == *s)
+			{
+				pat = c + 1;
+				s++;
+				continue;
+			}
+		}
+		if (star_pat == NULL)
 			return false;
-		pat++;
-		s++;
+		/* the last '*' absorbs one more character */
+		pat = star_pat;
+		s = ++star_s;
 	}
-	return *s == '\0';
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
 }
 
 /*
