@@ -4,7 +4,7 @@
 --
 -- After CREATE TABLE, ALTER TABLE and DROP TABLE (and the drops of DROP
 -- SCHEMA and DROP OWNED), these event triggers record each table's change
--- as a JSON object in a row of dataeng.@DECODER_DDL_TABLE@, inserted and
+-- as a JSON object in a row of dataeng_internal.@DECODER_DDL_TABLE@, inserted and
 -- deleted again in the same transaction (the table stays empty); the
 -- plugin outputs each decoded insert into it as a schema-change record
 -- ("verified": true) in the same ordered stream, where the change records
@@ -30,12 +30,12 @@
 -- describe the tables from the catalogs themselves.
 -----------------------------------------------------------------------------
 
-CREATE TABLE dataeng.@DECODER_DDL_TABLE@ (
+CREATE TABLE dataeng_internal.@DECODER_DDL_TABLE@ (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   @DECODER_DDL_COLUMN@ text NOT NULL
 );
-REVOKE ALL ON dataeng.@DECODER_DDL_TABLE@ FROM PUBLIC;
-COMMENT ON TABLE dataeng.@DECODER_DDL_TABLE@ IS
+REVOKE ALL ON dataeng_internal.@DECODER_DDL_TABLE@ FROM PUBLIC;
+COMMENT ON TABLE dataeng_internal.@DECODER_DDL_TABLE@ IS
   'DDL events for the dataeng output plugin: each row is inserted and deleted in the transaction of its DDL';
 
 -- The role recorded for the DDL, whether the query text is recorded, and
@@ -57,8 +57,8 @@ BEGIN
                 AND s.setting OPERATOR(pg_catalog.=) 'on') THEN
     event := event OPERATOR(pg_catalog.||) jsonb_build_object('query', current_query());
   END IF;
-  INSERT INTO dataeng.@DECODER_DDL_TABLE@ (@DECODER_DDL_COLUMN@) VALUES (event::text) RETURNING id INTO row_id;
-  DELETE FROM dataeng.@DECODER_DDL_TABLE@ WHERE id OPERATOR(pg_catalog.=) row_id;
+  INSERT INTO dataeng_internal.@DECODER_DDL_TABLE@ (@DECODER_DDL_COLUMN@) VALUES (event::text) RETURNING id INTO row_id;
+  DELETE FROM dataeng_internal.@DECODER_DDL_TABLE@ WHERE id OPERATOR(pg_catalog.=) row_id;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_put(name, jsonb) FROM PUBLIC;
