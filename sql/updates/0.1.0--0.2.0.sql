@@ -229,3 +229,7 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- Change capture from the WAL, hardening (cdc_wal.sql): a table whose
+-- changes the worker cannot decode is stopped with the reason kept here.
+ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_error text;
