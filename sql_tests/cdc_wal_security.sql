@@ -73,6 +73,26 @@ SELECT table_name, op, new_row FROM dataeng.changes
 SELECT table_name,
        regexp_replace(capture_error, 'commit [0-9A-F]+/[0-9A-F]+', 'commit X/X') AS capture_error
   FROM dataeng.cdc_status WHERE table_name = 'ws_arr'::regclass;
+-- the owner's code in the worker is bounded in time: a check that takes
+-- too long stops its table
+SET ROLE regress_walsec_a;
+CREATE FUNCTION ws_slow_check(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('application_name') = 'dataeng wal capture' THEN
+    PERFORM pg_catalog.pg_sleep(3600);
+  END IF;
+  RETURN true;
+END $$;
+CREATE DOMAIN ws_slow AS int CHECK (ws_slow_check(VALUE));
+CREATE TABLE ws_slow_arr (id int PRIMARY KEY, a ws_slow[]);
+SELECT dataeng.cdc_enable('ws_slow_arr', method => 'wal');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO ws_slow_arr VALUES (1, '{1}');
+SELECT dataeng.cdc_wal_sync();
+SELECT table_name,
+       regexp_replace(capture_error, 'commit [0-9A-F]+/[0-9A-F]+', 'commit X/X') AS capture_error
+  FROM dataeng.cdc_status WHERE table_name = 'ws_slow_arr'::regclass;
 
 -- 3. A handler that never returns runs out of time (a failure: dead
 -- letter); capture and the other handlers go on.
@@ -171,9 +191,9 @@ ALTER SYSTEM RESET dataeng.on_change_retries;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 SELECT pg_reload_conf();
 DROP EXTENSION dataeng CASCADE;
-DROP TABLE ws_other, m5, ws_arr, ws_seen, ws_gate;
+DROP TABLE ws_other, m5, ws_arr, ws_slow_arr, ws_seen, ws_gate;
 -- (the handlers went with the extension: their argument is its type)
-DROP DOMAIN ws_dom;
-DROP FUNCTION ws_check;
+DROP DOMAIN ws_dom, ws_slow;
+DROP FUNCTION ws_check, ws_slow_check;
 REVOKE CREATE ON SCHEMA public FROM regress_walsec_a, regress_walsec_b;
 DROP ROLE regress_walsec_a, regress_walsec_b;

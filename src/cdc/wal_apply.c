@@ -7,29 +7,42 @@
  * The worker (wal_worker.c) owns the logical slot dataeng_wal_<db oid> of
  * PostgreSQL's pgoutput plugin, publication dataeng_wal.  A round:
  *
- *	1. Reads dataeng.cdc_tables.  Tables whose method is being switched
- *	   are locked against writers (SHARE ROW EXCLUSIVE, what CREATE TRIGGER
- *	   takes) and the WAL written so far is flushed, so that the round sees
- *	   every change committed before the switch.
+ *	1. Reads dataeng.cdc_tables and checks the publication (owned by a
+ *	   superuser or the extension's owner, publishing every operation of
+ *	   whole rows: wal_check_publication).  Tables whose method is being
+ *	   switched are locked against writers (SHARE ROW EXCLUSIVE, what
+ *	   CREATE TRIGGER takes; without waiting: a table locked by someone is
+ *	   switched by a later round) and the WAL written so far is flushed,
+ *	   so that the round sees every change committed before the switch.
  *	2. Peeks at the slot up to the flushed end of WAL, at most
  *	   dataeng.wal_batch_changes messages (peeking does not move the slot:
  *	   a round that fails leaves it where it was).
  *	3. Applies each complete source transaction whose commit ends after
  *	   dataeng.cdc_wal_state.applied_lsn: parses pgoutput's messages with
  *	   the backend's logicalrep_read_*(), turns the text values back into
- *	   typed values (input functions run as the table's owner, restricted)
- *	   and writes the same records as the capture trigger (row_jsonb_*:
+ *	   typed values (input functions run as the table's owner, restricted,
+ *	   under a time limit) in a subtransaction per source transaction
+ *	   (wal_decode_txn), then writes the same records as the capture trigger (row_jsonb_*:
  *	   same column lists, keys, changed_only), with captured_at the source
  *	   transaction's commit time and lsn the change's own WAL position;
  *	   then calls the table's on_change handlers with that transaction's
- *	   changes, each in a subtransaction as the trigger's owner, retried
- *	   with back-off, the batch going to dataeng.dead_letters after the
+ *	   changes, each in a subtransaction as the trigger's owner with
+ *	   statement and lock timeouts (a cancel of the worker itself is not
+ *	   swallowed), retried with back-off, the batch going to dataeng.dead_letters after the
  *	   last failure.
  *	4. Records applied_lsn (and each table's last commit) in the same
  *	   transaction, switches the tables waiting for it when everything up
  *	   to the end of WAL was applied, and commits.  The caller then
  *	   advances the slot (the position returned): re-decoding after a crash
  *	   before that is skipped by applied_lsn.
+ *
+ * A source transaction's change that cannot be decoded (its column's type
+ * is not the one pgoutput's relation message gives, an input function or
+ * a domain's check fails or runs out of time) rolls back the decoding
+ * subtransaction; that table alone stops (cdc_tables.capture_error, a
+ * WARNING) and the transaction is decoded again without it.  Relations
+ * are opened before the subtransaction, so that a rollback leaves them
+ * open, and the records are written after it.
  *
  * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
  * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
@@ -46,6 +59,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/index.h"
@@ -117,6 +131,7 @@ typedef struct WalRel
 	TimestampTz last_commit_time;
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
+	bool		user_types;		/* a column of a type not built in */
 } WalRel;
 
 /* An on_change trigger */
@@ -211,6 +226,7 @@ wal_timer_stop(void)
 		QueryCancelPending = false;
 	if (get_timeout_active(STATEMENT_TIMEOUT))
 		disable_timeout(STATEMENT_TIMEOUT, false);
+	wal_deadline = 0;
 }
 
 /* whether err is a cancel of the worker itself, not the timer's expiry */
@@ -341,6 +357,9 @@ wal_rel_build(WalRel *wr)
 		if (att->attisdropped)
 			continue;
 		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
+		/* (its input may run a role's code: a domain's check, an extension's) */
+		if (att->atttypid >= FirstNormalObjectId)
+			wr->user_types = true;
 	}
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
@@ -412,9 +431,12 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	 * Types' input functions (a domain array's checks are the owner's code)
 	 * run as the table's owner, restricted, with a pinned search_path; the
 	 * subtransaction of the source transaction (wal_decode_txn) restores
-	 * the user on an error, and its timer bounds the time.
+	 * the user on an error.  A row with a type not built in is bounded in
+	 * time (a built-in type's input runs no role's code).
 	 */
 	internal_sql_begin(&save, wr->owner);
+	if (wr->user_types)
+		wal_timer_start();
 	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
 	{
 		AttrNumber	attnum = wr->map[i];
@@ -451,6 +473,8 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 								tup->colstatus[i])));
 		}
 	}
+	if (wr->user_types)
+		wal_timer_stop();
 	internal_sql_end(&save);
 	ExecStoreVirtualTuple(slot);
 }
@@ -880,15 +904,18 @@ wal_call_handler(OnChange *t, ArrayType *changes)
 	}
 	PG_CATCH();
 	{
-		wal_timer_stop();
+		bool		cancelled;
+
 		MemoryContextSwitchTo(oldcxt);
 		err = CopyErrorData();
+		/* the handler's time ran out: a failure; the worker cancelled: not */
+		cancelled = wal_cancelled(err);
+		wal_timer_stop();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		/* the handler's time ran out: a failure; the worker cancelled: not */
-		if (wal_cancelled(err))
+		if (cancelled)
 			ReThrowError(err);
 	}
 	PG_END_TRY();
@@ -1293,7 +1320,7 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 	{
 		uint64		k;
 
-		wal_timer_start();
+		wal_deadline = 0;
 		for (k = from; k < to; k++)
 		{
 			StringInfoData m;
@@ -1325,7 +1352,6 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 					break;		/* types, origins, messages */
 			}
 		}
-		wal_timer_stop();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -1334,15 +1360,17 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 	{
 		WalRel	   *wr = r->cur_rel;
 		ErrorData  *err;
+		bool		cancelled;
 
-		wal_timer_stop();
 		MemoryContextSwitchTo(cxt);
 		err = CopyErrorData();
+		cancelled = wal_cancelled(err);
+		wal_timer_stop();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
-		if (wr == NULL || wal_cancelled(err))
+		if (wr == NULL || cancelled)
 			ReThrowError(err);
 		wal_break_table(r, wr, err);
 		ok = false;
