@@ -30,6 +30,8 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE other (id int PRIMARY KEY);
 	CREATE TABLE locked (id int PRIMARY KEY);
 	ALTER TABLE locked OWNER TO regress_locker;
+	-- (what cdc_enable(..., method => 'wal') would otherwise do, under a lock)
+	ALTER TABLE locked REPLICA IDENTITY FULL;
 	SELECT dataeng.cdc_enable('other', method => 'wal');
 	SELECT dataeng.cdc_enable('locked');
 });
@@ -38,7 +40,7 @@ is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the work
 # the owner holds a lock against writers, then asks for capture from the WAL
 my $locker = $node->background_psql('postgres', on_error_stop => 0);
 $locker->query_safe(q{BEGIN; LOCK TABLE locked IN ROW EXCLUSIVE MODE});
-$node->safe_psql('postgres', q{SELECT dataeng.cdc_enable('locked', method => 'wal')});
+$node->safe_psql('postgres', q{SET lock_timeout = '20s'; SELECT dataeng.cdc_enable('locked', method => 'wal')});
 $node->safe_psql('postgres', q{INSERT INTO other VALUES (1)});
 
 # the other table's change is captured while the lock is held
