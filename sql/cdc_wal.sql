@@ -26,6 +26,9 @@ ALTER TABLE dataeng.cdc_tables
     CONSTRAINT cdc_tables_method_check CHECK (method IN ('trigger', 'wal')),
   ADD COLUMN active_method text NOT NULL DEFAULT 'trigger'
     CONSTRAINT cdc_tables_active_method_check CHECK (active_method IN ('trigger', 'wal'));
+ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_error text;
+COMMENT ON COLUMN dataeng.cdc_tables.capture_error IS
+  'Why the WAL worker stopped capturing the table (a change it could not decode), NULL while it captures';
 COMMENT ON COLUMN dataeng.cdc_tables.method IS
   'How changes are captured: trigger, or wal (decoded from the WAL by a background worker)';
 COMMENT ON COLUMN dataeng.cdc_tables.active_method IS
@@ -109,6 +112,9 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Use method => ''trigger'' or method => ''wal''.';
   END IF;
+  -- enabling again resumes a table the worker stopped capturing
+  UPDATE dataeng.cdc_tables ct SET capture_error = NULL
+   WHERE ct.table_name = tbl AND ct.capture_error IS NOT NULL;
   IF method = 'trigger' THEN
     RETURN;
   END IF;
@@ -153,8 +159,11 @@ AS $$
 DECLARE
   r record;
 BEGIN
+  -- (only the tables the worker could lock this round: the others wait)
   FOR r IN SELECT ct.table_name, ct.method FROM dataeng.cdc_tables ct
-            WHERE ct.method <> ct.active_method ORDER BY ct.table_name LOOP
+            WHERE ct.method <> ct.active_method
+              AND dataeng_internal._cdc_wal_locked(ct.table_name::oid)
+            ORDER BY ct.table_name LOOP
     IF r.method = 'wal' THEN
       IF NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
                       WHERE p.pubname = publication AND pr.prrelid = r.table_name) THEN
@@ -173,13 +182,31 @@ BEGIN
              FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
             WHERE p.pubname = publication
               AND NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
-                               WHERE ct.table_name = pr.prrelid AND ct.active_method = 'wal') LOOP
+                               WHERE ct.table_name = pr.prrelid AND ct.active_method = 'wal')
+              AND dataeng_internal._cdc_wal_locked(pr.prrelid) LOOP
     EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', publication, r.rel);
   END LOOP;
   PERFORM dataeng_internal._cdc_sync_triggers();
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_switch(name) FROM PUBLIC;
+
+-- Whether this transaction holds a lock on relid that keeps its writers
+-- out (the WAL worker takes SHARE ROW EXCLUSIVE without waiting).
+CREATE FUNCTION dataeng_internal._cdc_wal_locked(relid oid)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT EXISTS (SELECT 1 FROM pg_locks l
+                  WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid()
+                    AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+                    AND l.relation = relid AND l.granted
+                    AND l.mode IN ('ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'))
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_locked(oid) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_locked(oid) IS
+  'internal: whether the WAL worker holds the lock that switching a table needs';
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_switch(name) IS
   'internal: switch tables between trigger and WAL capture (run by the WAL worker)';
 
@@ -188,7 +215,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_switch(name) IS
 CREATE FUNCTION dataeng_internal._cdc_status()
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
-               worker_pid int)
+               worker_pid int, capture_error text)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_status'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng.cdc_status';
@@ -196,7 +223,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng
 CREATE FUNCTION dataeng_internal._cdc_status_as_owner(caller regrole)
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
-               worker_pid int)
+               worker_pid int, capture_error text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -224,7 +251,8 @@ BEGIN
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN slot END,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN behind END,
          w.last_commit_lsn, w.last_commit_time,
-         CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END
+         CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END,
+         ct.capture_error
     FROM dataeng.cdc_tables ct
     LEFT JOIN dataeng_internal.cdc_wal_tables w ON w.table_name = ct.table_name::oid
    WHERE dataeng_internal._cdc_can_read(caller, ct.table_name)
@@ -304,6 +332,14 @@ BEGIN
   IF EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t WHERE t.trigger_name = _on_change.trigger_name) THEN
     RAISE EXCEPTION 'on_change trigger "%" already exists', trigger_name USING ERRCODE = 'duplicate_object';
   END IF;
+  -- every handler runs in the database's one worker: a role gets a share
+  IF (SELECT count(*) FROM dataeng_internal.on_change_triggers t WHERE t.owner = caller)
+     >= current_setting('dataeng.max_on_change_per_role')::int THEN
+    RAISE EXCEPTION 'role % already has % on_change triggers', caller,
+          current_setting('dataeng.max_on_change_per_role')
+      USING ERRCODE = 'program_limit_exceeded',
+            HINT = 'Drop one with dataeng.on_change_drop(), or ask a superuser to raise dataeng.max_on_change_per_role.';
+  END IF;
   INSERT INTO dataeng_internal.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn)
   VALUES (trigger_name, tbl, handler, ops::"char"[], caller, on_error, pg_current_wal_insert_lsn());
   IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = tbl AND ct.active_method <> 'wal') THEN
@@ -380,7 +416,11 @@ RETURNS SETOF dataeng.dead_letters
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT * FROM dataeng.dead_letters d WHERE pg_has_role(caller, d.owner, 'USAGE') ORDER BY d.id
+  SELECT * FROM dataeng.dead_letters d
+   WHERE pg_has_role(caller, d.owner, 'USAGE')
+     -- the batches hold the table's rows: only while the owner may still read it
+     AND dataeng_internal._cdc_can_read(d.owner, d.table_name)
+   ORDER BY d.id
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._dead_letter_list_as_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._dead_letter_list_as_owner(regrole) IS 'internal: body of dataeng_internal._dead_letter_list()';

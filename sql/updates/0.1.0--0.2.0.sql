@@ -236,6 +236,10 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- Change capture from the WAL, hardening (cdc_wal.sql): a table whose
+-- changes the worker cannot decode is stopped with the reason kept here.
+ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_error text;
 -- Scheduling (schedule.sql): each run records its statements' completion
 -- tags.
 ALTER TABLE dataeng.job_runs ADD COLUMN command_tags text[];

@@ -23,6 +23,8 @@ extern int	cdc_wal_naptime;
 extern int	cdc_wal_batch_changes;
 extern int	cdc_max_slot_lag;
 extern int	cdc_on_change_retries;
+extern int	cdc_on_change_timeout;
+extern int	cdc_max_on_change_per_role;
 extern bool cdc_wal_quiet;
 
 /* what a round of the worker found (wal_apply.c) */

@@ -7,29 +7,42 @@
  * The worker (wal_worker.c) owns the logical slot dataeng_wal_<db oid> of
  * PostgreSQL's pgoutput plugin, publication dataeng_wal.  A round:
  *
- *	1. Reads dataeng.cdc_tables.  Tables whose method is being switched
- *	   are locked against writers (SHARE ROW EXCLUSIVE, what CREATE TRIGGER
- *	   takes) and the WAL written so far is flushed, so that the round sees
- *	   every change committed before the switch.
+ *	1. Reads dataeng.cdc_tables and checks the publication (owned by a
+ *	   superuser or the extension's owner, publishing every operation of
+ *	   whole rows: wal_check_publication).  Tables whose method is being
+ *	   switched are locked against writers (SHARE ROW EXCLUSIVE, what
+ *	   CREATE TRIGGER takes; without waiting: a table locked by someone is
+ *	   switched by a later round) and the WAL written so far is flushed,
+ *	   so that the round sees every change committed before the switch.
  *	2. Peeks at the slot up to the flushed end of WAL, at most
  *	   dataeng.wal_batch_changes messages (peeking does not move the slot:
  *	   a round that fails leaves it where it was).
  *	3. Applies each complete source transaction whose commit ends after
  *	   dataeng_internal.cdc_wal_state.applied_lsn: parses pgoutput's messages with
  *	   the backend's logicalrep_read_*(), turns the text values back into
- *	   typed values (input functions run as the table's owner, restricted)
- *	   and writes the same records as the capture trigger (row_jsonb_*:
+ *	   typed values (input functions run as the table's owner, restricted,
+ *	   under a time limit) in a subtransaction per source transaction
+ *	   (wal_decode_txn), then writes the same records as the capture trigger (row_jsonb_*:
  *	   same column lists, keys, changed_only), with captured_at the source
  *	   transaction's commit time and lsn the change's own WAL position;
  *	   then calls the table's on_change handlers with that transaction's
- *	   changes, each in a subtransaction as the trigger's owner, retried
- *	   with back-off, the batch going to dataeng.dead_letters after the
+ *	   changes, each in a subtransaction as the trigger's owner with
+ *	   statement and lock timeouts (a cancel of the worker itself is not
+ *	   swallowed), retried with back-off, the batch going to dataeng.dead_letters after the
  *	   last failure.
  *	4. Records applied_lsn (and each table's last commit) in the same
  *	   transaction, switches the tables waiting for it when everything up
  *	   to the end of WAL was applied, and commits.  The caller then
  *	   advances the slot (the position returned): re-decoding after a crash
  *	   before that is skipped by applied_lsn.
+ *
+ * A source transaction's change that cannot be decoded (its column's type
+ * is not the one pgoutput's relation message gives, an input function or
+ * a domain's check fails or runs out of time) rolls back the decoding
+ * subtransaction; that table alone stops (cdc_tables.capture_error, a
+ * WARNING) and the transaction is decoded again without it.  Relations
+ * are opened before the subtransaction, so that a rollback leaves them
+ * open, and the records are written after it.
  *
  * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
  * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
@@ -46,6 +59,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/index.h"
@@ -78,6 +92,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/xid8.h"
@@ -85,6 +100,7 @@
 #include "common/common.h"
 #include "cdc/cdc.h"
 #include "cdc/wal.h"
+#include "common/common.h"
 
 /* A table captured from the WAL, as the round found it */
 typedef struct WalRel
@@ -105,11 +121,17 @@ typedef struct WalRel
 	/* the last pgoutput relation message: remote column i is attnum map[i] */
 	int			nremote;
 	AttrNumber *map;
+	char	   *mismatch;		/* why its columns are not what they were */
+	/* the above as the current source transaction began (for a retry) */
+	int			saved_nremote;
+	AttrNumber *saved_map;
+	char	   *saved_mismatch;
 	int64		changes;		/* records written this round */
 	XLogRecPtr	last_commit_lsn;
 	TimestampTz last_commit_time;
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
+	bool		user_types;		/* a column of a type not built in */
 } WalRel;
 
 /* An on_change trigger */
@@ -126,6 +148,17 @@ typedef struct OnChange
 	XLogRecPtr	handled_lsn;
 	bool		touched;
 } OnChange;
+
+/* A change decoded from the current source transaction, to be written */
+typedef struct PendingChange
+{
+	WalRel	   *wr;
+	XLogRecPtr	lsn;
+	char		op;
+	Jsonb	   *pk;
+	Jsonb	   *oldrow;
+	Jsonb	   *newrow;
+} PendingChange;
 
 /* A change written in the current source transaction */
 typedef struct WrittenChange
@@ -154,6 +187,10 @@ typedef struct Round
 	WrittenChange *written;
 	int			nwritten;
 	int			maxwritten;
+	PendingChange *pending;
+	int			npending;
+	int			maxpending;
+	WalRel	   *cur_rel;		/* whose change is being decoded */
 	/* the change type, for handlers */
 	Oid			change_typid;
 	Oid			change_arrayid;
@@ -162,6 +199,43 @@ typedef struct Round
 
 /* the memory of the current round (SPI's procedure context) */
 static MemoryContext wal_round_cxt = NULL;
+
+/*
+ * The time limit of code a role wrote that runs in the worker (handlers,
+ * input functions): PostgreSQL's statement timer, which a background
+ * worker does not arm by itself.  wal_deadline tells its expiry from a
+ * cancel of the worker (pg_cancel_backend), which must end the round.
+ */
+static TimestampTz wal_deadline = 0;
+
+static void
+wal_timer_start(void)
+{
+	wal_deadline = 0;
+	if (cdc_on_change_timeout <= 0)
+		return;
+	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
+	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
+}
+
+static void
+wal_timer_stop(void)
+{
+	/* an expiry not yet acted on must not cancel what comes next */
+	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
+		QueryCancelPending = false;
+	if (get_timeout_active(STATEMENT_TIMEOUT))
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	wal_deadline = 0;
+}
+
+/* whether err is a cancel of the worker itself, not the timer's expiry */
+static bool
+wal_cancelled(ErrorData *err)
+{
+	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
+}
 
 /* ------------------------------------------------------------------ */
 
@@ -283,6 +357,9 @@ wal_rel_build(WalRel *wr)
 		if (att->attisdropped)
 			continue;
 		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
+		/* (its input may run a role's code: a domain's check, an extension's) */
+		if (att->atttypid >= FirstNormalObjectId)
+			wr->user_types = true;
 	}
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
@@ -300,12 +377,22 @@ wal_relation_message(Round *r, StringInfo msg)
 	if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
 		return;
 	wr->nremote = lr->natts;
+	wr->mismatch = NULL;
 	wr->map = palloc0(sizeof(AttrNumber) * Max(lr->natts, 1));
 	for (i = 0; i < lr->natts; i++)
 	{
 		AttrNumber	attnum = get_attnum(wr->relid, lr->attnames[i]);
+		Oid			now;
 
 		wr->map[i] = (attnum > 0 && attnum <= RelationGetDescr(wr->rel)->natts) ? attnum : 0;
+		if (wr->map[i] == 0)
+			continue;
+		now = TupleDescAttr(RelationGetDescr(wr->rel), attnum - 1)->atttypid;
+		/* a value must not be parsed with a type it was not written in */
+		if (lr->atttyps[i] != now && wr->mismatch == NULL)
+			wr->mismatch = psprintf("column \"%s\" was of type %s when the change was written and is of type %s now",
+									lr->attnames[i], format_type_be(lr->atttyps[i]),
+									format_type_be(now));
 	}
 }
 
@@ -320,8 +407,7 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 {
 	TupleDesc	desc = slot->tts_tupleDescriptor;
 	int			i;
-	Oid			save_userid;
-	int			save_sec;
+	InternalSql save;
 
 	ExecClearTuple(slot);
 	for (i = 0; i < desc->natts; i++)
@@ -334,10 +420,23 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("no relation message for table %u before its changes", wr->relid)));
 
-	/* types' input functions run as the table's owner, restricted */
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(wr->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	if (wr->mismatch != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cannot decode a change of table \"%s\" written before its columns changed",
+						RelationGetRelationName(wr->rel)),
+				 errdetail("The %s.", wr->mismatch)));
+
+	/*
+	 * Types' input functions (a domain array's checks are the owner's code)
+	 * run as the table's owner, restricted, with a pinned search_path; the
+	 * subtransaction of the source transaction (wal_decode_txn) restores
+	 * the user on an error.  A row with a type not built in is bounded in
+	 * time (a built-in type's input runs no role's code).
+	 */
+	internal_sql_begin(&save, wr->owner);
+	if (wr->user_types)
+		wal_timer_start();
 	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
 	{
 		AttrNumber	attnum = wr->map[i];
@@ -374,7 +473,9 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 								tup->colstatus[i])));
 		}
 	}
-	SetUserIdAndSecContext(save_userid, save_sec);
+	if (wr->user_types)
+		wal_timer_stop();
+	internal_sql_end(&save);
 	ExecStoreVirtualTuple(slot);
 }
 
@@ -574,6 +675,29 @@ wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldro
 	w->newrow = newrow;
 }
 
+/* a decoded change, written once its whole source transaction decoded */
+static void
+wal_pending(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow,
+			Jsonb *newrow)
+{
+	PendingChange *p;
+
+	if (r->npending == r->maxpending)
+	{
+		r->maxpending = Max(64, r->maxpending * 2);
+		r->pending = r->pending == NULL
+			? MemoryContextAlloc(r->txncxt, sizeof(PendingChange) * r->maxpending)
+			: repalloc(r->pending, sizeof(PendingChange) * r->maxpending);
+	}
+	p = &r->pending[r->npending++];
+	p->wr = wr;
+	p->lsn = lsn;
+	p->op = op;
+	p->pk = pk;
+	p->oldrow = oldrow;
+	p->newrow = newrow;
+}
+
 /* an INSERT, UPDATE or DELETE message */
 static void
 wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
@@ -607,8 +731,10 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 			break;
 	}
 	wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
-	if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
+	/* (wal_decode_txn opened the relation before its subtransaction) */
+	if (wr == NULL || !wr->capture || !wr->ready || wr->rel == NULL)
 		return;
+	r->cur_rel = wr;
 
 	if (has_old)
 	{
@@ -643,7 +769,8 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 		}
 		newrow = dataeng_row_jsonb_build(&wr->rowmap, nslot, changed);
 	}
-	wal_write(r, wr, lsn, op, pk, oldrow, newrow);
+	wal_pending(r, wr, lsn, op, pk, oldrow, newrow);
+	r->cur_rel = NULL;
 }
 
 /* a TRUNCATE message: a 'T' of each captured table it names */
@@ -660,9 +787,9 @@ wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
 		Oid			relid = lfirst_oid(lc);
 		WalRel	   *wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 
-		if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
+		if (wr == NULL || !wr->capture || !wr->ready || wr->rel == NULL)
 			continue;
-		wal_write(r, wr, lsn, 'T', NULL, NULL, NULL);
+		wal_pending(r, wr, lsn, 'T', NULL, NULL, NULL);
 	}
 }
 
@@ -752,11 +879,23 @@ wal_call_handler(OnChange *t, ArrayType *changes)
 					 errmsg("permission denied for function %s", format_procedure(t->handler))));
 
 		internal_sql_begin(&save, t->owner);
+		/* bounded: the worker is every role's */
+		{
+			char		ms[32];
+
+			snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
+			(void) set_config_option("statement_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		}
 		fmgr_info(t->handler, &flinfo);
 		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 		fcinfo->args[0].value = PointerGetDatum(changes);
 		fcinfo->args[0].isnull = false;
+		wal_timer_start();
 		(void) FunctionCallInvoke(fcinfo);
+		wal_timer_stop();
 		internal_sql_end(&save);
 
 		ReleaseCurrentSubTransaction();
@@ -765,12 +904,19 @@ wal_call_handler(OnChange *t, ArrayType *changes)
 	}
 	PG_CATCH();
 	{
+		bool		cancelled;
+
 		MemoryContextSwitchTo(oldcxt);
 		err = CopyErrorData();
+		/* the handler's time ran out: a failure; the worker cancelled: not */
+		cancelled = wal_cancelled(err);
+		wal_timer_stop();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
+		if (cancelled)
+			ReThrowError(err);
 	}
 	PG_END_TRY();
 	return err;
@@ -879,7 +1025,7 @@ wal_load(Round *r, List **switching)
 	r->rels = hash_create("dataeng wal relations", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	if (SPI_execute("SELECT ct.table_name::oid, ct.columns::text, ct.exclude_columns::text,"
-					" ct.changed_only, ct.method, ct.active_method"
+					" ct.changed_only, ct.method, ct.active_method, ct.capture_error IS NOT NULL"
 					" FROM dataeng.cdc_tables ct"
 					" WHERE 'wal' IN (ct.method, ct.active_method)", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng.cdc_tables");
@@ -894,7 +1040,9 @@ wal_load(Round *r, List **switching)
 		WalRel	   *wr = hash_search(r->rels, &relid, HASH_ENTER, NULL);
 
 		memset(((char *) wr) + sizeof(Oid), 0, sizeof(WalRel) - sizeof(Oid));
-		wr->capture = (strcmp(active, "wal") == 0);
+		/* (not a table stopped for a change that could not be decoded) */
+		wr->capture = (strcmp(active, "wal") == 0) &&
+			!DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 		wr->columns = SPI_getvalue(tup, desc, 2);
 		wr->exclude = SPI_getvalue(tup, desc, 3);
 		wr->changed_only = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
@@ -1034,6 +1182,282 @@ wal_peek(const char *sql, Oid *types, Datum *values)
 	PG_END_TRY();
 }
 
+/* message k of the peek */
+static void
+wal_peek_message(SPITupleTable *peek, uint64 k, StringInfo m, XLogRecPtr *lsn)
+{
+	bool		isnull;
+	bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
+
+	m->data = VARDATA_ANY(d);
+	m->len = VARSIZE_ANY_EXHDR(d);
+	m->maxlen = m->len;
+	m->cursor = 0;
+	if (lsn)
+		*lsn = DatumGetLSN(SPI_getbinval(peek->vals[k], peek->tupdesc, 1, &isnull));
+}
+
+/*
+ * wal_check_publication
+ *		The publication decides which changes the slot gives: it must be
+ *		the extension's (owned by a superuser or the extension's owner,
+ *		not a role that made it first), publish every operation of the
+ *		captured tables' whole rows and nothing else.  Otherwise capture
+ *		stops with an ERROR naming the owner (the worker tries again after
+ *		its restart delay).
+ */
+static void
+wal_check_publication(void)
+{
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *owner;
+	bool		trusted,
+				alltables,
+				publish,
+				viaroot,
+				filtered;
+
+	if (SPI_execute("SELECT pg_catalog.quote_ident(r.rolname),"
+					" r.rolsuper OR r.oid OPERATOR(pg_catalog.=) e.extowner,"
+					" p.puballtables, p.pubinsert AND p.pubupdate AND p.pubdelete AND p.pubtruncate,"
+					" p.pubviaroot,"
+					" EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+					"   WHERE pr.prpubid OPERATOR(pg_catalog.=) p.oid"
+					"   AND (pr.prqual IS NOT NULL OR pr.prattrs IS NOT NULL))"
+					" OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace pn"
+					"   WHERE pn.pnpubid OPERATOR(pg_catalog.=) p.oid)"
+					" FROM pg_catalog.pg_publication p"
+					" JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) p.pubowner"
+					" CROSS JOIN pg_catalog.pg_extension e"
+					" WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
+					" AND e.extname OPERATOR(pg_catalog.=) 'dataeng'", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_publication");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("publication \"%s\" does not exist", CDC_WAL_PUBLICATION),
+				 errdetail("Capture from the WAL decodes the tables of that publication."),
+				 errhint("The WAL capture worker makes it again when it restarts.")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	owner = SPI_getvalue(tup, desc, 1);
+	trusted = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+	alltables = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+	publish = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+	viaroot = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+	filtered = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+	if (!trusted)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("publication \"%s\" is owned by role %s, not by a superuser or the owner of extension dataeng",
+						CDC_WAL_PUBLICATION, owner),
+				 errdetail("Its owner could change which changes are captured, so capture from the WAL stops."),
+				 errhint("A superuser drops the publication (DROP PUBLICATION %s); the WAL capture worker makes it again.",
+						 CDC_WAL_PUBLICATION)));
+	if (alltables || !publish || !viaroot || filtered)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("publication \"%s\" (owner %s) was changed: capture from the WAL stops",
+						CDC_WAL_PUBLICATION, owner),
+				 errdetail("It must publish insert, update, delete and truncate via the partition root, of the captured tables only, without row filters or column lists."),
+				 errhint("A superuser drops the publication (DROP PUBLICATION %s); the WAL capture worker makes it again.",
+						 CDC_WAL_PUBLICATION)));
+}
+
+/*
+ * wal_break_table
+ *		Stop capturing wr: a change of it cannot be decoded (err).  The
+ *		reason goes to cdc_tables.capture_error (shown by cdc_status) and
+ *		the log; the other tables go on.
+ */
+static void
+wal_break_table(Round *r, WalRel *wr, ErrorData *err)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	char	   *reason;
+
+	wr->capture = false;
+	reason = psprintf("commit %X/%X: %s%s%s%s", LSN_FORMAT_ARGS(r->commit_lsn),
+					  err->message ? err->message : "",
+					  err->detail ? " (" : "", err->detail ? err->detail : "",
+					  err->detail ? ")" : "");
+	ereport(WARNING,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("capture of table \"%s\" from the WAL stopped: a change of commit %X/%X cannot be decoded",
+					RelationGetRelationName(wr->rel), LSN_FORMAT_ARGS(r->commit_lsn)),
+			 errdetail("%s", reason),
+			 errhint("Changes of the table are not captured until its owner runs dataeng.cdc_enable() again; dataeng.cdc_status shows the error.")));
+	values[0] = ObjectIdGetDatum(wr->relid);
+	values[1] = CStringGetTextDatum(reason);
+	if (SPI_execute_with_args("UPDATE dataeng.cdc_tables ct SET capture_error = $2"
+							  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dataeng.cdc_tables");
+}
+
+/*
+ * wal_decode_txn
+ *		Decode messages from..to-1 of the peek (one source transaction) into
+ *		r->pending, in a subtransaction under the time limit.  An error in
+ *		a table's change stops that table (wal_break_table) and returns
+ *		false: the caller decodes the transaction again without it.  Any
+ *		other error, and a cancel of the worker, ends the round.
+ */
+static bool
+wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	r->cur_rel = NULL;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		uint64		k;
+
+		wal_deadline = 0;
+		for (k = from; k < to; k++)
+		{
+			StringInfoData m;
+			XLogRecPtr	lsn;
+			char		a;
+
+			wal_peek_message(peek, k, &m, &lsn);
+			a = pq_getmsgbyte(&m);
+			switch (a)
+			{
+				case LOGICAL_REP_MSG_RELATION:
+					{
+						/* relation maps live as long as the round */
+						MemoryContext o2 = MemoryContextSwitchTo(wal_round_cxt);
+
+						wal_relation_message(r, &m);
+						MemoryContextSwitchTo(o2);
+					}
+					break;
+				case LOGICAL_REP_MSG_INSERT:
+				case LOGICAL_REP_MSG_UPDATE:
+				case LOGICAL_REP_MSG_DELETE:
+					wal_row_message(r, a, &m, lsn);
+					break;
+				case LOGICAL_REP_MSG_TRUNCATE:
+					wal_truncate_message(r, &m, lsn);
+					break;
+				default:
+					break;		/* types, origins, messages */
+			}
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		WalRel	   *wr = r->cur_rel;
+		ErrorData  *err;
+		bool		cancelled;
+
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		cancelled = wal_cancelled(err);
+		wal_timer_stop();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (wr == NULL || cancelled)
+			ReThrowError(err);
+		wal_break_table(r, wr, err);
+		ok = false;
+	}
+	PG_END_TRY();
+	r->cur_rel = NULL;
+	return ok;
+}
+
+/*
+ * wal_apply_txn
+ *		Write the changes of one source transaction (messages from..to-1).
+ *		The relations it names are opened first, outside the subtransaction
+ *		that decodes, so that they stay open whatever it does.
+ */
+static void
+wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
+{
+	uint64		k;
+	HASH_SEQ_STATUS status;
+	WalRel	   *wr;
+	int			i;
+
+	for (k = from; k < to; k++)
+	{
+		StringInfoData m;
+		char		a;
+		Oid			relid = InvalidOid;
+
+		wal_peek_message(peek, k, &m, NULL);
+		a = pq_getmsgbyte(&m);
+		if (a == LOGICAL_REP_MSG_RELATION || a == LOGICAL_REP_MSG_INSERT ||
+			a == LOGICAL_REP_MSG_UPDATE || a == LOGICAL_REP_MSG_DELETE)
+			relid = pq_getmsgint(&m, 4);
+		else if (a == LOGICAL_REP_MSG_TRUNCATE)
+		{
+			bool		cascade,
+						restart;
+			ListCell   *lc;
+
+			foreach(lc, logicalrep_read_truncate(&m, &cascade, &restart))
+			{
+				Oid			trelid = lfirst_oid(lc);
+
+				wr = hash_search(r->rels, &trelid, HASH_FIND, NULL);
+				if (wr != NULL && wr->capture)
+					(void) wal_rel_ready(wr);
+			}
+		}
+		if (!OidIsValid(relid))
+			continue;
+		wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
+		if (wr != NULL && wr->capture)
+			(void) wal_rel_ready(wr);
+	}
+
+	/* the relation maps as the transaction begins, for a second try */
+	hash_seq_init(&status, r->rels);
+	while ((wr = hash_seq_search(&status)) != NULL)
+	{
+		wr->saved_nremote = wr->nremote;
+		wr->saved_map = wr->map;
+		wr->saved_mismatch = wr->mismatch;
+	}
+	for (;;)
+	{
+		r->npending = 0;
+		if (wal_decode_txn(r, peek, from, to))
+			break;
+		hash_seq_init(&status, r->rels);
+		while ((wr = hash_seq_search(&status)) != NULL)
+		{
+			wr->nremote = wr->saved_nremote;
+			wr->map = wr->saved_map;
+			wr->mismatch = wr->saved_mismatch;
+		}
+	}
+	for (i = 0; i < r->npending; i++)
+	{
+		PendingChange *p = &r->pending[i];
+
+		if (p->wr->capture)
+			wal_write(r, p->wr, p->lsn, p->op, p->pk, p->oldrow, p->newrow);
+	}
+	r->npending = 0;
+}
+
 /*
  * cdc_wal_round
  *		One round, in a transaction of its own.  *advance_to is where the
@@ -1082,14 +1506,32 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		CommitTransactionCommand();
 		return CDC_WAL_NOTHING;
 	}
+	wal_check_publication();
 
 	/*
 	 * Tables being switched: lock them against writers, then make sure the
 	 * WAL of every transaction that committed before is flushed, so that
 	 * this round decodes all of it.
 	 */
-	foreach(lc, switching)
-		LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
+	{
+		List	   *locked = NIL;
+
+		/*
+		 * Without waiting: a role holding a lock on its table must not stop
+		 * the capture of everyone's.  A table not locked now is switched by
+		 * a later round (dataeng_internal._cdc_wal_switch() skips it).
+		 */
+		foreach(lc, switching)
+		{
+			if (ConditionalLockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock))
+				locked = lappend_oid(locked, lfirst_oid(lc));
+			else
+				ereport(DEBUG1,
+						(errmsg("table %u is locked: its capture method is switched later",
+								lfirst_oid(lc))));
+		}
+		switching = locked;
+	}
 	if (switching != NIL)
 		XLogFlush(LogStandbySnapshot());
 	upto = GetFlushRecPtr(NULL);
@@ -1126,7 +1568,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	/* the type dataeng.change stays in the API schema */
 	r.change_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									 CStringGetDatum("change"),
-									 ObjectIdGetDatum(get_namespace_oid(DATAENG_SCHEMA, false)));
+									 ObjectIdGetDatum(get_namespace_oid(dataeng_internal_schema(), false)));
 	r.change_arrayid = get_array_type(r.change_typid);
 	r.change_desc = lookup_rowtype_tupdesc_copy(r.change_typid, -1);
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
@@ -1187,41 +1629,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
 			old = MemoryContextSwitchTo(r.txncxt);
-			for (k = txn_start + 1; k < i; k++)
-			{
-				bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
-				XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(peek->vals[k], peek->tupdesc, 1, &isnull));
-				StringInfoData m;
-				char		a;
-
-				m.data = VARDATA_ANY(d);
-				m.len = VARSIZE_ANY_EXHDR(d);
-				m.maxlen = m.len;
-				m.cursor = 0;
-				a = pq_getmsgbyte(&m);
-				switch (a)
-				{
-					case LOGICAL_REP_MSG_RELATION:
-						{
-							/* relation maps live as long as the round */
-							MemoryContext o2 = MemoryContextSwitchTo(old);
-
-							wal_relation_message(&r, &m);
-							MemoryContextSwitchTo(o2);
-						}
-						break;
-					case LOGICAL_REP_MSG_INSERT:
-					case LOGICAL_REP_MSG_UPDATE:
-					case LOGICAL_REP_MSG_DELETE:
-						wal_row_message(&r, a, &m, lsn);
-						break;
-					case LOGICAL_REP_MSG_TRUNCATE:
-						wal_truncate_message(&r, &m, lsn);
-						break;
-					default:
-						break;	/* types, origins, messages */
-				}
-			}
+			wal_apply_txn(&r, peek, txn_start + 1, i);
 			if (r.nwritten > 0)
 			{
 				/* handlers may read the change log */
@@ -1232,6 +1640,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			MemoryContextReset(r.txncxt);
 			r.written = NULL;
 			r.nwritten = r.maxwritten = 0;
+			r.pending = NULL;
+			r.npending = r.maxpending = 0;
 			applied = commit.end_lsn;
 			last_commit_lsn = commit.commit_lsn;
 			last_commit_time = commit.committime;

@@ -54,6 +54,8 @@ int			cdc_wal_naptime = 200;	/* ms */
 int			cdc_wal_batch_changes = 20000;
 int			cdc_max_slot_lag = 0;	/* kB, 0: no limit */
 int			cdc_on_change_retries = 3;
+int			cdc_on_change_timeout = 10000;	/* ms, 0: no limit */
+int			cdc_max_on_change_per_role = 20;
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -119,6 +121,21 @@ cdc_wal_init(void)
 							&cdc_on_change_retries,
 							3, 0, 100,
 							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_timeout",
+							"Longest an on_change handler call, or the decoding of one source transaction, may take in the WAL capture worker (0: no limit).",
+							"It is also the lock_timeout of a handler call.  A handler that runs out of time has failed: "
+							"it is retried, then its batch goes to dataeng.dead_letters.",
+							&cdc_on_change_timeout,
+							10000, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.max_on_change_per_role",
+							"Most on_change triggers one role may create in a database.",
+							"Every handler runs in the database's one WAL capture worker.",
+							&cdc_max_on_change_per_role,
+							20, 0, 100000,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 }
 
