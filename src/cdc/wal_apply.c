@@ -1568,7 +1568,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	/* the type dataeng.change stays in the API schema */
 	r.change_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									 CStringGetDatum("change"),
-									 ObjectIdGetDatum(get_namespace_oid(dataeng_internal_schema(), false)));
+									 ObjectIdGetDatum(get_namespace_oid(DATAENG_SCHEMA, false)));
 	r.change_arrayid = get_array_type(r.change_typid);
 	r.change_desc = lookup_rowtype_tupdesc_copy(r.change_typid, -1);
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
