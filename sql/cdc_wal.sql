@@ -88,6 +88,8 @@ CREATE TABLE dataeng.dead_letters (
   attempts      int           NOT NULL,
   failed_at     timestamptz   NOT NULL DEFAULT now()
 );
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
 COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';
 

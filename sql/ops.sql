@@ -66,6 +66,8 @@ CREATE TABLE dataeng.monitor_checks (
   problems       text[]      NOT NULL DEFAULT '{}'
 );
 CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, check_id);
+SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks_check_id_seq', '');
 COMMENT ON TABLE dataeng.monitor_checks IS
   'Every check of a monitor: newest row, rows in the last period, the average of the previous periods, findings';
 

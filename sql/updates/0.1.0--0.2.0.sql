@@ -83,6 +83,8 @@ CREATE TABLE dataeng.monitor_checks (
   problems       text[]      NOT NULL DEFAULT '{}'
 );
 CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, check_id);
+SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks_check_id_seq', '');
 ALTER TABLE dataeng.monitors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.monitor_checks ENABLE ROW LEVEL SECURITY;
 CREATE TABLE dataeng.alert_handlers (
@@ -168,6 +170,8 @@ CREATE TABLE dataeng.dead_letters (
   attempts      int           NOT NULL,
   failed_at     timestamptz   NOT NULL DEFAULT now()
 );
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
 -- decoding: the event triggers that put DDL into the dataeng output
 -- plugin's stream (decoding.sql).  Their functions are created empty here
 -- for the triggers to name; the area file's definitions replace them below.

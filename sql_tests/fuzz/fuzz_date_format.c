@@ -11,7 +11,9 @@
  */
 #include "postgres.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
+#include "cleanse/cleanse.h"
 #include "pg_stubs.h"
 #include "utils/errcodes.h"
 

@@ -8,7 +8,9 @@
  */
 #include "postgres.h"
 
-#include "dataeng.h"
+#include "common/common.h"
+#include "validate/validate.h"
+#include "cleanse/cleanse.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -28,15 +28,22 @@ dataeng.launcher_naptime = 1
 $node->start;
 
 # The tables pg_dump carries, and those it does not.
-my @carried = qw(alerts cdc_tables dedupe_log dedupe_runs dimension_defs fact_defs
-	fx_rates job_runs jobs quarantine rules validation_results validation_runs);
+my @carried = qw(alert_handlers alert_settings alerts cdc_tables dead_letters dedupe_log
+	dedupe_runs dimension_defs fact_defs fx_rates job_runs jobs monitor_checks monitors
+	quarantine rules validation_results validation_runs);
 my %not_carried = (
 	change_log => 'transaction ids and table oids of the dumped cluster',
 	change_log_0 => 'a segment of change_log', change_log_1 => 'a segment of change_log',
 	change_log_2 => 'a segment of change_log', change_log_3 => 'a segment of change_log',
 	cdc_ticks => 'snapshots of the dumped cluster', cdc_batch_txns => 'transaction ids of the dumped cluster',
 	cdc_consumer_state => 'positions in the change log, which is not carried',
-	_agg_acking => 'only during a refresh');
+	_agg_acking => 'only during a refresh',
+	_ddl_events => 'always empty: each DDL event is inserted and deleted in its transaction',
+	cdc_wal_state => 'WAL positions of the dumped cluster',
+	cdc_wal_tables => 'WAL positions of the dumped cluster',
+	on_change_triggers => 'WAL positions of the dumped cluster (re-create them after a restore)',
+	consumer_lag => 'a cache that maintain() fills again',
+	maintenance => 'what the last maintain() did in the dumped cluster');
 
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION dataeng;
@@ -144,17 +151,21 @@ sub snapshot
 {
 	my ($db) = @_;
 	my %snap;
+	# each table's schema: dataeng, or dataeng_internal for the bookkeeping
+	my %qual = map { split /\|/ } split /\n/, $node->safe_psql($db, q{
+		SELECT relname || '|' || relnamespace::regnamespace || '.' || relname FROM pg_class
+		 WHERE relnamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)});
 	for my $t (@carried)
 	{
 		$snap{$t} = $node->safe_psql($db,
 			qq{SELECT count(*) || E'\\n' || coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')
-			     FROM dataeng.$t x});
+			     FROM $qual{$t} x});
 	}
 	$snap{sequences} = $node->safe_psql($db, q{
 		SELECT string_agg(c.relname || '=' || coalesce(s.last_value::text, 'unused'), ' ' ORDER BY c.relname)
 		  FROM pg_extension e, unnest(e.extconfig) x, pg_class c, pg_sequences s
 		 WHERE e.extname = 'dataeng' AND c.oid = x AND c.relkind = 'S'
-		   AND s.schemaname = 'dataeng' AND s.sequencename = c.relname});
+		   AND s.schemaname IN ('dataeng', 'dataeng_internal') AND s.sequencename = c.relname});
 	return \%snap;
 }
 my $before = snapshot('postgres');
