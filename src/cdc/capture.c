@@ -322,13 +322,13 @@ cdc_log_segment(int i)
 }
 
 /*
- * column_set
- *		The attnums named in a text[] literal (trigger argument), or NULL for
- *		an empty argument.  Names that no longer exist (a dropped column) are
- *		ignored.
+ * cdc_column_set
+ *		The attnums named in a text[] literal (trigger argument, or the
+ *		column lists of cdc_tables for WAL capture), or NULL for an empty
+ *		argument.  Names that no longer exist (a dropped column) are ignored.
  */
-static Bitmapset *
-column_set(Relation rel, const char *literal)
+Bitmapset *
+cdc_column_set(Relation rel, const char *literal)
 {
 	ArrayType  *arr;
 	Datum	   *elems;
@@ -357,12 +357,13 @@ column_set(Relation rel, const char *literal)
 }
 
 /*
- * identity_columns
+ * cdc_identity_columns
  *		The attnums identifying a row: the primary key, else the replica
- *		identity index, else NULL (the whole old row identifies it).
+ *		identity index, else NULL (the whole old row identifies it).  Trigger
+ *		and WAL capture key their changes alike.
  */
-static Bitmapset *
-identity_columns(Relation rel)
+Bitmapset *
+cdc_identity_columns(Relation rel)
 {
 	Oid			indexoid = RelationGetPrimaryKeyIndex(rel);
 	Relation	index;
@@ -472,8 +473,8 @@ capture_rel(TriggerData *trigdata, Oid fnoid)
 	entry->source = capture_source(rel, fnoid);
 	entry->changed_only = (strcmp(trigger->tgargs[0], "true") == 0);
 
-	include = column_set(rel, trigger->tgargs[1]);
-	exclude = column_set(rel, trigger->tgargs[2]);
+	include = cdc_column_set(rel, trigger->tgargs[1]);
+	exclude = cdc_column_set(rel, trigger->tgargs[2]);
 	capture = NULL;
 	for (i = 0; i < desc->natts; i++)
 	{
@@ -487,7 +488,7 @@ capture_rel(TriggerData *trigdata, Oid fnoid)
 			continue;
 		capture = bms_add_member(capture, att->attnum);
 	}
-	key = identity_columns(rel);
+	key = cdc_identity_columns(rel);
 
 	entry->cxt = AllocSetContextCreate(CacheMemoryContext, "dataeng capture relation",
 									   ALLOCSET_SMALL_SIZES);

@@ -239,59 +239,6 @@ wal_cancelled(ErrorData *err)
 
 /* ------------------------------------------------------------------ */
 
-/* the attnums named in a text[] literal, NULL when none */
-static Bitmapset *
-wal_column_set(Relation rel, const char *literal)
-{
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-	Bitmapset  *set = NULL;
-
-	if (literal == NULL)
-		return NULL;
-	arr = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, (char *) literal, TEXTOID, -1));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-	{
-		AttrNumber	attnum;
-
-		if (nulls[i])
-			continue;
-		attnum = get_attnum(RelationGetRelid(rel), TextDatumGetCString(elems[i]));
-		if (attnum > 0)
-			set = bms_add_member(set, attnum);
-	}
-	return set;
-}
-
-/* the key columns: primary key, else replica identity index, else NULL */
-static Bitmapset *
-wal_identity_columns(Relation rel)
-{
-	Oid			indexoid = RelationGetPrimaryKeyIndex(rel);
-	Relation	index;
-	Bitmapset  *set = NULL;
-	int			i;
-
-	if (!OidIsValid(indexoid))
-		indexoid = RelationGetReplicaIndex(rel);
-	if (!OidIsValid(indexoid))
-		return NULL;
-	index = index_open(indexoid, AccessShareLock);
-	for (i = 0; i < index->rd_index->indnkeyatts; i++)
-	{
-		AttrNumber	attnum = index->rd_index->indkey.values[i];
-
-		if (attnum > 0)
-			set = bms_add_member(set, attnum);
-	}
-	index_close(index, AccessShareLock);
-	return set;
-}
-
 static bool wal_rel_build(WalRel *wr);
 
 /* open a captured relation and build what writing its changes needs */
@@ -325,8 +272,8 @@ wal_rel_build(WalRel *wr)
 		return false;
 	desc = RelationGetDescr(wr->rel);
 	wr->owner = wr->rel->rd_rel->relowner;
-	include = wal_column_set(wr->rel, wr->columns);
-	exclude = wal_column_set(wr->rel, wr->exclude);
+	include = cdc_column_set(wr->rel, wr->columns);
+	exclude = cdc_column_set(wr->rel, wr->exclude);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -342,7 +289,7 @@ wal_rel_build(WalRel *wr)
 	if (capture == NULL)
 		capture = bms_make_singleton(0);
 	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
-	key = wal_identity_columns(wr->rel);
+	key = cdc_identity_columns(wr->rel);
 	wr->has_key = (key != NULL);
 	if (key != NULL)
 		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
