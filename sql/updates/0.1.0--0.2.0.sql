@@ -295,3 +295,12 @@ BEGIN
   END LOOP;
 END
 $move$;
+-- the segments' comments name the log's new schema, as a fresh install's do
+DO $seg$
+BEGIN
+  FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
+    EXECUTE format('COMMENT ON TABLE dataeng_internal.%I IS %L', 'change_log_' || s,
+                   format('Segment %s of dataeng_internal.change_log', s));
+  END LOOP;
+END
+$seg$;

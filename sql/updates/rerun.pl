@@ -11,7 +11,8 @@
 # rerun.pl --install AREA.sql...: print the install script: the area files
 # as they are.
 #
-# Both substitute the constants C and SQL share: a token @NAME@ in the SQL
+# Both substitute the constants C and SQL share (the hand-written UPDATE
+# too): a token @NAME@ in the SQL
 # becomes the value of "#define NAME value" in a header under src/ (one
 # source for both languages; an unknown token is an error).
 use strict;
@@ -110,7 +111,7 @@ my $pre = <$fh>;
 close $fh;
 print "/* built by sql/updates/rerun.pl from $update and the area files: do not edit */\n\n";
 print "\\echo Use \"ALTER EXTENSION dataeng UPDATE\" to load this file. \\quit\n\n";
-print $pre, "\n";
+print substitute($pre, $update), "\n";
 for my $file (@ARGV)
 {
 	open($fh, '<', $file) or die "$file: $!\n";

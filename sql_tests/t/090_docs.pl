@@ -166,10 +166,10 @@ for my $page (@pages)
 my $docs = join "\n", map { slurp_file($_) } @pages;
 my @objects = split /\n/, $node->safe_psql('docs_1', q{
 	SELECT DISTINCT p.proname || ' function'
-	  FROM pg_proc p WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.proname !~ '^_'
+	  FROM pg_proc p WHERE p.pronamespace = 'dataeng'::regnamespace AND p.proname !~ '^_'
 	UNION
 	SELECT DISTINCT c.relname || CASE c.relkind WHEN 'v' THEN ' view' ELSE ' table' END
-	  FROM pg_class c WHERE c.relnamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND c.relname !~ '^_'
+	  FROM pg_class c WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relname !~ '^_'
 	   AND c.relkind IN ('r', 'p', 'v', 'm')
 	ORDER BY 1});
 my @missing;
