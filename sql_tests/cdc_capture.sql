@@ -569,7 +569,7 @@ SELECT table_name, op, pk, old_row, new_row FROM dataeng.changes
 -- empties part of the table, and a consumer must learn of it
 SELECT max(change_id) AS last FROM dataeng.changes \gset
 TRUNCATE t_part_eu;
-SELECT count(*) > 0 AS partition_truncate_recorded FROM dataeng.changes WHERE change_id > :last;
+SELECT table_name, op, pk, old_row FROM dataeng.changes WHERE change_id > :last ORDER BY change_id;
 SELECT max(change_id) AS last FROM dataeng.changes \gset
 TRUNCATE t_part;
 SELECT table_name, op, pk FROM dataeng.changes WHERE change_id > :last ORDER BY change_id;

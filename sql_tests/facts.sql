@@ -43,7 +43,8 @@ SELECT dataeng.fact_create('sales_daily', 'sales', 'ts', 'day', ARRAY['region', 
 SELECT name, "table", source, time_column, grain, time_zone, dimensions, measures, last_changes,
        pending_changes FROM dataeng.facts;
 SELECT count(*) > 0 AS has_rows, fact_diff('sales_daily', 'SELECT * FROM sales_truth') AS diff FROM sales_daily;
-SELECT dataeng.cdc_enable('sales') IS NULL AS still_captured;
+-- fact_create captured its source
+SELECT count(*) AS still_captured FROM dataeng.cdc_tables WHERE table_name = 'sales'::regclass;
 
 -- nothing to do
 SELECT dataeng.fact_refresh('sales_daily');
