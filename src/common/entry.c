@@ -31,7 +31,6 @@
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
-#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
@@ -87,21 +86,23 @@ dataeng_internal_sql(const char *sql)
 
 /*
  * dataeng_entry_body_lookup
- *		The function dataeng.<name>(argtypes) that an entry point calls, and
- *		its owner, whose rights it runs with; an error if it is missing.
+ *		The function dataeng_internal.<name>(argtypes) that an entry point
+ *		calls, and its owner, whose rights it runs with; an error if it is
+ *		missing.
  */
 Oid
 dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner)
 {
+	const char *schema = dataeng_internal_schema();
 	Oid			bodyoid;
 	HeapTuple	tup;
 
-	bodyoid = LookupFuncName(list_make2(makeString(pstrdup(dataeng_internal_schema())), makeString(pstrdup(name))),
+	bodyoid = LookupFuncName(list_make2(makeString(pstrdup(schema)), makeString(pstrdup(name))),
 							 nargs, argtypes, true);
 	if (!OidIsValid(bodyoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("function %s.%s is missing", dataeng_internal_schema(), name),
+				 errmsg("function %s.%s is missing", schema, name),
 				 errhint("Reinstall the extension.")));
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(bodyoid));
 	if (!HeapTupleIsValid(tup))
