@@ -250,7 +250,9 @@ diag("changes applied: stress $applied_stress, small $applied_small; "
 	  . "purged during the load: $purged_live, and while draining: " . ($purged_early - $purged_live));
 cmp_ok($applied_stress, '>', 5000, 'the consumers applied a real load');
 cmp_ok($ooo, '>', 0, 'some changes committed out of change_id order (and were not lost)');
-cmp_ok($purged_early, '>', 0, 'the log was purged before the consumers were done');
+# (whether the purges during the load and the drain found a segment every
+# consumer had acknowledged depends on timing; the purge under pending
+# changes is asserted deterministically at the end)
 
 # the replicas
 for my $pair ([ 'src', 'rep_stress' ], [ 'noise', 'rep_stress_noise' ], [ 'src', 'rep_small' ])
@@ -325,11 +327,23 @@ for my $c ('stress', 'small')
 }
 is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' ORDER BY name) FROM dataeng.cdc_consumers}),
 	'0 0', 'nothing pending after the final batch');
+# a later transaction neither consumer has seen: the purge must keep it
+$node->safe_psql('postgres', "UPDATE src SET t = 'after purge' WHERE id BETWEEN 1004000 AND 1004001");
+$node->safe_psql('postgres', "DELETE FROM src WHERE id = 1003999");
+is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' ORDER BY name) FROM dataeng.cdc_consumers}),
+	'3 3', 'three changes pending for each consumer before the purge');
 my $purged = $node->safe_psql('postgres', 'SELECT coalesce(sum(purged_changes), 0) FROM dataeng.cdc_purge()');
 cmp_ok($purged, '>=', 2000,
-	"purge truncated acknowledged segments at the end ($purged changes; $before in the log before the batch)");
-cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.change_log'), '<=', $before + 4001 - 2000,
+	"purge truncated acknowledged segments while changes were pending ($purged changes; $before in the log before the batch)");
+cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.change_log'), '<=', $before + 4001 + 3 - 2000,
 	'the purged changes left the log');
+is($node->safe_psql('postgres', q{SELECT string_agg(pending_changes::text, ' ' ORDER BY name) FROM dataeng.cdc_consumers}),
+	'3 3', 'the pending changes survived the purge');
+for my $c ('stress', 'small')
+{
+	is($node->safe_psql('postgres', "SELECT consume('$c', 1000, true)"), 3,
+		"consumer $c applied the changes written after its last acknowledgement");
+}
 for my $r ('rep_stress', 'rep_small')
 {
 	is($node->safe_psql('postgres', qq{
