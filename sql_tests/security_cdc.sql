@@ -186,13 +186,13 @@ INSERT INTO sc_victim.secret VALUES (201, 'old');
 SET dataeng.consumer_max_age = '1s';
 SHOW dataeng.consumer_max_age;
 -- (this purge cuts the batch holding the change; it is not old yet)
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT name, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 SELECT pg_sleep(1.2);
 SET ROLE sc_victim;
 SELECT dataeng.cdc_ack('sc_v_busy', max(change_id)) FROM dataeng.cdc_poll('sc_v_busy');
 RESET ROLE;
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT name, expired_at IS NOT NULL AS expired, expired_reason LIKE '%dataeng.consumer_max_age%' AS by_age
   FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 SET ROLE sc_attacker;
@@ -214,7 +214,7 @@ SET dataeng.consumer_max_lag_changes = 2;
 SET ROLE sc_victim;
 SELECT dataeng.cdc_ack('sc_v_busy', max(change_id)) FROM dataeng.cdc_poll('sc_v_busy');
 RESET ROLE;
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SET ROLE sc_victim;
 SELECT name, expired_at IS NOT NULL AS expired FROM dataeng.cdc_consumers ORDER BY name;
 SELECT dataeng.fact_refresh('sc_daily');
@@ -245,7 +245,7 @@ SET dataeng.consumer_max_lag_changes = 5;
 SET ROLE sc_attacker;
 INSERT INTO sc_attacker.noise SELECT generate_series(1, 6);
 RESET ROLE;
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 -- only the attacker's own consumer expired
 SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 RESET dataeng.consumer_max_lag_changes;
@@ -255,9 +255,9 @@ SET dataeng.consumer_max_age = '1s';
 SET ROLE sc_attacker;
 INSERT INTO sc_attacker.noise VALUES (7);
 RESET ROLE;
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT pg_sleep(1.2);
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 -- nor do the victim's idle consumers hold the attacker's changes in the
 -- log: having nothing of their tables pending, they were moved past them
@@ -329,7 +329,7 @@ RESET lock_timeout;
 -- once the transaction ends, the consumer expires
 SELECT dblink_exec('sc_hold', 'COMMIT');
 SELECT dblink_disconnect('sc_hold');
-SELECT count(*) >= 0 AS ok FROM dataeng.cdc_purge();
+SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT name, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 RESET dataeng.consumer_max_lag_changes;
 SET ROLE sc_attacker;
