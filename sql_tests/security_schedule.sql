@@ -165,8 +165,12 @@ SELECT dataeng.unschedule('ss_hog_' || i) FROM generate_series(1, 4) i;
 SET ROLE ss_victim;
 SELECT dataeng.unschedule('ss_victim_tick');
 RESET ROLE;
-SELECT count(*) >= 0 AS stopped FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                                       WHERE usename = 'ss_attacker' AND backend_type = 'dataeng job') t;
+-- (cleanup: stop the hogs still sleeping, and see them gone)
+SELECT count(*) = count(*) FILTER (WHERE stopped) AS all_signalled
+  FROM (SELECT pg_terminate_backend(pid) AS stopped FROM pg_stat_activity
+         WHERE usename = 'ss_attacker' AND backend_type = 'dataeng job') t;
+SELECT wait_for($$SELECT count(*) = 0 FROM pg_stat_activity
+                   WHERE usename = 'ss_attacker' AND backend_type = 'dataeng job'$$) AS hogs_gone;
 
 -- a job with no timeout of its own runs under dataeng.job_timeout
 ALTER SYSTEM SET dataeng.job_timeout = '1s';
