@@ -661,6 +661,16 @@ REVOKE ALL ON FUNCTION dataeng_internal._quarantine_put_as_owner(regrole, regcla
 COMMENT ON FUNCTION dataeng_internal._quarantine_put_as_owner(regrole, regclass, bigint, jsonb) IS
   'internal: body of dataeng_internal._quarantine_put()';
 
+-- validate()'s quarantine: its DELETE ... RETURNING runs as the table's
+-- owner, its rows are stored batch by batch (src/validate/quarantine.c)
+CREATE FUNCTION dataeng_internal._quarantine_move(owner regrole, query text, tbl regclass, run bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_move'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_move(regrole, text, regclass, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_move(regrole, text, regclass, bigint) IS
+  'internal: validate()''s quarantine, its DELETE run as the table''s owner, its rows stored in batches';
+
 -- validate(): the caller needs SELECT on the table and USAGE on its schema
 -- (and DELETE to quarantine), and must see every row (no row-level security
 -- hiding some from it); the rule checks run as the table's owner.
@@ -776,20 +786,26 @@ BEGIN
                   ELSE 'jsonb_build_object(' || string_agg(format('%L, t.%I', c, c), ', ') || ')' END
         INTO cols, cond
         FROM jsonb_array_elements_text(coalesce(r.params->'columns', to_jsonb(ARRAY[r.column_name]))) c;
+      -- (counts in one pass; the sample, at most 20 rows, in a second
+      -- that stops at them: no aggregate holds every failing row)
       j := dataeng_internal._exec_as(owner_, format(
-                     'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE n > 1), '
-                     'to_jsonb((array_agg(jsonb_build_object(''key'', k, ''value'', v)) FILTER (WHERE n > 1))[1:20])) '
-                     'FROM (SELECT %2$s AS k, %4$s AS v, '
-                     'count(*) OVER (PARTITION BY %1$s) AS n FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) s',
-                     cols, key_expr, tbl, cond), true);
+                     'SELECT jsonb_build_array(coalesce(sum(c), 0), coalesce(sum(c) FILTER (WHERE c > 1), 0)) '
+                     'FROM (SELECT count(*) AS c FROM %2$s t WHERE ROW(%1$s) IS NOT NULL GROUP BY %1$s) s',
+                     cols, tbl), true);
+      j := j || jsonb_build_array(dataeng_internal._exec_as(owner_, format(
+                     'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %2$s, ''value'', %4$s) AS x '
+                     'FROM (SELECT t.*, t.ctid AS ctid, count(*) OVER (PARTITION BY %1$s) AS "dataeng n" '
+                     'FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) t WHERE "dataeng n" > 1 LIMIT 20) s',
+                     cols, key_expr, tbl, cond), true));
       n_checked := (j->>0)::bigint;
       n_failed := (j->>1)::bigint;
       v := nullif(j->2, 'null');
     ELSIF r.kind = 'foreign_key' THEN
       j := dataeng_internal._exec_as(owner_, format(
                      'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
-                     'to_jsonb((array_agg(jsonb_build_object(''key'', %4$s, ''value'', t.%3$I)) '
-                     'FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)))[1:20])) '
+                     '(SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %4$s, ''value'', t.%3$I) AS x '
+                     'FROM %5$s t WHERE t.%3$I IS NOT NULL '
+                     'AND NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I) LIMIT 20) s)) '
                      'FROM %5$s t WHERE t.%3$I IS NOT NULL',
                      (r.params->>'ref_table')::regclass, r.params->>'ref_column', r.column_name, key_expr, tbl), true);
       n_checked := (j->>0)::bigint;
@@ -836,17 +852,15 @@ BEGIN
      WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error'
        AND (NOT (results->(g - 1)->>'passed')::boolean
             OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false));
-    IF cond IS NOT NULL THEN
-      moved := dataeng_internal._exec_as(owner_, format(
-                     'WITH moved AS (DELETE FROM %s t WHERE %s RETURNING to_jsonb(t) AS row, '
-                     'array_remove(ARRAY[%s], NULL) AS rules) '
-                     'SELECT jsonb_agg(jsonb_build_object(''row'', row, ''rules'', rules)) FROM moved',
-                     tbl, cond, cols), false);
-    END IF;
   END IF;
-  run := dataeng_internal._run_record(caller, tbl, started, total, results, coalesce(jsonb_array_length(moved), 0));
-  IF moved IS NOT NULL THEN
-    n_moved := dataeng_internal._quarantine_put_as_owner(caller, tbl, run, moved);
+  run := dataeng_internal._run_record(caller, tbl, started, total, results, 0);
+  IF quarantine AND cond IS NOT NULL THEN
+    -- the DELETE runs as the owner; its rows go to the quarantine in
+    -- batches (memory bounded whatever their number)
+    n_moved := dataeng_internal._quarantine_move(owner_, format(
+                   'DELETE FROM %s t WHERE %s RETURNING to_jsonb(t), to_jsonb(array_remove(ARRAY[%s], NULL))',
+                   tbl, cond, cols), tbl, run);
+    UPDATE dataeng.validation_runs vr SET quarantined = n_moved WHERE vr.run_id = run;
   END IF;
 
   RETURN QUERY
