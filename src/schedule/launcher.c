@@ -213,6 +213,25 @@ launch_scheduler(int slotno, Oid dboid)
  *		extension.  Returns the number of databases that could not get one
  *		for lack of worker slots.
  */
+typedef struct LaunchCandidate
+{
+	int			slotno;
+	Oid			dboid;
+	TimestampTz due;			/* when its scheduler became due */
+} LaunchCandidate;
+
+/* the database that has waited longest first */
+static int
+launch_candidate_cmp(const void *a, const void *b)
+{
+	const LaunchCandidate *x = (const LaunchCandidate *) a;
+	const LaunchCandidate *y = (const LaunchCandidate *) b;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return x->slotno - y->slotno;
+}
+
 static int
 launcher_scan(long *sleep_ms)
 {
@@ -220,7 +239,9 @@ launcher_scan(long *sleep_ms)
 	TableScanDesc scan;
 	HeapTuple	tup;
 	Oid			dbs[DATAENG_MAX_DATABASES];
+	LaunchCandidate cand[DATAENG_MAX_DATABASES];
 	int			ndbs = 0;
+	int			ncand = 0;
 	int			i;
 	int			waiting = 0;
 	TimestampTz now = GetCurrentTimestamp();
@@ -289,18 +310,40 @@ launcher_scan(long *sleep_ms)
 				(!slot->no_extension || slot->recheck_at <= now);
 			if (start)
 			{
-				slot->starting = true;
-				/* if it dies without saying when, try again in a second */
-				slot->next_due = TimestampTzPlusMilliseconds(now, 1000);
+				cand[ncand].slotno = slotno;
+				cand[ncand].dboid = dbs[i];
+				cand[ncand].due = slot->next_due;
+				ncand++;
 			}
 			else if (sched_handles[slotno] == NULL && slot->hold == 0)
 				earliest = Min(earliest, slot->next_due);
 		}
 		SpinLockRelease(&sched_shmem->mutex);
+	}
 
-		if (!start)
+	/*
+	 * Start the due schedulers, the one that has waited longest first: when
+	 * worker slots are short, a database refused a slot keeps its due time
+	 * and so comes first in the next pass, instead of losing it again to
+	 * the databases that come before it in pg_database.
+	 */
+	qsort(cand, ncand, sizeof(LaunchCandidate), launch_candidate_cmp);
+	for (i = 0; i < ncand; i++)
+	{
+		SchedDbSlot *slot = &sched_shmem->dbs[cand[i].slotno];
+
+		SpinLockAcquire(&sched_shmem->mutex);
+		if (slot->dboid != cand[i].dboid)
+		{
+			SpinLockRelease(&sched_shmem->mutex);
 			continue;
-		if (launch_scheduler(slotno, dbs[i]))
+		}
+		slot->starting = true;
+		/* if it dies without saying when, try again in a second */
+		slot->next_due = TimestampTzPlusMilliseconds(now, 1000);
+		SpinLockRelease(&sched_shmem->mutex);
+
+		if (launch_scheduler(cand[i].slotno, cand[i].dboid))
 		{
 			SpinLockAcquire(&sched_shmem->mutex);
 			slot->no_extension = false;
@@ -308,10 +351,13 @@ launcher_scan(long *sleep_ms)
 		}
 		else
 		{
+			/* no slot: this one and the rest wait, keeping their turn */
 			SpinLockAcquire(&sched_shmem->mutex);
 			slot->starting = false;
+			slot->next_due = cand[i].due;
 			SpinLockRelease(&sched_shmem->mutex);
-			waiting++;
+			waiting = ncand - i;
+			break;
 		}
 	}
 	*sleep_ms = earliest == DT_NOEND ? -1L :
