@@ -108,6 +108,8 @@ CREATE TABLE dataeng.job_runs (
   wait_reason   text
 );
 CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
+-- the runs waiting for a worker slot, looked at by each pass of the scheduler
+CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';
 COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');

@@ -314,3 +314,4 @@ ALTER TABLE dataeng.job_runs DROP CONSTRAINT job_runs_status_check,
   ADD CONSTRAINT job_runs_status_check
   CHECK (status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out'));
 ALTER TABLE dataeng.job_runs ADD COLUMN wait_reason text;
+CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';

@@ -3,6 +3,7 @@
 # 'waiting' in dataeng.jobs (last_status, last_run_id) and in
 # dataeng.job_runs (status, with the reason in wait_reason); when a slot
 # is free the same run starts and succeeds, and keeps the reason it waited.
+# A waiting run of a job unscheduled meanwhile is withdrawn and never runs.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -26,13 +27,13 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE runs (job text, at timestamptz DEFAULT clock_timestamp());
 });
 
-# six jobs due at once, each holding its worker for three seconds: the
+# seven jobs due at once, each holding its worker for four seconds: the
 # launcher and the scheduler take two of the five slots, so some must wait
 $node->safe_psql('postgres', q{
 	SELECT dataeng.schedule('w' || i, '@yearly',
-	                        format($$INSERT INTO runs (job) VALUES (%L); SELECT pg_sleep(3)$$, 'w' || i))
-	  FROM generate_series(1, 6) i;
-	SELECT dataeng.job_run_now('w' || i) FROM generate_series(1, 6) i;
+	                        format($$INSERT INTO runs (job) VALUES (%L); SELECT pg_sleep(4)$$, 'w' || i))
+	  FROM generate_series(1, 7) i;
+	SELECT dataeng.job_run_now('w' || i) FROM generate_series(1, 7) i;
 });
 
 ok( $node->poll_query_until('postgres', q{
@@ -40,6 +41,15 @@ ok( $node->poll_query_until('postgres', q{
 	 WHERE j.last_status = 'waiting' AND r.status = 'waiting' AND r.finished_at IS NULL
 	   AND r.wait_reason LIKE 'no background worker slot is free (max_worker_processes = 5, dataeng.max_parallel_jobs = 20, % in progress)'}),
 	'a run without a worker slot shows as waiting in dataeng.jobs and dataeng.job_runs, with the reason');
+# unschedule one waiting job (locked while still waiting, so it cannot start)
+my ($gone, $gone_run, $unscheduled) = split /:/, $node->safe_psql('postgres', q{
+	WITH w AS (SELECT job_name, last_run_id FROM dataeng.jobs WHERE last_status = 'waiting'
+	            ORDER BY job_name DESC LIMIT 1 FOR UPDATE)
+	SELECT job_name || ':' || last_run_id || ':' || dataeng.unschedule(job_name) FROM w});
+is($unscheduled, 'true', "waiting job $gone (run $gone_run) unscheduled");
+ok( $node->poll_query_until('postgres', qq{
+	SELECT count(*) = 0 FROM dataeng.job_runs WHERE run_id = $gone_run}),
+	'the waiting run of an unscheduled job is withdrawn');
 my $waiting = $node->safe_psql('postgres', q{
 	SELECT string_agg(j.job_name || ':' || j.last_run_id, ',' ORDER BY j.job_name)
 	  FROM dataeng.jobs j WHERE j.last_status = 'waiting'});
@@ -56,6 +66,8 @@ ok( $node->poll_query_until('postgres', q{
 	SELECT count(*) = 6 FROM dataeng.jobs WHERE last_status = 'succeeded'}),
 	'every job got a slot and succeeded');
 is($node->safe_psql('postgres', q{SELECT count(DISTINCT job) FROM runs}), '6', 'each command ran');
+is($node->safe_psql('postgres', qq{SELECT count(*) FROM runs WHERE job = '$gone'}), '0',
+	'the unscheduled job never ran');
 is( $node->safe_psql('postgres', q{
 	SELECT count(*) FROM dataeng.job_runs WHERE status <> 'succeeded' OR finished_at IS NULL}),
 	'0', 'no run failed or is left waiting');
@@ -76,6 +88,6 @@ for my $jr (split /,/, $waiting)
 cmp_ok( $node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.job_runs WHERE wait_reason IS NULL}),
 	'>=', 1, 'runs that got a slot at once have no wait_reason');
 
-$node->safe_psql('postgres', q{SELECT dataeng.unschedule('w' || i) FROM generate_series(1, 6) i});
+$node->safe_psql('postgres', q{SELECT dataeng.unschedule(job_name) FROM dataeng.jobs});
 $node->stop;
 done_testing();

@@ -96,6 +96,7 @@ extern void sched_run_waiting(int64 job_id, int64 run_id, int attempt, const cha
 extern void sched_run_crashed(int64 job_id, int64 run_id, bool terminated);
 extern void sched_runs_crashed_at_restart(void);
 extern void sched_job_break(int64 job_id, const char *reason);
+extern void sched_runs_withdraw(void);
 extern void sched_runs_trim(int64 keep_secs);
 extern void sched_run_succeed(int64 job_id, int64 run_id, List *tags);
 extern void sched_run_fail(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);

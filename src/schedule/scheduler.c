@@ -818,6 +818,7 @@ dataeng_scheduler_main(Datum main_arg)
 		}
 
 		reap_workers();
+		sched_runs_withdraw();
 		deadline_ms = terminate_overdue();
 		capped = false;
 		/* said once per shortage, not per pass nor per scheduler */

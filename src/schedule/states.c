@@ -256,10 +256,24 @@ sched_job_break(int64 job_id, const char *reason)
 }
 
 /*
+ * sched_runs_withdraw
+ *		waiting -> (deleted): a waiting run whose job was unscheduled (no
+ *		job names it as its waiting run any more) never runs.  Each pass;
+ *		the partial index job_runs_waiting_idx keeps it cheap.
+ */
+void
+sched_runs_withdraw(void)
+{
+	state_spi("DELETE FROM dataeng.job_runs r "
+			  " WHERE r.status = 'waiting' AND NOT EXISTS "
+			  "       (SELECT 1 FROM dataeng.jobs j WHERE j.last_run_id = r.run_id "
+			  "                                       AND j.last_status = 'waiting')",
+			  0, NULL, NULL, NULL);
+}
+
+/*
  * sched_runs_trim
- *		Forget finished runs older than keep_secs, and waiting runs whose
- *		job was unscheduled (no job names them as its waiting run any
- *		more).  The history's one table scan, once a minute.
+ *		Forget finished runs older than keep_secs (once a minute).
  */
 void
 sched_runs_trim(int64 keep_secs)
@@ -268,11 +282,7 @@ sched_runs_trim(int64 keep_secs)
 	Datum		values[1];
 
 	values[0] = Int64GetDatum(keep_secs);
-	state_spi("DELETE FROM dataeng.job_runs r "
-			  " WHERE r.finished_at < now() - make_interval(secs => $1) "
-			  "    OR (r.status = 'waiting' AND NOT EXISTS "
-			  "         (SELECT 1 FROM dataeng.jobs j WHERE j.last_run_id = r.run_id "
-			  "                                         AND j.last_status = 'waiting'))",
+	state_spi("DELETE FROM dataeng.job_runs WHERE finished_at < now() - make_interval(secs => $1)",
 			  1, types, values, NULL);
 }
 
