@@ -51,6 +51,25 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._scheduler_pid() IS
   'The process id of this database''s scheduler while one runs, else of the launcher; NULL when neither runs';
 
+-- The scheduler's clock (src/schedule/clock.c): the test clock when a
+-- superuser set one, else now().  schedule() and job_resume() compute the
+-- next run from it, as the scheduler does.
+CREATE FUNCTION dataeng_internal._scheduler_now()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_now'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._scheduler_now() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._scheduler_now() IS
+  'internal: the scheduler''s now in this database (its test clock when set, else now())';
+
+CREATE FUNCTION dataeng_internal._scheduler_test_now(at timestamptz)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_test_now'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng_internal._scheduler_test_now(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._scheduler_test_now(timestamptz) IS
+  'For tests only (superusers): the scheduler of this database sees this time, frozen, until set again; NULL: the real clock';
+
 CREATE TABLE dataeng.jobs (
   job_id           bigserial   PRIMARY KEY,
   job_name         text        NOT NULL UNIQUE CHECK (job_name <> ''),
@@ -67,7 +86,7 @@ CREATE TABLE dataeng.jobs (
   last_run_id      bigint,
   last_started_at  timestamptz,
   last_finished_at timestamptz,
-  last_status      text        CHECK (last_status IN ('running', 'succeeded', 'failed', 'timed_out')),
+  last_status      text        CHECK (last_status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out')),
   last_success_at  timestamptz,
   created_at       timestamptz NOT NULL DEFAULT now(),
   broken           text
@@ -82,17 +101,22 @@ CREATE TABLE dataeng.job_runs (
   owner         regrole     NOT NULL,
   started_at    timestamptz NOT NULL,
   finished_at   timestamptz,
-  status        text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'timed_out')),
+  status        text        NOT NULL CHECK (status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out')),
   attempt       int         NOT NULL,
   error_message text,
-  command_tags  text[]
+  command_tags  text[],
+  wait_reason   text
 );
 CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
+-- the runs waiting for a worker slot, looked at by each pass of the scheduler
+CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';
 COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
 COMMENT ON COLUMN dataeng.job_runs.command_tags IS
   'The completion tag of each statement of the command that completed, as psql prints it (INSERT 0 3, VACUUM)';
+COMMENT ON COLUMN dataeng.job_runs.wait_reason IS
+  'Why the run waited before it started (no background worker slot free); NULL when it started at once';
 
 ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;
@@ -185,7 +209,7 @@ BEGIN
   IF max_retries IS NULL OR max_retries OPERATOR(pg_catalog.<) 0 THEN
     RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  next := dataeng_internal._schedule_next(schedule, now());   -- raises on a bad schedule
+  next := dataeng_internal._schedule_next(schedule, dataeng_internal._scheduler_now());   -- raises on a bad schedule
   PERFORM dataeng_internal._job_command_check(job_name, command);   -- raises the parser's error
   -- the job of that name, if any: taken by another role, or locked to be rescheduled
   SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
@@ -329,7 +353,8 @@ BEGIN
   END IF;
   -- runs missed while paused are not made up: the next one is after now
   UPDATE dataeng.jobs SET paused = false,
-         next_run_at = CASE WHEN j.paused THEN dataeng_internal._schedule_next(j.schedule, now()) ELSE next_run_at END
+         next_run_at = CASE WHEN j.paused THEN dataeng_internal._schedule_next(j.schedule, dataeng_internal._scheduler_now())
+                            ELSE next_run_at END
    WHERE job_id OPERATOR(pg_catalog.=) j.job_id;
 END;
 $$;

@@ -107,51 +107,84 @@ INSERT INTO dataeng.jobs (job_name, schedule, command) VALUES ('direct', '@somet
 SELECT count(*) AS jobs FROM dataeng.jobs;
 
 -------------------------------------------------------------------------------
+-- The test clock: the scheduler sees the time a superuser sets, frozen, so
+-- the tests below make jobs due by moving it instead of waiting
+-------------------------------------------------------------------------------
+SELECT dataeng_internal._scheduler_test_now('2030-01-01 00:00:00+00');
+SELECT dataeng_internal._scheduler_now() AS clock;
+-- move the test clock forward
+CREATE FUNCTION tick(step interval) RETURNS void LANGUAGE sql AS $$
+  SELECT dataeng_internal._scheduler_test_now(dataeng_internal._scheduler_now() + step)
+$$;
+-- a pass of the scheduler that saw the clock: a run now of a marker job
+-- is started in the same pass as every job due then (call after
+-- SELECT dataeng.job_run_now('marker') has committed)
+CREATE FUNCTION marker_ran() RETURNS boolean LANGUAGE sql AS $$
+  SELECT wait_for($q$SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'marker'$q$)
+$$;
+SELECT dataeng.schedule('marker', '@yearly', 'SELECT 1') > 0 AS scheduled;
+
+-------------------------------------------------------------------------------
 -- Jobs run on schedule, as their owner, and are recorded
 -------------------------------------------------------------------------------
 CREATE TABLE sched_ticks (job text, run_at timestamptz DEFAULT clock_timestamp(),
                           cur name DEFAULT current_user, sess name DEFAULT session_user);
 SELECT dataeng.schedule('every_second', '1 second', $$INSERT INTO sched_ticks (job) VALUES ('every_second')$$) > 0 AS scheduled;
-SELECT wait_for($$SELECT count(*) >= 3 FROM sched_ticks WHERE job = 'every_second'$$);
+-- the first run is one interval after the clock's now
+SELECT next_run_at FROM dataeng.jobs WHERE job_name = 'every_second';
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
+SELECT count(*) AS runs_before_due FROM sched_ticks WHERE job = 'every_second';
+-- each second of the clock runs it once
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'every_second'$$);
+SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'every_second'$$);
+SELECT next_run_at FROM dataeng.jobs WHERE job_name = 'every_second';
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 2 FROM sched_ticks WHERE job = 'every_second'$$);
+SELECT wait_for($$SELECT last_status = 'succeeded' AND next_run_at = '2030-01-01 00:00:03+00'
+                    FROM dataeng.jobs WHERE job_name = 'every_second'$$);
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 3 FROM sched_ticks WHERE job = 'every_second'$$);
+SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'every_second'$$);
 SELECT dataeng.job_pause('every_second');
--- a run may have started before the pause committed
-SELECT wait_for($$SELECT last_status <> 'running' FROM dataeng.jobs WHERE job_name = 'every_second'$$);
-SELECT count(*) AS ticks FROM sched_ticks WHERE job = 'every_second' \gset
-SELECT pg_sleep(1.5);
-SELECT count(*) = :ticks AS paused_job_did_not_run FROM sched_ticks WHERE job = 'every_second';
+-- an hour of the clock later, a paused job has not run
+SELECT tick('1 hour');
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
+SELECT count(*) AS paused_job_runs FROM sched_ticks WHERE job = 'every_second';
 SELECT DISTINCT cur, sess FROM sched_ticks;
--- runs were about a second apart, never closer than the schedule allows
-SELECT bool_and(gap >= interval '0.9 seconds') AS spaced
-  FROM (SELECT run_at - lag(run_at) OVER (ORDER BY run_at) AS gap FROM sched_ticks) g WHERE gap IS NOT NULL;
 SELECT status, r.attempt, error_message, finished_at >= started_at AS finished
   FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
  WHERE j.job_name = 'every_second' GROUP BY 1, 2, 3, 4;
-SELECT last_status, attempt, last_success_at IS NOT NULL AS succeeded_once, paused
+SELECT last_status, attempt, last_success_at IS NOT NULL AS succeeded_once, paused, next_run_at
   FROM dataeng.jobs WHERE job_name = 'every_second';
+-- resumed: the runs missed while paused are not made up
 SELECT dataeng.job_resume('every_second');
-SELECT wait_for(format($$SELECT count(*) > %s FROM sched_ticks WHERE job = 'every_second'$$, :ticks));
+SELECT next_run_at FROM dataeng.jobs WHERE job_name = 'every_second';
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 4 FROM sched_ticks WHERE job = 'every_second'$$);
 SELECT dataeng.unschedule('every_second');
 
--- run_now: a job due in months runs at once, and once (a yearly job: an
--- hourly one would also run on its own if the test crossed an hour)
+-- run_now: a job due in months runs at once, and once
 SELECT dataeng.schedule('yearly', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('yearly')$$) > 0 AS scheduled;
 SELECT dataeng.job_run_now('yearly');
 SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'yearly'$$);
 SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'yearly'$$);
-SELECT run_now, next_run_at > now() + interval '1 minute' OR next_run_at = date_trunc('year', now(), 'UTC') + interval '1 year' AS next_on_schedule
-  FROM dataeng.jobs WHERE job_name = 'yearly';
+SELECT run_now, next_run_at FROM dataeng.jobs WHERE job_name = 'yearly';
 
 -- a job missed for a day runs once, then waits for its schedule
-UPDATE dataeng.jobs SET next_run_at = now() - interval '1 day' WHERE job_name = 'yearly';
+UPDATE dataeng.jobs SET next_run_at = dataeng_internal._scheduler_now() - interval '1 day' WHERE job_name = 'yearly';
 SELECT wait_for($$SELECT count(*) = 2 FROM sched_ticks WHERE job = 'yearly'$$);
-SELECT pg_sleep(0.5);
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
 SELECT count(*) AS yearly_runs FROM sched_ticks WHERE job = 'yearly';
-SELECT next_run_at > now() AS next_in_future FROM dataeng.jobs WHERE job_name = 'yearly';
+SELECT next_run_at FROM dataeng.jobs WHERE job_name = 'yearly';
 
 -- rescheduling under the same name replaces the job
 SELECT dataeng.schedule('yearly', '@daily', 'SELECT 2') = job_id AS same_job
   FROM dataeng.jobs WHERE job_name = 'yearly';
-SELECT schedule, command FROM dataeng.jobs WHERE job_name = 'yearly';
+SELECT schedule, command, next_run_at FROM dataeng.jobs WHERE job_name = 'yearly';
 SELECT dataeng.unschedule('yearly'), dataeng.unschedule('yearly');
 
 -------------------------------------------------------------------------------
@@ -160,17 +193,31 @@ SELECT dataeng.unschedule('yearly'), dataeng.unschedule('yearly');
 SELECT dataeng.schedule('failing', '@yearly', $$BEGIN; INSERT INTO sched_ticks (job) VALUES ('failing'); SELECT 1/0; COMMIT$$,
                         max_retries => 2) > 0 AS scheduled;
 SELECT dataeng.job_run_now('failing');
-SELECT wait_for($$SELECT count(*) = 3 AND bool_and(status = 'failed') FROM dataeng.job_runs r
-                  JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'failing'$$);
-SELECT pg_sleep(4.5);   -- no fourth attempt: retries are used up
-SELECT r.attempt, status, error_message,
-       started_at - lag(finished_at) OVER (ORDER BY r.attempt) >= make_interval(secs => 2 ^ (r.attempt - 2)) AS backed_off
+SELECT wait_for($$SELECT count(*) = 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'failing' AND r.status = 'failed'$$);
+-- retried a second after the failure (on the clock), then two seconds
+SELECT last_status, attempt, next_run_at - dataeng_internal._scheduler_now() AS retry_in
+  FROM dataeng.jobs WHERE job_name = 'failing';
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'failing' AND r.status = 'failed'$$);
+SELECT last_status, attempt, next_run_at - dataeng_internal._scheduler_now() AS retry_in
+  FROM dataeng.jobs WHERE job_name = 'failing';
+SELECT tick('2 seconds');
+SELECT wait_for($$SELECT count(*) = 3 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'failing' AND r.status = 'failed'$$);
+-- retries used up: back to the schedule, and no fourth attempt
+SELECT last_status, attempt, next_run_at FROM dataeng.jobs WHERE job_name = 'failing';
+SELECT tick('1 hour');
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
+SELECT r.attempt, status, error_message
   FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'failing' ORDER BY r.attempt;
 -- the failed command's transaction block was rolled back
 SELECT count(*) AS failing_rows FROM sched_ticks WHERE job = 'failing';
-SELECT last_status, attempt FROM dataeng.jobs WHERE job_name = 'failing';
 SELECT dataeng.unschedule('failing');
 
+-- timeouts are on the real clock: the command runs in real time
 SELECT dataeng.schedule('slow', '@yearly', 'SELECT pg_sleep(30)', timeout => '0.5 seconds') > 0 AS scheduled;
 SELECT dataeng.job_run_now('slow');
 SELECT wait_for($$SELECT last_status = 'timed_out' FROM dataeng.jobs WHERE job_name = 'slow'$$);
@@ -182,10 +229,14 @@ SELECT dataeng.unschedule('slow');
 SELECT dataeng.schedule('overlap', '1 second',
   $$INSERT INTO sched_ticks (job) VALUES ('overlap-start'); SELECT pg_sleep(1.5);
     INSERT INTO sched_ticks (job, run_at) VALUES ('overlap-end', clock_timestamp())$$) > 0 AS scheduled;
-SELECT wait_for($$SELECT count(*) >= 3 FROM sched_ticks WHERE job = 'overlap-end'$$);
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'overlap-start'$$);
+-- due again while its run sleeps: it starts when that run has ended
+SELECT tick('1 second');
+SELECT wait_for($$SELECT count(*) = 2 FROM sched_ticks WHERE job = 'overlap-end'$$);
 SELECT dataeng.unschedule('overlap');
 -- each start comes after the previous run's end
-SELECT bool_and(prev_job IS NULL OR prev_job = 'overlap-end') AS no_overlap
+SELECT bool_and(prev_job IS NULL OR prev_job = 'overlap-end') AS no_overlap, count(*) AS starts
   FROM (SELECT job, lag(job) OVER (ORDER BY run_at) AS prev_job FROM sched_ticks
          WHERE job LIKE 'overlap-%') s WHERE job = 'overlap-start';
 
@@ -196,15 +247,21 @@ SELECT dataeng.schedule('extract', '@yearly', $$INSERT INTO sched_ticks (job) VA
 SELECT dataeng.schedule('load', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('load')$$) > 0 AS scheduled;
 SELECT dataeng.schedule('report', '1 second', $$INSERT INTO sched_ticks (job) VALUES ('report')$$,
                         depends_on => '{extract,load}') > 0 AS scheduled;
-SELECT pg_sleep(1.5);
+SELECT tick('1 second');
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
 SELECT count(*) AS report_runs_before_upstream FROM sched_ticks WHERE job = 'report';
 SELECT dataeng.job_run_now('extract');
 SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'extract'$$);
-SELECT pg_sleep(1.5);
+SELECT tick('1 second');
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
 SELECT count(*) AS report_runs_with_one_upstream FROM sched_ticks WHERE job = 'report';
 SELECT dataeng.job_run_now('load');
 SELECT wait_for($$SELECT count(*) = 1 FROM sched_ticks WHERE job = 'report'$$);
-SELECT pg_sleep(1.5);
+SELECT tick('1 second');
+SELECT dataeng.job_run_now('marker');
+SELECT marker_ran();
 SELECT count(*) AS report_runs_once_per_upstream_round FROM sched_ticks WHERE job = 'report';
 SELECT dataeng.unschedule('extract');
 SELECT dataeng.unschedule('report'), dataeng.unschedule('extract'), dataeng.unschedule('load');
@@ -232,7 +289,15 @@ SELECT dataeng.schedule('low_ok', '@yearly', $$INSERT INTO sched_ticks (job) VAL
 SELECT dataeng.job_run_now('low_job');
 SELECT dataeng.job_run_now('low_ok');
 SELECT job_name, owner FROM dataeng.jobs ORDER BY 1;
+-- only a superuser moves the scheduler's clock, even when granted the function
+SELECT dataeng_internal._scheduler_test_now('2040-01-01 00:00:00+00');
 RESET ROLE;
+GRANT EXECUTE ON FUNCTION dataeng_internal._scheduler_test_now(timestamptz) TO regress_sched_low;
+SET ROLE regress_sched_low;
+SELECT dataeng_internal._scheduler_test_now('2040-01-01 00:00:00+00');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION dataeng_internal._scheduler_test_now(timestamptz) FROM regress_sched_low;
+SELECT dataeng_internal._scheduler_now() AS clock_unchanged;
 SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.jobs WHERE job_name LIKE 'low%' AND last_status IN ('succeeded', 'failed')$$);
 SELECT j.job_name, r.status, r.error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
  WHERE j.job_name LIKE 'low%' ORDER BY 1;
@@ -271,7 +336,12 @@ SELECT dataeng.unschedule('quiet');
 ALTER SYSTEM RESET dataeng.log_successful_runs;
 SELECT pg_reload_conf();
 
+-- back to the real clock
+SELECT dataeng.unschedule('marker');
+SELECT dataeng_internal._scheduler_test_now(NULL);
+SELECT dataeng_internal._scheduler_now() BETWEEN now() AND clock_timestamp() AS real_clock;
+
 DROP TABLE sched_ticks, sched_secret;
 DROP ROLE regress_sched_low, regress_sched_nologin;
-DROP FUNCTION wait_for(text, float8), schedule_error(text);
+DROP FUNCTION marker_ran(), tick(interval), wait_for(text, float8), schedule_error(text);
 DROP EXTENSION dataeng;

@@ -304,3 +304,14 @@ BEGIN
   END LOOP;
 END
 $seg$;
+
+-- Scheduling (schedule.sql): a run waiting for a background worker slot is
+-- shown as 'waiting', with the reason.
+ALTER TABLE dataeng.jobs DROP CONSTRAINT jobs_last_status_check,
+  ADD CONSTRAINT jobs_last_status_check
+  CHECK (last_status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out'));
+ALTER TABLE dataeng.job_runs DROP CONSTRAINT job_runs_status_check,
+  ADD CONSTRAINT job_runs_status_check
+  CHECK (status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out'));
+ALTER TABLE dataeng.job_runs ADD COLUMN wait_reason text;
+CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';

@@ -20,7 +20,8 @@
  *		new transaction, and schedules a retry with exponential back-off
  *		while attempts remain.
  * Both records keep each completed statement's completion tag
- * (job_runs.command_tags).
+ * (job_runs.command_tags); they are states.c's transitions
+ * (sched_run_succeed, sched_run_fail, sched_run_timeout, sched_run_retry).
  *
  * Bookkeeping statements run as the bootstrap superuser under
  * SECURITY_RESTRICTED_OPERATION with search_path pinned to pg_catalog,
@@ -96,42 +97,15 @@ job_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls
 		elog(ERROR, "dataeng job: SPI failed (%d) on: %s", ret, sql);
 }
 
-/* the completion tags of a run's statements as a text[]; NULL when none ran */
-static Datum
-tags_datum(List *tags, char *null)
-{
-	Datum	   *elems;
-	ListCell   *lc;
-	int			i = 0;
-
-	*null = tags == NIL ? 'n' : ' ';
-	if (tags == NIL)
-		return (Datum) 0;
-	elems = palloc(list_length(tags) * sizeof(Datum));
-	foreach(lc, tags)
-		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /*
  * record_failure
  *		In a new transaction: the run failed (or timed out) with "message"
  *		after the statements of "tags" completed; schedule a retry if
- *		attempts remain.
+ *		attempts remain (states.c).
  */
 static void
-record_failure(JobRunArgs *ra, const char *status, const char *message, List *tags)
+record_failure(JobRunArgs *ra, bool timed_out, const char *message, List *tags)
 {
-	Oid			types[6] = {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTARRAYOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-
-	values[0] = Int64GetDatum(ra->job_id);
-	values[1] = Int64GetDatum(ra->run_id);
-	values[2] = CStringGetTextDatum(status);
-	values[3] = CStringGetTextDatum(message);
-	values[4] = Int32GetDatum(ra->attempt);
-
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	if (!sched_lock_extension())
@@ -141,23 +115,12 @@ record_failure(JobRunArgs *ra, const char *status, const char *message, List *ta
 	}
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	values[5] = tags_datum(tags, &nulls[5]);
 	become_superuser();
-	job_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message, command_tags) "
-			"SELECT $2, j.job_id, j.owner, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4, $6 "
-			"  FROM dataeng.jobs j WHERE j.job_id = $1 "
-			"ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, "
-			"  status = excluded.status, error_message = excluded.error_message, "
-			"  command_tags = excluded.command_tags",
-			6, types, values, nulls);
-	/* retry after 2^(attempt-1) seconds, at most an hour, while attempts remain */
-	job_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp(), "
-			"  attempt = CASE WHEN $5 <= max_retries THEN $5 ELSE 0 END, "
-			"  next_run_at = CASE WHEN $5 <= max_retries "
-			"    THEN least(next_run_at, clock_timestamp() + make_interval(secs => least(3600, power(2, $5 - 1)))) "
-			"    ELSE next_run_at END "
-			"WHERE job_id = $1 AND last_run_id = $2",
-			6, types, values, nulls);
+	if (timed_out)
+		sched_run_timeout(ra->job_id, ra->run_id, ra->attempt, message, tags);
+	else
+		sched_run_fail(ra->job_id, ra->run_id, ra->attempt, message, tags);
+	sched_run_retry(ra->job_id, ra->run_id, ra->attempt);
 	restore_user();
 	SPI_finish();
 	PopActiveSnapshot();
@@ -180,24 +143,11 @@ static void
 record_success(void *arg)
 {
 	SuccessArgs *sa = (SuccessArgs *) arg;
-	Oid			types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
 
-	values[0] = Int64GetDatum(sa->ra->job_id);
-	values[1] = Int64GetDatum(sa->ra->run_id);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	values[2] = tags_datum(*sa->tags, &nulls[2]);
 	become_superuser();
-	job_spi("UPDATE dataeng.job_runs SET status = 'succeeded', finished_at = clock_timestamp(), "
-			"  command_tags = $3 "
-			"WHERE run_id = $2",
-			3, types, values, nulls);
-	job_spi("UPDATE dataeng.jobs SET last_status = 'succeeded', last_finished_at = clock_timestamp(), "
-			"  last_success_at = clock_timestamp(), attempt = 0 "
-			"WHERE job_id = $1 AND last_run_id = $2",
-			3, types, values, nulls);
+	sched_run_succeed(sa->ra->job_id, sa->ra->run_id, *sa->tags);
 	restore_user();
 	SPI_finish();
 	PopActiveSnapshot();
@@ -275,7 +225,7 @@ dataeng_job_main(Datum main_arg)
 						 (uint32) ra.job_id, JOB_LOCK_FIELD4);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 	{
-		record_failure(&ra, "failed", "another run of this job was still running", NIL);
+		record_failure(&ra, false, "another run of this job was still running", NIL);
 		proc_exit(0);
 	}
 
@@ -336,7 +286,7 @@ dataeng_job_main(Datum main_arg)
 						", database \"%s\") %s: %s",
 						job_name, ra.job_id, ra.run_id, db_name,
 						timed_out ? "timed out" : "failed", edata->message)));
-		record_failure(&ra, timed_out ? "timed_out" : "failed",
+		record_failure(&ra, timed_out,
 					   edata->message ? edata->message : "unknown error", tags);
 	}
 	PG_END_TRY();

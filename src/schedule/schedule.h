@@ -39,6 +39,8 @@ typedef struct SchedDbSlot
 	TimestampTz last_trim;		/* job_runs last trimmed */
 	bool		warned_slots;	/* the worker-slot shortage was logged */
 	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
+	bool		test_clock_set; /* the test clock is set (clock.c) */
+	TimestampTz test_now;		/* the test clock's time */
 } SchedDbSlot;
 
 typedef struct SchedShmem
@@ -79,6 +81,27 @@ typedef struct JobRunArgs
 extern TimestampTz schedule_next(const char *sched, TimestampTz after);
 
 
+
+/* in schedule/clock.c */
+extern bool sched_test_clock(TimestampTz *now);
+extern TimestampTz sched_now(TimestampTz real);
+
+/*
+ * in schedule/states.c: the transitions of a run's state (see its header
+ * and src/schedule/README.md); SPI connected, the caller's rights set up
+ */
+extern void sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
+extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
+extern void sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason);
+extern void sched_run_crashed(int64 job_id, int64 run_id, bool terminated);
+extern void sched_runs_crashed_at_restart(void);
+extern void sched_job_break(int64 job_id, const char *reason);
+extern void sched_runs_withdraw(void);
+extern void sched_runs_trim(int64 keep_secs);
+extern void sched_run_succeed(int64 job_id, int64 run_id, List *tags);
+extern void sched_run_fail(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);
+extern void sched_run_timeout(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);
+extern void sched_run_retry(int64 job_id, int64 run_id, int attempt);
 
 /* in schedule/command.c */
 

@@ -8,7 +8,9 @@
  * workers, starts the due jobs (their dependencies met, under
  * dataeng.max_parallel_jobs), moves each started job's next_run_at past
  * now (so a job missed during downtime runs once, not once per missed
- * tick) and computes when the next job is due.
+ * tick) and computes when the next job is due.  The states it writes
+ * (running, waiting, failed...) are states.c's transitions; "now" is
+ * clock.c's sched_now().
  *
  * No idle worker per database: a scheduler lives only while it has runs in
  * progress (it is their bgw_notify_pid and enforces their timeouts).
@@ -279,29 +281,8 @@ reap_workers(void)
 			MemoryContextSwitchTo(old);
 			continue;
 		}
-		{
-			int64		args[3] = {rj->run_id, rj->job_id, rj->terminated ? 1 : 0};
-
-			/*
-			 * dataeng.jobs rows are locked with SKIP LOCKED throughout: a
-			 * role holding a lock on its own job (in an open transaction
-			 * after job_pause(), say) must not stop the scheduler.
-			 */
-			spi_exec("UPDATE dataeng.job_runs SET "
-					 "status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
-					 "finished_at = clock_timestamp(), "
-					 "error_message = CASE WHEN $3 = 1 "
-					 "  THEN 'the run outlived its timeout and was terminated' "
-					 "  ELSE 'the job worker stopped without recording a result' END "
-					 "WHERE run_id = $1 AND status = 'running'", 3, args, false);
-			spi_exec("UPDATE dataeng.jobs SET last_status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
-					 "last_finished_at = clock_timestamp() "
-					 "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
-					 "                 FOR NO KEY UPDATE SKIP LOCKED) "
-					 "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
-					 "                AND r.status NOT IN ('failed', 'timed_out'))",
-					 3, args, false);
-		}
+		/* a no-op when the run recorded its own end */
+		sched_run_crashed(rj->job_id, rj->run_id, rj->terminated);
 		pfree(rj->handle);
 		pfree(rj);
 	}
@@ -333,13 +314,13 @@ owner_running(Oid owner)
 
 /*
  * job_next_run
- *		The next run of a job after now, computed in a subtransaction: a
+ *		The next run of a job after "now", computed in a subtransaction: a
  *		job whose schedule cannot give one (a row a superuser wrote by
  *		hand, say '178000000 years') is marked broken with the reason and
  *		skipped, instead of failing every pass and so every other job.
  */
 static bool
-job_next_run(int64 job_id, Datum *next, bool *next_null)
+job_next_run(int64 job_id, TimestampTz now, Datum *next, bool *next_null)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -351,8 +332,12 @@ job_next_run(int64 job_id, Datum *next, bool *next_null)
 	{
 		bool		isnull;
 
-		spi_exec("SELECT dataeng_internal._schedule_next(schedule, now()) FROM dataeng.jobs "
-				 "WHERE job_id OPERATOR(pg_catalog.=) $1", 1, &job_id, true);
+		if (SPI_execute_with_args("SELECT dataeng_internal._schedule_next(schedule, $2) FROM dataeng.jobs "
+								  "WHERE job_id OPERATOR(pg_catalog.=) $1", 2,
+								  (Oid[]) {INT8OID, TIMESTAMPTZOID},
+								  (Datum[]) {Int64GetDatum(job_id), TimestampTzGetDatum(now)},
+								  NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "dataeng scheduler: SPI failed computing the next run of job " INT64_FORMAT, job_id);
 		if (SPI_processed != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -366,8 +351,6 @@ job_next_run(int64 job_id, Datum *next, bool *next_null)
 	PG_CATCH();
 	{
 		ErrorData  *edata;
-		Oid			types[2] = {INT8OID, TEXTOID};
-		Datum		values[2];
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
@@ -386,12 +369,7 @@ job_next_run(int64 job_id, Datum *next, bool *next_null)
 				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
 						job_id, get_database_name(MyDatabaseId), edata->message),
 				 errhint("Reschedule it with dataeng.schedule().")));
-		values[0] = Int64GetDatum(job_id);
-		values[1] = CStringGetTextDatum(psprintf("its schedule gives no next run: %s", edata->message));
-		if (SPI_execute_with_args("UPDATE dataeng.jobs SET broken = $2, run_now = false "
-								  "WHERE job_id OPERATOR(pg_catalog.=) $1",
-								  2, types, values, NULL, false, 0) < 0)
-			elog(ERROR, "dataeng scheduler: could not mark job " INT64_FORMAT " broken", job_id);
+		sched_job_break(job_id, psprintf("its schedule gives no next run: %s", edata->message));
 		FreeErrorData(edata);
 		ok = false;
 	}
@@ -443,7 +421,10 @@ terminate_overdue(void)
  * job whose owner has the fewest runs going in this database (ties: the
  * job due first), and no role gets more than
  * dataeng.max_parallel_jobs_per_role of them, so one role's many or long
- * jobs cannot starve another role's.
+ * jobs cannot starve another role's.  When no background worker slot is
+ * free, each due job that would have started next is recorded as waiting
+ * (sched_run_waiting) and started, as the same run, by a later pass; a
+ * waiting run goes first.
  */
 static bool
 start_due_jobs(bool *warned_slots)
@@ -454,6 +435,8 @@ start_due_jobs(bool *warned_slots)
 	bool		waiting = false;
 	int			per_role;
 	bool	   *done;
+	char	   *wait_reason = NULL;
+	TimestampTz now = sched_now(GetCurrentTransactionStartTimestamp());
 	struct
 	{
 		int64		job_id;
@@ -461,31 +444,37 @@ start_due_jobs(bool *warned_slots)
 		int			attempt;
 		bool		canlogin;
 		int64		timeout_ms;
+		int64		waiting_run;	/* the run that waits for a slot, or 0 */
 	}		   *jobs;
 
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
 		Max(1, dataeng_max_parallel_jobs / 2);
 
 	/*
-	 * Due jobs, locked with SKIP LOCKED (a job whose row some transaction
+	 * Due jobs (and those whose run waits for a slot, even if paused
+	 * since), locked with SKIP LOCKED (a job whose row some transaction
 	 * holds waits for the next pass instead of stopping this one), with
 	 * their upstream jobs of the same owner (a superuser's may follow
 	 * anyone's).
 	 */
-	spi_exec("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
-			 "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint "
-			 "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
-			 " WHERE (j.run_now OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) now())) "
-			 "   AND j.broken IS NULL "
-			 "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
-			 "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
-			 "                        AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid OR r.rolsuper) "
-			 "                   WHERE u.last_success_at IS NULL "
-			 "                      OR u.last_success_at OPERATOR(pg_catalog.<=) "
-			 "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
-			 " ORDER BY j.run_now DESC, j.next_run_at, j.job_id "
-			 "   FOR NO KEY UPDATE OF j SKIP LOCKED",
-			 0, NULL, false);
+	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
+							  "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint, "
+							  "       CASE WHEN j.last_status OPERATOR(pg_catalog.=) 'waiting' THEN j.last_run_id END "
+							  "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
+							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
+							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
+							  "   AND j.broken IS NULL "
+							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
+							  "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
+							  "                        AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid OR r.rolsuper) "
+							  "                   WHERE u.last_success_at IS NULL "
+							  "                      OR u.last_success_at OPERATOR(pg_catalog.<=) "
+							  "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
+							  " ORDER BY j.last_status IS NOT DISTINCT FROM 'waiting' DESC, j.run_now DESC, j.next_run_at, j.job_id "
+							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
+							  1, (Oid[]) {TIMESTAMPTZOID}, (Datum[]) {TimestampTzGetDatum(now)},
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed reading the due jobs");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	if (n == 0)
@@ -506,6 +495,9 @@ start_due_jobs(bool *warned_slots)
 		jobs[i].timeout_ms = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
 		if (isnull)
 			jobs[i].timeout_ms = dataeng_job_timeout;
+		jobs[i].waiting_run = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
+		if (isnull)
+			jobs[i].waiting_run = 0;
 	}
 
 	for (;;)
@@ -516,9 +508,8 @@ start_due_jobs(bool *warned_slots)
 		int			attempt;
 		bool		canlogin;
 		int64		run_id;
-		Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
-		Datum		values[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
+		Datum		next;
+		bool		next_null;
 		JobRunArgs	ra;
 		BackgroundWorkerHandle *handle;
 		RunningJob *rj;
@@ -563,32 +554,32 @@ start_due_jobs(bool *warned_slots)
 		done[best] = true;
 		job_id = jobs[best].job_id;
 		owner = jobs[best].owner;
-		attempt = jobs[best].attempt;
+		attempt = jobs[best].attempt + 1;
 		canlogin = jobs[best].canlogin;
 
-		if (!job_next_run(job_id, &values[3], &isnull))
+		if (!job_next_run(job_id, now, &next, &next_null))
 			continue;
-		nulls[3] = isnull ? 'n' : ' ';
 
-		spi_exec("SELECT pg_catalog.nextval('dataeng.job_runs_run_id_seq')", 0, NULL, false);
-		run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		values[0] = Int64GetDatum(job_id);
-		values[1] = Int64GetDatum(run_id);
-		values[2] = Int32GetDatum(attempt + 1);
+		/* a run that waited for a slot keeps its id */
+		run_id = jobs[best].waiting_run;
+		if (run_id == 0)
+		{
+			spi_exec("SELECT pg_catalog.nextval('dataeng.job_runs_run_id_seq')", 0, NULL, false);
+			run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		}
 
 		if (!canlogin)
 		{
 			/* a worker could not connect as this role: say so in the run */
-			if (SPI_execute_with_args("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
-									  "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
-									  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it', owner) "
-									  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
-									  3, types, values, nulls, false, 0) < 0 ||
-				SPI_execute_with_args("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
-									  "last_finished_at = clock_timestamp(), last_status = 'failed', "
-									  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
-									  4, types, values, nulls, false, 0) < 0)
-				elog(ERROR, "dataeng scheduler: SPI failed recording job " INT64_FORMAT, job_id);
+			sched_run_refuse(job_id, run_id, attempt, next, next_null);
+			continue;
+		}
+
+		/* no slot was free for an earlier job of this pass: none is now */
+		if (wait_reason != NULL)
+		{
+			if (jobs[best].waiting_run == 0)
+				sched_run_waiting(job_id, run_id, attempt, wait_reason);
 			continue;
 		}
 
@@ -598,10 +589,12 @@ start_due_jobs(bool *warned_slots)
 		ra.job_id = job_id;
 		ra.run_id = run_id;
 		ra.sched_xid = GetTopTransactionId();
-		ra.attempt = attempt + 1;
+		ra.attempt = attempt;
 		handle = start_job_worker(&ra);
 		if (handle == NULL)
 		{
+			int			nrun = total_running();
+
 			if (!*warned_slots)
 				ereport(LOG,
 						(errmsg("dataeng scheduler: no background worker slot is free; due jobs wait their turn "
@@ -610,19 +603,17 @@ start_due_jobs(bool *warned_slots)
 						 errhint("Raise max_worker_processes, or lower dataeng.max_parallel_jobs.")));
 			*warned_slots = true;
 			waiting = true;
-			break;
+			wait_reason = psprintf("no background worker slot is free (max_worker_processes = %d, "
+								   "dataeng.max_parallel_jobs = %d, %d dataeng job run%s in progress)",
+								   max_worker_processes, dataeng_max_parallel_jobs,
+								   nrun, nrun == 1 ? "" : "s");
+			/* said once: a run already waiting keeps its first reason */
+			if (jobs[best].waiting_run == 0)
+				sched_run_waiting(job_id, run_id, attempt, wait_reason);
+			continue;
 		}
 
-		if (SPI_execute_with_args("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt) "
-								  "SELECT $2, job_id, owner, now(), 'running', $3 FROM dataeng.jobs "
-								  " WHERE job_id OPERATOR(pg_catalog.=) $1 "
-								  "   AND pg_catalog.current_setting('dataeng.log_successful_runs')::boolean",
-								  3, types, values, nulls, false, 0) < 0 ||
-			SPI_execute_with_args("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
-								  "last_status = 'running', last_run_id = $2, "
-								  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
-								  4, types, values, nulls, false, 0) < 0)
-			elog(ERROR, "dataeng scheduler: SPI failed recording job " INT64_FORMAT, job_id);
+		sched_run_start(job_id, run_id, attempt, next, next_null);
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		rj = palloc(sizeof(RunningJob));
@@ -645,13 +636,19 @@ start_due_jobs(bool *warned_slots)
  * next_wait_ms
  *		Milliseconds until the next job not yet due becomes due (at most a
  *		minute; -1 when no job is).  Due jobs that wait (for a dependency, a running run of
- *		theirs, or the concurrency cap) are woken by a worker's exit.
+ *		theirs, or the concurrency cap) are woken by a worker's exit.  Under
+ *		the test clock (clock.c) time stands still: only a change (of the
+ *		jobs, or of the clock) makes a job due.
  */
 static long
 next_wait_ms(void)
 {
 	bool		isnull;
 	Datum		d;
+	TimestampTz test_now;
+
+	if (sched_test_clock(&test_now))
+		return -1L;
 
 	spi_exec("SELECT pg_catalog.ceil(pg_catalog.date_part('epoch', "
 			 "         LEAST(min(next_run_at), clock_timestamp() + interval '1 minute') "
@@ -814,19 +811,14 @@ dataeng_scheduler_main(Datum main_arg)
 		if (first)
 		{
 			/* runs cut short by a crash or restart: nothing of theirs committed */
-			spi_exec("UPDATE dataeng.job_runs SET status = 'failed', finished_at = now(), "
-					 "error_message = 'the server stopped during the run' WHERE status = 'running'",
-					 0, NULL, false);
-			spi_exec("UPDATE dataeng.jobs SET last_status = 'failed' "
-					 "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
-					 "                 FOR NO KEY UPDATE SKIP LOCKED)",
-					 0, NULL, false);
+			sched_runs_crashed_at_restart();
 			SpinLockAcquire(&sched_shmem->mutex);
 			my_slot->recovered = true;
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 
 		reap_workers();
+		sched_runs_withdraw();
 		deadline_ms = terminate_overdue();
 		capped = false;
 		/* said once per shortage, not per pass nor per scheduler */
@@ -836,10 +828,7 @@ dataeng_scheduler_main(Datum main_arg)
 
 		if (GetCurrentTimestamp() - my_slot->last_trim > 60 * USECS_PER_SEC)
 		{
-			int64		keep = dataeng_job_history_keep;
-
-			spi_exec("DELETE FROM dataeng.job_runs WHERE finished_at < now() - make_interval(secs => $1)",
-					 1, &keep, false);
+			sched_runs_trim(dataeng_job_history_keep);
 			my_slot->last_trim = GetCurrentTimestamp();
 		}
 		next_ms = waiting ? 1000L : next_wait_ms();

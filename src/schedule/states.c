@@ -1,0 +1,393 @@
+/*-------------------------------------------------------------------------
+ *
+ * states.c
+ *		The states of a job run, and the only code that writes them: one
+ *		named transition per change of dataeng.job_runs.status and
+ *		dataeng.jobs.last_status (src/schedule/README.md draws them).
+ *
+ * A run is in one of the states
+ *		waiting		due, but no background worker slot is free (reason in
+ *					job_runs.wait_reason); started as soon as one is
+ *		running		its worker started (scheduler.c)
+ *		succeeded	its command completed (job.c)
+ *		failed		its command raised an error, its owner cannot log in,
+ *					its worker died without a record ("crashed"), or the
+ *					server stopped during the run
+ *		timed_out	its command outlived the job's timeout
+ * and a job's last_status is the state of its last run (last_run_id).
+ * After a failure the job is queued again for a retry with back-off while
+ * attempts remain (sched_run_retry).  Queuing a job on schedule (its
+ * next_run_at, run_now) is the SQL API's part: schedule(), job_run_now(),
+ * job_resume() in sql/schedule.sql.
+ *
+ * Each transition runs SPI statements in the caller's transaction, and
+ * the caller has set up the rights: the scheduler runs as the bootstrap
+ * superuser with a pinned search_path, the job worker's bookkeeping in
+ * internal_sql_begin() (job.c).  Rows of dataeng.jobs are locked with
+ * SKIP LOCKED where the scheduler writes them: a role holding a lock on
+ * its own job must not stop the scheduler.  Every transition that ends a
+ * run updates the job only while the job's last run is that run
+ * (last_run_id), so a late record never overwrites a newer run's state.
+ *
+ * "Now" for scheduling decisions (the due check, the next run, the
+ * retry's back-off) is sched_now() (clock.c): the test clock when one is
+ * set.  The timestamps of the history (started_at, finished_at, ...) are
+ * always the real clock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "schedule/schedule.h"
+
+/* run one statement with parameters; raises on SPI failure */
+static void
+state_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (ret < 0)
+		elog(ERROR, "dataeng: SPI failed (%d) recording a job's state: %s", ret, sql);
+}
+
+/* the completion tags of a run's statements as a text[]; NULL when none ran */
+static Datum
+tags_datum(List *tags, char *null)
+{
+	Datum	   *elems;
+	ListCell   *lc;
+	int			i = 0;
+
+	*null = tags == NIL ? 'n' : ' ';
+	if (tags == NIL)
+		return (Datum) 0;
+	elems = palloc(list_length(tags) * sizeof(Datum));
+	foreach(lc, tags)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* ---------------------------------------------------------------------
+ * Transitions made by the scheduler (scheduler.c), in its pass
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * sched_run_start
+ *		(due or waiting) -> running: the run's worker is registered.  The
+ *		job's next run moves to "next" (NULL: none), run_now is consumed.
+ *		A run that waited keeps its row (and wait_reason); otherwise the
+ *		row is written when dataeng.log_successful_runs is on.
+ */
+void
+sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null)
+{
+	Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = Int32GetDatum(attempt);
+	values[3] = next;
+	nulls[3] = next_null ? 'n' : ' ';
+
+	state_spi("UPDATE dataeng.job_runs SET status = 'running', started_at = now() "
+			  " WHERE run_id OPERATOR(pg_catalog.=) $2 AND status OPERATOR(pg_catalog.=) 'waiting'",
+			  2, types, values, nulls);
+	if (SPI_processed == 0)
+		state_spi("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt) "
+				  "SELECT $2, job_id, owner, now(), 'running', $3 FROM dataeng.jobs "
+				  " WHERE job_id OPERATOR(pg_catalog.=) $1 "
+				  "   AND pg_catalog.current_setting('dataeng.log_successful_runs')::boolean",
+				  3, types, values, nulls);
+	state_spi("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
+			  "last_status = 'running', last_run_id = $2, "
+			  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
+			  4, types, values, nulls);
+}
+
+/*
+ * sched_run_refuse
+ *		(due or waiting) -> failed, without a worker: the job's owner
+ *		cannot log in, so no worker can connect as it.  The job's next run
+ *		moves on as if it had run.
+ */
+void
+sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null)
+{
+	Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = Int32GetDatum(attempt);
+	values[3] = next;
+	nulls[3] = next_null ? 'n' : ' ';
+
+	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
+			  "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
+			  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it', owner) "
+			  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 "
+			  "ON CONFLICT (run_id) DO UPDATE SET started_at = excluded.started_at, "
+			  "  finished_at = excluded.finished_at, status = excluded.status, "
+			  "  error_message = excluded.error_message",
+			  3, types, values, nulls);
+	state_spi("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
+			  "last_finished_at = clock_timestamp(), last_status = 'failed', last_run_id = $2, "
+			  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
+			  4, types, values, nulls);
+}
+
+/*
+ * sched_run_waiting
+ *		due -> waiting: the run is due but no background worker slot is
+ *		free.  Its row (status waiting, started_at: since when) and the
+ *		job's last_status say so with the reason; the job stays due, and
+ *		the scheduler starts this same run (sched_run_start) when a slot
+ *		is free, even if the job is paused meanwhile.  A run already
+ *		waiting only gets the new reason.
+ */
+void
+sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
+{
+	Oid			types[4] = {INT8OID, INT8OID, INT4OID, TEXTOID};
+	Datum		values[4];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = Int32GetDatum(attempt);
+	values[3] = CStringGetTextDatum(reason);
+
+	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, status, attempt, wait_reason) "
+			  "SELECT $2, job_id, owner, now(), 'waiting', $3, $4 "
+			  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 "
+			  "ON CONFLICT (run_id) DO UPDATE SET wait_reason = excluded.wait_reason "
+			  " WHERE r.status OPERATOR(pg_catalog.=) 'waiting'",
+			  4, types, values, NULL);
+	state_spi("UPDATE dataeng.jobs SET last_status = 'waiting', last_run_id = $2 "
+			  " WHERE job_id OPERATOR(pg_catalog.=) $1",
+			  2, types, values, NULL);
+}
+
+/*
+ * sched_run_crashed
+ *		running -> failed (or timed_out): the run's worker stopped without
+ *		recording a result (killed, FATAL), or was terminated by the
+ *		scheduler for outliving its timeout ("terminated").
+ */
+void
+sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
+{
+	Oid			types[3] = {INT8OID, INT8OID, INT4OID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int64GetDatum(job_id);
+	values[2] = Int32GetDatum(terminated ? 1 : 0);
+
+	state_spi("UPDATE dataeng.job_runs SET "
+			  "status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
+			  "finished_at = clock_timestamp(), "
+			  "error_message = CASE WHEN $3 = 1 "
+			  "  THEN 'the run outlived its timeout and was terminated' "
+			  "  ELSE 'the job worker stopped without recording a result' END "
+			  "WHERE run_id = $1 AND status = 'running'", 3, types, values, NULL);
+	state_spi("UPDATE dataeng.jobs SET last_status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
+			  "last_finished_at = clock_timestamp() "
+			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
+			  "                 FOR NO KEY UPDATE SKIP LOCKED) "
+			  "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
+			  "                AND r.status NOT IN ('failed', 'timed_out'))",
+			  3, types, values, NULL);
+}
+
+/*
+ * sched_runs_crashed_at_restart
+ *		running -> failed for every run a crash or restart cut short
+ *		(nothing of theirs committed after the record of their start).
+ *		Waiting runs stay waiting: they start when a slot is free.
+ */
+void
+sched_runs_crashed_at_restart(void)
+{
+	state_spi("UPDATE dataeng.job_runs SET status = 'failed', finished_at = now(), "
+			  "error_message = 'the server stopped during the run' WHERE status = 'running'",
+			  0, NULL, NULL, NULL);
+	state_spi("UPDATE dataeng.jobs SET last_status = 'failed' "
+			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
+			  "                 FOR NO KEY UPDATE SKIP LOCKED)",
+			  0, NULL, NULL, NULL);
+}
+
+/*
+ * sched_job_break
+ *		The job's schedule gives no next run: it is marked broken with the
+ *		reason and runs no more until rescheduled.  A run of it that was
+ *		waiting fails with that reason.
+ */
+void
+sched_job_break(int64 job_id, const char *reason)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = CStringGetTextDatum(reason);
+	state_spi("UPDATE dataeng.job_runs SET status = 'failed', finished_at = clock_timestamp(), "
+			  "error_message = pg_catalog.concat('the job is broken: ', $2::text) "
+			  "WHERE run_id OPERATOR(pg_catalog.=) (SELECT last_run_id FROM dataeng.jobs "
+			  "                  WHERE job_id OPERATOR(pg_catalog.=) $1 AND last_status OPERATOR(pg_catalog.=) 'waiting') "
+			  "  AND status OPERATOR(pg_catalog.=) 'waiting'",
+			  2, types, values, NULL);
+	state_spi("UPDATE dataeng.jobs SET broken = $2, run_now = false, "
+			  "last_status = CASE WHEN last_status OPERATOR(pg_catalog.=) 'waiting' THEN 'failed' ELSE last_status END, "
+			  "last_finished_at = CASE WHEN last_status OPERATOR(pg_catalog.=) 'waiting' "
+			  "                   THEN clock_timestamp() ELSE last_finished_at END "
+			  "WHERE job_id OPERATOR(pg_catalog.=) $1",
+			  2, types, values, NULL);
+}
+
+/*
+ * sched_runs_withdraw
+ *		waiting -> (deleted): a waiting run whose job was unscheduled (no
+ *		job names it as its waiting run any more) never runs.  Each pass;
+ *		the partial index job_runs_waiting_idx keeps it cheap.
+ */
+void
+sched_runs_withdraw(void)
+{
+	state_spi("DELETE FROM dataeng.job_runs r "
+			  " WHERE r.status = 'waiting' AND NOT EXISTS "
+			  "       (SELECT 1 FROM dataeng.jobs j WHERE j.last_run_id = r.run_id "
+			  "                                       AND j.last_status = 'waiting')",
+			  0, NULL, NULL, NULL);
+}
+
+/*
+ * sched_runs_trim
+ *		Forget finished runs older than keep_secs (once a minute).
+ */
+void
+sched_runs_trim(int64 keep_secs)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(keep_secs);
+	state_spi("DELETE FROM dataeng.job_runs WHERE finished_at < now() - make_interval(secs => $1)",
+			  1, types, values, NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * Transitions made by the run's own worker (job.c), as the bootstrap
+ * superuser in internal_sql_begin()
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * sched_run_succeed
+ *		running -> succeeded, in the transaction of the command's last
+ *		statement when it has one (job.c); the retries are reset.
+ */
+void
+sched_run_succeed(int64 job_id, int64 run_id, List *tags)
+{
+	Oid			types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = tags_datum(tags, &nulls[2]);
+	state_spi("UPDATE dataeng.job_runs SET status = 'succeeded', finished_at = clock_timestamp(), "
+			  "  command_tags = $3 "
+			  "WHERE run_id = $2",
+			  3, types, values, nulls);
+	state_spi("UPDATE dataeng.jobs SET last_status = 'succeeded', last_finished_at = clock_timestamp(), "
+			  "  last_success_at = clock_timestamp(), attempt = 0 "
+			  "WHERE job_id = $1 AND last_run_id = $2",
+			  3, types, values, nulls);
+}
+
+/* running -> failed or timed_out ("status"), with the error */
+static void
+run_end(int64 job_id, int64 run_id, int attempt, const char *status,
+		const char *message, List *tags)
+{
+	Oid			types[6] = {INT8OID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTARRAYOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = CStringGetTextDatum(status);
+	values[3] = CStringGetTextDatum(message);
+	values[4] = Int32GetDatum(attempt);
+	values[5] = tags_datum(tags, &nulls[5]);
+	/* with dataeng.log_successful_runs off the run has no row yet */
+	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message, command_tags) "
+			  "SELECT $2, j.job_id, j.owner, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4, $6 "
+			  "  FROM dataeng.jobs j WHERE j.job_id = $1 "
+			  "ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, "
+			  "  status = excluded.status, error_message = excluded.error_message, "
+			  "  command_tags = excluded.command_tags",
+			  6, types, values, nulls);
+	state_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp() "
+			  "WHERE job_id = $1 AND last_run_id = $2",
+			  6, types, values, nulls);
+}
+
+/*
+ * sched_run_fail
+ *		running -> failed: the command raised an error (or another run of
+ *		the job held its lock); the statements that completed are in tags.
+ */
+void
+sched_run_fail(int64 job_id, int64 run_id, int attempt, const char *message, List *tags)
+{
+	run_end(job_id, run_id, attempt, "failed", message, tags);
+}
+
+/*
+ * sched_run_timeout
+ *		running -> timed_out: the job's timeout cancelled the command.
+ */
+void
+sched_run_timeout(int64 job_id, int64 run_id, int attempt, const char *message, List *tags)
+{
+	run_end(job_id, run_id, attempt, "timed_out", message, tags);
+}
+
+/*
+ * sched_run_retry
+ *		After a failed or timed-out run "attempt": while attempts remain
+ *		(attempt <= max_retries) the job is queued again 2^(attempt-1)
+ *		seconds from now (at most an hour; sooner if its schedule says so),
+ *		else its retries are reset and it waits for its schedule.
+ */
+void
+sched_run_retry(int64 job_id, int64 run_id, int attempt)
+{
+	Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[4];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = Int32GetDatum(attempt);
+	values[3] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
+	state_spi("UPDATE dataeng.jobs SET "
+			  "  attempt = CASE WHEN $3 <= max_retries THEN $3 ELSE 0 END, "
+			  "  next_run_at = CASE WHEN $3 <= max_retries "
+			  "    THEN least(next_run_at, $4 + make_interval(secs => least(3600, power(2, $3 - 1)))) "
+			  "    ELSE next_run_at END "
+			  "WHERE job_id = $1 AND last_run_id = $2",
+			  4, types, values, NULL);
+}
