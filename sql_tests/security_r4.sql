@@ -4,7 +4,8 @@
 --     TEMPLATE that PostgreSQL refuses to the role do not first cancel the
 --     database's job runs;
 --  2. a hold taken by a command rolled back to a savepoint is released at
---     once, not when the transaction ends;
+--     once, not when the transaction ends, and a command cancelled while it
+--     waits for the scheduler to leave leaves no hold behind;
 --  3. an alert handler that catches its timeout's query_canceled does not
 --     run on past it;
 --  4. an alert handler that sends alerts (monitor_check() inside it) does
@@ -57,7 +58,8 @@ SELECT r.status, r.error_message
 
 -------------------------------------------------------------------------------
 -- 2. The owner's command rolled back to a savepoint releases its hold at
--- once: the scheduler comes back while the transaction goes on.
+-- once: the scheduler comes back while the transaction goes on; so does a
+-- command cancelled while it waits.
 -------------------------------------------------------------------------------
 BEGIN;
 SAVEPOINT s;
@@ -72,6 +74,26 @@ COMMIT;
 SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
                                   WHERE j.job_name = 'r4_long' AND r.status = 'failed')$$) AS run_recorded;
 SELECT dataeng.unschedule('r4_long');
+-- A command cancelled while it waits for the scheduler to leave (here by
+-- its statement_timeout, while the scheduler cannot record the run it
+-- cancelled because this transaction locks dataeng.job_runs) leaves no
+-- hold behind: the scheduler comes back.
+SELECT dataeng.schedule('r4_busy', '@yearly', 'SELECT pg_sleep(60) /* r4_busy */') > 0 AS scheduled;
+SELECT dataeng.job_run_now('r4_busy');
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                                  WHERE j.job_name = 'r4_busy' AND r.status = 'running')$$) AS run_started;
+SELECT current_database() AS db, dataeng_internal._scheduler_pid() AS old_scheduler \gset
+BEGIN;
+LOCK TABLE dataeng.job_runs IN ACCESS EXCLUSIVE MODE;
+SET LOCAL statement_timeout = '500ms';
+ALTER DATABASE :"db" RENAME TO r4_renamed;
+ROLLBACK;
+-- (a new scheduler: the one that left may not be gone yet)
+SELECT wait_for(format($$SELECT dataeng_internal._scheduler_pid() NOT IN
+                         (%s, (SELECT pid FROM pg_stat_get_activity(NULL) a WHERE a.backend_type = 'dataeng launcher'))$$,
+                       :old_scheduler),
+                15) AS scheduler_back_after_cancel;
+SELECT dataeng.unschedule('r4_busy');
 
 -------------------------------------------------------------------------------
 -- 3. A handler that catches query_canceled meets it again at its next

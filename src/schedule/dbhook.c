@@ -28,7 +28,8 @@
  * lasts).
  *
  * The hold is dropped when the command's transaction ends (or the
- * subtransaction it ran in is rolled back), and the launcher is woken: after a RENAME or a failed DROP the database gets its
+ * subtransaction it ran in is rolled back; or the command is cancelled
+ * while it waits), and the launcher is woken: after a RENAME or a failed DROP the database gets its
  * scheduler back at once.  A dropped database keeps its hold until the
  * launcher, scanning pg_database after the commit, forgets its slot: a
  * launcher pass that read pg_database before the commit cannot start a
@@ -161,9 +162,14 @@ sched_db_held(Oid dboid)
 	return held;
 }
 
-/* raise the hold of a database and wait until dataeng's workers are gone */
-static SchedDbSlot *
-hold_database(Oid dboid)
+/*
+ * hold_database
+ *		Raise the hold of a database, note it in holds[] at once (so that
+ *		the end of the transaction releases it even when the wait below
+ *		is cancelled), and wait until dataeng's workers are gone.
+ */
+static void
+hold_database(Oid dboid, bool drop)
 {
 	SchedDbSlot *slot;
 	Latch	   *latch;
@@ -182,11 +188,18 @@ hold_database(Oid dboid)
 		}
 	}
 	if (slot != NULL)
+	{
 		slot->hold++;
+		holds[nholds].slot = slot;
+		holds[nholds].dboid = dboid;
+		holds[nholds].drop = drop;
+		holds[nholds].nestlevel = GetCurrentTransactionNestLevel();
+		nholds++;
+	}
 	latch = slot ? slot->latch : NULL;
 	SpinLockRelease(&sched_shmem->mutex);
 	if (slot == NULL)
-		return NULL;			/* every slot taken: no scheduler there either */
+		return;					/* every slot taken: no scheduler there either */
 	if (latch)
 		SetLatch(latch);
 
@@ -215,7 +228,7 @@ hold_database(Oid dboid)
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
-	return slot;
+	return;
 }
 
 /*
@@ -294,23 +307,13 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 
 	if (OidIsValid(dboid) && nholds < MAX_HOLDS && may_empty(pstmt->utilityStmt, dboid))
 	{
-		SchedDbSlot *slot;
-
 		if (!xact_callback_registered)
 		{
 			RegisterXactCallback(release_at_xact_end, NULL);
 			RegisterSubXactCallback(release_at_subxact_end, NULL);
 			xact_callback_registered = true;
 		}
-		slot = hold_database(dboid);
-		if (slot != NULL)
-		{
-			holds[nholds].slot = slot;
-			holds[nholds].dboid = dboid;
-			holds[nholds].drop = IsA(pstmt->utilityStmt, DropdbStmt);
-			holds[nholds].nestlevel = GetCurrentTransactionNestLevel();
-			nholds++;
-		}
+		hold_database(dboid, IsA(pstmt->utilityStmt, DropdbStmt));
 	}
 
 	if (prev_utility_hook)
