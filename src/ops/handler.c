@@ -17,15 +17,28 @@
  * FATAL) and records it on the handler.  The timeout is disarmed however
  * the call ends.
  *
+ * A handler's own code can catch query_canceled (PL/pgSQL's EXCEPTION WHEN
+ * query_canceled) and carry on past its timeout, holding up maintain(),
+ * alert_check() or another role's monitor_check() for as long as it likes.
+ * So once the timeout has fired, every subtransaction rolled back inside
+ * the handler asks for the cancel again: a handler that caught it meets it
+ * at its next statement, and the error leaves the handler.  A handler can
+ * also send alerts (monitor_check() in a handler), whose handlers are then
+ * called inside it: a nested call runs under the earlier of its own
+ * deadline and the deadline of the call around it, and gives that one back
+ * when it ends, so no nested call lifts the outer handler's timeout.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/timeout.h"
+#include "utils/timestamp.h"
 
 #include "common/common.h"
 
@@ -35,6 +48,10 @@ extern PGDLLEXPORT Datum dataeng_exec_as(PG_FUNCTION_ARGS);
 static bool handler_timeout_registered = false;
 static TimeoutId handler_timeout_id;
 static volatile sig_atomic_t handler_timed_out = false;
+
+/* handler calls in progress in this backend, and the innermost's deadline (0: none) */
+static int	handler_depth = 0;
+static TimestampTz handler_deadline = 0;
 
 /* the timeout's handler (in a signal handler): ask for a query cancel */
 static void
@@ -46,12 +63,56 @@ handler_timeout_fired(void)
 	SetLatch(MyLatch);
 }
 
+/*
+ * A subtransaction rolled back inside a handler past its timeout (one that
+ * may have caught the cancel): ask for the cancel again.
+ */
+static void
+handler_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && handler_depth > 0 && handler_timed_out)
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+}
+
+/*
+ * handler_leave
+ *		End a handler call; returns whether its timeout fired.  The cancel
+ *		its timeout asked for is not carried on, and the call around it (if
+ *		any) gets its deadline back (its cancel at once, when that passed).
+ */
+static bool
+handler_leave(TimestampTz outer_deadline)
+{
+	bool		timed_out;
+
+	disable_timeout(handler_timeout_id, false);
+	timed_out = handler_timed_out;
+	handler_timed_out = false;
+	if (timed_out)
+		QueryCancelPending = false;
+	handler_depth--;
+	handler_deadline = outer_deadline;
+	if (outer_deadline != 0)
+	{
+		if (GetCurrentTimestamp() >= outer_deadline)
+			handler_timeout_fired();
+		else
+			enable_timeout_at(handler_timeout_id, outer_deadline);
+	}
+	return timed_out;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_alert_handler_call);
 
 /*
  * dataeng_alert_handler_call(role, query, timeout_ms)
  *		Run query as role through dataeng_internal._exec_as, cancelled after
- *		timeout_ms (0 or less: no timeout).  Not executable by PUBLIC.
+ *		timeout_ms (0 or less: no timeout of its own) or at the deadline of
+ *		the handler call it runs in, if earlier.  Not executable by PUBLIC.
  */
 Datum
 dataeng_alert_handler_call(PG_FUNCTION_ARGS)
@@ -60,16 +121,26 @@ dataeng_alert_handler_call(PG_FUNCTION_ARGS)
 	text	   *query = PG_GETARG_TEXT_PP(1);
 	int32		timeout_ms = PG_GETARG_INT32(2);
 	MemoryContext cxt = CurrentMemoryContext;
+	TimestampTz outer_deadline = handler_deadline;
+	TimestampTz deadline = 0;
 
 	if (!handler_timeout_registered)
 	{
 		handler_timeout_id = RegisterTimeout(USER_TIMEOUT, handler_timeout_fired);
+		RegisterSubXactCallback(handler_subxact_abort, NULL);
 		handler_timeout_registered = true;
 	}
 
-	handler_timed_out = false;
 	if (timeout_ms > 0)
-		enable_timeout_after(handler_timeout_id, timeout_ms);
+		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+	if (outer_deadline != 0 && (deadline == 0 || outer_deadline < deadline))
+		deadline = outer_deadline;
+	disable_timeout(handler_timeout_id, false);
+	handler_timed_out = false;
+	handler_deadline = deadline;
+	handler_depth++;
+	if (deadline != 0)
+		enable_timeout_at(handler_timeout_id, deadline);
 	PG_TRY();
 	{
 		DirectFunctionCall3(dataeng_exec_as, ObjectIdGetDatum(role),
@@ -78,15 +149,18 @@ dataeng_alert_handler_call(PG_FUNCTION_ARGS)
 	PG_CATCH();
 	{
 		ErrorData  *edata;
+		bool		timed_out = handler_leave(outer_deadline);
 
-		if (timeout_ms > 0)
-			disable_timeout(handler_timeout_id, false);
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
-		if (handler_timed_out && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		if (timed_out && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 		{
 			FlushErrorState();
-			handler_timed_out = false;
+			if (outer_deadline != 0 && deadline == outer_deadline)
+				ereport(ERROR,
+						(errcode(ERRCODE_QUERY_CANCELED),
+						 errmsg("alert handler timed out with the alert handler it was called from"),
+						 errdetail("The alert was sent by an alert handler, whose time ran out.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_QUERY_CANCELED),
 					 errmsg("alert handler timed out after %d ms", timeout_ms),
@@ -96,14 +170,8 @@ dataeng_alert_handler_call(PG_FUNCTION_ARGS)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	if (timeout_ms > 0)
-		disable_timeout(handler_timeout_id, false);
 
 	/* a cancel asked for too late to be seen is not carried on */
-	if (handler_timed_out)
-	{
-		handler_timed_out = false;
-		QueryCancelPending = false;
-	}
+	(void) handler_leave(outer_deadline);
 	PG_RETURN_VOID();
 }

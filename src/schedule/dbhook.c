@@ -18,8 +18,18 @@
  *	- a running scheduler that sees the hold terminates its job runs,
  *	  waits for them, records them as failed (cancelled), and leaves.
  *
- * The hold is dropped when the command's transaction ends, and the
- * launcher is woken: after a RENAME or a failed DROP the database gets its
+ * Only a command that PostgreSQL's own privilege checks will let through
+ * takes a hold: the database's owner (or a superuser) for DROP, RENAME TO
+ * and SET TABLESPACE (RENAME TO also needs CREATEDB), a CREATEDB role for
+ * CREATE DATABASE ... TEMPLATE of a template or of a database it owns.  Any
+ * other role's command fails in PostgreSQL right after the hook, and must
+ * not first cancel every job run of the database (nor, from a savepoint
+ * rolled back, keep its scheduler away for as long as its transaction
+ * lasts).
+ *
+ * The hold is dropped when the command's transaction ends (or the
+ * subtransaction it ran in is rolled back; or the command is cancelled
+ * while it waits), and the launcher is woken: after a RENAME or a failed DROP the database gets its
  * scheduler back at once.  A dropped database keeps its hold until the
  * launcher, scanning pg_database after the commit, forgets its slot: a
  * launcher pass that read pg_database before the commit cannot start a
@@ -30,7 +40,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
@@ -39,6 +51,8 @@
 #include "storage/latch.h"
 #include "storage/spin.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -56,6 +70,7 @@ static struct
 	SchedDbSlot *slot;
 	Oid			dboid;
 	bool		drop;
+	int			nestlevel;		/* the (sub)transaction that took it */
 }			holds[MAX_HOLDS];
 static int	nholds = 0;
 static bool xact_callback_registered = false;
@@ -94,6 +109,39 @@ database_to_empty(Node *stmt)
 }
 
 /*
+ * may_empty
+ *		Whether PostgreSQL's privilege checks let the current user run stmt
+ *		on database dboid (dropdb, RenameDatabase, movedb, createdb): only
+ *		then may the command make dataeng's workers leave the database.
+ */
+static bool
+may_empty(Node *stmt, Oid dboid)
+{
+	HeapTuple	tup;
+	bool		istemplate;
+
+	switch (nodeTag(stmt))
+	{
+		case T_DropdbStmt:
+		case T_AlterDatabaseStmt:
+			return pg_database_ownercheck(dboid, GetUserId());
+		case T_RenameStmt:
+			return pg_database_ownercheck(dboid, GetUserId()) && have_createdb_privilege();
+		case T_CreatedbStmt:
+			if (!have_createdb_privilege())
+				return false;
+			tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+			if (!HeapTupleIsValid(tup))
+				return false;
+			istemplate = ((Form_pg_database) GETSTRUCT(tup))->datistemplate;
+			ReleaseSysCache(tup);
+			return istemplate || pg_database_ownercheck(dboid, GetUserId());
+		default:
+			return false;
+	}
+}
+
+/*
  * sched_db_held
  *		Whether a command waits for dataeng to leave database dboid: a
  *		worker about to connect there must not.
@@ -114,9 +162,14 @@ sched_db_held(Oid dboid)
 	return held;
 }
 
-/* raise the hold of a database and wait until dataeng's workers are gone */
-static SchedDbSlot *
-hold_database(Oid dboid)
+/*
+ * hold_database
+ *		Raise the hold of a database, note it in holds[] at once (so that
+ *		the end of the transaction releases it even when the wait below
+ *		is cancelled), and wait until dataeng's workers are gone.
+ */
+static void
+hold_database(Oid dboid, bool drop)
 {
 	SchedDbSlot *slot;
 	Latch	   *latch;
@@ -135,11 +188,18 @@ hold_database(Oid dboid)
 		}
 	}
 	if (slot != NULL)
+	{
 		slot->hold++;
+		holds[nholds].slot = slot;
+		holds[nholds].dboid = dboid;
+		holds[nholds].drop = drop;
+		holds[nholds].nestlevel = GetCurrentTransactionNestLevel();
+		nholds++;
+	}
 	latch = slot ? slot->latch : NULL;
 	SpinLockRelease(&sched_shmem->mutex);
 	if (slot == NULL)
-		return NULL;			/* every slot taken: no scheduler there either */
+		return;					/* every slot taken: no scheduler there either */
 	if (latch)
 		SetLatch(latch);
 
@@ -168,35 +228,73 @@ hold_database(Oid dboid)
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
-	return slot;
+	return;
 }
 
-/* at the end of the transaction: release the holds (a dropped database's stays) */
+/*
+ * release_holds
+ *		Release the holds taken at nestlevel or deeper (a dropped
+ *		database's stays when committed), and wake the launcher.
+ */
 static void
-release_at_xact_end(XactEvent event, void *arg)
+release_holds(int nestlevel, bool commit)
 {
 	Latch	   *launcher;
 	int			i;
+	int			kept = 0;
 
-	if (nholds == 0 || (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
-						event != XACT_EVENT_PARALLEL_COMMIT &&
-						event != XACT_EVENT_PARALLEL_ABORT))
-		return;
 	SpinLockAcquire(&sched_shmem->mutex);
 	for (i = 0; i < nholds; i++)
 	{
 		SchedDbSlot *slot = holds[i].slot;
 
-		if (holds[i].drop && event == XACT_EVENT_COMMIT)
+		if (holds[i].nestlevel < nestlevel)
+		{
+			holds[kept++] = holds[i];
+			continue;
+		}
+		if (holds[i].drop && commit)
 			continue;			/* gone: the launcher forgets the slot */
 		if (slot->dboid == holds[i].dboid && slot->hold > 0)
 			slot->hold--;
 	}
 	launcher = sched_shmem->launcher_latch;
 	SpinLockRelease(&sched_shmem->mutex);
-	nholds = 0;
+	nholds = kept;
 	if (launcher)
 		SetLatch(launcher);
+}
+
+/* at the end of the transaction: release the holds */
+static void
+release_at_xact_end(XactEvent event, void *arg)
+{
+	if (nholds == 0 || (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+						event != XACT_EVENT_PARALLEL_COMMIT &&
+						event != XACT_EVENT_PARALLEL_ABORT))
+		return;
+	release_holds(0, event == XACT_EVENT_COMMIT);
+}
+
+/*
+ * at the end of a subtransaction: a rolled-back one releases its holds, a
+ * committed one hands them to its parent
+ */
+static void
+release_at_subxact_end(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+	int			i;
+
+	if (nholds == 0)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		release_holds(level, false);
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		for (i = 0; i < nholds; i++)
+			if (holds[i].nestlevel >= level)
+				holds[i].nestlevel = level - 1;
 }
 
 static void
@@ -207,23 +305,15 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	const char *dbname = sched_shmem ? database_to_empty(pstmt->utilityStmt) : NULL;
 	Oid			dboid = dbname ? get_database_oid(dbname, true) : InvalidOid;
 
-	if (OidIsValid(dboid) && nholds < MAX_HOLDS)
+	if (OidIsValid(dboid) && nholds < MAX_HOLDS && may_empty(pstmt->utilityStmt, dboid))
 	{
-		SchedDbSlot *slot;
-
 		if (!xact_callback_registered)
 		{
 			RegisterXactCallback(release_at_xact_end, NULL);
+			RegisterSubXactCallback(release_at_subxact_end, NULL);
 			xact_callback_registered = true;
 		}
-		slot = hold_database(dboid);
-		if (slot != NULL)
-		{
-			holds[nholds].slot = slot;
-			holds[nholds].dboid = dboid;
-			holds[nholds].drop = IsA(pstmt->utilityStmt, DropdbStmt);
-			nholds++;
-		}
+		hold_database(dboid, IsA(pstmt->utilityStmt, DropdbStmt));
 	}
 
 	if (prev_utility_hook)
