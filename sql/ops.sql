@@ -296,17 +296,37 @@ BEGIN
            UNION ALL
            SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension'
              FROM dataeng_internal.dimension_defs dd),
+  -- the lag thresholds: an object's own (set by its owner), else the '*'
+  -- one, else the default, as _ops_setting() says, looked up here in one
+  -- pass (a call of _ops_setting per consumer was most of a read's time)
+  cfg AS MATERIALIZED (
+    SELECT coalesce((SELECT s.value FROM dataeng.alert_settings s
+                      WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) 'lag_changes'),
+                    (dataeng_internal._ops_default('lag_changes')).value)::bigint AS lag_changes,
+           coalesce((SELECT s.value FROM dataeng.alert_settings s
+                      WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) 'max_lag'),
+                    (dataeng_internal._ops_default('max_lag')).value)::interval AS max_lag),
+  own_cfg AS MATERIALIZED (
+    SELECT s.object, s.setting, s.value, s.owner FROM dataeng.alert_settings s
+     WHERE s.setting OPERATOR(pg_catalog.=) ANY ('{lag_changes,max_lag}') AND s.object OPERATOR(pg_catalog.<>) '*'),
   lagged AS (
     SELECT c.*, f.name AS fact_name,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
-              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes',
-                                   coalesce(f.owner, c.owner))::bigint
+              coalesce((SELECT o.value::bigint FROM own_cfg o
+                         WHERE o.object OPERATOR(pg_catalog.=) coalesce(f.kind || ':' || f.name, 'consumer:' || c.name)
+                           AND o.setting OPERATOR(pg_catalog.=) 'lag_changes'
+                           AND (o.owner IS NULL OR o.owner OPERATOR(pg_catalog.=) coalesce(f.owner, c.owner))),
+                       cfg.lag_changes)
             OR c.lag_seconds OPERATOR(pg_catalog.>) extract(epoch FROM
-              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag',
-                                   coalesce(f.owner, c.owner))::interval))
+              coalesce((SELECT o.value::interval FROM own_cfg o
+                         WHERE o.object OPERATOR(pg_catalog.=) coalesce(f.kind || ':' || f.name, 'consumer:' || c.name)
+                           AND o.setting OPERATOR(pg_catalog.=) 'max_lag'
+                           AND (o.owner IS NULL OR o.owner OPERATOR(pg_catalog.=) coalesce(f.owner, c.owner))),
+                       cfg.max_lag)))
              AS behind
       FROM consumers c
+      CROSS JOIN cfg
       LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
   -- captured tables
   SELECT 'captured table', t.table_name::text, 'ok', 'changes are captured',
