@@ -9,7 +9,7 @@
 #  - a maintenance that fails is logged as a WARNING and tried again, and
 #    does not stop the other databases' maintenance;
 #  - dataeng.maintenance_interval = 0 (a reload) stops it, another value
-#    starts it again.
+#    starts it again; 0 at server start leaves no process for it.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -117,6 +117,15 @@ $node->append_conf('postgresql.conf', 'dataeng.maintenance_interval = 1');
 $node->reload;
 ok($node->poll_query_until('postgres', qq{SELECT ran_at > '$at' FROM dataeng.maintenance}),
 	'a value again starts it');
+
+# 5. off at server start: no process for it at all
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dataeng maintenance launcher'}),
+	'1', 'one maintenance launcher while it is on');
+$node->append_conf('postgresql.conf', 'dataeng.maintenance_interval = 0');
+$node->restart;
+sleep 1;
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'dataeng maintenance%'}),
+	'0', 'none when maintenance_interval is 0 at server start');
 
 $node->stop;
 done_testing();

@@ -11,7 +11,9 @@
  *
  * A static background worker, the maintenance launcher, connects to no
  * database (it reads pg_database, a shared catalog, as the scheduler's
- * launcher does).  Every dataeng.maintenance_interval seconds (a SIGHUP
+ * launcher does).  It is registered only when dataeng.maintenance_interval
+ * is not 0 at server start (so a cluster with maintenance off has no
+ * process for it).  Every dataeng.maintenance_interval seconds (a SIGHUP
  * setting; 0 turns maintenance off, as does dataeng.enabled = off) it
  * starts one short-lived worker per database that allows connections and
  * is no template, one database after another, and waits for each.  The
@@ -98,7 +100,12 @@ ops_maintenance_init(void)
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
 
-	if (!process_shared_preload_libraries_in_progress)
+	/*
+	 * No process at all when maintenance is off at server start (0): the
+	 * value comes from postgresql.conf already.  Turning it on from there
+	 * takes a restart; any other change, a reload.
+	 */
+	if (!process_shared_preload_libraries_in_progress || ops_maintenance_interval == 0)
 		return;
 
 	memset(&worker, 0, sizeof(worker));
