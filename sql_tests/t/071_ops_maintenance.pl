@@ -9,7 +9,8 @@
 #  - a maintenance that fails is logged as a WARNING and tried again, and
 #    does not stop the other databases' maintenance;
 #  - dataeng.maintenance_interval = 0 (a reload) stops it, another value
-#    starts it again; 0 at server start leaves no process for it.
+#    starts it again; 0 at server start leaves no process for it;
+#  - WAL capture's replication slot has its row in pipeline_status.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -21,8 +22,12 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'dataeng'
 max_worker_processes = 16
+wal_level = logical
 dataeng.maintenance_interval = 1
 });
+if (`postgres --describe-config 2>/dev/null` =~ /^output_plugin_libraries/m) {
+	$node->append_conf('postgresql.conf', "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'");
+}
 $node->start;
 
 $node->safe_psql('postgres', q{
@@ -118,7 +123,19 @@ $node->reload;
 ok($node->poll_query_until('postgres', qq{SELECT ran_at > '$at' FROM dataeng.maintenance}),
 	'a value again starts it');
 
-# 5. off at server start: no process for it at all
+# 5. WAL capture's slot has its row in pipeline_status
+$node->safe_psql('postgres', q{
+	CREATE TABLE walsrc (id int PRIMARY KEY);
+	SELECT dataeng.cdc_enable('walsrc', method => 'wal');
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'WAL capture runs');
+ok($node->poll_query_until('postgres', q{
+	SELECT name = 'dataeng_wal_' || (SELECT oid FROM pg_database WHERE datname = current_database())
+	       AND reason ~ '^slot \(WAL capture\) is .* behind the end of WAL'
+	  FROM dataeng.pipeline_status WHERE kind = 'slot'}),
+	'WAL capture\'s slot is a row of pipeline_status');
+
+# 6. off at server start: no process for it at all
 is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dataeng maintenance launcher'}),
 	'1', 'one maintenance launcher while it is on');
 $node->append_conf('postgresql.conf', 'dataeng.maintenance_interval = 0');
