@@ -7,8 +7,10 @@
 -- other areas' views each time they are read, with the reader's rights:
 -- a role sees the jobs, consumers, facts and dimensions it owns, the
 -- captured and ruled tables it may read, and the monitors of tables whose
--- rows it may read.  dataeng.alert_check() (run by dataeng.maintain(), as
--- a superuser) reads the same status for every object and raises or
+-- rows it may read.  dataeng.alert_check() (run by dataeng.maintain(),
+-- which the maintenance worker of src/ops/maintenance.c runs in every
+-- database every dataeng.maintenance_interval, as the bootstrap superuser)
+-- reads the same status for every object and raises or
 -- resolves alerts (dataeng.alerts, in rules.sql); a monitor's check
 -- raises or resolves its own alert at once.  Settings, monitors and alert
 -- handlers are written only through invoker-rights C entry points
