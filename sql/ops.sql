@@ -7,8 +7,10 @@
 -- other areas' views each time they are read, with the reader's rights:
 -- a role sees the jobs, consumers, facts and dimensions it owns, the
 -- captured and ruled tables it may read, and the monitors of tables whose
--- rows it may read.  dataeng.alert_check() (run by dataeng.maintain(), as
--- a superuser) reads the same status for every object and raises or
+-- rows it may read.  dataeng.alert_check() (run by dataeng.maintain(),
+-- which the maintenance worker of src/ops/maintenance.c runs in every
+-- database every dataeng.maintenance_interval, as the bootstrap superuser)
+-- reads the same status for every object and raises or
 -- resolves alerts (dataeng.alerts, in rules.sql); a monitor's check
 -- raises or resolves its own alert at once.  Settings, monitors and alert
 -- handlers are written only through invoker-rights C entry points
@@ -296,17 +298,37 @@ BEGIN
            UNION ALL
            SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension'
              FROM dataeng_internal.dimension_defs dd),
+  -- the lag thresholds: an object's own (set by its owner), else the '*'
+  -- one, else the default, as _ops_setting() says, looked up here in one
+  -- pass (a call of _ops_setting per consumer was most of a read's time)
+  cfg AS MATERIALIZED (
+    SELECT coalesce((SELECT s.value FROM dataeng.alert_settings s
+                      WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) 'lag_changes'),
+                    (dataeng_internal._ops_default('lag_changes')).value)::bigint AS lag_changes,
+           coalesce((SELECT s.value FROM dataeng.alert_settings s
+                      WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) 'max_lag'),
+                    (dataeng_internal._ops_default('max_lag')).value)::interval AS max_lag),
+  own_cfg AS MATERIALIZED (
+    SELECT s.object, s.setting, s.value, s.owner FROM dataeng.alert_settings s
+     WHERE s.setting OPERATOR(pg_catalog.=) ANY ('{lag_changes,max_lag}') AND s.object OPERATOR(pg_catalog.<>) '*'),
   lagged AS (
     SELECT c.*, f.name AS fact_name,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
-              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'lag_changes',
-                                   coalesce(f.owner, c.owner))::bigint
+              coalesce((SELECT o.value::bigint FROM own_cfg o
+                         WHERE o.object OPERATOR(pg_catalog.=) coalesce(f.kind || ':' || f.name, 'consumer:' || c.name)
+                           AND o.setting OPERATOR(pg_catalog.=) 'lag_changes'
+                           AND (o.owner IS NULL OR o.owner OPERATOR(pg_catalog.=) coalesce(f.owner, c.owner))),
+                       cfg.lag_changes)
             OR c.lag_seconds OPERATOR(pg_catalog.>) extract(epoch FROM
-              dataeng_internal._ops_setting(coalesce(f.kind || ':' || f.name, 'consumer:' || c.name), 'max_lag',
-                                   coalesce(f.owner, c.owner))::interval))
+              coalesce((SELECT o.value::interval FROM own_cfg o
+                         WHERE o.object OPERATOR(pg_catalog.=) coalesce(f.kind || ':' || f.name, 'consumer:' || c.name)
+                           AND o.setting OPERATOR(pg_catalog.=) 'max_lag'
+                           AND (o.owner IS NULL OR o.owner OPERATOR(pg_catalog.=) coalesce(f.owner, c.owner))),
+                       cfg.max_lag)))
              AS behind
       FROM consumers c
+      CROSS JOIN cfg
       LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
   -- captured tables
   SELECT 'captured table', t.table_name::text, 'ok', 'changes are captured',
@@ -443,18 +465,80 @@ BEGIN
       SELECT x.* FROM dataeng.monitor_checks x
        WHERE x.monitor OPERATOR(pg_catalog.=) m.name ORDER BY x.check_id DESC LIMIT 1) c ON true
   UNION ALL
-  -- the change log (what the last maintenance counted): superusers
+  -- the change log (what the last maintenance counted): superusers; a
+  -- warning past change_log_max, or while a consumer is behind (it holds
+  -- back purging: the log keeps every change it has not acknowledged)
   SELECT 'change log', 'dataeng_internal.change_log',
-         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng_internal._ops_setting('*', 'change_log_max')::bigint
-              THEN 'warning' ELSE 'ok' END,
-         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) dataeng_internal._ops_setting('*', 'change_log_max')::bigint
-              THEN format('holds %s changes, more than change_log_max (%s): a consumer holds back purging, or purging is off',
-                          mt.change_log, dataeng_internal._ops_setting('*', 'change_log_max'))
+         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) cl.max OR h.name IS NOT NULL THEN 'warning' ELSE 'ok' END,
+         CASE WHEN mt.change_log OPERATOR(pg_catalog.>) cl.max
+              THEN format('holds %s changes, more than change_log_max (%s): %s', mt.change_log, cl.max,
+                          CASE WHEN NOT cl.purge THEN 'purging is off (setting purge); turn it on'
+                               WHEN h.name IS NOT NULL
+                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
+                                           h.name, h.pending_changes, round(h.lag_seconds))
+                               WHEN o.name IS NOT NULL
+                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
+                                           o.name, o.pending_changes, round(o.lag_seconds))
+                               ELSE 'no consumer holds it back: the next maintenance purges what was acknowledged' END)
+              WHEN h.name IS NOT NULL
+              THEN format('holds %s changes; consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
+                          mt.change_log, h.name, h.pending_changes, round(h.lag_seconds))
               ELSE format('holds %s changes', mt.change_log) END,
          mt.change_log, NULL::numeric, mt.ran_at, NULL::text, mt.ran_at,
          NULL::regrole, NULL::regclass, NULL::text, NULL::text
     FROM dataeng.maintenance mt
-   WHERE dataeng_internal._is_superuser(current_user::regrole) AND mt.change_log IS NOT NULL;
+   CROSS JOIN LATERAL (SELECT dataeng_internal._ops_setting('*', 'change_log_max')::bigint AS max,
+                              dataeng_internal._ops_setting('*', 'purge')::boolean AS purge) cl
+    -- the consumer behind with the oldest pending change, if any
+    LEFT JOIN LATERAL (SELECT l.name, l.pending_changes, l.lag_seconds FROM lagged l WHERE l.behind
+                        ORDER BY l.lag_seconds DESC NULLS LAST, l.pending_changes DESC, l.name LIMIT 1) h ON true
+    -- else the one with the oldest pending change
+    LEFT JOIN LATERAL (SELECT l.name, l.pending_changes, l.lag_seconds FROM lagged l
+                        WHERE l.expired_at IS NULL AND l.pending_changes OPERATOR(pg_catalog.>) 0
+                        ORDER BY l.lag_seconds DESC NULLS LAST, l.pending_changes DESC, l.name LIMIT 1) o ON true
+   WHERE dataeng_internal._is_superuser(current_user::regrole) AND mt.change_log IS NOT NULL
+  UNION ALL
+  -- logical replication slots of dataeng in this database (WAL capture's,
+  -- and any using the dataeng output plugin): how far behind the end of
+  -- WAL, against dataeng.max_slot_lag; superusers and replication roles
+  SELECT 'slot', sl.slot_name::text,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
+              WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
+              WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
+              ELSE 'ok' END,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
+              THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
+              WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim
+              THEN format('slot (%s) is %s behind the end of WAL, more than %sdataeng.max_slot_lag (%s): the server keeps that WAL; %s',
+                          sl.what, pg_size_pretty(sl.behind),
+                          CASE WHEN sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'twice ' ELSE '' END,
+                          pg_size_pretty(sl.lim),
+                          CASE WHEN sl.active THEN 'its reader is slow'
+                               ELSE 'nothing reads it: start its reader, or drop the slot' END)
+              ELSE format('slot (%s) is %s behind the end of WAL%s', sl.what, pg_size_pretty(sl.behind),
+                          CASE WHEN sl.active THEN '' ELSE '; nothing reads it now' END) END,
+         NULL::bigint, NULL::numeric, NULL::timestamptz,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'WAL lost' END, NULL::timestamptz,
+         NULL::regrole, NULL::regclass,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
+                OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim) THEN 'slot_lag' END,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
+                OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim) THEN 'error'
+              WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
+    FROM (SELECT rs.slot_name, rs.wal_status, rs.active,
+                 CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
+                      THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
+                 pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                                      ELSE pg_current_wal_insert_lsn() END,
+                                 coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
+                 pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim
+            FROM pg_replication_slots rs
+           WHERE rs.database OPERATOR(pg_catalog.=) current_database()
+             AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
+             AND (rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
+                  OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
+   WHERE dataeng_internal._is_superuser(current_user::regrole)
+      OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid);
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._status_rows() IS 'internal: the rows of dataeng.pipeline_status, with the alert each calls for';
@@ -985,7 +1069,8 @@ COMMENT ON FUNCTION dataeng.monitor_check(text) IS
 -- monitor checks, validation runs and resolved alerts past history_keep;
 -- on_change dead letters past dead_letters_keep),
 -- and the change log counted for pipeline_status.  A superuser's
--- function: the scheduler (or the job of maintain_schedule()) runs it.
+-- function: the maintenance worker (src/ops/maintenance.c) runs it in every
+-- database, every dataeng.maintenance_interval, as the bootstrap superuser.
 CREATE FUNCTION dataeng.maintain()
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -1037,25 +1122,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng.maintain() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.maintain() IS
-  'Checks alerts, purges the change log, trims histories (superuser; the scheduler runs it, see docs/ops.md)';
-
--- Until the scheduler runs maintain() itself: a job of the calling
--- superuser that does.
-CREATE FUNCTION dataeng.maintain_schedule(every text DEFAULT '30 seconds')
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
-    RAISE EXCEPTION 'only a superuser may schedule dataeng.maintain()' USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  RETURN dataeng.schedule('dataeng_maintain', every, 'SELECT dataeng.maintain()');
-END;
-$$;
-REVOKE ALL ON FUNCTION dataeng.maintain_schedule(text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng.maintain_schedule(text) IS
-  'Schedules dataeng.maintain() as job dataeng_maintain of the calling superuser';
+  'Checks alerts, purges the change log, trims histories (superuser; runs by itself every dataeng.maintenance_interval, see docs/ops.md)';
 
 -----------------------------------------------------------------------------
 -- Lineage

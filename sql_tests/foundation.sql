@@ -97,7 +97,6 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng.locf(anyelement)', 'i', false, 's'),
   ('dataeng.luhn_problem(text)', 'i', true, 's'),
   ('dataeng.maintain()', 'v', false, 'u'),
-  ('dataeng.maintain_schedule(text)', 'v', false, 'u'),
   ('dataeng.metaphone_key(text)', 'i', true, 's'),
   ('dataeng.monitor_check(text)', 'v', true, 'u'),
   ('dataeng.monitor_create(text,regclass,text,interval,bigint,interval,numeric,text)', 'v', false, 'u'),

@@ -89,7 +89,7 @@ de_os_user() {
 de_run() {
 	if [ "$(id -u)" -eq 0 ]; then
 		local v envs=(PATH="$DE_PGBIN:$PATH")
-		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS; do
+		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG; do
 			[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 		done
 		runuser -u postgres -- env "${envs[@]}" "$@"
@@ -122,6 +122,10 @@ full_page_writes = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%a '
 lc_messages = 'C'
+# maintenance that runs itself (docs/ops.md) would purge the change log and
+# check alerts in the middle of tests that count them: off, except in the
+# tests of it (sql_tests/t/07*_ops*.pl turn it on)
+dataeng.maintenance_interval = 0
 CONF
 	# callers may add or override settings (later lines win)
 	[ -n "${DE_CLUSTER_EXTRA_CONF:-}" ] && printf '%s\n' "$DE_CLUSTER_EXTRA_CONF"

@@ -71,7 +71,11 @@ for d in build/regress build/regress/isolation; do
 	[ -f "$WORK/src/$d/regression.diffs" ] && cat "$WORK/src/$d/regression.diffs"
 done
 
-# TAP: each script is one test, passed when prove says "ok" for it
+# TAP: each script is one test, passed when prove says "ok" for it; its
+# clusters get the throwaway cluster's maintenance setting (TEMP_CONFIG)
+grep '^dataeng\.maintenance_interval' "$DE_CLUSTER_DIR/data/postgresql.conf" > "$WORK/tap_temp_config" || true
+[ "$(id -u)" -eq 0 ] && chown postgres: "$WORK/tap_temp_config"
+export TEMP_CONFIG="$WORK/tap_temp_config"
 run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= ${DE_TAP:+"PROVE_TESTS=$DE_TAP"}
 if [ -f "$WORK/tap.log" ]; then
 	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)

@@ -26,6 +26,7 @@
 #include "cdc/wal.h"
 #include "cdc/decoder.h"
 #include "aggregate/aggregate.h"
+#include "ops/ops.h"
 
 PG_MODULE_MAGIC;
 
@@ -62,6 +63,7 @@ _PG_init(void)
 	cdc_decoder_init();
 	dataeng_schedule_init();
 	agg_init();
+	ops_maintenance_init();
 
 	MarkGUCPrefixReserved("dataeng");
 

@@ -1,5 +1,6 @@
 # Operations with the scheduler running:
-#  - dataeng.maintain() run by its job (maintain_schedule) raises the alert
+#  - dataeng.maintain(), run by itself every dataeng.maintenance_interval
+#    (here 1 s), raises the alert
 #    of a job made to fail once, and resolves it after the job succeeds; a
 #    session listening on dataeng_alerts receives both as JSON;
 #  - a monitor's own job checks it on schedule, records each check and
@@ -18,6 +19,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'dataeng'
 max_worker_processes = 16
+dataeng.maintenance_interval = 1
 });
 $node->start;
 
@@ -30,11 +32,9 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE src (id int PRIMARY KEY, v text);
 	SELECT dataeng.cdc_enable('src');
 	SELECT dataeng.cdc_consumer_create('reader', ARRAY['src'::regclass]);
-	SELECT dataeng.maintain_schedule('1 second');
 });
-ok($node->poll_query_until('postgres',
-		q{SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'dataeng_maintain'}),
-	'the maintenance job runs');
+ok($node->poll_query_until('postgres', q{SELECT ran_at IS NOT NULL FROM dataeng.maintenance}),
+	'maintenance runs by itself');
 
 my $listener = $node->background_psql('postgres', on_error_stop => 0);
 $listener->query_safe('LISTEN dataeng_alerts');
@@ -61,9 +61,8 @@ $node->safe_psql('postgres', q{
 });
 hear(qr/payload "(\{"kind": "job_failed", "event": "raised", "alert_id": \d+, "severity": "error"\})"/,
 	'the listener hears the failing job\'s alert raised, as JSON');
-ok($node->poll_query_until('postgres', q{SELECT count(*) >= 3 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
-                                          WHERE j.job_name = 'dataeng_maintain' AND r.started_at > (
-                                            SELECT raised_at FROM dataeng.alerts WHERE object = 'flaky')}),
+ok($node->poll_query_until('postgres', q{SELECT m.ran_at > a.raised_at + interval '2 seconds'
+                                          FROM dataeng.maintenance m, dataeng.alerts a WHERE a.object = 'flaky'}),
 	'maintenance ran again since');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.alerts WHERE object = 'flaky'}),
 	'1', 'one alert however often maintenance runs');
