@@ -823,6 +823,16 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A handler is called as its owner, with the alerts its owner may see.';
   END IF;
+  -- each handler costs the alert's sender up to its timeout: a role gets a share
+  IF (SELECT count(*) FROM dataeng.alert_handlers x
+       WHERE x.owner::oid OPERATOR(pg_catalog.=) p.proowner AND x.handler::oid OPERATOR(pg_catalog.<>) fn::oid)
+     >= current_setting('dataeng.max_alert_handlers_per_role')::int THEN
+    RAISE EXCEPTION 'role % already has % alert handlers', p.proowner::regrole,
+          current_setting('dataeng.max_alert_handlers_per_role')
+      USING ERRCODE = 'program_limit_exceeded',
+            DETAIL = 'Every handler is called, under dataeng''s handler timeout, by the transaction that raises or resolves an alert.',
+            HINT = 'Drop one with dataeng.alert_handler_drop(), or ask a superuser to raise dataeng.max_alert_handlers_per_role.';
+  END IF;
   INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds)
   VALUES (fn, p.proowner::regrole, kinds)
   ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner;

@@ -168,6 +168,27 @@ RESET ROLE;
 SELECT * FROM r4.handler_log ORDER BY who, object;
 SELECT handler, calls, failures FROM dataeng.alert_handlers ORDER BY handler::text;
 
+-- 5. A role cannot register handlers without end (each costs the sender
+-- of an alert up to its timeout): dataeng.max_alert_handlers_per_role
+SET dataeng.max_alert_handlers_per_role = 3;
+SET ROLE r4_mallory;
+CREATE FUNCTION r4.h1(a jsonb) RETURNS void LANGUAGE sql AS 'SELECT';
+CREATE FUNCTION r4.h2(a jsonb) RETURNS void LANGUAGE sql AS 'SELECT';
+CREATE FUNCTION r4.h3(a jsonb) RETURNS void LANGUAGE sql AS 'SELECT';
+SELECT dataeng.alert_handler_add('r4.h1(jsonb)'), dataeng.alert_handler_add('r4.h2(jsonb)');
+-- the third is one too many (r4.nester is the first)
+SELECT dataeng.alert_handler_add('r4.h3(jsonb)');
+-- changing the kinds of one it has is not a new handler
+SELECT dataeng.alert_handler_add('r4.h2(jsonb)', kinds => '{job_failed}');
+SELECT count(*) AS mallory_handlers FROM dataeng.alert_handlers WHERE owner = 'r4_mallory'::regrole;
+SELECT dataeng.alert_handler_drop('r4.h1(jsonb)'), dataeng.alert_handler_drop('r4.h2(jsonb)');
+RESET ROLE;
+RESET dataeng.max_alert_handlers_per_role;
+-- only a superuser sets it
+SET ROLE r4_mallory;
+SET dataeng.max_alert_handlers_per_role = 1000;
+RESET ROLE;
+
 -- clean up
 SET ROLE r4_mallory;
 SELECT dataeng.alert_handler_drop('r4.nester(jsonb)');

@@ -87,6 +87,9 @@ PGDLLEXPORT void dataeng_maintenance_main(Datum main_arg);
  * ops_maintenance_init
  *		Called from _PG_init: the GUC, and the launcher when preloaded.
  */
+/* dataeng.max_alert_handlers_per_role (read by _alert_handler_add) */
+static int	ops_max_alert_handlers_per_role = 10;
+
 void
 ops_maintenance_init(void)
 {
@@ -98,6 +101,14 @@ ops_maintenance_init(void)
 							&ops_maintenance_interval,
 							30, 0, 7 * 24 * 3600,
 							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dataeng.max_alert_handlers_per_role",
+							"How many alert handlers one role may have.",
+							"Each handler is called, under its own timeout, in the transaction that raises or resolves an alert (maintain(), alert_check()): the cap bounds what one role's handlers add to them.",
+							&ops_max_alert_handlers_per_role,
+							10, 0, 10000,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	/*
