@@ -694,6 +694,14 @@ AS 'MODULE_PATHNAME', 'dataeng_cdc_tick_here'
 LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_here() FROM PUBLIC;
 
+-- Whether the caller runs in a transaction block (BEGIN ... COMMIT)
+CREATE FUNCTION dataeng_internal._cdc_in_transaction_block()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_in_transaction_block'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_in_transaction_block() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_in_transaction_block() IS 'internal: whether the caller runs inside BEGIN ... COMMIT';
+
 -- Start a worker that runs dataeng_internal._cdc_tick(true) in its own transaction
 -- and wait for it to exit; false when no worker could be started.
 CREATE FUNCTION dataeng_internal._cdc_tick_worker()
@@ -771,6 +779,14 @@ BEGIN
       USING ERRCODE = '01000',
             DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
             HINT = 'The server log says why the "dataeng tick" background worker failed.';
+  ELSIF NOT wait AND newest.tick_id IS NOT NULL AND dataeng_internal._cdc_in_transaction_block() THEN
+    -- A tick cut here would hold the tick lock until this block ends, and
+    -- every other consumer with it: read up to the newest tick instead.
+    RAISE WARNING 'no background worker could be started to cut a tick; this poll reads the changes up to the newest tick'
+      USING ERRCODE = '01000',
+            DETAIL = 'Cut inside this transaction block, the tick would hold back every other consumer until the block ends.',
+            HINT = 'Raise max_worker_processes. A poll outside a transaction block, or a later poll once a worker slot is free, reads the newer changes.';
+    RETURN newest.tick_id;
   ELSE
     RAISE WARNING 'no background worker could be started to cut a tick; cutting it in this transaction'
       USING ERRCODE = '01000',

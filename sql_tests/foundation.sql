@@ -191,6 +191,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_tick_here()', 'v', false, 'u'),
   ('dataeng_internal._cdc_tick_now(boolean)', 'v', false, 'u'),
   ('dataeng_internal._cdc_tick_worker()', 'v', false, 'u'),
+  ('dataeng_internal._cdc_in_transaction_block()', 'v', false, 'u'),
   ('dataeng_internal._cdc_trigger_args(text[],text[],boolean)', 'i', false, 'u'),
   ('dataeng_internal._cdc_trigger_argv(text[],text[],boolean)', 'i', false, 'u'),
   ('dataeng_internal._cdc_wal_locked(oid)', 's', true, 'u'),

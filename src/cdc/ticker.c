@@ -28,7 +28,9 @@
  * and the tick is then cut in the caller's transaction as before.  The
  * worker's lock waits are bounded (lock_timeout), so a poll never waits
  * for long; when no worker can be started or it fails, the poll cuts the
- * tick itself, with a warning.
+ * tick itself, with a warning, unless it runs in a transaction block: then
+ * it reads up to the newest tick there is, with a warning, so that no
+ * transaction left open can hold every other consumer back.
  *
  *-------------------------------------------------------------------------
  */
@@ -148,6 +150,22 @@ dataeng_cdc_tick_here(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(true);
 	}
 	PG_RETURN_BOOL(false);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_in_transaction_block);
+
+/*
+ * dataeng_cdc_in_transaction_block
+ *		Whether the caller runs inside BEGIN ... COMMIT (rather than in the
+ *		implicit transaction of one statement).  When no worker can cut a
+ *		tick, a poll cuts it in its own transaction only when that ends with
+ *		the statement: a tick cut inside a transaction block holds the tick
+ *		lock for as long as the block stays open.
+ */
+Datum
+dataeng_cdc_in_transaction_block(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(IsTransactionBlock());
 }
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_tick_worker);
