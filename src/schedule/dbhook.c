@@ -41,6 +41,7 @@
 #include "tcop/utility.h"
 #include "utils/timestamp.h"
 
+#include "cdc/wal.h"
 #include "common/common.h"
 #include "schedule/schedule.h"
 
@@ -225,6 +226,9 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			nholds++;
 		}
 	}
+	/* and the database's WAL capture worker (src/cdc/wal_dbhook.c) */
+	if (OidIsValid(dboid))
+		cdc_wal_hold_database(dboid, pstmt->utilityStmt);
 
 	if (prev_utility_hook)
 		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
