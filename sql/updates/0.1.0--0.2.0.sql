@@ -304,3 +304,9 @@ BEGIN
   END LOOP;
 END
 $seg$;
+
+-- Change capture from the WAL: paused on_change triggers can be resumed
+-- (dataeng.on_change_pause / dataeng.on_change_resume)
+ALTER TABLE dataeng_internal.on_change_triggers
+  ADD COLUMN resume_from pg_lsn,
+  ADD COLUMN resume_requested boolean NOT NULL DEFAULT false;
