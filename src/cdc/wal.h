@@ -48,6 +48,7 @@ extern bool cdc_wal_register(Oid dboid);
 extern void cdc_wal_dbhook_init(void);
 extern bool cdc_wal_enter(Oid dboid);
 extern bool cdc_wal_leaving(bool *drain);
+extern bool cdc_wal_left(void);
 extern void cdc_wal_hold_database(Oid dboid, Node *stmt);
 
 #endif							/* DATAENG_CDC_WAL_H */

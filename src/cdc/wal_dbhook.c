@@ -258,6 +258,37 @@ cdc_wal_enter(Oid dboid)
 }
 
 /*
+ * cdc_wal_left
+ *		Called by a worker that leaves for a command, before it exits: its
+ *		entry has no worker any more, and it is started again when the
+ *		command is done.  True when the command was done meanwhile (the
+ *		hold released): the worker must start its successor itself.
+ */
+bool
+cdc_wal_left(void)
+{
+	WalDbEntry *e = my_entry;
+	bool		restart = false;
+
+	if (e == NULL)
+		return false;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (e->pid == MyProcPid)
+	{
+		e->pid = 0;
+		e->latch = NULL;
+		if (e->hold > 0 && !e->gone)
+			e->relaunch = true;
+		else
+			restart = !e->gone;
+		entry_release_if_unused(e);
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	my_entry = NULL;
+	return restart;
+}
+
+/*
  * cdc_wal_leaving
  *		Whether a command waits for the worker to leave its database; with
  *		*drain, whether the worker must first apply all WAL written so far.

@@ -8,7 +8,9 @@
  * (dataeng_internal._cdc_wal_start()), and after a server start the scheduler
  * launcher, once for each database it visits (cdc_wal_launch()).  A worker
  * holds a session advisory lock of its database for its life, so a second
- * one started meanwhile exits at once; one that finds no table captured
+ * one started meanwhile exits (after waiting up to 2 s for one that is on
+ * its way out; the shared-memory entry of wal_dbhook.c already turns most
+ * away before they connect); one that finds no table captured
  * from the WAL (or no extension) drops the database's slot, so that
  * nothing holds WAL back, and exits.
  *
@@ -405,6 +407,11 @@ wal_leave(void)
 	AbortOutOfAnyTransaction();
 	ereport(DEBUG1,
 			(errmsg("dataeng wal capture leaves database %u for a command that needs it", MyDatabaseId)));
+	/* the command was done before the worker could leave: go on anew */
+	if (cdc_wal_left() && !cdc_wal_register(MyDatabaseId))
+		ereport(WARNING,
+				(errmsg("could not start the WAL capture worker of this database again"),
+				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
 	proc_exit(0);
 }
 
@@ -423,17 +430,27 @@ wal_run(Oid dboid, const char *slot)
 		proc_exit(0);
 	}
 
-	/* one worker per database */
-	StartTransactionCommand();
+	/*
+	 * One worker per database.  (A worker that left for a command may still
+	 * be on its way out when its successor starts: wait for it a little.)
+	 */
+	for (int attempt = 0;; attempt++)
 	{
 		LOCKTAG		tag;
 
+		StartTransactionCommand();
 		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) dboid, 2);
 		got_lock = (LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL);
+		CommitTransactionCommand();
+		if (got_lock)
+			break;
+		if (attempt >= 20)
+			proc_exit(0);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 100L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
 	}
-	CommitTransactionCommand();
-	if (!got_lock)
-		proc_exit(0);
 	/* nothing captured from the WAL here (the usual case after a start) */
 	if (wal_sql("SELECT 1 FROM dataeng.cdc_tables ct WHERE 'wal' IN (ct.method, ct.active_method)"
 				" UNION ALL"
