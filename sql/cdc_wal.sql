@@ -70,7 +70,11 @@ CREATE TABLE dataeng_internal.on_change_triggers (
   handled_lsn   pg_lsn,
   handled_at    timestamptz,
   paused_at     timestamptz,
-  CHECK (trigger_name <> '')
+  CHECK (trigger_name <> ''),
+  -- while paused: the commit of the first batch set aside (to dead_letters)
+  resume_from   pg_lsn,
+  -- on_change_resume() asked the worker to handle the set-aside batches
+  resume_requested boolean    NOT NULL DEFAULT false
 );
 COMMENT ON TABLE dataeng_internal.on_change_triggers IS
   'Handlers the WAL worker calls with each committed transaction''s changes of a table';
@@ -385,6 +389,78 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._on_change_drop(regrole, text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._on_change_drop(regrole, text) IS 'internal: body of dataeng.on_change_drop()';
 
+-- Pausing and resuming a trigger.  A paused trigger's batches go to
+-- dataeng.dead_letters in commit order; on_change_resume() asks the worker
+-- to hand them (from the one that paused it on) to the handler, in commit
+-- order, in its round, then to go on with new batches.
+CREATE FUNCTION dataeng.on_change_pause(trigger_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_on_change_pause'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.on_change_pause(text) IS
+  'Pauses an on_change trigger: its batches go to dataeng.dead_letters until on_change_resume()';
+
+CREATE FUNCTION dataeng.on_change_resume(trigger_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_on_change_resume'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.on_change_resume(text) IS
+  'Resumes a paused on_change trigger from the batch it paused at (its set-aside batches are handled first)';
+
+CREATE FUNCTION dataeng_internal._on_change_pausing(caller regrole, trigger_name text, pause boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t dataeng_internal.on_change_triggers;
+BEGIN
+  SELECT * INTO t FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_pausing.trigger_name
+     FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'on_change trigger "%" does not exist', trigger_name
+      USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT pg_has_role(caller, t.owner, 'USAGE') THEN
+    RAISE EXCEPTION 'must be owner of on_change trigger "%"', trigger_name
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF pause THEN
+    IF t.paused_at IS NOT NULL AND NOT t.resume_requested THEN
+      RAISE NOTICE 'on_change trigger "%" is already paused', trigger_name;
+    END IF;
+    UPDATE dataeng_internal.on_change_triggers o
+       SET paused_at = coalesce(o.paused_at, now()), resume_requested = false
+     WHERE o.trigger_name = _on_change_pausing.trigger_name;
+  ELSIF t.paused_at IS NULL THEN
+    RAISE NOTICE 'on_change trigger "%" is not paused', trigger_name;
+  ELSE
+    UPDATE dataeng_internal.on_change_triggers o SET resume_requested = true
+     WHERE o.trigger_name = _on_change_pausing.trigger_name;
+    PERFORM dataeng_internal._cdc_wal_start();
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_pausing(regrole, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_pausing(regrole, text, boolean) IS
+  'internal: what dataeng.on_change_pause() and dataeng.on_change_resume() do';
+
+CREATE FUNCTION dataeng_internal._on_change_pause(caller regrole, trigger_name text)
+RETURNS void
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT dataeng_internal._on_change_pausing(caller, trigger_name, true) $$;
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_pause(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_pause(regrole, text) IS 'internal: body of dataeng.on_change_pause()';
+
+CREATE FUNCTION dataeng_internal._on_change_resume(caller regrole, trigger_name text)
+RETURNS void
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT dataeng_internal._on_change_pausing(caller, trigger_name, false) $$;
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_resume(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_resume(regrole, text) IS 'internal: body of dataeng.on_change_resume()';
+
 -- The caller's on_change triggers and dead letters.
 CREATE FUNCTION dataeng_internal._on_change_list()
 RETURNS SETOF dataeng_internal.on_change_triggers
@@ -456,6 +532,7 @@ BEGIN
   END IF;
   LOOP
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.method <> ct.active_method)
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t WHERE t.resume_requested)
        AND (NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.active_method = 'wal')
             OR EXISTS (SELECT 1 FROM pg_replication_slots s
                         WHERE s.slot_name = slot AND s.confirmed_flush_lsn >= target)) THEN
@@ -471,4 +548,4 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
 COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval) IS
-  'Waits until WAL-mode capture has caught up with everything committed before the call; false after timeout';
+  'Waits until WAL-mode capture has caught up with everything committed before the call (and resumed the on_change triggers asked to); false after timeout';

@@ -42,7 +42,8 @@ INSERT INTO reasons VALUES
   ('_fact_deltas', 'entry point'), ('_agg_ack', 'entry point'), ('_fact_def', 'entry point'),
   ('_fact_def_write', 'entry point'), ('_dim_def', 'entry point'), ('_dim_def_write', 'entry point'),
   ('dedupe_forget', 'entry point'),
-  ('on_change', 'entry point'), ('on_change_drop', 'entry point'), ('_on_change_list', 'entry point'),
+  ('on_change', 'entry point'), ('on_change_drop', 'entry point'),
+  ('on_change_pause', 'entry point'), ('on_change_resume', 'entry point'), ('_on_change_list', 'entry point'),
   ('_dead_letter_list', 'entry point'), ('_cdc_status', 'entry point'), ('cdc_wal_sync', 'entry point'),
   -- acts as a role only for a caller that has that role's privileges, and
   -- only as a security-restricted operation (like SET ROLE, but less)

@@ -315,3 +315,8 @@ ALTER TABLE dataeng.job_runs DROP CONSTRAINT job_runs_status_check,
   CHECK (status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out'));
 ALTER TABLE dataeng.job_runs ADD COLUMN wait_reason text;
 CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';
+-- Change capture from the WAL: paused on_change triggers can be resumed
+-- (dataeng.on_change_pause / dataeng.on_change_resume)
+ALTER TABLE dataeng_internal.on_change_triggers
+  ADD COLUMN resume_from pg_lsn,
+  ADD COLUMN resume_requested boolean NOT NULL DEFAULT false;

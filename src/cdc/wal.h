@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "access/xlogdefs.h"
+#include "nodes/nodes.h"
 
 /* the publication every database's WAL-captured tables are in */
 #define CDC_WAL_PUBLICATION "dataeng_wal"
@@ -41,5 +42,13 @@ extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
 extern void cdc_wal_init(void);
 extern void cdc_wal_launch(Oid dboid);
 extern void cdc_wal_slot_name(Oid dboid, char *buf);
+extern bool cdc_wal_register(Oid dboid);
+
+/* wal_dbhook.c: leaving a database a command needs empty */
+extern void cdc_wal_dbhook_init(void);
+extern bool cdc_wal_enter(Oid dboid);
+extern bool cdc_wal_leaving(bool *drain);
+extern bool cdc_wal_left(void);
+extern void cdc_wal_hold_database(Oid dboid, Node *stmt);
 
 #endif							/* DATAENG_CDC_WAL_H */

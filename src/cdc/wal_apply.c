@@ -29,7 +29,10 @@
  *	   changes, each in a subtransaction as the trigger's owner with
  *	   statement and lock timeouts (a cancel of the worker itself is not
  *	   swallowed), retried with back-off, the batch going to dataeng.dead_letters after the
- *	   last failure.
+ *	   last failure.  A paused trigger's batches go there too, in commit
+ *	   order; after on_change_resume() a round first hands them to the
+ *	   handler (wal_resume_triggers), deleting each handled one in the
+ *	   round's transaction, then goes on with new batches.
  *	4. Records applied_lsn (and each table's last commit) in the same
  *	   transaction, switches the tables waiting for it when everything up
  *	   to the end of WAL was applied, and commits.  The caller then
@@ -147,6 +150,10 @@ typedef struct OnChange
 	XLogRecPtr	from_lsn;
 	XLogRecPtr	handled_lsn;
 	bool		touched;
+	/* while paused: the commit of the first batch set aside */
+	XLogRecPtr	resume_from;
+	bool		resume;			/* on_change_resume() asked for it */
+	bool		resumed;		/* this round handled the set-aside batches */
 } OnChange;
 
 /* A change decoded from the current source transaction, to be written */
@@ -195,7 +202,11 @@ typedef struct Round
 	Oid			change_typid;
 	Oid			change_arrayid;
 	TupleDesc	change_desc;
+	bool		resumed_any;	/* a trigger's resume was dealt with */
 } Round;
+
+/* most attributes of type dataeng.change the worker can fill */
+#define CDC_CHANGE_MAX_ATTS 16
 
 /* the memory of the current round (SPI's procedure context) */
 static MemoryContext wal_round_cxt = NULL;
@@ -769,11 +780,15 @@ wal_change_array(Round *r, OnChange *t)
 	for (i = 0; i < r->nwritten; i++)
 	{
 		WrittenChange *w = &r->written[i];
-		Datum		values[9];
-		bool		nulls[9] = {0};
+		Datum		values[CDC_CHANGE_MAX_ATTS];
+		bool		nulls[CDC_CHANGE_MAX_ATTS];
 
 		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
 			continue;
+		/* (position, and any later attribute: NULL, not delivered yet) */
+		memset(values, 0, sizeof(values));
+		memset(nulls, true, sizeof(nulls));
+		nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[5] = false;
 		values[0] = Int64GetDatum(w->change_id);
 		values[1] = r->xid;
 		values[2] = LSNGetDatum(w->lsn);
@@ -903,6 +918,35 @@ wal_dead_letter(Round *r, OnChange *t, ArrayType *changes, ErrorData *err, int a
 		elog(ERROR, "could not write dataeng.dead_letters");
 }
 
+/*
+ * Call t's handler with a batch, retried with back-off; NULL on success,
+ * else the last error.  *attempts: the calls made.
+ */
+static ErrorData *
+wal_call_with_retries(OnChange *t, ArrayType *changes, int *attempts)
+{
+	ErrorData  *err = NULL;
+	int			attempt;
+	long		backoff = 100;
+
+	for (attempt = 1;; attempt++)
+	{
+		err = wal_call_handler(t, changes);
+		if (err == NULL || attempt > cdc_on_change_retries)
+			break;
+		ereport(LOG,
+				(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
+						t->name, attempt, cdc_on_change_retries + 1, err->message)));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 backoff, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		backoff = Min(backoff * 4, 10000);
+	}
+	*attempts = attempt;
+	return err;
+}
+
 /* call the handlers of the current source transaction's changes */
 static void
 wal_run_handlers(Round *r)
@@ -914,8 +958,7 @@ wal_run_handlers(Round *r)
 		OnChange   *t = lfirst(lc);
 		ArrayType  *changes;
 		ErrorData  *err = NULL;
-		int			attempt;
-		long		backoff = 100;
+		int			attempts;
 
 		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
 			continue;
@@ -926,32 +969,120 @@ wal_run_handlers(Round *r)
 		t->handled_lsn = r->end_lsn;
 		if (t->paused)
 		{
+			/* set aside, in commit order, until on_change_resume() */
+			if (t->resume_from == InvalidXLogRecPtr)
+				t->resume_from = r->commit_lsn;
 			wal_dead_letter(r, t, changes, NULL, 0);
 			continue;
 		}
-		for (attempt = 1;; attempt++)
-		{
-			err = wal_call_handler(t, changes);
-			if (err == NULL || attempt > cdc_on_change_retries)
-				break;
-			ereport(LOG,
-					(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
-							t->name, attempt, cdc_on_change_retries + 1, err->message)));
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 backoff, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-			backoff = Min(backoff * 4, 10000);
-		}
+		err = wal_call_with_retries(t, changes, &attempts);
 		if (err != NULL)
 		{
 			ereport(WARNING,
 					(errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
-							t->name, attempt, LSN_FORMAT_ARGS(r->commit_lsn)),
+							t->name, attempts, LSN_FORMAT_ARGS(r->commit_lsn)),
 					 errdetail("%s", err->message)));
-			wal_dead_letter(r, t, changes, err, attempt);
+			wal_dead_letter(r, t, changes, err, attempts);
 			if (t->pause_on_error)
+			{
 				t->paused = true;
+				t->resume_from = r->commit_lsn;
+			}
+		}
+	}
+}
+
+/*
+ * Resume the triggers on_change_resume() asked for: hand their set-aside
+ * batches (dead letters from the one that paused the trigger on) to the
+ * handler in commit order, each deleted from dataeng.dead_letters once
+ * handled, all in this round's transaction; then the trigger handles the
+ * round's batches again.  A batch that fails again (after its retries)
+ * stays, with the new error, and the trigger stays paused.
+ */
+static void
+wal_resume_triggers(Round *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->triggers)
+	{
+		OnChange   *t = lfirst(lc);
+		Oid			types[2] = {TEXTOID, PG_LSNOID};
+		Datum		values[2];
+		SPITupleTable *dl;
+		uint64		n;
+		uint64		i;
+		bool		failed = false;
+
+		if (!t->resume)
+			continue;
+		t->touched = true;
+		r->resumed_any = true;
+		if (!t->paused)
+			continue;
+		values[0] = CStringGetTextDatum(t->name);
+		values[1] = LSNGetDatum(t->resume_from);
+		if (t->resume_from == InvalidXLogRecPtr)
+		{
+			/* paused by hand, nothing set aside yet */
+			dl = NULL;
+			n = 0;
+		}
+		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn FROM dataeng.dead_letters d"
+								  " WHERE d.trigger_name OPERATOR(pg_catalog.=) $1"
+								  " AND d.commit_lsn OPERATOR(pg_catalog.>=) $2"
+								  " ORDER BY d.commit_lsn, d.id",
+								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read dataeng.dead_letters");
+		else
+		{
+			dl = SPI_tuptable;
+			n = SPI_processed;
+		}
+		for (i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Datum		id = SPI_getbinval(dl->vals[i], dl->tupdesc, 1, &isnull);
+			ArrayType  *changes = DatumGetArrayTypePCopy(SPI_getbinval(dl->vals[i], dl->tupdesc, 2, &isnull));
+			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
+			ErrorData  *err;
+			int			attempts;
+			Oid			utypes[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
+			Datum		uvalues[4];
+
+			err = wal_call_with_retries(t, changes, &attempts);
+			uvalues[0] = id;
+			if (err == NULL)
+			{
+				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
+										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)
+					elog(ERROR, "could not delete from dataeng.dead_letters");
+				continue;
+			}
+			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");
+			uvalues[2] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
+			uvalues[3] = Int32GetDatum(attempts);
+			if (SPI_execute_with_args("UPDATE dataeng.dead_letters d SET error = $2, sqlstate = $3,"
+									  " attempts = d.attempts OPERATOR(pg_catalog.+) $4, failed_at = pg_catalog.now()"
+									  " WHERE d.id OPERATOR(pg_catalog.=) $1",
+									  4, utypes, uvalues, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not update dataeng.dead_letters");
+			ereport(WARNING,
+					(errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
+							t->name, LSN_FORMAT_ARGS(lsn), attempts),
+					 errdetail("%s", err->message)));
+			failed = true;
+			break;
+		}
+		if (!failed)
+		{
+			t->paused = false;
+			t->resume_from = InvalidXLogRecPtr;
+			t->resumed = true;
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" resumed after handling %llu set-aside batches",
+							t->name, (unsigned long long) n)));
 		}
 	}
 }
@@ -1017,7 +1148,8 @@ wal_load(Round *r, List **switching)
 
 	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid, t.handler::oid, t.owner::oid,"
 					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
-					" t.from_lsn, coalesce(t.handled_lsn, '0/0')"
+					" t.from_lsn, coalesce(t.handled_lsn, '0/0'),"
+					" t.resume_requested, coalesce(t.resume_from, '0/0')"
 					" FROM dataeng_internal.on_change_triggers t ORDER BY t.trigger_name",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
@@ -1037,6 +1169,8 @@ wal_load(Round *r, List **switching)
 		t->paused = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 		t->from_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 8, &isnull));
 		t->handled_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 9, &isnull));
+		t->resume = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+		t->resume_from = DatumGetLSN(SPI_getbinval(tup, desc, 11, &isnull));
 		r->triggers = lappend(r->triggers, t);
 	}
 	return any;
@@ -1095,19 +1229,33 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 	foreach(lc, r->triggers)
 	{
 		OnChange   *t = lfirst(lc);
-		Oid			ttypes[3] = {TEXTOID, PG_LSNOID, BOOLOID};
-		Datum		tvalues[3];
+		Oid			ttypes[6] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID};
+		Datum		tvalues[6];
+		char		tnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 		if (!t->touched)
 			continue;
 		tvalues[0] = CStringGetTextDatum(t->name);
 		tvalues[1] = LSNGetDatum(t->handled_lsn);
 		tvalues[2] = BoolGetDatum(t->paused);
+		tvalues[3] = LSNGetDatum(t->resume_from);
+		if (t->resume_from == InvalidXLogRecPtr)
+			tnulls[3] = 'n';
+		tvalues[4] = BoolGetDatum(t->resumed);
+		tvalues[5] = BoolGetDatum(t->resume);
+
+		/*
+		 * (A pause or resume asked for during the round, after the round
+		 * read the trigger, is kept: the next round acts on it.)
+		 */
 		if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_triggers t"
 								  " SET handled_lsn = $2, handled_at = now(),"
-								  " paused_at = CASE WHEN $3 THEN coalesce(t.paused_at, now()) END"
+								  " paused_at = CASE WHEN $3 THEN coalesce(t.paused_at, now())"
+								  "  WHEN $5 THEN NULL ELSE t.paused_at END,"
+								  " resume_from = CASE WHEN $5 THEN NULL ELSE coalesce(t.resume_from, $4) END,"
+								  " resume_requested = t.resume_requested AND NOT $6"
 								  " WHERE t.trigger_name = $1",
-								  3, ttypes, tvalues, NULL, false, 0) != SPI_OK_UPDATE)
+								  6, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not write dataeng_internal.on_change_triggers");
 	}
 }
@@ -1518,9 +1666,14 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 									 ObjectIdGetDatum(get_namespace_oid(DATAENG_SCHEMA, false)));
 	r.change_arrayid = get_array_type(r.change_typid);
 	r.change_desc = lookup_rowtype_tupdesc_copy(r.change_typid, -1);
+	if (r.change_desc->natts < 9 || r.change_desc->natts > CDC_CHANGE_MAX_ATTS)
+		elog(ERROR, "type dataeng.change has %d attributes", r.change_desc->natts);
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
 									 ALLOCSET_DEFAULT_SIZES);
 	wal_writer_begin();
+
+	/* resumed triggers first handle the batches they set aside */
+	wal_resume_triggers(&r);
 
 	for (i = 0; i < npeek; i++)
 	{
@@ -1615,7 +1768,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	{
 		/* every transaction committed up to upto is in: the slot may follow */
 		*advance_to = Max(applied, upto);
-		if (applied_any || switching != NIL)
+		if (applied_any || switching != NIL || r.resumed_any)
 			wal_save(&r, slot, Max(applied, upto), last_commit_lsn, last_commit_time);
 		if (switching != NIL)
 		{
@@ -1636,6 +1789,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			wal_save(&r, slot, applied, last_commit_lsn, last_commit_time);
 			*advance_to = applied;
 		}
+		else if (r.resumed_any && applied != InvalidXLogRecPtr)
+			wal_save(&r, slot, applied, last_commit_lsn, last_commit_time);
 		else
 		{
 			/* one transaction larger than the batch: read more at once */

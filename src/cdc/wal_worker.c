@@ -8,7 +8,9 @@
  * (dataeng_internal._cdc_wal_start()), and after a server start the scheduler
  * launcher, once for each database it visits (cdc_wal_launch()).  A worker
  * holds a session advisory lock of its database for its life, so a second
- * one started meanwhile exits at once; one that finds no table captured
+ * one started meanwhile exits (after waiting up to 2 s for one that is on
+ * its way out; the shared-memory entry of wal_dbhook.c already turns most
+ * away before they connect); one that finds no table captured
  * from the WAL (or no extension) drops the database's slot, so that
  * nothing holds WAL back, and exits.
  *
@@ -21,6 +23,12 @@
  * ends it between rounds (or aborts a round: nothing of it is kept),
  * SIGHUP reloads the configuration.  An error ends it; the postmaster
  * starts it again after 10 s (bgw_restart_time).
+ *
+ * A command that needs the database without sessions (DROP DATABASE,
+ * ALTER DATABASE ... RENAME / SET TABLESPACE, CREATE DATABASE ... TEMPLATE)
+ * makes it leave with exit code 0 and starts it again afterwards
+ * (wal_dbhook.c); a worker checks before it connects that its database is
+ * neither held by such a command nor dropped.
  *
  *-------------------------------------------------------------------------
  */
@@ -137,11 +145,14 @@ cdc_wal_init(void)
 							20, 0, 100000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+
+	if (process_shared_preload_libraries_in_progress)
+		cdc_wal_dbhook_init();
 }
 
 /* start the WAL worker of database dboid; false if no worker slot is free */
-static bool
-wal_register(Oid dboid)
+bool
+cdc_wal_register(Oid dboid)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
@@ -183,7 +194,7 @@ cdc_wal_launch(Oid dboid)
 	cdc_wal_slot_name(dboid, slot);
 	if (SearchNamedReplicationSlot(slot, true) == NULL)
 		return;
-	if (!wal_register(dboid))
+	if (!cdc_wal_register(dboid))
 		return;					/* no slot now: the next visit tries again */
 	if (wal_nlaunched < WAL_LAUNCHED_MAX)
 		wal_launched[wal_nlaunched++] = dboid;
@@ -206,7 +217,7 @@ wal_start_at_commit(XactEvent event, void *arg)
 	if (event != XACT_EVENT_COMMIT)
 		return;
 	wal_start_pending = false;
-	if (!wal_register(MyDatabaseId))
+	if (!cdc_wal_register(MyDatabaseId))
 		ereport(WARNING,
 				(errmsg("could not start the WAL capture worker of this database"),
 				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
@@ -383,30 +394,34 @@ wal_check_lag(const char *slot)
 	}
 }
 
-void
-dataeng_wal_main(Datum main_arg)
+/*
+ * Leave the database for a command that needs it empty (wal_dbhook.c):
+ * quietly, with exit code 0 (the postmaster does not start this worker
+ * again; the command's backend does when it is done).
+ */
+static void
+wal_leave(void)
 {
-	Oid			dboid = DatumGetObjectId(main_arg);
-	char		slot[NAMEDATALEN];
+	HOLD_INTERRUPTS();
+	FlushErrorState();
+	AbortOutOfAnyTransaction();
+	ereport(DEBUG1,
+			(errmsg("dataeng wal capture leaves database %u for a command that needs it", MyDatabaseId)));
+	/* the command was done before the worker could leave: go on anew */
+	if (cdc_wal_left() && !cdc_wal_register(MyDatabaseId))
+		ereport(WARNING,
+				(errmsg("could not start the WAL capture worker of this database again"),
+				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+	proc_exit(0);
+}
+
+/* the worker's life in its database, until it has nothing to do */
+static void
+wal_run(Oid dboid, const char *slot)
+{
 	bool		got_lock;
-
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
-	cdc_wal_slot_name(dboid, slot);
-	prev_emit_log_hook = emit_log_hook;
-	emit_log_hook = wal_emit_log;
-
-	/* the settings the values are decoded and encoded under */
-	SetConfigOption("datestyle", "ISO, YMD", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("intervalstyle", "postgres", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("extra_float_digits", "1", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("bytea_output", "hex", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("application_name", "dataeng wal capture", PGC_SUSET, PGC_S_OVERRIDE);
-	/* a round's decoded messages stay in memory rather than a temporary file */
-	SetConfigOption("work_mem", "65536", PGC_SUSET, PGC_S_OVERRIDE);
+	bool		caught_up = false;
+	bool		draining = false;
 
 	if (!wal_extension_present())
 	{
@@ -415,17 +430,27 @@ dataeng_wal_main(Datum main_arg)
 		proc_exit(0);
 	}
 
-	/* one worker per database */
-	StartTransactionCommand();
+	/*
+	 * One worker per database.  (A worker that left for a command may still
+	 * be on its way out when its successor starts: wait for it a little.)
+	 */
+	for (int attempt = 0;; attempt++)
 	{
 		LOCKTAG		tag;
 
+		StartTransactionCommand();
 		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) dboid, 2);
 		got_lock = (LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL);
+		CommitTransactionCommand();
+		if (got_lock)
+			break;
+		if (attempt >= 20)
+			proc_exit(0);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 100L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
 	}
-	CommitTransactionCommand();
-	if (!got_lock)
-		proc_exit(0);
 	/* nothing captured from the WAL here (the usual case after a start) */
 	if (wal_sql("SELECT 1 FROM dataeng.cdc_tables ct WHERE 'wal' IN (ct.method, ct.active_method)"
 				" UNION ALL"
@@ -443,8 +468,23 @@ dataeng_wal_main(Datum main_arg)
 	{
 		XLogRecPtr	advance_to;
 		CdcWalRound round;
+		bool		drain;
 
 		CHECK_FOR_INTERRUPTS();
+		/*
+		 * A command needs the database: leave (before SET TABLESPACE, after
+		 * a round begun since then has found the end of WAL).
+		 */
+		if (cdc_wal_leaving(&drain))
+		{
+			if (!drain || (draining && caught_up))
+				wal_leave();
+			if (!draining)
+			{
+				draining = true;
+				caught_up = false;
+			}
+		}
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -476,13 +516,59 @@ dataeng_wal_main(Datum main_arg)
 		if (advance_to != InvalidXLogRecPtr)
 			wal_advance(slot, advance_to);
 		wal_check_lag(slot);
+		caught_up = (round == CDC_WAL_IDLE);
 
-		if (round == CDC_WAL_MORE)
+		if (round == CDC_WAL_MORE || cdc_wal_leaving(NULL))
 			continue;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 cdc_wal_naptime, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
+}
+
+void
+dataeng_wal_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	char		slot[NAMEDATALEN];
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	/* not into a database a command needs empty, or that is gone */
+	if (!cdc_wal_enter(dboid))
+		proc_exit(0);
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	cdc_wal_slot_name(dboid, slot);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = wal_emit_log;
+
+	/* the settings the values are decoded and encoded under */
+	SetConfigOption("datestyle", "ISO, YMD", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("intervalstyle", "postgres", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("extra_float_digits", "1", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("bytea_output", "hex", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("application_name", "dataeng wal capture", PGC_SUSET, PGC_S_OVERRIDE);
+	/* a round's decoded messages stay in memory rather than a temporary file */
+	SetConfigOption("work_mem", "65536", PGC_SUSET, PGC_S_OVERRIDE);
+
+	/*
+	 * A command that needs the database empty cancels a round in progress
+	 * (wal_dbhook.c): that is no error, the round is rolled back and done
+	 * again when the worker comes back.
+	 */
+	PG_TRY();
+	{
+		wal_run(dboid, slot);
+	}
+	PG_CATCH();
+	{
+		if (cdc_wal_leaving(NULL))
+			wal_leave();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /* ---------------------------------------------------------------------
@@ -493,5 +579,7 @@ DATAENG_ENTRY(dataeng_cdc_status, "_cdc_status_as_owner")
 DATAENG_ENTRY(dataeng_cdc_wal_sync, "_cdc_wal_sync")
 DATAENG_ENTRY(dataeng_on_change, "_on_change")
 DATAENG_ENTRY(dataeng_on_change_drop, "_on_change_drop")
+DATAENG_ENTRY(dataeng_on_change_pause, "_on_change_pause")
+DATAENG_ENTRY(dataeng_on_change_resume, "_on_change_resume")
 DATAENG_ENTRY(dataeng_on_change_list, "_on_change_list_as_owner")
 DATAENG_ENTRY(dataeng_dead_letter_list, "_dead_letter_list_as_owner")

@@ -55,6 +55,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "cdc/wal.h"
 #include "common/common.h"
 #include "schedule/schedule.h"
 
@@ -314,6 +315,8 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			xact_callback_registered = true;
 		}
 		hold_database(dboid, IsA(pstmt->utilityStmt, DropdbStmt));
+		/* and the database's WAL capture worker (src/cdc/wal_dbhook.c) */
+		cdc_wal_hold_database(dboid, pstmt->utilityStmt);
 	}
 
 	if (prev_utility_hook)

@@ -1,0 +1,458 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_dbhook.c
+ *		The WAL capture worker of a database leaves it before DROP
+ *		DATABASE, ALTER DATABASE ... RENAME TO / SET TABLESPACE and CREATE
+ *		DATABASE ... TEMPLATE of it, and comes back afterwards.
+ *
+ * The scheduler's utility hook (src/schedule/dbhook.c) finds the database
+ * such a command needs empty and calls cdc_wal_hold_database() before
+ * PostgreSQL checks that nobody else is connected.  Shared memory keeps,
+ * per database with a WAL capture worker (or a command waiting for one to
+ * leave), the worker's pid and latch and a hold count:
+ *
+ *	- a worker checks its database's entry before it connects
+ *	  (cdc_wal_enter()): a held or dropped database is left alone, without
+ *	  connecting, so no worker ever logs FATAL about a database that is
+ *	  gone; the entry remembers that a worker wanted to run there;
+ *	- a running worker sees the hold between rounds (cdc_wal_leaving())
+ *	  and exits; a round in progress is cancelled (SIGINT) after a short
+ *	  grace time.  A round is one transaction and the slot moves only after
+ *	  it committed: a cancelled round keeps nothing, and its changes are
+ *	  decoded again when the worker comes back, so none is lost or doubled;
+ *	- except before SET TABLESPACE: logical decoding maps the file nodes
+ *	  of the WAL to tables through the database's current tablespace, so
+ *	  WAL of the database written before its move cannot be decoded after
+ *	  it.  The worker "drains": it applies every change written so far
+ *	  (rounds until one finds the end of WAL), advances its slot, and only
+ *	  then leaves; it is not cancelled.  (A session still connected makes
+ *	  the command fail anyway; its changes are captured as usual.)
+ *	- the command waits (at most CDC_WAL_HOLD_WAIT_MS) until the worker is
+ *	  gone.  When the command's transaction ends, the hold is released and
+ *	  a worker that left (or could not start) is started again: after a
+ *	  RENAME, a SET TABLESPACE, a TEMPLATE copy or a failed DROP capture
+ *	  goes on from the slot's position.  A dropped database keeps its
+ *	  entry, marked gone, so that a worker registered before the drop
+ *	  never connects to it.
+ *
+ * The slot of a dropped database: PostgreSQL drops every inactive logical
+ * slot of a database with it, in the DROP's transaction; the worker has
+ * left, so its slot is inactive and goes with the database (a NOTICE says
+ * so).  The hook does not drop it itself: a DROP that then fails (another
+ * session is connected) keeps the slot, and capture resumes where it was.
+ *
+ * A copy made with CREATE DATABASE ... TEMPLATE of a database with WAL
+ * capture has the same tables captured from the WAL, but no slot (slots
+ * belong to one database): its own worker is started when the copy
+ * commits; it creates the copy's slot, and captures the copy's changes
+ * from then on.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "replication/slot.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+
+#include "cdc/wal.h"
+
+/* databases with a WAL capture worker, or held, or dropped, at a time */
+#define CDC_WAL_MAX_DATABASES 128
+/* how long a command waits for the worker to leave its database */
+#define CDC_WAL_HOLD_WAIT_MS 10000
+/* how long a round may go on before it is cancelled */
+#define CDC_WAL_HOLD_GRACE_MS 500
+
+typedef struct WalDbEntry
+{
+	Oid			dboid;			/* InvalidOid: a free entry */
+	pid_t		pid;			/* the worker in the database, or 0 */
+	Latch	   *latch;
+	int			hold;			/* commands waiting for the database to be empty */
+	bool		gone;			/* dropped: no worker connects any more */
+	bool		relaunch;		/* a worker left, or did not start, for a hold */
+	bool		drain;			/* the worker applies all WAL before it leaves */
+} WalDbEntry;
+
+typedef struct WalShmem
+{
+	slock_t		mutex;
+	WalDbEntry	dbs[CDC_WAL_MAX_DATABASES];
+} WalShmem;
+
+static WalShmem *wal_shmem = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* the worker's own entry */
+static WalDbEntry *my_entry = NULL;
+
+/* the holds this backend's transaction has taken */
+#define MAX_HOLDS 4
+static struct
+{
+	Oid			dboid;
+	bool		drop;
+	char		copy_name[NAMEDATALEN];	/* CREATE DATABASE copy_name TEMPLATE */
+	Oid			copy_oid;		/* its oid, found before commit */
+}			holds[MAX_HOLDS];
+static int	nholds = 0;
+static bool xact_callback_registered = false;
+
+static void
+wal_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(WalShmem)));
+}
+
+static void
+wal_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	wal_shmem = ShmemInitStruct("dataeng wal capture", sizeof(WalShmem), &found);
+	if (!found)
+	{
+		memset(wal_shmem, 0, sizeof(WalShmem));
+		SpinLockInit(&wal_shmem->mutex);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * cdc_wal_dbhook_init
+ *		Called from _PG_init at preload: the shared memory of the entries.
+ */
+void
+cdc_wal_dbhook_init(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = wal_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = wal_shmem_startup;
+}
+
+/*
+ * The entry of dboid; with create, a new one if there is none (a free
+ * entry, else the oldest dropped one's).  NULL if there is no room.
+ * Caller holds the mutex.
+ */
+static WalDbEntry *
+entry_find(Oid dboid, bool create)
+{
+	WalDbEntry *free_entry = NULL;
+	WalDbEntry *gone_entry = NULL;
+	int			i;
+
+	for (i = 0; i < CDC_WAL_MAX_DATABASES; i++)
+	{
+		WalDbEntry *e = &wal_shmem->dbs[i];
+
+		if (e->dboid == dboid)
+			return e;
+		if (!OidIsValid(e->dboid) && free_entry == NULL)
+			free_entry = e;
+		if (e->gone && e->pid == 0 && e->hold == 0 && gone_entry == NULL)
+			gone_entry = e;
+	}
+	if (!create)
+		return NULL;
+	if (free_entry == NULL)
+		free_entry = gone_entry;
+	if (free_entry != NULL)
+	{
+		memset(free_entry, 0, sizeof(*free_entry));
+		free_entry->dboid = dboid;
+	}
+	return free_entry;
+}
+
+/* forget an entry nothing needs any more; caller holds the mutex */
+static void
+entry_release_if_unused(WalDbEntry *e)
+{
+	if (e->pid == 0 && e->hold == 0 && !e->gone && !e->relaunch)
+		memset(e, 0, sizeof(*e));
+}
+
+/* at the worker's exit: its entry has no worker any more */
+static void
+wal_worker_exit(int code, Datum arg)
+{
+	WalDbEntry *e = my_entry;
+
+	if (e == NULL)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (e->pid == MyProcPid)
+	{
+		e->pid = 0;
+		e->latch = NULL;
+		/* left for a command: started again when it is done */
+		if (e->hold > 0 && !e->gone)
+			e->relaunch = true;
+		entry_release_if_unused(e);
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	my_entry = NULL;
+}
+
+/*
+ * cdc_wal_enter
+ *		Called by the worker before it connects to database dboid: false
+ *		when it must not (the database is held, dropped, or has a worker).
+ */
+bool
+cdc_wal_enter(Oid dboid)
+{
+	WalDbEntry *e;
+	bool		ok = true;
+
+	if (wal_shmem == NULL)
+		return true;
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, true);
+	if (e != NULL)
+	{
+		if (e->gone)
+			ok = false;
+		else if (e->hold > 0)
+		{
+			e->relaunch = true;
+			ok = false;
+		}
+		else if (e->pid != 0)
+			ok = false;			/* the database has its worker */
+		else
+		{
+			e->pid = MyProcPid;
+			e->latch = MyLatch;
+			my_entry = e;
+		}
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	if (e == NULL)
+		ereport(WARNING,
+				(errmsg("dataeng wal capture: no shared memory entry is free for database %u", dboid),
+				 errdetail("The worker runs, but DROP DATABASE of the database waits for it in vain.")));
+	if (my_entry != NULL)
+		on_shmem_exit(wal_worker_exit, (Datum) 0);
+	return ok;
+}
+
+/*
+ * cdc_wal_left
+ *		Called by a worker that leaves for a command, before it exits: its
+ *		entry has no worker any more, and it is started again when the
+ *		command is done.  True when the command was done meanwhile (the
+ *		hold released): the worker must start its successor itself.
+ */
+bool
+cdc_wal_left(void)
+{
+	WalDbEntry *e = my_entry;
+	bool		restart = false;
+
+	if (e == NULL)
+		return false;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (e->pid == MyProcPid)
+	{
+		e->pid = 0;
+		e->latch = NULL;
+		if (e->hold > 0 && !e->gone)
+			e->relaunch = true;
+		else
+			restart = !e->gone;
+		entry_release_if_unused(e);
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	my_entry = NULL;
+	return restart;
+}
+
+/*
+ * cdc_wal_leaving
+ *		Whether a command waits for the worker to leave its database; with
+ *		*drain, whether the worker must first apply all WAL written so far.
+ */
+bool
+cdc_wal_leaving(bool *drain)
+{
+	bool		held;
+
+	if (drain)
+		*drain = false;
+	if (my_entry == NULL)
+		return false;
+	SpinLockAcquire(&wal_shmem->mutex);
+	held = my_entry->hold > 0 || my_entry->gone;
+	if (drain)
+		*drain = my_entry->drain;
+	SpinLockRelease(&wal_shmem->mutex);
+	return held;
+}
+
+/* at the end of the command's transaction: release its holds */
+static void
+release_at_xact_end(XactEvent event, void *arg)
+{
+	int			i;
+
+	if (nholds == 0)
+		return;
+	if (event == XACT_EVENT_PRE_COMMIT)
+	{
+		/* the oid of a copy, while its catalog row can still be read */
+		for (i = 0; i < nholds; i++)
+			if (holds[i].copy_name[0] != '\0')
+			{
+				CommandCounterIncrement();
+				holds[i].copy_oid = get_database_oid(holds[i].copy_name, true);
+			}
+		return;
+	}
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT)
+		return;
+
+	for (i = 0; i < nholds; i++)
+	{
+		WalDbEntry *e;
+		bool		relaunch = false;
+		char		slot[NAMEDATALEN];
+
+		SpinLockAcquire(&wal_shmem->mutex);
+		e = entry_find(holds[i].dboid, false);
+		if (e != NULL)
+		{
+			if (holds[i].drop && event == XACT_EVENT_COMMIT)
+				e->gone = true; /* kept until the entry is needed again */
+			else if (e->hold > 0)
+				e->hold--;
+			if (e->hold == 0)
+				e->drain = false;
+			if (e->hold == 0 && e->relaunch && !e->gone)
+			{
+				relaunch = true;
+				e->relaunch = false;
+			}
+			entry_release_if_unused(e);
+		}
+		SpinLockRelease(&wal_shmem->mutex);
+
+		if (relaunch && !cdc_wal_register(holds[i].dboid))
+			ereport(WARNING,
+					(errmsg("could not start the WAL capture worker of database %u again", holds[i].dboid),
+					 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+
+		/* a copy of a database with WAL capture captures its own changes */
+		cdc_wal_slot_name(holds[i].dboid, slot);
+		if (event == XACT_EVENT_COMMIT && OidIsValid(holds[i].copy_oid) &&
+			SearchNamedReplicationSlot(slot, true) != NULL &&
+			!cdc_wal_register(holds[i].copy_oid))
+			ereport(WARNING,
+					(errmsg("could not start the WAL capture worker of database \"%s\"", holds[i].copy_name),
+					 errhint("Raise max_worker_processes, then call dataeng.cdc_wal_sync() in that database.")));
+	}
+	nholds = 0;
+}
+
+/*
+ * cdc_wal_hold_database
+ *		Called by the utility hook before stmt, which needs database dboid
+ *		without other sessions: the WAL capture worker leaves it, and
+ *		comes back when the transaction ends (unless the database is gone).
+ */
+void
+cdc_wal_hold_database(Oid dboid, Node *stmt)
+{
+	WalDbEntry *e;
+	bool		drain = IsA(stmt, AlterDatabaseStmt);
+	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz deadline = TimestampTzPlusMilliseconds(start, CDC_WAL_HOLD_WAIT_MS);
+	TimestampTz cancel_at = TimestampTzPlusMilliseconds(start, CDC_WAL_HOLD_GRACE_MS);
+	char		slot[NAMEDATALEN];
+
+	if (wal_shmem == NULL || !OidIsValid(dboid) || nholds >= MAX_HOLDS)
+		return;
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(release_at_xact_end, NULL);
+		xact_callback_registered = true;
+	}
+
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, true);
+	if (e != NULL)
+	{
+		e->hold++;
+		e->drain |= drain;
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	if (e == NULL)
+		return;					/* every entry taken: no worker there either */
+
+	memset(&holds[nholds], 0, sizeof(holds[nholds]));
+	holds[nholds].dboid = dboid;
+	holds[nholds].drop = IsA(stmt, DropdbStmt);
+	if (IsA(stmt, CreatedbStmt))
+		strlcpy(holds[nholds].copy_name, ((CreatedbStmt *) stmt)->dbname, NAMEDATALEN);
+	nholds++;
+
+	for (;;)
+	{
+		pid_t		pid;
+		Latch	   *latch;
+		TimestampTz now;
+
+		SpinLockAcquire(&wal_shmem->mutex);
+		pid = e->dboid == dboid ? e->pid : 0;
+		latch = e->latch;
+		SpinLockRelease(&wal_shmem->mutex);
+		if (pid == 0)
+			break;
+		now = GetCurrentTimestamp();
+		if (now >= deadline)
+		{
+			ereport(WARNING,
+					(errmsg("dataeng: the WAL capture worker of database %u did not leave within %d ms",
+							dboid, CDC_WAL_HOLD_WAIT_MS)));
+			break;
+		}
+		if (now >= cancel_at && !drain)
+		{
+			/* a round still going on: cancel it (it keeps nothing) */
+			(void) kill(pid, SIGINT);
+			cancel_at = TimestampTzPlusMilliseconds(now, 1000);
+		}
+		else if (latch)
+			SetLatch(latch);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	cdc_wal_slot_name(dboid, slot);
+	if (holds[nholds - 1].drop && SearchNamedReplicationSlot(slot, true) != NULL)
+		ereport(NOTICE,
+				(errmsg("WAL capture of the database stops; its replication slot \"%s\" is dropped with it",
+						slot)));
+}
