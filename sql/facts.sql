@@ -545,18 +545,16 @@ END;
 $$;
 
 -- The bucket of a time value expression texpr (of type ttype) at the
--- grain, in time zone tz, as timestamptz.
+-- grain, in time zone tz, as timestamptz: a call of _fact_bucket(), the
+-- C that is the one definition of the rule (src/aggregate/delta.c,
+-- bucket_of(); _fact_deltas() folds the changes with it too).  (ttype:
+-- the rule depends on the value's type, which the C reads from the call.)
 CREATE FUNCTION dataeng_internal._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE ttype
-           WHEN 'timestamptz'::regtype THEN format('date_trunc(%L, %s, %L)', grain, texpr, tz)
-           WHEN 'timestamp'::regtype
-             THEN format('date_trunc(%L, (%s) AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
-           ELSE format('date_trunc(%L, (%s)::timestamp AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
-         END
+  SELECT format('dataeng_internal._fact_bucket(%s, %L, %L)', texpr, grain, tz)
 $$;
 
 -- A predicate on the source's time column s.<col> selecting the rows of
@@ -1569,7 +1567,7 @@ BEGIN
   -- stored differently (numeric 1.0 and 1.00, a case-insensitive
   -- collation...), a GROUP BY merges those groups by the types' equality.
   img := dataeng_internal._agg_image_cols(d.source, d.dimensions);
-  coldef := 'is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
+  coldef := '@FACT_DELTAS_COLUMNS@' || img.coldef;
   sub := 'c.bucket AS k0';
   FOR i IN 1 .. cardinality(d.dimensions) LOOP
     sub := sub || format(', %s AS k%s', img.exprs[i], i);

@@ -71,8 +71,8 @@
 #include "aggregate/aggregate.h"
 #include "cdc/cdc.h"
 
-/* leading columns of a result row */
-#define D_FIXED		5			/* is_total, n_changes, has_t, rows, bucket */
+/* leading columns of a result row (FACT_DELTAS_COLUMNS, aggregate.h) */
+#define D_FIXED		FD_NFIXED
 
 /* grains the bucket arithmetic handles itself (others call date_trunc) */
 typedef enum Grain
@@ -119,12 +119,12 @@ typedef struct ValueColumn
 	bool		typbyval;
 } ValueColumn;
 
-/* the extremes kept per value column of a group */
-#define X_INS_MIN	0
-#define X_INS_MAX	1
-#define X_DEL_MIN	2
-#define X_DEL_MAX	3
-#define X_N			4
+/* the extremes kept per value column of a group (aggregate.h) */
+#define X_INS_MIN	FD_X_INS_MIN
+#define X_INS_MAX	FD_X_INS_MAX
+#define X_DEL_MIN	FD_X_DEL_MIN
+#define X_DEL_MAX	FD_X_DEL_MAX
+#define X_N			FD_X_N
 
 /* One group: its key and its running deltas */
 typedef struct DeltaGroup
@@ -831,12 +831,12 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 			int			c = D_FIXED;
 
 			memset(nulls, false, sizeof(bool) * desc->natts);
-			values[0] = BoolGetDatum(false);
-			values[1] = Int64GetDatum(g->n_changes);
-			values[2] = BoolGetDatum(false);
-			values[3] = Int64GetDatum(g->rows);
-			values[4] = TimestampTzGetDatum(g->bucket);
-			nulls[4] = g->bucket_null;
+			values[FD_IS_TOTAL] = BoolGetDatum(false);
+			values[FD_N_CHANGES] = Int64GetDatum(g->n_changes);
+			values[FD_HAS_T] = BoolGetDatum(false);
+			values[FD_ROWS] = Int64GetDatum(g->rows);
+			values[FD_BUCKET] = TimestampTzGetDatum(g->bucket);
+			nulls[FD_BUCKET] = g->bucket_null;
 			for (i = 0; i < st->ndims; i++, c++)
 			{
 				values[c] = g->keys[i];
@@ -884,10 +884,10 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	}
 	/* the total row */
 	memset(nulls, true, sizeof(bool) * desc->natts);
-	values[0] = BoolGetDatum(true);
-	values[1] = Int64GetDatum(st->changes + st->truncates);
-	values[2] = BoolGetDatum(st->truncates > 0);
-	nulls[0] = nulls[1] = nulls[2] = false;
+	values[FD_IS_TOTAL] = BoolGetDatum(true);
+	values[FD_N_CHANGES] = Int64GetDatum(st->changes + st->truncates);
+	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0);
+	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = false;
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 }
 
@@ -919,6 +919,28 @@ agg_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+}
+
+/*
+ * fixed_columns_match
+ *		Whether the leading columns of desc are FACT_DELTAS_COLUMNS (names
+ *		and types), as many as FD_NFIXED: the SQL writes its column
+ *		definition list from that string, the C fills the columns by the
+ *		positions FD_*, and this holds the two together.
+ */
+static bool
+fixed_columns_match(TupleDesc desc)
+{
+	StringInfoData s;
+	int			i;
+
+	if (desc->natts < FD_NFIXED)
+		return false;
+	initStringInfo(&s);
+	for (i = 0; i < FD_NFIXED; i++)
+		appendStringInfo(&s, "%s%s %s", i == 0 ? "" : ", ", NameStr(TupleDescAttr(desc, i)->attname),
+						 format_type_be(TupleDescAttr(desc, i)->atttypid));
+	return strcmp(s.data, FACT_DELTAS_COLUMNS) == 0;
 }
 
 PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
@@ -995,16 +1017,12 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		if (DatumGetBool(extreme[i]))
 			natts += X_N;
 	}
-	if (desc->natts != natts ||
-		TupleDescAttr(desc, 0)->atttypid != BOOLOID ||
-		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 2)->atttypid != BOOLOID ||
-		TupleDescAttr(desc, 3)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 4)->atttypid != TIMESTAMPTZOID)
+	if (desc->natts != natts || !fixed_columns_match(desc))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the column definition list of dataeng_internal._fact_deltas() does not match its arguments"),
-				 errdetail("It is (is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.")));
+				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.",
+						   FACT_DELTAS_COLUMNS)));
 
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
 										ALLOCSET_DEFAULT_SIZES);
