@@ -557,6 +557,40 @@ AS $$
   SELECT format('dataeng_internal._fact_bucket(%s, %L, %L)', texpr, grain, tz)
 $$;
 
+-- A fact's bucket column has the type of its time column (date, timestamp
+-- or timestamptz; facts created by 0.1.0: timestamptz whatever the time
+-- column).  Internally (the rule above, _fact_deltas(), the watermark of a
+-- backfill, the range predicates) a bucket is a timestamptz: its start in
+-- the fact's time zone, which is UTC for date and timestamp columns.  These
+-- write the conversions of an expression e between the two: to the fact's
+-- type (_fact_bucket_out) and back (_fact_bucket_in), none for
+-- timestamptz.
+CREATE FUNCTION dataeng_internal._fact_bucket_out(e text, btype regtype, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
+              ELSE format('((%s) AT TIME ZONE %L)::%s', e, tz, btype) END
+$$;
+CREATE FUNCTION dataeng_internal._fact_bucket_in(e text, btype regtype, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
+              ELSE format('((%s)::timestamp AT TIME ZONE %L)', e, tz) END
+$$;
+-- The type of the bucket column of fact table tbl.
+CREATE FUNCTION dataeng_internal._fact_bucket_type(tbl regclass)
+RETURNS regtype
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT a.atttypid::regtype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = 'bucket' AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
 -- A predicate on the source's time column s.<col> selecting the rows of
 -- the buckets from $1 to $2 (exclusive), in the column's own type so that
 -- an index on it can be used; $3: also rows whose time is NULL.
@@ -645,7 +679,9 @@ DECLARE
   keys text[] := ARRAY['bucket'] || d.dimensions;
 BEGIN
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
-  bucket_s := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
+  bucket_s := dataeng_internal._fact_bucket_out(
+                dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone),
+                dataeng_internal._fact_bucket_type(d.fact_table), d.time_zone);
   key_cols := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', ');
   SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = d.%1$I', k)
                          ELSE format('f.%1$I IS NOT DISTINCT FROM d.%1$I', k) END, ' AND ' ORDER BY o)
@@ -686,7 +722,7 @@ DECLARE
   parts text[];
   qualified text;
   g text := lower(btrim(grain));
-  tz text := current_setting('TimeZone');
+  tz text;
   ttype regtype;
   tnull boolean;
   anynull boolean;
@@ -754,6 +790,11 @@ BEGIN
             DETAIL = 'The time column must be timestamp with time zone, timestamp or date.';
   END IF;
   anynull := tnull;
+  -- the bucket has the time column's type: a date is a day and a timestamp
+  -- a wall-clock time wherever the session is, so their buckets are
+  -- computed in UTC (where each day has 24 hours); a timestamptz is bucketed
+  -- in the session's time zone
+  tz := CASE WHEN ttype = 'timestamptz'::regtype THEN current_setting('TimeZone') ELSE 'UTC' END;
 
   -- dimensions
   FOREACH d IN ARRAY dimensions LOOP
@@ -829,7 +870,8 @@ BEGIN
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
              'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs;
-  sel := dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
+  sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
+                                           ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
               SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(spec) LOOP
@@ -1220,6 +1262,15 @@ BEGIN
   IF col.typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
     RAISE EXCEPTION 'time column "%" has type %', d.time_column, col.typ USING ERRCODE = 'datatype_mismatch';
   END IF;
+  -- the bucket: of the time column's type (a date or timestamp one computed
+  -- in UTC), or timestamptz
+  IF dataeng_internal._fact_bucket_type(d.fact_table) IS DISTINCT FROM col.typ
+       AND dataeng_internal._fact_bucket_type(d.fact_table) IS DISTINCT FROM 'timestamptz'::regtype
+     OR (dataeng_internal._fact_bucket_type(d.fact_table) <> 'timestamptz'::regtype AND d.time_zone <> 'UTC') THEN
+    RAISE EXCEPTION 'invalid definition of fact "%"', d.name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Its bucket column is not of the type of its time column (computed in UTC) nor timestamptz.';
+  END IF;
   FOREACH x IN ARRAY d.dimensions LOOP
     PERFORM dataeng_internal._agg_column(d.source, x, 'dimension');
   END LOOP;
@@ -1440,7 +1491,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('(%s UNION ALL SELECT s.*, NULL::timestamptz AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
+  SELECT format('(%s UNION ALL SELECT s.*, NULL::%s AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
                 'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
                 CASE WHEN indexed
                      THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
@@ -1448,16 +1499,22 @@ AS $$
                                  btable, d.source,
                                  replace(replace(replace(
                                    dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
-                                   '$1', 'b.bucket'),
-                                   '$2', format('((b.bucket AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
-                                                d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
+                                   '$1', x.b_in),
+                                   '$2', format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
+                                                x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
                                    '$3', 'false'),
-                                 format('dataeng_internal._fact_bucket(s.%I, %L, %L)', d.time_column, d.grain, d.time_zone))
-                     ELSE format('SELECT s.* FROM (SELECT s.*, dataeng_internal._fact_bucket(s.%I, %L, %L) AS __dataeng_bucket '
+                                 x.s_bucket)
+                     ELSE format('SELECT s.* FROM (SELECT s.*, %s AS __dataeng_bucket '
                                  'FROM %s s OFFSET 0) s '
                                  'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
-                                 d.time_column, d.grain, d.time_zone, d.source, btable) END,
-                d.source, d.time_column, btable)
+                                 x.s_bucket, d.source, btable) END,
+                x.btype, d.source, d.time_column, btable)
+    FROM (SELECT t.btype,
+                 dataeng_internal._fact_bucket_in('b.bucket', t.btype, d.time_zone) AS b_in,
+                 dataeng_internal._fact_bucket_out(format('dataeng_internal._fact_bucket(s.%I, %L, %L)',
+                                                          d.time_column, d.grain, d.time_zone),
+                                                   t.btype, d.time_zone) AS s_bucket
+            FROM (SELECT dataeng_internal._fact_bucket_type(d.fact_table) AS btype) t) x
 $$;
 
 -- Whether the source of d has a btree index led by its time column (not
@@ -1499,6 +1556,7 @@ DECLARE
   has_t boolean := false;
   delta text;
   ttype regtype;
+  btype regtype;
   keys text[];
   sub text;
   agg text := 'sum(rows)::bigint AS __rows';
@@ -1555,6 +1613,7 @@ BEGIN
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+  btype := dataeng_internal._fact_bucket_type(d.fact_table);
   keys := ARRAY['bucket'] || d.dimensions;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old
@@ -1735,7 +1794,8 @@ BEGIN
     -- fact_backfill will read those rows as they are then, these changes
     -- included.  (A group is in one bucket, so this leaves out exactly the
     -- row images of those buckets.)
-    delta := format('(SELECT k0 AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
+    delta := format('(SELECT %s AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
+                    dataeng_internal._fact_bucket_out('k0', btype, d.time_zone),
                     (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
                        FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
                     (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c),
@@ -1758,8 +1818,10 @@ BEGIN
                       FROM generate_series(0, cardinality(d.dimensions)) o))
       INTO has_val;
     SELECT array_agg(CASE WHEN knull[o + 1] AND has_val[o + 1]
-                          THEN format('(SELECT x.k%1$s FROM pg_temp._dataeng_delta_raw x '
-                                      'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o) END ORDER BY o)
+                          THEN format('(SELECT %2$s FROM pg_temp._dataeng_delta_raw x '
+                                      'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o,
+                                      CASE WHEN o = 0 THEN dataeng_internal._fact_bucket_out('x.k0', btype, d.time_zone)
+                                           ELSE format('x.k%s', o) END) END ORDER BY o)
       INTO sent FROM generate_series(0, cardinality(d.dimensions)) o;
     fkeys := ARRAY(SELECT format('f.%I', k) FROM unnest(keys) k);
     dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
@@ -1960,6 +2022,7 @@ DECLARE
   hi timestamptz;
   last boolean;
   pred text;
+  ibucket text;
   groups bigint;
   t0 timestamptz := clock_timestamp();
   secs numeric;
@@ -2019,15 +2082,16 @@ BEGIN
   -- serves), then exactly the buckets (a date range is rounded outwards)
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+  ibucket := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
                    CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
                               WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
                               ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
-                   q.bucket_s);
+                   ibucket);
   ELSE
     pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
-                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), q.bucket_s);
+                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), ibucket);
   END IF;
   EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
                  'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
@@ -2152,7 +2216,10 @@ COMMENT ON FUNCTION dataeng.fact_drop(text) IS
 
 -- (security_invoker: the caller sees its own facts, by row security)
 CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
-  SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain, f.time_zone,
+  SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain,
+         -- (date and timestamp buckets have no zone)
+         CASE WHEN dataeng_internal._fact_bucket_type(f.fact_table) IN ('date'::regtype, 'timestamp'::regtype)
+              THEN NULL ELSE f.time_zone END AS time_zone,
          f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
          f.last_changes, f.total_changes,
          c.pending_changes, c.lag_seconds, f.backfilled_upto,
