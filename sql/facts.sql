@@ -441,6 +441,20 @@ AS $$
     JOIN pg_type t ON t.oid = a.atttypid
 $$;
 
+-- The type of sum() of a value of type typ, as dataeng_internal._fact_deltas()
+-- returns it.
+CREATE FUNCTION dataeng_internal._agg_sum_type_of(typ regtype)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE b.bt WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
+                   WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.bt, NULL) END
+    FROM pg_type t
+    CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(bt)
+   WHERE t.oid = _agg_sum_type_of.typ
+$$;
+
 -- The type of sum(col) of src, as dataeng_internal._fact_deltas() returns it.
 CREATE FUNCTION dataeng_internal._agg_sum_type(src regclass, col text)
 RETURNS text
@@ -482,66 +496,58 @@ AS $$
          END
 $$;
 
--- Parse one measure strictly: count(*), count(col), count(DISTINCT col),
--- sum(col), avg(col), min(col), max(col), each optionally "AS name".
--- Identifiers are SQL identifiers (unquoted ones are folded to lower case).
--- Returns {"text", "agg", "col", "name"}; agg is count_star, count,
--- count_distinct, sum, avg, min or max.
-CREATE FUNCTION dataeng_internal._fact_parse_measure(measure text)
+-- Parse one measure of source with PostgreSQL's parser (src/aggregate/
+-- measure.c): count(*), or count, count(DISTINCT ...), sum, avg, min or max
+-- of an expression of the source's columns, optionally with FILTER (WHERE
+-- ...) and AS name.  The expression and filter are analysed against the
+-- source (alias s) and refused if they hold aggregates, window functions,
+-- subqueries, set-returning or volatile functions, system columns or the
+-- whole row; they come back deparsed.  agg: count_star, count,
+-- count_distinct, sum, avg, min or max; col: the column when the argument
+-- is one and there is no filter, else expr: the argument; filter: the
+-- condition; argtype: the argument's type; cols: the columns read.
+CREATE FUNCTION dataeng_internal._fact_measure_parse(source regclass, measure text,
+                                                    OUT agg text, OUT name text, OUT col text, OUT expr text,
+                                                    OUT filter text, OUT argtype regtype, OUT cols text[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_fact_measure_parse'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_parse(regclass, text) IS
+  'internal: parse and check one measure of a fact over its source';
+
+-- The measure m as fact_defs.spec keeps it: {"text", "agg", "name", "col"}
+-- for a measure of one column (as dataeng 0.1.0 wrote them), with "expr",
+-- "filter" and "cols" for the others (then "col" is null), and the type of
+-- the argument ("type").
+CREATE FUNCTION dataeng_internal._fact_parse_measure(source regclass, measure text)
 RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  ident constant text := '(?:[A-Za-z_][A-Za-z_0-9$]*|"(?:[^"]|"")+")';
-  m text[];
-  agg text;
-  col text;
-  nm text;
-BEGIN
-  IF measure IS NULL THEN
-    RAISE EXCEPTION 'measure must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  m := regexp_match(measure, '^\s*([A-Za-z_]+)\s*\(\s*(?:(distinct)\s+)?(\*|' || ident
-                    || ')\s*\)\s*(?:as\s+(' || ident || '))?\s*$', 'i');
-  IF m IS NULL THEN
-    RAISE EXCEPTION 'cannot parse measure "%"', measure
-      USING ERRCODE = 'syntax_error',
-            HINT = 'Write count(*), count(col), count(DISTINCT col), sum(col), avg(col), min(col) or max(col), optionally followed by AS name.';
-  END IF;
-  agg := lower(m[1]);
-  IF agg NOT IN ('count', 'sum', 'avg', 'min', 'max') THEN
-    RAISE EXCEPTION 'aggregate "%" in measure "%" is not supported', m[1], measure
-      USING ERRCODE = 'feature_not_supported',
-            HINT = 'Measures can use count, sum, avg, min and max.';
-  END IF;
-  IF m[3] = '*' THEN
-    IF agg <> 'count' OR m[2] IS NOT NULL THEN
-      RAISE EXCEPTION 'cannot parse measure "%": only count(*) takes *', measure
-        USING ERRCODE = 'syntax_error';
-    END IF;
-    agg := 'count_star';
-  ELSE
-    col := CASE WHEN left(m[3], 1) = '"' THEN replace(substr(m[3], 2, length(m[3]) - 2), '""', '"')
-                ELSE lower(m[3]) END;
-    IF m[2] IS NOT NULL THEN
-      IF agg <> 'count' THEN
-        RAISE EXCEPTION 'measure "%": DISTINCT is only supported in count(DISTINCT col)', measure
-          USING ERRCODE = 'feature_not_supported';
-      END IF;
-      agg := 'count_distinct';
-    END IF;
-  END IF;
-  IF m[4] IS NOT NULL THEN
-    nm := CASE WHEN left(m[4], 1) = '"' THEN replace(substr(m[4], 2, length(m[4]) - 2), '""', '"')
-               ELSE lower(m[4]) END;
-  ELSE
-    nm := CASE agg WHEN 'count_star' THEN 'count'
-                   WHEN 'count_distinct' THEN 'count_distinct_' || col
-                   ELSE agg || '_' || col END;
-  END IF;
-  RETURN jsonb_build_object('text', measure, 'agg', agg, 'col', col, 'name', nm);
-END;
+  SELECT jsonb_strip_nulls(jsonb_build_object('text', measure, 'agg', p.agg, 'name', p.name, 'col', p.col,
+                                              'expr', p.expr, 'filter', p.filter,
+                                              'cols', CASE WHEN p.col IS NULL AND p.expr IS NOT NULL
+                                                           THEN to_jsonb(p.cols) END,
+                                              'type', p.argtype::text))
+         || jsonb_build_object('col', p.col)
+    FROM dataeng_internal._fact_measure_parse(source, measure) p
+$$;
+
+-- The value a measure m aggregates, per source row s: s.<col>, its
+-- expression, or with a filter CASE WHEN <filter> THEN <value> END (the
+-- aggregates ignore NULLs: sum(x) FILTER (WHERE f) is sum(CASE WHEN f THEN
+-- x END)); NULL for count(*).  The texts are those _fact_measure_parse
+-- deparsed, checked again by _fact_def_write.
+CREATE FUNCTION dataeng_internal._fact_measure_value(m jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN m->>'filter' IS NOT NULL
+              THEN format('CASE WHEN %s THEN %s END', m->>'filter',
+                          coalesce(m->>'expr', format('s.%I', m->>'col')))
+              WHEN m->>'expr' IS NOT NULL THEN format('(%s)', m->>'expr')
+              WHEN m->>'col' IS NOT NULL THEN format('s.%I', m->>'col') END
 $$;
 
 -- The bucket of a time value expression texpr (of type ttype) at the
@@ -611,8 +617,9 @@ $$;
 
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
--- The aggregate is one of a fixed list and the column an identifier,
--- quoted: no text of the measure is ever SQL.
+-- The aggregate is one of a fixed list and its value a quoted column or
+-- the expression and filter as _fact_measure_parse deparsed them (no text
+-- of the measure as given is ever SQL).
 CREATE FUNCTION dataeng_internal._fact_measure_cols(m jsonb, src_float boolean,
                                            OUT col_name text, OUT expr text, OUT hidden boolean)
 RETURNS SETOF record
@@ -621,36 +628,33 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   agg text := m->>'agg';
-  col text := m->>'col';
+  v text := dataeng_internal._fact_measure_value(m);
   nm text := m->>'name';
 BEGIN
   IF agg IS NULL OR agg NOT IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
-     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (col IS NULL OR col = '')) THEN
+     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (v IS NULL OR m->>'col' = ''))
+     OR (agg = 'count_star' AND v IS NOT NULL) THEN
     RAISE EXCEPTION 'invalid measure %', m
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column, with a name.';
+            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column or expression, with a name.';
   END IF;
   col_name := nm;
   hidden := false;
   expr := CASE agg WHEN 'count_star' THEN 'count(*)'
-                   WHEN 'count_distinct' THEN format('count(DISTINCT s.%I)', col)
-                   WHEN 'count' THEN format('count(s.%I)', col)
-                   WHEN 'sum' THEN format('sum(s.%I)', col)
-                   WHEN 'avg' THEN format('avg(s.%I)', col)
-                   WHEN 'min' THEN format('min(s.%I)', col)
-                   WHEN 'max' THEN format('max(s.%I)', col) END;
+                   WHEN 'count_distinct' THEN format('count(DISTINCT %s)', v)
+                   ELSE format('%s(%s)', agg, v) END;
   RETURN NEXT;
   hidden := true;
   IF agg = 'sum' THEN
     col_name := '__nn_' || nm;
-    expr := format('count(s.%I)', col);
+    expr := format('count(%s)', v);
     RETURN NEXT;
   ELSIF agg = 'avg' THEN
     col_name := '__sum_' || nm;
-    expr := format(CASE WHEN src_float THEN 'sum(s.%I::float8)' ELSE 'sum(s.%I)' END, col);
+    expr := format(CASE WHEN src_float THEN 'sum((%s)::float8)' ELSE 'sum(%s)' END, v);
     RETURN NEXT;
     col_name := '__cnt_' || nm;
-    expr := format('count(s.%I)', col);
+    expr := format('count(%s)', v);
     RETURN NEXT;
   END IF;
 END;
@@ -692,6 +696,9 @@ BEGIN
   ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
+      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m);
+    END IF;
     FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
       IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
         ins_cols := ins_cols || format(', %I', c.col_name);
@@ -815,8 +822,25 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ARRAY[''count(*)''].';
   END IF;
   FOREACH ms IN ARRAY measures LOOP
-    m := dataeng_internal._fact_parse_measure(ms);
-    IF m->>'col' IS NOT NULL THEN
+    m := dataeng_internal._fact_parse_measure(source, ms);
+    IF m->>'expr' IS NOT NULL THEN
+      -- an expression (or a column with a filter): its type as analysed
+      m := m || jsonb_build_object('float', (m->>'type')::regtype IN ('float4'::regtype, 'float8'::regtype));
+      BEGIN
+        EXECUTE format('SELECT %s FROM %s s WHERE false',
+                       (SELECT expr FROM dataeng_internal._fact_measure_cols(m, false) LIMIT 1), source);
+        ok := true;
+      EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
+        ok := false;
+      END;
+      IF NOT ok OR (m->>'agg' IN ('sum', 'avg')
+                    AND (SELECT typcategory FROM pg_type WHERE oid = (m->>'type')::regtype) NOT IN ('N', 'T')) THEN
+        RAISE EXCEPTION 'measure "%" cannot aggregate its argument of type %', ms, m->>'type'
+          USING ERRCODE = 'datatype_mismatch',
+                HINT = CASE WHEN m->>'agg' IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval argument.'
+                            ELSE 'min and max need a type with an ordering.' END;
+      END IF;
+    ELSIF m->>'col' IS NOT NULL THEN
       SELECT * INTO col FROM dataeng_internal._agg_column(source, m->>'col', format('measure "%s": column', ms));
       m := m || jsonb_build_object('type', col.typ::text,
                                    'float', col.typ IN ('float4'::regtype, 'float8'::regtype));
@@ -864,7 +888,8 @@ BEGIN
   -- start, so both see the same rows.
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   cols := ARRAY[time_column] || dimensions
-          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL);
+          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL)
+          || ARRAY(SELECT x.rc FROM jsonb_array_elements(spec) e, jsonb_array_elements_text(e->'cols') x(rc));
   PERFORM dataeng_internal._agg_capture(source, cols, 'fact table');
 
   -- Column types exactly as the GROUP BY gives them.
@@ -1229,6 +1254,30 @@ REVOKE ALL ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regc
 COMMENT ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regclass, regclass) IS
   'internal: check a new fact or dimension definition: its table, name, source and a free name';
 
+-- Raise unless the expression measure m of fact fact_name over src is
+-- exactly what its text parses to: the expression and filter texts that
+-- become SQL are the parser's (checked when a definition is written, and
+-- again by every statement made of it, _fact_sql).
+CREATE FUNCTION dataeng_internal._fact_measure_check(fact_name text, src regclass, m jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF (SELECT p->'agg' IS DISTINCT FROM m->'agg' OR p->'name' IS DISTINCT FROM m->'name'
+             OR p->'col' IS DISTINCT FROM m->'col' OR p->'expr' IS DISTINCT FROM m->'expr'
+             OR p->'filter' IS DISTINCT FROM m->'filter' OR p->'cols' IS DISTINCT FROM m->'cols'
+             OR p->'type' IS DISTINCT FROM m->'type'
+        FROM dataeng_internal._fact_parse_measure(src, m->>'text') p) IS NOT false THEN
+    RAISE EXCEPTION 'invalid definition of fact "%"', fact_name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Measure "%s" is not as dataeng.fact_create() parses it.', m->>'text');
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_check(text, regclass, jsonb) IS
+  'internal: check that an expression measure of a fact is what its text parses to';
+
 -- The columns and settings of a new fact definition d are what
 -- fact_create would have written: its time column, dimensions and measure
 -- columns are columns of its source (of the types recorded), its grain a
@@ -1278,7 +1327,9 @@ BEGIN
     IF jsonb_typeof(m) IS DISTINCT FROM 'object' THEN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF m->>'col' IS NOT NULL THEN
+    IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
+      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m);
+    ELSIF m->>'col' IS NOT NULL THEN
       SELECT * INTO col FROM dataeng_internal._agg_column(d.source, m->>'col', 'measure column');
       IF m->>'type' IS DISTINCT FROM col.typ::text THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
@@ -1431,6 +1482,26 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_extreme_ok(regclass, text) IS
   'internal: whether a fact refresh folds min/max of a source column from the extremes of the changes';
 
+-- The same for a measure m: of its column, or of its expression by the
+-- expression's type, when that type has no collation (the extremes of an
+-- expression come in the type's default collation; a collatable one is
+-- recomputed instead).
+CREATE FUNCTION dataeng_internal._fact_measure_extreme_ok(src regclass, m jsonb)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN m->>'expr' IS NULL THEN dataeng_internal._fact_extreme_ok(src, m->>'col')
+              ELSE coalesce((
+                SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r') AND t.typcollation = 0
+                       AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+                       AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                                    WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid)
+                  FROM pg_type t WHERE t.oid = (m->>'type')::regtype), false) END
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) IS
+  'internal: whether a fact refresh folds a min/max measure from the extremes of the changes';
+
 -- The operator of strategy (1 <, 2 <=, 4 >=, 5 >) of the default btree
 -- class of typ, schema-qualified: OPERATOR(schema.op).
 CREATE FUNCTION dataeng_internal._agg_btree_op(typ regtype, strategy int)
@@ -1570,6 +1641,9 @@ DECLARE
   m jsonb;
   i int := 0;
   vals text[] := '{}';
+  vcols text[] := '{}';
+  vtypes text[] := '{}';
+  v text;
   summed boolean[] := '{}';
   extreme boolean[] := '{}';
   sumtypes text[] := '{}';
@@ -1631,20 +1705,25 @@ BEGIN
   FOR i IN 1 .. cardinality(d.dimensions) LOOP
     sub := sub || format(', %s AS k%s', img.exprs[i], i);
   END LOOP;
+  -- The value columns _fact_deltas() folds: each measure's value (a column
+  -- s.<col>, or its expression and filter), once per distinct value.
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_extreme_ok(d.source, m->>'col') THEN
+    v := dataeng_internal._fact_measure_value(m);
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
       m := m || '{"mode": "extreme"}';
     END IF;
-    IF m->>'mode' IN ('delta', 'extreme') AND m->>'col' IS NOT NULL THEN
-      IF NOT (m->>'col') = ANY (vals) THEN
-        vals := vals || (m->>'col');
+    IF m->>'mode' IN ('delta', 'extreme') AND v IS NOT NULL THEN
+      IF NOT v = ANY (vals) THEN
+        vals := vals || v;
+        vcols := vcols || CASE WHEN m->>'expr' IS NULL THEN m->>'col' END;
+        vtypes := vtypes || (m->>'type');
         summed := summed || false;
         extreme := extreme || false;
       END IF;
       IF m->>'agg' IN ('sum', 'avg') THEN
-        summed[array_position(vals, m->>'col')] := true;
+        summed[array_position(vals, v)] := true;
       ELSIF m->>'mode' = 'extreme' THEN
-        extreme[array_position(vals, m->>'col')] := true;
+        extreme[array_position(vals, v)] := true;
       END IF;
     ELSIF m->>'mode' = 'recompute' THEN
       rec_all := true;
@@ -1652,7 +1731,8 @@ BEGIN
   END LOOP;
   FOR i IN 1 .. cardinality(vals) LOOP
     IF summed[i] THEN
-      sumtypes[i] := dataeng_internal._agg_sum_type(d.source, vals[i]);
+      sumtypes[i] := CASE WHEN vcols[i] IS NOT NULL THEN dataeng_internal._agg_sum_type(d.source, vcols[i])
+                          ELSE dataeng_internal._agg_sum_type_of(vtypes[i]::regtype) END;
       coldef := coldef || format(', s%s %s', i, sumtypes[i]);
       sub := sub || format(', c.s%1$s, c.n%1$s', i);
     ELSE
@@ -1667,7 +1747,9 @@ BEGIN
                             JOIN pg_type ty ON ty.oid = a.atttypid
                            WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
         INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vals[i];
+        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vcols[i];
+      -- (an expression: its type, of no collation: _fact_measure_extreme_ok)
+      vtyp := coalesce(vtyp, format_type(vtypes[i]::regtype, NULL));
       coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, vtyp);
       sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
       agg := agg || format(', min(xa%1$s) AS __x_in_min_%1$s, max(xb%1$s) AS __x_in_max_%1$s, '
@@ -1682,11 +1764,12 @@ BEGIN
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_extreme_ok(d.source, m->>'col') THEN
+    v := dataeng_internal._fact_measure_value(m);
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
       -- min/max folded: least (greatest) of the stored value and those that
       -- came; the groups where one that went may have been the extreme are
       -- recomputed after
-      i := array_position(vals, m->>'col');
+      i := array_position(vals, v);
       xcol := format('__x_in_%s_%s', m->>'agg', i);
       ins_cols := ins_cols || format(', %I', m->>'name');
       ins_vals := ins_vals || format(', %I', xcol);
@@ -1696,8 +1779,10 @@ BEGIN
                                CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
       -- the extreme may have gone: one that went is at or beyond the
       -- extreme of the rows before and those that came
-      SELECT a.atttypid::regtype::text INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = m->>'col';
+      vtyp := coalesce((SELECT a.atttypid::regtype::text
+                          FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = m->>'col'
+                                                AND m->>'expr' IS NULL),
+                       m->>'type');
       xcond := coalesce(xcond || ' OR ', '')
                || format('(d.%1$I IS NOT NULL AND (%4$s(f.%2$I, d.%5$I) IS NULL OR d.%1$I %3$s %4$s(f.%2$I, d.%5$I)))',
                          format('__x_out_%s_%s', m->>'agg', i), m->>'name',
@@ -1706,7 +1791,7 @@ BEGIN
       CONTINUE;
     END IF;
     CONTINUE WHEN m->>'mode' <> 'delta';
-    i := array_position(vals, m->>'col');
+    i := array_position(vals, v);
     CASE m->>'agg'
       WHEN 'count_star' THEN
         agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');

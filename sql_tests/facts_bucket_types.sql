@@ -130,3 +130,4 @@ DROP TABLE bt_src, bt_forged;
 DROP FUNCTION bt_diffs();
 DROP PROCEDURE bt_round(int, text);
 DROP FUNCTION fact_diff(regclass, text);
+DROP EXTENSION dataeng CASCADE;

@@ -304,3 +304,10 @@ BEGIN
   END LOOP;
 END
 $seg$;
+
+-- Facts (measures as expressions): the measure parser takes the source,
+-- whose columns an expression is analysed against (_fact_parse_measure(
+-- regclass, text), re-created by the area file).  Facts of 0.1.0 keep their
+-- definitions: their measures are of one column each, as before, and their
+-- bucket column stays timestamptz (docs/facts.md).
+DROP FUNCTION dataeng_internal._fact_parse_measure(text);

@@ -11,6 +11,9 @@
  *	  is the only definition of the rule; the SQL writes a call to it
  *	  (dataeng_internal._fact_bucket_expr()), and _fact_deltas() folds the
  *	  changes with the same function, bucket_of().
+ *	- the measures: dataeng_internal._fact_measure_parse() (measure.c) reads
+ *	  a measure, and _fact_deltas() evaluates the value expressions it
+ *	  wrote (agg_value_expr()).
  *	- the rows of dataeng_internal._fact_deltas(): FACT_DELTAS_COLUMNS
  *	  below, which the SQL writes as @FACT_DELTAS_COLUMNS@ at the start of
  *	  its column definition list, and which _fact_deltas() checks the list
@@ -20,6 +23,10 @@
  */
 #ifndef DATAENG_AGGREGATE_H
 #define DATAENG_AGGREGATE_H
+
+#include "nodes/bitmapset.h"
+#include "nodes/nodes.h"
+#include "utils/relcache.h"
 
 /*
  * The leading columns of a row of dataeng_internal._fact_deltas(), in
@@ -50,6 +57,13 @@ typedef enum FactDeltasExtreme
 	FD_X_DEL_MAX,
 	FD_X_N
 } FactDeltasExtreme;
+
+/*
+ * a measure's value expression (its deparsed text, or s.<column>) of
+ * source rel, analysed and checked (measure.c); the columns it reads are
+ * added to *attnos
+ */
+extern Node *agg_value_expr(Relation rel, const char *text, Bitmapset **attnos);
 
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);

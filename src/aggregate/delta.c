@@ -14,7 +14,14 @@
  *	  per value column: [sum <type>,] nonnull bigint
  *	  [, ins_min, ins_max, del_min, del_max <the column's type>])
  *
- * where an update counts its old row image -1 and its new one +1, a delete
+ * vals are the value columns: each a measure's value expression as
+ * _fact_measure_parse() deparsed it (its columns written s.<column>), or a
+ * column alone (s.<column>), analysed and checked again here
+ * (agg_value_expr(), measure.c) and evaluated over each row image as the
+ * current user, the fact's owner; a column alone is read from the image
+ * without evaluation.
+ *
+ * An update counts its old row image -1 and its new one +1, a delete
  * its old image -1 and an insert its new one +1: rows is the net number of
  * rows, nonnull the net number of non-NULL values, and sum (for the columns
  * marked in summed) the net sum of the values (NULL when no value came).
@@ -40,14 +47,20 @@
  */
 #include "postgres.h"
 
+#include "access/sysattr.h"
+#include "access/relation.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "nodes/value.h"
 #include "parser/parse_oper.h"
 #include "parser/scansup.h"
@@ -99,10 +112,16 @@ typedef struct BucketSpec
 	Datum		zone_text;
 } BucketSpec;
 
-/* A value column: summed and counted, or counted only */
+/*
+ * A value column: summed and counted, or counted only.  Its value is a
+ * column of the row image (col), or an expression of the source's columns
+ * (expr, a measure's, evaluated over the row image put in a slot).
+ */
 typedef struct ValueColumn
 {
 	ImageColumn col;
+	ExprState  *expr;			/* NULL: the column col */
+	Oid			typid;			/* type of the value */
 	bool		summed;
 	Oid			sumtype;		/* type of the sum */
 	int16		sumlen;
@@ -189,6 +208,12 @@ typedef struct DeltaState
 	/* the current row image's key, while it is looked up */
 	Datum	   *keys;
 	bool	   *keynulls;
+	/* the columns the value expressions read, put in slot for them */
+	int			nrowcols;
+	ImageColumn *rowcols;
+	AttrNumber *rowatts;
+	TupleTableSlot *slot;
+	ExprContext *econtext;
 } DeltaState;
 
 static inline int64
@@ -375,29 +400,40 @@ dataeng_fact_bucket(PG_FUNCTION_ARGS)
 
 /*
  * value_column_init
- *		Column col of source, read as its own type when summed, else only
- *		for whether it has a value.  Its sum has the type SQL's sum() gives.
+ *		The value text (a measure's value expression, or s.<column>) of
+ *		source rel: a column is read from the row image as its own type
+ *		when summed or extreme, else only for whether it has a value; an
+ *		expression is evaluated (the columns it reads are added to
+ *		*attnos).  Its sum has the type SQL's sum() gives.
  */
 static void
-value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
-				  bool extreme, Oid coltype, MemoryContext cxt)
+value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
+				  bool extreme, Oid coltype, MemoryContext cxt, Bitmapset **attnos)
 {
-	AttrNumber	att = get_attnum(source, name);
-	Oid			typid;
-	int32		typmod;
-	Oid			collid;
+	Bitmapset  *used = NULL;
+	Node	   *e = agg_value_expr(rel, text, &used);
+	Oid			typid = exprType(e);
+	int32		typmod = exprTypmod(e);
+	Oid			collid = exprCollation(e);
 	Oid			convfn = InvalidOid;
 	/* the built-in operators, whatever the search_path */
 	List	   *plus = list_make2(makeString("pg_catalog"), makeString("+"));
 	List	   *minus = list_make2(makeString("pg_catalog"), makeString("-"));
 	Oid			plusop;
 	Oid			minusop;
+	const char *name = NULL;
 
-	if (att == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of %s does not exist", name, get_rel_name(source))));
-	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
+	if (IsA(e, Var))
+		name = get_attname(RelationGetRelid(rel), ((Var *) e)->varattno, false);
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		vc->expr = ExecInitExpr(expression_planner((Expr *) e), NULL);
+		MemoryContextSwitchTo(old);
+		*attnos = bms_add_members(*attnos, used);
+	}
+	vc->typid = typid;
 	vc->summed = summed;
 	vc->extreme = extreme;
 	vc->collid = collid;
@@ -410,15 +446,14 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_FUNCTION),
 					 errmsg("type %s has no default btree ordering", format_type_be(typid)),
-					 errdetail("A fact refresh compares the values of min(%s) and max(%s).", name, name)));
+					 errdetail("A fact refresh compares the values of min(%s) and max(%s).", text, text)));
 		fmgr_info_copy(&vc->cmp, &tce->cmp_proc_finfo, cxt);
 	}
+	if (name != NULL)
+		cdc_image_column_init(&vc->col, name, summed || extreme ? typid : InvalidOid,
+							  summed || extreme ? typmod : -1, cxt);
 	if (!summed)
-	{
-		cdc_image_column_init(&vc->col, name, extreme ? typid : InvalidOid, extreme ? typmod : -1, cxt);
 		return;
-	}
-	cdc_image_column_init(&vc->col, name, typid, typmod, cxt);
 	switch (getBaseType(typid))
 	{
 		case INT2OID:
@@ -439,7 +474,7 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 	if (coltype != vc->sumtype)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("the sum of column \"%s\" is of type %s, not %s", name,
+				 errmsg("the sum of column \"%s\" is of type %s, not %s", text,
 						format_type_be(vc->sumtype), format_type_be(coltype))));
 	/* integers (not domains over them) add up in an int128, without fmgr */
 	vc->intsum = (typid == INT2OID || typid == INT4OID || typid == INT8OID);
@@ -452,7 +487,7 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("type %s has no + and - operators", format_type_be(vc->sumtype)),
-				 errdetail("A fact refresh adds and subtracts the values of sum(%s).", name)));
+				 errdetail("A fact refresh adds and subtracts the values of sum(%s).", text)));
 	fmgr_info_cxt(get_opcode(plusop), &vc->plus, cxt);
 	fmgr_info_cxt(get_opcode(minusop), &vc->minus, cxt);
 	get_typlenbyval(vc->sumtype, &vc->sumlen, &vc->sumbyval);
@@ -548,8 +583,8 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 
 	if (vc->intsum)
 	{
-		int64		x = vc->col.typid == INT2OID ? DatumGetInt16(v) :
-			vc->col.typid == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+		int64		x = vc->typid == INT2OID ? DatumGetInt16(v) :
+			vc->typid == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
 
 		g->intsum[j] += sg > 0 ? (int128) x : -(int128) x;
 		*has = true;
@@ -621,9 +656,24 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 	g->rows += sg;
 	if (first)
 		g->n_changes++;
+	if (st->nrowcols > 0)
+	{
+		/* the row, for the value expressions */
+		TupleTableSlot *slot = st->slot;
+
+		ExecClearTuple(slot);
+		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+		for (i = 0; i < st->nrowcols; i++)
+			slot->tts_values[st->rowatts[i] - 1] =
+				cdc_image_value(&st->rowcols[i], img, &slot->tts_isnull[st->rowatts[i] - 1]);
+		ExecStoreVirtualTuple(slot);
+	}
 	for (i = 0; i < st->nvals; i++)
 	{
-		Datum		v = cdc_image_value(&st->vals[i].col, img, &isnull);
+		/* (an expression's value is made in the change's memory, rowcxt) */
+		Datum		v = st->vals[i].expr != NULL ?
+			ExecEvalExpr(st->vals[i].expr, st->econtext, &isnull) :
+			cdc_image_value(&st->vals[i].col, img, &isnull);
 
 		xn[i] = isnull;
 		xv[i] = v;
@@ -715,6 +765,8 @@ fold_change(TupleTableSlot *change, void *arg)
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
+	if (st->econtext != NULL)
+		ResetExprContext(st->econtext);
 }
 
 /*
@@ -970,6 +1022,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	int			nextreme;
 	DeltaState st;
 	TupleDesc	desc;
+	Relation	rel;
+	Bitmapset  *rowattnos = NULL;
 	AttrNumber	att;
 	Oid			typid;
 	int32		typmod;
@@ -1061,14 +1115,15 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		st.dimbyval[i] = a->attbyval;
 	}
 	st.vals = palloc0(sizeof(ValueColumn) * Max(st.nvals, 1));
+	rel = relation_open(source, AccessShareLock);
 	for (i = 0; i < st.nvals; i++)
 	{
 		bool		s = DatumGetBool(summed[i]);
 		bool		x = DatumGetBool(extreme[i]);
 
-		value_column_init(&st.vals[i], source, vals[i], s, x,
+		value_column_init(&st.vals[i], rel, vals[i], s, x,
 						  s ? TupleDescAttr(desc, c)->atttypid : InvalidOid,
-						  CurrentMemoryContext);
+						  CurrentMemoryContext, &rowattnos);
 		st.any_extreme |= x;
 		c += s ? 1 : 0;
 		/* the count of non-NULL values */
@@ -1085,14 +1140,37 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 			int			k;
 
 			for (k = 0; k < X_N; k++, c++)
-				if (TupleDescAttr(desc, c)->atttypid != st.vals[i].col.typid)
+				if (TupleDescAttr(desc, c)->atttypid != st.vals[i].typid)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("the extremes of column \"%s\" are of type %s, not %s", vals[i],
-									format_type_be(st.vals[i].col.typid),
+									format_type_be(st.vals[i].typid),
 									format_type_be(TupleDescAttr(desc, c)->atttypid))));
 		}
 	}
+
+	/* the columns the value expressions read, and the slot they read them in */
+	if (!bms_is_empty(rowattnos))
+	{
+		int			x = -1;
+
+		st.rowcols = palloc0(sizeof(ImageColumn) * bms_num_members(rowattnos));
+		st.rowatts = palloc(sizeof(AttrNumber) * bms_num_members(rowattnos));
+		while ((x = bms_next_member(rowattnos, x)) >= 0)
+		{
+			Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel),
+												x + FirstLowInvalidHeapAttributeNumber - 1);
+
+			st.rowatts[st.nrowcols] = a->attnum;
+			cdc_image_column_init(&st.rowcols[st.nrowcols], NameStr(a->attname), a->atttypid,
+								  a->atttypmod, CurrentMemoryContext);
+			st.nrowcols++;
+		}
+		st.slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsVirtual);
+		st.econtext = CreateStandaloneExprContext();
+		st.econtext->ecxt_scantuple = st.slot;
+	}
+	relation_close(rel, AccessShareLock);
 
 	st.xv_old = palloc0(sizeof(Datum) * Max(st.nvals, 1));
 	st.xv_new = palloc0(sizeof(Datum) * Max(st.nvals, 1));
@@ -1103,6 +1181,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);
+	if (st.econtext != NULL)
+		FreeExprContext(st.econtext, true);
 	return (Datum) 0;
 }
 
