@@ -1115,6 +1115,11 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		st.dimbyval[i] = a->attbyval;
 	}
 	st.vals = palloc0(sizeof(ValueColumn) * Max(st.nvals, 1));
+	/* (cdc_read_changes checks more; no lock on a table the caller cannot read) */
+	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(source))));
 	rel = relation_open(source, AccessShareLock);
 	for (i = 0; i < st.nvals; i++)
 	{

@@ -47,6 +47,8 @@
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
 #include "parser/parser.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -335,6 +337,11 @@ dataeng_fact_measure_parse(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("measure \"%s\": DISTINCT is only supported in count(DISTINCT col)", measure)));
 
+	/* (the caller reads the source: no lock on another role's table) */
+	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(source))));
 	rel = relation_open(source, AccessShareLock);
 	if (!fc->agg_star)
 		arg = analyse(rel, linitial(fc->args), false, measure, &attnos);
