@@ -441,6 +441,20 @@ AS $$
     JOIN pg_type t ON t.oid = a.atttypid
 $$;
 
+-- The type of sum() of a value of type typ, as dataeng_internal._fact_deltas()
+-- returns it.
+CREATE FUNCTION dataeng_internal._agg_sum_type_of(typ regtype)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE b.bt WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
+                   WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.bt, NULL) END
+    FROM pg_type t
+    CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(bt)
+   WHERE t.oid = _agg_sum_type_of.typ
+$$;
+
 -- The type of sum(col) of src, as dataeng_internal._fact_deltas() returns it.
 CREATE FUNCTION dataeng_internal._agg_sum_type(src regclass, col text)
 RETURNS text
@@ -482,81 +496,105 @@ AS $$
          END
 $$;
 
--- Parse one measure strictly: count(*), count(col), count(DISTINCT col),
--- sum(col), avg(col), min(col), max(col), each optionally "AS name".
--- Identifiers are SQL identifiers (unquoted ones are folded to lower case).
--- Returns {"text", "agg", "col", "name"}; agg is count_star, count,
--- count_distinct, sum, avg, min or max.
-CREATE FUNCTION dataeng_internal._fact_parse_measure(measure text)
+-- Parse one measure of source with PostgreSQL's parser (src/aggregate/
+-- measure.c): count(*), or count, count(DISTINCT ...), sum, avg, min or max
+-- of an expression of the source's columns, optionally with FILTER (WHERE
+-- ...) and AS name.  The expression and filter are analysed against the
+-- source (alias s) and refused if they hold aggregates, window functions,
+-- subqueries, set-returning or volatile functions, system columns or the
+-- whole row; they come back deparsed.  agg: count_star, count,
+-- count_distinct, sum, avg, min or max; col: the column when the argument
+-- is one and there is no filter, else expr: the argument; filter: the
+-- condition; argtype: the argument's type; cols: the columns read.
+CREATE FUNCTION dataeng_internal._fact_measure_parse(source regclass, measure text,
+                                                    OUT agg text, OUT name text, OUT col text, OUT expr text,
+                                                    OUT filter text, OUT argtype regtype, OUT cols text[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_fact_measure_parse'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_parse(regclass, text) IS
+  'internal: parse and check one measure of a fact over its source';
+
+-- The measure m as fact_defs.spec keeps it: {"text", "agg", "name", "col"}
+-- for a measure of one column (as dataeng 0.1.0 wrote them), with "expr",
+-- "filter" and "cols" for the others (then "col" is null), and the type of
+-- the argument ("type").
+CREATE FUNCTION dataeng_internal._fact_parse_measure(source regclass, measure text)
 RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  ident constant text := '(?:[A-Za-z_][A-Za-z_0-9$]*|"(?:[^"]|"")+")';
-  m text[];
-  agg text;
-  col text;
-  nm text;
-BEGIN
-  IF measure IS NULL THEN
-    RAISE EXCEPTION 'measure must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  m := regexp_match(measure, '^\s*([A-Za-z_]+)\s*\(\s*(?:(distinct)\s+)?(\*|' || ident
-                    || ')\s*\)\s*(?:as\s+(' || ident || '))?\s*$', 'i');
-  IF m IS NULL THEN
-    RAISE EXCEPTION 'cannot parse measure "%"', measure
-      USING ERRCODE = 'syntax_error',
-            HINT = 'Write count(*), count(col), count(DISTINCT col), sum(col), avg(col), min(col) or max(col), optionally followed by AS name.';
-  END IF;
-  agg := lower(m[1]);
-  IF agg NOT IN ('count', 'sum', 'avg', 'min', 'max') THEN
-    RAISE EXCEPTION 'aggregate "%" in measure "%" is not supported', m[1], measure
-      USING ERRCODE = 'feature_not_supported',
-            HINT = 'Measures can use count, sum, avg, min and max.';
-  END IF;
-  IF m[3] = '*' THEN
-    IF agg <> 'count' OR m[2] IS NOT NULL THEN
-      RAISE EXCEPTION 'cannot parse measure "%": only count(*) takes *', measure
-        USING ERRCODE = 'syntax_error';
-    END IF;
-    agg := 'count_star';
-  ELSE
-    col := CASE WHEN left(m[3], 1) = '"' THEN replace(substr(m[3], 2, length(m[3]) - 2), '""', '"')
-                ELSE lower(m[3]) END;
-    IF m[2] IS NOT NULL THEN
-      IF agg <> 'count' THEN
-        RAISE EXCEPTION 'measure "%": DISTINCT is only supported in count(DISTINCT col)', measure
-          USING ERRCODE = 'feature_not_supported';
-      END IF;
-      agg := 'count_distinct';
-    END IF;
-  END IF;
-  IF m[4] IS NOT NULL THEN
-    nm := CASE WHEN left(m[4], 1) = '"' THEN replace(substr(m[4], 2, length(m[4]) - 2), '""', '"')
-               ELSE lower(m[4]) END;
-  ELSE
-    nm := CASE agg WHEN 'count_star' THEN 'count'
-                   WHEN 'count_distinct' THEN 'count_distinct_' || col
-                   ELSE agg || '_' || col END;
-  END IF;
-  RETURN jsonb_build_object('text', measure, 'agg', agg, 'col', col, 'name', nm);
-END;
+  SELECT jsonb_strip_nulls(jsonb_build_object('text', measure, 'agg', p.agg, 'name', p.name, 'col', p.col,
+                                              'expr', p.expr, 'filter', p.filter,
+                                              'cols', CASE WHEN p.col IS NULL AND p.expr IS NOT NULL
+                                                           THEN to_jsonb(p.cols) END,
+                                              'type', p.argtype::text))
+         || jsonb_build_object('col', p.col)
+    FROM dataeng_internal._fact_measure_parse(source, measure) p
+$$;
+
+-- The value a measure m aggregates, per source row s: s.<col>, its
+-- expression, or with a filter CASE WHEN <filter> THEN <value> END (the
+-- aggregates ignore NULLs: sum(x) FILTER (WHERE f) is sum(CASE WHEN f THEN
+-- x END)); NULL for count(*).  The texts are those _fact_measure_parse
+-- deparsed, checked again by _fact_def_write.
+CREATE FUNCTION dataeng_internal._fact_measure_value(m jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN m->>'filter' IS NOT NULL
+              THEN format('CASE WHEN %s THEN %s END', m->>'filter',
+                          coalesce(m->>'expr', format('s.%I', m->>'col')))
+              WHEN m->>'expr' IS NOT NULL THEN format('(%s)', m->>'expr')
+              WHEN m->>'col' IS NOT NULL THEN format('s.%I', m->>'col') END
 $$;
 
 -- The bucket of a time value expression texpr (of type ttype) at the
--- grain, in time zone tz, as timestamptz.
+-- grain, in time zone tz, as timestamptz: a call of _fact_bucket(), the
+-- C that is the one definition of the rule (src/aggregate/delta.c,
+-- bucket_of(); _fact_deltas() folds the changes with it too).  (ttype:
+-- the rule depends on the value's type, which the C reads from the call.)
 CREATE FUNCTION dataeng_internal._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE ttype
-           WHEN 'timestamptz'::regtype THEN format('date_trunc(%L, %s, %L)', grain, texpr, tz)
-           WHEN 'timestamp'::regtype
-             THEN format('date_trunc(%L, (%s) AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
-           ELSE format('date_trunc(%L, (%s)::timestamp AT TIME ZONE %L, %L)', grain, texpr, tz, tz)
-         END
+  SELECT format('dataeng_internal._fact_bucket(%s, %L, %L)', texpr, grain, tz)
+$$;
+
+-- A fact's bucket column has the type of its time column (date, timestamp
+-- or timestamptz; facts created by 0.1.0: timestamptz whatever the time
+-- column).  Internally (the rule above, _fact_deltas(), the watermark of a
+-- backfill, the range predicates) a bucket is a timestamptz: its start in
+-- the fact's time zone, which is UTC for date and timestamp columns.  These
+-- write the conversions of an expression e between the two: to the fact's
+-- type (_fact_bucket_out) and back (_fact_bucket_in), none for
+-- timestamptz.
+CREATE FUNCTION dataeng_internal._fact_bucket_out(e text, btype regtype, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
+              ELSE format('((%s) AT TIME ZONE %L)::%s', e, tz, btype) END
+$$;
+CREATE FUNCTION dataeng_internal._fact_bucket_in(e text, btype regtype, tz text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
+              ELSE format('((%s)::timestamp AT TIME ZONE %L)', e, tz) END
+$$;
+-- The type of the bucket column of fact table tbl.
+CREATE FUNCTION dataeng_internal._fact_bucket_type(tbl regclass)
+RETURNS regtype
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT a.atttypid::regtype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = 'bucket' AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
 -- A predicate on the source's time column s.<col> selecting the rows of
@@ -579,8 +617,9 @@ $$;
 
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
--- The aggregate is one of a fixed list and the column an identifier,
--- quoted: no text of the measure is ever SQL.
+-- The aggregate is one of a fixed list and its value a quoted column or
+-- the expression and filter as _fact_measure_parse deparsed them (no text
+-- of the measure as given is ever SQL).
 CREATE FUNCTION dataeng_internal._fact_measure_cols(m jsonb, src_float boolean,
                                            OUT col_name text, OUT expr text, OUT hidden boolean)
 RETURNS SETOF record
@@ -589,36 +628,33 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   agg text := m->>'agg';
-  col text := m->>'col';
+  v text := dataeng_internal._fact_measure_value(m);
   nm text := m->>'name';
 BEGIN
   IF agg IS NULL OR agg NOT IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
-     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (col IS NULL OR col = '')) THEN
+     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (v IS NULL OR m->>'col' = ''))
+     OR (agg = 'count_star' AND v IS NOT NULL) THEN
     RAISE EXCEPTION 'invalid measure %', m
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column, with a name.';
+            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column or expression, with a name.';
   END IF;
   col_name := nm;
   hidden := false;
   expr := CASE agg WHEN 'count_star' THEN 'count(*)'
-                   WHEN 'count_distinct' THEN format('count(DISTINCT s.%I)', col)
-                   WHEN 'count' THEN format('count(s.%I)', col)
-                   WHEN 'sum' THEN format('sum(s.%I)', col)
-                   WHEN 'avg' THEN format('avg(s.%I)', col)
-                   WHEN 'min' THEN format('min(s.%I)', col)
-                   WHEN 'max' THEN format('max(s.%I)', col) END;
+                   WHEN 'count_distinct' THEN format('count(DISTINCT %s)', v)
+                   ELSE format('%s(%s)', agg, v) END;
   RETURN NEXT;
   hidden := true;
   IF agg = 'sum' THEN
     col_name := '__nn_' || nm;
-    expr := format('count(s.%I)', col);
+    expr := format('count(%s)', v);
     RETURN NEXT;
   ELSIF agg = 'avg' THEN
     col_name := '__sum_' || nm;
-    expr := format(CASE WHEN src_float THEN 'sum(s.%I::float8)' ELSE 'sum(s.%I)' END, col);
+    expr := format(CASE WHEN src_float THEN 'sum((%s)::float8)' ELSE 'sum(%s)' END, v);
     RETURN NEXT;
     col_name := '__cnt_' || nm;
-    expr := format('count(s.%I)', col);
+    expr := format('count(%s)', v);
     RETURN NEXT;
   END IF;
 END;
@@ -647,7 +683,9 @@ DECLARE
   keys text[] := ARRAY['bucket'] || d.dimensions;
 BEGIN
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
-  bucket_s := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
+  bucket_s := dataeng_internal._fact_bucket_out(
+                dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone),
+                dataeng_internal._fact_bucket_type(d.fact_table), d.time_zone);
   key_cols := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', ');
   SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = d.%1$I', k)
                          ELSE format('f.%1$I IS NOT DISTINCT FROM d.%1$I', k) END, ' AND ' ORDER BY o)
@@ -658,6 +696,9 @@ BEGIN
   ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+    IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
+      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m);
+    END IF;
     FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
       IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
         ins_cols := ins_cols || format(', %I', c.col_name);
@@ -688,7 +729,7 @@ DECLARE
   parts text[];
   qualified text;
   g text := lower(btrim(grain));
-  tz text := current_setting('TimeZone');
+  tz text;
   ttype regtype;
   tnull boolean;
   anynull boolean;
@@ -756,6 +797,11 @@ BEGIN
             DETAIL = 'The time column must be timestamp with time zone, timestamp or date.';
   END IF;
   anynull := tnull;
+  -- the bucket has the time column's type: a date is a day and a timestamp
+  -- a wall-clock time wherever the session is, so their buckets are
+  -- computed in UTC (where each day has 24 hours); a timestamptz is bucketed
+  -- in the session's time zone
+  tz := CASE WHEN ttype = 'timestamptz'::regtype THEN current_setting('TimeZone') ELSE 'UTC' END;
 
   -- dimensions
   FOREACH d IN ARRAY dimensions LOOP
@@ -776,8 +822,25 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ARRAY[''count(*)''].';
   END IF;
   FOREACH ms IN ARRAY measures LOOP
-    m := dataeng_internal._fact_parse_measure(ms);
-    IF m->>'col' IS NOT NULL THEN
+    m := dataeng_internal._fact_parse_measure(source, ms);
+    IF m->>'expr' IS NOT NULL THEN
+      -- an expression (or a column with a filter): its type as analysed
+      m := m || jsonb_build_object('float', (m->>'type')::regtype IN ('float4'::regtype, 'float8'::regtype));
+      BEGIN
+        EXECUTE format('SELECT %s FROM %s s WHERE false',
+                       (SELECT expr FROM dataeng_internal._fact_measure_cols(m, false) LIMIT 1), source);
+        ok := true;
+      EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
+        ok := false;
+      END;
+      IF NOT ok OR (m->>'agg' IN ('sum', 'avg')
+                    AND (SELECT typcategory FROM pg_type WHERE oid = (m->>'type')::regtype) NOT IN ('N', 'T')) THEN
+        RAISE EXCEPTION 'measure "%" cannot aggregate its argument of type %', ms, m->>'type'
+          USING ERRCODE = 'datatype_mismatch',
+                HINT = CASE WHEN m->>'agg' IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval argument.'
+                            ELSE 'min and max need a type with an ordering.' END;
+      END IF;
+    ELSIF m->>'col' IS NOT NULL THEN
       SELECT * INTO col FROM dataeng_internal._agg_column(source, m->>'col', format('measure "%s": column', ms));
       m := m || jsonb_build_object('type', col.typ::text,
                                    'float', col.typ IN ('float4'::regtype, 'float8'::regtype));
@@ -825,13 +888,15 @@ BEGIN
   -- start, so both see the same rows.
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   cols := ARRAY[time_column] || dimensions
-          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL);
+          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL)
+          || ARRAY(SELECT x.rc FROM jsonb_array_elements(spec) e, jsonb_array_elements_text(e->'cols') x(rc));
   PERFORM dataeng_internal._agg_capture(source, cols, 'fact table');
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
              'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs;
-  sel := dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz) || ' AS bucket'
+  sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
+                                           ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
               SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(spec) LOOP
@@ -1189,6 +1254,30 @@ REVOKE ALL ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regc
 COMMENT ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regclass, regclass) IS
   'internal: check a new fact or dimension definition: its table, name, source and a free name';
 
+-- Raise unless the expression measure m of fact fact_name over src is
+-- exactly what its text parses to: the expression and filter texts that
+-- become SQL are the parser's (checked when a definition is written, and
+-- again by every statement made of it, _fact_sql).
+CREATE FUNCTION dataeng_internal._fact_measure_check(fact_name text, src regclass, m jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF (SELECT p->'agg' IS DISTINCT FROM m->'agg' OR p->'name' IS DISTINCT FROM m->'name'
+             OR p->'col' IS DISTINCT FROM m->'col' OR p->'expr' IS DISTINCT FROM m->'expr'
+             OR p->'filter' IS DISTINCT FROM m->'filter' OR p->'cols' IS DISTINCT FROM m->'cols'
+             OR p->'type' IS DISTINCT FROM m->'type'
+        FROM dataeng_internal._fact_parse_measure(src, m->>'text') p) IS NOT false THEN
+    RAISE EXCEPTION 'invalid definition of fact "%"', fact_name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Measure "%s" is not as dataeng.fact_create() parses it.', m->>'text');
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_check(text, regclass, jsonb) IS
+  'internal: check that an expression measure of a fact is what its text parses to';
+
 -- The columns and settings of a new fact definition d are what
 -- fact_create would have written: its time column, dimensions and measure
 -- columns are columns of its source (of the types recorded), its grain a
@@ -1222,6 +1311,15 @@ BEGIN
   IF col.typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
     RAISE EXCEPTION 'time column "%" has type %', d.time_column, col.typ USING ERRCODE = 'datatype_mismatch';
   END IF;
+  -- the bucket: of the time column's type (a date or timestamp one computed
+  -- in UTC), or timestamptz
+  IF dataeng_internal._fact_bucket_type(d.fact_table) IS DISTINCT FROM col.typ
+       AND dataeng_internal._fact_bucket_type(d.fact_table) IS DISTINCT FROM 'timestamptz'::regtype
+     OR (dataeng_internal._fact_bucket_type(d.fact_table) <> 'timestamptz'::regtype AND d.time_zone <> 'UTC') THEN
+    RAISE EXCEPTION 'invalid definition of fact "%"', d.name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Its bucket column is not of the type of its time column (computed in UTC) nor timestamptz.';
+  END IF;
   FOREACH x IN ARRAY d.dimensions LOOP
     PERFORM dataeng_internal._agg_column(d.source, x, 'dimension');
   END LOOP;
@@ -1229,7 +1327,9 @@ BEGIN
     IF jsonb_typeof(m) IS DISTINCT FROM 'object' THEN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF m->>'col' IS NOT NULL THEN
+    IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
+      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m);
+    ELSIF m->>'col' IS NOT NULL THEN
       SELECT * INTO col FROM dataeng_internal._agg_column(d.source, m->>'col', 'measure column');
       IF m->>'type' IS DISTINCT FROM col.typ::text THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
@@ -1382,6 +1482,26 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_extreme_ok(regclass, text) IS
   'internal: whether a fact refresh folds min/max of a source column from the extremes of the changes';
 
+-- The same for a measure m: of its column, or of its expression by the
+-- expression's type, when that type has no collation (the extremes of an
+-- expression come in the type's default collation; a collatable one is
+-- recomputed instead).
+CREATE FUNCTION dataeng_internal._fact_measure_extreme_ok(src regclass, m jsonb)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN m->>'expr' IS NULL THEN dataeng_internal._fact_extreme_ok(src, m->>'col')
+              ELSE coalesce((
+                SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r') AND t.typcollation = 0
+                       AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+                       AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                                    WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid)
+                  FROM pg_type t WHERE t.oid = (m->>'type')::regtype), false) END
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) IS
+  'internal: whether a fact refresh folds a min/max measure from the extremes of the changes';
+
 -- The operator of strategy (1 <, 2 <=, 4 >=, 5 >) of the default btree
 -- class of typ, schema-qualified: OPERATOR(schema.op).
 CREATE FUNCTION dataeng_internal._agg_btree_op(typ regtype, strategy int)
@@ -1442,7 +1562,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('(%s UNION ALL SELECT s.*, NULL::timestamptz AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
+  SELECT format('(%s UNION ALL SELECT s.*, NULL::%s AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
                 'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
                 CASE WHEN indexed
                      THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
@@ -1450,16 +1570,22 @@ AS $$
                                  btable, d.source,
                                  replace(replace(replace(
                                    dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
-                                   '$1', 'b.bucket'),
-                                   '$2', format('((b.bucket AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
-                                                d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
+                                   '$1', x.b_in),
+                                   '$2', format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
+                                                x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
                                    '$3', 'false'),
-                                 format('dataeng_internal._fact_bucket(s.%I, %L, %L)', d.time_column, d.grain, d.time_zone))
-                     ELSE format('SELECT s.* FROM (SELECT s.*, dataeng_internal._fact_bucket(s.%I, %L, %L) AS __dataeng_bucket '
+                                 x.s_bucket)
+                     ELSE format('SELECT s.* FROM (SELECT s.*, %s AS __dataeng_bucket '
                                  'FROM %s s OFFSET 0) s '
                                  'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
-                                 d.time_column, d.grain, d.time_zone, d.source, btable) END,
-                d.source, d.time_column, btable)
+                                 x.s_bucket, d.source, btable) END,
+                x.btype, d.source, d.time_column, btable)
+    FROM (SELECT t.btype,
+                 dataeng_internal._fact_bucket_in('b.bucket', t.btype, d.time_zone) AS b_in,
+                 dataeng_internal._fact_bucket_out(format('dataeng_internal._fact_bucket(s.%I, %L, %L)',
+                                                          d.time_column, d.grain, d.time_zone),
+                                                   t.btype, d.time_zone) AS s_bucket
+            FROM (SELECT dataeng_internal._fact_bucket_type(d.fact_table) AS btype) t) x
 $$;
 
 -- Whether the source of d has a btree index led by its time column (not
@@ -1501,6 +1627,7 @@ DECLARE
   has_t boolean := false;
   delta text;
   ttype regtype;
+  btype regtype;
   keys text[];
   sub text;
   agg text := 'sum(rows)::bigint AS __rows';
@@ -1514,6 +1641,9 @@ DECLARE
   m jsonb;
   i int := 0;
   vals text[] := '{}';
+  vcols text[] := '{}';
+  vtypes text[] := '{}';
+  v text;
   summed boolean[] := '{}';
   extreme boolean[] := '{}';
   sumtypes text[] := '{}';
@@ -1557,6 +1687,7 @@ BEGIN
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+  btype := dataeng_internal._fact_bucket_type(d.fact_table);
   keys := ARRAY['bucket'] || d.dimensions;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old
@@ -1569,25 +1700,30 @@ BEGIN
   -- stored differently (numeric 1.0 and 1.00, a case-insensitive
   -- collation...), a GROUP BY merges those groups by the types' equality.
   img := dataeng_internal._agg_image_cols(d.source, d.dimensions);
-  coldef := 'is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz' || img.coldef;
+  coldef := '@FACT_DELTAS_COLUMNS@' || img.coldef;
   sub := 'c.bucket AS k0';
   FOR i IN 1 .. cardinality(d.dimensions) LOOP
     sub := sub || format(', %s AS k%s', img.exprs[i], i);
   END LOOP;
+  -- The value columns _fact_deltas() folds: each measure's value (a column
+  -- s.<col>, or its expression and filter), once per distinct value.
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_extreme_ok(d.source, m->>'col') THEN
+    v := dataeng_internal._fact_measure_value(m);
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
       m := m || '{"mode": "extreme"}';
     END IF;
-    IF m->>'mode' IN ('delta', 'extreme') AND m->>'col' IS NOT NULL THEN
-      IF NOT (m->>'col') = ANY (vals) THEN
-        vals := vals || (m->>'col');
+    IF m->>'mode' IN ('delta', 'extreme') AND v IS NOT NULL THEN
+      IF NOT v = ANY (vals) THEN
+        vals := vals || v;
+        vcols := vcols || CASE WHEN m->>'expr' IS NULL THEN m->>'col' END;
+        vtypes := vtypes || (m->>'type');
         summed := summed || false;
         extreme := extreme || false;
       END IF;
       IF m->>'agg' IN ('sum', 'avg') THEN
-        summed[array_position(vals, m->>'col')] := true;
+        summed[array_position(vals, v)] := true;
       ELSIF m->>'mode' = 'extreme' THEN
-        extreme[array_position(vals, m->>'col')] := true;
+        extreme[array_position(vals, v)] := true;
       END IF;
     ELSIF m->>'mode' = 'recompute' THEN
       rec_all := true;
@@ -1595,7 +1731,8 @@ BEGIN
   END LOOP;
   FOR i IN 1 .. cardinality(vals) LOOP
     IF summed[i] THEN
-      sumtypes[i] := dataeng_internal._agg_sum_type(d.source, vals[i]);
+      sumtypes[i] := CASE WHEN vcols[i] IS NOT NULL THEN dataeng_internal._agg_sum_type(d.source, vcols[i])
+                          ELSE dataeng_internal._agg_sum_type_of(vtypes[i]::regtype) END;
       coldef := coldef || format(', s%s %s', i, sumtypes[i]);
       sub := sub || format(', c.s%1$s, c.n%1$s', i);
     ELSE
@@ -1610,7 +1747,9 @@ BEGIN
                             JOIN pg_type ty ON ty.oid = a.atttypid
                            WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
         INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vals[i];
+        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vcols[i];
+      -- (an expression: its type, of no collation: _fact_measure_extreme_ok)
+      vtyp := coalesce(vtyp, format_type(vtypes[i]::regtype, NULL));
       coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, vtyp);
       sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
       agg := agg || format(', min(xa%1$s) AS __x_in_min_%1$s, max(xb%1$s) AS __x_in_max_%1$s, '
@@ -1625,11 +1764,12 @@ BEGIN
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_extreme_ok(d.source, m->>'col') THEN
+    v := dataeng_internal._fact_measure_value(m);
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
       -- min/max folded: least (greatest) of the stored value and those that
       -- came; the groups where one that went may have been the extreme are
       -- recomputed after
-      i := array_position(vals, m->>'col');
+      i := array_position(vals, v);
       xcol := format('__x_in_%s_%s', m->>'agg', i);
       ins_cols := ins_cols || format(', %I', m->>'name');
       ins_vals := ins_vals || format(', %I', xcol);
@@ -1639,8 +1779,10 @@ BEGIN
                                CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
       -- the extreme may have gone: one that went is at or beyond the
       -- extreme of the rows before and those that came
-      SELECT a.atttypid::regtype::text INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = m->>'col';
+      vtyp := coalesce((SELECT a.atttypid::regtype::text
+                          FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = m->>'col'
+                                                AND m->>'expr' IS NULL),
+                       m->>'type');
       xcond := coalesce(xcond || ' OR ', '')
                || format('(d.%1$I IS NOT NULL AND (%4$s(f.%2$I, d.%5$I) IS NULL OR d.%1$I %3$s %4$s(f.%2$I, d.%5$I)))',
                          format('__x_out_%s_%s', m->>'agg', i), m->>'name',
@@ -1649,7 +1791,7 @@ BEGIN
       CONTINUE;
     END IF;
     CONTINUE WHEN m->>'mode' <> 'delta';
-    i := array_position(vals, m->>'col');
+    i := array_position(vals, v);
     CASE m->>'agg'
       WHEN 'count_star' THEN
         agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');
@@ -1737,7 +1879,8 @@ BEGIN
     -- fact_backfill will read those rows as they are then, these changes
     -- included.  (A group is in one bucket, so this leaves out exactly the
     -- row images of those buckets.)
-    delta := format('(SELECT k0 AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
+    delta := format('(SELECT %s AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
+                    dataeng_internal._fact_bucket_out('k0', btype, d.time_zone),
                     (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
                        FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
                     (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c),
@@ -1760,8 +1903,10 @@ BEGIN
                       FROM generate_series(0, cardinality(d.dimensions)) o))
       INTO has_val;
     SELECT array_agg(CASE WHEN knull[o + 1] AND has_val[o + 1]
-                          THEN format('(SELECT x.k%1$s FROM pg_temp._dataeng_delta_raw x '
-                                      'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o) END ORDER BY o)
+                          THEN format('(SELECT %2$s FROM pg_temp._dataeng_delta_raw x '
+                                      'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o,
+                                      CASE WHEN o = 0 THEN dataeng_internal._fact_bucket_out('x.k0', btype, d.time_zone)
+                                           ELSE format('x.k%s', o) END) END ORDER BY o)
       INTO sent FROM generate_series(0, cardinality(d.dimensions)) o;
     fkeys := ARRAY(SELECT format('f.%I', k) FROM unnest(keys) k);
     dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
@@ -1962,6 +2107,7 @@ DECLARE
   hi timestamptz;
   last boolean;
   pred text;
+  ibucket text;
   groups bigint;
   t0 timestamptz := clock_timestamp();
   secs numeric;
@@ -2021,15 +2167,16 @@ BEGIN
   -- serves), then exactly the buckets (a date range is rounded outwards)
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+  ibucket := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
                    CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
                               WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
                               ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
-                   q.bucket_s);
+                   ibucket);
   ELSE
     pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
-                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), q.bucket_s);
+                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), ibucket);
   END IF;
   EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
                  'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
@@ -2154,7 +2301,10 @@ COMMENT ON FUNCTION dataeng.fact_drop(text) IS
 
 -- (security_invoker: the caller sees its own facts, by row security)
 CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
-  SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain, f.time_zone,
+  SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain,
+         -- (date and timestamp buckets have no zone)
+         CASE WHEN dataeng_internal._fact_bucket_type(f.fact_table) IN ('date'::regtype, 'timestamp'::regtype)
+              THEN NULL ELSE f.time_zone END AS time_zone,
          f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
          f.last_changes, f.total_changes,
          c.pending_changes, c.lag_seconds, f.backfilled_upto,

@@ -64,16 +64,18 @@ $$;
 SELECT setseed(0.42);
 INSERT INTO fd SELECT (fd_row(g)).* FROM generate_series(1, 400) g;
 
--- The facts, each created in its zone; the truth of each, as
--- _fact_bucket_expr writes the bucket.
+-- The facts, each created in its zone; the truth of each, with the
+-- bucket as date_trunc computes it (a timestamptz in the fact's zone, a
+-- timestamp or date of its own type, whatever the zone).
 CREATE TABLE fd_facts (name text PRIMARY KEY, truth text);
 CREATE FUNCTION fd_fact(fname text, zone text, tcol text, grain text, dims text[], measures text[])
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   ttype regtype := (SELECT atttypid FROM pg_attribute WHERE attrelid = 'fd'::regclass AND attname = tcol);
   bucket text := CASE ttype WHEN 'timestamptz'::regtype THEN format('date_trunc(%L, %I, %L)', grain, tcol, zone)
-                            WHEN 'timestamp'::regtype THEN format('date_trunc(%L, %I AT TIME ZONE %L, %L)', grain, tcol, zone, zone)
-                            ELSE format('date_trunc(%L, %I::timestamp AT TIME ZONE %L, %L)', grain, tcol, zone, zone) END;
+                            -- date and timestamp columns: buckets of their type, of no zone
+                            WHEN 'timestamp'::regtype THEN format('date_trunc(%L, %I)', grain, tcol)
+                            ELSE format('date_trunc(%L, %I::timestamp)::date', grain, tcol) END;
 BEGIN
   PERFORM set_config('TimeZone', zone, true);
   PERFORM dataeng.fact_create(fname, 'fd', tcol, grain, dims, measures, schedule => NULL);

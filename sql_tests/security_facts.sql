@@ -31,23 +31,28 @@ INSERT INTO sf_attacker.src VALUES (1, '2026-01-01 10:00', 'n', 5), (2, '2026-01
 -- of the issue (a count declared text) crashed the server
 -------------------------------------------------------------------------------
 SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
-  AS t(a bool, b int8, c bool, d int8, e timestamptz, cnt text);
+  AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamptz, cnt text);
 -- a dimension of the wrong type
 SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{region}', '{}', '{}')
-  AS t(a bool, b int8, c bool, d int8, e timestamptz, d1 int8);
+  AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamptz, d1 int8);
 -- a sum of the wrong type, a count among the sums
 SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{t}')
-  AS t(a bool, b int8, c bool, d int8, e timestamptz, s1 text, n1 int8);
+  AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamptz, s1 text, n1 int8);
 SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{t}')
-  AS t(a bool, b int8, c bool, d int8, e timestamptz, s1 int8, n1 text);
+  AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamptz, s1 int8, n1 text);
+-- the leading columns by other names or types (FACT_DELTAS_COLUMNS)
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
+  AS t(a bool, b int8, c bool, d int8, e timestamptz, n1 int8);
+SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
+  AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamp, n1 int8);
 -- one column too many
 SELECT * FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{amount}', '{f}')
-  AS t(a bool, b int8, c bool, d int8, e timestamptz, n1 int8, x text);
+  AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamptz, n1 int8, x text);
 -- the right list works
-SELECT a, b, d, e, d1, s1, n1
+SELECT is_total, n_changes, rows, bucket, d1, s1, n1
   FROM dataeng_internal._fact_deltas('m_src', 'sf_attacker.src', 'at', 'day', 'UTC', '{region}', '{amount}', '{t}')
-    AS t(a bool, b int8, c bool, d int8, e timestamptz, d1 text, s1 int8, n1 int8)
- ORDER BY a, e;
+    AS t(is_total bool, n_changes int8, has_t bool, rows int8, bucket timestamptz, d1 text, s1 int8, n1 int8)
+ ORDER BY is_total, bucket;
 SELECT dataeng.cdc_consumer_drop('m_src');
 RESET ROLE;
 

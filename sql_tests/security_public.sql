@@ -74,7 +74,13 @@ INSERT INTO reasons VALUES
   ('_dim_attrs_differ', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
   ('_fact_keys_eq', 'invoker-rights helper'), ('_fact_bucket_rows', 'invoker-rights helper'),
-  ('_fact_time_indexed', 'invoker-rights helper'),
+  ('_fact_time_indexed', 'invoker-rights helper'), ('_fact_bucket_out', 'invoker-rights helper'),
+  ('_fact_bucket_in', 'invoker-rights helper'), ('_fact_bucket_type', 'invoker-rights helper'),
+  ('_fact_measure_value', 'invoker-rights helper'), ('_fact_measure_check', 'invoker-rights helper'),
+  ('_fact_measure_extreme_ok', 'invoker-rights helper'), ('_agg_sum_type_of', 'invoker-rights helper'),
+  -- a measure parsed and analysed against its source with the caller's
+  -- rights: nothing of it is run
+  ('_fact_measure_parse', 'parse only'),
   -- SECURITY DEFINER recorders of the output plugin's DDL events: they take
   -- only the caller's role name (kept only if the session's role is a member
   -- of it), work only inside an event trigger (pg_event_trigger_ddl_commands()

@@ -320,3 +320,9 @@ CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'w
 ALTER TABLE dataeng_internal.on_change_triggers
   ADD COLUMN resume_from pg_lsn,
   ADD COLUMN resume_requested boolean NOT NULL DEFAULT false;
+-- Facts (measures as expressions): the measure parser takes the source,
+-- whose columns an expression is analysed against (_fact_parse_measure(
+-- regclass, text), re-created by the area file).  Facts of 0.1.0 keep their
+-- definitions: their measures are of one column each, as before, and their
+-- bucket column stays timestamptz (docs/facts.md).
+DROP FUNCTION dataeng_internal._fact_parse_measure(text);

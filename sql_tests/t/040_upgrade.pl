@@ -45,6 +45,13 @@ for my $old (@older)
 		SELECT dataeng.fact_create('daily', 'orders', 'at', 'day', '{customer}',
 		                           '{count(*), sum(amount)}', schedule => NULL);
 		SELECT dataeng.dimension_create('customer_dim', 'orders', 'id', '{customer}', 2, schedule => NULL);
+		-- a fact of a date column, created in New York: its bucket is a timestamptz
+		CREATE TABLE visits (id int PRIMARY KEY, day date NOT NULL);
+		INSERT INTO visits SELECT g, date '2026-12-01' + g % 7 FROM generate_series(1, 50) g;
+		SET TimeZone = 'America/New_York';
+		SELECT dataeng.fact_create('visits_daily', 'visits', 'day', 'day', '{}', '{count(*)}', schedule => NULL);
+		RESET TimeZone;
+		UPDATE visits SET day = day + 1 WHERE id % 3 = 0;
 		SELECT dataeng.rule_add('orders', 'positive', 'range', 'amount', '{"min": 0}');
 		SELECT count(*) FROM dataeng.validate('orders');
 		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
@@ -78,6 +85,26 @@ for my $old (@older)
 		  (SELECT date_trunc('day', at), customer, count(*), sum(amount) FROM orders GROUP BY 1, 2
 		   EXCEPT ALL SELECT bucket, customer, count, sum_amount FROM daily)) d}),
 		'0', "$db: the fact refreshes to its source's GROUP BY");
+	# a fact of 0.1.0 keeps its timestamptz bucket (midnight in its zone) and refreshes as before
+	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('visits_daily')});
+	is($node->safe_psql($db, q{
+		SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'visits_daily'::regclass AND attname = 'bucket'})
+	  . ' ' . $node->safe_psql($db, q{
+		SELECT count(*) FROM (
+		  (SELECT bucket, count FROM visits_daily
+		   EXCEPT ALL SELECT day::timestamp AT TIME ZONE 'America/New_York', count(*) FROM visits GROUP BY 1)
+		  UNION ALL
+		  (SELECT day::timestamp AT TIME ZONE 'America/New_York', count(*) FROM visits GROUP BY 1
+		   EXCEPT ALL SELECT bucket, count FROM visits_daily)) d}),
+		'timestamp with time zone 0', "$db: a date fact of $old keeps its timestamptz bucket and refreshes");
+	# a new one gives date buckets
+	$node->safe_psql($db, q{SELECT dataeng.fact_create('visits_new', 'visits', 'day', 'day', '{}', '{count(*)}', schedule => NULL)});
+	is($node->safe_psql($db, q{
+		SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'visits_new'::regclass AND attname = 'bucket'}),
+		'date', "$db: a date fact created after the upgrade has date buckets");
+	is($node->safe_psql($db, q{
+		SELECT count(*) FROM (SELECT bucket, count FROM visits_new EXCEPT SELECT day, count(*) FROM visits GROUP BY 1) d}),
+		'0', "$db: and equals its GROUP BY");
 	is($node->safe_psql($db, q{
 		SELECT count(*) FROM (SELECT id, customer FROM customer_dim WHERE is_current
 		                      EXCEPT SELECT id, customer FROM orders) d}) . ' '

@@ -1,15 +1,69 @@
 /*-------------------------------------------------------------------------
  *
  * aggregate.h
- *		What the files of src/aggregate share with the rest of dataeng.
+ *		What the files of src/aggregate share with the rest of dataeng, and
+ *		the contracts between the C of facts and their SQL (sql/facts.sql).
  *
- * The SQL it mirrors: dataeng.fact_refresh() (sql/facts.sql) reads the
- * setting dataeng.fact_refresh_path defined here.
+ * The SQL it mirrors:
+ *	- dataeng.fact_refresh() reads the setting dataeng.fact_refresh_path
+ *	  defined here (agg_init()).
+ *	- the bucket of a time value: dataeng_internal._fact_bucket() (delta.c)
+ *	  is the only definition of the rule; the SQL writes a call to it
+ *	  (dataeng_internal._fact_bucket_expr()), and _fact_deltas() folds the
+ *	  changes with the same function, bucket_of().
+ *	- the measures: dataeng_internal._fact_measure_parse() (measure.c) reads
+ *	  a measure, and _fact_deltas() evaluates the value expressions it
+ *	  wrote (agg_value_expr()).
+ *	- the rows of dataeng_internal._fact_deltas(): FACT_DELTAS_COLUMNS
+ *	  below, which the SQL writes as @FACT_DELTAS_COLUMNS@ at the start of
+ *	  its column definition list, and which _fact_deltas() checks the list
+ *	  against, name by name and type by type.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef DATAENG_AGGREGATE_H
 #define DATAENG_AGGREGATE_H
+
+#include "nodes/bitmapset.h"
+#include "nodes/nodes.h"
+#include "utils/relcache.h"
+
+/*
+ * The leading columns of a row of dataeng_internal._fact_deltas(), in
+ * order, as "name type" (types as format_type() writes them), and their
+ * positions.  After them come the dimensions, then per value column:
+ * [its sum,] its count of non-NULL values (bigint) [, and for an extreme
+ * column the least and greatest values that came in and went out, in the
+ * order of FD_X_* below, of the value's type].
+ */
+#define FACT_DELTAS_COLUMNS "is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamp with time zone"
+
+typedef enum FactDeltasColumn
+{
+	FD_IS_TOTAL,
+	FD_N_CHANGES,
+	FD_HAS_T,
+	FD_ROWS,
+	FD_BUCKET,
+	FD_NFIXED					/* how many: FACT_DELTAS_COLUMNS lists as many */
+} FactDeltasColumn;
+
+/* the extremes of an extreme value column, in the order they come */
+typedef enum FactDeltasExtreme
+{
+	FD_X_INS_MIN,
+	FD_X_INS_MAX,
+	FD_X_DEL_MIN,
+	FD_X_DEL_MAX,
+	FD_X_N
+} FactDeltasExtreme;
+
+/*
+ * a measure's value expression (its deparsed text, or s.<column>) of
+ * source rel, analysed and checked (measure.c); the columns it reads are
+ * added to *attnos
+ */
+extern Node *agg_value_expr(Relation rel, const char *text, Bitmapset **attnos);
 
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);

@@ -14,7 +14,14 @@
  *	  per value column: [sum <type>,] nonnull bigint
  *	  [, ins_min, ins_max, del_min, del_max <the column's type>])
  *
- * where an update counts its old row image -1 and its new one +1, a delete
+ * vals are the value columns: each a measure's value expression as
+ * _fact_measure_parse() deparsed it (its columns written s.<column>), or a
+ * column alone (s.<column>), analysed and checked again here
+ * (agg_value_expr(), measure.c) and evaluated over each row image as the
+ * current user, the fact's owner; a column alone is read from the image
+ * without evaluation.
+ *
+ * An update counts its old row image -1 and its new one +1, a delete
  * its old image -1 and an insert its new one +1: rows is the net number of
  * rows, nonnull the net number of non-NULL values, and sum (for the columns
  * marked in summed) the net sum of the values (NULL when no value came).
@@ -40,14 +47,20 @@
  */
 #include "postgres.h"
 
+#include "access/sysattr.h"
+#include "access/relation.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "nodes/value.h"
 #include "parser/parse_oper.h"
 #include "parser/scansup.h"
@@ -71,8 +84,8 @@
 #include "aggregate/aggregate.h"
 #include "cdc/cdc.h"
 
-/* leading columns of a result row */
-#define D_FIXED		5			/* is_total, n_changes, has_t, rows, bucket */
+/* leading columns of a result row (FACT_DELTAS_COLUMNS, aggregate.h) */
+#define D_FIXED		FD_NFIXED
 
 /* grains the bucket arithmetic handles itself (others call date_trunc) */
 typedef enum Grain
@@ -99,10 +112,16 @@ typedef struct BucketSpec
 	Datum		zone_text;
 } BucketSpec;
 
-/* A value column: summed and counted, or counted only */
+/*
+ * A value column: summed and counted, or counted only.  Its value is a
+ * column of the row image (col), or an expression of the source's columns
+ * (expr, a measure's, evaluated over the row image put in a slot).
+ */
 typedef struct ValueColumn
 {
 	ImageColumn col;
+	ExprState  *expr;			/* NULL: the column col */
+	Oid			typid;			/* type of the value */
 	bool		summed;
 	Oid			sumtype;		/* type of the sum */
 	int16		sumlen;
@@ -119,12 +138,12 @@ typedef struct ValueColumn
 	bool		typbyval;
 } ValueColumn;
 
-/* the extremes kept per value column of a group */
-#define X_INS_MIN	0
-#define X_INS_MAX	1
-#define X_DEL_MIN	2
-#define X_DEL_MAX	3
-#define X_N			4
+/* the extremes kept per value column of a group (aggregate.h) */
+#define X_INS_MIN	FD_X_INS_MIN
+#define X_INS_MAX	FD_X_INS_MAX
+#define X_DEL_MIN	FD_X_DEL_MIN
+#define X_DEL_MAX	FD_X_DEL_MAX
+#define X_N			FD_X_N
 
 /* One group: its key and its running deltas */
 typedef struct DeltaGroup
@@ -189,6 +208,12 @@ typedef struct DeltaState
 	/* the current row image's key, while it is looked up */
 	Datum	   *keys;
 	bool	   *keynulls;
+	/* the columns the value expressions read, put in slot for them */
+	int			nrowcols;
+	ImageColumn *rowcols;
+	AttrNumber *rowatts;
+	TupleTableSlot *slot;
+	ExprContext *econtext;
 } DeltaState;
 
 static inline int64
@@ -375,29 +400,40 @@ dataeng_fact_bucket(PG_FUNCTION_ARGS)
 
 /*
  * value_column_init
- *		Column col of source, read as its own type when summed, else only
- *		for whether it has a value.  Its sum has the type SQL's sum() gives.
+ *		The value text (a measure's value expression, or s.<column>) of
+ *		source rel: a column is read from the row image as its own type
+ *		when summed or extreme, else only for whether it has a value; an
+ *		expression is evaluated (the columns it reads are added to
+ *		*attnos).  Its sum has the type SQL's sum() gives.
  */
 static void
-value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
-				  bool extreme, Oid coltype, MemoryContext cxt)
+value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
+				  bool extreme, Oid coltype, MemoryContext cxt, Bitmapset **attnos)
 {
-	AttrNumber	att = get_attnum(source, name);
-	Oid			typid;
-	int32		typmod;
-	Oid			collid;
+	Bitmapset  *used = NULL;
+	Node	   *e = agg_value_expr(rel, text, &used);
+	Oid			typid = exprType(e);
+	int32		typmod = exprTypmod(e);
+	Oid			collid = exprCollation(e);
 	Oid			convfn = InvalidOid;
 	/* the built-in operators, whatever the search_path */
 	List	   *plus = list_make2(makeString("pg_catalog"), makeString("+"));
 	List	   *minus = list_make2(makeString("pg_catalog"), makeString("-"));
 	Oid			plusop;
 	Oid			minusop;
+	const char *name = NULL;
 
-	if (att == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of %s does not exist", name, get_rel_name(source))));
-	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
+	if (IsA(e, Var))
+		name = get_attname(RelationGetRelid(rel), ((Var *) e)->varattno, false);
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		vc->expr = ExecInitExpr(expression_planner((Expr *) e), NULL);
+		MemoryContextSwitchTo(old);
+		*attnos = bms_add_members(*attnos, used);
+	}
+	vc->typid = typid;
 	vc->summed = summed;
 	vc->extreme = extreme;
 	vc->collid = collid;
@@ -410,15 +446,14 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_FUNCTION),
 					 errmsg("type %s has no default btree ordering", format_type_be(typid)),
-					 errdetail("A fact refresh compares the values of min(%s) and max(%s).", name, name)));
+					 errdetail("A fact refresh compares the values of min(%s) and max(%s).", text, text)));
 		fmgr_info_copy(&vc->cmp, &tce->cmp_proc_finfo, cxt);
 	}
+	if (name != NULL)
+		cdc_image_column_init(&vc->col, name, summed || extreme ? typid : InvalidOid,
+							  summed || extreme ? typmod : -1, cxt);
 	if (!summed)
-	{
-		cdc_image_column_init(&vc->col, name, extreme ? typid : InvalidOid, extreme ? typmod : -1, cxt);
 		return;
-	}
-	cdc_image_column_init(&vc->col, name, typid, typmod, cxt);
 	switch (getBaseType(typid))
 	{
 		case INT2OID:
@@ -439,7 +474,7 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 	if (coltype != vc->sumtype)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("the sum of column \"%s\" is of type %s, not %s", name,
+				 errmsg("the sum of column \"%s\" is of type %s, not %s", text,
 						format_type_be(vc->sumtype), format_type_be(coltype))));
 	/* integers (not domains over them) add up in an int128, without fmgr */
 	vc->intsum = (typid == INT2OID || typid == INT4OID || typid == INT8OID);
@@ -452,7 +487,7 @@ value_column_init(ValueColumn *vc, Oid source, const char *name, bool summed,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("type %s has no + and - operators", format_type_be(vc->sumtype)),
-				 errdetail("A fact refresh adds and subtracts the values of sum(%s).", name)));
+				 errdetail("A fact refresh adds and subtracts the values of sum(%s).", text)));
 	fmgr_info_cxt(get_opcode(plusop), &vc->plus, cxt);
 	fmgr_info_cxt(get_opcode(minusop), &vc->minus, cxt);
 	get_typlenbyval(vc->sumtype, &vc->sumlen, &vc->sumbyval);
@@ -548,8 +583,8 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 
 	if (vc->intsum)
 	{
-		int64		x = vc->col.typid == INT2OID ? DatumGetInt16(v) :
-			vc->col.typid == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+		int64		x = vc->typid == INT2OID ? DatumGetInt16(v) :
+			vc->typid == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
 
 		g->intsum[j] += sg > 0 ? (int128) x : -(int128) x;
 		*has = true;
@@ -621,9 +656,24 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 	g->rows += sg;
 	if (first)
 		g->n_changes++;
+	if (st->nrowcols > 0)
+	{
+		/* the row, for the value expressions */
+		TupleTableSlot *slot = st->slot;
+
+		ExecClearTuple(slot);
+		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+		for (i = 0; i < st->nrowcols; i++)
+			slot->tts_values[st->rowatts[i] - 1] =
+				cdc_image_value(&st->rowcols[i], img, &slot->tts_isnull[st->rowatts[i] - 1]);
+		ExecStoreVirtualTuple(slot);
+	}
 	for (i = 0; i < st->nvals; i++)
 	{
-		Datum		v = cdc_image_value(&st->vals[i].col, img, &isnull);
+		/* (an expression's value is made in the change's memory, rowcxt) */
+		Datum		v = st->vals[i].expr != NULL ?
+			ExecEvalExpr(st->vals[i].expr, st->econtext, &isnull) :
+			cdc_image_value(&st->vals[i].col, img, &isnull);
 
 		xn[i] = isnull;
 		xv[i] = v;
@@ -715,6 +765,8 @@ fold_change(TupleTableSlot *change, void *arg)
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
+	if (st->econtext != NULL)
+		ResetExprContext(st->econtext);
 }
 
 /*
@@ -831,12 +883,12 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 			int			c = D_FIXED;
 
 			memset(nulls, false, sizeof(bool) * desc->natts);
-			values[0] = BoolGetDatum(false);
-			values[1] = Int64GetDatum(g->n_changes);
-			values[2] = BoolGetDatum(false);
-			values[3] = Int64GetDatum(g->rows);
-			values[4] = TimestampTzGetDatum(g->bucket);
-			nulls[4] = g->bucket_null;
+			values[FD_IS_TOTAL] = BoolGetDatum(false);
+			values[FD_N_CHANGES] = Int64GetDatum(g->n_changes);
+			values[FD_HAS_T] = BoolGetDatum(false);
+			values[FD_ROWS] = Int64GetDatum(g->rows);
+			values[FD_BUCKET] = TimestampTzGetDatum(g->bucket);
+			nulls[FD_BUCKET] = g->bucket_null;
 			for (i = 0; i < st->ndims; i++, c++)
 			{
 				values[c] = g->keys[i];
@@ -884,10 +936,10 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	}
 	/* the total row */
 	memset(nulls, true, sizeof(bool) * desc->natts);
-	values[0] = BoolGetDatum(true);
-	values[1] = Int64GetDatum(st->changes + st->truncates);
-	values[2] = BoolGetDatum(st->truncates > 0);
-	nulls[0] = nulls[1] = nulls[2] = false;
+	values[FD_IS_TOTAL] = BoolGetDatum(true);
+	values[FD_N_CHANGES] = Int64GetDatum(st->changes + st->truncates);
+	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0);
+	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = false;
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 }
 
@@ -921,6 +973,28 @@ agg_init(void)
 							 NULL, NULL, NULL);
 }
 
+/*
+ * fixed_columns_match
+ *		Whether the leading columns of desc are FACT_DELTAS_COLUMNS (names
+ *		and types), as many as FD_NFIXED: the SQL writes its column
+ *		definition list from that string, the C fills the columns by the
+ *		positions FD_*, and this holds the two together.
+ */
+static bool
+fixed_columns_match(TupleDesc desc)
+{
+	StringInfoData s;
+	int			i;
+
+	if (desc->natts < FD_NFIXED)
+		return false;
+	initStringInfo(&s);
+	for (i = 0; i < FD_NFIXED; i++)
+		appendStringInfo(&s, "%s%s %s", i == 0 ? "" : ", ", NameStr(TupleDescAttr(desc, i)->attname),
+						 format_type_be(TupleDescAttr(desc, i)->atttypid));
+	return strcmp(s.data, FACT_DELTAS_COLUMNS) == 0;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
 
 /*
@@ -948,6 +1022,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	int			nextreme;
 	DeltaState st;
 	TupleDesc	desc;
+	Relation	rel;
+	Bitmapset  *rowattnos = NULL;
 	AttrNumber	att;
 	Oid			typid;
 	int32		typmod;
@@ -995,16 +1071,12 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		if (DatumGetBool(extreme[i]))
 			natts += X_N;
 	}
-	if (desc->natts != natts ||
-		TupleDescAttr(desc, 0)->atttypid != BOOLOID ||
-		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 2)->atttypid != BOOLOID ||
-		TupleDescAttr(desc, 3)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 4)->atttypid != TIMESTAMPTZOID)
+	if (desc->natts != natts || !fixed_columns_match(desc))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the column definition list of dataeng_internal._fact_deltas() does not match its arguments"),
-				 errdetail("It is (is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.")));
+				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.",
+						   FACT_DELTAS_COLUMNS)));
 
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
 										ALLOCSET_DEFAULT_SIZES);
@@ -1043,14 +1115,20 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		st.dimbyval[i] = a->attbyval;
 	}
 	st.vals = palloc0(sizeof(ValueColumn) * Max(st.nvals, 1));
+	/* (cdc_read_changes checks more; no lock on a table the caller cannot read) */
+	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(source))));
+	rel = relation_open(source, AccessShareLock);
 	for (i = 0; i < st.nvals; i++)
 	{
 		bool		s = DatumGetBool(summed[i]);
 		bool		x = DatumGetBool(extreme[i]);
 
-		value_column_init(&st.vals[i], source, vals[i], s, x,
+		value_column_init(&st.vals[i], rel, vals[i], s, x,
 						  s ? TupleDescAttr(desc, c)->atttypid : InvalidOid,
-						  CurrentMemoryContext);
+						  CurrentMemoryContext, &rowattnos);
 		st.any_extreme |= x;
 		c += s ? 1 : 0;
 		/* the count of non-NULL values */
@@ -1067,14 +1145,37 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 			int			k;
 
 			for (k = 0; k < X_N; k++, c++)
-				if (TupleDescAttr(desc, c)->atttypid != st.vals[i].col.typid)
+				if (TupleDescAttr(desc, c)->atttypid != st.vals[i].typid)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("the extremes of column \"%s\" are of type %s, not %s", vals[i],
-									format_type_be(st.vals[i].col.typid),
+									format_type_be(st.vals[i].typid),
 									format_type_be(TupleDescAttr(desc, c)->atttypid))));
 		}
 	}
+
+	/* the columns the value expressions read, and the slot they read them in */
+	if (!bms_is_empty(rowattnos))
+	{
+		int			x = -1;
+
+		st.rowcols = palloc0(sizeof(ImageColumn) * bms_num_members(rowattnos));
+		st.rowatts = palloc(sizeof(AttrNumber) * bms_num_members(rowattnos));
+		while ((x = bms_next_member(rowattnos, x)) >= 0)
+		{
+			Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel),
+												x + FirstLowInvalidHeapAttributeNumber - 1);
+
+			st.rowatts[st.nrowcols] = a->attnum;
+			cdc_image_column_init(&st.rowcols[st.nrowcols], NameStr(a->attname), a->atttypid,
+								  a->atttypmod, CurrentMemoryContext);
+			st.nrowcols++;
+		}
+		st.slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsVirtual);
+		st.econtext = CreateStandaloneExprContext();
+		st.econtext->ecxt_scantuple = st.slot;
+	}
+	relation_close(rel, AccessShareLock);
 
 	st.xv_old = palloc0(sizeof(Datum) * Max(st.nvals, 1));
 	st.xv_new = palloc0(sizeof(Datum) * Max(st.nvals, 1));
@@ -1085,6 +1186,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);
+	if (st.econtext != NULL)
+		FreeExprContext(st.econtext, true);
 	return (Datum) 0;
 }
 
