@@ -14,8 +14,9 @@
 -- every version's key, attributes and currency (type 2), every row
 -- (type 1); the times differ by construction and are not compared.
 --
---   scd2_int   type 2, bigint key (the issue's shape)
---   scd1_text  type 1, text key
+--   scd2_int      type 2, bigint key (the issue's shape)
+--   scd1_text     type 1, text key
+--   scd2_int_low  type 2, bigint key, 0.3% of the rows changed (a tenth)
 --
 -- Target: dimension_refresh at least 10x faster than the full compare.
 \if :{?dim_rows}
@@ -24,8 +25,11 @@
 \else
 \set dim_rows 200000
 \endif
+-- (BENCH_DIM_SHAPES=scd2_int and BENCH_DIM_REPS=1 run less of it)
+\getenv reps BENCH_DIM_REPS
+\getenv shapes BENCH_DIM_SHAPES
 \if :{?reps} \else \set reps 2 \endif
-\if :{?shapes} \else \set shapes 'scd2_int,scd1_text' \endif
+\if :{?shapes} \else \set shapes 'scd2_int,scd1_text,scd2_int_low' \endif
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;   -- both sides single-process
 
@@ -40,7 +44,7 @@ CREATE TABLE bench_dim_results (shape text, size bigint, rep int, what text, sec
 CREATE PROCEDURE bench_dim_setup(shape text, size bigint) LANGUAGE plpgsql AS $$
 DECLARE
   scd int := CASE WHEN shape LIKE 'scd1%' THEN 1 ELSE 2 END;
-  keytype text := CASE WHEN shape LIKE '%text' THEN 'text' ELSE 'bigint' END;
+  keytype text := CASE WHEN shape LIKE '%text%' THEN 'text' ELSE 'bigint' END;
 BEGIN
   PERFORM dataeng.dimension_drop('bench_customer_dim') FROM dataeng.dimensions WHERE name = 'bench_customer_dim';
   DROP TABLE IF EXISTS bench_customers, bench_customer_snap CASCADE;
@@ -99,6 +103,7 @@ END $$;
 CREATE PROCEDURE bench_dim_round(shape text, size bigint, rep int) LANGUAGE plpgsql AS $$
 DECLARE
   scd int := CASE WHEN shape LIKE 'scd1%' THEN 1 ELSE 2 END;
+  low int := CASE WHEN shape LIKE '%\_low' THEN 10 ELSE 1 END;
   key text := CASE WHEN shape LIKE '%text' THEN '''C'' || lpad(%s::text, 9, ''0'')' ELSE '%s' END;
   -- keys of one kind: k = 4i + kind for random i, so that the kinds never
   -- share a key in one round (a key changed twice between two refreshes
@@ -113,18 +118,18 @@ DECLARE
 BEGIN
   -- 1% tracked, 1% untracked only, 0.5% deleted, 0.5% inserted (past the top)
   EXECUTE format('UPDATE bench_customers SET city = city || '' r%s'' WHERE id IN ' || pick,
-                 rep, format(key, 'k'), rep, size, 1, size / 100);
+                 rep, format(key, 'k'), rep, size, 1, size / 100 / low);
   COMMIT;
   EXECUTE format('UPDATE bench_customers SET notes = notes || '' r%s'', updated_at = now() WHERE id IN ' || pick,
-                 rep, format(key, 'k'), rep, size, 2, size / 100);
+                 rep, format(key, 'k'), rep, size, 2, size / 100 / low);
   COMMIT;
   EXECUTE format('DELETE FROM bench_customers WHERE id IN ' || pick,
-                 format(key, 'k'), rep, size, 3, size / 200);
+                 format(key, 'k'), rep, size, 3, size / 200 / low);
   COMMIT;
   EXECUTE format('INSERT INTO bench_customers SELECT %s, ''customer '' || g, ''c'' || g || ''@example.com'', '
                  '''city '' || (hashint8(g) & 1023), ''segment '' || (hashint8(g * 7) & 7), '
                  '''note '' || g, now() FROM generate_series(%s, %s) g',
-                 format(key, 'g'), size * (rep + 1) + 1, size * (rep + 1) + size / 200);
+                 format(key, 'g'), size * (rep + 1) + 1, size * (rep + 1) + size / 200 / low);
   COMMIT;
 
   t0 := clock_timestamp();
@@ -156,7 +161,7 @@ SELECT stmt FROM unnest(string_to_array(:'shapes', ',')) WITH ORDINALITY u(s, o)
                           FROM generate_series(1, :reps) r) x
  ORDER BY o, k \gexec
 
-\echo '== dimension_refresh vs full compare (dbt snapshot) per shape (median seconds; 3% of the rows changed each round)'
+\echo '== dimension_refresh vs full compare (dbt snapshot) per shape (median seconds; 3% of the rows changed each round, 0.3% for _low)'
 SELECT shape, size AS source_rows, max(changes) AS changes,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'dimension_refresh')::numeric, 4) AS dimension_refresh_s,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'full_compare')::numeric, 4) AS full_compare_s,
