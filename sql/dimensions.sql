@@ -300,6 +300,8 @@ CREATE FUNCTION dataeng_internal._dim_resync(d dataeng_internal.dimension_defs, 
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = on     -- (a whole compare: not dimension_refresh's lookups)
+SET enable_mergejoin = on
 AS $$
 DECLARE
   n bigint;
@@ -333,10 +335,47 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._dim_resync(dataeng_internal.dimension_defs, bigint, timestamptz) IS
   'internal: make a dimension''s current rows equal to its source';
 
+-- The events of a dimension's pending changes, read typed in C
+-- (src/aggregate/dimension.c): per insert, and per update its new row, an
+-- upsert of the key (part 1, present); per delete, and per update that
+-- changed the key its old key, a delete (part 0, not present); per
+-- TRUNCATE a row with present NULL; then one row with the number of
+-- changes read (n_changes).  Every change of source pending for the
+-- consumer, acknowledged in the caller's transaction; its checks are
+-- cdc_poll's, for the current user.  Columns as _agg_image_cols() gives
+-- them for the key column and the attributes.
+CREATE FUNCTION dataeng_internal._dim_events(consumer text, source regclass, key_column text, attributes text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataeng_dim_events'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng_internal._dim_events(text, regclass, text, text[]) IS
+  'internal: the events (upserts and deletes of keys, TRUNCATEs) of a dimension''s pending changes, acknowledged (reader of dimension_refresh)';
+
+-- A refresh works set-based, from the events of the changes read typed in
+-- C (_dim_events(), src/aggregate/dimension.c), in a few statements
+-- whatever the number of changes:
+--   type 1: the last event of each key decides; one DELETE of the keys
+--           gone, one INSERT ... ON CONFLICT DO UPDATE of the keys whose
+--           tracked attributes differ from the dimension's row (an update
+--           of untracked columns only writes nothing);
+--   type 2: the events that change a key's state (present or not, tracked
+--           attributes) from the one before them; one UPDATE closing the
+--           current versions they replace, one INSERT of the versions they
+--           open (a key changed several times between two refreshes keeps
+--           every version, each valid until the next).
+-- Its joins with the dimension probe the dimension's index on the key, a
+-- lookup per event in key order, never a scan of the whole dimension: hash
+-- and merge joins are off in it (the events are few beside the dimension;
+-- when they are many, the lookups in order still cost about what a join
+-- would).  The consumer's
+-- acknowledgement commits with the writes: a refresh that fails or is cut
+-- short by a crash leaves both undone.
 CREATE FUNCTION dataeng.dimension_refresh(dim_name text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 AS $$
 DECLARE
   d dataeng_internal.dimension_defs;
@@ -344,17 +383,13 @@ DECLARE
   tr record;
   has_t boolean;
   before_t text := 'true';
-  k_old text;
-  k_new text;
-  sel_del text;
-  sel_new text;
-  nulls text := '';
-  news text := '';
+  img record;
+  sel text := '';
   attrs text := '';
   ev_attrs text := '';
   lag_differ text;
   cur_differ text;
-  ord constant text := 'e.tick_id, e.ord_txn, e.change_id, e.part';
+  ord constant text := 'e.change_id, e.part';
   i int;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -368,58 +403,57 @@ BEGIN
     -- another role with the owner's rights: the work runs as the owner
     RETURN dataeng_internal._agg_as_owner(d.owner, 'dimension_refresh', d.name);
   END IF;
-  PERFORM dataeng_internal._agg_changes_table();
-  n := dataeng_internal._agg_poll(d.consumer, 0);
+
+  -- Events, per key: a delete (the old key of a delete, or of an update
+  -- that changed the key) and an upsert (the new row of an insert or
+  -- update), in commit order by (change_id, part); a TRUNCATE (present
+  -- NULL); and a last row counting the changes read (n_changes).
+  img := dataeng_internal._agg_image_cols(d.source, d.key_column || d.attributes);
+  FOR i IN 1 .. cardinality(d.attributes) LOOP
+    sel := sel || format(', %s AS a%s', img.exprs[i + 1], i);
+    attrs := attrs || format(', %I', d.attributes[i]);
+    ev_attrs := ev_attrs || format(', e.a%s', i);
+  END LOOP;
+  IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_dim_ev;
+  END IF;
+  PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_ev', format(
+    'SELECT c.n_changes, c.change_id, c.part, c.t, c.present, %s AS k%s '
+    '  FROM dataeng_internal._dim_events(%L, %s::oid::regclass, %L, %L::text[]) '
+    '       AS c(n_changes bigint, change_id bigint, part int, t timestamptz, present boolean%s) '
+    ' ORDER BY 6, 2, 3',   -- (by key: the lookups below then walk the index in order)
+    img.exprs[1], sel, d.consumer, d.source::oid, d.key_column, d.attributes, img.coldef));
+  SELECT e.n_changes INTO n FROM pg_temp._dataeng_dim_ev e WHERE e.n_changes IS NOT NULL;
 
   IF n > 0 THEN
-    -- changes before the first TRUNCATE are applied one by one; from a
-    -- TRUNCATE on, the current rows are made equal to the source
-    SELECT c.tick_id, c.ord_txn, c.change_id, c.captured_at INTO tr
-      FROM pg_temp._dataeng_changes c WHERE c.op = 'T'
-     ORDER BY c.tick_id, c.ord_txn, c.change_id LIMIT 1;
+    -- changes before the first TRUNCATE are applied; from a TRUNCATE on,
+    -- the current rows are made equal to the source
+    SELECT e.change_id, e.t AS captured_at INTO tr
+      FROM pg_temp._dataeng_dim_ev e WHERE e.n_changes IS NULL AND e.present IS NULL
+     ORDER BY e.change_id LIMIT 1;
     has_t := FOUND;
     IF has_t THEN
-      before_t := format('(c.tick_id, c.ord_txn, c.change_id) < (%s, %s, %s)', tr.tick_id, tr.ord_txn, tr.change_id);
+      before_t := format('e.change_id < %s', tr.change_id);
     END IF;
-
-    -- Events, per key: a delete (the old key of a delete, or of an update
-    -- that changed the key) and an upsert (the new row of an insert or
-    -- update), in delivery order (part orders the two of one update).
-    k_old := dataeng_internal._agg_json_col(d.source, d.key_column, 'c.old_row');
-    k_new := dataeng_internal._agg_json_col(d.source, d.key_column, 'c.new_row');
-    FOR i IN 1 .. cardinality(d.attributes) LOOP
-      nulls := nulls || format(', NULL::%s AS a%s',
-                               (SELECT format_type(x.atttypid, x.atttypmod) FROM pg_attribute x
-                                 WHERE x.attrelid = d.source AND x.attname = d.attributes[i]), i);
-      news := news || ', ' || dataeng_internal._agg_json_col(d.source, d.attributes[i], 'c.new_row');
-      attrs := attrs || format(', %I', d.attributes[i]);
-      ev_attrs := ev_attrs || format(', e.a%s', i);
-    END LOOP;
-    IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
-      DROP TABLE pg_temp._dataeng_dim_ev;
-    END IF;
-    PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_ev', format(
-                   'SELECT c.tick_id, c.ord_txn, c.change_id, 0 AS part, c.captured_at AS t, false AS present, %1$s AS k%2$s '
-                   '  FROM pg_temp._dataeng_changes c '
-                   ' WHERE %5$s AND (c.op = ''D'' OR (c.op = ''U'' AND %1$s IS DISTINCT FROM %3$s)) '
-                   'UNION ALL '
-                   'SELECT c.tick_id, c.ord_txn, c.change_id, 1, c.captured_at, true, %3$s%4$s '
-                   '  FROM pg_temp._dataeng_changes c WHERE %5$s AND c.op IN (''I'', ''U'')',
-                   k_old, nulls, k_new, news, before_t));
 
     IF d.scd_type = 1 THEN
       -- the last event of each key decides
       IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_dim_last;
       END IF;
-      PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_last',
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_last', format(
                      'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
-                     'ORDER BY e.k, e.tick_id DESC, e.ord_txn DESC, e.change_id DESC, e.part DESC');
+                     'WHERE e.present IS NOT NULL AND %s '
+                     'ORDER BY e.k, e.change_id DESC, e.part DESC', before_t));
       EXECUTE format('DELETE FROM %s x USING pg_temp._dataeng_dim_last e WHERE NOT e.present AND x.%I = e.k',
                      d.dim_table, d.key_column);
-      EXECUTE format('INSERT INTO %s AS x (%I%s) SELECT e.k%s FROM pg_temp._dataeng_dim_last e WHERE e.present '
-                     'ON CONFLICT (%I) DO %s',
-                     d.dim_table, d.key_column, attrs, ev_attrs, d.key_column,
+      -- (rows already equal are left out before ON CONFLICT, which would
+      -- lock them)
+      EXECUTE format('INSERT INTO %1$s AS x (%2$I%3$s) SELECT e.k%4$s FROM pg_temp._dataeng_dim_last e '
+                     'WHERE e.present AND NOT EXISTS (SELECT 1 FROM %1$s y WHERE y.%2$I = e.k AND NOT (%5$s)) '
+                     'ON CONFLICT (%2$I) DO %6$s',
+                     d.dim_table, d.key_column, attrs, ev_attrs,
+                     dataeng_internal._dim_attrs_differ(d, 'y.', 'e.', false, true),
                      CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
                           ELSE format('UPDATE SET %s WHERE %s',
                                       (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
@@ -439,25 +473,27 @@ BEGIN
       END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_tr', format(
         'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
-        '  SELECT e.tick_id, e.ord_txn, e.change_id, e.part, e.k, e.present%1$s, '
+        '  SELECT e.change_id, e.part, e.k, e.present%1$s, '
         '         greatest(max(e.t) OVER w, cur.valid_from) AS t, '
         '         CASE WHEN row_number() OVER w = 1 '
         '              THEN (cur.%2$I IS NOT NULL) <> e.present OR (e.present AND (%3$s)) '
         '              ELSE lag(e.present) OVER w <> e.present OR (e.present AND (%4$s)) END AS changed '
         '    FROM pg_temp._dataeng_dim_ev e LEFT JOIN %5$s cur ON cur.is_current AND cur.%2$I = e.k '
+        '   WHERE e.present IS NOT NULL AND %7$s '
         '  WINDOW w AS (PARTITION BY e.k ORDER BY %6$s)) s '
         'WHERE s.changed '
-        'WINDOW v AS (PARTITION BY s.k ORDER BY s.tick_id, s.ord_txn, s.change_id, s.part)',
-        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord));
+        'WINDOW v AS (PARTITION BY s.k ORDER BY s.change_id, s.part)',
+        ev_attrs, d.key_column, cur_differ, lag_differ, d.dim_table, ord, before_t));
       EXECUTE format('UPDATE %s x SET valid_to = e.t, is_current = false FROM pg_temp._dataeng_dim_tr e '
                      'WHERE e.rn = 1 AND x.is_current AND x.%I = e.k', d.dim_table, d.key_column);
       EXECUTE format('INSERT INTO %s (%I%s, valid_from, valid_to, is_current) '
                      'SELECT e.k%s, e.t, e.t_next, e.t_next IS NULL FROM pg_temp._dataeng_dim_tr e WHERE e.present '
-                     'ORDER BY e.tick_id, e.ord_txn, e.change_id, e.part',   -- surrogate keys in change order
+                     'ORDER BY e.change_id, e.part',   -- surrogate keys in change order
                      d.dim_table, d.key_column, attrs, ev_attrs);
     END IF;
 
     IF has_t THEN
+      PERFORM dataeng_internal._agg_changes_table();
       n := dataeng_internal._dim_resync(d, n, tr.captured_at);
     END IF;
   END IF;

@@ -228,6 +228,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._dim_def_write(regrole,text,dataeng_internal.dimension_defs,bigint)', 'v', false, 'u'),
   ('dataeng_internal._dim_def_write(text,dataeng_internal.dimension_defs,bigint)', 'v', false, 'u'),
   ('dataeng_internal._dim_differ(regclass,text,text,text)', 's', true, 'u'),
+  ('dataeng_internal._dim_events(text,regclass,text,text[])', 'v', true, 'u'),
   ('dataeng_internal._dim_resync(dataeng_internal.dimension_defs,bigint,timestamp with time zone)', 'v', false, 'u'),
   ('dataeng_internal._dot_id(text,text)', 'i', false, 's'),
   ('dataeng_internal._exec_as(regrole,text,boolean)', 'v', true, 'u'),
