@@ -142,14 +142,14 @@ SELECT table_name, op, pk, new_row FROM dataeng.cdc_poll('part') ORDER BY positi
 
 -- Rights: the owner must read the tables whole; the rows are rendered as
 -- the owner (restricted), and a role's poll sees only what it may read.
-CREATE ROLE s_reader;
-CREATE ROLE s_nobody;
-GRANT USAGE ON SCHEMA public TO s_reader, s_nobody;
-GRANT SELECT ON s_src TO s_reader;
-SET ROLE s_nobody;
+CREATE ROLE regress_s_reader;
+CREATE ROLE regress_s_nobody;
+GRANT USAGE ON SCHEMA public TO regress_s_reader, regress_s_nobody;
+GRANT SELECT ON s_src TO regress_s_reader;
+SET ROLE regress_s_nobody;
 SELECT dataeng.cdc_consumer_create('nobody', '{s_src}', snapshot => true);
 RESET ROLE;
-SET ROLE s_reader;
+SET ROLE regress_s_reader;
 SELECT dataeng.cdc_consumer_create('reader', '{s_src}', snapshot => true);
 SELECT count(*) FROM dataeng.cdc_poll('reader', 1000);
 -- PUBLIC cannot read the staging table
@@ -157,13 +157,13 @@ SELECT count(*) FROM dataeng_internal.cdc_snapshot_rows;
 RESET ROLE;
 -- row-level security limiting the owner: refused, as for changes
 ALTER TABLE s_src ENABLE ROW LEVEL SECURITY;
-SET ROLE s_reader;
+SET ROLE regress_s_reader;
 SELECT dataeng.cdc_consumer_create('reader_rls', '{s_src}', snapshot => true);
 -- and the poll of the existing consumer fails, as for changes
 SELECT count(*) FROM dataeng.cdc_poll('reader', 1000);
 RESET ROLE;
 ALTER TABLE s_src DISABLE ROW LEVEL SECURITY;
-SET ROLE s_reader;
+SET ROLE regress_s_reader;
 SELECT dataeng.cdc_consumer_drop('reader');
 RESET ROLE;
 
@@ -228,7 +228,14 @@ SELECT dataeng.cdc_ack('wal');
 COMMIT;
 SELECT op, pk, old_row, new_row FROM dataeng.cdc_poll('wal') ORDER BY position;
 -- keeping writers out takes what LOCK TABLE ... IN SHARE MODE takes
-GRANT SELECT ON s_wal TO s_reader;
-SET ROLE s_reader;
+GRANT SELECT ON s_wal TO regress_s_reader;
+SET ROLE regress_s_reader;
 SELECT dataeng.cdc_consumer_create('wal_reader', '{s_wal}', snapshot => true);
 RESET ROLE;
+
+DROP TABLE s_src, s_other, s_nokey, s_plain, s_empty, s_conc, s_part, s_rep, s_replica, s_wal;
+DROP FUNCTION s_apply(text, int);
+REVOKE USAGE ON SCHEMA public FROM regress_s_reader, regress_s_nobody;
+DROP ROLE regress_s_reader, regress_s_nobody;
+DROP EXTENSION dblink;
+DROP EXTENSION dataeng CASCADE;
