@@ -303,7 +303,7 @@ copy_relation(SnapshotCopy *c, Oid relid, Snapshot snap, Oid owner,
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 	MemoryContextDelete(relcxt);
 }
 
@@ -407,6 +407,6 @@ dataeng_cdc_snapshot_copy(PG_FUNCTION_ARGS)
 	copy_flush(c);
 	SPI_finish();
 	UnregisterSnapshot(snap);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 	PG_RETURN_INT64(c->next - first);
 }
