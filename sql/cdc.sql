@@ -109,13 +109,37 @@ CREATE TABLE dataeng_internal.cdc_consumer_state (
   last_poll_tick   bigint,
   last_poll_txn    bigint,
   last_poll_change bigint,
-  CHECK (name <> '')
+  CHECK (name <> ''),
+  -- the initial snapshot (cdc_consumer_create(..., snapshot => true)):
+  -- snapshot_rows rows of dataeng_internal.cdc_snapshot_rows, numbered
+  -- 1..snapshot_rows, taken at tick ack_tick had at creation; how many are
+  -- acknowledged and the furthest delivered.  NULL: no snapshot.
+  snapshot_rows    bigint,
+  snapshot_acked   bigint,
+  snapshot_polled  bigint,
+  -- the last snapshot row the last poll (of transaction last_poll_xid)
+  -- delivered, which dataeng.cdc_ack(consumer) acknowledges
+  last_poll_snap   bigint
 );
 COMMENT ON TABLE dataeng_internal.cdc_consumer_state IS
   'Consumers of the change log and their positions; read dataeng.cdc_consumers';
 
+-- The rows of consumers' initial snapshots not acknowledged yet (see
+-- src/cdc/snapshot.c): copied at the consumer's creation, delivered by
+-- cdc_poll() as op 'R', deleted as cdc_ack() acknowledges them.
+CREATE TABLE dataeng_internal.cdc_snapshot_rows (
+  consumer   text    NOT NULL,
+  n          bigint  NOT NULL,
+  table_oid  oid     NOT NULL,
+  pk         jsonb,
+  new_row    jsonb   NOT NULL,
+  PRIMARY KEY (consumer, n)
+);
+COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
+  'Rows of consumers'' initial snapshots not acknowledged yet; cdc_poll() delivers them';
+
 REVOKE ALL ON dataeng.cdc_tables, dataeng_internal.cdc_ticks, dataeng_internal.cdc_batch_txns,
-  dataeng_internal.cdc_consumer_state FROM PUBLIC;
+  dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.change_id_seq, dataeng_internal.cdc_tick_seq FROM PUBLIC;
 
 -- Where a change is in a consumer's delivery order (commit order, which
@@ -867,14 +891,38 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) FROM PUBLIC;
 
-CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL)
+-- Whether this backend can read the rows a tick's snapshot sees (its
+-- xmin is not after the tick's: src/cdc/snapshot.c).
+CREATE FUNCTION dataeng_internal._cdc_snapshot_usable(xmin xid8)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_snapshot_usable'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_snapshot_usable(xid8) FROM PUBLIC;
+
+-- Copy the rows of tbl a tick's snapshot (xmin, xmax, xip) sees into
+-- dataeng_internal.cdc_snapshot_rows, numbered from first + 1, rendered
+-- as capture renders them (columns, exclude_columns) by owner, restricted;
+-- returns how many (src/cdc/snapshot.c).
+CREATE FUNCTION dataeng_internal._cdc_snapshot_copy(consumer text, owner regrole, tbl regclass,
+                                                    columns text[], exclude_columns text[],
+                                                    xmin xid8, xmax xid8, xip xid8[], first bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_cdc_snapshot_copy'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_snapshot_copy(text, regrole, regclass, text[], text[], xid8, xid8, xid8[], bigint) FROM PUBLIC;
+
+CREATE FUNCTION dataeng.cdc_consumer_create(name text, tables regclass[] DEFAULT NULL,
+                                            snapshot boolean DEFAULT false)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_create'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[]) IS
-  'Creates a consumer that receives changes committed from now on (of the given tables, or all)';
+COMMENT ON FUNCTION dataeng.cdc_consumer_create(text, regclass[], boolean) IS
+  'Creates a consumer that receives changes committed from now on (of the given tables, or all), after a snapshot of their rows if asked';
 
-CREATE FUNCTION dataeng_internal._cdc_consumer_create(caller regrole, name text, tables regclass[])
+-- With snapshot, the consumer first receives the rows of its tables that
+-- the tick it starts after sees (src/cdc/snapshot.c), copied here.
+CREATE FUNCTION dataeng_internal._cdc_consumer_create(caller regrole, name text, tables regclass[],
+                                                      snapshot boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -885,6 +933,11 @@ DECLARE
   me regrole := caller;
   lim int;
   n bigint;
+  snap_tables regclass[];
+  wal_tables regclass[];
+  st record;
+  tk dataeng_internal.cdc_ticks;
+  copied bigint := 0;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
@@ -894,6 +947,9 @@ BEGIN
     RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF snapshot IS NULL THEN
+    RAISE EXCEPTION 'snapshot must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
     IF NOT dataeng_internal._cdc_can_read(me, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
@@ -901,12 +957,70 @@ BEGIN
               HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = t) THEN
+      IF snapshot THEN
+        RAISE EXCEPTION 'cannot take a snapshot of table %: its changes are not captured', t
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = 'A snapshot is the start of a table''s change stream.',
+                HINT = format('Run SELECT dataeng.cdc_enable(%L); first.', t::text);
+      END IF;
       RAISE WARNING 'changes of table % are not captured', t
         USING ERRCODE = '01000', HINT = format('Run SELECT dataeng.cdc_enable(%L);', t::text);
     END IF;
   END LOOP;
   IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_create.name) THEN
     RAISE EXCEPTION 'consumer "%" already exists', name USING ERRCODE = 'duplicate_object';
+  END IF;
+  IF snapshot THEN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+      RAISE EXCEPTION 'cannot create a consumer with a snapshot in a % transaction',
+        current_setting('transaction_isolation')
+        USING ERRCODE = 'active_sql_transaction',
+              HINT = 'Create it in a READ COMMITTED transaction.';
+    END IF;
+    -- The tables whose rows make the snapshot: those listed, or every
+    -- captured table the owner may read whole; not a partition whose
+    -- partitioned table is captured (its rows and changes are that
+    -- table's).
+    SELECT array_agg(x.t ORDER BY x.i), array_agg(x.t ORDER BY x.i) FILTER (WHERE x.wal)
+      INTO snap_tables, wal_tables
+      FROM (SELECT ct.table_name AS t, coalesce(array_position(tables, ct.table_name), 0) AS i,
+                   'wal' IN (ct.method, ct.active_method) AS wal
+              FROM dataeng.cdc_tables ct
+             WHERE CASE WHEN tables IS NULL THEN dataeng_internal._cdc_can_read(me, ct.table_name)
+                        ELSE ct.table_name = ANY (tables) END
+               AND NOT EXISTS (SELECT 1 FROM pg_partition_ancestors(ct.table_name) a
+                                 JOIN dataeng.cdc_tables up ON up.table_name = a.relid
+                                WHERE a.relid <> ct.table_name)
+             ORDER BY 2, 1) x;
+    -- Tables captured from the WAL: their records reach the log in the
+    -- worker's transactions, after their writers commit.  Writers are
+    -- kept out (SHARE, as CREATE INDEX takes) until this transaction ends,
+    -- and the worker catches up, so that the tick cut next sees every
+    -- record of the rows it sees.  Blocking writers takes the rights
+    -- LOCK TABLE ... IN SHARE MODE asks for.
+    IF wal_tables IS NOT NULL THEN
+      FOREACH t IN ARRAY wal_tables LOOP
+        IF NOT has_table_privilege(me, t, 'UPDATE, DELETE, TRUNCATE') THEN
+          RAISE EXCEPTION 'permission denied for table %', t
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('%s is captured from the WAL: its snapshot keeps writers out until the consumer is created.', t),
+                  HINT = 'It takes UPDATE, DELETE or TRUNCATE on the table, as LOCK TABLE ... IN SHARE MODE does.';
+        END IF;
+      END LOOP;
+      IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
+        RAISE EXCEPTION 'cannot take a snapshot of a table captured from the WAL: the WAL worker has not caught up'
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      END IF;
+      FOREACH t IN ARRAY wal_tables LOOP
+        EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
+      END LOOP;
+      IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
+        RAISE EXCEPTION 'cannot take a snapshot of a table captured from the WAL: the WAL worker has not caught up'
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      END IF;
+    END IF;
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they
   -- commit (a lock that polls and acknowledgements do not conflict with):
@@ -933,14 +1047,44 @@ BEGIN
               HINT = 'Drop consumers it no longer needs (dataeng.cdc_consumers lists them), or ask a superuser to raise dataeng.max_consumers_per_role.';
     END IF;
   END IF;
+  IF snapshot THEN
+    -- The snapshot is the tick's: the rows its snapshot sees, read while
+    -- nothing it sees can be vacuumed away (this statement's snapshot,
+    -- older than the tick, holds them).  A tick that the newest one
+    -- covered without being cut after this statement began may be older:
+    -- cut one now (in a worker, or here when one cannot).
+    SELECT * INTO tk FROM dataeng_internal.cdc_ticks k WHERE k.tick_id = tick;
+    IF NOT dataeng_internal._cdc_snapshot_usable(pg_snapshot_xmin(tk.snap)) THEN
+      IF NOT dataeng_internal._cdc_tick_here() AND dataeng_internal._cdc_tick_worker() THEN
+        SELECT * INTO tk FROM dataeng_internal.cdc_ticks k ORDER BY k.tick_id DESC LIMIT 1;
+      END IF;
+      IF NOT dataeng_internal._cdc_snapshot_usable(pg_snapshot_xmin(tk.snap)) THEN
+        tick := dataeng_internal._cdc_tick(true);
+        SELECT * INTO tk FROM dataeng_internal.cdc_ticks k WHERE k.tick_id = tick;
+      END IF;
+      tick := tk.tick_id;
+    END IF;
+    FOR st IN SELECT c.table_name, c.columns, c.exclude_columns
+                FROM unnest(snap_tables) WITH ORDINALITY u(t, i)
+                JOIN dataeng.cdc_tables c ON c.table_name = u.t
+               ORDER BY u.i LOOP
+      copied := copied + dataeng_internal._cdc_snapshot_copy(
+                  name, me, st.table_name, st.columns, st.exclude_columns,
+                  pg_snapshot_xmin(tk.snap), pg_snapshot_xmax(tk.snap),
+                  ARRAY(SELECT pg_snapshot_xip(tk.snap)), copied);
+    END LOOP;
+  END IF;
   -- start after everything committed so far: tick fully acknowledged
   INSERT INTO dataeng_internal.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
-                                     poll_tick, poll_txn, poll_change)
+                                     poll_tick, poll_txn, poll_change,
+                                     snapshot_rows, snapshot_acked, snapshot_polled)
   VALUES (name, me, tables, tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@,
-          tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@);
+          tick, @CDC_END_OF_BATCH@, @CDC_END_OF_BATCH@,
+          CASE WHEN snapshot THEN copied END, CASE WHEN snapshot THEN 0 END,
+          CASE WHEN snapshot THEN 0 END);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
 RETURNS void
@@ -958,6 +1102,7 @@ AS $$
 BEGIN
   PERFORM dataeng_internal._cdc_consumer(name, caller, false);
   DELETE FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
+  DELETE FROM dataeng_internal.cdc_snapshot_rows s WHERE s.consumer = _cdc_consumer_drop.name;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) FROM PUBLIC;
@@ -1006,6 +1151,12 @@ BEGIN
   IF max_changes < 1 THEN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF r.snapshot_acked < r.snapshot_rows THEN
+    -- (cdc_poll() delivers the snapshot first; only it reads one)
+    RAISE EXCEPTION 'consumer "%" has not acknowledged its initial snapshot yet', r.name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Poll it with dataeng.cdc_poll() and acknowledge its rows first.';
   END IF;
   PERFORM dataeng_internal._cdc_tick_for(r);
   IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
@@ -1072,7 +1223,7 @@ BEGIN
   -- what this poll delivered, for cdc_ack(consumer) in this transaction
   UPDATE dataeng_internal.cdc_consumer_state c
      SET last_poll_xid = pg_current_xact_id(), last_poll_tick = last_tick,
-         last_poll_txn = last_txn, last_poll_change = last_change
+         last_poll_txn = last_txn, last_poll_change = last_change, last_poll_snap = NULL
    WHERE c.name = r.name;
   IF last_tick IS NOT NULL THEN
     -- remember the furthest position delivered: acknowledgements stop there
@@ -1105,12 +1256,38 @@ DECLARE
   r dataeng_internal.cdc_consumer_state;
   me regrole := caller;
   g record;
+  last_n bigint;
 BEGIN
   IF max_changes < 1 THEN
     RAISE EXCEPTION 'max_changes must be at least 1, not %', max_changes
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   r := dataeng_internal._cdc_consumer(consumer, me, true);
+  IF r.snapshot_acked < r.snapshot_rows THEN
+    -- The initial snapshot first, max_changes rows at a time, from the
+    -- first row not acknowledged; changes once all of it is acknowledged.
+    -- A consumer of all tables gets the rows of the tables the polling
+    -- role may read whole, as it gets their changes.
+    SELECT max(s.n) INTO last_n
+      FROM (SELECT sr.n FROM dataeng_internal.cdc_snapshot_rows sr
+             WHERE sr.consumer = r.name AND sr.n > r.snapshot_acked
+             ORDER BY sr.n LIMIT max_changes) s;
+    UPDATE dataeng_internal.cdc_consumer_state c
+       SET last_poll_xid = pg_current_xact_id(), last_poll_tick = NULL, last_poll_txn = NULL,
+           last_poll_change = NULL, last_poll_snap = last_n,
+           snapshot_polled = greatest(c.snapshot_polled, last_n)
+     WHERE c.name = r.name;
+    RETURN QUERY
+      SELECT -sr.n, NULL::xid8, NULL::pg_lsn, r.created_at, sr.table_oid::regclass, 'R'::"char",
+             sr.pk, NULL::jsonb, sr.new_row,
+             ROW(r.ack_tick, 0::bigint, sr.n)::dataeng.cdc_position
+        FROM dataeng_internal.cdc_snapshot_rows sr
+       WHERE sr.consumer = r.name AND sr.n > r.snapshot_acked AND sr.n <= last_n
+         AND CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(me, sr.table_oid)
+                  ELSE sr.table_oid = ANY (r.tables::oid[]) END
+       ORDER BY sr.n;
+    RETURN;
+  END IF;
   FOR g IN SELECT * FROM dataeng_internal._cdc_poll_ranges(r, me, max_changes, whole_transactions) LOOP
     RETURN QUERY
       SELECT l.change_id, l.xid, l.lsn, l.captured_at, l.table_oid::regclass, l.op,
@@ -1128,6 +1305,23 @@ BEGIN
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_poll(regrole, text, int, boolean) FROM PUBLIC;
+
+-- Acknowledge the rows of consumer r's initial snapshot up to row upto
+-- (delivered): they are deleted, and the snapshot is done after its last.
+CREATE FUNCTION dataeng_internal._cdc_snapshot_ack(r dataeng_internal.cdc_consumer_state, upto bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM dataeng_internal.cdc_snapshot_rows s
+   WHERE s.consumer = r.name AND s.n > r.snapshot_acked AND s.n <= upto;
+  UPDATE dataeng_internal.cdc_consumer_state c
+     SET snapshot_acked = upto, acked_change_id = -upto, acked_at = now()
+   WHERE c.name = r.name;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_snapshot_ack(dataeng_internal.cdc_consumer_state, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
 RETURNS void
@@ -1152,6 +1346,34 @@ DECLARE
 BEGIN
   r := dataeng_internal._cdc_consumer(consumer, caller, true);
   PERFORM dataeng_internal._agg_reserved_check('ack', consumer, caller);
+
+  -- A row of the initial snapshot: change_id -n for row n.
+  IF upto_change_id < 0 AND r.snapshot_rows IS NOT NULL THEN
+    IF -upto_change_id > r.snapshot_rows THEN
+      RAISE EXCEPTION 'change % does not exist', upto_change_id
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('Consumer "%s" has no snapshot row %s.', consumer, -upto_change_id),
+              HINT = 'Acknowledge a change_id returned by dataeng.cdc_poll().';
+    ELSIF -upto_change_id < r.snapshot_acked THEN
+      RAISE EXCEPTION 'change % is already acknowledged by consumer "%"', upto_change_id, consumer
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Acknowledgements only move forward.';
+    ELSIF -upto_change_id = r.snapshot_acked THEN
+      RETURN;                             -- repeated acknowledgement: nothing to do
+    ELSIF -upto_change_id > r.snapshot_polled THEN
+      RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Only changes returned by dataeng.cdc_poll() can be acknowledged.';
+    END IF;
+    PERFORM dataeng_internal._cdc_snapshot_ack(r, -upto_change_id);
+    RETURN;
+  END IF;
+  IF r.snapshot_acked < r.snapshot_rows THEN
+    -- nothing but snapshot rows is delivered before the snapshot is done
+    RAISE EXCEPTION 'change % was not delivered to consumer "%" yet', upto_change_id, consumer
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The consumer''s initial snapshot is delivered first; only changes returned by dataeng.cdc_poll() can be acknowledged.';
+  END IF;
 
   -- A change of a table the consumer does not receive was never delivered
   -- to it, even when the other changes of its transaction were.
@@ -1255,6 +1477,13 @@ BEGIN
             DETAIL = 'dataeng.cdc_ack(consumer) acknowledges what the last dataeng.cdc_poll() of the same transaction delivered.',
             HINT = 'Poll, apply and acknowledge in one transaction, or acknowledge the last change applied: dataeng.cdc_ack(consumer, change_id), the change_id of the row with the largest position.';
   END IF;
+  IF r.last_poll_snap IS NOT NULL THEN
+    -- it delivered rows of the initial snapshot
+    IF r.last_poll_snap > r.snapshot_acked THEN
+      PERFORM dataeng_internal._cdc_snapshot_ack(r, r.last_poll_snap);
+    END IF;
+    RETURN;
+  END IF;
   IF r.last_poll_tick IS NULL
      OR (r.last_poll_tick, r.last_poll_txn, r.last_poll_change) <= (r.ack_tick, r.ack_txn, r.ack_change) THEN
     RETURN;                               -- it delivered nothing new
@@ -1311,8 +1540,12 @@ AS $$
      WHERE l.xid >= pg_snapshot_xmin(newest.snap)
        AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
-       AND dataeng_internal._cdc_can_read(viewer, l.table_oid))
-  SELECT count(*), min(captured_at) FROM pending
+       AND dataeng_internal._cdc_can_read(viewer, l.table_oid)),
+  -- rows of the initial snapshot not acknowledged yet
+  snap AS (SELECT coalesce(r.snapshot_rows - r.snapshot_acked, 0) AS rows_left)
+  SELECT count(*) + (SELECT rows_left FROM snap),
+         least(min(captured_at), CASE WHEN (SELECT rows_left FROM snap) > 0 THEN r.created_at END)
+    FROM pending
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) FROM PUBLIC;
 
@@ -1648,7 +1881,10 @@ COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text) IS 'internal: body 
 COMMENT ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
-COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[]) IS 'internal: body of dataeng.cdc_consumer_create()';
+COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) IS 'internal: body of dataeng.cdc_consumer_create()';
+COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_copy(text, regrole, regclass, text[], text[], xid8, xid8, xid8[], bigint) IS 'internal: copy the rows of a consumer''s initial snapshot';
+COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_ack(dataeng_internal.cdc_consumer_state, bigint) IS 'internal: acknowledge rows of a consumer''s initial snapshot';
+COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_usable(xid8) IS 'internal: whether the rows a tick sees can still be read';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_consumer_list()';

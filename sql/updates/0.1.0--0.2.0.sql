@@ -326,3 +326,25 @@ ALTER TABLE dataeng_internal.on_change_triggers
 -- definitions: their measures are of one column each, as before, and their
 -- bucket column stays timestamptz (docs/facts.md).
 DROP FUNCTION dataeng_internal._fact_parse_measure(text);
+-- Change capture, initial snapshots (cdc.sql): cdc_consumer_create()
+-- takes snapshot => true (its body too); consumers remember their
+-- snapshot's progress, and the rows not acknowledged yet wait in
+-- cdc_snapshot_rows.  (No view or function depends on the old signatures.)
+DROP FUNCTION dataeng.cdc_consumer_create(text, regclass[]);
+DROP FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[]);
+ALTER TABLE dataeng_internal.cdc_consumer_state
+  ADD COLUMN snapshot_rows bigint,
+  ADD COLUMN snapshot_acked bigint,
+  ADD COLUMN snapshot_polled bigint,
+  ADD COLUMN last_poll_snap bigint;
+CREATE TABLE dataeng_internal.cdc_snapshot_rows (
+  consumer   text    NOT NULL,
+  n          bigint  NOT NULL,
+  table_oid  oid     NOT NULL,
+  pk         jsonb,
+  new_row    jsonb   NOT NULL,
+  PRIMARY KEY (consumer, n)
+);
+COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
+  'Rows of consumers'' initial snapshots not acknowledged yet; cdc_poll() delivers them';
+REVOKE ALL ON dataeng_internal.cdc_snapshot_rows FROM PUBLIC;

@@ -37,6 +37,7 @@ my %not_carried = (
 	change_log_2 => 'a segment of change_log', change_log_3 => 'a segment of change_log',
 	cdc_ticks => 'snapshots of the dumped cluster', cdc_batch_txns => 'transaction ids of the dumped cluster',
 	cdc_consumer_state => 'positions in the change log, which is not carried',
+	cdc_snapshot_rows => 'the initial snapshots of consumers, which are not carried',
 	_agg_acking => 'only during a refresh',
 	_ddl_events => 'always empty: each DDL event is inserted and deleted in its transaction',
 	cdc_wal_state => 'WAL positions of the dumped cluster',

@@ -851,7 +851,7 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 }
 
 /*
- * capture_output_modes
+ * cdc_output_modes
  *		Make the output functions that capture reaches write what they write
  *		under the default settings, whatever the writer's session says.
  *		Returns the GUC nest level to give to AtEOXact_GUC(), or -1 when the
@@ -859,8 +859,8 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
  *		The level is saved with GUC_ACTION_SAVE, so an error unwinds it with
  *		the (sub)transaction.
  */
-static int
-capture_output_modes(void)
+int
+cdc_output_modes(void)
 {
 	int			nestlevel;
 
@@ -1052,7 +1052,7 @@ dataeng_capture(PG_FUNCTION_ARGS)
 	check_statement_trigger(fcinfo, "dataeng_internal.capture()");
 	ev = trigdata->tg_event;
 
-	nestlevel = capture_output_modes();
+	nestlevel = cdc_output_modes();
 	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
 	{
 		CaptureRel *cr = capture_rel(trigdata, fcinfo->flinfo->fn_oid);
@@ -1103,7 +1103,7 @@ dataeng_capture_partition_truncate(PG_FUNCTION_ARGS)
 	if (source == RelationGetRelid(rel))
 		return PointerGetDatum(NULL);
 
-	nestlevel = capture_output_modes();
+	nestlevel = cdc_output_modes();
 	capture_truncate(rel, source);
 	if (nestlevel >= 0)
 		AtEOXact_GUC(true, nestlevel);

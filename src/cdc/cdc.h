@@ -55,6 +55,7 @@ extern Oid	cdc_log_segment(int i);
 extern void cdc_check_log_layout(Relation rel);
 extern Bitmapset *cdc_column_set(Relation rel, const char *literal);
 extern Bitmapset *cdc_identity_columns(Relation rel);
+extern int	cdc_output_modes(void);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);
