@@ -5,21 +5,8 @@
 \set VERBOSITY terse
 CREATE EXTENSION dataeng;
 
-CREATE FUNCTION wait_for(cond text, secs float8 DEFAULT 30) RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-  ok boolean;
-  deadline timestamptz := clock_timestamp() + make_interval(secs => secs);
-BEGIN
-  LOOP
-    EXECUTE cond INTO ok;
-    IF ok THEN RETURN true; END IF;
-    IF clock_timestamp() > deadline THEN RETURN false; END IF;
-    PERFORM pg_sleep(0.05);
-    PERFORM pg_stat_clear_snapshot();
-  END LOOP;
-END;
-$$;
+-- (wait_for(condition, seconds): polls a condition, true once it holds)
+\i sql_tests/lib/wait_for.sql
 SELECT wait_for('SELECT dataeng_internal._scheduler_pid() IS NOT NULL') AS scheduler_running;
 
 CREATE ROLE ss_attacker LOGIN;
