@@ -506,20 +506,22 @@ $$;
 -- count_distinct, sum, avg, min or max; col: the column when the argument
 -- is one and there is no filter, else expr: the argument; filter: the
 -- condition; argtype: the argument's type; cols: the columns read.
-CREATE FUNCTION dataeng_internal._fact_measure_parse(source regclass, measure text,
+-- Analysed as owner (the fact's owner, whose rights the caller must have),
+-- restricted: analysing a literal can run a domain's CHECK.
+CREATE FUNCTION dataeng_internal._fact_measure_parse(source regclass, measure text, owner regrole,
                                                     OUT agg text, OUT name text, OUT col text, OUT expr text,
                                                     OUT filter text, OUT argtype regtype, OUT cols text[])
 RETURNS record
 AS 'MODULE_PATHNAME', 'dataeng_fact_measure_parse'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION dataeng_internal._fact_measure_parse(regclass, text) IS
+COMMENT ON FUNCTION dataeng_internal._fact_measure_parse(regclass, text, regrole) IS
   'internal: parse and check one measure of a fact over its source';
 
 -- The measure m as fact_defs.spec keeps it: {"text", "agg", "name", "col"}
 -- for a measure of one column (as dataeng 0.1.0 wrote them), with "expr",
 -- "filter" and "cols" for the others (then "col" is null), and the type of
--- the argument ("type").
-CREATE FUNCTION dataeng_internal._fact_parse_measure(source regclass, measure text)
+-- the argument ("type").  Analysed as owner (_fact_measure_parse).
+CREATE FUNCTION dataeng_internal._fact_parse_measure(source regclass, measure text, owner regrole)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -530,7 +532,7 @@ AS $$
                                                            THEN to_jsonb(p.cols) END,
                                               'type', p.argtype::text))
          || jsonb_build_object('col', p.col)
-    FROM dataeng_internal._fact_measure_parse(source, measure) p
+    FROM dataeng_internal._fact_measure_parse(source, measure, owner) p
 $$;
 
 -- The value a measure m aggregates, per source row s: s.<col>, its
@@ -697,7 +699,7 @@ BEGIN
                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
     IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
-      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m);
+      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m, d.owner);
     END IF;
     FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
       IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
@@ -822,7 +824,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ARRAY[''count(*)''].';
   END IF;
   FOREACH ms IN ARRAY measures LOOP
-    m := dataeng_internal._fact_parse_measure(source, ms);
+    m := dataeng_internal._fact_parse_measure(source, ms, current_user::regrole);
     IF m->>'expr' IS NOT NULL THEN
       -- an expression (or a column with a filter): its type as analysed
       m := m || jsonb_build_object('float', (m->>'type')::regtype IN ('float4'::regtype, 'float8'::regtype));
@@ -1258,7 +1260,7 @@ COMMENT ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regclas
 -- exactly what its text parses to: the expression and filter texts that
 -- become SQL are the parser's (checked when a definition is written, and
 -- again by every statement made of it, _fact_sql).
-CREATE FUNCTION dataeng_internal._fact_measure_check(fact_name text, src regclass, m jsonb)
+CREATE FUNCTION dataeng_internal._fact_measure_check(fact_name text, src regclass, m jsonb, owner regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1268,14 +1270,14 @@ BEGIN
              OR p->'col' IS DISTINCT FROM m->'col' OR p->'expr' IS DISTINCT FROM m->'expr'
              OR p->'filter' IS DISTINCT FROM m->'filter' OR p->'cols' IS DISTINCT FROM m->'cols'
              OR p->'type' IS DISTINCT FROM m->'type'
-        FROM dataeng_internal._fact_parse_measure(src, m->>'text') p) IS NOT false THEN
+        FROM dataeng_internal._fact_parse_measure(src, m->>'text', owner) p) IS NOT false THEN
     RAISE EXCEPTION 'invalid definition of fact "%"', fact_name
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('Measure "%s" is not as dataeng.fact_create() parses it.', m->>'text');
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng_internal._fact_measure_check(text, regclass, jsonb) IS
+COMMENT ON FUNCTION dataeng_internal._fact_measure_check(text, regclass, jsonb, regrole) IS
   'internal: check that an expression measure of a fact is what its text parses to';
 
 -- The columns and settings of a new fact definition d are what
@@ -1328,7 +1330,7 @@ BEGIN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
-      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m);
+      PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m, d.owner);
     ELSIF m->>'col' IS NOT NULL THEN
       SELECT * INTO col FROM dataeng_internal._agg_column(d.source, m->>'col', 'measure column');
       IF m->>'type' IS DISTINCT FROM col.typ::text THEN

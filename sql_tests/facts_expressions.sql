@@ -188,7 +188,7 @@ SELECT count(*) AS pwned FROM ox_log;
 -- a role that cannot read the source parses nothing of it
 CREATE ROLE regress_ox_stranger;
 SET ROLE regress_ox_stranger;
-SELECT * FROM dataeng_internal._fact_measure_parse('orders', 'sum(amount) AS x');
+SELECT * FROM dataeng_internal._fact_measure_parse('orders', 'sum(amount) AS x', current_user::regrole);
 SELECT * FROM dataeng_internal._fact_deltas('fact:ox_daily', 'orders', 'at', 'day', 'UTC', '{}',
                                             ARRAY['s.amount'], ARRAY[false])
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz, n1 bigint);

@@ -5,8 +5,8 @@
  *		and analysed against its source, and the value expressions a
  *		refresh folds.
  *
- * dataeng_internal._fact_measure_parse(source, measure) reads one measure of
- * fact_create: an aggregate call (count, sum, avg, min or max, unqualified
+ * dataeng_internal._fact_measure_parse(source, measure, owner) reads one
+ * measure of fact_create: an aggregate call (count, sum, avg, min or max, unqualified
  * or pg_catalog-qualified) of one argument, count(*), count(DISTINCT x),
  * with an optional FILTER (WHERE ...) and an optional AS name.  The text is
  * parsed as "SELECT <measure>" by raw_parser() and refused unless that is
@@ -21,6 +21,15 @@
  * (arrays, composites, json).  What is
  * stored is their deparsed form (pg_get_expr's), which names every column
  * as s.<column>.
+ *
+ * Analysing a measure can run code of the role that wrote it: a literal of
+ * a type is read by the type's input function, and that of an array or a
+ * composite of a domain checks the domain's CHECK constraints, which may
+ * call any function.  The text is analysed again when a definition is
+ * written, by the body of an entry point (as its owner, a superuser), and
+ * by every statement made of a definition: so it is always analysed as
+ * the fact's owner (owner, which the calling role must have the rights
+ * of), restricted, with search_path pinned (internal_sql_begin()).
  *
  * agg_value_expr() analyses such a deparsed value expression again, with
  * the same checks, for _fact_deltas() (delta.c), which evaluates it over
@@ -251,7 +260,7 @@ PG_FUNCTION_INFO_V1(dataeng_fact_measure_parse);
 /*
  * dataeng_fact_measure_parse
  *		dataeng_internal._fact_measure_parse(source regclass, measure text,
- *		  OUT agg text, OUT name text, OUT col text, OUT expr text,
+ *		  owner regrole, OUT agg text, OUT name text, OUT col text, OUT expr text,
  *		  OUT filter text, OUT argtype regtype, OUT cols text[])
  *
  * agg: count_star, count, count_distinct, sum, avg, min or max (count(*)
@@ -286,13 +295,21 @@ dataeng_fact_measure_parse(PG_FUNCTION_ARGS)
 	int			x = -1;
 	Datum	   *colnames;
 	int			ncols = 0;
+	Oid			owner;
+	InternalSql as_owner;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("measure must not be NULL")));
+				 errmsg("source, measure and owner must not be NULL")));
 	source = PG_GETARG_OID(0);
 	measure = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	owner = PG_GETARG_OID(2);
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to act as role \"%s\"", GetUserNameFromId(owner, false)),
+				 errdetail("A measure is analysed as the role of the fact it belongs to.")));
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -337,8 +354,14 @@ dataeng_fact_measure_parse(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("measure \"%s\": DISTINCT is only supported in count(DISTINCT col)", measure)));
 
-	/* (the caller reads the source: no lock on another role's table) */
-	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	/*
+	 * Analysed as the owner, restricted (the header comment): the code the
+	 * analysis may run (a domain's CHECK, a type's input function) is the
+	 * owner's, never the caller's rights when they are more.
+	 */
+	internal_sql_begin(&as_owner, owner);
+	/* (the owner reads the source: no lock on another role's table) */
+	if (pg_class_aclcheck(source, owner, ACL_SELECT) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for table %s", get_rel_name(source))));
@@ -387,6 +410,7 @@ dataeng_fact_measure_parse(PG_FUNCTION_ARGS)
 		colnames[ncols++] = CStringGetTextDatum(get_attname(source, x + FirstLowInvalidHeapAttributeNumber, false));
 	values[6] = PointerGetDatum(construct_array(colnames, ncols, TEXTOID, -1, false, TYPALIGN_INT));
 	relation_close(rel, AccessShareLock);
+	internal_sql_end(&as_owner);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
