@@ -392,6 +392,25 @@ cdc_wal_hold_database(Oid dboid, Node *stmt)
 
 	if (wal_shmem == NULL || !OidIsValid(dboid) || nholds >= MAX_HOLDS)
 		return;
+
+	/*
+	 * A move breaks the slot: logical decoding finds a change's table
+	 * through the database's current tablespace, so WAL written before the
+	 * move (the worker's own last writes among it) cannot be decoded after
+	 * it, and capture would stop for good ("could not map filenode").
+	 * Refuse it while the database has its capture slot.
+	 */
+	if (drain)
+	{
+		cdc_wal_slot_name(dboid, slot);
+		if (SearchNamedReplicationSlot(slot, true) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot move a database whose tables are captured from the WAL"),
+					 errdetail("Logical decoding cannot read the WAL the database wrote before a move: WAL capture through slot \"%s\" would stop.",
+							   slot),
+					 errhint("Switch its WAL-captured tables to trigger capture (dataeng.cdc_enable(..., method => 'trigger')), wait until the slot is gone, move the database, then switch them back.")));
+	}
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(release_at_xact_end, NULL);
