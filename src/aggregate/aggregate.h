@@ -24,6 +24,7 @@
 #ifndef DATAENG_AGGREGATE_H
 #define DATAENG_AGGREGATE_H
 
+#include "catalog/pg_attribute.h"
 #include "nodes/bitmapset.h"
 #include "nodes/nodes.h"
 #include "utils/relcache.h"
@@ -64,6 +65,14 @@ typedef enum FactDeltasExtreme
  * added to *attnos
  */
 extern Node *agg_value_expr(Relation rel, const char *text, Bitmapset **attnos);
+
+/*
+ * whether a column definition list gives column col of source as
+ * _fact_deltas() and _dim_events() return it (raises if not); true when it
+ * comes as jsonb (delta.c)
+ */
+extern bool agg_check_source_column(Oid source, const char *col, Form_pg_attribute a,
+									const char *what, const char *fn);
 
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);

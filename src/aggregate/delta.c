@@ -770,13 +770,16 @@ fold_change(TupleTableSlot *change, void *arg)
 }
 
 /*
- * check_dimension_column
- *		Raise unless the column definition list gives dimension col of
- *		source the type _fact_deltas() returns it as: jsonb for arrays,
- *		composites and json, else the column's own type and modifier.
+ * agg_check_source_column
+ *		Raise unless column a of a column definition list gives column col
+ *		of source the type fn returns it as: jsonb for arrays, composites and
+ *		json, else the column's own type and modifier.  what names the
+ *		column in the message ("column", "dimension").  Returns whether it
+ *		comes raw (as jsonb).  Shared by _fact_deltas() and _dim_events().
  */
-static void
-check_dimension_column(Oid source, const char *col, Form_pg_attribute a)
+bool
+agg_check_source_column(Oid source, const char *col, Form_pg_attribute a,
+						const char *what, const char *fn)
 {
 	AttrNumber	att = get_attnum(source, col);
 	Oid			typid;
@@ -799,11 +802,12 @@ check_dimension_column(Oid source, const char *col, Form_pg_attribute a)
 	if (raw ? a->atttypid != JSONBOID : (a->atttypid != typid || a->atttypmod != typmod))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("dimension \"%s\" is returned as type %s, not %s", col,
+				 errmsg("%s \"%s\" is returned as type %s, not %s", what, col,
 						raw ? "jsonb" : format_type_with_typemod(typid, typmod),
 						format_type_with_typemod(a->atttypid, a->atttypmod)),
-				 errdetail("Column \"%s\" of the column definition list of dataeng_internal._fact_deltas() is that dimension.",
-						   NameStr(a->attname))));
+				 errdetail("Column \"%s\" of the column definition list of %s is that %s.",
+						   NameStr(a->attname), fn, what)));
+	return raw;
 }
 
 /*
@@ -1109,7 +1113,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, c);
 
-		check_dimension_column(source, dims[i], a);
+		(void) agg_check_source_column(source, dims[i], a, "dimension", "dataeng_internal._fact_deltas()");
 		cdc_image_column_init(&st.dims[i], dims[i], a->atttypid, a->atttypmod, CurrentMemoryContext);
 		st.dimlen[i] = a->attlen;
 		st.dimbyval[i] = a->attbyval;

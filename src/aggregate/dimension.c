@@ -103,45 +103,6 @@ text_elems(ArrayType *a, int *n)
 }
 
 /*
- * check_column
- *		Raise unless column a of the column definition list gives column col
- *		of source as _dim_events() returns it: jsonb for arrays, composites
- *		and json, else the column's own type and modifier.  Returns whether
- *		it comes raw.
- */
-static bool
-check_column(Oid source, const char *col, Form_pg_attribute a)
-{
-	AttrNumber	att = get_attnum(source, col);
-	Oid			typid;
-	int32		typmod;
-	Oid			collid;
-	char		category;
-	bool		preferred;
-	Oid			base;
-	bool		raw;
-
-	if (att == InvalidAttrNumber || att < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of %s does not exist", col, get_rel_name(source))));
-	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
-	get_type_category_preferred(typid, &category, &preferred);
-	base = getBaseType(typid);
-	raw = category == TYPCATEGORY_ARRAY || get_typtype(typid) == TYPTYPE_COMPOSITE ||
-		base == JSONOID || base == JSONBOID;
-	if (raw ? a->atttypid != JSONBOID : (a->atttypid != typid || a->atttypmod != typmod))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" is returned as type %s, not %s", col,
-						raw ? "jsonb" : format_type_with_typemod(typid, typmod),
-						format_type_with_typemod(a->atttypid, a->atttypmod)),
-				 errdetail("Column \"%s\" of the column definition list of dataeng_internal._dim_events() is that column.",
-						   NameStr(a->attname))));
-	return raw;
-}
-
-/*
  * keys_equal
  *		Whether two (non-NULL) key values are equal: by the key type's
  *		equality, else (raw JSON, or a type without one) by their images.
@@ -303,7 +264,7 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, E_FIXED + i);
 		const char *col = i == 0 ? key_column : attrs[i - 1];
-		bool		raw = check_column(source, col, a);
+		bool		raw = agg_check_source_column(source, col, a, "column", "dataeng_internal._dim_events()");
 
 		cdc_image_column_init(&st.cols[i], col, a->atttypid, a->atttypmod, CurrentMemoryContext);
 		if (i == 0)
