@@ -651,6 +651,16 @@ BEGIN
     col_name := '__nn_' || nm;
     expr := format('count(%s)', v);
     RETURN NEXT;
+  ELSIF agg IN ('min', 'max') AND m ? 'reserve' THEN
+    -- the reserve: its count of values and its few least (greatest)
+    -- values (_fact_reserve)
+    col_name := '__nn_' || nm;
+    expr := format('count(%s)', v);
+    RETURN NEXT;
+    col_name := '__x_' || nm;
+    expr := format('dataeng_internal._fact_reserve_agg(%s, %s, %s)', v, (m->>'reserve')::int,
+                   CASE agg WHEN 'max' THEN 'true' ELSE 'false' END);
+    RETURN NEXT;
   ELSIF agg = 'avg' THEN
     col_name := '__sum_' || nm;
     expr := format(CASE WHEN src_float THEN 'sum((%s)::float8)' ELSE 'sum(%s)' END, v);
@@ -870,6 +880,11 @@ BEGIN
            CASE WHEN m->>'agg' IN ('count_star', 'count') THEN 'delta'
                 WHEN m->>'agg' IN ('sum', 'avg') AND NOT (m->>'float')::boolean THEN 'delta'
                 ELSE 'recompute' END);
+    -- min/max of a type whose values the refresh reads typed: kept with a
+    -- reserve of each group's few least (greatest) values
+    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(source, m) THEN
+      m := m || jsonb_build_object('reserve', @FACT_RESERVE@);
+    END IF;
     FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, false) LOOP
       IF c.col_name = ANY (names) THEN
         RAISE EXCEPTION 'column name "%" is used twice in fact "%"', c.col_name, key
@@ -1368,7 +1383,10 @@ BEGIN
     PERFORM dataeng_internal._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
     FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
       PERFORM dataeng_internal._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
-      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
+      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean'
+         OR (m ? 'reserve' AND (m->>'agg' NOT IN ('min', 'max') OR jsonb_typeof(m->'reserve') <> 'number'
+                                OR (m->>'reserve')::numeric NOT IN (@FACT_RESERVE@)
+                                OR NOT dataeng_internal._fact_measure_extreme_ok(d.source, m))) THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
       END IF;
     END LOOP;
@@ -1503,6 +1521,60 @@ AS $$
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) IS
   'internal: whether a fact refresh folds a min/max measure from the extremes of the changes';
+
+-- The reserves of min and max (src/aggregate/reserve.c): per group its
+-- @FACT_RESERVE@ least (greatest) values, from which a refresh takes the
+-- new extreme when one goes, recomputing a group only when its reserve
+-- runs out.
+CREATE FUNCTION dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint, came anyarray, went anyarray,
+                                      k int, descending boolean)
+RETURNS anyarray
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve(anyarray, bigint, anyarray, anyarray, int, boolean) IS
+  'internal: the new reserve of a fact group''s min or max from the stored one and the values that came and went';
+
+CREATE FUNCTION dataeng_internal._fact_reserve_step(internal, anyelement, int, boolean)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_step'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_step(internal, anyelement, int, boolean) IS
+  'internal: transition function of _fact_reserve_agg';
+CREATE FUNCTION dataeng_internal._fact_reserve_final(internal, anyelement, int, boolean)
+RETURNS anyarray
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_final(internal, anyelement, int, boolean) IS
+  'internal: final function of _fact_reserve_agg';
+CREATE AGGREGATE dataeng_internal._fact_reserve_agg(anyelement, int, boolean) (
+  SFUNC = dataeng_internal._fact_reserve_step,
+  STYPE = internal,
+  FINALFUNC = dataeng_internal._fact_reserve_final,
+  FINALFUNC_EXTRA
+);
+COMMENT ON AGGREGATE dataeng_internal._fact_reserve_agg(anyelement, int, boolean) IS
+  'internal: the k least (descending: greatest) non-NULL values of a group, sorted: a fact''s min or max reserve';
+
+CREATE FUNCTION dataeng_internal._fact_reserve_union_step(internal, anyarray, int, boolean)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_union_step'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_union_step(internal, anyarray, int, boolean) IS
+  'internal: transition function of _fact_reserve_union';
+CREATE FUNCTION dataeng_internal._fact_reserve_union_final(internal, anyarray, int, boolean)
+RETURNS anyarray
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_union_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_union_final(internal, anyarray, int, boolean) IS
+  'internal: final function of _fact_reserve_union';
+CREATE AGGREGATE dataeng_internal._fact_reserve_union(anyarray, int, boolean) (
+  SFUNC = dataeng_internal._fact_reserve_union_step,
+  STYPE = internal,
+  FINALFUNC = dataeng_internal._fact_reserve_union_final,
+  FINALFUNC_EXTRA
+);
+COMMENT ON AGGREGATE dataeng_internal._fact_reserve_union(anyarray, int, boolean) IS
+  'internal: the k least (descending: greatest) values of all the arrays of a group, sorted';
 
 -- The operator of strategy (1 <, 2 <=, 4 >=, 5 >) of the default btree
 -- class of typ, schema-qualified: OPERATOR(schema.op).
@@ -1652,8 +1724,12 @@ DECLARE
   coldef text;
   img record;
   rec_all boolean := false;        -- a measure without delta: every touched group is recomputed
-  xcond text;                      -- a group's extreme may have changed (on f after d)
-  xcol text;
+  xcond text;                      -- a group's reserve ran out (on the folded deltas d)
+  xfold text;                      -- the new reserves and counts of min/max, from f and d
+  mi int := 0;                     -- the measure's position
+  lohi text;
+  xr text;
+  xn text;
   vtyp text;
   knull boolean[];
   sent text[];
@@ -1711,7 +1787,7 @@ BEGIN
   -- s.<col>, or its expression and filter), once per distinct value.
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
     v := dataeng_internal._fact_measure_value(m);
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
+    IF m->>'agg' IN ('min', 'max') AND m ? 'reserve' AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
       m := m || '{"mode": "extreme"}';
     END IF;
     IF m->>'mode' IN ('delta', 'extreme') AND v IS NOT NULL THEN
@@ -1742,8 +1818,9 @@ BEGIN
     END IF;
     coldef := coldef || format(', n%s bigint', i);
     IF extreme[i] THEN
-      -- the column's type and, as the fact's min/max column, its collation
-      SELECT format_type(a.atttypid, a.atttypmod)
+      -- arrays of the column's type and, as the fact's min/max column, its
+      -- collation: the least and greatest values that came in and went out
+      SELECT format_type(a.atttypid, a.atttypmod) || '[]'
              || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
                             FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
                             JOIN pg_type ty ON ty.oid = a.atttypid
@@ -1751,15 +1828,18 @@ BEGIN
         INTO vtyp
         FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vcols[i];
       -- (an expression: its type, of no collation: _fact_measure_extreme_ok)
-      vtyp := coalesce(vtyp, format_type(vtypes[i]::regtype, NULL));
+      vtyp := coalesce(vtyp, format_type(vtypes[i]::regtype, NULL) || '[]');
       coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, vtyp);
       sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
-      agg := agg || format(', min(xa%1$s) AS __x_in_min_%1$s, max(xb%1$s) AS __x_in_max_%1$s, '
-                           'min(xc%1$s) AS __x_out_min_%1$s, max(xd%1$s) AS __x_out_max_%1$s', i);
-      flat := flat || format(', xa%1$s AS __x_in_min_%1$s, xb%1$s AS __x_in_max_%1$s, '
-                             'xc%1$s AS __x_out_min_%1$s, xd%1$s AS __x_out_max_%1$s', i);
-      agg_cols := agg_cols || ('__x_in_min_' || i) || ('__x_in_max_' || i)
-                  || ('__x_out_min_' || i) || ('__x_out_max_' || i);
+      agg := agg || format(', dataeng_internal._fact_reserve_union(xa%1$s, %2$s, false) AS __x_in_lo_%1$s, '
+                           'dataeng_internal._fact_reserve_union(xb%1$s, %2$s, true) AS __x_in_hi_%1$s, '
+                           'dataeng_internal._fact_reserve_union(xc%1$s, %2$s, false) AS __x_out_lo_%1$s, '
+                           'dataeng_internal._fact_reserve_union(xd%1$s, %2$s, true) AS __x_out_hi_%1$s, '
+                           'sum(n%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
+      flat := flat || format(', xa%1$s AS __x_in_lo_%1$s, xb%1$s AS __x_in_hi_%1$s, '
+                             'xc%1$s AS __x_out_lo_%1$s, xd%1$s AS __x_out_hi_%1$s, n%1$s AS __x_n_%1$s', i);
+      agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
+                  || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
     END IF;
   END LOOP;
   kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
@@ -1767,29 +1847,33 @@ BEGIN
   ins_vals := q.key_cols || ', __rows';
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
     v := dataeng_internal._fact_measure_value(m);
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
-      -- min/max folded: least (greatest) of the stored value and those that
-      -- came; the groups where one that went may have been the extreme are
-      -- recomputed after
+    mi := mi + 1;
+    IF m->>'agg' IN ('min', 'max') AND m ? 'reserve' AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
+      -- min/max: the group's new reserve from the stored one (none for a
+      -- new group; unknown where __nn is NULL) and the values that came in
+      -- and went out (_fact_reserve, src/aggregate/reserve.c), made once in
+      -- pg_temp._dataeng_delta below; the extreme is its first value; a
+      -- group whose reserve ran out while it has values is recomputed
       i := array_position(vals, v);
-      xcol := format('__x_in_%s_%s', m->>'agg', i);
-      ins_cols := ins_cols || format(', %I', m->>'name');
-      ins_vals := ins_vals || format(', %I', xcol);
-      upd := upd || format(', %1$I = %2$s(f.%1$I, EXCLUDED.%1$I)', m->>'name',
-                           CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END);
-      upd_m := upd_m || format(', %1$I = %2$s(f.%1$I, d.%3$I)', m->>'name',
-                               CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
-      -- the extreme may have gone: one that went is at or beyond the
-      -- extreme of the rows before and those that came
-      vtyp := coalesce((SELECT a.atttypid::regtype::text
-                          FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = m->>'col'
-                                                AND m->>'expr' IS NULL),
-                       m->>'type');
+      lohi := CASE m->>'agg' WHEN 'min' THEN 'lo' ELSE 'hi' END;
+      xr := '__xr_' || mi;
+      xn := '__xn_' || mi;
+      xfold := coalesce(xfold, '')
+               || format(', dataeng_internal._fact_reserve(f.%1$I, CASE WHEN f.__rows IS NULL THEN 0 ELSE f.%2$I END, '
+                         'd.%3$I, d.%4$I, %5$s, %6$s) AS %7$I, '
+                         'CASE WHEN f.__rows IS NULL THEN 0 ELSE f.%2$I END + d.%8$I AS %9$I',
+                         '__x_' || (m->>'name'), '__nn_' || (m->>'name'),
+                         format('__x_in_%s_%s', lohi, i), format('__x_out_%s_%s', lohi, i),
+                         (m->>'reserve')::int, CASE m->>'agg' WHEN 'max' THEN 'true' ELSE 'false' END,
+                         xr, '__x_n_' || i, xn);
+      ins_cols := ins_cols || format(', %I, %I, %I', m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
+      ins_vals := ins_vals || format(', %1$I[1], %2$I, %1$I', xr, xn);
+      upd := upd || format(', %1$I = EXCLUDED.%1$I, %2$I = EXCLUDED.%2$I, %3$I = EXCLUDED.%3$I',
+                           m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
+      upd_m := upd_m || format(', %1$I = d.%4$I[1], %2$I = d.%5$I, %3$I = d.%4$I',
+                               m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'), xr, xn);
       xcond := coalesce(xcond || ' OR ', '')
-               || format('(d.%1$I IS NOT NULL AND (%4$s(f.%2$I, d.%5$I) IS NULL OR d.%1$I %3$s %4$s(f.%2$I, d.%5$I)))',
-                         format('__x_out_%s_%s', m->>'agg', i), m->>'name',
-                         dataeng_internal._agg_btree_op(vtyp::regtype, CASE m->>'agg' WHEN 'min' THEN 2 ELSE 4 END),
-                         CASE m->>'agg' WHEN 'min' THEN 'least' ELSE 'greatest' END, xcol);
+               || format('(d.%1$I IS DISTINCT FROM 0 AND cardinality(d.%2$I) = 0)', xn, xr);
       CONTINUE;
     END IF;
     CONTINUE WHEN m->>'mode' <> 'delta';
@@ -1916,18 +2000,31 @@ BEGIN
     skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
     indexed := dataeng_internal._fact_time_indexed(d);
 
-    -- The groups to recompute (judged against the fact before this
-    -- refresh: f after d is then least/greatest(f, what came in)), the
+    -- With min/max or measures recomputed: the group deltas joined once to
+    -- the fact, with the groups' rows before this refresh (__frows) and
+    -- the new reserves of min/max
+    IF rec_all OR xfold IS NOT NULL THEN
+      IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_delta;
+      END IF;
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_delta', format(
+        'SELECT d.*, coalesce(f.__rows, 0) AS __frows%s FROM %s d LEFT JOIN %s f ON %s',
+        coalesce(xfold, ''), delta, d.fact_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent)));
+      ANALYZE pg_temp._dataeng_delta;
+      delta := 'pg_temp._dataeng_delta';
+    END IF;
+
+    -- The groups to recompute (all the touched ones with a measure
+    -- recomputed; else those whose reserve of a min/max ran out), the
     -- groups this refresh empties left out.
     IF rec_all OR xcond IS NOT NULL THEN
       IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_recompute;
       END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
-        'SELECT %s FROM %s d LEFT JOIN %s f ON %s WHERE coalesce(f.__rows, 0) + d.__rows > 0 %s',
+        'SELECT %s FROM %s d WHERE d.__frows + d.__rows > 0 %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-        delta, d.fact_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent),
-        CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
+        delta, CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
       n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
       ANALYZE pg_temp._dataeng_recompute;
     END IF;

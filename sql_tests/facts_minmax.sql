@@ -1,8 +1,11 @@
--- min/max measures: a refresh folds what came in and recomputes a group
--- only when a value that went may have been its extreme (pg_ivm's rule),
--- for all such groups in one statement; the touched buckets are
--- re-aggregated instead when that is less work.  After every step the fact
--- equals its GROUP BY, and dataeng.facts tells which path ran.
+-- min/max measures: a refresh keeps, per group, a reserve of its 16 least
+-- (greatest) values, and takes the new extreme from it when one goes.  The
+-- groups here hold 10 values each, so their reserves hold them all and
+-- nothing is recomputed for min/max (facts_reserve shows reserves running
+-- out); a measure with no delta (count(DISTINCT)) recomputes every group
+-- it touches, in one statement, or the touched buckets are re-aggregated
+-- when that is less work.  After every step the fact equals its GROUP BY,
+-- and dataeng.facts tells which path ran.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dataeng;
 \pset null '(null)'
@@ -73,8 +76,9 @@ SELECT * FROM mm_refresh();
 SELECT * FROM mm_diff();
 
 -- 2. extremes removed: the row holding a group's min deleted, another
--- group's max updated downwards, a third group's min updated upwards:
--- exactly those groups recomputed
+-- group's max updated downwards, a third group's min updated upwards: the
+-- new extremes come from the reserves (mm_ifact recomputes the groups
+-- touched, for its count(DISTINCT))
 SELECT bucket, region, min_v, max_v FROM mm_fact WHERE bucket = '2025-03-01' ORDER BY region;
 CALL mm_run($$DELETE FROM mm_src WHERE id = 4$$);          -- min of (03-01, 1)
 CALL mm_run($$UPDATE mm_src SET v = 0 WHERE id = 116$$);   -- max of (03-01, 2) down
@@ -133,8 +137,9 @@ SELECT * FROM mm_refresh();
 SELECT * FROM mm_diff();
 SELECT bucket, region, count, min_v, max_v FROM mm_fact WHERE bucket IS NULL OR region IS NULL ORDER BY 1, 2;
 
--- 7. the touched buckets re-aggregated (forced, then chosen: every
--- group's min removed, so recomputing them reads every bucket anyway)
+-- 7. the touched buckets re-aggregated (forced; then every group's min
+-- removed: mm_ifact recomputes every group, and re-aggregating the
+-- touched buckets is the same work)
 SET dataeng.fact_refresh_path = 'buckets';
 CALL mm_run($$DELETE FROM mm_src WHERE id IN (20, 21)$$);
 CALL mm_run($$INSERT INTO mm_src VALUES (508, '2025-03-05', 1, 1, 'b', 1)$$);

@@ -348,3 +348,52 @@ CREATE TABLE dataeng_internal.cdc_snapshot_rows (
 COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
   'Rows of consumers'' initial snapshots not acknowledged yet; cdc_poll() delivers them';
 REVOKE ALL ON dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
+-- Facts (min and max kept with reserves, src/aggregate/reserve.c): each
+-- min/max measure of a column whose values a refresh reads typed gets its
+-- hidden count of values and reserve (__nn_<measure>, __x_<measure>, as
+-- fact_create() makes them now).  They start unknown (NULL): the first
+-- refresh that touches a group recomputes that group's min/max from the
+-- source, as the fact's owner, and fills them.
+DO $reserve$
+DECLARE
+  f record;
+  m jsonb;
+  new_spec jsonb;
+  typ text;
+  adds text;
+BEGIN
+  FOR f IN SELECT * FROM dataeng_internal.fact_defs LOOP
+    new_spec := '[]';
+    adds := NULL;
+    FOR m IN SELECT * FROM jsonb_array_elements(f.spec) LOOP
+      typ := NULL;
+      IF m->>'agg' IN ('min', 'max') AND m->>'col' IS NOT NULL AND NOT m ? 'reserve' THEN
+        -- (the types _fact_extreme_ok() accepts)
+        SELECT format_type(a.atttypid, a.atttypmod) || '[]'
+               || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                              FROM pg_catalog.pg_collation l
+                              JOIN pg_catalog.pg_namespace cn ON cn.oid = l.collnamespace
+                             WHERE l.oid = a.attcollation AND a.attcollation <> t.typcollation), '')
+          INTO typ
+          FROM pg_catalog.pg_attribute a
+          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         WHERE a.attrelid = f.source AND a.attname = m->>'col' AND a.attnum > 0 AND NOT a.attisdropped
+           AND t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+           AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_am am ON am.oid = o.opcmethod
+                        WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid);
+      END IF;
+      IF typ IS NOT NULL THEN
+        adds := coalesce(adds || ', ', '')
+                || format('ADD COLUMN %I bigint, ADD COLUMN %I %s', '__nn_' || (m->>'name'), '__x_' || (m->>'name'), typ);
+        m := m || jsonb_build_object('reserve', @FACT_RESERVE@);
+      END IF;
+      new_spec := new_spec || jsonb_build_array(m);
+    END LOOP;
+    IF adds IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s %s', f.fact_table, adds);
+      UPDATE dataeng_internal.fact_defs SET spec = new_spec WHERE name = f.name;
+    END IF;
+  END LOOP;
+END
+$reserve$;

@@ -25,6 +25,7 @@
 #define DATAENG_AGGREGATE_H
 
 #include "catalog/pg_attribute.h"
+#include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "nodes/nodes.h"
 #include "utils/relcache.h"
@@ -49,15 +50,51 @@ typedef enum FactDeltasColumn
 	FD_NFIXED					/* how many: FACT_DELTAS_COLUMNS lists as many */
 } FactDeltasColumn;
 
-/* the extremes of an extreme value column, in the order they come */
+/*
+ * the extremes of an extreme value column, in the order they come: arrays
+ * of the value's type, the FACT_RESERVE least values that came in (least
+ * first), the greatest (greatest first), and the same of those that went
+ * out (reserve.c)
+ */
 typedef enum FactDeltasExtreme
 {
-	FD_X_INS_MIN,
-	FD_X_INS_MAX,
-	FD_X_DEL_MIN,
-	FD_X_DEL_MAX,
+	FD_X_INS_LO,
+	FD_X_INS_HI,
+	FD_X_DEL_LO,
+	FD_X_DEL_HI,
 	FD_X_N
 } FactDeltasExtreme;
+
+/*
+ * The reserves of min and max (reserve.c): per group, its FACT_RESERVE
+ * least (greatest) values; and, while a refresh folds its changes, per
+ * group the FACT_RESERVE least and greatest values that came in and went
+ * out.  The SQL writes @FACT_RESERVE@.
+ */
+#define FACT_RESERVE 16
+
+/* an ordering of the values of a type: least first, or greatest first */
+typedef struct AggOrder
+{
+	FmgrInfo	cmp;			/* the default btree class's comparison */
+	Oid			typid;
+	Oid			collid;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool		desc;
+} AggOrder;
+
+/* at most FACT_RESERVE values, sorted in an AggOrder */
+typedef struct AggReserve
+{
+	int			n;
+	Datum	   *v;				/* FACT_RESERVE slots */
+} AggReserve;
+
+extern void agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt);
+extern void agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v);
+extern Datum agg_reserve_array(const AggReserve *r, const AggOrder *o);
 
 /*
  * a measure's value expression (its deparsed text, or s.<column>) of

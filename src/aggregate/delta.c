@@ -12,7 +12,7 @@
  *	 (is_total boolean, n_changes bigint, has_t boolean, rows bigint,
  *	  bucket timestamptz, <dimensions...>,
  *	  per value column: [sum <type>,] nonnull bigint
- *	  [, ins_min, ins_max, del_min, del_max <the column's type>])
+ *	  [, ins_lo, ins_hi, del_lo, del_hi <arrays of the column's type>])
  *
  * vals are the value columns: each a measure's value expression as
  * _fact_measure_parse() deparsed it (its columns written s.<column>), or a
@@ -28,12 +28,12 @@
  * The bucket is date_trunc(grain, time, time_zone) as the fact defines it.
  *
  * For the columns marked in extreme (those of min/max measures) come the
- * least and greatest values that came in (new images, +1) and that went
- * out (old images, -1), compared with the type's default btree ordering
- * under the column's collation, as min() and max() compare.  From them the
- * caller folds a group's min/max (least of the stored one and what came
- * in) and tells which groups must be recomputed: those where a value that
- * went out is at or beyond the stored extreme (the approach of pg_ivm).
+ * FACT_RESERVE least and greatest values that came in (new images, +1)
+ * and that went out (old images, -1), compared with the type's default
+ * btree ordering under the column's collation, as min() and max()
+ * compare.  From them and the reserve a fact keeps per group, the caller
+ * makes each group's new reserve, and recomputes only the groups whose
+ * reserve runs out (reserve.c).
  * A last row (is_total) holds the number of changes read and whether a
  * TRUNCATE came; its other columns are NULL.
  *
@@ -132,17 +132,14 @@ typedef struct ValueColumn
 	FmgrInfo	minus;
 	bool		intsum;			/* an integer column, summed in an int128 */
 	bool		extreme;		/* its least and greatest values are kept */
-	FmgrInfo	cmp;			/* btree comparison, for extremes */
-	Oid			collid;
+	AggOrder	order[2];		/* for extremes: least first, greatest first */
 	int16		typlen;
 	bool		typbyval;
 } ValueColumn;
 
-/* the extremes kept per value column of a group (aggregate.h) */
-#define X_INS_MIN	FD_X_INS_MIN
-#define X_INS_MAX	FD_X_INS_MAX
-#define X_DEL_MIN	FD_X_DEL_MIN
-#define X_DEL_MAX	FD_X_DEL_MAX
+/* the lists of extremes kept per value column of a group (aggregate.h) */
+#define X_INS_LO	FD_X_INS_LO
+#define X_DEL_LO	FD_X_DEL_LO
 #define X_N			FD_X_N
 
 /* One group: its key and its running deltas */
@@ -161,8 +158,7 @@ typedef struct DeltaGroup
 	bool	   *has_plus;
 	bool	   *has_minus;
 	int128	   *intsum;			/* integer columns: their net sum */
-	Datum	   *ext;			/* X_N per value column, when any extreme */
-	bool	   *has_ext;
+	AggReserve *ext;			/* X_N per value column, when any extreme */
 } DeltaGroup;
 
 /* The groups by hash of their key; groups whose keys collide are chained */
@@ -436,18 +432,11 @@ value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
 	vc->typid = typid;
 	vc->summed = summed;
 	vc->extreme = extreme;
-	vc->collid = collid;
 	get_typlenbyval(typid, &vc->typlen, &vc->typbyval);
 	if (extreme)
 	{
-		TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_CMP_PROC_FINFO);
-
-		if (!OidIsValid(tce->cmp_proc_finfo.fn_oid))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FUNCTION),
-					 errmsg("type %s has no default btree ordering", format_type_be(typid)),
-					 errdetail("A fact refresh compares the values of min(%s) and max(%s).", text, text)));
-		fmgr_info_copy(&vc->cmp, &tce->cmp_proc_finfo, cxt);
+		agg_order_init(&vc->order[0], typid, collid, false, cxt);
+		agg_order_init(&vc->order[1], typid, collid, true, cxt);
 	}
 	if (name != NULL)
 		cdc_image_column_init(&vc->col, name, summed || extreme ? typid : InvalidOid,
@@ -552,8 +541,7 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 	}
 	if (st->any_extreme)
 	{
-		g->ext = palloc0(sizeof(Datum) * X_N * st->nvals);
-		g->has_ext = palloc0(sizeof(bool) * X_N * st->nvals);
+		g->ext = palloc0(sizeof(AggReserve) * X_N * st->nvals);
 	}
 	g->bucket_null = bucket_null;
 	g->bucket = bucket;
@@ -609,31 +597,23 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 
 /*
  * fold_extreme
- *		Value v of column j counted sg in group g: keep it if it is the
- *		least or greatest of those that came in (sg > 0) or went out.
+ *		Value v of column j counted sg in group g: into the lists of the
+ *		least and greatest values that came in (sg > 0) or went out.
  */
 static void
 fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 {
 	ValueColumn *vc = &st->vals[j];
-	int			base = j * X_N + (sg > 0 ? X_INS_MIN : X_DEL_MIN);
+	int			base = j * X_N + (sg > 0 ? X_INS_LO : X_DEL_LO);
 	int			k;
 
 	for (k = 0; k < 2; k++)
 	{
-		int			x = base + k;	/* k 0: the least, 1: the greatest */
+		AggReserve *r = &g->ext[base + k];	/* k 0: the least, 1: the greatest */
 
-		if (g->has_ext[x])
-		{
-			int32		c = DatumGetInt32(FunctionCall2Coll(&vc->cmp, vc->collid, v, g->ext[x]));
-
-			if (k == 0 ? c >= 0 : c <= 0)
-				continue;
-			if (!vc->typbyval)
-				pfree(DatumGetPointer(g->ext[x]));
-		}
-		g->ext[x] = datumCopy(v, vc->typbyval, vc->typlen);
-		g->has_ext[x] = true;
+		if (r->v == NULL)
+			r->v = palloc(sizeof(Datum) * FACT_RESERVE);
+		agg_reserve_add(r, &vc->order[k], v);
 	}
 }
 
@@ -929,10 +909,7 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 					int			x;
 
 					for (x = 0; x < X_N; x++, c++)
-					{
-						values[c] = g->ext[i * X_N + x];
-						nulls[c] = !g->has_ext[i * X_N + x];
-					}
+						values[c] = agg_reserve_array(&g->ext[i * X_N + x], &vc->order[x % 2]);
 				}
 			}
 			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
@@ -1079,7 +1056,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the column definition list of dataeng_internal._fact_deltas() does not match its arguments"),
-				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four values of its type.",
+				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four arrays of its type.",
 						   FACT_DELTAS_COLUMNS)));
 
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
@@ -1149,12 +1126,12 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 			int			k;
 
 			for (k = 0; k < X_N; k++, c++)
-				if (TupleDescAttr(desc, c)->atttypid != st.vals[i].typid)
+				if (TupleDescAttr(desc, c)->atttypid != get_array_type(st.vals[i].typid))
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("the extremes of column \"%s\" are of type %s, not %s", vals[i],
-									format_type_be(st.vals[i].typid),
-									format_type_be(TupleDescAttr(desc, c)->atttypid))));
+									format_type_be(TupleDescAttr(desc, c)->atttypid),
+									format_type_be(get_array_type(st.vals[i].typid)))));
 		}
 	}
 

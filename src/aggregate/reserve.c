@@ -1,0 +1,415 @@
+/*-------------------------------------------------------------------------
+ *
+ * reserve.c
+ *		The reserves of a fact's min and max: per group, its few least (for
+ *		min) or greatest (for max) values, so that a refresh rarely has to
+ *		read the source again when an extreme goes.
+ *
+ * A reserve is a sorted array of at most FACT_RESERVE values of a group
+ * (hidden column __x_<measure> of the fact), kept with the group's count
+ * of non-NULL values (__nn_<measure>).  Its invariant: it holds the
+ * smallest values of the group (in the order of min, or of max for a max
+ * measure), that is, a prefix of the group's values sorted.  The measure
+ * is its first element.  It is "complete" when it holds as many values as
+ * the group has: then it holds them all.
+ *
+ * A refresh folds the changes into, per group, the FACT_RESERVE least and
+ * greatest values that came in and that went out (agg_reserve_add() in
+ * _fact_deltas(), delta.c; _fact_reserve_union() when groups are merged
+ * again by GROUP BY).  A list that reached FACT_RESERVE values may have
+ * dropped some: only the values strictly before its last one are known
+ * exactly.  _fact_reserve() then makes the new reserve of a group from
+ * the stored one and those lists:
+ *
+ *	 candidates = stored + came in - went out (as multisets)
+ *
+ * keeping only the candidates that are provably among the group's
+ * smallest: at or before the stored reserve's last value when the stored
+ * reserve was not complete (the values beyond it are unknown), at or
+ * before the last value of a list of values that came in that may have
+ * dropped some, and strictly before the last value of such a list of
+ * values that went out.  Below those bounds every count is exact; at the
+ * first two the count is a lower bound (at least that many of the value
+ * are there), which still leaves a prefix; at the last one the count of
+ * values that went is only a lower bound, so that value is left out.  When
+ * nothing provable is left while the group still has values, the reserve
+ * is empty and the refresh recomputes the group from the source (with
+ * _fact_reserve_agg(), which also refills its reserve).  Inserts never
+ * empty a reserve, and deletes empty it only after FACT_RESERVE of a
+ * group's extremes went since its last recompute: scattered deletes and
+ * updates of a large source recompute almost nothing.
+ *
+ * Values are compared with the type's default btree ordering under the
+ * collation of the call (the column's), as min() and max() compare.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "common/common.h"
+#include "aggregate/aggregate.h"
+
+/*
+ * agg_order_init
+ *		The ordering of values of type typid under collation collid, least
+ *		first (desc: greatest first).  Raises if the type has none.
+ */
+void
+agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt)
+{
+	TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_CMP_PROC_FINFO);
+
+	if (!OidIsValid(tce->cmp_proc_finfo.fn_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("type %s has no default btree ordering", format_type_be(typid)),
+				 errdetail("The min and max of a fact compare values of their column's type.")));
+	fmgr_info_copy(&o->cmp, &tce->cmp_proc_finfo, cxt);
+	o->typid = typid;
+	o->collid = OidIsValid(collid) || !type_is_collatable(typid) ? collid : DEFAULT_COLLATION_OID;
+	o->typlen = tce->typlen;
+	o->typbyval = tce->typbyval;
+	o->typalign = tce->typalign;
+	o->desc = desc;
+}
+
+/* a before b (< 0), alike (0) or after (> 0) in order o */
+static inline int
+order_cmp(const AggOrder *o, Datum a, Datum b)
+{
+	int32		c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
+
+	return o->desc ? (c < 0 ? 1 : c > 0 ? -1 : 0) : c;
+}
+
+/*
+ * agg_reserve_add
+ *		Add value v to r (sorted in order o, at most FACT_RESERVE values):
+ *		kept, as a copy made in CurrentMemoryContext, unless r is full and v
+ *		is not before its last value; the last value then drops out.
+ */
+void
+agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v)
+{
+	int			i;
+
+	if (r->n == FACT_RESERVE && order_cmp(o, v, r->v[r->n - 1]) >= 0)
+		return;
+	if (r->n == FACT_RESERVE)
+	{
+		if (!o->typbyval)
+			pfree(DatumGetPointer(r->v[r->n - 1]));
+		r->n--;
+	}
+	/* after the values alike */
+	for (i = r->n; i > 0 && order_cmp(o, v, r->v[i - 1]) < 0; i--)
+		r->v[i] = r->v[i - 1];
+	r->v[i] = datumCopy(v, o->typbyval, o->typlen);
+	r->n++;
+}
+
+/* r's values as an array of their type */
+Datum
+agg_reserve_array(const AggReserve *r, const AggOrder *o)
+{
+	return PointerGetDatum(construct_array((Datum *) r->v, r->n, o->typid, o->typlen,
+										   o->typbyval, o->typalign));
+}
+
+/* The values of array a (NULLs left out) */
+static int
+array_values(ArrayType *a, const AggOrder *o, Datum **out)
+{
+	Datum	   *v;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	int			k = 0;
+
+	if (a == NULL)
+	{
+		*out = NULL;
+		return 0;
+	}
+	if (ARR_ELEMTYPE(a) != o->typid)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a reserve of type %s is not of type %s", format_type_be(ARR_ELEMTYPE(a)),
+						format_type_be(o->typid))));
+	deconstruct_array(a, o->typid, o->typlen, o->typbyval, o->typalign, &v, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			v[k++] = v[i];
+	*out = v;
+	return k;
+}
+
+/* the last of n values in order o (n > 0) */
+static Datum
+last_of(const AggOrder *o, Datum *v, int n)
+{
+	Datum		x = v[0];
+	int			i;
+
+	for (i = 1; i < n; i++)
+		if (order_cmp(o, v[i], x) > 0)
+			x = v[i];
+	return x;
+}
+
+/* the element type of argument argno, an array, of fn's call */
+static Oid
+arg_element_type(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			elem = OidIsValid(t) ? get_element_type(t) : InvalidOid;
+
+	if (!OidIsValid(elem))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("could not determine the type of a fact reserve")));
+	return elem;
+}
+
+/* the order of the call's values (cached for the call site) */
+static AggOrder *
+call_order(FunctionCallInfo fcinfo, Oid elem, bool desc)
+{
+	AggOrder   *o = (AggOrder *) fcinfo->flinfo->fn_extra;
+	Oid			collid = PG_GET_COLLATION();
+
+	if (!OidIsValid(collid) && type_is_collatable(elem))
+		collid = DEFAULT_COLLATION_OID;
+	if (o == NULL || o->typid != elem || o->desc != desc || o->collid != collid)
+	{
+		o = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggOrder));
+		agg_order_init(o, elem, collid, desc, fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = o;
+	}
+	return o;
+}
+
+static void
+check_size(int k)
+{
+	if (k < 1 || k > FACT_RESERVE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a fact reserve holds 1 to %d values, not %d", FACT_RESERVE, k)));
+}
+
+/*
+ * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
+ *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
+ *
+ * The new reserve of a group (see the file's header): stored is its
+ * reserve and stored_nn its count of non-NULL values before the refresh
+ * (0 for a new group; NULL when unknown, as for a group of a fact made
+ * before reserves: then nothing is provable), came and went the lists
+ * of values the refresh folded.  Returns at most k values, sorted.
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve);
+Datum
+dataeng_fact_reserve(PG_FUNCTION_ARGS)
+{
+	Oid			elem = arg_element_type(fcinfo, 0);
+	AggOrder   *o;
+	int			k;
+	Datum	   *stored;
+	Datum	   *came;
+	Datum	   *went;
+	int			ns;
+	int			nc;
+	int			nw;
+	Datum	   *cand;
+	bool	   *gone;
+	int			n = 0;
+	int			nout = 0;
+	int			i;
+	int			j;
+	bool		bounded_s;
+	Datum		last_s = (Datum) 0;
+	Datum		last_c = (Datum) 0;
+	Datum		last_w = (Datum) 0;
+	AggReserve	out;
+
+	if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the size and order of a fact reserve must not be NULL")));
+	k = PG_GETARG_INT32(4);
+	check_size(k);
+	o = call_order(fcinfo, elem, PG_GETARG_BOOL(5));
+	out.n = 0;
+	out.v = palloc(sizeof(Datum) * FACT_RESERVE);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(agg_reserve_array(&out, o));	/* unknown: nothing provable */
+
+	ns = array_values(PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0), o, &stored);
+	nc = array_values(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2), o, &came);
+	nw = array_values(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), o, &went);
+
+	/* the bounds: what lies beyond each is not known exactly */
+	bounded_s = (int64) ns != PG_GETARG_INT64(1);
+	if (bounded_s && ns == 0)
+		PG_RETURN_DATUM(agg_reserve_array(&out, o));
+	if (bounded_s)
+		last_s = last_of(o, stored, ns);
+	if (nc >= FACT_RESERVE)
+		last_c = last_of(o, came, nc);
+	if (nw >= FACT_RESERVE)
+		last_w = last_of(o, went, nw);
+
+	/* stored + came - went */
+	cand = palloc(sizeof(Datum) * (ns + nc + 1));
+	gone = palloc0(sizeof(bool) * (ns + nc + 1));
+	for (i = 0; i < ns; i++)
+		cand[n++] = stored[i];
+	for (i = 0; i < nc; i++)
+		cand[n++] = came[i];
+	for (j = 0; j < nw; j++)
+		for (i = 0; i < n; i++)
+			if (!gone[i] && order_cmp(o, cand[i], went[j]) == 0)
+			{
+				gone[i] = true;
+				break;
+			}
+
+	/* the provable ones, sorted, at most k */
+	for (i = 0; i < n; i++)
+	{
+		if (gone[i])
+			continue;
+		if (bounded_s && order_cmp(o, cand[i], last_s) > 0)
+			continue;
+		if (nc >= FACT_RESERVE && order_cmp(o, cand[i], last_c) > 0)
+			continue;
+		if (nw >= FACT_RESERVE && order_cmp(o, cand[i], last_w) >= 0)
+			continue;
+		agg_reserve_add(&out, o, cand[i]);
+	}
+	nout = Min(out.n, k);
+	out.n = nout;
+	PG_RETURN_DATUM(agg_reserve_array(&out, o));
+}
+
+/* The state of _fact_reserve_agg() and _fact_reserve_union() */
+typedef struct ReserveAggState
+{
+	AggOrder	order;
+	AggReserve	r;
+	int			k;
+} ReserveAggState;
+
+static ReserveAggState *
+agg_state(FunctionCallInfo fcinfo, Oid elem)
+{
+	MemoryContext aggcxt;
+	ReserveAggState *s;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "fact reserve aggregate called in non-aggregate context");
+	if (!PG_ARGISNULL(0))
+		return (ReserveAggState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the size and order of a fact reserve must not be NULL")));
+	check_size(PG_GETARG_INT32(2));
+	s = MemoryContextAllocZero(aggcxt, sizeof(ReserveAggState));
+	agg_order_init(&s->order, elem, PG_GET_COLLATION(), PG_GETARG_BOOL(3), aggcxt);
+	s->r.v = MemoryContextAlloc(aggcxt, sizeof(Datum) * FACT_RESERVE);
+	s->k = PG_GETARG_INT32(2);
+	return s;
+}
+
+/* add v to the aggregate's reserve, copied in the aggregate's memory */
+static void
+agg_state_add(FunctionCallInfo fcinfo, ReserveAggState *s, Datum v)
+{
+	MemoryContext aggcxt;
+	MemoryContext old;
+
+	AggCheckCallContext(fcinfo, &aggcxt);
+	old = MemoryContextSwitchTo(aggcxt);
+	agg_reserve_add(&s->r, &s->order, v);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * dataeng_internal._fact_reserve_agg(value anyelement, k int, descending
+ * boolean): the k least (greatest) non-NULL values of a group, sorted; an
+ * empty array when it has none.
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_step);
+Datum
+dataeng_fact_reserve_step(PG_FUNCTION_ARGS)
+{
+	ReserveAggState *s = agg_state(fcinfo, get_fn_expr_argtype(fcinfo->flinfo, 1));
+
+	if (!PG_ARGISNULL(1))
+		agg_state_add(fcinfo, s, PG_GETARG_DATUM(1));
+	PG_RETURN_POINTER(s);
+}
+
+/*
+ * dataeng_internal._fact_reserve_union(values anyarray, k int, descending
+ * boolean): the k least (greatest) of the values of all the arrays.
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_union_step);
+Datum
+dataeng_fact_reserve_union_step(PG_FUNCTION_ARGS)
+{
+	ReserveAggState *s = agg_state(fcinfo, arg_element_type(fcinfo, 1));
+
+	if (!PG_ARGISNULL(1))
+	{
+		Datum	   *v;
+		int			n = array_values(PG_GETARG_ARRAYTYPE_P(1), &s->order, &v);
+		int			i;
+
+		for (i = 0; i < n; i++)
+			agg_state_add(fcinfo, s, v[i]);
+	}
+	PG_RETURN_POINTER(s);
+}
+
+/* the final function of both: the reserve as an array, at most k values */
+static Datum
+reserve_final(FunctionCallInfo fcinfo, Oid elem)
+{
+	ReserveAggState *s;
+	AggReserve	r;
+
+	if (PG_ARGISNULL(0))
+	{
+		/* no row: an empty array of the type */
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(elem));
+	}
+	s = (ReserveAggState *) PG_GETARG_POINTER(0);
+	r = s->r;
+	r.n = Min(r.n, s->k);
+	PG_RETURN_DATUM(agg_reserve_array(&r, &s->order));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_final);
+Datum
+dataeng_fact_reserve_final(PG_FUNCTION_ARGS)
+{
+	return reserve_final(fcinfo, get_fn_expr_argtype(fcinfo->flinfo, 1));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_union_final);
+Datum
+dataeng_fact_reserve_union_final(PG_FUNCTION_ARGS)
+{
+	return reserve_final(fcinfo, arg_element_type(fcinfo, 1));
+}
