@@ -1550,7 +1550,8 @@ CREATE AGGREGATE dataeng_internal._fact_reserve_agg(anyelement, int, boolean) (
   SFUNC = dataeng_internal._fact_reserve_step,
   STYPE = internal,
   FINALFUNC = dataeng_internal._fact_reserve_final,
-  FINALFUNC_EXTRA
+  FINALFUNC_EXTRA,
+  PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dataeng_internal._fact_reserve_agg(anyelement, int, boolean) IS
   'internal: the k least (descending: greatest) non-NULL values of a group, sorted: a fact''s min or max reserve';
@@ -1571,7 +1572,8 @@ CREATE AGGREGATE dataeng_internal._fact_reserve_union(anyarray, int, boolean) (
   SFUNC = dataeng_internal._fact_reserve_union_step,
   STYPE = internal,
   FINALFUNC = dataeng_internal._fact_reserve_union_final,
-  FINALFUNC_EXTRA
+  FINALFUNC_EXTRA,
+  PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dataeng_internal._fact_reserve_union(anyarray, int, boolean) IS
   'internal: the k least (descending: greatest) values of all the arrays of a group, sorted';

@@ -89,7 +89,9 @@ INSERT INTO reasons VALUES
   ('_decoding_record_ddl', 'inside an event trigger only'),
   ('_decoding_record_drop', 'inside an event trigger only'),
   -- the bucket of a time value: date_trunc's arithmetic
-  ('_fact_bucket', 'pure'),
+  ('_fact_bucket', 'pure'), ('_fact_reserve', 'pure'), ('_fact_reserve_agg', 'pure'),
+  ('_fact_reserve_final', 'pure'), ('_fact_reserve_step', 'pure'), ('_fact_reserve_union', 'pure'),
+  ('_fact_reserve_union_final', 'pure'), ('_fact_reserve_union_step', 'pure'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),

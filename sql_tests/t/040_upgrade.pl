@@ -43,7 +43,7 @@ for my $old (@older)
 		INSERT INTO orders SELECT g, 'c' || g % 5, g, timestamptz '2026-01-01 00:00+00' + g * interval '1 hour'
 		  FROM generate_series(1, 100) g;
 		SELECT dataeng.fact_create('daily', 'orders', 'at', 'day', '{customer}',
-		                           '{count(*), sum(amount)}', schedule => NULL);
+		                           '{count(*), sum(amount), min(amount), max(at)}', schedule => NULL);
 		SELECT dataeng.dimension_create('customer_dim', 'orders', 'id', '{customer}', 2, schedule => NULL);
 		-- a fact of a date column, created in New York: its bucket is a timestamptz
 		CREATE TABLE visits (id int PRIMARY KEY, day date NOT NULL);
@@ -77,14 +77,19 @@ for my $old (@older)
 	$node->safe_psql($db, q{SELECT dataeng.cdc_ack('copy', (SELECT max(change_id) FROM dataeng_internal.change_log))});
 	is($node->safe_psql($db, q{SELECT count(*) FROM dataeng.cdc_poll('copy')}), '0', "$db: once");
 	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('daily'); SELECT dataeng.dimension_refresh('customer_dim');});
-	is($node->safe_psql($db, q{
+	my $fact_diff = q{
 		SELECT count(*) FROM (
-		  (SELECT bucket, customer, count, sum_amount FROM daily
-		   EXCEPT ALL SELECT date_trunc('day', at), customer, count(*), sum(amount) FROM orders GROUP BY 1, 2)
+		  (SELECT bucket, customer, count, sum_amount, min_amount, max_at FROM daily
+		   EXCEPT ALL SELECT date_trunc('day', at), customer, count(*), sum(amount), min(amount), max(at)
+		                FROM orders GROUP BY 1, 2)
 		  UNION ALL
-		  (SELECT date_trunc('day', at), customer, count(*), sum(amount) FROM orders GROUP BY 1, 2
-		   EXCEPT ALL SELECT bucket, customer, count, sum_amount FROM daily)) d}),
-		'0', "$db: the fact refreshes to its source's GROUP BY");
+		  (SELECT date_trunc('day', at), customer, count(*), sum(amount), min(amount), max(at) FROM orders GROUP BY 1, 2
+		   EXCEPT ALL SELECT bucket, customer, count, sum_amount, min_amount, max_at FROM daily)) d};
+	is($node->safe_psql($db, $fact_diff), '0', "$db: the fact refreshes to its source's GROUP BY");
+	# its min and max got their reserves on the upgrade, filled where the refresh touched a group
+	is($node->safe_psql($db, q{
+		SELECT count(*) FILTER (WHERE __x_min_amount IS NOT NULL) > 0, count(*) FILTER (WHERE __nn_max_at IS NULL) > 0
+		  FROM daily}), 't|t', "$db: the reserves of min and max are filled as groups are touched");
 	# a fact of 0.1.0 keeps its timestamptz bucket (midnight in its zone) and refreshes as before
 	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('visits_daily')});
 	is($node->safe_psql($db, q{
@@ -113,6 +118,12 @@ for my $old (@older)
 	is($node->safe_psql($db, q{
 		SELECT failed FROM dataeng.validate('orders') WHERE rule_name = 'positive'}),
 		'10', "$db: validation runs");
+	$node->safe_psql($db, q{
+		DELETE FROM orders o USING (SELECT DISTINCT ON (customer) id FROM orders ORDER BY customer, amount) x
+		 WHERE o.id = x.id;
+		UPDATE orders SET at = at - interval '1 hour' WHERE id % 7 = 0;
+		SELECT dataeng.fact_refresh('daily');});
+	is($node->safe_psql($db, $fact_diff), '0', "$db: and refreshes to it again after its extremes go");
 	ok($node->poll_query_until($db, q{SELECT count(*) >= 2 FROM ticks}), "$db: the job runs after the upgrade");
 }
 
