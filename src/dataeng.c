@@ -59,6 +59,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	dataeng_cdc_init();
+	cdc_ticker_init();
 	cdc_wal_init();
 	cdc_decoder_init();
 	dataeng_schedule_init();

@@ -59,6 +59,8 @@ extern int	cdc_output_modes(void);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);
+/* at preload: the shared memory of the tickers (ticker.c) */
+extern void cdc_ticker_init(void);
 extern int	cdc_max_consumers_per_role;
 extern int	cdc_consumer_max_lag_changes;
 extern int	cdc_consumer_max_age;

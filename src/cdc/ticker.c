@@ -13,12 +13,25 @@
  * refresh of a dimension running at the same instant.
  *
  * So a poll (dataeng_internal._cdc_tick_now() in sql/cdc.sql) asks for a tick in a
- * transaction of its own, as PgQ's ticker daemon cuts them: this file
- * starts a dynamic background worker in the database, which runs
+ * transaction of its own, as PgQ's ticker daemon cuts them: a background
+ * worker of the database (the ticker), which runs
  * dataeng_internal._cdc_tick(true) as the owner of that function (restricted, with
- * search_path pinned), commits and exits, while the poll waits for it.  A
- * tick is cut only when a transaction with captured changes has finished
- * since the newest tick, so idle polls start no worker.
+ * search_path pinned) and commits, while the poll waits for it.  A tick is
+ * cut only when a transaction with captured changes has finished since
+ * the newest tick, so idle polls ask for nothing.
+ *
+ * The ticker stays: starting a worker costs a process and a connection
+ * (tens of milliseconds, as much as a whole small refresh), so each
+ * database's ticker serves every request that comes while it lives and
+ * leaves after TICKER_IDLE_MS without one.  Requests are counted in a slot
+ * of shared memory per database (requested, served): a poll adds one,
+ * wakes the ticker (or starts it) and sleeps on a condition variable until
+ * served reaches its request; one tick serves every request made before it
+ * began.  It leaves only with no request pending, and it is gone long
+ * before DROP DATABASE, ALTER DATABASE ... RENAME or CREATE DATABASE ...
+ * TEMPLATE stop waiting for a database's other sessions (5 s).  Without
+ * the shared memory (the library not preloaded) or with every slot taken,
+ * a worker is started for the one tick, as before.
  *
  * The caller must not hold a lock the worker would wait for (a lock on the
  * tick tables or a segment of the change log that conflicts with reading
@@ -50,8 +63,14 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "storage/condition_variable.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+#include "postmaster/interrupt.h"
 #include "tcop/tcopprot.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -63,11 +82,79 @@
 
 PGDLLEXPORT void dataeng_cdc_tick_main(Datum main_arg);
 
-/* what the worker is told: its database */
+/* what the worker is told: its database, and its slot (-1: one tick) */
 typedef struct TickArgs
 {
 	Oid			dboid;
+	int			slot;
 } TickArgs;
+
+/* how long a ticker waits for a request before it leaves */
+#define TICKER_IDLE_MS	2000
+#define TICKER_SLOTS	64
+
+/* A database's ticker and the requests for ticks made to it */
+typedef struct TickerSlot
+{
+	Oid			dboid;			/* InvalidOid: free */
+	pid_t		pid;			/* the ticker's, 0 while there is none */
+	bool		starting;		/* a ticker is being started */
+	Latch	   *latch;			/* the ticker's */
+	uint64		requested;		/* requests made */
+	uint64		served;			/* requests served (a tick was cut after them) */
+} TickerSlot;
+
+typedef struct TickerShmem
+{
+	slock_t		mutex;
+	ConditionVariable cv;		/* served advanced, or a ticker left */
+	TickerSlot	slots[TICKER_SLOTS];
+} TickerShmem;
+
+static TickerShmem *ticker = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void
+ticker_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(TickerShmem)));
+}
+
+static void
+ticker_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	ticker = ShmemInitStruct("dataeng ticker", sizeof(TickerShmem), &found);
+	if (!found)
+	{
+		memset(ticker, 0, sizeof(TickerShmem));
+		SpinLockInit(&ticker->mutex);
+		ConditionVariableInit(&ticker->cv);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * cdc_ticker_init
+ *		Called from _PG_init: at preload, the shared memory of the tickers.
+ */
+void
+cdc_ticker_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = ticker_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = ticker_shmem_startup;
+}
 
 /*
  * lock_conflicts
@@ -168,21 +255,16 @@ dataeng_cdc_in_transaction_block(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(IsTransactionBlock());
 }
 
-PG_FUNCTION_INFO_V1(dataeng_cdc_tick_worker);
-
 /*
- * dataeng_cdc_tick_worker
- *		Start a worker that cuts a tick in this database in its own
- *		transaction, and wait until it has exited.  False when no worker
- *		could be started (no free background worker slot).  Whether it
- *		succeeded is for the caller to see in dataeng_internal.cdc_ticks.
+ * start_worker
+ *		Register a tick worker for this database (slot: its ticker slot, or
+ *		-1 for one tick); its handle, or NULL when no slot is free.
  */
-Datum
-dataeng_cdc_tick_worker(PG_FUNCTION_ARGS)
+static BackgroundWorkerHandle *
+start_worker(int slot)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
-	BgwHandleStatus status;
 	TickArgs	args;
 
 	memset(&worker, 0, sizeof(worker));
@@ -191,45 +273,153 @@ dataeng_cdc_tick_worker(PG_FUNCTION_ARGS)
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_cdc_tick_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng tick for process %d", MyProcPid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng tick");
+	if (slot < 0)
+		snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng tick for process %d", MyProcPid);
+	else
+		snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng ticker of database %u", MyDatabaseId);
+	snprintf(worker.bgw_type, BGW_MAXLEN, slot < 0 ? "dataeng tick" : "dataeng ticker");
 	worker.bgw_notify_pid = MyProcPid;
 	args.dboid = MyDatabaseId;
+	args.slot = slot;
 	StaticAssertStmt(sizeof(TickArgs) <= BGW_EXTRALEN, "TickArgs too large");
 	memcpy(worker.bgw_extra, &args, sizeof(args));
-
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
-		PG_RETURN_BOOL(false);
+		return NULL;
+	return handle;
+}
+
+/*
+ * tick_once
+ *		Start a worker that cuts one tick and exits, and wait for it: false
+ *		when none could be started.
+ */
+static bool
+tick_once(void)
+{
+	BackgroundWorkerHandle *handle = start_worker(-1);
+	BgwHandleStatus status;
+
+	if (handle == NULL)
+		return false;
 	status = WaitForBackgroundWorkerShutdown(handle);
 	pfree(handle);
 	if (status == BGWH_POSTMASTER_DIED)
 		ereport(FATAL,
 				(errcode(ERRCODE_ADMIN_SHUTDOWN),
 				 errmsg("the postmaster exited while a tick was being cut")));
-	PG_RETURN_BOOL(true);
+	return true;
 }
 
 /*
- * dataeng_cdc_tick_main
- *		Entry of the tick worker: connect to the database (as the bootstrap
- *		superuser, without a login), and run dataeng_internal._cdc_tick(true) in a
- *		READ COMMITTED transaction as that function's owner, restricted,
- *		with search_path pinned; commit and exit.  An error ends the worker
- *		(the poll that waits for it sees no new tick).
+ * request_tick
+ *		Ask this database's ticker for a tick and wait until one has been
+ *		cut after the request (or the ticker has gone: true either way, the
+ *		caller sees in cdc_ticks whether there is a new tick).  False when
+ *		no ticker could be started; -1 when there is no slot for one.
  */
-void
-dataeng_cdc_tick_main(Datum main_arg)
+static int
+request_tick(void)
 {
-	TickArgs	args;
+	TickerSlot *slot = NULL;
+	int			idx = -1;
+	uint64		mine;
+	bool		start;
+	Latch	   *latch = NULL;
+	int			i;
+	int			result = 1;
+
+	SpinLockAcquire(&ticker->mutex);
+	for (i = 0; i < TICKER_SLOTS; i++)
+		if (ticker->slots[i].dboid == MyDatabaseId)
+			idx = i;
+	for (i = 0; idx < 0 && i < TICKER_SLOTS; i++)
+		if (!OidIsValid(ticker->slots[i].dboid))
+		{
+			idx = i;
+			memset(&ticker->slots[i], 0, sizeof(TickerSlot));
+			ticker->slots[i].dboid = MyDatabaseId;
+		}
+	if (idx < 0)
+	{
+		SpinLockRelease(&ticker->mutex);
+		return -1;
+	}
+	slot = &ticker->slots[idx];
+	mine = ++slot->requested;
+	start = slot->pid == 0 && !slot->starting;
+	if (start)
+		slot->starting = true;
+	else
+		latch = slot->latch;
+	SpinLockRelease(&ticker->mutex);
+
+	if (start)
+	{
+		BackgroundWorkerHandle *handle = start_worker(idx);
+		pid_t		pid;
+
+		if (handle == NULL || WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
+		{
+			/* (a ticker that started and left at once has cleared starting) */
+			SpinLockAcquire(&ticker->mutex);
+			if (slot->dboid == MyDatabaseId && slot->pid == 0)
+				slot->starting = false;
+			SpinLockRelease(&ticker->mutex);
+			ConditionVariableBroadcast(&ticker->cv);
+			result = handle == NULL ? 0 : 1;
+		}
+		if (handle != NULL)
+			pfree(handle);
+		if (result == 0)
+			return 0;
+	}
+	else if (latch != NULL)
+		SetLatch(latch);
+
+	ConditionVariablePrepareToSleep(&ticker->cv);
+	for (;;)
+	{
+		bool		done;
+
+		SpinLockAcquire(&ticker->mutex);
+		done = slot->dboid != MyDatabaseId || slot->served >= mine ||
+			(slot->pid == 0 && !slot->starting);
+		SpinLockRelease(&ticker->mutex);
+		if (done)
+			break;
+		(void) ConditionVariableTimedSleep(&ticker->cv, 1000, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_tick_worker);
+
+/*
+ * dataeng_cdc_tick_worker
+ *		Have a tick cut in this database in a transaction of its own (by
+ *		the database's ticker, or a worker started for it), and wait until
+ *		it is done.  False when no worker could be started (no free
+ *		background worker slot).  Whether it succeeded is for the caller to
+ *		see in dataeng_internal.cdc_ticks.
+ */
+Datum
+dataeng_cdc_tick_worker(PG_FUNCTION_ARGS)
+{
+	int			r = ticker != NULL ? request_tick() : -1;
+
+	if (r < 0)
+		PG_RETURN_BOOL(tick_once());
+	PG_RETURN_BOOL(r > 0);
+}
+
+/* cut one tick, in a transaction of its own */
+static void
+cut_tick(void)
+{
 	InternalSql saved;
 	Oid			owner;
 	Oid			argtypes[1] = {BOOLOID};
-
-	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -250,5 +440,136 @@ dataeng_cdc_tick_main(Datum main_arg)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* the ticker's slot and database, while it runs (-1: none) */
+static int	my_slot = -1;
+static Oid	my_dboid = InvalidOid;
+
+/*
+ * ticker_leave
+ *		Before a ticker exits (an error or a failed start included): its
+ *		slot has no ticker any more.
+ */
+static void
+ticker_leave(int code, Datum arg)
+{
+	TickerSlot *slot;
+
+	if (my_slot < 0)
+		return;
+	slot = &ticker->slots[my_slot];
+	SpinLockAcquire(&ticker->mutex);
+	if (slot->dboid == my_dboid && (slot->pid == MyProcPid || slot->pid == 0))
+	{
+		slot->pid = 0;
+		slot->latch = NULL;
+		slot->starting = false;
+		/* nothing pending: the slot is free for another database */
+		if (slot->requested == slot->served)
+			slot->dboid = InvalidOid;
+	}
+	SpinLockRelease(&ticker->mutex);
+	ConditionVariableBroadcast(&ticker->cv);
+}
+
+/*
+ * ticker_main
+ *		The ticker of a database: cut a tick whenever requests are pending,
+ *		and leave after TICKER_IDLE_MS without one (or on SIGTERM).
+ */
+static void
+ticker_main(TickArgs *args)
+{
+	TickerSlot *slot = &ticker->slots[args->slot];
+	TimestampTz idle_since;
+
+	SpinLockAcquire(&ticker->mutex);
+	if (slot->dboid != args->dboid || slot->pid != 0)
+	{
+		/* (the slot is another's now) */
+		SpinLockRelease(&ticker->mutex);
+		my_slot = -1;
+		proc_exit(0);
+	}
+	slot->pid = MyProcPid;
+	slot->latch = MyLatch;
+	slot->starting = false;
+	SpinLockRelease(&ticker->mutex);
+
+	idle_since = GetCurrentTimestamp();
+	for (;;)
+	{
+		uint64		want;
+		uint64		done;
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		SpinLockAcquire(&ticker->mutex);
+		want = slot->requested;
+		done = slot->served;
+		left = TICKER_IDLE_MS -
+			(long) ((GetCurrentTimestamp() - idle_since) / 1000);
+		if (want == done && left <= 0)
+		{
+			/* leave, under the lock: a request made after this starts another */
+			slot->pid = 0;
+			slot->latch = NULL;
+			slot->dboid = InvalidOid;
+			SpinLockRelease(&ticker->mutex);
+			ConditionVariableBroadcast(&ticker->cv);
+			proc_exit(0);
+		}
+		SpinLockRelease(&ticker->mutex);
+		if (want != done)
+		{
+			cut_tick();
+			SpinLockAcquire(&ticker->mutex);
+			slot->served = want;
+			SpinLockRelease(&ticker->mutex);
+			ConditionVariableBroadcast(&ticker->cv);
+			idle_since = GetCurrentTimestamp();
+			continue;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Max(left, 1), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * dataeng_cdc_tick_main
+ *		Entry of the tick workers: connect to the database (as the bootstrap
+ *		superuser, without a login), and run dataeng_internal._cdc_tick(true) in a
+ *		READ COMMITTED transaction as that function's owner, restricted,
+ *		with search_path pinned, and commit: once and exit, or as the
+ *		database's ticker.  An error ends the worker (the polls that wait
+ *		for it see no new tick).
+ */
+void
+dataeng_cdc_tick_main(Datum main_arg)
+{
+	TickArgs	args;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	if (args.slot >= 0 && ticker != NULL)
+	{
+		my_slot = args.slot;
+		my_dboid = args.dboid;
+		before_shmem_exit(ticker_leave, (Datum) 0);
+	}
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
+	if (my_slot >= 0)
+		ticker_main(&args);
+	cut_tick();
 	proc_exit(0);
 }
