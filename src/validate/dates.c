@@ -319,7 +319,5 @@ dataeng_date_problem(PG_FUNCTION_ARGS)
 	const char *why = validate_date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
 								   VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f));
 
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, why);
 }

@@ -693,7 +693,5 @@ dataeng_email_problem(PG_FUNCTION_ARGS)
 	EmailMode	mode = (PG_NARGS() > 1) ? email_mode(PG_GETARG_TEXT_PP(1)) : EMAIL_PRACTICAL;
 	const char *why = email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), mode);
 
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, why);
 }
