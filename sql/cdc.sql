@@ -899,6 +899,18 @@ AS 'MODULE_PATHNAME', 'dataeng_cdc_snapshot_usable'
 LANGUAGE C VOLATILE STRICT;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_snapshot_usable(xid8) FROM PUBLIC;
 
+-- Refuse a consumer whose initial snapshot has rows not acknowledged yet,
+-- for the readers other than cdc_poll(), which read the change log alone
+-- and would skip them (src/cdc/snapshot.c): _cdc_poll_txns() and
+-- _cdc_poll_ranges() (for _cdc_poll_unordered()) here, _fact_deltas() and
+-- _dim_events() in C.  A consumer caller may not use passes (the reader's
+-- own checks report it).
+CREATE FUNCTION dataeng_internal._cdc_require_snapshot_acked(consumer text, caller regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_require_snapshot_acked'
+LANGUAGE C STABLE STRICT;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_require_snapshot_acked(text, regrole) FROM PUBLIC;
+
 -- Copy the rows of tbl a tick's snapshot (xmin, xmax, xip) sees into
 -- dataeng_internal.cdc_snapshot_rows, numbered from first + 1, rendered
 -- as capture renders them (columns, exclude_columns) by owner, restricted;
@@ -1153,10 +1165,9 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF r.snapshot_acked < r.snapshot_rows THEN
-    -- (cdc_poll() delivers the snapshot first; only it reads one)
-    RAISE EXCEPTION 'consumer "%" has not acknowledged its initial snapshot yet', r.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Poll it with dataeng.cdc_poll() and acknowledge its rows first.';
+    -- (cdc_poll() delivers the snapshot first; only it reads one: this
+    -- refuses _cdc_poll_unordered())
+    PERFORM dataeng_internal._cdc_require_snapshot_acked(r.name, me);
   END IF;
   PERFORM dataeng_internal._cdc_tick_for(r);
   IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
@@ -1885,6 +1896,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclas
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_copy(text, regrole, regclass, text[], text[], xid8, xid8, xid8[], bigint) IS 'internal: copy the rows of a consumer''s initial snapshot';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_ack(dataeng_internal.cdc_consumer_state, bigint) IS 'internal: acknowledge rows of a consumer''s initial snapshot';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_usable(xid8) IS 'internal: whether the rows a tick sees can still be read';
+COMMENT ON FUNCTION dataeng_internal._cdc_require_snapshot_acked(text, regrole) IS 'internal: refuse a consumer whose initial snapshot is not acknowledged (readers other than cdc_poll)';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) IS 'internal: body of dataeng.cdc_consumer_drop()';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_list() IS 'internal: body of the view dataeng.cdc_consumers';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_list_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_consumer_list()';

@@ -1084,6 +1084,7 @@ DECLARE
   newest bigint;
 BEGIN
   r := dataeng_internal._cdc_consumer(consumer, caller, true);
+  PERFORM dataeng_internal._cdc_require_snapshot_acked(consumer, caller);
   IF r.tables IS DISTINCT FROM ARRAY[source] THEN
     RAISE EXCEPTION 'consumer "%" does not read exactly table %', consumer, source
       USING ERRCODE = 'invalid_parameter_value',

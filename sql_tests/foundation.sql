@@ -167,6 +167,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_snapshot_ack(dataeng_internal.cdc_consumer_state,bigint)', 'v', true, 'u'),
   ('dataeng_internal._cdc_snapshot_copy(text,regrole,regclass,text[],text[],xid8,xid8,xid8[],bigint)', 'v', false, 'u'),
   ('dataeng_internal._cdc_snapshot_usable(xid8)', 'v', true, 'u'),
+  ('dataeng_internal._cdc_require_snapshot_acked(text,regrole)', 's', true, 'u'),
   ('dataeng_internal._cdc_consumer_drop(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._cdc_consumer_list()', 's', false, 'u'),
   ('dataeng_internal._cdc_consumer_list_as_owner(regrole)', 's', false, 'u'),

@@ -1013,6 +1013,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	int			i,
 				c;
 
+	cdc_require_snapshot_acked(text_to_cstring(consumer), GetUserId());
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	desc = rsinfo->setDesc;
 	memset(&st, 0, sizeof(st));

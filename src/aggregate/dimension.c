@@ -242,6 +242,7 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	int			i;
 
+	cdc_require_snapshot_acked(text_to_cstring(consumer), GetUserId());
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	desc = rsinfo->setDesc;
 	memset(&st, 0, sizeof(st));

@@ -64,6 +64,9 @@ extern void cdc_ticker_init(void);
 extern int	cdc_max_consumers_per_role;
 extern int	cdc_consumer_max_lag_changes;
 extern int	cdc_consumer_max_age;
+
+/* in cdc/snapshot.c: readers other than cdc_poll() refuse a pending snapshot */
+extern void cdc_require_snapshot_acked(const char *consumer, Oid caller);
 /* (the change log's segments and columns: cdc/cdc.h) */
 
 /* in cdc/images.c: a one-table consumer's changes, read as typed values */

@@ -39,6 +39,15 @@
  * output settings), by the consumer's owner, restricted, with search_path
  * pinned: output functions a role can write run with that role's rights.
  *
+ * Only cdc_poll() delivers those rows.  The other readers of a consumer
+ * (_fact_deltas(), _dim_events() and _cdc_poll_txns(), the readers of
+ * facts, and _cdc_poll_unordered(), of dimensions) read the change log
+ * alone: they would move the consumer past its snapshot's tick and the
+ * rows would never be delivered.  cdc_require_snapshot_acked() is the one
+ * check they all make first, refusing a consumer whose snapshot is not
+ * fully acknowledged (facts and dimensions backfill from their source
+ * themselves, so their own consumers never have a snapshot).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -47,7 +56,9 @@
 #include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -63,6 +74,7 @@
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/xid8.h"
 
 #include "common/common.h"
@@ -409,4 +421,103 @@ dataeng_cdc_snapshot_copy(PG_FUNCTION_ARGS)
 	UnregisterSnapshot(snap);
 	table_close(rel, NoLock);
 	PG_RETURN_INT64(c->next - first);
+}
+
+/*
+ * cdc_require_snapshot_acked
+ *		Refuse a consumer whose initial snapshot still has rows not
+ *		acknowledged, for a reader other than cdc_poll(): the readers of
+ *		facts and dimensions (_fact_deltas(), _dim_events(), both through
+ *		_cdc_poll_txns(), and _cdc_poll_unordered()) read the change log
+ *		only, and would move the consumer past its snapshot's tick without
+ *		ever delivering those rows.  caller is the role the reader acts for.
+ *
+ *		The consumer's row is read as the owner of the consumer table, with
+ *		search_path pinned.  A consumer that does not exist, or that caller
+ *		may not use, passes: the reader's own checks report those, and how
+ *		many rows someone else's consumer has left is not caller's business.
+ *		The count only falls once the consumer is created, so a consumer
+ *		that passes stays passing; the readers check again under the
+ *		consumer's row lock (_cdc_poll_txns(), _cdc_poll_ranges()).
+ */
+void
+cdc_require_snapshot_acked(const char *consumer, Oid caller)
+{
+	Oid			nsp;
+	Oid			relid;
+	HeapTuple	tup;
+	Oid			relowner;
+	InternalSql saved;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		found = false;
+	Oid			owner = InvalidOid;
+	int64		pending = 0;
+
+	/* before 0.2.0 (internals in schema dataeng) there are no snapshots */
+	nsp = get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true);
+	if (!OidIsValid(nsp))
+		return;
+	relid = get_relname_relid("cdc_consumer_state", nsp);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s.cdc_consumer_state is missing", DATAENG_INTERNAL_SCHEMA),
+				 errhint("Reinstall the extension.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	relowner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	args[0] = CStringGetTextDatum(consumer);
+	internal_sql_begin(&saved, relowner);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT c.owner::oid, c.snapshot_rows OPERATOR(pg_catalog.-) c.snapshot_acked "
+							  "FROM dataeng_internal.cdc_consumer_state c "
+							  "WHERE c.name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read consumer \"%s\"", consumer);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d;
+
+		found = true;
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											   1, &isnull));
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		pending = isnull ? 0 : DatumGetInt64(d);
+	}
+	SPI_finish();
+	internal_sql_end(&saved);
+
+	if (!found || pending <= 0 || !has_privs_of_role(caller, owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("consumer \"%s\" has not acknowledged its initial snapshot yet", consumer),
+			 errdetail_plural("Consumer \"%s\" has %lld row of its initial snapshot not acknowledged. "
+							  "Only dataeng.cdc_poll() delivers snapshot rows: this reader reads "
+							  "the change log and would skip it.",
+							  "Consumer \"%s\" has %lld rows of its initial snapshot not acknowledged. "
+							  "Only dataeng.cdc_poll() delivers snapshot rows: this reader reads "
+							  "the change log and would skip them.",
+							  (unsigned long) pending, consumer, (long long) pending),
+			 errhint("Poll the consumer with dataeng.cdc_poll() and acknowledge its snapshot rows "
+					 "with dataeng.cdc_ack() first.")));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_require_snapshot_acked);
+
+/*
+ * dataeng_cdc_require_snapshot_acked
+ *		_cdc_require_snapshot_acked(consumer text, caller regrole) → void:
+ *		cdc_require_snapshot_acked() for the readers written in SQL.
+ */
+Datum
+dataeng_cdc_require_snapshot_acked(PG_FUNCTION_ARGS)
+{
+	cdc_require_snapshot_acked(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_OID(1));
+	PG_RETURN_VOID();
 }

@@ -73,6 +73,41 @@ tags_datum(List *tags, char *null)
 	return PointerGetDatum(construct_array(elems, i, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/*
+ * runs_end
+ *		The rows of dataeng.job_runs that "which" selects (a condition over
+ *		the caller's parameters $1..$nargs) and that are in state "from"
+ *		end in "status" with error_message "message": finished at
+ *		clock_timestamp(), or at now() (the transaction's start) when
+ *		at_start.  The job's side is the caller's.
+ */
+static void
+runs_end(const char *which, int nargs, const Oid *types, const Datum *values,
+		 const char *from, const char *status, const char *message, bool at_start)
+{
+	Oid			alltypes[8];
+	Datum		allvalues[8];
+	int			i;
+
+	Assert(nargs + 3 <= lengthof(alltypes));
+	for (i = 0; i < nargs; i++)
+	{
+		alltypes[i] = types[i];
+		allvalues[i] = values[i];
+	}
+	alltypes[nargs] = TEXTOID;
+	allvalues[nargs] = CStringGetTextDatum(from);
+	alltypes[nargs + 1] = TEXTOID;
+	allvalues[nargs + 1] = CStringGetTextDatum(status);
+	alltypes[nargs + 2] = TEXTOID;
+	allvalues[nargs + 2] = CStringGetTextDatum(message);
+	state_spi(psprintf("UPDATE dataeng.job_runs SET status = $%d, finished_at = %s, error_message = $%d "
+					   " WHERE (%s) AND status OPERATOR(pg_catalog.=) $%d",
+					   nargs + 2, at_start ? "now()" : "clock_timestamp()", nargs + 3,
+					   which, nargs + 1),
+			  nargs + 3, alltypes, allvalues, NULL);
+}
+
 /* ---------------------------------------------------------------------
  * Transitions made by the scheduler (scheduler.c), in its pass
  * ---------------------------------------------------------------------
@@ -193,13 +228,10 @@ sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
 	values[1] = Int64GetDatum(job_id);
 	values[2] = Int32GetDatum(terminated ? 1 : 0);
 
-	state_spi("UPDATE dataeng.job_runs SET "
-			  "status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
-			  "finished_at = clock_timestamp(), "
-			  "error_message = CASE WHEN $3 = 1 "
-			  "  THEN 'the run outlived its timeout and was terminated' "
-			  "  ELSE 'the job worker stopped without recording a result' END "
-			  "WHERE run_id = $1 AND status = 'running'", 3, types, values, NULL);
+	runs_end("run_id OPERATOR(pg_catalog.=) $1", 1, types, values, "running",
+			 terminated ? "timed_out" : "failed",
+			 terminated ? "the run outlived its timeout and was terminated"
+			 : "the job worker stopped without recording a result", false);
 	state_spi("UPDATE dataeng.jobs SET last_status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
 			  "last_finished_at = clock_timestamp() "
 			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
@@ -218,9 +250,7 @@ sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
 void
 sched_runs_crashed_at_restart(void)
 {
-	state_spi("UPDATE dataeng.job_runs SET status = 'failed', finished_at = now(), "
-			  "error_message = 'the server stopped during the run' WHERE status = 'running'",
-			  0, NULL, NULL, NULL);
+	runs_end("true", 0, NULL, NULL, "running", "failed", "the server stopped during the run", true);
 	state_spi("UPDATE dataeng.jobs SET last_status = 'failed' "
 			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
 			  "                 FOR NO KEY UPDATE SKIP LOCKED)",
@@ -241,12 +271,9 @@ sched_job_break(int64 job_id, const char *reason)
 
 	values[0] = Int64GetDatum(job_id);
 	values[1] = CStringGetTextDatum(reason);
-	state_spi("UPDATE dataeng.job_runs SET status = 'failed', finished_at = clock_timestamp(), "
-			  "error_message = pg_catalog.concat('the job is broken: ', $2::text) "
-			  "WHERE run_id OPERATOR(pg_catalog.=) (SELECT last_run_id FROM dataeng.jobs "
-			  "                  WHERE job_id OPERATOR(pg_catalog.=) $1 AND last_status OPERATOR(pg_catalog.=) 'waiting') "
-			  "  AND status OPERATOR(pg_catalog.=) 'waiting'",
-			  2, types, values, NULL);
+	runs_end("run_id OPERATOR(pg_catalog.=) (SELECT last_run_id FROM dataeng.jobs "
+			 "  WHERE job_id OPERATOR(pg_catalog.=) $1 AND last_status OPERATOR(pg_catalog.=) 'waiting')",
+			 1, types, values, "waiting", "failed", psprintf("the job is broken: %s", reason), false);
 	state_spi("UPDATE dataeng.jobs SET broken = $2, run_now = false, "
 			  "last_status = CASE WHEN last_status OPERATOR(pg_catalog.=) 'waiting' THEN 'failed' ELSE last_status END, "
 			  "last_finished_at = CASE WHEN last_status OPERATOR(pg_catalog.=) 'waiting' "

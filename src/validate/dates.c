@@ -289,6 +289,21 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 	return NULL;
 }
 
+/*
+ * date_arg_problem
+ *		validate_date_problem() of the SQL functions' arguments (text,
+ *		format).
+ */
+static const char *
+date_arg_problem(FunctionCallInfo fcinfo)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	text	   *f = PG_GETARG_TEXT_PP(1);
+
+	return validate_date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								 VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f));
+}
+
 PG_FUNCTION_INFO_V1(dataeng_is_date);
 
 /*
@@ -298,11 +313,7 @@ PG_FUNCTION_INFO_V1(dataeng_is_date);
 Datum
 dataeng_is_date(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
-	text	   *f = PG_GETARG_TEXT_PP(1);
-
-	PG_RETURN_BOOL(validate_date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-								VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f)) == NULL);
+	PG_RETURN_BOOL(date_arg_problem(fcinfo) == NULL);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_date_problem);
@@ -314,12 +325,5 @@ PG_FUNCTION_INFO_V1(dataeng_date_problem);
 Datum
 dataeng_date_problem(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
-	text	   *f = PG_GETARG_TEXT_PP(1);
-	const char *why = validate_date_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-								   VARDATA_ANY(f), VARSIZE_ANY_EXHDR(f));
-
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, date_arg_problem(fcinfo));
 }

@@ -665,6 +665,20 @@ email_mode(text *mode)
 	return EMAIL_PRACTICAL;		/* keep the compiler quiet */
 }
 
+/*
+ * email_arg_problem
+ *		email_problem() of the SQL functions' arguments (text, and the mode,
+ *		practical when not given).
+ */
+static const char *
+email_arg_problem(FunctionCallInfo fcinfo)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	EmailMode	mode = (PG_NARGS() > 1) ? email_mode(PG_GETARG_TEXT_PP(1)) : EMAIL_PRACTICAL;
+
+	return email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), mode);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_is_email);
 
 /*
@@ -674,10 +688,7 @@ PG_FUNCTION_INFO_V1(dataeng_is_email);
 Datum
 dataeng_is_email(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
-	EmailMode	mode = (PG_NARGS() > 1) ? email_mode(PG_GETARG_TEXT_PP(1)) : EMAIL_PRACTICAL;
-
-	PG_RETURN_BOOL(email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), mode) == NULL);
+	PG_RETURN_BOOL(email_arg_problem(fcinfo) == NULL);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_email_problem);
@@ -689,11 +700,5 @@ PG_FUNCTION_INFO_V1(dataeng_email_problem);
 Datum
 dataeng_email_problem(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
-	EmailMode	mode = (PG_NARGS() > 1) ? email_mode(PG_GETARG_TEXT_PP(1)) : EMAIL_PRACTICAL;
-	const char *why = email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), mode);
-
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, email_arg_problem(fcinfo));
 }

@@ -387,10 +387,7 @@ Datum \
 dataeng_##sqlname##_problem(PG_FUNCTION_ARGS) \
 { \
 	text	   *t = PG_GETARG_TEXT_PP(0); \
-	const char *why = check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)); \
-	if (why == NULL) \
-		PG_RETURN_NULL(); \
-	PG_RETURN_TEXT_P(cstring_to_text(why)); \
+	return validate_problem_result(fcinfo, check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))); \
 }
 
 ID_VALIDATOR(luhn, luhn_problem)

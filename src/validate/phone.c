@@ -149,7 +149,5 @@ dataeng_phone_problem(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	why = phone_check(fcinfo, &valid, &possible);
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, why);
 }

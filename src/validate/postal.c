@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 
 #include "common/common.h"
+#include "validate/validate.h"
 #include "validate/postal_formats.h"
 
 /* no postal code is longer */
@@ -97,7 +98,5 @@ dataeng_postal_code_problem(PG_FUNCTION_ARGS)
 {
 	const char *why = postal_problem(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1));
 
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, why);
 }

@@ -734,7 +734,5 @@ dataeng_url_problem(PG_FUNCTION_ARGS)
 {
 	const char *why = url_problem(PG_GETARG_TEXT_PP(0), PG_GETARG_ARRAYTYPE_P(1));
 
-	if (why == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(why));
+	return validate_problem_result(fcinfo, why);
 }

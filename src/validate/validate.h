@@ -12,6 +12,24 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/builtins.h"
+
+/*
+ * validate_problem_result
+ *		The result of an X_problem() SQL function: NULL when why is NULL
+ *		(the value passes), else why as text.  Every validator family
+ *		returns its reason this way.
+ */
+static inline Datum
+validate_problem_result(FunctionCallInfo fcinfo, const char *why)
+{
+	if (why == NULL)
+	{
+		fcinfo->isnull = true;
+		return (Datum) 0;
+	}
+	return PointerGetDatum(cstring_to_text(why));
+}
 
 /* in validate/phone.c */
 extern const char *validate_phone_region_code(text *t, char *buf);
