@@ -9,6 +9,7 @@
 #   make bench                       all benchmarks
 #   BENCH=cdc_capture make bench     one of them
 #   BENCH_ROWS=50000 make bench      smaller runs (default 200000)
+#   BENCH_VARS="reps=1" make bench   psql variables a benchmark reads
 
 export DE_EXTRA_PACKAGES="postgresql-15-pgq3"
 export DE_PORT=${DE_PORT:-54340}
@@ -55,9 +56,15 @@ fi
 cp "$DE_ROOT"/sql_tests/bench/*.sql "$WORK/"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$WORK"/*.sql
 
+# BENCH_VARS="reps=1 shapes=int,int_minmax": more psql variables for the
+# benchmarks that read them
+vars=()
+for v in ${BENCH_VARS:-}; do
+	vars+=(-v "$v")
+done
 for f in "$WORK"/${BENCH:-*}.sql; do
 	name=$(basename "$f" .sql)
 	echo "### $name"
 	de_run psql -X -q -v ON_ERROR_STOP=1 -v rows="${BENCH_ROWS:-200000}" -v wal2json="$wal2json" \
-		-d postgres -f "$f"
+		"${vars[@]}" -d postgres -f "$f"
 done
