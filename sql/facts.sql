@@ -1729,6 +1729,16 @@ DECLARE
   rec_all boolean := false;        -- a measure without delta: every touched group is recomputed
   xcond text;                      -- a group's reserve ran out (on the folded deltas d)
   xfold text;                      -- the new reserves and counts of min/max, from f and d
+  fast boolean;                    -- min/max folded in the MERGE itself, recompute judged after it
+  upd_fast text;
+  ins_fast text;
+  xcond_after text;                -- a group's reserve ran out (on the fact f after the MERGE)
+  xr_expr text;
+  upd_m_plain text;                -- upd_m, ins_cols, ins_vals without the min/max of reserves
+  ins_cols_plain text;
+  ins_vals_plain text;
+  ins_cols_x text := '';           -- the min/max of reserves, their counts and reserves
+  x_piece text[] := '{}';          -- what the min/max of reserves added to upd_m, ins_cols, ins_vals
   mi int := 0;                     -- the measure's position
   lohi text;
   xr text;
@@ -1869,14 +1879,32 @@ BEGIN
                          format('__x_in_%s_%s', lohi, i), format('__x_out_%s_%s', lohi, i),
                          (m->>'reserve')::int, CASE m->>'agg' WHEN 'max' THEN 'true' ELSE 'false' END,
                          xr, '__x_n_' || i, xn);
-      ins_cols := ins_cols || format(', %I, %I, %I', m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
-      ins_vals := ins_vals || format(', %1$I[1], %2$I, %1$I', xr, xn);
+      x_piece := x_piece || format(', %I, %I, %I', m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'))
+                 || format(', %1$I[1], %2$I, %1$I', xr, xn)
+                 || format(', %1$I = d.%4$I[1], %2$I = d.%5$I, %3$I = d.%4$I',
+                           m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'), xr, xn);
+      ins_cols := ins_cols || x_piece[cardinality(x_piece) - 2];
+      ins_cols_x := ins_cols_x || x_piece[cardinality(x_piece) - 2];
+      ins_vals := ins_vals || x_piece[cardinality(x_piece) - 1];
+      upd_m := upd_m || x_piece[cardinality(x_piece)];
       upd := upd || format(', %1$I = EXCLUDED.%1$I, %2$I = EXCLUDED.%2$I, %3$I = EXCLUDED.%3$I',
                            m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
-      upd_m := upd_m || format(', %1$I = d.%4$I[1], %2$I = d.%5$I, %3$I = d.%4$I',
-                               m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'), xr, xn);
       xcond := coalesce(xcond || ' OR ', '')
                || format('(d.%1$I IS DISTINCT FROM 0 AND cardinality(d.%2$I) = 0)', xn, xr);
+      -- (the same made in the MERGE, from the fact's row f, or none)
+      xr_expr := format('dataeng_internal._fact_reserve(%%s, %%s, d.%1$I, d.%2$I, %3$s, %4$s)',
+                        format('__x_in_%s_%s', lohi, i), format('__x_out_%s_%s', lohi, i),
+                        (m->>'reserve')::int, CASE m->>'agg' WHEN 'max' THEN 'true' ELSE 'false' END);
+      upd_fast := coalesce(upd_fast, '')
+                  || format(', %1$I = (%4$s)[1], %2$I = f.%2$I + d.%5$I, %3$I = %4$s',
+                            m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'),
+                            format(xr_expr, format('f.%I', '__x_' || (m->>'name')), format('f.%I', '__nn_' || (m->>'name'))),
+                            '__x_n_' || i);
+      ins_fast := coalesce(ins_fast, '')
+                  || format(', (%1$s)[1], d.%2$I, %1$s', format(xr_expr, 'NULL', '0'), '__x_n_' || i);
+      xcond_after := coalesce(xcond_after || ' OR ', '')
+                     || format('(f.%1$I IS DISTINCT FROM 0 AND coalesce(cardinality(f.%2$I), 0) = 0)',
+                               '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
       CONTINUE;
     END IF;
     CONTINUE WHEN m->>'mode' <> 'delta';
@@ -1923,6 +1951,17 @@ BEGIN
           upd := upd || u;
           upd_m := upd_m || replace(u, 'EXCLUDED.', 'd.');
         END;
+    END CASE;
+  END LOOP;
+
+  upd_m_plain := upd_m;
+  ins_cols_plain := ins_cols;
+  ins_vals_plain := ins_vals;
+  FOR i IN 1 .. cardinality(x_piece) LOOP
+    CASE i % 3
+      WHEN 1 THEN ins_cols_plain := replace(ins_cols_plain, x_piece[i], '');
+      WHEN 2 THEN ins_vals_plain := replace(ins_vals_plain, x_piece[i], '');
+      ELSE upd_m_plain := replace(upd_m_plain, x_piece[i], '');
     END CASE;
   END LOOP;
 
@@ -2003,10 +2042,15 @@ BEGIN
     skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
     indexed := dataeng_internal._fact_time_indexed(d);
 
-    -- With min/max or measures recomputed: the group deltas joined once to
-    -- the fact, with the groups' rows before this refresh (__frows) and
-    -- the new reserves of min/max
-    IF rec_all OR xfold IS NOT NULL THEN
+    -- With min/max only, a key of no NULL and the delta path allowed, the
+    -- MERGE itself makes the new reserves from each group's row, and the
+    -- groups whose reserve ran out are found after it.  Otherwise (a
+    -- measure recomputed, the upsert, the buckets forced): the group
+    -- deltas joined once to the fact, with the groups' rows before this
+    -- refresh (__frows) and the new reserves of min/max.
+    fast := xfold IS NOT NULL AND NOT rec_all AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
+            AND current_setting('dataeng.fact_refresh_path') <> 'buckets';
+    IF (rec_all OR xfold IS NOT NULL) AND NOT fast THEN
       IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_delta;
       END IF;
@@ -2020,7 +2064,7 @@ BEGIN
     -- The groups to recompute (all the touched ones with a measure
     -- recomputed; else those whose reserve of a min/max ran out), the
     -- groups this refresh empties left out.
-    IF rec_all OR xcond IS NOT NULL THEN
+    IF (rec_all OR xcond IS NOT NULL) AND NOT fast THEN
       IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
         DROP TABLE pg_temp._dataeng_recompute;
       END IF;
@@ -2094,7 +2138,38 @@ BEGIN
       -- no group appears in between.  With a nullable key column (IS NOT
       -- DISTINCT FROM: neither hashable nor indexable) an upsert through the
       -- NULLS NOT DISTINCT key instead, then the emptied groups deleted.
-      IF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
+      IF fast THEN
+        -- (ins_cols list min/max, their counts and reserves last: in the
+        -- order of ins_fast)
+        EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                       'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                       'WHEN MATCHED THEN UPDATE SET %4$s%5$s '
+                       'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%6$s) VALUES (%7$s%8$s)',
+                       d.fact_table, delta, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
+                       ins_vals_plain, ins_fast);
+        -- the groups whose reserve ran out while they have values
+        IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
+          DROP TABLE pg_temp._dataeng_recompute;
+        END IF;
+        PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
+          'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',
+          array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
+          delta, d.fact_table, q.key_join, xcond_after));
+        n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
+        IF n_rec > 0 THEN
+          ANALYZE pg_temp._dataeng_recompute;
+          IF to_regclass('pg_temp._dataeng_rec_buckets') IS NOT NULL THEN
+            DROP TABLE pg_temp._dataeng_rec_buckets;
+          END IF;
+          PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
+            'SELECT DISTINCT r.bucket FROM pg_temp._dataeng_recompute r');
+          EXECUTE format('SELECT coalesce(sum(f.__rows), 0) FROM %s f JOIN pg_temp._dataeng_rec_buckets b '
+                         'ON f.bucket = b.bucket', d.fact_table) INTO rows_r;
+          SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
+            FROM pg_class c WHERE c.oid = d.source;
+          idx_r := indexed AND 1.5 * rows_r < coalesce(src_rows, rows_r);
+        END IF;
+      ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
         EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
                        'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
                        'WHEN MATCHED THEN UPDATE SET %4$s '
