@@ -525,6 +525,29 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_storage_name(text) IS
   'internal: the name of the table storing a fact''s rows and bookkeeping (<fact>_data, in the fact''s schema)';
 
+-- The storage table of a new fact nsp.rel, schema-qualified and quoted,
+-- checked to be free (fact_create).
+CREATE FUNCTION dataeng_internal._fact_storage_free(nsp text, rel text)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  storage text := format('%I.%I', nsp, dataeng_internal._fact_storage_name(rel));
+BEGIN
+  IF to_regclass(storage) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', storage
+      USING ERRCODE = 'duplicate_table',
+            DETAIL = format('Fact %s would keep its rows and their bookkeeping in table %s, named after it.',
+                            format('%I.%I', nsp, rel), storage),
+            HINT = 'Choose another fact_name, or rename or drop the existing relation first.';
+  END IF;
+  RETURN storage;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_storage_free(text, text) IS
+  'internal: the table that will store a new fact''s rows and bookkeeping, checked to be free';
+
 -- Parse one measure of source with PostgreSQL's parser (src/aggregate/
 -- measure.c): count(*), or count, count(DISTINCT ...), sum, avg, min or max
 -- of an expression of the source's columns, optionally with FILTER (WHERE
@@ -713,11 +736,6 @@ DECLARE
   c record;
   keys text[] := ARRAY['bucket'] || d.dimensions;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid = d.storage_table) THEN
-    RAISE EXCEPTION 'the table storing the rows of fact "%" has been dropped', d.name
-      USING ERRCODE = 'undefined_table',
-            HINT = format('Drop the fact with SELECT dataeng.fact_drop(%L); and create it again.', d.name);
-  END IF;
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   bucket_s := dataeng_internal._fact_bucket_out(
                 dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone),
@@ -748,6 +766,11 @@ BEGIN
   END LOOP;
   ins_cols := ins_cols || ', __rows';
   ins_sel := ins_sel || ', count(*)';
+  IF NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid = d.storage_table) THEN
+    RAISE EXCEPTION 'the table storing the rows of fact "%" has been dropped', d.name
+      USING ERRCODE = 'undefined_table',
+            HINT = format('Drop the fact with SELECT dataeng.fact_drop(%L); and create it again.', d.name);
+  END IF;
 END;
 $$;
 
@@ -783,8 +806,6 @@ DECLARE
   q record;
   avgtype regtype;
   tbl regclass;
-  storage text;
-  stbl regclass;
   ok boolean;
   bf_from timestamptz;
   bf_to timestamptz;
@@ -809,14 +830,6 @@ BEGIN
   key := dataeng_internal._agg_name(fact_name);
   parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
   qualified := format('%I.%I', parts[1], parts[2]);
-  -- the table storing its rows and bookkeeping, beside it, must be free too
-  storage := format('%I.%I', parts[1], dataeng_internal._fact_storage_name(parts[2]));
-  IF to_regclass(storage) IS NOT NULL THEN
-    RAISE EXCEPTION 'relation "%" already exists', storage
-      USING ERRCODE = 'duplicate_table',
-            DETAIL = format('Fact %s keeps its rows and their bookkeeping in table %s, named after it.', qualified, storage),
-            HINT = 'Choose another fact_name, or rename or drop the existing relation first.';
-  END IF;
   -- (a fact of another role, hidden here by row security, of the same
   -- name: _fact_def_write('insert') refuses it)
   IF EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name = key) THEN
@@ -993,25 +1006,25 @@ BEGIN
   -- The storage table: the groups with their bookkeeping columns and the
   -- key refreshes merge on.  fillfactor 50: a refresh may update every
   -- group, in place (HOT)
-  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', storage, substr(coldefs, 3),
+  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)',
+                 dataeng_internal._fact_storage_free(parts[1], parts[2]), substr(coldefs, 3),
                  CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
                  array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
-  stbl := storage::regclass;
-  EXECUTE format('COMMENT ON TABLE %s IS %L', stbl,
+  def.storage_table := format('%I.%I', parts[1], dataeng_internal._fact_storage_name(parts[2]))::regclass;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', def.storage_table,
                  format('Rows and bookkeeping of fact %s: query the fact, not this table', qualified));
   -- The fact users query: a view of the bucket, the dimensions and the
   -- measures (the owner's, so that who may read it is granted on it alone)
   EXECUTE format('CREATE VIEW %s AS SELECT %s FROM %s s', qualified,
                  array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || dimensions) k)
                                  || ARRAY(SELECT format('s.%I', e->>'name') FROM jsonb_array_elements(spec) e), ', '),
-                 stbl);
+                 def.storage_table);
   tbl := qualified::regclass;
   EXECUTE format('COMMENT ON VIEW %s IS %L', tbl,
                  format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
                         source, g, array_to_string(dimensions, ', '), key));
 
   def.fact_table := tbl;
-  def.storage_table := stbl;
   def.owner := current_user::regrole;
   IF backfill = 'later' THEN
     -- Only the range to cover, for the progress figure (the min/max of
@@ -1031,7 +1044,7 @@ BEGIN
   PERFORM dataeng_internal._fact_def_write('insert', def, 0);
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', stbl, q.ins_cols, q.ins_sel, source,
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', def.storage_table, q.ins_cols, q.ins_sel, source,
                    (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
   END IF;
   PERFORM dataeng_internal._fact_def_write('refreshed', def, 0);
@@ -1371,7 +1384,7 @@ BEGIN
   END IF;
   -- the bucket: of the time column's type (a date or timestamp one computed
   -- in UTC), or timestamptz
-  IF dataeng_internal._fact_bucket_type(d.storage_table) IS DISTINCT FROM col.typ
+  IF d.storage_table IS NOT NULL AND dataeng_internal._fact_bucket_type(d.storage_table) IS DISTINCT FROM col.typ
        AND dataeng_internal._fact_bucket_type(d.storage_table) IS DISTINCT FROM 'timestamptz'::regtype
      OR (dataeng_internal._fact_bucket_type(d.storage_table) <> 'timestamptz'::regtype AND d.time_zone <> 'UTC') THEN
     RAISE EXCEPTION 'invalid definition of fact "%"', d.name
@@ -1422,6 +1435,13 @@ BEGIN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM dataeng_internal._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
+    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+      PERFORM dataeng_internal._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
+      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
+        RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    END LOOP;
+    PERFORM dataeng_internal._fact_def_validate(d);
     -- the fact is a view; its rows are in the caller's table named after
     -- it, beside it (_fact_storage_name)
     IF NOT EXISTS (SELECT 1 FROM pg_class s JOIN pg_class v ON v.oid = d.fact_table
@@ -1432,13 +1452,6 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = 'A fact is a view of its owner; its rows are in a table of its owner named after it, in its schema.';
     END IF;
-    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-      PERFORM dataeng_internal._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
-      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean' THEN
-        RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
-      END IF;
-    END LOOP;
-    PERFORM dataeng_internal._fact_def_validate(d);
     -- (the trigger restore_consumer creates its consumer, as d.owner)
     BEGIN
       INSERT INTO dataeng_internal.fact_defs SELECT d.*;
