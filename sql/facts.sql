@@ -2386,6 +2386,36 @@ $$;
 COMMENT ON FUNCTION dataeng.fact_drop(text) IS
   'Drops a fact (its view and storage table), its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
 
+-- A fact's view dropped by hand (DROP VIEW, its storage table dropped with
+-- CASCADE, its schema or its owner's objects dropped) drops the fact as
+-- fact_drop does: the storage table, consumer, refresh job and definition
+-- go with it (as TimescaleDB drops a continuous aggregate with its view).
+-- Runs as the role that dropped the view, which has the owner's rights
+-- (fact_drop does the work as the owner); a fact that role cannot see (row
+-- security: the view was given to another role) is left alone.
+CREATE FUNCTION dataeng_internal._fact_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  f text;
+BEGIN
+  FOR f IN SELECT d.name FROM dataeng_internal.fact_defs d
+             JOIN pg_event_trigger_dropped_objects() o
+               ON o.classid = 'pg_class'::regclass AND o.objid = d.fact_table::oid AND o.objsubid = 0
+            ORDER BY d.name LOOP
+    PERFORM dataeng.fact_drop(f);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._fact_on_drop() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._fact_on_drop() IS
+  'internal: drop the fact whose view was dropped (event trigger dataeng_fact_on_drop)';
+CREATE EVENT TRIGGER dataeng_fact_on_drop ON sql_drop
+  WHEN TAG IN ('DROP VIEW', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._fact_on_drop();
+
 -- (security_invoker: the caller sees its own facts, by row security)
 CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
   SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain,

@@ -147,22 +147,42 @@ SET ROLE fr_owner;
 -- the fact is not a table, and its storage table cannot go alone
 DROP TABLE fr.sales_daily;
 DROP TABLE fr.sales_daily_data;
--- the view dropped alone: the fact is still refreshed into its storage
--- table, and fact_drop drops the rest
+-- the view dropped alone: the fact is dropped with it, as fact_drop does
+-- (storage table, consumer, job, definition)
+SELECT dataeng.fact_create('fr.weekly', 'fr.orders', 'at', 'week', '{}', ARRAY['count(*)'], schedule => '@yearly') AS fact;
 DROP VIEW fr.later;
-INSERT INTO fr.orders VALUES (4, '2026-04-03 08:00+00', 'r2', 5, 1);
-SELECT dataeng.fact_refresh('fr.later') AS changes;
-SELECT bucket, count, __rows FROM fr.later_data ORDER BY bucket;
-SELECT dataeng.fact_drop('fr.later');
 SELECT to_regclass('fr.later') AS fact, to_regclass('fr.later_data') AS storage,
+       (SELECT count(*) FROM dataeng.facts WHERE name = 'fr.later') AS defs,
        (SELECT count(*) FROM dataeng.cdc_consumers WHERE name = 'fact:fr.later') AS consumers;
--- the storage table dropped (with the view): a refresh says so, fact_drop
--- cleans up
+-- so is one whose storage table is dropped with CASCADE, and one dropped
+-- by a superuser (the work runs as its owner)
 DROP TABLE fr.sales_daily_data CASCADE;
-SELECT dataeng.fact_refresh('fr.sales_daily');
-SELECT dataeng.fact_drop('fr.sales_daily');
-SELECT count(*) AS facts, (SELECT count(*) FROM dataeng.cdc_consumers WHERE name LIKE 'fact:%') AS consumers
+RESET ROLE;
+DROP VIEW fr.weekly;
+SELECT name FROM dataeng_internal.fact_defs ORDER BY name;
+SELECT count(*) AS consumers FROM dataeng.cdc_consumers WHERE name LIKE 'fact:%';
+SELECT count(*) AS jobs FROM dataeng.jobs WHERE job_name LIKE 'fact_refresh:%';
+SELECT to_regclass('fr.sales_daily') AS fact, to_regclass('fr.weekly_data') AS storage;
+-- without the event trigger (disabled by a superuser), a fact whose view
+-- was dropped is still refreshed into its storage table, one whose
+-- storage table was dropped says so, and fact_drop removes the rest
+ALTER EVENT TRIGGER dataeng_fact_on_drop DISABLE;
+SET ROLE fr_owner;
+SELECT dataeng.fact_create('fr.kept', 'fr.orders', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL) AS fact;
+SELECT dataeng.fact_create('fr.lost', 'fr.orders', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL) AS fact;
+DROP VIEW fr.kept;
+DROP TABLE fr.lost_data CASCADE;
+INSERT INTO fr.orders VALUES (4, '2026-04-03 08:00+00', 'r2', 5, 1);
+SELECT dataeng.fact_refresh('fr.kept') AS changes;
+SELECT bucket, count, __rows FROM fr.kept_data ORDER BY bucket;
+SELECT dataeng.fact_refresh('fr.lost');
+SELECT dataeng.fact_drop('fr.kept'), dataeng.fact_drop('fr.lost');
+SELECT to_regclass('fr.kept_data') AS storage, count(*) AS facts,
+       (SELECT count(*) FROM dataeng.cdc_consumers WHERE name LIKE 'fact:%') AS consumers
   FROM dataeng.facts;
+RESET ROLE;
+ALTER EVENT TRIGGER dataeng_fact_on_drop ENABLE;
+SET ROLE fr_owner;
 -- fact_drop drops the view and its storage table
 SELECT dataeng.fact_create('fr.again', 'fr.orders', 'at', 'day', '{region}', ARRAY['count(*)'], schedule => NULL) AS fact;
 SELECT dataeng.fact_drop('fr.again');

@@ -255,6 +255,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_grain(text)', 'i', true, 's'),
   ('dataeng_internal._fact_storage_name(text)', 'i', true, 's'),
   ('dataeng_internal._fact_storage_free(text,text)', 's', true, 'u'),
+  ('dataeng_internal._fact_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._fact_keys_eq(text[],text[],boolean[],text[])', 'i', true, 'u'),
   ('dataeng_internal._fact_measure_cols(jsonb,boolean)', 'i', true, 'u'),
   ('dataeng_internal._fact_parse_measure(regclass,text,regrole)', 's', false, 'u'),

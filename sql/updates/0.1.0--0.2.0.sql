@@ -443,3 +443,9 @@ BEGIN
 END
 $facts$;
 ALTER TABLE dataeng_internal.fact_defs ALTER COLUMN storage_table SET NOT NULL;
+-- A fact's view dropped by hand drops the fact (the function is created
+-- empty here for the trigger to name; facts.sql's definition replaces it).
+CREATE FUNCTION dataeng_internal._fact_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_fact_on_drop ON sql_drop
+  WHEN TAG IN ('DROP VIEW', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._fact_on_drop();
