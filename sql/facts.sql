@@ -47,7 +47,13 @@ CREATE TABLE dataeng_internal.fact_defs (
   backfill_to   timestamptz,
   -- how the last refresh applied its changes: 'delta', 'delta, N groups
   -- recomputed', 'buckets: ...' or 'rebuild' (fact_refresh)
-  last_refresh_path text
+  last_refresh_path text,
+  -- where the fact's rows live: fact_table is the view users query (the
+  -- bucket, the dimensions and the measures); storage_table, in the same
+  -- schema and named after it (_fact_storage_name: <name>_data), holds the
+  -- same rows with their bookkeeping columns (__rows, __nn_*, __sum_*,
+  -- __cnt_*) and the key the refresh merges on.  Every write goes there.
+  storage_table regclass  NOT NULL
 );
 COMMENT ON TABLE dataeng_internal.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -496,6 +502,52 @@ AS $$
          END
 $$;
 
+-- The name of the table that stores a fact's rows, from the fact's own
+-- (unqualified) name rel: rel followed by "_data", in the fact's schema,
+-- rel cut (at a character boundary, as PostgreSQL cuts the names it
+-- derives) so that the whole fits in 63 bytes.  fact_create refuses a
+-- name whose storage name is taken.
+CREATE FUNCTION dataeng_internal._fact_storage_name(rel text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  suffix constant text := '_data';
+  base text := rel;
+BEGIN
+  WHILE octet_length(base) + octet_length(suffix) > 63 LOOP
+    base := left(base, -1);
+  END LOOP;
+  RETURN base || suffix;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_storage_name(text) IS
+  'internal: the name of the table storing a fact''s rows and bookkeeping (<fact>_data, in the fact''s schema)';
+
+-- The storage table of a new fact nsp.rel, schema-qualified and quoted,
+-- checked to be free (fact_create).
+CREATE FUNCTION dataeng_internal._fact_storage_free(nsp text, rel text)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  storage text := format('%I.%I', nsp, dataeng_internal._fact_storage_name(rel));
+BEGIN
+  IF to_regclass(storage) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', storage
+      USING ERRCODE = 'duplicate_table',
+            DETAIL = format('Fact %s would keep its rows and their bookkeeping in table %s, named after it.',
+                            format('%I.%I', nsp, rel), storage),
+            HINT = 'Choose another fact_name, or rename or drop the existing relation first.';
+  END IF;
+  RETURN storage;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_storage_free(text, text) IS
+  'internal: the table that will store a new fact''s rows and bookkeeping, checked to be free';
+
 -- Parse one measure of source with PostgreSQL's parser (src/aggregate/
 -- measure.c): count(*), or count, count(DISTINCT ...), sum, avg, min or max
 -- of an expression of the source's columns, optionally with FILTER (WHERE
@@ -697,13 +749,13 @@ BEGIN
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   bucket_s := dataeng_internal._fact_bucket_out(
                 dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone),
-                dataeng_internal._fact_bucket_type(d.fact_table), d.time_zone);
+                dataeng_internal._fact_bucket_type(d.storage_table), d.time_zone);
   key_cols := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', ');
   SELECT string_agg(CASE WHEN a.attnotnull THEN format('f.%1$I = d.%1$I', k)
                          ELSE format('f.%1$I IS NOT DISTINCT FROM d.%1$I', k) END, ' AND ' ORDER BY o)
     INTO key_join
     FROM unnest(keys) WITH ORDINALITY u(k, o)
-    JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k;
+    JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = k;
   ins_cols := key_cols;
   ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
@@ -724,6 +776,11 @@ BEGIN
   END LOOP;
   ins_cols := ins_cols || ', __rows';
   ins_sel := ins_sel || ', count(*)';
+  IF NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid = d.storage_table) THEN
+    RAISE EXCEPTION 'the table storing the rows of fact "%" has been dropped', d.name
+      USING ERRCODE = 'undefined_table',
+            HINT = format('Drop the fact with SELECT dataeng.fact_drop(%L); and create it again.', d.name);
+  END IF;
 END;
 $$;
 
@@ -911,7 +968,7 @@ BEGIN
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
-             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs;
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs;
   sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
                                            ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
@@ -961,12 +1018,24 @@ BEGIN
     END IF;
   END LOOP;
   DROP TABLE pg_temp._dataeng_fact_types;
-  -- fillfactor 50: a refresh may update every group, in place (HOT)
-  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', qualified, substr(coldefs, 3),
+  -- The storage table: the groups with their bookkeeping columns and the
+  -- key refreshes merge on.  fillfactor 50: a refresh may update every
+  -- group, in place (HOT)
+  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)',
+                 dataeng_internal._fact_storage_free(parts[1], parts[2]), substr(coldefs, 3),
                  CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
                  array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
+  def.storage_table := format('%I.%I', parts[1], dataeng_internal._fact_storage_name(parts[2]))::regclass;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', def.storage_table,
+                 format('Rows and bookkeeping of fact %s: query the fact, not this table', qualified));
+  -- The fact users query: a view of the bucket, the dimensions and the
+  -- measures (the owner's, so that who may read it is granted on it alone)
+  EXECUTE format('CREATE VIEW %s AS SELECT %s FROM %s s', qualified,
+                 array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || dimensions) k)
+                                 || ARRAY(SELECT format('s.%I', e->>'name') FROM jsonb_array_elements(spec) e), ', '),
+                 def.storage_table);
   tbl := qualified::regclass;
-  EXECUTE format('COMMENT ON TABLE %s IS %L', tbl,
+  EXECUTE format('COMMENT ON VIEW %s IS %L', tbl,
                  format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
                         source, g, array_to_string(dimensions, ', '), key));
 
@@ -990,7 +1059,7 @@ BEGIN
   PERFORM dataeng_internal._fact_def_write('insert', def, 0);
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', tbl, q.ins_cols, q.ins_sel, source,
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', def.storage_table, q.ins_cols, q.ins_sel, source,
                    (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
   END IF;
   PERFORM dataeng_internal._fact_def_write('refreshed', def, 0);
@@ -1331,9 +1400,9 @@ BEGIN
   END IF;
   -- the bucket: of the time column's type (a date or timestamp one computed
   -- in UTC), or timestamptz
-  IF dataeng_internal._fact_bucket_type(d.fact_table) IS DISTINCT FROM col.typ
-       AND dataeng_internal._fact_bucket_type(d.fact_table) IS DISTINCT FROM 'timestamptz'::regtype
-     OR (dataeng_internal._fact_bucket_type(d.fact_table) <> 'timestamptz'::regtype AND d.time_zone <> 'UTC') THEN
+  IF d.storage_table IS NOT NULL AND dataeng_internal._fact_bucket_type(d.storage_table) IS DISTINCT FROM col.typ
+       AND dataeng_internal._fact_bucket_type(d.storage_table) IS DISTINCT FROM 'timestamptz'::regtype
+     OR (dataeng_internal._fact_bucket_type(d.storage_table) <> 'timestamptz'::regtype AND d.time_zone <> 'UTC') THEN
     RAISE EXCEPTION 'invalid definition of fact "%"', d.name
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Its bucket column is not of the type of its time column (computed in UTC) nor timestamptz.';
@@ -1392,6 +1461,16 @@ BEGIN
       END IF;
     END LOOP;
     PERFORM dataeng_internal._fact_def_validate(d);
+    -- the fact is a view; its rows are in the caller's table named after
+    -- it, beside it (_fact_storage_name)
+    IF NOT EXISTS (SELECT 1 FROM pg_class s JOIN pg_class v ON v.oid = d.fact_table
+                    WHERE s.oid = d.storage_table AND s.relkind = 'r' AND s.relowner = caller::oid
+                      AND v.relkind = 'v' AND s.relnamespace = v.relnamespace
+                      AND s.relname = dataeng_internal._fact_storage_name(v.relname)) THEN
+      RAISE EXCEPTION 'invalid definition of fact "%"', d.name
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'A fact is a view of its owner; its rows are in a table of its owner named after it, in its schema.';
+    END IF;
     -- (the trigger restore_consumer creates its consumer, as d.owner)
     BEGIN
       INSERT INTO dataeng_internal.fact_defs SELECT d.*;
@@ -1452,8 +1531,8 @@ BEGIN
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
-  EXECUTE format('DELETE FROM %s', d.fact_table);
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.fact_table, q.ins_cols, q.ins_sel,
+  EXECUTE format('DELETE FROM %s', d.storage_table);
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.storage_table, q.ins_cols, q.ins_sel,
                  d.source,
                  CASE WHEN d.backfilled_upto IS NOT NULL
                       THEN 'WHERE ' || dataeng_internal._fact_range_pred(d.time_column,
@@ -1662,7 +1741,7 @@ AS $$
                  dataeng_internal._fact_bucket_out(format('dataeng_internal._fact_bucket(s.%I, %L, %L)',
                                                           d.time_column, d.grain, d.time_zone),
                                                    t.btype, d.time_zone) AS s_bucket
-            FROM (SELECT dataeng_internal._fact_bucket_type(d.fact_table) AS btype) t) x
+            FROM (SELECT dataeng_internal._fact_bucket_type(d.storage_table) AS btype) t) x
 $$;
 
 -- Whether the source of d has a btree index led by its time column (not
@@ -1778,7 +1857,7 @@ BEGIN
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
-  btype := dataeng_internal._fact_bucket_type(d.fact_table);
+  btype := dataeng_internal._fact_bucket_type(d.storage_table);
   keys := ARRAY['bucket'] || d.dimensions;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old
@@ -2025,7 +2104,7 @@ BEGIN
     -- through a sentinel value found among the deltas' own keys).
     SELECT array_agg(NOT a.attnotnull ORDER BY o) INTO knull
       FROM unnest(keys) WITH ORDINALITY u(k, o)
-      JOIN pg_attribute a ON a.attrelid = d.fact_table AND a.attname = k;
+      JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = k;
     EXECUTE format('SELECT ARRAY[%s] FROM pg_temp._dataeng_delta_raw WHERE NOT is_total',
                    (SELECT string_agg(format('bool_or(k%s IS NOT NULL)', o), ', ' ORDER BY o)
                       FROM generate_series(0, cardinality(d.dimensions)) o))
@@ -2056,7 +2135,7 @@ BEGIN
       END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_delta', format(
         'SELECT d.*, coalesce(f.__rows, 0) AS __frows%s FROM %s d LEFT JOIN %s f ON %s',
-        coalesce(xfold, ''), delta, d.fact_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent)));
+        coalesce(xfold, ''), delta, d.storage_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent)));
       ANALYZE pg_temp._dataeng_delta;
       delta := 'pg_temp._dataeng_delta';
     END IF;
@@ -2096,13 +2175,13 @@ BEGIN
       ANALYZE pg_temp._dataeng_rec_buckets;
       EXECUTE format('SELECT count(*), coalesce(sum(f.__rows), 0), coalesce(sum(f.__rows) FILTER (WHERE b.rec), 0) '
                      'FROM %s f JOIN pg_temp._dataeng_buckets b ON %s',
-                     d.fact_table,
+                     d.storage_table,
                      dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]))
         INTO fg_t, rows_t, rows_r;
       SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
         FROM pg_class c WHERE c.oid = d.source;
       IF src_rows IS NULL THEN
-        EXECUTE format('SELECT coalesce(sum(__rows), 0) FROM %s', d.fact_table) INTO src_rows;
+        EXECUTE format('SELECT coalesce(sum(__rows), 0) FROM %s', d.storage_table) INTO src_rows;
       END IF;
       -- rows read: a range scan of the buckets with an index on the time
       -- column (1.5 per row), the whole source without; each row read is
@@ -2122,9 +2201,9 @@ BEGIN
 
     IF path = 'buckets' THEN
       -- every group of the touched buckets aggregated again from its rows
-      EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.fact_table,
+      EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.storage_table,
                      dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
-      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.fact_table, q.ins_cols,
+      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.storage_table, q.ins_cols,
                      's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
                      dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
                      (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
@@ -2145,7 +2224,7 @@ BEGIN
                        'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
                        'WHEN MATCHED THEN UPDATE SET %4$s%5$s '
                        'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%6$s) VALUES (%7$s%8$s)',
-                       d.fact_table, delta, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
+                       d.storage_table, delta, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
                        ins_vals_plain, ins_fast);
         -- the groups whose reserve ran out while they have values
         IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
@@ -2154,7 +2233,7 @@ BEGIN
         PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
           'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',
           array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-          delta, d.fact_table, q.key_join, xcond_after));
+          delta, d.storage_table, q.key_join, xcond_after));
         n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
         IF n_rec > 0 THEN
           ANALYZE pg_temp._dataeng_recompute;
@@ -2164,7 +2243,7 @@ BEGIN
           PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
             'SELECT DISTINCT r.bucket FROM pg_temp._dataeng_recompute r');
           EXECUTE format('SELECT coalesce(sum(f.__rows), 0) FROM %s f JOIN pg_temp._dataeng_rec_buckets b '
-                         'ON f.bucket = b.bucket', d.fact_table) INTO rows_r;
+                         'ON f.bucket = b.bucket', d.storage_table) INTO rows_r;
           SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
             FROM pg_class c WHERE c.oid = d.source;
           idx_r := indexed AND 1.5 * rows_r < coalesce(src_rows, rows_r);
@@ -2174,13 +2253,13 @@ BEGIN
                        'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
                        'WHEN MATCHED THEN UPDATE SET %4$s '
                        'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
-                       d.fact_table, delta, q.key_join, upd_m, ins_cols, ins_vals);
+                       d.storage_table, delta, q.key_join, upd_m, ins_cols, ins_vals);
       ELSE
         EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
                        'ON CONFLICT (%s) DO UPDATE SET %s',
-                       d.fact_table, ins_cols, ins_vals, delta, q.key_cols, upd);
+                       d.storage_table, ins_cols, ins_vals, delta, q.key_cols, upd);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
-                       d.fact_table, delta, q.key_join);
+                       d.storage_table, delta, q.key_join);
       END IF;
       -- min, max, count(DISTINCT) and float sums of the groups to
       -- recompute: one statement for all of them, reading the rows of
@@ -2191,7 +2270,7 @@ BEGIN
         EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
                        'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
                        'WHERE %7$s',
-                       d.fact_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
+                       d.storage_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
                        dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
                        dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
                        dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
@@ -2357,7 +2436,7 @@ BEGIN
   END IF;
   EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
                  'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
-                 d.fact_table, q.ins_cols, q.ins_sel, d.source, pred,
+                 d.storage_table, q.ins_cols, q.ins_sel, d.source, pred,
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
     INTO groups, source_rows
     USING lo, hi, false;
@@ -2469,18 +2548,54 @@ BEGIN
     RETURN;
   END IF;
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
+  PERFORM dataeng_internal._agg_drop_check(d.owner, d.storage_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
   PERFORM dataeng_internal._fact_def_write('delete', d, 0);
-  PERFORM dataeng_internal._agg_drop(d.fact_table, d.consumer, 'fact_refresh:' || d.name);
+  -- the view (unless dropped already: the fact was left with its storage
+  -- table), then the storage table with the consumer and job
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = d.fact_table AND c.relkind = 'v') THEN
+    EXECUTE format('DROP VIEW %s', d.fact_table);
+  END IF;
+  PERFORM dataeng_internal._agg_drop(d.storage_table, d.consumer, 'fact_refresh:' || d.name);
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_drop(text) IS
-  'Drops a fact table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+  'Drops a fact (its view and storage table), its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+
+-- A fact's view dropped by hand (DROP VIEW, its storage table dropped with
+-- CASCADE, its schema or its owner's objects dropped) drops the fact as
+-- fact_drop does: the storage table, consumer, refresh job and definition
+-- go with it (as TimescaleDB drops a continuous aggregate with its view).
+-- Runs as the role that dropped the view, which has the owner's rights
+-- (fact_drop does the work as the owner); a fact that role cannot see (row
+-- security: the view was given to another role) is left alone.
+CREATE FUNCTION dataeng_internal._fact_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  f text;
+BEGIN
+  FOR f IN SELECT d.name FROM dataeng_internal.fact_defs d
+             JOIN pg_event_trigger_dropped_objects() o
+               ON o.classid = 'pg_class'::regclass AND o.objid = d.fact_table::oid AND o.objsubid = 0
+            ORDER BY d.name LOOP
+    PERFORM dataeng.fact_drop(f);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._fact_on_drop() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._fact_on_drop() IS
+  'internal: drop the fact whose view was dropped (event trigger dataeng_fact_on_drop)';
+CREATE EVENT TRIGGER dataeng_fact_on_drop ON sql_drop
+  WHEN TAG IN ('DROP VIEW', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._fact_on_drop();
 
 -- (security_invoker: the caller sees its own facts, by row security)
 CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
   SELECT f.name, f.fact_table AS "table", f.source, f.time_column, f.grain,
          -- (date and timestamp buckets have no zone)
-         CASE WHEN dataeng_internal._fact_bucket_type(f.fact_table) IN ('date'::regtype, 'timestamp'::regtype)
+         CASE WHEN dataeng_internal._fact_bucket_type(f.storage_table) IN ('date'::regtype, 'timestamp'::regtype)
               THEN NULL ELSE f.time_zone END AS time_zone,
          f.dimensions, f.measures, f.owner, f.schedule, f.created_at, f.last_refresh,
          f.last_changes, f.total_changes,

@@ -55,7 +55,7 @@ LANGUAGE sql AS $$
 $$;
 SELECT * FROM bf_check();
 SELECT backfill_from, backfill_to FROM dataeng_internal.fact_defs WHERE name = 'bf_daily';
-CREATE TRIGGER bf_stop BEFORE INSERT ON bf_daily FOR EACH ROW EXECUTE FUNCTION bf_stop();
+CREATE TRIGGER bf_stop BEFORE INSERT ON bf_daily_data FOR EACH ROW EXECUTE FUNCTION bf_stop();
 
 -- writes before any batch; a refresh applies none of them
 UPDATE bf_src SET amount = amount + 1 WHERE id % 10 = 1;
@@ -104,7 +104,7 @@ SELECT * FROM bf_check();
 -- to the end: the NULL bucket and rows past the range at creation included
 INSERT INTO bf_src VALUES (3001, '2027-06-01 00:00+00', '2026-01-01', 'r1', 1, 1), (3002, NULL, '2026-01-01', 'r2', 2, 2);
 RESET bf.stop_at;
-DROP TRIGGER bf_stop ON bf_daily;
+DROP TRIGGER bf_stop ON bf_daily_data;
 SET client_min_messages = notice;
 CALL dataeng.fact_backfill('bf_daily', '20 days');
 SET client_min_messages = warning;

@@ -56,11 +56,11 @@ BEGIN
     RETURN NEXT;
   END LOOP;
 END $$;
--- what the reserves of rs_fact hold
+-- what the reserves of rs_fact hold (in its storage table)
 CREATE VIEW rs_reserves AS
   SELECT bucket::date AS day, g, __nn_min_v AS nn, cardinality(__x_min_v) AS lo_n, __x_min_v[1:3] AS lo_first,
          cardinality(__x_max_v) AS hi_n, __x_max_v[1:3] AS hi_first, __x_min_t[1:2] AS t_first
-    FROM rs_fact ORDER BY 1, 2;
+    FROM rs_fact_data ORDER BY 1, 2;
 
 SELECT * FROM rs_reserves;
 SELECT * FROM rs_diff();
@@ -130,7 +130,7 @@ SELECT * FROM rs_diff();
 
 -- 8. a reserve unknown (as in a fact made before reserves, after an
 -- upgrade): the first refresh that touches the group recomputes it once
-UPDATE rs_fact SET __nn_min_v = NULL, __x_min_v = NULL WHERE g = 0;
+UPDATE rs_fact_data SET __nn_min_v = NULL, __x_min_v = NULL WHERE g = 0;
 UPDATE rs_src SET v = v + 1 WHERE id = (SELECT min(id) FROM rs_src WHERE at = '2026-01-02' AND g = 0 AND v IS NOT NULL);
 SELECT * FROM rs_refresh();
 SELECT * FROM rs_reserves;

@@ -212,6 +212,7 @@ SELECT dataeng.alert_handler_drop('broken_pager(jsonb)'), dataeng.alert_handler_
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
-DROP TABLE flag, orders, daily, steady, silent, dropping, pager_log, ruled;
+DROP VIEW daily;
+DROP TABLE flag, orders, daily_data, steady, silent, dropping, pager_log, ruled;
 DROP FUNCTION page(jsonb), broken_pager(jsonb), wait_for(text, float8);
 DROP ROLE regress_ops_pager;

@@ -95,17 +95,17 @@ DELETE FROM dataeng_internal.dimension_defs;
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('x', 'sf_victim.payroll', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 -- nor for another role
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('x', 'sf_attacker.src', 'sf_victim', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 -- nor with SQL in a measure
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('src', 'sf_attacker.src', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{max(amount)}',
       '[{"agg": "sf_attacker.pwn() + max", "name": "m", "col": "amount", "float": false, "mode": "recompute"}]',
-      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT * FROM dataeng_internal._fact_measure_cols('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}', false);
 SELECT * FROM dataeng_internal._fact_measure_cols('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}', false);
 -- and another role's definitions stay out of reach
@@ -142,7 +142,7 @@ INSERT INTO sf_victim.sales VALUES (5, '2026-01-03 09:00', 's', 2);
 DELETE FROM sf_victim.sales WHERE id = 2;
 -- ... is recomputed, and the changes pending are skipped
 SELECT dataeng.fact_rebuild('sf_victim.f3') AS skipped_changes;
-SELECT bucket, region, count, sum_amount, __rows FROM sf_victim.f3 ORDER BY bucket, region;
+SELECT bucket, region, count, sum_amount, __rows FROM sf_victim.f3_data ORDER BY bucket, region;
 (SELECT bucket, region, count, sum_amount FROM sf_victim.f3
  EXCEPT SELECT date_trunc('day', at, 'UTC'), region, count(*), sum(amount) FROM sf_victim.sales GROUP BY 1, 2)
 UNION ALL
@@ -183,7 +183,7 @@ $$;
 SELECT dataeng.fact_create('sf_attacker.af', 'sf_attacker.src', 'at', 'day', ARRAY['region'],
                            ARRAY['count(*)', 'max(amount)'], schedule => NULL);
 SELECT dataeng.dimension_create('sf_attacker.ad', 'sf_attacker.src', 'id', ARRAY['region'], schedule => NULL);
-CREATE TRIGGER who AFTER INSERT OR UPDATE OR DELETE ON sf_attacker.af
+CREATE TRIGGER who AFTER INSERT OR UPDATE OR DELETE ON sf_attacker.af_data
   FOR EACH ROW EXECUTE FUNCTION sf_attacker.who();
 CREATE TRIGGER who AFTER INSERT OR UPDATE OR DELETE ON sf_attacker.ad
   FOR EACH ROW EXECUTE FUNCTION sf_attacker.who();
@@ -242,7 +242,9 @@ UPDATE dataeng_internal.fact_defs SET spec = jsonb_set(spec, '{1,agg}', '"max"')
 -- superuser can write one now, but the drop checks anyway)
 UPDATE dataeng_internal.fact_defs SET fact_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.af';
 SELECT dataeng.fact_drop('sf_attacker.af');
-UPDATE dataeng_internal.fact_defs SET fact_table = 'sf_attacker.af', consumer = 'fact:sf_victim.f3' WHERE name = 'sf_attacker.af';
+UPDATE dataeng_internal.fact_defs SET fact_table = 'sf_attacker.af', storage_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.af';
+SELECT dataeng.fact_drop('sf_attacker.af');
+UPDATE dataeng_internal.fact_defs SET storage_table = 'sf_attacker.af_data', consumer = 'fact:sf_victim.f3' WHERE name = 'sf_attacker.af';
 SELECT dataeng.fact_drop('sf_attacker.af');
 UPDATE dataeng_internal.dimension_defs SET dim_table = 'sf_victim.payroll' WHERE name = 'sf_attacker.ad';
 SELECT dataeng.dimension_drop('sf_attacker.ad');
@@ -267,7 +269,8 @@ SELECT dataeng.fact_create('f4', 'sf_attacker.t4', 'at', 'day', '{}', ARRAY['cou
 SELECT dataeng.dimension_create('d4', 'sf_attacker.t4', 'id', '{}', schedule => '@yearly');
 SELECT dataeng_internal._fact_def_write('delete', f, 0) FROM dataeng_internal.fact_defs f WHERE name = 'f4';
 SELECT dataeng_internal._dim_def_write('delete', x, 0) FROM dataeng_internal.dimension_defs x WHERE name = 'd4';
-DROP TABLE sf_attacker.f4, sf_attacker.d4;
+DROP VIEW sf_attacker.f4;
+DROP TABLE sf_attacker.f4_data, sf_attacker.d4;
 RESET ROLE;
 SELECT name, owner FROM dataeng.cdc_consumers WHERE name IN ('fact:f4', 'dim:d4');
 SELECT job_name, owner FROM dataeng.jobs WHERE job_name IN ('fact_refresh:f4', 'dimension_refresh:d4');
@@ -303,11 +306,11 @@ CREATE TABLE sf_attacker.ft (bucket timestamptz, __rows bigint);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('sf_victim.f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._dim_def_write('insert',
   ROW('sf_victim.d6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{}', 1, 'dim:sf_victim.d6',
       NULL, now(), NULL, 0, 0)::dataeng_internal.dimension_defs, 0);
@@ -316,15 +319,15 @@ SELECT dataeng_internal._dim_def_write('insert',
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'nope', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'fortnight', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'Mars/Olympus', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._dim_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{nope}', 1, 'dim:ft',
       NULL, now(), NULL, 0, 0)::dataeng_internal.dimension_defs, 0);

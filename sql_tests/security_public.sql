@@ -78,6 +78,7 @@ INSERT INTO reasons VALUES
   ('_fact_bucket_in', 'invoker-rights helper'), ('_fact_bucket_type', 'invoker-rights helper'),
   ('_fact_measure_value', 'invoker-rights helper'), ('_fact_measure_check', 'invoker-rights helper'),
   ('_fact_measure_extreme_ok', 'invoker-rights helper'), ('_agg_sum_type_of', 'invoker-rights helper'),
+  ('_fact_storage_name', 'invoker-rights helper'), ('_fact_storage_free', 'invoker-rights helper'),
   -- a measure parsed and analysed against its source with the caller's
   -- rights: nothing of it is run
   ('_fact_measure_parse', 'parse only'),

@@ -397,3 +397,104 @@ BEGIN
   END LOOP;
 END
 $reserve$;
+-- Facts (facts.sql), a clean relation: the fact users query is a view of
+-- its bucket, dimensions and measures over a table that stores its rows
+-- with their bookkeeping columns, named after it (<fact>_data: the name
+-- cut to fit 63 bytes, as _fact_storage_name() does), recorded in
+-- fact_defs.storage_table.  A fact of 0.1.0: its table is renamed so (with
+-- its key constraint), the view takes its name, owner, comment and grants;
+-- the storage table keeps only its owner's.  A name already taken stops the
+-- upgrade (nothing is changed), saying which.
+ALTER TABLE dataeng_internal.fact_defs ADD COLUMN storage_table regclass;
+DO $facts$
+DECLARE
+  f record;
+  g record;
+  k record;
+  storage text;
+  knew text;
+BEGIN
+  FOR f IN
+    SELECT d.name, d.fact_table, d.owner, d.dimensions, d.spec, c.relname, n.nspname, c.relacl, c.relowner,
+           obj_description(c.oid, 'pg_class') AS descr
+      FROM dataeng_internal.fact_defs d
+      JOIN pg_catalog.pg_class c ON c.oid = d.fact_table
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r'
+     ORDER BY d.name
+  LOOP
+    storage := f.relname;
+    WHILE octet_length(storage) + octet_length('_data') > 63 LOOP
+      storage := left(storage, -1);
+    END LOOP;
+    storage := storage || '_data';
+    IF to_regclass(format('%I.%I', f.nspname, storage)) IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot upgrade fact "%": relation %.% already exists', f.name,
+            quote_ident(f.nspname), quote_ident(storage)
+        USING ERRCODE = 'duplicate_table',
+              DETAIL = 'dataeng 0.2.0 keeps the rows of a fact in a table named after it; the fact itself becomes a view.',
+              HINT = 'Rename that relation, then run ALTER EXTENSION dataeng UPDATE again.';
+    END IF;
+    EXECUTE format('ALTER TABLE %s RENAME TO %I', f.fact_table, storage);
+    -- its key, named as a fresh storage table's would be
+    FOR k IN SELECT co.conname FROM pg_catalog.pg_constraint co
+              WHERE co.conrelid = f.fact_table AND co.contype IN ('p', 'u')
+                AND left(co.conname, length(f.relname) + 1) = f.relname || '_' LOOP
+      knew := storage || substr(k.conname, length(f.relname) + 1);
+      IF octet_length(knew) <= 63 AND to_regclass(format('%I.%I', f.nspname, knew)) IS NULL THEN
+        EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', f.fact_table, k.conname, knew);
+      END IF;
+    END LOOP;
+    EXECUTE format('COMMENT ON TABLE %s IS %L', f.fact_table,
+                   format('Rows and bookkeeping of fact %I.%I: query the fact, not this table', f.nspname, f.relname));
+    EXECUTE format('CREATE VIEW %I.%I AS SELECT %s FROM %s s', f.nspname, f.relname,
+                   array_to_string(ARRAY(SELECT format('s.%I', x) FROM unnest(ARRAY['bucket'] || f.dimensions) x)
+                                   || ARRAY(SELECT format('s.%I', e->>'name') FROM jsonb_array_elements(f.spec) e), ', '),
+                   f.fact_table);
+    -- (a user's object, as fact_create makes it: not part of the extension)
+    EXECUTE format('ALTER EXTENSION dataeng DROP VIEW %I.%I', f.nspname, f.relname);
+    EXECUTE format('ALTER VIEW %I.%I OWNER TO %I', f.nspname, f.relname,
+                   (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = f.relowner));
+    IF f.descr IS NOT NULL THEN
+      EXECUTE format('COMMENT ON VIEW %I.%I IS %L', f.nspname, f.relname, f.descr);
+    END IF;
+    -- the grants on the fact go to the view (granted by its owner); the
+    -- storage table keeps its owner's
+    FOR g IN SELECT a.grantee, a.privilege_type, a.is_grantable
+               FROM aclexplode(f.relacl) a WHERE a.grantee <> f.relowner LOOP
+      EXECUTE format('GRANT %s ON %I.%I TO %s%s', g.privilege_type, f.nspname, f.relname,
+                     CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                          ELSE quote_ident((SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)) END,
+                     CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+      EXECUTE format('REVOKE %s ON %s FROM %s CASCADE', g.privilege_type, f.fact_table,
+                     CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                          ELSE quote_ident((SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)) END);
+    END LOOP;
+    -- and the grants on its user columns
+    FOR g IN SELECT a.attname, x.grantee, x.privilege_type, x.is_grantable
+               FROM pg_catalog.pg_attribute a, aclexplode(a.attacl) x
+              WHERE a.attrelid = f.fact_table AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+                AND x.grantee <> f.relowner
+                AND a.attname IN (SELECT v.attname FROM pg_catalog.pg_attribute v
+                                   WHERE v.attrelid = format('%I.%I', f.nspname, f.relname)::regclass AND v.attnum > 0) LOOP
+      EXECUTE format('GRANT %s (%I) ON %I.%I TO %s%s', g.privilege_type, g.attname, f.nspname, f.relname,
+                     CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                          ELSE quote_ident((SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)) END,
+                     CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+      EXECUTE format('REVOKE %s (%I) ON %s FROM %s CASCADE', g.privilege_type, g.attname, f.fact_table,
+                     CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                          ELSE quote_ident((SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)) END);
+    END LOOP;
+    UPDATE dataeng_internal.fact_defs d
+       SET storage_table = f.fact_table, fact_table = format('%I.%I', f.nspname, f.relname)::regclass
+     WHERE d.name = f.name;
+  END LOOP;
+END
+$facts$;
+ALTER TABLE dataeng_internal.fact_defs ALTER COLUMN storage_table SET NOT NULL;
+-- A fact's view dropped by hand drops the fact (the function is created
+-- empty here for the trigger to name; facts.sql's definition replaces it).
+CREATE FUNCTION dataeng_internal._fact_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_fact_on_drop ON sql_drop
+  WHEN TAG IN ('DROP VIEW', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._fact_on_drop();

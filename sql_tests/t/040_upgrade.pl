@@ -26,6 +26,7 @@ my @older = split /\n/, $node->safe_psql('postgres',
 	"SELECT version FROM pg_available_extension_versions WHERE name = 'dataeng' AND version <> '$latest' ORDER BY 1");
 ok(scalar @older, "earlier versions to upgrade from: @older");
 
+$node->safe_psql('postgres', 'CREATE ROLE upgrade_reader');
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION dataeng');
 my $fresh = $node->safe_psql('fresh', $snapshot);
@@ -51,6 +52,9 @@ for my $old (@older)
 		SET TimeZone = 'America/New_York';
 		SELECT dataeng.fact_create('visits_daily', 'visits', 'day', 'day', '{}', '{count(*)}', schedule => NULL);
 		RESET TimeZone;
+		-- grants on the facts, of the table and of a column
+		GRANT SELECT ON daily TO upgrade_reader;
+		GRANT SELECT (count) ON visits_daily TO upgrade_reader;
 		UPDATE visits SET day = day + 1 WHERE id % 3 = 0;
 		SELECT dataeng.rule_add('orders', 'positive', 'range', 'amount', '{"min": 0}');
 		SELECT count(*) FROM dataeng.validate('orders');
@@ -68,6 +72,55 @@ for my $old (@older)
 	my $upgraded = $node->safe_psql($db, $snapshot);
 	is($upgraded, $fresh, "$db: the catalog equals a fresh install's")
 	  or diag(join "\n", grep { !fresh_has($_) } split /\n/, $upgraded);
+
+	# a fact of 0.1.0 becomes what fact_create makes now: a view of its
+	# bucket, dimensions and measures over <fact>_data, which holds its table
+	# (bookkeeping and key), the grants on the view
+	is($node->safe_psql($db, q{
+		SELECT string_agg(c.relname || ':' || c.relkind::text, ' ' ORDER BY c.relname)
+		  FROM pg_class c WHERE c.relname IN ('daily', 'daily_data', 'visits_daily', 'visits_daily_data')}),
+		'daily:v daily_data:r visits_daily:v visits_daily_data:r', "$db: the facts are views over their storage tables");
+	is($node->safe_psql($db, q{
+		SELECT string_agg(format('%s %s %s', f."table", d.storage_table, obj_description(f."table", 'pg_class')), ', ' ORDER BY f.name)
+		  FROM dataeng.facts f JOIN dataeng_internal.fact_defs d USING (name)}),
+		'daily daily_data Fact table of public.orders by day (customer) kept up to date by dataeng.fact_refresh(\'daily\'), '
+		. 'visits_daily visits_daily_data Fact table of public.visits by day () kept up to date by dataeng.fact_refresh(\'visits_daily\')',
+		"$db: dataeng.facts shows the views, fact_defs the storage tables");
+	is($node->safe_psql($db, q{SELECT string_agg(attname, ' ' ORDER BY attnum) FROM pg_attribute
+	                           WHERE attrelid = 'daily'::regclass AND attnum > 0}),
+		'bucket customer count sum_amount', "$db: the fact shows no bookkeeping column");
+	$node->safe_psql($db, q{SELECT dataeng.fact_create('daily_again', 'orders', 'at', 'day', '{customer}',
+	                                                   '{count(*), sum(amount)}', schedule => NULL)});
+	is($node->safe_psql($db, q{
+		WITH shape AS (
+		  SELECT x.fact, 'column' AS what,
+		         format('%s %s %s %s %s', a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+		                a.attgenerated) AS detail
+		    FROM (VALUES ('daily', 'daily'::regclass), ('daily', 'daily_data'::regclass),
+		                 ('daily_again', 'daily_again'::regclass), ('daily_again', 'daily_again_data'::regclass)) x(fact, rel)
+		    JOIN pg_attribute a ON a.attrelid = x.rel AND a.attnum > 0 AND NOT a.attisdropped
+		  UNION ALL
+		  SELECT x.fact, 'relation', format('%s %s %s %s', c.relkind, c.reloptions, pg_get_userbyid(c.relowner),
+		                                    replace(c.relname, x.fact, 'F'))
+		    FROM (VALUES ('daily', 'daily'::regclass), ('daily', 'daily_data'::regclass),
+		                 ('daily_again', 'daily_again'::regclass), ('daily_again', 'daily_again_data'::regclass)) x(fact, rel)
+		    JOIN pg_class c ON c.oid = x.rel
+		  UNION ALL
+		  SELECT x.fact, 'index', replace(pg_get_indexdef(i.indexrelid), x.fact, 'F')
+		    FROM (VALUES ('daily', 'daily_data'::regclass), ('daily_again', 'daily_again_data'::regclass)) x(fact, rel)
+		    JOIN pg_index i ON i.indrelid = x.rel)
+		SELECT count(*) FROM (
+		  (SELECT what, detail FROM shape WHERE fact = 'daily' EXCEPT ALL SELECT what, detail FROM shape WHERE fact = 'daily_again')
+		  UNION ALL
+		  (SELECT what, detail FROM shape WHERE fact = 'daily_again' EXCEPT ALL SELECT what, detail FROM shape WHERE fact = 'daily')) d}),
+		'0', "$db: the upgraded fact's view and storage table are those of a fact created now");
+	is($node->safe_psql($db, q{
+		SELECT has_table_privilege('upgrade_reader', 'daily', 'SELECT') || ' '
+		       || has_table_privilege('upgrade_reader', 'daily_data', 'SELECT') || ' '
+		       || has_column_privilege('upgrade_reader', 'visits_daily', 'count', 'SELECT') || ' '
+		       || has_column_privilege('upgrade_reader', 'visits_daily_data', 'count', 'SELECT')}),
+		'true false true false', "$db: the grants on the facts stay on the facts, not on their storage");
+	$node->safe_psql($db, q{SELECT dataeng.fact_drop('daily_again')});
 
 	# everything goes on
 	is($node->safe_psql($db, q{
@@ -89,7 +142,7 @@ for my $old (@older)
 	# its min and max got their reserves on the upgrade, filled where the refresh touched a group
 	is($node->safe_psql($db, q{
 		SELECT count(*) FILTER (WHERE __x_min_amount IS NOT NULL) > 0, count(*) FILTER (WHERE __nn_max_at IS NULL) > 0
-		  FROM daily}), 't|t', "$db: the reserves of min and max are filled as groups are touched");
+		  FROM daily_data}), 't|t', "$db: the reserves of min and max are filled as groups are touched");
 	# a fact of 0.1.0 keeps its timestamptz bucket (midnight in its zone) and refreshes as before
 	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('visits_daily')});
 	is($node->safe_psql($db, q{
@@ -125,6 +178,10 @@ for my $old (@older)
 		SELECT dataeng.fact_refresh('daily');});
 	is($node->safe_psql($db, $fact_diff), '0', "$db: and refreshes to it again after its extremes go");
 	ok($node->poll_query_until($db, q{SELECT count(*) >= 2 FROM ticks}), "$db: the job runs after the upgrade");
+	# fact_drop drops the view and its storage table
+	$node->safe_psql($db, q{SELECT dataeng.fact_drop('daily')});
+	is($node->safe_psql($db, q{SELECT coalesce(to_regclass('daily')::text, '-') || ' ' || coalesce(to_regclass('daily_data')::text, '-')}),
+		'- -', "$db: an upgraded fact drops with its storage table");
 }
 
 $node->stop;
