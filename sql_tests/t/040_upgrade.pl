@@ -88,9 +88,9 @@ for my $old (@older)
 		"$db: dataeng.facts shows the views, fact_defs the storage tables");
 	is($node->safe_psql($db, q{SELECT string_agg(attname, ' ' ORDER BY attnum) FROM pg_attribute
 	                           WHERE attrelid = 'daily'::regclass AND attnum > 0}),
-		'bucket customer count sum_amount', "$db: the fact shows no bookkeeping column");
+		'bucket customer count sum_amount min_amount max_at', "$db: the fact shows no bookkeeping column");
 	$node->safe_psql($db, q{SELECT dataeng.fact_create('daily_again', 'orders', 'at', 'day', '{customer}',
-	                                                   '{count(*), sum(amount)}', schedule => NULL)});
+	                                                   '{count(*), sum(amount), min(amount), max(at)}', schedule => NULL)});
 	is($node->safe_psql($db, q{
 		WITH shape AS (
 		  SELECT x.fact, 'column' AS what,
