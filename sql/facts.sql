@@ -1788,6 +1788,8 @@ DECLARE
   sub text;
   agg text := 'sum(rows)::bigint AS __rows';
   flat text := 'rows AS __rows';
+  reagg text := 'sum(__rows)::bigint AS __rows';   -- flat's columns added up again
+  parts bigint;
   agg_cols text[] := ARRAY['__rows'];
   kcols text;
   ins_cols text;
@@ -1930,6 +1932,11 @@ BEGIN
                            'sum(n%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
       flat := flat || format(', xa%1$s AS __x_in_lo_%1$s, xb%1$s AS __x_in_hi_%1$s, '
                              'xc%1$s AS __x_out_lo_%1$s, xd%1$s AS __x_out_hi_%1$s, n%1$s AS __x_n_%1$s', i);
+      reagg := reagg || format(', dataeng_internal._fact_reserve_union(__x_in_lo_%1$s, %2$s, false) AS __x_in_lo_%1$s, '
+                               'dataeng_internal._fact_reserve_union(__x_in_hi_%1$s, %2$s, true) AS __x_in_hi_%1$s, '
+                               'dataeng_internal._fact_reserve_union(__x_out_lo_%1$s, %2$s, false) AS __x_out_lo_%1$s, '
+                               'dataeng_internal._fact_reserve_union(__x_out_hi_%1$s, %2$s, true) AS __x_out_hi_%1$s, '
+                               'sum(__x_n_%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
       agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
                   || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
     END IF;
@@ -1992,6 +1999,7 @@ BEGIN
       WHEN 'count_star' THEN
         agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');
         flat := flat || format(', rows AS %I', m->>'name');
+        reagg := reagg || format(', sum(%1$I)::bigint AS %1$I', m->>'name');
         agg_cols := agg_cols || (m->>'name');
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
@@ -2000,6 +2008,7 @@ BEGIN
       WHEN 'count' THEN
         agg := agg || format(', sum(n%s)::bigint AS %I', i, m->>'name');
         flat := flat || format(', n%s AS %I', i, m->>'name');
+        reagg := reagg || format(', sum(%1$I)::bigint AS %1$I', m->>'name');
         agg_cols := agg_cols || (m->>'name');
         ins_cols := ins_cols || format(', %I', m->>'name');
         ins_vals := ins_vals || format(', %I', m->>'name');
@@ -2016,6 +2025,7 @@ BEGIN
           agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
                                i, s_col, n_col, sumtypes[i]);
           flat := flat || format(', s%1$s AS %2$I, n%1$s AS %3$I', i, s_col, n_col);
+          reagg := reagg || format(', sum(%1$I)::%3$s AS %1$I, sum(%2$I)::bigint AS %2$I', s_col, n_col, sumtypes[i]);
           agg_cols := agg_cols || s_col || n_col;
           ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
           -- With no net non-NULL value, a new group's sum is NULL; an
@@ -2064,7 +2074,9 @@ BEGIN
                     'UNION ALL '
                     'SELECT true, %5$s, n_changes, has_t FROM x WHERE is_total',
                     kcols, agg, sub, coldef,
-                    (SELECT string_agg('NULL', ', ') FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols))));
+                    -- (the total row: its rows are the times the fold wrote its groups out)
+                    (SELECT string_agg(CASE WHEN o = 2 + cardinality(d.dimensions) THEN 'rows' ELSE 'NULL' END, ', ' ORDER BY o)
+                       FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols)) o));
   END IF;
   -- (the table is made from the query's columns, analysed only: its
   -- parameters stand for typed NULLs there)
@@ -2074,8 +2086,21 @@ BEGIN
             'NULL::boolean[], NULL::boolean[])'));
   EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
     USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme;
-  SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false) INTO n, has_t
+  SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
+  IF parts > 0 AND NOT has_t AND dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
+    -- The fold wrote its groups out whenever they took more than work_mem
+    -- (the total row counts those times): a group may come in several
+    -- rows, added up here.
+    IF to_regclass('pg_temp._dataeng_delta_parts') IS NOT NULL THEN
+      DROP TABLE pg_temp._dataeng_delta_parts;
+    END IF;
+    PERFORM dataeng_internal._agg_temp_as('_dataeng_delta_parts', format(
+      'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
+      'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total GROUP BY %1$s', kcols, reagg));
+    DELETE FROM pg_temp._dataeng_delta_raw WHERE NOT is_total;
+    INSERT INTO pg_temp._dataeng_delta_raw SELECT * FROM pg_temp._dataeng_delta_parts;
+  END IF;
 
   IF n > 0 AND has_t THEN
     n := dataeng_internal._fact_rebuild(d, n);
@@ -2281,6 +2306,9 @@ BEGIN
     path := 'delta';
   END IF;
 
+  IF parts > 0 AND NOT has_t THEN
+    path := path || format(' (changes folded in %s parts, within work_mem)', parts + 1);
+  END IF;
   d.last_refresh_path := path;
   PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
   RETURN n;

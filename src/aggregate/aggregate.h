@@ -38,6 +38,11 @@
  * column the least and greatest values that came in and went out, in the
  * order of FD_X_* below, of the value's type].
  */
+/*
+ * (The last row, is_total, gives in rows how many times the fold wrote its
+ * groups out before the end because they took more than work_mem: then a
+ * group may come in several rows, to be added up.)
+ */
 #define FACT_DELTAS_COLUMNS "is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamp with time zone"
 
 typedef enum FactDeltasColumn

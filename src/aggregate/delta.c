@@ -34,8 +34,12 @@
  * compare.  From them and the reserve a fact keeps per group, the caller
  * makes each group's new reserve, and recomputes only the groups whose
  * reserve runs out (reserve.c).
- * A last row (is_total) holds the number of changes read and whether a
- * TRUNCATE came; its other columns are NULL.
+ * A last row (is_total) holds the number of changes read, whether a
+ * TRUNCATE came and, as its rows, how many times the groups were written
+ * out before the end; its other columns are NULL.  The groups are kept
+ * within work_mem: when they take more, they are written out as result
+ * rows and the fold starts again with none (flush_groups()), so a group
+ * may come in several rows, which the caller adds up.
  *
  * Groups are formed by the binary images of their values, so values that
  * are equal but stored differently (numeric 1.0 and 1.00, say) may come as
@@ -201,6 +205,10 @@ typedef struct DeltaState
 	bool	   *xskip;
 	int64		changes;		/* row changes folded */
 	int64		truncates;
+	/* the groups are written out whenever they take more than budget */
+	ReturnSetInfo *rsinfo;
+	Size		budget;
+	int64		flushes;		/* times they were written out before the end */
 	/* the current row image's key, while it is looked up */
 	Datum	   *keys;
 	bool	   *keynulls;
@@ -683,6 +691,29 @@ fold_extremes(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, in
 	MemoryContextSwitchTo(old);
 }
 
+static void emit_groups(DeltaState *st, ReturnSetInfo *rsinfo);
+
+/*
+ * flush_groups
+ *		The groups take more memory than the budget (work_mem): write them
+ *		out as result rows and start again with none.  A group may then come
+ *		in several rows, which the caller adds up (the total row says how
+ *		many times this happened); the memory of a fold stays bounded
+ *		whatever the number of groups its changes touch.
+ */
+static void
+flush_groups(DeltaState *st)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->rowcxt);
+
+	emit_groups(st, st->rsinfo);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->rowcxt);
+	MemoryContextReset(st->groupcxt);
+	st->groups = groups_create(st->groupcxt, 1024, NULL);
+	st->flushes++;
+}
+
 /*
  * fold_change
  *		ChangeCallback: fold a change's row images into the groups.
@@ -747,6 +778,8 @@ fold_change(TupleTableSlot *change, void *arg)
 	MemoryContextReset(st->rowcxt);
 	if (st->econtext != NULL)
 		ResetExprContext(st->econtext);
+	if (MemoryContextMemAllocated(st->groupcxt, true) > st->budget)
+		flush_groups(st);
 }
 
 /*
@@ -845,7 +878,7 @@ int128_datum(int128 v, Oid sumtype)
 
 /*
  * emit_groups
- *		One result row per group, then one for the TRUNCATEs if any came.
+ *		One result row per group.
  */
 static void
 emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
@@ -915,12 +948,28 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 		}
 	}
+}
+
+/*
+ * emit_total
+ *		The total row: the changes read, whether a TRUNCATE came, and (as
+ *		its rows) how many times the groups were written out before the
+ *		end.
+ */
+static void
+emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
+{
+	TupleDesc	desc = rsinfo->setDesc;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+
 	/* the total row */
 	memset(nulls, true, sizeof(bool) * desc->natts);
 	values[FD_IS_TOTAL] = BoolGetDatum(true);
 	values[FD_N_CHANGES] = Int64GetDatum(st->changes + st->truncates);
 	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0);
-	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = false;
+	values[FD_ROWS] = Int64GetDatum(st->flushes);
+	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = nulls[FD_ROWS] = false;
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 }
 
@@ -1166,8 +1215,11 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.xskip = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.groups = groups_create(st.groupcxt, 1024, NULL);
 
+	st.rsinfo = rsinfo;
+	st.budget = (Size) work_mem * 1024;
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);
+	emit_total(&st, rsinfo);
 	if (st.econtext != NULL)
 		FreeExprContext(st.econtext, true);
 	return (Datum) 0;
