@@ -51,8 +51,8 @@ INSERT INTO fm_src SELECT 100000 + i, timestamptz '2026-02-01' + (i % 25) * inte
                           i % 1999, i / 7.0
   FROM generate_series(1, 5000) i;
 
--- with the default work_mem the fold holds every group at once
-SELECT fact, changes, path FROM fm_refresh();
+-- with the default work_mem
+SELECT fact, changes, split_part(path, ' (', 1) AS path FROM fm_refresh();
 SELECT * FROM fm_diff();
 
 -- with 64kB, the same kind of changes are folded in parts

@@ -94,7 +94,8 @@ typedef struct AggOrder
 typedef struct AggReserve
 {
 	int			n;
-	Datum	   *v;				/* FACT_RESERVE slots */
+	int			cap;			/* slots in v (grown up to FACT_RESERVE) */
+	Datum	   *v;				/* NULL: none yet */
 } AggReserve;
 
 extern void agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt);

@@ -619,8 +619,6 @@ fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 	{
 		AggReserve *r = &g->ext[base + k];	/* k 0: the least, 1: the greatest */
 
-		if (r->v == NULL)
-			r->v = palloc(sizeof(Datum) * FACT_RESERVE);
 		agg_reserve_add(r, &vc->order[k], v);
 	}
 }
@@ -1109,8 +1107,9 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four arrays of its type.",
 						   FACT_DELTAS_COLUMNS)));
 
+	/* (blocks of at most 256kB: its size is checked against work_mem) */
 	st.groupcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact deltas",
-										ALLOCSET_DEFAULT_SIZES);
+										0, ALLOCSET_DEFAULT_INITSIZE, 256 * 1024);
 	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact delta row",
 									  ALLOCSET_DEFAULT_SIZES);
 

@@ -103,6 +103,17 @@ agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v)
 
 	if (r->n == FACT_RESERVE && order_cmp(o, v, r->v[r->n - 1]) >= 0)
 		return;
+	/* (most lists of a fold hold a value or two: grow them as needed) */
+	if (r->v == NULL)
+	{
+		r->cap = 2;
+		r->v = palloc(sizeof(Datum) * r->cap);
+	}
+	else if (r->n == r->cap && r->cap < FACT_RESERVE)
+	{
+		r->cap = Min(r->cap * 2, FACT_RESERVE);
+		r->v = repalloc(r->v, sizeof(Datum) * r->cap);
+	}
 	if (r->n == FACT_RESERVE)
 	{
 		if (!o->typbyval)
@@ -249,6 +260,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	check_size(k);
 	o = call_order(fcinfo, elem, PG_GETARG_BOOL(5));
 	out.n = 0;
+	out.cap = FACT_RESERVE;
 	out.v = palloc(sizeof(Datum) * FACT_RESERVE);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(agg_reserve_array(&out, o));	/* unknown: nothing provable */
@@ -326,6 +338,7 @@ agg_state(FunctionCallInfo fcinfo, Oid elem)
 	check_size(PG_GETARG_INT32(2));
 	s = MemoryContextAllocZero(aggcxt, sizeof(ReserveAggState));
 	agg_order_init(&s->order, elem, PG_GET_COLLATION(), PG_GETARG_BOOL(3), aggcxt);
+	s->r.cap = FACT_RESERVE;
 	s->r.v = MemoryContextAlloc(aggcxt, sizeof(Datum) * FACT_RESERVE);
 	s->k = PG_GETARG_INT32(2);
 	return s;
