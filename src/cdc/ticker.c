@@ -568,6 +568,14 @@ dataeng_cdc_tick_main(Datum main_arg)
 	}
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
+
+	/*
+	 * A tick need not wait for its WAL to reach the disk: whatever depends
+	 * on it durably (a consumer's acknowledgement, a refresh) commits later,
+	 * and flushing that commit flushes the tick's first.  A tick lost in a
+	 * crash only makes a poll cut another.
+	 */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	if (my_slot >= 0)
 		ticker_main(&args);
 	cut_tick();
