@@ -104,18 +104,18 @@ BEGIN
       FROM bench_sales GROUP BY 1, 2, 3;
   COMMIT;
   ANALYZE bench_sales;
-  ANALYZE bench_fact;
+  ANALYZE bench_fact_data;
 END $$;
 
 \echo '== building' :fact_rows 'rows'
 SELECT format('CALL bench_setup(%s)', :fact_rows) \gexec
-VACUUM bench_sales, bench_fact;
+VACUUM bench_sales, bench_fact_data;
 CHECKPOINT;
 SELECT format('CALL bench_round(%s, %s, %s)', :fact_rows, r, :fact_rows / 200)
   FROM generate_series(1, :reps) r \gexec
 \echo '== growing the source 5x'
 SELECT format('CALL bench_setup(%s)', 5 * :fact_rows) \gexec
-VACUUM bench_sales, bench_fact;
+VACUUM bench_sales, bench_fact_data;
 CHECKPOINT;
 SELECT format('CALL bench_round(%s, %s, %s)', 5 * :fact_rows, r, :fact_rows / 200)
   FROM generate_series(100, 99 + :reps) r \gexec

@@ -67,7 +67,7 @@ BEGIN
                  CASE WHEN minmax THEN ', min(a) AS min_a, max(a) AS max_a' ELSE '' END);
   COMMIT;
   ANALYZE bench_src;
-  ANALYZE bench_shape;
+  ANALYZE bench_shape_data;
 END $$;
 
 CREATE PROCEDURE bench_shape_round(shape text, size bigint, rep int, nchg bigint) LANGUAGE plpgsql AS $$
@@ -120,7 +120,7 @@ END $$;
 SELECT stmt FROM unnest(string_to_array(:'shapes', ',')) WITH ORDINALITY u(s, o),
      LATERAL (SELECT 1 AS k, format('CALL bench_shape_setup(%L, %s)', s, :fact_rows) AS stmt
               UNION ALL SELECT 2, 'VACUUM bench_src'
-              UNION ALL SELECT 3, 'VACUUM bench_shape'
+              UNION ALL SELECT 3, 'VACUUM bench_shape_data'
               UNION ALL SELECT 4, 'CHECKPOINT'
               UNION ALL SELECT 4 + r, format('CALL bench_shape_round(%L, %s, %s, %s)', s, :fact_rows, r, :fact_rows / 200)
                           FROM generate_series(1, :reps) r) x
