@@ -112,33 +112,14 @@ typedef struct TickerShmem
 } TickerShmem;
 
 static TickerShmem *ticker = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static void
-ticker_shmem_request(void)
+ticker_shmem_init(void *area)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(TickerShmem)));
-}
+	TickerShmem *t = (TickerShmem *) area;
 
-static void
-ticker_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	ticker = ShmemInitStruct("dataeng ticker", sizeof(TickerShmem), &found);
-	if (!found)
-	{
-		memset(ticker, 0, sizeof(TickerShmem));
-		SpinLockInit(&ticker->mutex);
-		ConditionVariableInit(&ticker->cv);
-	}
-	LWLockRelease(AddinShmemInitLock);
+	SpinLockInit(&t->mutex);
+	ConditionVariableInit(&t->cv);
 }
 
 /*
@@ -148,12 +129,7 @@ ticker_shmem_startup(void)
 void
 cdc_ticker_init(void)
 {
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = ticker_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = ticker_shmem_startup;
+	dataeng_shmem_area("dataeng ticker", sizeof(TickerShmem), (void **) &ticker, ticker_shmem_init);
 }
 
 /*

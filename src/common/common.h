@@ -49,6 +49,10 @@ extern bool dataeng_enabled;
 extern bool dataeng_preloaded;
 extern void dataeng_require_preload(const char *feature);
 
+/* shared memory areas, declared from _PG_init while preloading (shmem.c) */
+typedef void (*DataengShmemInit) (void *area);
+extern void dataeng_shmem_area(const char *name, Size size, void **ptr, DataengShmemInit init);
+
 /* in common/row_jsonb.c */
 typedef struct RowJsonbColumn RowJsonbColumn;
 typedef struct RowJsonbMap

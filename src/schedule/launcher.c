@@ -59,38 +59,15 @@ int			dataeng_launcher_naptime = 60;	/* seconds */
 
 SchedShmem *sched_shmem = NULL;
 
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
 /* launcher-local: the handle of each slot's scheduler */
 static BackgroundWorkerHandle *sched_handles[DATAENG_MAX_DATABASES];
 
 PGDLLEXPORT void dataeng_launcher_main(Datum main_arg);
 
 static void
-sched_shmem_request(void)
+sched_shmem_init(void *area)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(SchedShmem)));
-}
-
-static void
-sched_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	sched_shmem = ShmemInitStruct("dataeng scheduler", sizeof(SchedShmem), &found);
-	if (!found)
-	{
-		memset(sched_shmem, 0, sizeof(SchedShmem));
-		SpinLockInit(&sched_shmem->mutex);
-	}
-	LWLockRelease(AddinShmemInitLock);
+	SpinLockInit(&((SchedShmem *) area)->mutex);
 }
 
 /*
@@ -158,10 +135,7 @@ dataeng_schedule_init(void)
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = sched_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = sched_shmem_startup;
+	dataeng_shmem_area("dataeng scheduler", sizeof(SchedShmem), (void **) &sched_shmem, sched_shmem_init);
 	sched_dbhook_init();
 
 	memset(&worker, 0, sizeof(worker));
