@@ -2089,7 +2089,8 @@ BEGIN
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
   IF parts > 0 AND NOT has_t AND dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
-    -- The fold wrote its groups out whenever they took more than work_mem
+    -- The fold wrote its groups out whenever they took more memory than a
+    -- hash aggregate may (work_mem times hash_mem_multiplier)
     -- (the total row counts those times): a group may come in several
     -- rows, added up here.
     IF to_regclass('pg_temp._dataeng_delta_parts') IS NOT NULL THEN

@@ -40,7 +40,8 @@
  */
 /*
  * (The last row, is_total, gives in rows how many times the fold wrote its
- * groups out before the end because they took more than work_mem: then a
+ * groups out before the end because they took more than a hash aggregate may (work_mem times
+ * hash_mem_multiplier): then a
  * group may come in several rows, to be added up.)
  */
 #define FACT_DELTAS_COLUMNS "is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamp with time zone"

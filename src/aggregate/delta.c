@@ -37,7 +37,8 @@
  * A last row (is_total) holds the number of changes read, whether a
  * TRUNCATE came and, as its rows, how many times the groups were written
  * out before the end; its other columns are NULL.  The groups are kept
- * within work_mem: when they take more, they are written out as result
+ * within the memory a hash aggregate may use (work_mem times
+ * hash_mem_multiplier): when they take more, they are written out as result
  * rows and the fold starts again with none (flush_groups()), so a group
  * may come in several rows, which the caller adds up.
  *
@@ -58,6 +59,7 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
+#include "executor/nodeHash.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -693,7 +695,8 @@ static void emit_groups(DeltaState *st, ReturnSetInfo *rsinfo);
 
 /*
  * flush_groups
- *		The groups take more memory than the budget (work_mem): write them
+ *		The groups take more memory than the budget (work_mem times
+ *		hash_mem_multiplier, as for a hash aggregate): write them
  *		out as result rows and start again with none.  A group may then come
  *		in several rows, which the caller adds up (the total row says how
  *		many times this happened); the memory of a fold stays bounded
@@ -1215,7 +1218,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.groups = groups_create(st.groupcxt, 1024, NULL);
 
 	st.rsinfo = rsinfo;
-	st.budget = (Size) work_mem * 1024;
+	st.budget = get_hash_memory_limit();	/* as a hash aggregate's */
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);
 	emit_total(&st, rsinfo);
