@@ -523,6 +523,15 @@ ticker_main(TickArgs *args)
 			slot->dboid = InvalidOid;
 			SpinLockRelease(&ticker->mutex);
 			ConditionVariableBroadcast(&ticker->cv);
+
+			/*
+			 * The slot is free from here on: a poll may take it again (for
+			 * this database too) and start a ticker before this one is
+			 * gone.  ticker_leave() must not take that slot for ours and
+			 * clear its "starting", or the poll would stop waiting before
+			 * its tick.
+			 */
+			my_slot = -1;
 			proc_exit(0);
 		}
 		SpinLockRelease(&ticker->mutex);
