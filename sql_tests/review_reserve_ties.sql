@@ -37,3 +37,4 @@ SELECT g, min(v)::text AS min_v, max(v)::text AS max_v, min(t)::text AS min_t
 SELECT dataeng.fact_drop('rt_fact');
 DROP TABLE rt_src;
 DROP COLLATION rt_ci;
+DROP EXTENSION dataeng CASCADE;
