@@ -2596,20 +2596,36 @@ COMMENT ON FUNCTION dataeng.fact_drop(text) IS
 -- go with it (as TimescaleDB drops a continuous aggregate with its view).
 -- Runs as the role that dropped the view, which has the owner's rights
 -- (fact_drop does the work as the owner); a fact that role cannot see (row
--- security: the view was given to another role) is left alone.
+-- security: the view was given to another role) is left alone.  When the
+-- view went with another role's drop (a superuser's DROP ... CASCADE of an
+-- object the owner made the view depend on, DROP SCHEMA), what the owner
+-- did must not make that drop fail (an object of the owner's that depends
+-- on the storage table, say): the fact is then left with its storage
+-- table, with a warning, for its owner to drop.
 CREATE FUNCTION dataeng_internal._fact_on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  f text;
+  f record;
 BEGIN
-  FOR f IN SELECT d.name FROM dataeng_internal.fact_defs d
+  FOR f IN SELECT d.name, d.owner FROM dataeng_internal.fact_defs d
              JOIN pg_event_trigger_dropped_objects() o
                ON o.classid = 'pg_class'::regclass AND o.objid = d.fact_table::oid AND o.objsubid = 0
             ORDER BY d.name LOOP
-    PERFORM dataeng.fact_drop(f);
+    IF f.owner OPERATOR(pg_catalog.=) current_user::regrole THEN
+      PERFORM dataeng.fact_drop(f.name);
+      CONTINUE;
+    END IF;
+    BEGIN
+      PERFORM dataeng.fact_drop(f.name);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'fact "%" of role % was left with its storage table', f.name, f.owner
+        USING ERRCODE = '01000',
+              DETAIL = format('Its view was dropped, but dropping the rest of it failed: %s', SQLERRM),
+              HINT = format('Its owner can drop it with dataeng.fact_drop(%L).', f.name);
+    END;
   END LOOP;
 END;
 $$;

@@ -41,6 +41,10 @@
  *
  * Values are compared with the type's default btree ordering under the
  * collation of the call (the column's), as min() and max() compare.
+ * Values alike in that order may still differ (numeric 1.0 and 1.00, float
+ * 0 and -0, text under a nondeterministic collation): a value that went
+ * takes out of the candidates the same value (datum_image_eq) when it is
+ * there, so that the measure is always a value some row still has.
  *
  *-------------------------------------------------------------------------
  */
@@ -288,12 +292,30 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	for (i = 0; i < nc; i++)
 		cand[n++] = came[i];
 	for (j = 0; j < nw; j++)
+	{
+		int			alike = -1;
+
+		/*
+		 * The very value that went, if it is there: values alike in the order
+		 * may differ (numeric 1.0 and 1.00, float 0 and -0, text under a
+		 * nondeterministic collation), and the one that stays must be one a
+		 * row still has.  Else one alike (the value that went lies at the
+		 * stored reserve's bound: one fewer alike is still a lower bound).
+		 */
 		for (i = 0; i < n; i++)
 			if (!gone[i] && order_cmp(o, cand[i], went[j]) == 0)
 			{
-				gone[i] = true;
-				break;
+				if (datum_image_eq(cand[i], went[j], o->typbyval, o->typlen))
+				{
+					alike = i;
+					break;
+				}
+				if (alike < 0)
+					alike = i;
 			}
+		if (alike >= 0)
+			gone[alike] = true;
+	}
 
 	/* the provable ones, sorted, at most k */
 	for (i = 0; i < n; i++)

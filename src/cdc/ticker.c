@@ -27,7 +27,9 @@
  * of shared memory per database (requested, served): a poll adds one,
  * wakes the ticker (or starts it) and sleeps on a condition variable until
  * served reaches its request; one tick serves every request made before it
- * began.  It leaves only with no request pending, and it is gone long
+ * began.  It leaves only with no request pending (a ticker that ends
+ * otherwise, or fails to start, frees its slot too: the polls waiting for
+ * it see it gone; a slot is never kept for a database), and it is gone long
  * before DROP DATABASE, ALTER DATABASE ... RENAME or CREATE DATABASE ...
  * TEMPLATE stop waiting for a database's other sessions (5 s).  Without
  * the shared memory (the library not preloaded) or with every slot taken,
@@ -311,9 +313,19 @@ request_tick(void)
 	for (i = 0; idx < 0 && i < TICKER_SLOTS; i++)
 		if (!OidIsValid(ticker->slots[i].dboid))
 		{
+			TickerSlot *s = &ticker->slots[i];
+
+			/*
+			 * (the counters go on from where they were, nothing pending: a
+			 * poll of the slot's former database that has not seen it freed
+			 * yet waits for a count it reaches with the first tick)
+			 */
 			idx = i;
-			memset(&ticker->slots[i], 0, sizeof(TickerSlot));
-			ticker->slots[i].dboid = MyDatabaseId;
+			s->pid = 0;
+			s->starting = false;
+			s->latch = NULL;
+			s->served = s->requested;
+			s->dboid = MyDatabaseId;
 		}
 	if (idx < 0)
 	{
@@ -336,10 +348,17 @@ request_tick(void)
 
 		if (handle == NULL || WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
 		{
-			/* (a ticker that started and left at once has cleared starting) */
+			/*
+			 * (a ticker that started and left at once has cleared starting
+			 * and freed the slot); no ticker: the slot is free again, so
+			 * that a database dropped now keeps none
+			 */
 			SpinLockAcquire(&ticker->mutex);
 			if (slot->dboid == MyDatabaseId && slot->pid == 0)
+			{
 				slot->starting = false;
+				slot->dboid = InvalidOid;
+			}
 			SpinLockRelease(&ticker->mutex);
 			ConditionVariableBroadcast(&ticker->cv);
 			result = handle == NULL ? 0 : 1;
@@ -441,9 +460,14 @@ ticker_leave(int code, Datum arg)
 		slot->pid = 0;
 		slot->latch = NULL;
 		slot->starting = false;
-		/* nothing pending: the slot is free for another database */
-		if (slot->requested == slot->served)
-			slot->dboid = InvalidOid;
+
+		/*
+		 * The slot is free for any database, requests pending or not: the
+		 * polls waiting see the ticker gone (and cut the tick themselves),
+		 * and a database dropped after its ticker failed must not keep a
+		 * slot for ever (64 such and no database had a ticker any more).
+		 */
+		slot->dboid = InvalidOid;
 	}
 	SpinLockRelease(&ticker->mutex);
 	ConditionVariableBroadcast(&ticker->cv);
@@ -499,6 +523,15 @@ ticker_main(TickArgs *args)
 			slot->dboid = InvalidOid;
 			SpinLockRelease(&ticker->mutex);
 			ConditionVariableBroadcast(&ticker->cv);
+
+			/*
+			 * The slot is free from here on: a poll may take it again (for
+			 * this database too) and start a ticker before this one is
+			 * gone.  ticker_leave() must not take that slot for ours and
+			 * clear its "starting", or the poll would stop waiting before
+			 * its tick.
+			 */
+			my_slot = -1;
 			proc_exit(0);
 		}
 		SpinLockRelease(&ticker->mutex);
