@@ -101,6 +101,7 @@ typedef struct TickerSlot
 	Oid			dboid;			/* InvalidOid: free */
 	pid_t		pid;			/* the ticker's, 0 while there is none */
 	bool		starting;		/* a ticker is being started */
+	TimestampTz start_at;		/* since when */
 	Latch	   *latch;			/* the ticker's */
 	uint64		requested;		/* requests made */
 	uint64		served;			/* requests served (a tick was cut after them) */
@@ -288,6 +289,22 @@ tick_once(void)
 	return true;
 }
 
+/* (ticker slots) the longest a ticker may take to start */
+#define TICKER_START_MS	10000
+
+/*
+ * start_pending
+ *		Whether slot's ticker is being started, and not for too long: a
+ *		worker the postmaster could not start after all (its requester
+ *		cancelled while waiting for it) does not hold the slot's polls
+ *		forever.  Called with the mutex held (now read before taking it).
+ */
+static bool
+start_pending(TickerSlot *slot, TimestampTz now)
+{
+	return slot->starting && !TimestampDifferenceExceeds(slot->start_at, now, TICKER_START_MS);
+}
+
 /*
  * request_tick
  *		Ask this database's ticker for a tick and wait until one has been
@@ -305,6 +322,7 @@ request_tick(void)
 	Latch	   *latch = NULL;
 	int			i;
 	int			result = 1;
+	TimestampTz now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&ticker->mutex);
 	for (i = 0; i < TICKER_SLOTS; i++)
@@ -334,9 +352,12 @@ request_tick(void)
 	}
 	slot = &ticker->slots[idx];
 	mine = ++slot->requested;
-	start = slot->pid == 0 && !slot->starting;
+	start = slot->pid == 0 && !start_pending(slot, now);
 	if (start)
+	{
 		slot->starting = true;
+		slot->start_at = now;
+	}
 	else
 		latch = slot->latch;
 	SpinLockRelease(&ticker->mutex);
@@ -376,9 +397,10 @@ request_tick(void)
 	{
 		bool		done;
 
+		now = GetCurrentTimestamp();
 		SpinLockAcquire(&ticker->mutex);
 		done = slot->dboid != MyDatabaseId || slot->served >= mine ||
-			(slot->pid == 0 && !slot->starting);
+			(slot->pid == 0 && !start_pending(slot, now));
 		SpinLockRelease(&ticker->mutex);
 		if (done)
 			break;
