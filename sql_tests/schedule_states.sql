@@ -19,4 +19,5 @@ SELECT r.status, r.error_message, r.finished_at >= r.started_at AS finished,
        j.last_finished_at >= r.started_at AS job_finished
   FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'st_stopped';
 SELECT dataeng.unschedule('st_stopped');
+DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng;
