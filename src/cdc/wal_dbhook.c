@@ -66,6 +66,7 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
+#include "common/common.h"
 #include "cdc/wal.h"
 
 /* databases with a WAL capture worker, or held, or dropped, at a time */
@@ -93,8 +94,6 @@ typedef struct WalShmem
 } WalShmem;
 
 static WalShmem *wal_shmem = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* the worker's own entry */
 static WalDbEntry *my_entry = NULL;
@@ -112,28 +111,9 @@ static int	nholds = 0;
 static bool xact_callback_registered = false;
 
 static void
-wal_shmem_request(void)
+wal_shmem_init(void *area)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(WalShmem)));
-}
-
-static void
-wal_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	wal_shmem = ShmemInitStruct("dataeng wal capture", sizeof(WalShmem), &found);
-	if (!found)
-	{
-		memset(wal_shmem, 0, sizeof(WalShmem));
-		SpinLockInit(&wal_shmem->mutex);
-	}
-	LWLockRelease(AddinShmemInitLock);
+	SpinLockInit(&((WalShmem *) area)->mutex);
 }
 
 /*
@@ -143,10 +123,7 @@ wal_shmem_startup(void)
 void
 cdc_wal_dbhook_init(void)
 {
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = wal_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = wal_shmem_startup;
+	dataeng_shmem_area("dataeng wal capture", sizeof(WalShmem), (void **) &wal_shmem, wal_shmem_init);
 }
 
 /*
