@@ -802,7 +802,7 @@ BEGIN
     RAISE WARNING 'the tick worker cut no tick; cutting it in this transaction'
       USING ERRCODE = '01000',
             DETAIL = 'Until this transaction ends, other consumers wait for it or do not see changes committed after the previous tick.',
-            HINT = 'The server log says why the "dataeng tick" background worker failed.';
+            HINT = 'The server log says why the "dataeng ticker" (or "dataeng tick") background worker failed.';
   ELSIF NOT wait AND newest.tick_id IS NOT NULL AND dataeng_internal._cdc_in_transaction_block() THEN
     -- A tick cut here would hold the tick lock until this block ends, and
     -- every other consumer with it: read up to the newest tick instead.
