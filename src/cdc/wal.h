@@ -12,7 +12,10 @@
 #include "postgres.h"
 
 #include "access/xlogdefs.h"
+#include "executor/tuptable.h"
+#include "lib/stringinfo.h"
 #include "nodes/nodes.h"
+#include "utils/tuplestore.h"
 
 /* the publication every database's WAL-captured tables are in */
 #define CDC_WAL_PUBLICATION "dataeng_wal"
@@ -32,11 +35,30 @@ extern bool cdc_wal_quiet;
 typedef enum CdcWalRound
 {
 	CDC_WAL_IDLE,				/* caught up: wait for more WAL */
-	CDC_WAL_MORE,				/* more is waiting: go on at once */
+	CDC_WAL_MORE,				/* more is (or may be) waiting: go on at once */
 	CDC_WAL_NOTHING				/* no table is captured from the WAL */
 } CdcWalRound;
 
 extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
+
+/* wal_decode.c: the worker's decoding context and a round's messages */
+typedef struct CdcWalMsgs
+{
+	Tuplestorestate *store;		/* (lsn, pgoutput message) in decoding order */
+	TupleDesc	desc;
+	TupleTableSlot *slot;
+	uint64		count;
+} CdcWalMsgs;
+
+extern CdcWalMsgs *cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs,
+								  XLogRecPtr *decoded);
+extern bool cdc_wal_msgs_next(CdcWalMsgs *m, StringInfo msg, XLogRecPtr *lsn);
+extern void cdc_wal_msgs_mark(CdcWalMsgs *m);
+extern void cdc_wal_msgs_replay(CdcWalMsgs *m);
+extern void cdc_wal_msgs_resume(CdcWalMsgs *m);
+extern void cdc_wal_msgs_free(CdcWalMsgs *m);
+extern void cdc_wal_confirm(XLogRecPtr lsn);
+extern void cdc_wal_decoding_end(void);
 
 /* wal_worker.c */
 extern void cdc_wal_init(void);

@@ -14,9 +14,12 @@
  *	   CREATE TRIGGER takes; without waiting: a table locked by someone is
  *	   switched by a later round) and the WAL written so far is flushed,
  *	   so that the round sees every change committed before the switch.
- *	2. Peeks at the slot up to the flushed end of WAL, at most
- *	   dataeng.wal_batch_changes messages (peeking does not move the slot:
- *	   a round that fails leaves it where it was).
+ *	2. Decodes the slot in the worker's process (wal_decode.c: one
+ *	   decoding context for the worker's life, which goes on from where
+ *	   the last round stopped) up to the flushed end of WAL, or until
+ *	   whole source transactions bring dataeng.wal_batch_changes pgoutput
+ *	   messages; decoding does not move the slot: a round that fails
+ *	   leaves it where it was, and ends the worker.
  *	3. Applies each complete source transaction whose commit ends after
  *	   dataeng_internal.cdc_wal_state.applied_lsn: parses pgoutput's messages with
  *	   the backend's logicalrep_read_*(), turns the text values back into
@@ -36,8 +39,8 @@
  *	4. Records applied_lsn (and each table's last commit) in the same
  *	   transaction, switches the tables waiting for it when everything up
  *	   to the end of WAL was applied, and commits.  The caller then
- *	   advances the slot (the position returned): re-decoding after a crash
- *	   before that is skipped by applied_lsn.
+ *	   confirms the position returned to the slot (cdc_wal_confirm()):
+ *	   re-decoding after a crash before that is skipped by applied_lsn.
  *
  * A source transaction's change that cannot be decoded (its column's type
  * is not the one pgoutput's relation message gives, an input function or
@@ -251,6 +254,8 @@ wal_cancelled(ErrorData *err)
 /* ------------------------------------------------------------------ */
 
 static bool wal_rel_build(WalRel *wr);
+static LogicalRepRelation *wal_remote_rel(Oid relid);
+static void wal_rel_map(WalRel *wr, LogicalRepRelation *lr);
 
 /* open a captured relation and build what writing its changes needs */
 static bool
@@ -321,19 +326,45 @@ wal_rel_build(WalRel *wr)
 	}
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	/* the relation message pgoutput sent in an earlier round */
+	if (wal_remote_rel(wr->relid) != NULL)
+		wal_rel_map(wr, wal_remote_rel(wr->relid));
 	return true;
 }
 
-/* a pgoutput relation message: map its columns to the table's, by name */
-static void
-wal_relation_message(Round *r, StringInfo msg)
+/*
+ * The last pgoutput relation message of each relation, for the worker's
+ * life: pgoutput sends one per relation and decoding context (and again
+ * after the relation changed), and the worker's context lasts longer than
+ * a round (wal_decode.c).
+ */
+typedef struct RemoteRel
 {
-	LogicalRepRelation *lr = logicalrep_read_rel(msg);
-	WalRel	   *wr = hash_search(r->rels, &lr->remoteid, HASH_FIND, NULL);
+	Oid			relid;			/* hash key */
+	MemoryContext cxt;			/* holds lr */
+	LogicalRepRelation *lr;
+} RemoteRel;
+
+static HTAB *wal_remote_rels = NULL;
+
+static LogicalRepRelation *
+wal_remote_rel(Oid relid)
+{
+	RemoteRel  *rr;
+
+	if (wal_remote_rels == NULL)
+		return NULL;
+	rr = hash_search(wal_remote_rels, &relid, HASH_FIND, NULL);
+	return rr ? rr->lr : NULL;
+}
+
+/* map the columns of relation message lr to the table's, by name */
+static void
+wal_rel_map(WalRel *wr, LogicalRepRelation *lr)
+{
+	MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
 	int			i;
 
-	if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
-		return;
 	wr->nremote = lr->natts;
 	wr->mismatch = NULL;
 	wr->map = palloc0(sizeof(AttrNumber) * Max(lr->natts, 1));
@@ -352,6 +383,77 @@ wal_relation_message(Round *r, StringInfo msg)
 									lr->attnames[i], format_type_be(lr->atttyps[i]),
 									format_type_be(now));
 	}
+	MemoryContextSwitchTo(old);
+}
+
+/* a pgoutput relation message: kept, and mapped to the table's columns */
+static void
+wal_relation_message(Round *r, StringInfo msg)
+{
+	LogicalRepRelation *lr;
+	RemoteRel  *rr;
+	WalRel	   *wr;
+	MemoryContext cxt,
+				old;
+	bool		found;
+
+	if (wal_remote_rels == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(RemoteRel);
+		ctl.hcxt = TopMemoryContext;
+		wal_remote_rels = hash_create("dataeng wal relation messages", 32, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	cxt = AllocSetContextCreate(TopMemoryContext, "dataeng wal relation message",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	lr = logicalrep_read_rel(msg);
+	MemoryContextSwitchTo(old);
+	rr = hash_search(wal_remote_rels, &lr->remoteid, HASH_ENTER, &found);
+	if (found)
+		MemoryContextDelete(rr->cxt);
+	rr->cxt = cxt;
+	rr->lr = lr;
+
+	wr = hash_search(r->rels, &lr->remoteid, HASH_FIND, NULL);
+	if (wr == NULL || !wr->capture)
+		return;
+	if (!wr->ready)
+		(void) wal_rel_ready(wr);	/* (maps it from the message kept) */
+	else if (wr->rel != NULL)
+		wal_rel_map(wr, lr);
+}
+
+/*
+ * The owner of the tables whose rows are being decoded, while the decoding
+ * of a source transaction runs as that role (wal_decode_txn leaves it at
+ * the end; on an error the subtransaction's abort does).
+ */
+static bool wal_owner_active = false;
+static Oid	wal_owner_role = InvalidOid;
+static InternalSql wal_owner_save;
+
+static void
+wal_owner_leave(void)
+{
+	if (!wal_owner_active)
+		return;
+	internal_sql_end(&wal_owner_save);
+	wal_owner_active = false;
+}
+
+static void
+wal_owner_enter(Oid role)
+{
+	if (wal_owner_active && wal_owner_role == role)
+		return;
+	wal_owner_leave();
+	internal_sql_begin(&wal_owner_save, role);
+	wal_owner_role = role;
+	wal_owner_active = true;
 }
 
 /*
@@ -390,11 +492,18 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	 * run as the table's owner, restricted, with a pinned search_path; the
 	 * subtransaction of the source transaction (wal_decode_txn) restores
 	 * the user on an error.  A row with a type not built in is bounded in
-	 * time (a built-in type's input runs no role's code).
+	 * time, and gets settings of its own (a built-in type's input runs no
+	 * role's code and changes no setting: the rows of such tables share
+	 * one switch to the owner per source transaction, wal_owner_enter()).
 	 */
-	internal_sql_begin(&save, wr->owner);
 	if (wr->user_types)
+	{
+		wal_owner_leave();
+		internal_sql_begin(&save, wr->owner);
 		wal_timer_start();
+	}
+	else
+		wal_owner_enter(wr->owner);
 	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
 	{
 		AttrNumber	attnum = wr->map[i];
@@ -432,8 +541,10 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 		}
 	}
 	if (wr->user_types)
+	{
 		wal_timer_stop();
-	internal_sql_end(&save);
+		internal_sql_end(&save);
+	}
 	ExecStoreVirtualTuple(slot);
 }
 
@@ -1260,38 +1371,6 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 	}
 }
 
-/* run the peek at the slot, without a LOG line for its decoding context */
-static void
-wal_peek(const char *sql, Oid *types, Datum *values)
-{
-	cdc_wal_quiet = true;
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not decode the replication slot");
-	}
-	PG_FINALLY();
-	{
-		cdc_wal_quiet = false;
-	}
-	PG_END_TRY();
-}
-
-/* message k of the peek */
-static void
-wal_peek_message(SPITupleTable *peek, uint64 k, StringInfo m, XLogRecPtr *lsn)
-{
-	bool		isnull;
-	bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
-
-	m->data = VARDATA_ANY(d);
-	m->len = VARSIZE_ANY_EXHDR(d);
-	m->maxlen = m->len;
-	m->cursor = 0;
-	if (lsn)
-		*lsn = DatumGetLSN(SPI_getbinval(peek->vals[k], peek->tupdesc, 1, &isnull));
-}
-
 /*
  * wal_check_publication
  *		The publication decides which changes the slot gives: it must be
@@ -1395,14 +1474,14 @@ wal_break_table(Round *r, WalRel *wr, ErrorData *err)
 
 /*
  * wal_decode_txn
- *		Decode messages from..to-1 of the peek (one source transaction) into
+ *		Decode the n messages after the mark (one source transaction) into
  *		r->pending, in a subtransaction under the time limit.  An error in
  *		a table's change stops that table (wal_break_table) and returns
  *		false: the caller decodes the transaction again without it.  Any
  *		other error, and a cancel of the worker, ends the round.
  */
 static bool
-wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
+wal_decode_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -1416,24 +1495,21 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 		uint64		k;
 
 		wal_deadline = 0;
-		for (k = from; k < to; k++)
+		cdc_wal_msgs_replay(msgs);
+		for (k = 0; k < n; k++)
 		{
 			StringInfoData m;
 			XLogRecPtr	lsn;
 			char		a;
 
-			wal_peek_message(peek, k, &m, &lsn);
+			if (!cdc_wal_msgs_next(msgs, &m, &lsn))
+				elog(ERROR, "a decoded transaction has fewer messages than counted");
 			a = pq_getmsgbyte(&m);
 			switch (a)
 			{
 				case LOGICAL_REP_MSG_RELATION:
-					{
-						/* relation maps live as long as the round */
-						MemoryContext o2 = MemoryContextSwitchTo(wal_round_cxt);
-
-						wal_relation_message(r, &m);
-						MemoryContextSwitchTo(o2);
-					}
+					/* (relation maps live as long as the round) */
+					wal_relation_message(r, &m);
 					break;
 				case LOGICAL_REP_MSG_INSERT:
 				case LOGICAL_REP_MSG_UPDATE:
@@ -1447,6 +1523,7 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 					break;		/* types, origins, messages */
 			}
 		}
+		wal_owner_leave();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -1462,6 +1539,8 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 		cancelled = wal_cancelled(err);
 		wal_timer_stop();
 		FlushErrorState();
+		/* (the abort gives back the user and the settings) */
+		wal_owner_active = false;
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -1471,31 +1550,35 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 		ok = false;
 	}
 	PG_END_TRY();
+	cdc_wal_msgs_resume(msgs);
 	r->cur_rel = NULL;
 	return ok;
 }
 
 /*
  * wal_apply_txn
- *		Write the changes of one source transaction (messages from..to-1).
+ *		Write the changes of one source transaction (the n messages after
+ *		the mark).
  *		The relations it names are opened first, outside the subtransaction
  *		that decodes, so that they stay open whatever it does.
  */
 static void
-wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
+wal_apply_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
 {
 	uint64		k;
 	HASH_SEQ_STATUS status;
 	WalRel	   *wr;
 	int			i;
 
-	for (k = from; k < to; k++)
+	cdc_wal_msgs_replay(msgs);
+	for (k = 0; k < n; k++)
 	{
 		StringInfoData m;
 		char		a;
 		Oid			relid = InvalidOid;
 
-		wal_peek_message(peek, k, &m, NULL);
+		if (!cdc_wal_msgs_next(msgs, &m, NULL))
+			elog(ERROR, "a decoded transaction has fewer messages than counted");
 		a = pq_getmsgbyte(&m);
 		if (a == LOGICAL_REP_MSG_RELATION || a == LOGICAL_REP_MSG_INSERT ||
 			a == LOGICAL_REP_MSG_UPDATE || a == LOGICAL_REP_MSG_DELETE)
@@ -1521,6 +1604,7 @@ wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 		if (wr != NULL && wr->capture)
 			(void) wal_rel_ready(wr);
 	}
+	cdc_wal_msgs_resume(msgs);
 
 	/* the relation maps as the transaction begins, for a second try */
 	hash_seq_init(&status, r->rels);
@@ -1533,7 +1617,7 @@ wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 	for (;;)
 	{
 		r->npending = 0;
-		if (wal_decode_txn(r, peek, from, to))
+		if (wal_decode_txn(r, msgs, n))
 			break;
 		hash_seq_init(&status, r->rels);
 		while ((wr = hash_seq_search(&status)) != NULL)
@@ -1568,10 +1652,10 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	XLogRecPtr	applied;
 	XLogRecPtr	last_commit_lsn = InvalidXLogRecPtr;
 	TimestampTz last_commit_time = 0;
-	SPITupleTable *peek;
-	uint64		npeek;
-	uint64		i;
-	uint64		txn_start = 0;
+	XLogRecPtr	decoded;
+	CdcWalMsgs *msgs;
+	StringInfoData msg;
+	uint64		ntxn = 0;
 	bool		in_txn = false;
 	bool		complete;
 	bool		applied_any = false;
@@ -1579,13 +1663,9 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	Oid			nsp;
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1];
-	char		sql[512];
-	static int	batch = 0;
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
-	if (batch < cdc_wal_batch_changes)
-		batch = cdc_wal_batch_changes;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1645,14 +1725,9 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	else
 		applied = InvalidXLogRecPtr;
 
-	snprintf(sql, sizeof(sql),
-			 "SELECT lsn, data FROM pg_catalog.pg_logical_slot_peek_binary_changes($1, '%X/%X', %d,"
-			 " 'proto_version', '1', 'publication_names', '" CDC_WAL_PUBLICATION "')",
-			 LSN_FORMAT_ARGS(upto), batch);
-	wal_peek(sql, types, values);
-	peek = SPI_tuptable;
-	npeek = SPI_processed;
-	complete = (npeek < (uint64) batch);
+	/* the messages of the transactions committed since the last round */
+	msgs = cdc_wal_decode(slot, upto, (uint64) cdc_wal_batch_changes, &decoded);
+	complete = (decoded >= upto);
 
 	/* what writing needs */
 	nsp = get_namespace_oid(dataeng_internal_schema(), false);
@@ -1675,49 +1750,44 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	/* resumed triggers first handle the batches they set aside */
 	wal_resume_triggers(&r);
 
-	for (i = 0; i < npeek; i++)
+	while (cdc_wal_msgs_next(msgs, &msg, NULL))
 	{
-		bool		isnull;
-		bytea	   *data = DatumGetByteaPP(SPI_getbinval(peek->vals[i], peek->tupdesc, 2, &isnull));
-		StringInfoData msg;
-		char		action;
+		char		action = pq_getmsgbyte(&msg);
 
-		msg.data = VARDATA_ANY(data);
-		msg.len = VARSIZE_ANY_EXHDR(data);
-		msg.maxlen = msg.len;
-		msg.cursor = 0;
-		action = pq_getmsgbyte(&msg);
 		if (action == LOGICAL_REP_MSG_BEGIN)
 		{
-			txn_start = i;
+			/* its messages are read again from here */
+			cdc_wal_msgs_mark(msgs);
+			ntxn = 0;
 			in_txn = true;
 		}
-		else if (action == LOGICAL_REP_MSG_COMMIT && in_txn)
+		else if (action != LOGICAL_REP_MSG_COMMIT)
+		{
+			if (in_txn)
+				ntxn++;
+		}
+		else if (in_txn)
 		{
 			LogicalRepCommitData commit;
-			uint64		k;
 			MemoryContext old;
 
 			in_txn = false;
 			logicalrep_read_commit(&msg, &commit);
 			if (commit.end_lsn <= applied)
 			{
+				uint64		k;
+
 				/*
 				 * Applied before a crash: only its relation messages count
 				 * (pgoutput sends one once per relation and decoding).
 				 */
-				for (k = txn_start + 1; k < i; k++)
+				cdc_wal_msgs_replay(msgs);
+				for (k = 0; k < ntxn && cdc_wal_msgs_next(msgs, &msg, NULL); k++)
 				{
-					bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
-					StringInfoData m;
-
-					m.data = VARDATA_ANY(d);
-					m.len = VARSIZE_ANY_EXHDR(d);
-					m.maxlen = m.len;
-					m.cursor = 0;
-					if (pq_getmsgbyte(&m) == LOGICAL_REP_MSG_RELATION)
-						wal_relation_message(&r, &m);
+					if (pq_getmsgbyte(&msg) == LOGICAL_REP_MSG_RELATION)
+						wal_relation_message(&r, &msg);
 				}
+				cdc_wal_msgs_resume(msgs);
 				continue;
 			}
 
@@ -1729,7 +1799,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
 			old = MemoryContextSwitchTo(r.txncxt);
-			wal_apply_txn(&r, peek, txn_start + 1, i);
+			wal_apply_txn(&r, msgs, ntxn);
 			if (r.nwritten > 0)
 			{
 				/* handlers may read the change log */
@@ -1747,15 +1817,20 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			last_commit_time = commit.committime;
 		}
 	}
+	/* (a commit record gives a whole transaction: never half of one) */
+	if (in_txn)
+		elog(ERROR, "logical decoding stopped in the middle of a transaction");
+	cdc_wal_msgs_free(msgs);
 
 	wal_writer_close();
 
 	/*
-	 * A slot moves its restart point (where each peek starts decoding) only
-	 * to a running-transactions record it has decoded: the bgwriter writes
-	 * one every 15 s at most.  Write one after a busy round, so that the
-	 * next round does not decode again the WAL this one did.  (Not on idle
-	 * rounds: that would be WAL for nothing, and a next round for it.)
+	 * A slot moves its restart point (the WAL it keeps, where a worker
+	 * starting anew decodes from) only to a running-transactions record it
+	 * has decoded: the bgwriter writes one every 15 s at most.  Write one
+	 * after a busy round, so that the slot keeps little WAL and a restart
+	 * decodes little again.  (Not on idle rounds: that would be WAL for
+	 * nothing, and a next round for it.)
 	 */
 	{
 		static XLogRecPtr last_snapshot = InvalidXLogRecPtr;
@@ -1766,10 +1841,10 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	if (complete)
 	{
-		/* every transaction committed up to upto is in: the slot may follow */
-		*advance_to = Max(applied, upto);
+		/* every transaction committed before decoded is in: the slot may follow */
+		*advance_to = Max(applied, decoded);
 		if (applied_any || switching != NIL || r.resumed_any)
-			wal_save(&r, slot, Max(applied, upto), last_commit_lsn, last_commit_time);
+			wal_save(&r, slot, Max(applied, decoded), last_commit_lsn, last_commit_time);
 		if (switching != NIL)
 		{
 			Oid			stypes[1] = {NAMEOID};
@@ -1779,8 +1854,12 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 									  NULL, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not switch capture methods");
 		}
-		result = CDC_WAL_IDLE;
-		batch = cdc_wal_batch_changes;
+		/*
+		 * Caught up with the WAL flushed when the round began; a round that
+		 * applied changes goes on at once (writers busy then most likely
+		 * wrote more meanwhile): the next one finds nothing or more.
+		 */
+		result = applied_any ? CDC_WAL_MORE : CDC_WAL_IDLE;
 	}
 	else
 	{
@@ -1791,11 +1870,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		}
 		else if (r.resumed_any && applied != InvalidXLogRecPtr)
 			wal_save(&r, slot, applied, last_commit_lsn, last_commit_time);
-		else
-		{
-			/* one transaction larger than the batch: read more at once */
-			batch = (batch > INT_MAX / 2) ? INT_MAX : batch * 2;
-		}
+		/* (else transactions applied before a crash: the next round goes on) */
 		result = CDC_WAL_MORE;
 	}
 
