@@ -186,10 +186,11 @@ typedef struct Round
 {
 	HTAB	   *rels;
 	List	   *triggers;		/* of OnChange * */
-	Oid			seqoid;
-	int			segment_size;
+	bool		writing;		/* writer begun */
+	ChangeLogWriter writer;
 	Datum		xid;
 	MemoryContext txncxt;		/* reset after each source transaction */
+	MemoryContext rowcxt;		/* reset for each row decoded */
 	/* the current source transaction */
 	XLogRecPtr	commit_lsn;
 	XLogRecPtr	end_lsn;
@@ -548,178 +549,44 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	ExecStoreVirtualTuple(slot);
 }
 
-/*
- * The change-log writer of a round: rows go straight to the segment
- * (heap_multi_insert() and index_insert(), as the capture trigger writes
- * them), not through the executor, which would set up partition routing
- * for each row.
- */
-#define WAL_WRITER_BATCH 1000
-typedef struct WalWriter
+/* a copy of v in cxt */
+static Jsonb *
+wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 {
-	int			segment;		/* of the open relation, or -1 */
-	Relation	rel;
-	List	   *indexes;		/* of Relation */
-	List	   *infos;			/* of IndexInfo */
-	BulkInsertState bistate;
-	CommandId	cid;
-	int			nslots;
-	TupleTableSlot *slots[WAL_WRITER_BATCH];
-	MemoryContext batchcxt;
-} WalWriter;
+	Jsonb	   *copy;
 
-static WalWriter wal_writer;
-
-static void
-wal_writer_flush(void)
-{
-	WalWriter  *w = &wal_writer;
-	ListCell   *li,
-			   *lf;
-	int			i;
-
-	if (w->nslots == 0)
-		return;
-	heap_multi_insert(w->rel, w->slots, w->nslots, w->cid, 0, w->bistate);
-	forboth(li, w->indexes, lf, w->infos)
-	{
-		Relation	index = lfirst(li);
-		IndexInfo  *ii = lfirst(lf);
-
-		for (i = 0; i < w->nslots; i++)
-		{
-			TupleTableSlot *slot = w->slots[i];
-			Datum		ivalues[INDEX_MAX_KEYS];
-			bool		inulls[INDEX_MAX_KEYS];
-			int			c;
-
-			for (c = 0; c < ii->ii_NumIndexAttrs; c++)
-			{
-				AttrNumber	attnum = ii->ii_IndexAttrNumbers[c];
-
-				ivalues[c] = slot->tts_values[attnum - 1];
-				inulls[c] = slot->tts_isnull[attnum - 1];
-			}
-			index_insert(index, ivalues, inulls, &slot->tts_tid, w->rel,
-						 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-						 false, ii);
-		}
-	}
-	for (i = 0; i < w->nslots; i++)
-		ExecClearTuple(w->slots[i]);
-	w->nslots = 0;
-	MemoryContextReset(w->batchcxt);
-}
-
-static void
-wal_writer_close(void)
-{
-	WalWriter  *w = &wal_writer;
-	ListCell   *lc;
-	int			i;
-
-	wal_writer_flush();
-	if (w->rel == NULL)
-		return;
-	for (i = 0; i < WAL_WRITER_BATCH && w->slots[i] != NULL; i++)
-	{
-		ExecDropSingleTupleTableSlot(w->slots[i]);
-		w->slots[i] = NULL;
-	}
-	foreach(lc, w->indexes)
-		index_close(lfirst(lc), NoLock);
-	w->indexes = w->infos = NIL;
-	FreeBulkInsertState(w->bistate);
-	table_close(w->rel, NoLock);
-	w->rel = NULL;
-	w->segment = -1;
-}
-
-static void
-wal_writer_open(int segment)
-{
-	WalWriter  *w = &wal_writer;
-	List	   *oids;
-	ListCell   *lc;
-
-	wal_writer_close();
-	w->rel = table_open(cdc_log_segment(segment), RowExclusiveLock);
-	cdc_check_log_layout(w->rel);
-	oids = RelationGetIndexList(w->rel);
-	foreach(lc, oids)
-	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-		IndexInfo  *ii = BuildIndexInfo(index);
-
-		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("index \"%s\" on the change log is not supported",
-							RelationGetRelationName(index)),
-					 errdetail("Change capture maintains plain column indexes only."),
-					 errhint("Drop the index.")));
-		w->indexes = lappend(w->indexes, index);
-		w->infos = lappend(w->infos, ii);
-	}
-	w->bistate = GetBulkInsertState();
-	w->cid = GetCurrentCommandId(true);
-	w->segment = segment;
-}
-
-static void
-wal_writer_begin(void)
-{
-	memset(&wal_writer, 0, sizeof(wal_writer));
-	wal_writer.segment = -1;
-	wal_writer.batchcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal writer",
-												ALLOCSET_DEFAULT_SIZES);
+	if (v == NULL)
+		return NULL;
+	copy = MemoryContextAlloc(cxt, VARSIZE(v));
+	memcpy(copy, v, VARSIZE(v));
+	return copy;
 }
 
 /* write one change record and remember it for the handlers */
 static void
 wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
 {
-	WalWriter  *wt = &wal_writer;
-	int64		change_id = nextval_internal(r->seqoid, false);
-	int			segment = (int) ((change_id / r->segment_size) % CHANGE_LOG_SEGMENTS);
-	TupleTableSlot *slot;
-	Datum	   *values;
-	bool	   *nulls;
+	ChangeLogWriter *wt = &r->writer;
+	int64		change_id;
 	MemoryContext old;
 	WrittenChange *w;
 
-	/* (the writer lives as long as the round, not the source transaction) */
+	/*
+	 * The capture trigger's writer (capture.c), for the round: it lives as
+	 * long as the round, the values of a source transaction do not, so the
+	 * writer gets copies in its batch memory.
+	 */
 	old = MemoryContextSwitchTo(wal_round_cxt);
-	if (segment != wt->segment)
-		wal_writer_open(segment);
-	if (wt->slots[wt->nslots] == NULL)
-		wt->slots[wt->nslots] = MakeSingleTupleTableSlot(RelationGetDescr(wt->rel), &TTSOpsVirtual);
+	if (!r->writing)
+	{
+		cdc_writer_begin(wt);
+		r->writing = true;
+	}
+	change_id = cdc_writer_next_id(wt);
+	cdc_writer_add_at(wt, change_id, wr->relid, op, lsn, TimestampTzGetDatum(r->commit_time),
+					  wal_jsonb_copy(wt->batchcxt, pk), wal_jsonb_copy(wt->batchcxt, oldrow),
+					  wal_jsonb_copy(wt->batchcxt, newrow));
 	MemoryContextSwitchTo(old);
-	slot = wt->slots[wt->nslots];
-	ExecClearTuple(slot);
-	values = slot->tts_values;
-	nulls = slot->tts_isnull;
-	memset(nulls, true, sizeof(bool) * RelationGetDescr(wt->rel)->natts);
-	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
-	values[CL_XID] = r->xid;
-	values[CL_LSN] = LSNGetDatum(lsn);
-	values[CL_CAPTURED_AT] = TimestampTzGetDatum(r->commit_time);
-	values[CL_TABLE_OID] = ObjectIdGetDatum(wr->relid);
-	values[CL_SEGMENT] = Int16GetDatum(segment);
-	values[CL_OP] = CharGetDatum(op);
-	values[CL_PK] = pk ? PointerGetDatum(pk) : (Datum) 0;
-	values[CL_OLD_ROW] = oldrow ? PointerGetDatum(oldrow) : (Datum) 0;
-	values[CL_NEW_ROW] = newrow ? PointerGetDatum(newrow) : (Datum) 0;
-	nulls[CL_CHANGE_ID] = nulls[CL_XID] = nulls[CL_LSN] = nulls[CL_CAPTURED_AT] = false;
-	nulls[CL_TABLE_OID] = nulls[CL_SEGMENT] = nulls[CL_OP] = false;
-	nulls[CL_PK] = (pk == NULL);
-	nulls[CL_OLD_ROW] = (oldrow == NULL);
-	nulls[CL_NEW_ROW] = (newrow == NULL);
-	ExecStoreVirtualTuple(slot);
-	/* the values must outlive the source transaction's memory */
-	ExecMaterializeSlot(slot);
-	if (++wt->nslots == WAL_WRITER_BATCH)
-		wal_writer_flush();
 
 	wr->changes++;
 	wr->last_commit_lsn = r->commit_lsn;
@@ -782,7 +649,14 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 			   *oldrow = NULL,
 			   *newrow = NULL;
 	char		op;
+	MemoryContext keep = CurrentMemoryContext;
 
+	/*
+	 * What decoding a row allocates goes to memory reset for each row: only
+	 * its records are kept (in the source transaction's memory).
+	 */
+	MemoryContextReset(r->rowcxt);
+	MemoryContextSwitchTo(r->rowcxt);
 	switch (action)
 	{
 		case LOGICAL_REP_MSG_INSERT:
@@ -802,7 +676,10 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 	wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 	/* (wal_decode_txn opened the relation before its subtransaction) */
 	if (wr == NULL || !wr->capture || !wr->ready || wr->rel == NULL)
+	{
+		MemoryContextSwitchTo(keep);
 		return;
+	}
 	r->cur_rel = wr;
 
 	if (has_old)
@@ -838,7 +715,9 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 		}
 		newrow = dataeng_row_jsonb_build(&wr->rowmap, nslot, changed);
 	}
-	wal_pending(r, wr, lsn, op, pk, oldrow, newrow);
+	MemoryContextSwitchTo(keep);
+	wal_pending(r, wr, lsn, op, wal_jsonb_copy(keep, pk), wal_jsonb_copy(keep, oldrow),
+				wal_jsonb_copy(keep, newrow));
 	r->cur_rel = NULL;
 }
 
@@ -1660,7 +1539,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	bool		complete;
 	bool		applied_any = false;
 	CdcWalRound result;
-	Oid			nsp;
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1];
 
@@ -1730,11 +1608,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	complete = (decoded >= upto);
 
 	/* what writing needs */
-	nsp = get_namespace_oid(dataeng_internal_schema(), false);
-	r.seqoid = get_relname_relid("change_id_seq", nsp);
-	r.segment_size = atoi(GetConfigOption("dataeng.cdc_segment_size", false, false));
-	if (r.segment_size < 1)
-		r.segment_size = 1000000;
 	/* the type dataeng.change stays in the API schema */
 	r.change_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									 CStringGetDatum("change"),
@@ -1745,7 +1618,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		elog(ERROR, "type dataeng.change has %d attributes", r.change_desc->natts);
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
 									 ALLOCSET_DEFAULT_SIZES);
-	wal_writer_begin();
+	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal row",
+									 ALLOCSET_DEFAULT_SIZES);
 
 	/* resumed triggers first handle the batches they set aside */
 	wal_resume_triggers(&r);
@@ -1803,7 +1677,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			if (r.nwritten > 0)
 			{
 				/* handlers may read the change log */
-				wal_writer_flush();
+				cdc_writer_flush(&r.writer);
 				wal_run_handlers(&r);
 			}
 			MemoryContextSwitchTo(old);
@@ -1822,7 +1696,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		elog(ERROR, "logical decoding stopped in the middle of a transaction");
 	cdc_wal_msgs_free(msgs);
 
-	wal_writer_close();
+	if (r.writing)
+		cdc_writer_end(&r.writer);
 
 	/*
 	 * A slot moves its restart point (the WAL it keeps, where a worker
