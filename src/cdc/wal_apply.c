@@ -28,13 +28,13 @@
  *	   (wal_decode_txn), then writes the same records as the capture trigger (row_jsonb_*:
  *	   same column lists, keys, changed_only), with captured_at the source
  *	   transaction's commit time and lsn the change's own WAL position;
- *	   then calls the table's on_change handlers with that transaction's
- *	   changes, each in a subtransaction as the trigger's owner with
+ *	   then calls the table's on_change handlers (wal_handlers.c) with that
+ *	   transaction's changes, each in a subtransaction as the trigger's owner with
  *	   statement and lock timeouts (a cancel of the worker itself is not
  *	   swallowed), retried with back-off, the batch going to dataeng.dead_letters after the
  *	   last failure.  A paused trigger's batches go there too, in commit
  *	   order; after on_change_resume() a round first hands them to the
- *	   handler (wal_resume_triggers), deleting each handled one in the
+ *	   handler (cdc_wal_resume_triggers), deleting each handled one in the
  *	   round's transaction, then goes on with new batches.
  *	4. Records applied_lsn (and each table's last commit) in the same
  *	   transaction, switches the tables waiting for it when everything up
@@ -140,25 +140,6 @@ typedef struct WalRel
 	bool		user_types;		/* a column of a type not built in */
 } WalRel;
 
-/* An on_change trigger */
-typedef struct OnChange
-{
-	char	   *name;
-	Oid			relid;
-	Oid			handler;
-	Oid			owner;
-	char		ops[5];
-	bool		pause_on_error;
-	bool		paused;
-	XLogRecPtr	from_lsn;
-	XLogRecPtr	handled_lsn;
-	bool		touched;
-	/* while paused: the commit of the first batch set aside */
-	XLogRecPtr	resume_from;
-	bool		resume;			/* on_change_resume() asked for it */
-	bool		resumed;		/* this round handled the set-aside batches */
-} OnChange;
-
 /* A change decoded from the current source transaction, to be written */
 typedef struct PendingChange
 {
@@ -170,87 +151,8 @@ typedef struct PendingChange
 	Jsonb	   *newrow;
 } PendingChange;
 
-/* A change written in the current source transaction */
-typedef struct WrittenChange
-{
-	Oid			relid;
-	int64		change_id;
-	XLogRecPtr	lsn;
-	char		op;
-	Jsonb	   *pk;
-	Jsonb	   *oldrow;
-	Jsonb	   *newrow;
-} WrittenChange;
-
-typedef struct Round
-{
-	HTAB	   *rels;
-	List	   *triggers;		/* of OnChange * */
-	bool		writing;		/* writer begun */
-	ChangeLogWriter writer;
-	Datum		xid;
-	MemoryContext txncxt;		/* reset after each source transaction */
-	MemoryContext rowcxt;		/* reset for each row decoded */
-	/* the current source transaction */
-	XLogRecPtr	commit_lsn;
-	XLogRecPtr	end_lsn;
-	TimestampTz commit_time;
-	WrittenChange *written;
-	int			nwritten;
-	int			maxwritten;
-	PendingChange *pending;
-	int			npending;
-	int			maxpending;
-	WalRel	   *cur_rel;		/* whose change is being decoded */
-	/* the change type, for handlers */
-	Oid			change_typid;
-	Oid			change_arrayid;
-	TupleDesc	change_desc;
-	bool		resumed_any;	/* a trigger's resume was dealt with */
-} Round;
-
-/* most attributes of type dataeng.change the worker can fill */
-#define CDC_CHANGE_MAX_ATTS 16
-
 /* the memory of the current round (SPI's procedure context) */
 static MemoryContext wal_round_cxt = NULL;
-
-/*
- * The time limit of code a role wrote that runs in the worker (handlers,
- * input functions): PostgreSQL's statement timer, which a background
- * worker does not arm by itself.  wal_deadline tells its expiry from a
- * cancel of the worker (pg_cancel_backend), which must end the round.
- */
-static TimestampTz wal_deadline = 0;
-
-static void
-wal_timer_start(void)
-{
-	wal_deadline = 0;
-	if (cdc_on_change_timeout <= 0)
-		return;
-	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
-	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
-}
-
-static void
-wal_timer_stop(void)
-{
-	/* an expiry not yet acted on must not cancel what comes next */
-	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
-		QueryCancelPending = false;
-	if (get_timeout_active(STATEMENT_TIMEOUT))
-		disable_timeout(STATEMENT_TIMEOUT, false);
-	wal_deadline = 0;
-}
-
-/* whether err is a cancel of the worker itself, not the timer's expiry */
-static bool
-wal_cancelled(ErrorData *err)
-{
-	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
-		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -389,7 +291,7 @@ wal_rel_map(WalRel *wr, LogicalRepRelation *lr)
 
 /* a pgoutput relation message: kept, and mapped to the table's columns */
 static void
-wal_relation_message(Round *r, StringInfo msg)
+wal_relation_message(WalRound *r, StringInfo msg)
 {
 	LogicalRepRelation *lr;
 	RemoteRel  *rr;
@@ -501,7 +403,7 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	{
 		wal_owner_leave();
 		internal_sql_begin(&save, wr->owner);
-		wal_timer_start();
+		cdc_wal_timer_start();
 	}
 	else
 		wal_owner_enter(wr->owner);
@@ -543,7 +445,7 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	}
 	if (wr->user_types)
 	{
-		wal_timer_stop();
+		cdc_wal_timer_stop();
 		internal_sql_end(&save);
 	}
 	ExecStoreVirtualTuple(slot);
@@ -564,12 +466,12 @@ wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 
 /* write one change record and remember it for the handlers */
 static void
-wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
+wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
 {
 	ChangeLogWriter *wt = &r->writer;
 	int64		change_id;
 	MemoryContext old;
-	WrittenChange *w;
+	WalWrittenChange *w;
 
 	/*
 	 * The capture trigger's writer (capture.c), for the round: it lives as
@@ -598,8 +500,8 @@ wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldro
 	{
 		r->maxwritten = Max(64, r->maxwritten * 2);
 		r->written = r->written == NULL
-			? MemoryContextAlloc(r->txncxt, sizeof(WrittenChange) * r->maxwritten)
-			: repalloc(r->written, sizeof(WrittenChange) * r->maxwritten);
+			? MemoryContextAlloc(r->txncxt, sizeof(WalWrittenChange) * r->maxwritten)
+			: repalloc(r->written, sizeof(WalWrittenChange) * r->maxwritten);
 	}
 	w = &r->written[r->nwritten++];
 	w->relid = wr->relid;
@@ -613,7 +515,7 @@ wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldro
 
 /* a decoded change, written once its whole source transaction decoded */
 static void
-wal_pending(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow,
+wal_pending(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow,
 			Jsonb *newrow)
 {
 	PendingChange *p;
@@ -636,7 +538,7 @@ wal_pending(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *old
 
 /* an INSERT, UPDATE or DELETE message */
 static void
-wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
+wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 {
 	LogicalRepTupleData oldtup,
 				newtup;
@@ -723,7 +625,7 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 
 /* a TRUNCATE message: a 'T' of each captured table it names */
 static void
-wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
+wal_truncate_message(WalRound *r, StringInfo msg, XLogRecPtr lsn)
 {
 	bool		cascade,
 				restart;
@@ -742,346 +644,10 @@ wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
 }
 
 /* ------------------------------------------------------------------ */
-/* on_change handlers                                                  */
-/* ------------------------------------------------------------------ */
-
-/* whether role may read every change of relid (as dataeng_internal._cdc_can_read) */
-static bool
-wal_can_read(Oid role, Oid relid)
-{
-	bool		is_missing = false;
-	Oid			nsp = get_rel_namespace(relid);
-
-	return OidIsValid(nsp) &&
-		pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK &&
-		pg_class_aclcheck_ext(relid, role, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
-		!is_missing &&
-		check_enable_rls(relid, role, true) != RLS_ENABLED;
-}
-
-/* the changes of the current transaction for trigger t, as dataeng.change[] */
-static ArrayType *
-wal_change_array(Round *r, OnChange *t)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(r->nwritten, 1));
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < r->nwritten; i++)
-	{
-		WrittenChange *w = &r->written[i];
-		Datum		values[CDC_CHANGE_MAX_ATTS];
-		bool		nulls[CDC_CHANGE_MAX_ATTS];
-
-		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
-			continue;
-		/* (position, and any later attribute: NULL, not delivered yet) */
-		memset(values, 0, sizeof(values));
-		memset(nulls, true, sizeof(nulls));
-		nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[5] = false;
-		values[0] = Int64GetDatum(w->change_id);
-		values[1] = r->xid;
-		values[2] = LSNGetDatum(w->lsn);
-		values[3] = TimestampTzGetDatum(r->commit_time);
-		values[4] = ObjectIdGetDatum(w->relid);
-		values[5] = CharGetDatum(w->op);
-		values[6] = PointerGetDatum(w->pk);
-		nulls[6] = (w->pk == NULL);
-		values[7] = PointerGetDatum(w->oldrow);
-		nulls[7] = (w->oldrow == NULL);
-		values[8] = PointerGetDatum(w->newrow);
-		nulls[8] = (w->newrow == NULL);
-		elems[n++] = HeapTupleGetDatum(heap_form_tuple(r->change_desc, values, nulls));
-	}
-	if (n == 0)
-		return NULL;
-	return construct_array(elems, n, r->change_typid, -1, false, TYPALIGN_DOUBLE);
-}
-
-/*
- * wal_call_handler
- *		One call of t's handler with changes, in a subtransaction, as the
- *		trigger's owner under SECURITY_RESTRICTED_OPERATION with a pinned
- *		search_path.  Returns NULL on success, else the error.
- */
-static ErrorData *
-wal_call_handler(OnChange *t, ArrayType *changes)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	ErrorData  *volatile err = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		InternalSql save;
-		FmgrInfo	flinfo;
-		LOCAL_FCINFO(fcinfo, 1);
-
-		if (!wal_can_read(t->owner, t->relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for table %s", get_rel_name(t->relid)),
-					 errdetail("Role %s, which created on_change trigger \"%s\", may no longer read the whole table.",
-							   GetUserNameFromId(t->owner, true), t->name)));
-		if (pg_proc_aclcheck(t->handler, t->owner, ACL_EXECUTE) != ACLCHECK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for function %s", format_procedure(t->handler))));
-
-		internal_sql_begin(&save, t->owner);
-		/* bounded: the worker is every role's */
-		{
-			char		ms[32];
-
-			snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
-			(void) set_config_option("statement_timeout", ms, PGC_SUSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-			(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-		}
-		fmgr_info(t->handler, &flinfo);
-		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
-		fcinfo->args[0].value = PointerGetDatum(changes);
-		fcinfo->args[0].isnull = false;
-		wal_timer_start();
-		(void) FunctionCallInvoke(fcinfo);
-		wal_timer_stop();
-		internal_sql_end(&save);
-
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		bool		cancelled;
-
-		MemoryContextSwitchTo(oldcxt);
-		err = CopyErrorData();
-		/* the handler's time ran out: a failure; the worker cancelled: not */
-		cancelled = wal_cancelled(err);
-		wal_timer_stop();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (cancelled)
-			ReThrowError(err);
-	}
-	PG_END_TRY();
-	return err;
-}
-
-/* put a batch into dataeng.dead_letters */
-static void
-wal_dead_letter(Round *r, OnChange *t, ArrayType *changes, ErrorData *err, int attempts)
-{
-	Oid			types[9] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, TEXTOID, TEXTOID, INT4OID};
-	Datum		values[9];
-	char		nulls[9];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(t->name);
-	values[1] = ObjectIdGetDatum(t->relid);
-	values[2] = ObjectIdGetDatum(t->owner);
-	values[3] = LSNGetDatum(r->commit_lsn);
-	values[4] = TimestampTzGetDatum(r->commit_time);
-	values[5] = PointerGetDatum(changes);
-	if (err)
-	{
-		values[6] = CStringGetTextDatum(err->message ? err->message : "");
-		values[7] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
-	}
-	else
-	{
-		values[6] = CStringGetTextDatum("not handled: the trigger is paused");
-		nulls[7] = 'n';
-	}
-	values[8] = Int32GetDatum(attempts);
-	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
-							  " commit_lsn, commit_time, changes, error, sqlstate, attempts)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dataeng.dead_letters");
-}
-
-/*
- * Call t's handler with a batch, retried with back-off; NULL on success,
- * else the last error.  *attempts: the calls made.
- */
-static ErrorData *
-wal_call_with_retries(OnChange *t, ArrayType *changes, int *attempts)
-{
-	ErrorData  *err = NULL;
-	int			attempt;
-	long		backoff = 100;
-
-	for (attempt = 1;; attempt++)
-	{
-		err = wal_call_handler(t, changes);
-		if (err == NULL || attempt > cdc_on_change_retries)
-			break;
-		ereport(LOG,
-				(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
-						t->name, attempt, cdc_on_change_retries + 1, err->message)));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 backoff, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		backoff = Min(backoff * 4, 10000);
-	}
-	*attempts = attempt;
-	return err;
-}
-
-/* call the handlers of the current source transaction's changes */
-static void
-wal_run_handlers(Round *r)
-{
-	ListCell   *lc;
-
-	foreach(lc, r->triggers)
-	{
-		OnChange   *t = lfirst(lc);
-		ArrayType  *changes;
-		ErrorData  *err = NULL;
-		int			attempts;
-
-		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
-			continue;
-		changes = wal_change_array(r, t);
-		if (changes == NULL)
-			continue;
-		t->touched = true;
-		t->handled_lsn = r->end_lsn;
-		if (t->paused)
-		{
-			/* set aside, in commit order, until on_change_resume() */
-			if (t->resume_from == InvalidXLogRecPtr)
-				t->resume_from = r->commit_lsn;
-			wal_dead_letter(r, t, changes, NULL, 0);
-			continue;
-		}
-		err = wal_call_with_retries(t, changes, &attempts);
-		if (err != NULL)
-		{
-			ereport(WARNING,
-					(errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
-							t->name, attempts, LSN_FORMAT_ARGS(r->commit_lsn)),
-					 errdetail("%s", err->message)));
-			wal_dead_letter(r, t, changes, err, attempts);
-			if (t->pause_on_error)
-			{
-				t->paused = true;
-				t->resume_from = r->commit_lsn;
-			}
-		}
-	}
-}
-
-/*
- * Resume the triggers on_change_resume() asked for: hand their set-aside
- * batches (dead letters from the one that paused the trigger on) to the
- * handler in commit order, each deleted from dataeng.dead_letters once
- * handled, all in this round's transaction; then the trigger handles the
- * round's batches again.  A batch that fails again (after its retries)
- * stays, with the new error, and the trigger stays paused.
- */
-static void
-wal_resume_triggers(Round *r)
-{
-	ListCell   *lc;
-
-	foreach(lc, r->triggers)
-	{
-		OnChange   *t = lfirst(lc);
-		Oid			types[2] = {TEXTOID, PG_LSNOID};
-		Datum		values[2];
-		SPITupleTable *dl;
-		uint64		n;
-		uint64		i;
-		bool		failed = false;
-
-		if (!t->resume)
-			continue;
-		t->touched = true;
-		r->resumed_any = true;
-		if (!t->paused)
-			continue;
-		values[0] = CStringGetTextDatum(t->name);
-		values[1] = LSNGetDatum(t->resume_from);
-		if (t->resume_from == InvalidXLogRecPtr)
-		{
-			/* paused by hand, nothing set aside yet */
-			dl = NULL;
-			n = 0;
-		}
-		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn FROM dataeng.dead_letters d"
-								  " WHERE d.trigger_name OPERATOR(pg_catalog.=) $1"
-								  " AND d.commit_lsn OPERATOR(pg_catalog.>=) $2"
-								  " ORDER BY d.commit_lsn, d.id",
-								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read dataeng.dead_letters");
-		else
-		{
-			dl = SPI_tuptable;
-			n = SPI_processed;
-		}
-		for (i = 0; i < n; i++)
-		{
-			bool		isnull;
-			Datum		id = SPI_getbinval(dl->vals[i], dl->tupdesc, 1, &isnull);
-			ArrayType  *changes = DatumGetArrayTypePCopy(SPI_getbinval(dl->vals[i], dl->tupdesc, 2, &isnull));
-			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
-			ErrorData  *err;
-			int			attempts;
-			Oid			utypes[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
-			Datum		uvalues[4];
-
-			err = wal_call_with_retries(t, changes, &attempts);
-			uvalues[0] = id;
-			if (err == NULL)
-			{
-				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
-										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)
-					elog(ERROR, "could not delete from dataeng.dead_letters");
-				continue;
-			}
-			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");
-			uvalues[2] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
-			uvalues[3] = Int32GetDatum(attempts);
-			if (SPI_execute_with_args("UPDATE dataeng.dead_letters d SET error = $2, sqlstate = $3,"
-									  " attempts = d.attempts OPERATOR(pg_catalog.+) $4, failed_at = pg_catalog.now()"
-									  " WHERE d.id OPERATOR(pg_catalog.=) $1",
-									  4, utypes, uvalues, NULL, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "could not update dataeng.dead_letters");
-			ereport(WARNING,
-					(errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
-							t->name, LSN_FORMAT_ARGS(lsn), attempts),
-					 errdetail("%s", err->message)));
-			failed = true;
-			break;
-		}
-		if (!failed)
-		{
-			t->paused = false;
-			t->resume_from = InvalidXLogRecPtr;
-			t->resumed = true;
-			ereport(LOG,
-					(errmsg("on_change trigger \"%s\" resumed after handling %llu set-aside batches",
-							t->name, (unsigned long long) n)));
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ */
 
 /* load dataeng.cdc_tables and the on_change triggers; true if any WAL table */
 static bool
-wal_load(Round *r, List **switching)
+wal_load(WalRound *r, List **switching)
 {
 	HASHCTL		ctl;
 	uint64		i;
@@ -1148,7 +714,7 @@ wal_load(Round *r, List **switching)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		OnChange   *t = palloc0(sizeof(OnChange));
+		WalTrigger   *t = palloc0(sizeof(WalTrigger));
 
 		t->name = SPI_getvalue(tup, desc, 1);
 		t->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
@@ -1168,7 +734,7 @@ wal_load(Round *r, List **switching)
 
 /* record the position and the progress of tables and triggers */
 static void
-wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_lsn,
+wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_lsn,
 		 TimestampTz last_commit_time)
 {
 	Oid			types[4] = {NAMEOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID};
@@ -1218,7 +784,7 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 
 	foreach(lc, r->triggers)
 	{
-		OnChange   *t = lfirst(lc);
+		WalTrigger   *t = lfirst(lc);
 		Oid			ttypes[6] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID};
 		Datum		tvalues[6];
 		char		tnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
@@ -1326,7 +892,7 @@ wal_check_publication(void)
  *		the log; the other tables go on.
  */
 static void
-wal_break_table(Round *r, WalRel *wr, ErrorData *err)
+wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 {
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
@@ -1360,7 +926,7 @@ wal_break_table(Round *r, WalRel *wr, ErrorData *err)
  *		other error, and a cancel of the worker, ends the round.
  */
 static bool
-wal_decode_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
+wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -1373,7 +939,7 @@ wal_decode_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
 	{
 		uint64		k;
 
-		wal_deadline = 0;
+		cdc_wal_timer_stop();
 		cdc_wal_msgs_replay(msgs);
 		for (k = 0; k < n; k++)
 		{
@@ -1415,8 +981,8 @@ wal_decode_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
 
 		MemoryContextSwitchTo(cxt);
 		err = CopyErrorData();
-		cancelled = wal_cancelled(err);
-		wal_timer_stop();
+		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_timer_stop();
 		FlushErrorState();
 		/* (the abort gives back the user and the settings) */
 		wal_owner_active = false;
@@ -1442,7 +1008,7 @@ wal_decode_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
  *		that decodes, so that they stay open whatever it does.
  */
 static void
-wal_apply_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
+wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 {
 	uint64		k;
 	HASH_SEQ_STATUS status;
@@ -1524,7 +1090,7 @@ wal_apply_txn(Round *r, CdcWalMsgs *msgs, uint64 n)
 CdcWalRound
 cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 {
-	Round		r;
+	WalRound		r;
 	List	   *switching = NIL;
 	ListCell   *lc;
 	XLogRecPtr	upto;
@@ -1622,7 +1188,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 									 ALLOCSET_DEFAULT_SIZES);
 
 	/* resumed triggers first handle the batches they set aside */
-	wal_resume_triggers(&r);
+	cdc_wal_resume_triggers(&r);
 
 	while (cdc_wal_msgs_next(msgs, &msg, NULL))
 	{
@@ -1678,7 +1244,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			{
 				/* handlers may read the change log */
 				cdc_writer_flush(&r.writer);
-				wal_run_handlers(&r);
+				cdc_wal_run_handlers(&r);
 			}
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(r.txncxt);
