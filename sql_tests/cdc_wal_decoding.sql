@@ -9,8 +9,11 @@ SET client_min_messages = notice;
 SET TimeZone = 'UTC';
 CREATE EXTENSION dataeng;
 
--- small rounds: about 100 messages (whole transactions all the same)
+-- small rounds: about 100 messages (whole transactions all the same); the
+-- messages of a round past 64 kB spill to a temporary file, as the
+-- reorder buffer's changes do
 ALTER SYSTEM SET dataeng.wal_batch_changes = 100;
+ALTER SYSTEM SET logical_decoding_work_mem = '64kB';
 SELECT pg_reload_conf();
 
 CREATE TABLE wd (id int PRIMARY KEY, v text);
@@ -46,6 +49,16 @@ BEGIN
   END LOOP;
 END $$;
 SELECT dataeng.cdc_wal_sync('1 min');
+-- transactions of large values (about 400 kB of messages), read back from
+-- the spill file
+INSERT INTO wd SELECT g, repeat(md5(g::text), 300) FROM generate_series(1001, 1040) g;
+UPDATE wd SET v = v || 'x' WHERE id BETWEEN 1001 AND 1040;
+DELETE FROM wd WHERE id BETWEEN 1001 AND 1020;
+SELECT dataeng.cdc_wal_sync('1 min');
+SELECT op, count(*), bool_and(coalesce(new_row ->> 'v', old_row ->> 'v') LIKE repeat(md5((pk ->> 'id')), 300) || '%') AS values_whole,
+       bool_and(op <> 'U' OR new_row ->> 'v' = old_row ->> 'v' || 'x') AS updated
+  FROM dataeng_internal.change_log WHERE table_oid = 'wd'::regclass AND (pk ->> 'id')::int > 1000
+ GROUP BY op ORDER BY op;
 -- a later round after the table changed: pgoutput sends its relation again
 ALTER TABLE wd ADD COLUMN w int DEFAULT 7;
 UPDATE wd SET w = id WHERE id <= 3;
@@ -70,6 +83,7 @@ SELECT s.confirmed_flush_lsn >= (SELECT max(lsn) FROM dataeng_internal.change_lo
  WHERE s.slot_name = 'dataeng_wal_' || (SELECT oid FROM pg_database WHERE datname = current_database());
 
 ALTER SYSTEM RESET dataeng.wal_batch_changes;
+ALTER SYSTEM RESET logical_decoding_work_mem;
 SELECT pg_reload_conf();
 
 -- the last table disabled: the worker lets go of its slot and drops it

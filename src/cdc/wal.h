@@ -122,6 +122,7 @@ typedef struct CdcWalMsgs
 	TupleDesc	desc;
 	TupleTableSlot *slot;
 	uint64		count;
+	MemoryContext cxt;			/* of the store: a message read from its file */
 } CdcWalMsgs;
 
 extern CdcWalMsgs *cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs,

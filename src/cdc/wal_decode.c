@@ -18,9 +18,9 @@
  * dataeng.wal_batch_changes (a commit record yields one whole transaction:
  * a round never stops in the middle of one).  pgoutput writes each message
  * through this file's writer callbacks into a tuplestore, which keeps at
- * most work_mem in memory and spills the rest to a temporary file, so a
- * huge transaction costs disk, not memory, beyond what PostgreSQL's
- * reorder buffer holds (it spills past logical_decoding_work_mem).  The
+ * most logical_decoding_work_mem in memory and spills the rest to a
+ * temporary file, as PostgreSQL's reorder buffer does with the changes it
+ * holds: a huge transaction costs disk, not memory.  The
  * round then reads the store in order, with a mark at a transaction's
  * BEGIN to read its messages again (CdcWalMsgs).
  *
@@ -55,6 +55,7 @@
 #include "nodes/makefuncs.h"
 #include "replication/decode.h"
 #include "replication/logical.h"
+#include "replication/reorderbuffer.h"
 #include "replication/slot.h"
 #include "storage/spin.h"
 #include "utils/inval.h"
@@ -200,8 +201,10 @@ cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs, XLogRecPtr *d
 	ResourceOwner owner = CurrentResourceOwner;
 	MemoryContext cxt = CurrentMemoryContext;
 
+	m->cxt = cxt;
+
 	/* the store's temporary file belongs to the round, not to a replay */
-	m->store = tuplestore_begin_heap(true, false, work_mem);
+	m->store = tuplestore_begin_heap(true, false, logical_decoding_work_mem);
 	(void) tuplestore_alloc_read_pointer(m->store, EXEC_FLAG_REWIND);	/* MSGS_MARK */
 	(void) tuplestore_alloc_read_pointer(m->store, EXEC_FLAG_REWIND);	/* MSGS_REPLAY */
 	m->desc = CreateTemplateTupleDesc(2);
@@ -261,8 +264,18 @@ cdc_wal_msgs_next(CdcWalMsgs *m, StringInfo msg, XLogRecPtr *lsn)
 {
 	bool		isnull;
 	bytea	   *data;
+	MemoryContext old;
+	bool		found;
 
-	if (!tuplestore_gettupleslot(m->store, true, false, m->slot))
+	/*
+	 * A message read back from the store's temporary file is allocated in
+	 * the current context and freed when the slot takes the next one: in
+	 * the store's memory, not the caller's (which may be reset meanwhile).
+	 */
+	old = MemoryContextSwitchTo(m->cxt);
+	found = tuplestore_gettupleslot(m->store, true, false, m->slot);
+	MemoryContextSwitchTo(old);
+	if (!found)
 		return false;
 	data = DatumGetByteaPP(slot_getattr(m->slot, 2, &isnull));
 	msg->data = VARDATA_ANY(data);
