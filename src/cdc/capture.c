@@ -557,30 +557,14 @@ segment_index_info(int segment, Relation rel)
 	return si;
 }
 
-/* How many changes are buffered before a heap_multi_insert() */
-#define WRITER_BATCH 500
-
 /*
- * ChangeLogWriter
- *		Buffers change-log rows of one statement and writes them in batches.
+ * The change-log writer (ChangeLogWriter, cdc/cdc.h): buffers change-log
+ * rows and writes them in batches of CDC_WRITER_BATCH.  The capture
+ * trigger writes a statement's rows with it, the WAL capture worker a
+ * round's (wal_apply.c).
  */
-typedef struct ChangeLogWriter
-{
-	int			segment;		/* segment of the buffered rows, or -1 */
-	Relation	rel;
-	SegmentIndexes *si;
-	BulkInsertState bistate;
-	CommandId	cid;
-	Datum		xid;
-	Datum		captured_at;	/* one capture time per statement */
-	int			nslots;
-	TupleTableSlot *slots[WRITER_BATCH];
-	MemoryContext batchcxt;		/* row values of the buffered rows */
-	MemoryContext flushcxt;		/* what writing a batch allocates */
-} ChangeLogWriter;
-
-static void
-writer_begin(ChangeLogWriter *w)
+void
+cdc_writer_begin(ChangeLogWriter *w)
 {
 	lookup_log_oids();
 	memset(w, 0, sizeof(*w));
@@ -597,11 +581,11 @@ writer_begin(ChangeLogWriter *w)
 }
 
 /*
- * writer_flush
+ * cdc_writer_flush
  *		Write the buffered rows to their segment and its indexes.
  */
-static void
-writer_flush(ChangeLogWriter *w)
+void
+cdc_writer_flush(ChangeLogWriter *w)
 {
 	int			i,
 				k;
@@ -663,10 +647,10 @@ writer_switch_segment(ChangeLogWriter *w, int segment)
 {
 	int			i;
 
-	writer_flush(w);
+	cdc_writer_flush(w);
 	if (w->rel != NULL)
 	{
-		for (i = 0; i < WRITER_BATCH && w->slots[i] != NULL; i++)
+		for (i = 0; i < CDC_WRITER_BATCH && w->slots[i] != NULL; i++)
 		{
 			ExecDropSingleTupleTableSlot(w->slots[i]);
 			w->slots[i] = NULL;
@@ -683,13 +667,13 @@ writer_switch_segment(ChangeLogWriter *w, int segment)
 }
 
 /*
- * writer_next_id
+ * cdc_writer_next_id
  *		Take the change_id of the next change, and make its segment the
  *		current one.  Call it before building the change's values: a segment
  *		switch flushes the batch and frees the batch memory.
  */
-static int64
-writer_next_id(ChangeLogWriter *w)
+int64
+cdc_writer_next_id(ChangeLogWriter *w)
 {
 	int64		change_id = nextval_internal(log_seq_oid, false);
 	int			segment = (int) ((change_id / cdc_segment_size) % CHANGE_LOG_SEGMENTS);
@@ -700,13 +684,14 @@ writer_next_id(ChangeLogWriter *w)
 }
 
 /*
- * writer_add
- *		Buffer one change, whose change_id came from writer_next_id().  The
- *		jsonb values must live in w->batchcxt (or longer).
+ * cdc_writer_add_at
+ *		Buffer one change, whose change_id came from cdc_writer_next_id(),
+ *		with its WAL position and capture time.  The jsonb values must live
+ *		in w->batchcxt (or longer).
  */
-static void
-writer_add(ChangeLogWriter *w, int64 change_id, Oid source, char op, Jsonb *pk,
-		   Jsonb *oldrow, Jsonb *newrow)
+void
+cdc_writer_add_at(ChangeLogWriter *w, int64 change_id, Oid source, char op, XLogRecPtr lsn,
+				  Datum captured_at, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
 {
 	TupleTableSlot *slot;
 	Datum	   *values;
@@ -723,8 +708,8 @@ writer_add(ChangeLogWriter *w, int64 change_id, Oid source, char op, Jsonb *pk,
 	memset(nulls, false, sizeof(bool) * CL_NATTS);
 	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
 	values[CL_XID] = w->xid;
-	values[CL_LSN] = LSNGetDatum(GetXLogInsertRecPtr());
-	values[CL_CAPTURED_AT] = w->captured_at;
+	values[CL_LSN] = LSNGetDatum(lsn);
+	values[CL_CAPTURED_AT] = captured_at;
 	values[CL_TABLE_OID] = ObjectIdGetDatum(source);
 	values[CL_SEGMENT] = Int16GetDatum(w->segment);
 	values[CL_OP] = CharGetDatum(op);
@@ -737,23 +722,32 @@ writer_add(ChangeLogWriter *w, int64 change_id, Oid source, char op, Jsonb *pk,
 	ExecStoreVirtualTuple(slot);
 
 	/* the flush materializes the rows before it frees their memory */
-	if (++w->nslots == WRITER_BATCH)
-		writer_flush(w);
+	if (++w->nslots == CDC_WRITER_BATCH)
+		cdc_writer_flush(w);
+}
+
+/* a change of the statement being captured */
+static void
+writer_add(ChangeLogWriter *w, int64 change_id, Oid source, char op, Jsonb *pk,
+		   Jsonb *oldrow, Jsonb *newrow)
+{
+	cdc_writer_add_at(w, change_id, source, op, GetXLogInsertRecPtr(), w->captured_at,
+					  pk, oldrow, newrow);
 }
 
 /*
- * writer_end
+ * cdc_writer_end
  *		Write what is buffered and release the writer.
  */
-static void
-writer_end(ChangeLogWriter *w)
+void
+cdc_writer_end(ChangeLogWriter *w)
 {
 	int			i;
 
-	writer_flush(w);
+	cdc_writer_flush(w);
 	if (w->rel != NULL)
 	{
-		for (i = 0; i < WRITER_BATCH && w->slots[i] != NULL; i++)
+		for (i = 0; i < CDC_WRITER_BATCH && w->slots[i] != NULL; i++)
 			ExecDropSingleTupleTableSlot(w->slots[i]);
 		FreeBulkInsertState(w->bistate);
 		table_close(w->rel, NoLock);
@@ -798,7 +792,7 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 		tuplestore_rescan(news);
 	}
 
-	writer_begin(&w);
+	cdc_writer_begin(&w);
 	for (;;)
 	{
 		TupleTableSlot *keyslot;
@@ -814,7 +808,7 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 		if (news && !tuplestore_gettupleslot(news, true, false, nslot))
 			break;
 
-		change_id = writer_next_id(&w);
+		change_id = cdc_writer_next_id(&w);
 		old = MemoryContextSwitchTo(w.batchcxt);
 		if (oslot)
 			slot_getallattrs(oslot);
@@ -842,7 +836,7 @@ capture_rows(TriggerData *trigdata, Oid fnoid, char op)
 
 		writer_add(&w, change_id, cr->source, op, pk, oldrow, newrow);
 	}
-	writer_end(&w);
+	cdc_writer_end(&w);
 
 	if (oslot)
 		ExecDropSingleTupleTableSlot(oslot);
@@ -1008,9 +1002,9 @@ capture_truncate(Relation rel, Oid source)
 	}
 	(void) truncated_in_command(relid, true);
 
-	writer_begin(&w);
-	writer_add(&w, writer_next_id(&w), source, 'T', pk, NULL, NULL);
-	writer_end(&w);
+	cdc_writer_begin(&w);
+	writer_add(&w, cdc_writer_next_id(&w), source, 'T', pk, NULL, NULL);
+	cdc_writer_end(&w);
 }
 
 /*

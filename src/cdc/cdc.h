@@ -25,6 +25,7 @@
 
 #include "postgres.h"
 
+#include "access/xlogdefs.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
@@ -56,6 +57,30 @@ extern void cdc_check_log_layout(Relation rel);
 extern Bitmapset *cdc_column_set(Relation rel, const char *literal);
 extern Bitmapset *cdc_identity_columns(Relation rel);
 extern int	cdc_output_modes(void);
+
+/* in cdc/capture.c: the change-log writer */
+#define CDC_WRITER_BATCH 500	/* changes buffered before a heap_multi_insert() */
+typedef struct ChangeLogWriter
+{
+	int			segment;		/* segment of the buffered rows, or -1 */
+	Relation	rel;
+	struct SegmentIndexes *si;
+	struct BulkInsertStateData *bistate;
+	CommandId	cid;
+	Datum		xid;
+	Datum		captured_at;	/* one capture time per statement */
+	int			nslots;
+	TupleTableSlot *slots[CDC_WRITER_BATCH];
+	MemoryContext batchcxt;		/* row values of the buffered rows */
+	MemoryContext flushcxt;		/* what writing a batch allocates */
+} ChangeLogWriter;
+extern void cdc_writer_begin(ChangeLogWriter *w);
+extern int64 cdc_writer_next_id(ChangeLogWriter *w);
+extern void cdc_writer_add_at(ChangeLogWriter *w, int64 change_id, Oid source, char op,
+							  XLogRecPtr lsn, Datum captured_at, Jsonb *pk, Jsonb *oldrow,
+							  Jsonb *newrow);
+extern void cdc_writer_flush(ChangeLogWriter *w);
+extern void cdc_writer_end(ChangeLogWriter *w);
 
 /* in cdc/capture.c */
 extern void dataeng_cdc_init(void);

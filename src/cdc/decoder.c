@@ -550,6 +550,27 @@ write_row(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
 	appendStringInfoChar(out, '}');
 }
 
+/* a change's old or new image (write_row), or null when it has none */
+static void
+write_image(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
+			bool key_only, bool debezium)
+{
+	if (row != NULL)
+		write_row(out, rel, row, full_old, key_only, debezium);
+	else
+		appendBinaryStringInfo(out, "null", 4);
+}
+
+/* the values of an image the WAL carries into row; NULL when it has none */
+static Row *
+deform_image(ReorderBufferTupleBuf *tuple, TupleDesc desc, Row *row)
+{
+	if (tuple == NULL)
+		return NULL;
+	heap_deform_tuple(&tuple->tuple, desc, row->values, row->isnull);
+	return row;
+}
+
 /*
  * write_pk
  *		The replica identity key of the row: from the new image, or the old
@@ -690,28 +711,20 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			op = 'I';
-			if (change->data.tp.newtuple)
-				newp = &newrow;
+			newp = deform_image(change->data.tp.newtuple, desc, &newrow);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			op = 'U';
-			if (change->data.tp.oldtuple)
-				oldp = &oldrow;
-			if (change->data.tp.newtuple)
-				newp = &newrow;
+			oldp = deform_image(change->data.tp.oldtuple, desc, &oldrow);
+			newp = deform_image(change->data.tp.newtuple, desc, &newrow);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
 			op = 'D';
-			if (change->data.tp.oldtuple)
-				oldp = &oldrow;
+			oldp = deform_image(change->data.tp.oldtuple, desc, &oldrow);
 			break;
 		default:
 			return;
 	}
-	if (newp)
-		heap_deform_tuple(&change->data.tp.newtuple->tuple, desc, newrow.values, newrow.isnull);
-	if (oldp)
-		heap_deform_tuple(&change->data.tp.oldtuple->tuple, desc, oldrow.values, oldrow.isnull);
 	/* without REPLICA IDENTITY FULL the old image holds the key alone */
 	old_key_only = relation->rd_rel->relreplident != REPLICA_IDENTITY_FULL;
 	full_old = old_key_only ? NULL : oldp;
@@ -723,15 +736,9 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (data->debezium)
 	{
 		appendBinaryStringInfo(out, "{\"before\":", 10);
-		if (oldp)
-			write_row(out, rel, oldp, NULL, old_key_only, true);
-		else
-			appendBinaryStringInfo(out, "null", 4);
+		write_image(out, rel, oldp, NULL, old_key_only, true);
 		appendBinaryStringInfo(out, ",\"after\":", 9);
-		if (newp)
-			write_row(out, rel, newp, full_old, false, true);
-		else
-			appendBinaryStringInfo(out, "null", 4);
+		write_image(out, rel, newp, full_old, false, true);
 		write_debezium_source(out, data, rel, change->lsn);
 		write_debezium_tail(out, data, op == 'I' ? 'c' : op == 'U' ? 'u' : 'd');
 	}
@@ -746,15 +753,9 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		appendBinaryStringInfo(out, "\",\"pk\":", 7);
 		write_pk(out, rel, newp, oldp);
 		appendBinaryStringInfo(out, ",\"old\":", 7);
-		if (oldp)
-			write_row(out, rel, oldp, NULL, old_key_only, false);
-		else
-			appendBinaryStringInfo(out, "null", 4);
+		write_image(out, rel, oldp, NULL, old_key_only, false);
 		appendBinaryStringInfo(out, ",\"new\":", 7);
-		if (newp)
-			write_row(out, rel, newp, full_old, false, false);
-		else
-			appendBinaryStringInfo(out, "null", 4);
+		write_image(out, rel, newp, full_old, false, false);
 		/* the new image's values the WAL does not carry */
 		for (i = 0; newp != NULL && i < rel->natts; i++)
 		{

@@ -12,7 +12,13 @@
 #include "postgres.h"
 
 #include "access/xlogdefs.h"
+#include "cdc/cdc.h"
+#include "nodes/pg_list.h"
+#include "utils/hsearch.h"
+#include "executor/tuptable.h"
+#include "lib/stringinfo.h"
 #include "nodes/nodes.h"
+#include "utils/tuplestore.h"
 
 /* the publication every database's WAL-captured tables are in */
 #define CDC_WAL_PUBLICATION "dataeng_wal"
@@ -32,11 +38,102 @@ extern bool cdc_wal_quiet;
 typedef enum CdcWalRound
 {
 	CDC_WAL_IDLE,				/* caught up: wait for more WAL */
-	CDC_WAL_MORE,				/* more is waiting: go on at once */
+	CDC_WAL_MORE,				/* more is (or may be) waiting: go on at once */
 	CDC_WAL_NOTHING				/* no table is captured from the WAL */
 } CdcWalRound;
 
 extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
+
+/*
+ * What a round (wal_apply.c) shares with the on_change handlers
+ * (wal_handlers.c)
+ */
+/* An on_change trigger */
+typedef struct WalTrigger
+{
+	char	   *name;
+	Oid			relid;
+	Oid			handler;
+	Oid			owner;
+	char		ops[5];
+	bool		pause_on_error;
+	bool		paused;
+	XLogRecPtr	from_lsn;
+	XLogRecPtr	handled_lsn;
+	bool		touched;
+	/* while paused: the commit of the first batch set aside */
+	XLogRecPtr	resume_from;
+	bool		resume;			/* on_change_resume() asked for it */
+	bool		resumed;		/* this round handled the set-aside batches */
+} WalTrigger;
+
+/* A change written in the current source transaction */
+typedef struct WalWrittenChange
+{
+	Oid			relid;
+	int64		change_id;
+	XLogRecPtr	lsn;
+	char		op;
+	Jsonb	   *pk;
+	Jsonb	   *oldrow;
+	Jsonb	   *newrow;
+} WalWrittenChange;
+
+typedef struct WalRound
+{
+	HTAB	   *rels;
+	List	   *triggers;		/* of WalTrigger * */
+	bool		writing;		/* writer begun */
+	ChangeLogWriter writer;
+	Datum		xid;
+	MemoryContext txncxt;		/* reset after each source transaction */
+	MemoryContext rowcxt;		/* reset for each row decoded */
+	/* the current source transaction */
+	XLogRecPtr	commit_lsn;
+	XLogRecPtr	end_lsn;
+	TimestampTz commit_time;
+	WalWrittenChange *written;
+	int			nwritten;
+	int			maxwritten;
+	struct PendingChange *pending;
+	int			npending;
+	int			maxpending;
+	struct WalRel *cur_rel;		/* whose change is being decoded */
+	/* the change type, for handlers */
+	Oid			change_typid;
+	Oid			change_arrayid;
+	TupleDesc	change_desc;
+	bool		resumed_any;	/* a trigger's resume was dealt with */
+} WalRound;
+
+/* most attributes of type dataeng.change the worker can fill */
+#define CDC_CHANGE_MAX_ATTS 16
+
+extern void cdc_wal_timer_start(void);
+extern void cdc_wal_timer_stop(void);
+extern bool cdc_wal_cancelled(ErrorData *err);
+extern void cdc_wal_run_handlers(WalRound *r);
+extern void cdc_wal_resume_triggers(WalRound *r);
+
+/* wal_decode.c: the worker's decoding context and a round's messages */
+typedef struct CdcWalMsgs
+{
+	Tuplestorestate *store;		/* (lsn, pgoutput message) in decoding order */
+	TupleDesc	desc;
+	TupleTableSlot *slot;
+	uint64		count;
+	MemoryContext cxt;			/* of the store: a message read from its file */
+} CdcWalMsgs;
+
+extern CdcWalMsgs *cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs,
+								  XLogRecPtr *decoded);
+extern bool cdc_wal_msgs_next(CdcWalMsgs *m, StringInfo msg, XLogRecPtr *lsn);
+extern void cdc_wal_msgs_mark(CdcWalMsgs *m);
+extern void cdc_wal_msgs_replay(CdcWalMsgs *m);
+extern void cdc_wal_msgs_resume(CdcWalMsgs *m);
+extern void cdc_wal_msgs_free(CdcWalMsgs *m);
+extern void cdc_wal_confirm(XLogRecPtr lsn);
+extern void cdc_wal_decoding_end(void);
 
 /* wal_worker.c */
 extern void cdc_wal_init(void);

@@ -14,9 +14,12 @@
  *	   CREATE TRIGGER takes; without waiting: a table locked by someone is
  *	   switched by a later round) and the WAL written so far is flushed,
  *	   so that the round sees every change committed before the switch.
- *	2. Peeks at the slot up to the flushed end of WAL, at most
- *	   dataeng.wal_batch_changes messages (peeking does not move the slot:
- *	   a round that fails leaves it where it was).
+ *	2. Decodes the slot in the worker's process (wal_decode.c: one
+ *	   decoding context for the worker's life, which goes on from where
+ *	   the last round stopped) up to the flushed end of WAL, or until
+ *	   whole source transactions bring dataeng.wal_batch_changes pgoutput
+ *	   messages; decoding does not move the slot: a round that fails
+ *	   leaves it where it was, and ends the worker.
  *	3. Applies each complete source transaction whose commit ends after
  *	   dataeng_internal.cdc_wal_state.applied_lsn: parses pgoutput's messages with
  *	   the backend's logicalrep_read_*(), turns the text values back into
@@ -25,19 +28,19 @@
  *	   (wal_decode_txn), then writes the same records as the capture trigger (row_jsonb_*:
  *	   same column lists, keys, changed_only), with captured_at the source
  *	   transaction's commit time and lsn the change's own WAL position;
- *	   then calls the table's on_change handlers with that transaction's
- *	   changes, each in a subtransaction as the trigger's owner with
+ *	   then calls the table's on_change handlers (wal_handlers.c) with that
+ *	   transaction's changes, each in a subtransaction as the trigger's owner with
  *	   statement and lock timeouts (a cancel of the worker itself is not
  *	   swallowed), retried with back-off, the batch going to dataeng.dead_letters after the
  *	   last failure.  A paused trigger's batches go there too, in commit
  *	   order; after on_change_resume() a round first hands them to the
- *	   handler (wal_resume_triggers), deleting each handled one in the
+ *	   handler (cdc_wal_resume_triggers), deleting each handled one in the
  *	   round's transaction, then goes on with new batches.
  *	4. Records applied_lsn (and each table's last commit) in the same
  *	   transaction, switches the tables waiting for it when everything up
  *	   to the end of WAL was applied, and commits.  The caller then
- *	   advances the slot (the position returned): re-decoding after a crash
- *	   before that is skipped by applied_lsn.
+ *	   confirms the position returned to the slot (cdc_wal_confirm()):
+ *	   re-decoding after a crash before that is skipped by applied_lsn.
  *
  * A source transaction's change that cannot be decoded (its column's type
  * is not the one pgoutput's relation message gives, an input function or
@@ -137,25 +140,6 @@ typedef struct WalRel
 	bool		user_types;		/* a column of a type not built in */
 } WalRel;
 
-/* An on_change trigger */
-typedef struct OnChange
-{
-	char	   *name;
-	Oid			relid;
-	Oid			handler;
-	Oid			owner;
-	char		ops[5];
-	bool		pause_on_error;
-	bool		paused;
-	XLogRecPtr	from_lsn;
-	XLogRecPtr	handled_lsn;
-	bool		touched;
-	/* while paused: the commit of the first batch set aside */
-	XLogRecPtr	resume_from;
-	bool		resume;			/* on_change_resume() asked for it */
-	bool		resumed;		/* this round handled the set-aside batches */
-} OnChange;
-
 /* A change decoded from the current source transaction, to be written */
 typedef struct PendingChange
 {
@@ -167,90 +151,14 @@ typedef struct PendingChange
 	Jsonb	   *newrow;
 } PendingChange;
 
-/* A change written in the current source transaction */
-typedef struct WrittenChange
-{
-	Oid			relid;
-	int64		change_id;
-	XLogRecPtr	lsn;
-	char		op;
-	Jsonb	   *pk;
-	Jsonb	   *oldrow;
-	Jsonb	   *newrow;
-} WrittenChange;
-
-typedef struct Round
-{
-	HTAB	   *rels;
-	List	   *triggers;		/* of OnChange * */
-	Oid			seqoid;
-	int			segment_size;
-	Datum		xid;
-	MemoryContext txncxt;		/* reset after each source transaction */
-	/* the current source transaction */
-	XLogRecPtr	commit_lsn;
-	XLogRecPtr	end_lsn;
-	TimestampTz commit_time;
-	WrittenChange *written;
-	int			nwritten;
-	int			maxwritten;
-	PendingChange *pending;
-	int			npending;
-	int			maxpending;
-	WalRel	   *cur_rel;		/* whose change is being decoded */
-	/* the change type, for handlers */
-	Oid			change_typid;
-	Oid			change_arrayid;
-	TupleDesc	change_desc;
-	bool		resumed_any;	/* a trigger's resume was dealt with */
-} Round;
-
-/* most attributes of type dataeng.change the worker can fill */
-#define CDC_CHANGE_MAX_ATTS 16
-
 /* the memory of the current round (SPI's procedure context) */
 static MemoryContext wal_round_cxt = NULL;
-
-/*
- * The time limit of code a role wrote that runs in the worker (handlers,
- * input functions): PostgreSQL's statement timer, which a background
- * worker does not arm by itself.  wal_deadline tells its expiry from a
- * cancel of the worker (pg_cancel_backend), which must end the round.
- */
-static TimestampTz wal_deadline = 0;
-
-static void
-wal_timer_start(void)
-{
-	wal_deadline = 0;
-	if (cdc_on_change_timeout <= 0)
-		return;
-	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
-	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
-}
-
-static void
-wal_timer_stop(void)
-{
-	/* an expiry not yet acted on must not cancel what comes next */
-	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
-		QueryCancelPending = false;
-	if (get_timeout_active(STATEMENT_TIMEOUT))
-		disable_timeout(STATEMENT_TIMEOUT, false);
-	wal_deadline = 0;
-}
-
-/* whether err is a cancel of the worker itself, not the timer's expiry */
-static bool
-wal_cancelled(ErrorData *err)
-{
-	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
-		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
-}
 
 /* ------------------------------------------------------------------ */
 
 static bool wal_rel_build(WalRel *wr);
+static LogicalRepRelation *wal_remote_rel(Oid relid);
+static void wal_rel_map(WalRel *wr, LogicalRepRelation *lr);
 
 /* open a captured relation and build what writing its changes needs */
 static bool
@@ -321,19 +229,45 @@ wal_rel_build(WalRel *wr)
 	}
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	/* the relation message pgoutput sent in an earlier round */
+	if (wal_remote_rel(wr->relid) != NULL)
+		wal_rel_map(wr, wal_remote_rel(wr->relid));
 	return true;
 }
 
-/* a pgoutput relation message: map its columns to the table's, by name */
-static void
-wal_relation_message(Round *r, StringInfo msg)
+/*
+ * The last pgoutput relation message of each relation, for the worker's
+ * life: pgoutput sends one per relation and decoding context (and again
+ * after the relation changed), and the worker's context lasts longer than
+ * a round (wal_decode.c).
+ */
+typedef struct RemoteRel
 {
-	LogicalRepRelation *lr = logicalrep_read_rel(msg);
-	WalRel	   *wr = hash_search(r->rels, &lr->remoteid, HASH_FIND, NULL);
+	Oid			relid;			/* hash key */
+	MemoryContext cxt;			/* holds lr */
+	LogicalRepRelation *lr;
+} RemoteRel;
+
+static HTAB *wal_remote_rels = NULL;
+
+static LogicalRepRelation *
+wal_remote_rel(Oid relid)
+{
+	RemoteRel  *rr;
+
+	if (wal_remote_rels == NULL)
+		return NULL;
+	rr = hash_search(wal_remote_rels, &relid, HASH_FIND, NULL);
+	return rr ? rr->lr : NULL;
+}
+
+/* map the columns of relation message lr to the table's, by name */
+static void
+wal_rel_map(WalRel *wr, LogicalRepRelation *lr)
+{
+	MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
 	int			i;
 
-	if (wr == NULL || !wr->capture || !wal_rel_ready(wr))
-		return;
 	wr->nremote = lr->natts;
 	wr->mismatch = NULL;
 	wr->map = palloc0(sizeof(AttrNumber) * Max(lr->natts, 1));
@@ -352,6 +286,77 @@ wal_relation_message(Round *r, StringInfo msg)
 									lr->attnames[i], format_type_be(lr->atttyps[i]),
 									format_type_be(now));
 	}
+	MemoryContextSwitchTo(old);
+}
+
+/* a pgoutput relation message: kept, and mapped to the table's columns */
+static void
+wal_relation_message(WalRound *r, StringInfo msg)
+{
+	LogicalRepRelation *lr;
+	RemoteRel  *rr;
+	WalRel	   *wr;
+	MemoryContext cxt,
+				old;
+	bool		found;
+
+	if (wal_remote_rels == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(RemoteRel);
+		ctl.hcxt = TopMemoryContext;
+		wal_remote_rels = hash_create("dataeng wal relation messages", 32, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	cxt = AllocSetContextCreate(TopMemoryContext, "dataeng wal relation message",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	lr = logicalrep_read_rel(msg);
+	MemoryContextSwitchTo(old);
+	rr = hash_search(wal_remote_rels, &lr->remoteid, HASH_ENTER, &found);
+	if (found)
+		MemoryContextDelete(rr->cxt);
+	rr->cxt = cxt;
+	rr->lr = lr;
+
+	wr = hash_search(r->rels, &lr->remoteid, HASH_FIND, NULL);
+	if (wr == NULL || !wr->capture)
+		return;
+	if (!wr->ready)
+		(void) wal_rel_ready(wr);	/* (maps it from the message kept) */
+	else if (wr->rel != NULL)
+		wal_rel_map(wr, lr);
+}
+
+/*
+ * The owner of the tables whose rows are being decoded, while the decoding
+ * of a source transaction runs as that role (wal_decode_txn leaves it at
+ * the end; on an error the subtransaction's abort does).
+ */
+static bool wal_owner_active = false;
+static Oid	wal_owner_role = InvalidOid;
+static InternalSql wal_owner_save;
+
+static void
+wal_owner_leave(void)
+{
+	if (!wal_owner_active)
+		return;
+	internal_sql_end(&wal_owner_save);
+	wal_owner_active = false;
+}
+
+static void
+wal_owner_enter(Oid role)
+{
+	if (wal_owner_active && wal_owner_role == role)
+		return;
+	wal_owner_leave();
+	internal_sql_begin(&wal_owner_save, role);
+	wal_owner_role = role;
+	wal_owner_active = true;
 }
 
 /*
@@ -390,11 +395,18 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	 * run as the table's owner, restricted, with a pinned search_path; the
 	 * subtransaction of the source transaction (wal_decode_txn) restores
 	 * the user on an error.  A row with a type not built in is bounded in
-	 * time (a built-in type's input runs no role's code).
+	 * time, and gets settings of its own (a built-in type's input runs no
+	 * role's code and changes no setting: the rows of such tables share
+	 * one switch to the owner per source transaction, wal_owner_enter()).
 	 */
-	internal_sql_begin(&save, wr->owner);
 	if (wr->user_types)
-		wal_timer_start();
+	{
+		wal_owner_leave();
+		internal_sql_begin(&save, wr->owner);
+		cdc_wal_timer_start();
+	}
+	else
+		wal_owner_enter(wr->owner);
 	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
 	{
 		AttrNumber	attnum = wr->map[i];
@@ -432,183 +444,51 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 		}
 	}
 	if (wr->user_types)
-		wal_timer_stop();
-	internal_sql_end(&save);
+	{
+		cdc_wal_timer_stop();
+		internal_sql_end(&save);
+	}
 	ExecStoreVirtualTuple(slot);
 }
 
-/*
- * The change-log writer of a round: rows go straight to the segment
- * (heap_multi_insert() and index_insert(), as the capture trigger writes
- * them), not through the executor, which would set up partition routing
- * for each row.
- */
-#define WAL_WRITER_BATCH 1000
-typedef struct WalWriter
+/* a copy of v in cxt */
+static Jsonb *
+wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 {
-	int			segment;		/* of the open relation, or -1 */
-	Relation	rel;
-	List	   *indexes;		/* of Relation */
-	List	   *infos;			/* of IndexInfo */
-	BulkInsertState bistate;
-	CommandId	cid;
-	int			nslots;
-	TupleTableSlot *slots[WAL_WRITER_BATCH];
-	MemoryContext batchcxt;
-} WalWriter;
+	Jsonb	   *copy;
 
-static WalWriter wal_writer;
-
-static void
-wal_writer_flush(void)
-{
-	WalWriter  *w = &wal_writer;
-	ListCell   *li,
-			   *lf;
-	int			i;
-
-	if (w->nslots == 0)
-		return;
-	heap_multi_insert(w->rel, w->slots, w->nslots, w->cid, 0, w->bistate);
-	forboth(li, w->indexes, lf, w->infos)
-	{
-		Relation	index = lfirst(li);
-		IndexInfo  *ii = lfirst(lf);
-
-		for (i = 0; i < w->nslots; i++)
-		{
-			TupleTableSlot *slot = w->slots[i];
-			Datum		ivalues[INDEX_MAX_KEYS];
-			bool		inulls[INDEX_MAX_KEYS];
-			int			c;
-
-			for (c = 0; c < ii->ii_NumIndexAttrs; c++)
-			{
-				AttrNumber	attnum = ii->ii_IndexAttrNumbers[c];
-
-				ivalues[c] = slot->tts_values[attnum - 1];
-				inulls[c] = slot->tts_isnull[attnum - 1];
-			}
-			index_insert(index, ivalues, inulls, &slot->tts_tid, w->rel,
-						 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-						 false, ii);
-		}
-	}
-	for (i = 0; i < w->nslots; i++)
-		ExecClearTuple(w->slots[i]);
-	w->nslots = 0;
-	MemoryContextReset(w->batchcxt);
-}
-
-static void
-wal_writer_close(void)
-{
-	WalWriter  *w = &wal_writer;
-	ListCell   *lc;
-	int			i;
-
-	wal_writer_flush();
-	if (w->rel == NULL)
-		return;
-	for (i = 0; i < WAL_WRITER_BATCH && w->slots[i] != NULL; i++)
-	{
-		ExecDropSingleTupleTableSlot(w->slots[i]);
-		w->slots[i] = NULL;
-	}
-	foreach(lc, w->indexes)
-		index_close(lfirst(lc), NoLock);
-	w->indexes = w->infos = NIL;
-	FreeBulkInsertState(w->bistate);
-	table_close(w->rel, NoLock);
-	w->rel = NULL;
-	w->segment = -1;
-}
-
-static void
-wal_writer_open(int segment)
-{
-	WalWriter  *w = &wal_writer;
-	List	   *oids;
-	ListCell   *lc;
-
-	wal_writer_close();
-	w->rel = table_open(cdc_log_segment(segment), RowExclusiveLock);
-	cdc_check_log_layout(w->rel);
-	oids = RelationGetIndexList(w->rel);
-	foreach(lc, oids)
-	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-		IndexInfo  *ii = BuildIndexInfo(index);
-
-		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("index \"%s\" on the change log is not supported",
-							RelationGetRelationName(index)),
-					 errdetail("Change capture maintains plain column indexes only."),
-					 errhint("Drop the index.")));
-		w->indexes = lappend(w->indexes, index);
-		w->infos = lappend(w->infos, ii);
-	}
-	w->bistate = GetBulkInsertState();
-	w->cid = GetCurrentCommandId(true);
-	w->segment = segment;
-}
-
-static void
-wal_writer_begin(void)
-{
-	memset(&wal_writer, 0, sizeof(wal_writer));
-	wal_writer.segment = -1;
-	wal_writer.batchcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal writer",
-												ALLOCSET_DEFAULT_SIZES);
+	if (v == NULL)
+		return NULL;
+	copy = MemoryContextAlloc(cxt, VARSIZE(v));
+	memcpy(copy, v, VARSIZE(v));
+	return copy;
 }
 
 /* write one change record and remember it for the handlers */
 static void
-wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
+wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
 {
-	WalWriter  *wt = &wal_writer;
-	int64		change_id = nextval_internal(r->seqoid, false);
-	int			segment = (int) ((change_id / r->segment_size) % CHANGE_LOG_SEGMENTS);
-	TupleTableSlot *slot;
-	Datum	   *values;
-	bool	   *nulls;
+	ChangeLogWriter *wt = &r->writer;
+	int64		change_id;
 	MemoryContext old;
-	WrittenChange *w;
+	WalWrittenChange *w;
 
-	/* (the writer lives as long as the round, not the source transaction) */
+	/*
+	 * The capture trigger's writer (capture.c), for the round: it lives as
+	 * long as the round, the values of a source transaction do not, so the
+	 * writer gets copies in its batch memory.
+	 */
 	old = MemoryContextSwitchTo(wal_round_cxt);
-	if (segment != wt->segment)
-		wal_writer_open(segment);
-	if (wt->slots[wt->nslots] == NULL)
-		wt->slots[wt->nslots] = MakeSingleTupleTableSlot(RelationGetDescr(wt->rel), &TTSOpsVirtual);
+	if (!r->writing)
+	{
+		cdc_writer_begin(wt);
+		r->writing = true;
+	}
+	change_id = cdc_writer_next_id(wt);
+	cdc_writer_add_at(wt, change_id, wr->relid, op, lsn, TimestampTzGetDatum(r->commit_time),
+					  wal_jsonb_copy(wt->batchcxt, pk), wal_jsonb_copy(wt->batchcxt, oldrow),
+					  wal_jsonb_copy(wt->batchcxt, newrow));
 	MemoryContextSwitchTo(old);
-	slot = wt->slots[wt->nslots];
-	ExecClearTuple(slot);
-	values = slot->tts_values;
-	nulls = slot->tts_isnull;
-	memset(nulls, true, sizeof(bool) * RelationGetDescr(wt->rel)->natts);
-	values[CL_CHANGE_ID] = Int64GetDatum(change_id);
-	values[CL_XID] = r->xid;
-	values[CL_LSN] = LSNGetDatum(lsn);
-	values[CL_CAPTURED_AT] = TimestampTzGetDatum(r->commit_time);
-	values[CL_TABLE_OID] = ObjectIdGetDatum(wr->relid);
-	values[CL_SEGMENT] = Int16GetDatum(segment);
-	values[CL_OP] = CharGetDatum(op);
-	values[CL_PK] = pk ? PointerGetDatum(pk) : (Datum) 0;
-	values[CL_OLD_ROW] = oldrow ? PointerGetDatum(oldrow) : (Datum) 0;
-	values[CL_NEW_ROW] = newrow ? PointerGetDatum(newrow) : (Datum) 0;
-	nulls[CL_CHANGE_ID] = nulls[CL_XID] = nulls[CL_LSN] = nulls[CL_CAPTURED_AT] = false;
-	nulls[CL_TABLE_OID] = nulls[CL_SEGMENT] = nulls[CL_OP] = false;
-	nulls[CL_PK] = (pk == NULL);
-	nulls[CL_OLD_ROW] = (oldrow == NULL);
-	nulls[CL_NEW_ROW] = (newrow == NULL);
-	ExecStoreVirtualTuple(slot);
-	/* the values must outlive the source transaction's memory */
-	ExecMaterializeSlot(slot);
-	if (++wt->nslots == WAL_WRITER_BATCH)
-		wal_writer_flush();
 
 	wr->changes++;
 	wr->last_commit_lsn = r->commit_lsn;
@@ -620,8 +500,8 @@ wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldro
 	{
 		r->maxwritten = Max(64, r->maxwritten * 2);
 		r->written = r->written == NULL
-			? MemoryContextAlloc(r->txncxt, sizeof(WrittenChange) * r->maxwritten)
-			: repalloc(r->written, sizeof(WrittenChange) * r->maxwritten);
+			? MemoryContextAlloc(r->txncxt, sizeof(WalWrittenChange) * r->maxwritten)
+			: repalloc(r->written, sizeof(WalWrittenChange) * r->maxwritten);
 	}
 	w = &r->written[r->nwritten++];
 	w->relid = wr->relid;
@@ -635,7 +515,7 @@ wal_write(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldro
 
 /* a decoded change, written once its whole source transaction decoded */
 static void
-wal_pending(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow,
+wal_pending(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow,
 			Jsonb *newrow)
 {
 	PendingChange *p;
@@ -658,7 +538,7 @@ wal_pending(Round *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *old
 
 /* an INSERT, UPDATE or DELETE message */
 static void
-wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
+wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 {
 	LogicalRepTupleData oldtup,
 				newtup;
@@ -671,7 +551,14 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 			   *oldrow = NULL,
 			   *newrow = NULL;
 	char		op;
+	MemoryContext keep = CurrentMemoryContext;
 
+	/*
+	 * What decoding a row allocates goes to memory reset for each row: only
+	 * its records are kept (in the source transaction's memory).
+	 */
+	MemoryContextReset(r->rowcxt);
+	MemoryContextSwitchTo(r->rowcxt);
 	switch (action)
 	{
 		case LOGICAL_REP_MSG_INSERT:
@@ -691,7 +578,10 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 	wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 	/* (wal_decode_txn opened the relation before its subtransaction) */
 	if (wr == NULL || !wr->capture || !wr->ready || wr->rel == NULL)
+	{
+		MemoryContextSwitchTo(keep);
 		return;
+	}
 	r->cur_rel = wr;
 
 	if (has_old)
@@ -727,13 +617,15 @@ wal_row_message(Round *r, char action, StringInfo msg, XLogRecPtr lsn)
 		}
 		newrow = dataeng_row_jsonb_build(&wr->rowmap, nslot, changed);
 	}
-	wal_pending(r, wr, lsn, op, pk, oldrow, newrow);
+	MemoryContextSwitchTo(keep);
+	wal_pending(r, wr, lsn, op, wal_jsonb_copy(keep, pk), wal_jsonb_copy(keep, oldrow),
+				wal_jsonb_copy(keep, newrow));
 	r->cur_rel = NULL;
 }
 
 /* a TRUNCATE message: a 'T' of each captured table it names */
 static void
-wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
+wal_truncate_message(WalRound *r, StringInfo msg, XLogRecPtr lsn)
 {
 	bool		cascade,
 				restart;
@@ -752,346 +644,10 @@ wal_truncate_message(Round *r, StringInfo msg, XLogRecPtr lsn)
 }
 
 /* ------------------------------------------------------------------ */
-/* on_change handlers                                                  */
-/* ------------------------------------------------------------------ */
-
-/* whether role may read every change of relid (as dataeng_internal._cdc_can_read) */
-static bool
-wal_can_read(Oid role, Oid relid)
-{
-	bool		is_missing = false;
-	Oid			nsp = get_rel_namespace(relid);
-
-	return OidIsValid(nsp) &&
-		pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK &&
-		pg_class_aclcheck_ext(relid, role, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
-		!is_missing &&
-		check_enable_rls(relid, role, true) != RLS_ENABLED;
-}
-
-/* the changes of the current transaction for trigger t, as dataeng.change[] */
-static ArrayType *
-wal_change_array(Round *r, OnChange *t)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(r->nwritten, 1));
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < r->nwritten; i++)
-	{
-		WrittenChange *w = &r->written[i];
-		Datum		values[CDC_CHANGE_MAX_ATTS];
-		bool		nulls[CDC_CHANGE_MAX_ATTS];
-
-		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
-			continue;
-		/* (position, and any later attribute: NULL, not delivered yet) */
-		memset(values, 0, sizeof(values));
-		memset(nulls, true, sizeof(nulls));
-		nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[5] = false;
-		values[0] = Int64GetDatum(w->change_id);
-		values[1] = r->xid;
-		values[2] = LSNGetDatum(w->lsn);
-		values[3] = TimestampTzGetDatum(r->commit_time);
-		values[4] = ObjectIdGetDatum(w->relid);
-		values[5] = CharGetDatum(w->op);
-		values[6] = PointerGetDatum(w->pk);
-		nulls[6] = (w->pk == NULL);
-		values[7] = PointerGetDatum(w->oldrow);
-		nulls[7] = (w->oldrow == NULL);
-		values[8] = PointerGetDatum(w->newrow);
-		nulls[8] = (w->newrow == NULL);
-		elems[n++] = HeapTupleGetDatum(heap_form_tuple(r->change_desc, values, nulls));
-	}
-	if (n == 0)
-		return NULL;
-	return construct_array(elems, n, r->change_typid, -1, false, TYPALIGN_DOUBLE);
-}
-
-/*
- * wal_call_handler
- *		One call of t's handler with changes, in a subtransaction, as the
- *		trigger's owner under SECURITY_RESTRICTED_OPERATION with a pinned
- *		search_path.  Returns NULL on success, else the error.
- */
-static ErrorData *
-wal_call_handler(OnChange *t, ArrayType *changes)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	ErrorData  *volatile err = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		InternalSql save;
-		FmgrInfo	flinfo;
-		LOCAL_FCINFO(fcinfo, 1);
-
-		if (!wal_can_read(t->owner, t->relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for table %s", get_rel_name(t->relid)),
-					 errdetail("Role %s, which created on_change trigger \"%s\", may no longer read the whole table.",
-							   GetUserNameFromId(t->owner, true), t->name)));
-		if (pg_proc_aclcheck(t->handler, t->owner, ACL_EXECUTE) != ACLCHECK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for function %s", format_procedure(t->handler))));
-
-		internal_sql_begin(&save, t->owner);
-		/* bounded: the worker is every role's */
-		{
-			char		ms[32];
-
-			snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
-			(void) set_config_option("statement_timeout", ms, PGC_SUSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-			(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-		}
-		fmgr_info(t->handler, &flinfo);
-		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
-		fcinfo->args[0].value = PointerGetDatum(changes);
-		fcinfo->args[0].isnull = false;
-		wal_timer_start();
-		(void) FunctionCallInvoke(fcinfo);
-		wal_timer_stop();
-		internal_sql_end(&save);
-
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		bool		cancelled;
-
-		MemoryContextSwitchTo(oldcxt);
-		err = CopyErrorData();
-		/* the handler's time ran out: a failure; the worker cancelled: not */
-		cancelled = wal_cancelled(err);
-		wal_timer_stop();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (cancelled)
-			ReThrowError(err);
-	}
-	PG_END_TRY();
-	return err;
-}
-
-/* put a batch into dataeng.dead_letters */
-static void
-wal_dead_letter(Round *r, OnChange *t, ArrayType *changes, ErrorData *err, int attempts)
-{
-	Oid			types[9] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, TEXTOID, TEXTOID, INT4OID};
-	Datum		values[9];
-	char		nulls[9];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(t->name);
-	values[1] = ObjectIdGetDatum(t->relid);
-	values[2] = ObjectIdGetDatum(t->owner);
-	values[3] = LSNGetDatum(r->commit_lsn);
-	values[4] = TimestampTzGetDatum(r->commit_time);
-	values[5] = PointerGetDatum(changes);
-	if (err)
-	{
-		values[6] = CStringGetTextDatum(err->message ? err->message : "");
-		values[7] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
-	}
-	else
-	{
-		values[6] = CStringGetTextDatum("not handled: the trigger is paused");
-		nulls[7] = 'n';
-	}
-	values[8] = Int32GetDatum(attempts);
-	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
-							  " commit_lsn, commit_time, changes, error, sqlstate, attempts)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dataeng.dead_letters");
-}
-
-/*
- * Call t's handler with a batch, retried with back-off; NULL on success,
- * else the last error.  *attempts: the calls made.
- */
-static ErrorData *
-wal_call_with_retries(OnChange *t, ArrayType *changes, int *attempts)
-{
-	ErrorData  *err = NULL;
-	int			attempt;
-	long		backoff = 100;
-
-	for (attempt = 1;; attempt++)
-	{
-		err = wal_call_handler(t, changes);
-		if (err == NULL || attempt > cdc_on_change_retries)
-			break;
-		ereport(LOG,
-				(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
-						t->name, attempt, cdc_on_change_retries + 1, err->message)));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 backoff, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		backoff = Min(backoff * 4, 10000);
-	}
-	*attempts = attempt;
-	return err;
-}
-
-/* call the handlers of the current source transaction's changes */
-static void
-wal_run_handlers(Round *r)
-{
-	ListCell   *lc;
-
-	foreach(lc, r->triggers)
-	{
-		OnChange   *t = lfirst(lc);
-		ArrayType  *changes;
-		ErrorData  *err = NULL;
-		int			attempts;
-
-		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
-			continue;
-		changes = wal_change_array(r, t);
-		if (changes == NULL)
-			continue;
-		t->touched = true;
-		t->handled_lsn = r->end_lsn;
-		if (t->paused)
-		{
-			/* set aside, in commit order, until on_change_resume() */
-			if (t->resume_from == InvalidXLogRecPtr)
-				t->resume_from = r->commit_lsn;
-			wal_dead_letter(r, t, changes, NULL, 0);
-			continue;
-		}
-		err = wal_call_with_retries(t, changes, &attempts);
-		if (err != NULL)
-		{
-			ereport(WARNING,
-					(errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
-							t->name, attempts, LSN_FORMAT_ARGS(r->commit_lsn)),
-					 errdetail("%s", err->message)));
-			wal_dead_letter(r, t, changes, err, attempts);
-			if (t->pause_on_error)
-			{
-				t->paused = true;
-				t->resume_from = r->commit_lsn;
-			}
-		}
-	}
-}
-
-/*
- * Resume the triggers on_change_resume() asked for: hand their set-aside
- * batches (dead letters from the one that paused the trigger on) to the
- * handler in commit order, each deleted from dataeng.dead_letters once
- * handled, all in this round's transaction; then the trigger handles the
- * round's batches again.  A batch that fails again (after its retries)
- * stays, with the new error, and the trigger stays paused.
- */
-static void
-wal_resume_triggers(Round *r)
-{
-	ListCell   *lc;
-
-	foreach(lc, r->triggers)
-	{
-		OnChange   *t = lfirst(lc);
-		Oid			types[2] = {TEXTOID, PG_LSNOID};
-		Datum		values[2];
-		SPITupleTable *dl;
-		uint64		n;
-		uint64		i;
-		bool		failed = false;
-
-		if (!t->resume)
-			continue;
-		t->touched = true;
-		r->resumed_any = true;
-		if (!t->paused)
-			continue;
-		values[0] = CStringGetTextDatum(t->name);
-		values[1] = LSNGetDatum(t->resume_from);
-		if (t->resume_from == InvalidXLogRecPtr)
-		{
-			/* paused by hand, nothing set aside yet */
-			dl = NULL;
-			n = 0;
-		}
-		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn FROM dataeng.dead_letters d"
-								  " WHERE d.trigger_name OPERATOR(pg_catalog.=) $1"
-								  " AND d.commit_lsn OPERATOR(pg_catalog.>=) $2"
-								  " ORDER BY d.commit_lsn, d.id",
-								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read dataeng.dead_letters");
-		else
-		{
-			dl = SPI_tuptable;
-			n = SPI_processed;
-		}
-		for (i = 0; i < n; i++)
-		{
-			bool		isnull;
-			Datum		id = SPI_getbinval(dl->vals[i], dl->tupdesc, 1, &isnull);
-			ArrayType  *changes = DatumGetArrayTypePCopy(SPI_getbinval(dl->vals[i], dl->tupdesc, 2, &isnull));
-			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
-			ErrorData  *err;
-			int			attempts;
-			Oid			utypes[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
-			Datum		uvalues[4];
-
-			err = wal_call_with_retries(t, changes, &attempts);
-			uvalues[0] = id;
-			if (err == NULL)
-			{
-				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
-										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)
-					elog(ERROR, "could not delete from dataeng.dead_letters");
-				continue;
-			}
-			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");
-			uvalues[2] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
-			uvalues[3] = Int32GetDatum(attempts);
-			if (SPI_execute_with_args("UPDATE dataeng.dead_letters d SET error = $2, sqlstate = $3,"
-									  " attempts = d.attempts OPERATOR(pg_catalog.+) $4, failed_at = pg_catalog.now()"
-									  " WHERE d.id OPERATOR(pg_catalog.=) $1",
-									  4, utypes, uvalues, NULL, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "could not update dataeng.dead_letters");
-			ereport(WARNING,
-					(errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
-							t->name, LSN_FORMAT_ARGS(lsn), attempts),
-					 errdetail("%s", err->message)));
-			failed = true;
-			break;
-		}
-		if (!failed)
-		{
-			t->paused = false;
-			t->resume_from = InvalidXLogRecPtr;
-			t->resumed = true;
-			ereport(LOG,
-					(errmsg("on_change trigger \"%s\" resumed after handling %llu set-aside batches",
-							t->name, (unsigned long long) n)));
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ */
 
 /* load dataeng.cdc_tables and the on_change triggers; true if any WAL table */
 static bool
-wal_load(Round *r, List **switching)
+wal_load(WalRound *r, List **switching)
 {
 	HASHCTL		ctl;
 	uint64		i;
@@ -1158,7 +714,7 @@ wal_load(Round *r, List **switching)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		OnChange   *t = palloc0(sizeof(OnChange));
+		WalTrigger   *t = palloc0(sizeof(WalTrigger));
 
 		t->name = SPI_getvalue(tup, desc, 1);
 		t->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
@@ -1178,7 +734,7 @@ wal_load(Round *r, List **switching)
 
 /* record the position and the progress of tables and triggers */
 static void
-wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_lsn,
+wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_lsn,
 		 TimestampTz last_commit_time)
 {
 	Oid			types[4] = {NAMEOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID};
@@ -1228,7 +784,7 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 
 	foreach(lc, r->triggers)
 	{
-		OnChange   *t = lfirst(lc);
+		WalTrigger   *t = lfirst(lc);
 		Oid			ttypes[6] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID};
 		Datum		tvalues[6];
 		char		tnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
@@ -1258,38 +814,6 @@ wal_save(Round *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_commit_
 								  6, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not write dataeng_internal.on_change_triggers");
 	}
-}
-
-/* run the peek at the slot, without a LOG line for its decoding context */
-static void
-wal_peek(const char *sql, Oid *types, Datum *values)
-{
-	cdc_wal_quiet = true;
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not decode the replication slot");
-	}
-	PG_FINALLY();
-	{
-		cdc_wal_quiet = false;
-	}
-	PG_END_TRY();
-}
-
-/* message k of the peek */
-static void
-wal_peek_message(SPITupleTable *peek, uint64 k, StringInfo m, XLogRecPtr *lsn)
-{
-	bool		isnull;
-	bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
-
-	m->data = VARDATA_ANY(d);
-	m->len = VARSIZE_ANY_EXHDR(d);
-	m->maxlen = m->len;
-	m->cursor = 0;
-	if (lsn)
-		*lsn = DatumGetLSN(SPI_getbinval(peek->vals[k], peek->tupdesc, 1, &isnull));
 }
 
 /*
@@ -1368,7 +892,7 @@ wal_check_publication(void)
  *		the log; the other tables go on.
  */
 static void
-wal_break_table(Round *r, WalRel *wr, ErrorData *err)
+wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 {
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
@@ -1395,14 +919,14 @@ wal_break_table(Round *r, WalRel *wr, ErrorData *err)
 
 /*
  * wal_decode_txn
- *		Decode messages from..to-1 of the peek (one source transaction) into
+ *		Decode the n messages after the mark (one source transaction) into
  *		r->pending, in a subtransaction under the time limit.  An error in
  *		a table's change stops that table (wal_break_table) and returns
  *		false: the caller decodes the transaction again without it.  Any
  *		other error, and a cancel of the worker, ends the round.
  */
 static bool
-wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
+wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -1415,25 +939,22 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 	{
 		uint64		k;
 
-		wal_deadline = 0;
-		for (k = from; k < to; k++)
+		cdc_wal_timer_stop();
+		cdc_wal_msgs_replay(msgs);
+		for (k = 0; k < n; k++)
 		{
 			StringInfoData m;
 			XLogRecPtr	lsn;
 			char		a;
 
-			wal_peek_message(peek, k, &m, &lsn);
+			if (!cdc_wal_msgs_next(msgs, &m, &lsn))
+				elog(ERROR, "a decoded transaction has fewer messages than counted");
 			a = pq_getmsgbyte(&m);
 			switch (a)
 			{
 				case LOGICAL_REP_MSG_RELATION:
-					{
-						/* relation maps live as long as the round */
-						MemoryContext o2 = MemoryContextSwitchTo(wal_round_cxt);
-
-						wal_relation_message(r, &m);
-						MemoryContextSwitchTo(o2);
-					}
+					/* (relation maps live as long as the round) */
+					wal_relation_message(r, &m);
 					break;
 				case LOGICAL_REP_MSG_INSERT:
 				case LOGICAL_REP_MSG_UPDATE:
@@ -1447,6 +968,7 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 					break;		/* types, origins, messages */
 			}
 		}
+		wal_owner_leave();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -1459,9 +981,11 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 
 		MemoryContextSwitchTo(cxt);
 		err = CopyErrorData();
-		cancelled = wal_cancelled(err);
-		wal_timer_stop();
+		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_timer_stop();
 		FlushErrorState();
+		/* (the abort gives back the user and the settings) */
+		wal_owner_active = false;
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -1471,31 +995,35 @@ wal_decode_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 		ok = false;
 	}
 	PG_END_TRY();
+	cdc_wal_msgs_resume(msgs);
 	r->cur_rel = NULL;
 	return ok;
 }
 
 /*
  * wal_apply_txn
- *		Write the changes of one source transaction (messages from..to-1).
+ *		Write the changes of one source transaction (the n messages after
+ *		the mark).
  *		The relations it names are opened first, outside the subtransaction
  *		that decodes, so that they stay open whatever it does.
  */
 static void
-wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
+wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 {
 	uint64		k;
 	HASH_SEQ_STATUS status;
 	WalRel	   *wr;
 	int			i;
 
-	for (k = from; k < to; k++)
+	cdc_wal_msgs_replay(msgs);
+	for (k = 0; k < n; k++)
 	{
 		StringInfoData m;
 		char		a;
 		Oid			relid = InvalidOid;
 
-		wal_peek_message(peek, k, &m, NULL);
+		if (!cdc_wal_msgs_next(msgs, &m, NULL))
+			elog(ERROR, "a decoded transaction has fewer messages than counted");
 		a = pq_getmsgbyte(&m);
 		if (a == LOGICAL_REP_MSG_RELATION || a == LOGICAL_REP_MSG_INSERT ||
 			a == LOGICAL_REP_MSG_UPDATE || a == LOGICAL_REP_MSG_DELETE)
@@ -1521,6 +1049,7 @@ wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 		if (wr != NULL && wr->capture)
 			(void) wal_rel_ready(wr);
 	}
+	cdc_wal_msgs_resume(msgs);
 
 	/* the relation maps as the transaction begins, for a second try */
 	hash_seq_init(&status, r->rels);
@@ -1533,7 +1062,7 @@ wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 	for (;;)
 	{
 		r->npending = 0;
-		if (wal_decode_txn(r, peek, from, to))
+		if (wal_decode_txn(r, msgs, n))
 			break;
 		hash_seq_init(&status, r->rels);
 		while ((wr = hash_seq_search(&status)) != NULL)
@@ -1561,31 +1090,26 @@ wal_apply_txn(Round *r, SPITupleTable *peek, uint64 from, uint64 to)
 CdcWalRound
 cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 {
-	Round		r;
+	WalRound		r;
 	List	   *switching = NIL;
 	ListCell   *lc;
 	XLogRecPtr	upto;
 	XLogRecPtr	applied;
 	XLogRecPtr	last_commit_lsn = InvalidXLogRecPtr;
 	TimestampTz last_commit_time = 0;
-	SPITupleTable *peek;
-	uint64		npeek;
-	uint64		i;
-	uint64		txn_start = 0;
+	XLogRecPtr	decoded;
+	CdcWalMsgs *msgs;
+	StringInfoData msg;
+	uint64		ntxn = 0;
 	bool		in_txn = false;
 	bool		complete;
 	bool		applied_any = false;
 	CdcWalRound result;
-	Oid			nsp;
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1];
-	char		sql[512];
-	static int	batch = 0;
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
-	if (batch < cdc_wal_batch_changes)
-		batch = cdc_wal_batch_changes;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1645,21 +1169,11 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	else
 		applied = InvalidXLogRecPtr;
 
-	snprintf(sql, sizeof(sql),
-			 "SELECT lsn, data FROM pg_catalog.pg_logical_slot_peek_binary_changes($1, '%X/%X', %d,"
-			 " 'proto_version', '1', 'publication_names', '" CDC_WAL_PUBLICATION "')",
-			 LSN_FORMAT_ARGS(upto), batch);
-	wal_peek(sql, types, values);
-	peek = SPI_tuptable;
-	npeek = SPI_processed;
-	complete = (npeek < (uint64) batch);
+	/* the messages of the transactions committed since the last round */
+	msgs = cdc_wal_decode(slot, upto, (uint64) cdc_wal_batch_changes, &decoded);
+	complete = (decoded >= upto);
 
 	/* what writing needs */
-	nsp = get_namespace_oid(dataeng_internal_schema(), false);
-	r.seqoid = get_relname_relid("change_id_seq", nsp);
-	r.segment_size = atoi(GetConfigOption("dataeng.cdc_segment_size", false, false));
-	if (r.segment_size < 1)
-		r.segment_size = 1000000;
 	/* the type dataeng.change stays in the API schema */
 	r.change_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									 CStringGetDatum("change"),
@@ -1670,54 +1184,50 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		elog(ERROR, "type dataeng.change has %d attributes", r.change_desc->natts);
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
 									 ALLOCSET_DEFAULT_SIZES);
-	wal_writer_begin();
+	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal row",
+									 ALLOCSET_DEFAULT_SIZES);
 
 	/* resumed triggers first handle the batches they set aside */
-	wal_resume_triggers(&r);
+	cdc_wal_resume_triggers(&r);
 
-	for (i = 0; i < npeek; i++)
+	while (cdc_wal_msgs_next(msgs, &msg, NULL))
 	{
-		bool		isnull;
-		bytea	   *data = DatumGetByteaPP(SPI_getbinval(peek->vals[i], peek->tupdesc, 2, &isnull));
-		StringInfoData msg;
-		char		action;
+		char		action = pq_getmsgbyte(&msg);
 
-		msg.data = VARDATA_ANY(data);
-		msg.len = VARSIZE_ANY_EXHDR(data);
-		msg.maxlen = msg.len;
-		msg.cursor = 0;
-		action = pq_getmsgbyte(&msg);
 		if (action == LOGICAL_REP_MSG_BEGIN)
 		{
-			txn_start = i;
+			/* its messages are read again from here */
+			cdc_wal_msgs_mark(msgs);
+			ntxn = 0;
 			in_txn = true;
 		}
-		else if (action == LOGICAL_REP_MSG_COMMIT && in_txn)
+		else if (action != LOGICAL_REP_MSG_COMMIT)
+		{
+			if (in_txn)
+				ntxn++;
+		}
+		else if (in_txn)
 		{
 			LogicalRepCommitData commit;
-			uint64		k;
 			MemoryContext old;
 
 			in_txn = false;
 			logicalrep_read_commit(&msg, &commit);
 			if (commit.end_lsn <= applied)
 			{
+				uint64		k;
+
 				/*
 				 * Applied before a crash: only its relation messages count
 				 * (pgoutput sends one once per relation and decoding).
 				 */
-				for (k = txn_start + 1; k < i; k++)
+				cdc_wal_msgs_replay(msgs);
+				for (k = 0; k < ntxn && cdc_wal_msgs_next(msgs, &msg, NULL); k++)
 				{
-					bytea	   *d = DatumGetByteaPP(SPI_getbinval(peek->vals[k], peek->tupdesc, 2, &isnull));
-					StringInfoData m;
-
-					m.data = VARDATA_ANY(d);
-					m.len = VARSIZE_ANY_EXHDR(d);
-					m.maxlen = m.len;
-					m.cursor = 0;
-					if (pq_getmsgbyte(&m) == LOGICAL_REP_MSG_RELATION)
-						wal_relation_message(&r, &m);
+					if (pq_getmsgbyte(&msg) == LOGICAL_REP_MSG_RELATION)
+						wal_relation_message(&r, &msg);
 				}
+				cdc_wal_msgs_resume(msgs);
 				continue;
 			}
 
@@ -1729,12 +1239,12 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
 			old = MemoryContextSwitchTo(r.txncxt);
-			wal_apply_txn(&r, peek, txn_start + 1, i);
+			wal_apply_txn(&r, msgs, ntxn);
 			if (r.nwritten > 0)
 			{
 				/* handlers may read the change log */
-				wal_writer_flush();
-				wal_run_handlers(&r);
+				cdc_writer_flush(&r.writer);
+				cdc_wal_run_handlers(&r);
 			}
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(r.txncxt);
@@ -1747,15 +1257,21 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			last_commit_time = commit.committime;
 		}
 	}
+	/* (a commit record gives a whole transaction: never half of one) */
+	if (in_txn)
+		elog(ERROR, "logical decoding stopped in the middle of a transaction");
+	cdc_wal_msgs_free(msgs);
 
-	wal_writer_close();
+	if (r.writing)
+		cdc_writer_end(&r.writer);
 
 	/*
-	 * A slot moves its restart point (where each peek starts decoding) only
-	 * to a running-transactions record it has decoded: the bgwriter writes
-	 * one every 15 s at most.  Write one after a busy round, so that the
-	 * next round does not decode again the WAL this one did.  (Not on idle
-	 * rounds: that would be WAL for nothing, and a next round for it.)
+	 * A slot moves its restart point (the WAL it keeps, where a worker
+	 * starting anew decodes from) only to a running-transactions record it
+	 * has decoded: the bgwriter writes one every 15 s at most.  Write one
+	 * after a busy round, so that the slot keeps little WAL and a restart
+	 * decodes little again.  (Not on idle rounds: that would be WAL for
+	 * nothing, and a next round for it.)
 	 */
 	{
 		static XLogRecPtr last_snapshot = InvalidXLogRecPtr;
@@ -1766,10 +1282,10 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	if (complete)
 	{
-		/* every transaction committed up to upto is in: the slot may follow */
-		*advance_to = Max(applied, upto);
+		/* every transaction committed before decoded is in: the slot may follow */
+		*advance_to = Max(applied, decoded);
 		if (applied_any || switching != NIL || r.resumed_any)
-			wal_save(&r, slot, Max(applied, upto), last_commit_lsn, last_commit_time);
+			wal_save(&r, slot, Max(applied, decoded), last_commit_lsn, last_commit_time);
 		if (switching != NIL)
 		{
 			Oid			stypes[1] = {NAMEOID};
@@ -1779,8 +1295,12 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 									  NULL, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not switch capture methods");
 		}
-		result = CDC_WAL_IDLE;
-		batch = cdc_wal_batch_changes;
+		/*
+		 * Caught up with the WAL flushed when the round began; a round that
+		 * applied changes goes on at once (writers busy then most likely
+		 * wrote more meanwhile): the next one finds nothing or more.
+		 */
+		result = applied_any ? CDC_WAL_MORE : CDC_WAL_IDLE;
 	}
 	else
 	{
@@ -1791,11 +1311,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		}
 		else if (r.resumed_any && applied != InvalidXLogRecPtr)
 			wal_save(&r, slot, applied, last_commit_lsn, last_commit_time);
-		else
-		{
-			/* one transaction larger than the batch: read more at once */
-			batch = (batch > INT_MAX / 2) ? INT_MAX : batch * 2;
-		}
+		/* (else transactions applied before a crash: the next round goes on) */
 		result = CDC_WAL_MORE;
 	}
 

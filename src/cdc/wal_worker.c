@@ -15,9 +15,10 @@
  * nothing holds WAL back, and exits.
  *
  * Its loop: create the slot and the publication when missing, run rounds
- * (wal_apply.c), advance the slot to the position each committed round
- * returns (pg_replication_slot_advance(): the slot's position moves only
- * after the change records are durably committed), report a slot more
+ * (wal_apply.c; the worker holds the slot and decodes it in its own
+ * process, wal_decode.c), confirm to the slot the position each committed
+ * round returns (the slot's position moves only after the change records
+ * are durably committed), report a slot more
  * than dataeng.max_slot_lag behind, and wait on its latch
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
@@ -71,7 +72,7 @@ PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 #define CDC_WAL_LOCK_KEY 0x64655741	/* "deWA" */
 
 /*
- * Each decoding of the slot (a peek, an advance) logs two LOG lines
+ * Starting to decode the slot logs two LOG lines
  * ("starting logical decoding ...", "logical decoding found consistent
  * point ..."): set around them, cdc_wal_quiet keeps LOG-level messages of
  * the worker out of the server log.  Warnings and errors always go there.
@@ -319,6 +320,9 @@ wal_drop_slot(const char *slot)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(slot)};
 
+	/* (the worker's own decoding holds the slot) */
+	cdc_wal_decoding_end();
+
 	(void) wal_sql("SELECT pg_catalog.pg_drop_replication_slot(s.slot_name)"
 				   " FROM pg_catalog.pg_replication_slots s WHERE s.slot_name = $1",
 				   1, types, values);
@@ -352,20 +356,6 @@ wal_prepare(const char *slot)
 				   " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
 				   "                    WHERE s.slot_name = $1)",
 				   1, types, values);
-}
-
-/* move the slot to pos if it is behind it */
-static void
-wal_advance(const char *slot, XLogRecPtr pos)
-{
-	Oid			types[2] = {TEXTOID, PG_LSNOID};
-	Datum		values[2] = {CStringGetTextDatum(slot), LSNGetDatum(pos)};
-
-	/* (no LOG line for each advance's decoding context) */
-	(void) wal_sql_ext("SELECT pg_catalog.pg_replication_slot_advance(s.slot_name, $2)"
-					   " FROM pg_catalog.pg_replication_slots s"
-					   " WHERE s.slot_name = $1 AND s.confirmed_flush_lsn < $2",
-					   2, types, values, true);
 }
 
 /* a WARNING in the log when the slot is more than dataeng.max_slot_lag behind */
@@ -513,8 +503,9 @@ wal_run(Oid dboid, const char *slot)
 			wal_drop_slot(slot);
 			proc_exit(0);
 		}
+		/* the round committed: the slot may move */
 		if (advance_to != InvalidXLogRecPtr)
-			wal_advance(slot, advance_to);
+			cdc_wal_confirm(advance_to);
 		wal_check_lag(slot);
 		caught_up = (round == CDC_WAL_IDLE);
 

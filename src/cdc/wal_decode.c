@@ -1,0 +1,317 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_decode.c
+ *		The WAL capture worker's logical decoding context, kept open for the
+ *		worker's life, and the store of the pgoutput messages of a round.
+ *
+ * The worker (wal_worker.c) acquires its slot dataeng_wal_<db oid> once and
+ * decodes it in its own process, as PostgreSQL's walsender does, rather
+ * than through pg_logical_slot_peek_binary_changes() each round: no
+ * decoding context is built per round, the WAL is read once (a peek
+ * started again from the slot's restart point each round, and
+ * pg_replication_slot_advance() decoded the same WAL a second time), and
+ * the messages are not materialized as SQL rows.
+ *
+ * A round (wal_apply.c) calls cdc_wal_decode(): it reads WAL records from
+ * where the last round stopped up to the end of flushed WAL, or until a
+ * source transaction brings the messages of the round to
+ * dataeng.wal_batch_changes (a commit record yields one whole transaction:
+ * a round never stops in the middle of one).  pgoutput writes each message
+ * through this file's writer callbacks into a tuplestore, which keeps at
+ * most logical_decoding_work_mem in memory and spills the rest to a
+ * temporary file, as PostgreSQL's reorder buffer does with the changes it
+ * holds: a huge transaction costs disk, not memory.  The
+ * round then reads the store in order, with a mark at a transaction's
+ * BEGIN to read its messages again (CdcWalMsgs).
+ *
+ * Decoding runs inside the round's transaction, each source transaction
+ * in a subtransaction the reorder buffer rolls back, under historic
+ * catalog snapshots: the system caches are invalidated before and after,
+ * as pg_logical_slot_get_changes() does, so that neither the round's
+ * catalog lookups nor the decoding see the other's entries.  The context
+ * is created inside a transaction too, so that the worker is not marked as
+ * a decoding-only process: its own snapshots keep holding back vacuum.
+ *
+ * The slot's position moves only when the worker calls cdc_wal_confirm()
+ * after the round's transaction committed (LogicalConfirmReceivedLocation,
+ * as the walsender does when a subscriber reports a flushed position):
+ * re-decoding after a crash is what it was, harmless, because of
+ * cdc_wal_state.applied_lsn.  An error ends the worker, and with it the
+ * context; the next worker decodes again from the slot's position.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogreader.h"
+#include "access/xlogutils.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "replication/decode.h"
+#include "replication/logical.h"
+#include "replication/reorderbuffer.h"
+#include "replication/slot.h"
+#include "storage/spin.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/resowner.h"
+#include "utils/tuplestore.h"
+
+#include "cdc/wal.h"
+
+/* the decoding context of the worker's slot, for the worker's life */
+static LogicalDecodingContext *wal_ctx = NULL;
+
+/* the store the writer callbacks fill during cdc_wal_decode() */
+static CdcWalMsgs *wal_filling = NULL;
+
+/* read pointers of the store: the round's scan, the mark, a replay */
+#define MSGS_SCAN	0
+#define MSGS_MARK	1
+#define MSGS_REPLAY	2
+
+/*
+ * pgoutput's message goes after room for a varlena header in ctx->out, so
+ * that the writer stores it as a bytea without copying it first (the
+ * walsender leaves room for its own header the same way).
+ */
+static void
+wal_prepare_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
+				  bool last_write)
+{
+	resetStringInfo(ctx->out);
+	appendStringInfoSpaces(ctx->out, VARHDRSZ);
+}
+
+static void
+wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
+			 bool last_write)
+{
+	CdcWalMsgs *m = wal_filling;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (m == NULL)
+		elog(ERROR, "pgoutput wrote a message outside of a round");
+	SET_VARSIZE(ctx->out->data, ctx->out->len);
+	values[0] = LSNGetDatum(lsn);
+	values[1] = PointerGetDatum(ctx->out->data);
+	tuplestore_putvalues(m->store, m->desc, values, nulls);
+	m->count++;
+}
+
+/* open the decoding context of slot (in a transaction) */
+static void
+wal_decoding_start(const char *slot)
+{
+	MemoryContext old;
+	List	   *options;
+
+	CheckLogicalDecodingRequirements();
+	/* the context lives as long as the worker, not the round */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	options = list_make2(makeDefElem("proto_version", (Node *) makeString("1"), -1),
+						 makeDefElem("publication_names",
+									 (Node *) makeString(CDC_WAL_PUBLICATION), -1));
+	ReplicationSlotAcquire(slot, true);
+	/* (its LOG lines, once per worker, stay out of the server log) */
+	cdc_wal_quiet = true;
+	PG_TRY();
+	{
+		/* from the slot's confirmed position */
+		wal_ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false,
+										XL_ROUTINE(.page_read = read_local_xlog_page,
+												   .segment_open = wal_segment_open,
+												   .segment_close = wal_segment_close),
+										wal_prepare_write, wal_do_write, NULL);
+	}
+	PG_FINALLY();
+	{
+		cdc_wal_quiet = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+
+	/*
+	 * From the restart point, so that every transaction that commits after
+	 * the confirmed position is decoded whole.
+	 */
+	XLogBeginRead(wal_ctx->reader, MyReplicationSlot->data.restart_lsn);
+}
+
+/*
+ * cdc_wal_decoding_end
+ *		Close the decoding context and release the slot (before the worker
+ *		drops it).  Outside a round.
+ */
+void
+cdc_wal_decoding_end(void)
+{
+	if (wal_ctx != NULL)
+	{
+		FreeDecodingContext(wal_ctx);
+		wal_ctx = NULL;
+	}
+	if (MyReplicationSlot != NULL)
+		ReplicationSlotRelease();
+}
+
+/*
+ * cdc_wal_confirm
+ *		The changes of every transaction that committed before lsn are
+ *		durably in the change log: the slot may move there.  After the
+ *		round's commit.
+ */
+void
+cdc_wal_confirm(XLogRecPtr lsn)
+{
+	XLogRecPtr	confirmed;
+
+	if (wal_ctx == NULL || MyReplicationSlot == NULL || lsn == InvalidXLogRecPtr)
+		return;
+	SpinLockAcquire(&MyReplicationSlot->mutex);
+	confirmed = MyReplicationSlot->data.confirmed_flush;
+	SpinLockRelease(&MyReplicationSlot->mutex);
+	if (lsn <= confirmed)
+		return;
+	LogicalConfirmReceivedLocation(lsn);
+	/* (written at the next checkpoint; a crash before decodes again) */
+	ReplicationSlotMarkDirty();
+}
+
+/*
+ * cdc_wal_decode
+ *		Decode slot from where the last round stopped up to upto, or until
+ *		a transaction brings the messages to max_msgs.  Returns the messages
+ *		in a store of the current memory context (the round's); *decoded is
+ *		the end of the WAL read: every transaction that committed before it
+ *		is in the store or was applied before.
+ */
+CdcWalMsgs *
+cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs, XLogRecPtr *decoded)
+{
+	CdcWalMsgs *m = palloc0(sizeof(CdcWalMsgs));
+	ResourceOwner owner = CurrentResourceOwner;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	m->cxt = cxt;
+
+	/* the store's temporary file belongs to the round, not to a replay */
+	m->store = tuplestore_begin_heap(true, false, logical_decoding_work_mem);
+	(void) tuplestore_alloc_read_pointer(m->store, EXEC_FLAG_REWIND);	/* MSGS_MARK */
+	(void) tuplestore_alloc_read_pointer(m->store, EXEC_FLAG_REWIND);	/* MSGS_REPLAY */
+	m->desc = CreateTemplateTupleDesc(2);
+	TupleDescInitEntry(m->desc, (AttrNumber) 1, "lsn", PG_LSNOID, -1, 0);
+	TupleDescInitEntry(m->desc, (AttrNumber) 2, "data", BYTEAOID, -1, 0);
+	m->slot = MakeSingleTupleTableSlot(m->desc, &TTSOpsMinimalTuple);
+
+	if (wal_ctx == NULL)
+		wal_decoding_start(slot);
+
+	/* no entry of the present while decoding under historic snapshots */
+	InvalidateSystemCaches();
+	wal_filling = m;
+	cdc_wal_quiet = true;
+	PG_TRY();
+	{
+		while (wal_ctx->reader->EndRecPtr < upto)
+		{
+			XLogRecord *record;
+			char	   *errm = NULL;
+
+			/*
+			 * (a record too large for the reader's buffer is decoded in
+			 * memory of the current context, and freed at the next read)
+			 */
+			MemoryContextSwitchTo(wal_ctx->context);
+			record = XLogReadRecord(wal_ctx->reader, &errm);
+			MemoryContextSwitchTo(cxt);
+			if (errm)
+				elog(ERROR, "could not read WAL for logical decoding: %s", errm);
+			if (record != NULL)
+				LogicalDecodingProcessRecord(wal_ctx, wal_ctx->reader);
+			/* (as the SQL functions do: decoding may leave it elsewhere) */
+			CurrentResourceOwner = owner;
+			MemoryContextSwitchTo(cxt);
+			CHECK_FOR_INTERRUPTS();
+			if (m->count >= max_msgs)
+				break;
+		}
+	}
+	PG_FINALLY();
+	{
+		wal_filling = NULL;
+		cdc_wal_quiet = false;
+		/* and none of the past afterwards */
+		InvalidateSystemCaches();
+	}
+	PG_END_TRY();
+	*decoded = wal_ctx->reader->EndRecPtr;
+	tuplestore_rescan(m->store);
+	return m;
+}
+
+/* the next message at the current read pointer; false at the end */
+bool
+cdc_wal_msgs_next(CdcWalMsgs *m, StringInfo msg, XLogRecPtr *lsn)
+{
+	bool		isnull;
+	bytea	   *data;
+	MemoryContext old;
+	bool		found;
+
+	/*
+	 * A message read back from the store's temporary file is allocated in
+	 * the current context and freed when the slot takes the next one: in
+	 * the store's memory, not the caller's (which may be reset meanwhile).
+	 */
+	old = MemoryContextSwitchTo(m->cxt);
+	found = tuplestore_gettupleslot(m->store, true, false, m->slot);
+	MemoryContextSwitchTo(old);
+	if (!found)
+		return false;
+	data = DatumGetByteaPP(slot_getattr(m->slot, 2, &isnull));
+	msg->data = VARDATA_ANY(data);
+	msg->len = VARSIZE_ANY_EXHDR(data);
+	msg->maxlen = msg->len;
+	msg->cursor = 0;
+	if (lsn)
+		*lsn = DatumGetLSN(slot_getattr(m->slot, 1, &isnull));
+	return true;
+}
+
+/* mark the scan's position (after a BEGIN) */
+void
+cdc_wal_msgs_mark(CdcWalMsgs *m)
+{
+	tuplestore_copy_read_pointer(m->store, MSGS_SCAN, MSGS_MARK);
+}
+
+/* read again from the mark, until cdc_wal_msgs_resume() */
+void
+cdc_wal_msgs_replay(CdcWalMsgs *m)
+{
+	tuplestore_copy_read_pointer(m->store, MSGS_MARK, MSGS_REPLAY);
+	tuplestore_select_read_pointer(m->store, MSGS_REPLAY);
+}
+
+/* go on with the scan */
+void
+cdc_wal_msgs_resume(CdcWalMsgs *m)
+{
+	tuplestore_select_read_pointer(m->store, MSGS_SCAN);
+}
+
+void
+cdc_wal_msgs_free(CdcWalMsgs *m)
+{
+	ExecDropSingleTupleTableSlot(m->slot);
+	tuplestore_end(m->store);
+}

@@ -1,0 +1,416 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_handlers.c
+ *		The on_change handlers of WAL-mode capture: calling them with a
+ *		source transaction's changes, retries, dead letters, resuming a
+ *		paused trigger; and the time limit of code a role wrote that runs in
+ *		the WAL capture worker.
+ *
+ * A round (wal_apply.c) calls cdc_wal_run_handlers() after it wrote each
+ * source transaction's records, and cdc_wal_resume_triggers() before it
+ * decodes anything new.  Each call of a handler runs in a subtransaction
+ * of the round, as the trigger's owner under SECURITY_RESTRICTED_OPERATION
+ * with a pinned search_path and statement and lock timeouts; a failing
+ * handler is retried with back-off, then its batch goes to
+ * dataeng.dead_letters (or the trigger pauses, on_error => 'pause').  The
+ * trigger's progress (handled_lsn) is recorded in the round's transaction
+ * (wal_save() in wal_apply.c), so each change is handled once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/regproc.h"
+#include "utils/rls.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+#include "pgstat.h"
+
+#include "common/common.h"
+#include "cdc/cdc.h"
+#include "cdc/wal.h"
+
+/*
+ * The time limit of code a role wrote that runs in the worker (handlers,
+ * input functions): PostgreSQL's statement timer, which a background
+ * worker does not arm by itself.  wal_deadline tells its expiry from a
+ * cancel of the worker (pg_cancel_backend), which must end the round.
+ */
+static TimestampTz wal_deadline = 0;
+
+void
+cdc_wal_timer_start(void)
+{
+	wal_deadline = 0;
+	if (cdc_on_change_timeout <= 0)
+		return;
+	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
+	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
+}
+
+void
+cdc_wal_timer_stop(void)
+{
+	/* an expiry not yet acted on must not cancel what comes next */
+	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
+		QueryCancelPending = false;
+	if (get_timeout_active(STATEMENT_TIMEOUT))
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	wal_deadline = 0;
+}
+
+/* whether err is a cancel of the worker itself, not the timer's expiry */
+bool
+cdc_wal_cancelled(ErrorData *err)
+{
+	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
+}
+
+/* whether role may read every change of relid (as dataeng_internal._cdc_can_read) */
+static bool
+wal_can_read(Oid role, Oid relid)
+{
+	bool		is_missing = false;
+	Oid			nsp = get_rel_namespace(relid);
+
+	return OidIsValid(nsp) &&
+		pg_namespace_aclcheck(nsp, role, ACL_USAGE) == ACLCHECK_OK &&
+		pg_class_aclcheck_ext(relid, role, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
+		!is_missing &&
+		check_enable_rls(relid, role, true) != RLS_ENABLED;
+}
+
+/* the changes of the current transaction for trigger t, as dataeng.change[] */
+static ArrayType *
+wal_change_array(WalRound *r, WalTrigger *t)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(r->nwritten, 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < r->nwritten; i++)
+	{
+		WalWrittenChange *w = &r->written[i];
+		Datum		values[CDC_CHANGE_MAX_ATTS];
+		bool		nulls[CDC_CHANGE_MAX_ATTS];
+
+		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
+			continue;
+		/* (position, and any later attribute: NULL, not delivered yet) */
+		memset(values, 0, sizeof(values));
+		memset(nulls, true, sizeof(nulls));
+		nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[5] = false;
+		values[0] = Int64GetDatum(w->change_id);
+		values[1] = r->xid;
+		values[2] = LSNGetDatum(w->lsn);
+		values[3] = TimestampTzGetDatum(r->commit_time);
+		values[4] = ObjectIdGetDatum(w->relid);
+		values[5] = CharGetDatum(w->op);
+		values[6] = PointerGetDatum(w->pk);
+		nulls[6] = (w->pk == NULL);
+		values[7] = PointerGetDatum(w->oldrow);
+		nulls[7] = (w->oldrow == NULL);
+		values[8] = PointerGetDatum(w->newrow);
+		nulls[8] = (w->newrow == NULL);
+		elems[n++] = HeapTupleGetDatum(heap_form_tuple(r->change_desc, values, nulls));
+	}
+	if (n == 0)
+		return NULL;
+	return construct_array(elems, n, r->change_typid, -1, false, TYPALIGN_DOUBLE);
+}
+
+/*
+ * wal_call_handler
+ *		One call of t's handler with changes, in a subtransaction, as the
+ *		trigger's owner under SECURITY_RESTRICTED_OPERATION with a pinned
+ *		search_path.  Returns NULL on success, else the error.
+ */
+static ErrorData *
+wal_call_handler(WalTrigger *t, ArrayType *changes)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *volatile err = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		InternalSql save;
+		FmgrInfo	flinfo;
+		LOCAL_FCINFO(fcinfo, 1);
+
+		if (!wal_can_read(t->owner, t->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", get_rel_name(t->relid)),
+					 errdetail("Role %s, which created on_change trigger \"%s\", may no longer read the whole table.",
+							   GetUserNameFromId(t->owner, true), t->name)));
+		if (pg_proc_aclcheck(t->handler, t->owner, ACL_EXECUTE) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for function %s", format_procedure(t->handler))));
+
+		internal_sql_begin(&save, t->owner);
+		/* bounded: the worker is every role's */
+		{
+			char		ms[32];
+
+			snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
+			(void) set_config_option("statement_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		}
+		fmgr_info(t->handler, &flinfo);
+		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = PointerGetDatum(changes);
+		fcinfo->args[0].isnull = false;
+		cdc_wal_timer_start();
+		(void) FunctionCallInvoke(fcinfo);
+		cdc_wal_timer_stop();
+		internal_sql_end(&save);
+
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		bool		cancelled;
+
+		MemoryContextSwitchTo(oldcxt);
+		err = CopyErrorData();
+		/* the handler's time ran out: a failure; the worker cancelled: not */
+		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_timer_stop();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (cancelled)
+			ReThrowError(err);
+	}
+	PG_END_TRY();
+	return err;
+}
+
+/* put a batch into dataeng.dead_letters */
+static void
+wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, int attempts)
+{
+	Oid			types[9] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = ObjectIdGetDatum(t->relid);
+	values[2] = ObjectIdGetDatum(t->owner);
+	values[3] = LSNGetDatum(r->commit_lsn);
+	values[4] = TimestampTzGetDatum(r->commit_time);
+	values[5] = PointerGetDatum(changes);
+	if (err)
+	{
+		values[6] = CStringGetTextDatum(err->message ? err->message : "");
+		values[7] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
+	}
+	else
+	{
+		values[6] = CStringGetTextDatum("not handled: the trigger is paused");
+		nulls[7] = 'n';
+	}
+	values[8] = Int32GetDatum(attempts);
+	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
+							  " commit_lsn, commit_time, changes, error, sqlstate, attempts)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng.dead_letters");
+}
+
+/*
+ * Call t's handler with a batch, retried with back-off; NULL on success,
+ * else the last error.  *attempts: the calls made.
+ */
+static ErrorData *
+wal_call_with_retries(WalTrigger *t, ArrayType *changes, int *attempts)
+{
+	ErrorData  *err = NULL;
+	int			attempt;
+	long		backoff = 100;
+
+	for (attempt = 1;; attempt++)
+	{
+		err = wal_call_handler(t, changes);
+		if (err == NULL || attempt > cdc_on_change_retries)
+			break;
+		ereport(LOG,
+				(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
+						t->name, attempt, cdc_on_change_retries + 1, err->message)));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 backoff, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		backoff = Min(backoff * 4, 10000);
+	}
+	*attempts = attempt;
+	return err;
+}
+
+/* call the handlers of the current source transaction's changes */
+void
+cdc_wal_run_handlers(WalRound *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->triggers)
+	{
+		WalTrigger   *t = lfirst(lc);
+		ArrayType  *changes;
+		ErrorData  *err = NULL;
+		int			attempts;
+
+		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
+			continue;
+		changes = wal_change_array(r, t);
+		if (changes == NULL)
+			continue;
+		t->touched = true;
+		t->handled_lsn = r->end_lsn;
+		if (t->paused)
+		{
+			/* set aside, in commit order, until on_change_resume() */
+			if (t->resume_from == InvalidXLogRecPtr)
+				t->resume_from = r->commit_lsn;
+			wal_dead_letter(r, t, changes, NULL, 0);
+			continue;
+		}
+		err = wal_call_with_retries(t, changes, &attempts);
+		if (err != NULL)
+		{
+			ereport(WARNING,
+					(errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
+							t->name, attempts, LSN_FORMAT_ARGS(r->commit_lsn)),
+					 errdetail("%s", err->message)));
+			wal_dead_letter(r, t, changes, err, attempts);
+			if (t->pause_on_error)
+			{
+				t->paused = true;
+				t->resume_from = r->commit_lsn;
+			}
+		}
+	}
+}
+
+/*
+ * Resume the triggers on_change_resume() asked for: hand their set-aside
+ * batches (dead letters from the one that paused the trigger on) to the
+ * handler in commit order, each deleted from dataeng.dead_letters once
+ * handled, all in this round's transaction; then the trigger handles the
+ * round's batches again.  A batch that fails again (after its retries)
+ * stays, with the new error, and the trigger stays paused.
+ */
+void
+cdc_wal_resume_triggers(WalRound *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->triggers)
+	{
+		WalTrigger   *t = lfirst(lc);
+		Oid			types[2] = {TEXTOID, PG_LSNOID};
+		Datum		values[2];
+		SPITupleTable *dl;
+		uint64		n;
+		uint64		i;
+		bool		failed = false;
+
+		if (!t->resume)
+			continue;
+		t->touched = true;
+		r->resumed_any = true;
+		if (!t->paused)
+			continue;
+		values[0] = CStringGetTextDatum(t->name);
+		values[1] = LSNGetDatum(t->resume_from);
+		if (t->resume_from == InvalidXLogRecPtr)
+		{
+			/* paused by hand, nothing set aside yet */
+			dl = NULL;
+			n = 0;
+		}
+		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn FROM dataeng.dead_letters d"
+								  " WHERE d.trigger_name OPERATOR(pg_catalog.=) $1"
+								  " AND d.commit_lsn OPERATOR(pg_catalog.>=) $2"
+								  " ORDER BY d.commit_lsn, d.id",
+								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read dataeng.dead_letters");
+		else
+		{
+			dl = SPI_tuptable;
+			n = SPI_processed;
+		}
+		for (i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Datum		id = SPI_getbinval(dl->vals[i], dl->tupdesc, 1, &isnull);
+			ArrayType  *changes = DatumGetArrayTypePCopy(SPI_getbinval(dl->vals[i], dl->tupdesc, 2, &isnull));
+			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
+			ErrorData  *err;
+			int			attempts;
+			Oid			utypes[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
+			Datum		uvalues[4];
+
+			err = wal_call_with_retries(t, changes, &attempts);
+			uvalues[0] = id;
+			if (err == NULL)
+			{
+				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
+										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)
+					elog(ERROR, "could not delete from dataeng.dead_letters");
+				continue;
+			}
+			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");
+			uvalues[2] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
+			uvalues[3] = Int32GetDatum(attempts);
+			if (SPI_execute_with_args("UPDATE dataeng.dead_letters d SET error = $2, sqlstate = $3,"
+									  " attempts = d.attempts OPERATOR(pg_catalog.+) $4, failed_at = pg_catalog.now()"
+									  " WHERE d.id OPERATOR(pg_catalog.=) $1",
+									  4, utypes, uvalues, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not update dataeng.dead_letters");
+			ereport(WARNING,
+					(errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
+							t->name, LSN_FORMAT_ARGS(lsn), attempts),
+					 errdetail("%s", err->message)));
+			failed = true;
+			break;
+		}
+		if (!failed)
+		{
+			t->paused = false;
+			t->resume_from = InvalidXLogRecPtr;
+			t->resumed = true;
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" resumed after handling %llu set-aside batches",
+							t->name, (unsigned long long) n)));
+		}
+	}
+}
+
