@@ -33,8 +33,10 @@
  * a decoding-only process: its own snapshots keep holding back vacuum.
  *
  * The slot's position moves only when the worker calls cdc_wal_confirm()
- * after the round's transaction committed (LogicalConfirmReceivedLocation,
- * as the walsender does when a subscriber reports a flushed position):
+ * after the round's transaction committed and its commit record is flushed
+ * (LogicalConfirmReceivedLocation, as the walsender does when a subscriber
+ * reports a flushed position; with synchronous_commit = off the commit
+ * alone is not durable):
  * re-decoding after a crash is what it was, harmless, because of
  * cdc_wal_state.applied_lsn.  An error ends the worker, and with it the
  * context; the next worker decodes again from the slot's position.
@@ -181,6 +183,15 @@ cdc_wal_confirm(XLogRecPtr lsn)
 	SpinLockRelease(&MyReplicationSlot->mutex);
 	if (lsn <= confirmed)
 		return;
+
+	/*
+	 * The round may have committed asynchronously (synchronous_commit =
+	 * off): its change records must be on disk before the slot moves past
+	 * their source transactions, which LogicalConfirmReceivedLocation()
+	 * may save at once (when the restart point moves).  A crash would
+	 * otherwise lose them: the next worker decodes after them.
+	 */
+	XLogFlush(XactLastCommitEnd);
 	LogicalConfirmReceivedLocation(lsn);
 	/* (written at the next checkpoint; a crash before decodes again) */
 	ReplicationSlotMarkDirty();
