@@ -123,6 +123,18 @@ wal_decoding_start(const char *slot)
 						 makeDefElem("publication_names",
 									 (Node *) makeString(CDC_WAL_PUBLICATION), -1));
 	ReplicationSlotAcquire(slot, true);
+
+	/*
+	 * A slot invalidated by max_slot_wal_keep_size has no restart point:
+	 * decoding would start at 0/0 and fail on a WAL segment long removed.
+	 * Say so, as pg_logical_slot_get_changes() and the walsender do.
+	 */
+	if (XLogRecPtrIsInvalid(MyReplicationSlot->data.restart_lsn))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot capture from the WAL: replication slot \"%s\" was invalidated", slot),
+				 errdetail("The slot exceeded max_slot_wal_keep_size; the changes in the WAL it lost are not captured."),
+				 errhint("Raise max_slot_wal_keep_size, drop the slot with pg_drop_replication_slot() (the worker makes it again) and run dataeng.cdc_enable() again for the tables captured from the WAL.")));
 	/* (its LOG lines, once per worker, stay out of the server log) */
 	cdc_wal_quiet = true;
 	PG_TRY();
