@@ -26,6 +26,7 @@
 
 #include "catalog/pg_attribute.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "nodes/bitmapset.h"
 #include "nodes/nodes.h"
 #include "utils/relcache.h"
@@ -117,6 +118,12 @@ extern Node *agg_value_expr(Relation rel, const char *text, Bitmapset **attnos);
  */
 extern bool agg_check_source_column(Oid source, const char *col, Form_pg_attribute a,
 									const char *what, const char *fn);
+
+/*
+ * the elements of a text[] argument as C strings; what names them in the
+ * error a NULL element raises (delta.c)
+ */
+extern char **agg_text_array(ArrayType *a, const char *what, int *n);
 
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);

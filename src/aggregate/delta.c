@@ -825,11 +825,13 @@ agg_check_source_column(Oid source, const char *col, Form_pg_attribute a,
 }
 
 /*
- * text_array
- *		The elements of a text[] argument as C strings.
+ * agg_text_array
+ *		The elements of a text[] argument as C strings; what names them in
+ *		the error a NULL element raises ("column names").  Shared by
+ *		_fact_deltas() and _dim_events().
  */
-static char **
-text_array(ArrayType *a, int *n)
+char	  **
+agg_text_array(ArrayType *a, const char *what, int *n)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -843,7 +845,7 @@ text_array(ArrayType *a, int *n)
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("column names must not be NULL")));
+					 errmsg("%s must not be NULL", what)));
 		out[i] = TextDatumGetCString(elems[i]);
 	}
 	return out;
@@ -1067,8 +1069,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	desc = rsinfo->setDesc;
 	memset(&st, 0, sizeof(st));
-	dims = text_array(PG_GETARG_ARRAYTYPE_P(5), &st.ndims);
-	vals = text_array(PG_GETARG_ARRAYTYPE_P(6), &st.nvals);
+	dims = agg_text_array(PG_GETARG_ARRAYTYPE_P(5), "column names", &st.ndims);
+	vals = agg_text_array(PG_GETARG_ARRAYTYPE_P(6), "column names", &st.nvals);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(7), BOOLOID, 1, true, TYPALIGN_CHAR,
 					  &summed, &summed_nulls, &nsummed);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(8), BOOLOID, 1, true, TYPALIGN_CHAR,

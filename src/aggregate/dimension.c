@@ -78,31 +78,6 @@ typedef struct EventState
 } EventState;
 
 /*
- * text_elems
- *		The elements of a text[] argument as C strings.
- */
-static char **
-text_elems(ArrayType *a, int *n)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	char	  **out;
-	int			i;
-
-	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
-	out = palloc(sizeof(char *) * Max(*n, 1));
-	for (i = 0; i < *n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("attribute names must not be NULL")));
-		out[i] = TextDatumGetCString(elems[i]);
-	}
-	return out;
-}
-
-/*
  * keys_equal
  *		Whether two (non-NULL) key values are equal: by the key type's
  *		equality, else (raw JSON, or a type without one) by their images.
@@ -246,7 +221,7 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	desc = rsinfo->setDesc;
 	memset(&st, 0, sizeof(st));
-	attrs = text_elems(PG_GETARG_ARRAYTYPE_P(3), &nattrs);
+	attrs = agg_text_array(PG_GETARG_ARRAYTYPE_P(3), "attribute names", &nattrs);
 	st.ncols = 1 + nattrs;
 
 	if (desc->natts != E_FIXED + st.ncols ||
