@@ -86,6 +86,7 @@ extern void cdc_writer_end(ChangeLogWriter *w);
 extern void dataeng_cdc_init(void);
 /* at preload: the shared memory of the tickers (ticker.c) */
 extern void cdc_ticker_init(void);
+extern bool cdc_ticker_busy(Oid dboid);
 extern int	cdc_max_consumers_per_role;
 extern int	cdc_consumer_max_lag_changes;
 extern int	cdc_consumer_max_age;

@@ -23,15 +23,18 @@
  * The ticker stays: starting a worker costs a process and a connection
  * (tens of milliseconds, as much as a whole small refresh), so each
  * database's ticker serves every request that comes while it lives and
- * leaves after TICKER_IDLE_MS without one.  Requests are counted in a slot
- * of shared memory per database (requested, served): a poll adds one,
- * wakes the ticker (or starts it) and sleeps on a condition variable until
- * served reaches its request; one tick serves every request made before it
- * began.  It leaves only with no request pending (a ticker that ends
- * otherwise, or fails to start, frees its slot too: the polls waiting for
- * it see it gone; a slot is never kept for a database), and it is gone long
- * before DROP DATABASE, ALTER DATABASE ... RENAME or CREATE DATABASE ...
- * TEMPLATE stop waiting for a database's other sessions (5 s).  Without
+ * leaves after dataeng.ticker_idle_timeout without one.  Requests are
+ * counted in a slot of shared memory per database (requested, served): a
+ * poll adds one, wakes the ticker (or starts it) and sleeps on a condition
+ * variable until served reaches its request; one tick serves every request
+ * made before it began.  It leaves only with no request pending (a ticker
+ * that ends otherwise, or fails to start, frees its slot too: the polls
+ * waiting for it see it gone; a slot is never kept for a database).  DROP
+ * DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
+ * need the database empty: the utility hook of src/schedule/dbhook.c holds
+ * the database, wakes its ticker and waits until it is gone
+ * (cdc_ticker_busy()); a held database's ticker serves what is pending and
+ * leaves, and one started meanwhile leaves without connecting.  Without
  * the shared memory (the library not preloaded) or with every slot taken,
  * a worker is started for the one tick, as before.
  *
@@ -81,6 +84,7 @@
 
 #include "common/common.h"
 #include "cdc/cdc.h"
+#include "schedule/schedule.h"
 
 PGDLLEXPORT void dataeng_cdc_tick_main(Datum main_arg);
 
@@ -92,8 +96,10 @@ typedef struct TickArgs
 } TickArgs;
 
 /* how long a ticker waits for a request before it leaves */
-#define TICKER_IDLE_MS	2000
 #define TICKER_SLOTS	64
+
+/* dataeng.ticker_idle_timeout: seconds a ticker stays without a request */
+static int	ticker_idle_timeout = 60;
 
 /* A database's ticker and the requests for ticks made to it */
 typedef struct TickerSlot
@@ -132,6 +138,16 @@ ticker_shmem_init(void *area)
 void
 cdc_ticker_init(void)
 {
+	DefineCustomIntVariable("dataeng.ticker_idle_timeout",
+							"Seconds a database's ticker stays without a request for a tick.",
+							"A poll that finds no ticker starts one (a process and a connection, "
+							"tens of milliseconds); 0 makes the ticker leave as soon as no poll waits.",
+							&ticker_idle_timeout,
+							60,
+							0, 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 	dataeng_shmem_area("dataeng ticker", sizeof(TickerShmem), (void **) &ticker, ticker_shmem_init);
 }
 
@@ -303,6 +319,39 @@ static bool
 start_pending(TickerSlot *slot, TimestampTz now)
 {
 	return slot->starting && !TimestampDifferenceExceeds(slot->start_at, now, TICKER_START_MS);
+}
+
+/*
+ * cdc_ticker_busy
+ *		Whether database dboid has a ticker, running or being started (a
+ *		command that needs the database empty waits until it has none); a
+ *		running one is woken, to see the hold and leave.
+ */
+bool
+cdc_ticker_busy(Oid dboid)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	Latch	   *latch = NULL;
+	bool		busy = false;
+	int			i;
+
+	if (ticker == NULL)
+		return false;
+	SpinLockAcquire(&ticker->mutex);
+	for (i = 0; i < TICKER_SLOTS; i++)
+	{
+		TickerSlot *slot = &ticker->slots[i];
+
+		if (slot->dboid == dboid && (slot->pid != 0 || start_pending(slot, now)))
+		{
+			busy = true;
+			latch = slot->latch;
+		}
+	}
+	SpinLockRelease(&ticker->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+	return busy;
 }
 
 /*
@@ -498,7 +547,8 @@ ticker_leave(int code, Datum arg)
 /*
  * ticker_main
  *		The ticker of a database: cut a tick whenever requests are pending,
- *		and leave after TICKER_IDLE_MS without one (or on SIGTERM).
+ *		and leave after dataeng.ticker_idle_timeout without one, or at once
+ *		when a command needs the database empty (or on SIGTERM).
  */
 static void
 ticker_main(TickArgs *args)
@@ -535,9 +585,9 @@ ticker_main(TickArgs *args)
 		SpinLockAcquire(&ticker->mutex);
 		want = slot->requested;
 		done = slot->served;
-		left = TICKER_IDLE_MS -
+		left = ticker_idle_timeout * 1000L -
 			(long) ((GetCurrentTimestamp() - idle_since) / 1000);
-		if (want == done && left <= 0)
+		if (want == done && (left <= 0 || sched_db_held(args->dboid)))
 		{
 			/* leave, under the lock: a request made after this starts another */
 			slot->pid = 0;
@@ -598,6 +648,15 @@ dataeng_cdc_tick_main(Datum main_arg)
 		before_shmem_exit(ticker_leave, (Datum) 0);
 	}
 	BackgroundWorkerUnblockSignals();
+
+	/*
+	 * A command waiting for the database to be empty (DROP DATABASE ...,
+	 * src/schedule/dbhook.c) keeps tickers out: this one leaves without
+	 * connecting (its polls see it gone), so that it never connects to a
+	 * database dropped meanwhile.
+	 */
+	if (my_slot >= 0 && sched_db_held(args.dboid))
+		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
 
 	/*

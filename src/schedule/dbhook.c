@@ -8,8 +8,9 @@
  * A utility hook (as TimescaleDB's loader does for DROP DATABASE) sees
  * these commands before PostgreSQL checks that nobody else is connected.
  * It raises the database's hold count in shared memory, wakes the
- * database's scheduler, and waits (at most DBHOOK_WAIT_MS) until neither
- * a scheduler nor a job run of dataeng is in the database:
+ * database's scheduler and ticker (src/cdc/ticker.c), and waits (at most
+ * DBHOOK_WAIT_MS) until neither a scheduler, a job run nor a ticker of
+ * dataeng is in the database:
  *
  *	- the launcher starts no scheduler in a held database;
  *	- a scheduler (or a job worker) that was registered before the hold
@@ -55,6 +56,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "cdc/cdc.h"
 #include "cdc/wal.h"
 #include "common/common.h"
 #include "schedule/schedule.h"
@@ -213,12 +215,15 @@ hold_database(Oid dboid, bool drop)
 			(slot->pid != 0 || slot->starting || slot->nrunning > 0);
 		latch = slot->latch;
 		SpinLockRelease(&sched_shmem->mutex);
+		/* and the database's ticker (src/cdc/ticker.c), woken to leave */
+		if (cdc_ticker_busy(dboid))
+			busy = true;
 		if (!busy)
 			break;
 		if (GetCurrentTimestamp() >= deadline)
 		{
 			ereport(WARNING,
-					(errmsg("dataeng: the scheduler of database %u did not leave within %d ms",
+					(errmsg("dataeng: the scheduler or ticker of database %u did not leave within %d ms",
 							dboid, DBHOOK_WAIT_MS)));
 			break;
 		}

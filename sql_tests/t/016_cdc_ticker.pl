@@ -1,0 +1,102 @@
+# The database's ticker (src/cdc/ticker.c): polls share one worker that
+# stays dataeng.ticker_idle_timeout without a request, so a poll after a
+# pause does not start a process; and commands that need the database
+# empty (DROP DATABASE, ALTER DATABASE ... RENAME, CREATE DATABASE ...
+# TEMPLATE) make it leave at once instead of failing on it.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+
+my $node = PostgreSQL::Test::Cluster->new('ticker');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+max_worker_processes = 16
+dataeng.maintenance_interval = 0
+});
+$node->start;
+
+# a database with a captured table and a consumer; each call writes one
+# change, then polls and acknowledges it, so each poll asks the ticker for
+# a tick
+sub setup_db
+{
+	my ($db) = @_;
+	$node->safe_psql('postgres', qq{CREATE DATABASE $db});
+	$node->safe_psql($db, q{
+		CREATE EXTENSION dataeng;
+		CREATE TABLE src (id serial PRIMARY KEY, v text);
+		SELECT dataeng.cdc_enable('src');
+		SELECT dataeng.cdc_consumer_create('c', ARRAY['src'::regclass]);
+	});
+}
+
+sub write_and_poll
+{
+	my ($db) = @_;
+	$node->safe_psql($db, q{INSERT INTO src (v) VALUES ('x')});
+	my $out = $node->safe_psql($db, q{
+		BEGIN;
+		SELECT count(*) FROM dataeng.cdc_poll('c');
+		SELECT dataeng.cdc_ack('c');
+		COMMIT;
+	});
+	return (split /\n/, $out)[0];
+}
+
+sub ticker_pid
+{
+	my ($db) = @_;
+	return $node->safe_psql('postgres', qq{
+		SELECT coalesce(string_agg(a.pid::text, ','), '')
+		  FROM pg_stat_activity a WHERE a.backend_type = 'dataeng ticker' AND a.datname = '$db'});
+}
+
+setup_db('t1');
+is(write_and_poll('t1'), '1', 'a poll receives its change');
+my $pid = ticker_pid('t1');
+like($pid, qr/^\d+$/, 'the database has one ticker');
+sleep 3;
+is(write_and_poll('t1'), '1', 'a poll after a pause receives its change');
+is(ticker_pid('t1'), $pid, 'the same ticker served it: it stayed through the pause');
+
+# DROP DATABASE without FORCE does not fail on the ticker, nor wait for it
+my $t0 = time;
+$node->safe_psql('postgres', 'DROP DATABASE t1');
+my $took = time - $t0;
+ok($took < 4, "DROP DATABASE made the ticker leave (took ${took}s, PostgreSQL waits 5s for other sessions)");
+
+# ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE: the same
+setup_db('t2');
+write_and_poll('t2');
+like(ticker_pid('t2'), qr/^\d+$/, 'the second database has its ticker');
+$node->safe_psql('postgres', 'ALTER DATABASE t2 RENAME TO t3');
+is(write_and_poll('t3'), '1', 'after the rename, a poll receives its change');
+like(ticker_pid('t3'), qr/^\d+$/, 'a ticker serves the renamed database');
+$node->safe_psql('postgres', 'CREATE DATABASE t4 TEMPLATE t3');
+is($node->safe_psql('t4', 'SELECT count(*) FROM src'), '2', 'the copy was made');
+is(write_and_poll('t3'), '1', 'and the template database still ticks');
+
+# a command that is refused (another session stays connected) keeps
+# nothing away: the ticker comes back with the next poll
+my $bg = $node->background_psql('t3');
+$bg->query_safe('SELECT 1');
+my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE t3');
+like($err, qr/is being accessed by other users/, 'a DROP refused for a connected session fails as usual');
+is(write_and_poll('t3'), '1', 'and polls go on afterwards');
+$bg->quit;
+
+# dataeng.ticker_idle_timeout: the ticker leaves after it
+$node->safe_psql('postgres', q{ALTER SYSTEM SET dataeng.ticker_idle_timeout = 1; SELECT pg_reload_conf()});
+write_and_poll('t3');
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'dataeng ticker'}),
+	'with ticker_idle_timeout = 1 the ticker leaves when idle');
+is(write_and_poll('t3'), '1', 'and the next poll starts one again');
+
+unlike(slurp_file($node->logfile), qr/FATAL|did not leave/, 'no worker failed to connect or to leave');
+$node->stop;
+done_testing();
