@@ -379,12 +379,25 @@ SELECT customer_id,
        dataeng.name_case(dataeng.clean_text(full_name)) AS name,
        dataeng.normalize_email(email, provider_rules => true) AS email,
        dataeng.to_e164(phone, country) AS phone_e164,
-       -- numeric dates read month-first for US customers, day-first elsewhere
-       dataeng.parse_date(signup_date_raw, CASE WHEN country = 'US' THEN 'MDY' ELSE 'DMY' END)
-         AS signed_up,
+       d.signed_up,
        dataeng.fingerprint(full_name) AS name_key,
+       country,
+       -- for matching duplicates (docs/cleanse.md, "Columns that find
+       -- duplicates"): the name's letters, the same whatever the word order
+       -- and a transposed pair of letters; the signup date whichever of day
+       -- and month came first (raw dates are written both ways everywhere)
+       dataeng.ngram_fingerprint(dataeng.name_case(dataeng.clean_text(full_name)), 1) AS name_letters,
+       to_char(a.any_date, 'YYYY') || '-' || least(to_char(a.any_date, 'MM'), to_char(a.any_date, 'DD'))
+         || '-' || greatest(to_char(a.any_date, 'MM'), to_char(a.any_date, 'DD')) AS signup_key,
        true_person_id
-  FROM shop.customers;
+  FROM shop.customers,
+       -- numeric dates read month-first for US customers, day-first elsewhere
+       LATERAL (SELECT dataeng.parse_date(signup_date_raw, CASE WHEN country = 'US' THEN 'MDY' ELSE 'DMY' END)
+                  AS signed_up) d,
+       -- and those that reading declined, the other way round
+       LATERAL (SELECT coalesce(d.signed_up,
+                                dataeng.parse_date(signup_date_raw, CASE WHEN country = 'US' THEN 'DMY' ELSE 'MDY' END))
+                  AS any_date) a;
 
 \echo 'A few customers, raw and cleaned:'
 SELECT c.full_name AS raw_name, k.name, c.email AS raw_email, k.email, c.phone AS raw_phone,
@@ -429,9 +442,9 @@ SELECT product_id, price_raw, currency,
 CREATE TABLE shop.customer_clusters AS
 -- The columns must be independent evidence: ShopSphere derives emails from
 -- names, so two people sharing a name also share most of an email, and
--- email would count the name twice.  name_key (the fingerprint) ignores
--- word order and accents.
-SELECT * FROM dataeng.find_duplicates('shop.customers_clean', '{name_key,phone_e164,signed_up}',
+-- email would count the name twice (so would name_key beside
+-- name_letters).
+SELECT * FROM dataeng.find_duplicates('shop.customers_clean', '{name_letters,phone_e164,signup_key,country}',
                                       key_column => 'customer_id');
 -- judged against the generator's ground truth (true_person_id), pair by pair
 WITH found AS (
@@ -450,7 +463,7 @@ SELECT (SELECT count(DISTINCT cluster_id) FROM shop.customer_clusters) AS cluste
 \echo 'Merged: one survivor per cluster, its gaps filled from the others, every deleted row logged:'
 SELECT count(*) AS customers_before FROM shop.customers_clean;
 SELECT clusters, rows_deleted, rows_filled
-  FROM dataeng.dedupe('shop.customers_clean', '{name_key,phone_e164,signed_up}', fill_nulls => true);
+  FROM dataeng.dedupe('shop.customers_clean', '{name_letters,phone_e164,signup_key,country}', fill_nulls => true);
 SELECT count(*) AS customers_after, count(DISTINCT true_person_id) AS real_people
   FROM shop.customers_clean;
 \echo '(dataeng.dedupe_undo(run_id) would put every deleted row back exactly.)'
