@@ -1633,24 +1633,31 @@ COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) I
 
 -- Whether a count(DISTINCT) measure m of src is kept with per-value counts
 -- in the fact's side table (mode 'distinct'): its values are read typed
--- from the row images (a column of a base, enum or range type, not a
--- domain, array, composite or json; an expression of such a type) and the
--- type has a default btree class, whose equality the side table's unique
--- index, the GROUP BY of a refresh and count(DISTINCT) itself all use.
+-- from the row images (a column or expression of a base, enum or range
+-- type, not a domain, array, composite or json) and the type has a default
+-- btree class, whose equality the side table's unique index, the GROUP BY
+-- of a refresh and count(DISTINCT) itself all use.
 -- Other count(DISTINCT) measures recompute the groups a refresh touches.
 CREATE FUNCTION dataeng_internal._fact_measure_distinct_ok(src regclass, m jsonb)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT m->>'agg' = 'count_distinct'
-         AND CASE WHEN m->>'expr' IS NULL THEN dataeng_internal._fact_extreme_ok(src, m->>'col')
-                  ELSE coalesce((
-                    SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
-                           AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
-                           AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
-                                        WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid)
-                      FROM pg_type t WHERE t.oid = (m->>'type')::regtype), false) END
+  SELECT m->>'agg' = 'count_distinct' AND coalesce((
+    SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+           AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+           -- (enums and ranges by their polymorphic class, varchar by text's)
+           AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                        WHERE am.amname = 'btree' AND o.opcdefault
+                          AND (o.opcintype = t.oid
+                               OR (t.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
+                               OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
+                               OR (t.oid = 'varchar'::regtype AND o.opcintype = 'text'::regtype)))
+      FROM pg_type t
+     WHERE t.oid = coalesce((m->>'type')::regtype,
+                            (SELECT a.atttypid FROM pg_attribute a
+                              WHERE a.attrelid = src AND a.attname = m->>'col' AND a.attnum > 0 AND NOT a.attisdropped))),
+    false)
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_measure_distinct_ok(regclass, jsonb) IS
   'internal: whether a fact keeps a count(DISTINCT) measure with per-value counts in its side table';

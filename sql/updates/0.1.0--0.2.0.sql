@@ -518,7 +518,11 @@ UPDATE dataeng_internal.fact_defs f
                                                AND EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o
                                                              JOIN pg_catalog.pg_am am ON am.oid = o.opcmethod
                                                             WHERE am.amname = 'btree' AND o.opcdefault
-                                                              AND o.opcintype = t.oid))
+                                                              AND (o.opcintype = t.oid
+                                                                   OR (t.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
+                                                                   OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
+                                                                   OR (t.oid = 'varchar'::regtype
+                                                                       AND o.opcintype = 'text'::regtype))))
                                      THEN e || '{"mode": "distinct"}' ELSE e END ORDER BY x.i)
                  FROM jsonb_array_elements(f.spec) WITH ORDINALITY x(e, i))
  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(f.spec) e WHERE e->>'agg' = 'count_distinct');
