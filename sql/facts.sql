@@ -931,11 +931,14 @@ BEGIN
     ELSE
       m := m || jsonb_build_object('float', false);
     END IF;
-    -- sum/count/avg are applied as deltas; the rest (and float sums, whose
-    -- deltas would drift) are recomputed for the groups a refresh touches
+    -- sum/count/avg are applied as deltas; count(DISTINCT) of a value read
+    -- typed from the changes through per-value counts in the fact's side
+    -- table ('distinct'); the rest (and float sums, whose deltas would
+    -- drift) are recomputed for the groups a refresh touches
     m := m || jsonb_build_object('mode',
            CASE WHEN m->>'agg' IN ('count_star', 'count') THEN 'delta'
                 WHEN m->>'agg' IN ('sum', 'avg') AND NOT (m->>'float')::boolean THEN 'delta'
+                WHEN dataeng_internal._fact_measure_distinct_ok(source, m) THEN 'distinct'
                 ELSE 'recompute' END);
     -- min/max of a type whose values the refresh reads typed: kept with a
     -- reserve of each group's few least (greatest) values
@@ -1057,11 +1060,19 @@ BEGIN
   END IF;
   -- the definition, and with it the consumer fact:<name>, owned by the caller
   PERFORM dataeng_internal._fact_def_write('insert', def, 0);
+  -- the side table of its count(DISTINCT) measures kept with per-value counts
+  IF dataeng_internal._fact_has_side(def) THEN
+    tbl := dataeng_internal._fact_side_create(def);
+  END IF;
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', def.storage_table, q.ins_cols, q.ins_sel, source,
                    (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+    IF dataeng_internal._fact_has_side(def) THEN
+      PERFORM dataeng_internal._fact_side_fill(def, tbl, format('%s s', source), q.bucket_s, NULL, NULL, NULL, NULL);
+    END IF;
   END IF;
+  tbl := def.fact_table;
   PERFORM dataeng_internal._fact_def_write('refreshed', def, 0);
 
   IF schedule IS NOT NULL THEN
@@ -1453,7 +1464,8 @@ BEGIN
     PERFORM dataeng_internal._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
     FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
       PERFORM dataeng_internal._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
-      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute') OR jsonb_typeof(m->'float') <> 'boolean'
+      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute', 'distinct') OR jsonb_typeof(m->'float') <> 'boolean'
+         OR (m->>'mode' = 'distinct' AND NOT dataeng_internal._fact_measure_distinct_ok(d.source, m))
          OR (m ? 'reserve' AND (m->>'agg' NOT IN ('min', 'max') OR jsonb_typeof(m->'reserve') <> 'number'
                                 OR (m->>'reserve')::numeric NOT IN (@FACT_RESERVE@)
                                 OR NOT dataeng_internal._fact_measure_extreme_ok(d.source, m))) THEN
@@ -1526,6 +1538,7 @@ AS $$
 DECLARE
   q record;
   n bigint;
+  side regclass;
 BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   PERFORM dataeng_internal._agg_changes_table();
@@ -1540,6 +1553,21 @@ BEGIN
                                          d.time_zone) END,
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
+  -- the per-value counts of count(DISTINCT) measures (the side table made
+  -- when it is not there: a fact of 0.1.0, or the table dropped by hand)
+  IF dataeng_internal._fact_has_side(d) THEN
+    side := dataeng_internal._fact_side_table(d);
+    IF side IS NULL THEN
+      side := dataeng_internal._fact_side_create(d);
+    ELSE
+      EXECUTE format('TRUNCATE %s', side);
+    END IF;
+    PERFORM dataeng_internal._fact_side_fill(d, side, format('%s s', d.source), q.bucket_s,
+              CASE WHEN d.backfilled_upto IS NOT NULL
+                   THEN dataeng_internal._fact_range_pred(d.time_column,
+                          (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ, d.time_zone) END,
+              '-infinity'::timestamptz, d.backfilled_upto, false);
+  END IF;
   RETURN n;
 END;
 $$;
@@ -1549,15 +1577,16 @@ $$;
 -- consumer, acknowledged in the caller's transaction.  Its checks are
 -- cdc_poll's, for the current user.  extreme marks the value columns of
 -- min/max measures, whose least and greatest values in and out come too
--- (empty: none).
+-- (empty: none); distinct_vals those of count(DISTINCT) measures kept with
+-- per-value counts, whose values in and out come too (empty: none).
 CREATE FUNCTION dataeng_internal._fact_deltas(consumer text, source regclass, time_column text, grain text,
                                      time_zone text, dims text[], vals text[], summed boolean[],
-                                     extreme boolean[] DEFAULT '{}')
+                                     extreme boolean[] DEFAULT '{}', distinct_vals boolean[] DEFAULT '{}')
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_deltas'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng_internal._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[], boolean[]) IS
-  'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes and the extremes that came and went, acknowledged (reader of fact_refresh)';
+COMMENT ON FUNCTION dataeng_internal._fact_deltas(text, regclass, text, text, text, text[], text[], boolean[], boolean[], boolean[]) IS
+  'internal: per group of a fact, the net rows, non-NULL values and sums of the pending changes, the extremes and distinct values that came and went, acknowledged (reader of fact_refresh)';
 
 -- Whether min(col) and max(col) of src are folded from the extremes
 -- _fact_deltas() keeps (the column's values are read typed from the row
@@ -1601,6 +1630,236 @@ AS $$
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) IS
   'internal: whether a fact refresh folds a min/max measure from the extremes of the changes';
+
+-- Whether a count(DISTINCT) measure m of src is kept with per-value counts
+-- in the fact's side table (mode 'distinct'): its values are read typed
+-- from the row images (a column or expression of a base, enum or range
+-- type, not a domain, array, composite or json) and the type has a default
+-- btree class, whose equality the side table's unique index, the GROUP BY
+-- of a refresh and count(DISTINCT) itself all use.
+-- Other count(DISTINCT) measures recompute the groups a refresh touches.
+CREATE FUNCTION dataeng_internal._fact_measure_distinct_ok(src regclass, m jsonb)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT m->>'agg' = 'count_distinct' AND coalesce((
+    SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+           AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+           -- (enums and ranges by their polymorphic class, varchar by text's)
+           AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                        WHERE am.amname = 'btree' AND o.opcdefault
+                          AND (o.opcintype = t.oid
+                               OR (t.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
+                               OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
+                               OR (t.oid = 'varchar'::regtype AND o.opcintype = 'text'::regtype)))
+      FROM pg_type t
+     WHERE t.oid = coalesce((m->>'type')::regtype,
+                            (SELECT a.atttypid FROM pg_attribute a
+                              WHERE a.attrelid = src AND a.attname = m->>'col' AND a.attnum > 0 AND NOT a.attisdropped))),
+    false)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_distinct_ok(regclass, jsonb) IS
+  'internal: whether a fact keeps a count(DISTINCT) measure with per-value counts in its side table';
+
+-- A fact's side table: the per-value counts of its count(DISTINCT)
+-- measures kept so (mode 'distinct'), one row per group, measure and value
+-- a group holds: (bucket, dimensions..., __m the measure's position in
+-- spec, __n the number of the group's rows with that value (always > 0),
+-- __v<m> the value, of the type and collation of the measure's argument;
+-- the other measures' __v columns NULL).  A unique index per measure on
+-- the group and its value, NULLS NOT DISTINCT (NULL is a group, as in GROUP
+-- BY), partial on __m, is the key a refresh upserts on.  Named after the
+-- fact (_fact_side_name: <name>_distinct, cut as the storage table's name),
+-- in its schema, owned by its owner, private like the storage table.
+CREATE FUNCTION dataeng_internal._fact_side_name(rel text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  suffix constant text := '_distinct';
+  base text := rel;
+BEGIN
+  WHILE octet_length(base) + octet_length(suffix) > 63 LOOP
+    base := left(base, -1);
+  END LOOP;
+  RETURN base || suffix;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_name(text) IS
+  'internal: the name of the table keeping the per-value counts of a fact''s count(DISTINCT) measures (<fact>_distinct)';
+
+-- Whether fact d keeps count(DISTINCT) measures in a side table.
+CREATE FUNCTION dataeng_internal._fact_has_side(d dataeng_internal.fact_defs)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(d.spec) e WHERE e->>'mode' = 'distinct')
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_has_side(dataeng_internal.fact_defs) IS
+  'internal: whether a fact keeps count(DISTINCT) measures with per-value counts in a side table';
+
+-- The side table of fact d, qualified and quoted (whether it exists or
+-- not), in the schema of its storage table (or its view); NULL when both
+-- are gone.
+CREATE FUNCTION dataeng_internal._fact_side_qname(d dataeng_internal.fact_defs)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%I.%I', n.nspname,
+                dataeng_internal._fact_side_name((parse_ident(d.name))[cardinality(parse_ident(d.name))]))
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid IN (d.storage_table, d.fact_table)
+   ORDER BY c.oid = d.storage_table DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_qname(dataeng_internal.fact_defs) IS
+  'internal: the qualified name of a fact''s side table (<fact>_distinct, beside its storage table)';
+
+-- The side table of fact d, or NULL when it has none (yet: a fact of
+-- 0.1.0 gets it at its first refresh, which rebuilds the fact; one dropped
+-- by hand is made again the same way).  A relation of that name that is
+-- not the owner's table is refused.
+CREATE FUNCTION dataeng_internal._fact_side_table(d dataeng_internal.fact_defs)
+RETURNS regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  side regclass := to_regclass(dataeng_internal._fact_side_qname(d));
+BEGIN
+  IF side IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = side AND c.relkind = 'r'
+                                                                 AND c.relowner = d.owner::oid) THEN
+    RAISE EXCEPTION 'relation % is not the side table of fact "%"', side, d.name
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('Fact %s keeps the per-value counts of its count(DISTINCT) measures in a table of its owner %s named %s.',
+                            d.name, d.owner, side),
+            HINT = 'Rename or drop that relation; the next refresh rebuilds the fact and its side table.';
+  END IF;
+  RETURN side;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_table(dataeng_internal.fact_defs) IS
+  'internal: a fact''s side table of per-value counts, or NULL when it is not there';
+
+-- Create the side table of fact d (as its owner: the caller), empty.
+-- The types and collations of the values are those of the measures'
+-- arguments (the value expressions analysed over the source).
+CREATE FUNCTION dataeng_internal._fact_side_create(d dataeng_internal.fact_defs)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  qname text := dataeng_internal._fact_side_qname(d);
+  keys text[] := ARRAY['bucket'] || d.dimensions;
+  cols text;
+  vals text := '';
+  idx int[] := '{}';
+  m jsonb;
+  o int;
+  side regclass;
+BEGIN
+  IF to_regclass(qname) IS NOT NULL THEN
+    RAISE EXCEPTION 'relation "%" already exists', qname
+      USING ERRCODE = 'duplicate_table',
+            DETAIL = format('Fact %s would keep the per-value counts of its count(DISTINCT) measures in table %s, named after it.',
+                            d.name, qname),
+            HINT = 'Choose another fact_name, or rename or drop the existing relation first.';
+  END IF;
+  -- the keys as the storage table has them (types, collations, NOT NULL)
+  SELECT string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                           (SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                              FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                              JOIN pg_type ty ON ty.oid = a.atttypid
+                             WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation),
+                           CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY u.o)
+    INTO cols
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = u.k AND NOT a.attisdropped;
+  -- the values: their types as the measures' value expressions give them
+  FOR m, o IN SELECT e, i FROM jsonb_array_elements(d.spec) WITH ORDINALITY x(e, i) LOOP
+    IF m->>'mode' = 'distinct' THEN
+      vals := vals || format(', %s AS %I', dataeng_internal._fact_measure_value(m), '__v' || o);
+      idx := idx || o;
+    END IF;
+  END LOOP;
+  IF to_regclass('pg_temp._dataeng_side_types') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_side_types;
+  END IF;
+  PERFORM dataeng_internal._agg_temp_table('_dataeng_side_types',
+                                           format('SELECT %s FROM %s s', substr(vals, 3), d.source));
+  SELECT cols || ', __m int NOT NULL, __n bigint NOT NULL'
+         || string_agg(format(', %I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                              coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                                          FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                                          JOIN pg_type ty ON ty.oid = a.atttypid
+                                         WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')),
+                       '' ORDER BY a.attnum)
+    INTO cols
+    FROM pg_attribute a WHERE a.attrelid = 'pg_temp._dataeng_side_types'::regclass AND a.attnum > 0;
+  DROP TABLE pg_temp._dataeng_side_types;
+  EXECUTE format('CREATE TABLE %s (%s)', qname, cols);
+  side := qname::regclass;
+  FOREACH o IN ARRAY idx LOOP
+    EXECUTE format('CREATE UNIQUE INDEX ON %s (%s, %I) NULLS NOT DISTINCT WHERE __m = %s', side,
+                   array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', '), '__v' || o, o);
+  END LOOP;
+  EXECUTE format('COMMENT ON TABLE %s IS %L', side,
+                 format('Per-value counts of the count(DISTINCT) measures of fact %s: query the fact, not this table',
+                        d.fact_table));
+  RETURN side;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_create(dataeng_internal.fact_defs) IS
+  'internal: create the side table of a fact''s per-value counts, empty (as its owner)';
+
+-- Fill the side table of fact d with the per-value counts of the source
+-- rows of from_item (aliased s) that pred selects (it may use $1, $2 and
+-- $3: lo, hi and flag), bucket being the bucket of a row s: one statement
+-- per measure.
+CREATE FUNCTION dataeng_internal._fact_side_fill(d dataeng_internal.fact_defs, side regclass, from_item text,
+                                                 bucket text, pred text, lo timestamptz, hi timestamptz,
+                                                 flag boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m jsonb;
+  o int;
+  v text;
+  keys text := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', ');
+  sel text := bucket || coalesce(', ' || NULLIF(array_to_string(ARRAY(
+                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
+BEGIN
+  FOR m, o IN SELECT e, i FROM jsonb_array_elements(d.spec) WITH ORDINALITY x(e, i) LOOP
+    CONTINUE WHEN m->>'mode' IS DISTINCT FROM 'distinct';
+    v := dataeng_internal._fact_measure_value(m);
+    EXECUTE format('INSERT INTO %s (%s, __m, %I, __n) SELECT %s, %s, %s, count(*) FROM %s WHERE (%s) IS NOT NULL AND %s '
+                   'GROUP BY %s',
+                   side, keys, '__v' || o, sel, o, v, from_item, v, coalesce(pred, 'true'),
+                   (SELECT string_agg(g::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) g)
+                   || ', ' || (3 + cardinality(d.dimensions)))
+      USING lo, hi, flag;
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_fill(dataeng_internal.fact_defs, regclass, text, text, text, timestamptz, timestamptz, boolean) IS
+  'internal: fill a fact''s side table with the per-value counts of some of its source''s rows';
+
+-- Concatenate arrays (the values that came and went of a group, when the
+-- groups of a fold are added up again).
+CREATE AGGREGATE dataeng_internal._fact_values_cat(anycompatiblearray) (
+  SFUNC = pg_catalog.array_cat,
+  STYPE = anycompatiblearray,
+  INITCOND = '{}',
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dataeng_internal._fact_values_cat(anycompatiblearray) IS
+  'internal: the elements of all the arrays of a group, one after the other';
 
 -- The reserves of min and max (src/aggregate/reserve.c): per group its
 -- @FACT_RESERVE@ least (greatest) values, from which a refresh takes the
@@ -1844,6 +2103,19 @@ DECLARE
   cost_delta numeric;
   cost_buckets numeric;
   path text := 'delta';
+  -- count(DISTINCT) measures kept with per-value counts (mode 'distinct')
+  side regclass;                   -- the side table holding those counts
+  dvals boolean[] := '{}';         -- the value columns whose values in and out come
+  dmo int[] := '{}';               -- per value column: the distinct measure reading it
+  dcm int[] := '{}';               -- the distinct measures' positions
+  dci int[] := '{}';               -- and their value columns
+  dc_cols text[] := '{}';          -- the values-in and values-out columns of the deltas
+  dc_list text := '';              -- the per-group change of each distinct count
+  dc_sum text;
+  delta_m text;                    -- the deltas with those changes, for the MERGE
+  wm text := '';                   -- the groups of buckets not backfilled yet, left out
+  mo int := 0;
+  j int;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
@@ -1861,6 +2133,18 @@ BEGIN
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   btype := dataeng_internal._fact_bucket_type(d.storage_table);
   keys := ARRAY['bucket'] || d.dimensions;
+  -- count(DISTINCT) measures kept in a side table that is not there (a fact
+  -- of 0.1.0, or the table dropped by hand): the fact is rebuilt once,
+  -- which makes it
+  IF dataeng_internal._fact_has_side(d) THEN
+    side := dataeng_internal._fact_side_table(d);
+    IF side IS NULL THEN
+      n := dataeng_internal._fact_rebuild(d, 0);
+      d.last_refresh_path := 'rebuild (count(DISTINCT) side table made)';
+      PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
+      RETURN n;
+    END IF;
+  END IF;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old
   -- row images of updates and deletes count -1, the new ones of inserts
@@ -1884,18 +2168,25 @@ BEGIN
     IF m->>'agg' IN ('min', 'max') AND m ? 'reserve' AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
       m := m || '{"mode": "extreme"}';
     END IF;
-    IF m->>'mode' IN ('delta', 'extreme') AND v IS NOT NULL THEN
+    mo := mo + 1;
+    IF m->>'mode' IN ('delta', 'extreme', 'distinct') AND v IS NOT NULL THEN
       IF NOT v = ANY (vals) THEN
         vals := vals || v;
         vcols := vcols || CASE WHEN m->>'expr' IS NULL THEN m->>'col' END;
         vtypes := vtypes || (m->>'type');
         summed := summed || false;
         extreme := extreme || false;
+        dvals := dvals || false;
+        dmo := dmo || NULL::int;
       END IF;
       IF m->>'agg' IN ('sum', 'avg') THEN
         summed[array_position(vals, v)] := true;
       ELSIF m->>'mode' = 'extreme' THEN
         extreme[array_position(vals, v)] := true;
+      ELSIF m->>'mode' = 'distinct' THEN
+        -- (the values of the first such measure of this value column)
+        dvals[array_position(vals, v)] := true;
+        dmo[array_position(vals, v)] := coalesce(dmo[array_position(vals, v)], mo);
       END IF;
     ELSIF m->>'mode' = 'recompute' THEN
       rec_all := true;
@@ -1939,6 +2230,31 @@ BEGIN
                                'sum(__x_n_%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
       agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
                   || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
+    END IF;
+    IF dvals[i] THEN
+      -- arrays of the values that came in and went out, of the type and
+      -- collation of the side table's values (the measure's argument's)
+      SELECT format_type(a.atttypid, a.atttypmod) || '[]'
+             || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                            FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                            JOIN pg_type ty ON ty.oid = a.atttypid
+                           WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
+        INTO vtyp
+        FROM pg_attribute a WHERE a.attrelid = side AND a.attname = '__v' || dmo[i] AND NOT a.attisdropped;
+      IF vtyp IS NULL THEN
+        RAISE EXCEPTION 'the side table % of fact "%" has no column %', side, d.name, '__v' || dmo[i]
+          USING ERRCODE = 'undefined_column',
+                HINT = format('Drop that table: the next SELECT dataeng.fact_refresh(%L) rebuilds the fact and makes it again.', d.name);
+      END IF;
+      coldef := coldef || format(', va%1$s %2$s, vb%1$s %2$s', i, vtyp);
+      sub := sub || format(', c.va%1$s, c.vb%1$s', i);
+      agg := agg || format(', dataeng_internal._fact_values_cat(va%1$s) AS __v_in_%1$s, '
+                           'dataeng_internal._fact_values_cat(vb%1$s) AS __v_out_%1$s', i);
+      flat := flat || format(', va%1$s AS __v_in_%1$s, vb%1$s AS __v_out_%1$s', i);
+      reagg := reagg || format(', dataeng_internal._fact_values_cat(__v_in_%1$s) AS __v_in_%1$s, '
+                               'dataeng_internal._fact_values_cat(__v_out_%1$s) AS __v_out_%1$s', i);
+      agg_cols := agg_cols || ('__v_in_' || i) || ('__v_out_' || i);
+      dc_cols := dc_cols || ('__v_in_' || i) || ('__v_out_' || i);
     END IF;
   END LOOP;
   kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
@@ -1991,6 +2307,18 @@ BEGIN
       xcond_after := coalesce(xcond_after || ' OR ', '')
                      || format('(f.%1$I IS DISTINCT FROM 0 AND coalesce(cardinality(f.%2$I), 0) = 0)',
                                '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
+      CONTINUE;
+    END IF;
+    IF m->>'mode' = 'distinct' THEN
+      -- count(DISTINCT): the change of each group's count, from its
+      -- per-value counts (pg_temp._dataeng_dc_groups, below)
+      ins_cols := ins_cols || format(', %I', m->>'name');
+      ins_vals := ins_vals || format(', %I', m->>'name');
+      upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
+      upd_m := upd_m || format(', %1$I = f.%1$I + d.%1$I', m->>'name');
+      dc_list := dc_list || format(', coalesce(g.%I, 0)::bigint AS %I', '__dc' || mi, m->>'name');
+      dcm := dcm || mi;
+      dci := dci || array_position(vals, v);
       CONTINUE;
     END IF;
     CONTINUE WHEN m->>'mode' <> 'delta';
@@ -2063,12 +2391,12 @@ BEGIN
   IF dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
     delta := format('SELECT is_total, %s, %s, n_changes, has_t '
                     'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
-                    '        FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%s)) x',
+                    '        FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS c(%s)) x',
                     kcols, flat, sub, coldef);
   ELSE
     delta := format('WITH x AS MATERIALIZED ('
                     '  SELECT c.is_total, c.n_changes, c.has_t, c.rows, %3$s '
-                    '    FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c(%4$s)) '
+                    '    FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS c(%4$s)) '
                     'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
                     '  FROM x WHERE NOT is_total GROUP BY %1$s '
                     'UNION ALL '
@@ -2081,11 +2409,11 @@ BEGIN
   -- (the table is made from the query's columns, analysed only: its
   -- parameters stand for typed NULLs there)
   PERFORM dataeng_internal._agg_temp_table('_dataeng_delta_raw',
-    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
             '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], '
-            'NULL::boolean[], NULL::boolean[])'));
+            'NULL::boolean[], NULL::boolean[], NULL::boolean[])'));
   EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
-    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme;
+    USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme, dvals;
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
   IF parts > 0 AND NOT has_t AND dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
@@ -2112,18 +2440,21 @@ BEGIN
     -- fact_backfill will read those rows as they are then, these changes
     -- included.  (A group is in one bucket, so this leaves out exactly the
     -- row images of those buckets.)
+    wm := CASE WHEN d.backfilled_upto IS NOT NULL
+               THEN format('AND k0 < %L::timestamptz',    -- read back whatever DateStyle is
+                           CASE WHEN isfinite(d.backfilled_upto)
+                                THEN to_char(d.backfilled_upto AT TIME ZONE 'UTC',
+                                             'YYYY-MM-DD"T"HH24:MI:SS.US"+00"')
+                                ELSE d.backfilled_upto::text END)
+               ELSE '' END;
+    -- (the values of count(DISTINCT) measures that came and went are
+    -- applied to the side table below, not carried in the deltas)
     delta := format('(SELECT %s AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
                     dataeng_internal._fact_bucket_out('k0', btype, d.time_zone),
                     (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
                        FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
-                    (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c),
-                    CASE WHEN d.backfilled_upto IS NOT NULL
-                         THEN format('AND k0 < %L::timestamptz',    -- read back whatever DateStyle is
-                                     CASE WHEN isfinite(d.backfilled_upto)
-                                          THEN to_char(d.backfilled_upto AT TIME ZONE 'UTC',
-                                                       'YYYY-MM-DD"T"HH24:MI:SS.US"+00"')
-                                          ELSE d.backfilled_upto::text END)
-                         ELSE '' END);
+                    (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c WHERE c <> ALL (dc_cols)),
+                    wm);
 
     -- Keys of the fact f, of the deltas d, of a recompute set r, of
     -- source rows s, and a hashable equality on them (nullable keys
@@ -2179,6 +2510,14 @@ BEGIN
         delta, CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
       n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
       ANALYZE pg_temp._dataeng_recompute;
+    ELSE
+      -- (none: an empty table, not one an earlier refresh in this
+      -- transaction left)
+      IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
+        DROP TABLE pg_temp._dataeng_recompute;
+      END IF;
+      PERFORM dataeng_internal._agg_temp_table('_dataeng_recompute', format('SELECT %s FROM %s d',
+        array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '), delta));
     END IF;
 
     -- The path: the delta (MERGE, then the recompute of n_rec groups from
@@ -2234,8 +2573,79 @@ BEGIN
                      dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
                      (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
       GET DIAGNOSTICS n_groups = ROW_COUNT;
+      IF side IS NOT NULL THEN
+        -- and their per-value counts
+        EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', side,
+                       dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
+        PERFORM dataeng_internal._fact_side_fill(d, side,
+                  dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'), 's.__dataeng_bucket',
+                  NULL, NULL, NULL, NULL);
+      END IF;
       path := format('buckets: %s re-aggregated, %s groups', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups);
     ELSE
+      -- count(DISTINCT) kept with per-value counts: the values that came
+      -- and went, netted per group and value, are added to the side table
+      -- (an upsert on its unique index, whose equality is the value type's
+      -- own under the argument's collation, as count(DISTINCT)'s), and the
+      -- rows whose count falls to zero deleted.  A value whose count goes
+      -- from zero to positive adds one to its group's count, from positive
+      -- to zero takes one away: pg_temp._dataeng_dc_groups, joined to the
+      -- deltas for the MERGE.  No source row is read.
+      delta_m := delta;
+      IF cardinality(dcm) > 0 THEN
+        IF to_regclass('pg_temp._dataeng_dc') IS NOT NULL THEN
+          DROP TABLE pg_temp._dataeng_dc;
+        END IF;
+        PERFORM dataeng_internal._agg_temp_table('_dataeng_dc', format('SELECT s.* FROM %s s', side));
+        IF to_regclass('pg_temp._dataeng_dc_ret') IS NOT NULL THEN
+          DROP TABLE pg_temp._dataeng_dc_ret;
+        END IF;
+        PERFORM dataeng_internal._agg_temp_table('_dataeng_dc_ret', format(
+          'SELECT s.ctid AS __tid, %s, s.__m, s.__n, true AS __ins FROM %s s',
+          array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '), side));
+        dc_sum := '';
+        FOR j IN 1 .. cardinality(dcm) LOOP
+          mo := dcm[j];
+          i := dci[j];
+          EXECUTE format('INSERT INTO pg_temp._dataeng_dc (%1$s, __m, __n, %2$I) '
+                         'SELECT %3$s, %4$s, sum(u.c), u.v FROM pg_temp._dataeng_delta_raw r '
+                         'CROSS JOIN LATERAL (SELECT x, 1 FROM unnest(r.%5$I) x UNION ALL '
+                         '                    SELECT x, -1 FROM unnest(r.%6$I) x) u(v, c) '
+                         'WHERE NOT r.is_total %7$s GROUP BY %8$s, u.v HAVING sum(u.c) <> 0',
+                         q.key_cols, '__v' || mo,
+                         dataeng_internal._fact_bucket_out('r.k0', btype, d.time_zone)
+                         || (SELECT coalesce(string_agg(format(', r.k%s', o), '' ORDER BY o), '')
+                               FROM generate_series(1, cardinality(d.dimensions)) o),
+                         mo, '__v_in_' || i, '__v_out_' || i, wm,
+                         (SELECT string_agg(format('r.k%s', o), ', ' ORDER BY o)
+                            FROM generate_series(0, cardinality(d.dimensions)) o));
+          -- (RETURNING: a row the upsert inserted has xmax 0, one it
+          -- updated the locking transaction's, as for every upsert)
+          EXECUTE format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
+                         '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
+                         '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
+                         '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
+                         'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
+                         side, q.key_cols, '__v' || mo, mo,
+                         array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '));
+          dc_sum := dc_sum || format(', coalesce(sum(CASE WHEN r.__ins THEN (r.__n > 0)::int ELSE -(r.__n <= 0)::int END) '
+                                     'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
+        END LOOP;
+        EXECUTE format('DELETE FROM %s s WHERE s.ctid = ANY (ARRAY(SELECT r.__tid FROM pg_temp._dataeng_dc_ret r '
+                       'WHERE r.__n <= 0))', side);
+        IF to_regclass('pg_temp._dataeng_dc_groups') IS NOT NULL THEN
+          DROP TABLE pg_temp._dataeng_dc_groups;
+        END IF;
+        PERFORM dataeng_internal._agg_temp_as('_dataeng_dc_groups', format(
+          'SELECT %s%s FROM pg_temp._dataeng_dc_ret r GROUP BY %s',
+          array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '), dc_sum,
+          array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', ')));
+        ANALYZE pg_temp._dataeng_dc_groups;
+        delta_m := format('(SELECT d.*%s FROM %s d LEFT JOIN pg_temp._dataeng_dc_groups g ON %s)',
+                          dc_list, delta,
+                          dataeng_internal._fact_keys_eq(dkeys, ARRAY(SELECT format('g.%I', k) FROM unnest(keys) k),
+                                                         knull, sent));
+      END IF;
       -- apply: one MERGE joins the deltas to the fact once (cheaper than an
       -- upsert's probe per row) and updates existing groups in place (fact
       -- tables leave room on their pages), deletes those it empties and
@@ -2250,7 +2660,7 @@ BEGIN
                        'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
                        'WHEN MATCHED THEN UPDATE SET %4$s%5$s '
                        'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%6$s) VALUES (%7$s%8$s)',
-                       d.storage_table, delta, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
+                       d.storage_table, delta_m, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
                        ins_vals_plain, ins_fast);
         -- the groups whose reserve ran out while they have values
         IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
@@ -2279,11 +2689,11 @@ BEGIN
                        'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
                        'WHEN MATCHED THEN UPDATE SET %4$s '
                        'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
-                       d.storage_table, delta, q.key_join, upd_m, ins_cols, ins_vals);
+                       d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);
       ELSE
         EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
                        'ON CONFLICT (%s) DO UPDATE SET %s',
-                       d.storage_table, ins_cols, ins_vals, delta, q.key_cols, upd);
+                       d.storage_table, ins_cols, ins_vals, delta_m, q.key_cols, upd);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
                        d.storage_table, delta, q.key_join);
       END IF;
@@ -2469,6 +2879,10 @@ BEGIN
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
     INTO groups, source_rows
     USING lo, hi, false;
+  IF dataeng_internal._fact_has_side(d) THEN
+    PERFORM dataeng_internal._fact_side_fill(d, dataeng_internal._fact_side_table(d), format('%s s', d.source),
+                                             q.bucket_s, pred, lo, hi, false);
+  END IF;
   d.backfilled_upto := CASE WHEN last THEN NULL ELSE hi END;
   PERFORM dataeng_internal._fact_def_write('backfilled', d, 0);
   done := last;
@@ -2561,6 +2975,28 @@ BEGIN
 END;
 $$;
 
+-- Drop the side table of fact d, if it is there and the owner's table
+-- (nsp: the schema it is in, when the fact's view and storage table are
+-- gone already; else theirs).
+CREATE FUNCTION dataeng_internal._fact_side_drop(d dataeng_internal.fact_defs, nsp text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  side regclass := to_regclass(CASE WHEN nsp IS NOT NULL
+                                    THEN format('%I.%I', nsp, dataeng_internal._fact_side_name(
+                                                                (parse_ident(d.name))[cardinality(parse_ident(d.name))]))
+                                    ELSE dataeng_internal._fact_side_qname(d) END);
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = side AND c.relkind = 'r' AND c.relowner = d.owner::oid) THEN
+    EXECUTE format('DROP TABLE %s', side);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_drop(dataeng_internal.fact_defs, text) IS
+  'internal: drop the side table of a fact (fact_drop)';
+
 -- Run as the fact's owner (by another role with its rights: through
 -- _agg_as_owner), and only what the fact created: its table and consumer
 -- must be the owner's.
@@ -2579,8 +3015,10 @@ BEGIN
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.storage_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
   PERFORM dataeng_internal._fact_def_write('delete', d, 0);
-  -- the view (unless dropped already: the fact was left with its storage
-  -- table), then the storage table with the consumer and job
+  -- the side table of count(DISTINCT) measures, the view (unless dropped
+  -- already: the fact was left with its storage table), then the storage
+  -- table with the consumer and job
+  PERFORM dataeng_internal._fact_side_drop(d, NULL);
   IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = d.fact_table AND c.relkind = 'v') THEN
     EXECUTE format('DROP VIEW %s', d.fact_table);
   END IF;
@@ -2610,15 +3048,19 @@ AS $$
 DECLARE
   f record;
 BEGIN
-  FOR f IN SELECT d.name, d.owner FROM dataeng_internal.fact_defs d
+  FOR f IN SELECT d.name, d.owner, o.schema_name, d AS def FROM dataeng_internal.fact_defs d
              JOIN pg_event_trigger_dropped_objects() o
                ON o.classid = 'pg_class'::regclass AND o.objid = d.fact_table::oid AND o.objsubid = 0
             ORDER BY d.name LOOP
+    -- (the side table first: fact_drop finds it beside the view or the
+    -- storage table, gone by now)
     IF f.owner OPERATOR(pg_catalog.=) current_user::regrole THEN
+      PERFORM dataeng_internal._fact_side_drop(f.def, f.schema_name);
       PERFORM dataeng.fact_drop(f.name);
       CONTINUE;
     END IF;
     BEGIN
+      PERFORM dataeng_internal._fact_side_drop(f.def, f.schema_name);
       PERFORM dataeng.fact_drop(f.name);
     EXCEPTION WHEN OTHERS THEN
       RAISE WARNING 'fact "%" of role % was left with its storage table', f.name, f.owner

@@ -79,6 +79,10 @@ INSERT INTO reasons VALUES
   ('_fact_measure_value', 'invoker-rights helper'), ('_fact_measure_check', 'invoker-rights helper'),
   ('_fact_measure_extreme_ok', 'invoker-rights helper'), ('_agg_sum_type_of', 'invoker-rights helper'),
   ('_fact_storage_name', 'invoker-rights helper'), ('_fact_storage_free', 'invoker-rights helper'),
+  ('_fact_measure_distinct_ok', 'invoker-rights helper'), ('_fact_has_side', 'invoker-rights helper'),
+  ('_fact_side_name', 'invoker-rights helper'), ('_fact_side_qname', 'invoker-rights helper'),
+  ('_fact_side_table', 'invoker-rights helper'), ('_fact_side_create', 'invoker-rights helper'),
+  ('_fact_side_fill', 'invoker-rights helper'), ('_fact_side_drop', 'invoker-rights helper'),
   -- a measure parsed and analysed against its source with the caller's
   -- rights: nothing of it is run
   ('_fact_measure_parse', 'parse only'),
@@ -93,6 +97,7 @@ INSERT INTO reasons VALUES
   ('_fact_bucket', 'pure'), ('_fact_reserve', 'pure'), ('_fact_reserve_agg', 'pure'),
   ('_fact_reserve_final', 'pure'), ('_fact_reserve_step', 'pure'), ('_fact_reserve_union', 'pure'),
   ('_fact_reserve_union_final', 'pure'), ('_fact_reserve_union_step', 'pure'),
+  ('_fact_values_cat', 'pure'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),

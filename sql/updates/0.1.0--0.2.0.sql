@@ -498,3 +498,31 @@ CREATE FUNCTION dataeng_internal._fact_on_drop() RETURNS event_trigger LANGUAGE 
 CREATE EVENT TRIGGER dataeng_fact_on_drop ON sql_drop
   WHEN TAG IN ('DROP VIEW', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng_internal._fact_on_drop();
+-- Facts (count(DISTINCT) kept with per-value counts, facts.sql): a
+-- count(DISTINCT) measure of a column whose values a refresh reads typed
+-- (the types _fact_measure_distinct_ok() accepts) is kept with per-value
+-- counts in the fact's side table <fact>_distinct (mode 'distinct').  The
+-- side table is not made here: the fact's first refresh after the update
+-- finds it missing and rebuilds the fact once, as its owner, which makes
+-- and fills it (the changes pending at the update are applied by that
+-- rebuild, not counted twice).
+UPDATE dataeng_internal.fact_defs f
+   SET spec = (SELECT jsonb_agg(CASE WHEN e->>'agg' = 'count_distinct' AND e->>'mode' = 'recompute'
+                                          AND e->>'col' IS NOT NULL AND EXISTS (
+                                            SELECT 1 FROM pg_catalog.pg_attribute a
+                                              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                                             WHERE a.attrelid = f.source AND a.attname = e->>'col' AND a.attnum > 0
+                                               AND NOT a.attisdropped
+                                               AND t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+                                               AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+                                               AND EXISTS (SELECT 1 FROM pg_catalog.pg_opclass o
+                                                             JOIN pg_catalog.pg_am am ON am.oid = o.opcmethod
+                                                            WHERE am.amname = 'btree' AND o.opcdefault
+                                                              AND (o.opcintype = t.oid
+                                                                   OR (t.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
+                                                                   OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
+                                                                   OR (t.oid = 'varchar'::regtype
+                                                                       AND o.opcintype = 'text'::regtype))))
+                                     THEN e || '{"mode": "distinct"}' ELSE e END ORDER BY x.i)
+                 FROM jsonb_array_elements(f.spec) WITH ORDINALITY x(e, i))
+ WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(f.spec) e WHERE e->>'agg' = 'count_distinct');

@@ -14,6 +14,9 @@
 --   int_minmax    the same with min and max
 --   text_minmax   text dimensions, min and max
 --   int_minmax_ix int dimensions, min and max, an index on the time column
+--   int_distinct  int dimensions, count and sums and count(DISTINCT c) of a
+--                 column of 4,096 values (about as many distinct values per
+--                 group as rows), no index on the time column
 --
 -- Target: fact_refresh at least 20x faster than the full refresh on every
 -- shape.  The size: -v fact_rows=N, else make bench's BENCH_ROWS
@@ -25,7 +28,7 @@
 \set fact_rows 2000000
 \endif
 \if :{?reps} \else \set reps 3 \endif
-\if :{?shapes} \else \set shapes 'int,int_minmax,text_minmax,int_minmax_ix' \endif
+\if :{?shapes} \else \set shapes 'int,int_minmax,text_minmax,int_minmax_ix,int_distinct' \endif
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;   -- both sides single-process
 
@@ -41,30 +44,34 @@ CREATE PROCEDURE bench_shape_setup(shape text, size bigint) LANGUAGE plpgsql AS 
 DECLARE
   dim text := CASE WHEN shape LIKE 'text%' THEN 'text' ELSE 'int' END;
   minmax boolean := shape LIKE '%minmax%';
+  dist boolean := shape LIKE '%distinct%';
   measures text[] := ARRAY['count(*)', 'sum(a)', 'sum(b)']
-                     || CASE WHEN minmax THEN ARRAY['min(a)', 'max(a)'] ELSE '{}' END;
+                     || CASE WHEN minmax THEN ARRAY['min(a)', 'max(a)'] ELSE '{}' END
+                     || CASE WHEN dist THEN ARRAY['count(DISTINCT c)'] ELSE '{}' END;
 BEGIN
   PERFORM dataeng.fact_drop('bench_shape') FROM dataeng.facts WHERE name = 'bench_shape';
   DROP TABLE IF EXISTS bench_src CASCADE;
   EXECUTE format('CREATE TABLE bench_src (id bigint PRIMARY KEY, at timestamptz NOT NULL, '
-                 'd1 %1$s NOT NULL, d2 %1$s NOT NULL, a int, b numeric(12,2))', dim);
+                 'd1 %1$s NOT NULL, d2 %1$s NOT NULL, a int, b numeric(12,2)%2$s)', dim,
+                 CASE WHEN dist THEN ', c int' ELSE '' END);
   IF shape LIKE '%\_ix' THEN
     CREATE INDEX ON bench_src (at);
   END IF;
   EXECUTE format('INSERT INTO bench_src SELECT g, timestamptz ''2025-01-01 00:00+00'' + (hashint8(g) & 8388607) * 0.618 * interval ''1 second'', '
-                 '%1$s, %2$s, hashint8(g * 17) & 65535, ((hashint8(g * 19) & 65535) / 100.0)::numeric(12,2) '
+                 '%1$s, %2$s, hashint8(g * 17) & 65535, ((hashint8(g * 19) & 65535) / 100.0)::numeric(12,2)%4$s '
                  'FROM generate_series(1, %3$s) g',
                  CASE dim WHEN 'text' THEN '''region '' || (hashint8(g * 7) & 1023) % 10' ELSE '(hashint8(g * 7) & 1023) % 10' END,
                  CASE dim WHEN 'text' THEN '''category '' || (hashint8(g * 13) & 1023) % 10' ELSE '(hashint8(g * 13) & 1023) % 10' END,
-                 size);
+                 size, CASE WHEN dist THEN ', hashint8(g * 29) & 4095' ELSE '' END);
   COMMIT;
   PERFORM dataeng.fact_create('bench_shape', 'bench_src', 'at', 'day', ARRAY['d1', 'd2'], measures,
                               schedule => NULL);
   COMMIT;
   EXECUTE format('CREATE MATERIALIZED VIEW bench_shape_mv AS '
                  'SELECT date_trunc(''day'', at, current_setting(''TimeZone'')) AS bucket, d1, d2, '
-                 'count(*) AS count, sum(a) AS sum_a, sum(b) AS sum_b%s FROM bench_src GROUP BY 1, 2, 3',
-                 CASE WHEN minmax THEN ', min(a) AS min_a, max(a) AS max_a' ELSE '' END);
+                 'count(*) AS count, sum(a) AS sum_a, sum(b) AS sum_b%s%s FROM bench_src GROUP BY 1, 2, 3',
+                 CASE WHEN minmax THEN ', min(a) AS min_a, max(a) AS max_a' ELSE '' END,
+                 CASE WHEN dist THEN ', count(DISTINCT c) AS count_distinct_c' ELSE '' END);
   COMMIT;
   ANALYZE bench_src;
   ANALYZE bench_shape_data;
@@ -76,23 +83,29 @@ DECLARE
   n bigint;
   top bigint;
   ndiff bigint;
-  cols text := 'bucket, d1, d2, count, sum_a, sum_b' || CASE WHEN shape LIKE '%minmax%' THEN ', min_a, max_a' ELSE '' END;
+  dist boolean := shape LIKE '%distinct%';
+  cols text := 'bucket, d1, d2, count, sum_a, sum_b' || CASE WHEN shape LIKE '%minmax%' THEN ', min_a, max_a' ELSE '' END
+               || CASE WHEN dist THEN ', count_distinct_c' ELSE '' END;
 BEGIN
   SELECT max(id) INTO top FROM bench_src;
-  UPDATE bench_src SET a = hashint8(id + rep) & 65535, b = b + 1,
-         at = CASE WHEN id % 5 = 0 THEN at + interval '1 day' ELSE at END
-   WHERE id IN (SELECT (hashint8(rep * 1000003 + g) & 9223372036854775807) % top + 1
-                  FROM generate_series(1, nchg) g);
+  EXECUTE format('UPDATE bench_src SET a = hashint8(id + $1) & 65535, b = b + 1, '
+                 'at = CASE WHEN id %% 5 = 0 THEN at + interval ''1 day'' ELSE at END%s '
+                 'WHERE id IN (SELECT (hashint8($1 * 1000003 + g) & 9223372036854775807) %% $2 + 1 '
+                 '               FROM generate_series(1, $3) g)',
+                 CASE WHEN dist THEN ', c = hashint8(id * 31 + $1) & 4095' ELSE '' END)
+    USING rep, top, nchg;
   COMMIT;
   DELETE FROM bench_src
    WHERE id IN (SELECT (hashint8(rep * 2000003 + g) & 9223372036854775807) % top + 1
                   FROM generate_series(1, nchg) g);
   COMMIT;
   -- inserts: copies of existing rows' time and dimensions, new values
-  INSERT INTO bench_src
-  SELECT top + row_number() OVER (ORDER BY id), at, d1, d2, hashint8(id * 23 + rep) & 65535, b
-    FROM bench_src WHERE id IN (SELECT (hashint8(rep * 3000003 + g) & 9223372036854775807) % top + 1
-                                  FROM generate_series(1, nchg) g);
+  EXECUTE format('INSERT INTO bench_src '
+                 'SELECT $2 + row_number() OVER (ORDER BY id), at, d1, d2, hashint8(id * 23 + $1) & 65535, b%s '
+                 '  FROM bench_src WHERE id IN (SELECT (hashint8($1 * 3000003 + g) & 9223372036854775807) %% $2 + 1 '
+                 '                                FROM generate_series(1, $3) g)',
+                 CASE WHEN dist THEN ', hashint8(id * 37 + $1) & 4095' ELSE '' END)
+    USING rep, top, nchg;
   COMMIT;
 
   t0 := clock_timestamp();

@@ -52,6 +52,10 @@ for my $old (@older)
 		SET TimeZone = 'America/New_York';
 		SELECT dataeng.fact_create('visits_daily', 'visits', 'day', 'day', '{}', '{count(*)}', schedule => NULL);
 		RESET TimeZone;
+		-- a fact with a count(DISTINCT) measure (recomputed for every group
+		-- a refresh touched, in 0.1.0)
+		SELECT dataeng.fact_create('distinct_daily', 'orders', 'at', 'day', '{}',
+		                           '{count(*), count(DISTINCT customer)}', schedule => NULL);
 		-- grants on the facts, of the table and of a column
 		GRANT SELECT ON daily TO upgrade_reader;
 		GRANT SELECT (count) ON visits_daily TO upgrade_reader;
@@ -82,7 +86,7 @@ for my $old (@older)
 		'daily:v daily_data:r visits_daily:v visits_daily_data:r', "$db: the facts are views over their storage tables");
 	is($node->safe_psql($db, q{
 		SELECT string_agg(format('%s %s %s', f."table", d.storage_table, obj_description(f."table", 'pg_class')), ', ' ORDER BY f.name)
-		  FROM dataeng.facts f JOIN dataeng_internal.fact_defs d USING (name)}),
+		  FROM dataeng.facts f JOIN dataeng_internal.fact_defs d USING (name) WHERE f.name <> 'distinct_daily'}),
 		'daily daily_data Fact table of public.orders by day (customer) kept up to date by dataeng.fact_refresh(\'daily\'), '
 		. 'visits_daily visits_daily_data Fact table of public.visits by day () kept up to date by dataeng.fact_refresh(\'visits_daily\')',
 		"$db: dataeng.facts shows the views, fact_defs the storage tables");
@@ -143,6 +147,40 @@ for my $old (@older)
 	is($node->safe_psql($db, q{
 		SELECT count(*) FILTER (WHERE __x_min_amount IS NOT NULL) > 0, count(*) FILTER (WHERE __nn_max_at IS NULL) > 0
 		  FROM daily_data}), 't|t', "$db: the reserves of min and max are filled as groups are touched");
+	# a count(DISTINCT) measure of 0.1.0 is kept with per-value counts: the
+	# first refresh after the update rebuilds the fact once, which makes its
+	# side table (the changes pending at the update applied once); the next
+	# ones apply the changes to it, recomputing nothing
+	is($node->safe_psql($db, q{
+		SELECT e->>'mode' FROM dataeng_internal.fact_defs, jsonb_array_elements(spec) e
+		 WHERE name = 'distinct_daily' AND e->>'agg' = 'count_distinct'})
+	  . ' ' . $node->safe_psql($db, q{SELECT coalesce(to_regclass('distinct_daily_distinct')::text, '-')}),
+		'distinct -', "$db: a count(DISTINCT) of 0.1.0 is kept with per-value counts, its side table made later");
+	my $distinct_diff = q{
+		SELECT count(*) FROM (
+		  (SELECT bucket, count, count_distinct_customer FROM distinct_daily
+		   EXCEPT ALL SELECT date_trunc('day', at), count(*), count(DISTINCT customer) FROM orders GROUP BY 1)
+		  UNION ALL
+		  (SELECT date_trunc('day', at), count(*), count(DISTINCT customer) FROM orders GROUP BY 1
+		   EXCEPT ALL SELECT bucket, count, count_distinct_customer FROM distinct_daily)) d};
+	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('distinct_daily')});
+	is($node->safe_psql($db, q{SELECT last_refresh_path FROM dataeng.facts WHERE name = 'distinct_daily'})
+	  . ' ' . $node->safe_psql($db, q{
+		SELECT pg_get_userbyid(relowner) = current_user FROM pg_class WHERE oid = 'distinct_daily_distinct'::regclass})
+	  . ' ' . $node->safe_psql($db, $distinct_diff),
+		'rebuild (count(DISTINCT) side table made) t 0', "$db: its first refresh rebuilds it with its side table");
+	$node->safe_psql($db, q{
+		UPDATE orders SET customer = 'c9' WHERE id IN (20, 21);
+		UPDATE orders SET at = at + interval '1 day' WHERE id = 30;
+		SELECT dataeng.fact_refresh('distinct_daily');
+		SELECT dataeng.fact_refresh('daily');
+		SELECT dataeng.dimension_refresh('customer_dim');});
+	is($node->safe_psql($db, q{SELECT last_refresh_path FROM dataeng.facts WHERE name = 'distinct_daily'})
+	  . ' ' . $node->safe_psql($db, $distinct_diff),
+		'delta 0', "$db: and the next refreshes apply the changes to the per-value counts");
+	$node->safe_psql($db, q{SELECT dataeng.fact_drop('distinct_daily')});
+	is($node->safe_psql($db, q{SELECT coalesce(to_regclass('distinct_daily_distinct')::text, '-')}), '-',
+		"$db: fact_drop drops the side table");
 	# a fact of 0.1.0 keeps its timestamptz bucket (midnight in its zone) and refreshes as before
 	$node->safe_psql($db, q{SELECT dataeng.fact_refresh('visits_daily')});
 	is($node->safe_psql($db, q{

@@ -35,9 +35,11 @@
  * The leading columns of a row of dataeng_internal._fact_deltas(), in
  * order, as "name type" (types as format_type() writes them), and their
  * positions.  After them come the dimensions, then per value column:
- * [its sum,] its count of non-NULL values (bigint) [, and for an extreme
+ * [its sum,] its count of non-NULL values (bigint) [, for an extreme
  * column the least and greatest values that came in and went out, in the
- * order of FD_X_* below, of the value's type].
+ * order of FD_X_* below, of the value's type] [, and for a distinct column
+ * (of a count(DISTINCT) kept with per-value counts) every value that came
+ * in and every value that went out, two arrays of the value's type].
  */
 /*
  * (The last row, is_total, gives in rows how many times the fold wrote its

@@ -5,14 +5,15 @@
  *		read.
  *
  * dataeng_internal._fact_deltas(consumer, source, time_column, grain, time_zone,
- * dims, vals, summed, extreme) reads every pending change of source for the fact's
+ * dims, vals, summed, extreme, distinct_vals) reads every pending change of source for the fact's
  * consumer (cdc_read_changes(), which acknowledges them in the caller's
  * transaction) and returns, per group of (bucket, dimension values):
  *
  *	 (is_total boolean, n_changes bigint, has_t boolean, rows bigint,
  *	  bucket timestamptz, <dimensions...>,
  *	  per value column: [sum <type>,] nonnull bigint
- *	  [, ins_lo, ins_hi, del_lo, del_hi <arrays of the column's type>])
+ *	  [, ins_lo, ins_hi, del_lo, del_hi <arrays of the column's type>]
+ *	  [, came, went <arrays of the column's type>])
  *
  * vals are the value columns: each a measure's value expression as
  * _fact_measure_parse() deparsed it (its columns written s.<column>), or a
@@ -34,6 +35,17 @@
  * compare.  From them and the reserve a fact keeps per group, the caller
  * makes each group's new reserve, and recomputes only the groups whose
  * reserve runs out (reserve.c).
+ *
+ * For the columns marked in distinct_vals (those of count(DISTINCT)
+ * measures) come every value that came in (new images) and every value
+ * that went out (old images) of the group, as two arrays (an update that
+ * leaves a value in its group adds to neither).  The caller nets them per
+ * value and applies them to the per-value counts a fact keeps in its side
+ * table <fact>_distinct (sql/facts.sql, fact_refresh): a value's count
+ * going from zero to positive adds one to the group's count(DISTINCT),
+ * from positive to zero takes one away.  These lists take memory in
+ * proportion to the row images folded; they are part of the groups'
+ * memory, written out with them when it exceeds the budget.
  * A last row (is_total) holds the number of changes read, whether a
  * TRUNCATE came and, as its rows, how many times the groups were written
  * out before the end; its other columns are NULL.  The groups are kept
@@ -138,10 +150,20 @@ typedef struct ValueColumn
 	FmgrInfo	minus;
 	bool		intsum;			/* an integer column, summed in an int128 */
 	bool		extreme;		/* its least and greatest values are kept */
+	bool		distinct;		/* the values that came and went are kept */
 	AggOrder	order[2];		/* for extremes: least first, greatest first */
 	int16		typlen;
 	bool		typbyval;
+	char		typalign;
 } ValueColumn;
+
+/* the values of a distinct column that came in (or went out) of a group */
+typedef struct ValueList
+{
+	int			n;
+	int			cap;
+	Datum	   *v;
+} ValueList;
 
 /* the lists of extremes kept per value column of a group (aggregate.h) */
 #define X_INS_LO	FD_X_INS_LO
@@ -165,6 +187,8 @@ typedef struct DeltaGroup
 	bool	   *has_minus;
 	int128	   *intsum;			/* integer columns: their net sum */
 	AggReserve *ext;			/* X_N per value column, when any extreme */
+	ValueList  *dv;				/* 2 per value column (came, went), when any
+								 * distinct */
 } DeltaGroup;
 
 /* The groups by hash of their key; groups whose keys collide are chained */
@@ -199,6 +223,7 @@ typedef struct DeltaState
 	int			nvals;
 	ValueColumn *vals;
 	bool		any_extreme;
+	bool		any_distinct;
 	/* the values of the two images of a change, and those it leaves */
 	Datum	   *xv_old;
 	bool	   *xn_old;
@@ -414,7 +439,8 @@ dataeng_fact_bucket(PG_FUNCTION_ARGS)
  */
 static void
 value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
-				  bool extreme, Oid coltype, MemoryContext cxt, Bitmapset **attnos)
+				  bool extreme, bool distinct, Oid coltype, MemoryContext cxt,
+				  Bitmapset **attnos)
 {
 	Bitmapset  *used = NULL;
 	Node	   *e = agg_value_expr(rel, text, &used);
@@ -442,15 +468,16 @@ value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
 	vc->typid = typid;
 	vc->summed = summed;
 	vc->extreme = extreme;
-	get_typlenbyval(typid, &vc->typlen, &vc->typbyval);
+	vc->distinct = distinct;
+	get_typlenbyvalalign(typid, &vc->typlen, &vc->typbyval, &vc->typalign);
 	if (extreme)
 	{
 		agg_order_init(&vc->order[0], typid, collid, false, cxt);
 		agg_order_init(&vc->order[1], typid, collid, true, cxt);
 	}
 	if (name != NULL)
-		cdc_image_column_init(&vc->col, name, summed || extreme ? typid : InvalidOid,
-							  summed || extreme ? typmod : -1, cxt);
+		cdc_image_column_init(&vc->col, name, summed || extreme || distinct ? typid : InvalidOid,
+							  summed || extreme || distinct ? typmod : -1, cxt);
 	if (!summed)
 		return;
 	switch (getBaseType(typid))
@@ -553,6 +580,8 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 	{
 		g->ext = palloc0(sizeof(AggReserve) * X_N * st->nvals);
 	}
+	if (st->any_distinct)
+		g->dv = palloc0(sizeof(ValueList) * 2 * st->nvals);
 	g->bucket_null = bucket_null;
 	g->bucket = bucket;
 	for (i = 0; i < st->ndims; i++)
@@ -691,6 +720,42 @@ fold_extremes(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, in
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * fold_values
+ *		The values xv (NULL where xn) of a row image counted sg in group g
+ *		into its lists of values that came (sg > 0) or went, for the
+ *		distinct columns but those in skip.  The lists grow by doubling, in
+ *		the groups' memory (counted against the budget).
+ */
+static void
+fold_values(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, int sg)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
+	int			i;
+
+	for (i = 0; i < st->nvals; i++)
+	{
+		ValueColumn *vc = &st->vals[i];
+		ValueList  *l;
+
+		if (!vc->distinct || xn[i] || (skip && skip[i]))
+			continue;
+		l = &g->dv[i * 2 + (sg > 0 ? 0 : 1)];
+		if (l->v == NULL)
+		{
+			l->cap = 2;
+			l->v = palloc(sizeof(Datum) * l->cap);
+		}
+		else if (l->n == l->cap)
+		{
+			l->cap *= 2;
+			l->v = repalloc(l->v, sizeof(Datum) * l->cap);
+		}
+		l->v[l->n++] = datumCopy(xv[i], vc->typbyval, vc->typlen);
+	}
+	MemoryContextSwitchTo(old);
+}
+
 static void emit_groups(DeltaState *st, ReturnSetInfo *rsinfo);
 
 /*
@@ -751,14 +816,15 @@ fold_change(TupleTableSlot *change, void *arg)
 			elog(ERROR, "a change of op %c has no new row", op);
 		g_new = add_image(st, DatumGetJsonbP(img), 1, op == 'I', st->xv_new, st->xn_new);
 	}
-	if (st->any_extreme)
+	if (st->any_extreme || st->any_distinct)
 	{
 		bool	   *skip = NULL;
 
 		/*
 		 * An update that leaves a value where it was (same group, same
 		 * value) neither takes it out nor brings it in: it does not make its
-		 * group's extreme one that may have gone.
+		 * group's extreme one that may have gone, nor change its count of
+		 * that value.
 		 */
 		if (g_old != NULL && g_old == g_new)
 		{
@@ -766,14 +832,25 @@ fold_change(TupleTableSlot *change, void *arg)
 
 			skip = st->xskip;
 			for (i = 0; i < st->nvals; i++)
-				skip[i] = st->vals[i].extreme && !st->xn_old[i] && !st->xn_new[i] &&
+				skip[i] = (st->vals[i].extreme || st->vals[i].distinct) &&
+					!st->xn_old[i] && !st->xn_new[i] &&
 					datum_image_eq(st->xv_old[i], st->xv_new[i], st->vals[i].typbyval,
 								   st->vals[i].typlen);
 		}
-		if (g_old != NULL)
-			fold_extremes(st, g_old, st->xv_old, st->xn_old, skip, -1);
-		if (g_new != NULL)
-			fold_extremes(st, g_new, st->xv_new, st->xn_new, skip, 1);
+		if (st->any_extreme)
+		{
+			if (g_old != NULL)
+				fold_extremes(st, g_old, st->xv_old, st->xn_old, skip, -1);
+			if (g_new != NULL)
+				fold_extremes(st, g_new, st->xv_new, st->xn_new, skip, 1);
+		}
+		if (st->any_distinct)
+		{
+			if (g_old != NULL)
+				fold_values(st, g_old, st->xv_old, st->xn_old, skip, -1);
+			if (g_new != NULL)
+				fold_values(st, g_new, st->xv_new, st->xn_new, skip, 1);
+		}
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
@@ -947,6 +1024,18 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 					for (x = 0; x < X_N; x++, c++)
 						values[c] = agg_reserve_array(&g->ext[i * X_N + x], &vc->order[x % 2]);
 				}
+				if (vc->distinct)
+				{
+					int			x;
+
+					for (x = 0; x < 2; x++, c++)
+					{
+						ValueList  *l = &g->dv[i * 2 + x];
+
+						values[c] = PointerGetDatum(construct_array(l->v, l->n, vc->typid, vc->typlen,
+																	vc->typbyval, vc->typalign));
+					}
+				}
 			}
 			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 		}
@@ -1034,7 +1123,8 @@ PG_FUNCTION_INFO_V1(dataeng_fact_deltas);
  * dataeng_fact_deltas
  *		dataeng_internal._fact_deltas(consumer text, source regclass, time_column
  *		text, grain text, time_zone text, dims text[], vals text[], summed
- *		boolean[]) RETURNS SETOF record
+ *		boolean[], extreme boolean[], distinct_vals boolean[]) RETURNS SETOF
+ *		record
  */
 Datum
 dataeng_fact_deltas(PG_FUNCTION_ARGS)
@@ -1053,6 +1143,9 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	Datum	   *extreme;
 	bool	   *extreme_nulls;
 	int			nextreme;
+	Datum	   *distinct;
+	bool	   *distinct_nulls;
+	int			ndistinct;
 	DeltaState st;
 	TupleDesc	desc;
 	Relation	rel;
@@ -1075,12 +1168,21 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 					  &summed, &summed_nulls, &nsummed);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(8), BOOLOID, 1, true, TYPALIGN_CHAR,
 					  &extreme, &extreme_nulls, &nextreme);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(9), BOOLOID, 1, true, TYPALIGN_CHAR,
+					  &distinct, &distinct_nulls, &ndistinct);
 	if (nextreme == 0)
 	{
 		/* (empty: no extremes) */
 		nextreme = st.nvals;
 		extreme = palloc0(sizeof(Datum) * Max(nextreme, 1));
 		extreme_nulls = palloc0(sizeof(bool) * Max(nextreme, 1));
+	}
+	if (ndistinct == 0)
+	{
+		/* (empty: no distinct columns) */
+		ndistinct = st.nvals;
+		distinct = palloc0(sizeof(Datum) * Max(ndistinct, 1));
+		distinct_nulls = palloc0(sizeof(bool) * Max(ndistinct, 1));
 	}
 	if (nsummed != st.nvals)
 		ereport(ERROR,
@@ -1090,11 +1192,15 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("extreme must have one element per value column, or none")));
+	if (ndistinct != st.nvals)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("distinct_vals must have one element per value column, or none")));
 	for (i = 0; i < st.nvals; i++)
-		if (summed_nulls[i] || extreme_nulls[i])
+		if (summed_nulls[i] || extreme_nulls[i] || distinct_nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("summed and extreme must not contain NULL")));
+					 errmsg("summed, extreme and distinct_vals must not contain NULL")));
 
 	/* the column definition list */
 	natts = D_FIXED + st.ndims + st.nvals;
@@ -1104,12 +1210,14 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 			natts++;
 		if (DatumGetBool(extreme[i]))
 			natts += X_N;
+		if (DatumGetBool(distinct[i]))
+			natts += 2;
 	}
 	if (desc->natts != natts || !fixed_columns_match(desc))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("the column definition list of dataeng_internal._fact_deltas() does not match its arguments"),
-				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, and if extreme four arrays of its type.",
+				 errdetail("It is (%s), the dimensions, and per value column its sum if summed, a bigint count, if extreme four arrays of its type, and if distinct two more.",
 						   FACT_DELTAS_COLUMNS)));
 
 	/* (blocks of at most 256kB: its size is checked against work_mem) */
@@ -1160,11 +1268,13 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	{
 		bool		s = DatumGetBool(summed[i]);
 		bool		x = DatumGetBool(extreme[i]);
+		bool		dv = DatumGetBool(distinct[i]);
 
-		value_column_init(&st.vals[i], rel, vals[i], s, x,
+		value_column_init(&st.vals[i], rel, vals[i], s, x, dv,
 						  s ? TupleDescAttr(desc, c)->atttypid : InvalidOid,
 						  CurrentMemoryContext, &rowattnos);
 		st.any_extreme |= x;
+		st.any_distinct |= dv;
 		c += s ? 1 : 0;
 		/* the count of non-NULL values */
 		if (TupleDescAttr(desc, c)->atttypid != INT8OID)
@@ -1184,6 +1294,18 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("the extremes of column \"%s\" are of type %s, not %s", vals[i],
+									format_type_be(TupleDescAttr(desc, c)->atttypid),
+									format_type_be(get_array_type(st.vals[i].typid)))));
+		}
+		if (dv)
+		{
+			int			k;
+
+			for (k = 0; k < 2; k++, c++)
+				if (TupleDescAttr(desc, c)->atttypid != get_array_type(st.vals[i].typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("the values of column \"%s\" are of type %s, not %s", vals[i],
 									format_type_be(TupleDescAttr(desc, c)->atttypid),
 									format_type_be(get_array_type(st.vals[i].typid)))));
 		}
