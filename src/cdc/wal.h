@@ -134,6 +134,7 @@ extern void cdc_wal_msgs_resume(CdcWalMsgs *m);
 extern void cdc_wal_msgs_free(CdcWalMsgs *m);
 extern void cdc_wal_confirm(XLogRecPtr lsn);
 extern void cdc_wal_decoding_end(void);
+extern bool cdc_wal_slot_lost(const char *slot, XLogRecPtr *confirmed);
 
 /* wal_worker.c */
 extern void cdc_wal_init(void);
