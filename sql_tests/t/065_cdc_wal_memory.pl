@@ -102,5 +102,38 @@ is($node->safe_psql('postgres', q{
 	'100000 100000 440001 540000 true', 'a crash in the middle loses and doubles nothing');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.changes WHERE table_name = 'big'::regclass}),
 	'540000', 'the change log holds each change once');
+# a change that cannot be decoded at the end of a transaction whose records
+# went to the store's temporary file: its table stops, the transaction is
+# decoded again without it (the store's file outlives the rolled-back
+# decoding), and the other table's changes are captured once, in order
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION fail_in_worker(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+	BEGIN
+	  IF v < 0 AND current_setting('application_name') = 'dataeng wal capture' THEN
+	    RAISE EXCEPTION 'refused in the worker';
+	  END IF;
+	  RETURN true;
+	END $$;
+	CREATE DOMAIN picky AS int CHECK (fail_in_worker(VALUE));
+	CREATE TABLE bad (id int PRIMARY KEY, a picky[]);
+	SELECT dataeng.cdc_enable('bad', method => 'wal');
+	SELECT dataeng.cdc_consumer_create('e', '{big,bad}');
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the worker switched the second table');
+$node->safe_psql('postgres', q{
+	BEGIN;
+	INSERT INTO big SELECT g, 'row ' || g || ' ' || repeat('x', 40) FROM generate_series(540001, 600000) g;
+	INSERT INTO bad VALUES (1, '{-1}');
+	COMMIT;
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'captured');
+like($node->safe_psql('postgres', q{SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'bad'::regclass}),
+	qr/refused in the worker/, 'the table whose change cannot be decoded stopped');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) || ' ' || count(DISTINCT p.id) || ' ' || min(p.id) || ' ' || max(p.id) || ' '
+	       || bool_and(p.id = 540000 + p.n) || ' ' || bool_and(p.t = 'big')
+	  FROM (SELECT (o.new_row->>'id')::int AS id, o.ordinality AS n, o.table_name::text AS t
+	          FROM dataeng.cdc_poll('e', 1000000) WITH ORDINALITY o) p}),
+	'60000 60000 540001 600000 true true', 'the rest of the transaction is captured once, in order');
 $node->stop;
 done_testing();

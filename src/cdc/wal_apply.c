@@ -466,7 +466,10 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	ExecStoreVirtualTuple(slot);
 }
 
-/* a copy of v in cxt */
+/*
+ * a copy of v in cxt (v as read from a tuple may have a short varlena
+ * header: so has the copy, which a tuple takes as it is)
+ */
 static Jsonb *
 wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 {
@@ -474,8 +477,8 @@ wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 
 	if (v == NULL)
 		return NULL;
-	copy = MemoryContextAlloc(cxt, VARSIZE(v));
-	memcpy(copy, v, VARSIZE(v));
+	copy = MemoryContextAlloc(cxt, VARSIZE_ANY(v));
+	memcpy(copy, v, VARSIZE_ANY(v));
 	return copy;
 }
 
@@ -1143,11 +1146,15 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 			MemoryContextSwitchTo(old);
 			continue;
 		}
+		/*
+		 * (as stored: never compressed nor external, but a short value has
+		 * a short header; the writer and the handlers' copies keep it)
+		 */
 		for (i = 0; i < 3; i++)
 		{
 			Datum		d = slot_getattr(r->pending_slot, PENDING_PK + i, &isnull);
 
-			v[i] = isnull ? NULL : DatumGetJsonbP(d);
+			v[i] = isnull ? NULL : (Jsonb *) DatumGetPointer(d);
 		}
 		wal_write(r, wr, DatumGetLSN(slot_getattr(r->pending_slot, PENDING_LSN, &isnull)),
 				  DatumGetChar(slot_getattr(r->pending_slot, PENDING_OP, &isnull)),
