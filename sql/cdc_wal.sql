@@ -118,8 +118,11 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Use method => ''trigger'' or method => ''wal''.';
   END IF;
-  -- enabling again resumes a table the worker stopped capturing
-  UPDATE dataeng.cdc_tables ct SET capture_error = NULL
+  -- Enabling again resumes a table the worker stopped capturing (a change
+  -- it could not decode, its slot invalidated): its capture trigger takes
+  -- over at once, and the worker switches it back to the WAL as it
+  -- switches any table, so nothing committed after this call is lost.
+  UPDATE dataeng.cdc_tables ct SET capture_error = NULL, active_method = 'trigger'
    WHERE ct.table_name = tbl AND ct.capture_error IS NOT NULL;
   IF method = 'trigger' THEN
     RETURN;
@@ -215,6 +218,55 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_locked(oid) IS
   'internal: whether the WAL worker holds the lock that switching a table needs';
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_switch(name) IS
   'internal: switch tables between trigger and WAL capture (run by the WAL worker)';
+
+-- Run by the WAL worker when its slot was invalidated (it exceeded
+-- max_slot_wal_keep_size): the WAL of the changes after the slot's
+-- confirmed position is gone.  Every table captured from the WAL through
+-- it stops (capture_error, as for a change that cannot be decoded), a
+-- WARNING names them, and the alert of the lost slot (kind slot_lag, the
+-- condition dataeng.alert_check() keeps open while the slot is lost) is
+-- raised at once.  Returns whether a table still waits for capture from
+-- the WAL (enabled again since, or switching from its trigger): then the
+-- worker drops the lost slot and makes a new one; otherwise it stops
+-- until cdc_enable() starts it again.
+CREATE FUNCTION dataeng_internal._cdc_wal_slot_lost(slot name, confirmed pg_lsn)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  reason text := format('replication slot "%s" was invalidated (max_slot_wal_keep_size): changes committed after %s were lost',
+                        slot, confirmed);
+  stopped text;
+BEGIN
+  WITH s AS (
+    UPDATE dataeng.cdc_tables ct SET capture_error = reason
+     WHERE ct.active_method = 'wal' AND ct.capture_error IS NULL
+    RETURNING ct.table_name)
+  SELECT string_agg(s.table_name::text, ', ' ORDER BY s.table_name::text) INTO stopped FROM s;
+  IF stopped IS NOT NULL THEN
+    RAISE WARNING 'capture from the WAL lost changes: replication slot "%" was invalidated', slot
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The slot exceeded max_slot_wal_keep_size; changes committed after %s are not captured.  Capture of %s stopped.',
+                            confirmed, stopped),
+            HINT = 'Raise max_slot_wal_keep_size; the owner of each table runs dataeng.cdc_enable() again to capture it from then on.';
+    -- (unless alerts of the slot are off, as dataeng.alert_check() does)
+    PERFORM dataeng_internal._alert_raise(
+      format('slot:%s:slot_lag', slot), 'slot_lag', slot::text, 'error',
+      format('slot %s: slot (WAL capture) lost WAL it needs: changes committed after %s were not captured and capture of %s stopped; run dataeng.cdc_enable() again for each',
+             slot, confirmed, stopped),
+      jsonb_build_object('kind', 'slot', 'name', slot, 'state', 'failing', 'last_error', 'WAL lost',
+                         'confirmed_lsn', confirmed, 'stopped_tables', stopped),
+      NULL, NULL)
+      WHERE dataeng_internal._ops_setting('slot:' || slot, 'alerts')::boolean;
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                  WHERE 'wal' IN (ct.method, ct.active_method) AND ct.capture_error IS NULL);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_slot_lost(name, pg_lsn) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_slot_lost(name, pg_lsn) IS
+  'internal: stop the tables captured through an invalidated slot, and say so (run by the WAL worker)';
 
 -- Per captured table the caller may read: method, the slot, how far the
 -- slot is behind the WAL, the last decoded commit.

@@ -15,6 +15,7 @@
 #include "cdc/cdc.h"
 #include "nodes/pg_list.h"
 #include "utils/hsearch.h"
+#include "utils/resowner.h"
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "nodes/nodes.h"
@@ -95,9 +96,17 @@ typedef struct WalRound
 	WalWrittenChange *written;
 	int			nwritten;
 	int			maxwritten;
-	struct PendingChange *pending;
-	int			npending;
-	int			maxpending;
+	/*
+	 * The change records decoded from the current source transaction, to
+	 * be written once it decoded whole: (relid, lsn, op, pk, old row, new
+	 * row), at most logical_decoding_work_mem in memory, the rest in a
+	 * temporary file of the round's resource owner (pending_owner), which
+	 * a decoding subtransaction's rollback leaves open.
+	 */
+	Tuplestorestate *pending;
+	TupleDesc	pending_desc;
+	TupleTableSlot *pending_slot;
+	ResourceOwner pending_owner;
 	struct WalRel *cur_rel;		/* whose change is being decoded */
 	/* the change type, for handlers */
 	Oid			change_typid;
@@ -134,6 +143,7 @@ extern void cdc_wal_msgs_resume(CdcWalMsgs *m);
 extern void cdc_wal_msgs_free(CdcWalMsgs *m);
 extern void cdc_wal_confirm(XLogRecPtr lsn);
 extern void cdc_wal_decoding_end(void);
+extern bool cdc_wal_slot_lost(const char *slot, XLogRecPtr *confirmed);
 
 /* wal_worker.c */
 extern void cdc_wal_init(void);

@@ -25,8 +25,12 @@
  *	   the backend's logicalrep_read_*(), turns the text values back into
  *	   typed values (input functions run as the table's owner, restricted,
  *	   under a time limit) in a subtransaction per source transaction
- *	   (wal_decode_txn), then writes the same records as the capture trigger (row_jsonb_*:
- *	   same column lists, keys, changed_only), with captured_at the source
+ *	   (wal_decode_txn), into a store of the round that keeps at most
+ *	   logical_decoding_work_mem in memory and the rest in a temporary
+ *	   file (WalRound.pending), then writes the same records as the
+ *	   capture trigger from it (row_jsonb_*: same column lists, keys,
+ *	   changed_only), in batches of CDC_WRITER_BATCH whose memory is freed
+ *	   after each, with captured_at the source
  *	   transaction's commit time and lsn the change's own WAL position;
  *	   then calls the table's on_change handlers (wal_handlers.c) with that
  *	   transaction's changes, each in a subtransaction as the trigger's owner with
@@ -49,6 +53,16 @@
  * WARNING) and the transaction is decoded again without it.  Relations
  * are opened before the subtransaction, so that a rollback leaves them
  * open, and the records are written after it.
+ *
+ * Memory: a round holds a bounded part of a source transaction whatever
+ * its size (pgoutput's messages and the decoded records each in a store
+ * of at most logical_decoding_work_mem, the reorder buffer spilling at the
+ * same size, one row's values and one writer batch at a time), except the
+ * changes of tables that have on_change triggers: their handlers get a
+ * transaction's changes as one array.  A round still writes whole source
+ * transactions (it never splits one), in its one transaction: the slot is
+ * confirmed after it committed and applied_lsn skips what a crash makes
+ * decode again, whatever the transaction's size.
  *
  * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
  * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
@@ -79,6 +93,7 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "replication/logicalproto.h"
+#include "replication/reorderbuffer.h"
 #include "storage/lmgr.h"
 #include "storage/standby.h"
 #include "storage/latch.h"
@@ -100,6 +115,7 @@
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 #include "utils/typcache.h"
 #include "utils/xid8.h"
 
@@ -138,18 +154,17 @@ typedef struct WalRel
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
 	bool		user_types;		/* a column of a type not built in */
+	bool		handled;		/* an on_change trigger has its changes */
 } WalRel;
 
-/* A change decoded from the current source transaction, to be written */
-typedef struct PendingChange
-{
-	WalRel	   *wr;
-	XLogRecPtr	lsn;
-	char		op;
-	Jsonb	   *pk;
-	Jsonb	   *oldrow;
-	Jsonb	   *newrow;
-} PendingChange;
+/* the columns of a round's store of decoded changes (WalRound.pending) */
+#define PENDING_RELID	1
+#define PENDING_LSN		2
+#define PENDING_OP		3
+#define PENDING_PK		4
+#define PENDING_OLDROW	5
+#define PENDING_NEWROW	6
+#define PENDING_NATTS	6
 
 /* the memory of the current round (SPI's procedure context) */
 static MemoryContext wal_round_cxt = NULL;
@@ -451,7 +466,10 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 	ExecStoreVirtualTuple(slot);
 }
 
-/* a copy of v in cxt */
+/*
+ * a copy of v in cxt (v as read from a tuple may have a short varlena
+ * header: so has the copy, which a tuple takes as it is)
+ */
 static Jsonb *
 wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 {
@@ -459,8 +477,8 @@ wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 
 	if (v == NULL)
 		return NULL;
-	copy = MemoryContextAlloc(cxt, VARSIZE(v));
-	memcpy(copy, v, VARSIZE(v));
+	copy = MemoryContextAlloc(cxt, VARSIZE_ANY(v));
+	memcpy(copy, v, VARSIZE_ANY(v));
 	return copy;
 }
 
@@ -494,7 +512,12 @@ wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *ol
 	wr->last_commit_lsn = r->commit_lsn;
 	wr->last_commit_time = r->commit_time;
 
-	if (r->triggers == NIL)
+	/*
+	 * The handlers get a transaction's changes as one array: those of a
+	 * table with an on_change trigger are kept until the transaction is
+	 * written (no other record is).
+	 */
+	if (!wr->handled)
 		return;
 	if (r->nwritten == r->maxwritten)
 	{
@@ -508,32 +531,45 @@ wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *ol
 	w->change_id = change_id;
 	w->lsn = lsn;
 	w->op = op;
-	w->pk = pk;
-	w->oldrow = oldrow;
-	w->newrow = newrow;
+	w->pk = wal_jsonb_copy(r->txncxt, pk);
+	w->oldrow = wal_jsonb_copy(r->txncxt, oldrow);
+	w->newrow = wal_jsonb_copy(r->txncxt, newrow);
 }
 
-/* a decoded change, written once its whole source transaction decoded */
+/*
+ * A decoded change, written once its whole source transaction decoded: to
+ * the round's store (copied there; a temporary file past
+ * logical_decoding_work_mem, opened for the round's resource owner, not
+ * the decoding subtransaction's).
+ */
 static void
 wal_pending(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow,
 			Jsonb *newrow)
 {
-	PendingChange *p;
+	Datum		values[PENDING_NATTS];
+	bool		nulls[PENDING_NATTS];
+	ResourceOwner owner = CurrentResourceOwner;
 
-	if (r->npending == r->maxpending)
+	memset(nulls, false, sizeof(nulls));
+	values[PENDING_RELID - 1] = ObjectIdGetDatum(wr->relid);
+	values[PENDING_LSN - 1] = LSNGetDatum(lsn);
+	values[PENDING_OP - 1] = CharGetDatum(op);
+	values[PENDING_PK - 1] = PointerGetDatum(pk);
+	nulls[PENDING_PK - 1] = (pk == NULL);
+	values[PENDING_OLDROW - 1] = PointerGetDatum(oldrow);
+	nulls[PENDING_OLDROW - 1] = (oldrow == NULL);
+	values[PENDING_NEWROW - 1] = PointerGetDatum(newrow);
+	nulls[PENDING_NEWROW - 1] = (newrow == NULL);
+	CurrentResourceOwner = r->pending_owner;
+	PG_TRY();
 	{
-		r->maxpending = Max(64, r->maxpending * 2);
-		r->pending = r->pending == NULL
-			? MemoryContextAlloc(r->txncxt, sizeof(PendingChange) * r->maxpending)
-			: repalloc(r->pending, sizeof(PendingChange) * r->maxpending);
+		tuplestore_putvalues(r->pending, r->pending_desc, values, nulls);
 	}
-	p = &r->pending[r->npending++];
-	p->wr = wr;
-	p->lsn = lsn;
-	p->op = op;
-	p->pk = pk;
-	p->oldrow = oldrow;
-	p->newrow = newrow;
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = owner;
+	}
+	PG_END_TRY();
 }
 
 /* an INSERT, UPDATE or DELETE message */
@@ -618,8 +654,8 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 		newrow = dataeng_row_jsonb_build(&wr->rowmap, nslot, changed);
 	}
 	MemoryContextSwitchTo(keep);
-	wal_pending(r, wr, lsn, op, wal_jsonb_copy(keep, pk), wal_jsonb_copy(keep, oldrow),
-				wal_jsonb_copy(keep, newrow));
+	/* (the store copies the records: the row's memory goes with the next row) */
+	wal_pending(r, wr, lsn, op, pk, oldrow, newrow);
 	r->cur_rel = NULL;
 }
 
@@ -728,6 +764,12 @@ wal_load(WalRound *r, List **switching)
 		t->resume = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
 		t->resume_from = DatumGetLSN(SPI_getbinval(tup, desc, 11, &isnull));
 		r->triggers = lappend(r->triggers, t);
+		{
+			WalRel	   *wr = hash_search(r->rels, &t->relid, HASH_FIND, NULL);
+
+			if (wr != NULL)
+				wr->handled = true;
+		}
 	}
 	return any;
 }
@@ -1061,7 +1103,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 	}
 	for (;;)
 	{
-		r->npending = 0;
+		tuplestore_clear(r->pending);
 		if (wal_decode_txn(r, msgs, n))
 			break;
 		hash_seq_init(&status, r->rels);
@@ -1072,14 +1114,55 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 			wr->mismatch = wr->saved_mismatch;
 		}
 	}
-	for (i = 0; i < r->npending; i++)
-	{
-		PendingChange *p = &r->pending[i];
 
-		if (p->wr->capture)
-			wal_write(r, p->wr, p->lsn, p->op, p->pk, p->oldrow, p->newrow);
+	/*
+	 * Write the records, one at a time from the store: the writer buffers
+	 * CDC_WRITER_BATCH of them and frees their memory after each batch; a
+	 * record read back (and its values, detoasted) is freed with the next.
+	 */
+	tuplestore_rescan(r->pending);
+	for (;;)
+	{
+		MemoryContext old;
+		bool		found;
+		bool		isnull;
+		Oid			relid;
+		Jsonb	   *v[3];
+
+		/* (a record read back from the file is in rowcxt: freed first) */
+		ExecClearTuple(r->pending_slot);
+		MemoryContextReset(r->rowcxt);
+		old = MemoryContextSwitchTo(r->rowcxt);
+		found = tuplestore_gettupleslot(r->pending, true, false, r->pending_slot);
+		if (!found)
+		{
+			MemoryContextSwitchTo(old);
+			break;
+		}
+		relid = DatumGetObjectId(slot_getattr(r->pending_slot, PENDING_RELID, &isnull));
+		wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
+		if (wr == NULL || !wr->capture)
+		{
+			MemoryContextSwitchTo(old);
+			continue;
+		}
+		/*
+		 * (as stored: never compressed nor external, but a short value has
+		 * a short header; the writer and the handlers' copies keep it)
+		 */
+		for (i = 0; i < 3; i++)
+		{
+			Datum		d = slot_getattr(r->pending_slot, PENDING_PK + i, &isnull);
+
+			v[i] = isnull ? NULL : (Jsonb *) DatumGetPointer(d);
+		}
+		wal_write(r, wr, DatumGetLSN(slot_getattr(r->pending_slot, PENDING_LSN, &isnull)),
+				  DatumGetChar(slot_getattr(r->pending_slot, PENDING_OP, &isnull)),
+				  v[0], v[1], v[2]);
+		MemoryContextSwitchTo(old);
 	}
-	r->npending = 0;
+	ExecClearTuple(r->pending_slot);
+	tuplestore_clear(r->pending);
 }
 
 /*
@@ -1186,6 +1269,17 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 									 ALLOCSET_DEFAULT_SIZES);
 	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal row",
 									 ALLOCSET_DEFAULT_SIZES);
+	/* the records of a source transaction, until it is written */
+	r.pending_owner = CurrentResourceOwner;
+	r.pending = tuplestore_begin_heap(false, false, logical_decoding_work_mem);
+	r.pending_desc = CreateTemplateTupleDesc(PENDING_NATTS);
+	TupleDescInitEntry(r.pending_desc, PENDING_RELID, "relid", OIDOID, -1, 0);
+	TupleDescInitEntry(r.pending_desc, PENDING_LSN, "lsn", PG_LSNOID, -1, 0);
+	TupleDescInitEntry(r.pending_desc, PENDING_OP, "op", CHAROID, -1, 0);
+	TupleDescInitEntry(r.pending_desc, PENDING_PK, "pk", JSONBOID, -1, 0);
+	TupleDescInitEntry(r.pending_desc, PENDING_OLDROW, "old_row", JSONBOID, -1, 0);
+	TupleDescInitEntry(r.pending_desc, PENDING_NEWROW, "new_row", JSONBOID, -1, 0);
+	r.pending_slot = MakeSingleTupleTableSlot(r.pending_desc, &TTSOpsMinimalTuple);
 
 	/* resumed triggers first handle the batches they set aside */
 	cdc_wal_resume_triggers(&r);
@@ -1250,8 +1344,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			MemoryContextReset(r.txncxt);
 			r.written = NULL;
 			r.nwritten = r.maxwritten = 0;
-			r.pending = NULL;
-			r.npending = r.maxpending = 0;
 			applied = commit.end_lsn;
 			last_commit_lsn = commit.commit_lsn;
 			last_commit_time = commit.committime;
@@ -1261,6 +1353,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	if (in_txn)
 		elog(ERROR, "logical decoding stopped in the middle of a transaction");
 	cdc_wal_msgs_free(msgs);
+	ExecDropSingleTupleTableSlot(r.pending_slot);
+	tuplestore_end(r.pending);
 
 	if (r.writing)
 		cdc_writer_end(&r.writer);

@@ -127,14 +127,17 @@ wal_decoding_start(const char *slot)
 	/*
 	 * A slot invalidated by max_slot_wal_keep_size has no restart point:
 	 * decoding would start at 0/0 and fail on a WAL segment long removed.
-	 * Say so, as pg_logical_slot_get_changes() and the walsender do.
+	 * The worker checks before each round (cdc_wal_slot_lost()); a slot
+	 * invalidated since ends the worker here, naming the slot, as
+	 * pg_logical_slot_get_changes() and the walsender do, and the next
+	 * worker deals with it.
 	 */
 	if (XLogRecPtrIsInvalid(MyReplicationSlot->data.restart_lsn))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cannot capture from the WAL: replication slot \"%s\" was invalidated", slot),
 				 errdetail("The slot exceeded max_slot_wal_keep_size; the changes in the WAL it lost are not captured."),
-				 errhint("Raise max_slot_wal_keep_size, drop the slot with pg_drop_replication_slot() (the worker makes it again) and run dataeng.cdc_enable() again for the tables captured from the WAL.")));
+				 errhint("The next worker stops the tables captured through it (dataeng.cdc_status shows why); their owners run dataeng.cdc_enable() again.")));
 	/* (its LOG lines, once per worker, stay out of the server log) */
 	cdc_wal_quiet = true;
 	PG_TRY();
@@ -158,6 +161,36 @@ wal_decoding_start(const char *slot)
 	 * the confirmed position is decoded whole.
 	 */
 	XLogBeginRead(wal_ctx->reader, MyReplicationSlot->data.restart_lsn);
+}
+
+/*
+ * cdc_wal_slot_lost
+ *		Whether slot was invalidated (max_slot_wal_keep_size): it has no
+ *		restart point any more, the WAL after *confirmed (its confirmed
+ *		position) is gone.  False while the worker decodes it (an
+ *		invalidation ends the process holding the slot) and when it does
+ *		not exist.
+ */
+bool
+cdc_wal_slot_lost(const char *slot, XLogRecPtr *confirmed)
+{
+	ReplicationSlot *s;
+	bool		lost = false;
+
+	if (wal_ctx != NULL)
+		return false;
+	LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+	s = SearchNamedReplicationSlot(slot, false);
+	if (s != NULL)
+	{
+		SpinLockAcquire(&s->mutex);
+		lost = XLogRecPtrIsInvalid(s->data.restart_lsn) &&
+			!XLogRecPtrIsInvalid(s->data.invalidated_at);
+		*confirmed = s->data.confirmed_flush;
+		SpinLockRelease(&s->mutex);
+	}
+	LWLockRelease(ReplicationSlotControlLock);
+	return lost;
 }
 
 /*

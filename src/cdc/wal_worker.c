@@ -23,7 +23,10 @@
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
  * SIGHUP reloads the configuration.  An error ends it; the postmaster
- * starts it again after 10 s (bgw_restart_time).
+ * starts it again after 10 s (bgw_restart_time).  A slot invalidated by
+ * max_slot_wal_keep_size is no error retried for ever: the tables captured
+ * through it stop (capture_error, an alert) and the worker ends for good,
+ * or makes a new slot for the tables enabled again (wal_slot_lost()).
  *
  * A command that needs the database without sessions (DROP DATABASE,
  * ALTER DATABASE ... RENAME / SET TABLESPACE, CREATE DATABASE ... TEMPLATE)
@@ -37,6 +40,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -358,6 +362,52 @@ wal_prepare(const char *slot)
 				   1, types, values);
 }
 
+/*
+ * The slot was invalidated by max_slot_wal_keep_size: the WAL of changes
+ * after its confirmed position is gone, and decoding it cannot go on.
+ * Retrying would fail the same way for ever, so the tables captured
+ * through it stop (cdc_tables.capture_error, a WARNING and an alert, once:
+ * dataeng_internal._cdc_wal_slot_lost()).  When a table still waits for
+ * capture from the WAL (its owner ran cdc_enable() again: it is captured
+ * by its trigger meanwhile), the lost slot is dropped and a new one made;
+ * otherwise the worker ends with exit code 0, which the postmaster does
+ * not restart: cdc_enable() starts it again.
+ *
+ * The tables are stopped before the slot is dropped: a crash in between
+ * finds the slot still lost and stops nothing twice.
+ */
+static void
+wal_slot_lost(const char *slot, XLogRecPtr confirmed)
+{
+	Oid			types[2] = {NAMEOID, PG_LSNOID};
+	Datum		values[2];
+	char	   *waiting;
+
+	values[0] = CStringGetDatum(slot);
+	values[1] = LSNGetDatum(confirmed);
+	waiting = wal_sql("SELECT dataeng_internal._cdc_wal_slot_lost($1, $2)", 2, types, values);
+	if (waiting == NULL || strcmp(waiting, "t") != 0)
+	{
+		ereport(DEBUG1,
+				(errmsg("dataeng wal capture: replication slot \"%s\" was invalidated and no table waits for capture; stopping",
+						slot)));
+		proc_exit(0);
+	}
+	ereport(LOG,
+			(errmsg("dataeng wal capture: replication slot \"%s\" was invalidated; it is made anew for the tables enabled again",
+					slot)));
+	wal_drop_slot(slot);
+	wal_prepare(slot);
+	/* the slot's alert: the condition ended with the lost slot */
+	{
+		Oid			rtypes[1] = {TEXTOID};
+		Datum		rvalues[1];
+
+		rvalues[0] = CStringGetTextDatum(psprintf("slot:%s:slot_lag", slot));
+		(void) wal_sql("SELECT dataeng_internal._alert_resolve($1)", 1, rtypes, rvalues);
+	}
+}
+
 /* a WARNING in the log when the slot is more than dataeng.max_slot_lag behind */
 static void
 wal_check_lag(const char *slot)
@@ -492,6 +542,16 @@ wal_run(Oid dboid, const char *slot)
 		{
 			wal_drop_slot(slot);
 			proc_exit(0);
+		}
+
+		{
+			XLogRecPtr	confirmed;
+
+			if (cdc_wal_slot_lost(slot, &confirmed))
+			{
+				wal_slot_lost(slot, confirmed);
+				continue;
+			}
 		}
 
 		pgstat_report_activity(STATE_RUNNING, "decoding");

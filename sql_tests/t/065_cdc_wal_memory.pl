@@ -1,0 +1,139 @@
+# Capture from the WAL keeps the worker's memory bounded whatever the size
+# of one source transaction: the change records decoded from a transaction
+# go through a store that keeps at most logical_decoding_work_mem in
+# memory (the rest in a temporary file), as pgoutput's messages do, and
+# are written in batches.  (Before, every record of a transaction was held
+# in memory until the transaction was written: a transaction ten times as
+# large took about ten times the memory.)
+#
+# The worker's peak resident memory (VmHWM) after a 40,000-row and after
+# a 400,000-row transaction (one INSERT each): the second must not be
+# much larger than the first.  shared_buffers is small, so that the shared
+# buffers the worker touches (they count in its resident memory) are
+# about the same for both.  Then the consumer must have every change once,
+# in order.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+plan skip_all => 'needs /proc/<pid>/status' unless -r '/proc/self/status';
+
+my $node = PostgreSQL::Test::Cluster->new('walmem');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+wal_level = logical
+max_replication_slots = 4
+max_worker_processes = 16
+shared_buffers = 16MB
+logical_decoding_work_mem = 4MB
+max_wal_size = 2GB
+dataeng.wal_naptime = 50ms
+dataeng.launcher_naptime = 1
+autovacuum = off
+});
+if (`postgres --describe-config 2>/dev/null` =~ /^output_plugin_libraries/m) {
+	$node->append_conf('postgresql.conf', "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'");
+}
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE big (id int PRIMARY KEY, v text);
+	SELECT dataeng.cdc_enable('big', method => 'wal');
+	SELECT dataeng.cdc_consumer_create('c', '{big}');
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the worker switched the table');
+
+my $pid = $node->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng wal capture'});
+like($pid, qr/^\d+$/, 'the worker runs');
+
+# the worker's peak resident memory, kB
+sub peak
+{
+	my $status = slurp_file("/proc/$pid/status");
+	$status =~ /^VmHWM:\s+(\d+) kB/m or die "no VmHWM for $pid";
+	return $1;
+}
+
+sub insert_and_sync
+{
+	my ($from, $to) = @_;
+	$node->safe_psql('postgres', qq{
+		INSERT INTO big SELECT g, 'row ' || g || ' ' || repeat('x', 40) FROM generate_series($from, $to) g});
+	is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('180 s')}), 't',
+		"rows $from to $to captured");
+}
+
+insert_and_sync(1, 40000);
+my $small = peak();
+insert_and_sync(40001, 440000);
+my $large = peak();
+is($node->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng wal capture'}),
+	$pid, 'the same worker captured both');
+diag("worker VmHWM: $small kB after 40,000 rows, $large kB after 400,000 rows in one transaction");
+cmp_ok($large, '<', 2 * $small, 'a transaction 10 times as large does not take twice the memory');
+
+# every change once, in order
+is($node->safe_psql('postgres', q{
+	SELECT count(*) || ' ' || count(DISTINCT p.id) || ' ' || min(p.id) || ' ' || max(p.id) || ' '
+	       || bool_and(p.id = p.n)
+	  FROM (SELECT (o.new_row->>'id')::int AS id, o.ordinality AS n
+	          FROM dataeng.cdc_poll('c', 1000000) WITH ORDINALITY o) p}),
+	'440000 440000 1 440000 true', 'the consumer gets every change once, in commit order');
+
+# a crash while the worker decodes and writes a large transaction (its
+# records partly in the store's temporary file): after the restart every
+# change is captured once, in order
+$node->safe_psql('postgres', q{SELECT dataeng.cdc_consumer_create('d', '{big}')});
+$node->safe_psql('postgres', q{
+	INSERT INTO big SELECT g, 'row ' || g || ' ' || repeat('x', 40) FROM generate_series(440001, 540000) g});
+$node->poll_query_until('postgres', q{
+	SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'dataeng wal capture' AND state = 'active'});
+$node->stop('immediate');
+$node->start;
+is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('180 s')}), 't', 'captured after the crash');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) || ' ' || count(DISTINCT p.id) || ' ' || min(p.id) || ' ' || max(p.id) || ' '
+	       || bool_and(p.id = 440000 + p.n)
+	  FROM (SELECT (o.new_row->>'id')::int AS id, o.ordinality AS n
+	          FROM dataeng.cdc_poll('d', 1000000) WITH ORDINALITY o) p}),
+	'100000 100000 440001 540000 true', 'a crash in the middle loses and doubles nothing');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.changes WHERE table_name = 'big'::regclass}),
+	'540000', 'the change log holds each change once');
+# a change that cannot be decoded at the end of a transaction whose records
+# went to the store's temporary file: its table stops, the transaction is
+# decoded again without it (the store's file outlives the rolled-back
+# decoding), and the other table's changes are captured once, in order
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION fail_in_worker(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+	BEGIN
+	  IF v < 0 AND current_setting('application_name') = 'dataeng wal capture' THEN
+	    RAISE EXCEPTION 'refused in the worker';
+	  END IF;
+	  RETURN true;
+	END $$;
+	CREATE DOMAIN picky AS int CHECK (fail_in_worker(VALUE));
+	CREATE TABLE bad (id int PRIMARY KEY, a picky[]);
+	SELECT dataeng.cdc_enable('bad', method => 'wal');
+	SELECT dataeng.cdc_consumer_create('e', '{big,bad}');
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the worker switched the second table');
+$node->safe_psql('postgres', q{
+	BEGIN;
+	INSERT INTO big SELECT g, 'row ' || g || ' ' || repeat('x', 40) FROM generate_series(540001, 600000) g;
+	INSERT INTO bad VALUES (1, '{-1}');
+	COMMIT;
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'captured');
+like($node->safe_psql('postgres', q{SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'bad'::regclass}),
+	qr/refused in the worker/, 'the table whose change cannot be decoded stopped');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) || ' ' || count(DISTINCT p.id) || ' ' || min(p.id) || ' ' || max(p.id) || ' '
+	       || bool_and(p.id = 540000 + p.n) || ' ' || bool_and(p.t = 'big')
+	  FROM (SELECT (o.new_row->>'id')::int AS id, o.ordinality AS n, o.table_name::text AS t
+	          FROM dataeng.cdc_poll('e', 1000000) WITH ORDINALITY o) p}),
+	'60000 60000 540001 600000 true true', 'the rest of the transaction is captured once, in order');
+$node->stop;
+done_testing();
