@@ -417,22 +417,45 @@ AS 'MODULE_PATHNAME', 'dataeng_on_change_drop'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.on_change_drop(text) IS 'Drops an on_change trigger (its dead letters stay)';
 
-CREATE FUNCTION dataeng_internal._on_change_drop(caller regrole, trigger_name text)
-RETURNS boolean
+-- An on_change trigger's row, locked, once the caller is found to own it
+-- (a NULL row when there is none and missing_ok): what dropping, pausing
+-- and resuming a trigger start with.
+CREATE FUNCTION dataeng_internal._on_change_lock(caller regrole, trigger_name text, missing_ok boolean)
+RETURNS dataeng_internal.on_change_triggers
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   t dataeng_internal.on_change_triggers;
 BEGIN
-  SELECT * INTO t FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name
+  SELECT * INTO t FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_lock.trigger_name
      FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN false;
+    IF missing_ok THEN
+      RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'on_change trigger "%" does not exist', trigger_name
+      USING ERRCODE = 'undefined_object';
   END IF;
   IF NOT pg_has_role(caller, t.owner, 'USAGE') THEN
     RAISE EXCEPTION 'must be owner of on_change trigger "%"', trigger_name
       USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN t;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_lock(regrole, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_lock(regrole, text, boolean) IS
+  'internal: an on_change trigger''s row, locked, after checking that the caller owns it';
+
+CREATE FUNCTION dataeng_internal._on_change_drop(caller regrole, trigger_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF (dataeng_internal._on_change_lock(caller, trigger_name, true)).trigger_name IS NULL THEN
+    RETURN false;
   END IF;
   DELETE FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name;
   RETURN true;
@@ -465,18 +488,8 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t dataeng_internal.on_change_triggers;
+  t dataeng_internal.on_change_triggers := dataeng_internal._on_change_lock(caller, trigger_name, false);
 BEGIN
-  SELECT * INTO t FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_pausing.trigger_name
-     FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'on_change trigger "%" does not exist', trigger_name
-      USING ERRCODE = 'undefined_object';
-  END IF;
-  IF NOT pg_has_role(caller, t.owner, 'USAGE') THEN
-    RAISE EXCEPTION 'must be owner of on_change trigger "%"', trigger_name
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
   IF pause THEN
     IF t.paused_at IS NOT NULL AND NOT t.resume_requested THEN
       RAISE NOTICE 'on_change trigger "%" is already paused', trigger_name;

@@ -310,6 +310,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._monitor_drop(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._on_change(regrole,text,regclass,regprocedure,text[],text)', 'v', false, 'u'),
   ('dataeng_internal._on_change_drop(regrole,text)', 'v', true, 'u'),
+  ('dataeng_internal._on_change_lock(regrole,text,boolean)', 'v', true, 'u'),
   ('dataeng_internal._on_change_pause(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._on_change_pausing(regrole,text,boolean)', 'v', true, 'u'),
   ('dataeng_internal._on_change_resume(regrole,text)', 'v', true, 'u'),
