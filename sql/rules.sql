@@ -290,6 +290,8 @@ DECLARE
   id bigint;
   bad boolean;
   owner_ regrole;
+  allowed text[];
+  unknown text;
 BEGIN
   IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
@@ -297,9 +299,13 @@ BEGIN
   END IF;
   PERFORM dataeng_internal._require_owner(caller, tbl, 'add rules');
   -- dbt's names: kind relationships is foreign_key, severity warn is warning
+  -- (params.to, dbt's name of ref_table, was renamed by rule_add in C,
+  -- which resolves it; params.field is dbt's name of ref_column)
   IF kind = 'relationships' THEN
     kind := 'foreign_key';
   END IF;
+  -- severities as dbt writes them, in any case
+  severity := lower(severity);
   IF severity = 'warn' THEN
     severity := 'warning';
   END IF;
@@ -318,6 +324,41 @@ BEGIN
   END IF;
   IF jsonb_typeof(params) <> 'object' THEN
     RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind = 'foreign_key' AND params ? 'to' THEN
+    -- (rule_add renamed it unless params.ref_table was given too)
+    RAISE EXCEPTION 'params.to is dbt''s name of params.ref_table: give one of them'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind = 'foreign_key' AND params ? 'field' THEN
+    IF params ? 'ref_column' THEN
+      RAISE EXCEPTION 'params.field is dbt''s name of params.ref_column: give one of them'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    params := (params - 'field') || jsonb_build_object('ref_column', params->'field');
+  END IF;
+  -- a misspelt parameter (nulls_is, ref_col) would be ignored, and the rule
+  -- would silently check something else than what its author wrote
+  allowed := CASE kind
+               WHEN 'unique' THEN ARRAY['columns']
+               WHEN 'accepted_values' THEN ARRAY['values']
+               WHEN 'range' THEN ARRAY['min', 'max', 'strict_min', 'strict_max']
+               WHEN 'regex' THEN ARRAY['pattern']
+               WHEN 'length' THEN ARRAY['min', 'max']
+               WHEN 'validator' THEN ARRAY['function', 'mode', 'region', 'country', 'format']
+               WHEN 'expression' THEN ARRAY['expression']
+               WHEN 'foreign_key' THEN ARRAY['ref_table', 'ref_column']
+               WHEN 'row_count' THEN ARRAY['min', 'max']
+               WHEN 'freshness' THEN ARRAY['max_age']
+               WHEN 'volume_change' THEN ARRAY['max_drop_pct']
+               ELSE ARRAY[]::text[] END
+             || ARRAY['mostly', 'quarantine_when_mostly_passes', 'null_is'];
+  SELECT string_agg(k, ', ' ORDER BY k) INTO unknown
+    FROM jsonb_object_keys(params) k WHERE NOT k = ANY (allowed);
+  IF unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'rule kind % does not take params %', kind, unknown
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('Rule kind %s takes params %s.', kind, array_to_string(allowed, ', '));
   END IF;
   IF kind = ANY (needs_column) AND column_name IS NULL THEN
     RAISE EXCEPTION 'a % rule needs a column', kind USING ERRCODE = 'invalid_parameter_value';
@@ -450,8 +491,11 @@ BEGIN
        OR to_regclass(params->>'ref_table') IS NULL THEN
       RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
         USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = CASE WHEN params->>'ref_table' IS NOT NULL
-                            THEN format('No table %s is visible in your search_path.', params->>'ref_table') END;
+              DETAIL = CASE WHEN params->>'ref_table' IS NULL
+                            THEN 'params.ref_table (dbt''s params.to) is missing.'
+                            WHEN to_regclass(params->>'ref_table') IS NULL
+                            THEN format('No table %s is visible in your search_path.', params->>'ref_table')
+                            ELSE 'params.ref_column (dbt''s params.field) is missing.' END;
     END IF;
     -- the referenced table is read when the table's owner validates it
     IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))

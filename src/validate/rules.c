@@ -69,7 +69,8 @@ PG_FUNCTION_INFO_V1(dataeng_rule_add);
  *		PostgreSQL resolves tbl, before the body pins search_path, and the
  *		rule stores it qualified (a name, not an oid: it is dumped and
  *		restored with the rule).  A name that resolves to nothing is passed
- *		on as written, and the body refuses it.
+ *		on as written, and the body refuses it.  dbt's name of it,
+ *		params.to, is renamed params.ref_table here first.
  */
 Datum
 dataeng_rule_add(PG_FUNCTION_ARGS)
@@ -82,7 +83,30 @@ dataeng_rule_add(PG_FUNCTION_ARGS)
 
 		if ((strcmp(kind, "foreign_key") == 0 || strcmp(kind, "relationships") == 0) &&
 			JB_ROOT_IS_OBJECT(params))
+		{
 			ref = getKeyJsonValueFromContainer(&params->root, "ref_table", 9, NULL);
+			/* dbt's name, params.to, is params.ref_table */
+			if (ref == NULL &&
+				(ref = getKeyJsonValueFromContainer(&params->root, "to", 2, NULL)) != NULL)
+			{
+				JsonbValue	key;
+				JsonbParseState *state = NULL;
+				Datum		renamed;
+				Datum		without_to;
+
+				key.type = jbvString;
+				key.val.string.val = "ref_table";
+				key.val.string.len = 9;
+				pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+				pushJsonbValue(&state, WJB_KEY, &key);
+				pushJsonbValue(&state, WJB_VALUE, ref);
+				renamed = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+				without_to = DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(params),
+												 CStringGetTextDatum("to"));
+				params = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, without_to, renamed));
+				fcinfo->args[4].value = JsonbPGetDatum(params);
+			}
+		}
 		if (ref != NULL && ref->type == jbvString)
 		{
 			char	   *name = pnstrdup(ref->val.string.val, ref->val.string.len);
