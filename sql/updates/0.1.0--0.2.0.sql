@@ -498,3 +498,10 @@ CREATE FUNCTION dataeng_internal._fact_on_drop() RETURNS event_trigger LANGUAGE 
 CREATE EVENT TRIGGER dataeng_fact_on_drop ON sql_drop
   WHEN TAG IN ('DROP VIEW', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng_internal._fact_on_drop();
+
+-- Validation and dedupe (backups): the run logs refer to their runs without
+-- a foreign key, which made pg_restore -j fail (it loads extension
+-- configuration tables in parallel); triggers of rules.sql and dedupe.sql
+-- delete a run's results or log with it.
+ALTER TABLE dataeng.validation_results DROP CONSTRAINT validation_results_run_id_fkey;
+ALTER TABLE dataeng.dedupe_log DROP CONSTRAINT dedupe_log_run_id_fkey;
