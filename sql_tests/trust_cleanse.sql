@@ -1,0 +1,47 @@
+-- fill_missing on the column types users have.  mean of an integer column
+-- whose mean is not whole failed ("invalid input syntax for type integer:
+-- 1.5000000000000000"); mean of a column without a mean (boolean,
+-- timestamptz) failed with the internal query; and the value went through
+-- text, so a float median or mean was rounded to extra_float_digits.  The
+-- value is computed and assigned in the column's type now (an assignment
+-- cast: numeric to integer rounds half away from zero, as UPDATE does).
+CREATE EXTENSION dataeng;
+\set VERBOSITY default
+\pset null '(null)'
+
+CREATE TABLE tf (id int PRIMARY KEY, q int, f float8, n numeric(6,2), b boolean, ts timestamptz,
+                 d date, iv interval, t text);
+INSERT INTO tf VALUES (1, 1, 0.1, 1.01, true, '2026-01-01 00:00+00', '2026-01-01', '1 hour', 'b'),
+                      (2, 2, 0.30000000000000004, 2.00, false, '2026-01-03 00:00+00', '2026-01-03', '2 hours', 'a'),
+                      (3, 2, 0.5, 2.00, false, '2026-01-05 00:00+00', '2026-01-05', '3 hours', 'a'),
+                      (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                      (5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SET extra_float_digits = -3;
+SET DateStyle = 'SQL, DMY';
+SELECT dataeng.fill_missing('tf', 'q', 'mean') AS q_mean;
+SELECT dataeng.fill_missing('tf', 'f', 'median') AS f_median;
+SELECT dataeng.fill_missing('tf', 'n', 'mean') AS n_mean;
+SELECT dataeng.fill_missing('tf', 'd', 'median') AS d_median;
+SELECT dataeng.fill_missing('tf', 'iv', 'mean') AS iv_mean;
+SELECT dataeng.fill_missing('tf', 't', 'mode') AS t_mode;
+RESET extra_float_digits;
+RESET DateStyle;
+-- the filled values, exactly: 5/3 = 1.67 rounds to 2; the median float is
+-- 0.30000000000000004 itself, not 0.3 (its text with extra_float_digits -3)
+SELECT id, q, f = 0.30000000000000004::float8 AS f_exact, n, d::text, iv, t FROM tf WHERE id >= 4 ORDER BY id;
+-- nothing to compute from: nothing filled
+CREATE TABLE tf_empty (id int PRIMARY KEY, q int);
+INSERT INTO tf_empty VALUES (1, NULL);
+SELECT dataeng.fill_missing('tf_empty', 'q', 'mean') AS filled;
+-- a column without a mean, or without an order for median and mode
+SELECT dataeng.fill_missing('tf', 'b', 'mean');
+SELECT dataeng.fill_missing('tf', 'ts', 'mean');
+CREATE TABLE tf_json (id int PRIMARY KEY, j json);
+INSERT INTO tf_json VALUES (1, '{}'), (2, NULL);
+SELECT dataeng.fill_missing('tf_json', 'j', 'median');
+-- still filled by the strategies that apply
+SELECT dataeng.fill_missing('tf', 'b', 'mode') AS b_mode, dataeng.fill_missing('tf', 'ts', 'median') AS ts_median;
+SELECT id, b, ts FROM tf WHERE id >= 4 ORDER BY id;
+
+DROP TABLE tf, tf_empty, tf_json;
+DROP EXTENSION dataeng;
