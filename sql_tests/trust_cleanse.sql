@@ -44,4 +44,11 @@ SELECT dataeng.fill_missing('tf', 'b', 'mode') AS b_mode, dataeng.fill_missing('
 SELECT id, b, ts FROM tf WHERE id >= 4 ORDER BY id;
 
 DROP TABLE tf, tf_empty, tf_json;
+
+-- parse_quantity: one separator followed by three digits is ambiguous, as
+-- in parse_number ('1,500 kg' was 1.5 kg: 1500 kg in English notation)
+SELECT q, (dataeng.parse_quantity(q)).*, dataeng.parse_number(split_part(q, ' ', 1)) AS parse_number
+  FROM unnest(ARRAY['1,500 kg', '1.500 kg', '-1,500 kg', '1,5 kg', '1.25 kg', '0,500 kg', ',500 kg',
+                    '12,345 g', '1234,567 g', '1,5000 kg']) WITH ORDINALITY AS t(q, n)
+ ORDER BY n;
 DROP EXTENSION dataeng;
