@@ -51,4 +51,11 @@ SELECT q, (dataeng.parse_quantity(q)).*, dataeng.parse_number(split_part(q, ' ',
   FROM unnest(ARRAY['1,500 kg', '1.500 kg', '-1,500 kg', '1,5 kg', '1.25 kg', '0,500 kg', ',500 kg',
                     '12,345 g', '1234,567 g', '1,5000 kg']) WITH ORDINALITY AS t(q, n)
  ORDER BY n;
+-- parse_date and parse_timestamp: a sign in front is not a separator to
+-- skip ('-2026-01-01' gave 2026-01-01 AD)
+SELECT x, dataeng.parse_date(x), dataeng.parse_timestamp(x, tz => 'UTC') IS NULL AS no_timestamp
+  FROM unnest(ARRAY['-2026-01-01', '- 2026-01-01', '+2026-01-01', E'\u22122026-01-01', '2026-01-01',
+                    '-24/11/2026', '2026-01-01 -']) WITH ORDINALITY AS t(x, n)
+ ORDER BY n;
+
 DROP EXTENSION dataeng;
