@@ -995,9 +995,18 @@ BEGIN
   -- code (triggers, defaults, domain checks): as the table's owner,
   -- restricted, never as the caller (a superuser releasing another role's
   -- row), as dedupe_undo() does
-  PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
-            format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
-                   'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+  BEGIN
+    PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+              format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
+                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+  EXCEPTION WHEN unique_violation THEN
+    -- the guard diverts an UPDATE's new row and keeps the old one, whose
+    -- key the released row then repeats
+    RAISE EXCEPTION 'quarantined row % cannot be put back: table % has a row with the same key', id, q.table_name
+      USING ERRCODE = 'unique_violation',
+            DETAIL = SQLERRM || '.  The guard quarantines the new row of an UPDATE and keeps the old one in the table.',
+            HINT = 'Apply the correction to the row in the table with UPDATE; the quarantined row stays in dataeng.quarantine.';
+  END;
   DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   RETURN true;
 END;

@@ -50,5 +50,18 @@ SELECT dataeng.rule_add('tr.orders', 'amount positive', 'expression', NULL,
                           "mostly": 0.5, "quarantine_when_mostly_passes": false}') IS NOT NULL AS added;
 SELECT rule_name, checked, failed, passed FROM dataeng.validate('tr.orders') ORDER BY rule_name;
 
+-- the guard quarantines the new row of an UPDATE and keeps the old one:
+-- releasing it says why it cannot go back (it was a bare duplicate key
+-- error of an internal query)
+CREATE TABLE tr.people (id int PRIMARY KEY, email text);
+SELECT dataeng.rule_add('tr.people', 'email valid', 'validator', 'email', '{"function": "email"}') IS NOT NULL AS added;
+SELECT dataeng.guard_enable('tr.people', 'quarantine');
+INSERT INTO tr.people VALUES (1, 'a@example.com');
+UPDATE tr.people SET email = 'broken' WHERE id = 1;
+SELECT id, email FROM tr.people;
+SELECT dataeng.quarantine_release(quarantine_id, '{"email": "b@example.com"}')
+  FROM dataeng.quarantine WHERE table_name = 'tr.people'::regclass;
+SELECT row_data FROM dataeng.quarantine WHERE table_name = 'tr.people'::regclass;
+
 DROP SCHEMA tr CASCADE;
 DROP EXTENSION dataeng;
