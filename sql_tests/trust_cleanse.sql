@@ -58,4 +58,10 @@ SELECT x, dataeng.parse_date(x), dataeng.parse_timestamp(x, tz => 'UTC') IS NULL
                     '-24/11/2026', '2026-01-01 -']) WITH ORDINALITY AS t(x, n)
  ORDER BY n;
 
+-- to_e164: an extension has no place in E.164 and is dropped, as the docs
+-- say (the line's number, not NULL)
+SELECT x, dataeng.to_e164(x, 'US')
+  FROM unnest(ARRAY['202-555-0199 ext. 12', '202-555-0199 x12', '202-555-0199;ext=12']) WITH ORDINALITY AS t(x, n)
+ ORDER BY n;
+
 DROP EXTENSION dataeng;
