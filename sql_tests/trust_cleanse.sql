@@ -64,4 +64,10 @@ SELECT x, dataeng.to_e164(x, 'US')
   FROM unnest(ARRAY['202-555-0199 ext. 12', '202-555-0199 x12', '202-555-0199;ext=12']) WITH ORDINALITY AS t(x, n)
  ORDER BY n;
 
+-- convert_unit: no temperature below absolute zero (it gave -226.85 K)
+SELECT dataeng.convert_unit(-273.15, '°C', 'K') AS zero, dataeng.convert_unit(-459.67, '°F', '°C') AS f_zero;
+SELECT dataeng.convert_unit(-500, 'C', 'K');
+SELECT dataeng.convert_unit(-1, 'K', 'K');
+SELECT dataeng.convert_unit(-460, '°F', '°F');
+
 DROP EXTENSION dataeng;

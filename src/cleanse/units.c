@@ -162,9 +162,6 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 				 errmsg("cannot convert %s (%s) to %s (%s)", from->canonical,
 						from->dimension, to->canonical, to->dimension),
 				 errdetail("Only units of the same dimension convert into each other.")));
-	if (from == to)
-		PG_RETURN_DATUM(value);
-
 	/* to the base unit: (value + offset) * factor / divisor */
 	base = value;
 	if (from->offset)
@@ -172,6 +169,15 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 	base = DirectFunctionCall2(numeric_mul, base, num(from->factor));
 	if (from->divisor)
 		base = DirectFunctionCall2(numeric_div, base, num(from->divisor));
+	/* no temperature is below absolute zero (0 K, the base unit) */
+	if (strcmp(from->dimension, "temperature") == 0 &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, base, num("0"))) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("temperature %s %s is below absolute zero",
+						DatumGetCString(DirectFunctionCall1(numeric_out, value)), from->canonical)));
+	if (from == to)
+		PG_RETURN_DATUM(value);
 	/* and back, into the target unit */
 	if (to->divisor)
 		base = DirectFunctionCall2(numeric_mul, base, num(to->divisor));
