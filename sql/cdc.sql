@@ -1459,6 +1459,57 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text, bigint) FROM PUBLIC;
 
+-- Acknowledging a position, as cdc_poll() returns it in its column
+-- position: ORDER BY position DESC LIMIT 1 gives the last row delivered,
+-- and its position names the change to acknowledge (the change of a
+-- snapshot row (tick, 0, n) is -n).  A position cdc_poll() did not return
+-- (a change of another transaction or batch) is refused rather than read
+-- as its change_id alone.
+CREATE FUNCTION dataeng.cdc_ack(consumer text, upto dataeng.cdc_position)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng.cdc_ack(text, dataeng.cdc_position) IS
+  'Acknowledges every change delivered to the consumer up to and including the one at the given position';
+
+CREATE FUNCTION dataeng_internal._cdc_ack(caller regrole, consumer text, upto dataeng.cdc_position)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- the consumer's errors first, as for the other forms
+  PERFORM dataeng_internal._cdc_consumer(consumer, caller, true);
+  IF upto.tick_id IS NULL OR upto.ord_txn IS NULL OR upto.change_id IS NULL OR upto.ord_txn < 0 THEN
+    RAISE EXCEPTION 'position % was not returned by dataeng.cdc_poll()', upto
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Acknowledge the position of the last row applied: ORDER BY position DESC LIMIT 1.';
+  END IF;
+  IF upto.ord_txn = 0 THEN
+    -- row n of the initial snapshot
+    PERFORM dataeng_internal._cdc_ack(caller, consumer, -upto.change_id);
+    RETURN;
+  END IF;
+  -- a change delivered in a batch that still exists must be at that place
+  -- in it (a batch purged is acknowledged by every consumer: _cdc_ack says so)
+  IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt WHERE bt.tick_id = upto.tick_id)
+     AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l WHERE l.change_id = upto.change_id)
+     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt
+                       JOIN dataeng_internal.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
+                      WHERE bt.tick_id = upto.tick_id AND bt.ord_txn = upto.ord_txn
+                        AND l.change_id = upto.change_id) THEN
+    RAISE EXCEPTION 'position % was not returned by dataeng.cdc_poll()', upto
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Change %s was not delivered at that place in the delivery order.', upto.change_id),
+            HINT = 'Acknowledge the position of the last row applied: ORDER BY position DESC LIMIT 1.';
+  END IF;
+  PERFORM dataeng_internal._cdc_ack(caller, consumer, upto.change_id);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text, dataeng.cdc_position) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text, dataeng.cdc_position) IS
+  'internal: body of dataeng.cdc_ack(text, dataeng.cdc_position)';
+
 CREATE FUNCTION dataeng.cdc_ack(consumer text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
@@ -1486,7 +1537,7 @@ BEGIN
     RAISE EXCEPTION 'consumer "%" was not polled in this transaction', consumer
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'dataeng.cdc_ack(consumer) acknowledges what the last dataeng.cdc_poll() of the same transaction delivered.',
-            HINT = 'Poll, apply and acknowledge in one transaction, or acknowledge the last change applied: dataeng.cdc_ack(consumer, change_id), the change_id of the row with the largest position.';
+            HINT = 'Poll, apply and acknowledge in one transaction, or acknowledge the last row applied: dataeng.cdc_ack(consumer, position), the position of the row with the largest one.';
   END IF;
   IF r.last_poll_snap IS NOT NULL THEN
     -- it delivered rows of the initial snapshot

@@ -186,7 +186,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   coltype text;
-  fill text;
   n bigint;
 BEGIN
   IF tbl IS NULL OR column_name IS NULL OR strategy IS NULL THEN
@@ -209,17 +208,26 @@ BEGIN
     EXECUTE format('UPDATE %s SET %I = $1::%s WHERE %I IS NULL', tbl, column_name, coltype, column_name)
       USING value;
   WHEN 'mean', 'median', 'mode' THEN
-    EXECUTE format('SELECT (%s)::text FROM %s WHERE %I IS NOT NULL',
-                   CASE strategy WHEN 'mean' THEN format('avg(%I)', column_name)
-                                 WHEN 'median' THEN format('percentile_disc(0.5) WITHIN GROUP (ORDER BY %I)', column_name)
-                                 ELSE format('mode() WITHIN GROUP (ORDER BY %I)', column_name) END,
-                   tbl, column_name)
-      INTO fill;
-    IF fill IS NULL THEN
-      RETURN 0;                           -- nothing to compute it from
-    END IF;
-    EXECUTE format('UPDATE %s SET %I = $1::%s WHERE %I IS NULL', tbl, column_name, coltype, column_name)
-      USING fill;
+    -- computed and assigned in the column's type, in one statement: never
+    -- through text, whose form depends on settings (extra_float_digits
+    -- rounds a float); numeric to integer is an assignment cast, which
+    -- rounds, as UPDATE ... SET q = avg(q) would
+    BEGIN
+      EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT %3$s AS v FROM %1$s WHERE %2$I IS NOT NULL) f '
+                     'WHERE t.%2$I IS NULL AND f.v IS NOT NULL',
+                     tbl, column_name,
+                     CASE strategy WHEN 'mean' THEN format('avg(%I)', column_name)
+                                   WHEN 'median' THEN format('percentile_disc(0.5) WITHIN GROUP (ORDER BY %I)', column_name)
+                                   ELSE format('mode() WITHIN GROUP (ORDER BY %I)', column_name) END);
+      GET DIAGNOSTICS n = ROW_COUNT;
+      RETURN n;
+    EXCEPTION WHEN undefined_function THEN
+      -- no avg() of the type, or no ordering for median and mode
+      RAISE EXCEPTION 'strategy % does not apply to column "%" of type %', strategy, column_name, coltype
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = CASE strategy WHEN 'mean' THEN 'mean needs numbers or intervals; use median or mode.'
+                     ELSE 'median and mode need a type with an order; use constant.' END;
+    END;
   WHEN 'locf' THEN
     IF order_by IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
                                           AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN

@@ -399,14 +399,40 @@ CREATE TABLE dataeng.dedupe_runs (
   undone_at    timestamptz
 );
 COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+-- dedupe_log.run_id is a run of dedupe_runs, but no FOREIGN KEY says so:
+-- pg_dump carries both tables' rows as extension configuration, and
+-- pg_restore -j loads them in parallel, the log before its runs perhaps
+-- (a foreign key made such a restore fail).  Deleting or truncating runs
+-- deletes their log all the same (_dedupe_runs_cascade).
 CREATE TABLE dataeng.dedupe_log (
-  run_id     bigint NOT NULL REFERENCES dataeng.dedupe_runs ON DELETE CASCADE,
+  run_id     bigint NOT NULL,
   cluster_id bigint NOT NULL,
   action     text   NOT NULL CHECK (action IN ('deleted', 'filled')),
   old_row    jsonb  NOT NULL,        -- the row as it was
   new_row    jsonb                   -- for 'filled': the survivor after filling
 );
 CREATE INDEX dedupe_log_run_idx ON dataeng.dedupe_log (run_id);
+CREATE FUNCTION dataeng_internal._dedupe_runs_cascade()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE dataeng.dedupe_log;
+  ELSE
+    DELETE FROM dataeng.dedupe_log l USING gone g WHERE l.run_id OPERATOR(pg_catalog.=) g.run_id;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_runs_cascade() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dedupe_runs_cascade() IS
+  'internal: deleting dedupe runs deletes their log (as ON DELETE CASCADE did)';
+CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.dedupe_runs
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._dedupe_runs_cascade();
+CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.dedupe_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._dedupe_runs_cascade();
 COMMENT ON TABLE dataeng.dedupe_log IS 'Every row dataeng.dedupe() deleted or filled, as it was';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');

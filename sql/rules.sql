@@ -49,8 +49,14 @@ COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run'
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
 
+-- validation_results.run_id is a run of validation_runs, but no FOREIGN
+-- KEY says so: pg_dump carries both tables' rows as extension
+-- configuration, and pg_restore -j loads them in parallel, the results
+-- before their runs perhaps (a foreign key made such a restore fail).
+-- Deleting or truncating runs deletes their results all the same
+-- (_validation_runs_cascade).
 CREATE TABLE dataeng.validation_results (
-  run_id     bigint  NOT NULL REFERENCES dataeng.validation_runs ON DELETE CASCADE,
+  run_id     bigint  NOT NULL,
   table_name regclass NOT NULL,
   rule_name  text    NOT NULL,
   kind       text    NOT NULL,
@@ -63,6 +69,27 @@ CREATE TABLE dataeng.validation_results (
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+CREATE FUNCTION dataeng_internal._validation_runs_cascade()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE dataeng.validation_results;
+  ELSE
+    DELETE FROM dataeng.validation_results r USING gone g WHERE r.run_id OPERATOR(pg_catalog.=) g.run_id;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._validation_runs_cascade() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._validation_runs_cascade() IS
+  'internal: deleting validation runs deletes their results (as ON DELETE CASCADE did)';
+CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.validation_runs
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._validation_runs_cascade();
+CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.validation_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._validation_runs_cascade();
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_results', '');
 
 CREATE TABLE dataeng.quarantine (
@@ -290,6 +317,8 @@ DECLARE
   id bigint;
   bad boolean;
   owner_ regrole;
+  allowed text[];
+  unknown text;
 BEGIN
   IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
@@ -297,9 +326,13 @@ BEGIN
   END IF;
   PERFORM dataeng_internal._require_owner(caller, tbl, 'add rules');
   -- dbt's names: kind relationships is foreign_key, severity warn is warning
+  -- (params.to, dbt's name of ref_table, was renamed by rule_add in C,
+  -- which resolves it; params.field is dbt's name of ref_column)
   IF kind = 'relationships' THEN
     kind := 'foreign_key';
   END IF;
+  -- severities as dbt writes them, in any case
+  severity := lower(severity);
   IF severity = 'warn' THEN
     severity := 'warning';
   END IF;
@@ -318,6 +351,41 @@ BEGIN
   END IF;
   IF jsonb_typeof(params) <> 'object' THEN
     RAISE EXCEPTION 'params must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind = 'foreign_key' AND params ? 'to' THEN
+    -- (rule_add renamed it unless params.ref_table was given too)
+    RAISE EXCEPTION 'params.to is dbt''s name of params.ref_table: give one of them'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind = 'foreign_key' AND params ? 'field' THEN
+    IF params ? 'ref_column' THEN
+      RAISE EXCEPTION 'params.field is dbt''s name of params.ref_column: give one of them'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    params := (params - 'field') || jsonb_build_object('ref_column', params->'field');
+  END IF;
+  -- a misspelt parameter (nulls_is, ref_col) would be ignored, and the rule
+  -- would silently check something else than what its author wrote
+  allowed := CASE kind
+               WHEN 'unique' THEN ARRAY['columns']
+               WHEN 'accepted_values' THEN ARRAY['values']
+               WHEN 'range' THEN ARRAY['min', 'max', 'strict_min', 'strict_max']
+               WHEN 'regex' THEN ARRAY['pattern']
+               WHEN 'length' THEN ARRAY['min', 'max']
+               WHEN 'validator' THEN ARRAY['function', 'mode', 'region', 'country', 'format']
+               WHEN 'expression' THEN ARRAY['expression']
+               WHEN 'foreign_key' THEN ARRAY['ref_table', 'ref_column']
+               WHEN 'row_count' THEN ARRAY['min', 'max']
+               WHEN 'freshness' THEN ARRAY['max_age']
+               WHEN 'volume_change' THEN ARRAY['max_drop_pct']
+               ELSE ARRAY[]::text[] END
+             || ARRAY['mostly', 'quarantine_when_mostly_passes', 'null_is'];
+  SELECT string_agg(k, ', ' ORDER BY k) INTO unknown
+    FROM jsonb_object_keys(params) k WHERE NOT k = ANY (allowed);
+  IF unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'rule kind % does not take params %', kind, unknown
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('Rule kind %s takes params %s.', kind, array_to_string(allowed, ', '));
   END IF;
   IF kind = ANY (needs_column) AND column_name IS NULL THEN
     RAISE EXCEPTION 'a % rule needs a column', kind USING ERRCODE = 'invalid_parameter_value';
@@ -450,8 +518,11 @@ BEGIN
        OR to_regclass(params->>'ref_table') IS NULL THEN
       RAISE EXCEPTION 'foreign_key needs params.ref_table (an existing table) and params.ref_column'
         USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = CASE WHEN params->>'ref_table' IS NOT NULL
-                            THEN format('No table %s is visible in your search_path.', params->>'ref_table') END;
+              DETAIL = CASE WHEN params->>'ref_table' IS NULL
+                            THEN 'params.ref_table (dbt''s params.to) is missing.'
+                            WHEN to_regclass(params->>'ref_table') IS NULL
+                            THEN format('No table %s is visible in your search_path.', params->>'ref_table')
+                            ELSE 'params.ref_column (dbt''s params.field) is missing.' END;
     END IF;
     -- the referenced table is read when the table's owner validates it
     IF NOT dataeng.rows_readable(to_regclass(params->>'ref_table'), (SELECT rolname FROM pg_roles WHERE oid = caller))
@@ -924,9 +995,18 @@ BEGIN
   -- code (triggers, defaults, domain checks): as the table's owner,
   -- restricted, never as the caller (a superuser releasing another role's
   -- row), as dedupe_undo() does
-  PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
-            format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
-                   'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+  BEGIN
+    PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+              format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
+                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+  EXCEPTION WHEN unique_violation THEN
+    -- the guard diverts an UPDATE's new row and keeps the old one, whose
+    -- key the released row then repeats
+    RAISE EXCEPTION 'quarantined row % cannot be put back: table % has a row with the same key', id, q.table_name
+      USING ERRCODE = 'unique_violation',
+            DETAIL = SQLERRM || '.  The guard quarantines the new row of an UPDATE and keeps the old one in the table.',
+            HINT = 'Apply the correction to the row in the table with UPDATE; the quarantined row stays in dataeng.quarantine.';
+  END;
   DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   RETURN true;
 END;

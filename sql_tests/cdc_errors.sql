@@ -101,7 +101,7 @@ SELECT dataeng.cdc_poll('c', -5);
 -- NULL arguments: these functions are STRICT, so nothing happens
 SELECT count(*) AS null_consumer FROM dataeng.cdc_poll(NULL);
 SELECT count(*) AS null_max FROM dataeng.cdc_poll('c', NULL);
-SELECT dataeng.cdc_ack('c', NULL) IS NULL AS null_ack;
+SELECT dataeng.cdc_ack('c', NULL::bigint) IS NULL AS null_ack;
 SELECT dataeng.cdc_consumer_drop(NULL) IS NULL AS null_drop;
 -- purge needs a READ COMMITTED transaction
 SELECT dataeng.cdc_consumer_drop('c');

@@ -526,3 +526,11 @@ UPDATE dataeng_internal.fact_defs f
                                      THEN e || '{"mode": "distinct"}' ELSE e END ORDER BY x.i)
                  FROM jsonb_array_elements(f.spec) WITH ORDINALITY x(e, i))
  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(f.spec) e WHERE e->>'agg' = 'count_distinct');
+
+
+-- Validation and dedupe (backups): the run logs refer to their runs without
+-- a foreign key, which made pg_restore -j fail (it loads extension
+-- configuration tables in parallel); triggers of rules.sql and dedupe.sql
+-- delete a run's results or log with it.
+ALTER TABLE dataeng.validation_results DROP CONSTRAINT validation_results_run_id_fkey;
+ALTER TABLE dataeng.dedupe_log DROP CONSTRAINT dedupe_log_run_id_fkey;

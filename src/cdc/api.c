@@ -21,6 +21,8 @@
  * SECURITY DEFINER function, and calls the body with that role as its
  * first argument (dataeng_entry_call_body() in common/entry.c).  The bodies
  * (dataeng_internal._cdc_enable() and so on) are not executable by PUBLIC.
+ * Their errors for bad input read as the entry point's own, without the
+ * CONTEXT of the internal functions (dataeng_entry_call_body_quiet()).
  *
  *-------------------------------------------------------------------------
  */
@@ -37,15 +39,15 @@
 #include "cdc/cdc.h"
 
 /* the entry points and their bodies */
-DATAENG_ENTRY(dataeng_cdc_enable, "_cdc_enable")
-DATAENG_ENTRY(dataeng_cdc_disable, "_cdc_disable")
-DATAENG_ENTRY(dataeng_cdc_consumer_create, "_cdc_consumer_create")
-DATAENG_ENTRY(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
-DATAENG_ENTRY(dataeng_cdc_poll, "_cdc_poll")
-DATAENG_ENTRY(dataeng_cdc_ack, "_cdc_ack")
-DATAENG_ENTRY(dataeng_cdc_consumer_list, "_cdc_consumer_list_as_owner")
-DATAENG_ENTRY(dataeng_cdc_poll_unordered, "_cdc_poll_unordered")
-DATAENG_ENTRY(dataeng_cdc_tables_visible, "_cdc_tables_visible_as_owner")
+DATAENG_ENTRY_QUIET(dataeng_cdc_enable, "_cdc_enable")
+DATAENG_ENTRY_QUIET(dataeng_cdc_disable, "_cdc_disable")
+DATAENG_ENTRY_QUIET(dataeng_cdc_consumer_create, "_cdc_consumer_create")
+DATAENG_ENTRY_QUIET(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
+DATAENG_ENTRY_QUIET(dataeng_cdc_poll, "_cdc_poll")
+DATAENG_ENTRY_QUIET(dataeng_cdc_ack, "_cdc_ack")
+DATAENG_ENTRY_QUIET(dataeng_cdc_consumer_list, "_cdc_consumer_list_as_owner")
+DATAENG_ENTRY_QUIET(dataeng_cdc_poll_unordered, "_cdc_poll_unordered")
+DATAENG_ENTRY_QUIET(dataeng_cdc_tables_visible, "_cdc_tables_visible_as_owner")
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_can_read);
 

@@ -277,6 +277,14 @@ cleanse_parse_date_text(const char *s, int len, const char *order, Parsed *p)
 		s++, len--;
 	while (len > 0 && isspace((unsigned char) s[len - 1]))
 		len--;
+	/*
+	 * a sign in front ("-2026-01-01", an expanded ISO year before year 1, or
+	 * "-1700000000") is not a separator to skip: no date of ours
+	 */
+	if (len > 0 && (*s == '-' || *s == '+'))
+		return false;
+	if (len >= 3 && memcmp(s, "\xe2\x88\x92", 3) == 0)	/* U+2212 minus */
+		return false;
 	if (len == 0 || len > 100 || !tokenize(s, len, toks, &n))
 		return false;
 

@@ -69,10 +69,10 @@
 #define DEDUP_LEVELS 3			/* levels 1..3; level 0 carries no evidence */
 
 /* the entry points and their bodies */
-DATAENG_ENTRY(dataeng_find_duplicates, "_find_duplicates")
-DATAENG_ENTRY(dataeng_dedupe, "_dedupe")
-DATAENG_ENTRY(dataeng_dedupe_undo, "_dedupe_undo")
-DATAENG_ENTRY(dataeng_dedupe_forget, "_dedupe_forget")
+DATAENG_ENTRY_QUIET(dataeng_find_duplicates, "_find_duplicates")
+DATAENG_ENTRY_QUIET(dataeng_dedupe, "_dedupe")
+DATAENG_ENTRY_QUIET(dataeng_dedupe_undo, "_dedupe_undo")
+DATAENG_ENTRY_QUIET(dataeng_dedupe_forget, "_dedupe_forget")
 
 /* unpack a text[] into values (NULL for NULL or empty) */
 static void

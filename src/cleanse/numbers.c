@@ -11,13 +11,15 @@
  * a percent sign divides by 100.  When the decimal separator is not given,
  * it is inferred, and when the text is ambiguous ("1,234" or "1.234": one
  * separator followed by exactly three digits) the answer is NULL rather
- * than a guess.  Group separators must make groups: one kind of separator,
- * a first group of 1 to 3 digits, then groups of 3 ("1,234,567"), or the
+ * than a guess; not when the digits before it are none or start with 0
+ * ("0.001", ",125"), which no grouping writes.  Group separators must make
+ * groups: one kind of separator, a first group of 1 to 3 digits not
+ * starting with 0, then groups of 3 ("1,234,567"), or the
  * Indian grouping, 2-digit groups before the last 3 ("12,34,567"); any
- * other grouping ("12,5,3", "1,,234", "1,23") is malformed, and gives NULL
- * rather than the digits run together.  A number numeric cannot hold (more
- * than 131072 digits before the decimal point, more than 16383 after) is
- * not read either, rather than raising numeric_in's error.
+ * other grouping ("12,5,3", "1,,234", "1,23", "0,001") is malformed, and
+ * gives NULL rather than the digits run together.  A number numeric cannot
+ * hold (more than 131072 digits before the decimal point, more than 16383
+ * after) is not read either, rather than raising numeric_in's error.
  *
  *-------------------------------------------------------------------------
  */
@@ -88,7 +90,8 @@ grouping_problem(const pg_wchar *w, int start, int end, char dec)
 			return "group separators of more than one kind";
 		if (ngroups == 0)
 		{
-			if (cur < 1 || cur > 3)
+			/* "0,001" or "012,345" is no grouping of a number */
+			if (cur < 1 || cur > 3 || w[i - cur] == '0')
 				return "a malformed digit grouping";
 			first = cur;
 		}
@@ -198,7 +201,12 @@ cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const cha
 
 			for (i = last_sep + 1; i < end && w[i] >= '0' && w[i] <= '9'; i++)
 				digits_after++;
-			if (digits_after == 3 && i == end)
+			/*
+			 * "0.001", ".125": a first group of 0 or no digits would be no
+			 * grouping, so the separator can only be a decimal one
+			 */
+			if (digits_after == 3 && i == end &&
+				!(last_sep == start || w[start] == '0'))
 			{
 				*why = "ambiguous: one separator followed by three digits";
 				return NULL;

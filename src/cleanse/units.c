@@ -162,9 +162,6 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 				 errmsg("cannot convert %s (%s) to %s (%s)", from->canonical,
 						from->dimension, to->canonical, to->dimension),
 				 errdetail("Only units of the same dimension convert into each other.")));
-	if (from == to)
-		PG_RETURN_DATUM(value);
-
 	/* to the base unit: (value + offset) * factor / divisor */
 	base = value;
 	if (from->offset)
@@ -172,6 +169,15 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 	base = DirectFunctionCall2(numeric_mul, base, num(from->factor));
 	if (from->divisor)
 		base = DirectFunctionCall2(numeric_div, base, num(from->divisor));
+	/* no temperature is below absolute zero (0 K, the base unit) */
+	if (strcmp(from->dimension, "temperature") == 0 &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, base, num("0"))) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("temperature %s %s is below absolute zero",
+						DatumGetCString(DirectFunctionCall1(numeric_out, value)), from->canonical)));
+	if (from == to)
+		PG_RETURN_DATUM(value);
 	/* and back, into the target unit */
 	if (to->divisor)
 		base = DirectFunctionCall2(numeric_mul, base, num(to->divisor));
@@ -183,11 +189,34 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 }
 
 /*
+ * quantity_ambiguous
+ *		Whether the number s[start..end) has one separator followed by
+ *		exactly three digits after one or more digits not starting with 0:
+ *		"1,500 kg" is 1.5 kg with a decimal comma and 1500 kg with a
+ *		thousands separator, so it is no quantity rather than a guess (as
+ *		parse_number('1,500') is NULL); "0,500 kg" and "1,5 kg" are decimals.
+ */
+static bool
+quantity_ambiguous(const char *s, int start, int end)
+{
+	int			first = start,
+				sep = -1;
+
+	if (first < end && (s[first] == '-' || s[first] == '+'))
+		first++;
+	for (int j = first; j < end; j++)
+		if (s[j] == '.' || s[j] == ',')
+			sep = j;
+	return sep > first && s[first] != '0' && end - sep - 1 == 3;
+}
+
+/*
  * cleanse_parse_quantity_text
  *		The canonical unit of the quantity in s (len bytes), with its number
  *		in numbuf (at least 48 bytes, the form numeric_in reads, a decimal
  *		comma made a point), or NULL when the text is not a number and a
- *		known unit.  Pure, for the fuzz target too.
+ *		known unit, or its number is ambiguous (quantity_ambiguous).  Pure,
+ *		for the fuzz target too.
  */
 const char *
 cleanse_parse_quantity_text(const char *s, int len, char *numbuf)
@@ -223,7 +252,7 @@ cleanse_parse_quantity_text(const char *s, int len, char *numbuf)
 				numbuf[k++] = s[j];
 		}
 		numbuf[k] = '\0';
-		if (seps <= 1 && numbuf[k - 1] != '.')
+		if (seps <= 1 && numbuf[k - 1] != '.' && !quantity_ambiguous(s, start, i))
 			return u->canonical;
 	}
 	return NULL;

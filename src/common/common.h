@@ -71,6 +71,7 @@ extern Bitmapset *dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *ol
 
 /* in common/entry.c */
 extern Datum dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name);
+extern Datum dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name);
 extern Oid	dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
 typedef struct InternalSql
 {
@@ -94,6 +95,19 @@ Datum \
 sym(PG_FUNCTION_ARGS) \
 { \
 	return dataeng_entry_call_body(fcinfo, body); \
+}
+
+/*
+ * DATAENG_ENTRY_QUIET(sym, body): DATAENG_ENTRY, whose errors for bad input
+ * carry no CONTEXT of dataeng's internal functions (an internal error, XX,
+ * keeps it): dataeng_entry_call_body_quiet().
+ */
+#define DATAENG_ENTRY_QUIET(sym, body) \
+PG_FUNCTION_INFO_V1(sym); \
+Datum \
+sym(PG_FUNCTION_ARGS) \
+{ \
+	return dataeng_entry_call_body_quiet(fcinfo, body); \
 }
 
 /* in common/punycode.c */

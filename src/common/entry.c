@@ -187,6 +187,52 @@ dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name)
 }
 
 /*
+ * dataeng_entry_call_body_quiet
+ *		dataeng_entry_call_body(), reporting an error of the body as the
+ *		caller's own: without the CONTEXT lines of dataeng's internal
+ *		functions ("PL/pgSQL function dataeng_internal._cdc_ack(...) line 67
+ *		at RAISE", the internal SQL between two of them), which tell a user
+ *		nothing about the bad input, nor the internal query an error was
+ *		found in.  The context of the code that called the entry point is
+ *		kept (ThrowErrorData collects it again).  An internal error (class
+ *		XX) keeps its whole context, for whoever debugs it.  The error is
+ *		re-thrown at once, so the (sub)transaction abort still cleans up
+ *		what the body left.
+ */
+Datum
+dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
+	volatile Datum result = (Datum) 0;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	PG_TRY();
+	{
+		result = dataeng_entry_call_body(fcinfo, name);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->elevel != ERROR ||
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
+			PG_RE_THROW();
+		FlushErrorState();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		edata->context = NULL;
+		edata->internalquery = NULL;
+		edata->internalpos = 0;
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
  * internal_sql_begin
  *		Before internal SQL that runs with more rights than the code around
  *		it: a GUC nest level with search_path pinned to pg_catalog, pg_temp,

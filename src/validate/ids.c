@@ -21,22 +21,31 @@
 #include "common/common.h"
 #include "validate/validate.h"
 
-/* the longest identifier any of these accept, separators removed */
-#define ID_MAX_CHARS 40
-
 /*
  * compact
- *		Copy s without spaces and hyphens into out (at most max chars,
- *		upper-cased); false when too long or when separators are leading,
- *		trailing or doubled.
+ *		s without spaces and hyphens, upper-cased, in *out (palloc'd, so
+ *		any length: the checks below judge the length, Luhn accepts any),
+ *		with its length in *outlen; or why not: separators leading,
+ *		trailing or doubled, or nothing at all.
  */
-static bool
-compact(const char *s, int len, char *out, int max, int *outlen)
+typedef enum CompactResult
 {
+	COMPACT_OK,
+	COMPACT_EMPTY,
+	COMPACT_BAD_SEPARATOR
+} CompactResult;
+
+static CompactResult
+compact(const char *s, int len, char **out, int *outlen)
+{
+	char	   *d = palloc(len + 1);
 	int			n = 0,
 				i;
 	bool		prev_sep = true;
 
+	*out = d;
+	*outlen = 0;
+	d[0] = '\0';
 	for (i = 0; i < len; i++)
 	{
 		char		c = s[i];
@@ -44,20 +53,20 @@ compact(const char *s, int len, char *out, int max, int *outlen)
 		if (c == ' ' || c == '-')
 		{
 			if (prev_sep)
-				return false;
+				return COMPACT_BAD_SEPARATOR;
 			prev_sep = true;
 			continue;
 		}
-		if (n >= max)
-			return false;
-		out[n++] = pg_ascii_toupper(c);
+		d[n++] = pg_ascii_toupper(c);
 		prev_sep = false;
 	}
-	if (prev_sep && n > 0)
-		return false;
-	out[n] = '\0';
+	if (n == 0)
+		return COMPACT_EMPTY;
+	if (prev_sep)
+		return COMPACT_BAD_SEPARATOR;
+	d[n] = '\0';
 	*outlen = n;
-	return true;
+	return COMPACT_OK;
 }
 
 static bool
@@ -89,20 +98,27 @@ luhn_ok(const char *d, int n)
 			if (v > 9)
 				v -= 9;
 		}
-		sum += v;
+		sum = (sum + v) % 10;	/* any length, no overflow */
 		dbl = !dbl;
 	}
-	return sum % 10 == 0;
+	return sum == 0;
 }
 
 static const char *
 luhn_problem(const char *s, int len)
 {
-	char		d[ID_MAX_CHARS + 1];
+	char	   *d;
 	int			n;
 
-	if (!compact(s, len, d, ID_MAX_CHARS, &n) || n == 0)
-		return "not a group of digits";
+	switch (compact(s, len, &d, &n))
+	{
+		case COMPACT_EMPTY:
+			return "no digits";
+		case COMPACT_BAD_SEPARATOR:
+			return "not a group of digits";
+		case COMPACT_OK:
+			break;
+	}
 	if (!all_digits(d, n))
 		return "contains a character that is not a digit";
 	if (n < 2)
@@ -150,12 +166,19 @@ static const CardIssuer card_issuers[] = {
 static const char *
 credit_card_problem(const char *s, int len)
 {
-	char		d[ID_MAX_CHARS + 1];
+	char	   *d;
 	int			n,
 				i;
 
-	if (!compact(s, len, d, ID_MAX_CHARS, &n) || n == 0)
-		return "not a group of digits";
+	switch (compact(s, len, &d, &n))
+	{
+		case COMPACT_EMPTY:
+			return "no digits";
+		case COMPACT_BAD_SEPARATOR:
+			return "not a group of digits";
+		case COMPACT_OK:
+			break;
+	}
 	if (!all_digits(d, n))
 		return "contains a character that is not a digit";
 	if (n < 12 || n > 19)
@@ -181,12 +204,19 @@ credit_card_problem(const char *s, int len)
 static const char *
 isbn_problem(const char *s, int len)
 {
-	char		d[ID_MAX_CHARS + 1];
+	char	   *d;
 	int			n,
 				sum = 0;
 
-	if (!compact(s, len, d, ID_MAX_CHARS, &n) || n == 0)
-		return "not an ISBN: separators must sit between digits";
+	switch (compact(s, len, &d, &n))
+	{
+		case COMPACT_EMPTY:
+			return "an ISBN has 10 or 13 characters";
+		case COMPACT_BAD_SEPARATOR:
+			return "not an ISBN: separators must sit between digits";
+		case COMPACT_OK:
+			break;
+	}
 	if (n == 10)
 	{
 		for (int i = 0; i < 9; i++)
@@ -296,14 +326,14 @@ bban_matches(const char *b, int n, const char *pattern)
 const char *
 validate_iban_problem(const char *s, int len)
 {
-	char		d[ID_MAX_CHARS + 1];
+	char	   *d;
 	int			n,
 				i,
 				rem = 0;
 	const IbanFormat *f = NULL;
 
 	/* IBANs are written in groups of four separated by spaces */
-	if (!compact(s, len, d, ID_MAX_CHARS, &n) || n < 5)
+	if (compact(s, len, &d, &n) != COMPACT_OK || n < 5)
 		return "not an IBAN: too short or badly separated";
 	for (i = 0; i < n; i++)
 		if (!((d[i] >= 'A' && d[i] <= 'Z') || (d[i] >= '0' && d[i] <= '9')))

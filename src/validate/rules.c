@@ -48,67 +48,15 @@
 
 #include "common/common.h"
 
-/*
- * rules_call_body
- *		dataeng_entry_call_body(), reporting an error of the body as the caller's
- *		own: without the CONTEXT lines of dataeng's internal functions
- *		("PL/pgSQL function dataeng_internal._rule_add(...) line 36 at RAISE", the
- *		internal SQL of a check), which tell a user nothing about the bad
- *		input, nor the internal query an error was found in.  The context
- *		of the code that called the entry point is kept
- *		(ThrowErrorData collects it again).  An internal error (class XX)
- *		keeps its whole context, for whoever debugs it.
- */
-static Datum
-rules_call_body(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec_context;
-	volatile Datum result = (Datum) 0;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	PG_TRY();
-	{
-		result = dataeng_entry_call_body(fcinfo, name);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (edata->elevel != ERROR ||
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
-			PG_RE_THROW();
-		FlushErrorState();
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-		edata->context = NULL;
-		edata->internalquery = NULL;
-		edata->internalpos = 0;
-		ThrowErrorData(edata);
-	}
-	PG_END_TRY();
-	return result;
-}
-
-#define RULES_ENTRY(sym, body) \
-PG_FUNCTION_INFO_V1(sym); \
-Datum \
-sym(PG_FUNCTION_ARGS) \
-{ \
-	return rules_call_body(fcinfo, body); \
-}
-
 /* the entry points and their bodies */
-RULES_ENTRY(dataeng_rule_drop, "_rule_drop")
-RULES_ENTRY(dataeng_record_run, "_record_run_as_owner")
-RULES_ENTRY(dataeng_quarantine_put, "_quarantine_put_as_owner")
-RULES_ENTRY(dataeng_quarantine_take, "_quarantine_take_as_owner")
-RULES_ENTRY(dataeng_guard_enable, "_guard_enable")
-RULES_ENTRY(dataeng_guard_disable, "_guard_disable")
-RULES_ENTRY(dataeng_validate, "_validate")
-RULES_ENTRY(dataeng_quarantine_release, "_quarantine_release")
+DATAENG_ENTRY_QUIET(dataeng_rule_drop, "_rule_drop")
+DATAENG_ENTRY_QUIET(dataeng_record_run, "_record_run_as_owner")
+DATAENG_ENTRY_QUIET(dataeng_quarantine_put, "_quarantine_put_as_owner")
+DATAENG_ENTRY_QUIET(dataeng_quarantine_take, "_quarantine_take_as_owner")
+DATAENG_ENTRY_QUIET(dataeng_guard_enable, "_guard_enable")
+DATAENG_ENTRY_QUIET(dataeng_guard_disable, "_guard_disable")
+DATAENG_ENTRY_QUIET(dataeng_validate, "_validate")
+DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
 
 PG_FUNCTION_INFO_V1(dataeng_rule_add);
 
@@ -121,7 +69,8 @@ PG_FUNCTION_INFO_V1(dataeng_rule_add);
  *		PostgreSQL resolves tbl, before the body pins search_path, and the
  *		rule stores it qualified (a name, not an oid: it is dumped and
  *		restored with the rule).  A name that resolves to nothing is passed
- *		on as written, and the body refuses it.
+ *		on as written, and the body refuses it.  dbt's name of it,
+ *		params.to, is renamed params.ref_table here first.
  */
 Datum
 dataeng_rule_add(PG_FUNCTION_ARGS)
@@ -134,7 +83,30 @@ dataeng_rule_add(PG_FUNCTION_ARGS)
 
 		if ((strcmp(kind, "foreign_key") == 0 || strcmp(kind, "relationships") == 0) &&
 			JB_ROOT_IS_OBJECT(params))
+		{
 			ref = getKeyJsonValueFromContainer(&params->root, "ref_table", 9, NULL);
+			/* dbt's name, params.to, is params.ref_table */
+			if (ref == NULL &&
+				(ref = getKeyJsonValueFromContainer(&params->root, "to", 2, NULL)) != NULL)
+			{
+				JsonbValue	key;
+				JsonbParseState *state = NULL;
+				Datum		renamed;
+				Datum		without_to;
+
+				key.type = jbvString;
+				key.val.string.val = "ref_table";
+				key.val.string.len = 9;
+				pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+				pushJsonbValue(&state, WJB_KEY, &key);
+				pushJsonbValue(&state, WJB_VALUE, ref);
+				renamed = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+				without_to = DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(params),
+												 CStringGetTextDatum("to"));
+				params = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, without_to, renamed));
+				fcinfo->args[4].value = JsonbPGetDatum(params);
+			}
+		}
 		if (ref != NULL && ref->type == jbvString)
 		{
 			char	   *name = pnstrdup(ref->val.string.val, ref->val.string.len);
@@ -157,7 +129,7 @@ dataeng_rule_add(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	return rules_call_body(fcinfo, "_rule_add");
+	return dataeng_entry_call_body_quiet(fcinfo, "_rule_add");
 }
 
 /*

@@ -1,0 +1,67 @@
+-- Rules as users of dbt and Great Expectations write them, and nothing
+-- a rule's author wrote silently ignored.
+CREATE EXTENSION dataeng;
+\set VERBOSITY default
+\pset null '(null)'
+
+CREATE SCHEMA tr;
+CREATE TABLE tr.customers (id int PRIMARY KEY);
+CREATE TABLE tr.orders (id int PRIMARY KEY, customer_id int, status text, amount text);
+INSERT INTO tr.customers VALUES (1), (2);
+INSERT INTO tr.orders VALUES (10, 1, 'shipped', '5'), (11, 3, 'lost', ''), (12, NULL, 'shipped', '7');
+
+-- dbt's relationships test: {to: customers, field: id}, resolved in the
+-- caller's search_path and stored as ref_table / ref_column
+SET search_path = tr, public;
+SELECT dataeng.rule_add('orders', 'customer exists', 'relationships', 'customer_id',
+                        '{"to": "customers", "field": "id"}') IS NOT NULL AS added;
+RESET search_path;
+SELECT kind, params FROM dataeng.rules WHERE rule_name = 'customer exists';
+SELECT rule_name, failed, sample FROM dataeng.validate('tr.orders') WHERE rule_name = 'customer exists';
+-- a foreign_key rule without ref_table, or with ref_table and to, or with
+-- ref_column and field, is refused with a message (it was "RAISE statement
+-- option cannot be null")
+SELECT dataeng.rule_add('tr.orders', 'x', 'foreign_key', 'customer_id', '{"ref_column": "id"}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'relationships', 'customer_id', '{"to": "tr.customers"}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'relationships', 'customer_id', '{"to": "nowhere", "field": "id"}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'relationships', 'customer_id',
+                        '{"to": "tr.customers", "ref_table": "tr.customers", "ref_column": "id"}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'relationships', 'customer_id',
+                        '{"to": "tr.customers", "field": "id", "ref_column": "id"}');
+
+-- dbt writes severities in any case
+SELECT dataeng.rule_add('tr.orders', 'status known', 'accepted_values', 'status',
+                        '{"values": ["shipped", "pending"]}', severity => 'WARN') IS NOT NULL AS added;
+SELECT dataeng.rule_add('tr.orders', 'status set', 'not_null', 'status', severity => 'Error') IS NOT NULL AS added;
+SELECT rule_name, severity FROM dataeng.rules WHERE table_name = 'tr.orders'::regclass ORDER BY rule_id;
+SELECT dataeng.rule_add('tr.orders', 'x', 'not_null', 'status', severity => 'fatal');
+
+-- a parameter the kind does not take is refused: a misspelt null_is would
+-- have left empty amounts passing, a misspelt bound checked nothing
+SELECT dataeng.rule_add('tr.orders', 'x', 'expression', NULL,
+                        '{"expression": "dataeng.parse_number(amount) > 0", "nulls_is": "fail"}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'range', 'customer_id', '{"minimum": 1}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'not_null', 'status', '{"values": ["a"]}');
+SELECT dataeng.rule_add('tr.orders', 'x', 'accepted_values', 'status', '{"value_set": ["a"]}');
+SELECT count(*) AS rules_added FROM dataeng.rules WHERE rule_name = 'x';
+-- what every kind takes still works, mostly and the two options included
+SELECT dataeng.rule_add('tr.orders', 'amount positive', 'expression', NULL,
+                        '{"expression": "dataeng.parse_number(amount) > 0", "null_is": "fail",
+                          "mostly": 0.5, "quarantine_when_mostly_passes": false}') IS NOT NULL AS added;
+SELECT rule_name, checked, failed, passed FROM dataeng.validate('tr.orders') ORDER BY rule_name;
+
+-- the guard quarantines the new row of an UPDATE and keeps the old one:
+-- releasing it says why it cannot go back (it was a bare duplicate key
+-- error of an internal query)
+CREATE TABLE tr.people (id int PRIMARY KEY, email text);
+SELECT dataeng.rule_add('tr.people', 'email valid', 'validator', 'email', '{"function": "email"}') IS NOT NULL AS added;
+SELECT dataeng.guard_enable('tr.people', 'quarantine');
+INSERT INTO tr.people VALUES (1, 'a@example.com');
+UPDATE tr.people SET email = 'broken' WHERE id = 1;
+SELECT id, email FROM tr.people;
+SELECT dataeng.quarantine_release(quarantine_id, '{"email": "b@example.com"}')
+  FROM dataeng.quarantine WHERE table_name = 'tr.people'::regclass;
+SELECT row_data FROM dataeng.quarantine WHERE table_name = 'tr.people'::regclass;
+
+DROP SCHEMA tr CASCADE;
+DROP EXTENSION dataeng;
