@@ -58,12 +58,15 @@ BEGIN
     END IF;
     PERFORM dataeng_internal._agg_column(d.source, d.key_column, 'key column');
     PERFORM dataeng_internal._agg_column(d.source, a, 'attribute') FROM unnest(d.attributes) a;
-    -- (the trigger restore_consumer creates its consumer, as d.owner)
+    -- (the trigger restore_consumer creates its consumer, as d.owner, and
+    -- marks the definition for a resync, meant for a restored one: a new
+    -- dimension has nothing to make up)
     BEGIN
       INSERT INTO dataeng_internal.dimension_defs SELECT d.*;
     EXCEPTION WHEN unique_violation THEN
       RAISE EXCEPTION 'dimension "%" already exists', d.name USING ERRCODE = 'duplicate_object';
     END;
+    UPDATE dataeng_internal.dimension_defs x SET resync_pending = false WHERE x.name = d.name;
     RETURN;
   END IF;
   PERFORM 1 FROM dataeng_internal.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
@@ -74,7 +77,8 @@ BEGIN
   CASE op
     WHEN 'refreshed' THEN
       UPDATE dataeng_internal.dimension_defs x
-         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n
+         SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n,
+             resync_pending = false
        WHERE x.name = d.name;
     WHEN 'delete' THEN
       -- its consumer and refresh job go with it: left behind, they would
@@ -264,7 +268,7 @@ BEGIN
 
   -- the definition, and with it the consumer dim:<name>, owned by the caller
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
-             schedule, now(), clock_timestamp(), 0, 0)::dataeng_internal.dimension_defs;
+             schedule, now(), clock_timestamp(), 0, 0, false)::dataeng_internal.dimension_defs;
   PERFORM dataeng_internal._dim_def_write('insert', def, 0);
   IF scd_type = 1 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
@@ -425,7 +429,14 @@ BEGIN
     img.exprs[1], sel, d.consumer, d.source::oid, d.key_column, d.attributes, img.coldef));
   SELECT e.n_changes INTO n FROM pg_temp._dataeng_dim_ev e WHERE e.n_changes IS NOT NULL;
 
-  IF n > 0 THEN
+  IF d.resync_pending THEN
+    -- restored from a dump: the changes pending at the dump are in the
+    -- source but were never captured for the new consumer; the current
+    -- rows are made equal to the source (as after a TRUNCATE), the
+    -- versions of those changes taking effect now
+    PERFORM dataeng_internal._agg_changes_table();
+    n := dataeng_internal._dim_resync(d, n, now());
+  ELSIF n > 0 THEN
     -- changes before the first TRUNCATE are applied; from a TRUNCATE on,
     -- the current rows are made equal to the source
     SELECT e.change_id, e.t AS captured_at INTO tr
@@ -557,6 +568,13 @@ AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
     PERFORM dataeng_internal._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
+    -- the new consumer starts now: what the source changed since the
+    -- definition's last refresh is made up by its next refresh
+    IF TG_TABLE_NAME = 'fact_defs' THEN
+      UPDATE dataeng_internal.fact_defs f SET resync_pending = true WHERE f.name = NEW.name;
+    ELSE
+      UPDATE dataeng_internal.dimension_defs x SET resync_pending = true WHERE x.name = NEW.name;
+    END IF;
   ELSIF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c
                      WHERE c.name = NEW.consumer AND c.owner = NEW.owner
                        AND c.tables IS NOT DISTINCT FROM ARRAY[NEW.source]) THEN

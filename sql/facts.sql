@@ -53,7 +53,11 @@ CREATE TABLE dataeng_internal.fact_defs (
   -- schema and named after it (_fact_storage_name: <name>_data), holds the
   -- same rows with their bookkeeping columns (__rows, __nn_*, __sum_*,
   -- __cnt_*) and the key the refresh merges on.  Every write goes there.
-  storage_table regclass  NOT NULL
+  storage_table regclass  NOT NULL,
+  -- restored from a dump (_agg_restore_consumer): the changes pending at
+  -- the dump never reach the new consumer, so the next refresh rebuilds
+  -- the fact from its source
+  resync_pending boolean  NOT NULL DEFAULT false
 );
 COMMENT ON TABLE dataeng_internal.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -71,7 +75,11 @@ CREATE TABLE dataeng_internal.dimension_defs (
   created_at    timestamptz NOT NULL DEFAULT now(),
   last_refresh  timestamptz,
   last_changes  bigint,
-  total_changes bigint      NOT NULL DEFAULT 0
+  total_changes bigint      NOT NULL DEFAULT 0,
+  -- restored from a dump (_agg_restore_consumer): the next refresh makes
+  -- the current rows equal to the source (the changes pending at the dump
+  -- never reach the new consumer)
+  resync_pending boolean    NOT NULL DEFAULT false
 );
 COMMENT ON TABLE dataeng_internal.dimension_defs IS
   'Dimension tables kept up to date from the change log; read dataeng.dimensions';
@@ -971,7 +979,7 @@ BEGIN
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
-             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL)::dataeng_internal.fact_defs;
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false)::dataeng_internal.fact_defs;
   sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
                                            ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
@@ -1483,12 +1491,15 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = 'A fact is a view of its owner; its rows are in a table of its owner named after it, in its schema.';
     END IF;
-    -- (the trigger restore_consumer creates its consumer, as d.owner)
+    -- (the trigger restore_consumer creates its consumer, as d.owner, and
+    -- marks the definition for a resync, meant for a restored one: a new
+    -- fact has nothing to make up)
     BEGIN
       INSERT INTO dataeng_internal.fact_defs SELECT d.*;
     EXCEPTION WHEN unique_violation THEN
       RAISE EXCEPTION 'fact "%" already exists', d.name USING ERRCODE = 'duplicate_object';
     END;
+    UPDATE dataeng_internal.fact_defs f SET resync_pending = false WHERE f.name = d.name;
     RETURN;
   END IF;
   PERFORM 1 FROM dataeng_internal.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
@@ -1500,7 +1511,7 @@ BEGIN
     WHEN 'refreshed' THEN
       UPDATE dataeng_internal.fact_defs f
          SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n,
-             last_refresh_path = d.last_refresh_path
+             last_refresh_path = d.last_refresh_path, resync_pending = false
        WHERE f.name = d.name;
     WHEN 'backfilled' THEN
       UPDATE dataeng_internal.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;
@@ -2144,6 +2155,15 @@ BEGIN
       PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
       RETURN n;
     END IF;
+  END IF;
+  -- restored from a dump: the changes pending at the dump are in the
+  -- source but were never captured for the new consumer; the fact is
+  -- rebuilt once from its source
+  IF d.resync_pending THEN
+    n := dataeng_internal._fact_rebuild(d, 0);
+    d.last_refresh_path := 'rebuild (restored from a dump)';
+    PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
+    RETURN n;
   END IF;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old

@@ -534,3 +534,10 @@ UPDATE dataeng_internal.fact_defs f
 -- delete a run's results or log with it.
 ALTER TABLE dataeng.validation_results DROP CONSTRAINT validation_results_run_id_fkey;
 ALTER TABLE dataeng.dedupe_log DROP CONSTRAINT dedupe_log_run_id_fkey;
+
+-- Facts and dimensions restored from a dump (facts.sql, dimensions.sql):
+-- their new consumer starts at the restore, so the next refresh makes the
+-- definition equal to its source (resync_pending, set by the trigger
+-- restore_consumer).
+ALTER TABLE dataeng_internal.fact_defs ADD COLUMN resync_pending boolean NOT NULL DEFAULT false;
+ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN resync_pending boolean NOT NULL DEFAULT false;

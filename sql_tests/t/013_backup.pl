@@ -159,8 +159,8 @@ sub snapshot
 	for my $t (@carried)
 	{
 		$snap{$t} = $node->safe_psql($db,
-			qq{SELECT count(*) || E'\\n' || coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')
-			     FROM $qual{$t} x});
+			qq{SELECT count(*) || E'\\n' || coalesce(string_agg(r, E'\\n' ORDER BY r), '')
+			     FROM (SELECT (to_jsonb(x) - 'resync_pending')::text AS r FROM $qual{$t} x) y});
 	}
 	$snap{sequences} = $node->safe_psql($db, q{
 		SELECT string_agg(c.relname || '=' || coalesce(s.last_value::text, 'unused'), ' ' ORDER BY c.relname)
@@ -177,6 +177,8 @@ $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
 	'pg_restore, without a single error');
 
+# (restored facts and dimensions are marked for their first refresh to make
+# them equal to their sources: t/018_agg_restore.pl; the mark is left out)
 my $after = snapshot('restored');
 for my $t (@carried, 'sequences')
 {
