@@ -82,6 +82,7 @@ typedef struct DecoderData
 	bool		include_begin_commit;
 	bool		include_ddl;
 	bool		stream_changes;
+	bool		streaming;		/* between STREAM START and STREAM STOP */
 	char	   *name_json;		/* Debezium source.name */
 	char	   *db_json;		/* the database's name, quoted */
 
@@ -93,6 +94,7 @@ typedef struct DecoderData
 	int64		now_ms;			/* Debezium ts_ms */
 	ReorderBufferTXN *begin_pending;	/* BEGIN not written yet (written
 										 * before the first record) */
+	int			guc_level;		/* pin_settings' GUC nest level, or 0 */
 } DecoderData;
 
 extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
@@ -134,7 +136,7 @@ static void decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 							XLogRecPtr lsn, bool transactional, const char *prefix,
 							Size sz, const char *message);
 static void write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-					  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+					  ReorderBufferTXN *subtxn, XLogRecPtr lsn, bool transactional, Size sz, const char *message,
 					  bool verified);
 static void decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
@@ -199,6 +201,44 @@ option_string(DefElem *elem)
 	return strVal(elem->arg);
 }
 
+/*
+ * The settings type output functions read, pinned while the plugin decodes
+ * (arrays, composites, ranges, interval and the like are written by their
+ * output functions): without this a record's text depended on the
+ * DateStyle, TimeZone, IntervalStyle, extra_float_digits and bytea_output
+ * of whichever session read the slot (a timestamptz[] written as
+ * "01.01.2026 09:00:00 JST" under DateStyle German in Asia/Tokyo, floats
+ * cut to 15 digits under extra_float_digits = 0).
+ */
+static const char *const pinned_settings[][2] = {
+	{"DateStyle", "ISO, MDY"},
+	{"IntervalStyle", "postgres"},
+	{"TimeZone", "UTC"},
+	{"extra_float_digits", "3"},
+	{"bytea_output", "hex"},
+};
+
+/*
+ * pin_settings
+ *		In a transaction (the SQL functions): at a new GUC nest level that
+ *		decoder_shutdown pops (an error's abort pops it too), so the caller's
+ *		session gets its own settings back.  Outside one (a walsender, whose
+ *		session serves this slot alone): for the session.
+ */
+static void
+pin_settings(DecoderData *data)
+{
+	Size		i;
+	bool		in_xact = IsTransactionState();
+
+	data->guc_level = in_xact ? NewGUCNestLevel() : 0;
+	for (i = 0; i < lengthof(pinned_settings); i++)
+		(void) set_config_option(pinned_settings[i][0], pinned_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION,
+								 in_xact ? GUC_ACTION_SAVE : GUC_ACTION_SET,
+								 true, 0, false);
+}
+
 static void
 decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init)
 {
@@ -258,6 +298,12 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 					 errhint("Valid options are format, include_tables, exclude_tables, include_xids, "
 							 "include_timestamp, include_begin_commit, include_ddl, stream_changes and name.")));
 	}
+	if (data->stream_changes && !data->include_xids)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"stream_changes\" of output plugin dataeng cannot be used with include_xids off"),
+				 errdetail("Streamed transactions are sent interleaved: their changes need the xid to be told apart, and STREAM ABORT names what to discard by xid."),
+				 errhint("Leave include_xids on, or stream_changes off.")));
 	if (data->debezium && data->stream_changes)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -284,6 +330,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	MemoryContextSwitchTo(old);
 
 	ctx->output_plugin_private = data;
+	pin_settings(data);
 	opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
 	opt->receive_rewrites = false;
 	ctx->streaming &= data->stream_changes;
@@ -292,7 +339,15 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 static void
 decoder_shutdown(LogicalDecodingContext *ctx)
 {
-	/* everything lives in ctx->context, which the caller deletes */
+	DecoderData *data = ctx->output_plugin_private;
+
+	/* give the SQL caller's session its settings back */
+	if (data != NULL && data->guc_level > 0)
+	{
+		AtEOXact_GUC(false, data->guc_level);
+		data->guc_level = 0;
+	}
+	/* everything else lives in ctx->context, which the caller deletes */
 }
 
 /*-------------------------------------------------------------------------
@@ -396,6 +451,7 @@ decoder_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	DecoderData *data = ctx->output_plugin_private;
 
 	txn_prepare(data, txn, true);
+	data->streaming = false;
 	/* written before the transaction's first record: none for empty ones */
 	data->begin_pending = (data->include_begin_commit && !data->debezium) ? txn : NULL;
 }
@@ -430,6 +486,7 @@ decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	DecoderData *data = ctx->output_plugin_private;
 
 	txn_prepare(data, txn, false);
+	data->streaming = true;
 	data->begin_pending = NULL;
 	if (data->include_begin_commit)
 		write_control(ctx, "STREAM START", txn, false, InvalidXLogRecPtr);
@@ -440,6 +497,7 @@ decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 {
 	DecoderData *data = ctx->output_plugin_private;
 
+	data->streaming = false;
 	if (data->include_begin_commit)
 		write_control(ctx, "STREAM STOP", txn, false, InvalidXLogRecPtr);
 }
@@ -468,14 +526,18 @@ decoder_stream_abort(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRec
 static void
 decoder_stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr commit_lsn)
 {
+	DecoderData *data = ctx->output_plugin_private;
 	StringInfo	out;
 
 	OutputPluginPrepareWrite(ctx, true);
 	out = ctx->out;
 	appendStringInfo(out, "{\"op\":\"STREAM COMMIT\",\"xid\":%u,\"commit_lsn\":", top_xid(txn));
 	decoder_write_lsn(out, commit_lsn);
-	appendStringInfoString(out, ",\"commit_time\":");
-	decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
+	if (data->include_timestamp)
+	{
+		appendStringInfoString(out, ",\"commit_time\":");
+		decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
+	}
 	appendStringInfoChar(out, '}');
 	OutputPluginWrite(ctx, true);
 }
@@ -650,9 +712,16 @@ write_debezium_tail(StringInfo out, DecoderData *data, char op)
 
 /* The native record's head: {"xid":N,"lsn":..,"commit_lsn":..,"commit_time":..,"schema":..,"table":.. */
 static void
-write_native_head(StringInfo out, DecoderData *data, DecoderRel *rel, XLogRecPtr lsn)
+write_native_head(StringInfo out, DecoderData *data, ReorderBufferTXN *txn,
+				  DecoderRel *rel, XLogRecPtr lsn)
 {
 	appendBinaryStringInfo(out, data->txn_head.data, data->txn_head.len);
+	/*
+	 * a streamed change of a subtransaction (the change's own txn, not the
+	 * top-level one the callbacks get): STREAM ABORT may name it
+	 */
+	if (data->streaming && txn != NULL && txn->toptxn != NULL)
+		appendStringInfo(out, "\"subxid\":%u,", txn->xid);
 	appendBinaryStringInfo(out, "\"lsn\":", 6);
 	decoder_write_lsn(out, lsn);
 	appendBinaryStringInfo(out, data->txn_tail.data, data->txn_tail.len);
@@ -695,7 +764,7 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				old = MemoryContextSwitchTo(data->change_cxt);
 				event = TextDatumGetCString(rel->new_values[rel->ddl_event_att]);
 				MemoryContextSwitchTo(old);
-				write_ddl(ctx, txn, change->lsn, true, strlen(event), event, true);
+				write_ddl(ctx, txn, change->txn, change->lsn, true, strlen(event), event, true);
 			}
 		}
 		return;
@@ -747,7 +816,7 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		bool		first = true;
 		int			i;
 
-		write_native_head(out, data, rel, change->lsn);
+		write_native_head(out, data, change->txn, rel, change->lsn);
 		appendBinaryStringInfo(out, ",\"op\":\"", 7);
 		appendStringInfoChar(out, op);
 		appendBinaryStringInfo(out, "\",\"pk\":", 7);
@@ -811,7 +880,7 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		}
 		else
 		{
-			write_native_head(out, data, rel, change->lsn);
+			write_native_head(out, data, change->txn, rel, change->lsn);
 			appendStringInfoString(out, ",\"op\":\"T\",\"pk\":null,\"old\":null,\"new\":null}");
 		}
 		OutputPluginWrite(ctx, true);
@@ -928,7 +997,7 @@ ddl_depth_ok(const char *s, Size sz)
  */
 static void
 write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-		  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+		  ReorderBufferTXN *subtxn, XLogRecPtr lsn, bool transactional, Size sz, const char *message,
 		  bool verified)
 {
 	DecoderData *data = ctx->output_plugin_private;
@@ -1043,6 +1112,8 @@ write:
 			else
 				appendStringInfoString(out, "\"xid\":null,");
 		}
+		if (data->streaming && subtxn != NULL && subtxn->toptxn != NULL)
+			appendStringInfo(out, "\"subxid\":%u,", subtxn->xid);
 		appendStringInfoString(out, "\"lsn\":");
 		decoder_write_lsn(out, lsn);
 		if (transactional && txn != NULL)
@@ -1091,5 +1162,5 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
 		return;
-	write_ddl(ctx, txn, lsn, transactional, sz, message, false);
+	write_ddl(ctx, txn, NULL, lsn, transactional, sz, message, false);
 }

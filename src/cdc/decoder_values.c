@@ -14,8 +14,11 @@
  *
  * Typing: smallint, integer, bigint, oid, real, double precision and
  * numeric are JSON numbers, except NaN and the infinities, which are
- * strings ("NaN", "Infinity", "-Infinity"); boolean is true/false; SQL NULL
- * is null; everything else is a string.  Dates and timestamps do not depend
+ * strings ("NaN", "Infinity", "-Infinity"); floats are the shortest decimal
+ * that reads back exactly; boolean is true/false; SQL NULL is null;
+ * everything else is a string.  Nothing depends on the reading session's
+ * settings: floats and bytea are formatted here, and decoder.c pins the
+ * settings other output functions read (DateStyle, TimeZone, ...).  Dates and timestamps do not depend
  * on DateStyle or TimeZone: ISO 8601, timestamptz in UTC with a "Z".  In
  * format=debezium, as Debezium's PostgreSQL connector does by default,
  * date is days since 1970-01-01, timestamp microseconds since 1970-01-01
@@ -31,6 +34,8 @@
 
 #include "catalog/pg_type.h"
 #include "common/base64.h"
+#include "common/int.h"
+#include "common/shortest_dec.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -140,6 +145,63 @@ write_numeric_text(StringInfo out, const char *s)
 		appendStringInfoString(out, s);
 }
 
+/*
+ * write_float
+ *		Append a real or double precision value: the shortest decimal that
+ *		reads back as the same value (as float4out / float8out with
+ *		extra_float_digits > 0, but whatever that setting is in the session
+ *		that reads the slot), or a string for NaN and the infinities.
+ */
+static void
+write_float(StringInfo out, Oid typid, Datum value)
+{
+	double		v = typid == FLOAT4OID ? (double) DatumGetFloat4(value) : DatumGetFloat8(value);
+
+	if (isnan(v))
+		appendBinaryStringInfo(out, "\"NaN\"", 5);
+	else if (isinf(v))
+		appendStringInfoString(out, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	else
+	{
+		enlargeStringInfo(out, DOUBLE_SHORTEST_DECIMAL_LEN + 1);
+		if (typid == FLOAT4OID)
+			out->len += float_to_shortest_decimal_bufn(DatumGetFloat4(value), out->data + out->len);
+		else
+			out->len += double_to_shortest_decimal_bufn(v, out->data + out->len);
+		out->data[out->len] = '\0';
+	}
+}
+
+/*
+ * write_bytea_hex
+ *		Append a bytea value as PostgreSQL's hex format ("\\x00ff" in JSON),
+ *		whatever bytea_output is in the session that reads the slot.
+ */
+static void
+write_bytea_hex(StringInfo out, Datum value)
+{
+	bytea	   *b = DatumGetByteaPP(value);
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(b);
+	int			n = VARSIZE_ANY_EXHDR(b);
+	char	   *d;
+	int			i;
+
+	enlargeStringInfo(out, 2 * n + 5);
+	d = out->data + out->len;
+	*d++ = '"';
+	*d++ = '\\';
+	*d++ = '\\';
+	*d++ = 'x';
+	for (i = 0; i < n; i++)
+	{
+		*d++ = hexdigits[p[i] >> 4];
+		*d++ = hexdigits[p[i] & 0xf];
+	}
+	*d++ = '"';
+	out->len = d - out->data;
+	out->data[out->len] = '\0';
+}
+
 /* Append n as exactly width decimal digits */
 static inline char *
 put_digits(char *d, int n, int width)
@@ -214,10 +276,17 @@ write_iso(StringInfo out, Timestamp ts, bool utc)
 		JsonEncodeDateTime(buf, TimestampGetDatum(ts), utc ? TIMESTAMPTZOID : TIMESTAMPOID,
 						   utc ? &zero : NULL);
 		len = strlen(buf);
-		if (utc && len > 6 && strcmp(buf + len - 6, "+00:00") == 0)
+		if (utc)
 		{
-			buf[len - 6] = 'Z';
-			len -= 5;
+			/* "+00:00" is "Z", also before the " BC" of years before 1 */
+			char	   *tz = strstr(buf, "+00:00");
+
+			if (tz != NULL)
+			{
+				*tz = 'Z';
+				memmove(tz + 1, tz + 6, strlen(tz + 6) + 1);
+				len -= 5;
+			}
 		}
 		decoder_escape(out, buf, len);
 	}
@@ -296,6 +365,8 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 				appendBinaryStringInfo(out, "false", 5);
 			return;
 		case DK_FLOAT:
+			write_float(out, att->typid, value);
+			return;
 		case DK_NUMERIC:
 			write_numeric_text(out, OutputFunctionCall(&att->out, value));
 			return;
@@ -331,9 +402,17 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 			{
 				Timestamp	t = DatumGetTimestamp(value);
 
-				if (debezium && !TIMESTAMP_NOT_FINITE(t))
+				int64		us;
+
+				/*
+				 * microseconds since 1970, unless that overflows an int64
+				 * (years past 294246): then the ISO string, never a wrapped
+				 * number
+				 */
+				if (debezium && !TIMESTAMP_NOT_FINITE(t) &&
+					!pg_add_s64_overflow(t, (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY, &us))
 				{
-					write_int64(out, t + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+					write_int64(out, us);
 					return;
 				}
 				write_iso(out, t, false);
@@ -359,7 +438,8 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 				appendStringInfoChar(out, '"');
 				return;
 			}
-			/* FALLTHROUGH */
+			write_bytea_hex(out, value);
+			return;
 		case DK_OTHER:
 			{
 				char	   *s = OutputFunctionCall(&att->out, value);
