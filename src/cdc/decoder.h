@@ -90,8 +90,9 @@ typedef struct DecoderRel
 /* A table pattern of include_tables / exclude_tables */
 typedef struct DecoderPattern
 {
-	char	   *pattern;		/* unescaped markers: '\\' escapes, '*' any run */
-	bool		qualified;		/* has an unescaped '.': matched against schema.table */
+	char	   *pattern;		/* the table's: '\\' escapes, '*' any run */
+	char	   *schema;			/* the schema's, when qualified; else NULL */
+	bool		qualified;		/* had a '.' outside quotes and escapes */
 } DecoderPattern;
 
 /* decoder.c */

@@ -16,9 +16,12 @@
  * change comes with; a renamed schema marks every entry stale.
  *
  * Patterns: a comma-separated list; "*" matches any run of characters,
- * "\" makes the next character literal ("\*", "\,", "\.", "\\").  A pattern
- * with an unescaped "." is matched against schema.table, one without
- * against the table name alone.
+ * "\" makes the next character literal ("\*", "\,", "\.", "\\"), and double
+ * quotes make every character between them literal.  A pattern with a "."
+ * outside quotes and escapes is a schema pattern and a table pattern,
+ * matched against the schema and the table apart (so "*" never spans the
+ * dot, and a name with a dot in it is told from a schema); one without is
+ * matched against the table name alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -291,9 +294,28 @@ decoder_exclude_list(void)
 	return decoder_exclude;
 }
 
+/* A pattern error: the value, what is wrong, and how patterns are written */
+static void
+pattern_error(const char *option, const char *value, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
+					value, option),
+			 errdetail("%s", detail),
+			 errhint("Write comma-separated patterns such as public.orders, sales.*, "
+					 "or \"My Schema\".\"Order.Items\" (double quotes make dots, commas "
+					 "and stars literal).")));
+}
+
 /*
  * decoder_parse_patterns
- *		Parse the value of include_tables or exclude_tables.
+ *		Parse the value of include_tables or exclude_tables: comma-separated
+ *		patterns, each "table" or "schema.table".  Outside double quotes
+ *		"*" matches any run, "\" makes the next character literal and "."
+ *		separates the schema from the table (at most one); inside them
+ *		every character is literal ("" is a quote).  Each part is kept in
+ *		glob form (literal characters escaped with "\").
  */
 List *
 decoder_parse_patterns(const char *option, const char *value)
@@ -303,11 +325,16 @@ decoder_parse_patterns(const char *option, const char *value)
 
 	for (;;)
 	{
-		StringInfoData buf;
+		StringInfoData parts[2];
+		StringInfo	cur;
 		DecoderPattern *pat;
-		bool		escaped_end = false;
+		bool		any = false;	/* anything in the current part */
+		bool		empty_part = false;
+		int			trail = 0;	/* unquoted, unescaped blanks at the end */
 
-		initStringInfo(&buf);
+		initStringInfo(&parts[0]);
+		initStringInfo(&parts[1]);
+		cur = &parts[0];
 		pat = palloc0(sizeof(DecoderPattern));
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;
@@ -316,33 +343,81 @@ decoder_parse_patterns(const char *option, const char *value)
 			if (*p == '\\')
 			{
 				if (p[1] == '\0')
-				{
-					escaped_end = true;
-					break;
-				}
-				appendStringInfoChar(&buf, '\\');
-				appendStringInfoChar(&buf, p[1]);
+					pattern_error(option, value, "A pattern ends with an unfinished \"\\\".");
+				appendStringInfoChar(cur, '\\');
+				appendStringInfoChar(cur, p[1]);
 				p += 2;
+				any = true;
+				trail = 0;
+				continue;
+			}
+			if (*p == '"')
+			{
+				/* a quoted run: every character literal, "" a quote */
+				int			start = cur->len;
+
+				p++;
+				for (;;)
+				{
+					if (*p == '\0')
+						pattern_error(option, value, "A pattern has an unterminated double quote.");
+					if (*p == '"')
+					{
+						if (p[1] != '"')
+							break;
+						p++;
+					}
+					appendStringInfoChar(cur, '\\');
+					appendStringInfoChar(cur, *p++);
+				}
+				p++;			/* the closing quote */
+				if (cur->len == start)
+					pattern_error(option, value, "A pattern has an empty quoted name (\"\").");
+				any = true;
+				trail = 0;
 				continue;
 			}
 			if (*p == '.')
+			{
+				if (pat->qualified)
+					pattern_error(option, value,
+								  "A pattern has more than one \".\" outside double quotes: "
+								  "quote or escape the dots of names.");
+				if (!any)
+					empty_part = true;
 				pat->qualified = true;
-			appendStringInfoChar(&buf, *p++);
+				cur = &parts[1];
+				any = false;
+				trail = 0;
+				p++;
+				continue;
+			}
+			if (*p == ' ' || *p == '\t' || *p == '\n')
+				trail++;
+			else
+			{
+				trail = 0;
+				any = true;
+			}
+			appendStringInfoChar(cur, *p++);
 		}
-		/* trailing blanks are not part of a name */
-		while (buf.len > 0 && (buf.data[buf.len - 1] == ' ' || buf.data[buf.len - 1] == '\t') &&
-			   !(buf.len > 1 && buf.data[buf.len - 2] == '\\'))
-			buf.data[--buf.len] = '\0';
-		if (escaped_end || buf.len == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
-							value, option),
-					 escaped_end ?
-					 errdetail("A pattern ends with an unfinished \"\\\".") :
-					 errdetail("A pattern is empty."),
-					 errhint("Write comma-separated patterns such as public.orders or sales.*.")));
-		pat->pattern = buf.data;
+		/* blanks after the pattern are not part of a name */
+		cur->len -= trail;
+		cur->data[cur->len] = '\0';
+		if (!any || empty_part)
+			pattern_error(option, value,
+						  pat->qualified ? "A pattern has an empty schema or table name." :
+						  "A pattern is empty.");
+		if (pat->qualified)
+		{
+			pat->schema = parts[0].data;
+			pat->pattern = parts[1].data;
+		}
+		else
+		{
+			pat->schema = NULL;
+			pat->pattern = parts[0].data;
+		}
 		result = lappend(result, pat);
 		if (*p == '\0')
 			break;
@@ -408,30 +483,15 @@ bool
 decoder_patterns_match(List *patterns, const char *schema, const char *table)
 {
 	ListCell   *lc;
-	char	   *qualified = NULL;
-	bool		result = false;
 
+	/* the schema and the table are matched apart: a dot in a name is no separator */
 	foreach(lc, patterns)
 	{
 		DecoderPattern *pat = lfirst(lc);
 
-		if (pat->qualified)
-		{
-			if (qualified == NULL)
-				qualified = psprintf("%s.%s", schema, table);
-			if (glob_match(pat->pattern, qualified))
-			{
-				result = true;
-				break;
-			}
-		}
-		else if (glob_match(pat->pattern, table))
-		{
-			result = true;
-			break;
-		}
+		if (glob_match(pat->pattern, table) &&
+			(!pat->qualified || glob_match(pat->schema, schema)))
+			return true;
 	}
-	if (qualified)
-		pfree(qualified);
-	return result;
+	return false;
 }
