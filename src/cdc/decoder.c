@@ -18,6 +18,8 @@
  *   numbers, a table-driven escaper, names escaped once per relation in
  *   decoder_rels.c); per transaction the xid, commit LSN and commit time
  *   are formatted once.  Each change's work memory is reset after it.
+ * - publish_via_partition_root names a partition's records by its root
+ *   (decoder_rels.c maps the columns).
  * - Two formats: the native one (format=json, the default)
  *     {"xid":..,"lsn":..,"commit_lsn":..,"commit_time":..,"schema":..,
  *      "table":..,"op":"I|U|D|T","pk":{..},"old":{..},"new":{..},
@@ -82,6 +84,7 @@ typedef struct DecoderData
 	bool		include_begin_commit;
 	bool		include_ddl;
 	bool		stream_changes;
+	bool		via_root;		/* publish_via_partition_root */
 	bool		streaming;		/* between STREAM START and STREAM STOP */
 	char	   *name_json;		/* Debezium source.name */
 	char	   *db_json;		/* the database's name, quoted */
@@ -289,6 +292,8 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 			data->include_ddl = option_bool(elem);
 		else if (strcmp(elem->defname, "stream_changes") == 0)
 			data->stream_changes = option_bool(elem);
+		else if (strcmp(elem->defname, "publish_via_partition_root") == 0)
+			data->via_root = option_bool(elem);
 		else if (strcmp(elem->defname, "name") == 0)
 			name = option_string(elem);
 		else
@@ -296,7 +301,8 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unrecognized option \"%s\" for output plugin dataeng", elem->defname),
 					 errhint("Valid options are format, include_tables, exclude_tables, include_xids, "
-							 "include_timestamp, include_begin_commit, include_ddl, stream_changes and name.")));
+							 "include_timestamp, include_begin_commit, include_ddl, stream_changes, "
+							 "publish_via_partition_root and name.")));
 	}
 	if (data->stream_changes && !data->include_xids)
 		ereport(ERROR,
@@ -326,7 +332,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	initStringInfo(&data->txn_head);
 	initStringInfo(&data->txn_tail);
 	initStringInfo(&data->src_tail);
-	decoder_rels_init(ctx->context, include, exclude);
+	decoder_rels_init(ctx->context, include, exclude, data->via_root);
 	MemoryContextSwitchTo(old);
 
 	ctx->output_plugin_private = data;
@@ -623,13 +629,30 @@ write_image(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
 		appendBinaryStringInfo(out, "null", 4);
 }
 
-/* the values of an image the WAL carries into row; NULL when it has none */
+/*
+ * the values of an image the WAL carries into row, in the columns of the
+ * table the records name (a partition's root: mapped); NULL when it has none
+ */
 static Row *
-deform_image(ReorderBufferTupleBuf *tuple, TupleDesc desc, Row *row)
+deform_image(ReorderBufferTupleBuf *tuple, TupleDesc desc, DecoderRel *rel, Row *row)
 {
+	int			i;
+
 	if (tuple == NULL)
 		return NULL;
-	heap_deform_tuple(&tuple->tuple, desc, row->values, row->isnull);
+	if (rel->root_map == NULL)
+	{
+		heap_deform_tuple(&tuple->tuple, desc, row->values, row->isnull);
+		return row;
+	}
+	heap_deform_tuple(&tuple->tuple, desc, rel->leaf_values, rel->leaf_isnull);
+	for (i = 0; i < rel->natts; i++)
+	{
+		AttrNumber	a = rel->root_map->attnums[i];
+
+		row->isnull[i] = a <= 0 || rel->leaf_isnull[a - 1];
+		row->values[i] = a <= 0 ? (Datum) 0 : rel->leaf_values[a - 1];
+	}
 	return row;
 }
 
@@ -780,16 +803,16 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			op = 'I';
-			newp = deform_image(change->data.tp.newtuple, desc, &newrow);
+			newp = deform_image(change->data.tp.newtuple, desc, rel, &newrow);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			op = 'U';
-			oldp = deform_image(change->data.tp.oldtuple, desc, &oldrow);
-			newp = deform_image(change->data.tp.newtuple, desc, &newrow);
+			oldp = deform_image(change->data.tp.oldtuple, desc, rel, &oldrow);
+			newp = deform_image(change->data.tp.newtuple, desc, rel, &newrow);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
 			op = 'D';
-			oldp = deform_image(change->data.tp.oldtuple, desc, &oldrow);
+			oldp = deform_image(change->data.tp.oldtuple, desc, rel, &oldrow);
 			break;
 		default:
 			return;
@@ -862,6 +885,8 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	DecoderData *data = ctx->output_plugin_private;
 	int			i;
 
+	List	   *roots_done = NIL;
+
 	for (i = 0; i < nrelations; i++)
 	{
 		DecoderRel *rel = decoder_rel_get(relations[i]);
@@ -869,6 +894,18 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 		if (!rel->included)
 			continue;
+		/*
+		 * partitions named by their root (which the TRUNCATE lists too):
+		 * one record per table named
+		 */
+		if (data->via_root)
+		{
+			Oid			named = OidIsValid(rel->root_relid) ? rel->root_relid : rel->relid;
+
+			if (list_member_oid(roots_done, named))
+				continue;
+			roots_done = lappend_oid(roots_done, named);
+		}
 		flush_begin(ctx);
 		OutputPluginPrepareWrite(ctx, true);
 		out = ctx->out;
@@ -885,6 +922,7 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		}
 		OutputPluginWrite(ctx, true);
 	}
+	list_free(roots_done);
 }
 
 /*-------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #ifndef DATAENG_CDC_DECODER_H
 #define DATAENG_CDC_DECODER_H
 
+#include "access/attmap.h"
 #include "access/xlogdefs.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
@@ -78,9 +79,14 @@ typedef struct DecoderRel
 	MemoryContext cxt;			/* everything below */
 	char	   *schema_json;	/* "schema" (quoted, escaped) */
 	char	   *table_json;
-	int			natts;
+	int			natts;			/* of the table the records name */
 	int			nkeys;
 	DecoderAtt *atts;
+	int			leaf_natts;		/* of the relation changes come with */
+	Oid			root_relid;		/* publish_via_partition_root: the root, else InvalidOid */
+	AttrMap    *root_map;		/* its column i is the partition's attnums[i] (0: none) */
+	Datum	   *leaf_values;	/* a partition's image, deformed before mapping */
+	bool	   *leaf_isnull;
 	Datum	   *new_values;		/* the images of the change being written */
 	bool	   *new_isnull;
 	Datum	   *old_values;
@@ -108,7 +114,8 @@ extern void decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts);
 extern void decoder_write_lsn(StringInfo out, XLogRecPtr lsn);
 
 /* decoder_rels.c */
-extern void decoder_rels_init(MemoryContext parent, List *include, List *exclude);
+extern void decoder_rels_init(MemoryContext parent, List *include, List *exclude,
+							  bool via_root);
 extern DecoderRel *decoder_rel_get(Relation rel);
 extern List *decoder_parse_patterns(const char *option, const char *value);
 extern List *decoder_include_list(void);

@@ -30,6 +30,7 @@
 #include "access/sysattr.h"
 #include "miscadmin.h"
 #include "catalog/dependency.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -49,6 +50,7 @@ static HTAB *decoder_rels = NULL;
 static MemoryContext decoder_rels_cxt = NULL;
 static List *decoder_include = NIL;
 static List *decoder_exclude = NIL;
+static bool decoder_via_root = false;	/* publish_via_partition_root */
 static bool callbacks_registered = false;
 
 /* The cache's context is going: forget the pointers into it */
@@ -69,16 +71,20 @@ rels_invalidate_rel(Datum arg, Oid relid)
 
 	if (decoder_rels == NULL)
 		return;
-	if (OidIsValid(relid))
+	if (OidIsValid(relid) && !decoder_via_root)
 	{
 		entry = hash_search(decoder_rels, &relid, HASH_FIND, NULL);
 		if (entry != NULL)
 			entry->valid = false;
 		return;
 	}
+	/* also the partitions whose records name that root */
 	hash_seq_init(&seq, decoder_rels);
 	while ((entry = hash_seq_search(&seq)) != NULL)
-		entry->valid = false;
+	{
+		if (!OidIsValid(relid) || entry->relid == relid || entry->root_relid == relid)
+			entry->valid = false;
+	}
 }
 
 static void
@@ -92,7 +98,7 @@ rels_invalidate_all(Datum arg, int cacheid, uint32 hashvalue)
  *		Start an empty cache under parent, with the table filters.
  */
 void
-decoder_rels_init(MemoryContext parent, List *include, List *exclude)
+decoder_rels_init(MemoryContext parent, List *include, List *exclude, bool via_root)
 {
 	HASHCTL		ctl;
 	MemoryContextCallback *cb;
@@ -112,6 +118,7 @@ decoder_rels_init(MemoryContext parent, List *include, List *exclude)
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	decoder_include = include;
 	decoder_exclude = exclude;
+	decoder_via_root = via_root;
 
 	if (!callbacks_registered)
 	{
@@ -172,11 +179,20 @@ kind_of(Oid typid)
 	}
 }
 
-/* Fill entry from the relation a change came with */
+/*
+ * Fill entry from the relation a change came with.  With
+ * publish_via_partition_root a partition's records name its topmost
+ * partitioned table, with that table's columns (root_map maps them to the
+ * partition's); the key stays the partition's replica identity, which is
+ * what its WAL logs.
+ */
 static void
-rel_build(DecoderRel *entry, Relation rel)
+rel_build(DecoderRel *entry, Relation leaf)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	leaf_desc = RelationGetDescr(leaf);
+	TupleDesc	desc;
+	Relation	rel = leaf;
+	Relation	root = NULL;
 	MemoryContext old;
 	Bitmapset  *keys;
 	char	   *schema;
@@ -187,6 +203,28 @@ rel_build(DecoderRel *entry, Relation rel)
 	entry->cxt = AllocSetContextCreate(decoder_rels_cxt, "dataeng decoder relation",
 									   ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(entry->cxt);
+
+	entry->root_relid = InvalidOid;
+	entry->root_map = NULL;
+	entry->leaf_natts = leaf_desc->natts;
+	if (decoder_via_root && leaf->rd_rel->relispartition)
+	{
+		List	   *ancestors = get_partition_ancestors(RelationGetRelid(leaf));
+
+		if (ancestors != NIL)
+		{
+			root = RelationIdGetRelation(llast_oid(ancestors));
+			if (!RelationIsValid(root))
+				elog(ERROR, "could not open relation with OID %u", llast_oid(ancestors));
+			rel = root;
+			entry->root_relid = RelationGetRelid(root);
+			entry->root_map = build_attrmap_by_name(leaf_desc, RelationGetDescr(root));
+			entry->leaf_values = palloc(sizeof(Datum) * Max(leaf_desc->natts, 1));
+			entry->leaf_isnull = palloc(sizeof(bool) * Max(leaf_desc->natts, 1));
+		}
+		list_free(ancestors);
+	}
+	desc = RelationGetDescr(rel);
 
 	schema = get_namespace_name(RelationGetNamespace(rel));
 	if (schema == NULL)
@@ -221,9 +259,9 @@ rel_build(DecoderRel *entry, Relation rel)
 		!decoder_patterns_match(decoder_exclude, schema, RelationGetRelationName(rel));
 
 	/* the replica identity index, else (REPLICA IDENTITY FULL) the primary key */
-	keys = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+	keys = RelationGetIndexAttrBitmap(leaf, INDEX_ATTR_BITMAP_IDENTITY_KEY);
 	if (bms_is_empty(keys))
-		keys = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+		keys = RelationGetIndexAttrBitmap(leaf, INDEX_ATTR_BITMAP_PRIMARY_KEY);
 	entry->natts = desc->natts;
 	entry->nkeys = 0;
 	entry->atts = palloc0(sizeof(DecoderAtt) * Max(desc->natts, 1));
@@ -241,7 +279,12 @@ rel_build(DecoderRel *entry, Relation rel)
 		att->dropped = a->attisdropped;
 		if (att->dropped)
 			continue;
-		att->is_key = bms_is_member(a->attnum - FirstLowInvalidHeapAttributeNumber, keys);
+		{
+			AttrNumber	leaf_attnum = entry->root_map ? entry->root_map->attnums[i] : a->attnum;
+
+			att->is_key = leaf_attnum > 0 &&
+				bms_is_member(leaf_attnum - FirstLowInvalidHeapAttributeNumber, keys);
+		}
 		if (att->is_key)
 			entry->nkeys++;
 		att->typlen = a->attlen;
@@ -253,6 +296,8 @@ rel_build(DecoderRel *entry, Relation rel)
 		fmgr_info_cxt(outfn, &att->out, entry->cxt);
 	}
 	MemoryContextSwitchTo(old);
+	if (root != NULL)
+		RelationClose(root);
 	pfree(schema);
 	bms_free(keys);
 	entry->valid = true;
@@ -276,7 +321,7 @@ decoder_rel_get(Relation rel)
 		entry->cxt = NULL;
 		entry->valid = false;
 	}
-	if (!entry->valid || entry->natts != RelationGetDescr(rel)->natts)
+	if (!entry->valid || entry->leaf_natts != RelationGetDescr(rel)->natts)
 		rel_build(entry, rel);
 	return entry;
 }
