@@ -87,6 +87,8 @@ BEGIN
     PERFORM dataeng_internal._decoding_put(caller,
       jsonb_build_object(
         'command_tag', r.command_tag, 'schema', r.nspname, 'table', r.relname,
+        -- the same across RENAME and SET SCHEMA: what ties the names together
+        'oid', r.oid::bigint,
         'columns', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                              'name', a.attname,
                              'type', format_type(a.atttypid, a.atttypmod),
@@ -116,13 +118,14 @@ DECLARE
 BEGIN
   -- raises an error outside a sql_drop event trigger
   FOR r IN
-    SELECT d.schema_name, d.object_name
+    SELECT d.objid, d.schema_name, d.object_name
       FROM pg_event_trigger_dropped_objects() d
      WHERE d.object_type OPERATOR(pg_catalog.=) 'table' AND NOT d.is_temporary
   LOOP
     PERFORM dataeng_internal._decoding_put(caller,
               jsonb_build_object('command_tag', 'DROP TABLE', 'schema', r.schema_name,
-                                 'table', r.object_name, 'columns', NULL));
+                                 'table', r.object_name, 'oid', r.objid::bigint,
+                                 'columns', NULL));
   END LOOP;
 END;
 $$;

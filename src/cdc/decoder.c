@@ -94,6 +94,8 @@ typedef struct DecoderData
 	StringInfoData txn_tail;	/* native: ,"commit_lsn":..,"commit_time":.. */
 	StringInfoData src_tail;	/* Debezium: ,"txId":N  */
 	int64		commit_ms;		/* Debezium source.ts_ms */
+	XLogRecPtr	last_commit_lsn;	/* of the last transaction decoded before
+									 * this one (Debezium source.sequence) */
 	int64		now_ms;			/* Debezium ts_ms */
 	ReorderBufferTXN *begin_pending;	/* BEGIN not written yet (written
 										 * before the first record) */
@@ -484,6 +486,7 @@ decoder_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr co
 	if (data->include_begin_commit && !data->debezium && data->begin_pending == NULL)
 		write_control(ctx, "COMMIT", txn, true, commit_lsn);
 	data->begin_pending = NULL;
+	data->last_commit_lsn = commit_lsn;
 }
 
 static void
@@ -707,6 +710,23 @@ write_pk(StringInfo out, DecoderRel *rel, Row *newrow, Row *oldrow)
 	appendStringInfoChar(out, '}');
 }
 
+/*
+ * Debezium's source.sequence: a string holding the JSON array [last commit
+ * LSN, this LSN] as decimal strings (the last commit: of the transaction
+ * decoded before this one, null for the first of a decoding session), what
+ * Debezium's consumers order and deduplicate events by
+ */
+static void
+write_debezium_sequence(StringInfo out, DecoderData *data, XLogRecPtr lsn)
+{
+	appendStringInfoString(out, ",\"sequence\":\"[");
+	if (XLogRecPtrIsInvalid(data->last_commit_lsn))
+		appendStringInfoString(out, "null");
+	else
+		appendStringInfo(out, "\\\"" UINT64_FORMAT "\\\"", (uint64) data->last_commit_lsn);
+	appendStringInfo(out, ",\\\"" UINT64_FORMAT "\\\"]\"", (uint64) lsn);
+}
+
 /* Debezium's "source" object, then the envelope's op and ts_ms */
 static void
 write_debezium_source(StringInfo out, DecoderData *data, DecoderRel *rel,
@@ -718,6 +738,7 @@ write_debezium_source(StringInfo out, DecoderData *data, DecoderRel *rel,
 	appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
 					 data->commit_ms);
 	appendStringInfoString(out, data->db_json ? data->db_json : "null");
+	write_debezium_sequence(out, data, lsn);
 	appendStringInfoString(out, ",\"schema\":");
 	appendStringInfoString(out, rel ? rel->schema_json : "null");
 	appendStringInfoString(out, ",\"table\":");
@@ -1105,6 +1126,7 @@ write:
 		appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
 						 transactional ? data->commit_ms : 0);
 		appendStringInfoString(out, data->db_json ? data->db_json : "null");
+		write_debezium_sequence(out, data, lsn);
 		appendStringInfoString(out, ",\"schema\":");
 		if (valid && f.schema)
 			decoder_escape(out, f.schema, strlen(f.schema));
