@@ -54,6 +54,12 @@ typedef enum DecoderKind
 	DK_TIMESTAMP,
 	DK_TIMESTAMPTZ,
 	DK_BYTEA,
+	/* the output function, but Debezium's own representation in format=debezium */
+	DK_TIME,
+	DK_TIMETZ,
+	DK_INTERVAL,
+	DK_BIT,
+	DK_ARRAY,					/* one-dimensional in Debezium: a JSON array */
 	DK_OTHER					/* the type's output function, as a string */
 } DecoderKind;
 
@@ -64,6 +70,11 @@ typedef struct DecoderAtt
 	DecoderKind kind;
 	int16		typlen;
 	Oid			typid;			/* base type (domains resolved) */
+	int32		typmod;			/* the column's (precision of times, length of bits) */
+	struct DecoderAtt *elem;	/* DK_ARRAY: how its elements are written */
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
 	char	   *name_json;		/* "name": */
 	int			name_len;
 	FmgrInfo	out;			/* output function (DK_FLOAT, DK_NUMERIC, DK_OTHER, DK_BYTEA) */

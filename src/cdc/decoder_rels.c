@@ -174,8 +174,16 @@ kind_of(Oid typid)
 			return DK_TIMESTAMPTZ;
 		case BYTEAOID:
 			return DK_BYTEA;
+		case TIMEOID:
+			return DK_TIME;
+		case TIMETZOID:
+			return DK_TIMETZ;
+		case INTERVALOID:
+			return DK_INTERVAL;
+		case BITOID:
+			return DK_BIT;
 		default:
-			return DK_OTHER;
+			return OidIsValid(get_element_type(typid)) ? DK_ARRAY : DK_OTHER;
 	}
 }
 
@@ -290,6 +298,24 @@ rel_build(DecoderRel *entry, Relation leaf)
 		att->typlen = a->attlen;
 		att->typid = getBaseType(a->atttypid);
 		att->kind = kind_of(att->typid);
+		att->typmod = a->atttypmod;
+		if (att->kind == DK_ARRAY)
+		{
+			/* how the elements are written (Debezium's JSON arrays) */
+			DecoderAtt *elem = palloc0(sizeof(DecoderAtt));
+			Oid			elem_out;
+			bool		elem_varlena;
+
+			elem->typid = getBaseType(get_element_type(att->typid));
+			elem->kind = kind_of(elem->typid);
+			elem->typmod = a->atttypmod;
+			get_typlenbyvalalign(get_element_type(att->typid), &att->elemlen,
+								 &att->elembyval, &att->elemalign);
+			elem->typlen = att->elemlen;
+			getTypeOutputInfo(get_element_type(att->typid), &elem_out, &elem_varlena);
+			fmgr_info_cxt(elem_out, &elem->out, entry->cxt);
+			att->elem = elem;
+		}
 		att->name_json = json_string(NameStr(a->attname), ":");
 		att->name_len = strlen(att->name_json);
 		getTypeOutputInfo(a->atttypid, &outfn, &varlena);

@@ -36,8 +36,10 @@
 #include "common/base64.h"
 #include "common/int.h"
 #include "common/shortest_dec.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/varbit.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
@@ -336,6 +338,133 @@ decoder_write_lsn(StringInfo out, XLogRecPtr lsn)
 	out->data[out->len] = '\0';
 }
 
+/* Append a string made by the type's output function */
+static void
+write_output(StringInfo out, DecoderAtt *att, Datum value)
+{
+	char	   *s = OutputFunctionCall(&att->out, value);
+
+	decoder_escape(out, s, strlen(s));
+}
+
+/*
+ * write_debezium_special
+ *		Debezium's representation of the types its PostgreSQL connector maps
+ *		to something else than their text (defaults: time.precision.mode
+ *		adaptive, interval.handling.mode numeric): time(0-3) milliseconds
+ *		and time(4-6) microseconds since midnight, timetz an ISO 8601 time
+ *		in UTC, interval approximate microseconds (a month is 365.25 / 12
+ *		days), bit(1) a boolean, a one-dimensional array a JSON array of its
+ *		elements.  Returns false when the value has no such form (the caller
+ *		writes the text): an overflow, a multi-dimensional array, bit(n > 1).
+ */
+static bool
+write_debezium_special(StringInfo out, DecoderAtt *att, Datum value)
+{
+	switch (att->kind)
+	{
+		case DK_TIME:
+			{
+				TimeADT		t = DatumGetTimeADT(value);
+
+				if (att->typmod >= 0 && att->typmod <= 3)
+					write_int64(out, t / 1000);
+				else
+					write_int64(out, t);
+				return true;
+			}
+		case DK_TIMETZ:
+			{
+				TimeTzADT  *t = DatumGetTimeTzADTP(value);
+				int64		utc = t->time + (int64) t->zone * USECS_PER_SEC;
+				int64		secs;
+				int			fsec;
+				char		buf[32];
+				char	   *d = buf;
+
+				utc %= USECS_PER_DAY;
+				if (utc < 0)
+					utc += USECS_PER_DAY;
+				secs = utc / USECS_PER_SEC;
+				fsec = (int) (utc % USECS_PER_SEC);
+				d = put_digits(d, (int) (secs / 3600), 2);
+				*d++ = ':';
+				d = put_digits(d, (int) (secs / 60 % 60), 2);
+				*d++ = ':';
+				d = put_digits(d, (int) (secs % 60), 2);
+				if (fsec != 0)
+				{
+					int			digits = 6;
+
+					while (fsec % 10 == 0)
+					{
+						fsec /= 10;
+						digits--;
+					}
+					*d++ = '.';
+					d = put_digits(d, fsec, digits);
+				}
+				*d++ = 'Z';
+				decoder_escape(out, buf, d - buf);
+				return true;
+			}
+		case DK_INTERVAL:
+			{
+				Interval   *iv = DatumGetIntervalP(value);
+				int64		us;
+				int64		part;
+
+				/* 365.25 / 12 days of 86400 s: 2629800 s a month, exactly */
+				if (pg_mul_s64_overflow((int64) iv->month, INT64CONST(2629800000000), &us) ||
+					pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &part) ||
+					pg_add_s64_overflow(us, part, &us) ||
+					pg_add_s64_overflow(us, iv->time, &us))
+					return false;
+				write_int64(out, us);
+				return true;
+			}
+		case DK_BIT:
+			{
+				VarBit	   *b = DatumGetVarBitP(value);
+
+				if (VARBITLEN(b) != 1)
+					return false;
+				if (*VARBITS(b) & 0x80)
+					appendBinaryStringInfo(out, "true", 4);
+				else
+					appendBinaryStringInfo(out, "false", 5);
+				return true;
+			}
+		case DK_ARRAY:
+			{
+				ArrayType  *arr = DatumGetArrayTypeP(value);
+				Datum	   *elems;
+				bool	   *nulls;
+				int			n;
+				int			i;
+
+				if (ARR_NDIM(arr) > 1)
+					return false;
+				deconstruct_array(arr, ARR_ELEMTYPE(arr), att->elemlen, att->elembyval,
+								  att->elemalign, &elems, &nulls, &n);
+				appendStringInfoChar(out, '[');
+				for (i = 0; i < n; i++)
+				{
+					if (i > 0)
+						appendStringInfoChar(out, ',');
+					if (nulls[i])
+						appendBinaryStringInfo(out, "null", 4);
+					else
+						decoder_write_value(out, att->elem, elems[i], true);
+				}
+				appendStringInfoChar(out, ']');
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
 /*
  * decoder_write_value
  *		Append one non-null column value as JSON (see the header comment).
@@ -412,7 +541,11 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 				if (debezium && !TIMESTAMP_NOT_FINITE(t) &&
 					!pg_add_s64_overflow(t, (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY, &us))
 				{
-					write_int64(out, us);
+					/* timestamp(0-3): io.debezium.time.Timestamp, milliseconds */
+					if (att->typmod >= 0 && att->typmod <= 3)
+						write_int64(out, us >= 0 ? us / 1000 : -((-us + 999) / 1000));
+					else
+						write_int64(out, us);
 					return;
 				}
 				write_iso(out, t, false);
@@ -439,6 +572,15 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 				return;
 			}
 			write_bytea_hex(out, value);
+			return;
+		case DK_TIME:
+		case DK_TIMETZ:
+		case DK_INTERVAL:
+		case DK_BIT:
+		case DK_ARRAY:
+			if (debezium && write_debezium_special(out, att, value))
+				return;
+			write_output(out, att, value);
 			return;
 		case DK_OTHER:
 			{
