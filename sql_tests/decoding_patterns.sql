@@ -52,7 +52,7 @@ SELECT p AS pattern, dpat_tables('include_tables', p) AS tables
     'dpat*.t', '*.t', '*.s*', 'dpat.*',
     -- quoted names: blanks, stars, quotes and commas are literal
     'dpat."My Tab"', '"My Tab"', 'dpat."a*b"', 'dpat.a*b', 'dpat."q""t"', 'q\"t',
-    'dpat."c,d"', 'c\,d', ' "My Tab" , axb ',
+    'dpat."c,d"', 'c\,d', ' "My Tab" , axb ', ' dpat . "My Tab" ', 'dpat.My\ Tab',
     -- errors: ambiguous dots, an unterminated quote, empty parts
     'dpat.s.t', '"My Tab', 'dpat.', '.t', '""'
   ]) AS p;

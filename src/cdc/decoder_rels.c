@@ -456,11 +456,16 @@ decoder_parse_patterns(const char *option, const char *value)
 								  "quote or escape the dots of names.");
 				if (!any)
 					empty_part = true;
+				/* blanks around the dot are not part of a name */
+				cur->len -= trail;
+				cur->data[cur->len] = '\0';
 				pat->qualified = true;
 				cur = &parts[1];
 				any = false;
 				trail = 0;
 				p++;
+				while (*p == ' ' || *p == '\t' || *p == '\n')
+					p++;
 				continue;
 			}
 			if (*p == ' ' || *p == '\t' || *p == '\n')
