@@ -29,6 +29,12 @@
  *      "postgresql","name":..,"ts_ms":..,"snapshot":"false","db":..,
  *      "schema":..,"table":..,"txId":..,"lsn":..,"xmin":null},
  *      "op":"c|u|d|t","ts_ms":..,"transaction":null}
+ * - No value can stop the slot: one that would make its record longer than
+ *   max_record_size (at most 1 GB less 1 MB: a StringInfo stops at 1 GB) is
+ *   left out, named in "omitted" / "old_omitted" (native) or written as
+ *   "__dataeng_omitted_value" (Debezium), never truncated.
+ * - Values do not depend on the reading session: the settings output
+ *   functions read (DateStyle, TimeZone, ...) are pinned while decoding.
  * - An unchanged TOASTed value (not in the WAL) is named in "unchanged"
  *   (native) or written as Debezium's placeholder
  *   "__debezium_unavailable_value", never dropped or garbled.
@@ -244,6 +250,27 @@ pin_settings(DecoderData *data)
 								 true, 0, false);
 }
 
+/* max_record_size: bytes, from DECODER_MIN_RECORD_SIZE to DECODER_MAX_RECORD_SIZE */
+static Size
+option_size(DefElem *elem)
+{
+	const char *v = option_string(elem);
+	char	   *end;
+	long long	n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' ||
+		n < DECODER_MIN_RECORD_SIZE || n > (long long) DECODER_MAX_RECORD_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
+						v, elem->defname),
+				 errhint("Use a number of bytes from %d to %zu.",
+						 DECODER_MIN_RECORD_SIZE, (size_t) DECODER_MAX_RECORD_SIZE)));
+	return (Size) n;
+}
+
 static void
 decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init)
 {
@@ -252,6 +279,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	List	   *include = NIL;
 	List	   *exclude = NIL;
 	const char *name = NULL;
+	Size		max_record = DECODER_MAX_RECORD_SIZE;
 	MemoryContext old;
 
 	data = MemoryContextAllocZero(ctx->context, sizeof(DecoderData));
@@ -296,6 +324,8 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 			data->stream_changes = option_bool(elem);
 		else if (strcmp(elem->defname, "publish_via_partition_root") == 0)
 			data->via_root = option_bool(elem);
+		else if (strcmp(elem->defname, "max_record_size") == 0)
+			max_record = option_size(elem);
 		else if (strcmp(elem->defname, "name") == 0)
 			name = option_string(elem);
 		else
@@ -304,7 +334,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 					 errmsg("unrecognized option \"%s\" for output plugin dataeng", elem->defname),
 					 errhint("Valid options are format, include_tables, exclude_tables, include_xids, "
 							 "include_timestamp, include_begin_commit, include_ddl, stream_changes, "
-							 "publish_via_partition_root and name.")));
+							 "publish_via_partition_root, max_record_size and name.")));
 	}
 	if (data->stream_changes && !data->include_xids)
 		ereport(ERROR,
@@ -335,6 +365,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	initStringInfo(&data->txn_tail);
 	initStringInfo(&data->src_tail);
 	decoder_rels_init(ctx->context, include, exclude, data->via_root);
+	decoder_set_max_record(max_record);
 	MemoryContextSwitchTo(old);
 
 	ctx->output_plugin_private = data;
@@ -590,7 +621,7 @@ row_value(DecoderAtt *att, Row *row, Row *full_old, int i, bool *isnull)
  */
 static void
 write_row(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
-		  bool key_only, bool debezium)
+		  bool key_only, bool debezium, StringInfo omitted)
 {
 	bool		first = true;
 	int			i;
@@ -607,27 +638,58 @@ write_row(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
 		value = row_value(att, row, full_old, i, &isnull);
 		if (!debezium && decoder_is_unchanged(att, value, isnull))
 			continue;
-		if (!first)
-			appendStringInfoChar(out, ',');
-		first = false;
-		appendBinaryStringInfo(out, att->name_json, att->name_len);
-		if (isnull)
-			appendBinaryStringInfo(out, "null", 4);
-		else if (decoder_is_unchanged(att, value, isnull))
-			decoder_escape(out, DECODER_UNAVAILABLE, strlen(DECODER_UNAVAILABLE));
-		else
-			decoder_write_value(out, att, value, debezium);
+		{
+			int			start = out->len;
+
+			if (!first)
+				appendStringInfoChar(out, ',');
+			appendBinaryStringInfo(out, att->name_json, att->name_len);
+			if (isnull)
+				appendBinaryStringInfo(out, "null", 4);
+			else if (decoder_is_unchanged(att, value, isnull))
+				decoder_escape(out, DECODER_UNAVAILABLE, strlen(DECODER_UNAVAILABLE));
+			else if (!decoder_write_value(out, att, value, debezium))
+			{
+				/*
+				 * too large for the record: Debezium gets a placeholder, the
+				 * native format leaves the column out and lists it
+				 */
+				if (debezium)
+					decoder_escape(out, DECODER_OMITTED, strlen(DECODER_OMITTED));
+				else
+				{
+					out->len = start;
+					out->data[start] = '\0';
+					if (omitted->len > 0)
+						appendStringInfoChar(omitted, ',');
+					appendBinaryStringInfo(omitted, att->name_json, att->name_len - 1);
+					continue;
+				}
+			}
+			first = false;
+		}
 	}
 	appendStringInfoChar(out, '}');
+}
+
+/* a list of column names as ,"field":[..], when it has any */
+static void
+write_name_list(StringInfo out, const char *field, StringInfo names)
+{
+	if (names->len == 0)
+		return;
+	appendStringInfo(out, ",\"%s\":[", field);
+	appendBinaryStringInfo(out, names->data, names->len);
+	appendStringInfoChar(out, ']');
 }
 
 /* a change's old or new image (write_row), or null when it has none */
 static void
 write_image(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
-			bool key_only, bool debezium)
+			bool key_only, bool debezium, StringInfo omitted)
 {
 	if (row != NULL)
-		write_row(out, rel, row, full_old, key_only, debezium);
+		write_row(out, rel, row, full_old, key_only, debezium, omitted);
 	else
 		appendBinaryStringInfo(out, "null", 4);
 }
@@ -704,8 +766,8 @@ write_pk(StringInfo out, DecoderRel *rel, Row *newrow, Row *oldrow)
 		appendBinaryStringInfo(out, att->name_json, att->name_len);
 		if (isnull)
 			appendBinaryStringInfo(out, "null", 4);
-		else
-			decoder_write_value(out, att, value, false);
+		else if (!decoder_write_value(out, att, value, false))
+			decoder_escape(out, DECODER_OMITTED, strlen(DECODER_OMITTED));
 	}
 	appendStringInfoChar(out, '}');
 }
@@ -849,9 +911,9 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (data->debezium)
 	{
 		appendBinaryStringInfo(out, "{\"before\":", 10);
-		write_image(out, rel, oldp, NULL, old_key_only, true);
+		write_image(out, rel, oldp, NULL, old_key_only, true, NULL);
 		appendBinaryStringInfo(out, ",\"after\":", 9);
-		write_image(out, rel, newp, full_old, false, true);
+		write_image(out, rel, newp, full_old, false, true, NULL);
 		write_debezium_source(out, data, rel, change->lsn);
 		write_debezium_tail(out, data, op == 'I' ? 'c' : op == 'U' ? 'u' : 'd');
 	}
@@ -859,16 +921,20 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		bool		first = true;
 		int			i;
+		StringInfoData old_omitted;
+		StringInfoData new_omitted;
 
+		initStringInfo(&old_omitted);
+		initStringInfo(&new_omitted);
 		write_native_head(out, data, change->txn, rel, change->lsn);
 		appendBinaryStringInfo(out, ",\"op\":\"", 7);
 		appendStringInfoChar(out, op);
 		appendBinaryStringInfo(out, "\",\"pk\":", 7);
 		write_pk(out, rel, newp, oldp);
 		appendBinaryStringInfo(out, ",\"old\":", 7);
-		write_image(out, rel, oldp, NULL, old_key_only, false);
+		write_image(out, rel, oldp, NULL, old_key_only, false, &old_omitted);
 		appendBinaryStringInfo(out, ",\"new\":", 7);
-		write_image(out, rel, newp, full_old, false, false);
+		write_image(out, rel, newp, full_old, false, false, &new_omitted);
 		/* the new image's values the WAL does not carry */
 		for (i = 0; newp != NULL && i < rel->natts; i++)
 		{
@@ -891,6 +957,9 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		}
 		if (!first)
 			appendStringInfoChar(out, ']');
+		/* the values left out as too large for the record */
+		write_name_list(out, "omitted", &new_omitted);
+		write_name_list(out, "old_omitted", &old_omitted);
 		appendStringInfoChar(out, '}');
 	}
 	OutputPluginWrite(ctx, true);

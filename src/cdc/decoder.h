@@ -15,6 +15,7 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 /* The prefix of the logical messages that carry DDL (sql/decoding.sql) */
@@ -34,6 +35,17 @@
  */
 #define DECODER_DDL_MAX_SIZE (1024 * 1024)
 #define DECODER_DDL_MAX_DEPTH 64
+
+/*
+ * The largest record by default, and the most max_record_size allows: a
+ * value that would make a record longer is left out (flagged), since an
+ * output record cannot pass 1 GB and an error would stop the slot there
+ */
+#define DECODER_MAX_RECORD_SIZE (MaxAllocSize - 1024 * 1024)
+#define DECODER_MIN_RECORD_SIZE 1024
+
+/* What Debezium writes for a value the record leaves out as too large */
+#define DECODER_OMITTED "__dataeng_omitted_value"
 
 /* What Debezium writes for a value the stream does not carry */
 #define DECODER_UNAVAILABLE "__debezium_unavailable_value"
@@ -118,8 +130,9 @@ extern void cdc_decoder_init(void);
 
 /* decoder_values.c */
 extern void decoder_escape(StringInfo out, const char *s, int len);
-extern void decoder_write_value(StringInfo out, DecoderAtt *att, Datum value,
+extern bool decoder_write_value(StringInfo out, DecoderAtt *att, Datum value,
 								bool debezium);
+extern void decoder_set_max_record(Size max);
 extern bool decoder_is_unchanged(DecoderAtt *att, Datum value, bool isnull);
 extern void decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts);
 extern void decoder_write_lsn(StringInfo out, XLogRecPtr lsn);

@@ -62,6 +62,56 @@ static const char escapes[256] = {
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/* The largest record a value may grow (the max_record_size option) */
+static Size decoder_max_record = DECODER_MAX_RECORD_SIZE;
+
+void
+decoder_set_max_record(Size max)
+{
+	decoder_max_record = max;
+}
+
+/* The length of s[0..len) as a quoted JSON string */
+static Size
+escaped_len(const char *s, Size len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	Size		n = len + 2;
+	Size		i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		e = escapes[p[i]];
+
+		if (e != 0)
+			n += (e == 'u') ? 5 : 1;
+	}
+	return n;
+}
+
+/*
+ * fits
+ *		Whether appending need more bytes keeps out within the largest
+ *		record.  Checked before the values that can be big are formatted: a
+ *		StringInfo cannot pass 1 GB, and an error there would stop the slot
+ *		at that change for good.
+ */
+static inline bool
+fits(StringInfo out, Size need)
+{
+	return (Size) out->len <= decoder_max_record &&
+		need <= decoder_max_record - (Size) out->len;
+}
+
+/* a string of len bytes fits once escaped: the worst case, else exactly */
+static bool
+fits_escaped(StringInfo out, const char *s, Size len)
+{
+	if (len < MaxAllocSize / 6 && fits(out, 6 * len + 2))
+		return true;
+	return fits(out, escaped_len(s, len));
+}
+
 /*
  * decoder_escape
  *		Append s[0..len) as a quoted JSON string.
@@ -338,13 +388,17 @@ decoder_write_lsn(StringInfo out, XLogRecPtr lsn)
 	out->data[out->len] = '\0';
 }
 
-/* Append a string made by the type's output function */
-static void
+/* Append a string made by the type's output function, if it fits */
+static bool
 write_output(StringInfo out, DecoderAtt *att, Datum value)
 {
 	char	   *s = OutputFunctionCall(&att->out, value);
+	Size		len = strlen(s);
 
-	decoder_escape(out, s, strlen(s));
+	if (!fits_escaped(out, s, len))
+		return false;
+	decoder_escape(out, s, len);
+	return true;
 }
 
 /*
@@ -454,8 +508,8 @@ write_debezium_special(StringInfo out, DecoderAtt *att, Datum value)
 						appendStringInfoChar(out, ',');
 					if (nulls[i])
 						appendBinaryStringInfo(out, "null", 4);
-					else
-						decoder_write_value(out, att->elem, elems[i], true);
+					else if (!decoder_write_value(out, att->elem, elems[i], true))
+						return false;	/* the caller takes it back */
 				}
 				appendStringInfoChar(out, ']');
 				return true;
@@ -466,52 +520,60 @@ write_debezium_special(StringInfo out, DecoderAtt *att, Datum value)
 }
 
 /*
- * decoder_write_value
- *		Append one non-null column value as JSON (see the header comment).
- *		The caller has ruled out unchanged TOAST (decoder_is_unchanged).
+ * write_value
+ *		Append one non-null column value as JSON; false when it would not
+ *		fit in the largest record (then out may hold part of it).
  */
-void
-decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
+static bool
+write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 {
 	switch (att->kind)
 	{
 		case DK_INT2:
 			write_int64(out, DatumGetInt16(value));
-			return;
+			return true;
 		case DK_INT4:
 			write_int64(out, DatumGetInt32(value));
-			return;
+			return true;
 		case DK_INT8:
 			write_int64(out, DatumGetInt64(value));
-			return;
+			return true;
 		case DK_OID:
 			write_int64(out, (int64) DatumGetObjectId(value));
-			return;
+			return true;
 		case DK_BOOL:
 			if (DatumGetBool(value))
 				appendBinaryStringInfo(out, "true", 4);
 			else
 				appendBinaryStringInfo(out, "false", 5);
-			return;
+			return true;
 		case DK_FLOAT:
 			write_float(out, att->typid, value);
-			return;
+			return true;
 		case DK_NUMERIC:
-			write_numeric_text(out, OutputFunctionCall(&att->out, value));
-			return;
+			{
+				char	   *n = OutputFunctionCall(&att->out, value);
+
+				if (!fits(out, strlen(n) + 2))
+					return false;
+				write_numeric_text(out, n);
+				return true;
+			}
 		case DK_TEXT:
 			{
 				struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
 
+				if (!fits_escaped(out, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)))
+					return false;
 				decoder_escape(out, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
-				return;
+				return true;
 			}
 		case DK_NAME:
 			{
 				const char *n = NameStr(*DatumGetName(value));
 
 				decoder_escape(out, n, strlen(n));
-				return;
+				return true;
 			}
 		case DK_DATE:
 			{
@@ -521,11 +583,11 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 				if (debezium && !DATE_NOT_FINITE(d))
 				{
 					write_int64(out, (int64) d + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE));
-					return;
+					return true;
 				}
 				JsonEncodeDateTime(buf, value, DATEOID, NULL);
 				decoder_escape(out, buf, strlen(buf));
-				return;
+				return true;
 			}
 		case DK_TIMESTAMP:
 			{
@@ -546,14 +608,14 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 						write_int64(out, us >= 0 ? us / 1000 : -((-us + 999) / 1000));
 					else
 						write_int64(out, us);
-					return;
+					return true;
 				}
 				write_iso(out, t, false);
-				return;
+				return true;
 			}
 		case DK_TIMESTAMPTZ:
 			decoder_write_iso_timestamptz(out, DatumGetTimestampTz(value));
-			return;
+			return true;
 		case DK_BYTEA:
 			if (debezium)
 			{
@@ -562,6 +624,9 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 				int			room = pg_b64_enc_len(n);
 				int			len;
 
+				if (!fits(out, (Size) room + 3))
+					return false;
+
 				enlargeStringInfo(out, room + 3);
 				out->data[out->len++] = '"';
 				len = pg_b64_encode(VARDATA_ANY(b), n, out->data + out->len, room);
@@ -569,25 +634,48 @@ decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
 					elog(ERROR, "could not encode a bytea value as base64");
 				out->len += len;
 				appendStringInfoChar(out, '"');
-				return;
+				return true;
 			}
+			if (!fits(out, 2 * (Size) VARSIZE_ANY_EXHDR(DatumGetByteaPP(value)) + 5))
+				return false;
 			write_bytea_hex(out, value);
-			return;
+			return true;
 		case DK_TIME:
 		case DK_TIMETZ:
 		case DK_INTERVAL:
 		case DK_BIT:
 		case DK_ARRAY:
-			if (debezium && write_debezium_special(out, att, value))
-				return;
-			write_output(out, att, value);
-			return;
-		case DK_OTHER:
 			{
-				char	   *s = OutputFunctionCall(&att->out, value);
+				int			start = out->len;
 
-				decoder_escape(out, s, strlen(s));
-				return;
+				if (debezium && write_debezium_special(out, att, value))
+					return true;
+				out->len = start;	/* a special form that did not fit or apply */
+				out->data[start] = '\0';
+				return write_output(out, att, value);
 			}
+		case DK_OTHER:
+			return write_output(out, att, value);
 	}
+	return true;
+}
+
+/*
+ * decoder_write_value
+ *		Append one non-null column value as JSON (see the header comment).
+ *		The caller has ruled out unchanged TOAST (decoder_is_unchanged).
+ *		Returns false, having appended nothing, when the value would make
+ *		the record longer than the largest record (max_record_size): the
+ *		caller reports the column as omitted.
+ */
+bool
+decoder_write_value(StringInfo out, DecoderAtt *att, Datum value, bool debezium)
+{
+	int			start = out->len;
+
+	if (write_value(out, att, value, debezium) && fits(out, 0))
+		return true;
+	out->len = start;
+	out->data[start] = '\0';
+	return false;
 }
