@@ -18,11 +18,16 @@
  * that reads back exactly; boolean is true/false; SQL NULL is null;
  * everything else is a string.  Nothing depends on the reading session's
  * settings: floats and bytea are formatted here, and decoder.c pins the
- * settings other output functions read (DateStyle, TimeZone, ...).  Dates and timestamps do not depend
- * on DateStyle or TimeZone: ISO 8601, timestamptz in UTC with a "Z".  In
+ * settings other output functions read (DateStyle, TimeZone, ...).  Dates
+ * and timestamps are ISO 8601, timestamptz in UTC with a "Z".  In
  * format=debezium, as Debezium's PostgreSQL connector does by default,
  * date is days since 1970-01-01, timestamp microseconds since 1970-01-01
- * (io.debezium.time.Date, MicroTimestamp) and bytea base64.
+ * (io.debezium.time.Date, MicroTimestamp; milliseconds up to precision 3),
+ * bytea base64, and write_debezium_special() covers time, timetz,
+ * interval, bit(1) and one-dimensional arrays.
+ *
+ * No value can make a record pass max_record_size (decoder_write_value
+ * returns false instead: the caller reports the column as omitted).
  *
  * A value that is TOASTed on disk and that an UPDATE did not change is not
  * in the WAL: decoder_is_unchanged() tells the caller, who reports the
@@ -39,10 +44,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
-#include "utils/varbit.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
+#include "utils/varbit.h"
 
 #include "cdc/decoder.h"
 
