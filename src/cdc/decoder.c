@@ -69,6 +69,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/logical.h"
+#include "replication/origin.h"
 #include "replication/output_plugin.h"
 #include "replication/slot.h"
 #include "utils/builtins.h"
@@ -91,6 +92,7 @@ typedef struct DecoderData
 	bool		include_ddl;
 	bool		stream_changes;
 	bool		via_root;		/* publish_via_partition_root */
+	bool		only_local;		/* leave out changes replayed from an origin */
 	bool		streaming;		/* between STREAM START and STREAM STOP */
 	char	   *name_json;		/* Debezium source.name */
 	char	   *db_json;		/* the database's name, quoted */
@@ -135,6 +137,7 @@ cdc_decoder_init(void)
 static void decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 							bool is_init);
 static void decoder_shutdown(LogicalDecodingContext *ctx);
+static bool decoder_filter_origin(LogicalDecodingContext *ctx, RepOriginId origin_id);
 static void decoder_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 						   XLogRecPtr commit_lsn);
@@ -170,6 +173,7 @@ _PG_output_plugin_init(OutputPluginCallbacks *cb)
 	cb->commit_cb = decoder_commit;
 	cb->message_cb = decoder_message;
 	cb->shutdown_cb = decoder_shutdown;
+	cb->filter_by_origin_cb = decoder_filter_origin;
 	cb->stream_start_cb = decoder_stream_start;
 	cb->stream_stop_cb = decoder_stream_stop;
 	cb->stream_abort_cb = decoder_stream_abort;
@@ -324,6 +328,8 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 			data->stream_changes = option_bool(elem);
 		else if (strcmp(elem->defname, "publish_via_partition_root") == 0)
 			data->via_root = option_bool(elem);
+		else if (strcmp(elem->defname, "only_local") == 0)
+			data->only_local = option_bool(elem);
 		else if (strcmp(elem->defname, "max_record_size") == 0)
 			max_record = option_size(elem);
 		else if (strcmp(elem->defname, "name") == 0)
@@ -334,7 +340,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 					 errmsg("unrecognized option \"%s\" for output plugin dataeng", elem->defname),
 					 errhint("Valid options are format, include_tables, exclude_tables, include_xids, "
 							 "include_timestamp, include_begin_commit, include_ddl, stream_changes, "
-							 "publish_via_partition_root, max_record_size and name.")));
+							 "publish_via_partition_root, only_local, max_record_size and name.")));
 	}
 	if (data->stream_changes && !data->include_xids)
 		ereport(ERROR,
@@ -387,6 +393,19 @@ decoder_shutdown(LogicalDecodingContext *ctx)
 		data->guc_level = 0;
 	}
 	/* everything else lives in ctx->context, which the caller deletes */
+}
+
+/*
+ * only_local: leave out what a replication origin replayed (changes that
+ * logical replication, or any session with pg_replication_origin_session_setup,
+ * applied here), so two databases replicating to each other do not loop
+ */
+static bool
+decoder_filter_origin(LogicalDecodingContext *ctx, RepOriginId origin_id)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	return data->only_local && origin_id != InvalidRepOriginId;
 }
 
 /*-------------------------------------------------------------------------
