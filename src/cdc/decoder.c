@@ -498,6 +498,15 @@ write_control(LogicalDecodingContext *ctx, const char *op, ReorderBufferTXN *txn
 			appendStringInfoString(out, ",\"commit_time\":");
 			decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
 		}
+		/*
+		 * COMMIT: the end of the commit record, the position to confirm
+		 * (confirming commit_lsn gets the transaction sent again)
+		 */
+		if (strcmp(op, "COMMIT") == 0)
+		{
+			appendStringInfoString(out, ",\"end_lsn\":");
+			decoder_write_lsn(out, txn->end_lsn);
+		}
 	}
 	appendStringInfoChar(out, '}');
 	OutputPluginWrite(ctx, true);
