@@ -72,14 +72,26 @@ AS $$
 DECLARE
   r record;
 BEGIN
-  -- raises an error outside an event trigger
+  -- raises an error outside an event trigger.  An ALTER TABLE reaches the
+  -- partitions and inheritance children of the table it names (ADD COLUMN,
+  -- ALTER TYPE, ...) but reports only that table: their records name them,
+  -- so they are reported too.
   FOR r IN
-    SELECT DISTINCT ON (c.oid) d.command_tag, c.oid, n.nspname, c.relname
-      FROM pg_event_trigger_ddl_commands() d
-      JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid
+    WITH RECURSIVE tree(command_tag, oid) AS (
+      SELECT d.command_tag, d.objid
+        FROM pg_event_trigger_ddl_commands() d
+       WHERE d.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass
+      UNION
+      SELECT t.command_tag, i.inhrelid
+        FROM tree t
+        JOIN pg_inherits i ON i.inhparent OPERATOR(pg_catalog.=) t.oid
+       WHERE t.command_tag OPERATOR(pg_catalog.=) 'ALTER TABLE'
+    )
+    SELECT DISTINCT ON (c.oid) t.command_tag, c.oid, n.nspname, c.relname
+      FROM tree t
+      JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) t.oid
       JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass
-       AND c.relkind IN ('r', 'p') AND c.relpersistence OPERATOR(pg_catalog.=) 'p'
+     WHERE c.relkind IN ('r', 'p') AND c.relpersistence OPERATOR(pg_catalog.=) 'p'
      ORDER BY c.oid
   LOOP
     -- the table's columns after the change; key: in the replica identity
@@ -87,6 +99,8 @@ BEGIN
     PERFORM dataeng_internal._decoding_put(caller,
       jsonb_build_object(
         'command_tag', r.command_tag, 'schema', r.nspname, 'table', r.relname,
+        -- the same across RENAME and SET SCHEMA: what ties the names together
+        'oid', r.oid::bigint,
         'columns', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                              'name', a.attname,
                              'type', format_type(a.atttypid, a.atttypmod),
@@ -116,13 +130,14 @@ DECLARE
 BEGIN
   -- raises an error outside a sql_drop event trigger
   FOR r IN
-    SELECT d.schema_name, d.object_name
+    SELECT d.objid, d.schema_name, d.object_name
       FROM pg_event_trigger_dropped_objects() d
      WHERE d.object_type OPERATOR(pg_catalog.=) 'table' AND NOT d.is_temporary
   LOOP
     PERFORM dataeng_internal._decoding_put(caller,
               jsonb_build_object('command_tag', 'DROP TABLE', 'schema', r.schema_name,
-                                 'table', r.object_name, 'columns', NULL));
+                                 'table', r.object_name, 'oid', r.objid::bigint,
+                                 'columns', NULL));
   END LOOP;
 END;
 $$;

@@ -164,7 +164,7 @@ UPDATE dec_s.orders SET id = 2;
 DELETE FROM dec_s.orders;
 INSERT INTO dec_types (id, d, ts, tz, by, n) VALUES (5, '1970-01-02', '1970-01-01 00:00:01.5', '2026-01-01 00:00:00+00', '\x0102ff', 2.5);
 TRUNCATE dec_s.orders;
-SELECT r - 'ts_ms' #- '{source,ts_ms}' #- '{source,txId}' #- '{source,lsn}' #- '{source,db}' AS envelope,
+SELECT r - 'ts_ms' #- '{source,ts_ms}' #- '{source,txId}' #- '{source,lsn}' #- '{source,sequence}' #- '{source,db}' AS envelope,
        r->'source'->>'db' = current_database() AS db
   FROM (SELECT data::jsonb AS r
           FROM pg_logical_slot_peek_changes('dec_slot', NULL, NULL, 'format', 'debezium',

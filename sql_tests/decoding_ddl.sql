@@ -54,7 +54,7 @@ SELECT string_agg(DISTINCT data::jsonb->>'op' || ' ' || (data::jsonb->>'table'),
 SELECT count(*) FILTER (WHERE data::jsonb->>'op' = 'DDL') AS ddl_records
   FROM pg_logical_slot_peek_changes('ddl_slot', NULL, NULL, 'include_ddl', 'off');
 -- in format=debezium: Debezium's schema change event
-SELECT (r - 'ts_ms' - 'dataeng' - 'databaseName') #- '{source,ts_ms}' #- '{source,txId}' #- '{source,lsn}'
+SELECT (r - 'ts_ms' - 'dataeng' - 'databaseName') #- '{source,ts_ms}' #- '{source,txId}' #- '{source,lsn}' #- '{source,sequence}'
          #- '{source,db}' AS event,
        r->'dataeng'->>'command_tag' AS tag,
        r->>'databaseName' = current_database() AND r->'source'->>'db' = current_database() AS db

@@ -18,6 +18,8 @@
  *   numbers, a table-driven escaper, names escaped once per relation in
  *   decoder_rels.c); per transaction the xid, commit LSN and commit time
  *   are formatted once.  Each change's work memory is reset after it.
+ * - publish_via_partition_root names a partition's records by its root
+ *   (decoder_rels.c maps the columns).
  * - Two formats: the native one (format=json, the default)
  *     {"xid":..,"lsn":..,"commit_lsn":..,"commit_time":..,"schema":..,
  *      "table":..,"op":"I|U|D|T","pk":{..},"old":{..},"new":{..},
@@ -27,6 +29,12 @@
  *      "postgresql","name":..,"ts_ms":..,"snapshot":"false","db":..,
  *      "schema":..,"table":..,"txId":..,"lsn":..,"xmin":null},
  *      "op":"c|u|d|t","ts_ms":..,"transaction":null}
+ * - No value can stop the slot: one that would make its record longer than
+ *   max_record_size (at most 1 GB less 1 MB: a StringInfo stops at 1 GB) is
+ *   left out, named in "omitted" / "old_omitted" (native) or written as
+ *   "__dataeng_omitted_value" (Debezium), never truncated.
+ * - Values do not depend on the reading session: the settings output
+ *   functions read (DateStyle, TimeZone, ...) are pinned while decoding.
  * - An unchanged TOASTed value (not in the WAL) is named in "unchanged"
  *   (native) or written as Debezium's placeholder
  *   "__debezium_unavailable_value", never dropped or garbled.
@@ -61,6 +69,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/logical.h"
+#include "replication/origin.h"
 #include "replication/output_plugin.h"
 #include "replication/slot.h"
 #include "utils/builtins.h"
@@ -82,6 +91,9 @@ typedef struct DecoderData
 	bool		include_begin_commit;
 	bool		include_ddl;
 	bool		stream_changes;
+	bool		via_root;		/* publish_via_partition_root */
+	bool		only_local;		/* leave out changes replayed from an origin */
+	bool		streaming;		/* between STREAM START and STREAM STOP */
 	char	   *name_json;		/* Debezium source.name */
 	char	   *db_json;		/* the database's name, quoted */
 
@@ -90,9 +102,12 @@ typedef struct DecoderData
 	StringInfoData txn_tail;	/* native: ,"commit_lsn":..,"commit_time":.. */
 	StringInfoData src_tail;	/* Debezium: ,"txId":N  */
 	int64		commit_ms;		/* Debezium source.ts_ms */
+	XLogRecPtr	last_commit_lsn;	/* of the last transaction decoded before
+									 * this one (Debezium source.sequence) */
 	int64		now_ms;			/* Debezium ts_ms */
 	ReorderBufferTXN *begin_pending;	/* BEGIN not written yet (written
 										 * before the first record) */
+	int			guc_level;		/* pin_settings' GUC nest level, or 0 */
 } DecoderData;
 
 extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
@@ -122,6 +137,7 @@ cdc_decoder_init(void)
 static void decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 							bool is_init);
 static void decoder_shutdown(LogicalDecodingContext *ctx);
+static bool decoder_filter_origin(LogicalDecodingContext *ctx, RepOriginId origin_id);
 static void decoder_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 						   XLogRecPtr commit_lsn);
@@ -134,7 +150,7 @@ static void decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 							XLogRecPtr lsn, bool transactional, const char *prefix,
 							Size sz, const char *message);
 static void write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-					  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+					  ReorderBufferTXN *subtxn, XLogRecPtr lsn, bool transactional, Size sz, const char *message,
 					  bool verified);
 static void decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
 static void decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn);
@@ -157,6 +173,7 @@ _PG_output_plugin_init(OutputPluginCallbacks *cb)
 	cb->commit_cb = decoder_commit;
 	cb->message_cb = decoder_message;
 	cb->shutdown_cb = decoder_shutdown;
+	cb->filter_by_origin_cb = decoder_filter_origin;
 	cb->stream_start_cb = decoder_stream_start;
 	cb->stream_stop_cb = decoder_stream_stop;
 	cb->stream_abort_cb = decoder_stream_abort;
@@ -199,6 +216,65 @@ option_string(DefElem *elem)
 	return strVal(elem->arg);
 }
 
+/*
+ * The settings type output functions read, pinned while the plugin decodes
+ * (arrays, composites, ranges, interval and the like are written by their
+ * output functions): without this a record's text depended on the
+ * DateStyle, TimeZone, IntervalStyle, extra_float_digits and bytea_output
+ * of whichever session read the slot (a timestamptz[] written as
+ * "01.01.2026 09:00:00 JST" under DateStyle German in Asia/Tokyo, floats
+ * cut to 15 digits under extra_float_digits = 0).
+ */
+static const char *const pinned_settings[][2] = {
+	{"DateStyle", "ISO, MDY"},
+	{"IntervalStyle", "postgres"},
+	{"TimeZone", "UTC"},
+	{"extra_float_digits", "3"},
+	{"bytea_output", "hex"},
+};
+
+/*
+ * pin_settings
+ *		In a transaction (the SQL functions): at a new GUC nest level that
+ *		decoder_shutdown pops (an error's abort pops it too), so the caller's
+ *		session gets its own settings back.  Outside one (a walsender, whose
+ *		session serves this slot alone): for the session.
+ */
+static void
+pin_settings(DecoderData *data)
+{
+	Size		i;
+	bool		in_xact = IsTransactionState();
+
+	data->guc_level = in_xact ? NewGUCNestLevel() : 0;
+	for (i = 0; i < lengthof(pinned_settings); i++)
+		(void) set_config_option(pinned_settings[i][0], pinned_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION,
+								 in_xact ? GUC_ACTION_SAVE : GUC_ACTION_SET,
+								 true, 0, false);
+}
+
+/* max_record_size: bytes, from DECODER_MIN_RECORD_SIZE to DECODER_MAX_RECORD_SIZE */
+static Size
+option_size(DefElem *elem)
+{
+	const char *v = option_string(elem);
+	char	   *end;
+	long long	n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' ||
+		n < DECODER_MIN_RECORD_SIZE || n > (long long) DECODER_MAX_RECORD_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
+						v, elem->defname),
+				 errhint("Use a number of bytes from %d to %zu.",
+						 DECODER_MIN_RECORD_SIZE, (size_t) DECODER_MAX_RECORD_SIZE)));
+	return (Size) n;
+}
+
 static void
 decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init)
 {
@@ -207,6 +283,7 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	List	   *include = NIL;
 	List	   *exclude = NIL;
 	const char *name = NULL;
+	Size		max_record = DECODER_MAX_RECORD_SIZE;
 	MemoryContext old;
 
 	data = MemoryContextAllocZero(ctx->context, sizeof(DecoderData));
@@ -249,6 +326,12 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 			data->include_ddl = option_bool(elem);
 		else if (strcmp(elem->defname, "stream_changes") == 0)
 			data->stream_changes = option_bool(elem);
+		else if (strcmp(elem->defname, "publish_via_partition_root") == 0)
+			data->via_root = option_bool(elem);
+		else if (strcmp(elem->defname, "only_local") == 0)
+			data->only_local = option_bool(elem);
+		else if (strcmp(elem->defname, "max_record_size") == 0)
+			max_record = option_size(elem);
 		else if (strcmp(elem->defname, "name") == 0)
 			name = option_string(elem);
 		else
@@ -256,8 +339,15 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unrecognized option \"%s\" for output plugin dataeng", elem->defname),
 					 errhint("Valid options are format, include_tables, exclude_tables, include_xids, "
-							 "include_timestamp, include_begin_commit, include_ddl, stream_changes and name.")));
+							 "include_timestamp, include_begin_commit, include_ddl, stream_changes, "
+							 "publish_via_partition_root, only_local, max_record_size and name.")));
 	}
+	if (data->stream_changes && !data->include_xids)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"stream_changes\" of output plugin dataeng cannot be used with include_xids off"),
+				 errdetail("Streamed transactions are sent interleaved: their changes need the xid to be told apart, and STREAM ABORT names what to discard by xid."),
+				 errhint("Leave include_xids on, or stream_changes off.")));
 	if (data->debezium && data->stream_changes)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -280,10 +370,12 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 	initStringInfo(&data->txn_head);
 	initStringInfo(&data->txn_tail);
 	initStringInfo(&data->src_tail);
-	decoder_rels_init(ctx->context, include, exclude);
+	decoder_rels_init(ctx->context, include, exclude, data->via_root);
+	decoder_set_max_record(max_record);
 	MemoryContextSwitchTo(old);
 
 	ctx->output_plugin_private = data;
+	pin_settings(data);
 	opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
 	opt->receive_rewrites = false;
 	ctx->streaming &= data->stream_changes;
@@ -292,7 +384,28 @@ decoder_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_i
 static void
 decoder_shutdown(LogicalDecodingContext *ctx)
 {
-	/* everything lives in ctx->context, which the caller deletes */
+	DecoderData *data = ctx->output_plugin_private;
+
+	/* give the SQL caller's session its settings back */
+	if (data != NULL && data->guc_level > 0)
+	{
+		AtEOXact_GUC(false, data->guc_level);
+		data->guc_level = 0;
+	}
+	/* everything else lives in ctx->context, which the caller deletes */
+}
+
+/*
+ * only_local: leave out what a replication origin replayed (changes that
+ * logical replication, or any session with pg_replication_origin_session_setup,
+ * applied here), so two databases replicating to each other do not loop
+ */
+static bool
+decoder_filter_origin(LogicalDecodingContext *ctx, RepOriginId origin_id)
+{
+	DecoderData *data = ctx->output_plugin_private;
+
+	return data->only_local && origin_id != InvalidRepOriginId;
 }
 
 /*-------------------------------------------------------------------------
@@ -385,6 +498,15 @@ write_control(LogicalDecodingContext *ctx, const char *op, ReorderBufferTXN *txn
 			appendStringInfoString(out, ",\"commit_time\":");
 			decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
 		}
+		/*
+		 * COMMIT: the end of the commit record, the position to confirm
+		 * (confirming commit_lsn gets the transaction sent again)
+		 */
+		if (strcmp(op, "COMMIT") == 0)
+		{
+			appendStringInfoString(out, ",\"end_lsn\":");
+			decoder_write_lsn(out, txn->end_lsn);
+		}
 	}
 	appendStringInfoChar(out, '}');
 	OutputPluginWrite(ctx, true);
@@ -396,6 +518,7 @@ decoder_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	DecoderData *data = ctx->output_plugin_private;
 
 	txn_prepare(data, txn, true);
+	data->streaming = false;
 	/* written before the transaction's first record: none for empty ones */
 	data->begin_pending = (data->include_begin_commit && !data->debezium) ? txn : NULL;
 }
@@ -422,6 +545,7 @@ decoder_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr co
 	if (data->include_begin_commit && !data->debezium && data->begin_pending == NULL)
 		write_control(ctx, "COMMIT", txn, true, commit_lsn);
 	data->begin_pending = NULL;
+	data->last_commit_lsn = commit_lsn;
 }
 
 static void
@@ -430,6 +554,7 @@ decoder_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	DecoderData *data = ctx->output_plugin_private;
 
 	txn_prepare(data, txn, false);
+	data->streaming = true;
 	data->begin_pending = NULL;
 	if (data->include_begin_commit)
 		write_control(ctx, "STREAM START", txn, false, InvalidXLogRecPtr);
@@ -440,6 +565,7 @@ decoder_stream_stop(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 {
 	DecoderData *data = ctx->output_plugin_private;
 
+	data->streaming = false;
 	if (data->include_begin_commit)
 		write_control(ctx, "STREAM STOP", txn, false, InvalidXLogRecPtr);
 }
@@ -468,14 +594,18 @@ decoder_stream_abort(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRec
 static void
 decoder_stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr commit_lsn)
 {
+	DecoderData *data = ctx->output_plugin_private;
 	StringInfo	out;
 
 	OutputPluginPrepareWrite(ctx, true);
 	out = ctx->out;
 	appendStringInfo(out, "{\"op\":\"STREAM COMMIT\",\"xid\":%u,\"commit_lsn\":", top_xid(txn));
 	decoder_write_lsn(out, commit_lsn);
-	appendStringInfoString(out, ",\"commit_time\":");
-	decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
+	if (data->include_timestamp)
+	{
+		appendStringInfoString(out, ",\"commit_time\":");
+		decoder_write_iso_timestamptz(out, txn->xact_time.commit_time);
+	}
 	appendStringInfoChar(out, '}');
 	OutputPluginWrite(ctx, true);
 }
@@ -519,7 +649,7 @@ row_value(DecoderAtt *att, Row *row, Row *full_old, int i, bool *isnull)
  */
 static void
 write_row(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
-		  bool key_only, bool debezium)
+		  bool key_only, bool debezium, StringInfo omitted)
 {
 	bool		first = true;
 	int			i;
@@ -536,38 +666,86 @@ write_row(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
 		value = row_value(att, row, full_old, i, &isnull);
 		if (!debezium && decoder_is_unchanged(att, value, isnull))
 			continue;
-		if (!first)
-			appendStringInfoChar(out, ',');
-		first = false;
-		appendBinaryStringInfo(out, att->name_json, att->name_len);
-		if (isnull)
-			appendBinaryStringInfo(out, "null", 4);
-		else if (decoder_is_unchanged(att, value, isnull))
-			decoder_escape(out, DECODER_UNAVAILABLE, strlen(DECODER_UNAVAILABLE));
-		else
-			decoder_write_value(out, att, value, debezium);
+		{
+			int			start = out->len;
+
+			if (!first)
+				appendStringInfoChar(out, ',');
+			appendBinaryStringInfo(out, att->name_json, att->name_len);
+			if (isnull)
+				appendBinaryStringInfo(out, "null", 4);
+			else if (decoder_is_unchanged(att, value, isnull))
+				decoder_escape(out, DECODER_UNAVAILABLE, strlen(DECODER_UNAVAILABLE));
+			else if (!decoder_write_value(out, att, value, debezium))
+			{
+				/*
+				 * too large for the record: Debezium gets a placeholder, the
+				 * native format leaves the column out and lists it
+				 */
+				if (debezium)
+					decoder_escape(out, DECODER_OMITTED, strlen(DECODER_OMITTED));
+				else
+				{
+					out->len = start;
+					out->data[start] = '\0';
+					if (omitted->len > 0)
+						appendStringInfoChar(omitted, ',');
+					appendBinaryStringInfo(omitted, att->name_json, att->name_len - 1);
+					continue;
+				}
+			}
+			first = false;
+		}
 	}
 	appendStringInfoChar(out, '}');
+}
+
+/* a list of column names as ,"field":[..], when it has any */
+static void
+write_name_list(StringInfo out, const char *field, StringInfo names)
+{
+	if (names->len == 0)
+		return;
+	appendStringInfo(out, ",\"%s\":[", field);
+	appendBinaryStringInfo(out, names->data, names->len);
+	appendStringInfoChar(out, ']');
 }
 
 /* a change's old or new image (write_row), or null when it has none */
 static void
 write_image(StringInfo out, DecoderRel *rel, Row *row, Row *full_old,
-			bool key_only, bool debezium)
+			bool key_only, bool debezium, StringInfo omitted)
 {
 	if (row != NULL)
-		write_row(out, rel, row, full_old, key_only, debezium);
+		write_row(out, rel, row, full_old, key_only, debezium, omitted);
 	else
 		appendBinaryStringInfo(out, "null", 4);
 }
 
-/* the values of an image the WAL carries into row; NULL when it has none */
+/*
+ * the values of an image the WAL carries into row, in the columns of the
+ * table the records name (a partition's root: mapped); NULL when it has none
+ */
 static Row *
-deform_image(ReorderBufferTupleBuf *tuple, TupleDesc desc, Row *row)
+deform_image(ReorderBufferTupleBuf *tuple, TupleDesc desc, DecoderRel *rel, Row *row)
 {
+	int			i;
+
 	if (tuple == NULL)
 		return NULL;
-	heap_deform_tuple(&tuple->tuple, desc, row->values, row->isnull);
+	if (rel->root_map == NULL)
+	{
+		heap_deform_tuple(&tuple->tuple, desc, row->values, row->isnull);
+		return row;
+	}
+	heap_deform_tuple(&tuple->tuple, desc, rel->leaf_values, rel->leaf_isnull);
+	for (i = 0; i < rel->natts; i++)
+	{
+		AttrNumber	a = rel->root_map->attnums[i];
+
+		row->isnull[i] = a <= 0 || rel->leaf_isnull[a - 1];
+		row->values[i] = a <= 0 ? (Datum) 0 : rel->leaf_values[a - 1];
+	}
 	return row;
 }
 
@@ -616,10 +794,27 @@ write_pk(StringInfo out, DecoderRel *rel, Row *newrow, Row *oldrow)
 		appendBinaryStringInfo(out, att->name_json, att->name_len);
 		if (isnull)
 			appendBinaryStringInfo(out, "null", 4);
-		else
-			decoder_write_value(out, att, value, false);
+		else if (!decoder_write_value(out, att, value, false))
+			decoder_escape(out, DECODER_OMITTED, strlen(DECODER_OMITTED));
 	}
 	appendStringInfoChar(out, '}');
+}
+
+/*
+ * Debezium's source.sequence: a string holding the JSON array [last commit
+ * LSN, this LSN] as decimal strings (the last commit: of the transaction
+ * decoded before this one, null for the first of a decoding session), what
+ * Debezium's consumers order and deduplicate events by
+ */
+static void
+write_debezium_sequence(StringInfo out, DecoderData *data, XLogRecPtr lsn)
+{
+	appendStringInfoString(out, ",\"sequence\":\"[");
+	if (XLogRecPtrIsInvalid(data->last_commit_lsn))
+		appendStringInfoString(out, "null");
+	else
+		appendStringInfo(out, "\\\"" UINT64_FORMAT "\\\"", (uint64) data->last_commit_lsn);
+	appendStringInfo(out, ",\\\"" UINT64_FORMAT "\\\"]\"", (uint64) lsn);
 }
 
 /* Debezium's "source" object, then the envelope's op and ts_ms */
@@ -633,6 +828,7 @@ write_debezium_source(StringInfo out, DecoderData *data, DecoderRel *rel,
 	appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
 					 data->commit_ms);
 	appendStringInfoString(out, data->db_json ? data->db_json : "null");
+	write_debezium_sequence(out, data, lsn);
 	appendStringInfoString(out, ",\"schema\":");
 	appendStringInfoString(out, rel ? rel->schema_json : "null");
 	appendStringInfoString(out, ",\"table\":");
@@ -650,9 +846,16 @@ write_debezium_tail(StringInfo out, DecoderData *data, char op)
 
 /* The native record's head: {"xid":N,"lsn":..,"commit_lsn":..,"commit_time":..,"schema":..,"table":.. */
 static void
-write_native_head(StringInfo out, DecoderData *data, DecoderRel *rel, XLogRecPtr lsn)
+write_native_head(StringInfo out, DecoderData *data, ReorderBufferTXN *txn,
+				  DecoderRel *rel, XLogRecPtr lsn)
 {
 	appendBinaryStringInfo(out, data->txn_head.data, data->txn_head.len);
+	/*
+	 * a streamed change of a subtransaction (the change's own txn, not the
+	 * top-level one the callbacks get): STREAM ABORT may name it
+	 */
+	if (data->streaming && txn != NULL && txn->toptxn != NULL)
+		appendStringInfo(out, "\"subxid\":%u,", txn->xid);
 	appendBinaryStringInfo(out, "\"lsn\":", 6);
 	decoder_write_lsn(out, lsn);
 	appendBinaryStringInfo(out, data->txn_tail.data, data->txn_tail.len);
@@ -695,7 +898,7 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				old = MemoryContextSwitchTo(data->change_cxt);
 				event = TextDatumGetCString(rel->new_values[rel->ddl_event_att]);
 				MemoryContextSwitchTo(old);
-				write_ddl(ctx, txn, change->lsn, true, strlen(event), event, true);
+				write_ddl(ctx, txn, change->txn, change->lsn, true, strlen(event), event, true);
 			}
 		}
 		return;
@@ -711,16 +914,16 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			op = 'I';
-			newp = deform_image(change->data.tp.newtuple, desc, &newrow);
+			newp = deform_image(change->data.tp.newtuple, desc, rel, &newrow);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			op = 'U';
-			oldp = deform_image(change->data.tp.oldtuple, desc, &oldrow);
-			newp = deform_image(change->data.tp.newtuple, desc, &newrow);
+			oldp = deform_image(change->data.tp.oldtuple, desc, rel, &oldrow);
+			newp = deform_image(change->data.tp.newtuple, desc, rel, &newrow);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
 			op = 'D';
-			oldp = deform_image(change->data.tp.oldtuple, desc, &oldrow);
+			oldp = deform_image(change->data.tp.oldtuple, desc, rel, &oldrow);
 			break;
 		default:
 			return;
@@ -736,9 +939,9 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (data->debezium)
 	{
 		appendBinaryStringInfo(out, "{\"before\":", 10);
-		write_image(out, rel, oldp, NULL, old_key_only, true);
+		write_image(out, rel, oldp, NULL, old_key_only, true, NULL);
 		appendBinaryStringInfo(out, ",\"after\":", 9);
-		write_image(out, rel, newp, full_old, false, true);
+		write_image(out, rel, newp, full_old, false, true, NULL);
 		write_debezium_source(out, data, rel, change->lsn);
 		write_debezium_tail(out, data, op == 'I' ? 'c' : op == 'U' ? 'u' : 'd');
 	}
@@ -746,16 +949,20 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		bool		first = true;
 		int			i;
+		StringInfoData old_omitted;
+		StringInfoData new_omitted;
 
-		write_native_head(out, data, rel, change->lsn);
+		initStringInfo(&old_omitted);
+		initStringInfo(&new_omitted);
+		write_native_head(out, data, change->txn, rel, change->lsn);
 		appendBinaryStringInfo(out, ",\"op\":\"", 7);
 		appendStringInfoChar(out, op);
 		appendBinaryStringInfo(out, "\",\"pk\":", 7);
 		write_pk(out, rel, newp, oldp);
 		appendBinaryStringInfo(out, ",\"old\":", 7);
-		write_image(out, rel, oldp, NULL, old_key_only, false);
+		write_image(out, rel, oldp, NULL, old_key_only, false, &old_omitted);
 		appendBinaryStringInfo(out, ",\"new\":", 7);
-		write_image(out, rel, newp, full_old, false, false);
+		write_image(out, rel, newp, full_old, false, false, &new_omitted);
 		/* the new image's values the WAL does not carry */
 		for (i = 0; newp != NULL && i < rel->natts; i++)
 		{
@@ -778,6 +985,9 @@ decoder_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		}
 		if (!first)
 			appendStringInfoChar(out, ']');
+		/* the values left out as too large for the record */
+		write_name_list(out, "omitted", &new_omitted);
+		write_name_list(out, "old_omitted", &old_omitted);
 		appendStringInfoChar(out, '}');
 	}
 	OutputPluginWrite(ctx, true);
@@ -793,6 +1003,8 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	DecoderData *data = ctx->output_plugin_private;
 	int			i;
 
+	List	   *roots_done = NIL;
+
 	for (i = 0; i < nrelations; i++)
 	{
 		DecoderRel *rel = decoder_rel_get(relations[i]);
@@ -800,6 +1012,18 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 		if (!rel->included)
 			continue;
+		/*
+		 * partitions named by their root (which the TRUNCATE lists too):
+		 * one record per table named
+		 */
+		if (data->via_root)
+		{
+			Oid			named = OidIsValid(rel->root_relid) ? rel->root_relid : rel->relid;
+
+			if (list_member_oid(roots_done, named))
+				continue;
+			roots_done = lappend_oid(roots_done, named);
+		}
 		flush_begin(ctx);
 		OutputPluginPrepareWrite(ctx, true);
 		out = ctx->out;
@@ -811,11 +1035,12 @@ decoder_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		}
 		else
 		{
-			write_native_head(out, data, rel, change->lsn);
+			write_native_head(out, data, change->txn, rel, change->lsn);
 			appendStringInfoString(out, ",\"op\":\"T\",\"pk\":null,\"old\":null,\"new\":null}");
 		}
 		OutputPluginWrite(ctx, true);
 	}
+	list_free(roots_done);
 }
 
 /*-------------------------------------------------------------------------
@@ -928,7 +1153,7 @@ ddl_depth_ok(const char *s, Size sz)
  */
 static void
 write_ddl(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-		  XLogRecPtr lsn, bool transactional, Size sz, const char *message,
+		  ReorderBufferTXN *subtxn, XLogRecPtr lsn, bool transactional, Size sz, const char *message,
 		  bool verified)
 {
 	DecoderData *data = ctx->output_plugin_private;
@@ -998,6 +1223,7 @@ write:
 		appendStringInfo(out, ",\"ts_ms\":" INT64_FORMAT ",\"snapshot\":\"false\",\"db\":",
 						 transactional ? data->commit_ms : 0);
 		appendStringInfoString(out, data->db_json ? data->db_json : "null");
+		write_debezium_sequence(out, data, lsn);
 		appendStringInfoString(out, ",\"schema\":");
 		if (valid && f.schema)
 			decoder_escape(out, f.schema, strlen(f.schema));
@@ -1043,6 +1269,8 @@ write:
 			else
 				appendStringInfoString(out, "\"xid\":null,");
 		}
+		if (data->streaming && subtxn != NULL && subtxn->toptxn != NULL)
+			appendStringInfo(out, "\"subxid\":%u,", subtxn->xid);
 		appendStringInfoString(out, "\"lsn\":");
 		decoder_write_lsn(out, lsn);
 		if (transactional && txn != NULL)
@@ -1091,5 +1319,5 @@ decoder_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	if (strcmp(prefix, DECODER_DDL_PREFIX) != 0 || !data->include_ddl)
 		return;
-	write_ddl(ctx, txn, lsn, transactional, sz, message, false);
+	write_ddl(ctx, txn, NULL, lsn, transactional, sz, message, false);
 }

@@ -10,10 +10,12 @@
 #ifndef DATAENG_CDC_DECODER_H
 #define DATAENG_CDC_DECODER_H
 
+#include "access/attmap.h"
 #include "access/xlogdefs.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 /* The prefix of the logical messages that carry DDL (sql/decoding.sql) */
@@ -34,6 +36,17 @@
 #define DECODER_DDL_MAX_SIZE (1024 * 1024)
 #define DECODER_DDL_MAX_DEPTH 64
 
+/*
+ * The largest record by default, and the most max_record_size allows: a
+ * value that would make a record longer is left out (flagged), since an
+ * output record cannot pass 1 GB and an error would stop the slot there
+ */
+#define DECODER_MAX_RECORD_SIZE (MaxAllocSize - 1024 * 1024)
+#define DECODER_MIN_RECORD_SIZE 1024
+
+/* What Debezium writes for a value the record leaves out as too large */
+#define DECODER_OMITTED "__dataeng_omitted_value"
+
 /* What Debezium writes for a value the stream does not carry */
 #define DECODER_UNAVAILABLE "__debezium_unavailable_value"
 
@@ -53,6 +66,12 @@ typedef enum DecoderKind
 	DK_TIMESTAMP,
 	DK_TIMESTAMPTZ,
 	DK_BYTEA,
+	/* the output function, but Debezium's own representation in format=debezium */
+	DK_TIME,
+	DK_TIMETZ,
+	DK_INTERVAL,
+	DK_BIT,
+	DK_ARRAY,					/* one-dimensional in Debezium: a JSON array */
 	DK_OTHER					/* the type's output function, as a string */
 } DecoderKind;
 
@@ -63,6 +82,11 @@ typedef struct DecoderAtt
 	DecoderKind kind;
 	int16		typlen;
 	Oid			typid;			/* base type (domains resolved) */
+	int32		typmod;			/* the column's (precision of times, length of bits) */
+	struct DecoderAtt *elem;	/* DK_ARRAY: how its elements are written */
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
 	char	   *name_json;		/* "name": */
 	int			name_len;
 	FmgrInfo	out;			/* output function (DK_FLOAT, DK_NUMERIC, DK_OTHER, DK_BYTEA) */
@@ -78,9 +102,14 @@ typedef struct DecoderRel
 	MemoryContext cxt;			/* everything below */
 	char	   *schema_json;	/* "schema" (quoted, escaped) */
 	char	   *table_json;
-	int			natts;
+	int			natts;			/* of the table the records name */
 	int			nkeys;
 	DecoderAtt *atts;
+	int			leaf_natts;		/* of the relation changes come with */
+	Oid			root_relid;		/* publish_via_partition_root: the root, else InvalidOid */
+	AttrMap    *root_map;		/* its column i is the partition's attnums[i] (0: none) */
+	Datum	   *leaf_values;	/* a partition's image, deformed before mapping */
+	bool	   *leaf_isnull;
 	Datum	   *new_values;		/* the images of the change being written */
 	bool	   *new_isnull;
 	Datum	   *old_values;
@@ -90,8 +119,9 @@ typedef struct DecoderRel
 /* A table pattern of include_tables / exclude_tables */
 typedef struct DecoderPattern
 {
-	char	   *pattern;		/* unescaped markers: '\\' escapes, '*' any run */
-	bool		qualified;		/* has an unescaped '.': matched against schema.table */
+	char	   *pattern;		/* the table's: '\\' escapes, '*' any run */
+	char	   *schema;			/* the schema's, when qualified; else NULL */
+	bool		qualified;		/* had a '.' outside quotes and escapes */
 } DecoderPattern;
 
 /* decoder.c */
@@ -100,14 +130,16 @@ extern void cdc_decoder_init(void);
 
 /* decoder_values.c */
 extern void decoder_escape(StringInfo out, const char *s, int len);
-extern void decoder_write_value(StringInfo out, DecoderAtt *att, Datum value,
+extern bool decoder_write_value(StringInfo out, DecoderAtt *att, Datum value,
 								bool debezium);
+extern void decoder_set_max_record(Size max);
 extern bool decoder_is_unchanged(DecoderAtt *att, Datum value, bool isnull);
 extern void decoder_write_iso_timestamptz(StringInfo out, TimestampTz ts);
 extern void decoder_write_lsn(StringInfo out, XLogRecPtr lsn);
 
 /* decoder_rels.c */
-extern void decoder_rels_init(MemoryContext parent, List *include, List *exclude);
+extern void decoder_rels_init(MemoryContext parent, List *include, List *exclude,
+							  bool via_root);
 extern DecoderRel *decoder_rel_get(Relation rel);
 extern List *decoder_parse_patterns(const char *option, const char *value);
 extern List *decoder_include_list(void);

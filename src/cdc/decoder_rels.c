@@ -16,9 +16,12 @@
  * change comes with; a renamed schema marks every entry stale.
  *
  * Patterns: a comma-separated list; "*" matches any run of characters,
- * "\" makes the next character literal ("\*", "\,", "\.", "\\").  A pattern
- * with an unescaped "." is matched against schema.table, one without
- * against the table name alone.
+ * "\" makes the next character literal ("\*", "\,", "\.", "\\"), and double
+ * quotes make every character between them literal.  A pattern with a "."
+ * outside quotes and escapes is a schema pattern and a table pattern,
+ * matched against the schema and the table apart (so "*" never spans the
+ * dot, and a name with a dot in it is told from a schema); one without is
+ * matched against the table name alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +30,7 @@
 #include "access/sysattr.h"
 #include "miscadmin.h"
 #include "catalog/dependency.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -46,6 +50,7 @@ static HTAB *decoder_rels = NULL;
 static MemoryContext decoder_rels_cxt = NULL;
 static List *decoder_include = NIL;
 static List *decoder_exclude = NIL;
+static bool decoder_via_root = false;	/* publish_via_partition_root */
 static bool callbacks_registered = false;
 
 /* The cache's context is going: forget the pointers into it */
@@ -66,16 +71,20 @@ rels_invalidate_rel(Datum arg, Oid relid)
 
 	if (decoder_rels == NULL)
 		return;
-	if (OidIsValid(relid))
+	if (OidIsValid(relid) && !decoder_via_root)
 	{
 		entry = hash_search(decoder_rels, &relid, HASH_FIND, NULL);
 		if (entry != NULL)
 			entry->valid = false;
 		return;
 	}
+	/* also the partitions whose records name that root */
 	hash_seq_init(&seq, decoder_rels);
 	while ((entry = hash_seq_search(&seq)) != NULL)
-		entry->valid = false;
+	{
+		if (!OidIsValid(relid) || entry->relid == relid || entry->root_relid == relid)
+			entry->valid = false;
+	}
 }
 
 static void
@@ -89,7 +98,7 @@ rels_invalidate_all(Datum arg, int cacheid, uint32 hashvalue)
  *		Start an empty cache under parent, with the table filters.
  */
 void
-decoder_rels_init(MemoryContext parent, List *include, List *exclude)
+decoder_rels_init(MemoryContext parent, List *include, List *exclude, bool via_root)
 {
 	HASHCTL		ctl;
 	MemoryContextCallback *cb;
@@ -109,6 +118,7 @@ decoder_rels_init(MemoryContext parent, List *include, List *exclude)
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	decoder_include = include;
 	decoder_exclude = exclude;
+	decoder_via_root = via_root;
 
 	if (!callbacks_registered)
 	{
@@ -164,16 +174,33 @@ kind_of(Oid typid)
 			return DK_TIMESTAMPTZ;
 		case BYTEAOID:
 			return DK_BYTEA;
+		case TIMEOID:
+			return DK_TIME;
+		case TIMETZOID:
+			return DK_TIMETZ;
+		case INTERVALOID:
+			return DK_INTERVAL;
+		case BITOID:
+			return DK_BIT;
 		default:
-			return DK_OTHER;
+			return OidIsValid(get_element_type(typid)) ? DK_ARRAY : DK_OTHER;
 	}
 }
 
-/* Fill entry from the relation a change came with */
+/*
+ * Fill entry from the relation a change came with.  With
+ * publish_via_partition_root a partition's records name its topmost
+ * partitioned table, with that table's columns (root_map maps them to the
+ * partition's); the key stays the partition's replica identity, which is
+ * what its WAL logs.
+ */
 static void
-rel_build(DecoderRel *entry, Relation rel)
+rel_build(DecoderRel *entry, Relation leaf)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	leaf_desc = RelationGetDescr(leaf);
+	TupleDesc	desc;
+	Relation	rel = leaf;
+	Relation	root = NULL;
 	MemoryContext old;
 	Bitmapset  *keys;
 	char	   *schema;
@@ -184,6 +211,28 @@ rel_build(DecoderRel *entry, Relation rel)
 	entry->cxt = AllocSetContextCreate(decoder_rels_cxt, "dataeng decoder relation",
 									   ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(entry->cxt);
+
+	entry->root_relid = InvalidOid;
+	entry->root_map = NULL;
+	entry->leaf_natts = leaf_desc->natts;
+	if (decoder_via_root && leaf->rd_rel->relispartition)
+	{
+		List	   *ancestors = get_partition_ancestors(RelationGetRelid(leaf));
+
+		if (ancestors != NIL)
+		{
+			root = RelationIdGetRelation(llast_oid(ancestors));
+			if (!RelationIsValid(root))
+				elog(ERROR, "could not open relation with OID %u", llast_oid(ancestors));
+			rel = root;
+			entry->root_relid = RelationGetRelid(root);
+			entry->root_map = build_attrmap_by_name(leaf_desc, RelationGetDescr(root));
+			entry->leaf_values = palloc(sizeof(Datum) * Max(leaf_desc->natts, 1));
+			entry->leaf_isnull = palloc(sizeof(bool) * Max(leaf_desc->natts, 1));
+		}
+		list_free(ancestors);
+	}
+	desc = RelationGetDescr(rel);
 
 	schema = get_namespace_name(RelationGetNamespace(rel));
 	if (schema == NULL)
@@ -218,9 +267,9 @@ rel_build(DecoderRel *entry, Relation rel)
 		!decoder_patterns_match(decoder_exclude, schema, RelationGetRelationName(rel));
 
 	/* the replica identity index, else (REPLICA IDENTITY FULL) the primary key */
-	keys = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+	keys = RelationGetIndexAttrBitmap(leaf, INDEX_ATTR_BITMAP_IDENTITY_KEY);
 	if (bms_is_empty(keys))
-		keys = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+		keys = RelationGetIndexAttrBitmap(leaf, INDEX_ATTR_BITMAP_PRIMARY_KEY);
 	entry->natts = desc->natts;
 	entry->nkeys = 0;
 	entry->atts = palloc0(sizeof(DecoderAtt) * Max(desc->natts, 1));
@@ -238,18 +287,43 @@ rel_build(DecoderRel *entry, Relation rel)
 		att->dropped = a->attisdropped;
 		if (att->dropped)
 			continue;
-		att->is_key = bms_is_member(a->attnum - FirstLowInvalidHeapAttributeNumber, keys);
+		{
+			AttrNumber	leaf_attnum = entry->root_map ? entry->root_map->attnums[i] : a->attnum;
+
+			att->is_key = leaf_attnum > 0 &&
+				bms_is_member(leaf_attnum - FirstLowInvalidHeapAttributeNumber, keys);
+		}
 		if (att->is_key)
 			entry->nkeys++;
 		att->typlen = a->attlen;
 		att->typid = getBaseType(a->atttypid);
 		att->kind = kind_of(att->typid);
+		att->typmod = a->atttypmod;
+		if (att->kind == DK_ARRAY)
+		{
+			/* how the elements are written (Debezium's JSON arrays) */
+			DecoderAtt *elem = palloc0(sizeof(DecoderAtt));
+			Oid			elem_out;
+			bool		elem_varlena;
+
+			elem->typid = getBaseType(get_element_type(att->typid));
+			elem->kind = kind_of(elem->typid);
+			elem->typmod = a->atttypmod;
+			get_typlenbyvalalign(get_element_type(att->typid), &att->elemlen,
+								 &att->elembyval, &att->elemalign);
+			elem->typlen = att->elemlen;
+			getTypeOutputInfo(get_element_type(att->typid), &elem_out, &elem_varlena);
+			fmgr_info_cxt(elem_out, &elem->out, entry->cxt);
+			att->elem = elem;
+		}
 		att->name_json = json_string(NameStr(a->attname), ":");
 		att->name_len = strlen(att->name_json);
 		getTypeOutputInfo(a->atttypid, &outfn, &varlena);
 		fmgr_info_cxt(outfn, &att->out, entry->cxt);
 	}
 	MemoryContextSwitchTo(old);
+	if (root != NULL)
+		RelationClose(root);
 	pfree(schema);
 	bms_free(keys);
 	entry->valid = true;
@@ -273,7 +347,7 @@ decoder_rel_get(Relation rel)
 		entry->cxt = NULL;
 		entry->valid = false;
 	}
-	if (!entry->valid || entry->natts != RelationGetDescr(rel)->natts)
+	if (!entry->valid || entry->leaf_natts != RelationGetDescr(rel)->natts)
 		rel_build(entry, rel);
 	return entry;
 }
@@ -291,9 +365,28 @@ decoder_exclude_list(void)
 	return decoder_exclude;
 }
 
+/* A pattern error: the value, what is wrong, and how patterns are written */
+static void
+pattern_error(const char *option, const char *value, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
+					value, option),
+			 errdetail("%s", detail),
+			 errhint("Write comma-separated patterns such as public.orders, sales.*, "
+					 "or \"My Schema\".\"Order.Items\" (double quotes make dots, commas "
+					 "and stars literal).")));
+}
+
 /*
  * decoder_parse_patterns
- *		Parse the value of include_tables or exclude_tables.
+ *		Parse the value of include_tables or exclude_tables: comma-separated
+ *		patterns, each "table" or "schema.table".  Outside double quotes
+ *		"*" matches any run, "\" makes the next character literal and "."
+ *		separates the schema from the table (at most one); inside them
+ *		every character is literal ("" is a quote).  Each part is kept in
+ *		glob form (literal characters escaped with "\").
  */
 List *
 decoder_parse_patterns(const char *option, const char *value)
@@ -303,11 +396,16 @@ decoder_parse_patterns(const char *option, const char *value)
 
 	for (;;)
 	{
-		StringInfoData buf;
+		StringInfoData parts[2];
+		StringInfo	cur;
 		DecoderPattern *pat;
-		bool		escaped_end = false;
+		bool		any = false;	/* anything in the current part */
+		bool		empty_part = false;
+		int			trail = 0;	/* unquoted, unescaped blanks at the end */
 
-		initStringInfo(&buf);
+		initStringInfo(&parts[0]);
+		initStringInfo(&parts[1]);
+		cur = &parts[0];
 		pat = palloc0(sizeof(DecoderPattern));
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;
@@ -316,33 +414,86 @@ decoder_parse_patterns(const char *option, const char *value)
 			if (*p == '\\')
 			{
 				if (p[1] == '\0')
-				{
-					escaped_end = true;
-					break;
-				}
-				appendStringInfoChar(&buf, '\\');
-				appendStringInfoChar(&buf, p[1]);
+					pattern_error(option, value, "A pattern ends with an unfinished \"\\\".");
+				appendStringInfoChar(cur, '\\');
+				appendStringInfoChar(cur, p[1]);
 				p += 2;
+				any = true;
+				trail = 0;
+				continue;
+			}
+			if (*p == '"')
+			{
+				/* a quoted run: every character literal, "" a quote */
+				int			start = cur->len;
+
+				p++;
+				for (;;)
+				{
+					if (*p == '\0')
+						pattern_error(option, value, "A pattern has an unterminated double quote.");
+					if (*p == '"')
+					{
+						if (p[1] != '"')
+							break;
+						p++;
+					}
+					appendStringInfoChar(cur, '\\');
+					appendStringInfoChar(cur, *p++);
+				}
+				p++;			/* the closing quote */
+				if (cur->len == start)
+					pattern_error(option, value, "A pattern has an empty quoted name (\"\").");
+				any = true;
+				trail = 0;
 				continue;
 			}
 			if (*p == '.')
+			{
+				if (pat->qualified)
+					pattern_error(option, value,
+								  "A pattern has more than one \".\" outside double quotes: "
+								  "quote or escape the dots of names.");
+				if (!any)
+					empty_part = true;
+				/* blanks around the dot are not part of a name */
+				cur->len -= trail;
+				cur->data[cur->len] = '\0';
 				pat->qualified = true;
-			appendStringInfoChar(&buf, *p++);
+				cur = &parts[1];
+				any = false;
+				trail = 0;
+				p++;
+				while (*p == ' ' || *p == '\t' || *p == '\n')
+					p++;
+				continue;
+			}
+			if (*p == ' ' || *p == '\t' || *p == '\n')
+				trail++;
+			else
+			{
+				trail = 0;
+				any = true;
+			}
+			appendStringInfoChar(cur, *p++);
 		}
-		/* trailing blanks are not part of a name */
-		while (buf.len > 0 && (buf.data[buf.len - 1] == ' ' || buf.data[buf.len - 1] == '\t') &&
-			   !(buf.len > 1 && buf.data[buf.len - 2] == '\\'))
-			buf.data[--buf.len] = '\0';
-		if (escaped_end || buf.len == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value \"%s\" for option \"%s\" of output plugin dataeng",
-							value, option),
-					 escaped_end ?
-					 errdetail("A pattern ends with an unfinished \"\\\".") :
-					 errdetail("A pattern is empty."),
-					 errhint("Write comma-separated patterns such as public.orders or sales.*.")));
-		pat->pattern = buf.data;
+		/* blanks after the pattern are not part of a name */
+		cur->len -= trail;
+		cur->data[cur->len] = '\0';
+		if (!any || empty_part)
+			pattern_error(option, value,
+						  pat->qualified ? "A pattern has an empty schema or table name." :
+						  "A pattern is empty.");
+		if (pat->qualified)
+		{
+			pat->schema = parts[0].data;
+			pat->pattern = parts[1].data;
+		}
+		else
+		{
+			pat->schema = NULL;
+			pat->pattern = parts[0].data;
+		}
 		result = lappend(result, pat);
 		if (*p == '\0')
 			break;
@@ -408,30 +559,15 @@ bool
 decoder_patterns_match(List *patterns, const char *schema, const char *table)
 {
 	ListCell   *lc;
-	char	   *qualified = NULL;
-	bool		result = false;
 
+	/* the schema and the table are matched apart: a dot in a name is no separator */
 	foreach(lc, patterns)
 	{
 		DecoderPattern *pat = lfirst(lc);
 
-		if (pat->qualified)
-		{
-			if (qualified == NULL)
-				qualified = psprintf("%s.%s", schema, table);
-			if (glob_match(pat->pattern, qualified))
-			{
-				result = true;
-				break;
-			}
-		}
-		else if (glob_match(pat->pattern, table))
-		{
-			result = true;
-			break;
-		}
+		if (glob_match(pat->pattern, table) &&
+			(!pat->qualified || glob_match(pat->schema, schema)))
+			return true;
 	}
-	if (qualified)
-		pfree(qualified);
-	return result;
+	return false;
 }
