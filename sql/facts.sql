@@ -2041,13 +2041,14 @@ $$;
 --     recompute those groups set-based from the rows of their buckets;
 --     'buckets': re-aggregate the touched buckets from the source, when
 --     that reads no more than the recompute would anyway.
-CREATE FUNCTION dataeng.fact_refresh(fact_name text)
+CREATE FUNCTION dataeng_internal._fact_refresh(fact_name text, source_locked boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   d dataeng_internal.fact_defs;
+  can_lock boolean;                -- the owner may hold the source's writers off
   q record;
   n bigint := 0;
   has_t boolean := false;
@@ -2139,6 +2140,19 @@ BEGIN
   IF d.owner <> current_user::regrole THEN
     -- another role with the owner's rights: the work runs as the owner
     RETURN dataeng_internal._agg_as_owner(d.owner, 'fact_refresh', d.name);
+  END IF;
+  -- A refresh that reads its source again (the touched buckets aggregated
+  -- again, or groups recomputed) must read exactly the rows its batch of
+  -- changes leads to: a writer committing between the batch's cut and that
+  -- read would be counted there, and again when its changes come in the
+  -- next batch.  So such a refresh is made again (dataeng.fact_refresh)
+  -- with the source's writers held off (SHARE, as fact_rebuild does)
+  -- before the batch is cut.  An owner without the right to that lock
+  -- (UPDATE, DELETE or TRUNCATE on the source) gets the delta path instead
+  -- of the buckets one; only its recomputes read without the lock.
+  can_lock := has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE');
+  IF source_locked THEN
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
@@ -2581,7 +2595,11 @@ BEGIN
       -- for tests and comparisons)
       path := CASE current_setting('dataeng.fact_refresh_path')
                 WHEN 'delta' THEN 'delta' WHEN 'buckets' THEN 'buckets'
-                ELSE CASE WHEN cost_buckets < cost_delta THEN 'buckets' ELSE 'delta' END END;
+                ELSE CASE WHEN cost_buckets < cost_delta AND (can_lock OR n_rec > 0) THEN 'buckets'
+                          ELSE 'delta' END END;
+    END IF;
+    IF (path = 'buckets' OR n_rec > 0) AND can_lock AND NOT source_locked THEN
+      RAISE EXCEPTION 'fact refresh reads its source again' USING ERRCODE = 'DE001';
     END IF;
 
     IF path = 'buckets' THEN
@@ -2722,6 +2740,9 @@ BEGIN
       -- their buckets (a range scan per bucket with an index on the time
       -- column, else one scan with a hash semi-join on the bucket), hash
       -- joined to the groups
+      IF n_rec > 0 AND can_lock AND NOT source_locked THEN
+        RAISE EXCEPTION 'fact refresh reads its source again' USING ERRCODE = 'DE001';
+      END IF;
       IF n_rec > 0 THEN
         EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
                        'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
@@ -2743,6 +2764,26 @@ BEGIN
   d.last_refresh_path := path;
   PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
   RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_refresh(text, boolean) IS
+  'internal: body of dataeng.fact_refresh() (source_locked: the source''s writers held off before the batch is cut)';
+
+-- A refresh; made again with the source's writers held off when it finds
+-- it must read the source again (_fact_refresh: the first try is rolled
+-- back whole, its acknowledgement too).
+CREATE FUNCTION dataeng.fact_refresh(fact_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  BEGIN
+    RETURN dataeng_internal._fact_refresh(fact_name, false);
+  EXCEPTION WHEN SQLSTATE 'DE001' THEN
+    NULL;
+  END;
+  RETURN dataeng_internal._fact_refresh(fact_name, true);
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_refresh(text) IS

@@ -287,6 +287,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._agg_sum_type_of(regtype)', 's', true, 's'),
   ('dataeng_internal._fact_range_pred(text,regtype,text)', 'i', true, 'u'),
   ('dataeng_internal._fact_rebuild(dataeng_internal.fact_defs,bigint)', 'v', false, 'u'),
+  ('dataeng_internal._fact_refresh(text,boolean)', 'v', true, 'u'),
   ('dataeng_internal._fact_sql(dataeng_internal.fact_defs)', 's', false, 'u'),
   ('dataeng_internal._fact_time_indexed(dataeng_internal.fact_defs)', 's', false, 'u'),
   ('dataeng_internal._find_duplicates(regrole,regclass,text[],double precision,text)', 'v', false, 'u'),
