@@ -6,7 +6,8 @@
 -- was renamed failed with a syntax error of internal SQL.  Now: while a
 -- column is missing the refresh raises 42703 naming it; once it is back,
 -- the changes from the first image lacking it on are applied as a
--- comparison with the source (as after a TRUNCATE).
+-- comparison with the source (as after a TRUNCATE).  The same for the key
+-- column (was: an error "a change of the source has no value of key column").
 CREATE EXTENSION IF NOT EXISTS dataeng;
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
@@ -43,6 +44,14 @@ UPDATE fcd_src SET a = 31 WHERE id = 3;
 SELECT dataeng.dimension_refresh('fcd_t1') AS t1_applied, dataeng.dimension_refresh('fcd_t2') AS t2_applied;
 SELECT * FROM fcd_t1 WHERE id = 3;
 SELECT id, g, a, is_current FROM fcd_t2 WHERE id = 3 ORDER BY fcd_t2_sk;
+-- the key column renamed and back: a delete and a key change made meanwhile
+ALTER TABLE fcd_src RENAME COLUMN id TO ident;
+DELETE FROM fcd_src WHERE ident = 4;
+UPDATE fcd_src SET ident = 5 WHERE ident = 2;
+ALTER TABLE fcd_src RENAME COLUMN ident TO id;
+SELECT dataeng.dimension_refresh('fcd_t1') AS t1_applied, dataeng.dimension_refresh('fcd_t2') AS t2_applied;
+SELECT * FROM fcd_t1 ORDER BY id;
+SELECT id, g, a, is_current FROM fcd_t2 WHERE is_current ORDER BY id;
 -- a column dropped: the same error
 ALTER TABLE fcd_src DROP COLUMN note;
 ALTER TABLE fcd_src DROP COLUMN g;

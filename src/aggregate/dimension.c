@@ -128,7 +128,7 @@ put_event(EventState *st, Datum change_id, Datum t, bool is_truncate, bool prese
 /*
  * read_image
  *		The key (and, with all, the attributes) of a row image.  Returns
- *		false when the image has no key at all for an attribute (as opposed
+ *		false when the image has no key at all for one of them (as opposed
  *		to JSON null): the change was captured while the column had another
  *		name, or while it was not captured, so its value is unknown.
  */
@@ -141,7 +141,7 @@ read_image(EventState *st, Jsonb *img, bool all, Datum *vals, bool *nulls)
 	for (i = 0; i < (all ? st->ncols : 1); i++)
 	{
 		vals[i] = cdc_image_value(&st->cols[i], img, &nulls[i]);
-		if (i > 0 && nulls[i])
+		if (nulls[i])
 		{
 			JsonbValue	vbuf;
 
@@ -150,7 +150,7 @@ read_image(EventState *st, Jsonb *img, bool all, Datum *vals, bool *nulls)
 				complete = false;
 		}
 	}
-	if (nulls[0])
+	if (nulls[0] && complete)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("a change of the source has no value of key column \"%s\"", st->cols[0].name),
@@ -194,7 +194,12 @@ event_change(TupleTableSlot *change, void *arg)
 					elog(ERROR, "a change of op %c has no old row", op);
 				ov = palloc(sizeof(Datum) * st->ncols);
 				on = palloc(sizeof(bool) * st->ncols);
-				read_image(st, DatumGetJsonbP(img), false, ov, on);
+				if (!read_image(st, DatumGetJsonbP(img), false, ov, on))
+				{
+					/* the old key is unknown: as below */
+					put_event(st, change_id, t, true, false, 0, NULL, NULL);
+					break;
+				}
 			}
 			if (op != 'D')
 			{
