@@ -395,6 +395,7 @@ DECLARE
   cur_differ text;
   ord constant text := 'e.change_id, e.part';
   i int;
+  missing text;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
@@ -406,6 +407,20 @@ BEGIN
   IF d.owner <> current_user::regrole THEN
     -- another role with the owner's rights: the work runs as the owner
     RETURN dataeng_internal._agg_as_owner(d.owner, 'dimension_refresh', d.name);
+  END IF;
+  -- every column the dimension copies is still a column of the source
+  SELECT c INTO missing FROM unnest(d.key_column || d.attributes) c
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = c
+                                                    AND a.attnum > 0 AND NOT a.attisdropped)
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of the source of dimension "%" does not exist', missing, d.name
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('%s has no column "%s" any more: it was renamed or dropped after the dimension was created.',
+                            d.source, missing),
+            HINT = format('If it was renamed, rename it back to "%s" (the changes captured meanwhile are then '
+                          'applied as a comparison with the source); else drop the dimension with '
+                          'dataeng.dimension_drop(%L) and create it again.', missing, d.name);
   END IF;
 
   -- Events, per key: a delete (the old key of a delete, or of an update

@@ -15,7 +15,11 @@
  *	   new image's key and attributes;
  *	 - a delete, and the old image of an update that changed the key:
  *	   part 0, present false, the old image's key, attributes NULL;
- *	 - a TRUNCATE: present NULL, key and attributes NULL;
+ *	 - a TRUNCATE: present NULL, key and attributes NULL; so is a change
+ *	   whose new image has no key at all for an attribute (captured while
+ *	   the column had another name, or was not captured): its value is
+ *	   unknown, so the refresh compares the dimension with the source
+ *	   from that change on, as after a TRUNCATE;
  *
  * with change_id and t (the capture time) of the change, and then a last
  * row whose n_changes is the number of changes read (NULL in the others,
@@ -48,6 +52,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -122,20 +127,35 @@ put_event(EventState *st, Datum change_id, Datum t, bool is_truncate, bool prese
 
 /*
  * read_image
- *		The key (and, with all, the attributes) of a row image.
+ *		The key (and, with all, the attributes) of a row image.  Returns
+ *		false when the image has no key at all for one of them (as opposed
+ *		to JSON null): the change was captured while the column had another
+ *		name, or while it was not captured, so its value is unknown.
  */
-static void
+static bool
 read_image(EventState *st, Jsonb *img, bool all, Datum *vals, bool *nulls)
 {
 	int			i;
+	bool		complete = true;
 
 	for (i = 0; i < (all ? st->ncols : 1); i++)
+	{
 		vals[i] = cdc_image_value(&st->cols[i], img, &nulls[i]);
-	if (nulls[0])
+		if (nulls[i])
+		{
+			JsonbValue	vbuf;
+
+			if (getKeyJsonValueFromContainer(&img->root, st->cols[i].name,
+											 st->cols[i].namelen, &vbuf) == NULL)
+				complete = false;
+		}
+	}
+	if (nulls[0] && complete)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("a change of the source has no value of key column \"%s\"", st->cols[0].name),
 				 errdetail("A dimension's key column is NOT NULL and captured with every row.")));
+	return complete;
 }
 
 /*
@@ -174,7 +194,12 @@ event_change(TupleTableSlot *change, void *arg)
 					elog(ERROR, "a change of op %c has no old row", op);
 				ov = palloc(sizeof(Datum) * st->ncols);
 				on = palloc(sizeof(bool) * st->ncols);
-				read_image(st, DatumGetJsonbP(img), false, ov, on);
+				if (!read_image(st, DatumGetJsonbP(img), false, ov, on))
+				{
+					/* the old key is unknown: as below */
+					put_event(st, change_id, t, true, false, 0, NULL, NULL);
+					break;
+				}
 			}
 			if (op != 'D')
 			{
@@ -183,7 +208,17 @@ event_change(TupleTableSlot *change, void *arg)
 					elog(ERROR, "a change of op %c has no new row", op);
 				nv = palloc(sizeof(Datum) * st->ncols);
 				nn = palloc(sizeof(bool) * st->ncols);
-				read_image(st, DatumGetJsonbP(img), true, nv, nn);
+				if (!read_image(st, DatumGetJsonbP(img), true, nv, nn))
+				{
+					/*
+					 * An attribute's value is unknown: reading it as NULL
+					 * would write a wrong row.  From this change on, the
+					 * refresh compares the dimension with the source, as
+					 * after a TRUNCATE.
+					 */
+					put_event(st, change_id, t, true, false, 0, NULL, NULL);
+					break;
+				}
 			}
 			if (op == 'D' || (op == 'U' && !keys_equal(st, ov[0], nv[0])))
 				put_event(st, change_id, t, false, false, 0, ov, on);
