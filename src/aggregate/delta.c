@@ -232,6 +232,7 @@ typedef struct DeltaState
 	bool	   *xskip;
 	int64		changes;		/* row changes folded */
 	int64		truncates;
+	int64		incomplete;		/* images without a key for a column read */
 	/* the groups are written out whenever they take more than budget */
 	ReturnSetInfo *rsinfo;
 	Size		budget;
@@ -655,6 +656,24 @@ fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 }
 
 /*
+ * note_missing
+ *		Count a row image that has no key at all for column col (as opposed
+ *		to a JSON null): the change was captured while the column had
+ *		another name (or was not captured).  Its value is unknown, so the
+ *		refresh makes the fact again from its source, as after a TRUNCATE
+ *		(has_t).
+ */
+static inline void
+note_missing(DeltaState *st, ImageColumn *col, Jsonb *img, bool isnull)
+{
+	JsonbValue	vbuf;
+
+	if (isnull &&
+		getKeyJsonValueFromContainer(&img->root, col->name, col->namelen, &vbuf) == NULL)
+		st->incomplete++;
+}
+
+/*
  * add_image
  *		Fold one row image, counted sg, into its group.
  */
@@ -663,12 +682,17 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 {
 	bool		isnull;
 	Datum		t = cdc_image_value(&st->bucket.col, img, &isnull);
-	TimestampTz bucket = isnull ? 0 : bucket_of(&st->bucket, t);
+	TimestampTz bucket;
 	DeltaGroup *g;
 	int			i;
 
+	note_missing(st, &st->bucket.col, img, isnull);
+	bucket = isnull ? 0 : bucket_of(&st->bucket, t);
 	for (i = 0; i < st->ndims; i++)
+	{
 		st->keys[i] = cdc_image_value(&st->dims[i], img, &st->keynulls[i]);
+		note_missing(st, &st->dims[i], img, st->keynulls[i]);
+	}
 	g = group_find(st, isnull, bucket);
 	g->rows += sg;
 	if (first)
@@ -681,17 +705,25 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 		ExecClearTuple(slot);
 		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 		for (i = 0; i < st->nrowcols; i++)
+		{
 			slot->tts_values[st->rowatts[i] - 1] =
 				cdc_image_value(&st->rowcols[i], img, &slot->tts_isnull[st->rowatts[i] - 1]);
+			note_missing(st, &st->rowcols[i], img, slot->tts_isnull[st->rowatts[i] - 1]);
+		}
 		ExecStoreVirtualTuple(slot);
 	}
 	for (i = 0; i < st->nvals; i++)
 	{
 		/* (an expression's value is made in the change's memory, rowcxt) */
-		Datum		v = st->vals[i].expr != NULL ?
-			ExecEvalExpr(st->vals[i].expr, st->econtext, &isnull) :
-			cdc_image_value(&st->vals[i].col, img, &isnull);
+		Datum		v;
 
+		if (st->vals[i].expr != NULL)
+			v = ExecEvalExpr(st->vals[i].expr, st->econtext, &isnull);
+		else
+		{
+			v = cdc_image_value(&st->vals[i].col, img, &isnull);
+			note_missing(st, &st->vals[i].col, img, isnull);
+		}
 		xn[i] = isnull;
 		xv[i] = v;
 		if (isnull)
@@ -1059,7 +1091,7 @@ emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
 	memset(nulls, true, sizeof(bool) * desc->natts);
 	values[FD_IS_TOTAL] = BoolGetDatum(true);
 	values[FD_N_CHANGES] = Int64GetDatum(st->changes + st->truncates);
-	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0);
+	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0 || st->incomplete > 0);
 	values[FD_ROWS] = Int64GetDatum(st->flushes);
 	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = nulls[FD_ROWS] = false;
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
