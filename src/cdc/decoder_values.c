@@ -274,6 +274,26 @@ put_digits(char *d, int n, int width)
 }
 
 /*
+ * Append the microseconds fsec of a time as PostgreSQL writes them: nothing
+ * when 0, else a point and the digits without trailing zeros.
+ */
+static inline char *
+put_fraction(char *d, int fsec)
+{
+	int			digits = 6;
+
+	if (fsec == 0)
+		return d;
+	while (fsec % 10 == 0)
+	{
+		fsec /= 10;
+		digits--;
+	}
+	*d++ = '.';
+	return put_digits(d, fsec, digits);
+}
+
+/*
  * write_iso
  *		Append a timestamp as an ISO 8601 string, "Z" after it when it is a
  *		timestamptz (in UTC): formatted by hand for years 1 to 9999, else
@@ -304,19 +324,7 @@ write_iso(StringInfo out, Timestamp ts, bool utc)
 		d = put_digits(d, tm.tm_min, 2);
 		*d++ = ':';
 		d = put_digits(d, tm.tm_sec, 2);
-		if (fsec != 0)
-		{
-			int			digits = 6;
-
-			/* as PostgreSQL writes them: no trailing zeros */
-			while (fsec % 10 == 0)
-			{
-				fsec /= 10;
-				digits--;
-			}
-			*d++ = '.';
-			d = put_digits(d, fsec, digits);
-		}
+		d = put_fraction(d, fsec);
 		if (utc)
 			*d++ = 'Z';
 		*d++ = '"';
@@ -451,18 +459,7 @@ write_debezium_special(StringInfo out, DecoderAtt *att, Datum value)
 				d = put_digits(d, (int) (secs / 60 % 60), 2);
 				*d++ = ':';
 				d = put_digits(d, (int) (secs % 60), 2);
-				if (fsec != 0)
-				{
-					int			digits = 6;
-
-					while (fsec % 10 == 0)
-					{
-						fsec /= 10;
-						digits--;
-					}
-					*d++ = '.';
-					d = put_digits(d, fsec, digits);
-				}
+				d = put_fraction(d, fsec);
 				*d++ = 'Z';
 				decoder_escape(out, buf, d - buf);
 				return true;

@@ -79,6 +79,28 @@ all_digits(const char *s, int n)
 }
 
 /*
+ * digits_problem
+ *		Compact s into a string of digits (*d, *n): NULL, or why s is not
+ *		one (the reason luhn_problem and credit_card_problem give).
+ */
+static const char *
+digits_problem(const char *s, int len, char **d, int *n)
+{
+	switch (compact(s, len, d, n))
+	{
+		case COMPACT_EMPTY:
+			return "no digits";
+		case COMPACT_BAD_SEPARATOR:
+			return "not a group of digits";
+		case COMPACT_OK:
+			break;
+	}
+	if (!all_digits(*d, *n))
+		return "contains a character that is not a digit";
+	return NULL;
+}
+
+/*
  * luhn_ok
  *		The Luhn (mod 10) check over a string of digits.
  */
@@ -109,18 +131,10 @@ luhn_problem(const char *s, int len)
 {
 	char	   *d;
 	int			n;
+	const char *problem;
 
-	switch (compact(s, len, &d, &n))
-	{
-		case COMPACT_EMPTY:
-			return "no digits";
-		case COMPACT_BAD_SEPARATOR:
-			return "not a group of digits";
-		case COMPACT_OK:
-			break;
-	}
-	if (!all_digits(d, n))
-		return "contains a character that is not a digit";
+	if ((problem = digits_problem(s, len, &d, &n)) != NULL)
+		return problem;
 	if (n < 2)
 		return "too short to carry a check digit";
 	if (!luhn_ok(d, n))
@@ -169,18 +183,10 @@ credit_card_problem(const char *s, int len)
 	char	   *d;
 	int			n,
 				i;
+	const char *problem;
 
-	switch (compact(s, len, &d, &n))
-	{
-		case COMPACT_EMPTY:
-			return "no digits";
-		case COMPACT_BAD_SEPARATOR:
-			return "not a group of digits";
-		case COMPACT_OK:
-			break;
-	}
-	if (!all_digits(d, n))
-		return "contains a character that is not a digit";
+	if ((problem = digits_problem(s, len, &d, &n)) != NULL)
+		return problem;
 	if (n < 12 || n > 19)
 		return "a card number has 12 to 19 digits";
 	for (i = 0; i < (int) lengthof(card_issuers); i++)
