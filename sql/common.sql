@@ -57,3 +57,27 @@ LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dataeng_internal._in_transaction_block() IS
   'internal: true inside a transaction block (BEGIN, or a multi-statement query)';
 
+-- A trigger of a table of runs (validation_runs, dedupe_runs): deleting or
+-- truncating runs deletes their rows in the log table TG_ARGV[0] (keyed by
+-- run_id), as ON DELETE CASCADE would.  The logs have no foreign key to
+-- their runs: pg_dump carries both as extension configuration and
+-- pg_restore -j loads them in parallel, the log before its runs perhaps.
+CREATE FUNCTION dataeng_internal._runs_cascade()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  log regclass := TG_ARGV[0]::regclass;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    EXECUTE format('TRUNCATE %s', log);
+  ELSE
+    EXECUTE format('DELETE FROM %s l USING gone g WHERE l.run_id OPERATOR(pg_catalog.=) g.run_id', log);
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._runs_cascade() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._runs_cascade() IS
+  'internal: deleting runs deletes their log rows (the log table is the trigger''s argument), as ON DELETE CASCADE did';

@@ -403,7 +403,7 @@ COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dat
 -- pg_dump carries both tables' rows as extension configuration, and
 -- pg_restore -j loads them in parallel, the log before its runs perhaps
 -- (a foreign key made such a restore fail).  Deleting or truncating runs
--- deletes their log all the same (_dedupe_runs_cascade).
+-- deletes their log all the same (_runs_cascade in common.sql).
 CREATE TABLE dataeng.dedupe_log (
   run_id     bigint NOT NULL,
   cluster_id bigint NOT NULL,
@@ -412,27 +412,10 @@ CREATE TABLE dataeng.dedupe_log (
   new_row    jsonb                   -- for 'filled': the survivor after filling
 );
 CREATE INDEX dedupe_log_run_idx ON dataeng.dedupe_log (run_id);
-CREATE FUNCTION dataeng_internal._dedupe_runs_cascade()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    TRUNCATE dataeng.dedupe_log;
-  ELSE
-    DELETE FROM dataeng.dedupe_log l USING gone g WHERE l.run_id OPERATOR(pg_catalog.=) g.run_id;
-  END IF;
-  RETURN NULL;
-END;
-$$;
-REVOKE ALL ON FUNCTION dataeng_internal._dedupe_runs_cascade() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._dedupe_runs_cascade() IS
-  'internal: deleting dedupe runs deletes their log (as ON DELETE CASCADE did)';
 CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.dedupe_runs
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._dedupe_runs_cascade();
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.dedupe_log');
 CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.dedupe_runs
-  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._dedupe_runs_cascade();
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.dedupe_log');
 COMMENT ON TABLE dataeng.dedupe_log IS 'Every row dataeng.dedupe() deleted or filled, as it was';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');

@@ -54,7 +54,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq',
 -- configuration, and pg_restore -j loads them in parallel, the results
 -- before their runs perhaps (a foreign key made such a restore fail).
 -- Deleting or truncating runs deletes their results all the same
--- (_validation_runs_cascade).
+-- (_runs_cascade in common.sql).
 CREATE TABLE dataeng.validation_results (
   run_id     bigint  NOT NULL,
   table_name regclass NOT NULL,
@@ -69,27 +69,10 @@ CREATE TABLE dataeng.validation_results (
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
-CREATE FUNCTION dataeng_internal._validation_runs_cascade()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    TRUNCATE dataeng.validation_results;
-  ELSE
-    DELETE FROM dataeng.validation_results r USING gone g WHERE r.run_id OPERATOR(pg_catalog.=) g.run_id;
-  END IF;
-  RETURN NULL;
-END;
-$$;
-REVOKE ALL ON FUNCTION dataeng_internal._validation_runs_cascade() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._validation_runs_cascade() IS
-  'internal: deleting validation runs deletes their results (as ON DELETE CASCADE did)';
 CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.validation_runs
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._validation_runs_cascade();
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.validation_results');
 CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.validation_runs
-  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._validation_runs_cascade();
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.validation_results');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_results', '');
 
 CREATE TABLE dataeng.quarantine (
