@@ -1448,6 +1448,38 @@ REVOKE ALL ON FUNCTION dataeng_internal._fact_def_validate(dataeng_internal.fact
 COMMENT ON FUNCTION dataeng_internal._fact_def_validate(dataeng_internal.fact_defs) IS
   'internal: check the columns and settings of a new fact definition';
 
+-- A min or max measure of a column keeps the column's values (reserves,
+-- the measure itself) in columns of the type it had when the fact was
+-- made: a source column of min/max that changed type since (ALTER TABLE
+-- ... TYPE) cannot be refreshed into them.  A clear error, naming the way
+-- back, instead of a failure deep in the refresh.
+CREATE FUNCTION dataeng_internal._fact_source_check(d dataeng_internal.fact_defs)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m jsonb;
+  typ regtype;
+BEGIN
+  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) e
+            WHERE e->>'agg' IN ('min', 'max') AND e->>'col' IS NOT NULL AND e->>'expr' IS NULL LOOP
+    SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+     WHERE a.attrelid = d.source AND a.attname = m->>'col' AND a.attnum > 0 AND NOT a.attisdropped;
+    IF typ IS NOT NULL AND typ::text IS DISTINCT FROM m->>'type' THEN
+      RAISE EXCEPTION 'column "%" of % is of type % now; fact "%" keeps its % for type %',
+                      m->>'col', d.source, typ, d.name, m->>'text', m->>'type'
+        USING ERRCODE = 'datatype_mismatch',
+              DETAIL = 'A min or max measure keeps values of the column''s type when the fact was made.',
+              HINT = format('Drop the fact and create it again: SELECT dataeng.fact_drop(%L), then dataeng.fact_create() '
+                            'with the arguments dataeng.facts shows.', d.name);
+    END IF;
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_source_check(dataeng_internal.fact_defs) IS
+  'internal: the source columns of a fact''s min/max measures still have the types the fact was made for';
+
 -- The changes to fact definitions (an entry point, src/aggregate/delta.c;
 -- PUBLIC does not write dataeng_internal.fact_defs): op 'insert' the new
 -- definition d of the caller (its table the caller's, its consumer
@@ -1551,6 +1583,7 @@ DECLARE
   n bigint;
   side regclass;
 BEGIN
+  PERFORM dataeng_internal._fact_source_check(d);
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
@@ -2151,6 +2184,7 @@ BEGIN
   -- (UPDATE, DELETE or TRUNCATE on the source) gets the delta path instead
   -- of the buckets one; only its recomputes read without the lock.
   can_lock := has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE');
+  PERFORM dataeng_internal._fact_source_check(d);
   IF source_locked THEN
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   END IF;

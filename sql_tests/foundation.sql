@@ -268,6 +268,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_side_create(dataeng_internal.fact_defs)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_drop(dataeng_internal.fact_defs,text)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_fill(dataeng_internal.fact_defs,regclass,text,text,text,timestamp with time zone,timestamp with time zone,boolean)', 'v', false, 'u'),
+  ('dataeng_internal._fact_source_check(dataeng_internal.fact_defs)', 's', false, 'u'),
   ('dataeng_internal._fact_side_name(text)', 'i', true, 's'),
   ('dataeng_internal._fact_side_qname(dataeng_internal.fact_defs)', 's', false, 'u'),
   ('dataeng_internal._fact_side_table(dataeng_internal.fact_defs)', 's', false, 'u'),

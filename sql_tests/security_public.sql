@@ -67,7 +67,7 @@ INSERT INTO reasons VALUES
   ('_agg_temp_as', 'invoker-rights helper'), ('_dim_create', 'invoker-rights helper'),
   ('_dim_resync', 'invoker-rights helper'), ('_fact_backfill_batch', 'invoker-rights helper'),
   ('_fact_create', 'invoker-rights helper'), ('_fact_rebuild', 'invoker-rights helper'),
-  ('_fact_refresh', 'invoker-rights helper'),
+  ('_fact_refresh', 'invoker-rights helper'), ('_fact_source_check', 'invoker-rights helper'),
   ('_fact_backfill_pct', 'invoker-rights helper'), ('_fact_bucket_expr', 'invoker-rights helper'),
   ('_fact_grain', 'invoker-rights helper'), ('_fact_range_pred', 'invoker-rights helper'),
   ('_agg_image_cols', 'invoker-rights helper'), ('_agg_image_keys', 'invoker-rights helper'),
