@@ -1464,9 +1464,8 @@ DECLARE
 BEGIN
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) e
             WHERE e->>'agg' IN ('min', 'max') AND e->>'col' IS NOT NULL AND e->>'expr' IS NULL LOOP
-    SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
-     WHERE a.attrelid = d.source AND a.attname = m->>'col' AND a.attnum > 0 AND NOT a.attisdropped;
-    IF typ IS NOT NULL AND typ::text IS DISTINCT FROM m->>'type' THEN
+    typ := (dataeng_internal._agg_column(d.source, m->>'col', 'measure column')).typ;
+    IF typ::text IS DISTINCT FROM m->>'type' THEN
       RAISE EXCEPTION 'column "%" of % is of type % now; fact "%" keeps its % for type %',
                       m->>'col', d.source, typ, d.name, m->>'text', m->>'type'
         USING ERRCODE = 'datatype_mismatch',
