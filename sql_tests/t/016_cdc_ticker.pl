@@ -1,8 +1,8 @@
 # The database's ticker (src/cdc/ticker.c): polls share one worker that
 # stays dataeng.ticker_idle_timeout without a request, so a poll after a
 # pause does not start a process; and commands that need the database
-# empty (DROP DATABASE, ALTER DATABASE ... RENAME, CREATE DATABASE ...
-# TEMPLATE) make it leave at once instead of failing on it.
+# empty (DROP DATABASE, ALTER DATABASE ... RENAME, CREATE DATABASE, with
+# or without TEMPLATE) make it leave at once instead of failing on it.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -89,6 +89,24 @@ like($err, qr/is being accessed by other users/, 'a DROP refused for a connected
 is(write_and_poll('t3'), '1', 'and polls go on afterwards');
 $bg->quit;
 
+# a plain CREATE DATABASE copies template1: with dataeng installed there
+# (so that every new database has it) and a ticker serving template1, the
+# copy does not fail on it
+$node->safe_psql('template1', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE src (id serial PRIMARY KEY, v text);
+	SELECT dataeng.cdc_enable('src');
+	SELECT dataeng.cdc_consumer_create('c', ARRAY['src'::regclass]);
+});
+is(write_and_poll('template1'), '1', 'a poll in template1 receives its change');
+like(ticker_pid('template1'), qr/^\d+$/, 'template1 has its ticker');
+$t0 = time;
+($ret, $out, $err) = $node->psql('postgres', 'CREATE DATABASE t5');
+$took = time - $t0;
+is($err, '', 'CREATE DATABASE without TEMPLATE does not fail on the ticker of template1');
+ok($took < 4, "and made it leave (took ${took}s)");
+is($node->safe_psql('t5', q{SELECT count(*) FROM src}), '1', 'the copy has template1\'s row');
+
 # dataeng.ticker_idle_timeout: the ticker leaves after it
 $node->safe_psql('postgres', q{ALTER SYSTEM SET dataeng.ticker_idle_timeout = 1; SELECT pg_reload_conf()});
 write_and_poll('t3');
@@ -99,4 +117,37 @@ is(write_and_poll('t3'), '1', 'and the next poll starts one again');
 
 unlike(slurp_file($node->logfile), qr/FATAL|did not leave/, 'no worker failed to connect or to leave');
 $node->stop;
+
+# A database the scheduler's table of DATAENG_MAX_DATABASES (64) slots has
+# no room for cannot be held, but its ticker still leaves before a DROP:
+# a fresh cluster, 64 other databases created first, then this one.
+my $full = PostgreSQL::Test::Cluster->new('full');
+$full->init;
+$full->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+max_worker_processes = 16
+dataeng.maintenance_interval = 0
+});
+$full->start;
+$full->safe_psql('postgres', join('', map { sprintf("CREATE DATABASE filler%02d TEMPLATE template0;\n", $_) } 1 .. 64));
+$full->safe_psql('postgres', 'CREATE DATABASE last_one');
+$full->safe_psql('last_one', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE src (id serial PRIMARY KEY, v text);
+	SELECT dataeng.cdc_enable('src');
+	SELECT dataeng.cdc_consumer_create('c', ARRAY['src'::regclass]);
+	INSERT INTO src (v) VALUES ('x');
+});
+is($full->safe_psql('last_one', q{SELECT count(*) FROM dataeng.cdc_poll('c')}), '1',
+	'a poll in the 66th database receives its change');
+like($full->safe_psql('postgres', q{
+	SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+	 WHERE backend_type = 'dataeng ticker' AND datname = 'last_one'}), qr/^\d+$/,
+	'the database has a ticker');
+$t0 = time;
+($ret, $out, $err) = $full->psql('postgres', 'DROP DATABASE last_one');
+$took = time - $t0;
+is($err, '', 'DROP DATABASE of a database without a scheduler slot does not fail on its ticker');
+ok($took < 4, "and made it leave (took ${took}s)");
+$full->stop;
 done_testing();

@@ -111,6 +111,7 @@ typedef struct TickerSlot
 	Latch	   *latch;			/* the ticker's */
 	uint64		requested;		/* requests made */
 	uint64		served;			/* requests served (a tick was cut after them) */
+	bool		leave;			/* a command needs the database empty */
 } TickerSlot;
 
 typedef struct TickerShmem
@@ -325,7 +326,11 @@ start_pending(TickerSlot *slot, TimestampTz now)
  * cdc_ticker_busy
  *		Whether database dboid has a ticker, running or being started (a
  *		command that needs the database empty waits until it has none); a
- *		running one is woken, to see the hold and leave.
+ *		running one is told to leave and woken.  (The hold of
+ *		src/schedule/dbhook.c keeps new tickers out too, but a database
+ *		that found no slot there cannot be held: the flag is what makes its
+ *		ticker leave; a poll meanwhile starts another, told the same by the
+ *		command's next call.)
  */
 bool
 cdc_ticker_busy(Oid dboid)
@@ -345,6 +350,7 @@ cdc_ticker_busy(Oid dboid)
 		if (slot->dboid == dboid && (slot->pid != 0 || start_pending(slot, now)))
 		{
 			busy = true;
+			slot->leave = true;
 			latch = slot->latch;
 		}
 	}
@@ -392,6 +398,7 @@ request_tick(void)
 			s->starting = false;
 			s->latch = NULL;
 			s->served = s->requested;
+			s->leave = false;
 			s->dboid = MyDatabaseId;
 		}
 	if (idx < 0)
@@ -544,6 +551,18 @@ ticker_leave(int code, Datum arg)
 	ConditionVariableBroadcast(&ticker->cv);
 }
 
+/* whether a command told this worker's slot to leave before it connected */
+static bool
+ticker_told_to_leave(void)
+{
+	bool		leave;
+
+	SpinLockAcquire(&ticker->mutex);
+	leave = ticker->slots[my_slot].dboid == my_dboid && ticker->slots[my_slot].leave;
+	SpinLockRelease(&ticker->mutex);
+	return leave;
+}
+
 /*
  * ticker_main
  *		The ticker of a database: cut a tick whenever requests are pending,
@@ -587,7 +606,7 @@ ticker_main(TickArgs *args)
 		done = slot->served;
 		left = ticker_idle_timeout * 1000L -
 			(long) ((GetCurrentTimestamp() - idle_since) / 1000);
-		if (want == done && (left <= 0 || sched_db_held(args->dboid)))
+		if (want == done && (left <= 0 || slot->leave || sched_db_held(args->dboid)))
 		{
 			/* leave, under the lock: a request made after this starts another */
 			slot->pid = 0;
@@ -655,7 +674,7 @@ dataeng_cdc_tick_main(Datum main_arg)
 	 * connecting (its polls see it gone), so that it never connects to a
 	 * database dropped meanwhile.
 	 */
-	if (my_slot >= 0 && sched_db_held(args.dboid))
+	if (my_slot >= 0 && (sched_db_held(args.dboid) || ticker_told_to_leave()))
 		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
 

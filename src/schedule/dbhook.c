@@ -19,6 +19,12 @@
  *	- a running scheduler that sees the hold terminates its job runs,
  *	  waits for them, records them as failed (cancelled), and leaves.
  *
+ * CREATE DATABASE without TEMPLATE copies template1, so it holds template1
+ * (where dataeng may be installed, to be in every new database).  When
+ * every slot of the scheduler's table is taken, a database that has none
+ * cannot be held: its ticker is still told to leave (cdc_ticker_busy())
+ * and waited for.
+ *
  * Only a command that PostgreSQL's own privilege checks will let through
  * takes a hold: the database's owner (or a superuser) for DROP, RENAME TO
  * and SET TABLESPACE (RENAME TO also needs CREATEDB), a CREATEDB role for
@@ -105,7 +111,8 @@ database_to_empty(Node *stmt)
 				if (strcmp(d->defname, "template") == 0 && d->arg != NULL)
 					return defGetString(d);
 			}
-			return NULL;
+			/* no TEMPLATE (or TEMPLATE DEFAULT): createdb() copies template1 */
+			return "template1";
 		default:
 			return NULL;
 	}
@@ -201,20 +208,26 @@ hold_database(Oid dboid, bool drop)
 	}
 	latch = slot ? slot->latch : NULL;
 	SpinLockRelease(&sched_shmem->mutex);
-	if (slot == NULL)
-		return;					/* every slot taken: no scheduler there either */
 	if (latch)
 		SetLatch(latch);
 
+	/*
+	 * (every slot taken: no scheduler there either, but the database may
+	 * have a ticker, which cdc_ticker_busy() tells to leave)
+	 */
 	for (;;)
 	{
-		bool		busy;
+		bool		busy = false;
 
-		SpinLockAcquire(&sched_shmem->mutex);
-		busy = slot->dboid == dboid &&
-			(slot->pid != 0 || slot->starting || slot->nrunning > 0);
-		latch = slot->latch;
-		SpinLockRelease(&sched_shmem->mutex);
+		latch = NULL;
+		if (slot != NULL)
+		{
+			SpinLockAcquire(&sched_shmem->mutex);
+			busy = slot->dboid == dboid &&
+				(slot->pid != 0 || slot->starting || slot->nrunning > 0);
+			latch = slot->latch;
+			SpinLockRelease(&sched_shmem->mutex);
+		}
 		/* and the database's ticker (src/cdc/ticker.c), woken to leave */
 		if (cdc_ticker_busy(dboid))
 			busy = true;
