@@ -3,6 +3,12 @@
 --
 -- fact_defs       one row per fact table: its source, grain, time zone,
 --                 dimensions, parsed measures and change-log consumer
+--                 (the measures kept as jsonb, read typed, as
+--                 dataeng_internal.fact_measure, by _fact_measures(): every
+--                 builder of a fact's SQL takes that type, each statement's
+--                 clauses per measure from one function, _fact_sql,
+--                 _fact_delta_sql, _fact_reserve_sql...; see
+--                 src/aggregate/README.md)
 -- dimension_defs  one row per dimension table (SCD type 1 or 2)
 --
 -- Everything runs with the rights of the fact's or dimension's owner (no
