@@ -2182,6 +2182,85 @@ AS $$
      WHERE i.indrelid = d.source AND a.attname = d.time_column AND i.indpred IS NULL AND i.indisvalid)
 $$;
 
+-- The type of column col of rel as an array, with the column's collation
+-- where it is not its type's (the arrays of values a refresh reads for
+-- min/max and count(DISTINCT) compare as the column does); NULL when rel
+-- has no such column.
+CREATE FUNCTION dataeng_internal._fact_col_array_type(rel regclass, col text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format_type(a.atttypid, a.atttypmod) || '[]'
+         || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                        FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                        JOIN pg_type ty ON ty.oid = a.atttypid
+                       WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
+    FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_col_array_type(regclass, text) IS
+  'internal: the array type, with its collation, of a column''s values as a fact refresh reads them';
+
+-- The clauses of a fact refresh for value column i of _fact_deltas() (one
+-- per distinct measure value): its net count of non-NULL values n<i>;
+-- sumtype: the type of its net sum s<i> (NULL: not summed); xtype: the
+-- array type of the least and greatest values that came in and went out
+-- (xa<i> ... xd<i>, for min/max kept with a reserve; NULL: none); dtype:
+-- that of the values that came in and went out (va<i>, vb<i>, for
+-- count(DISTINCT) kept with per-value counts; NULL: none).
+--   coldef  the column definitions of the call
+--   sub     the columns taken from the call c
+--   agg, flat, reagg, agg_cols  as _fact_delta_sql's: the columns that
+--           are not a measure's own (the extremes and values, added up per
+--           group by their unions)
+CREATE FUNCTION dataeng_internal._fact_value_sql(i int, sumtype text, xtype text, dtype text,
+                                                 OUT coldef text, OUT sub text, OUT agg text, OUT flat text,
+                                                 OUT reagg text, OUT agg_cols text[])
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  coldef := CASE WHEN sumtype IS NOT NULL THEN format(', s%s %s', i, sumtype) ELSE '' END
+            || format(', n%s bigint', i);
+  sub := CASE WHEN sumtype IS NOT NULL THEN format(', c.s%1$s, c.n%1$s', i) ELSE format(', c.n%1$s', i) END;
+  agg := '';
+  flat := '';
+  reagg := '';
+  agg_cols := '{}';
+  IF xtype IS NOT NULL THEN
+    coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, xtype);
+    sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
+    agg := agg || format(', dataeng_internal._fact_reserve_union(xa%1$s, %2$s, false) AS __x_in_lo_%1$s, '
+                         'dataeng_internal._fact_reserve_union(xb%1$s, %2$s, true) AS __x_in_hi_%1$s, '
+                         'dataeng_internal._fact_reserve_union(xc%1$s, %2$s, false) AS __x_out_lo_%1$s, '
+                         'dataeng_internal._fact_reserve_union(xd%1$s, %2$s, true) AS __x_out_hi_%1$s, '
+                         'sum(n%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
+    flat := flat || format(', xa%1$s AS __x_in_lo_%1$s, xb%1$s AS __x_in_hi_%1$s, '
+                           'xc%1$s AS __x_out_lo_%1$s, xd%1$s AS __x_out_hi_%1$s, n%1$s AS __x_n_%1$s', i);
+    reagg := reagg || format(', dataeng_internal._fact_reserve_union(__x_in_lo_%1$s, %2$s, false) AS __x_in_lo_%1$s, '
+                             'dataeng_internal._fact_reserve_union(__x_in_hi_%1$s, %2$s, true) AS __x_in_hi_%1$s, '
+                             'dataeng_internal._fact_reserve_union(__x_out_lo_%1$s, %2$s, false) AS __x_out_lo_%1$s, '
+                             'dataeng_internal._fact_reserve_union(__x_out_hi_%1$s, %2$s, true) AS __x_out_hi_%1$s, '
+                             'sum(__x_n_%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
+    agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
+                || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
+  END IF;
+  IF dtype IS NOT NULL THEN
+    coldef := coldef || format(', va%1$s %2$s, vb%1$s %2$s', i, dtype);
+    sub := sub || format(', c.va%1$s, c.vb%1$s', i);
+    agg := agg || format(', dataeng_internal._fact_values_cat(va%1$s) AS __v_in_%1$s, '
+                         'dataeng_internal._fact_values_cat(vb%1$s) AS __v_out_%1$s', i);
+    flat := flat || format(', va%1$s AS __v_in_%1$s, vb%1$s AS __v_out_%1$s', i);
+    reagg := reagg || format(', dataeng_internal._fact_values_cat(__v_in_%1$s) AS __v_in_%1$s, '
+                             'dataeng_internal._fact_values_cat(__v_out_%1$s) AS __v_out_%1$s', i);
+    agg_cols := agg_cols || ('__v_in_' || i) || ('__v_out_' || i);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_value_sql(int, text, text, text) IS
+  'internal: the clauses of a fact refresh for one value column of the folded changes';
+
 -- The clauses of a fact refresh for one measure kept as a delta (count(*),
 -- count, sum and avg of exact types: mode 'delta') or with per-value
 -- counts (count(DISTINCT): mode 'distinct'), each appended by
@@ -2370,6 +2449,7 @@ DECLARE
   x_piece text[] := '{}';          -- what the min/max of reserves added to upd_m, ins_cols, ins_vals
   mi int := 0;                     -- the measure's position
   vtyp text;
+  xtyp text;
   knull boolean[];
   sent text[];
   has_val boolean[];
@@ -2506,64 +2586,28 @@ BEGIN
     IF summed[i] THEN
       sumtypes[i] := CASE WHEN vcols[i] IS NOT NULL THEN dataeng_internal._agg_sum_type(d.source, vcols[i])
                           ELSE dataeng_internal._agg_sum_type_of(vtypes[i]::regtype) END;
-      coldef := coldef || format(', s%s %s', i, sumtypes[i]);
-      sub := sub || format(', c.s%1$s, c.n%1$s', i);
-    ELSE
-      sub := sub || format(', c.n%1$s', i);
     END IF;
-    coldef := coldef || format(', n%s bigint', i);
-    IF extreme[i] THEN
-      -- arrays of the column's type and, as the fact's min/max column, its
-      -- collation: the least and greatest values that came in and went out
-      SELECT format_type(a.atttypid, a.atttypmod) || '[]'
-             || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
-                            FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
-                            JOIN pg_type ty ON ty.oid = a.atttypid
-                           WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
-        INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vcols[i];
-      -- (an expression: its type, of no collation: _fact_measure_extreme_ok)
-      vtyp := coalesce(vtyp, format_type(vtypes[i]::regtype, NULL) || '[]');
-      coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, vtyp);
-      sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
-      agg := agg || format(', dataeng_internal._fact_reserve_union(xa%1$s, %2$s, false) AS __x_in_lo_%1$s, '
-                           'dataeng_internal._fact_reserve_union(xb%1$s, %2$s, true) AS __x_in_hi_%1$s, '
-                           'dataeng_internal._fact_reserve_union(xc%1$s, %2$s, false) AS __x_out_lo_%1$s, '
-                           'dataeng_internal._fact_reserve_union(xd%1$s, %2$s, true) AS __x_out_hi_%1$s, '
-                           'sum(n%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
-      flat := flat || format(', xa%1$s AS __x_in_lo_%1$s, xb%1$s AS __x_in_hi_%1$s, '
-                             'xc%1$s AS __x_out_lo_%1$s, xd%1$s AS __x_out_hi_%1$s, n%1$s AS __x_n_%1$s', i);
-      reagg := reagg || format(', dataeng_internal._fact_reserve_union(__x_in_lo_%1$s, %2$s, false) AS __x_in_lo_%1$s, '
-                               'dataeng_internal._fact_reserve_union(__x_in_hi_%1$s, %2$s, true) AS __x_in_hi_%1$s, '
-                               'dataeng_internal._fact_reserve_union(__x_out_lo_%1$s, %2$s, false) AS __x_out_lo_%1$s, '
-                               'dataeng_internal._fact_reserve_union(__x_out_hi_%1$s, %2$s, true) AS __x_out_hi_%1$s, '
-                               'sum(__x_n_%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
-      agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
-                  || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
+    -- min/max: arrays of the column's type and, as the fact's min/max
+    -- column, its collation (an expression: its type, of no collation:
+    -- _fact_measure_extreme_ok)
+    xtyp := CASE WHEN extreme[i] THEN coalesce(dataeng_internal._fact_col_array_type(d.source, vcols[i]),
+                                                format_type(vtypes[i]::regtype, NULL) || '[]') END;
+    -- count(DISTINCT): of the type and collation of the side table's
+    -- values (the measure's argument's)
+    vtyp := CASE WHEN dvals[i] THEN dataeng_internal._fact_col_array_type(side, '__v' || dmo[i]) END;
+    IF dvals[i] AND vtyp IS NULL THEN
+      RAISE EXCEPTION 'the side table % of fact "%" has no column %', side, d.name, '__v' || dmo[i]
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Drop that table: the next SELECT dataeng.fact_refresh(%L) rebuilds the fact and makes it again.', d.name);
     END IF;
+    SELECT * INTO p FROM dataeng_internal._fact_value_sql(i, CASE WHEN summed[i] THEN sumtypes[i] END, xtyp, vtyp);
+    coldef := coldef || p.coldef;
+    sub := sub || p.sub;
+    agg := agg || p.agg;
+    flat := flat || p.flat;
+    reagg := reagg || p.reagg;
+    agg_cols := agg_cols || p.agg_cols;
     IF dvals[i] THEN
-      -- arrays of the values that came in and went out, of the type and
-      -- collation of the side table's values (the measure's argument's)
-      SELECT format_type(a.atttypid, a.atttypmod) || '[]'
-             || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
-                            FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
-                            JOIN pg_type ty ON ty.oid = a.atttypid
-                           WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
-        INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = side AND a.attname = '__v' || dmo[i] AND NOT a.attisdropped;
-      IF vtyp IS NULL THEN
-        RAISE EXCEPTION 'the side table % of fact "%" has no column %', side, d.name, '__v' || dmo[i]
-          USING ERRCODE = 'undefined_column',
-                HINT = format('Drop that table: the next SELECT dataeng.fact_refresh(%L) rebuilds the fact and makes it again.', d.name);
-      END IF;
-      coldef := coldef || format(', va%1$s %2$s, vb%1$s %2$s', i, vtyp);
-      sub := sub || format(', c.va%1$s, c.vb%1$s', i);
-      agg := agg || format(', dataeng_internal._fact_values_cat(va%1$s) AS __v_in_%1$s, '
-                           'dataeng_internal._fact_values_cat(vb%1$s) AS __v_out_%1$s', i);
-      flat := flat || format(', va%1$s AS __v_in_%1$s, vb%1$s AS __v_out_%1$s', i);
-      reagg := reagg || format(', dataeng_internal._fact_values_cat(__v_in_%1$s) AS __v_in_%1$s, '
-                               'dataeng_internal._fact_values_cat(__v_out_%1$s) AS __v_out_%1$s', i);
-      agg_cols := agg_cols || ('__v_in_' || i) || ('__v_out_' || i);
       dc_cols := dc_cols || ('__v_in_' || i) || ('__v_out_' || i);
     END IF;
   END LOOP;
