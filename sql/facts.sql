@@ -904,6 +904,25 @@ BEGIN
 END;
 $$;
 
+-- The statement that aggregates source rows into the groups of fact d:
+-- INSERT of ins_cols (_fact_sql's, or the same with another bucket) from
+-- their aggregates ins_sel over from_item (source rows aliased s), those
+-- pred selects (NULL: all), grouped by bucket and dimensions.  The
+-- creation's backfill, a rebuild, a batch of fact_backfill and the touched
+-- buckets of a refresh all write it so.
+CREATE FUNCTION dataeng_internal._fact_groups_insert_sql(d dataeng_internal.fact_defs, ins_cols text, ins_sel text,
+                                                         from_item text, pred text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s', d.storage_table, ins_cols, ins_sel, from_item,
+                coalesce(' WHERE ' || pred, ''),
+                (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_groups_insert_sql(dataeng_internal.fact_defs, text, text, text, text) IS
+  'internal: the statement aggregating source rows into a fact''s groups';
+
 -- (fact_create() below: the caller's current schema is passed in, since
 -- search_path is pinned here)
 CREATE FUNCTION dataeng_internal._fact_create(fact_name text, source regclass, time_column text, grain text,
@@ -1190,8 +1209,7 @@ BEGIN
   END IF;
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', def.storage_table, q.ins_cols, q.ins_sel, source,
-                   (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+    EXECUTE dataeng_internal._fact_groups_insert_sql(def, q.ins_cols, q.ins_sel, format('%s s', source), NULL);
     IF dataeng_internal._fact_has_side(def) THEN
       PERFORM dataeng_internal._fact_side_fill(def, tbl, format('%s s', source), q.bucket_s, NULL, NULL, NULL, NULL);
     END IF;
@@ -1709,13 +1727,10 @@ BEGIN
   n := dataeng_internal._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.storage_table);
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.storage_table, q.ins_cols, q.ins_sel,
-                 d.source,
-                 CASE WHEN d.backfilled_upto IS NOT NULL
-                      THEN 'WHERE ' || dataeng_internal._fact_range_pred(d.time_column,
-                                         (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ,
-                                         d.time_zone) END,
-                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+  EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source),
+            CASE WHEN d.backfilled_upto IS NOT NULL
+                 THEN dataeng_internal._fact_range_pred(d.time_column,
+                        (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ, d.time_zone) END)
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
   -- the per-value counts of count(DISTINCT) measures (the side table made
   -- when it is not there: a fact of 0.1.0, or the table dropped by hand)
@@ -2856,10 +2871,9 @@ BEGIN
       -- every group of the touched buckets aggregated again from its rows
       EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.storage_table,
                      dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
-      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.storage_table, q.ins_cols,
-                     's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
-                     dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
-                     (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
+      EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols,
+                's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
+                dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'), NULL);
       GET DIAGNOSTICS n_groups = ROW_COUNT;
       IF side IS NOT NULL THEN
         -- and their per-value counts
@@ -3184,10 +3198,8 @@ BEGIN
     pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
                    dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), ibucket);
   END IF;
-  EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
-                 'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
-                 d.storage_table, q.ins_cols, q.ins_sel, d.source, pred,
-                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+  EXECUTE format('WITH ins AS (%s RETURNING __rows) SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
+                 dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source), pred))
     INTO groups, source_rows
     USING lo, hi, false;
   IF dataeng_internal._fact_has_side(d) THEN

@@ -291,6 +291,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_reserve_sql(dataeng_internal.fact_measure,integer,integer)', 'i', true, 'u'),
   ('dataeng_internal._fact_value_sql(integer,text,text,text)', 'i', false, 'u'),
   ('dataeng_internal._fact_col_array_type(regclass,text)', 's', true, 'u'),
+  ('dataeng_internal._fact_groups_insert_sql(dataeng_internal.fact_defs,text,text,text,text)', 's', false, 'u'),
   ('dataeng_internal._fact_measure_check(text,regclass,dataeng_internal.fact_measure,regrole)', 's', false, 'u'),
   ('dataeng_internal._fact_measure_extreme_ok(regclass,dataeng_internal.fact_measure)', 's', true, 'u'),
   ('dataeng_internal._agg_sum_type_of(regtype)', 's', true, 's'),

@@ -85,6 +85,7 @@ INSERT INTO reasons VALUES
   ('_fact_measure_json', 'invoker-rights helper'), ('_fact_measure_valid', 'invoker-rights helper'),
   ('_fact_delta_sql', 'invoker-rights helper'), ('_fact_reserve_sql', 'invoker-rights helper'),
   ('_fact_value_sql', 'invoker-rights helper'), ('_fact_col_array_type', 'invoker-rights helper'),
+  ('_fact_groups_insert_sql', 'invoker-rights helper'),
   ('_fact_side_name', 'invoker-rights helper'), ('_fact_side_qname', 'invoker-rights helper'),
   ('_fact_side_table', 'invoker-rights helper'), ('_fact_side_create', 'invoker-rights helper'),
   ('_fact_side_fill', 'invoker-rights helper'), ('_fact_side_drop', 'invoker-rights helper'),
