@@ -2399,6 +2399,110 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_reserve_sql(dataeng_internal.fact_measure, int, int) IS
   'internal: the clauses of a fact refresh for a min/max measure kept with its reserve';
 
+-- The statements that apply a fact refresh's group deltas (pg_temp tables
+-- named here are the refresh's own, made in fact_refresh).
+-- The MERGE of the deltas (a query, aliased d) into the storage table f
+-- joined on key_join: a group emptied is deleted, an existing one updated
+-- by the SET list upd, a new one inserted (ins_cols, ins_vals).
+CREATE FUNCTION dataeng_internal._fact_merge_sql(storage regclass, deltas text, key_join text, upd text,
+                                                 ins_cols text, ins_vals text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                'WHEN MATCHED THEN UPDATE SET %4$s '
+                'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
+                storage, deltas, key_join, upd, ins_cols, ins_vals)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_merge_sql(regclass, text, text, text, text, text) IS
+  'internal: the MERGE of a fact refresh''s group deltas into the fact';
+
+-- The same as an upsert through the key (key_cols: with a nullable key
+-- column the MERGE's join is neither hashable nor indexable), SET list upd
+-- from EXCLUDED; the groups it empties are deleted after it.
+CREATE FUNCTION dataeng_internal._fact_upsert_sql(storage regclass, deltas text, key_cols text, upd text,
+                                                  ins_cols text, ins_vals text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d ON CONFLICT (%s) DO UPDATE SET %s',
+                storage, ins_cols, ins_vals, deltas, key_cols, upd)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_upsert_sql(regclass, text, text, text, text, text) IS
+  'internal: the upsert of a fact refresh''s group deltas into the fact (a nullable key)';
+
+-- The recompute of the groups in pg_temp._dataeng_recompute (r, keys
+-- rkeys): the measures kept without a delta (rec_set from rec_sel, as
+-- _fact_sql writes them) aggregated again from the source rows of
+-- from_item (s) matching a group (src_join), set on the fact's rows f
+-- (fact_join).  One statement for all the groups.
+CREATE FUNCTION dataeng_internal._fact_recompute_sql(storage regclass, rec_set text, rec_sel text, rkeys text[],
+                                                     from_item text, src_join text, fact_join text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('UPDATE %1$s f SET %2$s FROM ('
+                'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
+                'WHERE %7$s',
+                storage, rec_set, array_to_string(rkeys, ', '), rec_sel, from_item, src_join, fact_join)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_recompute_sql(regclass, text, text, text[], text, text, text) IS
+  'internal: the recompute of a fact''s groups whose measures have no delta, from their source rows';
+
+-- count(DISTINCT) measure mo of fact d kept with per-value counts, whose
+-- values that came and went are the value column i of the folded changes
+-- (pg_temp._dataeng_delta_raw, its bucket k0 of type btype inside): the
+-- net change of each group's count of each value, into
+-- pg_temp._dataeng_dc (wm: the groups left out while the fact is being
+-- backfilled).
+CREATE FUNCTION dataeng_internal._fact_side_changes_sql(d dataeng_internal.fact_defs, btype regtype, mo int, i int,
+                                                        wm text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO pg_temp._dataeng_dc (%1$s, __m, __n, %2$I) '
+                'SELECT %3$s, %4$s, sum(u.c), u.v FROM pg_temp._dataeng_delta_raw r '
+                'CROSS JOIN LATERAL (SELECT x, 1 FROM unnest(r.%5$I) x UNION ALL '
+                '                    SELECT x, -1 FROM unnest(r.%6$I) x) u(v, c) '
+                'WHERE NOT r.is_total %7$s GROUP BY %8$s, u.v HAVING sum(u.c) <> 0',
+                array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
+                '__v' || mo,
+                dataeng_internal._fact_bucket_out('r.k0', btype, d.time_zone)
+                || (SELECT coalesce(string_agg(format(', r.k%s', o), '' ORDER BY o), '')
+                      FROM generate_series(1, cardinality(d.dimensions)) o),
+                mo, '__v_in_' || i, '__v_out_' || i, wm,
+                (SELECT string_agg(format('r.k%s', o), ', ' ORDER BY o)
+                   FROM generate_series(0, cardinality(d.dimensions)) o))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fact_defs, regtype, int, int, text) IS
+  'internal: the net change of a count(DISTINCT) measure''s per-value counts in a fact refresh';
+
+-- ... added to the side table of fact d (an upsert on the measure's unique
+-- index), the rows it wrote kept in pg_temp._dataeng_dc_ret (RETURNING: a
+-- row the upsert inserted has xmax 0, one it updated the locking
+-- transaction's, as for every upsert).
+CREATE FUNCTION dataeng_internal._fact_side_upsert_sql(d dataeng_internal.fact_defs, side regclass, mo int)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
+                '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
+                '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
+                '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
+                'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
+                side, array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
+                '__v' || mo, mo,
+                array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs, regclass, int) IS
+  'internal: the upsert of a count(DISTINCT) measure''s per-value count changes into a fact''s side table';
+
 -- Refresh: apply the group deltas (see docs/facts.md, "Cost model").
 --  1. _fact_deltas() folds the changes per group: net rows, non-NULL
 --     counts, sums, and for min/max the extremes that came and went.
@@ -2909,27 +3013,8 @@ BEGIN
         FOR j IN 1 .. cardinality(dcm) LOOP
           mo := dcm[j];
           i := dci[j];
-          EXECUTE format('INSERT INTO pg_temp._dataeng_dc (%1$s, __m, __n, %2$I) '
-                         'SELECT %3$s, %4$s, sum(u.c), u.v FROM pg_temp._dataeng_delta_raw r '
-                         'CROSS JOIN LATERAL (SELECT x, 1 FROM unnest(r.%5$I) x UNION ALL '
-                         '                    SELECT x, -1 FROM unnest(r.%6$I) x) u(v, c) '
-                         'WHERE NOT r.is_total %7$s GROUP BY %8$s, u.v HAVING sum(u.c) <> 0',
-                         q.key_cols, '__v' || mo,
-                         dataeng_internal._fact_bucket_out('r.k0', btype, d.time_zone)
-                         || (SELECT coalesce(string_agg(format(', r.k%s', o), '' ORDER BY o), '')
-                               FROM generate_series(1, cardinality(d.dimensions)) o),
-                         mo, '__v_in_' || i, '__v_out_' || i, wm,
-                         (SELECT string_agg(format('r.k%s', o), ', ' ORDER BY o)
-                            FROM generate_series(0, cardinality(d.dimensions)) o));
-          -- (RETURNING: a row the upsert inserted has xmax 0, one it
-          -- updated the locking transaction's, as for every upsert)
-          EXECUTE format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
-                         '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
-                         '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
-                         '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
-                         'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
-                         side, q.key_cols, '__v' || mo, mo,
-                         array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '));
+          EXECUTE dataeng_internal._fact_side_changes_sql(d, btype, mo, i, wm);
+          EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
           dc_sum := dc_sum || format(', coalesce(sum(CASE WHEN r.__ins THEN (r.__n > 0)::int ELSE -(r.__n <= 0)::int END) '
                                      'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
         END LOOP;
@@ -2958,12 +3043,8 @@ BEGIN
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)
-        EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
-                       'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
-                       'WHEN MATCHED THEN UPDATE SET %4$s%5$s '
-                       'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%6$s) VALUES (%7$s%8$s)',
-                       d.storage_table, delta_m, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
-                       ins_vals_plain, ins_fast);
+        EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
+                                                 ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast);
         -- the groups whose reserve ran out while they have values
         IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
           DROP TABLE pg_temp._dataeng_recompute;
@@ -2987,15 +3068,9 @@ BEGIN
           idx_r := indexed AND 1.5 * rows_r < coalesce(src_rows, rows_r);
         END IF;
       ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
-        EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
-                       'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
-                       'WHEN MATCHED THEN UPDATE SET %4$s '
-                       'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
-                       d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);
+        EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);
       ELSE
-        EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
-                       'ON CONFLICT (%s) DO UPDATE SET %s',
-                       d.storage_table, ins_cols, ins_vals, delta_m, q.key_cols, upd);
+        EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, q.key_cols, upd, ins_cols, ins_vals);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
                        d.storage_table, delta, q.key_join);
       END IF;
@@ -3008,13 +3083,10 @@ BEGIN
         RAISE EXCEPTION 'fact refresh reads its source again' USING ERRCODE = 'DE001';
       END IF;
       IF n_rec > 0 THEN
-        EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
-                       'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
-                       'WHERE %7$s',
-                       d.storage_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
-                       dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
-                       dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
-                       dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
+        EXECUTE dataeng_internal._fact_recompute_sql(d.storage_table, q.rec_set, q.rec_sel, rkeys,
+                  dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
+                  dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
+                  dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
         path := format('delta, %s groups recomputed', n_rec);
       END IF;
     END IF;
