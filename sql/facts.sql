@@ -904,6 +904,58 @@ BEGIN
 END;
 $$;
 
+-- The statements of fact_create that make a fact's relations:
+-- the column of an avg measure col of type typ, computed from its hidden
+-- sum and count as avg() computes it;
+CREATE FUNCTION dataeng_internal._fact_avg_column_sql(col text, typ text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
+    col, typ, '__cnt_' || col,
+    CASE typ::regtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || col, '__cnt_' || col)
+                      WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || col, '__cnt_' || col)
+                      WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || col, '__cnt_' || col)
+                      ELSE format('%I / %I', '__sum_' || col, '__cnt_' || col) END,
+    typ)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_avg_column_sql(text, text) IS
+  'internal: the column of a fact''s avg measure, computed from its hidden sum and count';
+
+-- the storage table (qualified, quoted) of the groups with their
+-- bookkeeping columns coldefs and the key keys refreshes merge on (with a
+-- nullable key column: UNIQUE NULLS NOT DISTINCT); fillfactor 50: a
+-- refresh may update every group, in place (HOT);
+CREATE FUNCTION dataeng_internal._fact_storage_sql(storage text, coldefs text[], keys text[], nullable boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', storage, array_to_string(coldefs, ', '),
+                CASE WHEN nullable THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
+                array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', '))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_storage_sql(text, text[], text[], boolean) IS
+  'internal: the statement creating the table that stores a fact''s groups';
+
+-- the fact users query (view_name, qualified and quoted): a view of the keys
+-- (bucket and dimensions) and the measures ms over the storage table.
+CREATE FUNCTION dataeng_internal._fact_view_sql(view_name text, keys text[], ms dataeng_internal.fact_measure[],
+                                                storage regclass)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('CREATE VIEW %s AS SELECT %s FROM %s s', view_name,
+                array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k)
+                                || ARRAY(SELECT format('s.%I', e.name) FROM unnest(ms) WITH ORDINALITY e
+                                          ORDER BY e.ordinality), ', '),
+                storage)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_view_sql(text, text[], dataeng_internal.fact_measure[], regclass) IS
+  'internal: the statement creating the view users query of a fact';
+
 -- The statement that aggregates source rows into the groups of fact d:
 -- INSERT of ins_cols (_fact_sql's, or the same with another bucket) from
 -- their aggregates ins_sel over from_item (source rows aliased s), those
@@ -952,10 +1004,9 @@ DECLARE
   cols text[];
   c record;
   sel text;
-  coldefs text;
+  coldefs text[];
   def dataeng_internal.fact_defs;
   q record;
-  avgtype regtype;
   tbl regclass;
   ok boolean;
   bf_from timestamptz;
@@ -1129,7 +1180,7 @@ BEGIN
   EXECUTE format('CREATE TEMP TABLE _dataeng_fact_types AS SELECT %s, count(*) AS __rows FROM %s s '
                  'GROUP BY %s WITH NO DATA', sel, source,
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
-  coldefs := '';
+  coldefs := '{}';
   FOR q IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnum,
                   -- the source's collation (a dimension or min() of a text
                   -- column), so that groups are told apart as GROUP BY does
@@ -1145,16 +1196,9 @@ BEGIN
     is_avg := EXISTS (SELECT 1 FROM unnest(mt) e WHERE e.name = q.attname AND e.agg = 'avg');
     IF is_avg THEN
       -- avg: computed from its hidden sum and count, as avg() computes it
-      avgtype := q.t::regtype;
-      coldefs := coldefs || format(', %I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
-        q.attname, q.t, '__cnt_' || q.attname,
-        CASE avgtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || q.attname, '__cnt_' || q.attname)
-                     WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
-                     WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
-                     ELSE format('%I / %I', '__sum_' || q.attname, '__cnt_' || q.attname) END,
-        q.t);
+      coldefs := coldefs || dataeng_internal._fact_avg_column_sql(q.attname, q.t);
     ELSE
-      coldefs := coldefs || format(', %I %s%s%s', q.attname, q.t, coalesce(q.coll, ''),
+      coldefs := coldefs || format('%I %s%s%s', q.attname, q.t, coalesce(q.coll, ''),
                                    CASE WHEN q.attname = '__rows' OR (q.attname = 'bucket' AND NOT tnull)
                                           OR q.attname = ANY (dimensions) AND EXISTS (
                                                SELECT 1 FROM pg_attribute a WHERE a.attrelid = source
@@ -1164,22 +1208,15 @@ BEGIN
   END LOOP;
   DROP TABLE pg_temp._dataeng_fact_types;
   -- The storage table: the groups with their bookkeeping columns and the
-  -- key refreshes merge on.  fillfactor 50: a refresh may update every
-  -- group, in place (HOT)
-  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)',
-                 dataeng_internal._fact_storage_free(parts[1], parts[2]), substr(coldefs, 3),
-                 CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
-                 array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
+  -- key refreshes merge on
+  EXECUTE dataeng_internal._fact_storage_sql(dataeng_internal._fact_storage_free(parts[1], parts[2]), coldefs,
+                                             ARRAY['bucket'] || dimensions, anynull);
   def.storage_table := format('%I.%I', parts[1], dataeng_internal._fact_storage_name(parts[2]))::regclass;
   EXECUTE format('COMMENT ON TABLE %s IS %L', def.storage_table,
                  format('Rows and bookkeeping of fact %s: query the fact, not this table', qualified));
   -- The fact users query: a view of the bucket, the dimensions and the
   -- measures (the owner's, so that who may read it is granted on it alone)
-  EXECUTE format('CREATE VIEW %s AS SELECT %s FROM %s s', qualified,
-                 array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || dimensions) k)
-                                 || ARRAY(SELECT format('s.%I', e.name) FROM unnest(mt) WITH ORDINALITY e
-                                           ORDER BY e.ordinality), ', '),
-                 def.storage_table);
+  EXECUTE dataeng_internal._fact_view_sql(qualified, ARRAY['bucket'] || dimensions, mt, def.storage_table);
   tbl := qualified::regclass;
   EXECUTE format('COMMENT ON VIEW %s IS %L', tbl,
                  format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
