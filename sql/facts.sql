@@ -3,6 +3,12 @@
 --
 -- fact_defs       one row per fact table: its source, grain, time zone,
 --                 dimensions, parsed measures and change-log consumer
+--                 (the measures kept as jsonb, read typed, as
+--                 dataeng_internal.fact_measure, by _fact_measures(): every
+--                 builder of a fact's SQL takes that type, each statement's
+--                 clauses per measure from one function, _fact_sql,
+--                 _fact_delta_sql, _fact_reserve_sql...; see
+--                 src/aggregate/README.md)
 -- dimension_defs  one row per dimension table (SCD type 1 or 2)
 --
 -- Everything runs with the rights of the fact's or dimension's owner (no
@@ -30,7 +36,7 @@ CREATE TABLE dataeng_internal.fact_defs (
   time_zone     text        NOT NULL,
   dimensions    text[]      NOT NULL,
   measures      text[]      NOT NULL,          -- as given
-  spec          jsonb       NOT NULL,          -- measures parsed (see _fact_parse_measure)
+  spec          jsonb       NOT NULL,          -- measures parsed: read typed through _fact_measures()
   consumer      text        NOT NULL,
   schedule      text,
   created_at    timestamptz NOT NULL DEFAULT now(),
@@ -556,6 +562,44 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_storage_free(text, text) IS
   'internal: the table that will store a new fact''s rows and bookkeeping, checked to be free';
 
+-- A measure of a fact, typed: what fact_defs.spec keeps of each measure
+-- (as jsonb, one object per measure: the form dataeng 0.1.0 wrote, which
+-- dumps and the upgrade keep), read once by _fact_measures() and passed to
+-- every builder of the fact's SQL.
+--   measure   the measure as given (spec's "text")
+--   agg       count_star, count, count_distinct, sum, avg, min or max
+--   name      the measure's column in the fact
+--   col       the source column it aggregates, when its argument is one
+--             and it has no filter (else NULL)
+--   expr      else its argument, as _fact_measure_parse deparsed it
+--   filter    its FILTER condition, deparsed (or NULL)
+--   cols      the source columns expr and filter read (with expr only)
+--   argtype   the type of its argument (spec's "type"; NULL for count(*))
+--   is_float  whether that type is float4 or float8 (spec's "float")
+--   mode      how a refresh keeps it: 'delta' (count, count(*), sum and
+--             avg of exact types: added up), 'distinct' (count(DISTINCT)
+--             with per-value counts in the side table), 'recompute' (the
+--             groups a refresh touches computed again from the source)
+--   reserve   for min/max kept with a reserve of each group's few least
+--             (greatest) values: its size, @FACT_RESERVE@ (else NULL)
+-- (fact_refresh also marks a min/max kept with its reserve 'extreme' for
+-- the length of one refresh; that mode is never stored.)
+CREATE TYPE dataeng_internal.fact_measure AS (
+  measure   text,
+  agg       text,
+  name      text,
+  col       text,
+  expr      text,
+  filter    text,
+  cols      text[],
+  argtype   regtype,
+  is_float  boolean,
+  mode      text,
+  reserve   int
+);
+COMMENT ON TYPE dataeng_internal.fact_measure IS
+  'internal: one measure of a fact, as fact_defs.spec keeps it, typed';
+
 -- Parse one measure of source with PostgreSQL's parser (src/aggregate/
 -- measure.c): count(*), or count, count(DISTINCT ...), sum, avg, min or max
 -- of an expression of the source's columns, optionally with FILTER (WHERE
@@ -577,21 +621,17 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION dataeng_internal._fact_measure_parse(regclass, text, regrole) IS
   'internal: parse and check one measure of a fact over its source';
 
--- The measure m as fact_defs.spec keeps it: {"text", "agg", "name", "col"}
--- for a measure of one column (as dataeng 0.1.0 wrote them), with "expr",
--- "filter" and "cols" for the others (then "col" is null), and the type of
--- the argument ("type").  Analysed as owner (_fact_measure_parse).
+-- The measure as given, parsed (_fact_measure_parse), as a fact_measure:
+-- cols only for an expression (then col is null); is_float, mode and
+-- reserve are fact_create's to decide.  Analysed as owner.
 CREATE FUNCTION dataeng_internal._fact_parse_measure(source regclass, measure text, owner regrole)
-RETURNS jsonb
+RETURNS dataeng_internal.fact_measure
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object('text', measure, 'agg', p.agg, 'name', p.name, 'col', p.col,
-                                              'expr', p.expr, 'filter', p.filter,
-                                              'cols', CASE WHEN p.col IS NULL AND p.expr IS NOT NULL
-                                                           THEN to_jsonb(p.cols) END,
-                                              'type', p.argtype::text))
-         || jsonb_build_object('col', p.col)
+  SELECT ROW(measure, p.agg, p.name, p.col, p.expr, p.filter,
+             CASE WHEN p.col IS NULL AND p.expr IS NOT NULL THEN p.cols END,
+             p.argtype, NULL, NULL, NULL)::dataeng_internal.fact_measure
     FROM dataeng_internal._fact_measure_parse(source, measure, owner) p
 $$;
 
@@ -600,16 +640,90 @@ $$;
 -- aggregates ignore NULLs: sum(x) FILTER (WHERE f) is sum(CASE WHEN f THEN
 -- x END)); NULL for count(*).  The texts are those _fact_measure_parse
 -- deparsed, checked again by _fact_def_write.
-CREATE FUNCTION dataeng_internal._fact_measure_value(m jsonb)
+CREATE FUNCTION dataeng_internal._fact_measure_value(m dataeng_internal.fact_measure)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN m->>'filter' IS NOT NULL
-              THEN format('CASE WHEN %s THEN %s END', m->>'filter',
-                          coalesce(m->>'expr', format('s.%I', m->>'col')))
-              WHEN m->>'expr' IS NOT NULL THEN format('(%s)', m->>'expr')
-              WHEN m->>'col' IS NOT NULL THEN format('s.%I', m->>'col') END
+  SELECT CASE WHEN m.filter IS NOT NULL
+              THEN format('CASE WHEN %s THEN %s END', m.filter, coalesce(m.expr, format('s.%I', m.col)))
+              WHEN m.expr IS NOT NULL THEN format('(%s)', m.expr)
+              WHEN m.col IS NOT NULL THEN format('s.%I', m.col) END
+$$;
+
+-- Whether m is a measure the builders below can write SQL of: one of the
+-- aggregates, with a name, and a value (a column or an expression) unless
+-- it is count(*).
+CREATE FUNCTION dataeng_internal._fact_measure_valid(m dataeng_internal.fact_measure)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(m.agg IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
+                  AND m.name IS NOT NULL AND m.name <> ''
+                  AND CASE WHEN m.agg = 'count_star' THEN dataeng_internal._fact_measure_value(m) IS NULL
+                           ELSE dataeng_internal._fact_measure_value(m) IS NOT NULL
+                                AND m.col IS DISTINCT FROM '' END, false)
+$$;
+
+-- One measure of fact_defs.spec (a jsonb object: {"text", "agg", "name",
+-- "col"}, with "expr", "filter" and "cols" for an expression (then "col"
+-- is null), "type", "float", "mode" and, for min/max kept with a reserve,
+-- "reserve"), typed.  A measure the builders cannot write SQL of, or whose
+-- typed fields do not read as their types, is refused: its text never
+-- becomes SQL.
+CREATE FUNCTION dataeng_internal._fact_measure_read(m jsonb)
+RETURNS dataeng_internal.fact_measure
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r dataeng_internal.fact_measure;
+BEGIN
+  IF jsonb_typeof(m) = 'object'
+     AND coalesce(jsonb_typeof(m->'float'), 'null') IN ('boolean', 'null')
+     AND (NOT m ? 'reserve' OR (jsonb_typeof(m->'reserve') = 'number' AND m->>'reserve' ~ '^[0-9]{1,9}$'))
+     AND (NOT m ? 'cols' OR (jsonb_typeof(m->'cols') = 'array'
+                             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m->'cols') x
+                                              WHERE jsonb_typeof(x) <> 'string')))
+     AND (m->>'type' IS NULL OR to_regtype(m->>'type') IS NOT NULL) THEN
+    r := ROW(m->>'text', m->>'agg', m->>'name', m->>'col', m->>'expr', m->>'filter',
+             CASE WHEN m ? 'cols' THEN ARRAY(SELECT jsonb_array_elements_text(m->'cols')) END,
+             to_regtype(m->>'type'), (m->>'float')::boolean, m->>'mode', (m->>'reserve')::int);
+  END IF;
+  IF r IS NULL OR NOT dataeng_internal._fact_measure_valid(r) THEN
+    RAISE EXCEPTION 'invalid measure %', m
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column or expression, with a name.';
+  END IF;
+  RETURN r;
+END;
+$$;
+
+-- The measures of a fact, typed, in the order of spec (the one reader of
+-- fact_defs.spec: every builder takes what this returns).
+CREATE FUNCTION dataeng_internal._fact_measures(spec jsonb)
+RETURNS dataeng_internal.fact_measure[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(array_agg(dataeng_internal._fact_measure_read(e) ORDER BY i), '{}')
+    FROM jsonb_array_elements(spec) WITH ORDINALITY x(e, i)
+$$;
+
+-- A measure as fact_defs.spec keeps it (the inverse of _fact_measure_read):
+-- the fields that are not NULL, and "col" always (NULL for expressions and
+-- count(*), as dataeng 0.1.0 wrote it).
+CREATE FUNCTION dataeng_internal._fact_measure_json(m dataeng_internal.fact_measure)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object('text', m.measure, 'agg', m.agg, 'name', m.name,
+                                              'expr', m.expr, 'filter', m.filter, 'cols', to_jsonb(m.cols),
+                                              'type', m.argtype::text, 'float', m.is_float, 'mode', m.mode,
+                                              'reserve', m.reserve))
+         || jsonb_build_object('col', m.col)
 $$;
 
 -- The bucket of a time value expression texpr (of type ttype) at the
@@ -682,20 +796,18 @@ $$;
 -- The aggregate is one of a fixed list and its value a quoted column or
 -- the expression and filter as _fact_measure_parse deparsed them (no text
 -- of the measure as given is ever SQL).
-CREATE FUNCTION dataeng_internal._fact_measure_cols(m jsonb, src_float boolean,
+CREATE FUNCTION dataeng_internal._fact_measure_cols(m dataeng_internal.fact_measure, src_float boolean,
                                            OUT col_name text, OUT expr text, OUT hidden boolean)
 RETURNS SETOF record
 LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  agg text := m->>'agg';
+  agg text := m.agg;
   v text := dataeng_internal._fact_measure_value(m);
-  nm text := m->>'name';
+  nm text := m.name;
 BEGIN
-  IF agg IS NULL OR agg NOT IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
-     OR nm IS NULL OR nm = '' OR (agg <> 'count_star' AND (v IS NULL OR m->>'col' = ''))
-     OR (agg = 'count_star' AND v IS NOT NULL) THEN
+  IF NOT dataeng_internal._fact_measure_valid(m) THEN
     RAISE EXCEPTION 'invalid measure %', m
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'A measure is count_star, count, count_distinct, sum, avg, min or max of a column or expression, with a name.';
@@ -711,14 +823,14 @@ BEGIN
     col_name := '__nn_' || nm;
     expr := format('count(%s)', v);
     RETURN NEXT;
-  ELSIF agg IN ('min', 'max') AND m ? 'reserve' THEN
+  ELSIF agg IN ('min', 'max') AND m.reserve IS NOT NULL THEN
     -- the reserve: its count of values and its few least (greatest)
     -- values (_fact_reserve)
     col_name := '__nn_' || nm;
     expr := format('count(%s)', v);
     RETURN NEXT;
     col_name := '__x_' || nm;
-    expr := format('dataeng_internal._fact_reserve_agg(%s, %s, %s)', v, (m->>'reserve')::int,
+    expr := format('dataeng_internal._fact_reserve_agg(%s, %s, %s)', v, m.reserve,
                    CASE agg WHEN 'max' THEN 'true' ELSE 'false' END);
     RETURN NEXT;
   ELSIF agg = 'avg' THEN
@@ -750,7 +862,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   ttype regtype;
-  m jsonb;
+  m dataeng_internal.fact_measure;
   c record;
   keys text[] := ARRAY['bucket'] || d.dimensions;
 BEGIN
@@ -767,15 +879,15 @@ BEGIN
   ins_cols := key_cols;
   ins_sel := bucket_s || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
-  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
+  FOREACH m IN ARRAY dataeng_internal._fact_measures(d.spec) LOOP
+    IF m.expr IS NOT NULL OR m.filter IS NOT NULL OR m.cols IS NOT NULL THEN
       PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m, d.owner);
     END IF;
-    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
-      IF NOT (m->>'agg' = 'avg' AND NOT c.hidden) THEN
+    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, m.is_float) LOOP
+      IF NOT (m.agg = 'avg' AND NOT c.hidden) THEN
         ins_cols := ins_cols || format(', %I', c.col_name);
         ins_sel := ins_sel || ', ' || c.expr;
-        IF m->>'mode' = 'recompute' THEN
+        IF m.mode = 'recompute' THEN
           rec_set := coalesce(rec_set || ', ', '') || format('%1$I = r.%1$I', c.col_name);
           rec_sel := coalesce(rec_sel || ', ', '') || format('%s AS %I', c.expr, c.col_name);
         END IF;
@@ -791,6 +903,77 @@ BEGIN
   END IF;
 END;
 $$;
+
+-- The statements of fact_create that make a fact's relations:
+-- the column of an avg measure col of type typ, computed from its hidden
+-- sum and count as avg() computes it;
+CREATE FUNCTION dataeng_internal._fact_avg_column_sql(col text, typ text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('%I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
+    col, typ, '__cnt_' || col,
+    CASE typ::regtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || col, '__cnt_' || col)
+                      WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || col, '__cnt_' || col)
+                      WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || col, '__cnt_' || col)
+                      ELSE format('%I / %I', '__sum_' || col, '__cnt_' || col) END,
+    typ)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_avg_column_sql(text, text) IS
+  'internal: the column of a fact''s avg measure, computed from its hidden sum and count';
+
+-- the storage table (qualified, quoted) of the groups with their
+-- bookkeeping columns coldefs and the key keys refreshes merge on (with a
+-- nullable key column: UNIQUE NULLS NOT DISTINCT); fillfactor 50: a
+-- refresh may update every group, in place (HOT);
+CREATE FUNCTION dataeng_internal._fact_storage_sql(storage text, coldefs text[], keys text[], nullable boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)', storage, array_to_string(coldefs, ', '),
+                CASE WHEN nullable THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
+                array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(keys) k), ', '))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_storage_sql(text, text[], text[], boolean) IS
+  'internal: the statement creating the table that stores a fact''s groups';
+
+-- the fact users query (view_name, qualified and quoted): a view of the keys
+-- (bucket and dimensions) and the measures ms over the storage table.
+CREATE FUNCTION dataeng_internal._fact_view_sql(view_name text, keys text[], ms dataeng_internal.fact_measure[],
+                                                storage regclass)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('CREATE VIEW %s AS SELECT %s FROM %s s', view_name,
+                array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k)
+                                || ARRAY(SELECT format('s.%I', e.name) FROM unnest(ms) WITH ORDINALITY e
+                                          ORDER BY e.ordinality), ', '),
+                storage)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_view_sql(text, text[], dataeng_internal.fact_measure[], regclass) IS
+  'internal: the statement creating the view users query of a fact';
+
+-- The statement that aggregates source rows into the groups of fact d:
+-- INSERT of ins_cols (_fact_sql's, or the same with another bucket) from
+-- their aggregates ins_sel over from_item (source rows aliased s), those
+-- pred selects (NULL: all), grouped by bucket and dimensions.  The
+-- creation's backfill, a rebuild, a batch of fact_backfill and the touched
+-- buckets of a refresh all write it so.
+CREATE FUNCTION dataeng_internal._fact_groups_insert_sql(d dataeng_internal.fact_defs, ins_cols text, ins_sel text,
+                                                         from_item text, pred text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s', d.storage_table, ins_cols, ins_sel, from_item,
+                coalesce(' WHERE ' || pred, ''),
+                (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_groups_insert_sql(dataeng_internal.fact_defs, text, text, text, text) IS
+  'internal: the statement aggregating source rows into a fact''s groups';
 
 -- (fact_create() below: the caller's current schema is passed in, since
 -- search_path is pinned here)
@@ -813,16 +996,17 @@ DECLARE
   col record;
   d text;
   ms text;
-  m jsonb;
-  spec jsonb := '[]';
+  m dataeng_internal.fact_measure;
+  mt dataeng_internal.fact_measure[] := '{}';   -- the measures, typed
+  spec jsonb := '[]';                            -- and as fact_defs.spec keeps them
+  is_avg boolean;
   names text[] := ARRAY['bucket', '__rows'];
   cols text[];
   c record;
   sel text;
-  coldefs text;
+  coldefs text[];
   def dataeng_internal.fact_defs;
   q record;
-  avgtype regtype;
   tbl regclass;
   ok boolean;
   bf_from timestamptz;
@@ -900,9 +1084,9 @@ BEGIN
   END IF;
   FOREACH ms IN ARRAY measures LOOP
     m := dataeng_internal._fact_parse_measure(source, ms, current_user::regrole);
-    IF m->>'expr' IS NOT NULL THEN
+    IF m.expr IS NOT NULL THEN
       -- an expression (or a column with a filter): its type as analysed
-      m := m || jsonb_build_object('float', (m->>'type')::regtype IN ('float4'::regtype, 'float8'::regtype));
+      m.is_float := m.argtype IN ('float4'::regtype, 'float8'::regtype);
       BEGIN
         EXECUTE format('SELECT %s FROM %s s WHERE false',
                        (SELECT expr FROM dataeng_internal._fact_measure_cols(m, false) LIMIT 1), source);
@@ -910,17 +1094,17 @@ BEGIN
       EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
         ok := false;
       END;
-      IF NOT ok OR (m->>'agg' IN ('sum', 'avg')
-                    AND (SELECT typcategory FROM pg_type WHERE oid = (m->>'type')::regtype) NOT IN ('N', 'T')) THEN
-        RAISE EXCEPTION 'measure "%" cannot aggregate its argument of type %', ms, m->>'type'
+      IF NOT ok OR (m.agg IN ('sum', 'avg')
+                    AND (SELECT typcategory FROM pg_type WHERE oid = m.argtype) NOT IN ('N', 'T')) THEN
+        RAISE EXCEPTION 'measure "%" cannot aggregate its argument of type %', ms, m.argtype
           USING ERRCODE = 'datatype_mismatch',
-                HINT = CASE WHEN m->>'agg' IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval argument.'
+                HINT = CASE WHEN m.agg IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval argument.'
                             ELSE 'min and max need a type with an ordering.' END;
       END IF;
-    ELSIF m->>'col' IS NOT NULL THEN
-      SELECT * INTO col FROM dataeng_internal._agg_column(source, m->>'col', format('measure "%s": column', ms));
-      m := m || jsonb_build_object('type', col.typ::text,
-                                   'float', col.typ IN ('float4'::regtype, 'float8'::regtype));
+    ELSIF m.col IS NOT NULL THEN
+      SELECT * INTO col FROM dataeng_internal._agg_column(source, m.col, format('measure "%s": column', ms));
+      m.argtype := col.typ;
+      m.is_float := col.typ IN ('float4'::regtype, 'float8'::regtype);
       -- the aggregate must exist for the column's type
       BEGIN
         EXECUTE format('SELECT %s FROM %s s WHERE false',
@@ -929,29 +1113,28 @@ BEGIN
       EXCEPTION WHEN undefined_function OR datatype_mismatch THEN
         ok := false;
       END;
-      IF NOT ok OR (m->>'agg' IN ('sum', 'avg')
+      IF NOT ok OR (m.agg IN ('sum', 'avg')
                     AND (SELECT typcategory FROM pg_type WHERE oid = col.typ) NOT IN ('N', 'T')) THEN
-        RAISE EXCEPTION 'measure "%" cannot aggregate column "%" of type %', ms, m->>'col', col.typ
+        RAISE EXCEPTION 'measure "%" cannot aggregate column "%" of type %', ms, m.col, col.typ
           USING ERRCODE = 'datatype_mismatch',
-                HINT = CASE WHEN m->>'agg' IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval column.'
+                HINT = CASE WHEN m.agg IN ('sum', 'avg') THEN 'sum and avg need a numeric or interval column.'
                             ELSE 'min and max need a type with an ordering.' END;
       END IF;
     ELSE
-      m := m || jsonb_build_object('float', false);
+      m.is_float := false;
     END IF;
     -- sum/count/avg are applied as deltas; count(DISTINCT) of a value read
     -- typed from the changes through per-value counts in the fact's side
     -- table ('distinct'); the rest (and float sums, whose deltas would
     -- drift) are recomputed for the groups a refresh touches
-    m := m || jsonb_build_object('mode',
-           CASE WHEN m->>'agg' IN ('count_star', 'count') THEN 'delta'
-                WHEN m->>'agg' IN ('sum', 'avg') AND NOT (m->>'float')::boolean THEN 'delta'
-                WHEN dataeng_internal._fact_measure_distinct_ok(source, m) THEN 'distinct'
-                ELSE 'recompute' END);
+    m.mode := CASE WHEN m.agg IN ('count_star', 'count') THEN 'delta'
+                   WHEN m.agg IN ('sum', 'avg') AND NOT m.is_float THEN 'delta'
+                   WHEN dataeng_internal._fact_measure_distinct_ok(source, m) THEN 'distinct'
+                   ELSE 'recompute' END;
     -- min/max of a type whose values the refresh reads typed: kept with a
     -- reserve of each group's few least (greatest) values
-    IF m->>'agg' IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(source, m) THEN
-      m := m || jsonb_build_object('reserve', @FACT_RESERVE@);
+    IF m.agg IN ('min', 'max') AND dataeng_internal._fact_measure_extreme_ok(source, m) THEN
+      m.reserve := @FACT_RESERVE@;
     END IF;
     FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, false) LOOP
       IF c.col_name = ANY (names) THEN
@@ -966,15 +1149,17 @@ BEGIN
       END IF;
       names := names || c.col_name;
     END LOOP;
-    spec := spec || jsonb_build_array(m);
+    mt := mt || m;
+    spec := spec || jsonb_build_array(dataeng_internal._fact_measure_json(m));
   END LOOP;
 
   -- Capture: no writer may commit between the backfill and the consumer's
   -- start, so both see the same rows.
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   cols := ARRAY[time_column] || dimensions
-          || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL)
-          || ARRAY(SELECT x.rc FROM jsonb_array_elements(spec) e, jsonb_array_elements_text(e->'cols') x(rc));
+          || ARRAY(SELECT e.col FROM unnest(mt) WITH ORDINALITY e WHERE e.col IS NOT NULL ORDER BY e.ordinality)
+          || ARRAY(SELECT x.rc FROM unnest(mt) WITH ORDINALITY e, unnest(e.cols) WITH ORDINALITY x(rc, o)
+                    ORDER BY e.ordinality, x.o);
   PERFORM dataeng_internal._agg_capture(source, cols, 'fact table');
 
   -- Column types exactly as the GROUP BY gives them.
@@ -984,8 +1169,8 @@ BEGIN
                                            ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
               SELECT format('s.%I', x) FROM unnest(dimensions) x), ', '), ''), '');
-  FOR m IN SELECT * FROM jsonb_array_elements(spec) LOOP
-    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, (m->>'float')::boolean) LOOP
+  FOREACH m IN ARRAY mt LOOP
+    FOR c IN SELECT * FROM dataeng_internal._fact_measure_cols(m, m.is_float) LOOP
       sel := sel || format(', %s AS %I', c.expr, c.col_name);
     END LOOP;
   END LOOP;
@@ -995,7 +1180,7 @@ BEGIN
   EXECUTE format('CREATE TEMP TABLE _dataeng_fact_types AS SELECT %s, count(*) AS __rows FROM %s s '
                  'GROUP BY %s WITH NO DATA', sel, source,
                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
-  coldefs := '';
+  coldefs := '{}';
   FOR q IN SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnum,
                   -- the source's collation (a dimension or min() of a text
                   -- column), so that groups are told apart as GROUP BY does
@@ -1008,19 +1193,12 @@ BEGIN
             ORDER BY CASE WHEN a.attname = '__rows' THEN 1
                           WHEN a.attname LIKE '\_\_%' AND a.attnum > 1 + cardinality(dimensions) THEN 2
                           ELSE 0 END, a.attnum LOOP
-    m := (SELECT e FROM jsonb_array_elements(spec) e WHERE e->>'name' = q.attname AND e->>'agg' = 'avg');
-    IF m IS NOT NULL THEN
+    is_avg := EXISTS (SELECT 1 FROM unnest(mt) e WHERE e.name = q.attname AND e.agg = 'avg');
+    IF is_avg THEN
       -- avg: computed from its hidden sum and count, as avg() computes it
-      avgtype := q.t::regtype;
-      coldefs := coldefs || format(', %I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
-        q.attname, q.t, '__cnt_' || q.attname,
-        CASE avgtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || q.attname, '__cnt_' || q.attname)
-                     WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
-                     WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || q.attname, '__cnt_' || q.attname)
-                     ELSE format('%I / %I', '__sum_' || q.attname, '__cnt_' || q.attname) END,
-        q.t);
+      coldefs := coldefs || dataeng_internal._fact_avg_column_sql(q.attname, q.t);
     ELSE
-      coldefs := coldefs || format(', %I %s%s%s', q.attname, q.t, coalesce(q.coll, ''),
+      coldefs := coldefs || format('%I %s%s%s', q.attname, q.t, coalesce(q.coll, ''),
                                    CASE WHEN q.attname = '__rows' OR (q.attname = 'bucket' AND NOT tnull)
                                           OR q.attname = ANY (dimensions) AND EXISTS (
                                                SELECT 1 FROM pg_attribute a WHERE a.attrelid = source
@@ -1030,21 +1208,15 @@ BEGIN
   END LOOP;
   DROP TABLE pg_temp._dataeng_fact_types;
   -- The storage table: the groups with their bookkeeping columns and the
-  -- key refreshes merge on.  fillfactor 50: a refresh may update every
-  -- group, in place (HOT)
-  EXECUTE format('CREATE TABLE %s (%s, %s (%s)) WITH (fillfactor = 50)',
-                 dataeng_internal._fact_storage_free(parts[1], parts[2]), substr(coldefs, 3),
-                 CASE WHEN anynull THEN 'UNIQUE NULLS NOT DISTINCT' ELSE 'PRIMARY KEY' END,
-                 array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || dimensions) k), ', '));
+  -- key refreshes merge on
+  EXECUTE dataeng_internal._fact_storage_sql(dataeng_internal._fact_storage_free(parts[1], parts[2]), coldefs,
+                                             ARRAY['bucket'] || dimensions, anynull);
   def.storage_table := format('%I.%I', parts[1], dataeng_internal._fact_storage_name(parts[2]))::regclass;
   EXECUTE format('COMMENT ON TABLE %s IS %L', def.storage_table,
                  format('Rows and bookkeeping of fact %s: query the fact, not this table', qualified));
   -- The fact users query: a view of the bucket, the dimensions and the
   -- measures (the owner's, so that who may read it is granted on it alone)
-  EXECUTE format('CREATE VIEW %s AS SELECT %s FROM %s s', qualified,
-                 array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || dimensions) k)
-                                 || ARRAY(SELECT format('s.%I', e->>'name') FROM jsonb_array_elements(spec) e), ', '),
-                 def.storage_table);
+  EXECUTE dataeng_internal._fact_view_sql(qualified, ARRAY['bucket'] || dimensions, mt, def.storage_table);
   tbl := qualified::regclass;
   EXECUTE format('COMMENT ON VIEW %s IS %L', tbl,
                  format('Fact table of %s by %s (%s) kept up to date by dataeng.fact_refresh(%L)',
@@ -1074,8 +1246,7 @@ BEGIN
   END IF;
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s GROUP BY %s', def.storage_table, q.ins_cols, q.ins_sel, source,
-                   (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(dimensions)) i));
+    EXECUTE dataeng_internal._fact_groups_insert_sql(def, q.ins_cols, q.ins_sel, format('%s s', source), NULL);
     IF dataeng_internal._fact_has_side(def) THEN
       PERFORM dataeng_internal._fact_side_fill(def, tbl, format('%s s', source), q.bucket_s, NULL, NULL, NULL, NULL);
     END IF;
@@ -1364,24 +1535,25 @@ COMMENT ON FUNCTION dataeng_internal._agg_def_check(regrole, text, text, regclas
 -- exactly what its text parses to: the expression and filter texts that
 -- become SQL are the parser's (checked when a definition is written, and
 -- again by every statement made of it, _fact_sql).
-CREATE FUNCTION dataeng_internal._fact_measure_check(fact_name text, src regclass, m jsonb, owner regrole)
+CREATE FUNCTION dataeng_internal._fact_measure_check(fact_name text, src regclass, m dataeng_internal.fact_measure,
+                                                    owner regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF (SELECT p->'agg' IS DISTINCT FROM m->'agg' OR p->'name' IS DISTINCT FROM m->'name'
-             OR p->'col' IS DISTINCT FROM m->'col' OR p->'expr' IS DISTINCT FROM m->'expr'
-             OR p->'filter' IS DISTINCT FROM m->'filter' OR p->'cols' IS DISTINCT FROM m->'cols'
-             OR p->'type' IS DISTINCT FROM m->'type'
-        FROM dataeng_internal._fact_parse_measure(src, m->>'text', owner) p) IS NOT false THEN
+  IF (SELECT p.agg IS DISTINCT FROM m.agg OR p.name IS DISTINCT FROM m.name
+             OR p.col IS DISTINCT FROM m.col OR p.expr IS DISTINCT FROM m.expr
+             OR p.filter IS DISTINCT FROM m.filter OR p.cols IS DISTINCT FROM m.cols
+             OR p.argtype IS DISTINCT FROM m.argtype
+        FROM dataeng_internal._fact_parse_measure(src, m.measure, owner) p) IS NOT false THEN
     RAISE EXCEPTION 'invalid definition of fact "%"', fact_name
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('Measure "%s" is not as dataeng.fact_create() parses it.', m->>'text');
+            DETAIL = format('Measure "%s" is not as dataeng.fact_create() parses it.', m.measure);
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng_internal._fact_measure_check(text, regclass, jsonb, regrole) IS
+COMMENT ON FUNCTION dataeng_internal._fact_measure_check(text, regclass, dataeng_internal.fact_measure, regrole) IS
   'internal: check that an expression measure of a fact is what its text parses to';
 
 -- The columns and settings of a new fact definition d are what
@@ -1396,7 +1568,7 @@ AS $$
 DECLARE
   col record;
   x text;
-  m jsonb;
+  m dataeng_internal.fact_measure;
 BEGIN
   IF d.dimensions IS NULL OR array_position(d.dimensions, NULL) IS NOT NULL OR d.measures IS NULL
      OR d.grain IS NULL OR d.grain IS DISTINCT FROM lower(d.grain) OR dataeng_internal._fact_grain(d.grain) IS NULL
@@ -1429,15 +1601,12 @@ BEGIN
   FOREACH x IN ARRAY d.dimensions LOOP
     PERFORM dataeng_internal._agg_column(d.source, x, 'dimension');
   END LOOP;
-  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-    IF jsonb_typeof(m) IS DISTINCT FROM 'object' THEN
-      RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF m->>'expr' IS NOT NULL OR m->>'filter' IS NOT NULL OR m ? 'cols' THEN
+  FOREACH m IN ARRAY dataeng_internal._fact_measures(d.spec) LOOP
+    IF m.expr IS NOT NULL OR m.filter IS NOT NULL OR m.cols IS NOT NULL THEN
       PERFORM dataeng_internal._fact_measure_check(d.name, d.source, m, d.owner);
-    ELSIF m->>'col' IS NOT NULL THEN
-      SELECT * INTO col FROM dataeng_internal._agg_column(d.source, m->>'col', 'measure column');
-      IF m->>'type' IS DISTINCT FROM col.typ::text THEN
+    ELSIF m.col IS NOT NULL THEN
+      SELECT * INTO col FROM dataeng_internal._agg_column(d.source, m.col, 'measure column');
+      IF m.argtype IS DISTINCT FROM col.typ THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
       END IF;
     END IF;
@@ -1459,15 +1628,15 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  m jsonb;
+  m dataeng_internal.fact_measure;
   typ regtype;
 BEGIN
-  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) e
-            WHERE e->>'agg' IN ('min', 'max') AND e->>'col' IS NOT NULL AND e->>'expr' IS NULL LOOP
-    typ := (dataeng_internal._agg_column(d.source, m->>'col', 'measure column')).typ;
-    IF typ::text IS DISTINCT FROM m->>'type' THEN
+  FOREACH m IN ARRAY dataeng_internal._fact_measures(d.spec) LOOP
+    CONTINUE WHEN m.agg NOT IN ('min', 'max') OR m.col IS NULL OR m.expr IS NOT NULL;
+    typ := (dataeng_internal._agg_column(d.source, m.col, 'measure column')).typ;
+    IF typ IS DISTINCT FROM m.argtype THEN
       RAISE EXCEPTION 'column "%" of % is of type % now; fact "%" keeps its % for type %',
-                      m->>'col', d.source, typ, d.name, m->>'text', m->>'type'
+                      m.col, d.source, typ, d.name, m.measure, m.argtype
         USING ERRCODE = 'datatype_mismatch',
               DETAIL = 'A min or max measure keeps values of the column''s type when the fact was made.',
               HINT = format('Drop the fact and create it again: SELECT dataeng.fact_drop(%L), then dataeng.fact_create() '
@@ -1490,7 +1659,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  m jsonb;
+  e jsonb;
+  m dataeng_internal.fact_measure;
 BEGIN
   IF op = 'insert' THEN
     IF d.owner IS DISTINCT FROM caller THEN
@@ -1501,13 +1671,19 @@ BEGIN
       RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM dataeng_internal._agg_def_check(caller, 'fact', d.name, d.fact_table, d.source);
-    FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
-      PERFORM dataeng_internal._fact_measure_cols(m, coalesce((m->>'float')::boolean, false));
-      IF m->>'mode' IS NULL OR m->>'mode' NOT IN ('delta', 'recompute', 'distinct') OR jsonb_typeof(m->'float') <> 'boolean'
-         OR (m->>'mode' = 'distinct' AND NOT dataeng_internal._fact_measure_distinct_ok(d.source, m))
-         OR (m ? 'reserve' AND (m->>'agg' NOT IN ('min', 'max') OR jsonb_typeof(m->'reserve') <> 'number'
-                                OR (m->>'reserve')::numeric NOT IN (@FACT_RESERVE@)
-                                OR NOT dataeng_internal._fact_measure_extreme_ok(d.source, m))) THEN
+    -- each measure: as spec keeps it (e: the types of its fields), then
+    -- typed (m: what the builders of its SQL take)
+    FOR e IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+      IF jsonb_typeof(e->'float') <> 'boolean'
+         OR (e ? 'reserve' AND (jsonb_typeof(e->'reserve') <> 'number' OR (e->>'reserve')::numeric NOT IN (@FACT_RESERVE@))) THEN
+        RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      m := dataeng_internal._fact_measure_read(e);
+      PERFORM dataeng_internal._fact_measure_cols(m, coalesce(m.is_float, false));
+      IF m.mode IS NULL OR m.mode NOT IN ('delta', 'recompute', 'distinct')
+         OR (m.mode = 'distinct' AND NOT dataeng_internal._fact_measure_distinct_ok(d.source, m))
+         OR (m.reserve IS NOT NULL AND (m.agg NOT IN ('min', 'max')
+                                        OR NOT dataeng_internal._fact_measure_extreme_ok(d.source, m))) THEN
         RAISE EXCEPTION 'invalid definition of fact "%"', d.name USING ERRCODE = 'invalid_parameter_value';
       END IF;
     END LOOP;
@@ -1588,13 +1764,10 @@ BEGIN
   n := dataeng_internal._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.storage_table);
-  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s s %s GROUP BY %s', d.storage_table, q.ins_cols, q.ins_sel,
-                 d.source,
-                 CASE WHEN d.backfilled_upto IS NOT NULL
-                      THEN 'WHERE ' || dataeng_internal._fact_range_pred(d.time_column,
-                                         (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ,
-                                         d.time_zone) END,
-                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+  EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source),
+            CASE WHEN d.backfilled_upto IS NOT NULL
+                 THEN dataeng_internal._fact_range_pred(d.time_column,
+                        (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ, d.time_zone) END)
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
   -- the per-value counts of count(DISTINCT) measures (the side table made
   -- when it is not there: a fact of 0.1.0, or the table dropped by hand)
@@ -1658,20 +1831,20 @@ COMMENT ON FUNCTION dataeng_internal._fact_extreme_ok(regclass, text) IS
 -- expression's type, when that type has no collation (the extremes of an
 -- expression come in the type's default collation; a collatable one is
 -- recomputed instead).
-CREATE FUNCTION dataeng_internal._fact_measure_extreme_ok(src regclass, m jsonb)
+CREATE FUNCTION dataeng_internal._fact_measure_extreme_ok(src regclass, m dataeng_internal.fact_measure)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN m->>'expr' IS NULL THEN dataeng_internal._fact_extreme_ok(src, m->>'col')
+  SELECT CASE WHEN m.expr IS NULL THEN dataeng_internal._fact_extreme_ok(src, m.col)
               ELSE coalesce((
                 SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r') AND t.typcollation = 0
                        AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
                        AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
                                     WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid)
-                  FROM pg_type t WHERE t.oid = (m->>'type')::regtype), false) END
+                  FROM pg_type t WHERE t.oid = m.argtype), false) END
 $$;
-COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) IS
+COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, dataeng_internal.fact_measure) IS
   'internal: whether a fact refresh folds a min/max measure from the extremes of the changes';
 
 -- Whether a count(DISTINCT) measure m of src is kept with per-value counts
@@ -1681,12 +1854,12 @@ COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, jsonb) I
 -- btree class, whose equality the side table's unique index, the GROUP BY
 -- of a refresh and count(DISTINCT) itself all use.
 -- Other count(DISTINCT) measures recompute the groups a refresh touches.
-CREATE FUNCTION dataeng_internal._fact_measure_distinct_ok(src regclass, m jsonb)
+CREATE FUNCTION dataeng_internal._fact_measure_distinct_ok(src regclass, m dataeng_internal.fact_measure)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT m->>'agg' = 'count_distinct' AND coalesce((
+  SELECT m.agg = 'count_distinct' AND coalesce((
     SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
            AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
            -- (enums and ranges by their polymorphic class, varchar by text's)
@@ -1697,12 +1870,12 @@ AS $$
                                OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
                                OR (t.oid = 'varchar'::regtype AND o.opcintype = 'text'::regtype)))
       FROM pg_type t
-     WHERE t.oid = coalesce((m->>'type')::regtype,
+     WHERE t.oid = coalesce(m.argtype,
                             (SELECT a.atttypid FROM pg_attribute a
-                              WHERE a.attrelid = src AND a.attname = m->>'col' AND a.attnum > 0 AND NOT a.attisdropped))),
+                              WHERE a.attrelid = src AND a.attname = m.col AND a.attnum > 0 AND NOT a.attisdropped))),
     false)
 $$;
-COMMENT ON FUNCTION dataeng_internal._fact_measure_distinct_ok(regclass, jsonb) IS
+COMMENT ON FUNCTION dataeng_internal._fact_measure_distinct_ok(regclass, dataeng_internal.fact_measure) IS
   'internal: whether a fact keeps a count(DISTINCT) measure with per-value counts in its side table';
 
 -- A fact's side table: the per-value counts of its count(DISTINCT)
@@ -1736,10 +1909,10 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_name(text) IS
 -- Whether fact d keeps count(DISTINCT) measures in a side table.
 CREATE FUNCTION dataeng_internal._fact_has_side(d dataeng_internal.fact_defs)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(d.spec) e WHERE e->>'mode' = 'distinct')
+  SELECT EXISTS (SELECT 1 FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.mode = 'distinct')
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_has_side(dataeng_internal.fact_defs) IS
   'internal: whether a fact keeps count(DISTINCT) measures with per-value counts in a side table';
@@ -1801,7 +1974,7 @@ DECLARE
   cols text;
   vals text := '';
   idx int[] := '{}';
-  m jsonb;
+  ms dataeng_internal.fact_measure[] := dataeng_internal._fact_measures(d.spec);
   o int;
   side regclass;
 BEGIN
@@ -1823,9 +1996,9 @@ BEGIN
     FROM unnest(keys) WITH ORDINALITY u(k, o)
     JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = u.k AND NOT a.attisdropped;
   -- the values: their types as the measures' value expressions give them
-  FOR m, o IN SELECT e, i FROM jsonb_array_elements(d.spec) WITH ORDINALITY x(e, i) LOOP
-    IF m->>'mode' = 'distinct' THEN
-      vals := vals || format(', %s AS %I', dataeng_internal._fact_measure_value(m), '__v' || o);
+  FOR o IN 1 .. cardinality(ms) LOOP
+    IF ms[o].mode = 'distinct' THEN
+      vals := vals || format(', %s AS %I', dataeng_internal._fact_measure_value(ms[o]), '__v' || o);
       idx := idx || o;
     END IF;
   END LOOP;
@@ -1871,16 +2044,16 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  m jsonb;
+  ms dataeng_internal.fact_measure[] := dataeng_internal._fact_measures(d.spec);
   o int;
   v text;
   keys text := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', ');
   sel text := bucket || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                 SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
 BEGIN
-  FOR m, o IN SELECT e, i FROM jsonb_array_elements(d.spec) WITH ORDINALITY x(e, i) LOOP
-    CONTINUE WHEN m->>'mode' IS DISTINCT FROM 'distinct';
-    v := dataeng_internal._fact_measure_value(m);
+  FOR o IN 1 .. cardinality(ms) LOOP
+    CONTINUE WHEN ms[o].mode IS DISTINCT FROM 'distinct';
+    v := dataeng_internal._fact_measure_value(ms[o]);
     EXECUTE format('INSERT INTO %s (%s, __m, %I, __n) SELECT %s, %s, %s, count(*) FROM %s WHERE (%s) IS NOT NULL AND %s '
                    'GROUP BY %s',
                    side, keys, '__v' || o, sel, o, v, from_item, v, coalesce(pred, 'true'),
@@ -2061,6 +2234,312 @@ AS $$
      WHERE i.indrelid = d.source AND a.attname = d.time_column AND i.indpred IS NULL AND i.indisvalid)
 $$;
 
+-- The type of column col of rel as an array, with the column's collation
+-- where it is not its type's (the arrays of values a refresh reads for
+-- min/max and count(DISTINCT) compare as the column does); NULL when rel
+-- has no such column.
+CREATE FUNCTION dataeng_internal._fact_col_array_type(rel regclass, col text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format_type(a.atttypid, a.atttypmod) || '[]'
+         || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                        FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                        JOIN pg_type ty ON ty.oid = a.atttypid
+                       WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
+    FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_col_array_type(regclass, text) IS
+  'internal: the array type, with its collation, of a column''s values as a fact refresh reads them';
+
+-- The clauses of a fact refresh for value column i of _fact_deltas() (one
+-- per distinct measure value): its net count of non-NULL values n<i>;
+-- sumtype: the type of its net sum s<i> (NULL: not summed); xtype: the
+-- array type of the least and greatest values that came in and went out
+-- (xa<i> ... xd<i>, for min/max kept with a reserve; NULL: none); dtype:
+-- that of the values that came in and went out (va<i>, vb<i>, for
+-- count(DISTINCT) kept with per-value counts; NULL: none).
+--   coldef  the column definitions of the call
+--   sub     the columns taken from the call c
+--   agg, flat, reagg, agg_cols  as _fact_delta_sql's: the columns that
+--           are not a measure's own (the extremes and values, added up per
+--           group by their unions)
+CREATE FUNCTION dataeng_internal._fact_value_sql(i int, sumtype text, xtype text, dtype text,
+                                                 OUT coldef text, OUT sub text, OUT agg text, OUT flat text,
+                                                 OUT reagg text, OUT agg_cols text[])
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  coldef := CASE WHEN sumtype IS NOT NULL THEN format(', s%s %s', i, sumtype) ELSE '' END
+            || format(', n%s bigint', i);
+  sub := CASE WHEN sumtype IS NOT NULL THEN format(', c.s%1$s, c.n%1$s', i) ELSE format(', c.n%1$s', i) END;
+  agg := '';
+  flat := '';
+  reagg := '';
+  agg_cols := '{}';
+  IF xtype IS NOT NULL THEN
+    coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, xtype);
+    sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
+    agg := agg || format(', dataeng_internal._fact_reserve_union(xa%1$s, %2$s, false) AS __x_in_lo_%1$s, '
+                         'dataeng_internal._fact_reserve_union(xb%1$s, %2$s, true) AS __x_in_hi_%1$s, '
+                         'dataeng_internal._fact_reserve_union(xc%1$s, %2$s, false) AS __x_out_lo_%1$s, '
+                         'dataeng_internal._fact_reserve_union(xd%1$s, %2$s, true) AS __x_out_hi_%1$s, '
+                         'sum(n%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
+    flat := flat || format(', xa%1$s AS __x_in_lo_%1$s, xb%1$s AS __x_in_hi_%1$s, '
+                           'xc%1$s AS __x_out_lo_%1$s, xd%1$s AS __x_out_hi_%1$s, n%1$s AS __x_n_%1$s', i);
+    reagg := reagg || format(', dataeng_internal._fact_reserve_union(__x_in_lo_%1$s, %2$s, false) AS __x_in_lo_%1$s, '
+                             'dataeng_internal._fact_reserve_union(__x_in_hi_%1$s, %2$s, true) AS __x_in_hi_%1$s, '
+                             'dataeng_internal._fact_reserve_union(__x_out_lo_%1$s, %2$s, false) AS __x_out_lo_%1$s, '
+                             'dataeng_internal._fact_reserve_union(__x_out_hi_%1$s, %2$s, true) AS __x_out_hi_%1$s, '
+                             'sum(__x_n_%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
+    agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
+                || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
+  END IF;
+  IF dtype IS NOT NULL THEN
+    coldef := coldef || format(', va%1$s %2$s, vb%1$s %2$s', i, dtype);
+    sub := sub || format(', c.va%1$s, c.vb%1$s', i);
+    agg := agg || format(', dataeng_internal._fact_values_cat(va%1$s) AS __v_in_%1$s, '
+                         'dataeng_internal._fact_values_cat(vb%1$s) AS __v_out_%1$s', i);
+    flat := flat || format(', va%1$s AS __v_in_%1$s, vb%1$s AS __v_out_%1$s', i);
+    reagg := reagg || format(', dataeng_internal._fact_values_cat(__v_in_%1$s) AS __v_in_%1$s, '
+                             'dataeng_internal._fact_values_cat(__v_out_%1$s) AS __v_out_%1$s', i);
+    agg_cols := agg_cols || ('__v_in_' || i) || ('__v_out_' || i);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_value_sql(int, text, text, text) IS
+  'internal: the clauses of a fact refresh for one value column of the folded changes';
+
+-- The clauses of a fact refresh for one measure kept as a delta (count(*),
+-- count, sum and avg of exact types: mode 'delta') or with per-value
+-- counts (count(DISTINCT): mode 'distinct'), each appended by
+-- fact_refresh to the same clause of the other measures:
+--   agg, flat, reagg  the measure's delta columns as the deltas of
+--                     _fact_deltas() give them (i: its value column, n<i>
+--                     and s<i>; sumtype: the type of the sum s<i>), added
+--                     up per group (agg), taken as they come (flat), and
+--                     added up again (reagg)
+--   agg_cols          the names of those columns
+--   ins_cols, ins_vals  the columns and values of a new group
+--   upd, upd_m        the SET list of an existing group, from EXCLUDED
+--                     (an upsert) or from the deltas d (the MERGE)
+-- A count(DISTINCT) measure has no delta column of its own: the change of
+-- its count comes from the side table (fact_refresh).
+CREATE FUNCTION dataeng_internal._fact_delta_sql(m dataeng_internal.fact_measure, i int, sumtype text,
+                                                 OUT agg text, OUT flat text, OUT reagg text, OUT agg_cols text[],
+                                                 OUT ins_cols text, OUT ins_vals text, OUT upd text, OUT upd_m text)
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s_col text;
+  n_col text;
+BEGIN
+  agg := '';
+  flat := '';
+  reagg := '';
+  agg_cols := '{}';
+  IF m.mode = 'distinct' OR m.agg IN ('count_star', 'count') THEN
+    -- a count: added up (count(DISTINCT): by the change of its count)
+    IF m.mode IS DISTINCT FROM 'distinct' THEN
+      agg := format(', sum(%s)::bigint AS %I', CASE m.agg WHEN 'count_star' THEN 'rows' ELSE 'n' || i END, m.name);
+      flat := format(', %s AS %I', CASE m.agg WHEN 'count_star' THEN 'rows' ELSE 'n' || i END, m.name);
+      reagg := format(', sum(%1$I)::bigint AS %1$I', m.name);
+      agg_cols := ARRAY[m.name];
+    END IF;
+    ins_cols := format(', %I', m.name);
+    ins_vals := format(', %I', m.name);
+    upd := format(', %1$I = f.%1$I + EXCLUDED.%1$I', m.name);
+    upd_m := format(', %1$I = f.%1$I + d.%1$I', m.name);
+    RETURN;
+  END IF;
+  -- sum: the sum and a count of non-NULL values (a sum of no value is
+  -- NULL); avg: its hidden sum and count
+  s_col := CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END;
+  n_col := CASE m.agg WHEN 'sum' THEN '__nn_' || m.name ELSE '__cnt_' || m.name END;
+  agg := format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I', i, s_col, n_col, sumtype);
+  flat := format(', s%1$s AS %2$I, n%1$s AS %3$I', i, s_col, n_col);
+  reagg := format(', sum(%1$I)::%3$s AS %1$I, sum(%2$I)::bigint AS %2$I', s_col, n_col, sumtype);
+  agg_cols := ARRAY[s_col, n_col];
+  ins_cols := format(', %I, %I', s_col, n_col);
+  -- With no net non-NULL value, a new group's sum is NULL; an existing
+  -- group's sum changes by the (then usually zero) delta.  A new group's
+  -- contributions cancel exactly (each value leaves as it came), so a
+  -- zero delta there means NULL.
+  ins_vals := format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I', s_col, n_col);
+  upd := format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
+                'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
+                '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
+  upd_m := replace(upd, 'EXCLUDED.', 'd.');
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_delta_sql(dataeng_internal.fact_measure, int, text) IS
+  'internal: the clauses of a fact refresh for a measure kept as a delta or with per-value counts';
+
+-- The clauses of a fact refresh for a min/max measure m kept with its
+-- reserve (src/aggregate/reserve.c): the group's new reserve from the
+-- stored one (none for a new group; unknown where __nn is NULL) and the
+-- values that came in and went out (__x_in_<lo|hi>_<i>, __x_out_..._<i>:
+-- i its value column; mi its position among the measures), the extreme
+-- being its first value; a group whose reserve ran out while it has values
+-- is recomputed.
+--   xfold        the new reserve (__xr_<mi>) and count (__xn_<mi>) of a
+--                group, from the fact's row f and the deltas d, made once
+--                in pg_temp._dataeng_delta
+--   ins_col, ins_val, upd_m  a new group's columns and values, and the
+--                SET list of the MERGE, from those
+--   upd          the SET list of the upsert, from EXCLUDED
+--   xcond        the group's reserve ran out (on the deltas d)
+--   upd_fast, ins_fast, xcond_after  the same made in the MERGE itself
+--                from the fact's row f (or none), and the reserve run out
+--                judged on f after it
+CREATE FUNCTION dataeng_internal._fact_reserve_sql(m dataeng_internal.fact_measure, i int, mi int,
+                                                   OUT xfold text, OUT ins_col text, OUT ins_val text,
+                                                   OUT upd_m text, OUT upd text, OUT xcond text,
+                                                   OUT upd_fast text, OUT ins_fast text, OUT xcond_after text)
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  lohi text := CASE m.agg WHEN 'min' THEN 'lo' ELSE 'hi' END;
+  descending text := CASE m.agg WHEN 'max' THEN 'true' ELSE 'false' END;
+  came text := format('__x_in_%s_%s', lohi, i);
+  went text := format('__x_out_%s_%s', lohi, i);
+  nn text := '__nn_' || m.name;
+  x text := '__x_' || m.name;
+  xr text := '__xr_' || mi;
+  xn text := '__xn_' || mi;
+  xr_expr text;
+BEGIN
+  xfold := format(', dataeng_internal._fact_reserve(f.%1$I, CASE WHEN f.__rows IS NULL THEN 0 ELSE f.%2$I END, '
+                  'd.%3$I, d.%4$I, %5$s, %6$s) AS %7$I, '
+                  'CASE WHEN f.__rows IS NULL THEN 0 ELSE f.%2$I END + d.%8$I AS %9$I',
+                  x, nn, came, went, m.reserve, descending, xr, '__x_n_' || i, xn);
+  ins_col := format(', %I, %I, %I', m.name, nn, x);
+  ins_val := format(', %1$I[1], %2$I, %1$I', xr, xn);
+  upd_m := format(', %1$I = d.%4$I[1], %2$I = d.%5$I, %3$I = d.%4$I', m.name, nn, x, xr, xn);
+  upd := format(', %1$I = EXCLUDED.%1$I, %2$I = EXCLUDED.%2$I, %3$I = EXCLUDED.%3$I', m.name, nn, x);
+  xcond := format('(d.%1$I IS DISTINCT FROM 0 AND cardinality(d.%2$I) = 0)', xn, xr);
+  xr_expr := format('dataeng_internal._fact_reserve(%%s, %%s, d.%1$I, d.%2$I, %3$s, %4$s)',
+                    came, went, m.reserve, descending);
+  upd_fast := format(', %1$I = (%4$s)[1], %2$I = f.%2$I + d.%5$I, %3$I = %4$s',
+                     m.name, nn, x, format(xr_expr, format('f.%I', x), format('f.%I', nn)), '__x_n_' || i);
+  ins_fast := format(', (%1$s)[1], d.%2$I, %1$s', format(xr_expr, 'NULL', '0'), '__x_n_' || i);
+  xcond_after := format('(f.%1$I IS DISTINCT FROM 0 AND coalesce(cardinality(f.%2$I), 0) = 0)', nn, x);
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_sql(dataeng_internal.fact_measure, int, int) IS
+  'internal: the clauses of a fact refresh for a min/max measure kept with its reserve';
+
+-- The statements that apply a fact refresh's group deltas (pg_temp tables
+-- named here are the refresh's own, made in fact_refresh).
+-- The MERGE of the deltas (a query, aliased d) into the storage table f
+-- joined on key_join: a group emptied is deleted, an existing one updated
+-- by the SET list upd, a new one inserted (ins_cols, ins_vals).
+CREATE FUNCTION dataeng_internal._fact_merge_sql(storage regclass, deltas text, key_join text, upd text,
+                                                 ins_cols text, ins_vals text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                'WHEN MATCHED THEN UPDATE SET %4$s '
+                'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
+                storage, deltas, key_join, upd, ins_cols, ins_vals)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_merge_sql(regclass, text, text, text, text, text) IS
+  'internal: the MERGE of a fact refresh''s group deltas into the fact';
+
+-- The same as an upsert through the key (key_cols: with a nullable key
+-- column the MERGE's join is neither hashable nor indexable), SET list upd
+-- from EXCLUDED; the groups it empties are deleted after it.
+CREATE FUNCTION dataeng_internal._fact_upsert_sql(storage regclass, deltas text, key_cols text, upd text,
+                                                  ins_cols text, ins_vals text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d ON CONFLICT (%s) DO UPDATE SET %s',
+                storage, ins_cols, ins_vals, deltas, key_cols, upd)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_upsert_sql(regclass, text, text, text, text, text) IS
+  'internal: the upsert of a fact refresh''s group deltas into the fact (a nullable key)';
+
+-- The recompute of the groups in pg_temp._dataeng_recompute (r, keys
+-- rkeys): the measures kept without a delta (rec_set from rec_sel, as
+-- _fact_sql writes them) aggregated again from the source rows of
+-- from_item (s) matching a group (src_join), set on the fact's rows f
+-- (fact_join).  One statement for all the groups.
+CREATE FUNCTION dataeng_internal._fact_recompute_sql(storage regclass, rec_set text, rec_sel text, rkeys text[],
+                                                     from_item text, src_join text, fact_join text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('UPDATE %1$s f SET %2$s FROM ('
+                'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
+                'WHERE %7$s',
+                storage, rec_set, array_to_string(rkeys, ', '), rec_sel, from_item, src_join, fact_join)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_recompute_sql(regclass, text, text, text[], text, text, text) IS
+  'internal: the recompute of a fact''s groups whose measures have no delta, from their source rows';
+
+-- count(DISTINCT) measure mo of fact d kept with per-value counts, whose
+-- values that came and went are the value column i of the folded changes
+-- (pg_temp._dataeng_delta_raw, its bucket k0 of type btype inside): the
+-- net change of each group's count of each value, into
+-- pg_temp._dataeng_dc (wm: the groups left out while the fact is being
+-- backfilled).
+CREATE FUNCTION dataeng_internal._fact_side_changes_sql(d dataeng_internal.fact_defs, btype regtype, mo int, i int,
+                                                        wm text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('INSERT INTO pg_temp._dataeng_dc (%1$s, __m, __n, %2$I) '
+                'SELECT %3$s, %4$s, sum(u.c), u.v FROM pg_temp._dataeng_delta_raw r '
+                'CROSS JOIN LATERAL (SELECT x, 1 FROM unnest(r.%5$I) x UNION ALL '
+                '                    SELECT x, -1 FROM unnest(r.%6$I) x) u(v, c) '
+                'WHERE NOT r.is_total %7$s GROUP BY %8$s, u.v HAVING sum(u.c) <> 0',
+                array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
+                '__v' || mo,
+                dataeng_internal._fact_bucket_out('r.k0', btype, d.time_zone)
+                || (SELECT coalesce(string_agg(format(', r.k%s', o), '' ORDER BY o), '')
+                      FROM generate_series(1, cardinality(d.dimensions)) o),
+                mo, '__v_in_' || i, '__v_out_' || i, wm,
+                (SELECT string_agg(format('r.k%s', o), ', ' ORDER BY o)
+                   FROM generate_series(0, cardinality(d.dimensions)) o))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fact_defs, regtype, int, int, text) IS
+  'internal: the net change of a count(DISTINCT) measure''s per-value counts in a fact refresh';
+
+-- ... added to the side table of fact d (an upsert on the measure's unique
+-- index), the rows it wrote kept in pg_temp._dataeng_dc_ret (RETURNING: a
+-- row the upsert inserted has xmax 0, one it updated the locking
+-- transaction's, as for every upsert).
+CREATE FUNCTION dataeng_internal._fact_side_upsert_sql(d dataeng_internal.fact_defs, side regclass, mo int)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
+                '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
+                '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
+                '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
+                'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
+                side, array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
+                '__v' || mo, mo,
+                array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '))
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs, regclass, int) IS
+  'internal: the upsert of a count(DISTINCT) measure''s per-value count changes into a fact''s side table';
+
 -- Refresh: apply the group deltas (see docs/facts.md, "Cost model").
 --  1. _fact_deltas() folds the changes per group: net rows, non-NULL
 --     counts, sums, and for min/max the extremes that came and went.
@@ -2099,7 +2578,8 @@ DECLARE
   ins_vals text;
   upd text := '__rows = f.__rows + EXCLUDED.__rows';
   upd_m text := '__rows = f.__rows + d.__rows';
-  m jsonb;
+  ms dataeng_internal.fact_measure[];  -- the measures, typed
+  m dataeng_internal.fact_measure;
   i int := 0;
   vals text[] := '{}';
   vcols text[] := '{}';
@@ -2117,17 +2597,15 @@ DECLARE
   upd_fast text;
   ins_fast text;
   xcond_after text;                -- a group's reserve ran out (on the fact f after the MERGE)
-  xr_expr text;
+  p record;                        -- the clauses of one measure (_fact_delta_sql, _fact_reserve_sql)
   upd_m_plain text;                -- upd_m, ins_cols, ins_vals without the min/max of reserves
   ins_cols_plain text;
   ins_vals_plain text;
   ins_cols_x text := '';           -- the min/max of reserves, their counts and reserves
   x_piece text[] := '{}';          -- what the min/max of reserves added to upd_m, ins_cols, ins_vals
   mi int := 0;                     -- the measure's position
-  lohi text;
-  xr text;
-  xn text;
   vtyp text;
+  xtyp text;
   knull boolean[];
   sent text[];
   has_val boolean[];
@@ -2188,6 +2666,7 @@ BEGIN
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
+  ms := dataeng_internal._fact_measures(d.spec);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   btype := dataeng_internal._fact_bucket_type(d.storage_table);
   keys := ARRAY['bucket'] || d.dimensions;
@@ -2230,32 +2709,32 @@ BEGIN
   END LOOP;
   -- The value columns _fact_deltas() folds: each measure's value (a column
   -- s.<col>, or its expression and filter), once per distinct value.
-  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+  FOREACH m IN ARRAY ms LOOP
     v := dataeng_internal._fact_measure_value(m);
-    IF m->>'agg' IN ('min', 'max') AND m ? 'reserve' AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
-      m := m || '{"mode": "extreme"}';
+    IF m.agg IN ('min', 'max') AND m.reserve IS NOT NULL AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
+      m.mode := 'extreme';
     END IF;
     mo := mo + 1;
-    IF m->>'mode' IN ('delta', 'extreme', 'distinct') AND v IS NOT NULL THEN
+    IF m.mode IN ('delta', 'extreme', 'distinct') AND v IS NOT NULL THEN
       IF NOT v = ANY (vals) THEN
         vals := vals || v;
-        vcols := vcols || CASE WHEN m->>'expr' IS NULL THEN m->>'col' END;
-        vtypes := vtypes || (m->>'type');
+        vcols := vcols || CASE WHEN m.expr IS NULL THEN m.col END;
+        vtypes := vtypes || m.argtype::text;
         summed := summed || false;
         extreme := extreme || false;
         dvals := dvals || false;
         dmo := dmo || NULL::int;
       END IF;
-      IF m->>'agg' IN ('sum', 'avg') THEN
+      IF m.agg IN ('sum', 'avg') THEN
         summed[array_position(vals, v)] := true;
-      ELSIF m->>'mode' = 'extreme' THEN
+      ELSIF m.mode = 'extreme' THEN
         extreme[array_position(vals, v)] := true;
-      ELSIF m->>'mode' = 'distinct' THEN
+      ELSIF m.mode = 'distinct' THEN
         -- (the values of the first such measure of this value column)
         dvals[array_position(vals, v)] := true;
         dmo[array_position(vals, v)] := coalesce(dmo[array_position(vals, v)], mo);
       END IF;
-    ELSIF m->>'mode' = 'recompute' THEN
+    ELSIF m.mode = 'recompute' THEN
       rec_all := true;
     END IF;
   END LOOP;
@@ -2263,179 +2742,73 @@ BEGIN
     IF summed[i] THEN
       sumtypes[i] := CASE WHEN vcols[i] IS NOT NULL THEN dataeng_internal._agg_sum_type(d.source, vcols[i])
                           ELSE dataeng_internal._agg_sum_type_of(vtypes[i]::regtype) END;
-      coldef := coldef || format(', s%s %s', i, sumtypes[i]);
-      sub := sub || format(', c.s%1$s, c.n%1$s', i);
-    ELSE
-      sub := sub || format(', c.n%1$s', i);
     END IF;
-    coldef := coldef || format(', n%s bigint', i);
-    IF extreme[i] THEN
-      -- arrays of the column's type and, as the fact's min/max column, its
-      -- collation: the least and greatest values that came in and went out
-      SELECT format_type(a.atttypid, a.atttypmod) || '[]'
-             || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
-                            FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
-                            JOIN pg_type ty ON ty.oid = a.atttypid
-                           WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
-        INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = vcols[i];
-      -- (an expression: its type, of no collation: _fact_measure_extreme_ok)
-      vtyp := coalesce(vtyp, format_type(vtypes[i]::regtype, NULL) || '[]');
-      coldef := coldef || format(', xa%1$s %2$s, xb%1$s %2$s, xc%1$s %2$s, xd%1$s %2$s', i, vtyp);
-      sub := sub || format(', c.xa%1$s, c.xb%1$s, c.xc%1$s, c.xd%1$s', i);
-      agg := agg || format(', dataeng_internal._fact_reserve_union(xa%1$s, %2$s, false) AS __x_in_lo_%1$s, '
-                           'dataeng_internal._fact_reserve_union(xb%1$s, %2$s, true) AS __x_in_hi_%1$s, '
-                           'dataeng_internal._fact_reserve_union(xc%1$s, %2$s, false) AS __x_out_lo_%1$s, '
-                           'dataeng_internal._fact_reserve_union(xd%1$s, %2$s, true) AS __x_out_hi_%1$s, '
-                           'sum(n%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
-      flat := flat || format(', xa%1$s AS __x_in_lo_%1$s, xb%1$s AS __x_in_hi_%1$s, '
-                             'xc%1$s AS __x_out_lo_%1$s, xd%1$s AS __x_out_hi_%1$s, n%1$s AS __x_n_%1$s', i);
-      reagg := reagg || format(', dataeng_internal._fact_reserve_union(__x_in_lo_%1$s, %2$s, false) AS __x_in_lo_%1$s, '
-                               'dataeng_internal._fact_reserve_union(__x_in_hi_%1$s, %2$s, true) AS __x_in_hi_%1$s, '
-                               'dataeng_internal._fact_reserve_union(__x_out_lo_%1$s, %2$s, false) AS __x_out_lo_%1$s, '
-                               'dataeng_internal._fact_reserve_union(__x_out_hi_%1$s, %2$s, true) AS __x_out_hi_%1$s, '
-                               'sum(__x_n_%1$s)::bigint AS __x_n_%1$s', i, @FACT_RESERVE@);
-      agg_cols := agg_cols || ('__x_in_lo_' || i) || ('__x_in_hi_' || i)
-                  || ('__x_out_lo_' || i) || ('__x_out_hi_' || i) || ('__x_n_' || i);
+    -- min/max: arrays of the column's type and, as the fact's min/max
+    -- column, its collation (an expression: its type, of no collation:
+    -- _fact_measure_extreme_ok)
+    xtyp := CASE WHEN extreme[i] THEN coalesce(dataeng_internal._fact_col_array_type(d.source, vcols[i]),
+                                                format_type(vtypes[i]::regtype, NULL) || '[]') END;
+    -- count(DISTINCT): of the type and collation of the side table's
+    -- values (the measure's argument's)
+    vtyp := CASE WHEN dvals[i] THEN dataeng_internal._fact_col_array_type(side, '__v' || dmo[i]) END;
+    IF dvals[i] AND vtyp IS NULL THEN
+      RAISE EXCEPTION 'the side table % of fact "%" has no column %', side, d.name, '__v' || dmo[i]
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Drop that table: the next SELECT dataeng.fact_refresh(%L) rebuilds the fact and makes it again.', d.name);
     END IF;
+    SELECT * INTO p FROM dataeng_internal._fact_value_sql(i, CASE WHEN summed[i] THEN sumtypes[i] END, xtyp, vtyp);
+    coldef := coldef || p.coldef;
+    sub := sub || p.sub;
+    agg := agg || p.agg;
+    flat := flat || p.flat;
+    reagg := reagg || p.reagg;
+    agg_cols := agg_cols || p.agg_cols;
     IF dvals[i] THEN
-      -- arrays of the values that came in and went out, of the type and
-      -- collation of the side table's values (the measure's argument's)
-      SELECT format_type(a.atttypid, a.atttypmod) || '[]'
-             || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
-                            FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
-                            JOIN pg_type ty ON ty.oid = a.atttypid
-                           WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
-        INTO vtyp
-        FROM pg_attribute a WHERE a.attrelid = side AND a.attname = '__v' || dmo[i] AND NOT a.attisdropped;
-      IF vtyp IS NULL THEN
-        RAISE EXCEPTION 'the side table % of fact "%" has no column %', side, d.name, '__v' || dmo[i]
-          USING ERRCODE = 'undefined_column',
-                HINT = format('Drop that table: the next SELECT dataeng.fact_refresh(%L) rebuilds the fact and makes it again.', d.name);
-      END IF;
-      coldef := coldef || format(', va%1$s %2$s, vb%1$s %2$s', i, vtyp);
-      sub := sub || format(', c.va%1$s, c.vb%1$s', i);
-      agg := agg || format(', dataeng_internal._fact_values_cat(va%1$s) AS __v_in_%1$s, '
-                           'dataeng_internal._fact_values_cat(vb%1$s) AS __v_out_%1$s', i);
-      flat := flat || format(', va%1$s AS __v_in_%1$s, vb%1$s AS __v_out_%1$s', i);
-      reagg := reagg || format(', dataeng_internal._fact_values_cat(__v_in_%1$s) AS __v_in_%1$s, '
-                               'dataeng_internal._fact_values_cat(__v_out_%1$s) AS __v_out_%1$s', i);
-      agg_cols := agg_cols || ('__v_in_' || i) || ('__v_out_' || i);
       dc_cols := dc_cols || ('__v_in_' || i) || ('__v_out_' || i);
     END IF;
   END LOOP;
   kcols := (SELECT string_agg('k' || o, ', ') FROM generate_series(0, cardinality(d.dimensions)) o);
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
-  FOR m IN SELECT * FROM jsonb_array_elements(d.spec) LOOP
+  FOREACH m IN ARRAY ms LOOP
     v := dataeng_internal._fact_measure_value(m);
     mi := mi + 1;
-    IF m->>'agg' IN ('min', 'max') AND m ? 'reserve' AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
-      -- min/max: the group's new reserve from the stored one (none for a
-      -- new group; unknown where __nn is NULL) and the values that came in
-      -- and went out (_fact_reserve, src/aggregate/reserve.c), made once in
-      -- pg_temp._dataeng_delta below; the extreme is its first value; a
-      -- group whose reserve ran out while it has values is recomputed
-      i := array_position(vals, v);
-      lohi := CASE m->>'agg' WHEN 'min' THEN 'lo' ELSE 'hi' END;
-      xr := '__xr_' || mi;
-      xn := '__xn_' || mi;
-      xfold := coalesce(xfold, '')
-               || format(', dataeng_internal._fact_reserve(f.%1$I, CASE WHEN f.__rows IS NULL THEN 0 ELSE f.%2$I END, '
-                         'd.%3$I, d.%4$I, %5$s, %6$s) AS %7$I, '
-                         'CASE WHEN f.__rows IS NULL THEN 0 ELSE f.%2$I END + d.%8$I AS %9$I',
-                         '__x_' || (m->>'name'), '__nn_' || (m->>'name'),
-                         format('__x_in_%s_%s', lohi, i), format('__x_out_%s_%s', lohi, i),
-                         (m->>'reserve')::int, CASE m->>'agg' WHEN 'max' THEN 'true' ELSE 'false' END,
-                         xr, '__x_n_' || i, xn);
-      x_piece := x_piece || format(', %I, %I, %I', m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'))
-                 || format(', %1$I[1], %2$I, %1$I', xr, xn)
-                 || format(', %1$I = d.%4$I[1], %2$I = d.%5$I, %3$I = d.%4$I',
-                           m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'), xr, xn);
-      ins_cols := ins_cols || x_piece[cardinality(x_piece) - 2];
-      ins_cols_x := ins_cols_x || x_piece[cardinality(x_piece) - 2];
-      ins_vals := ins_vals || x_piece[cardinality(x_piece) - 1];
-      upd_m := upd_m || x_piece[cardinality(x_piece)];
-      upd := upd || format(', %1$I = EXCLUDED.%1$I, %2$I = EXCLUDED.%2$I, %3$I = EXCLUDED.%3$I',
-                           m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
-      xcond := coalesce(xcond || ' OR ', '')
-               || format('(d.%1$I IS DISTINCT FROM 0 AND cardinality(d.%2$I) = 0)', xn, xr);
-      -- (the same made in the MERGE, from the fact's row f, or none)
-      xr_expr := format('dataeng_internal._fact_reserve(%%s, %%s, d.%1$I, d.%2$I, %3$s, %4$s)',
-                        format('__x_in_%s_%s', lohi, i), format('__x_out_%s_%s', lohi, i),
-                        (m->>'reserve')::int, CASE m->>'agg' WHEN 'max' THEN 'true' ELSE 'false' END);
-      upd_fast := coalesce(upd_fast, '')
-                  || format(', %1$I = (%4$s)[1], %2$I = f.%2$I + d.%5$I, %3$I = %4$s',
-                            m->>'name', '__nn_' || (m->>'name'), '__x_' || (m->>'name'),
-                            format(xr_expr, format('f.%I', '__x_' || (m->>'name')), format('f.%I', '__nn_' || (m->>'name'))),
-                            '__x_n_' || i);
-      ins_fast := coalesce(ins_fast, '')
-                  || format(', (%1$s)[1], d.%2$I, %1$s', format(xr_expr, 'NULL', '0'), '__x_n_' || i);
-      xcond_after := coalesce(xcond_after || ' OR ', '')
-                     || format('(f.%1$I IS DISTINCT FROM 0 AND coalesce(cardinality(f.%2$I), 0) = 0)',
-                               '__nn_' || (m->>'name'), '__x_' || (m->>'name'));
+    IF m.agg IN ('min', 'max') AND m.reserve IS NOT NULL AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
+      -- min/max kept with its reserve (_fact_reserve_sql)
+      SELECT * INTO p FROM dataeng_internal._fact_reserve_sql(m, array_position(vals, v), mi);
+      xfold := coalesce(xfold, '') || p.xfold;
+      x_piece := x_piece || p.ins_col || p.ins_val || p.upd_m;
+      ins_cols := ins_cols || p.ins_col;
+      ins_cols_x := ins_cols_x || p.ins_col;
+      ins_vals := ins_vals || p.ins_val;
+      upd_m := upd_m || p.upd_m;
+      upd := upd || p.upd;
+      xcond := coalesce(xcond || ' OR ', '') || p.xcond;
+      upd_fast := coalesce(upd_fast, '') || p.upd_fast;
+      ins_fast := coalesce(ins_fast, '') || p.ins_fast;
+      xcond_after := coalesce(xcond_after || ' OR ', '') || p.xcond_after;
       CONTINUE;
     END IF;
-    IF m->>'mode' = 'distinct' THEN
+    IF m.mode = 'distinct' THEN
       -- count(DISTINCT): the change of each group's count, from its
       -- per-value counts (pg_temp._dataeng_dc_groups, below)
-      ins_cols := ins_cols || format(', %I', m->>'name');
-      ins_vals := ins_vals || format(', %I', m->>'name');
-      upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-      upd_m := upd_m || format(', %1$I = f.%1$I + d.%1$I', m->>'name');
-      dc_list := dc_list || format(', coalesce(g.%I, 0)::bigint AS %I', '__dc' || mi, m->>'name');
+      dc_list := dc_list || format(', coalesce(g.%I, 0)::bigint AS %I', '__dc' || mi, m.name);
       dcm := dcm || mi;
       dci := dci || array_position(vals, v);
-      CONTINUE;
+    ELSE
+      CONTINUE WHEN m.mode <> 'delta';
     END IF;
-    CONTINUE WHEN m->>'mode' <> 'delta';
+    -- a delta, or a count(DISTINCT) (_fact_delta_sql)
     i := array_position(vals, v);
-    CASE m->>'agg'
-      WHEN 'count_star' THEN
-        agg := agg || format(', sum(rows)::bigint AS %I', m->>'name');
-        flat := flat || format(', rows AS %I', m->>'name');
-        reagg := reagg || format(', sum(%1$I)::bigint AS %1$I', m->>'name');
-        agg_cols := agg_cols || (m->>'name');
-        ins_cols := ins_cols || format(', %I', m->>'name');
-        ins_vals := ins_vals || format(', %I', m->>'name');
-        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-        upd_m := upd_m || format(', %1$I = f.%1$I + d.%1$I', m->>'name');
-      WHEN 'count' THEN
-        agg := agg || format(', sum(n%s)::bigint AS %I', i, m->>'name');
-        flat := flat || format(', n%s AS %I', i, m->>'name');
-        reagg := reagg || format(', sum(%1$I)::bigint AS %1$I', m->>'name');
-        agg_cols := agg_cols || (m->>'name');
-        ins_cols := ins_cols || format(', %I', m->>'name');
-        ins_vals := ins_vals || format(', %I', m->>'name');
-        upd := upd || format(', %1$I = f.%1$I + EXCLUDED.%1$I', m->>'name');
-        upd_m := upd_m || format(', %1$I = f.%1$I + d.%1$I', m->>'name');
-      ELSE
-        -- sum: the sum and a count of non-NULL values (a sum of no value
-        -- is NULL); avg: its hidden sum and count
-        DECLARE
-          s_col text := CASE m->>'agg' WHEN 'sum' THEN m->>'name' ELSE '__sum_' || (m->>'name') END;
-          n_col text := CASE m->>'agg' WHEN 'sum' THEN '__nn_' || (m->>'name') ELSE '__cnt_' || (m->>'name') END;
-          u text;
-        BEGIN
-          agg := agg || format(', sum(s%1$s)::%4$s AS %2$I, sum(n%1$s)::bigint AS %3$I',
-                               i, s_col, n_col, sumtypes[i]);
-          flat := flat || format(', s%1$s AS %2$I, n%1$s AS %3$I', i, s_col, n_col);
-          reagg := reagg || format(', sum(%1$I)::%3$s AS %1$I, sum(%2$I)::bigint AS %2$I', s_col, n_col, sumtypes[i]);
-          agg_cols := agg_cols || s_col || n_col;
-          ins_cols := ins_cols || format(', %I, %I', s_col, n_col);
-          -- With no net non-NULL value, a new group's sum is NULL; an
-          -- existing group's sum changes by the (then usually zero) delta.
-          -- A new group's contributions cancel exactly (each value leaves
-          -- as it came), so a zero delta there means NULL.
-          ins_vals := ins_vals || format(', CASE WHEN %2$I = 0 AND %1$I = %1$I - %1$I THEN NULL ELSE %1$I END, %2$I',
-                                         s_col, n_col);
-          u := format(', %1$I = CASE WHEN f.%2$I + EXCLUDED.%2$I = 0 THEN NULL WHEN f.%1$I IS NULL THEN EXCLUDED.%1$I '
-                      'WHEN EXCLUDED.%1$I IS NULL THEN f.%1$I ELSE f.%1$I + EXCLUDED.%1$I END, '
-                      '%2$I = f.%2$I + EXCLUDED.%2$I', s_col, n_col);
-          upd := upd || u;
-          upd_m := upd_m || replace(u, 'EXCLUDED.', 'd.');
-        END;
-    END CASE;
+    SELECT * INTO p FROM dataeng_internal._fact_delta_sql(m, i, sumtypes[i]);
+    agg := agg || p.agg;
+    flat := flat || p.flat;
+    reagg := reagg || p.reagg;
+    agg_cols := agg_cols || p.agg_cols;
+    ins_cols := ins_cols || p.ins_cols;
+    ins_vals := ins_vals || p.ins_vals;
+    upd := upd || p.upd;
+    upd_m := upd_m || p.upd_m;
   END LOOP;
 
   upd_m_plain := upd_m;
@@ -2639,10 +3012,9 @@ BEGIN
       -- every group of the touched buckets aggregated again from its rows
       EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.storage_table,
                      dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
-      EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s', d.storage_table, q.ins_cols,
-                     's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
-                     dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'),
-                     (SELECT string_agg(gs::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) gs));
+      EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols,
+                's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
+                dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'), NULL);
       GET DIAGNOSTICS n_groups = ROW_COUNT;
       IF side IS NOT NULL THEN
         -- and their per-value counts
@@ -2678,27 +3050,8 @@ BEGIN
         FOR j IN 1 .. cardinality(dcm) LOOP
           mo := dcm[j];
           i := dci[j];
-          EXECUTE format('INSERT INTO pg_temp._dataeng_dc (%1$s, __m, __n, %2$I) '
-                         'SELECT %3$s, %4$s, sum(u.c), u.v FROM pg_temp._dataeng_delta_raw r '
-                         'CROSS JOIN LATERAL (SELECT x, 1 FROM unnest(r.%5$I) x UNION ALL '
-                         '                    SELECT x, -1 FROM unnest(r.%6$I) x) u(v, c) '
-                         'WHERE NOT r.is_total %7$s GROUP BY %8$s, u.v HAVING sum(u.c) <> 0',
-                         q.key_cols, '__v' || mo,
-                         dataeng_internal._fact_bucket_out('r.k0', btype, d.time_zone)
-                         || (SELECT coalesce(string_agg(format(', r.k%s', o), '' ORDER BY o), '')
-                               FROM generate_series(1, cardinality(d.dimensions)) o),
-                         mo, '__v_in_' || i, '__v_out_' || i, wm,
-                         (SELECT string_agg(format('r.k%s', o), ', ' ORDER BY o)
-                            FROM generate_series(0, cardinality(d.dimensions)) o));
-          -- (RETURNING: a row the upsert inserted has xmax 0, one it
-          -- updated the locking transaction's, as for every upsert)
-          EXECUTE format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
-                         '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
-                         '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
-                         '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
-                         'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
-                         side, q.key_cols, '__v' || mo, mo,
-                         array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '));
+          EXECUTE dataeng_internal._fact_side_changes_sql(d, btype, mo, i, wm);
+          EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
           dc_sum := dc_sum || format(', coalesce(sum(CASE WHEN r.__ins THEN (r.__n > 0)::int ELSE -(r.__n <= 0)::int END) '
                                      'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
         END LOOP;
@@ -2727,12 +3080,8 @@ BEGIN
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)
-        EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
-                       'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
-                       'WHEN MATCHED THEN UPDATE SET %4$s%5$s '
-                       'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%6$s) VALUES (%7$s%8$s)',
-                       d.storage_table, delta_m, q.key_join, upd_m_plain, upd_fast, ins_cols_plain || ins_cols_x,
-                       ins_vals_plain, ins_fast);
+        EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
+                                                 ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast);
         -- the groups whose reserve ran out while they have values
         IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
           DROP TABLE pg_temp._dataeng_recompute;
@@ -2756,15 +3105,9 @@ BEGIN
           idx_r := indexed AND 1.5 * rows_r < coalesce(src_rows, rows_r);
         END IF;
       ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
-        EXECUTE format('MERGE INTO %1$s f USING %2$s d ON %3$s '
-                       'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
-                       'WHEN MATCHED THEN UPDATE SET %4$s '
-                       'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
-                       d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);
+        EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);
       ELSE
-        EXECUTE format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d '
-                       'ON CONFLICT (%s) DO UPDATE SET %s',
-                       d.storage_table, ins_cols, ins_vals, delta_m, q.key_cols, upd);
+        EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, q.key_cols, upd, ins_cols, ins_vals);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
                        d.storage_table, delta, q.key_join);
       END IF;
@@ -2777,13 +3120,10 @@ BEGIN
         RAISE EXCEPTION 'fact refresh reads its source again' USING ERRCODE = 'DE001';
       END IF;
       IF n_rec > 0 THEN
-        EXECUTE format('UPDATE %1$s f SET %2$s FROM ('
-                       'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
-                       'WHERE %7$s',
-                       d.storage_table, q.rec_set, array_to_string(rkeys, ', '), q.rec_sel,
-                       dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
-                       dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
-                       dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
+        EXECUTE dataeng_internal._fact_recompute_sql(d.storage_table, q.rec_set, q.rec_sel, rkeys,
+                  dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
+                  dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
+                  dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
         path := format('delta, %s groups recomputed', n_rec);
       END IF;
     END IF;
@@ -2967,10 +3307,8 @@ BEGIN
     pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
                    dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), ibucket);
   END IF;
-  EXECUTE format('WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s s WHERE %s GROUP BY %s RETURNING __rows) '
-                 'SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
-                 d.storage_table, q.ins_cols, q.ins_sel, d.source, pred,
-                 (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+  EXECUTE format('WITH ins AS (%s RETURNING __rows) SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
+                 dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source), pred))
     INTO groups, source_rows
     USING lo, hi, false;
   IF dataeng_internal._fact_has_side(d) THEN

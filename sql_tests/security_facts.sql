@@ -106,8 +106,8 @@ SELECT dataeng_internal._fact_def_write('insert',
   ROW('src', 'sf_attacker.src', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{max(amount)}',
       '[{"agg": "sf_attacker.pwn() + max", "name": "m", "col": "amount", "float": false, "mode": "recompute"}]',
       'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false)::dataeng_internal.fact_defs, 0);
-SELECT * FROM dataeng_internal._fact_measure_cols('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}', false);
-SELECT * FROM dataeng_internal._fact_measure_cols('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}', false);
+SELECT * FROM dataeng_internal._fact_measure_cols(dataeng_internal._fact_measure_read('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}'), false);
+SELECT * FROM dataeng_internal._fact_measure_cols(dataeng_internal._fact_measure_read('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}'), false);
 -- and another role's definitions stay out of reach
 SELECT dataeng_internal._fact_def_write('delete', f, 0) FROM dataeng_internal.fact_defs f;
 SELECT dataeng.fact_refresh('sf_victim.f3');

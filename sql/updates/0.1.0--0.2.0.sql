@@ -541,3 +541,23 @@ ALTER TABLE dataeng.dedupe_log DROP CONSTRAINT dedupe_log_run_id_fkey;
 -- restore_consumer).
 ALTER TABLE dataeng_internal.fact_defs ADD COLUMN resync_pending boolean NOT NULL DEFAULT false;
 ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN resync_pending boolean NOT NULL DEFAULT false;
+
+-- Facts, measures typed (facts.sql): fact_defs.spec stays as it is (jsonb,
+-- one object per measure); the builders of a fact's SQL take its measures
+-- as dataeng_internal.fact_measure, read through _fact_measures().  The
+-- type is made here (the rest of the script makes the functions over it,
+-- and its comment); _fact_measure_cols takes the typed measure now.
+CREATE TYPE dataeng_internal.fact_measure AS (
+  measure   text,
+  agg       text,
+  name      text,
+  col       text,
+  expr      text,
+  filter    text,
+  cols      text[],
+  argtype   regtype,
+  is_float  boolean,
+  mode      text,
+  reserve   int
+);
+DROP FUNCTION dataeng_internal._fact_measure_cols(jsonb, boolean);
