@@ -156,6 +156,28 @@ SELECT pa_apply() > 0 AS applied;
 COMMIT;
 SELECT pa_replica_diff() AS replica_diff_at_end;
 
+-- The partition is found by the name the statement gave: two partitions
+-- of that name in two schemas, named without schema, are refused rather
+-- than guessed (no change recorded, nothing attached); with the schema,
+-- the right one is recorded.
+CREATE SCHEMA pa_x;
+CREATE SCHEMA pa_y;
+CREATE TABLE pa_x.pa_sales_r7 (LIKE pa_sales INCLUDING ALL);
+ALTER TABLE pa_sales ATTACH PARTITION pa_x.pa_sales_r7 FOR VALUES IN ('r7');
+CREATE TABLE pa_y.pa_sales_r7 (LIKE pa_sales INCLUDING ALL);
+INSERT INTO pa_y.pa_sales_r7 VALUES (80, 'r8', '2026-03-06 10:00+00', 800);
+SET search_path = pa_y, public;
+ALTER TABLE pa_sales ATTACH PARTITION pa_sales_r7 FOR VALUES IN ('r8');
+SELECT count(*) AS attached FROM pg_inherits WHERE inhrelid = 'pa_y.pa_sales_r7'::regclass;
+ALTER TABLE pa_sales ATTACH PARTITION pa_y.pa_sales_r7 FOR VALUES IN ('r8');
+-- detached by its bare name: the other one is still a partition
+ALTER TABLE pa_sales DETACH PARTITION pa_sales_r7;
+RESET search_path;
+SELECT op, pk FROM dataeng.changes WHERE pk->>'region' = 'r8' ORDER BY change_id;
+SELECT dataeng.fact_refresh('pa_daily') > 0 AS refreshed;
+SELECT fact_diff('pa_daily', 'SELECT * FROM pa_truth') AS fact_diff_after_schemas;
+DROP SCHEMA pa_x, pa_y CASCADE;
+
 -- Whose rights: the rows are rendered as the owner of the partitioned
 -- table, restricted, never as the extension's owner the event trigger
 -- runs as.  A type whose cast to json (which to_jsonb uses) says who

@@ -23,11 +23,15 @@
  * nor after).  The rows of a foreign-table partition are not read (a
  * WARNING says so; writes to it are not captured either).
  *
- * Which tables: the statement's parse tree names them; the names are looked
- * up at the start of the event trigger, under the search_path the
- * statement ran with (the event trigger function pins search_path only
- * after that: PostgreSQL's collected commands do not give the partition of
- * these subcommands).  DETACH ... CONCURRENTLY runs in two
+ * Which tables: the partitioned table is the object of the event
+ * trigger's collected ALTER TABLE command; the partition is named in the
+ * parse tree only (PostgreSQL's collected subcommands do not give it), and
+ * its name is not looked up again under a search_path (the event trigger
+ * runs with its own): after an ATTACH it is the partition of that name of
+ * the partitioned table, after a DETACH the table of that name, no longer
+ * a partition, that this transaction holds locked.  When two tables in
+ * two schemas qualify, an error asks for the schema rather than guessing
+ * (cdc_partition_commands()).  DETACH ... CONCURRENTLY runs in two
  * transactions; the rows are recorded in the second, which completes the
  * detach (or in DETACH ... FINALIZE after an interrupted one).
  *
