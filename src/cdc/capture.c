@@ -399,15 +399,24 @@ static Oid
 capture_source(Relation rel, Oid fnoid)
 {
 	Oid			source = RelationGetRelid(rel);
-	ListCell   *lc;
+	Oid			cur = RelationGetRelid(rel);
 
 	if (!rel->rd_rel->relispartition)
 		return source;
 
-	/* ancestors come from the immediate parent up to the root */
-	foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+	/*
+	 * Ancestors from the immediate parent up to the root, a parent the
+	 * partition is being detached from (DETACH ... CONCURRENTLY between
+	 * its two transactions) included: the partition's rows are still that
+	 * table's in the change log until the detach completes and records
+	 * them as deletes (partition_rows.c), so its writes meanwhile are
+	 * recorded there too.  (get_partition_ancestors() stops at such a
+	 * parent.)
+	 */
+	while (get_rel_relispartition(cur))
 	{
-		Relation	ancestor = table_open(lfirst_oid(lc), AccessShareLock);
+		Oid			parent = get_partition_parent(cur, true);
+		Relation	ancestor = table_open(parent, AccessShareLock);
 		TriggerDesc *td = ancestor->trigdesc;
 		int			i;
 
@@ -415,11 +424,12 @@ capture_source(Relation rel, Oid fnoid)
 		{
 			if (td->triggers[i].tgfoid == fnoid)
 			{
-				source = lfirst_oid(lc);
+				source = parent;
 				break;
 			}
 		}
 		table_close(ancestor, AccessShareLock);
+		cur = parent;
 	}
 	return source;
 }
