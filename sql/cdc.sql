@@ -554,6 +554,60 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_rename_column(oid, text, text, boolean) FROM PUBLIC;
 
+-- After ALTER TABLE parent ATTACH/DETACH PARTITION part (see
+-- src/cdc/partition_rows.c): the relations of part's tree (part itself, a
+-- plain table or a partitioned one, and every partition below it) whose
+-- rows are recorded, with the captured table they are recorded under (the
+-- topmost captured table among parent and its ancestors; no row at all
+-- when there is none), its capture method ('wal' while it is or is being
+-- switched to the WAL), and the column options of the nearest captured
+-- table above each relation (itself, its ancestors inside part's tree,
+-- then parent and up), as the relation's capture triggers use them.
+CREATE FUNCTION dataeng_internal._cdc_partition_leaves(parent oid, part oid)
+RETURNS TABLE(leaf regclass, relkind "char", source regclass, method text,
+              columns text[], exclude_columns text[])
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+  -- (plpgsql: cdc_tables.method and active_method come with cdc_wal.sql)
+  RETURN QUERY
+  WITH src AS (
+    SELECT ct.table_name,
+           CASE WHEN ct.method = 'wal' OR ct.active_method = 'wal' THEN 'wal' ELSE 'trigger' END AS method
+      FROM pg_partition_ancestors(parent) WITH ORDINALITY a(relid, n)
+      JOIN dataeng.cdc_tables ct ON ct.table_name = a.relid
+     ORDER BY a.n DESC
+     LIMIT 1),
+  tree AS (
+    SELECT part AS relid
+    UNION
+    SELECT pt.relid::oid FROM pg_partition_tree(part) pt)
+  SELECT t.relid::regclass, c.relkind, s.table_name, s.method, o.columns, o.exclude_columns
+    FROM src s
+    CROSS JOIN tree t
+    JOIN pg_class c ON c.oid = t.relid
+    CROSS JOIN LATERAL (
+      SELECT ct.columns, ct.exclude_columns
+        FROM (SELECT t.relid, 0::bigint AS n
+              UNION ALL
+              SELECT a.relid, a.n
+                FROM pg_partition_ancestors(t.relid) WITH ORDINALITY a(relid, n)
+               WHERE a.relid IN (SELECT tree.relid FROM tree)
+              UNION ALL
+              SELECT a.relid, 1000000 + a.n
+                FROM pg_partition_ancestors(parent) WITH ORDINALITY a(relid, n)) up
+        JOIN dataeng.cdc_tables ct ON ct.table_name = up.relid
+       ORDER BY up.n
+       LIMIT 1) o
+   ORDER BY t.relid;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) IS
+  'internal: the relations whose rows an ATTACH or DETACH PARTITION records, and under which captured table';
+
 -- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
 -- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
 CREATE FUNCTION dataeng_internal._cdc_on_ddl()

@@ -140,12 +140,49 @@ BEGIN
     RAISE NOTICE 'table % now has REPLICA IDENTITY FULL', tbl
       USING DETAIL = 'Capture from the WAL records whole old rows, as the capture trigger does.';
   END IF;
+  -- and its partitions (ALTER TABLE ... REPLICA IDENTITY does not recurse)
+  PERFORM dataeng_internal._cdc_wal_identity(tbl);
   PERFORM dataeng_internal._cdc_wal_start();
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_prepare(regclass, text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_prepare(regclass, text) IS
   'internal: check a capture method and prepare a table for capture from the WAL';
+
+-- REPLICA IDENTITY FULL on every partition of tbl (NULL: of every table
+-- captured from the WAL) that lacks it: the WAL holds the old rows of a
+-- partition's updates and deletes as the partition's replica identity says
+-- (PostgreSQL's ALTER TABLE ... REPLICA IDENTITY of a partitioned table
+-- does not reach its partitions).  Called by _cdc_wal_prepare() and after
+-- partitions are created or attached (src/cdc/ddl.c).
+CREATE FUNCTION dataeng_internal._cdc_wal_identity(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT DISTINCT pt.relid
+      FROM (SELECT tbl AS t WHERE tbl IS NOT NULL
+            UNION
+            SELECT ct.table_name FROM dataeng.cdc_tables ct
+             WHERE tbl IS NULL AND 'wal' IN (ct.method, ct.active_method)) x
+      CROSS JOIN LATERAL pg_partition_tree(x.t) pt
+      JOIN pg_class c ON c.oid = pt.relid
+     WHERE pt.relid <> x.t::oid
+       AND c.relkind = 'r' AND c.relreplident <> 'f'
+  LOOP
+    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r.relid);
+    RAISE NOTICE 'partition % now has REPLICA IDENTITY FULL', r.relid
+      USING DETAIL = 'Capture from the WAL records whole old rows, as the capture trigger does.';
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_identity(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_identity(regclass) IS
+  'internal: REPLICA IDENTITY FULL on the partitions of tables captured from the WAL';
 
 -- Start this database's WAL worker when the transaction commits (a
 -- worker already running keeps its place; the new one exits).

@@ -399,15 +399,24 @@ static Oid
 capture_source(Relation rel, Oid fnoid)
 {
 	Oid			source = RelationGetRelid(rel);
-	ListCell   *lc;
+	Oid			cur = RelationGetRelid(rel);
 
 	if (!rel->rd_rel->relispartition)
 		return source;
 
-	/* ancestors come from the immediate parent up to the root */
-	foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+	/*
+	 * Ancestors from the immediate parent up to the root, a parent the
+	 * partition is being detached from (DETACH ... CONCURRENTLY between
+	 * its two transactions) included: the partition's rows are still that
+	 * table's in the change log until the detach completes and records
+	 * them as deletes (partition_rows.c), so its writes meanwhile are
+	 * recorded there too.  (get_partition_ancestors() stops at such a
+	 * parent.)
+	 */
+	while (get_rel_relispartition(cur))
 	{
-		Relation	ancestor = table_open(lfirst_oid(lc), AccessShareLock);
+		Oid			parent = get_partition_parent(cur, true);
+		Relation	ancestor = table_open(parent, AccessShareLock);
 		TriggerDesc *td = ancestor->trigdesc;
 		int			i;
 
@@ -415,11 +424,12 @@ capture_source(Relation rel, Oid fnoid)
 		{
 			if (td->triggers[i].tgfoid == fnoid)
 			{
-				source = lfirst_oid(lc);
+				source = parent;
 				break;
 			}
 		}
 		table_close(ancestor, AccessShareLock);
+		cur = parent;
 	}
 	return source;
 }
@@ -437,12 +447,6 @@ capture_rel(TriggerData *trigdata, Oid fnoid)
 	Trigger    *trigger = trigdata->tg_trigger;
 	CaptureRel *entry;
 	bool		found;
-	Bitmapset  *include,
-			   *exclude,
-			   *capture,
-			   *key;
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			i;
 
 	if (capture_rels == NULL)
 	{
@@ -473,16 +477,45 @@ capture_rel(TriggerData *trigdata, Oid fnoid)
 	entry->source = capture_source(rel, fnoid);
 	entry->changed_only = (strcmp(trigger->tgargs[0], "true") == 0);
 
-	include = cdc_column_set(rel, trigger->tgargs[1]);
-	exclude = cdc_column_set(rel, trigger->tgargs[2]);
-	capture = NULL;
+	entry->cxt = AllocSetContextCreate(CacheMemoryContext, "dataeng capture relation",
+									   ALLOCSET_SMALL_SIZES);
+	MemoryContextSetIdentifier(entry->cxt, RelationGetRelationName(rel));
+	cdc_capture_maps(rel, trigger->tgargs[1], trigger->tgargs[2], &entry->rowmap,
+					 &entry->keymap, &entry->has_key, entry->cxt);
+	entry->valid = true;
+	return entry;
+}
+
+/*
+ * cdc_capture_maps
+ *		The maps that render a row of rel as capture records it: the
+ *		columns named in the text[] literal include (empty: all) but those
+ *		named in exclude, and the key (primary key or replica identity;
+ *		*has_key false without one).  Allocated in cxt.  The capture
+ *		trigger and the recording of an attached or detached partition's
+ *		rows (partition_rows.c) render alike.
+ */
+void
+cdc_capture_maps(Relation rel, const char *include_literal, const char *exclude_literal,
+				 RowJsonbMap *rowmap, RowJsonbMap *keymap, bool *has_key, MemoryContext cxt)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Bitmapset  *include,
+			   *exclude,
+			   *capture = NULL,
+			   *key;
+	int			i;
+
+	include = cdc_column_set(rel, include_literal);
+	exclude = cdc_column_set(rel, exclude_literal);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
 		if (att->attisdropped)
 			continue;
-		if (trigger->tgargs[1][0] != '\0' && !bms_is_member(att->attnum, include))
+		if (include_literal != NULL && include_literal[0] != '\0' &&
+			!bms_is_member(att->attnum, include))
 			continue;
 		if (bms_is_member(att->attnum, exclude))
 			continue;
@@ -490,18 +523,13 @@ capture_rel(TriggerData *trigdata, Oid fnoid)
 	}
 	key = cdc_identity_columns(rel);
 
-	entry->cxt = AllocSetContextCreate(CacheMemoryContext, "dataeng capture relation",
-									   ALLOCSET_SMALL_SIZES);
-	MemoryContextSetIdentifier(entry->cxt, RelationGetRelationName(rel));
 	/* an empty set would mean "every column" to the map */
 	if (capture == NULL)
 		capture = bms_make_singleton(0);
-	dataeng_row_jsonb_map_init(&entry->rowmap, desc, capture, entry->cxt);
-	entry->has_key = (key != NULL);
+	dataeng_row_jsonb_map_init(rowmap, desc, capture, cxt);
+	*has_key = (key != NULL);
 	if (key != NULL)
-		dataeng_row_jsonb_map_init(&entry->keymap, desc, key, entry->cxt);
-	entry->valid = true;
-	return entry;
+		dataeng_row_jsonb_map_init(keymap, desc, key, cxt);
 }
 
 /*

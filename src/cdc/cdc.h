@@ -28,6 +28,7 @@
 #include "access/xlogdefs.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
 
@@ -51,12 +52,27 @@ enum
 	CL_NATTS
 };
 
+struct RowJsonbMap;				/* common/common.h */
+
 /* in cdc/capture.c */
 extern Oid	cdc_log_segment(int i);
 extern void cdc_check_log_layout(Relation rel);
 extern Bitmapset *cdc_column_set(Relation rel, const char *literal);
 extern Bitmapset *cdc_identity_columns(Relation rel);
 extern int	cdc_output_modes(void);
+extern void cdc_capture_maps(Relation rel, const char *include_literal,
+							 const char *exclude_literal, struct RowJsonbMap *rowmap,
+							 struct RowJsonbMap *keymap, bool *has_key, MemoryContext cxt);
+
+/* in cdc/partition_rows.c: after ALTER TABLE ... ATTACH/DETACH PARTITION */
+typedef struct PartitionCommand
+{
+	Oid			parent;			/* the partitioned table altered */
+	Oid			part;			/* the partition attached or detached */
+	char		op;				/* 'I': attached, 'D': detached */
+} PartitionCommand;
+extern List *cdc_partition_commands(Node *parsetree);
+extern void cdc_record_partition_rows(List *commands);
 
 /* in cdc/capture.c: the change-log writer */
 #define CDC_WRITER_BATCH 500	/* changes buffered before a heap_multi_insert() */

@@ -11,6 +11,11 @@
  * those: a restore of a dump re-creates the partitions' capture triggers
  * itself, after its ALTER TABLE ... ADD CONSTRAINT statements.
  *
+ * After ATTACH and DETACH it then records the rows the partition brought
+ * into or took out of a captured table (src/cdc/partition_rows.c), and
+ * gives the new partitions of tables captured from the WAL REPLICA
+ * IDENTITY FULL (dataeng_internal._cdc_wal_identity()).
+ *
  * The options columns and exclude_columns name columns, in
  * dataeng.cdc_tables and in the capture triggers' arguments (names, not
  * attnums, so that a dump restores them).  After ALTER TABLE ... RENAME
@@ -122,6 +127,15 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not synchronize partition capture");
+	SPI_finish();
+
+	/* the rows an ATTACH or DETACH brought or took away (partition_rows.c) */
+	cdc_record_partition_rows(cdc_partition_commands(parsetree));
+
+	/* new partitions of tables captured from the WAL: whole old rows */
+	SPI_connect();
+	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_wal_identity(NULL)"), false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not set the replica identity of new partitions");
 	SPI_finish();
 	PG_RETURN_NULL();
 }
