@@ -86,6 +86,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -154,6 +156,9 @@ typedef struct WalRel
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
 	bool		user_types;		/* a column of a type not built in */
+	/* stored generated columns (pgoutput leaves them out): computed here */
+	EState	   *gen_estate;
+	ResultRelInfo *gen_rri;
 	bool		handled;		/* an on_change trigger has its changes */
 } WalRel;
 
@@ -241,6 +246,19 @@ wal_rel_build(WalRel *wr)
 		/* (its input may run a role's code: a domain's check, an extension's) */
 		if (att->atttypid >= FirstNormalObjectId)
 			wr->user_types = true;
+	}
+	/*
+	 * pgoutput (PostgreSQL 15) sends no stored generated column: its value
+	 * is computed from the row's other columns, as the writer's INSERT or
+	 * UPDATE did (the expression is immutable).  Its functions may be a
+	 * role's code: such a row is decoded as the owner under the time limit.
+	 */
+	if (desc->constr && desc->constr->has_generated_stored)
+	{
+		wr->gen_estate = CreateExecutorState();
+		wr->gen_rri = makeNode(ResultRelInfo);
+		InitResultRelInfo(wr->gen_rri, wr->rel, 1, NULL, 0);
+		wr->user_types = true;
 	}
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
@@ -377,8 +395,9 @@ wal_owner_enter(Oid role)
 /*
  * wal_fill_slot
  *		A row of pgoutput text values as typed values in slot; unchanged
- *		(TOASTed) values come from from (the old row), columns the message
- *		does not have are NULL.
+ *		(TOASTed) values come from from (the old row), stored generated
+ *		columns are computed, other columns the message does not have are
+ *		NULL.
  */
 static void
 wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from)
@@ -458,12 +477,17 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 								tup->colstatus[i])));
 		}
 	}
+	ExecStoreVirtualTuple(slot);
+	if (wr->gen_rri != NULL)
+	{
+		ResetPerTupleExprContext(wr->gen_estate);
+		ExecComputeStoredGenerated(wr->gen_rri, wr->gen_estate, slot, CMD_INSERT);
+	}
 	if (wr->user_types)
 	{
 		cdc_wal_timer_stop();
 		internal_sql_end(&save);
 	}
-	ExecStoreVirtualTuple(slot);
 }
 
 /*
@@ -587,7 +611,16 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 			   *oldrow = NULL,
 			   *newrow = NULL;
 	char		op;
+	char		old_kind = 0;
 	MemoryContext keep = CurrentMemoryContext;
+
+	/*
+	 * The kind of an UPDATE's or DELETE's old row, after the relation id:
+	 * 'O' the whole row (REPLICA IDENTITY FULL), 'K' the key alone (the
+	 * other columns read NULL: never recorded as the old row).
+	 */
+	if (action != LOGICAL_REP_MSG_INSERT && msg->cursor + 4 < msg->len)
+		old_kind = msg->data[msg->cursor + 4];
 
 	/*
 	 * What decoding a row allocates goes to memory reset for each row: only
@@ -620,6 +653,13 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 	}
 	r->cur_rel = wr;
 
+	if (has_old && old_kind == 'K')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the WAL holds only the key of the old row for %s of table \"%s\"",
+						op == 'U' ? "an update" : "a delete",
+						RelationGetRelationName(wr->rel)),
+				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
 	if (has_old)
 	{
 		oslot = wr->oldslot;
