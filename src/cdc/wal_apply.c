@@ -11,8 +11,9 @@
  *	   superuser or the extension's owner, publishing every operation of
  *	   whole rows: wal_check_publication).  Tables whose method is being
  *	   switched are locked against writers (SHARE ROW EXCLUSIVE, what
- *	   CREATE TRIGGER takes; without waiting: a table locked by someone is
- *	   switched by a later round) and the WAL written so far is flushed,
+ *	   CREATE TRIGGER takes; waiting 0.1 s at most, once a second at
+ *	   most: wal_switch_lock; a table locked by someone is switched by a
+ *	   later round) and the WAL written so far is flushed,
  *	   so that the round sees every change committed before the switch.
  *	2. Decodes the slot in the worker's process (wal_decode.c: one
  *	   decoding context for the worker's life, which goes on from where
@@ -594,6 +595,78 @@ wal_pending(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *
 		CurrentResourceOwner = owner;
 	}
 	PG_END_TRY();
+}
+
+/*
+ * wal_switch_lock
+ *		Lock a table whose capture method is being switched against its
+ *		writers (SHARE ROW EXCLUSIVE, what CREATE TRIGGER takes).
+ *
+ * First without waiting.  Writers that keep the table busy (short
+ * overlapping transactions: there is always one) would then never let a
+ * switch happen, so when the lock is not free the round waits for it in
+ * the lock queue, where new writers queue behind it and the ones holding
+ * it finish: at most WAL_SWITCH_LOCK_WAIT_MS, and at most once every
+ * WAL_SWITCH_LOCK_EVERY_MS, so that a transaction holding the lock for
+ * long (a role's own, or one writing for hours) delays capture and that
+ * table's writers by that much at most, and the switch is tried again
+ * later.  A cancel or shutdown of the worker while it waits is not
+ * swallowed.
+ */
+#define WAL_SWITCH_LOCK_WAIT_MS		100
+#define WAL_SWITCH_LOCK_EVERY_MS	1000
+
+static TimestampTz wal_switch_waited = 0;
+
+static bool
+wal_switch_lock(Oid relid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool locked = false;
+	TimestampTz now;
+
+	if (ConditionalLockRelationOid(relid, ShareRowExclusiveLock))
+		return true;
+	now = GetCurrentTimestamp();
+	if (!TimestampDifferenceExceeds(wal_switch_waited, now, WAL_SWITCH_LOCK_EVERY_MS))
+		return false;
+	wal_switch_waited = now;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			nest = NewGUCNestLevel();
+		char		ms[32];
+
+		snprintf(ms, sizeof(ms), "%d", WAL_SWITCH_LOCK_WAIT_MS);
+		(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		LockRelationOid(relid, ShareRowExclusiveLock);
+		AtEOXact_GUC(false, nest);
+		/* (the lock goes to the round's transaction) */
+		ReleaseCurrentSubTransaction();
+		locked = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *err;
+
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (err->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(err);
+		FreeErrorData(err);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return locked;
 }
 
 /* an INSERT, UPDATE or DELETE message */
@@ -1259,13 +1332,14 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		List	   *locked = NIL;
 
 		/*
-		 * Without waiting: a role holding a lock on its table must not stop
-		 * the capture of everyone's.  A table not locked now is switched by
-		 * a later round (dataeng_internal._cdc_wal_switch() skips it).
+		 * Without waiting long: a role holding a lock on its table must not
+		 * stop the capture of everyone's (wal_switch_lock).  A table not
+		 * locked now is switched by a later round
+		 * (dataeng_internal._cdc_wal_switch() skips it).
 		 */
 		foreach(lc, switching)
 		{
-			if (ConditionalLockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock))
+			if (wal_switch_lock(lfirst_oid(lc)))
 				locked = lappend_oid(locked, lfirst_oid(lc));
 			else
 				ereport(DEBUG1,
