@@ -110,8 +110,6 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  ident "char";
 BEGIN
   IF method IS NULL OR method NOT IN ('trigger', 'wal') THEN
     RAISE EXCEPTION 'unknown capture method "%"', method
@@ -134,14 +132,7 @@ BEGIN
             HINT = 'Set wal_level = logical in postgresql.conf and restart the server, or use method => ''trigger''.';
   END IF;
   PERFORM dataeng.require_preload('capture from the WAL');
-  SELECT c.relreplident INTO ident FROM pg_class c WHERE c.oid = tbl;
-  IF ident <> 'f' THEN
-    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', tbl);
-    RAISE NOTICE 'table % now has REPLICA IDENTITY FULL', tbl
-      USING DETAIL = 'Capture from the WAL records whole old rows, as the capture trigger does.';
-  END IF;
-  -- and its partitions (ALTER TABLE ... REPLICA IDENTITY does not recurse)
-  PERFORM dataeng_internal._cdc_wal_identity(tbl);
+  PERFORM dataeng_internal._cdc_wal_full(tbl);
   PERFORM dataeng_internal._cdc_wal_start();
 END;
 $$;
@@ -149,40 +140,77 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_prepare(regclass, text) FROM PU
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_prepare(regclass, text) IS
   'internal: check a capture method and prepare a table for capture from the WAL';
 
--- REPLICA IDENTITY FULL on every partition of tbl (NULL: of every table
--- captured from the WAL) that lacks it: the WAL holds the old rows of a
--- partition's updates and deletes as the partition's replica identity says
--- (PostgreSQL's ALTER TABLE ... REPLICA IDENTITY of a partitioned table
--- does not reach its partitions).  Called by _cdc_wal_prepare() and after
--- partitions are created or attached (src/cdc/ddl.c).
-CREATE FUNCTION dataeng_internal._cdc_wal_identity(tbl regclass)
+-- REPLICA IDENTITY FULL on rel and on every partition under it.  The WAL
+-- holds an old row as the replica identity of the table the row is in:
+-- for a partitioned table, its partition's.  pgoutput sends a partition's
+-- old row under the partitioned table (publish_via_partition_root) and
+-- marks it whole when the partitioned table is FULL, so a partition left
+-- at DEFAULT would give old rows whose other columns read NULL.
+CREATE FUNCTION dataeng_internal._cdc_wal_full(rel regclass)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
 BEGIN
-  FOR r IN
-    SELECT DISTINCT pt.relid
-      FROM (SELECT tbl AS t WHERE tbl IS NOT NULL
-            UNION
-            SELECT ct.table_name FROM dataeng.cdc_tables ct
-             WHERE tbl IS NULL AND 'wal' IN (ct.method, ct.active_method)) x
-      CROSS JOIN LATERAL pg_partition_tree(x.t) pt
-      JOIN pg_class c ON c.oid = pt.relid
-     WHERE pt.relid <> x.t::oid
-       AND c.relkind = 'r' AND c.relreplident <> 'f'
-  LOOP
-    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r.relid);
-    RAISE NOTICE 'partition % now has REPLICA IDENTITY FULL', r.relid
+  FOR r IN SELECT t.relid::regclass AS part
+             FROM (SELECT rel::oid AS relid, 0 AS level
+                   UNION
+                   SELECT pt.relid, pt.level FROM pg_partition_tree(rel) pt) t
+             JOIN pg_class c ON c.oid = t.relid
+            WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f'
+            ORDER BY t.level, t.relid LOOP
+    -- (read again: an ALTER of this loop may have reached it)
+    CONTINUE WHEN (SELECT c.relreplident FROM pg_class c WHERE c.oid = r.part) = 'f';
+    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', r.part);
+    RAISE NOTICE 'table % now has REPLICA IDENTITY FULL', r.part
       USING DETAIL = 'Capture from the WAL records whole old rows, as the capture trigger does.';
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_identity(regclass) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._cdc_wal_identity(regclass) IS
-  'internal: REPLICA IDENTITY FULL on the partitions of tables captured from the WAL';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_full(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_full(regclass) IS
+  'internal: set REPLICA IDENTITY FULL on a table captured from the WAL and its partitions';
+
+-- Run by the event trigger dataeng_cdc_on_ddl (src/cdc/ddl.c) after a
+-- statement that added partitions to rel's tree (refuse false) or set
+-- rel's REPLICA IDENTITY (refuse true), when rel is captured from the WAL
+-- or is a partition of a table that is: a new partition gets REPLICA
+-- IDENTITY FULL; an identity other than FULL is returned, as rel and the
+-- captured table, for the event trigger to refuse (the worker would have
+-- no old row to record, and a table without a key would refuse its
+-- writers' UPDATE and DELETE).
+CREATE FUNCTION dataeng_internal._cdc_wal_identity(rel regclass, refuse boolean)
+RETURNS TABLE (refused regclass, captured regclass)
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  wal_table regclass;
+BEGIN
+  SELECT ct.table_name INTO wal_table
+    FROM (SELECT rel::oid AS relid, 0::bigint AS n
+          UNION
+          SELECT a.relid, a.n FROM pg_partition_ancestors(rel) WITH ORDINALITY a(relid, n)) up
+    JOIN dataeng.cdc_tables ct ON ct.table_name = up.relid
+   WHERE 'wal' IN (ct.method, ct.active_method)
+   ORDER BY up.n LIMIT 1;
+  IF wal_table IS NULL THEN
+    RETURN;
+  END IF;
+  IF refuse THEN
+    IF (SELECT c.relreplident FROM pg_class c WHERE c.oid = rel) <> 'f' THEN
+      RETURN QUERY SELECT rel, wal_table;
+    END IF;
+    RETURN;
+  END IF;
+  PERFORM dataeng_internal._cdc_wal_full(rel);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_identity(regclass, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_identity(regclass, boolean) IS
+  'internal: keep REPLICA IDENTITY FULL on tables captured from the WAL and their new partitions';
 
 -- Start this database's WAL worker when the transaction commits (a
 -- worker already running keeps its place; the new one exits).

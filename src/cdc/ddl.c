@@ -23,6 +23,14 @@
  * renames the column in the options of the table and of its inheritors and
  * rewrites their triggers: an excluded column stays excluded.
  *
+ * Capture from the WAL needs REPLICA IDENTITY FULL on the table and on
+ * each of its partitions (a partition's WAL holds old rows by its own
+ * identity).  After a statement that adds partitions, or that sets a
+ * table's REPLICA IDENTITY, the event trigger calls
+ * dataeng_internal._cdc_wal_identity(), which gives a new partition of a
+ * table captured from the WAL REPLICA IDENTITY FULL and refuses another
+ * identity on such a table or partition (sql/cdc_wal.sql).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -65,6 +73,79 @@ changes_partitions(Node *parsetree)
 }
 
 /*
+ * sets_replica_identity
+ *		Whether a DDL statement sets a table's REPLICA IDENTITY.
+ */
+static bool
+sets_replica_identity(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return false;
+	foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_ReplicaIdentity)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * wal_identity
+ *		Keep REPLICA IDENTITY FULL on the tables of the statement that are
+ *		captured from the WAL or partitions of one: give new partitions
+ *		FULL; refuse (the statement set an identity) another identity.
+ */
+static void
+wal_identity(bool refuse)
+{
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		values[1];
+	char	   *refused = NULL;
+	char	   *captured = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	values[0] = BoolGetDatum(refuse);
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT i.refused::pg_catalog.text, i.captured::pg_catalog.text "
+											  "FROM (SELECT DISTINCT c.objid "
+											  "FROM pg_catalog.pg_event_trigger_ddl_commands() c "
+											  "WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+											  "AND c.objsubid OPERATOR(pg_catalog.=) 0) d, "
+											  "LATERAL dataeng_internal._cdc_wal_identity(d.objid, $1) i"),
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the replica identity of tables captured from the WAL");
+	if (SPI_processed > 0)
+	{
+		refused = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 1));
+		captured = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 2));
+	}
+	SPI_finish();
+	if (refused == NULL)
+		return;
+	if (strcmp(refused, captured) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table %s must keep REPLICA IDENTITY FULL", refused),
+				 errdetail("Table %s is captured from the WAL, which needs the whole old row of each update and delete.",
+						   refused),
+				 errhint("Switch it to trigger capture first: SELECT dataeng.cdc_enable(%s, method => 'trigger'); then SELECT dataeng.cdc_wal_sync();",
+						 quote_literal_cstr(captured))));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s must keep REPLICA IDENTITY FULL", refused),
+			 errdetail("Table %s is a partition of %s, which is captured from the WAL and needs the whole old row of each update and delete.",
+					   refused, captured),
+			 errhint("Switch %s to trigger capture first: SELECT dataeng.cdc_enable(%s, method => 'trigger'); then SELECT dataeng.cdc_wal_sync();",
+					 captured, quote_literal_cstr(captured))));
+}
+
+/*
  * rename_column
  *		After ALTER TABLE ... RENAME COLUMN: follow the rename in the
  *		capture options of the table and of the inheritors the rename
@@ -100,7 +181,8 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_on_ddl);
 /*
  * dataeng_cdc_on_ddl
  *		ddl_command_end event trigger: re-sync partition capture when the
- *		statement changed a partition tree; follow column renames.
+ *		statement changed a partition tree; follow column renames; keep
+ *		REPLICA IDENTITY FULL on tables captured from the WAL.
  */
 Datum
 dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
@@ -121,6 +203,8 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		rename_column((RenameStmt *) parsetree);
 		PG_RETURN_NULL();
 	}
+	if (sets_replica_identity(parsetree))
+		wal_identity(true);
 	if (!changes_partitions(parsetree))
 		PG_RETURN_NULL();
 
@@ -133,9 +217,6 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	cdc_record_partition_rows(cdc_partition_commands(parsetree));
 
 	/* new partitions of tables captured from the WAL: whole old rows */
-	SPI_connect();
-	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_wal_identity(NULL)"), false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not set the replica identity of new partitions");
-	SPI_finish();
+	wal_identity(false);
 	PG_RETURN_NULL();
 }

@@ -11,8 +11,9 @@
  *	   superuser or the extension's owner, publishing every operation of
  *	   whole rows: wal_check_publication).  Tables whose method is being
  *	   switched are locked against writers (SHARE ROW EXCLUSIVE, what
- *	   CREATE TRIGGER takes; without waiting: a table locked by someone is
- *	   switched by a later round) and the WAL written so far is flushed,
+ *	   CREATE TRIGGER takes; waiting 0.1 s at most, once a second at
+ *	   most: wal_switch_lock; a table locked by someone is switched by a
+ *	   later round) and the WAL written so far is flushed,
  *	   so that the round sees every change committed before the switch.
  *	2. Decodes the slot in the worker's process (wal_decode.c: one
  *	   decoding context for the worker's life, which goes on from where
@@ -86,6 +87,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -154,6 +157,9 @@ typedef struct WalRel
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
 	bool		user_types;		/* a column of a type not built in */
+	/* stored generated columns (pgoutput leaves them out): computed here */
+	EState	   *gen_estate;
+	ResultRelInfo *gen_rri;
 	bool		handled;		/* an on_change trigger has its changes */
 } WalRel;
 
@@ -241,6 +247,19 @@ wal_rel_build(WalRel *wr)
 		/* (its input may run a role's code: a domain's check, an extension's) */
 		if (att->atttypid >= FirstNormalObjectId)
 			wr->user_types = true;
+	}
+	/*
+	 * pgoutput (PostgreSQL 15) sends no stored generated column: its value
+	 * is computed from the row's other columns, as the writer's INSERT or
+	 * UPDATE did (the expression is immutable).  Its functions may be a
+	 * role's code: such a row is decoded as the owner under the time limit.
+	 */
+	if (desc->constr && desc->constr->has_generated_stored)
+	{
+		wr->gen_estate = CreateExecutorState();
+		wr->gen_rri = makeNode(ResultRelInfo);
+		InitResultRelInfo(wr->gen_rri, wr->rel, 1, NULL, 0);
+		wr->user_types = true;
 	}
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
@@ -377,8 +396,9 @@ wal_owner_enter(Oid role)
 /*
  * wal_fill_slot
  *		A row of pgoutput text values as typed values in slot; unchanged
- *		(TOASTed) values come from from (the old row), columns the message
- *		does not have are NULL.
+ *		(TOASTed) values come from from (the old row), stored generated
+ *		columns are computed, other columns the message does not have are
+ *		NULL.
  */
 static void
 wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from)
@@ -458,12 +478,17 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 								tup->colstatus[i])));
 		}
 	}
+	ExecStoreVirtualTuple(slot);
+	if (wr->gen_rri != NULL)
+	{
+		ResetPerTupleExprContext(wr->gen_estate);
+		ExecComputeStoredGenerated(wr->gen_rri, wr->gen_estate, slot, CMD_INSERT);
+	}
 	if (wr->user_types)
 	{
 		cdc_wal_timer_stop();
 		internal_sql_end(&save);
 	}
-	ExecStoreVirtualTuple(slot);
 }
 
 /*
@@ -572,6 +597,78 @@ wal_pending(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *
 	PG_END_TRY();
 }
 
+/*
+ * wal_switch_lock
+ *		Lock a table whose capture method is being switched against its
+ *		writers (SHARE ROW EXCLUSIVE, what CREATE TRIGGER takes).
+ *
+ * First without waiting.  Writers that keep the table busy (short
+ * overlapping transactions: there is always one) would then never let a
+ * switch happen, so when the lock is not free the round waits for it in
+ * the lock queue, where new writers queue behind it and the ones holding
+ * it finish: at most WAL_SWITCH_LOCK_WAIT_MS, and at most once every
+ * WAL_SWITCH_LOCK_EVERY_MS, so that a transaction holding the lock for
+ * long (a role's own, or one writing for hours) delays capture and that
+ * table's writers by that much at most, and the switch is tried again
+ * later.  A cancel or shutdown of the worker while it waits is not
+ * swallowed.
+ */
+#define WAL_SWITCH_LOCK_WAIT_MS		100
+#define WAL_SWITCH_LOCK_EVERY_MS	1000
+
+static TimestampTz wal_switch_waited = 0;
+
+static bool
+wal_switch_lock(Oid relid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool locked = false;
+	TimestampTz now;
+
+	if (ConditionalLockRelationOid(relid, ShareRowExclusiveLock))
+		return true;
+	now = GetCurrentTimestamp();
+	if (!TimestampDifferenceExceeds(wal_switch_waited, now, WAL_SWITCH_LOCK_EVERY_MS))
+		return false;
+	wal_switch_waited = now;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			nest = NewGUCNestLevel();
+		char		ms[32];
+
+		snprintf(ms, sizeof(ms), "%d", WAL_SWITCH_LOCK_WAIT_MS);
+		(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		LockRelationOid(relid, ShareRowExclusiveLock);
+		AtEOXact_GUC(false, nest);
+		/* (the lock goes to the round's transaction) */
+		ReleaseCurrentSubTransaction();
+		locked = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *err;
+
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (err->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(err);
+		FreeErrorData(err);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return locked;
+}
+
 /* an INSERT, UPDATE or DELETE message */
 static void
 wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
@@ -587,7 +684,16 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 			   *oldrow = NULL,
 			   *newrow = NULL;
 	char		op;
+	char		old_kind = 0;
 	MemoryContext keep = CurrentMemoryContext;
+
+	/*
+	 * The kind of an UPDATE's or DELETE's old row, after the relation id:
+	 * 'O' the whole row (REPLICA IDENTITY FULL), 'K' the key alone (the
+	 * other columns read NULL: never recorded as the old row).
+	 */
+	if (action != LOGICAL_REP_MSG_INSERT && msg->cursor + 4 < msg->len)
+		old_kind = msg->data[msg->cursor + 4];
 
 	/*
 	 * What decoding a row allocates goes to memory reset for each row: only
@@ -620,6 +726,13 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 	}
 	r->cur_rel = wr;
 
+	if (has_old && old_kind == 'K')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the WAL holds only the key of the old row for %s of table \"%s\"",
+						op == 'U' ? "an update" : "a delete",
+						RelationGetRelationName(wr->rel)),
+				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
 	if (has_old)
 	{
 		oslot = wr->oldslot;
@@ -1219,13 +1332,14 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		List	   *locked = NIL;
 
 		/*
-		 * Without waiting: a role holding a lock on its table must not stop
-		 * the capture of everyone's.  A table not locked now is switched by
-		 * a later round (dataeng_internal._cdc_wal_switch() skips it).
+		 * Without waiting long: a role holding a lock on its table must not
+		 * stop the capture of everyone's (wal_switch_lock).  A table not
+		 * locked now is switched by a later round
+		 * (dataeng_internal._cdc_wal_switch() skips it).
 		 */
 		foreach(lc, switching)
 		{
-			if (ConditionalLockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock))
+			if (wal_switch_lock(lfirst_oid(lc)))
 				locked = lappend_oid(locked, lfirst_oid(lc));
 			else
 				ereport(DEBUG1,
