@@ -7,21 +7,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use WalNode;
 
-my $node = PostgreSQL::Test::Cluster->new('wallock');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'dataeng'
-wal_level = logical
-max_replication_slots = 4
-max_worker_processes = 16
-dataeng.wal_naptime = 50ms
-dataeng.launcher_naptime = 1
-});
-# PostgreSQL 15.19+ loads only the output plugins it lists
-if (`postgres --describe-config 2>/dev/null` =~ /^output_plugin_libraries/m) {
-	$node->append_conf('postgresql.conf', "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'");
-}
+my $node = WalNode::new_node('wallock');
 $node->start;
 
 $node->safe_psql('postgres', q{

@@ -17,24 +17,16 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use WalNode;
 
-my $node = PostgreSQL::Test::Cluster->new('walasync');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'dataeng'
-wal_level = logical
-max_replication_slots = 4
-max_worker_processes = 16
-dataeng.wal_naptime = 50ms
-dataeng.launcher_naptime = 1
+my $node = WalNode::new_node('walasync', qq{
 synchronous_commit = off
 wal_writer_delay = 10s
 wal_writer_flush_after = 1GB
 autovacuum = off
 });
-if (`postgres --describe-config 2>/dev/null` =~ /^output_plugin_libraries/m) {
-	$node->append_conf('postgresql.conf', "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'");
-}
 $node->start;
 
 $node->safe_psql('postgres', q{

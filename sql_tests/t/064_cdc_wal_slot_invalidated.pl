@@ -14,24 +14,16 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use WalNode;
 
-my $node = PostgreSQL::Test::Cluster->new('walinv');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'dataeng'
-wal_level = logical
-max_replication_slots = 4
-max_worker_processes = 16
+my $node = WalNode::new_node('walinv', qq{
 max_slot_wal_keep_size = 32MB
 max_wal_size = 64MB
 min_wal_size = 32MB
-dataeng.wal_naptime = 50ms
-dataeng.launcher_naptime = 1
 autovacuum = off
 });
-if (`postgres --describe-config 2>/dev/null` =~ /^output_plugin_libraries/m) {
-	$node->append_conf('postgresql.conf', "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'");
-}
 $node->start;
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION dataeng;

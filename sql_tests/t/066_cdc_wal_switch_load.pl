@@ -11,22 +11,14 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use WalNode;
 use Time::HiRes qw(time usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('walswitch');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'dataeng'
-wal_level = logical
-max_replication_slots = 4
-max_worker_processes = 16
-dataeng.launcher_naptime = 1
+my $node = WalNode::new_node('walswitch', qq{
 dataeng.maintenance_interval = 0
 });
-# PostgreSQL 15.19+ loads only the output plugins it lists
-if (`postgres --describe-config 2>/dev/null` =~ /^output_plugin_libraries/m) {
-	$node->append_conf('postgresql.conf', "output_plugin_libraries = 'pgoutput, test_decoding, dataeng'");
-}
 $node->start;
 
 $node->safe_psql('postgres', q{
