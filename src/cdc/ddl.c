@@ -31,19 +31,91 @@
  * table captured from the WAL REPLICA IDENTITY FULL and refuses another
  * identity on such a table or partition (sql/cdc_wal.sql).
  *
+ * TRUNCATE is no DDL for event triggers: the utility hook
+ * (src/schedule/dbhook.c) calls cdc_wal_check_truncate() before it runs.
+ * pgoutput publishes a partitioned table's changes through the table
+ * (publish_via_partition_root) but leaves out the truncation of one of its
+ * partitions alone, so a TRUNCATE naming a partition of a table captured
+ * from the WAL (in publication dataeng_wal), and not the table itself, is
+ * refused rather than lost.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_publication.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/publicationcmds.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "common/common.h"
 #include "cdc/cdc.h"
+#include "cdc/wal.h"
+
+/*
+ * cdc_wal_check_truncate
+ *		Refuse a TRUNCATE that names a partition of a table published for
+ *		WAL capture without naming that table (see the header).
+ */
+void
+cdc_wal_check_truncate(Node *stmt)
+{
+	List	   *named = NIL;
+	Oid			pubid;
+	ListCell   *lc;
+
+	if (stmt == NULL || !IsA(stmt, TruncateStmt))
+		return;
+	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
+	if (!OidIsValid(pubid))
+		return;
+	foreach(lc, ((TruncateStmt *) stmt)->relations)
+	{
+		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
+
+		if (OidIsValid(relid))
+			named = lappend_oid(named, relid);
+	}
+	foreach(lc, named)
+	{
+		Oid			relid = lfirst_oid(lc);
+		List	   *ancestors;
+		ListCell   *a;
+		Oid			published = InvalidOid;
+
+		if (!get_rel_relispartition(relid))
+			continue;
+		ancestors = get_partition_ancestors(relid);
+		foreach(a, ancestors)
+		{
+			Oid			anc = lfirst_oid(a);
+
+			if (list_member_oid(named, anc))
+			{
+				published = InvalidOid;	/* truncated whole: published */
+				break;
+			}
+			if (!OidIsValid(published) &&
+				list_member_oid(GetRelationPublications(anc), pubid))
+				published = anc;
+		}
+		if (OidIsValid(published))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot truncate partition %s of table %s, which is captured from the WAL",
+							get_rel_name(relid), get_rel_name(published)),
+					 errdetail("PostgreSQL's logical decoding leaves out the truncation of a partition alone: consumers of the change log would keep the partition's rows."),
+					 errhint("Empty the partition with DELETE, truncate table %s itself, or switch it to trigger capture (dataeng.cdc_enable(..., method => 'trigger')) around the TRUNCATE.",
+							 get_rel_name(published))));
+	}
+}
 
 /*
  * changes_partitions

@@ -337,6 +337,9 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		cdc_wal_hold_database(dboid, pstmt->utilityStmt);
 	}
 
+	/* a TRUNCATE that WAL capture would lose (src/cdc/ddl.c) */
+	cdc_wal_check_truncate(pstmt->utilityStmt);
+
 	if (prev_utility_hook)
 		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,
 						  queryEnv, dest, qc);
