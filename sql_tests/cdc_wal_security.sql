@@ -163,6 +163,9 @@ RESET dataeng.max_on_change_per_role;
 -- 6. The publication must be the extension's and publish everything:
 -- while it is not, capture stops (and goes on, nothing lost, after).
 ALTER PUBLICATION dataeng_wal OWNER TO regress_walsec_b;
+-- (a round that began before the ALTER may still apply; the worker's
+-- rounds after it stop: the sync times out, then the insert waits)
+SELECT dataeng.cdc_wal_sync('3 s') AS synced;
 INSERT INTO ws_other VALUES (6, 'while squatted');
 SELECT dataeng.cdc_wal_sync('3 s') AS synced;
 SELECT count(*) AS captured FROM dataeng.changes WHERE new_row->>'v' = 'while squatted';
@@ -170,6 +173,7 @@ ALTER PUBLICATION dataeng_wal OWNER TO CURRENT_USER;
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 SELECT count(*) AS captured FROM dataeng.changes WHERE new_row->>'v' = 'while squatted';
 ALTER PUBLICATION dataeng_wal SET (publish = 'insert');
+SELECT dataeng.cdc_wal_sync('3 s') AS synced;
 INSERT INTO ws_other VALUES (7, 'while insert only');
 SELECT dataeng.cdc_wal_sync('3 s') AS synced;
 SELECT count(*) AS captured FROM dataeng.changes WHERE new_row->>'v' = 'while insert only';
