@@ -101,45 +101,82 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._dim_def_write(text, dataeng_internal.dimension_defs, bigint) IS
   'internal: insert, update or delete a dimension definition of the caller';
 
--- SQL telling whether two values a and b of a source column differ: IS
--- DISTINCT FROM where the column's type has an equality, else their text.
+-- SQL telling whether two values a and b of a source column differ, as
+-- values: IS DISTINCT FROM where the type's equality holds only between
+-- identical values (its B-tree class says so with an equalimage support
+-- function, as B-tree deduplication asks: integers, dates and times, text
+-- in a deterministic collation...); else their text in collation "C", so
+-- that 1.0 and 1.00, 0 and -0, '1 day' and '24:00:00', 'ann' and 'Ann' in
+-- a case-insensitive collation differ, as they do in the source (a copy
+-- that kept 'ann' would be stale without saying so), and so that a type
+-- without an equality compares at all.
 CREATE FUNCTION dataeng_internal._dim_differ(src regclass, col text, a text, b text)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t text;
+  typ oid;
+  coll oid;
+  base oid;
+  kind "char";
+  up oid;
+  eqimage regproc;
 BEGIN
-  SELECT format_type(x.atttypid, x.atttypmod) INTO t
+  SELECT x.atttypid, x.attcollation INTO typ, coll
     FROM pg_attribute x WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
-  BEGIN
-    EXECUTE format('SELECT NULL::%s IS DISTINCT FROM NULL::%s', t, t);
+  base := typ;
+  LOOP   -- (a domain compares as its base type)
+    SELECT y.typtype, y.typbasetype INTO kind, up FROM pg_type y WHERE y.oid = base;
+    EXIT WHEN kind IS DISTINCT FROM 'd';
+    base := up;
+  END LOOP;
+  IF kind = 'e' THEN
+    base := 'pg_catalog.anyenum'::regtype;
+  ELSIF base = 'pg_catalog.varchar'::regtype THEN
+    base := 'pg_catalog.text'::regtype;
+  END IF;
+  SELECT p.amproc INTO eqimage
+    FROM pg_opclass c JOIN pg_am m ON m.oid = c.opcmethod AND m.amname = 'btree'
+    JOIN pg_amproc p ON p.amprocfamily = c.opcfamily AND p.amproclefttype = c.opcintype
+                    AND p.amprocrighttype = c.opcintype AND p.amprocnum = 4
+   WHERE c.opcdefault AND c.opcintype = base;
+  IF eqimage = 'pg_catalog.btequalimage'::regproc
+     OR (eqimage = 'pg_catalog.btvarstrequalimage'::regproc
+         AND coalesce((SELECT l.collisdeterministic FROM pg_collation l WHERE l.oid = coll), true)) THEN
     RETURN format('(%s IS DISTINCT FROM %s)', a, b);
-  EXCEPTION WHEN undefined_function THEN
-    RETURN format('(%s::text IS DISTINCT FROM %s::text)', a, b);
-  END;
+  END IF;
+  RETURN format('(%s::text COLLATE "C" IS DISTINCT FROM %s::text COLLATE "C")', a, b);
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._dim_differ(regclass, text, text, text) IS
   'internal: SQL comparing two values of a source column';
 
--- The attributes of a dimension differ between row expressions prefixed
--- pa and pb (attribute names: an, or ai when positional).
+-- Two versions of a dimension row, row expressions prefixed pa and pb
+-- (columns named as in the source, or k and ai when positional), differ
+-- in a tracked attribute, or in their key's value where the key type's
+-- equality does not tell identical values (rows matched by key then still
+-- differ: 'abc' updated to 'ABC' in a case-insensitive collation).
 CREATE FUNCTION dataeng_internal._dim_attrs_differ(d dataeng_internal.dimension_defs, pa text, pb text,
                                           a_positional boolean, b_positional boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(string_agg(dataeng_internal._dim_differ(d.source, a,
-                               CASE WHEN a_positional THEN pa || 'a' || o ELSE pa || quote_ident(a) END,
-                               CASE WHEN b_positional THEN pb || 'a' || o ELSE pb || quote_ident(a) END),
-                             ' OR ' ORDER BY o), 'false')
-    FROM unnest(d.attributes) WITH ORDINALITY u(a, o)
+  SELECT coalesce(string_agg(s.x, ' OR ' ORDER BY s.o), 'false')
+    FROM (SELECT 0::bigint AS o, kd.x
+            FROM (SELECT CASE WHEN a_positional THEN pa || 'k' ELSE pa || quote_ident(d.key_column) END AS ka,
+                         CASE WHEN b_positional THEN pb || 'k' ELSE pb || quote_ident(d.key_column) END AS kb) k,
+                 LATERAL (SELECT dataeng_internal._dim_differ(d.source, d.key_column, k.ka, k.kb) AS x) kd
+           WHERE kd.x <> format('(%s IS DISTINCT FROM %s)', k.ka, k.kb)
+          UNION ALL
+          SELECT u.o, dataeng_internal._dim_differ(d.source, u.a,
+                        CASE WHEN a_positional THEN pa || 'a' || u.o ELSE pa || quote_ident(u.a) END,
+                        CASE WHEN b_positional THEN pb || 'a' || u.o ELSE pb || quote_ident(u.a) END)
+            FROM unnest(d.attributes) WITH ORDINALITY u(a, o)) s
 $$;
 COMMENT ON FUNCTION dataeng_internal._dim_attrs_differ(dataeng_internal.dimension_defs, text, text, boolean, boolean) IS
-  'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute';
+  'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute or in their key''s value';
 
 -- (dimension_create() below: the caller's current schema is passed in)
 CREATE FUNCTION dataeng_internal._dim_create(dim_name text, source regclass, key_column text, attributes text[],
@@ -306,6 +343,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET enable_hashjoin = on     -- (a whole compare: not dimension_refresh's lookups)
 SET enable_mergejoin = on
+SET extra_float_digits = 3   -- (values compared as text: every digit, see _dim_differ)
 AS $$
 DECLARE
   n bigint;
@@ -319,9 +357,10 @@ BEGIN
     EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);
     EXECUTE format('INSERT INTO %s AS x (%s) SELECT %s FROM %s s ON CONFLICT (%I) DO %s',
                    d.dim_table, cols, scols, d.source, d.key_column,
-                   CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                   -- (the key too: one equal to the row's but another value)
+                   CASE WHEN dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false) = 'false' THEN 'NOTHING'
                         ELSE format('UPDATE SET %s WHERE %s',
-                                    (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                    (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(d.key_column || d.attributes) c),
                                     dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
   ELSE
     EXECUTE format('UPDATE %s x SET valid_to = greatest($1, x.valid_from), is_current = false '
@@ -380,6 +419,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 SET enable_hashjoin = off
 SET enable_mergejoin = off
+SET extra_float_digits = 3   -- (values compared as text: every digit, see _dim_differ)
 AS $$
 DECLARE
   d dataeng_internal.dimension_defs;
@@ -480,9 +520,10 @@ BEGIN
                      'ON CONFLICT (%2$I) DO %6$s',
                      d.dim_table, d.key_column, attrs, ev_attrs,
                      dataeng_internal._dim_attrs_differ(d, 'y.', 'e.', false, true),
-                     CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                     -- (the key too: one equal to the row's but another value)
+                     CASE WHEN dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false) = 'false' THEN 'NOTHING'
                           ELSE format('UPDATE SET %s WHERE %s',
-                                      (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                      (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(d.key_column || d.attributes) c),
                                       dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
     ELSE
       -- Keep the events that change the key's state (present or not, and
