@@ -273,7 +273,14 @@ BEGIN
   END IF;
 
   -- Capture: no writer may commit between the initial load and the
-  -- consumer's start, so both see the same rows.
+  -- consumer's start, so both see the same rows.  Holding them off takes
+  -- the rights LOCK TABLE ... IN SHARE MODE asks for.
+  IF NOT has_table_privilege(source, 'UPDATE, DELETE, TRUNCATE') THEN
+    RAISE EXCEPTION 'permission denied for table %', source
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'dataeng.dimension_create() holds the table''s writers off (LOCK TABLE ... IN SHARE MODE) while it loads the dimension and starts its consumer, so that both see the same rows.',
+            HINT = format('It takes SELECT and one of UPDATE, DELETE or TRUNCATE on %s: have them granted to role %s, or create the dimension as a role that has them.', source, current_user);
+  END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   t0 := clock_timestamp();
   PERFORM dataeng_internal._agg_capture(source, names, 'dimension');
@@ -351,6 +358,12 @@ DECLARE
   scols text := array_to_string(ARRAY(SELECT 's.' || quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
   keyeq text := format('s.%1$I = x.%1$I', d.key_column);
 BEGIN
+  IF NOT has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE') THEN
+    RAISE EXCEPTION 'permission denied for table %', d.source
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Dimension "%s" compares its rows with the whole source (after a TRUNCATE of it, or a change made while a column had another name) with the source''s writers held off (LOCK TABLE ... IN SHARE MODE); its owner %s no longer has the right to that lock.', d.name, d.owner),
+            HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s again; the changes wait for the next refresh.', d.owner, d.source);
+  END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   n := dataeng_internal._agg_poll(d.consumer, polled);
   IF d.scd_type = 1 THEN

@@ -970,7 +970,12 @@ BEGIN
   END LOOP;
 
   -- Capture: no writer may commit between the backfill and the consumer's
-  -- start, so both see the same rows.
+  -- start, so both see the same rows (the lock's rights: as dimensions).
+  IF NOT has_table_privilege(source, 'UPDATE, DELETE, TRUNCATE') THEN
+    RAISE EXCEPTION 'permission denied for table %', source USING ERRCODE = 'insufficient_privilege',
+      DETAIL = 'dataeng.fact_create() holds the table''s writers off (LOCK TABLE ... IN SHARE MODE) while it backfills the fact and starts its consumer, so that both see the same rows.',
+      HINT = format('It takes SELECT and one of UPDATE, DELETE or TRUNCATE on %s: have them granted to role %s, or create the fact as a role that has them.', source, current_user);
+  END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   cols := ARRAY[time_column] || dimensions
           || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL)
