@@ -449,6 +449,7 @@ DECLARE
   ord constant text := 'e.change_id, e.part';
   i int;
   missing text;
+  changed record;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
@@ -474,6 +475,38 @@ BEGIN
             HINT = format('If it was renamed, rename it back to "%s" (the changes captured meanwhile are then '
                           'applied as a comparison with the source); else drop the dimension with '
                           'dataeng.dimension_drop(%L) and create it again.', missing, d.name);
+  END IF;
+  -- and the dimension's columns still hold its values as they are: the
+  -- same type (or one the source's casts to without a function), the same
+  -- length or precision (or none), the same collation.  A column whose
+  -- type was changed (ALTER TABLE ... ALTER COLUMN ... TYPE) would else
+  -- fail deep in a statement (no operator, value too long), or round or
+  -- compare the values otherwise than the source.
+  SELECT s.attname AS col, format_type(s.atttypid, s.atttypmod) AS src_type,
+         format_type(x.atttypid, x.atttypmod) AS dim_type,
+         CASE WHEN s.attcollation <> 0 AND s.attcollation IS DISTINCT FROM t.typcollation
+              THEN ' COLLATE ' || s.attcollation::regcollation::text ELSE '' END AS src_coll
+    INTO changed
+    FROM unnest(d.key_column || d.attributes) WITH ORDINALITY c(name, o)
+    JOIN pg_attribute s ON s.attrelid = d.source AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
+    JOIN pg_type t ON t.oid = s.atttypid
+    JOIN pg_attribute x ON x.attrelid = d.dim_table AND x.attname = c.name AND x.attnum > 0 AND NOT x.attisdropped
+   WHERE NOT ((s.atttypid = x.atttypid
+               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = s.atttypid AND k.casttarget = x.atttypid
+                                                    AND k.castmethod = 'b'))
+              AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
+              AND s.attcollation = x.attcollation)
+   ORDER BY c.o
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'column "%" of the source of dimension "%" is now of type %, which its column of type % does not hold as it is',
+                    changed.col, d.name, changed.src_type || changed.src_coll, changed.dim_type
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = format('The column''s type (or length, precision or collation) in %s was changed after the dimension was created.',
+                            d.source),
+            HINT = format('Change the dimension''s column the same way: ALTER TABLE %s ALTER COLUMN %I TYPE %s%s USING %I::%s; '
+                          'the changes wait for the next refresh.',
+                          d.dim_table, changed.col, changed.src_type, changed.src_coll, changed.col, changed.src_type);
   END IF;
 
   -- Events, per key: a delete (the old key of a delete, or of an update

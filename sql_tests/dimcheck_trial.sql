@@ -164,11 +164,48 @@ SELECT * FROM ck1 ORDER BY k COLLATE "C";
 SELECT * FROM ck_keys ORDER BY k COLLATE "C";
 SELECT k, name, amt, span, is_current FROM ck2 ORDER BY ck2_sk;
 
+-------------------------------------------------------------------------------
+-- A source column's type changed: the refresh says which and how to follow
+-- (42804, with the ALTER TABLE of the dimension), instead of failing deep
+-- in a statement or rounding values; once followed, the changes apply
+-------------------------------------------------------------------------------
+CREATE TABLE tc (id int PRIMARY KEY, code varchar(3), lvl text);
+INSERT INTO tc VALUES (1, 'abc', '1');
+SELECT dataeng.dimension_create('tcd', 'tc', 'id', ARRAY['code', 'lvl'], 2, NULL);
+ALTER TABLE tc ALTER COLUMN code TYPE varchar(10);
+UPDATE tc SET code = 'abcdefg';
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT dataeng.dimension_refresh('tcd');
+ALTER TABLE tcd ALTER COLUMN code TYPE character varying(10) USING code::character varying(10);
+ALTER TABLE tc ALTER COLUMN lvl TYPE int USING lvl::int;
+UPDATE tc SET lvl = 2;
+SELECT dataeng.dimension_refresh('tcd');
+ALTER TABLE tcd ALTER COLUMN lvl TYPE integer USING lvl::integer;
+ALTER TABLE tc ALTER COLUMN code TYPE text COLLATE ci;
+UPDATE tc SET code = 'X';
+SELECT dataeng.dimension_refresh('tcd');
+ALTER TABLE tcd ALTER COLUMN code TYPE text COLLATE ci USING code::text;
+ALTER TABLE tc ALTER COLUMN id TYPE bigint;
+UPDATE tc SET id = 5000000000;
+SELECT dataeng.dimension_refresh('tcd');
+\set VERBOSITY terse
+ALTER TABLE tcd ALTER COLUMN id TYPE bigint USING id::bigint;
+SELECT dataeng.dimension_refresh('tcd') AS changes;
+SELECT id, code, lvl, is_current FROM tcd ORDER BY tcd_sk;
+-- a type its dimension's column takes as it is (varchar to text) needs nothing
+ALTER TABLE tc ALTER COLUMN lvl TYPE int;   -- (the same)
+ALTER TABLE tcd ALTER COLUMN code TYPE text;
+ALTER TABLE tc ALTER COLUMN code TYPE varchar(20) COLLATE "default";
+UPDATE tc SET code = 'Y';
+SELECT dataeng.dimension_refresh('tcd') AS changes;
+SELECT id, code, lvl FROM tcd WHERE is_current;
+
 DROP FUNCTION check_dims, refresh_both;
 DROP VIEW dim_versions, truth_versions;
 SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA "Odd Schema" CASCADE;
-DROP TABLE hist, ck;
+DROP TABLE hist, ck, tc;
 DROP FUNCTION hist_trg, hist_truncate;
 DROP COLLATION ci;
