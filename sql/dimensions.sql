@@ -194,6 +194,7 @@ DECLARE
   a text;
   names text[];
   reserved text[];
+  composite text;
   coldefs text;
   cols text;
   t0 timestamptz;
@@ -266,10 +267,35 @@ BEGIN
           AND i.indpred IS NULL AND i.indexprs IS NULL
           AND i.indkey[0] = (SELECT attnum FROM pg_attribute
                               WHERE attrelid = source AND attname = key_column)) THEN
+    -- (the hint fits the table: a primary key can be added only where
+    -- there is none; a unique key of several columns is named)
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.o) INTO composite
+      FROM (SELECT i.indrelid, i.indkey, i.indnkeyatts FROM pg_index i
+             WHERE i.indrelid = source AND i.indisunique AND i.indnkeyatts > 1
+               AND (SELECT attnum FROM pg_attribute WHERE attrelid = source AND attname = key_column) = ANY (i.indkey::int2[])
+             ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) u
+      CROSS JOIN LATERAL unnest(u.indkey::int2[]) WITH ORDINALITY k(n, o)
+      JOIN pg_attribute a ON a.attrelid = u.indrelid AND a.attnum = k.n
+     WHERE k.o <= u.indnkeyatts;
     RAISE EXCEPTION 'key column "%" of table % is not a unique key', key_column, source
       USING ERRCODE = 'invalid_column_reference',
-            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).',
-            HINT = format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column);
+            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).'
+                     || CASE WHEN composite IS NOT NULL
+                             THEN format(' Its unique key (%s) has several columns: a dimension is keyed by one, e.g. a column holding the whole key with a unique index of its own.', composite)
+                             ELSE '' END,
+            HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_index i
+                                      WHERE i.indrelid = source AND i.indisunique AND i.indisvalid AND i.indimmediate
+                                        AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                                        AND i.indkey[0] = (SELECT attnum FROM pg_attribute
+                                                            WHERE attrelid = source AND attname = key_column))
+                        THEN format('Make it NOT NULL, e.g. ALTER TABLE %s ALTER COLUMN %I SET NOT NULL;', source, key_column)
+                        WHEN NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = source AND i.indisprimary)
+                        THEN format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column)
+                        ELSE format('Add one, e.g. %sALTER TABLE %s ADD UNIQUE (%I);',
+                                    CASE WHEN kcol.nullable
+                                         THEN format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL; ', source, key_column)
+                                         ELSE '' END,
+                                    source, key_column) END;
   END IF;
 
   -- Capture: no writer may commit between the initial load and the

@@ -201,11 +201,28 @@ UPDATE tc SET code = 'Y';
 SELECT dataeng.dimension_refresh('tcd') AS changes;
 SELECT id, code, lvl FROM tcd WHERE is_current;
 
+-------------------------------------------------------------------------------
+-- A key that is not one: the hint fits the table (a composite primary key
+-- is named and not added again; a unique column needs NOT NULL only)
+-------------------------------------------------------------------------------
+CREATE TABLE ka (id int, region text, name text, PRIMARY KEY (id, region));
+CREATE TABLE kb (id int UNIQUE, name text);
+CREATE TABLE kc (id int, code text PRIMARY KEY, name text);
+CREATE TABLE kd (id int, name text);
+\set VERBOSITY default
+SELECT dataeng.dimension_create('kad', 'ka', 'id', ARRAY['name'], 2, NULL);
+SELECT dataeng.dimension_create('kbd', 'kb', 'id', ARRAY['name'], 2, NULL);
+SELECT dataeng.dimension_create('kcd', 'kc', 'id', ARRAY['name'], 2, NULL);
+SELECT dataeng.dimension_create('kdd', 'kd', 'id', ARRAY['name'], 2, NULL);
+\set VERBOSITY terse
+ALTER TABLE ka ADD UNIQUE (id);   -- (as the hint says)
+SELECT dataeng.dimension_create('kad', 'ka', 'id', ARRAY['name'], 2, NULL);
+
 DROP FUNCTION check_dims, refresh_both;
 DROP VIEW dim_versions, truth_versions;
 SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA "Odd Schema" CASCADE;
-DROP TABLE hist, ck, tc;
+DROP TABLE hist, ck, tc, ka, kb, kc, kd;
 DROP FUNCTION hist_trg, hist_truncate;
 DROP COLLATION ci;
