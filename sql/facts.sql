@@ -1466,7 +1466,21 @@ AS $$
 DECLARE
   m jsonb;
   typ regtype;
+  missing text;
 BEGIN
+  -- the time column and the dimensions are still columns of the source
+  -- (else the refresh's statements would not even parse)
+  SELECT c INTO missing FROM unnest(d.time_column || d.dimensions) c
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = c
+                                                    AND a.attnum > 0 AND NOT a.attisdropped)
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of the source of fact "%" does not exist', missing, d.name
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('%s has no column "%s" any more: it was renamed or dropped after the fact was created.', d.source, missing),
+            HINT = format('If it was renamed, rename it back to "%s"; else drop the fact with dataeng.fact_drop(%L) and create it again.',
+                          missing, d.name);
+  END IF;
   FOR m IN SELECT * FROM jsonb_array_elements(d.spec) e
             WHERE e->>'agg' IN ('min', 'max') AND e->>'col' IS NOT NULL AND e->>'expr' IS NULL LOOP
     typ := (dataeng_internal._agg_column(d.source, m->>'col', 'measure column')).typ;
