@@ -1602,6 +1602,11 @@ DECLARE
   side regclass;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
+  IF NOT has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE') THEN
+    RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege',
+      DETAIL = format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild) with the source''s writers held off (LOCK TABLE ... IN SHARE MODE); its owner %s has no right to that lock.', d.name, d.owner),
+      HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s; the changes wait for the next refresh.', d.owner, d.source);
+  END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
