@@ -101,6 +101,32 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._dim_def_write(text, dataeng_internal.dimension_defs, bigint) IS
   'internal: insert, update or delete a dimension definition of the caller';
 
+-- Hold the writers of a fact's or dimension's source off (SHARE, as
+-- CREATE INDEX takes) for a read of the whole source that must match the
+-- change log's position (a load, a rebuild, a compare): LOCK TABLE ... IN
+-- SHARE MODE, which takes UPDATE, DELETE or TRUNCATE on the table; a
+-- caller with SELECT only is told why (what is read whole) and what to
+-- grant, not left with a bare error inside the LOCK statement.
+CREATE FUNCTION dataeng_internal._agg_lock_source(source regclass, what text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT has_table_privilege(source, 'UPDATE, DELETE, TRUNCATE') THEN
+    RAISE EXCEPTION 'permission denied for table %', source
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('%s with the writers of %s held off (LOCK TABLE ... IN SHARE MODE), so that what it reads '
+                            'matches the change log; that lock takes UPDATE, DELETE or TRUNCATE on the table.', what, source),
+            HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s, or let a role that has one do it; '
+                          'changes captured meanwhile wait for the next refresh.', current_user, source);
+  END IF;
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_lock_source(regclass, text) IS
+  'internal: hold a source''s writers off for a whole read of it, or say which right that takes';
+
 -- SQL telling whether two values a and b of a source column differ, as
 -- values: IS DISTINCT FROM where the type's equality holds only between
 -- identical values (its B-tree class says so with an equalimage support
@@ -299,15 +325,8 @@ BEGIN
   END IF;
 
   -- Capture: no writer may commit between the initial load and the
-  -- consumer's start, so both see the same rows.  Holding them off takes
-  -- the rights LOCK TABLE ... IN SHARE MODE asks for.
-  IF NOT has_table_privilege(source, 'UPDATE, DELETE, TRUNCATE') THEN
-    RAISE EXCEPTION 'permission denied for table %', source
-      USING ERRCODE = 'insufficient_privilege',
-            DETAIL = 'dataeng.dimension_create() holds the table''s writers off (LOCK TABLE ... IN SHARE MODE) while it loads the dimension and starts its consumer, so that both see the same rows.',
-            HINT = format('It takes SELECT and one of UPDATE, DELETE or TRUNCATE on %s: have them granted to role %s, or create the dimension as a role that has them.', source, current_user);
-  END IF;
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  -- consumer's start, so both see the same rows.
+  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.dimension_create() loads the dimension and starts its consumer');
   t0 := clock_timestamp();
   PERFORM dataeng_internal._agg_capture(source, names, 'dimension');
 
@@ -384,13 +403,8 @@ DECLARE
   scols text := array_to_string(ARRAY(SELECT 's.' || quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
   keyeq text := format('s.%1$I = x.%1$I', d.key_column);
 BEGIN
-  IF NOT has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE') THEN
-    RAISE EXCEPTION 'permission denied for table %', d.source
-      USING ERRCODE = 'insufficient_privilege',
-            DETAIL = format('Dimension "%s" compares its rows with the whole source (after a TRUNCATE of it, or a change made while a column had another name) with the source''s writers held off (LOCK TABLE ... IN SHARE MODE); its owner %s no longer has the right to that lock.', d.name, d.owner),
-            HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s again; the changes wait for the next refresh.', d.owner, d.source);
-  END IF;
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng_internal._agg_lock_source(d.source, format('Dimension "%s" compares its rows with the whole source '
+                                                     '(after a TRUNCATE of it, or a change made while a column had another name)', d.name));
   n := dataeng_internal._agg_poll(d.consumer, polled);
   IF d.scd_type = 1 THEN
     EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);

@@ -970,13 +970,8 @@ BEGIN
   END LOOP;
 
   -- Capture: no writer may commit between the backfill and the consumer's
-  -- start, so both see the same rows (the lock's rights: as dimensions).
-  IF NOT has_table_privilege(source, 'UPDATE, DELETE, TRUNCATE') THEN
-    RAISE EXCEPTION 'permission denied for table %', source USING ERRCODE = 'insufficient_privilege',
-      DETAIL = 'dataeng.fact_create() holds the table''s writers off (LOCK TABLE ... IN SHARE MODE) while it backfills the fact and starts its consumer, so that both see the same rows.',
-      HINT = format('It takes SELECT and one of UPDATE, DELETE or TRUNCATE on %s: have them granted to role %s, or create the fact as a role that has them.', source, current_user);
-  END IF;
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  -- start, so both see the same rows.
+  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.fact_create() backfills the fact and starts its consumer');
   cols := ARRAY[time_column] || dimensions
           || ARRAY(SELECT e->>'col' FROM jsonb_array_elements(spec) e WHERE e->>'col' IS NOT NULL)
           || ARRAY(SELECT x.rc FROM jsonb_array_elements(spec) e, jsonb_array_elements_text(e->'cols') x(rc));
@@ -1602,12 +1597,7 @@ DECLARE
   side regclass;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
-  IF NOT has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE') THEN
-    RAISE EXCEPTION 'permission denied for table %', d.source USING ERRCODE = 'insufficient_privilege',
-      DETAIL = format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild) with the source''s writers held off (LOCK TABLE ... IN SHARE MODE); its owner %s has no right to that lock.', d.name, d.owner),
-      HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s; the changes wait for the next refresh.', d.owner, d.source);
-  END IF;
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name));
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
