@@ -101,45 +101,108 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._dim_def_write(text, dataeng_internal.dimension_defs, bigint) IS
   'internal: insert, update or delete a dimension definition of the caller';
 
--- SQL telling whether two values a and b of a source column differ: IS
--- DISTINCT FROM where the column's type has an equality, else their text.
+-- Hold the writers of a fact's or dimension's source off (SHARE, as
+-- CREATE INDEX takes) for a read of the whole source that must match the
+-- change log's position (a load, a rebuild, a compare): LOCK TABLE ... IN
+-- SHARE MODE, which takes UPDATE, DELETE or TRUNCATE on the table; a
+-- caller with SELECT only is told why (what is read whole) and what to
+-- grant, not left with a bare error inside the LOCK statement.
+CREATE FUNCTION dataeng_internal._agg_lock_source(source regclass, what text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT has_table_privilege(source, 'UPDATE, DELETE, TRUNCATE') THEN
+    RAISE EXCEPTION 'permission denied for table %', source
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('%s with the writers of %s held off (LOCK TABLE ... IN SHARE MODE), so that what it reads '
+                            'matches the change log; that lock takes UPDATE, DELETE or TRUNCATE on the table.', what, source),
+            HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s, or let a role that has one do it; '
+                          'changes captured meanwhile wait for the next refresh.', current_user, source);
+  END IF;
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_lock_source(regclass, text) IS
+  'internal: hold a source''s writers off for a whole read of it, or say which right that takes';
+
+-- SQL telling whether two values a and b of a source column differ, as
+-- values: IS DISTINCT FROM where the type's equality holds only between
+-- identical values (its B-tree class says so with an equalimage support
+-- function, as B-tree deduplication asks: integers, dates and times, text
+-- in a deterministic collation...); else their text in collation "C", so
+-- that 1.0 and 1.00, 0 and -0, '1 day' and '24:00:00', 'ann' and 'Ann' in
+-- a case-insensitive collation differ, as they do in the source (a copy
+-- that kept 'ann' would be stale without saying so), and so that a type
+-- without an equality compares at all.
 CREATE FUNCTION dataeng_internal._dim_differ(src regclass, col text, a text, b text)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t text;
+  typ oid;
+  coll oid;
+  base oid;
+  kind "char";
+  up oid;
+  eqimage regproc;
 BEGIN
-  SELECT format_type(x.atttypid, x.atttypmod) INTO t
+  SELECT x.atttypid, x.attcollation INTO typ, coll
     FROM pg_attribute x WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
-  BEGIN
-    EXECUTE format('SELECT NULL::%s IS DISTINCT FROM NULL::%s', t, t);
+  base := typ;
+  LOOP   -- (a domain compares as its base type)
+    SELECT y.typtype, y.typbasetype INTO kind, up FROM pg_type y WHERE y.oid = base;
+    EXIT WHEN kind IS DISTINCT FROM 'd';
+    base := up;
+  END LOOP;
+  IF kind = 'e' THEN
+    base := 'pg_catalog.anyenum'::regtype;
+  ELSIF base = 'pg_catalog.varchar'::regtype THEN
+    base := 'pg_catalog.text'::regtype;
+  END IF;
+  SELECT p.amproc INTO eqimage
+    FROM pg_opclass c JOIN pg_am m ON m.oid = c.opcmethod AND m.amname = 'btree'
+    JOIN pg_amproc p ON p.amprocfamily = c.opcfamily AND p.amproclefttype = c.opcintype
+                    AND p.amprocrighttype = c.opcintype AND p.amprocnum = 4
+   WHERE c.opcdefault AND c.opcintype = base;
+  IF eqimage = 'pg_catalog.btequalimage'::regproc
+     OR (eqimage = 'pg_catalog.btvarstrequalimage'::regproc
+         AND coalesce((SELECT l.collisdeterministic FROM pg_collation l WHERE l.oid = coll), true)) THEN
     RETURN format('(%s IS DISTINCT FROM %s)', a, b);
-  EXCEPTION WHEN undefined_function THEN
-    RETURN format('(%s::text IS DISTINCT FROM %s::text)', a, b);
-  END;
+  END IF;
+  RETURN format('(%s::text COLLATE "C" IS DISTINCT FROM %s::text COLLATE "C")', a, b);
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._dim_differ(regclass, text, text, text) IS
   'internal: SQL comparing two values of a source column';
 
--- The attributes of a dimension differ between row expressions prefixed
--- pa and pb (attribute names: an, or ai when positional).
+-- Two versions of a dimension row, row expressions prefixed pa and pb
+-- (columns named as in the source, or k and ai when positional), differ
+-- in a tracked attribute, or in their key's value where the key type's
+-- equality does not tell identical values (rows matched by key then still
+-- differ: 'abc' updated to 'ABC' in a case-insensitive collation).
 CREATE FUNCTION dataeng_internal._dim_attrs_differ(d dataeng_internal.dimension_defs, pa text, pb text,
                                           a_positional boolean, b_positional boolean)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(string_agg(dataeng_internal._dim_differ(d.source, a,
-                               CASE WHEN a_positional THEN pa || 'a' || o ELSE pa || quote_ident(a) END,
-                               CASE WHEN b_positional THEN pb || 'a' || o ELSE pb || quote_ident(a) END),
-                             ' OR ' ORDER BY o), 'false')
-    FROM unnest(d.attributes) WITH ORDINALITY u(a, o)
+  SELECT coalesce(string_agg(s.x, ' OR ' ORDER BY s.o), 'false')
+    FROM (SELECT 0::bigint AS o, kd.x
+            FROM (SELECT CASE WHEN a_positional THEN pa || 'k' ELSE pa || quote_ident(d.key_column) END AS ka,
+                         CASE WHEN b_positional THEN pb || 'k' ELSE pb || quote_ident(d.key_column) END AS kb) k,
+                 LATERAL (SELECT dataeng_internal._dim_differ(d.source, d.key_column, k.ka, k.kb) AS x) kd
+           WHERE kd.x <> format('(%s IS DISTINCT FROM %s)', k.ka, k.kb)
+          UNION ALL
+          SELECT u.o, dataeng_internal._dim_differ(d.source, u.a,
+                        CASE WHEN a_positional THEN pa || 'a' || u.o ELSE pa || quote_ident(u.a) END,
+                        CASE WHEN b_positional THEN pb || 'a' || u.o ELSE pb || quote_ident(u.a) END)
+            FROM unnest(d.attributes) WITH ORDINALITY u(a, o)) s
 $$;
 COMMENT ON FUNCTION dataeng_internal._dim_attrs_differ(dataeng_internal.dimension_defs, text, text, boolean, boolean) IS
-  'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute';
+  'internal: SQL telling whether two versions of a dimension row differ in a tracked attribute or in their key''s value';
 
 -- (dimension_create() below: the caller's current schema is passed in)
 CREATE FUNCTION dataeng_internal._dim_create(dim_name text, source regclass, key_column text, attributes text[],
@@ -157,6 +220,7 @@ DECLARE
   a text;
   names text[];
   reserved text[];
+  composite text;
   coldefs text;
   cols text;
   t0 timestamptz;
@@ -229,15 +293,40 @@ BEGIN
           AND i.indpred IS NULL AND i.indexprs IS NULL
           AND i.indkey[0] = (SELECT attnum FROM pg_attribute
                               WHERE attrelid = source AND attname = key_column)) THEN
+    -- (the hint fits the table: a primary key can be added only where
+    -- there is none; a unique key of several columns is named)
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.o) INTO composite
+      FROM (SELECT i.indrelid, i.indkey, i.indnkeyatts FROM pg_index i
+             WHERE i.indrelid = source AND i.indisunique AND i.indnkeyatts > 1
+               AND (SELECT attnum FROM pg_attribute WHERE attrelid = source AND attname = key_column) = ANY (i.indkey::int2[])
+             ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) u
+      CROSS JOIN LATERAL unnest(u.indkey::int2[]) WITH ORDINALITY k(n, o)
+      JOIN pg_attribute a ON a.attrelid = u.indrelid AND a.attnum = k.n
+     WHERE k.o <= u.indnkeyatts;
     RAISE EXCEPTION 'key column "%" of table % is not a unique key', key_column, source
       USING ERRCODE = 'invalid_column_reference',
-            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).',
-            HINT = format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column);
+            DETAIL = 'A dimension row stands for exactly one source row: the key column must be NOT NULL and have a primary key or a unique constraint or index of its own (not partial, not deferrable).'
+                     || CASE WHEN composite IS NOT NULL
+                             THEN format(' Its unique key (%s) has several columns: a dimension is keyed by one, e.g. a column holding the whole key with a unique index of its own.', composite)
+                             ELSE '' END,
+            HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_index i
+                                      WHERE i.indrelid = source AND i.indisunique AND i.indisvalid AND i.indimmediate
+                                        AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                                        AND i.indkey[0] = (SELECT attnum FROM pg_attribute
+                                                            WHERE attrelid = source AND attname = key_column))
+                        THEN format('Make it NOT NULL, e.g. ALTER TABLE %s ALTER COLUMN %I SET NOT NULL;', source, key_column)
+                        WHEN NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = source AND i.indisprimary)
+                        THEN format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column)
+                        ELSE format('Add one, e.g. %sALTER TABLE %s ADD UNIQUE (%I);',
+                                    CASE WHEN kcol.nullable
+                                         THEN format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL; ', source, key_column)
+                                         ELSE '' END,
+                                    source, key_column) END;
   END IF;
 
   -- Capture: no writer may commit between the initial load and the
   -- consumer's start, so both see the same rows.
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.dimension_create() loads the dimension and starts its consumer');
   t0 := clock_timestamp();
   PERFORM dataeng_internal._agg_capture(source, names, 'dimension');
 
@@ -306,6 +395,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET enable_hashjoin = on     -- (a whole compare: not dimension_refresh's lookups)
 SET enable_mergejoin = on
+SET extra_float_digits = 3   -- (values compared as text: every digit, see _dim_differ)
 AS $$
 DECLARE
   n bigint;
@@ -313,15 +403,17 @@ DECLARE
   scols text := array_to_string(ARRAY(SELECT 's.' || quote_ident(c) FROM unnest(d.key_column || d.attributes) c), ', ');
   keyeq text := format('s.%1$I = x.%1$I', d.key_column);
 BEGIN
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng_internal._agg_lock_source(d.source, format('Dimension "%s" compares its rows with the whole source '
+                                                     '(after a TRUNCATE of it, or a change made while a column had another name)', d.name));
   n := dataeng_internal._agg_poll(d.consumer, polled);
   IF d.scd_type = 1 THEN
     EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);
     EXECUTE format('INSERT INTO %s AS x (%s) SELECT %s FROM %s s ON CONFLICT (%I) DO %s',
                    d.dim_table, cols, scols, d.source, d.key_column,
-                   CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                   -- (the key too: one equal to the row's but another value)
+                   CASE WHEN dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false) = 'false' THEN 'NOTHING'
                         ELSE format('UPDATE SET %s WHERE %s',
-                                    (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                    (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(d.key_column || d.attributes) c),
                                     dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
   ELSE
     EXECUTE format('UPDATE %s x SET valid_to = greatest($1, x.valid_from), is_current = false '
@@ -380,6 +472,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 SET enable_hashjoin = off
 SET enable_mergejoin = off
+SET extra_float_digits = 3   -- (values compared as text: every digit, see _dim_differ)
 AS $$
 DECLARE
   d dataeng_internal.dimension_defs;
@@ -396,6 +489,7 @@ DECLARE
   ord constant text := 'e.change_id, e.part';
   i int;
   missing text;
+  changed record;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
@@ -421,6 +515,38 @@ BEGIN
             HINT = format('If it was renamed, rename it back to "%s" (the changes captured meanwhile are then '
                           'applied as a comparison with the source); else drop the dimension with '
                           'dataeng.dimension_drop(%L) and create it again.', missing, d.name);
+  END IF;
+  -- and the dimension's columns still hold its values as they are: the
+  -- same type (or one the source's casts to without a function), the same
+  -- length or precision (or none), the same collation.  A column whose
+  -- type was changed (ALTER TABLE ... ALTER COLUMN ... TYPE) would else
+  -- fail deep in a statement (no operator, value too long), or round or
+  -- compare the values otherwise than the source.
+  SELECT s.attname AS col, format_type(s.atttypid, s.atttypmod) AS src_type,
+         format_type(x.atttypid, x.atttypmod) AS dim_type,
+         CASE WHEN s.attcollation <> 0 AND s.attcollation IS DISTINCT FROM t.typcollation
+              THEN ' COLLATE ' || s.attcollation::regcollation::text ELSE '' END AS src_coll
+    INTO changed
+    FROM unnest(d.key_column || d.attributes) WITH ORDINALITY c(name, o)
+    JOIN pg_attribute s ON s.attrelid = d.source AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
+    JOIN pg_type t ON t.oid = s.atttypid
+    JOIN pg_attribute x ON x.attrelid = d.dim_table AND x.attname = c.name AND x.attnum > 0 AND NOT x.attisdropped
+   WHERE NOT ((s.atttypid = x.atttypid
+               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = s.atttypid AND k.casttarget = x.atttypid
+                                                    AND k.castmethod = 'b'))
+              AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
+              AND s.attcollation = x.attcollation)
+   ORDER BY c.o
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'column "%" of the source of dimension "%" is now of type %, which its column of type % does not hold as it is',
+                    changed.col, d.name, changed.src_type || changed.src_coll, changed.dim_type
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = format('The column''s type (or length, precision or collation) in %s was changed after the dimension was created.',
+                            d.source),
+            HINT = format('Change the dimension''s column the same way: ALTER TABLE %s ALTER COLUMN %I TYPE %s%s USING %I::%s; '
+                          'the changes wait for the next refresh.',
+                          d.dim_table, changed.col, changed.src_type, changed.src_coll, changed.col, changed.src_type);
   END IF;
 
   -- Events, per key: a delete (the old key of a delete, or of an update
@@ -480,9 +606,10 @@ BEGIN
                      'ON CONFLICT (%2$I) DO %6$s',
                      d.dim_table, d.key_column, attrs, ev_attrs,
                      dataeng_internal._dim_attrs_differ(d, 'y.', 'e.', false, true),
-                     CASE WHEN cardinality(d.attributes) = 0 THEN 'NOTHING'
+                     -- (the key too: one equal to the row's but another value)
+                     CASE WHEN dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false) = 'false' THEN 'NOTHING'
                           ELSE format('UPDATE SET %s WHERE %s',
-                                      (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a), ', ') FROM unnest(d.attributes) a),
+                                      (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(d.key_column || d.attributes) c),
                                       dataeng_internal._dim_attrs_differ(d, 'x.', 'EXCLUDED.', false, false)) END);
     ELSE
       -- Keep the events that change the key's state (present or not, and

@@ -1155,7 +1155,7 @@ BEGIN
 
   -- Capture: no writer may commit between the backfill and the consumer's
   -- start, so both see the same rows.
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.fact_create() backfills the fact and starts its consumer');
   cols := ARRAY[time_column] || dimensions
           || ARRAY(SELECT e.col FROM unnest(mt) WITH ORDINALITY e WHERE e.col IS NOT NULL ORDER BY e.ordinality)
           || ARRAY(SELECT x.rc FROM unnest(mt) WITH ORDINALITY e, unnest(e.cols) WITH ORDINALITY x(rc, o)
@@ -1630,7 +1630,25 @@ AS $$
 DECLARE
   m dataeng_internal.fact_measure;
   typ regtype;
+  missing text;
 BEGIN
+  -- the time column, the dimensions and the measures' columns are still
+  -- columns of the source (else the refresh's statements would not even
+  -- parse)
+  SELECT c INTO missing
+    FROM unnest(d.time_column || d.dimensions
+                || ARRAY(SELECT e.col FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.col IS NOT NULL)
+                || ARRAY(SELECT x FROM unnest(dataeng_internal._fact_measures(d.spec)) e, unnest(e.cols) x)) c
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = c
+                                                    AND a.attnum > 0 AND NOT a.attisdropped)
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of the source of fact "%" does not exist', missing, d.name
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('%s has no column "%s" any more: it was renamed or dropped after the fact was created.', d.source, missing),
+            HINT = format('If it was renamed, rename it back to "%s"; else drop the fact with dataeng.fact_drop(%L) and create it again.',
+                          missing, d.name);
+  END IF;
   FOREACH m IN ARRAY dataeng_internal._fact_measures(d.spec) LOOP
     CONTINUE WHEN m.agg NOT IN ('min', 'max') OR m.col IS NULL OR m.expr IS NOT NULL;
     typ := (dataeng_internal._agg_column(d.source, m.col, 'measure column')).typ;
@@ -1759,7 +1777,7 @@ DECLARE
   side regclass;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
-  EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name));
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
