@@ -5,9 +5,9 @@
 -- integers, numeric NaN, float NaN and infinities in sums, min and max,
 -- FILTER and expression measures, count(DISTINCT), min/max of text, rows
 -- moved between buckets and groups, a group emptied.  Then a dimension
--- column of the source renamed: the refresh says so (42703, with what to
--- do) instead of failing inside a statement it builds, and applies the
--- changes once the column has its name back.
+-- column and a measure's column of the source renamed: the refresh says so
+-- (42703, with what to do) instead of failing inside a statement it
+-- builds, and applies the changes once the column has its name back.
 CREATE EXTENSION IF NOT EXISTS dataeng;
 SET client_min_messages = warning;
 SET TimeZone = 'Europe/Paris';
@@ -73,6 +73,16 @@ UPDATE "My Mart"."Src ""x""" SET i4 = 7 WHERE id = 6;
 SELECT dataeng.fact_refresh('"My Mart"."F h"') AS changes;
 SELECT * FROM check_fact();
 SELECT pending_changes FROM dataeng.facts;
+
+-- a measure's column renamed, then renamed back: the same
+ALTER TABLE "My Mart"."Src ""x""" RENAME COLUMN i8 TO i8_renamed;
+UPDATE "My Mart"."Src ""x""" SET i4 = 8 WHERE id = 6;
+\set VERBOSITY default
+SELECT dataeng.fact_refresh('"My Mart"."F h"');
+\set VERBOSITY terse
+ALTER TABLE "My Mart"."Src ""x""" RENAME COLUMN i8_renamed TO i8;
+SELECT dataeng.fact_refresh('"My Mart"."F h"') AS changes;
+SELECT * FROM check_fact();
 
 DROP FUNCTION check_fact;
 DROP VIEW truth;
