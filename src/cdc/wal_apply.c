@@ -398,14 +398,13 @@ wal_owner_enter(Oid role)
  *		A row of pgoutput text values as typed values in slot; unchanged
  *		(TOASTed) values come from from (the old row), stored generated
  *		columns are computed, other columns the message does not have are
- *		NULL.
+ *		NULL.  Called between wal_row_enter() and wal_row_leave().
  */
 static void
 wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from)
 {
 	TupleDesc	desc = slot->tts_tupleDescriptor;
 	int			i;
-	InternalSql save;
 
 	ExecClearTuple(slot);
 	for (i = 0; i < desc->natts; i++)
@@ -425,23 +424,6 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 						RelationGetRelationName(wr->rel)),
 				 errdetail("The %s.", wr->mismatch)));
 
-	/*
-	 * Types' input functions (a domain array's checks are the owner's code)
-	 * run as the table's owner, restricted, with a pinned search_path; the
-	 * subtransaction of the source transaction (wal_decode_txn) restores
-	 * the user on an error.  A row with a type not built in is bounded in
-	 * time, and gets settings of its own (a built-in type's input runs no
-	 * role's code and changes no setting: the rows of such tables share
-	 * one switch to the owner per source transaction, wal_owner_enter()).
-	 */
-	if (wr->user_types)
-	{
-		wal_owner_leave();
-		internal_sql_begin(&save, wr->owner);
-		cdc_wal_timer_start();
-	}
-	else
-		wal_owner_enter(wr->owner);
 	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
 	{
 		AttrNumber	attnum = wr->map[i];
@@ -484,10 +466,43 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 		ResetPerTupleExprContext(wr->gen_estate);
 		ExecComputeStoredGenerated(wr->gen_rri, wr->gen_estate, slot, CMD_INSERT);
 	}
+}
+
+/*
+ * wal_row_enter, wal_row_leave
+ *		Around the decoding and the rendering of one row of wr.
+ *
+ * Types' input functions (a domain array's checks are the owner's code),
+ * stored generated columns' expressions, and the rendering of the row as
+ * jsonb (a cast to json of a role's type, a type's output function) run
+ * as the table's owner, restricted, with a pinned search_path, never as
+ * the worker's superuser; the subtransaction of the source transaction
+ * (wal_decode_txn) restores the user on an error.  A row with a type not
+ * built in (or a generated column) is bounded in time, and gets settings
+ * of its own (a built-in type's input and output run no role's code and
+ * change no setting: the rows of such tables share one switch to the
+ * owner per source transaction, wal_owner_enter()).
+ */
+static void
+wal_row_enter(WalRel *wr, InternalSql *save)
+{
+	if (wr->user_types)
+	{
+		wal_owner_leave();
+		internal_sql_begin(save, wr->owner);
+		cdc_wal_timer_start();
+	}
+	else
+		wal_owner_enter(wr->owner);
+}
+
+static void
+wal_row_leave(WalRel *wr, InternalSql *save)
+{
 	if (wr->user_types)
 	{
 		cdc_wal_timer_stop();
-		internal_sql_end(&save);
+		internal_sql_end(save);
 	}
 }
 
@@ -686,6 +701,7 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 	char		op;
 	char		old_kind = 0;
 	MemoryContext keep = CurrentMemoryContext;
+	InternalSql save;
 
 	/*
 	 * The kind of an UPDATE's or DELETE's old row, after the relation id:
@@ -733,6 +749,7 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 						op == 'U' ? "an update" : "a delete",
 						RelationGetRelationName(wr->rel)),
 				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
+	wal_row_enter(wr, &save);
 	if (has_old)
 	{
 		oslot = wr->oldslot;
@@ -766,6 +783,7 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 		}
 		newrow = dataeng_row_jsonb_build(&wr->rowmap, nslot, changed);
 	}
+	wal_row_leave(wr, &save);
 	MemoryContextSwitchTo(keep);
 	/* (the store copies the records: the row's memory goes with the next row) */
 	wal_pending(r, wr, lsn, op, pk, oldrow, newrow);
