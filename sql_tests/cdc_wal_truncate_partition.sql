@@ -62,3 +62,9 @@ CREATE TABLE other_a PARTITION OF other FOR VALUES IN ('a');
 INSERT INTO other VALUES (1, 'a');
 TRUNCATE other_a;
 SELECT count(*) AS other_rows FROM other;
+
+-- clean up
+SELECT dataeng.cdc_wal_sync();
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
+DROP TABLE tw, other;
