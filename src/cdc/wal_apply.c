@@ -22,10 +22,9 @@
  *	   leaves it where it was, and ends the worker.
  *	3. Applies each complete source transaction whose commit ends after
  *	   dataeng_internal.cdc_wal_state.applied_lsn: parses pgoutput's messages with
- *	   the backend's logicalrep_read_*(), turns the values back into
- *	   typed values (pgoutput sends them in binary, their types' send
- *	   format, or as text for a type without one; receive and input
- *	   functions run as the table's owner, restricted, under a time limit) in a subtransaction per source transaction
+ *	   the backend's logicalrep_read_*(), turns the text values back into
+ *	   typed values (input functions run as the table's owner, restricted,
+ *	   under a time limit) in a subtransaction per source transaction
  *	   (wal_decode_txn), into a store of the round that keeps at most
  *	   logical_decoding_work_mem in memory and the rest in a temporary
  *	   file (WalRound.pending), then writes the same records as the
@@ -143,9 +142,6 @@ typedef struct WalRel
 	Oid		   *typioparam;
 	FmgrInfo   *inputinfo;		/* typinput's, looked up at its first use in
 								 * the round rather than for each value */
-	Oid		   *typrecv;		/* binary input (InvalidOid: none) */
-	Oid		   *recvioparam;
-	FmgrInfo   *recvinfo;
 	/* the last pgoutput relation message: remote column i is attnum map[i] */
 	int			nremote;
 	AttrNumber *map;
@@ -200,25 +196,6 @@ wal_rel_ready(WalRel *wr)
 	return ok;
 }
 
-/*
- * The binary input function of type typid, InvalidOid when it has none
- * (pgoutput sends such a type's values as text only if it has no send
- * function either).
- */
-static void
-wal_type_recv(Oid typid, Oid *typrecv, Oid *ioparam)
-{
-	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	Form_pg_type pt;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for type %u", typid);
-	pt = (Form_pg_type) GETSTRUCT(tup);
-	*typrecv = pt->typreceive;
-	*ioparam = getTypeIOParam(tup);
-	ReleaseSysCache(tup);
-}
-
 static bool
 wal_rel_build(WalRel *wr)
 {
@@ -261,9 +238,6 @@ wal_rel_build(WalRel *wr)
 	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
 	/* (fn_oid InvalidOid: not looked up yet) */
 	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
-	wr->typrecv = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->recvioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->recvinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -271,7 +245,6 @@ wal_rel_build(WalRel *wr)
 		if (att->attisdropped)
 			continue;
 		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
-		wal_type_recv(getBaseType(att->atttypid), &wr->typrecv[i], &wr->recvioparam[i]);
 		/* (its input may run a role's code: a domain's check, an extension's) */
 		if (att->atttypid >= FirstNormalObjectId)
 			wr->user_types = true;
@@ -410,7 +383,7 @@ wal_owner_enter(Oid role)
 
 /*
  * wal_fill_slot
- *		A row of pgoutput values (binary or text) as typed values in slot; unchanged
+ *		A row of pgoutput text values as typed values in slot; unchanged
  *		(TOASTed) values come from from (the old row), columns the message
  *		does not have are NULL.
  */
@@ -440,7 +413,7 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 				 errdetail("The %s.", wr->mismatch)));
 
 	/*
-	 * Types' receive and input functions (a domain array's checks are the owner's code)
+	 * Types' input functions (a domain array's checks are the owner's code)
 	 * run as the table's owner, restricted, with a pinned search_path; the
 	 * subtransaction of the source transaction (wal_decode_txn) restores
 	 * the user on an error.  A row with a type not built in is bounded in
@@ -492,32 +465,6 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 					InputFunctionCall(&wr->inputinfo[attnum - 1], tup->colvalues[i].data,
 									  wr->typioparam[attnum - 1], att->atttypmod);
 				slot->tts_isnull[attnum - 1] = false;
-				break;
-			case LOGICALREP_COLUMN_BINARY:
-				{
-					/* (the type's send format: what it received, exactly) */
-					StringInfo	v = &tup->colvalues[i];
-
-					if (!OidIsValid(wr->typrecv[attnum - 1]))
-						ereport(ERROR,
-								(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-								 errmsg("column \"%s\" of table \"%s\" is of type %s, which has a binary output function but no binary input function",
-										NameStr(att->attname), RelationGetRelationName(wr->rel),
-										format_type_be(att->atttypid))));
-					if (!OidIsValid(wr->recvinfo[attnum - 1].fn_oid))
-						fmgr_info_cxt(wr->typrecv[attnum - 1], &wr->recvinfo[attnum - 1],
-									  wal_round_cxt);
-					v->cursor = 0;
-					slot->tts_values[attnum - 1] =
-						ReceiveFunctionCall(&wr->recvinfo[attnum - 1], v,
-											wr->recvioparam[attnum - 1], att->atttypmod);
-					if (v->cursor != v->len)
-						ereport(ERROR,
-								(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-								 errmsg("incorrect binary data format in column \"%s\" of table \"%s\"",
-										NameStr(att->attname), RelationGetRelationName(wr->rel))));
-					slot->tts_isnull[attnum - 1] = false;
-				}
 				break;
 			default:
 				ereport(ERROR,

@@ -119,15 +119,9 @@ wal_decoding_start(const char *slot)
 	CheckLogicalDecodingRequirements();
 	/* the context lives as long as the worker, not the round */
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	/*
-	 * binary: values in their types' send format (a column of a type that
-	 * has none in text), which the round reads back with the receive
-	 * functions: no text to format and parse again for each value.
-	 */
-	options = list_make3(makeDefElem("proto_version", (Node *) makeString("1"), -1),
+	options = list_make2(makeDefElem("proto_version", (Node *) makeString("1"), -1),
 						 makeDefElem("publication_names",
-									 (Node *) makeString(CDC_WAL_PUBLICATION), -1),
-						 makeDefElem("binary", (Node *) makeString("true"), -1));
+									 (Node *) makeString(CDC_WAL_PUBLICATION), -1));
 	ReplicationSlotAcquire(slot, true);
 
 	/*
