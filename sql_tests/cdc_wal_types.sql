@@ -1,6 +1,6 @@
--- Capture from the WAL of columns of many types: the worker reads
--- pgoutput's values in their types' binary send format (text for a type
--- without one) and writes the same records as the capture trigger.
+-- Capture from the WAL of columns of many types: the worker turns
+-- pgoutput's values back into typed values (input functions looked up once
+-- per column and round) and writes the same records as the capture trigger.
 \pset null '(null)'
 SET client_min_messages = warning;
 -- (the worker renders timestamptz values in UTC)
@@ -71,3 +71,8 @@ SELECT n, op, pk, jsonb_set(old_row, '{big}', coalesce(to_jsonb(length(old_row->
   FROM pg_temp.wt_log('wt_wal') WHERE op = 'D';
 SELECT dataeng.cdc_disable('wt_wal');
 SELECT dataeng.cdc_wal_sync();
+
+DROP TABLE wt_trg, wt_wal;
+DROP TYPE wt_mood, wt_pair CASCADE;
+DROP DOMAIN wt_pos, wt_words;
+DROP EXTENSION dataeng CASCADE;
