@@ -143,6 +143,8 @@ typedef struct WalRel
 	RowJsonbMap keymap;
 	Oid		   *typinput;		/* per attnum - 1 */
 	Oid		   *typioparam;
+	FmgrInfo   *inputinfo;		/* typinput's, looked up at its first use in
+								 * the round rather than for each value */
 	/* the last pgoutput relation message: remote column i is attnum map[i] */
 	int			nremote;
 	AttrNumber *map;
@@ -171,6 +173,9 @@ typedef struct WalRel
 #define PENDING_OLDROW	5
 #define PENDING_NEWROW	6
 #define PENDING_NATTS	6
+
+/* first block of the memory reset for each row and source transaction */
+#define WAL_ROW_CXT_BLOCK	(64 * 1024)
 
 /* the memory of the current round (SPI's procedure context) */
 static MemoryContext wal_round_cxt = NULL;
@@ -237,6 +242,8 @@ wal_rel_build(WalRel *wr)
 	/* input of the base type: a domain's checks ran when the row was written */
 	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
 	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	/* (fn_oid InvalidOid: not looked up yet) */
+	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -448,9 +455,17 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 				slot->tts_isnull[attnum - 1] = from->tts_isnull[attnum - 1];
 				break;
 			case LOGICALREP_COLUMN_TEXT:
+				/*
+				 * (looked up here, as the owner, as OidInputFunctionCall()
+				 * would; fmgr_info sets fn_oid last, so a lookup that failed
+				 * is done again)
+				 */
+				if (!OidIsValid(wr->inputinfo[attnum - 1].fn_oid))
+					fmgr_info_cxt(wr->typinput[attnum - 1], &wr->inputinfo[attnum - 1],
+								  wal_round_cxt);
 				slot->tts_values[attnum - 1] =
-					OidInputFunctionCall(wr->typinput[attnum - 1], tup->colvalues[i].data,
-										 wr->typioparam[attnum - 1], att->atttypmod);
+					InputFunctionCall(&wr->inputinfo[attnum - 1], tup->colvalues[i].data,
+									  wr->typioparam[attnum - 1], att->atttypmod);
 				slot->tts_isnull[attnum - 1] = false;
 				break;
 			default:
@@ -1397,10 +1412,16 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	r.change_desc = lookup_rowtype_tupdesc_copy(r.change_typid, -1);
 	if (r.change_desc->natts < 9 || r.change_desc->natts > CDC_CHANGE_MAX_ATTS)
 		elog(ERROR, "type dataeng.change has %d attributes", r.change_desc->natts);
+	/*
+	 * Reset for each source transaction and each row: a first block that
+	 * holds what a row or a small transaction allocates stays from one to
+	 * the next (a reset keeps it), where 8 kB blocks were malloc'd and
+	 * freed again for every row.
+	 */
 	r.txncxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal transaction",
-									 ALLOCSET_DEFAULT_SIZES);
+									 0, WAL_ROW_CXT_BLOCK, ALLOCSET_DEFAULT_MAXSIZE);
 	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng wal row",
-									 ALLOCSET_DEFAULT_SIZES);
+									 0, WAL_ROW_CXT_BLOCK, ALLOCSET_DEFAULT_MAXSIZE);
 	/* the records of a source transaction, until it is written */
 	r.pending_owner = CurrentResourceOwner;
 	r.pending = tuplestore_begin_heap(false, false, logical_decoding_work_mem);
