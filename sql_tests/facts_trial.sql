@@ -84,6 +84,30 @@ ALTER TABLE "My Mart"."Src ""x""" RENAME COLUMN i8_renamed TO i8;
 SELECT dataeng.fact_refresh('"My Mart"."F h"') AS changes;
 SELECT * FROM check_fact();
 
+-- the fact's owner may no longer read the source: 42501 saying whose
+-- right is missing and how to give it back
+CREATE ROLE regress_ft_owner;
+CREATE TABLE ft_src (id int PRIMARY KEY, at date NOT NULL, v int);
+INSERT INTO ft_src VALUES (1, '2026-01-01', 1);
+SELECT dataeng.cdc_enable('ft_src');
+GRANT SELECT, UPDATE ON ft_src TO regress_ft_owner;
+GRANT CREATE ON SCHEMA public TO regress_ft_owner;
+SET ROLE regress_ft_owner;
+SELECT dataeng.fact_create('ft_f', 'ft_src', 'at', 'day', '{}', ARRAY['count(*)', 'sum(v)'], schedule => NULL);
+RESET ROLE;
+REVOKE SELECT ON ft_src FROM regress_ft_owner;
+INSERT INTO ft_src VALUES (2, '2026-01-01', 2);
+\set VERBOSITY default
+SELECT dataeng.fact_refresh('ft_f');
+\set VERBOSITY terse
+GRANT SELECT ON ft_src TO regress_ft_owner;
+SELECT dataeng.fact_refresh('ft_f') AS changes;
+SELECT count, sum_v FROM ft_f;
+SELECT dataeng.fact_drop('ft_f');
+DROP TABLE ft_src;
+REVOKE CREATE ON SCHEMA public FROM regress_ft_owner;
+DROP ROLE regress_ft_owner;
+
 DROP FUNCTION check_fact;
 DROP VIEW truth;
 SELECT dataeng.fact_drop('"My Mart"."F h"');

@@ -1292,9 +1292,19 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.vals = palloc0(sizeof(ValueColumn) * Max(st.nvals, 1));
 	/* (cdc_read_changes checks more; no lock on a table the caller cannot read) */
 	if (pg_class_aclcheck(source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	{
+		const char *qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source)),
+													   get_rel_name(source));
+		const char *owner = GetUserNameFromId(GetUserId(), false);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", get_rel_name(source))));
+				 errmsg("permission denied for table %s", get_rel_name(source)),
+				 errdetail("Refreshing a fact reads its source as the fact's owner; role \"%s\" may not read %s.",
+						   owner, qname),
+				 errhint("Give the fact's owner the right to read it: GRANT SELECT ON %s TO %s;",
+						 qname, quote_identifier(owner))));
+	}
 	rel = relation_open(source, AccessShareLock);
 	for (i = 0; i < st.nvals; i++)
 	{
