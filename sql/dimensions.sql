@@ -503,10 +503,7 @@ BEGIN
     RETURN dataeng_internal._agg_as_owner(d.owner, 'dimension_refresh', d.name);
   END IF;
   -- every column the dimension copies is still a column of the source
-  SELECT c INTO missing FROM unnest(d.key_column || d.attributes) c
-   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = c
-                                                    AND a.attnum > 0 AND NOT a.attisdropped)
-   LIMIT 1;
+  missing := dataeng_internal._agg_missing_column(d.source, d.key_column || d.attributes);
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'column "%" of the source of dimension "%" does not exist', missing, d.name
       USING ERRCODE = 'undefined_column',

@@ -317,6 +317,26 @@ BEGIN
 END;
 $$;
 
+-- The first name in cols (in their order) that is not a column of src
+-- now, or NULL when every one is: the check, before a refresh, that a
+-- fact's or a dimension's source still has the columns its statements
+-- name (each caller says in its own words what was renamed or dropped).
+CREATE FUNCTION dataeng_internal._agg_missing_column(src regclass, cols text[])
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT c.name
+    FROM unnest(cols) WITH ORDINALITY c(name, o)
+   WHERE c.name IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = src AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped)
+   ORDER BY c.o
+   LIMIT 1
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_missing_column(regclass, text[]) IS
+  'internal: the first of some names that is not a column of a table (NULL when all are)';
+
 -- Raise unless src is a table whose changes the caller can consume with
 -- every column in cols: capture it if it is not captured yet.
 CREATE FUNCTION dataeng_internal._agg_capture(src regclass, cols text[], what text)
@@ -1635,13 +1655,10 @@ BEGIN
   -- the time column, the dimensions and the measures' columns are still
   -- columns of the source (else the refresh's statements would not even
   -- parse)
-  SELECT c INTO missing
-    FROM unnest(d.time_column || d.dimensions
-                || ARRAY(SELECT e.col FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.col IS NOT NULL)
-                || ARRAY(SELECT x FROM unnest(dataeng_internal._fact_measures(d.spec)) e, unnest(e.cols) x)) c
-   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = d.source AND a.attname = c
-                                                    AND a.attnum > 0 AND NOT a.attisdropped)
-   LIMIT 1;
+  missing := dataeng_internal._agg_missing_column(d.source,
+                 d.time_column || d.dimensions
+                 || ARRAY(SELECT e.col FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.col IS NOT NULL)
+                 || ARRAY(SELECT x FROM unnest(dataeng_internal._fact_measures(d.spec)) e, unnest(e.cols) x));
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'column "%" of the source of fact "%" does not exist', missing, d.name
       USING ERRCODE = 'undefined_column',

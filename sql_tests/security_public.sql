@@ -72,6 +72,7 @@ INSERT INTO reasons VALUES
   ('_fact_grain', 'invoker-rights helper'), ('_fact_range_pred', 'invoker-rights helper'),
   ('_agg_image_cols', 'invoker-rights helper'), ('_agg_image_keys', 'invoker-rights helper'),
   ('_agg_json_col', 'invoker-rights helper'), ('_agg_sum_type', 'invoker-rights helper'),
+  ('_agg_missing_column', 'invoker-rights helper'),
   ('_dim_attrs_differ', 'invoker-rights helper'), ('_agg_lock_source', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
   ('_fact_keys_eq', 'invoker-rights helper'), ('_fact_bucket_rows', 'invoker-rights helper'),
