@@ -3059,7 +3059,8 @@ BEGIN
                   dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'), 's.__dataeng_bucket',
                   NULL, NULL, NULL, NULL);
       END IF;
-      path := format('buckets: %s re-aggregated, %s groups', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups);
+      path := format('buckets: %s re-aggregated, %s group%s', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups,
+                     CASE WHEN n_groups = 1 THEN '' ELSE 's' END);
     ELSE
       -- count(DISTINCT) kept with per-value counts: the values that came
       -- and went, netted per group and value, are added to the side table
@@ -3159,7 +3160,7 @@ BEGIN
                   dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
                   dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
                   dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));
-        path := format('delta, %s groups recomputed', n_rec);
+        path := format('delta, %s group%s recomputed', n_rec, CASE WHEN n_rec = 1 THEN '' ELSE 's' END);
       END IF;
     END IF;
   ELSE
