@@ -542,8 +542,23 @@ BEGIN
             DETAIL = format('The column''s type (or length, precision or collation) in %s was changed after the dimension was created.',
                             d.source),
             HINT = format('Change the dimension''s column the same way: ALTER TABLE %s ALTER COLUMN %I TYPE %s%s USING %I::%s; '
-                          'the changes wait for the next refresh.',
-                          d.dim_table, changed.col, changed.src_type, changed.src_coll, changed.col, changed.src_type);
+                          '%s',
+                          d.dim_table, changed.col, changed.src_type, changed.src_coll, changed.col, changed.src_type,
+                          CASE WHEN d.resync_pending
+                               THEN 'the next refresh then makes the dimension''s current rows equal to the source, as after '
+                                    'a TRUNCATE (the changes captured before the change of type hold values of the old type: '
+                                    'they are not applied one by one).'
+                               ELSE 'the changes wait for the next refresh.' END);
+  END IF;
+  -- a dimension to make equal to its source (restored from a dump, or a
+  -- column's type changed with pending changes captured under the old
+  -- one, see _dim_on_alter): its pending changes are acknowledged unread
+  -- (their images may not read as the columns' types now)
+  IF d.resync_pending THEN
+    PERFORM dataeng_internal._agg_changes_table();
+    n := dataeng_internal._dim_resync(d, 0, now());
+    PERFORM dataeng_internal._dim_def_write('refreshed', d, n);
+    RETURN n;
   END IF;
 
   -- Events, per key: a delete (the old key of a delete, or of an update
@@ -654,6 +669,85 @@ END;
 $$;
 COMMENT ON FUNCTION dataeng.dimension_refresh(text) IS
   'Applies the source''s captured changes to a dimension table (overwriting, or keeping history for SCD type 2) and acknowledges them, in one transaction; returns the number of changes';
+
+-- Whether a value of type from_type (typmod from_typmod), written in the
+-- change log as it was, reads back as type to_type (to_typmod) as the
+-- value ALTER TABLE ... ALTER COLUMN ... TYPE to_type made of it: the same
+-- type with no or the same length/precision (or a longer varchar, char or
+-- bit varying), an integer widened (to a larger integer or an
+-- unconstrained numeric), or a cast without a function (varchar to text).
+-- Any other change (text to int USING ..., char(n) to text, which trims,
+-- numeric(10,2) to numeric(10,1), float4 to float8) may not.
+CREATE FUNCTION dataeng_internal._dim_type_keeps_values(from_type oid, from_typmod int, to_type oid, to_typmod int)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+    WHEN from_type = to_type THEN
+      to_typmod = -1 OR to_typmod = from_typmod
+      OR (to_type = ANY (ARRAY['varchar'::regtype, 'bpchar'::regtype, 'varbit'::regtype]::oid[])
+          AND from_typmod <> -1 AND to_typmod >= from_typmod)
+    WHEN from_type = ANY (ARRAY['int2'::regtype, 'int4'::regtype]::oid[])
+         AND to_type = ANY (ARRAY['int4'::regtype, 'int8'::regtype]::oid[]) THEN
+      from_type = 'int2'::regtype::oid OR to_type = 'int8'::regtype::oid
+    WHEN from_type = ANY (ARRAY['int2'::regtype, 'int4'::regtype, 'int8'::regtype]::oid[])
+         AND to_type = 'numeric'::regtype::oid THEN
+      to_typmod = -1
+    ELSE EXISTS (SELECT 1 FROM pg_cast k
+                  WHERE k.castsource = from_type AND k.casttarget = to_type
+                    AND k.castmethod = 'b')
+  END
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_type_keeps_values(oid, integer, oid, integer) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_type_keeps_values(oid, integer, oid, integer) IS
+  'internal: whether values captured as one type read back as another as ALTER COLUMN ... TYPE converted them';
+
+-- After ALTER TABLE of a dimension's source or table: when a tracked
+-- column of the source now has a type whose values the dimension's
+-- column (still of the type the changes pending were captured under)
+-- does not read back as ALTER ... TYPE converted them, the images of the
+-- changes pending may not read as the new type (text to int: 'Rome'), or
+-- may read as another value (int to text USING 'n' || n): the next
+-- refresh, once the dimension's column follows (its 42804 error says
+-- how), makes the dimension's current rows equal to the source instead,
+-- as after a TRUNCATE (resync_pending).  A compatible change (int to
+-- bigint, varchar(n) to text) leaves them to apply one by one.  The
+-- dimension's column changed first (its type then differs from the
+-- source's, whose next type is not known): the same as an incompatible
+-- change.  Security
+-- definer: it only sets that flag, which any role that can ALTER the
+-- source could bring about with a TRUNCATE.
+CREATE FUNCTION dataeng_internal._dim_on_alter()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE dataeng_internal.dimension_defs x SET resync_pending = true
+    FROM (SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() c
+           WHERE c.classid = 'pg_class'::regclass) a
+   WHERE NOT x.resync_pending
+     AND a.objid IN (x.source::oid, x.dim_table::oid)
+     AND EXISTS (SELECT 1 FROM unnest(x.key_column || x.attributes) n
+                   JOIN pg_attribute s ON s.attrelid = x.source AND s.attname = n
+                                      AND s.attnum > 0 AND NOT s.attisdropped
+                   JOIN pg_attribute t ON t.attrelid = x.dim_table AND t.attname = n
+                                      AND t.attnum > 0 AND NOT t.attisdropped
+                  WHERE (s.atttypid, s.atttypmod) IS DISTINCT FROM (t.atttypid, t.atttypmod)
+                    -- (the dimension's column changed before the source's:
+                    -- to what type the source's goes is not known yet)
+                    AND (a.objid = x.dim_table::oid
+                         OR NOT dataeng_internal._dim_type_keeps_values(t.atttypid, t.atttypmod, s.atttypid, s.atttypmod)));
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_on_alter() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_on_alter() IS
+  'internal: a dimension whose source column changed type so that its pending changes cannot be read one by one is made equal to its source at its next refresh (event trigger dataeng_dim_on_alter)';
+CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION dataeng_internal._dim_on_alter();
 
 CREATE FUNCTION dataeng.dimension_drop(dim_name text)
 RETURNS void

@@ -167,7 +167,9 @@ SELECT k, name, amt, span, is_current FROM ck2 ORDER BY ck2_sk;
 -------------------------------------------------------------------------------
 -- A source column's type changed: the refresh says which and how to follow
 -- (42804, with the ALTER TABLE of the dimension), instead of failing deep
--- in a statement or rounding values; once followed, the changes apply
+-- in a statement or rounding values; once followed, the changes apply (text
+-- to int with a change pending: as a compare with the source, see
+-- dimcheck_types)
 -------------------------------------------------------------------------------
 CREATE TABLE tc (id int PRIMARY KEY, code varchar(3), lvl text);
 INSERT INTO tc VALUES (1, 'abc', '1');

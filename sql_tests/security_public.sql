@@ -155,8 +155,10 @@ SELECT r.name AS stale_reason FROM reasons r
  ORDER BY 1;
 
 -- the only SECURITY DEFINER functions: the event triggers that follow DDL
--- of captured tables (no role calls them; they run SQL of the extension's
--- only, with search_path pinned) and the output plugin's DDL recorders
+-- of captured tables and of dimensions' sources (no role calls them; they
+-- run SQL of the extension's only, with search_path pinned; the
+-- dimensions' one only marks a dimension to be compared with its source
+-- at its next refresh) and the output plugin's DDL recorders
 -- (only inside an event trigger, see above); entry points switch user in C
 SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
  WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef ORDER BY p.oid::regprocedure::text;

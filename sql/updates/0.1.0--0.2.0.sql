@@ -561,3 +561,13 @@ CREATE TYPE dataeng_internal.fact_measure AS (
   reserve   int
 );
 DROP FUNCTION dataeng_internal._fact_measure_cols(jsonb, boolean);
+
+-- Dimensions (dimensions.sql): after ALTER TABLE of a dimension's source
+-- or table, a column type change that the changes pending cannot be read
+-- through marks the dimension to be compared with its source at its next
+-- refresh (the function is created empty here for the trigger to name;
+-- dimensions.sql's definition replaces it).
+CREATE FUNCTION dataeng_internal._dim_on_alter() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION dataeng_internal._dim_on_alter();
