@@ -1640,8 +1640,11 @@ COMMENT ON FUNCTION dataeng_internal._fact_def_validate(dataeng_internal.fact_de
 -- A min or max measure of a column keeps the column's values (reserves,
 -- the measure itself) in columns of the type it had when the fact was
 -- made: a source column of min/max that changed type since (ALTER TABLE
--- ... TYPE) cannot be refreshed into them.  A clear error, naming the way
--- back, instead of a failure deep in the refresh.
+-- ... TYPE) cannot be refreshed into them.  So for count(DISTINCT) (its
+-- side table), a dimension (the fact's column), and the other measures
+-- of a column whose new type does not read the changes captured before
+-- as they were.  A clear error, naming the way back, instead of a failure
+-- deep in every refresh.
 CREATE FUNCTION dataeng_internal._fact_source_check(d dataeng_internal.fact_defs)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -1651,6 +1654,7 @@ DECLARE
   m dataeng_internal.fact_measure;
   typ regtype;
   missing text;
+  changed record;
 BEGIN
   -- the time column, the dimensions and the measures' columns are still
   -- columns of the source (else the refresh's statements would not even
@@ -1666,14 +1670,59 @@ BEGIN
             HINT = format('If it was renamed, rename it back to "%s"; else drop the fact with dataeng.fact_drop(%L) and create it again.',
                           missing, d.name);
   END IF;
+  -- a dimension's column in the fact keeps the source column's type when
+  -- the fact was made: one the source's does not go into as it is (another
+  -- type, unless a cast without a function, as varchar to text; another
+  -- length or precision; another collation) would fail in every refresh
+  -- (text = integer: no operator) or group otherwise than the source
+  SELECT s.attname AS col, format_type(s.atttypid, s.atttypmod) AS src_type,
+         format_type(x.atttypid, x.atttypmod) AS fact_type
+    INTO changed
+    FROM unnest(d.dimensions) WITH ORDINALITY c(name, o)
+    JOIN pg_attribute s ON s.attrelid = d.source AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
+    JOIN pg_attribute x ON x.attrelid = d.storage_table AND x.attname = c.name AND x.attnum > 0 AND NOT x.attisdropped
+   WHERE NOT ((s.atttypid = x.atttypid
+               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = s.atttypid AND k.casttarget = x.atttypid
+                                                    AND k.castmethod = 'b'))
+              AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
+              AND s.attcollation = x.attcollation)
+   ORDER BY c.o
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'column "%" of % is of type % now; fact "%" keeps its dimension "%" as type %',
+                    changed.col, d.source, changed.src_type, d.name, changed.col, changed.fact_type
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = 'A dimension keeps values of the column''s type (length, precision and collation) when the fact was made; '
+                     'changes captured before the change of type hold values of the old type.',
+            HINT = format('Drop the fact and create it again: SELECT dataeng.fact_drop(%L), then dataeng.fact_create() '
+                          'with the arguments dataeng.facts shows.', d.name);
+  END IF;
   FOREACH m IN ARRAY dataeng_internal._fact_measures(d.spec) LOOP
-    CONTINUE WHEN m.agg NOT IN ('min', 'max') OR m.col IS NULL OR m.expr IS NOT NULL;
+    CONTINUE WHEN m.col IS NULL OR m.expr IS NOT NULL;
     typ := (dataeng_internal._agg_column(d.source, m.col, 'measure column')).typ;
+    -- other measures of a column: a wider integer, or a type the old one
+    -- casts to without a function, reads the changes captured before as
+    -- they were and aggregates into the fact's columns as it is (sum of
+    -- int then bigint goes on); any other (text to int USING ..., int to
+    -- numeric, whose sums the fact keeps as bigint) cannot; min, max and
+    -- count(DISTINCT) keep values of the type itself
+    IF m.agg IN ('count', 'sum', 'avg')
+       AND (typ = m.argtype
+            OR (m.argtype, typ) IN (('int2'::regtype, 'int4'::regtype), ('int2'::regtype, 'int8'::regtype),
+                                    ('int4'::regtype, 'int8'::regtype))
+            OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = m.argtype AND k.casttarget = typ AND k.castmethod = 'b')) THEN
+      CONTINUE;
+    END IF;
     IF typ IS DISTINCT FROM m.argtype THEN
       RAISE EXCEPTION 'column "%" of % is of type % now; fact "%" keeps its % for type %',
                       m.col, d.source, typ, d.name, m.measure, m.argtype
         USING ERRCODE = 'datatype_mismatch',
-              DETAIL = 'A min or max measure keeps values of the column''s type when the fact was made.',
+              DETAIL = CASE WHEN m.agg IN ('min', 'max')
+                            THEN 'A min or max measure keeps values of the column''s type when the fact was made.'
+                            WHEN m.agg = 'count_distinct'
+                            THEN 'A count(DISTINCT) measure keeps values of the column''s type when the fact was made.'
+                            ELSE 'The changes captured before the change of type hold values of the old type, which the '
+                                 'new one does not read as they were, or the fact''s column does not hold the new aggregates as they are.' END,
               HINT = format('Drop the fact and create it again: SELECT dataeng.fact_drop(%L), then dataeng.fact_create() '
                             'with the arguments dataeng.facts shows.', d.name);
     END IF;
