@@ -935,7 +935,8 @@ AS $$
   SELECT format('%I %s GENERATED ALWAYS AS (CASE WHEN %I = 0 THEN NULL ELSE (%s)::%s END) STORED',
     col, typ, '__cnt_' || col,
     CASE typ::regtype WHEN 'numeric'::regtype THEN format('%I::numeric / %I::numeric', '__sum_' || col, '__cnt_' || col)
-                      WHEN 'float8'::regtype THEN format('%I::float8 / %I::float8', '__sum_' || col, '__cnt_' || col)
+                      -- (avg() adds to 0: never -0, even of -0 values)
+                      WHEN 'float8'::regtype THEN format('(0::float8 + %I::float8) / %I::float8', '__sum_' || col, '__cnt_' || col)
                       WHEN 'interval'::regtype THEN format('%I / %I::float8', '__sum_' || col, '__cnt_' || col)
                       ELSE format('%I / %I', '__sum_' || col, '__cnt_' || col) END,
     typ)
