@@ -2604,16 +2604,40 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fact_defs, regtype, int, int, text) IS
   'internal: the net change of a count(DISTINCT) measure''s per-value counts in a fact refresh';
 
--- ... added to the side table of fact d (an upsert on the measure's unique
--- index), the rows it wrote kept in pg_temp._dataeng_dc_ret (RETURNING: a
--- row the upsert inserted has xmax 0, one it updated the locking
--- transaction's, as for every upsert).
+-- The per-value count changes of count(DISTINCT) measure mo (rows of
+-- changes, pg_temp._dataeng_dc) added to a fact's side table with direct
+-- index lookups and heap writes, as the caller (the fact's owner in a
+-- refresh), who needs SELECT, INSERT, UPDATE and DELETE on it: a row per
+-- change (src/aggregate/side_apply.c).
+CREATE FUNCTION dataeng_internal._fact_side_apply(side regclass, mo int, changes regclass)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dataeng_fact_side_apply'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng_internal._fact_side_apply(regclass, int, regclass) IS
+  'internal: add a count(DISTINCT) measure''s per-value count changes to a fact''s side table (index lookups and heap writes)';
+
+-- ... added to the side table of fact d, the rows it wrote kept in
+-- pg_temp._dataeng_dc_ret (their tid, NULL for a row deleted; the keys;
+-- the new count, 0 or less for a value gone; whether the row was
+-- inserted).  Applied in C, one index descent and one heap write per
+-- value (_fact_side_apply, src/aggregate/side_apply.c), unless the side
+-- table has row security or triggers: then by an upsert on the measure's
+-- unique index (RETURNING: a row the upsert inserted has xmax 0, one it
+-- updated the locking transaction's, as for every upsert), whose rows at
+-- 0 or less the refresh deletes after.
 CREATE FUNCTION dataeng_internal._fact_side_upsert_sql(d dataeng_internal.fact_defs, side regclass, mo int)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = side AND NOT c.relrowsecurity AND NOT c.relhastriggers)
+    THEN format('INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM dataeng_internal._fact_side_apply(%1$L::regclass, %2$s, '
+                '''pg_temp._dataeng_dc''::regclass) AS a(__tid tid, %3$s, __m int, __n bigint, __ins boolean)',
+                side, mo,
+                (SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY u.o)
+                   FROM unnest(ARRAY['bucket'] || d.dimensions) WITH ORDINALITY u(k, o)
+                   JOIN pg_attribute a ON a.attrelid = side AND a.attname = u.k AND NOT a.attisdropped))
+    ELSE format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
                 '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
                 '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
                 '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
@@ -2621,6 +2645,7 @@ AS $$
                 side, array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
                 '__v' || mo, mo,
                 array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '))
+    END
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs, regclass, int) IS
   'internal: the upsert of a count(DISTINCT) measure''s per-value count changes into a fact''s side table';

@@ -1,0 +1,153 @@
+-- The per-value counts of count(DISTINCT) measures applied to a fact's
+-- side table in C (dataeng_internal._fact_side_apply: one index descent and
+-- one heap write per value, src/aggregate/side_apply.c), or by an upsert
+-- when the side table has triggers or row security.  Both paths, side by
+-- side on the same changes: after every refresh each fact equals its
+-- GROUP BY and each side table the per-value counts of the source.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dataeng;
+\pset null '(null)'
+SET TimeZone = 'UTC';
+CREATE ROLE da_owner;
+CREATE ROLE da_other;
+CREATE SCHEMA da AUTHORIZATION da_owner;
+GRANT USAGE ON SCHEMA da TO da_other;
+SET ROLE da_owner;
+
+-- a nullable dimension (a NULL group), an int value and a text value
+CREATE TABLE da.src (id int PRIMARY KEY, at timestamptz NOT NULL, g text, v int, w text);
+INSERT INTO da.src
+SELECT i, timestamptz '2025-04-01' + (i % 3) * interval '1 day',
+       CASE WHEN i % 7 = 0 THEN NULL WHEN i % 2 = 0 THEN 'x' ELSE 'y' END, i % 5, 'w' || (i % 4)
+  FROM generate_series(1, 60) i;
+SELECT dataeng.fact_create('da.c', 'da.src', 'at', 'day', ARRAY['g'],
+                           ARRAY['count(*)', 'count(DISTINCT v)', 'count(DISTINCT w)'], schedule => NULL) IS NOT NULL AS created;
+SELECT dataeng.fact_create('da.u', 'da.src', 'at', 'day', ARRAY['g'],
+                           ARRAY['count(*)', 'count(DISTINCT v)', 'count(DISTINCT w)'], schedule => NULL) IS NOT NULL AS created;
+-- a trigger on da.u's side table: its counts go through the upsert
+CREATE FUNCTION da.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER noop BEFORE INSERT OR UPDATE ON da.u_distinct FOR EACH ROW EXECUTE FUNCTION da.noop();
+SELECT d.name, CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' WHEN s LIKE 'WITH up AS (INSERT%ON CONFLICT%' THEN 'upsert' END AS applied_by
+  FROM dataeng_internal.fact_defs d,
+       dataeng_internal._fact_side_upsert_sql(d, dataeng_internal._fact_side_table(d), 2) s
+ WHERE d.name LIKE 'da.%' ORDER BY 1;
+
+-- differences with the truth (0: equal)
+CREATE FUNCTION da.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS $$
+  WITH truth AS (SELECT date_trunc('day', at, 'UTC') AS bucket, g, count(*) AS count,
+                        count(DISTINCT v) AS dv, count(DISTINCT w) AS dw FROM da.src GROUP BY 1, 2),
+       vals AS (SELECT date_trunc('day', at, 'UTC') AS bucket, g, 2 AS m, v::text AS val, count(*) AS n
+                  FROM da.src WHERE v IS NOT NULL GROUP BY 1, 2, 4
+                UNION ALL
+                SELECT date_trunc('day', at, 'UTC'), g, 3, w, count(*) FROM da.src WHERE w IS NOT NULL GROUP BY 1, 2, 4)
+  SELECT f, (SELECT count(*) FROM (
+               (SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.c WHERE f = 'c'
+                UNION ALL SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.u WHERE f = 'u'
+                EXCEPT ALL SELECT * FROM truth)
+               UNION ALL
+               (SELECT * FROM truth
+                EXCEPT ALL (SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.c WHERE f = 'c'
+                            UNION ALL SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.u WHERE f = 'u'))) x)
+          + (SELECT count(*) FROM (
+               (SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.c_distinct WHERE f = 'c'
+                UNION ALL SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.u_distinct WHERE f = 'u'
+                EXCEPT ALL SELECT * FROM vals)
+               UNION ALL
+               (SELECT * FROM vals
+                EXCEPT ALL (SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.c_distinct WHERE f = 'c'
+                            UNION ALL SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.u_distinct WHERE f = 'u'))) x)
+    FROM unnest(ARRAY['c', 'u']) f
+$$;
+CREATE FUNCTION da.refresh() RETURNS TABLE (fact text, changes bigint, path text) LANGUAGE plpgsql AS $$
+BEGIN
+  FOREACH fact IN ARRAY ARRAY['da.c', 'da.u'] LOOP
+    changes := dataeng.fact_refresh(fact);
+    SELECT f.last_refresh_path INTO path FROM dataeng.facts f WHERE f.name = fact;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+SET dataeng.fact_refresh_path = 'delta';
+SELECT * FROM da.diff();
+
+-- 1. a value's last row goes (its count reaches 0: the side row deleted,
+-- the group's count(DISTINCT) one less), then it comes back; and a value
+-- that goes and comes back in one refresh (no net change)
+SELECT bucket, g, count_distinct_v FROM da.c WHERE bucket = '2025-04-02' AND g = 'x';
+DELETE FROM da.src WHERE date_trunc('day', at, 'UTC') = '2025-04-02' AND g = 'x' AND v = 2;
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+SELECT bucket, g, count_distinct_v FROM da.c WHERE bucket = '2025-04-02' AND g = 'x';
+SELECT count(*) AS side_rows_of_value_2 FROM da.c_distinct
+ WHERE bucket = '2025-04-02' AND g = 'x' AND __m = 2 AND __v2 = 2;
+INSERT INTO da.src VALUES (100, '2025-04-02 10:00', 'x', 2, 'w0');
+DELETE FROM da.src WHERE id = (SELECT min(id) FROM da.src WHERE g = 'y' AND v = 3);
+INSERT INTO da.src VALUES (101, '2025-04-02 11:00', 'y', 3, 'w3');
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+SELECT bucket, g, count_distinct_v FROM da.c WHERE bucket = '2025-04-02' AND g = 'x';
+
+-- 2. NULL values are not counted: values set to NULL and back
+UPDATE da.src SET v = NULL, w = NULL WHERE g IS NULL AND id % 2 = 0;
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+UPDATE da.src SET v = 7, w = 'new' WHERE g IS NULL AND v IS NULL AND id % 4 = 0;
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.c WHERE g IS NULL ORDER BY 1;
+
+-- 3. a value moved from one group to another, and between buckets
+UPDATE da.src SET g = 'y' WHERE id IN (1, 4);
+UPDATE da.src SET at = at + interval '1 day' WHERE id IN (2, 5);
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+
+-- 4. a group emptied: its side rows go with it
+DELETE FROM da.src WHERE date_trunc('day', at, 'UTC') = '2025-04-03' AND g = 'x';
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+SELECT count(*) AS groups, (SELECT count(*) FROM da.c_distinct WHERE bucket = '2025-04-03' AND g = 'x') AS side_rows
+  FROM da.c WHERE bucket = '2025-04-03' AND g = 'x';
+
+-- 5. many values at once, new ones and gone ones, in both facts
+UPDATE da.src SET v = (v + id) % 9, w = 'w' || ((id * 7) % 6) WHERE id % 3 <> 0;
+INSERT INTO da.src SELECT 200 + i, timestamptz '2025-04-01' + (i % 4) * interval '1 day',
+                          (ARRAY['x', 'y', 'z', NULL])[1 + i % 4], i % 11, 'n' || (i % 5)
+  FROM generate_series(1, 40) i;
+DELETE FROM da.src WHERE id % 7 = 0;
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+
+-- 6. _fact_side_apply writes as its caller: another role may not change
+-- a fact's per-value counts through it, nor may the owner without UPDATE
+RESET ROLE;
+SET ROLE da_other;
+SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'da.src')
+  AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean);
+RESET ROLE;
+SET ROLE da_owner;
+REVOKE UPDATE ON da.c_distinct FROM da_owner;
+INSERT INTO da.src VALUES (300, '2025-04-01 05:00', 'x', 1234, 'zz');
+\set VERBOSITY terse
+SELECT dataeng.fact_refresh('da.c');
+\set VERBOSITY default
+GRANT UPDATE ON da.c_distinct TO da_owner;
+-- a column definition list that is not the side table's is refused
+SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'da.src')
+  AS a(__tid tid, bucket text, g text, __m int, __n bigint, __ins boolean);
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+-- row security on the side table: the upsert (which applies it) is used
+ALTER TABLE da.c_distinct ENABLE ROW LEVEL SECURITY;
+SELECT CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' ELSE 'upsert' END AS applied_by
+  FROM dataeng_internal.fact_defs d, dataeng_internal._fact_side_upsert_sql(d, 'da.c_distinct', 2) s
+ WHERE d.name = 'da.c';
+ALTER TABLE da.c_distinct DISABLE ROW LEVEL SECURITY;
+
+RESET ROLE;
+RESET dataeng.fact_refresh_path;
+SELECT dataeng.fact_drop('da.c');
+SELECT dataeng.fact_drop('da.u');
+DROP SCHEMA da CASCADE;
+DROP ROLE da_owner;
+DROP ROLE da_other;
+DROP EXTENSION dataeng CASCADE;
