@@ -1632,6 +1632,14 @@ DECLARE
   typ regtype;
   missing text;
 BEGIN
+  -- the source table itself is still there (a fact follows its table, not a name)
+  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = d.source) THEN
+    RAISE EXCEPTION 'the source table of fact "%" was dropped', d.name
+      USING ERRCODE = 'undefined_table',
+            DETAIL = format('The fact was made from the table of OID %s, which no longer exists.', d.source::oid),
+            HINT = format('Drop the fact with SELECT dataeng.fact_drop(%L) (its scheduled refresh fails until then) '
+                          'and create it again from the table that replaces it.', d.name);
+  END IF;
   -- the time column, the dimensions and the measures' columns are still
   -- columns of the source (else the refresh's statements would not even
   -- parse)
