@@ -887,7 +887,9 @@ BEGIN
       IF NOT (m.agg = 'avg' AND NOT c.hidden) THEN
         ins_cols := ins_cols || format(', %I', c.col_name);
         ins_sel := ins_sel || ', ' || c.expr;
-        IF m.mode = 'recompute' THEN
+        -- (and numeric sums: recomputed where NaN or an infinity came or went)
+        IF m.mode = 'recompute' OR (m.mode = 'delta' AND m.agg IN ('sum', 'avg')
+                                    AND dataeng_internal._agg_sum_type_of(m.argtype) = 'numeric') THEN
           rec_set := coalesce(rec_set || ', ', '') || format('%1$I = r.%1$I', c.col_name);
           rec_sel := coalesce(rec_sel || ', ', '') || format('%s AS %I', c.expr, c.col_name);
         END IF;
@@ -2827,6 +2829,15 @@ BEGIN
     -- a delta, or a count(DISTINCT) (_fact_delta_sql)
     i := array_position(vals, v);
     SELECT * INTO p FROM dataeng_internal._fact_delta_sql(m, i, sumtypes[i]);
+    -- a numeric sum whose delta is NaN or infinite: such a value came or
+    -- went (NaN - NaN and Infinity - Infinity are NaN, never the sum of the
+    -- values left), so the group is recomputed (its sum is in rec_set)
+    IF m.mode = 'delta' AND m.agg IN ('sum', 'avg') AND sumtypes[i] = 'numeric' THEN
+      xcond := coalesce(xcond || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
+                                                       CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
+      xcond_after := coalesce(xcond_after || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
+                                                                   CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
+    END IF;
     agg := agg || p.agg;
     flat := flat || p.flat;
     reagg := reagg || p.reagg;
@@ -2971,9 +2982,10 @@ BEGIN
         DROP TABLE pg_temp._dataeng_recompute;
       END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
-        'SELECT %s FROM %s d WHERE d.__frows + d.__rows > 0 %s',
+        'SELECT %s FROM %s d WHERE %s %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-        delta, CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
+        delta, CASE WHEN rec_all OR xfold IS NOT NULL THEN 'd.__frows + d.__rows > 0' ELSE 'true' END,
+        CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
       n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
       ANALYZE pg_temp._dataeng_recompute;
     ELSE
