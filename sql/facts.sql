@@ -2831,8 +2831,9 @@ BEGIN
     SELECT * INTO p FROM dataeng_internal._fact_delta_sql(m, i, sumtypes[i]);
     -- a numeric sum whose delta is NaN or infinite: such a value came or
     -- went (NaN - NaN and Infinity - Infinity are NaN, never the sum of the
-    -- values left), so the group is recomputed (its sum is in rec_set)
-    IF m.mode = 'delta' AND m.agg IN ('sum', 'avg') AND sumtypes[i] = 'numeric' THEN
+    -- values left), so the group is recomputed (its sum is in rec_set:
+    -- _fact_sql, the same test)
+    IF m.mode = 'delta' AND m.agg IN ('sum', 'avg') AND dataeng_internal._agg_sum_type_of(m.argtype) = 'numeric' THEN
       xcond := coalesce(xcond || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
                                                        CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
       xcond_after := coalesce(xcond_after || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
