@@ -502,6 +502,14 @@ BEGIN
     -- another role with the owner's rights: the work runs as the owner
     RETURN dataeng_internal._agg_as_owner(d.owner, 'dimension_refresh', d.name);
   END IF;
+  -- the source table itself is still there (a dimension follows its table, not a name)
+  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = d.source) THEN
+    RAISE EXCEPTION 'the source table of dimension "%" was dropped', d.name
+      USING ERRCODE = 'undefined_table',
+            DETAIL = format('The dimension was made from the table of OID %s, which no longer exists.', d.source::oid),
+            HINT = format('Drop the dimension with SELECT dataeng.dimension_drop(%L) (its scheduled refresh fails until then) '
+                          'and create it again from the table that replaces it.', d.name);
+  END IF;
   -- every column the dimension copies is still a column of the source
   missing := dataeng_internal._agg_missing_column(d.source, d.key_column || d.attributes);
   IF missing IS NOT NULL THEN

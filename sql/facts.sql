@@ -907,7 +907,9 @@ BEGIN
       IF NOT (m.agg = 'avg' AND NOT c.hidden) THEN
         ins_cols := ins_cols || format(', %I', c.col_name);
         ins_sel := ins_sel || ', ' || c.expr;
-        IF m.mode = 'recompute' THEN
+        -- (and numeric sums: recomputed where NaN or an infinity came or went)
+        IF m.mode = 'recompute' OR (m.mode = 'delta' AND m.agg IN ('sum', 'avg')
+                                    AND dataeng_internal._agg_sum_type_of(m.argtype) = 'numeric') THEN
           rec_set := coalesce(rec_set || ', ', '') || format('%1$I = r.%1$I', c.col_name);
           rec_sel := coalesce(rec_sel || ', ', '') || format('%s AS %I', c.expr, c.col_name);
         END IF;
@@ -1657,6 +1659,14 @@ DECLARE
   missing text;
   changed record;
 BEGIN
+  -- the source table itself is still there (a fact follows its table, not a name)
+  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = d.source) THEN
+    RAISE EXCEPTION 'the source table of fact "%" was dropped', d.name
+      USING ERRCODE = 'undefined_table',
+            DETAIL = format('The fact was made from the table of OID %s, which no longer exists.', d.source::oid),
+            HINT = format('Drop the fact with SELECT dataeng.fact_drop(%L) (its scheduled refresh fails until then) '
+                          'and create it again from the table that replaces it.', d.name);
+  END IF;
   -- the time column, the dimensions and the measures' columns are still
   -- columns of the source (else the refresh's statements would not even
   -- parse)
@@ -2911,6 +2921,16 @@ BEGIN
     -- a delta, or a count(DISTINCT) (_fact_delta_sql)
     i := array_position(vals, v);
     SELECT * INTO p FROM dataeng_internal._fact_delta_sql(m, i, sumtypes[i]);
+    -- a numeric sum whose delta is NaN or infinite: such a value came or
+    -- went (NaN - NaN and Infinity - Infinity are NaN, never the sum of the
+    -- values left), so the group is recomputed (its sum is in rec_set:
+    -- _fact_sql, the same test)
+    IF m.mode = 'delta' AND m.agg IN ('sum', 'avg') AND dataeng_internal._agg_sum_type_of(m.argtype) = 'numeric' THEN
+      xcond := coalesce(xcond || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
+                                                       CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
+      xcond_after := coalesce(xcond_after || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
+                                                                   CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
+    END IF;
     agg := agg || p.agg;
     flat := flat || p.flat;
     reagg := reagg || p.reagg;
@@ -3055,9 +3075,10 @@ BEGIN
         DROP TABLE pg_temp._dataeng_recompute;
       END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
-        'SELECT %s FROM %s d WHERE d.__frows + d.__rows > 0 %s',
+        'SELECT %s FROM %s d WHERE %s %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-        delta, CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
+        delta, CASE WHEN rec_all OR xfold IS NOT NULL THEN 'd.__frows + d.__rows > 0' ELSE 'true' END,
+        CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
       n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
       ANALYZE pg_temp._dataeng_recompute;
     ELSE

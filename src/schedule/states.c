@@ -169,7 +169,9 @@ sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_
 
 	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
 			  "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
-			  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it', owner) "
+			  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it: "
+			  "give it LOGIN (ALTER ROLE %s LOGIN), or schedule the job as a role that can log in', "
+			  "       owner, owner) "
 			  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 "
 			  "ON CONFLICT (run_id) DO UPDATE SET started_at = excluded.started_at, "
 			  "  finished_at = excluded.finished_at, status = excluded.status, "
