@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * dimension.c
- *		The events of a dimension refresh, read typed from the change log.
+ *		The events of a dimension refresh, read typed from the change log,
+ *		and (below, _dim_apply()) their application in C.
  *
  * dataeng_internal._dim_events(consumer, source, key_column, attributes)
  * reads every pending change of source for the dimension's consumer
@@ -39,7 +40,10 @@
  *
  * This replaces reading the changes into a temporary table of jsonb rows
  * and taking the columns out in SQL: the set-based statements of
- * dimension_refresh() (sql/dimensions.sql) start from typed events.
+ * dimension_refresh() (sql/dimensions.sql) start from typed events.  Where
+ * it can, dimension_refresh() does not run them: _dim_apply() reads the
+ * same events into a sort by key and applies them itself (see "The apply
+ * path" below for how, and for when the SQL is kept).
  *
  *-------------------------------------------------------------------------
  */
