@@ -447,6 +447,24 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng_internal._dim_events(text, regclass, text, text[]) IS
   'internal: the events (upserts and deletes of keys, TRUNCATEs) of a dimension''s pending changes, acknowledged (reader of dimension_refresh)';
 
+-- The apply path of dimension_refresh (src/aggregate/dimension.c): the
+-- pending changes read, sorted by key and applied in C through the
+-- dimension's unique index on the key, with the decisions of the SQL
+-- below; path is NULL then (n_changes counts the changes read,
+-- truncated_at is the time of the first TRUNCATE, from which the caller
+-- compares with the source).  Else nothing is read and path says why the
+-- SQL applies them (row-level security or triggers on the dimension
+-- table, rights checked by column, columns read as JSON...).  With a NULL
+-- consumer only the path is returned.  by_text: per column (key, then
+-- attributes) whether _dim_differ() compares its values by their text.
+CREATE FUNCTION dataeng_internal._dim_apply(consumer text, source regclass, key_column text, attributes text[],
+                                            dim_table regclass, scd_type int, by_text boolean[],
+                                            OUT n_changes bigint, OUT truncated_at timestamptz, OUT path text)
+AS 'MODULE_PATHNAME', 'dataeng_dim_apply'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng_internal._dim_apply(text, regclass, text, text[], regclass, int, boolean[]) IS
+  'internal: apply a dimension''s pending changes in C, acknowledged, or say why the SQL must (writer of dimension_refresh)';
+
 -- A refresh works set-based, from the events of the changes read typed in
 -- C (_dim_events(), src/aggregate/dimension.c), in a few statements
 -- whatever the number of changes:
@@ -490,6 +508,7 @@ DECLARE
   i int;
   missing text;
   changed record;
+  ap record;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
@@ -567,6 +586,26 @@ BEGIN
     n := dataeng_internal._dim_resync(d, 0, now());
     PERFORM dataeng_internal._dim_def_write('refreshed', d, n);
     RETURN n;
+  END IF;
+
+  -- Where it can, the refresh applies the changes in C
+  -- (_dim_apply(), src/aggregate/dimension.c), with the decisions of the
+  -- statements below; else (or after a restore) those statements do.
+  IF NOT d.resync_pending THEN
+    SELECT * INTO ap
+      FROM dataeng_internal._dim_apply(d.consumer, d.source, d.key_column, d.attributes, d.dim_table, d.scd_type,
+             ARRAY(SELECT dataeng_internal._dim_differ(d.source, c.name, 'a', 'b') <> '(a IS DISTINCT FROM b)'
+                     FROM unnest(d.key_column || d.attributes) WITH ORDINALITY c(name, o) ORDER BY c.o));
+    IF ap.path IS NULL THEN
+      n := ap.n_changes;
+      IF ap.truncated_at IS NOT NULL THEN
+        PERFORM dataeng_internal._agg_changes_table();
+        n := dataeng_internal._dim_resync(d, n, ap.truncated_at);
+      END IF;
+      PERFORM dataeng_internal._dim_def_write('refreshed', d, n);
+      RETURN n;
+    END IF;
+    RAISE DEBUG 'dimension "%" applies its changes in SQL: %', d.name, ap.path;
   END IF;
 
   -- Events, per key: a delete (the old key of a delete, or of an update

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * dimension.c
- *		The events of a dimension refresh, read typed from the change log.
+ *		The events of a dimension refresh, read typed from the change log,
+ *		and (below, _dim_apply()) their application in C.
  *
  * dataeng_internal._dim_events(consumer, source, key_column, attributes)
  * reads every pending change of source for the dimension's consumer
@@ -39,22 +40,42 @@
  *
  * This replaces reading the changes into a temporary table of jsonb rows
  * and taking the columns out in SQL: the set-based statements of
- * dimension_refresh() (sql/dimensions.sql) start from typed events.
+ * dimension_refresh() (sql/dimensions.sql) start from typed events.  Where
+ * it can, dimension_refresh() does not run them: _dim_apply() reads the
+ * same events into a sort by key and applies them itself (see "The apply
+ * path" below for how, and for when the SQL is kept).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_coerce.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+#include "utils/sortsupport.h"
+#include "utils/timestamp.h"
+#include "utils/tuplesort.h"
 #include "utils/typcache.h"
 
 #include "common/common.h"
@@ -80,6 +101,12 @@ typedef struct EventState
 	MemoryContext rowcxt;
 	Tuplestorestate *store;
 	TupleDesc	desc;
+	/* the apply path (dim_apply): events sorted, TRUNCATEs remembered */
+	Tuplesortstate *sort;
+	TupleTableSlot *sortslot;
+	bool		has_tr;
+	int64		tr_change_id;
+	Datum		tr_t;
 } EventState;
 
 /*
@@ -95,6 +122,9 @@ keys_equal(EventState *st, Datum a, Datum b)
 	return datum_image_eq(a, b, st->keybyval, st->keylen);
 }
 
+static void put_sorted_event(EventState *st, Datum change_id, Datum t, bool is_truncate,
+							 bool present, int part, Datum *vals, bool *nulls);
+
 /*
  * put_event
  *		Add an event row: present (or a TRUNCATE when is_truncate), and when
@@ -106,6 +136,11 @@ put_event(EventState *st, Datum change_id, Datum t, bool is_truncate, bool prese
 {
 	int			i;
 
+	if (st->sort)
+	{
+		put_sorted_event(st, change_id, t, is_truncate, present, part, vals, nulls);
+		return;
+	}
 	st->nulls[0] = true;		/* n_changes */
 	st->values[1] = change_id;
 	st->nulls[1] = false;
@@ -314,4 +349,845 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
 	st.nulls[0] = false;
 	tuplestore_putvalues(st.store, desc, st.values, st.nulls);
 	return (Datum) 0;
+}
+
+/*-------------------------------------------------------------------------
+ * The apply path: dataeng_internal._dim_apply()
+ *
+ * dimension_refresh() applies the events itself, in C, where it can: the
+ * events are sorted by (key, change_id, part) in a tuplesort, then walked
+ * one key at a time.  Each key's row (type 1) or current version (type 2)
+ * is looked up once through the dimension's unique index on the key, and
+ * written through the executor's simple relation routines (as logical
+ * replication's apply worker writes: ExecSimpleRelationInsert/Update/
+ * Delete, which check the table's constraints, compute its generated
+ * columns and maintain its indexes), with the very decisions of the
+ * set-based SQL of dimension_refresh() (sql/dimensions.sql):
+ *
+ *	 type 1: the key's last event decides: a delete deletes the row, an
+ *			 upsert inserts it, or overwrites the key and the attributes
+ *			 when one of them differs; a row that does not differ is
+ *			 neither written nor locked;
+ *	 type 2: an event is kept when it changes the key's state (present or
+ *			 not, the tracked attributes) from the one before it (the
+ *			 current version for the first); the first kept event closes
+ *			 the current version at its time; every kept upsert opens a
+ *			 version valid until the next kept event; times are the running
+ *			 maximum of the key's capture times, never before the current
+ *			 version's valid_from.  The versions are inserted in change
+ *			 order (a second sort), so surrogate keys follow it.
+ *
+ * Values are compared as _dim_differ() says (by_text: the caller passes
+ * it): by their binary images where the type's equality holds only
+ * between identical values, else by their output text.
+ *
+ * dim_apply_reason() says when the SQL is used instead (the path is
+ * chosen before anything is read): row-level security applying to the
+ * owner on the dimension table, triggers on it (their firing order and
+ * transition tables stay SQL's), rights the owner lacks at the table
+ * level (SQL then checks its columns), a column read as JSON (arrays,
+ * composites, json: SQL rebuilds them), a value compared through a cast
+ * to text that is not its output function, a table other than an
+ * ordinary one, or no usable unique index on the key.  A write to one
+ * row of the dimension by another transaction during the refresh makes
+ * it fail (as the apply worker does) where SQL would wait and redo it.
+ *-------------------------------------------------------------------------
+ */
+
+/* columns of a sorted event: then the key and the attributes */
+#define S_CHANGE_ID 0
+#define S_PART		1
+#define S_T			2
+#define S_PRESENT	3
+#define S_FIXED		4
+
+static void
+put_sorted_event(EventState *st, Datum change_id, Datum t, bool is_truncate,
+				 bool present, int part, Datum *vals, bool *nulls)
+{
+	TupleTableSlot *slot = st->sortslot;
+	int			i;
+
+	if (is_truncate)
+	{
+		int64		id = DatumGetInt64(change_id);
+
+		if (!st->has_tr || id < st->tr_change_id)
+		{
+			st->has_tr = true;
+			st->tr_change_id = id;
+			st->tr_t = t;
+		}
+		return;
+	}
+	ExecClearTuple(slot);
+	slot->tts_values[S_CHANGE_ID] = change_id;
+	slot->tts_isnull[S_CHANGE_ID] = false;
+	slot->tts_values[S_PART] = Int32GetDatum(part);
+	slot->tts_isnull[S_PART] = false;
+	slot->tts_values[S_T] = t;
+	slot->tts_isnull[S_T] = false;
+	slot->tts_values[S_PRESENT] = BoolGetDatum(present);
+	slot->tts_isnull[S_PRESENT] = false;
+	for (i = 0; i < st->ncols; i++)
+	{
+		bool		given = (i == 0 || present);
+
+		slot->tts_values[S_FIXED + i] = given ? vals[i] : (Datum) 0;
+		slot->tts_isnull[S_FIXED + i] = given ? nulls[i] : true;
+	}
+	ExecStoreVirtualTuple(slot);
+	tuplesort_puttupleslot(st->sort, slot);
+}
+
+typedef struct DimApply
+{
+	Relation	rel;
+	int			scd;
+	int			ncols;			/* the key, then the attributes */
+	AttrNumber *srcatt;			/* their numbers in the source */
+	AttrNumber *dimatt;			/* their numbers in the dimension */
+	AttrNumber	valid_from;
+	AttrNumber	valid_to;
+	AttrNumber	is_current;
+	Oid			keytype;
+	Oid			keycoll;
+	bool	   *by_text;
+	FmgrInfo   *out;
+	int16	   *typlen;
+	bool	   *typbyval;
+	/* set up by dim_apply_begin */
+	Relation	idxrel;
+	Oid			eqproc;
+	Oid			idxcoll;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	IndexScanDesc scan;
+	TupleTableSlot *found;
+	TupleTableSlot *newslot;
+	int			ndefaults;
+	AttrNumber *defatt;
+	ExprState **defexpr;
+	SortSupportData keysort;
+	Datum	   *cv;				/* a found row's values, by column */
+	bool	   *cn;
+	MemoryContext scancxt;		/* the index scan's (it allocates lazily) */
+} DimApply;
+
+/*
+ * dim_apply_init
+ *		Look the columns up (no rights are checked, nothing is read).
+ */
+static void
+dim_apply_init(DimApply *da, Relation rel, Oid source, int scd, const char *key_column,
+			   char **attrs, int nattrs, bool *by_text)
+{
+	int			i;
+
+	memset(da, 0, sizeof(*da));
+	da->rel = rel;
+	da->scd = scd;
+	da->ncols = 1 + nattrs;
+	da->srcatt = palloc(sizeof(AttrNumber) * da->ncols);
+	da->dimatt = palloc(sizeof(AttrNumber) * da->ncols);
+	da->by_text = by_text;
+	da->out = palloc0(sizeof(FmgrInfo) * da->ncols);
+	da->typlen = palloc(sizeof(int16) * da->ncols);
+	da->typbyval = palloc(sizeof(bool) * da->ncols);
+	for (i = 0; i < da->ncols; i++)
+	{
+		const char *col = i == 0 ? key_column : attrs[i - 1];
+
+		da->srcatt[i] = get_attnum(source, col);
+		da->dimatt[i] = get_attnum(RelationGetRelid(rel), col);
+	}
+	da->valid_from = get_attnum(RelationGetRelid(rel), "valid_from");
+	da->valid_to = get_attnum(RelationGetRelid(rel), "valid_to");
+	da->is_current = get_attnum(RelationGetRelid(rel), "is_current");
+}
+
+/*
+ * dim_apply_reason
+ *		NULL when _dim_apply() applies the dimension's changes itself, else
+ *		why the SQL does.  Also finds the key's index (da->idxrel, opened).
+ */
+static const char *
+dim_apply_reason(DimApply *da, Oid source)
+{
+	Relation	rel = da->rel;
+	Oid			relid = RelationGetRelid(rel);
+	AclMode		need = ACL_SELECT | ACL_INSERT | ACL_UPDATE | (da->scd == 1 ? ACL_DELETE : 0);
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *indexes;
+	ListCell   *lc;
+	int			i;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		return "the dimension is not an ordinary table";
+	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		return "row-level security applies to the dimension's owner";
+	if (rel->trigdesc != NULL)
+		return "the dimension table has triggers";
+	if (pg_class_aclmask(relid, GetUserId(), need, ACLMASK_ALL) != need)
+		return "the owner lacks a right on the dimension table (checked by column in SQL)";
+	for (i = 0; i < da->ncols; i++)
+	{
+		Oid			typid;
+		int32		typmod;
+		Oid			collid;
+		char		category;
+		bool		preferred;
+		Oid			base;
+		Form_pg_attribute a;
+
+		if (da->srcatt[i] <= 0 || da->dimatt[i] <= 0)
+			return "a column is missing";
+		get_atttypetypmodcoll(source, da->srcatt[i], &typid, &typmod, &collid);
+		get_type_category_preferred(typid, &category, &preferred);
+		base = getBaseType(typid);
+		if (category == TYPCATEGORY_ARRAY || get_typtype(typid) == TYPTYPE_COMPOSITE ||
+			base == JSONOID || base == JSONBOID)
+			return "a column is an array, a composite or json";
+		a = TupleDescAttr(desc, da->dimatt[i] - 1);
+		if (a->attgenerated)
+			return "a column of the dimension is generated";
+		if (!IsBinaryCoercible(typid, a->atttypid))
+			return "a column of the dimension has another type";
+		if (da->by_text[i])
+		{
+			Oid			funcid;
+			bool		isvarlena;
+
+			CoercionPathType how = find_coercion_pathway(TEXTOID, typid, COERCION_EXPLICIT, &funcid);
+
+			if (how != COERCION_PATH_COERCEVIAIO && how != COERCION_PATH_RELABELTYPE)
+				return "a column is compared through a cast to text";
+			getTypeOutputInfo(typid, &funcid, &isvarlena);
+			fmgr_info(funcid, &da->out[i]);
+		}
+		get_typlenbyval(typid, &da->typlen[i], &da->typbyval[i]);
+		if (i == 0)
+		{
+			da->keytype = typid;
+			da->keycoll = collid;
+		}
+	}
+	if (da->scd == 2)
+	{
+		if (da->valid_from <= 0 || da->valid_to <= 0 || da->is_current <= 0 ||
+			TupleDescAttr(desc, da->valid_from - 1)->atttypid != TIMESTAMPTZOID ||
+			TupleDescAttr(desc, da->valid_to - 1)->atttypid != TIMESTAMPTZOID ||
+			TupleDescAttr(desc, da->is_current - 1)->atttypid != BOOLOID)
+			return "the dimension's version columns are not those of a type 2 dimension";
+	}
+	{
+		TypeCacheEntry *tc = lookup_type_cache(da->keytype, TYPECACHE_LT_OPR);
+
+		if (!OidIsValid(tc->lt_opr))
+			return "the key's type has no ordering";
+	}
+
+	/* the unique index on the key (WHERE is_current for type 2) */
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
+		Form_pg_index ix = idx->rd_index;
+		List	   *pred;
+		bool		ok;
+
+		ok = ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
+			idx->rd_rel->relam == BTREE_AM_OID &&
+			ix->indnkeyatts == 1 && ix->indkey.values[0] == da->dimatt[0] &&
+			RelationGetIndexExpressions(idx) == NIL;
+		if (ok)
+		{
+			pred = RelationGetIndexPredicate(idx);
+			if (da->scd == 1)
+				ok = pred == NIL;
+			else
+				ok = list_length(pred) == 1 && IsA(linitial(pred), Var) &&
+					((Var *) linitial(pred))->varattno == da->is_current;
+		}
+		if (ok && idx->rd_indcollation[0] != da->keycoll)
+			ok = false;
+		if (ok)
+		{
+			Oid			opfamily = idx->rd_opfamily[0];
+			Oid			optype = idx->rd_opcintype[0];
+			Oid			eqop = get_opfamily_member(opfamily, optype, optype, BTEqualStrategyNumber);
+
+			if (OidIsValid(eqop))
+			{
+				da->idxrel = idx;
+				da->eqproc = get_opcode(eqop);
+				da->idxcoll = idx->rd_indcollation[0];
+				break;
+			}
+		}
+		index_close(idx, RowExclusiveLock);
+	}
+	list_free(indexes);
+	if (da->idxrel == NULL)
+		return da->scd == 1 ? "the dimension has no unique index on the key alone"
+			: "the dimension has no unique index on the key WHERE is_current";
+	return NULL;
+}
+
+/*
+ * dim_apply_begin
+ *		The executor state for the writes, the index scan, the defaults.
+ */
+static void
+dim_apply_begin(DimApply *da)
+{
+	Relation	rel = da->rel;
+	TupleDesc	desc = RelationGetDescr(rel);
+	RangeTblEntry *rte;
+	TypeCacheEntry *tc;
+	int			i;
+
+	da->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(da->estate, list_make1(rte));
+	da->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(da->rri, rel, 1, NULL, 0);
+	da->estate->es_output_cid = GetCurrentCommandId(true);
+	da->estate->es_snapshot = GetActiveSnapshot();
+	ExecOpenIndices(da->rri, false);
+
+	da->found = table_slot_create(rel, &da->estate->es_tupleTable);
+	da->newslot = ExecInitExtraTupleSlot(da->estate, desc, &TTSOpsVirtual);
+	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
+	da->scancxt = CurrentMemoryContext;
+	da->cv = palloc(sizeof(Datum) * da->ncols);
+	da->cn = palloc(sizeof(bool) * da->ncols);
+
+	/* the defaults of the columns not written (a type 2 surrogate key) */
+	da->defatt = palloc(sizeof(AttrNumber) * desc->natts);
+	da->defexpr = palloc(sizeof(ExprState *) * desc->natts);
+	for (i = 1; i <= desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i - 1);
+		Node	   *def;
+		int			j;
+		bool		written = false;
+
+		if (a->attisdropped || a->attgenerated)
+			continue;
+		for (j = 0; j < da->ncols; j++)
+			written |= da->dimatt[j] == i;
+		if (da->scd == 2)
+			written |= i == da->valid_from || i == da->valid_to || i == da->is_current;
+		if (written)
+			continue;
+		def = build_column_default(rel, i);
+		if (def == NULL)
+			continue;
+		da->defatt[da->ndefaults] = i;
+		da->defexpr[da->ndefaults] = ExecPrepareExpr((Expr *) def, da->estate);
+		da->ndefaults++;
+	}
+
+	tc = lookup_type_cache(da->keytype, TYPECACHE_LT_OPR);
+	memset(&da->keysort, 0, sizeof(da->keysort));
+	da->keysort.ssup_cxt = CurrentMemoryContext;
+	da->keysort.ssup_collation = da->keycoll;
+	PrepareSortSupportFromOrderingOp(tc->lt_opr, &da->keysort);
+}
+
+static void
+dim_apply_end(DimApply *da)
+{
+	index_endscan(da->scan);
+	ExecCloseIndices(da->rri);
+	ExecResetTupleTable(da->estate->es_tupleTable, false);
+	FreeExecutorState(da->estate);
+	index_close(da->idxrel, NoLock);
+}
+
+/*
+ * dim_lookup
+ *		The row (type 1) or current version (type 2) of key into
+ *		da->found and its values into da->cv/cn; false when there is none.
+ */
+static bool
+dim_lookup(DimApply *da, Datum key)
+{
+	ScanKeyData skey;
+	int			i;
+	bool		found;
+	MemoryContext old = MemoryContextSwitchTo(da->scancxt);
+
+	ScanKeyEntryInitialize(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   da->idxcoll, da->eqproc, key);
+	index_rescan(da->scan, &skey, 1, NULL, 0);
+	found = index_getnext_slot(da->scan, ForwardScanDirection, da->found);
+	MemoryContextSwitchTo(old);
+	if (!found)
+		return false;
+	for (i = 0; i < da->ncols; i++)
+		da->cv[i] = slot_getattr(da->found, da->dimatt[i], &da->cn[i]);
+	return true;
+}
+
+/*
+ * values_differ
+ *		Whether two states of a key (present) differ in a tracked attribute,
+ *		or in the key's value where it is compared by its text, as
+ *		_dim_attrs_differ() says.
+ */
+static bool
+values_differ(DimApply *da, Datum *av, bool *an, Datum *bv, bool *bn)
+{
+	int			i;
+
+	for (i = 0; i < da->ncols; i++)
+	{
+		if (i == 0 && !da->by_text[0])
+			continue;			/* one key's events: equal images */
+		if (an[i] || bn[i])
+		{
+			if (an[i] != bn[i])
+				return true;
+			continue;
+		}
+		if (da->by_text[i])
+		{
+			char	   *x = OutputFunctionCall(&da->out[i], av[i]);
+			char	   *y = OutputFunctionCall(&da->out[i], bv[i]);
+			bool		d = strcmp(x, y) != 0;
+
+			pfree(x);
+			pfree(y);
+			if (d)
+				return true;
+		}
+		else if (!datum_image_eq(av[i], bv[i], da->typbyval[i], da->typlen[i]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * put_row
+ *		Fill da->newslot: from da->found (an update) or defaults (an
+ *		insert), the key and the attributes from vals/nulls.
+ */
+static void
+put_row(DimApply *da, bool from_found, Datum *vals, bool *nulls)
+{
+	TupleTableSlot *ns = da->newslot;
+	int			natts = ns->tts_tupleDescriptor->natts;
+	int			i;
+
+	ExecClearTuple(ns);
+	if (from_found)
+	{
+		slot_getallattrs(da->found);
+		memcpy(ns->tts_values, da->found->tts_values, sizeof(Datum) * natts);
+		memcpy(ns->tts_isnull, da->found->tts_isnull, sizeof(bool) * natts);
+	}
+	else
+	{
+		ExprContext *econtext = GetPerTupleExprContext(da->estate);
+
+		for (i = 0; i < natts; i++)
+		{
+			ns->tts_values[i] = (Datum) 0;
+			ns->tts_isnull[i] = true;
+		}
+		for (i = 0; i < da->ndefaults; i++)
+		{
+			AttrNumber	att = da->defatt[i];
+
+			ns->tts_values[att - 1] = ExecEvalExprSwitchContext(da->defexpr[i], econtext,
+																&ns->tts_isnull[att - 1]);
+		}
+	}
+	if (vals)
+		for (i = 0; i < da->ncols; i++)
+		{
+			ns->tts_values[da->dimatt[i] - 1] = vals[i];
+			ns->tts_isnull[da->dimatt[i] - 1] = nulls[i];
+		}
+}
+
+static void
+dim_insert(DimApply *da, Datum *vals, bool *nulls, bool versioned, Datum from, Datum to, bool to_null)
+{
+	TupleTableSlot *ns = da->newslot;
+
+	put_row(da, false, vals, nulls);
+	if (versioned)
+	{
+		ns->tts_values[da->valid_from - 1] = from;
+		ns->tts_isnull[da->valid_from - 1] = false;
+		ns->tts_values[da->valid_to - 1] = to;
+		ns->tts_isnull[da->valid_to - 1] = to_null;
+		ns->tts_values[da->is_current - 1] = BoolGetDatum(to_null);
+		ns->tts_isnull[da->is_current - 1] = false;
+	}
+	ExecStoreVirtualTuple(ns);
+	ExecSimpleRelationInsert(da->rri, da->estate, ns);
+	ResetPerTupleExprContext(da->estate);
+}
+
+/* da->found overwritten: vals (when given), or the version closed at t */
+static void
+dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
+{
+	TupleTableSlot *ns = da->newslot;
+
+	put_row(da, true, vals, nulls);
+	if (close)
+	{
+		ns->tts_values[da->valid_to - 1] = t;
+		ns->tts_isnull[da->valid_to - 1] = false;
+		ns->tts_values[da->is_current - 1] = BoolGetDatum(false);
+		ns->tts_isnull[da->is_current - 1] = false;
+	}
+	ExecStoreVirtualTuple(ns);
+	ExecSimpleRelationUpdate(da->rri, da->estate, NULL, da->found, ns);
+	ResetPerTupleExprContext(da->estate);
+}
+
+/* Type 2: the state of one key's events so far */
+typedef struct KeyWalk
+{
+	bool		has_cur;
+	TimestampTz cur_from;
+	bool		first;
+	bool		closed;
+	TimestampTz maxt;
+	bool		pending;		/* pend holds a kept upsert not yet inserted */
+	TimestampTz pend_t;
+} KeyWalk;
+
+/* a version to insert: the event's columns, then valid_from, valid_to */
+static void
+emit_version(Tuplesortstate *ins, TupleTableSlot *insslot, TupleTableSlot *ev, int ncols,
+			 TimestampTz from, TimestampTz to, bool to_null)
+{
+	int			n = S_FIXED + ncols;
+
+	ExecClearTuple(insslot);
+	slot_getallattrs(ev);
+	memcpy(insslot->tts_values, ev->tts_values, sizeof(Datum) * n);
+	memcpy(insslot->tts_isnull, ev->tts_isnull, sizeof(bool) * n);
+	insslot->tts_values[n] = TimestampTzGetDatum(from);
+	insslot->tts_isnull[n] = false;
+	insslot->tts_values[n + 1] = TimestampTzGetDatum(to);
+	insslot->tts_isnull[n + 1] = to_null;
+	ExecStoreVirtualTuple(insslot);
+	tuplesort_puttupleslot(ins, insslot);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dim_apply);
+
+/*
+ * dataeng_dim_apply
+ *		dataeng_internal._dim_apply(consumer text, source regclass,
+ *		key_column text, attributes text[], dim_table regclass, scd_type int,
+ *		by_text boolean[], OUT n_changes bigint, OUT truncated_at timestamptz,
+ *		OUT path text)
+ *
+ * With path NULL, every pending change was read (and acknowledged in the
+ * caller's transaction) and those before the first TRUNCATE applied;
+ * truncated_at is that TRUNCATE's time (the caller compares from it).
+ * Else nothing was read and path says why the SQL must apply them.
+ * by_text: per column (key, attributes) whether _dim_differ() compares
+ * its values by their text.  Runs as the dimension's owner (the caller's
+ * care); with dry_run (consumer NULL) only the path is returned.
+ */
+Datum
+dataeng_dim_apply(PG_FUNCTION_ARGS)
+{
+	Oid			source = PG_GETARG_OID(1);
+	char	   *key_column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	Oid			dimoid = PG_GETARG_OID(4);
+	int			scd = PG_GETARG_INT32(5);
+	char	  **attrs;
+	int			nattrs;
+	Datum	   *bt;
+	bool	   *btnull;
+	int			nbt;
+	bool	   *by_text;
+	TupleDesc	rdesc;
+	Datum		rv[3] = {0, 0, 0};
+	bool		rn[3] = {true, true, true};
+	Relation	rel;
+	DimApply	da;
+	const char *reason;
+	EventState	st;
+	TupleDesc	sdesc;
+	AttrNumber	sortatts[3] = {S_FIXED + 1, S_CHANGE_ID + 1, S_PART + 1};
+	Oid			sortops[3];
+	Oid			sortcolls[3] = {InvalidOid, InvalidOid, InvalidOid};
+	bool		nullsfirst[3] = {false, false, false};
+	TupleTableSlot *ev;
+	TupleTableSlot *prev;
+	TupleTableSlot *pend;
+	TupleDesc	idesc = NULL;
+	Tuplesortstate *ins = NULL;
+	TupleTableSlot *insslot = NULL;
+	bool		in_key = false;
+	KeyWalk		kw;
+	MemoryContext keycxt;
+	MemoryContext outer;
+	int			i;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
+		PG_ARGISNULL(5) || PG_ARGISNULL(6))
+		elog(ERROR, "dataeng_internal._dim_apply() takes no NULL but its consumer");
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	attrs = agg_text_array(PG_GETARG_ARRAYTYPE_P(3), "attribute names", &nattrs);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(6), BOOLOID, 1, true, TYPALIGN_CHAR, &bt, &btnull, &nbt);
+	if (nbt != 1 + nattrs)
+		elog(ERROR, "by_text must have one element per column");
+	by_text = palloc(sizeof(bool) * nbt);
+	for (i = 0; i < nbt; i++)
+		by_text[i] = !btnull[i] && DatumGetBool(bt[i]);
+
+	rel = table_open(dimoid, RowExclusiveLock);
+	dim_apply_init(&da, rel, source, scd, key_column, attrs, nattrs, by_text);
+	reason = dim_apply_reason(&da, source);
+	if (reason != NULL || PG_ARGISNULL(0))
+	{
+		if (da.idxrel)
+			index_close(da.idxrel, NoLock);
+		table_close(rel, NoLock);
+		if (reason)
+		{
+			rv[2] = CStringGetTextDatum(reason);
+			rn[2] = false;
+		}
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(rdesc), rv, rn)));
+	}
+
+	/* the events, read and sorted by key, then commit order */
+	memset(&st, 0, sizeof(st));
+	st.ncols = da.ncols;
+	st.cols = palloc0(sizeof(ImageColumn) * st.ncols);
+	sdesc = CreateTemplateTupleDesc(S_FIXED + st.ncols);
+	TupleDescInitEntry(sdesc, S_CHANGE_ID + 1, "change_id", INT8OID, -1, 0);
+	TupleDescInitEntry(sdesc, S_PART + 1, "part", INT4OID, -1, 0);
+	TupleDescInitEntry(sdesc, S_T + 1, "t", TIMESTAMPTZOID, -1, 0);
+	TupleDescInitEntry(sdesc, S_PRESENT + 1, "present", BOOLOID, -1, 0);
+	for (i = 0; i < st.ncols; i++)
+	{
+		Oid			typid;
+		int32		typmod;
+		Oid			collid;
+
+		get_atttypetypmodcoll(source, da.srcatt[i], &typid, &typmod, &collid);
+		TupleDescInitEntry(sdesc, S_FIXED + i + 1, NULL, typid, typmod, 0);
+		TupleDescInitEntryCollation(sdesc, S_FIXED + i + 1, collid);
+		cdc_image_column_init(&st.cols[i], i == 0 ? key_column : attrs[i - 1], typid, typmod,
+							  CurrentMemoryContext);
+	}
+	{
+		TypeCacheEntry *tc = lookup_type_cache(da.keytype, TYPECACHE_EQ_OPR_FINFO);
+
+		if (OidIsValid(tc->eq_opr_finfo.fn_oid))
+		{
+			fmgr_info_copy(&st.keyeq, &tc->eq_opr_finfo, CurrentMemoryContext);
+			st.has_keyeq = true;
+		}
+	}
+	st.keylen = da.typlen[0];
+	st.keybyval = da.typbyval[0];
+	st.keycoll = da.keycoll;
+	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension event",
+									  ALLOCSET_DEFAULT_SIZES);
+	sortops[0] = lookup_type_cache(da.keytype, TYPECACHE_LT_OPR)->lt_opr;
+	sortops[1] = Int8LessOperator;
+	sortops[2] = Int4LessOperator;
+	sortcolls[0] = da.keycoll;
+	st.sort = tuplesort_begin_heap(sdesc, 3, sortatts, sortops, sortcolls, nullsfirst,
+								   work_mem, NULL, TUPLESORT_NONE);
+	st.sortslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
+
+	cdc_read_changes(PG_GETARG_TEXT_PP(0), source, event_change, &st);
+	tuplesort_performsort(st.sort);
+
+	/* the writes */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	dim_apply_begin(&da);
+	ev = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
+	prev = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
+	pend = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
+	if (scd == 2)
+	{
+		AttrNumber	insatts[2] = {S_CHANGE_ID + 1, S_PART + 1};
+		Oid			insops[2] = {Int8LessOperator, Int4LessOperator};
+		Oid			inscolls[2] = {InvalidOid, InvalidOid};
+		bool		insnf[2] = {false, false};
+
+		idesc = CreateTemplateTupleDesc(S_FIXED + st.ncols + 2);
+		for (i = 0; i < S_FIXED + st.ncols; i++)
+			TupleDescCopyEntry(idesc, i + 1, sdesc, i + 1);
+		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 1, "valid_from", TIMESTAMPTZOID, -1, 0);
+		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 2, "valid_to", TIMESTAMPTZOID, -1, 0);
+		ins = tuplesort_begin_heap(idesc, 2, insatts, insops, inscolls, insnf,
+								   work_mem, NULL, TUPLESORT_NONE);
+		insslot = MakeSingleTupleTableSlot(idesc, &TTSOpsVirtual);
+	}
+	memset(&kw, 0, sizeof(kw));
+	keycxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension key",
+								   ALLOCSET_DEFAULT_SIZES);
+	outer = CurrentMemoryContext;
+
+	for (;;)
+	{
+		bool		more = tuplesort_gettupleslot(st.sort, true, true, ev, NULL);
+		Datum	   *v;
+		bool	   *n;
+
+		if (more)
+		{
+			slot_getallattrs(ev);
+			if (st.has_tr && DatumGetInt64(ev->tts_values[S_CHANGE_ID]) >= st.tr_change_id)
+				continue;		/* from the TRUNCATE on: the caller compares */
+		}
+		MemoryContextSwitchTo(keycxt);
+		/* the end of a key: type 1 applies its last event (prev) */
+		if (in_key && (!more || ApplySortComparator(prev->tts_values[S_FIXED], false,
+													ev->tts_values[S_FIXED], false,
+													&da.keysort) != 0))
+		{
+			if (scd == 1)
+			{
+				bool		present = DatumGetBool(prev->tts_values[S_PRESENT]);
+				bool		found = dim_lookup(&da, prev->tts_values[S_FIXED]);
+
+				v = prev->tts_values + S_FIXED;
+				n = prev->tts_isnull + S_FIXED;
+				if (!present)
+				{
+					if (found)
+						ExecSimpleRelationDelete(da.rri, da.estate, NULL, da.found);
+				}
+				else if (!found)
+					dim_insert(&da, v, n, false, 0, 0, true);
+				else if (values_differ(&da, da.cv, da.cn, v, n))
+					dim_update(&da, v, n, false, 0);
+			}
+			else if (kw.pending)
+				emit_version(ins, insslot, pend, st.ncols, kw.pend_t, 0, true);
+			in_key = false;
+			MemoryContextReset(keycxt);
+		}
+		if (!more)
+		{
+			MemoryContextSwitchTo(outer);
+			break;
+		}
+
+		if (scd == 2)
+		{
+			bool		present = DatumGetBool(ev->tts_values[S_PRESENT]);
+			TimestampTz et = DatumGetTimestampTz(ev->tts_values[S_T]);
+			TimestampTz t;
+			bool		changed;
+
+			v = ev->tts_values + S_FIXED;
+			n = ev->tts_isnull + S_FIXED;
+			if (!in_key)
+			{
+				memset(&kw, 0, sizeof(kw));
+				kw.has_cur = dim_lookup(&da, v[0]);
+				if (kw.has_cur)
+				{
+					bool		isnull;
+
+					kw.cur_from = DatumGetTimestampTz(slot_getattr(da.found, da.valid_from, &isnull));
+				}
+				kw.first = true;
+				kw.maxt = et;
+			}
+			else if (et > kw.maxt)
+				kw.maxt = et;
+			t = kw.has_cur && kw.cur_from > kw.maxt ? kw.cur_from : kw.maxt;
+			if (kw.first)
+				changed = kw.has_cur != present ||
+					(present && values_differ(&da, da.cv, da.cn, v, n));
+			else
+			{
+				bool		prev_present = DatumGetBool(prev->tts_values[S_PRESENT]);
+
+				changed = prev_present != present ||
+					(present && values_differ(&da, prev->tts_values + S_FIXED,
+											  prev->tts_isnull + S_FIXED, v, n));
+			}
+			if (changed)
+			{
+				if (!kw.closed && kw.has_cur)
+					dim_update(&da, NULL, NULL, true, TimestampTzGetDatum(t));
+				kw.closed = true;
+				if (kw.pending)
+					emit_version(ins, insslot, pend, st.ncols, kw.pend_t, t, false);
+				kw.pending = present;
+				if (present)
+				{
+					ExecCopySlot(pend, ev);
+					kw.pend_t = t;
+				}
+			}
+			kw.first = false;
+		}
+		in_key = true;
+		MemoryContextSwitchTo(outer);
+		/* ev becomes the previous event */
+		{
+			TupleTableSlot *x = prev;
+
+			prev = ev;
+			ev = x;
+		}
+	}
+
+	if (scd == 2)
+	{
+		TupleTableSlot *vs = MakeSingleTupleTableSlot(idesc, &TTSOpsMinimalTuple);
+		int			nf = S_FIXED + st.ncols;
+
+		tuplesort_performsort(ins);
+		while (tuplesort_gettupleslot(ins, true, false, vs, NULL))
+		{
+			slot_getallattrs(vs);
+			MemoryContextSwitchTo(keycxt);
+			dim_insert(&da, vs->tts_values + S_FIXED, vs->tts_isnull + S_FIXED, true,
+					   vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1]);
+			MemoryContextSwitchTo(outer);
+			MemoryContextReset(keycxt);
+		}
+		tuplesort_end(ins);
+		ExecDropSingleTupleTableSlot(vs);
+		ExecDropSingleTupleTableSlot(insslot);
+	}
+	tuplesort_end(st.sort);
+	ExecDropSingleTupleTableSlot(ev);
+	ExecDropSingleTupleTableSlot(prev);
+	ExecDropSingleTupleTableSlot(pend);
+	ExecDropSingleTupleTableSlot(st.sortslot);
+	dim_apply_end(&da);
+	PopActiveSnapshot();
+	CommandCounterIncrement();
+	table_close(rel, NoLock);
+
+	rv[0] = Int64GetDatum(st.changes);
+	rn[0] = false;
+	if (st.has_tr)
+	{
+		rv[1] = st.tr_t;
+		rn[1] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(rdesc), rv, rn)));
 }
