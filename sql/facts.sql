@@ -2660,6 +2660,123 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs, regclass, int) IS
   'internal: the upsert of a count(DISTINCT) measure''s per-value count changes into a fact''s side table';
 
+-- The steps of a refresh (_fact_refresh, below), each named:
+--
+-- A temporary table of a refresh, pg_temp.<name>, made afresh (one an
+-- earlier refresh of this transaction left is dropped), filled with the
+-- rows of query and analysed when it has any; returns its rows.
+CREATE FUNCTION dataeng_internal._fact_temp_as(name text, query text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  IF to_regclass(format('pg_temp.%I', name)) IS NOT NULL THEN
+    EXECUTE format('DROP TABLE pg_temp.%I', name);
+  END IF;
+  PERFORM dataeng_internal._agg_temp_table(name, query);
+  EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n > 0 THEN
+    EXECUTE format('ANALYZE pg_temp.%I', name);
+  END IF;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_temp_as(text, text) IS
+  'internal: a fresh temporary table of a fact refresh, filled with the rows of a query and analysed; returns its rows';
+
+-- The buckets of the groups to recompute (pg_temp._dataeng_recompute) in
+-- pg_temp._dataeng_rec_buckets, and whether the recompute reads them
+-- through an index on the time column (indexed: there is one): when its
+-- range scans read less than the whole source would.
+CREATE FUNCTION dataeng_internal._fact_rec_buckets(d dataeng_internal.fact_defs, indexed boolean)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rows_r numeric;
+  src_rows numeric;
+BEGIN
+  PERFORM dataeng_internal._fact_temp_as('_dataeng_rec_buckets',
+    'SELECT DISTINCT r.bucket FROM pg_temp._dataeng_recompute r');
+  EXECUTE format('SELECT coalesce(sum(f.__rows), 0) FROM %s f JOIN pg_temp._dataeng_rec_buckets b '
+                 'ON f.bucket = b.bucket', d.storage_table) INTO rows_r;
+  SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
+    FROM pg_class c WHERE c.oid = d.source;
+  RETURN indexed AND 1.5 * rows_r < coalesce(src_rows, rows_r);
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_rec_buckets(dataeng_internal.fact_defs, boolean) IS
+  'internal: the buckets of the groups a fact refresh recomputes, and whether it reads them through the time index';
+
+-- The path of a refresh with groups to recompute (n_rec, in
+-- pg_temp._dataeng_recompute) or the buckets path forced, by the work each
+-- would do (docs/facts.md, "Cost model"): 'delta' (MERGE the deltas, then
+-- recompute the n_rec groups from the rows of their buckets) or 'buckets'
+-- (the touched buckets re-aggregated).  Makes pg_temp._dataeng_buckets (the
+-- touched buckets, rec: one of a group to recompute) and
+-- pg_temp._dataeng_rec_buckets; idx_r, idx_t: whether the recompute and the
+-- buckets read through an index on the time column.  delta: the group
+-- deltas (keys bucket and the dimensions); knull, sent: the keys' NULL
+-- handling of _fact_keys_eq; can_lock: the owner may hold the source's
+-- writers off (without, and no group to recompute, the delta path).
+CREATE FUNCTION dataeng_internal._fact_choose_path(d dataeng_internal.fact_defs, delta text, n_rec bigint,
+                                                   indexed boolean, knull boolean[], sent text[], can_lock boolean,
+                                                   OUT path text, OUT idx_r boolean, OUT idx_t boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n_groups bigint;
+  fg_t bigint;
+  rows_t numeric;
+  rows_r numeric;
+  src_rows numeric;
+  cost_delta numeric;
+  cost_buckets numeric;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM %s d', delta) INTO n_groups;
+  PERFORM dataeng_internal._fact_temp_as('_dataeng_buckets',
+    format('SELECT DISTINCT d.bucket, %s AS rec FROM %s d',
+           CASE WHEN n_rec > 0
+                THEN 'EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r WHERE r.bucket IS NOT DISTINCT FROM d.bucket)'
+                ELSE 'false' END, delta));
+  PERFORM dataeng_internal._fact_temp_as('_dataeng_rec_buckets',
+    'SELECT b.bucket FROM pg_temp._dataeng_buckets b WHERE b.rec');
+  EXECUTE format('SELECT count(*), coalesce(sum(f.__rows), 0), coalesce(sum(f.__rows) FILTER (WHERE b.rec), 0) '
+                 'FROM %s f JOIN pg_temp._dataeng_buckets b ON %s',
+                 d.storage_table,
+                 dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]))
+    INTO fg_t, rows_t, rows_r;
+  SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
+    FROM pg_class c WHERE c.oid = d.source;
+  IF src_rows IS NULL THEN
+    EXECUTE format('SELECT coalesce(sum(__rows), 0) FROM %s', d.storage_table) INTO src_rows;
+  END IF;
+  -- rows read: a range scan of the buckets with an index on the time
+  -- column (1.5 per row), the whole source without; each row read is
+  -- aggregated (or probed) once; a group merged or written costs 4
+  -- (the index is used only when its range scans read less than the
+  -- whole source would)
+  idx_r := indexed AND 1.5 * rows_r < src_rows;
+  idx_t := indexed AND 1.5 * rows_t < src_rows;
+  cost_delta := 4 * n_groups + CASE WHEN idx_r THEN 1.5 * rows_r ELSE src_rows END + rows_r + 4 * n_rec;
+  cost_buckets := CASE WHEN idx_t THEN 1.5 * rows_t ELSE src_rows END + rows_t + 4 * fg_t;
+  -- (dataeng.fact_refresh_path = 'delta' or 'buckets' forces a path:
+  -- for tests and comparisons)
+  path := CASE current_setting('dataeng.fact_refresh_path')
+            WHEN 'delta' THEN 'delta' WHEN 'buckets' THEN 'buckets'
+            ELSE CASE WHEN cost_buckets < cost_delta AND (can_lock OR n_rec > 0) THEN 'buckets'
+                      ELSE 'delta' END END;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_choose_path(dataeng_internal.fact_defs, text, bigint, boolean, boolean[], text[], boolean) IS
+  'internal: the path of a fact refresh (delta or buckets) by the work each would do';
+
 -- Refresh: apply the group deltas (see docs/facts.md, "Cost model").
 --  1. _fact_deltas() folds the changes per group: net rows, non-NULL
 --     counts, sums, and for min/max the extremes that came and went.
@@ -2738,12 +2855,7 @@ DECLARE
   idx_t boolean := false;
   n_groups bigint;
   n_rec bigint := 0;
-  fg_t bigint;
-  rows_t numeric;
-  rows_r numeric;
-  src_rows numeric;
-  cost_delta numeric;
-  cost_buckets numeric;
+  ch record;                       -- the path chosen (_fact_choose_path)
   path text := 'delta';
   -- count(DISTINCT) measures kept with per-value counts (mode 'distinct')
   side regclass;                   -- the side table holding those counts
@@ -2758,6 +2870,10 @@ DECLARE
   wm text := '';                   -- the groups of buckets not backfilled yet, left out
   mo int := 0;
   j int;
+  image_keys boolean;              -- the deltas' groups are the GROUP BY's (_agg_image_keys)
+  rec_any boolean;                 -- (fast) a group's reserve ran out
+  m_val text[] := '{}';            -- per measure: its value (_fact_measure_value)
+  m_x boolean[] := '{}';           -- and whether it is a min/max kept with its reserve
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
@@ -2831,7 +2947,10 @@ BEGIN
   -- s.<col>, or its expression and filter), once per distinct value.
   FOREACH m IN ARRAY ms LOOP
     v := dataeng_internal._fact_measure_value(m);
-    IF m.agg IN ('min', 'max') AND m.reserve IS NOT NULL AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
+    m_val := m_val || v;
+    m_x := m_x || (m.agg IN ('min', 'max') AND m.reserve IS NOT NULL
+                   AND dataeng_internal._fact_measure_extreme_ok(d.source, m));
+    IF m_x[cardinality(m_x)] THEN
       m.mode := 'extreme';
     END IF;
     mo := mo + 1;
@@ -2891,9 +3010,9 @@ BEGIN
   ins_cols := q.key_cols || ', __rows';
   ins_vals := q.key_cols || ', __rows';
   FOREACH m IN ARRAY ms LOOP
-    v := dataeng_internal._fact_measure_value(m);
     mi := mi + 1;
-    IF m.agg IN ('min', 'max') AND m.reserve IS NOT NULL AND dataeng_internal._fact_measure_extreme_ok(d.source, m) THEN
+    v := m_val[mi];
+    IF m_x[mi] THEN
       -- min/max kept with its reserve (_fact_reserve_sql)
       SELECT * INTO p FROM dataeng_internal._fact_reserve_sql(m, array_position(vals, v), mi);
       xfold := coalesce(xfold, '') || p.xfold;
@@ -2958,7 +3077,8 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_delta_raw;
   END IF;
-  IF dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
+  image_keys := dataeng_internal._agg_image_keys(d.source, d.dimensions);
+  IF image_keys THEN
     delta := format('SELECT is_total, %s, %s, n_changes, has_t '
                     'FROM (SELECT c.is_total, c.n_changes, c.has_t, c.rows, %s '
                     '        FROM dataeng_internal._fact_deltas($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS c(%s)) x',
@@ -2986,7 +3106,7 @@ BEGIN
     USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme, dvals;
   SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
-  IF parts > 0 AND NOT has_t AND dataeng_internal._agg_image_keys(d.source, d.dimensions) THEN
+  IF parts > 0 AND NOT has_t AND image_keys THEN
     -- The fold wrote its groups out whenever they took more memory than a
     -- hash aggregate may (work_mem times hash_mem_multiplier)
     -- (the total row counts those times): a group may come in several
@@ -3032,10 +3152,14 @@ BEGIN
     SELECT array_agg(NOT a.attnotnull ORDER BY o) INTO knull
       FROM unnest(keys) WITH ORDINALITY u(k, o)
       JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = k;
-    EXECUTE format('SELECT ARRAY[%s] FROM pg_temp._dataeng_delta_raw WHERE NOT is_total',
-                   (SELECT string_agg(format('bool_or(k%s IS NOT NULL)', o), ', ' ORDER BY o)
-                      FROM generate_series(0, cardinality(d.dimensions)) o))
-      INTO has_val;
+    -- (whether a nullable key has a value among the deltas: no query when
+    -- every key column is NOT NULL)
+    IF true = ANY (knull) THEN
+      EXECUTE format('SELECT ARRAY[%s] FROM pg_temp._dataeng_delta_raw WHERE NOT is_total',
+                     (SELECT string_agg(format('bool_or(k%s IS NOT NULL)', o), ', ' ORDER BY o)
+                        FROM generate_series(0, cardinality(d.dimensions)) o))
+        INTO has_val;
+    END IF;
     SELECT array_agg(CASE WHEN knull[o + 1] AND has_val[o + 1]
                           THEN format('(SELECT %2$s FROM pg_temp._dataeng_delta_raw x '
                                       'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o,
@@ -3057,13 +3181,9 @@ BEGIN
     fast := xfold IS NOT NULL AND NOT rec_all AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
             AND current_setting('dataeng.fact_refresh_path') <> 'buckets';
     IF (rec_all OR xfold IS NOT NULL) AND NOT fast THEN
-      IF to_regclass('pg_temp._dataeng_delta') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_delta;
-      END IF;
-      PERFORM dataeng_internal._agg_temp_as('_dataeng_delta', format(
+      PERFORM dataeng_internal._fact_temp_as('_dataeng_delta', format(
         'SELECT d.*, coalesce(f.__rows, 0) AS __frows%s FROM %s d LEFT JOIN %s f ON %s',
         coalesce(xfold, ''), delta, d.storage_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent)));
-      ANALYZE pg_temp._dataeng_delta;
       delta := 'pg_temp._dataeng_delta';
     END IF;
 
@@ -3071,69 +3191,25 @@ BEGIN
     -- recomputed; else those whose reserve of a min/max ran out), the
     -- groups this refresh empties left out.
     IF (rec_all OR xcond IS NOT NULL) AND NOT fast THEN
-      IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_recompute;
-      END IF;
-      PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
+      n_rec := dataeng_internal._fact_temp_as('_dataeng_recompute', format(
         'SELECT %s FROM %s d WHERE %s %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
         delta, CASE WHEN rec_all OR xfold IS NOT NULL THEN 'd.__frows + d.__rows > 0' ELSE 'true' END,
         CASE WHEN rec_all THEN '' ELSE 'AND (' || xcond || ')' END));
-      n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
-      ANALYZE pg_temp._dataeng_recompute;
-    ELSE
-      -- (none: an empty table, not one an earlier refresh in this
-      -- transaction left)
-      IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_recompute;
-      END IF;
-      PERFORM dataeng_internal._agg_temp_table('_dataeng_recompute', format('SELECT %s FROM %s d',
-        array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '), delta));
     END IF;
+    -- (with none, no table: nothing below reads pg_temp._dataeng_recompute
+    -- unless n_rec > 0)
 
     -- The path: the delta (MERGE, then the recompute of n_rec groups from
     -- the rows of their buckets) or the touched buckets re-aggregated,
     -- whichever reads and writes fewer rows (docs/facts.md, "Cost model").
-    EXECUTE format('SELECT count(*) FROM %s d', delta) INTO n_groups;
+    -- (Without a group to recompute and the path not forced, the delta:
+    -- nothing to weigh.)
     IF n_rec > 0 OR current_setting('dataeng.fact_refresh_path') = 'buckets' THEN
-      IF to_regclass('pg_temp._dataeng_buckets') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_buckets;
-      END IF;
-      PERFORM dataeng_internal._agg_temp_as('_dataeng_buckets',
-        format('SELECT DISTINCT d.bucket, EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r '
-               'WHERE r.bucket IS NOT DISTINCT FROM d.bucket) AS rec FROM %s d', delta));
-      ANALYZE pg_temp._dataeng_buckets;
-      IF to_regclass('pg_temp._dataeng_rec_buckets') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_rec_buckets;
-      END IF;
-      PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
-        'SELECT b.bucket FROM pg_temp._dataeng_buckets b WHERE b.rec');
-      ANALYZE pg_temp._dataeng_rec_buckets;
-      EXECUTE format('SELECT count(*), coalesce(sum(f.__rows), 0), coalesce(sum(f.__rows) FILTER (WHERE b.rec), 0) '
-                     'FROM %s f JOIN pg_temp._dataeng_buckets b ON %s',
-                     d.storage_table,
-                     dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]))
-        INTO fg_t, rows_t, rows_r;
-      SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
-        FROM pg_class c WHERE c.oid = d.source;
-      IF src_rows IS NULL THEN
-        EXECUTE format('SELECT coalesce(sum(__rows), 0) FROM %s', d.storage_table) INTO src_rows;
-      END IF;
-      -- rows read: a range scan of the buckets with an index on the time
-      -- column (1.5 per row), the whole source without; each row read is
-      -- aggregated (or probed) once; a group merged or written costs 4
-      -- (the index is used only when its range scans read less than the
-      -- whole source would)
-      idx_r := indexed AND 1.5 * rows_r < src_rows;
-      idx_t := indexed AND 1.5 * rows_t < src_rows;
-      cost_delta := 4 * n_groups + CASE WHEN idx_r THEN 1.5 * rows_r ELSE src_rows END + rows_r + 4 * n_rec;
-      cost_buckets := CASE WHEN idx_t THEN 1.5 * rows_t ELSE src_rows END + rows_t + 4 * fg_t;
-      -- (dataeng.fact_refresh_path = 'delta' or 'buckets' forces a path:
-      -- for tests and comparisons)
-      path := CASE current_setting('dataeng.fact_refresh_path')
-                WHEN 'delta' THEN 'delta' WHEN 'buckets' THEN 'buckets'
-                ELSE CASE WHEN cost_buckets < cost_delta AND (can_lock OR n_rec > 0) THEN 'buckets'
-                          ELSE 'delta' END END;
+      SELECT * INTO ch FROM dataeng_internal._fact_choose_path(d, delta, n_rec, indexed, knull, sent, can_lock);
+      path := ch.path;
+      idx_r := ch.idx_r;
+      idx_t := ch.idx_t;
     END IF;
     IF (path = 'buckets' OR n_rec > 0) AND can_lock AND NOT source_locked THEN
       RAISE EXCEPTION 'fact refresh reads its source again' USING ERRCODE = 'DE001';
@@ -3214,27 +3290,18 @@ BEGIN
         -- order of ins_fast)
         EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
                                                  ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast);
-        -- the groups whose reserve ran out while they have values
-        IF to_regclass('pg_temp._dataeng_recompute') IS NOT NULL THEN
-          DROP TABLE pg_temp._dataeng_recompute;
+        -- the groups whose reserve ran out while they have values (kept
+        -- in a table only when there is one: most refreshes have none)
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s d JOIN %s f ON %s WHERE %s)',
+                       delta, d.storage_table, q.key_join, xcond_after) INTO rec_any;
+        IF rec_any THEN
+          n_rec := dataeng_internal._fact_temp_as('_dataeng_recompute', format(
+            'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',
+            array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
+            delta, d.storage_table, q.key_join, xcond_after));
         END IF;
-        PERFORM dataeng_internal._agg_temp_as('_dataeng_recompute', format(
-          'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',
-          array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-          delta, d.storage_table, q.key_join, xcond_after));
-        n_rec := (SELECT count(*) FROM pg_temp._dataeng_recompute);
         IF n_rec > 0 THEN
-          ANALYZE pg_temp._dataeng_recompute;
-          IF to_regclass('pg_temp._dataeng_rec_buckets') IS NOT NULL THEN
-            DROP TABLE pg_temp._dataeng_rec_buckets;
-          END IF;
-          PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
-            'SELECT DISTINCT r.bucket FROM pg_temp._dataeng_recompute r');
-          EXECUTE format('SELECT coalesce(sum(f.__rows), 0) FROM %s f JOIN pg_temp._dataeng_rec_buckets b '
-                         'ON f.bucket = b.bucket', d.storage_table) INTO rows_r;
-          SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples::numeric END INTO src_rows
-            FROM pg_class c WHERE c.oid = d.source;
-          idx_r := indexed AND 1.5 * rows_r < coalesce(src_rows, rows_r);
+          idx_r := dataeng_internal._fact_rec_buckets(d, indexed);
         END IF;
       ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
         EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);

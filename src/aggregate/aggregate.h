@@ -127,6 +127,14 @@ extern bool agg_check_source_column(Oid source, const char *col, Form_pg_attribu
  */
 extern char **agg_text_array(ArrayType *a, const char *what, int *n);
 
+/*
+ * sums of numeric values as scaled int128s while the changes are folded
+ * (numsum.c): add a value (false when it or the sum cannot be held: add up
+ * in numeric from then on), and the sum as numeric
+ */
+extern bool agg_numsum_add(int128 *acc, int16 *scale, Datum d, int sg);
+extern Datum agg_numsum_numeric(int128 acc, int16 scale);
+
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);
 

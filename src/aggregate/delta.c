@@ -149,6 +149,8 @@ typedef struct ValueColumn
 	FmgrInfo	plus;
 	FmgrInfo	minus;
 	bool		intsum;			/* an integer column, summed in an int128 */
+	bool		numsum;			/* numeric, summed as a scaled int128 while it
+								 * can be (numsum.c) */
 	bool		extreme;		/* its least and greatest values are kept */
 	bool		distinct;		/* the values that came and went are kept */
 	AggOrder	order[2];		/* for extremes: least first, greatest first */
@@ -185,7 +187,11 @@ typedef struct DeltaGroup
 	Datum	   *minus;
 	bool	   *has_plus;
 	bool	   *has_minus;
-	int128	   *intsum;			/* integer columns: their net sum */
+	int128	   *intsum;			/* integer columns: their net sum; numeric
+								 * ones: their net sum times 10^nscale */
+	int16	   *nscale;
+	bool	   *numfb;			/* numeric: summed in numeric (plus, minus)
+								 * after all */
 	AggReserve *ext;			/* X_N per value column, when any extreme */
 	ValueList  *dv;				/* 2 per value column (came, went), when any
 								 * distinct */
@@ -505,6 +511,8 @@ value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
 						format_type_be(vc->sumtype), format_type_be(coltype))));
 	/* integers (not domains over them) add up in an int128, without fmgr */
 	vc->intsum = (typid == INT2OID || typid == INT4OID || typid == INT8OID);
+	/* numeric (or a domain over it): as a scaled int128 while it can be */
+	vc->numsum = (vc->sumtype == NUMERICOID && !vc->intsum && !OidIsValid(convfn));
 	vc->has_conv = OidIsValid(convfn);
 	if (vc->has_conv)
 		fmgr_info_cxt(convfn, &vc->conv, cxt);
@@ -564,8 +572,9 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 		Size		off_plus = off_keys + sizeof(Datum) * nd;
 		Size		off_minus = off_plus + sizeof(Datum) * nv;
 		Size		off_nonnull = off_minus + sizeof(Datum) * nv;
-		Size		off_flags = off_nonnull + sizeof(int64) * nv;
-		char	   *mem = palloc0(off_flags + nd + 2 * nv);
+		Size		off_nscale = off_nonnull + sizeof(int64) * nv;
+		Size		off_flags = off_nscale + sizeof(int16) * nv;
+		char	   *mem = palloc0(off_flags + nd + 3 * nv);
 
 		g = (DeltaGroup *) mem;
 		g->intsum = (int128 *) (mem + off_intsum);
@@ -573,9 +582,11 @@ group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 		g->plus = (Datum *) (mem + off_plus);
 		g->minus = (Datum *) (mem + off_minus);
 		g->nonnull = (int64 *) (mem + off_nonnull);
+		g->nscale = (int16 *) (mem + off_nscale);
 		g->keynulls = (bool *) (mem + off_flags);
 		g->has_plus = g->keynulls + nd;
 		g->has_minus = g->has_plus + nv;
+		g->numfb = g->has_minus + nv;
 	}
 	if (st->any_extreme)
 	{
@@ -617,6 +628,27 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 		g->intsum[j] += sg > 0 ? (int128) x : -(int128) x;
 		*has = true;
 		return;
+	}
+	if (vc->numsum && !g->numfb[j])
+	{
+		if (agg_numsum_add(&g->intsum[j], &g->nscale[j], v, sg))
+		{
+			*has = true;
+			return;
+		}
+		/* from now on in numeric: what was added up so far is the plus */
+		g->numfb[j] = true;
+		if (g->has_plus[j] || g->has_minus[j])
+		{
+			old = MemoryContextSwitchTo(st->groupcxt);
+			g->plus[j] = agg_numsum_numeric(g->intsum[j], g->nscale[j]);
+			MemoryContextSwitchTo(old);
+			g->has_plus[j] = true;
+			g->has_minus[j] = false;
+		}
+		/* (and the value of this call is added below) */
+		acc = sg > 0 ? &g->plus[j] : &g->minus[j];
+		has = sg > 0 ? &g->has_plus[j] : &g->has_minus[j];
 	}
 	if (vc->has_conv)
 		v = FunctionCall1(&vc->conv, v);
@@ -1034,6 +1066,11 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 					{
 						if (!nulls[c])
 							values[c] = int128_datum(g->intsum[i], vc->sumtype);
+					}
+					else if (vc->numsum && !g->numfb[i])
+					{
+						if (!nulls[c])
+							values[c] = agg_numsum_numeric(g->intsum[i], g->nscale[i]);
 					}
 					else if (g->has_plus[i] && g->has_minus[i])
 						values[c] = FunctionCall2(&vc->minus, g->plus[i], g->minus[i]);
