@@ -618,9 +618,6 @@ BEGIN
     attrs := attrs || format(', %I', d.attributes[i]);
     ev_attrs := ev_attrs || format(', e.a%s', i);
   END LOOP;
-  IF to_regclass('pg_temp._dataeng_dim_ev') IS NOT NULL THEN
-    DROP TABLE pg_temp._dataeng_dim_ev;
-  END IF;
   PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_ev', format(
     'SELECT c.n_changes, c.change_id, c.part, c.t, c.present, %s AS k%s '
     '  FROM dataeng_internal._dim_events(%L, %s::oid::regclass, %L, %L::text[]) '
@@ -649,9 +646,6 @@ BEGIN
 
     IF d.scd_type = 1 THEN
       -- the last event of each key decides
-      IF to_regclass('pg_temp._dataeng_dim_last') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_dim_last;
-      END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_last', format(
                      'SELECT DISTINCT ON (e.k) e.* FROM pg_temp._dataeng_dim_ev e '
                      'WHERE e.present IS NOT NULL AND %s '
@@ -680,9 +674,6 @@ BEGIN
       -- than the version it closes).
       lag_differ := replace(dataeng_internal._dim_attrs_differ(d, 'lag(e.', 'e.', true, true), ' IS DISTINCT FROM', ') OVER w IS DISTINCT FROM');
       cur_differ := dataeng_internal._dim_attrs_differ(d, 'cur.', 'e.', false, true);
-      IF to_regclass('pg_temp._dataeng_dim_tr') IS NOT NULL THEN
-        DROP TABLE pg_temp._dataeng_dim_tr;
-      END IF;
       PERFORM dataeng_internal._agg_temp_as('_dataeng_dim_tr', format(
         'SELECT s.*, lead(s.t) OVER v AS t_next, row_number() OVER v AS rn FROM ('
         '  SELECT e.change_id, e.part, e.k, e.present%1$s, '

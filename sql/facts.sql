@@ -1442,19 +1442,31 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._agg_temp_table(text, text) IS
   'internal: create a temporary table of dataeng (_dataeng_...), dropped at commit, with the columns of a query';
 
--- ... and filled with the query's rows.
+-- ... made afresh (one an earlier refresh of this transaction left is
+-- dropped), filled with the rows of query and analysed when it has any;
+-- returns its rows.
 CREATE FUNCTION dataeng_internal._agg_temp_as(name text, query text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  n bigint;
 BEGIN
+  IF to_regclass(format('pg_temp.%I', name)) IS NOT NULL THEN
+    EXECUTE format('DROP TABLE pg_temp.%I', name);
+  END IF;
   PERFORM dataeng_internal._agg_temp_table(name, query);
   EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n > 0 THEN
+    EXECUTE format('ANALYZE pg_temp.%I', name);
+  END IF;
+  RETURN n;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._agg_temp_as(text, text) IS
-  'internal: a temporary table of dataeng filled with the rows of a query';
+  'internal: a fresh temporary table of a fact or dimension refresh, filled with the rows of a query and analysed; returns its rows';
 
 -- A fresh temporary table for the changes of one refresh.
 CREATE FUNCTION dataeng_internal._agg_changes_table()
@@ -2660,33 +2672,7 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs, regclass, int) IS
   'internal: the upsert of a count(DISTINCT) measure''s per-value count changes into a fact''s side table';
 
--- The steps of a refresh (_fact_refresh, below), each named:
---
--- A temporary table of a refresh, pg_temp.<name>, made afresh (one an
--- earlier refresh of this transaction left is dropped), filled with the
--- rows of query and analysed when it has any; returns its rows.
-CREATE FUNCTION dataeng_internal._fact_temp_as(name text, query text)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  n bigint;
-BEGIN
-  IF to_regclass(format('pg_temp.%I', name)) IS NOT NULL THEN
-    EXECUTE format('DROP TABLE pg_temp.%I', name);
-  END IF;
-  PERFORM dataeng_internal._agg_temp_table(name, query);
-  EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN
-    EXECUTE format('ANALYZE pg_temp.%I', name);
-  END IF;
-  RETURN n;
-END;
-$$;
-COMMENT ON FUNCTION dataeng_internal._fact_temp_as(text, text) IS
-  'internal: a fresh temporary table of a fact refresh, filled with the rows of a query and analysed; returns its rows';
+-- The steps of a refresh (_fact_refresh, below), each named.
 
 -- The buckets of the groups to recompute (pg_temp._dataeng_recompute) in
 -- pg_temp._dataeng_rec_buckets, and whether the recompute reads them
@@ -2701,7 +2687,7 @@ DECLARE
   rows_r numeric;
   src_rows numeric;
 BEGIN
-  PERFORM dataeng_internal._fact_temp_as('_dataeng_rec_buckets',
+  PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
     'SELECT DISTINCT r.bucket FROM pg_temp._dataeng_recompute r');
   EXECUTE format('SELECT coalesce(sum(f.__rows), 0) FROM %s f JOIN pg_temp._dataeng_rec_buckets b '
                  'ON f.bucket = b.bucket', d.storage_table) INTO rows_r;
@@ -2740,12 +2726,12 @@ DECLARE
   cost_buckets numeric;
 BEGIN
   EXECUTE format('SELECT count(*) FROM %s d', delta) INTO n_groups;
-  PERFORM dataeng_internal._fact_temp_as('_dataeng_buckets',
+  PERFORM dataeng_internal._agg_temp_as('_dataeng_buckets',
     format('SELECT DISTINCT d.bucket, %s AS rec FROM %s d',
            CASE WHEN n_rec > 0
                 THEN 'EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r WHERE r.bucket IS NOT DISTINCT FROM d.bucket)'
                 ELSE 'false' END, delta));
-  PERFORM dataeng_internal._fact_temp_as('_dataeng_rec_buckets',
+  PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
     'SELECT b.bucket FROM pg_temp._dataeng_buckets b WHERE b.rec');
   EXECUTE format('SELECT count(*), coalesce(sum(f.__rows), 0), coalesce(sum(f.__rows) FILTER (WHERE b.rec), 0) '
                  'FROM %s f JOIN pg_temp._dataeng_buckets b ON %s',
@@ -3111,9 +3097,6 @@ BEGIN
     -- hash aggregate may (work_mem times hash_mem_multiplier)
     -- (the total row counts those times): a group may come in several
     -- rows, added up here.
-    IF to_regclass('pg_temp._dataeng_delta_parts') IS NOT NULL THEN
-      DROP TABLE pg_temp._dataeng_delta_parts;
-    END IF;
     PERFORM dataeng_internal._agg_temp_as('_dataeng_delta_parts', format(
       'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
       'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total GROUP BY %1$s', kcols, reagg));
@@ -3181,7 +3164,7 @@ BEGIN
     fast := xfold IS NOT NULL AND NOT rec_all AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
             AND current_setting('dataeng.fact_refresh_path') <> 'buckets';
     IF (rec_all OR xfold IS NOT NULL) AND NOT fast THEN
-      PERFORM dataeng_internal._fact_temp_as('_dataeng_delta', format(
+      PERFORM dataeng_internal._agg_temp_as('_dataeng_delta', format(
         'SELECT d.*, coalesce(f.__rows, 0) AS __frows%s FROM %s d LEFT JOIN %s f ON %s',
         coalesce(xfold, ''), delta, d.storage_table, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent)));
       delta := 'pg_temp._dataeng_delta';
@@ -3191,7 +3174,7 @@ BEGIN
     -- recomputed; else those whose reserve of a min/max ran out), the
     -- groups this refresh empties left out.
     IF (rec_all OR xcond IS NOT NULL) AND NOT fast THEN
-      n_rec := dataeng_internal._fact_temp_as('_dataeng_recompute', format(
+      n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
         'SELECT %s FROM %s d WHERE %s %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
         delta, CASE WHEN rec_all OR xfold IS NOT NULL THEN 'd.__frows + d.__rows > 0' ELSE 'true' END,
@@ -3265,9 +3248,6 @@ BEGIN
         END LOOP;
         EXECUTE format('DELETE FROM %s s WHERE s.ctid = ANY (ARRAY(SELECT r.__tid FROM pg_temp._dataeng_dc_ret r '
                        'WHERE r.__n <= 0))', side);
-        IF to_regclass('pg_temp._dataeng_dc_groups') IS NOT NULL THEN
-          DROP TABLE pg_temp._dataeng_dc_groups;
-        END IF;
         PERFORM dataeng_internal._agg_temp_as('_dataeng_dc_groups', format(
           'SELECT %s%s FROM pg_temp._dataeng_dc_ret r GROUP BY %s',
           array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '), dc_sum,
@@ -3295,7 +3275,7 @@ BEGIN
         EXECUTE format('SELECT EXISTS (SELECT FROM %s d JOIN %s f ON %s WHERE %s)',
                        delta, d.storage_table, q.key_join, xcond_after) INTO rec_any;
         IF rec_any THEN
-          n_rec := dataeng_internal._fact_temp_as('_dataeng_recompute', format(
+          n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
             'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',
             array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
             delta, d.storage_table, q.key_join, xcond_after));

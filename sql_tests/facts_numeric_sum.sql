@@ -81,3 +81,5 @@ DROP VIEW ns_diff, ns_text_diff;
 SELECT dataeng.fact_drop('ns_f');
 DROP TABLE ns;
 DROP DOMAIN ns_pos;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;

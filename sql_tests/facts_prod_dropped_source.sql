@@ -36,3 +36,5 @@ SELECT count(*) AS defs_left
   FROM (SELECT name FROM dataeng.facts WHERE name LIKE 'fpds.%'
         UNION ALL SELECT name FROM dataeng.dimensions WHERE name LIKE 'fpds.%') x;
 DROP SCHEMA fpds CASCADE;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;

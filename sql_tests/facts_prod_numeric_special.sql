@@ -83,3 +83,5 @@ SELECT * FROM fpns.check('finite changes');
 SELECT name, last_refresh_path FROM dataeng.facts WHERE name LIKE 'fpns.%' ORDER BY name;
 SELECT dataeng.fact_drop(name) FROM dataeng.facts WHERE name LIKE 'fpns.%' ORDER BY name;
 DROP SCHEMA fpns CASCADE;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
