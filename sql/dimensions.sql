@@ -453,9 +453,12 @@ COMMENT ON FUNCTION dataeng_internal._dim_events(text, regclass, text, text[]) I
 -- below; path is NULL then (n_changes counts the changes read,
 -- truncated_at is the time of the first TRUNCATE, from which the caller
 -- compares with the source).  Else nothing is read and path says why the
--- SQL applies them (row-level security or triggers on the dimension
--- table, rights checked by column, columns read as JSON...).  With a NULL
--- consumer only the path is returned.  by_text: per column (key, then
+-- SQL applies them (row-level security, triggers, rules or inheritance
+-- children on the dimension table, rights checked by column, columns read
+-- as JSON, a length or precision other than the source's...).  It refuses
+-- (42501) a dimension table the current role does not own: the refresh
+-- calls it as the dimension's owner.  With a NULL consumer only the path
+-- is returned.  by_text: per column (key, then
 -- attributes) whether _dim_differ() compares its values by their text.
 CREATE FUNCTION dataeng_internal._dim_apply(consumer text, source regclass, key_column text, attributes text[],
                                             dim_table regclass, scd_type int, by_text boolean[],

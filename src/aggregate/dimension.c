@@ -384,13 +384,24 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * dim_apply_reason() says when the SQL is used instead (the path is
  * chosen before anything is read): row-level security applying to the
  * owner on the dimension table, triggers on it (their firing order and
- * transition tables stay SQL's), rights the owner lacks at the table
- * level (SQL then checks its columns), a column read as JSON (arrays,
- * composites, json: SQL rebuilds them), a value compared through a cast
- * to text that is not its output function, a table other than an
- * ordinary one, or no usable unique index on the key.  A write to one
- * row of the dimension by another transaction during the refresh makes
- * it fail (as the apply worker does) where SQL would wait and redo it.
+ * transition tables stay SQL's), rules on it (SQL's statements fire
+ * them), inheritance children (SQL's UPDATE and DELETE reach them),
+ * rights the owner lacks at the table level (SQL then checks its
+ * columns), a column read as JSON (arrays, composites, json: SQL rebuilds
+ * them), a value compared through a cast to text that is not its output
+ * function, a column whose length or precision (typmod) in the dimension
+ * is not the source's nor none (the values are written as they are,
+ * never coerced), a table other than an ordinary one, or no usable unique
+ * index on the key.
+ *
+ * The function is callable by anyone (the refresh calls it as the
+ * dimension's owner): it refuses a table the current role does not own
+ * (42501) before locking it, so a direct call writes nothing its caller
+ * could not write with its own SQL as owner.  A row is locked before it
+ * is written (waiting for a transaction writing or locking it, as an SQL
+ * UPDATE or DELETE does); a row changed by a transaction committed
+ * meanwhile makes the refresh fail with a serialization failure (40001),
+ * its changes left pending, where SQL would redo the row's decision.
  *-------------------------------------------------------------------------
  */
 
