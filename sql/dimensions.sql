@@ -594,7 +594,12 @@ BEGIN
   -- Where it can, the refresh applies the changes in C
   -- (_dim_apply(), src/aggregate/dimension.c), with the decisions of the
   -- statements below; else (or after a restore) those statements do.
-  IF NOT d.resync_pending THEN
+  -- _dim_apply() writes only a table the current role owns: a dimension
+  -- table given to another role is written by the statements (which check
+  -- the owner's rights on it).
+  IF NOT d.resync_pending
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                  WHERE c.oid = d.dim_table AND pg_catalog.pg_has_role(c.relowner, 'USAGE')) THEN
     SELECT * INTO ap
       FROM dataeng_internal._dim_apply(d.consumer, d.source, d.key_column, d.attributes, d.dim_table, d.scd_type,
              ARRAY(SELECT dataeng_internal._dim_differ(d.source, c.name, 'a', 'b') <> '(a IS DISTINCT FROM b)'

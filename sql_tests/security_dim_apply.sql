@@ -63,6 +63,20 @@ SELECT dataeng.dimension_refresh('sda_d3');
 SELECT d.id, d.city FROM sda_m.sda_d3 d ORDER BY 1;
 RESET search_path;
 RESET ROLE;
+-- a dimension table given to another role (who lets the dimension's owner
+-- write it): the refresh takes the SQL path, which checks those rights
+ALTER TABLE sda_m.sda_d3 OWNER TO sda_victim;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sda_m.sda_d3 TO sda_mallory;
+SET ROLE sda_mallory;
+UPDATE sda_m.s1 SET city = 'third' WHERE id = 2;
+SELECT dataeng.dimension_refresh('sda_d3');
+SELECT d.id, d.city FROM sda_m.sda_d3 d ORDER BY 1;
+RESET ROLE;
+REVOKE UPDATE ON sda_m.sda_d3 FROM sda_mallory;
+SET ROLE sda_mallory;
+UPDATE sda_m.s1 SET city = 'fourth' WHERE id = 2;
+SELECT dataeng.dimension_refresh('sda_d3');
+RESET ROLE;
 
 -- DIM-2: a rule on the dimension table: SQL path, the rule fires per row
 -- written (type 2: plain INSERTs)
