@@ -453,9 +453,12 @@ COMMENT ON FUNCTION dataeng_internal._dim_events(text, regclass, text, text[]) I
 -- below; path is NULL then (n_changes counts the changes read,
 -- truncated_at is the time of the first TRUNCATE, from which the caller
 -- compares with the source).  Else nothing is read and path says why the
--- SQL applies them (row-level security or triggers on the dimension
--- table, rights checked by column, columns read as JSON...).  With a NULL
--- consumer only the path is returned.  by_text: per column (key, then
+-- SQL applies them (row-level security, triggers, rules or inheritance
+-- children on the dimension table, rights checked by column, columns read
+-- as JSON, a length or precision other than the source's...).  It refuses
+-- (42501) a dimension table the current role does not own: the refresh
+-- calls it as the dimension's owner.  With a NULL consumer only the path
+-- is returned.  by_text: per column (key, then
 -- attributes) whether _dim_differ() compares its values by their text.
 CREATE FUNCTION dataeng_internal._dim_apply(consumer text, source regclass, key_column text, attributes text[],
                                             dim_table regclass, scd_type int, by_text boolean[],
@@ -591,7 +594,12 @@ BEGIN
   -- Where it can, the refresh applies the changes in C
   -- (_dim_apply(), src/aggregate/dimension.c), with the decisions of the
   -- statements below; else (or after a restore) those statements do.
-  IF NOT d.resync_pending THEN
+  -- _dim_apply() writes only a table the current role owns: a dimension
+  -- table given to another role is written by the statements (which check
+  -- the owner's rights on it).
+  IF NOT d.resync_pending
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                  WHERE c.oid = d.dim_table AND pg_catalog.pg_has_role(c.relowner, 'USAGE')) THEN
     SELECT * INTO ap
       FROM dataeng_internal._dim_apply(d.consumer, d.source, d.key_column, d.attributes, d.dim_table, d.scd_type,
              ARRAY(SELECT dataeng_internal._dim_differ(d.source, c.name, 'a', 'b') <> '(a IS DISTINCT FROM b)'

@@ -384,13 +384,24 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * dim_apply_reason() says when the SQL is used instead (the path is
  * chosen before anything is read): row-level security applying to the
  * owner on the dimension table, triggers on it (their firing order and
- * transition tables stay SQL's), rights the owner lacks at the table
- * level (SQL then checks its columns), a column read as JSON (arrays,
- * composites, json: SQL rebuilds them), a value compared through a cast
- * to text that is not its output function, a table other than an
- * ordinary one, or no usable unique index on the key.  A write to one
- * row of the dimension by another transaction during the refresh makes
- * it fail (as the apply worker does) where SQL would wait and redo it.
+ * transition tables stay SQL's), rules on it (SQL's statements fire
+ * them), inheritance children (SQL's UPDATE and DELETE reach them),
+ * rights the owner lacks at the table level (SQL then checks its
+ * columns), a column read as JSON (arrays, composites, json: SQL rebuilds
+ * them), a value compared through a cast to text that is not its output
+ * function, a column whose length or precision (typmod) in the dimension
+ * is not the source's nor none (the values are written as they are,
+ * never coerced), a table other than an ordinary one, or no usable unique
+ * index on the key.
+ *
+ * The function is callable by anyone (the refresh calls it as the
+ * dimension's owner): it refuses a table the current role does not own
+ * (42501) before locking it, so a direct call writes nothing its caller
+ * could not write with its own SQL as owner.  A row is locked before it
+ * is written (waiting for a transaction writing or locking it, as an SQL
+ * UPDATE or DELETE does); a row changed by a transaction committed
+ * meanwhile makes the refresh fail with a serialization failure (40001),
+ * its changes left pending, where SQL would redo the row's decision.
  *-------------------------------------------------------------------------
  */
 
@@ -528,6 +539,10 @@ dim_apply_reason(DimApply *da, Oid source)
 		return "row-level security applies to the dimension's owner";
 	if (rel->trigdesc != NULL)
 		return "the dimension table has triggers";
+	if (rel->rd_rel->relhasrules)
+		return "the dimension table has rules";
+	if (rel->rd_rel->relhassubclass)
+		return "the dimension table has inheritance children";
 	if (pg_class_aclmask(relid, GetUserId(), need, ACLMASK_ALL) != need)
 		return "the owner lacks a right on the dimension table (checked by column in SQL)";
 	for (i = 0; i < da->ncols; i++)
@@ -553,6 +568,9 @@ dim_apply_reason(DimApply *da, Oid source)
 			return "a column of the dimension is generated";
 		if (!IsBinaryCoercible(typid, a->atttypid))
 			return "a column of the dimension has another type";
+		/* a value is written as it is: no length or precision coercion */
+		if (a->atttypmod != -1 && a->atttypmod != typmod)
+			return "a column of the dimension has another length or precision";
 		if (da->by_text[i])
 		{
 			Oid			funcid;
@@ -736,6 +754,49 @@ dim_lookup(DimApply *da, Datum key)
 }
 
 /*
+ * dim_lock_found
+ *		Lock the row in da->found before it is written, waiting (as an SQL
+ *		UPDATE or DELETE does) for a transaction writing or locking it.
+ *		Once that one has committed a change of the row, the decision made
+ *		from the version read no longer holds: the refresh fails with a
+ *		serialization failure, its changes left pending.
+ */
+static void
+dim_lock_found(DimApply *da)
+{
+	ItemPointerData tid = da->found->tts_tid;
+	TM_FailureData tmfd;
+	TM_Result	res;
+	int			i;
+
+	res = table_tuple_lock(da->rel, &tid, GetActiveSnapshot(), da->found,
+						   da->estate->es_output_cid, LockTupleExclusive,
+						   LockWaitBlock, 0, &tmfd);
+	switch (res)
+	{
+		case TM_Ok:
+			break;
+		case TM_Updated:
+		case TM_Deleted:
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent %s",
+							res == TM_Updated ? "update" : "delete"),
+					 errdetail("Another transaction changed row (%u,%u) of dimension table %s during the refresh.",
+							   ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid),
+							   RelationGetRelationName(da->rel)),
+					 errhint("The changes stay pending: refresh the dimension again.")));
+			break;
+		default:
+			elog(ERROR, "unexpected result %d locking a row of dimension table %s",
+				 (int) res, RelationGetRelationName(da->rel));
+	}
+	/* the same version: its values again, from the slot now holding it */
+	for (i = 0; i < da->ncols; i++)
+		da->cv[i] = slot_getattr(da->found, da->dimatt[i], &da->cn[i]);
+}
+
+/*
  * values_differ
  *		Whether two states of a key (present) differ in a tracked attribute,
  *		or in the key's value where it is compared by its text, as
@@ -843,6 +904,7 @@ dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 {
 	TupleTableSlot *ns = da->newslot;
 
+	dim_lock_found(da);
 	put_row(da, true, vals, nulls);
 	if (close)
 	{
@@ -954,6 +1016,23 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	for (i = 0; i < nbt; i++)
 		by_text[i] = !btnull[i] && DatumGetBool(bt[i]);
 
+	/*
+	 * The refresh runs as the dimension's owner, who owns its table: any
+	 * other table is refused before it is locked (the writes below check no
+	 * right by column, nor what its owner's SQL would).
+	 */
+	if (!pg_class_ownercheck(dimoid, GetUserId()))
+	{
+		char	   *relname = get_rel_name(dimoid);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s to apply a dimension's changes to it",
+						relname ? relname : "(dropped)"),
+				 errdetail("dataeng_internal._dim_apply() writes only a dimension table owned by the current role \"%s\".",
+						   GetUserNameFromId(GetUserId(), false)),
+				 errhint("Refresh the dimension with dataeng.dimension_refresh(), which runs as its owner.")));
+	}
 	rel = table_open(dimoid, RowExclusiveLock);
 	dim_apply_init(&da, rel, source, scd, key_column, attrs, nattrs, by_text);
 	reason = dim_apply_reason(&da, source);
@@ -1072,7 +1151,10 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 				if (!present)
 				{
 					if (found)
+					{
+						dim_lock_found(&da);
 						ExecSimpleRelationDelete(da.rri, da.estate, NULL, da.found);
+					}
 				}
 				else if (!found)
 					dim_insert(&da, v, n, false, 0, 0, true);
