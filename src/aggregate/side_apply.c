@@ -33,9 +33,9 @@
  * (its columns, no defaults, constraints, rules, triggers, row security,
  * children; side_apply_reason() says), else the SQL upsert applies the
  * counts (_fact_side_upsert_sql() chooses, through
- * _fact_side_apply_reason()).  A row is locked before it is updated or
- * deleted; one another transaction changed meanwhile fails the refresh
- * with a serialization failure (40001).
+ * _fact_side_apply_reason()).  An update or delete waits for a
+ * transaction writing its row; a row another transaction changed meanwhile
+ * fails the refresh with a serialization failure (40001).
  *
  * The function returns, per change, what the upsert's RETURNING gave
  * (pg_temp._dataeng_dc_ret): the row's tid (NULL when it was deleted or
@@ -297,6 +297,31 @@ dataeng_fact_side_apply_reason(PG_FUNCTION_ARGS)
 }
 
 /*
+ * side_write_check
+ *		Raise unless res (of a heap_update() or heap_delete() of a side
+ *		table row found by this refresh) is TM_Ok.
+ */
+static void
+side_write_check(Relation side, TM_Result res)
+{
+	if (res == TM_Ok)
+		return;
+	if (res == TM_Updated || res == TM_Deleted)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not apply per-value counts to %s: a row was changed concurrently",
+						RelationGetRelationName(side)),
+				 errdetail("Another transaction updated or deleted a row of the side table while this refresh applied its counts."),
+				 errhint("Side tables are written only by their fact's refresh: leave them alone, and retry the refresh.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("could not write a row of the side table %s (result %d)",
+					RelationGetRelationName(side), (int) res),
+			 errdetail("The row was already written by this refresh, or is not visible to it."),
+			 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
+}
+
+/*
  * dataeng_internal._fact_side_apply(side regclass, measure int,
  *									  changes regclass) RETURNS SETOF record
  *		Add the per-value count changes of measure (rows of changes whose
@@ -548,39 +573,26 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 		{
 			ItemPointerData otid = slot->tts_tid;
 			TM_FailureData tmfd;
+			LockTupleMode lockmode;
 			TM_Result	res;
-			int64		cnt;
+			int64		cnt = DatumGetInt64(slot_getattr(slot, nattno, &isnull));
 
 			/*
-			 * Lock the row first, waiting for a transaction that holds it,
-			 * as the replication apply worker does: a row another
-			 * transaction changed or deleted meanwhile fails the refresh
-			 * with a serialization failure (side tables are written only
-			 * by their fact's refreshes, which are serialised).
+			 * heap_update()/heap_delete() wait for a transaction writing the
+			 * row; one that changed or deleted it meanwhile fails the
+			 * refresh with a serialization failure (side tables are written
+			 * only by their fact's refreshes, which are serialised).  No
+			 * row lock first: it would cost a WAL record per row.
 			 */
-			res = table_tuple_lock(side, &otid, snap, slot, estate->es_output_cid,
-								   LockTupleExclusive, LockWaitBlock, 0, &tmfd);
-			if (res == TM_Updated || res == TM_Deleted)
-				ereport(ERROR,
-						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not apply per-value counts to %s: a row was changed concurrently",
-								RelationGetRelationName(side)),
-						 errdetail("Another transaction updated or deleted a row of the side table while this refresh applied its counts."),
-						 errhint("Side tables are written only by their fact's refresh: leave them alone, and retry the refresh.")));
-			else if (res != TM_Ok)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("could not lock a row of the side table %s (result %d)",
-								RelationGetRelationName(side), (int) res),
-						 errdetail("The row was already written by this refresh, or is not visible to it."),
-						 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
-			otid = slot->tts_tid;
-			cnt = DatumGetInt64(slot_getattr(slot, nattno, &isnull));
 			if (isnull)
 				cnt = 0;
 			cnt += delta;
 			if (cnt <= 0)
-				simple_heap_delete(side, &otid);
+			{
+				res = heap_delete(side, &otid, estate->es_output_cid, InvalidSnapshot,
+								  true, &tmfd, false);
+				side_write_check(side, res);
+			}
 			else
 			{
 				bool		shouldFree;
@@ -592,7 +604,9 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				newt = heap_modify_tuple(old, desc, values, nulls, repl);
 				if (shouldFree)
 					heap_freetuple(old);
-				simple_heap_update(side, &otid, newt);
+				res = heap_update(side, &otid, newt, estate->es_output_cid, InvalidSnapshot,
+								  true, &tmfd, &lockmode);
+				side_write_check(side, res);
 				if (!HeapTupleIsHeapOnly(newt))
 				{
 					ExecStoreHeapTuple(newt, nslot, false);
