@@ -68,6 +68,8 @@ SELECT dataeng.fact_refresh('ssa_v.f') IS NOT NULL AS refreshed;
 SELECT bucket, g, __m, __n, __v2, extra FROM ssa_v.f_distinct ORDER BY __v2;
 -- without the CHECK the refresh goes through, the new row with its default
 ALTER TABLE ssa_v.f_distinct DROP CONSTRAINT small;
+-- still the upsert: the added column has a default
+SELECT dataeng_internal._fact_side_apply_reason('ssa_v.f_distinct', 2) AS reason;
 SELECT dataeng.fact_refresh('ssa_v.f') IS NOT NULL AS refreshed;
 SELECT bucket, g, __m, __n, __v2, extra FROM ssa_v.f_distinct ORDER BY __v2;
 SELECT bucket, g, count, count_distinct_v FROM ssa_v.f ORDER BY 1, 2;
