@@ -2652,7 +2652,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN dataeng_internal._fact_side_apply_reason(side, mo) IS NULL
+  SELECT CASE WHEN side IS NOT NULL AND mo IS NOT NULL AND dataeng_internal._fact_side_apply_reason(side, mo) IS NULL
     THEN format('INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM dataeng_internal._fact_side_apply(%1$L::regclass, %2$s, '
                 '''pg_temp._dataeng_dc''::regclass) AS a(__tid tid, %3$s, __m int, __n bigint, __ins boolean)',
                 side, mo,
