@@ -2638,12 +2638,24 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng_internal._fact_side_apply(regclass, int, regclass) IS
   'internal: add a count(DISTINCT) measure''s per-value count changes to a fact''s side table (index lookups and heap writes)';
 
+-- NULL when _fact_side_apply() may write the side table of measure mo
+-- directly: the caller owns it and it is exactly what _fact_side_create()
+-- makes (its columns, no defaults, generated columns, constraints but NOT
+-- NULL, rules, triggers, row security, inheritance); else why not.
+CREATE FUNCTION dataeng_internal._fact_side_apply_reason(side regclass, mo int)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fact_side_apply_reason'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_side_apply_reason(regclass, int) IS
+  'internal: why a fact''s side table is not written directly by _fact_side_apply(), or NULL';
+
 -- ... added to the side table of fact d, the rows it wrote kept in
 -- pg_temp._dataeng_dc_ret (their tid, NULL for a row deleted; the keys;
 -- the new count, 0 or less for a value gone; whether the row was
 -- inserted).  Applied in C, one index descent and one heap write per
 -- value (_fact_side_apply, src/aggregate/side_apply.c), unless the side
--- table has row security or triggers: then by an upsert on the measure's
+-- table is not exactly as the extension made it or the caller does not own
+-- it (_fact_side_apply_reason): then by an upsert on the measure's
 -- unique index (RETURNING: a row the upsert inserted has xmax 0, one it
 -- updated the locking transaction's, as for every upsert), whose rows at
 -- 0 or less the refresh deletes after.
@@ -2652,7 +2664,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = side AND NOT c.relrowsecurity AND NOT c.relhastriggers)
+  SELECT CASE WHEN side IS NOT NULL AND mo IS NOT NULL AND dataeng_internal._fact_side_apply_reason(side, mo) IS NULL
     THEN format('INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM dataeng_internal._fact_side_apply(%1$L::regclass, %2$s, '
                 '''pg_temp._dataeng_dc''::regclass) AS a(__tid tid, %3$s, __m int, __n bigint, __ins boolean)',
                 side, mo,
@@ -3242,6 +3254,12 @@ BEGIN
           mo := dcm[j];
           i := dci[j];
           EXECUTE dataeng_internal._fact_side_changes_sql(d, btype, mo, i, wm);
+          IF EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = side AND w.ev_type IN ('2', '3')) THEN
+            RAISE EXCEPTION 'cannot apply the per-value counts of fact % to %: it has INSERT or UPDATE rules', d.name, side
+              USING ERRCODE = 'feature_not_supported',
+                    DETAIL = 'A side table with rules is written by INSERT ... ON CONFLICT, which PostgreSQL refuses on a table with INSERT or UPDATE rules.',
+                    HINT = format('Drop the rules of %s (it is written only by refreshes), or rebuild the fact with dataeng.fact_rebuild().', side);
+          END IF;
           EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
           dc_sum := dc_sum || format(', coalesce(sum(CASE WHEN r.__ins THEN (r.__n > 0)::int ELSE -(r.__n <= 0)::int END) '
                                      'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);

@@ -274,6 +274,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_has_side(dataeng_internal.fact_defs)', 's', false, 'u'),
   ('dataeng_internal._fact_measure_distinct_ok(regclass,dataeng_internal.fact_measure)', 's', true, 'u'),
   ('dataeng_internal._fact_side_apply(regclass,integer,regclass)', 'v', true, 'u'),
+  ('dataeng_internal._fact_side_apply_reason(regclass,integer)', 's', true, 's'),
   ('dataeng_internal._fact_side_create(dataeng_internal.fact_defs)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_drop(dataeng_internal.fact_defs,text)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_fill(dataeng_internal.fact_defs,regclass,text,text,text,timestamp with time zone,timestamp with time zone,boolean)', 'v', false, 'u'),

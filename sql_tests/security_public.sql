@@ -45,9 +45,12 @@ INSERT INTO reasons VALUES
   ('on_change', 'entry point'), ('on_change_drop', 'entry point'),
   ('on_change_pause', 'entry point'), ('on_change_resume', 'entry point'), ('_on_change_list', 'entry point'),
   ('_dead_letter_list', 'entry point'), ('_cdc_status', 'entry point'), ('cdc_wal_sync', 'entry point'),
-  -- C writing a table the caller names, with the caller's rights, which it
-  -- checks (SELECT, INSERT, UPDATE, DELETE) before it reads or writes
-  ('_fact_side_apply', 'checks the caller''s rights'),
+  -- C writing a table the caller names: only one the caller owns (and holds
+  -- SELECT, INSERT, UPDATE, DELETE on), exactly as _fact_side_create made it
+  ('_fact_side_apply', 'writes caller-owned table only'),
+  -- C reading the catalog of a table the caller names (its columns,
+  -- constraints, rules, triggers, owner), writes nothing
+  ('_fact_side_apply_reason', 'reads catalog entries only'),
   -- acts as a role only for a caller that has that role's privileges, and
   -- only as a security-restricted operation (like SET ROLE, but less)
   ('_agg_as_owner', 'acts for a role the caller has'),

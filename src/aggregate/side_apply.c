@@ -26,9 +26,16 @@
  * Every write is an ordinary heap write in the refresh's transaction
  * (WAL-logged, undone by its abort): the refresh stays crash safe and
  * exactly once.  The writes are made as the current user (the fact's
- * owner during a refresh), who must hold SELECT, INSERT, UPDATE and
- * DELETE on the side table; a side table with row security or triggers is
- * left to the SQL upsert (_fact_side_upsert_sql() chooses).
+ * owner during a refresh), who must own the side table and hold SELECT,
+ * INSERT, UPDATE and DELETE on it.  Heap writes compute no default, no
+ * generated column and fire no rule, trigger or policy, and check only
+ * NOT NULL: the side table must be exactly what _fact_side_create() makes
+ * (its columns, no defaults, constraints, rules, triggers, row security,
+ * children; side_apply_reason() says), else the SQL upsert applies the
+ * counts (_fact_side_upsert_sql() chooses, through
+ * _fact_side_apply_reason()).  An update or delete waits for a
+ * transaction writing its row; a row another transaction changed meanwhile
+ * fails the refresh with a serialization failure (40001).
  *
  * The function returns, per change, what the upsert's RETURNING gave
  * (pg_temp._dataeng_dc_ret): the row's tid (NULL when it was deleted or
@@ -51,6 +58,8 @@
 #include "catalog/pg_type.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -60,23 +69,26 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "common/common.h"
 #include "aggregate/aggregate.h"
 
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply);
+PG_FUNCTION_INFO_V1(dataeng_fact_side_apply_reason);
 
 /*
  * find_measure_index
  *		The unique index of side whose last key column is vattno (the value
  *		column of one measure: its index is partial, WHERE __m = measure),
- *		opened with RowExclusiveLock; raises when there is none.
+ *		opened with RowExclusiveLock; NULL when there is none.
  */
 static Relation
-find_measure_index(Relation side, AttrNumber vattno, const char *vname)
+find_measure_index(Relation side, AttrNumber vattno)
 {
 	List	   *indexes = RelationGetIndexList(side);
 	ListCell   *lc;
@@ -106,12 +118,207 @@ find_measure_index(Relation side, AttrNumber vattno, const char *vname)
 		}
 		index_close(idx, RowExclusiveLock);
 	}
+	list_free(indexes);
+	return NULL;
+}
+
+/*
+ * is_value_column
+ *		Whether name is __v<n>, n > 0: the value column of a count(DISTINCT)
+ *		measure (one per measure, made by _fact_side_create()).
+ */
+static bool
+is_value_column(const char *name)
+{
+	const char *p;
+
+	if (strncmp(name, "__v", 3) != 0 || name[3] < '1' || name[3] > '9')
+		return false;
+	for (p = name + 4; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/*
+ * side_apply_reason
+ *		NULL when _fact_side_apply() may write the side table of measure
+ *		directly (heap writes that compute no default, generated column,
+ *		rule, trigger, row security policy or constraint other than NOT
+ *		NULL), else why not: the upsert is used then.  The table must be
+ *		exactly what _fact_side_create() makes, and the current user its
+ *		owner.  *idxp: the measure's unique index, opened (NULL if none).
+ */
+static const char *
+side_apply_reason(Relation side, int32 measure, Relation *idxp)
+{
+	Oid			sideid = RelationGetRelid(side);
+	TupleDesc	desc = RelationGetDescr(side);
+	Form_pg_class rd = side->rd_rel;
+	char		vname[NAMEDATALEN];
+	AttrNumber	vattno;
+	Relation	idx;
+	Relation	conrel;
+	ScanKeyData key;
+	SysScanDesc cscan;
+	bool		hascon;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i;
+	int			j;
+
+	*idxp = NULL;
+	if (!pg_class_ownercheck(sideid, GetUserId()))
+		return "the current user does not own the side table";
+	if (rd->relkind != RELKIND_RELATION)
+		return "the side table is not an ordinary table";
+	if (rd->relispartition)
+		return "the side table is a partition";
+	if (rd->relhassubclass)
+		return "the side table has inheritance children";
+	if (rd->relhasrules || side->rd_rules != NULL)
+		return "the side table has rules";
+	if (rd->relhastriggers || side->trigdesc != NULL)
+		return "the side table has triggers";
+	if (rd->relrowsecurity || rd->relforcerowsecurity)
+		return "the side table has row-level security";
+	if (rd->relchecks > 0)
+		return "the side table has CHECK constraints";
+	if (OidIsValid(rd->reloftype))
+		return "the side table is a typed table";
+
+	/* constraints of any kind (CHECK, foreign key, unique, exclusion...) */
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(sideid));
+	cscan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	hascon = HeapTupleIsValid(systable_getnext(cscan));
+	systable_endscan(cscan);
+	table_close(conrel, AccessShareLock);
+	if (hascon)
+		return "the side table has constraints";
+
+	/* its indexes: plain ones (no exclusion, no deferred uniqueness) */
+	indexes = RelationGetIndexList(side);
+	foreach(lc, indexes)
+	{
+		HeapTuple	it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		bool		plain;
+
+		if (!HeapTupleIsValid(it))
+			elog(ERROR, "cache lookup failed for index %u", lfirst_oid(lc));
+		plain = !((Form_pg_index) GETSTRUCT(it))->indisexclusion &&
+			((Form_pg_index) GETSTRUCT(it))->indimmediate;
+		ReleaseSysCache(it);
+		if (!plain)
+		{
+			list_free(indexes);
+			return "the side table has an exclusion or deferred index";
+		}
+	}
+	list_free(indexes);
+
+	snprintf(vname, sizeof(vname), "__v%d", measure);
+	vattno = get_attnum(sideid, vname);
+	if (vattno == InvalidAttrNumber)
+		return "the side table has no column of the measure's values";
+	idx = find_measure_index(side, vattno);
+	if (idx == NULL)
+		return "the side table has no unique index on the measure's values";
+	*idxp = idx;
+
+	/*
+	 * Its columns: the index's keys and value, __m int, __n bigint and the
+	 * values of the other measures (written NULL, so not NOT NULL); none
+	 * with a default, generated, an identity or of a domain type.
+	 */
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+		const char *name = NameStr(a->attname);
+		bool		written = false;
+
+		if (a->attisdropped)
+			continue;
+		if (a->atthasdef || a->attgenerated || a->attidentity)
+			return "a column of the side table has a default, is generated or is an identity";
+		if (get_typtype(a->atttypid) == TYPTYPE_DOMAIN)
+			return "a column of the side table is of a domain type";
+		for (j = 0; j < idx->rd_index->indnkeyatts; j++)
+			if (idx->rd_index->indkey.values[j] == a->attnum)
+				written = true;
+		if (strcmp(name, "__m") == 0)
+		{
+			if (a->atttypid != INT4OID)
+				return "column __m of the side table is not an integer";
+			written = true;
+		}
+		else if (strcmp(name, "__n") == 0)
+		{
+			if (a->atttypid != INT8OID)
+				return "column __n of the side table is not a bigint";
+			written = true;
+		}
+		if (!written && !is_value_column(name))
+			return "the side table has a column the extension does not make";
+		if (!written && a->attnotnull)
+			return "a value column of another measure is NOT NULL";
+	}
+	if (get_attnum(sideid, "__m") == InvalidAttrNumber || get_attnum(sideid, "__n") == InvalidAttrNumber)
+		return "the side table lacks column __m or __n";
+	return NULL;
+}
+
+/*
+ * dataeng_internal._fact_side_apply_reason(side regclass, measure int)
+ *		RETURNS text
+ *		NULL when _fact_side_apply() may apply measure's changes to side,
+ *		else why the upsert does (side_apply_reason()).
+ */
+Datum
+dataeng_fact_side_apply_reason(PG_FUNCTION_ARGS)
+{
+	Oid			sideid = PG_GETARG_OID(0);
+	int32		measure = PG_GETARG_INT32(1);
+	Relation	side;
+	Relation	idx;
+	const char *reason;
+
+	side = try_relation_open(sideid, AccessShareLock);
+	if (side == NULL)
+		PG_RETURN_TEXT_P(cstring_to_text("the side table does not exist"));
+	reason = side_apply_reason(side, measure, &idx);
+	if (idx != NULL)
+		index_close(idx, RowExclusiveLock);
+	relation_close(side, AccessShareLock);
+	if (reason == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(reason));
+}
+
+/*
+ * side_write_check
+ *		Raise unless res (of a heap_update() or heap_delete() of a side
+ *		table row found by this refresh) is TM_Ok.
+ */
+static void
+side_write_check(Relation side, TM_Result res)
+{
+	if (res == TM_Ok)
+		return;
+	if (res == TM_Updated || res == TM_Deleted)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not apply per-value counts to %s: a row was changed concurrently",
+						RelationGetRelationName(side)),
+				 errdetail("Another transaction updated or deleted a row of the side table while this refresh applied its counts."),
+				 errhint("Side tables are written only by their fact's refresh: leave them alone, and retry the refresh.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("the side table %s has no unique index on the values of column %s",
-					RelationGetRelationName(side), vname),
+			 errmsg("could not write a row of the side table %s (result %d)",
+					RelationGetRelationName(side), (int) res),
+			 errdetail("The row was already written by this refresh, or is not visible to it."),
 			 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
-	return NULL;				/* keep the compiler quiet */
 }
 
 /*
@@ -133,8 +340,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	Relation	side;
 	Relation	idx;
 	TupleDesc	desc;
-	char		vname[NAMEDATALEN];
-	AttrNumber	vattno;
 	AttrNumber	mattno;
 	AttrNumber	nattno;
 	int			nkeys;			/* index key columns: the keys and the value */
@@ -144,6 +349,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	StringInfoData sql;
 	InternalSql save;
 	AclResult	acl;
+	const char *reason;
 	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
 	EState	   *estate;
 	ResultRelInfo *rri;
@@ -166,10 +372,13 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 
 	side = table_open(sideid, RowExclusiveLock);
 	desc = RelationGetDescr(side);
-	if (side->rd_rel->relkind != RELKIND_RELATION)
+	if (!pg_class_ownercheck(sideid, GetUserId()))
 		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table", RelationGetRelationName(side))));
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s to apply per-value counts to it",
+						RelationGetRelationName(side)),
+				 errdetail("dataeng_internal._fact_side_apply() writes the rows of a fact's side table directly, without the checks of an INSERT or UPDATE."),
+				 errhint("Refresh the fact with dataeng.fact_refresh(): it applies them as the fact's owner.")));
 	/* each right on its own (a mask of several asks for any of them) */
 	for (i = 0; i < (int) lengthof(rights); i++)
 	{
@@ -177,26 +386,18 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 		if (acl != ACLCHECK_OK)
 			aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(side));
 	}
-	if (side->rd_rel->relrowsecurity || side->trigdesc != NULL)
+	reason = side_apply_reason(side, measure, &idx);
+	if (reason != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the side table %s has row security or triggers", RelationGetRelationName(side)),
-				 errdetail("Its per-value counts are applied with an upsert then.")));
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the side table %s cannot be written directly", RelationGetRelationName(side)),
+				 errdetail("Direct heap writes would skip what the table asks for: %s.", reason),
+				 errhint("A refresh applies its per-value counts with an upsert then (dataeng_internal._fact_side_upsert_sql() chooses).")));
 	CheckCmdReplicaIdentity(side, CMD_UPDATE);
 	CheckCmdReplicaIdentity(side, CMD_DELETE);
 
-	snprintf(vname, sizeof(vname), "__v%d", measure);
-	vattno = get_attnum(sideid, vname);
 	mattno = get_attnum(sideid, "__m");
 	nattno = get_attnum(sideid, "__n");
-	if (vattno == InvalidAttrNumber || mattno == InvalidAttrNumber || nattno == InvalidAttrNumber ||
-		TupleDescAttr(desc, mattno - 1)->atttypid != INT4OID ||
-		TupleDescAttr(desc, nattno - 1)->atttypid != INT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation %s is not the side table of a count(DISTINCT) measure %d",
-						RelationGetRelationName(side), measure)));
-	idx = find_measure_index(side, vattno, vname);
 	nkeys = idx->rd_index->indnkeyatts;
 	if (rsinfo->setDesc->natts != nkeys - 1 + 4)
 		ereport(ERROR,
@@ -370,14 +571,28 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 
 		if (found)
 		{
-			int64		cnt = DatumGetInt64(slot_getattr(slot, nattno, &isnull));
 			ItemPointerData otid = slot->tts_tid;
+			TM_FailureData tmfd;
+			LockTupleMode lockmode;
+			TM_Result	res;
+			int64		cnt = DatumGetInt64(slot_getattr(slot, nattno, &isnull));
 
+			/*
+			 * heap_update()/heap_delete() wait for a transaction writing the
+			 * row; one that changed or deleted it meanwhile fails the
+			 * refresh with a serialization failure (side tables are written
+			 * only by their fact's refreshes, which are serialised).  No
+			 * row lock first: it would cost a WAL record per row.
+			 */
 			if (isnull)
 				cnt = 0;
 			cnt += delta;
 			if (cnt <= 0)
-				simple_heap_delete(side, &otid);
+			{
+				res = heap_delete(side, &otid, estate->es_output_cid, InvalidSnapshot,
+								  true, &tmfd, false);
+				side_write_check(side, res);
+			}
 			else
 			{
 				bool		shouldFree;
@@ -389,7 +604,9 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				newt = heap_modify_tuple(old, desc, values, nulls, repl);
 				if (shouldFree)
 					heap_freetuple(old);
-				simple_heap_update(side, &otid, newt);
+				res = heap_update(side, &otid, newt, estate->es_output_cid, InvalidSnapshot,
+								  true, &tmfd, &lockmode);
+				side_write_check(side, res);
 				if (!HeapTupleIsHeapOnly(newt))
 				{
 					ExecStoreHeapTuple(newt, nslot, false);
@@ -423,6 +640,12 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				iv[nattno - 1] = Int64GetDatum(delta);
 				in[nattno - 1] = false;
 				newt = heap_form_tuple(desc, iv, in);
+				if (desc->constr != NULL)
+				{
+					/* NOT NULL (the shape allows no other constraint) */
+					ExecStoreHeapTuple(newt, nslot, false);
+					ExecConstraints(rri, nslot, estate);
+				}
 				simple_heap_insert(side, newt);
 				ExecStoreHeapTuple(newt, nslot, false);
 				(void) ExecInsertIndexTuples(rri, nslot, estate, false, false, NULL, NIL);
