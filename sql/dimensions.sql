@@ -525,13 +525,7 @@ BEGIN
     RETURN dataeng_internal._agg_as_owner(d.owner, 'dimension_refresh', d.name);
   END IF;
   -- the source table itself is still there (a dimension follows its table, not a name)
-  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = d.source) THEN
-    RAISE EXCEPTION 'the source table of dimension "%" was dropped', d.name
-      USING ERRCODE = 'undefined_table',
-            DETAIL = format('The dimension was made from the table of OID %s, which no longer exists.', d.source::oid),
-            HINT = format('Drop the dimension with SELECT dataeng.dimension_drop(%L) (its scheduled refresh fails until then) '
-                          'and create it again from the table that replaces it.', d.name);
-  END IF;
+  PERFORM dataeng_internal._agg_source_exists('dimension', d.name, d.source);
   -- every column the dimension copies is still a column of the source
   missing := dataeng_internal._agg_missing_column(d.source, d.key_column || d.attributes);
   IF missing IS NOT NULL THEN
@@ -549,25 +543,10 @@ BEGIN
   -- type was changed (ALTER TABLE ... ALTER COLUMN ... TYPE) would else
   -- fail deep in a statement (no operator, value too long), or round or
   -- compare the values otherwise than the source.
-  SELECT s.attname AS col, format_type(s.atttypid, s.atttypmod) AS src_type,
-         format_type(x.atttypid, x.atttypmod) AS dim_type,
-         CASE WHEN s.attcollation <> 0 AND s.attcollation IS DISTINCT FROM t.typcollation
-              THEN ' COLLATE ' || s.attcollation::regcollation::text ELSE '' END AS src_coll
-    INTO changed
-    FROM unnest(d.key_column || d.attributes) WITH ORDINALITY c(name, o)
-    JOIN pg_attribute s ON s.attrelid = d.source AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
-    JOIN pg_type t ON t.oid = s.atttypid
-    JOIN pg_attribute x ON x.attrelid = d.dim_table AND x.attname = c.name AND x.attnum > 0 AND NOT x.attisdropped
-   WHERE NOT ((s.atttypid = x.atttypid
-               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = s.atttypid AND k.casttarget = x.atttypid
-                                                    AND k.castmethod = 'b'))
-              AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
-              AND s.attcollation = x.attcollation)
-   ORDER BY c.o
-   LIMIT 1;
-  IF FOUND THEN
+  SELECT * INTO changed FROM dataeng_internal._agg_changed_column(d.source, d.dim_table, d.key_column || d.attributes);
+  IF changed.col IS NOT NULL THEN
     RAISE EXCEPTION 'column "%" of the source of dimension "%" is now of type %, which its column of type % does not hold as it is',
-                    changed.col, d.name, changed.src_type || changed.src_coll, changed.dim_type
+                    changed.col, d.name, changed.src_type || changed.src_coll, changed.target_type
       USING ERRCODE = 'datatype_mismatch',
             DETAIL = format('The column''s type (or length, precision or collation) in %s was changed after the dimension was created.',
                             d.source),

@@ -337,6 +337,57 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._agg_missing_column(regclass, text[]) IS
   'internal: the first of some names that is not a column of a table (NULL when all are)';
 
+-- Raise undefined_table when the source of a fact or a dimension (kind)
+-- was dropped: the object follows its table, not a name.
+CREATE FUNCTION dataeng_internal._agg_source_exists(kind text, obj_name text, src regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = src) THEN
+    RAISE EXCEPTION 'the source table of % "%" was dropped', kind, obj_name
+      USING ERRCODE = 'undefined_table',
+            DETAIL = format('The %s was made from the table of OID %s, which no longer exists.', kind, src::oid),
+            HINT = format('Drop the %s with SELECT dataeng.%s_drop(%L) (its scheduled refresh fails until then) '
+                          'and create it again from the table that replaces it.', kind, kind, obj_name);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_source_exists(text, text, regclass) IS
+  'internal: raise when the source table of a fact or dimension was dropped';
+
+-- The first of cols (in their order) whose column in target no longer
+-- holds the values of src's as they are: another type (unless one src's
+-- casts to without a function, as varchar to text), another length or
+-- precision (unless target has none), another collation.  NULL col when
+-- every one does; src_coll is the COLLATE clause src's column needs when
+-- its collation is not its type's.
+CREATE FUNCTION dataeng_internal._agg_changed_column(src regclass, target regclass, cols text[],
+                                                     OUT col name, OUT src_type text, OUT target_type text,
+                                                     OUT src_coll text)
+RETURNS record
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT s.attname, format_type(s.atttypid, s.atttypmod), format_type(x.atttypid, x.atttypmod),
+         CASE WHEN s.attcollation <> 0 AND s.attcollation IS DISTINCT FROM t.typcollation
+              THEN ' COLLATE ' || s.attcollation::regcollation::text ELSE '' END
+    FROM unnest(cols) WITH ORDINALITY c(name, o)
+    JOIN pg_attribute s ON s.attrelid = src AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
+    JOIN pg_type t ON t.oid = s.atttypid
+    JOIN pg_attribute x ON x.attrelid = target AND x.attname = c.name AND x.attnum > 0 AND NOT x.attisdropped
+   WHERE NOT ((s.atttypid = x.atttypid
+               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = s.atttypid AND k.casttarget = x.atttypid
+                                                    AND k.castmethod = 'b'))
+              AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
+              AND s.attcollation = x.attcollation)
+   ORDER BY c.o
+   LIMIT 1
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_changed_column(regclass, regclass, text[]) IS
+  'internal: the first of some columns whose type in a fact or dimension table no longer holds the source''s values as they are';
+
 -- Raise unless src is a table whose changes the caller can consume with
 -- every column in cols: capture it if it is not captured yet.
 CREATE FUNCTION dataeng_internal._agg_capture(src regclass, cols text[], what text)
@@ -1672,13 +1723,7 @@ DECLARE
   changed record;
 BEGIN
   -- the source table itself is still there (a fact follows its table, not a name)
-  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = d.source) THEN
-    RAISE EXCEPTION 'the source table of fact "%" was dropped', d.name
-      USING ERRCODE = 'undefined_table',
-            DETAIL = format('The fact was made from the table of OID %s, which no longer exists.', d.source::oid),
-            HINT = format('Drop the fact with SELECT dataeng.fact_drop(%L) (its scheduled refresh fails until then) '
-                          'and create it again from the table that replaces it.', d.name);
-  END IF;
+  PERFORM dataeng_internal._agg_source_exists('fact', d.name, d.source);
   -- the time column, the dimensions and the measures' columns are still
   -- columns of the source (else the refresh's statements would not even
   -- parse)
@@ -1698,22 +1743,10 @@ BEGIN
   -- type, unless a cast without a function, as varchar to text; another
   -- length or precision; another collation) would fail in every refresh
   -- (text = integer: no operator) or group otherwise than the source
-  SELECT s.attname AS col, format_type(s.atttypid, s.atttypmod) AS src_type,
-         format_type(x.atttypid, x.atttypmod) AS fact_type
-    INTO changed
-    FROM unnest(d.dimensions) WITH ORDINALITY c(name, o)
-    JOIN pg_attribute s ON s.attrelid = d.source AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
-    JOIN pg_attribute x ON x.attrelid = d.storage_table AND x.attname = c.name AND x.attnum > 0 AND NOT x.attisdropped
-   WHERE NOT ((s.atttypid = x.atttypid
-               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = s.atttypid AND k.casttarget = x.atttypid
-                                                    AND k.castmethod = 'b'))
-              AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
-              AND s.attcollation = x.attcollation)
-   ORDER BY c.o
-   LIMIT 1;
-  IF FOUND THEN
+  SELECT * INTO changed FROM dataeng_internal._agg_changed_column(d.source, d.storage_table, d.dimensions);
+  IF changed.col IS NOT NULL THEN
     RAISE EXCEPTION 'column "%" of % is of type % now; fact "%" keeps its dimension "%" as type %',
-                    changed.col, d.source, changed.src_type, d.name, changed.col, changed.fact_type
+                    changed.col, d.source, changed.src_type, d.name, changed.col, changed.target_type
       USING ERRCODE = 'datatype_mismatch',
             DETAIL = 'A dimension keeps values of the column''s type (length, precision and collation) when the fact was made; '
                      'changes captured before the change of type hold values of the old type.',
