@@ -57,6 +57,18 @@ SELECT coalesce((dataeng_internal._dim_apply(NULL, 'sda_m.s1', 'id', ARRAY['city
 CREATE TABLE sda_m.own3 (id int PRIMARY KEY, city varchar);
 SELECT coalesce((dataeng_internal._dim_apply(NULL, 'sda_m.s1', 'id', ARRAY['city'], 'sda_m.own3'::regclass, 1,
                                     ARRAY[false, false])).path, 'C') AS no_length;
+-- the same length of another type (varchar(20) into char(20): the SQL pads
+-- it), a domain column, an identity column: the SQL path
+CREATE TABLE sda_m.own4 (id int PRIMARY KEY, city char(20));
+SELECT (dataeng_internal._dim_apply(NULL, 'sda_m.s1', 'id', ARRAY['city'], 'sda_m.own4'::regclass, 1,
+                                    ARRAY[false, false])).path AS char_of_varchar;
+CREATE DOMAIN sda_m.nn AS int NOT NULL;
+CREATE TABLE sda_m.own5 (id int PRIMARY KEY, city varchar(20), extra sda_m.nn DEFAULT 1);
+SELECT (dataeng_internal._dim_apply(NULL, 'sda_m.s1', 'id', ARRAY['city'], 'sda_m.own5'::regclass, 1,
+                                    ARRAY[false, false])).path AS with_domain;
+CREATE TABLE sda_m.own6 (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, city varchar(20));
+SELECT (dataeng_internal._dim_apply(NULL, 'sda_m.s1', 'id', ARRAY['city'], 'sda_m.own6'::regclass, 1,
+                                    ARRAY[false, false])).path AS identity_key;
 -- the dimension's own refresh (as its owner) is not affected: C path, pending changes applied
 SELECT sda_path('sda_d3');
 SELECT dataeng.dimension_refresh('sda_d3');

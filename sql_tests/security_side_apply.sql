@@ -86,6 +86,22 @@ SELECT dataeng.fact_refresh('ssa_v.f') IS NOT NULL AS refreshed;
 SELECT bucket, g, count, count_distinct_v FROM ssa_v.f ORDER BY 1, 2;
 SELECT count(*) AS audit_rows FROM ssa_v.audit;
 
+-- a relation that does not exist as the changes (a number as regclass), a
+-- side table of another access method's shape check, changes of another
+-- length: errors, never a crash or a write
+SET ROLE ssa_mallory;
+CREATE TEMP TABLE ssa_t (bucket int, __m int NOT NULL, __n bigint NOT NULL, __v1 varchar(3));
+CREATE UNIQUE INDEX ON ssa_t (bucket, __v1) WHERE __m = 1;
+SELECT * FROM dataeng_internal._fact_side_apply('ssa_t', 1, 4000000000::oid::regclass)
+  AS a(__tid tid, bucket int, __m int, __n bigint, __ins boolean);
+SELECT dataeng_internal._fact_side_apply_reason(4000000000::oid::regclass, 1) AS missing_side;
+SELECT dataeng_internal._fact_side_apply_reason('ssa_v.f'::regclass, 1) AS not_owner;
+CREATE TEMP TABLE ssa_c (bucket int, __v1 varchar, __m int, __n bigint);
+INSERT INTO ssa_c VALUES (1, 'longer than three', 1, 1);
+SELECT * FROM dataeng_internal._fact_side_apply('ssa_t', 1, 'ssa_c')
+  AS a(__tid tid, bucket int, __m int, __n bigint, __ins boolean);
+SELECT count(*) AS written FROM ssa_t;
+DROP TABLE ssa_t, ssa_c;
 RESET ROLE;
 RESET dataeng.fact_refresh_path;
 SELECT dataeng.fact_drop('ssa_v.f');

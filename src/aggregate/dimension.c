@@ -566,10 +566,15 @@ dim_apply_reason(DimApply *da, Oid source)
 		a = TupleDescAttr(desc, da->dimatt[i] - 1);
 		if (a->attgenerated)
 			return "a column of the dimension is generated";
+		if (a->attidentity)
+			return "a column of the dimension is an identity column";
 		if (!IsBinaryCoercible(typid, a->atttypid))
 			return "a column of the dimension has another type";
-		/* a value is written as it is: no length or precision coercion */
-		if (a->atttypmod != -1 && a->atttypmod != typmod)
+		/*
+		 * a value is written as it is: no length or precision coercion (nor
+		 * the padding or length check of varchar into char, varbit into bit)
+		 */
+		if (a->atttypmod != -1 && (a->atttypmod != typmod || a->atttypid != typid))
 			return "a column of the dimension has another length or precision";
 		if (da->by_text[i])
 		{
@@ -589,6 +594,14 @@ dim_apply_reason(DimApply *da, Oid source)
 			da->keytype = typid;
 			da->keycoll = collid;
 		}
+	}
+	/* a domain's constraints are checked by SQL's coercion, not here */
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (!a->attisdropped && get_typtype(a->atttypid) == TYPTYPE_DOMAIN)
+			return "a column of the dimension is of a domain type";
 	}
 	if (da->scd == 2)
 	{

@@ -172,6 +172,8 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 		return "the current user does not own the side table";
 	if (rd->relkind != RELKIND_RELATION)
 		return "the side table is not an ordinary table";
+	if (rd->relam != HEAP_TABLE_AM_OID)
+		return "the side table is not a heap table";
 	if (rd->relispartition)
 		return "the side table is a partition";
 	if (rd->relhassubclass)
@@ -284,6 +286,11 @@ dataeng_fact_side_apply_reason(PG_FUNCTION_ARGS)
 	Relation	idx;
 	const char *reason;
 
+	/* (no lock on a table the caller does not own) */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(sideid)))
+		PG_RETURN_TEXT_P(cstring_to_text("the side table does not exist"));
+	if (!pg_class_ownercheck(sideid, GetUserId()))
+		PG_RETURN_TEXT_P(cstring_to_text("the current user does not own the side table"));
 	side = try_relation_open(sideid, AccessShareLock);
 	if (side == NULL)
 		PG_RETURN_TEXT_P(cstring_to_text("the side table does not exist"));
@@ -336,6 +343,8 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	Oid			sideid = PG_GETARG_OID(0);
 	int32		measure = PG_GETARG_INT32(1);
 	Oid			changesid = PG_GETARG_OID(2);
+	char	   *chname;
+	char	   *chnsp;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	side;
 	Relation	idx;
@@ -370,15 +379,21 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
-	side = table_open(sideid, RowExclusiveLock);
-	desc = RelationGetDescr(side);
+	/* the owner first, by OID: no lock on a table the caller does not own */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(sideid)) ||
+		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(changesid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the side table or the changes of _fact_side_apply() do not exist")));
 	if (!pg_class_ownercheck(sideid, GetUserId()))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be owner of table %s to apply per-value counts to it",
-						RelationGetRelationName(side)),
+						get_rel_name(sideid)),
 				 errdetail("dataeng_internal._fact_side_apply() writes the rows of a fact's side table directly, without the checks of an INSERT or UPDATE."),
 				 errhint("Refresh the fact with dataeng.fact_refresh(): it applies them as the fact's owner.")));
+	side = table_open(sideid, RowExclusiveLock);
+	desc = RelationGetDescr(side);
 	/* each right on its own (a mask of several asks for any of them) */
 	for (i = 0; i < (int) lengthof(rights); i++)
 	{
@@ -455,7 +470,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, side, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
-	estate->es_output_cid = GetCurrentCommandId(true);
 	slot = table_slot_create(side, NULL);
 	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 
@@ -467,13 +481,18 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	repl[nattno - 1] = true;
 
 	/* the changes, in the index's order, read as the caller */
+	chname = get_rel_name(changesid);
+	chnsp = chname ? get_namespace_name(get_rel_namespace(changesid)) : NULL;
+	if (chname == NULL || chnsp == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the changes of the side table %s do not exist", RelationGetRelationName(side))));
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
 	for (i = 0; i < nkeys; i++)
 		appendStringInfo(&sql, "c.%s, ", quote_identifier(NameStr(TupleDescAttr(desc, katt[i] - 1)->attname)));
 	appendStringInfo(&sql, "c.__n FROM %s c WHERE c.__m OPERATOR(pg_catalog.=) %d ORDER BY ",
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(changesid)),
-												get_rel_name(changesid)),
+					 quote_qualified_identifier(chnsp, chname),
 					 measure);
 	for (i = 0; i < nkeys; i++)
 		appendStringInfo(&sql, "%s%d", i ? ", " : "", i + 1);
@@ -491,13 +510,17 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				 errmsg("the changes of the side table %s do not have its column types",
 						RelationGetRelationName(side))));
 	for (i = 0; i < nkeys; i++)
-		if (TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid != TupleDescAttr(desc, katt[i] - 1)->atttypid)
+		if (TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid != TupleDescAttr(desc, katt[i] - 1)->atttypid ||
+			(TupleDescAttr(desc, katt[i] - 1)->atttypmod != -1 &&
+			 TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypmod != TupleDescAttr(desc, katt[i] - 1)->atttypmod))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("the changes of the side table %s do not have its column types",
 							RelationGetRelationName(side))));
 
 	CommandCounterIncrement();
+	/* one command for every write, which the snapshot does not see */
+	estate->es_output_cid = GetCurrentCommandId(true);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply row",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -646,7 +669,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 					ExecStoreHeapTuple(newt, nslot, false);
 					ExecConstraints(rri, nslot, estate);
 				}
-				simple_heap_insert(side, newt);
+				heap_insert(side, newt, estate->es_output_cid, 0, NULL);
 				ExecStoreHeapTuple(newt, nslot, false);
 				(void) ExecInsertIndexTuples(rri, nslot, estate, false, false, NULL, NIL);
 				ResetPerTupleExprContext(estate);
