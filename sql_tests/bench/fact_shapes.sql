@@ -3,7 +3,8 @@
 --
 -- Each shape: a source of :fact_rows rows (default 2,000,000) over 60
 -- days, a fact at day grain by two dimensions with 10 x 10 values (about
--- 6,000 groups), and a materialized view of the same GROUP BY.  Then 1.5%
+-- 6,000 groups; the _few and _many shapes other counts), and a
+-- materialized view of the same GROUP BY.  Then 1.5%
 -- of the rows change (0.5% updated, a fifth of them moved to the next
 -- day; 0.5% deleted; 0.5% inserted), each in its own statement, and
 -- dataeng.fact_refresh() and REFRESH MATERIALIZED VIEW are timed (median
@@ -17,6 +18,10 @@
 --   int_distinct  int dimensions, count and sums and count(DISTINCT c) of a
 --                 column of 4,096 values (about as many distinct values per
 --                 group as rows), no index on the time column
+--   int_few       int dimensions of 2 x 2 values (about 240 groups), count
+--                 and sums, no index on the time column
+--   int_many      int dimensions of 100 x 100 values (about 600,000 groups
+--                 at 2,000,000 rows), count and sums, no time index
 --
 -- Target: fact_refresh at least 20x faster than the full refresh on every
 -- shape.  The size: -v fact_rows=N, else make bench's BENCH_ROWS
@@ -28,7 +33,7 @@
 \set fact_rows 2000000
 \endif
 \if :{?reps} \else \set reps 3 \endif
-\if :{?shapes} \else \set shapes 'int,int_minmax,text_minmax,int_minmax_ix,int_distinct' \endif
+\if :{?shapes} \else \set shapes 'int,int_minmax,text_minmax,int_minmax_ix,int_distinct,int_few,int_many' \endif
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;   -- both sides single-process
 
@@ -45,6 +50,8 @@ DECLARE
   dim text := CASE WHEN shape LIKE 'text%' THEN 'text' ELSE 'int' END;
   minmax boolean := shape LIKE '%minmax%';
   dist boolean := shape LIKE '%distinct%';
+  -- values per dimension: few, many, or the default 10
+  nd int := CASE WHEN shape LIKE '%\_few' THEN 2 WHEN shape LIKE '%\_many' THEN 100 ELSE 10 END;
   measures text[] := ARRAY['count(*)', 'sum(a)', 'sum(b)']
                      || CASE WHEN minmax THEN ARRAY['min(a)', 'max(a)'] ELSE '{}' END
                      || CASE WHEN dist THEN ARRAY['count(DISTINCT c)'] ELSE '{}' END;
@@ -60,8 +67,8 @@ BEGIN
   EXECUTE format('INSERT INTO bench_src SELECT g, timestamptz ''2025-01-01 00:00+00'' + (hashint8(g) & 8388607) * 0.618 * interval ''1 second'', '
                  '%1$s, %2$s, hashint8(g * 17) & 65535, ((hashint8(g * 19) & 65535) / 100.0)::numeric(12,2)%4$s '
                  'FROM generate_series(1, %3$s) g',
-                 CASE dim WHEN 'text' THEN '''region '' || (hashint8(g * 7) & 1023) % 10' ELSE '(hashint8(g * 7) & 1023) % 10' END,
-                 CASE dim WHEN 'text' THEN '''category '' || (hashint8(g * 13) & 1023) % 10' ELSE '(hashint8(g * 13) & 1023) % 10' END,
+                 format(CASE dim WHEN 'text' THEN '''region '' || (hashint8(g * 7) & 1023) %% %s' ELSE '(hashint8(g * 7) & 1023) %% %s' END, nd),
+                 format(CASE dim WHEN 'text' THEN '''category '' || (hashint8(g * 13) & 1023) %% %s' ELSE '(hashint8(g * 13) & 1023) %% %s' END, nd),
                  size, CASE WHEN dist THEN ', hashint8(g * 29) & 4095' ELSE '' END);
   COMMIT;
   PERFORM dataeng.fact_create('bench_shape', 'bench_src', 'at', 'day', ARRAY['d1', 'd2'], measures,
