@@ -2229,6 +2229,25 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._fact_reserve(anyarray, bigint, anyarray, anyarray, int, boolean) IS
   'internal: the new reserve of a fact group''s min or max from the stored one and the values that came and went';
 
+-- A new reserve passed through as it is, counted (in this backend) when it
+-- ran out while its group has values (nn: the group's new count of
+-- non-NULL values, NULL when unknown); _fact_reserve_ran_out() returns the
+-- count since its last call and starts it again.  The MERGE of a refresh
+-- passes every new reserve through it: the refresh looks for the groups to
+-- recompute only when one ran out.
+CREATE FUNCTION dataeng_internal._fact_reserve_check(reserve anyarray, nn bigint)
+RETURNS anyarray
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_check'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_check(anyarray, bigint) IS
+  'internal: a new reserve of a fact group, counted when it ran out while the group has values';
+CREATE FUNCTION dataeng_internal._fact_reserve_ran_out()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_ran_out'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_ran_out() IS
+  'internal: how many reserves _fact_reserve_check counted as run out since the last call (and count again from 0)';
+
 CREATE FUNCTION dataeng_internal._fact_reserve_step(internal, anyelement, int, boolean)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_step'
@@ -2535,8 +2554,9 @@ COMMENT ON FUNCTION dataeng_internal._fact_delta_sql(dataeng_internal.fact_measu
 --   upd          the SET list of the upsert, from EXCLUDED
 --   xcond        the group's reserve ran out (on the deltas d)
 --   upd_fast, ins_fast, xcond_after  the same made in the MERGE itself
---                from the fact's row f (or none), and the reserve run out
---                judged on f after it
+--                from the fact's row f (or none), each new reserve passed
+--                through _fact_reserve_check (which counts those run out),
+--                and the reserve run out judged on f after it
 CREATE FUNCTION dataeng_internal._fact_reserve_sql(m dataeng_internal.fact_measure, i int, mi int,
                                                    OUT xfold text, OUT ins_col text, OUT ins_val text,
                                                    OUT upd_m text, OUT upd text, OUT xcond text,
@@ -2567,9 +2587,13 @@ BEGIN
   xcond := format('(d.%1$I IS DISTINCT FROM 0 AND cardinality(d.%2$I) = 0)', xn, xr);
   xr_expr := format('dataeng_internal._fact_reserve(%%s, %%s, d.%1$I, d.%2$I, %3$s, %4$s)',
                     came, went, m.reserve, descending);
-  upd_fast := format(', %1$I = (%4$s)[1], %2$I = f.%2$I + d.%5$I, %3$I = %4$s',
+  -- (the reserve is written twice, for the measure and the reserve: the
+  -- second call finds the first one's result, reserve.c)
+  upd_fast := format(', %1$I = (%4$s)[1], %2$I = f.%2$I + d.%5$I, '
+                     '%3$I = dataeng_internal._fact_reserve_check(%4$s, f.%2$I + d.%5$I)',
                      m.name, nn, x, format(xr_expr, format('f.%I', x), format('f.%I', nn)), '__x_n_' || i);
-  ins_fast := format(', (%1$s)[1], d.%2$I, %1$s', format(xr_expr, 'NULL', '0'), '__x_n_' || i);
+  ins_fast := format(', (%1$s)[1], d.%2$I, dataeng_internal._fact_reserve_check(%1$s, d.%2$I)',
+                     format(xr_expr, 'NULL', '0'), '__x_n_' || i);
   xcond_after := format('(f.%1$I IS DISTINCT FROM 0 AND coalesce(cardinality(f.%2$I), 0) = 0)', nn, x);
 END;
 $$;
@@ -2902,7 +2926,8 @@ DECLARE
   mo int := 0;
   j int;
   image_keys boolean;              -- the deltas' groups are the GROUP BY's (_agg_image_keys)
-  rec_any boolean;                 -- (fast) a group's reserve ran out
+  rec_any boolean;                 -- a group may need a recompute (checked before looking for it)
+  nan_cond text;                   -- a numeric sum's delta is NaN or infinite (on the deltas d)
   m_val text[] := '{}';            -- per measure: its value (_fact_measure_value)
   m_x boolean[] := '{}';           -- and whether it is a min/max kept with its reserve
 BEGIN
@@ -3080,6 +3105,8 @@ BEGIN
                                                        CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
       xcond_after := coalesce(xcond_after || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
                                                                    CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
+      nan_cond := coalesce(nan_cond || ' OR ', '') || format('d.%I IN (''NaN''::numeric, ''Infinity'', ''-Infinity'')',
+                                                             CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END);
     END IF;
     agg := agg || p.agg;
     flat := flat || p.flat;
@@ -3218,7 +3245,13 @@ BEGIN
     -- The groups to recompute (all the touched ones with a measure
     -- recomputed; else those whose reserve of a min/max ran out), the
     -- groups this refresh empties left out.
-    IF (rec_all OR xcond IS NOT NULL) AND NOT fast THEN
+    -- (with neither, only a numeric sum's NaN or infinite delta makes a
+    -- group to recompute: one EXISTS on the deltas first, rarely true)
+    rec_any := rec_all OR xfold IS NOT NULL;
+    IF xcond IS NOT NULL AND NOT rec_any AND NOT fast THEN
+      EXECUTE format('SELECT EXISTS (SELECT FROM %s d WHERE %s)', delta, xcond) INTO rec_any;
+    END IF;
+    IF (rec_all OR xcond IS NOT NULL) AND rec_any AND NOT fast THEN
       n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
         'SELECT %s FROM %s d WHERE %s %s',
         array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
@@ -3319,12 +3352,19 @@ BEGIN
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)
+        -- (_fact_reserve_check counts, in this backend, the new reserves
+        -- of the MERGE that ran out: from 0)
+        PERFORM dataeng_internal._fact_reserve_ran_out();
         EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
                                                  ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast);
-        -- the groups whose reserve ran out while they have values (kept
-        -- in a table only when there is one: most refreshes have none)
-        EXECUTE format('SELECT EXISTS (SELECT FROM %s d JOIN %s f ON %s WHERE %s)',
-                       delta, d.storage_table, q.key_join, xcond_after) INTO rec_any;
+        -- the groups whose reserve ran out while they have values, or
+        -- whose numeric sum's delta is NaN or infinite: looked for (and
+        -- kept in a table) only when the MERGE counted a reserve run out
+        -- or the deltas have such a sum; most refreshes have none
+        rec_any := dataeng_internal._fact_reserve_ran_out() > 0;
+        IF NOT rec_any AND nan_cond IS NOT NULL THEN
+          EXECUTE format('SELECT EXISTS (SELECT FROM %s d WHERE %s)', delta, nan_cond) INTO rec_any;
+        END IF;
         IF rec_any THEN
           n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
             'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',

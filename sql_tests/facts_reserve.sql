@@ -184,6 +184,22 @@ SELECT dataeng_internal._fact_reserve('{5,4}'::int[], 2, '{3,9}'::int[], '{5}'::
 -- a new group (no stored values), NULL lists, an unknown reserve
 SELECT dataeng_internal._fact_reserve(NULL::int[], 0, '{3,1,2}'::int[], NULL, 2, false) AS new_group,
        dataeng_internal._fact_reserve('{1}'::int[], NULL, '{0}'::int[], NULL, 2, false) AS unknown;
+-- the same call again, and again with one argument differing: the second
+-- and third calls of a row may find a result made a moment ago (reserve.c)
+SELECT dataeng_internal._fact_reserve('{5,4}'::int[], 9, '{3}'::int[], '{5}'::int[], 16, true) AS again,
+       dataeng_internal._fact_reserve('{5,4}'::int[], 9, '{3}'::int[], '{5}'::int[], 16, false) AS other_order,
+       dataeng_internal._fact_reserve('{5,4}'::int[], 2, '{3}'::int[], '{5}'::int[], 16, true) AS other_count,
+       dataeng_internal._fact_reserve('{5,4}'::int[], 9, '{3}'::int[], '{4}'::int[], 16, true) AS other_went;
+-- the count of reserves run out while their group has values (the MERGE
+-- of a refresh looks for groups to recompute only when it is not 0): an
+-- empty reserve of a group with values, or of unknown count, is counted;
+-- one of a group with none, or one with values, is not
+SELECT dataeng_internal._fact_reserve_ran_out() AS before;
+SELECT dataeng_internal._fact_reserve_check('{}'::int[], 3) AS ran_out,
+       dataeng_internal._fact_reserve_check('{}'::int[], 0) AS emptied,
+       dataeng_internal._fact_reserve_check('{4}'::int[], 3) AS kept,
+       dataeng_internal._fact_reserve_check(NULL::int[], NULL) AS unknown;
+SELECT dataeng_internal._fact_reserve_ran_out() AS counted, dataeng_internal._fact_reserve_ran_out() AS again;
 
 DROP VIEW rs_reserves;
 SELECT dataeng.fact_drop('rs_fact'), dataeng.fact_drop('rs_nfact');

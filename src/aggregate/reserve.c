@@ -56,6 +56,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/typcache.h"
 
 #include "common/common.h"
@@ -222,6 +223,111 @@ check_size(int k)
 }
 
 /*
+ * The last few calls of _fact_reserve() and their results.  The MERGE of a
+ * refresh sets both a min/max column (the reserve's first value) and the
+ * reserve from the same call, written twice in its SET list: the second
+ * call of a row finds the first one's result here instead of making the
+ * reserve again.  A hit needs the same type, collation, order, size,
+ * stored count and the very same bytes of the three arrays: the result is
+ * a function of those alone.  Kept in a memory context of its own, emptied
+ * when it fills.
+ */
+#define RESERVE_MEMO	4
+
+typedef struct ReserveMemo
+{
+	bool		valid;
+	Oid			typid;
+	Oid			collid;
+	bool		desc;
+	int			k;
+	bool		nn_null;
+	int64		nn;
+	struct varlena *arg[3];		/* stored, came, went (NULL: NULL) */
+	struct varlena *result;
+} ReserveMemo;
+
+static ReserveMemo reserve_memo[RESERVE_MEMO];
+static int	reserve_memo_next = 0;
+static MemoryContext reserve_memo_cxt = NULL;
+
+/* the argument argno (an array) of the call as a varlena, NULL if NULL */
+static struct varlena *
+memo_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : (struct varlena *) PG_GETARG_ARRAYTYPE_P(argno);
+}
+
+static bool
+memo_same(const struct varlena *a, const struct varlena *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
+/* the memo entry of this call, or NULL */
+static ReserveMemo *
+memo_find(const AggOrder *o, int k, bool nn_null, int64 nn, struct varlena **args)
+{
+	int			i;
+
+	for (i = 0; i < RESERVE_MEMO; i++)
+	{
+		ReserveMemo *m = &reserve_memo[i];
+
+		if (m->valid && m->typid == o->typid && m->collid == o->collid && m->desc == o->desc &&
+			m->k == k && m->nn_null == nn_null && (nn_null || m->nn == nn) &&
+			memo_same(m->arg[0], args[0]) && memo_same(m->arg[1], args[1]) &&
+			memo_same(m->arg[2], args[2]))
+			return m;
+	}
+	return NULL;
+}
+
+static struct varlena *
+memo_copy(const struct varlena *v)
+{
+	struct varlena *c;
+
+	if (v == NULL)
+		return NULL;
+	c = MemoryContextAlloc(reserve_memo_cxt, VARSIZE(v));
+	memcpy(c, v, VARSIZE(v));
+	return c;
+}
+
+/* keep result as the result of this call */
+static void
+memo_keep(const AggOrder *o, int k, bool nn_null, int64 nn, struct varlena **args, Datum result)
+{
+	ReserveMemo *m;
+	int			i;
+
+	if (reserve_memo_cxt == NULL)
+		reserve_memo_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng fact reserve memo",
+												 ALLOCSET_SMALL_SIZES);
+	if (reserve_memo_next == RESERVE_MEMO)
+	{
+		/* full: start again with none */
+		MemoryContextReset(reserve_memo_cxt);
+		memset(reserve_memo, 0, sizeof(reserve_memo));
+		reserve_memo_next = 0;
+	}
+	m = &reserve_memo[reserve_memo_next++];
+	m->typid = o->typid;
+	m->collid = o->collid;
+	m->desc = o->desc;
+	m->k = k;
+	m->nn_null = nn_null;
+	m->nn = nn;
+	for (i = 0; i < 3; i++)
+		m->arg[i] = memo_copy(args[i]);
+	m->result = memo_copy((struct varlena *) DatumGetPointer(result));
+	m->valid = true;
+}
+
+/*
  * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
  *
@@ -255,6 +361,9 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	Datum		last_c = (Datum) 0;
 	Datum		last_w = (Datum) 0;
 	AggReserve	out;
+	struct varlena *args[3];
+	ReserveMemo *memo;
+	Datum		result;
 
 	if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
 		ereport(ERROR,
@@ -269,14 +378,31 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(agg_reserve_array(&out, o));	/* unknown: nothing provable */
 
-	ns = array_values(PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0), o, &stored);
-	nc = array_values(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2), o, &came);
-	nw = array_values(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), o, &went);
+	/* the same call made a moment ago (the MERGE's second call of a row) */
+	args[0] = memo_arg(fcinfo, 0);
+	args[1] = memo_arg(fcinfo, 2);
+	args[2] = memo_arg(fcinfo, 3);
+	memo = memo_find(o, k, false, PG_GETARG_INT64(1), args);
+	if (memo != NULL)
+	{
+		struct varlena *r = palloc(VARSIZE(memo->result));
+
+		memcpy(r, memo->result, VARSIZE(memo->result));
+		PG_RETURN_POINTER(r);
+	}
+
+	ns = array_values((ArrayType *) args[0], o, &stored);
+	nc = array_values((ArrayType *) args[1], o, &came);
+	nw = array_values((ArrayType *) args[2], o, &went);
 
 	/* the bounds: what lies beyond each is not known exactly */
 	bounded_s = (int64) ns != PG_GETARG_INT64(1);
 	if (bounded_s && ns == 0)
-		PG_RETURN_DATUM(agg_reserve_array(&out, o));
+	{
+		result = agg_reserve_array(&out, o);
+		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
+		PG_RETURN_DATUM(result);
+	}
 	if (bounded_s)
 		last_s = last_of(o, stored, ns);
 	if (nc >= FACT_RESERVE)
@@ -332,7 +458,60 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	}
 	nout = Min(out.n, k);
 	out.n = nout;
-	PG_RETURN_DATUM(agg_reserve_array(&out, o));
+	result = agg_reserve_array(&out, o);
+	memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
+	PG_RETURN_DATUM(result);
+}
+
+/*
+ * The reserves _fact_reserve_check() found run out since the last call of
+ * _fact_reserve_ran_out(), in this backend.
+ */
+static int64 reserves_ran_out = 0;
+
+/*
+ * dataeng_internal._fact_reserve_check(reserve anyarray, nn bigint)
+ *		-> anyarray
+ *
+ * reserve, as it is; counted as run out when it is empty (or NULL) while
+ * its group has values (nn, the group's new count of non-NULL values, is
+ * not 0; NULL: unknown).  The MERGE of a refresh passes every new reserve
+ * through it, so that the refresh looks for the groups to recompute only
+ * when one ran out (_fact_refresh).
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_check);
+Datum
+dataeng_fact_reserve_check(PG_FUNCTION_ARGS)
+{
+	bool		empty = true;
+
+	if (!PG_ARGISNULL(0))
+	{
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+
+		empty = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0;
+	}
+	if (empty && (PG_ARGISNULL(1) || PG_GETARG_INT64(1) != 0))
+		reserves_ran_out++;
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+/*
+ * dataeng_internal._fact_reserve_ran_out() -> bigint
+ *
+ * How many reserves _fact_reserve_check() counted as run out since the
+ * last call; counting starts again from 0.
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_ran_out);
+Datum
+dataeng_fact_reserve_ran_out(PG_FUNCTION_ARGS)
+{
+	int64		n = reserves_ran_out;
+
+	reserves_ran_out = 0;
+	PG_RETURN_INT64(n);
 }
 
 /* The state of _fact_reserve_agg() and _fact_reserve_union() */
