@@ -323,16 +323,19 @@ $$;
 -- name (each caller says in its own words what was renamed or dropped).
 CREATE FUNCTION dataeng_internal._agg_missing_column(src regclass, cols text[])
 RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT c.name
-    FROM unnest(cols) WITH ORDINALITY c(name, o)
-   WHERE c.name IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
-                      WHERE a.attrelid = src AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped)
-   ORDER BY c.o
-   LIMIT 1
+BEGIN
+  RETURN (
+    SELECT c.name
+      FROM unnest(cols) WITH ORDINALITY c(name, o)
+     WHERE c.name IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = src AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped)
+     ORDER BY c.o
+     LIMIT 1);
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._agg_missing_column(regclass, text[]) IS
   'internal: the first of some names that is not a column of a table (NULL when all are)';
@@ -367,12 +370,14 @@ CREATE FUNCTION dataeng_internal._agg_changed_column(src regclass, target regcla
                                                      OUT col name, OUT src_type text, OUT target_type text,
                                                      OUT src_coll text)
 RETURNS record
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
   SELECT s.attname, format_type(s.atttypid, s.atttypmod), format_type(x.atttypid, x.atttypmod),
          CASE WHEN s.attcollation <> 0 AND s.attcollation IS DISTINCT FROM t.typcollation
               THEN ' COLLATE ' || s.attcollation::regcollation::text ELSE '' END
+    INTO col, src_type, target_type, src_coll
     FROM unnest(cols) WITH ORDINALITY c(name, o)
     JOIN pg_attribute s ON s.attrelid = src AND s.attname = c.name AND s.attnum > 0 AND NOT s.attisdropped
     JOIN pg_type t ON t.oid = s.atttypid
@@ -383,7 +388,8 @@ AS $$
               AND (x.atttypmod = -1 OR s.atttypmod = x.atttypmod)
               AND s.attcollation = x.attcollation)
    ORDER BY c.o
-   LIMIT 1
+   LIMIT 1;
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._agg_changed_column(regclass, regclass, text[]) IS
   'internal: the first of some columns whose type in a fact or dimension table no longer holds the source''s values as they are';
@@ -488,9 +494,10 @@ $$;
 -- rebuilds as _agg_json_col does; every other column comes typed, with its
 -- collation.
 CREATE FUNCTION dataeng_internal._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
   SELECT coalesce(string_agg(format(', d%s %s', o,
                                     CASE WHEN x.raw THEN 'jsonb'
                                          ELSE format_type(a.atttypid, a.atttypmod)
@@ -504,11 +511,13 @@ AS $$
                                  THEN format('(jsonb_populate_record(NULL::%s, jsonb_build_object(%L, c.d%s))).%I',
                                              src, u.col, o, u.col)
                                  ELSE format('c.d%s', o) END ORDER BY o), '{}')
+    INTO coldef, exprs
     FROM unnest(cols) WITH ORDINALITY u(col, o)
     JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
     CROSS JOIN LATERAL (SELECT t.typcategory = 'A' OR t.typtype = 'c'
-                               OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)) x(raw)
+                               OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)) x(raw);
+END;
 $$;
 
 -- Whether values of the columns cols of src are equal exactly when their
@@ -517,47 +526,56 @@ $$;
 -- groups themselves, with no GROUP BY after it.
 CREATE FUNCTION dataeng_internal._agg_image_keys(src regclass, cols text[])
 RETURNS boolean
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(bool_and(coalesce(nullif(t.typbasetype, 0), t.oid) IN
-                             ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype,
-                              'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
-                              'time'::regtype, 'oid'::regtype, '"char"'::regtype, 'uuid'::regtype)
-                           OR (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, 'varchar'::regtype)
-                               AND coalesce((SELECT c.collisdeterministic FROM pg_collation c
-                                              WHERE c.oid = a.attcollation), true))), true)
-    FROM unnest(cols) u(col)
-    JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
-    JOIN pg_type t ON t.oid = a.atttypid
+BEGIN
+  RETURN (
+    SELECT coalesce(bool_and(coalesce(nullif(t.typbasetype, 0), t.oid) IN
+                               ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype,
+                                'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
+                                'time'::regtype, 'oid'::regtype, '"char"'::regtype, 'uuid'::regtype)
+                             OR (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, 'varchar'::regtype)
+                                 AND coalesce((SELECT c.collisdeterministic FROM pg_collation c
+                                                WHERE c.oid = a.attcollation), true))), true)
+      FROM unnest(cols) u(col)
+      JOIN pg_attribute a ON a.attrelid = src AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
+      JOIN pg_type t ON t.oid = a.atttypid);
+END;
 $$;
 
 -- The type of sum() of a value of type typ, as dataeng_internal._fact_deltas()
 -- returns it.
 CREATE FUNCTION dataeng_internal._agg_sum_type_of(typ regtype)
 RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE b.bt WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
-                   WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.bt, NULL) END
-    FROM pg_type t
-    CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(bt)
-   WHERE t.oid = _agg_sum_type_of.typ
+BEGIN
+  RETURN (
+    SELECT CASE b.bt WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
+                     WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.bt, NULL) END
+      FROM pg_type t
+      CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(bt)
+     WHERE t.oid = _agg_sum_type_of.typ);
+END;
 $$;
 
 -- The type of sum(col) of src, as dataeng_internal._fact_deltas() returns it.
 CREATE FUNCTION dataeng_internal._agg_sum_type(src regclass, col text)
 RETURNS text
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE b.typ WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
-                    WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.typ, NULL) END
-    FROM pg_attribute a
-    JOIN pg_type t ON t.oid = a.atttypid
-    CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(typ)
-   WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+BEGIN
+  RETURN (
+    SELECT CASE b.typ WHEN 'int2'::regtype THEN 'bigint' WHEN 'int4'::regtype THEN 'bigint'
+                      WHEN 'int8'::regtype THEN 'numeric' ELSE format_type(b.typ, NULL) END
+      FROM pg_attribute a
+      JOIN pg_type t ON t.oid = a.atttypid
+      CROSS JOIN LATERAL (SELECT coalesce(nullif(t.typbasetype, 0), t.oid)::regtype) b(typ)
+     WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped);
+END;
 $$;
 
 -----------------------------------------------------------------------------
@@ -713,13 +731,16 @@ $$;
 -- deparsed, checked again by _fact_def_write.
 CREATE FUNCTION dataeng_internal._fact_measure_value(m dataeng_internal.fact_measure)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN m.filter IS NOT NULL
-              THEN format('CASE WHEN %s THEN %s END', m.filter, coalesce(m.expr, format('s.%I', m.col)))
-              WHEN m.expr IS NOT NULL THEN format('(%s)', m.expr)
-              WHEN m.col IS NOT NULL THEN format('s.%I', m.col) END
+BEGIN
+  RETURN (
+    SELECT CASE WHEN m.filter IS NOT NULL
+                THEN format('CASE WHEN %s THEN %s END', m.filter, coalesce(m.expr, format('s.%I', m.col)))
+                WHEN m.expr IS NOT NULL THEN format('(%s)', m.expr)
+                WHEN m.col IS NOT NULL THEN format('s.%I', m.col) END);
+END;
 $$;
 
 -- Whether m is a measure the builders below can write SQL of: one of the
@@ -727,14 +748,17 @@ $$;
 -- it is count(*).
 CREATE FUNCTION dataeng_internal._fact_measure_valid(m dataeng_internal.fact_measure)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(m.agg IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
-                  AND m.name IS NOT NULL AND m.name <> ''
-                  AND CASE WHEN m.agg = 'count_star' THEN dataeng_internal._fact_measure_value(m) IS NULL
-                           ELSE dataeng_internal._fact_measure_value(m) IS NOT NULL
-                                AND m.col IS DISTINCT FROM '' END, false)
+BEGIN
+  RETURN (
+    SELECT coalesce(m.agg IN ('count_star', 'count', 'count_distinct', 'sum', 'avg', 'min', 'max')
+                    AND m.name IS NOT NULL AND m.name <> ''
+                    AND CASE WHEN m.agg = 'count_star' THEN dataeng_internal._fact_measure_value(m) IS NULL
+                             ELSE dataeng_internal._fact_measure_value(m) IS NOT NULL
+                                  AND m.col IS DISTINCT FROM '' END, false));
+END;
 $$;
 
 -- One measure of fact_defs.spec (a jsonb object: {"text", "agg", "name",
@@ -775,11 +799,14 @@ $$;
 -- fact_defs.spec: every builder takes what this returns).
 CREATE FUNCTION dataeng_internal._fact_measures(spec jsonb)
 RETURNS dataeng_internal.fact_measure[]
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(array_agg(dataeng_internal._fact_measure_read(e) ORDER BY i), '{}')
-    FROM jsonb_array_elements(spec) WITH ORDINALITY x(e, i)
+BEGIN
+  RETURN (
+    SELECT coalesce(array_agg(dataeng_internal._fact_measure_read(e) ORDER BY i), '{}')
+      FROM jsonb_array_elements(spec) WITH ORDINALITY x(e, i));
+END;
 $$;
 
 -- A measure as fact_defs.spec keeps it (the inverse of _fact_measure_read):
@@ -804,10 +831,13 @@ $$;
 -- the rule depends on the value's type, which the C reads from the call.)
 CREATE FUNCTION dataeng_internal._fact_bucket_expr(texpr text, ttype regtype, grain text, tz text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('dataeng_internal._fact_bucket(%s, %L, %L)', texpr, grain, tz)
+BEGIN
+  RETURN (
+    SELECT format('dataeng_internal._fact_bucket(%s, %L, %L)', texpr, grain, tz));
+END;
 $$;
 
 -- A fact's bucket column has the type of its time column (date, timestamp
@@ -820,28 +850,37 @@ $$;
 -- timestamptz.
 CREATE FUNCTION dataeng_internal._fact_bucket_out(e text, btype regtype, tz text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
-              ELSE format('((%s) AT TIME ZONE %L)::%s', e, tz, btype) END
+BEGIN
+  RETURN (
+    SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
+                ELSE format('((%s) AT TIME ZONE %L)::%s', e, tz, btype) END);
+END;
 $$;
 CREATE FUNCTION dataeng_internal._fact_bucket_in(e text, btype regtype, tz text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
-              ELSE format('((%s)::timestamp AT TIME ZONE %L)', e, tz) END
+BEGIN
+  RETURN (
+    SELECT CASE WHEN btype = 'timestamptz'::regtype THEN e
+                ELSE format('((%s)::timestamp AT TIME ZONE %L)', e, tz) END);
+END;
 $$;
 -- The type of the bucket column of fact table tbl.
 CREATE FUNCTION dataeng_internal._fact_bucket_type(tbl regclass)
 RETURNS regtype
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT a.atttypid::regtype FROM pg_attribute a
-   WHERE a.attrelid = tbl AND a.attname = 'bucket' AND a.attnum > 0 AND NOT a.attisdropped
+BEGIN
+  RETURN (
+    SELECT a.atttypid::regtype FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = 'bucket' AND a.attnum > 0 AND NOT a.attisdropped);
+END;
 $$;
 
 -- A predicate on the source's time column s.<col> selecting the rows of
@@ -849,17 +888,20 @@ $$;
 -- an index on it can be used; $3: also rows whose time is NULL.
 CREATE FUNCTION dataeng_internal._fact_range_pred(col text, ttype regtype, tz text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('((s.%1$I >= %2$s AND s.%1$I < %3$s) OR ($3 AND s.%1$I IS NULL))', col,
-                CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
-                           WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', tz)
-                           ELSE format('($1 AT TIME ZONE %L)::date', tz) END,
-                CASE ttype WHEN 'timestamptz'::regtype THEN '$2'
-                           WHEN 'timestamp'::regtype THEN format('($2 AT TIME ZONE %L)', tz)
-                           -- a date d is in [lo, hi) when d < hi rounded up to a day
-                           ELSE format('(($2 AT TIME ZONE %L) + interval ''1 day'' - interval ''1 microsecond'')::date', tz) END)
+BEGIN
+  RETURN (
+    SELECT format('((s.%1$I >= %2$s AND s.%1$I < %3$s) OR ($3 AND s.%1$I IS NULL))', col,
+                  CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
+                             WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', tz)
+                             ELSE format('($1 AT TIME ZONE %L)::date', tz) END,
+                  CASE ttype WHEN 'timestamptz'::regtype THEN '$2'
+                             WHEN 'timestamp'::regtype THEN format('($2 AT TIME ZONE %L)', tz)
+                             -- a date d is in [lo, hi) when d < hi rounded up to a day
+                             ELSE format('(($2 AT TIME ZONE %L) + interval ''1 day'' - interval ''1 microsecond'')::date', tz) END));
+END;
 $$;
 
 -- The aggregate expressions of a measure over source rows s (the visible
@@ -1039,12 +1081,15 @@ COMMENT ON FUNCTION dataeng_internal._fact_view_sql(text, text[], dataeng_intern
 CREATE FUNCTION dataeng_internal._fact_groups_insert_sql(d dataeng_internal.fact_defs, ins_cols text, ins_sel text,
                                                          from_item text, pred text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s', d.storage_table, ins_cols, ins_sel, from_item,
-                coalesce(' WHERE ' || pred, ''),
-                (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i))
+BEGIN
+  RETURN (
+    SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s', d.storage_table, ins_cols, ins_sel, from_item,
+                  coalesce(' WHERE ' || pred, ''),
+                  (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i)));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_groups_insert_sql(dataeng_internal.fact_defs, text, text, text, text) IS
   'internal: the statement aggregating source rows into a fact''s groups';
@@ -1718,6 +1763,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   m dataeng_internal.fact_measure;
+  ms dataeng_internal.fact_measure[] := dataeng_internal._fact_measures(d.spec);
   typ regtype;
   missing text;
   changed record;
@@ -1729,8 +1775,8 @@ BEGIN
   -- parse)
   missing := dataeng_internal._agg_missing_column(d.source,
                  d.time_column || d.dimensions
-                 || ARRAY(SELECT e.col FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.col IS NOT NULL)
-                 || ARRAY(SELECT x FROM unnest(dataeng_internal._fact_measures(d.spec)) e, unnest(e.cols) x));
+                 || ARRAY(SELECT e.col FROM unnest(ms) e WHERE e.col IS NOT NULL)
+                 || ARRAY(SELECT x FROM unnest(ms) e, unnest(e.cols) x));
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'column "%" of the source of fact "%" does not exist', missing, d.name
       USING ERRCODE = 'undefined_column',
@@ -1753,7 +1799,7 @@ BEGIN
             HINT = format('Drop the fact and create it again: SELECT dataeng.fact_drop(%L), then dataeng.fact_create() '
                           'with the arguments dataeng.facts shows.', d.name);
   END IF;
-  FOREACH m IN ARRAY dataeng_internal._fact_measures(d.spec) LOOP
+  FOREACH m IN ARRAY ms LOOP
     CONTINUE WHEN m.col IS NULL OR m.expr IS NOT NULL;
     typ := (dataeng_internal._agg_column(d.source, m.col, 'measure column')).typ;
     -- other measures of a column: a wider integer, or a type the old one
@@ -1950,19 +1996,22 @@ COMMENT ON FUNCTION dataeng_internal._fact_deltas(text, regclass, text, text, te
 -- min/max are recomputed for every group a refresh touches.
 CREATE FUNCTION dataeng_internal._fact_extreme_ok(src regclass, col text)
 RETURNS boolean
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce((
-    SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
-           AND bt.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
-           AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
-                        WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = bt.oid)
-      FROM pg_attribute a
-      JOIN pg_type t ON t.oid = a.atttypid
-      JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-     WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
-       AND t.typtype <> 'd'), false)
+BEGIN
+  RETURN (
+    SELECT coalesce((
+      SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+             AND bt.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+             AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                          WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = bt.oid)
+        FROM pg_attribute a
+        JOIN pg_type t ON t.oid = a.atttypid
+        JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+       WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+         AND t.typtype <> 'd'), false));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_extreme_ok(regclass, text) IS
   'internal: whether a fact refresh folds min/max of a source column from the extremes of the changes';
@@ -1973,16 +2022,19 @@ COMMENT ON FUNCTION dataeng_internal._fact_extreme_ok(regclass, text) IS
 -- recomputed instead).
 CREATE FUNCTION dataeng_internal._fact_measure_extreme_ok(src regclass, m dataeng_internal.fact_measure)
 RETURNS boolean
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN m.expr IS NULL THEN dataeng_internal._fact_extreme_ok(src, m.col)
-              ELSE coalesce((
-                SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r') AND t.typcollation = 0
-                       AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
-                       AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
-                                    WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid)
-                  FROM pg_type t WHERE t.oid = m.argtype), false) END
+BEGIN
+  RETURN (
+    SELECT CASE WHEN m.expr IS NULL THEN dataeng_internal._fact_extreme_ok(src, m.col)
+                ELSE coalesce((
+                  SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r') AND t.typcollation = 0
+                         AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+                         AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                                      WHERE am.amname = 'btree' AND o.opcdefault AND o.opcintype = t.oid)
+                    FROM pg_type t WHERE t.oid = m.argtype), false) END);
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, dataeng_internal.fact_measure) IS
   'internal: whether a fact refresh folds a min/max measure from the extremes of the changes';
@@ -1996,24 +2048,27 @@ COMMENT ON FUNCTION dataeng_internal._fact_measure_extreme_ok(regclass, dataeng_
 -- Other count(DISTINCT) measures recompute the groups a refresh touches.
 CREATE FUNCTION dataeng_internal._fact_measure_distinct_ok(src regclass, m dataeng_internal.fact_measure)
 RETURNS boolean
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT m.agg = 'count_distinct' AND coalesce((
-    SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
-           AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
-           -- (enums and ranges by their polymorphic class, varchar by text's)
-           AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
-                        WHERE am.amname = 'btree' AND o.opcdefault
-                          AND (o.opcintype = t.oid
-                               OR (t.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
-                               OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
-                               OR (t.oid = 'varchar'::regtype AND o.opcintype = 'text'::regtype)))
-      FROM pg_type t
-     WHERE t.oid = coalesce(m.argtype,
-                            (SELECT a.atttypid FROM pg_attribute a
-                              WHERE a.attrelid = src AND a.attname = m.col AND a.attnum > 0 AND NOT a.attisdropped))),
-    false)
+BEGIN
+  RETURN (
+    SELECT m.agg = 'count_distinct' AND coalesce((
+      SELECT t.typcategory <> 'A' AND t.typtype IN ('b', 'e', 'r')
+             AND t.oid NOT IN ('json'::regtype, 'jsonb'::regtype, 'xml'::regtype)
+             -- (enums and ranges by their polymorphic class, varchar by text's)
+             AND EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am am ON am.oid = o.opcmethod
+                          WHERE am.amname = 'btree' AND o.opcdefault
+                            AND (o.opcintype = t.oid
+                                 OR (t.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
+                                 OR (t.typtype = 'r' AND o.opcintype = 'anyrange'::regtype)
+                                 OR (t.oid = 'varchar'::regtype AND o.opcintype = 'text'::regtype)))
+        FROM pg_type t
+       WHERE t.oid = coalesce(m.argtype,
+                              (SELECT a.atttypid FROM pg_attribute a
+                                WHERE a.attrelid = src AND a.attname = m.col AND a.attnum > 0 AND NOT a.attisdropped))),
+      false));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_measure_distinct_ok(regclass, dataeng_internal.fact_measure) IS
   'internal: whether a fact keeps a count(DISTINCT) measure with per-value counts in its side table';
@@ -2049,10 +2104,13 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_name(text) IS
 -- Whether fact d keeps count(DISTINCT) measures in a side table.
 CREATE FUNCTION dataeng_internal._fact_has_side(d dataeng_internal.fact_defs)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT EXISTS (SELECT 1 FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.mode = 'distinct')
+BEGIN
+  RETURN (
+    SELECT EXISTS (SELECT 1 FROM unnest(dataeng_internal._fact_measures(d.spec)) e WHERE e.mode = 'distinct'));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_has_side(dataeng_internal.fact_defs) IS
   'internal: whether a fact keeps count(DISTINCT) measures with per-value counts in a side table';
@@ -2062,14 +2120,17 @@ COMMENT ON FUNCTION dataeng_internal._fact_has_side(dataeng_internal.fact_defs) 
 -- are gone.
 CREATE FUNCTION dataeng_internal._fact_side_qname(d dataeng_internal.fact_defs)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('%I.%I', n.nspname,
-                dataeng_internal._fact_side_name((parse_ident(d.name))[cardinality(parse_ident(d.name))]))
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.oid IN (d.storage_table, d.fact_table)
-   ORDER BY c.oid = d.storage_table DESC LIMIT 1
+BEGIN
+  RETURN (
+    SELECT format('%I.%I', n.nspname,
+                  dataeng_internal._fact_side_name((parse_ident(d.name))[cardinality(parse_ident(d.name))]))
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid IN (d.storage_table, d.fact_table)
+     ORDER BY c.oid = d.storage_table DESC LIMIT 1);
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_qname(dataeng_internal.fact_defs) IS
   'internal: the qualified name of a fact''s side table (<fact>_distinct, beside its storage table)';
@@ -2318,15 +2379,18 @@ $$;
 -- hashable nor indexable.
 CREATE FUNCTION dataeng_internal._fact_keys_eq(lhs text[], rhs text[], nullable boolean[], sentinels text[])
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT string_agg(CASE WHEN NOT nullable[o] THEN format('%s = %s', l, rhs[o])
-                         WHEN sentinels[o] IS NULL THEN format('%s IS NULL AND %s IS NULL', l, rhs[o])
-                         ELSE format('(%1$s IS NULL) = (%2$s IS NULL) AND coalesce(%1$s, %3$s) = coalesce(%2$s, %3$s)',
-                                     l, rhs[o], sentinels[o]) END,
-                    ' AND ' ORDER BY o)
-    FROM unnest(lhs) WITH ORDINALITY u(l, o)
+BEGIN
+  RETURN (
+    SELECT string_agg(CASE WHEN NOT nullable[o] THEN format('%s = %s', l, rhs[o])
+                           WHEN sentinels[o] IS NULL THEN format('%s IS NULL AND %s IS NULL', l, rhs[o])
+                           ELSE format('(%1$s IS NULL) = (%2$s IS NULL) AND coalesce(%1$s, %3$s) = coalesce(%2$s, %3$s)',
+                                       l, rhs[o], sentinels[o]) END,
+                      ' AND ' ORDER BY o)
+      FROM unnest(lhs) WITH ORDINALITY u(l, o));
+END;
 $$;
 
 -- The bucket of a time value t (timestamptz, timestamp or date) at a
@@ -2349,48 +2413,54 @@ COMMENT ON FUNCTION dataeng_internal._fact_bucket(anyelement, text, text) IS
 -- the NULL bucket is listed.
 CREATE FUNCTION dataeng_internal._fact_bucket_rows(d dataeng_internal.fact_defs, ttype regtype, indexed boolean, btable text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('(%s UNION ALL SELECT s.*, NULL::%s AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
-                'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
-                CASE WHEN indexed
-                     THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
-                                 'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
-                                 btable, d.source,
-                                 replace(replace(replace(
-                                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
-                                   '$1', x.b_in),
-                                   '$2', format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
-                                                x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
-                                   '$3', 'false'),
-                                 x.s_bucket)
-                     ELSE format('SELECT s.* FROM (SELECT s.*, %s AS __dataeng_bucket '
-                                 'FROM %s s OFFSET 0) s '
-                                 'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
-                                 x.s_bucket, d.source, btable) END,
-                x.btype, d.source, d.time_column, btable)
-    FROM (SELECT t.btype,
-                 dataeng_internal._fact_bucket_in('b.bucket', t.btype, d.time_zone) AS b_in,
-                 dataeng_internal._fact_bucket_out(format('dataeng_internal._fact_bucket(s.%I, %L, %L)',
-                                                          d.time_column, d.grain, d.time_zone),
-                                                   t.btype, d.time_zone) AS s_bucket
-            FROM (SELECT dataeng_internal._fact_bucket_type(d.storage_table) AS btype) t) x
+BEGIN
+  RETURN (
+    SELECT format('(%s UNION ALL SELECT s.*, NULL::%s AS __dataeng_bucket FROM %s s WHERE s.%I IS NULL '
+                  'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
+                  CASE WHEN indexed
+                       THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
+                                   'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
+                                   btable, d.source,
+                                   replace(replace(replace(
+                                     dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
+                                     '$1', x.b_in),
+                                     '$2', format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
+                                                  x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
+                                     '$3', 'false'),
+                                   x.s_bucket)
+                       ELSE format('SELECT s.* FROM (SELECT s.*, %s AS __dataeng_bucket '
+                                   'FROM %s s OFFSET 0) s '
+                                   'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',
+                                   x.s_bucket, d.source, btable) END,
+                  x.btype, d.source, d.time_column, btable)
+      FROM (SELECT t.btype,
+                   dataeng_internal._fact_bucket_in('b.bucket', t.btype, d.time_zone) AS b_in,
+                   dataeng_internal._fact_bucket_out(format('dataeng_internal._fact_bucket(s.%I, %L, %L)',
+                                                            d.time_column, d.grain, d.time_zone),
+                                                     t.btype, d.time_zone) AS s_bucket
+              FROM (SELECT dataeng_internal._fact_bucket_type(d.storage_table) AS btype) t) x);
+END;
 $$;
 
 -- Whether the source of d has a btree index led by its time column (not
 -- partial): the rows of one bucket are then read by a range scan.
 CREATE FUNCTION dataeng_internal._fact_time_indexed(d dataeng_internal.fact_defs)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT EXISTS (
-    SELECT 1 FROM pg_index i
-      JOIN pg_class c ON c.oid = i.indexrelid
-      JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
-      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-     WHERE i.indrelid = d.source AND a.attname = d.time_column AND i.indpred IS NULL AND i.indisvalid)
+BEGIN
+  RETURN (
+    SELECT EXISTS (
+      SELECT 1 FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indexrelid
+        JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+       WHERE i.indrelid = d.source AND a.attname = d.time_column AND i.indpred IS NULL AND i.indisvalid));
+END;
 $$;
 
 -- The type of column col of rel as an array, with the column's collation
@@ -2399,15 +2469,18 @@ $$;
 -- has no such column.
 CREATE FUNCTION dataeng_internal._fact_col_array_type(rel regclass, col text)
 RETURNS text
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format_type(a.atttypid, a.atttypmod) || '[]'
-         || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
-                        FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
-                        JOIN pg_type ty ON ty.oid = a.atttypid
-                       WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
-    FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+BEGIN
+  RETURN (
+    SELECT format_type(a.atttypid, a.atttypmod) || '[]'
+           || coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
+                          FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
+                          JOIN pg_type ty ON ty.oid = a.atttypid
+                         WHERE l.oid = a.attcollation AND a.attcollation <> ty.typcollation), '')
+      FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped);
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_col_array_type(regclass, text) IS
   'internal: the array type, with its collation, of a column''s values as a fact refresh reads them';
@@ -2608,14 +2681,17 @@ COMMENT ON FUNCTION dataeng_internal._fact_reserve_sql(dataeng_internal.fact_mea
 CREATE FUNCTION dataeng_internal._fact_merge_sql(storage regclass, deltas text, key_join text, upd text,
                                                  ins_cols text, ins_vals text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('MERGE INTO %1$s f USING %2$s d ON %3$s '
-                'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
-                'WHEN MATCHED THEN UPDATE SET %4$s '
-                'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
-                storage, deltas, key_join, upd, ins_cols, ins_vals)
+BEGIN
+  RETURN (
+    SELECT format('MERGE INTO %1$s f USING %2$s d ON %3$s '
+                  'WHEN MATCHED AND f.__rows + d.__rows <= 0 THEN DELETE '
+                  'WHEN MATCHED THEN UPDATE SET %4$s '
+                  'WHEN NOT MATCHED AND d.__rows > 0 THEN INSERT (%5$s) VALUES (%6$s)',
+                  storage, deltas, key_join, upd, ins_cols, ins_vals));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_merge_sql(regclass, text, text, text, text, text) IS
   'internal: the MERGE of a fact refresh''s group deltas into the fact';
@@ -2626,11 +2702,14 @@ COMMENT ON FUNCTION dataeng_internal._fact_merge_sql(regclass, text, text, text,
 CREATE FUNCTION dataeng_internal._fact_upsert_sql(storage regclass, deltas text, key_cols text, upd text,
                                                   ins_cols text, ins_vals text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d ON CONFLICT (%s) DO UPDATE SET %s',
-                storage, ins_cols, ins_vals, deltas, key_cols, upd)
+BEGIN
+  RETURN (
+    SELECT format('INSERT INTO %s AS f (%s) SELECT %s FROM %s d ON CONFLICT (%s) DO UPDATE SET %s',
+                  storage, ins_cols, ins_vals, deltas, key_cols, upd));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_upsert_sql(regclass, text, text, text, text, text) IS
   'internal: the upsert of a fact refresh''s group deltas into the fact (a nullable key)';
@@ -2643,13 +2722,16 @@ COMMENT ON FUNCTION dataeng_internal._fact_upsert_sql(regclass, text, text, text
 CREATE FUNCTION dataeng_internal._fact_recompute_sql(storage regclass, rec_set text, rec_sel text, rkeys text[],
                                                      from_item text, src_join text, fact_join text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('UPDATE %1$s f SET %2$s FROM ('
-                'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
-                'WHERE %7$s',
-                storage, rec_set, array_to_string(rkeys, ', '), rec_sel, from_item, src_join, fact_join)
+BEGIN
+  RETURN (
+    SELECT format('UPDATE %1$s f SET %2$s FROM ('
+                  'SELECT %3$s, %4$s FROM %5$s JOIN pg_temp._dataeng_recompute r ON %6$s GROUP BY %3$s) r '
+                  'WHERE %7$s',
+                  storage, rec_set, array_to_string(rkeys, ', '), rec_sel, from_item, src_join, fact_join));
+END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_recompute_sql(regclass, text, text, text[], text, text, text) IS
   'internal: the recompute of a fact''s groups whose measures have no delta, from their source rows';
