@@ -3047,7 +3047,7 @@ BEGIN
   -- count(DISTINCT) measures kept in a side table that is not there (a fact
   -- of 0.1.0, or the table dropped by hand): the fact is rebuilt once,
   -- which makes it
-  IF dataeng_internal._fact_has_side(d) THEN
+  IF EXISTS (SELECT 1 FROM unnest(ms) e WHERE e.mode = 'distinct') THEN   -- (_fact_has_side)
     side := dataeng_internal._fact_side_table(d);
     IF side IS NULL THEN
       n := dataeng_internal._fact_rebuild(d, 0);

@@ -174,6 +174,16 @@ CALL rs_random(24);
 SET client_min_messages = warning;
 SELECT * FROM rs_diff();
 
+-- a new group whose least values go in the refresh that brings it: the
+-- reserve the MERGE inserts for it has run out (the 16 least that came
+-- all went, and what lies beyond them is not known), so the MERGE counts
+-- it and the group is recomputed
+INSERT INTO rs_src SELECT 2000 + i, '2026-01-05', 0, 7, i, 'n' || lpad(i::text, 3, '0') FROM generate_series(1, 40) i;
+DELETE FROM rs_src WHERE id BETWEEN 2001 AND 2020;
+SELECT * FROM rs_refresh();
+SELECT day, g, nn, lo_n, lo_first, hi_n, hi_first FROM rs_reserves WHERE day = '2026-01-05';
+SELECT * FROM rs_diff();
+
 -- the reserve's own checks
 SELECT dataeng_internal._fact_reserve('{1,2}'::int[], 2, '{0}'::int[], '{2}'::int[], 17, false);
 -- greatest first; 3 may not be the group's second greatest (5 of its 9
