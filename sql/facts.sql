@@ -2603,19 +2603,32 @@ COMMENT ON FUNCTION dataeng_internal._fact_merge_sql(regclass, text, text, text,
 -- key index (a nested loop): the planner knows neither that the deltas'
 -- keys are unique nor how many there are (their table is not analysed),
 -- and would otherwise read and hash the whole fact, which with many groups
--- cost more than the lookups (docs/facts.md, "Cost model").  The settings
--- come back when the function returns.
+-- cost more than the lookups (docs/facts.md, "Cost model").  The caller's
+-- settings are put back after it (a SET LOCAL in a function lasts until
+-- the end of the transaction unless the function has a SET clause for
+-- that setting, which would override the caller's own value; an error
+-- rolls them back with its transaction or savepoint).
 CREATE FUNCTION dataeng_internal._fact_merge(stmt text, storage regclass, groups bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  hj text := current_setting('enable_hashjoin');
+  mj text := current_setting('enable_mergejoin');
+  mz text := current_setting('enable_memoize');
+  by_index boolean := groups IS NOT NULL
+                      AND 4 * groups < (SELECT c.reltuples FROM pg_class c WHERE c.oid = storage);
 BEGIN
-  IF groups IS NOT NULL AND 4 * groups < (SELECT c.reltuples FROM pg_class c WHERE c.oid = storage) THEN
+  IF by_index THEN
     PERFORM set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
             set_config('enable_memoize', 'off', true);
   END IF;
   EXECUTE stmt;
+  IF by_index THEN
+    PERFORM set_config('enable_hashjoin', hj, true), set_config('enable_mergejoin', mj, true),
+            set_config('enable_memoize', mz, true);
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_merge(text, regclass, bigint) IS
