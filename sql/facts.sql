@@ -2696,6 +2696,44 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_merge_sql(regclass, text, text, text, text, text) IS
   'internal: the MERGE of a fact refresh''s group deltas into the fact';
 
+-- Run stmt, a MERGE of _fact_merge_sql into the fact storage.  groups: at
+-- most as many groups as the deltas have (NULL: not known, or the deltas
+-- joined to the counts of count(DISTINCT)).  When they are at most a
+-- quarter of the fact's rows, they are looked up one by one in the fact's
+-- key index (a nested loop): the planner knows neither that the deltas'
+-- keys are unique nor how many there are (their table is not analysed),
+-- and would otherwise read and hash the whole fact, which with many groups
+-- cost more than the lookups (docs/facts.md, "Cost model").  The caller's
+-- settings are put back after it (a SET LOCAL in a function lasts until
+-- the end of the transaction unless the function has a SET clause for
+-- that setting, which would override the caller's own value; an error
+-- rolls them back with its transaction or savepoint).
+CREATE FUNCTION dataeng_internal._fact_merge(stmt text, storage regclass, groups bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  hj text := current_setting('enable_hashjoin');
+  mj text := current_setting('enable_mergejoin');
+  mz text := current_setting('enable_memoize');
+  by_index boolean := groups IS NOT NULL
+                      AND 4 * groups < (SELECT c.reltuples FROM pg_class c WHERE c.oid = storage);
+BEGIN
+  IF by_index THEN
+    PERFORM set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+            set_config('enable_memoize', 'off', true);
+  END IF;
+  EXECUTE stmt;
+  IF by_index THEN
+    PERFORM set_config('enable_hashjoin', hj, true), set_config('enable_mergejoin', mj, true),
+            set_config('enable_memoize', mz, true);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_merge(text, regclass, bigint) IS
+  'internal: run the MERGE of a fact refresh''s group deltas, through the fact''s key index when they are few';
+
 -- The same as an upsert through the key (key_cols: with a nullable key
 -- column the MERGE's join is neither hashable nor indexable), SET list upd
 -- from EXCLUDED; the groups it empties are deleted after it.
@@ -3248,14 +3286,15 @@ BEGIN
     FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
   IF parts > 0 AND NOT has_t AND image_keys THEN
     -- The fold wrote its groups out whenever they took more memory than a
-    -- hash aggregate may (work_mem times hash_mem_multiplier)
-    -- (the total row counts those times): a group may come in several
-    -- rows, added up here.
-    PERFORM dataeng_internal._agg_temp_as('_dataeng_delta_parts', format(
-      'SELECT false AS is_total, %1$s, %2$s, NULL::bigint AS n_changes, NULL::boolean AS has_t '
-      'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total GROUP BY %1$s', kcols, reagg));
-    DELETE FROM pg_temp._dataeng_delta_raw WHERE NOT is_total;
-    INSERT INTO pg_temp._dataeng_delta_raw SELECT * FROM pg_temp._dataeng_delta_parts;
+    -- hash aggregate may (work_mem times hash_mem_multiplier; the total
+    -- row counts those times): a group may come in several rows, added up
+    -- here into a table that then takes the place of the raw one.
+    PERFORM dataeng_internal._agg_temp_table('_dataeng_delta_parts', 'SELECT * FROM pg_temp._dataeng_delta_raw');
+    EXECUTE format('INSERT INTO pg_temp._dataeng_delta_parts SELECT false, %1$s, %2$s, NULL::bigint, NULL::boolean '
+                   'FROM pg_temp._dataeng_delta_raw WHERE NOT is_total GROUP BY %1$s '
+                   'UNION ALL SELECT * FROM pg_temp._dataeng_delta_raw WHERE is_total', kcols, reagg);
+    DROP TABLE pg_temp._dataeng_delta_raw;
+    ALTER TABLE pg_temp._dataeng_delta_parts RENAME TO _dataeng_delta_raw;
   END IF;
 
   IF n > 0 AND has_t THEN
@@ -3424,21 +3463,23 @@ BEGIN
                           dataeng_internal._fact_keys_eq(dkeys, ARRAY(SELECT format('g.%I', k) FROM unnest(keys) k),
                                                          knull, sent));
       END IF;
-      -- apply: one MERGE joins the deltas to the fact once (cheaper than an
-      -- upsert's probe per row) and updates existing groups in place (fact
-      -- tables leave room on their pages), deletes those it empties and
-      -- inserts new ones.  Only refreshes write a fact, and they serialize:
-      -- no group appears in between.  With a nullable key column (IS NOT
-      -- DISTINCT FROM: neither hashable nor indexable) an upsert through the
-      -- NULLS NOT DISTINCT key instead, then the emptied groups deleted.
+      -- apply: one MERGE joins the deltas to the fact once, through its key
+      -- index (_fact_merge), updates existing groups in place (fact tables
+      -- leave room on their pages), deletes those it empties and inserts
+      -- new ones.  Only refreshes write a fact, and they serialize: no group
+      -- appears in between.  With a nullable key column (IS NOT DISTINCT
+      -- FROM: neither hashable nor indexable) an upsert through the NULLS
+      -- NOT DISTINCT key instead, then the emptied groups deleted.
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)
         -- (_fact_reserve_check counts, in this backend, the new reserves
         -- of the MERGE that ran out: from 0)
         PERFORM dataeng_internal._fact_reserve_ran_out();
-        EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
-                                                 ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast);
+        PERFORM dataeng_internal._fact_merge(
+                  dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
+                                                   ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast),
+                  d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
         -- the groups whose reserve ran out while they have values, or
         -- whose numeric sum's delta is NaN or infinite: looked for (and
         -- kept in a table) only when the MERGE counted a reserve run out
@@ -3457,7 +3498,9 @@ BEGIN
           idx_r := dataeng_internal._fact_rec_buckets(d, indexed);
         END IF;
       ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
-        EXECUTE dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals);
+        PERFORM dataeng_internal._fact_merge(
+                  dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals),
+                  d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
       ELSE
         EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, q.key_cols, upd, ins_cols, ins_vals);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',

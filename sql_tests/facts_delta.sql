@@ -211,6 +211,34 @@ DROP DOMAIN fd_tagged;
 DROP FUNCTION fd_who;
 DROP ROLE regress_fd_low;
 
+-- The MERGE of a refresh runs through the fact's key index when the
+-- groups are at most a quarter of the fact's rows (_fact_merge: hash and
+-- merge joins off while it runs), the planner's choice otherwise or when
+-- their number is not known; the settings come back after it.
+CREATE TABLE fd_merge_big AS SELECT g FROM generate_series(1, 1000) g;
+ANALYZE fd_merge_big;
+CREATE TEMP TABLE fd_merge_seen (groups bigint, hashjoin text, mergejoin text, memoize text);
+SELECT dataeng_internal._fact_merge(format('INSERT INTO pg_temp.fd_merge_seen SELECT %s, current_setting(''enable_hashjoin''), '
+                                           'current_setting(''enable_mergejoin''), current_setting(''enable_memoize'')',
+                                           coalesce(n::text, 'NULL')), 'fd_merge_big'::regclass, n)
+  FROM unnest(ARRAY[10, 249, 250, 100000, NULL]) n;
+SELECT * FROM fd_merge_seen ORDER BY groups NULLS LAST;
+SELECT current_setting('enable_hashjoin') AS hashjoin, current_setting('enable_mergejoin') AS mergejoin,
+       current_setting('enable_memoize') AS memoize;
+-- the caller's own settings are kept, in and after it
+TRUNCATE fd_merge_seen;
+BEGIN;
+SET LOCAL enable_mergejoin = off;
+SELECT dataeng_internal._fact_merge('INSERT INTO pg_temp.fd_merge_seen SELECT 100000, current_setting(''enable_hashjoin''), '
+                                    'current_setting(''enable_mergejoin''), current_setting(''enable_memoize'')',
+                                    'fd_merge_big'::regclass, 100000);
+SELECT dataeng_internal._fact_merge('SELECT 1', 'fd_merge_big'::regclass, 10);
+SELECT * FROM fd_merge_seen;
+SELECT current_setting('enable_hashjoin') AS hashjoin, current_setting('enable_mergejoin') AS mergejoin;
+COMMIT;
+SELECT current_setting('enable_mergejoin') AS mergejoin;
+DROP TABLE fd_merge_big, fd_merge_seen;
+
 SELECT dataeng.fact_drop(name) FROM fd_facts ORDER BY name;
 DROP FUNCTION fact_diff, fd_row, fd_fact;
 DROP PROCEDURE fd_round;

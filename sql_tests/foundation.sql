@@ -306,6 +306,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_value_sql(integer,text,text,text)', 'i', false, 'u'),
   ('dataeng_internal._fact_col_array_type(regclass,text)', 's', true, 'u'),
   ('dataeng_internal._fact_groups_insert_sql(dataeng_internal.fact_defs,text,text,text,text)', 's', false, 'u'),
+  ('dataeng_internal._fact_merge(text,regclass,bigint)', 'v', false, 'u'),
   ('dataeng_internal._fact_merge_sql(regclass,text,text,text,text,text)', 's', false, 'u'),
   ('dataeng_internal._fact_upsert_sql(regclass,text,text,text,text,text)', 's', false, 'u'),
   ('dataeng_internal._fact_recompute_sql(regclass,text,text,text[],text,text,text)', 's', false, 'u'),
