@@ -571,3 +571,24 @@ CREATE FUNCTION dataeng_internal._dim_on_alter() RETURNS event_trigger LANGUAGE 
 CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
+
+-- Dimensions (dimensions.sql): a type 1 dimension's table is created with
+-- fillfactor 90, so that a refresh's overwrite of a row stays on its page
+-- (a HOT update, no new entry in the key's index).  The tables of type 1
+-- dimensions created before get it too, unless a fillfactor was set on
+-- them (pages written from now on keep that room); a table the installing
+-- role cannot alter is left as it is.
+DO $$
+DECLARE
+  t regclass;
+BEGIN
+  FOR t IN SELECT x.dim_table FROM dataeng_internal.dimension_defs x
+             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.dim_table
+            WHERE x.scd_type OPERATOR(pg_catalog.=) 1
+              AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.reloptions) o(opt)
+                               WHERE o.opt OPERATOR(pg_catalog.~~) 'fillfactor=%')
+  LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
+  END LOOP;
+END $$;

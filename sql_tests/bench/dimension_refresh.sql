@@ -60,6 +60,12 @@ BEGIN
   COMMIT;
   -- the twin: the same table, loaded the same way
   CREATE TABLE bench_customer_snap (LIKE bench_customer_dim INCLUDING ALL);
+  -- (LIKE copies no storage parameters: the dimension's too, its fillfactor)
+  PERFORM 1 FROM pg_class c WHERE c.oid = 'bench_customer_dim'::regclass AND c.reloptions IS NOT NULL;
+  IF FOUND THEN
+    EXECUTE format('ALTER TABLE bench_customer_snap SET (%s)',
+                   (SELECT array_to_string(c.reloptions, ', ') FROM pg_class c WHERE c.oid = 'bench_customer_dim'::regclass));
+  END IF;
   IF scd = 1 THEN
     INSERT INTO bench_customer_snap SELECT id, name, email, city, segment FROM bench_customers;
   ELSE

@@ -46,6 +46,7 @@ for my $old (@older)
 		SELECT dataeng.fact_create('daily', 'orders', 'at', 'day', '{customer}',
 		                           '{count(*), sum(amount), min(amount), max(at)}', schedule => NULL);
 		SELECT dataeng.dimension_create('customer_dim', 'orders', 'id', '{customer}', 2, schedule => NULL);
+		SELECT dataeng.dimension_create('customer_dim1', 'orders', 'id', '{customer}', 1, schedule => NULL);
 		-- a fact of a date column, created in New York: its bucket is a timestamptz
 		CREATE TABLE visits (id int PRIMARY KEY, day date NOT NULL);
 		INSERT INTO visits SELECT g, date '2026-12-01' + g % 7 FROM generate_series(1, 50) g;
@@ -76,6 +77,16 @@ for my $old (@older)
 	my $upgraded = $node->safe_psql($db, $snapshot);
 	is($upgraded, $fresh, "$db: the catalog equals a fresh install's")
 	  or diag(join "\n", grep { !fresh_has($_) } split /\n/, $upgraded);
+
+	# a type 1 dimension's table gets the fillfactor dimension_create gives
+	# one now (room for HOT overwrites), and refreshes to its source
+	$node->safe_psql($db, q{SELECT dataeng.dimension_refresh('customer_dim1')});
+	is($node->safe_psql($db, q{
+		SELECT c.reloptions::text || ' '
+		       || (SELECT count(*) FROM ((SELECT id, customer FROM customer_dim1 EXCEPT ALL SELECT id, customer FROM orders)
+		                                 UNION ALL (SELECT id, customer FROM orders EXCEPT ALL SELECT id, customer FROM customer_dim1)) d)
+		  FROM pg_class c WHERE c.oid = 'customer_dim1'::regclass}),
+		'{fillfactor=90} 0', "$db: the type 1 dimension has fillfactor 90 and refreshes");
 
 	# a fact of 0.1.0 becomes what fact_create makes now: a view of its
 	# bucket, dimensions and measures over <fact>_data, which holds its table
