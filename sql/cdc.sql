@@ -82,6 +82,22 @@ CREATE TABLE dataeng_internal.cdc_batch_txns (
 COMMENT ON TABLE dataeng_internal.cdc_batch_txns IS
   'Transactions of each change-log batch in delivery order';
 
+-- How many changes each batch holds of each table, and the capture time of
+-- the oldest: counted once when the tick is cut, so that a consumer's lag
+-- (dataeng_internal._cdc_lag) sums the batches after its position, one
+-- row per batch and table it reads, rather than reading every pending
+-- change of every table.
+CREATE TABLE dataeng_internal.cdc_batch_tables (
+  tick_id   bigint      NOT NULL,
+  table_oid oid         NOT NULL,
+  changes   bigint      NOT NULL,
+  oldest    timestamptz NOT NULL,
+  PRIMARY KEY (tick_id, table_oid)
+);
+CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);
+COMMENT ON TABLE dataeng_internal.cdc_batch_tables IS
+  'Changes of each change-log batch by table (count, oldest capture time), for consumers'' lag';
+
 CREATE TABLE dataeng_internal.cdc_consumer_state (
   name           text        PRIMARY KEY,
   owner          regrole     NOT NULL,
@@ -139,7 +155,7 @@ COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
   'Rows of consumers'' initial snapshots not acknowledged yet; cdc_poll() delivers them';
 
 REVOKE ALL ON dataeng.cdc_tables, dataeng_internal.cdc_ticks, dataeng_internal.cdc_batch_txns,
-  dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
+  dataeng_internal.cdc_batch_tables, dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.change_id_seq, dataeng_internal.cdc_tick_seq FROM PUBLIC;
 
 -- Where a change is in a consumer's delivery order (commit order, which
@@ -757,6 +773,14 @@ BEGIN
          AND pg_visible_in_snapshot(l.xid, snap)
        GROUP BY l.xid;
     END IF;
+    -- and count its changes by table, once (each change is read here once,
+    -- not by every consumer whose lag is asked for)
+    INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
+    SELECT t, l.table_oid, count(*), min(l.captured_at)
+      FROM dataeng_internal.cdc_batch_txns bt
+      JOIN dataeng_internal.change_log l ON l.xid = bt.xid
+     WHERE bt.tick_id = t
+     GROUP BY l.table_oid;
   END IF;
   RETURN t;
 END;
@@ -1634,7 +1658,12 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text) FROM PUBLIC;
 -- changes of ordered batches after its acknowledged position, plus those
 -- committed since the newest tick, of the tables viewer may read now
 -- (as cdc_poll would deliver them to viewer; a table of the consumer's
--- list that viewer may no longer read counts for nothing).
+-- list that viewer may no longer read counts for nothing).  The batches
+-- after the acknowledged one are summed from their counts by table
+-- (cdc_batch_tables: an index range of one row per batch and table);
+-- only the rest of the acknowledged batch, when the consumer stopped
+-- inside it, and the changes committed since the newest tick are read
+-- change by change.
 CREATE FUNCTION dataeng_internal._cdc_lag(r dataeng_internal.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
@@ -1643,23 +1672,37 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   WITH newest AS (SELECT snap FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
   pending AS (
-    SELECT l.captured_at
+    -- (a consumer of some tables: a range of the index on (table_oid,
+    -- tick_id) per table; of every table: of the primary key)
+    SELECT b.changes AS n, b.oldest AS captured_at
+      FROM dataeng_internal.cdc_batch_tables b
+     WHERE r.tables IS NOT NULL AND b.table_oid = ANY (r.tables::oid[]) AND b.tick_id > r.ack_tick
+       AND dataeng_internal._cdc_can_read(viewer, b.table_oid)
+    UNION ALL
+    SELECT b.changes, b.oldest
+      FROM dataeng_internal.cdc_batch_tables b
+     WHERE r.tables IS NULL AND b.tick_id > r.ack_tick
+       AND dataeng_internal._cdc_can_read(viewer, b.table_oid)
+    UNION ALL
+    SELECT 1, l.captured_at
       FROM dataeng_internal.cdc_batch_txns bt
       JOIN dataeng_internal.change_log l ON l.xid = bt.xid
-     WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
-       AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
+     WHERE bt.tick_id = r.ack_tick AND bt.ord_txn >= r.ack_txn
+       AND (bt.ord_txn, l.change_id) > (r.ack_txn, r.ack_change)
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
        AND dataeng_internal._cdc_can_read(viewer, l.table_oid)
     UNION ALL
-    SELECT l.captured_at
-      FROM newest, dataeng_internal.change_log l
-     WHERE l.xid >= pg_snapshot_xmin(newest.snap)
-       AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
+    -- (the xid range of the index on (xid, change_id): the newest tick's
+    -- xmin a value known before the scan)
+    SELECT 1, l.captured_at
+      FROM dataeng_internal.change_log l
+     WHERE l.xid >= (SELECT pg_snapshot_xmin(newest.snap) FROM newest)
+       AND NOT pg_visible_in_snapshot(l.xid, (SELECT newest.snap FROM newest))
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
        AND dataeng_internal._cdc_can_read(viewer, l.table_oid)),
   -- rows of the initial snapshot not acknowledged yet
   snap AS (SELECT coalesce(r.snapshot_rows - r.snapshot_acked, 0) AS rows_left)
-  SELECT count(*) + (SELECT rows_left FROM snap),
+  SELECT coalesce(sum(n), 0)::bigint + (SELECT rows_left FROM snap),
          least(min(captured_at), CASE WHEN (SELECT rows_left FROM snap) > 0 THEN r.created_at END)
     FROM pending
 $$;
@@ -1983,6 +2026,7 @@ BEGIN
   keep := least(coalesce(keep, @CDC_END_OF_BATCH@),
                 (SELECT max(tick_id) FROM dataeng_internal.cdc_ticks));
   DELETE FROM dataeng_internal.cdc_batch_txns bt WHERE bt.tick_id <= keep;
+  DELETE FROM dataeng_internal.cdc_batch_tables b WHERE b.tick_id <= keep;
   DELETE FROM dataeng_internal.cdc_ticks tk WHERE tk.tick_id < keep;
 END;
 $$;

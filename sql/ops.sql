@@ -113,9 +113,10 @@ REVOKE ALL ON dataeng.maintenance FROM PUBLIC;
 GRANT SELECT ON dataeng.maintenance TO PUBLIC;
 
 -- The consumers and their lag as dataeng.alert_check() last measured them
--- (dataeng.cdc_consumers, exact but a scan of the change log per
--- consumer): pipeline_status reads them from here, so that polling it
--- costs next to nothing.
+-- (dataeng.cdc_consumers, exact: per consumer, the batches' counts by
+-- table after its position, and the changes committed since the newest
+-- tick): pipeline_status reads them from here, so that polling it costs
+-- next to nothing.
 CREATE TABLE dataeng_internal.consumer_lag (
   name            text        PRIMARY KEY,
   owner           regrole     NOT NULL,
