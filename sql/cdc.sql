@@ -83,10 +83,13 @@ COMMENT ON TABLE dataeng_internal.cdc_batch_txns IS
   'Transactions of each change-log batch in delivery order';
 
 -- How many changes each batch holds of each table, and the capture time of
--- the oldest: counted once when the tick is cut, so that a consumer's lag
--- (dataeng_internal._cdc_lag) sums the batches after its position, one
--- row per batch and table it reads, rather than reading every pending
--- change of every table.
+-- the oldest: counted once by the maintenance (_cdc_count_batches, not when
+-- the tick is cut, which every refresh does), so that a consumer's lag
+-- (dataeng_internal._cdc_lag) sums the counted batches after its position,
+-- one row per batch and table it reads, rather than reading every pending
+-- change of every table.  A counted batch has a row of table_oid 0
+-- (changes 0, oldest 'infinity'), written in the same statement as its
+-- counts: a batch without it is read change by change.
 CREATE TABLE dataeng_internal.cdc_batch_tables (
   tick_id   bigint      NOT NULL,
   table_oid oid         NOT NULL,
@@ -773,14 +776,6 @@ BEGIN
          AND pg_visible_in_snapshot(l.xid, snap)
        GROUP BY l.xid;
     END IF;
-    -- and count its changes by table, once (each change is read here once,
-    -- not by every consumer whose lag is asked for)
-    INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
-    SELECT t, l.table_oid, count(*), min(l.captured_at)
-      FROM dataeng_internal.cdc_batch_txns bt
-      JOIN dataeng_internal.change_log l ON l.xid = bt.xid
-     WHERE bt.tick_id = t
-     GROUP BY l.table_oid;
   END IF;
   RETURN t;
 END;
@@ -1658,12 +1653,15 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text) FROM PUBLIC;
 -- changes of ordered batches after its acknowledged position, plus those
 -- committed since the newest tick, of the tables viewer may read now
 -- (as cdc_poll would deliver them to viewer; a table of the consumer's
--- list that viewer may no longer read counts for nothing).  The batches
--- after the acknowledged one are summed from their counts by table
--- (cdc_batch_tables: an index range of one row per batch and table);
--- only the rest of the acknowledged batch, when the consumer stopped
--- inside it, and the changes committed since the newest tick are read
--- change by change.
+-- list that viewer may no longer read counts for nothing).  The counted
+-- batches after the acknowledged one are summed from their counts by
+-- table (cdc_batch_tables: an index range of one row per batch and
+-- table); the batches the maintenance has not counted yet (those cut since
+-- it last ran), the rest of the acknowledged batch when the consumer
+-- stopped inside it, and the changes committed since the newest tick are
+-- read change by change.  A batch's counts and its mark are written in one
+-- statement, so this statement's snapshot sees a batch either counted or
+-- not, never both nor half.
 CREATE FUNCTION dataeng_internal._cdc_lag(r dataeng_internal.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
@@ -1681,8 +1679,24 @@ AS $$
     UNION ALL
     SELECT b.changes, b.oldest
       FROM dataeng_internal.cdc_batch_tables b
-     WHERE r.tables IS NULL AND b.tick_id > r.ack_tick
+     WHERE r.tables IS NULL AND b.tick_id > r.ack_tick AND b.table_oid OPERATOR(pg_catalog.<>) 0
        AND dataeng_internal._cdc_can_read(viewer, b.table_oid)
+    UNION ALL
+    -- (batches after the position not counted yet, those without a row of
+    -- table_oid 0: their transactions, then each one's changes by the
+    -- index on (xid, change_id); OFFSET 0 keeps both lookups per row, so
+    -- that no plan reads the whole log when every batch is counted)
+    SELECT 1, l.captured_at
+      FROM dataeng_internal.cdc_ticks tk
+     CROSS JOIN LATERAL (SELECT bt.xid FROM dataeng_internal.cdc_batch_txns bt
+                          WHERE bt.tick_id = tk.tick_id OFFSET 0) bt
+     CROSS JOIN LATERAL (SELECT l.captured_at FROM dataeng_internal.change_log l
+                          WHERE l.xid = bt.xid
+                            AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+                            AND dataeng_internal._cdc_can_read(viewer, l.table_oid) OFFSET 0) l
+     WHERE tk.tick_id > r.ack_tick
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_tables m
+                        WHERE m.tick_id = tk.tick_id AND m.table_oid OPERATOR(pg_catalog.=) 0)
     UNION ALL
     SELECT 1, l.captured_at
       FROM dataeng_internal.cdc_batch_txns bt
@@ -1707,6 +1721,44 @@ AS $$
     FROM pending
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) FROM PUBLIC;
+
+-- Count by table the changes of up to max_batches batches not counted yet,
+-- oldest first (cdc_batch_tables), for consumers' lag; returns how many
+-- batches it counted.  Run by dataeng.maintain(), off the path of ticks
+-- (a tick is cut by every refresh).  Each change of a batch is read once.
+-- One statement: the batch's mark (its row of table_oid 0) and its counts
+-- commit together; of two concurrent calls, the one whose mark is inserted
+-- counts, the other waits for it and skips the batch (ON CONFLICT).  A
+-- batch purged meanwhile (cdc_purge) leaves counts below every consumer's
+-- position, which no lag reads and the next purge deletes.
+CREATE FUNCTION dataeng_internal._cdc_count_batches(max_batches integer DEFAULT 1000)
+RETURNS integer
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH todo AS (
+    SELECT tk.tick_id
+      FROM dataeng_internal.cdc_ticks tk
+     WHERE NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_tables m
+                        WHERE m.tick_id = tk.tick_id AND m.table_oid OPERATOR(pg_catalog.=) 0)
+     ORDER BY tk.tick_id
+     LIMIT max_batches),
+  marked AS (
+    INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
+    SELECT todo.tick_id, 0, 0, 'infinity' FROM todo
+    ON CONFLICT (tick_id, table_oid) DO NOTHING
+    RETURNING tick_id),
+  counted AS (
+    INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
+    SELECT bt.tick_id, l.table_oid, count(*), min(l.captured_at)
+      FROM marked
+      JOIN dataeng_internal.cdc_batch_txns bt ON bt.tick_id = marked.tick_id
+      JOIN dataeng_internal.change_log l ON l.xid = bt.xid
+     GROUP BY bt.tick_id, l.table_oid
+    RETURNING 1)
+  SELECT count(*)::integer FROM marked
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_count_batches(integer) FROM PUBLIC;
 
 -- Consumers the calling role owns (or is a member of the owner of).
 CREATE FUNCTION dataeng_internal._cdc_consumer_list()
@@ -2054,6 +2106,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_drop_triggers(regclass) IS 'internal: 
 COMMENT ON FUNCTION dataeng_internal._cdc_enable(regrole, regclass, text[], text[], boolean, text) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng_internal._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
 COMMENT ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
+COMMENT ON FUNCTION dataeng_internal._cdc_count_batches(integer) IS 'internal: count by table the changes of batches not counted yet (maintain())';
 COMMENT ON FUNCTION dataeng_internal._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng_internal._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
 COMMENT ON FUNCTION dataeng_internal._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';

@@ -572,9 +572,10 @@ CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
 
--- CDC (cdc.sql): each batch's changes counted by table when its tick is
--- cut, so that a consumer's lag sums batches rather than reading every
--- pending change; the batches kept so far are counted here.
+-- CDC (cdc.sql): each batch's changes counted by table by the maintenance
+-- (_cdc_count_batches), so that a consumer's lag sums batches rather than
+-- reading every pending change; until counted, the batches kept so far are
+-- read change by change, as before.
 CREATE TABLE dataeng_internal.cdc_batch_tables (
   tick_id   bigint      NOT NULL,
   table_oid oid         NOT NULL,
@@ -583,8 +584,3 @@ CREATE TABLE dataeng_internal.cdc_batch_tables (
   PRIMARY KEY (tick_id, table_oid)
 );
 CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);
-INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
-SELECT bt.tick_id, l.table_oid, count(*), min(l.captured_at)
-  FROM dataeng_internal.cdc_batch_txns bt
-  JOIN dataeng_internal.change_log l ON l.xid = bt.xid
- GROUP BY bt.tick_id, l.table_oid;

@@ -208,10 +208,9 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_tick_here);
  *		Whether a tick must be cut in the calling transaction rather than by
  *		a worker: it holds a lock the worker would wait for (ROW
  *		EXCLUSIVE or stronger on cdc_ticks, which the worker locks in SHARE
- *		ROW EXCLUSIVE mode; SHARE or stronger on cdc_batch_txns and
- *		cdc_batch_tables, which it inserts into; ACCESS EXCLUSIVE on the
- *		change log or a segment, which it reads), or it created or updated
- *		the extension.
+ *		ROW EXCLUSIVE mode; SHARE or stronger on cdc_batch_txns, which it
+ *		inserts into; ACCESS EXCLUSIVE on the change log or a segment,
+ *		which it reads), or it created or updated the extension.
  */
 Datum
 dataeng_cdc_tick_here(PG_FUNCTION_ARGS)
@@ -223,7 +222,6 @@ dataeng_cdc_tick_here(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(true);
 	if (lock_conflicts(get_relname_relid("cdc_ticks", nsp), RowExclusiveLock) ||
 		lock_conflicts(get_relname_relid("cdc_batch_txns", nsp), ShareLock) ||
-		lock_conflicts(get_relname_relid("cdc_batch_tables", nsp), ShareLock) ||
 		lock_conflicts(get_relname_relid("change_log", nsp), AccessExclusiveLock))
 		PG_RETURN_BOOL(true);
 	for (i = 0; i < CHANGE_LOG_SEGMENTS; i++)
