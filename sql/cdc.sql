@@ -1683,20 +1683,22 @@ AS $$
        AND dataeng_internal._cdc_can_read(viewer, b.table_oid)
     UNION ALL
     -- (batches after the position not counted yet, those without a row of
-    -- table_oid 0: their transactions, then each one's changes by the
-    -- index on (xid, change_id); OFFSET 0 keeps both lookups per row, so
-    -- that no plan reads the whole log when every batch is counted)
+    -- table_oid 0, listed first, once; then their transactions, then each
+    -- one's changes by the index on (xid, change_id); OFFSET 0 keeps both
+    -- lookups per row, so that no plan reads the changes of counted
+    -- batches, or the whole log)
     SELECT 1, l.captured_at
-      FROM dataeng_internal.cdc_ticks tk
+      FROM unnest(ARRAY(SELECT tk.tick_id FROM dataeng_internal.cdc_ticks tk
+                         WHERE tk.tick_id > r.ack_tick
+                           AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_tables m
+                                            WHERE m.tick_id = tk.tick_id
+                                              AND m.table_oid OPERATOR(pg_catalog.=) 0))) u(tick_id)
      CROSS JOIN LATERAL (SELECT bt.xid FROM dataeng_internal.cdc_batch_txns bt
-                          WHERE bt.tick_id = tk.tick_id OFFSET 0) bt
+                          WHERE bt.tick_id = u.tick_id OFFSET 0) bt
      CROSS JOIN LATERAL (SELECT l.captured_at FROM dataeng_internal.change_log l
                           WHERE l.xid = bt.xid
                             AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
                             AND dataeng_internal._cdc_can_read(viewer, l.table_oid) OFFSET 0) l
-     WHERE tk.tick_id > r.ack_tick
-       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_tables m
-                        WHERE m.tick_id = tk.tick_id AND m.table_oid OPERATOR(pg_catalog.=) 0)
     UNION ALL
     SELECT 1, l.captured_at
       FROM dataeng_internal.cdc_batch_txns bt
