@@ -82,6 +82,25 @@ CREATE TABLE dataeng_internal.cdc_batch_txns (
 COMMENT ON TABLE dataeng_internal.cdc_batch_txns IS
   'Transactions of each change-log batch in delivery order';
 
+-- How many changes each batch holds of each table, and the capture time of
+-- the oldest: counted once by the maintenance (_cdc_count_batches, not when
+-- the tick is cut, which every refresh does), so that a consumer's lag
+-- (dataeng_internal._cdc_lag) sums the counted batches after its position,
+-- one row per batch and table it reads, rather than reading every pending
+-- change of every table.  A counted batch has a row of table_oid 0
+-- (changes 0, oldest 'infinity'), written in the same statement as its
+-- counts: a batch without it is read change by change.
+CREATE TABLE dataeng_internal.cdc_batch_tables (
+  tick_id   bigint      NOT NULL,
+  table_oid oid         NOT NULL,
+  changes   bigint      NOT NULL,
+  oldest    timestamptz NOT NULL,
+  PRIMARY KEY (tick_id, table_oid)
+);
+CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);
+COMMENT ON TABLE dataeng_internal.cdc_batch_tables IS
+  'Changes of each change-log batch by table (count, oldest capture time), for consumers'' lag';
+
 CREATE TABLE dataeng_internal.cdc_consumer_state (
   name           text        PRIMARY KEY,
   owner          regrole     NOT NULL,
@@ -139,7 +158,7 @@ COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
   'Rows of consumers'' initial snapshots not acknowledged yet; cdc_poll() delivers them';
 
 REVOKE ALL ON dataeng.cdc_tables, dataeng_internal.cdc_ticks, dataeng_internal.cdc_batch_txns,
-  dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
+  dataeng_internal.cdc_batch_tables, dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.change_id_seq, dataeng_internal.cdc_tick_seq FROM PUBLIC;
 
 -- Where a change is in a consumer's delivery order (commit order, which
@@ -1634,36 +1653,116 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text) FROM PUBLIC;
 -- changes of ordered batches after its acknowledged position, plus those
 -- committed since the newest tick, of the tables viewer may read now
 -- (as cdc_poll would deliver them to viewer; a table of the consumer's
--- list that viewer may no longer read counts for nothing).
+-- list that viewer may no longer read counts for nothing).  The counted
+-- batches after the acknowledged one are summed from their counts by
+-- table (cdc_batch_tables: an index range of one row per batch and
+-- table); the batches the maintenance has not counted yet (those cut since
+-- it last ran), the rest of the acknowledged batch when the consumer
+-- stopped inside it, and the changes committed since the newest tick are
+-- read change by change.  A batch's counts and its mark are written in one
+-- statement, so this statement's snapshot sees a batch either counted or
+-- not, never both nor half.
 CREATE FUNCTION dataeng_internal._cdc_lag(r dataeng_internal.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- (its estimated cost is large, its run short: JIT compiling it took 1 s)
+SET jit = off
 AS $$
   WITH newest AS (SELECT snap FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
   pending AS (
-    SELECT l.captured_at
+    -- (a consumer of some tables: a range of the index on (table_oid,
+    -- tick_id) per table; of every table: of the primary key)
+    SELECT b.changes AS n, b.oldest AS captured_at
+      FROM dataeng_internal.cdc_batch_tables b
+     WHERE r.tables IS NOT NULL AND b.table_oid = ANY (r.tables::oid[]) AND b.tick_id > r.ack_tick
+       AND dataeng_internal._cdc_can_read(viewer, b.table_oid)
+    UNION ALL
+    SELECT b.changes, b.oldest
+      FROM dataeng_internal.cdc_batch_tables b
+     WHERE r.tables IS NULL AND b.tick_id > r.ack_tick AND b.table_oid OPERATOR(pg_catalog.<>) 0
+       AND dataeng_internal._cdc_can_read(viewer, b.table_oid)
+    UNION ALL
+    -- (batches after the position not counted yet, those without a row of
+    -- table_oid 0, listed first, once; then their transactions, then each
+    -- one's changes by the index on (xid, change_id); OFFSET 0 keeps both
+    -- lookups per row, so that no plan reads the changes of counted
+    -- batches, or the whole log)
+    SELECT 1, l.captured_at
+      FROM unnest(ARRAY(SELECT tk.tick_id FROM dataeng_internal.cdc_ticks tk
+                         WHERE tk.tick_id > r.ack_tick
+                           AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_tables m
+                                            WHERE m.tick_id = tk.tick_id
+                                              AND m.table_oid OPERATOR(pg_catalog.=) 0))) u(tick_id)
+     CROSS JOIN LATERAL (SELECT bt.xid FROM dataeng_internal.cdc_batch_txns bt
+                          WHERE bt.tick_id = u.tick_id OFFSET 0) bt
+     CROSS JOIN LATERAL (SELECT l.captured_at FROM dataeng_internal.change_log l
+                          WHERE l.xid = bt.xid
+                            AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+                            AND dataeng_internal._cdc_can_read(viewer, l.table_oid) OFFSET 0) l
+    UNION ALL
+    SELECT 1, l.captured_at
       FROM dataeng_internal.cdc_batch_txns bt
       JOIN dataeng_internal.change_log l ON l.xid = bt.xid
-     WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn)
-       AND (bt.tick_id, bt.ord_txn, l.change_id) > (r.ack_tick, r.ack_txn, r.ack_change)
+     WHERE bt.tick_id = r.ack_tick AND bt.ord_txn >= r.ack_txn
+       AND (bt.ord_txn, l.change_id) > (r.ack_txn, r.ack_change)
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
        AND dataeng_internal._cdc_can_read(viewer, l.table_oid)
     UNION ALL
-    SELECT l.captured_at
-      FROM newest, dataeng_internal.change_log l
-     WHERE l.xid >= pg_snapshot_xmin(newest.snap)
-       AND NOT pg_visible_in_snapshot(l.xid, newest.snap)
+    -- (the xid range of the index on (xid, change_id): the newest tick's
+    -- xmin a value known before the scan)
+    SELECT 1, l.captured_at
+      FROM dataeng_internal.change_log l
+     WHERE l.xid >= (SELECT pg_snapshot_xmin(newest.snap) FROM newest)
+       AND NOT pg_visible_in_snapshot(l.xid, (SELECT newest.snap FROM newest))
        AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
        AND dataeng_internal._cdc_can_read(viewer, l.table_oid)),
   -- rows of the initial snapshot not acknowledged yet
   snap AS (SELECT coalesce(r.snapshot_rows - r.snapshot_acked, 0) AS rows_left)
-  SELECT count(*) + (SELECT rows_left FROM snap),
+  SELECT coalesce(sum(n), 0)::bigint + (SELECT rows_left FROM snap),
          least(min(captured_at), CASE WHEN (SELECT rows_left FROM snap) > 0 THEN r.created_at END)
     FROM pending
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) FROM PUBLIC;
+
+-- Count by table the changes of up to max_batches batches not counted yet,
+-- oldest first (cdc_batch_tables), for consumers' lag; returns how many
+-- batches it counted.  Run by dataeng.maintain(), off the path of ticks
+-- (a tick is cut by every refresh).  Each change of a batch is read once.
+-- One statement: the batch's mark (its row of table_oid 0) and its counts
+-- commit together; of two concurrent calls, the one whose mark is inserted
+-- counts, the other waits for it and skips the batch (ON CONFLICT).  A
+-- batch purged meanwhile (cdc_purge) leaves counts below every consumer's
+-- position, which no lag reads and the next purge deletes.
+CREATE FUNCTION dataeng_internal._cdc_count_batches(max_batches integer DEFAULT 1000)
+RETURNS integer
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH todo AS (
+    SELECT tk.tick_id
+      FROM dataeng_internal.cdc_ticks tk
+     WHERE NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_tables m
+                        WHERE m.tick_id = tk.tick_id AND m.table_oid OPERATOR(pg_catalog.=) 0)
+     ORDER BY tk.tick_id
+     LIMIT max_batches),
+  marked AS (
+    INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
+    SELECT todo.tick_id, 0, 0, 'infinity' FROM todo
+    ON CONFLICT (tick_id, table_oid) DO NOTHING
+    RETURNING tick_id),
+  counted AS (
+    INSERT INTO dataeng_internal.cdc_batch_tables (tick_id, table_oid, changes, oldest)
+    SELECT bt.tick_id, l.table_oid, count(*), min(l.captured_at)
+      FROM marked
+      JOIN dataeng_internal.cdc_batch_txns bt ON bt.tick_id = marked.tick_id
+      JOIN dataeng_internal.change_log l ON l.xid = bt.xid
+     GROUP BY bt.tick_id, l.table_oid
+    RETURNING 1)
+  SELECT count(*)::integer FROM marked
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_count_batches(integer) FROM PUBLIC;
 
 -- Consumers the calling role owns (or is a member of the owner of).
 CREATE FUNCTION dataeng_internal._cdc_consumer_list()
@@ -1983,6 +2082,7 @@ BEGIN
   keep := least(coalesce(keep, @CDC_END_OF_BATCH@),
                 (SELECT max(tick_id) FROM dataeng_internal.cdc_ticks));
   DELETE FROM dataeng_internal.cdc_batch_txns bt WHERE bt.tick_id <= keep;
+  DELETE FROM dataeng_internal.cdc_batch_tables b WHERE b.tick_id <= keep;
   DELETE FROM dataeng_internal.cdc_ticks tk WHERE tk.tick_id < keep;
 END;
 $$;
@@ -2010,6 +2110,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_drop_triggers(regclass) IS 'internal: 
 COMMENT ON FUNCTION dataeng_internal._cdc_enable(regrole, regclass, text[], text[], boolean, text) IS 'internal: body of dataeng.cdc_enable()';
 COMMENT ON FUNCTION dataeng_internal._cdc_install(regclass, text, boolean) IS 'internal: install the capture triggers on a table';
 COMMENT ON FUNCTION dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state, regrole) IS 'internal: pending changes of a consumer';
+COMMENT ON FUNCTION dataeng_internal._cdc_count_batches(integer) IS 'internal: count by table the changes of batches not counted yet (maintain())';
 COMMENT ON FUNCTION dataeng_internal._cdc_on_ddl() IS 'internal: event trigger following partition DDL';
 COMMENT ON FUNCTION dataeng_internal._cdc_on_drop() IS 'internal: event trigger forgetting dropped tables';
 COMMENT ON FUNCTION dataeng_internal._cdc_poll(regrole, text, int, boolean) IS 'internal: body of dataeng.cdc_poll()';

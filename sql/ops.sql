@@ -113,9 +113,10 @@ REVOKE ALL ON dataeng.maintenance FROM PUBLIC;
 GRANT SELECT ON dataeng.maintenance TO PUBLIC;
 
 -- The consumers and their lag as dataeng.alert_check() last measured them
--- (dataeng.cdc_consumers, exact but a scan of the change log per
--- consumer): pipeline_status reads them from here, so that polling it
--- costs next to nothing.
+-- (dataeng.cdc_consumers, exact: per consumer, the batches' counts by
+-- table after its position, the changes of batches not counted yet and
+-- those committed since the newest tick): pipeline_status reads them from here, so that polling it costs
+-- next to nothing.
 CREATE TABLE dataeng_internal.consumer_lag (
   name            text        PRIMARY KEY,
   owner           regrole     NOT NULL,
@@ -1077,7 +1078,8 @@ COMMENT ON FUNCTION dataeng.monitor_check(text) IS
 -- change log purged (acknowledged segments, ticks no consumer needs:
 -- cdc_purge), histories trimmed (job runs past dataeng.job_history_keep;
 -- monitor checks, validation runs and resolved alerts past history_keep;
--- on_change dead letters past dead_letters_keep),
+-- on_change dead letters past dead_letters_keep), the batches cut since
+-- the last round counted by table for consumers' lag (_cdc_count_batches),
 -- and the change log counted for pipeline_status.  A superuser's
 -- function: the maintenance worker (src/ops/maintenance.c) runs it in every
 -- database, every dataeng.maintenance_interval, as the bootstrap superuser.
@@ -1118,6 +1120,9 @@ BEGIN
   DELETE FROM dataeng.dead_letters d
    WHERE d.failed_at OPERATOR(pg_catalog.<) now() - dataeng_internal._ops_setting('*', 'dead_letters_keep')::interval;
   GET DIAGNOSTICS n_dead = ROW_COUNT;
+  -- the batches cut since the last round counted by table, before the
+  -- consumers' lag is measured (alert_check): off the path of ticks
+  PERFORM dataeng_internal._cdc_count_batches(10000);
   chk := dataeng.alert_check();
   SELECT count(*) INTO n_log FROM dataeng_internal.change_log;
   trimmed := jsonb_build_object('job_runs', n_runs, 'monitor_checks', n_checks, 'alerts', n_alerts,

@@ -76,6 +76,7 @@ SELECT count(*) FROM dataeng.cdc_tables;
 SELECT count(*) FROM dataeng_internal.cdc_consumer_state;
 SELECT count(*) FROM dataeng_internal.cdc_ticks;
 SELECT count(*) FROM dataeng_internal.cdc_batch_txns;
+SELECT count(*) FROM dataeng_internal.cdc_batch_tables;
 INSERT INTO dataeng_internal.change_log (change_id, xid, lsn, captured_at, table_oid, segment, op, new_row)
 VALUES (1000, '1', '0/0', now(), 's_open'::regclass, 0, 'I', '{"forged": true}');
 INSERT INTO dataeng_internal.change_log_1 (change_id, xid, lsn, captured_at, table_oid, segment, op)

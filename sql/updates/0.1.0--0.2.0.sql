@@ -592,3 +592,16 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
   END LOOP;
 END $$;
+
+-- CDC (cdc.sql): each batch's changes counted by table by the maintenance
+-- (_cdc_count_batches), so that a consumer's lag sums batches rather than
+-- reading every pending change; until counted, the batches kept so far are
+-- read change by change, as before.
+CREATE TABLE dataeng_internal.cdc_batch_tables (
+  tick_id   bigint      NOT NULL,
+  table_oid oid         NOT NULL,
+  changes   bigint      NOT NULL,
+  oldest    timestamptz NOT NULL,
+  PRIMARY KEY (tick_id, table_oid)
+);
+CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);

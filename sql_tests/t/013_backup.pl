@@ -36,6 +36,7 @@ my %not_carried = (
 	change_log_0 => 'a segment of change_log', change_log_1 => 'a segment of change_log',
 	change_log_2 => 'a segment of change_log', change_log_3 => 'a segment of change_log',
 	cdc_ticks => 'snapshots of the dumped cluster', cdc_batch_txns => 'transaction ids of the dumped cluster',
+	cdc_batch_tables => 'counts of batches of the dumped cluster, which are not carried',
 	cdc_consumer_state => 'positions in the change log, which is not carried',
 	cdc_snapshot_rows => 'the initial snapshots of consumers, which are not carried',
 	_agg_acking => 'only during a refresh',

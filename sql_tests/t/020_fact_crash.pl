@@ -10,7 +10,6 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
 use FindBin;
 use lib $FindBin::Bin;
 use FactWorkload;
@@ -20,17 +19,7 @@ $node->init;
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'dataeng'\n");
 $node->start;
 
-$node->safe_psql('postgres', FactWorkload::setup_sql("NULL") . q{
-	-- refreshes, each committed
-	CREATE PROCEDURE refresh_loop(n int) LANGUAGE plpgsql AS $$
-	BEGIN
-	  FOR i IN 1 .. n LOOP
-	    PERFORM dataeng.fact_refresh('f');
-	    COMMIT;
-	    PERFORM pg_sleep(0.02);
-	  END LOOP;
-	END $$;
-});
+$node->safe_psql('postgres', FactWorkload::setup_sql("NULL") . FactWorkload::refresh_loop_sql());
 is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'backfilled fact equals the GROUP BY');
 
 # 1. A refresh applied but not committed, a writer in flight: crash.
@@ -54,21 +43,7 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM f WHERE k = 'inflight'}),
 	'the in-flight writer never counted');
 
 # 2. A crash in the middle of a burst of writers (and of refreshes).
-my $connstr = $node->connstr('postgres');
-my ($out1, $err1, $out2, $err2) = ('', '', '', '');
-my $w1 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000)' ],
-	'>', \$out1, '2>', \$err1);
-my $w2 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c',
-		'CALL refresh_loop(100000)' ],
-	'>', \$out2, '2>', \$err2);
-# wait until the burst has committed a good number of transactions
-$node->poll_query_until('postgres', q{SELECT count(*) >= 300 FROM src WHERE id > 10000})
-  or die 'the burst did not start';
-$node->stop('immediate');
-$w1->finish;
-$w2->finish;
-$node->start;
-ok($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}) >= 0, 'refresh after the crash');
+ok(FactWorkload::crash_mid_burst($node) >= 0, 'refresh after the crash');
 is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact equals the GROUP BY after a crash mid-burst');
 
 # 3. A crash right after a committed refresh: nothing comes twice.

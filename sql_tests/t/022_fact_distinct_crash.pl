@@ -11,7 +11,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
+use FindBin;
+use lib $FindBin::Bin;
+use FactWorkload;
 
 my $node = PostgreSQL::Test::Cluster->new('factdistinctcrash');
 $node->init;
@@ -52,15 +54,7 @@ $node->safe_psql('postgres', q{
 	    COMMIT;
 	  END LOOP;
 	END $$;
-	CREATE PROCEDURE refresh_loop(n int) LANGUAGE plpgsql AS $$
-	BEGIN
-	  FOR i IN 1 .. n LOOP
-	    PERFORM dataeng.fact_refresh('f');
-	    COMMIT;
-	    PERFORM pg_sleep(0.02);
-	  END LOOP;
-	END $$;
-});
+} . FactWorkload::refresh_loop_sql());
 is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'backfilled fact and side table equal the source');
 like($node->safe_psql('postgres', q{SELECT dataeng_internal._fact_side_upsert_sql(d, 'f_distinct'::regclass, 2)
 	FROM dataeng_internal.fact_defs d WHERE d.name = 'f'}), qr/_fact_side_apply/, 'the per-value counts are applied in C');
@@ -81,19 +75,7 @@ is($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}), $pending,
 is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact and side table equal the source');
 
 # 2. A crash in the middle of writers and refreshes.
-my $connstr = $node->connstr('postgres');
-my ($out1, $err1, $out2, $err2) = ('', '', '', '');
-my $w1 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000)' ],
-	'>', \$out1, '2>', \$err1);
-my $w2 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL refresh_loop(100000)' ],
-	'>', \$out2, '2>', \$err2);
-$node->poll_query_until('postgres', q{SELECT count(*) >= 300 FROM src WHERE id > 10000})
-  or die 'the burst did not start';
-$node->stop('immediate');
-$w1->finish;
-$w2->finish;
-$node->start;
-ok($node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')}) >= 0, 'refresh after the crash');
+ok(FactWorkload::crash_mid_burst($node) >= 0, 'refresh after the crash');
 is($node->safe_psql('postgres', 'SELECT diff()'), '0', 'fact and side table equal the source after a crash mid-burst');
 
 # 3. A crash right after a committed refresh: nothing comes twice.

@@ -1,12 +1,17 @@
-# The workload the fact crash tests share (020_fact_crash.pl,
-# 021_fact_scheduled_crash.pl): a source table of 2,000 rows, fact "f" by
-# hour and k with count(*), sum(v) and max(v), diff() comparing it with its
-# GROUP BY (0 when equal), and burst(n), n small committed transactions
-# that update, delete and insert rows.
+# What the fact crash tests share.
+#  - setup_sql (020_fact_crash.pl, 021_fact_scheduled_crash.pl): a source
+#    table of 2,000 rows, fact "f" by hour and k with count(*), sum(v) and
+#    max(v), diff() comparing it with its GROUP BY (0 when equal), and
+#    burst(n), n small committed transactions that update, delete and
+#    insert rows (ids above 100000).
+#  - refresh_loop_sql and crash_mid_burst (020_fact_crash.pl,
+#    022_fact_distinct_crash.pl): a crash in the middle of a burst of
+#    writers and of committed refreshes of fact "f".
 package FactWorkload;
 
 use strict;
 use warnings;
+use IPC::Run;
 
 # The SQL that sets it up; $schedule is fact_create's schedule argument.
 sub setup_sql
@@ -39,6 +44,45 @@ sub setup_sql
 	  END LOOP;
 	END \$\$;
 	};
+}
+
+# refresh_loop(n): n refreshes of fact "f", each committed.
+sub refresh_loop_sql
+{
+	return q{
+	CREATE PROCEDURE refresh_loop(n int) LANGUAGE plpgsql AS $$
+	BEGIN
+	  FOR i IN 1 .. n LOOP
+	    PERFORM dataeng.fact_refresh('f');
+	    COMMIT;
+	    PERFORM pg_sleep(0.02);
+	  END LOOP;
+	END $$;
+	};
+}
+
+# A crash in the middle of a burst of writers and of refreshes: CALL
+# burst(100000) and CALL refresh_loop(100000) in two sessions, a wait until
+# the burst has committed about 300 transactions (300 of its rows, ids above
+# 10000, are in src), a stop in immediate mode, a restart.  Returns what
+# fact_refresh('f') applies after the restart; the caller compares the fact
+# with its source.
+sub crash_mid_burst
+{
+	my ($node) = @_;
+	my $connstr = $node->connstr('postgres');
+	my ($out1, $err1, $out2, $err2) = ('', '', '', '');
+	my $w1 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000)' ],
+		'>', \$out1, '2>', \$err1);
+	my $w2 = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL refresh_loop(100000)' ],
+		'>', \$out2, '2>', \$err2);
+	$node->poll_query_until('postgres', q{SELECT count(*) >= 300 FROM src WHERE id > 10000})
+	  or die 'the burst did not start';
+	$node->stop('immediate');
+	$w1->finish;
+	$w2->finish;
+	$node->start;
+	return $node->safe_psql('postgres', q{SELECT dataeng.fact_refresh('f')});
 }
 
 1;
