@@ -172,6 +172,35 @@ SELECT * FROM dataeng_internal._dim_events('dim:acct_1', 'acct', 'code', '{owner
   AS c(n_changes bigint, change_id bigint, part int, t timestamptz, present boolean, d1 text, d2 text);
 
 DROP VIEW acct_hist;
+-------------------------------------------------------------------------------
+-- A dimension table in a publication of updates and deletes, without a
+-- replica identity: the refresh's update or delete fails as the owner's
+-- SQL UPDATE or DELETE would (the WAL would not say which row changed),
+-- and goes through once the table has one again
+-------------------------------------------------------------------------------
+ALTER TABLE acct_1 REPLICA IDENTITY NOTHING;
+ALTER TABLE acct_2 REPLICA IDENTITY NOTHING;
+SET client_min_messages = error;
+CREATE PUBLICATION acct_pub FOR TABLE acct_1, acct_2;
+SET client_min_messages = warning;
+-- (both refreshes take the C path: path NULL)
+SELECT d.name, a.path
+  FROM dataeng_internal.dimension_defs d,
+       dataeng_internal._dim_apply(NULL, d.source, d.key_column, d.attributes, d.dim_table, d.scd_type,
+                                   ARRAY[false, false, false]) a
+ WHERE d.name IN ('acct_1', 'acct_2') ORDER BY 1;
+UPDATE acct SET owner = 'published' WHERE code = 'A0007';
+SELECT dataeng.dimension_refresh('acct_1');
+SELECT dataeng.dimension_refresh('acct_2');
+DELETE FROM acct WHERE code = 'A0008';
+UPDATE acct_1 SET owner = owner WHERE code = 'A0007';
+ALTER TABLE acct_1 REPLICA IDENTITY DEFAULT;
+ALTER TABLE acct_2 REPLICA IDENTITY DEFAULT;
+SELECT dataeng.dimension_refresh('acct_1') AS changes_1, dataeng.dimension_refresh('acct_2') AS changes_2;
+SELECT code, owner FROM acct_1 WHERE code IN ('A0007', 'A0008') ORDER BY code;
+SELECT code, owner, is_current FROM acct_2 WHERE code IN ('A0007', 'A0008') ORDER BY code, acct_2_sk;
+DROP PUBLICATION acct_pub;
+
 SELECT dataeng.dimension_drop('acct_1');
 SELECT dataeng.dimension_drop('acct_2');
 DROP FUNCTION touched;

@@ -940,6 +940,8 @@ dim_delete(DimApply *da)
 	ItemPointerData tid = da->found->tts_tid;
 	TM_FailureData tmfd;
 
+	/* as ExecSimpleRelationDelete: a published table needs its identity */
+	CheckCmdReplicaIdentity(da->rel, CMD_DELETE);
 	dim_check_result(da, table_tuple_delete(da->rel, &tid, da->estate->es_output_cid,
 											da->estate->es_snapshot, InvalidSnapshot,
 											true, &tmfd, false),
@@ -1066,6 +1068,8 @@ dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 	LockTupleMode lockmode;
 	bool		update_indexes;
 
+	/* as ExecSimpleRelationUpdate: a published table needs its identity */
+	CheckCmdReplicaIdentity(da->rel, CMD_UPDATE);
 	put_row(da, true, vals, nulls);
 	if (close)
 	{
