@@ -108,12 +108,7 @@ typedef struct EventState
 	bool		has_tr;
 	int64		tr_change_id;
 	Datum		tr_t;
-	/* the apply path: how values compare (see values_differ), and the mark */
-	struct DimApply *cmp;
-	bool		noop;			/* the event being put is a no-op update */
 } EventState;
-
-static bool values_differ(struct DimApply *da, Datum *av, bool *an, Datum *bv, bool *bn);
 
 /*
  * keys_equal
@@ -263,20 +258,8 @@ event_change(TupleTableSlot *change, void *arg)
 			}
 			if (op == 'D' || (op == 'U' && !keys_equal(st, ov[0], nv[0])))
 				put_event(st, change_id, t, false, false, 0, ov, on);
-			else if (op == 'U' && st->cmp)
-			{
-				/*
-				 * An update of the key's row that leaves its key and tracked
-				 * attributes as they were (as values_differ() compares
-				 * them): the apply path need not look the key up for it.
-				 */
-				img = slot_getattr(change, CL_OLD_ROW + 1, &isnull);
-				st->noop = read_image(st, DatumGetJsonbP(img), true, ov, on) &&
-					!values_differ(st->cmp, ov, on, nv, nn);
-			}
 			if (op != 'D')
 				put_event(st, change_id, t, false, true, 1, nv, nn);
-			st->noop = false;
 			break;
 		default:
 			elog(ERROR, "unknown change operation \"%c\"", op);
@@ -399,14 +382,6 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * it): by their binary images where the type's equality holds only
  * between identical values, else by their output text.
  *
- * An update whose old and new images have the same key and tracked
- * attributes (an update of untracked columns only) is marked a no-op as
- * it is read: the dimension holds what the changes before it made of the
- * key, so such an update finds its row (type 1) or current version (type
- * 2) equal to it, and a key whose events are all no-ops is not looked up
- * at all (type 2 looks a key up at its first event that changes the
- * state).  A third of the benchmark's changes are such updates.
- *
  * dim_apply_reason() says when the SQL is used instead (the path is
  * chosen before anything is read): row-level security applying to the
  * owner on the dimension table, triggers on it (their firing order and
@@ -439,8 +414,7 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
 #define S_PART		1
 #define S_T			2
 #define S_PRESENT	3
-#define S_NOOP		4			/* an update leaving the key's state as it was */
-#define S_FIXED		5
+#define S_FIXED		4
 
 static void
 put_sorted_event(EventState *st, Datum change_id, Datum t, bool is_truncate,
@@ -470,8 +444,6 @@ put_sorted_event(EventState *st, Datum change_id, Datum t, bool is_truncate,
 	slot->tts_isnull[S_T] = false;
 	slot->tts_values[S_PRESENT] = BoolGetDatum(present);
 	slot->tts_isnull[S_PRESENT] = false;
-	slot->tts_values[S_NOOP] = BoolGetDatum(st->noop);
-	slot->tts_isnull[S_NOOP] = false;
 	for (i = 0; i < st->ncols; i++)
 	{
 		bool		given = (i == 0 || present);
@@ -1092,7 +1064,6 @@ dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 /* Type 2: the state of one key's events so far */
 typedef struct KeyWalk
 {
-	bool		looked_up;		/* has_cur, cur_from and da->found are set */
 	bool		has_cur;
 	TimestampTz cur_from;
 	bool		first;
@@ -1101,20 +1072,6 @@ typedef struct KeyWalk
 	bool		pending;		/* pend holds a kept upsert not yet inserted */
 	TimestampTz pend_t;
 } KeyWalk;
-
-/* type 2: the current version of a key (into da->found) */
-static void
-dim_walk_lookup(DimApply *da, KeyWalk *kw, Datum key)
-{
-	kw->looked_up = true;
-	kw->has_cur = dim_lookup(da, key);
-	if (kw->has_cur)
-	{
-		bool		isnull;
-
-		kw->cur_from = DatumGetTimestampTz(slot_getattr(da->found, da->valid_from, &isnull));
-	}
-}
 
 /* a version to insert: the event's columns, then valid_from, valid_to */
 static void
@@ -1199,7 +1156,6 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	Tuplesortstate *ins = NULL;
 	TupleTableSlot *insslot = NULL;
 	bool		in_key = false;
-	bool		key_noop = false;	/* every event of the key so far is a no-op */
 	KeyWalk		kw;
 	MemoryContext keycxt;
 	MemoryContext outer;
@@ -1260,7 +1216,6 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	TupleDescInitEntry(sdesc, S_PART + 1, "part", INT4OID, -1, 0);
 	TupleDescInitEntry(sdesc, S_T + 1, "t", TIMESTAMPTZOID, -1, 0);
 	TupleDescInitEntry(sdesc, S_PRESENT + 1, "present", BOOLOID, -1, 0);
-	TupleDescInitEntry(sdesc, S_NOOP + 1, "noop", BOOLOID, -1, 0);
 	for (i = 0; i < st.ncols; i++)
 	{
 		Oid			typid;
@@ -1295,7 +1250,6 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 								   dim_sort_mem(), NULL, TUPLESORT_NONE);
 	st.sortslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
 
-	st.cmp = &da;
 	cdc_read_changes(PG_GETARG_TEXT_PP(0), source, event_change, &st);
 	tuplesort_performsort(st.sort);
 
@@ -1345,11 +1299,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 													ev->tts_values[S_FIXED], false,
 													&da.keysort) != 0))
 		{
-			if (scd == 1 && key_noop)
-			{
-				/* only updates that left the row as it was: nothing to do */
-			}
-			else if (scd == 1)
+			if (scd == 1)
 			{
 				bool		present = DatumGetBool(prev->tts_values[S_PRESENT]);
 				bool		found = dim_lookup(&da, prev->tts_values[S_FIXED]);
@@ -1389,25 +1339,22 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 			if (!in_key)
 			{
 				memset(&kw, 0, sizeof(kw));
+				kw.has_cur = dim_lookup(&da, v[0]);
+				if (kw.has_cur)
+				{
+					bool		isnull;
+
+					kw.cur_from = DatumGetTimestampTz(slot_getattr(da.found, da.valid_from, &isnull));
+				}
 				kw.first = true;
 				kw.maxt = et;
 			}
 			else if (et > kw.maxt)
 				kw.maxt = et;
-
-			/*
-			 * The current version is looked up at the key's first event,
-			 * unless that is an update leaving the key's state as it was:
-			 * the current version then holds that state (the dimension
-			 * holds what the changes before made of it), so the event
-			 * changes nothing, and the lookup waits for an event that does.
-			 */
-			if (kw.first && !DatumGetBool(ev->tts_values[S_NOOP]))
-				dim_walk_lookup(&da, &kw, v[0]);
+			t = kw.has_cur && kw.cur_from > kw.maxt ? kw.cur_from : kw.maxt;
 			if (kw.first)
-				changed = kw.looked_up &&
-					(kw.has_cur != present ||
-					 (present && values_differ(&da, da.cv, da.cn, v, n)));
+				changed = kw.has_cur != present ||
+					(present && values_differ(&da, da.cv, da.cn, v, n));
 			else
 			{
 				bool		prev_present = DatumGetBool(prev->tts_values[S_PRESENT]);
@@ -1416,9 +1363,6 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 					(present && values_differ(&da, prev->tts_values + S_FIXED,
 											  prev->tts_isnull + S_FIXED, v, n));
 			}
-			if (changed && !kw.looked_up)
-				dim_walk_lookup(&da, &kw, v[0]);
-			t = kw.has_cur && kw.cur_from > kw.maxt ? kw.cur_from : kw.maxt;
 			if (changed)
 			{
 				if (!kw.closed && kw.has_cur)
@@ -1435,9 +1379,6 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 			}
 			kw.first = false;
 		}
-		if (!in_key)
-			key_noop = true;
-		key_noop &= DatumGetBool(ev->tts_values[S_NOOP]);
 		in_key = true;
 		MemoryContextSwitchTo(outer);
 		/* ev becomes the previous event */
