@@ -118,6 +118,20 @@ SELECT count(*) AS overlapping FROM fp2 a JOIN fp2 b ON a.id = b.id AND a.fp2_sk
  WHERE a.valid_to IS NULL OR a.valid_to > b.valid_from;
 SELECT id FROM fp1 WHERE xmin <> (SELECT xmin FROM fp1 WHERE id = 14) ORDER BY id;
 
+-- A row changed or deleted by hand in the dimension is repaired by the
+-- next change of its key, an update of untracked columns only included,
+-- on both paths alike
+UPDATE fp1 SET city = 'tampered' WHERE id = 14;
+UPDATE fp1_sql SET city = 'tampered' WHERE id = 14;
+DELETE FROM fp1 WHERE id = 13;
+DELETE FROM fp1_sql WHERE id = 13;
+UPDATE fp2 SET city = 'tampered' WHERE id = 14 AND is_current;
+UPDATE fp2_sql SET city = 'tampered' WHERE id = 14 AND is_current;
+UPDATE fp_src SET notes = 'by hand' WHERE id IN (13, 14);
+SELECT * FROM fp_round();
+SELECT id, city FROM fp1 WHERE id IN (13, 14) ORDER BY id;
+SELECT id, city, is_current FROM fp2 WHERE id = 14 ORDER BY fp2_sk;
+
 -- Round 2: changes before a TRUNCATE are applied, the rest compared
 UPDATE fp_src SET city = 'before' WHERE id = 1;
 INSERT INTO fp_src VALUES (30, 'code30', 'c30', 30, 'n');
