@@ -114,6 +114,12 @@ extern Datum agg_reserve_array(const AggReserve *r, const AggOrder *o);
 extern Node *agg_value_expr(Relation rel, const char *text, Bitmapset **attnos);
 
 /*
+ * whether values of type typid come out of the change log raw, as jsonb
+ * (arrays, composites, json and jsonb, domains over them) (delta.c)
+ */
+extern bool agg_type_comes_raw(Oid typid);
+
+/*
  * whether a column definition list gives column col of source as
  * _fact_deltas() and _dim_events() return it (raises if not); true when it
  * comes as jsonb (delta.c)

@@ -925,6 +925,25 @@ fold_change(TupleTableSlot *change, void *arg)
 }
 
 /*
+ * agg_type_comes_raw
+ *		Whether values of type typid are given as they are in the change
+ *		log, as jsonb: arrays, composites, json and jsonb (and domains over
+ *		json and jsonb).  Shared by _fact_deltas(), _dim_events() and the
+ *		dimension apply's choice of path.
+ */
+bool
+agg_type_comes_raw(Oid typid)
+{
+	char		category;
+	bool		preferred;
+	Oid			base = getBaseType(typid);
+
+	get_type_category_preferred(typid, &category, &preferred);
+	return category == TYPCATEGORY_ARRAY || get_typtype(typid) == TYPTYPE_COMPOSITE ||
+		base == JSONOID || base == JSONBOID;
+}
+
+/*
  * agg_check_source_column
  *		Raise unless column a of a column definition list gives column col
  *		of source the type fn returns it as: jsonb for arrays, composites and
@@ -940,9 +959,6 @@ agg_check_source_column(Oid source, const char *col, Form_pg_attribute a,
 	Oid			typid;
 	int32		typmod;
 	Oid			collid;
-	char		category;
-	bool		preferred;
-	Oid			base;
 	bool		raw;
 
 	if (att == InvalidAttrNumber || att < 0)
@@ -950,10 +966,7 @@ agg_check_source_column(Oid source, const char *col, Form_pg_attribute a,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of %s does not exist", col, get_rel_name(source))));
 	get_atttypetypmodcoll(source, att, &typid, &typmod, &collid);
-	get_type_category_preferred(typid, &category, &preferred);
-	base = getBaseType(typid);
-	raw = category == TYPCATEGORY_ARRAY || get_typtype(typid) == TYPTYPE_COMPOSITE ||
-		base == JSONOID || base == JSONBOID;
+	raw = agg_type_comes_raw(typid);
 	if (raw ? a->atttypid != JSONBOID : (a->atttypid != typid || a->atttypmod != typmod))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),

@@ -555,18 +555,12 @@ dim_apply_reason(DimApply *da, Oid source)
 		Oid			typid;
 		int32		typmod;
 		Oid			collid;
-		char		category;
-		bool		preferred;
-		Oid			base;
 		Form_pg_attribute a;
 
 		if (da->srcatt[i] <= 0 || da->dimatt[i] <= 0)
 			return "a column is missing";
 		get_atttypetypmodcoll(source, da->srcatt[i], &typid, &typmod, &collid);
-		get_type_category_preferred(typid, &category, &preferred);
-		base = getBaseType(typid);
-		if (category == TYPCATEGORY_ARRAY || get_typtype(typid) == TYPTYPE_COMPOSITE ||
-			base == JSONOID || base == JSONBOID)
+		if (agg_type_comes_raw(typid))
 			return "a column is an array, a composite or json";
 		a = TupleDescAttr(desc, da->dimatt[i] - 1);
 		if (a->attgenerated)
