@@ -10,11 +10,21 @@
 #   BENCH=cdc_capture make bench     one of them
 #   BENCH_ROWS=50000 make bench      smaller runs (default 200000)
 #   BENCH_VARS="reps=1" make bench   psql variables a benchmark reads
+#   BENCH_FSYNC=off make bench       the same with fsync = off (the rest
+#                                    durable), for servers run that way
 
 export DE_EXTRA_PACKAGES="postgresql-15-pgq3"
 export DE_PORT=${DE_PORT:-54340}
-# Durable settings, as in production: the test suite's cluster turns them off.
-export DE_CLUSTER_EXTRA_CONF="fsync = on
+case "${BENCH_FSYNC:-on}" in
+on | off) ;;
+*)
+	echo "BENCH_FSYNC must be on or off, not '${BENCH_FSYNC}'" >&2
+	exit 2
+	;;
+esac
+# Durable settings, as in production: the test suite's cluster turns them
+# off.  BENCH_FSYNC=off keeps full-page writes and synchronous commit.
+export DE_CLUSTER_EXTRA_CONF="fsync = ${BENCH_FSYNC:-on}
 full_page_writes = on
 synchronous_commit = on
 shared_buffers = 512MB
@@ -64,7 +74,7 @@ for v in ${BENCH_VARS:-}; do
 done
 for f in "$WORK"/${BENCH:-*}.sql; do
 	name=$(basename "$f" .sql)
-	echo "### $name"
+	echo "### $name (fsync = ${BENCH_FSYNC:-on})"
 	de_run psql -X -q -v ON_ERROR_STOP=1 -v rows="${BENCH_ROWS:-200000}" -v wal2json="$wal2json" \
 		"${vars[@]}" -d postgres -f "$f"
 done
