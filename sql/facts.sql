@@ -2236,7 +2236,13 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_create(dataeng_internal.fact_def
 -- Fill the side table of fact d with the per-value counts of the source
 -- rows of from_item (aliased s) that pred selects (it may use $1, $2 and
 -- $3: lo, hi and flag), bucket being the bucket of a row s: one statement
--- per measure.
+-- per measure.  The rows go in in the order of the measure's unique index
+-- (ORDER BY its keys and the value, the GROUP BY's columns: the planner
+-- sorts the rows once and groups them as they come, instead of hashing
+-- them into a random order): each index entry lands beside the previous
+-- one instead of on a random leaf page, so the fill writes each leaf page
+-- once and leaves it full (the index a quarter smaller than random-order
+-- inserts leave it), and a group's rows lie together in the heap.
 CREATE FUNCTION dataeng_internal._fact_side_fill(d dataeng_internal.fact_defs, side regclass, from_item text,
                                                  bucket text, pred text, lo timestamptz, hi timestamptz,
                                                  flag boolean)
@@ -2251,15 +2257,16 @@ DECLARE
   keys text := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', ');
   sel text := bucket || coalesce(', ' || NULLIF(array_to_string(ARRAY(
                 SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
+  grp text;
 BEGIN
   FOR o IN 1 .. cardinality(ms) LOOP
     CONTINUE WHEN ms[o].mode IS DISTINCT FROM 'distinct';
     v := dataeng_internal._fact_measure_value(ms[o]);
+    grp := (SELECT string_agg(g::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) g)
+           || ', ' || (3 + cardinality(d.dimensions));
     EXECUTE format('INSERT INTO %s (%s, __m, %I, __n) SELECT %s, %s, %s, count(*) FROM %s WHERE (%s) IS NOT NULL AND %s '
-                   'GROUP BY %s',
-                   side, keys, '__v' || o, sel, o, v, from_item, v, coalesce(pred, 'true'),
-                   (SELECT string_agg(g::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) g)
-                   || ', ' || (3 + cardinality(d.dimensions)))
+                   'GROUP BY %s ORDER BY %s',
+                   side, keys, '__v' || o, sel, o, v, from_item, v, coalesce(pred, 'true'), grp, grp)
       USING lo, hi, flag;
   END LOOP;
 END;
