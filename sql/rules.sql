@@ -239,6 +239,17 @@ BEGIN
     SELECT format_type(atttypid, atttypmod) INTO coltype FROM pg_attribute
      WHERE attrelid = r.table_name AND attname = r.column_name AND attnum > 0 AND NOT attisdropped;
   END IF;
+  -- the column of a row-level rule renamed or dropped since: an error that
+  -- says so (the condition would otherwise fail as a broken query, in
+  -- validate(), the guard and quarantine_release() alike); _validate()
+  -- checks the set-level kinds' columns the same way
+  IF r.column_name IS NOT NULL AND coltype IS NULL
+     AND r.kind IN ('not_null', 'accepted_values', 'range', 'regex', 'length', 'validator') THEN
+    RAISE EXCEPTION 'rule "%" of table % checks column "%", which no longer exists', r.rule_name, r.table_name, r.column_name
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'The column was renamed or dropped after the rule was added.',
+            HINT = 'Drop the rule with dataeng.rule_drop() and add it again for the column it should check.';
+  END IF;
   CASE r.kind
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
@@ -798,6 +809,27 @@ BEGIN
     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
    WHERE ix.indrelid = tbl AND ix.indisprimary;
   key_expr := coalesce(key_expr, 'to_jsonb(t.ctid::text)');
+
+  -- every column a rule names must still exist (renamed or dropped since the
+  -- rule was added: say so, rather than fail as a broken query)
+  SELECT x.rule_name, x.c INTO cond, cols
+    FROM unnest(rules_) x0,
+         LATERAL (SELECT x0.rule_name, c
+                    FROM unnest(ARRAY[x0.column_name] || ARRAY(SELECT jsonb_array_elements_text(
+                                CASE WHEN jsonb_typeof(x0.params->'columns') = 'array'
+                                     THEN x0.params->'columns' ELSE '[]' END))) c
+                   WHERE c IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c
+                                        AND a.attnum > 0 AND NOT a.attisdropped)) x
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'rule "%" of table % checks column "%", which no longer exists', cond, tbl, cols
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'The column was renamed or dropped after the rule was added.',
+            HINT = 'Drop the rule with dataeng.rule_drop() and add it again for the column it should check.';
+  END IF;
+  cond := NULL;
+  cols := NULL;
 
   -- one scan for every row-level rule
   FOR i IN 1 .. cardinality(rules_) LOOP
