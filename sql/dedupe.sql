@@ -592,6 +592,8 @@ DECLARE
   r dataeng.dedupe_runs := run.r;
   owner regrole := run.owner;
   cols text;
+  upd_cols text;
+  gone text;
   n bigint;
   m bigint;
   expected bigint;
@@ -624,7 +626,27 @@ BEGIN
   PERFORM dataeng_internal._dedup_check(caller, r.table_name,
                                CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
   cols := dataeng_internal._insertable_columns(r.table_name);
+  -- the survivors' columns an UPDATE may set: not an identity column
+  -- GENERATED ALWAYS (PostgreSQL refuses it even unchanged; the fill
+  -- never changes one)
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO upd_cols
+    FROM pg_attribute a
+   WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.attgenerated = '' AND a.attidentity <> 'a';
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+  -- a column of the logged rows renamed or dropped since the run: its
+  -- values would be lost (jsonb_populate_record skips unknown keys)
+  SELECT string_agg(DISTINCT quote_ident(k), ', ') INTO gone
+    FROM dataeng.dedupe_log l, jsonb_object_keys(l.old_row) k
+   WHERE l.run_id = r.run_id
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = r.table_name AND a.attname = k
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF gone IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot undo dedupe run %: table % has no column % any more', run_id, r.table_name, gone
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The rows the run logged have values for it: it was renamed or dropped since the run, and the undo would lose them.',
+            HINT = 'Rename the column back to undo the run, or restore the rows by hand from dataeng.dedupe_log.';
+  END IF;
 
   -- what to restore, readable by the owner, who writes the table
   IF to_regclass('pg_temp._dd_undo') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo; END IF;
@@ -641,7 +663,7 @@ BEGIN
                      AND pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.=) l.new_row
                   RETURNING 1)
        SELECT pg_catalog.count(*) FROM u',
-      r.table_name, cols)) AS u(n bigint);
+      r.table_name, upd_cols)) AS u(n bigint);
     IF m <> expected THEN
       RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
         USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -83,6 +83,29 @@ SELECT cluster_id, count(*) AS members, min((row_key->>'id')::int) AS first_id,
 SELECT clusters, rows_deleted FROM dataeng.dedupe('signups', '{email}', keep => 'first', order_by => 'id');
 SELECT count(*) AS rows_left, count(DISTINCT lower(btrim(email))) AS distinct_emails FROM signups;
 
+-------------------------------------------------------------------------------
+-- dedupe_undo of a run that filled a survivor of a table with an identity
+-- column GENERATED ALWAYS puts the survivor back (it failed: "column "ID"
+-- can only be updated to DEFAULT"), and a run whose logged rows have a
+-- column renamed or dropped since is refused, never undone without their
+-- values
+-------------------------------------------------------------------------------
+CREATE TABLE "Undo Me" ("ID" int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, phone text, nick text);
+INSERT INTO "Undo Me" (email, phone, nick) VALUES ('a@x.org', NULL, 'z'), ('a@x.org', '1', NULL), ('b@x.org', '2', 'b');
+SELECT clusters, rows_deleted, rows_filled FROM dataeng.dedupe('"Undo Me"', '{email}', fill_nulls => true);
+SELECT * FROM "Undo Me" ORDER BY "ID";
+SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = '"Undo Me"'::regclass;
+SELECT * FROM "Undo Me" ORDER BY "ID";
+CREATE TABLE undo_renamed (id int PRIMARY KEY, email text, phone text);
+INSERT INTO undo_renamed VALUES (1, 'a@x.org', '9'), (2, 'a@x.org', '1');
+SELECT rows_deleted FROM dataeng.dedupe('undo_renamed', '{email}', keep => 'last', order_by => 'id');
+ALTER TABLE undo_renamed RENAME COLUMN phone TO tel;
+SELECT dataeng.dedupe_undo(max(run_id)) FROM dataeng.dedupe_runs WHERE table_name = 'undo_renamed'::regclass;
+SELECT * FROM undo_renamed ORDER BY id;
+ALTER TABLE undo_renamed RENAME COLUMN tel TO phone;
+SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = 'undo_renamed'::regclass;
+SELECT * FROM undo_renamed ORDER BY id;
+
 DROP VIEW found_pairs;
-DROP TABLE idcols, customers, found, signups;
+DROP TABLE idcols, customers, found, signups, "Undo Me", undo_renamed;
 DROP EXTENSION dataeng;
