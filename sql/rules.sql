@@ -988,6 +988,35 @@ BEGIN
   IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- every value given or kept must land in a column: a key the table does
+  -- not have would be dropped by jsonb_populate_record without a word
+  IF corrected IS NOT NULL THEN
+    IF jsonb_typeof(corrected) <> 'object' THEN
+      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
+      FROM jsonb_object_keys(corrected) k
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.table_name AND a.attname = k
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+    IF checks IS NOT NULL THEN
+      RAISE EXCEPTION 'corrected names column % that table % does not have', checks, q.table_name
+        USING ERRCODE = 'undefined_column',
+              HINT = 'Name the columns of the table as they are now.';
+    END IF;
+  END IF;
+  SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
+    FROM jsonb_object_keys(q.row_data) k
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.table_name AND a.attname = k
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF checks IS NOT NULL THEN
+    RAISE EXCEPTION 'quarantined row % has values for column % that table % no longer has', id, checks, q.table_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The column was renamed or dropped after the row was quarantined; putting the row back would lose its value.',
+            HINT = 'Rename the column back to release the row, or insert it by hand from dataeng.quarantine.';
+  END IF;
+  checks := NULL;
   IF corrected IS NOT NULL THEN
     q.row_data := q.row_data || corrected;
   END IF;
@@ -1012,8 +1041,12 @@ BEGIN
   -- row), as dedupe_undo() does
   BEGIN
     PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
-              format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
-                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+              -- generated columns are computed again; an identity column
+              -- keeps the value the row had (GENERATED ALWAYS included)
+              format('WITH i AS (INSERT INTO %1$s (%3$s) OVERRIDING SYSTEM VALUE '
+                     'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING 1) '
+                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.row_data,
+                     dataeng_internal._insertable_columns(q.table_name)), false);
   EXCEPTION WHEN unique_violation THEN
     -- the guard diverts an UPDATE's new row and keeps the old one, whose
     -- key the released row then repeats
