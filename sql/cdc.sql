@@ -343,6 +343,9 @@ BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  IF changed_only IS NULL THEN
+    RAISE EXCEPTION 'changed_only must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'

@@ -779,7 +779,8 @@ DECLARE
   i int;
 BEGIN
   IF tbl IS NULL OR quarantine IS NULL THEN
-    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION '% must not be null', CASE WHEN tbl IS NULL THEN 'table' ELSE 'quarantine' END
+      USING ERRCODE = 'null_value_not_allowed';
   END IF;
   SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
   IF owner_ IS NULL THEN
@@ -980,6 +981,10 @@ DECLARE
   failing jsonb;
   checks text;
 BEGIN
+  IF id IS NULL THEN
+    RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Pass the quarantine_id of a row of dataeng.quarantine.';
+  END IF;
   SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   -- a row the caller may not read does not exist for it, as in the view
   IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN

@@ -119,6 +119,10 @@ ALTER TABLE tr.released RENAME COLUMN memo TO note;
 SELECT dataeng.quarantine_release(min(quarantine_id), '{"email": "good2@example.com"}')
   FROM dataeng.quarantine WHERE table_name = 'tr.released'::regclass;
 SELECT * FROM tr.released ORDER BY id;
+-- NULL arguments say which (validate() blamed the table for a NULL
+-- quarantine; a NULL id was a row "<NULL>" that does not exist)
+SELECT * FROM dataeng.validate('tr.released', NULL);
+SELECT dataeng.quarantine_release(NULL);
 
 DROP SCHEMA tr CASCADE;
 DROP EXTENSION dataeng;
