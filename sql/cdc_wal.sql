@@ -222,6 +222,41 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_start() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_start() IS
   'internal: start the WAL capture worker of this database at commit';
 
+-- A restored database (pg_restore) gets dataeng.cdc_tables, configuration,
+-- and the publication, but no slot, no position and no worker: a table
+-- restored as captured from the WAL had nothing capturing it (no trigger,
+-- and no worker to start after a server start either, since none has a
+-- slot there), while cdc_tables said it was.  Each such row restored
+-- starts the database's worker at the commit of the restore's
+-- transaction (it makes its slot and captures from there); a server that
+-- cannot capture from the WAL says so.  cdc_enable() inserts its rows
+-- with active_method 'trigger' and starts the worker itself.
+CREATE FUNCTION dataeng_internal._cdc_wal_restore()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF current_setting('wal_level') <> 'logical'
+     OR NOT coalesce((SELECT i.preloaded FROM dataeng.info() i), false) THEN
+    RAISE WARNING 'table % is captured from the WAL, which this server cannot do', NEW.table_name
+      USING DETAIL = format('wal_level is %s, and dataeng is %sin shared_preload_libraries: its changes are not captured.',
+                            current_setting('wal_level'),
+                            CASE WHEN coalesce((SELECT i.preloaded FROM dataeng.info() i), false) THEN '' ELSE 'not ' END),
+            HINT = 'Set wal_level = logical and shared_preload_libraries = ''dataeng'', restart the server and call dataeng.cdc_enable() with method => ''wal'' again, or call it with method => ''trigger''.';
+  ELSE
+    PERFORM dataeng_internal._cdc_wal_start();
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_restore() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_restore() IS
+  'internal: start the WAL capture worker for a table restored as captured from the WAL';
+CREATE TRIGGER restore_wal AFTER INSERT ON dataeng.cdc_tables
+  FOR EACH ROW WHEN (NEW.active_method = 'wal')
+  EXECUTE FUNCTION dataeng_internal._cdc_wal_restore();
+
 -- Run by the WAL worker in a round that has applied every change written
 -- before it locked the tables being switched: make the publication and
 -- the capture triggers what cdc_tables asks for.
