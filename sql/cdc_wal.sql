@@ -420,6 +420,29 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_status()';
 
+-- The tables the WAL worker stopped capturing, of those the caller may
+-- read (what dataeng.pipeline_status reports as failing): cdc_status
+-- without its slot measurement and its warning.
+CREATE FUNCTION dataeng_internal._cdc_capture_errors()
+RETURNS TABLE (table_name regclass, capture_error text)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_capture_errors'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors() IS
+  'internal: the captured tables the calling role may read that the WAL worker stopped capturing, and why';
+
+CREATE FUNCTION dataeng_internal._cdc_capture_errors_as_owner(caller regrole)
+RETURNS TABLE (table_name regclass, capture_error text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT ct.table_name, ct.capture_error
+    FROM dataeng.cdc_tables ct
+   WHERE ct.capture_error IS NOT NULL AND dataeng_internal._cdc_can_read(caller, ct.table_name)
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) IS
+  'internal: body of dataeng_internal._cdc_capture_errors()';
+
 CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng_internal._cdc_status();
 COMMENT ON VIEW dataeng.cdc_status IS
   'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit';

@@ -335,10 +335,20 @@ BEGIN
       CROSS JOIN cfg
       LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
   -- captured tables
-  SELECT 'captured table', t.table_name::text, 'ok', 'changes are captured',
-         NULL::bigint, NULL::numeric, NULL::timestamptz, NULL::text, NULL::timestamptz,
-         NULL::regrole, t.table_name, NULL::text, NULL::text
+  -- (a table the WAL worker stopped capturing, a change it could not
+  -- decode or its slot lost, is failing until cdc_enable() again)
+  SELECT 'captured table', t.table_name::text,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'failing' ELSE 'ok' END,
+         CASE WHEN cs.capture_error IS NOT NULL
+              THEN format('changes are not captured since the WAL capture worker stopped it: %s; its owner runs dataeng.cdc_enable() again to capture it from then on',
+                          cs.capture_error)
+              ELSE 'changes are captured' END,
+         NULL::bigint, NULL::numeric, NULL::timestamptz, cs.capture_error, NULL::timestamptz,
+         NULL::regrole, t.table_name,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'capture_stopped' END,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'error' END
     FROM dataeng.cdc_tables_visible t
+    LEFT JOIN dataeng_internal._cdc_capture_errors() cs ON cs.table_name OPERATOR(pg_catalog.=) t.table_name
   UNION ALL
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,

@@ -193,6 +193,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_poll_unordered(text,integer)', 'v', true, 'u'),
   ('dataeng_internal._cdc_rename_column(oid,text,text,boolean)', 'v', false, 'u'),
   ('dataeng_internal._cdc_snapshot_with(pg_snapshot,xid8)', 'i', true, 's'),
+  ('dataeng_internal._cdc_capture_errors()', 's', false, 'u'),
+  ('dataeng_internal._cdc_capture_errors_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_status()', 's', false, 'u'),
   ('dataeng_internal._cdc_status_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_sync_triggers()', 'v', false, 'u'),
