@@ -106,6 +106,31 @@ ALTER TABLE undo_renamed RENAME COLUMN tel TO phone;
 SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = 'undo_renamed'::regclass;
 SELECT * FROM undo_renamed ORDER BY id;
 
+-------------------------------------------------------------------------------
+-- A partitioned (or inherited) table: a row is its partition and its ctid.
+-- Two rows at the same ctid of two partitions were one row to dedupe(): the
+-- survivor was deleted with its duplicate, and dedupe_undo() then failed.
+-------------------------------------------------------------------------------
+CREATE TABLE parted (id int, region text, email text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE parted_a PARTITION OF parted FOR VALUES IN ('a');
+CREATE TABLE parted_b PARTITION OF parted FOR VALUES IN ('b');
+INSERT INTO parted VALUES (1, 'a', 'x@y.org'), (2, 'b', 'x@y.org'), (3, 'a', 'z@y.org');
+SELECT clusters, rows_deleted FROM dataeng.dedupe('parted', '{email}', keep => 'first', order_by => 'id');
+SELECT * FROM parted ORDER BY id;
+SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = 'parted'::regclass;
+SELECT * FROM parted ORDER BY id;
+UPDATE parted SET email = NULL WHERE id = 1;
+SELECT clusters, rows_deleted, rows_filled FROM dataeng.dedupe('parted', '{region}', fill_nulls => true, keep => 'first', order_by => 'id');
+SELECT * FROM parted ORDER BY id;
+-- without a key column, find_duplicates names the partition with the ctid
+CREATE TABLE inherited (id int, email text);
+CREATE TABLE inherited_child () INHERITS (inherited);
+INSERT INTO inherited VALUES (1, 'q@y.org');
+INSERT INTO inherited_child VALUES (2, 'q@y.org');
+SELECT cluster_id, row_key FROM dataeng.find_duplicates('inherited', '{email}') ORDER BY row_key->>'partition';
+SELECT rows_deleted FROM dataeng.dedupe('inherited', '{email}', keep => 'last', order_by => 'id');
+SELECT tableoid::regclass AS part, * FROM inherited;
+
 DROP VIEW found_pairs;
-DROP TABLE idcols, customers, found, signups, "Undo Me", undo_renamed;
+DROP TABLE idcols, customers, found, signups, "Undo Me", undo_renamed, parted, inherited CASCADE;
 DROP EXTENSION dataeng;
