@@ -343,6 +343,9 @@ BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  IF changed_only IS NULL THEN
+    RAISE EXCEPTION 'changed_only must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
@@ -952,6 +955,15 @@ BEGIN
                         ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it.' END;
   END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
+    -- a listed table that was dropped: say so, not "permission denied"
+    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t::oid) THEN
+      RAISE EXCEPTION 'a table of consumer "%" was dropped', consumer
+        USING ERRCODE = 'undefined_table',
+              DETAIL = format('The table with OID %s, one of those the consumer was created with, no longer exists.', t::oid),
+              HINT = CASE WHEN consumer LIKE 'fact:%' OR consumer LIKE 'dim:%'
+                          THEN 'The consumer belongs to a fact or dimension: drop the fact or dimension.'
+                          ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it with the tables that exist.' END;
+    END IF;
     IF NOT dataeng_internal._cdc_can_read(caller, t) THEN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',

@@ -222,6 +222,41 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_start() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_start() IS
   'internal: start the WAL capture worker of this database at commit';
 
+-- A restored database (pg_restore) gets dataeng.cdc_tables, configuration,
+-- and the publication, but no slot, no position and no worker: a table
+-- restored as captured from the WAL had nothing capturing it (no trigger,
+-- and no worker to start after a server start either, since none has a
+-- slot there), while cdc_tables said it was.  Each such row restored
+-- starts the database's worker at the commit of the restore's
+-- transaction (it makes its slot and captures from there); a server that
+-- cannot capture from the WAL says so.  cdc_enable() inserts its rows
+-- with active_method 'trigger' and starts the worker itself.
+CREATE FUNCTION dataeng_internal._cdc_wal_restore()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF current_setting('wal_level') <> 'logical'
+     OR NOT coalesce((SELECT i.preloaded FROM dataeng.info() i), false) THEN
+    RAISE WARNING 'table % is captured from the WAL, which this server cannot do', NEW.table_name
+      USING DETAIL = format('wal_level is %s, and dataeng is %sin shared_preload_libraries: its changes are not captured.',
+                            current_setting('wal_level'),
+                            CASE WHEN coalesce((SELECT i.preloaded FROM dataeng.info() i), false) THEN '' ELSE 'not ' END),
+            HINT = 'Set wal_level = logical and shared_preload_libraries = ''dataeng'', restart the server and call dataeng.cdc_enable() with method => ''wal'' again, or call it with method => ''trigger''.';
+  ELSE
+    PERFORM dataeng_internal._cdc_wal_start();
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_restore() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_restore() IS
+  'internal: start the WAL capture worker for a table restored as captured from the WAL';
+CREATE TRIGGER restore_wal AFTER INSERT ON dataeng.cdc_tables
+  FOR EACH ROW WHEN (NEW.active_method = 'wal')
+  EXECUTE FUNCTION dataeng_internal._cdc_wal_restore();
+
 -- Run by the WAL worker in a round that has applied every change written
 -- before it locked the tables being switched: make the publication and
 -- the capture triggers what cdc_tables asks for.
@@ -384,6 +419,29 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) IS 'internal: body of dataeng_internal._cdc_status()';
+
+-- The tables the WAL worker stopped capturing, of those the caller may
+-- read (what dataeng.pipeline_status reports as failing): cdc_status
+-- without its slot measurement and its warning.
+CREATE FUNCTION dataeng_internal._cdc_capture_errors()
+RETURNS TABLE (table_name regclass, capture_error text)
+AS 'MODULE_PATHNAME', 'dataeng_cdc_capture_errors'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors() IS
+  'internal: the captured tables the calling role may read that the WAL worker stopped capturing, and why';
+
+CREATE FUNCTION dataeng_internal._cdc_capture_errors_as_owner(caller regrole)
+RETURNS TABLE (table_name regclass, capture_error text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT ct.table_name, ct.capture_error
+    FROM dataeng.cdc_tables ct
+   WHERE ct.capture_error IS NOT NULL AND dataeng_internal._cdc_can_read(caller, ct.table_name)
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) IS
+  'internal: body of dataeng_internal._cdc_capture_errors()';
 
 CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng_internal._cdc_status();
 COMMENT ON VIEW dataeng.cdc_status IS

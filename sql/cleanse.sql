@@ -229,13 +229,20 @@ BEGIN
                      ELSE 'median and mode need a type with an order; use constant.' END;
     END;
   WHEN 'locf' THEN
-    IF order_by IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
-                                          AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    IF order_by IS NULL THEN
       RAISE EXCEPTION 'strategy locf needs order_by, a column of %', tbl
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT ctid AS c, dataeng.locf(%2$I) OVER (ORDER BY %3$I) AS v FROM %1$s) f '
-                   'WHERE t.ctid = f.c AND t.%2$I IS NULL AND f.v IS NOT NULL', tbl, column_name, order_by);
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
+                      AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN
+      RAISE EXCEPTION 'order_by column "%" of table % does not exist', order_by, tbl
+        USING ERRCODE = 'undefined_column';
+    END IF;
+    -- a row is its table and ctid: in a partitioned (or inherited) table,
+    -- ctids repeat across partitions, and a ctid alone could give a row the
+    -- value carried to a row of another partition
+    EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT tableoid AS o, ctid AS c, dataeng.locf(%2$I) OVER (ORDER BY %3$I) AS v FROM %1$s) f '
+                   'WHERE t.tableoid = f.o AND t.ctid = f.c AND t.%2$I IS NULL AND f.v IS NOT NULL', tbl, column_name, order_by);
   ELSE
     RAISE EXCEPTION 'unknown strategy "%"', strategy
       USING ERRCODE = 'invalid_parameter_value',

@@ -375,9 +375,14 @@ BEGIN
     RAISE EXCEPTION 'key column % of table % does not exist', quote_ident(key_column), tbl
       USING ERRCODE = 'undefined_column';
   END IF;
+  -- without a key column, a row is its ctid, and in a partitioned (or
+  -- inherited) table its partition's too: ctids repeat across partitions
   PERFORM dataeng_internal._dedup_clusters(owner, tbl, columns, threshold,
-    CASE WHEN key_column IS NULL THEN 'pg_catalog.jsonb_build_object(''ctid'', CAST(ctid AS pg_catalog.text))'
-         ELSE format('pg_catalog.jsonb_build_object(%L, %I)', key_column, key_column) END);
+    CASE WHEN key_column IS NOT NULL
+         THEN format('pg_catalog.jsonb_build_object(%L, %I)', key_column, key_column)
+         WHEN (SELECT c.relhassubclass FROM pg_class c WHERE c.oid = tbl)
+         THEN 'pg_catalog.jsonb_build_object(''partition'', CAST(CAST(tableoid AS pg_catalog.regclass) AS pg_catalog.text), ''ctid'', CAST(ctid AS pg_catalog.text))'
+         ELSE 'pg_catalog.jsonb_build_object(''ctid'', CAST(ctid AS pg_catalog.text))' END);
   RETURN QUERY SELECT r.cluster_id, r.k, r.score FROM pg_temp._dd_result r ORDER BY r.cluster_id, r.id;
   DROP TABLE pg_temp._dd_result;
 END;
@@ -485,10 +490,12 @@ BEGIN
   END IF;
   owner := dataeng_internal._dedup_check(caller, tbl,
                                 CASE WHEN fill_nulls THEN '{SELECT,DELETE,UPDATE}' ELSE '{SELECT,DELETE}' END::text[]);
-  -- rows keep their place (ctid) until we are done
+  -- rows keep their place (ctid) until we are done; a row is its table
+  -- and ctid: in a partitioned (or inherited) table, ctids repeat across
+  -- partitions, and a ctid alone deleted every row having it
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
   PERFORM dataeng_internal._dedup_clusters(owner, tbl, columns, threshold,
-                                  'pg_catalog.to_jsonb(CAST(ctid AS pg_catalog.text))');
+    'pg_catalog.jsonb_build_array(CAST(tableoid AS pg_catalog.int8), CAST(ctid AS pg_catalog.text))');
 
   INSERT INTO dataeng.dedupe_runs (table_name, run_by, columns, threshold, keep, fill_nulls)
   VALUES (tbl, caller, columns, threshold, keep, fill_nulls) RETURNING dedupe_runs.run_id INTO run_id;
@@ -496,18 +503,19 @@ BEGIN
   rank_order := CASE keep
     WHEN 'most_complete' THEN 'nn DESC' || CASE WHEN order_by IS NULL THEN '' ELSE format(', t.%I', order_by) END
     WHEN 'first' THEN format('t.%I', order_by)
-    ELSE format('t.%I DESC', order_by) END || ', t.ctid';
+    ELSE format('t.%I DESC', order_by) END || ', t.tableoid, t.ctid';
   -- members of each cluster, ranked: 1 is the survivor (read as the owner)
   IF to_regclass('pg_temp._dd_members') IS NOT NULL THEN DROP TABLE pg_temp._dd_members; END IF;
   EXECUTE format('GRANT SELECT ON pg_temp._dd_result TO %s', owner);
   EXECUTE format(
     'CREATE TEMP TABLE _dd_members AS
-       SELECT * FROM dataeng_internal._dedup_as(%L, %L) AS m(cluster_id bigint, tid tid, old_row jsonb, rnk bigint)',
+       SELECT * FROM dataeng_internal._dedup_as(%L, %L) AS m(cluster_id bigint, toid oid, tid tid, old_row jsonb, rnk bigint)',
     owner, format(
-    'SELECT r.cluster_id, t.ctid AS tid, pg_catalog.to_jsonb(t) AS old_row,
+    'SELECT r.cluster_id, t.tableoid AS toid, t.ctid AS tid, pg_catalog.to_jsonb(t) AS old_row,
             pg_catalog.row_number() OVER (PARTITION BY r.cluster_id ORDER BY %s) AS rnk
        FROM pg_temp._dd_result r
-       JOIN %s t ON t.ctid OPERATOR(pg_catalog.=) CAST(r.k OPERATOR(pg_catalog.#>>) ''{}'' AS pg_catalog.tid)
+       JOIN %s t ON t.ctid OPERATOR(pg_catalog.=) CAST(r.k OPERATOR(pg_catalog.->>) 1 AS pg_catalog.tid)
+                AND t.tableoid OPERATOR(pg_catalog.=) CAST(CAST(r.k OPERATOR(pg_catalog.->>) 0 AS pg_catalog.int8) AS pg_catalog.oid)
        CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS nn FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(t)) e
                             WHERE e.value OPERATOR(pg_catalog.<>) ''null''::pg_catalog.jsonb) c',
     rank_order, tbl));
@@ -519,7 +527,7 @@ BEGIN
   IF fill_nulls THEN
     -- each NULL of a survivor takes the value of its best-ranked duplicate having one
     SELECT string_agg(format('%1$I = coalesce(t.%1$I, (SELECT d.%1$I FROM pg_temp._dd_members m2 '
-                             'JOIN %2$s d ON d.ctid OPERATOR(pg_catalog.=) m2.tid '
+                             'JOIN %2$s d ON d.ctid OPERATOR(pg_catalog.=) m2.tid AND d.tableoid OPERATOR(pg_catalog.=) m2.toid '
                              'WHERE m2.cluster_id OPERATOR(pg_catalog.=) m.cluster_id '
                              'AND m2.rnk OPERATOR(pg_catalog.>) 1 '
                              'AND d.%1$I IS NOT NULL ORDER BY m2.rnk LIMIT 1))', a.attname, tbl), ', ')
@@ -532,6 +540,7 @@ BEGIN
       FROM dataeng_internal._dedup_as(owner, format(
              'UPDATE %1$s t SET %2$s FROM pg_temp._dd_members m
                WHERE m.rnk OPERATOR(pg_catalog.=) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
+                 AND t.tableoid OPERATOR(pg_catalog.=) m.toid
               RETURNING m.cluster_id, m.old_row, pg_catalog.to_jsonb(t) AS new_row',
              tbl, fills)) AS u(cluster_id bigint, old_row jsonb, new_row jsonb)
      WHERE u.new_row <> u.old_row;
@@ -544,6 +553,7 @@ BEGIN
     FROM dataeng_internal._dedup_as(owner, format(
            'DELETE FROM %s t USING pg_temp._dd_members m
              WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
+               AND t.tableoid OPERATOR(pg_catalog.=) m.toid
             RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
   GET DIAGNOSTICS rows_deleted = ROW_COUNT;
   DROP TABLE pg_temp._dd_members;
@@ -592,6 +602,8 @@ DECLARE
   r dataeng.dedupe_runs := run.r;
   owner regrole := run.owner;
   cols text;
+  upd_cols text;
+  gone text;
   n bigint;
   m bigint;
   expected bigint;
@@ -624,7 +636,27 @@ BEGIN
   PERFORM dataeng_internal._dedup_check(caller, r.table_name,
                                CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
   cols := dataeng_internal._insertable_columns(r.table_name);
+  -- the survivors' columns an UPDATE may set: not an identity column
+  -- GENERATED ALWAYS (PostgreSQL refuses it even unchanged; the fill
+  -- never changes one)
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO upd_cols
+    FROM pg_attribute a
+   WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.attgenerated = '' AND a.attidentity <> 'a';
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+  -- a column of the logged rows renamed or dropped since the run: its
+  -- values would be lost (jsonb_populate_record skips unknown keys)
+  SELECT string_agg(DISTINCT quote_ident(k), ', ') INTO gone
+    FROM dataeng.dedupe_log l, jsonb_object_keys(l.old_row) k
+   WHERE l.run_id = r.run_id
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = r.table_name AND a.attname = k
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF gone IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot undo dedupe run %: table % has no column % any more', run_id, r.table_name, gone
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The rows the run logged have values for it: it was renamed or dropped since the run, and the undo would lose them.',
+            HINT = 'Rename the column back to undo the run, or restore the rows by hand from dataeng.dedupe_log.';
+  END IF;
 
   -- what to restore, readable by the owner, who writes the table
   IF to_regclass('pg_temp._dd_undo') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo; END IF;
@@ -641,7 +673,7 @@ BEGIN
                      AND pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.=) l.new_row
                   RETURNING 1)
        SELECT pg_catalog.count(*) FROM u',
-      r.table_name, cols)) AS u(n bigint);
+      r.table_name, upd_cols)) AS u(n bigint);
     IF m <> expected THEN
       RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
         USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -314,6 +314,9 @@ BEGIN
      WHERE s.setting OPERATOR(pg_catalog.=) ANY ('{lag_changes,max_lag}') AND s.object OPERATOR(pg_catalog.<>) '*'),
   lagged AS (
     SELECT c.*, f.name AS fact_name,
+           -- a table it reads that was dropped (its polls fail)
+           (SELECT min(t::oid) FROM unnest(c.tables) t
+             WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) AS gone,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
               coalesce((SELECT o.value::bigint FROM own_cfg o
@@ -332,16 +335,29 @@ BEGIN
       CROSS JOIN cfg
       LEFT JOIN aggs f ON f.consumer OPERATOR(pg_catalog.=) c.name)
   -- captured tables
-  SELECT 'captured table', t.table_name::text, 'ok', 'changes are captured',
-         NULL::bigint, NULL::numeric, NULL::timestamptz, NULL::text, NULL::timestamptz,
-         NULL::regrole, t.table_name, NULL::text, NULL::text
+  -- (a table the WAL worker stopped capturing, a change it could not
+  -- decode or its slot lost, is failing until cdc_enable() again)
+  SELECT 'captured table', t.table_name::text,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'failing' ELSE 'ok' END,
+         CASE WHEN cs.capture_error IS NOT NULL
+              THEN format('changes are not captured since the WAL capture worker stopped it: %s; its owner runs dataeng.cdc_enable() again to capture it from then on',
+                          cs.capture_error)
+              ELSE 'changes are captured' END,
+         NULL::bigint, NULL::numeric, NULL::timestamptz, cs.capture_error, NULL::timestamptz,
+         NULL::regrole, t.table_name,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'capture_stopped' END,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'error' END
     FROM dataeng.cdc_tables_visible t
+    LEFT JOIN dataeng_internal._cdc_capture_errors() cs ON cs.table_name OPERATOR(pg_catalog.=) t.table_name
   UNION ALL
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,
-         CASE WHEN l.expired_at IS NOT NULL THEN 'failing' WHEN l.behind THEN 'warning' ELSE 'ok' END,
+         CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL THEN 'failing'
+              WHEN l.behind THEN 'warning' ELSE 'ok' END,
          CASE WHEN l.expired_at IS NOT NULL
               THEN format('expired at %s: %s; drop and re-create it', l.expired_at, l.expired_reason)
+              WHEN l.gone IS NOT NULL
+              THEN format('the table with OID %s it reads was dropped: polling it fails; drop and re-create it', l.gone)
               WHEN l.behind
               THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
                           l.pending_changes, round(l.lag_seconds))
@@ -445,8 +461,11 @@ BEGIN
   UNION ALL
   -- monitors: the latest check
   SELECT 'monitor', m.name,
-         CASE WHEN c.check_id IS NULL THEN 'ok' WHEN c.ok THEN 'ok' ELSE 'failing' END,
-         CASE WHEN c.check_id IS NULL THEN format('not checked yet (schedule %s)', m.schedule)
+         CASE WHEN mj.error_message IS NOT NULL THEN 'failing'
+              WHEN c.check_id IS NULL THEN 'ok' WHEN c.ok THEN 'ok' ELSE 'failing' END,
+         CASE WHEN mj.error_message IS NOT NULL
+              THEN format('its latest check failed: %s', mj.error_message)
+              WHEN c.check_id IS NULL THEN format('not checked yet (schedule %s)', m.schedule)
               WHEN c.ok THEN format('%s rows in the last %s, newest %s', c.rows_in_period, m.per, c.newest)
               ELSE array_to_string(c.problems, '; ') END,
          NULL::bigint,
@@ -465,6 +484,14 @@ BEGIN
     LEFT JOIN LATERAL (
       SELECT x.* FROM dataeng.monitor_checks x
        WHERE x.monitor OPERATOR(pg_catalog.=) m.name ORDER BY x.check_id DESC LIMIT 1) c ON true
+    -- a check that could not run (the table dropped, the time column
+    -- renamed) records no check: the monitor's job says why it failed
+    LEFT JOIN LATERAL (
+      SELECT jr.error_message FROM dataeng.jobs j
+        JOIN dataeng.job_runs jr ON jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
+       WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' || m.name)
+         AND j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+         AND jr.started_at OPERATOR(pg_catalog.>) coalesce(c.checked_at, '-infinity')) mj ON true
   UNION ALL
   -- the change log (what the last maintenance counted): superusers; a
   -- warning past change_log_max, or while a consumer is behind (it holds

@@ -239,6 +239,17 @@ BEGIN
     SELECT format_type(atttypid, atttypmod) INTO coltype FROM pg_attribute
      WHERE attrelid = r.table_name AND attname = r.column_name AND attnum > 0 AND NOT attisdropped;
   END IF;
+  -- the column of a row-level rule renamed or dropped since: an error that
+  -- says so (the condition would otherwise fail as a broken query, in
+  -- validate(), the guard and quarantine_release() alike); _validate()
+  -- checks the set-level kinds' columns the same way
+  IF r.column_name IS NOT NULL AND coltype IS NULL
+     AND r.kind IN ('not_null', 'accepted_values', 'range', 'regex', 'length', 'validator') THEN
+    RAISE EXCEPTION 'rule "%" of table % checks column "%", which no longer exists', r.rule_name, r.table_name, r.column_name
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'The column was renamed or dropped after the rule was added.',
+            HINT = 'Drop the rule with dataeng.rule_drop() and add it again for the column it should check.';
+  END IF;
   CASE r.kind
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
@@ -768,7 +779,8 @@ DECLARE
   i int;
 BEGIN
   IF tbl IS NULL OR quarantine IS NULL THEN
-    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION '% must not be null', CASE WHEN tbl IS NULL THEN 'table' ELSE 'quarantine' END
+      USING ERRCODE = 'null_value_not_allowed';
   END IF;
   SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
   IF owner_ IS NULL THEN
@@ -798,6 +810,27 @@ BEGIN
     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
    WHERE ix.indrelid = tbl AND ix.indisprimary;
   key_expr := coalesce(key_expr, 'to_jsonb(t.ctid::text)');
+
+  -- every column a rule names must still exist (renamed or dropped since the
+  -- rule was added: say so, rather than fail as a broken query)
+  SELECT x.rule_name, x.c INTO cond, cols
+    FROM unnest(rules_) x0,
+         LATERAL (SELECT x0.rule_name, c
+                    FROM unnest(ARRAY[x0.column_name] || ARRAY(SELECT jsonb_array_elements_text(
+                                CASE WHEN jsonb_typeof(x0.params->'columns') = 'array'
+                                     THEN x0.params->'columns' ELSE '[]' END))) c
+                   WHERE c IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c
+                                        AND a.attnum > 0 AND NOT a.attisdropped)) x
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'rule "%" of table % checks column "%", which no longer exists', cond, tbl, cols
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'The column was renamed or dropped after the rule was added.',
+            HINT = 'Drop the rule with dataeng.rule_drop() and add it again for the column it should check.';
+  END IF;
+  cond := NULL;
+  cols := NULL;
 
   -- one scan for every row-level rule
   FOR i IN 1 .. cardinality(rules_) LOOP
@@ -948,6 +981,10 @@ DECLARE
   failing jsonb;
   checks text;
 BEGIN
+  IF id IS NULL THEN
+    RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Pass the quarantine_id of a row of dataeng.quarantine.';
+  END IF;
   SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
   -- a row the caller may not read does not exist for it, as in the view
   IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
@@ -956,6 +993,35 @@ BEGIN
   IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- every value given or kept must land in a column: a key the table does
+  -- not have would be dropped by jsonb_populate_record without a word
+  IF corrected IS NOT NULL THEN
+    IF jsonb_typeof(corrected) <> 'object' THEN
+      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
+      FROM jsonb_object_keys(corrected) k
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.table_name AND a.attname = k
+                          AND a.attnum > 0 AND NOT a.attisdropped);
+    IF checks IS NOT NULL THEN
+      RAISE EXCEPTION 'corrected names column % that table % does not have', checks, q.table_name
+        USING ERRCODE = 'undefined_column',
+              HINT = 'Name the columns of the table as they are now.';
+    END IF;
+  END IF;
+  SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
+    FROM jsonb_object_keys(q.row_data) k
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.table_name AND a.attname = k
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF checks IS NOT NULL THEN
+    RAISE EXCEPTION 'quarantined row % has values for column % that table % no longer has', id, checks, q.table_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The column was renamed or dropped after the row was quarantined; putting the row back would lose its value.',
+            HINT = 'Rename the column back to release the row, or insert it by hand from dataeng.quarantine.';
+  END IF;
+  checks := NULL;
   IF corrected IS NOT NULL THEN
     q.row_data := q.row_data || corrected;
   END IF;
@@ -980,8 +1046,12 @@ BEGIN
   -- row), as dedupe_undo() does
   BEGIN
     PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
-              format('WITH i AS (INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L::jsonb) RETURNING 1) '
-                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.table_name, q.row_data), false);
+              -- generated columns are computed again; an identity column
+              -- keeps the value the row had (GENERATED ALWAYS included)
+              format('WITH i AS (INSERT INTO %1$s (%3$s) OVERRIDING SYSTEM VALUE '
+                     'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING 1) '
+                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.row_data,
+                     dataeng_internal._insertable_columns(q.table_name)), false);
   EXCEPTION WHEN unique_violation THEN
     -- the guard diverts an UPDATE's new row and keeps the old one, whose
     -- key the released row then repeats

@@ -37,6 +37,7 @@ SELECT dataeng.cdc_enable('dataeng.cdc_tables');
 SELECT dataeng.cdc_disable('dataeng_internal.cdc_consumer_state');
 SELECT dataeng.cdc_enable('no_such_table');
 SELECT dataeng.cdc_enable(NULL);
+SELECT dataeng.cdc_enable('e_src', changed_only => NULL);   -- said: null value in column of cdc_tables
 SELECT dataeng.cdc_disable(NULL);              -- STRICT: nothing to do
 SELECT dataeng.cdc_disable('e_src');           -- not captured: false
 -- nothing was installed or recorded by any of these
@@ -236,6 +237,26 @@ CREATE TABLE e_gone (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('e_gone');
 DROP TABLE e_gone;
 SELECT count(*) AS forgotten FROM dataeng.cdc_tables WHERE table_name::text = 'e_gone';
+-- a consumer of a dropped table says the table was dropped (not "permission
+-- denied for table <oid>") and how to go on; dropping it still works
+CREATE TABLE e_gone2 (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('e_gone2');
+SELECT dataeng.cdc_consumer_create('e_gone_reader', '{e_gone2}');
+INSERT INTO e_gone2 VALUES (1);
+DROP TABLE e_gone2;
+\set VERBOSITY terse
+SELECT count(*) FROM dataeng.cdc_poll('e_gone_reader');
+SELECT dataeng.cdc_ack('e_gone_reader');
+\set VERBOSITY default
+DO $$
+DECLARE st text; h text;
+BEGIN
+  PERFORM dataeng.cdc_poll('e_gone_reader');
+EXCEPTION WHEN undefined_table THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, h = PG_EXCEPTION_HINT;
+  RAISE NOTICE '% %', st, h;
+END $$;
+SELECT dataeng.cdc_consumer_drop('e_gone_reader');
 CREATE SCHEMA e_gone_schema;
 CREATE TABLE e_gone_schema.t (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('e_gone_schema.t');

@@ -105,6 +105,19 @@ SELECT count(*) FROM dataeng.on_change_dead_letters;
 SELECT count(*) FROM dataeng_internal.on_change_triggers;
 RESET ROLE;
 
+-- a handler dropped after its trigger was created: its batches are dead
+-- letters that say so (undefined_function), not an internal "cache lookup
+-- failed for function"
+CREATE FUNCTION oc_gone(changes dataeng.change[]) RETURNS void LANGUAGE sql AS 'SELECT';
+SELECT dataeng.on_change('gone', 'oc_src', 'oc_gone(dataeng.change[])', '{I}');
+SELECT dataeng.cdc_wal_sync();
+DROP FUNCTION oc_gone(dataeng.change[]);
+INSERT INTO oc_src VALUES (13, 'after the drop');
+SELECT dataeng.cdc_wal_sync();
+SELECT trigger_name, error, sqlstate, cardinality(changes) AS n
+  FROM dataeng.on_change_dead_letters WHERE trigger_name = 'gone' ORDER BY id;
+SELECT dataeng.on_change_drop('gone');
+
 -- clean up: the worker stops with the last table captured from the WAL
 SELECT dataeng.on_change_drop('failing'), dataeng.on_change_drop('pausing');
 SELECT dataeng.cdc_disable('oc_src'), dataeng.cdc_disable('oc_trg');

@@ -41,11 +41,20 @@ SELECT table_name,
 INSERT INTO m5 VALUES (2, 2);
 SELECT dataeng.cdc_wal_sync();
 SELECT count(*) AS m5_changes FROM dataeng.changes WHERE table_name = 'm5'::regclass;
+-- and the status says so, with an alert (it said "ok: changes are
+-- captured", and no alert was raised)
+SELECT kind, name, state, regexp_replace(reason, 'commit [0-9A-F]+/[0-9A-F]+', 'commit X/X') AS reason
+  FROM dataeng.pipeline_status WHERE name IN ('public.m5', 'public.ws_other') ORDER BY name;
+SELECT (dataeng.alert_check()).raised > 0 AS raised;
+SELECT kind, object, severity FROM dataeng.alerts_open WHERE kind = 'capture_stopped';
 SELECT dataeng.cdc_enable('m5', method => 'wal');
 INSERT INTO m5 VALUES (3, 3);
 SELECT dataeng.cdc_wal_sync();
 SELECT op, new_row FROM dataeng.changes WHERE table_name = 'm5'::regclass ORDER BY change_id;
 SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'm5'::regclass;
+SELECT kind, name, state FROM dataeng.pipeline_status WHERE name = 'public.m5';
+SELECT (dataeng.alert_check()).resolved > 0 AS resolved;
+SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind = 'capture_stopped';
 
 -- 2. A domain array's check is its owner's code: it runs in the worker as
 -- the table's owner, and its error stops that table only.

@@ -83,6 +83,54 @@ SELECT cluster_id, count(*) AS members, min((row_key->>'id')::int) AS first_id,
 SELECT clusters, rows_deleted FROM dataeng.dedupe('signups', '{email}', keep => 'first', order_by => 'id');
 SELECT count(*) AS rows_left, count(DISTINCT lower(btrim(email))) AS distinct_emails FROM signups;
 
+-------------------------------------------------------------------------------
+-- dedupe_undo of a run that filled a survivor of a table with an identity
+-- column GENERATED ALWAYS puts the survivor back (it failed: "column "ID"
+-- can only be updated to DEFAULT"), and a run whose logged rows have a
+-- column renamed or dropped since is refused, never undone without their
+-- values
+-------------------------------------------------------------------------------
+CREATE TABLE "Undo Me" ("ID" int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, phone text, nick text);
+INSERT INTO "Undo Me" (email, phone, nick) VALUES ('a@x.org', NULL, 'z'), ('a@x.org', '1', NULL), ('b@x.org', '2', 'b');
+SELECT clusters, rows_deleted, rows_filled FROM dataeng.dedupe('"Undo Me"', '{email}', fill_nulls => true);
+SELECT * FROM "Undo Me" ORDER BY "ID";
+SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = '"Undo Me"'::regclass;
+SELECT * FROM "Undo Me" ORDER BY "ID";
+CREATE TABLE undo_renamed (id int PRIMARY KEY, email text, phone text);
+INSERT INTO undo_renamed VALUES (1, 'a@x.org', '9'), (2, 'a@x.org', '1');
+SELECT rows_deleted FROM dataeng.dedupe('undo_renamed', '{email}', keep => 'last', order_by => 'id');
+ALTER TABLE undo_renamed RENAME COLUMN phone TO tel;
+SELECT dataeng.dedupe_undo(max(run_id)) FROM dataeng.dedupe_runs WHERE table_name = 'undo_renamed'::regclass;
+SELECT * FROM undo_renamed ORDER BY id;
+ALTER TABLE undo_renamed RENAME COLUMN tel TO phone;
+SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = 'undo_renamed'::regclass;
+SELECT * FROM undo_renamed ORDER BY id;
+
+-------------------------------------------------------------------------------
+-- A partitioned (or inherited) table: a row is its partition and its ctid.
+-- Two rows at the same ctid of two partitions were one row to dedupe(): the
+-- survivor was deleted with its duplicate, and dedupe_undo() then failed.
+-------------------------------------------------------------------------------
+CREATE TABLE parted (id int, region text, email text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE parted_a PARTITION OF parted FOR VALUES IN ('a');
+CREATE TABLE parted_b PARTITION OF parted FOR VALUES IN ('b');
+INSERT INTO parted VALUES (1, 'a', 'x@y.org'), (2, 'b', 'x@y.org'), (3, 'a', 'z@y.org');
+SELECT clusters, rows_deleted FROM dataeng.dedupe('parted', '{email}', keep => 'first', order_by => 'id');
+SELECT * FROM parted ORDER BY id;
+SELECT dataeng.dedupe_undo(max(run_id)) AS reinserted FROM dataeng.dedupe_runs WHERE table_name = 'parted'::regclass;
+SELECT * FROM parted ORDER BY id;
+UPDATE parted SET email = NULL WHERE id = 1;
+SELECT clusters, rows_deleted, rows_filled FROM dataeng.dedupe('parted', '{region}', fill_nulls => true, keep => 'first', order_by => 'id');
+SELECT * FROM parted ORDER BY id;
+-- without a key column, find_duplicates names the partition with the ctid
+CREATE TABLE inherited (id int, email text);
+CREATE TABLE inherited_child () INHERITS (inherited);
+INSERT INTO inherited VALUES (1, 'q@y.org');
+INSERT INTO inherited_child VALUES (2, 'q@y.org');
+SELECT cluster_id, row_key FROM dataeng.find_duplicates('inherited', '{email}') ORDER BY row_key->>'partition';
+SELECT rows_deleted FROM dataeng.dedupe('inherited', '{email}', keep => 'last', order_by => 'id');
+SELECT tableoid::regclass AS part, * FROM inherited;
+
 DROP VIEW found_pairs;
-DROP TABLE idcols, customers, found, signups;
+DROP TABLE idcols, customers, found, signups, "Undo Me", undo_renamed, parted, inherited CASCADE;
 DROP EXTENSION dataeng;

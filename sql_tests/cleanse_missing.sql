@@ -46,6 +46,23 @@ SELECT dataeng.fill_missing('m', 'temp', 'guess');
 SELECT dataeng.fill_missing('m', 'temp', 'locf');
 SELECT dataeng.fill_missing('m', 'temp', 'constant');
 SELECT dataeng.fill_missing('m', 'temp', 'constant', 'warm');
+-- an order_by that is not a column: 42703, as for column_name (it said
+-- "needs order_by")
+SELECT dataeng.fill_missing('m', 'temp', 'locf', order_by => 'no such');
+\set VERBOSITY sqlstate
+SELECT dataeng.fill_missing('m', 'temp', 'locf', order_by => 'no such');
+\set VERBOSITY default
+
+-- locf over a partitioned table: each row takes the value carried to it,
+-- not one carried to the row at the same ctid of another partition (at 10
+-- took 1000, carried to at 2 of the other partition)
+CREATE TABLE fp (at int, region text, v int) PARTITION BY LIST (region);
+CREATE TABLE fp_a PARTITION OF fp FOR VALUES IN ('a');
+CREATE TABLE fp_b PARTITION OF fp FOR VALUES IN ('b');
+INSERT INTO fp VALUES (1, 'b', 1000), (2, 'b', NULL), (9, 'a', 5), (10, 'a', NULL);
+SELECT dataeng.fill_missing('fp', 'v', 'locf', order_by => 'at');
+SELECT * FROM fp ORDER BY at;
+DROP TABLE fp;
 
 DROP TABLE readings, m;
 DROP EXTENSION dataeng;

@@ -210,6 +210,26 @@ SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind = 'range';
 SELECT event, kind, called_as FROM pager_log WHERE kind = 'range';
 SELECT dataeng.alert_handler_drop('broken_pager(jsonb)'), dataeng.alert_handler_drop('page(jsonb)');
 
+-- a monitor whose checks cannot run (its time column renamed, its table
+-- dropped) and a consumer one of whose tables was dropped are failing,
+-- saying why (they stayed "ok" with their last good state)
+CREATE TABLE "Gone T" ("At" timestamptz);
+INSERT INTO "Gone T" VALUES (now());
+SELECT dataeng.monitor_create('gone "m"', '"Gone T"', 'At', max_silence => '1 hour', schedule => '@yearly');
+SELECT (dataeng.monitor_check('gone "m"')).ok;
+SELECT dataeng.cdc_enable('"Gone T"');
+SELECT dataeng.cdc_consumer_create('gone reader', '{"\"Gone T\""}');
+SELECT kind, name, state FROM dataeng.pipeline_status WHERE name IN ('gone "m"', 'gone reader') ORDER BY 1;
+ALTER TABLE "Gone T" RENAME COLUMN "At" TO at2;
+SELECT dataeng.job_run_now('monitor:gone "m"');
+SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'monitor:gone "m"'$$) AS check_failed;
+SELECT kind, name, state, reason FROM dataeng.pipeline_status WHERE name = 'gone "m"';
+DROP TABLE "Gone T";
+SELECT dataeng.maintain() IS NOT NULL AS measured;
+SELECT kind, name, state, reason ~ 'was dropped: polling it fails' AS says_why
+  FROM dataeng.pipeline_status WHERE name = 'gone reader';
+SELECT dataeng.monitor_drop('gone "m"'), dataeng.cdc_consumer_drop('gone reader');
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP VIEW daily;

@@ -59,6 +59,11 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '* * * foo *',
     '1,,2 * * * *',
     '* * * *',
+    -- a cron expression missing a field: PostgreSQL's interval input read
+    -- '*/5 * * *' and '*/5' as 5 seconds, and the job ran every 5 seconds
+    '*/5 * * *',
+    '*/5',
+    '0,30 * * *',
     '* * * * * *',
     '0 0 30 2 *',
     '@fortnightly',
@@ -70,7 +75,8 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
 SELECT dataeng_internal._schedule_next('*/5 * * * mon-frx', now());
 \set VERBOSITY terse
 SELECT s, dataeng_internal._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
-                                                        '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours']) s;
+                                                        '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours',
+                                                        '*/5 * * *', '*/5']) s;
 
 -------------------------------------------------------------------------------
 -- Bad arguments

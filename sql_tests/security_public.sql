@@ -45,6 +45,7 @@ INSERT INTO reasons VALUES
   ('on_change', 'entry point'), ('on_change_drop', 'entry point'),
   ('on_change_pause', 'entry point'), ('on_change_resume', 'entry point'), ('_on_change_list', 'entry point'),
   ('_dead_letter_list', 'entry point'), ('_cdc_status', 'entry point'), ('cdc_wal_sync', 'entry point'),
+  ('_cdc_capture_errors', 'entry point'),
   -- C writing a table the caller names: only one the caller owns (and holds
   -- SELECT, INSERT, UPDATE, DELETE on), exactly as _fact_side_create made it
   ('_fact_side_apply', 'writes caller-owned table only'),

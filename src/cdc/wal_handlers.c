@@ -37,6 +37,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/regproc.h"
 #include "utils/rls.h"
+#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 #include "pgstat.h"
@@ -162,6 +163,18 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 					 errmsg("permission denied for table %s", get_rel_name(t->relid)),
 					 errdetail("Role %s, which created on_change trigger \"%s\", may no longer read the whole table.",
 							   GetUserNameFromId(t->owner, true), t->name)));
+		/*
+		 * A handler dropped since on_change(): say so (for a superuser's
+		 * trigger the ACL check passes and fmgr_info() would fail with
+		 * "cache lookup failed", an internal error)
+		 */
+		if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(t->handler)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("handler of on_change trigger \"%s\" does not exist", t->name),
+					 errdetail("Function with OID %u was dropped after the trigger was created.", t->handler),
+					 errhint("Drop the trigger with dataeng.on_change_drop() and create it again with a handler that exists; "
+							 "dataeng.dead_letters keeps the changes it was not given.")));
 		if (pg_proc_aclcheck(t->handler, t->owner, ACL_EXECUTE) != ACLCHECK_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -401,6 +401,14 @@ interval_parse(const char *s, Interval *out)
 
 	if (strlen(s) >= sizeof(workbuf) - 1)
 		return false;
+
+	/*
+	 * '*', '/' and ',' are cron syntax, never an interval's: PostgreSQL's
+	 * interval input reads a cron expression missing a field (every 5
+	 * minutes with the day of week left out) as 5 seconds.
+	 */
+	if (strpbrk(s, "*/,") != NULL)
+		return false;
 	if (ParseDateTime(s, workbuf, sizeof(workbuf), field, ftype,
 					  MAXDATEFIELDS, &nf) != 0)
 		return false;
@@ -447,6 +455,24 @@ schedule_next(const char *sched, TimestampTz after)
 		return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
 													   TimestampTzGetDatum(after),
 													   IntervalPGetDatum(&iv)));
+	}
+	if (strpbrk(sched, "*/,") != NULL)
+	{
+		int			nf = 0;
+		const char *p = sched;
+
+		while (*p)
+		{
+			while (isspace((unsigned char) *p))
+				p++;
+			if (!*p)
+				break;
+			nf++;
+			while (*p && !isspace((unsigned char) *p))
+				p++;
+		}
+		CRON_FAIL("A cron expression has 5 fields (minute, hour, day of month, month, day of week); this one has %d.",
+				  nf);
 	}
 	CRON_FAIL("It is neither a 5-field cron expression, an @keyword nor an interval.");
 	return 0;					/* not reached */

@@ -196,6 +196,7 @@ guard_plan(Relation rel, Trigger *trigger)
 	bool		isnull;
 	Oid			rulesrel;
 	InternalSql as_owner;
+	MemoryContext oldcxt;
 
 	if (guard_plans == NULL)
 	{
@@ -257,12 +258,40 @@ guard_plan(Relation rel, Trigger *trigger)
 	}
 	entry->rulesowner = entry->rulesrelid == relid ? rel->rd_rel->relowner : rel_owner(entry->rulesrelid);
 	args[0] = ObjectIdGetDatum(entry->rulesrelid);
-	if (SPI_execute_with_args(dataeng_internal_sql("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
-											  "dataeng_internal._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
-											  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
-											  "AND dataeng_internal._rule_condition(r) IS NOT NULL"),
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
+	oldcxt = CurrentMemoryContext;
+
+	/*
+	 * A rule that cannot be compiled (its column renamed or dropped since)
+	 * is reported as the writer's error, without the CONTEXT of the
+	 * internal function and query that found it; an internal error keeps
+	 * its context.
+	 */
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(dataeng_internal_sql("SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', "
+												  "dataeng_internal._rule_condition(r), r.rule_name), ', ' ORDER BY r.rule_id) "
+												  "FROM dataeng.rules r WHERE r.table_name = $1 AND r.severity = 'error' "
+												  "AND dataeng_internal._rule_condition(r) IS NOT NULL"),
+								  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->elevel != ERROR ||
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
+			PG_RE_THROW();
+		FlushErrorState();
+		SetUserIdAndSecContext(as_owner.userid, as_owner.sec_context);
+		edata->context = NULL;
+		edata->internalquery = NULL;
+		edata->internalpos = 0;
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	internal_sql_end(&as_owner);
