@@ -195,22 +195,42 @@ arg_element_type(FunctionCallInfo fcinfo, int argno)
 	return elem;
 }
 
-/* the order of the call's values (cached for the call site) */
-static AggOrder *
-call_order(FunctionCallInfo fcinfo, Oid elem, bool desc)
+/*
+ * The order of _fact_reserve()'s values at a call site, kept in its
+ * fn_extra with what it was made from: the type of the call's first
+ * argument, its collation and the order's direction (no catalog lookup
+ * for the calls after the first).
+ */
+typedef struct ReserveCallSite
 {
-	AggOrder   *o = (AggOrder *) fcinfo->flinfo->fn_extra;
+	Oid			argtype;
+	Oid			collid;			/* the call's collation, as it came */
+	bool		desc;
+	AggOrder	order;
+} ReserveCallSite;
+
+static AggOrder *
+call_order(FunctionCallInfo fcinfo, bool desc)
+{
+	ReserveCallSite *c = (ReserveCallSite *) fcinfo->flinfo->fn_extra;
+	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	Oid			collid = PG_GET_COLLATION();
 
-	if (!OidIsValid(collid) && type_is_collatable(elem))
-		collid = DEFAULT_COLLATION_OID;
-	if (o == NULL || o->typid != elem || o->desc != desc || o->collid != collid)
+	if (c == NULL || c->argtype != t || c->desc != desc || c->collid != collid)
 	{
-		o = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggOrder));
-		agg_order_init(o, elem, collid, desc, fcinfo->flinfo->fn_mcxt);
-		fcinfo->flinfo->fn_extra = o;
+		Oid			elem = arg_element_type(fcinfo, 0);
+		Oid			ocoll = collid;
+
+		if (!OidIsValid(ocoll) && type_is_collatable(elem))
+			ocoll = DEFAULT_COLLATION_OID;
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ReserveCallSite));
+		agg_order_init(&c->order, elem, ocoll, desc, fcinfo->flinfo->fn_mcxt);
+		c->argtype = t;
+		c->collid = collid;
+		c->desc = desc;
+		fcinfo->flinfo->fn_extra = c;
 	}
-	return o;
+	return &c->order;
 }
 
 static void
@@ -327,6 +347,88 @@ memo_keep(const AggOrder *o, int k, bool nn_null, int64 nn, struct varlena **arg
 	m->valid = true;
 }
 
+/* whether the n values v are in order o (each at or after the one before) */
+static bool
+in_order(const AggOrder *o, const Datum *v, int n)
+{
+	int			i;
+
+	for (i = 1; i < n; i++)
+		if (order_cmp(o, v[i - 1], v[i]) > 0)
+			return false;
+	return true;
+}
+
+/*
+ * _fact_reserve()'s new reserve when the stored reserve and the lists of
+ * values that came and went are each in order o, as they always are: the
+ * same result as the general way below, in one pass over each.  The
+ * candidates, stored and came merged (the stored ones first among values
+ * alike: the order in which the general way adds them to its reserve,
+ * each after those alike), are in order; each value that went (in order
+ * too) looks only at the run of candidates alike to it, at or after where
+ * the one before looked, and takes out the same one as there (the very
+ * value, else the first alike); the provable ones are then a prefix of
+ * what is left, of which the first k are kept.
+ */
+static Datum
+reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_s,
+				  Datum *came, int nc, Datum *went, int nw)
+{
+	Datum	   *cand = palloc(sizeof(Datum) * (ns + nc + 1));
+	bool	   *gone = palloc0(sizeof(bool) * (ns + nc + 1));
+	Datum	   *out = palloc(sizeof(Datum) * (k + 1));
+	int			n = 0;
+	int			nout = 0;
+	int			i = 0;
+	int			j = 0;
+	int			p = 0;
+
+	while (i < ns || j < nc)
+	{
+		if (j == nc || (i < ns && order_cmp(o, stored[i], came[j]) <= 0))
+			cand[n++] = stored[i++];
+		else
+			cand[n++] = came[j++];
+	}
+	for (j = 0; j < nw; j++)
+	{
+		int			alike = -1;
+		int			q;
+
+		while (p < n && order_cmp(o, cand[p], went[j]) < 0)
+			p++;
+		for (q = p; q < n && order_cmp(o, cand[q], went[j]) == 0; q++)
+		{
+			if (gone[q])
+				continue;
+			if (datum_image_eq(cand[q], went[j], o->typbyval, o->typlen))
+			{
+				alike = q;
+				break;
+			}
+			if (alike < 0)
+				alike = q;
+		}
+		if (alike >= 0)
+			gone[alike] = true;
+	}
+	for (i = 0; i < n && nout < k; i++)
+	{
+		if (gone[i])
+			continue;
+		/* (past a bound, every later candidate is too) */
+		if (bounded_s && order_cmp(o, cand[i], stored[ns - 1]) > 0)
+			break;
+		if (nc >= FACT_RESERVE && order_cmp(o, cand[i], came[nc - 1]) > 0)
+			break;
+		if (nw >= FACT_RESERVE && order_cmp(o, cand[i], went[nw - 1]) >= 0)
+			break;
+		out[nout++] = cand[i];
+	}
+	return PointerGetDatum(construct_array(out, nout, o->typid, o->typlen, o->typbyval, o->typalign));
+}
+
 /*
  * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
@@ -341,7 +443,6 @@ PG_FUNCTION_INFO_V1(dataeng_fact_reserve);
 Datum
 dataeng_fact_reserve(PG_FUNCTION_ARGS)
 {
-	Oid			elem = arg_element_type(fcinfo, 0);
 	AggOrder   *o;
 	int			k;
 	Datum	   *stored;
@@ -371,7 +472,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 				 errmsg("the size and order of a fact reserve must not be NULL")));
 	k = PG_GETARG_INT32(4);
 	check_size(k);
-	o = call_order(fcinfo, elem, PG_GETARG_BOOL(5));
+	o = call_order(fcinfo, PG_GETARG_BOOL(5));
 	out.n = 0;
 	out.cap = FACT_RESERVE;
 	out.v = palloc(sizeof(Datum) * FACT_RESERVE);
@@ -403,6 +504,14 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
 		PG_RETURN_DATUM(result);
 	}
+	/* (the arrays as _fact_deltas() and the MERGE write them: in order) */
+	if (in_order(o, stored, ns) && in_order(o, came, nc) && in_order(o, went, nw))
+	{
+		result = reserve_of_sorted(o, k, stored, ns, bounded_s, came, nc, went, nw);
+		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
+		PG_RETURN_DATUM(result);
+	}
+
 	if (bounded_s)
 		last_s = last_of(o, stored, ns);
 	if (nc >= FACT_RESERVE)
