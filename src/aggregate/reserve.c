@@ -55,6 +55,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -84,13 +85,43 @@ agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt)
 	o->typbyval = tce->typbyval;
 	o->typalign = tce->typalign;
 	o->desc = desc;
+	/* (the comparison of these types is that of their integer values) */
+	o->intcmp = 0;
+	if (o->cmp.fn_oid == F_BTINT2CMP)
+		o->intcmp = 2;
+	else if (o->cmp.fn_oid == F_BTINT4CMP || o->cmp.fn_oid == F_DATE_CMP)
+		o->intcmp = 4;
+	else if (o->cmp.fn_oid == F_BTINT8CMP || o->cmp.fn_oid == F_TIMESTAMP_CMP ||
+			 o->cmp.fn_oid == F_TIMESTAMPTZ_CMP)
+		o->intcmp = 8;
+	else if (o->cmp.fn_oid == F_BTOIDCMP)
+		o->intcmp = 'o';
 }
 
 /* a before b (< 0), alike (0) or after (> 0) in order o */
 static inline int
 order_cmp(const AggOrder *o, Datum a, Datum b)
 {
-	int32		c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
+	int32		c;
+
+	switch (o->intcmp)
+	{
+		case 2:
+			c = (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
+			break;
+		case 4:
+			c = (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
+			break;
+		case 8:
+			c = (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
+			break;
+		case 'o':
+			c = (DatumGetObjectId(a) > DatumGetObjectId(b)) - (DatumGetObjectId(a) < DatumGetObjectId(b));
+			break;
+		default:
+			c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
+			break;
+	}
 
 	return o->desc ? (c < 0 ? 1 : c > 0 ? -1 : 0) : c;
 }
@@ -197,13 +228,11 @@ arg_element_type(FunctionCallInfo fcinfo, int argno)
 
 /*
  * The order of _fact_reserve()'s values at a call site, kept in its
- * fn_extra with what it was made from: the type of the call's first
- * argument, its collation and the order's direction (no catalog lookup
- * for the calls after the first).
+ * fn_extra with the call's collation and the order's direction it was made
+ * for (no catalog lookup for the calls after the first).
  */
 typedef struct ReserveCallSite
 {
-	Oid			argtype;
 	Oid			collid;			/* the call's collation, as it came */
 	bool		desc;
 	AggOrder	order;
@@ -213,10 +242,10 @@ static AggOrder *
 call_order(FunctionCallInfo fcinfo, bool desc)
 {
 	ReserveCallSite *c = (ReserveCallSite *) fcinfo->flinfo->fn_extra;
-	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	Oid			collid = PG_GET_COLLATION();
 
-	if (c == NULL || c->argtype != t || c->desc != desc || c->collid != collid)
+	/* (a call site's argument types do not change: looked up once) */
+	if (c == NULL || c->desc != desc || c->collid != collid)
 	{
 		Oid			elem = arg_element_type(fcinfo, 0);
 		Oid			ocoll = collid;
@@ -225,7 +254,6 @@ call_order(FunctionCallInfo fcinfo, bool desc)
 			ocoll = DEFAULT_COLLATION_OID;
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ReserveCallSite));
 		agg_order_init(&c->order, elem, ocoll, desc, fcinfo->flinfo->fn_mcxt);
-		c->argtype = t;
 		c->collid = collid;
 		c->desc = desc;
 		fcinfo->flinfo->fn_extra = c;
@@ -271,11 +299,22 @@ static ReserveMemo reserve_memo[RESERVE_MEMO];
 static int	reserve_memo_next = 0;
 static MemoryContext reserve_memo_cxt = NULL;
 
-/* the argument argno (an array) of the call as a varlena, NULL if NULL */
+/*
+ * the argument argno (an array) of the call as a varlena, NULL if NULL: as
+ * it came when it is in line (a short header too: the memo compares bytes,
+ * and a hit then needs no copy of it), else detoasted
+ */
 static struct varlena *
 memo_arg(FunctionCallInfo fcinfo, int argno)
 {
-	return PG_ARGISNULL(argno) ? NULL : (struct varlena *) PG_GETARG_ARRAYTYPE_P(argno);
+	struct varlena *v;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		v = pg_detoast_datum(v);
+	return v;
 }
 
 static bool
@@ -283,7 +322,7 @@ memo_same(const struct varlena *a, const struct varlena *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+	return VARSIZE_ANY(a) == VARSIZE_ANY(b) && memcmp(a, b, VARSIZE_ANY(a)) == 0;
 }
 
 /* the memo entry of this call, or NULL */
@@ -312,8 +351,8 @@ memo_copy(const struct varlena *v)
 
 	if (v == NULL)
 		return NULL;
-	c = MemoryContextAlloc(reserve_memo_cxt, VARSIZE(v));
-	memcpy(c, v, VARSIZE(v));
+	c = MemoryContextAlloc(reserve_memo_cxt, VARSIZE_ANY(v));
+	memcpy(c, v, VARSIZE_ANY(v));
 	return c;
 }
 
@@ -492,9 +531,9 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(r);
 	}
 
-	ns = array_values((ArrayType *) args[0], o, &stored);
-	nc = array_values((ArrayType *) args[1], o, &came);
-	nw = array_values((ArrayType *) args[2], o, &went);
+	ns = array_values(args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL, o, &stored);
+	nc = array_values(args[1] ? DatumGetArrayTypeP(PointerGetDatum(args[1])) : NULL, o, &came);
+	nw = array_values(args[2] ? DatumGetArrayTypeP(PointerGetDatum(args[2])) : NULL, o, &went);
 
 	/* the bounds: what lies beyond each is not known exactly */
 	bounded_s = (int64) ns != PG_GETARG_INT64(1);
