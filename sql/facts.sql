@@ -24,6 +24,12 @@
 -- The consumer (fact:<name>, dim:<name>) and refresh job
 -- (fact_refresh:<name>, dimension_refresh:<name>) of a fact or dimension
 -- belong to it: these names are reserved (_agg_reserved_check).
+--
+-- The lookups in the catalogs that each refresh makes (_agg_column,
+-- _agg_image_keys, _fact_sql, _fact_source_check...) run with
+-- plan_cache_mode = force_generic_plan: their plans do not depend on the
+-- values they are called with, and are then made once per session instead
+-- of afresh (a custom plan) at each of their first five calls.
 -----------------------------------------------------------------------------
 
 CREATE TABLE dataeng_internal.fact_defs (
@@ -301,6 +307,7 @@ CREATE FUNCTION dataeng_internal._agg_column(src regclass, col text, what text,
 RETURNS record
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   IF col IS NULL THEN
@@ -325,6 +332,7 @@ CREATE FUNCTION dataeng_internal._agg_missing_column(src regclass, cols text[])
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -346,6 +354,7 @@ CREATE FUNCTION dataeng_internal._agg_source_exists(kind text, obj_name text, sr
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = src) THEN
@@ -372,6 +381,7 @@ CREATE FUNCTION dataeng_internal._agg_changed_column(src regclass, target regcla
 RETURNS record
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   SELECT s.attname, format_type(s.atttypid, s.atttypmod), format_type(x.atttypid, x.atttypmod),
@@ -496,6 +506,7 @@ $$;
 CREATE FUNCTION dataeng_internal._agg_image_cols(src regclass, cols text[], OUT coldef text, OUT exprs text[])
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   SELECT coalesce(string_agg(format(', d%s %s', o,
@@ -528,6 +539,7 @@ CREATE FUNCTION dataeng_internal._agg_image_keys(src regclass, cols text[])
 RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -550,6 +562,7 @@ CREATE FUNCTION dataeng_internal._agg_sum_type_of(typ regtype)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -566,6 +579,7 @@ CREATE FUNCTION dataeng_internal._agg_sum_type(src regclass, col text)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -875,6 +889,7 @@ CREATE FUNCTION dataeng_internal._fact_bucket_type(tbl regclass)
 RETURNS regtype
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -972,6 +987,7 @@ CREATE FUNCTION dataeng_internal._fact_sql(d dataeng_internal.fact_defs,
 RETURNS record
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   ttype regtype;
@@ -1586,6 +1602,7 @@ CREATE FUNCTION dataeng_internal._fact_def(caller regrole, fact_name text, lock 
 RETURNS dataeng_internal.fact_defs
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   d dataeng_internal.fact_defs;
@@ -1760,6 +1777,7 @@ CREATE FUNCTION dataeng_internal._fact_source_check(d dataeng_internal.fact_defs
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   m dataeng_internal.fact_measure;
@@ -1998,6 +2016,7 @@ CREATE FUNCTION dataeng_internal._fact_extreme_ok(src regclass, col text)
 RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -2024,6 +2043,7 @@ CREATE FUNCTION dataeng_internal._fact_measure_extreme_ok(src regclass, m dataen
 RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -2050,6 +2070,7 @@ CREATE FUNCTION dataeng_internal._fact_measure_distinct_ok(src regclass, m datae
 RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -2458,6 +2479,7 @@ CREATE FUNCTION dataeng_internal._fact_time_indexed(d dataeng_internal.fact_defs
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -2478,6 +2500,7 @@ CREATE FUNCTION dataeng_internal._fact_col_array_type(rel regclass, col text)
 RETURNS text
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (
@@ -3055,6 +3078,7 @@ DECLARE
   image_keys boolean;              -- the deltas' groups are the GROUP BY's (_agg_image_keys)
   rec_any boolean;                 -- a group may need a recompute (checked before looking for it)
   nan_cond text;                   -- a numeric sum's delta is NaN or infinite (on the deltas d)
+  nan_any boolean := false;        -- a group's is (read with the total row)
   m_val text[] := '{}';            -- per measure: its value (_fact_measure_value)
   m_x boolean[] := '{}';           -- and whether it is a min/max kept with its reserve
 BEGIN
@@ -3289,8 +3313,19 @@ BEGIN
             'NULL::boolean[], NULL::boolean[], NULL::boolean[])'));
   EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
     USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme, dvals;
-  SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
-    FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
+  -- (and whether a group's numeric sum has a NaN or infinite delta, in
+  -- the same read: a group's parts have one exactly when their sum does)
+  IF nan_cond IS NULL THEN
+    SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
+      FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
+  ELSE
+    EXECUTE format('SELECT coalesce(max(d.n_changes) FILTER (WHERE d.is_total), 0), '
+                   'coalesce(bool_or(d.has_t) FILTER (WHERE d.is_total), false), '
+                   'coalesce(max(d.__rows) FILTER (WHERE d.is_total), 0), '
+                   'coalesce(bool_or(%s) FILTER (WHERE NOT d.is_total), false) '
+                   'FROM pg_temp._dataeng_delta_raw d', nan_cond)
+      INTO n, has_t, parts, nan_any;
+  END IF;
   IF parts > 0 AND NOT has_t AND image_keys THEN
     -- The fold wrote its groups out whenever they took more memory than a
     -- hash aggregate may (work_mem times hash_mem_multiplier; the total
@@ -3377,7 +3412,7 @@ BEGIN
     -- group to recompute: one EXISTS on the deltas first, rarely true)
     rec_any := rec_all OR xfold IS NOT NULL;
     IF xcond IS NOT NULL AND NOT rec_any AND NOT fast THEN
-      EXECUTE format('SELECT EXISTS (SELECT FROM %s d WHERE %s)', delta, xcond) INTO rec_any;
+      rec_any := nan_any;
     END IF;
     IF (rec_all OR xcond IS NOT NULL) AND rec_any AND NOT fast THEN
       n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
@@ -3492,9 +3527,7 @@ BEGIN
         -- kept in a table) only when the MERGE counted a reserve run out
         -- or the deltas have such a sum; most refreshes have none
         rec_any := dataeng_internal._fact_reserve_ran_out() > 0;
-        IF NOT rec_any AND nan_cond IS NOT NULL THEN
-          EXECUTE format('SELECT EXISTS (SELECT FROM %s d WHERE %s)', delta, nan_cond) INTO rec_any;
-        END IF;
+        rec_any := rec_any OR nan_any;
         IF rec_any THEN
           n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
             'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',

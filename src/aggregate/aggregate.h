@@ -92,6 +92,8 @@ typedef struct AggOrder
 	bool		typbyval;
 	char		typalign;
 	bool		desc;
+	char		intcmp;			/* a type whose comparison is that of its integer
+								 * value: its size (2, 4, 8; 'o' for oid), else 0 */
 } AggOrder;
 
 /* at most FACT_RESERVE values, sorted in an AggOrder */

@@ -55,6 +55,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -84,13 +85,43 @@ agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt)
 	o->typbyval = tce->typbyval;
 	o->typalign = tce->typalign;
 	o->desc = desc;
+	/* (the comparison of these types is that of their integer values) */
+	o->intcmp = 0;
+	if (o->cmp.fn_oid == F_BTINT2CMP)
+		o->intcmp = 2;
+	else if (o->cmp.fn_oid == F_BTINT4CMP || o->cmp.fn_oid == F_DATE_CMP)
+		o->intcmp = 4;
+	else if (o->cmp.fn_oid == F_BTINT8CMP || o->cmp.fn_oid == F_TIMESTAMP_CMP ||
+			 o->cmp.fn_oid == F_TIMESTAMPTZ_CMP)
+		o->intcmp = 8;
+	else if (o->cmp.fn_oid == F_BTOIDCMP)
+		o->intcmp = 'o';
 }
 
 /* a before b (< 0), alike (0) or after (> 0) in order o */
 static inline int
 order_cmp(const AggOrder *o, Datum a, Datum b)
 {
-	int32		c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
+	int32		c;
+
+	switch (o->intcmp)
+	{
+		case 2:
+			c = (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
+			break;
+		case 4:
+			c = (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
+			break;
+		case 8:
+			c = (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
+			break;
+		case 'o':
+			c = (DatumGetObjectId(a) > DatumGetObjectId(b)) - (DatumGetObjectId(a) < DatumGetObjectId(b));
+			break;
+		default:
+			c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
+			break;
+	}
 
 	return o->desc ? (c < 0 ? 1 : c > 0 ? -1 : 0) : c;
 }
@@ -195,22 +226,39 @@ arg_element_type(FunctionCallInfo fcinfo, int argno)
 	return elem;
 }
 
-/* the order of the call's values (cached for the call site) */
-static AggOrder *
-call_order(FunctionCallInfo fcinfo, Oid elem, bool desc)
+/*
+ * The order of _fact_reserve()'s values at a call site, kept in its
+ * fn_extra with the call's collation and the order's direction it was made
+ * for (no catalog lookup for the calls after the first).
+ */
+typedef struct ReserveCallSite
 {
-	AggOrder   *o = (AggOrder *) fcinfo->flinfo->fn_extra;
+	Oid			collid;			/* the call's collation, as it came */
+	bool		desc;
+	AggOrder	order;
+} ReserveCallSite;
+
+static AggOrder *
+call_order(FunctionCallInfo fcinfo, bool desc)
+{
+	ReserveCallSite *c = (ReserveCallSite *) fcinfo->flinfo->fn_extra;
 	Oid			collid = PG_GET_COLLATION();
 
-	if (!OidIsValid(collid) && type_is_collatable(elem))
-		collid = DEFAULT_COLLATION_OID;
-	if (o == NULL || o->typid != elem || o->desc != desc || o->collid != collid)
+	/* (a call site's argument types do not change: looked up once) */
+	if (c == NULL || c->desc != desc || c->collid != collid)
 	{
-		o = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AggOrder));
-		agg_order_init(o, elem, collid, desc, fcinfo->flinfo->fn_mcxt);
-		fcinfo->flinfo->fn_extra = o;
+		Oid			elem = arg_element_type(fcinfo, 0);
+		Oid			ocoll = collid;
+
+		if (!OidIsValid(ocoll) && type_is_collatable(elem))
+			ocoll = DEFAULT_COLLATION_OID;
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ReserveCallSite));
+		agg_order_init(&c->order, elem, ocoll, desc, fcinfo->flinfo->fn_mcxt);
+		c->collid = collid;
+		c->desc = desc;
+		fcinfo->flinfo->fn_extra = c;
 	}
-	return o;
+	return &c->order;
 }
 
 static void
@@ -251,11 +299,22 @@ static ReserveMemo reserve_memo[RESERVE_MEMO];
 static int	reserve_memo_next = 0;
 static MemoryContext reserve_memo_cxt = NULL;
 
-/* the argument argno (an array) of the call as a varlena, NULL if NULL */
+/*
+ * the argument argno (an array) of the call as a varlena, NULL if NULL: as
+ * it came when it is in line (a short header too: the memo compares bytes,
+ * and a hit then needs no copy of it), else detoasted
+ */
 static struct varlena *
 memo_arg(FunctionCallInfo fcinfo, int argno)
 {
-	return PG_ARGISNULL(argno) ? NULL : (struct varlena *) PG_GETARG_ARRAYTYPE_P(argno);
+	struct varlena *v;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		v = pg_detoast_datum(v);
+	return v;
 }
 
 static bool
@@ -263,7 +322,7 @@ memo_same(const struct varlena *a, const struct varlena *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+	return VARSIZE_ANY(a) == VARSIZE_ANY(b) && memcmp(a, b, VARSIZE_ANY(a)) == 0;
 }
 
 /* the memo entry of this call, or NULL */
@@ -292,8 +351,8 @@ memo_copy(const struct varlena *v)
 
 	if (v == NULL)
 		return NULL;
-	c = MemoryContextAlloc(reserve_memo_cxt, VARSIZE(v));
-	memcpy(c, v, VARSIZE(v));
+	c = MemoryContextAlloc(reserve_memo_cxt, VARSIZE_ANY(v));
+	memcpy(c, v, VARSIZE_ANY(v));
 	return c;
 }
 
@@ -327,6 +386,88 @@ memo_keep(const AggOrder *o, int k, bool nn_null, int64 nn, struct varlena **arg
 	m->valid = true;
 }
 
+/* whether the n values v are in order o (each at or after the one before) */
+static bool
+in_order(const AggOrder *o, const Datum *v, int n)
+{
+	int			i;
+
+	for (i = 1; i < n; i++)
+		if (order_cmp(o, v[i - 1], v[i]) > 0)
+			return false;
+	return true;
+}
+
+/*
+ * _fact_reserve()'s new reserve when the stored reserve and the lists of
+ * values that came and went are each in order o, as they always are: the
+ * same result as the general way below, in one pass over each.  The
+ * candidates, stored and came merged (the stored ones first among values
+ * alike: the order in which the general way adds them to its reserve,
+ * each after those alike), are in order; each value that went (in order
+ * too) looks only at the run of candidates alike to it, at or after where
+ * the one before looked, and takes out the same one as there (the very
+ * value, else the first alike); the provable ones are then a prefix of
+ * what is left, of which the first k are kept.
+ */
+static Datum
+reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_s,
+				  Datum *came, int nc, Datum *went, int nw)
+{
+	Datum	   *cand = palloc(sizeof(Datum) * (ns + nc + 1));
+	bool	   *gone = palloc0(sizeof(bool) * (ns + nc + 1));
+	Datum	   *out = palloc(sizeof(Datum) * (k + 1));
+	int			n = 0;
+	int			nout = 0;
+	int			i = 0;
+	int			j = 0;
+	int			p = 0;
+
+	while (i < ns || j < nc)
+	{
+		if (j == nc || (i < ns && order_cmp(o, stored[i], came[j]) <= 0))
+			cand[n++] = stored[i++];
+		else
+			cand[n++] = came[j++];
+	}
+	for (j = 0; j < nw; j++)
+	{
+		int			alike = -1;
+		int			q;
+
+		while (p < n && order_cmp(o, cand[p], went[j]) < 0)
+			p++;
+		for (q = p; q < n && order_cmp(o, cand[q], went[j]) == 0; q++)
+		{
+			if (gone[q])
+				continue;
+			if (datum_image_eq(cand[q], went[j], o->typbyval, o->typlen))
+			{
+				alike = q;
+				break;
+			}
+			if (alike < 0)
+				alike = q;
+		}
+		if (alike >= 0)
+			gone[alike] = true;
+	}
+	for (i = 0; i < n && nout < k; i++)
+	{
+		if (gone[i])
+			continue;
+		/* (past a bound, every later candidate is too) */
+		if (bounded_s && order_cmp(o, cand[i], stored[ns - 1]) > 0)
+			break;
+		if (nc >= FACT_RESERVE && order_cmp(o, cand[i], came[nc - 1]) > 0)
+			break;
+		if (nw >= FACT_RESERVE && order_cmp(o, cand[i], went[nw - 1]) >= 0)
+			break;
+		out[nout++] = cand[i];
+	}
+	return PointerGetDatum(construct_array(out, nout, o->typid, o->typlen, o->typbyval, o->typalign));
+}
+
 /*
  * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
@@ -341,7 +482,6 @@ PG_FUNCTION_INFO_V1(dataeng_fact_reserve);
 Datum
 dataeng_fact_reserve(PG_FUNCTION_ARGS)
 {
-	Oid			elem = arg_element_type(fcinfo, 0);
 	AggOrder   *o;
 	int			k;
 	Datum	   *stored;
@@ -371,7 +511,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 				 errmsg("the size and order of a fact reserve must not be NULL")));
 	k = PG_GETARG_INT32(4);
 	check_size(k);
-	o = call_order(fcinfo, elem, PG_GETARG_BOOL(5));
+	o = call_order(fcinfo, PG_GETARG_BOOL(5));
 	out.n = 0;
 	out.cap = FACT_RESERVE;
 	out.v = palloc(sizeof(Datum) * FACT_RESERVE);
@@ -391,9 +531,9 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(r);
 	}
 
-	ns = array_values((ArrayType *) args[0], o, &stored);
-	nc = array_values((ArrayType *) args[1], o, &came);
-	nw = array_values((ArrayType *) args[2], o, &went);
+	ns = array_values(args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL, o, &stored);
+	nc = array_values(args[1] ? DatumGetArrayTypeP(PointerGetDatum(args[1])) : NULL, o, &came);
+	nw = array_values(args[2] ? DatumGetArrayTypeP(PointerGetDatum(args[2])) : NULL, o, &went);
 
 	/* the bounds: what lies beyond each is not known exactly */
 	bounded_s = (int64) ns != PG_GETARG_INT64(1);
@@ -403,6 +543,14 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
 		PG_RETURN_DATUM(result);
 	}
+	/* (the arrays as _fact_deltas() and the MERGE write them: in order) */
+	if (in_order(o, stored, ns) && in_order(o, came, nc) && in_order(o, went, nw))
+	{
+		result = reserve_of_sorted(o, k, stored, ns, bounded_s, came, nc, went, nw);
+		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
+		PG_RETURN_DATUM(result);
+	}
+
 	if (bounded_s)
 		last_s = last_of(o, stored, ns);
 	if (nc >= FACT_RESERVE)
