@@ -176,6 +176,7 @@ typedef struct ValueColumn
 	uint32		off_scale;		/* int16: a numsum's scale */
 	uint32		off_ext;		/* AggReserve[X_N]: the extremes */
 	uint32		off_dv;			/* ValueList[2]: the values that came, went */
+	int			img_col;		/* (a column: its place in DeltaState.reader) */
 } ValueColumn;
 
 /* the values of a distinct column that came in (or went out) of a group */
@@ -306,6 +307,15 @@ typedef struct DeltaState
 	MemoryContext emitcxt;		/* one result row's values */
 	Datum	   *out_values;
 	bool	   *out_nulls;
+	/*
+	 * The columns read from each row image: the time column, the
+	 * dimensions, the columns the value expressions read, then the value
+	 * columns that are columns (ValueColumn.img_col); their values.
+	 */
+	ImageReader reader;
+	Datum	   *img_values;
+	bool	   *img_nulls;
+	bool	   *img_missing;
 	/* the columns the value expressions read, put in slot for them */
 	int			nrowcols;
 	ImageColumn *rowcols;
@@ -971,44 +981,33 @@ fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 }
 
 /*
- * note_missing
- *		Count a row image that has no key at all for column col (as opposed
- *		to a JSON null): the change was captured while the column had
- *		another name (or was not captured).  Its value is unknown, so the
- *		refresh makes the fact again from its source, as after a TRUNCATE
- *		(has_t).
- */
-static inline void
-note_missing(DeltaState *st, ImageColumn *col, Jsonb *img, bool isnull)
-{
-	JsonbValue	vbuf;
-
-	if (isnull &&
-		getKeyJsonValueFromContainer(&img->root, col->name, col->namelen, &vbuf) == NULL)
-		st->incomplete++;
-}
-
-/*
  * add_image
  *		Fold one row image, counted sg, into its group.
+ *
+ * A row image that has no key at all for a column read (as opposed to a
+ * JSON null) was captured while the column had another name (or was not
+ * captured): its value is unknown, so the refresh makes the fact again
+ * from its source, as after a TRUNCATE (has_t, st->incomplete).
  */
 static DeltaGroup *
 add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 {
-	bool		isnull;
-	Datum		t = cdc_image_value(&st->bucket.col, img, &isnull);
+	Datum	   *iv = st->img_values;
+	bool	   *in = st->img_nulls;
+	bool	   *im = st->img_missing;
 	TimestampTz bucket;
 	DeltaGroup *g;
 	int			i;
 
-	note_missing(st, &st->bucket.col, img, isnull);
-	bucket = isnull ? 0 : bucket_of(&st->bucket, t);
-	for (i = 0; i < st->ndims; i++)
-	{
-		st->keys[i] = cdc_image_value(&st->dims[i], img, &st->keynulls[i]);
-		note_missing(st, &st->dims[i], img, st->keynulls[i]);
-	}
-	g = group_find(st, isnull, bucket);
+	/* the columns read from the image (see the reader's columns below) */
+	cdc_image_read(&st->reader, img, iv, in, im);
+	for (i = 0; i < st->reader.ncols; i++)
+		if (im[i])
+			st->incomplete++;
+	bucket = in[0] ? 0 : bucket_of(&st->bucket, iv[0]);
+	memcpy(st->keys, iv + 1, sizeof(Datum) * st->ndims);
+	memcpy(st->keynulls, in + 1, sizeof(bool) * st->ndims);
+	g = group_find(st, in[0], bucket);
 	g->rows += sg;
 	if (first)
 		g->n_changes++;
@@ -1021,30 +1020,31 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 		for (i = 0; i < st->nrowcols; i++)
 		{
-			slot->tts_values[st->rowatts[i] - 1] =
-				cdc_image_value(&st->rowcols[i], img, &slot->tts_isnull[st->rowatts[i] - 1]);
-			note_missing(st, &st->rowcols[i], img, slot->tts_isnull[st->rowatts[i] - 1]);
+			slot->tts_values[st->rowatts[i] - 1] = iv[1 + st->ndims + i];
+			slot->tts_isnull[st->rowatts[i] - 1] = in[1 + st->ndims + i];
 		}
 		ExecStoreVirtualTuple(slot);
 	}
 	for (i = 0; i < st->nvals; i++)
 	{
-		/* (an expression's value is made in the change's memory, rowcxt) */
+		ValueColumn *vc = &st->vals[i];
+		bool		isnull;
 		Datum		v;
 
-		if (st->vals[i].expr != NULL)
-			v = ExecEvalExpr(st->vals[i].expr, st->econtext, &isnull);
+		/* (an expression's value is made in the change's memory, rowcxt) */
+		if (vc->expr != NULL)
+			v = ExecEvalExpr(vc->expr, st->econtext, &isnull);
 		else
 		{
-			v = cdc_image_value(&st->vals[i].col, img, &isnull);
-			note_missing(st, &st->vals[i].col, img, isnull);
+			v = iv[vc->img_col];
+			isnull = in[vc->img_col];
 		}
 		xn[i] = isnull;
 		xv[i] = v;
 		if (isnull)
 			continue;
 		G_NONNULL(st, g)[i] += sg;
-		if (st->vals[i].summed)
+		if (vc->summed)
 			accumulate(st, g, i, v, sg);
 	}
 	return g;
@@ -1115,16 +1115,8 @@ static void emit_groups(DeltaState *st, ReturnSetInfo *rsinfo);
 static void
 flush_groups(DeltaState *st)
 {
-	MemoryContext old = MemoryContextSwitchTo(st->rowcxt);
-
 	emit_groups(st, st->rsinfo);
-	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
-	MemoryContextReset(st->groupcxt);
-	st->gblocks = NULL;
-	st->ngblocks = st->gblocks_cap = 0;
-	st->block_free = NULL;
-	st->block_left = 0;
 	st->groups = groups_create(st->groupcxt, 1024, st);
 	st->flushes++;
 }
@@ -1405,7 +1397,11 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 
 /*
  * emit_groups
- *		One result row per group, in the order they were made (group_new).
+ *		One result row per group, in the order they were made (group_new);
+ *		then none.  The groups' memory is given back as they are written
+ *		out (the lookup table first, then each block of groups), so that
+ *		the groups and the result rows made of them take not much more
+ *		than the groups alone.
  */
 static void
 emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
@@ -1414,6 +1410,8 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	int			b;
 	int			n;
 
+	groups_destroy(st->groups);
+	st->groups = NULL;
 	for (b = 0; b < st->ngblocks; b++)
 	{
 		int			used = b == st->ngblocks - 1 ? st->last_used : st->groups_per_block;
@@ -1424,8 +1422,14 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 			/* (the row's values were copied into the result) */
 			MemoryContextReset(st->emitcxt);
 		}
+		pfree(st->gblocks[b]);
 	}
 	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->groupcxt);
+	st->gblocks = NULL;
+	st->ngblocks = st->gblocks_cap = 0;
+	st->block_free = NULL;
+	st->block_left = 0;
 }
 
 /*
@@ -1546,6 +1550,22 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 
 	cdc_require_snapshot_acked(text_to_cstring(consumer), GetUserId());
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	/*
+	 * The result rows are the groups written out (emit_groups), which may
+	 * take the memory of a hash aggregate (st.budget, below) rather than
+	 * work_mem alone: the result is kept in as much before it goes to a
+	 * temporary file.
+	 */
+	{
+		MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+
+		tuplestore_end(rsinfo->setResult);
+		rsinfo->setResult =
+			tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false,
+								  (int) Min(get_hash_memory_limit() / 1024, (Size) MAX_KILOBYTES));
+		MemoryContextSwitchTo(old);
+	}
 	desc = rsinfo->setDesc;
 	memset(&st, 0, sizeof(st));
 	dims = agg_text_array(PG_GETARG_ARRAYTYPE_P(5), "column names", &st.ndims);
@@ -1733,6 +1753,27 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.xn_old = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.xn_new = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.xskip = palloc0(sizeof(bool) * Max(st.nvals, 1));
+	/* the columns read from each row image (add_image) */
+	{
+		ImageColumn **cols = palloc(sizeof(ImageColumn *) * (1 + st.ndims + st.nrowcols + st.nvals));
+		int			n = 0;
+
+		cols[n++] = &st.bucket.col;
+		for (i = 0; i < st.ndims; i++)
+			cols[n++] = &st.dims[i];
+		for (i = 0; i < st.nrowcols; i++)
+			cols[n++] = &st.rowcols[i];
+		for (i = 0; i < st.nvals; i++)
+			if (st.vals[i].expr == NULL)
+			{
+				st.vals[i].img_col = n;
+				cols[n++] = &st.vals[i].col;
+			}
+		cdc_image_reader_init(&st.reader, cols, n, CurrentMemoryContext);
+		st.img_values = palloc(sizeof(Datum) * n);
+		st.img_nulls = palloc(sizeof(bool) * n);
+		st.img_missing = palloc(sizeof(bool) * n);
+	}
 	group_layout_init(&st);
 	st.probe = palloc0(st.group_size);
 	st.keys = G_KEYS(&st, st.probe);
