@@ -130,10 +130,21 @@ typedef struct BucketSpec
 	Datum		zone_text;
 } BucketSpec;
 
+/* how a value column's extremes are compared (fold_reserve_add()) */
+typedef enum FastOrder
+{
+	FO_NONE,					/* the type's comparison function */
+	FO_INT2,
+	FO_INT4,
+	FO_INT8						/* int8, and timestamp(tz) (timestamp_cmp) */
+} FastOrder;
+
 /*
  * A value column: summed and counted, or counted only.  Its value is a
  * column of the row image (col), or an expression of the source's columns
- * (expr, a measure's, evaluated over the row image put in a slot).
+ * (expr, a measure's, evaluated over the row image put in a slot).  Its
+ * state in a group is at the offsets off_* of the group
+ * (group_layout_init()).
  */
 typedef struct ValueColumn
 {
@@ -154,9 +165,18 @@ typedef struct ValueColumn
 	bool		extreme;		/* its least and greatest values are kept */
 	bool		distinct;		/* the values that came and went are kept */
 	AggOrder	order[2];		/* for extremes: least first, greatest first */
+	FastOrder	fast;			/* for extremes: compared inline */
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
+	/* its state in a group: offsets from the group's start, 0 if none */
+	uint32		off_acc;		/* int128: an intsum's or numsum's net sum */
+	uint32		off_sums;		/* Datum[2]: a sum's plus and minus (a numsum:
+								 * a pointer to them, once in numeric) */
+	uint32		off_scale;		/* int16: a numsum's scale */
+	uint32		off_ext;		/* AggReserve[X_N]: the extremes */
+	uint32		off_dv;			/* ValueList[2]: the values that came, went */
+	int			img_col;		/* (a column: its place in DeltaState.reader) */
 } ValueColumn;
 
 /* the values of a distinct column that came in (or went out) of a group */
@@ -172,49 +192,68 @@ typedef struct ValueList
 #define X_DEL_LO	FD_X_DEL_LO
 #define X_N			FD_X_N
 
-/* One group: its key and its running deltas */
+/*
+ * One group: its key and its running deltas.  A group is one piece of
+ * memory (group_new()) sized exactly for the fact's columns: this header,
+ * then at offsets the same for every group of a fold (DeltaState's off_*
+ * and ValueColumn's off_*, group_layout_init()):
+ *
+ *	 Datum keys[ndims]; int64 nonnull[nvals];
+ *	 per value column, what it keeps (a sum, extremes, values);
+ *	 bool keynulls[ndims]; uint8 vflags[nvals] (VF_*)
+ *
+ * so that a group of a few integer columns takes a hundred bytes or so,
+ * and more groups fit in the fold's memory before it has to write them
+ * out.  The keys that are not by value, and the lists of values, are cut
+ * from blocks of their own (group_alloc()).
+ */
 typedef struct DeltaGroup
 {
-	struct DeltaGroup *next;	/* next group with the same hash */
-	int64		rows;
-	int64		n_changes;
+	uint32		hash;			/* of the bucket and the keys */
 	bool		bucket_null;
 	TimestampTz bucket;
-	Datum	   *keys;
-	bool	   *keynulls;
-	int64	   *nonnull;
-	Datum	   *plus;			/* sums of values counted +1 / -1 */
-	Datum	   *minus;
-	bool	   *has_plus;
-	bool	   *has_minus;
-	int128	   *intsum;			/* integer columns: their net sum; numeric
-								 * ones: their net sum times 10^nscale */
-	int16	   *nscale;
-	bool	   *numfb;			/* numeric: summed in numeric (plus, minus)
-								 * after all */
-	AggReserve *ext;			/* X_N per value column, when any extreme */
-	ValueList  *dv;				/* 2 per value column (came, went), when any
-								 * distinct */
+	int64		rows;
+	int64		n_changes;
 } DeltaGroup;
 
-/* The groups by hash of their key; groups whose keys collide are chained */
-typedef struct GroupSlot
+#define VF_PLUS		0x01		/* a value was counted +1 (has a plus) */
+#define VF_MINUS	0x02		/* ... -1 */
+#define VF_NUMFB	0x04		/* numsum: summed in numeric after all */
+
+#define G_AT(g, off, type)	((type *) ((char *) (g) + (off)))
+#define G_KEYS(st, g)		G_AT(g, (st)->off_keys, Datum)
+#define G_KEYNULLS(st, g)	G_AT(g, (st)->off_keynulls, bool)
+#define G_NONNULL(st, g)	G_AT(g, (st)->off_nonnull, int64)
+#define G_VFLAGS(st, g)		G_AT(g, (st)->off_vflags, uint8)
+
+/*
+ * The groups by their key, open addressing; an entry points to its group,
+ * which holds the hash.  (The key looked up is a group too, st->probe.)
+ */
+typedef struct GroupEntry
 {
-	uint32		hash;			/* hash key */
+	DeltaGroup *group;
+	uint32		hash;
 	char		status;			/* for simplehash */
-	DeltaGroup *first;
-} GroupSlot;
+} GroupEntry;
+
+static inline bool group_key_equal(void *st, const DeltaGroup *a, const DeltaGroup *b);
 
 #define SH_PREFIX		groups
-#define SH_ELEMENT_TYPE	GroupSlot
-#define SH_KEY_TYPE		uint32
-#define SH_KEY			hash
-#define SH_HASH_KEY(tb, key)	(key)
-#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_ELEMENT_TYPE	GroupEntry
+#define SH_KEY_TYPE		DeltaGroup *
+#define SH_KEY			group
+#define SH_HASH_KEY(tb, key)	((key)->hash)
+#define SH_EQUAL(tb, a, b)	group_key_equal((tb)->private_data, a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
 #define SH_SCOPE		static inline
 #define SH_DECLARE
 #define SH_DEFINE
 #include "lib/simplehash.h"
+
+/* groups, and their keys and lists, are cut from blocks of about this size */
+#define GROUP_BLOCK_SIZE	(32 * 1024)
 
 typedef struct DeltaState
 {
@@ -243,9 +282,40 @@ typedef struct DeltaState
 	ReturnSetInfo *rsinfo;
 	Size		budget;
 	int64		flushes;		/* times they were written out before the end */
-	/* the current row image's key, while it is looked up */
+	/* the layout of a group (DeltaGroup) */
+	Size		group_size;
+	uint32		off_keys;
+	uint32		off_nonnull;
+	uint32		off_keynulls;
+	uint32		off_vflags;
+	/*
+	 * The groups, in blocks of groups_per_block (the last one holding
+	 * last_used), in the order they were made; and the memory their keys
+	 * and lists are cut from (what is left of the current block).
+	 */
+	char	  **gblocks;
+	int			ngblocks;
+	int			gblocks_cap;
+	int			groups_per_block;
+	int			last_used;
+	char	   *block_free;
+	Size		block_left;
+	/* the current row image's key, while it is looked up (a group's head) */
+	DeltaGroup *probe;
 	Datum	   *keys;
 	bool	   *keynulls;
+	MemoryContext emitcxt;		/* one result row's values */
+	Datum	   *out_values;
+	bool	   *out_nulls;
+	/*
+	 * The columns read from each row image: the time column, the
+	 * dimensions, the columns the value expressions read, then the value
+	 * columns that are columns (ValueColumn.img_col); their values.
+	 */
+	ImageReader reader;
+	Datum	   *img_values;
+	bool	   *img_nulls;
+	bool	   *img_missing;
 	/* the columns the value expressions read, put in slot for them */
 	int			nrowcols;
 	ImageColumn *rowcols;
@@ -481,6 +551,26 @@ value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
 	{
 		agg_order_init(&vc->order[0], typid, collid, false, cxt);
 		agg_order_init(&vc->order[1], typid, collid, true, cxt);
+		/* types whose order is that of their integer value, compared inline */
+		switch (vc->order[0].cmp.fn_oid)
+		{
+			case F_BTINT2CMP:
+				vc->fast = FO_INT2;
+				break;
+			case F_BTINT4CMP:
+			case F_DATE_CMP:
+				vc->fast = FO_INT4;
+				break;
+			case F_BTINT8CMP:
+			case F_TIMESTAMP_CMP:
+			case F_TIMESTAMPTZ_CMP:
+				vc->fast = FO_INT8;
+				break;
+			default:
+				vc->fast = FO_NONE;
+		}
+		if (!vc->order[0].typbyval)
+			vc->fast = FO_NONE;
 	}
 	if (name != NULL)
 		cdc_image_column_init(&vc->col, name, summed || extreme || distinct ? typid : InvalidOid,
@@ -529,82 +619,215 @@ value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
 }
 
 /*
+ * layout_take
+ *		The offset of size bytes aligned to align after *off, which moves
+ *		past them.
+ */
+static uint32
+layout_take(Size *off, Size size, Size align)
+{
+	uint32		at;
+
+	*off = TYPEALIGN(align, *off);
+	at = (uint32) *off;
+	*off += size;
+	return at;
+}
+
+/*
+ * group_layout_init
+ *		Where each part of a group is (DeltaGroup), and the group's size.
+ */
+static void
+group_layout_init(DeltaState *st)
+{
+	Size		off = MAXALIGN(sizeof(DeltaGroup));
+	int			i;
+
+	st->off_keys = layout_take(&off, sizeof(Datum) * st->ndims, MAXIMUM_ALIGNOF);
+	st->off_nonnull = layout_take(&off, sizeof(int64) * st->nvals, MAXIMUM_ALIGNOF);
+	for (i = 0; i < st->nvals; i++)
+	{
+		ValueColumn *vc = &st->vals[i];
+
+		/* (int128 is aligned as a MAXALIGN'd type: c.h) */
+		if (vc->summed && (vc->intsum || vc->numsum))
+			vc->off_acc = layout_take(&off, sizeof(int128), MAXIMUM_ALIGNOF);
+		if (vc->summed && !vc->intsum)
+			vc->off_sums = layout_take(&off, vc->numsum ? sizeof(Datum *) : 2 * sizeof(Datum),
+									   MAXIMUM_ALIGNOF);
+		if (vc->extreme)
+			vc->off_ext = layout_take(&off, sizeof(AggReserve) * X_N, MAXIMUM_ALIGNOF);
+		if (vc->distinct)
+			vc->off_dv = layout_take(&off, sizeof(ValueList) * 2, MAXIMUM_ALIGNOF);
+	}
+	for (i = 0; i < st->nvals; i++)
+		if (st->vals[i].summed && st->vals[i].numsum)
+			st->vals[i].off_scale = layout_take(&off, sizeof(int16), sizeof(int16));
+	st->off_keynulls = layout_take(&off, sizeof(bool) * st->ndims, 1);
+	st->off_vflags = layout_take(&off, sizeof(uint8) * st->nvals, 1);
+	st->group_size = MAXALIGN(off);
+	st->groups_per_block = Max(1, GROUP_BLOCK_SIZE / st->group_size);
+}
+
+/*
+ * group_new
+ *		A new group, zeroed, after the others in their blocks: they are
+ *		written out in that order, reading memory forwards.
+ */
+static DeltaGroup *
+group_new(DeltaState *st)
+{
+	DeltaGroup *g;
+
+	if (st->ngblocks == 0 || st->last_used == st->groups_per_block)
+	{
+		if (st->ngblocks == st->gblocks_cap)
+		{
+			st->gblocks_cap = Max(16, st->gblocks_cap * 2);
+			st->gblocks = st->gblocks == NULL ?
+				MemoryContextAlloc(st->groupcxt, sizeof(char *) * st->gblocks_cap) :
+				repalloc(st->gblocks, sizeof(char *) * st->gblocks_cap);
+		}
+		st->gblocks[st->ngblocks++] = MemoryContextAlloc(st->groupcxt,
+														 st->group_size * st->groups_per_block);
+		st->last_used = 0;
+	}
+	g = (DeltaGroup *) (st->gblocks[st->ngblocks - 1] + st->group_size * st->last_used++);
+	memset(g, 0, st->group_size);
+	return g;
+}
+
+/*
+ * group_alloc
+ *		size bytes of the groups' memory (groupcxt) for their keys and
+ *		lists, cut from blocks of GROUP_BLOCK_SIZE: no header nor rounding
+ *		per piece.  The pieces are freed all at once, when the groups are
+ *		written out.
+ */
+static void *
+group_alloc(DeltaState *st, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > st->block_left)
+	{
+		if (size > GROUP_BLOCK_SIZE / 8)
+			return MemoryContextAlloc(st->groupcxt, size);
+		st->block_free = MemoryContextAlloc(st->groupcxt, GROUP_BLOCK_SIZE);
+		st->block_left = GROUP_BLOCK_SIZE;
+	}
+	p = st->block_free;
+	st->block_free += size;
+	st->block_left -= size;
+	return p;
+}
+
+/*
+ * group_key_equal
+ *		Whether groups a and b (or the probe) have the same bucket and keys,
+ *		by their binary images.
+ */
+static inline bool
+group_key_equal(void *arg, const DeltaGroup *a, const DeltaGroup *b)
+{
+	DeltaState *st = (DeltaState *) arg;
+	Datum	   *ak;
+	Datum	   *bk;
+	bool	   *an;
+	bool	   *bn;
+	int			i;
+
+	if (a->bucket_null != b->bucket_null || a->bucket != b->bucket)
+		return false;
+	ak = G_KEYS(st, a);
+	bk = G_KEYS(st, b);
+	an = G_KEYNULLS(st, a);
+	bn = G_KEYNULLS(st, b);
+	for (i = 0; i < st->ndims; i++)
+	{
+		if (an[i] != bn[i])
+			return false;
+		if (an[i])
+			continue;
+		if (st->dimbyval[i] ? ak[i] != bk[i] :
+			!datum_image_eq(ak[i], bk[i], false, st->dimlen[i]))
+			return false;
+	}
+	return true;
+}
+
+/* a 64-bit value hashed to 32 bits */
+static inline uint32
+hash_uint64(uint64 v)
+{
+	return murmurhash32((uint32) v ^ murmurhash32((uint32) (v >> 32)));
+}
+
+/*
  * group_find
- *		The group of the key in st->keys (and the bucket), created if new.
+ *		The group of the key in st->keys and st->keynulls (the probe's) and
+ *		the bucket, created if new.
  */
 static DeltaGroup *
 group_find(DeltaState *st, bool bucket_null, TimestampTz bucket)
 {
-	uint32		h = bucket_null ? 0x5bd1e995 : hash_bytes_uint32((uint32) bucket) ^
-		hash_bytes_uint32((uint32) ((uint64) bucket >> 32));
-	GroupSlot  *slot;
+	DeltaGroup *p = st->probe;
+	Datum	   *keys = st->keys;
+	bool	   *keynulls = st->keynulls;
+	uint32		h = bucket_null ? 0x5bd1e995 : hash_uint64((uint64) bucket);
+	GroupEntry *e;
 	DeltaGroup *g;
 	bool		found;
 	int			i;
-	MemoryContext old;
 
 	for (i = 0; i < st->ndims; i++)
-		h = hash_combine(h, st->keynulls[i] ? 0x27d4eb2d :
-						 datum_image_hash(st->keys[i], st->dimbyval[i], st->dimlen[i]));
-	slot = groups_insert(st->groups, h, &found);
-	if (!found)
-		slot->first = NULL;
-	for (g = slot->first; g != NULL; g = g->next)
-	{
-		if (g->bucket_null != bucket_null || (!bucket_null && g->bucket != bucket))
-			continue;
-		for (i = 0; i < st->ndims; i++)
-			if (g->keynulls[i] != st->keynulls[i] ||
-				(!g->keynulls[i] &&
-				 !datum_image_eq(g->keys[i], st->keys[i], st->dimbyval[i], st->dimlen[i])))
-				break;
-		if (i == st->ndims)
-			return g;
-	}
+		h = hash_combine(h, keynulls[i] ? 0x27d4eb2d :
+						 st->dimbyval[i] ? hash_uint64((uint64) keys[i]) :
+						 datum_image_hash(keys[i], false, st->dimlen[i]));
+	/* (simplehash takes the low bits: spread the combination over them) */
+	h = murmurhash32(h);
+	p->hash = h;
+	p->bucket_null = bucket_null;
+	p->bucket = bucket_null ? 0 : bucket;
+	e = groups_insert_hash(st->groups, p, h, &found);
+	if (found)
+		return e->group;
 
-	/* the group and its arrays in one allocation, close in memory */
-	old = MemoryContextSwitchTo(st->groupcxt);
-	{
-		int			nd = Max(st->ndims, 1);
-		int			nv = Max(st->nvals, 1);
-		Size		off_intsum = MAXALIGN(sizeof(DeltaGroup));
-		Size		off_keys = off_intsum + MAXALIGN(sizeof(int128) * nv);
-		Size		off_plus = off_keys + sizeof(Datum) * nd;
-		Size		off_minus = off_plus + sizeof(Datum) * nv;
-		Size		off_nonnull = off_minus + sizeof(Datum) * nv;
-		Size		off_nscale = off_nonnull + sizeof(int64) * nv;
-		Size		off_flags = off_nscale + sizeof(int16) * nv;
-		char	   *mem = palloc0(off_flags + nd + 3 * nv);
-
-		g = (DeltaGroup *) mem;
-		g->intsum = (int128 *) (mem + off_intsum);
-		g->keys = (Datum *) (mem + off_keys);
-		g->plus = (Datum *) (mem + off_plus);
-		g->minus = (Datum *) (mem + off_minus);
-		g->nonnull = (int64 *) (mem + off_nonnull);
-		g->nscale = (int16 *) (mem + off_nscale);
-		g->keynulls = (bool *) (mem + off_flags);
-		g->has_plus = g->keynulls + nd;
-		g->has_minus = g->has_plus + nv;
-		g->numfb = g->has_minus + nv;
-	}
-	if (st->any_extreme)
-	{
-		g->ext = palloc0(sizeof(AggReserve) * X_N * st->nvals);
-	}
-	if (st->any_distinct)
-		g->dv = palloc0(sizeof(ValueList) * 2 * st->nvals);
-	g->bucket_null = bucket_null;
-	g->bucket = bucket;
+	g = group_new(st);
+	g->hash = h;
+	g->bucket_null = p->bucket_null;
+	g->bucket = p->bucket;
 	for (i = 0; i < st->ndims; i++)
 	{
-		g->keynulls[i] = st->keynulls[i];
-		g->keys[i] = st->keynulls[i] ? (Datum) 0 :
-			datumCopy(st->keys[i], st->dimbyval[i], st->dimlen[i]);
+		Datum		k = keys[i];
+
+		G_KEYNULLS(st, g)[i] = keynulls[i];
+		if (keynulls[i])
+			k = (Datum) 0;
+		else if (!st->dimbyval[i])
+		{
+			if (st->dimlen[i] == -1 && VARATT_IS_EXTERNAL(DatumGetPointer(k)))
+			{
+				/* (not a plain value: let datumCopy flatten it) */
+				MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
+
+				k = datumCopy(k, false, -1);
+				MemoryContextSwitchTo(old);
+			}
+			else
+			{
+				Size		len = datumGetSize(k, false, st->dimlen[i]);
+				void	   *copy = group_alloc(st, len);
+
+				memcpy(copy, DatumGetPointer(k), len);
+				k = PointerGetDatum(copy);
+			}
+		}
+		G_KEYS(st, g)[i] = k;
 	}
-	MemoryContextSwitchTo(old);
-	g->next = slot->first;
-	slot->first = g;
+	e->group = g;
 	return g;
 }
 
@@ -616,55 +839,128 @@ static void
 accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 {
 	ValueColumn *vc = &st->vals[j];
-	Datum	   *acc = sg > 0 ? &g->plus[j] : &g->minus[j];
-	bool	   *has = sg > 0 ? &g->has_plus[j] : &g->has_minus[j];
+	uint8	   *flags = &G_VFLAGS(st, g)[j];
+	uint8		has = sg > 0 ? VF_PLUS : VF_MINUS;
+	int			which = sg > 0 ? 0 : 1;
+	Datum	   *sums;
 	MemoryContext old;
 
 	if (vc->intsum)
 	{
 		int64		x = vc->typid == INT2OID ? DatumGetInt16(v) :
 			vc->typid == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+		int128	   *acc = G_AT(g, vc->off_acc, int128);
 
-		g->intsum[j] += sg > 0 ? (int128) x : -(int128) x;
-		*has = true;
+		*acc += sg > 0 ? (int128) x : -(int128) x;
+		*flags |= has;
 		return;
 	}
-	if (vc->numsum && !g->numfb[j])
+	if (vc->numsum)
 	{
-		if (agg_numsum_add(&g->intsum[j], &g->nscale[j], v, sg))
+		if (!(*flags & VF_NUMFB))
 		{
-			*has = true;
-			return;
-		}
-		/* from now on in numeric: what was added up so far is the plus */
-		g->numfb[j] = true;
-		if (g->has_plus[j] || g->has_minus[j])
-		{
+			int128	   *acc = G_AT(g, vc->off_acc, int128);
+			int16	   *scale = G_AT(g, vc->off_scale, int16);
+
+			if (agg_numsum_add(acc, scale, v, sg))
+			{
+				*flags |= has;
+				return;
+			}
+			/* from now on in numeric: what was added up so far is the plus */
 			old = MemoryContextSwitchTo(st->groupcxt);
-			g->plus[j] = agg_numsum_numeric(g->intsum[j], g->nscale[j]);
+			sums = palloc0(sizeof(Datum) * 2);
+			if (*flags & (VF_PLUS | VF_MINUS))
+			{
+				sums[0] = agg_numsum_numeric(*acc, *scale);
+				*flags = (*flags & ~VF_MINUS) | VF_PLUS;
+			}
 			MemoryContextSwitchTo(old);
-			g->has_plus[j] = true;
-			g->has_minus[j] = false;
+			*G_AT(g, vc->off_sums, Datum *) = sums;
+			*flags |= VF_NUMFB;
+			/* (and the value of this call is added below) */
 		}
-		/* (and the value of this call is added below) */
-		acc = sg > 0 ? &g->plus[j] : &g->minus[j];
-		has = sg > 0 ? &g->has_plus[j] : &g->has_minus[j];
+		sums = *G_AT(g, vc->off_sums, Datum *);
 	}
+	else
+		sums = G_AT(g, vc->off_sums, Datum);
 	if (vc->has_conv)
 		v = FunctionCall1(&vc->conv, v);
 	old = MemoryContextSwitchTo(st->groupcxt);
-	if (*has)
+	if (*flags & has)
 	{
-		Datum		prev = *acc;
+		Datum		prev = sums[which];
 
-		*acc = FunctionCall2(&vc->plus, prev, v);
+		sums[which] = FunctionCall2(&vc->plus, prev, v);
 		if (!vc->sumbyval)
 			pfree(DatumGetPointer(prev));
 	}
 	else
-		*acc = datumCopy(v, vc->sumbyval, vc->sumlen);
-	*has = true;
+		sums[which] = datumCopy(v, vc->sumbyval, vc->sumlen);
+	*flags |= has;
 	MemoryContextSwitchTo(old);
+}
+
+/* a before b (< 0), alike (0) or after (> 0), of a column of FastOrder f */
+static inline int
+fast_cmp(FastOrder f, Datum a, Datum b)
+{
+	switch (f)
+	{
+		case FO_INT2:
+			return (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
+		case FO_INT4:
+			return (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
+		default:
+			return (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
+	}
+}
+
+/*
+ * fold_reserve_add
+ *		agg_reserve_add() (reserve.c) for the k-th order of column vc (0:
+ *		least first, 1: greatest first), with the values of a FastOrder
+ *		column compared inline and kept in the groups' blocks (they are by
+ *		value: nothing to copy nor free).
+ */
+static void
+fold_reserve_add(DeltaState *st, ValueColumn *vc, AggReserve *r, int k, Datum v)
+{
+	FastOrder	f = vc->fast;
+	int			sign = vc->order[k].desc ? -1 : 1;
+	int			i;
+
+	if (f == FO_NONE)
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
+
+		agg_reserve_add(r, &vc->order[k], v);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	if (r->n == FACT_RESERVE && sign * fast_cmp(f, v, r->v[r->n - 1]) >= 0)
+		return;
+	if (r->v == NULL)
+	{
+		r->cap = 2;
+		r->v = group_alloc(st, sizeof(Datum) * r->cap);
+	}
+	else if (r->n == r->cap && r->cap < FACT_RESERVE)
+	{
+		Datum	   *grown;
+
+		r->cap = Min(r->cap * 2, FACT_RESERVE);
+		grown = group_alloc(st, sizeof(Datum) * r->cap);
+		memcpy(grown, r->v, sizeof(Datum) * r->n);
+		r->v = grown;
+	}
+	if (r->n == FACT_RESERVE)
+		r->n--;
+	/* after the values alike */
+	for (i = r->n; i > 0 && sign * fast_cmp(f, v, r->v[i - 1]) < 0; i--)
+		r->v[i] = r->v[i - 1];
+	r->v[i] = v;
+	r->n++;
 }
 
 /*
@@ -676,56 +972,42 @@ static void
 fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 {
 	ValueColumn *vc = &st->vals[j];
-	int			base = j * X_N + (sg > 0 ? X_INS_LO : X_DEL_LO);
+	AggReserve *r = G_AT(g, vc->off_ext, AggReserve) + (sg > 0 ? X_INS_LO : X_DEL_LO);
 	int			k;
 
+	/* k 0: the least, 1: the greatest */
 	for (k = 0; k < 2; k++)
-	{
-		AggReserve *r = &g->ext[base + k];	/* k 0: the least, 1: the greatest */
-
-		agg_reserve_add(r, &vc->order[k], v);
-	}
-}
-
-/*
- * note_missing
- *		Count a row image that has no key at all for column col (as opposed
- *		to a JSON null): the change was captured while the column had
- *		another name (or was not captured).  Its value is unknown, so the
- *		refresh makes the fact again from its source, as after a TRUNCATE
- *		(has_t).
- */
-static inline void
-note_missing(DeltaState *st, ImageColumn *col, Jsonb *img, bool isnull)
-{
-	JsonbValue	vbuf;
-
-	if (isnull &&
-		getKeyJsonValueFromContainer(&img->root, col->name, col->namelen, &vbuf) == NULL)
-		st->incomplete++;
+		fold_reserve_add(st, vc, &r[k], k, v);
 }
 
 /*
  * add_image
  *		Fold one row image, counted sg, into its group.
+ *
+ * A row image that has no key at all for a column read (as opposed to a
+ * JSON null) was captured while the column had another name (or was not
+ * captured): its value is unknown, so the refresh makes the fact again
+ * from its source, as after a TRUNCATE (has_t, st->incomplete).
  */
 static DeltaGroup *
 add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 {
-	bool		isnull;
-	Datum		t = cdc_image_value(&st->bucket.col, img, &isnull);
+	Datum	   *iv = st->img_values;
+	bool	   *in = st->img_nulls;
+	bool	   *im = st->img_missing;
 	TimestampTz bucket;
 	DeltaGroup *g;
 	int			i;
 
-	note_missing(st, &st->bucket.col, img, isnull);
-	bucket = isnull ? 0 : bucket_of(&st->bucket, t);
-	for (i = 0; i < st->ndims; i++)
-	{
-		st->keys[i] = cdc_image_value(&st->dims[i], img, &st->keynulls[i]);
-		note_missing(st, &st->dims[i], img, st->keynulls[i]);
-	}
-	g = group_find(st, isnull, bucket);
+	/* the columns read from the image (see the reader's columns below) */
+	cdc_image_read(&st->reader, img, iv, in, im);
+	for (i = 0; i < st->reader.ncols; i++)
+		if (im[i])
+			st->incomplete++;
+	bucket = in[0] ? 0 : bucket_of(&st->bucket, iv[0]);
+	memcpy(st->keys, iv + 1, sizeof(Datum) * st->ndims);
+	memcpy(st->keynulls, in + 1, sizeof(bool) * st->ndims);
+	g = group_find(st, in[0], bucket);
 	g->rows += sg;
 	if (first)
 		g->n_changes++;
@@ -738,30 +1020,31 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 		for (i = 0; i < st->nrowcols; i++)
 		{
-			slot->tts_values[st->rowatts[i] - 1] =
-				cdc_image_value(&st->rowcols[i], img, &slot->tts_isnull[st->rowatts[i] - 1]);
-			note_missing(st, &st->rowcols[i], img, slot->tts_isnull[st->rowatts[i] - 1]);
+			slot->tts_values[st->rowatts[i] - 1] = iv[1 + st->ndims + i];
+			slot->tts_isnull[st->rowatts[i] - 1] = in[1 + st->ndims + i];
 		}
 		ExecStoreVirtualTuple(slot);
 	}
 	for (i = 0; i < st->nvals; i++)
 	{
-		/* (an expression's value is made in the change's memory, rowcxt) */
+		ValueColumn *vc = &st->vals[i];
+		bool		isnull;
 		Datum		v;
 
-		if (st->vals[i].expr != NULL)
-			v = ExecEvalExpr(st->vals[i].expr, st->econtext, &isnull);
+		/* (an expression's value is made in the change's memory, rowcxt) */
+		if (vc->expr != NULL)
+			v = ExecEvalExpr(vc->expr, st->econtext, &isnull);
 		else
 		{
-			v = cdc_image_value(&st->vals[i].col, img, &isnull);
-			note_missing(st, &st->vals[i].col, img, isnull);
+			v = iv[vc->img_col];
+			isnull = in[vc->img_col];
 		}
 		xn[i] = isnull;
 		xv[i] = v;
 		if (isnull)
 			continue;
-		g->nonnull[i] += sg;
-		if (st->vals[i].summed)
+		G_NONNULL(st, g)[i] += sg;
+		if (vc->summed)
 			accumulate(st, g, i, v, sg);
 	}
 	return g;
@@ -775,13 +1058,11 @@ add_image(DeltaState *st, Jsonb *img, int sg, bool first, Datum *xv, bool *xn)
 static void
 fold_extremes(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, int sg)
 {
-	MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
 	int			i;
 
 	for (i = 0; i < st->nvals; i++)
 		if (st->vals[i].extreme && !xn[i] && !(skip && skip[i]))
 			fold_extreme(st, g, i, xv[i], sg);
-	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -804,7 +1085,7 @@ fold_values(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, int 
 
 		if (!vc->distinct || xn[i] || (skip && skip[i]))
 			continue;
-		l = &g->dv[i * 2 + (sg > 0 ? 0 : 1)];
+		l = G_AT(g, vc->off_dv, ValueList) + (sg > 0 ? 0 : 1);
 		if (l->v == NULL)
 		{
 			l->cap = 2;
@@ -834,13 +1115,9 @@ static void emit_groups(DeltaState *st, ReturnSetInfo *rsinfo);
 static void
 flush_groups(DeltaState *st)
 {
-	MemoryContext old = MemoryContextSwitchTo(st->rowcxt);
-
 	emit_groups(st, st->rsinfo);
-	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->rowcxt);
-	MemoryContextReset(st->groupcxt);
-	st->groups = groups_create(st->groupcxt, 1024, NULL);
+	st->groups = groups_create(st->groupcxt, 1024, st);
 	st->flushes++;
 }
 
@@ -1034,94 +1311,125 @@ int128_datum(int128 v, Oid sumtype)
 }
 
 /*
+ * group_sum
+ *		The net sum of value column vc in group g (of flags VF_*), which
+ *		came with a value.
+ */
+static Datum
+group_sum(DeltaState *st, ValueColumn *vc, DeltaGroup *g, uint8 flags)
+{
+	Datum	   *sums;
+
+	if (vc->intsum)
+		return int128_datum(*G_AT(g, vc->off_acc, int128), vc->sumtype);
+	if (vc->numsum && !(flags & VF_NUMFB))
+		return agg_numsum_numeric(*G_AT(g, vc->off_acc, int128), *G_AT(g, vc->off_scale, int16));
+	sums = vc->numsum ? *G_AT(g, vc->off_sums, Datum *) : G_AT(g, vc->off_sums, Datum);
+	if ((flags & VF_PLUS) && (flags & VF_MINUS))
+		return FunctionCall2(&vc->minus, sums[0], sums[1]);
+	if (flags & VF_PLUS)
+		return sums[0];
+	/* 0 - minus, with 0 made of the type's own values */
+	return FunctionCall2(&vc->minus, FunctionCall2(&vc->minus, sums[1], sums[1]), sums[1]);
+}
+
+/*
+ * emit_group
+ *		Group g as a result row (its values made in the current context).
+ */
+static void
+emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
+{
+	TupleDesc	desc = rsinfo->setDesc;
+	Datum	   *values = st->out_values;
+	bool	   *nulls = st->out_nulls;
+	Datum	   *keys = G_KEYS(st, g);
+	bool	   *keynulls = G_KEYNULLS(st, g);
+	int64	   *nonnull = G_NONNULL(st, g);
+	uint8	   *vflags = G_VFLAGS(st, g);
+	int			c = D_FIXED;
+	int			i;
+
+	memset(nulls, false, sizeof(bool) * desc->natts);
+	values[FD_IS_TOTAL] = BoolGetDatum(false);
+	values[FD_N_CHANGES] = Int64GetDatum(g->n_changes);
+	values[FD_HAS_T] = BoolGetDatum(false);
+	values[FD_ROWS] = Int64GetDatum(g->rows);
+	values[FD_BUCKET] = TimestampTzGetDatum(g->bucket);
+	nulls[FD_BUCKET] = g->bucket_null;
+	for (i = 0; i < st->ndims; i++, c++)
+	{
+		values[c] = keys[i];
+		nulls[c] = keynulls[i];
+	}
+	for (i = 0; i < st->nvals; i++)
+	{
+		ValueColumn *vc = &st->vals[i];
+
+		if (vc->summed)
+		{
+			nulls[c] = (vflags[i] & (VF_PLUS | VF_MINUS)) == 0;
+			if (!nulls[c])
+				values[c] = group_sum(st, vc, g, vflags[i]);
+			c++;
+		}
+		values[c++] = Int64GetDatum(nonnull[i]);
+		if (vc->extreme)
+		{
+			AggReserve *r = G_AT(g, vc->off_ext, AggReserve);
+			int			x;
+
+			for (x = 0; x < X_N; x++, c++)
+				values[c] = agg_reserve_array(&r[x], &vc->order[x % 2]);
+		}
+		if (vc->distinct)
+		{
+			ValueList  *l = G_AT(g, vc->off_dv, ValueList);
+			int			x;
+
+			for (x = 0; x < 2; x++, c++)
+				values[c] = PointerGetDatum(construct_array(l[x].v, l[x].n, vc->typid, vc->typlen,
+															vc->typbyval, vc->typalign));
+		}
+	}
+	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+}
+
+/*
  * emit_groups
- *		One result row per group.
+ *		One result row per group, in the order they were made (group_new);
+ *		then none.  The groups' memory is given back as they are written
+ *		out (the lookup table first, then each block of groups), so that
+ *		the groups and the result rows made of them take not much more
+ *		than the groups alone.
  */
 static void
 emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 {
-	TupleDesc	desc = rsinfo->setDesc;
-	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
-	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
-	groups_iterator it;
-	GroupSlot  *slot;
-	int			i;
+	MemoryContext old = MemoryContextSwitchTo(st->emitcxt);
+	int			b;
+	int			n;
 
-	groups_start_iterate(st->groups, &it);
-	while ((slot = groups_iterate(st->groups, &it)) != NULL)
+	groups_destroy(st->groups);
+	st->groups = NULL;
+	for (b = 0; b < st->ngblocks; b++)
 	{
-		DeltaGroup *g;
+		int			used = b == st->ngblocks - 1 ? st->last_used : st->groups_per_block;
 
-		for (g = slot->first; g != NULL; g = g->next)
+		for (n = 0; n < used; n++)
 		{
-			int			c = D_FIXED;
-
-			memset(nulls, false, sizeof(bool) * desc->natts);
-			values[FD_IS_TOTAL] = BoolGetDatum(false);
-			values[FD_N_CHANGES] = Int64GetDatum(g->n_changes);
-			values[FD_HAS_T] = BoolGetDatum(false);
-			values[FD_ROWS] = Int64GetDatum(g->rows);
-			values[FD_BUCKET] = TimestampTzGetDatum(g->bucket);
-			nulls[FD_BUCKET] = g->bucket_null;
-			for (i = 0; i < st->ndims; i++, c++)
-			{
-				values[c] = g->keys[i];
-				nulls[c] = g->keynulls[i];
-			}
-			for (i = 0; i < st->nvals; i++)
-			{
-				ValueColumn *vc = &st->vals[i];
-
-				if (vc->summed)
-				{
-					nulls[c] = !g->has_plus[i] && !g->has_minus[i];
-					if (vc->intsum)
-					{
-						if (!nulls[c])
-							values[c] = int128_datum(g->intsum[i], vc->sumtype);
-					}
-					else if (vc->numsum && !g->numfb[i])
-					{
-						if (!nulls[c])
-							values[c] = agg_numsum_numeric(g->intsum[i], g->nscale[i]);
-					}
-					else if (g->has_plus[i] && g->has_minus[i])
-						values[c] = FunctionCall2(&vc->minus, g->plus[i], g->minus[i]);
-					else if (g->has_plus[i])
-						values[c] = g->plus[i];
-					else if (g->has_minus[i])
-					{
-						/* 0 - minus, with 0 made of the type's own values */
-						Datum		zero = FunctionCall2(&vc->minus, g->minus[i], g->minus[i]);
-
-						values[c] = FunctionCall2(&vc->minus, zero, g->minus[i]);
-					}
-					c++;
-				}
-				values[c++] = Int64GetDatum(g->nonnull[i]);
-				if (vc->extreme)
-				{
-					int			x;
-
-					for (x = 0; x < X_N; x++, c++)
-						values[c] = agg_reserve_array(&g->ext[i * X_N + x], &vc->order[x % 2]);
-				}
-				if (vc->distinct)
-				{
-					int			x;
-
-					for (x = 0; x < 2; x++, c++)
-					{
-						ValueList  *l = &g->dv[i * 2 + x];
-
-						values[c] = PointerGetDatum(construct_array(l->v, l->n, vc->typid, vc->typlen,
-																	vc->typbyval, vc->typalign));
-					}
-				}
-			}
-			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+			emit_group(st, (DeltaGroup *) (st->gblocks[b] + st->group_size * n), rsinfo);
+			/* (the row's values were copied into the result) */
+			MemoryContextReset(st->emitcxt);
 		}
+		pfree(st->gblocks[b]);
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->groupcxt);
+	st->gblocks = NULL;
+	st->ngblocks = st->gblocks_cap = 0;
+	st->block_free = NULL;
+	st->block_left = 0;
 }
 
 /*
@@ -1242,6 +1550,22 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 
 	cdc_require_snapshot_acked(text_to_cstring(consumer), GetUserId());
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	/*
+	 * The result rows are the groups written out (emit_groups), which may
+	 * take the memory of a hash aggregate (st.budget, below) rather than
+	 * work_mem alone: the result is kept in as much before it goes to a
+	 * temporary file.
+	 */
+	{
+		MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+
+		tuplestore_end(rsinfo->setResult);
+		rsinfo->setResult =
+			tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false,
+								  (int) Min(get_hash_memory_limit() / 1024, (Size) MAX_KILOBYTES));
+		MemoryContextSwitchTo(old);
+	}
 	desc = rsinfo->setDesc;
 	memset(&st, 0, sizeof(st));
 	dims = agg_text_array(PG_GETARG_ARRAYTYPE_P(5), "column names", &st.ndims);
@@ -1328,8 +1652,6 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.dims = palloc0(sizeof(ImageColumn) * Max(st.ndims, 1));
 	st.dimlen = palloc(sizeof(int16) * Max(st.ndims, 1));
 	st.dimbyval = palloc(sizeof(bool) * Max(st.ndims, 1));
-	st.keys = palloc(sizeof(Datum) * Max(st.ndims, 1));
-	st.keynulls = palloc(sizeof(bool) * Max(st.ndims, 1));
 	for (i = 0, c = D_FIXED; i < st.ndims; i++, c++)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, c);
@@ -1431,7 +1753,36 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.xn_old = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.xn_new = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.xskip = palloc0(sizeof(bool) * Max(st.nvals, 1));
-	st.groups = groups_create(st.groupcxt, 1024, NULL);
+	/* the columns read from each row image (add_image) */
+	{
+		ImageColumn **cols = palloc(sizeof(ImageColumn *) * (1 + st.ndims + st.nrowcols + st.nvals));
+		int			n = 0;
+
+		cols[n++] = &st.bucket.col;
+		for (i = 0; i < st.ndims; i++)
+			cols[n++] = &st.dims[i];
+		for (i = 0; i < st.nrowcols; i++)
+			cols[n++] = &st.rowcols[i];
+		for (i = 0; i < st.nvals; i++)
+			if (st.vals[i].expr == NULL)
+			{
+				st.vals[i].img_col = n;
+				cols[n++] = &st.vals[i].col;
+			}
+		cdc_image_reader_init(&st.reader, cols, n, CurrentMemoryContext);
+		st.img_values = palloc(sizeof(Datum) * n);
+		st.img_nulls = palloc(sizeof(bool) * n);
+		st.img_missing = palloc(sizeof(bool) * n);
+	}
+	group_layout_init(&st);
+	st.probe = palloc0(st.group_size);
+	st.keys = G_KEYS(&st, st.probe);
+	st.keynulls = G_KEYNULLS(&st, st.probe);
+	st.out_values = palloc(sizeof(Datum) * desc->natts);
+	st.out_nulls = palloc(sizeof(bool) * desc->natts);
+	st.emitcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact delta out",
+									   ALLOCSET_DEFAULT_SIZES);
+	st.groups = groups_create(st.groupcxt, 1024, &st);
 
 	st.rsinfo = rsinfo;
 	st.budget = get_hash_memory_limit();	/* as a hash aggregate's */

@@ -32,6 +32,7 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/numeric.h"
 
 #include "aggregate/aggregate.h"
 
@@ -217,6 +218,8 @@ agg_numsum_add(int128 *acc, int16 *scale, Datum d, int sg)
 Datum
 agg_numsum_numeric(int128 acc, int16 scale)
 {
+	/* (below 10^14, acc * 10^3 fits in an int64: never its slow path) */
+	const int64 fast_limit = INT64CONST(100000000000000);
 	char		buf[NUMSUM_MAX_DIGITS + NUMSUM_MAX_SCALE + 8];
 	char		digits[NUMSUM_MAX_DIGITS + NUMSUM_MAX_SCALE + 4];
 	int			nd = 0;
@@ -225,6 +228,13 @@ agg_numsum_numeric(int128 acc, int16 scale)
 	int128		v = neg ? -acc : acc;
 	int			i;
 
+	/*
+	 * int64_div_fast_to_numeric() makes the numeric of acc / 10^scale of
+	 * display scale scale, as numeric_in() makes it of the digits written
+	 * out below.
+	 */
+	if (acc < fast_limit && acc > -fast_limit)
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) acc, scale));
 	do
 	{
 		digits[nd++] = '0' + (int) (v % 10);

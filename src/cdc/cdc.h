@@ -139,6 +139,19 @@ typedef void (*ChangeCallback) (TupleTableSlot *change, void *arg);
 extern void cdc_image_column_init(ImageColumn *col, const char *name, Oid typid,
 							  int32 typmod, MemoryContext cxt);
 extern Datum cdc_image_value(ImageColumn *col, Jsonb *img, bool *isnull);
+/* several columns of row images, read in one walk of each image */
+typedef struct ImageReader
+{
+	int			ncols;
+	ImageColumn **cols;
+	int		   *sorted;			/* the columns in jsonb's order of keys */
+	int		   *found_key;		/* (cdc_image_read's: keys found, columns) */
+	int		   *found_col;
+} ImageReader;
+extern void cdc_image_reader_init(ImageReader *r, ImageColumn **cols, int ncols,
+								  MemoryContext cxt);
+extern void cdc_image_read(ImageReader *r, Jsonb *img, Datum *values, bool *isnull,
+						   bool *missing);
 extern void cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg);
 
 #endif							/* DATAENG_CDC_H */

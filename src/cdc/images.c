@@ -19,7 +19,10 @@
  * input function looked up once, numbers kept as numerics, and the ISO 8601
  * timestamps capture writes parsed without the general date/time parser.
  * A column read as jsonb receives the raw JSON value (for array and
- * composite columns, which SQL then rebuilds).
+ * composite columns, which SQL then rebuilds).  cdc_image_read() gives
+ * several columns of an image as cdc_image_value() gives each, walking the
+ * image's keys once against the columns sorted as jsonb sorts keys,
+ * instead of a binary search per column.
  *
  *-------------------------------------------------------------------------
  */
@@ -231,6 +234,54 @@ numeric_is_integral(Numeric n)
 }
 
 /*
+ * numeric_small_integer
+ *		A JSON number written without a fraction and of at most 16 digits
+ *		(in numeric's short on-disk format, which utils/adt/numeric.c
+ *		defines and PostgreSQL keeps fixed as it is stored in tables) as an
+ *		int64; false for any other, which the caller converts through
+ *		numeric's own functions.
+ */
+static bool
+numeric_small_integer(Numeric n, int64 *out)
+{
+	struct varlena *v = (struct varlena *) n;
+	const char *p;
+	Size		len;
+	uint16		h;
+	int			weight;
+	int			ndigits;
+	int64		r = 0;
+	int			i;
+
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		return false;
+	p = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	if (len < sizeof(uint16))
+		return false;
+	memcpy(&h, p, sizeof(uint16));
+	/* the short format (0x8000) of display scale 0 (0x1F80) */
+	if ((h & 0xC000) != 0x8000 || (h & 0x1F80) != 0)
+		return false;
+	weight = (h & 0x0040) ? (int) (h & 0x003F) - 64 : (int) (h & 0x003F);
+	ndigits = (len - sizeof(uint16)) / sizeof(int16);
+	/* base-10000 digits: all before the point, below 10^16 */
+	if (ndigits > 0 && (weight < ndigits - 1 || weight > 3))
+		return false;
+	for (i = 0; i < ndigits; i++)
+	{
+		int16		dg;
+
+		memcpy(&dg, p + sizeof(uint16) + i * sizeof(int16), sizeof(int16));
+		r = r * 10000 + dg;
+	}
+	for (; i > 0 && i <= weight; i++)
+		r *= 10000;
+	*out = (h & 0x2000) ? -r : r;
+	return true;
+}
+
+/*
  * image_convert
  *		Column col's value v (not jbvNull) as col's type.
  */
@@ -283,6 +334,18 @@ image_convert(ImageColumn *col, JsonbValue *v)
 					((col->typmod - VARHDRSZ) & 0xffff))
 					return n;
 				return DirectFunctionCall2(numeric, n, Int32GetDatum(col->typmod));
+			}
+			if (col->kind == IK_INTEGER)
+			{
+				int64		x;
+
+				/* most integers: read as they are (in range, else below) */
+				if (numeric_small_integer(v->val.numeric, &x) &&
+					(col->typid == INT8OID ||
+					 (col->typid == INT4OID && x >= PG_INT32_MIN && x <= PG_INT32_MAX) ||
+					 (col->typid == INT2OID && x >= PG_INT16_MIN && x <= PG_INT16_MAX)))
+					return col->typid == INT2OID ? Int16GetDatum((int16) x) :
+						col->typid == INT4OID ? Int32GetDatum((int32) x) : Int64GetDatum(x);
 			}
 			if (col->kind == IK_INTEGER && numeric_is_integral(v->val.numeric))
 			{
@@ -358,6 +421,163 @@ cdc_image_value(ImageColumn *col, Jsonb *img, bool *isnull)
 	if (*isnull || col->kind == IK_PRESENCE)
 		return (Datum) 0;
 	return image_convert(col, v);
+}
+
+/*
+ * jsonb's order of object keys: shorter first, then by their bytes (as
+ * memcmp, which costs more than the few bytes of a column name)
+ */
+static inline int
+image_key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	int			i;
+
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	for (i = 0; i < alen; i++)
+		if (a[i] != b[i])
+			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
+	return 0;
+}
+
+/* qsort_arg comparator of indexes into an array of ImageColumn pointers */
+static int
+image_column_cmp(const void *a, const void *b, void *arg)
+{
+	ImageColumn **cols = (ImageColumn **) arg;
+	const ImageColumn *ca = cols[*(const int *) a];
+	const ImageColumn *cb = cols[*(const int *) b];
+
+	return image_key_cmp(ca->name, ca->namelen, cb->name, cb->namelen);
+}
+
+/*
+ * cdc_image_reader_init
+ *		A reader of columns cols (ncols of them, kept by pointer) of row
+ *		images, in memory context cxt.
+ */
+void
+cdc_image_reader_init(ImageReader *r, ImageColumn **cols, int ncols, MemoryContext cxt)
+{
+	int			i;
+
+	r->ncols = ncols;
+	r->cols = MemoryContextAlloc(cxt, sizeof(ImageColumn *) * Max(ncols, 1));
+	r->sorted = MemoryContextAlloc(cxt, sizeof(int) * Max(ncols, 1));
+	r->found_key = MemoryContextAlloc(cxt, sizeof(int) * Max(ncols, 1));
+	r->found_col = MemoryContextAlloc(cxt, sizeof(int) * Max(ncols, 1));
+	memcpy(r->cols, cols, sizeof(ImageColumn *) * ncols);
+	for (i = 0; i < ncols; i++)
+		r->sorted[i] = i;
+	qsort_arg(r->sorted, ncols, sizeof(int), image_column_cmp, r->cols);
+}
+
+/*
+ * cdc_image_read
+ *		The values of the reader's columns in row image img, as
+ *		cdc_image_value() gives each (values[i], isnull[i] for column i),
+ *		and whether the image has no key at all for it (missing[i]).  The
+ *		object is walked once, its keys matched against the columns in
+ *		jsonb's order of keys, rather than searched once per column.
+ */
+void
+cdc_image_read(ImageReader *r, Jsonb *img, Datum *values, bool *isnull, bool *missing)
+{
+	JsonbContainer *jc = &img->root;
+	uint32		count;
+	char	   *base;
+	uint32		off = 0;
+	uint32		i;
+	int			j = 0;
+	int			nfound = 0;
+	int			k;
+
+	for (k = 0; k < r->ncols; k++)
+	{
+		values[k] = (Datum) 0;
+		isnull[k] = true;
+		missing[k] = true;
+	}
+	if (!JsonContainerIsObject(jc))
+		return;
+	count = JsonContainerSize(jc);
+	base = (char *) &jc->children[count * 2];
+
+	/*
+	 * The keys (strings, in that order), against the columns in the same
+	 * order: the keys found, ascending (a column read twice is found
+	 * twice).
+	 */
+	for (i = 0; i < count && j < r->ncols; i++)
+	{
+		uint32		start = off;
+		int			c;
+
+		JBE_ADVANCE_OFFSET(off, jc->children[i]);
+		while (j < r->ncols &&
+			   (c = image_key_cmp(r->cols[r->sorted[j]]->name, r->cols[r->sorted[j]]->namelen,
+								  base + start, off - start)) <= 0)
+		{
+			if (c == 0)
+			{
+				missing[r->sorted[j]] = false;
+				r->found_key[nfound] = (int) i;
+				r->found_col[nfound++] = r->sorted[j];
+			}
+			j++;
+		}
+	}
+	if (nfound == 0)
+		return;
+	/* the rest of the keys, to where the values start */
+	for (; i < count; i++)
+		JBE_ADVANCE_OFFSET(off, jc->children[i]);
+
+	/* the values of the keys found (as getKeyJsonValueFromContainer) */
+	for (i = 0, k = 0; i < count && k < nfound; i++)
+	{
+		uint32		start = off;
+		JEntry		e = jc->children[count + i];
+		JsonbValue	v;
+
+		JBE_ADVANCE_OFFSET(off, e);
+		if ((int) i != r->found_key[k])
+			continue;
+		if (JBE_ISSTRING(e))
+		{
+			v.type = jbvString;
+			v.val.string.val = base + start;
+			v.val.string.len = off - start;
+		}
+		else if (JBE_ISNUMERIC(e))
+		{
+			v.type = jbvNumeric;
+			v.val.numeric = (Numeric) (base + INTALIGN(start));
+		}
+		else if (JBE_ISBOOL_TRUE(e) || JBE_ISBOOL_FALSE(e))
+		{
+			v.type = jbvBool;
+			v.val.boolean = JBE_ISBOOL_TRUE(e);
+		}
+		else if (JBE_ISCONTAINER(e))
+		{
+			v.type = jbvBinary;
+			v.val.binary.data = (JsonbContainer *) (base + INTALIGN(start));
+			v.val.binary.len = (off - start) - (INTALIGN(start) - start);
+		}
+		else
+			v.type = jbvNull;
+		for (; k < nfound && r->found_key[k] == (int) i; k++)
+		{
+			int			col = r->found_col[k];
+
+			if (v.type == jbvNull)
+				continue;
+			isnull[col] = false;
+			if (r->cols[col]->kind != IK_PRESENCE)
+				values[col] = image_convert(r->cols[col], &v);
+		}
+	}
 }
 
 /*
