@@ -105,6 +105,39 @@ typedef struct AggReserve
 } AggReserve;
 
 extern void agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt);
+
+/*
+ * agg_order_cmp
+ *		a before b (< 0), alike (0) or after (> 0) in order o: inline for
+ *		the types compared as their integer value (o->intcmp), else the
+ *		type's comparison function under o's collation.
+ */
+static inline int
+agg_order_cmp(const AggOrder *o, Datum a, Datum b)
+{
+	int32		c;
+
+	switch (o->intcmp)
+	{
+		case 2:
+			c = (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
+			break;
+		case 4:
+			c = (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
+			break;
+		case 8:
+			c = (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
+			break;
+		case 'o':
+			c = (DatumGetObjectId(a) > DatumGetObjectId(b)) - (DatumGetObjectId(a) < DatumGetObjectId(b));
+			break;
+		default:
+			c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
+			break;
+	}
+
+	return o->desc ? (c < 0 ? 1 : c > 0 ? -1 : 0) : c;
+}
 extern void agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v);
 extern Datum agg_reserve_array(const AggReserve *r, const AggOrder *o);
 

@@ -130,15 +130,6 @@ typedef struct BucketSpec
 	Datum		zone_text;
 } BucketSpec;
 
-/* how a value column's extremes are compared (fold_reserve_add()) */
-typedef enum FastOrder
-{
-	FO_NONE,					/* the type's comparison function */
-	FO_INT2,
-	FO_INT4,
-	FO_INT8						/* int8, and timestamp(tz) (timestamp_cmp) */
-} FastOrder;
-
 /*
  * A value column: summed and counted, or counted only.  Its value is a
  * column of the row image (col), or an expression of the source's columns
@@ -165,7 +156,6 @@ typedef struct ValueColumn
 	bool		extreme;		/* its least and greatest values are kept */
 	bool		distinct;		/* the values that came and went are kept */
 	AggOrder	order[2];		/* for extremes: least first, greatest first */
-	FastOrder	fast;			/* for extremes: compared inline */
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -551,26 +541,6 @@ value_column_init(ValueColumn *vc, Relation rel, const char *text, bool summed,
 	{
 		agg_order_init(&vc->order[0], typid, collid, false, cxt);
 		agg_order_init(&vc->order[1], typid, collid, true, cxt);
-		/* types whose order is that of their integer value, compared inline */
-		switch (vc->order[0].cmp.fn_oid)
-		{
-			case F_BTINT2CMP:
-				vc->fast = FO_INT2;
-				break;
-			case F_BTINT4CMP:
-			case F_DATE_CMP:
-				vc->fast = FO_INT4;
-				break;
-			case F_BTINT8CMP:
-			case F_TIMESTAMP_CMP:
-			case F_TIMESTAMPTZ_CMP:
-				vc->fast = FO_INT8;
-				break;
-			default:
-				vc->fast = FO_NONE;
-		}
-		if (!vc->order[0].typbyval)
-			vc->fast = FO_NONE;
 	}
 	if (name != NULL)
 		cdc_image_column_init(&vc->col, name, summed || extreme || distinct ? typid : InvalidOid,
@@ -901,44 +871,28 @@ accumulate(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 	MemoryContextSwitchTo(old);
 }
 
-/* a before b (< 0), alike (0) or after (> 0), of a column of FastOrder f */
-static inline int
-fast_cmp(FastOrder f, Datum a, Datum b)
-{
-	switch (f)
-	{
-		case FO_INT2:
-			return (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
-		case FO_INT4:
-			return (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
-		default:
-			return (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
-	}
-}
-
 /*
  * fold_reserve_add
  *		agg_reserve_add() (reserve.c) for the k-th order of column vc (0:
- *		least first, 1: greatest first), with the values of a FastOrder
- *		column compared inline and kept in the groups' blocks (they are by
- *		value: nothing to copy nor free).
+ *		least first, 1: greatest first); the values of a type compared as
+ *		its integer value (AggOrder.intcmp, all passed by value) are kept in
+ *		the groups' blocks (nothing to copy nor free).
  */
 static void
 fold_reserve_add(DeltaState *st, ValueColumn *vc, AggReserve *r, int k, Datum v)
 {
-	FastOrder	f = vc->fast;
-	int			sign = vc->order[k].desc ? -1 : 1;
+	const AggOrder *o = &vc->order[k];
 	int			i;
 
-	if (f == FO_NONE)
+	if (o->intcmp == 0 || !o->typbyval)
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->groupcxt);
 
-		agg_reserve_add(r, &vc->order[k], v);
+		agg_reserve_add(r, o, v);
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	if (r->n == FACT_RESERVE && sign * fast_cmp(f, v, r->v[r->n - 1]) >= 0)
+	if (r->n == FACT_RESERVE && agg_order_cmp(o, v, r->v[r->n - 1]) >= 0)
 		return;
 	if (r->v == NULL)
 	{
@@ -957,7 +911,7 @@ fold_reserve_add(DeltaState *st, ValueColumn *vc, AggReserve *r, int k, Datum v)
 	if (r->n == FACT_RESERVE)
 		r->n--;
 	/* after the values alike */
-	for (i = r->n; i > 0 && sign * fast_cmp(f, v, r->v[i - 1]) < 0; i--)
+	for (i = r->n; i > 0 && agg_order_cmp(o, v, r->v[i - 1]) < 0; i--)
 		r->v[i] = r->v[i - 1];
 	r->v[i] = v;
 	r->n++;

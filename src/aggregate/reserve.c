@@ -98,34 +98,6 @@ agg_order_init(AggOrder *o, Oid typid, Oid collid, bool desc, MemoryContext cxt)
 		o->intcmp = 'o';
 }
 
-/* a before b (< 0), alike (0) or after (> 0) in order o */
-static inline int
-order_cmp(const AggOrder *o, Datum a, Datum b)
-{
-	int32		c;
-
-	switch (o->intcmp)
-	{
-		case 2:
-			c = (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
-			break;
-		case 4:
-			c = (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
-			break;
-		case 8:
-			c = (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
-			break;
-		case 'o':
-			c = (DatumGetObjectId(a) > DatumGetObjectId(b)) - (DatumGetObjectId(a) < DatumGetObjectId(b));
-			break;
-		default:
-			c = DatumGetInt32(FunctionCall2Coll((FmgrInfo *) &o->cmp, o->collid, a, b));
-			break;
-	}
-
-	return o->desc ? (c < 0 ? 1 : c > 0 ? -1 : 0) : c;
-}
-
 /*
  * agg_reserve_add
  *		Add value v to r (sorted in order o, at most FACT_RESERVE values):
@@ -137,7 +109,7 @@ agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v)
 {
 	int			i;
 
-	if (r->n == FACT_RESERVE && order_cmp(o, v, r->v[r->n - 1]) >= 0)
+	if (r->n == FACT_RESERVE && agg_order_cmp(o, v, r->v[r->n - 1]) >= 0)
 		return;
 	/* (most lists of a fold hold a value or two: grow them as needed) */
 	if (r->v == NULL)
@@ -157,7 +129,7 @@ agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v)
 		r->n--;
 	}
 	/* after the values alike */
-	for (i = r->n; i > 0 && order_cmp(o, v, r->v[i - 1]) < 0; i--)
+	for (i = r->n; i > 0 && agg_order_cmp(o, v, r->v[i - 1]) < 0; i--)
 		r->v[i] = r->v[i - 1];
 	r->v[i] = datumCopy(v, o->typbyval, o->typlen);
 	r->n++;
@@ -207,7 +179,7 @@ last_of(const AggOrder *o, Datum *v, int n)
 	int			i;
 
 	for (i = 1; i < n; i++)
-		if (order_cmp(o, v[i], x) > 0)
+		if (agg_order_cmp(o, v[i], x) > 0)
 			x = v[i];
 	return x;
 }
@@ -393,7 +365,7 @@ in_order(const AggOrder *o, const Datum *v, int n)
 	int			i;
 
 	for (i = 1; i < n; i++)
-		if (order_cmp(o, v[i - 1], v[i]) > 0)
+		if (agg_order_cmp(o, v[i - 1], v[i]) > 0)
 			return false;
 	return true;
 }
@@ -425,7 +397,7 @@ reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_
 
 	while (i < ns || j < nc)
 	{
-		if (j == nc || (i < ns && order_cmp(o, stored[i], came[j]) <= 0))
+		if (j == nc || (i < ns && agg_order_cmp(o, stored[i], came[j]) <= 0))
 			cand[n++] = stored[i++];
 		else
 			cand[n++] = came[j++];
@@ -435,9 +407,9 @@ reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_
 		int			alike = -1;
 		int			q;
 
-		while (p < n && order_cmp(o, cand[p], went[j]) < 0)
+		while (p < n && agg_order_cmp(o, cand[p], went[j]) < 0)
 			p++;
-		for (q = p; q < n && order_cmp(o, cand[q], went[j]) == 0; q++)
+		for (q = p; q < n && agg_order_cmp(o, cand[q], went[j]) == 0; q++)
 		{
 			if (gone[q])
 				continue;
@@ -457,11 +429,11 @@ reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_
 		if (gone[i])
 			continue;
 		/* (past a bound, every later candidate is too) */
-		if (bounded_s && order_cmp(o, cand[i], stored[ns - 1]) > 0)
+		if (bounded_s && agg_order_cmp(o, cand[i], stored[ns - 1]) > 0)
 			break;
-		if (nc >= FACT_RESERVE && order_cmp(o, cand[i], came[nc - 1]) > 0)
+		if (nc >= FACT_RESERVE && agg_order_cmp(o, cand[i], came[nc - 1]) > 0)
 			break;
-		if (nw >= FACT_RESERVE && order_cmp(o, cand[i], went[nw - 1]) >= 0)
+		if (nw >= FACT_RESERVE && agg_order_cmp(o, cand[i], went[nw - 1]) >= 0)
 			break;
 		out[nout++] = cand[i];
 	}
@@ -577,7 +549,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		 * stored reserve's bound: one fewer alike is still a lower bound).
 		 */
 		for (i = 0; i < n; i++)
-			if (!gone[i] && order_cmp(o, cand[i], went[j]) == 0)
+			if (!gone[i] && agg_order_cmp(o, cand[i], went[j]) == 0)
 			{
 				if (datum_image_eq(cand[i], went[j], o->typbyval, o->typlen))
 				{
@@ -596,11 +568,11 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	{
 		if (gone[i])
 			continue;
-		if (bounded_s && order_cmp(o, cand[i], last_s) > 0)
+		if (bounded_s && agg_order_cmp(o, cand[i], last_s) > 0)
 			continue;
-		if (nc >= FACT_RESERVE && order_cmp(o, cand[i], last_c) > 0)
+		if (nc >= FACT_RESERVE && agg_order_cmp(o, cand[i], last_c) > 0)
 			continue;
-		if (nw >= FACT_RESERVE && order_cmp(o, cand[i], last_w) >= 0)
+		if (nw >= FACT_RESERVE && agg_order_cmp(o, cand[i], last_w) >= 0)
 			continue;
 		agg_reserve_add(&out, o, cand[i]);
 	}
