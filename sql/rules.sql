@@ -980,6 +980,8 @@ DECLARE
   q dataeng.quarantine;
   failing jsonb;
   checks text;
+  all_checks text;
+  gen text[];
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1010,6 +1012,17 @@ BEGIN
         USING ERRCODE = 'undefined_column',
               HINT = 'Name the columns of the table as they are now.';
     END IF;
+    -- nor may it give a generated column a value: the insert computes it
+    -- again (the value would be dropped without a word)
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
+      FROM jsonb_object_keys(corrected) k
+      JOIN pg_attribute a ON a.attrelid = q.table_name AND a.attname = k AND a.attnum > 0
+                         AND NOT a.attisdropped AND a.attgenerated <> '';
+    IF checks IS NOT NULL THEN
+      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', checks, q.table_name
+        USING ERRCODE = 'generated_always',
+              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
+    END IF;
   END IF;
   SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
     FROM jsonb_object_keys(q.row_data) k
@@ -1025,14 +1038,24 @@ BEGIN
   IF corrected IS NOT NULL THEN
     q.row_data := q.row_data || corrected;
   END IF;
+  -- The row's generated columns are computed again when it goes in: what
+  -- the row has for them (computed from its uncorrected columns, or NULL
+  -- when the guard quarantined it) is left out of the check made before
+  -- the insert, and so are the rules on them; the row as inserted is
+  -- checked against every rule below.
+  gen := ARRAY(SELECT a.attname::text FROM pg_attribute a
+                WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped
+                  AND a.attgenerated <> '');
   SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng_internal._rule_condition(r), r.rule_name), ', ')
-    INTO checks
+           FILTER (WHERE r.column_name IS NULL OR r.column_name <> ALL (gen)),
+         string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng_internal._rule_condition(r), r.rule_name), ', ')
+    INTO checks, all_checks
     FROM dataeng.rules r
    WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng_internal._rule_condition(r) IS NOT NULL;
   IF checks IS NOT NULL THEN
     failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
                  format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
-                        checks, q.table_name, q.row_data), true);
+                        checks, q.table_name, q.row_data - gen), true);
     IF jsonb_array_length(failing) > 0 THEN
       RAISE EXCEPTION 'row % still fails: %', id,
             (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
@@ -1045,13 +1068,22 @@ BEGIN
   -- restricted, never as the caller (a superuser releasing another role's
   -- row), as dedupe_undo() does
   BEGIN
-    PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
-              -- generated columns are computed again; an identity column
-              -- keeps the value the row had (GENERATED ALWAYS included)
+    -- the row as inserted (its generated columns computed again) is
+    -- checked too: one that fails is taken out again
+    failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+              -- an identity column keeps the value the row had
+              -- (GENERATED ALWAYS included)
               format('WITH i AS (INSERT INTO %1$s (%3$s) OVERRIDING SYSTEM VALUE '
-                     'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING 1) '
-                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.row_data,
-                     dataeng_internal._insertable_columns(q.table_name)), false);
+                     'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING *) '
+                     'SELECT to_jsonb(array_remove(ARRAY[%4$s], NULL)) FROM i t', q.table_name, q.row_data,
+                     dataeng_internal._insertable_columns(q.table_name), coalesce(all_checks, 'NULL::text')), false);
+    IF jsonb_array_length(coalesce(failing, '[]')) > 0 THEN
+      RAISE EXCEPTION 'row % still fails: %', id,
+            (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
+        USING ERRCODE = 'check_violation',
+              DETAIL = 'The row as inserted fails them: its generated columns are computed again from its other columns.',
+              HINT = 'Correct the columns the generated ones are computed from: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
   EXCEPTION WHEN unique_violation THEN
     -- the guard diverts an UPDATE's new row and keeps the old one, whose
     -- key the released row then repeats
