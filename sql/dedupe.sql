@@ -471,6 +471,7 @@ DECLARE
   owner regrole;
   rank_order text;
   fills text;
+  child oid;
 BEGIN
   IF keep IS NULL OR keep NOT IN ('most_complete', 'first', 'last') THEN
     RAISE EXCEPTION 'unknown keep rule %', coalesce(quote_literal(keep), 'NULL')
@@ -522,6 +523,20 @@ BEGIN
   DROP TABLE pg_temp._dd_result;
   EXECUTE format('GRANT SELECT ON pg_temp._dd_members TO %s', owner);
   SELECT count(DISTINCT m.cluster_id) INTO clusters FROM pg_temp._dd_members m;
+  -- an inherited (not partitioned) table: a duplicate in a table that
+  -- inherits it would be deleted with only this table's columns logged,
+  -- and dedupe_undo() would put it back into this table, its own columns
+  -- lost: refused (the partitions of a partitioned table have its columns,
+  -- and an insert into it goes to the row's partition)
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) <> 'p' THEN
+    SELECT min(m.toid) INTO child FROM pg_temp._dd_members m WHERE m.rnk > 1 AND m.toid <> tbl;
+    IF child IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot dedupe table %: a duplicate to delete is a row of table %, which inherits it', tbl, child::regclass
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'Its columns of its own would not be logged, and dataeng.dedupe_undo() would put the row back into the parent table.',
+              HINT = 'Dedupe that table by itself, or choose keep and order_by so that only rows of the parent table are deleted.';
+    END IF;
+  END IF;
 
   rows_filled := 0;
   IF fill_nulls THEN

@@ -980,6 +980,7 @@ DECLARE
   q dataeng.quarantine;
   failing jsonb;
   checks text;
+  has_gen boolean;
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1010,6 +1011,17 @@ BEGIN
         USING ERRCODE = 'undefined_column',
               HINT = 'Name the columns of the table as they are now.';
     END IF;
+    -- nor may it give a generated column a value: the insert computes it
+    -- again (the value would be dropped without a word)
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
+      FROM jsonb_object_keys(corrected) k
+      JOIN pg_attribute a ON a.attrelid = q.table_name AND a.attname = k AND a.attnum > 0
+                         AND NOT a.attisdropped AND a.attgenerated <> '';
+    IF checks IS NOT NULL THEN
+      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', checks, q.table_name
+        USING ERRCODE = 'generated_always',
+              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
+    END IF;
   END IF;
   SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
     FROM jsonb_object_keys(q.row_data) k
@@ -1029,7 +1041,16 @@ BEGIN
     INTO checks
     FROM dataeng.rules r
    WHERE r.table_name = q.table_name AND r.severity = 'error' AND dataeng_internal._rule_condition(r) IS NOT NULL;
-  IF checks IS NOT NULL THEN
+  -- The row's generated columns are computed again when it goes in: what
+  -- the row has for them (computed from its uncorrected columns, or NULL
+  -- when the guard quarantined it) is not what goes in.  A table that has
+  -- some is checked only as inserted (below); another one before the
+  -- insert too, which then runs none of the table's code for a row that
+  -- fails.
+  has_gen := EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped
+                        AND a.attgenerated <> '');
+  IF checks IS NOT NULL AND NOT has_gen THEN
     failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
                  format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
                         checks, q.table_name, q.row_data), true);
@@ -1045,13 +1066,23 @@ BEGIN
   -- restricted, never as the caller (a superuser releasing another role's
   -- row), as dedupe_undo() does
   BEGIN
-    PERFORM dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
-              -- generated columns are computed again; an identity column
-              -- keeps the value the row had (GENERATED ALWAYS included)
+    -- the row as inserted (its generated columns computed again) is
+    -- checked too: one that fails is taken out again
+    failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+              -- an identity column keeps the value the row had
+              -- (GENERATED ALWAYS included)
               format('WITH i AS (INSERT INTO %1$s (%3$s) OVERRIDING SYSTEM VALUE '
-                     'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING 1) '
-                     'SELECT to_jsonb(count(*)) FROM i', q.table_name, q.row_data,
-                     dataeng_internal._insertable_columns(q.table_name)), false);
+                     'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING *) '
+                     'SELECT to_jsonb(array_remove(ARRAY[%4$s], NULL)) FROM i t', q.table_name, q.row_data,
+                     dataeng_internal._insertable_columns(q.table_name), coalesce(checks, 'NULL::text')), false);
+    IF jsonb_array_length(coalesce(failing, '[]')) > 0 THEN
+      RAISE EXCEPTION 'row % still fails: %', id,
+            (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
+        USING ERRCODE = 'check_violation',
+              DETAIL = CASE WHEN has_gen THEN 'The row as inserted fails them: its generated columns are computed again from its other columns.'
+                            ELSE 'The row as inserted fails them: the table''s triggers changed it.' END,
+              HINT = 'Correct the columns the generated ones are computed from: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
   EXCEPTION WHEN unique_violation THEN
     -- the guard diverts an UPDATE's new row and keeps the old one, whose
     -- key the released row then repeats

@@ -130,6 +130,15 @@ INSERT INTO inherited_child VALUES (2, 'q@y.org');
 SELECT cluster_id, row_key FROM dataeng.find_duplicates('inherited', '{email}') ORDER BY row_key->>'partition';
 SELECT rows_deleted FROM dataeng.dedupe('inherited', '{email}', keep => 'last', order_by => 'id');
 SELECT tableoid::regclass AS part, * FROM inherited;
+-- a duplicate to delete in a table that inherits it is refused: only the
+-- parent's columns would be logged, and dedupe_undo() would put the row
+-- back into the parent (its note lost, the row in the wrong table)
+CREATE TABLE inherited_noted (note text NOT NULL) INHERITS (inherited);
+INSERT INTO inherited_noted VALUES (3, 'q@y.org', 'keep me');
+\set VERBOSITY default
+SELECT rows_deleted FROM dataeng.dedupe('inherited', '{email}', keep => 'first', order_by => 'id');
+\set VERBOSITY terse
+SELECT tableoid::regclass AS part, * FROM inherited ORDER BY id;
 
 DROP VIEW found_pairs;
 DROP TABLE idcols, customers, found, signups, "Undo Me", undo_renamed, parted, inherited CASCADE;

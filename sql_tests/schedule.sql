@@ -76,7 +76,9 @@ SELECT dataeng_internal._schedule_next('*/5 * * * mon-frx', now());
 \set VERBOSITY terse
 SELECT s, dataeng_internal._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
                                                         '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours',
-                                                        '*/5 * * *', '*/5']) s;
+                                                        '*/5 * * *', '*/5',
+                                                        -- (a comma may separate an interval's parts)
+                                                        '1 hour, 30 minutes']) s;
 
 -------------------------------------------------------------------------------
 -- Bad arguments

@@ -403,11 +403,12 @@ interval_parse(const char *s, Interval *out)
 		return false;
 
 	/*
-	 * '*', '/' and ',' are cron syntax, never an interval's: PostgreSQL's
+	 * '*' and '/' are cron syntax, never an interval's: PostgreSQL's
 	 * interval input reads a cron expression missing a field (every 5
-	 * minutes with the day of week left out) as 5 seconds.
+	 * minutes with the day of week left out) as 5 seconds.  (A comma may
+	 * separate an interval's parts: '1 hour, 30 minutes'.)
 	 */
-	if (strpbrk(s, "*/,") != NULL)
+	if (strpbrk(s, "*/") != NULL)
 		return false;
 	if (ParseDateTime(s, workbuf, sizeof(workbuf), field, ftype,
 					  MAXDATEFIELDS, &nf) != 0)
