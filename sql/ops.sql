@@ -489,7 +489,7 @@ BEGIN
     LEFT JOIN LATERAL (
       SELECT jr.error_message FROM dataeng.jobs j
         JOIN dataeng.job_runs jr ON jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
-       WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' || m.name)
+       WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name)
          AND j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
          AND jr.started_at OPERATOR(pg_catalog.>) coalesce(c.checked_at, '-infinity')) mj ON true
   UNION ALL
