@@ -53,6 +53,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -71,6 +72,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/pg_locale.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -665,6 +667,25 @@ dim_apply_reason(DimApply *da, Oid source)
 }
 
 /*
+ * dim_sort_collation
+ *		The collation the events are sorted by key in: the key's own, but C
+ *		for a text key under another deterministic collation.  Two such
+ *		values are equal only when their bytes are, so that an order by
+ *		their bytes gathers each key's events as well, while C compares
+ *		them without the locale, and abbreviated, several times faster.  (The
+ *		order of the keys themselves decides nothing.)
+ */
+static Oid
+dim_sort_collation(Oid keytype, Oid keycoll)
+{
+	if ((keytype == TEXTOID || keytype == VARCHAROID || keytype == BPCHAROID) &&
+		OidIsValid(keycoll) && !lc_collate_is_c(keycoll) &&
+		get_collation_isdeterministic(keycoll))
+		return C_COLLATION_OID;
+	return keycoll;
+}
+
+/*
  * dim_apply_begin
  *		The executor state for the writes, the index scan, the defaults.
  */
@@ -727,7 +748,7 @@ dim_apply_begin(DimApply *da)
 	tc = lookup_type_cache(da->keytype, TYPECACHE_LT_OPR);
 	memset(&da->keysort, 0, sizeof(da->keysort));
 	da->keysort.ssup_cxt = CurrentMemoryContext;
-	da->keysort.ssup_collation = da->keycoll;
+	da->keysort.ssup_collation = dim_sort_collation(da->keytype, da->keycoll);
 	PrepareSortSupportFromOrderingOp(tc->lt_opr, &da->keysort);
 }
 
@@ -1150,6 +1171,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	Tuplesortstate *ins = NULL;
 	TupleTableSlot *insslot = NULL;
 	bool		in_key = false;
+	bool		copy_events;
 	KeyWalk		kw;
 	MemoryContext keycxt;
 	MemoryContext outer;
@@ -1239,13 +1261,24 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	sortops[0] = lookup_type_cache(da.keytype, TYPECACHE_LT_OPR)->lt_opr;
 	sortops[1] = Int8LessOperator;
 	sortops[2] = Int4LessOperator;
-	sortcolls[0] = da.keycoll;
+	sortcolls[0] = dim_sort_collation(da.keytype, da.keycoll);
 	st.sort = tuplesort_begin_heap(sdesc, 3, sortatts, sortops, sortcolls, nullsfirst,
 								   dim_sort_mem(), NULL, TUPLESORT_NONE);
 	st.sortslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
 
 	cdc_read_changes(PG_GETARG_TEXT_PP(0), source, event_change, &st);
 	tuplesort_performsort(st.sort);
+
+	/*
+	 * A sort done in memory keeps its tuples until it ends: the events are
+	 * then read in place (the previous one stays valid), else copied.
+	 */
+	{
+		TuplesortInstrumentation stats;
+
+		tuplesort_get_stats(st.sort, &stats);
+		copy_events = stats.sortMethod != SORT_TYPE_QUICKSORT;
+	}
 
 	/* the writes */
 	CommandCounterIncrement();
@@ -1277,7 +1310,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 
 	for (;;)
 	{
-		bool		more = tuplesort_gettupleslot(st.sort, true, true, ev, NULL);
+		bool		more = tuplesort_gettupleslot(st.sort, true, copy_events, ev, NULL);
 		Datum	   *v;
 		bool	   *n;
 
