@@ -50,9 +50,11 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -61,6 +63,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "pgstat.h"
 #include "parser/parse_coerce.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
@@ -71,6 +74,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/pg_locale.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -358,7 +362,8 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * dimension_refresh() applies the events itself, in C, where it can: the
  * events are sorted by (key, change_id, part) in a tuplesort, then walked
  * one key at a time.  Each key's row (type 1) or current version (type 2)
- * is looked up once through the dimension's unique index on the key, and
+ * is looked up once through the dimension's unique index on the key (its
+ * leaves walked in key order rather than descended to for each key), and
  * written through the table access method as the executor's simple
  * relation routines write (ExecSimpleRelationInsert/Update/Delete, which
  * logical replication's apply worker uses: the table's constraints
@@ -488,7 +493,19 @@ typedef struct DimApply
 	Datum	   *cv;				/* a found row's values, by column */
 	bool	   *cn;
 	MemoryContext scancxt;		/* the index scan's (it allocates lazily) */
+	/* the lookups' walk along the index's leaves (dim_walk_tids) */
+	bool		walk;			/* usable (else da->scan looks each key up) */
+	BTScanInsert inskey;
+	BlockNumber leaf;			/* where the last lookup ended, or none */
+	Datum		lastkey;		/* that lookup's key (copied into walkcxt) */
+	MemoryContext walkcxt;
+	IndexFetchTableData *fetch;
+	ItemPointerData *tids;		/* the entries of a key */
+	int			ntids;
+	int			maxtids;
 } DimApply;
+
+static void dim_walk_begin(DimApply *da);
 
 /*
  * dim_apply_init
@@ -665,6 +682,27 @@ dim_apply_reason(DimApply *da, Oid source)
 }
 
 /*
+ * dim_sort_collation
+ *		The collation the events are sorted by key in: the key's own, but C
+ *		for a text key under another deterministic collation.  Two such
+ *		values are equal only when their bytes are, so that an order by
+ *		their bytes gathers each key's events as well, while C compares
+ *		them without the locale, and abbreviated, several times faster.  (The
+ *		order of the keys decides nothing but the lookups' speed: a key that
+ *		comes before the previous one in the index's order is looked up from
+ *		the root, see dim_walk_tids().)
+ */
+static Oid
+dim_sort_collation(Oid keytype, Oid keycoll)
+{
+	if ((keytype == TEXTOID || keytype == VARCHAROID || keytype == BPCHAROID) &&
+		OidIsValid(keycoll) && !lc_collate_is_c(keycoll) &&
+		get_collation_isdeterministic(keycoll))
+		return C_COLLATION_OID;
+	return keycoll;
+}
+
+/*
  * dim_apply_begin
  *		The executor state for the writes, the index scan, the defaults.
  */
@@ -695,6 +733,7 @@ dim_apply_begin(DimApply *da)
 	da->newslot = ExecInitExtraTupleSlot(da->estate, desc, &TTSOpsVirtual);
 	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
 	da->scancxt = CurrentMemoryContext;
+	dim_walk_begin(da);
 	da->cv = palloc(sizeof(Datum) * da->ncols);
 	da->cn = palloc(sizeof(bool) * da->ncols);
 
@@ -727,18 +766,214 @@ dim_apply_begin(DimApply *da)
 	tc = lookup_type_cache(da->keytype, TYPECACHE_LT_OPR);
 	memset(&da->keysort, 0, sizeof(da->keysort));
 	da->keysort.ssup_cxt = CurrentMemoryContext;
-	da->keysort.ssup_collation = da->keycoll;
+	da->keysort.ssup_collation = dim_sort_collation(da->keytype, da->keycoll);
 	PrepareSortSupportFromOrderingOp(tc->lt_opr, &da->keysort);
 }
 
 static void
 dim_apply_end(DimApply *da)
 {
+	if (da->fetch)
+		table_index_fetch_end(da->fetch);
 	index_endscan(da->scan);
 	ExecCloseIndices(da->rri);
 	ExecResetTupleTable(da->estate->es_tupleTable, false);
 	FreeExecutorState(da->estate);
 	index_close(da->idxrel, NoLock);
+}
+
+/*-------------------------------------------------------------------------
+ * The lookups' walk along the leaves of the key's index
+ *
+ * The keys are looked up in ascending order (mostly: see
+ * dim_sort_collation()), several of them on each leaf page of the index
+ * for a few percent of the rows changed.  An index scan would descend
+ * from the root for each; instead the lookup starts from the leaf where
+ * the previous one ended when its key is greater than the previous key:
+ * every entry greater than that key is on that leaf or to its right (a
+ * page split moves entries right, a page deleted gives its key space to
+ * its right sibling, and a page deleted is not reused while this
+ * transaction runs), so the key is searched there when it is not past the
+ * leaf's high key, else on its right sibling, else from the root again.
+ * Entries of the key are collected as _bt_readpage() collects them (entries
+ * marked dead skipped, those of a posting list each), across right
+ * siblings while they go on, each leaf locked while it is read and
+ * released after (no pin kept across the writes); the rows they lead to
+ * are then fetched as an index scan fetches them (the first visible one
+ * is the key's row).  Used with an ascending index whose entries are
+ * ordered by key and heap TID (not one built before PostgreSQL 12 and
+ * upgraded in place), else the index scan looks each key up.
+ *-------------------------------------------------------------------------
+ */
+static void
+dim_walk_begin(DimApply *da)
+{
+	Relation	idx = da->idxrel;
+
+	da->walk = false;
+	da->leaf = InvalidBlockNumber;
+	if (idx->rd_rel->relam != BTREE_AM_OID || (idx->rd_indoption[0] & INDOPTION_DESC))
+		return;
+	da->inskey = _bt_mkscankey(idx, NULL);
+	/* (without a tuple _bt_mkscankey() assumes the current layout) */
+	_bt_metaversion(idx, &da->inskey->heapkeyspace, &da->inskey->allequalimage);
+	if (!da->inskey->heapkeyspace)
+		return;
+	da->inskey->keysz = 1;
+	da->inskey->scantid = NULL;
+	da->inskey->anynullkeys = false;
+	da->inskey->scankeys[0].sk_flags &= ~SK_ISNULL;
+	da->walkcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension walk",
+										ALLOCSET_SMALL_SIZES);
+	da->fetch = table_index_fetch_begin(da->rel);
+	da->maxtids = 8;
+	da->tids = palloc(sizeof(ItemPointerData) * da->maxtids);
+	da->walk = true;
+}
+
+/* the entries of the key on leaf page (locked) from offnum on, into da->tids */
+static bool
+dim_walk_collect(DimApply *da, Page page, OffsetNumber offnum)
+{
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+	for (; offnum <= maxoff; offnum++)
+	{
+		ItemId		iid = PageGetItemId(page, offnum);
+		IndexTuple	itup;
+		int			n;
+		int			j;
+
+		if (_bt_compare(da->idxrel, da->inskey, page, offnum) != 0)
+			return true;		/* past the key's entries */
+		if (ItemIdIsDead(iid))
+			continue;
+		itup = (IndexTuple) PageGetItem(page, iid);
+		n = BTreeTupleIsPosting(itup) ? BTreeTupleGetNPosting(itup) : 1;
+		if (da->ntids + n > da->maxtids)
+		{
+			da->maxtids = Max(da->maxtids * 2, da->ntids + n);
+			da->tids = repalloc(da->tids, sizeof(ItemPointerData) * da->maxtids);
+		}
+		for (j = 0; j < n; j++)
+			da->tids[da->ntids++] = BTreeTupleIsPosting(itup) ?
+				*BTreeTupleGetPostingN(itup, j) : itup->t_tid;
+	}
+	return false;				/* they may go on to the right */
+}
+
+/* the first offset on a leaf page whose entry is >= the key */
+static OffsetNumber
+dim_walk_binsrch(DimApply *da, Page page)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+	OffsetNumber low = P_FIRSTDATAKEY(opaque);
+	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
+
+	while (high > low)
+	{
+		OffsetNumber mid = low + (high - low) / 2;
+
+		if (_bt_compare(da->idxrel, da->inskey, page, mid) > 0)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
+/*
+ * dim_walk_tids
+ *		The heap TIDs of the index entries of key into da->tids.
+ */
+static void
+dim_walk_tids(DimApply *da, Datum key)
+{
+	Relation	idx = da->idxrel;
+	Snapshot	snapshot = da->estate->es_snapshot;
+	ScanKey		sk = &da->inskey->scankeys[0];
+	Buffer		buf = InvalidBuffer;
+	Page		page;
+	BTPageOpaque opaque;
+	bool		done;
+	MemoryContext old;
+
+	sk->sk_argument = key;
+	da->ntids = 0;
+	pgstat_count_index_scan(idx);
+
+	/* from the previous lookup's leaf, when the key comes after its key */
+	if (da->leaf != InvalidBlockNumber &&
+		DatumGetInt32(FunctionCall2Coll(&sk->sk_func, sk->sk_collation, key, da->lastkey)) > 0)
+	{
+		int			steps;
+
+		buf = _bt_getbuf(idx, da->leaf, BT_READ);
+		for (steps = 0;; steps++)
+		{
+			page = BufferGetPage(buf);
+			TestForOldSnapshot(snapshot, idx, page);
+			opaque = BTPageGetOpaque(page);
+			if (!P_ISLEAF(opaque))
+			{
+				/* (not reused while this transaction runs: never seen) */
+				_bt_relbuf(idx, buf);
+				buf = InvalidBuffer;
+				break;
+			}
+			if (!P_IGNORE(opaque) &&
+				(P_RIGHTMOST(opaque) || _bt_compare(idx, da->inskey, page, P_HIKEY) <= 0))
+				break;			/* the key's place is on this leaf */
+			if (P_RIGHTMOST(opaque) || (steps >= 1 && !P_IGNORE(opaque)))
+			{
+				/* far to the right: from the root */
+				_bt_relbuf(idx, buf);
+				buf = InvalidBuffer;
+				break;
+			}
+			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
+		}
+	}
+	if (!BufferIsValid(buf))
+	{
+		BTStack		stack = _bt_search(idx, da->inskey, &buf, BT_READ, snapshot);
+
+		_bt_freestack(stack);
+		if (!BufferIsValid(buf))
+		{
+			da->leaf = InvalidBlockNumber;	/* an empty index */
+			return;
+		}
+	}
+	page = BufferGetPage(buf);
+	opaque = BTPageGetOpaque(page);
+
+	/* the key's entries, across right siblings while they go on */
+	done = dim_walk_collect(da, page, dim_walk_binsrch(da, page));
+	while (!done)
+	{
+		if (P_RIGHTMOST(opaque) || _bt_compare(idx, da->inskey, page, P_HIKEY) < 0)
+			break;
+		do
+		{
+			if (P_RIGHTMOST(opaque))
+				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(idx));
+			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
+			page = BufferGetPage(buf);
+			TestForOldSnapshot(snapshot, idx, page);
+			opaque = BTPageGetOpaque(page);
+		} while (P_IGNORE(opaque));
+		done = dim_walk_collect(da, page, P_FIRSTDATAKEY(opaque));
+	}
+
+	da->leaf = BufferGetBlockNumber(buf);
+	_bt_relbuf(idx, buf);
+	/* counted as an index scan's are (pg_stat_user_indexes) */
+	pgstat_count_index_tuples(idx, da->ntids);
+	MemoryContextReset(da->walkcxt);
+	old = MemoryContextSwitchTo(da->walkcxt);
+	da->lastkey = datumCopy(key, da->typbyval[0], da->typlen[0]);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -749,16 +984,36 @@ dim_apply_end(DimApply *da)
 static bool
 dim_lookup(DimApply *da, Datum key)
 {
-	ScanKeyData skey;
 	int			i;
-	bool		found;
-	MemoryContext old = MemoryContextSwitchTo(da->scancxt);
+	bool		found = false;
 
-	ScanKeyEntryInitialize(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
-						   da->idxcoll, da->eqproc, key);
-	index_rescan(da->scan, &skey, 1, NULL, 0);
-	found = index_getnext_slot(da->scan, ForwardScanDirection, da->found);
-	MemoryContextSwitchTo(old);
+	if (da->walk)
+	{
+		/* the key's entries, then the row each leads to, as a scan's */
+		dim_walk_tids(da, key);
+		for (i = 0; i < da->ntids && !found; i++)
+		{
+			ItemPointerData tid = da->tids[i];
+			bool		call_again = false;
+			bool		all_dead = false;
+
+			found = table_index_fetch_tuple(da->fetch, &tid, da->estate->es_snapshot,
+											da->found, &call_again, &all_dead);
+		}
+		if (found)
+			pgstat_count_heap_fetch(da->idxrel);
+	}
+	else
+	{
+		ScanKeyData skey;
+		MemoryContext old = MemoryContextSwitchTo(da->scancxt);
+
+		ScanKeyEntryInitialize(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
+							   da->idxcoll, da->eqproc, key);
+		index_rescan(da->scan, &skey, 1, NULL, 0);
+		found = index_getnext_slot(da->scan, ForwardScanDirection, da->found);
+		MemoryContextSwitchTo(old);
+	}
 	if (!found)
 		return false;
 	for (i = 0; i < da->ncols; i++)
@@ -1150,6 +1405,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	Tuplesortstate *ins = NULL;
 	TupleTableSlot *insslot = NULL;
 	bool		in_key = false;
+	bool		copy_events;
 	KeyWalk		kw;
 	MemoryContext keycxt;
 	MemoryContext outer;
@@ -1239,13 +1495,24 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	sortops[0] = lookup_type_cache(da.keytype, TYPECACHE_LT_OPR)->lt_opr;
 	sortops[1] = Int8LessOperator;
 	sortops[2] = Int4LessOperator;
-	sortcolls[0] = da.keycoll;
+	sortcolls[0] = dim_sort_collation(da.keytype, da.keycoll);
 	st.sort = tuplesort_begin_heap(sdesc, 3, sortatts, sortops, sortcolls, nullsfirst,
 								   dim_sort_mem(), NULL, TUPLESORT_NONE);
 	st.sortslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
 
 	cdc_read_changes(PG_GETARG_TEXT_PP(0), source, event_change, &st);
 	tuplesort_performsort(st.sort);
+
+	/*
+	 * A sort done in memory keeps its tuples until it ends: the events are
+	 * then read in place (the previous one stays valid), else copied.
+	 */
+	{
+		TuplesortInstrumentation stats;
+
+		tuplesort_get_stats(st.sort, &stats);
+		copy_events = stats.sortMethod != SORT_TYPE_QUICKSORT;
+	}
 
 	/* the writes */
 	CommandCounterIncrement();
@@ -1277,7 +1544,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 
 	for (;;)
 	{
-		bool		more = tuplesort_gettupleslot(st.sort, true, true, ev, NULL);
+		bool		more = tuplesort_gettupleslot(st.sort, true, copy_events, ev, NULL);
 		Datum	   *v;
 		bool	   *n;
 
