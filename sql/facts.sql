@@ -3544,7 +3544,7 @@ BEGIN
       ELSE
         EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, q.key_cols, upd, ins_cols, ins_vals);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
-                       d.storage_table, delta, q.key_join);
+                       d.storage_table, delta, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent));
       END IF;
       -- min, max, count(DISTINCT) and float sums of the groups to
       -- recompute: one statement for all of them, reading the rows of
