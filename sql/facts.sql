@@ -2948,7 +2948,8 @@ BEGIN
   PERFORM dataeng_internal._agg_temp_as('_dataeng_buckets',
     format('SELECT DISTINCT d.bucket, %s AS rec FROM %s d',
            CASE WHEN n_rec > 0
-                THEN 'EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r WHERE r.bucket IS NOT DISTINCT FROM d.bucket)'
+                THEN format('EXISTS (SELECT 1 FROM pg_temp._dataeng_recompute r WHERE %s)',
+                            dataeng_internal._fact_keys_eq(ARRAY['r.bucket'], ARRAY['d.bucket'], knull[1:1], sent[1:1]))
                 ELSE 'false' END, delta));
   PERFORM dataeng_internal._agg_temp_as('_dataeng_rec_buckets',
     'SELECT b.bucket FROM pg_temp._dataeng_buckets b WHERE b.rec');
