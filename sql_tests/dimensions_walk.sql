@@ -89,6 +89,27 @@ INSERT INTO dw_expect SELECT left(dw_key(g), 299) || 'z', 1 FROM generate_series
 SELECT dataeng.dimension_refresh('dw1') AS dw1, dataeng.dimension_refresh('dw2') AS dw2;
 SELECT * FROM dw_check();
 
+-- called directly under SERIALIZABLE, the apply's lookups take the
+-- predicate locks an index scan takes (each leaf read), also for a key
+-- found absent (rolled back: the refresh itself runs in READ COMMITTED)
+UPDATE dw_src SET v = v || '?' WHERE k = dw_key(7);
+INSERT INTO dw_src VALUES (dw_key(900000), 'last', 0);
+SELECT dataeng_internal._cdc_tick(true) > 0 AS ticked;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT coalesce(a.path, 'C') AS path, a.n_changes
+  FROM dataeng.dimensions d,
+       dataeng_internal._dim_apply('dim:' || d.name, d.source, d.key_column, d.attributes, d."table", d.scd_type,
+                                   ARRAY[false, false]) a
+ WHERE d.name = 'dw1';
+SELECT count(*) > 0 AS leaves_read_locked
+  FROM pg_catalog.pg_locks l
+ WHERE l.pid = pg_backend_pid() AND l.mode = 'SIReadLock' AND l.locktype IN ('page', 'relation')
+   AND l.relation = (SELECT x.indexrelid FROM pg_index x WHERE x.indrelid = 'dw1'::regclass AND x.indisunique);
+ROLLBACK;
+DELETE FROM dw_src WHERE k = dw_key(900000);
+SELECT dataeng.dimension_refresh('dw1') AS dw1;
+SELECT * FROM dw_check() WHERE what = 'type 1 vs source';
+
 SELECT dataeng.dimension_drop('dw1');
 SELECT dataeng.dimension_drop('dw2');
 DROP TABLE dw_src, dw_expect;

@@ -67,6 +67,7 @@
 #include "parser/parse_coerce.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
+#include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -798,7 +799,9 @@ dim_apply_end(DimApply *da)
  * Entries of the key are collected as _bt_readpage() collects them (entries
  * marked dead skipped, those of a posting list each), across right
  * siblings while they go on, each leaf locked while it is read and
- * released after (no pin kept across the writes); the rows they lead to
+ * released after (no pin kept across the writes) and, under SERIALIZABLE,
+ * predicate-locked as an index scan locks the leaves it reads (a key
+ * found absent too); the rows they lead to
  * are then fetched as an index scan fetches them (the first visible one
  * is the key's row).  Used with an ascending index whose entries are
  * ordered by key and heap TID (not one built before PostgreSQL 12 and
@@ -941,12 +944,16 @@ dim_walk_tids(DimApply *da, Datum key)
 		_bt_freestack(stack);
 		if (!BufferIsValid(buf))
 		{
-			da->leaf = InvalidBlockNumber;	/* an empty index */
+			/* an empty index: locked whole, as _bt_first() locks it */
+			PredicateLockRelation(idx, snapshot);
+			da->leaf = InvalidBlockNumber;
 			return;
 		}
 	}
 	page = BufferGetPage(buf);
 	opaque = BTPageGetOpaque(page);
+	/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
+	PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
 
 	/* the key's entries, across right siblings while they go on */
 	done = dim_walk_collect(da, page, dim_walk_binsrch(da, page));
@@ -963,6 +970,7 @@ dim_walk_tids(DimApply *da, Datum key)
 			TestForOldSnapshot(snapshot, idx, page);
 			opaque = BTPageGetOpaque(page);
 		} while (P_IGNORE(opaque));
+		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
 		done = dim_walk_collect(da, page, P_FIRSTDATAKEY(opaque));
 	}
 
