@@ -235,49 +235,21 @@ numeric_is_integral(Numeric n)
 
 /*
  * numeric_small_integer
- *		A JSON number written without a fraction and of at most 16 digits
- *		(in numeric's short on-disk format, which utils/adt/numeric.c
- *		defines and PostgreSQL keeps fixed as it is stored in tables) as an
- *		int64; false for any other, which the caller converts through
- *		numeric's own functions.
+ *		A JSON number written without a fraction (display scale 0) as an
+ *		int64, read from its digits (dataeng_numeric_scaled()); false for
+ *		any other, which the caller converts through numeric's own
+ *		functions.
  */
 static bool
 numeric_small_integer(Numeric n, int64 *out)
 {
-	struct varlena *v = (struct varlena *) n;
-	const char *p;
-	Size		len;
-	uint16		h;
-	int			weight;
-	int			ndigits;
-	int64		r = 0;
-	int			i;
+	int128		u;
+	int			scale;
 
-	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+	if (!dataeng_numeric_scaled(NumericGetDatum(n), &u, &scale) || scale != 0 ||
+		u < PG_INT64_MIN || u > PG_INT64_MAX)
 		return false;
-	p = VARDATA_ANY(v);
-	len = VARSIZE_ANY_EXHDR(v);
-	if (len < sizeof(uint16))
-		return false;
-	memcpy(&h, p, sizeof(uint16));
-	/* the short format (0x8000) of display scale 0 (0x1F80) */
-	if ((h & 0xC000) != 0x8000 || (h & 0x1F80) != 0)
-		return false;
-	weight = (h & 0x0040) ? (int) (h & 0x003F) - 64 : (int) (h & 0x003F);
-	ndigits = (len - sizeof(uint16)) / sizeof(int16);
-	/* base-10000 digits: all before the point, below 10^16 */
-	if (ndigits > 0 && (weight < ndigits - 1 || weight > 3))
-		return false;
-	for (i = 0; i < ndigits; i++)
-	{
-		int16		dg;
-
-		memcpy(&dg, p + sizeof(uint16) + i * sizeof(int16), sizeof(int16));
-		r = r * 10000 + dg;
-	}
-	for (; i > 0 && i <= weight; i++)
-		r *= 10000;
-	*out = (h & 0x2000) ? -r : r;
+	*out = (int64) u;
 	return true;
 }
 

@@ -110,6 +110,12 @@ sym(PG_FUNCTION_ARGS) \
 	return dataeng_entry_call_body_quiet(fcinfo, body); \
 }
 
+/* numeric_raw.c: a numeric's digits as a scaled integer */
+#define DATAENG_NUMERIC_MAX_SCALE	30	/* the most decimals read */
+#define DATAENG_NUMERIC_MAX_DIGITS	36	/* the bound of a value read (below int128's) */
+extern int128 dataeng_pow10_128(int e);
+extern bool dataeng_numeric_scaled(Datum d, int128 *unscaled, int *dscale);
+
 /* in common/punycode.c */
 extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);
 extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n);
