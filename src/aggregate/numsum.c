@@ -34,17 +34,6 @@
 #include "common/common.h"
 #include "aggregate/aggregate.h"
 
-/* 10^DATAENG_NUMERIC_MAX_DIGITS, made once */
-static int128
-numsum_limit(void)
-{
-	static int128 limit = 0;
-
-	if (limit == 0)
-		limit = dataeng_pow10_128(DATAENG_NUMERIC_MAX_DIGITS);
-	return limit;
-}
-
 /*
  * agg_numsum_add
  *		Add numeric d, counted sg (+1 or -1), to the sum *acc of scale
@@ -58,7 +47,7 @@ agg_numsum_add(int128 *acc, int16 *scale, Datum d, int sg)
 	int			s;
 	int128		a = *acc;
 	int			as = *scale;
-	int128		limit = numsum_limit();
+	int128		limit = dataeng_numeric_limit();
 
 	if (!dataeng_numeric_scaled(d, &u, &s))
 		return false;

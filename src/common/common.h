@@ -72,6 +72,7 @@ extern Bitmapset *dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *ol
 /* in common/entry.c */
 extern Datum dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name);
 extern Datum dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name);
+extern void dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context) pg_attribute_noreturn();
 extern Oid	dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
 typedef struct InternalSql
 {
@@ -114,6 +115,7 @@ sym(PG_FUNCTION_ARGS) \
 #define DATAENG_NUMERIC_MAX_SCALE	30	/* the most decimals read */
 #define DATAENG_NUMERIC_MAX_DIGITS	36	/* the bound of a value read (below int128's) */
 extern int128 dataeng_pow10_128(int e);
+extern int128 dataeng_numeric_limit(void);
 extern bool dataeng_numeric_scaled(Datum d, int128 *unscaled, int *dscale);
 
 /* in common/punycode.c */

@@ -214,22 +214,37 @@ dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (edata->elevel != ERROR ||
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
-			PG_RE_THROW();
-		FlushErrorState();
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-		edata->context = NULL;
-		edata->internalquery = NULL;
-		edata->internalpos = 0;
-		ThrowErrorData(edata);
+		dataeng_rethrow_as_callers(oldcxt, save_userid, save_sec_context);
 	}
 	PG_END_TRY();
 	return result;
+}
+
+/*
+ * dataeng_rethrow_as_callers
+ *		In a PG_CATCH block: re-throw the error being handled as the
+ *		caller's own (dataeng_entry_call_body_quiet() says why), without
+ *		its CONTEXT lines and internal query, after switching back to
+ *		memory context cxt and to user userid with sec_context; an internal
+ *		error (class XX) or one above ERROR is re-thrown as it is.
+ */
+void
+dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->elevel != ERROR ||
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
+		PG_RE_THROW();
+	FlushErrorState();
+	SetUserIdAndSecContext(userid, sec_context);
+	edata->context = NULL;
+	edata->internalquery = NULL;
+	edata->internalpos = 0;
+	ThrowErrorData(edata);
+	pg_unreachable();
 }
 
 /*

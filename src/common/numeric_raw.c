@@ -49,8 +49,8 @@ dataeng_pow10_128(int e)
 }
 
 /* 10^DATAENG_NUMERIC_MAX_DIGITS, made once */
-static int128
-numeric_limit(void)
+int128
+dataeng_numeric_limit(void)
 {
 	static int128 limit = 0;
 
@@ -129,7 +129,7 @@ dataeng_numeric_scaled(Datum d, int128 *unscaled, int *dscale)
 		e = 4 * (weight - ndigits + 1) + scale;
 		if (e > 0)
 		{
-			if (e > DATAENG_NUMERIC_MAX_DIGITS || n >= numeric_limit() / dataeng_pow10_128(e))
+			if (e > DATAENG_NUMERIC_MAX_DIGITS || n >= dataeng_numeric_limit() / dataeng_pow10_128(e))
 				return false;
 			n *= dataeng_pow10_128(e);
 		}

@@ -277,19 +277,7 @@ guard_plan(Relation rel, Trigger *trigger)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (edata->elevel != ERROR ||
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR))
-			PG_RE_THROW();
-		FlushErrorState();
-		SetUserIdAndSecContext(as_owner.userid, as_owner.sec_context);
-		edata->context = NULL;
-		edata->internalquery = NULL;
-		edata->internalpos = 0;
-		ThrowErrorData(edata);
+		dataeng_rethrow_as_callers(oldcxt, as_owner.userid, as_owner.sec_context);
 	}
 	PG_END_TRY();
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
