@@ -980,7 +980,8 @@ DECLARE
   q dataeng.quarantine;
   failing jsonb;
   checks text;
-  has_gen boolean;
+  live text[];          -- the table's columns as they are now
+  generated text[];     -- those of them that are generated
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -994,6 +995,10 @@ BEGIN
   IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
+  SELECT coalesce(array_agg(a.attname::text), '{}'), coalesce(array_agg(a.attname::text) FILTER (WHERE a.attgenerated <> ''), '{}')
+    INTO live, generated
+    FROM pg_attribute a
+   WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped;
   -- every value given or kept must land in a column: a key the table does
   -- not have would be dropped by jsonb_populate_record without a word
   IF corrected IS NOT NULL THEN
@@ -1004,8 +1009,7 @@ BEGIN
     END IF;
     SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
       FROM jsonb_object_keys(corrected) k
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.table_name AND a.attname = k
-                          AND a.attnum > 0 AND NOT a.attisdropped);
+     WHERE k <> ALL (live);
     IF checks IS NOT NULL THEN
       RAISE EXCEPTION 'corrected names column % that table % does not have', checks, q.table_name
         USING ERRCODE = 'undefined_column',
@@ -1015,8 +1019,7 @@ BEGIN
     -- again (the value would be dropped without a word)
     SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
       FROM jsonb_object_keys(corrected) k
-      JOIN pg_attribute a ON a.attrelid = q.table_name AND a.attname = k AND a.attnum > 0
-                         AND NOT a.attisdropped AND a.attgenerated <> '';
+     WHERE k = ANY (generated);
     IF checks IS NOT NULL THEN
       RAISE EXCEPTION 'corrected gives a value to generated column % of table %', checks, q.table_name
         USING ERRCODE = 'generated_always',
@@ -1025,8 +1028,7 @@ BEGIN
   END IF;
   SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
     FROM jsonb_object_keys(q.row_data) k
-   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = q.table_name AND a.attname = k
-                        AND a.attnum > 0 AND NOT a.attisdropped);
+   WHERE k <> ALL (live);
   IF checks IS NOT NULL THEN
     RAISE EXCEPTION 'quarantined row % has values for column % that table % no longer has', id, checks, q.table_name
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -1047,10 +1049,7 @@ BEGIN
   -- some is checked only as inserted (below); another one before the
   -- insert too, which then runs none of the table's code for a row that
   -- fails.
-  has_gen := EXISTS (SELECT 1 FROM pg_attribute a
-                      WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped
-                        AND a.attgenerated <> '');
-  IF checks IS NOT NULL AND NOT has_gen THEN
+  IF checks IS NOT NULL AND cardinality(generated) = 0 THEN
     failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
                  format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
                         checks, q.table_name, q.row_data), true);
@@ -1079,7 +1078,7 @@ BEGIN
       RAISE EXCEPTION 'row % still fails: %', id,
             (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
         USING ERRCODE = 'check_violation',
-              DETAIL = CASE WHEN has_gen THEN 'The row as inserted fails them: its generated columns are computed again from its other columns.'
+              DETAIL = CASE WHEN cardinality(generated) > 0 THEN 'The row as inserted fails them: its generated columns are computed again from its other columns.'
                             ELSE 'The row as inserted fails them: the table''s triggers changed it.' END,
               HINT = 'Correct the columns the generated ones are computed from: dataeng.quarantine_release(id, ''{"column": "value"}'').';
     END IF;
