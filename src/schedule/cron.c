@@ -422,6 +422,25 @@ interval_parse(const char *s, Interval *out)
 	return true;
 }
 
+/* the fields of schedule s: its runs of characters other than white space */
+static int
+cron_field_count(const char *s)
+{
+	int			nf = 0;
+
+	while (*s)
+	{
+		while (isspace((unsigned char) *s))
+			s++;
+		if (!*s)
+			break;
+		nf++;
+		while (*s && !isspace((unsigned char) *s))
+			s++;
+	}
+	return nf;
+}
+
 /*
  * schedule_next
  *		Parse a schedule and compute its next time after "after".  Raises
@@ -458,23 +477,8 @@ schedule_next(const char *sched, TimestampTz after)
 													   IntervalPGetDatum(&iv)));
 	}
 	if (strpbrk(sched, "*/,") != NULL)
-	{
-		int			nf = 0;
-		const char *p = sched;
-
-		while (*p)
-		{
-			while (isspace((unsigned char) *p))
-				p++;
-			if (!*p)
-				break;
-			nf++;
-			while (*p && !isspace((unsigned char) *p))
-				p++;
-		}
 		CRON_FAIL("A cron expression has 5 fields (minute, hour, day of month, month, day of week); this one has %d.",
-				  nf);
-	}
+				  cron_field_count(sched));
 	CRON_FAIL("It is neither a 5-field cron expression, an @keyword nor an interval.");
 	return 0;					/* not reached */
 }
@@ -499,21 +503,9 @@ dataeng_schedule_next(PG_FUNCTION_ARGS)
 static bool
 cron_shaped(const char *s)
 {
-	int			nf = 0;
-
 	while (isspace((unsigned char) *s))
 		s++;
-	if (*s == '@')
-		return true;
-	while (*s)
-	{
-		nf++;
-		while (*s && !isspace((unsigned char) *s))
-			s++;
-		while (isspace((unsigned char) *s))
-			s++;
-	}
-	return nf == 5;
+	return *s == '@' || cron_field_count(s) == 5;
 }
 
 PG_FUNCTION_INFO_V1(dataeng_schedule_valid);
