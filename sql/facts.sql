@@ -3787,7 +3787,7 @@ BEGIN
   END IF;
   LOOP
     SELECT b.done, b.source_rows INTO r FROM dataeng_internal._fact_backfill_batch(fact_name, batch, t0, n) b;
-    n := n + r.source_rows;
+    n := n OPERATOR(pg_catalog.+) r.source_rows;
     COMMIT;
     EXIT WHEN r.done;
   END LOOP;

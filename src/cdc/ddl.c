@@ -180,6 +180,9 @@ wal_identity(bool refuse)
 	char	   *captured = NULL;
 	MemoryContext outer = CurrentMemoryContext;
 
+	/* before 0.2.0 (internals in schema dataeng), no table is captured from the WAL */
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
 	values[0] = BoolGetDatum(refuse);
 	SPI_connect();
 	if (SPI_execute_with_args(dataeng_internal_sql("SELECT i.refused::pg_catalog.text, i.captured::pg_catalog.text "

@@ -454,7 +454,12 @@ cdc_require_snapshot_acked(const char *consumer, Oid caller)
 	Oid			owner = InvalidOid;
 	int64		pending = 0;
 
-	/* before 0.2.0 (internals in schema dataeng) there are no snapshots */
+	/*
+	 * before 0.2.0 (internals in schema dataeng) there are no snapshots (and
+	 * a schema dataeng_internal there is not the extension's)
+	 */
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
 	nsp = get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true);
 	if (!OidIsValid(nsp))
 		return;

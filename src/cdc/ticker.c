@@ -506,7 +506,7 @@ cut_tick(void)
 	/* the tick lock is held only by short transactions: never wait long */
 	(void) set_config_option("lock_timeout", "10s", PGC_SUSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute("SELECT dataeng_internal._cdc_tick(true)", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_tick(true)"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng tick: SPI_execute failed");
 	internal_sql_end(&saved);
 	SPI_finish();

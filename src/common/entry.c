@@ -22,9 +22,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -32,6 +35,7 @@
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 
 #include "common/common.h"
@@ -43,18 +47,50 @@ typedef struct EntryBody
 	Oid			owner;
 } EntryBody;
 
+/* the schema dataeng_internal last found to be the extension's (0: none yet) */
+static Oid	internal_schema_oid = InvalidOid;
+static bool internal_schema_callback = false;
+
+/* a schema was created, renamed or dropped: check again at the next lookup */
+static void
+internal_schema_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	internal_schema_oid = InvalidOid;
+}
+
 /*
  * dataeng_internal_schema
  *		The schema of the internals: dataeng_internal, or dataeng while the
  *		database still has an extension script older than 0.2.0 (until
  *		ALTER EXTENSION dataeng UPDATE, the library serves what is installed).
+ *
+ *		A schema of that name counts only when it is a member of the
+ *		extension: in a database still at 0.1.0, any role allowed to create
+ *		schemas could otherwise make one, and have the library call its
+ *		functions and write its tables, as the extension's owner, in place
+ *		of the internals (the event trigger following ALTER TABLE runs as a
+ *		superuser).
  */
 const char *
 dataeng_internal_schema(void)
 {
-	if (OidIsValid(get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true)))
+	Oid			nsp = get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true);
+	Oid			ext;
+
+	if (!OidIsValid(nsp))
+		return DATAENG_SCHEMA;
+	if (nsp == internal_schema_oid)
 		return DATAENG_INTERNAL_SCHEMA;
-	return DATAENG_SCHEMA;
+	ext = get_extension_oid("dataeng", true);
+	if (!OidIsValid(ext) || getExtensionOfObject(NamespaceRelationId, nsp) != ext)
+		return DATAENG_SCHEMA;
+	if (!internal_schema_callback)
+	{
+		CacheRegisterSyscacheCallback(NAMESPACEOID, internal_schema_forget, (Datum) 0);
+		internal_schema_callback = true;
+	}
+	internal_schema_oid = nsp;
+	return DATAENG_INTERNAL_SCHEMA;
 }
 
 /*

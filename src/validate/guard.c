@@ -453,7 +453,7 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 	args[3] = Int64GetDatum(checked);
 	SPI_connect();
 	internal_sql_begin(&as_owner, rel_owner(dataeng_relid("alerts")));
-	if (SPI_execute_with_args("SELECT dataeng_internal._guard_load_done($1, $2, $3, $4)",
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._guard_load_done($1, $2, $3, $4)"),
 							  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not close the guard's load of \"%s\"", RelationGetRelationName(rel));
