@@ -144,7 +144,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce((
     SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(a.attname::pg_catalog.text,
-                                       '([a-z0-9])([A-Z])', '\1_\2', 'g'), '[^A-Za-z0-9]+', '_', 'g')
+                                       '([a-z0-9])([A-Z])', E'\\1_\\2', 'g'), '[^A-Za-z0-9]+', '_', 'g')
              OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) t.typname::pg_catalog.text
            OPERATOR(pg_catalog.~*) pg_catalog.concat('(^|_)(',
                      'e_?mail|mail|mail_?addr(ess)?|',                                -- email

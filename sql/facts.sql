@@ -146,7 +146,7 @@ BEGIN
               DETAIL = 'Consumer names starting with "fact:" or "dim:" are those of facts and dimensions.',
               HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() create their own consumers.';
     END IF;
-  ELSIF what = 'job' AND (obj_name LIKE 'fact\_refresh:%' OR obj_name LIKE 'dimension\_refresh:%') THEN
+  ELSIF what = 'job' AND (obj_name LIKE E'fact\\_refresh:%' OR obj_name LIKE E'dimension\\_refresh:%') THEN
     IF NOT EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name AND f.owner = caller)
        AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x
                         WHERE 'dimension_refresh:' || x.name = obj_name AND x.owner = caller)
@@ -1326,7 +1326,7 @@ BEGIN
              FROM pg_attribute a
             WHERE a.attrelid = 'pg_temp._dataeng_fact_types'::regclass AND a.attnum > 0
             ORDER BY CASE WHEN a.attname = '__rows' THEN 1
-                          WHEN a.attname LIKE '\_\_%' AND a.attnum > 1 + cardinality(dimensions) THEN 2
+                          WHEN a.attname LIKE E'\\_\\_%' AND a.attnum > 1 + cardinality(dimensions) THEN 2
                           ELSE 0 END, a.attnum LOOP
     is_avg := EXISTS (SELECT 1 FROM unnest(mt) e WHERE e.name = q.attname AND e.agg = 'avg');
     IF is_avg THEN

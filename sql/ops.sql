@@ -1239,7 +1239,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT '"' || replace(replace(replace(CASE WHEN object IS NULL THEN kind ELSE kind || ':' || object END,
-                                        '\', '\\'), '"', '\"'), E'\n', '\n') || '"'
+                                        E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"'
 $$;
 COMMENT ON FUNCTION dataeng_internal._dot_id(text, text) IS 'internal: a Graphviz DOT quoted identifier';
 

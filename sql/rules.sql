@@ -1258,7 +1258,7 @@ BEGIN
   IF FOUND THEN
     EXECUTE format('DROP TRIGGER dataeng_guard ON %s', tbl);
     EXECUTE format('CREATE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, split_part(args, '\000', 1));
+                   'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, split_part(args, E'\\000', 1));
   END IF;
 END;
 $$;

@@ -1864,7 +1864,7 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 							"FROM pg_catalog.pg_class c "
 							"WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() "
 							"AND c.relkind OPERATOR(pg_catalog.=) 'r' "
-							"AND c.relname OPERATOR(pg_catalog.~~) '\\_dataeng\\_%'",
+							"AND c.relname OPERATOR(pg_catalog.~~) E'\\\\_dataeng\\\\_%'",
 							false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not list the temporary tables of %s", op);
 			n = SPI_processed;
