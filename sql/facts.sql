@@ -1093,7 +1093,11 @@ COMMENT ON FUNCTION dataeng_internal._fact_view_sql(text, text[], dataeng_intern
 -- their aggregates ins_sel over from_item (source rows aliased s), those
 -- pred selects (NULL: all), grouped by bucket and dimensions.  The
 -- creation's backfill, a rebuild, a batch of fact_backfill and the touched
--- buckets of a refresh all write it so.
+-- buckets of a refresh all write it so.  The groups are inserted in key
+-- order, so that the fact's heap follows its key index: a refresh's MERGE
+-- that looks its groups up one by one, in key order (_fact_refresh), then
+-- walks the heap forward as it walks the index (docs/facts.md, "Many
+-- groups").
 CREATE FUNCTION dataeng_internal._fact_groups_insert_sql(d dataeng_internal.fact_defs, ins_cols text, ins_sel text,
                                                          from_item text, pred text)
 RETURNS text
@@ -1102,8 +1106,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN (
-    SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s', d.storage_table, ins_cols, ins_sel, from_item,
-                  coalesce(' WHERE ' || pred, ''),
+    SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s ORDER BY %6$s', d.storage_table, ins_cols, ins_sel,
+                  from_item, coalesce(' WHERE ' || pred, ''),
                   (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i)));
 END;
 $$;
@@ -3513,6 +3517,14 @@ BEGIN
       -- appears in between.  With a nullable key column (IS NOT DISTINCT
       -- FROM: neither hashable nor indexable) an upsert through the NULLS
       -- NOT DISTINCT key instead, then the emptied groups deleted.
+      -- Deltas looked up one by one in the key index (_fact_merge does it
+      -- when they are at most a quarter of the fact's rows: the same test)
+      -- come in key order: consecutive lookups walk the index forward, and
+      -- the heap too, filled in key order (_fact_groups_insert_sql).
+      IF cardinality(dcm) = 0 AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
+         AND 4 * (2 * n) < (SELECT c.reltuples FROM pg_class c WHERE c.oid = d.storage_table) THEN
+        delta_m := format('(SELECT * FROM %s d ORDER BY %s)', delta_m, array_to_string(dkeys, ', '));
+      END IF;
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)
