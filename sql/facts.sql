@@ -1093,7 +1093,11 @@ COMMENT ON FUNCTION dataeng_internal._fact_view_sql(text, text[], dataeng_intern
 -- their aggregates ins_sel over from_item (source rows aliased s), those
 -- pred selects (NULL: all), grouped by bucket and dimensions.  The
 -- creation's backfill, a rebuild, a batch of fact_backfill and the touched
--- buckets of a refresh all write it so.
+-- buckets of a refresh all write it so.  The groups are inserted in key
+-- order, so that the fact's heap follows its key index: a refresh's MERGE
+-- that looks its groups up one by one, in key order (_fact_refresh), then
+-- walks the heap forward as it walks the index (docs/facts.md, "Many
+-- groups").
 CREATE FUNCTION dataeng_internal._fact_groups_insert_sql(d dataeng_internal.fact_defs, ins_cols text, ins_sel text,
                                                          from_item text, pred text)
 RETURNS text
@@ -1102,8 +1106,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN (
-    SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s', d.storage_table, ins_cols, ins_sel, from_item,
-                  coalesce(' WHERE ' || pred, ''),
+    SELECT format('INSERT INTO %s (%s) SELECT %s FROM %s%s GROUP BY %s ORDER BY %6$s', d.storage_table, ins_cols, ins_sel,
+                  from_item, coalesce(' WHERE ' || pred, ''),
                   (SELECT string_agg(i::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) i)));
 END;
 $$;
@@ -2807,9 +2811,11 @@ COMMENT ON FUNCTION dataeng_internal._fact_recompute_sql(regclass, text, text, t
 -- count(DISTINCT) measure mo of fact d kept with per-value counts, whose
 -- values that came and went are the value column i of the folded changes
 -- (pg_temp._dataeng_delta_raw, its bucket k0 of type btype inside): the
--- net change of each group's count of each value, into
--- pg_temp._dataeng_dc (wm: the groups left out while the fact is being
--- backfilled).
+-- changes of each group's count of each value, +1 or -1 per value that
+-- came or went, into pg_temp._dataeng_dc (wm: the groups left out while
+-- the fact is being backfilled).  They are not netted here: whoever
+-- applies them adds up the rows of a group and value (_fact_side_apply()
+-- as it reads them in its index's order, the upsert by a GROUP BY).
 CREATE FUNCTION dataeng_internal._fact_side_changes_sql(d dataeng_internal.fact_defs, btype regtype, mo int, i int,
                                                         wm text)
 RETURNS text
@@ -2817,27 +2823,26 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT format('INSERT INTO pg_temp._dataeng_dc (%1$s, __m, __n, %2$I) '
-                'SELECT %3$s, %4$s, sum(u.c), u.v FROM pg_temp._dataeng_delta_raw r '
+                'SELECT %3$s, %4$s, u.c, u.v FROM pg_temp._dataeng_delta_raw r '
                 'CROSS JOIN LATERAL (SELECT x, 1 FROM unnest(r.%5$I) x UNION ALL '
                 '                    SELECT x, -1 FROM unnest(r.%6$I) x) u(v, c) '
-                'WHERE NOT r.is_total %7$s GROUP BY %8$s, u.v HAVING sum(u.c) <> 0',
+                'WHERE NOT r.is_total %7$s',
                 array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
                 '__v' || mo,
                 dataeng_internal._fact_bucket_out('r.k0', btype, d.time_zone)
                 || (SELECT coalesce(string_agg(format(', r.k%s', o), '' ORDER BY o), '')
                       FROM generate_series(1, cardinality(d.dimensions)) o),
-                mo, '__v_in_' || i, '__v_out_' || i, wm,
-                (SELECT string_agg(format('r.k%s', o), ', ' ORDER BY o)
-                   FROM generate_series(0, cardinality(d.dimensions)) o))
+                mo, '__v_in_' || i, '__v_out_' || i, wm)
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fact_defs, regtype, int, int, text) IS
-  'internal: the net change of a count(DISTINCT) measure''s per-value counts in a fact refresh';
+  'internal: the changes of a count(DISTINCT) measure''s per-value counts in a fact refresh, one per value that came or went';
 
 -- The per-value count changes of count(DISTINCT) measure mo (rows of
 -- changes, pg_temp._dataeng_dc) added to a fact's side table with direct
 -- index lookups and heap writes, as the caller (the fact's owner in a
--- refresh), who needs SELECT, INSERT, UPDATE and DELETE on it: a row per
--- change (src/aggregate/side_apply.c).
+-- refresh), who needs SELECT, INSERT, UPDATE and DELETE on it: the
+-- changes of a group and value added up, a row per such net change
+-- (src/aggregate/side_apply.c).
 CREATE FUNCTION dataeng_internal._fact_side_apply(side regclass, mo int, changes regclass)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_side_apply'
@@ -2856,7 +2861,8 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._fact_side_apply_reason(regclass, int) IS
   'internal: why a fact''s side table is not written directly by _fact_side_apply(), or NULL';
 
--- ... added to the side table of fact d, the rows it wrote kept in
+-- ... added up per group and value and added to the side table of fact
+-- d, the rows it wrote kept in
 -- pg_temp._dataeng_dc_ret (their tid, NULL for a row deleted; the keys;
 -- the new count, 0 or less for a value gone; whether the row was
 -- inserted).  Applied in C, one index descent and one heap write per
@@ -2879,7 +2885,8 @@ AS $$
                    FROM unnest(ARRAY['bucket'] || d.dimensions) WITH ORDINALITY u(k, o)
                    JOIN pg_attribute a ON a.attrelid = side AND a.attname = u.k AND NOT a.attisdropped))
     ELSE format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
-                '            SELECT %2$s, __m, __n, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
+                '            SELECT %2$s, __m, sum(__n)::bigint, %3$I FROM pg_temp._dataeng_dc WHERE __m = %4$s '
+                '            GROUP BY %2$s, __m, %3$I HAVING sum(__n) <> 0 '
                 '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
                 '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
                 'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
@@ -3513,6 +3520,14 @@ BEGIN
       -- appears in between.  With a nullable key column (IS NOT DISTINCT
       -- FROM: neither hashable nor indexable) an upsert through the NULLS
       -- NOT DISTINCT key instead, then the emptied groups deleted.
+      -- Deltas looked up one by one in the key index (_fact_merge does it
+      -- when they are at most a quarter of the fact's rows: the same test)
+      -- come in key order: consecutive lookups walk the index forward, and
+      -- the heap too, filled in key order (_fact_groups_insert_sql).
+      IF cardinality(dcm) = 0 AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
+         AND 4 * (2 * n) < (SELECT c.reltuples FROM pg_class c WHERE c.oid = d.storage_table) THEN
+        delta_m := format('(SELECT * FROM %s d ORDER BY %s)', delta_m, array_to_string(dkeys, ', '));
+      END IF;
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)

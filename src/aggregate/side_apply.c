@@ -6,8 +6,15 @@
  *		lookups and heap writes, as the logical replication apply worker
  *		does (src/backend/executor/execReplication.c).
  *
- * A refresh folds the values that came and went into one net change per
- * group and value (pg_temp._dataeng_dc, built by _fact_side_changes_sql()).
+ * A refresh lists the values that came and went, +1 or -1 each
+ * (pg_temp._dataeng_dc, built by _fact_side_changes_sql()).  Read here in
+ * the order of the measure's unique index, the rows of one group and value
+ * come one after another and are added up into its net change (many
+ * cancel: a value updated away and back, a row moved within its group).  A
+ * pair whose changes cancel writes nothing.  (The netting was a GROUP BY
+ * before the sort: a hash aggregate of every row, for what the sort's
+ * order gives for a comparison per row.)
+ *
  * The SQL way to add them, INSERT ... ON CONFLICT DO UPDATE, spends most
  * of its time in its machinery rather than in the writes: per value a
  * pre-check that scans the arbiter index (and every dead version its
@@ -37,7 +44,8 @@
  * transaction writing its row; a row another transaction changed meanwhile
  * fails the refresh with a serialization failure (40001).
  *
- * The function returns, per change, what the upsert's RETURNING gave
+ * The function returns, per (group, value) with a net change, what the
+ * upsert's RETURNING gave
  * (pg_temp._dataeng_dc_ret): the row's tid (NULL when it was deleted or
  * not written), its keys, the measure, its new count (0 or less: the value
  * is gone) and whether it was inserted.  From those the refresh adds one
@@ -329,11 +337,40 @@ side_write_check(Relation side, TM_Result res)
 }
 
 /*
+ * same_pair
+ *		Whether the change ct (keys in columns 1..nkeys of cd) is of the
+ *		(group, value) of values/nulls (at the side table's columns katt),
+ *		by the index's equality (eqfn, under collation colls); NULL equals
+ *		NULL (the index is NULLS NOT DISTINCT).
+ */
+static bool
+same_pair(HeapTuple ct, TupleDesc cd, int nkeys, const Datum *values, const bool *nulls,
+		  const AttrNumber *katt, FmgrInfo *eqfn, const Oid *colls)
+{
+	int			i;
+
+	/* the value first: it changes from one row to the next most often */
+	for (i = nkeys - 1; i >= 0; i--)
+	{
+		bool		isnull;
+		Datum		v = SPI_getbinval(ct, cd, i + 1, &isnull);
+
+		if (isnull != nulls[katt[i] - 1])
+			return false;
+		if (!isnull &&
+			!DatumGetBool(FunctionCall2Coll(&eqfn[i], colls[i], values[katt[i] - 1], v)))
+			return false;
+	}
+	return true;
+}
+
+/*
  * dataeng_internal._fact_side_apply(side regclass, measure int,
  *									  changes regclass) RETURNS SETOF record
  *		Add the per-value count changes of measure (rows of changes whose
  *		__m is measure: the side table's keys, __n the change, __v<measure>
- *		the value) to the side table, as the header comment describes.  The
+ *		the value; several rows of one key and value are added up) to the
+ *		side table, as the header comment describes.  The
  *		column definition list: __tid tid, the keys, __m int, __n bigint,
  *		__ins boolean.
  */
@@ -355,6 +392,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	AttrNumber *katt;
 	ScanKeyData *skey;
 	RegProcedure *eqproc;
+	FmgrInfo   *eqfn;
 	StringInfoData sql;
 	InternalSql save;
 	AclResult	acl;
@@ -447,6 +485,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	katt = palloc(sizeof(AttrNumber) * nkeys);
 	skey = palloc(sizeof(ScanKeyData) * nkeys);
 	eqproc = palloc(sizeof(RegProcedure) * nkeys);
+	eqfn = palloc(sizeof(FmgrInfo) * nkeys);
 	for (i = 0; i < nkeys; i++)
 	{
 		Oid			op = get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
@@ -457,6 +496,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				 RelationGetRelationName(idx));
 		katt[i] = idx->rd_index->indkey.values[i];
 		eqproc[i] = get_opcode(op);
+		fmgr_info(eqproc[i], &eqfn[i]);
 	}
 
 	/* the executor state the index insertions need (as execReplication.c) */
@@ -480,7 +520,10 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	outnull = palloc0(sizeof(bool) * rsinfo->setDesc->natts);
 	repl[nattno - 1] = true;
 
-	/* the changes, in the index's order, read as the caller */
+	/*
+	 * the changes in the index's order (the rows of one group and value
+	 * one after another), read as the caller
+	 */
 	chname = get_rel_name(changesid);
 	chnsp = chname ? get_namespace_name(get_rel_namespace(changesid)) : NULL;
 	if (chname == NULL || chnsp == NULL)
@@ -540,10 +583,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 		oldcxt = MemoryContextSwitchTo(rowcxt);
 		delta = DatumGetInt64(SPI_getbinval(ct, cd, nkeys + 1, &isnull));
 		if (isnull)
-		{
-			MemoryContextSwitchTo(oldcxt);
-			continue;
-		}
+			delta = 0;
 		for (i = 0; i < nkeys; i++)
 		{
 			Datum		v = SPI_getbinval(ct, cd, i + 1, &isnull);
@@ -562,7 +602,20 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				ScanKeyEntryInitialize(&skey[i], 0, i + 1, BTEqualStrategyNumber,
 									   idx->rd_opcintype[i], idx->rd_indcollation[i], eqproc[i], v);
 		}
-		if (skip)
+		/* the following rows of the same (group, value), added up */
+		while (r + 1 < n &&
+			   same_pair(SPI_tuptable->vals[r + 1], cd, nkeys, values, nulls, katt, eqfn,
+						 idx->rd_indcollation))
+		{
+			Datum		more;
+
+			r++;
+			more = SPI_getbinval(SPI_tuptable->vals[r], cd, nkeys + 1, &isnull);
+			if (!isnull)
+				delta += DatumGetInt64(more);
+		}
+		/* no value, or no net change: nothing counted, nothing written */
+		if (skip || delta == 0)
 		{
 			MemoryContextSwitchTo(oldcxt);
 			continue;
