@@ -419,29 +419,32 @@ BEGIN
    WHERE dataeng.rows_readable(r.table_name)
   UNION ALL
   -- jobs: failing once its retries are spent (attempt back to 0 after a
-  -- failure) or it timed out, warning while it retries
+  -- failure) or it timed out, warning while it retries; while a run is in
+  -- progress (or waits for a slot), as its last finished run left it: a
+  -- job whose every run fails is failing, not ok, while its next run runs
+  -- (and its alert stays open until a run succeeds)
   SELECT 'job', j.job_name,
          CASE WHEN j.broken IS NOT NULL THEN 'failing'
               WHEN j.paused THEN 'paused'
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
-              WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
+              WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('timed out after %s retries: %s', j.max_retries, e.error_message)
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('failed after %s retries: %s', j.max_retries, e.error_message)
-              WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
-              THEN format('attempt %s of %s failed, retrying: %s', j.attempt, j.max_retries + 1, e.error_message)
-              WHEN j.last_status IS NULL THEN format('next run at %s', j.next_run_at)
-              ELSE format('last run %s; next at %s', j.last_status, j.next_run_at) END,
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
+              THEN format('timed out after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
+              THEN format('failed after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+              THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
+              WHEN js.last_status IS NULL THEN format('next run at %s', j.next_run_at)
+              ELSE format('last run %s; next at %s', js.last_status, j.next_run_at) END,
          NULL::bigint,
          CASE WHEN j.last_success_at IS NOT NULL
               THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) j.last_success_at)) END,
-         j.last_success_at, e.error_message,
-         CASE WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+         j.last_success_at, js.error_message,
+         CASE WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
               THEN coalesce((SELECT min(jr.started_at) FROM dataeng.job_runs jr
                               WHERE jr.job_id OPERATOR(pg_catalog.=) j.job_id
                                 AND jr.started_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')),
@@ -450,14 +453,30 @@ BEGIN
          j.owner, NULL::regclass,
          CASE WHEN j.broken IS NOT NULL THEN 'job_failed'
               WHEN j.paused THEN NULL
-              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND j.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
-              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND j.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
+              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
+              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
          'error'
     FROM dataeng.jobs j
     LEFT JOIN LATERAL (
       SELECT jr.error_message FROM dataeng.job_runs jr
        WHERE jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
          AND j.last_status OPERATOR(pg_catalog.<>) 'succeeded') e ON true
+    -- the last run that failed or timed out, no run having succeeded
+    -- since (a success not logged, log_successful_runs = off, still sets
+    -- last_success_at), while the job's last run is in progress
+    LEFT JOIN LATERAL (
+      SELECT jr.status, jr.error_message FROM dataeng.job_runs jr
+       WHERE j.last_status OPERATOR(pg_catalog.=) ANY ('{running,waiting}')
+         AND jr.job_id OPERATOR(pg_catalog.=) j.job_id
+         AND jr.run_id OPERATOR(pg_catalog.<>) j.last_run_id
+         AND jr.status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+         AND jr.finished_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')
+       ORDER BY jr.finished_at DESC LIMIT 1) pf ON true
+    CROSS JOIN LATERAL (
+      SELECT coalesce(pf.status, j.last_status) AS last_status,
+             CASE WHEN pf.status IS NOT NULL THEN pf.error_message ELSE e.error_message END AS error_message,
+             CASE WHEN pf.status IS NOT NULL THEN format('; its next run is %s', j.last_status)
+                  ELSE '' END AS note) js
   UNION ALL
   -- monitors: the latest check
   SELECT 'monitor', m.name,
