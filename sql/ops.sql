@@ -149,7 +149,7 @@ AS $$
   SELECT d.value, d.applies_to
     FROM (VALUES ('lag_changes', '100000', '{consumer,fact,dimension}'::text[]),
                  ('max_lag', '1 hour', '{consumer,fact,dimension}'),
-                 ('alerts', 'on', '{job,consumer,fact,dimension,monitor}'),
+                 ('alerts', 'on', '{job,consumer,fact,dimension,monitor,on_change}'),
                  ('change_log_max', '10000000', '{}'),
                  ('purge', 'on', '{}'),
                  ('history_keep', '7 days', '{}'),
@@ -197,10 +197,12 @@ AS $$
                             WHERE d.name OPERATOR(pg_catalog.=) substr(object, 11))
     WHEN 'monitor' THEN (SELECT m.owner FROM dataeng.monitors m
                           WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9))
+    WHEN 'on_change' THEN (SELECT t.owner FROM dataeng_internal.on_change_triggers t
+                            WHERE t.trigger_name OPERATOR(pg_catalog.=) substr(object, 11))
   END
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._ops_object_owner(text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension: or monitor: object';
+COMMENT ON FUNCTION dataeng_internal._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension:, monitor: or on_change: object';
 
 CREATE FUNCTION dataeng_internal._alert_set(caller regrole, object text, setting text, value text)
 RETURNS void
@@ -238,7 +240,7 @@ BEGIN
     own := dataeng_internal._ops_object_owner(object);
     IF own IS NULL OR NOT (pg_has_role(caller, own, 'USAGE') OR dataeng_internal._is_superuser(caller)) THEN
       RAISE EXCEPTION '% does not exist', object
-        USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions or monitors as kind:name.';
+        USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions, monitors or on_change triggers as kind:name.';
     END IF;
   END IF;
   IF value IS NULL THEN
@@ -477,6 +479,42 @@ BEGIN
              CASE WHEN pf.status IS NOT NULL THEN pf.error_message ELSE e.error_message END AS error_message,
              CASE WHEN pf.status IS NOT NULL THEN format('; its next run is %s', j.last_status)
                   ELSE '' END AS note) js
+  UNION ALL
+  -- on_change triggers: failing while batches their handler failed on wait
+  -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
+  -- on without them; with 'pause' it stopped), paused when paused by hand
+  SELECT 'on_change', o.trigger_name,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
+              WHEN o.paused_at IS NOT NULL THEN 'paused'
+              ELSE 'ok' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0
+              THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
+                          dl.failed, o.table_name, o.handler, dl.last_error,
+                          CASE WHEN o.paused_at IS NOT NULL
+                               THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
+                                           to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+                               ELSE ': they are not handled again; replay and delete them' END)
+              WHEN o.paused_at IS NOT NULL
+              THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
+                          to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+              ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never')) END,
+         NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
+              WHEN o.paused_at IS NOT NULL THEN o.paused_at
+              ELSE o.created_at END,
+         o.owner, o.table_name,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'on_change_failed' END,
+         'error'
+    FROM dataeng.on_changes o
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS failed,
+             count(*) AS set_aside,
+             min(d.failed_at) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS first_failed,
+             (array_agg(d.error ORDER BY d.id DESC)
+                FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused'))[1] AS last_error
+        FROM dataeng.on_change_dead_letters d
+       WHERE d.trigger_name OPERATOR(pg_catalog.=) o.trigger_name
+         AND d.owner OPERATOR(pg_catalog.=) o.owner) dl
   UNION ALL
   -- monitors: the latest check
   SELECT 'monitor', m.name,
@@ -1239,6 +1277,9 @@ AS $$
   UNION ALL
   SELECT m.name, 'monitor', j.job_name, 'job', 'checked by'
     FROM dataeng.monitors m JOIN dataeng.jobs j ON j.job_name OPERATOR(pg_catalog.=) ('monitor:' || m.name)
+  UNION ALL
+  SELECT o.table_name::text, 'capture', o.trigger_name, 'on_change', 'handled by ' || o.handler::text
+    FROM dataeng.on_changes o JOIN captured t ON t.table_name OPERATOR(pg_catalog.=) o.table_name
   UNION ALL
   SELECT u.job_name, 'job', j.job_name, 'job', 'runs before'
     FROM dataeng.jobs j CROSS JOIN LATERAL unnest(j.depends_on) d
