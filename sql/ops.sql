@@ -431,6 +431,7 @@ BEGIN
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
@@ -440,6 +441,8 @@ BEGIN
               THEN format('failed after %s retries: %s%s', j.max_retries, js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
+              WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
+              THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
               WHEN js.last_status IS NULL THEN format('next run at %s', j.next_run_at)
               ELSE format('last run %s; next at %s', js.last_status, j.next_run_at) END,
          NULL::bigint,
@@ -590,9 +593,13 @@ BEGIN
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
+              WHEN sl.off THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
               THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
+              WHEN sl.off AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
+              THEN format('slot (WAL capture) is %s behind the end of WAL: dataeng.enabled is off, so the WAL capture worker is stopped and changes committed since are captured only once it is on again (the slot keeps their WAL)',
+                          pg_size_pretty(sl.behind))
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim
               THEN format('slot (%s) is %s behind the end of WAL, more than %sdataeng.max_slot_lag (%s): the server keeps that WAL; %s',
                           sl.what, pg_size_pretty(sl.behind),
@@ -616,7 +623,9 @@ BEGIN
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
                                  coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
-                 pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim
+                 pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim,
+                 rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
+                   AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off
             FROM pg_replication_slots rs
            WHERE rs.database OPERATOR(pg_catalog.=) current_database()
              AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
