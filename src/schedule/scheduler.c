@@ -322,7 +322,12 @@ owner_running(Oid owner)
  */
 #define SCHED_HOLD_STALE_MS 5000	/* a hold not renewed for this long is over */
 
-/* this database's jobs are held back by a cap (owner's, or the total) */
+/*
+ * This database's jobs are held back by a cap (owner's, or the total): as
+ * of this pass (the cap it waits for is the last one met, so that other
+ * databases never leave a slot to a job that could not take it for long),
+ * waiting since its first pass held back.
+ */
 static void
 hold_set(Oid owner)
 {
@@ -331,12 +336,8 @@ hold_set(Oid owner)
 	SpinLockAcquire(&sched_shmem->mutex);
 	if (my_slot->held_since == 0 ||
 		TimestampDifferenceExceeds(my_slot->held_at, now, SCHED_HOLD_STALE_MS))
-	{
 		my_slot->held_since = now;
-		my_slot->held_owner = owner;
-	}
-	else if (my_slot->held_owner != owner)
-		my_slot->held_owner = InvalidOid;	/* held by both: by any run */
+	my_slot->held_owner = owner;
 	my_slot->held_at = now;
 	SpinLockRelease(&sched_shmem->mutex);
 }
