@@ -665,7 +665,10 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_disable(regrole, regclass) FROM PUBLIC;
 
--- A table dropped while captured leaves its row in cdc_tables otherwise.
+-- A table dropped while captured leaves its row in cdc_tables otherwise,
+-- and its on_change triggers (naming it by its oid, keeping their names
+-- taken and counting against dataeng.max_on_change_per_role); their dead
+-- letters stay, as after on_change_drop().
 CREATE FUNCTION dataeng_internal._cdc_on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
@@ -676,6 +679,9 @@ BEGIN
   DELETE FROM dataeng.cdc_tables t
    USING pg_event_trigger_dropped_objects() d
    WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
+  DELETE FROM dataeng_internal.on_change_triggers o
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objid = o.table_name::oid;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;

@@ -149,7 +149,7 @@ AS $$
   SELECT d.value, d.applies_to
     FROM (VALUES ('lag_changes', '100000', '{consumer,fact,dimension}'::text[]),
                  ('max_lag', '1 hour', '{consumer,fact,dimension}'),
-                 ('alerts', 'on', '{job,consumer,fact,dimension,monitor}'),
+                 ('alerts', 'on', '{job,consumer,fact,dimension,monitor,on_change}'),
                  ('change_log_max', '10000000', '{}'),
                  ('purge', 'on', '{}'),
                  ('history_keep', '7 days', '{}'),
@@ -197,10 +197,12 @@ AS $$
                             WHERE d.name OPERATOR(pg_catalog.=) substr(object, 11))
     WHEN 'monitor' THEN (SELECT m.owner FROM dataeng.monitors m
                           WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9))
+    WHEN 'on_change' THEN (SELECT t.owner FROM dataeng_internal.on_change_triggers t
+                            WHERE t.trigger_name OPERATOR(pg_catalog.=) substr(object, 11))
   END
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._ops_object_owner(text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension: or monitor: object';
+COMMENT ON FUNCTION dataeng_internal._ops_object_owner(text) IS 'internal: the owner of a job:, consumer:, fact:, dimension:, monitor: or on_change: object';
 
 CREATE FUNCTION dataeng_internal._alert_set(caller regrole, object text, setting text, value text)
 RETURNS void
@@ -238,7 +240,7 @@ BEGIN
     own := dataeng_internal._ops_object_owner(object);
     IF own IS NULL OR NOT (pg_has_role(caller, own, 'USAGE') OR dataeng_internal._is_superuser(caller)) THEN
       RAISE EXCEPTION '% does not exist', object
-        USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions or monitors as kind:name.';
+        USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions, monitors or on_change triggers as kind:name.';
     END IF;
   END IF;
   IF value IS NULL THEN
@@ -419,29 +421,35 @@ BEGIN
    WHERE dataeng.rows_readable(r.table_name)
   UNION ALL
   -- jobs: failing once its retries are spent (attempt back to 0 after a
-  -- failure) or it timed out, warning while it retries
+  -- failure) or it timed out, warning while it retries; while a run is in
+  -- progress (or waits for a slot), as its last finished run left it: a
+  -- job whose every run fails is failing, not ok, while its next run runs
+  -- (and its alert stays open until a run succeeds)
   SELECT 'job', j.job_name,
          CASE WHEN j.broken IS NOT NULL THEN 'failing'
               WHEN j.paused THEN 'paused'
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
-              WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
+              WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('timed out after %s retries: %s', j.max_retries, e.error_message)
-              WHEN j.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('failed after %s retries: %s', j.max_retries, e.error_message)
-              WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
-              THEN format('attempt %s of %s failed, retrying: %s', j.attempt, j.max_retries + 1, e.error_message)
-              WHEN j.last_status IS NULL THEN format('next run at %s', j.next_run_at)
-              ELSE format('last run %s; next at %s', j.last_status, j.next_run_at) END,
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
+              THEN format('timed out after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
+              THEN format('failed after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+              THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
+              WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
+              THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
+              WHEN js.last_status IS NULL THEN format('next run at %s', j.next_run_at)
+              ELSE format('last run %s; next at %s', js.last_status, j.next_run_at) END,
          NULL::bigint,
          CASE WHEN j.last_success_at IS NOT NULL
               THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) j.last_success_at)) END,
-         j.last_success_at, e.error_message,
-         CASE WHEN j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+         j.last_success_at, js.error_message,
+         CASE WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
               THEN coalesce((SELECT min(jr.started_at) FROM dataeng.job_runs jr
                               WHERE jr.job_id OPERATOR(pg_catalog.=) j.job_id
                                 AND jr.started_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')),
@@ -450,14 +458,66 @@ BEGIN
          j.owner, NULL::regclass,
          CASE WHEN j.broken IS NOT NULL THEN 'job_failed'
               WHEN j.paused THEN NULL
-              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND j.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
-              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND j.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
+              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
+              WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
          'error'
     FROM dataeng.jobs j
     LEFT JOIN LATERAL (
       SELECT jr.error_message FROM dataeng.job_runs jr
        WHERE jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
          AND j.last_status OPERATOR(pg_catalog.<>) 'succeeded') e ON true
+    -- the last run that failed or timed out, no run having succeeded
+    -- since (a success not logged, log_successful_runs = off, still sets
+    -- last_success_at), while the job's last run is in progress
+    LEFT JOIN LATERAL (
+      SELECT jr.status, jr.error_message FROM dataeng.job_runs jr
+       WHERE j.last_status OPERATOR(pg_catalog.=) ANY ('{running,waiting}')
+         AND jr.job_id OPERATOR(pg_catalog.=) j.job_id
+         AND jr.run_id OPERATOR(pg_catalog.<>) j.last_run_id
+         AND jr.status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+         AND jr.finished_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')
+       ORDER BY jr.finished_at DESC LIMIT 1) pf ON true
+    CROSS JOIN LATERAL (
+      SELECT coalesce(pf.status, j.last_status) AS last_status,
+             CASE WHEN pf.status IS NOT NULL THEN pf.error_message ELSE e.error_message END AS error_message,
+             CASE WHEN pf.status IS NOT NULL THEN format('; its next run is %s', j.last_status)
+                  ELSE '' END AS note) js
+  UNION ALL
+  -- on_change triggers: failing while batches their handler failed on wait
+  -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
+  -- on without them; with 'pause' it stopped), paused when paused by hand
+  SELECT 'on_change', o.trigger_name,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
+              WHEN o.paused_at IS NOT NULL THEN 'paused'
+              ELSE 'ok' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0
+              THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
+                          dl.failed, o.table_name, o.handler, dl.last_error,
+                          CASE WHEN o.paused_at IS NOT NULL
+                               THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
+                                           to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+                               ELSE ': they are not handled again; replay and delete them' END)
+              WHEN o.paused_at IS NOT NULL
+              THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
+                          to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+              ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never')) END,
+         NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
+              WHEN o.paused_at IS NOT NULL THEN o.paused_at
+              ELSE o.created_at END,
+         o.owner, o.table_name,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'on_change_failed' END,
+         'error'
+    FROM dataeng.on_changes o
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS failed,
+             count(*) AS set_aside,
+             min(d.failed_at) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS first_failed,
+             (array_agg(d.error ORDER BY d.id DESC)
+                FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused'))[1] AS last_error
+        FROM dataeng.on_change_dead_letters d
+       WHERE d.trigger_name OPERATOR(pg_catalog.=) o.trigger_name
+         AND d.owner OPERATOR(pg_catalog.=) o.owner) dl
   UNION ALL
   -- monitors: the latest check
   SELECT 'monitor', m.name,
@@ -533,9 +593,13 @@ BEGIN
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
+              WHEN sl.off THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
               THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
+              WHEN sl.off AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
+              THEN format('slot (WAL capture) is %s behind the end of WAL: dataeng.enabled is off, so the WAL capture worker is stopped and changes committed since are captured only once it is on again (the slot keeps their WAL)',
+                          pg_size_pretty(sl.behind))
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim
               THEN format('slot (%s) is %s behind the end of WAL, more than %sdataeng.max_slot_lag (%s): the server keeps that WAL; %s',
                           sl.what, pg_size_pretty(sl.behind),
@@ -559,7 +623,9 @@ BEGIN
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
                                  coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
-                 pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim
+                 pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim,
+                 rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
+                   AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off
             FROM pg_replication_slots rs
            WHERE rs.database OPERATOR(pg_catalog.=) current_database()
              AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
@@ -1220,6 +1286,9 @@ AS $$
   UNION ALL
   SELECT m.name, 'monitor', j.job_name, 'job', 'checked by'
     FROM dataeng.monitors m JOIN dataeng.jobs j ON j.job_name OPERATOR(pg_catalog.=) ('monitor:' || m.name)
+  UNION ALL
+  SELECT o.table_name::text, 'capture', o.trigger_name, 'on_change', 'handled by ' || o.handler::text
+    FROM dataeng.on_changes o JOIN captured t ON t.table_name OPERATOR(pg_catalog.=) o.table_name
   UNION ALL
   SELECT u.job_name, 'job', j.job_name, 'job', 'runs before'
     FROM dataeng.jobs j CROSS JOIN LATERAL unnest(j.depends_on) d

@@ -118,6 +118,19 @@ SELECT trigger_name, error, sqlstate, cardinality(changes) AS n
   FROM dataeng.on_change_dead_letters WHERE trigger_name = 'gone' ORDER BY id;
 SELECT dataeng.on_change_drop('gone');
 
+-- a dropped table's triggers go with it (they were left behind, naming
+-- the table by its oid, keeping their names taken and counting against
+-- dataeng.max_on_change_per_role); a DROP rolled back keeps them
+CREATE TABLE oc_drop (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('oc_drop', method => 'wal');
+SELECT dataeng.on_change('dropme', 'oc_drop', 'oc_handler(dataeng.change[])');
+BEGIN;
+DROP TABLE oc_drop;
+ROLLBACK;
+SELECT trigger_name, table_name FROM dataeng.on_changes WHERE trigger_name = 'dropme';
+DROP TABLE oc_drop;
+SELECT count(*) AS left_behind FROM dataeng.on_changes WHERE trigger_name = 'dropme';
+
 -- clean up: the worker stops with the last table captured from the WAL
 SELECT dataeng.on_change_drop('failing'), dataeng.on_change_drop('pausing');
 SELECT dataeng.cdc_disable('oc_src'), dataeng.cdc_disable('oc_trg');

@@ -62,6 +62,28 @@ SELECT dataeng.job_pause('slow');
 SELECT state FROM dataeng.pipeline_status WHERE name = 'slow';
 SELECT dataeng.maintain()->'alerts_resolved' AS resolved;
 SELECT dataeng.unschedule('slow'), dataeng.unschedule('flaky');
+-- a job out of retries whose next run is in progress is still failing,
+-- and its alert stays open until a run succeeds (the status read the run
+-- in progress as "ok", and the alert was resolved and raised again at
+-- every run)
+CREATE TABLE stuck_mode (mode text);
+INSERT INTO stuck_mode VALUES ('fail');
+SELECT dataeng.schedule('stuck', '@yearly',
+         $$SELECT CASE (SELECT mode FROM public.stuck_mode) WHEN 'fail' THEN (1 / (random() * 0)::int)::text ELSE pg_sleep(30)::text END$$,
+         timeout => '3 seconds') > 0 AS scheduled;
+SELECT dataeng.job_run_now('stuck');
+SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'stuck'$$) AS failed;
+SELECT dataeng.maintain()->'alerts_raised' AS raised;
+UPDATE stuck_mode SET mode = 'sleep';
+SELECT dataeng.job_run_now('stuck');
+SELECT wait_for($$SELECT last_status = 'running' FROM dataeng.jobs WHERE job_name = 'stuck'$$) AS running;
+SELECT state, reason, last_error FROM dataeng.pipeline_status WHERE name = 'stuck';
+SELECT dataeng.maintain()->'alerts_resolved' AS resolved;
+SELECT kind, object FROM dataeng.alerts_open WHERE object = 'stuck';
+SELECT wait_for($$SELECT last_status = 'timed_out' FROM dataeng.jobs WHERE job_name = 'stuck'$$) AS timed_out;
+SELECT state, reason FROM dataeng.pipeline_status WHERE name = 'stuck';
+SELECT dataeng.unschedule('stuck');
+SELECT dataeng.maintain()->'alerts_resolved' AS resolved;
 
 -------------------------------------------------------------------------------
 -- A consumer left behind: past its lag threshold it warns and raises;

@@ -302,6 +302,77 @@ wal_remote_rel(Oid relid)
 	return rr ? rr->lr : NULL;
 }
 
+/*
+ * wal_rel_renamed
+ *		Why the columns of relation message lr, mapped by name to the table's
+ *		columns (wr->map), cannot be the columns the change was written with;
+ *		NULL when they can.
+ *
+ * The message lists the columns the table had (not dropped, not generated)
+ * when the change was written, in the order of their attnums, by the names
+ * they had then.  A column renamed since (the change waited in the WAL
+ * while an ALTER TABLE ... RENAME COLUMN committed) maps to no column, or
+ * to another one of the same name (two columns' names swapped): mapped by
+ * name alone, its value would be recorded as NULL or in the other column,
+ * without a word.  Attnums are never reused, so the columns the message
+ * names between two columns mapped are those between their attnums that
+ * existed then: each column of the table there that is not dropped now
+ * existed then and must be named, and each column the message names that
+ * maps to none must be one dropped since.  After the last mapped column,
+ * columns added since may follow the dropped ones.  (So a column renamed
+ * after the last one that kept its name, with a dropped column between
+ * them, cannot be told from a column dropped and one added: the catalog
+ * reads the same.)
+ */
+static char *
+wal_rel_renamed(WalRel *wr, LogicalRepRelation *lr)
+{
+	TupleDesc	desc = RelationGetDescr(wr->rel);
+	AttrNumber	prev = 0;
+	int			i = 0;
+
+	for (;;)
+	{
+		int			j = i;
+		int			dropped = 0;
+		AttrNumber	right;
+		AttrNumber	live = 0;
+		AttrNumber	a;
+
+		while (j < lr->natts && wr->map[j] == 0)
+			j++;
+		right = (j < lr->natts) ? wr->map[j] : desc->natts + 1;
+		if (right <= prev)
+			return psprintf("column \"%s\" follows column \"%s\" in the change and precedes it in the table now: columns were renamed since",
+							lr->attnames[j], NameStr(TupleDescAttr(desc, prev - 1)->attname));
+		for (a = prev + 1; a < right; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a - 1);
+
+			if (att->attisdropped)
+			{
+				if (live == 0)
+					dropped++;
+				continue;
+			}
+			if (att->attgenerated)
+				continue;
+			if (live == 0)
+				live = a;
+		}
+		if (live != 0 && j < lr->natts)
+			return psprintf("column \"%s\" of the table has no value in the change: it was renamed since",
+							NameStr(TupleDescAttr(desc, live - 1)->attname));
+		if (j - i > dropped)
+			return psprintf("column \"%s\" of the change is no column of the table now, and was not dropped: it was renamed since",
+							lr->attnames[i + dropped]);
+		if (j >= lr->natts)
+			return NULL;
+		prev = right;
+		i = j + 1;
+	}
+}
+
 /* map the columns of relation message lr to the table's, by name */
 static void
 wal_rel_map(WalRel *wr, LogicalRepRelation *lr)
@@ -327,6 +398,8 @@ wal_rel_map(WalRel *wr, LogicalRepRelation *lr)
 									lr->attnames[i], format_type_be(lr->atttyps[i]),
 									format_type_be(now));
 	}
+	if (wr->mismatch == NULL)
+		wr->mismatch = wal_rel_renamed(wr, lr);
 	MemoryContextSwitchTo(old);
 }
 

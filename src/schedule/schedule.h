@@ -41,6 +41,15 @@ typedef struct SchedDbSlot
 	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 	bool		test_clock_set; /* the test clock is set (clock.c) */
 	TimestampTz test_now;		/* the test clock's time */
+	/*
+	 * Due jobs held back by dataeng's caps since held_since (0: none),
+	 * by the per-role cap of held_owner (InvalidOid: the total cap); the
+	 * hold is renewed at each pass (held_at), and schedulers of other
+	 * databases leave the slot it waits for to it (scheduler.c)
+	 */
+	TimestampTz held_since;
+	TimestampTz held_at;
+	Oid			held_owner;
 } SchedDbSlot;
 
 typedef struct SchedShmem

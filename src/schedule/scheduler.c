@@ -313,6 +313,79 @@ owner_running(Oid owner)
 }
 
 /*
+ * A database whose due jobs the caps hold back gets the next slot that a
+ * run of the same cap frees, before a database whose jobs were held back
+ * later (or not at all).  Without it, the scheduler of a busy database,
+ * woken the moment one of its runs ends, took every slot freed, and the
+ * jobs of another database (whose scheduler looks again only every
+ * second) never ran while the busy one had due jobs.
+ */
+#define SCHED_HOLD_STALE_MS 5000	/* a hold not renewed for this long is over */
+
+/*
+ * This database's jobs are held back by a cap (owner's, or the total): as
+ * of this pass (the cap it waits for is the last one met, so that other
+ * databases never leave a slot to a job that could not take it for long),
+ * waiting since its first pass held back.
+ */
+static void
+hold_set(Oid owner)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	if (my_slot->held_since == 0 ||
+		TimestampDifferenceExceeds(my_slot->held_at, now, SCHED_HOLD_STALE_MS))
+		my_slot->held_since = now;
+	my_slot->held_owner = owner;
+	my_slot->held_at = now;
+	SpinLockRelease(&sched_shmem->mutex);
+}
+
+static void
+hold_clear(void)
+{
+	SpinLockAcquire(&sched_shmem->mutex);
+	my_slot->held_since = 0;
+	my_slot->held_owner = InvalidOid;
+	SpinLockRelease(&sched_shmem->mutex);
+}
+
+/*
+ * Another database waits, since before this one, for the slot a run of
+ * owner would take (a run of that role, or any run under the total cap).
+ */
+static bool
+hold_yield(Oid owner)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz mine;
+	bool		yield = false;
+	int			i;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	mine = my_slot->held_since != 0 &&
+		!TimestampDifferenceExceeds(my_slot->held_at, now, SCHED_HOLD_STALE_MS) ?
+		my_slot->held_since : now;
+	for (i = 0; i < DATAENG_MAX_DATABASES && !yield; i++)
+	{
+		SchedDbSlot *slot = &sched_shmem->dbs[i];
+
+		if (slot == my_slot || slot->dboid == InvalidOid || slot->held_since == 0 ||
+			slot->hold > 0 ||
+			TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
+			continue;
+		if (OidIsValid(slot->held_owner) && slot->held_owner != owner)
+			continue;
+		if (slot->held_since < mine ||
+			(slot->held_since == mine && slot < my_slot))
+			yield = true;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	return yield;
+}
+
+/*
  * job_next_run
  *		The next run of a job after "now", computed in a subtransaction: a
  *		job whose schedule cannot give one (a row a superuser wrote by
@@ -433,6 +506,8 @@ start_due_jobs(bool *warned_slots)
 				n;
 	SPITupleTable *tt;
 	bool		waiting = false;
+	bool		held = false;
+	bool		started = false;
 	int			per_role;
 	bool	   *done;
 	char	   *wait_reason = NULL;
@@ -478,7 +553,10 @@ start_due_jobs(bool *warned_slots)
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	if (n == 0)
+	{
+		hold_clear();
 		return false;
+	}
 	/* copy the rows out: the statements below reuse SPI_tuptable */
 	jobs = palloc(n * sizeof(*jobs));
 	done = palloc0(n * sizeof(bool));
@@ -520,6 +598,11 @@ start_due_jobs(bool *warned_slots)
 		if (total_running() >= dataeng_max_parallel_jobs)
 		{
 			capped = true;
+			for (i = 0; i < n; i++)
+				if (!done[i] && !job_is_running(jobs[i].job_id))
+					held = true;
+			if (held)
+				hold_set(InvalidOid);
 			elog(DEBUG1, "dataeng scheduler: dataeng.max_parallel_jobs (%d) runs in progress; due jobs wait",
 				 dataeng_max_parallel_jobs);
 			break;
@@ -541,6 +624,17 @@ start_due_jobs(bool *warned_slots)
 			{
 				capped = true;
 				done[i] = true; /* waits for a run of its role to end */
+				held = true;
+				hold_set(jobs[i].owner);
+				continue;
+			}
+			/* the slot goes to a database that has waited for it longer */
+			if (hold_yield(jobs[i].owner))
+			{
+				capped = true;
+				done[i] = true;
+				held = true;
+				hold_set(jobs[i].owner);
 				continue;
 			}
 			if (cnt < bestcnt)
@@ -614,6 +708,7 @@ start_due_jobs(bool *warned_slots)
 		}
 
 		sched_run_start(job_id, run_id, attempt, next, next_null);
+		started = true;
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		rj = palloc(sizeof(RunningJob));
@@ -628,6 +723,19 @@ start_due_jobs(bool *warned_slots)
 		running = lappend(running, rj);
 		MemoryContextSwitchTo(old);
 		set_my_nrunning();
+	}
+
+	/*
+	 * Jobs still held back wait from now if this pass started one (behind
+	 * the databases that waited meanwhile), else since they first did.
+	 */
+	if (!held)
+		hold_clear();
+	else if (started)
+	{
+		SpinLockAcquire(&sched_shmem->mutex);
+		my_slot->held_since = my_slot->held_at = GetCurrentTimestamp();
+		SpinLockRelease(&sched_shmem->mutex);
 	}
 	return waiting;
 }

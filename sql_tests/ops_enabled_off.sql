@@ -1,0 +1,24 @@
+-- dataeng.enabled off stops the background workers: the WAL capture's slot
+-- and the jobs say so in pipeline_status (they said "ok" and "changes are
+-- captured" while nothing was captured from the WAL nor run).
+\pset null '(null)'
+SET client_min_messages = warning;
+CREATE EXTENSION dataeng;
+CREATE TABLE eo (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('eo', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.schedule('idle_job', '1 hour', 'SELECT 1') > 0 AS scheduled;
+SELECT kind, state FROM dataeng.pipeline_status WHERE kind IN ('slot', 'job') ORDER BY kind;
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT kind, state, regexp_replace(reason, 'is [0-9]+ [a-zA-Z]+ behind', 'is N behind') AS reason
+  FROM dataeng.pipeline_status WHERE kind IN ('slot', 'job') ORDER BY kind;
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT kind, state FROM dataeng.pipeline_status WHERE kind IN ('slot', 'job') ORDER BY kind;
+SELECT dataeng.unschedule('idle_job');
+SELECT dataeng.cdc_disable('eo');
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
