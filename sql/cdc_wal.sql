@@ -714,6 +714,10 @@ DECLARE
   slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
   deadline timestamptz := clock_timestamp() + timeout;
 BEGIN
+  IF timeout IS NULL THEN
+    RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s'').';
+  END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction';
@@ -726,7 +730,7 @@ BEGIN
                         WHERE s.slot_name = slot AND s.confirmed_flush_lsn >= target)) THEN
       RETURN true;
     END IF;
-    IF clock_timestamp() >= deadline OR timeout IS NULL THEN
+    IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
     PERFORM pg_sleep(0.02);

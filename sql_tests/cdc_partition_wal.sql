@@ -13,6 +13,8 @@ CREATE TABLE pw_r1 PARTITION OF pw FOR VALUES IN ('r1');
 INSERT INTO pw VALUES (1, 'r1', 10);
 SELECT dataeng.cdc_enable('pw', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
+-- (a NULL timeout is refused, not read as "timed out")
+SELECT dataeng.cdc_wal_sync(NULL);
 SELECT method, active_method FROM dataeng.cdc_tables WHERE table_name = 'pw'::regclass;
 SELECT dataeng.cdc_consumer_create('pw_c', '{pw}');
 -- (the partition got REPLICA IDENTITY FULL with its table: whole old rows)
