@@ -441,6 +441,36 @@ reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_
 }
 
 /*
+ * unchanged_reserve
+ *		Whether the new reserve is the stored one (ns values, the array a)
+ *		as it is: a plain one-dimensional array of at most k values in order
+ *		o, full or bounded, and each value that came or went strictly after
+ *		its last one.  Such values cannot be among the group's k least
+ *		(nor, when the reserve is bounded, provably so), and a value that
+ *		went takes out none of the stored ones.
+ */
+static bool
+unchanged_reserve(const AggOrder *o, int k, ArrayType *a, Datum *stored, int ns,
+				  bool bounded_s, Datum *came, int nc, Datum *went, int nw)
+{
+	Datum		last;
+	int			i;
+
+	if (a == NULL || ns == 0 || ns > k || (ns < k && !bounded_s))
+		return false;
+	if (ARR_NDIM(a) != 1 || ARR_LBOUND(a)[0] != 1 || ARR_HASNULL(a) || !in_order(o, stored, ns))
+		return false;
+	last = stored[ns - 1];
+	for (i = 0; i < nc; i++)
+		if (agg_order_cmp(o, came[i], last) <= 0)
+			return false;
+	for (i = 0; i < nw; i++)
+		if (agg_order_cmp(o, went[i], last) <= 0)
+			return false;
+	return true;
+}
+
+/*
  * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
  *
@@ -474,6 +504,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	Datum		last_w = (Datum) 0;
 	AggReserve	out;
 	struct varlena *args[3];
+	ArrayType  *stored_a;
 	ReserveMemo *memo;
 	Datum		result;
 
@@ -503,12 +534,24 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(r);
 	}
 
-	ns = array_values(args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL, o, &stored);
+	stored_a = args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL;
+	ns = array_values(stored_a, o, &stored);
 	nc = array_values(args[1] ? DatumGetArrayTypeP(PointerGetDatum(args[1])) : NULL, o, &came);
 	nw = array_values(args[2] ? DatumGetArrayTypeP(PointerGetDatum(args[2])) : NULL, o, &went);
 
 	/* the bounds: what lies beyond each is not known exactly */
 	bounded_s = (int64) ns != PG_GETARG_INT64(1);
+
+	/*
+	 * Most groups of a refresh keep their reserve as it is: every value that
+	 * came or went lies strictly beyond the stored reserve's last value,
+	 * which is full (k values) or bounded (the values beyond it are not
+	 * candidates).  Then the stored reserve itself is the result (the
+	 * general way below would make the same values again, in the same
+	 * order): no copy, no memo.
+	 */
+	if (unchanged_reserve(o, k, stored_a, stored, ns, bounded_s, came, nc, went, nw))
+		PG_RETURN_ARRAYTYPE_P(stored_a);
 	if (bounded_s && ns == 0)
 	{
 		result = agg_reserve_array(&out, o);
