@@ -921,17 +921,65 @@ fold_reserve_add(DeltaState *st, ValueColumn *vc, AggReserve *r, int k, Datum v)
  * fold_extreme
  *		Value v of column j counted sg in group g: into the lists of the
  *		least and greatest values that came in (sg > 0) or went out.
+ *
+ * While the list of the least values (r[0]) holds fewer than FACT_RESERVE
+ * values it holds them all, and the list of the greatest (r[1]) would hold
+ * the same ones: that one is left unmade (no values, none allocated) and
+ * made from the other when the least are about to drop one, or when the
+ * group is written out (greatest_of_least()).  Most groups of a refresh
+ * see a few values: one sorted insert per value instead of two.
  */
 static void
 fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 {
 	ValueColumn *vc = &st->vals[j];
 	AggReserve *r = G_AT(g, vc->off_ext, AggReserve) + (sg > 0 ? X_INS_LO : X_DEL_LO);
-	int			k;
+	int			i;
 
+	if (r[1].v == NULL)
+	{
+		if (r[0].n < FACT_RESERVE)
+		{
+			fold_reserve_add(st, vc, &r[0], 0, v);
+			return;
+		}
+		/*
+		 * the least are all the values so far: the greatest from them, in
+		 * the order they came among values alike as fold_reserve_add()
+		 * keeps it (the least list has them in that order too)
+		 */
+		for (i = 0; i < r[0].n; i++)
+			fold_reserve_add(st, vc, &r[1], 1, r[0].v[i]);
+	}
 	/* k 0: the least, 1: the greatest */
-	for (k = 0; k < 2; k++)
-		fold_reserve_add(st, vc, &r[k], k, v);
+	for (i = 0; i < 2; i++)
+		fold_reserve_add(st, vc, &r[i], i, v);
+}
+
+/*
+ * greatest_of_least
+ *		The list of the greatest values of lo, all the values there are
+ *		(fewer than FACT_RESERVE, see fold_extreme()), as fold_reserve_add()
+ *		would have made it: greatest first, values alike in the order they
+ *		came (as in lo), in the n Datums of out.
+ */
+static void
+greatest_of_least(const AggOrder *lo_order, const AggReserve *lo, Datum *out)
+{
+	int			n = 0;
+	int			i = lo->n - 1;
+
+	while (i >= 0)
+	{
+		int			s = i;
+
+		/* the run of values alike ending at i, copied in its order */
+		while (s > 0 && agg_order_cmp(lo_order, lo->v[s - 1], lo->v[i]) == 0)
+			s--;
+		memcpy(out + n, lo->v + s, sizeof(Datum) * (i - s + 1));
+		n += i - s + 1;
+		i = s - 1;
+	}
 }
 
 /*
@@ -1334,7 +1382,19 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 			int			x;
 
 			for (x = 0; x < X_N; x++, c++)
-				values[c] = agg_reserve_array(&r[x], &vc->order[x % 2]);
+			{
+				if (x % 2 == 1 && r[x].v == NULL && r[x - 1].n > 0)
+				{
+					/* the greatest not made: all the values of the least */
+					Datum		hi[FACT_RESERVE];
+					AggReserve	made = {r[x - 1].n, FACT_RESERVE, hi};
+
+					greatest_of_least(&vc->order[0], &r[x - 1], hi);
+					values[c] = agg_reserve_array(&made, &vc->order[1]);
+				}
+				else
+					values[c] = agg_reserve_array(&r[x], &vc->order[x % 2]);
+			}
 		}
 		if (vc->distinct)
 		{
