@@ -165,6 +165,9 @@ typedef struct ValueColumn
 								 * a pointer to them, once in numeric) */
 	uint32		off_scale;		/* int16: a numsum's scale */
 	uint32		off_ext;		/* AggReserve[X_N]: the extremes */
+	uint32		off_xin;		/* Datum[2][X_INLINE]: the first values of
+								 * the two least-first lists, in the group
+								 * (0: none, see fold_reserve_add()) */
 	uint32		off_dv;			/* ValueList[2]: the values that came, went */
 	int			img_col;		/* (a column: its place in DeltaState.reader) */
 } ValueColumn;
@@ -181,6 +184,14 @@ typedef struct ValueList
 #define X_INS_LO	FD_X_INS_LO
 #define X_DEL_LO	FD_X_DEL_LO
 #define X_N			FD_X_N
+
+/*
+ * the values a list of least values (that came, that went) of a type
+ * compared as integers holds in its group itself, before it needs memory
+ * of its own: most groups of a refresh see a few values, and the group is
+ * in the cache already when they come
+ */
+#define X_INLINE	4
 
 /*
  * One group: its key and its running deltas.  A group is one piece of
@@ -628,6 +639,8 @@ group_layout_init(DeltaState *st)
 									   MAXIMUM_ALIGNOF);
 		if (vc->extreme)
 			vc->off_ext = layout_take(&off, sizeof(AggReserve) * X_N, MAXIMUM_ALIGNOF);
+		if (vc->extreme && vc->order[0].intcmp != 0 && vc->order[0].typbyval)
+			vc->off_xin = layout_take(&off, sizeof(Datum) * 2 * X_INLINE, MAXIMUM_ALIGNOF);
 		if (vc->distinct)
 			vc->off_dv = layout_take(&off, sizeof(ValueList) * 2, MAXIMUM_ALIGNOF);
 	}
@@ -649,6 +662,7 @@ static DeltaGroup *
 group_new(DeltaState *st)
 {
 	DeltaGroup *g;
+	int			i;
 
 	if (st->ngblocks == 0 || st->last_used == st->groups_per_block)
 	{
@@ -665,6 +679,19 @@ group_new(DeltaState *st)
 	}
 	g = (DeltaGroup *) (st->gblocks[st->ngblocks - 1] + st->group_size * st->last_used++);
 	memset(g, 0, st->group_size);
+	for (i = 0; i < st->nvals; i++)
+	{
+		ValueColumn *vc = &st->vals[i];
+		AggReserve *r;
+
+		if (vc->off_xin == 0)
+			continue;
+		r = G_AT(g, vc->off_ext, AggReserve);
+		r[X_INS_LO].v = G_AT(g, vc->off_xin, Datum);
+		r[X_INS_LO].cap = X_INLINE;
+		r[X_DEL_LO].v = G_AT(g, vc->off_xin, Datum) + X_INLINE;
+		r[X_DEL_LO].cap = X_INLINE;
+	}
 	return g;
 }
 
