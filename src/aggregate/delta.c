@@ -165,6 +165,9 @@ typedef struct ValueColumn
 								 * a pointer to them, once in numeric) */
 	uint32		off_scale;		/* int16: a numsum's scale */
 	uint32		off_ext;		/* AggReserve[X_N]: the extremes */
+	uint32		off_xin;		/* Datum[2][X_INLINE]: the first values of
+								 * the two least-first lists, in the group
+								 * (0: none, see fold_reserve_add()) */
 	uint32		off_dv;			/* ValueList[2]: the values that came, went */
 	int			img_col;		/* (a column: its place in DeltaState.reader) */
 } ValueColumn;
@@ -181,6 +184,14 @@ typedef struct ValueList
 #define X_INS_LO	FD_X_INS_LO
 #define X_DEL_LO	FD_X_DEL_LO
 #define X_N			FD_X_N
+
+/*
+ * the values a list of least values (that came, that went) of a type
+ * compared as integers holds in its group itself, before it needs memory
+ * of its own: most groups of a refresh see a few values, and the group is
+ * in the cache already when they come
+ */
+#define X_INLINE	4
 
 /*
  * One group: its key and its running deltas.  A group is one piece of
@@ -628,6 +639,8 @@ group_layout_init(DeltaState *st)
 									   MAXIMUM_ALIGNOF);
 		if (vc->extreme)
 			vc->off_ext = layout_take(&off, sizeof(AggReserve) * X_N, MAXIMUM_ALIGNOF);
+		if (vc->extreme && vc->order[0].intcmp != 0 && vc->order[0].typbyval)
+			vc->off_xin = layout_take(&off, sizeof(Datum) * 2 * X_INLINE, MAXIMUM_ALIGNOF);
 		if (vc->distinct)
 			vc->off_dv = layout_take(&off, sizeof(ValueList) * 2, MAXIMUM_ALIGNOF);
 	}
@@ -649,6 +662,7 @@ static DeltaGroup *
 group_new(DeltaState *st)
 {
 	DeltaGroup *g;
+	int			i;
 
 	if (st->ngblocks == 0 || st->last_used == st->groups_per_block)
 	{
@@ -665,6 +679,19 @@ group_new(DeltaState *st)
 	}
 	g = (DeltaGroup *) (st->gblocks[st->ngblocks - 1] + st->group_size * st->last_used++);
 	memset(g, 0, st->group_size);
+	for (i = 0; i < st->nvals; i++)
+	{
+		ValueColumn *vc = &st->vals[i];
+		AggReserve *r;
+
+		if (vc->off_xin == 0)
+			continue;
+		r = G_AT(g, vc->off_ext, AggReserve);
+		r[X_INS_LO].v = G_AT(g, vc->off_xin, Datum);
+		r[X_INS_LO].cap = X_INLINE;
+		r[X_DEL_LO].v = G_AT(g, vc->off_xin, Datum) + X_INLINE;
+		r[X_DEL_LO].cap = X_INLINE;
+	}
 	return g;
 }
 
@@ -921,17 +948,65 @@ fold_reserve_add(DeltaState *st, ValueColumn *vc, AggReserve *r, int k, Datum v)
  * fold_extreme
  *		Value v of column j counted sg in group g: into the lists of the
  *		least and greatest values that came in (sg > 0) or went out.
+ *
+ * While the list of the least values (r[0]) holds fewer than FACT_RESERVE
+ * values it holds them all, and the list of the greatest (r[1]) would hold
+ * the same ones: that one is left unmade (no values, none allocated) and
+ * made from the other when the least are about to drop one, or when the
+ * group is written out (greatest_of_least()).  Most groups of a refresh
+ * see a few values: one sorted insert per value instead of two.
  */
 static void
 fold_extreme(DeltaState *st, DeltaGroup *g, int j, Datum v, int sg)
 {
 	ValueColumn *vc = &st->vals[j];
 	AggReserve *r = G_AT(g, vc->off_ext, AggReserve) + (sg > 0 ? X_INS_LO : X_DEL_LO);
-	int			k;
+	int			i;
 
+	if (r[1].v == NULL)
+	{
+		if (r[0].n < FACT_RESERVE)
+		{
+			fold_reserve_add(st, vc, &r[0], 0, v);
+			return;
+		}
+		/*
+		 * the least are all the values so far: the greatest from them, in
+		 * the order they came among values alike as fold_reserve_add()
+		 * keeps it (the least list has them in that order too)
+		 */
+		for (i = 0; i < r[0].n; i++)
+			fold_reserve_add(st, vc, &r[1], 1, r[0].v[i]);
+	}
 	/* k 0: the least, 1: the greatest */
-	for (k = 0; k < 2; k++)
-		fold_reserve_add(st, vc, &r[k], k, v);
+	for (i = 0; i < 2; i++)
+		fold_reserve_add(st, vc, &r[i], i, v);
+}
+
+/*
+ * greatest_of_least
+ *		The list of the greatest values of lo, all the values there are
+ *		(fewer than FACT_RESERVE, see fold_extreme()), as fold_reserve_add()
+ *		would have made it: greatest first, values alike in the order they
+ *		came (as in lo), in the n Datums of out.
+ */
+static void
+greatest_of_least(const AggOrder *lo_order, const AggReserve *lo, Datum *out)
+{
+	int			n = 0;
+	int			i = lo->n - 1;
+
+	while (i >= 0)
+	{
+		int			s = i;
+
+		/* the run of values alike ending at i, copied in its order */
+		while (s > 0 && agg_order_cmp(lo_order, lo->v[s - 1], lo->v[i]) == 0)
+			s--;
+		memcpy(out + n, lo->v + s, sizeof(Datum) * (i - s + 1));
+		n += i - s + 1;
+		i = s - 1;
+	}
 }
 
 /*
@@ -1334,7 +1409,19 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 			int			x;
 
 			for (x = 0; x < X_N; x++, c++)
-				values[c] = agg_reserve_array(&r[x], &vc->order[x % 2]);
+			{
+				if (x % 2 == 1 && r[x].v == NULL && r[x - 1].n > 0)
+				{
+					/* the greatest not made: all the values of the least */
+					Datum		hi[FACT_RESERVE];
+					AggReserve	made = {r[x - 1].n, FACT_RESERVE, hi};
+
+					greatest_of_least(&vc->order[0], &r[x - 1], hi);
+					values[c] = agg_reserve_array(&made, &vc->order[1]);
+				}
+				else
+					values[c] = agg_reserve_array(&r[x], &vc->order[x % 2]);
+			}
 		}
 		if (vc->distinct)
 		{

@@ -441,6 +441,100 @@ reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_
 }
 
 /*
+ * unchanged_reserve
+ *		Whether the new reserve is the stored one (ns values, the array a)
+ *		as it is: a plain one-dimensional array of at most k values in order
+ *		o, full or bounded, and each value that came or went strictly after
+ *		its last one.  Such values cannot be among the group's k least
+ *		(nor, when the reserve is bounded, provably so), and a value that
+ *		went takes out none of the stored ones.
+ */
+static bool
+unchanged_reserve(const AggOrder *o, int k, ArrayType *a, Datum *stored, int ns,
+				  bool bounded_s, Datum *came, int nc, Datum *went, int nw)
+{
+	Datum		last;
+	int			i;
+
+	if (a == NULL || ns == 0 || ns > k || (ns < k && !bounded_s))
+		return false;
+	if (ARR_NDIM(a) != 1 || ARR_LBOUND(a)[0] != 1 || ARR_HASNULL(a) || !in_order(o, stored, ns))
+		return false;
+	last = stored[ns - 1];
+	for (i = 0; i < nc; i++)
+		if (agg_order_cmp(o, came[i], last) <= 0)
+			return false;
+	for (i = 0; i < nw; i++)
+		if (agg_order_cmp(o, went[i], last) <= 0)
+			return false;
+	return true;
+}
+
+/*
+ * beyond_last
+ *		Whether each value of array a (NULL: none), of the element type of
+ *		order o, fixed in length and passed by value, lies strictly after
+ *		last in o.  False too for what the general way must look at (NULL
+ *		elements, another type, more dimensions).
+ */
+static bool
+beyond_last(const AggOrder *o, ArrayType *a, Datum last)
+{
+	Size		stride = att_align_nominal(o->typlen, o->typalign);
+	char	   *p;
+	int			n;
+	int			i;
+
+	if (a == NULL || ARR_NDIM(a) == 0)
+		return true;
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != o->typid)
+		return false;
+	n = ARR_DIMS(a)[0];
+	p = (char *) a + ARR_OVERHEAD_NONULLS(1);	/* (one dimension, no NULLs) */
+	for (i = 0; i < n; i++)
+		if (agg_order_cmp(o, fetch_att(p + i * stride, true, o->typlen), last) <= 0)
+			return false;
+	return true;
+}
+
+/*
+ * kept_fixed
+ *		unchanged_reserve() read from the arrays themselves, for values of a
+ *		type fixed in length and passed by value (the integers, dates, the
+ *		timestamps, floats...): no copy of their values.  stored_nn: the
+ *		group's count of non-NULL values before the refresh.
+ */
+static bool
+kept_fixed(const AggOrder *o, int k, ArrayType *stored, int64 stored_nn, ArrayType *came,
+		   ArrayType *went)
+{
+	Size		stride = att_align_nominal(o->typlen, o->typalign);
+	char	   *p;
+	Datum		prev;
+	int			ns;
+	int			i;
+
+	if (stored == NULL || ARR_NDIM(stored) != 1 || ARR_LBOUND(stored)[0] != 1 ||
+		ARR_HASNULL(stored) || ARR_ELEMTYPE(stored) != o->typid)
+		return false;
+	ns = ARR_DIMS(stored)[0];
+	/* full, or bounded (fewer values than the group has) */
+	if (ns == 0 || ns > k || (ns < k && (int64) ns == stored_nn))
+		return false;
+	p = (char *) stored + ARR_OVERHEAD_NONULLS(1);	/* (one dimension, no NULLs) */
+	prev = fetch_att(p, true, o->typlen);
+	for (i = 1; i < ns; i++)
+	{
+		Datum		v = fetch_att(p + i * stride, true, o->typlen);
+
+		if (agg_order_cmp(o, prev, v) > 0)
+			return false;
+		prev = v;
+	}
+	return beyond_last(o, came, prev) && beyond_last(o, went, prev);
+}
+
+/*
  * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
  *
@@ -474,6 +568,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	Datum		last_w = (Datum) 0;
 	AggReserve	out;
 	struct varlena *args[3];
+	ArrayType  *stored_a;
 	ReserveMemo *memo;
 	Datum		result;
 
@@ -490,6 +585,17 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(agg_reserve_array(&out, o));	/* unknown: nothing provable */
 
+	/* most groups: the stored reserve as it is (unchanged_reserve()) */
+	if (o->typbyval && o->typlen > 0 && !PG_ARGISNULL(0))
+	{
+		ArrayType  *sa = PG_GETARG_ARRAYTYPE_P(0);
+
+		if (kept_fixed(o, k, sa, PG_GETARG_INT64(1),
+					   PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
+					   PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3)))
+			PG_RETURN_ARRAYTYPE_P(sa);
+	}
+
 	/* the same call made a moment ago (the MERGE's second call of a row) */
 	args[0] = memo_arg(fcinfo, 0);
 	args[1] = memo_arg(fcinfo, 2);
@@ -503,12 +609,25 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(r);
 	}
 
-	ns = array_values(args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL, o, &stored);
+	stored_a = args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL;
+	ns = array_values(stored_a, o, &stored);
 	nc = array_values(args[1] ? DatumGetArrayTypeP(PointerGetDatum(args[1])) : NULL, o, &came);
 	nw = array_values(args[2] ? DatumGetArrayTypeP(PointerGetDatum(args[2])) : NULL, o, &went);
 
 	/* the bounds: what lies beyond each is not known exactly */
 	bounded_s = (int64) ns != PG_GETARG_INT64(1);
+
+	/*
+	 * Most groups of a refresh keep their reserve as it is: every value that
+	 * came or went lies strictly beyond the stored reserve's last value,
+	 * which is full (k values) or bounded (the values beyond it are not
+	 * candidates).  Then the stored reserve itself is the result (the
+	 * general way below would make the same values again, in the same
+	 * order): no copy, no memo.
+	 */
+	if (!(o->typbyval && o->typlen > 0) &&
+		unchanged_reserve(o, k, stored_a, stored, ns, bounded_s, came, nc, went, nw))
+		PG_RETURN_ARRAYTYPE_P(stored_a);
 	if (bounded_s && ns == 0)
 	{
 		result = agg_reserve_array(&out, o);
