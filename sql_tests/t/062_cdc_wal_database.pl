@@ -154,6 +154,20 @@ $node->safe_psql('d2r', q{INSERT INTO t VALUES (62, 'g')});
 is($node->safe_psql('d2r', 'SELECT dataeng.cdc_wal_sync()'), 't', 'd2r: captured');
 is($node->safe_psql('d2r', q{SELECT count(*) FROM handled WHERE id = 62}), '1', 'and handled once');
 
+# DROP EXTENSION: the worker drops the database's slot and the publication
+my $d3oid = $node->safe_psql('postgres', q{SELECT oid FROM pg_database WHERE datname = 'd3'});
+$node->safe_psql('d3', 'DROP EXTENSION dataeng CASCADE');
+my $left = '';
+for (1 .. 600)
+{
+	$left = $node->safe_psql('d3',
+		qq{SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'dataeng_wal_$d3oid')
+		        + (SELECT count(*) FROM pg_publication WHERE pubname = 'dataeng_wal')});
+	last if $left eq '0';
+	sleep 0.1;
+}
+is($left, '0', 'DROP EXTENSION: the slot and the publication are gone');
+
 # drop them all; the launcher visits no database that is gone
 $node->safe_psql('postgres', 'DROP DATABASE d2r');
 $node->safe_psql('postgres', 'DROP DATABASE d3');

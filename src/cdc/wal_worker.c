@@ -465,8 +465,20 @@ wal_run(Oid dboid, const char *slot)
 
 	if (!wal_extension_present())
 	{
-		/* no extension (any more): nothing may hold WAL for it */
+		Oid			types[1] = {TEXTOID};
+		Datum		values[1] = {CStringGetTextDatum(slot)};
+
+		/*
+		 * No extension (any more): nothing may hold WAL for it.  Where it
+		 * captured (its slot is still here), its publication, which names
+		 * the tables it captured, goes too.
+		 */
+		bool		captured = wal_sql("SELECT 1 FROM pg_catalog.pg_replication_slots s"
+									   " WHERE s.slot_name = $1", 1, types, values) != NULL;
+
 		wal_drop_slot(slot);
+		if (captured)
+			(void) wal_sql("DROP PUBLICATION IF EXISTS " CDC_WAL_PUBLICATION, 0, NULL, NULL);
 		proc_exit(0);
 	}
 
