@@ -1613,10 +1613,20 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	vals = agg_text_array(PG_GETARG_ARRAYTYPE_P(6), "column names", &st.nvals);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(7), BOOLOID, 1, true, TYPALIGN_CHAR,
 					  &summed, &summed_nulls, &nsummed);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(8), BOOLOID, 1, true, TYPALIGN_CHAR,
-					  &extreme, &extreme_nulls, &nextreme);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(9), BOOLOID, 1, true, TYPALIGN_CHAR,
-					  &distinct, &distinct_nulls, &ndistinct);
+	/*
+	 * extreme and distinct_vals came in 0.2.0: a database still at 0.1.0
+	 * (its dataeng._fact_deltas() declared with eight arguments) passes
+	 * neither, as if both were empty
+	 */
+	extreme = distinct = NULL;
+	extreme_nulls = distinct_nulls = NULL;
+	nextreme = ndistinct = 0;
+	if (PG_NARGS() > 8)
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(8), BOOLOID, 1, true, TYPALIGN_CHAR,
+						  &extreme, &extreme_nulls, &nextreme);
+	if (PG_NARGS() > 9)
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(9), BOOLOID, 1, true, TYPALIGN_CHAR,
+						  &distinct, &distinct_nulls, &ndistinct);
 	if (nextreme == 0)
 	{
 		/* (empty: no extremes) */
