@@ -125,7 +125,7 @@
 #include "common/common.h"
 #include "cdc/cdc.h"
 #include "cdc/wal.h"
-#include "common/common.h"
+#include "schedule/schedule.h"
 
 /* A table captured from the WAL, as the round found it */
 typedef struct WalRel
@@ -1415,6 +1415,18 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+
+	/*
+	 * The round names the extension's tables and functions and runs as the
+	 * bootstrap superuser: it holds the extension against DROP EXTENSION
+	 * (and checks its version) for its whole transaction, so that no
+	 * schema another role made after a DROP can answer to those names.
+	 */
+	if (!sched_lock_extension())
+	{
+		CommitTransactionCommand();
+		return CDC_WAL_NOTHING;
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());

@@ -59,6 +59,7 @@
 #include "utils/timestamp.h"
 
 #include "common/common.h"
+#include "schedule/schedule.h"
 #include "cdc/cdc.h"
 #include "cdc/wal.h"
 
@@ -252,15 +253,26 @@ dataeng_cdc_wal_start(PG_FUNCTION_ARGS)
  */
 
 /* run one SQL statement in a transaction of its own; the first column of
- * its first row as text (palloc'd in the caller's context) or NULL */
+ * its first row as text (palloc'd in the caller's context) or NULL.
+ * With needs_extension, the statement names the extension's objects: it
+ * runs only with the extension locked against DROP EXTENSION and found in
+ * the library's version (sched_lock_extension()), so that no schema made
+ * by another role after a DROP could answer to those names; NULL when it
+ * is not there. */
 static char *
-wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet)
+wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet,
+			bool needs_extension)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *volatile result = NULL;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	if (needs_extension && !sched_lock_extension())
+	{
+		CommitTransactionCommand();
+		return NULL;
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -293,7 +305,14 @@ wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet)
 static char *
 wal_sql(const char *sql, int nargs, Oid *types, Datum *values)
 {
-	return wal_sql_ext(sql, nargs, types, values, false);
+	return wal_sql_ext(sql, nargs, types, values, false, false);
+}
+
+/* wal_sql() of a statement naming the extension's objects */
+static char *
+wal_ext_sql(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	return wal_sql_ext(sql, nargs, types, values, false, true);
 }
 
 /*
@@ -385,7 +404,7 @@ wal_slot_lost(const char *slot, XLogRecPtr confirmed)
 
 	values[0] = CStringGetDatum(slot);
 	values[1] = LSNGetDatum(confirmed);
-	waiting = wal_sql("SELECT dataeng_internal._cdc_wal_slot_lost($1, $2)", 2, types, values);
+	waiting = wal_ext_sql("SELECT dataeng_internal._cdc_wal_slot_lost($1, $2)", 2, types, values);
 	if (waiting == NULL || strcmp(waiting, "t") != 0)
 	{
 		ereport(DEBUG1,
@@ -404,7 +423,7 @@ wal_slot_lost(const char *slot, XLogRecPtr confirmed)
 		Datum		rvalues[1];
 
 		rvalues[0] = CStringGetTextDatum(psprintf("slot:%s:slot_lag", slot));
-		(void) wal_sql("SELECT dataeng_internal._alert_resolve($1)", 1, rtypes, rvalues);
+		(void) wal_ext_sql("SELECT dataeng_internal._alert_resolve($1)", 1, rtypes, rvalues);
 	}
 }
 
@@ -455,6 +474,26 @@ wal_leave(void)
 	proc_exit(0);
 }
 
+/*
+ * No extension (any more): nothing may hold WAL for it.  Where it captured
+ * (its slot is still here), its publication, which names the tables it
+ * captured, goes too.  The worker then exits.
+ */
+static void
+wal_leave_dropped(const char *slot)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(slot)};
+	bool		captured;
+
+	captured = wal_sql("SELECT 1 FROM pg_catalog.pg_replication_slots s WHERE s.slot_name = $1",
+					   1, types, values) != NULL;
+	wal_drop_slot(slot);
+	if (captured)
+		(void) wal_sql("DROP PUBLICATION IF EXISTS " CDC_WAL_PUBLICATION, 0, NULL, NULL);
+	proc_exit(0);
+}
+
 /* the worker's life in its database, until it has nothing to do */
 static void
 wal_run(Oid dboid, const char *slot)
@@ -464,23 +503,7 @@ wal_run(Oid dboid, const char *slot)
 	bool		draining = false;
 
 	if (!wal_extension_present())
-	{
-		Oid			types[1] = {TEXTOID};
-		Datum		values[1] = {CStringGetTextDatum(slot)};
-
-		/*
-		 * No extension (any more): nothing may hold WAL for it.  Where it
-		 * captured (its slot is still here), its publication, which names
-		 * the tables it captured, goes too.
-		 */
-		bool		captured = wal_sql("SELECT 1 FROM pg_catalog.pg_replication_slots s"
-									   " WHERE s.slot_name = $1", 1, types, values) != NULL;
-
-		wal_drop_slot(slot);
-		if (captured)
-			(void) wal_sql("DROP PUBLICATION IF EXISTS " CDC_WAL_PUBLICATION, 0, NULL, NULL);
-		proc_exit(0);
-	}
+		wal_leave_dropped(slot);
 
 	/*
 	 * One worker per database.  (A worker that left for a command may still
@@ -504,7 +527,7 @@ wal_run(Oid dboid, const char *slot)
 		CHECK_FOR_INTERRUPTS();
 	}
 	/* nothing captured from the WAL here (the usual case after a start) */
-	if (wal_sql("SELECT 1 FROM dataeng.cdc_tables ct WHERE 'wal' IN (ct.method, ct.active_method)"
+	if (wal_ext_sql("SELECT 1 FROM dataeng.cdc_tables ct WHERE 'wal' IN (ct.method, ct.active_method)"
 				" UNION ALL"
 				" SELECT 1 FROM pg_catalog.pg_publication_rel pr"
 				" JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
@@ -551,10 +574,7 @@ wal_run(Oid dboid, const char *slot)
 			continue;
 		}
 		if (!wal_extension_present())
-		{
-			wal_drop_slot(slot);
-			proc_exit(0);
-		}
+			wal_leave_dropped(slot);
 
 		{
 			XLogRecPtr	confirmed;
@@ -572,6 +592,8 @@ wal_run(Oid dboid, const char *slot)
 		if (round == CDC_WAL_NOTHING)
 		{
 			/* nothing is captured from the WAL here: hold no WAL */
+			if (!wal_extension_present())
+				wal_leave_dropped(slot);
 			wal_drop_slot(slot);
 			proc_exit(0);
 		}
