@@ -505,7 +505,9 @@ BEGIN
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
               ELSE o.created_at END,
-         o.owner, o.table_name,
+         -- (no table: its alert, which holds the handler's error, is the
+         -- trigger's owner's, not every reader's of the table)
+         o.owner, NULL::regclass,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o

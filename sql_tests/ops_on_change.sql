@@ -43,6 +43,16 @@ SELECT kind, name, state,
   FROM dataeng.pipeline_status WHERE kind = 'on_change' ORDER BY name;
 SELECT (dataeng.alert_check()).raised >= 0 AS checked;
 SELECT kind, object, severity FROM dataeng.alerts_open ORDER BY object;
+-- the alert holds the handler's error: the trigger's owner's alone, not
+-- every reader's of the table
+CREATE ROLE regress_ops_oc_reader;
+GRANT SELECT ON oc TO regress_ops_oc_reader;
+SET ROLE regress_ops_oc_reader;
+SELECT count(*) AS others_see FROM dataeng.alerts_open WHERE kind = 'on_change_failed';
+SELECT count(*) AS others_see FROM dataeng.alerts WHERE kind = 'on_change_failed';
+RESET ROLE;
+REVOKE SELECT ON oc FROM regress_ops_oc_reader;
+DROP ROLE regress_ops_oc_reader;
 SELECT from_object, from_kind, to_object, to_kind, relation
   FROM dataeng.lineage WHERE to_kind = 'on_change' ORDER BY to_object;
 SELECT dataeng.lineage_dot('oc') ~ 'on_change' AS drawn;
