@@ -96,5 +96,21 @@ SELECT dataeng.cdc_wal_sync();
 SELECT op, old_row, new_row FROM dataeng.changes WHERE table_name = 'rn5'::regclass ORDER BY change_id;
 SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'rn5'::regclass;
 
+-- 6. A stored generated column made a plain one (DROP EXPRESSION) after a
+-- change was written: pgoutput left its value out, so the change cannot
+-- be recorded; the table stops, and the reason says what may have
+-- happened (no rename here)
+CREATE TABLE rn6 (id int PRIMARY KEY, g int GENERATED ALWAYS AS (id * 10) STORED, a text);
+SELECT dataeng.cdc_enable('rn6', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+BEGIN;
+INSERT INTO rn6 (id, a) VALUES (1, 'x');
+ALTER TABLE rn6 ALTER COLUMN g DROP EXPRESSION;
+COMMIT;
+SELECT dataeng.cdc_wal_sync();
+SELECT count(*) AS rn6_changes FROM dataeng.changes WHERE table_name = 'rn6'::regclass;
+SELECT regexp_replace(capture_error, 'commit [0-9A-F]+/[0-9A-F]+', 'commit X/X') AS capture_error
+  FROM dataeng.cdc_status WHERE table_name = 'rn6'::regclass;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

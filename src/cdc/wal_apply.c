@@ -317,7 +317,9 @@ wal_remote_rel(Oid relid)
  * without a word.  Attnums are never reused, so the columns the message
  * names between two columns mapped are those between their attnums that
  * existed then: each column of the table there that is not dropped now
- * existed then and must be named, and each column the message names that
+ * existed then and must be named (unless it was a stored generated column
+ * then, which pgoutput leaves out: ALTER COLUMN ... DROP EXPRESSION since;
+ * its value is not in the change either), and each column the message names that
  * maps to none must be one dropped since.  After the last mapped column,
  * columns added since may follow the dropped ones.  (So a column renamed
  * after the last one that kept its name, with a dropped column between
@@ -361,7 +363,7 @@ wal_rel_renamed(WalRel *wr, LogicalRepRelation *lr)
 				live = a;
 		}
 		if (live != 0 && j < lr->natts)
-			return psprintf("column \"%s\" of the table has no value in the change: it was renamed since",
+			return psprintf("column \"%s\" of the table has no value in the change: it was renamed since, or was a generated column then",
 							NameStr(TupleDescAttr(desc, live - 1)->attname));
 		if (j - i > dropped)
 			return psprintf("column \"%s\" of the change is no column of the table now, and was not dropped: it was renamed since",
