@@ -489,6 +489,7 @@ BEGIN
   SELECT 'on_change', o.trigger_name,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
+              WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0
               THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
@@ -500,6 +501,9 @@ BEGIN
               WHEN o.paused_at IS NOT NULL
               THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
                           to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+              WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
+              THEN format('dataeng.enabled is off: the WAL capture worker, which calls the handler, is stopped, so no change of %s is handled until it is on again; last handled %s',
+                          o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never'))
               ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never')) END,
          NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
