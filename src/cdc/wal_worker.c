@@ -534,6 +534,9 @@ wal_run(Oid dboid, const char *slot)
 				" WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "' LIMIT 1",
 				0, NULL, NULL) == NULL)
 	{
+		/* (or the extension was dropped meanwhile) */
+		if (!wal_extension_present())
+			wal_leave_dropped(slot);
 		wal_drop_slot(slot);
 		proc_exit(0);
 	}
