@@ -494,6 +494,19 @@ wal_leave_dropped(const char *slot)
 	proc_exit(0);
 }
 
+/*
+ * Nothing is captured from the WAL here (any more): hold no WAL, and exit.
+ * When that is because the extension was dropped, leave as after a DROP.
+ */
+static void
+wal_leave_idle(const char *slot)
+{
+	if (!wal_extension_present())
+		wal_leave_dropped(slot);
+	wal_drop_slot(slot);
+	proc_exit(0);
+}
+
 /* the worker's life in its database, until it has nothing to do */
 static void
 wal_run(Oid dboid, const char *slot)
@@ -533,13 +546,7 @@ wal_run(Oid dboid, const char *slot)
 				" JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
 				" WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "' LIMIT 1",
 				0, NULL, NULL) == NULL)
-	{
-		/* (or the extension was dropped meanwhile) */
-		if (!wal_extension_present())
-			wal_leave_dropped(slot);
-		wal_drop_slot(slot);
-		proc_exit(0);
-	}
+		wal_leave_idle(slot);	/* (or the extension was dropped meanwhile) */
 	wal_prepare(slot);
 
 	for (;;)
@@ -593,13 +600,7 @@ wal_run(Oid dboid, const char *slot)
 		round = cdc_wal_round(slot, &advance_to);
 		pgstat_report_activity(STATE_IDLE, NULL);
 		if (round == CDC_WAL_NOTHING)
-		{
-			/* nothing is captured from the WAL here: hold no WAL */
-			if (!wal_extension_present())
-				wal_leave_dropped(slot);
-			wal_drop_slot(slot);
-			proc_exit(0);
-		}
+			wal_leave_idle(slot);
 		/* the round committed: the slot may move */
 		if (advance_to != InvalidXLogRecPtr)
 			cdc_wal_confirm(advance_to);
