@@ -49,14 +49,15 @@
  * transaction writing its row; a row another transaction changed meanwhile
  * fails the refresh with a serialization failure (40001).
  *
- * The function returns, per (group, value) with a net change, what the
- * upsert's RETURNING gave
- * (pg_temp._dataeng_dc_ret): the row's tid (NULL when it was deleted or
- * not written), its keys, the measure, its new count (0 or less: the value
- * is gone) and whether it was inserted.  From those the refresh adds one
- * to a group's count(DISTINCT) per value that appeared and takes one away
- * per value that went.
- *
+ * The function returns the change of each group's count(DISTINCT) by
+ * values that appeared in it (a row inserted) or left it (a row deleted),
+ * as rows pg_temp._dataeng_dc_ret adds up per group (the upsert returns a
+ * row per pair there, which the refresh adds up the same way): a row (no
+ * tid, __n 1, inserted) per value more, one (no tid, __n 0, not inserted)
+ * per value less, netted per group, so a group whose values appeared and
+ * left in equal numbers puts out nothing.  Its rows have no tid: a row
+ * this function empties it deletes itself.
+
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -378,6 +379,23 @@ side_change_cmp(const void *a, const void *b, void *arg)
 	for (i = 0; i < o->nkeys; i++)
 	{
 		int			c = ApplySortComparator(x->keys[i], x->nulls[i], y->keys[i], y->nulls[i],
+											&o->ssup[i]);
+
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+/* whether a and b are of one group (all the index's columns but the value) */
+static int
+side_group_cmp(const SideChange *a, const SideChange *b, SideOrder *o)
+{
+	int			i;
+
+	for (i = 0; i < o->nkeys - 1; i++)
+	{
+		int			c = ApplySortComparator(a->keys[i], a->nulls[i], b->keys[i], b->nulls[i],
 											&o->ssup[i]);
 
 		if (c != 0)
@@ -731,42 +749,55 @@ side_walk_tids(SideWalk *w, const Datum *keys, const bool *nulls, Snapshot snaps
 
 /*
  * side_insert_batch
- *		Insert the rows in islots (values new to their groups: the changes
- *		pending, their counts delta) with heap_multi_insert(), then their
- *		index entries (each checked unique, as an INSERT's), and put out a
- *		row for each.
+ *		Insert the rows in islots (values new to their groups) with
+ *		heap_multi_insert(), then their index entries, each checked unique
+ *		as an INSERT's are.
  */
 static void
 side_insert_batch(Relation side, ResultRelInfo *rri, EState *estate, TupleTableSlot **islots,
-				  SideChange **pending, const int64 *delta, int ninsert, int nkeys,
-				  int32 measure, ReturnSetInfo *rsinfo, Datum *out, bool *outnull)
+				  int ninsert)
 {
 	int			i;
-	int			k;
 
 	heap_multi_insert(side, islots, ninsert, estate->es_output_cid, 0, NULL);
 	for (i = 0; i < ninsert; i++)
 	{
-		ItemPointerData tid = islots[i]->tts_tid;
-
 		(void) ExecInsertIndexTuples(rri, islots[i], estate, false, false, NULL, NIL);
 		ResetPerTupleExprContext(estate);
-		out[0] = PointerGetDatum(&tid);
-		outnull[0] = false;
-		for (k = 0; k < nkeys - 1; k++)
-		{
-			out[1 + k] = pending[i]->keys[k];
-			outnull[1 + k] = pending[i]->nulls[k];
-		}
-		out[nkeys] = Int32GetDatum(measure);
-		outnull[nkeys] = false;
-		out[nkeys + 1] = Int64GetDatum(delta[i]);
-		outnull[nkeys + 1] = false;
-		out[nkeys + 2] = BoolGetDatum(true);
-		outnull[nkeys + 2] = false;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 		ExecClearTuple(islots[i]);
 	}
+}
+
+/*
+ * side_put_group
+ *		Put out the change of the count(DISTINCT) of the group of g (its
+ *		keys: the index's columns but the last) by net values, as rows the
+ *		refresh adds up (pg_temp._dataeng_dc_ret, summed per group as
+ *		__ins ? (__n > 0) : -(__n <= 0)): one row (no tid, __n 1, inserted)
+ *		per value more, one (no tid, __n 0, not inserted) per value less.
+ */
+static void
+side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
+			   int32 measure, Datum *out, bool *outnull)
+{
+	int			i;
+
+	if (g == NULL || net == 0)
+		return;
+	outnull[0] = true;
+	for (i = 0; i < nkeys - 1; i++)
+	{
+		out[1 + i] = g->keys[i];
+		outnull[1 + i] = g->nulls[i];
+	}
+	out[nkeys] = Int32GetDatum(measure);
+	outnull[nkeys] = false;
+	out[nkeys + 1] = Int64GetDatum(net > 0 ? 1 : 0);
+	outnull[nkeys + 1] = false;
+	out[nkeys + 2] = BoolGetDatum(net > 0);
+	outnull[nkeys + 2] = false;
+	for (; net != 0; net += (net > 0 ? -1 : 1))
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 }
 
 /*
@@ -817,9 +848,9 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	bool		walk;
 	IndexFetchTableData *fetch = NULL;
 	TupleTableSlot **islots;
-	SideChange **ipending;
-	int64	   *idelta;
 	int			ninsert = 0;
+	SideChange *gcur = NULL;	/* the group of the pairs being applied */
+	int64		gnet = 0;		/* its values more, less its values less */
 	int			i;
 	MemoryContext rowcxt;
 	MemoryContext batchcxt;
@@ -924,8 +955,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	islots = palloc(sizeof(TupleTableSlot *) * SIDE_INSERT_BATCH);
 	for (i = 0; i < SIDE_INSERT_BATCH; i++)
 		islots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
-	ipending = palloc(sizeof(SideChange *) * SIDE_INSERT_BATCH);
-	idelta = palloc(sizeof(int64) * SIDE_INSERT_BATCH);
 
 	values = palloc0(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
@@ -960,6 +989,13 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(rowcxt);
 		oldcxt = MemoryContextSwitchTo(rowcxt);
+		/* a new group: the change of the one before put out */
+		if (gcur == NULL || side_group_cmp(gcur, c, &order) != 0)
+		{
+			side_put_group(rsinfo, gcur, gnet, nkeys, measure, out, outnull);
+			gcur = c;
+			gnet = 0;
+		}
 		/* the following rows of the same (group, value), added up */
 		while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
 		{
@@ -1029,18 +1065,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(rowcxt);
 		}
 
-		/* the row out: tid, keys, measure, count, inserted */
-		for (i = 0; i < nkeys - 1; i++)
-		{
-			out[1 + i] = values[katt[i] - 1];
-			outnull[1 + i] = nulls[katt[i] - 1];
-		}
-		out[nkeys] = Int32GetDatum(measure);
-		outnull[nkeys] = false;
-		outnull[nkeys + 1] = false;
-		outnull[nkeys + 2] = false;
-		outnull[0] = true;
-
 		if (found)
 		{
 			ItemPointerData otid = slot->tts_tid;
@@ -1064,6 +1088,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				res = heap_delete(side, &otid, estate->es_output_cid, InvalidSnapshot,
 								  true, &tmfd, false);
 				side_write_check(side, res);
+				gnet--;			/* a value gone from its group */
 			}
 			else
 			{
@@ -1085,12 +1110,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 					(void) ExecInsertIndexTuples(rri, nslot, estate, true, false, NULL, NIL);
 					ResetPerTupleExprContext(estate);
 				}
-				out[0] = PointerGetDatum(&newt->t_self);
-				outnull[0] = false;
 			}
-			out[nkeys + 1] = Int64GetDatum(cnt);
-			out[nkeys + 2] = BoolGetDatum(false);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 		}
 		else if (delta > 0)
 		{
@@ -1124,31 +1144,23 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				/* NOT NULL (the shape allows no other constraint) */
 				ExecConstraints(rri, islots[ninsert], estate);
 			}
-			ipending[ninsert] = c;
-			idelta[ninsert] = delta;
+			gnet++;				/* a value new to its group */
 			ninsert++;
 			if (ninsert == SIDE_INSERT_BATCH)
 			{
-				side_insert_batch(side, rri, estate, islots, ipending, idelta, ninsert, nkeys,
-								  measure, rsinfo, out, outnull);
+				side_insert_batch(side, rri, estate, islots, ninsert);
 				ninsert = 0;
 				MemoryContextReset(batchcxt);
 			}
 		}
-		else
-		{
-			/* a value that was not there going away: nothing to undo */
-			out[nkeys + 1] = Int64GetDatum(delta);
-			out[nkeys + 2] = BoolGetDatum(true);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
-		}
+		/* (a value that was not there going away: nothing to undo) */
 		ExecClearTuple(nslot);
 		ExecClearTuple(slot);
 		MemoryContextSwitchTo(oldcxt);
 	}
+	side_put_group(rsinfo, gcur, gnet, nkeys, measure, out, outnull);
 	if (ninsert > 0)
-		side_insert_batch(side, rri, estate, islots, ipending, idelta, ninsert, nkeys,
-						  measure, rsinfo, out, outnull);
+		side_insert_batch(side, rri, estate, islots, ninsert);
 
 	UnregisterSnapshot(snap);
 	if (walk)
