@@ -460,11 +460,12 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 	int64		max = 1024;
 	int			i;
 
-	ch = table_open(changesid, AccessShareLock);
-	cd = RelationGetDescr(ch);
+	/* the right first, by OID: no lock on a table the caller may not read */
 	acl = pg_class_aclcheck(changesid, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK)
-		aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(ch));
+		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(changesid));
+	ch = table_open(changesid, AccessShareLock);
+	cd = RelationGetDescr(ch);
 	if (ch->rd_rel->relkind != RELKIND_RELATION || ch->rd_rel->relam != HEAP_TABLE_AM_OID ||
 		ch->rd_rel->relhassubclass || ch->rd_rel->relrowsecurity || ch->rd_rel->relforcerowsecurity)
 		ereport(ERROR,
