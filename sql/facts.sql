@@ -2862,11 +2862,12 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_apply_reason(regclass, int) IS
   'internal: why a fact''s side table is not written directly by _fact_side_apply(), or NULL';
 
 -- ... added up per group and value and added to the side table of fact
--- d, the rows it wrote kept in
--- pg_temp._dataeng_dc_ret (their tid, NULL for a row deleted; the keys;
--- the new count, 0 or less for a value gone; whether the row was
--- inserted).  Applied in C, one index descent and one heap write per
--- value (_fact_side_apply, src/aggregate/side_apply.c), unless the side
+-- d, what changes the groups' counts kept in pg_temp._dataeng_dc_ret
+-- (a tid, NULL for a row deleted; the keys; the new count, 0 or less for
+-- a value gone; whether the row was inserted: summed per group as
+-- __ins ? (__n > 0) : -(__n <= 0)).  Applied in C, one index lookup and
+-- one heap write per value, a row out per value a group gained or lost,
+-- netted per group (_fact_side_apply, src/aggregate/side_apply.c), unless the side
 -- table is not exactly as the extension made it or the caller does not own
 -- it (_fact_side_apply_reason): then by an upsert on the measure's
 -- unique index (RETURNING: a row the upsert inserted has xmax 0, one it

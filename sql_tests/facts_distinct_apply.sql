@@ -143,6 +143,21 @@ SELECT CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' ELSE 'upsert' END AS appl
  WHERE d.name = 'da.c';
 ALTER TABLE da.c_distinct DISABLE ROW LEVEL SECURITY;
 
+-- 7. more values new to their groups than one batch of inserts (1,000)
+-- and lookups across many leaf pages of the index (the NULL group too),
+-- then most of them gone and some changed
+INSERT INTO da.src SELECT 1000 + i, timestamptz '2025-04-01' + (i % 3) * interval '1 day',
+                          (ARRAY['x', 'y', NULL])[1 + i % 3], 100 + i, 'v' || i
+  FROM generate_series(1, 3000) i;
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+SELECT count(*) AS side_rows FROM da.c_distinct;
+DELETE FROM da.src WHERE id > 1000 AND id % 4 <> 0;
+UPDATE da.src SET v = v + 1, w = w || 'b' WHERE id > 1000 AND id % 8 = 0;
+SELECT * FROM da.refresh();
+SELECT * FROM da.diff();
+SELECT count(*) AS side_rows FROM da.c_distinct;
+
 RESET ROLE;
 RESET dataeng.fact_refresh_path;
 SELECT dataeng.fact_drop('da.c');

@@ -7,13 +7,14 @@
  *		does (src/backend/executor/execReplication.c).
  *
  * A refresh lists the values that came and went, +1 or -1 each
- * (pg_temp._dataeng_dc, built by _fact_side_changes_sql()).  Read here in
- * the order of the measure's unique index, the rows of one group and value
- * come one after another and are added up into its net change (many
+ * (pg_temp._dataeng_dc, built by _fact_side_changes_sql()).  They are read
+ * here straight from that table (no SQL) and sorted in memory in the order
+ * of the measure's unique index (its columns' btree comparisons under
+ * their collations, as the index sorts), so the rows of one group and
+ * value come one after another and are added up into its net change (many
  * cancel: a value updated away and back, a row moved within its group).  A
- * pair whose changes cancel writes nothing.  (The netting was a GROUP BY
- * before the sort: a hash aggregate of every row, for what the sort's
- * order gives for a comparison per row.)
+ * pair whose changes cancel writes nothing.  (The sort was an SQL ORDER BY
+ * read through SPI before, and before that a GROUP BY netted the rows.)
  *
  * The SQL way to add them, INSERT ... ON CONFLICT DO UPDATE, spends most
  * of its time in its machinery rather than in the writes: per value a
@@ -21,15 +22,19 @@
  * entries lead to), a row lock (a WAL record of its own) and then the
  * update, whose new version takes a new index entry.  Here, per value:
  *
- *	 one descent of the measure's unique index (the changes are read in
- *	 its order, so the descents walk it forward), then
+ *	 one lookup in the measure's unique index, from the leaf page where
+ *	 the previous one ended (the pairs come in its order: see "The
+ *	 lookups' walk" below), then
  *	 - found, count + change > 0: the row updated; the count is no index
- *	   column, so the update is HOT when its page has room (the side table
- *	   is made with a fillfactor below 100 for that: _fact_side_create);
+ *	   column, so the update is HOT when its page has room;
  *	 - found, count + change <= 0: the row deleted (a value no row has any
  *	   more is not kept);
- *	 - not found, change > 0: a row inserted, with its index entries.
- *
+ *	 - not found, change > 0: a row inserted, with its index entries.  The
+ *	   rows of values new to their groups are inserted together, up to
+ *	   SIDE_INSERT_BATCH at a time, with heap_multi_insert() (several rows
+ *	   a page, one WAL record a page), then their index entries, each
+ *	   checked unique as an INSERT's.
+
  * Every write is an ordinary heap write in the refresh's transaction
  * (WAL-logged, undone by its abort): the refresh stays crash safe and
  * exactly once.  The writes are made as the current user (the fact's
@@ -44,20 +49,22 @@
  * transaction writing its row; a row another transaction changed meanwhile
  * fails the refresh with a serialization failure (40001).
  *
- * The function returns, per (group, value) with a net change, what the
- * upsert's RETURNING gave
- * (pg_temp._dataeng_dc_ret): the row's tid (NULL when it was deleted or
- * not written), its keys, the measure, its new count (0 or less: the value
- * is gone) and whether it was inserted.  From those the refresh adds one
- * to a group's count(DISTINCT) per value that appeared and takes one away
- * per value that went.
- *
+ * The function returns the change of each group's count(DISTINCT) by
+ * values that appeared in it (a row inserted) or left it (a row deleted),
+ * as rows pg_temp._dataeng_dc_ret adds up per group (the upsert returns a
+ * row per pair there, which the refresh adds up the same way): a row (no
+ * tid, __n 1, inserted) per value more, one (no tid, __n 0, not inserted)
+ * per value less, netted per group, so a group whose values appeared and
+ * left in equal numbers puts out nothing.  Its rows have no tid: a row
+ * this function empties it deletes itself.
+
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/nbtree.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/stratnum.h"
@@ -75,16 +82,23 @@
 #include "nodes/makefuncs.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "storage/predicate.h"
+#include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/sortsupport.h"
 #include "utils/syscache.h"
 
 #include "common/common.h"
 #include "aggregate/aggregate.h"
+
+/* rows of values new to their groups inserted together */
+#define SIDE_INSERT_BATCH 1000
 
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply);
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply_reason);
@@ -337,31 +351,454 @@ side_write_check(Relation side, TM_Result res)
 }
 
 /*
- * same_pair
- *		Whether the change ct (keys in columns 1..nkeys of cd) is of the
- *		(group, value) of values/nulls (at the side table's columns katt),
- *		by the index's equality (eqfn, under collation colls); NULL equals
- *		NULL (the index is NULLS NOT DISTINCT).
+ * One row of the changes (a +1 or -1, or a sum of them, of one group and
+ * value): the index's key columns, in its order, and the change.
  */
-static bool
-same_pair(HeapTuple ct, TupleDesc cd, int nkeys, const Datum *values, const bool *nulls,
-		  const AttrNumber *katt, FmgrInfo *eqfn, const Oid *colls)
+typedef struct SideChange
+{
+	Datum	   *keys;
+	bool	   *nulls;
+	int64		n;
+} SideChange;
+
+/* the order of the measure's unique index, column by column */
+typedef struct SideOrder
+{
+	int			nkeys;
+	SortSupport ssup;
+} SideOrder;
+
+static int
+side_change_cmp(const void *a, const void *b, void *arg)
+{
+	const SideChange *x = (const SideChange *) a;
+	const SideChange *y = (const SideChange *) b;
+	SideOrder  *o = (SideOrder *) arg;
+	int			i;
+
+	for (i = 0; i < o->nkeys; i++)
+	{
+		int			c = ApplySortComparator(x->keys[i], x->nulls[i], y->keys[i], y->nulls[i],
+											&o->ssup[i]);
+
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+/* whether a and b are of one group (all the index's columns but the value) */
+static int
+side_group_cmp(const SideChange *a, const SideChange *b, SideOrder *o)
 {
 	int			i;
 
-	/* the value first: it changes from one row to the next most often */
-	for (i = nkeys - 1; i >= 0; i--)
+	for (i = 0; i < o->nkeys - 1; i++)
 	{
-		bool		isnull;
-		Datum		v = SPI_getbinval(ct, cd, i + 1, &isnull);
+		int			c = ApplySortComparator(a->keys[i], a->nulls[i], b->keys[i], b->nulls[i],
+											&o->ssup[i]);
 
-		if (isnull != nulls[katt[i] - 1])
-			return false;
-		if (!isnull &&
-			!DatumGetBool(FunctionCall2Coll(&eqfn[i], colls[i], values[katt[i] - 1], v)))
-			return false;
+		if (c != 0)
+			return c;
 	}
+	return 0;
+}
+
+/*
+ * side_order_init
+ *		The order of index idx, column by column: each column's btree
+ *		comparison under its collation, NULLs where the index puts them.
+ */
+static void
+side_order_init(SideOrder *order, Relation idx, int nkeys)
+{
+	int			i;
+
+	/* in the index's order: each column's btree comparison, as it sorts */
+	order->nkeys = nkeys;
+	order->ssup = palloc0(sizeof(SortSupportData) * nkeys);
+	for (i = 0; i < nkeys; i++)
+	{
+		SortSupport ss = &order->ssup[i];
+
+		ss->ssup_cxt = CurrentMemoryContext;
+		ss->ssup_collation = idx->rd_indcollation[i];
+		ss->ssup_nulls_first = (idx->rd_indoption[i] & INDOPTION_NULLS_FIRST) != 0;
+		ss->ssup_attno = i + 1;
+		ss->abbreviate = false;
+		PrepareSortSupportFromIndexRel(idx, (idx->rd_indoption[i] & INDOPTION_DESC) ?
+									   BTGreaterStrategyNumber : BTLessStrategyNumber, ss);
+	}
+}
+
+/*
+ * side_read_changes
+ *		The rows of changes (a table of the caller's, the refresh's
+ *		pg_temp._dataeng_dc) whose __m is measure, read with snap, sorted in
+ *		the order of the measure's unique index idx (its columns' btree
+ *		comparisons under their collations: the rows of one group and value
+ *		one after another).  The table is read directly (no SQL): the caller
+ *		must be allowed to SELECT from it, and it must be an ordinary heap
+ *		table without row security or children, whose key columns (named
+ *		as the side table's) have the side table's types.
+ */
+static SideChange *
+side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber *katt,
+				  int nkeys, Snapshot snap, SideOrder *order, int64 *nchanges)
+{
+	TupleDesc	desc = RelationGetDescr(side);
+	Relation	ch;
+	TupleDesc	cd;
+	AttrNumber *catt;
+	AttrNumber	cm;
+	AttrNumber	cn;
+	AclResult	acl;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	SideChange *changes;
+	int64		n = 0;
+	int64		max = 1024;
+	int			i;
+
+	/* the right first, by OID: no lock on a table the caller may not read */
+	acl = pg_class_aclcheck(changesid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(changesid));
+	ch = table_open(changesid, AccessShareLock);
+	cd = RelationGetDescr(ch);
+	if (ch->rd_rel->relkind != RELKIND_RELATION || ch->rd_rel->relam != HEAP_TABLE_AM_OID ||
+		ch->rd_rel->relhassubclass || ch->rd_rel->relrowsecurity || ch->rd_rel->relforcerowsecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("the changes of the side table %s cannot be read directly",
+						RelationGetRelationName(side)),
+				 errdetail("%s is not an ordinary heap table without row security and children.",
+						   RelationGetRelationName(ch)),
+				 errhint("A refresh passes its own temporary table pg_temp._dataeng_dc.")));
+
+	/* its columns, by name, of the side table's types */
+	catt = palloc(sizeof(AttrNumber) * nkeys);
+	for (i = 0; i < nkeys; i++)
+	{
+		Form_pg_attribute sa = TupleDescAttr(desc, katt[i] - 1);
+		AttrNumber	c = get_attnum(changesid, NameStr(sa->attname));
+
+		if (c <= 0 || TupleDescAttr(cd, c - 1)->atttypid != sa->atttypid ||
+			(sa->atttypmod != -1 && TupleDescAttr(cd, c - 1)->atttypmod != sa->atttypmod))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("the changes of the side table %s do not have its column types",
+							RelationGetRelationName(side))));
+		catt[i] = c;
+	}
+	cm = get_attnum(changesid, "__m");
+	cn = get_attnum(changesid, "__n");
+	if (cm <= 0 || cn <= 0 || TupleDescAttr(cd, cm - 1)->atttypid != INT4OID ||
+		TupleDescAttr(cd, cn - 1)->atttypid != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("the changes of the side table %s do not have its column types",
+						RelationGetRelationName(side))));
+
+	changes = palloc(sizeof(SideChange) * max);
+	slot = table_slot_create(ch, NULL);
+	scan = table_beginscan(ch, snap, 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		SideChange *c;
+		bool		isnull;
+		Datum		m = slot_getattr(slot, cm, &isnull);
+
+		CHECK_FOR_INTERRUPTS();
+		if (isnull || DatumGetInt32(m) != measure)
+			continue;
+		if (n == max)
+		{
+			max *= 2;
+			changes = repalloc_huge(changes, sizeof(SideChange) * max);
+		}
+		c = &changes[n++];
+		c->keys = palloc(sizeof(Datum) * nkeys);
+		c->nulls = palloc(sizeof(bool) * nkeys);
+		for (i = 0; i < nkeys; i++)
+		{
+			Form_pg_attribute sa = TupleDescAttr(desc, katt[i] - 1);
+			Datum		v = slot_getattr(slot, catt[i], &c->nulls[i]);
+
+			c->keys[i] = c->nulls[i] ? (Datum) 0 : datumCopy(v, sa->attbyval, sa->attlen);
+		}
+		m = slot_getattr(slot, cn, &isnull);
+		c->n = isnull ? 0 : DatumGetInt64(m);
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(ch, NoLock);
+
+	if (n > 1)
+		qsort_arg(changes, n, sizeof(SideChange), side_change_cmp, order);
+	*nchanges = n;
+	return changes;
+}
+
+/*-------------------------------------------------------------------------
+ * The lookups' walk along the leaves of the measure's unique index
+ *
+ * The pairs are looked up in the index's order, each after the one
+ * before; with a few percent of the side rows changed, several of them on
+ * each leaf page.  An index scan would descend from the root for each;
+ * instead a lookup starts from the leaf where the previous one ended (as
+ * the dimensions' do, src/aggregate/dimension.c): every entry after that
+ * key is on that leaf or to its right (a page split moves entries right, a
+ * page deleted gives its key space to its right sibling, and a page
+ * deleted is not reused while this transaction runs), so the key is
+ * searched there when it is not past the leaf's high key, else on its
+ * right sibling, else from the root again.  The entries of the key are
+ * collected as _bt_readpage() collects them (entries marked dead skipped,
+ * those of a posting list each), across right siblings while they go on,
+ * each leaf locked while it is read and released after (no pin kept
+ * across the writes), predicate-locked as an index scan locks the leaves
+ * it reads; the rows they lead to are fetched as an index scan fetches
+ * them.  Only with an index whose entries are ordered by key and heap TID
+ * (not one built before PostgreSQL 12 and upgraded in place): else each
+ * pair is looked up with an index scan.
+ *-------------------------------------------------------------------------
+ */
+typedef struct SideWalk
+{
+	Relation	idx;
+	BTScanInsert inskey;
+	BlockNumber leaf;			/* where the last lookup ended, or none */
+	ItemPointerData *tids;		/* the entries of a key */
+	int			ntids;
+	int			maxtids;
+} SideWalk;
+
+/* false when the index cannot be walked so */
+static bool
+side_walk_begin(SideWalk *w, Relation idx)
+{
+	memset(w, 0, sizeof(*w));
+	w->idx = idx;
+	w->leaf = InvalidBlockNumber;
+	w->inskey = _bt_mkscankey(idx, NULL);
+	/* (without a tuple _bt_mkscankey() assumes the current layout) */
+	_bt_metaversion(idx, &w->inskey->heapkeyspace, &w->inskey->allequalimage);
+	if (!w->inskey->heapkeyspace)
+		return false;
+	w->inskey->keysz = IndexRelationGetNumberOfKeyAttributes(idx);
+	w->inskey->nextkey = false;
+	w->inskey->pivotsearch = false;
+	w->inskey->scantid = NULL;
+	w->maxtids = 8;
+	w->tids = palloc(sizeof(ItemPointerData) * w->maxtids);
 	return true;
+}
+
+/* the entries of the key on leaf page (locked) from offnum on, into w->tids */
+static bool
+side_walk_collect(SideWalk *w, Page page, OffsetNumber offnum)
+{
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+	for (; offnum <= maxoff; offnum++)
+	{
+		ItemId		iid = PageGetItemId(page, offnum);
+		IndexTuple	itup;
+		int			n;
+		int			j;
+
+		if (_bt_compare(w->idx, w->inskey, page, offnum) != 0)
+			return true;		/* past the key's entries */
+		if (ItemIdIsDead(iid))
+			continue;
+		itup = (IndexTuple) PageGetItem(page, iid);
+		n = BTreeTupleIsPosting(itup) ? BTreeTupleGetNPosting(itup) : 1;
+		if (w->ntids + n > w->maxtids)
+		{
+			w->maxtids = Max(w->maxtids * 2, w->ntids + n);
+			w->tids = repalloc(w->tids, sizeof(ItemPointerData) * w->maxtids);
+		}
+		for (j = 0; j < n; j++)
+			w->tids[w->ntids++] = BTreeTupleIsPosting(itup) ?
+				*BTreeTupleGetPostingN(itup, j) : itup->t_tid;
+	}
+	return false;				/* they may go on to the right */
+}
+
+/* the first offset on a leaf page whose entry is >= the key */
+static OffsetNumber
+side_walk_binsrch(SideWalk *w, Page page)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+	OffsetNumber low = P_FIRSTDATAKEY(opaque);
+	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
+
+	while (high > low)
+	{
+		OffsetNumber mid = low + (high - low) / 2;
+
+		if (_bt_compare(w->idx, w->inskey, page, mid) > 0)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
+/*
+ * side_walk_tids
+ *		The heap TIDs of the index entries of the key keys/nulls (the
+ *		index's key columns; it comes after the previous lookup's key in the
+ *		index's order) into w->tids.  A NULL finds the NULL entries (the
+ *		index is NULLS NOT DISTINCT).
+ */
+static void
+side_walk_tids(SideWalk *w, const Datum *keys, const bool *nulls, Snapshot snapshot)
+{
+	Relation	idx = w->idx;
+	Buffer		buf = InvalidBuffer;
+	Page		page;
+	BTPageOpaque opaque;
+	bool		done;
+	int			i;
+
+	for (i = 0; i < w->inskey->keysz; i++)
+	{
+		ScanKey		sk = &w->inskey->scankeys[i];
+
+		sk->sk_argument = nulls[i] ? (Datum) 0 : keys[i];
+		if (nulls[i])
+			sk->sk_flags |= SK_ISNULL;
+		else
+			sk->sk_flags &= ~SK_ISNULL;
+	}
+	w->ntids = 0;
+	pgstat_count_index_scan(idx);
+
+	if (w->leaf != InvalidBlockNumber)
+	{
+		int			steps;
+
+		buf = _bt_getbuf(idx, w->leaf, BT_READ);
+		for (steps = 0;; steps++)
+		{
+			page = BufferGetPage(buf);
+			TestForOldSnapshot(snapshot, idx, page);
+			opaque = BTPageGetOpaque(page);
+			if (!P_ISLEAF(opaque))
+			{
+				/* (not reused while this transaction runs: never seen) */
+				_bt_relbuf(idx, buf);
+				buf = InvalidBuffer;
+				break;
+			}
+			if (!P_IGNORE(opaque) &&
+				(P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) <= 0))
+				break;			/* the key's place is on this leaf */
+			if (P_RIGHTMOST(opaque) || (steps >= 1 && !P_IGNORE(opaque)))
+			{
+				/* far to the right: from the root */
+				_bt_relbuf(idx, buf);
+				buf = InvalidBuffer;
+				break;
+			}
+			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
+		}
+	}
+	if (!BufferIsValid(buf))
+	{
+		BTStack		stack = _bt_search(idx, w->inskey, &buf, BT_READ, snapshot);
+
+		_bt_freestack(stack);
+		if (!BufferIsValid(buf))
+		{
+			/* an empty index: locked whole, as _bt_first() locks it */
+			PredicateLockRelation(idx, snapshot);
+			w->leaf = InvalidBlockNumber;
+			return;
+		}
+	}
+	page = BufferGetPage(buf);
+	opaque = BTPageGetOpaque(page);
+	/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
+	PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
+
+	/* the key's entries, across right siblings while they go on */
+	done = side_walk_collect(w, page, side_walk_binsrch(w, page));
+	while (!done)
+	{
+		if (P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) < 0)
+			break;
+		do
+		{
+			if (P_RIGHTMOST(opaque))
+				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(idx));
+			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
+			page = BufferGetPage(buf);
+			TestForOldSnapshot(snapshot, idx, page);
+			opaque = BTPageGetOpaque(page);
+		} while (P_IGNORE(opaque));
+		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
+		done = side_walk_collect(w, page, P_FIRSTDATAKEY(opaque));
+	}
+
+	w->leaf = BufferGetBlockNumber(buf);
+	_bt_relbuf(idx, buf);
+	/* counted as an index scan's are (pg_stat_user_indexes) */
+	pgstat_count_index_tuples(idx, w->ntids);
+}
+
+/*
+ * side_insert_batch
+ *		Insert the rows in islots (values new to their groups) with
+ *		heap_multi_insert(), then their index entries, each checked unique
+ *		as an INSERT's are.
+ */
+static void
+side_insert_batch(Relation side, ResultRelInfo *rri, EState *estate, TupleTableSlot **islots,
+				  int ninsert)
+{
+	int			i;
+
+	heap_multi_insert(side, islots, ninsert, estate->es_output_cid, 0, NULL);
+	for (i = 0; i < ninsert; i++)
+	{
+		(void) ExecInsertIndexTuples(rri, islots[i], estate, false, false, NULL, NIL);
+		ResetPerTupleExprContext(estate);
+		ExecClearTuple(islots[i]);
+	}
+}
+
+/*
+ * side_put_group
+ *		Put out the change of the count(DISTINCT) of the group of g (its
+ *		keys: the index's columns but the last) by net values, as rows the
+ *		refresh adds up (pg_temp._dataeng_dc_ret, summed per group as
+ *		__ins ? (__n > 0) : -(__n <= 0)): one row (no tid, __n 1, inserted)
+ *		per value more, one (no tid, __n 0, not inserted) per value less.
+ */
+static void
+side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
+			   int32 measure, Datum *out, bool *outnull)
+{
+	int			i;
+
+	if (g == NULL || net == 0)
+		return;
+	outnull[0] = true;
+	for (i = 0; i < nkeys - 1; i++)
+	{
+		out[1 + i] = g->keys[i];
+		outnull[1 + i] = g->nulls[i];
+	}
+	out[nkeys] = Int32GetDatum(measure);
+	outnull[nkeys] = false;
+	out[nkeys + 1] = Int64GetDatum(net > 0 ? 1 : 0);
+	outnull[nkeys + 1] = false;
+	out[nkeys + 2] = BoolGetDatum(net > 0);
+	outnull[nkeys + 2] = false;
+	for (; net != 0; net += (net > 0 ? -1 : 1))
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 }
 
 /*
@@ -380,8 +817,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	Oid			sideid = PG_GETARG_OID(0);
 	int32		measure = PG_GETARG_INT32(1);
 	Oid			changesid = PG_GETARG_OID(2);
-	char	   *chname;
-	char	   *chnsp;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	side;
 	Relation	idx;
@@ -392,9 +827,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	AttrNumber *katt;
 	ScanKeyData *skey;
 	RegProcedure *eqproc;
-	FmgrInfo   *eqfn;
-	StringInfoData sql;
-	InternalSql save;
 	AclResult	acl;
 	const char *reason;
 	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
@@ -409,10 +841,20 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	bool	   *repl;
 	Datum	   *out;
 	bool	   *outnull;
-	uint64		n;
-	uint64		r;
+	SideOrder	order;
+	SideChange *changes;
+	int64		n;
+	int64		r;
+	SideWalk	w;
+	bool		walk;
+	IndexFetchTableData *fetch = NULL;
+	TupleTableSlot **islots;
+	int			ninsert = 0;
+	SideChange *gcur = NULL;	/* the group of the pairs being applied */
+	int64		gnet = 0;		/* its values more, less its values less */
 	int			i;
 	MemoryContext rowcxt;
+	MemoryContext batchcxt;
 	MemoryContext oldcxt;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -485,7 +927,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	katt = palloc(sizeof(AttrNumber) * nkeys);
 	skey = palloc(sizeof(ScanKeyData) * nkeys);
 	eqproc = palloc(sizeof(RegProcedure) * nkeys);
-	eqfn = palloc(sizeof(FmgrInfo) * nkeys);
 	for (i = 0; i < nkeys; i++)
 	{
 		Oid			op = get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
@@ -496,8 +937,8 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				 RelationGetRelationName(idx));
 		katt[i] = idx->rd_index->indkey.values[i];
 		eqproc[i] = get_opcode(op);
-		fmgr_info(eqproc[i], &eqfn[i]);
 	}
+	side_order_init(&order, idx, nkeys);
 
 	/* the executor state the index insertions need (as execReplication.c) */
 	estate = CreateExecutorState();
@@ -512,6 +953,9 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	ExecOpenIndices(rri, false);
 	slot = table_slot_create(side, NULL);
 	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	islots = palloc(sizeof(TupleTableSlot *) * SIDE_INSERT_BATCH);
+	for (i = 0; i < SIDE_INSERT_BATCH; i++)
+		islots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 
 	values = palloc0(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
@@ -520,130 +964,107 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	outnull = palloc0(sizeof(bool) * rsinfo->setDesc->natts);
 	repl[nattno - 1] = true;
 
-	/*
-	 * the changes in the index's order (the rows of one group and value
-	 * one after another), read as the caller
-	 */
-	chname = get_rel_name(changesid);
-	chnsp = chname ? get_namespace_name(get_rel_namespace(changesid)) : NULL;
-	if (chname == NULL || chnsp == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the changes of the side table %s do not exist", RelationGetRelationName(side))));
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
-	for (i = 0; i < nkeys; i++)
-		appendStringInfo(&sql, "c.%s, ", quote_identifier(NameStr(TupleDescAttr(desc, katt[i] - 1)->attname)));
-	appendStringInfo(&sql, "c.__n FROM %s c WHERE c.__m OPERATOR(pg_catalog.=) %d ORDER BY ",
-					 quote_qualified_identifier(chnsp, chname),
-					 measure);
-	for (i = 0; i < nkeys; i++)
-		appendStringInfo(&sql, "%s%d", i ? ", " : "", i + 1);
-
-	internal_sql_begin(&save, InvalidOid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the changes of the side table %s", RelationGetRelationName(side));
-	n = SPI_processed;
-	if (SPI_tuptable->tupdesc->natts != nkeys + 1 ||
-		TupleDescAttr(SPI_tuptable->tupdesc, nkeys)->atttypid != INT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("the changes of the side table %s do not have its column types",
-						RelationGetRelationName(side))));
-	for (i = 0; i < nkeys; i++)
-		if (TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid != TupleDescAttr(desc, katt[i] - 1)->atttypid ||
-			(TupleDescAttr(desc, katt[i] - 1)->atttypmod != -1 &&
-			 TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypmod != TupleDescAttr(desc, katt[i] - 1)->atttypmod))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("the changes of the side table %s do not have its column types",
-							RelationGetRelationName(side))));
-
 	CommandCounterIncrement();
 	/* one command for every write, which the snapshot does not see */
 	estate->es_output_cid = GetCurrentCommandId(true);
 	snap = RegisterSnapshot(GetLatestSnapshot());
+
+	/* the changes, in the index's order (those of a pair one after another) */
+	changes = side_read_changes(side, changesid, measure, katt, nkeys, snap, &order, &n);
+
+	walk = side_walk_begin(&w, idx);
+	if (walk)
+		fetch = table_index_fetch_begin(side);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply row",
 								   ALLOCSET_DEFAULT_SIZES);
+	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply inserts",
+									 ALLOCSET_DEFAULT_SIZES);
 
 	for (r = 0; r < n; r++)
 	{
-		HeapTuple	ct = SPI_tuptable->vals[r];
-		TupleDesc	cd = SPI_tuptable->tupdesc;
-		IndexScanDesc scan;
+		SideChange *c = &changes[r];
 		bool		isnull;
-		int64		delta;
+		int64		delta = c->n;
 		bool		found = false;
-		bool		skip = false;
 
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(rowcxt);
 		oldcxt = MemoryContextSwitchTo(rowcxt);
-		delta = DatumGetInt64(SPI_getbinval(ct, cd, nkeys + 1, &isnull));
-		if (isnull)
-			delta = 0;
-		for (i = 0; i < nkeys; i++)
+		/* a new group: the change of the one before put out */
+		if (gcur == NULL || side_group_cmp(gcur, c, &order) != 0)
 		{
-			Datum		v = SPI_getbinval(ct, cd, i + 1, &isnull);
-
-			values[katt[i] - 1] = v;
-			nulls[katt[i] - 1] = isnull;
-			if (isnull)
-			{
-				/* NULLS NOT DISTINCT: a NULL key finds the NULL entry */
-				ScanKeyEntryInitialize(&skey[i], SK_ISNULL | SK_SEARCHNULL, i + 1,
-									   InvalidStrategy, InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
-				if (i == nkeys - 1)
-					skip = true;	/* no value: nothing counted */
-			}
-			else
-				ScanKeyEntryInitialize(&skey[i], 0, i + 1, BTEqualStrategyNumber,
-									   idx->rd_opcintype[i], idx->rd_indcollation[i], eqproc[i], v);
+			side_put_group(rsinfo, gcur, gnet, nkeys, measure, out, outnull);
+			gcur = c;
+			gnet = 0;
 		}
 		/* the following rows of the same (group, value), added up */
-		while (r + 1 < n &&
-			   same_pair(SPI_tuptable->vals[r + 1], cd, nkeys, values, nulls, katt, eqfn,
-						 idx->rd_indcollation))
+		while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
 		{
-			Datum		more;
-
 			r++;
-			more = SPI_getbinval(SPI_tuptable->vals[r], cd, nkeys + 1, &isnull);
-			if (!isnull)
-				delta += DatumGetInt64(more);
+			delta += changes[r].n;
 		}
 		/* no value, or no net change: nothing counted, nothing written */
-		if (skip || delta == 0)
+		if (c->nulls[nkeys - 1] || delta == 0)
 		{
 			MemoryContextSwitchTo(oldcxt);
 			continue;
 		}
-
-		scan = index_beginscan(side, idx, snap, nkeys, 0);
-		index_rescan(scan, skey, nkeys, NULL, 0);
-		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		for (i = 0; i < nkeys; i++)
 		{
-			int32		m = DatumGetInt32(slot_getattr(slot, mattno, &isnull));
-
-			if (isnull || m != measure)
-				continue;
-			found = true;
-			break;
+			values[katt[i] - 1] = c->keys[i];
+			nulls[katt[i] - 1] = c->nulls[i];
 		}
 
-		/* the row out: tid, keys, measure, count, inserted */
-		for (i = 0; i < nkeys - 1; i++)
+		/* its row, if the group has the value */
+		if (walk)
 		{
-			out[1 + i] = values[katt[i] - 1];
-			outnull[1 + i] = nulls[katt[i] - 1];
+			side_walk_tids(&w, c->keys, c->nulls, snap);
+			for (i = 0; i < w.ntids && !found; i++)
+			{
+				ItemPointerData tid = w.tids[i];
+				bool		call_again = false;
+				bool		all_dead = false;
+
+				if (table_index_fetch_tuple(fetch, &tid, snap, slot, &call_again, &all_dead))
+				{
+					int32		m = DatumGetInt32(slot_getattr(slot, mattno, &isnull));
+
+					found = !isnull && m == measure;
+				}
+			}
+			if (found)
+				pgstat_count_heap_fetch(idx);
 		}
-		out[nkeys] = Int32GetDatum(measure);
-		outnull[nkeys] = false;
-		outnull[nkeys + 1] = false;
-		outnull[nkeys + 2] = false;
-		outnull[0] = true;
+		else
+		{
+			IndexScanDesc scan;
+
+			for (i = 0; i < nkeys; i++)
+			{
+				if (c->nulls[i])
+					ScanKeyEntryInitialize(&skey[i], SK_ISNULL | SK_SEARCHNULL, i + 1,
+										   InvalidStrategy, InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+				else
+					ScanKeyEntryInitialize(&skey[i], 0, i + 1, BTEqualStrategyNumber,
+										   idx->rd_opcintype[i], idx->rd_indcollation[i], eqproc[i],
+										   c->keys[i]);
+			}
+			/* (read in this context: the scan keeps what it allocates) */
+			MemoryContextSwitchTo(oldcxt);
+			scan = index_beginscan(side, idx, snap, nkeys, 0);
+			index_rescan(scan, skey, nkeys, NULL, 0);
+			while (index_getnext_slot(scan, ForwardScanDirection, slot))
+			{
+				int32		m = DatumGetInt32(slot_getattr(slot, mattno, &isnull));
+
+				if (isnull || m != measure)
+					continue;
+				found = true;
+				break;
+			}
+			index_endscan(scan);
+			MemoryContextSwitchTo(rowcxt);
+		}
 
 		if (found)
 		{
@@ -668,6 +1089,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				res = heap_delete(side, &otid, estate->es_output_cid, InvalidSnapshot,
 								  true, &tmfd, false);
 				side_write_check(side, res);
+				gnet--;			/* a value gone from its group */
 			}
 			else
 			{
@@ -689,64 +1111,65 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 					(void) ExecInsertIndexTuples(rri, nslot, estate, true, false, NULL, NIL);
 					ResetPerTupleExprContext(estate);
 				}
-				out[0] = PointerGetDatum(&newt->t_self);
-				outnull[0] = false;
 			}
-			out[nkeys + 1] = Int64GetDatum(cnt);
-			out[nkeys + 2] = BoolGetDatum(false);
-			index_endscan(scan);
 		}
-		else
+		else if (delta > 0)
 		{
-			index_endscan(scan);
-			if (delta > 0)
-			{
-				Datum	   *iv = palloc0(sizeof(Datum) * desc->natts);
-				bool	   *in = palloc(sizeof(bool) * desc->natts);
-				HeapTuple	newt;
+			/*
+			 * A value new to its group: its row is inserted with the batch
+			 * (several on each heap page, one WAL record a page), its index
+			 * entries after, each checked unique as an INSERT's are.
+			 */
+			Datum	   *iv;
+			bool	   *in;
 
-				memset(in, true, sizeof(bool) * desc->natts);
-				for (i = 0; i < nkeys; i++)
-				{
-					iv[katt[i] - 1] = values[katt[i] - 1];
-					in[katt[i] - 1] = nulls[katt[i] - 1];
-				}
-				iv[mattno - 1] = Int32GetDatum(measure);
-				in[mattno - 1] = false;
-				iv[nattno - 1] = Int64GetDatum(delta);
-				in[nattno - 1] = false;
-				newt = heap_form_tuple(desc, iv, in);
-				if (desc->constr != NULL)
-				{
-					/* NOT NULL (the shape allows no other constraint) */
-					ExecStoreHeapTuple(newt, nslot, false);
-					ExecConstraints(rri, nslot, estate);
-				}
-				heap_insert(side, newt, estate->es_output_cid, 0, NULL);
-				ExecStoreHeapTuple(newt, nslot, false);
-				(void) ExecInsertIndexTuples(rri, nslot, estate, false, false, NULL, NIL);
-				ResetPerTupleExprContext(estate);
-				out[0] = PointerGetDatum(&newt->t_self);
-				outnull[0] = false;
-				pfree(iv);
-				pfree(in);
+			MemoryContextSwitchTo(batchcxt);
+			iv = palloc0(sizeof(Datum) * desc->natts);
+			in = palloc(sizeof(bool) * desc->natts);
+			memset(in, true, sizeof(bool) * desc->natts);
+			for (i = 0; i < nkeys; i++)
+			{
+				Form_pg_attribute ka = TupleDescAttr(desc, katt[i] - 1);
+
+				iv[katt[i] - 1] = c->nulls[i] ? (Datum) 0 :
+					datumCopy(c->keys[i], ka->attbyval, ka->attlen);
+				in[katt[i] - 1] = c->nulls[i];
 			}
-			/* a value that was not there going away: nothing to undo */
-			out[nkeys + 1] = Int64GetDatum(delta);
-			out[nkeys + 2] = BoolGetDatum(true);
+			iv[mattno - 1] = Int32GetDatum(measure);
+			in[mattno - 1] = false;
+			iv[nattno - 1] = Int64GetDatum(delta);
+			in[nattno - 1] = false;
+			ExecStoreHeapTuple(heap_form_tuple(desc, iv, in), islots[ninsert], false);
+			if (desc->constr != NULL)
+			{
+				/* NOT NULL (the shape allows no other constraint) */
+				ExecConstraints(rri, islots[ninsert], estate);
+			}
+			gnet++;				/* a value new to its group */
+			ninsert++;
+			if (ninsert == SIDE_INSERT_BATCH)
+			{
+				side_insert_batch(side, rri, estate, islots, ninsert);
+				ninsert = 0;
+				MemoryContextReset(batchcxt);
+			}
 		}
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+		/* (a value that was not there going away: nothing to undo) */
 		ExecClearTuple(nslot);
 		ExecClearTuple(slot);
 		MemoryContextSwitchTo(oldcxt);
 	}
+	side_put_group(rsinfo, gcur, gnet, nkeys, measure, out, outnull);
+	if (ninsert > 0)
+		side_insert_batch(side, rri, estate, islots, ninsert);
 
 	UnregisterSnapshot(snap);
-	SPI_finish();
-	internal_sql_end(&save);
-
+	if (walk)
+		table_index_fetch_end(fetch);
 	ExecDropSingleTupleTableSlot(slot);
 	ExecDropSingleTupleTableSlot(nslot);
+	for (i = 0; i < SIDE_INSERT_BATCH; i++)
+		ExecDropSingleTupleTableSlot(islots[i]);
 	ExecCloseIndices(rri);
 	FreeExecutorState(estate);
 	index_close(idx, NoLock);
