@@ -317,6 +317,63 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
+-- Tables of an inheritance tree (INHERITS, not partitions) are not captured.
+-- An UPDATE or DELETE naming the parent changes the children's rows too,
+-- and the capture trigger's transition tables hold them with the parent's
+-- own, with nothing to tell them apart, while an INSERT into a child names
+-- the child alone; the WAL publication sends the children's changes under
+-- their own names.  Capture of the parent would record updates and deletes
+-- of rows it never recorded (a replica applying them by key would change
+-- its own rows of the same key), and the two methods would record
+-- different changes.  With on_ddl false (cdc_enable) the table must have
+-- neither parents nor children of that kind; with on_ddl true (after a
+-- statement that gave tbl a parent) it returns the captured table among
+-- tbl and its ancestors, which the event trigger refuses (NULL: none).
+CREATE FUNCTION dataeng_internal._cdc_check_inheritance(tbl regclass, on_ddl boolean)
+RETURNS regclass
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  other regclass;
+  captured regclass;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl AND c.relispartition) THEN
+    RETURN NULL;
+  END IF;
+  IF NOT on_ddl THEN
+    SELECT i.inhparent::regclass INTO other FROM pg_inherits i WHERE i.inhrelid = tbl
+     ORDER BY i.inhseqno LIMIT 1;
+    IF other IS NULL THEN
+      SELECT i.inhrelid::regclass INTO other FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = tbl AND NOT c.relispartition
+       ORDER BY i.inhrelid LIMIT 1;
+    END IF;
+    IF other IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot capture changes of %, which is part of an inheritance tree', tbl
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = format('%s inherits from or is inherited by %s. An update or delete naming the parent changes the children''s rows too, which capture cannot tell apart from the parent''s own.', tbl, other),
+              HINT = 'Capture a partitioned table instead, or remove the inheritance (ALTER TABLE ... NO INHERIT).';
+    END IF;
+    RETURN NULL;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = tbl) THEN
+    RETURN NULL;
+  END IF;
+  WITH RECURSIVE up(relid, depth) AS (
+    SELECT tbl::oid, 0
+    UNION
+    SELECT i.inhparent, up.depth + 1 FROM pg_inherits i JOIN up ON i.inhrelid = up.relid
+     WHERE up.depth < 100)
+  SELECT ct.table_name INTO captured
+    FROM up JOIN dataeng.cdc_tables ct ON ct.table_name = up.relid
+   ORDER BY up.depth LIMIT 1;
+  RETURN captured;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
+
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
@@ -347,6 +404,7 @@ BEGIN
     RAISE EXCEPTION 'changed_only must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  PERFORM dataeng_internal._cdc_check_inheritance(tbl, false);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
       USING ERRCODE = 'invalid_parameter_value',
@@ -2114,6 +2172,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text, bigint) IS 'interna
 COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text) IS 'internal: body of dataeng.cdc_ack(text)';
 COMMENT ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) IS 'internal: refuse capture within an inheritance tree';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) IS 'internal: body of dataeng.cdc_consumer_create()';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_copy(text, regrole, regclass, text[], text[], xid8, xid8, xid8[], bigint) IS 'internal: copy the rows of a consumer''s initial snapshot';
