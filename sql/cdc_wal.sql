@@ -110,6 +110,8 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  keyed record;
 BEGIN
   IF method IS NULL OR method NOT IN ('trigger', 'wal') THEN
     RAISE EXCEPTION 'unknown capture method "%"', method
@@ -132,6 +134,21 @@ BEGIN
             HINT = 'Set wal_level = logical in postgresql.conf and restart the server, or use method => ''trigger''.';
   END IF;
   PERFORM dataeng.require_preload('capture from the WAL');
+  -- A table without a primary key is keyed by its replica identity index
+  -- (pk of its changes, as the trigger records them); REPLICA IDENTITY
+  -- FULL forgets that index, and its changes would have a NULL pk from
+  -- the switch on, also after a switch back to trigger capture.
+  SELECT tbl AS rel, i.indexrelid::regclass AS idx INTO keyed
+    FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisreplident
+   WHERE c.oid = tbl AND c.relreplident = 'i'
+     AND NOT EXISTS (SELECT 1 FROM pg_index p WHERE p.indrelid = tbl AND p.indisprimary);
+  IF keyed.rel IS NOT NULL THEN
+    RAISE EXCEPTION 'table % is keyed by its replica identity index %, which capture from the WAL would replace', keyed.rel, keyed.idx
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Capture from the WAL sets REPLICA IDENTITY FULL; table %s has no primary key, so the pk of its changes would be NULL from then on.', keyed.rel),
+            HINT = format('Make the index its primary key first: ALTER TABLE %s ADD PRIMARY KEY USING INDEX %s;',
+                          keyed.rel, quote_ident((SELECT c.relname FROM pg_class c WHERE c.oid = keyed.idx)));
+  END IF;
   PERFORM dataeng_internal._cdc_wal_full(tbl);
   PERFORM dataeng_internal._cdc_wal_start();
 END;
