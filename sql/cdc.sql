@@ -1182,6 +1182,24 @@ BEGIN
                 HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
       END IF;
     END IF;
+  ELSIF current_setting('transaction_isolation') = 'read committed'
+        AND EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                     WHERE 'wal' IN (ct.method, ct.active_method)
+                       AND (tables IS NULL OR ct.table_name = ANY (tables)
+                            OR EXISTS (SELECT 1 FROM pg_partition_ancestors(ct.table_name) a
+                                        WHERE a.relid = ANY (tables)))) THEN
+    -- The records of a table captured from the WAL reach the log in the
+    -- worker's transactions, a round after their writers commit: a tick
+    -- cut before the worker caught up would have the consumer receive
+    -- changes committed before its creation (a fact or dimension, which
+    -- holds its source's writers off and loads its rows now, counted them
+    -- twice).  So the worker catches up first.
+    IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
+      RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
+              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+    END IF;
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they
   -- commit (a lock that polls and acknowledgements do not conflict with):
