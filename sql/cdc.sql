@@ -431,6 +431,33 @@ BEGIN
   -- (checks the method, and prepares the table and the worker for 'wal')
   PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);
 
+  -- New options of a table captured from the WAL: the worker renders a
+  -- change with the options of the round that decodes it, a round after
+  -- its commit, so a change committed before this call would get the new
+  -- options (a column excluded when it was written recorded all the same).
+  -- The table's writers are held off and the worker catches up first, so
+  -- that the new options apply to the changes committed after this call,
+  -- as the trigger's do.
+  SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  IF FOUND AND cur.active_method = 'wal'
+     AND (cur.columns IS DISTINCT FROM columns
+          OR cur.exclude_columns IS DISTINCT FROM exclude_columns
+          OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only) THEN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+      RAISE EXCEPTION 'cannot change the capture options of table % in a % transaction', tbl,
+        current_setting('transaction_isolation')
+        USING ERRCODE = 'active_sql_transaction',
+              DETAIL = 'The table is captured from the WAL: its changes committed before must be recorded with the old options first.',
+              HINT = 'Change them in a READ COMMITTED transaction.';
+    END IF;
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
+    IF NOT dataeng_internal._cdc_wal_sync(caller, '30 s') THEN
+      RAISE EXCEPTION 'cannot change the capture options of table %: the WAL worker has not caught up', tbl
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its changes committed before must be recorded with the old options first.',
+              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+    END IF;
+  END IF;
   -- Idempotent: the same options again change nothing (but missing
   -- triggers are put back).
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
