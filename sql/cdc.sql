@@ -1126,6 +1126,9 @@ DECLARE
   st record;
   tk dataeng_internal.cdc_ticks;
   copied bigint := 0;
+  wal_slot name;
+  wal_target pg_lsn;
+  wal_deadline timestamptz;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
@@ -1220,13 +1223,24 @@ BEGIN
     -- cut before the worker caught up would have the consumer receive
     -- changes committed before its creation (a fact or dimension, which
     -- holds its source's writers off and loads its rows now, counted them
-    -- twice).  So the worker catches up first.
-    IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
-      RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
-              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
-    END IF;
+    -- twice).  So the worker catches up first: its slot confirms the WAL
+    -- written so far.  Without the slot (not made yet, as in a restore)
+    -- the worker has recorded nothing, and has nothing to record, of what
+    -- was committed before.
+    wal_slot := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+    wal_target := pg_current_wal_insert_lsn();
+    wal_deadline := clock_timestamp() + interval '30 s';
+    WHILE EXISTS (SELECT 1 FROM pg_replication_slots s
+                   WHERE s.slot_name = wal_slot
+                     AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < wal_target)) LOOP
+      IF clock_timestamp() >= wal_deadline THEN
+        RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
+                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      END IF;
+      PERFORM pg_sleep(0.02);
+    END LOOP;
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they
   -- commit (a lock that polls and acknowledgements do not conflict with):
