@@ -374,6 +374,35 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
 
+-- Whether the WAL capture worker has recorded every change committed
+-- before the call: the database's slot confirms the WAL written so far
+-- (waiting at most timeout).  True without the slot (not made yet, as in a
+-- restore, or gone): the worker has then recorded nothing, and has nothing
+-- to record, of what was committed before.  Unlike cdc_wal_sync() it does
+-- not wait for the switches of other tables.
+CREATE FUNCTION dataeng_internal._cdc_wal_caught_up(timeout interval)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  target pg_lsn := pg_current_wal_insert_lsn();
+  deadline timestamptz := clock_timestamp() + timeout;
+BEGIN
+  WHILE EXISTS (SELECT 1 FROM pg_replication_slots s
+                 WHERE s.slot_name = slot
+                   AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
+    IF clock_timestamp() >= deadline THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC;
+
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
@@ -451,7 +480,7 @@ BEGIN
               HINT = 'Change them in a READ COMMITTED transaction.';
     END IF;
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
-    IF NOT dataeng_internal._cdc_wal_sync(caller, '30 s') THEN
+    IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
       RAISE EXCEPTION 'cannot change the capture options of table %: the WAL worker has not caught up', tbl
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = 'Its changes committed before must be recorded with the old options first.',
@@ -1126,9 +1155,6 @@ DECLARE
   st record;
   tk dataeng_internal.cdc_ticks;
   copied bigint := 0;
-  wal_slot name;
-  wal_target pg_lsn;
-  wal_deadline timestamptz;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
@@ -1227,20 +1253,12 @@ BEGIN
     -- written so far.  Without the slot (not made yet, as in a restore)
     -- the worker has recorded nothing, and has nothing to record, of what
     -- was committed before.
-    wal_slot := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
-    wal_target := pg_current_wal_insert_lsn();
-    wal_deadline := clock_timestamp() + interval '30 s';
-    WHILE EXISTS (SELECT 1 FROM pg_replication_slots s
-                   WHERE s.slot_name = wal_slot
-                     AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < wal_target)) LOOP
-      IF clock_timestamp() >= wal_deadline THEN
-        RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
-          USING ERRCODE = 'object_not_in_prerequisite_state',
-                DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
-                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
-      END IF;
-      PERFORM pg_sleep(0.02);
-    END LOOP;
+    IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+      RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
+              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+    END IF;
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they
   -- commit (a lock that polls and acknowledgements do not conflict with):
@@ -2232,6 +2250,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text) IS 'internal: body 
 COMMENT ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
 COMMENT ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) IS 'internal: refuse capture within an inheritance tree';
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) IS 'internal: wait until the WAL capture worker has recorded what was committed before';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) IS 'internal: body of dataeng.cdc_consumer_create()';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_copy(text, regrole, regclass, text[], text[], xid8, xid8, xid8[], bigint) IS 'internal: copy the rows of a consumer''s initial snapshot';

@@ -7,7 +7,7 @@
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
 CREATE EXTENSION dataeng;
-ALTER SYSTEM SET dataeng.wal_naptime = '3s';
+ALTER SYSTEM SET dataeng.wal_naptime = '2s';
 SELECT pg_reload_conf();
 
 CREATE TABLE cs_w (id int PRIMARY KEY, ts timestamptz NOT NULL, region text);
