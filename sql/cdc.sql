@@ -771,6 +771,20 @@ DECLARE
   found_it boolean;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- A table captured from the WAL: its changes committed before this call
+  -- reach the log a round after their commit; the table's writers are
+  -- held off and the worker records them first (they were lost), as the
+  -- trigger recorded them at their commit.
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_tables t
+              WHERE t.table_name = tbl AND t.active_method = 'wal' AND t.capture_error IS NULL)
+     AND current_setting('transaction_isolation') = 'read committed' THEN
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
+    IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+      RAISE WARNING 'changes of table % that the WAL worker has not recorded yet are not captured', tbl
+        USING DETAIL = 'The worker did not catch up within 30 s; capture stops all the same.',
+              HINT = 'dataeng.cdc_status shows the worker''s state.';
+    END IF;
+  END IF;
   DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
   found_it := FOUND;
   PERFORM dataeng_internal._cdc_sync_triggers();

@@ -62,6 +62,17 @@ SELECT (SELECT count(*) FROM (SELECT * FROM pg_temp.wo_log('wo_trg') EXCEPT ALL
        (SELECT count(*) FROM (SELECT * FROM pg_temp.wo_log('wo_wal') EXCEPT ALL
                               SELECT * FROM pg_temp.wo_log('wo_trg')) x) AS only_wal;
 
+-- cdc_disable right after a commit: the change is recorded (it was lost)
+SELECT dataeng.cdc_enable('wo_trg');
+INSERT INTO wo_trg VALUES (3, 'last', NULL);
+SELECT dataeng.cdc_disable('wo_trg');
+SELECT dataeng.cdc_enable('wo_wal', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO wo_wal VALUES (3, 'last', NULL);
+SELECT dataeng.cdc_disable('wo_wal');
+SELECT dataeng.cdc_wal_sync();
+SELECT table_name, op, new_row FROM dataeng.changes WHERE pk = '{"id": 3}' ORDER BY change_id;
+
 -- new options of a table captured from the WAL take READ COMMITTED
 SELECT dataeng.cdc_enable('wo_wal', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
