@@ -219,6 +219,28 @@ check_inheritance(void)
 }
 
 /*
+ * sets_unlogged
+ *		Whether a DDL statement makes a table unlogged (ALTER TABLE ... SET
+ *		UNLOGGED): its changes leave the WAL.
+ */
+static bool
+sets_unlogged(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return false;
+	foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_SetUnLogged)
+			return true;
+	}
+	return false;
+}
+
+/*
  * sets_replica_identity
  *		Whether a DDL statement sets a table's REPLICA IDENTITY.
  */
@@ -356,6 +378,9 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		check_inheritance();
 	if (sets_replica_identity(parsetree))
 		wal_identity(true);
+	/* a table captured from the WAL, or a partition of one, made unlogged */
+	if (sets_unlogged(parsetree))
+		wal_identity(false);
 	if (!changes_partitions(parsetree))
 		PG_RETURN_NULL();
 
