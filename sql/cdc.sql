@@ -390,6 +390,12 @@ DECLARE
   target pg_lsn := pg_current_wal_insert_lsn();
   deadline timestamptz := clock_timestamp() + timeout;
 BEGIN
+  -- (called by the worker itself, in an on_change handler: it cannot wait
+  -- for its own round)
+  IF EXISTS (SELECT 1 FROM pg_replication_slots s
+              WHERE s.slot_name = slot AND s.active_pid = pg_backend_pid()) THEN
+    RETURN true;
+  END IF;
   WHILE EXISTS (SELECT 1 FROM pg_replication_slots s
                  WHERE s.slot_name = slot
                    AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
