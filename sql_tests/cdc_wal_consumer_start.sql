@@ -43,8 +43,28 @@ SELECT dataeng.cdc_consumer_create('cs_rr', '{cs_w}');
 COMMIT;
 
 SELECT dataeng.fact_drop('cs_daily');
+
+-- an on_change handler (run by the worker) creating a consumer and
+-- disabling a table does not wait for the worker's own round
+CREATE TABLE cs_h (id int PRIMARY KEY);
+CREATE TABLE cs_done (what text);
+SELECT dataeng.cdc_enable('cs_h', method => 'wal');
+CREATE FUNCTION cs_handler(c dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM dataeng.cdc_consumer_create('cs_from_handler', '{public.cs_w}');
+  PERFORM dataeng.cdc_disable('public.cs_w');
+  INSERT INTO public.cs_done VALUES ('handled');
+END $$;
+SELECT dataeng.on_change('cs_t', 'cs_h', 'cs_handler(dataeng.change[])');
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO cs_h VALUES (1);
+SELECT dataeng.cdc_wal_sync();
+SELECT what FROM cs_done;
+SELECT count(*) AS dead_letters FROM dataeng.on_change_dead_letters;
+SELECT count(*) AS cs_w_captured FROM dataeng.cdc_tables WHERE table_name = 'cs_w'::regclass;
+SELECT dataeng.on_change_drop('cs_t');
 ALTER SYSTEM RESET dataeng.wal_naptime;
 SELECT pg_reload_conf();
-SELECT dataeng.cdc_disable('cs_w');
+SELECT dataeng.cdc_disable('cs_h');
 SELECT dataeng.cdc_wal_sync();
 DROP EXTENSION dataeng CASCADE;
