@@ -317,6 +317,98 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
+-- Tables of an inheritance tree (INHERITS, not partitions) are not captured.
+-- An UPDATE or DELETE naming the parent changes the children's rows too,
+-- and the capture trigger's transition tables hold them with the parent's
+-- own, with nothing to tell them apart, while an INSERT into a child names
+-- the child alone; the WAL publication sends the children's changes under
+-- their own names.  Capture of the parent would record updates and deletes
+-- of rows it never recorded (a replica applying them by key would change
+-- its own rows of the same key), and the two methods would record
+-- different changes.  With on_ddl false (cdc_enable) the table must have
+-- neither parents nor children of that kind; with on_ddl true (after a
+-- statement that gave tbl a parent) it returns the captured table among
+-- tbl and its ancestors, which the event trigger refuses (NULL: none).
+CREATE FUNCTION dataeng_internal._cdc_check_inheritance(tbl regclass, on_ddl boolean)
+RETURNS regclass
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  other regclass;
+  captured regclass;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl AND c.relispartition) THEN
+    RETURN NULL;
+  END IF;
+  IF NOT on_ddl THEN
+    SELECT i.inhparent::regclass INTO other FROM pg_inherits i WHERE i.inhrelid = tbl
+     ORDER BY i.inhseqno LIMIT 1;
+    IF other IS NULL THEN
+      SELECT i.inhrelid::regclass INTO other FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = tbl AND NOT c.relispartition
+       ORDER BY i.inhrelid LIMIT 1;
+    END IF;
+    IF other IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot capture changes of %, which is part of an inheritance tree', tbl
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = format('%s inherits from or is inherited by %s. An update or delete naming the parent changes the children''s rows too, which capture cannot tell apart from the parent''s own.', tbl, other),
+              HINT = 'Capture a partitioned table instead, or remove the inheritance (ALTER TABLE ... NO INHERIT).';
+    END IF;
+    RETURN NULL;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = tbl) THEN
+    RETURN NULL;
+  END IF;
+  WITH RECURSIVE up(relid, depth) AS (
+    SELECT tbl::oid, 0
+    UNION
+    SELECT i.inhparent, up.depth + 1 FROM pg_inherits i JOIN up ON i.inhrelid = up.relid
+     WHERE up.depth < 100)
+  SELECT ct.table_name INTO captured
+    FROM up JOIN dataeng.cdc_tables ct ON ct.table_name = up.relid
+   ORDER BY up.depth LIMIT 1;
+  RETURN captured;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
+
+-- Whether the WAL capture worker has recorded every change committed
+-- before the call: the database's slot confirms the WAL written so far
+-- (waiting at most timeout).  True without the slot (not made yet, as in a
+-- restore, or gone): the worker has then recorded nothing, and has nothing
+-- to record, of what was committed before.  Unlike cdc_wal_sync() it does
+-- not wait for the switches of other tables.
+CREATE FUNCTION dataeng_internal._cdc_wal_caught_up(timeout interval)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  target pg_lsn := pg_current_wal_insert_lsn();
+  deadline timestamptz := clock_timestamp() + timeout;
+BEGIN
+  -- (called by the worker itself, in an on_change handler: it cannot wait
+  -- for its own round)
+  IF EXISTS (SELECT 1 FROM pg_replication_slots s
+              WHERE s.slot_name = slot AND s.active_pid = pg_backend_pid()) THEN
+    RETURN true;
+  END IF;
+  WHILE EXISTS (SELECT 1 FROM pg_replication_slots s
+                 WHERE s.slot_name = slot
+                   AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
+    IF clock_timestamp() >= deadline THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC;
+
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
@@ -347,6 +439,7 @@ BEGIN
     RAISE EXCEPTION 'changed_only must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  PERFORM dataeng_internal._cdc_check_inheritance(tbl, false);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
       USING ERRCODE = 'invalid_parameter_value',
@@ -373,6 +466,33 @@ BEGIN
   -- (checks the method, and prepares the table and the worker for 'wal')
   PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);
 
+  -- New options of a table captured from the WAL: the worker renders a
+  -- change with the options of the round that decodes it, a round after
+  -- its commit, so a change committed before this call would get the new
+  -- options (a column excluded when it was written recorded all the same).
+  -- The table's writers are held off and the worker catches up first, so
+  -- that the new options apply to the changes committed after this call,
+  -- as the trigger's do.
+  SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  IF FOUND AND cur.active_method = 'wal'
+     AND (cur.columns IS DISTINCT FROM columns
+          OR cur.exclude_columns IS DISTINCT FROM exclude_columns
+          OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only) THEN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+      RAISE EXCEPTION 'cannot change the capture options of table % in a % transaction', tbl,
+        current_setting('transaction_isolation')
+        USING ERRCODE = 'active_sql_transaction',
+              DETAIL = 'The table is captured from the WAL: its changes committed before must be recorded with the old options first.',
+              HINT = 'Change them in a READ COMMITTED transaction.';
+    END IF;
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
+    IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+      RAISE EXCEPTION 'cannot change the capture options of table %: the WAL worker has not caught up', tbl
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its changes committed before must be recorded with the old options first.',
+              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+    END IF;
+  END IF;
   -- Idempotent: the same options again change nothing (but missing
   -- triggers are put back).
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
@@ -657,6 +777,20 @@ DECLARE
   found_it boolean;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- A table captured from the WAL: its changes committed before this call
+  -- reach the log a round after their commit; the table's writers are
+  -- held off and the worker records them first (they were lost), as the
+  -- trigger recorded them at their commit.
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_tables t
+              WHERE t.table_name = tbl AND t.active_method = 'wal' AND t.capture_error IS NULL)
+     AND current_setting('transaction_isolation') = 'read committed' THEN
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
+    IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+      RAISE WARNING 'changes of table % that the WAL worker has not recorded yet are not captured', tbl
+        USING DETAIL = 'The worker did not catch up within 30 s; capture stops all the same.',
+              HINT = 'dataeng.cdc_status shows the worker''s state.';
+    END IF;
+  END IF;
   DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
   found_it := FOUND;
   PERFORM dataeng_internal._cdc_sync_triggers();
@@ -1123,6 +1257,27 @@ BEGIN
           USING ERRCODE = 'object_not_in_prerequisite_state',
                 HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
       END IF;
+    END IF;
+  ELSIF current_setting('transaction_isolation') = 'read committed'
+        AND EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                     WHERE 'wal' IN (ct.method, ct.active_method)
+                       AND (tables IS NULL OR ct.table_name = ANY (tables)
+                            OR EXISTS (SELECT 1 FROM pg_partition_ancestors(ct.table_name) a
+                                        WHERE a.relid = ANY (tables)))) THEN
+    -- The records of a table captured from the WAL reach the log in the
+    -- worker's transactions, a round after their writers commit: a tick
+    -- cut before the worker caught up would have the consumer receive
+    -- changes committed before its creation (a fact or dimension, which
+    -- holds its source's writers off and loads its rows now, counted them
+    -- twice).  So the worker catches up first: its slot confirms the WAL
+    -- written so far.  Without the slot (not made yet, as in a restore)
+    -- the worker has recorded nothing, and has nothing to record, of what
+    -- was committed before.
+    IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+      RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
+              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
     END IF;
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they
@@ -2114,6 +2269,8 @@ COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text, bigint) IS 'interna
 COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text) IS 'internal: body of dataeng.cdc_ack(text)';
 COMMENT ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) IS 'internal: whether a role may read every change of a table';
 COMMENT ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) IS 'internal: refuse tables capture cannot be installed on';
+COMMENT ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) IS 'internal: refuse capture within an inheritance tree';
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) IS 'internal: wait until the WAL capture worker has recorded what was committed before';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer(text, regrole, boolean) IS 'internal: lock a consumer the calling role may use';
 COMMENT ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) IS 'internal: body of dataeng.cdc_consumer_create()';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_copy(text, regrole, regclass, text[], text[], xid8, xid8, xid8[], bigint) IS 'internal: copy the rows of a consumer''s initial snapshot';

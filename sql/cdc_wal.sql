@@ -110,6 +110,8 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  keyed record;
 BEGIN
   IF method IS NULL OR method NOT IN ('trigger', 'wal') THEN
     RAISE EXCEPTION 'unknown capture method "%"', method
@@ -132,6 +134,21 @@ BEGIN
             HINT = 'Set wal_level = logical in postgresql.conf and restart the server, or use method => ''trigger''.';
   END IF;
   PERFORM dataeng.require_preload('capture from the WAL');
+  -- A table without a primary key is keyed by its replica identity index
+  -- (pk of its changes, as the trigger records them); REPLICA IDENTITY
+  -- FULL forgets that index, and its changes would have a NULL pk from
+  -- the switch on, also after a switch back to trigger capture.
+  SELECT tbl AS rel, i.indexrelid::regclass AS idx INTO keyed
+    FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisreplident
+   WHERE c.oid = tbl AND c.relreplident = 'i'
+     AND NOT EXISTS (SELECT 1 FROM pg_index p WHERE p.indrelid = tbl AND p.indisprimary);
+  IF keyed.rel IS NOT NULL THEN
+    RAISE EXCEPTION 'table % is keyed by its replica identity index %, which capture from the WAL would replace', keyed.rel, keyed.idx
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Capture from the WAL sets REPLICA IDENTITY FULL; table %s has no primary key, so the pk of its changes would be NULL from then on.', keyed.rel),
+            HINT = format('Make the index its primary key first: ALTER TABLE %s ADD PRIMARY KEY USING INDEX %s;',
+                          keyed.rel, quote_ident((SELECT c.relname FROM pg_class c WHERE c.oid = keyed.idx)));
+  END IF;
   PERFORM dataeng_internal._cdc_wal_full(tbl);
   PERFORM dataeng_internal._cdc_wal_start();
 END;
@@ -153,7 +170,22 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  unlogged regclass;
 BEGIN
+  -- The changes of an unlogged table are not in the WAL: none would be
+  -- captured (and PostgreSQL refuses it in a publication, which stopped
+  -- the worker, so the capture of every table, at each switch).
+  SELECT t.relid::regclass INTO unlogged
+    FROM (SELECT rel::oid AS relid UNION SELECT pt.relid FROM pg_partition_tree(rel) pt) t
+    JOIN pg_class c ON c.oid = t.relid
+   WHERE c.relpersistence = 'u'
+   ORDER BY t.relid LIMIT 1;
+  IF unlogged IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot capture unlogged table % from the WAL', unlogged
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'The changes of an unlogged table are not written to the WAL.',
+            HINT = 'Capture it with method => ''trigger'', or make it logged first (ALTER TABLE ... SET LOGGED).';
+  END IF;
   FOR r IN SELECT t.relid::regclass AS part
              FROM (SELECT rel::oid AS relid, 0 AS level
                    UNION
@@ -273,6 +305,17 @@ BEGIN
             WHERE ct.method <> ct.active_method
               AND dataeng_internal._cdc_wal_locked(ct.table_name::oid)
             ORDER BY ct.table_name LOOP
+    IF r.method = 'wal' AND EXISTS (
+         SELECT 1 FROM (SELECT r.table_name::oid AS relid
+                        UNION SELECT pt.relid FROM pg_partition_tree(r.table_name) pt) t
+           JOIN pg_class c ON c.oid = t.relid
+          WHERE c.relpersistence = 'u') THEN
+      -- (enabled before cdc_enable refused it: stays with its trigger)
+      RAISE WARNING 'table % is unlogged: it is captured by its trigger, not from the WAL', r.table_name
+        USING DETAIL = 'The changes of an unlogged table are not written to the WAL.';
+      UPDATE dataeng.cdc_tables ct SET method = 'trigger' WHERE ct.table_name = r.table_name;
+      CONTINUE;
+    END IF;
     IF r.method = 'wal' THEN
       IF NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
                       WHERE p.pubname = publication AND pr.prrelid = r.table_name) THEN

@@ -145,6 +145,102 @@ changes_partitions(Node *parsetree)
 }
 
 /*
+ * adds_inheritance
+ *		Whether a DDL statement gives a table an inheritance parent that is
+ *		not a partitioned table (CREATE TABLE ... INHERITS, ALTER TABLE ...
+ *		INHERIT).
+ */
+static bool
+adds_inheritance(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (parsetree == NULL)
+		return false;
+	if (IsA(parsetree, CreateStmt))
+		return ((CreateStmt *) parsetree)->partbound == NULL &&
+			((CreateStmt *) parsetree)->inhRelations != NIL;
+	if (!IsA(parsetree, AlterTableStmt))
+		return false;
+	foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddInherit)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * check_inheritance
+ *		Refuse a statement that put a captured table into an inheritance
+ *		tree, or a table under a captured one (see
+ *		dataeng_internal._cdc_check_inheritance()).
+ */
+static void
+check_inheritance(void)
+{
+	char	   *table = NULL;
+	char	   *captured = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	/* before 0.2.0 (internals in schema dataeng) there is no such check */
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+	SPI_connect();
+	if (SPI_execute(dataeng_internal_sql("SELECT d.objid::pg_catalog.regclass::pg_catalog.text, i.i::pg_catalog.text "
+									"FROM (SELECT DISTINCT c.objid "
+									"FROM pg_catalog.pg_event_trigger_ddl_commands() c "
+									"WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+									"AND c.objsubid OPERATOR(pg_catalog.=) 0) d, "
+									"LATERAL dataeng_internal._cdc_check_inheritance(d.objid::pg_catalog.regclass, true) i "
+									"WHERE i.i IS NOT NULL"),
+					false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the inheritance of captured tables");
+	if (SPI_processed > 0)
+	{
+		table = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 1));
+		captured = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 2));
+	}
+	SPI_finish();
+	if (captured == NULL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 strcmp(table, captured) == 0 ?
+			 errmsg("captured table %s cannot inherit from another table", table) :
+			 errmsg("table %s cannot inherit from captured table %s", table, captured),
+			 errdetail("An update or delete naming an inheritance parent changes its children's rows too, which capture cannot tell apart from the parent's own."),
+			 errhint("Stop capturing %s first (SELECT dataeng.cdc_disable(%s);), or use a partitioned table.",
+					 captured, quote_literal_cstr(captured))));
+}
+
+/*
+ * sets_unlogged
+ *		Whether a DDL statement makes a table unlogged (ALTER TABLE ... SET
+ *		UNLOGGED): its changes leave the WAL.
+ */
+static bool
+sets_unlogged(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return false;
+	foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_SetUnLogged)
+			return true;
+	}
+	return false;
+}
+
+/*
  * sets_replica_identity
  *		Whether a DDL statement sets a table's REPLICA IDENTITY.
  */
@@ -278,8 +374,13 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		rename_column((RenameStmt *) parsetree);
 		PG_RETURN_NULL();
 	}
+	if (adds_inheritance(parsetree))
+		check_inheritance();
 	if (sets_replica_identity(parsetree))
 		wal_identity(true);
+	/* a table captured from the WAL, or a partition of one, made unlogged */
+	if (sets_unlogged(parsetree))
+		wal_identity(false);
 	if (!changes_partitions(parsetree))
 		PG_RETURN_NULL();
 
