@@ -122,6 +122,22 @@ BEGIN
                           'changes captured meanwhile wait for the next refresh.', current_user, source);
   END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
+  -- A source captured from the WAL (itself, a partition or an ancestor):
+  -- its records reach the log in the worker's transactions, a round after
+  -- their writers commit.  The worker catches up first, or changes
+  -- committed before the lock would be in the rows read now and reach the
+  -- consumer afterwards too (counted twice).
+  IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+              WHERE 'wal' IN (ct.method, ct.active_method)
+                AND (ct.table_name = source
+                     OR ct.table_name IN (SELECT t.relid FROM pg_partition_tree(source) t)
+                     OR ct.table_name IN (SELECT a.relid FROM pg_partition_ancestors(source) a)))
+     AND NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+    RAISE EXCEPTION 'cannot read table % whole: the WAL worker has not caught up', source
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s, and the table is captured from the WAL: its changes committed before must be in the change log first.', what),
+            HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._agg_lock_source(regclass, text) IS

@@ -42,6 +42,17 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT dataeng.cdc_consumer_create('cs_rr', '{cs_w}');
 COMMIT;
 
+-- a rebuild right after a commit counts each row once (it reads the
+-- whole source: the worker records what was committed before first)
+INSERT INTO cs_w SELECT g, '2026-03-03 00:00+00', 'r' || (g % 3) FROM generate_series(6001, 9000) g;
+SELECT dataeng.fact_rebuild('cs_daily') IS NOT NULL AS rebuilt;
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.fact_refresh('cs_daily') AS refreshed;
+SELECT f.region, f.count AS fact, t.count AS source
+  FROM (SELECT region, sum(count) AS count FROM cs_daily GROUP BY 1) f
+  FULL JOIN (SELECT region, count(*) FROM cs_w GROUP BY 1) t USING (region)
+ ORDER BY 1;
+
 SELECT dataeng.fact_drop('cs_daily');
 
 -- an on_change handler (run by the worker) creating a consumer and
