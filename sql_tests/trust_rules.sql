@@ -141,5 +141,34 @@ SELECT * FROM tr.priced ORDER BY id;
 SELECT * FROM dataeng.validate('tr.released', NULL);
 SELECT dataeng.quarantine_release(NULL);
 
+-- date/time range bounds are read as the caller means them when the rule
+-- is added (as a CHECK constraint's constants are) and stored in a form
+-- that reads back the same under any DateStyle, TimeZone or IntervalStyle:
+-- stored as written, '01/02/2026' was 2 January under MDY and 1 February
+-- under DMY, so a row passed or failed by the settings of whoever checked
+CREATE TABLE tr.moments (id int PRIMARY KEY, d date, ts timestamptz, t timestamp, iv interval, tm time);
+INSERT INTO tr.moments VALUES (1, '2026-01-15', '2026-01-01 08:00+00', '2026-01-01 04:00', '-1 day', '22:00');
+BEGIN;
+SET LOCAL DateStyle = 'ISO, DMY';
+SET LOCAL TimeZone = 'America/New_York';
+SET LOCAL IntervalStyle = 'sql_standard';
+SELECT dataeng.rule_add('tr.moments', 'd', 'range', 'd', '{"min": "01/02/2026", "max": "infinity"}');
+SELECT dataeng.rule_add('tr.moments', 'ts', 'range', 'ts', '{"min": "2026-01-01 05:00"}');
+SELECT dataeng.rule_add('tr.moments', 't', 'range', 't', '{"min": "01/01/2026 05:00"}');
+SELECT dataeng.rule_add('tr.moments', 'iv', 'range', 'iv', '{"min": "-1 2:00:00"}');
+SELECT dataeng.rule_add('tr.moments', 'tm', 'range', 'tm', '{"max": "9:00 pm"}');
+COMMIT;
+SELECT rule_name, params FROM dataeng.rules WHERE table_name = 'tr.moments'::regclass ORDER BY 1;
+-- the same failures whatever the checking session's settings
+SELECT rule_name, failed FROM dataeng.validate('tr.moments') ORDER BY 1;
+BEGIN;
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SET LOCAL IntervalStyle = 'postgres';
+SELECT rule_name, failed FROM dataeng.validate('tr.moments') ORDER BY 1;
+ROLLBACK;
+-- a bound that is no date is still refused by the body, with its reason
+SELECT dataeng.rule_add('tr.moments', 'bad', 'range', 'd', '{"min": "soon"}');
+
 DROP SCHEMA tr CASCADE;
 DROP EXTENSION dataeng;

@@ -29,6 +29,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -57,6 +58,110 @@ DATAENG_ENTRY_QUIET(dataeng_guard_enable, "_guard_enable")
 DATAENG_ENTRY_QUIET(dataeng_guard_disable, "_guard_disable")
 DATAENG_ENTRY_QUIET(dataeng_validate, "_validate")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
+
+/*
+ * canonical_bound
+ *		A range bound written for a date/time column, as text that reads
+ *		back as the same value whatever the session's DateStyle, TimeZone
+ *		and IntervalStyle: read with the type's input function under the
+ *		caller's settings (as a CHECK constraint's constant is), written in
+ *		ISO style, timestamptz in UTC, intervals in ISO 8601.  Stored as
+ *		written, '01/02/2026' was 2 January or 1 February depending on
+ *		the DateStyle of whoever validated or wrote a guarded row, and
+ *		'2026-01-01 05:00' on a timestamptz column depended on TimeZone.
+ *		NULL when the text does not read as the type (the body says why).
+ *		Only the built-in date/time types: their input functions run no
+ *		code of the table's owner.
+ */
+static char *
+canonical_bound(Oid basetype, const char *bound)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *result = NULL;
+	Oid			infunc,
+				ioparam,
+				outfunc;
+	bool		varlena;
+
+	getTypeInputInfo(basetype, &infunc, &ioparam);
+	getTypeOutputInfo(basetype, &outfunc, &varlena);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		Datum		value = OidInputFunctionCall(infunc, (char *) bound, ioparam, -1);
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("DateStyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("IntervalStyle", "iso_8601", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		result = OidOutputFunctionCall(outfunc, value);
+		AtEOXact_GUC(false, nestlevel);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * canonical_range_params
+ *		params of a range rule on a date/time column with its string
+ *		bounds made canonical (canonical_bound); params unchanged otherwise.
+ */
+static Jsonb *
+canonical_range_params(Oid relid, const char *column, Jsonb *params)
+{
+	AttrNumber	attnum;
+	Oid			basetype;
+	static const char *const keys[] = {"min", "max"};
+
+	if (!JB_ROOT_IS_OBJECT(params) || column == NULL ||
+		get_rel_relkind(relid) == '\0')
+		return params;
+	attnum = get_attnum(relid, column);
+	if (attnum <= 0)
+		return params;
+	basetype = getBaseType(get_atttype(relid, attnum));
+	if (basetype != DATEOID && basetype != TIMESTAMPOID && basetype != TIMESTAMPTZOID &&
+		basetype != TIMEOID && basetype != TIMETZOID && basetype != INTERVALOID)
+		return params;
+	for (int i = 0; i < (int) lengthof(keys); i++)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&params->root, keys[i], strlen(keys[i]), NULL);
+		char	   *canon;
+		StringInfoData obj;
+
+		if (v == NULL || v->type != jbvString)
+			continue;
+		canon = canonical_bound(basetype, pnstrdup(v->val.string.val, v->val.string.len));
+		if (canon == NULL)
+			continue;
+		initStringInfo(&obj);
+		appendStringInfoChar(&obj, '{');
+		escape_json(&obj, keys[i]);
+		appendStringInfoString(&obj, ": ");
+		escape_json(&obj, canon);
+		appendStringInfoChar(&obj, '}');
+		params = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
+													DirectFunctionCall1(jsonb_in, CStringGetDatum(obj.data))));
+	}
+	return params;
+}
 
 PG_FUNCTION_INFO_V1(dataeng_rule_add);
 
@@ -129,6 +234,13 @@ dataeng_rule_add(PG_FUNCTION_ARGS)
 			}
 		}
 	}
+	/* a range's date/time bounds, read as the caller means them, stored canonical */
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) && !PG_ARGISNULL(4) &&
+		strcmp(text_to_cstring(PG_GETARG_TEXT_PP(2)), "range") == 0)
+		fcinfo->args[4].value =
+			JsonbPGetDatum(canonical_range_params(PG_GETARG_OID(0),
+												  text_to_cstring(PG_GETARG_TEXT_PP(3)),
+												  DatumGetJsonbP(fcinfo->args[4].value)));
 	return dataeng_entry_call_body_quiet(fcinfo, "_rule_add");
 }
 
