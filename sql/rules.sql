@@ -254,6 +254,17 @@ BEGIN
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
   WHEN 'accepted_values' THEN
+    -- a date/time column compares in its type: its text form depends on
+    -- DateStyle, TimeZone and IntervalStyle (rule_add stored the values
+    -- in a form that reads back the same under any of them)
+    IF (SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'd' THEN t.typbasetype ELSE t.oid END
+          FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+         WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name)
+       IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
+           'timetz'::regtype, 'interval'::regtype) THEN
+      RETURN format('coalesce(%s = ANY (%L::%s[]), %s)', col,
+                    ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
+    END IF;
     RETURN format('coalesce(%s::text = ANY (%L::text[]), %s)', col,
                   ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN

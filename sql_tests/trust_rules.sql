@@ -169,6 +169,32 @@ SELECT rule_name, failed FROM dataeng.validate('tr.moments') ORDER BY 1;
 ROLLBACK;
 -- a bound that is no date is still refused by the body, with its reason
 SELECT dataeng.rule_add('tr.moments', 'bad', 'range', 'd', '{"min": "soon"}');
+-- accepted_values on a date/time column: its values are stored the same
+-- way and compared in the column's type, not as text (the text form of the
+-- column, '01/15/2026' under DateStyle SQL, matched no listed value)
+CREATE DOMAIN tr.moment AS timestamptz;
+CREATE TABLE tr.listed (id int PRIMARY KEY, d date, ts timestamp(3) with time zone, m tr.moment, iv interval day);
+INSERT INTO tr.listed VALUES (1, '2026-01-15', '2026-01-01 10:00+00', '2026-01-01 10:00+00', '1 day');
+BEGIN;
+SET LOCAL DateStyle = 'ISO, DMY';
+SET LOCAL TimeZone = 'America/New_York';
+SELECT dataeng.rule_add('tr.listed', 'd', 'accepted_values', 'd', '{"values": ["15/01/2026", "01/02/2026"]}');
+SELECT dataeng.rule_add('tr.listed', 'ts', 'accepted_values', 'ts', '{"values": ["2026-01-01 05:00"]}');
+SELECT dataeng.rule_add('tr.listed', 'm', 'accepted_values', 'm', '{"values": ["2026-01-01 05:00"]}');
+SELECT dataeng.rule_add('tr.listed', 'iv', 'accepted_values', 'iv', '{"values": ["1 day"]}');
+COMMIT;
+SELECT rule_name, params FROM dataeng.rules WHERE table_name = 'tr.listed'::regclass ORDER BY 1;
+BEGIN;
+SET LOCAL DateStyle = 'SQL, MDY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SET LOCAL IntervalStyle = 'sql_standard';
+SELECT rule_name, failed FROM dataeng.validate('tr.listed') ORDER BY 1;
+SELECT dataeng.guard_enable('tr.listed');
+INSERT INTO tr.listed VALUES (2, '2026-02-01', '2026-01-01 19:00+09', '2026-01-01 19:00+09', '1 day');
+SELECT count(*) AS rows_in FROM tr.listed;
+ROLLBACK;
+-- a value that is no date is refused (as text, it could never match)
+SELECT dataeng.rule_add('tr.listed', 'bad', 'accepted_values', 'd', '{"values": ["2026-01-15", "x"]}');
 
 DROP SCHEMA tr CASCADE;
 DROP EXTENSION dataeng;

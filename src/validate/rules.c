@@ -119,48 +119,93 @@ canonical_bound(Oid basetype, const char *bound)
 }
 
 /*
- * canonical_range_params
- *		params of a range rule on a date/time column with its string
- *		bounds made canonical (canonical_bound); params unchanged otherwise.
+ * datetime_column
+ *		The base type of a column when it is a built-in date/time type,
+ *		else InvalidOid.
  */
-static Jsonb *
-canonical_range_params(Oid relid, const char *column, Jsonb *params)
+static Oid
+datetime_column(Oid relid, const char *column)
 {
 	AttrNumber	attnum;
 	Oid			basetype;
-	static const char *const keys[] = {"min", "max"};
 
-	if (!JB_ROOT_IS_OBJECT(params) || column == NULL ||
-		get_rel_relkind(relid) == '\0')
-		return params;
+	if (column == NULL || get_rel_relkind(relid) == '\0')
+		return InvalidOid;
 	attnum = get_attnum(relid, column);
 	if (attnum <= 0)
-		return params;
+		return InvalidOid;
 	basetype = getBaseType(get_atttype(relid, attnum));
 	if (basetype != DATEOID && basetype != TIMESTAMPOID && basetype != TIMESTAMPTZOID &&
 		basetype != TIMEOID && basetype != TIMETZOID && basetype != INTERVALOID)
-		return params;
-	for (int i = 0; i < (int) lengthof(keys); i++)
-	{
-		JsonbValue *v = getKeyJsonValueFromContainer(&params->root, keys[i], strlen(keys[i]), NULL);
-		char	   *canon;
-		StringInfoData obj;
+		return InvalidOid;
+	return basetype;
+}
 
-		if (v == NULL || v->type != jbvString)
-			continue;
-		canon = canonical_bound(basetype, pnstrdup(v->val.string.val, v->val.string.len));
-		if (canon == NULL)
-			continue;
-		initStringInfo(&obj);
-		appendStringInfoChar(&obj, '{');
-		escape_json(&obj, keys[i]);
-		appendStringInfoString(&obj, ": ");
-		escape_json(&obj, canon);
-		appendStringInfoChar(&obj, '}');
-		params = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
-													DirectFunctionCall1(jsonb_in, CStringGetDatum(obj.data))));
+/*
+ * canonical_params
+ *		params of a range rule (its string min and max) or accepted_values
+ *		rule (its values, when all are strings) on a date/time column with
+ *		those values made canonical (canonical_bound); params unchanged
+ *		otherwise.
+ */
+static Jsonb *
+canonical_params(Oid relid, const char *kind, const char *column, Jsonb *params)
+{
+	Oid			basetype;
+	StringInfoData obj;
+
+	if (!JB_ROOT_IS_OBJECT(params) || (basetype = datetime_column(relid, column)) == InvalidOid)
+		return params;
+	initStringInfo(&obj);
+	if (strcmp(kind, "range") == 0)
+	{
+		static const char *const keys[] = {"min", "max"};
+
+		for (int i = 0; i < (int) lengthof(keys); i++)
+		{
+			JsonbValue *v = getKeyJsonValueFromContainer(&params->root, keys[i], strlen(keys[i]), NULL);
+			char	   *canon;
+
+			if (v == NULL || v->type != jbvString ||
+				(canon = canonical_bound(basetype, pnstrdup(v->val.string.val, v->val.string.len))) == NULL)
+				continue;
+			appendStringInfoString(&obj, obj.len == 0 ? "{" : ", ");
+			escape_json(&obj, keys[i]);
+			appendStringInfoString(&obj, ": ");
+			escape_json(&obj, canon);
+		}
 	}
-	return params;
+	else if (strcmp(kind, "accepted_values") == 0)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&params->root, "values", 6, NULL);
+		JsonbIterator *it;
+		JsonbValue	elem;
+		JsonbIteratorToken tok;
+
+		if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+			return params;
+		appendStringInfoString(&obj, "{\"values\": [");
+		it = JsonbIteratorInit(v->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+		{
+			char	   *canon;
+
+			if (tok != WJB_ELEM)
+				continue;
+			if (elem.type != jbvString ||
+				(canon = canonical_bound(basetype, pnstrdup(elem.val.string.val, elem.val.string.len))) == NULL)
+				return params;	/* the body refuses it, or compares it as is */
+			if (obj.data[obj.len - 1] != '[')
+				appendStringInfoString(&obj, ", ");
+			escape_json(&obj, canon);
+		}
+		appendStringInfoChar(&obj, ']');
+	}
+	if (obj.len == 0)
+		return params;
+	appendStringInfoChar(&obj, '}');
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
+											  DirectFunctionCall1(jsonb_in, CStringGetDatum(obj.data))));
 }
 
 PG_FUNCTION_INFO_V1(dataeng_rule_add);
@@ -234,13 +279,16 @@ dataeng_rule_add(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	/* a range's date/time bounds, read as the caller means them, stored canonical */
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) && !PG_ARGISNULL(4) &&
-		strcmp(text_to_cstring(PG_GETARG_TEXT_PP(2)), "range") == 0)
+	/*
+	 * date/time values of a range or accepted_values rule, read as the
+	 * caller means them, stored canonical
+	 */
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) && !PG_ARGISNULL(4))
 		fcinfo->args[4].value =
-			JsonbPGetDatum(canonical_range_params(PG_GETARG_OID(0),
-												  text_to_cstring(PG_GETARG_TEXT_PP(3)),
-												  DatumGetJsonbP(fcinfo->args[4].value)));
+			JsonbPGetDatum(canonical_params(PG_GETARG_OID(0),
+											text_to_cstring(PG_GETARG_TEXT_PP(2)),
+											text_to_cstring(PG_GETARG_TEXT_PP(3)),
+											DatumGetJsonbP(fcinfo->args[4].value)));
 	return dataeng_entry_call_body_quiet(fcinfo, "_rule_add");
 }
 
