@@ -196,5 +196,22 @@ ROLLBACK;
 -- a value that is no date is refused (as text, it could never match)
 SELECT dataeng.rule_add('tr.listed', 'bad', 'accepted_values', 'd', '{"values": ["2026-01-15", "x"]}');
 
+-- a dropped relation's rules go with it (kept, each named an oid no
+-- relation had, which pg_dump wrote as a number and a restore gave to
+-- whichever relation had it in the new cluster), whoever drops it: here a
+-- role that may not write dataeng.rules, then a schema dropped with its tables
+CREATE ROLE regress_tr_dropper;
+CREATE SCHEMA tr_own AUTHORIZATION regress_tr_dropper;
+SET ROLE regress_tr_dropper;
+CREATE TABLE tr_own.t (id int PRIMARY KEY, amount int);
+SELECT dataeng.rule_add('tr_own.t', 'pos', 'range', 'amount', '{"min": 0}') > 0 AS added;
+DROP TABLE tr_own.t;
+RESET ROLE;
+SELECT count(*) AS rules_of_dropped FROM dataeng.rules r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = r.table_name);
+SELECT count(*) > 0 AS schema_has_rules FROM dataeng.rules WHERE table_name::text LIKE 'tr.%';
 DROP SCHEMA tr CASCADE;
+SELECT count(*) AS rules_left FROM dataeng.rules;
+DROP SCHEMA tr_own;
+DROP ROLE regress_tr_dropper;
 DROP EXTENSION dataeng;
