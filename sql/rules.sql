@@ -998,7 +998,9 @@ BEGIN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Pass the quarantine_id of a row of dataeng.quarantine.';
   END IF;
-  SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
+  -- locked: two releases of one row at once would both insert it (the
+  -- second waits, then finds it gone)
+  SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id FOR UPDATE;
   -- a row the caller may not read does not exist for it, as in the view
   IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
