@@ -60,6 +60,7 @@ END;
 $$;
 SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '61 * * * *',
+    '4294967296 * * * *',        -- named as written (it was "Value 4294")
     '* 24 * * *',
     '* * 0 * *',
     '* * * 13 *',

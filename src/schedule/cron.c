@@ -90,8 +90,15 @@ cron_value(const char **p, int field, int *out, const char *whole, bool report)
 			s++;
 		}
 		if (v < field_min[field] || v > field_max[field])
-			CRON_FAIL("Value %ld of the %s field is out of range %d-%d.", v, field_names[field],
+		{
+			/* the number as written (reading stopped past 1000) */
+			int			digits = 0;
+
+			while (isdigit((unsigned char) (*p)[digits]))
+				digits++;
+			CRON_FAIL("Value %.*s of the %s field is out of range %d-%d.", digits, *p, field_names[field],
 					  field_min[field], field_max[field]);
+		}
 		*out = (int) v;
 		*p = s;
 		return true;
