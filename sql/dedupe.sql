@@ -270,12 +270,20 @@ BEGIN
       FROM pairs p JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b;
 
   -- u: how often each level occurs between unrelated rows, on a fixed
-  -- pseudo-random sample of pairs (the same every run)
+  -- pseudo-random sample of pairs (the same every run); a table of at most
+  -- that many pairs (200 rows) on every pair once: a sample drawn with
+  -- repeats from a few rows, numbered in their physical order, gave
+  -- another u, and other clusters, when the same rows were stored in
+  -- another order (after dedupe_undo, VACUUM FULL, a reload)
   sample := least(20000, n * (n - 1) / 2);
   WITH s AS MATERIALIZED (
     SELECT dataeng_internal._dedup_pattern(x.v, y.v) AS pat
       FROM (SELECT 1 + (abs(hashint8(g)) % n) AS a, 1 + (abs(hashint8(-g)) % n) AS b
-              FROM generate_series(1, sample) g) p
+              FROM generate_series(1, sample) g
+             WHERE n::bigint * (n - 1) / 2 > 20000
+            UNION ALL
+            SELECT a, b FROM generate_series(1, n) a, generate_series(a + 1, n) b
+             WHERE n::bigint * (n - 1) / 2 <= 20000) p
       JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b
      WHERE p.a <> p.b)
   SELECT array_agg(uu ORDER BY j, l) INTO u

@@ -1078,6 +1078,20 @@ AS 'MODULE_PATHNAME', 'dataeng_monitor_drop'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng.monitor_drop(text) IS 'Drops a monitor and its job (its checks stay until trimmed); false when there is none';
 
+-- A moment as text that reads back as the same moment whatever DateStyle
+-- and TimeZone are: ISO 8601 in UTC with its offset.  A timestamptz
+-- formatted with %L is written in the session's DateStyle and time zone,
+-- which may not read back as written: with DateStyle 'Postgres' or 'SQL',
+-- Asia/Kolkata's abbreviation IST reads as Israel's (+02), 3.5 hours away.
+CREATE FUNCTION dataeng_internal._utc_literal(t timestamptz)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') OPERATOR(pg_catalog.||) '+00' $$;
+REVOKE ALL ON FUNCTION dataeng_internal._utc_literal(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._utc_literal(timestamptz) IS
+  'internal: a timestamptz as an ISO 8601 UTC literal that reads back whatever DateStyle and TimeZone are';
+
 -- Check a monitor now: its query runs as its owner (restricted), the check
 -- is recorded, and its alerts are raised or resolved.  Its job calls it.
 CREATE FUNCTION dataeng_internal._monitor_check(caller regrole, name text)
@@ -1112,7 +1126,8 @@ BEGIN
     '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %3$L::timestamptz), '
     '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %3$L::timestamptz)) '
     'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %4$L::timestamptz AND %1$I OPERATOR(pg_catalog.<=) %5$L::timestamptz',
-    m.time_column, m.tbl, t - m.per, t - 8 * m.per, t), true);
+    m.time_column, m.tbl, dataeng_internal._utc_literal(t - m.per), dataeng_internal._utc_literal(t - 8 * m.per),
+    dataeng_internal._utc_literal(t)), true);
   c.monitor := m.name;
   c.tbl := m.tbl;
   c.checked_at := t;

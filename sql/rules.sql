@@ -254,6 +254,17 @@ BEGIN
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
   WHEN 'accepted_values' THEN
+    -- a date/time column compares in its type: its text form depends on
+    -- DateStyle, TimeZone and IntervalStyle (rule_add stored the values
+    -- in a form that reads back the same under any of them)
+    IF (SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'd' THEN t.typbasetype ELSE t.oid END
+          FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+         WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name)
+       IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
+           'timetz'::regtype, 'interval'::regtype) THEN
+      RETURN format('coalesce(%s = ANY (%L::%s[]), %s)', col,
+                    ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
+    END IF;
     RETURN format('coalesce(%s::text = ANY (%L::text[]), %s)', col,
                   ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN
@@ -987,7 +998,9 @@ BEGIN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Pass the quarantine_id of a row of dataeng.quarantine.';
   END IF;
-  SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id;
+  -- locked: two releases of one row at once would both insert it (the
+  -- second waits, then finds it gone)
+  SELECT * INTO q FROM dataeng.quarantine x WHERE x.quarantine_id = id FOR UPDATE;
   -- a row the caller may not read does not exist for it, as in the view
   IF NOT FOUND OR NOT dataeng.rows_readable(q.table_name, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'quarantined row % does not exist', id USING ERRCODE = 'undefined_object';
@@ -1243,6 +1256,32 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
+
+-- A dropped relation's rules go with it, as its CHECK constraints do.  Kept,
+-- such a rule named the relation's oid, which no relation has any more:
+-- pg_dump writes it as a number, and a restore gives the rule to whichever
+-- relation has that oid in the new cluster (validate() of that unrelated
+-- table then checks the rule, or fails on its missing column).  Runs as
+-- dataeng's owner: the role that drops a table may not write dataeng.rules.
+CREATE FUNCTION dataeng_internal._rules_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM dataeng.rules r
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND d.objsubid OPERATOR(pg_catalog.=) 0
+     AND d.objid OPERATOR(pg_catalog.=) r.table_name::oid;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._rules_on_drop() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._rules_on_drop() IS
+  'internal: delete the rules of a dropped relation (event trigger dataeng_rules_on_drop)';
+CREATE EVENT TRIGGER dataeng_rules_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._rules_on_drop();
 
 -- Rules changed: a guarded table's trigger is re-created, which makes the
 -- guard re-read its rules.

@@ -36,5 +36,21 @@ SELECT v, dataeng.parse_timestamp(v) AS utc, dataeng.parse_timestamp(v, tz => 'E
 
 SELECT dataeng.parse_date('2026-11-24', 'YDM');
 
+-- an offset under an hour west keeps its sign (-00:30 was read as +00:30)
+SELECT v, dataeng.parse_timestamp(v) AS utc
+  FROM unnest(ARRAY['2026-06-01 12:00 -00:30', '2026-06-01 12:00 -0030', '2026-06-01 12:00 -03:30',
+                    '2026-06-01 12:00 +00:30']) v;
+-- tz given as a numeric offset reads as the value's own offsets do, east
+-- positive (PostgreSQL's POSIX reading put '+05:00' five hours west); a
+-- malformed one is refused; a POSIX name (UTC+5) is PostgreSQL's
+SELECT tz, dataeng.parse_timestamp('2026-06-01 12:00', tz => tz) AS given,
+       dataeng.parse_timestamp('2026-06-01 12:00 ' || tz) AS written
+  FROM unnest(ARRAY['+05:00', '+05', '+0530', '-03', '-00:30']) tz;
+SELECT dataeng.parse_timestamp('2026-06-01 12:00', tz => 'UTC+5') AS posix_name;
+SELECT dataeng.parse_timestamp('2026-06-01 12:00', tz => '+16');
+SELECT dataeng.parse_timestamp('2026-06-01 12:00', tz => '+05:3');
+-- the value's own offset wins
+SELECT dataeng.parse_timestamp('2026-06-01 12:00 +01:00', tz => '-03:00') AS own_offset;
+
 DROP TABLE du;
 DROP EXTENSION dataeng;

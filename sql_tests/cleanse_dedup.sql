@@ -191,4 +191,21 @@ SELECT count(*) AS accounts_log_rows FROM dataeng.dedupe_log l
 DROP TABLE febrl, febrl_found, febrl_quality, febrl_before, people, people_before, nobody,
   "odd table", accounts, accounts_before;
 DROP ROLE regress_dedup_other;
+-- a small table (at most 200 rows) measures u on every pair of rows, so
+-- its clusters do not depend on the order its rows are stored in (u was
+-- measured on pairs drawn with repeats from rows numbered in physical
+-- order: these eight rows gave two clusters stored one way and none
+-- stored as dedupe_undo puts them back, deleted rows last)
+CREATE TABLE dd_order_a (id int PRIMARY KEY, name text, email text, phone text);
+INSERT INTO dd_order_a VALUES (1, 'Ada Lovelace', 'ada@example.com', NULL), (2, 'Ada Lovelace', 'ada@example.com', '555'),
+  (3, 'Bob Smith', 'bob@x.com', NULL), (4, 'Bob Smith', 'bob@x.com', '777'), (5, 'Cy Young', 'cy@x.com', NULL),
+  (6, 'Dee Dee', 'dd@x.com', NULL), (7, 'Eve', 'eve@x.com', NULL), (8, 'Fay', 'fay@y.com', NULL);
+CREATE TABLE dd_order_b AS
+  SELECT * FROM dd_order_a ORDER BY array_position(ARRAY[5, 6, 7, 8, 2, 4, 1, 3], id);
+SELECT t, string_agg(r.row_key->>'id', ',' ORDER BY r.cluster_id, (r.row_key->>'id')::int) AS clusters
+  FROM unnest(ARRAY['dd_order_a', 'dd_order_b']) t,
+       dataeng.find_duplicates(t::regclass, '{name,email}', key_column => 'id') r
+ GROUP BY t ORDER BY t;
+DROP TABLE dd_order_a, dd_order_b;
+
 DROP EXTENSION dataeng;

@@ -17,4 +17,19 @@ SELECT count(*) AS addresses,
 SELECT dataeng.normalize_email_strict('Ada@Example.COM');
 SELECT dataeng.normalize_email_strict('bad..dots@example.com');
 
+-- a SQL_ASCII database keeps UTF-8 bytes as they are: the normal form is
+-- the same UTF-8 text as in a UTF-8 database (each byte of a non-ASCII
+-- character was taken for a character of its own: 'é' became 'Ã©', and
+-- the domain's A-label was that of other characters)
+\set regress_db :DBNAME
+CREATE DATABASE dataeng_email_norm_bytes TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C';
+\c dataeng_email_norm_bytes
+CREATE FUNCTION normalize_email(text, boolean DEFAULT false) RETURNS text
+  AS '$libdir/dataeng', 'dataeng_normalize_email' LANGUAGE C IMMUTABLE STRICT;
+SELECT convert_to(normalize_email(E'Jos\xc3\xa9@Example.COM'), 'SQL_ASCII') AS local_part,
+       normalize_email(E'user@B\xc3\xbccher.Example') AS domain,
+       convert_to(normalize_email(E'\xc3\x91o.Ma+x@Gmail.com', true), 'SQL_ASCII') AS provider;
+\c :regress_db
+DROP DATABASE dataeng_email_norm_bytes;
+
 DROP EXTENSION dataeng;

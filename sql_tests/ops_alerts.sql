@@ -166,6 +166,14 @@ SELECT count(*) FROM unnest(ARRAY['steady', 'silent', 'dropping']) m, dataeng.mo
 SELECT dataeng.maintain()->'alerts_resolved' AS resolved_by_maintain;
 SELECT count(*) AS monitor_alerts FROM dataeng.alerts WHERE kind LIKE 'monitor%';
 SELECT monitor, count(*) AS checks FROM dataeng.monitor_checks GROUP BY 1 ORDER BY 1;
+-- the period's bounds read back as the same moments whatever DateStyle and
+-- TimeZone are (as text in the Postgres style, Asia/Kolkata's IST read back
+-- as Israel's, +02, and the last hour of steady was 3.5 hours earlier)
+BEGIN;
+SET LOCAL DateStyle = 'Postgres, DMY';
+SET LOCAL TimeZone = 'Asia/Kolkata';
+SELECT c.ok, c.rows_in_period BETWEEN 59 AND 61 AS full_hour, c.problems FROM dataeng.monitor_check('steady') c;
+ROLLBACK;
 -- the tables are fed again
 INSERT INTO silent SELECT now() - g * interval '1 minute' FROM generate_series(0, 119) g;
 INSERT INTO dropping SELECT localtimestamp - g * interval '1 minute' FROM generate_series(0, 59) g;

@@ -34,6 +34,17 @@ SELECT s, dataeng_internal._schedule_next(s, '2026-12-02 10:07:30+00') AS next
     '@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually',
     '30 seconds', '1 minute', '1 day 2 hours', '  @DAILY  '
   ]) AS s;
+-- an interval is added in UTC whatever the session's TimeZone (in Paris,
+-- "1 day" across the change to summer time was 23 hours, in UTC 24: the
+-- first run, computed by schedule() in the caller's zone, and the next
+-- ones, by the scheduler in the server's, disagreed)
+SET TimeZone = 'Europe/Paris';
+SELECT dataeng_internal._schedule_next('1 day', '2026-03-28 12:00+00') AT TIME ZONE 'UTC' AS one_day,
+       dataeng_internal._schedule_next('1 month', '2026-10-15 12:00+00') AT TIME ZONE 'UTC' AS one_month;
+SET TimeZone = 'America/New_York';
+SELECT dataeng_internal._schedule_next('1 day', '2026-03-08 12:00+00') AT TIME ZONE 'UTC' AS one_day;
+SET TimeZone = 'UTC';
+SELECT dataeng_internal._schedule_next('1 day', '2026-03-28 12:00+00') AT TIME ZONE 'UTC' AS one_day;
 
 -- bad schedules: the error names the offending part
 CREATE FUNCTION schedule_error(s text) RETURNS text LANGUAGE plpgsql AS $$
@@ -49,6 +60,7 @@ END;
 $$;
 SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '61 * * * *',
+    '4294967296 * * * *',        -- named as written (it was "Value 4294")
     '* 24 * * *',
     '* * 0 * *',
     '* * * 13 *',

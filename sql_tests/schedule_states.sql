@@ -19,5 +19,20 @@ SELECT r.status, r.error_message, r.finished_at >= r.started_at AS finished,
        j.last_finished_at >= r.started_at AS job_finished
   FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'st_stopped';
 SELECT dataeng.unschedule('st_stopped');
+
+-- a job whose owner role was dropped is marked broken when due, with the
+-- reason (it was silently never started, shown due and ok: the due jobs
+-- are read joined with their owner's role)
+CREATE ROLE regress_st_gone LOGIN;
+SET ROLE regress_st_gone;
+SELECT dataeng.schedule('st_gone', '@yearly', 'SELECT 1') > 0 AS scheduled;
+RESET ROLE;
+DROP ROLE regress_st_gone;
+SELECT dataeng.job_run_now('st_gone');
+SELECT wait_for($$SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'st_gone'$$) AS broken;
+SELECT regexp_replace(broken, '\d+', 'N') AS broken, run_now, last_status FROM dataeng.jobs WHERE job_name = 'st_gone';
+SELECT state, regexp_replace(reason, '\d+', 'N') AS reason FROM dataeng.pipeline_status WHERE name = 'st_gone';
+SELECT count(*) AS runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'st_gone';
+SELECT dataeng.unschedule('st_gone');
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng;

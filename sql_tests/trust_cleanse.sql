@@ -70,4 +70,12 @@ SELECT dataeng.convert_unit(-500, 'C', 'K');
 SELECT dataeng.convert_unit(-1, 'K', 'K');
 SELECT dataeng.convert_unit(-460, '°F', '°F');
 
+-- SI mega symbols whose lower case is a milli unit are no unit, not a
+-- guess (case-insensitive matching read 5 Mg, five tonnes, as 5 mg; ML, a
+-- megalitre, as a millilitre); capitals that are no SI symbol (MG, MM) stay
+-- the milli unit of text written in capitals
+SELECT q, (dataeng.parse_quantity(q)).* FROM unnest(ARRAY['5 Mg', '5Mg', '5 Mm', '5 ML', '5 Ml', '5 Ms',
+                                                         '5 MG', '5 MM', '5 mL', '5 M']) q;
+SELECT dataeng.convert_unit(5, 'Mg', 'kg');
+
 DROP EXTENSION dataeng;

@@ -141,5 +141,77 @@ SELECT * FROM tr.priced ORDER BY id;
 SELECT * FROM dataeng.validate('tr.released', NULL);
 SELECT dataeng.quarantine_release(NULL);
 
+-- date/time range bounds are read as the caller means them when the rule
+-- is added (as a CHECK constraint's constants are) and stored in a form
+-- that reads back the same under any DateStyle, TimeZone or IntervalStyle:
+-- stored as written, '01/02/2026' was 2 January under MDY and 1 February
+-- under DMY, so a row passed or failed by the settings of whoever checked
+CREATE TABLE tr.moments (id int PRIMARY KEY, d date, ts timestamptz, t timestamp, iv interval, tm time);
+INSERT INTO tr.moments VALUES (1, '2026-01-15', '2026-01-01 08:00+00', '2026-01-01 04:00', '-1 day', '22:00');
+BEGIN;
+SET LOCAL DateStyle = 'ISO, DMY';
+SET LOCAL TimeZone = 'America/New_York';
+SET LOCAL IntervalStyle = 'sql_standard';
+SELECT dataeng.rule_add('tr.moments', 'd', 'range', 'd', '{"min": "01/02/2026", "max": "infinity"}');
+SELECT dataeng.rule_add('tr.moments', 'ts', 'range', 'ts', '{"min": "2026-01-01 05:00"}');
+SELECT dataeng.rule_add('tr.moments', 't', 'range', 't', '{"min": "01/01/2026 05:00"}');
+SELECT dataeng.rule_add('tr.moments', 'iv', 'range', 'iv', '{"min": "-1 2:00:00"}');
+SELECT dataeng.rule_add('tr.moments', 'tm', 'range', 'tm', '{"max": "9:00 pm"}');
+COMMIT;
+SELECT rule_name, params FROM dataeng.rules WHERE table_name = 'tr.moments'::regclass ORDER BY 1;
+-- the same failures whatever the checking session's settings
+SELECT rule_name, failed FROM dataeng.validate('tr.moments') ORDER BY 1;
+BEGIN;
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SET LOCAL IntervalStyle = 'postgres';
+SELECT rule_name, failed FROM dataeng.validate('tr.moments') ORDER BY 1;
+ROLLBACK;
+-- a bound that is no date is still refused by the body, with its reason
+SELECT dataeng.rule_add('tr.moments', 'bad', 'range', 'd', '{"min": "soon"}');
+-- accepted_values on a date/time column: its values are stored the same
+-- way and compared in the column's type, not as text (the text form of the
+-- column, '01/15/2026' under DateStyle SQL, matched no listed value)
+CREATE DOMAIN tr.moment AS timestamptz;
+CREATE TABLE tr.listed (id int PRIMARY KEY, d date, ts timestamp(3) with time zone, m tr.moment, iv interval day);
+INSERT INTO tr.listed VALUES (1, '2026-01-15', '2026-01-01 10:00+00', '2026-01-01 10:00+00', '1 day');
+BEGIN;
+SET LOCAL DateStyle = 'ISO, DMY';
+SET LOCAL TimeZone = 'America/New_York';
+SELECT dataeng.rule_add('tr.listed', 'd', 'accepted_values', 'd', '{"values": ["15/01/2026", "01/02/2026"]}');
+SELECT dataeng.rule_add('tr.listed', 'ts', 'accepted_values', 'ts', '{"values": ["2026-01-01 05:00"]}');
+SELECT dataeng.rule_add('tr.listed', 'm', 'accepted_values', 'm', '{"values": ["2026-01-01 05:00"]}');
+SELECT dataeng.rule_add('tr.listed', 'iv', 'accepted_values', 'iv', '{"values": ["1 day"]}');
+COMMIT;
+SELECT rule_name, params FROM dataeng.rules WHERE table_name = 'tr.listed'::regclass ORDER BY 1;
+BEGIN;
+SET LOCAL DateStyle = 'SQL, MDY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SET LOCAL IntervalStyle = 'sql_standard';
+SELECT rule_name, failed FROM dataeng.validate('tr.listed') ORDER BY 1;
+SELECT dataeng.guard_enable('tr.listed');
+INSERT INTO tr.listed VALUES (2, '2026-02-01', '2026-01-01 19:00+09', '2026-01-01 19:00+09', '1 day');
+SELECT count(*) AS rows_in FROM tr.listed;
+ROLLBACK;
+-- a value that is no date is refused (as text, it could never match)
+SELECT dataeng.rule_add('tr.listed', 'bad', 'accepted_values', 'd', '{"values": ["2026-01-15", "x"]}');
+
+-- a dropped relation's rules go with it (kept, each named an oid no
+-- relation had, which pg_dump wrote as a number and a restore gave to
+-- whichever relation had it in the new cluster), whoever drops it: here a
+-- role that may not write dataeng.rules, then a schema dropped with its tables
+CREATE ROLE regress_tr_dropper;
+CREATE SCHEMA tr_own AUTHORIZATION regress_tr_dropper;
+SET ROLE regress_tr_dropper;
+CREATE TABLE tr_own.t (id int PRIMARY KEY, amount int);
+SELECT dataeng.rule_add('tr_own.t', 'pos', 'range', 'amount', '{"min": 0}') > 0 AS added;
+DROP TABLE tr_own.t;
+RESET ROLE;
+SELECT count(*) AS rules_of_dropped FROM dataeng.rules r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = r.table_name);
+SELECT count(*) > 0 AS schema_has_rules FROM dataeng.rules WHERE table_name::text LIKE 'tr.%';
 DROP SCHEMA tr CASCADE;
+SELECT count(*) AS rules_left FROM dataeng.rules;
+DROP SCHEMA tr_own;
+DROP ROLE regress_tr_dropper;
 DROP EXTENSION dataeng;

@@ -605,3 +605,15 @@ CREATE TABLE dataeng_internal.cdc_batch_tables (
   PRIMARY KEY (tick_id, table_oid)
 );
 CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);
+
+-- Validation (rules.sql): a dropped relation's rules go with it (an sql_drop
+-- event trigger; the function is created empty here for the trigger to
+-- name, rules.sql's definition replaces it), and the rules of relations
+-- dropped before are deleted: each named an oid no relation has, which a
+-- restore gave to whichever relation had that oid in the new cluster.
+CREATE FUNCTION dataeng_internal._rules_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_rules_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._rules_on_drop();
+DELETE FROM dataeng.rules r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.table_name::oid);

@@ -555,12 +555,65 @@ dataeng_parse_date(PG_FUNCTION_ARGS)
 	PG_RETURN_DATEADT(date2j(p.year, p.month, p.day) - POSTGRES_EPOCH_JDATE);
 }
 
+/*
+ * tz_numeric_offset
+ *		Whether tz is a bare numeric UTC offset, "+05", "+0530", "-03:00"
+ *		(hours 0..15, minutes 0..59); if so, *offset is it in seconds east
+ *		of Greenwich, as ISO 8601 and the value's own offsets count.
+ *		PostgreSQL takes such a zone name as POSIX, west of Greenwich
+ *		positive: "+05:00" would have been read five hours the other way
+ *		from the same offset written in the value.  Any other tz starting
+ *		with a sign ("+16", "+05:3") raises 22023 rather than be read that
+ *		way.
+ */
+static bool
+tz_numeric_offset(const char *tz, int *offset)
+{
+	const char *c = tz;
+	int			sign,
+				hours = 0,
+				minutes = 0,
+				digits = 0;
+
+	if (*c != '+' && *c != '-')
+		return false;
+	sign = (*c == '-') ? -1 : 1;
+	c++;
+	while (isdigit((unsigned char) *c) && digits < 2)
+		hours = hours * 10 + (*c++ - '0'), digits++;
+	if (digits == 0)
+		goto bad;
+	if (*c == ':')
+		c++;
+	if (*c != '\0')
+	{
+		if (!isdigit((unsigned char) c[0]) || !isdigit((unsigned char) c[1]) || c[2] != '\0')
+			goto bad;
+		minutes = (c[0] - '0') * 10 + (c[1] - '0');
+	}
+	else if (c[-1] == ':')
+		goto bad;
+	if (hours > 15 || minutes > 59)
+		goto bad;
+	*offset = sign * (hours * 3600 + minutes * 60);
+	return true;
+
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid time zone offset \"%s\"", tz),
+			 errdetail("A time zone given as an offset is a sign, hours 0 to 15 and optionally minutes: +05, +0530, -03:00."),
+			 errhint("Offsets are read as ISO 8601 writes them, east of Greenwich positive; or give a time zone name such as Europe/Paris.")));
+	return false;				/* not reached */
+}
+
 PG_FUNCTION_INFO_V1(dataeng_parse_timestamp);
 
 /*
  * dataeng_parse_timestamp
  *		The moment written in the text: its own offset if it has one, else
- *		the time zone tz (a name PostgreSQL knows; UTC by default).
+ *		the time zone tz (a name PostgreSQL knows, or a numeric offset read
+ *		as ISO 8601 writes it, east positive; UTC by default).
  */
 Datum
 dataeng_parse_timestamp(PG_FUNCTION_ARGS)
@@ -571,16 +624,24 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 	char	   *tz = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ?
 		text_to_cstring(PG_GETARG_TEXT_PP(2)) : "UTC";
 	char		buf[128];
+	int			tz_offset;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = PG_GETARG_TEXT_PP(0);
 	if (!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
+	if (!p.has_tz && tz_numeric_offset(tz, &tz_offset))
+	{
+		p.has_tz = true;
+		p.tz_offset = tz_offset;
+	}
+	/* the sign apart: an offset under an hour west (-00:30) has 0 hours */
 	if (p.has_tz)
-		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d%+03d:%02d",
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d%c%02d:%02d",
 				 p.year, p.month, p.day, p.hour, p.minute, p.second, p.usec,
-				 p.tz_offset / 3600, abs(p.tz_offset % 3600) / 60);
+				 p.tz_offset < 0 ? '-' : '+',
+				 abs(p.tz_offset) / 3600, abs(p.tz_offset) % 3600 / 60);
 	else
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d",
 				 p.year, p.month, p.day, p.hour, p.minute, p.second, p.usec);

@@ -25,12 +25,16 @@
 /*
  * utf8_nfc_chars
  *		The NFC characters of a UTF-8 string (verified by the validator).
+ *		Decoded as UTF-8 whatever the database encoding: the validator
+ *		judged these bytes as UTF-8, and the normal form is written back as
+ *		UTF-8 (in a SQL_ASCII database, decoding in the database encoding
+ *		took each byte of a character for a character of its own).
  */
 static pg_wchar *
 utf8_nfc_chars(const char *s, int len)
 {
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
-	int			n = pg_mb2wchar_with_len(s, w, len);
+	int			n = pg_encoding_mb2wchar_with_len(PG_UTF8, s, w, len);
 	bool		ascii = true;
 
 	w[n] = 0;

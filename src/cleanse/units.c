@@ -82,6 +82,22 @@ static const Unit units[] = {
 };
 
 /*
+ * mega_spelling
+ *		Whether s (len bytes, trimmed) is the SI symbol of a mega unit whose
+ *		lower case is a milli unit: Mg (megagram, a tonne), Mm, Ms, and ML
+ *		or Ml (megalitre, as water is metered).  Case-insensitive matching
+ *		read them as mg, mm, ms and ml, a factor of 10^9 away; they are
+ *		no unit here rather than a guess (an all-capitals MG, MM or MS is
+ *		no SI symbol, and stays the milli unit of text written in capitals).
+ */
+static bool
+mega_spelling(const char *s, int len)
+{
+	return len == 2 && s[0] == 'M' &&
+		(s[1] == 'g' || s[1] == 'm' || s[1] == 's' || s[1] == 'L' || s[1] == 'l');
+}
+
+/*
  * find_unit
  *		The unit spelled s (any case, surrounding spaces ignored), or NULL.
  */
@@ -95,7 +111,7 @@ find_unit(const char *s, int len)
 		s++, len--;
 	while (len > 0 && isspace((unsigned char) s[len - 1]))
 		len--;
-	if (len == 0 || len >= (int) sizeof(key))
+	if (len == 0 || len >= (int) sizeof(key) || mega_spelling(s, len))
 		return NULL;
 	for (int i = 0; i < len; i++)
 		key[n++] = (s[i] & 0x80) ? s[i] : pg_ascii_tolower(s[i]);
@@ -137,6 +153,9 @@ unit_arg(text *t)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown unit \"%s\"", text_to_cstring(t)),
+				 mega_spelling(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) ?
+				 errdetail("By SI, \"%s\" is a mega unit (10^6), not the milli unit of its lower case, which it would otherwise have been read as.",
+						   text_to_cstring(t)) : 0,
 				 errhint("Known dimensions: mass, length, volume, area, temperature, time; see docs/cleanse.md for the spellings.")));
 	return u;
 }

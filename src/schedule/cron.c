@@ -90,8 +90,15 @@ cron_value(const char **p, int field, int *out, const char *whole, bool report)
 			s++;
 		}
 		if (v < field_min[field] || v > field_max[field])
-			CRON_FAIL("Value %ld of the %s field is out of range %d-%d.", v, field_names[field],
+		{
+			/* the number as written (reading stopped past 1000) */
+			int			digits = 0;
+
+			while (isdigit((unsigned char) (*p)[digits]))
+				digits++;
+			CRON_FAIL("Value %.*s of the %s field is out of range %d-%d.", digits, *p, field_names[field],
 					  field_min[field], field_max[field]);
+		}
 		*out = (int) v;
 		*p = s;
 		return true;
@@ -472,9 +479,18 @@ schedule_next(const char *sched, TimestampTz after)
 											 IntervalPGetDatum(&iv),
 											 IntervalPGetDatum(&zero))))
 			CRON_FAIL("An interval schedule must be positive.");
-		return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													   TimestampTzGetDatum(after),
-													   IntervalPGetDatum(&iv)));
+		/*
+		 * Added in UTC, as cron expressions are read: a timestamptz is UTC
+		 * inside, and timestamp arithmetic on it adds days and months with
+		 * no zone.  timestamptz_pl_interval added them in the session's
+		 * TimeZone, so "1 day" was 23 or 25 hours across a DST change in
+		 * one zone and 24 in another: the first run (computed by
+		 * schedule(), in the caller's zone) and the next ones (by the
+		 * scheduler, in the server's) disagreed.
+		 */
+		return DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
+													 TimestampGetDatum(after),
+													 IntervalPGetDatum(&iv)));
 	}
 	if (strpbrk(sched, "*/,") != NULL)
 		CRON_FAIL("A cron expression has 5 fields (minute, hour, day of month, month, day of week); this one has %d.",

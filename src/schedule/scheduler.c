@@ -486,6 +486,56 @@ terminate_overdue(void)
 }
 
 /*
+ * break_ownerless_jobs
+ *		Due jobs whose owner role was dropped (the job names an oid no role
+ *		has) are marked broken with the reason and logged once as a
+ *		WARNING: the due-jobs query joins the owner's role, so such a job
+ *		was silently never run while dataeng.jobs and pipeline_status
+ *		showed it due and ok; and a dump writes the owner as a bare oid,
+ *		which a restore may give to another role.
+ */
+static void
+break_ownerless_jobs(TimestampTz now)
+{
+	uint64		n;
+	int64	   *ids;
+	Oid		   *owners;
+
+	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid FROM dataeng.jobs j "
+							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
+							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
+							  "   AND j.broken IS NULL "
+							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r "
+							  "                    WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid) "
+							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
+							  1, (Oid[]) {TIMESTAMPTZOID}, (Datum[]) {TimestampTzGetDatum(now)},
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs without an owner");
+	n = SPI_processed;
+	if (n == 0)
+		return;
+	ids = palloc(n * sizeof(int64));
+	owners = palloc(n * sizeof(Oid));
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		owners[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *reason = psprintf("its owner role (oid %u) was dropped", owners[i]);
+
+		ereport(WARNING,
+				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
+						ids[i], get_database_name(MyDatabaseId), reason),
+				 errhint("A superuser can drop it with dataeng.unschedule(), or a role schedule it again under its name.")));
+		sched_job_break(ids[i], reason);
+	}
+}
+
+/*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
  *		(so that the caller retries soon).
@@ -524,6 +574,8 @@ start_due_jobs(bool *warned_slots)
 
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
 		Max(1, dataeng_max_parallel_jobs / 2);
+
+	break_ownerless_jobs(now);
 
 	/*
 	 * Due jobs (and those whose run waits for a slot, even if paused

@@ -29,6 +29,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -57,6 +58,155 @@ DATAENG_ENTRY_QUIET(dataeng_guard_enable, "_guard_enable")
 DATAENG_ENTRY_QUIET(dataeng_guard_disable, "_guard_disable")
 DATAENG_ENTRY_QUIET(dataeng_validate, "_validate")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
+
+/*
+ * canonical_bound
+ *		A range bound written for a date/time column, as text that reads
+ *		back as the same value whatever the session's DateStyle, TimeZone
+ *		and IntervalStyle: read with the type's input function under the
+ *		caller's settings (as a CHECK constraint's constant is), written in
+ *		ISO style, timestamptz in UTC, intervals in ISO 8601.  Stored as
+ *		written, '01/02/2026' was 2 January or 1 February depending on
+ *		the DateStyle of whoever validated or wrote a guarded row, and
+ *		'2026-01-01 05:00' on a timestamptz column depended on TimeZone.
+ *		NULL when the text does not read as the type (the body says why).
+ *		Only the built-in date/time types: their input functions run no
+ *		code of the table's owner.
+ */
+static char *
+canonical_bound(Oid basetype, const char *bound)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *result = NULL;
+	Oid			infunc,
+				ioparam,
+				outfunc;
+	bool		varlena;
+
+	getTypeInputInfo(basetype, &infunc, &ioparam);
+	getTypeOutputInfo(basetype, &outfunc, &varlena);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		Datum		value = OidInputFunctionCall(infunc, (char *) bound, ioparam, -1);
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("DateStyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("IntervalStyle", "iso_8601", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		result = OidOutputFunctionCall(outfunc, value);
+		AtEOXact_GUC(false, nestlevel);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * datetime_column
+ *		The base type of a column when it is a built-in date/time type,
+ *		else InvalidOid.
+ */
+static Oid
+datetime_column(Oid relid, const char *column)
+{
+	AttrNumber	attnum;
+	Oid			basetype;
+
+	if (column == NULL || get_rel_relkind(relid) == '\0')
+		return InvalidOid;
+	attnum = get_attnum(relid, column);
+	if (attnum <= 0)
+		return InvalidOid;
+	basetype = getBaseType(get_atttype(relid, attnum));
+	if (basetype != DATEOID && basetype != TIMESTAMPOID && basetype != TIMESTAMPTZOID &&
+		basetype != TIMEOID && basetype != TIMETZOID && basetype != INTERVALOID)
+		return InvalidOid;
+	return basetype;
+}
+
+/*
+ * canonical_params
+ *		params of a range rule (its string min and max) or accepted_values
+ *		rule (its values, when all are strings) on a date/time column with
+ *		those values made canonical (canonical_bound); params unchanged
+ *		otherwise.
+ */
+static Jsonb *
+canonical_params(Oid relid, const char *kind, const char *column, Jsonb *params)
+{
+	Oid			basetype;
+	StringInfoData obj;
+
+	if (!JB_ROOT_IS_OBJECT(params) || (basetype = datetime_column(relid, column)) == InvalidOid)
+		return params;
+	initStringInfo(&obj);
+	if (strcmp(kind, "range") == 0)
+	{
+		static const char *const keys[] = {"min", "max"};
+
+		for (int i = 0; i < (int) lengthof(keys); i++)
+		{
+			JsonbValue *v = getKeyJsonValueFromContainer(&params->root, keys[i], strlen(keys[i]), NULL);
+			char	   *canon;
+
+			if (v == NULL || v->type != jbvString ||
+				(canon = canonical_bound(basetype, pnstrdup(v->val.string.val, v->val.string.len))) == NULL)
+				continue;
+			appendStringInfoString(&obj, obj.len == 0 ? "{" : ", ");
+			escape_json(&obj, keys[i]);
+			appendStringInfoString(&obj, ": ");
+			escape_json(&obj, canon);
+		}
+	}
+	else if (strcmp(kind, "accepted_values") == 0)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&params->root, "values", 6, NULL);
+		JsonbIterator *it;
+		JsonbValue	elem;
+		JsonbIteratorToken tok;
+
+		if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+			return params;
+		appendStringInfoString(&obj, "{\"values\": [");
+		it = JsonbIteratorInit(v->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+		{
+			char	   *canon;
+
+			if (tok != WJB_ELEM)
+				continue;
+			if (elem.type != jbvString ||
+				(canon = canonical_bound(basetype, pnstrdup(elem.val.string.val, elem.val.string.len))) == NULL)
+				return params;	/* the body refuses it, or compares it as is */
+			if (obj.data[obj.len - 1] != '[')
+				appendStringInfoString(&obj, ", ");
+			escape_json(&obj, canon);
+		}
+		appendStringInfoChar(&obj, ']');
+	}
+	if (obj.len == 0)
+		return params;
+	appendStringInfoChar(&obj, '}');
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
+											  DirectFunctionCall1(jsonb_in, CStringGetDatum(obj.data))));
+}
 
 PG_FUNCTION_INFO_V1(dataeng_rule_add);
 
@@ -129,6 +279,16 @@ dataeng_rule_add(PG_FUNCTION_ARGS)
 			}
 		}
 	}
+	/*
+	 * date/time values of a range or accepted_values rule, read as the
+	 * caller means them, stored canonical
+	 */
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) && !PG_ARGISNULL(4))
+		fcinfo->args[4].value =
+			JsonbPGetDatum(canonical_params(PG_GETARG_OID(0),
+											text_to_cstring(PG_GETARG_TEXT_PP(2)),
+											text_to_cstring(PG_GETARG_TEXT_PP(3)),
+											DatumGetJsonbP(fcinfo->args[4].value)));
 	return dataeng_entry_call_body_quiet(fcinfo, "_rule_add");
 }
 
