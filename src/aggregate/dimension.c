@@ -67,7 +67,6 @@
 #include "parser/parse_coerce.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
-#include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -86,6 +85,7 @@
 
 #include "common/common.h"
 #include "aggregate/aggregate.h"
+#include "aggregate/btwalk.h"
 #include "cdc/cdc.h"
 
 /* leading columns of a result row */
@@ -496,14 +496,10 @@ typedef struct DimApply
 	MemoryContext scancxt;		/* the index scan's (it allocates lazily) */
 	/* the lookups' walk along the index's leaves (dim_walk_tids) */
 	bool		walk;			/* usable (else da->scan looks each key up) */
-	BTScanInsert inskey;
-	BlockNumber leaf;			/* where the last lookup ended, or none */
-	Datum		lastkey;		/* that lookup's key (copied into walkcxt) */
+	BtWalk		bw;
+	Datum		lastkey;		/* the last lookup's key (copied into walkcxt) */
 	MemoryContext walkcxt;
 	IndexFetchTableData *fetch;
-	ItemPointerData *tids;		/* the entries of a key */
-	int			ntids;
-	int			maxtids;
 } DimApply;
 
 static void dim_walk_begin(DimApply *da);
@@ -788,24 +784,14 @@ dim_apply_end(DimApply *da)
  *
  * The keys are looked up in ascending order (mostly: see
  * dim_sort_collation()), several of them on each leaf page of the index
- * for a few percent of the rows changed.  An index scan would descend
- * from the root for each; instead the lookup starts from the leaf where
- * the previous one ended when its key is greater than the previous key:
- * every entry greater than that key is on that leaf or to its right (a
- * page split moves entries right, a page deleted gives its key space to
- * its right sibling, and a page deleted is not reused while this
- * transaction runs), so the key is searched there when it is not past the
- * leaf's high key, else on its right sibling, else from the root again.
- * Entries of the key are collected as _bt_readpage() collects them (entries
- * marked dead skipped, those of a posting list each), across right
- * siblings while they go on, each leaf locked while it is read and
- * released after (no pin kept across the writes) and, under SERIALIZABLE,
- * predicate-locked as an index scan locks the leaves it reads (a key
- * found absent too); the rows they lead to
- * are then fetched as an index scan fetches them (the first visible one
- * is the key's row).  Used with an ascending index whose entries are
- * ordered by key and heap TID (not one built before PostgreSQL 12 and
- * upgraded in place), else the index scan looks each key up.
+ * for a few percent of the rows changed: each lookup walks the index's
+ * leaves from where the previous one ended (btwalk.c) when its key is
+ * greater than the previous key by the index's comparison, else descends
+ * from the root.  The rows its entries lead to are then fetched as an
+ * index scan fetches them (the first visible one is the key's row).  Used
+ * with an ascending B-tree index whose entries are ordered by key and heap
+ * TID (not one built before PostgreSQL 12 and upgraded in place), else the
+ * index scan looks each key up.
  *-------------------------------------------------------------------------
  */
 static void
@@ -814,170 +800,32 @@ dim_walk_begin(DimApply *da)
 	Relation	idx = da->idxrel;
 
 	da->walk = false;
-	da->leaf = InvalidBlockNumber;
 	if (idx->rd_rel->relam != BTREE_AM_OID || (idx->rd_indoption[0] & INDOPTION_DESC))
 		return;
-	da->inskey = _bt_mkscankey(idx, NULL);
-	/* (without a tuple _bt_mkscankey() assumes the current layout) */
-	_bt_metaversion(idx, &da->inskey->heapkeyspace, &da->inskey->allequalimage);
-	if (!da->inskey->heapkeyspace)
+	if (!btwalk_begin(&da->bw, idx, 1))
 		return;
-	da->inskey->keysz = 1;
-	da->inskey->scantid = NULL;
-	da->inskey->anynullkeys = false;
-	da->inskey->scankeys[0].sk_flags &= ~SK_ISNULL;
 	da->walkcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension walk",
 										ALLOCSET_SMALL_SIZES);
 	da->fetch = table_index_fetch_begin(da->rel);
-	da->maxtids = 8;
-	da->tids = palloc(sizeof(ItemPointerData) * da->maxtids);
 	da->walk = true;
-}
-
-/* the entries of the key on leaf page (locked) from offnum on, into da->tids */
-static bool
-dim_walk_collect(DimApply *da, Page page, OffsetNumber offnum)
-{
-	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-
-	for (; offnum <= maxoff; offnum++)
-	{
-		ItemId		iid = PageGetItemId(page, offnum);
-		IndexTuple	itup;
-		int			n;
-		int			j;
-
-		if (_bt_compare(da->idxrel, da->inskey, page, offnum) != 0)
-			return true;		/* past the key's entries */
-		if (ItemIdIsDead(iid))
-			continue;
-		itup = (IndexTuple) PageGetItem(page, iid);
-		n = BTreeTupleIsPosting(itup) ? BTreeTupleGetNPosting(itup) : 1;
-		if (da->ntids + n > da->maxtids)
-		{
-			da->maxtids = Max(da->maxtids * 2, da->ntids + n);
-			da->tids = repalloc(da->tids, sizeof(ItemPointerData) * da->maxtids);
-		}
-		for (j = 0; j < n; j++)
-			da->tids[da->ntids++] = BTreeTupleIsPosting(itup) ?
-				*BTreeTupleGetPostingN(itup, j) : itup->t_tid;
-	}
-	return false;				/* they may go on to the right */
-}
-
-/* the first offset on a leaf page whose entry is >= the key */
-static OffsetNumber
-dim_walk_binsrch(DimApply *da, Page page)
-{
-	BTPageOpaque opaque = BTPageGetOpaque(page);
-	OffsetNumber low = P_FIRSTDATAKEY(opaque);
-	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
-
-	while (high > low)
-	{
-		OffsetNumber mid = low + (high - low) / 2;
-
-		if (_bt_compare(da->idxrel, da->inskey, page, mid) > 0)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low;
 }
 
 /*
  * dim_walk_tids
- *		The heap TIDs of the index entries of key into da->tids.
+ *		The heap TIDs of the index entries of key into da->bw.tids.
  */
 static void
 dim_walk_tids(DimApply *da, Datum key)
 {
-	Relation	idx = da->idxrel;
-	Snapshot	snapshot = da->estate->es_snapshot;
-	ScanKey		sk = &da->inskey->scankeys[0];
-	Buffer		buf = InvalidBuffer;
-	Page		page;
-	BTPageOpaque opaque;
-	bool		done;
+	ScanKey		sk = &da->bw.inskey->scankeys[0];
+	bool		isnull = false;
+	bool		after;
 	MemoryContext old;
 
-	sk->sk_argument = key;
-	da->ntids = 0;
-	pgstat_count_index_scan(idx);
-
-	/* from the previous lookup's leaf, when the key comes after its key */
-	if (da->leaf != InvalidBlockNumber &&
-		DatumGetInt32(FunctionCall2Coll(&sk->sk_func, sk->sk_collation, key, da->lastkey)) > 0)
-	{
-		int			steps;
-
-		buf = _bt_getbuf(idx, da->leaf, BT_READ);
-		for (steps = 0;; steps++)
-		{
-			page = BufferGetPage(buf);
-			TestForOldSnapshot(snapshot, idx, page);
-			opaque = BTPageGetOpaque(page);
-			if (!P_ISLEAF(opaque))
-			{
-				/* (not reused while this transaction runs: never seen) */
-				_bt_relbuf(idx, buf);
-				buf = InvalidBuffer;
-				break;
-			}
-			if (!P_IGNORE(opaque) &&
-				(P_RIGHTMOST(opaque) || _bt_compare(idx, da->inskey, page, P_HIKEY) <= 0))
-				break;			/* the key's place is on this leaf */
-			if (P_RIGHTMOST(opaque) || (steps >= 1 && !P_IGNORE(opaque)))
-			{
-				/* far to the right: from the root */
-				_bt_relbuf(idx, buf);
-				buf = InvalidBuffer;
-				break;
-			}
-			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
-		}
-	}
-	if (!BufferIsValid(buf))
-	{
-		BTStack		stack = _bt_search(idx, da->inskey, &buf, BT_READ, snapshot);
-
-		_bt_freestack(stack);
-		if (!BufferIsValid(buf))
-		{
-			/* an empty index: locked whole, as _bt_first() locks it */
-			PredicateLockRelation(idx, snapshot);
-			da->leaf = InvalidBlockNumber;
-			return;
-		}
-	}
-	page = BufferGetPage(buf);
-	opaque = BTPageGetOpaque(page);
-	/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
-	PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
-
-	/* the key's entries, across right siblings while they go on */
-	done = dim_walk_collect(da, page, dim_walk_binsrch(da, page));
-	while (!done)
-	{
-		if (P_RIGHTMOST(opaque) || _bt_compare(idx, da->inskey, page, P_HIKEY) < 0)
-			break;
-		do
-		{
-			if (P_RIGHTMOST(opaque))
-				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(idx));
-			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
-			page = BufferGetPage(buf);
-			TestForOldSnapshot(snapshot, idx, page);
-			opaque = BTPageGetOpaque(page);
-		} while (P_IGNORE(opaque));
-		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
-		done = dim_walk_collect(da, page, P_FIRSTDATAKEY(opaque));
-	}
-
-	da->leaf = BufferGetBlockNumber(buf);
-	_bt_relbuf(idx, buf);
-	/* counted as an index scan's are (pg_stat_user_indexes) */
-	pgstat_count_index_tuples(idx, da->ntids);
+	/* from the previous lookup's leaf only when the key comes after its key */
+	after = da->bw.leaf != InvalidBlockNumber &&
+		DatumGetInt32(FunctionCall2Coll(&sk->sk_func, sk->sk_collation, key, da->lastkey)) > 0;
+	btwalk_tids(&da->bw, &key, &isnull, after, da->estate->es_snapshot);
 	MemoryContextReset(da->walkcxt);
 	old = MemoryContextSwitchTo(da->walkcxt);
 	da->lastkey = datumCopy(key, da->typbyval[0], da->typlen[0]);
@@ -999,9 +847,9 @@ dim_lookup(DimApply *da, Datum key)
 	{
 		/* the key's entries, then the row each leads to, as a scan's */
 		dim_walk_tids(da, key);
-		for (i = 0; i < da->ntids && !found; i++)
+		for (i = 0; i < da->bw.ntids && !found; i++)
 		{
-			ItemPointerData tid = da->tids[i];
+			ItemPointerData tid = da->bw.tids[i];
 			bool		call_again = false;
 			bool		all_dead = false;
 

@@ -80,9 +80,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
-#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
-#include "storage/predicate.h"
 #include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -96,6 +94,7 @@
 
 #include "common/common.h"
 #include "aggregate/aggregate.h"
+#include "aggregate/btwalk.h"
 
 /* rows of values new to their groups inserted together */
 #define SIDE_INSERT_BATCH 1000
@@ -544,209 +543,16 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
  * The lookups' walk along the leaves of the measure's unique index
  *
  * The pairs are looked up in the index's order, each after the one
- * before; with a few percent of the side rows changed, several of them on
- * each leaf page.  An index scan would descend from the root for each;
- * instead a lookup starts from the leaf where the previous one ended (as
- * the dimensions' do, src/aggregate/dimension.c): every entry after that
- * key is on that leaf or to its right (a page split moves entries right, a
- * page deleted gives its key space to its right sibling, and a page
- * deleted is not reused while this transaction runs), so the key is
- * searched there when it is not past the leaf's high key, else on its
- * right sibling, else from the root again.  The entries of the key are
- * collected as _bt_readpage() collects them (entries marked dead skipped,
- * those of a posting list each), across right siblings while they go on,
- * each leaf locked while it is read and released after (no pin kept
- * across the writes), predicate-locked as an index scan locks the leaves
- * it reads; the rows they lead to are fetched as an index scan fetches
+ * before (the changes are sorted by the index's comparisons and a pair's
+ * rows added up into one); with a few percent of the side rows changed,
+ * several of them on each leaf page.  Each lookup walks the index's leaves
+ * from where the previous one ended (btwalk.c, as the dimensions' lookups
+ * do); the rows its entries lead to are fetched as an index scan fetches
  * them.  Only with an index whose entries are ordered by key and heap TID
  * (not one built before PostgreSQL 12 and upgraded in place): else each
  * pair is looked up with an index scan.
  *-------------------------------------------------------------------------
  */
-typedef struct SideWalk
-{
-	Relation	idx;
-	BTScanInsert inskey;
-	BlockNumber leaf;			/* where the last lookup ended, or none */
-	ItemPointerData *tids;		/* the entries of a key */
-	int			ntids;
-	int			maxtids;
-} SideWalk;
-
-/* false when the index cannot be walked so */
-static bool
-side_walk_begin(SideWalk *w, Relation idx)
-{
-	memset(w, 0, sizeof(*w));
-	w->idx = idx;
-	w->leaf = InvalidBlockNumber;
-	w->inskey = _bt_mkscankey(idx, NULL);
-	/* (without a tuple _bt_mkscankey() assumes the current layout) */
-	_bt_metaversion(idx, &w->inskey->heapkeyspace, &w->inskey->allequalimage);
-	if (!w->inskey->heapkeyspace)
-		return false;
-	w->inskey->keysz = IndexRelationGetNumberOfKeyAttributes(idx);
-	w->inskey->nextkey = false;
-	w->inskey->pivotsearch = false;
-	w->inskey->scantid = NULL;
-	w->maxtids = 8;
-	w->tids = palloc(sizeof(ItemPointerData) * w->maxtids);
-	return true;
-}
-
-/* the entries of the key on leaf page (locked) from offnum on, into w->tids */
-static bool
-side_walk_collect(SideWalk *w, Page page, OffsetNumber offnum)
-{
-	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-
-	for (; offnum <= maxoff; offnum++)
-	{
-		ItemId		iid = PageGetItemId(page, offnum);
-		IndexTuple	itup;
-		int			n;
-		int			j;
-
-		if (_bt_compare(w->idx, w->inskey, page, offnum) != 0)
-			return true;		/* past the key's entries */
-		if (ItemIdIsDead(iid))
-			continue;
-		itup = (IndexTuple) PageGetItem(page, iid);
-		n = BTreeTupleIsPosting(itup) ? BTreeTupleGetNPosting(itup) : 1;
-		if (w->ntids + n > w->maxtids)
-		{
-			w->maxtids = Max(w->maxtids * 2, w->ntids + n);
-			w->tids = repalloc(w->tids, sizeof(ItemPointerData) * w->maxtids);
-		}
-		for (j = 0; j < n; j++)
-			w->tids[w->ntids++] = BTreeTupleIsPosting(itup) ?
-				*BTreeTupleGetPostingN(itup, j) : itup->t_tid;
-	}
-	return false;				/* they may go on to the right */
-}
-
-/* the first offset on a leaf page whose entry is >= the key */
-static OffsetNumber
-side_walk_binsrch(SideWalk *w, Page page)
-{
-	BTPageOpaque opaque = BTPageGetOpaque(page);
-	OffsetNumber low = P_FIRSTDATAKEY(opaque);
-	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
-
-	while (high > low)
-	{
-		OffsetNumber mid = low + (high - low) / 2;
-
-		if (_bt_compare(w->idx, w->inskey, page, mid) > 0)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low;
-}
-
-/*
- * side_walk_tids
- *		The heap TIDs of the index entries of the key keys/nulls (the
- *		index's key columns; it comes after the previous lookup's key in the
- *		index's order) into w->tids.  A NULL finds the NULL entries (the
- *		index is NULLS NOT DISTINCT).
- */
-static void
-side_walk_tids(SideWalk *w, const Datum *keys, const bool *nulls, Snapshot snapshot)
-{
-	Relation	idx = w->idx;
-	Buffer		buf = InvalidBuffer;
-	Page		page;
-	BTPageOpaque opaque;
-	bool		done;
-	int			i;
-
-	for (i = 0; i < w->inskey->keysz; i++)
-	{
-		ScanKey		sk = &w->inskey->scankeys[i];
-
-		sk->sk_argument = nulls[i] ? (Datum) 0 : keys[i];
-		if (nulls[i])
-			sk->sk_flags |= SK_ISNULL;
-		else
-			sk->sk_flags &= ~SK_ISNULL;
-	}
-	w->ntids = 0;
-	pgstat_count_index_scan(idx);
-
-	if (w->leaf != InvalidBlockNumber)
-	{
-		int			steps;
-
-		buf = _bt_getbuf(idx, w->leaf, BT_READ);
-		for (steps = 0;; steps++)
-		{
-			page = BufferGetPage(buf);
-			TestForOldSnapshot(snapshot, idx, page);
-			opaque = BTPageGetOpaque(page);
-			if (!P_ISLEAF(opaque))
-			{
-				/* (not reused while this transaction runs: never seen) */
-				_bt_relbuf(idx, buf);
-				buf = InvalidBuffer;
-				break;
-			}
-			if (!P_IGNORE(opaque) &&
-				(P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) <= 0))
-				break;			/* the key's place is on this leaf */
-			if (P_RIGHTMOST(opaque) || (steps >= 1 && !P_IGNORE(opaque)))
-			{
-				/* far to the right: from the root */
-				_bt_relbuf(idx, buf);
-				buf = InvalidBuffer;
-				break;
-			}
-			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
-		}
-	}
-	if (!BufferIsValid(buf))
-	{
-		BTStack		stack = _bt_search(idx, w->inskey, &buf, BT_READ, snapshot);
-
-		_bt_freestack(stack);
-		if (!BufferIsValid(buf))
-		{
-			/* an empty index: locked whole, as _bt_first() locks it */
-			PredicateLockRelation(idx, snapshot);
-			w->leaf = InvalidBlockNumber;
-			return;
-		}
-	}
-	page = BufferGetPage(buf);
-	opaque = BTPageGetOpaque(page);
-	/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
-	PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
-
-	/* the key's entries, across right siblings while they go on */
-	done = side_walk_collect(w, page, side_walk_binsrch(w, page));
-	while (!done)
-	{
-		if (P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) < 0)
-			break;
-		do
-		{
-			if (P_RIGHTMOST(opaque))
-				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(idx));
-			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
-			page = BufferGetPage(buf);
-			TestForOldSnapshot(snapshot, idx, page);
-			opaque = BTPageGetOpaque(page);
-		} while (P_IGNORE(opaque));
-		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
-		done = side_walk_collect(w, page, P_FIRSTDATAKEY(opaque));
-	}
-
-	w->leaf = BufferGetBlockNumber(buf);
-	_bt_relbuf(idx, buf);
-	/* counted as an index scan's are (pg_stat_user_indexes) */
-	pgstat_count_index_tuples(idx, w->ntids);
-}
 
 /*
  * side_insert_batch
@@ -845,7 +651,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	SideChange *changes;
 	int64		n;
 	int64		r;
-	SideWalk	w;
+	BtWalk		w;
 	bool		walk;
 	IndexFetchTableData *fetch = NULL;
 	TupleTableSlot **islots;
@@ -972,7 +778,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	/* the changes, in the index's order (those of a pair one after another) */
 	changes = side_read_changes(side, changesid, measure, katt, nkeys, snap, &order, &n);
 
-	walk = side_walk_begin(&w, idx);
+	walk = btwalk_begin(&w, idx, IndexRelationGetNumberOfKeyAttributes(idx));
 	if (walk)
 		fetch = table_index_fetch_begin(side);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply row",
@@ -1018,7 +824,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 		/* its row, if the group has the value */
 		if (walk)
 		{
-			side_walk_tids(&w, c->keys, c->nulls, snap);
+			btwalk_tids(&w, c->keys, c->nulls, true, snap);
 			for (i = 0; i < w.ntids && !found; i++)
 			{
 				ItemPointerData tid = w.tids[i];

@@ -1,0 +1,262 @@
+/*-------------------------------------------------------------------------
+ *
+ * btwalk.c
+ *		Lookups of keys in a B-tree index, one after another in the
+ *		index's order, walking its leaves.
+ *
+ * The C applies of dimensions (dimension.c, _dim_apply()) and of the
+ * per-value counts of a count(DISTINCT) measure (side_apply.c,
+ * _fact_side_apply()) look their keys up in a unique B-tree index in the
+ * index's order, with a few percent of the rows changed several of them
+ * on each leaf page.  An index scan would descend from the root for each;
+ * instead a lookup starts from the leaf where the previous one ended when
+ * its key comes after the previous key (the caller says so, see
+ * btwalk_tids()): every entry greater than that key is on that leaf or to
+ * its right, so the key is searched there when it is not past the leaf's
+ * high key, else on its right sibling, else from the root again
+ * (_bt_search()).  The entries of the key are collected as _bt_readpage()
+ * collects them (entries marked dead skipped, those of a posting list
+ * each), across right siblings while they go on; the caller fetches the
+ * rows they lead to as an index scan fetches them.
+ *
+ * Why starting from a leaf read before is safe.  Each leaf is share-locked
+ * while it is read and released after: no pin is kept between lookups
+ * (nor across the caller's writes in between).  A pin kept would make a
+ * VACUUM of the table wait for it to clean that leaf, and while the
+ * caller waits on something the VACUUM's session holds (a lock taken in a
+ * CHECK constraint or a trigger), neither would ever go on, a wait the
+ * deadlock detector does not see (sql_tests/specs/dim_walk_vacuum.spec).
+ * So a VACUUM may clean the leaf meanwhile, or delete it, as under any
+ * index scan that moved on, and the leaf remembered (a block number only)
+ * may have been:
+ *	- split: entries only move right, to new right siblings, and the high
+ *	  key tells whether the key's place is still on this leaf;
+ *	- deleted (half-dead or deleted, P_IGNORE): its key space went to its
+ *	  right sibling, and its right link stays valid, so the walk steps
+ *	  right over it, as nbtree's own scans do;
+ *	- recycled: a deleted page is not reused while a transaction that could
+ *	  still hold a link to it runs (its safexid), and this one holds a
+ *	  snapshot; a page found that is no leaf is left for the root anyway.
+ * Only one live page is stepped over to the right: a key further right is
+ * searched from the root.  A key at or before the previous one may have
+ * entries to the left of that leaf (a key's entries may span leaves): it
+ * is searched from the root.
+ *
+ * As an index scan, a lookup counts an index scan and the entries it
+ * returns (pg_stat_user_indexes), checks each page read against
+ * old_snapshot_threshold (TestForOldSnapshot()) and, under SERIALIZABLE,
+ * predicate-locks each leaf it reads, a key found absent too (its place),
+ * and the whole index when it is empty, as _bt_first() does.
+ *
+ * Only for an index whose entries are ordered by key and heap TID (not one
+ * built before PostgreSQL 12 and upgraded in place): btwalk_begin() says.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/nbtree.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
+#include "utils/rel.h"
+
+#include "aggregate/btwalk.h"
+
+/*
+ * btwalk_begin
+ *		Set up w for lookups of keys on the first nkeys key columns of
+ *		B-tree index idx (opened and locked by the caller for as long as w
+ *		is used); allocations in the current memory context.  False when
+ *		the index cannot be walked (its entries are not ordered by heap TID
+ *		after the key).
+ */
+bool
+btwalk_begin(BtWalk *w, Relation idx, int nkeys)
+{
+	Assert(nkeys >= 1 && nkeys <= IndexRelationGetNumberOfKeyAttributes(idx));
+
+	memset(w, 0, sizeof(*w));
+	w->idx = idx;
+	w->leaf = InvalidBlockNumber;
+	w->inskey = _bt_mkscankey(idx, NULL);
+	/* (without a tuple _bt_mkscankey() assumes the current layout) */
+	_bt_metaversion(idx, &w->inskey->heapkeyspace, &w->inskey->allequalimage);
+	if (!w->inskey->heapkeyspace)
+		return false;
+	w->inskey->keysz = nkeys;
+	w->inskey->nextkey = false;
+	w->inskey->pivotsearch = false;
+	w->inskey->scantid = NULL;
+	w->maxtids = 8;
+	w->tids = palloc(sizeof(ItemPointerData) * w->maxtids);
+	return true;
+}
+
+/*
+ * btwalk_collect
+ *		The entries of the key on leaf page (locked) from offnum on, into
+ *		w->tids; true when past them, false when they may go on to the
+ *		right.
+ */
+static bool
+btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum)
+{
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+	for (; offnum <= maxoff; offnum++)
+	{
+		ItemId		iid = PageGetItemId(page, offnum);
+		IndexTuple	itup;
+		int			n;
+		int			j;
+
+		if (_bt_compare(w->idx, w->inskey, page, offnum) != 0)
+			return true;		/* past the key's entries */
+		if (ItemIdIsDead(iid))
+			continue;
+		itup = (IndexTuple) PageGetItem(page, iid);
+		n = BTreeTupleIsPosting(itup) ? BTreeTupleGetNPosting(itup) : 1;
+		if (w->ntids + n > w->maxtids)
+		{
+			w->maxtids = Max(w->maxtids * 2, w->ntids + n);
+			w->tids = repalloc(w->tids, sizeof(ItemPointerData) * w->maxtids);
+		}
+		for (j = 0; j < n; j++)
+			w->tids[w->ntids++] = BTreeTupleIsPosting(itup) ?
+				*BTreeTupleGetPostingN(itup, j) : itup->t_tid;
+	}
+	return false;				/* they may go on to the right */
+}
+
+/* the first offset on a leaf page whose entry is >= the key */
+static OffsetNumber
+btwalk_binsrch(BtWalk *w, Page page)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+	OffsetNumber low = P_FIRSTDATAKEY(opaque);
+	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
+
+	while (high > low)
+	{
+		OffsetNumber mid = low + (high - low) / 2;
+
+		if (_bt_compare(w->idx, w->inskey, page, mid) > 0)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
+/*
+ * btwalk_tids
+ *		The heap TIDs of the index entries of the key keys/nulls (the
+ *		index's first nkeys key columns) into w->tids/w->ntids.  A NULL
+ *		finds the NULL entries (as in an index NULLS NOT DISTINCT).
+ *
+ * after: the key comes strictly after the previous lookup's key in the
+ * index's order (the caller knows or checked it); only then may the lookup
+ * start from the leaf where the previous one ended.
+ */
+void
+btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapshot snapshot)
+{
+	Relation	idx = w->idx;
+	Buffer		buf = InvalidBuffer;
+	Page		page;
+	BTPageOpaque opaque;
+	bool		done;
+	int			i;
+
+	w->inskey->anynullkeys = false;
+	for (i = 0; i < w->inskey->keysz; i++)
+	{
+		ScanKey		sk = &w->inskey->scankeys[i];
+
+		sk->sk_argument = nulls[i] ? (Datum) 0 : keys[i];
+		if (nulls[i])
+		{
+			sk->sk_flags |= SK_ISNULL;
+			w->inskey->anynullkeys = true;
+		}
+		else
+			sk->sk_flags &= ~SK_ISNULL;
+	}
+	w->ntids = 0;
+	pgstat_count_index_scan(idx);
+
+	/* from the previous lookup's leaf, when the key comes after its key */
+	if (w->leaf != InvalidBlockNumber && after)
+	{
+		int			steps;
+
+		buf = _bt_getbuf(idx, w->leaf, BT_READ);
+		for (steps = 0;; steps++)
+		{
+			page = BufferGetPage(buf);
+			TestForOldSnapshot(snapshot, idx, page);
+			opaque = BTPageGetOpaque(page);
+			if (!P_ISLEAF(opaque))
+			{
+				/* (not reused while this transaction runs: never seen) */
+				_bt_relbuf(idx, buf);
+				buf = InvalidBuffer;
+				break;
+			}
+			if (!P_IGNORE(opaque) &&
+				(P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) <= 0))
+				break;			/* the key's place is on this leaf */
+			if (P_RIGHTMOST(opaque) || (steps >= 1 && !P_IGNORE(opaque)))
+			{
+				/* far to the right: from the root */
+				_bt_relbuf(idx, buf);
+				buf = InvalidBuffer;
+				break;
+			}
+			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
+		}
+	}
+	if (!BufferIsValid(buf))
+	{
+		BTStack		stack = _bt_search(idx, w->inskey, &buf, BT_READ, snapshot);
+
+		_bt_freestack(stack);
+		if (!BufferIsValid(buf))
+		{
+			/* an empty index: locked whole, as _bt_first() locks it */
+			PredicateLockRelation(idx, snapshot);
+			w->leaf = InvalidBlockNumber;
+			return;
+		}
+	}
+	page = BufferGetPage(buf);
+	opaque = BTPageGetOpaque(page);
+	/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
+	PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
+
+	/* the key's entries, across right siblings while they go on */
+	done = btwalk_collect(w, page, btwalk_binsrch(w, page));
+	while (!done)
+	{
+		if (P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) < 0)
+			break;
+		do
+		{
+			if (P_RIGHTMOST(opaque))
+				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(idx));
+			buf = _bt_relandgetbuf(idx, buf, opaque->btpo_next, BT_READ);
+			page = BufferGetPage(buf);
+			TestForOldSnapshot(snapshot, idx, page);
+			opaque = BTPageGetOpaque(page);
+		} while (P_IGNORE(opaque));
+		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
+		done = btwalk_collect(w, page, P_FIRSTDATAKEY(opaque));
+	}
+
+	/* where the next lookup starts: no pin kept (see above) */
+	w->leaf = BufferGetBlockNumber(buf);
+	_bt_relbuf(idx, buf);
+	/* counted as an index scan's are (pg_stat_user_indexes) */
+	pgstat_count_index_tuples(idx, w->ntids);
+}

@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * btwalk.h
+ *		Lookups of keys in a B-tree index, one after another in the
+ *		index's order, walking its leaves (btwalk.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DATAENG_BTWALK_H
+#define DATAENG_BTWALK_H
+
+#include "access/nbtree.h"
+#include "storage/itemptr.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+
+typedef struct BtWalk
+{
+	Relation	idx;
+	BTScanInsert inskey;		/* the key looked up, on nkeys columns */
+	BlockNumber leaf;			/* where the last lookup ended, or none */
+	ItemPointerData *tids;		/* the heap TIDs of the key's entries */
+	int			ntids;
+	int			maxtids;
+} BtWalk;
+
+/*
+ * set up the lookups of keys on the first nkeys key columns of B-tree
+ * index idx; false when its entries are not ordered by key and heap TID
+ * (then it cannot be walked: look the keys up with an index scan)
+ */
+extern bool btwalk_begin(BtWalk *w, Relation idx, int nkeys);
+
+/*
+ * the heap TIDs of the index entries of the key keys/nulls into
+ * w->tids/w->ntids; after says the key comes after the previous lookup's
+ * key in the index's order (else the lookup starts from the root)
+ */
+extern void btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after,
+						Snapshot snapshot);
+
+#endif							/* DATAENG_BTWALK_H */
