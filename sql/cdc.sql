@@ -407,9 +407,7 @@ BEGIN
   RETURN true;
 END;
 $$;
--- (PUBLIC may call it: it reads pg_replication_slots, which PUBLIC may
--- read, and waits; a fact's or dimension's owner calls it through
--- _agg_lock_source())
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC;
 
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).

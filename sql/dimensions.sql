@@ -127,12 +127,7 @@ BEGIN
   -- their writers commit.  The worker catches up first, or changes
   -- committed before the lock would be in the rows read now and reach the
   -- consumer afterwards too (counted twice).
-  IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
-              WHERE 'wal' IN (ct.method, ct.active_method)
-                AND (ct.table_name = source
-                     OR ct.table_name IN (SELECT t.relid FROM pg_partition_tree(source) t)
-                     OR ct.table_name IN (SELECT a.relid FROM pg_partition_ancestors(source) a)))
-     AND NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
+  IF NOT dataeng_internal._agg_wal_caught_up(source) THEN
     RAISE EXCEPTION 'cannot read table % whole: the WAL worker has not caught up', source
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('%s, and the table is captured from the WAL: its changes committed before must be in the change log first.', what),
@@ -142,6 +137,42 @@ END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._agg_lock_source(regclass, text) IS
   'internal: hold a source''s writers off for a whole read of it, or say which right that takes';
+
+-- Whether the WAL capture worker has recorded every change of source
+-- committed before the call (waiting at most 30 s): true at once when
+-- neither source nor a partition or ancestor of it is captured from the
+-- WAL.  The capture settings (dataeng.cdc_tables) are not readable by
+-- everyone: a C entry point calling its body as the body's owner with the
+-- calling role, which must be allowed to read source.
+CREATE FUNCTION dataeng_internal._agg_wal_caught_up(source regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_agg_wal_caught_up'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng_internal._agg_wal_caught_up(regclass) IS
+  'internal: wait until the WAL capture worker has recorded the changes of a source committed before';
+
+CREATE FUNCTION dataeng_internal._agg_wal_caught_up_as_owner(caller regrole, source regclass)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT has_table_privilege(caller, source, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', source USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                  WHERE 'wal' IN (ct.method, ct.active_method)
+                    AND (ct.table_name = source
+                         OR ct.table_name IN (SELECT t.relid FROM pg_partition_tree(source) t)
+                         OR ct.table_name IN (SELECT a.relid FROM pg_partition_ancestors(source) a))) THEN
+    RETURN true;
+  END IF;
+  RETURN dataeng_internal._cdc_wal_caught_up(interval '30 s');
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._agg_wal_caught_up_as_owner(regrole, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._agg_wal_caught_up_as_owner(regrole, regclass) IS
+  'internal: body of dataeng_internal._agg_wal_caught_up()';
 
 -- SQL telling whether two values a and b of a source column differ, as
 -- values: IS DISTINCT FROM where the type's equality holds only between

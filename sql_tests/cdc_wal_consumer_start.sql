@@ -55,6 +55,42 @@ SELECT f.region, f.count AS fact, t.count AS source
 
 SELECT dataeng.fact_drop('cs_daily');
 
+-- the same for a role of its own, which may not read the capture settings
+-- (dataeng.cdc_tables)
+CREATE ROLE cs_owner;
+GRANT CREATE ON SCHEMA public TO cs_owner;
+SET ROLE cs_owner;
+CREATE TABLE cs_o (id int PRIMARY KEY, ts timestamptz NOT NULL, region text);
+RESET ROLE;
+SELECT dataeng.cdc_enable('cs_o', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+SET ROLE cs_owner;
+INSERT INTO cs_o SELECT g, '2026-03-01 00:00+00', 'r' || (g % 2) FROM generate_series(1, 2000) g;
+SELECT dataeng.fact_create('cs_o_daily', 'cs_o', 'ts', 'day', ARRAY['region'], ARRAY['count(*)'],
+                           schedule => NULL) IS NOT NULL AS created;
+INSERT INTO cs_o SELECT g, '2026-03-02 00:00+00', 'r' || (g % 2) FROM generate_series(2001, 4000) g;
+SELECT dataeng.fact_rebuild('cs_o_daily') IS NOT NULL AS rebuilt;
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+SET ROLE cs_owner;
+SELECT dataeng.fact_refresh('cs_o_daily') AS refreshed;
+SELECT f.region, f.count AS fact, t.count AS source
+  FROM (SELECT region, sum(count) AS count FROM cs_o_daily GROUP BY 1) f
+  FULL JOIN (SELECT region, count(*) FROM cs_o GROUP BY 1) t USING (region)
+ ORDER BY 1;
+-- (the wait answers only for a table the role may read)
+CREATE TABLE cs_o_private (id int);
+RESET ROLE;
+CREATE TABLE cs_secret (id int);
+SET ROLE cs_owner;
+SELECT dataeng_internal._agg_wal_caught_up('cs_secret');
+SELECT dataeng.fact_drop('cs_o_daily');
+DROP TABLE cs_o, cs_o_private;
+RESET ROLE;
+DROP TABLE cs_secret;
+REVOKE CREATE ON SCHEMA public FROM cs_owner;
+DROP ROLE cs_owner;
+
 -- an on_change handler (run by the worker) creating a consumer and
 -- disabling a table does not wait for the worker's own round
 CREATE TABLE cs_h (id int PRIMARY KEY);

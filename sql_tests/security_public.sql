@@ -26,7 +26,6 @@ INSERT INTO reasons VALUES
   -- reports about the server, nothing of any role's
   ('info', 'server state'), ('require_preload', 'server state'),
   ('_scheduler_pid', 'server state'), ('_in_transaction_block', 'server state'),
-  ('_cdc_wal_caught_up', 'server state'),
   -- wakes this database's scheduler at commit: it then reads dataeng.jobs
   -- as it would on its own; no row is read or written for the caller
   ('_scheduler_wake', 'wake-up'), ('_scheduler_wake_now', 'wake-up'),
@@ -34,7 +33,7 @@ INSERT INTO reasons VALUES
   -- the calling role (GetUserId()), and the body checks that role's rights
   ('cdc_ack', 'entry point'), ('cdc_consumer_create', 'entry point'),
   ('cdc_consumer_drop', 'entry point'), ('cdc_disable', 'entry point'), ('cdc_enable', 'entry point'),
-  ('cdc_poll', 'entry point'), ('guard_disable', 'entry point'), ('guard_enable', 'entry point'),
+  ('cdc_poll', 'entry point'), ('_agg_wal_caught_up', 'entry point'), ('guard_disable', 'entry point'), ('guard_enable', 'entry point'),
   ('job_pause', 'entry point'), ('job_resume', 'entry point'), ('job_run_now', 'entry point'),
   ('rule_add', 'entry point'), ('rule_drop', 'entry point'), ('schedule', 'entry point'),
   ('unschedule', 'entry point'), ('_cdc_consumer_list', 'entry point'),

@@ -666,6 +666,7 @@ dataeng_wal_main(Datum main_arg)
  */
 DATAENG_ENTRY(dataeng_cdc_status, "_cdc_status_as_owner")
 DATAENG_ENTRY(dataeng_cdc_capture_errors, "_cdc_capture_errors_as_owner")
+DATAENG_ENTRY_QUIET(dataeng_agg_wal_caught_up, "_agg_wal_caught_up_as_owner")
 DATAENG_ENTRY_QUIET(dataeng_cdc_wal_sync, "_cdc_wal_sync")
 DATAENG_ENTRY_QUIET(dataeng_on_change, "_on_change")
 DATAENG_ENTRY_QUIET(dataeng_on_change_drop, "_on_change_drop")
