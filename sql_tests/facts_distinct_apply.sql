@@ -222,6 +222,11 @@ CREATE TABLE da.not_yours (LIKE da.e_distinct);
 SET ROLE da_owner;
 SELECT * FROM dataeng_internal._fact_side_apply('da.e_distinct', 1, 'da.not_yours')
   AS a(__tid tid, bucket timestamptz, g text, h float8, __m int, __n bigint, __ins boolean);
+-- nor in a read-only transaction (25006), as an INSERT would not
+BEGIN READ ONLY;
+SELECT * FROM dataeng_internal._fact_side_apply('da.e_distinct', 1, 'da.e_distinct')
+  AS a(__tid tid, bucket timestamptz, g text, h float8, __m int, __n bigint, __ins boolean);
+ROLLBACK;
 \set VERBOSITY default
 SELECT da.eq_diff();
 DROP VIEW da.ev;
