@@ -158,6 +158,80 @@ SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
 SELECT count(*) AS side_rows FROM da.c_distinct;
 
+-- 8. values the index holds equal without being the same bytes, applied
+-- in C in the index's order (its collations, NULLs last): numeric 1.0 and
+-- 1.00, float8 -0 and 0, NaN, text under a case-insensitive
+-- (nondeterministic) collation and under an ICU one (not the bytes'
+-- order), as values and as group keys (NULL ones too)
+CREATE COLLATION da.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE da.eq (id int PRIMARY KEY, at timestamptz NOT NULL, g text COLLATE da.ci, h float8,
+                    n numeric, f float8, t text COLLATE da.ci, u text COLLATE "en-x-icu");
+CREATE FUNCTION da.eq_rows(lo int, hi int, s int) RETURNS SETOF da.eq LANGUAGE sql AS $$
+  SELECT i, timestamptz '2025-04-01' + (i % 2) * interval '1 day',
+         (ARRAY['a', 'A', 'b', NULL, 'B'])[1 + (i * s) % 5], (ARRAY[0, '-0', 'NaN', NULL]::float8[])[1 + (i + s) % 4],
+         (ARRAY[1, 1.0, 1.00, 2.5, 2.50, NULL, -0.0, 0]::numeric[])[1 + (i * 3 + s) % 8],
+         (ARRAY[0, '-0', 'NaN', 'Infinity', NULL, 1.5]::float8[])[1 + (i * 5 + s) % 6],
+         (ARRAY['x', 'X', 'é', 'É', 'e', NULL, 'z'])[1 + (i * 7 + s) % 7],
+         (ARRAY['a', 'B', 'b', 'A', 'ä', 'z', 'Z', NULL, '_'])[1 + (i * 11 + s) % 9]
+    FROM generate_series(lo, hi) i
+$$;
+INSERT INTO da.eq SELECT * FROM da.eq_rows(1, 200, 1);
+SELECT dataeng.fact_create('da.e', 'da.eq', 'at', 'day', ARRAY['g', 'h'],
+                           ARRAY['count(DISTINCT n)', 'count(DISTINCT f)', 'count(DISTINCT t)', 'count(DISTINCT u)'],
+                           schedule => NULL) IS NOT NULL AS created;
+SELECT dataeng_internal._fact_side_apply_reason('da.e_distinct', m) AS why_not_c FROM generate_series(1, 4) m;
+CREATE FUNCTION da.eq_diff() RETURNS bigint LANGUAGE sql AS $$
+  WITH truth AS (SELECT date_trunc('day', at, 'UTC') AS bucket, g, h, count(DISTINCT n) AS dn,
+                        count(DISTINCT f) AS df, count(DISTINCT t) AS dt, count(DISTINCT u) AS du
+                   FROM da.eq GROUP BY 1, 2, 3),
+       fact AS (SELECT bucket, g, h, count_distinct_n, count_distinct_f, count_distinct_t, count_distinct_u FROM da.e)
+  SELECT (SELECT count(*) FROM (SELECT * FROM fact EXCEPT ALL SELECT * FROM truth) x)
+       + (SELECT count(*) FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM fact) x)
+$$;
+SELECT da.eq_diff();
+-- rows changed to other spellings of their values, moved between groups,
+-- gone and new, in three refreshes
+UPDATE da.eq e SET n = r.n, f = r.f, t = r.t, u = r.u FROM da.eq_rows(1, 200, 2) r WHERE e.id = r.id AND e.id % 3 <> 0;
+DELETE FROM da.eq WHERE id % 7 = 0;
+INSERT INTO da.eq SELECT * FROM da.eq_rows(201, 260, 3);
+SELECT dataeng.fact_refresh('da.e') > 0 AS refreshed;
+SELECT da.eq_diff();
+UPDATE da.eq e SET g = r.g, h = r.h FROM da.eq_rows(1, 260, 4) r WHERE e.id = r.id AND e.id % 2 = 0;
+SELECT dataeng.fact_refresh('da.e') > 0 AS refreshed;
+SELECT da.eq_diff();
+UPDATE da.eq SET t = upper(t), u = lower(u), n = n * 1.000, f = -f WHERE id % 5 <> 0;
+DELETE FROM da.eq WHERE id % 11 = 0;
+SELECT dataeng.fact_refresh('da.e') > 0 AS refreshed;
+SELECT da.eq_diff();
+-- one side row per value as the index tells them apart
+SELECT (SELECT count(*) FROM da.e_distinct WHERE __m = 1) = (SELECT sum(count_distinct_n) FROM da.e) AS n_rows,
+       (SELECT count(*) FROM da.e_distinct WHERE __m = 2) = (SELECT sum(count_distinct_f) FROM da.e) AS f_rows,
+       (SELECT count(*) FROM da.e_distinct WHERE __m = 3) = (SELECT sum(count_distinct_t) FROM da.e) AS t_rows,
+       (SELECT count(*) FROM da.e_distinct WHERE __m = 4) = (SELECT sum(count_distinct_u) FROM da.e) AS u_rows,
+       (SELECT sum(__n) FROM da.e_distinct) = (SELECT count(n) + count(f) + count(t) + count(u) FROM da.eq) AS counts;
+
+-- 9. the changes are read straight from the table named: an ordinary
+-- table the caller may read, not a view (42809) nor a table it may not
+-- read (42501)
+CREATE VIEW da.ev AS SELECT * FROM da.e_distinct;
+\set VERBOSITY sqlstate
+SELECT * FROM dataeng_internal._fact_side_apply('da.e_distinct', 1, 'da.ev')
+  AS a(__tid tid, bucket timestamptz, g text, h float8, __m int, __n bigint, __ins boolean);
+RESET ROLE;
+CREATE TABLE da.not_yours (LIKE da.e_distinct);
+SET ROLE da_owner;
+SELECT * FROM dataeng_internal._fact_side_apply('da.e_distinct', 1, 'da.not_yours')
+  AS a(__tid tid, bucket timestamptz, g text, h float8, __m int, __n bigint, __ins boolean);
+-- nor in a read-only transaction (25006), as an INSERT would not
+BEGIN READ ONLY;
+SELECT * FROM dataeng_internal._fact_side_apply('da.e_distinct', 1, 'da.e_distinct')
+  AS a(__tid tid, bucket timestamptz, g text, h float8, __m int, __n bigint, __ins boolean);
+ROLLBACK;
+\set VERBOSITY default
+SELECT da.eq_diff();
+DROP VIEW da.ev;
+SELECT dataeng.fact_drop('da.e');
+
 RESET ROLE;
 RESET dataeng.fact_refresh_path;
 SELECT dataeng.fact_drop('da.c');

@@ -81,6 +81,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
+#include "tcop/utility.h"
 #include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -664,6 +665,10 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	/* heap writes: refused where an INSERT or UPDATE would be */
+	PreventCommandIfReadOnly("dataeng_internal._fact_side_apply()");
+	PreventCommandIfParallelMode("dataeng_internal._fact_side_apply()");
 
 	/* the owner first, by OID: no lock on a table the caller does not own */
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(sideid)) ||
