@@ -389,6 +389,8 @@ DECLARE
   slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
   target pg_lsn := pg_current_wal_insert_lsn();
   deadline timestamptz := clock_timestamp() + timeout;
+  worker int;
+  polls bigint := 0;
 BEGIN
   -- (called by the worker itself, in an on_change handler: it cannot wait
   -- for its own round)
@@ -401,6 +403,29 @@ BEGIN
                    AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
     IF clock_timestamp() >= deadline THEN
       RETURN false;
+    END IF;
+    -- The worker waiting for a lock this transaction holds (the SHARE lock
+    -- its callers take on a table an on_change handler writes, a row this
+    -- transaction changed), directly or through other waiters, would
+    -- catch up only after this wait gave up: refused at once (a wait for
+    -- a lock is not seen by the deadlock detector).  Every 0.2 s.
+    polls := polls + 1;
+    IF polls % 10 = 0 THEN
+      SELECT s.active_pid INTO worker FROM pg_replication_slots s WHERE s.slot_name = slot;
+      IF worker IS NOT NULL AND EXISTS (
+           WITH RECURSIVE blockers(pid, depth) AS (
+             SELECT b.pid, 1 FROM unnest(pg_blocking_pids(worker)) b(pid)
+             UNION
+             SELECT b.pid, blockers.depth OPERATOR(pg_catalog.+) 1
+               FROM blockers, unnest(pg_blocking_pids(blockers.pid)) b(pid)
+              WHERE blockers.depth OPERATOR(pg_catalog.<) 8)
+           SELECT 1 FROM blockers WHERE blockers.pid OPERATOR(pg_catalog.=) pg_backend_pid()) THEN
+        RAISE EXCEPTION 'the WAL capture worker waits for a lock held by this transaction'
+          USING ERRCODE = 'deadlock_detected',
+                DETAIL = 'The worker must record the changes committed before this call first, and waits for a lock '
+                         'this transaction holds (its on_change handlers may write a table locked here, or a row changed here).',
+                HINT = 'Try again when the worker has caught up (SELECT dataeng.cdc_wal_sync();), in a transaction holding no lock it waits for.';
+      END IF;
     END IF;
     PERFORM pg_sleep(0.02);
   END LOOP;
