@@ -777,8 +777,9 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) FROM PUB
 COMMENT ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) IS
   'internal: the relations whose rows an ATTACH or DETACH PARTITION records, and under which captured table';
 
--- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
--- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
+-- After CREATE TABLE ... PARTITION OF (also within CREATE SCHEMA), ALTER
+-- TABLE ... ATTACH/DETACH PARTITION, ALTER TABLE ... RENAME COLUMN and
+-- inheritance DDL (see src/cdc/ddl.c).
 CREATE FUNCTION dataeng_internal._cdc_on_ddl()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
@@ -848,7 +849,7 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')

@@ -605,3 +605,10 @@ CREATE TABLE dataeng_internal.cdc_batch_tables (
   PRIMARY KEY (tick_id, table_oid)
 );
 CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);
+
+-- CDC (cdc.sql): the event trigger that follows partition and inheritance
+-- DDL also sees the tables CREATE SCHEMA ... CREATE TABLE creates.
+DROP EVENT TRIGGER dataeng_cdc_on_ddl;
+CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA')
+  EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();

@@ -374,6 +374,33 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		rename_column((RenameStmt *) parsetree);
 		PG_RETURN_NULL();
 	}
+	/*
+	 * CREATE SCHEMA ... CREATE TABLE ...: the tables it creates, as their
+	 * own CREATE TABLE would (an inheritance child refused, a new partition
+	 * captured with its tree).
+	 */
+	if (parsetree != NULL && IsA(parsetree, CreateSchemaStmt))
+	{
+		ListCell   *lc;
+		bool		inherits = false;
+		bool		partitions = false;
+
+		foreach(lc, ((CreateSchemaStmt *) parsetree)->schemaElts)
+		{
+			inherits |= adds_inheritance(lfirst(lc));
+			partitions |= changes_partitions(lfirst(lc));
+		}
+		if (inherits)
+			check_inheritance();
+		if (!partitions)
+			PG_RETURN_NULL();
+		SPI_connect();
+		if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not synchronize partition capture");
+		SPI_finish();
+		wal_identity(false);
+		PG_RETURN_NULL();
+	}
 	if (adds_inheritance(parsetree))
 		check_inheritance();
 	if (sets_replica_identity(parsetree))
