@@ -808,10 +808,11 @@ BEGIN
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
-  -- trigger recorded them at their commit.
+  -- trigger recorded them at their commit.  (Whatever the isolation
+  -- level: the worker's records need not be visible here, only committed
+  -- before capture stops.)
   IF EXISTS (SELECT 1 FROM dataeng.cdc_tables t
-              WHERE t.table_name = tbl AND t.active_method = 'wal' AND t.capture_error IS NULL)
-     AND current_setting('transaction_isolation') = 'read committed' THEN
+              WHERE t.table_name = tbl AND t.active_method = 'wal' AND t.capture_error IS NULL) THEN
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
     IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
       RAISE WARNING 'changes of table % that the WAL worker has not recorded yet are not captured', tbl

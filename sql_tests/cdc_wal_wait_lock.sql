@@ -44,6 +44,21 @@ SELECT * FROM wl_b ORDER BY id;
 SELECT count(*) AS captured FROM dataeng.cdc_tables t WHERE t.table_name = 'wl_b'::regclass;
 SELECT dataeng.cdc_disable('wl_b');
 
+-- cdc_disable in a REPEATABLE READ transaction waits for the worker too:
+-- a change committed just before it is captured (it was lost)
+SELECT dataeng.cdc_enable('wl_b', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+ALTER SYSTEM SET dataeng.wal_naptime = 3000;
+SELECT pg_reload_conf();
+SELECT pg_sleep(3.5);
+INSERT INTO wl_b VALUES (10, 'last');
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT dataeng.cdc_disable('wl_b');
+COMMIT;
+ALTER SYSTEM RESET dataeng.wal_naptime;
+SELECT pg_reload_conf();
+SELECT op, pk FROM dataeng.changes WHERE table_name = 'wl_b'::regclass AND pk = '{"id": 10}';
+
 -- with nothing waiting for a lock, the wait returns
 SELECT dataeng_internal._cdc_wal_caught_up(interval '30 s');
 
