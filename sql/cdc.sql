@@ -391,6 +391,7 @@ DECLARE
   deadline timestamptz := clock_timestamp() + timeout;
   worker int;
   polls bigint := 0;
+  strikes int := 0;
 BEGIN
   -- (called by the worker itself, in an on_change handler: it cannot wait
   -- for its own round)
@@ -408,11 +409,14 @@ BEGIN
     -- its callers take on a table an on_change handler writes, a row this
     -- transaction changed), directly or through other waiters, would
     -- catch up only after this wait gave up: refused at once (a wait for
-    -- a lock is not seen by the deadlock detector).  Every 0.2 s.
+    -- a lock is not seen by the deadlock detector).  Every 0.2 s, and
+    -- seen twice in a row: the worker's short wait (0.1 s, once a second
+    -- at most) for a table whose capture method it switches gives up by
+    -- itself.
     polls := polls + 1;
     IF polls % 10 = 0 THEN
       SELECT s.active_pid INTO worker FROM pg_replication_slots s WHERE s.slot_name = slot;
-      IF worker IS NOT NULL AND EXISTS (
+      IF worker IS NULL OR NOT EXISTS (
            WITH RECURSIVE blockers(pid, depth) AS (
              SELECT b.pid, 1 FROM unnest(pg_blocking_pids(worker)) b(pid)
              UNION
@@ -420,11 +424,15 @@ BEGIN
                FROM blockers, unnest(pg_blocking_pids(blockers.pid)) b(pid)
               WHERE blockers.depth OPERATOR(pg_catalog.<) 8)
            SELECT 1 FROM blockers WHERE blockers.pid OPERATOR(pg_catalog.=) pg_backend_pid()) THEN
+        strikes := 0;
+      ELSIF strikes > 0 THEN
         RAISE EXCEPTION 'the WAL capture worker waits for a lock held by this transaction'
           USING ERRCODE = 'deadlock_detected',
                 DETAIL = 'The worker must record the changes committed before this call first, and waits for a lock '
                          'this transaction holds (its on_change handlers may write a table locked here, or a row changed here).',
                 HINT = 'Try again when the worker has caught up (SELECT dataeng.cdc_wal_sync();), in a transaction holding no lock it waits for.';
+      ELSE
+        strikes := 1;
       END IF;
     END IF;
     PERFORM pg_sleep(0.02);
