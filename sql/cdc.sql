@@ -858,7 +858,8 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA')
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
+               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')

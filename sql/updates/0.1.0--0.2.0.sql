@@ -607,8 +607,10 @@ CREATE TABLE dataeng_internal.cdc_batch_tables (
 CREATE INDEX cdc_batch_tables_table_idx ON dataeng_internal.cdc_batch_tables (table_oid, tick_id);
 
 -- CDC (cdc.sql): the event trigger that follows partition and inheritance
--- DDL also sees the tables CREATE SCHEMA ... CREATE TABLE creates.
+-- DDL also sees the tables CREATE SCHEMA ... CREATE TABLE creates, and
+-- foreign tables put into an inheritance tree.
 DROP EVENT TRIGGER dataeng_cdc_on_ddl;
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA')
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
+               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();

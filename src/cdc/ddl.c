@@ -147,8 +147,8 @@ changes_partitions(Node *parsetree)
 /*
  * adds_inheritance
  *		Whether a DDL statement gives a table an inheritance parent that is
- *		not a partitioned table (CREATE TABLE ... INHERITS, ALTER TABLE ...
- *		INHERIT).
+ *		not a partitioned table (CREATE [FOREIGN] TABLE ... INHERITS, ALTER
+ *		[FOREIGN] TABLE ... INHERIT).
  */
 static bool
 adds_inheritance(Node *parsetree)
@@ -157,7 +157,8 @@ adds_inheritance(Node *parsetree)
 
 	if (parsetree == NULL)
 		return false;
-	if (IsA(parsetree, CreateStmt))
+	/* (CreateForeignTableStmt begins with a CreateStmt) */
+	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 		return ((CreateStmt *) parsetree)->partbound == NULL &&
 			((CreateStmt *) parsetree)->inhRelations != NIL;
 	if (!IsA(parsetree, AlterTableStmt))
