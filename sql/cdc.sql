@@ -389,6 +389,9 @@ DECLARE
   slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
   target pg_lsn := pg_current_wal_insert_lsn();
   deadline timestamptz := clock_timestamp() + timeout;
+  worker int;
+  polls bigint := 0;
+  strikes int := 0;
 BEGIN
   -- (called by the worker itself, in an on_change handler: it cannot wait
   -- for its own round)
@@ -401,6 +404,36 @@ BEGIN
                    AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
     IF clock_timestamp() >= deadline THEN
       RETURN false;
+    END IF;
+    -- The worker waiting for a lock this transaction holds (the SHARE lock
+    -- its callers take on a table an on_change handler writes, a row this
+    -- transaction changed), directly or through other waiters, would
+    -- catch up only after this wait gave up: refused at once (a wait for
+    -- a lock is not seen by the deadlock detector).  Every 0.2 s, and
+    -- seen twice in a row: the worker's short wait (0.1 s, once a second
+    -- at most) for a table whose capture method it switches gives up by
+    -- itself.
+    polls := polls + 1;
+    IF polls % 10 = 0 THEN
+      SELECT s.active_pid INTO worker FROM pg_replication_slots s WHERE s.slot_name = slot;
+      IF worker IS NULL OR NOT EXISTS (
+           WITH RECURSIVE blockers(pid, depth) AS (
+             SELECT b.pid, 1 FROM unnest(pg_blocking_pids(worker)) b(pid)
+             UNION
+             SELECT b.pid, blockers.depth OPERATOR(pg_catalog.+) 1
+               FROM blockers, unnest(pg_blocking_pids(blockers.pid)) b(pid)
+              WHERE blockers.depth OPERATOR(pg_catalog.<) 8)
+           SELECT 1 FROM blockers WHERE blockers.pid OPERATOR(pg_catalog.=) pg_backend_pid()) THEN
+        strikes := 0;
+      ELSIF strikes > 0 THEN
+        RAISE EXCEPTION 'the WAL capture worker waits for a lock held by this transaction'
+          USING ERRCODE = 'deadlock_detected',
+                DETAIL = 'The worker must record the changes committed before this call first, and waits for a lock '
+                         'this transaction holds (its on_change handlers may write a table locked here, or a row changed here).',
+                HINT = 'Try again when the worker has caught up (SELECT dataeng.cdc_wal_sync();), in a transaction holding no lock it waits for.';
+      ELSE
+        strikes := 1;
+      END IF;
     END IF;
     PERFORM pg_sleep(0.02);
   END LOOP;
@@ -750,8 +783,9 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) FROM PUB
 COMMENT ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) IS
   'internal: the relations whose rows an ATTACH or DETACH PARTITION records, and under which captured table';
 
--- After CREATE TABLE ... PARTITION OF, ALTER TABLE ... ATTACH/DETACH
--- PARTITION and ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c).
+-- After CREATE TABLE ... PARTITION OF (also within CREATE SCHEMA), ALTER
+-- TABLE ... ATTACH/DETACH PARTITION, ALTER TABLE ... RENAME COLUMN and
+-- inheritance DDL (see src/cdc/ddl.c).
 CREATE FUNCTION dataeng_internal._cdc_on_ddl()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
@@ -780,10 +814,11 @@ BEGIN
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
-  -- trigger recorded them at their commit.
+  -- trigger recorded them at their commit.  (Whatever the isolation
+  -- level: the worker's records need not be visible here, only committed
+  -- before capture stops.)
   IF EXISTS (SELECT 1 FROM dataeng.cdc_tables t
-              WHERE t.table_name = tbl AND t.active_method = 'wal' AND t.capture_error IS NULL)
-     AND current_setting('transaction_isolation') = 'read committed' THEN
+              WHERE t.table_name = tbl AND t.active_method = 'wal' AND t.capture_error IS NULL) THEN
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
     IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
       RAISE WARNING 'changes of table % that the WAL worker has not recorded yet are not captured', tbl
@@ -821,7 +856,8 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
-  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
+               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')

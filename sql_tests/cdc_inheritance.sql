@@ -53,5 +53,22 @@ CREATE TABLE ih_parted_2 PARTITION OF ih_parted FOR VALUES IN (2);
 SELECT dataeng.cdc_enable('ih_parted_2');
 SELECT table_name FROM dataeng.cdc_tables ORDER BY 1;
 
+-- tables created by CREATE SCHEMA are checked as by their own CREATE TABLE:
+-- a child of a captured table refused, a new partition captured
+CREATE SCHEMA ih_s CREATE TABLE ih_schema_child () INHERITS (public.ih_plain);
+CREATE SCHEMA ih_s
+  CREATE TABLE ih_parted_3 PARTITION OF public.ih_parted FOR VALUES IN (3)
+  CREATE TABLE ih_free_child_2 () INHERITS (public.ih_other);
+-- nor a foreign table (an FDW may update and delete its rows)
+CREATE FOREIGN DATA WRAPPER ih_fdw;
+CREATE SERVER ih_server FOREIGN DATA WRAPPER ih_fdw;
+CREATE FOREIGN TABLE ih_foreign_child () INHERITS (ih_plain) SERVER ih_server;
+CREATE FOREIGN TABLE ih_foreign (id int NOT NULL, v text) SERVER ih_server;
+ALTER FOREIGN TABLE ih_foreign INHERIT ih_plain;
+SELECT count(*) AS inheritance_links FROM pg_inherits WHERE inhparent = 'ih_plain'::regclass;
+SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE c.relnamespace = 'ih_s'::regnamespace AND NOT t.tgisinternal ORDER BY 1, 2;
+
+DROP FOREIGN DATA WRAPPER ih_fdw CASCADE;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

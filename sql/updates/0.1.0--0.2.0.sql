@@ -617,3 +617,12 @@ CREATE EVENT TRIGGER dataeng_rules_on_drop ON sql_drop
   EXECUTE FUNCTION dataeng_internal._rules_on_drop();
 DELETE FROM dataeng.rules r
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.table_name::oid);
+
+-- CDC (cdc.sql): the event trigger that follows partition and inheritance
+-- DDL also sees the tables CREATE SCHEMA ... CREATE TABLE creates, and
+-- foreign tables put into an inheritance tree.
+DROP EVENT TRIGGER dataeng_cdc_on_ddl;
+CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
+               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
+  EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();

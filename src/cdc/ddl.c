@@ -147,8 +147,8 @@ changes_partitions(Node *parsetree)
 /*
  * adds_inheritance
  *		Whether a DDL statement gives a table an inheritance parent that is
- *		not a partitioned table (CREATE TABLE ... INHERITS, ALTER TABLE ...
- *		INHERIT).
+ *		not a partitioned table (CREATE [FOREIGN] TABLE ... INHERITS, ALTER
+ *		[FOREIGN] TABLE ... INHERIT).
  */
 static bool
 adds_inheritance(Node *parsetree)
@@ -157,7 +157,8 @@ adds_inheritance(Node *parsetree)
 
 	if (parsetree == NULL)
 		return false;
-	if (IsA(parsetree, CreateStmt))
+	/* (CreateForeignTableStmt begins with a CreateStmt) */
+	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 		return ((CreateStmt *) parsetree)->partbound == NULL &&
 			((CreateStmt *) parsetree)->inhRelations != NIL;
 	if (!IsA(parsetree, AlterTableStmt))
@@ -372,6 +373,33 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN)
 	{
 		rename_column((RenameStmt *) parsetree);
+		PG_RETURN_NULL();
+	}
+	/*
+	 * CREATE SCHEMA ... CREATE TABLE ...: the tables it creates, as their
+	 * own CREATE TABLE would (an inheritance child refused, a new partition
+	 * captured with its tree).
+	 */
+	if (parsetree != NULL && IsA(parsetree, CreateSchemaStmt))
+	{
+		ListCell   *lc;
+		bool		inherits = false;
+		bool		partitions = false;
+
+		foreach(lc, ((CreateSchemaStmt *) parsetree)->schemaElts)
+		{
+			inherits |= adds_inheritance(lfirst(lc));
+			partitions |= changes_partitions(lfirst(lc));
+		}
+		if (inherits)
+			check_inheritance();
+		if (!partitions)
+			PG_RETURN_NULL();
+		SPI_connect();
+		if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not synchronize partition capture");
+		SPI_finish();
+		wal_identity(false);
 		PG_RETURN_NULL();
 	}
 	if (adds_inheritance(parsetree))

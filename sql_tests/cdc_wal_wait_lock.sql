@@ -1,0 +1,66 @@
+-- A wait for the WAL worker (new capture options, cdc_disable, a consumer's
+-- creation, a whole read of a fact's source) while the worker waits for a
+-- lock the waiting transaction holds: refused at once (40P01), not after
+-- 30 s with the table's writers and the capture of the database held off.
+SET client_min_messages = notice;
+CREATE EXTENSION dataeng;
+CREATE TABLE wl_a (id int PRIMARY KEY, v text);
+CREATE TABLE wl_b (id int PRIMARY KEY, v text);
+SELECT dataeng.cdc_enable('wl_a', method => 'wal');
+SELECT dataeng.cdc_enable('wl_b', method => 'wal');
+-- a handler of wl_a's changes writes wl_b (after 2 s: the statements below
+-- lock wl_b meanwhile)
+CREATE FUNCTION wl_copy(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_catalog.pg_sleep(2);
+  INSERT INTO public.wl_b SELECT (c.pk->>'id')::int, 'copied' FROM unnest(changes) c;
+END $$;
+SELECT dataeng.on_change('wl_copy', 'wl_a', 'wl_copy(dataeng.change[])');
+SELECT dataeng.cdc_wal_sync();
+
+-- new options of wl_b hold its writers off (SHARE) and wait for the worker,
+-- whose handler waits for that lock
+INSERT INTO wl_a VALUES (1, 'x');
+SELECT pg_sleep(0.3);
+SELECT clock_timestamp() AS t0 \gset
+\set VERBOSITY default
+SELECT dataeng.cdc_enable('wl_b', exclude_columns => '{v}', method => 'wal');
+\set VERBOSITY terse
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+-- the worker went on after the refusal: the handler wrote its row, and
+-- the options change now
+SELECT dataeng.cdc_wal_sync();
+SELECT * FROM wl_b ORDER BY id;
+SELECT count(*) AS dead_letters FROM dataeng.dead_letters;
+SELECT dataeng.cdc_enable('wl_b', exclude_columns => '{v}', method => 'wal');
+SELECT t.exclude_columns FROM dataeng.cdc_tables t WHERE t.table_name = 'wl_b'::regclass;
+
+-- the same with cdc_disable, which would have gone on after 30 s
+INSERT INTO wl_a VALUES (2, 'y');
+SELECT pg_sleep(0.3);
+SELECT dataeng.cdc_disable('wl_b');
+SELECT dataeng.cdc_wal_sync();
+SELECT * FROM wl_b ORDER BY id;
+SELECT count(*) AS captured FROM dataeng.cdc_tables t WHERE t.table_name = 'wl_b'::regclass;
+SELECT dataeng.cdc_disable('wl_b');
+
+-- cdc_disable in a REPEATABLE READ transaction waits for the worker too:
+-- a change committed just before it is captured (it was lost)
+SELECT dataeng.cdc_enable('wl_b', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+ALTER SYSTEM SET dataeng.wal_naptime = 3000;
+SELECT pg_reload_conf();
+SELECT pg_sleep(3.5);
+INSERT INTO wl_b VALUES (10, 'last');
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT dataeng.cdc_disable('wl_b');
+COMMIT;
+ALTER SYSTEM RESET dataeng.wal_naptime;
+SELECT pg_reload_conf();
+SELECT op, pk FROM dataeng.changes WHERE table_name = 'wl_b'::regclass AND pk = '{"id": 10}';
+
+-- with nothing waiting for a lock, the wait returns
+SELECT dataeng_internal._cdc_wal_caught_up(interval '30 s');
+
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
