@@ -1443,26 +1443,35 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 }
 
 /*
- * group_key_cmp
+ * A group in the sort of emit_groups(): its key copied next to it, so that
+ * comparisons read the entries in order rather than each group where it
+ * lies (keys[0] the bucket, then the dimensions; nulls: bit p set when
+ * keys[p] is NULL).
+ */
+typedef struct SortEntry
+{
+	DeltaGroup *group;
+	uint32		nulls;
+	int64		keys[FLEXIBLE_ARRAY_MEMBER];
+} SortEntry;
+
+/*
+ * sort_entry_cmp
  *		qsort_arg() comparison of two groups by their key, in the order of
  *		the fact's key index: bucket, then each dimension, NULLs last.
  */
 static int
-group_key_cmp(const void *pa, const void *pb, void *arg)
+sort_entry_cmp(const void *pa, const void *pb, void *arg)
 {
 	DeltaState *st = (DeltaState *) arg;
-	const DeltaGroup *a = *(DeltaGroup *const *) pa;
-	const DeltaGroup *b = *(DeltaGroup *const *) pb;
-	int			i;
+	const SortEntry *a = (const SortEntry *) pa;
+	const SortEntry *b = (const SortEntry *) pb;
+	int			p;
 
-	if (a->bucket_null != b->bucket_null)
-		return a->bucket_null ? 1 : -1;
-	if (a->bucket != b->bucket)
-		return a->bucket < b->bucket ? -1 : 1;
-	for (i = 0; i < st->ndims; i++)
+	for (p = 0; p <= st->ndims; p++)
 	{
-		bool		an = G_KEYNULLS(st, a)[i];
-		bool		bn = G_KEYNULLS(st, b)[i];
+		bool		an = (a->nulls >> p) & 1;
+		bool		bn = (b->nulls >> p) & 1;
 		int			c;
 
 		if (an || bn)
@@ -1471,7 +1480,10 @@ group_key_cmp(const void *pa, const void *pb, void *arg)
 				return an ? 1 : -1;
 			continue;
 		}
-		c = agg_order_cmp(&st->dimorder[i], G_KEYS(st, a)[i], G_KEYS(st, b)[i]);
+		if (p == 0)
+			c = (a->keys[0] > b->keys[0]) - (a->keys[0] < b->keys[0]);
+		else
+			c = agg_order_cmp(&st->dimorder[p - 1], (Datum) a->keys[p], (Datum) b->keys[p]);
 		if (c != 0)
 			return c;
 	}
@@ -1481,7 +1493,7 @@ group_key_cmp(const void *pa, const void *pb, void *arg)
 /*
  * emit_groups
  *		One result row per group; then none.  With st->sorted, in the order
- *		of their keys (group_key_cmp()), which is the order in which the
+ *		of their keys (sort_entry_cmp()), which is the order in which the
  *		refresh looks them up in the fact's key index: its sort of them
  *		then finds them in order already.  Otherwise in the order they were
  *		made (group_new), the groups' memory given back as they are written
@@ -1501,21 +1513,36 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	if (st->sorted && st->ngblocks > 0)
 	{
 		Size		ngroups = (Size) st->groups_per_block * (st->ngblocks - 1) + st->last_used;
-		DeltaGroup **order = MemoryContextAllocHuge(st->groupcxt, sizeof(DeltaGroup *) * ngroups);
+		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(int64) * (1 + st->ndims));
+		char	   *order = MemoryContextAllocHuge(st->groupcxt, esize * ngroups);
 		Size		k = 0;
 
 		for (b = 0; b < st->ngblocks; b++)
 		{
 			int			used = b == st->ngblocks - 1 ? st->last_used : st->groups_per_block;
 
-			for (n = 0; n < used; n++)
-				order[k++] = (DeltaGroup *) (st->gblocks[b] + st->group_size * n);
+			for (n = 0; n < used; n++, k++)
+			{
+				DeltaGroup *g = (DeltaGroup *) (st->gblocks[b] + st->group_size * n);
+				SortEntry  *e = (SortEntry *) (order + esize * k);
+				int			i;
+
+				e->group = g;
+				e->nulls = g->bucket_null ? 1 : 0;
+				e->keys[0] = g->bucket;
+				for (i = 0; i < st->ndims; i++)
+				{
+					e->keys[1 + i] = (int64) G_KEYS(st, g)[i];
+					if (G_KEYNULLS(st, g)[i])
+						e->nulls |= (uint32) 1 << (1 + i);
+				}
+			}
 		}
-		qsort_arg(order, ngroups, sizeof(DeltaGroup *), group_key_cmp, st);
+		qsort_arg(order, ngroups, esize, sort_entry_cmp, st);
 		old = MemoryContextSwitchTo(st->emitcxt);
 		for (k = 0; k < ngroups; k++)
 		{
-			emit_group(st, order[k], rsinfo);
+			emit_group(st, ((SortEntry *) (order + esize * k))->group, rsinfo);
 			MemoryContextReset(st->emitcxt);
 		}
 	}
@@ -1792,7 +1819,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	 * a collation, say) are left to that sort, which does them better.
 	 */
 	st.dimorder = palloc0(sizeof(AggOrder) * Max(st.ndims, 1));
-	st.sorted = true;
+	st.sorted = st.ndims < 31;		/* (the nulls of a key in a uint32: SortEntry) */
 	for (i = 0; i < st.ndims && st.sorted; i++)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, D_FIXED + i);
