@@ -52,7 +52,11 @@
  * within the memory a hash aggregate may use (work_mem times
  * hash_mem_multiplier): when they take more, they are written out as result
  * rows and the fold starts again with none (flush_groups()), so a group
- * may come in several rows, which the caller adds up.
+ * may come in several rows, which the caller adds up.  When every
+ * dimension is of a type compared as its integer value, the groups are
+ * written out in key order (bucket, then dimensions, NULLs last), as the
+ * refresh looks them up in the fact's key index; others in the order they
+ * were made.
  *
  * Groups are formed by the binary images of their values, so values that
  * are equal but stored differently (numeric 1.0 and 1.00, say) may come as
@@ -266,6 +270,8 @@ typedef struct DeltaState
 	ImageColumn *dims;
 	int16	   *dimlen;
 	bool	   *dimbyval;
+	AggOrder   *dimorder;		/* the dimensions' orderings, when sorted */
+	bool		sorted;			/* groups written out in key order */
 	int			nvals;
 	ValueColumn *vals;
 	bool		any_extreme;
@@ -1437,33 +1443,124 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 }
 
 /*
+ * A group in the sort of emit_groups(): its key copied next to it, so that
+ * comparisons read the entries in order rather than each group where it
+ * lies (keys[0] the bucket, then the dimensions; nulls: bit p set when
+ * keys[p] is NULL).
+ */
+typedef struct SortEntry
+{
+	DeltaGroup *group;
+	uint32		nulls;
+	int64		keys[FLEXIBLE_ARRAY_MEMBER];
+} SortEntry;
+
+/*
+ * sort_entry_cmp
+ *		qsort_arg() comparison of two groups by their key, in the order of
+ *		the fact's key index: bucket, then each dimension, NULLs last.
+ */
+static int
+sort_entry_cmp(const void *pa, const void *pb, void *arg)
+{
+	DeltaState *st = (DeltaState *) arg;
+	const SortEntry *a = (const SortEntry *) pa;
+	const SortEntry *b = (const SortEntry *) pb;
+	int			p;
+
+	for (p = 0; p <= st->ndims; p++)
+	{
+		bool		an = (a->nulls >> p) & 1;
+		bool		bn = (b->nulls >> p) & 1;
+		int			c;
+
+		if (an || bn)
+		{
+			if (an != bn)
+				return an ? 1 : -1;
+			continue;
+		}
+		if (p == 0)
+			c = (a->keys[0] > b->keys[0]) - (a->keys[0] < b->keys[0]);
+		else
+			c = agg_order_cmp(&st->dimorder[p - 1], (Datum) a->keys[p], (Datum) b->keys[p]);
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+/*
  * emit_groups
- *		One result row per group, in the order they were made (group_new);
- *		then none.  The groups' memory is given back as they are written
- *		out (the lookup table first, then each block of groups), so that
- *		the groups and the result rows made of them take not much more
- *		than the groups alone.
+ *		One result row per group; then none.  With st->sorted, in the order
+ *		of their keys (sort_entry_cmp()), which is the order in which the
+ *		refresh looks them up in the fact's key index: its sort of them
+ *		then finds them in order already.  Otherwise in the order they were
+ *		made (group_new), the groups' memory given back as they are written
+ *		out (the lookup table first, then each block of groups), so that the
+ *		groups and the result rows made of them take not much more than the
+ *		groups alone.
  */
 static void
 emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 {
-	MemoryContext old = MemoryContextSwitchTo(st->emitcxt);
+	MemoryContext old;
 	int			b;
 	int			n;
 
 	groups_destroy(st->groups);
 	st->groups = NULL;
-	for (b = 0; b < st->ngblocks; b++)
+	if (st->sorted && st->ngblocks > 0)
 	{
-		int			used = b == st->ngblocks - 1 ? st->last_used : st->groups_per_block;
+		Size		ngroups = (Size) st->groups_per_block * (st->ngblocks - 1) + st->last_used;
+		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(int64) * (1 + st->ndims));
+		char	   *order = MemoryContextAllocHuge(st->groupcxt, esize * ngroups);
+		Size		k = 0;
 
-		for (n = 0; n < used; n++)
+		for (b = 0; b < st->ngblocks; b++)
 		{
-			emit_group(st, (DeltaGroup *) (st->gblocks[b] + st->group_size * n), rsinfo);
-			/* (the row's values were copied into the result) */
+			int			used = b == st->ngblocks - 1 ? st->last_used : st->groups_per_block;
+
+			for (n = 0; n < used; n++, k++)
+			{
+				DeltaGroup *g = (DeltaGroup *) (st->gblocks[b] + st->group_size * n);
+				SortEntry  *e = (SortEntry *) (order + esize * k);
+				int			i;
+
+				e->group = g;
+				e->nulls = g->bucket_null ? 1 : 0;
+				e->keys[0] = g->bucket;
+				for (i = 0; i < st->ndims; i++)
+				{
+					e->keys[1 + i] = (int64) G_KEYS(st, g)[i];
+					if (G_KEYNULLS(st, g)[i])
+						e->nulls |= (uint32) 1 << (1 + i);
+				}
+			}
+		}
+		qsort_arg(order, ngroups, esize, sort_entry_cmp, st);
+		old = MemoryContextSwitchTo(st->emitcxt);
+		for (k = 0; k < ngroups; k++)
+		{
+			emit_group(st, ((SortEntry *) (order + esize * k))->group, rsinfo);
 			MemoryContextReset(st->emitcxt);
 		}
-		pfree(st->gblocks[b]);
+	}
+	else
+	{
+		old = MemoryContextSwitchTo(st->emitcxt);
+		for (b = 0; b < st->ngblocks; b++)
+		{
+			int			used = b == st->ngblocks - 1 ? st->last_used : st->groups_per_block;
+
+			for (n = 0; n < used; n++)
+			{
+				emit_group(st, (DeltaGroup *) (st->gblocks[b] + st->group_size * n), rsinfo);
+				/* (the row's values were copied into the result) */
+				MemoryContextReset(st->emitcxt);
+			}
+			pfree(st->gblocks[b]);
+		}
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->groupcxt);
@@ -1711,6 +1808,29 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 		cdc_image_column_init(&st.dims[i], dims[i], a->atttypid, a->atttypmod, CurrentMemoryContext);
 		st.dimlen[i] = a->attlen;
 		st.dimbyval[i] = a->attbyval;
+	}
+
+	/*
+	 * The groups are written out in key order when every dimension is of a
+	 * type compared as its integer value (int2, int4, int8, date,
+	 * timestamp, timestamptz, oid: agg_order_init()), whose sort costs
+	 * little here; the refresh sorts them by key for its lookups in the
+	 * fact's key index, and finds them in order then.  Others (text under
+	 * a collation, say) are left to that sort, which does them better.
+	 */
+	st.dimorder = palloc0(sizeof(AggOrder) * Max(st.ndims, 1));
+	st.sorted = st.ndims < 31;		/* (the nulls of a key in a uint32: SortEntry) */
+	for (i = 0; i < st.ndims && st.sorted; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, D_FIXED + i);
+		TypeCacheEntry *tce = lookup_type_cache(a->atttypid, TYPECACHE_CMP_PROC);
+
+		st.sorted = OidIsValid(tce->cmp_proc);
+		if (st.sorted)
+		{
+			agg_order_init(&st.dimorder[i], a->atttypid, a->attcollation, false, CurrentMemoryContext);
+			st.sorted = st.dimorder[i].intcmp != 0;
+		}
 	}
 	st.vals = palloc0(sizeof(ValueColumn) * Max(st.nvals, 1));
 	/* (cdc_read_changes checks more; no lock on a table the caller cannot read) */
