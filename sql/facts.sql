@@ -1558,6 +1558,19 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._agg_temp_table(text, text) IS
   'internal: create a temporary table of dataeng (_dataeng_...), dropped at commit, with the columns of a query';
 
+-- The same, kept for the session: the next call with the same columns
+-- empties it (TRUNCATE) instead of making it again, which costs several
+-- times less for a table with a TOAST table (src/aggregate/delta.c).  Only
+-- for the session user and built-in types and collations; otherwise made
+-- afresh and dropped at commit as above.  Either way a table of that name
+-- from before is emptied or replaced: the caller need not drop it.
+CREATE FUNCTION dataeng_internal._agg_temp_kept(name text, query text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_agg_temp_kept'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng_internal._agg_temp_kept(text, text) IS
+  'internal: a temporary table of dataeng (_dataeng_...) with the columns of a query, kept for the session and emptied at the next call';
+
 -- ... made afresh (one an earlier refresh of this transaction left is
 -- dropped), filled with the rows of query and analysed when it has any;
 -- returns its rows.
@@ -3292,9 +3305,6 @@ BEGIN
   -- Read and fold the changes (and merge groups equal by their types);
   -- _fact_deltas acknowledges what it read, in this transaction.  A
   -- TRUNCATE adds nothing to any group: the fact is then rebuilt.
-  IF to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL THEN
-    DROP TABLE pg_temp._dataeng_delta_raw;
-  END IF;
   image_keys := dataeng_internal._agg_image_keys(d.source, d.dimensions);
   IF image_keys THEN
     delta := format('SELECT is_total, %s, %s, n_changes, has_t '
@@ -3315,8 +3325,9 @@ BEGIN
                        FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols)) o));
   END IF;
   -- (the table is made from the query's columns, analysed only: its
-  -- parameters stand for typed NULLs there)
-  PERFORM dataeng_internal._agg_temp_table('_dataeng_delta_raw',
+  -- parameters stand for typed NULLs there; kept for the session and
+  -- emptied by the next refresh, _agg_temp_kept)
+  PERFORM dataeng_internal._agg_temp_kept('_dataeng_delta_raw',
     replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
             '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], '
             'NULL::boolean[], NULL::boolean[], NULL::boolean[])'));

@@ -47,9 +47,59 @@ SELECT count(*) AS current_moved FROM fo_b.regions_b WHERE is_current AND region
 -- no scratch table is left behind
 SELECT count(*) AS scratch_tables FROM pg_class
  WHERE relnamespace = pg_my_temp_schema() AND relname LIKE '\_dataeng\_%';
+-- A fact of the session user: its refresh keeps its table of folded
+-- changes for the session, and the next refresh empties it rather than
+-- making it again (_agg_temp_kept); a refresh as another owner drops it and
+-- makes its own, dropped at commit, so that no table of a role that may be
+-- dropped stays behind
+CREATE TABLE fo_own (id int PRIMARY KEY, at timestamptz NOT NULL, region text, amount numeric);
+SELECT dataeng.fact_create('fo_own_daily', 'fo_own', 'at', 'day', '{region}', '{count(*), sum(amount), min(amount)}',
+                           schedule => NULL)::text;
+INSERT INTO fo_own SELECT g, timestamptz '2026-01-01 00:00+00' + g * interval '5 hours', 'r' || g % 3, g
+  FROM generate_series(1, 30) g;
+SELECT dataeng.fact_refresh('fo_own_daily') AS refreshed;
+SELECT to_regclass('pg_temp._dataeng_delta_raw')::oid AS kept_oid \gset
+UPDATE fo_own SET amount = amount - 7 WHERE id <= 4;
+DELETE FROM fo_own WHERE id = 10;
+SELECT dataeng.fact_refresh('fo_own_daily') AS refreshed;
+SELECT to_regclass('pg_temp._dataeng_delta_raw')::oid = :kept_oid AS same_table,
+       (SELECT count(*) FROM pg_temp._dataeng_delta_raw WHERE NOT is_total) AS groups_of_last_refresh;
+CREATE VIEW fo_own_truth AS
+  SELECT date_trunc('day', at) AS bucket, region, count(*) AS count, sum(amount) AS sum_amount, min(amount) AS min_amount
+    FROM fo_own GROUP BY 1, 2;
+SELECT count(*) AS rows_off
+  FROM ((SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily EXCEPT SELECT * FROM fo_own_truth)
+        UNION ALL (SELECT * FROM fo_own_truth EXCEPT SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily)) d;
+-- a table of that name the session user made, with a trigger: never
+-- written by a refresh (dropped, and made afresh)
+ALTER TABLE pg_temp._dataeng_delta_raw RENAME TO fo_copy;
+CREATE TEMP TABLE _dataeng_delta_raw (LIKE pg_temp.fo_copy);
+DROP TABLE pg_temp.fo_copy;
+CREATE TEMP TABLE fo_fired (n int);
+CREATE FUNCTION pg_temp.fo_fire() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO pg_temp.fo_fired VALUES (1);
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER fo_fire AFTER INSERT ON pg_temp._dataeng_delta_raw FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.fo_fire();
+SELECT to_regclass('pg_temp._dataeng_delta_raw')::oid AS own_oid \gset
+UPDATE fo_own SET amount = amount + 100 WHERE id = 5;
+SELECT dataeng.fact_refresh('fo_own_daily') AS refreshed;
+SELECT (SELECT count(*) FROM pg_temp.fo_fired) AS trigger_fired,
+       to_regclass('pg_temp._dataeng_delta_raw')::oid <> :own_oid AS made_afresh;
+-- another owner's refresh: the table kept goes, and its own goes at commit
+UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 2;
+SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed;
+SELECT to_regclass('pg_temp._dataeng_delta_raw') AS scratch_after_other_owner;
+SELECT count(*) AS rows_off
+  FROM ((SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily EXCEPT SELECT * FROM fo_own_truth)
+        UNION ALL (SELECT * FROM fo_own_truth EXCEPT SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily)) d;
+DROP VIEW fo_own_truth;
 SELECT dataeng.fact_drop(name) FROM dataeng.facts ORDER BY name;
 SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;
 DROP SCHEMA fo_a CASCADE;
 DROP SCHEMA fo_b CASCADE;
+DROP TABLE fo_own;
 DROP EXTENSION dataeng;
 DROP ROLE fo_a, fo_b;

@@ -153,6 +153,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._agg_restore_consumer()', 'v', false, 'u'),
   ('dataeng_internal._agg_sum_type(regclass,text)', 's', true, 'u'),
   ('dataeng_internal._agg_temp_as(text,text)', 'v', true, 'u'),
+  ('dataeng_internal._agg_temp_kept(text,text)', 'v', false, 'u'),
   ('dataeng_internal._agg_temp_table(text,text)', 'v', false, 'u'),
   ('dataeng_internal._alert_handler_add(regrole,regprocedure,text[])', 'v', false, 'u'),
   ('dataeng_internal._alert_handler_call(regrole,text,integer)', 'v', true, 'u'),

@@ -57,7 +57,7 @@ INSERT INTO reasons VALUES
   ('_agg_as_owner', 'acts for a role the caller has'),
   -- creates a temporary table of a query's names and types, only inside
   -- _agg_as_owner and for the role it acts as
-  ('_agg_temp_table', 'inside _agg_as_owner only'),
+  ('_agg_temp_table', 'inside _agg_as_owner only'), ('_agg_temp_kept', 'inside _agg_as_owner only'),
   -- say what the catalogs and has_table_privilege() already say: the
   -- row-level security policies of dataeng's tables call them as the reader
   ('rows_readable', 'reports privileges'), ('_dedup_may_read', 'reports privileges'),

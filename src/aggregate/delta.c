@@ -69,8 +69,12 @@
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/transam.h"
+#include "catalog/pg_class.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -99,6 +103,7 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/ruleutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -2110,44 +2115,82 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(result);
 }
 
-PG_FUNCTION_INFO_V1(dataeng_agg_temp_table);
+/*
+ * The column list of a temporary table with the columns of desc, as
+ * CREATE TABLE takes it.
+ */
+static char *
+temp_cols_sql(TupleDesc desc)
+{
+	StringInfoData cols;
+	bool		first = true;
+	int			i;
+
+	initStringInfo(&cols);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (a->attisdropped)
+			continue;
+		appendStringInfo(&cols, "%s%s %s", first ? "" : ", ", quote_identifier(NameStr(a->attname)),
+						 format_type_with_typemod(a->atttypid, a->atttypmod));
+		if (OidIsValid(a->attcollation) && a->attcollation != get_typcollation(a->atttypid))
+			appendStringInfo(&cols, " COLLATE %s", generate_collation_name(a->attcollation));
+		first = false;
+	}
+	return cols.data;
+}
 
 /*
- * dataeng_agg_temp_table
- *		dataeng_internal._agg_temp_table(name text, query text) RETURNS void
- *
- * Create the temporary table pg_temp.<name> (a name starting with
- * _dataeng_), dropped at commit, with the columns query would return, for
- * the caller to fill.  The query is only analysed (its result's names and
- * types), never planned nor run.
- *
- * A refresh run as the owner of a fact (_agg_as_owner) is a
- * security-restricted operation, in which PostgreSQL refuses CREATE TEMP
- * TABLE: this creates the table outside it, as REFRESH MATERIALIZED VIEW
- * CONCURRENTLY creates its temporary table, from a statement made here of
- * names and types only (no expression of the caller's is evaluated).
+ * Whether every column of desc has a built-in type and collation: a table
+ * of those depends on no object a user could drop (a DROP TYPE, DROP
+ * COLLATION or DROP EXTENSION would otherwise meet the table kept).
  */
-Datum
-dataeng_agg_temp_table(PG_FUNCTION_ARGS)
+static bool
+temp_cols_builtin(TupleDesc desc)
 {
-	char	   *name;
-	char	   *query;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+		Oid			elem;
+
+		if (a->attisdropped)
+			continue;
+		if (a->atttypid >= FirstNormalObjectId || a->attcollation >= FirstNormalObjectId)
+			return false;
+		elem = get_element_type(a->atttypid);
+		if (OidIsValid(elem) && elem >= FirstNormalObjectId)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The temporary table pg_temp.<name> (a name starting with _dataeng_) with
+ * the columns query would return: made afresh (dropped at commit), or,
+ * when kept, the one an earlier call of this session kept with the same
+ * columns, emptied (TRUNCATE), else made and kept (see
+ * dataeng_agg_temp_kept).  The query is only analysed (its result's names
+ * and types), never planned nor run.
+ */
+static void
+agg_temp_make(char *name, char *query, bool kept)
+{
 	SPIPlanPtr	plan;
 	List	   *sources;
 	CachedPlanSource *ps;
 	TupleDesc	desc;
+	char	   *cols;
 	StringInfoData ddl;
-	bool		first = true;
 	Oid			save_userid;
 	int			save_sec_context;
-	int			i;
+	bool		keep = kept;
+	Oid			nsp;
+	Oid			relid = InvalidOid;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("name and query must not be NULL")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	query = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strncmp(name, "_dataeng_", 9) != 0 || strlen(name) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
@@ -2172,28 +2215,134 @@ dataeng_agg_temp_table(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the query of a temporary table must be one SELECT")));
 	desc = ps->resultDesc;
+	cols = temp_cols_sql(desc);
 
-	initStringInfo(&ddl);
-	appendStringInfo(&ddl, "CREATE TEMP TABLE pg_temp.%s (", quote_identifier(name));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(desc, i);
-
-		if (a->attisdropped)
-			continue;
-		appendStringInfo(&ddl, "%s%s %s", first ? "" : ", ", quote_identifier(NameStr(a->attname)),
-						 format_type_with_typemod(a->atttypid, a->atttypmod));
-		if (OidIsValid(a->attcollation) && a->attcollation != get_typcollation(a->atttypid))
-			appendStringInfo(&ddl, " COLLATE %s", generate_collation_name(a->attcollation));
-		first = false;
-	}
-	appendStringInfoString(&ddl, ") ON COMMIT DROP");
+	/*
+	 * A table is kept only for the session user itself (a role the session
+	 * sets or a refresh acts as may be dropped in this session, which a
+	 * table it owns would prevent) and of built-in types and collations.
+	 */
+	if (kept && (GetUserId() != GetSessionUserId() || !temp_cols_builtin(desc)))
+		keep = false;
+	/* (a table of that name: emptied or dropped here when kept was asked) */
+	nsp = kept ? LookupExplicitNamespace("pg_temp", true) : InvalidOid;
+	if (OidIsValid(nsp))
+		relid = get_relname_relid(name, nsp);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(save_userid, save_sec_context & ~SECURITY_RESTRICTED_OPERATION);
+	if (OidIsValid(relid))
+	{
+		HeapTuple	tup;
+		bool		kept_one = false;
+		bool		reuse = false;
+
+		/*
+		 * A table kept by this session: the session user's plain table (no
+		 * trigger, rule or policy: nothing but its rows runs when it is
+		 * written).  Emptied when it has these columns and the session user
+		 * asks; else dropped, as PostgreSQL drops an ON COMMIT DROP table,
+		 * whichever role runs now.  Any other table of that name is dropped
+		 * by the caller's rights, as a table made afresh always was.
+		 */
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+
+			kept_one = c->relowner == GetSessionUserId() && c->relkind == RELKIND_RELATION &&
+				c->relpersistence == RELPERSISTENCE_TEMP && !c->relhastriggers &&
+				!c->relhasrules && !c->relrowsecurity && !c->relhassubclass;
+			ReleaseSysCache(tup);
+		}
+		if (kept_one && keep)
+		{
+			Relation	rel = relation_open(relid, AccessExclusiveLock);
+
+			reuse = strcmp(temp_cols_sql(RelationGetDescr(rel)), cols) == 0;
+			relation_close(rel, NoLock);
+		}
+		if (kept_one && !reuse)
+		{
+			ObjectAddress obj;
+
+			ObjectAddressSet(obj, RelationRelationId, relid);
+			performDeletion(&obj, DROP_RESTRICT, PERFORM_DELETION_INTERNAL | PERFORM_DELETION_QUIETLY);
+			CommandCounterIncrement();
+		}
+		else
+		{
+			initStringInfo(&ddl);
+			appendStringInfo(&ddl, "%s pg_temp.%s", reuse ? "TRUNCATE" : "DROP TABLE", quote_identifier(name));
+			if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY)
+				elog(ERROR, "could not %s temporary table \"%s\"", reuse ? "empty" : "drop", name);
+		}
+		if (reuse)
+		{
+			SetUserIdAndSecContext(save_userid, save_sec_context);
+			SPI_finish();
+			return;
+		}
+	}
+	initStringInfo(&ddl);
+	appendStringInfo(&ddl, "CREATE TEMP TABLE pg_temp.%s (%s)%s", quote_identifier(name), cols,
+					 keep ? "" : " ON COMMIT DROP");
 	if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create temporary table \"%s\"", name);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_agg_temp_table);
+
+/*
+ * dataeng_agg_temp_table
+ *		dataeng_internal._agg_temp_table(name text, query text) RETURNS void
+ *
+ * Create the temporary table pg_temp.<name> (a name starting with
+ * _dataeng_), dropped at commit, with the columns query would return, for
+ * the caller to fill.  The query is only analysed (its result's names and
+ * types), never planned nor run.
+ *
+ * A refresh run as the owner of a fact (_agg_as_owner) is a
+ * security-restricted operation, in which PostgreSQL refuses CREATE TEMP
+ * TABLE: this creates the table outside it, as REFRESH MATERIALIZED VIEW
+ * CONCURRENTLY creates its temporary table, from a statement made here of
+ * names and types only (no expression of the caller's is evaluated).
+ */
+Datum
+dataeng_agg_temp_table(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name and query must not be NULL")));
+	agg_temp_make(text_to_cstring(PG_GETARG_TEXT_PP(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)), false);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_agg_temp_kept);
+
+/*
+ * dataeng_agg_temp_kept
+ *		dataeng_internal._agg_temp_kept(name text, query text) RETURNS void
+ *
+ * The same, but the table is kept for the session and, at the next call
+ * with the same columns, emptied rather than made again: a table with a
+ * TOAST table costs several times more to create and drop (or to empty
+ * at each commit, ON COMMIT DELETE ROWS, which builds its TOAST index
+ * again) than to TRUNCATE once per refresh.  Kept only for the session
+ * user and with built-in types and collations (agg_temp_make); otherwise
+ * made afresh, dropped at commit, as by _agg_temp_table.  Its rows stay
+ * until the next call, or the end of the session.
+ */
+Datum
+dataeng_agg_temp_kept(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name and query must not be NULL")));
+	agg_temp_make(text_to_cstring(PG_GETARG_TEXT_PP(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)), true);
 	PG_RETURN_VOID();
 }
