@@ -3,7 +3,8 @@
 -- encoding) and what they return is written back in it, so a LATIN1
 -- database answers as a UTF-8 one does.  Before, LATIN1 bytes were read
 -- as UTF-8: 'José@example.com' was "not valid UTF-8", 'März' and 'février'
--- named no month, '°C' was an unknown unit.
+-- named no month, '°C' was an unknown unit, and each non-ASCII byte was
+-- a non-letter to the phonetic codes ('Straße' was STR).
 CREATE EXTENSION dataeng;
 \pset null '(null)'
 SET client_encoding = 'UTF8';
@@ -25,7 +26,10 @@ SELECT dataeng.email_problem('José@example.com') AS email_local,
        dataeng.parse_timestamp('3 März 2026 10:00', 'DMY', 'Europe/Berlin') AS ts_tz,
        dataeng.parse_quantity('20 °C')::text AS celsius,
        dataeng.parse_quantity('3 m²')::text AS square_metres,
-       dataeng.convert_unit(20, '°C', '°F') AS fahrenheit
+       dataeng.convert_unit(20, '°C', '°F') AS fahrenheit,
+       dataeng.double_metaphone('Straße') AS strasse,
+       dataeng.double_metaphone('Ñandú') AS nandu,
+       dataeng.metaphone_key('François') AS francois
 \gx
 -- the normal form's strict variant says why in the database encoding
 SELECT dataeng.normalize_email_strict('José@Bücher.DE') AS strict;
@@ -56,7 +60,10 @@ SELECT dataeng.email_problem('José@example.com') AS email_local,
        dataeng.parse_timestamp('3 März 2026 10:00', 'DMY', 'Europe/Berlin') AS ts_tz,
        dataeng.parse_quantity('20 °C')::text AS celsius,
        dataeng.parse_quantity('3 m²')::text AS square_metres,
-       dataeng.convert_unit(20, '°C', '°F') AS fahrenheit
+       dataeng.convert_unit(20, '°C', '°F') AS fahrenheit,
+       dataeng.double_metaphone('Straße') AS strasse,
+       dataeng.double_metaphone('Ñandú') AS nandu,
+       dataeng.metaphone_key('François') AS francois
 \gx
 SELECT dataeng.normalize_email_strict('José@Bücher.DE') AS strict;
 SELECT dataeng.normalize_email_strict('José@@Bücher.DE') AS strict;
