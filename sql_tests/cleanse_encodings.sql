@@ -4,7 +4,8 @@
 -- database answers as a UTF-8 one does.  Before, LATIN1 bytes were read
 -- as UTF-8: 'José@example.com' was "not valid UTF-8", 'März' and 'février'
 -- named no month, '°C' was an unknown unit, and each non-ASCII byte was
--- a non-letter to the phonetic codes ('Straße' was STR).
+-- a non-letter to the phonetic codes ('Straße' was STR), a no-break
+-- space in a phone number made it no number.
 CREATE EXTENSION dataeng;
 \pset null '(null)'
 SET client_encoding = 'UTF8';
@@ -29,7 +30,10 @@ SELECT dataeng.email_problem('José@example.com') AS email_local,
        dataeng.convert_unit(20, '°C', '°F') AS fahrenheit,
        dataeng.double_metaphone('Straße') AS strasse,
        dataeng.double_metaphone('Ñandú') AS nandu,
-       dataeng.metaphone_key('François') AS francois
+       dataeng.metaphone_key('François') AS francois,
+       dataeng.is_phone(E'+49\u00a030\u00a0123456', 'DE') AS phone_nbsp,
+       dataeng.phone_problem(E'01\u00a023\u00a045\u00a067\u00a089', 'FR') AS phone_problem,
+       dataeng.to_e164(E'+49\u00a030\u00a0123456', 'DE') AS e164
 \gx
 -- the normal form's strict variant says why in the database encoding
 SELECT dataeng.normalize_email_strict('José@Bücher.DE') AS strict;
@@ -63,7 +67,10 @@ SELECT dataeng.email_problem('José@example.com') AS email_local,
        dataeng.convert_unit(20, '°C', '°F') AS fahrenheit,
        dataeng.double_metaphone('Straße') AS strasse,
        dataeng.double_metaphone('Ñandú') AS nandu,
-       dataeng.metaphone_key('François') AS francois
+       dataeng.metaphone_key('François') AS francois,
+       dataeng.is_phone(E'+49\u00a030\u00a0123456', 'DE') AS phone_nbsp,
+       dataeng.phone_problem(E'01\u00a023\u00a045\u00a067\u00a089', 'FR') AS phone_problem,
+       dataeng.to_e164(E'+49\u00a030\u00a0123456', 'DE') AS e164
 \gx
 SELECT dataeng.normalize_email_strict('José@Bücher.DE') AS strict;
 SELECT dataeng.normalize_email_strict('José@@Bücher.DE') AS strict;
