@@ -325,7 +325,13 @@ BEGIN
       RETURN format('coalesce(%s = ANY (%L::%s[]), %s)', col,
                     ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
     END IF;
-    RETURN format('coalesce(%s::text = ANY (%L::text[]), %s)', col,
+    -- other types whose text form depends on the session (floats under
+    -- extra_float_digits, bytea, money, ranges...) compare theirs written
+    -- under fixed settings, as regex rules do (0.1 + 0.2 was '0.3' with
+    -- extra_float_digits 0 and '0.30000000000000004' with 1)
+    RETURN format('coalesce(%s = ANY (%L::text[]), %s)',
+                  CASE WHEN dataeng_internal._rule_text_varies(r.table_name, r.column_name)
+                       THEN format('dataeng_internal._rule_text(%s)', col) ELSE format('%s::text', col) END,
                   ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN
     RETURN format('coalesce(%s AND %s, %s)',

@@ -228,6 +228,15 @@ ROLLBACK;
 -- the settings of the check stay inside it
 SHOW DateStyle;
 SHOW TimeZone;
+-- accepted_values on a float column compares its text under the same
+-- fixed settings (0.1 + 0.2 was '0.3' under extra_float_digits 0)
+CREATE TABLE tr.floats (id int PRIMARY KEY, f float8);
+INSERT INTO tr.floats VALUES (1, 0.1::float8 + 0.2);
+SELECT dataeng.rule_add('tr.floats', 'f', 'accepted_values', 'f', '{"values": ["0.30000000000000004"]}');
+BEGIN;
+SET LOCAL extra_float_digits = 0;
+SELECT rule_name, failed FROM dataeng.validate('tr.floats') ORDER BY 1;
+ROLLBACK;
 
 -- a dropped relation's rules go with it (kept, each named an oid no
 -- relation had, which pg_dump wrote as a number and a restore gave to
