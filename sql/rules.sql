@@ -222,33 +222,26 @@ COMMENT ON FUNCTION dataeng_internal._expression_check(regrole, regclass, text) 
 
 -- The SQL condition a row passes for a row-level rule (NULL passes, except
 -- for not_null), or NULL for a set-level rule.
--- The text form a regex, length or validator rule checks of a column
--- whose text form depends on the session's settings (dates and times,
--- floats, bytea, money, and ranges, arrays and rows that may hold them):
+-- The text form a regex, length, validator or accepted_values rule checks
+-- of a column whose text form depends on the session's settings (dates and
+-- times, floats, bytea, and ranges, arrays and rows that may hold them):
 -- written under fixed settings, so a row passes or fails the same whoever
 -- validates it or writes it under the guard (cast to text in the session,
 -- a date was 2026-01-15 under DateStyle ISO and 01/15/2026 under SQL, and a
 -- timestamptz was written in the session's TimeZone).  DateStyle ISO,
 -- TimeZone UTC, IntervalStyle postgres, extra_float_digits 1 (the shortest
--- exact form), bytea in hex, money in the C locale.
+-- exact form), bytea in hex: see rules.c.
 CREATE FUNCTION dataeng_internal._rule_text(v anyelement)
 RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-SET DateStyle = 'ISO, YMD'
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-SET extra_float_digits = 1
-SET bytea_output = 'hex'
-SET lc_monetary = 'C'
-AS $$ SELECT CAST(v AS pg_catalog.text) $$;
+AS 'MODULE_PATHNAME', 'dataeng_rule_text'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._rule_text(anyelement) IS
-  'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits, bytea_output and lc_monetary';
+  'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits and bytea_output';
 
 -- Whether the text form of column col of tbl depends on the session's
 -- settings (see _rule_text): its type, or a domain's base type, or an
--- array's element type, is a date/time type, a float, bytea, money, a
--- range or multirange, or a row type.
+-- array's element type, is a date/time type, a float, bytea, a range or
+-- multirange, or a row type.
 CREATE FUNCTION dataeng_internal._rule_text_varies(tbl regclass, col text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -267,7 +260,7 @@ AS $$
        AND ty.depth OPERATOR(pg_catalog.<) 10)
   SELECT coalesce(pg_catalog.bool_or(
            ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval',
-                                                    'float4', 'float8', 'bytea', 'money']::pg_catalog.regtype[]::pg_catalog.oid[])
+                                                    'float4', 'float8', 'bytea']::pg_catalog.regtype[]::pg_catalog.oid[])
            OR t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'm', 'c']::pg_catalog."char"[])), false)
     FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
 $$;
@@ -326,7 +319,7 @@ BEGIN
                     ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
     END IF;
     -- other types whose text form depends on the session (floats under
-    -- extra_float_digits, bytea, money, ranges...) compare theirs written
+    -- extra_float_digits, bytea, ranges...) compare theirs written
     -- under fixed settings, as regex rules do (0.1 + 0.2 was '0.3' with
     -- extra_float_digits 0 and '0.30000000000000004' with 1)
     RETURN format('coalesce(%s = ANY (%L::text[]), %s)',
