@@ -81,5 +81,23 @@ SELECT (dataeng.parse_quantity('20 °C')).unit = E'\u00b0C' AS unit_is_latin1,
 \c :regress_db
 DROP DATABASE dataeng_latin1;
 
+-- WIN1252 writes the euro sign 0x80, which its own decoding does not make
+-- U+20AC: parse_number reads the text through UTF-8 ('1.234,5 €' was "not a
+-- number" there)
+CREATE DATABASE dataeng_win1252 TEMPLATE template0 ENCODING 'WIN1252' LC_COLLATE 'C' LC_CTYPE 'C';
+\c dataeng_win1252
+SET client_encoding = 'UTF8';
+CREATE FUNCTION parse_number(text, text DEFAULT NULL) RETURNS numeric
+  AS '$libdir/dataeng', 'dataeng_parse_number' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION parse_number_strict(text, text DEFAULT NULL) RETURNS numeric
+  AS '$libdir/dataeng', 'dataeng_parse_number_strict' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION email_problem(text, text DEFAULT 'practical') RETURNS text
+  AS '$libdir/dataeng', 'dataeng_email_problem' LANGUAGE C IMMUTABLE STRICT;
+SELECT parse_number('12 €') AS euro_after, parse_number('€1,234.50') AS euro_before,
+       parse_number_strict('1.234,5 €', ',') AS euro_strict, parse_number(E'1\u00a0234,5') AS nbsp,
+       email_problem('Œuvre@example.com') AS oe;
+\c :regress_db
+DROP DATABASE dataeng_win1252;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
