@@ -240,9 +240,25 @@ BEGIN
     END IF;
     -- a row is its table and ctid: in a partitioned (or inherited) table,
     -- ctids repeat across partitions, and a ctid alone could give a row the
-    -- value carried to a row of another partition
-    EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT tableoid AS o, ctid AS c, dataeng.locf(%2$I) OVER (ORDER BY %3$I) AS v FROM %1$s) f '
-                   'WHERE t.tableoid = f.o AND t.ctid = f.c AND t.%2$I IS NULL AND f.v IS NOT NULL', tbl, column_name, order_by);
+    -- value carried to a row of another partition.  A row takes the last
+    -- value of the rows before it in order_by, not of its peers (rows of
+    -- the same order_by value), and among the values of one order_by value
+    -- the greatest (when the type sorts) is the last: with the window's
+    -- default frame, a NULL took the value of a peer, which one depended on
+    -- the rows' physical order.  A row whose order_by is NULL has no place
+    -- in the order and is not filled (it took the last value of all).
+    EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT tableoid AS o, ctid AS c, %3$I IS NULL AS unordered, '
+                   'dataeng.locf(%2$I) OVER (ORDER BY %3$I%4$s GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS v FROM %1$s) f '
+                   'WHERE t.tableoid = f.o AND t.ctid = f.c AND t.%2$I IS NULL AND f.v IS NOT NULL AND NOT f.unordered',
+                   tbl, column_name, order_by,
+                   CASE WHEN (SELECT o.opcname IS NOT NULL
+                                FROM pg_attribute a
+                                LEFT JOIN pg_opclass o ON o.opcmethod = (SELECT am.oid FROM pg_am am WHERE am.amname = 'btree')
+                                     AND o.opcdefault
+                                     AND o.opcintype = (SELECT coalesce(nullif(ty.typbasetype, 0), ty.oid) FROM pg_type ty WHERE ty.oid = a.atttypid)
+                               WHERE a.attrelid = tbl AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
+                               LIMIT 1)
+                        THEN format(', %I NULLS FIRST', column_name) ELSE '' END);
   ELSE
     RAISE EXCEPTION 'unknown strategy "%"', strategy
       USING ERRCODE = 'invalid_parameter_value',

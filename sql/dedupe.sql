@@ -227,10 +227,15 @@ BEGIN
   IF to_regclass('pg_temp._dd_label') IS NOT NULL THEN DROP TABLE pg_temp._dd_label; END IF;
   IF to_regclass('pg_temp._dd_rank') IS NOT NULL THEN DROP TABLE pg_temp._dd_rank; END IF;
   IF to_regclass('pg_temp._dd_result') IS NOT NULL THEN DROP TABLE pg_temp._dd_result; END IF;
-  -- the only read of the table, as its owner
+  -- the only read of the table, as its owner.  A row none of the columns
+  -- fills carries no evidence and is no duplicate: it is left out, and
+  -- does not count among the pairs the prior is a share of (two empty
+  -- rows beside an exact pair made the pair a borderline match)
   EXECUTE format('CREATE TEMP TABLE _dd_rows AS SELECT * FROM dataeng_internal._dedup_as(%L, %L) AS t(id bigint, k jsonb, v text[])',
                  owner,
-                 format('SELECT pg_catalog.row_number() OVER () AS id, %s AS k, ARRAY[%s]::pg_catalog.text[] AS v FROM %s',
+                 format('SELECT pg_catalog.row_number() OVER () AS id, s.k, s.v
+                           FROM (SELECT %s AS k, ARRAY[%s]::pg_catalog.text[] AS v FROM %s) s
+                          WHERE pg_catalog.cardinality(pg_catalog.array_remove(s.v, NULL)) OPERATOR(pg_catalog.>) 0',
                         key_expr, exprs, tbl));
   GET DIAGNOSTICS n = ROW_COUNT;
   CREATE TEMP TABLE _dd_result (cluster_id bigint, id bigint, k jsonb, score float8);
@@ -274,9 +279,16 @@ BEGIN
   -- that many pairs (200 rows) on every pair once: a sample drawn with
   -- repeats from a few rows, numbered in their physical order, gave
   -- another u, and other clusters, when the same rows were stored in
-  -- another order (after dedupe_undo, VACUUM FULL, a reload)
+  -- another order (after dedupe_undo, VACUUM FULL, a reload).  The
+  -- near-certain matches _dedup_estimate learns m from (equal on more than
+  -- half of the, at least two, columns both rows fill; no conflicting
+  -- strong identifier) are left out: they are matches, not unrelated rows.
+  -- In a large table they are a negligible share of the sample; in a small
+  -- one they weighed as much as the unrelated pairs (two exact pairs among
+  -- four rows are two of its six pairs), u of "equal" came out as high as
+  -- m's and no pair reached the threshold.
   sample := least(20000, n * (n - 1) / 2);
-  WITH s AS MATERIALIZED (
+  WITH p AS (
     SELECT dataeng_internal._dedup_pattern(x.v, y.v) AS pat
       FROM (SELECT 1 + (abs(hashint8(g)) % n) AS a, 1 + (abs(hashint8(-g)) % n) AS b
               FROM generate_series(1, sample) g
@@ -285,11 +297,20 @@ BEGIN
             SELECT a, b FROM generate_series(1, n) a, generate_series(a + 1, n) b
              WHERE n::bigint * (n - 1) / 2 <= 20000) p
       JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b
-     WHERE p.a <> p.b)
+     WHERE p.a <> p.b),
+  s AS MATERIALIZED (
+    SELECT p.pat FROM p
+     WHERE NOT (ncols - (length(p.pat) - length(replace(p.pat, '0', ''))) >= 2
+                AND (length(p.pat) - length(replace(p.pat, '3', ''))) * 2
+                    > ncols - (length(p.pat) - length(replace(p.pat, '0', '')))
+                AND NOT EXISTS (SELECT 1 FROM unnest(idents) i WHERE substr(p.pat, i, 1) = '1')))
+  -- (every pair a near-certain match, as in a table of identical rows:
+  -- u is the smoothing's alone, a third for each level)
   SELECT array_agg(uu ORDER BY j, l) INTO u
-    FROM (SELECT j, l, (count(*) FILTER (WHERE substr(s.pat, j, 1) = l::text) + 1.0)
-                       / (count(*) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
-            FROM s, generate_series(1, ncols) j, generate_series(1, 3) l GROUP BY j, l) z;
+    FROM (SELECT j, l, (count(s.pat) FILTER (WHERE substr(s.pat, j, 1) = l::text) + 1.0)
+                       / (count(s.pat) FILTER (WHERE substr(s.pat, j, 1) <> '0') + 3.0) AS uu
+            FROM generate_series(1, ncols) j CROSS JOIN generate_series(1, 3) l LEFT JOIN s ON true
+           GROUP BY j, l) z;
 
   -- m and the prior, from the near-certain matches among the pairs whose
   -- strong identifiers do not conflict

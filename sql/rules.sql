@@ -222,6 +222,51 @@ COMMENT ON FUNCTION dataeng_internal._expression_check(regrole, regclass, text) 
 
 -- The SQL condition a row passes for a row-level rule (NULL passes, except
 -- for not_null), or NULL for a set-level rule.
+-- The text form a regex, length, validator or accepted_values rule checks
+-- of a column whose text form depends on the session's settings (dates and
+-- times, floats, bytea, and ranges, arrays and rows that may hold them):
+-- written under fixed settings, so a row passes or fails the same whoever
+-- validates it or writes it under the guard (cast to text in the session,
+-- a date was 2026-01-15 under DateStyle ISO and 01/15/2026 under SQL, and a
+-- timestamptz was written in the session's TimeZone).  DateStyle ISO,
+-- TimeZone UTC, IntervalStyle postgres, extra_float_digits 1 (the shortest
+-- exact form), bytea in hex: see rules.c.
+CREATE FUNCTION dataeng_internal._rule_text(v anyelement)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_rule_text'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._rule_text(anyelement) IS
+  'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits and bytea_output';
+
+-- Whether the text form of column col of tbl depends on the session's
+-- settings (see _rule_text): its type, or a domain's base type, or an
+-- array's element type, is a date/time type, a float, bytea, a range or
+-- multirange, or a row type.
+CREATE FUNCTION dataeng_internal._rule_text_varies(tbl regclass, col text)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE ty(oid, depth) AS (
+    SELECT a.atttypid, 0 FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) col
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+    UNION ALL
+    SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'd' THEN t.typbasetype ELSE t.typelem END,
+           ty.depth OPERATOR(pg_catalog.+) 1
+      FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
+     WHERE (t.typtype OPERATOR(pg_catalog.=) 'd'
+            OR (t.typcategory OPERATOR(pg_catalog.=) 'A' AND t.typelem OPERATOR(pg_catalog.<>) 0))
+       AND ty.depth OPERATOR(pg_catalog.<) 10)
+  SELECT coalesce(pg_catalog.bool_or(
+           ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval',
+                                                    'float4', 'float8', 'bytea']::pg_catalog.regtype[]::pg_catalog.oid[])
+           OR t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'm', 'c']::pg_catalog."char"[])), false)
+    FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
+$$;
+COMMENT ON FUNCTION dataeng_internal._rule_text_varies(regclass, text) IS
+  'internal: whether a column''s text form depends on the session''s settings';
+
 CREATE FUNCTION dataeng_internal._rule_condition(r dataeng.rules)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -231,6 +276,7 @@ DECLARE
   col text := quote_ident(r.column_name);
   coltype text;
   f text;
+  txt text;
   -- what a NULL (a NULL value, or an expression that gives NULL) is:
   -- params.null_is, 'pass' (the default, as a CHECK constraint) or 'fail'
   nul text := CASE WHEN r.params->>'null_is' = 'fail' THEN 'false' ELSE 'true' END;
@@ -250,6 +296,13 @@ BEGIN
             DETAIL = 'The column was renamed or dropped after the rule was added.',
             HINT = 'Drop the rule with dataeng.rule_drop() and add it again for the column it should check.';
   END IF;
+  -- the text form regex, length and validator rules check: written under
+  -- fixed settings when the session's would change it (_rule_text)
+  IF r.kind IN ('regex', 'length', 'validator') THEN
+    txt := CASE WHEN dataeng_internal._rule_text_varies(r.table_name, r.column_name)
+                THEN format('dataeng_internal._rule_text(%s)', col)
+                ELSE format('%s::text', col) END;
+  END IF;
   CASE r.kind
   WHEN 'not_null' THEN
     RETURN format('(%s IS NOT NULL)', col);
@@ -265,7 +318,13 @@ BEGIN
       RETURN format('coalesce(%s = ANY (%L::%s[]), %s)', col,
                     ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
     END IF;
-    RETURN format('coalesce(%s::text = ANY (%L::text[]), %s)', col,
+    -- other types whose text form depends on the session (floats under
+    -- extra_float_digits, bytea, ranges...) compare theirs written
+    -- under fixed settings, as regex rules do (0.1 + 0.2 was '0.3' with
+    -- extra_float_digits 0 and '0.30000000000000004' with 1)
+    RETURN format('coalesce(%s = ANY (%L::text[]), %s)',
+                  CASE WHEN dataeng_internal._rule_text_varies(r.table_name, r.column_name)
+                       THEN format('dataeng_internal._rule_text(%s)', col) ELSE format('%s::text', col) END,
                   ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN
     RETURN format('coalesce(%s AND %s, %s)',
@@ -276,18 +335,18 @@ BEGIN
                        CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END, r.params->>'max', coltype)
                        ELSE 'true' END, nul);
   WHEN 'regex' THEN
-    RETURN format('coalesce(%s::text ~ %L, %s)', col, r.params->>'pattern', nul);
+    RETURN format('coalesce(%s ~ %L, %s)', txt, r.params->>'pattern', nul);
   WHEN 'length' THEN
-    RETURN format('coalesce(length(%s::text) BETWEEN %s AND %s, %s)', col,
+    RETURN format('coalesce(length(%s) BETWEEN %s AND %s, %s)', txt,
                   coalesce((r.params->>'min')::int, 0), coalesce((r.params->>'max')::int, 2147483647), nul);
   WHEN 'validator' THEN
     f := r.params->>'function';
     RETURN format('coalesce(%s, %s)', CASE f
-      WHEN 'email' THEN format('dataeng.is_email(%s::text, %L)', col, coalesce(r.params->>'mode', 'practical'))
-      WHEN 'phone' THEN format('dataeng.is_phone(%s::text, %L)', col, r.params->>'region')
-      WHEN 'postal_code' THEN format('dataeng.is_postal_code(%s::text, %L)', col, r.params->>'country')
-      WHEN 'date' THEN format('dataeng.is_date(%s::text, %L)', col, r.params->>'format')
-      ELSE format('dataeng.is_%s(%s::text)', f, col) END, nul);
+      WHEN 'email' THEN format('dataeng.is_email(%s, %L)', txt, coalesce(r.params->>'mode', 'practical'))
+      WHEN 'phone' THEN format('dataeng.is_phone(%s, %L)', txt, r.params->>'region')
+      WHEN 'postal_code' THEN format('dataeng.is_postal_code(%s, %L)', txt, r.params->>'country')
+      WHEN 'date' THEN format('dataeng.is_date(%s, %L)', txt, r.params->>'format')
+      ELSE format('dataeng.is_%s(%s)', f, txt) END, nul);
   WHEN 'expression' THEN
     RETURN format('coalesce((%s)::boolean, %s)', r.params->>'expression', nul);
   ELSE

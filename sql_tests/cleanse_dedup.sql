@@ -208,4 +208,36 @@ SELECT t, string_agg(r.row_key->>'id', ',' ORDER BY r.cluster_id, (r.row_key->>'
  GROUP BY t ORDER BY t;
 DROP TABLE dd_order_a, dd_order_b;
 
+-- tiny tables a user tries first: the near-certain matches are left out of
+-- u (measured on every pair of a small table, two exact pairs among four
+-- rows made u of "equal" as high as m's, and nothing was found; nor with
+-- three rows)
+CREATE TABLE dd_tiny (id int, first text, last text, city text);
+INSERT INTO dd_tiny VALUES (1, 'John', 'Smith', 'Leeds'), (2, 'John', 'Smith', 'Leeds'),
+  (3, 'Mary', 'Jones', 'York'), (4, 'Mary', 'Jones', 'York'),
+  (5, 'Ann', 'Lee', NULL), (6, 'Ann', 'Lee', 'Bath'), (7, NULL, NULL, NULL), (8, NULL, NULL, NULL),
+  (9, 'Bo', 'Ek', 'Oslo'), (10, 'Bo', 'Ek', 'Oslo'), (11, 'Bo', 'Ek', 'Oslo');
+-- the clusters found among some of its rows, '|' between clusters
+CREATE FUNCTION dd_tiny_found(ids int[]) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  found text;
+BEGIN
+  SET LOCAL client_min_messages = warning;
+  DROP TABLE IF EXISTS dd_sub;
+  CREATE TABLE dd_sub AS SELECT * FROM dd_tiny WHERE id = ANY (ids);
+  SELECT string_agg(c.members, '|' ORDER BY c.cluster_id) INTO found
+    FROM (SELECT r.cluster_id, string_agg(r.row_key->>'id', ',' ORDER BY (r.row_key->>'id')::int)
+                 || CASE WHEN bool_and(r.score >= 0.85) THEN '' ELSE ' (score < 0.85)' END AS members
+            FROM dataeng.find_duplicates('dd_sub', '{first,last,city}', key_column => 'id') r
+           GROUP BY r.cluster_id) c;
+  DROP TABLE dd_sub;
+  RETURN coalesce(found, '-');
+END;
+$$;
+SELECT ids, dd_tiny_found(ids) AS clusters
+  FROM (VALUES ('{1,2,3,4}'::int[]), ('{1,2,3}'), ('{1,2}'), ('{9,10,11}'), ('{1,9,10,11}'),
+               ('{1,2,5,6}'), ('{3,4,7,8}'), ('{7,8}'), ('{1,3}'), ('{1}'), ('{}')) s(ids);
+DROP FUNCTION dd_tiny_found(int[]);
+DROP TABLE dd_tiny;
+
 DROP EXTENSION dataeng;

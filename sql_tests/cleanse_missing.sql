@@ -64,5 +64,22 @@ SELECT dataeng.fill_missing('fp', 'v', 'locf', order_by => 'at');
 SELECT * FROM fp ORDER BY at;
 DROP TABLE fp;
 
+-- locf with ties in order_by: a row takes the last value of the rows
+-- before it, not of its peers, the greatest of one order_by value's
+-- values, whatever order the rows are stored in (with the window's default
+-- frame a NULL took a peer's value, and which one by physical order); a
+-- row whose order_by is NULL is not filled (it took the last value of all)
+CREATE TABLE lt_a (at int, v int);
+INSERT INTO lt_a VALUES (0, 3), (0, 7), (1, 5), (1, NULL), (2, NULL), (NULL, NULL);
+CREATE TABLE lt_b AS SELECT * FROM lt_a ORDER BY at DESC NULLS FIRST, v NULLS FIRST;
+CREATE TABLE lt_json (at int, v json);
+INSERT INTO lt_json VALUES (1, '{"a": 1}'), (2, NULL), (2, '{"b": 1}'), (3, NULL);
+SELECT t, dataeng.fill_missing(t::regclass, 'v', 'locf', order_by => 'at') AS filled
+  FROM unnest(ARRAY['lt_a', 'lt_b', 'lt_json']) t;
+SELECT 'lt_a' AS t, at, v::text FROM lt_a UNION ALL SELECT 'lt_b', at, v::text FROM lt_b
+ UNION ALL SELECT 'lt_json', at, v::text FROM lt_json
+ ORDER BY 1, 2, 3;
+DROP TABLE lt_a, lt_b, lt_json;
+
 DROP TABLE readings, m;
 DROP EXTENSION dataeng;

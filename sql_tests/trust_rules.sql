@@ -195,6 +195,48 @@ SELECT count(*) AS rows_in FROM tr.listed;
 ROLLBACK;
 -- a value that is no date is refused (as text, it could never match)
 SELECT dataeng.rule_add('tr.listed', 'bad', 'accepted_values', 'd', '{"values": ["2026-01-15", "x"]}');
+-- regex, length and validator rules on a column whose text form depends
+-- on the session's settings check it written under fixed ones (DateStyle
+-- ISO, TimeZone UTC, IntervalStyle postgres, extra_float_digits 1): cast
+-- in the session, the same row passed or failed by who validated it
+CREATE TABLE tr.texts (id int PRIMARY KEY, d tr.moment, day date, ts timestamptz, iv interval, f float8,
+                       span daterange, days date[]);
+INSERT INTO tr.texts VALUES (1, '2026-01-15 23:30+00', '2026-01-15', '2026-01-15 23:30+00', '1 day 02:00', 0.1,
+                             '[2026-01-01,2026-02-01)', '{2026-01-15}');
+SELECT dataeng.rule_add('tr.texts', 'd', 'regex', 'd', '{"pattern": "^2026-01-15 23:30:00\\+00$"}');
+SELECT dataeng.rule_add('tr.texts', 'day', 'regex', 'day', '{"pattern": "^\\d{4}-\\d\\d-\\d\\d$"}');
+SELECT dataeng.rule_add('tr.texts', 'day length', 'length', 'day', '{"min": 10, "max": 10}');
+SELECT dataeng.rule_add('tr.texts', 'day valid', 'validator', 'day', '{"function": "date", "format": "YYYY-MM-DD"}');
+SELECT dataeng.rule_add('tr.texts', 'ts', 'regex', 'ts', '{"pattern": "^2026-01-15 "}');
+SELECT dataeng.rule_add('tr.texts', 'iv', 'regex', 'iv', '{"pattern": "^1 day 02:00:00$"}');
+SELECT dataeng.rule_add('tr.texts', 'f', 'length', 'f', '{"max": 3}');
+SELECT dataeng.rule_add('tr.texts', 'span', 'regex', 'span', '{"pattern": "^\\[2026-01-01,2026-02-01\\)$"}');
+SELECT dataeng.rule_add('tr.texts', 'days', 'regex', 'days', '{"pattern": "^\\{2026-01-15\\}$"}');
+SELECT rule_name, failed FROM dataeng.validate('tr.texts') ORDER BY 1;
+BEGIN;
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SET LOCAL IntervalStyle = 'iso_8601';
+SET LOCAL extra_float_digits = -3;
+SELECT rule_name, failed FROM dataeng.validate('tr.texts') ORDER BY 1;
+-- and the guard lets in the same rows
+SELECT dataeng.guard_enable('tr.texts');
+INSERT INTO tr.texts VALUES (2, '2026-01-15 23:30+00', '2026-01-16', '2026-01-15 23:59+00', '1 day 2 hours', 0.1,
+                             '[2026-01-01,2026-02-01)', '{2026-01-15}');
+SELECT count(*) AS rows_in FROM tr.texts;
+ROLLBACK;
+-- the settings of the check stay inside it
+SHOW DateStyle;
+SHOW TimeZone;
+-- accepted_values on a float column compares its text under the same
+-- fixed settings (0.1 + 0.2 was '0.3' under extra_float_digits 0)
+CREATE TABLE tr.floats (id int PRIMARY KEY, f float8);
+INSERT INTO tr.floats VALUES (1, 0.1::float8 + 0.2);
+SELECT dataeng.rule_add('tr.floats', 'f', 'accepted_values', 'f', '{"values": ["0.30000000000000004"]}');
+BEGIN;
+SET LOCAL extra_float_digits = 0;
+SELECT rule_name, failed FROM dataeng.validate('tr.floats') ORDER BY 1;
+ROLLBACK;
 
 -- a dropped relation's rules go with it (kept, each named an oid no
 -- relation had, which pg_dump wrote as a number and a restore gave to

@@ -76,6 +76,45 @@ static const char *const ignored_words[] = {
 };
 
 /*
+ * utf8_casecmp
+ *		Whether n bytes of UTF-8 at a and b are the same letters but for
+ *		case: ASCII, and the letters of Latin-1 (U+00C0..U+00DE against
+ *		U+00E0..U+00FE, but for the signs U+00D7 and U+00F7).  pg_strncasecmp
+ *		folds ASCII only: 'MÄRZ', 'FÉVRIER', 'AOÛT' named no month.
+ */
+static bool
+utf8_casecmp(const char *a, const char *b, int n)
+{
+	const unsigned char *x = (const unsigned char *) a;
+	const unsigned char *y = (const unsigned char *) b;
+
+	for (int i = 0; i < n; i++)
+	{
+		unsigned char cx = x[i],
+					cy = y[i];
+
+		if (cx == cy)
+			continue;
+		if (cx < 0x80 && cy < 0x80)
+		{
+			if (pg_ascii_tolower(cx) != pg_ascii_tolower(cy))
+				return false;
+			continue;
+		}
+		/* a continuation byte after 0xC3 (the same in both, or cx == cy above) */
+		if (i == 0 || x[i - 1] != 0xC3 || y[i - 1] != 0xC3)
+			return false;
+		if (cx >= 0x80 && cx <= 0x9E && cx != 0x97)
+			cx += 0x20;
+		if (cy >= 0x80 && cy <= 0x9E && cy != 0x97)
+			cy += 0x20;
+		if (cx != cy)
+			return false;
+	}
+	return true;
+}
+
+/*
  * month_of
  *		The month a word names (in full, or as 3+ letters of an English
  *		name), or 0.
@@ -87,7 +126,7 @@ month_of(const char *w, int len)
 	{
 		int			n = strlen(month_words[i].name);
 
-		if (len == n && pg_strncasecmp(w, month_words[i].name, n) == 0)
+		if (len == n && utf8_casecmp(w, month_words[i].name, n))
 			return month_words[i].month;
 	}
 	if (len == 3)
@@ -549,8 +588,10 @@ dataeng_parse_date(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	t = PG_GETARG_TEXT_PP(0);
-	if (!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
+	/* month names are UTF-8: 'März' of a LATIN1 database named no month */
+	t = dataeng_text_to_utf8(PG_GETARG_TEXT_PP(0));
+	if (t == NULL ||
+		!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
 	PG_RETURN_DATEADT(date2j(p.year, p.month, p.day) - POSTGRES_EPOCH_JDATE);
 }
@@ -628,8 +669,10 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	t = PG_GETARG_TEXT_PP(0);
-	if (!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
+	/* month names are UTF-8: 'März' of a LATIN1 database named no month */
+	t = dataeng_text_to_utf8(PG_GETARG_TEXT_PP(0));
+	if (t == NULL ||
+		!cleanse_parse_date_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), order, &p))
 		PG_RETURN_NULL();
 	if (!p.has_tz && tz_numeric_offset(tz, &tz_offset))
 	{

@@ -52,8 +52,8 @@ utf8_nfc_chars(const char *s, int len)
 static char *
 normalize(text *t, bool provider_rules, const char **why)
 {
-	const char *s = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
+	const char *s;
+	int			len;
 	pg_wchar   *w;
 	int			n,
 				at = -1,
@@ -63,6 +63,16 @@ normalize(text *t, bool provider_rules, const char **why)
 				out;
 	bool		gmail,
 				outlook;
+
+	/* read as UTF-8 whatever the database encoding, as the validator does */
+	t = dataeng_text_to_utf8(t);
+	if (t == NULL)
+	{
+		*why = "the address has a character that Unicode does not have";
+		return NULL;
+	}
+	s = VARDATA_ANY(t);
+	len = VARSIZE_ANY_EXHDR(t);
 
 	/* trim ASCII white space */
 	while (len > 0 && (s[0] == ' ' || (s[0] >= 0x09 && s[0] <= 0x0D)))
@@ -161,7 +171,7 @@ dataeng_normalize_email(PG_FUNCTION_ARGS)
 
 	if (r == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(r));
+	PG_RETURN_TEXT_P(dataeng_utf8_to_text(r, strlen(r)));
 }
 
 PG_FUNCTION_INFO_V1(dataeng_normalize_email_strict);
@@ -183,5 +193,5 @@ dataeng_normalize_email_strict(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" is not an email address",
 						text_to_cstring(PG_GETARG_TEXT_PP(0))),
 				 errdetail("Problem: %s.", why)));
-	PG_RETURN_TEXT_P(cstring_to_text(r));
+	PG_RETURN_TEXT_P(dataeng_utf8_to_text(r, strlen(r)));
 }

@@ -110,6 +110,8 @@ grouping_problem(const pg_wchar *w, int start, int end, char dec)
 	return NULL;
 }
 
+static char *parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **why);
+
 /*
  * cleanse_parse_number_text
  *		The canonical form ("-1234.56") of the number in s (len bytes), or
@@ -121,6 +123,17 @@ cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const cha
 {
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
 	int			n = pg_mb2wchar_with_len(s, w, len);
+
+	return parse_number_chars(w, n, dec, pct, why);
+}
+
+/*
+ * parse_number_chars
+ *		cleanse_parse_number_text() on the n characters (code points) at w.
+ */
+static char *
+parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **why)
+{
 	int			start = 0,
 				end = n,
 				i;
@@ -373,6 +386,35 @@ decimal_arg(FunctionCallInfo fcinfo)
 	return VARDATA_ANY(d)[0];
 }
 
+/*
+ * parse_number_arg
+ *		cleanse_parse_number_text() of a text argument.  In a database of
+ *		another encoding than UTF-8 or SQL_ASCII the text is read through
+ *		UTF-8, so that its characters are code points: WIN1252 and LATIN9
+ *		write the euro sign as bytes that decode to other characters (0x80,
+ *		U+00A4), and '1.234,5 €' was "not a number" there.
+ */
+static char *
+parse_number_arg(text *t, char dec, bool *pct, const char **why)
+{
+	int			enc = GetDatabaseEncoding();
+	text	   *u;
+	pg_wchar   *w;
+	int			n;
+
+	if (enc == PG_UTF8 || enc == PG_SQL_ASCII)
+		return cleanse_parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), dec, pct, why);
+	u = dataeng_text_to_utf8(t);
+	if (u == NULL)
+	{
+		*why = "a character that is not part of a number";
+		return NULL;
+	}
+	w = palloc(sizeof(pg_wchar) * (VARSIZE_ANY_EXHDR(u) + 1));
+	n = pg_encoding_mb2wchar_with_len(PG_UTF8, VARDATA_ANY(u), w, VARSIZE_ANY_EXHDR(u));
+	return parse_number_chars(w, n, dec, pct, why);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_parse_number);
 
 /*
@@ -394,8 +436,7 @@ dataeng_parse_number(PG_FUNCTION_ARGS)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(0);
 
-		canon = cleanse_parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-								  decimal_arg(fcinfo), &pct, &why);
+		canon = parse_number_arg(t, decimal_arg(fcinfo), &pct, &why);
 	}
 	if (canon == NULL)
 		PG_RETURN_NULL();
@@ -425,8 +466,7 @@ dataeng_parse_number_strict(PG_FUNCTION_ARGS)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(0);
 
-		canon = cleanse_parse_number_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-								  decimal_arg(fcinfo), &pct, &why);
+		canon = parse_number_arg(t, decimal_arg(fcinfo), &pct, &why);
 	}
 	if (canon != NULL)
 		r = to_numeric(canon, pct, &why, &ok);

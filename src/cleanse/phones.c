@@ -40,6 +40,10 @@ dataeng_to_e164(PG_FUNCTION_ARGS)
 		r = validate_phone_region_code(PG_GETARG_TEXT_PP(1), region);
 	if (VARSIZE_ANY_EXHDR(t) > 250)
 		PG_RETURN_NULL();
+	/* libphonenumber reads UTF-8: a LATIN1 no-break space was no separator */
+	t = dataeng_text_to_utf8(t);
+	if (t == NULL || VARSIZE_ANY_EXHDR(t) > 250)
+		PG_RETURN_NULL();
 	if (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), r, &valid, &possible,
 							e164, sizeof(e164)) != PHONE_PARSED || !valid || e164[0] == '\0')
 		PG_RETURN_NULL();

@@ -730,29 +730,39 @@ fold_chunk(pg_wchar *chars, int n, StringInfo folded, StringInfo out)
 /*
  * read_word
  *		The word to code from a text value.  ASCII is used in place; UTF-8
- *		is folded first (Ç and Ñ kept for their own rules); bytes that are
- *		not valid UTF-8, or not ASCII in another database encoding, count
- *		as non-letters, one each.
+ *		is folded first (Ç and Ñ kept for their own rules).  Text of another
+ *		database encoding is converted to UTF-8 first (in a LATIN1 database
+ *		'Straße' was coded STR, not STRS, and 'Ñandú' NT, not NNT: each
+ *		non-ASCII byte counted as a non-letter); a SQL_ASCII database's
+ *		bytes are read as UTF-8.  Bytes that are not valid UTF-8 count as
+ *		non-letters, one each.
  */
 static void
 read_word(text *t, DmWord *w)
 {
-	const unsigned char *s = (const unsigned char *) VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
+	const unsigned char *s;
+	int			len;
 	int			k;
 	StringInfoData out;
+	text	   *u8;
 
+	s = (const unsigned char *) VARDATA_ANY(t);
+	len = VARSIZE_ANY_EXHDR(t);
 	for (k = 0; k < len; k++)
 		if (s[k] >= 0x80)
 			break;
+	if (k < len && (u8 = dataeng_text_to_utf8(t)) != NULL)
+	{
+		s = (const unsigned char *) VARDATA_ANY(u8);
+		len = VARSIZE_ANY_EXHDR(u8);
+	}
 
 	if (k == len)
 	{
 		w->s = s;
 		w->len = len;
 	}
-	else if (GetDatabaseEncoding() == PG_UTF8 &&
-			 pg_verify_mbstr(PG_UTF8, (const char *) s, len, true))
+	else if (pg_verify_mbstr(PG_UTF8, (const char *) s, len, true))
 	{
 		pg_wchar	chunk[DM_FOLD_CHUNK + 1];
 		int			n = 0;

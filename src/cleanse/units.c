@@ -144,10 +144,16 @@ num(const char *s)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
+/*
+ * unit_arg
+ *		The unit a text argument spells, read as UTF-8 whatever the database
+ *		encoding ('°C' and 'm²' of a LATIN1 database were unknown units).
+ */
 static const Unit *
 unit_arg(text *t)
 {
-	const Unit *u = find_unit(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	text	   *u8 = dataeng_text_to_utf8(t);
+	const Unit *u = u8 ? find_unit(VARDATA_ANY(u8), VARSIZE_ANY_EXHDR(u8)) : NULL;
 
 	if (u == NULL)
 		ereport(ERROR,
@@ -287,7 +293,8 @@ PG_FUNCTION_INFO_V1(dataeng_parse_quantity);
 Datum
 dataeng_parse_quantity(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
+	/* read as UTF-8, the unit's symbol written back in the database encoding */
+	text	   *t = dataeng_text_to_utf8(PG_GETARG_TEXT_PP(0));
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {true, true};
@@ -307,11 +314,11 @@ dataeng_parse_quantity(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = tupdesc;
 	}
 
-	unit = cleanse_parse_quantity_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), numbuf);
+	unit = t ? cleanse_parse_quantity_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), numbuf) : NULL;
 	if (unit != NULL)
 	{
 		values[0] = num(numbuf);
-		values[1] = CStringGetTextDatum(unit);
+		values[1] = PointerGetDatum(dataeng_utf8_to_text(unit, strlen(unit)));
 		nulls[0] = nulls[1] = false;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -668,14 +668,18 @@ email_mode(text *mode)
 /*
  * email_arg_problem
  *		email_problem() of the SQL functions' arguments (text, and the mode,
- *		practical when not given).
+ *		practical when not given), the text read as UTF-8 whatever the
+ *		database encoding (in a LATIN1 database, 'José@example.com' was "not
+ *		valid UTF-8").
  */
 static const char *
 email_arg_problem(FunctionCallInfo fcinfo)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
+	text	   *t = dataeng_text_to_utf8(PG_GETARG_TEXT_PP(0));
 	EmailMode	mode = (PG_NARGS() > 1) ? email_mode(PG_GETARG_TEXT_PP(1)) : EMAIL_PRACTICAL;
 
+	if (t == NULL)
+		return "the address has a character that Unicode does not have";
 	return email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), mode);
 }
 

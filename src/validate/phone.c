@@ -70,6 +70,12 @@ phone_check(FunctionCallInfo fcinfo, bool *valid, bool *possible)
 	*valid = *possible = false;
 	if (VARSIZE_ANY_EXHDR(t) > PHONE_MAX_INPUT)
 		return "too long to be a phone number";
+	/* libphonenumber reads UTF-8: a LATIN1 no-break space was no separator */
+	t = dataeng_text_to_utf8(t);
+	if (t == NULL)
+		return "not a phone number";
+	if (VARSIZE_ANY_EXHDR(t) > PHONE_MAX_INPUT)
+		return "too long to be a phone number";
 	switch (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), region,
 								&v, &p, e164, sizeof(e164)))
 	{

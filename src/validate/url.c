@@ -680,17 +680,22 @@ validate_url_parse_problem(const char *in, int inlen, char **scheme)
 /*
  * url_problem
  *		Why the text is not a URL with a host and one of the schemes, or
- *		NULL.
+ *		NULL.  The text is read as UTF-8 whatever the database encoding (in
+ *		a LATIN1 database, any accented letter was "not valid UTF-8").
  */
 static const char *
 url_problem(text *t, ArrayType *schemes)
 {
 	char	   *scheme;
-	const char *why = validate_url_parse_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &scheme);
+	const char *why;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 
+	t = dataeng_text_to_utf8(t);
+	if (t == NULL)
+		return "the URL has a character that Unicode does not have";
+	why = validate_url_parse_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &scheme);
 	if (why != NULL)
 		return why;
 	deconstruct_array(schemes, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
