@@ -444,10 +444,14 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC
 
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
+-- An option left out (NULL) keeps the table's current value; a table not
+-- captured yet gets every column, changed_only false and method 'trigger'.
+-- The columns are one choice: columns or exclude_columns given replaces
+-- it, exclude_columns => '{}' captures every column again.
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
                                    exclude_columns text[] DEFAULT NULL,
-                                   changed_only boolean DEFAULT false,
-                                   method text DEFAULT 'trigger')
+                                   changed_only boolean DEFAULT NULL,
+                                   method text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_enable'
 LANGUAGE C VOLATILE;
@@ -467,9 +471,6 @@ DECLARE
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF changed_only IS NULL THEN
-    RAISE EXCEPTION 'changed_only must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   PERFORM dataeng_internal._cdc_check_inheritance(tbl, false);
@@ -495,6 +496,20 @@ BEGIN
     RAISE EXCEPTION 'column "%" of table % does not exist', unknown[1], tbl
       USING ERRCODE = 'undefined_column';
   END IF;
+
+  -- Options left out keep the table's current ones (those of a new
+  -- table: every column, changed_only false, method 'trigger'): changing
+  -- one option, as cdc_enable(tbl, exclude_columns => ...), leaves the
+  -- capture method and the others as they are.
+  SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  IF columns IS NULL AND exclude_columns IS NULL THEN
+    columns := cur.columns;
+    exclude_columns := cur.exclude_columns;
+  ELSIF cardinality(exclude_columns) = 0 THEN
+    exclude_columns := NULL;    -- (every column again)
+  END IF;
+  changed_only := coalesce(changed_only, cur.changed_only, false);
+  method := coalesce(method, cur.method, 'trigger');
 
   -- (checks the method, and prepares the table and the worker for 'wal')
   PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);

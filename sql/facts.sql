@@ -442,7 +442,7 @@ BEGIN
     RAISE EXCEPTION 'column "%" of table % is not captured', missing, src
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('A %s needs the columns %s in the change log.', what, cols),
-            HINT = format('Capture them: SELECT dataeng.cdc_enable(%L);', src::text);
+            HINT = format('Capture every column: SELECT dataeng.cdc_enable(%L, exclude_columns => ''{}'');', src::text);
   END IF;
 END;
 $$;
