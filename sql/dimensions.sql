@@ -128,10 +128,8 @@ BEGIN
   -- committed before the lock would be in the rows read now and reach the
   -- consumer afterwards too (counted twice).
   IF NOT dataeng_internal._agg_wal_caught_up(source) THEN
-    RAISE EXCEPTION 'cannot read table % whole: the WAL worker has not caught up', source
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('%s, and the table is captured from the WAL: its changes committed before must be in the change log first.', what),
-            HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+    PERFORM dataeng_internal._cdc_wal_behind(format('cannot read table %s whole', source),
+      format('%s, and the table is captured from the WAL: its changes committed before must be in the change log first.', what));
   END IF;
 END;
 $$;

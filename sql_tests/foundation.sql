@@ -211,6 +211,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_trigger_args(text[],text[],boolean)', 'i', false, 'u'),
   ('dataeng_internal._cdc_trigger_argv(text[],text[],boolean)', 'i', false, 'u'),
   ('dataeng_internal._cdc_wal_caught_up(interval)', 'v', true, 'u'),
+  ('dataeng_internal._cdc_wal_behind(text,text)', 'v', true, 'u'),
+  ('dataeng_internal._cdc_wal_worker()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_locked(oid)', 's', true, 'u'),
   ('dataeng_internal._cdc_wal_prepare(regclass,text)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_full(regclass)', 'v', true, 'u'),

@@ -157,5 +157,6 @@ extern bool cdc_wal_enter(Oid dboid);
 extern bool cdc_wal_leaving(bool *drain);
 extern bool cdc_wal_left(void);
 extern void cdc_wal_hold_database(Oid dboid, Node *stmt);
+extern void cdc_wal_set_idle(bool idle);
 
 #endif							/* DATAENG_CDC_WAL_H */
