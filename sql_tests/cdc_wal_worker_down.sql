@@ -3,7 +3,8 @@
 -- runs rounds in the database: refused within a short grace with 55000
 -- saying why and how to start it, not after 30 s with the table's
 -- writers held off (SHARE) all along.  cdc_disable warns and disables all
--- the same.
+-- the same.  A creation of a fact or dimension waits once, when its
+-- consumer is created (not also before its load).
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 CREATE EXTENSION dataeng;
@@ -48,7 +49,7 @@ SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_on
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.cdc_enable('wd', exclude_columns => '{k}');
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
--- a creation
+-- a creation: the consumer's wait is the one that refuses
 INSERT INTO wd2 (id, v, k) VALUES (1, 1, 'x');
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.fact_create('wd2_f', 'wd2', 'at', 'day', '{}', '{sum(v)}', NULL);
