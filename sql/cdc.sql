@@ -374,12 +374,28 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
 
+-- The WAL capture worker of this database (src/cdc/wal_dbhook.c):
+-- 'running', 'off' (it runs no round while dataeng.enabled is off) or
+-- 'none' (no worker is in the database).
+CREATE FUNCTION dataeng_internal._cdc_wal_worker()
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_worker'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
+  'internal: whether this database''s WAL capture worker runs (running, off, none)';
+
 -- Whether the WAL capture worker has recorded every change committed
 -- before the call: the database's slot confirms the WAL written so far
 -- (waiting at most timeout).  True without the slot (not made yet, as in a
 -- restore, or gone): the worker has then recorded nothing, and has nothing
 -- to record, of what was committed before.  Unlike cdc_wal_sync() it does
--- not wait for the switches of other tables.
+-- not wait for the switches of other tables.  False without waiting out
+-- timeout when no worker runs rounds in the database (none, or
+-- dataeng.enabled off) for 2 s in a row: it
+-- would not catch up, and the callers hold their tables' writers off
+-- meanwhile.  (The grace covers a worker being started: at the commit of
+-- cdc_enable(), after a command that needed the database empty.)
+-- _cdc_wal_behind() then says which.
 CREATE FUNCTION dataeng_internal._cdc_wal_caught_up(timeout interval)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
@@ -392,6 +408,7 @@ DECLARE
   worker int;
   polls bigint := 0;
   strikes int := 0;
+  down_since timestamptz;
 BEGIN
   -- (called by the worker itself, in an on_change handler: it cannot wait
   -- for its own round)
@@ -403,6 +420,13 @@ BEGIN
                  WHERE s.slot_name = slot
                    AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
     IF clock_timestamp() >= deadline THEN
+      RETURN false;
+    END IF;
+    IF dataeng_internal._cdc_wal_worker() = 'running' THEN
+      down_since := NULL;
+    ELSIF down_since IS NULL THEN
+      down_since := clock_timestamp();
+    ELSIF clock_timestamp() >= down_since + interval '2 s' THEN
       RETURN false;
     END IF;
     -- The worker waiting for a lock this transaction holds (the SHARE lock
@@ -442,12 +466,51 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC;
 
+-- The error after _cdc_wal_caught_up() gave up: action (what cannot be
+-- done, e.g. 'cannot create consumer "c"') and detail (why it needs the
+-- worker) are the caller's; the message's end, the rest of the detail and
+-- the hint say whether the worker is slow or not running.  Invoker
+-- rights: it reads nothing but the worker's state.
+CREATE FUNCTION dataeng_internal._cdc_wal_behind(action text, detail text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  CASE dataeng_internal._cdc_wal_worker()
+    WHEN 'off' THEN
+      RAISE EXCEPTION '%: WAL capture is paused (dataeng.enabled is off)', action
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = detail || ' The WAL capture worker of this database records nothing while dataeng.enabled is off.',
+              HINT = 'Turn it on (e.g. ALTER SYSTEM SET dataeng.enabled = on; SELECT pg_reload_conf();) and try again.';
+    WHEN 'none' THEN
+      RAISE EXCEPTION '%: no WAL capture worker runs in this database', action
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = detail || ' No WAL capture worker runs in this database to record them.',
+              HINT = 'A worker that failed starts again by itself within 10 s (the server log says why it stopped); '
+                     'otherwise the owner of a table captured from the WAL starts it: SELECT dataeng.cdc_enable(''table''); '
+                     'dataeng.cdc_status shows the worker''s state.';
+    ELSE
+      RAISE EXCEPTION '%: the WAL worker has not caught up', action
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = detail,
+              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+  END CASE;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_behind(text, text) IS
+  'internal: the error of a caller the WAL capture worker did not catch up for';
+
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
+-- An option left out (NULL) keeps the table's current value; a table not
+-- captured yet gets every column, changed_only false and method 'trigger'.
+-- The columns are one choice: columns or exclude_columns given replaces
+-- it, exclude_columns => '{}' captures every column again.
 CREATE FUNCTION dataeng.cdc_enable(tbl regclass, columns text[] DEFAULT NULL,
                                    exclude_columns text[] DEFAULT NULL,
-                                   changed_only boolean DEFAULT false,
-                                   method text DEFAULT 'trigger')
+                                   changed_only boolean DEFAULT NULL,
+                                   method text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_enable'
 LANGUAGE C VOLATILE;
@@ -467,9 +530,6 @@ DECLARE
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF changed_only IS NULL THEN
-    RAISE EXCEPTION 'changed_only must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   PERFORM dataeng_internal._cdc_check_inheritance(tbl, false);
@@ -496,6 +556,20 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
+  -- Options left out keep the table's current ones (those of a new
+  -- table: every column, changed_only false, method 'trigger'): changing
+  -- one option, as cdc_enable(tbl, exclude_columns => ...), leaves the
+  -- capture method and the others as they are.
+  SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
+  IF columns IS NULL AND exclude_columns IS NULL THEN
+    columns := cur.columns;
+    exclude_columns := cur.exclude_columns;
+  ELSIF cardinality(exclude_columns) = 0 THEN
+    exclude_columns := NULL;    -- (every column again)
+  END IF;
+  changed_only := coalesce(changed_only, cur.changed_only, false);
+  method := coalesce(method, cur.method, 'trigger');
+
   -- (checks the method, and prepares the table and the worker for 'wal')
   PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);
 
@@ -520,10 +594,8 @@ BEGIN
     END IF;
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
     IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
-      RAISE EXCEPTION 'cannot change the capture options of table %: the WAL worker has not caught up', tbl
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = 'Its changes committed before must be recorded with the old options first.',
-              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      PERFORM dataeng_internal._cdc_wal_behind(format('cannot change the capture options of table %s', tbl),
+                                               'Its changes committed before must be recorded with the old options first.');
     END IF;
   END IF;
   -- Idempotent: the same options again change nothing (but missing
@@ -822,7 +894,10 @@ BEGIN
     EXECUTE format('LOCK TABLE %s IN SHARE MODE', tbl);
     IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
       RAISE WARNING 'changes of table % that the WAL worker has not recorded yet are not captured', tbl
-        USING DETAIL = 'The worker did not catch up within 30 s; capture stops all the same.',
+        USING DETAIL = CASE dataeng_internal._cdc_wal_worker()
+                         WHEN 'off' THEN 'The WAL capture worker records nothing while dataeng.enabled is off; capture stops all the same.'
+                         WHEN 'none' THEN 'No WAL capture worker runs in this database; capture stops all the same.'
+                         ELSE 'The worker did not catch up within 30 s; capture stops all the same.' END,
               HINT = 'dataeng.cdc_status shows the worker''s state.';
     END IF;
   END IF;
@@ -1310,10 +1385,8 @@ BEGIN
     -- the worker has recorded nothing, and has nothing to record, of what
     -- was committed before.
     IF NOT dataeng_internal._cdc_wal_caught_up(interval '30 s') THEN
-      RAISE EXCEPTION 'cannot create consumer "%": the WAL worker has not caught up', name
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = 'Its tables are captured from the WAL; it would receive changes committed before its creation.',
-              HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s"', name),
+                                               'Its tables are captured from the WAL; it would receive changes committed before its creation.');
     END IF;
   END IF;
   -- Creations exclude each other and dataeng.cdc_purge() until they

@@ -106,8 +106,9 @@ COMMENT ON FUNCTION dataeng_internal._dim_def_write(text, dataeng_internal.dimen
 -- change log's position (a load, a rebuild, a compare): LOCK TABLE ... IN
 -- SHARE MODE, which takes UPDATE, DELETE or TRUNCATE on the table; a
 -- caller with SELECT only is told why (what is read whole) and what to
--- grant, not left with a bare error inside the LOCK statement.
-CREATE FUNCTION dataeng_internal._agg_lock_source(source regclass, what text)
+-- grant, not left with a bare error inside the LOCK statement.  creating:
+-- a creation, whose consumer is created next in this transaction.
+CREATE FUNCTION dataeng_internal._agg_lock_source(source regclass, what text, creating boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -126,16 +127,19 @@ BEGIN
   -- its records reach the log in the worker's transactions, a round after
   -- their writers commit.  The worker catches up first, or changes
   -- committed before the lock would be in the rows read now and reach the
-  -- consumer afterwards too (counted twice).
+  -- consumer afterwards too (counted twice).  A creation in READ
+  -- COMMITTED leaves that wait to the creation of its consumer, which
+  -- makes it under this lock (_cdc_consumer_create()): once is enough.
+  IF creating AND current_setting('transaction_isolation') = 'read committed' THEN
+    RETURN;
+  END IF;
   IF NOT dataeng_internal._agg_wal_caught_up(source) THEN
-    RAISE EXCEPTION 'cannot read table % whole: the WAL worker has not caught up', source
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('%s, and the table is captured from the WAL: its changes committed before must be in the change log first.', what),
-            HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+    PERFORM dataeng_internal._cdc_wal_behind(format('cannot read table %s whole', source),
+      format('%s, and the table is captured from the WAL: its changes committed before must be in the change log first.', what));
   END IF;
 END;
 $$;
-COMMENT ON FUNCTION dataeng_internal._agg_lock_source(regclass, text) IS
+COMMENT ON FUNCTION dataeng_internal._agg_lock_source(regclass, text, boolean) IS
   'internal: hold a source''s writers off for a whole read of it, or say which right that takes';
 
 -- Whether the WAL capture worker has recorded every change of source
@@ -373,7 +377,7 @@ BEGIN
 
   -- Capture: no writer may commit between the initial load and the
   -- consumer's start, so both see the same rows.
-  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.dimension_create() loads the dimension and starts its consumer');
+  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.dimension_create() loads the dimension and starts its consumer', true);
   t0 := clock_timestamp();
   PERFORM dataeng_internal._agg_capture(source, names, 'dimension');
 
@@ -454,7 +458,7 @@ DECLARE
   keyeq text := format('s.%1$I = x.%1$I', d.key_column);
 BEGIN
   PERFORM dataeng_internal._agg_lock_source(d.source, format('Dimension "%s" compares its rows with the whole source '
-                                                     '(after a TRUNCATE of it, or a change made while a column had another name)', d.name));
+                                                     '(after a TRUNCATE of it, or a change made while a column had another name)', d.name), false);
   n := dataeng_internal._agg_poll(d.consumer, polled);
   IF d.scd_type = 1 THEN
     EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);

@@ -442,7 +442,7 @@ BEGIN
     RAISE EXCEPTION 'column "%" of table % is not captured', missing, src
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('A %s needs the columns %s in the change log.', what, cols),
-            HINT = format('Capture them: SELECT dataeng.cdc_enable(%L);', src::text);
+            HINT = format('Capture every column: SELECT dataeng.cdc_enable(%L, exclude_columns => ''{}'');', src::text);
   END IF;
 END;
 $$;
@@ -1294,7 +1294,7 @@ BEGIN
 
   -- Capture: no writer may commit between the backfill and the consumer's
   -- start, so both see the same rows.
-  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.fact_create() backfills the fact and starts its consumer');
+  PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.fact_create() backfills the fact and starts its consumer', true);
   cols := ARRAY[time_column] || dimensions
           || ARRAY(SELECT e.col FROM unnest(mt) WITH ORDINALITY e WHERE e.col IS NOT NULL ORDER BY e.ordinality)
           || ARRAY(SELECT x.rc FROM unnest(mt) WITH ORDINALITY e, unnest(e.cols) WITH ORDINALITY x(rc, o)
@@ -1980,7 +1980,7 @@ DECLARE
   side regclass;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
-  PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name));
+  PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name), false);
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);

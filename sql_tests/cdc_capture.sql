@@ -472,8 +472,9 @@ INSERT INTO t_opts VALUES (2, 2, 'two', 'pw');
 SELECT dataeng.cdc_enable('t_opts', columns => '{id,a}');
 INSERT INTO t_opts VALUES (3, 3, 'three', 'pw');
 DELETE FROM t_opts WHERE id = 3;
--- changed_only: only changed columns in new_row, old_row complete
-SELECT dataeng.cdc_enable('t_opts', changed_only => true);
+-- changed_only (of every column again): only changed columns in new_row,
+-- old_row complete
+SELECT dataeng.cdc_enable('t_opts', exclude_columns => '{}', changed_only => true);
 UPDATE t_opts SET b = 'uno' WHERE id = 1;
 UPDATE t_opts SET b = b WHERE id = 2;          -- nothing changed: {}
 UPDATE t_opts SET b = NULL, a = 20 WHERE id = 2;

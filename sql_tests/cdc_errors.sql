@@ -37,7 +37,6 @@ SELECT dataeng.cdc_enable('dataeng.cdc_tables');
 SELECT dataeng.cdc_disable('dataeng_internal.cdc_consumer_state');
 SELECT dataeng.cdc_enable('no_such_table');
 SELECT dataeng.cdc_enable(NULL);
-SELECT dataeng.cdc_enable('e_src', changed_only => NULL);   -- said: null value in column of cdc_tables
 SELECT dataeng.cdc_disable(NULL);              -- STRICT: nothing to do
 SELECT dataeng.cdc_disable('e_src');           -- not captured: false
 -- nothing was installed or recorded by any of these

@@ -10,7 +10,7 @@ CREATE EXTENSION dataeng;
 -- errors
 CREATE TABLE w_err (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('w_err', method => 'logical');
-SELECT dataeng.cdc_enable('w_err', method => NULL);
+SELECT dataeng.cdc_enable('w_err', method => '');
 SELECT count(*) FROM dataeng.cdc_tables WHERE table_name = 'w_err'::regclass;
 
 -- The same statements on a table captured by trigger and on one captured
@@ -109,7 +109,7 @@ SELECT dataeng.cdc_enable('w_sw', method => 'wal');
 SELECT dataeng.cdc_consumer_create('w_sw_c', '{w_sw}');
 SELECT dataeng.cdc_wal_sync();
 INSERT INTO w_sw SELECT g, 0 FROM generate_series(1, 5) g;
-SELECT dataeng.cdc_enable('w_sw');
+SELECT dataeng.cdc_enable('w_sw', method => 'trigger');
 UPDATE w_sw SET v = 1 WHERE id = 1;
 SELECT dataeng.cdc_wal_sync();
 SELECT method, active_method FROM dataeng.cdc_tables WHERE table_name = 'w_sw'::regclass;

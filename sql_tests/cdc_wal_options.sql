@@ -20,32 +20,32 @@ SELECT dataeng.cdc_wal_sync();
 -- changes the options get the new ones)
 INSERT INTO wo_trg VALUES (1, 'a', 'password1');
 -- every column
-SELECT dataeng.cdc_enable('wo_trg', method => 'trigger');
+SELECT dataeng.cdc_enable('wo_trg', exclude_columns => '{}', method => 'trigger');
 INSERT INTO wo_trg VALUES (2, 'b', 'password2');
 -- two columns
 SELECT dataeng.cdc_enable('wo_trg', columns => '{id,v}', method => 'trigger');
 UPDATE wo_trg SET v = v || '!', secret = 'changed';
--- changed columns only
-SELECT dataeng.cdc_enable('wo_trg', changed_only => true, method => 'trigger');
+-- changed columns only, of every column
+SELECT dataeng.cdc_enable('wo_trg', exclude_columns => '{}', changed_only => true, method => 'trigger');
 UPDATE wo_trg SET v = 'c' WHERE id = 1;
 -- trigger capture with other options (the switch decodes what was
 -- committed before with the options of its time)
-SELECT dataeng.cdc_enable('wo_trg', exclude_columns => '{v}');
+SELECT dataeng.cdc_enable('wo_trg', exclude_columns => '{v}', changed_only => false);
 UPDATE wo_trg SET secret = 's3' WHERE id = 2;
 
 INSERT INTO wo_wal VALUES (1, 'a', 'password1');
 -- every column
-SELECT dataeng.cdc_enable('wo_wal', method => 'wal');
+SELECT dataeng.cdc_enable('wo_wal', exclude_columns => '{}', method => 'wal');
 INSERT INTO wo_wal VALUES (2, 'b', 'password2');
 -- two columns
 SELECT dataeng.cdc_enable('wo_wal', columns => '{id,v}', method => 'wal');
 UPDATE wo_wal SET v = v || '!', secret = 'changed';
--- changed columns only
-SELECT dataeng.cdc_enable('wo_wal', changed_only => true, method => 'wal');
+-- changed columns only, of every column
+SELECT dataeng.cdc_enable('wo_wal', exclude_columns => '{}', changed_only => true, method => 'wal');
 UPDATE wo_wal SET v = 'c' WHERE id = 1;
 -- trigger capture with other options (the switch decodes what was
 -- committed before with the options of its time)
-SELECT dataeng.cdc_enable('wo_wal', exclude_columns => '{v}');
+SELECT dataeng.cdc_enable('wo_wal', exclude_columns => '{v}', changed_only => false, method => 'trigger');
 UPDATE wo_wal SET secret = 's3' WHERE id = 2;
 SELECT dataeng.cdc_wal_sync();
 
@@ -63,10 +63,10 @@ SELECT (SELECT count(*) FROM (SELECT * FROM pg_temp.wo_log('wo_trg') EXCEPT ALL
                               SELECT * FROM pg_temp.wo_log('wo_trg')) x) AS only_wal;
 
 -- cdc_disable right after a commit: the change is recorded (it was lost)
-SELECT dataeng.cdc_enable('wo_trg');
+SELECT dataeng.cdc_enable('wo_trg', exclude_columns => '{}');
 INSERT INTO wo_trg VALUES (3, 'last', NULL);
 SELECT dataeng.cdc_disable('wo_trg');
-SELECT dataeng.cdc_enable('wo_wal', method => 'wal');
+SELECT dataeng.cdc_enable('wo_wal', exclude_columns => '{}', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
 INSERT INTO wo_wal VALUES (3, 'last', NULL);
 SELECT dataeng.cdc_disable('wo_wal');

@@ -25,7 +25,7 @@ INSERT INTO reasons VALUES
   ('_schedule_next', 'pure'), ('_schedule_valid', 'pure'),
   -- reports about the server, nothing of any role's
   ('info', 'server state'), ('require_preload', 'server state'),
-  ('_scheduler_pid', 'server state'), ('_in_transaction_block', 'server state'),
+  ('_scheduler_pid', 'server state'), ('_cdc_wal_worker', 'server state'), ('_in_transaction_block', 'server state'),
   -- wakes this database's scheduler at commit: it then reads dataeng.jobs
   -- as it would on its own; no row is read or written for the caller
   ('_scheduler_wake', 'wake-up'), ('_scheduler_wake_now', 'wake-up'),
@@ -85,6 +85,7 @@ INSERT INTO reasons VALUES
   ('_agg_missing_column', 'invoker-rights helper'), ('_agg_changed_column', 'invoker-rights helper'),
   ('_agg_source_exists', 'invoker-rights helper'),
   ('_dim_attrs_differ', 'invoker-rights helper'), ('_agg_lock_source', 'invoker-rights helper'),
+  ('_cdc_wal_behind', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
   ('_fact_keys_eq', 'invoker-rights helper'), ('_fact_bucket_rows', 'invoker-rights helper'),
   ('_fact_time_indexed', 'invoker-rights helper'), ('_fact_bucket_out', 'invoker-rights helper'),

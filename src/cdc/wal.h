@@ -66,6 +66,7 @@ typedef struct WalTrigger
 	XLogRecPtr	resume_from;
 	bool		resume;			/* on_change_resume() asked for it */
 	bool		resumed;		/* this round handled the set-aside batches */
+	bool		dropped;		/* dropped during the round: no more calls */
 } WalTrigger;
 
 /* A change written in the current source transaction */
@@ -113,6 +114,7 @@ typedef struct WalRound
 	Oid			change_arrayid;
 	TupleDesc	change_desc;
 	bool		resumed_any;	/* a trigger's resume was dealt with */
+	bool		handler_called; /* since the triggers were read */
 } WalRound;
 
 /* most attributes of type dataeng.change the worker can fill */
@@ -157,5 +159,6 @@ extern bool cdc_wal_enter(Oid dboid);
 extern bool cdc_wal_leaving(bool *drain);
 extern bool cdc_wal_left(void);
 extern void cdc_wal_hold_database(Oid dboid, Node *stmt);
+extern void cdc_wal_set_idle(bool idle);
 
 #endif							/* DATAENG_CDC_WAL_H */

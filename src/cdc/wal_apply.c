@@ -1052,7 +1052,8 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		Datum		tvalues[6];
 		char		tnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
-		if (!t->touched)
+		/* (a trigger made again under the name of one dropped is another) */
+		if (!t->touched || t->dropped)
 			continue;
 		tvalues[0] = CStringGetTextDatum(t->name);
 		tvalues[1] = LSNGetDatum(t->handled_lsn);

@@ -56,6 +56,7 @@
 #include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
+#include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "replication/slot.h"
@@ -64,6 +65,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -85,6 +87,7 @@ typedef struct WalDbEntry
 	bool		gone;			/* dropped: no worker connects any more */
 	bool		relaunch;		/* a worker left, or did not start, for a hold */
 	bool		drain;			/* the worker applies all WAL before it leaves */
+	bool		idle;			/* the worker runs no round: dataeng.enabled is off */
 } WalDbEntry;
 
 typedef struct WalShmem
@@ -221,6 +224,7 @@ cdc_wal_enter(Oid dboid)
 		{
 			e->pid = MyProcPid;
 			e->latch = MyLatch;
+			e->idle = false;
 			my_entry = e;
 		}
 	}
@@ -285,6 +289,22 @@ cdc_wal_leaving(bool *drain)
 		*drain = my_entry->drain;
 	SpinLockRelease(&wal_shmem->mutex);
 	return held;
+}
+
+/*
+ * cdc_wal_set_idle
+ *		Called by the worker between rounds: whether it runs none
+ *		(dataeng.enabled is off), for the sessions that wait for it.
+ */
+void
+cdc_wal_set_idle(bool idle)
+{
+	if (my_entry == NULL)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (my_entry->pid == MyProcPid)
+		my_entry->idle = idle;
+	SpinLockRelease(&wal_shmem->mutex);
 }
 
 /* at the end of the command's transaction: release its holds */
@@ -451,4 +471,39 @@ cdc_wal_hold_database(Oid dboid, Node *stmt)
 		ereport(NOTICE,
 				(errmsg("WAL capture of the database stops; its replication slot \"%s\" is dropped with it",
 						slot)));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_worker);
+
+/*
+ * dataeng_internal._cdc_wal_worker() RETURNS text: whether this database's
+ * WAL capture worker runs rounds: 'running'; 'off' while it waits without
+ * decoding because dataeng.enabled is off (as the worker last read it, or
+ * as this session reads it when there is no worker); 'none' when no worker
+ * is in the database (not started, ended by an error and not started again
+ * yet, or gone for a command that needs the database empty).  A worker
+ * counts from the moment it claims the database, before it connects.
+ */
+Datum
+dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
+{
+	pid_t		pid = 0;
+	bool		idle = false;
+
+	if (wal_shmem != NULL)
+	{
+		WalDbEntry *e;
+
+		SpinLockAcquire(&wal_shmem->mutex);
+		e = entry_find(MyDatabaseId, false);
+		if (e != NULL && !e->gone && e->pid != 0)
+		{
+			pid = e->pid;
+			idle = e->idle;
+		}
+		SpinLockRelease(&wal_shmem->mutex);
+	}
+	if (pid == 0)
+		PG_RETURN_TEXT_P(cstring_to_text(dataeng_enabled ? "none" : "off"));
+	PG_RETURN_TEXT_P(cstring_to_text(idle ? "off" : "running"));
 }

@@ -287,6 +287,52 @@ wal_call_with_retries(WalTrigger *t, ArrayType *changes, int *attempts)
 	return err;
 }
 
+/*
+ * wal_trigger_dropped
+ *		Whether t is gone since the round read the triggers: a handler
+ *		called in this round may drop or pause its own trigger or another
+ *		one of its role (on_change_drop(), on_change_pause(), DROP TABLE),
+ *		and a trigger dropped is called no more, from the next change on.
+ *		A trigger paused meanwhile is paused from here on: its batches are
+ *		set aside.  (Read again only after a handler was called: the
+ *		changes of other sessions committed during the round count from
+ *		there too.)
+ */
+static bool
+wal_trigger_dropped(WalRound *r, WalTrigger *t)
+{
+	Oid			types[3] = {TEXTOID, OIDOID, OIDOID};
+	Datum		values[3];
+	bool		isnull;
+
+	if (t->dropped)
+		return true;
+	if (!r->handler_called)
+		return false;
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = ObjectIdGetDatum(t->relid);
+	values[2] = ObjectIdGetDatum(t->handler);
+	if (SPI_execute_with_args("SELECT t.paused_at IS NOT NULL AND NOT t.resume_requested"
+							  " FROM dataeng_internal.on_change_triggers t"
+							  " WHERE t.trigger_name OPERATOR(pg_catalog.=) $1"
+							  " AND t.table_name::oid OPERATOR(pg_catalog.=) $2"
+							  " AND t.handler::oid OPERATOR(pg_catalog.=) $3",
+							  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
+	if (SPI_processed == 0)
+	{
+		/* (a trigger made again under its name is another one) */
+		t->dropped = true;
+		ereport(LOG,
+				(errmsg("on_change trigger \"%s\" was dropped during a round: its handler is not called any more",
+						t->name)));
+		return true;
+	}
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		t->paused = true;
+	return false;
+}
+
 /* call the handlers of the current source transaction's changes */
 void
 cdc_wal_run_handlers(WalRound *r)
@@ -305,6 +351,8 @@ cdc_wal_run_handlers(WalRound *r)
 		changes = wal_change_array(r, t);
 		if (changes == NULL)
 			continue;
+		if (wal_trigger_dropped(r, t))
+			continue;
 		t->touched = true;
 		t->handled_lsn = r->end_lsn;
 		if (t->paused)
@@ -316,6 +364,7 @@ cdc_wal_run_handlers(WalRound *r)
 			continue;
 		}
 		err = wal_call_with_retries(t, changes, &attempts);
+		r->handler_called = true;
 		if (err != NULL)
 		{
 			ereport(WARNING,
@@ -391,7 +440,14 @@ cdc_wal_resume_triggers(WalRound *r)
 			Oid			utypes[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
 			Datum		uvalues[4];
 
+			/* (dropped by a handler: its set-aside batches stay) */
+			if (wal_trigger_dropped(r, t))
+			{
+				failed = true;
+				break;
+			}
 			err = wal_call_with_retries(t, changes, &attempts);
+			r->handler_called = true;
 			uvalues[0] = id;
 			if (err == NULL)
 			{

@@ -576,6 +576,8 @@ wal_run(Oid dboid, const char *slot)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
+		/* (sessions waiting for a round see that none comes) */
+		cdc_wal_set_idle(!dataeng_enabled);
 		if (!dataeng_enabled)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

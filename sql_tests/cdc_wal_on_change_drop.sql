@@ -1,0 +1,66 @@
+-- An on_change handler that drops its own trigger, or another trigger of
+-- the table, during a round: the dropped trigger's handler is called for
+-- no later change (it used to be called for the rest of the round).  One
+-- that pauses its own trigger has the round's later batches set aside.
+-- The worker sleeps between rounds, so that the transactions below are
+-- decoded in one round.
+SET client_min_messages = warning;
+CREATE EXTENSION dataeng;
+CREATE TABLE od (id int PRIMARY KEY);
+CREATE TABLE od_calls (trigger_name text, ids text, call_no int GENERATED ALWAYS AS IDENTITY);
+SELECT dataeng.cdc_enable('od', method => 'wal');
+
+-- a_self drops itself; b_other drops c_victim; d_pause pauses itself
+CREATE FUNCTION od_self(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.od_calls (trigger_name, ids)
+    SELECT 'a_self', string_agg(c.pk->>'id', ',') FROM unnest(changes) c;
+  PERFORM dataeng.on_change_drop('a_self');
+END $$;
+CREATE FUNCTION od_other(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.od_calls (trigger_name, ids)
+    SELECT 'b_other', string_agg(c.pk->>'id', ',') FROM unnest(changes) c;
+  PERFORM dataeng.on_change_drop('c_victim');
+END $$;
+CREATE FUNCTION od_victim(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.od_calls (trigger_name, ids)
+    SELECT 'c_victim', string_agg(c.pk->>'id', ',') FROM unnest(changes) c;
+END $$;
+CREATE FUNCTION od_pause(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.od_calls (trigger_name, ids)
+    SELECT 'd_pause', string_agg(c.pk->>'id', ',') FROM unnest(changes) c;
+  PERFORM dataeng.on_change_pause('d_pause');
+END $$;
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.on_change('a_self', 'od', 'od_self(dataeng.change[])');
+SELECT dataeng.on_change('b_other', 'od', 'od_other(dataeng.change[])');
+SELECT dataeng.on_change('c_victim', 'od', 'od_victim(dataeng.change[])');
+SELECT dataeng.on_change('d_pause', 'od', 'od_pause(dataeng.change[])');
+ALTER SYSTEM SET dataeng.wal_naptime = '3s';
+SELECT pg_reload_conf();
+SELECT dataeng.cdc_wal_sync();
+
+-- three transactions, most likely in one round (the worker naps 3 s)
+INSERT INTO od VALUES (1);
+INSERT INTO od VALUES (2);
+INSERT INTO od VALUES (3);
+SELECT dataeng.cdc_wal_sync();
+-- a_self and b_other once; c_victim never (dropped before its turn in
+-- the first transaction); d_pause once, its later batches set aside
+SELECT trigger_name, ids FROM od_calls ORDER BY call_no;
+SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes ORDER BY 1;
+SELECT trigger_name, (SELECT string_agg(c.pk->>'id', ',') FROM unnest(changes) c) AS ids, error
+  FROM dataeng.on_change_dead_letters ORDER BY id;
+
+-- the next round: only the triggers left are called
+INSERT INTO od VALUES (4);
+SELECT dataeng.cdc_wal_sync();
+SELECT trigger_name, ids FROM od_calls WHERE ids = '4' ORDER BY call_no;
+
+ALTER SYSTEM RESET dataeng.wal_naptime;
+SELECT pg_reload_conf();
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;

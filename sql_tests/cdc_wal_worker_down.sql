@@ -1,0 +1,92 @@
+-- A wait for the WAL worker (a fact's rebuild, a dimension's compare, a
+-- consumer's creation, new capture options, cdc_disable) when no worker
+-- runs rounds in the database: refused within a short grace with 55000
+-- saying why and how to start it, not after 30 s with the table's
+-- writers held off (SHARE) all along.  cdc_disable warns and disables all
+-- the same.  A creation of a fact or dimension waits once, when its
+-- consumer is created (not also before its load).
+SET client_min_messages = warning;
+\set SHOW_CONTEXT never
+CREATE EXTENSION dataeng;
+CREATE TABLE wd (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT '2026-01-01', v int, k text);
+INSERT INTO wd (id, v, k) VALUES (1, 10, 'a'), (2, 20, 'b');
+SELECT dataeng.cdc_enable('wd', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+CREATE TABLE wd2 (LIKE wd INCLUDING ALL);
+SELECT dataeng.cdc_enable('wd2', method => 'wal');
+CREATE TABLE wd3 (LIKE wd INCLUDING ALL);
+INSERT INTO wd3 SELECT * FROM wd;
+SELECT dataeng.cdc_enable('wd3', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.fact_create('wd_f', 'wd', 'at', 'day', '{}', '{sum(v)}', NULL);
+SELECT dataeng.dimension_create('wd_d', 'wd3', 'id', '{k}', 1, NULL);
+SELECT dataeng_internal._cdc_wal_worker();
+
+-- (waits until the worker's state is as asked)
+CREATE FUNCTION pg_temp.wd_await(state text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    IF dataeng_internal._cdc_wal_worker() = state THEN
+      RETURN true;
+    END IF;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN false;
+END $$;
+
+-- dataeng.enabled = off: the worker runs no round
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_temp.wd_await('off');
+INSERT INTO wd (id, v, k) VALUES (3, 30, 'c');
+\set VERBOSITY default
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.fact_rebuild('wd_f');
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.cdc_consumer_create('wd_c', '{wd}');
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.cdc_enable('wd', exclude_columns => '{k}');
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+-- a creation: the consumer's wait is the one that refuses
+INSERT INTO wd2 (id, v, k) VALUES (1, 1, 'x');
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.fact_create('wd2_f', 'wd2', 'at', 'day', '{}', '{sum(v)}', NULL);
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.cdc_disable('wd2');
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS at_once;
+SELECT count(*) AS still_captured FROM dataeng.cdc_tables t WHERE t.table_name = 'wd2'::regclass;
+\set VERBOSITY terse
+
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT pg_temp.wd_await('running');
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.fact_rebuild('wd_f');
+-- a TRUNCATE makes the dimension's next refresh compare it with its source
+TRUNCATE wd3;
+INSERT INTO wd3 (id, v, k) VALUES (1, 1, 'z');
+SELECT dataeng.cdc_wal_sync();
+
+-- no worker in the database (ended: it starts again after 10 s)
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE backend_type = 'dataeng wal capture' AND datid = (SELECT oid FROM pg_database WHERE datname = current_database());
+SELECT pg_temp.wd_await('none');
+INSERT INTO wd (id, v, k) VALUES (4, 40, 'd');
+\set VERBOSITY default
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.dimension_refresh('wd_d');
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+\set VERBOSITY terse
+-- back by itself
+SELECT pg_temp.wd_await('running');
+SELECT dataeng.cdc_wal_sync('60 s');
+SELECT dataeng.fact_refresh('wd_f');
+SELECT * FROM wd_f;
+SELECT dataeng.dimension_refresh('wd_d');
+SELECT id, k FROM wd_d ORDER BY id;
+
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
