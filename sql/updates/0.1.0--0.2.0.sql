@@ -626,3 +626,14 @@ CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
                'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
+
+-- Scheduling (schedule.sql): a job keeps its owner's name beside the oid,
+-- with the cluster where that name was seen on it; the scheduler runs a job
+-- restored in another cluster only as a role of that name.  The owners of
+-- the jobs now: their current names, in this cluster (a job whose owner was
+-- dropped gets no name and is marked broken by the scheduler).
+ALTER TABLE dataeng.jobs ADD COLUMN owner_name name, ADD COLUMN owner_system bigint;
+UPDATE dataeng.jobs j
+   SET owner_name = r.rolname, owner_system = (pg_catalog.pg_control_system()).system_identifier
+  FROM pg_catalog.pg_roles r
+ WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid;
