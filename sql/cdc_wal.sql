@@ -82,7 +82,7 @@ COMMENT ON TABLE dataeng_internal.on_change_triggers IS
 CREATE TABLE dataeng.dead_letters (
   id            bigserial     PRIMARY KEY,
   trigger_name  text          NOT NULL,
-  table_name    regclass      NOT NULL,
+  table_name    regclass,
   owner         regrole       NOT NULL,
   commit_lsn    pg_lsn        NOT NULL,
   commit_time   timestamptz   NOT NULL,
@@ -90,7 +90,8 @@ CREATE TABLE dataeng.dead_letters (
   error         text,
   sqlstate      text,
   attempts      int           NOT NULL,
-  failed_at     timestamptz   NOT NULL DEFAULT now()
+  failed_at     timestamptz   NOT NULL DEFAULT now(),
+  dropped_table text
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');

@@ -399,7 +399,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._find_duplicates(regrole, regclass, text
 
 CREATE TABLE dataeng.dedupe_runs (
   run_id       bigserial   PRIMARY KEY,
-  table_name   regclass    NOT NULL,
+  table_name   regclass,
   run_by       regrole     NOT NULL,
   columns      text[]      NOT NULL,
   threshold    float8      NOT NULL,
@@ -409,7 +409,8 @@ CREATE TABLE dataeng.dedupe_runs (
   clusters     bigint,
   rows_deleted bigint,
   rows_filled  bigint,
-  undone_at    timestamptz
+  undone_at    timestamptz,
+  dropped_table text
 );
 COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
 -- dedupe_log.run_id is a run of dedupe_runs, but no FOREIGN KEY says so:

@@ -35,7 +35,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.rules_rule_id_seq', '');
 
 CREATE TABLE dataeng.validation_runs (
   run_id       bigserial   PRIMARY KEY,
-  table_name   regclass    NOT NULL,
+  table_name   regclass,
   started_at   timestamptz NOT NULL,
   finished_at  timestamptz NOT NULL,
   duration     interval    NOT NULL,
@@ -43,7 +43,8 @@ CREATE TABLE dataeng.validation_runs (
   rules        int         NOT NULL,
   failed_rules int         NOT NULL,
   quarantined  bigint      NOT NULL DEFAULT 0,
-  run_by       name        NOT NULL
+  run_by       name        NOT NULL,
+  dropped_table text
 );
 COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
@@ -57,7 +58,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq',
 -- (_runs_cascade in common.sql).
 CREATE TABLE dataeng.validation_results (
   run_id     bigint  NOT NULL,
-  table_name regclass NOT NULL,
+  table_name regclass,
   rule_name  text    NOT NULL,
   kind       text    NOT NULL,
   severity   text    NOT NULL,
@@ -66,6 +67,7 @@ CREATE TABLE dataeng.validation_results (
   failed_pct numeric NOT NULL,
   passed     boolean NOT NULL,
   sample     jsonb,
+  dropped_table text,
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
@@ -108,7 +110,8 @@ CREATE TABLE dataeng.alerts (
   severity    text        NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
   message     text,
   owner       regrole,
-  condition   text
+  condition   text,
+  dropped_table text
 );
 COMMENT ON TABLE dataeng.alerts IS
   'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';

@@ -637,3 +637,34 @@ UPDATE dataeng.jobs j
    SET owner_name = r.rolname, owner_system = (pg_catalog.pg_control_system()).system_identifier
   FROM pg_catalog.pg_roles r
  WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid;
+
+-- Dropped tables (ops.sql): a dropped table's monitors and quarantined rows
+-- go with it, its history is kept detached (table_name NULL, dropped_table
+-- its name), by an sql_drop event trigger (the function is created empty
+-- here for the trigger to name, ops.sql's definition replaces it).  Rows
+-- of tables dropped before (monitors, their checks and dead letters are
+-- new: none) are dealt with alike,
+-- dropped_table says only the oid, the name is not known any more: each
+-- named an oid no relation has, which a restore gave to whichever relation
+-- had that oid in the new cluster.
+ALTER TABLE dataeng.validation_runs ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.validation_results ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.alerts ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.dedupe_runs ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.monitor_checks ALTER COLUMN tbl DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.dead_letters ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+CREATE FUNCTION dataeng_internal._tables_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._tables_on_drop();
+DELETE FROM dataeng.quarantine q
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) q.table_name::oid);
+UPDATE dataeng.validation_runs x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+UPDATE dataeng.validation_results x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+UPDATE dataeng.alerts x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE x.table_name IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+UPDATE dataeng.dedupe_runs x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
