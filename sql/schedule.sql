@@ -91,14 +91,14 @@ CREATE TABLE dataeng.jobs (
   created_at       timestamptz NOT NULL DEFAULT now(),
   broken           text,
   owner_name       name,
-  owner_system     bigint
+  owner_system     bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.jobs IS 'Scheduled jobs (dataeng.schedule()); each role sees its own';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs', '');
 COMMENT ON COLUMN dataeng.jobs.owner_name IS
   'The owner''s role name, taken by schedule() and following renames: the job runs only as a role of this name once restored in another cluster';
 COMMENT ON COLUMN dataeng.jobs.owner_system IS
-  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (pg_control_system())';
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (pg_control_system()); a row written without it (by hand, or restored from a dump of 0.1.0) is taken as of this cluster';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs_job_id_seq', '');
 
 CREATE TABLE dataeng.job_runs (

@@ -632,9 +632,10 @@ CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
 -- restored in another cluster only as a role of that name.  The owners of
 -- the jobs now: their current names, in this cluster (a job whose owner was
 -- dropped gets no name and is marked broken by the scheduler).
-ALTER TABLE dataeng.jobs ADD COLUMN owner_name name, ADD COLUMN owner_system bigint;
+ALTER TABLE dataeng.jobs ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
 UPDATE dataeng.jobs j
-   SET owner_name = r.rolname, owner_system = (pg_catalog.pg_control_system()).system_identifier
+   SET owner_name = r.rolname
   FROM pg_catalog.pg_roles r
  WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid;
 
