@@ -3,8 +3,8 @@
 -- writes such a regclass as a bare number, and a restore in another cluster
 -- gave the rows to whichever relation has that oid there.  Monitors and
 -- quarantined rows go with the table (as its rules do); validation runs and
--- results, alerts, dedupe runs and monitor checks keep the table's name in
--- dropped_table, table_name (tbl) NULL.
+-- results, alerts, dedupe runs, monitor checks and dead letters keep the
+-- table's name in dropped_table, table_name (tbl) NULL.
 CREATE EXTENSION dataeng;
 \pset null '(null)'
 
@@ -26,6 +26,9 @@ SELECT ok FROM dataeng.monitor_check('td_fresh');
 SELECT clusters, rows_deleted FROM dataeng.dedupe('td.people', ARRAY['name']);
 RESET ROLE;
 SELECT 'td.orders'::regclass::oid AS orders_oid, 'td.people'::regclass::oid AS people_oid \gset
+-- a batch an on_change trigger of the table failed on (written by hand)
+INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner, commit_lsn, commit_time, changes, attempts)
+VALUES ('td_sink', 'td.orders', 'regress_td_owner', '0/1', now(), '{}', 1);
 
 -- what names the tables before
 SELECT (SELECT count(*) FROM dataeng.monitors WHERE tbl = 'td.orders'::regclass) AS monitors,
@@ -61,6 +64,7 @@ SELECT table_name, dropped_table, kind, rule_name, resolved_at IS NULL AS open F
 SELECT monitor, tbl, dropped_table, ok FROM dataeng.monitor_checks;
 SELECT table_name, dropped_table, clusters, rows_deleted FROM dataeng.dedupe_runs;
 SELECT count(*) AS dedupe_log FROM dataeng.dedupe_log;
+SELECT trigger_name, table_name, dropped_table FROM dataeng.dead_letters;
 -- the kept table's rows are untouched
 SELECT count(*) AS kept_quarantined FROM dataeng.quarantine WHERE table_name = 'td.kept'::regclass;
 -- the open alerts name the dropped table; alert_check() resolves the
