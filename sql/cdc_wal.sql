@@ -94,6 +94,8 @@ CREATE TABLE dataeng.dead_letters (
   dropped_table text
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX dead_letters_table_idx ON dataeng.dead_letters (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
 COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';

@@ -413,6 +413,8 @@ CREATE TABLE dataeng.dedupe_runs (
   dropped_table text
 );
 COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX dedupe_runs_table_idx ON dataeng.dedupe_runs (table_name);
 -- dedupe_log.run_id is a run of dedupe_runs, but no FOREIGN KEY says so:
 -- pg_dump carries both tables' rows as extension configuration, and
 -- pg_restore -j loads them in parallel, the log before its runs perhaps

@@ -69,6 +69,8 @@ CREATE TABLE dataeng.monitor_checks (
   dropped_table  text
 );
 CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, check_id);
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX monitor_checks_table_idx ON dataeng.monitor_checks (tbl);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks_check_id_seq', '');
 COMMENT ON TABLE dataeng.monitor_checks IS

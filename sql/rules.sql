@@ -47,6 +47,8 @@ CREATE TABLE dataeng.validation_runs (
   dropped_table text
 );
 COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX validation_runs_table_idx ON dataeng.validation_runs (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
 
@@ -71,6 +73,7 @@ CREATE TABLE dataeng.validation_results (
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+CREATE INDEX validation_results_table_idx ON dataeng.validation_results (table_name);
 CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.validation_runs
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.validation_results');
 CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.validation_runs
@@ -86,6 +89,7 @@ CREATE TABLE dataeng.quarantine (
   row_data       jsonb       NOT NULL
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
 
@@ -118,6 +122,7 @@ COMMENT ON TABLE dataeng.alerts IS
 -- one open alert per condition: raised once, resolved once
 CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
   WHERE resolved_at IS NULL AND condition IS NOT NULL;
+CREATE INDEX alerts_table_idx ON dataeng.alerts (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 

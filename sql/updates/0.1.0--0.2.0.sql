@@ -654,6 +654,14 @@ ALTER TABLE dataeng.alerts ADD COLUMN dropped_table text;
 ALTER TABLE dataeng.dedupe_runs ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
 ALTER TABLE dataeng.monitor_checks ALTER COLUMN tbl DROP NOT NULL, ADD COLUMN dropped_table text;
 ALTER TABLE dataeng.dead_letters ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+-- the trigger finds a table's rows by index (a DROP TABLE scanned them all)
+CREATE INDEX validation_runs_table_idx ON dataeng.validation_runs (table_name);
+CREATE INDEX validation_results_table_idx ON dataeng.validation_results (table_name);
+CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
+CREATE INDEX alerts_table_idx ON dataeng.alerts (table_name);
+CREATE INDEX dedupe_runs_table_idx ON dataeng.dedupe_runs (table_name);
+CREATE INDEX monitor_checks_table_idx ON dataeng.monitor_checks (tbl);
+CREATE INDEX dead_letters_table_idx ON dataeng.dead_letters (table_name);
 CREATE FUNCTION dataeng_internal._tables_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
 CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
