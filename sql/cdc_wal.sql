@@ -82,7 +82,7 @@ COMMENT ON TABLE dataeng_internal.on_change_triggers IS
 CREATE TABLE dataeng.dead_letters (
   id            bigserial     PRIMARY KEY,
   trigger_name  text          NOT NULL,
-  table_name    regclass      NOT NULL,
+  table_name    regclass,
   owner         regrole       NOT NULL,
   commit_lsn    pg_lsn        NOT NULL,
   commit_time   timestamptz   NOT NULL,
@@ -90,9 +90,12 @@ CREATE TABLE dataeng.dead_letters (
   error         text,
   sqlstate      text,
   attempts      int           NOT NULL,
-  failed_at     timestamptz   NOT NULL DEFAULT now()
+  failed_at     timestamptz   NOT NULL DEFAULT now(),
+  dropped_table text
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX dead_letters_table_idx ON dataeng.dead_letters (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
 COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';

@@ -420,7 +420,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._find_duplicates(regrole, regclass, text
 
 CREATE TABLE dataeng.dedupe_runs (
   run_id       bigserial   PRIMARY KEY,
-  table_name   regclass    NOT NULL,
+  table_name   regclass,
   run_by       regrole     NOT NULL,
   columns      text[]      NOT NULL,
   threshold    float8      NOT NULL,
@@ -430,9 +430,12 @@ CREATE TABLE dataeng.dedupe_runs (
   clusters     bigint,
   rows_deleted bigint,
   rows_filled  bigint,
-  undone_at    timestamptz
+  undone_at    timestamptz,
+  dropped_table text
 );
 COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX dedupe_runs_table_idx ON dataeng.dedupe_runs (table_name);
 -- dedupe_log.run_id is a run of dedupe_runs, but no FOREIGN KEY says so:
 -- pg_dump carries both tables' rows as extension configuration, and
 -- pg_restore -j loads them in parallel, the log before its runs perhaps

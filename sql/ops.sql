@@ -59,15 +59,18 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.monitors', '');
 CREATE TABLE dataeng.monitor_checks (
   check_id       bigserial   PRIMARY KEY,
   monitor        text        NOT NULL,
-  tbl            regclass    NOT NULL,
+  tbl            regclass,
   checked_at     timestamptz NOT NULL DEFAULT now(),
   newest         timestamptz,
   rows_in_period bigint,
   baseline       numeric,
   ok             boolean     NOT NULL,
-  problems       text[]      NOT NULL DEFAULT '{}'
+  problems       text[]      NOT NULL DEFAULT '{}',
+  dropped_table  text
 );
 CREATE INDEX monitor_checks_monitor_idx ON dataeng.monitor_checks (monitor, check_id);
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX monitor_checks_table_idx ON dataeng.monitor_checks (tbl);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks_check_id_seq', '');
 COMMENT ON TABLE dataeng.monitor_checks IS
@@ -655,8 +658,9 @@ GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
 -----------------------------------------------------------------------------
 
 CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
-  SELECT a.alert_id, a.raised_at, a.kind, coalesce(a.object, a.table_name::text) AS object, a.severity,
-         coalesce(a.message, format('rule %s of %s failed on %s rows (%s%%)', a.rule_name, a.table_name,
+  SELECT a.alert_id, a.raised_at, a.kind, coalesce(a.object, a.table_name::text, a.dropped_table) AS object, a.severity,
+         coalesce(a.message, format('rule %s of %s failed on %s rows (%s%%)', a.rule_name,
+                                    coalesce(a.table_name::text, a.dropped_table),
                                     a.failed, a.failed_pct)) AS message,
          a.payload
     FROM dataeng.alerts a
@@ -1386,3 +1390,86 @@ AS $$
 $$;
 COMMENT ON FUNCTION dataeng.lineage_dot(regclass) IS
   'The lineage (or the part reachable from root) in Graphviz DOT, each node coloured by its state';
+
+-----------------------------------------------------------------------------
+-- Dropped tables
+-----------------------------------------------------------------------------
+
+-- What dataeng keeps about a table goes, or lets go of it, when the table
+-- is dropped: rows that name a table by oid name an oid no relation has
+-- any more, which pg_dump writes as a bare number and a restore gives to
+-- whichever relation has that oid in the new cluster.
+--  - definitions tied to the table go with it, as its rules do
+--    (dataeng_rules_on_drop): its monitors (as monitor_drop() takes them,
+--    with their jobs), and its rows in quarantine (copies of its rows,
+--    which could only be released into it);
+--  - history is kept, detached: table_name (tbl) is set NULL and
+--    dropped_table keeps the name the table had: validation runs and
+--    results, alerts, dedupe runs, monitor checks, dead letters.  A
+--    detached row is read by superusers only (no role's rights on a table
+--    that is gone can say who may read its rows), alerts by their owner.
+-- Runs as dataeng's owner: the role that drops a table may not write these
+-- tables.
+CREATE FUNCTION dataeng_internal._tables_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  gone oid[];
+  names text[];
+  m dataeng.monitors;
+BEGIN
+  SELECT array_agg(d.objid), array_agg(d.object_identity) INTO gone, names
+    FROM pg_event_trigger_dropped_objects() d
+   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+     AND d.objsubid OPERATOR(pg_catalog.=) 0
+     AND d.object_type OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'view', 'materialized view', 'foreign table']);
+  IF gone IS NULL THEN
+    RETURN;
+  END IF;
+  -- a monitor goes as monitor_drop() takes it, with its job and settings
+  FOR m IN SELECT * FROM dataeng.monitors x WHERE x.tbl::oid OPERATOR(pg_catalog.=) ANY (gone) LOOP
+    BEGIN
+      PERFORM dataeng_internal._monitor_drop(m.owner, m.name);
+    EXCEPTION WHEN dependent_objects_still_exist OR undefined_object THEN
+      -- other jobs depend on its job (or its owner is gone): the job stays,
+      -- and fails saying the monitor does not exist
+      DELETE FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name;
+      DELETE FROM dataeng.alert_settings x WHERE x.object OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name);
+    END;
+  END LOOP;
+  DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  UPDATE dataeng.validation_runs x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
+   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  UPDATE dataeng.validation_results x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
+   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  UPDATE dataeng.alerts x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
+   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  UPDATE dataeng.dedupe_runs x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
+   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  UPDATE dataeng.monitor_checks x SET tbl = NULL, dropped_table = names[array_position(gone, x.tbl::oid)]
+   WHERE x.tbl::oid OPERATOR(pg_catalog.=) ANY (gone);
+  UPDATE dataeng.dead_letters x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
+   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._tables_on_drop() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._tables_on_drop() IS
+  'internal: delete the monitors and quarantined rows of a dropped relation, detach its history (event trigger dataeng_tables_on_drop)';
+CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._tables_on_drop();
+COMMENT ON COLUMN dataeng.validation_runs.dropped_table IS
+  'The name of the table when it was dropped (table_name is then NULL); NULL while the table exists';
+COMMENT ON COLUMN dataeng.validation_results.dropped_table IS
+  'The name of the table when it was dropped (table_name is then NULL); NULL while the table exists';
+COMMENT ON COLUMN dataeng.alerts.dropped_table IS
+  'The name of the table when it was dropped (table_name is then NULL); NULL while the table exists';
+COMMENT ON COLUMN dataeng.dedupe_runs.dropped_table IS
+  'The name of the table when it was dropped (table_name is then NULL); NULL while the table exists';
+COMMENT ON COLUMN dataeng.dead_letters.dropped_table IS
+  'The name of the table when it was dropped (table_name is then NULL); NULL while the table exists';
+COMMENT ON COLUMN dataeng.monitor_checks.dropped_table IS
+  'The name of the table when it was dropped (tbl is then NULL); NULL while the table exists';

@@ -35,7 +35,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.rules_rule_id_seq', '');
 
 CREATE TABLE dataeng.validation_runs (
   run_id       bigserial   PRIMARY KEY,
-  table_name   regclass    NOT NULL,
+  table_name   regclass,
   started_at   timestamptz NOT NULL,
   finished_at  timestamptz NOT NULL,
   duration     interval    NOT NULL,
@@ -43,9 +43,12 @@ CREATE TABLE dataeng.validation_runs (
   rules        int         NOT NULL,
   failed_rules int         NOT NULL,
   quarantined  bigint      NOT NULL DEFAULT 0,
-  run_by       name        NOT NULL
+  run_by       name        NOT NULL,
+  dropped_table text
 );
 COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+-- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
+CREATE INDEX validation_runs_table_idx ON dataeng.validation_runs (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq', '');
 
@@ -57,7 +60,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs_run_id_seq',
 -- (_runs_cascade in common.sql).
 CREATE TABLE dataeng.validation_results (
   run_id     bigint  NOT NULL,
-  table_name regclass NOT NULL,
+  table_name regclass,
   rule_name  text    NOT NULL,
   kind       text    NOT NULL,
   severity   text    NOT NULL,
@@ -66,9 +69,11 @@ CREATE TABLE dataeng.validation_results (
   failed_pct numeric NOT NULL,
   passed     boolean NOT NULL,
   sample     jsonb,
+  dropped_table text,
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+CREATE INDEX validation_results_table_idx ON dataeng.validation_results (table_name);
 CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.validation_runs
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.validation_results');
 CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.validation_runs
@@ -84,6 +89,7 @@ CREATE TABLE dataeng.quarantine (
   row_data       jsonb       NOT NULL
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
 
@@ -108,13 +114,15 @@ CREATE TABLE dataeng.alerts (
   severity    text        NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
   message     text,
   owner       regrole,
-  condition   text
+  condition   text,
+  dropped_table text
 );
 COMMENT ON TABLE dataeng.alerts IS
   'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';
 -- one open alert per condition: raised once, resolved once
 CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
   WHERE resolved_at IS NULL AND condition IS NOT NULL;
+CREATE INDEX alerts_table_idx ON dataeng.alerts (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 

@@ -89,10 +89,16 @@ CREATE TABLE dataeng.jobs (
   last_status      text        CHECK (last_status IN ('waiting', 'running', 'succeeded', 'failed', 'timed_out')),
   last_success_at  timestamptz,
   created_at       timestamptz NOT NULL DEFAULT now(),
-  broken           text
+  broken           text,
+  owner_name       name,
+  owner_system     bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.jobs IS 'Scheduled jobs (dataeng.schedule()); each role sees its own';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs', '');
+COMMENT ON COLUMN dataeng.jobs.owner_name IS
+  'The owner''s role name, taken by schedule() and following renames: the job runs only as a role of this name once restored in another cluster';
+COMMENT ON COLUMN dataeng.jobs.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (pg_control_system()); a row written without it (by hand, or restored from a dump of 0.1.0) is taken as of this cluster';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs_job_id_seq', '');
 
 CREATE TABLE dataeng.job_runs (
@@ -243,7 +249,10 @@ BEGIN
     UPDATE dataeng.jobs j
        SET schedule = _job_schedule.schedule, command = _job_schedule.command,
            timeout = _job_schedule.timeout, max_retries = _job_schedule.max_retries,
-           depends_on = _job_schedule.depends_on, next_run_at = next, attempt = 0, broken = NULL
+           depends_on = _job_schedule.depends_on, next_run_at = next, attempt = 0, broken = NULL,
+           -- the role that has the owner's oid now takes the job knowingly
+           owner_name = (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) u.owner::oid),
+           owner_system = (pg_catalog.pg_control_system()).system_identifier
      WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id;
     RETURN u.job_id;
   END IF;
@@ -258,8 +267,11 @@ BEGIN
     END IF;
   END IF;
   BEGIN
-    INSERT INTO dataeng.jobs (job_name, owner, schedule, command, timeout, max_retries, depends_on, next_run_at)
-    VALUES (job_name, caller, schedule, command, timeout, max_retries, depends_on, next)
+    INSERT INTO dataeng.jobs (job_name, owner, schedule, command, timeout, max_retries, depends_on, next_run_at,
+                              owner_name, owner_system)
+    VALUES (job_name, caller, schedule, command, timeout, max_retries, depends_on, next,
+            (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) caller::oid),
+            (pg_catalog.pg_control_system()).system_identifier)
     RETURNING jobs.job_id INTO id;
   EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'job name "%" is taken by another role', job_name

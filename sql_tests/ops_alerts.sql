@@ -240,9 +240,10 @@ SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind = 'range';
 SELECT event, kind, called_as FROM pager_log WHERE kind = 'range';
 SELECT dataeng.alert_handler_drop('broken_pager(jsonb)'), dataeng.alert_handler_drop('page(jsonb)');
 
--- a monitor whose checks cannot run (its time column renamed, its table
--- dropped) and a consumer one of whose tables was dropped are failing,
--- saying why (they stayed "ok" with their last good state)
+-- a monitor whose checks cannot run (its time column renamed) and a
+-- consumer one of whose tables was dropped are failing, saying why (they
+-- stayed "ok" with their last good state); a monitor whose table is dropped
+-- goes with it, with its job (its checks stay, detached)
 CREATE TABLE "Gone T" ("At" timestamptz);
 INSERT INTO "Gone T" VALUES (now());
 SELECT dataeng.monitor_create('gone "m"', '"Gone T"', 'At', max_silence => '1 hour', schedule => '@yearly');
@@ -258,6 +259,10 @@ DROP TABLE "Gone T";
 SELECT dataeng.maintain() IS NOT NULL AS measured;
 SELECT kind, name, state, reason ~ 'was dropped: polling it fails' AS says_why
   FROM dataeng.pipeline_status WHERE name = 'gone reader';
+SELECT (SELECT count(*) FROM dataeng.monitors WHERE name = 'gone "m"') AS monitors,
+       (SELECT count(*) FROM dataeng.jobs WHERE job_name = 'monitor:gone "m"') AS jobs,
+       (SELECT string_agg(DISTINCT coalesce(tbl::text, '-') || ' ' || dropped_table, ', ')
+          FROM dataeng.monitor_checks WHERE monitor = 'gone "m"') AS checks;
 SELECT dataeng.monitor_drop('gone "m"'), dataeng.cdc_consumer_drop('gone reader');
 
 SET client_min_messages = warning;

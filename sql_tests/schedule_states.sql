@@ -34,5 +34,56 @@ SELECT regexp_replace(broken, '\d+', 'N') AS broken, run_now, last_status FROM d
 SELECT state, regexp_replace(reason, '\d+', 'N') AS reason FROM dataeng.pipeline_status WHERE name = 'st_gone';
 SELECT count(*) AS runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'st_gone';
 SELECT dataeng.unschedule('st_gone');
+-- a job keeps its owner's name beside the oid: a dump writes a dropped
+-- owner as a bare oid, which a restore in another cluster gives to
+-- whichever role has it there.  Simulated: the oid becomes another role's,
+-- and the cluster another (owner_system); the job is marked broken, never
+-- run as that role.
+CREATE ROLE regress_st_alice LOGIN;
+CREATE ROLE regress_st_bob LOGIN;
+SET ROLE regress_st_alice;
+SELECT dataeng.schedule('st_moved', '@yearly', 'SELECT 1') > 0 AS scheduled;
+RESET ROLE;
+SELECT owner_name, owner_system = (pg_control_system()).system_identifier AS this_cluster
+  FROM dataeng.jobs WHERE job_name = 'st_moved';
+BEGIN;
+UPDATE dataeng.jobs SET owner = 'regress_st_bob', owner_system = 0 WHERE job_name = 'st_moved';
+SELECT dataeng.job_run_now('st_moved');
+COMMIT;
+SELECT wait_for($$SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'st_moved'$$) AS broken;
+SELECT regexp_replace(broken, '\d+', 'N') AS broken, run_now, last_status FROM dataeng.jobs WHERE job_name = 'st_moved';
+SELECT count(*) AS runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'st_moved';
+-- restored where the oid is a role of the owner's name (a live owner is
+-- dumped by name): it runs, and the job takes this cluster's identifier
+BEGIN;
+UPDATE dataeng.jobs SET owner = 'regress_st_alice', owner_system = 0, broken = NULL WHERE job_name = 'st_moved';
+SELECT dataeng.job_run_now('st_moved');
+COMMIT;
+SELECT wait_for($$SELECT count(*) = 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'st_moved' AND r.status = 'succeeded'$$) AS ran;
+SELECT owner::text, owner_name, owner_system = (pg_control_system()).system_identifier AS this_cluster, broken
+  FROM dataeng.jobs WHERE job_name = 'st_moved';
+-- a rename of the owner in its cluster is followed: the job runs on
+ALTER ROLE regress_st_alice RENAME TO regress_st_carol;
+SELECT dataeng.job_run_now('st_moved');
+SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'st_moved' AND r.status = 'succeeded'$$) AS ran_again;
+SELECT owner::text, owner_name, broken FROM dataeng.jobs WHERE job_name = 'st_moved';
+-- but a rename not seen before the dump, found in another cluster, is not
+-- taken on trust (the name is the only tie between clusters)
+BEGIN;
+UPDATE dataeng.jobs SET owner_name = 'regress_st_alice', owner_system = 0 WHERE job_name = 'st_moved';
+SELECT dataeng.job_run_now('st_moved');
+COMMIT;
+SELECT wait_for($$SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'st_moved'$$) AS broken;
+SELECT regexp_replace(broken, '\d+', 'N') AS broken FROM dataeng.jobs WHERE job_name = 'st_moved';
+-- the role that has the oid may take the job knowingly, by scheduling it again
+SET ROLE regress_st_carol;
+SELECT dataeng.schedule('st_moved', '@yearly', 'SELECT 2') > 0 AS rescheduled;
+RESET ROLE;
+SELECT owner_name, owner_system = (pg_control_system()).system_identifier AS this_cluster, broken
+  FROM dataeng.jobs WHERE job_name = 'st_moved';
+SELECT dataeng.unschedule('st_moved');
+DROP ROLE regress_st_carol, regress_st_bob;
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng;

@@ -175,7 +175,8 @@ SELECT r.name AS stale_reason FROM reasons r
 
 -- the only SECURITY DEFINER functions: the event triggers that follow DDL
 -- of captured tables and of dimensions' sources, and drops of relations
--- with rules (their rules deleted) (no role calls them; they
+-- with rules (their rules deleted) or with monitors, quarantined rows and
+-- history (deleted, or detached) (no role calls them; they
 -- run SQL of the extension's only, with search_path pinned; the
 -- dimensions' one only marks a dimension to be compared with its source
 -- at its next refresh) and the output plugin's DDL recorders

@@ -176,7 +176,8 @@ SELECT row_data FROM dataeng.quarantine WHERE table_name = 'v_admin'::regclass O
 -- The validation API's own objects
 -------------------------------------------------------------------------------
 -- no validation function is SECURITY DEFINER any more, but for the event
--- trigger that deletes a dropped relation's rules (no role calls it)
+-- triggers that delete a dropped relation's rules, and its quarantined rows
+-- (with its monitors; its history detached) (no role calls them)
 SELECT p.proname
   FROM pg_proc p
  WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef

@@ -626,3 +626,54 @@ CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
                'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
+
+-- Scheduling (schedule.sql): a job keeps its owner's name beside the oid,
+-- with the cluster where that name was seen on it; the scheduler runs a job
+-- restored in another cluster only as a role of that name.  The owners of
+-- the jobs now: their current names, in this cluster (a job whose owner was
+-- dropped gets no name and is marked broken by the scheduler).
+ALTER TABLE dataeng.jobs ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+UPDATE dataeng.jobs j
+   SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r
+ WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid;
+
+-- Dropped tables (ops.sql): a dropped table's monitors and quarantined rows
+-- go with it, its history is kept detached (table_name NULL, dropped_table
+-- its name), by an sql_drop event trigger (the function is created empty
+-- here for the trigger to name, ops.sql's definition replaces it).  Rows
+-- of tables dropped before (monitors, their checks and dead letters are
+-- new: none) are dealt with alike,
+-- dropped_table says only the oid, the name is not known any more: each
+-- named an oid no relation has, which a restore gave to whichever relation
+-- had that oid in the new cluster.
+ALTER TABLE dataeng.validation_runs ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.validation_results ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.alerts ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.dedupe_runs ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.monitor_checks ALTER COLUMN tbl DROP NOT NULL, ADD COLUMN dropped_table text;
+ALTER TABLE dataeng.dead_letters ALTER COLUMN table_name DROP NOT NULL, ADD COLUMN dropped_table text;
+-- the trigger finds a table's rows by index (a DROP TABLE scanned them all)
+CREATE INDEX validation_runs_table_idx ON dataeng.validation_runs (table_name);
+CREATE INDEX validation_results_table_idx ON dataeng.validation_results (table_name);
+CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
+CREATE INDEX alerts_table_idx ON dataeng.alerts (table_name);
+CREATE INDEX dedupe_runs_table_idx ON dataeng.dedupe_runs (table_name);
+CREATE INDEX monitor_checks_table_idx ON dataeng.monitor_checks (tbl);
+CREATE INDEX dead_letters_table_idx ON dataeng.dead_letters (table_name);
+CREATE FUNCTION dataeng_internal._tables_on_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION dataeng_internal._tables_on_drop();
+DELETE FROM dataeng.quarantine q
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) q.table_name::oid);
+UPDATE dataeng.validation_runs x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+UPDATE dataeng.validation_results x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+UPDATE dataeng.alerts x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE x.table_name IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+UPDATE dataeng.dedupe_runs x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);

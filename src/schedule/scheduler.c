@@ -34,6 +34,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/indexing.h"
 #include "utils/fmgroids.h"
 #include "catalog/pg_type.h"
@@ -486,52 +487,97 @@ terminate_overdue(void)
 }
 
 /*
- * break_ownerless_jobs
- *		Due jobs whose owner role was dropped (the job names an oid no role
- *		has) are marked broken with the reason and logged once as a
- *		WARNING: the due-jobs query joins the owner's role, so such a job
- *		was silently never run while dataeng.jobs and pipeline_status
- *		showed it due and ok; and a dump writes the owner as a bare oid,
- *		which a restore may give to another role.
+ * check_job_owners
+ *		A job names its owner by oid (dataeng.jobs.owner) and keeps the
+ *		owner's name beside it (owner_name), with the system identifier of
+ *		the cluster where that name was last seen on that oid
+ *		(owner_system).  A role's oid means nothing in another cluster: a
+ *		dump writes a live owner as its name (a restore maps it by name)
+ *		but a dropped one as a bare number, which a restore gives to
+ *		whichever role has that oid there.  So, in every pass, for every
+ *		job not yet broken:
+ *
+ *		- in the cluster of owner_system, the oid is the role: a rename
+ *		  (ALTER ROLE ... RENAME) is followed, owner_name takes the new
+ *		  name;
+ *		- in another cluster (a restore, pg_upgrade), the oid is trusted
+ *		  only when it names a role of owner_name: then owner_system takes
+ *		  this cluster's identifier;
+ *		- a job whose oid names no role (its owner was dropped), or names
+ *		  a role of another name in another cluster, is marked broken with
+ *		  the reason and logged once as a WARNING: it never runs as a role
+ *		  that did not schedule it.
  */
 static void
-break_ownerless_jobs(TimestampTz now)
+check_job_owners(void)
 {
 	uint64		n;
 	int64	   *ids;
-	Oid		   *owners;
+	char	  **reasons;
+	Datum		sysid = Int64GetDatum((int64) GetSystemIdentifier());
 
-	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid FROM dataeng.jobs j "
-							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
-							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
-							  "   AND j.broken IS NULL "
-							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r "
-							  "                    WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid) "
+	/* renames followed, and restored owners of the same name adopted */
+	if (SPI_execute_with_args("SELECT 1 FROM dataeng.jobs j JOIN pg_catalog.pg_roles r "
+							  "    ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
+							  " WHERE j.broken IS NULL "
+							  "   AND ((j.owner_system OPERATOR(pg_catalog.=) $1 "
+							  "         AND j.owner_name IS DISTINCT FROM r.rolname) "
+							  "        OR (j.owner_system IS DISTINCT FROM $1 "
+							  "            AND j.owner_name OPERATOR(pg_catalog.=) r.rolname)) "
+							  " LIMIT 1",
+							  1, (Oid[]) {INT8OID}, (Datum[]) {sysid},
+							  NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed reading the owners of the jobs");
+	if (SPI_processed > 0 &&
+		SPI_execute_with_args("UPDATE dataeng.jobs j SET owner_name = r.rolname, owner_system = $1 "
+							  "  FROM pg_catalog.pg_roles r "
+							  " WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid AND j.broken IS NULL "
+							  "   AND ((j.owner_system OPERATOR(pg_catalog.=) $1 "
+							  "         AND j.owner_name IS DISTINCT FROM r.rolname) "
+							  "        OR (j.owner_system IS DISTINCT FROM $1 "
+							  "            AND j.owner_name OPERATOR(pg_catalog.=) r.rolname))",
+							  1, (Oid[]) {INT8OID}, (Datum[]) {sysid},
+							  NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "dataeng scheduler: SPI failed recording the owners of the jobs");
+
+	/* the jobs whose owner is not the role that scheduled them */
+	if (SPI_execute_with_args("SELECT j.job_id, "
+							  "       CASE WHEN r.oid IS NULL "
+							  "            THEN pg_catalog.format('its owner role (oid %s) was dropped', j.owner::oid) "
+							  "            ELSE pg_catalog.format('its owner role oid %s is role %s here, not %s, who scheduled it "
+							  "(restored from another cluster?)', "
+							  "                                   j.owner::oid, pg_catalog.quote_ident(r.rolname), "
+							  "                                   coalesce(pg_catalog.quote_ident(j.owner_name), 'a role of unknown name')) "
+							  "       END "
+							  "  FROM dataeng.jobs j LEFT JOIN pg_catalog.pg_roles r "
+							  "    ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
+							  " WHERE j.broken IS NULL "
+							  "   AND (r.oid IS NULL "
+							  "        OR (j.owner_system IS DISTINCT FROM $1 "
+							  "            AND j.owner_name IS DISTINCT FROM r.rolname)) "
 							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
-							  1, (Oid[]) {TIMESTAMPTZOID}, (Datum[]) {TimestampTzGetDatum(now)},
+							  1, (Oid[]) {INT8OID}, (Datum[]) {sysid},
 							  NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs without an owner");
+		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs without their owner");
 	n = SPI_processed;
 	if (n == 0)
 		return;
 	ids = palloc(n * sizeof(int64));
-	owners = palloc(n * sizeof(Oid));
+	reasons = palloc(n * sizeof(char *));
 	for (uint64 i = 0; i < n; i++)
 	{
 		bool		isnull;
 
 		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		owners[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		reasons[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 	}
 	for (uint64 i = 0; i < n; i++)
 	{
-		char	   *reason = psprintf("its owner role (oid %u) was dropped", owners[i]);
-
 		ereport(WARNING,
 				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
-						ids[i], get_database_name(MyDatabaseId), reason),
+						ids[i], get_database_name(MyDatabaseId), reasons[i]),
 				 errhint("A superuser can drop it with dataeng.unschedule(), or a role schedule it again under its name.")));
-		sched_job_break(ids[i], reason);
+		sched_job_break(ids[i], reasons[i]);
 	}
 }
 
@@ -575,7 +621,7 @@ start_due_jobs(bool *warned_slots)
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
 		Max(1, dataeng_max_parallel_jobs / 2);
 
-	break_ownerless_jobs(now);
+	check_job_owners();
 
 	/*
 	 * Due jobs (and those whose run waits for a slot, even if paused
@@ -591,6 +637,8 @@ start_due_jobs(bool *warned_slots)
 							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
 							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
 							  "   AND j.broken IS NULL "
+							  "   AND (j.owner_system OPERATOR(pg_catalog.=) $2 "
+							  "        OR j.owner_name OPERATOR(pg_catalog.=) r.rolname) "
 							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
 							  "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
 							  "                        AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid OR r.rolsuper) "
@@ -599,7 +647,8 @@ start_due_jobs(bool *warned_slots)
 							  "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
 							  " ORDER BY j.last_status IS NOT DISTINCT FROM 'waiting' DESC, j.run_now DESC, j.next_run_at, j.job_id "
 							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
-							  1, (Oid[]) {TIMESTAMPTZOID}, (Datum[]) {TimestampTzGetDatum(now)},
+							  2, (Oid[]) {TIMESTAMPTZOID, INT8OID},
+							  (Datum[]) {TimestampTzGetDatum(now), Int64GetDatum((int64) GetSystemIdentifier())},
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the due jobs");
 	tt = SPI_tuptable;

@@ -1,0 +1,113 @@
+# A dump restored in another cluster never runs a job as a role that did
+# not schedule it, and never gives a dropped table's rows to another table.
+#
+# pg_dump writes a regrole or regclass of a live object as its name (a
+# restore maps it by name) but one of a dropped object as a bare oid, which
+# a restore in another cluster gives to whichever object has that oid
+# there.  Cluster A: alice schedules a job and is dropped; bob's job stays;
+# a table with a validation run is dropped.  Cluster B is made to give
+# alice's oid to mallory before the dump of A is restored: alice's job is
+# marked broken (its owner oid is mallory's, not a role named alice) and
+# never runs; bob's job, mapped by name, runs; the dropped table's run
+# names no table.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my %nodes;
+for my $name ('oids_a', 'oids_b')
+{
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+dataeng.maintenance_interval = 0
+});
+	$node->start;
+	$nodes{$name} = $node;
+}
+my ($na, $nb) = @nodes{ 'oids_a', 'oids_b' };
+
+$na->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	CREATE ROLE regress_alice LOGIN;
+	CREATE ROLE regress_bob LOGIN;
+	SET ROLE regress_alice;
+	SELECT dataeng.schedule('alice_job', '@yearly', 'SELECT 1');
+	SET ROLE regress_bob;
+	SELECT dataeng.schedule('bob_job', '@yearly', 'SELECT 1');
+	RESET ROLE;
+	CREATE TABLE gone_t (id int PRIMARY KEY, email text);
+	INSERT INTO gone_t VALUES (1, 'bad');
+	SELECT dataeng.rule_add('gone_t', 'email valid', 'validator', 'email', '{"function": "email"}');
+	SELECT count(*) FROM dataeng.validate('gone_t');
+	DROP TABLE gone_t;
+});
+my $alice = $na->safe_psql('postgres', q{SELECT 'regress_alice'::regrole::oid});
+$na->safe_psql('postgres', q{DROP ROLE regress_alice});
+# the scheduler of A may or may not have seen alice go before the dump
+my $broken_in_a = $na->safe_psql('postgres',
+	q{SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'alice_job'});
+note "alice_job broken in A before the dump: $broken_in_a";
+
+my $dir = PostgreSQL::Test::Utils::tempdir;
+$na->command_ok([ 'pg_dump', '-Fc', '-f', "$dir/a.dump", '-d', $na->connstr('postgres') ], 'pg_dump of A');
+
+# B: the database first (it takes oids), then roles until the next one
+# is alice's oid, which mallory gets
+$nb->safe_psql('postgres', q{CREATE DATABASE restored});
+my $filled = $nb->safe_psql('postgres', qq{
+	DO \$\$
+	DECLARE
+	  i int := 0;
+	  o oid;
+	BEGIN
+	  LOOP
+	    EXECUTE format('CREATE ROLE regress_filler_%s', i);
+	    SELECT r.oid INTO o FROM pg_roles r WHERE r.rolname = format('regress_filler_%s', i);
+	    EXIT WHEN o >= $alice - 1 OR i > 100000;
+	    i := i + 1;
+	  END LOOP;
+	END
+	\$\$;
+	CREATE ROLE regress_mallory LOGIN;
+	SELECT 'regress_mallory'::regrole::oid = $alice});
+SKIP:
+{
+	skip "cluster B did not give oid $alice to the next role", 7 unless $filled eq 't';
+	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
+	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
+		'pg_restore into B');
+
+	is($nb->safe_psql('restored', q{SELECT owner::text FROM dataeng.jobs WHERE job_name = 'alice_job'}),
+		'regress_mallory', "the restore gave alice's job to the role of her oid in B");
+	$nb->safe_psql('restored', q{SELECT dataeng_internal._scheduler_wake_now()});
+	ok($nb->poll_query_until('restored',
+			q{SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'alice_job'}),
+		"alice's job is marked broken in B");
+	like($nb->safe_psql('restored', q{SELECT broken FROM dataeng.jobs WHERE job_name = 'alice_job'}),
+		$broken_in_a eq 't'
+		? qr/its owner role \(oid \d+\) was dropped/
+		: qr/its owner role oid \d+ is role regress_mallory here, not regress_alice, who scheduled it/,
+		'it says why');
+
+	# bob's job, mapped by name, runs in B
+	$nb->safe_psql('restored', q{SELECT dataeng.job_run_now('bob_job')});
+	ok($nb->poll_query_until('restored',
+			q{SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'bob_job'}),
+		"bob's job runs in B");
+	is($nb->safe_psql('restored', q{
+		SELECT string_agg(j.job_name || ' ' || r.owner::text, ', ' ORDER BY j.job_name)
+		  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)}),
+		'bob_job regress_bob', 'no run of alice_job, as mallory or anyone');
+
+	# the dropped table's run was detached before the dump
+	is($nb->safe_psql('restored', q{
+		SELECT count(*) FILTER (WHERE table_name IS NULL) || ' ' || string_agg(dropped_table, ',')
+		  FROM dataeng.validation_runs}),
+		'1 public.gone_t', "the dropped table's run names no table in B");
+}
+
+done_testing();
