@@ -44,7 +44,7 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_fold_accents'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.fold_accents(text) IS
-  'Accents and ligatures folded (é→e, ß→ss, Æ→AE), case kept; IMMUTABLE, unlike unaccent';
+  'Accents and ligatures folded to ASCII (e with acute to e, sharp s to ss, ligature AE to AE), case kept; IMMUTABLE, unlike unaccent';
 
 CREATE FUNCTION dataeng.fingerprint(value text)
 RETURNS text

@@ -40,6 +40,15 @@ my %constants;
 sub substitute
 {
 	my ($sql, $file) = @_;
+	# CREATE EXTENSION reads the scripts in the database's encoding (the
+	# control file names none): a byte above ASCII would be another
+	# character in a LATIN1 database, and no character at all in some
+	# (WIN1252 has no 0x81), so the scripts are ASCII; write E'\u00e9'.
+	if ($sql =~ /[^\x00-\x7f]/)
+	{
+		my $line = 1 + (() = substr($sql, 0, $-[0]) =~ /\n/g);
+		die "$file:$line: a byte above ASCII (the scripts must be ASCII: write a Unicode escape)\n";
+	}
 	$sql =~ s{\@([A-Z][A-Z0-9_]*)\@}{
 		my $v = $constants{$1};
 		die "$file: \@$1\@ is not defined by a header under src/\n" unless defined $v;
