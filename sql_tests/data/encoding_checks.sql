@@ -1,0 +1,27 @@
+-- The validators' and cleansers' answers that depend on the database
+-- encoding: sql_tests/cleanse_encodings.sql runs them in UTF-8 and LATIN1.
+SELECT dataeng.email_problem('José@example.com') AS email_local,
+       dataeng.email_problem('jose@bücher.de') AS email_domain,
+       dataeng.email_problem('josé.example.com') AS email_no_at,
+       dataeng.email_problem('José@example.com', 'rfc5321') AS email_rfc5321,
+       dataeng.is_email('José@example.com') AS is_email,
+       dataeng.normalize_email('  José@Bücher.DE ') AS normalized,
+       dataeng.url_problem('https://bücher.de/straße?q=ä') AS url,
+       dataeng.parse_date('3. März 2026') AS maerz,
+       dataeng.parse_date('24 février 2026') AS fevrier,
+       dataeng.parse_date('1 août 2026') AS aout,
+       dataeng.parse_date('5 décembre 2026') AS decembre,
+       dataeng.parse_date('3. MÄRZ 2026') AS maerz_upper,
+       dataeng.parse_date('24 FÉVRIER 2026') AS fevrier_upper,
+       dataeng.parse_timestamp('3. März 2026 10:00:00 +0100') AS ts,
+       dataeng.parse_timestamp('3 März 2026 10:00', 'DMY', 'Europe/Berlin') AS ts_tz,
+       dataeng.parse_quantity('20 °C')::text AS celsius,
+       dataeng.parse_quantity('3 m²')::text AS square_metres,
+       dataeng.convert_unit(20, '°C', '°F') AS fahrenheit,
+       dataeng.double_metaphone('Straße') AS strasse,
+       dataeng.double_metaphone('Ñandú') AS nandu,
+       dataeng.metaphone_key('François') AS francois,
+       dataeng.is_phone(E'+49\u00a030\u00a0123456', 'DE') AS phone_nbsp,
+       dataeng.phone_problem(E'01\u00a023\u00a045\u00a067\u00a089', 'FR') AS phone_problem,
+       dataeng.to_e164(E'+49\u00a030\u00a0123456', 'DE') AS e164
+\gx
