@@ -1420,6 +1420,8 @@ DECLARE
   gone oid[];
   names text[];
   m dataeng.monitors;
+  hist text;
+  col text;
 BEGIN
   SELECT array_agg(d.objid), array_agg(d.object_identity) INTO gone, names
     FROM pg_event_trigger_dropped_objects() d
@@ -1441,18 +1443,15 @@ BEGIN
     END;
   END LOOP;
   DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
-  UPDATE dataeng.validation_runs x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
-   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
-  UPDATE dataeng.validation_results x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
-   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
-  UPDATE dataeng.alerts x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
-   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
-  UPDATE dataeng.dedupe_runs x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
-   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
-  UPDATE dataeng.monitor_checks x SET tbl = NULL, dropped_table = names[array_position(gone, x.tbl::oid)]
-   WHERE x.tbl::oid OPERATOR(pg_catalog.=) ANY (gone);
-  UPDATE dataeng.dead_letters x SET table_name = NULL, dropped_table = names[array_position(gone, x.table_name::oid)]
-   WHERE x.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  -- history is detached: its table's column NULL, the name kept
+  FOR hist, col IN VALUES ('validation_runs', 'table_name'), ('validation_results', 'table_name'),
+                          ('alerts', 'table_name'), ('dedupe_runs', 'table_name'),
+                          ('monitor_checks', 'tbl'), ('dead_letters', 'table_name') LOOP
+    EXECUTE pg_catalog.format(
+      'UPDATE dataeng.%1$I x SET %2$I = NULL, dropped_table = $2[pg_catalog.array_position($1, x.%2$I::pg_catalog.oid)]'
+      ' WHERE x.%2$I::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1)', hist, col)
+      USING gone, names;
+  END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._tables_on_drop() FROM PUBLIC;
