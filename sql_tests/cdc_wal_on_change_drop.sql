@@ -60,6 +60,31 @@ INSERT INTO od VALUES (4);
 SELECT dataeng.cdc_wal_sync();
 SELECT trigger_name, ids FROM od_calls WHERE ids = '4' ORDER BY call_no;
 
+-- a handler that drops its own trigger and makes it again (same name,
+-- table and handler) on its first call: the trigger made again is another
+-- one, for the transactions committed after it; the round's later
+-- transactions, committed before, are not handed to it
+CREATE FUNCTION od_again(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM public.od_calls WHERE trigger_name = 'e_again') THEN
+    PERFORM dataeng.on_change_drop('e_again');
+    PERFORM dataeng.on_change('e_again', 'public.od', 'public.od_again(dataeng.change[])');
+  END IF;
+  INSERT INTO public.od_calls (trigger_name, ids)
+    SELECT 'e_again', string_agg(c.pk->>'id', ',') FROM unnest(changes) c;
+END $$;
+SELECT dataeng.on_change('e_again', 'od', 'od_again(dataeng.change[])');
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO od VALUES (5);
+INSERT INTO od VALUES (6);
+INSERT INTO od VALUES (7);
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO od VALUES (8);
+SELECT dataeng.cdc_wal_sync();
+SELECT trigger_name, ids FROM od_calls WHERE trigger_name = 'e_again' ORDER BY call_no;
+SELECT trigger_name, handled_lsn >= from_lsn AS handled_after_creation
+  FROM dataeng.on_changes WHERE trigger_name = 'e_again';
+
 ALTER SYSTEM RESET dataeng.wal_naptime;
 SELECT pg_reload_conf();
 SET client_min_messages = warning;

@@ -1048,9 +1048,9 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 	foreach(lc, r->triggers)
 	{
 		WalTrigger   *t = lfirst(lc);
-		Oid			ttypes[6] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID};
-		Datum		tvalues[6];
-		char		tnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+		Oid			ttypes[7] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID, PG_LSNOID};
+		Datum		tvalues[7];
+		char		tnulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 		/* (a trigger made again under the name of one dropped is another) */
 		if (!t->touched || t->dropped)
@@ -1063,10 +1063,13 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 			tnulls[3] = 'n';
 		tvalues[4] = BoolGetDatum(t->resumed);
 		tvalues[5] = BoolGetDatum(t->resume);
+		tvalues[6] = LSNGetDatum(t->from_lsn);
 
 		/*
 		 * (A pause or resume asked for during the round, after the round
-		 * read the trigger, is kept: the next round acts on it.)
+		 * read the trigger, is kept: the next round acts on it.  A trigger
+		 * dropped and made again under its name meanwhile, by another
+		 * session, is another one: from_lsn tells them apart.)
 		 */
 		if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_triggers t"
 								  " SET handled_lsn = $2, handled_at = now(),"
@@ -1074,8 +1077,8 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 								  "  WHEN $5 THEN NULL ELSE t.paused_at END,"
 								  " resume_from = CASE WHEN $5 THEN NULL ELSE coalesce(t.resume_from, $4) END,"
 								  " resume_requested = t.resume_requested AND NOT $6"
-								  " WHERE t.trigger_name = $1",
-								  6, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)
+								  " WHERE t.trigger_name = $1 AND t.from_lsn = $7",
+								  7, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not write dataeng_internal.on_change_triggers");
 	}
 }

@@ -301,23 +301,42 @@ wal_call_with_retries(WalTrigger *t, ArrayType *changes, int *attempts)
 static bool
 wal_trigger_dropped(WalRound *r, WalTrigger *t)
 {
-	Oid			types[3] = {TEXTOID, OIDOID, OIDOID};
-	Datum		values[3];
+	/* (planned once per worker: the lookup comes before many calls) */
+	static SPIPlanPtr plan = NULL;
+	Datum		values[4];
 	bool		isnull;
 
 	if (t->dropped)
 		return true;
 	if (!r->handler_called)
 		return false;
+	if (plan == NULL)
+	{
+		Oid			types[4] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID};
+		SPIPlanPtr	p;
+
+		/*
+		 * (from_lsn tells a trigger made again under the same name, table
+		 * and handler from the one the round read: it is made at a later
+		 * position, and handles only the transactions committed after it)
+		 */
+		p = SPI_prepare("SELECT t.paused_at IS NOT NULL AND NOT t.resume_requested"
+						" FROM dataeng_internal.on_change_triggers t"
+						" WHERE t.trigger_name OPERATOR(pg_catalog.=) $1"
+						" AND t.table_name::oid OPERATOR(pg_catalog.=) $2"
+						" AND t.handler::oid OPERATOR(pg_catalog.=) $3"
+						" AND t.from_lsn OPERATOR(pg_catalog.=) $4",
+						4, types);
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not plan the lookup of dataeng_internal.on_change_triggers: %s",
+				 SPI_result_code_string(SPI_result));
+		plan = p;
+	}
 	values[0] = CStringGetTextDatum(t->name);
 	values[1] = ObjectIdGetDatum(t->relid);
 	values[2] = ObjectIdGetDatum(t->handler);
-	if (SPI_execute_with_args("SELECT t.paused_at IS NOT NULL AND NOT t.resume_requested"
-							  " FROM dataeng_internal.on_change_triggers t"
-							  " WHERE t.trigger_name OPERATOR(pg_catalog.=) $1"
-							  " AND t.table_name::oid OPERATOR(pg_catalog.=) $2"
-							  " AND t.handler::oid OPERATOR(pg_catalog.=) $3",
-							  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
+	values[3] = LSNGetDatum(t->from_lsn);
+	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
 	if (SPI_processed == 0)
 	{
