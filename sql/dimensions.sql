@@ -872,12 +872,45 @@ GRANT SELECT ON dataeng.dimensions TO PUBLIC;
 -- _fact_def_write / _dim_def_write: only they, and a superuser, write
 -- definitions).  After the insert, so that the reserved consumer name is
 -- the new definition's (_agg_reserved_check).
+--
+-- A definition's owner is the owner of its table (the fact's view, the
+-- dimension's table), as fact_create and dimension_create require: a dump
+-- writes the table's owner by name, which a restore maps to the role of
+-- that name, but the definition's owner as an oid, written a bare number
+-- once that role is dropped (its tables given to another role by REASSIGN
+-- OWNED or ALTER ... OWNER TO), which a restore gives to whichever role
+-- has that oid there.  A definition inserted with another owner than its
+-- table's (restored so) takes its table's owner, with a WARNING: its
+-- consumer, refreshes and drop then act as that role, never as the oid's.
 CREATE FUNCTION dataeng_internal._agg_restore_consumer()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  tbl regclass;
+  towner oid;
 BEGIN
+  IF TG_TABLE_NAME = 'fact_defs' THEN
+    tbl := NEW.fact_table;
+  ELSE
+    tbl := NEW.dim_table;
+  END IF;
+  SELECT c.relowner INTO towner FROM pg_class c WHERE c.oid = tbl;
+  IF towner IS NOT NULL AND towner <> NEW.owner::oid THEN
+    RAISE WARNING '% "%" names % as its owner, not the owner of its table %: it is now role %''s',
+          CASE TG_TABLE_NAME WHEN 'fact_defs' THEN 'fact' ELSE 'dimension' END, NEW.name,
+          coalesce((SELECT 'role ' || quote_ident(r.rolname) FROM pg_roles r WHERE r.oid = NEW.owner::oid), 'no role'),
+          tbl, towner::regrole
+      USING DETAIL = format('Its owner is role oid %s.  A dump writes a dropped role''s oid as a bare number, which a restore gives to whichever role has it.',
+                            NEW.owner::oid);
+    NEW.owner := towner::regrole;
+    IF TG_TABLE_NAME = 'fact_defs' THEN
+      UPDATE dataeng_internal.fact_defs f SET owner = NEW.owner WHERE f.name = NEW.name;
+    ELSE
+      UPDATE dataeng_internal.dimension_defs x SET owner = NEW.owner WHERE x.name = NEW.name;
+    END IF;
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
     PERFORM dataeng_internal._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);
     -- the new consumer starts now: what the source changed since the

@@ -683,8 +683,9 @@ COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 
 -- Send an alert's raise or resolve: NOTIFY dataeng_alerts with a JSON
 -- object naming the event, the alert's id, kind and severity (what it is
 -- about is read from dataeng.alerts, which shows each role only its
--- objects' alerts), then each handler whose owner may see it, as that
--- owner, restricted.  A handler is its function's oid: a handler whose
+-- objects' alerts), then each handler whose function's owner may see it,
+-- as that owner (never the recorded owner's oid: see below), restricted.
+-- A handler is its function's oid: a handler whose
 -- function was dropped is removed (never a function of the same name
 -- made later), and one whose function now belongs to a role its owner is
 -- not a member of is skipped, the reason recorded.  Each call is its own
@@ -717,14 +718,28 @@ BEGIN
   FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler::oid LOOP
     CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
     CONTINUE WHEN NOT dataeng_internal._alert_visible(a, h.owner);
-    SELECT p.proname, p.proowner, n.nspname INTO fn
+    SELECT p.proname, p.proowner, n.nspname,
+           p.prokind OPERATOR(pg_catalog.=) 'f' AND p.pronargs OPERATOR(pg_catalog.=) 1
+             AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'pg_catalog.jsonb'::pg_catalog.regtype AS takes_jsonb
+      INTO fn
       FROM pg_proc p JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
      WHERE p.oid OPERATOR(pg_catalog.=) h.handler::oid;
     IF NOT FOUND THEN
       DELETE FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
       CONTINUE;
     END IF;
-    IF NOT pg_has_role(h.owner, fn.proowner, 'USAGE') THEN
+    IF NOT fn.takes_jsonb THEN
+      -- (a restored handler whose oid is another function's here: its
+      -- name with a jsonb argument would resolve to yet another function)
+      UPDATE dataeng.alert_handlers x
+         SET failures = x.failures OPERATOR(pg_catalog.+) 1,
+             last_error = format('alert %s (%s): skipped: function %s is not a function of one jsonb argument',
+                                 a.alert_id, event, h.handler::oid::regprocedure),
+             last_error_at = clock_timestamp()
+       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+      CONTINUE;
+    END IF;
+    IF NOT coalesce(pg_has_role(h.owner, fn.proowner, 'USAGE'), false) THEN
       UPDATE dataeng.alert_handlers x
          SET failures = x.failures OPERATOR(pg_catalog.+) 1,
              last_error = format('alert %s (%s): skipped: function %s now belongs to %s, not to %s',
@@ -733,10 +748,15 @@ BEGIN
        WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
       CONTINUE;
     END IF;
+    -- as the function's owner (with the alerts it may see too), which
+    -- PostgreSQL keeps (a restore maps it by name): h.owner is an oid a dump
+    -- writes as a bare number once its role is dropped, which a restore
+    -- gives to whichever role has it there
+    CONTINUE WHEN NOT dataeng_internal._alert_visible(a, fn.proowner::regrole);
     BEGIN
       -- schema.name(jsonb) is exactly the function of that oid: no other
       -- function has its name, schema and argument type
-      PERFORM dataeng_internal._alert_handler_call(h.owner,
+      PERFORM dataeng_internal._alert_handler_call(fn.proowner::regrole,
         format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %I.%I(%L::pg_catalog.jsonb)) h',
                fn.nspname, fn.proname, doc), timeout_ms);
       UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
@@ -1123,6 +1143,21 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid OPERATOR(pg_catalog.=) m.tbl) THEN
     RAISE EXCEPTION 'the table of monitor "%" was dropped', name
       USING ERRCODE = 'undefined_table', HINT = 'Drop the monitor with dataeng.monitor_drop().';
+  END IF;
+  -- Its query runs as its owner only when the monitor's job would run as
+  -- that role (the scheduler's rule, dataeng.jobs.owner_name): m.owner is
+  -- an oid, which a dump writes as a bare number once the role is dropped
+  -- and a restore gives to whichever role has that oid there.
+  IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j JOIN pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid
+                  WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name)
+                    AND j.owner::oid OPERATOR(pg_catalog.=) m.owner::oid
+                    AND (j.owner_system OPERATOR(pg_catalog.=) (pg_control_system()).system_identifier
+                         OR j.owner_name OPERATOR(pg_catalog.=) r.rolname)) THEN
+    RAISE EXCEPTION 'monitor "%" is not checked: its owner is not the role that made it', name
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Its owner is role oid %s; its job monitor:%s, which keeps the name of the role that made it, is missing or names another role (restored from another cluster?).',
+                            m.owner::oid, name),
+            HINT = 'A superuser can drop it with dataeng.monitor_drop(); its owner can create it again.';
   END IF;
   -- the newest row; the rows of the last period and of the 7 before it
   res := dataeng_internal._exec_as(m.owner, format(

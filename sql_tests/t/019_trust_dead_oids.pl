@@ -9,7 +9,9 @@
 # alice's oid to mallory before the dump of A is restored: alice's job is
 # marked broken (its owner oid is mallory's, not a role named alice) and
 # never runs; bob's job, mapped by name, runs; the dropped table's run
-# names no table.
+# names no table.  Alice's fact, whose tables went to bob before she was
+# dropped, is bob's in B (with its consumer), not mallory's; her monitor
+# is not checked as mallory.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -44,6 +46,19 @@ $na->safe_psql('postgres', q{
 	SELECT dataeng.rule_add('gone_t', 'email valid', 'validator', 'email', '{"function": "email"}');
 	SELECT count(*) FROM dataeng.validate('gone_t');
 	DROP TABLE gone_t;
+	-- alice's fact and monitor; her tables go to bob before she is dropped
+	GRANT CREATE ON SCHEMA public TO regress_alice;
+	SET ROLE regress_alice;
+	CREATE TABLE alice_sales (id int PRIMARY KEY, at date NOT NULL, region text);
+	INSERT INTO alice_sales VALUES (1, '2026-01-01', 'n');
+	SELECT dataeng.fact_create('alice_monthly', 'alice_sales', 'at', 'month', ARRAY['region'],
+	                           ARRAY['count(*)'], schedule => NULL);
+	CREATE TABLE alice_feed (at timestamptz);
+	GRANT SELECT ON alice_feed TO PUBLIC;
+	SELECT dataeng.monitor_create('alice_fresh', 'alice_feed', 'at', max_silence => '1 hour', schedule => '@yearly');
+	RESET ROLE;
+	REASSIGN OWNED BY regress_alice TO regress_bob;
+	DROP OWNED BY regress_alice;
 });
 my $alice = $na->safe_psql('postgres', q{SELECT 'regress_alice'::regrole::oid});
 $na->safe_psql('postgres', q{DROP ROLE regress_alice});
@@ -76,7 +91,7 @@ my $filled = $nb->safe_psql('postgres', qq{
 	SELECT 'regress_mallory'::regrole::oid = $alice});
 SKIP:
 {
-	skip "cluster B did not give oid $alice to the next role", 7 unless $filled eq 't';
+	skip "cluster B did not give oid $alice to the next role", 10 unless $filled eq 't';
 	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
 	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
 		'pg_restore into B');
@@ -108,6 +123,18 @@ SKIP:
 		SELECT count(*) FILTER (WHERE table_name IS NULL) || ' ' || string_agg(dropped_table, ',')
 		  FROM dataeng.validation_runs}),
 		'1 public.gone_t', "the dropped table's run names no table in B");
+
+	# alice's fact, whose tables are bob's, is bob's in B, with its consumer
+	is($nb->safe_psql('restored', q{
+		SELECT f.owner::text || ' ' || c.owner::text
+		  FROM dataeng_internal.fact_defs f JOIN dataeng.cdc_consumers c ON c.name = f.consumer}),
+		'regress_bob regress_bob', "alice's fact is its tables' owner's in B, not mallory's");
+	is($nb->safe_psql('restored', q{SELECT dataeng.fact_refresh('alice_monthly') >= 0}),
+		't', 'and refreshes');
+	# alice's monitor, whose owner oid is mallory's in B, is not checked as mallory
+	my ($ret, $out, $err) = $nb->psql('restored', q{SELECT dataeng.monitor_check('alice_fresh')});
+	like($err, qr/monitor "alice_fresh" is not checked: its owner is not the role that made it/,
+		"alice's monitor is not checked as mallory");
 }
 
 done_testing();

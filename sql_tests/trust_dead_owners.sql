@@ -1,0 +1,109 @@
+-- Role oids that a restore may give to another role.  pg_dump writes a
+-- regrole or regprocedure of a live object as its name, which a restore
+-- maps by name, but that of a dropped one as a bare number, which a
+-- restore in another cluster gives to whichever role (function) has that
+-- oid there.  Each case below writes, as a superuser, what such a restore
+-- leaves: another role's oid in the row.  Code never runs as that role:
+-- an alert handler runs as its function's owner (and only a function of
+-- one jsonb argument), a monitor's check only as the role its job vouches
+-- for, a restored fact or dimension takes its table's owner.
+\set VERBOSITY terse
+CREATE EXTENSION dataeng;
+\pset null '(null)'
+
+CREATE ROLE regress_do_a;
+CREATE ROLE regress_do_b IN ROLE regress_do_a;   -- a member of a
+CREATE ROLE regress_do_c;
+CREATE SCHEMA do_s;
+GRANT USAGE, CREATE ON SCHEMA do_s TO regress_do_a, regress_do_c;
+CREATE TABLE do_s.calls (who text, called_as name);
+GRANT INSERT ON do_s.calls TO PUBLIC;
+CREATE TABLE do_s.feed (at timestamptz);
+ALTER TABLE do_s.feed OWNER TO regress_do_a;
+GRANT SELECT ON do_s.feed TO regress_do_c;
+
+-------------------------------------------------------------------------------
+-- 1. Alert handlers
+-------------------------------------------------------------------------------
+SET ROLE regress_do_a;
+CREATE FUNCTION do_s.h(a jsonb) RETURNS void LANGUAGE sql
+  AS $$ INSERT INTO do_s.calls VALUES ('h', current_user) $$;
+CREATE FUNCTION do_s.g(a int) RETURNS void LANGUAGE sql
+  AS $$ INSERT INTO do_s.calls VALUES ('g(int)', current_user) $$;
+SELECT dataeng.alert_handler_add('do_s.h(jsonb)');
+SELECT dataeng.monitor_create('do_fresh', 'do_s.feed', 'at', max_silence => '1 hour', schedule => '@yearly');
+SET ROLE regress_do_c;
+CREATE FUNCTION do_s.g(a jsonb) RETURNS void LANGUAGE sql
+  AS $$ INSERT INTO do_s.calls VALUES ('g(jsonb) of c', current_user) $$;
+RESET ROLE;
+-- restored: the handler's recorded owner is now another role's oid (b,
+-- a member of the function's owner)
+UPDATE dataeng.alert_handlers SET owner = 'regress_do_b';
+SELECT (dataeng.monitor_check('do_fresh')).ok;            -- raised
+-- called as the function's owner, not as b
+SELECT * FROM do_s.calls;
+TRUNCATE do_s.calls;
+-- restored: the handler's oid is now that of a's g(int): g(jsonb), of c,
+-- is never called in its place
+UPDATE dataeng.alert_handlers SET handler = 'do_s.g(int)'::regprocedure, owner = 'regress_do_a';
+INSERT INTO do_s.feed VALUES (now());
+SELECT (dataeng.monitor_check('do_fresh')).ok;            -- resolved
+SELECT * FROM do_s.calls;
+SELECT handler, owner, calls, failures, regexp_replace(last_error, '^alert \d+', 'alert N') AS last_error
+  FROM dataeng.alert_handlers;
+DELETE FROM dataeng.alert_handlers;
+
+-------------------------------------------------------------------------------
+-- 2. Monitors: the check runs as the owner only when its job vouches for it
+-------------------------------------------------------------------------------
+-- restored: the monitor's owner oid is now c's (who may read the table)
+UPDATE dataeng.monitors SET owner = 'regress_do_c';
+SELECT (dataeng.monitor_check('do_fresh')).ok;
+-- and its job's too, restored from another cluster: the name recorded
+-- beside the oid is a's
+UPDATE dataeng.jobs SET owner = 'regress_do_c', owner_system = 0 WHERE job_name = 'monitor:do_fresh';
+SELECT (dataeng.monitor_check('do_fresh')).ok;
+-- restored with its owners' names: checked, as a
+UPDATE dataeng.monitors SET owner = 'regress_do_a';
+UPDATE dataeng.jobs SET owner = 'regress_do_a' WHERE job_name = 'monitor:do_fresh';
+SELECT (dataeng.monitor_check('do_fresh')).ok;
+SELECT count(*) AS checks FROM dataeng.monitor_checks;
+SELECT dataeng.monitor_drop('do_fresh');
+
+-------------------------------------------------------------------------------
+-- 3. Facts and dimensions restored with another owner oid take their
+-- table's owner, and so does their consumer
+-------------------------------------------------------------------------------
+CREATE TABLE do_s.sales (id int PRIMARY KEY, at date NOT NULL, region text, amount numeric);
+INSERT INTO do_s.sales VALUES (1, '2026-01-01', 'n', 10);
+ALTER TABLE do_s.sales OWNER TO regress_do_a;
+SET ROLE regress_do_a;
+SELECT dataeng.fact_create('do_s.f', 'do_s.sales', 'at', 'month', ARRAY['region'], ARRAY['count(*)'],
+                           schedule => NULL) IS NOT NULL AS created;
+SELECT dataeng.dimension_create('do_s.d', 'do_s.sales', 'id', ARRAY['region'], schedule => NULL) IS NOT NULL AS created;
+RESET ROLE;
+-- what a restore does: the definitions inserted, their consumers made
+-- by the trigger (here c's oid where the dump had a's dropped one)
+CREATE TEMP TABLE fd AS SELECT * FROM dataeng_internal.fact_defs;
+CREATE TEMP TABLE dd AS SELECT * FROM dataeng_internal.dimension_defs;
+DELETE FROM dataeng_internal.fact_defs;
+DELETE FROM dataeng_internal.dimension_defs;
+SELECT dataeng.cdc_consumer_drop('fact:do_s.f'), dataeng.cdc_consumer_drop('dim:do_s.d');
+UPDATE fd SET owner = 'regress_do_c';
+UPDATE dd SET owner = 'regress_do_c';
+INSERT INTO dataeng_internal.fact_defs SELECT * FROM fd;
+INSERT INTO dataeng_internal.dimension_defs SELECT * FROM dd;
+SELECT name, owner FROM dataeng_internal.fact_defs
+UNION ALL SELECT name, owner FROM dataeng_internal.dimension_defs ORDER BY 1;
+SELECT name, owner FROM dataeng.cdc_consumers ORDER BY name;
+-- refreshed by a superuser: as a, the owner of the tables
+SELECT dataeng.fact_refresh('do_s.f') >= 0 AS refreshed, dataeng.dimension_refresh('do_s.d') >= 0 AS refreshed;
+SELECT * FROM do_s.f;
+SET ROLE regress_do_a;
+SELECT dataeng.fact_drop('do_s.f'), dataeng.dimension_drop('do_s.d');
+RESET ROLE;
+
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
+DROP SCHEMA do_s CASCADE;
+DROP ROLE regress_do_a, regress_do_b, regress_do_c;
