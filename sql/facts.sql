@@ -1561,7 +1561,8 @@ COMMENT ON FUNCTION dataeng_internal._agg_temp_table(text, text) IS
 -- The same, kept for the session: the next call with the same columns
 -- empties it (TRUNCATE) instead of making it again, which costs several
 -- times less for a table with a TOAST table (src/aggregate/delta.c).  Only
--- for the session user and built-in types and collations; otherwise made
+-- for the role the session logged in as (while session and current user)
+-- and built-in types and collations; otherwise made
 -- afresh and dropped at commit as above.  Either way a table of that name
 -- from before is emptied or replaced: the caller need not drop it.
 CREATE FUNCTION dataeng_internal._agg_temp_kept(name text, query text)

@@ -248,8 +248,8 @@ COMMENT ON FUNCTION dataeng_internal._rule_text(anyelement) IS
 
 -- Whether the text form of column col of tbl depends on the session's
 -- settings (see _rule_text): its type, or a domain's base type, or an
--- array's element type, is a date/time type, a float, bytea, a range or
--- multirange, or a row type.
+-- array's element type, is a date/time type, a float, a geometric type,
+-- bytea, a range or multirange, or a row type.
 CREATE FUNCTION dataeng_internal._rule_text_varies(tbl regclass, col text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -269,7 +269,9 @@ AS $$
   SELECT coalesce(pg_catalog.bool_or(
            ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval',
                                                     'float4', 'float8', 'bytea']::pg_catalog.regtype[]::pg_catalog.oid[])
-           OR t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'm', 'c']::pg_catalog."char"[])), false)
+           OR t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'm', 'c']::pg_catalog."char"[])
+           -- (the geometric types write their floats under extra_float_digits)
+           OR t.typcategory OPERATOR(pg_catalog.=) 'G'), false)
     FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
 $$;
 COMMENT ON FUNCTION dataeng_internal._rule_text_varies(regclass, text) IS

@@ -48,5 +48,20 @@ SELECT pg_catalog.obj_description('dataeng.fold_accents(text)'::regprocedure, 'p
 \c :regress_db
 DROP DATABASE dataeng_win1252;
 
+-- a database encoding without the degree sign (ISO_8859_5): a temperature's
+-- unit is written degC or degF, which convert_unit reads back, rather than
+-- raising 22P05 on a valid quantity
+CREATE DATABASE dataeng_iso5 TEMPLATE template0 ENCODING 'ISO_8859_5' LC_COLLATE 'C' LC_CTYPE 'C';
+\c dataeng_iso5
+SET client_encoding = 'UTF8';
+\pset null '(null)'
+CREATE EXTENSION dataeng;
+SELECT dataeng.parse_quantity('20 C')::text AS celsius,
+       dataeng.parse_quantity('-4 fahrenheit')::text AS fahrenheit,
+       dataeng.parse_quantity('3 kg')::text AS kilograms,
+       dataeng.convert_unit(20, (dataeng.parse_quantity('20 celsius')).unit, 'F') AS converted;
+\c :regress_db
+DROP DATABASE dataeng_iso5;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

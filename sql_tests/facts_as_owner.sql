@@ -88,6 +88,19 @@ UPDATE fo_own SET amount = amount + 100 WHERE id = 5;
 SELECT dataeng.fact_refresh('fo_own_daily') AS refreshed;
 SELECT (SELECT count(*) FROM pg_temp.fo_fired) AS trigger_fired,
        to_regclass('pg_temp._dataeng_delta_raw')::oid <> :own_oid AS made_afresh;
+-- under SET SESSION AUTHORIZATION the table the role logged in as kept
+-- does not stand in the way of the role set (which may not drop it), and
+-- none of the role set stays behind to stop a DROP ROLE of it
+SELECT to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL AS kept_before;
+SET SESSION AUTHORIZATION fo_a;
+UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 3;
+SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed;
+RESET SESSION AUTHORIZATION;
+SELECT count(*) AS tables_of_fo_a FROM pg_class
+ WHERE relnamespace = pg_my_temp_schema() AND relowner = 'fo_a'::regrole;
+UPDATE fo_own SET amount = amount + 1 WHERE id = 6;
+SELECT dataeng.fact_refresh('fo_own_daily') AS refreshed;
+SELECT to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL AS kept_again;
 -- another owner's refresh: the table kept goes, and its own goes at commit
 UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 2;
 SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed;

@@ -2218,11 +2218,14 @@ agg_temp_make(char *name, char *query, bool kept)
 	cols = temp_cols_sql(desc);
 
 	/*
-	 * A table is kept only for the session user itself (a role the session
-	 * sets or a refresh acts as may be dropped in this session, which a
-	 * table it owns would prevent) and of built-in types and collations.
+	 * A table is kept only for the role the session was authenticated as,
+	 * while it is the session user and runs the refresh itself (a role the
+	 * session sets, by SET ROLE or SET SESSION AUTHORIZATION, or that a
+	 * refresh acts as may be dropped in this session, which a table it owns
+	 * would prevent), and of built-in types and collations.
 	 */
-	if (kept && (GetUserId() != GetSessionUserId() || !temp_cols_builtin(desc)))
+	if (kept && (GetUserId() != GetAuthenticatedUserId() || GetSessionUserId() != GetAuthenticatedUserId() ||
+				 !temp_cols_builtin(desc)))
 		keep = false;
 	/* (a table of that name: emptied or dropped here when kept was asked) */
 	nsp = kept ? LookupExplicitNamespace("pg_temp", true) : InvalidOid;
@@ -2238,19 +2241,21 @@ agg_temp_make(char *name, char *query, bool kept)
 		bool		reuse = false;
 
 		/*
-		 * A table kept by this session: the session user's plain table (no
-		 * trigger, rule or policy: nothing but its rows runs when it is
-		 * written).  Emptied when it has these columns and the session user
-		 * asks; else dropped, as PostgreSQL drops an ON COMMIT DROP table,
-		 * whichever role runs now.  Any other table of that name is dropped
-		 * by the caller's rights, as a table made afresh always was.
+		 * A table kept by this session: a plain table of the role the
+		 * session was authenticated as (no trigger, rule or policy: nothing
+		 * but its rows runs when it is written).  Emptied when it has these
+		 * columns and that role asks; else dropped, as PostgreSQL drops an
+		 * ON COMMIT DROP table, whichever role runs now (a role set by SET
+		 * SESSION AUTHORIZATION since may not drop it).  Any other table of
+		 * that name is dropped by the caller's rights, as a table made
+		 * afresh always was.
 		 */
 		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 		if (HeapTupleIsValid(tup))
 		{
 			Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
 
-			kept_one = c->relowner == GetSessionUserId() && c->relkind == RELKIND_RELATION &&
+			kept_one = c->relowner == GetAuthenticatedUserId() && c->relkind == RELKIND_RELATION &&
 				c->relpersistence == RELPERSISTENCE_TEMP && !c->relhastriggers &&
 				!c->relhasrules && !c->relrowsecurity && !c->relhassubclass;
 			ReleaseSysCache(tup);
@@ -2331,8 +2336,9 @@ PG_FUNCTION_INFO_V1(dataeng_agg_temp_kept);
  * with the same columns, emptied rather than made again: a table with a
  * TOAST table costs several times more to create and drop (or to empty
  * at each commit, ON COMMIT DELETE ROWS, which builds its TOAST index
- * again) than to TRUNCATE once per refresh.  Kept only for the session
- * user and with built-in types and collations (agg_temp_make); otherwise
+ * again) than to TRUNCATE once per refresh.  Kept only for the role the
+ * session was authenticated as, while it is the session user and the
+ * current user, and with built-in types and collations (agg_temp_make); otherwise
  * made afresh, dropped at commit, as by _agg_temp_table.  Its rows stay
  * until the next call, or the end of the session.
  */

@@ -317,9 +317,20 @@ dataeng_parse_quantity(PG_FUNCTION_ARGS)
 	unit = t ? cleanse_parse_quantity_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), numbuf) : NULL;
 	if (unit != NULL)
 	{
-		values[0] = num(numbuf);
-		values[1] = PointerGetDatum(dataeng_utf8_to_text(unit, strlen(unit)));
-		nulls[0] = nulls[1] = false;
+		text	   *name = dataeng_utf8_to_text_try(unit, strlen(unit));
+
+		/*
+		 * (a database encoding without the degree sign, ISO_8859_5: °C is
+		 * written degC, a spelling convert_unit reads back)
+		 */
+		if (name == NULL && strncmp(unit, "\xc2\xb0", 2) == 0)
+			name = cstring_to_text(psprintf("deg%s", unit + 2));
+		if (name != NULL)
+		{
+			values[0] = num(numbuf);
+			values[1] = PointerGetDatum(name);
+			nulls[0] = nulls[1] = false;
+		}
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

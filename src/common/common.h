@@ -121,6 +121,7 @@ extern bool dataeng_numeric_scaled(Datum d, int128 *unscaled, int *dscale);
 /* in common/encoding.c: text of the database encoding as UTF-8, and back */
 extern text *dataeng_text_to_utf8(text *t);
 extern text *dataeng_utf8_to_text(const char *s, int len);
+extern text *dataeng_utf8_to_text_try(const char *s, int len);
 
 /* in common/punycode.c */
 extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);

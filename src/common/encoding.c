@@ -80,8 +80,52 @@ dataeng_text_to_utf8(text *t)
 text *
 dataeng_utf8_to_text(const char *s, int len)
 {
+	char	   *c;
+
 	if (server_is_utf8())
 		return cstring_to_text_with_len(s, len);
-	s = pg_any_to_server(s, len, PG_UTF8);
-	return cstring_to_text(s);
+	c = pg_any_to_server(s, len, PG_UTF8);
+	/* (s itself when nothing was converted: not NUL-terminated at len) */
+	return c == s ? cstring_to_text_with_len(s, len) : cstring_to_text(c);
+}
+
+/*
+ * dataeng_utf8_to_text_try
+ *		The same, or NULL when a character of the len bytes of valid UTF-8
+ *		has no equivalent in the database encoding (the degree sign in
+ *		ISO_8859_5): never raises on them.
+ */
+text *
+dataeng_utf8_to_text_try(const char *s, int len)
+{
+	static Oid	proc = InvalidOid;
+	text	   *out;
+	int			done;
+
+	if (server_is_utf8() || len == 0)
+		return cstring_to_text_with_len(s, len);
+	if (!OidIsValid(proc))
+	{
+		/* the database encoding is fixed for the backend's life */
+		proc = FindDefaultConversionProc(PG_UTF8, GetDatabaseEncoding());
+		if (!OidIsValid(proc))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("no conversion from encoding \"UTF8\" to \"%s\"",
+							GetDatabaseEncodingName())));
+	}
+	if ((Size) len * MAX_CONVERSION_GROWTH + 1 + VARHDRSZ > MaxAllocSize)
+		return NULL;
+	out = palloc((Size) len * MAX_CONVERSION_GROWTH + 1 + VARHDRSZ);
+	done = pg_do_encoding_conversion_buf(proc, PG_UTF8, GetDatabaseEncoding(),
+										 (unsigned char *) s, len,
+										 (unsigned char *) VARDATA(out),
+										 len * MAX_CONVERSION_GROWTH + 1, true);
+	if (done < len)
+	{
+		pfree(out);
+		return NULL;
+	}
+	SET_VARSIZE(out, VARHDRSZ + strlen(VARDATA(out)));
+	return out;
 }
