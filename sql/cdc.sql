@@ -527,6 +527,8 @@ AS $$
 DECLARE
   unknown text[];
   cur dataeng.cdc_tables;
+  anc record;
+  below record;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -568,7 +570,45 @@ BEGIN
     exclude_columns := NULL;    -- (every column again)
   END IF;
   changed_only := coalesce(changed_only, cur.changed_only, false);
+
+  -- A partition captured on its own under a captured ancestor keeps its
+  -- own options, but its changes are recorded under the topmost captured
+  -- ancestor, with that table's method: a partition left out takes it
+  -- (not 'trigger'), another one is refused.  A partition under a table
+  -- captured from the WAL is decoded with that table's options: it cannot
+  -- have its own.  And a partitioned table captured from the WAL cannot
+  -- have partitions captured on their own below it.
+  SELECT ct.table_name, ct.method INTO anc
+    FROM pg_partition_ancestors(tbl) WITH ORDINALITY a(relid, n)
+    JOIN dataeng.cdc_tables ct ON ct.table_name = a.relid
+   WHERE a.relid <> tbl::oid
+   ORDER BY a.n DESC LIMIT 1;
+  IF anc.table_name IS NOT NULL THEN
+    IF anc.method = 'wal' OR coalesce(method, cur.method, anc.method) <> anc.method THEN
+      RAISE EXCEPTION 'cannot capture partition % on its own with method %', tbl,
+                      coalesce(method, cur.method, anc.method)
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = format('Its changes are recorded under the captured table %s, which is captured with method %s%s.',
+                              anc.table_name, anc.method,
+                              CASE WHEN anc.method = 'wal' THEN ' and decoded with that table''s options' ELSE '' END),
+              HINT = format('Change the capture of %s instead: SELECT dataeng.cdc_enable(%L, ...);',
+                            anc.table_name, anc.table_name::text);
+    END IF;
+    method := anc.method;
+  END IF;
   method := coalesce(method, cur.method, 'trigger');
+  SELECT ct.table_name, ct.method INTO below
+    FROM pg_partition_tree(tbl) pt JOIN dataeng.cdc_tables ct ON ct.table_name = pt.relid
+   WHERE pt.relid <> tbl::oid AND (_cdc_enable.method = 'wal' OR ct.method <> _cdc_enable.method)
+   ORDER BY pt.level LIMIT 1;
+  IF below.table_name IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot capture table % with method %: its partition % is captured on its own with method %',
+                    tbl, method, below.table_name, below.method
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'The changes of its partitions would be recorded under it with its method; a partitioned table captured from the WAL is decoded with its own options for every partition.',
+            HINT = format('Stop capturing the partition on its own first: SELECT dataeng.cdc_disable(%L);',
+                          below.table_name::text);
+  END IF;
 
   -- (checks the method, and prepares the table and the worker for 'wal')
   PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);
