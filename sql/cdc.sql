@@ -558,6 +558,12 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
+  -- The table first, then its row of cdc_tables: the order the WAL
+  -- worker takes them in when it switches a table (SHARE ROW EXCLUSIVE,
+  -- the lock CREATE TRIGGER takes anyway), so that the two never wait for
+  -- each other crosswise (a deadlock).
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
+
   -- Options left out keep the table's current ones (those of a new
   -- table: every column, changed_only false, method 'trigger'): changing
   -- one option, as cdc_enable(tbl, exclude_columns => ...), leaves the
@@ -923,6 +929,9 @@ DECLARE
   found_it boolean;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- The table before its row of cdc_tables, as the WAL worker and
+  -- _cdc_enable() take them (no deadlock).
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
@@ -959,13 +968,49 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  r record;
 BEGIN
   DELETE FROM dataeng.cdc_tables t
    USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = t.table_name::oid;
   DELETE FROM dataeng_internal.on_change_triggers o
    USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objid = o.table_name::oid;
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = o.table_name::oid;
+  -- ALTER TABLE ... DROP COLUMN: a dropped column leaves the `columns` of
+  -- the tables it was dropped from (of the partitions and children the
+  -- drop reached too), so that a column of that name added later is not
+  -- captured without being asked for.  Dropping the last column listed
+  -- is refused: the list would be empty, which is not "every column".
+  -- (A dropped column stays in exclude_columns: a column of that name
+  -- added later is left out rather than captured unasked; and the changes
+  -- of a table captured from the WAL committed before the drop and decoded
+  -- after it are rendered with the options of then, which must still
+  -- leave the column out.)
+  FOR r IN
+    SELECT ct.table_name, ct.columns,
+           (SELECT array_agg(c ORDER BY o) FROM unnest(ct.columns) WITH ORDINALITY u(c, o)
+             WHERE EXISTS (SELECT 1 FROM pg_attribute a
+                            WHERE a.attrelid = ct.table_name AND a.attname = u.c
+                              AND a.attnum > 0 AND NOT a.attisdropped)) AS cols
+      FROM dataeng.cdc_tables ct
+     WHERE ct.columns IS NOT NULL
+       AND ct.table_name IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+                              WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0)
+       FOR UPDATE OF ct
+  LOOP
+    IF r.cols IS NULL THEN
+      RAISE EXCEPTION 'cannot drop the last captured column of table %', r.table_name
+        USING ERRCODE = 'dependent_objects_still_exist',
+              DETAIL = 'Its capture lists the columns to record (columns), and none would be left.',
+              HINT = format('Change the captured columns first, e.g. SELECT dataeng.cdc_enable(%L, exclude_columns => ''{}'');',
+                            r.table_name::text);
+    END IF;
+    IF r.cols IS DISTINCT FROM r.columns THEN
+      UPDATE dataeng.cdc_tables ct SET columns = r.cols WHERE ct.table_name = r.table_name;
+      PERFORM dataeng_internal._cdc_sync_triggers();
+    END IF;
+  END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
@@ -975,7 +1020,7 @@ CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
                'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
-  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
 
 -----------------------------------------------------------------------------
