@@ -15,7 +15,7 @@ SELECT columns, exclude_columns FROM dataeng.cdc_tables WHERE table_name = 'dcol
 ALTER TABLE dcol_dc ADD COLUMN k int;
 SELECT dataeng.cdc_enable('dcol_dc');
 SELECT columns FROM dataeng.cdc_tables WHERE table_name = 'dcol_dc'::regclass;
-INSERT INTO dcol_dc VALUES (1, 2, 3, 'x');
+INSERT INTO dcol_dc (id, a, s, k) VALUES (1, 2, 'x', 3);
 SELECT op, new_row FROM dataeng_internal.change_log WHERE table_oid = 'dcol_dc'::regclass ORDER BY change_id;
 
 -- exclude_columns: a dropped column stays excluded (a new one of that name too)
