@@ -527,6 +527,8 @@ AS $$
 DECLARE
   unknown text[];
   cur dataeng.cdc_tables;
+  anc record;
+  below record;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -556,6 +558,12 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
+  -- The table first, then its row of cdc_tables: the order the WAL
+  -- worker takes them in when it switches a table (SHARE ROW EXCLUSIVE,
+  -- the lock CREATE TRIGGER takes anyway), so that the two never wait for
+  -- each other crosswise (a deadlock).
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
+
   -- Options left out keep the table's current ones (those of a new
   -- table: every column, changed_only false, method 'trigger'): changing
   -- one option, as cdc_enable(tbl, exclude_columns => ...), leaves the
@@ -568,7 +576,45 @@ BEGIN
     exclude_columns := NULL;    -- (every column again)
   END IF;
   changed_only := coalesce(changed_only, cur.changed_only, false);
+
+  -- A partition captured on its own under a captured ancestor keeps its
+  -- own options, but its changes are recorded under the topmost captured
+  -- ancestor, with that table's method: a partition left out takes it
+  -- (not 'trigger'), another one is refused.  A partition under a table
+  -- captured from the WAL is decoded with that table's options: it cannot
+  -- have its own.  And a partitioned table captured from the WAL cannot
+  -- have partitions captured on their own below it.
+  SELECT ct.table_name, ct.method INTO anc
+    FROM pg_partition_ancestors(tbl) WITH ORDINALITY a(relid, n)
+    JOIN dataeng.cdc_tables ct ON ct.table_name = a.relid
+   WHERE a.relid <> tbl::oid
+   ORDER BY a.n DESC LIMIT 1;
+  IF anc.table_name IS NOT NULL THEN
+    IF anc.method = 'wal' OR coalesce(method, cur.method, anc.method) <> anc.method THEN
+      RAISE EXCEPTION 'cannot capture partition % on its own with method %', tbl,
+                      coalesce(method, cur.method, anc.method)
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = format('Its changes are recorded under the captured table %s, which is captured with method %s%s.',
+                              anc.table_name, anc.method,
+                              CASE WHEN anc.method = 'wal' THEN ' and decoded with that table''s options' ELSE '' END),
+              HINT = format('Change the capture of %s instead: SELECT dataeng.cdc_enable(%L, ...);',
+                            anc.table_name, anc.table_name::text);
+    END IF;
+    method := anc.method;
+  END IF;
   method := coalesce(method, cur.method, 'trigger');
+  SELECT ct.table_name, ct.method INTO below
+    FROM pg_partition_tree(tbl) pt JOIN dataeng.cdc_tables ct ON ct.table_name = pt.relid
+   WHERE pt.relid <> tbl::oid AND (_cdc_enable.method = 'wal' OR ct.method <> _cdc_enable.method)
+   ORDER BY pt.level LIMIT 1;
+  IF below.table_name IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot capture table % with method %: its partition % is captured on its own with method %',
+                    tbl, method, below.table_name, below.method
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'The changes of its partitions would be recorded under it with its method; a partitioned table captured from the WAL is decoded with its own options for every partition.',
+            HINT = format('Stop capturing the partition on its own first: SELECT dataeng.cdc_disable(%L);',
+                          below.table_name::text);
+  END IF;
 
   -- (checks the method, and prepares the table and the worker for 'wal')
   PERFORM dataeng_internal._cdc_wal_prepare(tbl, method);
@@ -883,6 +929,9 @@ DECLARE
   found_it boolean;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- The table before its row of cdc_tables, as the WAL worker and
+  -- _cdc_enable() take them (no deadlock).
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
@@ -919,13 +968,49 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  r record;
 BEGIN
   DELETE FROM dataeng.cdc_tables t
    USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objid = t.table_name::oid;
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = t.table_name::oid;
   DELETE FROM dataeng_internal.on_change_triggers o
    USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objid = o.table_name::oid;
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = o.table_name::oid;
+  -- ALTER TABLE ... DROP COLUMN: a dropped column leaves the `columns` of
+  -- the tables it was dropped from (of the partitions and children the
+  -- drop reached too), so that a column of that name added later is not
+  -- captured without being asked for.  Dropping the last column listed
+  -- is refused: the list would be empty, which is not "every column".
+  -- (A dropped column stays in exclude_columns: a column of that name
+  -- added later is left out rather than captured unasked; and the changes
+  -- of a table captured from the WAL committed before the drop and decoded
+  -- after it are rendered with the options of then, which must still
+  -- leave the column out.)
+  FOR r IN
+    SELECT ct.table_name, ct.columns,
+           (SELECT array_agg(c ORDER BY o) FROM unnest(ct.columns) WITH ORDINALITY u(c, o)
+             WHERE EXISTS (SELECT 1 FROM pg_attribute a
+                            WHERE a.attrelid = ct.table_name AND a.attname = u.c
+                              AND a.attnum > 0 AND NOT a.attisdropped)) AS cols
+      FROM dataeng.cdc_tables ct
+     WHERE ct.columns IS NOT NULL
+       AND ct.table_name IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+                              WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0)
+       FOR UPDATE OF ct
+  LOOP
+    IF r.cols IS NULL THEN
+      RAISE EXCEPTION 'cannot drop the last captured column of table %', r.table_name
+        USING ERRCODE = 'dependent_objects_still_exist',
+              DETAIL = 'Its capture lists the columns to record (columns), and none would be left.',
+              HINT = format('Change the captured columns first, e.g. SELECT dataeng.cdc_enable(%L, exclude_columns => ''{}'');',
+                            r.table_name::text);
+    END IF;
+    IF r.cols IS DISTINCT FROM r.columns THEN
+      UPDATE dataeng.cdc_tables ct SET columns = r.cols WHERE ct.table_name = r.table_name;
+      PERFORM dataeng_internal._cdc_sync_triggers();
+    END IF;
+  END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
@@ -935,7 +1020,7 @@ CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
                'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
-  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
 
 -----------------------------------------------------------------------------

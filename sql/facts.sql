@@ -422,6 +422,20 @@ BEGIN
   IF NOT has_table_privilege(src, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', src USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- A partition's changes are recorded under its topmost captured
+  -- ancestor, not under its own name, whenever one is captured (now or
+  -- later, by trigger or from the WAL): a consumer of the partition's own
+  -- changes would miss them, and the counts would silently go wrong.
+  IF (SELECT relispartition FROM pg_class WHERE oid = src) THEN
+    RAISE EXCEPTION 'cannot build % from "%": it is a partition of table %', what, src,
+                    (SELECT i.inhparent::regclass FROM pg_inherits i WHERE i.inhrelid = src)
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = format('The changes of a partition are recorded under the partitioned table above it when that table is captured, not under the partition''s name: a %s of the partition would miss them.', what),
+            HINT = format('Create the %s on the parent %s instead%s.', what, pg_partition_root(src),
+                          CASE WHEN what = 'fact table'
+                               THEN ' (with its partition key among the dimensions to tell the partitions apart)'
+                               ELSE '' END);
+  END IF;
   SELECT ct.columns, ct.exclude_columns, ct.changed_only INTO c
     FROM dataeng.cdc_tables_visible ct WHERE ct.table_name = src;
   IF NOT FOUND THEN

@@ -677,3 +677,9 @@ UPDATE dataeng.alerts x SET table_name = NULL, dropped_table = 'oid ' || x.table
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
 UPDATE dataeng.dedupe_runs x SET table_name = NULL, dropped_table = 'oid ' || x.table_name::oid
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.table_name::oid);
+-- ALTER TABLE ... DROP COLUMN takes the column out of the capture options
+-- (dataeng_internal._cdc_on_drop()).
+DROP EVENT TRIGGER dataeng_cdc_on_drop;
+CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
+  EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
