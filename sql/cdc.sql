@@ -1371,6 +1371,7 @@ DECLARE
   st record;
   tk dataeng_internal.cdc_ticks;
   copied bigint := 0;
+  anc regclass;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL OR name = '' THEN
@@ -1388,6 +1389,21 @@ BEGIN
       RAISE EXCEPTION 'permission denied for table %', t
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+    END IF;
+    -- a partition's changes are recorded under its topmost captured
+    -- ancestor, never under its own name: a consumer of the partition
+    -- would read none of them
+    anc := NULL;
+    SELECT ct.table_name INTO anc
+      FROM pg_catalog.pg_partition_ancestors(t) WITH ORDINALITY a(relid, n)
+      JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) a.relid
+     WHERE a.relid OPERATOR(pg_catalog.<>) t::oid
+     ORDER BY a.n DESC LIMIT 1;
+    IF anc IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot read the changes of partition %: they are recorded under table %', t, anc
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'The changes of a partition of a captured table are recorded under that table''s name, whichever name a statement used.',
+              HINT = format('Read the changes of %s instead, and tell its partitions apart by its partition key.', anc);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = t) THEN
       IF snapshot THEN

@@ -33,6 +33,14 @@ INSERT INTO psrc VALUES (3, '2026-03-01', 2);
 SELECT dataeng.fact_refresh('psrc_f') >= 0 AS refreshed;
 SELECT count, sum_amount FROM psrc_f;
 
+-- a consumer of a partition would read none of its changes: refused,
+-- whether the partition is captured on its own or not
+SELECT dataeng.cdc_consumer_create('psrc_c', ARRAY['psrc_2'::regclass]);
+SELECT dataeng.cdc_enable('psrc_2');
+SELECT dataeng.cdc_consumer_create('psrc_c', ARRAY['psrc_2'::regclass]);
+SELECT dataeng.cdc_disable('psrc_2');
+SELECT count(*) AS consumers FROM dataeng.cdc_consumers WHERE name = 'psrc_c';
+
 -- a partition captured on its own takes the method of the table above it
 SELECT dataeng.cdc_enable('psrc_1', exclude_columns => '{amount}');
 SELECT table_name, method FROM dataeng.cdc_tables ORDER BY 1;
