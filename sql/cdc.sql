@@ -558,12 +558,6 @@ BEGIN
       USING ERRCODE = 'undefined_column';
   END IF;
 
-  -- The table first, then its row of cdc_tables: the order the WAL
-  -- worker takes them in when it switches a table (SHARE ROW EXCLUSIVE,
-  -- the lock CREATE TRIGGER takes anyway), so that the two never wait for
-  -- each other crosswise (a deadlock).
-  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
-
   -- Options left out keep the table's current ones (those of a new
   -- table: every column, changed_only false, method 'trigger'): changing
   -- one option, as cdc_enable(tbl, exclude_columns => ...), leaves the
@@ -929,9 +923,6 @@ DECLARE
   found_it boolean;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
-  -- The table before its row of cdc_tables, as the WAL worker and
-  -- _cdc_enable() take them (no deadlock).
-  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', tbl);
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
