@@ -25,7 +25,7 @@ SELECT dataeng_internal._cdc_wal_worker();
 -- (waits until the worker's state is as asked)
 CREATE FUNCTION pg_temp.wd_await(state text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-  FOR i IN 1..300 LOOP
+  FOR i IN 1..1800 LOOP
     IF dataeng_internal._cdc_wal_worker() = state THEN
       RETURN true;
     END IF;
