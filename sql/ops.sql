@@ -554,13 +554,16 @@ BEGIN
       SELECT x.* FROM dataeng.monitor_checks x
        WHERE x.monitor OPERATOR(pg_catalog.=) m.name ORDER BY x.check_id DESC LIMIT 1) c ON true
     -- a check that could not run (the table dropped, the time column
-    -- renamed) records no check: the monitor's job says why it failed
+    -- renamed) records no check: the monitor's job says why it failed,
+    -- when it failed after the latest check began (its started_at is the
+    -- start of the scheduler's pass, which may be before a check made
+    -- while the scheduler was slow to get to it)
     LEFT JOIN LATERAL (
       SELECT jr.error_message FROM dataeng.jobs j
         JOIN dataeng.job_runs jr ON jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
        WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name)
          AND j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
-         AND jr.started_at OPERATOR(pg_catalog.>) coalesce(c.checked_at, '-infinity')) mj ON true
+         AND jr.finished_at OPERATOR(pg_catalog.>) coalesce(c.checked_at, '-infinity')) mj ON true
   UNION ALL
   -- the change log (what the last maintenance counted): superusers; a
   -- warning past change_log_max, or while a consumer is behind (it holds

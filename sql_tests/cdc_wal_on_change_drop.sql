@@ -2,8 +2,8 @@
 -- the table, during a round: the dropped trigger's handler is called for
 -- no later change (it used to be called for the rest of the round).  One
 -- that pauses its own trigger has the round's later batches set aside.
--- The worker sleeps between rounds, so that the transactions below are
--- decoded in one round.
+-- The worker is paused (dataeng.enabled off) while the transactions below
+-- commit, so that it decodes them in one round however slow the machine is.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 CREATE TABLE od (id int PRIMARY KEY);
@@ -35,19 +35,33 @@ BEGIN
   PERFORM dataeng.on_change_pause('d_pause');
 END $$;
 SELECT dataeng.cdc_wal_sync();
+-- (waits until the WAL worker's state is as asked)
+CREATE FUNCTION pg_temp.od_worker_is(state text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..1800 LOOP
+    IF dataeng_internal._cdc_wal_worker() = state THEN
+      RETURN true;
+    END IF;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN false;
+END $$;
 SELECT dataeng.on_change('a_self', 'od', 'od_self(dataeng.change[])');
 SELECT dataeng.on_change('b_other', 'od', 'od_other(dataeng.change[])');
 SELECT dataeng.on_change('c_victim', 'od', 'od_victim(dataeng.change[])');
 SELECT dataeng.on_change('d_pause', 'od', 'od_pause(dataeng.change[])');
-ALTER SYSTEM SET dataeng.wal_naptime = '3s';
-SELECT pg_reload_conf();
 SELECT dataeng.cdc_wal_sync();
 
--- three transactions, most likely in one round (the worker naps 3 s)
+-- three transactions in one round (committed while the worker is paused)
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_temp.od_worker_is('off') AS worker_paused;
 INSERT INTO od VALUES (1);
 INSERT INTO od VALUES (2);
 INSERT INTO od VALUES (3);
-SELECT dataeng.cdc_wal_sync();
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT dataeng.cdc_wal_sync('3 min');
 -- a_self and b_other once; c_victim never (dropped before its turn in
 -- the first transaction); d_pause once, its later batches set aside
 SELECT trigger_name, ids FROM od_calls ORDER BY call_no;
@@ -75,17 +89,20 @@ BEGIN
 END $$;
 SELECT dataeng.on_change('e_again', 'od', 'od_again(dataeng.change[])');
 SELECT dataeng.cdc_wal_sync();
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_temp.od_worker_is('off') AS worker_paused;
 INSERT INTO od VALUES (5);
 INSERT INTO od VALUES (6);
 INSERT INTO od VALUES (7);
-SELECT dataeng.cdc_wal_sync();
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT dataeng.cdc_wal_sync('3 min');
 INSERT INTO od VALUES (8);
 SELECT dataeng.cdc_wal_sync();
 SELECT trigger_name, ids FROM od_calls WHERE trigger_name = 'e_again' ORDER BY call_no;
 SELECT trigger_name, handled_lsn >= from_lsn AS handled_after_creation
   FROM dataeng.on_changes WHERE trigger_name = 'e_again';
 
-ALTER SYSTEM RESET dataeng.wal_naptime;
-SELECT pg_reload_conf();
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

@@ -142,7 +142,11 @@ BEGIN
 END $$;
 SELECT dataeng.on_change('ws_gated', 'ws_other', 'ws_gated(dataeng.change[])', '{I}');
 RESET ROLE;
-SELECT pg_sleep(0.5);  -- (the worker has read the setting)
+-- (a new session: the server has read the setting and signalled the
+-- worker, which reads it before its next round)
+\c
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
 INSERT INTO ws_other VALUES (5, 'cancelled once');
 DO $$
 DECLARE

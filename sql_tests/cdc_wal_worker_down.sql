@@ -25,7 +25,7 @@ SELECT dataeng_internal._cdc_wal_worker();
 -- (waits until the worker's state is as asked)
 CREATE FUNCTION pg_temp.wd_await(state text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-  FOR i IN 1..300 LOOP
+  FOR i IN 1..1800 LOOP
     IF dataeng_internal._cdc_wal_worker() = state THEN
       RETURN true;
     END IF;
@@ -42,21 +42,21 @@ INSERT INTO wd (id, v, k) VALUES (3, 30, 'c');
 \set VERBOSITY default
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.fact_rebuild('wd_f');
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.cdc_consumer_create('wd_c', '{wd}');
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.cdc_enable('wd', exclude_columns => '{k}');
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 -- a creation: the consumer's wait is the one that refuses
 INSERT INTO wd2 (id, v, k) VALUES (1, 1, 'x');
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.fact_create('wd2_f', 'wd2', 'at', 'day', '{}', '{sum(v)}', NULL);
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.cdc_disable('wd2');
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS at_once;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS at_once;
 SELECT count(*) AS still_captured FROM dataeng.cdc_tables t WHERE t.table_name = 'wd2'::regclass;
 \set VERBOSITY terse
 
@@ -78,7 +78,7 @@ INSERT INTO wd (id, v, k) VALUES (4, 40, 'd');
 \set VERBOSITY default
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.dimension_refresh('wd_d');
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '10 s' AS refused_at_once;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 \set VERBOSITY terse
 -- back by itself
 SELECT pg_temp.wd_await('running');

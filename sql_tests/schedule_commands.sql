@@ -15,7 +15,7 @@ CREATE EXTENSION dataeng;
 CREATE PROCEDURE run_job(name text, command text)
 LANGUAGE plpgsql AS $$
 DECLARE
-  deadline timestamptz := clock_timestamp() + interval '30 seconds';
+  deadline timestamptz := clock_timestamp() + interval '180 seconds';
 BEGIN
   PERFORM dataeng.schedule(name, '@yearly', command);
   PERFORM dataeng.job_run_now(name);

@@ -60,7 +60,7 @@ SELECT format('ALTER DATABASE %I RENAME TO r4_renamed', current_database()) \gex
 ROLLBACK TO s;
 SELECT clock_timestamp() AS released \gset
 SELECT wait_for(format($$SELECT count(*) > 0 FROM r4_ticks WHERE at > %L$$, :'released'),
-                15) AS jobs_run_again_in_transaction;
+                60) AS jobs_run_again_in_transaction;
 COMMIT;
 -- the run the owner's command cancelled is recorded so
 SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
@@ -82,7 +82,7 @@ ALTER DATABASE :"db" RENAME TO r4_renamed;
 ROLLBACK;
 SELECT clock_timestamp() AS released \gset
 SELECT wait_for(format($$SELECT count(*) > 0 FROM r4_ticks WHERE at > %L$$, :'released'),
-                15) AS jobs_run_again_after_cancel;
+                60) AS jobs_run_again_after_cancel;
 SELECT dataeng.unschedule('r4_busy');
 SELECT dataeng.unschedule('r4_tick');
 DROP TABLE r4_ticks;

@@ -139,13 +139,14 @@ RESET dataeng.max_jobs_per_role;
 -- four long jobs of one role: with dataeng.max_parallel_jobs = 4 it gets at
 -- most two slots (dataeng.max_parallel_jobs_per_role = 0: half), so another
 -- role's job still runs every second
+-- (three runs waited for 45 s: a hog holds its slot 60 s)
 SET ROLE ss_attacker;
 SELECT dataeng.schedule('ss_hog_' || i, '1 second', 'SELECT pg_sleep(60)') > 0 AS scheduled FROM generate_series(1, 4) i;
 SET ROLE ss_victim;
 SELECT dataeng.schedule('ss_victim_tick', '1 second', $$INSERT INTO public.ss_ticks (job) VALUES ('tick')$$) > 0 AS scheduled;
 RESET ROLE;
 SELECT wait_for($$SELECT count(*) = 2 FROM pg_stat_activity WHERE usename = 'ss_attacker' AND query LIKE 'SELECT pg_sleep%'$$) AS two_hogs_run;
-SELECT wait_for($$SELECT count(*) >= 3 FROM ss_ticks WHERE job = 'tick'$$, 15) AS victim_runs_meanwhile;
+SELECT wait_for($$SELECT count(*) >= 3 FROM ss_ticks WHERE job = 'tick'$$, 45) AS victim_runs_meanwhile;
 SELECT count(*) AS hogs_running FROM pg_stat_activity WHERE usename = 'ss_attacker' AND query LIKE 'SELECT pg_sleep%';
 SET ROLE ss_attacker;
 SELECT dataeng.unschedule('ss_hog_' || i) FROM generate_series(1, 4) i;
@@ -162,7 +163,9 @@ SELECT wait_for($$SELECT count(*) = 0 FROM pg_stat_activity
 -- a job with no timeout of its own runs under dataeng.job_timeout
 ALTER SYSTEM SET dataeng.job_timeout = '1s';
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+-- (a new session: the server has read the setting and signalled the
+-- scheduler, which reads it before its next pass)
+\c
 SET ROLE ss_attacker;
 SELECT dataeng.schedule('ss_forever', '@yearly', 'SELECT pg_sleep(600)') > 0 AS scheduled;
 SELECT dataeng.job_run_now('ss_forever');

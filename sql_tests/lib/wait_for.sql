@@ -1,4 +1,4 @@
-CREATE FUNCTION wait_for(cond text, secs float8 DEFAULT 60) RETURNS boolean
+CREATE FUNCTION wait_for(cond text, secs float8 DEFAULT 180) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
   ok boolean;

@@ -67,7 +67,9 @@ is(ticker_pid('t1'), $pid, 'the same ticker served it: it stayed through the pau
 my $t0 = time;
 $node->safe_psql('postgres', 'DROP DATABASE t1');
 my $took = time - $t0;
-ok($took < 4, "DROP DATABASE made the ticker leave (took ${took}s, PostgreSQL waits 5s for other sessions)");
+# (PostgreSQL waits 5 s for other sessions, then fails: success says the
+# ticker left; a loaded machine may take a while to checkpoint)
+ok($took < 10, "DROP DATABASE made the ticker leave (took ${took}s)");
 
 # ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE: the same
 setup_db('t2');
@@ -104,7 +106,7 @@ $t0 = time;
 ($ret, $out, $err) = $node->psql('postgres', 'CREATE DATABASE t5');
 $took = time - $t0;
 is($err, '', 'CREATE DATABASE without TEMPLATE does not fail on the ticker of template1');
-ok($took < 4, "and made it leave (took ${took}s)");
+ok($took < 10, "and made it leave (took ${took}s)");
 is($node->safe_psql('t5', q{SELECT count(*) FROM src}), '1', 'the copy has template1\'s row');
 
 # dataeng.ticker_idle_timeout: the ticker leaves after it
@@ -148,6 +150,6 @@ $t0 = time;
 ($ret, $out, $err) = $full->psql('postgres', 'DROP DATABASE last_one');
 $took = time - $t0;
 is($err, '', 'DROP DATABASE of a database without a scheduler slot does not fail on its ticker');
-ok($took < 4, "and made it leave (took ${took}s)");
+ok($took < 10, "and made it leave (took ${took}s)");
 $full->stop;
 done_testing();

@@ -90,11 +90,17 @@ my $n_before = $node->safe_psql('postgres', q{SELECT count(*) FROM runs WHERE jo
 wait_until('postgres', qq{SELECT count(*) > $n_before FROM runs WHERE job = 'every2s'},
 	'the interval job runs after the restart');
 # the first run after the restart, then the next one two seconds later: the
-# missed ticks are not made up in a burst
-$node->poll_query_until('postgres', qq{SELECT count(*) >= $n_before + 2 FROM runs WHERE job = 'every2s'});
+# missed ticks are not made up in a burst.  (Gaps between the runs' starts
+# as the scheduler records them, each at least the interval after the one
+# before: the rows the runs insert are late by their worker's start, which
+# varies on a loaded machine.)
+ok($node->poll_query_until('postgres', qq{SELECT count(*) >= $n_before + 2 FROM runs WHERE job = 'every2s'}),
+	'the interval job runs twice after the restart');
 my $gap = $node->safe_psql('postgres', qq{
-	SELECT min(gap) >= 1.8 FROM (SELECT extract(epoch FROM at - lag(at) OVER (ORDER BY at)) AS gap
-	                             FROM runs WHERE job = 'every2s') g WHERE gap IS NOT NULL});
+	SELECT count(*) >= 2 AND min(gap) >= 2 FROM (
+	  SELECT extract(epoch FROM r.started_at - lag(r.started_at) OVER (ORDER BY r.started_at)) AS gap
+	    FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'every2s') g
+	 WHERE gap IS NOT NULL});
 is($gap, 't', 'missed runs are not made up one by one after the downtime');
 $node->safe_psql('postgres', q{SELECT dataeng.unschedule('every2s'), dataeng.unschedule('long'), dataeng.unschedule('victim')});
 
@@ -148,7 +154,9 @@ max_worker_processes = 16
 $node->restart;
 $node->append_conf('postgresql.conf', qq{dataeng.max_parallel_jobs = 1});
 $node->reload;
-sleep 1;
+# (a new session reads the setting once the postmaster has, and has
+# signalled the scheduler: it reads it before its next pass)
+ok($node->poll_query_until('postgres', q{SHOW dataeng.max_parallel_jobs}, '1'), 'the reload is done');
 $node->safe_psql('postgres', q{
 	TRUNCATE runs;
 	CREATE TABLE spans (job text, t0 timestamptz, t1 timestamptz);
@@ -190,7 +198,9 @@ wait_until('postgres',
 	'the sleeper runs');
 $t0 = time();
 $node->stop('fast');
-cmp_ok(time() - $t0, '<', 10, 'a fast shutdown does not wait for the running job');
+# (the job would sleep two minutes; a loaded machine may take a while to
+# checkpoint and stop)
+cmp_ok(time() - $t0, '<', 60, 'a fast shutdown does not wait for the running job');
 $node->start;
 wait_until('postgres',
 	q{SELECT status = 'failed' FROM dataeng.job_runs WHERE job_id = (SELECT job_id FROM dataeng.jobs WHERE job_name = 'sleeper')},

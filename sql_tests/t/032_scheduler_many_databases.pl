@@ -1,7 +1,11 @@
 # No idle worker per database: ten databases with the extension on
-# max_worker_processes = 8 run their every-second jobs on time; a database
-# with no job due holds no worker (only the launcher runs); and a job
-# scheduled later in an idle database starts at once.
+# max_worker_processes = 8 all get their turn at running their every-second
+# jobs; a database with no job due holds no worker (only the launcher
+# runs); and a job scheduled later in an idle database starts at once (not
+# at the launcher's next look).
+#
+# The machine may be loaded: the test waits for what must happen (with a
+# generous deadline) rather than counting what happened in a fixed time.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -15,7 +19,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'dataeng'
 max_worker_processes = 8
-dataeng.launcher_naptime = 60
+dataeng.launcher_naptime = 600
 log_min_messages = log
 });
 $node->start;
@@ -35,11 +39,15 @@ for my $db (@dbs)
 	ok($node->poll_query_until($db, q{SELECT count(*) > 0 FROM ticks}), "the job of $db runs");
 }
 
-# ten seconds of every-second jobs in ten databases; count dataeng's workers
+# every database's every-second job runs at least three more times (with a
+# scheduler per database, the two that get no worker slot never would);
+# dataeng's workers are counted meanwhile, for at least five seconds
 my %before = map { $_ => $node->safe_psql($_, 'SELECT count(*) FROM ticks') } @dbs;
+my %ran = map { $_ => 0 } @dbs;
 my ($samples, $max_workers, $max_sched) = (0, 0, 0);
-my $t_end = time() + 10;
-while (time() < $t_end)
+my $t_start = time();
+my $deadline = $t_start + $PostgreSQL::Test::Utils::timeout_default;
+while (time() < $deadline)
 {
 	my ($w, $s) = split /\|/, $node->safe_psql('postgres', q{
 		SELECT count(*), count(*) FILTER (WHERE backend_type = 'dataeng scheduler')
@@ -47,14 +55,24 @@ while (time() < $t_end)
 	$max_workers = $w if $w > $max_workers;
 	$max_sched = $s if $s > $max_sched;
 	$samples++;
+	# (the databases are looked at every fourth sample: a connection to
+	# each is slow on a loaded machine, and the samples would be few)
+	next if $samples % 4;
+	for my $db (grep { $ran{$_} < 3 } @dbs)
+	{
+		$ran{$db} = $node->safe_psql($db, 'SELECT count(*) FROM ticks') - $before{$db};
+	}
+	last if time() - $t_start >= 5 && !grep { $ran{$_} < 3 } @dbs;
+}
+continue
+{
 	sleep 0.5;
 }
+my $secs = sprintf('%.1f', time() - $t_start);
 for my $db (@dbs)
 {
-	my $ran = $node->safe_psql($db, 'SELECT count(*) FROM ticks') - $before{$db};
-	# on a loaded machine each run costs two process starts; every database
-	# gets its turn (with a scheduler per database, three never would)
-	cmp_ok($ran, '>=', 3, "$db: its every-second job ran $ran times in ten seconds");
+	# every database gets its turn, however loaded the machine
+	cmp_ok($ran{$db}, '>=', 3, "$db: its every-second job ran again at least 3 times ($secs s)");
 	# a run may be waiting for a worker slot (shown as 'waiting'), never failed
 	is($node->safe_psql($db, q{SELECT count(*) FROM dataeng.job_runs WHERE status NOT IN ('succeeded', 'running', 'waiting')}),
 		'0', "$db: no run failed");
@@ -82,10 +100,17 @@ diag("dataeng workers at most $max_workers, schedulers at most $max_sched");
 
 # a job due in an idle database starts at once
 my $n3 = $node->safe_psql('db3', 'SELECT count(*) FROM ticks');
-my $t0 = time();
-$node->safe_psql('db3', q{SELECT dataeng.job_run_now('tick')});
+my $t0 = $node->safe_psql('db3', q{SELECT clock_timestamp() FROM (SELECT dataeng.job_run_now('tick')) s});
 ok($node->poll_query_until('db3', qq{SELECT count(*) > $n3 FROM ticks}), 'run_now in an idle database runs');
-cmp_ok(time() - $t0, '<', 2, 'at once');
+# at once: its run started (the scheduler's pass, as the server records it:
+# the polling above may be slow on a loaded machine) within seconds, not
+# at the launcher's next look (up to a minute: a scheduler that left asks
+# to be started again within one)
+my $delay = $node->safe_psql('db3', qq{
+	SELECT round(extract(epoch FROM r.started_at - '$t0'::timestamptz), 2)
+	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+	 WHERE j.job_name = 'tick' ORDER BY r.run_id DESC LIMIT 1});
+cmp_ok($delay, '<', 10, "at once, not at the launcher's next look ($delay s)");
 
 # a job due in a minute: the launcher starts a scheduler there when it is due
 $node->safe_psql('db5', q{

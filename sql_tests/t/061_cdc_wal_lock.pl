@@ -35,7 +35,7 @@ $node->safe_psql('postgres', q{INSERT INTO other VALUES (1)});
 
 # the other table's change is captured while the lock is held
 my $captured = 0;
-for (my $i = 0; $i < 300 && !$captured; $i++)
+for (my $i = 0; $i < 1800 && !$captured; $i++)
 {
 	$captured = $node->safe_psql('postgres',
 		q{SELECT count(*) FROM dataeng.changes WHERE table_name = 'other'::regclass}) eq '1';

@@ -40,7 +40,8 @@ for my $try (1 .. 5)
 {
 	# the worker idle
 	$node->safe_psql('postgres', q{ALTER SYSTEM SET dataeng.enabled = off; SELECT pg_reload_conf()});
-	sleep 1;
+	# (the worker has read the setting: it waits without decoding)
+	ok($node->poll_query_until('postgres', q{SELECT dataeng_internal._cdc_wal_worker() = 'off'}), 'the worker is idle');
 	$node->safe_psql('postgres', 'CHECKPOINT');
 	$node->safe_psql('postgres', qq{SET synchronous_commit = on; INSERT INTO src VALUES ($try, 'try $try')});
 	$node->safe_psql('postgres', q{ALTER SYSTEM SET dataeng.enabled = on; SELECT pg_reload_conf()});

@@ -40,7 +40,8 @@ like($slot, qr/^dataeng_wal_\d+$/, 'the worker has its slot');
 
 # the worker idle while more WAL than max_slot_wal_keep_size is written
 $node->safe_psql('postgres', q{ALTER SYSTEM SET dataeng.enabled = off; SELECT pg_reload_conf()});
-sleep 1;
+# (the worker has read the setting: it waits without decoding)
+ok($node->poll_query_until('postgres', q{SELECT dataeng_internal._cdc_wal_worker() = 'off'}), 'the worker is idle');
 $node->safe_psql('postgres', q{INSERT INTO src VALUES (1, 'in the lost WAL')});
 $node->safe_psql('postgres', q{CREATE TABLE junk AS SELECT g, repeat('x', 200) FROM generate_series(1, 400000) g});
 $node->safe_psql('postgres', 'CHECKPOINT');

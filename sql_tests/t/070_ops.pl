@@ -44,7 +44,7 @@ my $heard = '';
 sub hear
 {
 	my ($re, $what) = @_;
-	for (1 .. 300)
+	for (1 .. 1800)
 	{
 		$heard .= $listener->query('SELECT pg_sleep(0.1)');
 		return pass($what) if $heard =~ $re;

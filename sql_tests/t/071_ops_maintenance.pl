@@ -114,6 +114,9 @@ unlike(slurp_file($node->logfile, $offset), qr/"plain"|ERROR:  .*maintenance/,
 # 4. off with a reload, on again
 $node->append_conf('postgresql.conf', 'dataeng.maintenance_interval = 0');
 $node->reload;
+# (a new session reads the setting once the postmaster has, and has
+# signalled the maintenance launcher; a round it had begun may still end)
+ok($node->poll_query_until('postgres', q{SHOW dataeng.maintenance_interval}, '0'), 'the reload is done');
 sleep 2;
 $at = $node->safe_psql('postgres', 'SELECT ran_at FROM dataeng.maintenance');
 sleep 3;
