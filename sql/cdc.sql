@@ -1447,18 +1447,16 @@ BEGIN
                   HINT = 'It takes UPDATE, DELETE or TRUNCATE on the table, as LOCK TABLE ... IN SHARE MODE does.';
         END IF;
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
-        RAISE EXCEPTION 'cannot take a snapshot of a table captured from the WAL: the WAL worker has not caught up'
-          USING ERRCODE = 'object_not_in_prerequisite_state',
-                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+        PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
+                                                 'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
       FOREACH t IN ARRAY wal_tables LOOP
         EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
-        RAISE EXCEPTION 'cannot take a snapshot of a table captured from the WAL: the WAL worker has not caught up'
-          USING ERRCODE = 'object_not_in_prerequisite_state',
-                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+        PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
+                                                 'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
     END IF;
   ELSIF current_setting('transaction_isolation') = 'read committed'
