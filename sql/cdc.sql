@@ -375,14 +375,16 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
 
 -- The WAL capture worker of this database (src/cdc/wal_dbhook.c):
--- 'running', 'off' (it runs no round while dataeng.enabled is off) or
--- 'none' (no worker is in the database).
+-- 'running', 'off' (it runs no round while dataeng.enabled is off),
+-- 'none' (no worker is in the database) or 'unknown' (a worker runs
+-- without a shared-memory entry, beyond dataeng.wal_max_databases: it may
+-- be this database's; waits go on as for a running one).
 CREATE FUNCTION dataeng_internal._cdc_wal_worker()
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_worker'
 LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
-  'internal: whether this database''s WAL capture worker runs (running, off, none)';
+  'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
 -- Whether the WAL capture worker has recorded every change committed
 -- before the call: the database's slot confirms the WAL written so far
@@ -422,7 +424,7 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
-    IF dataeng_internal._cdc_wal_worker() = 'running' THEN
+    IF dataeng_internal._cdc_wal_worker() IN ('running', 'unknown') THEN
       down_since := NULL;
     ELSIF down_since IS NULL THEN
       down_since := clock_timestamp();

@@ -152,6 +152,15 @@ cdc_wal_init(void)
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("dataeng.wal_max_databases",
+							"Most databases whose WAL capture workers are tracked in shared memory (0: four for each server process).",
+							"A worker beyond it runs, but sessions waiting for it cannot tell whether it does "
+							"until it gets an entry, and wait their full time.",
+							&cdc_wal_max_databases,
+							0, 0, 1000000,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+
 	if (process_shared_preload_libraries_in_progress)
 		cdc_wal_dbhook_init();
 }
@@ -577,6 +586,7 @@ wal_run(Oid dboid, const char *slot)
 		}
 
 		/* (sessions waiting for a round see that none comes) */
+		cdc_wal_track();
 		cdc_wal_set_idle(!dataeng_enabled);
 		if (!dataeng_enabled)
 		{
