@@ -375,14 +375,16 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
 
 -- The WAL capture worker of this database (src/cdc/wal_dbhook.c):
--- 'running', 'off' (it runs no round while dataeng.enabled is off) or
--- 'none' (no worker is in the database).
+-- 'running', 'off' (it runs no round while dataeng.enabled is off),
+-- 'none' (no worker is in the database) or 'unknown' (a worker runs
+-- without a shared-memory entry, beyond dataeng.wal_max_databases: it may
+-- be this database's; waits go on as for a running one).
 CREATE FUNCTION dataeng_internal._cdc_wal_worker()
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_worker'
 LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
-  'internal: whether this database''s WAL capture worker runs (running, off, none)';
+  'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
 -- Whether the WAL capture worker has recorded every change committed
 -- before the call: the database's slot confirms the WAL written so far
@@ -422,7 +424,7 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
-    IF dataeng_internal._cdc_wal_worker() = 'running' THEN
+    IF dataeng_internal._cdc_wal_worker() IN ('running', 'unknown') THEN
       down_since := NULL;
     ELSIF down_since IS NULL THEN
       down_since := clock_timestamp();
@@ -1447,18 +1449,16 @@ BEGIN
                   HINT = 'It takes UPDATE, DELETE or TRUNCATE on the table, as LOCK TABLE ... IN SHARE MODE does.';
         END IF;
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
-        RAISE EXCEPTION 'cannot take a snapshot of a table captured from the WAL: the WAL worker has not caught up'
-          USING ERRCODE = 'object_not_in_prerequisite_state',
-                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+        PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
+                                                 'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
       FOREACH t IN ARRAY wal_tables LOOP
         EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_sync(me, '30 s') THEN
-        RAISE EXCEPTION 'cannot take a snapshot of a table captured from the WAL: the WAL worker has not caught up'
-          USING ERRCODE = 'object_not_in_prerequisite_state',
-                HINT = 'dataeng.cdc_status shows the worker''s state; try again when it has caught up.';
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+        PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
+                                                 'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
     END IF;
   ELSIF current_setting('transaction_isolation') = 'read committed'

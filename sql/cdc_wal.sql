@@ -755,15 +755,35 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  target pg_lsn := pg_current_wal_insert_lsn();
-  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
-  deadline timestamptz := clock_timestamp() + timeout;
 BEGIN
   IF timeout IS NULL THEN
     RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s'').';
   END IF;
+  RETURN dataeng_internal._cdc_wal_synced(timeout, false);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
+
+-- What cdc_wal_sync() waits for, at most timeout.  With worker_down,
+-- false without waiting out timeout when no WAL capture worker runs
+-- rounds in the database for 2 s in a row (the grace of
+-- _cdc_wal_caught_up(); _cdc_wal_behind() then says why): for callers
+-- that hold tables' writers off meanwhile.  (cdc_wal_sync() itself waits
+-- its whole time: a worker ended by an error is started again within
+-- 10 s, and its caller asked for the wait.)
+CREATE FUNCTION dataeng_internal._cdc_wal_synced(timeout interval, worker_down boolean)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  target pg_lsn := pg_current_wal_insert_lsn();
+  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  deadline timestamptz := clock_timestamp() + timeout;
+  down_since timestamptz;
+BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction';
@@ -779,11 +799,21 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
+    IF worker_down THEN
+      IF dataeng_internal._cdc_wal_worker() IN ('running', 'unknown') THEN
+        down_since := NULL;
+      ELSIF down_since IS NULL THEN
+        down_since := clock_timestamp();
+      ELSIF clock_timestamp() >= down_since + interval '2 s' THEN
+        RETURN false;
+      END IF;
+    END IF;
     PERFORM pg_sleep(0.02);
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean) IS
+  'internal: wait until WAL capture has caught up and made the switches asked for (false after timeout, or when no worker runs)';
 COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval) IS
   'Waits until WAL-mode capture has caught up with everything committed before the call (and resumed the on_change triggers asked to); false after timeout';

@@ -1,5 +1,6 @@
 -- A wait for the WAL worker (a fact's rebuild, a dimension's compare, a
--- consumer's creation, new capture options, cdc_disable) when no worker
+-- consumer's creation, with a snapshot too, new capture options,
+-- cdc_disable) when no worker
 -- runs rounds in the database: refused within a short grace with 55000
 -- saying why and how to start it, not after 30 s with the table's
 -- writers held off (SHARE) all along.  cdc_disable warns and disables all
@@ -46,6 +47,10 @@ SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_on
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.cdc_consumer_create('wd_c', '{wd}');
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
+-- with a snapshot (it waits for the switches asked for too)
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.cdc_consumer_create('wd_s', '{wd}', snapshot => true);
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.cdc_enable('wd', exclude_columns => '{k}');
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
@@ -79,6 +84,10 @@ INSERT INTO wd (id, v, k) VALUES (4, 40, 'd');
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.dimension_refresh('wd_d');
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.cdc_consumer_create('wd_s', '{wd}', snapshot => true);
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
+SELECT count(*) AS no_consumer FROM dataeng.cdc_consumers WHERE name = 'wd_s';
 \set VERBOSITY terse
 -- back by itself
 SELECT pg_temp.wd_await('running');

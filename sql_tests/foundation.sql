@@ -223,6 +223,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_start()', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_switch(name)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_sync(regrole,interval)', 'v', false, 'u'),
+  ('dataeng_internal._cdc_wal_synced(interval,boolean)', 'v', true, 'u'),
   ('dataeng_internal._dead_letter_list()', 's', false, 'u'),
   ('dataeng_internal._dead_letter_list_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._decoding_on_ddl()', 'v', false, 'u'),

@@ -34,6 +34,7 @@ extern int	cdc_on_change_retries;
 extern int	cdc_on_change_timeout;
 extern int	cdc_max_on_change_per_role;
 extern bool cdc_wal_quiet;
+extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
 
 /* what a round of the worker found (wal_apply.c) */
 typedef enum CdcWalRound
@@ -160,5 +161,6 @@ extern bool cdc_wal_leaving(bool *drain);
 extern bool cdc_wal_left(void);
 extern void cdc_wal_hold_database(Oid dboid, Node *stmt);
 extern void cdc_wal_set_idle(bool idle);
+extern void cdc_wal_track(void);
 
 #endif							/* DATAENG_CDC_WAL_H */

@@ -12,8 +12,9 @@
  *	   whole rows: wal_check_publication).  Tables whose method is being
  *	   switched are locked against writers (SHARE ROW EXCLUSIVE, what
  *	   CREATE TRIGGER takes; waiting 0.1 s at most, once a second at
- *	   most: wal_switch_lock; a table locked by someone is switched by a
- *	   later round) and the WAL written so far is flushed,
+ *	   most: wal_switch_lock; then their rows of cdc_tables, without
+ *	   waiting: wal_switch_row; a table or row locked by someone is
+ *	   switched by a later round) and the WAL written so far is flushed,
  *	   so that the round sees every change committed before the switch.
  *	2. Decodes the slot in the worker's process (wal_decode.c: one
  *	   decoding context for the worker's life, which goes on from where
@@ -774,6 +775,42 @@ wal_switch_lock(Oid relid)
 	return locked;
 }
 
+/*
+ * wal_switch_row
+ *		After wal_switch_lock: lock the table's row of dataeng.cdc_tables
+ *		(FOR NO KEY UPDATE, what the switch's UPDATE takes), without
+ *		waiting.  False when another transaction holds it.
+ *
+ * cdc_enable and cdc_disable lock the row first and the table after it
+ * (CREATE or DROP TRIGGER, LOCK TABLE), and must not lock the table first:
+ * that would wait for every open writer of the table.  The round, which
+ * holds the table, would otherwise wait for the row: each would wait for
+ * the other (a deadlock, one side failing with 40P01).  So the round does
+ * not wait: the table is switched by a later round, once that transaction
+ * has ended.  A table no longer in cdc_tables (disabled, still in the
+ * publication) has no row to lock.
+ */
+static bool
+wal_switch_row(Oid relid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+
+	if (SPI_execute_with_args("SELECT 1 FROM dataeng.cdc_tables ct"
+							  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
+							  " FOR NO KEY UPDATE SKIP LOCKED",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock a row of dataeng.cdc_tables");
+	if (SPI_processed > 0)
+		return true;
+	/* skipped, or none */
+	if (SPI_execute_with_args("SELECT 1 FROM dataeng.cdc_tables ct"
+							  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	return SPI_processed == 0;
+}
+
 /* an INSERT, UPDATE or DELETE message */
 static void
 wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
@@ -1457,18 +1494,31 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 		/*
 		 * Without waiting long: a role holding a lock on its table must not
-		 * stop the capture of everyone's (wal_switch_lock).  A table not
-		 * locked now is switched by a later round
-		 * (dataeng_internal._cdc_wal_switch() skips it).
+		 * stop the capture of everyone's (wal_switch_lock); nor for its row
+		 * of cdc_tables, which cdc_enable and cdc_disable lock before the
+		 * table (wal_switch_row).  A table not locked now is switched by a
+		 * later round (dataeng_internal._cdc_wal_switch() skips it).
 		 */
 		foreach(lc, switching)
 		{
-			if (wal_switch_lock(lfirst_oid(lc)))
-				locked = lappend_oid(locked, lfirst_oid(lc));
-			else
+			Oid			relid = lfirst_oid(lc);
+
+			if (list_member_oid(locked, relid))
+				continue;
+			if (!wal_switch_lock(relid))
 				ereport(DEBUG1,
 						(errmsg("table %u is locked: its capture method is switched later",
-								lfirst_oid(lc))));
+								relid)));
+			else if (!wal_switch_row(relid))
+			{
+				/* (nothing of the table was read under the lock yet) */
+				UnlockRelationOid(relid, ShareRowExclusiveLock);
+				ereport(DEBUG1,
+						(errmsg("the row of table %u in dataeng.cdc_tables is locked: its capture method is switched later",
+								relid)));
+			}
+			else
+				locked = lappend_oid(locked, relid);
 		}
 		switching = locked;
 	}

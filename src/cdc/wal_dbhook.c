@@ -71,8 +71,18 @@
 #include "common/common.h"
 #include "cdc/wal.h"
 
-/* databases with a WAL capture worker, or held, or dropped, at a time */
-#define CDC_WAL_MAX_DATABASES 128
+/*
+ * The entries: dataeng.wal_max_databases, or when it is 0 (the default)
+ * MAX_HOLDS times MaxBackends, computed when the shared memory is
+ * requested.  An entry is in use while a worker runs in its database or a
+ * command holds it (every one a process counted in MaxBackends; a backend
+ * holds at most MAX_HOLDS), and a dropped database's entry is taken again
+ * when needed: by default, they never run short.
+ */
+int			cdc_wal_max_databases = 0;
+/* most databases a backend's transaction holds */
+#define MAX_HOLDS 4
+static int	wal_nentries = 0;
 /* how long a command waits for the worker to leave its database */
 #define CDC_WAL_HOLD_WAIT_MS 10000
 /* how long a round may go on before it is cancelled */
@@ -93,16 +103,26 @@ typedef struct WalDbEntry
 typedef struct WalShmem
 {
 	slock_t		mutex;
-	WalDbEntry	dbs[CDC_WAL_MAX_DATABASES];
+	int			nentries;
+	/*
+	 * Workers running without an entry (none was free when they started):
+	 * while there are any, a database without a worker in its entry may
+	 * still have one, and _cdc_wal_worker() says 'unknown'.  Such a worker
+	 * takes an entry between its rounds as soon as one is free.
+	 */
+	int			untracked;
+	WalDbEntry	dbs[FLEXIBLE_ARRAY_MEMBER];
 } WalShmem;
 
 static WalShmem *wal_shmem = NULL;
 
 /* the worker's own entry */
 static WalDbEntry *my_entry = NULL;
+/* the worker runs without one (counted in WalShmem.untracked) */
+static bool my_untracked = false;
+static bool exit_callback_registered = false;
 
 /* the holds this backend's transaction has taken */
-#define MAX_HOLDS 4
 static struct
 {
 	Oid			dboid;
@@ -117,6 +137,15 @@ static void
 wal_shmem_init(void *area)
 {
 	SpinLockInit(&((WalShmem *) area)->mutex);
+	((WalShmem *) area)->nentries = wal_nentries;
+}
+
+/* (in the postmaster, when it requests shared memory: MaxBackends is known) */
+static Size
+wal_shmem_size(void)
+{
+	wal_nentries = cdc_wal_max_databases > 0 ? cdc_wal_max_databases : MaxBackends * MAX_HOLDS;
+	return add_size(offsetof(WalShmem, dbs), mul_size(wal_nentries, sizeof(WalDbEntry)));
 }
 
 /*
@@ -126,7 +155,8 @@ wal_shmem_init(void *area)
 void
 cdc_wal_dbhook_init(void)
 {
-	dataeng_shmem_area("dataeng wal capture", sizeof(WalShmem), (void **) &wal_shmem, wal_shmem_init);
+	dataeng_shmem_area_sized("dataeng wal capture", 0, wal_shmem_size,
+							 (void **) &wal_shmem, wal_shmem_init);
 }
 
 /*
@@ -141,7 +171,7 @@ entry_find(Oid dboid, bool create)
 	WalDbEntry *gone_entry = NULL;
 	int			i;
 
-	for (i = 0; i < CDC_WAL_MAX_DATABASES; i++)
+	for (i = 0; i < wal_shmem->nentries; i++)
 	{
 		WalDbEntry *e = &wal_shmem->dbs[i];
 
@@ -178,6 +208,13 @@ wal_worker_exit(int code, Datum arg)
 {
 	WalDbEntry *e = my_entry;
 
+	if (my_untracked)
+	{
+		SpinLockAcquire(&wal_shmem->mutex);
+		wal_shmem->untracked--;
+		SpinLockRelease(&wal_shmem->mutex);
+		my_untracked = false;
+	}
 	if (e == NULL)
 		return;
 	SpinLockAcquire(&wal_shmem->mutex);
@@ -228,14 +265,60 @@ cdc_wal_enter(Oid dboid)
 			my_entry = e;
 		}
 	}
+	else
+	{
+		/* no room: the worker runs without an entry, counted */
+		wal_shmem->untracked++;
+		my_untracked = true;
+	}
 	SpinLockRelease(&wal_shmem->mutex);
 	if (e == NULL)
 		ereport(WARNING,
 				(errmsg("dataeng wal capture: no shared memory entry is free for database %u", dboid),
-				 errdetail("The worker runs, but DROP DATABASE of the database waits for it in vain.")));
-	if (my_entry != NULL)
+				 errdetail("The worker runs, and takes an entry as soon as one is free; until then, sessions "
+						   "waiting for a WAL capture worker cannot tell whether one runs in their database "
+						   "(they wait their full time), and DROP DATABASE waits for it to leave."),
+				 errhint("Raise dataeng.wal_max_databases (%d entries; it takes a server restart).",
+						 wal_shmem->nentries)));
+	if ((my_entry != NULL || my_untracked) && !exit_callback_registered)
+	{
 		on_shmem_exit(wal_worker_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
 	return ok;
+}
+
+/*
+ * cdc_wal_track
+ *		Called by a worker between rounds: a worker that started without an
+ *		entry takes one as soon as one is free (and then sees the commands
+ *		that hold its database).
+ */
+void
+cdc_wal_track(void)
+{
+	WalDbEntry *e;
+
+	if (!my_untracked)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(MyDatabaseId, true);
+	if (e != NULL && e->pid == 0 && !e->gone)
+	{
+		e->pid = MyProcPid;
+		e->latch = MyLatch;
+		e->idle = false;
+		my_entry = e;
+		wal_shmem->untracked--;
+		my_untracked = false;
+	}
+	else if (e != NULL)
+		entry_release_if_unused(e);
+	SpinLockRelease(&wal_shmem->mutex);
+	if (my_entry != NULL)
+		ereport(LOG,
+				(errmsg("dataeng wal capture: the worker of database %u has a shared memory entry now",
+						MyDatabaseId)));
 }
 
 /*
@@ -371,6 +454,27 @@ release_at_xact_end(XactEvent event, void *arg)
 	nholds = 0;
 }
 
+/* whether a process decodes the WAL capture slot of database dboid */
+static bool
+wal_slot_in_use(Oid dboid)
+{
+	char		slot[NAMEDATALEN];
+	ReplicationSlot *s;
+	bool		active = false;
+
+	cdc_wal_slot_name(dboid, slot);
+	LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+	s = SearchNamedReplicationSlot(slot, false);
+	if (s != NULL)
+	{
+		SpinLockAcquire(&s->mutex);
+		active = s->active_pid != 0;
+		SpinLockRelease(&s->mutex);
+	}
+	LWLockRelease(ReplicationSlotControlLock);
+	return active;
+}
+
 /*
  * cdc_wal_hold_database
  *		Called by the utility hook before stmt, which needs database dboid
@@ -422,8 +526,18 @@ cdc_wal_hold_database(Oid dboid, Node *stmt)
 		e->drain |= drain;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
+	cdc_wal_slot_name(dboid, slot);
+	if (e == NULL && SearchNamedReplicationSlot(slot, true) != NULL)
+	{
+		/* every entry taken (by workers, or commands like this one) */
+		ereport(WARNING,
+				(errmsg("dataeng: no shared memory entry is free to make the WAL capture worker of database %u leave",
+						dboid),
+				 errhint("Raise dataeng.wal_max_databases (%d entries; it takes a server restart).",
+						 wal_shmem->nentries)));
+	}
 	if (e == NULL)
-		return;					/* every entry taken: no worker there either */
+		return;
 
 	memset(&holds[nholds], 0, sizeof(holds[nholds]));
 	holds[nholds].dboid = dboid;
@@ -437,12 +551,19 @@ cdc_wal_hold_database(Oid dboid, Node *stmt)
 		pid_t		pid;
 		Latch	   *latch;
 		TimestampTz now;
+		bool		untracked;
 
 		SpinLockAcquire(&wal_shmem->mutex);
 		pid = e->dboid == dboid ? e->pid : 0;
 		latch = e->latch;
+		untracked = wal_shmem->untracked > 0;
 		SpinLockRelease(&wal_shmem->mutex);
-		if (pid == 0)
+		/*
+		 * A worker without an entry may run there: it takes this one
+		 * between its rounds, sees the hold and leaves.  Its slot is in use
+		 * meanwhile.
+		 */
+		if (pid == 0 && !(untracked && wal_slot_in_use(dboid)))
 			break;
 		now = GetCurrentTimestamp();
 		if (now >= deadline)
@@ -452,7 +573,7 @@ cdc_wal_hold_database(Oid dboid, Node *stmt)
 							dboid, CDC_WAL_HOLD_WAIT_MS)));
 			break;
 		}
-		if (now >= cancel_at && !drain)
+		if (now >= cancel_at && !drain && pid != 0)
 		{
 			/* a round still going on: cancel it (it keeps nothing) */
 			(void) kill(pid, SIGINT);
@@ -481,7 +602,10 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_wal_worker);
  * decoding because dataeng.enabled is off (as the worker last read it, or
  * as this session reads it when there is no worker); 'none' when no worker
  * is in the database (not started, ended by an error and not started again
- * yet, or gone for a command that needs the database empty).  A worker
+ * yet, or gone for a command that needs the database empty); 'unknown'
+ * when none has this database's entry but a worker runs without an entry
+ * (more databases with workers than dataeng.wal_max_databases): it may be
+ * this database's, and callers wait as for a running one.  A worker
  * counts from the moment it claims the database, before it connects.
  */
 Datum
@@ -489,6 +613,7 @@ dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
 {
 	pid_t		pid = 0;
 	bool		idle = false;
+	bool		untracked = false;
 
 	if (wal_shmem != NULL)
 	{
@@ -501,8 +626,12 @@ dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
 			pid = e->pid;
 			idle = e->idle;
 		}
+		untracked = wal_shmem->untracked > 0;
 		SpinLockRelease(&wal_shmem->mutex);
 	}
+	/* (one of the workers without an entry may be this database's) */
+	if (pid == 0 && untracked)
+		PG_RETURN_TEXT_P(cstring_to_text("unknown"));
 	if (pid == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(dataeng_enabled ? "none" : "off"));
 	PG_RETURN_TEXT_P(cstring_to_text(idle ? "off" : "running"));

@@ -152,8 +152,19 @@ cdc_wal_init(void)
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
+	/* (a PGC_POSTMASTER setting can only be made while preloading) */
 	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomIntVariable("dataeng.wal_max_databases",
+								"Most databases whose WAL capture workers are tracked in shared memory (0: four for each server process).",
+								"A worker beyond it runs, but sessions waiting for it cannot tell whether it does "
+								"until it gets an entry, and wait their full time.",
+								&cdc_wal_max_databases,
+								0, 0, 1000000,
+								PGC_POSTMASTER, 0,
+								NULL, NULL, NULL);
 		cdc_wal_dbhook_init();
+	}
 }
 
 /* start the WAL worker of database dboid; false if no worker slot is free */
@@ -577,6 +588,7 @@ wal_run(Oid dboid, const char *slot)
 		}
 
 		/* (sessions waiting for a round see that none comes) */
+		cdc_wal_track();
 		cdc_wal_set_idle(!dataeng_enabled);
 		if (!dataeng_enabled)
 		{

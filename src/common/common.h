@@ -51,7 +51,10 @@ extern void dataeng_require_preload(const char *feature);
 
 /* shared memory areas, declared from _PG_init while preloading (shmem.c) */
 typedef void (*DataengShmemInit) (void *area);
+typedef Size (*DataengShmemSize) (void);
 extern void dataeng_shmem_area(const char *name, Size size, void **ptr, DataengShmemInit init);
+extern void dataeng_shmem_area_sized(const char *name, Size size, DataengShmemSize size_fn,
+									 void **ptr, DataengShmemInit init);
 
 /* in common/row_jsonb.c */
 typedef struct RowJsonbColumn RowJsonbColumn;

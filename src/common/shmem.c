@@ -31,6 +31,7 @@ typedef struct ShmemArea
 {
 	const char *name;
 	Size		size;
+	DataengShmemSize size_fn;	/* or the size, computed when requested */
 	void	  **ptr;
 	DataengShmemInit init;
 } ShmemArea;
@@ -48,7 +49,12 @@ shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	for (i = 0; i < nareas; i++)
+	{
+		/* (settings such as MaxBackends are known by now) */
+		if (areas[i].size_fn)
+			areas[i].size = areas[i].size_fn();
 		RequestAddinShmemSpace(MAXALIGN(areas[i].size));
+	}
 }
 
 static void
@@ -84,6 +90,20 @@ shmem_startup(void)
 void
 dataeng_shmem_area(const char *name, Size size, void **ptr, DataengShmemInit init)
 {
+	dataeng_shmem_area_sized(name, size, NULL, ptr, init);
+}
+
+/*
+ * dataeng_shmem_area_sized
+ *		dataeng_shmem_area() of an area whose size size_fn (if not NULL)
+ *		computes when the memory is requested, after _PG_init, from
+ *		settings only known then (MaxBackends, the library's own
+ *		PGC_POSTMASTER settings).
+ */
+void
+dataeng_shmem_area_sized(const char *name, Size size, DataengShmemSize size_fn,
+						 void **ptr, DataengShmemInit init)
+{
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	if (nareas == MAX_AREAS)
@@ -97,6 +117,7 @@ dataeng_shmem_area(const char *name, Size size, void **ptr, DataengShmemInit ini
 	}
 	areas[nareas].name = name;
 	areas[nareas].size = size;
+	areas[nareas].size_fn = size_fn;
 	areas[nareas].ptr = ptr;
 	areas[nareas].init = init;
 	nareas++;
