@@ -416,7 +416,10 @@ BEGIN
     SELECT t.relid, t.level, 4, 'captured', NULL, NULL
       FROM tree t JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) t.relid),
   first AS (
-    SELECT r.*, r.kind OPERATOR(pg_catalog.=) 'captured' OR pg_has_role(viewer, r.owner, 'USAGE') AS named
+    -- (an owner's role can be gone: a definition restored with its oid)
+    SELECT r.*, CASE WHEN r.kind OPERATOR(pg_catalog.=) 'captured' THEN true
+                     WHEN NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) r.owner) THEN false
+                     ELSE pg_has_role(viewer, r.owner, 'USAGE') END AS named
       FROM readers r ORDER BY r.rank, r.level, r.relid::oid LIMIT 1)
   SELECT r.relid,
          CASE WHEN r.kind OPERATOR(pg_catalog.=) 'captured'
