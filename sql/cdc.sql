@@ -374,6 +374,84 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_inheritance(regclass, boolean) FROM PUBLIC;
 
+-- The first reader of the changes recorded under the name of tbl (when
+-- with_self) or of a partition below it, at any level: a fact or a
+-- dimension built from one of them, a consumer reading one of them, or
+-- one of them captured on its own (its change history, and the on_change
+-- triggers of a table captured from the WAL, are under its name).  With
+-- target captured above them (an ATTACH PARTITION under a captured table,
+-- src/cdc/ddl.c; cdc_enable of a table above them, _cdc_enable), their
+-- changes would be recorded under target instead and each of these would
+-- silently hear nothing more of them: the callers refuse, with the detail
+-- and hint returned.  Facts, dimensions and consumers of a role viewer is
+-- not a member of are not named.  No row: no such reader.
+CREATE FUNCTION dataeng_internal._cdc_partition_reader(tbl regclass, with_self boolean,
+                                                       target regclass, viewer regrole,
+                                                       OUT part regclass, OUT detail text,
+                                                       OUT hint text)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  WITH tree AS (
+    SELECT pt.relid, pt.level FROM pg_partition_tree(tbl) pt
+     WHERE with_self OR pt.relid OPERATOR(pg_catalog.<>) tbl),
+  readers AS (
+    SELECT t.relid, t.level, 1 AS rank, 'fact' AS kind, f.name, f.owner
+      FROM tree t JOIN dataeng_internal.fact_defs f ON f.source OPERATOR(pg_catalog.=) t.relid
+    UNION ALL
+    SELECT t.relid, t.level, 2, 'dimension', d.name, d.owner
+      FROM tree t JOIN dataeng_internal.dimension_defs d ON d.source OPERATOR(pg_catalog.=) t.relid
+    UNION ALL
+    SELECT t.relid, t.level, 3, 'consumer', s.name, s.owner
+      FROM tree t JOIN dataeng_internal.cdc_consumer_state s
+        ON t.relid OPERATOR(pg_catalog.=) ANY (s.tables)
+     WHERE NOT EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f
+                        WHERE f.consumer OPERATOR(pg_catalog.=) s.name)
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs d
+                        WHERE d.consumer OPERATOR(pg_catalog.=) s.name)
+    UNION ALL
+    SELECT t.relid, t.level, 4, 'captured', NULL, NULL
+      FROM tree t JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) t.relid),
+  first AS (
+    -- (an owner's role can be gone: a definition restored with its oid)
+    SELECT r.*, CASE WHEN r.kind OPERATOR(pg_catalog.=) 'captured' THEN true
+                     WHEN NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) r.owner) THEN false
+                     ELSE pg_has_role(viewer, r.owner, 'USAGE') END AS named
+      FROM readers r ORDER BY r.rank, r.level, r.relid::oid LIMIT 1)
+  SELECT r.relid,
+         CASE WHEN r.kind OPERATOR(pg_catalog.=) 'captured'
+              THEN format('Table %s is captured on its own: its changes are recorded under its name. They would be recorded under %s instead, and whatever reads the changes of %s would miss them.',
+                          r.relid, target, r.relid)
+              ELSE format('%s reads the changes recorded under %s. They would be recorded under %s instead, and it would receive none of them.',
+                          CASE WHEN r.named THEN format('%s "%s"', initcap(r.kind), r.name)
+                               ELSE format('A %s of another role', r.kind) END,
+                          r.relid, target)
+         END,
+         CASE r.kind
+           WHEN 'captured' THEN
+             format('Stop capturing %s on its own first (SELECT dataeng.cdc_disable(%L);); it may be captured on its own again after, its changes then recorded under %s.',
+                    r.relid, r.relid::text, target)
+           WHEN 'fact' THEN
+             format('%s and create the fact on %s instead, with the partition key among its dimensions.',
+                    CASE WHEN r.named THEN format('Drop it (SELECT dataeng.fact_drop(%L);)', r.name)
+                         ELSE 'Its owner must drop it' END, target)
+           WHEN 'dimension' THEN
+             format('%s and create the dimension on %s instead.',
+                    CASE WHEN r.named THEN format('Drop it (SELECT dataeng.dimension_drop(%L);)', r.name)
+                         ELSE 'Its owner must drop it' END, target)
+           ELSE
+             format('%s and read the changes of %s instead.',
+                    CASE WHEN r.named THEN format('Drop it (SELECT dataeng.cdc_consumer_drop(%L);)', r.name)
+                         ELSE 'Its owner must drop it' END, target)
+         END
+    FROM first r;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_partition_reader(regclass, boolean, regclass, regrole) FROM PUBLIC;
+
 -- The WAL capture worker of this database (src/cdc/wal_dbhook.c):
 -- 'running', 'off' (it runs no round while dataeng.enabled is off),
 -- 'none' (no worker is in the database) or 'unknown' (a worker runs
@@ -531,6 +609,7 @@ DECLARE
   cur dataeng.cdc_tables;
   anc record;
   below record;
+  rdr record;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -599,6 +678,19 @@ BEGIN
     method := anc.method;
   END IF;
   method := coalesce(method, cur.method, 'trigger');
+  -- A table captured anew with no captured table above it: the changes of
+  -- its partitions (every level) are recorded under it from now on, no
+  -- longer under their own names.  A fact, dimension or consumer of a
+  -- partition, or a partition captured on its own, would silently hear
+  -- nothing more of them: refused.
+  IF cur.table_name IS NULL AND anc.table_name IS NULL THEN
+    SELECT * INTO rdr FROM dataeng_internal._cdc_partition_reader(tbl, false, tbl, caller);
+    IF rdr.part IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot capture table %: the changes of its partition % would be recorded under it',
+                      tbl, rdr.part
+        USING ERRCODE = 'feature_not_supported', DETAIL = rdr.detail, HINT = rdr.hint;
+    END IF;
+  END IF;
   SELECT ct.table_name, ct.method INTO below
     FROM pg_partition_tree(tbl) pt JOIN dataeng.cdc_tables ct ON ct.table_name = pt.relid
    WHERE pt.relid <> tbl::oid AND (_cdc_enable.method = 'wal' OR ct.method <> _cdc_enable.method)

@@ -11,6 +11,14 @@
  * those: a restore of a dump re-creates the partitions' capture triggers
  * itself, after its ALTER TABLE ... ADD CONSTRAINT statements.
  *
+ * Before that, an ATTACH under a captured table (the partitioned table
+ * altered or one above it) of a table whose changes, or those of a
+ * partition below it, are read under their own names (a fact's or a
+ * dimension's source, a consumer's table, a table captured on its own) is
+ * refused: from then on they would be recorded under the captured table,
+ * and the fact, dimension or consumer would silently receive none of them
+ * (check_attached()).
+ *
  * After ATTACH and DETACH it then records the rows the partition brought
  * into or took out of a captured table (src/cdc/partition_rows.c), and
  * gives the new partitions of tables captured from the WAL REPLICA
@@ -220,6 +228,74 @@ check_inheritance(void)
 }
 
 /*
+ * check_attached
+ *		Refuse an ATTACH PARTITION under a captured table (the partitioned
+ *		table altered or a table above it) of a table whose changes, or
+ *		those of a partition below it, are read under their own names: a
+ *		fact's or dimension's source, a consumer's table, a table captured
+ *		on its own.  Once attached, their changes are recorded under the
+ *		topmost captured table instead, and these would silently hear
+ *		nothing more (see dataeng_internal._cdc_partition_reader()).
+ *		CREATE TABLE ... PARTITION OF makes a new table, which nothing reads
+ *		yet: nothing to check.
+ */
+static void
+check_attached(List *commands)
+{
+	ListCell   *lc;
+	MemoryContext outer = CurrentMemoryContext;
+
+	/* before 0.2.0 (internals in schema dataeng) there is no such check */
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+	foreach(lc, commands)
+	{
+		PartitionCommand *pc = lfirst(lc);
+		Oid			argtypes[2] = {OIDOID, OIDOID};
+		Datum		values[2];
+		char	   *found[6] = {NULL};
+
+		if (pc->op != 'I')
+			continue;
+		values[0] = ObjectIdGetDatum(pc->parent);
+		values[1] = ObjectIdGetDatum(pc->part);
+		SPI_connect();
+		if (SPI_execute_with_args(dataeng_internal_sql("SELECT $2::pg_catalog.regclass::pg_catalog.text, "
+													   "$1::pg_catalog.regclass::pg_catalog.text, "
+													   "r.part::pg_catalog.text, t.target::pg_catalog.text, r.detail, r.hint "
+													   "FROM (SELECT ct.table_name AS target "
+													   "FROM pg_catalog.pg_partition_ancestors($1::pg_catalog.regclass) WITH ORDINALITY a(relid, n) "
+													   "JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) a.relid "
+													   "ORDER BY a.n DESC LIMIT 1) t, "
+													   "LATERAL dataeng_internal._cdc_partition_reader($2::pg_catalog.regclass, true, t.target, "
+													   "(SELECT c.relowner::pg_catalog.regrole FROM pg_catalog.pg_class c "
+													   "WHERE c.oid OPERATOR(pg_catalog.=) $1)) r"),
+								  2, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not check the readers of partition %u", pc->part);
+		if (SPI_processed > 0)
+		{
+			int			i;
+
+			for (i = 0; i < 6; i++)
+			{
+				char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1);
+
+				found[i] = v ? MemoryContextStrdup(outer, v) : NULL;
+			}
+		}
+		SPI_finish();
+		if (found[2] == NULL)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot attach table %s as a partition of %s: the changes of %s would be recorded under %s",
+						found[0], found[1], found[2], found[3]),
+				 errdetail_internal("%s", found[4]),
+				 errhint("%s", found[5])));
+	}
+}
+
+/*
  * sets_unlogged
  *		Whether a DDL statement makes a table unlogged (ALTER TABLE ... SET
  *		UNLOGGED): its changes leave the WAL.
@@ -361,6 +437,7 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
 	Node	   *parsetree;
+	List	   *commands;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -412,13 +489,17 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	if (!changes_partitions(parsetree))
 		PG_RETURN_NULL();
 
+	/* tables attached under a captured table whose changes are read */
+	commands = cdc_partition_commands(parsetree);
+	check_attached(commands);
+
 	SPI_connect();
 	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not synchronize partition capture");
 	SPI_finish();
 
 	/* the rows an ATTACH or DETACH brought or took away (partition_rows.c) */
-	cdc_record_partition_rows(cdc_partition_commands(parsetree));
+	cdc_record_partition_rows(commands);
 
 	/* new partitions of tables captured from the WAL: whole old rows */
 	wal_identity(false);
