@@ -115,7 +115,9 @@ CREATE TABLE dataeng.alerts (
   message     text,
   owner       regrole,
   condition   text,
-  dropped_table text
+  dropped_table text,
+  owner_name  name,
+  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.alerts IS
   'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';
@@ -124,6 +126,10 @@ CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
   WHERE resolved_at IS NULL AND condition IS NOT NULL;
 CREATE INDEX alerts_table_idx ON dataeng.alerts (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
+COMMENT ON COLUMN dataeng.alerts.owner_name IS
+  'The owner''s role name when the alert was raised: an alert of no table restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only';
+COMMENT ON COLUMN dataeng.alerts.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
@@ -157,10 +163,12 @@ ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
 -- an alert of a table: who may read the table's rows; of a job, consumer
--- or fact: its owner (and members), superusers
+-- or fact: its owner (and members) while the owner oid names the role of
+-- owner_name (_owner_trusted: not after a restore in another cluster that
+-- gave the oid to another role), superusers
 CREATE POLICY readable ON dataeng.alerts FOR SELECT
   USING (CASE WHEN table_name IS NOT NULL THEN dataeng.rows_readable(table_name)
-              ELSE pg_has_role(owner, 'USAGE') END);
+              ELSE pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system) END);
 ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng.rows_readable(table_name));
 CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng.rows_readable(table_name));

@@ -366,6 +366,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._on_change_resume(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._on_change_list()', 's', false, 'u'),
   ('dataeng_internal._on_change_list_as_owner(regrole)', 's', false, 'u'),
+  ('dataeng_internal._owner_trusted(regrole,name,bigint)', 's', false, 's'),
+  ('dataeng_internal._owners_follow()', 'v', false, 'u'),
   ('dataeng_internal._ops_default(text)', 'i', true, 's'),
   ('dataeng_internal._ops_object_owner(text)', 's', true, 'u'),
   ('dataeng_internal._ops_setting(text,text,regrole)', 's', false, 's'),
