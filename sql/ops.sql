@@ -1493,10 +1493,12 @@ COMMENT ON FUNCTION dataeng.lineage_dot(regclass) IS
 -- is dropped: rows that name a table by oid name an oid no relation has
 -- any more, which pg_dump writes as a bare number and a restore gives to
 -- whichever relation has that oid in the new cluster.
---  - definitions tied to the table go with it, as its rules do
---    (dataeng_rules_on_drop): its monitors (as monitor_drop() takes them,
---    with their jobs), and its rows in quarantine (copies of its rows,
---    which could only be released into it);
+--  - definitions tied to the table go with it: its rules, as its CHECK
+--    constraints do (kept, a rule named an oid that a restore gives to
+--    whichever relation has it in the new cluster, whose validate() then
+--    checks the rule or fails on its missing column), its monitors (as
+--    monitor_drop() takes them, with their jobs), and its rows in
+--    quarantine (copies of its rows, which could only be released into it);
 --  - history is kept, detached: table_name (tbl) is set NULL and
 --    dropped_table keeps the name the table had: validation runs and
 --    results, alerts, dedupe runs, monitor checks, dead letters.  A
@@ -1536,6 +1538,7 @@ BEGIN
       DELETE FROM dataeng.alert_settings x WHERE x.object OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name);
     END;
   END LOOP;
+  DELETE FROM dataeng.rules r WHERE r.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   -- history is detached: its table's column NULL, the name kept
   FOR hist, col IN VALUES ('validation_runs', 'table_name'), ('validation_results', 'table_name'),
@@ -1550,7 +1553,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._tables_on_drop() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._tables_on_drop() IS
-  'internal: delete the monitors and quarantined rows of a dropped relation, detach its history (event trigger dataeng_tables_on_drop)';
+  'internal: delete the rules, monitors and quarantined rows of a dropped relation, detach its history (event trigger dataeng_tables_on_drop)';
 CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng_internal._tables_on_drop();

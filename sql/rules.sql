@@ -1334,31 +1334,8 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
 
--- A dropped relation's rules go with it, as its CHECK constraints do.  Kept,
--- such a rule named the relation's oid, which no relation has any more:
--- pg_dump writes it as a number, and a restore gives the rule to whichever
--- relation has that oid in the new cluster (validate() of that unrelated
--- table then checks the rule, or fails on its missing column).  Runs as
--- dataeng's owner: the role that drops a table may not write dataeng.rules.
-CREATE FUNCTION dataeng_internal._rules_on_drop()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  DELETE FROM dataeng.rules r
-   USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND d.objsubid OPERATOR(pg_catalog.=) 0
-     AND d.objid OPERATOR(pg_catalog.=) r.table_name::oid;
-END;
-$$;
-REVOKE ALL ON FUNCTION dataeng_internal._rules_on_drop() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._rules_on_drop() IS
-  'internal: delete the rules of a dropped relation (event trigger dataeng_rules_on_drop)';
-CREATE EVENT TRIGGER dataeng_rules_on_drop ON sql_drop
-  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
-  EXECUTE FUNCTION dataeng_internal._rules_on_drop();
+-- A dropped relation's rules go with it, as its CHECK constraints do:
+-- the event trigger dataeng_tables_on_drop deletes them (ops.sql).
 
 -- Rules changed: a guarded table's trigger is re-created, which makes the
 -- guard re-read its rules.

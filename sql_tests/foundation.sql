@@ -386,7 +386,6 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._rule_text(anyelement)', 's', true, 's'),
   ('dataeng_internal._rule_text_varies(regclass,text)', 's', true, 's'),
   ('dataeng_internal._rule_drop(regrole,regclass,text)', 'v', true, 'u'),
-  ('dataeng_internal._rules_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._run_record(regrole,regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),
   ('dataeng_internal._schedule_next(text,timestamp with time zone)', 'i', true, 's'),
   ('dataeng_internal._schedule_valid(text)', 's', true, 's'),

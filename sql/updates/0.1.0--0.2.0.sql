@@ -710,3 +710,9 @@ UPDATE dataeng.dead_letters x SET owner_name = r.rolname
   FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
 UPDATE dataeng.dedupe_runs x SET run_by_name = r.rolname
   FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.run_by::oid;
+
+-- A dropped relation's rules are deleted by dataeng_tables_on_drop
+-- (ops.sql), which fires on the same commands: the event trigger of
+-- rules.sql and its function are gone.
+DROP EVENT TRIGGER dataeng_rules_on_drop;
+DROP FUNCTION dataeng_internal._rules_on_drop();
