@@ -91,9 +91,15 @@ CREATE TABLE dataeng.dead_letters (
   sqlstate      text,
   attempts      int           NOT NULL,
   failed_at     timestamptz   NOT NULL DEFAULT now(),
-  dropped_table text
+  dropped_table text,
+  owner_name    name,
+  owner_system  bigint        DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+COMMENT ON COLUMN dataeng.dead_letters.owner_name IS
+  'The trigger owner''s role name when the batch was recorded: a batch restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only';
+COMMENT ON COLUMN dataeng.dead_letters.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 -- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
 CREATE INDEX dead_letters_table_idx ON dataeng.dead_letters (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
@@ -730,6 +736,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT * FROM dataeng.dead_letters d
    WHERE pg_has_role(caller, d.owner, 'USAGE')
+     -- not a dropped role's batch restored where its oid names another role
+     AND dataeng_internal._owner_trusted(d.owner, d.owner_name, d.owner_system)
      -- the batches hold the table's rows: only while the owner may still read it
      AND dataeng_internal._cdc_can_read(d.owner, d.table_name)
    ORDER BY d.id

@@ -431,9 +431,15 @@ CREATE TABLE dataeng.dedupe_runs (
   rows_deleted bigint,
   rows_filled  bigint,
   undone_at    timestamptz,
-  dropped_table text
+  dropped_table text,
+  run_by_name  name,
+  run_by_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+COMMENT ON COLUMN dataeng.dedupe_runs.run_by_name IS
+  'The name of the role that ran it: restored in another cluster where run_by names a role of another name, the run is undone or forgotten by no role as run_by';
+COMMENT ON COLUMN dataeng.dedupe_runs.run_by_system IS
+  'The system identifier of the cluster where run_by_name was last seen on run_by''s oid (as dataeng.jobs.owner_system)';
 -- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
 CREATE INDEX dedupe_runs_table_idx ON dataeng.dedupe_runs (table_name);
 -- dedupe_log.run_id is a run of dedupe_runs, but no FOREIGN KEY says so:
@@ -530,8 +536,9 @@ BEGIN
   PERFORM dataeng_internal._dedup_clusters(owner, tbl, columns, threshold,
     'pg_catalog.jsonb_build_array(CAST(tableoid AS pg_catalog.int8), CAST(ctid AS pg_catalog.text))');
 
-  INSERT INTO dataeng.dedupe_runs (table_name, run_by, columns, threshold, keep, fill_nulls)
-  VALUES (tbl, caller, columns, threshold, keep, fill_nulls) RETURNING dedupe_runs.run_id INTO run_id;
+  INSERT INTO dataeng.dedupe_runs (table_name, run_by, columns, threshold, keep, fill_nulls, run_by_name)
+  VALUES (tbl, caller, columns, threshold, keep, fill_nulls,
+          (SELECT rr.rolname FROM pg_catalog.pg_roles rr WHERE rr.oid OPERATOR(pg_catalog.=) caller::oid)) RETURNING dedupe_runs.run_id INTO run_id;
 
   rank_order := CASE keep
     WHEN 'most_complete' THEN 'nn DESC' || CASE WHEN order_by IS NULL THEN '' ELSE format(', t.%I', order_by) END
@@ -622,7 +629,8 @@ BEGIN
   SELECT * INTO r FROM dataeng.dedupe_runs d WHERE d.run_id = _dedupe_run.run_id FOR UPDATE;
   IF NOT FOUND
      OR NOT (dataeng_internal._dedup_may_read(caller, r.table_name::oid)
-             OR r.run_by::oid = caller::oid
+             OR (r.run_by::oid = caller::oid
+                 AND dataeng_internal._owner_trusted(r.run_by, r.run_by_name, r.run_by_system))
              OR dataeng_internal._is_superuser(caller)) THEN
     RAISE EXCEPTION 'dedupe run % does not exist', run_id USING ERRCODE = 'undefined_object',
           HINT = 'dataeng.dedupe_runs lists the runs of tables you may read.';
@@ -655,7 +663,8 @@ DECLARE
   m bigint;
   expected bigint;
 BEGIN
-  IF r.run_by::oid <> caller::oid AND NOT dataeng_internal._is_superuser(caller) THEN
+  IF NOT (r.run_by::oid = caller::oid AND dataeng_internal._owner_trusted(r.run_by, r.run_by_name, r.run_by_system))
+     AND NOT dataeng_internal._is_superuser(caller) THEN
     RAISE EXCEPTION 'only % may undo dedupe run %', r.run_by, run_id USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF r.undone_at IS NOT NULL THEN
@@ -757,7 +766,8 @@ AS $$
 DECLARE
   run record := dataeng_internal._dedupe_run(caller, run_id);
 BEGIN
-  IF NOT ((run.r).run_by::oid = caller::oid
+  IF NOT (((run.r).run_by::oid = caller::oid
+           AND dataeng_internal._owner_trusted((run.r).run_by, (run.r).run_by_name, (run.r).run_by_system))
           OR dataeng_internal._is_superuser(caller)
           OR coalesce(pg_has_role(caller::oid, run.owner::oid, 'USAGE'), false)) THEN
     RAISE EXCEPTION 'only %, the table''s owner or a superuser may forget dedupe run %', (run.r).run_by, run_id

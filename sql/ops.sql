@@ -29,14 +29,21 @@ CREATE TABLE dataeng.alert_settings (
   value   text        NOT NULL,
   owner   regrole,
   set_at  timestamptz NOT NULL DEFAULT now(),
+  owner_name   name,
+  owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier,
   PRIMARY KEY (object, setting)
 );
 COMMENT ON TABLE dataeng.alert_settings IS
   'Alert thresholds and maintenance settings per object, or for all (object *); set with dataeng.alert_set()';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_settings', '');
+COMMENT ON COLUMN dataeng.alert_settings.owner_name IS
+  'The owner''s role name when the setting was made: a setting restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only and applies to no object';
+COMMENT ON COLUMN dataeng.alert_settings.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 ALTER TABLE dataeng.alert_settings ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON dataeng.alert_settings FOR SELECT
-  USING (owner IS NULL OR pg_has_role(owner, 'USAGE'));
+  USING (owner IS NULL
+         OR (pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system)));
 REVOKE ALL ON dataeng.alert_settings FROM PUBLIC;
 GRANT SELECT ON dataeng.alert_settings TO PUBLIC;
 
@@ -165,7 +172,9 @@ COMMENT ON FUNCTION dataeng_internal._ops_default(text) IS 'internal: built-in d
 -- A setting's value for an object: its own (set by the object's owner,
 -- obj_owner, or by a superuser for all), else the '*' one, else the
 -- default.  A setting left by the owner of a dropped object of the same
--- name is not the object's: it is ignored.
+-- name is not the object's: it is ignored; so is one whose owner oid names
+-- a role of another name than the one that set it (restored in another
+-- cluster, _owner_trusted).
 CREATE FUNCTION dataeng_internal._ops_setting(object text, setting text, obj_owner regrole DEFAULT NULL)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -175,7 +184,9 @@ AS $$
     (SELECT s.value FROM dataeng.alert_settings s
       WHERE s.object OPERATOR(pg_catalog.=) _ops_setting.object
         AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting
-        AND (s.owner IS NULL OR s.owner OPERATOR(pg_catalog.=) _ops_setting.obj_owner)),
+        AND (s.owner IS NULL
+             OR (s.owner OPERATOR(pg_catalog.=) _ops_setting.obj_owner
+                 AND dataeng_internal._owner_trusted(s.owner, s.owner_name, s.owner_system)))),
     (SELECT s.value FROM dataeng.alert_settings s
       WHERE s.object OPERATOR(pg_catalog.=) '*' AND s.setting OPERATOR(pg_catalog.=) _ops_setting.setting),
     (dataeng_internal._ops_default(setting)).value)
@@ -265,10 +276,13 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag, history_keep, dead_letters_keep and handler_timeout a positive interval, alerts and purge on or off.';
   END;
-  INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner)
-  VALUES (object, setting, value, own)
+  INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner, owner_name, owner_system)
+  VALUES (object, setting, value, own,
+          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) own::oid),
+          (pg_catalog.pg_control_system()).system_identifier)
   ON CONFLICT ON CONSTRAINT alert_settings_pkey
-  DO UPDATE SET value = excluded.value, owner = excluded.owner, set_at = now();
+  DO UPDATE SET value = excluded.value, owner = excluded.owner, set_at = now(),
+                owner_name = excluded.owner_name, owner_system = excluded.owner_system;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_set(regrole, text, text, text) FROM PUBLIC;
@@ -316,7 +330,8 @@ BEGIN
                     (dataeng_internal._ops_default('max_lag')).value)::interval AS max_lag),
   own_cfg AS MATERIALIZED (
     SELECT s.object, s.setting, s.value, s.owner FROM dataeng.alert_settings s
-     WHERE s.setting OPERATOR(pg_catalog.=) ANY ('{lag_changes,max_lag}') AND s.object OPERATOR(pg_catalog.<>) '*'),
+     WHERE s.setting OPERATOR(pg_catalog.=) ANY ('{lag_changes,max_lag}') AND s.object OPERATOR(pg_catalog.<>) '*'
+       AND (s.owner IS NULL OR dataeng_internal._owner_trusted(s.owner, s.owner_name, s.owner_system))),
   lagged AS (
     SELECT c.*, f.name AS fact_name,
            -- a table it reads that was dropped (its polls fail)
@@ -678,7 +693,8 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN a.table_name IS NOT NULL THEN dataeng.rows_readable(a.table_name, role::name)
-              ELSE coalesce(pg_has_role(role, a.owner, 'USAGE'), false) END
+              ELSE coalesce(pg_has_role(role, a.owner, 'USAGE'), false)
+                   AND dataeng_internal._owner_trusted(a.owner, a.owner_name, a.owner_system) END
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
@@ -797,8 +813,9 @@ AS $$
 DECLARE
   a dataeng.alerts;
 BEGIN
-  INSERT INTO dataeng.alerts AS x (kind, object, severity, message, payload, owner, table_name, condition)
-  VALUES (alert_kind, obj, sev, msg, coalesce(doc, '{}'), obj_owner, tbl, cond)
+  INSERT INTO dataeng.alerts AS x (kind, object, severity, message, payload, owner, table_name, condition, owner_name)
+  VALUES (alert_kind, obj, sev, msg, coalesce(doc, '{}'), obj_owner, tbl, cond,
+          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) obj_owner::oid))
   ON CONFLICT (condition) WHERE resolved_at IS NULL AND condition IS NOT NULL DO NOTHING
   RETURNING x.* INTO a;
   IF a.alert_id IS NULL THEN
@@ -1151,11 +1168,10 @@ BEGIN
   -- that role (the scheduler's rule, dataeng.jobs.owner_name): m.owner is
   -- an oid, which a dump writes as a bare number once the role is dropped
   -- and a restore gives to whichever role has that oid there.
-  IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j JOIN pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid
+  IF NOT EXISTS (SELECT 1 FROM dataeng.jobs j
                   WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name)
                     AND j.owner::oid OPERATOR(pg_catalog.=) m.owner::oid
-                    AND (j.owner_system OPERATOR(pg_catalog.=) (pg_control_system()).system_identifier
-                         OR j.owner_name OPERATOR(pg_catalog.=) r.rolname)) THEN
+                    AND dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system)) THEN
     RAISE EXCEPTION 'monitor "%" is not checked: its owner is not the role that made it', name
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('Its owner is role oid %s; its job monitor:%s, which keeps the name of the role that made it, is missing or names another role (restored from another cluster?).',
@@ -1230,11 +1246,52 @@ COMMENT ON FUNCTION dataeng.monitor_check(text) IS
 -- Maintenance
 -----------------------------------------------------------------------------
 
+-- The rows that name a role beside its name (runs, alerts, settings, dead
+-- letters, dedupe runs) follow their role as the scheduler makes the jobs
+-- follow theirs (check_job_owners, src/schedule/scheduler.c): a trusted
+-- row (_owner_trusted) takes the role's current name (a rename) and this
+-- cluster's identifier (a row restored from another cluster whose oid
+-- names a role of the recorded name); an untrusted one is left as it is.
+-- Run by maintain().
+CREATE FUNCTION dataeng_internal._owners_follow()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sys bigint := (pg_catalog.pg_control_system()).system_identifier;
+  t record;
+  n bigint;
+  total bigint := 0;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES ('job_runs', 'owner', 'owner_name', 'owner_system'),
+                                 ('alerts', 'owner', 'owner_name', 'owner_system'),
+                                 ('alert_settings', 'owner', 'owner_name', 'owner_system'),
+                                 ('dead_letters', 'owner', 'owner_name', 'owner_system'),
+                                 ('dedupe_runs', 'run_by', 'run_by_name', 'run_by_system'))
+                      v(tbl, role_col, name_col, system_col) LOOP
+    EXECUTE pg_catalog.format(
+      'UPDATE dataeng.%1$I x SET %3$I = r.rolname, %4$I = $1 FROM pg_catalog.pg_roles r'
+      ' WHERE r.oid OPERATOR(pg_catalog.=) x.%2$I::pg_catalog.oid'
+      '   AND (x.%4$I IS DISTINCT FROM $1 OR x.%3$I IS DISTINCT FROM r.rolname)'
+      '   AND dataeng_internal._owner_trusted(x.%2$I, x.%3$I, x.%4$I)', t.tbl, t.role_col, t.name_col, t.system_col)
+      USING sys;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total OPERATOR(pg_catalog.+) n;
+  END LOOP;
+  RETURN total;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._owners_follow() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._owners_follow() IS
+  'internal: the rows naming a role take its current name, and this cluster, while their oid is trusted (maintain())';
+
 -- Everything the pipeline needs done on its own: alerts checked, the
 -- change log purged (acknowledged segments, ticks no consumer needs:
 -- cdc_purge), histories trimmed (job runs past dataeng.job_history_keep;
 -- monitor checks, validation runs and resolved alerts past history_keep;
--- on_change dead letters past dead_letters_keep), the batches cut since
+-- on_change dead letters past dead_letters_keep), the rows that name a
+-- role following it (_owners_follow), the batches cut since
 -- the last round counted by table for consumers' lag (_cdc_count_batches),
 -- and the change log counted for pipeline_status.  A superuser's
 -- function: the maintenance worker (src/ops/maintenance.c) runs it in every
@@ -1276,6 +1333,8 @@ BEGIN
   DELETE FROM dataeng.dead_letters d
    WHERE d.failed_at OPERATOR(pg_catalog.<) now() - dataeng_internal._ops_setting('*', 'dead_letters_keep')::interval;
   GET DIAGNOSTICS n_dead = ROW_COUNT;
+  -- renames followed, restored rows of the same name adopted
+  PERFORM dataeng_internal._owners_follow();
   -- the batches cut since the last round counted by table, before the
   -- consumers' lag is measured (alert_check): off the path of ticks
   PERFORM dataeng_internal._cdc_count_batches(10000);
@@ -1437,10 +1496,12 @@ COMMENT ON FUNCTION dataeng.lineage_dot(regclass) IS
 -- is dropped: rows that name a table by oid name an oid no relation has
 -- any more, which pg_dump writes as a bare number and a restore gives to
 -- whichever relation has that oid in the new cluster.
---  - definitions tied to the table go with it, as its rules do
---    (dataeng_rules_on_drop): its monitors (as monitor_drop() takes them,
---    with their jobs), and its rows in quarantine (copies of its rows,
---    which could only be released into it);
+--  - definitions tied to the table go with it: its rules, as its CHECK
+--    constraints do (kept, a rule named an oid that a restore gives to
+--    whichever relation has it in the new cluster, whose validate() then
+--    checks the rule or fails on its missing column), its monitors (as
+--    monitor_drop() takes them, with their jobs), and its rows in
+--    quarantine (copies of its rows, which could only be released into it);
 --  - history is kept, detached: table_name (tbl) is set NULL and
 --    dropped_table keeps the name the table had: validation runs and
 --    results, alerts, dedupe runs, monitor checks, dead letters.  A
@@ -1480,6 +1541,7 @@ BEGIN
       DELETE FROM dataeng.alert_settings x WHERE x.object OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name);
     END;
   END LOOP;
+  DELETE FROM dataeng.rules r WHERE r.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   -- history is detached: its table's column NULL, the name kept
   FOR hist, col IN VALUES ('validation_runs', 'table_name'), ('validation_results', 'table_name'),
@@ -1494,7 +1556,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._tables_on_drop() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._tables_on_drop() IS
-  'internal: delete the monitors and quarantined rows of a dropped relation, detach its history (event trigger dataeng_tables_on_drop)';
+  'internal: delete the rules, monitors and quarantined rows of a dropped relation, detach its history (event trigger dataeng_tables_on_drop)';
 CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng_internal._tables_on_drop();

@@ -115,7 +115,9 @@ CREATE TABLE dataeng.alerts (
   message     text,
   owner       regrole,
   condition   text,
-  dropped_table text
+  dropped_table text,
+  owner_name  name,
+  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.alerts IS
   'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';
@@ -124,6 +126,10 @@ CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
   WHERE resolved_at IS NULL AND condition IS NOT NULL;
 CREATE INDEX alerts_table_idx ON dataeng.alerts (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts', '');
+COMMENT ON COLUMN dataeng.alerts.owner_name IS
+  'The owner''s role name when the alert was raised: an alert of no table restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only';
+COMMENT ON COLUMN dataeng.alerts.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its
@@ -157,10 +163,12 @@ ALTER TABLE dataeng.validation_results ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.quarantine ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.alerts ENABLE ROW LEVEL SECURITY;
 -- an alert of a table: who may read the table's rows; of a job, consumer
--- or fact: its owner (and members), superusers
+-- or fact: its owner (and members) while the owner oid names the role of
+-- owner_name (_owner_trusted: not after a restore in another cluster that
+-- gave the oid to another role), superusers
 CREATE POLICY readable ON dataeng.alerts FOR SELECT
   USING (CASE WHEN table_name IS NOT NULL THEN dataeng.rows_readable(table_name)
-              ELSE pg_has_role(owner, 'USAGE') END);
+              ELSE pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system) END);
 ALTER TABLE dataeng.rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readable ON dataeng.validation_runs FOR SELECT USING (dataeng.rows_readable(table_name));
 CREATE POLICY readable ON dataeng.validation_results FOR SELECT USING (dataeng.rows_readable(table_name));
@@ -1326,31 +1334,8 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._guard_disable(regrole, regclass) IS 'internal: body of dataeng.guard_disable()';
 
--- A dropped relation's rules go with it, as its CHECK constraints do.  Kept,
--- such a rule named the relation's oid, which no relation has any more:
--- pg_dump writes it as a number, and a restore gives the rule to whichever
--- relation has that oid in the new cluster (validate() of that unrelated
--- table then checks the rule, or fails on its missing column).  Runs as
--- dataeng's owner: the role that drops a table may not write dataeng.rules.
-CREATE FUNCTION dataeng_internal._rules_on_drop()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  DELETE FROM dataeng.rules r
-   USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND d.objsubid OPERATOR(pg_catalog.=) 0
-     AND d.objid OPERATOR(pg_catalog.=) r.table_name::oid;
-END;
-$$;
-REVOKE ALL ON FUNCTION dataeng_internal._rules_on_drop() FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._rules_on_drop() IS
-  'internal: delete the rules of a dropped relation (event trigger dataeng_rules_on_drop)';
-CREATE EVENT TRIGGER dataeng_rules_on_drop ON sql_drop
-  WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
-  EXECUTE FUNCTION dataeng_internal._rules_on_drop();
+-- A dropped relation's rules go with it, as its CHECK constraints do:
+-- the event trigger dataeng_tables_on_drop deletes them (ops.sql).
 
 -- Rules changed: a guarded table's trigger is re-created, which makes the
 -- guard re-read its rules.

@@ -70,6 +70,17 @@ REVOKE ALL ON FUNCTION dataeng_internal._scheduler_test_now(timestamptz) FROM PU
 COMMENT ON FUNCTION dataeng_internal._scheduler_test_now(timestamptz) IS
   'For tests only (superusers): the scheduler of this database sees this time, frozen, until set again; NULL: the real clock';
 
+-- Whether a recorded role oid still names the role recorded beside it
+-- (its name, and the cluster where that name was last seen on the oid):
+-- the rule of the jobs' owners, and of every other row that names a role
+-- (src/schedule/api.c).  PUBLIC: the row-level security policies call it.
+CREATE FUNCTION dataeng_internal._owner_trusted(owner regrole, owner_name name, owner_system bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_owner_trusted'
+LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION dataeng_internal._owner_trusted(regrole, name, bigint) IS
+  'internal: whether a role oid names a role and, unless recorded in this cluster (system identifier), the role of the recorded name';
+
 CREATE TABLE dataeng.jobs (
   job_id           bigserial   PRIMARY KEY,
   job_name         text        NOT NULL UNIQUE CHECK (job_name <> ''),
@@ -111,7 +122,9 @@ CREATE TABLE dataeng.job_runs (
   attempt       int         NOT NULL,
   error_message text,
   command_tags  text[],
-  wait_reason   text
+  wait_reason   text,
+  owner_name    name,
+  owner_system  bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
 -- the runs waiting for a worker slot, looked at by each pass of the scheduler
@@ -121,6 +134,10 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
 COMMENT ON COLUMN dataeng.job_runs.command_tags IS
   'The completion tag of each statement of the command that completed, as psql prints it (INSERT 0 3, VACUUM)';
+COMMENT ON COLUMN dataeng.job_runs.owner_name IS
+  'The job''s owner_name when the run was recorded: the run is shown to the role of its owner oid only while that oid names a role of this name, or in the cluster of owner_system';
+COMMENT ON COLUMN dataeng.job_runs.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 COMMENT ON COLUMN dataeng.job_runs.wait_reason IS
   'Why the run waited before it started (no background worker slot free); NULL when it started at once';
 
@@ -128,7 +145,11 @@ ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_jobs ON dataeng.jobs
   USING (owner = current_user::regrole) WITH CHECK (owner = current_user::regrole);
-CREATE POLICY own_runs ON dataeng.job_runs FOR SELECT USING (owner = current_user::regrole);
+-- a run restored in another cluster, whose owner oid there names a role
+-- of another name (the job's owner was dropped before the dump), is shown
+-- to superusers only
+CREATE POLICY own_runs ON dataeng.job_runs FOR SELECT
+  USING (owner = current_user::regrole AND dataeng_internal._owner_trusted(owner, owner_name, owner_system));
 REVOKE ALL ON dataeng.jobs, dataeng.job_runs FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.jobs_job_id_seq, dataeng.job_runs_run_id_seq FROM PUBLIC;
 GRANT SELECT ON dataeng.jobs TO PUBLIC;

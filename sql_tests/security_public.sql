@@ -62,6 +62,10 @@ INSERT INTO reasons VALUES
   -- row-level security policies of dataeng's tables call them as the reader
   ('rows_readable', 'reports privileges'), ('_dedup_may_read', 'reports privileges'),
   ('_is_superuser', 'reports privileges'),
+  -- whether a role oid names a role (of a given name unless the given
+  -- system identifier is this cluster's): the policies of the runs,
+  -- alerts, settings and dead letters call it as the reader
+  ('_owner_trusted', 'reports privileges'),
   -- helpers of the invoker-rights functions below, invoker rights
   -- themselves: called directly they can do no more than the caller can
   ('_agg_name', 'invoker-rights helper'), ('_fact_measure_cols', 'invoker-rights helper'),

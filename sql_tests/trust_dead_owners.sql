@@ -103,6 +103,46 @@ SET ROLE regress_do_a;
 SELECT dataeng.fact_drop('do_s.f'), dataeng.dimension_drop('do_s.d');
 RESET ROLE;
 
+-- A row that names a role only to say who sees it keeps the role's name
+-- and cluster: restored where its oid names a role of another name (here
+-- c's oid, the row saying a's name from another cluster), it is shown to
+-- superusers only, and a setting applies to nothing.
+SET ROLE regress_do_c;
+SELECT dataeng.schedule('do_c_job', '@yearly', 'SELECT 1');
+SELECT dataeng.alert_set('job:do_c_job', 'alerts', 'off');
+RESET ROLE;
+INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt, owner_name)
+SELECT 999999, job_id, owner, now(), 'failed', 1, owner_name FROM dataeng.jobs WHERE job_name = 'do_c_job';
+SELECT owner, owner_name, owner_system = (pg_control_system()).system_identifier AS this_cluster
+  FROM dataeng.alert_settings WHERE object = 'job:do_c_job';
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.job_runs) AS runs, (SELECT count(*) FROM dataeng.alert_settings) AS settings;
+RESET ROLE;
+UPDATE dataeng.job_runs SET owner_name = 'regress_do_a', owner_system = 0 WHERE run_id = 999999;
+UPDATE dataeng.alert_settings SET owner_name = 'regress_do_a', owner_system = 0 WHERE object = 'job:do_c_job';
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.job_runs) AS runs, (SELECT count(*) FROM dataeng.alert_settings) AS settings;
+RESET ROLE;
+SELECT dataeng_internal._ops_setting('job:do_c_job', 'alerts', 'regress_do_c') AS applies;
+-- maintain() (_owners_follow) leaves them so: the oid is not trusted ...
+SELECT dataeng_internal._owners_follow() >= 0 AS followed;
+SELECT owner_name, owner_system = 0 AS other_cluster FROM dataeng.job_runs WHERE run_id = 999999;
+-- ... takes a row restored under the name its oid has here as of this
+-- cluster, and then follows a rename
+UPDATE dataeng.job_runs SET owner_name = 'regress_do_c' WHERE run_id = 999999;
+SELECT dataeng_internal._owners_follow() >= 0 AS followed;
+SELECT owner_name, owner_system = (pg_control_system()).system_identifier AS this_cluster
+  FROM dataeng.job_runs WHERE run_id = 999999;
+ALTER ROLE regress_do_c RENAME TO regress_do_c2;
+SELECT dataeng_internal._owners_follow() >= 0 AS followed;
+SELECT owner_name FROM dataeng.job_runs WHERE run_id = 999999;
+SET ROLE regress_do_c2;
+SELECT count(*) AS runs FROM dataeng.job_runs;
+RESET ROLE;
+ALTER ROLE regress_do_c2 RENAME TO regress_do_c;
+SELECT dataeng.unschedule('do_c_job');
+DELETE FROM dataeng.job_runs WHERE run_id = 999999;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA do_s CASCADE;

@@ -683,3 +683,36 @@ DROP EVENT TRIGGER dataeng_cdc_on_drop;
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
+
+-- Rows that name a role by oid only to say who may see them (schedule.sql,
+-- rules.sql, ops.sql, cdc_wal.sql, dedupe.sql) keep the role's name beside
+-- it, with the cluster where that name was seen on it, as the jobs do: a
+-- row restored in another cluster whose oid names a role of another name
+-- is shown to superusers only.  The rows there now: their roles' current
+-- names, in this cluster (a row of a dropped role gets no name).
+ALTER TABLE dataeng.job_runs ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+ALTER TABLE dataeng.alerts ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+ALTER TABLE dataeng.alert_settings ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+ALTER TABLE dataeng.dead_letters ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+ALTER TABLE dataeng.dedupe_runs ADD COLUMN run_by_name name,
+  ADD COLUMN run_by_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+UPDATE dataeng.job_runs x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+UPDATE dataeng.alerts x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+UPDATE dataeng.alert_settings x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+UPDATE dataeng.dead_letters x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+UPDATE dataeng.dedupe_runs x SET run_by_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.run_by::oid;
+
+-- A dropped relation's rules are deleted by dataeng_tables_on_drop
+-- (ops.sql), which fires on the same commands: the event trigger of
+-- rules.sql and its function are gone.
+DROP EVENT TRIGGER dataeng_rules_on_drop;
+DROP FUNCTION dataeng_internal._rules_on_drop();

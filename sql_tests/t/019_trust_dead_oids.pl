@@ -11,7 +11,11 @@
 # never runs; bob's job, mapped by name, runs; the dropped table's run
 # names no table.  Alice's fact, whose tables went to bob before she was
 # dropped, is bob's in B (with its consumer), not mallory's; her monitor
-# is not checked as mallory.
+# is not checked as mallory.  The rows that name alice only to say who may
+# see them (her jobs' runs, her job's alert, her alert setting, her dead
+# letter, her dedupe run) are not mallory's in B: hidden from her, the
+# setting applying to nothing, the run not hers to forget; bob's, mapped by
+# name, stay his.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -38,8 +42,16 @@ $na->safe_psql('postgres', q{
 	CREATE ROLE regress_bob LOGIN;
 	SET ROLE regress_alice;
 	SELECT dataeng.schedule('alice_job', '@yearly', 'SELECT 1');
+	SELECT dataeng.schedule('alice_bad', '@yearly', 'SELECT 1/0');
+	SELECT dataeng.alert_set('job:alice_job', 'alerts', 'off');
+	SELECT dataeng.job_run_now('alice_job');
+	SELECT dataeng.job_run_now('alice_bad');
 	SET ROLE regress_bob;
 	SELECT dataeng.schedule('bob_job', '@yearly', 'SELECT 1');
+	SELECT dataeng.schedule('bob_bad', '@yearly', 'SELECT 1/0');
+	SELECT dataeng.alert_set('job:bob_job', 'alerts', 'off');
+	SELECT dataeng.job_run_now('bob_job');
+	SELECT dataeng.job_run_now('bob_bad');
 	RESET ROLE;
 	CREATE TABLE gone_t (id int PRIMARY KEY, email text);
 	INSERT INTO gone_t VALUES (1, 'bad');
@@ -56,11 +68,42 @@ $na->safe_psql('postgres', q{
 	CREATE TABLE alice_feed (at timestamptz);
 	GRANT SELECT ON alice_feed TO PUBLIC;
 	SELECT dataeng.monitor_create('alice_fresh', 'alice_feed', 'at', max_silence => '1 hour', schedule => '@yearly');
+	-- a dedupe run each, of a table of their own
+	CREATE TABLE alice_dups (id int PRIMARY KEY, email text);
+	INSERT INTO alice_dups VALUES (1, 'a@x.org'), (2, 'a@x.org');
+	SELECT rows_deleted FROM dataeng.dedupe('alice_dups', '{email}', keep => 'first', order_by => 'id');
 	RESET ROLE;
+	GRANT CREATE ON SCHEMA public TO regress_bob;
+	SET ROLE regress_bob;
+	CREATE TABLE bob_dups (id int PRIMARY KEY, email text);
+	INSERT INTO bob_dups VALUES (1, 'b@x.org'), (2, 'b@x.org');
+	SELECT rows_deleted FROM dataeng.dedupe('bob_dups', '{email}', keep => 'first', order_by => 'id');
+	RESET ROLE;
+	-- a dead letter each, as the WAL worker records one (on_change needs
+	-- wal_level logical, which these clusters do not have)
+	CREATE TABLE dl_t (id int);
+	GRANT SELECT ON dl_t TO PUBLIC;
+	INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner, commit_lsn, commit_time, changes, attempts, owner_name)
+	SELECT 'on_' || r.rolname, 'dl_t', r.oid::regrole, '0/1', now(), '{}', 1, r.rolname
+	  FROM pg_roles r WHERE r.rolname IN ('regress_alice', 'regress_bob');
+});
+ok($na->poll_query_until('postgres', q{
+		SELECT count(*) = 4 FROM dataeng.jobs WHERE job_name LIKE '%_job' AND last_status = 'succeeded'
+		    OR job_name LIKE '%_bad' AND last_status = 'failed'}),
+	'the runs of alice and bob in A');
+$na->safe_psql('postgres', q{
+	SELECT dataeng.alert_check();
 	REASSIGN OWNED BY regress_alice TO regress_bob;
 	DROP OWNED BY regress_alice;
 });
 my $alice = $na->safe_psql('postgres', q{SELECT 'regress_alice'::regrole::oid});
+is($na->safe_psql('postgres', qq{
+	SELECT (SELECT count(*) FROM dataeng.job_runs WHERE owner::oid = $alice) || ' '
+	    || (SELECT count(*) FROM dataeng.alerts WHERE owner::oid = $alice) || ' '
+	    || (SELECT count(*) FROM dataeng.alert_settings WHERE owner::oid = $alice) || ' '
+	    || (SELECT count(*) FROM dataeng.dead_letters WHERE owner::oid = $alice) || ' '
+	    || (SELECT count(*) FROM dataeng.dedupe_runs WHERE run_by::oid = $alice)}),
+	'2 1 1 1 1', "A holds alice's runs, alert, setting, dead letter and dedupe run");
 $na->safe_psql('postgres', q{DROP ROLE regress_alice});
 # the scheduler of A may or may not have seen alice go before the dump
 my $broken_in_a = $na->safe_psql('postgres',
@@ -89,15 +132,58 @@ my $filled = $nb->safe_psql('postgres', qq{
 	\$\$;
 	CREATE ROLE regress_mallory LOGIN;
 	SELECT 'regress_mallory'::regrole::oid = $alice});
+my ($ret, $out, $err);
 SKIP:
 {
-	skip "cluster B did not give oid $alice to the next role", 10 unless $filled eq 't';
+	skip "cluster B did not give oid $alice to the next role", 20 unless $filled eq 't';
 	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
 	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
 		'pg_restore into B');
 
 	is($nb->safe_psql('restored', q{SELECT owner::text FROM dataeng.jobs WHERE job_name = 'alice_job'}),
 		'regress_mallory', "the restore gave alice's job to the role of her oid in B");
+	my $last_run = $nb->safe_psql('restored', q{SELECT coalesce(max(run_id), 0) FROM dataeng.job_runs});
+
+	# the rows that name alice are mallory's by oid in B, and shown to no
+	# one but superusers; bob's stay his
+	my $counts = q{
+		SELECT (SELECT count(*) FROM dataeng.job_runs) || ' '
+		    || (SELECT count(*) FROM dataeng.alerts WHERE kind = 'job_failed') || ' '
+		    || (SELECT count(*) FROM dataeng.alert_settings) || ' '
+		    || (SELECT count(*) FROM dataeng.on_change_dead_letters)};
+	is($nb->safe_psql('restored', qq{
+		SELECT (SELECT count(*) FROM dataeng.job_runs WHERE owner::text = 'regress_mallory') || ' '
+		    || (SELECT count(*) FROM dataeng.alerts WHERE owner::text = 'regress_mallory') || ' '
+		    || (SELECT count(*) FROM dataeng.alert_settings WHERE owner::text = 'regress_mallory') || ' '
+		    || (SELECT count(*) FROM dataeng.dead_letters WHERE owner::text = 'regress_mallory') || ' '
+		    || (SELECT count(*) FROM dataeng.dedupe_runs WHERE run_by::text = 'regress_mallory')}),
+		'2 1 1 1 1', "the restore gave alice's rows to mallory's oid");
+	is($nb->safe_psql('restored', "SET ROLE regress_mallory; $counts"),
+		'0 0 0 0', "mallory sees none of alice's runs, alerts, settings, dead letters");
+	is($nb->safe_psql('restored', "SET ROLE regress_bob; $counts"),
+		'2 1 1 1', "bob sees his own");
+	is($nb->safe_psql('restored', q{SELECT dataeng_internal._ops_setting('job:alice_job', 'alerts', 'regress_mallory')}),
+		'on', "alice's setting applies to no job of mallory's");
+	is($nb->safe_psql('restored', q{SELECT dataeng_internal._ops_setting('job:bob_job', 'alerts', 'regress_bob')}),
+		'off', "bob's applies to his job");
+	my $alice_run = $nb->safe_psql('restored',
+		q{SELECT run_id FROM dataeng.dedupe_runs WHERE run_by::text = 'regress_mallory'});
+	($ret, $out, $err) = $nb->psql('restored', "SET ROLE regress_mallory; SELECT dataeng.dedupe_forget($alice_run)");
+	like($err, qr/dedupe run $alice_run does not exist/, "mallory cannot forget alice's dedupe run");
+	($ret, $out, $err) = $nb->psql('restored', "SET ROLE regress_mallory; SELECT dataeng.dedupe_undo($alice_run)");
+	like($err, qr/dedupe run $alice_run does not exist/, 'nor undo it');
+	is($nb->safe_psql('restored', q{SELECT count(*) FROM dataeng.dedupe_runs WHERE run_by::text = 'regress_mallory'}),
+		'1', 'it is still there');
+
+	# maintain() adopts bob's rows for B, and leaves alice's untrusted
+	$nb->safe_psql('restored', q{SELECT dataeng.maintain()});
+	is($nb->safe_psql('restored', q{
+		SELECT string_agg(o, ', ' ORDER BY o) FROM (
+		  SELECT DISTINCT owner_name || ' ' || (owner_system = (pg_control_system()).system_identifier) AS o
+		    FROM dataeng.job_runs) x}),
+		'regress_alice false, regress_bob true', "maintain() takes bob's runs as of B, not alice's");
+	is($nb->safe_psql('restored', q{SET ROLE regress_mallory; SELECT count(*) FROM dataeng.job_runs}),
+		'0', "mallory still sees none of alice's runs");
 	$nb->safe_psql('restored', q{SELECT dataeng_internal._scheduler_wake_now()});
 	ok($nb->poll_query_until('restored',
 			q{SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'alice_job'}),
@@ -113,9 +199,9 @@ SKIP:
 	ok($nb->poll_query_until('restored',
 			q{SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'bob_job'}),
 		"bob's job runs in B");
-	is($nb->safe_psql('restored', q{
+	is($nb->safe_psql('restored', qq{
 		SELECT string_agg(j.job_name || ' ' || r.owner::text, ', ' ORDER BY j.job_name)
-		  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)}),
+		  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE r.run_id > $last_run}),
 		'bob_job regress_bob', 'no run of alice_job, as mallory or anyone');
 
 	# the dropped table's run was detached before the dump
@@ -132,7 +218,7 @@ SKIP:
 	is($nb->safe_psql('restored', q{SELECT dataeng.fact_refresh('alice_monthly') >= 0}),
 		't', 'and refreshes');
 	# alice's monitor, whose owner oid is mallory's in B, is not checked as mallory
-	my ($ret, $out, $err) = $nb->psql('restored', q{SELECT dataeng.monitor_check('alice_fresh')});
+	($ret, $out, $err) = $nb->psql('restored', q{SELECT dataeng.monitor_check('alice_fresh')});
 	like($err, qr/monitor "alice_fresh" is not checked: its owner is not the role that made it/,
 		"alice's monitor is not checked as mallory");
 }

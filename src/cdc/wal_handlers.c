@@ -252,8 +252,9 @@ wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, 
 	}
 	values[8] = Int32GetDatum(attempts);
 	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
-							  " commit_lsn, commit_time, changes, error, sqlstate, attempts)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+							  " commit_lsn, commit_time, changes, error, sqlstate, attempts, owner_name)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+							  "  (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) $3))",
 							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng.dead_letters");
 }

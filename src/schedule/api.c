@@ -2,7 +2,8 @@
  *
  * api.c
  *		The SQL entry points that manage jobs: schedule(), unschedule(),
- *		job_pause(), job_resume() and job_run_now().
+ *		job_pause(), job_resume() and job_run_now(); and the rule by which
+ *		a job's owner oid (and any other recorded role oid) is trusted.
  *
  * No role but the extension's owner writes dataeng.jobs: a row written by
  * hand could name another role's job as a dependency, or a schedule the
@@ -16,9 +17,12 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+#include "catalog/pg_authid.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "utils/syscache.h"
 
 #include "common/common.h"
 #include "schedule/schedule.h"
@@ -50,4 +54,43 @@ dataeng_job_cap_lock(PG_FUNCTION_ARGS)
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) role, JOB_CAP_LOCK_FIELD4);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_owner_trusted);
+
+/*
+ * dataeng_owner_trusted
+ *		Whether a role oid recorded in a row still names the role that row
+ *		was written for: (owner regrole, owner_name name, owner_system
+ *		bigint).  A role's oid means nothing in another cluster: pg_dump
+ *		writes a live role as its name (a restore maps it by name) but a
+ *		dropped one as a bare number, which a restore gives to whichever
+ *		role has that oid there.  So the oid is trusted when a role has it
+ *		and either the row was last seen in this cluster (owner_system is
+ *		this cluster's system identifier) or that role's name is the one
+ *		recorded (owner_name).  The rule of dataeng.jobs (the scheduler
+ *		runs a job only then), of the runs, alerts, settings and dead
+ *		letters (shown to that role only then) and of dedupe runs (undone
+ *		by the role that ran them only then).
+ */
+Datum
+dataeng_owner_trusted(PG_FUNCTION_ARGS)
+{
+	Oid			owner;
+	HeapTuple	tup;
+	bool		trusted = false;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+	owner = PG_GETARG_OID(0);
+	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	if (!HeapTupleIsValid(tup))
+		PG_RETURN_BOOL(false);
+	if (!PG_ARGISNULL(2) && PG_GETARG_INT64(2) == (int64) GetSystemIdentifier())
+		trusted = true;
+	else if (!PG_ARGISNULL(1))
+		trusted = strcmp(NameStr(((Form_pg_authid) GETSTRUCT(tup))->rolname),
+						 NameStr(*PG_GETARG_NAME(1))) == 0;
+	ReleaseSysCache(tup);
+	PG_RETURN_BOOL(trusted);
 }

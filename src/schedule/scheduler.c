@@ -507,6 +507,9 @@ terminate_overdue(void)
  *		  a role of another name in another cluster, is marked broken with
  *		  the reason and logged once as a WARNING: it never runs as a role
  *		  that did not schedule it.
+ *
+ *		The rule is dataeng_internal._owner_trusted() (api.c), which the
+ *		other rows that name a role follow too.
  */
 static void
 check_job_owners(void)
@@ -520,10 +523,8 @@ check_job_owners(void)
 	if (SPI_execute_with_args("SELECT 1 FROM dataeng.jobs j JOIN pg_catalog.pg_roles r "
 							  "    ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
 							  " WHERE j.broken IS NULL "
-							  "   AND ((j.owner_system OPERATOR(pg_catalog.=) $1 "
-							  "         AND j.owner_name IS DISTINCT FROM r.rolname) "
-							  "        OR (j.owner_system IS DISTINCT FROM $1 "
-							  "            AND j.owner_name OPERATOR(pg_catalog.=) r.rolname)) "
+							  "   AND (j.owner_system IS DISTINCT FROM $1 OR j.owner_name IS DISTINCT FROM r.rolname) "
+							  "   AND dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system) "
 							  " LIMIT 1",
 							  1, (Oid[]) {INT8OID}, (Datum[]) {sysid},
 							  NULL, true, 0) != SPI_OK_SELECT)
@@ -532,10 +533,8 @@ check_job_owners(void)
 		SPI_execute_with_args("UPDATE dataeng.jobs j SET owner_name = r.rolname, owner_system = $1 "
 							  "  FROM pg_catalog.pg_roles r "
 							  " WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid AND j.broken IS NULL "
-							  "   AND ((j.owner_system OPERATOR(pg_catalog.=) $1 "
-							  "         AND j.owner_name IS DISTINCT FROM r.rolname) "
-							  "        OR (j.owner_system IS DISTINCT FROM $1 "
-							  "            AND j.owner_name OPERATOR(pg_catalog.=) r.rolname))",
+							  "   AND (j.owner_system IS DISTINCT FROM $1 OR j.owner_name IS DISTINCT FROM r.rolname) "
+							  "   AND dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system)",
 							  1, (Oid[]) {INT8OID}, (Datum[]) {sysid},
 							  NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "dataeng scheduler: SPI failed recording the owners of the jobs");
@@ -552,11 +551,9 @@ check_job_owners(void)
 							  "  FROM dataeng.jobs j LEFT JOIN pg_catalog.pg_roles r "
 							  "    ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
 							  " WHERE j.broken IS NULL "
-							  "   AND (r.oid IS NULL "
-							  "        OR (j.owner_system IS DISTINCT FROM $1 "
-							  "            AND j.owner_name IS DISTINCT FROM r.rolname)) "
+							  "   AND NOT dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system) "
 							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
-							  1, (Oid[]) {INT8OID}, (Datum[]) {sysid},
+							  0, NULL, NULL,
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs without their owner");
 	n = SPI_processed;
@@ -637,8 +634,7 @@ start_due_jobs(bool *warned_slots)
 							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
 							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
 							  "   AND j.broken IS NULL "
-							  "   AND (j.owner_system OPERATOR(pg_catalog.=) $2 "
-							  "        OR j.owner_name OPERATOR(pg_catalog.=) r.rolname) "
+							  "   AND dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system) "
 							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
 							  "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
 							  "                        AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid OR r.rolsuper) "
@@ -647,8 +643,8 @@ start_due_jobs(bool *warned_slots)
 							  "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
 							  " ORDER BY j.last_status IS NOT DISTINCT FROM 'waiting' DESC, j.run_now DESC, j.next_run_at, j.job_id "
 							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
-							  2, (Oid[]) {TIMESTAMPTZOID, INT8OID},
-							  (Datum[]) {TimestampTzGetDatum(now), Int64GetDatum((int64) GetSystemIdentifier())},
+							  1, (Oid[]) {TIMESTAMPTZOID},
+							  (Datum[]) {TimestampTzGetDatum(now)},
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the due jobs");
 	tt = SPI_tuptable;

@@ -137,8 +137,8 @@ sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_n
 			  " WHERE run_id OPERATOR(pg_catalog.=) $2 AND status OPERATOR(pg_catalog.=) 'waiting'",
 			  2, types, values, nulls);
 	if (SPI_processed == 0)
-		state_spi("INSERT INTO dataeng.job_runs (run_id, job_id, owner, started_at, status, attempt) "
-				  "SELECT $2, job_id, owner, now(), 'running', $3 FROM dataeng.jobs "
+		state_spi("INSERT INTO dataeng.job_runs (run_id, job_id, owner, owner_name, owner_system, started_at, status, attempt) "
+				  "SELECT $2, job_id, owner, owner_name, owner_system, now(), 'running', $3 FROM dataeng.jobs "
 				  " WHERE job_id OPERATOR(pg_catalog.=) $1 "
 				  "   AND pg_catalog.current_setting('dataeng.log_successful_runs')::boolean",
 				  3, types, values, nulls);
@@ -167,8 +167,8 @@ sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_
 	values[3] = next;
 	nulls[3] = next_null ? 'n' : ' ';
 
-	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message) "
-			  "SELECT $2, job_id, owner, now(), clock_timestamp(), 'failed', $3, "
+	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, owner_name, owner_system, started_at, finished_at, status, attempt, error_message) "
+			  "SELECT $2, job_id, owner, owner_name, owner_system, now(), clock_timestamp(), 'failed', $3, "
 			  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it: "
 			  "give it LOGIN (ALTER ROLE %s LOGIN), or schedule the job as a role that can log in', "
 			  "       owner, owner) "
@@ -203,8 +203,8 @@ sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
 	values[2] = Int32GetDatum(attempt);
 	values[3] = CStringGetTextDatum(reason);
 
-	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, status, attempt, wait_reason) "
-			  "SELECT $2, job_id, owner, now(), 'waiting', $3, $4 "
+	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, owner_name, owner_system, started_at, status, attempt, wait_reason) "
+			  "SELECT $2, job_id, owner, owner_name, owner_system, now(), 'waiting', $3, $4 "
 			  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 "
 			  "ON CONFLICT (run_id) DO UPDATE SET wait_reason = excluded.wait_reason "
 			  " WHERE r.status OPERATOR(pg_catalog.=) 'waiting'",
@@ -362,8 +362,8 @@ run_end(int64 job_id, int64 run_id, int attempt, const char *status,
 	values[4] = Int32GetDatum(attempt);
 	values[5] = tags_datum(tags, &nulls[5]);
 	/* with dataeng.log_successful_runs off the run has no row yet */
-	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, started_at, finished_at, status, attempt, error_message, command_tags) "
-			  "SELECT $2, j.job_id, j.owner, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4, $6 "
+	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, owner_name, owner_system, started_at, finished_at, status, attempt, error_message, command_tags) "
+			  "SELECT $2, j.job_id, j.owner, j.owner_name, j.owner_system, coalesce(j.last_started_at, now()), clock_timestamp(), $3, $5, $4, $6 "
 			  "  FROM dataeng.jobs j WHERE j.job_id = $1 "
 			  "ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, "
 			  "  status = excluded.status, error_message = excluded.error_message, "
