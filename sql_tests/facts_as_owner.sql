@@ -108,11 +108,40 @@ SELECT to_regclass('pg_temp._dataeng_delta_raw') AS scratch_after_other_owner;
 SELECT count(*) AS rows_off
   FROM ((SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily EXCEPT SELECT * FROM fo_own_truth)
         UNION ALL (SELECT * FROM fo_own_truth EXCEPT SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily)) d;
+-- the count(DISTINCT) apply's tables kept for the session user do not
+-- stop a refresh of another owner's fact that does not use them (its
+-- scratch tables are dropped as that owner, who may not drop the session
+-- user's); they stay kept, and both facts equal their sources
+CREATE TABLE fo_cd (id int PRIMARY KEY, at timestamptz NOT NULL, region text, v int);
+SELECT dataeng.fact_create('fo_cd_daily', 'fo_cd', 'at', 'day', '{region}', '{count(*), count(DISTINCT v)}',
+                           schedule => NULL)::text;
+INSERT INTO fo_cd SELECT g, timestamptz '2026-01-01 00:00+00' + g * interval '5 hours', 'r' || g % 3, g % 4
+  FROM generate_series(1, 30) g;
+SELECT dataeng.fact_refresh('fo_cd_daily') AS refreshed;
+UPDATE fo_cd SET v = v + 1 WHERE id <= 9;
+SELECT dataeng.fact_refresh('fo_cd_daily') AS refreshed;
+SELECT to_regclass('pg_temp._dataeng_dc')::oid AS dc_oid \gset
+UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 4;
+SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed;
+SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed_again;
+SELECT to_regclass('pg_temp._dataeng_dc')::oid = :dc_oid AS dc_still_kept;
+UPDATE fo_cd SET v = v + 2 WHERE id BETWEEN 5 AND 20;
+SELECT dataeng.fact_refresh('fo_cd_daily') AS refreshed;
+SELECT count(*) AS rows_off
+  FROM ((SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily
+         EXCEPT SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2)
+        UNION ALL (SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2
+                   EXCEPT SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily)) d;
+SELECT count(*) AS rows_off
+  FROM ((SELECT bucket, region, count, sum_amount FROM fo_a.daily_a
+         EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
+        UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
+                   EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d;
 DROP VIEW fo_own_truth;
 SELECT dataeng.fact_drop(name) FROM dataeng.facts ORDER BY name;
 SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;
 DROP SCHEMA fo_a CASCADE;
 DROP SCHEMA fo_b CASCADE;
-DROP TABLE fo_own;
+DROP TABLE fo_own, fo_cd;
 DROP EXTENSION dataeng;
 DROP ROLE fo_a, fo_b;

@@ -2074,20 +2074,28 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 		 * The operation's scratch tables (pg_temp._dataeng_*, dropped at
 		 * commit anyway) belong to this owner: drop them now, so that the
 		 * next operation in the transaction, for another owner (a
-		 * superuser refreshing every fact), can make its own.  (Not read
-		 * only: the query needs a snapshot that sees them.)
+		 * superuser refreshing every fact), can make its own.  Only the
+		 * owner's: the tables the role the session logged in as keeps for
+		 * the session (_agg_temp_kept) stay, as any other role's, which
+		 * this owner may not drop; the next operation that needs one of
+		 * those names replaces it (agg_temp_make).  (Not read only: the
+		 * query needs a snapshot that sees them.)
 		 */
 		if (as_owner_depth == 1)
 		{
 			uint64		i,
 						n;
+			Oid			owner_arg[1] = {OIDOID};
+			Datum		owner_val[1];
 
-			if (SPI_execute("SELECT pg_catalog.format('DROP TABLE pg_temp.%I', c.relname) "
-							"FROM pg_catalog.pg_class c "
-							"WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() "
-							"AND c.relkind OPERATOR(pg_catalog.=) 'r' "
-							"AND c.relname OPERATOR(pg_catalog.~~) E'\\\\_dataeng\\\\_%'",
-							false, 0) != SPI_OK_SELECT)
+			owner_val[0] = ObjectIdGetDatum(owner);
+			if (SPI_execute_with_args("SELECT pg_catalog.format('DROP TABLE pg_temp.%I', c.relname) "
+									  "FROM pg_catalog.pg_class c "
+									  "WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() "
+									  "AND c.relkind OPERATOR(pg_catalog.=) 'r' "
+									  "AND c.relowner OPERATOR(pg_catalog.=) $1 "
+									  "AND c.relname OPERATOR(pg_catalog.~~) E'\\\\_dataeng\\\\_%'",
+									  1, owner_arg, owner_val, NULL, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not list the temporary tables of %s", op);
 			n = SPI_processed;
 			if (n > 0)
