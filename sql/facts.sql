@@ -1597,9 +1597,7 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
-  IF to_regclass(format('pg_temp.%I', name)) IS NOT NULL THEN
-    EXECUTE format('DROP TABLE pg_temp.%I', name);
-  END IF;
+  -- (one left by an earlier refresh of this transaction is dropped there)
   PERFORM dataeng_internal._agg_temp_table(name, query);
   EXECUTE format('INSERT INTO pg_temp.%I ', name) || query;
   GET DIAGNOSTICS n = ROW_COUNT;

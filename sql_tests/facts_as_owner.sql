@@ -137,6 +137,26 @@ SELECT count(*) AS rows_off
          EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
         UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
                    EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d;
+-- in one transaction: the session user's refresh leaves its scratch
+-- tables until the commit, and another owner's refresh after it replaces
+-- them (it may not drop them by its own rights)
+UPDATE fo_cd SET v = v + 1 WHERE id BETWEEN 3 AND 12;
+UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 6;
+BEGIN;
+SELECT dataeng.fact_refresh('fo_cd_daily') > 0 AS refreshed;
+SELECT dataeng.fact_refresh('fo_a.daily_a') > 0 AS refreshed;
+SELECT dataeng.fact_refresh('fo_cd_daily') AS nothing_left;
+COMMIT;
+SELECT count(*) AS rows_off
+  FROM ((SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily
+         EXCEPT SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2)
+        UNION ALL (SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2
+                   EXCEPT SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily)) d;
+SELECT count(*) AS rows_off
+  FROM ((SELECT bucket, region, count, sum_amount FROM fo_a.daily_a
+         EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
+        UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
+                   EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d;
 DROP VIEW fo_own_truth;
 SELECT dataeng.fact_drop(name) FROM dataeng.facts ORDER BY name;
 SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;

@@ -2235,8 +2235,12 @@ agg_temp_make(char *name, char *query, bool kept)
 	if (kept && (GetUserId() != GetAuthenticatedUserId() || GetSessionUserId() != GetAuthenticatedUserId() ||
 				 !temp_cols_builtin(desc)))
 		keep = false;
-	/* (a table of that name: emptied or dropped here when kept was asked) */
-	nsp = kept ? LookupExplicitNamespace("pg_temp", true) : InvalidOid;
+	/*
+	 * (a table of that name: emptied when kept was asked, else dropped here;
+	 * one an earlier refresh of this transaction left, as the session user
+	 * or as another owner, too)
+	 */
+	nsp = LookupExplicitNamespace("pg_temp", true);
 	if (OidIsValid(nsp))
 		relid = get_relname_relid(name, nsp);
 
