@@ -464,6 +464,22 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
   'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
+-- The time since which no WAL capture worker runs rounds in this
+-- database, given the time the caller's wait saw it down first (NULL: it
+-- runs, or may run: a worker without an entry in shared memory); the
+-- waits that hold tables' writers off give up after 2 s of it.
+CREATE FUNCTION dataeng_internal._cdc_wal_down_since(since timestamptz)
+RETURNS timestamptz
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN dataeng_internal._cdc_wal_worker() IN ('running', 'unknown') THEN NULL
+              ELSE coalesce(since, clock_timestamp()) END
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_down_since(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_down_since(timestamptz) IS
+  'internal: since when no WAL capture worker runs rounds in the database, for the waits that give up after 2 s of it';
+
 -- Whether the WAL capture worker has recorded every change committed
 -- before the call: the database's slot confirms the WAL written so far
 -- (waiting at most timeout).  True without the slot (not made yet, as in a
@@ -502,11 +518,8 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
-    IF dataeng_internal._cdc_wal_worker() IN ('running', 'unknown') THEN
-      down_since := NULL;
-    ELSIF down_since IS NULL THEN
-      down_since := clock_timestamp();
-    ELSIF clock_timestamp() >= down_since + interval '2 s' THEN
+    down_since := dataeng_internal._cdc_wal_down_since(down_since);
+    IF clock_timestamp() >= down_since + interval '2 s' THEN
       RETURN false;
     END IF;
     -- The worker waiting for a lock this transaction holds (the SHARE lock

@@ -808,11 +808,8 @@ BEGIN
       RETURN false;
     END IF;
     IF worker_down THEN
-      IF dataeng_internal._cdc_wal_worker() IN ('running', 'unknown') THEN
-        down_since := NULL;
-      ELSIF down_since IS NULL THEN
-        down_since := clock_timestamp();
-      ELSIF clock_timestamp() >= down_since + interval '2 s' THEN
+      down_since := dataeng_internal._cdc_wal_down_since(down_since);
+      IF clock_timestamp() >= down_since + interval '2 s' THEN
         RETURN false;
       END IF;
     END IF;

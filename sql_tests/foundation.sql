@@ -213,6 +213,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_trigger_args(text[],text[],boolean)', 'i', false, 'u'),
   ('dataeng_internal._cdc_trigger_argv(text[],text[],boolean)', 'i', false, 'u'),
   ('dataeng_internal._cdc_wal_caught_up(interval)', 'v', true, 'u'),
+  ('dataeng_internal._cdc_wal_down_since(timestamp with time zone)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_behind(text,text)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_worker()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_locked(oid)', 's', true, 'u'),
