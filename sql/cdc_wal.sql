@@ -263,8 +263,9 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_start() IS
 -- and no worker to start after a server start either, since none has a
 -- slot there), while cdc_tables said it was.  Each such row restored
 -- starts the database's worker at the commit of the restore's
--- transaction (it makes its slot and captures from there); a server that
--- cannot capture from the WAL says so.  cdc_enable() inserts its rows
+-- transaction (it waits for the restore to end, then makes its slot and
+-- captures from there: wal_prepare() in src/cdc/wal_worker.c); a server
+-- that cannot capture from the WAL says so.  cdc_enable() inserts its rows
 -- with active_method 'trigger' and starts the worker itself.
 CREATE FUNCTION dataeng_internal._cdc_wal_restore()
 RETURNS trigger

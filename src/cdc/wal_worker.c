@@ -14,7 +14,10 @@
  * from the WAL (or no extension) drops the database's slot, so that
  * nothing holds WAL back, and exits.
  *
- * Its loop: create the slot and the publication when missing, run rounds
+ * Its loop: create the slot and the publication when missing (the
+ * publication with every table captured from the WAL in it; not while a
+ * pg_restore is connected to a database with no slot yet: the restore
+ * brings the publication, wal_prepare()), run rounds
  * (wal_apply.c; the worker holds the slot and decodes it in its own
  * process, wal_decode.c), confirm to the slot the position each committed
  * round returns (the slot's position moves only after the change records
