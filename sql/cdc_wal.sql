@@ -269,8 +269,9 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_start() IS
 -- and no worker to start after a server start either, since none has a
 -- slot there), while cdc_tables said it was.  Each such row restored
 -- starts the database's worker at the commit of the restore's
--- transaction (it makes its slot and captures from there); a server that
--- cannot capture from the WAL says so.  cdc_enable() inserts its rows
+-- transaction (it waits for the restore to end, then makes its slot and
+-- captures from there: wal_prepare() in src/cdc/wal_worker.c); a server
+-- that cannot capture from the WAL says so.  cdc_enable() inserts its rows
 -- with active_method 'trigger' and starts the worker itself.
 CREATE FUNCTION dataeng_internal._cdc_wal_restore()
 RETURNS trigger
@@ -297,6 +298,48 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_restore() IS
 CREATE TRIGGER restore_wal AFTER INSERT ON dataeng.cdc_tables
   FOR EACH ROW WHEN (NEW.active_method = 'wal')
   EXECUTE FUNCTION dataeng_internal._cdc_wal_restore();
+
+-- Run by the WAL worker as it starts, before it makes its slot: every
+-- table cdc_tables says is captured from the WAL (active_method 'wal') is
+-- in the publication.  Where the worker has just created the publication
+-- (a dump made with --no-publications, or the publication dropped), it
+-- adds them all; where the publication was there, a table missing from it
+-- would be left silently uncaptured: it is added with a WARNING naming it.
+-- (Partitioned tables are added whole, as _cdc_wal_switch() does: the
+-- publication publishes via the partition root.)  A table that cannot be
+-- added is named in a WARNING and left as it is.
+CREATE FUNCTION dataeng_internal._cdc_wal_publish(publication name, created boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT ct.table_name FROM dataeng.cdc_tables ct
+            WHERE ct.active_method = 'wal'
+              AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                               WHERE p.pubname = publication AND pr.prrelid = ct.table_name)
+            ORDER BY ct.table_name LOOP
+    BEGIN
+      EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', publication, r.table_name);
+      IF NOT created THEN
+        RAISE WARNING 'table % is captured from the WAL but was missing from publication %; it was added',
+                      r.table_name, publication
+          USING DETAIL = 'Its changes committed before were not captured.';
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'table % is captured from the WAL but could not be added to publication %: %',
+                    r.table_name, publication, SQLERRM
+        USING DETAIL = 'Its changes are not captured.',
+              HINT = 'Call dataeng.cdc_enable() for it with method => ''trigger'', or fix the cause and restart the worker.';
+    END;
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_publish(name, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_publish(name, boolean) IS
+  'internal: add to the publication the tables captured from the WAL that it misses (run by the WAL worker as it starts)';
 
 -- Run by the WAL worker in a round that has applied every change written
 -- before it locked the tables being switched: make the publication and

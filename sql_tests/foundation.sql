@@ -221,6 +221,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_full(regclass)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_identity(regclass,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_slot_lost(name,pg_lsn)', 'v', false, 'u'),
+  ('dataeng_internal._cdc_wal_publish(name,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_restore()', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_start()', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_switch(name)', 'v', false, 'u'),

@@ -10,6 +10,8 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
+use Time::HiRes qw(usleep);
 use FindBin;
 use lib $FindBin::Bin;
 use WalNode;
@@ -36,6 +38,8 @@ $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
 	'pg_restore, without a single error');
 
+# (the worker makes the slot once the restore is over: capture starts there)
+is($node->safe_psql('restored', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the restored database has its slot once the restore is over');
 $node->safe_psql('restored', q{SELECT dataeng.cdc_consumer_create('after', '{clicks,orders}')});
 $node->safe_psql('restored', q{INSERT INTO clicks VALUES (2, '/cart'); INSERT INTO orders VALUES (2, 20)});
 is($node->safe_psql('restored', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the restored database has a WAL worker');
@@ -48,8 +52,92 @@ orders I {"id": 2, "amount": 20}},
 is($node->safe_psql('restored', q{SELECT count(*) FROM pg_replication_slots s JOIN pg_database d ON d.datname = s.database
 	WHERE d.datname = 'restored' AND s.slot_name = 'dataeng_wal_' || d.oid}), '1', 'the restored database has its slot');
 
+# Whether writes to clicks and orders in $db reach a new consumer.
+sub captured
+{
+	my ($db, $id, $what) = @_;
+	is($node->safe_psql($db, 'SELECT dataeng.cdc_wal_sync()'), 't', "$what: the WAL worker has its slot");
+	$node->safe_psql($db, q{SELECT dataeng.cdc_consumer_create('c', '{clicks,orders}')});
+	$node->safe_psql($db, qq{INSERT INTO clicks VALUES ($id, '/x'); INSERT INTO orders VALUES ($id, 1)});
+	is($node->safe_psql($db, 'SELECT dataeng.cdc_wal_sync()'), 't', "$what: synced");
+	is($node->safe_psql($db, q{SELECT string_agg(table_name::text || ' ' || op::text, ',' ORDER BY table_name::text)
+		FROM dataeng.cdc_poll('c')}), 'clicks I,orders I', "$what: writes to both tables are captured");
+}
+
+# Poll $sql in $db until it returns 't', for at most 30 s.
+sub wait_for
+{
+	my ($db, $sql) = @_;
+	for (1 .. 300)
+	{
+		return 1 if $node->safe_psql($db, $sql) eq 't';
+		usleep(100_000);
+	}
+	return 0;
+}
+
+# The race of a restore with its worker, forced: the restore of cdc_tables
+# (data section) starts the worker while the restore goes on (a session
+# named pg_restore stands for its other jobs); the publication comes in the
+# post-data section.  The worker must not create it meanwhile: pg_restore's
+# CREATE PUBLICATION would fail.
+$node->safe_psql('postgres', 'CREATE DATABASE raced');
+$node->command_ok([ 'pg_restore', '--section=pre-data', '--exit-on-error', '-d', $node->connstr('raced'), $dump ],
+	'pg_restore --section=pre-data');
+my ($out, $err) = ('', '');
+my $job = IPC::Run::start([ 'psql', '-X', '-d', $node->connstr('raced') . ' application_name=pg_restore',
+	'-c', 'SELECT pg_sleep(120)' ], '>', \$out, '2>', \$err);
+ok(wait_for('raced', q{SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = 'raced' AND application_name = 'pg_restore')}),
+	'another job of the restore is connected');
+$node->command_ok([ 'pg_restore', '--section=data', '--exit-on-error', '-d', $node->connstr('raced'), $dump ],
+	'pg_restore --section=data');
+# the worker is started: it waits, or (before the fix) made the publication
+wait_for('raced', q{SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = 'raced'
+	AND application_name = 'dataeng wal capture' AND query = 'waiting for a restore to end')
+	OR EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'dataeng_wal')});
+is($node->safe_psql('raced', q{SELECT count(*) FROM pg_publication WHERE pubname = 'dataeng_wal'}), '0',
+	'the worker waits for the restore to bring the publication');
+$node->command_ok([ 'pg_restore', '--section=post-data', '--exit-on-error', '-d', $node->connstr('raced'), $dump ],
+	'pg_restore --section=post-data, without a single error');
+$node->safe_psql('raced', q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE datname = 'raced' AND application_name = 'pg_restore'});
+$job->finish;
+captured('raced', 10, 'forced race');
+ok($node->log_contains('waiting for the restore running in database'), 'the worker said it waited');
+
+# A dump without the publication (--no-publications): the worker creates it
+# with the tables captured from the WAL in it.
+my $nopub = PostgreSQL::Test::Utils::tempdir . '/nopub.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '--no-publications', '-f', $nopub, '-d', $node->connstr('postgres') ],
+	'pg_dump --no-publications');
+$node->safe_psql('postgres', 'CREATE DATABASE nopub');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('nopub'), $nopub ],
+	'pg_restore of a dump without publications');
+captured('nopub', 20, 'dump without publications');
+
+# A plain dump restored by psql: the worker does not know a restore runs
+# and may create the publication first (the restore's CREATE PUBLICATION and
+# ADD TABLE then fail); the table ends captured all the same.
+my $plain = PostgreSQL::Test::Utils::tempdir . '/plain.sql';
+$node->command_ok([ 'pg_dump', '-f', $plain, '-d', $node->connstr('postgres') ], 'plain pg_dump');
+$node->safe_psql('postgres', 'CREATE DATABASE plain');
+$node->psql('plain', undef, extra_params => [ '-f', $plain ]);
+captured('plain', 30, 'plain dump restored by psql');
+
+# A table captured from the WAL missing from the publication: the worker
+# adds it as it starts, with a WARNING naming it.
+$node->safe_psql('nopub', 'ALTER PUBLICATION dataeng_wal DROP TABLE clicks');
+
 # after a server start, the launcher starts the worker again
 $node->restart;
+ok(wait_for('nopub', q{SELECT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+	WHERE p.pubname = 'dataeng_wal' AND pr.prrelid = 'clicks'::regclass)}), 'a table missing from the publication is added');
+ok($node->log_contains('table public.clicks is captured from the WAL but was missing from publication dataeng_wal'),
+	'with a WARNING naming it');
+$node->safe_psql('nopub', q{INSERT INTO clicks VALUES (21, '/y')});
+is($node->safe_psql('nopub', 'SELECT dataeng.cdc_wal_sync()'), 't', 'synced after the restart');
+is($node->safe_psql('nopub', q{SELECT string_agg(new_row->>'url', ',' ORDER BY position) FROM dataeng.cdc_poll('c')
+	WHERE table_name = 'clicks'::regclass}), '/x,/y', 'and captured again');
 $node->safe_psql('restored', q{INSERT INTO clicks VALUES (3, '/pay')});
 is($node->safe_psql('restored', 'SELECT dataeng.cdc_wal_sync()'), 't', 'its worker is back after a restart');
 is($node->safe_psql('restored', q{SELECT string_agg(new_row->>'url', ',' ORDER BY position) FROM dataeng.cdc_poll('after')

@@ -14,7 +14,10 @@
  * from the WAL (or no extension) drops the database's slot, so that
  * nothing holds WAL back, and exits.
  *
- * Its loop: create the slot and the publication when missing, run rounds
+ * Its loop: create the slot and the publication when missing (the
+ * publication with every table captured from the WAL in it; not while a
+ * pg_restore is connected to a database with no slot yet: the restore
+ * brings the publication, wal_prepare()), run rounds
  * (wal_apply.c; the worker holds the slot and decodes it in its own
  * process, wal_decode.c), confirm to the slot the position each committed
  * round returns (the slot's position moves only after the change records
@@ -72,6 +75,9 @@ int			cdc_on_change_timeout = 10000;	/* ms, 0: no limit */
 int			cdc_max_on_change_per_role = 20;
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
+
+static void wal_leave(void);
+static void wal_leave_dropped(const char *slot);
 
 /* the advisory lock a database's worker holds: (this key, database oid) */
 #define CDC_WAL_LOCK_KEY 0x64655741	/* "deWA" */
@@ -363,18 +369,86 @@ wal_drop_slot(const char *slot)
 }
 
 /*
+ * Whether a restore (pg_restore, which connects with application_name
+ * pg_restore; one session per job with -j) is running in this database
+ * that has no slot of the worker yet.  The restore of dataeng.cdc_tables
+ * starts the worker at commit (_cdc_wal_restore()), in the data section,
+ * while the publication and its tables come later, in the post-data
+ * section: a publication created by the worker meanwhile would make the
+ * restore's CREATE PUBLICATION fail (and stop pg_restore --exit-on-error),
+ * and a table added by it the restore's ALTER PUBLICATION ... ADD TABLE.
+ */
+static bool
+wal_restore_running(const char *slot)
+{
+	Oid			types[2] = {TEXTOID, OIDOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(slot);
+	values[1] = ObjectIdGetDatum(MyDatabaseId);
+	return wal_sql("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
+				   "                          WHERE s.slot_name = $1)"
+				   " AND EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				   "              WHERE a.datid = $2 AND a.application_name = 'pg_restore'"
+				   "                AND a.pid <> pg_catalog.pg_backend_pid())",
+				   2, types, values) != NULL;
+}
+
+/*
  * Create the publication and the slot if missing, in that order: pgoutput
  * looks the publication up in the catalog as of each change it decodes,
  * so it must exist before the slot's first change.  A slot left from a
  * publication that is gone (the extension dropped and created again) is
  * made anew.
+ *
+ * Before that, while a restore runs in the database and no slot was made
+ * here yet, wait for the restore to end (it brings the publication, when
+ * the dump has it): checked every 250 ms, logged once.  Writes committed
+ * before the slot is made are not captured; a restore loads its data
+ * before, and a caller can wait for the slot with dataeng.cdc_wal_sync().
+ *
+ * Then every table captured from the WAL is in the publication
+ * (_cdc_wal_publish(): all of them added to a publication just created,
+ * as after a dump made without publications; one missing from a
+ * publication that was there added with a WARNING).
  */
 static void
 wal_prepare(const char *slot)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(slot)};
+	Oid			ptypes[2] = {TEXTOID, BOOLOID};
+	Datum		pvalues[2];
 	char	   *made;
+	bool		logged = false;
+
+	while (wal_restore_running(slot))
+	{
+		if (!logged)
+		{
+			ereport(LOG,
+					(errmsg("dataeng wal capture: waiting for the restore running in database %u to end before making its slot",
+							MyDatabaseId),
+					 errdetail("The restore brings the publication \"%s\".", CDC_WAL_PUBLICATION)));
+			logged = true;
+		}
+		pgstat_report_activity(STATE_IDLE, "waiting for a restore to end");
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 250L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		/* a command needs the database (DROP DATABASE ...): leave */
+		if (cdc_wal_leaving(NULL))
+			wal_leave();
+		if (!wal_extension_present())
+			wal_leave_dropped(slot);
+	}
+	pgstat_report_activity(STATE_IDLE, NULL);
 
 	made = wal_sql("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
 				   "                          WHERE p.pubname = '" CDC_WAL_PUBLICATION "')",
@@ -385,6 +459,9 @@ wal_prepare(const char *slot)
 		(void) wal_sql("CREATE PUBLICATION " CDC_WAL_PUBLICATION
 					   " WITH (publish_via_partition_root = true)", 0, NULL, NULL);
 	}
+	pvalues[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
+	pvalues[1] = BoolGetDatum(made != NULL);
+	(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)", 2, ptypes, pvalues);
 	/* in a transaction that writes nothing, as slot creation requires */
 	(void) wal_sql("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'pgoutput')"
 				   " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
