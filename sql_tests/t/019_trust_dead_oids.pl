@@ -136,7 +136,7 @@ my $filled = $nb->safe_psql('postgres', qq{
 my ($ret, $out, $err);
 SKIP:
 {
-	skip "cluster B did not give oid $alice to the next role", 24 unless $filled eq 't';
+	skip "cluster B did not give oid $alice to the next role", 26 unless $filled eq 't';
 	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
 	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
 		'pg_restore into B');
@@ -203,6 +203,14 @@ SKIP:
 		? qr/its owner role \(oid \d+\) was dropped/
 		: qr/its owner role oid \d+ is role regress_mallory here, not regress_alice, who scheduled it/,
 		'it says why');
+	# its alert, raised in B, names no owner: not mallory's either
+	$nb->safe_psql('restored', q{SELECT dataeng.alert_check()});
+	is($nb->safe_psql('restored', q{
+		SELECT count(*) || ' ' || count(owner) FROM dataeng.alerts
+		 WHERE object = 'alice_job' AND kind = 'job_failed' AND resolved_at IS NULL}),
+		'1 0', "alice's broken job is alerted, with no owner");
+	is($nb->safe_psql('restored', q{SET ROLE regress_mallory; SELECT count(*) FROM dataeng.alerts}),
+		'0', "mallory sees no alert of alice's jobs");
 
 	# bob's job, mapped by name, runs in B
 	$nb->safe_psql('restored', q{SELECT dataeng.job_run_now('bob_job')});
