@@ -473,7 +473,11 @@ BEGIN
                                 AND jr.started_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')),
                             j.last_finished_at)
               ELSE coalesce(j.last_success_at, j.created_at) END,
-         j.owner, NULL::regclass,
+         -- no owner for a job whose owner oid names another role than the
+         -- one that scheduled it (restored in another cluster): its
+         -- alert is then shown to superusers only, as the job and its runs
+         CASE WHEN dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system) THEN j.owner END,
+         NULL::regclass,
          CASE WHEN j.broken IS NOT NULL THEN 'job_failed'
               WHEN j.paused THEN NULL
               WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'

@@ -143,8 +143,12 @@ COMMENT ON COLUMN dataeng.job_runs.wait_reason IS
 
 ALTER TABLE dataeng.jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.job_runs ENABLE ROW LEVEL SECURITY;
+-- a job restored in another cluster, whose owner oid there names a role
+-- of another name (marked broken by the scheduler), is not that role's:
+-- shown to superusers only, as its runs
 CREATE POLICY own_jobs ON dataeng.jobs
-  USING (owner = current_user::regrole) WITH CHECK (owner = current_user::regrole);
+  USING (owner = current_user::regrole AND dataeng_internal._owner_trusted(owner, owner_name, owner_system))
+  WITH CHECK (owner = current_user::regrole);
 -- a run restored in another cluster, whose owner oid there names a role
 -- of another name (the job's owner was dropped before the dump), is shown
 -- to superusers only
@@ -183,6 +187,10 @@ BEGIN
   -- role's job (and so the scheduler) by locking it
   SELECT * INTO j FROM dataeng.jobs
    WHERE jobs.job_name OPERATOR(pg_catalog.=) _job.job_name AND dataeng_internal._job_visible(caller, jobs.owner)
+     -- not a job whose owner oid names another role than the one that
+     -- scheduled it (restored in another cluster): a superuser's only
+     AND (dataeng_internal._owner_trusted(jobs.owner, jobs.owner_name, jobs.owner_system)
+          OR dataeng_internal._is_superuser(caller))
      FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'job "%" does not exist', job_name
@@ -325,6 +333,8 @@ DECLARE
 BEGIN
   SELECT * INTO j FROM dataeng.jobs u
    WHERE u.job_name OPERATOR(pg_catalog.=) _job_unschedule.job_name AND dataeng_internal._job_visible(caller, u.owner)
+     AND (dataeng_internal._owner_trusted(u.owner, u.owner_name, u.owner_system)
+          OR dataeng_internal._is_superuser(caller))
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN false;

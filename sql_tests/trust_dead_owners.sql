@@ -140,6 +140,27 @@ SET ROLE regress_do_c2;
 SELECT count(*) AS runs FROM dataeng.job_runs;
 RESET ROLE;
 ALTER ROLE regress_do_c2 RENAME TO regress_do_c;
+-- the job itself, restored so, is not c's either (its command, its
+-- state): hidden from c, not c's to pause, run or unschedule
+SET ROLE regress_do_c;
+SELECT count(*) AS jobs FROM dataeng.jobs;
+RESET ROLE;
+UPDATE dataeng.jobs SET owner_name = 'regress_do_a', owner_system = 0 WHERE job_name = 'do_c_job';
+SET ROLE regress_do_c;
+SELECT count(*) AS jobs FROM dataeng.jobs;
+SELECT dataeng.job_pause('do_c_job');
+SELECT dataeng.job_run_now('do_c_job');
+SELECT dataeng.unschedule('do_c_job') AS unscheduled;
+RESET ROLE;
+SELECT paused, run_now FROM dataeng.jobs WHERE job_name = 'do_c_job';
+-- broken (as the scheduler marks it), its alert is not c's either: it
+-- names no owner (superusers see it, no handler of c's is given it)
+UPDATE dataeng.jobs SET broken = 'restored' WHERE job_name = 'do_c_job';
+SELECT count(*) > 0 AS checked FROM dataeng.alert_check();
+SELECT kind, object, owner, owner_name, table_name, resolved_at IS NULL AS open, message FROM dataeng.alerts ORDER BY alert_id;
+SET ROLE regress_do_c;
+SELECT count(*) AS alerts FROM dataeng.alerts;
+RESET ROLE;
 SELECT dataeng.unschedule('do_c_job');
 DELETE FROM dataeng.job_runs WHERE run_id = 999999;
 

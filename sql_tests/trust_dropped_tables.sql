@@ -88,6 +88,29 @@ SELECT count(*) AS quarantined FROM dataeng.quarantine;
 SELECT dropped_table, count(*) FROM dataeng.validation_runs GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS attached FROM dataeng.validation_runs WHERE table_name IS NOT NULL;
 
+-- DROP OWNED BY, and a materialized view: their rules, monitors and
+-- quarantined rows go too
+CREATE SCHEMA td2;
+GRANT USAGE, CREATE ON SCHEMA td2 TO regress_td_owner;
+SET ROLE regress_td_owner;
+CREATE TABLE td2.t (id int PRIMARY KEY, email text, at timestamptz);
+INSERT INTO td2.t VALUES (1, 'bad', now());
+CREATE MATERIALIZED VIEW td2.mv AS SELECT * FROM td2.t;
+SELECT dataeng.rule_add('td2.t', 'email valid', 'validator', 'email', '{"function": "email"}') IS NOT NULL AS added;
+SELECT dataeng.rule_add('td2.mv', 'email valid', 'validator', 'email', '{"function": "email"}') IS NOT NULL AS added;
+SELECT rule_name, failed FROM dataeng.validate('td2.t', quarantine => true);
+SELECT dataeng.monitor_create('td2_fresh', 'td2.t', 'at', max_silence => '1 hour', schedule => '@yearly');
+RESET ROLE;
+SELECT (SELECT count(*) FROM dataeng.rules) AS rules, (SELECT count(*) FROM dataeng.quarantine) AS quarantined,
+       (SELECT count(*) FROM dataeng.monitors) AS monitors;
+DROP MATERIALIZED VIEW td2.mv;
+SELECT count(*) AS rules FROM dataeng.rules;
+DROP OWNED BY regress_td_owner;
+SELECT (SELECT count(*) FROM dataeng.rules) AS rules, (SELECT count(*) FROM dataeng.quarantine) AS quarantined,
+       (SELECT count(*) FROM dataeng.monitors) AS monitors,
+       (SELECT count(*) FROM dataeng.jobs WHERE job_name = 'monitor:td2_fresh') AS monitor_jobs;
+DROP SCHEMA td2;
+
 SET client_min_messages = warning;
 DROP ROLE regress_td_owner;
 DROP EXTENSION dataeng CASCADE;

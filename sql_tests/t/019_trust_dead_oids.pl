@@ -14,8 +14,9 @@
 # is not checked as mallory.  The rows that name alice only to say who may
 # see them (her jobs' runs, her job's alert, her alert setting, her dead
 # letter, her dedupe run) are not mallory's in B: hidden from her, the
-# setting applying to nothing, the run not hers to forget; bob's, mapped by
-# name, stay his.
+# setting applying to nothing, the run not hers to forget; nor are her jobs
+# (hidden, not hers to pause or unschedule); bob's, mapped by name, stay
+# his.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -135,7 +136,7 @@ my $filled = $nb->safe_psql('postgres', qq{
 my ($ret, $out, $err);
 SKIP:
 {
-	skip "cluster B did not give oid $alice to the next role", 20 unless $filled eq 't';
+	skip "cluster B did not give oid $alice to the next role", 26 unless $filled eq 't';
 	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
 	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
 		'pg_restore into B');
@@ -162,6 +163,15 @@ SKIP:
 		'0 0 0 0', "mallory sees none of alice's runs, alerts, settings, dead letters");
 	is($nb->safe_psql('restored', "SET ROLE regress_bob; $counts"),
 		'2 1 1 1', "bob sees his own");
+	# alice's jobs themselves (commands, states) are not mallory's either
+	is($nb->safe_psql('restored', q{SET ROLE regress_mallory; SELECT count(*) FROM dataeng.jobs}),
+		'0', "mallory sees none of alice's jobs");
+	is($nb->safe_psql('restored', q{SET ROLE regress_bob; SELECT string_agg(job_name, ',' ORDER BY job_name) FROM dataeng.jobs}),
+		'bob_bad,bob_job', 'bob sees his');
+	($ret, $out, $err) = $nb->psql('restored', q{SET ROLE regress_mallory; SELECT dataeng.job_pause('alice_job')});
+	like($err, qr/job "alice_job" does not exist/, "mallory cannot pause alice's job");
+	is($nb->safe_psql('restored', q{SET ROLE regress_mallory; SELECT dataeng.unschedule('alice_job')}),
+		'f', 'nor unschedule it');
 	is($nb->safe_psql('restored', q{SELECT dataeng_internal._ops_setting('job:alice_job', 'alerts', 'regress_mallory')}),
 		'on', "alice's setting applies to no job of mallory's");
 	is($nb->safe_psql('restored', q{SELECT dataeng_internal._ops_setting('job:bob_job', 'alerts', 'regress_bob')}),
@@ -193,6 +203,14 @@ SKIP:
 		? qr/its owner role \(oid \d+\) was dropped/
 		: qr/its owner role oid \d+ is role regress_mallory here, not regress_alice, who scheduled it/,
 		'it says why');
+	# its alert, raised in B, names no owner: not mallory's either
+	$nb->safe_psql('restored', q{SELECT dataeng.alert_check()});
+	is($nb->safe_psql('restored', q{
+		SELECT count(*) || ' ' || count(owner) FROM dataeng.alerts
+		 WHERE object = 'alice_job' AND kind = 'job_failed' AND resolved_at IS NULL}),
+		'1 0', "alice's broken job is alerted, with no owner");
+	is($nb->safe_psql('restored', q{SET ROLE regress_mallory; SELECT count(*) FROM dataeng.alerts}),
+		'0', "mallory sees no alert of alice's jobs");
 
 	# bob's job, mapped by name, runs in B
 	$nb->safe_psql('restored', q{SELECT dataeng.job_run_now('bob_job')});
