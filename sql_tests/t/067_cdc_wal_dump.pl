@@ -124,6 +124,21 @@ $node->safe_psql('postgres', 'CREATE DATABASE plain');
 $node->psql('plain', undef, extra_params => [ '-f', $plain ]);
 captured('plain', 30, 'plain dump restored by psql');
 
+# A data-only restore into a database whose worker already has its slot
+# (it captures another table from the WAL), with no publication restored:
+# the worker does not start anew, so the restored rows of cdc_tables put
+# their tables in its publication themselves.
+$node->safe_psql('postgres', 'CREATE DATABASE live');
+$node->command_ok([ 'pg_restore', '--section=pre-data', '--exit-on-error', '-d', $node->connstr('live'), $dump ],
+	'pg_restore --section=pre-data into a database to capture first');
+$node->safe_psql('live', q{CREATE TABLE other (id int PRIMARY KEY); SELECT dataeng.cdc_enable('other', method => 'wal')});
+is($node->safe_psql('live', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the database captures from the WAL');
+$node->command_ok([ 'pg_restore', '--data-only', '--exit-on-error', '-d', $node->connstr('live'), $dump ],
+	'pg_restore --data-only into a database whose worker has its slot');
+$node->command_ok([ 'pg_restore', '--section=post-data', '--no-publications', '--exit-on-error', '-d', $node->connstr('live'), $dump ],
+	'pg_restore --section=post-data --no-publications');
+captured('live', 40, 'data-only restore into a database already captured from the WAL');
+
 # A table captured from the WAL missing from the publication: the worker
 # adds it as it starts, with a WARNING naming it.
 $node->safe_psql('nopub', 'ALTER PUBLICATION dataeng_wal DROP TABLE clicks');
