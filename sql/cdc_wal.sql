@@ -289,26 +289,16 @@ BEGIN
   ELSE
     -- The database's worker already has its slot (it captures from the
     -- WAL here): it is not started anew, and adds the tables its
-    -- publication misses only as it starts (_cdc_wal_publish()).  A
-    -- restore that brings no publication (--data-only, --no-publications)
-    -- would leave the table uncaptured: it is added now.  (A restore that
-    -- brings it then fails its ALTER PUBLICATION ... ADD TABLE, as its
-    -- CREATE PUBLICATION: the publication was there.)
+    -- publication misses only as it starts.  A restore that brings no
+    -- publication (--data-only, --no-publications) would leave the table
+    -- uncaptured: it is added now (_cdc_wal_publish(), a WARNING if it
+    -- cannot be).  (A restore that brings it then fails its ALTER
+    -- PUBLICATION ... ADD TABLE, as its CREATE PUBLICATION: it was there.)
     IF EXISTS (SELECT 1 FROM pg_replication_slots s
-                WHERE s.slot_name OPERATOR(pg_catalog.=) ('dataeng_wal_' OPERATOR(pg_catalog.||)
+                WHERE s.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' OPERATOR(pg_catalog.||)
                       (SELECT d.oid FROM pg_database d WHERE d.datname OPERATOR(pg_catalog.=) current_database())::text))
-       AND EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal')
-       AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid
-                        WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal'
-                          AND pr.prrelid OPERATOR(pg_catalog.=) NEW.table_name) THEN
-      BEGIN
-        EXECUTE format('ALTER PUBLICATION dataeng_wal ADD TABLE %s', NEW.table_name);
-      EXCEPTION WHEN insufficient_privilege THEN
-        RAISE WARNING 'table % is captured from the WAL but could not be added to publication dataeng_wal: %',
-                      NEW.table_name, SQLERRM
-          USING DETAIL = 'Its changes are not captured until the WAL capture worker of this database starts again.',
-                HINT = 'Add it as the owner of the publication: ALTER PUBLICATION dataeng_wal ADD TABLE ...';
-      END;
+       AND EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal') THEN
+      PERFORM dataeng_internal._cdc_wal_publish('dataeng_wal', true);
     END IF;
     PERFORM dataeng_internal._cdc_wal_start();
   END IF;
