@@ -1545,6 +1545,13 @@ BEGIN
       DELETE FROM dataeng.alert_settings x WHERE x.object OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name);
     END;
   END LOOP;
+  -- a fact's or dimension's source is marked dropped: its oid, a bare
+  -- number in a dump, may name another table after a restore or once the
+  -- oid counter wraps around (_agg_source_exists)
+  UPDATE dataeng_internal.fact_defs x SET source_dropped = true
+   WHERE x.source::oid OPERATOR(pg_catalog.=) ANY (gone) AND NOT x.source_dropped;
+  UPDATE dataeng_internal.dimension_defs x SET source_dropped = true
+   WHERE x.source::oid OPERATOR(pg_catalog.=) ANY (gone) AND NOT x.source_dropped;
   DELETE FROM dataeng.rules r WHERE r.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   -- history is detached: its table's column NULL, the name kept
