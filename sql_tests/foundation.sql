@@ -401,6 +401,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._scheduler_wake()', 'v', false, 'u'),
   ('dataeng_internal._scheduler_wake_now()', 'v', false, 'u'),
   ('dataeng_internal._status_rows()', 's', false, 'u'),
+  ('dataeng_internal._tables_forget(oid[],text[])', 'v', false, 'u'),
+  ('dataeng_internal._tables_gone()', 'v', false, 'u'),
   ('dataeng_internal._tables_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._utc_literal(timestamp with time zone)', 's', true, 's'),
   ('dataeng_internal._validate(regrole,regclass,boolean)', 'v', false, 'u'),
