@@ -851,10 +851,15 @@ DECLARE
   nsps oid[];
 BEGIN
   IF TG_EVENT = 'ddl_command_start' THEN
+    -- (no name recorded: taken as the source's, as _agg_source_exists does)
     UPDATE dataeng_internal.fact_defs x SET source_dropped = true
-     WHERE NOT x.source_dropped AND x.source_name IS DISTINCT FROM dataeng_internal._agg_rel_name(x.source);
+     WHERE NOT x.source_dropped
+       AND (dataeng_internal._agg_rel_name(x.source) IS NULL
+            OR x.source_name <> dataeng_internal._agg_rel_name(x.source));
     UPDATE dataeng_internal.dimension_defs x SET source_dropped = true
-     WHERE NOT x.source_dropped AND x.source_name IS DISTINCT FROM dataeng_internal._agg_rel_name(x.source);
+     WHERE NOT x.source_dropped
+       AND (dataeng_internal._agg_rel_name(x.source) IS NULL
+            OR x.source_name <> dataeng_internal._agg_rel_name(x.source));
     RETURN;
   END IF;
   SELECT array_agg(c.objid) FILTER (WHERE c.classid = 'pg_class'::regclass),
