@@ -997,7 +997,7 @@ BEGIN
         UPDATE dataeng_internal.dimension_defs x SET source_dropped = true WHERE x.name = NEW.name;
       END IF;
     END IF;
-    RAISE WARNING 'the source table of % "%" was dropped', 
+    RAISE WARNING 'the source table of % "%" was dropped',
           CASE TG_TABLE_NAME WHEN 'fact_defs' THEN 'fact' ELSE 'dimension' END, NEW.name
       USING DETAIL = format('It was made from table %s of OID %s; %s.', coalesce(NEW.source_name, '(unknown)'), NEW.source::oid,
                             CASE WHEN src_name IS NULL THEN 'no table has that OID here'
