@@ -60,7 +60,9 @@ BEGIN
     PERFORM dataeng_internal._agg_column(d.source, a, 'attribute') FROM unnest(d.attributes) a;
     -- (the trigger restore_consumer creates its consumer, as d.owner, and
     -- marks the definition for a resync, meant for a restored one: a new
-    -- dimension has nothing to make up)
+    -- dimension has nothing to make up); its source's name as it is now
+    d.source_name := dataeng_internal._agg_rel_name(d.source);
+    d.source_dropped := false;
     BEGIN
       INSERT INTO dataeng_internal.dimension_defs SELECT d.*;
     EXCEPTION WHEN unique_violation THEN
@@ -411,7 +413,7 @@ BEGIN
 
   -- the definition, and with it the consumer dim:<name>, owned by the caller
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
-             schedule, now(), clock_timestamp(), 0, 0, false)::dataeng_internal.dimension_defs;
+             schedule, now(), clock_timestamp(), 0, 0, false, NULL, false)::dataeng_internal.dimension_defs;
   PERFORM dataeng_internal._dim_def_write('insert', def, 0);
   IF scd_type = 1 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
@@ -828,6 +830,67 @@ CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
 
+-- A fact or dimension records its source's name beside its oid
+-- (_agg_source_exists).  After ALTER TABLE (RENAME, SET SCHEMA), ALTER
+-- INDEX ... RENAME of a table and ALTER SCHEMA ... RENAME, a source the
+-- command touched takes its new name (ddl_command_end).  Before such a
+-- command (ddl_command_start), a source whose oid names a table of
+-- another name than the one recorded, or none, is marked dropped: it was
+-- dropped unseen (event triggers off) and its oid is another table's now
+-- (used again, or restored), which the command must not make the source
+-- by renaming it.  A source marked dropped is not followed.  Security
+-- definer: it only writes what the role's command brought about.
+CREATE FUNCTION dataeng_internal._agg_on_rename()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rels oid[];
+  nsps oid[];
+BEGIN
+  IF TG_EVENT = 'ddl_command_start' THEN
+    -- (no name recorded: taken as the source's, as _agg_source_exists does)
+    UPDATE dataeng_internal.fact_defs x SET source_dropped = true
+     WHERE NOT x.source_dropped
+       AND (dataeng_internal._agg_rel_name(x.source) IS NULL
+            OR x.source_name <> dataeng_internal._agg_rel_name(x.source));
+    UPDATE dataeng_internal.dimension_defs x SET source_dropped = true
+     WHERE NOT x.source_dropped
+       AND (dataeng_internal._agg_rel_name(x.source) IS NULL
+            OR x.source_name <> dataeng_internal._agg_rel_name(x.source));
+    RETURN;
+  END IF;
+  SELECT array_agg(c.objid) FILTER (WHERE c.classid = 'pg_class'::regclass),
+         array_agg(c.objid) FILTER (WHERE c.classid = 'pg_namespace'::regclass)
+    INTO rels, nsps
+    FROM pg_event_trigger_ddl_commands() c;
+  IF rels IS NULL AND nsps IS NULL THEN
+    RETURN;
+  END IF;
+  UPDATE dataeng_internal.fact_defs x SET source_name = dataeng_internal._agg_rel_name(x.source)
+    FROM pg_class r
+   WHERE r.oid = x.source::oid AND NOT x.source_dropped
+     AND (r.oid = ANY (coalesce(rels, '{}')) OR r.relnamespace = ANY (coalesce(nsps, '{}')))
+     AND x.source_name IS DISTINCT FROM dataeng_internal._agg_rel_name(x.source);
+  UPDATE dataeng_internal.dimension_defs x SET source_name = dataeng_internal._agg_rel_name(x.source)
+    FROM pg_class r
+   WHERE r.oid = x.source::oid AND NOT x.source_dropped
+     AND (r.oid = ANY (coalesce(rels, '{}')) OR r.relnamespace = ANY (coalesce(nsps, '{}')))
+     AND x.source_name IS DISTINCT FROM dataeng_internal._agg_rel_name(x.source);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._agg_on_rename() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._agg_on_rename() IS
+  'internal: a fact''s or dimension''s source renamed (or moved) keeps its name recorded; one whose oid names another table is marked dropped (event triggers dataeng_agg_on_rename_start, dataeng_agg_on_rename)';
+CREATE EVENT TRIGGER dataeng_agg_on_rename_start ON ddl_command_start
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'ALTER SCHEMA')
+  EXECUTE FUNCTION dataeng_internal._agg_on_rename();
+CREATE EVENT TRIGGER dataeng_agg_on_rename ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'ALTER SCHEMA')
+  EXECUTE FUNCTION dataeng_internal._agg_on_rename();
+
 CREATE FUNCTION dataeng.dimension_drop(dim_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -890,6 +953,7 @@ AS $$
 DECLARE
   tbl regclass;
   towner oid;
+  src_name text;
 BEGIN
   IF TG_TABLE_NAME = 'fact_defs' THEN
     tbl := NEW.fact_table;
@@ -910,6 +974,38 @@ BEGIN
     ELSE
       UPDATE dataeng_internal.dimension_defs x SET owner = NEW.owner WHERE x.name = NEW.name;
     END IF;
+  END IF;
+  -- its source: the table of its oid, if that table has the name
+  -- recorded (a dump without it, of 0.1.0, records the table's name now);
+  -- else the source was dropped before the dump and the oid, written as a
+  -- bare number, names another table here, or none: no consumer reads it,
+  -- and the refreshes fail saying the source was dropped
+  src_name := dataeng_internal._agg_rel_name(NEW.source);
+  IF NEW.source_name IS NULL AND NOT NEW.source_dropped AND src_name IS NOT NULL THEN
+    NEW.source_name := src_name;
+    IF TG_TABLE_NAME = 'fact_defs' THEN
+      UPDATE dataeng_internal.fact_defs f SET source_name = src_name WHERE f.name = NEW.name;
+    ELSE
+      UPDATE dataeng_internal.dimension_defs x SET source_name = src_name WHERE x.name = NEW.name;
+    END IF;
+  END IF;
+  IF NEW.source_dropped OR src_name IS NULL OR src_name IS DISTINCT FROM NEW.source_name THEN
+    IF NOT NEW.source_dropped THEN
+      IF TG_TABLE_NAME = 'fact_defs' THEN
+        UPDATE dataeng_internal.fact_defs f SET source_dropped = true WHERE f.name = NEW.name;
+      ELSE
+        UPDATE dataeng_internal.dimension_defs x SET source_dropped = true WHERE x.name = NEW.name;
+      END IF;
+    END IF;
+    RAISE WARNING 'the source table of % "%" was dropped',
+          CASE TG_TABLE_NAME WHEN 'fact_defs' THEN 'fact' ELSE 'dimension' END, NEW.name
+      USING DETAIL = format('It was made from table %s of OID %s; %s.', coalesce(NEW.source_name, '(unknown)'), NEW.source::oid,
+                            CASE WHEN src_name IS NULL THEN 'no table has that OID here'
+                                 WHEN NEW.source_dropped THEN 'it was dropped before the dump'
+                                 ELSE format('that OID names table %s here, another table', src_name) END),
+            HINT = format('Drop it with SELECT dataeng.%s_drop(%L): its refreshes fail until then.',
+                          CASE TG_TABLE_NAME WHEN 'fact_defs' THEN 'fact' ELSE 'dimension' END, NEW.name);
+    RETURN NULL;
   END IF;
   IF NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = NEW.consumer) THEN
     PERFORM dataeng_internal._cdc_consumer_create(NEW.owner, NEW.consumer, ARRAY[NEW.source]);

@@ -69,7 +69,15 @@ CREATE TABLE dataeng_internal.fact_defs (
   -- restored from a dump (_agg_restore_consumer): the changes pending at
   -- the dump never reach the new consumer, so the next refresh rebuilds
   -- the fact from its source
-  resync_pending boolean  NOT NULL DEFAULT false
+  resync_pending boolean  NOT NULL DEFAULT false,
+  -- what source names beside its oid (_agg_source_exists): the source's
+  -- schema-qualified name (followed through renames: _agg_on_rename), and
+  -- whether it was dropped (_tables_on_drop).  A dump writes a dropped
+  -- table's oid as a bare number, which a restore gives to whichever
+  -- table has it there (and an oid is used again once the counter wraps
+  -- around): a source of another name, or a dropped one, is not read.
+  source_name   text,
+  source_dropped boolean  NOT NULL DEFAULT false
 );
 COMMENT ON TABLE dataeng_internal.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -91,7 +99,10 @@ CREATE TABLE dataeng_internal.dimension_defs (
   -- restored from a dump (_agg_restore_consumer): the next refresh makes
   -- the current rows equal to the source (the changes pending at the dump
   -- never reach the new consumer)
-  resync_pending boolean    NOT NULL DEFAULT false
+  resync_pending boolean    NOT NULL DEFAULT false,
+  -- the source's name and whether it was dropped (as in fact_defs)
+  source_name   text,
+  source_dropped boolean    NOT NULL DEFAULT false
 );
 COMMENT ON TABLE dataeng_internal.dimension_defs IS
   'Dimension tables kept up to date from the change log; read dataeng.dimensions';
@@ -348,26 +359,61 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._agg_missing_column(regclass, text[]) IS
   'internal: the first of some names that is not a column of a table (NULL when all are)';
 
+-- The schema-qualified name of a relation, quoted where needed (NULL
+-- when no relation has that oid): what a definition records of its source.
+CREATE FUNCTION dataeng_internal._agg_rel_name(rel oid)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+   WHERE c.oid OPERATOR(pg_catalog.=) rel
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_rel_name(oid) IS
+  'internal: the schema-qualified name of a relation (NULL when none has that oid)';
+
 -- Raise undefined_table when the source of a fact or a dimension (kind)
--- was dropped: the object follows its table, not a name.
+-- is gone: the object follows its table, not a name.  Its definition
+-- records the source's oid, its name (followed through renames) and
+-- whether it was dropped: a source dropped, or whose oid names a table of
+-- another name, is another table (a dump writes a dropped table's oid as
+-- a bare number, which a restore gives to whichever table has it there;
+-- an oid is used again once the counter wraps around).
 CREATE FUNCTION dataeng_internal._agg_source_exists(kind text, obj_name text, src regclass)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
+DECLARE
+  rec record;
+  now_name text := dataeng_internal._agg_rel_name(src);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = src) THEN
+  IF kind = 'fact' THEN
+    SELECT f.source_name, f.source_dropped INTO rec FROM dataeng_internal.fact_defs f WHERE f.name = obj_name;
+  ELSE
+    SELECT x.source_name, x.source_dropped INTO rec FROM dataeng_internal.dimension_defs x WHERE x.name = obj_name;
+  END IF;
+  IF now_name IS NULL OR rec.source_dropped OR now_name IS DISTINCT FROM coalesce(rec.source_name, now_name) THEN
     RAISE EXCEPTION 'the source table of % "%" was dropped', kind, obj_name
       USING ERRCODE = 'undefined_table',
-            DETAIL = format('The %s was made from the table of OID %s, which no longer exists.', kind, src::oid),
+            DETAIL = CASE WHEN now_name IS NULL
+                          THEN format('The %s was made from the table%s of OID %s, which no longer exists.', kind,
+                                      coalesce(' ' || rec.source_name, ''), src::oid)
+                          WHEN rec.source_dropped
+                          THEN format('The %s was made from table %s of OID %s, which was dropped.', kind,
+                                      coalesce(rec.source_name, '(unknown)'), src::oid)
+                          ELSE format('The %s was made from table %s of OID %s; that OID names table %s now, another table '
+                                      '(restored from a dump made after its source was dropped, or an OID used again).',
+                                      kind, rec.source_name, src::oid, now_name) END,
             HINT = format('Drop the %s with SELECT dataeng.%s_drop(%L) (its scheduled refresh fails until then) '
                           'and create it again from the table that replaces it.', kind, kind, obj_name);
   END IF;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._agg_source_exists(text, text, regclass) IS
-  'internal: raise when the source table of a fact or dimension was dropped';
+  'internal: raise when the source table of a fact or dimension was dropped (or its oid names another table)';
 
 -- The first of cols (in their order) whose column in target no longer
 -- holds the values of src's as they are: another type (unless one src's
@@ -1317,7 +1363,8 @@ BEGIN
 
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
-             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false)::dataeng_internal.fact_defs;
+             'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false,
+             NULL, false)::dataeng_internal.fact_defs;
   sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
                                            ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
@@ -1934,7 +1981,9 @@ BEGIN
     END IF;
     -- (the trigger restore_consumer creates its consumer, as d.owner, and
     -- marks the definition for a resync, meant for a restored one: a new
-    -- fact has nothing to make up)
+    -- fact has nothing to make up); its source's name as it is now
+    d.source_name := dataeng_internal._agg_rel_name(d.source);
+    d.source_dropped := false;
     BEGIN
       INSERT INTO dataeng_internal.fact_defs SELECT d.*;
     EXCEPTION WHEN unique_violation THEN
@@ -3741,6 +3790,7 @@ BEGIN
     done := true;
     RETURN;
   END IF;
+  PERFORM dataeng_internal._agg_source_exists('fact', d.name, d.source);
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
   d := dataeng_internal._fact_def(fact_name, true);
   IF d.backfilled_upto IS NULL THEN

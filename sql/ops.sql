@@ -1053,6 +1053,12 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A monitor reads the whole table as you: you need SELECT on it, USAGE on its schema, and no row-level security in the way.';
   END IF;
+  -- (its job runs in a session of the scheduler, which cannot see it)
+  IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl AND c.relpersistence OPERATOR(pg_catalog.=) 't') THEN
+    RAISE EXCEPTION 'cannot monitor temporary table %', tbl
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Temporary tables are private to one session and vanish with it; a monitor is checked by its job, in another session.';
+  END IF;
   SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
    WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) time_column
      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
@@ -1295,7 +1301,9 @@ COMMENT ON FUNCTION dataeng_internal._owners_follow() IS
 -- cdc_purge), histories trimmed (job runs past dataeng.job_history_keep;
 -- monitor checks, validation runs and resolved alerts past history_keep;
 -- on_change dead letters past dead_letters_keep), the rows that name a
--- role following it (_owners_follow), the batches cut since
+-- role following it (_owners_follow), what names a relation dropped
+-- unseen (a temporary table gone with its session) let go of as a drop
+-- does (_tables_gone), the batches cut since
 -- the last round counted by table for consumers' lag (_cdc_count_batches),
 -- and the change log counted for pipeline_status.  A superuser's
 -- function: the maintenance worker (src/ops/maintenance.c) runs it in every
@@ -1339,6 +1347,9 @@ BEGIN
   GET DIAGNOSTICS n_dead = ROW_COUNT;
   -- renames followed, restored rows of the same name adopted
   PERFORM dataeng_internal._owners_follow();
+  -- relations dropped unseen (temporary tables gone with their session)
+  -- let go of, as a drop does
+  PERFORM dataeng_internal._tables_gone();
   -- the batches cut since the last round counted by table, before the
   -- consumers' lag is measured (alert_check): off the path of ticks
   PERFORM dataeng_internal._cdc_count_batches(10000);
@@ -1511,29 +1522,25 @@ COMMENT ON FUNCTION dataeng.lineage_dot(regclass) IS
 --    results, alerts, dedupe runs, monitor checks, dead letters.  A
 --    detached row is read by superusers only (no role's rights on a table
 --    that is gone can say who may read its rows), alerts by their owner.
+-- Also a table dropped unseen: a temporary table goes at the end of its
+-- session (or, after a crash, when its schema is next used) without an
+-- event trigger, and a drop while event triggers do not fire
+-- (session_replication_role = replica) is not seen either:
+-- dataeng.maintain() does the same for the rows that name an oid no
+-- relation has (_tables_gone), their dropped_table 'OID <n>' (the name is
+-- gone with the table).
 -- Runs as dataeng's owner: the role that drops a table may not write these
 -- tables.
-CREATE FUNCTION dataeng_internal._tables_on_drop()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
+CREATE FUNCTION dataeng_internal._tables_forget(gone oid[], names text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  gone oid[];
-  names text[];
   m dataeng.monitors;
   hist text;
   col text;
 BEGIN
-  SELECT array_agg(d.objid), array_agg(d.object_identity) INTO gone, names
-    FROM pg_event_trigger_dropped_objects() d
-   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-     AND d.objsubid OPERATOR(pg_catalog.=) 0
-     AND d.object_type OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'view', 'materialized view', 'foreign table']);
-  IF gone IS NULL THEN
-    RETURN;
-  END IF;
   -- a monitor goes as monitor_drop() takes it, with its job and settings
   FOR m IN SELECT * FROM dataeng.monitors x WHERE x.tbl::oid OPERATOR(pg_catalog.=) ANY (gone) LOOP
     BEGIN
@@ -1545,6 +1552,13 @@ BEGIN
       DELETE FROM dataeng.alert_settings x WHERE x.object OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name);
     END;
   END LOOP;
+  -- a fact's or dimension's source is marked dropped: its oid, a bare
+  -- number in a dump, may name another table after a restore or once the
+  -- oid counter wraps around (_agg_source_exists)
+  UPDATE dataeng_internal.fact_defs x SET source_dropped = true
+   WHERE x.source::oid OPERATOR(pg_catalog.=) ANY (gone) AND NOT x.source_dropped;
+  UPDATE dataeng_internal.dimension_defs x SET source_dropped = true
+   WHERE x.source::oid OPERATOR(pg_catalog.=) ANY (gone) AND NOT x.source_dropped;
   DELETE FROM dataeng.rules r WHERE r.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   -- history is detached: its table's column NULL, the name kept
@@ -1558,9 +1572,70 @@ BEGIN
   END LOOP;
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng_internal._tables_forget(oid[], text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._tables_forget(oid[], text[]) IS
+  'internal: delete the rules, monitors and quarantined rows of dropped relations, detach their history';
+
+CREATE FUNCTION dataeng_internal._tables_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  gone oid[];
+  names text[];
+BEGIN
+  SELECT array_agg(d.objid), array_agg(d.object_identity) INTO gone, names
+    FROM pg_event_trigger_dropped_objects() d
+   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+     AND d.objsubid OPERATOR(pg_catalog.=) 0
+     AND d.object_type OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'view', 'materialized view', 'foreign table']);
+  IF gone IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM dataeng_internal._tables_forget(gone, names);
+END;
+$$;
 REVOKE ALL ON FUNCTION dataeng_internal._tables_on_drop() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._tables_on_drop() IS
   'internal: delete the rules, monitors and quarantined rows of a dropped relation, detach its history (event trigger dataeng_tables_on_drop)';
+
+-- The relations dropped unseen (a temporary table at the end of its
+-- session): the oids that rows of dataeng name and no relation has, given
+-- to _tables_forget.  Run by maintain(); returns how many.
+CREATE FUNCTION dataeng_internal._tables_gone()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  gone oid[];
+BEGIN
+  SELECT array_agg(DISTINCT x.o) INTO gone
+    -- (a validation result's table is its run's)
+    FROM (SELECT r.table_name::oid FROM dataeng.rules r
+          UNION ALL SELECT q.table_name::oid FROM dataeng.quarantine q
+          UNION ALL SELECT m.tbl::oid FROM dataeng.monitors m
+          UNION ALL SELECT v.table_name::oid FROM dataeng.validation_runs v
+          UNION ALL SELECT a.table_name::oid FROM dataeng.alerts a
+          UNION ALL SELECT d.table_name::oid FROM dataeng.dedupe_runs d
+          UNION ALL SELECT c.tbl::oid FROM dataeng.monitor_checks c
+          UNION ALL SELECT l.table_name::oid FROM dataeng.dead_letters l
+          UNION ALL SELECT f.source::oid FROM dataeng_internal.fact_defs f WHERE NOT f.source_dropped
+          UNION ALL SELECT d.source::oid FROM dataeng_internal.dimension_defs d WHERE NOT d.source_dropped) x(o)
+   WHERE x.o IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) x.o);
+  IF gone IS NULL THEN
+    RETURN 0;
+  END IF;
+  PERFORM dataeng_internal._tables_forget(gone, ARRAY(SELECT 'OID ' OPERATOR(pg_catalog.||) g::text FROM unnest(gone) g));
+  RETURN cardinality(gone);
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._tables_gone() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._tables_gone() IS
+  'internal: forget the relations dropped unseen, such as temporary tables gone with their session (maintain())';
 CREATE EVENT TRIGGER dataeng_tables_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SCHEMA', 'DROP OWNED')
   EXECUTE FUNCTION dataeng_internal._tables_on_drop();

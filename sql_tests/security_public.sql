@@ -87,7 +87,7 @@ INSERT INTO reasons VALUES
   ('_agg_image_cols', 'invoker-rights helper'), ('_agg_image_keys', 'invoker-rights helper'),
   ('_agg_json_col', 'invoker-rights helper'), ('_agg_sum_type', 'invoker-rights helper'),
   ('_agg_missing_column', 'invoker-rights helper'), ('_agg_changed_column', 'invoker-rights helper'),
-  ('_agg_source_exists', 'invoker-rights helper'),
+  ('_agg_source_exists', 'invoker-rights helper'), ('_agg_rel_name', 'invoker-rights helper'),
   ('_dim_attrs_differ', 'invoker-rights helper'), ('_agg_lock_source', 'invoker-rights helper'),
   ('_cdc_wal_behind', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
@@ -178,7 +178,8 @@ SELECT r.name AS stale_reason FROM reasons r
  ORDER BY 1;
 
 -- the only SECURITY DEFINER functions: the event triggers that follow DDL
--- of captured tables and of dimensions' sources, and drops of relations
+-- of captured tables and of dimensions' sources, renames of facts' and
+-- dimensions' sources (their recorded name follows), and drops of relations
 -- with rules (their rules deleted) or with monitors, quarantined rows and
 -- history (deleted, or detached) (no role calls them; they
 -- run SQL of the extension's only, with search_path pinned; the

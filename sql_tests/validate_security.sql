@@ -177,7 +177,9 @@ SELECT row_data FROM dataeng.quarantine WHERE table_name = 'v_admin'::regclass O
 -------------------------------------------------------------------------------
 -- no validation function is SECURITY DEFINER any more, but for the event
 -- triggers that delete a dropped relation's rules, and its quarantined rows
--- (with its monitors; its history detached) (no role calls them)
+-- (with its monitors; its history detached), and those of other areas
+-- (capture, decoding, dimensions, facts' and dimensions' sources renamed)
+-- (no role calls them)
 SELECT p.proname
   FROM pg_proc p
  WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND p.prosecdef

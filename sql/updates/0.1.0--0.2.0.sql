@@ -716,3 +716,31 @@ UPDATE dataeng.dedupe_runs x SET run_by_name = r.rolname
 -- rules.sql and its function are gone.
 DROP EVENT TRIGGER dataeng_rules_on_drop;
 DROP FUNCTION dataeng_internal._rules_on_drop();
+
+-- A fact's or dimension's source is recorded by name beside its oid, and
+-- marked when dropped (facts.sql, _agg_source_exists): a dropped source's
+-- oid may name another table after a restore or once the oid counter
+-- wraps around.  The definitions there now: their source's current name,
+-- or marked dropped when no table has its oid.  Renames are followed by
+-- the event trigger dataeng_agg_on_rename (dimensions.sql).
+ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_name text,
+  ADD COLUMN source_dropped boolean NOT NULL DEFAULT false;
+ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN source_name text,
+  ADD COLUMN source_dropped boolean NOT NULL DEFAULT false;
+UPDATE dataeng_internal.fact_defs x
+   SET source_name = pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE c.oid OPERATOR(pg_catalog.=) x.source::oid;
+UPDATE dataeng_internal.dimension_defs x
+   SET source_name = pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE c.oid OPERATOR(pg_catalog.=) x.source::oid;
+UPDATE dataeng_internal.fact_defs x SET source_dropped = true WHERE x.source_name IS NULL;
+UPDATE dataeng_internal.dimension_defs x SET source_dropped = true WHERE x.source_name IS NULL;
+CREATE FUNCTION dataeng_internal._agg_on_rename() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_agg_on_rename_start ON ddl_command_start
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'ALTER SCHEMA')
+  EXECUTE FUNCTION dataeng_internal._agg_on_rename();
+CREATE EVENT TRIGGER dataeng_agg_on_rename ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'ALTER SCHEMA')
+  EXECUTE FUNCTION dataeng_internal._agg_on_rename();
