@@ -23,22 +23,13 @@ SELECT dataeng.fact_create('wd_f', 'wd', 'at', 'day', '{}', '{sum(v)}', NULL);
 SELECT dataeng.dimension_create('wd_d', 'wd3', 'id', '{k}', 1, NULL);
 SELECT dataeng_internal._cdc_wal_worker();
 
--- (waits until the worker's state is as asked)
-CREATE FUNCTION pg_temp.wd_await(state text) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-  FOR i IN 1..1800 LOOP
-    IF dataeng_internal._cdc_wal_worker() = state THEN
-      RETURN true;
-    END IF;
-    PERFORM pg_sleep(0.1);
-  END LOOP;
-  RETURN false;
-END $$;
+-- (wait_for(condition, seconds): polls a condition, true once it holds)
+\i sql_tests/lib/wait_for.sql
 
 -- dataeng.enabled = off: the worker runs no round
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
-SELECT pg_temp.wd_await('off');
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 INSERT INTO wd (id, v, k) VALUES (3, 30, 'c');
 \set VERBOSITY default
 SELECT clock_timestamp() AS t0 \gset
@@ -67,7 +58,7 @@ SELECT count(*) AS still_captured FROM dataeng.cdc_tables t WHERE t.table_name =
 
 ALTER SYSTEM RESET dataeng.enabled;
 SELECT pg_reload_conf();
-SELECT pg_temp.wd_await('running');
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'running'$$) AS worker_running;
 SELECT dataeng.cdc_wal_sync();
 SELECT dataeng.fact_rebuild('wd_f');
 -- a TRUNCATE makes the dimension's next refresh compare it with its source
@@ -78,7 +69,7 @@ SELECT dataeng.cdc_wal_sync();
 -- no worker in the database (ended: it starts again after 10 s)
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE backend_type = 'dataeng wal capture' AND datid = (SELECT oid FROM pg_database WHERE datname = current_database());
-SELECT pg_temp.wd_await('none');
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'none'$$) AS worker_none;
 INSERT INTO wd (id, v, k) VALUES (4, 40, 'd');
 \set VERBOSITY default
 SELECT clock_timestamp() AS t0 \gset
@@ -90,7 +81,7 @@ SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_on
 SELECT count(*) AS no_consumer FROM dataeng.cdc_consumers WHERE name = 'wd_s';
 \set VERBOSITY terse
 -- back by itself
-SELECT pg_temp.wd_await('running');
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'running'$$) AS worker_running;
 SELECT dataeng.cdc_wal_sync('60 s');
 SELECT dataeng.fact_refresh('wd_f');
 SELECT * FROM wd_f;
@@ -99,3 +90,4 @@ SELECT id, k FROM wd_d ORDER BY id;
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);
