@@ -66,11 +66,30 @@ TRUNCATE wd3;
 INSERT INTO wd3 (id, v, k) VALUES (1, 1, 'z');
 SELECT dataeng.cdc_wal_sync();
 
--- no worker in the database (ended: it starts again after 10 s)
-SELECT pg_terminate_backend(pid) FROM pg_stat_activity
- WHERE backend_type = 'dataeng wal capture' AND datid = (SELECT oid FROM pg_database WHERE datname = current_database());
+-- no worker in the database, for as long as the steps below take: a
+-- command that needs the database empty (ALTER DATABASE ... RENAME, from
+-- another database) makes the worker leave until the command's
+-- transaction ends, and that command waits for the database's lock, held
+-- by a third session (COMMENT ON DATABASE in an open transaction).  (A
+-- worker ended by an error would start again after 10 s, maybe before
+-- these steps are done on a busy machine.)  No parallel worker is started
+-- meanwhile: it would wait for that lock too as it connects.
+SET max_parallel_workers_per_gather = 0;
+CREATE EXTENSION dblink;
+SELECT format('host=%s port=%s dbname=postgres', split_part(current_setting('unix_socket_directories'), ',', 1),
+              current_setting('port')) AS other_db \gset
+SELECT dblink_connect('wd_lock', :'other_db');
+SELECT dblink_connect('wd_rename', :'other_db');
+SELECT pid AS rename_pid FROM dblink('wd_rename', 'SELECT pg_backend_pid()') AS t(pid int) \gset
+SELECT dblink_exec('wd_lock', 'BEGIN');
+SELECT dblink_exec('wd_lock', format('COMMENT ON DATABASE %I IS ''held''', current_database()));
+SELECT dblink_send_query('wd_rename', format('ALTER DATABASE %I RENAME TO wd_renamed', current_database()));
+SELECT wait_for(format('SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)', :rename_pid)) AS rename_waits;
 SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'none'$$) AS worker_none;
 INSERT INTO wd (id, v, k) VALUES (4, 40, 'd');
+-- (the tick worker is kept out of the database too: a poll cuts its tick
+-- itself, with a WARNING not shown here)
+SET client_min_messages = error;
 \set VERBOSITY default
 SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.dimension_refresh('wd_d');
@@ -80,7 +99,15 @@ SELECT dataeng.cdc_consumer_create('wd_s', '{wd}', snapshot => true);
 SELECT clock_timestamp() - :'t0'::timestamptz < interval '20 s' AS refused_at_once;
 SELECT count(*) AS no_consumer FROM dataeng.cdc_consumers WHERE name = 'wd_s';
 \set VERBOSITY terse
--- back by itself
+SET client_min_messages = warning;
+-- the command cancelled: the worker comes back at the end of its transaction
+SELECT pg_cancel_backend(:rename_pid);
+SELECT count(*) AS rename_result FROM dblink_get_result('wd_rename', false) AS t(r text);
+SELECT dblink_exec('wd_lock', 'ROLLBACK');
+SELECT dblink_disconnect('wd_lock');
+SELECT dblink_disconnect('wd_rename');
+DROP EXTENSION dblink;
+RESET max_parallel_workers_per_gather;
 SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'running'$$) AS worker_running;
 SELECT dataeng.cdc_wal_sync('60 s');
 SELECT dataeng.fact_refresh('wd_f');
