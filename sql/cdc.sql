@@ -464,6 +464,17 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
   'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
+-- The name of this database's WAL capture slot (dataeng_wal_<database
+-- oid>), made by the worker's own C function (cdc_wal_slot_name()).
+-- PUBLIC may call it: dataeng.pipeline_status reads it with the caller's
+-- rights, and pg_replication_slots shows the name to anyone.
+CREATE FUNCTION dataeng_internal._cdc_wal_slot()
+RETURNS name
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_slot'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_slot() IS
+  'internal: the name of this database''s WAL capture slot';
+
 -- The time since which no WAL capture worker runs rounds in this
 -- database, given the time the caller's wait saw it down first (NULL: it
 -- runs, or may run: a worker without an entry in shared memory); the
@@ -498,7 +509,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  slot name := dataeng_internal._cdc_wal_slot();
   target pg_lsn := pg_current_wal_insert_lsn();
   deadline timestamptz := clock_timestamp() + timeout;
   worker int;

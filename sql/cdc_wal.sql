@@ -295,8 +295,7 @@ BEGIN
     -- cannot be).  (A restore that brings it then fails its ALTER
     -- PUBLICATION ... ADD TABLE, as its CREATE PUBLICATION: it was there.)
     IF EXISTS (SELECT 1 FROM pg_replication_slots s
-                WHERE s.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' OPERATOR(pg_catalog.||)
-                      (SELECT d.oid FROM pg_database d WHERE d.datname OPERATOR(pg_catalog.=) current_database())::text))
+                WHERE s.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot())
        AND EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal') THEN
       PERFORM dataeng_internal._cdc_wal_publish('dataeng_wal', true);
     END IF;
@@ -494,7 +493,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  slot name := dataeng_internal._cdc_wal_slot();
   behind numeric;
   lim bigint := pg_size_bytes(current_setting('dataeng.max_slot_lag'));
   pid int;
@@ -844,7 +843,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   target pg_lsn := pg_current_wal_insert_lsn();
-  slot name := '@CDC_WAL_SLOT_PREFIX@' || (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+  slot name := dataeng_internal._cdc_wal_slot();
   deadline timestamptz := clock_timestamp() + timeout;
   down_since timestamptz;
 BEGIN

@@ -649,19 +649,17 @@ BEGIN
                 OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim) THEN 'error'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
     FROM (SELECT rs.slot_name, rs.wal_status, rs.active,
-                 CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
-                      THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
+                 CASE WHEN w.capture THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
                                  coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
                  pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim,
-                 rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
-                   AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off
+                 w.capture AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off
             FROM pg_replication_slots rs
+           CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture) w
            WHERE rs.database OPERATOR(pg_catalog.=) current_database()
              AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
-             AND (rs.slot_name OPERATOR(pg_catalog.=) ('@CDC_WAL_SLOT_PREFIX@' || rs.datoid)
-                  OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
+             AND (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
    WHERE dataeng_internal._is_superuser(current_user::regrole)
       OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid);
 END;

@@ -150,16 +150,9 @@ RESET ROLE;
 SELECT dataeng.cdc_consumer_drop('w_sw_c');
 SELECT dataeng.cdc_disable(t) FROM unnest('{w_wal,w_wal_cols,w_wal_excl,w_wal_chg,w_wal_nokey,w_sw}'::regclass[]) t;
 SELECT dataeng.cdc_wal_sync();
-DO $$
-BEGIN
-  FOR i IN 1..1200 LOOP
-    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name LIKE 'dataeng_wal_%'
-                            AND database = current_database());
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-END $$;
-SELECT count(*) AS slots FROM pg_replication_slots
- WHERE slot_name LIKE 'dataeng_wal_%' AND database = current_database();
+\i sql_tests/lib/wait_for.sql
+SELECT wait_for($$SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots
+                                      WHERE slot_name LIKE 'dataeng_wal_%' AND database = current_database())$$) AS slot_dropped;
 SELECT count(*) AS published FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
  WHERE p.pubname = 'dataeng_wal';
 
@@ -167,3 +160,4 @@ DROP TABLE w_err, w_trg, w_wal, w_trg_cols, w_wal_cols, w_trg_excl, w_wal_excl, 
   w_wal_chg, w_trg_nokey, w_wal_nokey, w_sw, w_noise;
 DROP ROLE w_reader;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

@@ -26,13 +26,9 @@ CREATE FUNCTION wd_slot_holder() RETURNS int LANGUAGE sql AS $$
   SELECT s.active_pid FROM pg_replication_slots s
    WHERE s.slot_name = 'dataeng_wal_' || (SELECT oid FROM pg_database WHERE datname = current_database())
 $$;
-DO $$
-BEGIN
-  FOR i IN 1..600 LOOP
-    EXIT WHEN wd_slot_holder() IS NOT NULL;
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-END $$;
+-- (wait_for(condition, seconds): polls a condition, true once it holds)
+\i sql_tests/lib/wait_for.sql
+SELECT wait_for('SELECT wd_slot_holder() IS NOT NULL') AS slot_held;
 SELECT pg_sleep(0.5);
 SELECT wd_slot_holder() = a.pid AS held_by_worker
   FROM pg_stat_activity a
@@ -89,17 +85,10 @@ SELECT pg_reload_conf();
 -- the last table disabled: the worker lets go of its slot and drops it
 SELECT dataeng.cdc_disable('wd');
 SELECT dataeng.cdc_wal_sync();
-DO $$
-BEGIN
-  FOR i IN 1..1200 LOOP
-    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name LIKE 'dataeng_wal_%'
-                            AND database = current_database());
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-END $$;
-SELECT count(*) AS slots FROM pg_replication_slots
- WHERE slot_name LIKE 'dataeng_wal_%' AND database = current_database();
+SELECT wait_for($$SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots
+                                      WHERE slot_name LIKE 'dataeng_wal_%' AND database = current_database())$$) AS slot_dropped;
 
 DROP TABLE wd;
 DROP FUNCTION wd_slot_holder();
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

@@ -35,17 +35,8 @@ BEGIN
   PERFORM dataeng.on_change_pause('d_pause');
 END $$;
 SELECT dataeng.cdc_wal_sync();
--- (waits until the WAL worker's state is as asked)
-CREATE FUNCTION pg_temp.od_worker_is(state text) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-  FOR i IN 1..1800 LOOP
-    IF dataeng_internal._cdc_wal_worker() = state THEN
-      RETURN true;
-    END IF;
-    PERFORM pg_sleep(0.1);
-  END LOOP;
-  RETURN false;
-END $$;
+-- (wait_for(condition, seconds): polls a condition, true once it holds)
+\i sql_tests/lib/wait_for.sql
 SELECT dataeng.on_change('a_self', 'od', 'od_self(dataeng.change[])');
 SELECT dataeng.on_change('b_other', 'od', 'od_other(dataeng.change[])');
 SELECT dataeng.on_change('c_victim', 'od', 'od_victim(dataeng.change[])');
@@ -55,7 +46,7 @@ SELECT dataeng.cdc_wal_sync();
 -- three transactions in one round (committed while the worker is paused)
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
-SELECT pg_temp.od_worker_is('off') AS worker_paused;
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_paused;
 INSERT INTO od VALUES (1);
 INSERT INTO od VALUES (2);
 INSERT INTO od VALUES (3);
@@ -91,7 +82,7 @@ SELECT dataeng.on_change('e_again', 'od', 'od_again(dataeng.change[])');
 SELECT dataeng.cdc_wal_sync();
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
-SELECT pg_temp.od_worker_is('off') AS worker_paused;
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_paused;
 INSERT INTO od VALUES (5);
 INSERT INTO od VALUES (6);
 INSERT INTO od VALUES (7);
@@ -106,3 +97,4 @@ SELECT trigger_name, handled_lsn >= from_lsn AS handled_after_creation
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

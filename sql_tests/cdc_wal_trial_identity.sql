@@ -157,14 +157,10 @@ SELECT table_name, active_method, capture_error FROM dataeng.cdc_status ORDER BY
 -- disabling the last table: the worker drops its slot and exits
 SELECT dataeng.cdc_disable(t) FROM unnest('{g_wal,p_wal,n_wal,k_wal}'::regclass[]) t;
 SELECT dataeng.cdc_wal_sync();
-DO $$
-BEGIN
-  FOR i IN 1..1200 LOOP
-    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name LIKE 'dataeng_wal_%'
-                            AND database = current_database());
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-END $$;
+\i sql_tests/lib/wait_for.sql
+SELECT wait_for($$SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots
+                                      WHERE slot_name LIKE 'dataeng_wal_%' AND database = current_database())$$) AS slot_dropped;
 DROP TABLE g_trg, g_wal, p_trg, p_wal, n_wal, k_wal;
 DROP FUNCTION public.gen_twice(int);
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

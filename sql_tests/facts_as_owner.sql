@@ -33,16 +33,17 @@ SELECT name, dataeng.fact_refresh(name) AS refreshed FROM dataeng.facts ORDER BY
 SELECT name, dataeng.fact_refresh(name) AS refreshed FROM dataeng.facts ORDER BY name;
 SELECT name, dataeng.dimension_refresh(name) AS refreshed FROM dataeng.dimensions ORDER BY name;
 COMMIT;
--- the facts equal their sources
-SELECT (SELECT count(*) FROM ((SELECT bucket, region, count, sum_amount FROM fo_a.daily_a
-          EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
-          UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
-          EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d)
-     + (SELECT count(*) FROM ((SELECT bucket, region, count, sum_amount FROM fo_b.daily_b
-          EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_b.sales GROUP BY 1, 2)
-          UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_b.sales GROUP BY 1, 2
-          EXCEPT SELECT bucket, region, count, sum_amount FROM fo_b.daily_b)) d)
-       AS fact_rows_off;
+-- the facts equal their sources (fact_diff(fact, truth): the rows that
+-- differ, 0 when equal)
+\i sql_tests/lib/fact_diff.sql
+CREATE VIEW fo_a_truth AS
+  SELECT date_trunc('day', at) AS bucket, region, count(*) AS count, sum(amount) AS sum_amount
+    FROM fo_a.sales GROUP BY 1, 2;
+CREATE VIEW fo_b_truth AS
+  SELECT date_trunc('day', at) AS bucket, region, count(*) AS count, sum(amount) AS sum_amount
+    FROM fo_b.sales GROUP BY 1, 2;
+SELECT fact_diff('fo_a.daily_a', 'SELECT * FROM fo_a_truth')
+       + fact_diff('fo_b.daily_b', 'SELECT * FROM fo_b_truth') AS fact_rows_off;
 SELECT count(*) AS current_moved FROM fo_b.regions_b WHERE is_current AND region = 'moved';
 -- no scratch table is left behind
 SELECT count(*) AS scratch_tables FROM pg_class
@@ -67,9 +68,7 @@ SELECT to_regclass('pg_temp._dataeng_delta_raw')::oid = :kept_oid AS same_table,
 CREATE VIEW fo_own_truth AS
   SELECT date_trunc('day', at) AS bucket, region, count(*) AS count, sum(amount) AS sum_amount, min(amount) AS min_amount
     FROM fo_own GROUP BY 1, 2;
-SELECT count(*) AS rows_off
-  FROM ((SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily EXCEPT SELECT * FROM fo_own_truth)
-        UNION ALL (SELECT * FROM fo_own_truth EXCEPT SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily)) d;
+SELECT fact_diff('fo_own_daily', 'SELECT * FROM fo_own_truth') AS rows_off;
 -- a table of that name the session user made, with a trigger: never
 -- written by a refresh (dropped, and made afresh)
 ALTER TABLE pg_temp._dataeng_delta_raw RENAME TO fo_copy;
@@ -105,9 +104,7 @@ SELECT to_regclass('pg_temp._dataeng_delta_raw') IS NOT NULL AS kept_again;
 UPDATE fo_a.sales SET amount = amount + 1 WHERE id <= 2;
 SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed;
 SELECT to_regclass('pg_temp._dataeng_delta_raw') AS scratch_after_other_owner;
-SELECT count(*) AS rows_off
-  FROM ((SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily EXCEPT SELECT * FROM fo_own_truth)
-        UNION ALL (SELECT * FROM fo_own_truth EXCEPT SELECT bucket, region, count, sum_amount, min_amount FROM fo_own_daily)) d;
+SELECT fact_diff('fo_own_daily', 'SELECT * FROM fo_own_truth') AS rows_off;
 -- the count(DISTINCT) apply's tables kept for the session user do not
 -- stop a refresh of another owner's fact that does not use them (its
 -- scratch tables are dropped as that owner, who may not drop the session
@@ -117,6 +114,9 @@ SELECT dataeng.fact_create('fo_cd_daily', 'fo_cd', 'at', 'day', '{region}', '{co
                            schedule => NULL)::text;
 INSERT INTO fo_cd SELECT g, timestamptz '2026-01-01 00:00+00' + g * interval '5 hours', 'r' || g % 3, g % 4
   FROM generate_series(1, 30) g;
+CREATE VIEW fo_cd_truth AS
+  SELECT date_trunc('day', at) AS bucket, region, count(*) AS count, count(DISTINCT v) AS count_distinct_v
+    FROM fo_cd GROUP BY 1, 2;
 SELECT dataeng.fact_refresh('fo_cd_daily') AS refreshed;
 UPDATE fo_cd SET v = v + 1 WHERE id <= 9;
 SELECT dataeng.fact_refresh('fo_cd_daily') AS refreshed;
@@ -127,16 +127,8 @@ SELECT dataeng.fact_refresh('fo_a.daily_a') AS refreshed_again;
 SELECT to_regclass('pg_temp._dataeng_dc')::oid = :dc_oid AS dc_still_kept;
 UPDATE fo_cd SET v = v + 2 WHERE id BETWEEN 5 AND 20;
 SELECT dataeng.fact_refresh('fo_cd_daily') AS refreshed;
-SELECT count(*) AS rows_off
-  FROM ((SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily
-         EXCEPT SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2)
-        UNION ALL (SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2
-                   EXCEPT SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily)) d;
-SELECT count(*) AS rows_off
-  FROM ((SELECT bucket, region, count, sum_amount FROM fo_a.daily_a
-         EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
-        UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
-                   EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d;
+SELECT fact_diff('fo_cd_daily', 'SELECT * FROM fo_cd_truth') AS rows_off;
+SELECT fact_diff('fo_a.daily_a', 'SELECT * FROM fo_a_truth') AS rows_off;
 -- in one transaction: the session user's refresh leaves its scratch
 -- tables until the commit, and another owner's refresh after it replaces
 -- them (it may not drop them by its own rights)
@@ -147,17 +139,10 @@ SELECT dataeng.fact_refresh('fo_cd_daily') > 0 AS refreshed;
 SELECT dataeng.fact_refresh('fo_a.daily_a') > 0 AS refreshed;
 SELECT dataeng.fact_refresh('fo_cd_daily') AS nothing_left;
 COMMIT;
-SELECT count(*) AS rows_off
-  FROM ((SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily
-         EXCEPT SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2)
-        UNION ALL (SELECT date_trunc('day', at), region, count(*), count(DISTINCT v) FROM fo_cd GROUP BY 1, 2
-                   EXCEPT SELECT bucket, region, count, count_distinct_v FROM fo_cd_daily)) d;
-SELECT count(*) AS rows_off
-  FROM ((SELECT bucket, region, count, sum_amount FROM fo_a.daily_a
-         EXCEPT SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2)
-        UNION ALL (SELECT date_trunc('day', at), region, count(*), sum(amount) FROM fo_a.sales GROUP BY 1, 2
-                   EXCEPT SELECT bucket, region, count, sum_amount FROM fo_a.daily_a)) d;
-DROP VIEW fo_own_truth;
+SELECT fact_diff('fo_cd_daily', 'SELECT * FROM fo_cd_truth') AS rows_off;
+SELECT fact_diff('fo_a.daily_a', 'SELECT * FROM fo_a_truth') AS rows_off;
+DROP VIEW fo_own_truth, fo_a_truth, fo_b_truth, fo_cd_truth;
+DROP FUNCTION fact_diff(regclass, text);
 SELECT dataeng.fact_drop(name) FROM dataeng.facts ORDER BY name;
 SELECT dataeng.dimension_drop(name) FROM dataeng.dimensions ORDER BY name;
 DROP SCHEMA fo_a CASCADE;

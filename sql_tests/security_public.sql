@@ -25,7 +25,8 @@ INSERT INTO reasons VALUES
   ('_schedule_next', 'pure'), ('_schedule_valid', 'pure'),
   -- reports about the server, nothing of any role's
   ('info', 'server state'), ('require_preload', 'server state'),
-  ('_scheduler_pid', 'server state'), ('_cdc_wal_worker', 'server state'), ('_in_transaction_block', 'server state'),
+  ('_scheduler_pid', 'server state'), ('_cdc_wal_worker', 'server state'), ('_cdc_wal_slot', 'server state'),
+  ('_in_transaction_block', 'server state'),
   -- wakes this database's scheduler at commit: it then reads dataeng.jobs
   -- as it would on its own; no row is read or written for the caller
   ('_scheduler_wake', 'wake-up'), ('_scheduler_wake_now', 'wake-up'),

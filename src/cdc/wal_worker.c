@@ -106,6 +106,21 @@ cdc_wal_slot_name(Oid dboid, char *buf)
 	snprintf(buf, NAMEDATALEN, CDC_WAL_SLOT_PREFIX "%u", dboid);
 }
 
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_slot);
+
+/*
+ * dataeng_internal._cdc_wal_slot() RETURNS name: the name of this
+ * database's WAL capture slot, for the SQL that looks for it.
+ */
+Datum
+dataeng_cdc_wal_slot(PG_FUNCTION_ARGS)
+{
+	Name		slot = (Name) palloc0(NAMEDATALEN);
+
+	cdc_wal_slot_name(MyDatabaseId, NameStr(*slot));
+	PG_RETURN_NAME(slot);
+}
+
 /*
  * cdc_wal_init
  *		Called from _PG_init: the GUCs of WAL-mode capture.
