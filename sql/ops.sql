@@ -509,11 +509,13 @@ BEGIN
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
   -- on without them; with 'pause' it stopped), paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0
+         CASE WHEN bk.why IS NOT NULL
+              THEN format('%s, so each of its batches fails into dataeng.dead_letters; %s', bk.why, bk.fix)
+              WHEN dl.failed OPERATOR(pg_catalog.>) 0
               THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
                           dl.failed, o.table_name, o.handler, dl.last_error,
                           CASE WHEN o.paused_at IS NOT NULL
@@ -529,14 +531,43 @@ BEGIN
               ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never')) END,
          NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
+              WHEN bk.why IS NOT NULL THEN NULL
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
               ELSE o.created_at END,
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'on_change_failed' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o
+    -- a trigger its creator can no longer run (the role dropped, its right
+    -- to read the whole table or to execute the handler revoked, the
+    -- handler dropped): every batch fails into a dead letter that the
+    -- views hide while the creator may not read the table, so it is
+    -- failing from now on, not ok (checked as the worker does before each
+    -- call: USAGE on the schema, SELECT, no row-level security, EXECUTE)
+    CROSS JOIN LATERAL (
+      SELECT b[1] AS why, b[2] AS fix
+        FROM (SELECT (SELECT CASE
+               WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) o.owner::oid)
+               THEN ARRAY[format('its creator role (oid %s) was dropped', o.owner::oid),
+                          'they are readable by superusers only: drop the trigger with dataeng.on_change_drop() and create it again']
+               WHEN NOT has_schema_privilege(o.owner::oid, c.relnamespace, 'USAGE')
+                 OR NOT has_table_privilege(o.owner::oid, c.oid, 'SELECT')
+                 OR (c.relrowsecurity
+                     AND NOT (SELECT r.rolbypassrls OR r.rolsuper FROM pg_catalog.pg_roles r
+                               WHERE r.oid OPERATOR(pg_catalog.=) o.owner::oid)
+                     AND (c.relforcerowsecurity OR NOT pg_has_role(o.owner::oid, c.relowner, 'USAGE')))
+               THEN ARRAY[format('its creator %s may no longer read the whole table %s', o.owner, o.table_name),
+                          'they are readable by superusers only meanwhile: grant it USAGE on the schema and SELECT again (without row-level security limiting it), or drop the trigger']
+               WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) o.handler::oid)
+               THEN ARRAY[format('its handler (function oid %s) was dropped', o.handler::oid),
+                          'drop the trigger with dataeng.on_change_drop() and create it again']
+               WHEN NOT has_function_privilege(o.owner::oid, o.handler::oid, 'EXECUTE')
+               THEN ARRAY[format('its creator %s may no longer execute its handler %s', o.owner, o.handler),
+                          'grant it EXECUTE again, or drop the trigger']
+             END
+        FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o.table_name::oid) AS b) bb) bk
     CROSS JOIN LATERAL (
       SELECT count(*) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS failed,
              count(*) AS set_aside,
