@@ -1187,6 +1187,7 @@ DECLARE
   silent boolean := false;
   low boolean := false;
   alerts boolean;
+  typ regtype;
 BEGIN
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
@@ -1198,6 +1199,24 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid OPERATOR(pg_catalog.=) m.tbl) THEN
     RAISE EXCEPTION 'the table of monitor "%" was dropped', name
       USING ERRCODE = 'undefined_table', HINT = 'Drop the monitor with dataeng.monitor_drop().';
+  END IF;
+  -- its time column is kept by name: renamed, dropped or made another type
+  -- since, say so (the check's query failed with a bare "column does not
+  -- exist" or "operator does not exist", its internal text as the QUERY)
+  SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+   WHERE a.attrelid OPERATOR(pg_catalog.=) m.tbl AND a.attname OPERATOR(pg_catalog.=) m.time_column
+     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+  IF typ IS NULL THEN
+    RAISE EXCEPTION 'time column "%" of monitor "%" is not in % any more', m.time_column, name, m.tbl
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'The column was renamed or dropped after the monitor was created; a monitor keeps its time column by name.',
+            HINT = 'Create the monitor again with dataeng.monitor_create() naming its time column, or drop it with dataeng.monitor_drop().';
+  END IF;
+  IF typ OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+    RAISE EXCEPTION 'time column "%" of monitor "%" is of type % now, not a time', m.time_column, name, typ
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = format('Column "%s" of %s was made another type after the monitor was created.', m.time_column, m.tbl),
+            HINT = 'A monitor''s time column is timestamptz, timestamp or date: create the monitor again naming one, or drop it with dataeng.monitor_drop().';
   END IF;
   -- Its query runs as its owner only when the monitor's job would run as
   -- that role (the scheduler's rule, dataeng.jobs.owner_name): m.owner is
