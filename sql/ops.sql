@@ -509,11 +509,13 @@ BEGIN
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
   -- on without them; with 'pause' it stopped), paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0
+         CASE WHEN bk.why IS NOT NULL
+              THEN format('%s, so each of its batches fails into dataeng.dead_letters; %s', bk.why, bk.fix)
+              WHEN dl.failed OPERATOR(pg_catalog.>) 0
               THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
                           dl.failed, o.table_name, o.handler, dl.last_error,
                           CASE WHEN o.paused_at IS NOT NULL
@@ -529,14 +531,43 @@ BEGIN
               ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never')) END,
          NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
+              WHEN bk.why IS NOT NULL THEN NULL
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
               ELSE o.created_at END,
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN 'on_change_failed' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o
+    -- a trigger its creator can no longer run (the role dropped, its right
+    -- to read the whole table or to execute the handler revoked, the
+    -- handler dropped): every batch fails into a dead letter that the
+    -- views hide while the creator may not read the table, so it is
+    -- failing from now on, not ok (checked as the worker does before each
+    -- call: USAGE on the schema, SELECT, no row-level security, EXECUTE)
+    CROSS JOIN LATERAL (
+      SELECT b[1] AS why, b[2] AS fix
+        FROM (SELECT (SELECT CASE
+               WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) o.owner::oid)
+               THEN ARRAY[format('its creator role (oid %s) was dropped', o.owner::oid),
+                          'they are readable by superusers only: drop the trigger with dataeng.on_change_drop() and create it again']
+               WHEN NOT has_schema_privilege(o.owner::oid, c.relnamespace, 'USAGE')
+                 OR NOT has_table_privilege(o.owner::oid, c.oid, 'SELECT')
+                 OR (c.relrowsecurity
+                     AND NOT (SELECT r.rolbypassrls OR r.rolsuper FROM pg_catalog.pg_roles r
+                               WHERE r.oid OPERATOR(pg_catalog.=) o.owner::oid)
+                     AND (c.relforcerowsecurity OR NOT pg_has_role(o.owner::oid, c.relowner, 'USAGE')))
+               THEN ARRAY[format('its creator %s may no longer read the whole table %s', o.owner, o.table_name),
+                          'they are readable by superusers only meanwhile: grant it USAGE on the schema and SELECT again (without row-level security limiting it), or drop the trigger']
+               WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) o.handler::oid)
+               THEN ARRAY[format('its handler (function oid %s) was dropped', o.handler::oid),
+                          'drop the trigger with dataeng.on_change_drop() and create it again']
+               WHEN NOT has_function_privilege(o.owner::oid, o.handler::oid, 'EXECUTE')
+               THEN ARRAY[format('its creator %s may no longer execute its handler %s', o.owner, o.handler),
+                          'grant it EXECUTE again, or drop the trigger']
+             END
+        FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o.table_name::oid) AS b) bb) bk
     CROSS JOIN LATERAL (
       SELECT count(*) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS failed,
              count(*) AS set_aside,
@@ -1160,6 +1191,7 @@ DECLARE
   silent boolean := false;
   low boolean := false;
   alerts boolean;
+  typ regtype;
 BEGIN
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
@@ -1171,6 +1203,24 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid OPERATOR(pg_catalog.=) m.tbl) THEN
     RAISE EXCEPTION 'the table of monitor "%" was dropped', name
       USING ERRCODE = 'undefined_table', HINT = 'Drop the monitor with dataeng.monitor_drop().';
+  END IF;
+  -- its time column is kept by name: renamed, dropped or made another type
+  -- since, say so (the check's query failed with a bare "column does not
+  -- exist" or "operator does not exist", its internal text as the QUERY)
+  SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
+   WHERE a.attrelid OPERATOR(pg_catalog.=) m.tbl AND a.attname OPERATOR(pg_catalog.=) m.time_column
+     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+  IF typ IS NULL THEN
+    RAISE EXCEPTION 'time column "%" of monitor "%" is not in % any more', m.time_column, name, m.tbl
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'The column was renamed or dropped after the monitor was created; a monitor keeps its time column by name.',
+            HINT = 'Create the monitor again with dataeng.monitor_create() naming its time column, or drop it with dataeng.monitor_drop().';
+  END IF;
+  IF typ OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+    RAISE EXCEPTION 'time column "%" of monitor "%" is of type % now, not a time', m.time_column, name, typ
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = format('Column "%s" of %s was made another type after the monitor was created.', m.time_column, m.tbl),
+            HINT = 'A monitor''s time column is timestamptz, timestamp or date: create the monitor again naming one, or drop it with dataeng.monitor_drop().';
   END IF;
   -- Its query runs as its owner only when the monitor's job would run as
   -- that role (the scheduler's rule, dataeng.jobs.owner_name): m.owner is

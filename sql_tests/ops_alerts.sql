@@ -261,6 +261,25 @@ ALTER TABLE "Gone T" RENAME COLUMN "At" TO at2;
 SELECT dataeng.job_run_now('monitor:gone "m"');
 SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'monitor:gone "m"'$$) AS check_failed;
 SELECT kind, name, state, reason FROM dataeng.pipeline_status WHERE name = 'gone "m"';
+-- checked by hand: the monitor's own error, with why and what to do (it
+-- was the check's bare "column does not exist" with its internal query);
+-- its time column made another type alike
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT dataeng.monitor_check('gone "m"');
+\set SHOW_CONTEXT errors
+\set VERBOSITY sqlstate
+SELECT dataeng.monitor_check('gone "m"');
+\set VERBOSITY terse
+ALTER TABLE "Gone T" RENAME COLUMN at2 TO "At";
+ALTER TABLE "Gone T" ALTER COLUMN "At" TYPE text;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT dataeng.monitor_check('gone "m"');
+\set SHOW_CONTEXT errors
+\set VERBOSITY sqlstate
+SELECT dataeng.monitor_check('gone "m"');
+\set VERBOSITY terse
 DROP TABLE "Gone T";
 SELECT dataeng.maintain() IS NOT NULL AS measured;
 SELECT kind, name, state, reason ~ 'was dropped: polling it fails' AS says_why

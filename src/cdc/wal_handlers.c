@@ -157,6 +157,18 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 		FmgrInfo	flinfo;
 		LOCAL_FCINFO(fcinfo, 1);
 
+		/*
+		 * The creator's role dropped (DROP OWNED leaves the trigger, which
+		 * names its role by oid): say so, rather than "permission denied"
+		 * naming no role
+		 */
+		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("role that created on_change trigger \"%s\" does not exist", t->name),
+					 errdetail("Role with OID %u was dropped after the trigger was created; the handler is not called.", t->owner),
+					 errhint("Drop the trigger with dataeng.on_change_drop() and create it again as an existing role; "
+							 "dataeng.dead_letters keeps the changes it was not given.")));
 		if (!wal_can_read(t->owner, t->relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -274,6 +286,13 @@ wal_call_with_retries(WalTrigger *t, ArrayType *changes, int *attempts)
 	{
 		err = wal_call_handler(t, changes);
 		if (err == NULL || attempt > cdc_on_change_retries)
+			break;
+		/*
+		 * The creator's role or the handler dropped does not come back
+		 * under its oid: no retry (each would hold capture up for nothing)
+		 */
+		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)) ||
+			!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(t->handler)))
 			break;
 		ereport(LOG,
 				(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
