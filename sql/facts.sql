@@ -157,7 +157,8 @@ BEGIN
               HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() schedule their own refreshes.';
     END IF;
   ELSIF what = 'job' AND obj_name LIKE 'monitor:%' THEN
-    IF NOT EXISTS (SELECT 1 FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name AND m.owner = caller)
+    IF NOT EXISTS (SELECT 1 FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name AND m.owner = caller
+                      AND dataeng_internal._owner_trusted(m.owner, m.owner_name, m.owner_system))
        AND NOT dataeng_internal._is_superuser(caller) THEN
       RAISE EXCEPTION 'job name "%" is reserved', obj_name
         USING ERRCODE = 'reserved_name',

@@ -716,3 +716,16 @@ UPDATE dataeng.dedupe_runs x SET run_by_name = r.rolname
 -- rules.sql and its function are gone.
 DROP EVENT TRIGGER dataeng_rules_on_drop;
 DROP FUNCTION dataeng_internal._rules_on_drop();
+
+-- Monitors and alert handlers keep their owner's name and cluster beside
+-- its oid too (ops.sql): one restored in another cluster whose oid names a
+-- role of another name is not that role's to see, drop or be called for.
+-- The rows there now: their roles' current names, in this cluster.
+ALTER TABLE dataeng.monitors ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+ALTER TABLE dataeng.alert_handlers ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+UPDATE dataeng.monitors x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+UPDATE dataeng.alert_handlers x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
