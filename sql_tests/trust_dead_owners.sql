@@ -208,6 +208,24 @@ SELECT dataeng.monitor_drop('do_quiet') AS dropped;
 RESET ROLE;
 SELECT dataeng_internal._alert_resolve('do:c');
 
+-- A row with no recorded name (restored from a dump of 0.1.0, which has
+-- no such column: it takes this cluster's identifier by default; or
+-- written by hand) is no role's until a superuser names it.
+UPDATE dataeng.alert_handlers SET owner_name = NULL, owner_system = DEFAULT;
+UPDATE dataeng.jobs SET owner_name = NULL, owner_system = DEFAULT WHERE job_name = 'do_c_bad';
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.jobs) AS jobs, (SELECT count(*) FROM dataeng.alert_handlers) AS handlers;
+RESET ROLE;
+SELECT dataeng_internal._owners_follow() >= 0 AS followed;
+SELECT owner_name FROM dataeng.alert_handlers;
+-- claimed
+UPDATE dataeng.alert_handlers SET owner_name = owner::text;
+UPDATE dataeng.jobs SET owner_name = owner::text WHERE job_name = 'do_c_bad';
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.jobs) AS jobs, (SELECT count(*) FROM dataeng.alert_handlers) AS handlers;
+SELECT dataeng.unschedule('do_c_bad'), dataeng.alert_handler_drop('do_s.hc(jsonb)');
+RESET ROLE;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA do_s CASCADE;
