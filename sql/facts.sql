@@ -423,6 +423,8 @@ BEGIN
   IF NOT has_table_privilege(src, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', src USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- (locked first: a concurrent ATTACH of it waits, or is seen committed)
+  PERFORM dataeng_internal._cdc_reader_lock(src, false);
   -- A partition's changes are recorded under its topmost captured
   -- ancestor, not under its own name, whenever one is captured (now or
   -- later, by trigger or from the WAL): a consumer of the partition's own
