@@ -1511,8 +1511,7 @@ BEGIN
     END IF;
     -- a partition's changes are recorded under its topmost captured
     -- ancestor, never under its own name: a consumer of the partition
-    -- would read none of them (locked first against a concurrent ATTACH)
-    PERFORM dataeng_internal._cdc_reader_lock(t, false);
+    -- would read none of them (checked again below, under a lock)
     anc := NULL;
     SELECT ct.table_name INTO anc
       FROM pg_catalog.pg_partition_ancestors(t) WITH ORDINALITY a(relid, n)
@@ -1660,6 +1659,25 @@ BEGIN
                   ARRAY(SELECT pg_snapshot_xip(tk.snap)), copied);
     END LOOP;
   END IF;
+  -- Against a concurrent ATTACH PARTITION of a table read: each locked
+  -- (_cdc_reader_lock), then checked again.  An ATTACH that committed since
+  -- the check above is seen now; one not done yet waits for this commit,
+  -- then sees the consumer.  (Locked here, not before the tick: a writer
+  -- holding a table then runs at the tick, as for any consumer.)
+  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
+    PERFORM dataeng_internal._cdc_reader_lock(t, false);
+    SELECT ct.table_name INTO anc
+      FROM pg_catalog.pg_partition_ancestors(t) WITH ORDINALITY a(relid, n)
+      JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) a.relid
+     WHERE a.relid OPERATOR(pg_catalog.<>) t::oid
+     ORDER BY a.n DESC LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'cannot read the changes of partition %: they are recorded under table %', t, anc
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'The changes of a partition of a captured table are recorded under that table''s name, whichever name a statement used.',
+              HINT = format('Read the changes of %s instead, and tell its partitions apart by its partition key.', anc);
+    END IF;
+  END LOOP;
   -- start after everything committed so far: tick fully acknowledged
   INSERT INTO dataeng_internal.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
                                      poll_tick, poll_txn, poll_change,
