@@ -452,6 +452,24 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_partition_reader(regclass, boolean, regclass, regrole) FROM PUBLIC;
 
+-- Before the checks that a new reader of tbl's changes (cdc_enable, a
+-- consumer, a fact, a dimension) is not cut off by a captured table above
+-- it, or cuts off a reader below it: tbl (with whole_tree, every
+-- partition below it too) locked SHARE UPDATE EXCLUSIVE until the end of
+-- the transaction, which an ATTACH PARTITION of it waits for and makes
+-- wait; the checks that follow it (each statement a new snapshot) see an
+-- ATTACH that committed meanwhile, and the ATTACH's check sees the reader
+-- (src/cdc/ddl.c).  In REPEATABLE READ or SERIALIZABLE, a serialization
+-- failure when what the checks read changed since the snapshot.
+CREATE FUNCTION dataeng_internal._cdc_reader_lock(tbl regclass, whole_tree boolean)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_reader_lock'
+LANGUAGE C VOLATILE STRICT;
+-- (PUBLIC: a fact's or dimension's creation calls it as the creating role;
+-- it locks only a table that role may read, with whole_tree one it owns)
+COMMENT ON FUNCTION dataeng_internal._cdc_reader_lock(regclass, boolean) IS
+  'internal: lock a table (and the partitions below it) against a concurrent ATTACH PARTITION before checking its readers';
+
 -- The WAL capture worker of this database (src/cdc/wal_dbhook.c):
 -- 'running', 'off' (it runs no round while dataeng.enabled is off),
 -- 'none' (no worker is in the database) or 'unknown' (a worker runs
@@ -639,6 +657,9 @@ BEGIN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- (against a concurrent ATTACH of it or of a partition below it, or a
+  -- reader of one of them: the checks below then see it committed)
+  PERFORM dataeng_internal._cdc_reader_lock(tbl, true);
   PERFORM dataeng_internal._cdc_check_inheritance(tbl, false);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'
@@ -1507,7 +1528,7 @@ BEGIN
     END IF;
     -- a partition's changes are recorded under its topmost captured
     -- ancestor, never under its own name: a consumer of the partition
-    -- would read none of them
+    -- would read none of them (checked again below, under a lock)
     anc := NULL;
     SELECT ct.table_name INTO anc
       FROM pg_catalog.pg_partition_ancestors(t) WITH ORDINALITY a(relid, n)
@@ -1655,6 +1676,25 @@ BEGIN
                   ARRAY(SELECT pg_snapshot_xip(tk.snap)), copied);
     END LOOP;
   END IF;
+  -- Against a concurrent ATTACH PARTITION of a table read: each locked
+  -- (_cdc_reader_lock), then checked again.  An ATTACH that committed since
+  -- the check above is seen now; one not done yet waits for this commit,
+  -- then sees the consumer.  (Locked here, not before the tick: a writer
+  -- holding a table then runs at the tick, as for any consumer.)
+  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
+    PERFORM dataeng_internal._cdc_reader_lock(t, false);
+    SELECT ct.table_name INTO anc
+      FROM pg_catalog.pg_partition_ancestors(t) WITH ORDINALITY a(relid, n)
+      JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) a.relid
+     WHERE a.relid OPERATOR(pg_catalog.<>) t::oid
+     ORDER BY a.n DESC LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'cannot read the changes of partition %: they are recorded under table %', t, anc
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'The changes of a partition of a captured table are recorded under that table''s name, whichever name a statement used.',
+              HINT = format('Read the changes of %s instead, and tell its partitions apart by its partition key.', anc);
+    END IF;
+  END LOOP;
   -- start after everything committed so far: tick fully acknowledged
   INSERT INTO dataeng_internal.cdc_consumer_state (name, owner, tables, ack_tick, ack_txn, ack_change,
                                      poll_tick, poll_txn, poll_change,

@@ -168,7 +168,8 @@ BEGIN
               HINT = 'Choose another name: dataeng.fact_create() and dataeng.dimension_create() schedule their own refreshes.';
     END IF;
   ELSIF what = 'job' AND obj_name LIKE 'monitor:%' THEN
-    IF NOT EXISTS (SELECT 1 FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name AND m.owner = caller)
+    IF NOT EXISTS (SELECT 1 FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name AND m.owner = caller
+                      AND dataeng_internal._owner_trusted(m.owner, m.owner_name, m.owner_system))
        AND NOT dataeng_internal._is_superuser(caller) THEN
       RAISE EXCEPTION 'job name "%" is reserved', obj_name
         USING ERRCODE = 'reserved_name',
@@ -468,6 +469,8 @@ BEGIN
   IF NOT has_table_privilege(src, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', src USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- (locked first: a concurrent ATTACH of it waits, or is seen committed)
+  PERFORM dataeng_internal._cdc_reader_lock(src, false);
   -- A partition's changes are recorded under its topmost captured
   -- ancestor, not under its own name, whenever one is captured (now or
   -- later, by trigger or from the WAL): a consumer of the partition's own

@@ -57,11 +57,17 @@ CREATE TABLE dataeng.monitors (
   drop_pct    numeric     CHECK (drop_pct > 0 AND drop_pct <= 100),
   schedule    text        NOT NULL,
   owner       regrole     NOT NULL,
-  created_at  timestamptz NOT NULL DEFAULT now()
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  owner_name   name,
+  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.monitors IS
   'Freshness and volume monitors of tables (dataeng.monitor_create), checked by their job monitor:NAME';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitors', '');
+COMMENT ON COLUMN dataeng.monitors.owner_name IS
+  'The owner''s role name when the monitor was made: a monitor restored in another cluster, whose owner oid there names a role of another name, is not that role''s (shown to it only as to any reader of the table; not its to drop)';
+COMMENT ON COLUMN dataeng.monitors.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 
 CREATE TABLE dataeng.monitor_checks (
   check_id       bigserial   PRIMARY KEY,
@@ -85,8 +91,11 @@ COMMENT ON TABLE dataeng.monitor_checks IS
 
 ALTER TABLE dataeng.monitors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.monitor_checks ENABLE ROW LEVEL SECURITY;
+-- (a monitor restored in another cluster, whose owner oid there names a
+-- role of another name, is not that role's: _owner_trusted)
 CREATE POLICY readable ON dataeng.monitors FOR SELECT
-  USING (pg_has_role(owner, 'USAGE') OR dataeng.rows_readable(tbl));
+  USING ((pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system))
+         OR dataeng.rows_readable(tbl));
 CREATE POLICY readable ON dataeng.monitor_checks FOR SELECT USING (dataeng.rows_readable(tbl));
 REVOKE ALL ON dataeng.monitors, dataeng.monitor_checks FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.monitor_checks_check_id_seq FROM PUBLIC;
@@ -100,13 +109,20 @@ CREATE TABLE dataeng.alert_handlers (
   calls       bigint       NOT NULL DEFAULT 0,
   failures    bigint       NOT NULL DEFAULT 0,
   last_error  text,
-  last_error_at timestamptz
+  last_error_at timestamptz,
+  owner_name   name,
+  owner_system bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.alert_handlers IS
   'Functions (by oid) called as their owner, with a timeout, with each alert raised or resolved that their owner may see';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_handlers', '');
+COMMENT ON COLUMN dataeng.alert_handlers.owner_name IS
+  'The owner''s role name when the handler was added: a handler restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only, not called, and not that role''s to drop';
+COMMENT ON COLUMN dataeng.alert_handlers.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 ALTER TABLE dataeng.alert_handlers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON dataeng.alert_handlers FOR SELECT USING (pg_has_role(owner, 'USAGE'));
+CREATE POLICY own ON dataeng.alert_handlers FOR SELECT
+  USING (pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system));
 REVOKE ALL ON dataeng.alert_handlers FROM PUBLIC;
 GRANT SELECT ON dataeng.alert_handlers TO PUBLIC;
 
@@ -194,7 +210,9 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._ops_setting(text, text, regrole) IS
   'internal: an object''s alert setting (set by its owner), or the default';
 
--- The owner of an object named 'kind:name', NULL when there is none.
+-- The owner of an object named 'kind:name', NULL when there is none, or
+-- when its owner oid is not trusted (a job or monitor restored in another
+-- cluster whose oid there names a role of another name: _owner_trusted).
 CREATE FUNCTION dataeng_internal._ops_object_owner(object text)
 RETURNS regrole
 LANGUAGE sql STABLE STRICT
@@ -202,7 +220,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE split_part(object, ':', 1)
     WHEN 'job' THEN (SELECT j.owner FROM dataeng.jobs j
-                      WHERE j.job_name OPERATOR(pg_catalog.=) substr(object, 5))
+                      WHERE j.job_name OPERATOR(pg_catalog.=) substr(object, 5)
+                        AND dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system))
     WHEN 'consumer' THEN (SELECT c.owner FROM dataeng_internal.cdc_consumer_state c
                            WHERE c.name OPERATOR(pg_catalog.=) substr(object, 10))
     WHEN 'fact' THEN (SELECT f.owner FROM dataeng_internal.fact_defs f
@@ -210,7 +229,8 @@ AS $$
     WHEN 'dimension' THEN (SELECT d.owner FROM dataeng_internal.dimension_defs d
                             WHERE d.name OPERATOR(pg_catalog.=) substr(object, 11))
     WHEN 'monitor' THEN (SELECT m.owner FROM dataeng.monitors m
-                          WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9))
+                          WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9)
+                            AND dataeng_internal._owner_trusted(m.owner, m.owner_name, m.owner_system))
     WHEN 'on_change' THEN (SELECT t.owner FROM dataeng_internal.on_change_triggers t
                             WHERE t.trigger_name OPERATOR(pg_catalog.=) substr(object, 11))
   END
@@ -769,6 +789,17 @@ BEGIN
   timeout_ms := (extract(epoch FROM dataeng_internal._ops_setting('*', 'handler_timeout')::interval) * 1000)::int;
   FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler::oid LOOP
     CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
+    -- a handler restored in another cluster whose owner oid there names a
+    -- role of another name (or of no recorded name) is not that role's
+    IF NOT dataeng_internal._owner_trusted(h.owner, h.owner_name, h.owner_system) THEN
+      UPDATE dataeng.alert_handlers x
+         SET failures = x.failures OPERATOR(pg_catalog.+) 1,
+             last_error = format('alert %s (%s): skipped: its owner oid %s is not the role %s that added it (restored from another cluster?)',
+                                 a.alert_id, event, h.owner::oid, coalesce(quote_ident(h.owner_name), 'of unknown name')),
+             last_error_at = clock_timestamp()
+       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+      CONTINUE;
+    END IF;
     CONTINUE WHEN NOT dataeng_internal._alert_visible(a, h.owner);
     SELECT p.proname, p.proowner, n.nspname,
            p.prokind OPERATOR(pg_catalog.=) 'f' AND p.pronargs OPERATOR(pg_catalog.=) 1
@@ -1002,7 +1033,8 @@ BEGIN
   END IF;
   -- each handler costs the alert's sender up to its timeout: a role gets a share
   IF (SELECT count(*) FROM dataeng.alert_handlers x
-       WHERE x.owner::oid OPERATOR(pg_catalog.=) p.proowner AND x.handler::oid OPERATOR(pg_catalog.<>) fn::oid)
+       WHERE x.owner::oid OPERATOR(pg_catalog.=) p.proowner AND x.handler::oid OPERATOR(pg_catalog.<>) fn::oid
+         AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
      >= current_setting('dataeng.max_alert_handlers_per_role')::int THEN
     RAISE EXCEPTION 'role % already has % alert handlers', p.proowner::regrole,
           current_setting('dataeng.max_alert_handlers_per_role')
@@ -1010,9 +1042,12 @@ BEGIN
             DETAIL = 'Every handler is called, under dataeng''s handler timeout, by the transaction that raises or resolves an alert.',
             HINT = 'Drop one with dataeng.alert_handler_drop(), or ask a superuser to raise dataeng.max_alert_handlers_per_role.';
   END IF;
-  INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds)
-  VALUES (fn, p.proowner::regrole, kinds)
-  ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner;
+  INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds, owner_name, owner_system)
+  VALUES (fn, p.proowner::regrole, kinds,
+          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) p.proowner),
+          (pg_catalog.pg_control_system()).system_identifier)
+  ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner,
+                                      owner_name = excluded.owner_name, owner_system = excluded.owner_system;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_add(regrole, regprocedure, text[]) FROM PUBLIC;
@@ -1033,7 +1068,8 @@ AS $$
 BEGIN
   DELETE FROM dataeng.alert_handlers x
    WHERE x.handler::oid OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid
-     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller));
+     AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
+          OR dataeng_internal._is_superuser(caller));
   RETURN FOUND;
 END;
 $$;
@@ -1103,12 +1139,17 @@ BEGIN
     RAISE EXCEPTION 'monitor name "%" is taken by another role', name
       USING ERRCODE = 'duplicate_object', HINT = 'Monitor names are unique in a database; choose another.';
   END IF;
-  INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner)
-  VALUES (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, coalesce(old.owner, caller))
+  -- (the role that has the owner's oid now takes the monitor knowingly,
+  -- with the definition it gives, as a job rescheduled: _job_schedule)
+  INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner,
+                                     owner_name, owner_system)
+  VALUES (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, coalesce(old.owner, caller),
+          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) coalesce(old.owner, caller)::oid),
+          (pg_catalog.pg_control_system()).system_identifier)
   ON CONFLICT ON CONSTRAINT monitors_pkey DO UPDATE
     SET tbl = excluded.tbl, time_column = excluded.time_column, max_silence = excluded.max_silence,
         min_rows = excluded.min_rows, per = excluded.per, drop_pct = excluded.drop_pct,
-        schedule = excluded.schedule;
+        schedule = excluded.schedule, owner_name = excluded.owner_name, owner_system = excluded.owner_system;
   -- its job, of the monitor's owner, through the job API (checks the
   -- schedule, the cap; job names monitor:NAME are reserved to monitors:
   -- the monitor exists first)
@@ -1138,9 +1179,12 @@ AS $$
 DECLARE
   m dataeng.monitors;
 BEGIN
+  -- (not a monitor whose owner oid names another role than the one that
+  -- made it, restored in another cluster: a superuser's only)
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_drop.name
-     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller))
+     AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
+          OR dataeng_internal._is_superuser(caller))
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN false;
@@ -1195,7 +1239,8 @@ DECLARE
 BEGIN
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
-     AND (pg_has_role(caller, x.owner, 'USAGE') OR dataeng_internal._is_superuser(caller));
+     AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
+          OR dataeng_internal._is_superuser(caller));
   IF NOT FOUND THEN
     RAISE EXCEPTION 'monitor "%" does not exist', name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
@@ -1305,7 +1350,7 @@ COMMENT ON FUNCTION dataeng.monitor_check(text) IS
 -----------------------------------------------------------------------------
 
 -- The rows that name a role beside its name (runs, alerts, settings, dead
--- letters, dedupe runs) follow their role as the scheduler makes the jobs
+-- letters, monitors, alert handlers, dedupe runs) follow their role as the scheduler makes the jobs
 -- follow theirs (check_job_owners, src/schedule/scheduler.c): a trusted
 -- row (_owner_trusted) takes the role's current name (a rename) and this
 -- cluster's identifier (a row restored from another cluster whose oid
@@ -1326,6 +1371,8 @@ BEGIN
                                  ('alerts', 'owner', 'owner_name', 'owner_system'),
                                  ('alert_settings', 'owner', 'owner_name', 'owner_system'),
                                  ('dead_letters', 'owner', 'owner_name', 'owner_system'),
+                                 ('monitors', 'owner', 'owner_name', 'owner_system'),
+                                 ('alert_handlers', 'owner', 'owner_name', 'owner_system'),
                                  ('dedupe_runs', 'run_by', 'run_by_name', 'run_by_system'))
                       v(tbl, role_col, name_col, system_col) LOOP
     EXECUTE pg_catalog.format(

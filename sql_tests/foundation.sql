@@ -191,6 +191,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._cdc_partition_leaves(oid,oid)', 's', true, 'u'),
   ('dataeng_internal._cdc_partition_reader(regclass,boolean,regclass,regrole)', 's', true, 'u'),
+  ('dataeng_internal._cdc_reader_lock(regclass,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_poll(regrole,text,integer,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_poll_ranges(dataeng_internal.cdc_consumer_state,regrole,integer,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_poll_txns(regrole,text,regclass)', 'v', true, 'u'),

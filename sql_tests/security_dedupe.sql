@@ -115,8 +115,8 @@ SELECT count(*) AS victim_runs_left FROM dataeng.dedupe_runs WHERE run_by = 'sd_
 -- run must have been made by a role with the rights dedupe needs.  (Here a
 -- superuser writes the forged rows; PUBLIC no longer can.)
 -------------------------------------------------------------------------------
-INSERT INTO dataeng.dedupe_runs (table_name, run_by, columns, threshold, keep, fill_nulls)
-  VALUES ('sd_victim.plain', 'sd_attacker', '{name}', 0.9, 'first', true)
+INSERT INTO dataeng.dedupe_runs (table_name, run_by, run_by_name, columns, threshold, keep, fill_nulls)
+  VALUES ('sd_victim.plain', 'sd_attacker', 'sd_attacker', '{name}', 0.9, 'first', true)
   RETURNING run_id AS forged \gset
 INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row, new_row) VALUES
   (:forged, 1, 'deleted', '{"id": 666, "name": "Mallory", "salary": 1}', NULL),

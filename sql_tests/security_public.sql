@@ -53,6 +53,10 @@ INSERT INTO reasons VALUES
   -- C reading the catalog of a table the caller names (its columns,
   -- constraints, rules, triggers, owner), writes nothing
   ('_fact_side_apply_reason', 'reads catalog entries only'),
+  -- C locking a table the caller names against a concurrent ATTACH
+  -- PARTITION (SHARE UPDATE EXCLUSIVE): only one the caller may read
+  -- (with its partitions: only one it owns), as reading it locks it too
+  ('_cdc_reader_lock', 'locks a table the caller may read'),
   -- acts as a role only for a caller that has that role's privileges, and
   -- only as a security-restricted operation (like SET ROLE, but less)
   ('_agg_as_owner', 'acts for a role the caller has'),

@@ -97,8 +97,8 @@ SELECT job_name FROM dataeng.jobs ORDER BY 1;
 RESET ROLE;
 
 -- a bad row a superuser writes by hand is marked broken; other jobs run on
-INSERT INTO dataeng.jobs (job_name, owner, schedule, command, next_run_at)
-VALUES ('ss_boom', 'ss_attacker', '178000000 years', 'select 1', now());
+INSERT INTO dataeng.jobs (job_name, owner, owner_name, schedule, command, next_run_at)
+VALUES ('ss_boom', 'ss_attacker', 'ss_attacker', '178000000 years', 'select 1', now());
 SELECT dataeng.job_run_now('ss_victim_job');
 SELECT wait_for($$SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'ss_boom'$$) AS marked_broken;
 SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'ss_victim_job'$$) AS others_run;

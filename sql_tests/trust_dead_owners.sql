@@ -164,6 +164,68 @@ RESET ROLE;
 SELECT dataeng.unschedule('do_c_job');
 DELETE FROM dataeng.job_runs WHERE run_id = 999999;
 
+-- A monitor and an alert handler restored so are not c's either: c sees
+-- neither (c cannot read the table: a monitor is shown to the table's
+-- readers too), may not drop them, set the monitor's alerts, check it,
+-- nor is the handler called for c's alerts.
+CREATE TABLE do_s.quiet (at timestamptz);
+ALTER TABLE do_s.quiet OWNER TO regress_do_a;
+SET ROLE regress_do_c;
+CREATE FUNCTION do_s.hc(a jsonb) RETURNS void LANGUAGE sql
+  AS $$ INSERT INTO do_s.calls VALUES ('hc', current_user) $$;
+SELECT dataeng.alert_handler_add('do_s.hc(jsonb)');
+SELECT dataeng.schedule('do_c_bad', '@yearly', 'SELECT 1');
+RESET ROLE;
+SET ROLE regress_do_a;
+SELECT dataeng.monitor_create('do_quiet', 'do_s.quiet', 'at', max_silence => '1 hour', schedule => '@yearly');
+RESET ROLE;
+UPDATE dataeng.monitors SET owner = 'regress_do_c', owner_name = 'regress_do_a', owner_system = 0 WHERE name = 'do_quiet';
+UPDATE dataeng.jobs SET owner = 'regress_do_c', owner_name = 'regress_do_a', owner_system = 0 WHERE job_name = 'monitor:do_quiet';
+UPDATE dataeng.alert_handlers SET owner_name = 'regress_do_a', owner_system = 0 WHERE handler = 'do_s.hc(jsonb)'::regprocedure;
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.monitors) AS monitors, (SELECT count(*) FROM dataeng.alert_handlers) AS handlers;
+SELECT dataeng.monitor_drop('do_quiet') AS dropped;
+SELECT dataeng.alert_handler_drop('do_s.hc(jsonb)') AS dropped;
+SELECT dataeng.alert_set('monitor:do_quiet', 'alerts', 'off');
+SELECT dataeng.monitor_check('do_quiet');
+RESET ROLE;
+-- an alert c may see: the untrusted handler is skipped, the reason kept
+SELECT dataeng_internal._alert_raise('do:c', 'test', 'do_c_bad', 'error', 'c''s alert', '{}', 'regress_do_c', NULL);
+SELECT count(*) AS calls FROM do_s.calls;
+SELECT calls, failures, regexp_replace(last_error, '^alert \d+ \(raised\): skipped: its owner oid \d+', 'alert N (raised): skipped: its owner oid N') AS last_error
+  FROM dataeng.alert_handlers;
+-- _owners_follow() leaves them so
+SELECT dataeng_internal._owners_follow() >= 0 AS followed;
+SELECT 'monitor' AS what, owner_name, owner_system = 0 AS other_cluster FROM dataeng.monitors
+UNION ALL SELECT 'handler', owner_name, owner_system = 0 FROM dataeng.alert_handlers ORDER BY 1;
+-- c creating the monitor anew takes it knowingly, with its own definition
+-- (as rescheduling a job): then it is c's
+GRANT SELECT ON do_s.quiet TO regress_do_c;
+SET ROLE regress_do_c;
+SELECT dataeng.monitor_create('do_quiet', 'do_s.quiet', 'at', min_rows => 1, schedule => '@monthly');
+SELECT name, owner, owner_name, min_rows, schedule FROM dataeng.monitors;
+SELECT dataeng.monitor_drop('do_quiet') AS dropped;
+RESET ROLE;
+SELECT dataeng_internal._alert_resolve('do:c');
+
+-- A row with no recorded name (restored from a dump of 0.1.0, which has
+-- no such column: it takes this cluster's identifier by default; or
+-- written by hand) is no role's until a superuser names it.
+UPDATE dataeng.alert_handlers SET owner_name = NULL, owner_system = DEFAULT;
+UPDATE dataeng.jobs SET owner_name = NULL, owner_system = DEFAULT WHERE job_name = 'do_c_bad';
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.jobs) AS jobs, (SELECT count(*) FROM dataeng.alert_handlers) AS handlers;
+RESET ROLE;
+SELECT dataeng_internal._owners_follow() >= 0 AS followed;
+SELECT owner_name FROM dataeng.alert_handlers;
+-- claimed
+UPDATE dataeng.alert_handlers SET owner_name = owner::text;
+UPDATE dataeng.jobs SET owner_name = owner::text WHERE job_name = 'do_c_bad';
+SET ROLE regress_do_c;
+SELECT (SELECT count(*) FROM dataeng.jobs) AS jobs, (SELECT count(*) FROM dataeng.alert_handlers) AS handlers;
+SELECT dataeng.unschedule('do_c_bad'), dataeng.alert_handler_drop('do_s.hc(jsonb)');
+RESET ROLE;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP SCHEMA do_s CASCADE;

@@ -744,3 +744,16 @@ CREATE EVENT TRIGGER dataeng_agg_on_rename_start ON ddl_command_start
 CREATE EVENT TRIGGER dataeng_agg_on_rename ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'ALTER SCHEMA')
   EXECUTE FUNCTION dataeng_internal._agg_on_rename();
+
+-- Monitors and alert handlers keep their owner's name and cluster beside
+-- its oid too (ops.sql): one restored in another cluster whose oid names a
+-- role of another name is not that role's to see, drop or be called for.
+-- The rows there now: their roles' current names, in this cluster.
+ALTER TABLE dataeng.monitors ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+ALTER TABLE dataeng.alert_handlers ADD COLUMN owner_name name,
+  ADD COLUMN owner_system bigint DEFAULT (pg_catalog.pg_control_system()).system_identifier;
+UPDATE dataeng.monitors x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+UPDATE dataeng.alert_handlers x SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;

@@ -11,7 +11,8 @@
 # never runs; bob's job, mapped by name, runs; the dropped table's run
 # names no table.  Alice's fact, whose tables went to bob before she was
 # dropped, is bob's in B (with its consumer), not mallory's; her monitor
-# is not checked as mallory.  The rows that name alice only to say who may
+# is not checked as mallory, nor shown to her, nor hers to drop, and her
+# alert handler neither.  The rows that name alice only to say who may
 # see them (her jobs' runs, her job's alert, her alert setting, her dead
 # letter, her dedupe run) are not mallory's in B: hidden from her, the
 # setting applying to nothing, the run not hers to forget; nor are her jobs
@@ -69,6 +70,11 @@ $na->safe_psql('postgres', q{
 	CREATE TABLE alice_feed (at timestamptz);
 	GRANT SELECT ON alice_feed TO PUBLIC;
 	SELECT dataeng.monitor_create('alice_fresh', 'alice_feed', 'at', max_silence => '1 hour', schedule => '@yearly');
+	-- a monitor of a table only she reads, and an alert handler
+	CREATE TABLE alice_quiet (at timestamptz);
+	SELECT dataeng.monitor_create('alice_quiet', 'alice_quiet', 'at', max_silence => '1 hour', schedule => '@yearly');
+	CREATE FUNCTION alice_h(a jsonb) RETURNS void LANGUAGE sql AS 'SELECT 1';
+	SELECT dataeng.alert_handler_add('alice_h(jsonb)');
 	-- a dedupe run each, of a table of their own
 	CREATE TABLE alice_dups (id int PRIMARY KEY, email text);
 	INSERT INTO alice_dups VALUES (1, 'a@x.org'), (2, 'a@x.org');
@@ -136,7 +142,7 @@ my $filled = $nb->safe_psql('postgres', qq{
 my ($ret, $out, $err);
 SKIP:
 {
-	skip "cluster B did not give oid $alice to the next role", 26 unless $filled eq 't';
+	skip "cluster B did not give oid $alice to the next role", 30 unless $filled eq 't';
 	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
 	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
 		'pg_restore into B');
@@ -239,6 +245,24 @@ SKIP:
 	($ret, $out, $err) = $nb->psql('restored', q{SELECT dataeng.monitor_check('alice_fresh')});
 	like($err, qr/monitor "alice_fresh" is not checked: its owner is not the role that made it/,
 		"alice's monitor is not checked as mallory");
+	# her monitor of a table mallory cannot read, and her alert handler
+	# (its function now bob's), are not shown to mallory, nor hers to drop
+	is($nb->safe_psql('restored', q{
+		SELECT (SELECT count(*) FROM dataeng.monitors WHERE owner::text = 'regress_mallory') || ' '
+		    || (SELECT count(*) FROM dataeng.alert_handlers WHERE owner::text = 'regress_mallory')}),
+		'2 1', "the restore gave alice's monitors and handler to mallory's oid");
+	is($nb->safe_psql('restored', q{
+		SET ROLE regress_mallory;
+		SELECT (SELECT count(*) FROM dataeng.monitors WHERE name = 'alice_quiet') || ' '
+		    || (SELECT count(*) FROM dataeng.alert_handlers)}),
+		'0 0', "mallory sees neither alice's monitor nor her handler");
+	is($nb->safe_psql('restored', q{
+		SET ROLE regress_mallory;
+		SELECT dataeng.monitor_drop('alice_quiet') || ' ' || dataeng.alert_handler_drop('alice_h(jsonb)')}),
+		'false false', 'nor drops them');
+	is($nb->safe_psql('restored', q{
+		SELECT (SELECT count(*) FROM dataeng.monitors) || ' ' || (SELECT count(*) FROM dataeng.alert_handlers)}),
+		'2 1', 'they are still there');
 }
 
 done_testing();

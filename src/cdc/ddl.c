@@ -17,7 +17,14 @@
  * dimension's source, a consumer's table, a table captured on its own) is
  * refused: from then on they would be recorded under the captured table,
  * and the fact, dimension or consumer would silently receive none of them
- * (check_attached()).
+ * (check_attached()).  What creates such a reader (cdc_enable, a consumer,
+ * a fact or a dimension) first locks the table, and with cdc_enable every
+ * partition below it, in SHARE UPDATE EXCLUSIVE mode
+ * (dataeng_internal._cdc_reader_lock()), then checks: ATTACH holds the
+ * table attached, and every partition below it, in ACCESS EXCLUSIVE mode
+ * and its parent in SHARE UPDATE EXCLUSIVE mode, so of an ATTACH and the
+ * creation of a reader run at once one waits for the other to commit and
+ * then sees it (check_attached() reads with the latest snapshot).
  *
  * After ATTACH and DETACH it then records the rows the partition brought
  * into or took out of a captured table (src/cdc/partition_rows.c), and
@@ -51,17 +58,24 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_publication.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/publicationcmds.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "common/common.h"
 #include "cdc/cdc.h"
@@ -254,13 +268,20 @@ check_attached(List *commands)
 		Oid			argtypes[2] = {OIDOID, OIDOID};
 		Datum		values[2];
 		char	   *found[6] = {NULL};
+		SPIPlanPtr	plan;
 
 		if (pc->op != 'I')
 			continue;
 		values[0] = ObjectIdGetDatum(pc->parent);
 		values[1] = ObjectIdGetDatum(pc->part);
 		SPI_connect();
-		if (SPI_execute_with_args(dataeng_internal_sql("SELECT $2::pg_catalog.regclass::pg_catalog.text, "
+
+		/*
+		 * With the latest snapshot: a reader whose creation committed while
+		 * this ATTACH waited for its locks is seen even in a transaction
+		 * whose snapshot is older (REPEATABLE READ).
+		 */
+		plan = SPI_prepare(dataeng_internal_sql("SELECT $2::pg_catalog.regclass::pg_catalog.text, "
 													   "$1::pg_catalog.regclass::pg_catalog.text, "
 													   "r.part::pg_catalog.text, t.target::pg_catalog.text, r.detail, r.hint "
 													   "FROM (SELECT ct.table_name AS target "
@@ -270,7 +291,10 @@ check_attached(List *commands)
 													   "LATERAL dataeng_internal._cdc_partition_reader($2::pg_catalog.regclass, true, t.target, "
 													   "(SELECT c.relowner::pg_catalog.regrole FROM pg_catalog.pg_class c "
 													   "WHERE c.oid OPERATOR(pg_catalog.=) $1)) r"),
-								  2, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+						   2, argtypes);
+		if (plan == NULL ||
+			SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(), InvalidSnapshot,
+								 true, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not check the readers of partition %u", pc->part);
 		if (SPI_processed > 0)
 		{
@@ -504,4 +528,120 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	/* new partitions of tables captured from the WAL: whole old rows */
 	wal_identity(false);
 	PG_RETURN_NULL();
+}
+
+/*
+ * reader_state
+ *		What the checks before the creation of a reader of a table read,
+ *		under a snapshot: whether the table is a partition (pg_class, as
+ *		the snapshot sees it), its topmost captured ancestor, and the first
+ *		reader of a partition below it.  As text, "" when the table is
+ *		gone.
+ */
+static char *
+reader_state(Oid relid, Snapshot snapshot)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	SPIPlanPtr	plan;
+	char	   *state = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	values[0] = ObjectIdGetDatum(relid);
+	SPI_connect();
+	plan = SPI_prepare(dataeng_internal_sql("SELECT pg_catalog.concat_ws('/', "
+											"(SELECT c.relispartition FROM pg_catalog.pg_class c "
+											"  WHERE c.oid OPERATOR(pg_catalog.=) $1), "
+											"(SELECT ct.table_name::pg_catalog.oid "
+											"   FROM pg_catalog.pg_partition_ancestors($1::pg_catalog.regclass) WITH ORDINALITY a(relid, n) "
+											"   JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) a.relid "
+											"  WHERE a.relid OPERATOR(pg_catalog.<>) $1 ORDER BY a.n DESC LIMIT 1), "
+											"(SELECT r.part::pg_catalog.oid "
+											"   FROM dataeng_internal._cdc_partition_reader($1::pg_catalog.regclass, false, "
+											"        $1::pg_catalog.regclass, CURRENT_USER::pg_catalog.regrole) r))"),
+					   1, argtypes);
+	/* (not read-only: the snapshot sees this transaction's own changes) */
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, values, NULL, snapshot, InvalidSnapshot,
+							 false, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the readers of table %u", relid);
+	if (SPI_processed > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		state = MemoryContextStrdup(outer, v ? v : "");
+	}
+	SPI_finish();
+	return state ? state : pstrdup("");
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_reader_lock);
+
+/*
+ * dataeng_cdc_reader_lock
+ *		(tbl regclass, whole_tree boolean): before the creation of a reader
+ *		of tbl's changes under its own name (cdc_enable, a consumer, a fact
+ *		or a dimension) checks that they are not recorded under a captured
+ *		table above it, and (cdc_enable of a table not captured yet) that no
+ *		partition below it has such a reader, lock tbl, and with whole_tree
+ *		every partition below it, in SHARE UPDATE EXCLUSIVE mode until the
+ *		end of the transaction.  An ATTACH PARTITION of tbl takes ACCESS
+ *		EXCLUSIVE on it and every partition below it, SHARE UPDATE
+ *		EXCLUSIVE on its new parent: whichever of the two comes second
+ *		waits for the other to commit, then checks what it committed (the
+ *		caller's next statements read a new snapshot; ATTACH's check reads
+ *		the latest one).  Writers of tbl (ROW EXCLUSIVE) are not held off.
+ *
+ *		In a transaction whose snapshot is kept (REPEATABLE READ,
+ *		SERIALIZABLE), the checks would read what committed before it: if
+ *		what they read changed since (a concurrent ATTACH, cdc_enable of a
+ *		table above, a reader of a partition below), a serialization
+ *		failure is raised instead, as PostgreSQL does for a row changed
+ *		since the snapshot.
+ *
+ *		PUBLIC may call it (a fact's or dimension's creation checks its
+ *		source as the creating role): it locks only a table the calling
+ *		role may read (SELECT, as the reader it checks for needs), and with
+ *		whole_tree only one it owns; else 42501.
+ */
+Datum
+dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	bool		whole_tree = PG_GETARG_BOOL(1);
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		PG_RETURN_VOID();
+	if (whole_tree ? !pg_class_ownercheck(relid, GetUserId()) :
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(relid)),
+				 errhint(whole_tree ? "Only the table's owner may lock it with its partitions." :
+						 "Reading a table's changes requires SELECT on it.")));
+	LockRelationOid(relid, ShareUpdateExclusiveLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	{
+		/* dropped meanwhile: the caller's checks say so */
+		UnlockRelationOid(relid, ShareUpdateExclusiveLock);
+		PG_RETURN_VOID();
+	}
+	if (whole_tree && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		(void) find_all_inheritors(relid, ShareUpdateExclusiveLock, NULL);
+
+	if (IsolationUsesXactSnapshot())
+	{
+		char	   *then = reader_state(relid, GetTransactionSnapshot());
+		char	   *now = reader_state(relid, GetLatestSnapshot());
+
+		if (strcmp(then, now) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to a concurrent change of the partitions of %s or of their readers",
+							get_rel_name(relid)),
+					 errdetail("An ATTACH PARTITION, a capture or a reader of the changes of %s or of a table above or below it committed after this transaction's snapshot was taken.",
+							   get_rel_name(relid)),
+					 errhint("Retry the transaction.")));
+	}
+	PG_RETURN_VOID();
 }

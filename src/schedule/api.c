@@ -68,10 +68,15 @@ PG_FUNCTION_INFO_V1(dataeng_owner_trusted);
  *		role has that oid there.  So the oid is trusted when a role has it
  *		and either the row was last seen in this cluster (owner_system is
  *		this cluster's system identifier) or that role's name is the one
- *		recorded (owner_name).  The rule of dataeng.jobs (the scheduler
- *		runs a job only then), of the runs, alerts, settings and dead
- *		letters (shown to that role only then) and of dedupe runs (undone
- *		by the role that ran them only then).
+ *		recorded (owner_name).  A row with no recorded name is never
+ *		trusted: one restored from a dump of 0.1.0, which has no such
+ *		columns, takes this cluster's identifier from the column's default
+ *		whatever cluster its oid came from (so does a row written by hand
+ *		without them); a superuser claims it by setting owner_name.  The
+ *		rule of dataeng.jobs (the scheduler runs a job only then), of the
+ *		runs, alerts, settings, dead letters, monitors and alert handlers
+ *		(shown to that role, or acted on, only then) and of dedupe runs
+ *		(undone by the role that ran them only then).
  */
 Datum
 dataeng_owner_trusted(PG_FUNCTION_ARGS)
@@ -80,7 +85,7 @@ dataeng_owner_trusted(PG_FUNCTION_ARGS)
 	HeapTuple	tup;
 	bool		trusted = false;
 
-	if (PG_ARGISNULL(0))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
 	owner = PG_GETARG_OID(0);
 	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
@@ -88,7 +93,7 @@ dataeng_owner_trusted(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	if (!PG_ARGISNULL(2) && PG_GETARG_INT64(2) == (int64) GetSystemIdentifier())
 		trusted = true;
-	else if (!PG_ARGISNULL(1))
+	else
 		trusted = strcmp(NameStr(((Form_pg_authid) GETSTRUCT(tup))->rolname),
 						 NameStr(*PG_GETARG_NAME(1))) == 0;
 	ReleaseSysCache(tup);

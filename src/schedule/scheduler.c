@@ -504,9 +504,10 @@ terminate_overdue(void)
  *		  only when it names a role of owner_name: then owner_system takes
  *		  this cluster's identifier;
  *		- a job whose oid names no role (its owner was dropped), or names
- *		  a role of another name in another cluster, is marked broken with
- *		  the reason and logged once as a WARNING: it never runs as a role
- *		  that did not schedule it.
+ *		  a role of another name in another cluster, or that records no
+ *		  name (restored from a dump of 0.1.0, written by hand), is marked
+ *		  broken with the reason and logged once as a WARNING: it never
+ *		  runs as a role that did not schedule it.
  *
  *		The rule is dataeng_internal._owner_trusted() (api.c), which the
  *		other rows that name a role follow too.
@@ -543,6 +544,10 @@ check_job_owners(void)
 	if (SPI_execute_with_args("SELECT j.job_id, "
 							  "       CASE WHEN r.oid IS NULL "
 							  "            THEN pg_catalog.format('its owner role (oid %s) was dropped', j.owner::oid) "
+							  "            WHEN j.owner_name IS NULL "
+							  "            THEN pg_catalog.format('the name of its owner role (oid %s, role %s here) is not recorded "
+							  "(restored from a dump of 0.1.0, or written by hand?): a superuser may set owner_name', "
+							  "                                   j.owner::oid, pg_catalog.quote_ident(r.rolname)) "
 							  "            ELSE pg_catalog.format('its owner role oid %s is role %s here, not %s, who scheduled it "
 							  "(restored from another cluster?)', "
 							  "                                   j.owner::oid, pg_catalog.quote_ident(r.rolname), "
