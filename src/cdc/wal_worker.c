@@ -80,7 +80,7 @@ static void wal_leave(void);
 static void wal_leave_dropped(const char *slot);
 
 /* the advisory lock a database's worker holds: (this key, database oid) */
-#define CDC_WAL_LOCK_KEY 0x64655741	/* "deWA" */
+#define CDC_WAL_LOCK_KEY 1684361025	/* 0x64655741, "deWA" */
 
 /*
  * Starting to decode the slot logs two LOG lines
@@ -223,6 +223,47 @@ cdc_wal_launch(Oid dboid)
 		wal_launched[wal_nlaunched++] = dboid;
 }
 
+/*
+ * cdc_wal_worker_missing
+ *		Called by the database's scheduler at each pass, in its transaction
+ *		(SPI connected, the extension locked): whether the database has
+ *		tables to capture from the WAL (method or active_method 'wal', not
+ *		stopped by a capture error) under wal_level = logical, and no WAL
+ *		capture worker holds the database's advisory lock.  A worker that
+ *		could not be started at a restore's commit, or was never started
+ *		(a server start before the worker of a restored database made its
+ *		slot: the launcher starts only databases with a slot), so gets one
+ *		(sched_wal_wanted()).  A worker registered a moment ago may not hold
+ *		the lock yet: the second one started then leaves (wal_run()).
+ */
+bool
+cdc_wal_worker_missing(void)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(MyDatabaseId)};
+	int			ret;
+
+	ret = SPI_execute("SELECT 1 FROM dataeng.cdc_tables ct"
+					  " WHERE 'wal' OPERATOR(pg_catalog.=) ANY (ARRAY[ct.method, ct.active_method])"
+					  "   AND ct.capture_error IS NULL"
+					  "   AND pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.=) 'logical'"
+					  " LIMIT 1", true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	if (SPI_processed == 0)
+		return false;
+	ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_locks l"
+								" WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'"
+								"   AND l.database OPERATOR(pg_catalog.=) $1"
+								"   AND l.classid OPERATOR(pg_catalog.=) " CppAsString2(CDC_WAL_LOCK_KEY) "::pg_catalog.oid"
+								"   AND l.objid OPERATOR(pg_catalog.=) $1"
+								"   AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.granted",
+								1, types, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_locks");
+	return SPI_processed == 0;
+}
+
 /* ---------------------------------------------------------------------
  * Starting the worker when a transaction commits
  * ---------------------------------------------------------------------
@@ -241,9 +282,13 @@ wal_start_at_commit(XactEvent event, void *arg)
 		return;
 	wal_start_pending = false;
 	if (!cdc_wal_register(MyDatabaseId))
+	{
+		sched_wal_wanted(MyDatabaseId);
 		ereport(WARNING,
 				(errmsg("could not start the WAL capture worker of this database"),
-				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+				 errdetail("No background worker slot is free."),
+				 errhint("The launcher of dataeng starts it as soon as a background worker slot is free; raise max_worker_processes.")));
+	}
 }
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start);
@@ -556,9 +601,13 @@ wal_leave(void)
 			(errmsg("dataeng wal capture leaves database %u for a command that needs it", MyDatabaseId)));
 	/* the command was done before the worker could leave: go on anew */
 	if (cdc_wal_left() && !cdc_wal_register(MyDatabaseId))
+	{
+		sched_wal_wanted(MyDatabaseId);
 		ereport(WARNING,
 				(errmsg("could not start the WAL capture worker of this database again"),
-				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+				 errdetail("No background worker slot is free."),
+				 errhint("The launcher of dataeng starts it as soon as a background worker slot is free; raise max_worker_processes.")));
+	}
 	proc_exit(0);
 }
 
