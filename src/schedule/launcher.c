@@ -19,6 +19,12 @@
  * creates the extension or schedules a job (both set the launcher's latch
  * at commit).
  *
+ * It also starts WAL capture workers (src/cdc/wal_worker.c): after a start,
+ * that of each database with the worker's replication slot; and that of a
+ * database whose scheduler found tables to capture from the WAL and no
+ * worker, or where a worker could not be started, as soon as a background
+ * worker slot is free (launcher_wal_start(), backing off up to 10 s).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
