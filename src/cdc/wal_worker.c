@@ -6,7 +6,12 @@
  *
  * Who starts it: dataeng.cdc_enable(..., method => 'wal') at commit
  * (dataeng_internal._cdc_wal_start()), and after a server start the scheduler
- * launcher, once for each database it visits (cdc_wal_launch()).  A worker
+ * launcher, once for each database it visits that has the worker's slot
+ * (cdc_wal_launch()); in a database with tables to capture from the WAL and
+ * no worker (none could be started for want of a background worker slot,
+ * or none ever made the slot), the launcher as soon as a slot is free
+ * (cdc_wal_worker_missing(), run by the database's scheduler at each pass,
+ * and sched_wal_wanted()).  A worker
  * holds a session advisory lock of its database for its life, so a second
  * one started meanwhile exits (after waiting up to 2 s for one that is on
  * its way out; the shared-memory entry of wal_dbhook.c already turns most
@@ -21,7 +26,9 @@
  * (wal_apply.c; the worker holds the slot and decodes it in its own
  * process, wal_decode.c), confirm to the slot the position each committed
  * round returns (the slot's position moves only after the change records
- * are durably committed), report a slot more
+ * are durably committed), add to the publication every few seconds a
+ * table captured from the WAL that is missing from it (wal_publish_check()),
+ * report a slot more
  * than dataeng.max_slot_lag behind, and wait on its latch
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
@@ -57,6 +64,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -515,6 +523,71 @@ wal_prepare(const char *slot)
 }
 
 /*
+ * Every WAL_PUBLISH_CHECK_MS, between rounds: a table cdc_tables says is
+ * captured from the WAL (active_method 'wal') but missing from the
+ * publication is added to it (_cdc_wal_publish(), a WARNING naming it).
+ * A restored row of cdc_tables adds its table itself, through its trigger
+ * (_cdc_wal_restore()), but a data-only restore with --disable-triggers
+ * fires none: the table would stay uncaptured, silently.  Changes to it
+ * committed before it is added are not captured (pgoutput reads the
+ * publication as of each change).  Not while a restore (a session named
+ * pg_restore) is connected to the database: its own loads are no changes
+ * to capture, and it may bring the publication's tables itself.  One query
+ * on cdc_tables and the publication each time; the same missing tables
+ * (one that cannot be added) are not tried, nor warned about, again.
+ */
+#define WAL_PUBLISH_CHECK_MS 5000
+
+static void
+wal_publish_check(void)
+{
+	static TimestampTz last_check = 0;
+	static char *last_missing = NULL;
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	char	   *missing;
+
+	if (!TimestampDifferenceExceeds(last_check, GetCurrentTimestamp(), WAL_PUBLISH_CHECK_MS))
+		return;
+	last_check = GetCurrentTimestamp();
+	values[0] = ObjectIdGetDatum(MyDatabaseId);
+	types[0] = OIDOID;
+	missing = wal_ext_sql("SELECT pg_catalog.string_agg(ct.table_name::pg_catalog.oid::pg_catalog.text, ','"
+						  "                               ORDER BY ct.table_name::pg_catalog.oid)"
+						  " FROM dataeng.cdc_tables ct"
+						  " WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+						  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+						  "                   JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
+						  "                   WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
+						  "                     AND pr.prrelid OPERATOR(pg_catalog.=) ct.table_name)"
+						  "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
+						  "               WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "')"
+						  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+						  "                   WHERE a.datid OPERATOR(pg_catalog.=) $1"
+						  "                     AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore')",
+						  1, types, values);
+	if (missing == NULL || (last_missing != NULL && strcmp(missing, last_missing) == 0))
+	{
+		if (missing == NULL && last_missing != NULL)
+		{
+			pfree(last_missing);
+			last_missing = NULL;
+		}
+		if (missing != NULL)
+			pfree(missing);
+		return;
+	}
+	if (last_missing != NULL)
+		pfree(last_missing);
+	last_missing = MemoryContextStrdup(TopMemoryContext, missing);
+	pfree(missing);
+	types[0] = TEXTOID;
+	values[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
+	values[1] = BoolGetDatum(false);
+	(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)", 2, types, values);
+}
+
+/*
  * The slot was invalidated by max_slot_wal_keep_size: the WAL of changes
  * after its confirmed position is gone, and decoding it cannot go on.
  * Retrying would fail the same way for ever, so the tables captured
@@ -736,6 +809,7 @@ wal_run(Oid dboid, const char *slot)
 			}
 		}
 
+		wal_publish_check();
 		pgstat_report_activity(STATE_RUNNING, "decoding");
 		round = cdc_wal_round(slot, &advance_to);
 		pgstat_report_activity(STATE_IDLE, NULL);
