@@ -159,6 +159,18 @@ ok($node->log_contains('table public.clicks is captured from the WAL but was mis
 	'with a WARNING naming it');
 captured('quiet', 50, 'data-only restore with --disable-triggers');
 
+# A data-only restore with --disable-triggers into a database with no
+# worker yet (its schema restored first): its ALTER TABLE ... ENABLE
+# TRIGGER ALL of cdc_tables starts the worker.
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->command_ok([ 'pg_restore', '--schema-only', '--exit-on-error', '-d', $node->connstr('fresh'), $dump ],
+	'pg_restore --schema-only');
+$node->command_ok([ 'pg_restore', '--data-only', '--disable-triggers', '--exit-on-error', '-d', $node->connstr('fresh'), $dump ],
+	'pg_restore --data-only --disable-triggers into a database with no WAL worker');
+ok(wait_for('fresh', q{SELECT EXISTS (SELECT 1 FROM pg_replication_slots s JOIN pg_database d ON d.datname = s.database
+	WHERE d.datname = 'fresh' AND s.slot_name = 'dataeng_wal_' || d.oid)}), 'the worker starts and makes its slot');
+captured('fresh', 60, 'data-only restore with --disable-triggers, no worker before');
+
 # A table captured from the WAL missing from the publication: the worker
 # adds it as it starts, with a WARNING naming it.
 $node->safe_psql('nopub', 'ALTER PUBLICATION dataeng_wal DROP TABLE clicks');
