@@ -139,6 +139,38 @@ $node->command_ok([ 'pg_restore', '--section=post-data', '--no-publications', '-
 	'pg_restore --section=post-data --no-publications');
 captured('live', 40, 'data-only restore into a database already captured from the WAL');
 
+# The same with --disable-triggers, which fires no trigger of cdc_tables:
+# the running worker finds the table missing from its publication (it looks
+# every few seconds, once the restore is over) and adds it, with a WARNING.
+$node->safe_psql('postgres', 'CREATE DATABASE quiet');
+$node->command_ok([ 'pg_restore', '--section=pre-data', '--exit-on-error', '-d', $node->connstr('quiet'), $dump ],
+	'pg_restore --section=pre-data into a database to capture first');
+$node->safe_psql('quiet', q{CREATE TABLE other (id int PRIMARY KEY); SELECT dataeng.cdc_enable('other', method => 'wal')});
+is($node->safe_psql('quiet', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the database captures from the WAL');
+$node->command_ok([ 'pg_restore', '--section=post-data', '--no-publications', '--exit-on-error', '-d', $node->connstr('quiet'), $dump ],
+	'pg_restore --section=post-data --no-publications');
+my $offset = -s $node->logfile;
+$node->command_ok([ 'pg_restore', '--data-only', '--disable-triggers', '--exit-on-error', '-d', $node->connstr('quiet'), $dump ],
+	'pg_restore --data-only --disable-triggers into a database whose worker has its slot');
+ok(wait_for('quiet', q{SELECT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+	WHERE p.pubname = 'dataeng_wal' AND pr.prrelid = 'clicks'::regclass)}),
+	'the worker adds the table to its publication');
+ok($node->log_contains('table public.clicks is captured from the WAL but was missing from publication dataeng_wal', $offset),
+	'with a WARNING naming it');
+captured('quiet', 50, 'data-only restore with --disable-triggers');
+
+# A data-only restore with --disable-triggers into a database with no
+# worker yet (its schema restored first): its ALTER TABLE ... ENABLE
+# TRIGGER ALL of cdc_tables starts the worker.
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->command_ok([ 'pg_restore', '--schema-only', '--exit-on-error', '-d', $node->connstr('fresh'), $dump ],
+	'pg_restore --schema-only');
+$node->command_ok([ 'pg_restore', '--data-only', '--disable-triggers', '--exit-on-error', '-d', $node->connstr('fresh'), $dump ],
+	'pg_restore --data-only --disable-triggers into a database with no WAL worker');
+ok(wait_for('fresh', q{SELECT EXISTS (SELECT 1 FROM pg_replication_slots s JOIN pg_database d ON d.datname = s.database
+	WHERE d.datname = 'fresh' AND s.slot_name = 'dataeng_wal_' || d.oid)}), 'the worker starts and makes its slot');
+captured('fresh', 60, 'data-only restore with --disable-triggers, no worker before');
+
 # A table captured from the WAL missing from the publication: the worker
 # adds it as it starts, with a WARNING naming it.
 $node->safe_psql('nopub', 'ALTER PUBLICATION dataeng_wal DROP TABLE clicks');

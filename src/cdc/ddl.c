@@ -46,6 +46,11 @@
  * table captured from the WAL REPLICA IDENTITY FULL and refuses another
  * identity on such a table or partition (sql/cdc_wal.sql).
  *
+ * A data-only restore with --disable-triggers loads dataeng.cdc_tables
+ * with its triggers disabled, so no restored row captured from the WAL
+ * starts the WAL capture worker; its ALTER TABLE ... ENABLE TRIGGER ALL
+ * afterwards does (wal_start_restored()).
+ *
  * TRUNCATE is no DDL for event triggers: the utility hook
  * (src/schedule/dbhook.c) calls cdc_wal_check_truncate() before it runs.
  * pgoutput publishes a partitioned table's changes through the table
@@ -342,6 +347,66 @@ sets_unlogged(Node *parsetree)
 }
 
 /*
+ * enables_cdc_tables_triggers
+ *		Whether a DDL statement is ALTER TABLE dataeng.cdc_tables ENABLE
+ *		TRIGGER ...: what a data-only restore with --disable-triggers runs
+ *		once it has loaded the table's rows, which fired no trigger (so
+ *		none started the WAL capture worker, _cdc_wal_restore()).
+ */
+static bool
+enables_cdc_tables_triggers(Node *parsetree)
+{
+	AlterTableStmt *stmt;
+	ListCell   *lc;
+	bool		enables = false;
+	Oid			nsp;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return false;
+	stmt = (AlterTableStmt *) parsetree;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_EnableTrig || cmd->subtype == AT_EnableAlwaysTrig ||
+			cmd->subtype == AT_EnableReplicaTrig || cmd->subtype == AT_EnableTrigAll ||
+			cmd->subtype == AT_EnableTrigUser)
+			enables = true;
+	}
+	if (!enables || stmt->relation == NULL)
+		return false;
+	nsp = get_namespace_oid(DATAENG_SCHEMA, true);
+	return OidIsValid(nsp) &&
+		RangeVarGetRelid(stmt->relation, NoLock, true) == get_relname_relid("cdc_tables", nsp);
+}
+
+/*
+ * wal_start_restored
+ *		After a data-only restore of dataeng.cdc_tables with its triggers
+ *		disabled: start the WAL capture worker at commit when a table is to
+ *		be captured from the WAL and the server can (as _cdc_wal_restore()
+ *		would have for each row; a worker already running stays, the new
+ *		one leaves).  It waits for the restore to end, then adds the tables
+ *		missing from the publication and makes its slot (wal_prepare()).
+ *		Not in a database whose extension is older than 0.2.0 (no WAL mode).
+ */
+static void
+wal_start_restored(void)
+{
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+	SPI_connect();
+	if (SPI_execute("SELECT dataeng_internal._cdc_wal_start() FROM dataeng.cdc_tables ct"
+					" WHERE 'wal' OPERATOR(pg_catalog.=) ANY (ARRAY[ct.method, ct.active_method])"
+					"   AND ct.capture_error IS NULL"
+					"   AND pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.=) 'logical'"
+					"   AND coalesce((SELECT i.preloaded FROM dataeng.info() i), false)"
+					" LIMIT 1", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not start the WAL capture worker");
+	SPI_finish();
+}
+
+/*
  * sets_replica_identity
  *		Whether a DDL statement sets a table's REPLICA IDENTITY.
  */
@@ -505,6 +570,8 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	}
 	if (adds_inheritance(parsetree))
 		check_inheritance();
+	if (enables_cdc_tables_triggers(parsetree))
+		wal_start_restored();
 	if (sets_replica_identity(parsetree))
 		wal_identity(true);
 	/* a table captured from the WAL, or a partition of one, made unlogged */

@@ -70,6 +70,7 @@
 
 #include "common/common.h"
 #include "cdc/wal.h"
+#include "schedule/schedule.h"
 
 /*
  * The entries: dataeng.wal_max_databases, or when it is 0 (the default)
@@ -438,18 +439,26 @@ release_at_xact_end(XactEvent event, void *arg)
 		SpinLockRelease(&wal_shmem->mutex);
 
 		if (relaunch && !cdc_wal_register(holds[i].dboid))
+		{
+			sched_wal_wanted(holds[i].dboid);
 			ereport(WARNING,
 					(errmsg("could not start the WAL capture worker of database %u again", holds[i].dboid),
-					 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+					 errdetail("No background worker slot is free."),
+					 errhint("The launcher of dataeng starts it as soon as a background worker slot is free; raise max_worker_processes.")));
+		}
 
 		/* a copy of a database with WAL capture captures its own changes */
 		cdc_wal_slot_name(holds[i].dboid, slot);
 		if (event == XACT_EVENT_COMMIT && OidIsValid(holds[i].copy_oid) &&
 			SearchNamedReplicationSlot(slot, true) != NULL &&
 			!cdc_wal_register(holds[i].copy_oid))
+		{
+			sched_wal_wanted(holds[i].copy_oid);
 			ereport(WARNING,
 					(errmsg("could not start the WAL capture worker of database \"%s\"", holds[i].copy_name),
-					 errhint("Raise max_worker_processes, then call dataeng.cdc_wal_sync() in that database.")));
+					 errdetail("No background worker slot is free."),
+					 errhint("The launcher of dataeng starts it as soon as a background worker slot is free; raise max_worker_processes.")));
+		}
 	}
 	nholds = 0;
 }

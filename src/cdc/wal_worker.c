@@ -6,7 +6,12 @@
  *
  * Who starts it: dataeng.cdc_enable(..., method => 'wal') at commit
  * (dataeng_internal._cdc_wal_start()), and after a server start the scheduler
- * launcher, once for each database it visits (cdc_wal_launch()).  A worker
+ * launcher, once for each database it visits that has the worker's slot
+ * (cdc_wal_launch()); in a database with tables to capture from the WAL and
+ * no worker (none could be started for want of a background worker slot,
+ * or none ever made the slot), the launcher as soon as a slot is free
+ * (cdc_wal_worker_missing(), run by the database's scheduler at each pass,
+ * and sched_wal_wanted()).  A worker
  * holds a session advisory lock of its database for its life, so a second
  * one started meanwhile exits (after waiting up to 2 s for one that is on
  * its way out; the shared-memory entry of wal_dbhook.c already turns most
@@ -21,7 +26,9 @@
  * (wal_apply.c; the worker holds the slot and decodes it in its own
  * process, wal_decode.c), confirm to the slot the position each committed
  * round returns (the slot's position moves only after the change records
- * are durably committed), report a slot more
+ * are durably committed), add to the publication every few seconds a
+ * table captured from the WAL that is missing from it (wal_publish_check()),
+ * report a slot more
  * than dataeng.max_slot_lag behind, and wait on its latch
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
@@ -57,6 +64,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -80,7 +88,7 @@ static void wal_leave(void);
 static void wal_leave_dropped(const char *slot);
 
 /* the advisory lock a database's worker holds: (this key, database oid) */
-#define CDC_WAL_LOCK_KEY 0x64655741	/* "deWA" */
+#define CDC_WAL_LOCK_KEY 1684361025	/* 0x64655741, "deWA" */
 
 /*
  * Starting to decode the slot logs two LOG lines
@@ -238,6 +246,47 @@ cdc_wal_launch(Oid dboid)
 		wal_launched[wal_nlaunched++] = dboid;
 }
 
+/*
+ * cdc_wal_worker_missing
+ *		Called by the database's scheduler at each pass, in its transaction
+ *		(SPI connected, the extension locked): whether the database has
+ *		tables to capture from the WAL (method or active_method 'wal', not
+ *		stopped by a capture error) under wal_level = logical, and no WAL
+ *		capture worker holds the database's advisory lock.  A worker that
+ *		could not be started at a restore's commit, or was never started
+ *		(a server start before the worker of a restored database made its
+ *		slot: the launcher starts only databases with a slot), so gets one
+ *		(sched_wal_wanted()).  A worker registered a moment ago may not hold
+ *		the lock yet: the second one started then leaves (wal_run()).
+ */
+bool
+cdc_wal_worker_missing(void)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(MyDatabaseId)};
+	int			ret;
+
+	ret = SPI_execute("SELECT 1 FROM dataeng.cdc_tables ct"
+					  " WHERE 'wal' OPERATOR(pg_catalog.=) ANY (ARRAY[ct.method, ct.active_method])"
+					  "   AND ct.capture_error IS NULL"
+					  "   AND pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.=) 'logical'"
+					  " LIMIT 1", true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	if (SPI_processed == 0)
+		return false;
+	ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_locks l"
+								" WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'"
+								"   AND l.database OPERATOR(pg_catalog.=) $1"
+								"   AND l.classid OPERATOR(pg_catalog.=) " CppAsString2(CDC_WAL_LOCK_KEY) "::pg_catalog.oid"
+								"   AND l.objid OPERATOR(pg_catalog.=) $1"
+								"   AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.granted",
+								1, types, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_locks");
+	return SPI_processed == 0;
+}
+
 /* ---------------------------------------------------------------------
  * Starting the worker when a transaction commits
  * ---------------------------------------------------------------------
@@ -256,9 +305,13 @@ wal_start_at_commit(XactEvent event, void *arg)
 		return;
 	wal_start_pending = false;
 	if (!cdc_wal_register(MyDatabaseId))
+	{
+		sched_wal_wanted(MyDatabaseId);
 		ereport(WARNING,
 				(errmsg("could not start the WAL capture worker of this database"),
-				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+				 errdetail("No background worker slot is free."),
+				 errhint("The launcher of dataeng starts it as soon as a background worker slot is free; raise max_worker_processes.")));
+	}
 }
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start);
@@ -485,6 +538,71 @@ wal_prepare(const char *slot)
 }
 
 /*
+ * Every WAL_PUBLISH_CHECK_MS, between rounds: a table cdc_tables says is
+ * captured from the WAL (active_method 'wal') but missing from the
+ * publication is added to it (_cdc_wal_publish(), a WARNING naming it).
+ * A restored row of cdc_tables adds its table itself, through its trigger
+ * (_cdc_wal_restore()), but a data-only restore with --disable-triggers
+ * fires none: the table would stay uncaptured, silently.  Changes to it
+ * committed before it is added are not captured (pgoutput reads the
+ * publication as of each change).  Not while a restore (a session named
+ * pg_restore) is connected to the database: its own loads are no changes
+ * to capture, and it may bring the publication's tables itself.  One query
+ * on cdc_tables and the publication each time; the same missing tables
+ * (one that cannot be added) are not tried, nor warned about, again.
+ */
+#define WAL_PUBLISH_CHECK_MS 5000
+
+static void
+wal_publish_check(void)
+{
+	static TimestampTz last_check = 0;
+	static char *last_missing = NULL;
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	char	   *missing;
+
+	if (!TimestampDifferenceExceeds(last_check, GetCurrentTimestamp(), WAL_PUBLISH_CHECK_MS))
+		return;
+	last_check = GetCurrentTimestamp();
+	values[0] = ObjectIdGetDatum(MyDatabaseId);
+	types[0] = OIDOID;
+	missing = wal_ext_sql("SELECT pg_catalog.string_agg(ct.table_name::pg_catalog.oid::pg_catalog.text, ','"
+						  "                               ORDER BY ct.table_name::pg_catalog.oid)"
+						  " FROM dataeng.cdc_tables ct"
+						  " WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+						  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+						  "                   JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
+						  "                   WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
+						  "                     AND pr.prrelid OPERATOR(pg_catalog.=) ct.table_name)"
+						  "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
+						  "               WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "')"
+						  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
+						  "                   WHERE a.datid OPERATOR(pg_catalog.=) $1"
+						  "                     AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore')",
+						  1, types, values);
+	if (missing == NULL || (last_missing != NULL && strcmp(missing, last_missing) == 0))
+	{
+		if (missing == NULL && last_missing != NULL)
+		{
+			pfree(last_missing);
+			last_missing = NULL;
+		}
+		if (missing != NULL)
+			pfree(missing);
+		return;
+	}
+	if (last_missing != NULL)
+		pfree(last_missing);
+	last_missing = MemoryContextStrdup(TopMemoryContext, missing);
+	pfree(missing);
+	types[0] = TEXTOID;
+	values[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
+	values[1] = BoolGetDatum(false);
+	(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)", 2, types, values);
+}
+
+/*
  * The slot was invalidated by max_slot_wal_keep_size: the WAL of changes
  * after its confirmed position is gone, and decoding it cannot go on.
  * Retrying would fail the same way for ever, so the tables captured
@@ -571,9 +689,13 @@ wal_leave(void)
 			(errmsg("dataeng wal capture leaves database %u for a command that needs it", MyDatabaseId)));
 	/* the command was done before the worker could leave: go on anew */
 	if (cdc_wal_left() && !cdc_wal_register(MyDatabaseId))
+	{
+		sched_wal_wanted(MyDatabaseId);
 		ereport(WARNING,
 				(errmsg("could not start the WAL capture worker of this database again"),
-				 errhint("Raise max_worker_processes; the scheduler launcher starts it after the next server start.")));
+				 errdetail("No background worker slot is free."),
+				 errhint("The launcher of dataeng starts it as soon as a background worker slot is free; raise max_worker_processes.")));
+	}
 	proc_exit(0);
 }
 
@@ -702,6 +824,7 @@ wal_run(Oid dboid, const char *slot)
 			}
 		}
 
+		wal_publish_check();
 		pgstat_report_activity(STATE_RUNNING, "decoding");
 		round = cdc_wal_round(slot, &advance_to);
 		pgstat_report_activity(STATE_IDLE, NULL);

@@ -19,6 +19,12 @@
  * creates the extension or schedules a job (both set the launcher's latch
  * at commit).
  *
+ * It also starts WAL capture workers (src/cdc/wal_worker.c): after a start,
+ * that of each database with the worker's replication slot; and that of a
+ * database whose scheduler found tables to capture from the WAL and no
+ * worker, or where a worker could not be started, as soon as a background
+ * worker slot is free (launcher_wal_start(), backing off up to 10 s).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -206,6 +212,49 @@ launch_candidate_cmp(const void *a, const void *b)
 	return x->slotno - y->slotno;
 }
 
+/*
+ * launcher_wal_start
+ *		Start the WAL capture worker of each database in wal (its scheduler
+ *		found tables captured from the WAL and no worker there, or a worker
+ *		could not be started: sched_wal_wanted()).  Without a free background
+ *		worker slot, a database is tried again after a second, then after
+ *		twice as long each time, up to 10 s; the first failure is
+ *		logged.
+ */
+static void
+launcher_wal_start(Oid *wal, int nwal, TimestampTz now, TimestampTz *earliest)
+{
+	int			i;
+
+	for (i = 0; i < nwal; i++)
+	{
+		SchedDbSlot *slot;
+		bool		started = cdc_wal_register(wal[i]);
+		bool		first = false;
+
+		SpinLockAcquire(&sched_shmem->mutex);
+		slot = sched_slot_find(wal[i]);
+		if (slot != NULL && started)
+		{
+			slot->wal_wanted = false;
+			slot->wal_backoff_ms = 0;
+		}
+		else if (slot != NULL)
+		{
+			first = slot->wal_backoff_ms == 0;
+			slot->wal_backoff_ms = Min(Max(slot->wal_backoff_ms * 2, 1000), 10000);
+			slot->wal_retry_at = TimestampTzPlusMilliseconds(now, slot->wal_backoff_ms);
+			*earliest = Min(*earliest, slot->wal_retry_at);
+		}
+		SpinLockRelease(&sched_shmem->mutex);
+		if (first)
+			ereport(LOG,
+					(errmsg("dataeng launcher: no background worker slot for the WAL capture worker of database %u; trying again",
+							wal[i]),
+					 errhint("Raise max_worker_processes.")));
+	}
+}
+
 static int
 launcher_scan(long *sleep_ms)
 {
@@ -214,8 +263,10 @@ launcher_scan(long *sleep_ms)
 	HeapTuple	tup;
 	Oid			dbs[DATAENG_MAX_DATABASES];
 	LaunchCandidate cand[DATAENG_MAX_DATABASES];
+	Oid			wal[DATAENG_MAX_DATABASES];
 	int			ndbs = 0;
 	int			ncand = 0;
+	int			nwal = 0;
 	int			i;
 	int			waiting = 0;
 	TimestampTz now = GetCurrentTimestamp();
@@ -291,9 +342,20 @@ launcher_scan(long *sleep_ms)
 			}
 			else if (sched_handles[slotno] == NULL && slot->hold == 0)
 				earliest = Min(earliest, slot->next_due);
+			/* (a held database's worker is started when the command ends) */
+			if (slot->wal_wanted && slot->hold == 0)
+			{
+				if (slot->wal_retry_at <= now)
+					wal[nwal++] = dbs[i];
+				else
+					earliest = Min(earliest, slot->wal_retry_at);
+			}
 		}
 		SpinLockRelease(&sched_shmem->mutex);
 	}
+
+	/* WAL capture workers first: changes go uncaptured meanwhile */
+	launcher_wal_start(wal, nwal, now, &earliest);
 
 	/*
 	 * Start the due schedulers, the one that has waited longest first: when
@@ -468,6 +530,35 @@ wake_at_commit(XactEvent event, void *arg)
 
 	if (latch)
 		SetLatch(latch);
+	if (launcher)
+		SetLatch(launcher);
+}
+
+/*
+ * sched_wal_wanted
+ *		Database dboid has tables to capture from the WAL and no WAL capture
+ *		worker (none could be started, or its scheduler found none): the
+ *		launcher starts one, as soon as a background worker slot is free.
+ *		A database the launcher has no slot for yet gets one at its next
+ *		scan, and its scheduler then finds the same.
+ */
+void
+sched_wal_wanted(Oid dboid)
+{
+	SchedDbSlot *slot;
+	Latch	   *launcher;
+
+	if (sched_shmem == NULL)
+		return;
+	SpinLockAcquire(&sched_shmem->mutex);
+	slot = sched_slot_find(dboid);
+	if (slot != NULL && !slot->wal_wanted)
+	{
+		slot->wal_wanted = true;
+		slot->wal_retry_at = 0;
+	}
+	launcher = sched_shmem->launcher_latch;
+	SpinLockRelease(&sched_shmem->mutex);
 	if (launcher)
 		SetLatch(launcher);
 }

@@ -50,6 +50,16 @@ typedef struct SchedDbSlot
 	TimestampTz held_since;
 	TimestampTz held_at;
 	Oid			held_owner;
+	/*
+	 * The database has tables to capture from the WAL and no WAL capture
+	 * worker (its scheduler found so, or a worker could not be started):
+	 * the launcher starts one, trying again at wal_retry_at while no
+	 * background worker slot is free (every wal_backoff_ms, doubled up to
+	 * 10 s)
+	 */
+	bool		wal_wanted;
+	TimestampTz wal_retry_at;
+	int			wal_backoff_ms;
 } SchedDbSlot;
 
 typedef struct SchedShmem
@@ -69,6 +79,7 @@ extern int	dataeng_job_timeout;
 extern void dataeng_schedule_init(void);
 extern SchedDbSlot *sched_slot_find(Oid dboid);
 extern void sched_wake_at_commit(void);
+extern void sched_wal_wanted(Oid dboid);
 
 /* in schedule/scheduler.c */
 extern bool sched_lock_extension(void);

@@ -63,6 +63,7 @@
 
 #include "common/common.h"
 #include "schedule/schedule.h"
+#include "cdc/wal.h"
 
 int			dataeng_job_history_keep = 7 * 24 * 3600;
 bool		dataeng_log_successful_runs = true;
@@ -1035,6 +1036,9 @@ dataeng_scheduler_main(Datum main_arg)
 		waiting = dataeng_enabled ? start_due_jobs(&my_slot->warned_slots) : false;
 		if (!waiting)
 			my_slot->warned_slots = false;
+		/* tables to capture from the WAL and no worker: the launcher starts one */
+		if (dataeng_enabled && cdc_wal_worker_missing())
+			sched_wal_wanted(dboid);
 
 		if (GetCurrentTimestamp() - my_slot->last_trim > 60 * USECS_PER_SEC)
 		{
