@@ -124,6 +124,13 @@ BEGIN
             HINT = format('Grant role %s one of UPDATE, DELETE or TRUNCATE on %s, or let a role that has one do it; '
                           'changes captured meanwhile wait for the next refresh.', current_user, source);
   END IF;
+  -- A creation takes the lock of consumer creations first, then its
+  -- source (_cdc_reader_lock), as a consumer's creation does: holding its
+  -- source before that lock, it deadlocked with a consumer's creation
+  -- waiting for the source under that lock.
+  IF creating THEN
+    PERFORM dataeng_internal._cdc_reader_lock(source, false);
+  END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', source);
   -- A source captured from the WAL (itself, a partition or an ancestor):
   -- its records reach the log in the worker's transactions, a round after
