@@ -208,6 +208,24 @@ SELECT op, new_row FROM dataeng.changes WHERE table_name = 'pa_s.t'::regclass OR
 ALTER TABLE pa_s.t DETACH PARTITION pa_s.t1;
 SELECT op, old_row FROM dataeng.changes WHERE table_name = 'pa_s.t'::regclass ORDER BY change_id;
 
+-- _cdc_reader_lock (PUBLIC): with SELECT alone, a captured table only
+-- (its lock holds off VACUUM and schema changes of the table)
+CREATE ROLE regress_pa_reader;
+CREATE TABLE pa_lock_free (id int);
+CREATE TABLE pa_lock_cap (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('pa_lock_cap');
+GRANT SELECT ON pa_lock_free, pa_lock_cap TO regress_pa_reader;
+SET ROLE regress_pa_reader;
+BEGIN;
+SELECT dataeng_internal._cdc_reader_lock('pa_lock_cap', false);
+SELECT mode FROM pg_locks WHERE relation = 'pa_lock_cap'::regclass AND pid = pg_backend_pid() ORDER BY mode;
+COMMIT;
+SELECT dataeng_internal._cdc_reader_lock('pa_lock_free', false);
+SELECT dataeng_internal._cdc_reader_lock('pa_lock_cap', true);
+RESET ROLE;
+DROP TABLE pa_lock_free, pa_lock_cap;
+DROP ROLE regress_pa_reader;
+
 -- clean up
 SELECT dataeng.fact_drop('pa_daily');
 SELECT dataeng.cdc_consumer_drop('pa_c');

@@ -67,6 +67,7 @@
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_publication.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
@@ -686,6 +687,50 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 				 errmsg("permission denied for table %s", get_rel_name(relid)),
 				 errhint(whole_tree ? "Only the table's owner may lock it with its partitions." :
 						 "Reading a table's changes requires SELECT on it.")));
+
+	/*
+	 * SHARE UPDATE EXCLUSIVE holds off VACUUM, ANALYZE, CREATE INDEX
+	 * CONCURRENTLY and most ALTER TABLE, which LOCK TABLE grants only with
+	 * UPDATE, DELETE or TRUNCATE: with SELECT alone, only a captured table
+	 * (one whose changes the caller may read, as its consumer's creation
+	 * locks it), else its owner.
+	 */
+	if (!whole_tree && !pg_class_ownercheck(relid, GetUserId()) &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE) != ACLCHECK_OK)
+	{
+		Oid			argtypes[1] = {OIDOID};
+		Datum		values[1] = {ObjectIdGetDatum(relid)};
+		bool		captured;
+
+		Oid			nsp = get_namespace_oid(dataeng_internal_schema(), false);
+		HeapTuple	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+		Oid			nspowner;
+		Oid			save_uid;
+		int			save_ctx;
+
+		if (!HeapTupleIsValid(ntup))
+			elog(ERROR, "cache lookup failed for schema %u", nsp);
+		nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
+		ReleaseSysCache(ntup);
+		/* (dataeng.cdc_tables read as dataeng's owner, restricted) */
+		GetUserIdAndSecContext(&save_uid, &save_ctx);
+		SetUserIdAndSecContext(nspowner, save_ctx | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		SPI_connect();
+		if (SPI_execute_with_args("SELECT 1 FROM dataeng.cdc_tables ct "
+								  "WHERE ct.table_name OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the capture of table %u", relid);
+		captured = SPI_processed > 0;
+		SPI_finish();
+		SetUserIdAndSecContext(save_uid, save_ctx);
+		if (!captured)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", get_rel_name(relid)),
+					 errdetail("The lock held until the end of the transaction (SHARE UPDATE EXCLUSIVE) holds off VACUUM and schema changes of the table."),
+					 errhint("It takes UPDATE, DELETE or TRUNCATE on a table that is not captured, as LOCK TABLE does.")));
+	}
 
 	/*
 	 * A reader of one table (a consumer, a fact, a dimension) takes the
