@@ -466,7 +466,9 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_reader_lock'
 LANGUAGE C VOLATILE STRICT;
 -- (PUBLIC: a fact's or dimension's creation calls it as the creating role;
--- it locks only a table that role may read, with whole_tree one it owns)
+-- it locks only a table that role may read and that is captured or that
+-- it may LOCK in that mode (UPDATE, DELETE, TRUNCATE), with whole_tree one
+-- it owns; a table of one: after the consumer creations' lock)
 COMMENT ON FUNCTION dataeng_internal._cdc_reader_lock(regclass, boolean) IS
   'internal: lock a table (and the partitions below it) against a concurrent ATTACH PARTITION before checking its readers';
 
