@@ -153,6 +153,8 @@ extern void cdc_wal_init(void);
 extern void cdc_wal_launch(Oid dboid);
 extern void cdc_wal_slot_name(Oid dboid, char *buf);
 extern bool cdc_wal_register(Oid dboid);
+struct BackgroundWorkerHandle;
+extern bool cdc_wal_register_handle(Oid dboid, struct BackgroundWorkerHandle **handle);
 extern bool cdc_wal_worker_missing(void);
 
 /* wal_dbhook.c: leaving a database a command needs empty */

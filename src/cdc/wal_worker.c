@@ -200,8 +200,16 @@ cdc_wal_init(void)
 bool
 cdc_wal_register(Oid dboid)
 {
-	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
+
+	return cdc_wal_register_handle(dboid, &handle);
+}
+
+/* the same, giving the worker's handle (palloc'd) */
+bool
+cdc_wal_register_handle(Oid dboid, BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker worker;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -213,7 +221,7 @@ cdc_wal_register(Oid dboid)
 	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng wal capture");
 	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&worker, &handle);
+	return RegisterDynamicBackgroundWorker(&worker, handle);
 }
 
 /*

@@ -213,13 +213,28 @@ launch_candidate_cmp(const void *a, const void *b)
 }
 
 /*
+ * The WAL capture worker the launcher started last for the database of each
+ * slot (and that database): a worker that cannot run for a lasting reason
+ * (no replication slot free, ...) fails, and the postmaster starts it again
+ * every 10 s (bgw_restart_time).  Its database's scheduler finds no worker
+ * meanwhile: another one started then would be one more worker restarted
+ * forever, each holding a background worker slot until none is left.
+ */
+static BackgroundWorkerHandle *wal_handles[DATAENG_MAX_DATABASES];
+static Oid	wal_handle_db[DATAENG_MAX_DATABASES];
+
+/*
  * launcher_wal_start
  *		Start the WAL capture worker of each database in wal (its scheduler
  *		found tables captured from the WAL and no worker there, or a worker
  *		could not be started: sched_wal_wanted()).  Without a free background
  *		worker slot, a database is tried again after a second, then after
  *		twice as long each time, up to 10 s; the first failure is
- *		logged.
+ *		logged.  A worker the launcher started that is still starting or
+ *		running is left alone; one that stopped (it failed, and may wait for
+ *		its restart) is stopped for good and replaced, not before 10 s after
+ *		its start: a database has one such worker at most, and a worker that
+ *		cannot run is not started again at each pass of its scheduler.
  */
 static void
 launcher_wal_start(Oid *wal, int nwal, TimestampTz now, TimestampTz *earliest)
@@ -229,17 +244,55 @@ launcher_wal_start(Oid *wal, int nwal, TimestampTz now, TimestampTz *earliest)
 	for (i = 0; i < nwal; i++)
 	{
 		SchedDbSlot *slot;
-		bool		started = cdc_wal_register(wal[i]);
+		int			slotno;
+		bool		started = false;
 		bool		first = false;
+		pid_t		pid;
 
 		SpinLockAcquire(&sched_shmem->mutex);
 		slot = sched_slot_find(wal[i]);
-		if (slot != NULL && started)
+		slotno = slot != NULL ? slot - sched_shmem->dbs : -1;
+		SpinLockRelease(&sched_shmem->mutex);
+		if (slotno < 0)
+			continue;
+
+		if (wal_handles[slotno] != NULL && wal_handle_db[slotno] != wal[i])
+		{
+			pfree(wal_handles[slotno]);
+			wal_handles[slotno] = NULL;
+		}
+		if (wal_handles[slotno] != NULL)
+		{
+			if (GetBackgroundWorkerPid(wal_handles[slotno], &pid) != BGWH_STOPPED)
+				started = true; /* on its way: it takes the lock soon */
+			else
+			{
+				/* it may wait for its restart: none but the new one */
+				TerminateBackgroundWorker(wal_handles[slotno]);
+				pfree(wal_handles[slotno]);
+				wal_handles[slotno] = NULL;
+			}
+		}
+		if (!started)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			started = cdc_wal_register_handle(wal[i], &wal_handles[slotno]);
+			MemoryContextSwitchTo(old);
+			if (started)
+				wal_handle_db[slotno] = wal[i];
+		}
+
+		SpinLockAcquire(&sched_shmem->mutex);
+		slot = &sched_shmem->dbs[slotno];
+		if (slot->dboid == wal[i] && started)
 		{
 			slot->wal_wanted = false;
 			slot->wal_backoff_ms = 0;
+			/* not replaced before the postmaster would restart it */
+			slot->wal_retry_at = TimestampTzPlusMilliseconds(now, 10000);
 		}
-		else if (slot != NULL)
+		else if (slot->dboid == wal[i])
 		{
 			first = slot->wal_backoff_ms == 0;
 			slot->wal_backoff_ms = Min(Max(slot->wal_backoff_ms * 2, 1000), 10000);
@@ -552,11 +605,9 @@ sched_wal_wanted(Oid dboid)
 		return;
 	SpinLockAcquire(&sched_shmem->mutex);
 	slot = sched_slot_find(dboid);
-	if (slot != NULL && !slot->wal_wanted)
-	{
+	/* (at wal_retry_at: a worker started a moment ago is given 10 s) */
+	if (slot != NULL)
 		slot->wal_wanted = true;
-		slot->wal_retry_at = 0;
-	}
 	launcher = sched_shmem->launcher_latch;
 	SpinLockRelease(&sched_shmem->mutex);
 	if (launcher)

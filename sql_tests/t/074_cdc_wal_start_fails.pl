@@ -1,0 +1,48 @@
+# A WAL capture worker that cannot start for a lasting reason (here: no
+# replication slot free for it) is not started once more at each pass of
+# its database's scheduler: the worker that fails is restarted by the
+# postmaster every 10 s (bgw_restart_time), and a second one registered
+# while the first waits for its restart is a second worker restarted
+# forever, each taking a background worker slot.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::Bin;
+use WalNode;
+
+my $node = WalNode::new_node('walfail', qq{
+max_replication_slots = 1
+max_worker_processes = 8
+dataeng.maintenance_interval = 0
+});
+$node->start;
+
+$node->safe_psql('postgres', q{
+	SELECT pg_create_physical_replication_slot('taken');
+	CREATE EXTENSION dataeng;
+	CREATE TABLE clicks (id int PRIMARY KEY, url text);
+	SELECT dataeng.schedule('tick', '1 second', 'SELECT 1');
+});
+my $offset = -s $node->logfile;
+$node->psql('postgres', q{SELECT dataeng.cdc_enable('clicks', method => 'wal')});
+sleep(25);
+$offset = -s $node->logfile;
+sleep(20);
+my $log = slurp_file($node->logfile, $offset);
+my $fails = () = $log =~ /all replication slots are in use/g;
+note("slot errors in 20 s: $fails");
+# the worker of the commit, restarted every 10 s, and the launcher's, at
+# most every 10 s: 4 to 6 failures in 20 s (without a bound, 6 workers
+# restarted every 10 s, one more at each pass while slots last)
+cmp_ok($fails, '<=', 7, 'the failing worker is not started again at every scheduler pass');
+# the job still runs: no background worker slot is held by failing workers
+my $runs = $node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.job_runs r
+	JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'tick' AND r.started_at > now() - interval '10 seconds'});
+cmp_ok($runs, q{>=}, 2, 'the every-second job still runs');
+
+$node->stop;
+done_testing();
