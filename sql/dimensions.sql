@@ -14,6 +14,9 @@ DECLARE
   key text := dataeng_internal._agg_name(dim_name);
 BEGIN
   IF lock THEN
+    -- the source first, then the row (as _fact_def)
+    PERFORM dataeng_internal._agg_wait_source(x.source::oid) FROM dataeng_internal.dimension_defs x
+     WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE');
     SELECT * INTO d FROM dataeng_internal.dimension_defs x
      WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
   ELSE
