@@ -14,6 +14,9 @@ DECLARE
   key text := dataeng_internal._agg_name(dim_name);
 BEGIN
   IF lock THEN
+    -- the source first, then the row (as _fact_def)
+    PERFORM dataeng_internal._agg_wait_source(x.source::oid) FROM dataeng_internal.dimension_defs x
+     WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE');
     SELECT * INTO d FROM dataeng_internal.dimension_defs x
      WHERE x.name = key AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
   ELSE
@@ -858,15 +861,22 @@ DECLARE
   nsps oid[];
 BEGIN
   IF TG_EVENT = 'ddl_command_start' THEN
-    -- (no name recorded: taken as the source's, as _agg_source_exists does)
+    -- (no name recorded: taken as the source's, as _agg_source_exists
+    -- does.  The name is spelled here as _agg_rel_name spells it, inline,
+    -- and looked up by oid per definition, a subquery the planner keeps:
+    -- this runs before every ALTER TABLE of the database, where a call of
+    -- that function per definition, or a join that reads all of pg_class,
+    -- took milliseconds)
     UPDATE dataeng_internal.fact_defs x SET source_dropped = true
      WHERE NOT x.source_dropped
-       AND (dataeng_internal._agg_rel_name(x.source) IS NULL
-            OR x.source_name <> dataeng_internal._agg_rel_name(x.source));
+       AND coalesce((SELECT x.source_name IS NOT NULL AND x.source_name <> quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+                       FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
+                      WHERE r.oid = x.source::oid), true);
     UPDATE dataeng_internal.dimension_defs x SET source_dropped = true
      WHERE NOT x.source_dropped
-       AND (dataeng_internal._agg_rel_name(x.source) IS NULL
-            OR x.source_name <> dataeng_internal._agg_rel_name(x.source));
+       AND coalesce((SELECT x.source_name IS NOT NULL AND x.source_name <> quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+                       FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
+                      WHERE r.oid = x.source::oid), true);
     RETURN;
   END IF;
   SELECT array_agg(c.objid) FILTER (WHERE c.classid = 'pg_class'::regclass),
@@ -876,16 +886,16 @@ BEGIN
   IF rels IS NULL AND nsps IS NULL THEN
     RETURN;
   END IF;
-  UPDATE dataeng_internal.fact_defs x SET source_name = dataeng_internal._agg_rel_name(x.source)
-    FROM pg_class r
+  UPDATE dataeng_internal.fact_defs x SET source_name = quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+    FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
    WHERE r.oid = x.source::oid AND NOT x.source_dropped
      AND (r.oid = ANY (coalesce(rels, '{}')) OR r.relnamespace = ANY (coalesce(nsps, '{}')))
-     AND x.source_name IS DISTINCT FROM dataeng_internal._agg_rel_name(x.source);
-  UPDATE dataeng_internal.dimension_defs x SET source_name = dataeng_internal._agg_rel_name(x.source)
-    FROM pg_class r
+     AND x.source_name IS DISTINCT FROM quote_ident(n.nspname) || '.' || quote_ident(r.relname);
+  UPDATE dataeng_internal.dimension_defs x SET source_name = quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+    FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
    WHERE r.oid = x.source::oid AND NOT x.source_dropped
      AND (r.oid = ANY (coalesce(rels, '{}')) OR r.relnamespace = ANY (coalesce(nsps, '{}')))
-     AND x.source_name IS DISTINCT FROM dataeng_internal._agg_rel_name(x.source);
+     AND x.source_name IS DISTINCT FROM quote_ident(n.nspname) || '.' || quote_ident(r.relname);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._agg_on_rename() FROM PUBLIC;

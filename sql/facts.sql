@@ -251,6 +251,16 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._agg_as_owner(regrole, text, text) IS
   'internal: run fact_refresh, fact_rebuild, fact_drop, dimension_refresh or dimension_drop as the owner, under SECURITY_RESTRICTED_OPERATION (the caller must have the owner''s rights)';
 
+-- Wait for and take ACCESS SHARE on a source by oid, before a definition's
+-- row is locked (src/aggregate/delta.c): false when no relation has it.
+CREATE FUNCTION dataeng_internal._agg_wait_source(src oid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_agg_wait_source'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng_internal._agg_wait_source(oid) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._agg_wait_source(oid) IS
+  'internal: lock a fact''s or dimension''s source in ACCESS SHARE mode by oid, before its definition (false when no relation has that oid)';
+
 -- A table name as the caller wrote it ('sales', 'mart."Sales"') in one
 -- canonical spelling: its parts, each quoted only where needed.
 -- The schema and name of the table a fact or dimension will create: name
@@ -1689,6 +1699,10 @@ DECLARE
   key text := dataeng_internal._agg_name(fact_name);
 BEGIN
   IF lock THEN
+    -- the source first, then the row: an ALTER TABLE renaming the source,
+    -- which holds the table, updates the row (_agg_on_rename)
+    PERFORM dataeng_internal._agg_wait_source(f.source::oid) FROM dataeng_internal.fact_defs f
+     WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE');
     SELECT * INTO d FROM dataeng_internal.fact_defs f
      WHERE f.name = key AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
   ELSE

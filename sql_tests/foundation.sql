@@ -253,6 +253,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._runs_cascade()', 'v', false, 'u'),
   ('dataeng_internal._dedupe_undo(regrole,bigint)', 'v', true, 'u'),
   ('dataeng_internal._agg_lock_source(regclass,text,boolean)', 'v', true, 'u'),
+  ('dataeng_internal._agg_wait_source(oid)', 'v', true, 'u'),
   ('dataeng_internal._agg_wal_caught_up(regclass)', 'v', true, 'u'),
   ('dataeng_internal._agg_wal_caught_up_as_owner(regrole,regclass)', 'v', true, 'u'),
   ('dataeng_internal._dim_apply(text,regclass,text,text[],regclass,integer,boolean[])', 'v', false, 'u'),

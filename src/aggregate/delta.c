@@ -97,6 +97,7 @@
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/acl.h"
+#include "storage/lmgr.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -1979,6 +1980,38 @@ DATAENG_ENTRY(dataeng_dim_def_get, "_dim_def")
 DATAENG_ENTRY(dataeng_fact_def_write, "_fact_def_write")
 DATAENG_ENTRY(dataeng_dim_def_write, "_dim_def_write")
 DATAENG_ENTRY(dataeng_agg_ack, "_agg_ack")
+
+PG_FUNCTION_INFO_V1(dataeng_agg_wait_source);
+
+/*
+ * dataeng_agg_wait_source
+ *		dataeng_internal._agg_wait_source(src oid) RETURNS boolean
+ *
+ * Take ACCESS SHARE on a fact's or dimension's source, by oid (no name to
+ * resolve again after a concurrent rename), before its definition's row is
+ * locked: a refresh then waits for an ALTER TABLE of the source under way
+ * without holding the row, which that ALTER's event trigger
+ * (_agg_on_rename) updates when it renames the source; holding the row
+ * while waiting for the table ended one of them with a deadlock.  False
+ * (no lock kept) when no relation has that oid, or it was dropped while
+ * waiting.
+ */
+Datum
+dataeng_agg_wait_source(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		PG_RETURN_BOOL(false);
+	/* (processes the invalidations that came while it waited) */
+	LockRelationOid(relid, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	{
+		UnlockRelationOid(relid, AccessShareLock);
+		PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(true);
+}
 
 PG_FUNCTION_INFO_V1(dataeng_agg_as_owner);
 
