@@ -939,7 +939,7 @@ wal_truncate_message(WalRound *r, StringInfo msg, XLogRecPtr lsn)
 
 /* ------------------------------------------------------------------ */
 
-/* load dataeng.cdc_tables and the on_change triggers; true if any WAL table */
+/* load dataeng.cdc_tables; true if any WAL table */
 static bool
 wal_load(WalRound *r, List **switching)
 {
@@ -996,6 +996,22 @@ wal_load(WalRound *r, List **switching)
 		any = true;
 	}
 
+	return any;
+}
+
+/*
+ * Load the on_change triggers.  Called once the round knows how far it
+ * decodes (upto), with a snapshot taken after that: a trigger this read
+ * does not see became visible after it, so every change committed after
+ * its creation returned has its commit record past upto and is decoded by
+ * a later round, which sees the trigger.  (Read before upto, a trigger
+ * committed in between missed the changes its creator made next.)
+ */
+static void
+wal_load_triggers(WalRound *r)
+{
+	uint64		i;
+
 	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid, t.handler::oid, t.owner::oid,"
 					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
 					" t.from_lsn, coalesce(t.handled_lsn, '0/0'),"
@@ -1029,7 +1045,6 @@ wal_load(WalRound *r, List **switching)
 				wr->handled = true;
 		}
 	}
-	return any;
 }
 
 /* record the position and the progress of tables and triggers */
@@ -1525,6 +1540,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	if (switching != NIL)
 		XLogFlush(LogStandbySnapshot());
 	upto = GetFlushRecPtr(NULL);
+	wal_load_triggers(&r);
 
 	values[0] = CStringGetDatum(slot);
 	if (SPI_execute_with_args("SELECT s.applied_lsn FROM dataeng_internal.cdc_wal_state s"
