@@ -705,17 +705,17 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 		Oid			nsp = get_namespace_oid(dataeng_internal_schema(), false);
 		HeapTuple	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 		Oid			nspowner;
-		Oid			save_uid;
-		int			save_ctx;
+		InternalSql as_owner;
 
 		if (!HeapTupleIsValid(ntup))
 			elog(ERROR, "cache lookup failed for schema %u", nsp);
 		nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
 		ReleaseSysCache(ntup);
-		/* (dataeng.cdc_tables read as dataeng's owner, restricted) */
-		GetUserIdAndSecContext(&save_uid, &save_ctx);
-		SetUserIdAndSecContext(nspowner, save_ctx | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
+		/*
+		 * (dataeng.cdc_tables read as dataeng's owner, restricted, with
+		 * search_path pinned in a GUC nest level)
+		 */
+		internal_sql_begin(&as_owner, nspowner);
 		SPI_connect();
 		if (SPI_execute_with_args("SELECT 1 FROM dataeng.cdc_tables ct "
 								  "WHERE ct.table_name OPERATOR(pg_catalog.=) $1",
@@ -723,7 +723,7 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not read the capture of table %u", relid);
 		captured = SPI_processed > 0;
 		SPI_finish();
-		SetUserIdAndSecContext(save_uid, save_ctx);
+		internal_sql_end(&as_owner);
 		if (!captured)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
