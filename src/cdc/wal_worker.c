@@ -455,19 +455,28 @@ wal_drop_slot(const char *slot)
  * and a table added by it the restore's ALTER PUBLICATION ... ADD TABLE.
  */
 static bool
+wal_restore_connected(void)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(MyDatabaseId)};
+
+	return wal_sql("SELECT 1 FROM pg_catalog.pg_stat_activity a"
+				   " WHERE a.datid OPERATOR(pg_catalog.=) $1"
+				   "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+				   "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
+				   1, types, values) != NULL;
+}
+
+static bool
 wal_restore_running(const char *slot)
 {
-	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		values[2];
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(slot)};
 
-	values[0] = CStringGetTextDatum(slot);
-	values[1] = ObjectIdGetDatum(MyDatabaseId);
 	return wal_sql("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
-				   "                          WHERE s.slot_name = $1)"
-				   " AND EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-				   "              WHERE a.datid = $2 AND a.application_name = 'pg_restore'"
-				   "                AND a.pid <> pg_catalog.pg_backend_pid())",
-				   2, types, values) != NULL;
+				   "                          WHERE s.slot_name OPERATOR(pg_catalog.=) $1)",
+				   1, types, values) != NULL &&
+		wal_restore_connected();
 }
 
 /*
@@ -573,22 +582,20 @@ wal_publish_check(void)
 	if (!TimestampDifferenceExceeds(last_check, GetCurrentTimestamp(), WAL_PUBLISH_CHECK_MS))
 		return;
 	last_check = GetCurrentTimestamp();
-	values[0] = ObjectIdGetDatum(MyDatabaseId);
-	types[0] = OIDOID;
-	missing = wal_ext_sql("SELECT pg_catalog.string_agg(ct.table_name::pg_catalog.oid::pg_catalog.text, ','"
-						  "                               ORDER BY ct.table_name::pg_catalog.oid)"
-						  " FROM dataeng.cdc_tables ct"
-						  " WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'"
-						  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
-						  "                   JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
-						  "                   WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
-						  "                     AND pr.prrelid OPERATOR(pg_catalog.=) ct.table_name)"
-						  "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
-						  "               WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "')"
-						  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a"
-						  "                   WHERE a.datid OPERATOR(pg_catalog.=) $1"
-						  "                     AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore')",
-						  1, types, values);
+	if (wal_restore_connected())
+		missing = NULL;
+	else
+		missing = wal_ext_sql("SELECT pg_catalog.string_agg(ct.table_name::pg_catalog.oid::pg_catalog.text, ','"
+							  "                               ORDER BY ct.table_name::pg_catalog.oid)"
+							  " FROM dataeng.cdc_tables ct"
+							  " WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+							  "                   JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
+							  "                   WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
+							  "                     AND pr.prrelid OPERATOR(pg_catalog.=) ct.table_name)"
+							  "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
+							  "               WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "')",
+							  0, NULL, NULL);
 	if (missing == NULL || (last_missing != NULL && strcmp(missing, last_missing) == 0))
 	{
 		if (missing == NULL && last_missing != NULL)
@@ -604,7 +611,6 @@ wal_publish_check(void)
 		pfree(last_missing);
 	last_missing = MemoryContextStrdup(TopMemoryContext, missing);
 	pfree(missing);
-	types[0] = TEXTOID;
 	values[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
 	values[1] = BoolGetDatum(false);
 	(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)", 2, types, values);
