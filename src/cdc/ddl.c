@@ -385,9 +385,9 @@ enables_cdc_tables_triggers(Node *parsetree)
  * wal_start_restored
  *		After a data-only restore of dataeng.cdc_tables with its triggers
  *		disabled: start the WAL capture worker at commit when a table is to
- *		be captured from the WAL and the server can (as _cdc_wal_restore()
- *		would have for each row; a worker already running stays, the new
- *		one leaves).  It waits for the restore to end, then adds the tables
+ *		be captured from the WAL, the server can, and no worker runs
+ *		(cdc_wal_worker_missing(), the scheduler's own question; as
+ *		_cdc_wal_restore() would have for each row).  It waits for the restore to end, then adds the tables
  *		missing from the publication and makes its slot (wal_prepare()).
  *		Not in a database whose extension is older than 0.2.0 (no WAL mode).
  */
@@ -397,12 +397,11 @@ wal_start_restored(void)
 	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
 		return;
 	SPI_connect();
-	if (SPI_execute("SELECT dataeng_internal._cdc_wal_start() FROM dataeng.cdc_tables ct"
-					" WHERE 'wal' OPERATOR(pg_catalog.=) ANY (ARRAY[ct.method, ct.active_method])"
-					"   AND ct.capture_error IS NULL"
-					"   AND pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.=) 'logical'"
-					"   AND coalesce((SELECT i.preloaded FROM dataeng.info() i), false)"
-					" LIMIT 1", false, 0) != SPI_OK_SELECT)
+	/* (tables to capture from the WAL and no worker: as the scheduler asks) */
+	if (cdc_wal_worker_missing() &&
+		SPI_execute("SELECT dataeng_internal._cdc_wal_start()"
+					" WHERE coalesce((SELECT i.preloaded FROM dataeng.info() i), false)",
+					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not start the WAL capture worker");
 	SPI_finish();
 }
