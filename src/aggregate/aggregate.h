@@ -179,4 +179,7 @@ extern Datum agg_numsum_numeric(int128 acc, int16 scale);
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);
 
+/* temp_roles.c: before DROP ROLE and REASSIGN OWNED, the roles' scratch tables */
+extern void agg_temp_forget_roles(Node *stmt);
+
 #endif							/* DATAENG_AGGREGATE_H */

@@ -62,6 +62,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "aggregate/aggregate.h"
 #include "cdc/cdc.h"
 #include "cdc/wal.h"
 #include "common/common.h"
@@ -339,6 +340,9 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 
 	/* a TRUNCATE that WAL capture would lose (src/cdc/ddl.c) */
 	cdc_wal_check_truncate(pstmt->utilityStmt);
+
+	/* the scratch tables of roles dropped (src/aggregate/temp_roles.c) */
+	agg_temp_forget_roles(pstmt->utilityStmt);
 
 	if (prev_utility_hook)
 		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params,

@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ *
+ * temp_roles.c
+ *		The scratch tables a session keeps for the role it logged in as
+ *		(_agg_temp_kept, delta.c) do not stand in the way of dropping that
+ *		role.
+ *
+ * A refresh in a session of a fact's owner keeps its table of folded
+ * changes (pg_temp._dataeng_delta_raw, ...) for the session, owned by that
+ * role: emptying it at the next refresh is cheaper than making it again.
+ * Dropped the role while the session lasted, DROP ROLE failed on a table
+ * its owner never made ("owner of table pg_temp_3._dataeng_delta_raw"),
+ * and REASSIGN OWNED gave it to another role, which the session's next
+ * refresh could not drop.  Before DROP ROLE and REASSIGN OWNED BY, those
+ * tables of the roles named, in every session's temporary schema of this
+ * database, are dropped (the session's next refresh makes its table
+ * again), as PostgreSQL drops the temporary tables of a session that is
+ * gone.  Only when the command's own privilege checks would let it
+ * through: a role with CREATEROLE (a superuser for a superuser role) for
+ * DROP ROLE, a member of the role for REASSIGN OWNED.  Those of sessions
+ * in other databases stay: DROP OWNED BY in that database drops them, as
+ * it does any table of the role.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/acl.h"
+#include "utils/rel.h"
+
+#include "aggregate/aggregate.h"
+
+/* whether the caller's command on role will pass PostgreSQL's checks */
+static bool
+may_drop_for(Oid role, bool reassign)
+{
+	if (superuser())
+		return true;
+	if (reassign)
+		return has_privs_of_role(GetUserId(), role);
+	return has_createrole_privilege(GetUserId()) && !superuser_arg(role);
+}
+
+/*
+ * agg_temp_forget_roles
+ *		Before DROP ROLE or REASSIGN OWNED BY (called by the utility hook,
+ *		src/schedule/dbhook.c): drop the scratch tables (temporary, named
+ *		_dataeng_*) of the roles it names in this database.
+ */
+void
+agg_temp_forget_roles(Node *stmt)
+{
+	List	   *roles;
+	bool		reassign;
+	List	   *owners = NIL;
+	ListCell   *lc;
+	Relation	pg_class;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ObjectAddresses *objs;
+	int			n = 0;
+
+	if (IsA(stmt, DropRoleStmt))
+	{
+		roles = ((DropRoleStmt *) stmt)->roles;
+		reassign = false;
+	}
+	else if (IsA(stmt, ReassignOwnedStmt))
+	{
+		roles = ((ReassignOwnedStmt *) stmt)->roles;
+		reassign = true;
+	}
+	else
+		return;
+	if (!IsTransactionState())
+		return;
+
+	foreach(lc, roles)
+	{
+		Oid			role = get_rolespec_oid((RoleSpec *) lfirst(lc), true);
+
+		if (OidIsValid(role) && may_drop_for(role, reassign))
+			owners = lappend_oid(owners, role);
+	}
+	if (owners == NIL)
+		return;
+
+	objs = new_object_addresses();
+	pg_class = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+
+		if (c->relpersistence == RELPERSISTENCE_TEMP && c->relkind == RELKIND_RELATION &&
+			strncmp(NameStr(c->relname), "_dataeng_", 9) == 0 &&
+			list_member_oid(owners, c->relowner) && isAnyTempNamespace(c->relnamespace))
+		{
+			ObjectAddress obj;
+
+			ObjectAddressSet(obj, RelationRelationId, c->oid);
+			add_exact_object_address(&obj, objs);
+			n++;
+		}
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+
+	if (n > 0)
+	{
+		/* (a table of the user's that depends on one stops the command here) */
+		performMultipleDeletions(objs, DROP_RESTRICT,
+								 PERFORM_DELETION_INTERNAL | PERFORM_DELETION_QUIETLY);
+		CommandCounterIncrement();
+	}
+	free_object_addresses(objs);
+	list_free(owners);
+}
