@@ -246,18 +246,18 @@ COMMENT ON FUNCTION dataeng_internal._expression_check(regrole, regclass, text) 
 -- a date was 2026-01-15 under DateStyle ISO and 01/15/2026 under SQL, and a
 -- timestamptz was written in the session's TimeZone).  DateStyle ISO,
 -- TimeZone UTC, IntervalStyle postgres, extra_float_digits 1 (the shortest
--- exact form), bytea in hex: see rules.c.
+-- exact form), bytea in hex, money as lc_monetary C writes it: see rules.c.
 CREATE FUNCTION dataeng_internal._rule_text(v anyelement)
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_rule_text'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._rule_text(anyelement) IS
-  'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits and bytea_output';
+  'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits, bytea_output and lc_monetary';
 
 -- Whether the text form of column col of tbl depends on the session's
 -- settings (see _rule_text): its type, or a domain's base type, or an
 -- array's element type, is a date/time type, a float, a geometric type,
--- bytea, a range or multirange, or a row type.
+-- bytea, money, a range or multirange, or a row type.
 CREATE FUNCTION dataeng_internal._rule_text_varies(tbl regclass, col text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -276,7 +276,7 @@ AS $$
        AND ty.depth OPERATOR(pg_catalog.<) 10)
   SELECT coalesce(pg_catalog.bool_or(
            ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval',
-                                                    'float4', 'float8', 'bytea']::pg_catalog.regtype[]::pg_catalog.oid[])
+                                                    'float4', 'float8', 'bytea', 'money']::pg_catalog.regtype[]::pg_catalog.oid[])
            OR t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'm', 'c']::pg_catalog."char"[])
            -- (the geometric types write their floats under extra_float_digits)
            OR t.typcategory OPERATOR(pg_catalog.=) 'G'), false)

@@ -49,7 +49,9 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
 #include "utils/regproc.h"
+#include "utils/typcache.h"
 
 #include "common/common.h"
 
@@ -492,8 +494,53 @@ PG_FUNCTION_INFO_V1(dataeng_rule_text);
 typedef struct RuleTextCache
 {
 	Oid			type;
+	bool		money;			/* its values may hold money (type_holds_money) */
 	FmgrInfo	out;
 } RuleTextCache;
+
+/* lc_monetary while _rule_text writes a value that may hold money */
+static char money_locale[] = "C";
+
+/*
+ * type_holds_money
+ *		Whether a value of type may hold money: money itself, or a domain,
+ *		array, range, multirange or row type over it (at any depth).
+ */
+static bool
+type_holds_money(Oid type, int depth)
+{
+	Oid			elem;
+
+	if (depth > 10)
+		return false;
+	type = getBaseType(type);
+	if (type == CASHOID)
+		return true;
+	if (OidIsValid(elem = get_element_type(type)))
+		return type_holds_money(elem, depth + 1);
+	if (type_is_range(type))
+		return type_holds_money(get_range_subtype(type), depth + 1);
+	if (type_is_multirange(type))
+		return type_holds_money(get_range_subtype(get_multirange_range(type)), depth + 1);
+	if (type != RECORDOID && type_is_rowtype(type))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
+		bool		found = false;
+
+		if (desc == NULL)
+			return false;
+		for (int i = 0; i < desc->natts && !found; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped)
+				found = type_holds_money(att->atttypid, depth + 1);
+		}
+		ReleaseTupleDesc(desc);
+		return found;
+	}
+	return false;
+}
 
 /*
  * dataeng_internal._rule_text(v anyelement) RETURNS text
@@ -501,7 +548,10 @@ typedef struct RuleTextCache
  *		length, validator and accepted_values rules on a column whose text
  *		form depends on the session's (see _rule_text_varies): DateStyle
  *		ISO with YMD order, TimeZone UTC, IntervalStyle postgres,
- *		extra_float_digits 1 (the shortest exact form), bytea in hex.  The
+ *		extra_float_digits 1 (the shortest exact form), bytea in hex, and
+ *		money as lc_monetary C writes it ($1,234.50): under the session's
+ *		lc_monetary, a value was $1,234.50 to one session and 1.234,50 EUR
+ *		to another, and passed a regex in one only.  The
  *		variables the output functions read are set for the call and
  *		restored after it, even on an error: a SQL function with SET
  *		clauses did the same through the GUC machinery at six times the
@@ -519,6 +569,7 @@ dataeng_rule_text(PG_FUNCTION_ARGS)
 				save_digits = extra_float_digits,
 				save_bytea = bytea_output;
 	pg_tz	   *save_tz = session_timezone;
+	char	   *save_monetary = locale_monetary;
 	char	   *volatile s = NULL;
 
 	if (!OidIsValid(type))
@@ -534,6 +585,7 @@ dataeng_rule_text(PG_FUNCTION_ARGS)
 			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RuleTextCache));
 		getTypeOutputInfo(type, &func, &varlena);
 		fmgr_info_cxt(func, &cache->out, fcinfo->flinfo->fn_mcxt);
+		cache->money = type_holds_money(type, 0);
 		cache->type = type;
 		fcinfo->flinfo->fn_extra = cache;
 	}
@@ -550,12 +602,26 @@ dataeng_rule_text(PG_FUNCTION_ARGS)
 	extra_float_digits = 1;
 	bytea_output = BYTEA_OUTPUT_HEX;
 	session_timezone = utc;
+	if (cache->money)
+	{
+		/*
+		 * (the setting's assign hook makes PGLC_localeconv read the
+		 * variable again)
+		 */
+		locale_monetary = money_locale;
+		assign_locale_monetary(money_locale, NULL);
+	}
 	PG_TRY();
 	{
 		s = OutputFunctionCall(&cache->out, PG_GETARG_DATUM(0));
 	}
 	PG_FINALLY();
 	{
+		if (cache->money)
+		{
+			locale_monetary = save_monetary;
+			assign_locale_monetary(save_monetary, NULL);
+		}
 		DateStyle = save_style;
 		DateOrder = save_order;
 		IntervalStyle = save_interval;

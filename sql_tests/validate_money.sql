@@ -1,0 +1,40 @@
+-- A regex, length, validator or accepted_values rule on a money column
+-- checks the value as lc_monetary C writes it ($1,234.50), whatever the
+-- lc_monetary of the session that validates or writes a guarded row: under
+-- the session's setting the same row was $1,234.50 to one session and
+-- 1.234,50 EUR to another, and passed in one only.  (Another lc_monetary is
+-- tried when the cluster has one of the locales below; with only C and
+-- POSIX, the second half checks the same setting again.)
+\set VERBOSITY terse
+CREATE EXTENSION dataeng;
+SET lc_monetary = 'C';
+CREATE TABLE amounts (id int PRIMARY KEY, amount money);
+INSERT INTO amounts VALUES (1, '1234.50'), (2, '7'), (3, '-12.25');
+SELECT dataeng.rule_add('amounts', 'dollars', 'regex', 'amount', '{"pattern": "^-?\\$[0-9]{1,3}(,[0-9]{3})*\\.[0-9]{2}$"}');
+SELECT dataeng.rule_add('amounts', 'short', 'length', 'amount', '{"max": 6}');
+SELECT dataeng.rule_add('amounts', 'listed', 'accepted_values', 'amount', '{"values": ["$7.00", "$1,234.50"]}');
+SELECT rule_name, failed FROM dataeng.validate('amounts') ORDER BY 1;
+SELECT dataeng_internal._rule_text(amount) AS written FROM amounts ORDER BY id;
+-- another lc_monetary, if the cluster has one
+DO $$
+DECLARE
+  loc text;
+BEGIN
+  FOREACH loc IN ARRAY ARRAY['de_DE.UTF-8', 'de_DE.utf8', 'fr_FR.UTF-8', 'fr_FR.utf8', 'en_IN.UTF-8', 'en_IN.utf8',
+                             'ja_JP.UTF-8', 'ja_JP.utf8'] LOOP
+    BEGIN
+      PERFORM set_config('lc_monetary', loc, false);
+      EXIT;
+    EXCEPTION WHEN invalid_parameter_value THEN
+      NULL;
+    END;
+  END LOOP;
+END $$;
+SELECT rule_name, failed FROM dataeng.validate('amounts') ORDER BY 1;
+SELECT dataeng_internal._rule_text(amount) AS written FROM amounts ORDER BY id;
+-- and the session's own setting is as it was after each value
+SELECT current_setting('lc_monetary') = 'C' OR (SELECT amount::text FROM amounts WHERE id = 1) <> '$1,234.50'
+       AS session_setting_kept;
+RESET lc_monetary;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
