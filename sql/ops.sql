@@ -286,15 +286,28 @@ BEGIN
     CASE setting
       WHEN 'lag_changes', 'change_log_max' THEN
         IF value::bigint OPERATOR(pg_catalog.<) 0 THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
-      WHEN 'max_lag', 'history_keep', 'dead_letters_keep', 'handler_timeout' THEN
+      WHEN 'max_lag', 'history_keep', 'dead_letters_keep' THEN
         IF value::interval OPERATOR(pg_catalog.<=) interval '0' THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
+      WHEN 'handler_timeout' THEN
+        -- a call's timeout is a number of milliseconds (int): under 1 ms it
+        -- was 0, no timeout at all, and past 2^31 - 1 ms (24 days) every
+        -- alert sent failed on it, in whatever raised the alert
+        IF value::interval OPERATOR(pg_catalog.<) interval '1 millisecond'
+           OR value::interval OPERATOR(pg_catalog.>) interval '24 days' THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value';
+        END IF;
       ELSE
         PERFORM value::boolean;
     END CASE;
   EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
     RAISE EXCEPTION 'invalid value for %: "%"', setting, value
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag, history_keep, dead_letters_keep and handler_timeout a positive interval, alerts and purge on or off.';
+            DETAIL = CASE setting WHEN 'handler_timeout' THEN 'handler_timeout is an interval from 1 millisecond to 24 days.'
+                                  WHEN 'lag_changes' THEN 'lag_changes is a number of changes, 0 or more.'
+                                  WHEN 'change_log_max' THEN 'change_log_max is a number of changes, 0 or more.'
+                                  WHEN 'alerts' THEN 'alerts is on or off.' WHEN 'purge' THEN 'purge is on or off.'
+                                  ELSE setting || ' is a positive interval.' END,
+            HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag, history_keep and dead_letters_keep a positive interval, handler_timeout one from 1 millisecond to 24 days, alerts and purge on or off.';
   END;
   INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner, owner_name, owner_system)
   VALUES (object, setting, value, own,
@@ -733,7 +746,7 @@ CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
          coalesce(a.message, format('rule %s of %s failed on %s rows (%s%%)', a.rule_name,
                                     coalesce(a.table_name::text, a.dropped_table),
                                     a.failed, a.failed_pct)) AS message,
-         a.payload
+         a.payload, coalesce(a.last_seen_at, a.raised_at) AS last_seen_at, a.seen_count
     FROM dataeng.alerts a
    WHERE a.resolved_at IS NULL;
 COMMENT ON VIEW dataeng.alerts_open IS 'Alerts not resolved yet, of the objects the calling role may see';
@@ -867,7 +880,11 @@ REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_call(regrole, text, int) 
 COMMENT ON FUNCTION dataeng_internal._alert_handler_call(regrole, text, int) IS
   'internal: run an alert handler as its owner, with a timeout';
 
--- Raise the alert of a condition unless it is open already; true when raised.
+-- Raise the alert of a condition; true when raised.  While its alert is
+-- open, the condition found again updates that alert to what holds now
+-- (message, payload), counts it and stamps last_seen_at, and sends
+-- nothing: an alert is sent once when raised and once when resolved (its
+-- message once stayed the first one's, with the figures of then).
 CREATE FUNCTION dataeng_internal._alert_raise(cond text, alert_kind text, obj text, sev text, msg text,
                                      doc jsonb, obj_owner regrole, tbl regclass)
 RETURNS boolean
@@ -877,12 +894,16 @@ AS $$
 DECLARE
   a dataeng.alerts;
 BEGIN
-  INSERT INTO dataeng.alerts AS x (kind, object, severity, message, payload, owner, table_name, condition, owner_name)
+  INSERT INTO dataeng.alerts AS x (kind, object, severity, message, payload, owner, table_name, condition, owner_name,
+                                    last_seen_at)
   VALUES (alert_kind, obj, sev, msg, coalesce(doc, '{}'), obj_owner, tbl, cond,
-          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) obj_owner::oid))
-  ON CONFLICT (condition) WHERE resolved_at IS NULL AND condition IS NOT NULL DO NOTHING
+          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) obj_owner::oid),
+          pg_catalog.now())
+  ON CONFLICT (condition) WHERE resolved_at IS NULL AND condition IS NOT NULL
+  DO UPDATE SET message = excluded.message, payload = excluded.payload, last_seen_at = excluded.last_seen_at,
+                seen_count = x.seen_count OPERATOR(pg_catalog.+) 1
   RETURNING x.* INTO a;
-  IF a.alert_id IS NULL THEN
+  IF a.seen_count OPERATOR(pg_catalog.>) 1 THEN
     RETURN false;
   END IF;
   PERFORM dataeng_internal._alert_send(a, 'raised');
@@ -891,7 +912,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_raise(text, text, text, text, text, jsonb, regrole, regclass) IS
-  'internal: raise a condition''s alert once';
+  'internal: raise a condition''s alert once, or update its open alert to what holds now';
 
 -- Resolve the open alert of a condition; true when there was one.
 CREATE FUNCTION dataeng_internal._alert_resolve(condition text)
@@ -959,7 +980,8 @@ BEGIN
   END LOOP;
   -- a rule's alerts raised by validate() since the last check (their NOTIFY
   -- went out with the run): the first open one of a rule goes to the
-  -- handlers; a later one while it is open is a repeat, closed at once
+  -- handlers; a later one while it is open is a repeat, closed at once,
+  -- whose run and figures the open one takes (counted, last_seen_at)
   FOR r IN SELECT a.* FROM dataeng.alerts a
             WHERE a.resolved_at IS NULL AND a.condition IS NULL AND a.rule_name IS NOT NULL
             ORDER BY a.alert_id FOR UPDATE OF a SKIP LOCKED LOOP
@@ -969,6 +991,14 @@ BEGIN
                   AND o.rule_name OPERATOR(pg_catalog.=) r.rule_name) THEN
       UPDATE dataeng.alerts x SET resolved_at = x.raised_at, condition = 'rule:' || x.alert_id
        WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id;
+      UPDATE dataeng.alerts o
+         SET run_id = r.run_id, failed = r.failed, failed_pct = r.failed_pct, message = r.message,
+             payload = r.payload, severity = r.severity, last_seen_at = r.raised_at,
+             seen_count = o.seen_count OPERATOR(pg_catalog.+) 1
+       WHERE o.resolved_at IS NULL AND o.condition IS NOT NULL
+         AND o.table_name OPERATOR(pg_catalog.=) r.table_name
+         AND o.rule_name OPERATOR(pg_catalog.=) r.rule_name
+         AND o.run_id OPERATOR(pg_catalog.<) r.run_id;
     ELSE
       UPDATE dataeng.alerts x SET condition = 'rule:' || x.alert_id
        WHERE x.alert_id OPERATOR(pg_catalog.=) r.alert_id RETURNING x.* INTO ra;
@@ -1096,6 +1126,7 @@ AS $$
 DECLARE
   typ regtype;
   old dataeng.monitors;
+  bad text;
 BEGIN
   IF name IS NULL OR name OPERATOR(pg_catalog.=) '' OR tbl IS NULL OR time_column IS NULL
      OR per IS NULL OR schedule IS NULL THEN
@@ -1106,12 +1137,28 @@ BEGIN
     RAISE EXCEPTION 'monitor "%" checks nothing', name
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Give max_silence, min_rows or drop_pct.';
   END IF;
-  IF max_silence OPERATOR(pg_catalog.<=) interval '0' OR per OPERATOR(pg_catalog.<=) interval '0'
-     OR min_rows OPERATOR(pg_catalog.<) 0 OR drop_pct OPERATOR(pg_catalog.<=) 0
-     OR drop_pct OPERATOR(pg_catalog.>) 100 THEN
+  -- each threshold in its range, named with the value given (min_rows 0
+  -- asked for fewer than 0 rows: a volume check that never fired)
+  bad := CASE WHEN max_silence OPERATOR(pg_catalog.<=) interval '0' THEN format('max_silence is %s', max_silence)
+              WHEN per OPERATOR(pg_catalog.<=) interval '0' THEN format('per is %s', per)
+              WHEN min_rows OPERATOR(pg_catalog.<=) 0 THEN format('min_rows is %s', min_rows)
+              WHEN drop_pct OPERATOR(pg_catalog.<=) 0 OR drop_pct OPERATOR(pg_catalog.>) 100
+                THEN format('drop_pct is %s', drop_pct) END;
+  -- a check looks 8 periods back and max_silence back from now: an
+  -- interval that goes past the range of timestamptz failed every check
+  IF bad IS NULL THEN
+    BEGIN
+      PERFORM pg_catalog.now() OPERATOR(pg_catalog.-) (per OPERATOR(pg_catalog.*) 8::float8),
+              pg_catalog.now() OPERATOR(pg_catalog.-) max_silence;
+    EXCEPTION WHEN datetime_field_overflow OR interval_field_overflow THEN
+      bad := format('per %s or max_silence %s reaches back beyond the range of timestamptz', per, coalesce(max_silence::text, '-'));
+    END;
+  END IF;
+  IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'invalid thresholds of monitor "%"', name
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'max_silence and per are positive intervals, min_rows 0 or more, drop_pct in (0, 100].';
+            DETAIL = bad || '.',
+            HINT = 'max_silence and per are positive intervals (a check looks back max_silence and 8 times per), min_rows 1 or more, drop_pct in (0, 100].';
   END IF;
   IF NOT dataeng.rows_readable(tbl, caller::name) THEN
     RAISE EXCEPTION 'permission denied to monitor %', tbl
@@ -1297,8 +1344,9 @@ BEGIN
   c.baseline := round((res->>'previous')::numeric / 7, 2);
   IF m.max_silence IS NOT NULL AND (c.newest IS NULL OR c.newest OPERATOR(pg_catalog.<) t - m.max_silence) THEN
     silent := true;
-    problems := problems || format('silent: the newest row is %s, more than %s ago',
-                                   coalesce(c.newest::text, 'none'), m.max_silence);
+    problems := problems || CASE WHEN c.newest IS NULL
+                                 THEN format('silent: the table has no rows with a time (column %I)', m.time_column)
+                                 ELSE format('silent: the newest row is %s, more than %s ago', c.newest, m.max_silence) END;
   END IF;
   IF m.min_rows IS NOT NULL AND c.rows_in_period OPERATOR(pg_catalog.<) m.min_rows THEN
     low := true;
@@ -1318,8 +1366,10 @@ BEGIN
   alerts := dataeng_internal._ops_setting('monitor:' || m.name, 'alerts', m.owner)::boolean;
   IF silent AND alerts THEN
     PERFORM dataeng_internal._alert_raise('monitor:' || m.name || ':monitor_silence', 'monitor_silence', m.name, 'error',
-                                 format('monitor %s: %s is silent: newest row %s, more than %s ago', m.name, m.tbl,
-                                        coalesce(c.newest::text, 'none'), m.max_silence),
+                                 CASE WHEN c.newest IS NULL
+                                      THEN format('monitor %s: %s is silent: it has no rows with a time (column %I)', m.name, m.tbl, m.time_column)
+                                      ELSE format('monitor %s: %s is silent: newest row %s, more than %s ago', m.name, m.tbl,
+                                                  c.newest, m.max_silence) END,
                                  to_jsonb(c), m.owner, m.tbl);
   ELSE
     PERFORM dataeng_internal._alert_resolve('monitor:' || m.name || ':monitor_silence');

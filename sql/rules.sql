@@ -117,7 +117,9 @@ CREATE TABLE dataeng.alerts (
   condition   text,
   dropped_table text,
   owner_name  name,
-  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
+  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier,
+  last_seen_at timestamptz,
+  seen_count  bigint      NOT NULL DEFAULT 1
 );
 COMMENT ON TABLE dataeng.alerts IS
   'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';
@@ -130,6 +132,10 @@ COMMENT ON COLUMN dataeng.alerts.owner_name IS
   'The owner''s role name when the alert was raised: an alert of no table restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only';
 COMMENT ON COLUMN dataeng.alerts.owner_system IS
   'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
+COMMENT ON COLUMN dataeng.alerts.last_seen_at IS
+  'When the condition was last found while the alert is open (its message and payload are of that time; raised_at stays the first time); NULL: only when raised';
+COMMENT ON COLUMN dataeng.alerts.seen_count IS
+  'How many times the condition was found while the alert is open (1: only when raised)';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 
 -- Whether a role may read every row of a table: SELECT on it, USAGE on its

@@ -111,6 +111,22 @@ SELECT dataeng.maintain()->'alerts_raised' AS raised;
 SELECT kind, name, state, reason ~ 'holds back purging|stale' AS says_why, lag_changes
   FROM dataeng.pipeline_status WHERE kind IN ('consumer', 'fact') ORDER BY 1, 2;
 SELECT kind, object, severity FROM dataeng.alerts_open ORDER BY kind;
+-- found again while open, with other figures: the alert shows what holds
+-- now (the changes pending now, when last found, how often), keeps when it
+-- was raised, and is not sent again (it kept the first message, with the
+-- figures of its raise)
+SELECT alert_id AS copy_alert, raised_at AS copy_raised FROM dataeng.alerts_open WHERE kind = 'consumer_lag' \gset
+INSERT INTO orders SELECT g, 'c' || g % 3, g, now() FROM generate_series(101, 110) g;
+LISTEN dataeng_alerts;
+\o :nf
+SELECT dataeng.maintain()->'alerts_raised' AS raised;
+\o
+UNLISTEN dataeng_alerts;
+SELECT (SELECT count(*) FROM regexp_matches(pg_read_file(:'nf'), 'notification "dataeng_alerts"', 'g')) AS notifications,
+       (regexp_match(pg_read_file(:'nf'), '(\d+)\s*\(1 row\)'))[1] AS raised;
+SELECT kind, alert_id = :copy_alert AS same_alert, raised_at = :'copy_raised' AS raised_then,
+       last_seen_at > raised_at AS found_later, seen_count, message ~ '30 changes' AS figures_of_now
+  FROM dataeng.alerts_open ORDER BY kind;
 -- the stale fact is refreshed, the consumer polled and acknowledged
 SELECT dataeng.fact_refresh('daily');
 SELECT dataeng.maintain()->'alerts_resolved' AS resolved;
@@ -191,6 +207,23 @@ SELECT dataeng.monitor_create('m', 'steady', 'nope', max_silence => '1 hour');
 SELECT dataeng.monitor_create('m', 'orders', 'customer', max_silence => '1 hour');
 SELECT dataeng.monitor_create('m', 'steady', 'at');
 SELECT dataeng.monitor_create('m', 'steady', 'at', drop_pct => 150);
+-- fewer than 0 (or than -1) rows never happen: a volume check that never
+-- fires is refused, as a look back beyond the range of timestamptz (every
+-- check failed on it)
+\set VERBOSITY default
+SELECT dataeng.monitor_create('m', 'steady', 'at', min_rows => 0);
+\set VERBOSITY terse
+SELECT dataeng.monitor_create('m', 'steady', 'at', min_rows => -1);
+SELECT dataeng.monitor_create('m', 'steady', 'at', min_rows => 1, per => '1000000 years');
+SELECT dataeng.monitor_create('m', 'steady', 'at', max_silence => '290000 years');
+SELECT count(*) AS created FROM dataeng.monitors WHERE name = 'm';
+-- an alert handler's timeout is a number of milliseconds: 30 days made
+-- every alert sent fail in what raised it, under 1 ms was no timeout
+\set VERBOSITY default
+SELECT dataeng.alert_set('*', 'handler_timeout', '30 days');
+\set VERBOSITY terse
+SELECT dataeng.alert_set('*', 'handler_timeout', '0.5 milliseconds');
+SELECT count(*) AS set FROM dataeng.alert_settings WHERE setting = 'handler_timeout';
 SELECT dataeng.monitor_create('m', 'steady', 'at', max_silence => '1 hour', schedule => 'every day');
 SELECT dataeng.monitor_check('nope');
 SELECT dataeng.monitor_drop('silent'), dataeng.monitor_drop('silent');
@@ -216,7 +249,8 @@ RESET ROLE;
 SELECT dataeng.alert_handler_add('broken_pager(jsonb)');
 SELECT dataeng.alert_handler_add('wait_for(text, float8)');
 DELETE FROM steady;   -- regress_ops_pager may read steady: it is paged
-SELECT (dataeng.monitor_check('steady')).ok;
+SELECT ok, problems FROM dataeng.monitor_check('steady');
+SELECT message FROM dataeng.alerts_open WHERE object = 'steady';
 INSERT INTO steady VALUES (now());
 SELECT (dataeng.monitor_check('steady')).ok;
 SELECT * FROM pager_log;
@@ -235,9 +269,13 @@ GRANT SELECT ON ruled TO regress_ops_pager;
 SELECT dataeng.rule_add('ruled', 'positive', 'range', 'v', '{"min": 0}');
 INSERT INTO ruled VALUES (1), (-1);
 SELECT rule_name, failed FROM dataeng.validate('ruled');
+SELECT dataeng.maintain() - 'trimmed' - 'change_log' - 'purged_changes' AS maintained;
+-- (a later run with other figures: the open alert shows them, once more found)
+INSERT INTO ruled VALUES (-2);
 SELECT rule_name, failed FROM dataeng.validate('ruled');
 SELECT dataeng.maintain() - 'trimmed' - 'change_log' - 'purged_changes' AS maintained;
-SELECT kind, object, message FROM dataeng.alerts_open WHERE kind = 'range';
+SELECT kind, object, message, seen_count, last_seen_at > raised_at AS found_later
+  FROM dataeng.alerts_open WHERE kind = 'range';
 SELECT rule_name, resolved_at IS NOT NULL AS closed FROM dataeng.alerts WHERE table_name = 'ruled'::regclass ORDER BY alert_id;
 DELETE FROM ruled WHERE v < 0;
 SELECT rule_name, failed FROM dataeng.validate('ruled');

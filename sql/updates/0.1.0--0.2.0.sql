@@ -757,3 +757,8 @@ UPDATE dataeng.monitors x SET owner_name = r.rolname
   FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
 UPDATE dataeng.alert_handlers x SET owner_name = r.rolname
   FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) x.owner::oid;
+
+-- An open alert whose condition is found again shows what holds now
+-- (ops.sql, _alert_raise): when it was last found and how many times.
+ALTER TABLE dataeng.alerts ADD COLUMN last_seen_at timestamptz,
+  ADD COLUMN seen_count bigint NOT NULL DEFAULT 1;
