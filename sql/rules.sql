@@ -260,6 +260,19 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._rule_text(anyelement) IS
   'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits, bytea_output and lc_monetary';
 
+-- A money value read as under lc_monetary C ($1,234.50), whatever the
+-- session's lc_monetary: the bounds of a range rule on a money column,
+-- which rule_add stores in that form (read under the caller's setting, as
+-- a CHECK constraint's constant is).  Read as money in the session, a
+-- bound '10.50' was 1050,00 EUR under de_DE.  IMMUTABLE: it depends on its
+-- argument only (the planner reads it once per plan).  See rules.c.
+CREATE FUNCTION dataeng_internal._money_c(v text)
+RETURNS money
+AS 'MODULE_PATHNAME', 'dataeng_money_c'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._money_c(text) IS
+  'internal: a money value read as under lc_monetary C, whatever the session''s setting';
+
 -- Whether the text form of column col of tbl depends on the session's
 -- settings (see _rule_text): its type, or a domain's base type, or an
 -- array's element type, is a date/time type, a float, a geometric type,
@@ -301,6 +314,7 @@ DECLARE
   coltype text;
   f text;
   txt text;
+  is_money boolean;
   -- what a NULL (a NULL value, or an expression that gives NULL) is:
   -- params.null_is, 'pass' (the default, as a CHECK constraint) or 'fail'
   nul text := CASE WHEN r.params->>'null_is' = 'fail' THEN 'false' ELSE 'true' END;
@@ -351,12 +365,21 @@ BEGIN
                        THEN format('dataeng_internal._rule_text(%s)', col) ELSE format('%s::text', col) END,
                   ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
   WHEN 'range' THEN
+    -- (a money column's bounds, stored as lc_monetary C writes them, are
+    -- read back under C: _money_c)
+    is_money := (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) OPERATOR(pg_catalog.=) 'money'::regtype
+                FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+               WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name);
     RETURN format('coalesce(%s AND %s, %s)',
-                  CASE WHEN r.params ? 'min' THEN format('%s %s %L::%s', col,
-                       CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END, r.params->>'min', coltype)
+                  CASE WHEN r.params ? 'min' THEN format('%s %s %s', col,
+                       CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END,
+                       CASE WHEN is_money THEN format('dataeng_internal._money_c(%L)', r.params->>'min')
+                            ELSE format('%L::%s', r.params->>'min', coltype) END)
                        ELSE 'true' END,
-                  CASE WHEN r.params ? 'max' THEN format('%s %s %L::%s', col,
-                       CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END, r.params->>'max', coltype)
+                  CASE WHEN r.params ? 'max' THEN format('%s %s %s', col,
+                       CASE WHEN (r.params->>'strict_max')::boolean THEN '<' ELSE '<=' END,
+                       CASE WHEN is_money THEN format('dataeng_internal._money_c(%L)', r.params->>'max')
+                            ELSE format('%L::%s', r.params->>'max', coltype) END)
                        ELSE 'true' END, nul);
   WHEN 'regex' THEN
     RETURN format('coalesce(%s ~ %L, %s)', txt, r.params->>'pattern', nul);
@@ -667,7 +690,13 @@ BEGIN
     END;
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
-      bad := dataeng_internal._query_as(owner_, format('SELECT %L::%2$s > %L::%2$s', params->>'min',
+      bad := dataeng_internal._query_as(owner_, format(
+                     CASE WHEN (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) = 'money'::regtype
+                                  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                                 WHERE a.attrelid = tbl AND a.attname = column_name)
+                          -- (as the condition reads a money column's bounds)
+                          THEN 'SELECT dataeng_internal._money_c(%1$L) > dataeng_internal._money_c(%3$L)'
+                          ELSE 'SELECT %1$L::%2$s > %3$L::%2$s' END, params->>'min',
                      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                        WHERE a.attrelid = tbl AND a.attname = column_name), params->>'max'));
       IF bad THEN

@@ -393,6 +393,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._rule_add(regrole,regclass,text,text,text,jsonb,text)', 'v', false, 'u'),
   ('dataeng_internal._rule_condition(dataeng.rules)', 's', false, 'u'),
   ('dataeng_internal._rule_text(anyelement)', 's', true, 's'),
+  ('dataeng_internal._money_c(text)', 'i', true, 's'),
   ('dataeng_internal._rule_text_varies(regclass,text)', 's', true, 's'),
   ('dataeng_internal._rule_drop(regrole,regclass,text)', 'v', true, 'u'),
   ('dataeng_internal._run_record(regrole,regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),

@@ -79,8 +79,10 @@ INSERT INTO reasons VALUES
   ('_agg_reserved_check', 'invoker-rights helper'), ('_dim_differ', 'invoker-rights helper'),
   ('_fact_sql', 'invoker-rights helper'), ('_rule_condition', 'invoker-rights helper'),
   -- rule conditions call it as whoever validates or writes a guarded row:
-  -- a value's text form under fixed settings, nothing more
+  -- a value's text form under fixed settings, nothing more; a range bound
+  -- of a money column read under fixed settings, nothing more
   ('_rule_text', 'text form of a value'), ('_rule_text_varies', 'reads the catalogs'),
+  ('_money_c', 'reads a money constant'),
   ('_agg_capture', 'invoker-rights helper'), ('_agg_changes_table', 'invoker-rights helper'),
   ('_agg_drop', 'invoker-rights helper'), ('_agg_poll', 'invoker-rights helper'),
   ('_agg_temp_as', 'invoker-rights helper'), ('_dim_create', 'invoker-rights helper'),

@@ -13,6 +13,14 @@ INSERT INTO amounts VALUES (1, '1234.50'), (2, '7'), (3, '-12.25');
 SELECT dataeng.rule_add('amounts', 'dollars', 'regex', 'amount', '{"pattern": "^-?\\$[0-9]{1,3}(,[0-9]{3})*\\.[0-9]{2}$"}');
 SELECT dataeng.rule_add('amounts', 'short', 'length', 'amount', '{"max": 6}');
 SELECT dataeng.rule_add('amounts', 'listed', 'accepted_values', 'amount', '{"values": ["$7.00", "$1,234.50"]}');
+-- a range rule's bounds are read when it is added, under the caller's
+-- lc_monetary (a JSON number with its decimal point), stored as lc_monetary
+-- C writes them, and read back so by the condition (_money_c): '0.50' was
+-- 50,00 EUR to a session in de_DE
+SELECT dataeng.rule_add('amounts', 'bounded', 'range', 'amount', '{"min": "0.50", "max": 1000}');
+SELECT params FROM dataeng.rules WHERE rule_name = 'bounded';
+SELECT dataeng.rule_add('amounts', 'upside_down', 'range', 'amount', '{"min": "$10.00", "max": 9.5}');
+SELECT dataeng.rule_add('amounts', 'not_money', 'range', 'amount', '{"min": "ten"}');
 SELECT rule_name, failed FROM dataeng.validate('amounts') ORDER BY 1;
 SELECT dataeng_internal._rule_text(amount) AS written FROM amounts ORDER BY id;
 -- another lc_monetary, if the cluster has one

@@ -66,6 +66,58 @@ DATAENG_ENTRY_QUIET(dataeng_validate, "_validate")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
 
 /*
+ * lc_monetary while money is written or read in a fixed form (_rule_text,
+ * _money_c, canonical_bound): PGLC_localeconv reads the variable again once
+ * the setting's assign hook has run.
+ */
+static char money_locale[] = "C";
+
+static char *
+money_locale_enter(void)
+{
+	char	   *save = locale_monetary;
+
+	locale_monetary = money_locale;
+	assign_locale_monetary(money_locale, NULL);
+	return save;
+}
+
+static void
+money_locale_leave(char *save)
+{
+	locale_monetary = save;
+	assign_locale_monetary(save, NULL);
+}
+
+/*
+ * money_canonical
+ *		A money bound read under the session's lc_monetary (under C when
+ *		numeric: a JSON number's decimal point), written under C.
+ */
+static char *
+money_canonical(Oid infunc, Oid ioparam, Oid outfunc, const char *bound, bool numeric)
+{
+	char	   *volatile save = numeric ? money_locale_enter() : NULL;
+	char	   *volatile result = NULL;
+
+	PG_TRY();
+	{
+		Datum		value = OidInputFunctionCall(infunc, (char *) bound, ioparam, -1);
+
+		if (!numeric)
+			save = money_locale_enter();
+		result = OidOutputFunctionCall(outfunc, value);
+	}
+	PG_FINALLY();
+	{
+		if (save != NULL)
+			money_locale_leave(save);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
  * canonical_bound
  *		A range bound written for a date/time column, as text that reads
  *		back as the same value whatever the session's DateStyle, TimeZone
@@ -78,9 +130,15 @@ DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
  *		NULL when the text does not read as the type (the body says why).
  *		Only the built-in date/time types: their input functions run no
  *		code of the table's owner.
+ *
+ *		A bound for a money column is read the same (a JSON number with
+ *		its decimal point, under lc_monetary C: numeric is true) and
+ *		written as lc_monetary C writes it ($1,234.50), which the rule's
+ *		condition reads back under C (_money_c): as written, '10.50' was
+ *		1050,00 EUR to a session whose lc_monetary is de_DE.
  */
 static char *
-canonical_bound(Oid basetype, const char *bound)
+canonical_bound(Oid basetype, const char *bound, bool numeric)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -96,17 +154,25 @@ canonical_bound(Oid basetype, const char *bound)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		Datum		value = OidInputFunctionCall(infunc, (char *) bound, ioparam, -1);
-		int			nestlevel = NewGUCNestLevel();
+		Datum		value;
+		int			nestlevel;
 
-		(void) set_config_option("DateStyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		(void) set_config_option("IntervalStyle", "iso_8601", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		result = OidOutputFunctionCall(outfunc, value);
-		AtEOXact_GUC(false, nestlevel);
+		if (basetype == CASHOID)
+			result = money_canonical(infunc, ioparam, outfunc, bound, numeric);
+		else
+		{
+			value = OidInputFunctionCall(infunc, (char *) bound, ioparam, -1);
+			nestlevel = NewGUCNestLevel();
+
+			(void) set_config_option("DateStyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			(void) set_config_option("IntervalStyle", "iso_8601", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			result = OidOutputFunctionCall(outfunc, value);
+			AtEOXact_GUC(false, nestlevel);
+		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -126,8 +192,8 @@ canonical_bound(Oid basetype, const char *bound)
 
 /*
  * datetime_column
- *		The base type of a column when it is a built-in date/time type,
- *		else InvalidOid.
+ *		The base type of a column when it is a built-in date/time type or
+ *		money, else InvalidOid.
  */
 static Oid
 datetime_column(Oid relid, const char *column)
@@ -142,7 +208,7 @@ datetime_column(Oid relid, const char *column)
 		return InvalidOid;
 	basetype = getBaseType(get_atttype(relid, attnum));
 	if (basetype != DATEOID && basetype != TIMESTAMPOID && basetype != TIMESTAMPTZOID &&
-		basetype != TIMEOID && basetype != TIMETZOID && basetype != INTERVALOID)
+		basetype != TIMEOID && basetype != TIMETZOID && basetype != INTERVALOID && basetype != CASHOID)
 		return InvalidOid;
 	return basetype;
 }
@@ -172,8 +238,18 @@ canonical_params(Oid relid, const char *kind, const char *column, Jsonb *params)
 			JsonbValue *v = getKeyJsonValueFromContainer(&params->root, keys[i], strlen(keys[i]), NULL);
 			char	   *canon;
 
-			if (v == NULL || v->type != jbvString ||
-				(canon = canonical_bound(basetype, pnstrdup(v->val.string.val, v->val.string.len))) == NULL)
+			if (v != NULL && v->type == jbvNumeric && basetype == CASHOID)
+			{
+				/* (a number is read with its decimal point) */
+				if ((canon = canonical_bound(basetype,
+											 DatumGetCString(DirectFunctionCall1(numeric_out,
+																				 NumericGetDatum(v->val.numeric))),
+											 true)) == NULL)
+					continue;
+			}
+			else if (v == NULL || v->type != jbvString ||
+					 (canon = canonical_bound(basetype, pnstrdup(v->val.string.val, v->val.string.len),
+											  false)) == NULL)
 				continue;
 			appendStringInfoString(&obj, obj.len == 0 ? "{" : ", ");
 			escape_json(&obj, keys[i]);
@@ -199,7 +275,8 @@ canonical_params(Oid relid, const char *kind, const char *column, Jsonb *params)
 			if (tok != WJB_ELEM)
 				continue;
 			if (elem.type != jbvString ||
-				(canon = canonical_bound(basetype, pnstrdup(elem.val.string.val, elem.val.string.len))) == NULL)
+				(canon = canonical_bound(basetype, pnstrdup(elem.val.string.val, elem.val.string.len),
+										 false)) == NULL)
 				return params;	/* the body refuses it, or compares it as is */
 			if (obj.data[obj.len - 1] != '[')
 				appendStringInfoString(&obj, ", ");
@@ -498,8 +575,6 @@ typedef struct RuleTextCache
 	FmgrInfo	out;
 } RuleTextCache;
 
-/* lc_monetary while _rule_text writes a value that may hold money */
-static char money_locale[] = "C";
 
 /*
  * type_holds_money
@@ -603,14 +678,7 @@ dataeng_rule_text(PG_FUNCTION_ARGS)
 	bytea_output = BYTEA_OUTPUT_HEX;
 	session_timezone = utc;
 	if (cache->money)
-	{
-		/*
-		 * (the setting's assign hook makes PGLC_localeconv read the
-		 * variable again)
-		 */
-		locale_monetary = money_locale;
-		assign_locale_monetary(money_locale, NULL);
-	}
+		(void) money_locale_enter();
 	PG_TRY();
 	{
 		s = OutputFunctionCall(&cache->out, PG_GETARG_DATUM(0));
@@ -618,10 +686,7 @@ dataeng_rule_text(PG_FUNCTION_ARGS)
 	PG_FINALLY();
 	{
 		if (cache->money)
-		{
-			locale_monetary = save_monetary;
-			assign_locale_monetary(save_monetary, NULL);
-		}
+			money_locale_leave(save_monetary);
 		DateStyle = save_style;
 		DateOrder = save_order;
 		IntervalStyle = save_interval;
@@ -631,4 +696,32 @@ dataeng_rule_text(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	PG_RETURN_TEXT_P(cstring_to_text(s));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_money_c);
+
+/*
+ * dataeng_internal._money_c(text) RETURNS money
+ *		A money value read as under lc_monetary C ($1,234.50, or 1234.50),
+ *		whatever the session's lc_monetary: the bounds of a range rule on a
+ *		money column (stored in that form by rule_add, canonical_bound).
+ *		IMMUTABLE: the planner reads the constant once per plan.
+ */
+Datum
+dataeng_money_c(PG_FUNCTION_ARGS)
+{
+	char	   *s = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *save = money_locale_enter();
+	volatile Datum result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = DirectFunctionCall1(cash_in, CStringGetDatum(s));
+	}
+	PG_FINALLY();
+	{
+		money_locale_leave(save);
+	}
+	PG_END_TRY();
+	PG_RETURN_DATUM(result);
 }
