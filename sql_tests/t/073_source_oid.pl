@@ -69,8 +69,8 @@ $na->safe_psql('postgres', q{
 	INSERT INTO "Sales".sales_h VALUES (2, '2026-01-03', 6);
 	SELECT dataeng.fact_refresh('h');
 });
-is($na->safe_psql('postgres', q{SELECT source_name FROM dataeng_internal.fact_defs WHERE name = 'h'}),
-	'"Sales".sales_h', "h's source's name follows its renames");
+is($na->safe_psql('postgres', q{SELECT source_schema || '|' || source_table FROM dataeng_internal.fact_defs WHERE name = 'h'}),
+	'Sales|sales_h', "h's source's names follow its renames");
 is($na->safe_psql('postgres', q{SELECT count || ' ' || sum_amount FROM h}), '2 11', 'h refreshes from its renamed source');
 
 my $oid_f = $na->safe_psql('postgres', q{SELECT 'src_f'::regclass::oid});
@@ -112,7 +112,7 @@ is($na->safe_psql('postgres', q{SELECT count || ' ' || sum_amount FROM g}), '1 1
 $na->safe_psql('postgres', q{ALTER TABLE other_g RENAME TO src_g2});
 ($ret, $out, $err) = $na->psql('postgres', q{SELECT dataeng.fact_refresh('g')});
 like($err, qr/the source table of fact "g" was dropped/, 'A: nor once it is renamed');
-is($na->safe_psql('postgres', q{SELECT source_name || ' ' || source_dropped FROM dataeng_internal.fact_defs WHERE name = 'g'}),
+is($na->safe_psql('postgres', q{SELECT source_schema || '.' || source_table || ' ' || source_dropped FROM dataeng_internal.fact_defs WHERE name = 'g'}),
 	'public.src_g true', 'A: g keeps the name of its source, marked dropped');
 $na->safe_psql('postgres', q{SELECT dataeng.fact_drop('g'); SELECT dataeng.dimension_drop('d')});
 is($na->safe_psql('postgres', q{SELECT count(*) FROM dataeng.facts WHERE name = 'g'}), '0', 'A: g and d drop');
