@@ -1682,9 +1682,18 @@ BEGIN
   -- (_cdc_reader_lock), then checked again.  An ATTACH that committed since
   -- the check above is seen now; one not done yet waits for this commit,
   -- then sees the consumer.  (Locked here, not before the tick: a writer
-  -- holding a table then runs at the tick, as for any consumer.)
-  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
+  -- holding a table then runs at the tick, as for any consumer.)  Locked
+  -- in the order cdc_enable of a partitioned table locks the partitions
+  -- below it, whichever order the tables are listed in: a level of a
+  -- partition tree after the one above it (the number of its ancestors),
+  -- by oid within a level.  Else the two, run at once, could each hold a
+  -- partition the other waits for (a deadlock, where cdc_enable is to
+  -- wait, see this consumer and be refused).
+  FOR t IN SELECT u.t FROM unnest(coalesce(tables, '{}')) u(t)
+            ORDER BY (SELECT count(*) FROM pg_catalog.pg_partition_ancestors(u.t)), u.t::oid LOOP
     PERFORM dataeng_internal._cdc_reader_lock(t, false);
+  END LOOP;
+  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
     SELECT ct.table_name INTO anc
       FROM pg_catalog.pg_partition_ancestors(t) WITH ORDINALITY a(relid, n)
       JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) a.relid

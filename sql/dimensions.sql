@@ -64,7 +64,8 @@ BEGIN
     -- (the trigger restore_consumer creates its consumer, as d.owner, and
     -- marks the definition for a resync, meant for a restored one: a new
     -- dimension has nothing to make up); its source's name as it is now
-    d.source_name := dataeng_internal._agg_rel_name(d.source);
+    SELECT i.schema_name, i.table_name INTO d.source_schema, d.source_table
+      FROM dataeng_internal._agg_rel_ident(d.source) i;
     d.source_dropped := false;
     BEGIN
       INSERT INTO dataeng_internal.dimension_defs SELECT d.*;
@@ -423,7 +424,7 @@ BEGIN
 
   -- the definition, and with it the consumer dim:<name>, owned by the caller
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
-             schedule, now(), clock_timestamp(), 0, 0, false, NULL, false)::dataeng_internal.dimension_defs;
+             schedule, now(), clock_timestamp(), 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs;
   PERFORM dataeng_internal._dim_def_write('insert', def, 0);
   IF scd_type = 1 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
@@ -862,19 +863,21 @@ DECLARE
 BEGIN
   IF TG_EVENT = 'ddl_command_start' THEN
     -- (no name recorded: taken as the source's, as _agg_source_exists
-    -- does.  The name is spelled here as _agg_rel_name spells it, inline,
-    -- and looked up by oid per definition, a subquery the planner keeps:
-    -- this runs before every ALTER TABLE of the database, where a call of
-    -- that function per definition, or a join that reads all of pg_class,
-    -- took milliseconds)
+    -- does.  The names are compared as names, as _agg_source_exists
+    -- compares them, inline, and looked up by oid per definition, a
+    -- subquery the planner keeps: this runs before every ALTER TABLE of
+    -- the database, where a call of a function per definition, or a join
+    -- that reads all of pg_class, took milliseconds)
     UPDATE dataeng_internal.fact_defs x SET source_dropped = true
      WHERE NOT x.source_dropped
-       AND coalesce((SELECT x.source_name IS NOT NULL AND x.source_name <> quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+       AND coalesce((SELECT x.source_table IS NOT NULL
+                            AND (x.source_schema, x.source_table) IS DISTINCT FROM (n.nspname, r.relname)
                        FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
                       WHERE r.oid = x.source::oid), true);
     UPDATE dataeng_internal.dimension_defs x SET source_dropped = true
      WHERE NOT x.source_dropped
-       AND coalesce((SELECT x.source_name IS NOT NULL AND x.source_name <> quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+       AND coalesce((SELECT x.source_table IS NOT NULL
+                            AND (x.source_schema, x.source_table) IS DISTINCT FROM (n.nspname, r.relname)
                        FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
                       WHERE r.oid = x.source::oid), true);
     RETURN;
@@ -886,16 +889,16 @@ BEGIN
   IF rels IS NULL AND nsps IS NULL THEN
     RETURN;
   END IF;
-  UPDATE dataeng_internal.fact_defs x SET source_name = quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+  UPDATE dataeng_internal.fact_defs x SET source_schema = n.nspname, source_table = r.relname
     FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
    WHERE r.oid = x.source::oid AND NOT x.source_dropped
      AND (r.oid = ANY (coalesce(rels, '{}')) OR r.relnamespace = ANY (coalesce(nsps, '{}')))
-     AND x.source_name IS DISTINCT FROM quote_ident(n.nspname) || '.' || quote_ident(r.relname);
-  UPDATE dataeng_internal.dimension_defs x SET source_name = quote_ident(n.nspname) || '.' || quote_ident(r.relname)
+     AND (x.source_schema, x.source_table) IS DISTINCT FROM (n.nspname, r.relname);
+  UPDATE dataeng_internal.dimension_defs x SET source_schema = n.nspname, source_table = r.relname
     FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
    WHERE r.oid = x.source::oid AND NOT x.source_dropped
      AND (r.oid = ANY (coalesce(rels, '{}')) OR r.relnamespace = ANY (coalesce(nsps, '{}')))
-     AND x.source_name IS DISTINCT FROM quote_ident(n.nspname) || '.' || quote_ident(r.relname);
+     AND (x.source_schema, x.source_table) IS DISTINCT FROM (n.nspname, r.relname);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._agg_on_rename() FROM PUBLIC;
@@ -971,6 +974,7 @@ DECLARE
   tbl regclass;
   towner oid;
   src_name text;
+  src_rel record;
 BEGIN
   IF TG_TABLE_NAME = 'fact_defs' THEN
     tbl := NEW.fact_table;
@@ -998,15 +1002,21 @@ BEGIN
   -- bare number, names another table here, or none: no consumer reads it,
   -- and the refreshes fail saying the source was dropped
   src_name := dataeng_internal._agg_rel_name(NEW.source);
-  IF NEW.source_name IS NULL AND NOT NEW.source_dropped AND src_name IS NOT NULL THEN
-    NEW.source_name := src_name;
+  SELECT i.schema_name, i.table_name INTO src_rel FROM dataeng_internal._agg_rel_ident(NEW.source) i;
+  IF NEW.source_table IS NULL AND NOT NEW.source_dropped AND src_rel.table_name IS NOT NULL THEN
+    NEW.source_schema := src_rel.schema_name;
+    NEW.source_table := src_rel.table_name;
     IF TG_TABLE_NAME = 'fact_defs' THEN
-      UPDATE dataeng_internal.fact_defs f SET source_name = src_name WHERE f.name = NEW.name;
+      UPDATE dataeng_internal.fact_defs f SET source_schema = NEW.source_schema, source_table = NEW.source_table
+       WHERE f.name = NEW.name;
     ELSE
-      UPDATE dataeng_internal.dimension_defs x SET source_name = src_name WHERE x.name = NEW.name;
+      UPDATE dataeng_internal.dimension_defs x SET source_schema = NEW.source_schema, source_table = NEW.source_table
+       WHERE x.name = NEW.name;
     END IF;
   END IF;
-  IF NEW.source_dropped OR src_name IS NULL OR src_name IS DISTINCT FROM NEW.source_name THEN
+  -- (names compared as names, as _agg_source_exists does)
+  IF NEW.source_dropped OR src_rel.table_name IS NULL
+     OR (src_rel.schema_name, src_rel.table_name) IS DISTINCT FROM (NEW.source_schema, NEW.source_table) THEN
     IF NOT NEW.source_dropped THEN
       IF TG_TABLE_NAME = 'fact_defs' THEN
         UPDATE dataeng_internal.fact_defs f SET source_dropped = true WHERE f.name = NEW.name;
@@ -1016,7 +1026,9 @@ BEGIN
     END IF;
     RAISE WARNING 'the source table of % "%" was dropped',
           CASE TG_TABLE_NAME WHEN 'fact_defs' THEN 'fact' ELSE 'dimension' END, NEW.name
-      USING DETAIL = format('It was made from table %s of OID %s; %s.', coalesce(NEW.source_name, '(unknown)'), NEW.source::oid,
+      USING DETAIL = format('It was made from table %s of OID %s; %s.',
+                            coalesce(quote_ident(NEW.source_schema) || '.' || quote_ident(NEW.source_table), '(unknown)'),
+                            NEW.source::oid,
                             CASE WHEN src_name IS NULL THEN 'no table has that OID here'
                                  WHEN NEW.source_dropped THEN 'it was dropped before the dump'
                                  ELSE format('that OID names table %s here, another table', src_name) END),

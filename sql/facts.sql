@@ -70,14 +70,18 @@ CREATE TABLE dataeng_internal.fact_defs (
   -- the dump never reach the new consumer, so the next refresh rebuilds
   -- the fact from its source
   resync_pending boolean  NOT NULL DEFAULT false,
-  -- what source names beside its oid (_agg_source_exists): the source's
-  -- schema-qualified name (followed through renames: _agg_on_rename), and
-  -- whether it was dropped (_tables_on_drop).  A dump writes a dropped
-  -- table's oid as a bare number, which a restore gives to whichever
-  -- table has it there (and an oid is used again once the counter wraps
-  -- around): a source of another name, or a dropped one, is not read.
-  source_name   text,
-  source_dropped boolean  NOT NULL DEFAULT false
+  -- what source names beside its oid (_agg_source_exists): whether it
+  -- was dropped (_tables_on_drop), and the source's schema and table
+  -- names as the catalog holds them, unquoted (followed through renames:
+  -- _agg_on_rename).  A dump writes a dropped table's oid as a bare
+  -- number, which a restore gives to whichever table has it there (and an
+  -- oid is used again once the counter wraps around): a source of another
+  -- name, or a dropped one, is not read.  (Names, not a quoted spelling:
+  -- quote_ident quotes the keywords its server reserves, which a later
+  -- major version may add to.)
+  source_dropped boolean  NOT NULL DEFAULT false,
+  source_schema name,
+  source_table  name
 );
 COMMENT ON TABLE dataeng_internal.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -100,9 +104,10 @@ CREATE TABLE dataeng_internal.dimension_defs (
   -- the current rows equal to the source (the changes pending at the dump
   -- never reach the new consumer)
   resync_pending boolean    NOT NULL DEFAULT false,
-  -- the source's name and whether it was dropped (as in fact_defs)
-  source_name   text,
-  source_dropped boolean    NOT NULL DEFAULT false
+  -- whether the source was dropped and its names (as in fact_defs)
+  source_dropped boolean    NOT NULL DEFAULT false,
+  source_schema name,
+  source_table  name
 );
 COMMENT ON TABLE dataeng_internal.dimension_defs IS
   'Dimension tables kept up to date from the change log; read dataeng.dimensions';
@@ -384,6 +389,23 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._agg_rel_name(oid) IS
   'internal: the schema-qualified name of a relation (NULL when none has that oid)';
 
+-- The names of a relation's schema and its own, unquoted (NULLs when no
+-- relation has that oid): what a definition records of its source.  Not a
+-- quoted spelling: quote_ident quotes the keywords its server reserves,
+-- and a later major version reserves more, which would spell the same
+-- table otherwise.
+CREATE FUNCTION dataeng_internal._agg_rel_ident(rel oid, OUT schema_name name, OUT table_name name)
+RETURNS record
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT n.nspname, c.relname
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+   WHERE c.oid OPERATOR(pg_catalog.=) rel
+$$;
+COMMENT ON FUNCTION dataeng_internal._agg_rel_ident(oid) IS
+  'internal: the names of a relation''s schema and its own, unquoted (NULLs when none has that oid)';
+
 -- Raise undefined_table when the source of a fact or a dimension (kind)
 -- is gone: the object follows its table, not a name.  Its definition
 -- records the source's oid, its name (followed through renames) and
@@ -399,14 +421,23 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   rec record;
+  now_rel record;
   now_name text := dataeng_internal._agg_rel_name(src);
 BEGIN
+  SELECT i.schema_name, i.table_name INTO now_rel FROM dataeng_internal._agg_rel_ident(src) i;
+  -- (names compared as names: source_name only spells them for messages)
   IF kind = 'fact' THEN
-    SELECT f.source_name, f.source_dropped INTO rec FROM dataeng_internal.fact_defs f WHERE f.name = obj_name;
+    SELECT f.source_schema, f.source_table, f.source_dropped,
+           quote_ident(f.source_schema) || '.' || quote_ident(f.source_table) AS source_name
+      INTO rec FROM dataeng_internal.fact_defs f WHERE f.name = obj_name;
   ELSE
-    SELECT x.source_name, x.source_dropped INTO rec FROM dataeng_internal.dimension_defs x WHERE x.name = obj_name;
+    SELECT x.source_schema, x.source_table, x.source_dropped,
+           quote_ident(x.source_schema) || '.' || quote_ident(x.source_table) AS source_name
+      INTO rec FROM dataeng_internal.dimension_defs x WHERE x.name = obj_name;
   END IF;
-  IF now_name IS NULL OR rec.source_dropped OR now_name IS DISTINCT FROM coalesce(rec.source_name, now_name) THEN
+  IF now_rel.table_name IS NULL OR rec.source_dropped
+     OR (rec.source_table IS NOT NULL
+         AND (now_rel.schema_name, now_rel.table_name) IS DISTINCT FROM (rec.source_schema, rec.source_table)) THEN
     RAISE EXCEPTION 'the source table of % "%" was dropped', kind, obj_name
       USING ERRCODE = 'undefined_table',
             DETAIL = CASE WHEN now_name IS NULL
@@ -1377,7 +1408,7 @@ BEGIN
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
              'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false,
-             NULL, false)::dataeng_internal.fact_defs;
+             false, NULL, NULL)::dataeng_internal.fact_defs;
   sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
                                            ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
@@ -1999,7 +2030,8 @@ BEGIN
     -- (the trigger restore_consumer creates its consumer, as d.owner, and
     -- marks the definition for a resync, meant for a restored one: a new
     -- fact has nothing to make up); its source's name as it is now
-    d.source_name := dataeng_internal._agg_rel_name(d.source);
+    SELECT i.schema_name, i.table_name INTO d.source_schema, d.source_table
+      FROM dataeng_internal._agg_rel_ident(d.source) i;
     d.source_dropped := false;
     BEGIN
       INSERT INTO dataeng_internal.fact_defs SELECT d.*;

@@ -93,6 +93,18 @@ UPDATE fd_s2.fd_p2 SET a = 40 WHERE id = 4;
 SELECT dataeng.fact_refresh('fd_pf') AS fact, dataeng.dimension_refresh('fd_pd') AS dim;
 SELECT name, source FROM dataeng.facts WHERE name = 'fd_pf';
 SELECT * FROM fd_check();
+-- the source's names are recorded as the catalog holds them, unquoted (a
+-- quoted spelling depends on the keywords the server reserves): followed
+-- through renames to a reserved keyword and to a name with capitals
+ALTER TABLE fd_s2.fd_p2 RENAME TO "select";
+ALTER SCHEMA fd_s2 RENAME TO "Fd S2";
+SELECT 'fact' AS kind, source_schema, source_table, source_dropped FROM dataeng_internal.fact_defs WHERE name = 'fd_pf'
+UNION ALL SELECT 'dimension', source_schema, source_table, source_dropped FROM dataeng_internal.dimension_defs WHERE name = 'fd_pd';
+SELECT dataeng.fact_refresh('fd_pf') AS fact, dataeng.dimension_refresh('fd_pd') AS dim;
+ALTER SCHEMA "Fd S2" RENAME TO fd_s2;
+ALTER TABLE fd_s2."select" RENAME TO fd_p2;
+SELECT 'fact' AS kind, source_schema, source_table, source_dropped FROM dataeng_internal.fact_defs WHERE name = 'fd_pf'
+UNION ALL SELECT 'dimension', source_schema, source_table, source_dropped FROM dataeng_internal.dimension_defs WHERE name = 'fd_pd';
 INSERT INTO fd_s2.fd_p2 VALUES (5, '2026-03-01 10:00+00', 'y', 5);
 UPDATE fd_s2.fd_p2 SET g = 'z' WHERE id = 1;
 ALTER TABLE fd_s2.fd_p2 ALTER COLUMN id TYPE bigint;

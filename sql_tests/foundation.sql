@@ -147,6 +147,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._agg_changed_column(regclass,regclass,text[])', 's', false, 's'),
   ('dataeng_internal._agg_source_exists(text,text,regclass)', 's', false, 'u'),
   ('dataeng_internal._agg_rel_name(oid)', 's', true, 's'),
+  ('dataeng_internal._agg_rel_ident(oid)', 's', true, 's'),
   ('dataeng_internal._agg_on_rename()', 'v', false, 'u'),
   ('dataeng_internal._agg_name(text)', 'i', true, 's'),
   ('dataeng_internal._agg_new_table(text,text,text)', 's', false, 'u'),

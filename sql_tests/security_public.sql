@@ -95,6 +95,7 @@ INSERT INTO reasons VALUES
   ('_agg_json_col', 'invoker-rights helper'), ('_agg_sum_type', 'invoker-rights helper'),
   ('_agg_missing_column', 'invoker-rights helper'), ('_agg_changed_column', 'invoker-rights helper'),
   ('_agg_source_exists', 'invoker-rights helper'), ('_agg_rel_name', 'invoker-rights helper'),
+  ('_agg_rel_ident', 'invoker-rights helper'),
   ('_dim_attrs_differ', 'invoker-rights helper'), ('_agg_lock_source', 'invoker-rights helper'),
   ('_cdc_wal_behind', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),

@@ -762,3 +762,23 @@ UPDATE dataeng.alert_handlers x SET owner_name = r.rolname
 -- (ops.sql, _alert_raise): when it was last found and how many times.
 ALTER TABLE dataeng.alerts ADD COLUMN last_seen_at timestamptz,
   ADD COLUMN seen_count bigint NOT NULL DEFAULT 1;
+
+-- A fact's or dimension's source is recorded by its schema's and its own
+-- names, unquoted, instead of the quoted qualified name source_name
+-- (facts.sql, _agg_source_exists): quote_ident quotes the keywords its
+-- server reserves, and a major version that reserves another would spell
+-- the same table otherwise, which the next check took for another table.
+-- The names of those recorded, read back from their spelling (parse_ident
+-- takes a keyword, quoted or not, as the name it spells).
+ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_schema name, ADD COLUMN source_table name;
+ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN source_schema name, ADD COLUMN source_table name;
+UPDATE dataeng_internal.fact_defs x
+   SET source_schema = (pg_catalog.parse_ident(x.source_name))[1],
+       source_table = (pg_catalog.parse_ident(x.source_name))[2]
+ WHERE x.source_name IS NOT NULL;
+UPDATE dataeng_internal.dimension_defs x
+   SET source_schema = (pg_catalog.parse_ident(x.source_name))[1],
+       source_table = (pg_catalog.parse_ident(x.source_name))[2]
+ WHERE x.source_name IS NOT NULL;
+ALTER TABLE dataeng_internal.fact_defs DROP COLUMN source_name;
+ALTER TABLE dataeng_internal.dimension_defs DROP COLUMN source_name;

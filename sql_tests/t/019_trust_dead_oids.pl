@@ -23,20 +23,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use OidRestore;
 
-my %nodes;
-for my $name ('oids_a', 'oids_b')
-{
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'dataeng'
-dataeng.maintenance_interval = 0
-});
-	$node->start;
-	$nodes{$name} = $node;
-}
-my ($na, $nb) = @nodes{ 'oids_a', 'oids_b' };
+my ($na, $nb) = OidRestore::new_pair('oids_a', 'oids_b');
 
 $na->safe_psql('postgres', q{
 	CREATE EXTENSION dataeng;
@@ -117,26 +108,11 @@ my $broken_in_a = $na->safe_psql('postgres',
 	q{SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'alice_job'});
 note "alice_job broken in A before the dump: $broken_in_a";
 
-my $dir = PostgreSQL::Test::Utils::tempdir;
-$na->command_ok([ 'pg_dump', '-Fc', '-f', "$dir/a.dump", '-d', $na->connstr('postgres') ], 'pg_dump of A');
+my $dump = OidRestore::dump_db($na, 'postgres');
 
-# B: the database first (it takes oids), then roles until the next one
-# is alice's oid, which mallory gets
+# B: the database, then mallory, who gets alice's oid
 $nb->safe_psql('postgres', q{CREATE DATABASE restored});
-my $filled = $nb->safe_psql('postgres', qq{
-	DO \$\$
-	DECLARE
-	  i int := 0;
-	  o oid;
-	BEGIN
-	  LOOP
-	    EXECUTE format('CREATE ROLE regress_filler_%s', i);
-	    SELECT r.oid INTO o FROM pg_roles r WHERE r.rolname = format('regress_filler_%s', i);
-	    EXIT WHEN o >= $alice - 1 OR i > 100000;
-	    i := i + 1;
-	  END LOOP;
-	END
-	\$\$;
+my $filled = OidRestore::at_oid($nb, 'postgres', $alice, qq{
 	CREATE ROLE regress_mallory LOGIN;
 	SELECT 'regress_mallory'::regrole::oid = $alice});
 my ($ret, $out, $err);
@@ -144,8 +120,8 @@ SKIP:
 {
 	skip "cluster B did not give oid $alice to the next role", 30 unless $filled eq 't';
 	$nb->safe_psql('postgres', q{CREATE ROLE regress_bob LOGIN});
-	$nb->command_ok([ 'pg_restore', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
-		'pg_restore into B');
+	my ($restored, $restore_log) = OidRestore::restore($nb, 'restored', $dump);
+	ok($restored, 'pg_restore into B') or diag($restore_log);
 
 	is($nb->safe_psql('restored', q{SELECT owner::text FROM dataeng.jobs WHERE job_name = 'alice_job'}),
 		'regress_mallory', "the restore gave alice's job to the role of her oid in B");

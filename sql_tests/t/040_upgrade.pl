@@ -47,6 +47,13 @@ for my $old (@older)
 		                           '{count(*), sum(amount), min(amount), max(at)}', schedule => NULL);
 		SELECT dataeng.dimension_create('customer_dim', 'orders', 'id', '{customer}', 2, schedule => NULL);
 		SELECT dataeng.dimension_create('customer_dim1', 'orders', 'id', '{customer}', 1, schedule => NULL);
+		-- a dimension of a source whose names are quoted (a capital, a
+		-- reserved keyword)
+		CREATE SCHEMA "Sales";
+		CREATE TABLE "Sales"."order" (id int PRIMARY KEY, customer text);
+		INSERT INTO "Sales"."order" VALUES (1, 'a');
+		SELECT dataeng.dimension_create('order_dim', '"Sales"."order"', 'id', '{customer}', 1, schedule => NULL);
+		INSERT INTO "Sales"."order" VALUES (2, 'b');
 		-- a fact of a date column, created in New York: its bucket is a timestamptz
 		CREATE TABLE visits (id int PRIMARY KEY, day date NOT NULL);
 		INSERT INTO visits SELECT g, date '2026-12-01' + g % 7 FROM generate_series(1, 50) g;
@@ -77,6 +84,18 @@ for my $old (@older)
 	my $upgraded = $node->safe_psql($db, $snapshot);
 	is($upgraded, $fresh, "$db: the catalog equals a fresh install's")
 	  or diag(join "\n", grep { !fresh_has($_) } split /\n/, $upgraded);
+
+	# the definitions record their sources' names unquoted, as the catalog
+	# holds them (a quoted spelling depends on the keywords the server
+	# reserves), and refresh
+	is($node->safe_psql($db, q{
+		SELECT string_agg(format('%s %s|%s %s', name, source_schema, source_table, source_dropped), ', ' ORDER BY name)
+		  FROM dataeng_internal.dimension_defs}),
+		'customer_dim public|orders f, customer_dim1 public|orders f, order_dim Sales|order f',
+		"$db: the sources' names are recorded unquoted");
+	is($node->safe_psql($db, q{SELECT dataeng.dimension_refresh('order_dim'); SELECT string_agg(id || customer, ' ' ORDER BY id) FROM order_dim}),
+		"1
+1a 2b", "$db: the dimension of a quoted source refreshes");
 
 	# a type 1 dimension's table gets the fillfactor dimension_create gives
 	# one now (room for HOT overwrites), and refreshes to its source

@@ -23,31 +23,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
+use FindBin;
+use lib $FindBin::Bin;
+use OidRestore;
 
-my %nodes;
-for my $name ('src_a', 'src_b')
-{
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'dataeng'
-dataeng.maintenance_interval = 0
-});
-	$node->start;
-	$nodes{$name} = $node;
-}
-my ($na, $nb) = @nodes{ 'src_a', 'src_b' };
-
-# the next oid of a stopped cluster, then a table that takes it
-sub table_at_oid
-{
-	my ($node, $db, $oid, $sql) = @_;
-	$node->stop;
-	command_ok([ 'pg_resetwal', '-o', $oid, $node->data_dir ], "pg_resetwal -o $oid");
-	$node->start;
-	$node->safe_psql($db, $sql);
-}
+my ($na, $nb) = OidRestore::new_pair('src_a', 'src_b');
 
 $na->safe_psql('postgres', q{
 	CREATE EXTENSION dataeng;
@@ -69,8 +49,8 @@ $na->safe_psql('postgres', q{
 	INSERT INTO "Sales".sales_h VALUES (2, '2026-01-03', 6);
 	SELECT dataeng.fact_refresh('h');
 });
-is($na->safe_psql('postgres', q{SELECT source_name FROM dataeng_internal.fact_defs WHERE name = 'h'}),
-	'"Sales".sales_h', "h's source's name follows its renames");
+is($na->safe_psql('postgres', q{SELECT source_schema || '|' || source_table FROM dataeng_internal.fact_defs WHERE name = 'h'}),
+	'Sales|sales_h', "h's source's names follow its renames");
 is($na->safe_psql('postgres', q{SELECT count || ' ' || sum_amount FROM h}), '2 11', 'h refreshes from its renamed source');
 
 my $oid_f = $na->safe_psql('postgres', q{SELECT 'src_f'::regclass::oid});
@@ -90,11 +70,10 @@ is($na->safe_psql('postgres', q{
 	        UNION ALL SELECT name, source_dropped FROM dataeng_internal.dimension_defs) x}),
 	'd:false f:true g:false h:false', "f's source marked dropped; g's and d's dropped unseen");
 
-my $dir = PostgreSQL::Test::Utils::tempdir;
-$na->command_ok([ 'pg_dump', '-Fc', '-f', "$dir/a.dump", '-d', $na->connstr('postgres') ], 'pg_dump of A');
+my $dump = OidRestore::dump_db($na, 'postgres');
 
 # A: g's source's oid taken by another table of the same columns
-table_at_oid($na, 'postgres', $oid_g, q{
+OidRestore::at_oid($na, 'postgres', $oid_g, q{
 	CREATE TABLE other_g (id int PRIMARY KEY, at date NOT NULL, amount numeric);
 	INSERT INTO other_g VALUES (1, '2026-01-01', 1000), (2, '2026-01-05', 2000);
 });
@@ -112,27 +91,25 @@ is($na->safe_psql('postgres', q{SELECT count || ' ' || sum_amount FROM g}), '1 1
 $na->safe_psql('postgres', q{ALTER TABLE other_g RENAME TO src_g2});
 ($ret, $out, $err) = $na->psql('postgres', q{SELECT dataeng.fact_refresh('g')});
 like($err, qr/the source table of fact "g" was dropped/, 'A: nor once it is renamed');
-is($na->safe_psql('postgres', q{SELECT source_name || ' ' || source_dropped FROM dataeng_internal.fact_defs WHERE name = 'g'}),
+is($na->safe_psql('postgres', q{SELECT source_schema || '.' || source_table || ' ' || source_dropped FROM dataeng_internal.fact_defs WHERE name = 'g'}),
 	'public.src_g true', 'A: g keeps the name of its source, marked dropped');
 $na->safe_psql('postgres', q{SELECT dataeng.fact_drop('g'); SELECT dataeng.dimension_drop('d')});
 is($na->safe_psql('postgres', q{SELECT count(*) FROM dataeng.facts WHERE name = 'g'}), '0', 'A: g and d drop');
 
 # B: the oids of f's and g's sources taken by tables of B, then the restore
 $nb->safe_psql('postgres', q{CREATE DATABASE restored});
-table_at_oid($nb, 'restored', $oid_f, q{
+OidRestore::at_oid($nb, 'restored', $oid_f, q{
 	CREATE TABLE payroll_f (id int PRIMARY KEY, at date NOT NULL, amount numeric);
 	INSERT INTO payroll_f VALUES (1, '2026-01-01', 7000);
 });
-table_at_oid($nb, 'restored', $oid_g, q{
+OidRestore::at_oid($nb, 'restored', $oid_g, q{
 	CREATE TABLE payroll_g (id int PRIMARY KEY, at date NOT NULL, amount numeric);
 	INSERT INTO payroll_g VALUES (1, '2026-01-01', 9000);
 });
 is($nb->safe_psql('restored', q{SELECT 'payroll_f'::regclass::oid || ' ' || 'payroll_g'::regclass::oid}),
 	"$oid_f $oid_g", "B: payroll_f and payroll_g have the oids of the dropped sources");
-my $stderr;
-my $ok = IPC::Run::run([ 'pg_restore', '-v', '--exit-on-error', '-d', $nb->connstr('restored'), "$dir/a.dump" ],
-	'>', \my $stdout, '2>', \$stderr);
-ok($ok, 'pg_restore into B');
+my ($ok, $stderr) = OidRestore::restore($nb, 'restored', $dump);
+ok($ok, 'pg_restore into B') or diag($stderr);
 like($stderr, qr/WARNING:  the source table of fact "f" was dropped\n.*DETAIL:  It was made from table public\.src_f of OID $oid_f; it was dropped before the dump/,
 	'B: the restore warns of f');
 like($stderr, qr/WARNING:  the source table of fact "g" was dropped\n.*DETAIL:  It was made from table public\.src_g of OID $oid_g; that OID names table public\.payroll_g here, another table/,

@@ -642,6 +642,59 @@ reader_state(Oid relid, Snapshot snapshot)
 	return state ? state : pstrdup("");
 }
 
+/*
+ * lock_partitions_in_order
+ *		Lock every partition below relid (locked already by the caller) in
+ *		mode, until the end of the transaction: a level of the partition
+ *		tree after the level above it, by oid within a level.  The creation
+ *		of a consumer of several tables locks them in that order too
+ *		(dataeng_internal._cdc_consumer_create): so cdc_enable of a
+ *		partitioned table and a consumer of some of its partitions, created
+ *		at once, never each hold a partition the other waits for (a
+ *		deadlock, where one is to wait for the other and then see it).
+ *		find_all_inheritors orders a level by parent first, then by oid.
+ *
+ *		A level is locked before the partitions below it are listed: an
+ *		ATTACH under one of its tables (which locks that table too) either
+ *		committed before and is listed, or waits for this transaction.  A
+ *		partition dropped before its lock was granted is left out, as
+ *		find_all_inheritors does.
+ */
+static void
+lock_partitions_in_order(Oid relid, LOCKMODE mode)
+{
+	List	   *level = list_make1_oid(relid);
+
+	while (level != NIL)
+	{
+		List	   *below = NIL;
+		List	   *locked = NIL;
+		ListCell   *lc;
+
+		foreach(lc, level)
+			below = list_concat(below,
+								find_inheritance_children_extended(lfirst_oid(lc), false,
+																   NoLock, NULL, NULL));
+		list_sort(below, list_oid_cmp);
+		list_deduplicate_oid(below);
+		foreach(lc, below)
+		{
+			Oid			child = lfirst_oid(lc);
+
+			LockRelationOid(child, mode);
+			if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(child)))
+			{
+				UnlockRelationOid(child, mode);
+				continue;
+			}
+			locked = lappend_oid(locked, child);
+		}
+		list_free(below);
+		list_free(level);
+		level = locked;
+	}
+}
+
 PG_FUNCTION_INFO_V1(dataeng_cdc_reader_lock);
 
 /*
@@ -651,8 +704,10 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_reader_lock);
  *		or a dimension) checks that they are not recorded under a captured
  *		table above it, and (cdc_enable of a table not captured yet) that no
  *		partition below it has such a reader, lock tbl, and with whole_tree
- *		every partition below it, in SHARE UPDATE EXCLUSIVE mode until the
- *		end of the transaction.  An ATTACH PARTITION of tbl takes ACCESS
+ *		every partition below it (lock_partitions_in_order(): a level after
+ *		the one above it, by oid within a level, the order of a consumer's
+ *		tables), in SHARE UPDATE EXCLUSIVE mode until the end of the
+ *		transaction.  An ATTACH PARTITION of tbl takes ACCESS
  *		EXCLUSIVE on it and every partition below it, SHARE UPDATE
  *		EXCLUSIVE on its new parent: whichever of the two comes second
  *		waits for the other to commit, then checks what it committed (the
@@ -756,7 +811,7 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	if (whole_tree && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
-		(void) find_all_inheritors(relid, ShareUpdateExclusiveLock, NULL);
+		lock_partitions_in_order(relid, ShareUpdateExclusiveLock);
 
 	if (IsolationUsesXactSnapshot())
 	{
