@@ -32,8 +32,8 @@
  *	 - not found, change > 0: a row inserted, with its index entries.  The
  *	   rows of values new to their groups are inserted together, up to
  *	   SIDE_INSERT_BATCH at a time, with heap_multi_insert() (one WAL
- *	   record for the batch), then their index entries, each checked
- *	   unique as an INSERT's.
+ *	   record a batch that fits on one page), then their index entries,
+ *	   each checked unique as an INSERT's.
 
  * Every write is an ordinary heap write in the refresh's transaction
  * (WAL-logged, undone by its abort): the refresh stays crash safe and
@@ -102,9 +102,9 @@
  * index entries then go in right after the lookups that found them absent
  * read the same leaf pages (still in the CPU's caches), where a batch of
  * 1,000 inserted them some 2,000 lookups later.  At 2,000,000 source rows
- * (docs/facts.md, "How a refresh writes the per-value counts") a batch of
- * 8 took the refresh's CPU time 8 to 14% below a batch of 1,000, 5% below
- * one row at a time.
+ * (docs/facts.md, "The apply profiled once more, and the target") batches
+ * of 8 or 64 took the refresh's CPU time 8 to 14% below batches of 1,000,
+ * and 8 rows about 5% below one row at a time.
  */
 #define SIDE_INSERT_BATCH 8
 
