@@ -319,7 +319,11 @@ CREATE TRIGGER restore_wal AFTER INSERT ON dataeng.cdc_tables
 -- would be left silently uncaptured: it is added with a WARNING naming it.
 -- (Partitioned tables are added whole, as _cdc_wal_switch() does: the
 -- publication publishes via the partition root.)  A table that cannot be
--- added is named in a WARNING and left as it is.
+-- added is named in a WARNING and left as it is; the worker, which runs it
+-- under a short lock_timeout (a table whose lock is held fails with
+-- lock_not_available), tries again later (wal_publish_check() in
+-- src/cdc/wal_worker.c).  Also run every few seconds by the worker when a
+-- table is missing, and by _cdc_wal_restore().
 CREATE FUNCTION dataeng_internal._cdc_wal_publish(publication name, created boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -340,11 +344,17 @@ BEGIN
                       r.table_name, publication
           USING DETAIL = 'Its changes committed before were not captured.';
       END IF;
-    EXCEPTION WHEN OTHERS THEN
-      RAISE WARNING 'table % is captured from the WAL but could not be added to publication %: %',
-                    r.table_name, publication, SQLERRM
-        USING DETAIL = 'Its changes are not captured.',
-              HINT = 'Call dataeng.cdc_enable() for it with method => ''trigger'', or fix the cause and restart the worker.';
+    EXCEPTION
+      WHEN lock_not_available THEN
+        RAISE WARNING 'table % is captured from the WAL but could not be added to publication % yet: %',
+                      r.table_name, publication, SQLERRM
+          USING DETAIL = 'Another transaction holds a lock on it.  Its changes are not captured until it is added.',
+                HINT = 'The WAL capture worker tries again, at longer and longer intervals (at most 5 min).';
+      WHEN OTHERS THEN
+        RAISE WARNING 'table % is captured from the WAL but could not be added to publication %: %',
+                      r.table_name, publication, SQLERRM
+          USING DETAIL = 'Its changes are not captured.',
+                HINT = 'Call dataeng.cdc_enable() for it with method => ''trigger'', or fix the cause: the WAL capture worker tries again, at longer and longer intervals (at most 5 min).';
     END;
   END LOOP;
 END;
