@@ -843,9 +843,15 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'intern
 -- false without waiting out timeout when no WAL capture worker runs
 -- rounds in the database for 2 s in a row (the grace of
 -- _cdc_wal_caught_up(); _cdc_wal_behind() then says why): for callers
--- that hold tables' writers off meanwhile.  (cdc_wal_sync() itself waits
--- its whole time: a worker ended by an error is started again within
--- 10 s, and its caller asked for the wait.)
+-- that hold tables' writers off meanwhile.  Without it (cdc_wal_sync()),
+-- an error rather than a silent wait of the whole timeout when no worker
+-- can come: at once when this server cannot capture from the WAL
+-- (wal_level, shared_preload_libraries), and when no worker has been in
+-- the database for 15 s in a row (_cdc_wal_worker() 'none': longer than
+-- the 10 s in which the postmaster starts again a worker ended by an
+-- error, and than a worker takes to start; a worker that starts and fails
+-- again and again is in the database at each start, and is waited for).
+-- 'off' (dataeng.enabled off) and 'unknown' are waited for as before.
 CREATE FUNCTION dataeng_internal._cdc_wal_synced(timeout interval, worker_down boolean)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
@@ -856,6 +862,8 @@ DECLARE
   slot name := dataeng_internal._cdc_wal_slot();
   deadline timestamptz := clock_timestamp() + timeout;
   down_since timestamptz;
+  none_since timestamptz;
+  preloaded boolean;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
@@ -876,6 +884,33 @@ BEGIN
       down_since := dataeng_internal._cdc_wal_down_since(down_since);
       IF clock_timestamp() >= down_since + interval '2 s' THEN
         RETURN false;
+      END IF;
+    ELSE
+      IF preloaded IS NULL THEN
+        preloaded := coalesce((SELECT i.preloaded FROM dataeng.info() i), false);
+        IF NOT preloaded OR current_setting('wal_level') <> 'logical' THEN
+          RAISE EXCEPTION 'this server cannot capture changes from the WAL'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, which cannot run: '
+                                  'wal_level is %s, and dataeng is %sin shared_preload_libraries.',
+                                  current_setting('wal_level'), CASE WHEN preloaded THEN '' ELSE 'not ' END),
+                  HINT = 'Set wal_level = logical and shared_preload_libraries = ''dataeng'' and restart the server, '
+                         'or capture the tables by trigger: dataeng.cdc_enable(table, method => ''trigger'').';
+        END IF;
+      END IF;
+      IF dataeng_internal._cdc_wal_worker() = 'none' THEN
+        none_since := coalesce(none_since, clock_timestamp());
+        IF clock_timestamp() >= none_since + interval '15 s' THEN
+          RAISE EXCEPTION 'no WAL capture worker runs in this database'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, and none has been in it for 15 s '
+                           '(a worker ended by an error is started again within 10 s).',
+                  HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: see the server log '
+                         'for why it stopped or could not start (max_worker_processes, max_replication_slots), and '
+                         'dataeng.cdc_status for its state.';
+        END IF;
+      ELSE
+        none_since := NULL;
       END IF;
     END IF;
     PERFORM pg_sleep(0.02);
