@@ -319,7 +319,11 @@ CREATE TRIGGER restore_wal AFTER INSERT ON dataeng.cdc_tables
 -- would be left silently uncaptured: it is added with a WARNING naming it.
 -- (Partitioned tables are added whole, as _cdc_wal_switch() does: the
 -- publication publishes via the partition root.)  A table that cannot be
--- added is named in a WARNING and left as it is.
+-- added is named in a WARNING and left as it is; the worker, which runs it
+-- under a short lock_timeout (a table whose lock is held fails with
+-- lock_not_available), tries again later (wal_publish_check() in
+-- src/cdc/wal_worker.c).  Also run every few seconds by the worker when a
+-- table is missing, and by _cdc_wal_restore().
 CREATE FUNCTION dataeng_internal._cdc_wal_publish(publication name, created boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -340,11 +344,17 @@ BEGIN
                       r.table_name, publication
           USING DETAIL = 'Its changes committed before were not captured.';
       END IF;
-    EXCEPTION WHEN OTHERS THEN
-      RAISE WARNING 'table % is captured from the WAL but could not be added to publication %: %',
-                    r.table_name, publication, SQLERRM
-        USING DETAIL = 'Its changes are not captured.',
-              HINT = 'Call dataeng.cdc_enable() for it with method => ''trigger'', or fix the cause and restart the worker.';
+    EXCEPTION
+      WHEN lock_not_available THEN
+        RAISE WARNING 'table % is captured from the WAL but could not be added to publication % yet: %',
+                      r.table_name, publication, SQLERRM
+          USING DETAIL = 'Another transaction holds a lock on it.  Its changes are not captured until it is added.',
+                HINT = 'The WAL capture worker tries again, at longer and longer intervals (at most 5 min).';
+      WHEN OTHERS THEN
+        RAISE WARNING 'table % is captured from the WAL but could not be added to publication %: %',
+                      r.table_name, publication, SQLERRM
+          USING DETAIL = 'Its changes are not captured.',
+                HINT = 'Call dataeng.cdc_enable() for it with method => ''trigger'', or fix the cause: the WAL capture worker tries again, at longer and longer intervals (at most 5 min).';
     END;
   END LOOP;
 END;
@@ -833,9 +843,15 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'intern
 -- false without waiting out timeout when no WAL capture worker runs
 -- rounds in the database for 2 s in a row (the grace of
 -- _cdc_wal_caught_up(); _cdc_wal_behind() then says why): for callers
--- that hold tables' writers off meanwhile.  (cdc_wal_sync() itself waits
--- its whole time: a worker ended by an error is started again within
--- 10 s, and its caller asked for the wait.)
+-- that hold tables' writers off meanwhile.  Without it (cdc_wal_sync()),
+-- an error rather than a silent wait of the whole timeout when no worker
+-- can come: at once when this server cannot capture from the WAL
+-- (wal_level, shared_preload_libraries), and when no worker has been in
+-- the database for 15 s in a row (_cdc_wal_worker() 'none': longer than
+-- the 10 s in which the postmaster starts again a worker ended by an
+-- error, and than a worker takes to start; a worker that starts and fails
+-- again and again is in the database at each start, and is waited for).
+-- 'off' (dataeng.enabled off) and 'unknown' are waited for as before.
 CREATE FUNCTION dataeng_internal._cdc_wal_synced(timeout interval, worker_down boolean)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
@@ -846,6 +862,8 @@ DECLARE
   slot name := dataeng_internal._cdc_wal_slot();
   deadline timestamptz := clock_timestamp() + timeout;
   down_since timestamptz;
+  none_since timestamptz;
+  preloaded boolean;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
@@ -866,6 +884,33 @@ BEGIN
       down_since := dataeng_internal._cdc_wal_down_since(down_since);
       IF clock_timestamp() >= down_since + interval '2 s' THEN
         RETURN false;
+      END IF;
+    ELSE
+      IF preloaded IS NULL THEN
+        preloaded := coalesce((SELECT i.preloaded FROM dataeng.info() i), false);
+        IF NOT preloaded OR current_setting('wal_level') <> 'logical' THEN
+          RAISE EXCEPTION 'this server cannot capture changes from the WAL'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, which cannot run: '
+                                  'wal_level is %s, and dataeng is %sin shared_preload_libraries.',
+                                  current_setting('wal_level'), CASE WHEN preloaded THEN '' ELSE 'not ' END),
+                  HINT = 'Set wal_level = logical and shared_preload_libraries = ''dataeng'' and restart the server, '
+                         'or capture the tables by trigger: dataeng.cdc_enable(table, method => ''trigger'').';
+        END IF;
+      END IF;
+      IF dataeng_internal._cdc_wal_worker() = 'none' THEN
+        none_since := coalesce(none_since, clock_timestamp());
+        IF clock_timestamp() >= none_since + interval '15 s' THEN
+          RAISE EXCEPTION 'no WAL capture worker runs in this database'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, and none has been in it for 15 s '
+                           '(a worker ended by an error is started again within 10 s).',
+                  HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: see the server log '
+                         'for why it stopped or could not start (max_worker_processes, max_replication_slots), and '
+                         'dataeng.cdc_status for its state.';
+        END IF;
+      ELSE
+        none_since := NULL;
       END IF;
     END IF;
     PERFORM pg_sleep(0.02);

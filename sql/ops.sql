@@ -1662,6 +1662,8 @@ COMMENT ON FUNCTION dataeng.lineage_dot(regclass) IS
 --    checks the rule or fails on its missing column), its monitors (as
 --    monitor_drop() takes them, with their jobs), and its rows in
 --    quarantine (copies of its rows, which could only be released into it);
+--    its capture (its row of dataeng.cdc_tables) and its on_change
+--    triggers, which _cdc_on_drop() takes at a drop it sees;
 --  - history is kept, detached: table_name (tbl) is set NULL and
 --    dropped_table keeps the name the table had: validation runs and
 --    results, alerts, dedupe runs, monitor checks, dead letters.  A
@@ -1706,6 +1708,12 @@ BEGIN
    WHERE x.source::oid OPERATOR(pg_catalog.=) ANY (gone) AND NOT x.source_dropped;
   DELETE FROM dataeng.rules r WHERE r.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   DELETE FROM dataeng.quarantine q WHERE q.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  -- its capture and its on_change triggers go, as _cdc_on_drop() takes
+  -- them at a drop (there first: this is for the drops it did not see): a
+  -- row left would say an oid is captured that a restore, or the oid
+  -- counter wrapping around, may give to another table
+  DELETE FROM dataeng.cdc_tables t WHERE t.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
+  DELETE FROM dataeng_internal.on_change_triggers o WHERE o.table_name::oid OPERATOR(pg_catalog.=) ANY (gone);
   -- history is detached: its table's column NULL, the name kept
   FOR hist, col IN VALUES ('validation_runs', 'table_name'), ('validation_results', 'table_name'),
                           ('alerts', 'table_name'), ('dedupe_runs', 'table_name'),
@@ -1719,7 +1727,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._tables_forget(oid[], text[]) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._tables_forget(oid[], text[]) IS
-  'internal: delete the rules, monitors and quarantined rows of dropped relations, detach their history';
+  'internal: delete the rules, monitors, quarantined rows, capture and on_change triggers of dropped relations, detach their history';
 
 CREATE FUNCTION dataeng_internal._tables_on_drop()
 RETURNS event_trigger
@@ -1767,6 +1775,8 @@ BEGIN
           UNION ALL SELECT d.table_name::oid FROM dataeng.dedupe_runs d
           UNION ALL SELECT c.tbl::oid FROM dataeng.monitor_checks c
           UNION ALL SELECT l.table_name::oid FROM dataeng.dead_letters l
+          UNION ALL SELECT ct.table_name::oid FROM dataeng.cdc_tables ct
+          UNION ALL SELECT o.table_name::oid FROM dataeng_internal.on_change_triggers o
           UNION ALL SELECT f.source::oid FROM dataeng_internal.fact_defs f WHERE NOT f.source_dropped
           UNION ALL SELECT d.source::oid FROM dataeng_internal.dimension_defs d WHERE NOT d.source_dropped) x(o)
    WHERE x.o IS NOT NULL

@@ -27,6 +27,9 @@ INSERT INTO tt_unseen VALUES (1, 'bad');
 INSERT INTO tt_oids VALUES ('unseen', 'tt_unseen'::regclass);
 SELECT dataeng.rule_add('tt_unseen', 'email valid', 'validator', 'email', '{"function": "email"}') > 0 AS rule_added;
 SELECT count(*) AS failed FROM dataeng.validate('tt_unseen');
+-- captured: its row of cdc_tables would name an oid a restore may give
+-- to another table
+SELECT dataeng.cdc_enable('tt_unseen');
 SET session_replication_role = replica;
 DROP TABLE tt_unseen;
 RESET session_replication_role;
@@ -43,10 +46,12 @@ END $$;
 SELECT count(*) AS relations_left FROM pg_class c JOIN tt_oids t ON t.o = c.oid;
 -- still attached until maintenance
 SELECT count(*) AS rules_of_gone FROM dataeng.rules r JOIN tt_oids t ON t.o = r.table_name::oid;
+SELECT count(*) AS captures_of_gone FROM dataeng.cdc_tables c JOIN tt_oids t ON t.o = c.table_name::oid;
 SELECT dataeng.maintain() IS NOT NULL AS maintained;
--- the rules and quarantined rows went; the history stays, detached
+-- the rules, quarantined rows and capture went; the history stays, detached
 SELECT (SELECT count(*) FROM dataeng.rules r JOIN tt_oids t ON t.o = r.table_name::oid) AS rules,
-       (SELECT count(*) FROM dataeng.quarantine q JOIN tt_oids t ON t.o = q.table_name::oid) AS quarantined;
+       (SELECT count(*) FROM dataeng.quarantine q JOIN tt_oids t ON t.o = q.table_name::oid) AS quarantined,
+       (SELECT count(*) FROM dataeng.cdc_tables c JOIN tt_oids t ON t.o = c.table_name::oid) AS captured;
 SELECT t.what, r.table_name, r.dropped_table = 'OID ' || t.o AS named_by_oid
   FROM dataeng.validation_runs r JOIN tt_oids t ON r.dropped_table = 'OID ' || t.o
  ORDER BY t.what;

@@ -49,4 +49,24 @@ ok($node->poll_query_until('postgres', qq{SELECT count(*) >= $seen + 2 FROM data
 	'the every-second job still runs');
 
 $node->stop;
+
+# No WAL capture worker can start at all (no background worker slot is
+# ever free: the launcher takes the only one): dataeng.cdc_wal_sync()
+# fails with an error saying so, rather than waiting its whole timeout.
+my $none = WalNode::new_node('walnone', qq{
+max_worker_processes = 1
+dataeng.maintenance_interval = 0
+});
+$none->start;
+$none->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE clicks (id int PRIMARY KEY, url text);
+});
+$none->psql('postgres', q{SELECT dataeng.cdc_enable('clicks', method => 'wal')});
+is($none->safe_psql('postgres', q{SELECT dataeng_internal._cdc_wal_worker()}), 'none', 'no WAL capture worker runs');
+my ($ret, $out, $err) = $none->psql('postgres', q{SELECT dataeng.cdc_wal_sync('60 s')}, extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+isnt($ret, 0, 'cdc_wal_sync() fails when no worker runs');
+like($err, qr/55000: no WAL capture worker runs in this database/, 'with SQLSTATE 55000 and a message saying why');
+like($err, qr/HINT:.*launcher of dataeng starts the worker/, 'and a hint');
+$none->stop;
 done_testing();

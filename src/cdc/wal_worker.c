@@ -21,13 +21,15 @@
  *
  * Its loop: create the slot and the publication when missing (the
  * publication with every table captured from the WAL in it; not while a
- * pg_restore is connected to a database with no slot yet: the restore
- * brings the publication, wal_prepare()), run rounds
+ * pg_restore of a role that may write dataeng.cdc_tables is connected to
+ * a database with no slot yet: the restore brings the publication,
+ * wal_prepare()), run rounds
  * (wal_apply.c; the worker holds the slot and decodes it in its own
  * process, wal_decode.c), confirm to the slot the position each committed
  * round returns (the slot's position moves only after the change records
  * are durably committed), add to the publication every few seconds a
- * table captured from the WAL that is missing from it (wal_publish_check()),
+ * table captured from the WAL that is missing from it (wal_publish_check(),
+ * under a short lock_timeout, a table it could not add tried again later),
  * report a slot more
  * than dataeng.max_slot_lag behind, and wait on its latch
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
@@ -351,10 +353,11 @@ dataeng_cdc_wal_start(PG_FUNCTION_ARGS)
  * runs only with the extension locked against DROP EXTENSION and found in
  * the library's version (sched_lock_extension()), so that no schema made
  * by another role after a DROP could answer to those names; NULL when it
- * is not there. */
+ * is not there.  With lock_timeout_ms > 0, the statement runs under that
+ * lock_timeout (SET LOCAL: its transaction alone). */
 static char *
 wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet,
-			bool needs_extension)
+			bool needs_extension, int lock_timeout_ms)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *volatile result = NULL;
@@ -368,6 +371,14 @@ wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet,
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (lock_timeout_ms > 0)
+	{
+		char		set[64];
+
+		snprintf(set, sizeof(set), "SET LOCAL lock_timeout = %d", lock_timeout_ms);
+		if (SPI_execute(set, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not run: %s", set);
+	}
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, sql);
 	cdc_wal_quiet = quiet;
@@ -398,14 +409,14 @@ wal_sql_ext(const char *sql, int nargs, Oid *types, Datum *values, bool quiet,
 static char *
 wal_sql(const char *sql, int nargs, Oid *types, Datum *values)
 {
-	return wal_sql_ext(sql, nargs, types, values, false, false);
+	return wal_sql_ext(sql, nargs, types, values, false, false, 0);
 }
 
 /* wal_sql() of a statement naming the extension's objects */
 static char *
 wal_ext_sql(const char *sql, int nargs, Oid *types, Datum *values)
 {
-	return wal_sql_ext(sql, nargs, types, values, false, true);
+	return wal_sql_ext(sql, nargs, types, values, false, true, 0);
 }
 
 /*
@@ -446,29 +457,82 @@ wal_drop_slot(const char *slot)
 
 /*
  * Whether a restore (pg_restore, which connects with application_name
- * pg_restore; one session per job with -j) is running in this database
- * that has no slot of the worker yet.  The restore of dataeng.cdc_tables
- * starts the worker at commit (_cdc_wal_restore()), in the data section,
- * while the publication and its tables come later, in the post-data
- * section: a publication created by the worker meanwhile would make the
- * restore's CREATE PUBLICATION fail (and stop pg_restore --exit-on-error),
- * and a table added by it the restore's ALTER PUBLICATION ... ADD TABLE.
+ * pg_restore; one session per job with -j) is connected to this database.
+ * The restore of dataeng.cdc_tables starts the worker at commit
+ * (_cdc_wal_restore()), in the data section, while the publication and
+ * its tables come later, in the post-data section: a publication created
+ * by the worker meanwhile would make the restore's CREATE PUBLICATION fail
+ * (and stop pg_restore --exit-on-error), and a table added by it the
+ * restore's ALTER PUBLICATION ... ADD TABLE.
+ *
+ * Any role may name its session pg_restore: only the sessions of a role
+ * that could restore dataeng's state (one that may write
+ * dataeng.cdc_tables: a superuser, dataeng's owner, a role granted INSERT
+ * on it) count, so that no other role can hold the worker's repairs back.
+ * A pause that goes on is reported every WAL_RESTORE_WARN_MS with the
+ * sessions' pids (wal_restore_pause()).  The pids of those sessions,
+ * palloc'd, or NULL.
  */
-static bool
-wal_restore_connected(void)
+#define WAL_RESTORE_WARN_MS (10 * 60 * 1000)
+
+typedef struct WalRestorePause
+{
+	TimestampTz since;			/* 0: not paused */
+	TimestampTz warned;
+} WalRestorePause;
+
+static char *
+wal_restore_sessions(void)
 {
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(MyDatabaseId)};
 
-	return wal_sql("SELECT 1 FROM pg_catalog.pg_stat_activity a"
-				   " WHERE a.datid OPERATOR(pg_catalog.=) $1"
-				   "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
-				   "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
-				   1, types, values) != NULL;
+	return wal_ext_sql("SELECT pg_catalog.string_agg(a.pid::pg_catalog.text, ', ' ORDER BY a.pid)"
+					   " FROM pg_catalog.pg_stat_activity a"
+					   " WHERE a.datid OPERATOR(pg_catalog.=) $1"
+					   "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+					   "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+					   "   AND pg_catalog.has_table_privilege(a.usesysid,"
+					   "         'dataeng.cdc_tables'::pg_catalog.regclass, 'INSERT')",
+					   1, types, values);
 }
 
+/*
+ * Whether what the worker is about to do (what) waits for a restore
+ * (wal_restore_sessions()); a WARNING when that has lasted
+ * WAL_RESTORE_WARN_MS since the pause began or was last reported.
+ */
 static bool
-wal_restore_running(const char *slot)
+wal_restore_pause(WalRestorePause *pause, const char *what)
+{
+	char	   *pids = wal_restore_sessions();
+	TimestampTz now;
+
+	if (pids == NULL)
+	{
+		pause->since = 0;
+		return false;
+	}
+	now = GetCurrentTimestamp();
+	if (pause->since == 0)
+		pause->since = pause->warned = now;
+	else if (TimestampDifferenceExceeds(pause->warned, now, WAL_RESTORE_WARN_MS))
+	{
+		ereport(WARNING,
+				(errmsg("dataeng wal capture: %s has waited %ld min for the restore connected to database %u to end",
+						what, (long) ((now - pause->since) / USECS_PER_MINUTE), MyDatabaseId),
+				 errdetail("Sessions named pg_restore of roles that may write dataeng.cdc_tables are connected (pids %s).",
+						   pids),
+				 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+		pause->warned = now;
+	}
+	pfree(pids);
+	return true;
+}
+
+/* a restore is connected to this database, which has no slot of the worker yet */
+static bool
+wal_restore_running(const char *slot, WalRestorePause *pause)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(slot)};
@@ -476,7 +540,29 @@ wal_restore_running(const char *slot)
 	return wal_sql("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
 				   "                          WHERE s.slot_name OPERATOR(pg_catalog.=) $1)",
 				   1, types, values) != NULL &&
-		wal_restore_connected();
+		wal_restore_pause(pause, "the making of its slot");
+}
+
+/*
+ * Add to the publication the tables captured from the WAL that it misses
+ * (_cdc_wal_publish()), each ALTER PUBLICATION ... ADD TABLE under a
+ * lock_timeout of WAL_PUBLISH_LOCK_TIMEOUT_MS: a table whose lock is held
+ * (a long VACUUM, CREATE INDEX CONCURRENTLY, an ALTER TABLE waiting) would
+ * otherwise stall capture of every table; it is named in a WARNING and
+ * tried again later (wal_publish_check()).
+ */
+#define WAL_PUBLISH_LOCK_TIMEOUT_MS 1000
+
+static void
+wal_publish_tables(bool created)
+{
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
+	values[1] = BoolGetDatum(created);
+	(void) wal_sql_ext("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)",
+					   2, types, values, false, true, WAL_PUBLISH_LOCK_TIMEOUT_MS);
 }
 
 /*
@@ -502,12 +588,11 @@ wal_prepare(const char *slot)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(slot)};
-	Oid			ptypes[2] = {TEXTOID, BOOLOID};
-	Datum		pvalues[2];
 	char	   *made;
 	bool		logged = false;
+	WalRestorePause pause = {0, 0};
 
-	while (wal_restore_running(slot))
+	while (wal_restore_running(slot, &pause))
 	{
 		if (!logged)
 		{
@@ -544,9 +629,7 @@ wal_prepare(const char *slot)
 		(void) wal_sql("CREATE PUBLICATION " CDC_WAL_PUBLICATION
 					   " WITH (publish_via_partition_root = true)", 0, NULL, NULL);
 	}
-	pvalues[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
-	pvalues[1] = BoolGetDatum(made != NULL);
-	(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)", 2, ptypes, pvalues);
+	wal_publish_tables(made != NULL);
 	/* in a transaction that writes nothing, as slot creation requires */
 	(void) wal_sql("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'pgoutput')"
 				   " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s"
@@ -562,58 +645,92 @@ wal_prepare(const char *slot)
  * (_cdc_wal_restore()), but a data-only restore with --disable-triggers
  * fires none: the table would stay uncaptured, silently.  Changes to it
  * committed before it is added are not captured (pgoutput reads the
- * publication as of each change).  Not while a restore (a session named
- * pg_restore) is connected to the database: its own loads are no changes
- * to capture, and it may bring the publication's tables itself.  One query
- * on cdc_tables and the publication each time; the same missing tables
- * (one that cannot be added) are not tried, nor warned about, again.
+ * publication as of each change).  Not while a restore is connected to the
+ * database (wal_restore_pause()): its own loads are no changes to capture,
+ * and it may bring the publication's tables itself.
+ *
+ * One query on cdc_tables and the publication each time.  Tables that
+ * could not be added (a lock held past WAL_PUBLISH_LOCK_TIMEOUT_MS, or a
+ * lasting cause) are tried again, each WARNING again, after a wait that
+ * doubles from 2 * WAL_PUBLISH_CHECK_MS up to WAL_PUBLISH_RETRY_MAX_MS
+ * (logged); a table newly missing is tried at once.
  */
 #define WAL_PUBLISH_CHECK_MS 5000
+#define WAL_PUBLISH_RETRY_MAX_MS (5 * 60 * 1000)
+
+/* the oids of the tables missing from the publication, or NULL */
+static char *
+wal_publish_missing(void)
+{
+	return wal_ext_sql("SELECT pg_catalog.string_agg(ct.table_name::pg_catalog.oid::pg_catalog.text, ','"
+					   "                               ORDER BY ct.table_name::pg_catalog.oid)"
+					   " FROM dataeng.cdc_tables ct"
+					   " WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+					   "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
+					   "                   JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
+					   "                   WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
+					   "                     AND pr.prrelid OPERATOR(pg_catalog.=) ct.table_name)"
+					   "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
+					   "               WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "')",
+					   0, NULL, NULL);
+}
 
 static void
 wal_publish_check(void)
 {
 	static TimestampTz last_check = 0;
-	static char *last_missing = NULL;
-	Oid			types[2] = {TEXTOID, BOOLOID};
-	Datum		values[2];
+	static WalRestorePause pause = {0, 0};
+	/* the tables still missing after the last try, and when to try again */
+	static char *failed = NULL;
+	static TimestampTz retry_at = 0;
+	static int	retry_ms = 0;
+	TimestampTz now = GetCurrentTimestamp();
 	char	   *missing;
 
-	if (!TimestampDifferenceExceeds(last_check, GetCurrentTimestamp(), WAL_PUBLISH_CHECK_MS))
+	if (!TimestampDifferenceExceeds(last_check, now, WAL_PUBLISH_CHECK_MS))
 		return;
-	last_check = GetCurrentTimestamp();
-	if (wal_restore_connected())
-		missing = NULL;
-	else
-		missing = wal_ext_sql("SELECT pg_catalog.string_agg(ct.table_name::pg_catalog.oid::pg_catalog.text, ','"
-							  "                               ORDER BY ct.table_name::pg_catalog.oid)"
-							  " FROM dataeng.cdc_tables ct"
-							  " WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'"
-							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr"
-							  "                   JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
-							  "                   WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "'"
-							  "                     AND pr.prrelid OPERATOR(pg_catalog.=) ct.table_name)"
-							  "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication p"
-							  "               WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "')",
-							  0, NULL, NULL);
-	if (missing == NULL || (last_missing != NULL && strcmp(missing, last_missing) == 0))
+	last_check = now;
+	if (wal_restore_pause(&pause, "the check of publication \"" CDC_WAL_PUBLICATION "\""))
+		return;
+	missing = wal_publish_missing();
+	if (missing == NULL)
 	{
-		if (missing == NULL && last_missing != NULL)
-		{
-			pfree(last_missing);
-			last_missing = NULL;
-		}
-		if (missing != NULL)
-			pfree(missing);
+		if (failed != NULL)
+			pfree(failed);
+		failed = NULL;
+		retry_ms = 0;
 		return;
 	}
-	if (last_missing != NULL)
-		pfree(last_missing);
-	last_missing = MemoryContextStrdup(TopMemoryContext, missing);
+	if (failed != NULL && strcmp(missing, failed) == 0)
+	{
+		if (now < retry_at)
+		{
+			pfree(missing);
+			return;
+		}
+	}
+	else
+		retry_ms = 0;
 	pfree(missing);
-	values[0] = CStringGetTextDatum(CDC_WAL_PUBLICATION);
-	values[1] = BoolGetDatum(false);
-	(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_publish($1::pg_catalog.name, $2)", 2, types, values);
+
+	wal_publish_tables(false);
+
+	if (failed != NULL)
+		pfree(failed);
+	failed = NULL;
+	missing = wal_publish_missing();
+	if (missing == NULL)
+	{
+		retry_ms = 0;
+		return;
+	}
+	failed = MemoryContextStrdup(TopMemoryContext, missing);
+	retry_ms = (retry_ms == 0) ? 2 * WAL_PUBLISH_CHECK_MS : Min(retry_ms * 2, WAL_PUBLISH_RETRY_MAX_MS);
+	retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_ms);
+	ereport(LOG,
+			(errmsg("dataeng wal capture: tables captured from the WAL still missing from publication \"%s\" (oids %s) are tried again in %d s",
+					CDC_WAL_PUBLICATION, missing, retry_ms / 1000)));
+	pfree(missing);
 }
 
 /*
