@@ -53,6 +53,7 @@
 #include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xlog.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
@@ -65,6 +66,7 @@
 #include "nodes/makefuncs.h"
 #include "pgstat.h"
 #include "parser/parse_coerce.h"
+#include "postmaster/walwriter.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
@@ -500,6 +502,9 @@ typedef struct DimApply
 	Datum		lastkey;		/* the last lookup's key (copied into walkcxt) */
 	MemoryContext walkcxt;
 	IndexFetchTableData *fetch;
+	/* the WAL writer asked to flush (dim_wal_nudge) */
+	int			nwrites;
+	XLogRecPtr	nudged;
 } DimApply;
 
 static void dim_walk_begin(DimApply *da);
@@ -731,6 +736,7 @@ dim_apply_begin(DimApply *da)
 	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
 	da->scancxt = CurrentMemoryContext;
 	dim_walk_begin(da);
+	da->nudged = GetXLogInsertRecPtr();
 	da->cv = palloc(sizeof(Datum) * da->ncols);
 	da->cn = palloc(sizeof(bool) * da->ncols);
 
@@ -1007,6 +1013,34 @@ dim_check_row(DimApply *da, TupleTableSlot *slot)
 }
 
 /*
+ * dim_wal_nudge
+ *		After every so many rows written, ask the WAL writer to write and
+ *		flush the WAL written so far when it grew by wal_writer_flush_after
+ *		(1 MB unless set) since the last request, as an asynchronous commit
+ *		asks it: it does so in its own process while the refresh goes on,
+ *		so the commit's flush at the end waits only for the rest.  Without
+ *		it the WAL writer, asleep for up to wal_writer_delay (or hibernating
+ *		when the server was idle), leaves most of a refresh's WAL to that
+ *		flush.  Nothing else changes: the commit still waits for all of it.
+ */
+static void
+dim_wal_nudge(DimApply *da)
+{
+	XLogRecPtr	now;
+	uint64		step;
+
+	if (++da->nwrites % 64 != 0 || !RelationNeedsWAL(da->rel))
+		return;
+	now = GetXLogInsertRecPtr();
+	step = (uint64) (WalWriterFlushAfter > 0 ? WalWriterFlushAfter : 128) * XLOG_BLCKSZ;
+	if (now - da->nudged >= step)
+	{
+		XLogSetAsyncXactLSN(now);
+		da->nudged = now;
+	}
+}
+
+/*
  * dim_delete
  *		Delete the row in da->found, waiting (as an SQL DELETE does) for a
  *		transaction writing or locking it.
@@ -1023,6 +1057,7 @@ dim_delete(DimApply *da)
 											da->estate->es_snapshot, InvalidSnapshot,
 											true, &tmfd, false),
 					 &tid);
+	dim_wal_nudge(da);
 }
 
 /*
@@ -1127,6 +1162,7 @@ dim_insert(DimApply *da, Datum *vals, bool *nulls, bool versioned, Datum from, D
 	table_tuple_insert(da->rel, ns, da->estate->es_output_cid, 0, NULL);
 	dim_insert_indexes(da, ns, false);
 	ResetPerTupleExprContext(da->estate);
+	dim_wal_nudge(da);
 }
 
 /*
@@ -1164,6 +1200,7 @@ dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 	if (update_indexes)
 		dim_insert_indexes(da, ns, true);
 	ResetPerTupleExprContext(da->estate);
+	dim_wal_nudge(da);
 }
 
 /* Type 2: the state of one key's events so far */
