@@ -1467,15 +1467,49 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 /*
  * A group in the sort of emit_groups(): its key copied next to it, so that
  * comparisons read the entries in order rather than each group where it
- * lies (keys[0] the bucket, then the dimensions; nulls: bit p set when
- * keys[p] is NULL).
+ * lies (keys[0] the bucket, then the dimensions, each as an unsigned
+ * integer in the same order as the value, sort_key(); nulls: bit p set
+ * when keys[p] is NULL).
  */
 typedef struct SortEntry
 {
 	DeltaGroup *group;
 	uint32		nulls;
-	int64		keys[FLEXIBLE_ARRAY_MEMBER];
+	uint64		keys[FLEXIBLE_ARRAY_MEMBER];
 } SortEntry;
+
+/*
+ * sort_key
+ *		Value v of a type compared as its integer (o->intcmp) as an
+ *		unsigned integer of the same order: a comparison of two keys is
+ *		then one comparison of integers, whatever the type.
+ */
+static inline uint64
+sort_key(const AggOrder *o, Datum v)
+{
+	const uint64 sign = UINT64CONST(1) << 63;
+	uint64		k;
+
+	switch (o->intcmp)
+	{
+		case 2:
+			k = (uint64) (int64) DatumGetInt16(v) ^ sign;
+			break;
+		case 4:
+			k = (uint64) (int64) DatumGetInt32(v) ^ sign;
+			break;
+		case 8:
+			k = (uint64) DatumGetInt64(v) ^ sign;
+			break;
+		case 'o':
+			k = (uint64) DatumGetObjectId(v);
+			break;
+		default:
+			elog(ERROR, "a dimension not compared as an integer in a sort of groups");
+			k = 0;				/* keep compiler quiet */
+	}
+	return o->desc ? ~k : k;
+}
 
 /*
  * sort_entry_cmp
@@ -1492,22 +1526,17 @@ sort_entry_cmp(const void *pa, const void *pb, void *arg)
 
 	for (p = 0; p <= st->ndims; p++)
 	{
-		bool		an = (a->nulls >> p) & 1;
-		bool		bn = (b->nulls >> p) & 1;
-		int			c;
-
-		if (an || bn)
+		if (((a->nulls | b->nulls) >> p) & 1)
 		{
+			bool		an = (a->nulls >> p) & 1;
+			bool		bn = (b->nulls >> p) & 1;
+
 			if (an != bn)
 				return an ? 1 : -1;
 			continue;
 		}
-		if (p == 0)
-			c = (a->keys[0] > b->keys[0]) - (a->keys[0] < b->keys[0]);
-		else
-			c = agg_order_cmp(&st->dimorder[p - 1], (Datum) a->keys[p], (Datum) b->keys[p]);
-		if (c != 0)
-			return c;
+		if (a->keys[p] != b->keys[p])
+			return a->keys[p] < b->keys[p] ? -1 : 1;
 	}
 	return 0;
 }
@@ -1535,7 +1564,7 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	if (st->sorted && st->ngblocks > 0)
 	{
 		Size		ngroups = (Size) st->groups_per_block * (st->ngblocks - 1) + st->last_used;
-		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(int64) * (1 + st->ndims));
+		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(uint64) * (1 + st->ndims));
 		char	   *order = MemoryContextAllocHuge(st->groupcxt, esize * ngroups);
 		Size		k = 0;
 
@@ -1551,12 +1580,16 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 
 				e->group = g;
 				e->nulls = g->bucket_null ? 1 : 0;
-				e->keys[0] = g->bucket;
+				e->keys[0] = (uint64) g->bucket ^ (UINT64CONST(1) << 63);
 				for (i = 0; i < st->ndims; i++)
 				{
-					e->keys[1 + i] = (int64) G_KEYS(st, g)[i];
 					if (G_KEYNULLS(st, g)[i])
+					{
 						e->nulls |= (uint32) 1 << (1 + i);
+						e->keys[1 + i] = 0;
+					}
+					else
+						e->keys[1 + i] = sort_key(&st->dimorder[i], G_KEYS(st, g)[i]);
 				}
 			}
 		}
