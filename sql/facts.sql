@@ -3447,11 +3447,17 @@ BEGIN
             'NULL::boolean[], NULL::boolean[], NULL::boolean[])'));
   EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
     USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme, dvals;
-  -- (and whether a group's numeric sum has a NaN or infinite delta, in
-  -- the same read: a group's parts have one exactly when their sum does)
+  -- (and whether a group's numeric sum has a NaN or infinite delta: the
+  -- fold marks such a sum column NaN in its total row, which the groups
+  -- of image keys keep as it came; else looked for in the same read; a
+  -- group's parts have one exactly when their sum does)
   IF nan_cond IS NULL THEN
     SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
       FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
+  ELSIF image_keys THEN
+    EXECUTE format('SELECT coalesce(d.n_changes, 0), coalesce(d.has_t, false), coalesce(d.__rows, 0), '
+                   'coalesce(%s, false) FROM pg_temp._dataeng_delta_raw d WHERE d.is_total', nan_cond)
+      INTO n, has_t, parts, nan_any;
   ELSE
     EXECUTE format('SELECT coalesce(max(d.n_changes) FILTER (WHERE d.is_total), 0), '
                    'coalesce(bool_or(d.has_t) FILTER (WHERE d.is_total), false), '

@@ -66,6 +66,20 @@ SELECT fact, changes, split_part(path, ' (', 1) AS path,
        path ~ '\(changes folded in [0-9]+ parts, within work_mem\)$' AS in_parts
   FROM fm_refresh();
 SELECT * FROM fm_diff();
+-- a NaN that comes, then goes, in a fold written out in parts (its group
+-- in the first part): the fold's total row tells, the group is recomputed
+UPDATE fm_src SET w = 'NaN' WHERE id = 1;
+UPDATE fm_src SET v = v + 1 WHERE id % 4 = 1;
+SELECT fact, changes, split_part(path, ' (', 1) AS path,
+       path ~ '\(changes folded in [0-9]+ parts, within work_mem\)$' AS in_parts
+  FROM fm_refresh();
+SELECT * FROM fm_diff();
+UPDATE fm_src SET w = 1 WHERE id = 1;
+UPDATE fm_src SET v = v - 1 WHERE id % 4 = 1;
+SELECT fact, changes, split_part(path, ' (', 1) AS path,
+       path ~ '\(changes folded in [0-9]+ parts, within work_mem\)$' AS in_parts
+  FROM fm_refresh();
+SELECT * FROM fm_diff();
 -- and on the buckets path
 SET dataeng.fact_refresh_path = 'buckets';
 UPDATE fm_src SET w = w + 1 WHERE id % 2 = 0;

@@ -48,7 +48,10 @@
  * memory, written out with them when it exceeds the budget.
  * A last row (is_total) holds the number of changes read, whether a
  * TRUNCATE came and, as its rows, how many times the groups were written
- * out before the end; its other columns are NULL.  The groups are kept
+ * out before the end; a numeric sum column holds NaN there when the sum of
+ * one of the groups written out was NaN or infinite (a NaN or an infinity
+ * came or went: the caller recomputes such groups, and needs not look at
+ * every group to know whether there is one); its other columns are NULL.  The groups are kept
  * within the memory a hash aggregate may use (work_mem times
  * hash_mem_multiplier): when they take more, they are written out as result
  * rows and the fold starts again with none (flush_groups()), so a group
@@ -102,6 +105,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/plancache.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
@@ -320,6 +324,8 @@ typedef struct DeltaState
 	MemoryContext emitcxt;		/* one result row's values */
 	Datum	   *out_values;
 	bool	   *out_nulls;
+	/* per value column: a group's numeric sum came out NaN or infinite */
+	bool	   *sum_odd;
 	/*
 	 * The columns read from each row image: the time column, the
 	 * dimensions, the columns the value expressions read, then the value
@@ -1411,7 +1417,17 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 		{
 			nulls[c] = (vflags[i] & (VF_PLUS | VF_MINUS)) == 0;
 			if (!nulls[c])
+			{
 				values[c] = group_sum(st, vc, g, vflags[i]);
+				/* (an int128 sum is finite: only a numeric one is looked at) */
+				if (vc->sumtype == NUMERICOID && !vc->intsum &&
+					!(vc->numsum && !(vflags[i] & VF_NUMFB)) && !st->sum_odd[i])
+				{
+					Numeric		num = DatumGetNumeric(values[c]);
+
+					st->sum_odd[i] = numeric_is_nan(num) || numeric_is_inf(num);
+				}
+			}
 			c++;
 		}
 		values[c++] = Int64GetDatum(nonnull[i]);
@@ -1451,15 +1467,49 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 /*
  * A group in the sort of emit_groups(): its key copied next to it, so that
  * comparisons read the entries in order rather than each group where it
- * lies (keys[0] the bucket, then the dimensions; nulls: bit p set when
- * keys[p] is NULL).
+ * lies (keys[0] the bucket, then the dimensions, each as an unsigned
+ * integer in the same order as the value, sort_key(); nulls: bit p set
+ * when keys[p] is NULL).
  */
 typedef struct SortEntry
 {
 	DeltaGroup *group;
 	uint32		nulls;
-	int64		keys[FLEXIBLE_ARRAY_MEMBER];
+	uint64		keys[FLEXIBLE_ARRAY_MEMBER];
 } SortEntry;
+
+/*
+ * sort_key
+ *		Value v of a type compared as its integer (o->intcmp) as an
+ *		unsigned integer of the same order: a comparison of two keys is
+ *		then one comparison of integers, whatever the type.
+ */
+static inline uint64
+sort_key(const AggOrder *o, Datum v)
+{
+	const uint64 sign = UINT64CONST(1) << 63;
+	uint64		k;
+
+	switch (o->intcmp)
+	{
+		case 2:
+			k = (uint64) (int64) DatumGetInt16(v) ^ sign;
+			break;
+		case 4:
+			k = (uint64) (int64) DatumGetInt32(v) ^ sign;
+			break;
+		case 8:
+			k = (uint64) DatumGetInt64(v) ^ sign;
+			break;
+		case 'o':
+			k = (uint64) DatumGetObjectId(v);
+			break;
+		default:
+			elog(ERROR, "a dimension not compared as an integer in a sort of groups");
+			k = 0;				/* keep compiler quiet */
+	}
+	return o->desc ? ~k : k;
+}
 
 /*
  * sort_entry_cmp
@@ -1476,22 +1526,17 @@ sort_entry_cmp(const void *pa, const void *pb, void *arg)
 
 	for (p = 0; p <= st->ndims; p++)
 	{
-		bool		an = (a->nulls >> p) & 1;
-		bool		bn = (b->nulls >> p) & 1;
-		int			c;
-
-		if (an || bn)
+		if (((a->nulls | b->nulls) >> p) & 1)
 		{
+			bool		an = (a->nulls >> p) & 1;
+			bool		bn = (b->nulls >> p) & 1;
+
 			if (an != bn)
 				return an ? 1 : -1;
 			continue;
 		}
-		if (p == 0)
-			c = (a->keys[0] > b->keys[0]) - (a->keys[0] < b->keys[0]);
-		else
-			c = agg_order_cmp(&st->dimorder[p - 1], (Datum) a->keys[p], (Datum) b->keys[p]);
-		if (c != 0)
-			return c;
+		if (a->keys[p] != b->keys[p])
+			return a->keys[p] < b->keys[p] ? -1 : 1;
 	}
 	return 0;
 }
@@ -1519,7 +1564,7 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	if (st->sorted && st->ngblocks > 0)
 	{
 		Size		ngroups = (Size) st->groups_per_block * (st->ngblocks - 1) + st->last_used;
-		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(int64) * (1 + st->ndims));
+		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(uint64) * (1 + st->ndims));
 		char	   *order = MemoryContextAllocHuge(st->groupcxt, esize * ngroups);
 		Size		k = 0;
 
@@ -1535,12 +1580,16 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 
 				e->group = g;
 				e->nulls = g->bucket_null ? 1 : 0;
-				e->keys[0] = g->bucket;
+				e->keys[0] = (uint64) g->bucket ^ (UINT64CONST(1) << 63);
 				for (i = 0; i < st->ndims; i++)
 				{
-					e->keys[1 + i] = (int64) G_KEYS(st, g)[i];
 					if (G_KEYNULLS(st, g)[i])
+					{
 						e->nulls |= (uint32) 1 << (1 + i);
+						e->keys[1 + i] = 0;
+					}
+					else
+						e->keys[1 + i] = sort_key(&st->dimorder[i], G_KEYS(st, g)[i]);
 				}
 			}
 		}
@@ -1588,6 +1637,8 @@ emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
 	TupleDesc	desc = rsinfo->setDesc;
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
 	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	int			c;
+	int			i;
 
 	/* the total row */
 	memset(nulls, true, sizeof(bool) * desc->natts);
@@ -1596,6 +1647,29 @@ emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
 	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0 || st->incomplete > 0);
 	values[FD_ROWS] = Int64GetDatum(st->flushes);
 	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = nulls[FD_ROWS] = false;
+	/* a numeric sum column where a group's sum was NaN or infinite: NaN */
+	c = D_FIXED + st->ndims;
+	for (i = 0; i < st->nvals; i++)
+	{
+		ValueColumn *vc = &st->vals[i];
+
+		if (vc->summed)
+		{
+			if (st->sum_odd[i])
+			{
+				values[c] = DirectFunctionCall3(numeric_in, CStringGetDatum("NaN"),
+												ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+				nulls[c] = false;
+			}
+			c++;
+		}
+		c++;					/* its count of non-NULL values */
+		if (vc->extreme)
+			c += X_N;
+		if (vc->distinct)
+			c += 2;
+	}
+	Assert(c == desc->natts);
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 }
 
@@ -1957,6 +2031,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.keynulls = G_KEYNULLS(&st, st.probe);
 	st.out_values = palloc(sizeof(Datum) * desc->natts);
 	st.out_nulls = palloc(sizeof(bool) * desc->natts);
+	st.sum_odd = palloc0(sizeof(bool) * Max(st.nvals, 1));
 	st.emitcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact delta out",
 									   ALLOCSET_DEFAULT_SIZES);
 	st.groups = groups_create(st.groupcxt, 1024, &st);

@@ -471,6 +471,95 @@ unchanged_reserve(const AggOrder *o, int k, ArrayType *a, Datum *stored, int ns,
 }
 
 /*
+ * An array read where it lies (a short header too, as a fact's row or the
+ * deltas' row holds it: no copy): one dimension from 1, no NULL, of values
+ * of o's type fixed in length and passed by value; data: its first value,
+ * not aligned.
+ */
+typedef struct FixedArray
+{
+	int			n;
+	const char *data;
+} FixedArray;
+
+/*
+ * fixed_array
+ *		Array datum v (not NULL) as a FixedArray of o's type; false for what
+ *		the general way must look at (more dimensions, another lower bound,
+ *		NULLs, another type).  An empty array is one of no value (whatever
+ *		its type).  A value stored out of line or compressed is detoasted
+ *		first (*v then points to the copy).
+ */
+static bool
+fixed_array(const AggOrder *o, struct varlena **v, FixedArray *a)
+{
+	const char *body;
+	int32		ndim;
+	int32		dataoffset;
+	Oid			elemtype;
+	int32		dim;
+	int32		lbound;
+
+	if (VARATT_IS_EXTERNAL(*v) || VARATT_IS_COMPRESSED(*v))
+		*v = pg_detoast_datum_packed(*v);
+	/* the fields after the header of an ArrayType, where they lie */
+	body = VARDATA_ANY(*v);
+	memcpy(&ndim, body + offsetof(ArrayType, ndim) - VARHDRSZ, sizeof(int32));
+	memcpy(&dataoffset, body + offsetof(ArrayType, dataoffset) - VARHDRSZ, sizeof(int32));
+	memcpy(&elemtype, body + offsetof(ArrayType, elemtype) - VARHDRSZ, sizeof(Oid));
+	if (ndim == 0)
+	{
+		a->n = 0;
+		a->data = NULL;
+		return true;
+	}
+	if (ndim != 1 || elemtype != o->typid || dataoffset != 0)
+		return false;
+	memcpy(&dim, body + sizeof(ArrayType) - VARHDRSZ, sizeof(int32));
+	memcpy(&lbound, body + sizeof(ArrayType) - VARHDRSZ + sizeof(int32), sizeof(int32));
+	if (lbound != 1 || dim < 0)
+		return false;
+	a->n = dim;
+	a->data = body + ARR_OVERHEAD_NONULLS(1) - VARHDRSZ;
+	return true;
+}
+
+/* value i of a FixedArray of o's type (fixed in length, by value) */
+static inline Datum
+fixed_value(const AggOrder *o, const FixedArray *a, int i, Size stride)
+{
+	const char *p = a->data + i * stride;
+
+	switch (o->typlen)
+	{
+		case 1:
+			return CharGetDatum(*p);
+		case 2:
+			{
+				int16		x;
+
+				memcpy(&x, p, sizeof(x));
+				return Int16GetDatum(x);
+			}
+		case 4:
+			{
+				int32		x;
+
+				memcpy(&x, p, sizeof(x));
+				return Int32GetDatum(x);
+			}
+		default:
+			{
+				Datum		x;
+
+				Assert(o->typlen == SIZEOF_DATUM);
+				memcpy(&x, p, sizeof(x));
+				return x;
+			}
+	}
+}
+
+/*
  * beyond_last
  *		Whether each value of array a (NULL: none), of the element type of
  *		order o, fixed in length and passed by value, lies strictly after
@@ -478,54 +567,48 @@ unchanged_reserve(const AggOrder *o, int k, ArrayType *a, Datum *stored, int ns,
  *		elements, another type, more dimensions).
  */
 static bool
-beyond_last(const AggOrder *o, ArrayType *a, Datum last)
+beyond_last(const AggOrder *o, struct varlena *v, Datum last)
 {
 	Size		stride = att_align_nominal(o->typlen, o->typalign);
-	char	   *p;
-	int			n;
+	FixedArray	a;
 	int			i;
 
-	if (a == NULL || ARR_NDIM(a) == 0)
+	if (v == NULL)
 		return true;
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != o->typid)
+	if (!fixed_array(o, &v, &a))
 		return false;
-	n = ARR_DIMS(a)[0];
-	p = (char *) a + ARR_OVERHEAD_NONULLS(1);	/* (one dimension, no NULLs) */
-	for (i = 0; i < n; i++)
-		if (agg_order_cmp(o, fetch_att(p + i * stride, true, o->typlen), last) <= 0)
+	for (i = 0; i < a.n; i++)
+		if (agg_order_cmp(o, fixed_value(o, &a, i, stride), last) <= 0)
 			return false;
 	return true;
 }
 
 /*
  * kept_fixed
- *		unchanged_reserve() read from the arrays themselves, for values of a
- *		type fixed in length and passed by value (the integers, dates, the
- *		timestamps, floats...): no copy of their values.  stored_nn: the
- *		group's count of non-NULL values before the refresh.
+ *		unchanged_reserve() read from the arrays themselves where they lie,
+ *		for values of a type fixed in length and passed by value (the
+ *		integers, dates, the timestamps, floats...): no copy of them nor of
+ *		their values.  stored_nn: the group's count of non-NULL values
+ *		before the refresh.
  */
 static bool
-kept_fixed(const AggOrder *o, int k, ArrayType *stored, int64 stored_nn, ArrayType *came,
-		   ArrayType *went)
+kept_fixed(const AggOrder *o, int k, struct varlena *stored, int64 stored_nn, struct varlena *came,
+		   struct varlena *went)
 {
 	Size		stride = att_align_nominal(o->typlen, o->typalign);
-	char	   *p;
+	FixedArray	s;
 	Datum		prev;
-	int			ns;
 	int			i;
 
-	if (stored == NULL || ARR_NDIM(stored) != 1 || ARR_LBOUND(stored)[0] != 1 ||
-		ARR_HASNULL(stored) || ARR_ELEMTYPE(stored) != o->typid)
+	if (!fixed_array(o, &stored, &s))
 		return false;
-	ns = ARR_DIMS(stored)[0];
 	/* full, or bounded (fewer values than the group has) */
-	if (ns == 0 || ns > k || (ns < k && (int64) ns == stored_nn))
+	if (s.n == 0 || s.n > k || (s.n < k && (int64) s.n == stored_nn))
 		return false;
-	p = (char *) stored + ARR_OVERHEAD_NONULLS(1);	/* (one dimension, no NULLs) */
-	prev = fetch_att(p, true, o->typlen);
-	for (i = 1; i < ns; i++)
+	prev = fixed_value(o, &s, 0, stride);
+	for (i = 1; i < s.n; i++)
 	{
-		Datum		v = fetch_att(p + i * stride, true, o->typlen);
+		Datum		v = fixed_value(o, &s, i, stride);
 
 		if (agg_order_cmp(o, prev, v) > 0)
 			return false;
@@ -585,15 +668,20 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(agg_reserve_array(&out, o));	/* unknown: nothing provable */
 
-	/* most groups: the stored reserve as it is (unchanged_reserve()) */
+	/*
+	 * most groups: the stored reserve as it is (unchanged_reserve()), the
+	 * array returned as it came
+	 */
 	if (o->typbyval && o->typlen > 0 && !PG_ARGISNULL(0))
 	{
-		ArrayType  *sa = PG_GETARG_ARRAYTYPE_P(0);
+		struct varlena *sv = PG_GETARG_RAW_VARLENA_P(0);
 
-		if (kept_fixed(o, k, sa, PG_GETARG_INT64(1),
-					   PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
-					   PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3)))
-			PG_RETURN_ARRAYTYPE_P(sa);
+		if (VARATT_IS_EXTERNAL(sv) || VARATT_IS_COMPRESSED(sv))
+			sv = pg_detoast_datum_packed(sv);
+		if (kept_fixed(o, k, sv, PG_GETARG_INT64(1),
+					   PG_ARGISNULL(2) ? NULL : PG_GETARG_RAW_VARLENA_P(2),
+					   PG_ARGISNULL(3) ? NULL : PG_GETARG_RAW_VARLENA_P(3)))
+			PG_RETURN_POINTER(sv);
 	}
 
 	/* the same call made a moment ago (the MERGE's second call of a row) */
@@ -723,12 +811,30 @@ Datum
 dataeng_fact_reserve_check(PG_FUNCTION_ARGS)
 {
 	bool		empty = true;
+	int			i;
 
 	if (!PG_ARGISNULL(0))
 	{
-		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+		struct varlena *v = PG_GETARG_RAW_VARLENA_P(0);
+		const char *body;
+		int32		ndim;
 
-		empty = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0;
+		if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+			v = pg_detoast_datum_packed(v);
+		/*
+		 * its dimensions read where they lie (a short header too: no copy);
+		 * empty when it has none, or one of length 0
+		 */
+		body = VARDATA_ANY(v);
+		memcpy(&ndim, body + offsetof(ArrayType, ndim) - VARHDRSZ, sizeof(int32));
+		empty = ndim <= 0;
+		for (i = 0; i < ndim && !empty; i++)
+		{
+			int32		dim;
+
+			memcpy(&dim, body + sizeof(ArrayType) - VARHDRSZ + i * sizeof(int32), sizeof(int32));
+			empty = dim <= 0;
+		}
 	}
 	if (empty && (PG_ARGISNULL(1) || PG_GETARG_INT64(1) != 0))
 		reserves_ran_out++;
