@@ -894,6 +894,16 @@ AS $$
 DECLARE
   a dataeng.alerts;
 BEGIN
+  -- an open alert of the condition raised for another owner or table (an
+  -- object of that name dropped since, whose alert the next alert_check()
+  -- would resolve) ends here, and a new one is raised: taken over, it
+  -- showed that owner what holds for the new object (its figures, its
+  -- errors), and the new owner got no alert
+  IF EXISTS (SELECT 1 FROM dataeng.alerts o
+              WHERE o.condition OPERATOR(pg_catalog.=) cond AND o.resolved_at IS NULL
+                AND (o.owner IS DISTINCT FROM obj_owner OR o.table_name IS DISTINCT FROM tbl)) THEN
+    PERFORM dataeng_internal._alert_resolve(cond);
+  END IF;
   INSERT INTO dataeng.alerts AS x (kind, object, severity, message, payload, owner, table_name, condition, owner_name,
                                     last_seen_at)
   VALUES (alert_kind, obj, sev, msg, coalesce(doc, '{}'), obj_owner, tbl, cond,

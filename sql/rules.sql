@@ -367,9 +367,9 @@ BEGIN
   WHEN 'range' THEN
     -- (a money column's bounds, stored as lc_monetary C writes them, are
     -- read back under C: _money_c)
-    is_money := (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) OPERATOR(pg_catalog.=) 'money'::regtype
-                FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
-               WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name);
+    is_money := (WITH RECURSIVE d(oid, n) AS (SELECT a.atttypid, 0 FROM pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name
+                   UNION ALL SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+                 SELECT coalesce(bool_or(d.oid OPERATOR(pg_catalog.=) 'money'::regtype), false) FROM d);  -- (a domain over a domain over money too)
     RETURN format('coalesce(%s AND %s, %s)',
                   CASE WHEN r.params ? 'min' THEN format('%s %s %s', col,
                        CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END,
@@ -691,9 +691,9 @@ BEGIN
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
       bad := dataeng_internal._query_as(owner_, format(
-                     CASE WHEN (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) = 'money'::regtype
-                                  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-                                 WHERE a.attrelid = tbl AND a.attname = column_name)
+                     CASE WHEN (WITH RECURSIVE d(oid, n) AS (SELECT a.atttypid, 0 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = column_name
+                                  UNION ALL SELECT t.typbasetype, d.n + 1 FROM d JOIN pg_type t ON t.oid = d.oid WHERE t.typbasetype <> 0 AND d.n < 10)
+                                SELECT coalesce(bool_or(d.oid = 'money'::regtype), false) FROM d)  -- (a domain over a domain over money too)
                           -- (as the condition reads a money column's bounds)
                           THEN 'SELECT dataeng_internal._money_c(%1$L) > dataeng_internal._money_c(%3$L)'
                           ELSE 'SELECT %1$L::%2$s > %3$L::%2$s' END, params->>'min',

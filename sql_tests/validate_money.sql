@@ -23,6 +23,17 @@ SELECT dataeng.rule_add('amounts', 'upside_down', 'range', 'amount', '{"min": "$
 SELECT dataeng.rule_add('amounts', 'not_money', 'range', 'amount', '{"min": "ten"}');
 SELECT rule_name, failed FROM dataeng.validate('amounts') ORDER BY 1;
 SELECT dataeng_internal._rule_text(amount) AS written FROM amounts ORDER BY id;
+-- a column of a domain over a domain over money: its bounds are read back
+-- under C too (they were read under the session's lc_monetary, which did
+-- not read $1.50 in de_DE: the rule could not be added there, and its
+-- checks failed)
+CREATE DOMAIN amount_d AS money;
+CREATE DOMAIN amount_dd AS amount_d;
+CREATE TABLE nested (id int PRIMARY KEY, amount amount_dd);
+INSERT INTO nested VALUES (1, '1234.50'), (2, '7'), (3, '1');
+SELECT dataeng.rule_add('nested', 'bounded_nested', 'range', 'amount', '{"min": 1.5, "max": 1000}');
+SELECT rule_name, params FROM dataeng.rules WHERE table_name = 'nested'::regclass ORDER BY 1;
+SELECT rule_name, failed FROM dataeng.validate('nested') ORDER BY 1;
 -- another lc_monetary, if the cluster has one
 DO $$
 DECLARE
@@ -40,6 +51,9 @@ BEGIN
 END $$;
 SELECT rule_name, failed FROM dataeng.validate('amounts') ORDER BY 1;
 SELECT dataeng_internal._rule_text(amount) AS written FROM amounts ORDER BY id;
+SELECT dataeng.rule_add('nested', 'bounded_nested_2', 'range', 'amount', '{"min": 0.5, "max": 10}');
+SELECT rule_name, params FROM dataeng.rules WHERE table_name = 'nested'::regclass ORDER BY 1;
+SELECT rule_name, failed FROM dataeng.validate('nested') ORDER BY 1;
 -- and the session's own setting is as it was after each value
 SELECT current_setting('lc_monetary') = 'C' OR (SELECT amount::text FROM amounts WHERE id = 1) <> '$1,234.50'
        AS session_setting_kept;

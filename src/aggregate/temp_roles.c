@@ -21,6 +21,15 @@
  * in other databases stay: DROP OWNED BY in that database drops them, as
  * it does any table of the role.
  *
+ * REASSIGN OWNED drops only those of the session that runs it and of
+ * sessions gone: the role stays, and so do its other sessions, which hold
+ * their temporary tables' pages in their own memory.  Dropped from under
+ * such a session, a table's file went while the pages it had written were
+ * still to be written, and every later use of a temporary table in that
+ * session failed ("could not open file").  Those tables are given to the
+ * new owner, as PostgreSQL gives any table of the role.  (DROP ROLE still
+ * drops them: the role and what its sessions do go with it.)
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -103,7 +112,9 @@ agg_temp_forget_roles(Node *stmt)
 
 		if (c->relpersistence == RELPERSISTENCE_TEMP && c->relkind == RELKIND_RELATION &&
 			strncmp(NameStr(c->relname), "_dataeng_", 9) == 0 &&
-			list_member_oid(owners, c->relowner) && isAnyTempNamespace(c->relnamespace))
+			list_member_oid(owners, c->relowner) && isAnyTempNamespace(c->relnamespace) &&
+			(!reassign || isTempNamespace(c->relnamespace) ||
+			 checkTempNamespaceStatus(c->relnamespace) != TEMP_NAMESPACE_IN_USE))
 		{
 			ObjectAddress obj;
 
