@@ -13,9 +13,13 @@
  * and REASSIGN OWNED gave it to another role, which the session's next
  * refresh could not drop.  Before DROP ROLE and REASSIGN OWNED BY, those
  * tables of the roles named, in every session's temporary schema of this
- * database, are dropped (the session's next refresh makes its table
- * again), as PostgreSQL drops the temporary tables of a session that is
- * gone.  Only when the command's own privilege checks would let it
+ * database, are taken from them: the command's own session's are dropped;
+ * another session's are given to the bootstrap superuser, and that
+ * session's next refresh drops its table and makes it again (delta.c).
+ * Another session's table is not dropped from here: its pages live in
+ * that session's local buffers, which no other session can reach, and
+ * with the file gone the session failed on writing them out at its next
+ * use of temporary tables ("could not open file").  Only when the command's own privilege checks would let it
  * through: a role with CREATEROLE (a superuser for a superuser role) for
  * DROP ROLE, a member of the role for REASSIGN OWNED.  Those of sessions
  * in other databases stay: DROP OWNED BY in that database drops them, as
@@ -31,7 +35,9 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/acl.h"
@@ -67,6 +73,7 @@ agg_temp_forget_roles(Node *stmt)
 	SysScanDesc scan;
 	HeapTuple	tup;
 	ObjectAddresses *objs;
+	List	   *others = NIL;
 	int			n = 0;
 
 	if (IsA(stmt, DropRoleStmt))
@@ -107,6 +114,11 @@ agg_temp_forget_roles(Node *stmt)
 		{
 			ObjectAddress obj;
 
+			if (!isTempNamespace(c->relnamespace))
+			{
+				others = lappend_oid(others, c->oid);
+				continue;
+			}
 			ObjectAddressSet(obj, RelationRelationId, c->oid);
 			add_exact_object_address(&obj, objs);
 			n++;
@@ -114,6 +126,17 @@ agg_temp_forget_roles(Node *stmt)
 	}
 	systable_endscan(scan);
 	table_close(pg_class, AccessShareLock);
+
+	/*
+	 * Another session's: only the owner changes (its catalog rows, not its
+	 * pages), once a refresh of that session that uses it has ended
+	 */
+	foreach(lc, others)
+	{
+		ATExecChangeOwner(lfirst_oid(lc), BOOTSTRAP_SUPERUSERID, true, AccessExclusiveLock);
+		CommandCounterIncrement();
+	}
+	list_free(others);
 
 	if (n > 0)
 	{
