@@ -367,9 +367,14 @@ BEGIN
   WHEN 'range' THEN
     -- (a money column's bounds, stored as lc_monetary C writes them, are
     -- read back under C: _money_c)
-    is_money := (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) OPERATOR(pg_catalog.=) 'money'::regtype
-                FROM pg_attribute a JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
-               WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name);
+    -- (the base type of a domain over a domain too, as rule_add stores them)
+    is_money := (WITH RECURSIVE b(t, n) AS (
+                   SELECT a.atttypid, 0 FROM pg_attribute a
+                    WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name
+                   UNION ALL
+                   SELECT t.typbasetype, b.n OPERATOR(pg_catalog.+) 1 FROM b JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) b.t
+                    WHERE t.typtype OPERATOR(pg_catalog.=) 'd' AND b.n OPERATOR(pg_catalog.<) 10)
+                 SELECT coalesce(bool_or(b.t OPERATOR(pg_catalog.=) 'money'::regtype), false) FROM b);
     RETURN format('coalesce(%s AND %s, %s)',
                   CASE WHEN r.params ? 'min' THEN format('%s %s %s', col,
                        CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END,
@@ -691,9 +696,12 @@ BEGIN
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
       bad := dataeng_internal._query_as(owner_, format(
-                     CASE WHEN (SELECT coalesce(nullif(t.typbasetype, 0), t.oid) = 'money'::regtype
-                                  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-                                 WHERE a.attrelid = tbl AND a.attname = column_name)
+                     CASE WHEN (WITH RECURSIVE b(t, n) AS (
+                                  SELECT a.atttypid, 0 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = column_name
+                                  UNION ALL
+                                  SELECT t.typbasetype, b.n + 1 FROM b JOIN pg_type t ON t.oid = b.t
+                                   WHERE t.typtype = 'd' AND b.n < 10)
+                                SELECT coalesce(bool_or(b.t = 'money'::regtype), false) FROM b)
                           -- (as the condition reads a money column's bounds)
                           THEN 'SELECT dataeng_internal._money_c(%1$L) > dataeng_internal._money_c(%3$L)'
                           ELSE 'SELECT %1$L::%2$s > %3$L::%2$s' END, params->>'min',
