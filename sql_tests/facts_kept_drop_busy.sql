@@ -42,6 +42,31 @@ SELECT * FROM dblink('fb', 'SELECT dataeng.fact_refresh(''fb.daily'')') AS t(ref
 SELECT sum(sum_amount) = (SELECT sum(amount) FROM fb.sales) AS right_sum FROM fb.daily;
 SELECT count(*) > 0 AS kept_again FROM pg_class
  WHERE relname LIKE '\_dataeng\_%' AND relpersistence = 't' AND relowner = 'regress_fb_owner'::regrole;
+-- a table that its session drops while the command waits for it is left
+-- out (the command failed: "could not open relation with OID")
+SELECT dblink_exec('fb', 'BEGIN');
+SELECT dblink_exec('fb', $x$DO $d$ DECLARE t text; BEGIN
+  FOR t IN SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE '\_dataeng\_%' AND relkind = 'r' LOOP
+    EXECUTE format('DROP TABLE pg_temp.%I', t);
+  END LOOP; END $d$$x$);
+SELECT dblink_connect('admin', format('host=%s port=%s dbname=%s user=%s',
+                                      split_part(current_setting('unix_socket_directories'), ',', 1),
+                                      current_setting('port'), current_database(), current_user));
+SELECT dblink_send_query('admin', 'REASSIGN OWNED BY regress_fb_owner TO regress_fb_heir');
+-- (once it waits for the session's lock)
+DO $$
+BEGIN
+  FOR i IN 1 .. 3000 LOOP
+    EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity
+                       WHERE query LIKE 'REASSIGN OWNED BY regress_fb_owner%' AND wait_event_type = 'Lock');
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+END $$;
+SELECT dblink_exec('fb', 'COMMIT');
+SELECT * FROM dblink_get_result('admin') AS t(status text);
+SELECT * FROM dblink_get_result('admin') AS t(status text);
+REASSIGN OWNED BY regress_fb_heir TO regress_fb_owner;
+SELECT dblink_disconnect('admin');
 SELECT dblink_disconnect('fb');
 SET client_min_messages = warning;
 DROP SCHEMA fb CASCADE;

@@ -40,8 +40,10 @@
 #include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "aggregate/aggregate.h"
 
@@ -133,7 +135,16 @@ agg_temp_forget_roles(Node *stmt)
 	 */
 	foreach(lc, others)
 	{
-		ATExecChangeOwner(lfirst_oid(lc), BOOTSTRAP_SUPERUSERID, true, AccessExclusiveLock);
+		Oid			relid = lfirst_oid(lc);
+
+		/* (one its session dropped meanwhile, or at its end, is left out) */
+		LockRelationOid(relid, AccessExclusiveLock);
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		{
+			UnlockRelationOid(relid, AccessExclusiveLock);
+			continue;
+		}
+		ATExecChangeOwner(relid, BOOTSTRAP_SUPERUSERID, true, AccessExclusiveLock);
 		CommandCounterIncrement();
 	}
 	list_free(others);
