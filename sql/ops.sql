@@ -995,6 +995,14 @@ BEGIN
   FOR r IN SELECT a.* FROM dataeng.alerts a
             WHERE a.resolved_at IS NULL AND a.condition IS NULL AND a.rule_name IS NOT NULL
             ORDER BY a.alert_id FOR UPDATE OF a SKIP LOCKED LOOP
+    -- one check at a time per rule: another check may have opened an alert
+    -- of the rule, not committed yet, which this one would not see and open
+    -- (and send) a second; one that holds the rule leaves its alert to the
+    -- next check, as it leaves the rows it locked (no wait, no deadlock)
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('dataeng.alert_check rule'),
+             pg_catalog.hashtext(coalesce(r.table_name::oid::text, r.dropped_table) || ':' || r.rule_name)) THEN
+      CONTINUE;
+    END IF;
     IF EXISTS (SELECT 1 FROM dataeng.alerts o
                 WHERE o.resolved_at IS NULL AND o.condition IS NOT NULL
                   AND o.table_name OPERATOR(pg_catalog.=) r.table_name

@@ -58,5 +58,17 @@ SELECT rule_name, failed FROM dataeng.validate('nested') ORDER BY 1;
 SELECT current_setting('lc_monetary') = 'C' OR (SELECT amount::text FROM amounts WHERE id = 1) <> '$1,234.50'
        AS session_setting_kept;
 RESET lc_monetary;
+-- a domain over a domain over money: its bounds, stored in the C form as
+-- for money, are read back under C too (the condition read them under the
+-- session's lc_monetary, as its immediate base type was not money)
+SET lc_monetary = 'C';
+CREATE DOMAIN cash_a AS money;
+CREATE DOMAIN cash_b AS cash_a;
+CREATE TABLE amounts_b (id int PRIMARY KEY, amount cash_b);
+INSERT INTO amounts_b VALUES (1, '0.25'), (2, '7');
+SELECT dataeng.rule_add('amounts_b', 'bounded_b', 'range', 'amount', '{"min": "0.50", "max": 1000}');
+SELECT params, dataeng_internal._rule_condition(r) AS condition FROM dataeng.rules r WHERE rule_name = 'bounded_b';
+SELECT rule_name, failed FROM dataeng.validate('amounts_b') ORDER BY 1;
+RESET lc_monetary;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

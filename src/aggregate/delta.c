@@ -76,6 +76,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/transam.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
@@ -2358,6 +2359,7 @@ agg_temp_make(char *name, char *query, bool kept)
 	{
 		HeapTuple	tup;
 		bool		kept_one = false;
+		bool		disowned = false;
 		bool		reuse = false;
 
 		/*
@@ -2375,12 +2377,19 @@ agg_temp_make(char *name, char *query, bool kept)
 		{
 			Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
 
-			kept_one = c->relowner == GetAuthenticatedUserId() && c->relkind == RELKIND_RELATION &&
+			/*
+			 * (or one that DROP ROLE or REASSIGN OWNED in another session
+			 * gave to the bootstrap superuser, temp_roles.c: dropped)
+			 */
+			disowned = c->relowner == BOOTSTRAP_SUPERUSERID &&
+				c->relowner != GetAuthenticatedUserId();
+			kept_one = (c->relowner == GetAuthenticatedUserId() || disowned) &&
+				c->relkind == RELKIND_RELATION &&
 				c->relpersistence == RELPERSISTENCE_TEMP && !c->relhastriggers &&
 				!c->relhasrules && !c->relrowsecurity && !c->relhassubclass;
 			ReleaseSysCache(tup);
 		}
-		if (kept_one && keep)
+		if (kept_one && keep && !disowned)
 		{
 			Relation	rel = relation_open(relid, AccessExclusiveLock);
 

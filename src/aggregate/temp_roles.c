@@ -13,22 +13,21 @@
  * and REASSIGN OWNED gave it to another role, which the session's next
  * refresh could not drop.  Before DROP ROLE and REASSIGN OWNED BY, those
  * tables of the roles named, in every session's temporary schema of this
- * database, are dropped (the session's next refresh makes its table
- * again), as PostgreSQL drops the temporary tables of a session that is
- * gone.  Only when the command's own privilege checks would let it
+ * database, are taken from them: the command's own session's are dropped;
+ * another session's are given to the bootstrap superuser, and that
+ * session's next refresh drops its table and makes it again (delta.c).
+ * Another session's table is not dropped from here: its pages live in
+ * that session's local buffers, which no other session can reach, and
+ * with the file gone the session failed on writing them out at its next
+ * use of temporary tables ("could not open file").  Only when the command's own privilege checks would let it
  * through: a role with CREATEROLE (a superuser for a superuser role) for
  * DROP ROLE, a member of the role for REASSIGN OWNED.  Those of sessions
  * in other databases stay: DROP OWNED BY in that database drops them, as
  * it does any table of the role.
- *
- * REASSIGN OWNED drops only those of the session that runs it and of
- * sessions gone: the role stays, and so do its other sessions, which hold
- * their temporary tables' pages in their own memory.  Dropped from under
- * such a session, a table's file went while the pages it had written were
- * still to be written, and every later use of a temporary table in that
- * session failed ("could not open file").  Those tables are given to the
- * new owner, as PostgreSQL gives any table of the role.  (DROP ROLE still
- * drops them: the role and what its sessions do go with it.)
+
+ * Only the tables dataeng keeps (kept_names): a table of the user's own
+ * that happens to start with _dataeng_ stops the command as PostgreSQL
+ * would have it.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,13 +39,31 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "aggregate/aggregate.h"
+
+/* the tables _agg_temp_kept keeps for a session (sql/facts.sql) */
+static const char *const kept_names[] = {
+	"_dataeng_delta_raw", "_dataeng_dc", "_dataeng_dc_ret", "_dataeng_dc_groups"
+};
+
+static bool
+is_kept_name(const char *name)
+{
+	for (size_t i = 0; i < lengthof(kept_names); i++)
+		if (strcmp(name, kept_names[i]) == 0)
+			return true;
+	return false;
+}
 
 /* whether the caller's command on role will pass PostgreSQL's checks */
 static bool
@@ -62,8 +79,8 @@ may_drop_for(Oid role, bool reassign)
 /*
  * agg_temp_forget_roles
  *		Before DROP ROLE or REASSIGN OWNED BY (called by the utility hook,
- *		src/schedule/dbhook.c): drop the scratch tables (temporary, named
- *		_dataeng_*) of the roles it names in this database.
+ *		src/schedule/dbhook.c): take the scratch tables (kept_names) of the
+ *		roles it names from them in this database.
  */
 void
 agg_temp_forget_roles(Node *stmt)
@@ -76,6 +93,7 @@ agg_temp_forget_roles(Node *stmt)
 	SysScanDesc scan;
 	HeapTuple	tup;
 	ObjectAddresses *objs;
+	List	   *others = NIL;
 	int			n = 0;
 
 	if (IsA(stmt, DropRoleStmt))
@@ -111,13 +129,16 @@ agg_temp_forget_roles(Node *stmt)
 		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
 
 		if (c->relpersistence == RELPERSISTENCE_TEMP && c->relkind == RELKIND_RELATION &&
-			strncmp(NameStr(c->relname), "_dataeng_", 9) == 0 &&
-			list_member_oid(owners, c->relowner) && isAnyTempNamespace(c->relnamespace) &&
-			(!reassign || isTempNamespace(c->relnamespace) ||
-			 checkTempNamespaceStatus(c->relnamespace) != TEMP_NAMESPACE_IN_USE))
+			is_kept_name(NameStr(c->relname)) &&
+			list_member_oid(owners, c->relowner) && isAnyTempNamespace(c->relnamespace))
 		{
 			ObjectAddress obj;
 
+			if (!isTempNamespace(c->relnamespace))
+			{
+				others = lappend_oid(others, c->oid);
+				continue;
+			}
 			ObjectAddressSet(obj, RelationRelationId, c->oid);
 			add_exact_object_address(&obj, objs);
 			n++;
@@ -125,6 +146,26 @@ agg_temp_forget_roles(Node *stmt)
 	}
 	systable_endscan(scan);
 	table_close(pg_class, AccessShareLock);
+
+	/*
+	 * Another session's: only the owner changes (its catalog rows, not its
+	 * pages), once a refresh of that session that uses it has ended
+	 */
+	foreach(lc, others)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		/* (one its session dropped meanwhile, or at its end, is left out) */
+		LockRelationOid(relid, AccessExclusiveLock);
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		{
+			UnlockRelationOid(relid, AccessExclusiveLock);
+			continue;
+		}
+		ATExecChangeOwner(relid, BOOTSTRAP_SUPERUSERID, true, AccessExclusiveLock);
+		CommandCounterIncrement();
+	}
+	list_free(others);
 
 	if (n > 0)
 	{
