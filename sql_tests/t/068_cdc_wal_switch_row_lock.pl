@@ -76,10 +76,13 @@ sub one_case
 	my $log_at = -s $node->logfile;
 	$node->safe_psql('postgres', q{ALTER SYSTEM RESET dataeng.enabled; SELECT pg_reload_conf()});
 	$node->safe_psql('postgres', "INSERT INTO base VALUES ($n)");
-	# until the round that saw the switch either captured base's change
-	# (it left the table for a later round) or waits for the owner's row
+	# until a round captured base's change: the worker may wait for the
+	# table in the lock queue, which the owner holds since its
+	# _cdc_reader_lock, a bounded 100 ms at most (wal_switch_lock), but never
+	# for the owner's row, which the owner holds until it is let go below;
+	# a worker still waiting for the owner when the time is up is named
 	my $state = '';
-	for (my $i = 0; $i < 600 && $state eq ''; $i++)
+	for (my $i = 0; $i < 600 && $state ne 'captured'; $i++)
 	{
 		$state = $node->safe_psql('postgres', qq{
 			SELECT CASE WHEN EXISTS (SELECT 1 FROM dataeng.changes c
@@ -87,7 +90,7 @@ sub one_case
 			            THEN 'captured'
 			            WHEN $owner_pid = ANY (pg_blocking_pids(($worker_sql LIMIT 1)))
 			            THEN 'worker waits for the owner' ELSE '' END});
-		select(undef, undef, undef, 0.05) if $state eq '';
+		select(undef, undef, undef, 0.05) if $state ne 'captured';
 	}
 	is($state, 'captured', "$tbl: the worker does not wait for the row; it captures the other tables");
 	is($node->safe_psql('postgres', qq{SELECT method || '/' || active_method FROM dataeng.cdc_tables
