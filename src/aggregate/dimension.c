@@ -736,7 +736,7 @@ dim_apply_begin(DimApply *da)
 	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
 	da->scancxt = CurrentMemoryContext;
 	dim_walk_begin(da);
-	da->nudged = GetXLogInsertRecPtr();
+	da->nudged = XactLastRecEnd;
 	da->cv = palloc(sizeof(Datum) * da->ncols);
 	da->cn = palloc(sizeof(bool) * da->ncols);
 
@@ -1022,6 +1022,14 @@ dim_check_row(DimApply *da, TupleTableSlot *slot)
  *		it the WAL writer, asleep for up to wal_writer_delay (or hibernating
  *		when the server was idle), leaves most of a refresh's WAL to that
  *		flush.  Nothing else changes: the commit still waits for all of it.
+ *
+ * The request is the end of this backend's last record (XactLastRecEnd,
+ * what an asynchronous commit passes), never the insert position
+ * (GetXLogInsertRecPtr()): when the WAL inserted so far ends exactly at a
+ * page boundary, that position lies past the next page's header, on a page
+ * that may not be initialized yet, and the WAL writer's write of it
+ * (XLogBackgroundFlush(), XLogWrite()) then stops with a PANIC ("xlog
+ * write request ... is past end of log"), restarting the server.
  */
 static void
 dim_wal_nudge(DimApply *da)
@@ -1031,7 +1039,7 @@ dim_wal_nudge(DimApply *da)
 
 	if (++da->nwrites % 64 != 0 || !RelationNeedsWAL(da->rel))
 		return;
-	now = GetXLogInsertRecPtr();
+	now = XactLastRecEnd;
 	step = (uint64) (WalWriterFlushAfter > 0 ? WalWriterFlushAfter : 128) * XLOG_BLCKSZ;
 	if (now - da->nudged >= step)
 	{
