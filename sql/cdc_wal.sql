@@ -331,14 +331,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  -- (the worker's lock_timeout, for the ALTER PUBLICATION of each table:
+  -- the read of cdc_tables waits as any, so that a long lock on it, an
+  -- ALTER EXTENSION UPDATE, does not end the worker in an error)
+  wait text := current_setting('lock_timeout');
 BEGIN
+  PERFORM set_config('lock_timeout', '0', true);
   FOR r IN SELECT ct.table_name FROM dataeng.cdc_tables ct
             WHERE ct.active_method = 'wal'
               AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
                                WHERE p.pubname = publication AND pr.prrelid = ct.table_name)
             ORDER BY ct.table_name LOOP
     BEGIN
+      PERFORM set_config('lock_timeout', wait, true);
       EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', publication, r.table_name);
+      PERFORM set_config('lock_timeout', '0', true);
       IF NOT created THEN
         RAISE WARNING 'table % is captured from the WAL but was missing from publication %; it was added',
                       r.table_name, publication
