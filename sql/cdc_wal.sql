@@ -833,6 +833,13 @@ BEGIN
     RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s'').';
   END IF;
+  -- (a negative one was read as "timed out" at once: false, or true
+  -- when nothing was waiting, by chance)
+  IF timeout OPERATOR(pg_catalog.<) '0'::interval THEN
+    RAISE EXCEPTION 'timeout must not be negative' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('timeout is %s.', timeout),
+      HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s''); 0 checks without waiting.';
+  END IF;
   RETURN dataeng_internal._cdc_wal_synced(timeout, false);
 END;
 $$;
