@@ -1273,13 +1273,13 @@ BEGIN
             DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
   END IF;
   key := dataeng_internal._agg_name(fact_name);
-  parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
-  qualified := format('%I.%I', parts[1], parts[2]);
-  -- (a fact of another role, hidden here by row security, of the same
-  -- name: _fact_def_write('insert') refuses it)
+  -- (before its relation's check: the fact's view made it "relation exists";
+  -- another role's, hidden by row security: _fact_def_write refuses it)
   IF EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name = key) THEN
     RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
+  parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
+  qualified := format('%I.%I', parts[1], parts[2]);
 
   -- grain: a date_trunc unit (plural accepted)
   IF dataeng_internal._fact_grain(g) IS NULL AND g LIKE '%s' AND dataeng_internal._fact_grain(rtrim(g, 's')) IS NOT NULL THEN
