@@ -1512,7 +1512,10 @@ DECLARE
   anc regclass;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
-  IF name IS NULL OR name = '' THEN
+  IF name IS NULL THEN
+    RAISE EXCEPTION 'consumer name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF name = '' THEN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF cardinality(tables) = 0 OR array_position(tables, NULL) IS NOT NULL THEN

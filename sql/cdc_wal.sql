@@ -588,7 +588,10 @@ DECLARE
   p record;
   bad text;
 BEGIN
-  IF trigger_name IS NULL OR trigger_name = '' THEN
+  IF trigger_name IS NULL THEN
+    RAISE EXCEPTION 'trigger name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF trigger_name = '' THEN
     RAISE EXCEPTION 'trigger name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF tbl IS NULL OR handler IS NULL THEN
