@@ -3,7 +3,8 @@
 -- source" while each refresh failed with 42P01); an alert handler is given
 -- a rule's alert with its object and message (both were NULL: a rule's
 -- alert keeps its table and figures instead, which dataeng.alerts_open
--- spells out).
+-- spells out).  A fact's or dimension's own consumer is not dropped
+-- alone.
 \set VERBOSITY terse
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -17,6 +18,13 @@ SELECT dataeng.dimension_create('oi_dim', '"Sales Dept"."Order Items"', 'id', '{
 SELECT dataeng.maintain() IS NOT NULL AS measured;
 SELECT kind, name, state, reason FROM dataeng.pipeline_status
  WHERE kind IN ('fact', 'dimension') ORDER BY 1, 2;
+-- their consumers are theirs: dropped alone, every refresh failed with
+-- "consumer ... does not exist" while the status said ok
+\set VERBOSITY default
+SELECT dataeng.cdc_consumer_drop('fact:oi_daily');
+SELECT dataeng.cdc_consumer_drop('dim:oi_dim');
+\set VERBOSITY terse
+SELECT name FROM dataeng.cdc_consumers ORDER BY 1;
 ALTER TABLE "Sales Dept"."Order Items" RENAME TO "Order Lines";
 DROP TABLE "Sales Dept"."Order Lines";
 SELECT dataeng.maintain() IS NOT NULL AS measured;
