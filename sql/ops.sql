@@ -288,6 +288,10 @@ BEGIN
         IF value::bigint OPERATOR(pg_catalog.<) 0 THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
       WHEN 'max_lag', 'history_keep', 'dead_letters_keep' THEN
         IF value::interval OPERATOR(pg_catalog.<=) interval '0' THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
+        -- (maintenance deletes what is older than now() less it: reaching
+        -- back beyond the range of timestamptz, every round failed with
+        -- "timestamp out of range"; 22008, a data_exception)
+        PERFORM now() OPERATOR(pg_catalog.-) value::interval;
       WHEN 'handler_timeout' THEN
         -- a call's timeout is a number of milliseconds (int): under 1 ms it
         -- was 0, no timeout at all, and past 2^31 - 1 ms (24 days) every
@@ -306,7 +310,7 @@ BEGIN
                                   WHEN 'lag_changes' THEN 'lag_changes is a number of changes, 0 or more.'
                                   WHEN 'change_log_max' THEN 'change_log_max is a number of changes, 0 or more.'
                                   WHEN 'alerts' THEN 'alerts is on or off.' WHEN 'purge' THEN 'purge is on or off.'
-                                  ELSE setting || ' is a positive interval.' END,
+                                  ELSE setting || ' is a positive interval, not reaching back beyond the range of timestamptz.' END,
             HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag, history_keep and dead_letters_keep a positive interval, handler_timeout one from 1 millisecond to 24 days, alerts and purge on or off.';
   END;
   INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner, owner_name, owner_system)
