@@ -662,11 +662,18 @@ BEGIN
       RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- (a negative or zero age failed every run, as a monitor's
-    -- max_silence would: refused there too)
-    IF (params->>'max_age')::interval <= interval '0' THEN
+    -- max_silence would: refused there too; one reaching back beyond the
+    -- range of timestamptz made every validate() of the table fail with
+    -- "timestamp out of range")
+    BEGIN
+      IF (params->>'max_age')::interval <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      PERFORM now() - (params->>'max_age')::interval;
+    EXCEPTION WHEN invalid_parameter_value OR datetime_field_overflow THEN
       RAISE EXCEPTION 'freshness needs params.max_age, a positive interval' USING ERRCODE = 'invalid_parameter_value',
-        DETAIL = format('max_age is %s.', params->>'max_age');
-    END IF;
+        DETAIL = format('max_age is %s; it reaches back no further than the range of timestamptz.', params->>'max_age');
+    END;
   WHEN 'volume_change' THEN
     IF jsonb_typeof(params->'max_drop_pct') IS DISTINCT FROM 'number' THEN
       RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a number' USING ERRCODE = 'invalid_parameter_value';

@@ -28,6 +28,7 @@ SELECT dataeng.rule_add('customers', 'no sudden drop', 'volume_change', params =
 -- max_drop_pct is no percentage: failed every run, or none)
 SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "-1 hour"}');
 SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "0"}');
+SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "100000000 years"}');
 SELECT dataeng.rule_add('customers', 'bad', 'volume_change', params => '{"max_drop_pct": -5}');
 SELECT dataeng.rule_add('customers', 'bad', 'volume_change', params => '{"max_drop_pct": 150}');
 SELECT dataeng.rule_add('customers', 'short emails', 'length', 'email', '{"max": 40}');
