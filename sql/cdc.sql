@@ -1512,7 +1512,10 @@ DECLARE
   anc regclass;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
-  IF name IS NULL OR name = '' THEN
+  IF name IS NULL THEN
+    RAISE EXCEPTION 'consumer name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF name = '' THEN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF cardinality(tables) = 0 OR array_position(tables, NULL) IS NOT NULL THEN
@@ -1733,6 +1736,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   PERFORM dataeng_internal._cdc_consumer(name, caller, false);
+  -- (not a fact's or dimension's own: fact_drop, dimension_drop drop it)
+  PERFORM dataeng_internal._agg_reserved_check('drop', name, caller);
   DELETE FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
   DELETE FROM dataeng_internal.cdc_snapshot_rows s WHERE s.consumer = _cdc_consumer_drop.name;
 END;

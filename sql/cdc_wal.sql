@@ -595,7 +595,10 @@ DECLARE
   p record;
   bad text;
 BEGIN
-  IF trigger_name IS NULL OR trigger_name = '' THEN
+  IF trigger_name IS NULL THEN
+    RAISE EXCEPTION 'trigger name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF trigger_name = '' THEN
     RAISE EXCEPTION 'trigger name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF tbl IS NULL OR handler IS NULL THEN
@@ -839,6 +842,13 @@ BEGIN
   IF timeout IS NULL THEN
     RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s'').';
+  END IF;
+  -- (a negative one was read as "timed out" at once: false, or true
+  -- when nothing was waiting, by chance)
+  IF timeout OPERATOR(pg_catalog.<) '0'::interval THEN
+    RAISE EXCEPTION 'timeout must not be negative' USING ERRCODE = 'invalid_parameter_value',
+      DETAIL = format('timeout is %s.', timeout),
+      HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s''); 0 checks without waiting.';
   END IF;
   RETURN dataeng_internal._cdc_wal_synced(timeout, false);
 END;

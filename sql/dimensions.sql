@@ -307,11 +307,13 @@ BEGIN
             HINT = 'Type 1 overwrites a row when its source row changes; type 2 keeps every version.';
   END IF;
   key := dataeng_internal._agg_name(dim_name);
-  parts := dataeng_internal._agg_new_table(dim_name, cur_schema, 'dim_name');
-  qualified := format('%I.%I', parts[1], parts[2]);
+  -- (before the check of its relation, which the dimension's own table
+  -- is: a dimension created twice said "relation ... already exists")
   IF EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x WHERE x.name = key) THEN
     RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
+  parts := dataeng_internal._agg_new_table(dim_name, cur_schema, 'dim_name');
+  qualified := format('%I.%I', parts[1], parts[2]);
   IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot build dimension "%" from "%": only tables can be sources', key, source
       USING ERRCODE = 'wrong_object_type';

@@ -139,6 +139,8 @@ REVOKE ALL ON dataeng_internal._agg_acking FROM PUBLIC;
 --                 likewise; of monitor:... unless caller owns that monitor
 --   'ack'         cdc_ack of a fact's or dimension's consumer is refused
 --                 (its refresh acknowledges, through _agg_ack)
+--   'drop'        cdc_consumer_drop of a fact's or dimension's consumer is
+--                 refused (fact_drop / dimension_drop drop it)
 --   'unschedule'  unschedule of a fact's or dimension's job is refused
 --                 (fact_drop / dimension_drop remove it), and of a
 --                 monitor's (monitor:NAME; monitor_drop removes it)
@@ -195,6 +197,21 @@ BEGIN
                           THEN format('Run SELECT dataeng.fact_refresh(%L); SELECT dataeng.fact_rebuild(%L) recomputes the fact from its source.',
                                       substr(obj_name, 6), substr(obj_name, 6))
                           ELSE format('Run SELECT dataeng.dimension_refresh(%L);', substr(obj_name, 5)) END;
+    END IF;
+  ELSIF what = 'drop' THEN
+    -- a definition's own consumer, dropped alone, left every refresh
+    -- failing with "consumer ... does not exist" and its status ok
+    SELECT format('fact "%s"', f.name) INTO owned FROM dataeng_internal.fact_defs f WHERE f.consumer = obj_name;
+    IF owned IS NULL THEN
+      SELECT format('dimension "%s"', x.name) INTO owned FROM dataeng_internal.dimension_defs x WHERE x.consumer = obj_name;
+    END IF;
+    IF owned IS NOT NULL THEN
+      RAISE EXCEPTION 'consumer "%" belongs to %', obj_name, owned
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Its refreshes read the source''s changes through it.',
+              HINT = CASE WHEN obj_name LIKE 'fact:%'
+                          THEN format('SELECT dataeng.fact_drop(%L) drops it with the fact.', substr(obj_name, 6))
+                          ELSE format('SELECT dataeng.dimension_drop(%L) drops it with the dimension.', substr(obj_name, 5)) END;
     END IF;
   ELSIF what = 'unschedule' THEN
     SELECT format('fact "%s"', f.name) INTO owned FROM dataeng_internal.fact_defs f WHERE 'fact_refresh:' || f.name = obj_name;
@@ -1273,13 +1290,13 @@ BEGIN
             DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
   END IF;
   key := dataeng_internal._agg_name(fact_name);
-  parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
-  qualified := format('%I.%I', parts[1], parts[2]);
-  -- (a fact of another role, hidden here by row security, of the same
-  -- name: _fact_def_write('insert') refuses it)
+  -- (before its relation's check: the fact's view made it "relation exists";
+  -- another role's, hidden by row security: _fact_def_write refuses it)
   IF EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name = key) THEN
     RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
   END IF;
+  parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
+  qualified := format('%I.%I', parts[1], parts[2]);
 
   -- grain: a date_trunc unit (plural accepted)
   IF dataeng_internal._fact_grain(g) IS NULL AND g LIKE '%s' AND dataeng_internal._fact_grain(rtrim(g, 's')) IS NOT NULL THEN

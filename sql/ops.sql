@@ -288,6 +288,10 @@ BEGIN
         IF value::bigint OPERATOR(pg_catalog.<) 0 THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
       WHEN 'max_lag', 'history_keep', 'dead_letters_keep' THEN
         IF value::interval OPERATOR(pg_catalog.<=) interval '0' THEN RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value'; END IF;
+        -- (maintenance deletes what is older than now() less it: reaching
+        -- back beyond the range of timestamptz, every round failed with
+        -- "timestamp out of range"; 22008, a data_exception)
+        PERFORM now() OPERATOR(pg_catalog.-) value::interval;
       WHEN 'handler_timeout' THEN
         -- a call's timeout is a number of milliseconds (int): under 1 ms it
         -- was 0, no timeout at all, and past 2^31 - 1 ms (24 days) every
@@ -306,7 +310,7 @@ BEGIN
                                   WHEN 'lag_changes' THEN 'lag_changes is a number of changes, 0 or more.'
                                   WHEN 'change_log_max' THEN 'change_log_max is a number of changes, 0 or more.'
                                   WHEN 'alerts' THEN 'alerts is on or off.' WHEN 'purge' THEN 'purge is on or off.'
-                                  ELSE setting || ' is a positive interval.' END,
+                                  ELSE setting || ' is a positive interval, not reaching back beyond the range of timestamptz.' END,
             HINT = 'lag_changes and change_log_max take a number of changes (0 or more), max_lag, history_keep and dead_letters_keep a positive interval, handler_timeout one from 1 millisecond to 24 days, alerts and purge on or off.';
   END;
   INSERT INTO dataeng.alert_settings AS s (object, setting, value, owner, owner_name, owner_system)
@@ -346,10 +350,20 @@ AS $$
 BEGIN
   RETURN QUERY
   WITH consumers AS MATERIALIZED (SELECT * FROM dataeng_internal.consumer_lag),
-  aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind
+  -- (source_gone: the source table was dropped, so every refresh fails;
+  -- the name it had, for the reason)
+  aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
+                  CASE WHEN fd.source_dropped
+                         OR NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) fd.source::oid)
+                       THEN coalesce(quote_ident(fd.source_schema) || '.' || quote_ident(fd.source_table),
+                                     'of OID ' || fd.source::oid::text) END AS source_gone
              FROM dataeng_internal.fact_defs fd
            UNION ALL
-           SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension'
+           SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension',
+                  CASE WHEN dd.source_dropped
+                         OR NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) dd.source::oid)
+                       THEN coalesce(quote_ident(dd.source_schema) || '.' || quote_ident(dd.source_table),
+                                     'of OID ' || dd.source::oid::text) END
              FROM dataeng_internal.dimension_defs dd),
   -- the lag thresholds: an object's own (set by its owner), else the '*'
   -- one, else the default, as _ops_setting() says, looked up here in one
@@ -429,8 +443,12 @@ BEGIN
   UNION ALL
   -- facts and dimensions (their lag: their consumer's)
   SELECT a.kind, a.name,
-         CASE WHEN l.expired_at IS NOT NULL THEN 'failing' WHEN l.behind THEN 'warning' ELSE 'ok' END,
-         CASE WHEN l.name IS NULL THEN 'lag not measured yet (dataeng.maintain() measures it)'
+         CASE WHEN l.expired_at IS NOT NULL OR a.source_gone IS NOT NULL THEN 'failing'
+              WHEN l.behind THEN 'warning' ELSE 'ok' END,
+         CASE WHEN a.source_gone IS NOT NULL
+              THEN format('its source table %s was dropped: its refreshes fail; drop it with dataeng.%s_drop() and create it again from the table that replaces it',
+                          a.source_gone, a.kind)
+              WHEN l.name IS NULL THEN 'lag not measured yet (dataeng.maintain() measures it)'
               WHEN l.expired_at IS NOT NULL
               THEN format('its consumer expired: %s; rebuild it with dataeng.%s_rebuild() or drop it', l.expired_reason, a.kind)
               WHEN l.behind
@@ -793,8 +811,16 @@ BEGIN
                       jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
                                          'severity', a.severity)::text);
   END IF;
-  doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind, 'object', a.object,
-                            'severity', a.severity, 'message', a.message, 'raised_at', a.raised_at,
+  -- (a rule's alert keeps neither object nor message: its table and
+  -- figures say them, as in dataeng.alerts_open; a handler got NULLs)
+  doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
+                            'object', coalesce(a.object, a.table_name::text, a.dropped_table),
+                            'severity', a.severity,
+                            'message', coalesce(a.message,
+                                                format('rule %s of %s failed on %s rows (%s%%)', a.rule_name,
+                                                       coalesce(a.table_name::text, a.dropped_table),
+                                                       a.failed, a.failed_pct)),
+                            'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
   -- handlers whose function is gone
   DELETE FROM dataeng.alert_handlers x

@@ -661,10 +661,28 @@ BEGIN
     IF params->>'max_age' IS NULL THEN
       RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM (params->>'max_age')::interval;
+    -- (a negative or zero age failed every run, as a monitor's
+    -- max_silence would: refused there too; one reaching back beyond the
+    -- range of timestamptz made every validate() of the table fail with
+    -- "timestamp out of range")
+    BEGIN
+      IF (params->>'max_age')::interval <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      PERFORM now() - (params->>'max_age')::interval;
+    EXCEPTION WHEN invalid_parameter_value OR datetime_field_overflow THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, a positive interval' USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('max_age is %s; it reaches back no further than the range of timestamptz.', params->>'max_age');
+    END;
   WHEN 'volume_change' THEN
     IF jsonb_typeof(params->'max_drop_pct') IS DISTINCT FROM 'number' THEN
       RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a number' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (below 0 failed every run without a growth, above 100 none)
+    IF (params->>'max_drop_pct')::numeric NOT BETWEEN 0 AND 100 THEN
+      RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a percentage from 0 to 100'
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('max_drop_pct is %s.', params->>'max_drop_pct');
     END IF;
   ELSE
     NULL;

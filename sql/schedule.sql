@@ -228,13 +228,19 @@ DECLARE
 BEGIN
   PERFORM dataeng.require_preload('dataeng.schedule()');
   PERFORM dataeng_internal._agg_reserved_check('job', job_name, caller);
-  IF job_name IS NULL OR job_name OPERATOR(pg_catalog.=) '' THEN
+  IF job_name IS NULL THEN
+    RAISE EXCEPTION 'job name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF job_name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF schedule IS NULL THEN
-    RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF command IS NULL OR btrim(command) OPERATOR(pg_catalog.=) '' THEN
+  IF command IS NULL THEN
+    RAISE EXCEPTION 'command of job "%" must not be NULL', job_name USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF btrim(command) OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'command of job "%" must not be empty', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF timeout IS NOT NULL AND timeout OPERATOR(pg_catalog.<=) interval '0' THEN

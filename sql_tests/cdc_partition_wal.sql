@@ -15,6 +15,8 @@ SELECT dataeng.cdc_enable('pw', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
 -- (a NULL timeout is refused, not read as "timed out")
 SELECT dataeng.cdc_wal_sync(NULL);
+-- (nor a negative one)
+SELECT dataeng.cdc_wal_sync('-1 s');
 SELECT method, active_method FROM dataeng.cdc_tables WHERE table_name = 'pw'::regclass;
 SELECT dataeng.cdc_consumer_create('pw_c', '{pw}');
 -- (the partition got REPLICA IDENTITY FULL with its table: whole old rows)

@@ -38,6 +38,7 @@ SELECT dataeng.on_change('t', 'oc_src', 'oc_handler(dataeng.change[])', '{I,X}')
 SELECT dataeng.on_change('t', 'oc_src', 'oc_handler(dataeng.change[])', '{}');
 SELECT dataeng.on_change('t', 'oc_src', 'oc_handler(dataeng.change[])', on_error => 'ignore');
 SELECT dataeng.on_change('', 'oc_src', 'oc_handler(dataeng.change[])');
+SELECT dataeng.on_change(NULL, 'oc_src', 'oc_handler(dataeng.change[])');
 
 -- (before the worker has switched the table: a notice says so)
 SELECT dataeng.on_change('all', 'oc_src', 'oc_handler(dataeng.change[])');

@@ -82,6 +82,8 @@ SELECT * FROM dim_cust1 ORDER BY id;
 -- SCD type 2
 -------------------------------------------------------------------------------
 SELECT dataeng.dimension_create('dim_cust2', 'customers', 'id', '{name,city,tier}', 2, schedule => NULL);
+-- (created twice: the dimension exists, not "relation ... already exists")
+SELECT dataeng.dimension_create('dim_cust2', 'customers', 'id', '{name,city,tier}', 2, schedule => NULL);
 \d dim_cust2
 -- a version's place in its key's history, and whether times chain
 CREATE VIEW hist2 AS

@@ -224,6 +224,13 @@ SELECT dataeng.alert_set('*', 'handler_timeout', '30 days');
 \set VERBOSITY terse
 SELECT dataeng.alert_set('*', 'handler_timeout', '0.5 milliseconds');
 SELECT count(*) AS set FROM dataeng.alert_settings WHERE setting = 'handler_timeout';
+-- how long histories are kept reaches back no further than timestamptz:
+-- further, every round of maintenance failed with "timestamp out of range"
+\set VERBOSITY default
+SELECT dataeng.alert_set('*', 'history_keep', '100000000 years');
+\set VERBOSITY terse
+SELECT dataeng.alert_set('*', 'dead_letters_keep', '100000000 years');
+SELECT count(*) AS set FROM dataeng.alert_settings WHERE setting IN ('history_keep', 'dead_letters_keep');
 SELECT dataeng.monitor_create('m', 'steady', 'at', max_silence => '1 hour', schedule => 'every day');
 SELECT dataeng.monitor_check('nope');
 SELECT dataeng.monitor_drop('silent'), dataeng.monitor_drop('silent');

@@ -98,6 +98,7 @@ SELECT s, dataeng_internal._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 
 SELECT dataeng.schedule('', '1 hour', 'SELECT 1');
 SELECT dataeng.schedule(NULL, '1 hour', 'SELECT 1');
 SELECT dataeng.schedule('j', NULL, 'SELECT 1');
+SELECT dataeng.schedule('j', '1 hour', NULL);
 SELECT dataeng.schedule('j', '1 hour', ' ');
 SELECT dataeng.schedule('j', 'nonsense', 'SELECT 1');
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '-1 second');

@@ -70,5 +70,15 @@ SELECT dataeng.rule_add('amounts_b', 'bounded_b', 'range', 'amount', '{"min": "0
 SELECT params, dataeng_internal._rule_condition(r) AS condition FROM dataeng.rules r WHERE rule_name = 'bounded_b';
 SELECT rule_name, failed FROM dataeng.validate('amounts_b') ORDER BY 1;
 RESET lc_monetary;
+-- accepted_values given as JSON numbers are read as a range's bounds are
+-- (they stayed numbers, compared with the text $7.00, and never matched)
+SET lc_monetary = 'C';
+CREATE TABLE listed_n (id int PRIMARY KEY, amount money);
+INSERT INTO listed_n VALUES (1, '7'), (2, '0.40'), (3, '8');
+SELECT dataeng.rule_add('listed_n', 'listed', 'accepted_values', 'amount', '{"values": [7, 0.4, 1234.5]}');
+SELECT params FROM dataeng.rules WHERE table_name = 'listed_n'::regclass;
+SELECT rule_name, failed, sample FROM dataeng.validate('listed_n');
+DROP TABLE listed_n;
+RESET lc_monetary;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

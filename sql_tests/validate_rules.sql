@@ -24,6 +24,13 @@ SELECT dataeng.rule_add('customers', 'parent exists', 'foreign_key', 'parent', '
 SELECT dataeng.rule_add('customers', 'some rows', 'row_count', params => '{"min": 1, "max": 1000}');
 SELECT dataeng.rule_add('customers', 'fresh', 'freshness', 'updated_at', '{"max_age": "1 day"}');
 SELECT dataeng.rule_add('customers', 'no sudden drop', 'volume_change', params => '{"max_drop_pct": 30}');
+-- (a freshness whose max_age is not positive, a volume_change whose
+-- max_drop_pct is no percentage: failed every run, or none)
+SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "-1 hour"}');
+SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "0"}');
+SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "100000000 years"}');
+SELECT dataeng.rule_add('customers', 'bad', 'volume_change', params => '{"max_drop_pct": -5}');
+SELECT dataeng.rule_add('customers', 'bad', 'volume_change', params => '{"max_drop_pct": 150}');
 SELECT dataeng.rule_add('customers', 'short emails', 'length', 'email', '{"max": 40}');
 SELECT dataeng.rule_add('customers', 'gb phones', 'expression', params => '{"expression": "country <> ''GB'' OR phone LIKE ''+44%''"}');
 SELECT dataeng.rule_add('customers', 'lower-case emails', 'regex', 'email', '{"pattern": "^[^A-Z]*$"}');

@@ -274,9 +274,22 @@ canonical_params(Oid relid, const char *kind, const char *column, Jsonb *params)
 
 			if (tok != WJB_ELEM)
 				continue;
-			if (elem.type != jbvString ||
-				(canon = canonical_bound(basetype, pnstrdup(elem.val.string.val, elem.val.string.len),
-										 false)) == NULL)
+			if (elem.type == jbvNumeric && basetype == CASHOID)
+			{
+				/*
+				 * a number is read with its decimal point, as a range's
+				 * bound is (kept as a number, it was compared with the
+				 * money's text, $5.00 against 5, and never matched)
+				 */
+				if ((canon = canonical_bound(basetype,
+											 DatumGetCString(DirectFunctionCall1(numeric_out,
+																				 NumericGetDatum(elem.val.numeric))),
+											 true)) == NULL)
+					return params;
+			}
+			else if (elem.type != jbvString ||
+					 (canon = canonical_bound(basetype, pnstrdup(elem.val.string.val, elem.val.string.len),
+											  false)) == NULL)
 				return params;	/* the body refuses it, or compares it as is */
 			if (obj.data[obj.len - 1] != '[')
 				appendStringInfoString(&obj, ", ");
