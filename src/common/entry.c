@@ -29,13 +29,12 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
@@ -223,14 +222,16 @@ dataeng_entry_require_args(FunctionCallInfo fcinfo, int nrequired)
 		names = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargnames, &isnull);
 		if (!isnull)
 		{
-			Datum	   *elems;
-			bool	   *nulls;
-			int			nelems;
+			Datum		modes;
+			char	  **innames;
+			int			nin;
 
-			deconstruct_array(DatumGetArrayTypeP(names), TEXTOID, -1, false,
-							  TYPALIGN_INT, &elems, &nulls, &nelems);
-			if (i < nelems && !nulls[i] && VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) > 0)
-				argname = TextDatumGetCString(elems[i]);
+			modes = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargmodes, &isnull);
+			/* the input arguments' names ("" for one without) */
+			nin = get_func_input_arg_names(names, isnull ? PointerGetDatum(NULL) : modes,
+										   &innames);
+			if (i < nin && innames[i][0] != '\0')
+				argname = innames[i];
 		}
 		ReleaseSysCache(tup);
 		if (argname == NULL)
