@@ -1049,7 +1049,7 @@ SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION dataeng.cdc_disable(tbl regclass)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_disable'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_disable(regclass) IS
   'Stops capturing changes of a table; already captured changes stay in the log';
 
@@ -1724,7 +1724,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regc
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
 
 -- Only ownership counts: an owner who can no longer read the consumer's
@@ -1755,7 +1755,7 @@ CREATE FUNCTION dataeng.cdc_poll(consumer text, max_changes int DEFAULT 1000,
                                  whole_transactions boolean DEFAULT true)
 RETURNS SETOF dataeng.change
 AS 'MODULE_PATHNAME', 'dataeng_cdc_poll'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_poll(text, int, boolean) IS
   'Returns the changes after the consumer''s acknowledged position, in commit order';
 
@@ -1962,7 +1962,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_snapshot_ack(dataeng_internal.cdc_c
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto_change_id bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
   'Acknowledges every change delivered to the consumer up to and including the given one';
 
@@ -2093,7 +2093,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text, bigint) FROM PUB
 CREATE FUNCTION dataeng.cdc_ack(consumer text, upto dataeng.cdc_position)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_ack(text, dataeng.cdc_position) IS
   'Acknowledges every change delivered to the consumer up to and including the one at the given position';
 
@@ -2138,7 +2138,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_ack(regrole, text, dataeng.cdc_positio
 CREATE FUNCTION dataeng.cdc_ack(consumer text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_cdc_ack'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_ack(text) IS
   'Acknowledges every change the last poll of the consumer in this transaction delivered';
 

@@ -664,7 +664,7 @@ COMMENT ON FUNCTION dataeng_internal._on_change(regrole, text, regclass, regproc
 CREATE FUNCTION dataeng.on_change_drop(trigger_name text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_on_change_drop'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.on_change_drop(text) IS 'Drops an on_change trigger (its dead letters stay)';
 
 -- An on_change trigger's row, locked, once the caller is found to own it
@@ -721,14 +721,14 @@ COMMENT ON FUNCTION dataeng_internal._on_change_drop(regrole, text) IS 'internal
 CREATE FUNCTION dataeng.on_change_pause(trigger_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_on_change_pause'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.on_change_pause(text) IS
   'Pauses an on_change trigger: its batches go to dataeng.dead_letters until on_change_resume()';
 
 CREATE FUNCTION dataeng.on_change_resume(trigger_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_on_change_resume'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.on_change_resume(text) IS
   'Resumes a paused on_change trigger from the batch it paused at (its set-aside batches are handled first)';
 

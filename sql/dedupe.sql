@@ -643,7 +643,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._dedupe_run(regrole, bigint) FROM PUBLIC
 CREATE FUNCTION dataeng.dedupe_undo(run_id bigint)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_dedupe_undo'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.dedupe_undo(bigint) IS
   'Restores exactly the rows a dedupe run deleted and the survivors it filled; returns the rows re-inserted';
 
@@ -754,7 +754,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint) FROM PUBLI
 CREATE FUNCTION dataeng.dedupe_forget(run_id bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_dedupe_forget'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.dedupe_forget(bigint) IS
   'Deletes a dedupe run and its log (no undo afterwards): for the role that ran it, the table''s owner or a superuser';
 

@@ -558,7 +558,7 @@ COMMENT ON FUNCTION dataeng_internal._dim_apply(text, regclass, text, text[], re
 -- short by a crash leaves both undone.
 CREATE FUNCTION dataeng.dimension_refresh(dim_name text)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET enable_hashjoin = off
 SET enable_mergejoin = off
@@ -582,6 +582,11 @@ DECLARE
   changed record;
   ap record;
 BEGIN
+  IF dim_name IS NULL THEN
+    RAISE EXCEPTION 'dim_name must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = 'dataeng.dimension_refresh() refuses a NULL argument instead of doing nothing.',
+      HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
+  END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_refresh() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction',
@@ -915,12 +920,18 @@ CREATE EVENT TRIGGER dataeng_agg_on_rename ON ddl_command_end
 
 CREATE FUNCTION dataeng.dimension_drop(dim_name text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng_internal.dimension_defs := dataeng_internal._dim_def(dim_name, true);
+  d dataeng_internal.dimension_defs;
 BEGIN
+  IF dim_name IS NULL THEN
+    RAISE EXCEPTION 'dim_name must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = 'dataeng.dimension_drop() refuses a NULL argument instead of doing nothing.',
+      HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
+  END IF;
+  d := dataeng_internal._dim_def(dim_name, true);
   IF d.owner <> current_user::regrole THEN
     PERFORM dataeng_internal._agg_as_owner(d.owner, 'dimension_drop', d.name);
     RETURN;

@@ -3743,10 +3743,15 @@ COMMENT ON FUNCTION dataeng_internal._fact_refresh(text, boolean) IS
 -- back whole, its acknowledgement too).
 CREATE FUNCTION dataeng.fact_refresh(fact_name text)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF fact_name IS NULL THEN
+    RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = 'dataeng.fact_refresh() refuses a NULL argument instead of doing nothing.',
+      HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
+  END IF;
   BEGIN
     RETURN dataeng_internal._fact_refresh(fact_name, false);
   EXCEPTION WHEN SQLSTATE 'DE001' THEN
@@ -3763,13 +3768,18 @@ COMMENT ON FUNCTION dataeng.fact_refresh(text) IS
 -- that the fact and its consumer's position agree again).
 CREATE FUNCTION dataeng.fact_rebuild(fact_name text)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   d dataeng_internal.fact_defs;
   n bigint;
 BEGIN
+  IF fact_name IS NULL THEN
+    RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = 'dataeng.fact_rebuild() refuses a NULL argument instead of doing nothing.',
+      HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
+  END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_rebuild() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction',
@@ -4031,12 +4041,18 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_drop(dataeng_internal.fact_defs,
 -- must be the owner's.
 CREATE FUNCTION dataeng.fact_drop(fact_name text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng_internal.fact_defs := dataeng_internal._fact_def(fact_name, true);
+  d dataeng_internal.fact_defs;
 BEGIN
+  IF fact_name IS NULL THEN
+    RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = 'dataeng.fact_drop() refuses a NULL argument instead of doing nothing.',
+      HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
+  END IF;
+  d := dataeng_internal._fact_def(fact_name, true);
   IF d.owner <> current_user::regrole THEN
     PERFORM dataeng_internal._agg_as_owner(d.owner, 'fact_drop', d.name);
     RETURN;

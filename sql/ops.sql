@@ -1153,7 +1153,7 @@ COMMENT ON FUNCTION dataeng_internal._alert_handler_drop(regrole, regprocedure) 
 CREATE FUNCTION dataeng.alert_handler_drop(handler regprocedure)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_alert_handler_drop'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.alert_handler_drop(regprocedure) IS 'Stops calling an alert handler; false when it was none';
 
 -----------------------------------------------------------------------------
@@ -1293,7 +1293,7 @@ COMMENT ON FUNCTION dataeng_internal._monitor_drop(regrole, text) IS 'internal: 
 CREATE FUNCTION dataeng.monitor_drop(name text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_monitor_drop'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.monitor_drop(text) IS 'Drops a monitor and its job (its checks stay until trimmed); false when there is none';
 
 -- A moment as text that reads back as the same moment whatever DateStyle
@@ -1435,7 +1435,7 @@ COMMENT ON FUNCTION dataeng_internal._monitor_check(regrole, text) IS 'internal:
 CREATE FUNCTION dataeng.monitor_check(name text)
 RETURNS dataeng.monitor_checks
 AS 'MODULE_PATHNAME', 'dataeng_monitor_check'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.monitor_check(text) IS
   'Checks a monitor now (its job does so on its schedule): records the check, raises or resolves its alerts';
 

@@ -737,7 +737,7 @@ COMMENT ON FUNCTION dataeng_internal._rule_add(regrole, regclass, text, text, te
 CREATE FUNCTION dataeng.rule_drop(tbl regclass, rule_name text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_rule_drop'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.rule_drop(regclass, text) IS 'Drops a rule of a table (owner only)';
 
 CREATE FUNCTION dataeng_internal._rule_drop(caller regrole, tbl regclass, rule_name text)
@@ -1364,7 +1364,7 @@ COMMENT ON FUNCTION dataeng_internal._guard_enable(regrole, regclass, text) IS '
 CREATE FUNCTION dataeng.guard_disable(tbl regclass)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_guard_disable'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dataeng.guard_disable(regclass) IS 'Removes the ingestion guard of a table';
 
 CREATE FUNCTION dataeng_internal._guard_disable(caller regrole, tbl regclass)

@@ -364,7 +364,7 @@ COMMENT ON FUNCTION dataeng_internal._job_unschedule(regrole, text) IS 'internal
 CREATE FUNCTION dataeng.unschedule(job_name text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_unschedule'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.unschedule(text) IS 'Removes a job; false when there is no such job';
 
 CREATE FUNCTION dataeng_internal._job_pause(caller regrole, job_name text)
@@ -384,7 +384,7 @@ COMMENT ON FUNCTION dataeng_internal._job_pause(regrole, text) IS 'internal: bod
 CREATE FUNCTION dataeng.job_pause(job_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_job_pause'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.job_pause(text) IS 'Stops a job from being run on schedule (a running run goes on)';
 
 CREATE FUNCTION dataeng_internal._job_resume(caller regrole, job_name text)
@@ -413,7 +413,7 @@ COMMENT ON FUNCTION dataeng_internal._job_resume(regrole, text) IS 'internal: bo
 CREATE FUNCTION dataeng.job_resume(job_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_job_resume'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.job_resume(text) IS 'Lets a paused job run on schedule again';
 
 CREATE FUNCTION dataeng_internal._job_run_now(caller regrole, job_name text)
@@ -440,7 +440,7 @@ COMMENT ON FUNCTION dataeng_internal._job_run_now(regrole, text) IS 'internal: b
 CREATE FUNCTION dataeng.job_run_now(job_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_job_run_now'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.job_run_now(text) IS
   'Runs a job as soon as the current transaction commits (even a paused one), once';
 

@@ -58,7 +58,7 @@ SELECT dataeng.cdc_ack('tc', ROW(2, 4, 3)::dataeng.cdc_position);
 SELECT dataeng.cdc_ack('nobody', ROW(1, 1, 1)::dataeng.cdc_position);
 -- an untyped NULL names neither form; a typed one acknowledges nothing
 SELECT dataeng.cdc_ack('tc', NULL);
-SELECT dataeng.cdc_ack('tc', NULL::dataeng.cdc_position) IS NULL AS nothing;
+SELECT dataeng.cdc_ack('tc', NULL::dataeng.cdc_position);
 
 -- the rows of an initial snapshot: position (tick, 0, n), change -n
 SELECT dataeng.cdc_consumer_create('tc_snap', '{tc_b}', snapshot => true);

@@ -40,14 +40,29 @@
 
 /* the entry points and their bodies */
 DATAENG_ENTRY_QUIET(dataeng_cdc_enable, "_cdc_enable")
-DATAENG_ENTRY_QUIET(dataeng_cdc_disable, "_cdc_disable")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_cdc_disable, "_cdc_disable")
 DATAENG_ENTRY_QUIET(dataeng_cdc_consumer_create, "_cdc_consumer_create")
-DATAENG_ENTRY_QUIET(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
-DATAENG_ENTRY_QUIET(dataeng_cdc_poll, "_cdc_poll")
-DATAENG_ENTRY_QUIET(dataeng_cdc_ack, "_cdc_ack")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_cdc_consumer_drop, "_cdc_consumer_drop")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_cdc_poll, "_cdc_poll")
 DATAENG_ENTRY_QUIET(dataeng_cdc_consumer_list, "_cdc_consumer_list_as_owner")
 DATAENG_ENTRY_QUIET(dataeng_cdc_poll_unordered, "_cdc_poll_unordered")
 DATAENG_ENTRY_QUIET(dataeng_cdc_tables_visible, "_cdc_tables_visible_as_owner")
+
+/*
+ * dataeng_cdc_ack
+ *		cdc_ack(consumer [, upto]): the consumer is required (22004); a NULL
+ *		upto, the max(change_id) of a poll that returned nothing, has
+ *		nothing to acknowledge and does nothing.
+ */
+PG_FUNCTION_INFO_V1(dataeng_cdc_ack);
+Datum
+dataeng_cdc_ack(PG_FUNCTION_ARGS)
+{
+	dataeng_entry_require_args(fcinfo, 1);
+	if (PG_NARGS() > 1 && PG_ARGISNULL(1))
+		PG_RETURN_VOID();
+	return dataeng_entry_call_body_quiet(fcinfo, "_cdc_ack");
+}
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_can_read);
 

@@ -71,8 +71,8 @@
 /* the entry points and their bodies */
 DATAENG_ENTRY_QUIET(dataeng_find_duplicates, "_find_duplicates")
 DATAENG_ENTRY_QUIET(dataeng_dedupe, "_dedupe")
-DATAENG_ENTRY_QUIET(dataeng_dedupe_undo, "_dedupe_undo")
-DATAENG_ENTRY_QUIET(dataeng_dedupe_forget, "_dedupe_forget")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_dedupe_undo, "_dedupe_undo")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_dedupe_forget, "_dedupe_forget")
 
 /* unpack a text[] into values (NULL for NULL or empty) */
 static void

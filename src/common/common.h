@@ -74,6 +74,7 @@ extern Bitmapset *dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *ol
 
 /* in common/entry.c */
 extern Datum dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name);
+extern void dataeng_entry_require_args(FunctionCallInfo fcinfo, int nrequired);
 extern Datum dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name);
 extern void dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context) pg_attribute_noreturn();
 extern Oid	dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
@@ -111,6 +112,30 @@ PG_FUNCTION_INFO_V1(sym); \
 Datum \
 sym(PG_FUNCTION_ARGS) \
 { \
+	return dataeng_entry_call_body_quiet(fcinfo, body); \
+}
+
+/*
+ * DATAENG_ENTRY_REQUIRED(sym, body) and DATAENG_ENTRY_QUIET_REQUIRED(sym,
+ * body): DATAENG_ENTRY and DATAENG_ENTRY_QUIET of an action whose every
+ * argument is required: a NULL one is refused (22004) before the body runs
+ * (dataeng_entry_require_args()).  The SQL declaration is not STRICT.
+ */
+#define DATAENG_ENTRY_REQUIRED(sym, body) \
+PG_FUNCTION_INFO_V1(sym); \
+Datum \
+sym(PG_FUNCTION_ARGS) \
+{ \
+	dataeng_entry_require_args(fcinfo, -1); \
+	return dataeng_entry_call_body(fcinfo, body); \
+}
+
+#define DATAENG_ENTRY_QUIET_REQUIRED(sym, body) \
+PG_FUNCTION_INFO_V1(sym); \
+Datum \
+sym(PG_FUNCTION_ARGS) \
+{ \
+	dataeng_entry_require_args(fcinfo, -1); \
 	return dataeng_entry_call_body_quiet(fcinfo, body); \
 }
 

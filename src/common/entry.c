@@ -29,6 +29,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -186,6 +187,63 @@ entry_body(FunctionCallInfo fcinfo, const char *name)
 	fmgr_info_cxt(bodyoid, &body->flinfo, fcinfo->flinfo->fn_mcxt);
 	fcinfo->flinfo->fn_extra = body;
 	return body;
+}
+
+/*
+ * dataeng_entry_require_args
+ *		Refuse a NULL in the first nrequired arguments (-1: every one) of
+ *		the SQL-callable function fcinfo calls (22004), naming the argument
+ *		as the function declares it: an action asked for with a NULL name or
+ *		id is an error, never a silent NULL.  Such functions are not STRICT,
+ *		so that this runs.
+ */
+void
+dataeng_entry_require_args(FunctionCallInfo fcinfo, int nrequired)
+{
+	int			i;
+
+	if (nrequired < 0 || nrequired > PG_NARGS())
+		nrequired = PG_NARGS();
+	for (i = 0; i < nrequired; i++)
+	{
+		HeapTuple	tup;
+		Datum		names;
+		bool		isnull;
+		char	   *argname = NULL;
+		char	   *funcname;
+
+		if (!PG_ARGISNULL(i))
+			continue;
+
+		tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+		funcname = pstrdup(NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname));
+		names = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargnames, &isnull);
+		if (!isnull)
+		{
+			Datum		modes;
+			char	  **innames;
+			int			nin;
+
+			modes = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargmodes, &isnull);
+			/* the input arguments' names ("" for one without) */
+			nin = get_func_input_arg_names(names, isnull ? PointerGetDatum(NULL) : modes,
+										   &innames);
+			if (i < nin && innames[i][0] != '\0')
+				argname = innames[i];
+		}
+		ReleaseSysCache(tup);
+		if (argname == NULL)
+			argname = psprintf("argument %d", i + 1);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", argname),
+				 errdetail("%s.%s() refuses a NULL argument instead of doing nothing.",
+						   DATAENG_SCHEMA, funcname),
+				 errhint("Skip the call when the value is NULL (for example, a name that a query did not find).")));
+	}
 }
 
 /*

@@ -56,12 +56,12 @@
 #include "common/common.h"
 
 /* the entry points and their bodies */
-DATAENG_ENTRY_QUIET(dataeng_rule_drop, "_rule_drop")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_rule_drop, "_rule_drop")
 DATAENG_ENTRY_QUIET(dataeng_record_run, "_record_run_as_owner")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_put, "_quarantine_put_as_owner")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_take, "_quarantine_take_as_owner")
 DATAENG_ENTRY_QUIET(dataeng_guard_enable, "_guard_enable")
-DATAENG_ENTRY_QUIET(dataeng_guard_disable, "_guard_disable")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_guard_disable, "_guard_disable")
 DATAENG_ENTRY_QUIET(dataeng_validate, "_validate")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
 
