@@ -68,9 +68,78 @@
 #define DEDUP_SIMILAR 0.88
 #define DEDUP_LEVELS 3			/* levels 1..3; level 0 carries no evidence */
 
+/*
+ * The table whose search for duplicates found none because no candidate pair
+ * was a near-certain match (see _dedup_no_evidence), InvalidOid otherwise.
+ * Set by the body, reported by its entry point once the body is done: a
+ * NOTICE raised inside the PL/pgSQL body would carry its internal CONTEXT.
+ */
+static Oid	dedup_no_evidence_rel = InvalidOid;
+
+static void
+dedup_report_no_evidence(void)
+{
+	Oid			rel = dedup_no_evidence_rel;
+	char	   *relname;
+	char	   *nspname;
+
+	dedup_no_evidence_rel = InvalidOid;
+	if (!OidIsValid(rel))
+		return;
+	relname = get_rel_name(rel);
+	nspname = get_namespace_name(get_rel_namespace(rel));
+	if (relname == NULL || nspname == NULL)
+		return;
+	ereport(NOTICE,
+			(errmsg("no duplicates found in table %s: no two of its rows fill two or more of the columns and are equal on more than half of them",
+					quote_qualified_identifier(nspname, relname)),
+			 errdetail("Duplicates are scored by what such near-certain matches look like; "
+					   "without one, no pair is a match, whatever the threshold."),
+			 errhint("Compare on columns that duplicates share exactly (normalized first, "
+					 "as dataeng.clean_email or dataeng.to_e164 do), on more columns, "
+					 "or on one column alone to list its exact duplicates.")));
+}
+
 /* the entry points and their bodies */
-DATAENG_ENTRY_QUIET(dataeng_find_duplicates, "_find_duplicates")
-DATAENG_ENTRY_QUIET(dataeng_dedupe, "_dedupe")
+PG_FUNCTION_INFO_V1(dataeng_find_duplicates);
+Datum
+dataeng_find_duplicates(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	dedup_no_evidence_rel = InvalidOid;
+	result = dataeng_entry_call_body_quiet(fcinfo, "_find_duplicates");
+	dedup_report_no_evidence();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedupe);
+Datum
+dataeng_dedupe(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	dedup_no_evidence_rel = InvalidOid;
+	result = dataeng_entry_call_body_quiet(fcinfo, "_dedupe");
+	dedup_report_no_evidence();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedup_no_evidence);
+
+/*
+ * dataeng_internal._dedup_no_evidence(tbl regclass) RETURNS void
+ *		Note that the search for duplicates of tbl found none because no
+ *		candidate pair was a near-certain match: the entry point (find_duplicates,
+ *		dedupe) says so in a NOTICE once its body is done.
+ */
+Datum
+dataeng_dedup_no_evidence(PG_FUNCTION_ARGS)
+{
+	dedup_no_evidence_rel = PG_GETARG_OID(0);
+	PG_RETURN_VOID();
+}
+
 DATAENG_ENTRY_QUIET(dataeng_dedupe_undo, "_dedupe_undo")
 DATAENG_ENTRY_QUIET(dataeng_dedupe_forget, "_dedupe_forget")
 
