@@ -45,13 +45,13 @@ COMMENT ON FUNCTION dataeng_internal._dedup_prob(text, float8[], float8[]) IS
   'internal: match probability of an agreement pattern';
 REVOKE ALL ON FUNCTION dataeng_internal._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
 
-CREATE FUNCTION dataeng_internal._dedup_no_evidence(tbl regclass)
+CREATE FUNCTION dataeng_internal._dedup_nothing_found(tbl regclass, best float8, threshold float8)
 RETURNS void
-AS 'MODULE_PATHNAME', 'dataeng_dedup_no_evidence'
-LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng_internal._dedup_no_evidence(regclass) IS
-  'internal: note that no candidate pair of the table was a near-certain match, for find_duplicates and dedupe to say so';
-REVOKE ALL ON FUNCTION dataeng_internal._dedup_no_evidence(regclass) FROM PUBLIC;
+AS 'MODULE_PATHNAME', 'dataeng_dedup_nothing_found'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng_internal._dedup_nothing_found(regclass, float8, float8) IS
+  'internal: note why no duplicates of the table were found (best pair score, NULL for no near-certain match), for find_duplicates and dedupe to say so';
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_nothing_found(regclass, float8, float8) FROM PUBLIC;
 
 CREATE FUNCTION dataeng_internal._dedup_centers(edges regclass)
 RETURNS TABLE(id bigint, label bigint)
@@ -218,6 +218,7 @@ DECLARE
   sample int;
   idents int[] := '{}';
   ci int;
+  best float8;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -404,17 +405,25 @@ BEGIN
               JOIN _dd_label lx ON lx.id = e.x JOIN _dd_label ly ON ly.id = e.y
              WHERE lx.label = ly.label
              GROUP BY e.x) sc ON sc.id = l.id;
-  -- nothing found, and no candidate was a near-certain match to learn m
-  -- from (as in a few rows whose duplicates differ somewhere: two columns
-  -- need both equal): the entry point says why in a NOTICE
-  IF NOT EXISTS (SELECT 1 FROM _dd_result)
-     AND NOT EXISTS (
-       SELECT 1 FROM _dd_pairs p
-        WHERE ncols - (length(p.pat) - length(replace(p.pat, '0', ''))) >= 2
-          AND (length(p.pat) - length(replace(p.pat, '3', ''))) * 2
-              > ncols - (length(p.pat) - length(replace(p.pat, '0', '')))
-          AND NOT EXISTS (SELECT 1 FROM unnest(idents) i WHERE substr(p.pat, i, 1) = '1')) THEN
-    PERFORM dataeng_internal._dedup_no_evidence(tbl);
+  -- nothing found among candidates: the entry point says why in a NOTICE.
+  -- Either no candidate was a near-certain match to learn m from (as in a
+  -- few rows whose duplicates differ somewhere: two columns need both
+  -- equal), or the best pair scored below the threshold (as on a handful of
+  -- rows, whose scores rest on little evidence)
+  IF NOT EXISTS (SELECT 1 FROM _dd_result) THEN
+    IF NOT EXISTS (
+         SELECT 1 FROM _dd_pairs p
+          WHERE ncols - (length(p.pat) - length(replace(p.pat, '0', ''))) >= 2
+            AND (length(p.pat) - length(replace(p.pat, '3', ''))) * 2
+                > ncols - (length(p.pat) - length(replace(p.pat, '0', '')))
+            AND NOT EXISTS (SELECT 1 FROM unnest(idents) i WHERE substr(p.pat, i, 1) = '1')) THEN
+      PERFORM dataeng_internal._dedup_nothing_found(tbl, NULL, threshold);
+    ELSE
+      SELECT max(dataeng_internal._dedup_prob(d.pat, params, u)) INTO best FROM (SELECT DISTINCT pat FROM _dd_pairs) d;
+      IF best < threshold THEN
+        PERFORM dataeng_internal._dedup_nothing_found(tbl, best, threshold);
+      END IF;
+    END IF;
   END IF;
   DROP TABLE _dd_rows, _dd_pairs, _dd_edges, _dd_label;
 END;

@@ -54,6 +54,14 @@ SELECT * FROM dataeng.find_duplicates('few', '{full_name,email}', key_column => 
 -- identical rows are found, without a NOTICE
 UPDATE few SET email = 'jane@example.com' WHERE id = 2;
 SELECT cluster_id, row_key FROM dataeng.find_duplicates('few', '{full_name,email}', key_column => 'id');
+-- a handful of rows with a near-certain match: the best pair scores below
+-- the threshold, and the NOTICE says by how much
+INSERT INTO few VALUES (4, 'Bob Jones', 'bob@example.org');
+UPDATE few SET full_name = 'Jane Smyth' WHERE id = 2;
+SELECT * FROM dataeng.find_duplicates('few', '{full_name,email}', key_column => 'id');
+SELECT cluster_id, row_key, round(score::numeric, 4) AS score
+  FROM dataeng.find_duplicates('few', '{full_name,email}', 0.8, key_column => 'id');
+DELETE FROM few WHERE id = 4;
 -- no rows sharing any value: nothing to say
 UPDATE few SET full_name = 'Joan Smith', email = 'joan@example.com' WHERE id = 2;
 SELECT * FROM dataeng.find_duplicates('few', '{full_name,email}', key_column => 'id');
