@@ -45,6 +45,14 @@ COMMENT ON FUNCTION dataeng_internal._dedup_prob(text, float8[], float8[]) IS
   'internal: match probability of an agreement pattern';
 REVOKE ALL ON FUNCTION dataeng_internal._dedup_prob(text, float8[], float8[]) FROM PUBLIC;
 
+CREATE FUNCTION dataeng_internal._dedup_nothing_found(tbl regclass, best float8, threshold float8)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_dedup_nothing_found'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng_internal._dedup_nothing_found(regclass, float8, float8) IS
+  'internal: note why no duplicates of the table were found (best pair score, NULL for no near-certain match), for find_duplicates and dedupe to say so';
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_nothing_found(regclass, float8, float8) FROM PUBLIC;
+
 CREATE FUNCTION dataeng_internal._dedup_centers(edges regclass)
 RETURNS TABLE(id bigint, label bigint)
 AS 'MODULE_PATHNAME', 'dataeng_dedup_centers'
@@ -173,6 +181,27 @@ REVOKE ALL ON FUNCTION dataeng_internal._dedup_identifier(regclass, text) FROM P
 -- out of the near-certain matches m is learnt from.  With a single column,
 -- rows are duplicates when its normalized values are equal: one column
 -- cannot tell a match from a coincidence by weighing evidence.
+-- The hint of an error naming a column the table does not have: columns are
+-- named as the catalog spells them (a name typed with SQL quotes, or in
+-- another case, is another name); a column of the table that the name
+-- means once quotes and case are set aside is suggested.
+CREATE FUNCTION dataeng_internal._dedup_column_hint(tbl regclass, col text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(
+           (SELECT format('Did you mean %s? ', quote_literal(a.attname))
+              FROM pg_attribute a
+             WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+               AND lower(a.attname) = lower(btrim(col, '"'))
+             ORDER BY a.attname = btrim(col, '"') DESC, a.attnum LIMIT 1), '')
+         || 'Columns are named as the table spells them, in its case and without SQL quotes: column "Full Name" is ''Full Name'' (''{"Full Name",email}'' in an array literal).';
+$$;
+COMMENT ON FUNCTION dataeng_internal._dedup_column_hint(regclass, text) IS
+  'internal: hint for a column name find_duplicates or dedupe did not find (the column meant, quotes and case aside)';
+REVOKE ALL ON FUNCTION dataeng_internal._dedup_column_hint(regclass, text) FROM PUBLIC;
+
 CREATE FUNCTION dataeng_internal._dedup_clusters(owner regrole, tbl regclass, columns text[], threshold float8,
                                         key_expr text)
 RETURNS void
@@ -189,6 +218,7 @@ DECLARE
   sample int;
   idents int[] := '{}';
   ci int;
+  best float8;
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -207,7 +237,7 @@ BEGIN
     IF c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c
                                   AND a.attnum > 0 AND NOT a.attisdropped) THEN
       RAISE EXCEPTION 'column % of table % does not exist', coalesce(quote_ident(c), 'NULL'), tbl
-        USING ERRCODE = 'undefined_column';
+        USING ERRCODE = 'undefined_column', HINT = dataeng_internal._dedup_column_hint(tbl, c);
     END IF;
     exprs := exprs || CASE WHEN exprs = '' THEN '' ELSE ', ' END
              || format('NULLIF(pg_catalog.lower(dataeng.fold_accents(dataeng.clean_text(CAST(%I AS pg_catalog.text)))), %L)',
@@ -375,6 +405,26 @@ BEGIN
               JOIN _dd_label lx ON lx.id = e.x JOIN _dd_label ly ON ly.id = e.y
              WHERE lx.label = ly.label
              GROUP BY e.x) sc ON sc.id = l.id;
+  -- nothing found among candidates: the entry point says why in a NOTICE.
+  -- Either no candidate was a near-certain match to learn m from (as in a
+  -- few rows whose duplicates differ somewhere: two columns need both
+  -- equal), or the best pair scored below the threshold (as on a handful of
+  -- rows, whose scores rest on little evidence)
+  IF NOT EXISTS (SELECT 1 FROM _dd_result) THEN
+    IF NOT EXISTS (
+         SELECT 1 FROM _dd_pairs p
+          WHERE ncols - (length(p.pat) - length(replace(p.pat, '0', ''))) >= 2
+            AND (length(p.pat) - length(replace(p.pat, '3', ''))) * 2
+                > ncols - (length(p.pat) - length(replace(p.pat, '0', '')))
+            AND NOT EXISTS (SELECT 1 FROM unnest(idents) i WHERE substr(p.pat, i, 1) = '1')) THEN
+      PERFORM dataeng_internal._dedup_nothing_found(tbl, NULL, threshold);
+    ELSE
+      SELECT max(dataeng_internal._dedup_prob(d.pat, params, u)) INTO best FROM (SELECT DISTINCT pat FROM _dd_pairs) d;
+      IF best < threshold THEN
+        PERFORM dataeng_internal._dedup_nothing_found(tbl, best, threshold);
+      END IF;
+    END IF;
+  END IF;
   DROP TABLE _dd_rows, _dd_pairs, _dd_edges, _dd_label;
 END;
 $$;
@@ -402,7 +452,16 @@ BEGIN
   IF key_column IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
                                                AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped) THEN
     RAISE EXCEPTION 'key column % of table % does not exist', quote_ident(key_column), tbl
-      USING ERRCODE = 'undefined_column';
+      USING ERRCODE = 'undefined_column', HINT = dataeng_internal._dedup_column_hint(tbl, key_column);
+  END IF;
+  -- without a key column a row is named by its ctid, which a view or a
+  -- foreign table does not have (or not one that names a row)
+  IF key_column IS NULL AND (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p', 'm') THEN
+    RAISE EXCEPTION 'rows of % need a key column to be named: it is a %', tbl,
+          CASE (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) WHEN 'v' THEN 'view' WHEN 'f' THEN 'foreign table' ELSE 'relation without row locations' END
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'Without key_column a row is named by its location (ctid), which only tables and materialized views have.',
+            HINT = 'Pass key_column, a column whose values tell the rows apart (key_column => ''id'').';
   END IF;
   -- without a key column, a row is its ctid, and in a partitioned (or
   -- inherited) table its partition's too: ctids repeat across partitions
@@ -519,7 +578,7 @@ BEGIN
   IF order_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl
                                             AND a.attname = order_by AND a.attnum > 0 AND NOT a.attisdropped) THEN
     RAISE EXCEPTION 'order_by column % of table % does not exist', quote_ident(order_by), tbl
-      USING ERRCODE = 'undefined_column';
+      USING ERRCODE = 'undefined_column', HINT = dataeng_internal._dedup_column_hint(tbl, order_by);
   END IF;
   IF keep IN ('first', 'last') AND order_by IS NULL THEN
     RAISE EXCEPTION 'keep => % needs order_by', quote_literal(keep) USING ERRCODE = 'invalid_parameter_value';
@@ -529,6 +588,16 @@ BEGIN
   END IF;
   owner := dataeng_internal._dedup_check(caller, tbl,
                                 CASE WHEN fill_nulls THEN '{SELECT,DELETE,UPDATE}' ELSE '{SELECT,DELETE}' END::text[]);
+  -- duplicates are deleted from a table (the rows of a view or a foreign
+  -- table have no location to delete them by, a materialized view none to
+  -- delete from)
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'cannot dedupe %: it is a %', tbl,
+          CASE (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) WHEN 'v' THEN 'view' WHEN 'f' THEN 'foreign table'
+                                                                     WHEN 'm' THEN 'materialized view' ELSE 'relation that is no table' END
+      USING ERRCODE = 'wrong_object_type',
+            HINT = 'Dedupe the table it reads; dataeng.find_duplicates lists its duplicates (with key_column for a view or a foreign table).';
+  END IF;
   -- rows keep their place (ctid) until we are done; a row is its table
   -- and ctid: in a partitioned (or inherited) table, ctids repeat across
   -- partitions, and a ctid alone deleted every row having it

@@ -68,9 +68,96 @@
 #define DEDUP_SIMILAR 0.88
 #define DEDUP_LEVELS 3			/* levels 1..3; level 0 carries no evidence */
 
+/*
+ * Why the search for duplicates of a table found none, noted by its body
+ * (_dedup_nothing_found) and reported by its entry point once the body is
+ * done: a NOTICE raised inside the PL/pgSQL body would carry its internal
+ * CONTEXT.  rel is InvalidOid when there is nothing to say; best is the
+ * best candidate pair's score, or -1 when no candidate pair was a
+ * near-certain match to learn from.
+ */
+static Oid	dedup_nothing_rel = InvalidOid;
+static double dedup_nothing_best;
+static double dedup_nothing_threshold;
+
+static void
+dedup_report_nothing_found(void)
+{
+	Oid			rel = dedup_nothing_rel;
+	char	   *relname;
+	char	   *nspname;
+
+	dedup_nothing_rel = InvalidOid;
+	if (!OidIsValid(rel))
+		return;
+	relname = get_rel_name(rel);
+	nspname = get_namespace_name(get_rel_namespace(rel));
+	if (relname == NULL || nspname == NULL)
+		return;
+	if (dedup_nothing_best < 0)
+		ereport(NOTICE,
+				(errmsg("no duplicates found in table %s: no two of its rows fill two or more of the columns and are equal on more than half of them",
+						quote_qualified_identifier(nspname, relname)),
+				 errdetail("Duplicates are scored by what such near-certain matches look like; "
+						   "without one, no pair is a match, whatever the threshold."),
+				 errhint("Compare on columns that duplicates share exactly (normalized first, "
+						 "as dataeng.clean_email or dataeng.to_e164 do), on more columns, "
+						 "or on one column alone to list its exact duplicates.")));
+	else
+		ereport(NOTICE,
+				(errmsg("no duplicates found in table %s: its best pair of rows scores %.4f, below the threshold %g",
+						quote_qualified_identifier(nspname, relname),
+						dedup_nothing_best, dedup_nothing_threshold),
+				 errhint("On a handful of rows the scores rest on little evidence: "
+						 "lower the threshold, or compare on more rows.")));
+}
+
 /* the entry points and their bodies */
-DATAENG_ENTRY_QUIET(dataeng_find_duplicates, "_find_duplicates")
-DATAENG_ENTRY_QUIET(dataeng_dedupe, "_dedupe")
+PG_FUNCTION_INFO_V1(dataeng_find_duplicates);
+Datum
+dataeng_find_duplicates(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	dedup_nothing_rel = InvalidOid;
+	result = dataeng_entry_call_body_quiet(fcinfo, "_find_duplicates");
+	dedup_report_nothing_found();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedupe);
+Datum
+dataeng_dedupe(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	dedup_nothing_rel = InvalidOid;
+	result = dataeng_entry_call_body_quiet(fcinfo, "_dedupe");
+	dedup_report_nothing_found();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedup_nothing_found);
+
+/*
+ * dataeng_internal._dedup_nothing_found(tbl regclass, best float8,
+ *										 threshold float8) RETURNS void
+ *		Note that the search for duplicates of tbl found none: best is the
+ *		best candidate pair's score, NULL when no candidate pair was a
+ *		near-certain match.  The entry point (find_duplicates, dedupe) says
+ *		why in a NOTICE once its body is done.
+ */
+Datum
+dataeng_dedup_nothing_found(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_VOID();
+	dedup_nothing_rel = PG_GETARG_OID(0);
+	dedup_nothing_best = PG_ARGISNULL(1) ? -1 : PG_GETARG_FLOAT8(1);
+	dedup_nothing_threshold = PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2);
+	PG_RETURN_VOID();
+}
+
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_dedupe_undo, "_dedupe_undo")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_dedupe_forget, "_dedupe_forget")
 
