@@ -223,7 +223,13 @@ BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF columns IS NULL OR cardinality(columns) = 0 THEN
+  IF columns IS NULL THEN
+    RAISE EXCEPTION 'columns must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF threshold IS NULL THEN
+    RAISE EXCEPTION 'threshold must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF cardinality(columns) = 0 THEN
     RAISE EXCEPTION 'columns must list at least one column of %', tbl USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF threshold IS NULL OR threshold <= 0 OR threshold > 1 OR threshold = 'NaN' THEN

@@ -458,8 +458,12 @@ BEGIN
          l.pending_changes, l.lag_seconds, a.last_refresh, l.expired_reason,
          coalesce(a.last_refresh, a.created_at),
          a.owner, NULL::regclass,
-         CASE WHEN l.expired_at IS NOT NULL OR l.behind THEN a.kind || '_lag' END,
-         CASE WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
+         -- (a dropped source alerts of its own: with schedule => NULL no
+         -- job fails to say it)
+         CASE WHEN a.source_gone IS NOT NULL THEN 'source_dropped'
+              WHEN l.expired_at IS NOT NULL OR l.behind THEN a.kind || '_lag' END,
+         CASE WHEN a.source_gone IS NOT NULL OR l.expired_at IS NOT NULL THEN 'error'
+              WHEN l.behind THEN 'warning' END
     FROM aggs a LEFT JOIN lagged l ON l.name OPERATOR(pg_catalog.=) a.consumer
   UNION ALL
   -- tables with rules: the latest validation run

@@ -247,10 +247,27 @@ BEGIN
     RAISE EXCEPTION 'timeout of job "%" must be positive, not %', job_name, timeout
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- a run is cancelled by a timer of at most 2^31 - 1 ms (24.8 days): a
+  -- longer timeout ('100000000 years') was stored and silently cut to that
+  IF timeout IS NOT NULL AND timeout OPERATOR(pg_catalog.>) interval '24 days' THEN
+    RAISE EXCEPTION 'timeout of job "%" is too long', job_name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('timeout is %s; a job''s timeout is from 1 millisecond to 24 days.', timeout),
+            HINT = 'Give a timeout of 24 days or less, or none: then dataeng.job_timeout applies (0 there: no timeout).';
+  END IF;
   IF max_retries IS NULL OR max_retries OPERATOR(pg_catalog.<) 0 THEN
     RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  next := dataeng_internal._schedule_next(schedule, dataeng_internal._scheduler_now());   -- raises on a bad schedule
+  BEGIN
+    next := dataeng_internal._schedule_next(schedule, dataeng_internal._scheduler_now());   -- raises on a bad schedule
+  EXCEPTION WHEN datetime_field_overflow THEN
+    -- an interval whose next run is past the range of timestamptz failed
+    -- with a bare "timestamp out of range"
+    RAISE EXCEPTION 'invalid schedule "%"', schedule
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The interval %s reaches beyond the range of timestamptz from now.', schedule),
+            HINT = 'Give a shorter interval, or a cron expression.';
+  END;
   PERFORM dataeng_internal._job_command_check(job_name, command);   -- raises the parser's error
   -- the job of that name, if any: taken by another role, or locked to be rescheduled
   SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;

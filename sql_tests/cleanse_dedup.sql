@@ -88,7 +88,12 @@ SELECT count(*) AS rows_in_clusters FROM dataeng.find_duplicates('"odd table"', 
 
 -- bad input
 SELECT * FROM dataeng.find_duplicates('people', '{}');
+-- (a NULL argument is 22004, as everywhere: it was 22023)
 SELECT * FROM dataeng.find_duplicates('people', NULL);
+SELECT * FROM dataeng.find_duplicates('people', '{name}', NULL);
+\set VERBOSITY sqlstate
+SELECT * FROM dataeng.find_duplicates('people', NULL);
+\set VERBOSITY terse
 SELECT * FROM dataeng.find_duplicates('people', '{name,nosuch}');
 SELECT * FROM dataeng.find_duplicates('people', '{name,NULL}');
 SELECT * FROM dataeng.find_duplicates('people', '{name,name}');

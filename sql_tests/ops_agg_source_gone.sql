@@ -4,7 +4,9 @@
 -- a rule's alert with its object and message (both were NULL: a rule's
 -- alert keeps its table and figures instead, which dataeng.alerts_open
 -- spells out).  A fact's or dimension's own consumer is not dropped
--- alone.
+-- alone.  Such a fact or dimension raises an alert of its own
+-- (source_dropped: none was raised, and none at all with schedule =>
+-- NULL, as here), resolved when it is dropped.
 \set VERBOSITY terse
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -32,8 +34,14 @@ SELECT kind, name, state, reason FROM dataeng.pipeline_status
  WHERE kind IN ('fact', 'dimension') ORDER BY 1, 2;
 SELECT dataeng.fact_refresh('oi_daily');
 SELECT dataeng.dimension_refresh('oi_dim');
+SELECT kind, object, severity, message, owner = current_user::regrole AS own, resolved_at IS NULL AS open
+  FROM dataeng.alerts WHERE kind = 'source_dropped' ORDER BY object;
+SELECT dataeng.alert_check();
+SELECT count(*) AS raised_again FROM dataeng.alerts WHERE kind = 'source_dropped';
 SELECT dataeng.fact_drop('oi_daily'), dataeng.dimension_drop('oi_dim');
 SELECT count(*) AS left FROM dataeng.pipeline_status WHERE kind IN ('fact', 'dimension');
+SELECT dataeng.alert_check();
+SELECT object, resolved_at IS NOT NULL AS resolved FROM dataeng.alerts WHERE kind = 'source_dropped' ORDER BY object;
 
 -- a rule's alert, as a handler gets it
 CREATE TABLE "Pay Ments" (id int PRIMARY KEY, v int);

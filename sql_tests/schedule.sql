@@ -103,6 +103,14 @@ SELECT dataeng.schedule('j', '1 hour', ' ');
 SELECT dataeng.schedule('j', 'nonsense', 'SELECT 1');
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '-1 second');
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', max_retries => -1);
+-- an interval past the range of timestamptz failed with a bare 22008, and
+-- a timeout past 24 days was stored and cut to 24.8 days when run
+\set VERBOSITY default
+SELECT dataeng.schedule('j', '100000000 years', 'SELECT 1');
+SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '100000000 years');
+SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '25 days');
+\set VERBOSITY terse
+SELECT count(*) AS stored FROM dataeng.jobs WHERE job_name = 'j';
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{nosuchjob}');
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{j}');
 SELECT dataeng.job_pause('nosuchjob');

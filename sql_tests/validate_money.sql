@@ -21,6 +21,19 @@ SELECT dataeng.rule_add('amounts', 'bounded', 'range', 'amount', '{"min": "0.50"
 SELECT params FROM dataeng.rules WHERE rule_name = 'bounded';
 SELECT dataeng.rule_add('amounts', 'upside_down', 'range', 'amount', '{"min": "$10.00", "max": 9.5}');
 SELECT dataeng.rule_add('amounts', 'not_money', 'range', 'amount', '{"min": "ten"}');
+-- a bound money cannot hold exactly is refused: it was rounded to the
+-- cent silently ({"max": -0.001} stored as $0.00, 0.005 as $0.01), a
+-- different rule than the one given; trailing zeros are exact
+\set VERBOSITY default
+SELECT dataeng.rule_add('amounts', 'rounded', 'range', 'amount', '{"max": -0.001}');
+\set VERBOSITY terse
+SELECT dataeng.rule_add('amounts', 'rounded', 'range', 'amount', '{"min": 0.005}');
+SELECT dataeng.rule_add('amounts', 'rounded', 'range', 'amount', '{"min": "0.005"}');
+SELECT dataeng.rule_add('amounts', 'rounded', 'accepted_values', 'amount', '{"values": [7, 0.001]}');
+SELECT count(*) AS rounded_stored FROM dataeng.rules WHERE rule_name = 'rounded';
+SELECT dataeng.rule_add('amounts', 'exact', 'range', 'amount', '{"min": -12.2500, "max": "1234.500"}');
+SELECT params FROM dataeng.rules WHERE rule_name = 'exact';
+SELECT dataeng.rule_drop('amounts', 'exact');
 SELECT rule_name, failed FROM dataeng.validate('amounts') ORDER BY 1;
 SELECT dataeng_internal._rule_text(amount) AS written FROM amounts ORDER BY id;
 -- a column of a domain over a domain over money: its bounds are read back

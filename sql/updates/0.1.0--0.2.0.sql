@@ -782,3 +782,67 @@ UPDATE dataeng_internal.dimension_defs x
  WHERE x.source_name IS NOT NULL;
 ALTER TABLE dataeng_internal.fact_defs DROP COLUMN source_name;
 ALTER TABLE dataeng_internal.dimension_defs DROP COLUMN source_name;
+
+-- An accepted_values rule on a money column (or a domain over it) reads
+-- its values given as JSON numbers with their decimal point and stores
+-- them as lc_monetary C writes them (rules.c, canonical_params): {"values":
+-- [7, 0.4]} is {"values": ["$7.00", "$0.40"]}.  Those of 0.1.0 kept their
+-- numbers, which the condition compares with the money's text ($7.00
+-- against 7): every row failed.  Their numbers are written so now; one
+-- money cannot hold exactly (0.001, out of range) no money value equals,
+-- and rule_add now refuses: it is left out, with a warning naming it.
+DO $$
+DECLARE
+  r record;
+  v jsonb;
+  vals jsonb;
+  changed boolean;
+  m money;
+  save text := pg_catalog.current_setting('lc_monetary');
+BEGIN
+  PERFORM pg_catalog.set_config('lc_monetary', 'C', true);
+  FOR r IN SELECT ru.rule_id, ru.table_name, ru.rule_name, ru.params FROM dataeng.rules ru
+            WHERE ru.kind OPERATOR(pg_catalog.=) 'accepted_values'
+              AND pg_catalog.jsonb_typeof(ru.params OPERATOR(pg_catalog.->) 'values') OPERATOR(pg_catalog.=) 'array'
+              AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(ru.params OPERATOR(pg_catalog.->) 'values') e
+                           WHERE pg_catalog.jsonb_typeof(e) OPERATOR(pg_catalog.=) 'number')
+              AND (WITH RECURSIVE t (oid, typtype, typbasetype) AS (
+                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM pg_catalog.pg_attribute a
+                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
+                      WHERE a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
+                        AND a.attname OPERATOR(pg_catalog.=) ru.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
+                        AND NOT a.attisdropped
+                     UNION ALL
+                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM t
+                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) t.typbasetype
+                      WHERE t.typtype OPERATOR(pg_catalog.=) 'd')
+                   SELECT t.oid FROM t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd') OPERATOR(pg_catalog.=) 'pg_catalog.money'::pg_catalog.regtype
+            ORDER BY ru.rule_id LOOP
+    vals := '[]';
+    changed := false;
+    FOR v IN SELECT e FROM pg_catalog.jsonb_array_elements(r.params OPERATOR(pg_catalog.->) 'values') e LOOP
+      IF pg_catalog.jsonb_typeof(v) OPERATOR(pg_catalog.<>) 'number' THEN
+        vals := vals OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(v);
+        CONTINUE;
+      END IF;
+      BEGIN
+        m := (v OPERATOR(pg_catalog.#>>) '{}')::money;
+        IF m::numeric OPERATOR(pg_catalog.<>) (v OPERATOR(pg_catalog.#>>) '{}')::numeric THEN
+          RAISE EXCEPTION USING ERRCODE = 'numeric_value_out_of_range';
+        END IF;
+        vals := vals OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(m::text);
+      EXCEPTION WHEN data_exception THEN
+        RAISE WARNING 'rule "%" of table %: accepted value % left out: money cannot hold it', r.rule_name, r.table_name, v
+          USING DETAIL = 'No money value equals it: it never matched, and dataeng.rule_add() refuses it now.';
+      END;
+      changed := true;
+    END LOOP;
+    IF changed THEN
+      UPDATE dataeng.rules ru
+         SET params = pg_catalog.jsonb_set(ru.params, '{values}', vals)
+       WHERE ru.rule_id OPERATOR(pg_catalog.=) r.rule_id;
+    END IF;
+  END LOOP;
+  PERFORM pg_catalog.set_config('lc_monetary', save, true);
+END;
+$$;

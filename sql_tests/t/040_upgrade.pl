@@ -70,6 +70,13 @@ for my $old (@older)
 		UPDATE visits SET day = day + 1 WHERE id % 3 = 0;
 		SELECT dataeng.rule_add('orders', 'positive', 'range', 'amount', '{"min": 0}');
 		SELECT count(*) FROM dataeng.validate('orders');
+		-- an accepted_values rule on a money column with its values as
+		-- JSON numbers, as 0.1.0 stored them (0.001: one money cannot
+		-- hold; rule_add, in the library of now, stores neither)
+		CREATE TABLE prices (id int PRIMARY KEY, amount money);
+		INSERT INTO prices VALUES (1, '7'), (2, '0.40'), (3, '9');
+		INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, created_by)
+		VALUES ('prices', 'listed', 'accepted_values', 'amount', '{"values": [7, 0.4, 0.001, "\$9.00"]}', current_user);
 		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
 		-- pending for the consumer, the fact and the dimension
 		UPDATE orders SET amount = -amount, customer = 'moved' WHERE id <= 10;
@@ -78,7 +85,11 @@ for my $old (@older)
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $old,
 		"$db: installed at $old");
 
-	$node->safe_psql($db, 'ALTER EXTENSION dataeng UPDATE');
+	my ($update_out, $update_err);
+	is($node->psql($db, 'ALTER EXTENSION dataeng UPDATE', stdout => \$update_out, stderr => \$update_err), 0,
+		"$db: ALTER EXTENSION dataeng UPDATE");
+	like($update_err, qr/WARNING:  rule "listed" of table public.prices: accepted value 0.001 left out: money cannot hold it/,
+		"$db: the upgrade warns of the money value it leaves out");
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $latest,
 		"$db: updated to $latest");
 	my $upgraded = $node->safe_psql($db, $snapshot);
@@ -239,6 +250,11 @@ for my $old (@older)
 	is($node->safe_psql($db, q{
 		SELECT failed FROM dataeng.validate('orders') WHERE rule_name = 'positive'}),
 		'10', "$db: validation runs");
+	# the money rule's numbers are written as rule_add stores them now
+	# (kept as numbers, every row failed)
+	is($node->safe_psql($db, q{SELECT params FROM dataeng.rules WHERE rule_name = 'listed'})
+	  . ' ' . $node->safe_psql($db, q{SELECT failed FROM dataeng.validate('prices') WHERE rule_name = 'listed'}),
+		'{"values": ["$7.00", "$0.40", "$9.00"]} 0', "$db: an accepted_values rule on money keeps its values and passes");
 	$node->safe_psql($db, q{
 		DELETE FROM orders o USING (SELECT DISTINCT ON (customer) id FROM orders ORDER BY customer, amount) x
 		 WHERE o.id = x.id;

@@ -29,6 +29,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -90,9 +92,50 @@ money_locale_leave(char *save)
 }
 
 /*
+ * A money bound that money cannot hold exactly, found by money_canonical
+ * (which runs in a subtransaction that swallows errors): canonical_bound
+ * refuses it.  money keeps as many decimal places as lc_monetary says (2
+ * under C) and rounds the rest: {"max": -0.001} was stored as $0.00 and
+ * 0.005 as $0.01, a different rule than the one given.
+ */
+static bool money_rounded = false;
+static int	money_rounded_places = 2;
+
+/*
+ * money_exact
+ *		Whether the money text bound has no nonzero digit after the decimal
+ *		places money keeps, read as cash_in reads it under the lc_monetary
+ *		in force (its decimal point, its frac_digits).
+ */
+static bool
+money_exact(const char *bound)
+{
+	struct lconv *lc = PGLC_localeconv();
+	char		dsymbol;
+	int			fpoint = lc->frac_digits;
+	const char *p;
+
+	if (*lc->mon_decimal_point != '\0' && lc->mon_decimal_point[1] == '\0')
+		dsymbol = *lc->mon_decimal_point;
+	else
+		dsymbol = '.';
+	if (fpoint < 0 || fpoint > 10)
+		fpoint = 2;
+	money_rounded_places = fpoint;
+	if ((p = strchr(bound, dsymbol)) == NULL)
+		return true;
+	p++;
+	for (int i = 0; isdigit((unsigned char) *p); i++, p++)
+		if (i >= fpoint && *p != '0')
+			return false;
+	return true;
+}
+
+/*
  * money_canonical
  *		A money bound read under the session's lc_monetary (under C when
- *		numeric: a JSON number's decimal point), written under C.
+ *		numeric: a JSON number's decimal point), written under C; one that
+ *		money would round sets money_rounded.
  */
 static char *
 money_canonical(Oid infunc, Oid ioparam, Oid outfunc, const char *bound, bool numeric)
@@ -104,6 +147,7 @@ money_canonical(Oid infunc, Oid ioparam, Oid outfunc, const char *bound, bool nu
 	{
 		Datum		value = OidInputFunctionCall(infunc, (char *) bound, ioparam, -1);
 
+		money_rounded = !money_exact(bound);
 		if (!numeric)
 			save = money_locale_enter();
 		result = OidOutputFunctionCall(outfunc, value);
@@ -150,6 +194,7 @@ canonical_bound(Oid basetype, const char *bound, bool numeric)
 
 	getTypeInputInfo(basetype, &infunc, &ioparam);
 	getTypeOutputInfo(basetype, &outfunc, &varlena);
+	money_rounded = false;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
@@ -185,8 +230,19 @@ canonical_bound(Oid basetype, const char *bound, bool numeric)
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 		result = NULL;
+		money_rounded = false;
 	}
 	PG_END_TRY();
+	if (money_rounded)
+	{
+		money_rounded = false;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("money value \"%s\" has more decimal places than money keeps", bound),
+				 errdetail("money keeps %d decimal places: %s would be stored as %s, changing the rule.",
+						   money_rounded_places, bound, result),
+				 errhint("Give it with at most %d decimal places.", money_rounded_places)));
+	}
 	return result;
 }
 
