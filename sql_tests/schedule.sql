@@ -344,14 +344,45 @@ SELECT pg_reload_conf();
 \c
 SET TimeZone = 'UTC';
 SELECT dataeng.schedule('quiet', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('quiet')$$) > 0 AS scheduled;
+-- The scheduler reads the setting when the server's signal reaches it,
+-- which under load can come after a run asked at once: runs are asked
+-- until one leaves no row (each waited for), then one more is asked and
+-- must leave none either.
+DO $$
+DECLARE
+  tries int := 0;
+  before bigint;
+  since timestamptz;
+BEGIN
+  LOOP
+    tries := tries + 1;
+    SELECT count(*) INTO before FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
+    PERFORM dataeng.job_run_now('quiet');
+    COMMIT;
+    since := clock_timestamp();
+    WHILE NOT (SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'quiet') LOOP
+      IF clock_timestamp() > since + interval '60 s' THEN
+        RAISE EXCEPTION 'run % of job quiet did not end', tries;
+      END IF;
+      PERFORM pg_sleep(0.05);
+    END LOOP;
+    EXIT WHEN (SELECT count(*) FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet') = before;
+    IF tries >= 20 THEN
+      RAISE EXCEPTION 'every one of % runs of job quiet left a row with dataeng.log_successful_runs off', tries;
+    END IF;
+  END LOOP;
+END $$;
+SELECT count(*) AS quiet_history_before FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet' \gset
+SELECT count(*) AS quiet_ran_before FROM sched_ticks WHERE job = 'quiet' \gset
 SELECT dataeng.job_run_now('quiet');
-SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'quiet'$$);
-SELECT count(*) AS quiet_ran FROM sched_ticks WHERE job = 'quiet';
-SELECT count(*) AS quiet_history FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
+SELECT wait_for($$SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'quiet'$$);
+SELECT count(*) = :quiet_ran_before + 1 AS quiet_ran FROM sched_ticks WHERE job = 'quiet';
+SELECT count(*) = :quiet_history_before AS no_row_for_its_success FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
 UPDATE dataeng.jobs SET command = 'SELECT 1/0' WHERE job_name = 'quiet';
 SELECT dataeng.job_run_now('quiet');
 SELECT wait_for($$SELECT last_status = 'failed' FROM dataeng.jobs WHERE job_name = 'quiet'$$);
-SELECT status, error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
+SELECT status, error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+ WHERE j.job_name = 'quiet' AND r.run_id = j.last_run_id;
 SELECT dataeng.unschedule('quiet');
 ALTER SYSTEM RESET dataeng.log_successful_runs;
 SELECT pg_reload_conf();
