@@ -865,8 +865,11 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'intern
 -- registered at since: no background worker slot was free; next_attempt
 -- is when the launcher tries again, NULL when it is not asked to);
 -- 'none' (nothing known; next_attempt: when the launcher tries to start
--- one, if it is asked to).
-CREATE FUNCTION dataeng_internal._cdc_wal_start_state(OUT state text, OUT since timestamptz, OUT next_attempt timestamptz)
+-- one, if it is asked to).  launcher: whether the launcher of dataeng
+-- runs (it starts the workers that could not be started; next_attempt is
+-- NULL without it).
+CREATE FUNCTION dataeng_internal._cdc_wal_start_state(OUT state text, OUT since timestamptz, OUT next_attempt timestamptz,
+                                                      OUT launcher boolean)
 RETURNS record
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_start_state'
 LANGUAGE C VOLATILE PARALLEL SAFE;
@@ -952,10 +955,11 @@ BEGIN
                 DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, which could not be started at %s: '
                                 'no background worker slot was free (max_worker_processes is %s).  %s',
                                 st.since, current_setting('max_worker_processes'),
-                                CASE WHEN st.next_attempt IS NULL THEN 'The launcher of dataeng tries again at its next pass over the databases, or when the database''s scheduler finds the worker missing.'
+                                CASE WHEN NOT st.launcher THEN 'The launcher of dataeng, which would try again, is not running (it needs a background worker slot of its own from the server start).'
+                                     WHEN st.next_attempt IS NULL THEN 'The launcher of dataeng tries again at its next pass over the databases, or when the database''s scheduler finds the worker missing.'
                                      ELSE format('The launcher of dataeng tries again at %s.', st.next_attempt) END),
                 HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: raise max_worker_processes '
-                       '(it takes a server restart), or end background workers that hold the slots; dataeng.cdc_status shows the state.';
+                       '(it takes a server restart), or end background workers that hold the slots; then SELECT dataeng.cdc_wal_sync() again.';
       END IF;
       IF dataeng_internal._cdc_wal_worker() = 'none'
          AND NOT (st.state = 'no_slot'
@@ -970,7 +974,8 @@ BEGIN
                                   CASE st.state
                                     WHEN 'starting' THEN format('one registered at %s never came', st.since)
                                     WHEN 'restarting' THEN format('one ended by an error at %s was not started again', st.since)
-                                    ELSE 'none is starting, or waiting to be started again after an error' END),
+                                    ELSE 'none is starting, or waiting to be started again after an error' END)
+                                  || CASE WHEN st.launcher THEN '' ELSE '  The launcher of dataeng, which starts a missing worker, is not running.' END,
                   HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: see the server log '
                          'for why it stopped or could not start (max_worker_processes, max_replication_slots), and '
                          'dataeng.cdc_status for its state.';

@@ -57,7 +57,7 @@ is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('2 s')}), 'f',
 $node->stop;
 
 # No WAL capture worker can start at all (no background worker slot is
-# ever free: the launcher takes the only one): dataeng.cdc_wal_sync()
+# ever free: a static worker takes the only one): dataeng.cdc_wal_sync()
 # fails at once with an error saying so, rather than waiting its whole
 # timeout.
 my $none = WalNode::new_node('walnone', qq{

@@ -73,6 +73,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/builtins.h"
@@ -719,8 +720,10 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start_state);
 
 /*
  * dataeng_internal._cdc_wal_start_state(OUT state text, OUT since
- * timestamptz, OUT next_attempt timestamptz): whether a WAL capture worker
- * of this database is in it or will come, for dataeng.cdc_wal_sync():
+ * timestamptz, OUT next_attempt timestamptz, OUT launcher boolean): whether
+ * a WAL capture worker of this database is in it or will come, for
+ * dataeng.cdc_wal_sync() (launcher: whether the launcher of dataeng runs,
+ * which starts workers that could not be started):
  *
  *	- 'running': a worker is in the database (since: NULL);
  *	- 'unknown': none has the database's entry, but a worker runs without
@@ -741,8 +744,9 @@ Datum
 dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[3] = {0};
-	bool		nulls[3] = {false, true, true};
+	Datum		values[4] = {0};
+	bool		nulls[4] = {false, true, true, false};
+	pid_t		launcher_pid = 0;
 	const char *state = "none";
 	uint8		start = WAL_START_NONE;
 	TimestampTz start_at = 0;
@@ -785,8 +789,14 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 			wanted = true;
 			retry_at = slot->wal_retry_at;
 		}
+		if (sched_shmem->launcher_latch != NULL)
+			launcher_pid = sched_shmem->launcher_pid;
 		SpinLockRelease(&sched_shmem->mutex);
 	}
+	/* (it does not clear its pid when it exits: whether it is still there) */
+	values[3] = BoolGetDatum(launcher_pid != 0 && BackendPidGetProc(launcher_pid) != NULL);
+	if (!DatumGetBool(values[3]))
+		wanted = false;
 
 	switch (start)
 	{
