@@ -856,18 +856,48 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
 
+-- Whether a WAL capture worker of this database is in it or will come,
+-- from the shared memory of wal_dbhook.c: 'running'; 'unknown' (a worker
+-- runs without a shared-memory entry, beyond dataeng.wal_max_databases:
+-- it may be this database's); 'starting' (registered at since, not in
+-- the database yet); 'restarting' (ended by an error at since, started
+-- again by the postmaster at next_attempt); 'no_slot' (could not be
+-- registered at since: no background worker slot was free; next_attempt
+-- is when the launcher tries again, NULL when it is not asked to);
+-- 'none' (nothing known; next_attempt: when the launcher tries to start
+-- one, if it is asked to).  launcher: whether the launcher of dataeng
+-- runs (it starts the workers that could not be started; next_attempt is
+-- NULL without it).
+CREATE FUNCTION dataeng_internal._cdc_wal_start_state(OUT state text, OUT since timestamptz, OUT next_attempt timestamptz,
+                                                      OUT launcher boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_start_state'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_start_state() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_start_state() IS
+  'internal: whether this database''s WAL capture worker runs, is starting or restarting, or could not be registered';
+
 -- What cdc_wal_sync() waits for, at most timeout.  With worker_down,
 -- false without waiting out timeout when no WAL capture worker runs
 -- rounds in the database for 2 s in a row (the grace of
 -- _cdc_wal_caught_up(); _cdc_wal_behind() then says why): for callers
 -- that hold tables' writers off meanwhile.  Without it (cdc_wal_sync()),
 -- an error rather than a silent wait of the whole timeout when no worker
--- can come: at once when this server cannot capture from the WAL
--- (wal_level, shared_preload_libraries), and when no worker has been in
--- the database for 15 s in a row (_cdc_wal_worker() 'none': longer than
--- the 10 s in which the postmaster starts again a worker ended by an
--- error, and than a worker takes to start; a worker that starts and fails
--- again and again is in the database at each start, and is waited for).
+-- can come (_cdc_wal_start_state()):
+--  - at once when this server cannot capture from the WAL (wal_level,
+--    shared_preload_libraries);
+--  - at once when the worker could not be registered (no background
+--    worker slot free) and no attempt of the launcher is due now (the
+--    launcher is asked to try again just after a backend's failure: its
+--    attempt is waited for, 5 s at most);
+--  - while a worker runs, is registered, or waits for its restart by the
+--    postmaster after an error, it is waited for (a registered or
+--    restarting worker that is not in the database 15 s after it should
+--    be counts as none);
+--  - otherwise (none known: not started, or ended), when no worker has
+--    been in the database for 15 s in a row (_cdc_wal_worker() 'none'), a
+--    bounded fallback: the database's scheduler asks the launcher for one
+--    when it finds it missing.
 -- 'off' (dataeng.enabled off) and 'unknown' are waited for as before.
 CREATE FUNCTION dataeng_internal._cdc_wal_synced(timeout interval, worker_down boolean)
 RETURNS boolean
@@ -881,6 +911,7 @@ DECLARE
   down_since timestamptz;
   none_since timestamptz;
   preloaded boolean;
+  st record;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
@@ -915,13 +946,36 @@ BEGIN
                          'or capture the tables by trigger: dataeng.cdc_enable(table, method => ''trigger'').';
         END IF;
       END IF;
-      IF dataeng_internal._cdc_wal_worker() = 'none' THEN
+      SELECT * INTO st FROM dataeng_internal._cdc_wal_start_state();
+      IF st.state = 'no_slot'
+         AND (st.next_attempt IS NULL OR st.next_attempt > clock_timestamp()
+              OR clock_timestamp() >= st.next_attempt + interval '5 s') THEN
+        RAISE EXCEPTION 'no WAL capture worker runs in this database'
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, which could not be started at %s: '
+                                'no background worker slot was free (max_worker_processes is %s).  %s',
+                                st.since, current_setting('max_worker_processes'),
+                                CASE WHEN NOT st.launcher THEN 'The launcher of dataeng, which would try again, is not running (it needs a background worker slot of its own from the server start).'
+                                     WHEN st.next_attempt IS NULL THEN 'The launcher of dataeng tries again at its next pass over the databases, or when the database''s scheduler finds the worker missing.'
+                                     ELSE format('The launcher of dataeng tries again at %s.', st.next_attempt) END),
+                HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: raise max_worker_processes '
+                       '(it takes a server restart), or end background workers that hold the slots; then SELECT dataeng.cdc_wal_sync() again.';
+      END IF;
+      IF dataeng_internal._cdc_wal_worker() = 'none'
+         AND NOT (st.state = 'no_slot'
+                  OR (st.state IN ('starting', 'restarting')
+                      AND clock_timestamp() < coalesce(st.next_attempt, st.since) + interval '15 s')) THEN
         none_since := coalesce(none_since, clock_timestamp());
         IF clock_timestamp() >= none_since + interval '15 s' THEN
           RAISE EXCEPTION 'no WAL capture worker runs in this database'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, and none has been in it for 15 s '
-                           '(a worker ended by an error is started again within 10 s).',
+                  DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, and none has been in it for 15 s '
+                                  '(%s).',
+                                  CASE st.state
+                                    WHEN 'starting' THEN format('one registered at %s never came', st.since)
+                                    WHEN 'restarting' THEN format('one ended by an error at %s was not started again', st.since)
+                                    ELSE 'none is starting, or waiting to be started again after an error' END)
+                                  || CASE WHEN st.launcher THEN '' ELSE '  The launcher of dataeng, which starts a missing worker, is not running.' END,
                   HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: see the server log '
                          'for why it stopped or could not start (max_worker_processes, max_replication_slots), and '
                          'dataeng.cdc_status for its state.';

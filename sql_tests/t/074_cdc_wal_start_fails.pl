@@ -47,12 +47,19 @@ my $seen = $node->safe_psql('postgres', q{SELECT count(*) FROM dataeng.job_runs 
 ok($node->poll_query_until('postgres', qq{SELECT count(*) >= $seen + 2 FROM dataeng.job_runs r
 	JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'tick' AND r.status = 'succeeded'}),
 	'the every-second job still runs');
+# a worker that fails and is started again is waited for: cdc_wal_sync()
+# times out (false) instead of failing, whichever moment it is asked at
+like($node->safe_psql('postgres', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}),
+	qr/^(starting|running|restarting)$/, 'the failing worker is seen starting, running or waiting for its restart');
+is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('2 s')}), 'f',
+	'cdc_wal_sync() waits for a worker that is restarted');
 
 $node->stop;
 
 # No WAL capture worker can start at all (no background worker slot is
-# ever free: the launcher takes the only one): dataeng.cdc_wal_sync()
-# fails with an error saying so, rather than waiting its whole timeout.
+# ever free: a static worker takes the only one): dataeng.cdc_wal_sync()
+# fails at once with an error saying so, rather than waiting its whole
+# timeout.
 my $none = WalNode::new_node('walnone', qq{
 max_worker_processes = 1
 dataeng.maintenance_interval = 0
@@ -68,5 +75,13 @@ my ($ret, $out, $err) = $none->psql('postgres', q{SELECT dataeng.cdc_wal_sync('6
 isnt($ret, 0, 'cdc_wal_sync() fails when no worker runs');
 like($err, qr/55000: no WAL capture worker runs in this database/, 'with SQLSTATE 55000 and a message saying why');
 like($err, qr/HINT:.*launcher of dataeng starts the worker/, 'and a hint');
+# at once, from the failed registration recorded in shared memory (not
+# after no worker was seen for 15 s: that error's detail says so)
+like($err, qr/DETAIL:.*could not be started at .*: no background worker slot was free \(max_worker_processes is 1\)/,
+	'the detail says the worker could not be registered for want of a worker slot');
+unlike($err, qr/none has been in it for 15 s/, 'decided from the recorded failure, not after 15 s without a worker');
+like($err, qr/HINT:.*raise max_worker_processes/, 'the hint says what to do');
+is($none->safe_psql('postgres', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}), 'no_slot',
+	'the state of the start is no_slot');
 $none->stop;
 done_testing();

@@ -160,6 +160,7 @@ extern bool cdc_wal_worker_missing(void);
 /* wal_dbhook.c: leaving a database a command needs empty */
 extern void cdc_wal_dbhook_init(void);
 extern bool cdc_wal_enter(Oid dboid);
+extern void cdc_wal_note_start(Oid dboid, bool registered);
 extern bool cdc_wal_leaving(bool *drain);
 extern bool cdc_wal_left(void);
 extern void cdc_wal_hold_database(Oid dboid, Node *stmt);

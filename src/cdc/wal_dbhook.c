@@ -35,6 +35,14 @@
  *	  entry, marked gone, so that a worker registered before the drop
  *	  never connects to it.
  *
+ * The entry also records how the last start of the database's worker
+ * went while none is in it: registered (not in the database yet), ended
+ * by an error (the postmaster starts it again after bgw_restart_time), or
+ * not registered for want of a background worker slot
+ * (cdc_wal_note_start(), from cdc_wal_register_handle(); the worker's
+ * exit).  dataeng.cdc_wal_sync() reads it (_cdc_wal_start_state()) to
+ * wait for a worker that comes and fail at once when none can.
+ *
  * The slot of a dropped database: PostgreSQL drops every inactive logical
  * slot of a database with it, in the DROP's transaction; the worker has
  * left, so its slot is inactive and goes with the database (a NOTICE says
@@ -53,16 +61,19 @@
 
 #include <signal.h>
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "replication/slot.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/builtins.h"
@@ -99,7 +110,22 @@ typedef struct WalDbEntry
 	bool		relaunch;		/* a worker left, or did not start, for a hold */
 	bool		drain;			/* the worker applies all WAL before it leaves */
 	bool		idle;			/* the worker runs no round: dataeng.enabled is off */
+	/*
+	 * How the last start of a worker for the database went, while no worker
+	 * is in it (pid 0): for the sessions that wait for one
+	 * (dataeng_internal._cdc_wal_start_state()), since start_at
+	 */
+	uint8		start;			/* WAL_START_* */
+	TimestampTz start_at;
 } WalDbEntry;
+
+/* WalDbEntry.start */
+#define WAL_START_NONE			0	/* nothing known: none started, or one ended */
+#define WAL_START_REGISTERED	1	/* registered, not in the database yet */
+#define WAL_START_RESTARTING	2	/* ended by an error: the postmaster starts it again */
+#define WAL_START_NOSLOT		3	/* could not be registered: no worker slot was free */
+/* bgw_restart_time of the worker (cdc_wal_register_handle()) */
+#define WAL_RESTART_MS			10000
 
 typedef struct WalShmem
 {
@@ -162,7 +188,8 @@ cdc_wal_dbhook_init(void)
 
 /*
  * The entry of dboid; with create, a new one if there is none (a free
- * entry, else the oldest dropped one's).  NULL if there is no room.
+ * entry, else a dropped database's, else the one kept longest only for
+ * how a start of its worker went).  NULL if there is no room.
  * Caller holds the mutex.
  */
 static WalDbEntry *
@@ -170,6 +197,7 @@ entry_find(Oid dboid, bool create)
 {
 	WalDbEntry *free_entry = NULL;
 	WalDbEntry *gone_entry = NULL;
+	WalDbEntry *noted_entry = NULL;
 	int			i;
 
 	for (i = 0; i < wal_shmem->nentries; i++)
@@ -182,11 +210,18 @@ entry_find(Oid dboid, bool create)
 			free_entry = e;
 		if (e->gone && e->pid == 0 && e->hold == 0 && gone_entry == NULL)
 			gone_entry = e;
+		/* an entry kept only for how a start went, the oldest one */
+		if (!e->gone && e->pid == 0 && e->hold == 0 && !e->relaunch &&
+			e->start != WAL_START_NONE &&
+			(noted_entry == NULL || e->start_at < noted_entry->start_at))
+			noted_entry = e;
 	}
 	if (!create)
 		return NULL;
 	if (free_entry == NULL)
 		free_entry = gone_entry;
+	if (free_entry == NULL)
+		free_entry = noted_entry;
 	if (free_entry != NULL)
 	{
 		memset(free_entry, 0, sizeof(*free_entry));
@@ -199,11 +234,17 @@ entry_find(Oid dboid, bool create)
 static void
 entry_release_if_unused(WalDbEntry *e)
 {
-	if (e->pid == 0 && e->hold == 0 && !e->gone && !e->relaunch)
+	if (e->pid == 0 && e->hold == 0 && !e->gone && !e->relaunch &&
+		e->start == WAL_START_NONE)
 		memset(e, 0, sizeof(*e));
 }
 
-/* at the worker's exit: its entry has no worker any more */
+/*
+ * At the worker's exit: its entry has no worker any more.  One ended by an
+ * error (exit code 1) is started again by the postmaster after
+ * bgw_restart_time; one that exits with 0 is not (it left for a command,
+ * or found nothing to capture).
+ */
 static void
 wal_worker_exit(int code, Datum arg)
 {
@@ -226,10 +267,37 @@ wal_worker_exit(int code, Datum arg)
 		/* left for a command: started again when it is done */
 		if (e->hold > 0 && !e->gone)
 			e->relaunch = true;
+		e->start = code != 0 ? WAL_START_RESTARTING : WAL_START_NONE;
+		e->start_at = GetCurrentTimestamp();
 		entry_release_if_unused(e);
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
+}
+
+/*
+ * cdc_wal_note_start
+ *		Called where a WAL capture worker of database dboid is registered
+ *		(cdc_wal_register_handle()): whether it was, or no background
+ *		worker slot was free.  Says so to the sessions that wait for the
+ *		database's worker, while none is in it.
+ */
+void
+cdc_wal_note_start(Oid dboid, bool registered)
+{
+	WalDbEntry *e;
+
+	if (wal_shmem == NULL || !OidIsValid(dboid))
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	/* (no free entry: the waiting sessions fall back to waiting a while) */
+	e = entry_find(dboid, true);
+	if (e != NULL && !e->gone)
+	{
+		e->start = registered ? WAL_START_REGISTERED : WAL_START_NOSLOT;
+		e->start_at = GetCurrentTimestamp();
+	}
+	SpinLockRelease(&wal_shmem->mutex);
 }
 
 /*
@@ -263,6 +331,7 @@ cdc_wal_enter(Oid dboid)
 			e->pid = MyProcPid;
 			e->latch = MyLatch;
 			e->idle = false;
+			e->start = WAL_START_NONE;
 			my_entry = e;
 		}
 	}
@@ -309,6 +378,7 @@ cdc_wal_track(void)
 		e->pid = MyProcPid;
 		e->latch = MyLatch;
 		e->idle = false;
+		e->start = WAL_START_NONE;
 		my_entry = e;
 		wal_shmem->untracked--;
 		my_untracked = false;
@@ -644,4 +714,124 @@ dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
 	if (pid == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(dataeng_enabled ? "none" : "off"));
 	PG_RETURN_TEXT_P(cstring_to_text(idle ? "off" : "running"));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start_state);
+
+/*
+ * dataeng_internal._cdc_wal_start_state(OUT state text, OUT since
+ * timestamptz, OUT next_attempt timestamptz, OUT launcher boolean): whether
+ * a WAL capture worker of this database is in it or will come, for
+ * dataeng.cdc_wal_sync() (launcher: whether the launcher of dataeng runs,
+ * which starts workers that could not be started):
+ *
+ *	- 'running': a worker is in the database (since: NULL);
+ *	- 'unknown': none has the database's entry, but a worker runs without
+ *	  one (more databases than dataeng.wal_max_databases): it may be this
+ *	  database's;
+ *	- 'starting': one was registered at since and is not in the database
+ *	  yet (the postmaster starts it at once);
+ *	- 'restarting': one ended by an error at since; the postmaster starts
+ *	  it again at next_attempt (bgw_restart_time);
+ *	- 'no_slot': none could be registered at since (no background worker
+ *	  slot was free); next_attempt is when the launcher of dataeng tries
+ *	  again, NULL when it is not asked to;
+ *	- 'none': nothing of the kind is known; next_attempt is when the
+ *	  launcher tries to start one, NULL when it is not asked to (the
+ *	  database's scheduler asks it when it finds the worker missing).
+ */
+Datum
+dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[4] = {0};
+	bool		nulls[4] = {false, true, true, false};
+	pid_t		launcher_pid = 0;
+	const char *state = "none";
+	uint8		start = WAL_START_NONE;
+	TimestampTz start_at = 0;
+	bool		wanted = false;
+	TimestampTz retry_at = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (wal_shmem != NULL)
+	{
+		WalDbEntry *e;
+		bool		running = false;
+
+		SpinLockAcquire(&wal_shmem->mutex);
+		e = entry_find(MyDatabaseId, false);
+		if (e != NULL && !e->gone)
+		{
+			running = e->pid != 0;
+			start = e->start;
+			start_at = e->start_at;
+		}
+		if (!running && start == WAL_START_NONE && wal_shmem->untracked > 0)
+			state = "unknown";
+		SpinLockRelease(&wal_shmem->mutex);
+		if (running)
+		{
+			state = "running";
+			start = WAL_START_NONE;
+		}
+	}
+	if (sched_shmem != NULL)
+	{
+		SchedDbSlot *slot;
+
+		SpinLockAcquire(&sched_shmem->mutex);
+		slot = sched_slot_find(MyDatabaseId);
+		if (slot != NULL && slot->wal_wanted)
+		{
+			wanted = true;
+			retry_at = slot->wal_retry_at;
+		}
+		if (sched_shmem->launcher_latch != NULL)
+			launcher_pid = sched_shmem->launcher_pid;
+		SpinLockRelease(&sched_shmem->mutex);
+	}
+	/* (it does not clear its pid when it exits: whether it is still there) */
+	values[3] = BoolGetDatum(launcher_pid != 0 && BackendPidGetProc(launcher_pid) != NULL);
+	if (!DatumGetBool(values[3]))
+		wanted = false;
+
+	switch (start)
+	{
+		case WAL_START_REGISTERED:
+			state = "starting";
+			break;
+		case WAL_START_RESTARTING:
+			state = "restarting";
+			nulls[2] = false;
+			values[2] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(start_at, WAL_RESTART_MS));
+			break;
+		case WAL_START_NOSLOT:
+			/* (a worker without an entry may decode the database's slot) */
+			state = wal_slot_in_use(MyDatabaseId) ? "unknown" : "no_slot";
+			break;
+		default:
+			break;
+	}
+	if (start != WAL_START_NONE)
+	{
+		nulls[1] = false;
+		values[1] = TimestampTzGetDatum(start_at);
+	}
+	/* the launcher is asked to start one (none is starting, or restarted) */
+	if (start == WAL_START_NOSLOT && wanted)
+	{
+		/* (before the failure: the launcher has not tried since) */
+		nulls[2] = false;
+		values[2] = TimestampTzGetDatum(Max(retry_at, start_at));
+	}
+	else if (strcmp(state, "none") == 0 && wanted && retry_at != 0)
+	{
+		nulls[2] = false;
+		values[2] = TimestampTzGetDatum(retry_at);
+	}
+	values[0] = CStringGetTextDatum(state);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

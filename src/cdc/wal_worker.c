@@ -212,18 +212,22 @@ bool
 cdc_wal_register_handle(Oid dboid, BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker worker;
+	bool		registered;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 10;
+	worker.bgw_restart_time = 10;	/* WAL_RESTART_MS of wal_dbhook.c */
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_wal_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng wal capture (database %u)", dboid);
 	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng wal capture");
 	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&worker, handle);
+	/* (for the sessions waiting for the worker: dataeng.cdc_wal_sync()) */
+	registered = RegisterDynamicBackgroundWorker(&worker, handle);
+	cdc_wal_note_start(dboid, registered);
+	return registered;
 }
 
 /*
