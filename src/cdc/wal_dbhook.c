@@ -249,6 +249,7 @@ static void
 wal_worker_exit(int code, Datum arg)
 {
 	WalDbEntry *e = my_entry;
+	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
 
 	if (my_untracked)
 	{
@@ -268,7 +269,7 @@ wal_worker_exit(int code, Datum arg)
 		if (e->hold > 0 && !e->gone)
 			e->relaunch = true;
 		e->start = code != 0 ? WAL_START_RESTARTING : WAL_START_NONE;
-		e->start_at = GetCurrentTimestamp();
+		e->start_at = now;
 		entry_release_if_unused(e);
 	}
 	SpinLockRelease(&wal_shmem->mutex);
@@ -286,6 +287,7 @@ void
 cdc_wal_note_start(Oid dboid, bool registered)
 {
 	WalDbEntry *e;
+	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
 
 	if (wal_shmem == NULL || !OidIsValid(dboid))
 		return;
@@ -295,7 +297,7 @@ cdc_wal_note_start(Oid dboid, bool registered)
 	if (e != NULL && !e->gone)
 	{
 		e->start = registered ? WAL_START_REGISTERED : WAL_START_NOSLOT;
-		e->start_at = GetCurrentTimestamp();
+		e->start_at = now;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 }
