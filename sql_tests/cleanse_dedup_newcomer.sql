@@ -93,4 +93,8 @@ SELECT * FROM dataeng.dedupe('odd_m', ARRAY['a.b', 'q"x']);
 SELECT count(*) AS runs_refused FROM dataeng.dedupe_runs WHERE table_name IN ('odd_v'::regclass, 'odd_m'::regclass);
 
 SET client_min_messages = warning;
+-- (the tables go too: later tests of the suite, in the same database, use such names)
+DROP VIEW odd_v;
+DROP MATERIALIZED VIEW odd_m;
+DROP TABLE people, few, odd;
 DROP EXTENSION dataeng CASCADE;
