@@ -112,29 +112,34 @@ dedup_report_nothing_found(void)
 						 "lower the threshold, or compare on more rows.")));
 }
 
+/*
+ * An entry point that searches for duplicates (find_duplicates, dedupe):
+ * its body, then why it found none, if it noted why
+ */
+static Datum
+dedup_entry_searching(FunctionCallInfo fcinfo, const char *body)
+{
+	Datum		result;
+
+	dedup_nothing_rel = InvalidOid;
+	result = dataeng_entry_call_body_quiet(fcinfo, body);
+	dedup_report_nothing_found();
+	return result;
+}
+
 /* the entry points and their bodies */
 PG_FUNCTION_INFO_V1(dataeng_find_duplicates);
 Datum
 dataeng_find_duplicates(PG_FUNCTION_ARGS)
 {
-	Datum		result;
-
-	dedup_nothing_rel = InvalidOid;
-	result = dataeng_entry_call_body_quiet(fcinfo, "_find_duplicates");
-	dedup_report_nothing_found();
-	return result;
+	return dedup_entry_searching(fcinfo, "_find_duplicates");
 }
 
 PG_FUNCTION_INFO_V1(dataeng_dedupe);
 Datum
 dataeng_dedupe(PG_FUNCTION_ARGS)
 {
-	Datum		result;
-
-	dedup_nothing_rel = InvalidOid;
-	result = dataeng_entry_call_body_quiet(fcinfo, "_dedupe");
-	dedup_report_nothing_found();
-	return result;
+	return dedup_entry_searching(fcinfo, "_dedupe");
 }
 
 PG_FUNCTION_INFO_V1(dataeng_dedup_nothing_found);
