@@ -924,3 +924,26 @@ BEGIN
   PERFORM pg_catalog.set_config('lc_monetary', save, true);
 END;
 $$;
+
+-- A job's timeout over 24 days (0.1.0 stored any): a run is timed by a
+-- timer of at most 2^31 - 1 ms, and such a timeout was cut silently to
+-- 24.8 days at run time; dataeng.schedule() now refuses it, and the
+-- scheduler marks a job that has one broken (scheduler.c).  The upgrade
+-- sets it to 24 days, the longest a job may have, with a warning naming
+-- the job: it goes on running, timed as before to within a day.
+DO $$
+DECLARE
+  j record;
+BEGIN
+  FOR j IN SELECT jb.job_id, jb.job_name, jb.timeout FROM dataeng.jobs jb
+            WHERE jb.timeout OPERATOR(pg_catalog.>) '24 days'::pg_catalog.interval
+            ORDER BY jb.job_id LOOP
+    UPDATE dataeng.jobs jb SET timeout = '24 days' WHERE jb.job_id OPERATOR(pg_catalog.=) j.job_id;
+    RAISE WARNING 'job "%": its timeout % is set to 24 days', j.job_name, j.timeout
+      USING DETAIL = 'A run is timed by a timer of at most 24.8 days: the timeout was cut to that silently, and '
+                     'dataeng.schedule() now refuses a timeout over 24 days.',
+            HINT = 'To time its runs otherwise, schedule it again with dataeng.schedule(..., timeout => ...), '
+                   'or with no timeout: then dataeng.job_timeout applies (0 there: no timeout).';
+  END LOOP;
+END;
+$$;

@@ -85,6 +85,9 @@ for my $old (@older)
 		       ('prices', 'band_strict', 'range', 'amount',
 		        '{"min": 0.396, "strict_min": true, "max": 9.004, "strict_max": true}', current_user);
 		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
+		-- a timeout over 24 days, which 0.1.0 stored (and cut to 24.8 days
+		-- at run time)
+		SELECT dataeng.schedule('long', '1 year', 'SELECT 1', timeout => '30 days');
 		-- pending for the consumer, the fact and the dimension
 		UPDATE orders SET amount = -amount, customer = 'moved' WHERE id <= 10;
 		DELETE FROM orders WHERE id > 95;
@@ -101,6 +104,8 @@ for my $old (@older)
 		"$db: the upgrade warns of the money bound it rewrites, naming the rule");
 	like($update_err, qr/WARNING:  rule "band_strict" of table public.prices: range bound params.max 9.004 is stored as "\$9.01"/,
 		"$db: a strict bound too");
+	like($update_err, qr/WARNING:  job "long": its timeout 30 days is set to 24 days/,
+		"$db: the upgrade warns of the job timeout it shortens, naming the job");
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $latest,
 		"$db: updated to $latest");
 	my $upgraded = $node->safe_psql($db, $snapshot);
@@ -266,6 +271,8 @@ for my $old (@older)
 	is($node->safe_psql($db, q{SELECT params FROM dataeng.rules WHERE rule_name = 'listed'})
 	  . ' ' . $node->safe_psql($db, q{SELECT failed FROM dataeng.validate('prices') WHERE rule_name = 'listed'}),
 		'{"values": ["$7.00", "$0.40", "$9.00"]} 0', "$db: an accepted_values rule on money keeps its values and passes");
+	is($node->safe_psql($db, q{SELECT timeout || ' ' || (broken IS NULL) FROM dataeng.jobs WHERE job_name = 'long'}),
+		'24 days true', "$db: a job's timeout over 24 days is set to 24 days, and the job is not broken");
 	# the money bounds of more than 2 decimals admit the same money values
 	# as the bounds given (rounded, 0.40 and 9.00 passed band, and failed
 	# band_strict)
