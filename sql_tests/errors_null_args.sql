@@ -42,7 +42,8 @@ BEGIN
     'dataeng.guard_disable(NULL)',
     'dataeng.alert_handler_drop(NULL)',
     'dataeng.monitor_drop(NULL)',
-    'dataeng.monitor_check(NULL)']
+    'dataeng.monitor_check(NULL)',
+    'dataeng.require_preload(NULL)']
   LOOP
     BEGIN
       EXECUTE 'SELECT ' || c;
