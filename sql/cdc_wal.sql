@@ -867,9 +867,15 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'intern
 -- 'none' (nothing known; next_attempt: when the launcher tries to start
 -- one, if it is asked to).  launcher: whether the launcher of dataeng
 -- runs (it starts the workers that could not be started; next_attempt is
--- NULL without it).
+-- NULL without it).  launcher_state: 'running'; 'starting' (not run since
+-- the server started or restarted after a crash, at launcher_since);
+-- 'restarting' (ended by an error at launcher_since, started again by the
+-- postmaster at launcher_next); 'ended' (exited at launcher_since, not
+-- started again); 'absent' (no background worker slot was free for it at
+-- server start).
 CREATE FUNCTION dataeng_internal._cdc_wal_start_state(OUT state text, OUT since timestamptz, OUT next_attempt timestamptz,
-                                                      OUT launcher boolean)
+                                                      OUT launcher boolean, OUT launcher_state text,
+                                                      OUT launcher_since timestamptz, OUT launcher_next timestamptz)
 RETURNS record
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_start_state'
 LANGUAGE C VOLATILE PARALLEL SAFE;
@@ -889,12 +895,17 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_start_state() IS
 --  - at once when the worker could not be registered (no background
 --    worker slot free) and no attempt of the launcher is due now (the
 --    launcher is asked to try again just after a backend's failure: its
---    attempt is waited for, 5 s at most);
+--    attempt is waited for, 5 s at most; a launcher the postmaster starts
+--    or restarts is waited for, since it tries again when it starts);
+--  - at once when none is known (not started, or ended) and no launcher
+--    runs or comes: it was given no background worker slot at server
+--    start, it exited for good, or the postmaster has not started it 15 s
+--    after it should have;
 --  - while a worker runs, is registered, or waits for its restart by the
 --    postmaster after an error, it is waited for (a registered or
 --    restarting worker that is not in the database 15 s after it should
 --    be counts as none);
---  - otherwise (none known: not started, or ended), when no worker has
+--  - otherwise (none known, a launcher runs or comes), when no worker has
 --    been in the database for 15 s in a row (_cdc_wal_worker() 'none'), a
 --    bounded fallback: the database's scheduler asks the launcher for one
 --    when it finds it missing.
@@ -912,6 +923,7 @@ DECLARE
   none_since timestamptz;
   preloaded boolean;
   st record;
+  launcher_gone text;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_wal_sync() must run in a READ COMMITTED transaction'
@@ -947,19 +959,45 @@ BEGIN
         END IF;
       END IF;
       SELECT * INTO st FROM dataeng_internal._cdc_wal_start_state();
+      -- why no launcher runs or comes (NULL: one runs, or the postmaster
+      -- starts it; not 15 s after it should have, or it counts as none)
+      launcher_gone := CASE
+        WHEN st.launcher_state = 'absent' THEN
+          format('The launcher of dataeng, which starts a missing worker, is not running: no background worker slot was free for it '
+                 'at server start (max_worker_processes is %s).', current_setting('max_worker_processes'))
+        WHEN st.launcher_state = 'ended' THEN
+          format('The launcher of dataeng, which starts a missing worker, exited at %s and is not started again.',
+                 coalesce(st.launcher_since::text, 'an unknown time'))
+        WHEN st.launcher_state IN ('starting', 'restarting')
+             AND clock_timestamp() >= st.launcher_next + interval '15 s' THEN
+          format('The launcher of dataeng, which starts a missing worker, is not running: it should have been started at %s.',
+                 st.launcher_next)
+        END;
       IF st.state = 'no_slot'
          AND (st.next_attempt IS NULL OR st.next_attempt > clock_timestamp()
-              OR clock_timestamp() >= st.next_attempt + interval '5 s') THEN
+              OR clock_timestamp() >= st.next_attempt + interval '5 s')
+         AND NOT (st.launcher_state IN ('starting', 'restarting') AND launcher_gone IS NULL) THEN
         RAISE EXCEPTION 'no WAL capture worker runs in this database'
           USING ERRCODE = 'object_not_in_prerequisite_state',
                 DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, which could not be started at %s: '
                                 'no background worker slot was free (max_worker_processes is %s).  %s',
                                 st.since, current_setting('max_worker_processes'),
-                                CASE WHEN NOT st.launcher THEN 'The launcher of dataeng, which would try again, is not running (it needs a background worker slot of its own from the server start).'
+                                CASE WHEN NOT st.launcher THEN coalesce(launcher_gone, 'The launcher of dataeng, which would try again, is not running.')
                                      WHEN st.next_attempt IS NULL THEN 'The launcher of dataeng tries again at its next pass over the databases, or when the database''s scheduler finds the worker missing.'
                                      ELSE format('The launcher of dataeng tries again at %s.', st.next_attempt) END),
                 HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: raise max_worker_processes '
                        '(it takes a server restart), or end background workers that hold the slots; then SELECT dataeng.cdc_wal_sync() again.';
+      END IF;
+      IF st.state = 'none' AND launcher_gone IS NOT NULL
+         AND dataeng_internal._cdc_wal_worker() = 'none' THEN
+        RAISE EXCEPTION 'no WAL capture worker runs in this database'
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = 'dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, and none is in it, starting, '
+                         'or waiting to be started again after an error.  ' || launcher_gone,
+                HINT = CASE WHEN st.launcher_state = 'absent'
+                            THEN 'Raise max_worker_processes (the launcher needs a background worker slot of its own) and restart the server; '
+                            ELSE 'See the server log for why the launcher stopped, and restart the server; ' END
+                       || 'then SELECT dataeng.cdc_wal_sync() again.';
       END IF;
       IF dataeng_internal._cdc_wal_worker() = 'none'
          AND NOT (st.state = 'no_slot'
@@ -975,7 +1013,7 @@ BEGIN
                                     WHEN 'starting' THEN format('one registered at %s never came', st.since)
                                     WHEN 'restarting' THEN format('one ended by an error at %s was not started again', st.since)
                                     ELSE 'none is starting, or waiting to be started again after an error' END)
-                                  || CASE WHEN st.launcher THEN '' ELSE '  The launcher of dataeng, which starts a missing worker, is not running.' END,
+                                  || CASE WHEN st.launcher THEN '' ELSE '  ' || coalesce(launcher_gone, 'The launcher of dataeng, which starts a missing worker, is not running.') END,
                   HINT = 'The launcher of dataeng starts the worker when a background worker slot is free: see the server log '
                          'for why it stopped or could not start (max_worker_processes, max_replication_slots), and '
                          'dataeng.cdc_status for its state.';

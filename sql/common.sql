@@ -32,7 +32,7 @@ COMMENT ON FUNCTION dataeng.info() IS
 CREATE FUNCTION dataeng.require_preload(feature text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_require_preload_sql'
-LANGUAGE C STABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.require_preload(text) IS
   'Raises an error with a hint when the library was not loaded via shared_preload_libraries';
 

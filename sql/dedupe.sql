@@ -236,8 +236,15 @@ BEGIN
     RAISE EXCEPTION 'threshold must be in (0, 1], not %', threshold USING ERRCODE = 'invalid_parameter_value',
           HINT = 'It is the lowest match probability that joins two rows; 0.85 is the default.';
   END IF;
+  -- (before the check for a name listed twice, which counts no NULL)
+  IF array_position(columns, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'columns must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
+          DETAIL = format('Element %s of columns is NULL; each element names a column of %s.', array_position(columns, NULL), tbl),
+          HINT = 'List the columns by name (a name that a query did not find is NULL).';
+  END IF;
   IF (SELECT count(DISTINCT x) FROM unnest(columns) x) <> cardinality(columns) THEN
-    RAISE EXCEPTION 'columns lists a column twice' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'columns lists a column twice' USING ERRCODE = 'invalid_parameter_value',
+          DETAIL = format('columns is %s.', columns);
   END IF;
   FOREACH c IN ARRAY columns LOOP
     IF c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c

@@ -42,7 +42,8 @@ BEGIN
     'dataeng.guard_disable(NULL)',
     'dataeng.alert_handler_drop(NULL)',
     'dataeng.monitor_drop(NULL)',
-    'dataeng.monitor_check(NULL)']
+    'dataeng.monitor_check(NULL)',
+    'dataeng.require_preload(NULL)']
   LOOP
     BEGIN
       EXECUTE 'SELECT ' || c;
@@ -72,6 +73,40 @@ SELECT count(*) FROM dataeng.cdc_poll('nc');
 -- The error in full (detail and hint), from C and from PL/pgSQL.
 SELECT dataeng.monitor_check(NULL);
 SELECT dataeng.fact_refresh(NULL);
+
+-- An array of column names with a NULL element is refused with 22004,
+-- naming the argument and the element (find_duplicates and dedupe said
+-- the array "lists a column twice").
+CREATE TABLE ne (id int PRIMARY KEY, a text, b text, at timestamptz);
+DO $$
+DECLARE
+  c text;
+  st text;
+  msg text;
+  det text;
+BEGIN
+  FOREACH c IN ARRAY ARRAY[
+    'dataeng.find_duplicates(''ne'', ARRAY[''a'', NULL])',
+    'dataeng.find_duplicates(''ne'', ARRAY[NULL, ''a'', ''b''])',
+    'dataeng.dedupe(''ne'', ARRAY[''a'', NULL])',
+    'dataeng.cdc_enable(''ne'', columns => ARRAY[''a'', NULL])',
+    'dataeng.cdc_enable(''ne'', exclude_columns => ARRAY[''a'', NULL])',
+    'dataeng.dimension_create(''ned'', ''ne'', ''id'', ARRAY[''a'', NULL])',
+    'dataeng.fact_create(''nef'', ''ne'', ''at'', ''day'', ARRAY[''a'', NULL], ''{count(*)}'', schedule => NULL)',
+    'dataeng.fact_create(''nef'', ''ne'', ''at'', ''day'', ''{}'', ARRAY[''count(*)'', NULL], schedule => NULL)']
+  LOOP
+    BEGIN
+      EXECUTE 'SELECT ' || c;
+      RAISE NOTICE '%: no error', c;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+      RAISE NOTICE '%: % % (%)', c, st, msg, det;
+    END;
+  END LOOP;
+END;
+$$;
+-- in full
+SELECT dataeng.find_duplicates('ne', ARRAY['a', NULL]);
 
 -- No public VOLATILE function of the API is STRICT any more; the STRICT
 -- ones are the pure ones.

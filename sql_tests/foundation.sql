@@ -119,7 +119,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng.phone_problem(text,text)', 'i', false, 's'),
   ('dataeng.postal_code_problem(text,text)', 'i', true, 's'),
   ('dataeng.quarantine_release(bigint,jsonb)', 'v', false, 'u'),
-  ('dataeng.require_preload(text)', 's', true, 's'),
+  ('dataeng.require_preload(text)', 's', false, 's'),
   ('dataeng.rows_readable(regclass,name)', 's', false, 'u'),
   ('dataeng.rule_add(regclass,text,text,text,jsonb,text)', 'v', false, 'u'),
   ('dataeng.rule_drop(regclass,text)', 'v', false, 'u'),

@@ -95,5 +95,24 @@ SELECT owner_name, owner_system = (pg_control_system()).system_identifier AS thi
   FROM dataeng.jobs WHERE job_name = 'st_moved';
 SELECT dataeng.unschedule('st_moved');
 DROP ROLE regress_st_carol, regress_st_bob;
+-- a job with a timeout over 24 days (written by hand, or restored from a
+-- dump of 0.1.0: dataeng.schedule() refuses it) is marked broken with the
+-- reason, instead of its runs being timed out silently at 24.8 days
+SELECT dataeng.schedule('st_long', '@yearly', 'SELECT 1') > 0 AS scheduled;
+UPDATE dataeng.jobs SET timeout = '30 days' WHERE job_name = 'st_long';
+SELECT dataeng_internal._scheduler_wake_now();
+SELECT wait_for($$SELECT broken IS NOT NULL FROM dataeng.jobs WHERE job_name = 'st_long'$$) AS broken;
+SELECT broken, run_now, last_status FROM dataeng.jobs WHERE job_name = 'st_long';
+DO $$
+BEGIN
+  PERFORM dataeng.job_run_now('st_long');
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE '%: %', SQLSTATE, SQLERRM;
+END $$;
+SELECT count(*) AS runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'st_long';
+-- scheduled again with a timeout it accepts, it is no longer broken
+SELECT dataeng.schedule('st_long', '@yearly', 'SELECT 1', timeout => '24 days') > 0 AS rescheduled;
+SELECT broken FROM dataeng.jobs WHERE job_name = 'st_long';
+SELECT dataeng.unschedule('st_long');
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng;

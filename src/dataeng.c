@@ -121,11 +121,15 @@ PG_FUNCTION_INFO_V1(dataeng_require_preload_sql);
 /*
  * dataeng_require_preload_sql
  *		SQL entry to dataeng_require_preload(), used by SQL-level functions
- *		of features that need the preload.
+ *		of features that need the preload.  It checks, and returns nothing:
+ *		not STRICT, since a NULL feature (STRICT: no call, a NULL result)
+ *		skipped the check silently; it is refused (22004) as by the other
+ *		actions.
  */
 Datum
 dataeng_require_preload_sql(PG_FUNCTION_ARGS)
 {
+	dataeng_entry_require_args(fcinfo, -1);
 	dataeng_require_preload(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
 }

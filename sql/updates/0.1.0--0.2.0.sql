@@ -846,3 +846,104 @@ BEGIN
   PERFORM pg_catalog.set_config('lc_monetary', save, true);
 END;
 $$;
+
+-- A range rule on a money column (or a domain over it) whose bound has
+-- more decimal places than money keeps (2 under lc_monetary C): 0.1.0
+-- stored it as given, and its condition read it as money, rounded to the
+-- nearest cent ({"min": 0.004} checked amount >= $0.00, and let $0.00
+-- pass).  rule_add now refuses such a bound.  Money holds whole cents, so
+-- each is rewritten as the cent bound that admits exactly the same money
+-- values as the bound given (amount >= 0.004 is amount >= $0.01; amount
+-- <= 8.999 is amount <= $8.99; a strict bound keeps strict: amount > 0.396
+-- is amount > $0.39), stored as rule_add stores bounds now, with a
+-- warning naming the rule, the bound given and the one stored.  A bound
+-- that does not read as a number, or that money cannot hold at all, is
+-- left as it is (the rule's validation says so).
+DO $$
+DECLARE
+  r record;
+  side text;
+  b numeric;
+  exact numeric;
+  m money;
+  new_params jsonb;
+  is_strict boolean;
+  op text;
+  save text := pg_catalog.current_setting('lc_monetary');
+BEGIN
+  PERFORM pg_catalog.set_config('lc_monetary', 'C', true);
+  FOR r IN SELECT ru.rule_id, ru.table_name, ru.rule_name, ru.column_name, ru.params FROM dataeng.rules ru
+            WHERE ru.kind OPERATOR(pg_catalog.=) 'range'
+              AND (WITH RECURSIVE t (oid, typtype, typbasetype) AS (
+                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM pg_catalog.pg_attribute a
+                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
+                      WHERE a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
+                        AND a.attname OPERATOR(pg_catalog.=) ru.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
+                        AND NOT a.attisdropped
+                     UNION ALL
+                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM t
+                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) t.typbasetype
+                      WHERE t.typtype OPERATOR(pg_catalog.=) 'd')
+                   SELECT t.oid FROM t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd') OPERATOR(pg_catalog.=) 'pg_catalog.money'::pg_catalog.regtype
+            ORDER BY ru.rule_id LOOP
+    new_params := r.params;
+    FOREACH side IN ARRAY ARRAY['min', 'max'] LOOP
+      CONTINUE WHEN NOT new_params OPERATOR(pg_catalog.?) side;
+      BEGIN
+        -- a JSON number, or a string as lc_monetary C writes money
+        b := pg_catalog.translate(new_params OPERATOR(pg_catalog.->>) side, '$, ', '')::numeric;
+      EXCEPTION WHEN data_exception THEN
+        CONTINUE;
+      END;
+      CONTINUE WHEN b OPERATOR(pg_catalog.=) pg_catalog.round(b, 2);
+      is_strict := coalesce((new_params OPERATOR(pg_catalog.->>) ('strict_' OPERATOR(pg_catalog.||) side))::boolean, false);
+      -- the cent bound that admits the same whole cents
+      exact := CASE WHEN (side OPERATOR(pg_catalog.=) 'min') OPERATOR(pg_catalog.<>) is_strict
+                    THEN pg_catalog.ceil(b OPERATOR(pg_catalog.*) 100) ELSE pg_catalog.floor(b OPERATOR(pg_catalog.*) 100) END
+               OPERATOR(pg_catalog./) 100;
+      BEGIN
+        m := exact::money;
+      EXCEPTION WHEN data_exception THEN
+        CONTINUE;
+      END;
+      op := CASE side WHEN 'min' THEN CASE WHEN is_strict THEN '>' ELSE '>=' END
+                      ELSE CASE WHEN is_strict THEN '<' ELSE '<=' END END;
+      new_params := pg_catalog.jsonb_set(new_params, ARRAY[side], pg_catalog.to_jsonb(m::text));
+      RAISE WARNING 'rule "%" of table %: range bound params.% % is stored as "%": money holds whole cents',
+                    r.rule_name, r.table_name, side, r.params OPERATOR(pg_catalog.->) side, m::text
+        USING DETAIL = pg_catalog.format('%I %s %s admits the same money values as %I %s %s.  Version 0.1.0 read the bound as money, '
+                                         'rounded to %s: another rule than the one given.  dataeng.rule_add() now refuses a bound money cannot hold exactly.',
+                                         r.column_name, op, b, r.column_name, op, m::text, pg_catalog.round(b, 2)::money::text),
+              HINT = pg_catalog.format('See the rule with SELECT params FROM dataeng.rules WHERE rule_id = %s; '
+                                       'if it meant another bound, drop it and add it again (dataeng.rule_drop(), dataeng.rule_add()).', r.rule_id);
+    END LOOP;
+    IF new_params OPERATOR(pg_catalog.<>) r.params THEN
+      UPDATE dataeng.rules ru SET params = new_params WHERE ru.rule_id OPERATOR(pg_catalog.=) r.rule_id;
+    END IF;
+  END LOOP;
+  PERFORM pg_catalog.set_config('lc_monetary', save, true);
+END;
+$$;
+
+-- A job's timeout over 24 days (0.1.0 stored any): a run is timed by a
+-- timer of at most 2^31 - 1 ms, and such a timeout was cut silently to
+-- 24.8 days at run time; dataeng.schedule() now refuses it, and the
+-- scheduler marks a job that has one broken (scheduler.c).  The upgrade
+-- sets it to 24 days, the longest a job may have, with a warning naming
+-- the job: it goes on running, timed as before to within a day.
+DO $$
+DECLARE
+  j record;
+BEGIN
+  FOR j IN SELECT jb.job_id, jb.job_name, jb.timeout FROM dataeng.jobs jb
+            WHERE jb.timeout OPERATOR(pg_catalog.>) '24 days'::pg_catalog.interval
+            ORDER BY jb.job_id LOOP
+    UPDATE dataeng.jobs jb SET timeout = '24 days' WHERE jb.job_id OPERATOR(pg_catalog.=) j.job_id;
+    RAISE WARNING 'job "%": its timeout % is set to 24 days', j.job_name, j.timeout
+      USING DETAIL = 'A run is timed by a timer of at most 24.8 days: the timeout was cut to that silently, and '
+                     'dataeng.schedule() now refuses a timeout over 24 days.',
+            HINT = 'To time its runs otherwise, schedule it again with dataeng.schedule(..., timeout => ...), '
+                   'or with no timeout: then dataeng.job_timeout applies (0 there: no timeout).';
+  END LOOP;
+END;
+$$;

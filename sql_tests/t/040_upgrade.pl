@@ -77,7 +77,17 @@ for my $old (@older)
 		INSERT INTO prices VALUES (1, '7'), (2, '0.40'), (3, '9');
 		INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, created_by)
 		VALUES ('prices', 'listed', 'accepted_values', 'amount', '{"values": [7, 0.4, 0.001, "\$9.00"]}', current_user);
+		-- range rules on the money column with bounds of more than 2
+		-- decimals, as 0.1.0 stored them (read as money, rounded: 0.404
+		-- was \$0.40 and let 0.40 pass)
+		INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, created_by)
+		VALUES ('prices', 'band', 'range', 'amount', '{"min": 0.404, "max": "8.999"}', current_user),
+		       ('prices', 'band_strict', 'range', 'amount',
+		        '{"min": 0.396, "strict_min": true, "max": 9.004, "strict_max": true}', current_user);
 		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
+		-- a timeout over 24 days, which 0.1.0 stored (and cut to 24.8 days
+		-- at run time)
+		SELECT dataeng.schedule('long', '1 year', 'SELECT 1', timeout => '30 days');
 		-- pending for the consumer, the fact and the dimension
 		UPDATE orders SET amount = -amount, customer = 'moved' WHERE id <= 10;
 		DELETE FROM orders WHERE id > 95;
@@ -90,6 +100,12 @@ for my $old (@older)
 		"$db: ALTER EXTENSION dataeng UPDATE");
 	like($update_err, qr/WARNING:  rule "listed" of table public.prices: accepted value 0.001 left out: money cannot hold it/,
 		"$db: the upgrade warns of the money value it leaves out");
+	like($update_err, qr/WARNING:  rule "band" of table public.prices: range bound params.min 0.404 is stored as "\$0.41": money holds whole cents\n.*DETAIL:  amount >= 0.404 admits the same money values as amount >= \$0.41.  Version 0.1.0 read the bound as money, rounded to \$0.40/,
+		"$db: the upgrade warns of the money bound it rewrites, naming the rule");
+	like($update_err, qr/WARNING:  rule "band_strict" of table public.prices: range bound params.max 9.004 is stored as "\$9.01"/,
+		"$db: a strict bound too");
+	like($update_err, qr/WARNING:  job "long": its timeout 30 days is set to 24 days/,
+		"$db: the upgrade warns of the job timeout it shortens, naming the job");
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $latest,
 		"$db: updated to $latest");
 	my $upgraded = $node->safe_psql($db, $snapshot);
@@ -255,6 +271,18 @@ for my $old (@older)
 	is($node->safe_psql($db, q{SELECT params FROM dataeng.rules WHERE rule_name = 'listed'})
 	  . ' ' . $node->safe_psql($db, q{SELECT failed FROM dataeng.validate('prices') WHERE rule_name = 'listed'}),
 		'{"values": ["$7.00", "$0.40", "$9.00"]} 0', "$db: an accepted_values rule on money keeps its values and passes");
+	is($node->safe_psql($db, q{SELECT timeout || ' ' || (broken IS NULL) FROM dataeng.jobs WHERE job_name = 'long'}),
+		'24 days true', "$db: a job's timeout over 24 days is set to 24 days, and the job is not broken");
+	# the money bounds of more than 2 decimals admit the same money values
+	# as the bounds given (rounded, 0.40 and 9.00 passed band, and failed
+	# band_strict)
+	is($node->safe_psql($db, q{SELECT string_agg(rule_name || ' ' || params::text, ', ' ORDER BY rule_name)
+	                           FROM dataeng.rules WHERE rule_name LIKE 'band%'}),
+		'band {"max": "$8.99", "min": "$0.41"}, band_strict {"max": "$9.01", "min": "$0.39", "strict_max": true, "strict_min": true}',
+		"$db: the money range bounds are stored as the cent bounds that admit the same values");
+	is($node->safe_psql($db, q{SELECT string_agg(rule_name || ' ' || failed, ', ' ORDER BY rule_name)
+	                           FROM dataeng.validate('prices') WHERE rule_name LIKE 'band%'}),
+		'band 2, band_strict 0', "$db: and validation checks the bounds given, not rounded ones");
 	$node->safe_psql($db, q{
 		DELETE FROM orders o USING (SELECT DISTINCT ON (customer) id FROM orders ORDER BY customer, amount) x
 		 WHERE o.id = x.id;

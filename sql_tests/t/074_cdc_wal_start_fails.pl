@@ -84,4 +84,48 @@ like($err, qr/HINT:.*raise max_worker_processes/, 'the hint says what to do');
 is($none->safe_psql('postgres', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}), 'no_slot',
 	'the state of the start is no_slot');
 $none->stop;
+
+# No launcher runs or comes (no background worker slot was free for it at
+# server start), and no worker start is recorded (the server started with
+# WAL capture set up before): cdc_wal_sync() fails at once, its detail
+# naming the missing launcher, rather than after 15 s without a worker.
+my $nolauncher = WalNode::new_node('walnolauncher', qq{
+dataeng.maintenance_interval = 0
+});
+$nolauncher->start;
+$nolauncher->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE clicks (id int PRIMARY KEY, url text);
+	SELECT dataeng.cdc_enable('clicks', method => 'wal');
+	INSERT INTO clicks VALUES (1, 'a');
+});
+is($nolauncher->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('120 s')}), 't', 'captured while the worker runs');
+# a launcher ended by an error is restarted by the postmaster: it is seen
+# restarting (or already back, a new generation), never as gone
+my $lpid = $nolauncher->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng launcher'});
+$nolauncher->safe_psql('postgres', qq{SELECT pg_terminate_backend($lpid)});
+ok($nolauncher->poll_query_until('postgres', qq{SELECT launcher_state = 'restarting'
+	OR (launcher AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $lpid))
+	FROM dataeng_internal._cdc_wal_start_state()}), 'the launcher is seen ended, or back');
+like($nolauncher->safe_psql('postgres', q{SELECT launcher_state FROM dataeng_internal._cdc_wal_start_state()}),
+	qr/^(restarting|running)$/, 'a launcher ended by an error is seen restarting, not gone');
+ok($nolauncher->poll_query_until('postgres', qq{SELECT launcher_state = 'running' AND launcher
+	FROM dataeng_internal._cdc_wal_start_state()}), 'the postmaster starts the launcher again');
+isnt($nolauncher->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng launcher'}),
+	$lpid, 'a new launcher');
+$nolauncher->stop;
+$nolauncher->append_conf('postgresql.conf', 'max_worker_processes = 0');
+$nolauncher->start;
+is($nolauncher->safe_psql('postgres', q{SELECT launcher_state || ' ' || state || ' ' || NOT launcher
+	FROM dataeng_internal._cdc_wal_start_state()}), 'absent none true',
+	'no launcher (no worker slot at server start), no worker start recorded');
+($ret, $out, $err) = $nolauncher->psql('postgres', q{SELECT dataeng.cdc_wal_sync('60 s')},
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+isnt($ret, 0, 'cdc_wal_sync() fails when no launcher can start the worker');
+like($err, qr/55000: no WAL capture worker runs in this database/, 'with SQLSTATE 55000');
+like($err, qr/DETAIL:.*launcher of dataeng, which starts a missing worker, is not running: no background worker slot was free for it at server start \(max_worker_processes is 0\)/,
+	'the detail says no launcher runs, and why');
+unlike($err, qr/for 15 s/, 'at once, not after 15 s without a worker');
+like($err, qr/HINT:.*Raise max_worker_processes/, 'the hint says what to do');
+$nolauncher->stop;
 done_testing();

@@ -722,10 +722,22 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start_state);
 
 /*
  * dataeng_internal._cdc_wal_start_state(OUT state text, OUT since
- * timestamptz, OUT next_attempt timestamptz, OUT launcher boolean): whether
- * a WAL capture worker of this database is in it or will come, for
- * dataeng.cdc_wal_sync() (launcher: whether the launcher of dataeng runs,
- * which starts workers that could not be started):
+ * timestamptz, OUT next_attempt timestamptz, OUT launcher boolean, OUT
+ * launcher_state text, OUT launcher_since timestamptz, OUT launcher_next
+ * timestamptz): whether a WAL capture worker of this database is in it or
+ * will come, for dataeng.cdc_wal_sync() (launcher: whether the launcher of
+ * dataeng runs, which starts workers that could not be started, and the
+ * workers of the databases with a WAL capture slot after a server start).
+ *
+ * launcher_state: 'running'; 'starting' (the postmaster starts it: it has
+ * not run since the server started, or restarted after a crash, at
+ * launcher_since = launcher_next); 'restarting' (it ended by an error at
+ * launcher_since, the postmaster starts it again at launcher_next);
+ * 'ended' (it exited at launcher_since and is not started again); 'absent'
+ * (no background worker slot was free for it at server start: none runs
+ * until the server is restarted).
+ *
+ * state:
  *
  *	- 'running': a worker is in the database (since: NULL);
  *	- 'unknown': none has the database's entry, but a worker runs without
@@ -746,9 +758,13 @@ Datum
 dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[4] = {0};
-	bool		nulls[4] = {false, true, true, false};
+	Datum		values[7] = {0};
+	bool		nulls[7] = {false, true, true, false, false, true, true};
 	pid_t		launcher_pid = 0;
+	bool		launcher_registered = false;
+	uint8		launcher_state = LAUNCHER_NOT_STARTED;
+	TimestampTz launcher_at = 0;
+	const char *launcher = "absent";
 	const char *state = "none";
 	uint8		start = WAL_START_NONE;
 	TimestampTz start_at = 0;
@@ -793,12 +809,47 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 		}
 		if (sched_shmem->launcher_latch != NULL)
 			launcher_pid = sched_shmem->launcher_pid;
+		launcher_registered = sched_shmem->launcher_registered;
+		launcher_state = sched_shmem->launcher_state;
+		launcher_at = sched_shmem->launcher_at;
 		SpinLockRelease(&sched_shmem->mutex);
 	}
-	/* (it does not clear its pid when it exits: whether it is still there) */
-	values[3] = BoolGetDatum(launcher_pid != 0 && BackendPidGetProc(launcher_pid) != NULL);
+
+	/*
+	 * The launcher records its start and its exit; a running one is also
+	 * looked for among the processes (one killed without its exit
+	 * recorded makes the postmaster restart the server, and so the shared
+	 * memory: this is belt and braces)
+	 */
+	if (!launcher_registered)
+		launcher = "absent";
+	else if (launcher_state == LAUNCHER_RUNNING)
+		launcher = launcher_pid != 0 && BackendPidGetProc(launcher_pid) != NULL ? "running" : "ended";
+	else if (launcher_state == LAUNCHER_NOT_STARTED)
+		launcher = "starting";
+	else if (launcher_state == LAUNCHER_ENDED_ERROR)
+		launcher = "restarting";
+	else
+		launcher = "ended";
+	values[3] = BoolGetDatum(strcmp(launcher, "running") == 0);
 	if (!DatumGetBool(values[3]))
 		wanted = false;
+	values[4] = CStringGetTextDatum(launcher);
+	if (launcher_registered && launcher_state != LAUNCHER_RUNNING)
+	{
+		nulls[5] = false;
+		values[5] = TimestampTzGetDatum(launcher_at);
+	}
+	if (launcher_registered && launcher_state == LAUNCHER_NOT_STARTED)
+	{
+		nulls[6] = false;
+		values[6] = TimestampTzGetDatum(launcher_at);
+	}
+	else if (launcher_registered && launcher_state == LAUNCHER_ENDED_ERROR)
+	{
+		nulls[6] = false;
+		values[6] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(launcher_at, LAUNCHER_RESTART_MS));
+	}
 
 	switch (start)
 	{

@@ -40,6 +40,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/bgworker_internals.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
@@ -70,10 +71,61 @@ static BackgroundWorkerHandle *sched_handles[DATAENG_MAX_DATABASES];
 
 PGDLLEXPORT void dataeng_launcher_main(Datum main_arg);
 
+/* (postmaster) whether the launcher got a background worker slot */
+static bool launcher_registered = false;
+
+/* (in the postmaster, at server start and after a crash) */
 static void
 sched_shmem_init(void *area)
 {
-	SpinLockInit(&((SchedShmem *) area)->mutex);
+	SchedShmem *shm = (SchedShmem *) area;
+
+	SpinLockInit(&shm->mutex);
+	shm->launcher_registered = launcher_registered;
+	shm->launcher_state = LAUNCHER_NOT_STARTED;
+	shm->launcher_at = GetCurrentTimestamp();
+}
+
+/*
+ * Whether RegisterBackgroundWorker() took the launcher: it only logs when
+ * max_worker_processes background workers are registered already.
+ */
+static bool
+launcher_in_worker_list(void)
+{
+	slist_iter	iter;
+
+	slist_foreach(iter, &BackgroundWorkerList)
+	{
+		RegisteredBgWorker *rw = slist_container(RegisteredBgWorker, rw_lnode, iter.cur);
+
+		if (strcmp(rw->rw_worker.bgw_library_name, "dataeng") == 0 &&
+			strcmp(rw->rw_worker.bgw_function_name, "dataeng_launcher_main") == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * At the launcher's exit: no launcher runs.  One that ends by an error
+ * (exit code 1: also SIGTERM) is started again by the postmaster after
+ * bgw_restart_time; one that exits with 0 is not.
+ */
+static void
+launcher_exit(int code, Datum arg)
+{
+	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	if (sched_shmem->launcher_pid == MyProcPid &&
+		sched_shmem->launcher_generation == DatumGetUInt32(arg))
+	{
+		sched_shmem->launcher_latch = NULL;
+		sched_shmem->launcher_pid = 0;
+		sched_shmem->launcher_state = code != 0 ? LAUNCHER_ENDED_ERROR : LAUNCHER_ENDED;
+		sched_shmem->launcher_at = now;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
 }
 
 /*
@@ -147,12 +199,13 @@ dataeng_schedule_init(void)
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
+	worker.bgw_restart_time = LAUNCHER_RESTART_MS / 1000;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_launcher_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng launcher");
 	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng launcher");
 	RegisterBackgroundWorker(&worker);
+	launcher_registered = launcher_in_worker_list();
 }
 
 /* the slot of database dboid, or NULL; caller holds the mutex */
@@ -488,6 +541,7 @@ void
 dataeng_launcher_main(Datum main_arg)
 {
 	bool		warned = false;
+	uint32		generation;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -498,7 +552,11 @@ dataeng_launcher_main(Datum main_arg)
 	SpinLockAcquire(&sched_shmem->mutex);
 	sched_shmem->launcher_latch = MyLatch;
 	sched_shmem->launcher_pid = MyProcPid;
+	sched_shmem->launcher_state = LAUNCHER_RUNNING;
+	generation = ++sched_shmem->launcher_generation;
 	SpinLockRelease(&sched_shmem->mutex);
+	/* (the sessions waiting for a worker it would start see it gone) */
+	on_shmem_exit(launcher_exit, UInt32GetDatum(generation));
 
 	for (;;)
 	{

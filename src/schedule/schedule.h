@@ -65,10 +65,32 @@ typedef struct SchedDbSlot
 typedef struct SchedShmem
 {
 	slock_t		mutex;			/* protects everything below */
-	Latch	   *launcher_latch;
+	Latch	   *launcher_latch; /* NULL while no launcher runs */
 	pid_t		launcher_pid;
+	/*
+	 * Whether a launcher runs, and if not whether one comes, for the
+	 * sessions that wait for a worker it would start (cdc_wal_sync()):
+	 * launcher_registered is set by the postmaster (the launcher got a
+	 * background worker slot at server start); launcher_state says what
+	 * the last launcher did since launcher_at (LAUNCHER_*; at a crash
+	 * restart the shared memory is made again: LAUNCHER_NOT_STARTED, at the
+	 * time of the restart); launcher_generation counts the launchers
+	 * started, so that only the running one records its exit.
+	 */
+	bool		launcher_registered;
+	uint8		launcher_state;
+	TimestampTz launcher_at;
+	uint32		launcher_generation;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
 } SchedShmem;
+
+/* SchedShmem.launcher_state */
+#define LAUNCHER_NOT_STARTED	0	/* registered, not started since launcher_at */
+#define LAUNCHER_RUNNING		1
+#define LAUNCHER_ENDED_ERROR	2	/* the postmaster starts it again */
+#define LAUNCHER_ENDED			3	/* exited with 0: not started again */
+/* bgw_restart_time of the launcher */
+#define LAUNCHER_RESTART_MS		5000
 
 extern SchedShmem *sched_shmem;
 extern int	dataeng_max_parallel_jobs;

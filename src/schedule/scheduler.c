@@ -585,6 +585,52 @@ check_job_owners(void)
 }
 
 /*
+ * check_job_timeouts
+ *		A run is timed by a timer of at most 2^31 - 1 ms (24.8 days), and
+ *		dataeng.schedule() refuses a timeout over 24 days; a job that has
+ *		one all the same (written by hand by a superuser, or restored from
+ *		a dump of 0.1.0, which stored any) would be cut silently to 24.8
+ *		days: it is marked broken with the reason and logged once as a
+ *		WARNING, and runs no more until scheduled again.  (ALTER EXTENSION
+ *		UPDATE from 0.1.0 sets such timeouts to 24 days, with a warning.)
+ */
+static void
+check_job_timeouts(void)
+{
+	uint64		n;
+	int64	   *ids;
+	char	  **reasons;
+
+	if (SPI_execute("SELECT j.job_id, pg_catalog.format('its timeout (%s) is longer than 24 days, the longest a run can be timed "
+					"(written by hand, or restored from a dump of 0.1.0?)', j.timeout) "
+					"  FROM dataeng.jobs j "
+					" WHERE j.broken IS NULL AND j.timeout OPERATOR(pg_catalog.>) '24 days'::pg_catalog.interval "
+					"   FOR NO KEY UPDATE OF j SKIP LOCKED",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs' timeouts");
+	n = SPI_processed;
+	if (n == 0)
+		return;
+	ids = palloc(n * sizeof(int64));
+	reasons = palloc(n * sizeof(char *));
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		reasons[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	for (uint64 i = 0; i < n; i++)
+	{
+		ereport(WARNING,
+				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
+						ids[i], get_database_name(MyDatabaseId), reasons[i]),
+				 errhint("Schedule it again with dataeng.schedule() and a timeout of 24 days or less, or none.")));
+		sched_job_break(ids[i], reasons[i]);
+	}
+}
+
+/*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
  *		(so that the caller retries soon).
@@ -625,6 +671,7 @@ start_due_jobs(bool *warned_slots)
 		Max(1, dataeng_max_parallel_jobs / 2);
 
 	check_job_owners();
+	check_job_timeouts();
 
 	/*
 	 * Due jobs (and those whose run waits for a slot, even if paused
