@@ -79,6 +79,7 @@ SELECT dblink_disconnect('sl_attacker');
 DROP EXTENSION dblink;
 DROP SCHEMA sl CASCADE;
 DROP TABLE public.sl_handler_log;
+DROP FUNCTION wait_for(text, float8);
 DROP ROLE regress_sl_attacker, regress_sl_victim;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
