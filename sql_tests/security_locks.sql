@@ -1,9 +1,11 @@
--- Locks of dataeng that a plain role could take with pg_advisory_lock()
--- to stop the work of every other role: the WAL capture worker's lock of
+-- Locks of dataeng that a plain role could take to stop the work of
+-- other roles.  With pg_advisory_lock(): the WAL capture worker's lock of
 -- its database (held, no worker could start there: nothing was captured
 -- from the WAL, the slot kept the WAL), and alert_check()'s lock of a
--- rule's alerts (held, the rule's alerts never reached their handlers).
--- Neither is an SQL advisory lock any more.
+-- rule's alerts (held, the rule's alerts never reached their handlers);
+-- neither is an SQL advisory lock any more.  With
+-- dataeng_internal._cdc_reader_lock(): SHARE UPDATE EXCLUSIVE on a captured
+-- table whose changes the role may not read.
 SET client_min_messages = warning;
 \set VERBOSITY terse
 CREATE EXTENSION dataeng;
@@ -74,10 +76,51 @@ SELECT * FROM public.sl_handler_log;
 SELECT rule_name, resolved_at IS NULL AS open FROM dataeng.alerts WHERE table_name = 'sl.people'::regclass;
 SELECT * FROM dblink('sl_attacker', 'SELECT pg_catalog.pg_advisory_unlock_all()::text') AS t(x text);
 
+-------------------------------------------------------------------------------
+-- 3. The lock a reader's creation takes on a captured table
+-- (_cdc_reader_lock: SHARE UPDATE EXCLUSIVE until the end of the
+-- transaction, which holds off VACUUM, also the one against wraparound)
+-- is taken with SELECT alone only for a role that may read every change
+-- of the table: not for one that row-level security limits there, nor
+-- for one without USAGE on its schema (naming the table by its oid)
+-------------------------------------------------------------------------------
+-- (the lock the call leaves, or why it was refused)
+CREATE FUNCTION public.sl_reader_lock(t oid) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM dataeng_internal._cdc_reader_lock(t::regclass, false);
+  RETURN coalesce((SELECT string_agg(l.mode, ', ') FROM pg_locks l
+                    WHERE l.pid = pg_backend_pid() AND l.relation = t
+                      AND l.mode = 'ShareUpdateExclusiveLock'), 'no lock');
+EXCEPTION WHEN insufficient_privilege THEN
+  RETURN 'refused: ' || SQLERRM;
+END;
+$$;
+CREATE SCHEMA sl_hidden AUTHORIZATION regress_sl_victim;
+SET ROLE regress_sl_victim;
+CREATE TABLE sl.accounts (id int PRIMARY KEY, tenant name);
+SELECT dataeng.cdc_enable('sl.accounts');
+ALTER TABLE sl.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON sl.accounts FOR SELECT USING (tenant = current_user);
+CREATE TABLE sl_hidden.ledger (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('sl_hidden.ledger');
+GRANT SELECT ON sl.accounts, sl_hidden.ledger, sl.orders TO regress_sl_attacker;
+RESET ROLE;
+SELECT 'sl.accounts'::regclass::oid AS accounts_oid, 'sl_hidden.ledger'::regclass::oid AS ledger_oid,
+       'sl.orders'::regclass::oid AS orders_oid \gset
+SET ROLE regress_sl_attacker;
+BEGIN;
+SELECT public.sl_reader_lock(:accounts_oid) AS rls_limited;
+SELECT public.sl_reader_lock(:ledger_oid) AS no_usage;
+-- a role that may read every change of the table still takes it
+SELECT public.sl_reader_lock(:orders_oid) AS may_read;
+ROLLBACK;
+RESET ROLE;
+
 -- clean up
 SELECT dblink_disconnect('sl_attacker');
 DROP EXTENSION dblink;
-DROP SCHEMA sl CASCADE;
+DROP SCHEMA sl, sl_hidden CASCADE;
+DROP FUNCTION public.sl_reader_lock(oid);
 DROP TABLE public.sl_handler_log;
 DROP FUNCTION wait_for(text, float8);
 DROP ROLE regress_sl_attacker, regress_sl_victim;
