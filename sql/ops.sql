@@ -976,6 +976,18 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_resolve(text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_resolve(text) IS 'internal: resolve a condition''s open alert';
 
+-- alert_check() takes one rule's alerts at a time with this lock, until
+-- commit: a lock no SQL advisory lock can take (a role holding
+-- pg_advisory_lock() of the same keys kept another role's rule alerts from
+-- its handlers)
+CREATE FUNCTION dataeng_internal._alert_rule_try_lock(key1 int, key2 int)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_alert_rule_try_lock'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng_internal._alert_rule_try_lock(int, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_rule_try_lock(int, int) IS
+  'internal: try to lock a rule''s alerts until commit (a lock no SQL advisory lock can take)';
+
 -- Raise the alerts of every condition that holds now, resolve those that
 -- no longer hold (also of objects that are gone), and resolve a rule's
 -- alerts once a later validation run passed it.  Reads the status of
@@ -1029,7 +1041,7 @@ BEGIN
     -- of the rule, not committed yet, which this one would not see and open
     -- (and send) a second; one that holds the rule leaves its alert to the
     -- next check, as it leaves the rows it locked (no wait, no deadlock)
-    IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('dataeng.alert_check rule'),
+    IF NOT dataeng_internal._alert_rule_try_lock(pg_catalog.hashtext('dataeng.alert_check rule'),
              pg_catalog.hashtext(coalesce(r.table_name::oid::text, r.dropped_table) || ':' || r.rule_name)) THEN
       CONTINUE;
     END IF;

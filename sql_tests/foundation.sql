@@ -163,6 +163,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._alert_handler_drop(regrole,regprocedure)', 'v', true, 'u'),
   ('dataeng_internal._alert_raise(text,text,text,text,text,jsonb,regrole,regclass)', 'v', false, 'u'),
   ('dataeng_internal._alert_resolve(text)', 'v', false, 'u'),
+  ('dataeng_internal._alert_rule_try_lock(integer,integer)', 'v', true, 'u'),
   ('dataeng_internal._alert_send(dataeng.alerts,text,boolean)', 'v', false, 'u'),
   ('dataeng_internal._alert_set(regrole,text,text,text)', 'v', false, 'u'),
   ('dataeng_internal._alert_visible(dataeng.alerts,regrole)', 's', false, 'u'),

@@ -80,6 +80,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -723,8 +724,9 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_reader_lock);
  *
  *		PUBLIC may call it (a fact's or dimension's creation checks its
  *		source as the creating role): it locks only a table the calling
- *		role may read (SELECT, as the reader it checks for needs), and with
- *		whole_tree only one it owns; else 42501.
+ *		role may read (SELECT, as the reader it checks for needs; with
+ *		SELECT alone, a captured table whose every change it may read), and
+ *		with whole_tree only one it owns; else 42501.
  */
 Datum
 dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
@@ -743,11 +745,15 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 						 "Reading a table's changes requires SELECT on it.")));
 
 	/*
-	 * SHARE UPDATE EXCLUSIVE holds off VACUUM, ANALYZE, CREATE INDEX
-	 * CONCURRENTLY and most ALTER TABLE, which LOCK TABLE grants only with
-	 * UPDATE, DELETE or TRUNCATE: with SELECT alone, only a captured table
-	 * (one whose changes the caller may read, as its consumer's creation
-	 * locks it), else its owner.
+	 * SHARE UPDATE EXCLUSIVE holds off VACUUM (also the one against
+	 * wraparound), ANALYZE, CREATE INDEX CONCURRENTLY and most ALTER TABLE,
+	 * which LOCK TABLE grants only with UPDATE, DELETE or TRUNCATE: with
+	 * SELECT alone, only a captured table whose changes the caller may read
+	 * (USAGE on its schema, no row-level security limiting what it sees
+	 * there, as dataeng_internal._cdc_can_read), as its consumer's creation
+	 * locks it, else its owner.  A role that may not read its changes
+	 * creates no reader of the table: the lock would serve it only to keep
+	 * VACUUM off another role's table for as long as it liked.
 	 */
 	if (!whole_tree && !pg_class_ownercheck(relid, GetUserId()) &&
 		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE) != ACLCHECK_OK)
@@ -757,10 +763,19 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 		bool		captured;
 
 		Oid			nsp = get_namespace_oid(dataeng_internal_schema(), false);
-		HeapTuple	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+		HeapTuple	ntup;
 		Oid			nspowner;
 		InternalSql as_owner;
 
+		if (pg_namespace_aclcheck(get_rel_namespace(relid), GetUserId(), ACL_USAGE) != ACLCHECK_OK ||
+			check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", get_rel_name(relid)),
+					 errdetail("The lock held until the end of the transaction (SHARE UPDATE EXCLUSIVE) holds off VACUUM and schema changes of the table; "
+							   "with SELECT alone it is taken only for a role that may read every change of the table (USAGE on its schema, no row-level security limiting what it sees)."),
+					 errhint("It takes UPDATE, DELETE or TRUNCATE on the table, as LOCK TABLE does.")));
+		ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 		if (!HeapTupleIsValid(ntup))
 			elog(ERROR, "cache lookup failed for schema %u", nsp);
 		nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;

@@ -89,8 +89,14 @@ PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 static void wal_leave(void);
 static void wal_leave_dropped(const char *slot);
 
-/* the advisory lock a database's worker holds: (this key, database oid) */
+/*
+ * The advisory lock a database's worker holds: (this key, database oid),
+ * field4 CDC_WAL_LOCK_FIELD4.  field4 is apart from SQL advisory locks (1
+ * and 2), job runs and a role's new jobs (schedule/): no role can take the
+ * lock with pg_advisory_lock() to keep every worker out of the database.
+ */
 #define CDC_WAL_LOCK_KEY 1684361025	/* 0x64655741, "deWA" */
+#define CDC_WAL_LOCK_FIELD4 25703	/* 0x6467 (decimal: written into SQL) */
 
 /*
  * Starting to decode the slot logs two LOG lines
@@ -294,7 +300,8 @@ cdc_wal_worker_missing(void)
 								"   AND l.database OPERATOR(pg_catalog.=) $1"
 								"   AND l.classid OPERATOR(pg_catalog.=) " CppAsString2(CDC_WAL_LOCK_KEY) "::pg_catalog.oid"
 								"   AND l.objid OPERATOR(pg_catalog.=) $1"
-								"   AND l.objsubid OPERATOR(pg_catalog.=) 2 AND l.granted",
+								"   AND l.objsubid OPERATOR(pg_catalog.=) " CppAsString2(CDC_WAL_LOCK_FIELD4)
+								" AND l.granted",
 								1, types, values, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_locks");
@@ -887,7 +894,7 @@ wal_run(Oid dboid, const char *slot)
 		LOCKTAG		tag;
 
 		StartTransactionCommand();
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) dboid, 2);
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) dboid, CDC_WAL_LOCK_FIELD4);
 		got_lock = (LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL);
 		CommitTransactionCommand();
 		if (got_lock)
