@@ -127,6 +127,9 @@ SELECT dataeng.fact_refresh('fb_f');
 SELECT (fa_check('fb_f', 'fb_truth')).diff;
 
 SELECT dataeng.fact_drop('fa_f'), dataeng.fact_drop('fb_f');
+DROP VIEW fa_truth, fb_truth;
+DROP TABLE fa, fb, fa_log;
+DROP FUNCTION fa_check(text, text), fa_trig(), fact_diff(regclass, text);
 REVOKE USAGE ON SCHEMA dataeng_internal FROM fa_other;
 DROP ROLE fa_other;
 SET client_min_messages = warning;

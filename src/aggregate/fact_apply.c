@@ -596,11 +596,20 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	rte->relid = relid;
 	rte->relkind = fa.rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-	/* an update computes every stored generated column again */
+	/*
+	 * an update writes the counts and sums (the index insertions of an
+	 * update that is not HOT tell each index whether its columns changed)
+	 * and computes every stored generated column again
+	 */
 	for (i = 0; i < fa.natts; i++)
+	{
+		if (fa.kind[i] == AC_ADD || fa.kind[i] == AC_SUM)
+			rte->updatedCols = bms_add_member(rte->updatedCols,
+											  i + 1 - FirstLowInvalidHeapAttributeNumber);
 		if (fa.kind[i] == AC_GENERATED)
 			rte->extraUpdatedCols = bms_add_member(rte->extraUpdatedCols,
 												   i + 1 - FirstLowInvalidHeapAttributeNumber);
+	}
 	ExecInitRangeTable(estate, list_make1(rte));
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, fa.rel, 1, NULL, 0);
