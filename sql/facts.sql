@@ -2909,6 +2909,30 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_merge(text, regclass, bigint) IS
   'internal: run the MERGE of a fact refresh''s group deltas, through the fact''s key index when they are few';
 
+-- The MERGE of _fact_merge_sql applied in C (src/aggregate/fact_apply.c)
+-- for a fact of counts and sums: the group deltas of table deltas (key
+-- columns dkeys, named keys in the fact's table storage) looked up in the
+-- fact's key index in its order, each group updated, deleted when emptied
+-- or inserted when new; adds: the counts added up, sums: the sums, each
+-- with its count of values in sumns.  NULL when applied; else nothing is
+-- written and the reason is returned (the caller runs the MERGE then).
+CREATE FUNCTION dataeng_internal._fact_apply(storage regclass, deltas regclass, keys text[], dkeys text[],
+                                             adds text[], sums text[], sumns text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fact_apply'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng_internal._fact_apply(regclass, regclass, text[], text[], text[], text[], text[]) IS
+  'internal: apply a fact refresh''s group deltas to its table in C, or say why the MERGE must';
+
+-- What the last _fact_apply() of this session did ('C: ...' and its
+-- counts of rows, or why it left the deltas to the MERGE); NULL if none ran.
+CREATE FUNCTION dataeng_internal._fact_apply_last()
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_fact_apply_last'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_apply_last() IS
+  'internal: what the last direct apply of a fact refresh in this session did';
+
 -- The same as an upsert through the key (key_cols: with a nullable key
 -- column the MERGE's join is neither hashable nor indexable), SET list upd
 -- from EXCLUDED; the groups it empties are deleted after it.
@@ -3234,6 +3258,10 @@ DECLARE
   nan_any boolean := false;        -- a group's is (read with the total row)
   m_val text[] := '{}';            -- per measure: its value (_fact_measure_value)
   m_x boolean[] := '{}';           -- and whether it is a min/max kept with its reserve
+  c_add text[] := '{}';            -- the counts a direct apply adds up (_fact_apply)
+  c_sum text[] := '{}';            -- the sums it adds up
+  c_sumn text[] := '{}';           -- and their counts of values
+  c_why text;                      -- why _fact_apply left the deltas to the MERGE
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
@@ -3400,6 +3428,12 @@ BEGIN
     -- a delta, or a count(DISTINCT) (_fact_delta_sql)
     i := array_position(vals, v);
     SELECT * INTO p FROM dataeng_internal._fact_delta_sql(m, i, sumtypes[i]);
+    IF m.mode = 'delta' AND m.agg IN ('count_star', 'count') THEN
+      c_add := c_add || m.name;
+    ELSIF m.mode = 'delta' THEN
+      c_sum := c_sum || CASE m.agg WHEN 'sum' THEN m.name ELSE '__sum_' || m.name END;
+      c_sumn := c_sumn || CASE m.agg WHEN 'sum' THEN '__nn_' || m.name ELSE '__cnt_' || m.name END;
+    END IF;
     -- a numeric sum whose delta is NaN or infinite: such a value came or
     -- went (NaN - NaN and Infinity - Infinity are NaN, never the sum of the
     -- values left), so the group is recomputed (its sum is in rec_set:
@@ -3699,9 +3733,23 @@ BEGIN
           idx_r := dataeng_internal._fact_rec_buckets(d, indexed);
         END IF;
       ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
-        PERFORM dataeng_internal._fact_merge(
-                  dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals),
-                  d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
+        -- Counts and sums alone (no min/max, count(DISTINCT) or measure
+        -- recomputed), the deltas as the fold made them (no bucket left
+        -- out, the bucket of their own type): applied in C
+        -- (src/aggregate/fact_apply.c, the MERGE's rules), unless the
+        -- fact's table asks for more than it does (c_why: the MERGE then).
+        c_why := 'the fact has measures other than counts and sums';
+        IF cardinality(dcm) = 0 AND NOT rec_all AND xfold IS NULL AND wm = ''
+           AND btype = 'timestamptz'::regtype THEN
+          c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
+                     ARRAY(SELECT 'k' || o FROM generate_series(0, cardinality(d.dimensions)) o),
+                     c_add, c_sum, c_sumn);
+        END IF;
+        IF c_why IS NOT NULL THEN
+          PERFORM dataeng_internal._fact_merge(
+                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals),
+                    d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
+        END IF;
       ELSE
         EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, q.key_cols, upd, ins_cols, ins_vals);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',

@@ -50,6 +50,7 @@ INSERT INTO reasons VALUES
   -- C writing a table the caller names: only one the caller owns (and holds
   -- SELECT, INSERT, UPDATE, DELETE on), exactly as _fact_side_create made it
   ('_fact_side_apply', 'writes caller-owned table only'),
+  ('_fact_apply', 'writes caller-owned table only'),
   -- C reading the catalog of a table the caller names (its columns,
   -- constraints, rules, triggers, owner), writes nothing
   ('_fact_side_apply_reason', 'reads catalog entries only'),
@@ -140,6 +141,7 @@ INSERT INTO reasons VALUES
   -- out; the count read back (and started again): no table is read or
   -- written, nothing of another role is seen
   ('_fact_reserve_check', 'backend counter'), ('_fact_reserve_ran_out', 'backend counter'),
+  ('_fact_apply_last', 'backend counter'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),

@@ -1,0 +1,814 @@
+/*-------------------------------------------------------------------------
+ *
+ * fact_apply.c
+ *		Apply a fact refresh's group deltas to the fact's storage table with
+ *		direct key-index lookups and heap writes, in place of the MERGE of
+ *		_fact_merge_sql() (sql/facts.sql), for facts whose measures are all
+ *		counts and sums kept as deltas (avg: a hidden sum and count, and the
+ *		generated column computed from them).
+ *
+ * The deltas (the refresh's pg_temp._dataeng_delta_raw: one row per group,
+ * its keys k0, k1, ..., its __rows and the delta of each measure column,
+ * and one total row, is_total, skipped here) are read straight from their
+ * table and sorted in memory in the order of the fact's key index (its
+ * columns' btree comparisons), then looked up one after another with the
+ * leaf walk of btwalk.c (from the leaf where the previous lookup ended).
+ * Per group, as the MERGE's three branches:
+ *
+ *	 - found, f.__rows + d.__rows <= 0: the row deleted;
+ *	 - found otherwise: the row updated: __rows and every count (and the
+ *	   count of non-NULL values of each sum) added, each sum set by the
+ *	   MERGE's rule (NULL when its count of values becomes 0, else the sum
+ *	   of the two, a NULL side taken as the other), generated columns
+ *	   computed again by the executor's own function, NOT NULL and CHECK
+ *	   constraints checked; index entries only when the update is not HOT;
+ *	 - not found, d.__rows > 0: a row inserted (a sum of no value left,
+ *	   0 or NaN, NULL as the MERGE makes it), with its index entries, each
+ *	   checked unique as an INSERT's.
+ *
+ * What it saves against the MERGE (docs/facts.md, "Many groups: the MERGE
+ * in C"): a descent of the key index from its root per group, the sort of
+ * the deltas' copies, and the executor's work per row (a join, the
+ * projection of the SET list, the whole-row copy of each delta).  The heap
+ * fetches and updates, their pruning and WAL, are the same.
+ *
+ * Every write is an ordinary heap write in the refresh's transaction:
+ * crash safe and undone by its abort.  The writes are made as the current
+ * user (the fact's owner during a refresh), who must own the storage table
+ * and hold SELECT, INSERT, UPDATE and DELETE on it.  The function writes
+ * nothing and returns why when the table asks for more than it does
+ * (fact_apply_reason(): rules, triggers, row security, defaults, identity
+ * or domain columns, exclusion or deferred indexes, a column it does not
+ * know, types it does not add up); the refresh then runs the MERGE.  An
+ * update or delete waits for a transaction writing its row; a row another
+ * transaction changed meanwhile fails the refresh with a serialization
+ * failure (40001), where the MERGE would apply the delta to the row's new
+ * version: only refreshes write a fact, and they are serialised.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "pgstat.h"
+#include "postmaster/walwriter.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/sortsupport.h"
+#include "utils/syscache.h"
+
+#include "common/common.h"
+#include "aggregate/btwalk.h"
+
+PG_FUNCTION_INFO_V1(dataeng_fact_apply);
+PG_FUNCTION_INFO_V1(dataeng_fact_apply_last);
+
+/* what a column of the storage table is to the apply */
+typedef enum ApplyCol
+{
+	AC_OTHER = 0,				/* not known: no direct apply */
+	AC_KEY,						/* a key column (the key index's) */
+	AC_ADD,						/* __rows, a count: f + d */
+	AC_SUM,						/* a sum: the MERGE's rule with its count */
+	AC_GENERATED,				/* a stored generated column */
+	AC_DROPPED
+} ApplyCol;
+
+typedef struct FactApply
+{
+	Relation	rel;
+	Relation	idx;
+	TupleDesc	desc;
+	int			natts;
+	int			nkeys;
+	AttrNumber *katt;			/* the key index's columns, in its order */
+	ApplyCol   *kind;			/* per storage column */
+	AttrNumber *datt;			/* per storage column: the deltas' column */
+	AttrNumber *sumn;			/* per AC_SUM column: its count's column */
+	AttrNumber	rows;			/* __rows */
+	bool		has_generated;
+} FactApply;
+
+/* one group's delta, in the storage table's shape (keys and deltas set) */
+typedef struct ApplyDelta
+{
+	Datum	   *v;
+	bool	   *n;
+} ApplyDelta;
+
+typedef struct ApplyOrder
+{
+	int			nkeys;
+	AttrNumber *katt;
+	SortSupport ssup;
+} ApplyOrder;
+
+/* what the last call of this backend did: NULL (none), "C" or the reason */
+static char last_apply[256];
+
+static void
+set_last(const char *s)
+{
+	strlcpy(last_apply, s, sizeof(last_apply));
+}
+
+/*
+ * text_array_names
+ *		The elements of a text[] argument (no NULL element) as C strings.
+ */
+static char **
+text_array_names(ArrayType *arr, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+	int			i;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(char *) * (*n + 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a column name passed to _fact_apply() is NULL")));
+		out[i] = TextDatumGetCString(elems[i]);
+	}
+	return out;
+}
+
+/*
+ * fact_apply_reason
+ *		NULL when the deltas of table deltas (its key columns dkeys, in the
+ *		order of keys, the fact's key columns) may be applied directly to
+ *		the storage table fa->rel, its counts adds and sums sums (each with
+ *		its count of values sumns) added up, else why not (the MERGE applies
+ *		them then).  Sets up fa, with the key index opened.
+ */
+static const char *
+fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int nk,
+				  char **adds, int nadd, char **sums, char **sumns, int nsum)
+{
+	Relation	rel = fa->rel;
+	Oid			relid = RelationGetRelid(rel);
+	TupleDesc	desc = fa->desc;
+	TupleDesc	dd = RelationGetDescr(deltas);
+	Form_pg_class rd = rel->rd_rel;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i;
+	int			j;
+
+	if (rd->relkind != RELKIND_RELATION)
+		return "the fact's table is not an ordinary table";
+	if (rd->relam != HEAP_TABLE_AM_OID)
+		return "the fact's table is not a heap table";
+	if (rd->relispartition)
+		return "the fact's table is a partition";
+	if (rd->relhassubclass)
+		return "the fact's table has inheritance children";
+	/* (relhasrules and relhastriggers stay set after a drop, until VACUUM) */
+	if (rel->rd_rules != NULL)
+		return "the fact's table has rules";
+	if (rel->trigdesc != NULL)
+		return "the fact's table has triggers";
+	if (rd->relrowsecurity || rd->relforcerowsecurity)
+		return "the fact's table has row-level security";
+	if (deltas->rd_rel->relkind != RELKIND_RELATION || deltas->rd_rel->relam != HEAP_TABLE_AM_OID ||
+		deltas->rd_rel->relhassubclass || deltas->rd_rel->relrowsecurity)
+		return "the deltas are not an ordinary heap table";
+
+	/* its columns: what each is */
+	for (i = 0; i < fa->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+		const char *name = NameStr(a->attname);
+
+		fa->kind[i] = AC_OTHER;
+		if (a->attisdropped)
+		{
+			fa->kind[i] = AC_DROPPED;
+			continue;
+		}
+		if (a->attgenerated == ATTRIBUTE_GENERATED_STORED)
+		{
+			fa->kind[i] = AC_GENERATED;
+			fa->has_generated = true;
+			continue;
+		}
+		if (a->attgenerated || a->atthasdef || a->attidentity)
+			return "a column of the fact's table has a default or is an identity";
+		if (get_typtype(a->atttypid) == TYPTYPE_DOMAIN)
+			return "a column of the fact's table is of a domain type";
+		for (j = 0; j < nk; j++)
+			if (strcmp(name, keys[j]) == 0)
+			{
+				fa->kind[i] = AC_KEY;
+				fa->datt[i] = get_attnum(RelationGetRelid(deltas), dkeys[j]);
+			}
+		if (strcmp(name, "__rows") == 0)
+		{
+			fa->kind[i] = AC_ADD;
+			fa->rows = i + 1;
+		}
+		for (j = 0; j < nadd; j++)
+			if (strcmp(name, adds[j]) == 0)
+				fa->kind[i] = AC_ADD;
+		for (j = 0; j < nsum; j++)
+			if (strcmp(name, sumns[j]) == 0)
+				fa->kind[i] = AC_ADD;
+		for (j = 0; j < nsum; j++)
+			if (strcmp(name, sums[j]) == 0)
+			{
+				fa->kind[i] = AC_SUM;
+				fa->sumn[i] = get_attnum(relid, sumns[j]);
+			}
+		if (fa->kind[i] == AC_OTHER)
+			return "the fact's table has a column the deltas do not write";
+		if (fa->kind[i] != AC_KEY)
+			fa->datt[i] = get_attnum(RelationGetRelid(deltas), name);
+		if (fa->datt[i] <= 0)
+			return "the deltas lack a column of the fact's table";
+		{
+			Form_pg_attribute da = TupleDescAttr(dd, fa->datt[i] - 1);
+
+			if (da->atttypid != a->atttypid || (a->atttypmod != -1 && da->atttypmod != a->atttypmod))
+				return "a column of the deltas has another type than the fact's";
+		}
+		if (fa->kind[i] == AC_ADD && a->atttypid != INT8OID)
+			return "a count of the fact is not a bigint";
+		if (fa->kind[i] == AC_SUM)
+		{
+			if (a->atttypid != INT8OID && a->atttypid != NUMERICOID)
+				return "a sum of the fact is neither a bigint nor a numeric";
+			if (fa->sumn[i] <= 0 || fa->sumn[i] == i + 1 ||
+				TupleDescAttr(desc, fa->sumn[i] - 1)->atttypid != INT8OID)
+				return "a sum of the fact lacks its count of values";
+		}
+	}
+	if (fa->rows == 0)
+		return "the fact's table has no column __rows";
+	for (j = 0; j < nsum; j++)
+		if (get_attnum(relid, sums[j]) <= 0 || get_attnum(relid, sumns[j]) <= 0)
+			return "a sum of the fact is not a column of its table";
+
+	/* the key index: unique, plain, on the keys in their order */
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
+		Form_pg_index ix = idx->rd_index;
+		bool		ok;
+
+		if (ix->indisexclusion || !ix->indimmediate)
+		{
+			index_close(idx, RowExclusiveLock);
+			if (fa->idx != NULL)
+				index_close(fa->idx, RowExclusiveLock);
+			fa->idx = NULL;
+			list_free(indexes);
+			return "the fact's table has an exclusion or deferred index";
+		}
+		ok = fa->idx == NULL && ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
+			idx->rd_rel->relam == BTREE_AM_OID && ix->indnkeyatts == nk && ix->indnatts == nk &&
+			!ix->indnullsnotdistinct &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
+		for (j = 0; ok && j < nk; j++)
+			ok = ix->indkey.values[j] == get_attnum(relid, keys[j]) && ix->indkey.values[j] > 0 &&
+				TupleDescAttr(desc, ix->indkey.values[j] - 1)->attnotnull;
+		if (ok)
+			fa->idx = idx;
+		else
+			index_close(idx, RowExclusiveLock);
+	}
+	list_free(indexes);
+	if (fa->idx == NULL)
+		return "the fact's table has no unique index on its keys of NOT NULL columns";
+	fa->nkeys = nk;
+	for (j = 0; j < nk; j++)
+		fa->katt[j] = fa->idx->rd_index->indkey.values[j];
+	return NULL;
+}
+
+static int
+apply_delta_cmp(const void *a, const void *b, void *arg)
+{
+	const ApplyDelta *x = (const ApplyDelta *) a;
+	const ApplyDelta *y = (const ApplyDelta *) b;
+	ApplyOrder *o = (ApplyOrder *) arg;
+	int			i;
+
+	for (i = 0; i < o->nkeys; i++)
+	{
+		AttrNumber	k = o->katt[i] - 1;
+		int			c = ApplySortComparator(x->v[k], x->n[k], y->v[k], y->n[k], &o->ssup[i]);
+
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+/*
+ * read_deltas
+ *		The deltas' rows (but the total row, is_total), each in the storage
+ *		table's shape, sorted in the key index's order.
+ */
+static ApplyDelta *
+read_deltas(FactApply *fa, Relation deltas, Snapshot snap, int64 *ndeltas)
+{
+	AttrNumber	tot = get_attnum(RelationGetRelid(deltas), "is_total");
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	ApplyDelta *out;
+	ApplyOrder	order;
+	int64		n = 0;
+	int64		max = 1024;
+	int			i;
+
+	if (tot > 0 && TupleDescAttr(RelationGetDescr(deltas), tot - 1)->atttypid != BOOLOID)
+		tot = 0;
+	out = palloc(sizeof(ApplyDelta) * max);
+	slot = table_slot_create(deltas, NULL);
+	scan = table_beginscan(deltas, snap, 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		ApplyDelta *d;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (tot > 0)
+		{
+			Datum		t = slot_getattr(slot, tot, &isnull);
+
+			if (!isnull && DatumGetBool(t))
+				continue;
+		}
+		if (n == max)
+		{
+			max *= 2;
+			out = repalloc_huge(out, sizeof(ApplyDelta) * max);
+		}
+		d = &out[n++];
+		d->v = palloc0(sizeof(Datum) * fa->natts);
+		d->n = palloc(sizeof(bool) * fa->natts);
+		memset(d->n, true, sizeof(bool) * fa->natts);
+		for (i = 0; i < fa->natts; i++)
+		{
+			Form_pg_attribute a = TupleDescAttr(fa->desc, i);
+			Datum		v;
+
+			if (fa->kind[i] != AC_KEY && fa->kind[i] != AC_ADD && fa->kind[i] != AC_SUM)
+				continue;
+			v = slot_getattr(slot, fa->datt[i], &d->n[i]);
+			if (!d->n[i])
+				d->v[i] = datumCopy(v, a->attbyval, a->attlen);
+		}
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+
+	order.nkeys = fa->nkeys;
+	order.katt = fa->katt;
+	order.ssup = palloc0(sizeof(SortSupportData) * fa->nkeys);
+	for (i = 0; i < fa->nkeys; i++)
+	{
+		SortSupport ss = &order.ssup[i];
+
+		ss->ssup_cxt = CurrentMemoryContext;
+		ss->ssup_collation = fa->idx->rd_indcollation[i];
+		ss->ssup_nulls_first = (fa->idx->rd_indoption[i] & INDOPTION_NULLS_FIRST) != 0;
+		ss->ssup_attno = i + 1;
+		ss->abbreviate = false;
+		PrepareSortSupportFromIndexRel(fa->idx, (fa->idx->rd_indoption[i] & INDOPTION_DESC) ?
+									   BTGreaterStrategyNumber : BTLessStrategyNumber, ss);
+	}
+	if (n > 1)
+		qsort_arg(out, n, sizeof(ApplyDelta), apply_delta_cmp, &order);
+	*ndeltas = n;
+	return out;
+}
+
+/* a + b of a bigint or numeric column, NULL when either is (SQL's +) */
+static Datum
+add_values(Oid typid, Datum a, bool an, Datum b, bool bn, bool *isnull)
+{
+	*isnull = an || bn;
+	if (*isnull)
+		return (Datum) 0;
+	if (typid == INT8OID)
+		return DirectFunctionCall2(int8pl, a, b);
+	return DirectFunctionCall2(numeric_add, a, b);
+}
+
+/*
+ * A new group's sum s of no value left (its count of values 0): NULL when
+ * s = s - s, as the MERGE's INSERT writes it (0, or NaN: whatever came
+ * went again), else s (an infinity, whose difference is NaN).
+ */
+static bool
+sum_of_nothing(Oid typid, Datum s)
+{
+	if (typid == INT8OID)
+		return DatumGetInt64(s) == 0;
+	return DatumGetBool(DirectFunctionCall2(numeric_eq, s,
+											DirectFunctionCall2(numeric_sub, s, s)));
+}
+
+static void
+apply_write_check(Relation rel, TM_Result res)
+{
+	if (res == TM_Ok)
+		return;
+	if (res == TM_Updated || res == TM_Deleted)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not apply a refresh to %s: a row was changed concurrently",
+						RelationGetRelationName(rel)),
+				 errdetail("Another transaction updated or deleted a row of the fact's table while this refresh applied its deltas."),
+				 errhint("A fact's table is written only by its refreshes: leave it alone, and retry the refresh.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("could not write a row of the fact's table %s (result %d)",
+					RelationGetRelationName(rel), (int) res),
+			 errdetail("The row was already written by this refresh, or is not visible to it."),
+			 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
+}
+
+/*
+ * After every 64 rows written, ask the WAL writer to flush the WAL written
+ * so far when it grew by wal_writer_flush_after since the last request, as
+ * the dimensions' apply does (dimension.c, dim_wal_nudge(): the request is
+ * the end of this backend's last record, never the insert position).
+ */
+static void
+apply_wal_nudge(Relation rel, int64 *nwrites, XLogRecPtr *nudged)
+{
+	XLogRecPtr	now;
+	uint64		step;
+
+	if (++(*nwrites) % 64 != 0 || !RelationNeedsWAL(rel))
+		return;
+	now = XactLastRecEnd;
+	step = (uint64) (WalWriterFlushAfter > 0 ? WalWriterFlushAfter : 128) * XLOG_BLCKSZ;
+	if (now - *nudged >= step)
+	{
+		XLogSetAsyncXactLSN(now);
+		*nudged = now;
+	}
+}
+
+/*
+ * dataeng_internal._fact_apply(storage regclass, deltas regclass,
+ *		keys text[], dkeys text[], adds text[], sums text[], sumns text[])
+ *		RETURNS text
+ *		Apply the group deltas of table deltas (key columns dkeys, named
+ *		keys in the fact's table) to storage, as the header comment says,
+ *		and return NULL; or write nothing and return why not (the caller
+ *		runs the MERGE then).  adds: the fact's counts (added up, as
+ *		__rows); sums: its sums, each with its count of values in sumns.
+ */
+Datum
+dataeng_fact_apply(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			deltasid = PG_GETARG_OID(1);
+	int			nk,
+				ndk,
+				nadd,
+				nsum,
+				nsumn;
+	char	  **keys = text_array_names(PG_GETARG_ARRAYTYPE_P(2), &nk);
+	char	  **dkeys = text_array_names(PG_GETARG_ARRAYTYPE_P(3), &ndk);
+	char	  **adds = text_array_names(PG_GETARG_ARRAYTYPE_P(4), &nadd);
+	char	  **sums = text_array_names(PG_GETARG_ARRAYTYPE_P(5), &nsum);
+	char	  **sumns = text_array_names(PG_GETARG_ARRAYTYPE_P(6), &nsumn);
+	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
+	FactApply	fa;
+	Relation	deltas;
+	const char *reason;
+	AclResult	acl;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	RangeTblEntry *rte;
+	TupleTableSlot *found;
+	TupleTableSlot *nslot;
+	Snapshot	snap;
+	ApplyDelta *ds;
+	int64		n;
+	int64		r;
+	int64		nupd = 0,
+				nhot = 0,
+				nins = 0,
+				ndel = 0;
+	int64		nwrites = 0;
+	XLogRecPtr	nudged;
+	BtWalk		w;
+	IndexFetchTableData *fetch;
+	Datum	   *kv;
+	bool	   *kn;
+	MemoryContext rowcxt;
+	MemoryContext oldcxt;
+	int			i;
+
+	if (nk != ndk || nk < 1 || nsum != nsumn)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("_fact_apply() needs as many keys as deltas' keys, and a count per sum")));
+
+	/* heap writes: refused where an INSERT or UPDATE would be */
+	PreventCommandIfReadOnly("dataeng_internal._fact_apply()");
+	PreventCommandIfParallelMode("dataeng_internal._fact_apply()");
+
+	/* the owner first, by OID: no lock on a table the caller does not own */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(deltasid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the fact's table or the deltas of _fact_apply() do not exist")));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s to apply a refresh to it", get_rel_name(relid)),
+				 errdetail("dataeng_internal._fact_apply() writes the rows of a fact's table directly, without the checks of an INSERT or UPDATE."),
+				 errhint("Refresh the fact with dataeng.fact_refresh(): it applies its deltas as the fact's owner.")));
+	acl = pg_class_aclcheck(deltasid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(deltasid));
+
+	memset(&fa, 0, sizeof(fa));
+	fa.rel = table_open(relid, RowExclusiveLock);
+	fa.desc = RelationGetDescr(fa.rel);
+	fa.natts = fa.desc->natts;
+	fa.kind = palloc0(sizeof(ApplyCol) * fa.natts);
+	fa.datt = palloc0(sizeof(AttrNumber) * fa.natts);
+	fa.sumn = palloc0(sizeof(AttrNumber) * fa.natts);
+	fa.katt = palloc0(sizeof(AttrNumber) * nk);
+	deltas = table_open(deltasid, AccessShareLock);
+
+	/* each right on its own (a mask of several asks for any of them) */
+	reason = NULL;
+	for (i = 0; i < (int) lengthof(rights) && reason == NULL; i++)
+		if (pg_class_aclcheck(relid, GetUserId(), rights[i]) != ACLCHECK_OK)
+			reason = "the owner lacks a right on the fact's table";
+	if (reason == NULL)
+		reason = fact_apply_reason(&fa, deltas, keys, dkeys, nk, adds, nadd, sums, sumns, nsum);
+	if (reason == NULL && !btwalk_begin(&w, fa.idx, nk))
+		reason = "the fact's key index cannot be walked (built before PostgreSQL 12)";
+	if (reason != NULL)
+	{
+		if (fa.idx != NULL)
+			index_close(fa.idx, RowExclusiveLock);
+		table_close(deltas, AccessShareLock);
+		table_close(fa.rel, RowExclusiveLock);
+		set_last(reason);
+		PG_RETURN_TEXT_P(cstring_to_text(reason));
+	}
+	CheckCmdReplicaIdentity(fa.rel, CMD_UPDATE);
+	CheckCmdReplicaIdentity(fa.rel, CMD_DELETE);
+
+	/* the executor state the generated columns and index insertions need */
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = fa.rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	/*
+	 * an update writes the counts and sums (the index insertions of an
+	 * update that is not HOT tell each index whether its columns changed)
+	 * and computes every stored generated column again
+	 */
+	for (i = 0; i < fa.natts; i++)
+	{
+		if (fa.kind[i] == AC_ADD || fa.kind[i] == AC_SUM)
+			rte->updatedCols = bms_add_member(rte->updatedCols,
+											  i + 1 - FirstLowInvalidHeapAttributeNumber);
+		if (fa.kind[i] == AC_GENERATED)
+			rte->extraUpdatedCols = bms_add_member(rte->extraUpdatedCols,
+												   i + 1 - FirstLowInvalidHeapAttributeNumber);
+	}
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, fa.rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	found = table_slot_create(fa.rel, NULL);
+	nslot = MakeSingleTupleTableSlot(fa.desc, &TTSOpsVirtual);
+
+	CommandCounterIncrement();
+	/* one command for every write, which the snapshot does not see */
+	estate->es_output_cid = GetCurrentCommandId(true);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	estate->es_snapshot = snap;
+
+	ds = read_deltas(&fa, deltas, snap, &n);
+	fetch = table_index_fetch_begin(fa.rel);
+	kv = palloc(sizeof(Datum) * nk);
+	kn = palloc(sizeof(bool) * nk);
+	nudged = XactLastRecEnd;
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact apply row",
+								   ALLOCSET_DEFAULT_SIZES);
+
+	for (r = 0; r < n; r++)
+	{
+		ApplyDelta *d = &ds[r];
+		bool		hit = false;
+		bool		isnull;
+		Datum	   *nv;
+		bool	   *nn;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(rowcxt);
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		for (i = 0; i < nk; i++)
+		{
+			kv[i] = d->v[fa.katt[i] - 1];
+			kn[i] = d->n[fa.katt[i] - 1];
+		}
+		btwalk_tids(&w, kv, kn, true, snap);
+		for (i = 0; i < w.ntids && !hit; i++)
+		{
+			ItemPointerData tid = w.tids[i];
+			bool		call_again = false;
+			bool		all_dead = false;
+
+			hit = table_index_fetch_tuple(fetch, &tid, snap, found, &call_again, &all_dead);
+		}
+		if (hit)
+			pgstat_count_heap_fetch(fa.idx);
+
+		ExecClearTuple(nslot);
+		nv = nslot->tts_values;
+		nn = nslot->tts_isnull;
+		if (hit)
+		{
+			ItemPointerData otid = found->tts_tid;
+			TM_FailureData tmfd;
+			TM_Result	res;
+			Datum		fr;
+			bool		frn;
+			Datum		sum;
+
+			slot_getallattrs(found);
+			fr = found->tts_values[fa.rows - 1];
+			frn = found->tts_isnull[fa.rows - 1];
+			sum = add_values(INT8OID, fr, frn, d->v[fa.rows - 1], d->n[fa.rows - 1], &isnull);
+			if (!isnull && DatumGetInt64(sum) <= 0)
+			{
+				/* the group emptied */
+				res = heap_delete(fa.rel, &otid, estate->es_output_cid, InvalidSnapshot,
+								  true, &tmfd, false);
+				apply_write_check(fa.rel, res);
+				ndel++;
+			}
+			else
+			{
+				LockTupleMode lockmode;
+				HeapTuple	newt;
+				bool		shouldFree;
+
+				for (i = 0; i < fa.natts; i++)
+				{
+					Form_pg_attribute a = TupleDescAttr(fa.desc, i);
+					Datum		fv = found->tts_values[i];
+					bool		fn = found->tts_isnull[i];
+
+					nv[i] = fv;
+					nn[i] = fn;
+					if (fa.kind[i] == AC_ADD)
+						nv[i] = add_values(INT8OID, fv, fn, d->v[i], d->n[i], &nn[i]);
+					else if (fa.kind[i] == AC_SUM)
+					{
+						AttrNumber	c = fa.sumn[i] - 1;
+						bool		cn;
+						Datum		cnt = add_values(INT8OID, found->tts_values[c], found->tts_isnull[c],
+													 d->v[c], d->n[c], &cn);
+
+						if (!cn && DatumGetInt64(cnt) == 0)
+						{
+							nv[i] = (Datum) 0;
+							nn[i] = true;
+						}
+						else if (fn)
+						{
+							nv[i] = d->v[i];
+							nn[i] = d->n[i];
+						}
+						else if (!d->n[i])
+							nv[i] = add_values(a->atttypid, fv, false, d->v[i], false, &nn[i]);
+					}
+				}
+				ExecStoreVirtualTuple(nslot);
+				if (fa.has_generated)
+					ExecComputeStoredGenerated(rri, estate, nslot, CMD_UPDATE);
+				if (fa.desc->constr != NULL)
+					ExecConstraints(rri, nslot, estate);
+				newt = ExecFetchSlotHeapTuple(nslot, true, &shouldFree);
+				res = heap_update(fa.rel, &otid, newt, estate->es_output_cid, InvalidSnapshot,
+								  true, &tmfd, &lockmode);
+				apply_write_check(fa.rel, res);
+				nupd++;
+				if (HeapTupleIsHeapOnly(newt))
+					nhot++;
+				else
+				{
+					ItemPointerCopy(&newt->t_self, &nslot->tts_tid);
+					(void) ExecInsertIndexTuples(rri, nslot, estate, true, false, NULL, NIL);
+				}
+			}
+			apply_wal_nudge(fa.rel, &nwrites, &nudged);
+		}
+		else if (!d->n[fa.rows - 1] && DatumGetInt64(d->v[fa.rows - 1]) > 0)
+		{
+			/* a new group */
+			for (i = 0; i < fa.natts; i++)
+			{
+				Form_pg_attribute a = TupleDescAttr(fa.desc, i);
+
+				nv[i] = (Datum) 0;
+				nn[i] = true;
+				if (fa.kind[i] == AC_KEY || fa.kind[i] == AC_ADD)
+				{
+					nv[i] = d->v[i];
+					nn[i] = d->n[i];
+				}
+				else if (fa.kind[i] == AC_SUM)
+				{
+					AttrNumber	c = fa.sumn[i] - 1;
+
+					nv[i] = d->v[i];
+					nn[i] = d->n[i];
+					if (!d->n[c] && DatumGetInt64(d->v[c]) == 0 && !d->n[i] &&
+						sum_of_nothing(a->atttypid, d->v[i]))
+						nn[i] = true;
+				}
+			}
+			ExecStoreVirtualTuple(nslot);
+			if (fa.has_generated)
+				ExecComputeStoredGenerated(rri, estate, nslot, CMD_INSERT);
+			if (fa.desc->constr != NULL)
+				ExecConstraints(rri, nslot, estate);
+			table_tuple_insert(fa.rel, nslot, estate->es_output_cid, 0, NULL);
+			(void) ExecInsertIndexTuples(rri, nslot, estate, false, false, NULL, NIL);
+			nins++;
+			apply_wal_nudge(fa.rel, &nwrites, &nudged);
+		}
+		/* (a group not there whose rows went: nothing to write) */
+		ResetPerTupleExprContext(estate);
+		ExecClearTuple(nslot);
+		ExecClearTuple(found);
+		MemoryContextSwitchTo(oldcxt);
+	}
+
+	table_index_fetch_end(fetch);
+	UnregisterSnapshot(snap);
+	ExecDropSingleTupleTableSlot(found);
+	ExecDropSingleTupleTableSlot(nslot);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	index_close(fa.idx, NoLock);
+	table_close(deltas, NoLock);
+	table_close(fa.rel, NoLock);
+	CommandCounterIncrement();
+	elog(DEBUG1, "fact apply in C: " INT64_FORMAT " updated (" INT64_FORMAT " HOT), "
+		 INT64_FORMAT " inserted, " INT64_FORMAT " deleted", nupd, nhot, nins, ndel);
+	snprintf(last_apply, sizeof(last_apply), "C: " INT64_FORMAT " updated (" INT64_FORMAT " HOT), "
+			 INT64_FORMAT " inserted, " INT64_FORMAT " deleted", nupd, nhot, nins, ndel);
+	PG_RETURN_NULL();
+}
+
+/*
+ * dataeng_internal._fact_apply_last() RETURNS text
+ *		What the last _fact_apply() of this backend did: "C: <n> updated
+ *		(<n> HOT), <n> inserted, <n> deleted", or why it left the deltas to
+ *		the MERGE; NULL when none ran.
+ */
+Datum
+dataeng_fact_apply_last(PG_FUNCTION_ARGS)
+{
+	if (last_apply[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(last_apply));
+}
