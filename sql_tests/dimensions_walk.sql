@@ -89,6 +89,21 @@ INSERT INTO dw_expect SELECT left(dw_key(g), 299) || 'z', 1 FROM generate_series
 SELECT dataeng.dimension_refresh('dw1') AS dw1, dataeng.dimension_refresh('dw2') AS dw2;
 SELECT * FROM dw_check();
 
+-- keys of 3,000 characters, stored compressed in the index (past a
+-- fraction of a page, index_form_tuple() compresses them): a leaf that
+-- holds one is searched under the collation, not by the keys' bytes
+INSERT INTO dw_src SELECT repeat(dw_key(g), 10), 'long', 0 FROM generate_series(1, 40) g;
+INSERT INTO dw_expect SELECT repeat(dw_key(g), 10), 1 FROM generate_series(1, 40) g;
+SELECT dataeng.dimension_refresh('dw1') AS dw1, dataeng.dimension_refresh('dw2') AS dw2;
+UPDATE dw_src SET v = 'longer' WHERE k IN (SELECT repeat(dw_key(g), 10) FROM generate_series(1, 40, 3) g);
+UPDATE dw_expect SET versions = versions + 1 WHERE k IN (SELECT repeat(dw_key(g), 10) FROM generate_series(1, 40, 3) g);
+DELETE FROM dw_src WHERE k IN (SELECT repeat(dw_key(g), 10) FROM generate_series(2, 40, 5) g);
+UPDATE dw_src SET v = v || '.' WHERE k IN (SELECT dw_key(g) FROM generate_series(1, 40, 3) g);
+UPDATE dw_expect SET versions = versions + 1 WHERE k IN (SELECT dw_key(g) FROM generate_series(1, 40, 3) g)
+   AND k IN (SELECT k FROM dw_src);
+SELECT dataeng.dimension_refresh('dw1') AS dw1, dataeng.dimension_refresh('dw2') AS dw2;
+SELECT * FROM dw_check();
+
 -- called directly under SERIALIZABLE, the apply's lookups take the
 -- predicate locks an index scan takes (each leaf read), also for a key
 -- found absent (rolled back: the refresh itself runs in READ COMMITTED)

@@ -51,6 +51,22 @@
  * Only for an index whose entries are ordered by key and heap TID (not one
  * built before PostgreSQL 12 and upgraded in place): btwalk_begin() says.
  *
+ * A text key under a deterministic collation (the index's first column
+ * compared by bttextcmp(), looked up on that column alone) is searched on
+ * a leaf by its bytes first, which costs a memcmp() where the collation's
+ * comparison costs a strcoll() and copies of both strings: the position
+ * found (the first entry not before the key by their bytes) is then
+ * checked with the collation against the entries on each side of it, and
+ * kept only when the entry before it comes before the key and the entry
+ * at it does not: the leaf's entries are in the collation's order, so
+ * that position is the one a search by the collation finds.  Otherwise
+ * (the collation orders these strings otherwise than their bytes, an
+ * entry compressed or NULL) the leaf is searched by the collation.  The
+ * entries of the key are those equal to it by their bytes, equality under
+ * a deterministic collation.  So the results are those of the collation's
+ * search, with two or three comparisons under it per lookup instead of
+ * about ten.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -59,6 +75,8 @@
 #include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "aggregate/btwalk.h"
@@ -90,6 +108,44 @@ btwalk_begin(BtWalk *w, Relation idx, int nkeys)
 	w->inskey->scantid = NULL;
 	w->maxtids = 8;
 	w->tids = palloc(sizeof(ItemPointerData) * w->maxtids);
+	{
+		ScanKey		sk = &w->inskey->scankeys[0];
+
+		w->bytes = nkeys == 1 && sk->sk_func.fn_oid == F_BTTEXTCMP &&
+			!(sk->sk_flags & SK_BT_DESC) && OidIsValid(sk->sk_collation) &&
+			get_collation_isdeterministic(sk->sk_collation);
+	}
+	w->keylen = -1;
+	return true;
+}
+
+/*
+ * btwalk_bytes_cmp
+ *		The key against the entry at offnum on a leaf page by their bytes
+ *		(as _bt_compare() answers: > 0 when the key comes after it), into
+ *		*cmp; false when the entry's value cannot be compared so (NULL,
+ *		compressed or stored out of line).
+ */
+static inline bool
+btwalk_bytes_cmp(BtWalk *w, Page page, OffsetNumber offnum, int *cmp)
+{
+	IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, offnum));
+	bool		isnull;
+	Datum		d = index_getattr(itup, 1, RelationGetDescr(w->idx), &isnull);
+	struct varlena *v;
+	int			len;
+	int			c;
+
+	if (isnull)
+		return false;
+	v = (struct varlena *) DatumGetPointer(d);
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		return false;
+	len = VARSIZE_ANY_EXHDR(v);
+	c = memcmp(w->keydata, VARDATA_ANY(v), Min(w->keylen, len));
+	if (c == 0 && w->keylen != len)
+		c = w->keylen < len ? -1 : 1;
+	*cmp = c;
 	return true;
 }
 
@@ -110,8 +166,11 @@ btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum)
 		IndexTuple	itup;
 		int			n;
 		int			j;
+		int			c;
 
-		if (_bt_compare(w->idx, w->inskey, page, offnum) != 0)
+		if (w->keylen < 0 || !btwalk_bytes_cmp(w, page, offnum, &c))
+			c = _bt_compare(w->idx, w->inskey, page, offnum);
+		if (c != 0)
 			return true;		/* past the key's entries */
 		if (ItemIdIsDead(iid))
 			continue;
@@ -134,8 +193,34 @@ static OffsetNumber
 btwalk_binsrch(BtWalk *w, Page page)
 {
 	BTPageOpaque opaque = BTPageGetOpaque(page);
-	OffsetNumber low = P_FIRSTDATAKEY(opaque);
-	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
+	OffsetNumber first = P_FIRSTDATAKEY(opaque);
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+	OffsetNumber low = first;
+	OffsetNumber high = maxoff + 1;
+
+	if (w->keylen >= 0)
+	{
+		bool		ok = true;
+
+		/* by the bytes, then checked under the collation (see above) */
+		while (high > low && ok)
+		{
+			OffsetNumber mid = low + (high - low) / 2;
+			int			c = 0;
+
+			ok = btwalk_bytes_cmp(w, page, mid, &c);
+			if (c > 0)
+				low = mid + 1;
+			else
+				high = mid;
+		}
+		if (ok &&
+			(low == first || _bt_compare(w->idx, w->inskey, page, low - 1) > 0) &&
+			(low > maxoff || _bt_compare(w->idx, w->inskey, page, low) <= 0))
+			return low;
+		low = first;
+		high = maxoff + 1;
+	}
 
 	while (high > low)
 	{
@@ -184,6 +269,17 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 			sk->sk_flags &= ~SK_ISNULL;
 	}
 	w->ntids = 0;
+	w->keylen = -1;
+	if (w->bytes && !nulls[0])
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(keys[0]);
+
+		if (!VARATT_IS_EXTENDED(v) || VARATT_IS_SHORT(v))
+		{
+			w->keydata = VARDATA_ANY(v);
+			w->keylen = VARSIZE_ANY_EXHDR(v);
+		}
+	}
 	pgstat_count_index_scan(idx);
 
 	/* from the previous lookup's leaf, when the key comes after its key */

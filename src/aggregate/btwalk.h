@@ -22,6 +22,10 @@ typedef struct BtWalk
 	ItemPointerData *tids;		/* the heap TIDs of the key's entries */
 	int			ntids;
 	int			maxtids;
+	/* a text key under a deterministic collation: see btwalk_bytes_cmp() */
+	bool		bytes;
+	const char *keydata;		/* the key's bytes, for this lookup */
+	int			keylen;			/* (-1: none, compare by the collation) */
 } BtWalk;
 
 /*
