@@ -868,7 +868,9 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'intern
 -- one, if it is asked to).  launcher: whether the launcher of dataeng
 -- runs (it starts the workers that could not be started; next_attempt is
 -- NULL without it).  launcher_state: 'running'; 'starting' (not run since
--- the server started or restarted after a crash, at launcher_since);
+-- the server started or restarted after a crash, at launcher_since; the
+-- postmaster starts it at the end of recovery, launcher_next: when a
+-- session first saw the server out of recovery, NULL during recovery);
 -- 'restarting' (ended by an error at launcher_since, started again by the
 -- postmaster at launcher_next); 'ended' (exited at launcher_since, not
 -- started again); 'absent' (no background worker slot was free for it at

@@ -857,8 +857,9 @@ $$;
 -- <= 8.999 is amount <= $8.99; a strict bound keeps strict: amount > 0.396
 -- is amount > $0.39), stored as rule_add stores bounds now, with a
 -- warning naming the rule, the bound given and the one stored.  A bound
--- that does not read as a number, or that money cannot hold at all, is
--- left as it is (the rule's validation says so).
+-- that does not read as a number (also a JSON null), whose strict_ flag
+-- does not read as a boolean, or that money cannot hold at all, is left
+-- as it is (the rule's validation says so).
 DO $$
 DECLARE
   r record;
@@ -895,8 +896,13 @@ BEGIN
       EXCEPTION WHEN data_exception THEN
         CONTINUE;
       END;
-      CONTINUE WHEN b OPERATOR(pg_catalog.=) pg_catalog.round(b, 2);
-      is_strict := coalesce((new_params OPERATOR(pg_catalog.->>) ('strict_' OPERATOR(pg_catalog.||) side))::boolean, false);
+      -- (a JSON null bound, which 0.1.0 took as no bound, is left as it is)
+      CONTINUE WHEN b IS NULL OR b OPERATOR(pg_catalog.=) pg_catalog.round(b, 2);
+      BEGIN
+        is_strict := coalesce((new_params OPERATOR(pg_catalog.->>) ('strict_' OPERATOR(pg_catalog.||) side))::boolean, false);
+      EXCEPTION WHEN data_exception THEN
+        CONTINUE;
+      END;
       -- the cent bound that admits the same whole cents
       exact := CASE WHEN (side OPERATOR(pg_catalog.=) 'min') OPERATOR(pg_catalog.<>) is_strict
                     THEN pg_catalog.ceil(b OPERATOR(pg_catalog.*) 100) ELSE pg_catalog.floor(b OPERATOR(pg_catalog.*) 100) END

@@ -84,6 +84,12 @@ for my $old (@older)
 		VALUES ('prices', 'band', 'range', 'amount', '{"min": 0.404, "max": "8.999"}', current_user),
 		       ('prices', 'band_strict', 'range', 'amount',
 		        '{"min": 0.396, "strict_min": true, "max": 9.004, "strict_max": true}', current_user);
+		-- a JSON null bound, which 0.1.0 took as no bound, beside one to
+		-- rewrite; a strict flag that does not read as a boolean (0.1.0
+		-- stored it: its validation failed)
+		INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, created_by)
+		VALUES ('prices', 'null_band', 'range', 'amount', '{"min": null, "max": 8.999}', current_user),
+		       ('prices', 'odd_flag', 'range', 'amount', '{"min": 0.404, "strict_min": "maybe"}', current_user);
 		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
 		-- a timeout over 24 days, which 0.1.0 stored (and cut to 24.8 days
 		-- at run time)
@@ -106,6 +112,15 @@ for my $old (@older)
 		"$db: a strict bound too");
 	like($update_err, qr/WARNING:  job "long": its timeout 30 days is set to 24 days/,
 		"$db: the upgrade warns of the job timeout it shortens, naming the job");
+	like($update_err, qr/WARNING:  rule "null_band" of table public.prices: range bound params.max 8.999 is stored as "\$8.99"/,
+		"$db: a bound beside a JSON null one is rewritten");
+	unlike($update_err, qr/rule "(null_band|odd_flag)" of table public.prices: range bound params.min/,
+		"$db: a JSON null bound, or one with a strict flag that is no boolean, is left without a warning");
+	is($node->safe_psql($db, q{SELECT string_agg(rule_name || ' ' || params::text, ', ' ORDER BY rule_name)
+	                           FROM dataeng.rules WHERE rule_name IN ('null_band', 'odd_flag')}),
+		'null_band {"max": "$8.99", "min": null}, odd_flag {"min": 0.404, "strict_min": "maybe"}',
+		"$db: the JSON null bound and the bound with an unreadable strict flag are left as they are");
+	$node->safe_psql($db, q{DELETE FROM dataeng.rules WHERE rule_name = 'odd_flag'});
 	is($node->safe_psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'dataeng'"), $latest,
 		"$db: updated to $latest");
 	my $upgraded = $node->safe_psql($db, $snapshot);

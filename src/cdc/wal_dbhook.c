@@ -63,6 +63,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "fmgr.h"
@@ -731,7 +732,9 @@ PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start_state);
  *
  * launcher_state: 'running'; 'starting' (the postmaster starts it: it has
  * not run since the server started, or restarted after a crash, at
- * launcher_since = launcher_next); 'restarting' (it ended by an error at
+ * launcher_since; launcher_next: when a session first saw the server out
+ * of recovery, since the postmaster starts it only then; NULL during
+ * recovery); 'restarting' (it ended by an error at
  * launcher_since, the postmaster starts it again at launcher_next);
  * 'ended' (it exited at launcher_since and is not started again); 'absent'
  * (no background worker slot was free for it at server start: none runs
@@ -764,6 +767,7 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 	bool		launcher_registered = false;
 	uint8		launcher_state = LAUNCHER_NOT_STARTED;
 	TimestampTz launcher_at = 0;
+	TimestampTz launcher_due = 0;
 	const char *launcher = "absent";
 	const char *state = "none";
 	uint8		start = WAL_START_NONE;
@@ -800,6 +804,10 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 	{
 		SchedDbSlot *slot;
 
+		/* (not under the spinlock) */
+		TimestampTz now = GetCurrentTimestamp();
+		bool		in_recovery = RecoveryInProgress();
+
 		SpinLockAcquire(&sched_shmem->mutex);
 		slot = sched_slot_find(MyDatabaseId);
 		if (slot != NULL && slot->wal_wanted)
@@ -812,6 +820,11 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 		launcher_registered = sched_shmem->launcher_registered;
 		launcher_state = sched_shmem->launcher_state;
 		launcher_at = sched_shmem->launcher_at;
+		/* (the postmaster starts it at the end of recovery) */
+		if (launcher_state == LAUNCHER_NOT_STARTED && !in_recovery &&
+			sched_shmem->launcher_due == 0)
+			sched_shmem->launcher_due = Max(now, launcher_at);
+		launcher_due = sched_shmem->launcher_due;
 		SpinLockRelease(&sched_shmem->mutex);
 	}
 
@@ -840,10 +853,10 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 		nulls[5] = false;
 		values[5] = TimestampTzGetDatum(launcher_at);
 	}
-	if (launcher_registered && launcher_state == LAUNCHER_NOT_STARTED)
+	if (launcher_registered && launcher_state == LAUNCHER_NOT_STARTED && launcher_due != 0)
 	{
 		nulls[6] = false;
-		values[6] = TimestampTzGetDatum(launcher_at);
+		values[6] = TimestampTzGetDatum(launcher_due);
 	}
 	else if (launcher_registered && launcher_state == LAUNCHER_ENDED_ERROR)
 	{

@@ -76,10 +76,15 @@ typedef struct SchedShmem
 	 * restart the shared memory is made again: LAUNCHER_NOT_STARTED, at the
 	 * time of the restart); launcher_generation counts the launchers
 	 * started, so that only the running one records its exit.
+	 * launcher_due: while LAUNCHER_NOT_STARTED, when a session first saw
+	 * the server out of recovery (0: none has yet), the earliest the
+	 * postmaster starts the launcher (it waits for the end of recovery, a
+	 * crash's or a standby's, which may come long after launcher_at).
 	 */
 	bool		launcher_registered;
 	uint8		launcher_state;
 	TimestampTz launcher_at;
+	TimestampTz launcher_due;
 	uint32		launcher_generation;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
 } SchedShmem;
