@@ -488,6 +488,40 @@ terminate_overdue(void)
 }
 
 /*
+ * break_listed_jobs
+ *		Mark broken the jobs the last SPI query listed (job_id, reason), each
+ *		logged once as a WARNING with hint.  The rows are copied first:
+ *		marking a job runs SPI again.
+ */
+static void
+break_listed_jobs(const char *hint)
+{
+	uint64		n = SPI_processed;
+	int64	   *ids;
+	char	  **reasons;
+
+	if (n == 0)
+		return;
+	ids = palloc(n * sizeof(int64));
+	reasons = palloc(n * sizeof(char *));
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		reasons[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	for (uint64 i = 0; i < n; i++)
+	{
+		ereport(WARNING,
+				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
+						ids[i], get_database_name(MyDatabaseId), reasons[i]),
+				 errhint("%s", hint)));
+		sched_job_break(ids[i], reasons[i]);
+	}
+}
+
+/*
  * check_job_owners
  *		A job names its owner by oid (dataeng.jobs.owner) and keeps the
  *		owner's name beside it (owner_name), with the system identifier of
@@ -516,9 +550,6 @@ terminate_overdue(void)
 static void
 check_job_owners(void)
 {
-	uint64		n;
-	int64	   *ids;
-	char	  **reasons;
 	Datum		sysid = Int64GetDatum((int64) GetSystemIdentifier());
 
 	/* renames followed, and restored owners of the same name adopted */
@@ -562,26 +593,7 @@ check_job_owners(void)
 							  0, NULL, NULL,
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs without their owner");
-	n = SPI_processed;
-	if (n == 0)
-		return;
-	ids = palloc(n * sizeof(int64));
-	reasons = palloc(n * sizeof(char *));
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		reasons[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-	}
-	for (uint64 i = 0; i < n; i++)
-	{
-		ereport(WARNING,
-				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
-						ids[i], get_database_name(MyDatabaseId), reasons[i]),
-				 errhint("A superuser can drop it with dataeng.unschedule(), or a role schedule it again under its name.")));
-		sched_job_break(ids[i], reasons[i]);
-	}
+	break_listed_jobs("A superuser can drop it with dataeng.unschedule(), or a role schedule it again under its name.");
 }
 
 /*
@@ -597,10 +609,6 @@ check_job_owners(void)
 static void
 check_job_timeouts(void)
 {
-	uint64		n;
-	int64	   *ids;
-	char	  **reasons;
-
 	if (SPI_execute("SELECT j.job_id, pg_catalog.format('its timeout (%s) is longer than 24 days, the longest a run can be timed "
 					"(written by hand, or restored from a dump of 0.1.0?)', j.timeout) "
 					"  FROM dataeng.jobs j "
@@ -608,26 +616,7 @@ check_job_timeouts(void)
 					"   FOR NO KEY UPDATE OF j SKIP LOCKED",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs' timeouts");
-	n = SPI_processed;
-	if (n == 0)
-		return;
-	ids = palloc(n * sizeof(int64));
-	reasons = palloc(n * sizeof(char *));
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		reasons[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-	}
-	for (uint64 i = 0; i < n; i++)
-	{
-		ereport(WARNING,
-				(errmsg("dataeng scheduler: job " INT64_FORMAT " in database \"%s\" is broken and will not run: %s",
-						ids[i], get_database_name(MyDatabaseId), reasons[i]),
-				 errhint("Schedule it again with dataeng.schedule() and a timeout of 24 days or less, or none.")));
-		sched_job_break(ids[i], reasons[i]);
-	}
+	break_listed_jobs("Schedule it again with dataeng.schedule() and a timeout of 24 days or less, or none.");
 }
 
 /*
