@@ -38,6 +38,7 @@ typedef struct SchedDbSlot
 	bool		recovered;		/* runs cut by a restart were recorded */
 	TimestampTz last_trim;		/* job_runs last trimmed */
 	bool		warned_slots;	/* the worker-slot shortage was logged */
+	bool		restore_logged; /* the restore connected was logged */
 	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 	bool		test_clock_set; /* the test clock is set (clock.c) */
 	TimestampTz test_now;		/* the test clock's time */

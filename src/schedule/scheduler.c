@@ -631,9 +631,47 @@ check_job_timeouts(void)
 }
 
 /*
+ * restore_sessions
+ *		The pids of the sessions of a restore connected to this database
+ *		(comma-separated, palloc'd in the current context), or NULL.
+ *
+ * pg_restore loads dataeng's tables (the jobs among them) in its data
+ * section and makes the indexes, constraints and triggers of every table
+ * (the capture triggers among them) in its post-data section: a job run
+ * started meanwhile works on a half-restored database, and what it writes
+ * to a captured table before its capture trigger is made is never
+ * captured (a fact or dimension of that table never sees it).  So due
+ * jobs wait while a restore is connected, as the WAL capture worker does
+ * (wal_worker.c): a session named pg_restore (what pg_restore sets for
+ * each of its -j jobs) of a role that could restore dataeng's state, one
+ * that may write dataeng.jobs; any other role may call itself pg_restore,
+ * and holds nothing back.
+ */
+static char *
+restore_sessions(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.string_agg(a.pid::pg_catalog.text, ', ' ORDER BY a.pid)"
+							  "  FROM pg_catalog.pg_stat_activity a"
+							  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
+							  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+							  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+							  "   AND pg_catalog.has_table_privilege(a.usesysid,"
+							  "         'dataeng.jobs'::pg_catalog.regclass, 'INSERT')",
+							  1, (Oid[]) {OIDOID},
+							  (Datum[]) {ObjectIdGetDatum(MyDatabaseId)},
+							  NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed looking for a restore");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
- *		(so that the caller retries soon).
+ *		or for a restore to end (so that the caller retries soon).
  *
  * Slots are shared fairly between roles: each free slot goes to the due
  * job whose owner has the fewest runs going in this database (ties: the
@@ -669,6 +707,31 @@ start_due_jobs(bool *warned_slots)
 
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
 		Max(1, dataeng_max_parallel_jobs / 2);
+
+	/*
+	 * A restore is connected: the pass writes nothing (not even a waiting
+	 * run: the restore sets the sequence of run ids after loading the
+	 * runs) and looks again in a second; the server log says so once per
+	 * restore.
+	 */
+	{
+		char	   *pids = restore_sessions();
+
+		if (pids != NULL)
+		{
+			if (!my_slot->restore_logged)
+				ereport(LOG,
+						(errmsg("dataeng scheduler: a restore is connected to database \"%s\"; due jobs start when it ends",
+								get_database_name(MyDatabaseId)),
+						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+								   pids),
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+			my_slot->restore_logged = true;
+			hold_clear();
+			return true;
+		}
+		my_slot->restore_logged = false;
+	}
 
 	check_job_owners();
 	check_job_timeouts();
