@@ -708,31 +708,6 @@ start_due_jobs(bool *warned_slots)
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
 		Max(1, dataeng_max_parallel_jobs / 2);
 
-	/*
-	 * A restore is connected: the pass writes nothing (not even a waiting
-	 * run: the restore sets the sequence of run ids after loading the
-	 * runs) and looks again in a second; the server log says so once per
-	 * restore.
-	 */
-	{
-		char	   *pids = restore_sessions();
-
-		if (pids != NULL)
-		{
-			if (!my_slot->restore_logged)
-				ereport(LOG,
-						(errmsg("dataeng scheduler: a restore is connected to database \"%s\"; due jobs start when it ends",
-								get_database_name(MyDatabaseId)),
-						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
-								   pids),
-						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
-			my_slot->restore_logged = true;
-			hold_clear();
-			return true;
-		}
-		my_slot->restore_logged = false;
-	}
-
 	check_job_owners();
 	check_job_timeouts();
 
@@ -770,6 +745,33 @@ start_due_jobs(bool *warned_slots)
 		hold_clear();
 		return false;
 	}
+
+	/*
+	 * A restore is connected: no due job starts, and the pass records
+	 * nothing for them (not even a waiting run: the restore sets the
+	 * sequence of run ids after loading the runs); it looks again in a
+	 * second.  The server log says so once per restore.  (With no job due,
+	 * nothing waits: the scheduler sleeps as usual.)
+	 */
+	{
+		char	   *pids = restore_sessions();
+
+		if (pids != NULL)
+		{
+			if (!my_slot->restore_logged)
+				ereport(LOG,
+						(errmsg("dataeng scheduler: a restore is connected to database \"%s\"; due jobs start when it ends",
+								get_database_name(MyDatabaseId)),
+						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+								   pids),
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+			my_slot->restore_logged = true;
+			hold_clear();
+			return true;
+		}
+		my_slot->restore_logged = false;
+	}
+
 	/* copy the rows out: the statements below reuse SPI_tuptable */
 	jobs = palloc(n * sizeof(*jobs));
 	done = palloc0(n * sizeof(bool));
