@@ -645,8 +645,11 @@ check_job_timeouts(void)
  * (wal_worker.c): a session named pg_restore (what pg_restore sets for
  * each of its -j jobs) of a role that could restore dataeng's state, one
  * that may write dataeng.jobs; any other role may call itself pg_restore,
- * and holds nothing back.
+ * and holds nothing back.  A wait that goes on is reported every
+ * RESTORE_WARN_MS with the sessions' pids.
  */
+#define RESTORE_WARN_MS (10 * 60 * 1000)
+
 static char *
 restore_sessions(void)
 {
@@ -750,26 +753,42 @@ start_due_jobs(bool *warned_slots)
 	 * A restore is connected: no due job starts, and the pass records
 	 * nothing for them (not even a waiting run: the restore sets the
 	 * sequence of run ids after loading the runs); it looks again in a
-	 * second.  The server log says so once per restore.  (With no job due,
-	 * nothing waits: the scheduler sleeps as usual.)
+	 * second.  The server log says so when the wait begins, and every
+	 * RESTORE_WARN_MS while it goes on.  (With no job due, nothing waits:
+	 * the scheduler sleeps as usual.)
 	 */
 	{
 		char	   *pids = restore_sessions();
 
 		if (pids != NULL)
 		{
-			if (!my_slot->restore_logged)
+			TimestampTz ts = GetCurrentTimestamp();
+
+			if (my_slot->restore_since == 0)
+			{
+				my_slot->restore_since = my_slot->restore_warned = ts;
 				ereport(LOG,
 						(errmsg("dataeng scheduler: a restore is connected to database \"%s\"; due jobs start when it ends",
 								get_database_name(MyDatabaseId)),
 						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
 								   pids),
 						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
-			my_slot->restore_logged = true;
+			}
+			else if (TimestampDifferenceExceeds(my_slot->restore_warned, ts, RESTORE_WARN_MS))
+			{
+				my_slot->restore_warned = ts;
+				ereport(WARNING,
+						(errmsg("dataeng scheduler: due jobs in database \"%s\" have waited %ld min for the restore connected to it to end",
+								get_database_name(MyDatabaseId),
+								(long) ((ts - my_slot->restore_since) / USECS_PER_MINUTE)),
+						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+								   pids),
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+			}
 			hold_clear();
 			return true;
 		}
-		my_slot->restore_logged = false;
+		my_slot->restore_since = 0;
 	}
 
 	/* copy the rows out: the statements below reuse SPI_tuptable */
