@@ -162,6 +162,46 @@ GRANT SELECT ON dataeng.job_runs TO PUBLIC;
 CREATE TRIGGER jobs_wake AFTER INSERT OR UPDATE OR DELETE ON dataeng.jobs
   FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._scheduler_wake();
 
+-- A run in progress when a dump was taken is dumped as running, and so is
+-- its job's last_status: restored, nothing would ever end it (no worker
+-- runs it there, and the scheduler ends the runs a crash or restart cut
+-- only once, at its first pass after the server starts, before the
+-- restore), so the restored database showed it running for ever, and
+-- job_history_keep never trimmed it.  Only the scheduler inserts a run
+-- as running (sched_run_start), and nothing inserts a job so: a run or
+-- job inserted running by another process (a restore, with or without
+-- pg_restore) is recorded as failed, as a run a restart cut is.
+CREATE FUNCTION dataeng_internal._job_restored_running()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'job_runs' THEN
+    IF (SELECT a.backend_type FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a)
+       IS NOT DISTINCT FROM 'dataeng scheduler' THEN
+      RETURN NEW;
+    END IF;
+    NEW.status := 'failed';
+    NEW.finished_at := coalesce(NEW.finished_at, now());
+    NEW.error_message := 'the run was in progress when the dump was taken: how it ended is not known here';
+  ELSE
+    NEW.last_status := 'failed';
+    NEW.last_finished_at := coalesce(NEW.last_finished_at, now());
+  END IF;
+  RETURN NEW;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._job_restored_running() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_restored_running() IS
+  'internal: a job or run restored as running (the dump was taken during the run) is recorded as failed';
+CREATE TRIGGER jobs_restored_running BEFORE INSERT ON dataeng.jobs
+  FOR EACH ROW WHEN (NEW.last_status = 'running')
+  EXECUTE FUNCTION dataeng_internal._job_restored_running();
+CREATE TRIGGER job_runs_restored_running BEFORE INSERT ON dataeng.job_runs
+  FOR EACH ROW WHEN (NEW.status = 'running')
+  EXECUTE FUNCTION dataeng_internal._job_restored_running();
+
 -- whether a role may see and change a job of another role: superusers may
 CREATE FUNCTION dataeng_internal._job_visible(caller regrole, owner regrole)
 RETURNS boolean

@@ -38,6 +38,8 @@ typedef struct SchedDbSlot
 	bool		recovered;		/* runs cut by a restart were recorded */
 	TimestampTz last_trim;		/* job_runs last trimmed */
 	bool		warned_slots;	/* the worker-slot shortage was logged */
+	TimestampTz restore_since;	/* due jobs wait for a restore since (0: not) */
+	TimestampTz restore_warned; /* that wait was last reported */
 	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 	bool		test_clock_set; /* the test clock is set (clock.c) */
 	TimestampTz test_now;		/* the test clock's time */

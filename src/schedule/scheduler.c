@@ -620,9 +620,50 @@ check_job_timeouts(void)
 }
 
 /*
+ * restore_sessions
+ *		The pids of the sessions of a restore connected to this database
+ *		(comma-separated, palloc'd in the current context), or NULL.
+ *
+ * pg_restore loads dataeng's tables (the jobs among them) in its data
+ * section and makes the indexes, constraints and triggers of every table
+ * (the capture triggers among them) in its post-data section: a job run
+ * started meanwhile works on a half-restored database, and what it writes
+ * to a captured table before its capture trigger is made is never
+ * captured (a fact or dimension of that table never sees it).  So due
+ * jobs wait while a restore is connected, as the WAL capture worker does
+ * (wal_worker.c): a session named pg_restore (what pg_restore sets for
+ * each of its -j jobs) of a role that could restore dataeng's state, one
+ * that may write dataeng.jobs; any other role may call itself pg_restore,
+ * and holds nothing back.  A wait that goes on is reported every
+ * RESTORE_WARN_MS with the sessions' pids.
+ */
+#define RESTORE_WARN_MS (10 * 60 * 1000)
+
+static char *
+restore_sessions(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.string_agg(a.pid::pg_catalog.text, ', ' ORDER BY a.pid)"
+							  "  FROM pg_catalog.pg_stat_activity a"
+							  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
+							  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+							  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+							  "   AND pg_catalog.has_table_privilege(a.usesysid,"
+							  "         'dataeng.jobs'::pg_catalog.regclass, 'INSERT')",
+							  1, (Oid[]) {OIDOID},
+							  (Datum[]) {ObjectIdGetDatum(MyDatabaseId)},
+							  NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed looking for a restore");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
- *		(so that the caller retries soon).
+ *		or for a restore to end (so that the caller retries soon).
  *
  * Slots are shared fairly between roles: each free slot goes to the due
  * job whose owner has the fewest runs going in this database (ties: the
@@ -696,6 +737,49 @@ start_due_jobs(bool *warned_slots)
 		hold_clear();
 		return false;
 	}
+
+	/*
+	 * A restore is connected: no due job starts, and the pass records
+	 * nothing for them (not even a waiting run: the restore sets the
+	 * sequence of run ids after loading the runs); it looks again in a
+	 * second.  The server log says so when the wait begins, and every
+	 * RESTORE_WARN_MS while it goes on.  (With no job due, nothing waits:
+	 * the scheduler sleeps as usual.)
+	 */
+	{
+		char	   *pids = restore_sessions();
+
+		if (pids != NULL)
+		{
+			TimestampTz ts = GetCurrentTimestamp();
+
+			if (my_slot->restore_since == 0)
+			{
+				my_slot->restore_since = my_slot->restore_warned = ts;
+				ereport(LOG,
+						(errmsg("dataeng scheduler: a restore is connected to database \"%s\"; due jobs start when it ends",
+								get_database_name(MyDatabaseId)),
+						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+								   pids),
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+			}
+			else if (TimestampDifferenceExceeds(my_slot->restore_warned, ts, RESTORE_WARN_MS))
+			{
+				my_slot->restore_warned = ts;
+				ereport(WARNING,
+						(errmsg("dataeng scheduler: due jobs in database \"%s\" have waited %ld min for the restore connected to it to end",
+								get_database_name(MyDatabaseId),
+								(long) ((ts - my_slot->restore_since) / USECS_PER_MINUTE)),
+						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+								   pids),
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+			}
+			hold_clear();
+			return true;
+		}
+		my_slot->restore_since = 0;
+	}
+
 	/* copy the rows out: the statements below reuse SPI_tuptable */
 	jobs = palloc(n * sizeof(*jobs));
 	done = palloc0(n * sizeof(bool));

@@ -1,9 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * states.c
- *		The states of a job run, and the only code that writes them: one
- *		named transition per change of dataeng.job_runs.status and
- *		dataeng.jobs.last_status (src/schedule/README.md draws them).
+ *		The states of a job run, and the code that writes them: one named
+ *		transition per change of dataeng.job_runs.status and
+ *		dataeng.jobs.last_status (src/schedule/README.md draws them).  The
+ *		only other writer is the trigger _job_restored_running
+ *		(sql/schedule.sql), which records a run restored as running as
+ *		failed.
  *
  * A run is in one of the states
  *		waiting		due, but no background worker slot is free (reason in

@@ -1,0 +1,67 @@
+# Due jobs wait while a restore is connected to their database.  pg_restore
+# loads dataeng.jobs in its data section and makes the tables' indexes and
+# triggers (the capture triggers among them) in its post-data section: a
+# run started meanwhile worked on a half-restored database, and what it
+# wrote to a captured table before its trigger was made was never
+# captured.  A session named pg_restore (as pg_restore names its sessions)
+# of a role that may write dataeng.jobs holds the due jobs back, with a LOG
+# line once; the job runs once it ends.  A session of another role that
+# calls itself pg_restore holds nothing back.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('sched_restore_wait');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+dataeng.launcher_naptime = 1
+});
+$node->start;
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	CREATE ROLE plain LOGIN;
+	CREATE TABLE ran (at timestamptz DEFAULT clock_timestamp());
+	SELECT dataeng.schedule('j', '@yearly', 'INSERT INTO public.ran DEFAULT VALUES');
+});
+
+# a role that may not write dataeng.jobs names its session pg_restore: the
+# job runs all the same
+my $plain = $node->background_psql('postgres', extra_params => [ '-U', 'plain' ]);
+$plain->query_safe(q{SET application_name = 'pg_restore'});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('j')});
+ok($node->poll_query_until('postgres', q{SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'j'}),
+	'a session of another role named pg_restore holds nothing back');
+$plain->quit;
+
+# a superuser's session named pg_restore: the due job waits
+my $restore = $node->background_psql('postgres');
+$restore->query_safe(q{SET application_name = 'pg_restore'});
+my $pid = $restore->query_safe('SELECT pg_backend_pid()');
+my $log_offset = -s $node->logfile;
+my $before = $node->safe_psql('postgres', q{SELECT last_run_id FROM dataeng.jobs WHERE job_name = 'j'});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('j')});
+ok($node->wait_for_log(qr/dataeng scheduler: a restore is connected to database "postgres"; due jobs start when it ends/,
+		$log_offset), 'the scheduler says it waits for the restore');
+like(slurp_file($node->logfile, $log_offset), qr/DETAIL:  Sessions named pg_restore of roles that may write dataeng\.jobs are connected \(pids $pid\)\./,
+	'naming the sessions');
+# each pass looks for the restore before anything else: once it said so,
+# no pass starts the job while the session is there
+is($node->safe_psql('postgres', q{
+	SELECT (SELECT count(*) FROM ran) || ' ' || (last_run_id = } . $before . q{) || ' ' || run_now
+	  FROM dataeng.jobs WHERE job_name = 'j'}),
+	'1 true true', 'the due job has not started (no run recorded, still due)');
+
+$restore->quit;
+ok($node->poll_query_until('postgres', qq{
+	SELECT last_status = 'succeeded' AND last_run_id > $before FROM dataeng.jobs WHERE job_name = 'j'}),
+	'the job runs once the restore is gone');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM ran}), '2', 'its command ran once');
+my $said = () = slurp_file($node->logfile, $log_offset) =~ /a restore is connected to database/g;
+is($said, 1, 'the wait was logged once');
+
+$node->stop;
+done_testing();
