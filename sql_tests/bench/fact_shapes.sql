@@ -119,23 +119,23 @@ BEGIN
     USING rep, top, nchg;
   COMMIT;
 
-  c0 := split_part(pg_read_file('/proc/self/schedstat', true), ' ', 1)::bigint;
+  c0 := split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint;
   t0 := clock_timestamp();
   n := dataeng.fact_refresh('bench_shape');
   COMMIT;
   INSERT INTO bench_shape_results (shape, size, rep, what, secs, cpu_s, changes, path)
   SELECT shape, size, rep, 'fact_refresh', extract(epoch FROM clock_timestamp() - t0),
-         (split_part(pg_read_file('/proc/self/schedstat', true), ' ', 1)::bigint - c0) / 1e9, n, f.last_refresh_path
+         (split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint - c0) / 1e9, n, f.last_refresh_path
     FROM dataeng.facts f WHERE f.name = 'bench_shape';
   COMMIT;
 
-  c0 := split_part(pg_read_file('/proc/self/schedstat', true), ' ', 1)::bigint;
+  c0 := split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint;
   t0 := clock_timestamp();
   REFRESH MATERIALIZED VIEW bench_shape_mv;
   COMMIT;
   INSERT INTO bench_shape_results (shape, size, rep, what, secs, cpu_s)
   VALUES (shape, size, rep, 'refresh_mv', extract(epoch FROM clock_timestamp() - t0),
-          (split_part(pg_read_file('/proc/self/schedstat', true), ' ', 1)::bigint - c0) / 1e9);
+          (split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint - c0) / 1e9);
 
   EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM bench_shape EXCEPT ALL SELECT %1$s FROM bench_shape_mv) '
                  'UNION ALL (SELECT %1$s FROM bench_shape_mv EXCEPT ALL SELECT %1$s FROM bench_shape)) x', cols)
