@@ -2475,12 +2475,31 @@ AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_check'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dataeng_internal._fact_reserve_check(anyarray, bigint) IS
   'internal: a new reserve of a fact group, counted when it ran out while the group has values';
+-- The two a MERGE of a refresh writes per min/max and group (one call
+-- each): the new reserve passed through _fact_reserve_check (nn: the
+-- group's new count of non-NULL values), and its first value (the new min
+-- or max, NULL when empty).  The second of a row finds the new reserve the
+-- first made (src/aggregate/reserve.c).
+CREATE FUNCTION dataeng_internal._fact_reserve_checked(stored anyarray, stored_nn bigint, came anyarray, went anyarray,
+                                                       k int, descending boolean, nn bigint)
+RETURNS anyarray
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_checked'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_checked(anyarray, bigint, anyarray, anyarray, int, boolean, bigint) IS
+  'internal: the new reserve of a fact group''s min or max, counted when it ran out while the group has values';
+CREATE FUNCTION dataeng_internal._fact_reserve_first(stored anyarray, stored_nn bigint, came anyarray, went anyarray,
+                                                     k int, descending boolean)
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_first'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_reserve_first(anyarray, bigint, anyarray, anyarray, int, boolean) IS
+  'internal: the first value of the new reserve of a fact group''s min or max (the new min or max)';
 CREATE FUNCTION dataeng_internal._fact_reserve_ran_out()
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_ran_out'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dataeng_internal._fact_reserve_ran_out() IS
-  'internal: how many reserves _fact_reserve_check counted as run out since the last call (and count again from 0)';
+  'internal: how many reserves _fact_reserve_check and _fact_reserve_checked counted as run out since the last call (and count again from 0)';
 
 CREATE FUNCTION dataeng_internal._fact_reserve_step(internal, anyelement, int, boolean)
 RETURNS internal
@@ -2802,8 +2821,8 @@ COMMENT ON FUNCTION dataeng_internal._fact_delta_sql(dataeng_internal.fact_measu
 --   upd          the SET list of the upsert, from EXCLUDED
 --   xcond        the group's reserve ran out (on the deltas d)
 --   upd_fast, ins_fast, xcond_after  the same made in the MERGE itself
---                from the fact's row f (or none), each new reserve passed
---                through _fact_reserve_check (which counts those run out),
+--                from the fact's row f (or none), each new reserve made by
+--                _fact_reserve_checked (which counts those run out),
 --                and the reserve run out judged on f after it
 CREATE FUNCTION dataeng_internal._fact_reserve_sql(m dataeng_internal.fact_measure, i int, mi int,
                                                    OUT xfold text, OUT ins_col text, OUT ins_val text,
@@ -2833,14 +2852,14 @@ BEGIN
   upd_m := format(', %1$I = d.%4$I[1], %2$I = d.%5$I, %3$I = d.%4$I', m.name, nn, x, xr, xn);
   upd := format(', %1$I = EXCLUDED.%1$I, %2$I = EXCLUDED.%2$I, %3$I = EXCLUDED.%3$I', m.name, nn, x);
   xcond := format('(d.%1$I IS DISTINCT FROM 0 AND cardinality(d.%2$I) = 0)', xn, xr);
-  xr_expr := format('dataeng_internal._fact_reserve(%%s, %%s, d.%1$I, d.%2$I, %3$s, %4$s)',
-                    came, went, m.reserve, descending);
-  -- (the reserve is written twice, for the measure and the reserve: the
-  -- second call finds the first one's result, reserve.c)
-  upd_fast := format(', %1$I = (%4$s)[1], %2$I = f.%2$I + d.%5$I, '
-                     '%3$I = dataeng_internal._fact_reserve_check(%4$s, f.%2$I + d.%5$I)',
+  xr_expr := format('%%s, %%s, d.%1$I, d.%2$I, %3$s, %4$s', came, went, m.reserve, descending);
+  -- (one call for the measure, one for the reserve: the second finds the
+  -- first one's result, reserve.c)
+  upd_fast := format(', %1$I = dataeng_internal._fact_reserve_first(%4$s), %2$I = f.%2$I + d.%5$I, '
+                     '%3$I = dataeng_internal._fact_reserve_checked(%4$s, f.%2$I + d.%5$I)',
                      m.name, nn, x, format(xr_expr, format('f.%I', x), format('f.%I', nn)), '__x_n_' || i);
-  ins_fast := format(', (%1$s)[1], d.%2$I, dataeng_internal._fact_reserve_check(%1$s, d.%2$I)',
+  ins_fast := format(', dataeng_internal._fact_reserve_first(%1$s), d.%2$I, '
+                     'dataeng_internal._fact_reserve_checked(%1$s, d.%2$I)',
                      format(xr_expr, 'NULL', '0'), '__x_n_' || i);
   xcond_after := format('(f.%1$I IS DISTINCT FROM 0 AND coalesce(cardinality(f.%2$I), 0) = 0)', nn, x);
 END;
@@ -3710,7 +3729,7 @@ BEGIN
       IF fast THEN
         -- (ins_cols list min/max, their counts and reserves last: in the
         -- order of ins_fast)
-        -- (_fact_reserve_check counts, in this backend, the new reserves
+        -- (_fact_reserve_checked counts, in this backend, the new reserves
         -- of the MERGE that ran out: from 0)
         PERFORM dataeng_internal._fact_reserve_ran_out();
         PERFORM dataeng_internal._fact_merge(

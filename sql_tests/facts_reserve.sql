@@ -211,6 +211,62 @@ SELECT dataeng_internal._fact_reserve_check('{}'::int[], 3) AS ran_out,
        dataeng_internal._fact_reserve_check(NULL::int[], NULL) AS unknown;
 SELECT dataeng_internal._fact_reserve_ran_out() AS counted, dataeng_internal._fact_reserve_ran_out() AS again;
 
+-- the two calls the MERGE of a refresh makes per group and min/max: the
+-- first value of the new reserve and the new reserve counted when it ran
+-- out, against _fact_reserve(); random stored reserves (complete and
+-- bounded), values that came and went (up to 16: lists that may have
+-- dropped some), int, bigint and text, min and max, calls in both orders
+-- (the second of a row may find the first one's result) and one after the
+-- other with arguments differing; 0 rows differing
+SELECT setseed(0.5);
+CREATE TEMP TABLE rs_cases AS
+SELECT c, descending, s AS stored, ns + (CASE WHEN c % 3 = 0 THEN (random() * 5)::int ELSE 0 END) AS nn,
+       came, went
+  FROM (SELECT c, c % 2 = 0 AS descending, ns,
+               ARRAY(SELECT v FROM (SELECT (random() * 40)::int AS v FROM generate_series(1, ns)) x
+                     ORDER BY CASE WHEN c % 2 = 0 THEN -v ELSE v END) AS s,
+               CASE WHEN c % 7 = 0 THEN NULL ELSE
+               ARRAY(SELECT v FROM (SELECT (random() * 40)::int AS v FROM generate_series(1, (random() * 16)::int)) x
+                     ORDER BY CASE WHEN c % 2 = 0 THEN -v ELSE v END) END AS came,
+               CASE WHEN c % 5 = 0 THEN NULL ELSE
+               ARRAY(SELECT v FROM (SELECT (random() * 40)::int AS v FROM generate_series(1, (random() * 16)::int)) x
+                     ORDER BY CASE WHEN c % 2 = 0 THEN -v ELSE v END) END AS went
+          FROM (SELECT c, (random() * 16)::int AS ns FROM generate_series(1, 400) c) n) y;
+SELECT dataeng_internal._fact_reserve_ran_out() >= 0 AS reset;
+SELECT count(*) FILTER (WHERE f IS DISTINCT FROM r[1]) AS first_differs,
+       count(*) FILTER (WHERE ck IS DISTINCT FROM r) AS checked_differs,
+       count(*) FILTER (WHERE f8 IS DISTINCT FROM r8[1] OR ck8 IS DISTINCT FROM r8) AS bigint_differs,
+       count(*) FILTER (WHERE ft IS DISTINCT FROM rt[1] OR ckt IS DISTINCT FROM rt) AS text_differs
+  FROM (SELECT
+               dataeng_internal._fact_reserve(stored, nn, came, went, 16, descending) AS r,
+               dataeng_internal._fact_reserve_first(stored, nn, came, went, 16, descending) AS f,
+               dataeng_internal._fact_reserve_checked(stored, nn, came, went, 16, descending, nn + 1) AS ck,
+               dataeng_internal._fact_reserve_first(stored::bigint[], nn, came::bigint[], went::bigint[], 16, descending) AS f8,
+               dataeng_internal._fact_reserve_checked(stored::bigint[], nn, came::bigint[], went::bigint[], 16, descending, nn) AS ck8,
+               dataeng_internal._fact_reserve(stored::bigint[], nn, came::bigint[], went::bigint[], 16, descending) AS r8,
+               dataeng_internal._fact_reserve_first(ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(stored) v),
+                 nn, ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(came) v),
+                 ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(went) v), 16, descending) AS ft,
+               dataeng_internal._fact_reserve(ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(stored) v),
+                 nn, ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(came) v),
+                 ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(went) v), 16, descending) AS rt,
+               dataeng_internal._fact_reserve_checked(ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(stored) v),
+                 nn, ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(came) v),
+                 ARRAY(SELECT lpad(v::text, 3, '0') FROM unnest(went) v), 16, descending, nn) AS ckt
+          FROM rs_cases ORDER BY c) x;
+-- (counted: each empty new reserve of the int calls, whose new count
+-- nn + 1 is never 0, and of the bigint and text ones where nn is not 0)
+SELECT dataeng_internal._fact_reserve_ran_out() =
+       (SELECT count(*) FROM rs_cases WHERE cardinality(dataeng_internal._fact_reserve(stored, nn, came, went, 16, descending)) = 0)
+       + 2 * (SELECT count(*) FROM rs_cases
+               WHERE nn <> 0 AND cardinality(dataeng_internal._fact_reserve(stored, nn, came, went, 16, descending)) = 0)
+       AS counted_all;
+-- kept as it is, made anew, bounded and emptied: all of them occur
+SELECT count(*) FILTER (WHERE r = stored AND cardinality(r) > 0) > 0 AS kept,
+       count(*) FILTER (WHERE r <> stored) > 0 AS made,
+       count(*) FILTER (WHERE cardinality(r) = 0) > 0 AS emptied
+  FROM (SELECT stored, dataeng_internal._fact_reserve(stored, nn, came, went, 16, descending) AS r FROM rs_cases) x;
+
 DROP VIEW rs_reserves;
 SELECT dataeng.fact_drop('rs_fact'), dataeng.fact_drop('rs_nfact');
 DROP TABLE rs_src;

@@ -9,7 +9,10 @@
 -- day; 0.5% deleted; 0.5% inserted), each in its own statement, and
 -- dataeng.fact_refresh() and REFRESH MATERIALIZED VIEW are timed (median
 -- of :reps rounds), their results compared row for row, and the path the
--- refresh took shown.
+-- refresh took shown.  Beside the elapsed times, the backend's CPU time
+-- of each (refresh_cpu_s, mv_cpu_s: its time on a CPU from Linux's
+-- /proc/self/schedstat, not the time it waited for one; NULL elsewhere):
+-- a loaded machine moves these far less than the elapsed times.
 --
 --   int           int dimensions, no index on the time column, count and sums
 --   int_minmax    the same with min and max
@@ -42,7 +45,7 @@ SELECT dataeng.fact_drop('bench_shape') FROM dataeng.facts WHERE name = 'bench_s
 DROP TABLE IF EXISTS bench_src, bench_shape CASCADE;
 DROP TABLE IF EXISTS bench_shape_results;
 DROP PROCEDURE IF EXISTS bench_shape_setup, bench_shape_round;
-CREATE TABLE bench_shape_results (shape text, size bigint, rep int, what text, secs float8,
+CREATE TABLE bench_shape_results (shape text, size bigint, rep int, what text, secs float8, cpu_s float8,
                                   changes bigint, path text, diff bigint);
 
 CREATE PROCEDURE bench_shape_setup(shape text, size bigint) LANGUAGE plpgsql AS $$
@@ -87,6 +90,7 @@ END $$;
 CREATE PROCEDURE bench_shape_round(shape text, size bigint, rep int, nchg bigint) LANGUAGE plpgsql AS $$
 DECLARE
   t0 timestamptz;
+  c0 bigint;
   n bigint;
   top bigint;
   ndiff bigint;
@@ -115,19 +119,23 @@ BEGIN
     USING rep, top, nchg;
   COMMIT;
 
+  c0 := split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint;
   t0 := clock_timestamp();
   n := dataeng.fact_refresh('bench_shape');
   COMMIT;
-  INSERT INTO bench_shape_results (shape, size, rep, what, secs, changes, path)
-  SELECT shape, size, rep, 'fact_refresh', extract(epoch FROM clock_timestamp() - t0), n, f.last_refresh_path
+  INSERT INTO bench_shape_results (shape, size, rep, what, secs, cpu_s, changes, path)
+  SELECT shape, size, rep, 'fact_refresh', extract(epoch FROM clock_timestamp() - t0),
+         (split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint - c0) / 1e9, n, f.last_refresh_path
     FROM dataeng.facts f WHERE f.name = 'bench_shape';
   COMMIT;
 
+  c0 := split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint;
   t0 := clock_timestamp();
   REFRESH MATERIALIZED VIEW bench_shape_mv;
   COMMIT;
-  INSERT INTO bench_shape_results (shape, size, rep, what, secs)
-  VALUES (shape, size, rep, 'refresh_mv', extract(epoch FROM clock_timestamp() - t0));
+  INSERT INTO bench_shape_results (shape, size, rep, what, secs, cpu_s)
+  VALUES (shape, size, rep, 'refresh_mv', extract(epoch FROM clock_timestamp() - t0),
+          (split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1)::bigint - c0) / 1e9);
 
   EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM bench_shape EXCEPT ALL SELECT %1$s FROM bench_shape_mv) '
                  'UNION ALL (SELECT %1$s FROM bench_shape_mv EXCEPT ALL SELECT %1$s FROM bench_shape)) x', cols)
@@ -153,6 +161,8 @@ SELECT shape, size AS source_rows, max(changes) AS changes,
        round((percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'refresh_mv')
               / percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'fact_refresh'))::numeric, 1) AS ratio,
        max(diff) AS rows_differing,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_s) FILTER (WHERE what = 'fact_refresh')::numeric, 4) AS refresh_cpu_s,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_s) FILTER (WHERE what = 'refresh_mv')::numeric, 4) AS mv_cpu_s,
        string_agg(DISTINCT path, '; ') AS paths
   FROM bench_shape_results GROUP BY shape, size ORDER BY min(ctid);
 

@@ -382,19 +382,32 @@ in_order(const AggOrder *o, const Datum *v, int n)
  * value, else the first alike); the provable ones are then a prefix of
  * what is left, of which the first k are kept.
  */
-static Datum
-reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_s,
-				  Datum *came, int nc, Datum *went, int nw)
+static int
+values_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_s,
+				 Datum *came, int nc, Datum *went, int nw, Datum *out)
 {
-	Datum	   *cand = palloc(sizeof(Datum) * (ns + nc + 1));
-	bool	   *gone = palloc0(sizeof(bool) * (ns + nc + 1));
-	Datum	   *out = palloc(sizeof(Datum) * (k + 1));
+	Datum		cand_s[2 * FACT_RESERVE + 1];
+	bool		gone_s[2 * FACT_RESERVE + 1];
+	Datum	   *cand;
+	bool	   *gone;
 	int			n = 0;
 	int			nout = 0;
 	int			i = 0;
 	int			j = 0;
 	int			p = 0;
 
+	/* (a fold's lists and a reserve hold at most FACT_RESERVE values) */
+	if (ns + nc + 1 <= (int) lengthof(cand_s))
+	{
+		cand = cand_s;
+		gone = gone_s;
+		memset(gone, 0, sizeof(bool) * (ns + nc + 1));
+	}
+	else
+	{
+		cand = palloc(sizeof(Datum) * (ns + nc + 1));
+		gone = palloc0(sizeof(bool) * (ns + nc + 1));
+	}
 	while (i < ns || j < nc)
 	{
 		if (j == nc || (i < ns && agg_order_cmp(o, stored[i], came[j]) <= 0))
@@ -437,6 +450,17 @@ reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_
 			break;
 		out[nout++] = cand[i];
 	}
+	return nout;
+}
+
+/* values_of_sorted() as an array */
+static Datum
+reserve_of_sorted(const AggOrder *o, int k, Datum *stored, int ns, bool bounded_s,
+				  Datum *came, int nc, Datum *went, int nw)
+{
+	Datum	   *out = palloc(sizeof(Datum) * (k + 1));
+	int			nout = values_of_sorted(o, k, stored, ns, bounded_s, came, nc, went, nw, out);
+
 	return PointerGetDatum(construct_array(out, nout, o->typid, o->typlen, o->typbyval, o->typalign));
 }
 
@@ -618,6 +642,155 @@ kept_fixed(const AggOrder *o, int k, struct varlena *stored, int64 stored_nn, st
 }
 
 /*
+ * The last results of _fact_reserve() and its kin for values of a type
+ * fixed in length and passed by value (FixedArray): the MERGE of a refresh
+ * makes a group's new reserve twice, for the min or max (its first value)
+ * and for the reserve itself, with the same arguments one after the other.
+ * A hit needs the same type, collation, order, size, stored count and the
+ * very same bytes of the three arrays (as they lie, short header too): the
+ * result is a function of those alone.  n is -1 when the result is the
+ * stored array as it is (kept_fixed()), else the count of values v.
+ * Arrays longer than FIXED_MEMO_BYTES are not kept.
+ */
+#define FIXED_MEMO			2
+#define FIXED_MEMO_BYTES	(ARR_OVERHEAD_NONULLS(1) + FACT_RESERVE * sizeof(Datum))
+
+typedef struct FixedMemo
+{
+	bool		valid;
+	Oid			typid;
+	Oid			collid;
+	bool		desc;
+	int			k;
+	int64		nn;
+	int32		len[3];			/* the arrays' sizes, -1: NULL */
+	char		bytes[3][FIXED_MEMO_BYTES];
+	int			n;
+	Datum		v[FACT_RESERVE];
+} FixedMemo;
+
+static FixedMemo fixed_memo[FIXED_MEMO];
+static int	fixed_memo_next = 0;
+
+static FixedMemo *
+fixed_memo_find(const AggOrder *o, int k, int64 nn, struct varlena **args)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < FIXED_MEMO; i++)
+	{
+		FixedMemo  *m = &fixed_memo[i];
+
+		if (!m->valid || m->nn != nn || m->k != k || m->typid != o->typid || m->collid != o->collid ||
+			m->desc != o->desc)
+			continue;
+		for (j = 0; j < 3; j++)
+		{
+			if (args[j] == NULL ? m->len[j] != -1 :
+				(m->len[j] != (int32) VARSIZE_ANY(args[j]) ||
+				 memcmp(m->bytes[j], args[j], m->len[j]) != 0))
+				break;
+		}
+		if (j == 3)
+			return m;
+	}
+	return NULL;
+}
+
+/* keep this result (n -1: the stored array as it is, else n values v) */
+static FixedMemo *
+fixed_memo_keep(const AggOrder *o, int k, int64 nn, struct varlena **args, int n, const Datum *v)
+{
+	FixedMemo  *m = &fixed_memo[fixed_memo_next];
+	int			j;
+
+	fixed_memo_next = (fixed_memo_next + 1) % FIXED_MEMO;
+	m->valid = false;
+	for (j = 0; j < 3; j++)
+	{
+		if (args[j] == NULL)
+		{
+			m->len[j] = -1;
+			continue;
+		}
+		if (VARSIZE_ANY(args[j]) > FIXED_MEMO_BYTES)
+			break;
+		m->len[j] = VARSIZE_ANY(args[j]);
+		memcpy(m->bytes[j], args[j], m->len[j]);
+	}
+	m->typid = o->typid;
+	m->collid = o->collid;
+	m->desc = o->desc;
+	m->k = k;
+	m->nn = nn;
+	m->n = n;
+	if (n > 0)
+		memcpy(m->v, v, sizeof(Datum) * n);
+	/* (an array too long: the result is returned, not kept) */
+	m->valid = j == 3;
+	return m;
+}
+
+/*
+ * fixed_values
+ *		The values of array v (NULL: none) of o's type, fixed in length and
+ *		passed by value, read where they lie into buf (room for
+ *		FACT_RESERVE); false for what the general way must look at (more
+ *		values, NULLs, another type, more dimensions).
+ */
+static bool
+fixed_values(const AggOrder *o, struct varlena *v, Datum *buf, int *n)
+{
+	Size		stride = att_align_nominal(o->typlen, o->typalign);
+	FixedArray	a;
+	int			i;
+
+	*n = 0;
+	if (v == NULL)
+		return true;
+	if (!fixed_array(o, &v, &a) || a.n > FACT_RESERVE)
+		return false;
+	for (i = 0; i < a.n; i++)
+		buf[i] = fixed_value(o, &a, i, stride);
+	*n = a.n;
+	return true;
+}
+
+/*
+ * fixed_new
+ *		The new reserve's values (into out, room for k; their count) made
+ *		from the arrays where they lie, for values of a type fixed in length
+ *		and passed by value, each array at most FACT_RESERVE values and in
+ *		order o (as _fact_deltas() and the MERGE write them); -1 for what
+ *		the general way must make.  The same values as the general way, with
+ *		no copy of the arrays (the caller keeps them for the second call of
+ *		the row: FixedMemo).
+ */
+static int
+fixed_new(const AggOrder *o, int k, struct varlena *stored, int64 stored_nn, struct varlena *came,
+		  struct varlena *went, Datum *out)
+{
+	Datum		sv[FACT_RESERVE];
+	Datum		cv[FACT_RESERVE];
+	Datum		wv[FACT_RESERVE];
+	int			ns;
+	int			nc;
+	int			nw;
+	bool		bounded_s;
+
+	if (!fixed_values(o, stored, sv, &ns) || !fixed_values(o, came, cv, &nc) ||
+		!fixed_values(o, went, wv, &nw))
+		return -1;
+	bounded_s = (int64) ns != stored_nn;
+	if (bounded_s && ns == 0)
+		return 0;
+	if (!in_order(o, sv, ns) || !in_order(o, cv, nc) || !in_order(o, wv, nw))
+		return -1;
+	return values_of_sorted(o, k, sv, ns, bounded_s, cv, nc, wv, nw, out);
+}
+
+/*
  * dataeng_internal._fact_reserve(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean) -> anyarray
  *
@@ -627,9 +800,39 @@ kept_fixed(const AggOrder *o, int k, struct varlena *stored, int64 stored_nn, st
  * before reserves: then nothing is provable), came and went the lists
  * of values the refresh folded.  Returns at most k values, sorted.
  */
+/*
+ * What reserve_new() made: the new reserve (an array), or, when the caller
+ * wants its first value only and it was made as values, that value
+ * (first_made: then first_null when the reserve is empty).
+ */
+typedef struct ReserveMade
+{
+	bool		want_first;
+	bool		first_made;
+	bool		first_null;
+	Datum		first;
+} ReserveMade;
+
+static Datum reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made);
+
 PG_FUNCTION_INFO_V1(dataeng_fact_reserve);
 Datum
 dataeng_fact_reserve(PG_FUNCTION_ARGS)
+{
+	AggOrder   *o;
+	ReserveMade made = {0};
+
+	return reserve_new(fcinfo, &o, &made);
+}
+
+/*
+ * reserve_new
+ *		The new reserve of _fact_reserve() from the first six arguments of
+ *		the call (never NULL), and in *order the order of its values; see
+ *		ReserveMade.
+ */
+static Datum
+reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made)
 {
 	AggOrder   *o;
 	int			k;
@@ -662,6 +865,7 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(4);
 	check_size(k);
 	o = call_order(fcinfo, PG_GETARG_BOOL(5));
+	*order = o;
 	out.n = 0;
 	out.cap = FACT_RESERVE;
 	out.v = palloc(sizeof(Datum) * FACT_RESERVE);
@@ -669,19 +873,67 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(agg_reserve_array(&out, o));	/* unknown: nothing provable */
 
 	/*
-	 * most groups: the stored reserve as it is (unchanged_reserve()), the
-	 * array returned as it came
+	 * a type fixed in length and passed by value: the arrays read where they
+	 * lie, and the result kept for the call for the same row
 	 */
-	if (o->typbyval && o->typlen > 0 && !PG_ARGISNULL(0))
+	if (o->typbyval && o->typlen > 0)
 	{
-		struct varlena *sv = PG_GETARG_RAW_VARLENA_P(0);
+		struct varlena *fargs[3];
+		FixedMemo  *fm;
+		int64		stored_nn = PG_GETARG_INT64(1);
+		Datum		vals[FACT_RESERVE];
+		int			nv;
 
-		if (VARATT_IS_EXTERNAL(sv) || VARATT_IS_COMPRESSED(sv))
-			sv = pg_detoast_datum_packed(sv);
-		if (kept_fixed(o, k, sv, PG_GETARG_INT64(1),
-					   PG_ARGISNULL(2) ? NULL : PG_GETARG_RAW_VARLENA_P(2),
-					   PG_ARGISNULL(3) ? NULL : PG_GETARG_RAW_VARLENA_P(3)))
-			PG_RETURN_POINTER(sv);
+		for (i = 0; i < 3; i++)
+		{
+			int			argno = i == 0 ? 0 : i + 1;
+
+			fargs[i] = PG_ARGISNULL(argno) ? NULL : PG_GETARG_RAW_VARLENA_P(argno);
+			if (fargs[i] && (VARATT_IS_EXTERNAL(fargs[i]) || VARATT_IS_COMPRESSED(fargs[i])))
+				fargs[i] = pg_detoast_datum_packed(fargs[i]);
+		}
+		fm = fixed_memo_find(o, k, stored_nn, fargs);
+		if (fm == NULL)
+		{
+			/*
+			 * most groups: the stored reserve as it is (unchanged_reserve()),
+			 * the array returned as it came
+			 */
+			if (fargs[0] != NULL && kept_fixed(o, k, fargs[0], stored_nn, fargs[1], fargs[2]))
+				fm = fixed_memo_keep(o, k, stored_nn, fargs, -1, NULL);
+			else if ((nv = fixed_new(o, k, fargs[0], stored_nn, fargs[1], fargs[2], vals)) >= 0)
+				fm = fixed_memo_keep(o, k, stored_nn, fargs, nv, vals);
+		}
+		if (fm != NULL && fm->n < 0)
+		{
+			/* kept as it is */
+			if (made->want_first)
+			{
+				FixedArray	sa;
+				struct varlena *sv = fargs[0];
+
+				if (fixed_array(o, &sv, &sa) && sa.n > 0)
+				{
+					made->first_made = true;
+					made->first_null = false;
+					made->first = fixed_value(o, &sa, 0, att_align_nominal(o->typlen, o->typalign));
+					return (Datum) 0;
+				}
+			}
+			PG_RETURN_POINTER(fargs[0]);
+		}
+		if (fm != NULL)
+		{
+			if (made->want_first)
+			{
+				made->first_made = true;
+				made->first_null = fm->n == 0;
+				made->first = fm->n > 0 ? fm->v[0] : (Datum) 0;
+				return (Datum) 0;
+			}
+			PG_RETURN_DATUM(PointerGetDatum(construct_array(fm->v, fm->n, o->typid, o->typlen, o->typbyval,
+															o->typalign)));
+		}
 	}
 
 	/* the same call made a moment ago (the MERGE's second call of a row) */
@@ -796,6 +1048,36 @@ dataeng_fact_reserve(PG_FUNCTION_ARGS)
  */
 static int64 reserves_ran_out = 0;
 
+/* whether reserve d (an array, not NULL) holds no value */
+static bool
+reserve_empty(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	const char *body;
+	int32		ndim;
+	bool		empty;
+	int			i;
+
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		v = pg_detoast_datum_packed(v);
+
+	/*
+	 * its dimensions read where they lie (a short header too: no copy); empty
+	 * when it has none, or one of length 0
+	 */
+	body = VARDATA_ANY(v);
+	memcpy(&ndim, body + offsetof(ArrayType, ndim) - VARHDRSZ, sizeof(int32));
+	empty = ndim <= 0;
+	for (i = 0; i < ndim && !empty; i++)
+	{
+		int32		dim;
+
+		memcpy(&dim, body + sizeof(ArrayType) - VARHDRSZ + i * sizeof(int32), sizeof(int32));
+		empty = dim <= 0;
+	}
+	return empty;
+}
+
 /*
  * dataeng_internal._fact_reserve_check(reserve anyarray, nn bigint)
  *		-> anyarray
@@ -803,44 +1085,89 @@ static int64 reserves_ran_out = 0;
  * reserve, as it is; counted as run out when it is empty (or NULL) while
  * its group has values (nn, the group's new count of non-NULL values, is
  * not 0; NULL: unknown).  The MERGE of a refresh passes every new reserve
- * through it, so that the refresh looks for the groups to recompute only
- * when one ran out (_fact_refresh).
+ * through it (_fact_reserve_checked() below), so that the refresh looks
+ * for the groups to recompute only when one ran out (_fact_refresh).
  */
 PG_FUNCTION_INFO_V1(dataeng_fact_reserve_check);
 Datum
 dataeng_fact_reserve_check(PG_FUNCTION_ARGS)
 {
-	bool		empty = true;
-	int			i;
+	bool		empty = PG_ARGISNULL(0) || reserve_empty(PG_GETARG_DATUM(0));
 
-	if (!PG_ARGISNULL(0))
-	{
-		struct varlena *v = PG_GETARG_RAW_VARLENA_P(0);
-		const char *body;
-		int32		ndim;
-
-		if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
-			v = pg_detoast_datum_packed(v);
-		/*
-		 * its dimensions read where they lie (a short header too: no copy);
-		 * empty when it has none, or one of length 0
-		 */
-		body = VARDATA_ANY(v);
-		memcpy(&ndim, body + offsetof(ArrayType, ndim) - VARHDRSZ, sizeof(int32));
-		empty = ndim <= 0;
-		for (i = 0; i < ndim && !empty; i++)
-		{
-			int32		dim;
-
-			memcpy(&dim, body + sizeof(ArrayType) - VARHDRSZ + i * sizeof(int32), sizeof(int32));
-			empty = dim <= 0;
-		}
-	}
 	if (empty && (PG_ARGISNULL(1) || PG_GETARG_INT64(1) != 0))
 		reserves_ran_out++;
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+/*
+ * dataeng_internal._fact_reserve_checked(stored anyarray, stored_nn bigint,
+ *		came anyarray, went anyarray, k int, descending boolean, nn bigint)
+ *		-> anyarray
+ *
+ * _fact_reserve_check(_fact_reserve(stored, stored_nn, came, went, k,
+ * descending), nn) in one call: the MERGE of a refresh writes each new
+ * reserve so.
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_checked);
+Datum
+dataeng_fact_reserve_checked(PG_FUNCTION_ARGS)
+{
+	AggOrder   *o;
+	ReserveMade made = {0};
+	Datum		r = reserve_new(fcinfo, &o, &made);
+
+	if (reserve_empty(r) && (PG_ARGISNULL(6) || PG_GETARG_INT64(6) != 0))
+		reserves_ran_out++;
+	PG_RETURN_DATUM(r);
+}
+
+/*
+ * dataeng_internal._fact_reserve_first(stored anyarray, stored_nn bigint,
+ *		came anyarray, went anyarray, k int, descending boolean)
+ *		-> anyelement
+ *
+ * The first value of _fact_reserve(stored, stored_nn, came, went, k,
+ * descending), the new min or max of the group; NULL when it is empty.
+ * Read where it lies: when the reserve stays as it is (most groups), its
+ * first value in the fact's row; else the new reserve is made once, and
+ * the call for the reserve itself in the same row finds it made (the
+ * memo of _fact_reserve()).
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_reserve_first);
+Datum
+dataeng_fact_reserve_first(PG_FUNCTION_ARGS)
+{
+	AggOrder   *o;
+	ReserveMade made = {.want_first = true};
+	Datum		r = reserve_new(fcinfo, &o, &made);
+	int			idx = 1;
+	bool		isnull;
+	Datum		v;
+
+	if (made.first_made)
+	{
+		if (made.first_null)
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(made.first);
+	}
+	if (o->typbyval && o->typlen > 0)
+	{
+		struct varlena *rv = (struct varlena *) DatumGetPointer(r);
+		FixedArray	a;
+
+		if (fixed_array(o, &rv, &a))
+		{
+			if (a.n == 0)
+				PG_RETURN_NULL();
+			PG_RETURN_DATUM(fixed_value(o, &a, 0, att_align_nominal(o->typlen, o->typalign)));
+		}
+	}
+	v = array_get_element(r, 1, &idx, -1, o->typlen, o->typbyval, o->typalign, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(datumCopy(v, o->typbyval, o->typlen));
 }
 
 /*
