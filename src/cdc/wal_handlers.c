@@ -75,11 +75,21 @@ cdc_wal_timer_stop(void)
 	wal_deadline = 0;
 }
 
-/* whether err is a cancel of the worker itself, not the timer's expiry */
+/*
+ * Whether err is a cancel of the worker itself (pg_cancel_backend), which
+ * ends the round, not the timer's expiry nor an error a role's code raised
+ * with SQLSTATE 57014 (a handler's RAISE ... USING ERRCODE =
+ * 'query_canceled', a remote statement's timeout passed on): those are
+ * failures of that code.  Taken for a cancel, such an error ended every
+ * round at the same change, and the worker, started again, met it again:
+ * capture of every table of the database stopped for good.  Only
+ * ProcessInterrupts() raises the cancel a signal asked for.
+ */
 bool
 cdc_wal_cancelled(ErrorData *err)
 {
 	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		err->funcname != NULL && strcmp(err->funcname, "ProcessInterrupts") == 0 &&
 		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
 }
 
