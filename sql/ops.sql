@@ -991,6 +991,7 @@ DECLARE
   holding text[] := '{}';
   r record;
   ra dataeng.alerts;
+  measured text[];
 BEGIN
   raised := 0;
   resolved := 0;
@@ -998,13 +999,27 @@ BEGIN
     RAISE EXCEPTION 'only a superuser may run dataeng.alert_check()'
       USING ERRCODE = 'insufficient_privilege', HINT = 'dataeng.maintain() runs it; read dataeng.pipeline_status.';
   END IF;
-  -- the consumers' lag, measured now (pipeline_status reads it from here)
-  DELETE FROM dataeng_internal.consumer_lag;
-  INSERT INTO dataeng_internal.consumer_lag (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
-                                    pending_changes, lag_seconds, measured_at)
-  SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
-         c.pending_changes, c.lag_seconds, clock_timestamp()
-    FROM dataeng.cdc_consumers c;
+  -- the consumers' lag, measured now (pipeline_status reads it from here).
+  -- Written over in place, in the order of the names, and the consumers
+  -- gone deleted after: two checks at once (the maintenance's and one by
+  -- hand) each write every row, the second after the first commits.  (A
+  -- DELETE of every row then INSERT made the second fail with a unique
+  -- violation: its DELETE did not see the rows the first had inserted.)
+  WITH written AS (
+    INSERT INTO dataeng_internal.consumer_lag AS l (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
+                                                    pending_changes, lag_seconds, measured_at)
+    SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
+           c.pending_changes, c.lag_seconds, clock_timestamp()
+      FROM dataeng.cdc_consumers c
+     ORDER BY c.name
+    ON CONFLICT (name) DO UPDATE
+       SET owner = EXCLUDED.owner, tables = EXCLUDED.tables, acked_at = EXCLUDED.acked_at,
+           created_at = EXCLUDED.created_at, expired_at = EXCLUDED.expired_at,
+           expired_reason = EXCLUDED.expired_reason, pending_changes = EXCLUDED.pending_changes,
+           lag_seconds = EXCLUDED.lag_seconds, measured_at = EXCLUDED.measured_at
+    RETURNING l.name)
+  SELECT coalesce(array_agg(w.name), '{}') INTO measured FROM written w;
+  DELETE FROM dataeng_internal.consumer_lag l WHERE l.name OPERATOR(pg_catalog.<>) ALL (measured);
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;
