@@ -711,11 +711,15 @@ BEGIN
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
               WHEN sl.off THEN 'warning'
+              WHEN sl.down THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
               THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
               WHEN sl.off AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
               THEN format('slot (WAL capture) is %s behind the end of WAL: dataeng.enabled is off, so the WAL capture worker is stopped and changes committed since are captured only once it is on again (the slot keeps their WAL)',
+                          pg_size_pretty(sl.behind))
+              WHEN sl.down AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
+              THEN format('slot (WAL capture) is %s behind the end of WAL: no WAL capture worker runs in this database (each one started ends with an error, or none could start: see the server log), so changes committed since are not captured yet (the slot keeps their WAL)',
                           pg_size_pretty(sl.behind))
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim
               THEN format('slot (%s) is %s behind the end of WAL, more than %sdataeng.max_slot_lag (%s): the server keeps that WAL; %s',
@@ -740,9 +744,16 @@ BEGIN
                                       ELSE pg_current_wal_insert_lsn() END,
                                  coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
                  pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim,
-                 w.capture AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off
+                 w.capture AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off,
+                 -- (the worker holds its slot for its life: with the slot
+                 -- there, none in the database means capture stands still,
+                 -- an error ending it each time it starts as the case may be)
+                 w.capture AND coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
+                   AND w.worker OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') AS down
             FROM pg_replication_slots rs
-           CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture) w
+           CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture,
+                                      CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
+                                           THEN dataeng_internal._cdc_wal_worker() END AS worker) w
            WHERE rs.database OPERATOR(pg_catalog.=) current_database()
              AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
              AND (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
