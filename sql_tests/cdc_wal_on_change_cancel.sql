@@ -16,7 +16,8 @@ SELECT dataeng.cdc_enable('occ_other', method => 'wal');
 CREATE FUNCTION occ_sink(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM unnest(changes) c WHERE (c.pk->>'id')::int = 2) THEN
-    RAISE EXCEPTION 'the sink timed out' USING ERRCODE = 'query_canceled';
+    RAISE EXCEPTION 'the sink timed out' USING ERRCODE = 'query_canceled',
+      DETAIL = 'The sink took longer than 5 s.', HINT = 'Replay the batch once the sink is back.';
   END IF;
 END $$;
 SELECT dataeng.cdc_wal_sync();
@@ -30,9 +31,11 @@ INSERT INTO occ_other VALUES (10);
 -- every change is captured, the later ones too, and the other table's
 SELECT dataeng.cdc_wal_sync() AS synced;
 SELECT table_name, op, pk FROM dataeng.changes ORDER BY change_id;
--- the failing batch is a dead letter with its SQLSTATE; the trigger goes on
+-- the failing batch is a dead letter with its SQLSTATE, DETAIL and HINT;
+-- the trigger goes on
 SELECT trigger_name, error, sqlstate, attempts, changes[1].pk
   FROM dataeng.on_change_dead_letters;
+SELECT detail, hint FROM dataeng.on_change_dead_letters;
 SELECT trigger_name, handled_lsn IS NOT NULL AS handled, paused_at FROM dataeng.on_changes;
 
 SET client_min_messages = warning;

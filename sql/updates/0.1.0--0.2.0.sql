@@ -846,3 +846,6 @@ BEGIN
   PERFORM pg_catalog.set_config('lc_monetary', save, true);
 END;
 $$;
+
+-- dead letters keep the DETAIL and HINT of the handler's error
+ALTER TABLE dataeng.dead_letters ADD COLUMN detail text, ADD COLUMN hint text;
