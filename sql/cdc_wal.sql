@@ -93,9 +93,15 @@ CREATE TABLE dataeng.dead_letters (
   failed_at     timestamptz   NOT NULL DEFAULT now(),
   dropped_table text,
   owner_name    name,
-  owner_system  bigint        DEFAULT (pg_catalog.pg_control_system()).system_identifier
+  owner_system  bigint        DEFAULT (pg_catalog.pg_control_system()).system_identifier,
+  detail        text,
+  hint          text
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+COMMENT ON COLUMN dataeng.dead_letters.detail IS
+  'The DETAIL of the handler''s error (error holds its message, sqlstate its SQLSTATE)';
+COMMENT ON COLUMN dataeng.dead_letters.hint IS
+  'The HINT of the handler''s error';
 COMMENT ON COLUMN dataeng.dead_letters.owner_name IS
   'The trigger owner''s role name when the batch was recorded: a batch restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only';
 COMMENT ON COLUMN dataeng.dead_letters.owner_system IS

@@ -711,11 +711,15 @@ BEGIN
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
               WHEN sl.off THEN 'warning'
+              WHEN sl.down THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
               THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
               WHEN sl.off AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
               THEN format('slot (WAL capture) is %s behind the end of WAL: dataeng.enabled is off, so the WAL capture worker is stopped and changes committed since are captured only once it is on again (the slot keeps their WAL)',
+                          pg_size_pretty(sl.behind))
+              WHEN sl.down AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
+              THEN format('slot (WAL capture) is %s behind the end of WAL: no WAL capture worker runs in this database (each one started ends with an error, or none could start: see the server log), so changes committed since are not captured yet (the slot keeps their WAL)',
                           pg_size_pretty(sl.behind))
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim
               THEN format('slot (%s) is %s behind the end of WAL, more than %sdataeng.max_slot_lag (%s): the server keeps that WAL; %s',
@@ -740,9 +744,16 @@ BEGIN
                                       ELSE pg_current_wal_insert_lsn() END,
                                  coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
                  pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim,
-                 w.capture AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off
+                 w.capture AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off,
+                 -- (the worker holds its slot for its life: with the slot
+                 -- there, none in the database means capture stands still,
+                 -- an error ending it each time it starts as the case may be)
+                 w.capture AND coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
+                   AND w.worker OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') AS down
             FROM pg_replication_slots rs
-           CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture) w
+           CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture,
+                                      CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
+                                           THEN dataeng_internal._cdc_wal_worker() END AS worker) w
            WHERE rs.database OPERATOR(pg_catalog.=) current_database()
              AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
              AND (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
@@ -1003,6 +1014,7 @@ DECLARE
   holding text[] := '{}';
   r record;
   ra dataeng.alerts;
+  measured text[];
 BEGIN
   raised := 0;
   resolved := 0;
@@ -1010,13 +1022,27 @@ BEGIN
     RAISE EXCEPTION 'only a superuser may run dataeng.alert_check()'
       USING ERRCODE = 'insufficient_privilege', HINT = 'dataeng.maintain() runs it; read dataeng.pipeline_status.';
   END IF;
-  -- the consumers' lag, measured now (pipeline_status reads it from here)
-  DELETE FROM dataeng_internal.consumer_lag;
-  INSERT INTO dataeng_internal.consumer_lag (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
-                                    pending_changes, lag_seconds, measured_at)
-  SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
-         c.pending_changes, c.lag_seconds, clock_timestamp()
-    FROM dataeng.cdc_consumers c;
+  -- the consumers' lag, measured now (pipeline_status reads it from here).
+  -- Written over in place, in the order of the names, and the consumers
+  -- gone deleted after: two checks at once (the maintenance's and one by
+  -- hand) each write every row, the second after the first commits.  (A
+  -- DELETE of every row then INSERT made the second fail with a unique
+  -- violation: its DELETE did not see the rows the first had inserted.)
+  WITH written AS (
+    INSERT INTO dataeng_internal.consumer_lag AS l (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
+                                                    pending_changes, lag_seconds, measured_at)
+    SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
+           c.pending_changes, c.lag_seconds, clock_timestamp()
+      FROM dataeng.cdc_consumers c
+     ORDER BY c.name
+    ON CONFLICT (name) DO UPDATE
+       SET owner = EXCLUDED.owner, tables = EXCLUDED.tables, acked_at = EXCLUDED.acked_at,
+           created_at = EXCLUDED.created_at, expired_at = EXCLUDED.expired_at,
+           expired_reason = EXCLUDED.expired_reason, pending_changes = EXCLUDED.pending_changes,
+           lag_seconds = EXCLUDED.lag_seconds, measured_at = EXCLUDED.measured_at
+    RETURNING l.name)
+  SELECT coalesce(array_agg(w.name), '{}') INTO measured FROM written w;
+  DELETE FROM dataeng_internal.consumer_lag l WHERE l.name OPERATOR(pg_catalog.<>) ALL (measured);
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;

@@ -953,3 +953,6 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- dead letters keep the DETAIL and HINT of the handler's error
+ALTER TABLE dataeng.dead_letters ADD COLUMN detail text, ADD COLUMN hint text;

@@ -75,11 +75,21 @@ cdc_wal_timer_stop(void)
 	wal_deadline = 0;
 }
 
-/* whether err is a cancel of the worker itself, not the timer's expiry */
+/*
+ * Whether err is a cancel of the worker itself (pg_cancel_backend), which
+ * ends the round, not the timer's expiry nor an error a role's code raised
+ * with SQLSTATE 57014 (a handler's RAISE ... USING ERRCODE =
+ * 'query_canceled', a remote statement's timeout passed on): those are
+ * failures of that code.  Taken for a cancel, such an error ended every
+ * round at the same change, and the worker, started again, met it again:
+ * capture of every table of the database stopped for good.  Only
+ * ProcessInterrupts() raises the cancel a signal asked for.
+ */
 bool
 cdc_wal_cancelled(ErrorData *err)
 {
 	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		err->funcname != NULL && strcmp(err->funcname, "ProcessInterrupts") == 0 &&
 		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
 }
 
@@ -240,10 +250,10 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 static void
 wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, int attempts)
 {
-	Oid			types[9] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, TEXTOID, TEXTOID, INT4OID};
-	Datum		values[9];
-	char		nulls[9];
+	Oid			types[11] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(t->name);
@@ -263,11 +273,22 @@ wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, 
 		nulls[7] = 'n';
 	}
 	values[8] = Int32GetDatum(attempts);
+	/* the handler's DETAIL and HINT, kept with its message */
+	if (err && err->detail)
+		values[9] = CStringGetTextDatum(err->detail);
+	else
+		nulls[9] = 'n';
+	if (err && err->hint)
+		values[10] = CStringGetTextDatum(err->hint);
+	else
+		nulls[10] = 'n';
 	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
-							  " commit_lsn, commit_time, changes, error, sqlstate, attempts, owner_name)"
+							  " commit_lsn, commit_time, changes, error, sqlstate, attempts, owner_name,"
+							  " detail, hint)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-							  "  (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) $3))",
-							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  "  (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) $3),"
+							  "  $10, $11)",
+							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng.dead_letters");
 }
 
@@ -476,8 +497,9 @@ cdc_wal_resume_triggers(WalRound *r)
 			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
 			ErrorData  *err;
 			int			attempts;
-			Oid			utypes[4] = {INT8OID, TEXTOID, TEXTOID, INT4OID};
-			Datum		uvalues[4];
+			Oid			utypes[6] = {INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+			Datum		uvalues[6];
+			char		unulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 			/* (dropped by a handler: its set-aside batches stay) */
 			if (wal_trigger_dropped(r, t))
@@ -498,10 +520,19 @@ cdc_wal_resume_triggers(WalRound *r)
 			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");
 			uvalues[2] = CStringGetTextDatum(unpack_sql_state(err->sqlerrcode));
 			uvalues[3] = Int32GetDatum(attempts);
+			if (err->detail)
+				uvalues[4] = CStringGetTextDatum(err->detail);
+			else
+				unulls[4] = 'n';
+			if (err->hint)
+				uvalues[5] = CStringGetTextDatum(err->hint);
+			else
+				unulls[5] = 'n';
 			if (SPI_execute_with_args("UPDATE dataeng.dead_letters d SET error = $2, sqlstate = $3,"
-									  " attempts = d.attempts OPERATOR(pg_catalog.+) $4, failed_at = pg_catalog.now()"
+									  " attempts = d.attempts OPERATOR(pg_catalog.+) $4, failed_at = pg_catalog.now(),"
+									  " detail = $5, hint = $6"
 									  " WHERE d.id OPERATOR(pg_catalog.=) $1",
-									  4, utypes, uvalues, NULL, false, 0) != SPI_OK_UPDATE)
+									  6, utypes, uvalues, unulls, false, 0) != SPI_OK_UPDATE)
 				elog(ERROR, "could not update dataeng.dead_letters");
 			ereport(WARNING,
 					(errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
