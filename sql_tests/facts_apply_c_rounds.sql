@@ -129,6 +129,37 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE lower(t) IN ('x', 'y')) AS lower
 SELECT dataeng.fact_rebuild('far_f') >= 0 AS rebuilt;
 SELECT fact_diff('far_f', 'SELECT * FROM far_truth') AS diff_after_rebuild;
 
+-- the deltas read a part at a time when they take more memory than
+-- maintenance_work_mem (or work_mem times hash_mem_multiplier if larger):
+-- several parts, each sorted and walked from the index's root, the same
+-- result
+CREATE TABLE fam (id int PRIMARY KEY, ts timestamptz NOT NULL, g int NOT NULL, t text NOT NULL, a int, b numeric);
+INSERT INTO fam SELECT i, timestamptz '2025-01-01' + (i % 3) * interval '1 day', i % 5000, 'key ' || (i % 7), i, i / 3.0
+  FROM generate_series(1, 20000) i;
+SELECT dataeng.fact_create('fam_f', 'fam', 'ts', 'day', ARRAY['g', 't'], ARRAY['count(*)', 'sum(a)', 'avg(b)'],
+                           schedule => NULL) IS NOT NULL AS created;
+CREATE VIEW fam_truth AS
+  SELECT date_trunc('day', ts) AS bucket, g, t, count(*) AS count, sum(a) AS sum_a, avg(b) AS avg_b FROM fam GROUP BY 1, 2, 3;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SET maintenance_work_mem = '1MB';
+UPDATE fam SET a = -a, b = b + 1 WHERE id % 5 <> 0;
+DELETE FROM fam WHERE id % 11 = 0;
+INSERT INTO fam SELECT i, timestamptz '2025-01-05', i % 900, 'new', i, NULL FROM generate_series(30000, 31000) i;
+SELECT dataeng.fact_refresh('fam_f') > 0 AS refreshed;
+SELECT fact_diff('fam_f', 'SELECT * FROM fam_truth') AS diff,
+       dataeng_internal._fact_apply_last() ~ '^C: .*, in [0-9]+ parts$' AS in_parts;
+RESET work_mem;
+RESET hash_mem_multiplier;
+RESET maintenance_work_mem;
+UPDATE fam SET a = a + 1 WHERE id % 3 = 0;
+SELECT dataeng.fact_refresh('fam_f') > 0 AS refreshed;
+SELECT fact_diff('fam_f', 'SELECT * FROM fam_truth') AS diff,
+       dataeng_internal._fact_apply_last() ~ '^C: [0-9]+ updated \([0-9]+ HOT\), [0-9]+ inserted, [0-9]+ deleted$' AS in_one_part;
+SELECT dataeng.fact_drop('fam_f');
+DROP VIEW fam_truth;
+DROP TABLE fam;
+
 SELECT dataeng.fact_drop('far_f');
 DROP VIEW far_truth;
 DROP FUNCTION far_rows(int, int), fact_diff(regclass, text);
