@@ -13,6 +13,9 @@
  * table and sorted in memory in the order of the fact's key index (its
  * columns' btree comparisons), then looked up one after another with the
  * leaf walk of btwalk.c (from the leaf where the previous lookup ended).
+ * They are read a part at a time, as many as fit in maintenance_work_mem
+ * (or work_mem times hash_mem_multiplier if larger), each part sorted and
+ * applied before the next is read (its walk from the index's root).
  * Per group, as the MERGE's three branches:
  *
  *	 - found, f.__rows + d.__rows <= 0: the row deleted;
@@ -61,6 +64,7 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "executor/nodeHash.h"
 #include "executor/nodeModifyTable.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -332,36 +336,103 @@ apply_delta_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
- * read_deltas
- *		The deltas' rows (but the total row, is_total), each in the storage
- *		table's shape, sorted in the key index's order.
+ * The deltas, read a part at a time: as many as fit in maintenance_work_mem
+ * (as the dimensions' apply sorts in, dimension.c, dim_sort_mem()), or in
+ * the memory a hash join may take (work_mem times hash_mem_multiplier) if
+ * larger, each part sorted and applied before the next is read, so that
+ * the apply's memory stays within it whatever the number of groups.
  */
-static ApplyDelta *
-read_deltas(FactApply *fa, Relation deltas, Snapshot snap, int64 *ndeltas)
+typedef struct DeltaReader
 {
-	AttrNumber	tot = get_attnum(RelationGetRelid(deltas), "is_total");
 	TableScanDesc scan;
 	TupleTableSlot *slot;
-	ApplyDelta *out;
+	AttrNumber	tot;			/* is_total, or 0 */
 	ApplyOrder	order;
-	int64		n = 0;
-	int64		max = 1024;
+	MemoryContext cxt;			/* the part's deltas */
+	Size		limit;
+	Size		peak;			/* the most a part took */
+	int			parts;
+	bool		done;
+} DeltaReader;
+
+static void
+delta_reader_begin(DeltaReader *dr, FactApply *fa, Relation deltas, Snapshot snap)
+{
 	int			i;
 
-	if (tot > 0 && TupleDescAttr(RelationGetDescr(deltas), tot - 1)->atttypid != BOOLOID)
-		tot = 0;
+	memset(dr, 0, sizeof(*dr));
+	dr->tot = get_attnum(RelationGetRelid(deltas), "is_total");
+	if (dr->tot > 0 && TupleDescAttr(RelationGetDescr(deltas), dr->tot - 1)->atttypid != BOOLOID)
+		dr->tot = 0;
+	dr->slot = table_slot_create(deltas, NULL);
+	dr->scan = table_beginscan(deltas, snap, 0, NULL);
+	dr->cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact apply deltas",
+									ALLOCSET_DEFAULT_SIZES);
+	dr->limit = Max(get_hash_memory_limit(), (Size) maintenance_work_mem * 1024);
+	dr->order.nkeys = fa->nkeys;
+	dr->order.katt = fa->katt;
+	dr->order.ssup = palloc0(sizeof(SortSupportData) * fa->nkeys);
+	for (i = 0; i < fa->nkeys; i++)
+	{
+		SortSupport ss = &dr->order.ssup[i];
+
+		ss->ssup_cxt = CurrentMemoryContext;
+		ss->ssup_collation = fa->idx->rd_indcollation[i];
+		ss->ssup_nulls_first = (fa->idx->rd_indoption[i] & INDOPTION_NULLS_FIRST) != 0;
+		ss->ssup_attno = i + 1;
+		ss->abbreviate = false;
+		PrepareSortSupportFromIndexRel(fa->idx, (fa->idx->rd_indoption[i] & INDOPTION_DESC) ?
+									   BTGreaterStrategyNumber : BTLessStrategyNumber, ss);
+	}
+}
+
+static void
+delta_reader_end(DeltaReader *dr)
+{
+	table_endscan(dr->scan);
+	ExecDropSingleTupleTableSlot(dr->slot);
+	MemoryContextDelete(dr->cxt);
+}
+
+/*
+ * read_deltas
+ *		The next part of the deltas' rows (but the total row, is_total),
+ *		each in the storage table's shape, sorted in the key index's order;
+ *		*ndeltas 0 when none is left.  The part before is freed.
+ */
+static ApplyDelta *
+read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
+{
+	ApplyDelta *out;
+	MemoryContext oldcxt;
+	int64		n = 0;
+	int64		max = 1024;
+	Size		used;
+	int			i;
+
+	MemoryContextReset(dr->cxt);
+	*ndeltas = 0;
+	if (dr->done)
+		return NULL;
+	oldcxt = MemoryContextSwitchTo(dr->cxt);
 	out = palloc(sizeof(ApplyDelta) * max);
-	slot = table_slot_create(deltas, NULL);
-	scan = table_beginscan(deltas, snap, 0, NULL);
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	for (;;)
 	{
 		ApplyDelta *d;
 		bool		isnull;
 
 		CHECK_FOR_INTERRUPTS();
-		if (tot > 0)
+		/* (checked every 64 rows: the count of a context's blocks is a walk) */
+		if (n % 64 == 0 && n > 0 && MemoryContextMemAllocated(dr->cxt, false) >= dr->limit)
+			break;
+		if (!table_scan_getnextslot(dr->scan, ForwardScanDirection, dr->slot))
 		{
-			Datum		t = slot_getattr(slot, tot, &isnull);
+			dr->done = true;
+			break;
+		}
+		if (dr->tot > 0)
+		{
+			Datum		t = slot_getattr(dr->slot, dr->tot, &isnull);
 
 			if (!isnull && DatumGetBool(t))
 				continue;
@@ -382,31 +453,19 @@ read_deltas(FactApply *fa, Relation deltas, Snapshot snap, int64 *ndeltas)
 
 			if (fa->kind[i] != AC_KEY && fa->kind[i] != AC_ADD && fa->kind[i] != AC_SUM)
 				continue;
-			v = slot_getattr(slot, fa->datt[i], &d->n[i]);
+			v = slot_getattr(dr->slot, fa->datt[i], &d->n[i]);
 			if (!d->n[i])
 				d->v[i] = datumCopy(v, a->attbyval, a->attlen);
 		}
 	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
+	used = MemoryContextMemAllocated(dr->cxt, false);
+	dr->peak = Max(dr->peak, used);
+	MemoryContextSwitchTo(oldcxt);
 
-	order.nkeys = fa->nkeys;
-	order.katt = fa->katt;
-	order.ssup = palloc0(sizeof(SortSupportData) * fa->nkeys);
-	for (i = 0; i < fa->nkeys; i++)
-	{
-		SortSupport ss = &order.ssup[i];
-
-		ss->ssup_cxt = CurrentMemoryContext;
-		ss->ssup_collation = fa->idx->rd_indcollation[i];
-		ss->ssup_nulls_first = (fa->idx->rd_indoption[i] & INDOPTION_NULLS_FIRST) != 0;
-		ss->ssup_attno = i + 1;
-		ss->abbreviate = false;
-		PrepareSortSupportFromIndexRel(fa->idx, (fa->idx->rd_indoption[i] & INDOPTION_DESC) ?
-									   BTGreaterStrategyNumber : BTLessStrategyNumber, ss);
-	}
 	if (n > 1)
-		qsort_arg(out, n, sizeof(ApplyDelta), apply_delta_cmp, &order);
+		qsort_arg(out, n, sizeof(ApplyDelta), apply_delta_cmp, &dr->order);
+	if (n > 0)
+		dr->parts++;
 	*ndeltas = n;
 	return out;
 }
@@ -531,6 +590,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	bool	   *kn;
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
+	DeltaReader dr;
 	int			i;
 
 	if (nk != ndk || nk < 1 || nsum != nsumn)
@@ -623,7 +683,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	estate->es_snapshot = snap;
 
-	ds = read_deltas(&fa, deltas, snap, &n);
+	delta_reader_begin(&dr, &fa, deltas, snap);
 	fetch = table_index_fetch_begin(fa.rel);
 	kv = palloc(sizeof(Datum) * nk);
 	kn = palloc(sizeof(bool) * nk);
@@ -631,156 +691,164 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact apply row",
 								   ALLOCSET_DEFAULT_SIZES);
 
-	for (r = 0; r < n; r++)
+	/* a part of the deltas at a time, each walked from the index's root on */
+	for (;;)
 	{
-		ApplyDelta *d = &ds[r];
-		bool		hit = false;
-		bool		isnull;
-		Datum	   *nv;
-		bool	   *nn;
-
-		CHECK_FOR_INTERRUPTS();
-		MemoryContextReset(rowcxt);
-		oldcxt = MemoryContextSwitchTo(rowcxt);
-		for (i = 0; i < nk; i++)
+		ds = read_deltas(&fa, &dr, &n);
+		if (n == 0)
+			break;
+		for (r = 0; r < n; r++)
 		{
-			kv[i] = d->v[fa.katt[i] - 1];
-			kn[i] = d->n[fa.katt[i] - 1];
-		}
-		btwalk_tids(&w, kv, kn, true, snap);
-		for (i = 0; i < w.ntids && !hit; i++)
-		{
-			ItemPointerData tid = w.tids[i];
-			bool		call_again = false;
-			bool		all_dead = false;
+			ApplyDelta *d = &ds[r];
+			bool		hit = false;
+			bool		isnull;
+			Datum	   *nv;
+			bool	   *nn;
 
-			hit = table_index_fetch_tuple(fetch, &tid, snap, found, &call_again, &all_dead);
-		}
-		if (hit)
-			pgstat_count_heap_fetch(fa.idx);
-
-		ExecClearTuple(nslot);
-		nv = nslot->tts_values;
-		nn = nslot->tts_isnull;
-		if (hit)
-		{
-			ItemPointerData otid = found->tts_tid;
-			TM_FailureData tmfd;
-			TM_Result	res;
-			Datum		fr;
-			bool		frn;
-			Datum		sum;
-
-			slot_getallattrs(found);
-			fr = found->tts_values[fa.rows - 1];
-			frn = found->tts_isnull[fa.rows - 1];
-			sum = add_values(INT8OID, fr, frn, d->v[fa.rows - 1], d->n[fa.rows - 1], &isnull);
-			if (!isnull && DatumGetInt64(sum) <= 0)
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(rowcxt);
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			for (i = 0; i < nk; i++)
 			{
-				/* the group emptied */
-				res = heap_delete(fa.rel, &otid, estate->es_output_cid, InvalidSnapshot,
-								  true, &tmfd, false);
-				apply_write_check(fa.rel, res);
-				ndel++;
+				kv[i] = d->v[fa.katt[i] - 1];
+				kn[i] = d->n[fa.katt[i] - 1];
 			}
-			else
+			btwalk_tids(&w, kv, kn, r > 0, snap);
+			for (i = 0; i < w.ntids && !hit; i++)
 			{
-				LockTupleMode lockmode;
-				HeapTuple	newt;
-				bool		shouldFree;
+				ItemPointerData tid = w.tids[i];
+				bool		call_again = false;
+				bool		all_dead = false;
 
+				hit = table_index_fetch_tuple(fetch, &tid, snap, found, &call_again, &all_dead);
+			}
+			if (hit)
+				pgstat_count_heap_fetch(fa.idx);
+
+			ExecClearTuple(nslot);
+			nv = nslot->tts_values;
+			nn = nslot->tts_isnull;
+			if (hit)
+			{
+				ItemPointerData otid = found->tts_tid;
+				TM_FailureData tmfd;
+				TM_Result	res;
+				Datum		fr;
+				bool		frn;
+				Datum		sum;
+
+				slot_getallattrs(found);
+				fr = found->tts_values[fa.rows - 1];
+				frn = found->tts_isnull[fa.rows - 1];
+				sum = add_values(INT8OID, fr, frn, d->v[fa.rows - 1], d->n[fa.rows - 1], &isnull);
+				if (!isnull && DatumGetInt64(sum) <= 0)
+				{
+					/* the group emptied */
+					res = heap_delete(fa.rel, &otid, estate->es_output_cid, InvalidSnapshot,
+									  true, &tmfd, false);
+					apply_write_check(fa.rel, res);
+					ndel++;
+				}
+				else
+				{
+					LockTupleMode lockmode;
+					HeapTuple	newt;
+					bool		shouldFree;
+
+					for (i = 0; i < fa.natts; i++)
+					{
+						Form_pg_attribute a = TupleDescAttr(fa.desc, i);
+						Datum		fv = found->tts_values[i];
+						bool		fn = found->tts_isnull[i];
+
+						nv[i] = fv;
+						nn[i] = fn;
+						if (fa.kind[i] == AC_ADD)
+							nv[i] = add_values(INT8OID, fv, fn, d->v[i], d->n[i], &nn[i]);
+						else if (fa.kind[i] == AC_SUM)
+						{
+							AttrNumber	c = fa.sumn[i] - 1;
+							bool		cn;
+							Datum		cnt = add_values(INT8OID, found->tts_values[c], found->tts_isnull[c],
+														 d->v[c], d->n[c], &cn);
+
+							if (!cn && DatumGetInt64(cnt) == 0)
+							{
+								nv[i] = (Datum) 0;
+								nn[i] = true;
+							}
+							else if (fn)
+							{
+								nv[i] = d->v[i];
+								nn[i] = d->n[i];
+							}
+							else if (!d->n[i])
+								nv[i] = add_values(a->atttypid, fv, false, d->v[i], false, &nn[i]);
+						}
+					}
+					ExecStoreVirtualTuple(nslot);
+					if (fa.has_generated)
+						ExecComputeStoredGenerated(rri, estate, nslot, CMD_UPDATE);
+					if (fa.desc->constr != NULL)
+						ExecConstraints(rri, nslot, estate);
+					newt = ExecFetchSlotHeapTuple(nslot, true, &shouldFree);
+					res = heap_update(fa.rel, &otid, newt, estate->es_output_cid, InvalidSnapshot,
+									  true, &tmfd, &lockmode);
+					apply_write_check(fa.rel, res);
+					nupd++;
+					if (HeapTupleIsHeapOnly(newt))
+						nhot++;
+					else
+					{
+						ItemPointerCopy(&newt->t_self, &nslot->tts_tid);
+						(void) ExecInsertIndexTuples(rri, nslot, estate, true, false, NULL, NIL);
+					}
+				}
+				apply_wal_nudge(fa.rel, &nwrites, &nudged);
+			}
+			else if (!d->n[fa.rows - 1] && DatumGetInt64(d->v[fa.rows - 1]) > 0)
+			{
+				/* a new group */
 				for (i = 0; i < fa.natts; i++)
 				{
 					Form_pg_attribute a = TupleDescAttr(fa.desc, i);
-					Datum		fv = found->tts_values[i];
-					bool		fn = found->tts_isnull[i];
 
-					nv[i] = fv;
-					nn[i] = fn;
-					if (fa.kind[i] == AC_ADD)
-						nv[i] = add_values(INT8OID, fv, fn, d->v[i], d->n[i], &nn[i]);
+					nv[i] = (Datum) 0;
+					nn[i] = true;
+					if (fa.kind[i] == AC_KEY || fa.kind[i] == AC_ADD)
+					{
+						nv[i] = d->v[i];
+						nn[i] = d->n[i];
+					}
 					else if (fa.kind[i] == AC_SUM)
 					{
 						AttrNumber	c = fa.sumn[i] - 1;
-						bool		cn;
-						Datum		cnt = add_values(INT8OID, found->tts_values[c], found->tts_isnull[c],
-													 d->v[c], d->n[c], &cn);
 
-						if (!cn && DatumGetInt64(cnt) == 0)
-						{
-							nv[i] = (Datum) 0;
+						nv[i] = d->v[i];
+						nn[i] = d->n[i];
+						if (!d->n[c] && DatumGetInt64(d->v[c]) == 0 && !d->n[i] &&
+							sum_of_nothing(a->atttypid, d->v[i]))
 							nn[i] = true;
-						}
-						else if (fn)
-						{
-							nv[i] = d->v[i];
-							nn[i] = d->n[i];
-						}
-						else if (!d->n[i])
-							nv[i] = add_values(a->atttypid, fv, false, d->v[i], false, &nn[i]);
 					}
 				}
 				ExecStoreVirtualTuple(nslot);
 				if (fa.has_generated)
-					ExecComputeStoredGenerated(rri, estate, nslot, CMD_UPDATE);
+					ExecComputeStoredGenerated(rri, estate, nslot, CMD_INSERT);
 				if (fa.desc->constr != NULL)
 					ExecConstraints(rri, nslot, estate);
-				newt = ExecFetchSlotHeapTuple(nslot, true, &shouldFree);
-				res = heap_update(fa.rel, &otid, newt, estate->es_output_cid, InvalidSnapshot,
-								  true, &tmfd, &lockmode);
-				apply_write_check(fa.rel, res);
-				nupd++;
-				if (HeapTupleIsHeapOnly(newt))
-					nhot++;
-				else
-				{
-					ItemPointerCopy(&newt->t_self, &nslot->tts_tid);
-					(void) ExecInsertIndexTuples(rri, nslot, estate, true, false, NULL, NIL);
-				}
+				table_tuple_insert(fa.rel, nslot, estate->es_output_cid, 0, NULL);
+				(void) ExecInsertIndexTuples(rri, nslot, estate, false, false, NULL, NIL);
+				nins++;
+				apply_wal_nudge(fa.rel, &nwrites, &nudged);
 			}
-			apply_wal_nudge(fa.rel, &nwrites, &nudged);
+			/* (a group not there whose rows went: nothing to write) */
+			ResetPerTupleExprContext(estate);
+			ExecClearTuple(nslot);
+			ExecClearTuple(found);
+			MemoryContextSwitchTo(oldcxt);
 		}
-		else if (!d->n[fa.rows - 1] && DatumGetInt64(d->v[fa.rows - 1]) > 0)
-		{
-			/* a new group */
-			for (i = 0; i < fa.natts; i++)
-			{
-				Form_pg_attribute a = TupleDescAttr(fa.desc, i);
-
-				nv[i] = (Datum) 0;
-				nn[i] = true;
-				if (fa.kind[i] == AC_KEY || fa.kind[i] == AC_ADD)
-				{
-					nv[i] = d->v[i];
-					nn[i] = d->n[i];
-				}
-				else if (fa.kind[i] == AC_SUM)
-				{
-					AttrNumber	c = fa.sumn[i] - 1;
-
-					nv[i] = d->v[i];
-					nn[i] = d->n[i];
-					if (!d->n[c] && DatumGetInt64(d->v[c]) == 0 && !d->n[i] &&
-						sum_of_nothing(a->atttypid, d->v[i]))
-						nn[i] = true;
-				}
-			}
-			ExecStoreVirtualTuple(nslot);
-			if (fa.has_generated)
-				ExecComputeStoredGenerated(rri, estate, nslot, CMD_INSERT);
-			if (fa.desc->constr != NULL)
-				ExecConstraints(rri, nslot, estate);
-			table_tuple_insert(fa.rel, nslot, estate->es_output_cid, 0, NULL);
-			(void) ExecInsertIndexTuples(rri, nslot, estate, false, false, NULL, NIL);
-			nins++;
-			apply_wal_nudge(fa.rel, &nwrites, &nudged);
-		}
-		/* (a group not there whose rows went: nothing to write) */
-		ResetPerTupleExprContext(estate);
-		ExecClearTuple(nslot);
-		ExecClearTuple(found);
-		MemoryContextSwitchTo(oldcxt);
 	}
+	delta_reader_end(&dr);
 
 	table_index_fetch_end(fetch);
 	UnregisterSnapshot(snap);
@@ -793,9 +861,14 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	table_close(fa.rel, NoLock);
 	CommandCounterIncrement();
 	elog(DEBUG1, "fact apply in C: " INT64_FORMAT " updated (" INT64_FORMAT " HOT), "
-		 INT64_FORMAT " inserted, " INT64_FORMAT " deleted", nupd, nhot, nins, ndel);
+		 INT64_FORMAT " inserted, " INT64_FORMAT " deleted, %d part(s) of the deltas, at most %zu bytes",
+		 nupd, nhot, nins, ndel, dr.parts, dr.peak);
 	snprintf(last_apply, sizeof(last_apply), "C: " INT64_FORMAT " updated (" INT64_FORMAT " HOT), "
 			 INT64_FORMAT " inserted, " INT64_FORMAT " deleted", nupd, nhot, nins, ndel);
+	/* (the parts only when more than one: the memory of the deltas ran out) */
+	if (dr.parts > 1)
+		snprintf(last_apply + strlen(last_apply), sizeof(last_apply) - strlen(last_apply),
+				 ", in %d parts", dr.parts);
 	PG_RETURN_NULL();
 }
 
