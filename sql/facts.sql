@@ -1402,6 +1402,12 @@ BEGIN
           USING ERRCODE = 'duplicate_column',
                 DETAIL = format('Measure "%s" names its column "%s".', ms, c.col_name),
                 HINT = 'Name the measure with AS, e.g. sum(amount) AS total_amount.';
+      ELSIF c.col_name IN ('is_total', 'n_changes', 'has_t') OR c.col_name ~ '^k[0-9]+$' THEN
+        -- (the columns of a refresh's deltas, pg_temp._dataeng_delta_raw)
+        RAISE EXCEPTION 'measure name "%" is reserved', c.col_name
+          USING ERRCODE = 'reserved_name',
+                DETAIL = format('Measure "%s" names its column "%s": a refresh names its working columns is_total, n_changes, has_t, k0, k1, ...', ms, c.col_name),
+                HINT = 'Name the measure with AS, e.g. sum(amount) AS total_amount.';
       END IF;
       IF octet_length(c.col_name) > 63 THEN
         RAISE EXCEPTION 'column name "%" of measure "%" is too long', c.col_name, ms

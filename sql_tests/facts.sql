@@ -149,6 +149,14 @@ SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{}', '{"sum(DISTINCT qty
 SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{}', '{count(*),count(*)}', NULL);
 SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{region}', '{"max(qty) AS region"}', NULL);
 SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{}', '{"count(*) AS __rows"}', NULL);
+-- names of a refresh's working columns (every refresh failed with
+-- "column "k0" specified more than once")
+\set VERBOSITY default
+SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{region}', '{"sum(qty) AS k0"}', NULL);
+SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{}', '{"count(*) AS is_total"}', NULL);
+\set VERBOSITY terse
+SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{}', '{"count(*) AS n_changes"}', NULL);
+SELECT dataeng.fact_create('f1', 'sales', 'ts', 'day', '{}', '{"count(*) AS k12"}', NULL);
 SELECT dataeng.fact_create('sales', 'sales', 'ts', 'day', '{}', '{count(*)}', NULL);
 SELECT dataeng.fact_create('sales_daily', 'sales', 'ts', 'day', '{}', '{count(*)}', NULL);
 SELECT dataeng.fact_create('a.b.c', 'sales', 'ts', 'day', '{}', '{count(*)}', NULL);
