@@ -115,5 +115,6 @@ SELECT p.oid::regprocedure
  WHERE p.pronamespace = 'dataeng'::regnamespace AND p.proisstrict AND p.provolatile = 'v'
  ORDER BY 1;
 
+DROP TABLE ne;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
