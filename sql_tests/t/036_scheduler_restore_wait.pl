@@ -63,5 +63,31 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM ran}), '2', 'its command 
 my $said = () = slurp_file($node->logfile, $log_offset) =~ /a restore is connected to database/g;
 is($said, 1, 'the wait was logged once');
 
+# The database's owner, no superuser, gives every session of its database
+# the name pg_restore: a superuser's session whose client sends no name
+# takes it, and is no restore.  The job runs all the same.
+$node->safe_psql('postgres', q{
+	CREATE ROLE dbo LOGIN;
+	CREATE DATABASE owned OWNER dbo;
+});
+$node->safe_psql('owned', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE ran (at timestamptz DEFAULT clock_timestamp());
+	SELECT dataeng.schedule('k', '@yearly', 'INSERT INTO public.ran DEFAULT VALUES');
+});
+$node->safe_psql('owned', q{ALTER DATABASE owned SET application_name = 'pg_restore'},
+	extra_params => [ '-U', 'dbo' ]);
+my $unnamed;
+{
+	local $ENV{PGAPPNAME} = '';
+	$unnamed = $node->background_psql('owned');
+}
+is($unnamed->query_safe('SHOW application_name'), 'pg_restore',
+	"a superuser's session that sends no name takes the database's");
+$node->safe_psql('owned', q{SELECT dataeng.job_run_now('k')});
+ok($node->poll_query_until('owned', q{SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'k'}),
+	'a name the database gives every session holds nothing back');
+$unnamed->quit;
+
 $node->stop;
 done_testing();

@@ -479,7 +479,9 @@ wal_drop_slot(const char *slot)
  * Any role may name its session pg_restore: only the sessions of a role
  * that could restore dataeng's state (one that may write
  * dataeng.cdc_tables: a superuser, dataeng's owner, a role granted INSERT
- * on it) count, so that no other role can hold the worker's repairs back.
+ * on it) count, so that no other role can hold the worker's repairs back;
+ * and none when the database gives every session that name (ALTER
+ * DATABASE ... SET application_name, which its owner may run).
  * A pause that goes on is reported every WAL_RESTORE_WARN_MS with the
  * sessions' pids (wal_restore_pause()).  The pids of those sessions,
  * palloc'd, or NULL.
@@ -502,6 +504,9 @@ wal_restore_sessions(void)
 					   " FROM pg_catalog.pg_stat_activity a"
 					   " WHERE a.datid OPERATOR(pg_catalog.=) $1"
 					   "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+					   "   AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
+					   "         WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid"
+					   "           AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore')"
 					   "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
 					   "   AND pg_catalog.has_table_privilege(a.usesysid,"
 					   "         'dataeng.cdc_tables'::pg_catalog.regclass, 'INSERT')",

@@ -634,8 +634,11 @@ check_job_timeouts(void)
  * (wal_worker.c): a session named pg_restore (what pg_restore sets for
  * each of its -j jobs) of a role that could restore dataeng's state, one
  * that may write dataeng.jobs; any other role may call itself pg_restore,
- * and holds nothing back.  A wait that goes on is reported every
- * RESTORE_WARN_MS with the sessions' pids.
+ * and holds nothing back.  Nor does the name count when the database
+ * gives it to every session (ALTER DATABASE ... SET application_name,
+ * which its owner may run): a superuser's session whose client sends no
+ * name would be taken for a restore, and hold every due job back.  A wait
+ * that goes on is reported every RESTORE_WARN_MS with the sessions' pids.
  */
 #define RESTORE_WARN_MS (10 * 60 * 1000)
 
@@ -649,6 +652,9 @@ restore_sessions(void)
 							  "  FROM pg_catalog.pg_stat_activity a"
 							  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
 							  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+							  "   AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
+							  "         WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid"
+							  "           AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore')"
 							  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
 							  "   AND pg_catalog.has_table_privilege(a.usesysid,"
 							  "         'dataeng.jobs'::pg_catalog.regclass, 'INSERT')",
