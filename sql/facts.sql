@@ -1272,13 +1272,23 @@ DECLARE
   bf_from timestamptz;
   bf_to timestamptz;
   bf_any boolean;
+  null_at int;                                   -- a NULL element's position
 BEGIN
-  IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL OR dimensions IS NULL OR measures IS NULL THEN
-    RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL' USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass an empty array for no dimensions.';
-  ELSIF array_position(dimensions, NULL) IS NOT NULL OR array_position(measures, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION '% must not contain NULL', CASE WHEN array_position(dimensions, NULL) IS NOT NULL THEN 'dimensions' ELSE 'measures' END
-      USING ERRCODE = 'null_value_not_allowed', DETAIL = format('Element %s of %s is NULL.', coalesce(array_position(dimensions, NULL), array_position(measures, NULL)), CASE WHEN array_position(dimensions, NULL) IS NOT NULL THEN 'dimensions' ELSE 'measures' END), HINT = 'List dimensions as column names and measures as aggregates such as count(*) or sum(amount), none NULL.';
+  IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL
+     OR dimensions IS NULL OR measures IS NULL THEN
+    RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass an empty array for no dimensions.';
   END IF;
+  FOREACH ms IN ARRAY ARRAY['dimensions', 'measures'] LOOP
+    null_at := array_position(CASE ms WHEN 'dimensions' THEN dimensions ELSE measures END, NULL);
+    IF null_at IS NOT NULL THEN
+      RAISE EXCEPTION '% must not contain NULL', ms
+        USING ERRCODE = 'null_value_not_allowed',
+              DETAIL = format('Element %s of %s is NULL.', null_at, ms),
+              HINT = 'List dimensions as column names and measures as aggregates such as count(*) or sum(amount), none NULL.';
+    END IF;
+  END LOOP;
   IF backfill IS NULL OR backfill NOT IN ('now', 'later') THEN
     RAISE EXCEPTION 'backfill must be ''now'' or ''later'', not %', coalesce(quote_literal(backfill), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
