@@ -47,6 +47,10 @@ is($node->safe_psql('postgres', q{SELECT state = 'restarting' AND next_attempt >
 	FROM dataeng_internal._cdc_wal_start_state()}), 't',
 	'the worker is seen waiting for its restart, twice as long after failures in a row');
 
+like($node->safe_psql('postgres', q{SELECT state || ' ' || last_error FROM dataeng.pipeline_status WHERE kind = 'slot'}),
+	qr/^warning 55000 at .*: publication "dataeng_wal" \(owner \S+\) was changed: capture from the WAL stops \(\d failures in a row; the next worker starts at /,
+	'pipeline_status shows the error that ended the last worker');
+
 # a worker registered meanwhile (by the launcher) waits for the back-off:
 # cdc_wal_sync() waits too, and times out rather than failing
 is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('2 s')}), 'f',

@@ -43,6 +43,14 @@
  * exit).  dataeng.cdc_wal_sync() reads it (_cdc_wal_start_state()) to
  * wait for a worker that comes and fail at once when none can.
  *
+ * It also counts the workers ended by an error in a row (a round that
+ * commits ends the series) and keeps the last error: the next worker
+ * enters no sooner than 10 s after a failure, then 20 s, 40 s, ... up to
+ * 5 min (cdc_wal_enter() waits before it connects), whoever started it
+ * (the postmaster's restart, the launcher, a session), so a worker that
+ * cannot run never fails in a loop; a start by a user ends the wait
+ * (cdc_wal_reset_backoff()).  _cdc_wal_last_error() shows the error.
+ *
  * The slot of a dropped database: PostgreSQL drops every inactive logical
  * slot of a database with it, in the DROP's transaction; the worker has
  * left, so its slot is inactive and goes with the database (a NOTICE says
@@ -319,7 +327,7 @@ wal_worker_exit(int code, Datum arg)
 /*
  * cdc_wal_note_error
  *		Called by the worker when an error ends it: the error is kept in
- *		its database's entry, for dataeng_internal._cdc_wal_start_state().
+ *		its database's entry, for dataeng_internal._cdc_wal_last_error().
  */
 void
 cdc_wal_note_error(const char *message, int sqlerrcode)

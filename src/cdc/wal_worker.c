@@ -35,7 +35,9 @@
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
  * SIGHUP reloads the configuration.  An error ends it; the postmaster
- * starts it again after 10 s (bgw_restart_time).  A slot invalidated by
+ * starts it again after 10 s (bgw_restart_time), and after failures in a
+ * row it waits longer before it connects (up to 5 min: the back-off of
+ * wal_dbhook.c, which also keeps the error for pipeline_status).  A slot invalidated by
  * max_slot_wal_keep_size is no error retried for ever: the tables captured
  * through it stop (capture_error, an alert) and the worker ends for good,
  * or makes a new slot for the tables enabled again (wal_slot_lost()).
