@@ -484,6 +484,19 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
   'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
+-- The error that ended this database's last WAL capture worker that
+-- failed ("SQLSTATE at time: message", the failures in a row and when
+-- the next worker starts), from shared memory; NULL when none is known.
+-- PUBLIC may call it (dataeng.pipeline_status reads it with the caller's
+-- rights): it answers only superusers and roles with REPLICATION, who see
+-- the capture slot's row there; NULL for others.
+CREATE FUNCTION dataeng_internal._cdc_wal_last_error()
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_last_error'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_last_error() IS
+  'internal: the error that ended this database''s last failed WAL capture worker (superusers and replication roles)';
+
 -- The name of this database's WAL capture slot (dataeng_wal_<database
 -- oid>), made by the worker's own C function (cdc_wal_slot_name()).
 -- PUBLIC may call it: dataeng.pipeline_status reads it with the caller's
@@ -611,7 +624,7 @@ BEGIN
       RAISE EXCEPTION '%: no WAL capture worker runs in this database', action
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = detail || ' No WAL capture worker runs in this database to record them.',
-              HINT = 'A worker that failed starts again by itself within 10 s (the server log says why it stopped); '
+              HINT = 'A worker that failed starts again by itself after 10 s, later after failures in a row (the server log says why it stopped); '
                      'otherwise the owner of a table captured from the WAL starts it: SELECT dataeng.cdc_enable(''table''); '
                      'dataeng.cdc_status shows the worker''s state.';
     ELSE

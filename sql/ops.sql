@@ -731,7 +731,9 @@ BEGIN
               ELSE format('slot (%s) is %s behind the end of WAL%s', sl.what, pg_size_pretty(sl.behind),
                           CASE WHEN sl.active THEN '' ELSE '; nothing reads it now' END) END,
          NULL::bigint, NULL::numeric, NULL::timestamptz,
-         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'WAL lost' END, NULL::timestamptz,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'WAL lost'
+              -- (the error that ended the last worker, while none runs)
+              WHEN sl.down THEN dataeng_internal._cdc_wal_last_error() END, NULL::timestamptz,
          NULL::regrole, NULL::regclass,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
                 OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim) THEN 'slot_lag' END,

@@ -160,6 +160,9 @@ extern bool cdc_wal_worker_missing(void);
 /* wal_dbhook.c: leaving a database a command needs empty */
 extern void cdc_wal_dbhook_init(void);
 extern bool cdc_wal_enter(Oid dboid);
+extern void cdc_wal_note_error(const char *message, int sqlerrcode);
+extern void cdc_wal_note_round(void);
+extern void cdc_wal_reset_backoff(Oid dboid);
 extern void cdc_wal_note_start(Oid dboid, bool registered);
 extern bool cdc_wal_leaving(bool *drain);
 extern bool cdc_wal_left(void);

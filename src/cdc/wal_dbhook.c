@@ -43,6 +43,14 @@
  * exit).  dataeng.cdc_wal_sync() reads it (_cdc_wal_start_state()) to
  * wait for a worker that comes and fail at once when none can.
  *
+ * It also counts the workers ended by an error in a row (a round that
+ * commits ends the series) and keeps the last error: the next worker
+ * enters no sooner than 10 s after a failure, then 20 s, 40 s, ... up to
+ * 5 min (cdc_wal_enter() waits before it connects), whoever started it
+ * (the postmaster's restart, the launcher, a session), so a worker that
+ * cannot run never fails in a loop; a start by a user ends the wait
+ * (cdc_wal_reset_backoff()).  _cdc_wal_last_error() shows the error.
+ *
  * The slot of a dropped database: PostgreSQL drops every inactive logical
  * slot of a database with it, in the DROP's transaction; the worker has
  * left, so its slot is inactive and goes with the database (a NOTICE says
@@ -77,6 +85,7 @@
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -101,6 +110,9 @@ static int	wal_nentries = 0;
 /* how long a round may go on before it is cancelled */
 #define CDC_WAL_HOLD_GRACE_MS 500
 
+/* room for the message of a worker's last error */
+#define WAL_ERR_LEN 256
+
 typedef struct WalDbEntry
 {
 	Oid			dboid;			/* InvalidOid: a free entry */
@@ -118,6 +130,18 @@ typedef struct WalDbEntry
 	 */
 	uint8		start;			/* WAL_START_* */
 	TimestampTz start_at;
+	/*
+	 * Workers of the database ended by an error in a row (reset by a round
+	 * that committed), and when the next one may enter: a worker started
+	 * sooner (restarted by the postmaster, or registered anew by the
+	 * launcher or a session) waits until then before it connects.
+	 */
+	int			fails;
+	TimestampTz retry_at;
+	/* the last error that ended a worker (errmsg, SQLSTATE, time) */
+	char		err_message[WAL_ERR_LEN];
+	int			err_sqlstate;
+	TimestampTz err_at;
 } WalDbEntry;
 
 /* WalDbEntry.start */
@@ -127,6 +151,22 @@ typedef struct WalDbEntry
 #define WAL_START_NOSLOT		3	/* could not be registered: no worker slot was free */
 /* bgw_restart_time of the worker (cdc_wal_register_handle()) */
 #define WAL_RESTART_MS			10000
+/* the longest wait before a worker that failed is started again */
+#define WAL_BACKOFF_MAX_MS		300000
+
+/*
+ * The wait after the fails-th failure in a row: WAL_RESTART_MS, then twice
+ * as long each time, up to WAL_BACKOFF_MAX_MS.
+ */
+static int
+wal_backoff_ms(int fails)
+{
+	int			ms = WAL_RESTART_MS;
+
+	while (--fails > 0 && ms < WAL_BACKOFF_MAX_MS)
+		ms *= 2;
+	return Min(ms, WAL_BACKOFF_MAX_MS);
+}
 
 typedef struct WalShmem
 {
@@ -271,10 +311,58 @@ wal_worker_exit(int code, Datum arg)
 			e->relaunch = true;
 		e->start = code != 0 ? WAL_START_RESTARTING : WAL_START_NONE;
 		e->start_at = now;
+		if (code != 0)
+		{
+			/* no worker enters before its back-off is over */
+			if (e->fails < 1000)
+				e->fails++;
+			e->retry_at = TimestampTzPlusMilliseconds(now, wal_backoff_ms(e->fails));
+		}
 		entry_release_if_unused(e);
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
+}
+
+/*
+ * cdc_wal_note_error
+ *		Called by the worker when an error ends it: the error is kept in
+ *		its database's entry, for dataeng_internal._cdc_wal_last_error().
+ */
+void
+cdc_wal_note_error(const char *message, int sqlerrcode)
+{
+	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
+
+	if (my_entry == NULL)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (my_entry->pid == MyProcPid)
+	{
+		strlcpy(my_entry->err_message, message ? message : "", WAL_ERR_LEN);
+		my_entry->err_sqlstate = sqlerrcode;
+		my_entry->err_at = now;
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+}
+
+/*
+ * cdc_wal_note_round
+ *		Called by the worker after a round that committed: the failures in
+ *		a row are over, the next one waits WAL_RESTART_MS again.
+ */
+void
+cdc_wal_note_round(void)
+{
+	if (my_entry == NULL)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (my_entry->pid == MyProcPid)
+	{
+		my_entry->fails = 0;
+		my_entry->retry_at = 0;
+	}
+	SpinLockRelease(&wal_shmem->mutex);
 }
 
 /*
@@ -295,10 +383,39 @@ cdc_wal_note_start(Oid dboid, bool registered)
 	SpinLockAcquire(&wal_shmem->mutex);
 	/* (no free entry: the waiting sessions fall back to waiting a while) */
 	e = entry_find(dboid, true);
-	if (e != NULL && !e->gone)
+	/*
+	 * (a worker registered during the back-off of a failed one waits for
+	 * it: the database's worker is still seen restarting, until then)
+	 */
+	if (e != NULL && !e->gone &&
+		!(registered && e->start == WAL_START_RESTARTING && e->retry_at > now))
 	{
 		e->start = registered ? WAL_START_REGISTERED : WAL_START_NOSLOT;
 		e->start_at = now;
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+}
+
+/*
+ * cdc_wal_reset_backoff
+ *		Called where a session starts the worker of database dboid
+ *		(dataeng.cdc_enable() and the like, at commit): the back-off of
+ *		failed workers is over, the next one enters at once (a worker
+ *		waiting for it sees so within a second).
+ */
+void
+cdc_wal_reset_backoff(Oid dboid)
+{
+	WalDbEntry *e;
+
+	if (wal_shmem == NULL || !OidIsValid(dboid))
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, false);
+	if (e != NULL)
+	{
+		e->fails = 0;
+		e->retry_at = 0;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 }
@@ -313,9 +430,47 @@ cdc_wal_enter(Oid dboid)
 {
 	WalDbEntry *e;
 	bool		ok = true;
+	bool		logged = false;
+	TimestampTz now;
 
 	if (wal_shmem == NULL)
 		return true;
+	for (;;)
+	{
+		TimestampTz retry_at = 0;
+
+		now = GetCurrentTimestamp();	/* (not under the spinlock) */
+		SpinLockAcquire(&wal_shmem->mutex);
+		e = entry_find(dboid, false);
+		if (e != NULL && !e->gone && e->hold == 0 && e->pid == 0 && e->retry_at > now)
+			retry_at = e->retry_at;
+		SpinLockRelease(&wal_shmem->mutex);
+		if (retry_at == 0)
+			break;
+
+		/*
+		 * The database's last worker failed: wait for the back-off (a
+		 * worker restarted, or registered again, sooner must not fail in
+		 * a loop).  Looked at again every second: a command that holds the
+		 * database, or another worker that entered, is seen meanwhile.
+		 */
+		if (!logged)
+		{
+			long		secs;
+			int			usecs;
+
+			TimestampDifference(now, retry_at, &secs, &usecs);
+			ereport(LOG,
+					(errmsg("dataeng wal capture: the worker of database %u waits %ld s before it starts again after a failure",
+							dboid, secs + (usecs > 0 ? 1 : 0))));
+			logged = true;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(1000L, (long) ((retry_at - now) / 1000) + 1), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	now = GetCurrentTimestamp();
 	SpinLockAcquire(&wal_shmem->mutex);
 	e = entry_find(dboid, true);
 	if (e != NULL)
@@ -329,6 +484,8 @@ cdc_wal_enter(Oid dboid)
 		}
 		else if (e->pid != 0)
 			ok = false;			/* the database has its worker */
+		else if (e->retry_at > now)
+			ok = false;			/* another worker failed meanwhile */
 		else
 		{
 			e->pid = MyProcPid;
@@ -772,6 +929,7 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 	const char *state = "none";
 	uint8		start = WAL_START_NONE;
 	TimestampTz start_at = 0;
+	TimestampTz retry_at_entry = 0;
 	bool		wanted = false;
 	TimestampTz retry_at = 0;
 
@@ -790,6 +948,7 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 			running = e->pid != 0;
 			start = e->start;
 			start_at = e->start_at;
+			retry_at_entry = e->retry_at;
 		}
 		if (!running && start == WAL_START_NONE && wal_shmem->untracked > 0)
 			state = "unknown";
@@ -872,7 +1031,9 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 		case WAL_START_RESTARTING:
 			state = "restarting";
 			nulls[2] = false;
-			values[2] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(start_at, WAL_RESTART_MS));
+			/* (the back-off after failures in a row may be longer) */
+			values[2] = TimestampTzGetDatum(Max(TimestampTzPlusMilliseconds(start_at, WAL_RESTART_MS),
+												retry_at_entry));
 			break;
 		case WAL_START_NOSLOT:
 			/* (a worker without an entry may decode the database's slot) */
@@ -900,4 +1061,53 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 	}
 	values[0] = CStringGetTextDatum(state);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_last_error);
+
+/*
+ * dataeng_internal._cdc_wal_last_error() RETURNS text: the error that
+ * ended this database's last WAL capture worker that failed, as
+ * "SQLSTATE at time: message", with the failures in a row and when the
+ * next worker may start while they go on; NULL when none is known (or
+ * the entry was taken again).  Only for superusers and roles with
+ * REPLICATION, who see the capture slot's row of dataeng.pipeline_status
+ * (the server log has the same); NULL for others.
+ */
+Datum
+dataeng_cdc_wal_last_error(PG_FUNCTION_ARGS)
+{
+	char		message[WAL_ERR_LEN];
+	int			sqlstate = 0;
+	TimestampTz err_at = 0;
+	TimestampTz retry_at = 0;
+	int			fails = 0;
+	StringInfoData buf;
+
+	if (wal_shmem == NULL || !(superuser() || has_rolreplication(GetUserId())))
+		PG_RETURN_NULL();
+	SpinLockAcquire(&wal_shmem->mutex);
+	{
+		WalDbEntry *e = entry_find(MyDatabaseId, false);
+
+		if (e != NULL && !e->gone && e->err_at != 0)
+		{
+			memcpy(message, e->err_message, WAL_ERR_LEN);
+			sqlstate = e->err_sqlstate;
+			err_at = e->err_at;
+			fails = e->fails;
+			retry_at = e->retry_at;
+		}
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	if (err_at == 0)
+		PG_RETURN_NULL();
+	message[WAL_ERR_LEN - 1] = '\0';
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s at %s: %s", unpack_sql_state(sqlstate),
+					 timestamptz_to_str(err_at), message);
+	if (fails > 0 && retry_at != 0)
+		appendStringInfo(&buf, " (%d failure%s in a row; the next worker starts at %s)",
+						 fails, fails == 1 ? "" : "s", timestamptz_to_str(retry_at));
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
 }

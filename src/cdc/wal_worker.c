@@ -35,7 +35,9 @@
  * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
  * SIGHUP reloads the configuration.  An error ends it; the postmaster
- * starts it again after 10 s (bgw_restart_time).  A slot invalidated by
+ * starts it again after 10 s (bgw_restart_time), and after failures in a
+ * row it waits longer before it connects (up to 5 min: the back-off of
+ * wal_dbhook.c, which also keeps the error for pipeline_status).  A slot invalidated by
  * max_slot_wal_keep_size is no error retried for ever: the tables captured
  * through it stop (capture_error, an alert) and the worker ends for good,
  * or makes a new slot for the tables enabled again (wal_slot_lost()).
@@ -223,7 +225,11 @@ cdc_wal_register_handle(Oid dboid, BackgroundWorkerHandle **handle)
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 10;	/* WAL_RESTART_MS of wal_dbhook.c */
+	/*
+	 * WAL_RESTART_MS of wal_dbhook.c; after failures in a row the worker
+	 * waits longer before it connects (cdc_wal_enter(): the back-off)
+	 */
+	worker.bgw_restart_time = 10;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_wal_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng wal capture (database %u)", dboid);
@@ -325,6 +331,8 @@ wal_start_at_commit(XactEvent event, void *arg)
 	if (event != XACT_EVENT_COMMIT)
 		return;
 	wal_start_pending = false;
+	/* started by a user: no back-off of earlier failures holds it back */
+	cdc_wal_reset_backoff(MyDatabaseId);
 	if (!cdc_wal_register(MyDatabaseId))
 	{
 		sched_wal_wanted(MyDatabaseId);
@@ -980,6 +988,8 @@ wal_run(Oid dboid, const char *slot)
 		/* the round committed: the slot may move */
 		if (advance_to != InvalidXLogRecPtr)
 			cdc_wal_confirm(advance_to);
+		/* (a worker that runs rounds has stopped failing) */
+		cdc_wal_note_round();
 		wal_check_lag(slot);
 		caught_up = (round == CDC_WAL_IDLE);
 
@@ -1031,6 +1041,14 @@ dataeng_wal_main(Datum main_arg)
 	{
 		if (cdc_wal_leaving(NULL))
 			wal_leave();
+		/* the error that ends it: shown while it waits for its restart */
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+			ErrorData  *edata = CopyErrorData();
+
+			MemoryContextSwitchTo(old);
+			cdc_wal_note_error(edata->message, edata->sqlerrcode);
+		}
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
