@@ -57,6 +57,31 @@ like($node->safe_psql('postgres', q{SELECT state || ' ' || last_error FROM datae
 is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('2 s')}), 'f',
 	'cdc_wal_sync() waits for a worker in its back-off');
 
+# a worker waiting for its back-off ends at SIGTERM, in the wait (not once
+# it is over: then it would fail on the publication instead)
+my $waiter;
+for (my $i = 0; $i < 120 && !defined $waiter; $i++)
+{
+	$log = slurp_file($node->logfile, $offset);
+	my @waiting = $log =~ /\[(\d+)\] LOG:  dataeng wal capture: the worker of database \d+ waits \d+ s before/g;
+	my $pid = $waiting[-1];
+	# (alive, and still waiting: no error of its own yet)
+	if (defined $pid && kill(0, $pid) && $log !~ /\[$pid\] ERROR:/)
+	{
+		$waiter = $pid;
+	}
+	else
+	{
+		sleep(1);
+	}
+}
+ok(defined $waiter, 'a worker waits for its back-off');
+my $term_offset = -s $node->logfile;
+kill 'TERM', $waiter;
+ok($node->wait_for_log(qr/\[$waiter\] FATAL:  terminating background worker "[^"]*" due to administrator command/, $term_offset),
+	'a waiting worker ends at SIGTERM');
+unlike(slurp_file($node->logfile, $term_offset), qr/\[$waiter\] ERROR:/, 'it never entered');
+
 # repaired (the worker makes the publication again) and started by its
 # owner: no back-off holds it back, capture goes on
 $offset = -s $node->logfile;
