@@ -2479,22 +2479,13 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._fact_reserve(anyarray, bigint, anyarray, anyarray, int, boolean) IS
   'internal: the new reserve of a fact group''s min or max from the stored one and the values that came and went';
 
--- A new reserve passed through as it is, counted (in this backend) when it
--- ran out while its group has values (nn: the group's new count of
--- non-NULL values, NULL when unknown); _fact_reserve_ran_out() returns the
--- count since its last call and starts it again.  The MERGE of a refresh
--- passes every new reserve through it: the refresh looks for the groups to
--- recompute only when one ran out.
-CREATE FUNCTION dataeng_internal._fact_reserve_check(reserve anyarray, nn bigint)
-RETURNS anyarray
-AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_check'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION dataeng_internal._fact_reserve_check(anyarray, bigint) IS
-  'internal: a new reserve of a fact group, counted when it ran out while the group has values';
 -- The two a MERGE of a refresh writes per min/max and group (one call
--- each): the new reserve passed through _fact_reserve_check (nn: the
--- group's new count of non-NULL values), and its first value (the new min
--- or max, NULL when empty).  The second of a row finds the new reserve the
+-- each): the new reserve, counted (in this backend) when it ran out while
+-- its group has values (nn: the group's new count of non-NULL values, NULL
+-- when unknown), and its first value (the new min or max, NULL when
+-- empty).  _fact_reserve_ran_out() returns the count since its last call
+-- and starts it again: the refresh looks for the groups to recompute only
+-- when one ran out.  The second of a row finds the new reserve the
 -- first made (src/aggregate/reserve.c).
 CREATE FUNCTION dataeng_internal._fact_reserve_checked(stored anyarray, stored_nn bigint, came anyarray, went anyarray,
                                                        k int, descending boolean, nn bigint)
@@ -2515,7 +2506,7 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_fact_reserve_ran_out'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dataeng_internal._fact_reserve_ran_out() IS
-  'internal: how many reserves _fact_reserve_check and _fact_reserve_checked counted as run out since the last call (and count again from 0)';
+  'internal: how many reserves _fact_reserve_checked counted as run out since the last call (and count again from 0)';
 
 CREATE FUNCTION dataeng_internal._fact_reserve_step(internal, anyelement, int, boolean)
 RETURNS internal

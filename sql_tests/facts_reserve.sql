@@ -205,10 +205,10 @@ SELECT dataeng_internal._fact_reserve('{5,4}'::int[], 9, '{3}'::int[], '{5}'::in
 -- empty reserve of a group with values, or of unknown count, is counted;
 -- one of a group with none, or one with values, is not
 SELECT dataeng_internal._fact_reserve_ran_out() AS before;
-SELECT dataeng_internal._fact_reserve_check('{}'::int[], 3) AS ran_out,
-       dataeng_internal._fact_reserve_check('{}'::int[], 0) AS emptied,
-       dataeng_internal._fact_reserve_check('{4}'::int[], 3) AS kept,
-       dataeng_internal._fact_reserve_check(NULL::int[], NULL) AS unknown;
+SELECT dataeng_internal._fact_reserve_checked('{4}'::int[], 4, NULL, '{4}'::int[], 2, false, 3) AS ran_out,
+       dataeng_internal._fact_reserve_checked('{4}'::int[], 1, NULL, '{4}'::int[], 2, false, 0) AS emptied,
+       dataeng_internal._fact_reserve_checked('{4}'::int[], 1, '{5}'::int[], NULL, 2, false, 2) AS kept,
+       dataeng_internal._fact_reserve_checked('{4}'::int[], 4, NULL, '{4}'::int[], 2, false, NULL) AS unknown;
 SELECT dataeng_internal._fact_reserve_ran_out() AS counted, dataeng_internal._fact_reserve_ran_out() AS again;
 
 -- the two calls the MERGE of a refresh makes per group and min/max: the

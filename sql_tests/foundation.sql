@@ -284,7 +284,6 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_bucket(anyelement,text,text)', 's', true, 's'),
   ('dataeng_internal._fact_reserve(anyarray,bigint,anyarray,anyarray,integer,boolean)', 'i', false, 's'),
   ('dataeng_internal._fact_reserve_agg(anyelement,integer,boolean)', 'i', false, 's'),
-  ('dataeng_internal._fact_reserve_check(anyarray,bigint)', 'v', false, 'r'),
   ('dataeng_internal._fact_reserve_checked(anyarray,bigint,anyarray,anyarray,integer,boolean,bigint)', 'v', false, 'r'),
   ('dataeng_internal._fact_reserve_final(internal,anyelement,integer,boolean)', 'i', false, 's'),
   ('dataeng_internal._fact_reserve_first(anyarray,bigint,anyarray,anyarray,integer,boolean)', 'i', false, 's'),

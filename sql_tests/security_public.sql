@@ -139,10 +139,10 @@ INSERT INTO reasons VALUES
   ('_fact_reserve_final', 'pure'), ('_fact_reserve_step', 'pure'), ('_fact_reserve_union', 'pure'),
   ('_fact_reserve_union_final', 'pure'), ('_fact_reserve_union_step', 'pure'),
   ('_fact_reserve_first', 'pure'), ('_fact_values_cat', 'pure'),
-  -- a reserve passed through (or made, as _fact_reserve does), counted in
+  -- a reserve made (as _fact_reserve makes it), counted in
   -- the calling backend when it ran out; the count read back (and started
   -- again): no table is read or written, nothing of another role is seen
-  ('_fact_reserve_check', 'backend counter'), ('_fact_reserve_checked', 'backend counter'),
+  ('_fact_reserve_checked', 'backend counter'),
   ('_fact_reserve_ran_out', 'backend counter'), ('_fact_apply_last', 'backend counter'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may

@@ -2,8 +2,9 @@
 # changed by hand, so every round ends with an ERROR) is started again
 # with a back-off: at least 10 s after the failure, then twice as long
 # each time.  Without it, a new worker failed every second or so.  The
-# failure is shown: _cdc_wal_start_state() and cdc_status() carry the
-# worker's last error (message, SQLSTATE, time).
+# failure is shown: _cdc_wal_start_state() says the worker is restarting
+# and when, pipeline_status carries its last error (SQLSTATE, time,
+# message: _cdc_wal_last_error()).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -56,6 +57,31 @@ like($node->safe_psql('postgres', q{SELECT state || ' ' || last_error FROM datae
 is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('2 s')}), 'f',
 	'cdc_wal_sync() waits for a worker in its back-off');
 
+# a worker waiting for its back-off ends at SIGTERM, in the wait (not once
+# it is over: then it would fail on the publication instead)
+my $waiter;
+for (my $i = 0; $i < 120 && !defined $waiter; $i++)
+{
+	$log = slurp_file($node->logfile, $offset);
+	my @waiting = $log =~ /\[(\d+)\] LOG:  dataeng wal capture: the worker of database \d+ waits \d+ s before/g;
+	my $pid = $waiting[-1];
+	# (alive, and still waiting: no error of its own yet)
+	if (defined $pid && kill(0, $pid) && $log !~ /\[$pid\] ERROR:/)
+	{
+		$waiter = $pid;
+	}
+	else
+	{
+		sleep(1);
+	}
+}
+ok(defined $waiter, 'a worker waits for its back-off');
+my $term_offset = -s $node->logfile;
+kill 'TERM', $waiter;
+ok($node->wait_for_log(qr/\[$waiter\] FATAL:  terminating background worker "[^"]*" due to administrator command/, $term_offset),
+	'a waiting worker ends at SIGTERM');
+unlike(slurp_file($node->logfile, $term_offset), qr/\[$waiter\] ERROR:/, 'it never entered');
+
 # repaired (the worker makes the publication again) and started by its
 # owner: no back-off holds it back, capture goes on
 $offset = -s $node->logfile;
@@ -64,5 +90,50 @@ $node->safe_psql('postgres', q{SELECT dataeng.cdc_enable('clicks', method => 'wa
 is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('25 s')}), 't', 'captured once repaired and started again');
 is($node->safe_psql('postgres', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}), 'running',
 	'the worker runs again');
+
+# The error kept in shared memory is cut to its room (255 bytes) at a
+# character's end: a message of 200 two-byte characters (400 bytes) comes
+# back as 127 of them, valid UTF-8 (cut in the middle of the 128th, the
+# text read back was not).  It is shown to superusers and REPLICATION
+# roles only.
+$node->safe_psql('postgres', q{CREATE DATABASE utf ENCODING 'UTF8' LOCALE 'C' TEMPLATE template0});
+$node->safe_psql('utf', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE clicks (id int PRIMARY KEY, url text);
+	SELECT dataeng.cdc_enable('clicks', method => 'wal');
+	INSERT INTO clicks VALUES (1, 'a');
+});
+is($node->safe_psql('utf', q{SELECT dataeng.cdc_wal_sync('120 s')}), 't', 'captured in a UTF-8 database');
+$offset = -s $node->logfile;
+$node->safe_psql('utf', q{
+	CREATE FUNCTION long_error() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+	  RAISE EXCEPTION '%', repeat(U&'\00E9', 200);
+	END;
+	$$;
+	CREATE TRIGGER long_error BEFORE INSERT OR UPDATE ON dataeng_internal.cdc_wal_state
+	  FOR EACH ROW EXECUTE FUNCTION long_error();
+	INSERT INTO clicks VALUES (2, 'b');
+});
+ok($node->wait_for_log(qr/ERROR:  (\x{e9}|\xc3\xa9){200}/, $offset), 'the worker fails with a long message');
+ok($node->poll_query_until('utf', q{SELECT dataeng_internal._cdc_wal_last_error() IS NOT NULL}),
+	'the error is kept');
+is($node->safe_psql('utf', q{
+	SELECT length(m), octet_length(m), m = repeat(U&'\00E9', 127)
+	  FROM (SELECT regexp_replace(regexp_replace(convert_from(textsend(dataeng_internal._cdc_wal_last_error()), 'UTF8'),
+	                                             '^\S+ at \S+ \S+: ', ''),
+	                              ' \(\d+ failures? in a row.*$', '') AS m) e}),
+	'127|254|t', 'a message longer than its room is cut at a character\'s end');
+is($node->safe_psql('utf', q{
+	CREATE ROLE plain LOGIN;
+	CREATE ROLE replicator LOGIN REPLICATION;
+	SET ROLE plain;
+	SELECT dataeng_internal._cdc_wal_last_error() IS NULL;
+	RESET ROLE;
+	SET ROLE replicator;
+	SELECT dataeng_internal._cdc_wal_last_error() IS NOT NULL;}),
+	"t\nt", 'shown to REPLICATION roles, not to others');
+$node->safe_psql('utf', q{DROP TRIGGER long_error ON dataeng_internal.cdc_wal_state});
+
 $node->stop;
 done_testing();

@@ -496,23 +496,51 @@ sum_of_nothing(Oid typid, Datum s)
 											DirectFunctionCall2(numeric_sub, s, s)));
 }
 
+/*
+ * apply_write_check
+ *		A heap_update() or heap_delete() of the row found at tid: another
+ *		transaction that committed a change of it (the write waited for it,
+ *		as an SQL UPDATE or DELETE does) makes the sums read from it wrong,
+ *		so the refresh fails with a serialization failure, its changes left
+ *		pending, as the dimensions' apply does (dimension.c,
+ *		dim_write_failed()).
+ */
 static void
-apply_write_check(Relation rel, TM_Result res)
+apply_write_check(Relation rel, TM_Result res, ItemPointer tid)
 {
-	if (res == TM_Ok)
-		return;
-	if (res == TM_Updated || res == TM_Deleted)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not apply a refresh to %s: a row was changed concurrently",
-						RelationGetRelationName(rel)),
-				 errdetail("Another transaction updated or deleted a row of the fact's table while this refresh applied its deltas."),
-				 errhint("A fact's table is written only by its refreshes: leave it alone, and retry the refresh.")));
+	const char *what;
+
+	switch (res)
+	{
+		case TM_Ok:
+			return;
+		case TM_Updated:
+		case TM_Deleted:
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent %s",
+							res == TM_Updated ? "update" : "delete"),
+					 errdetail("Another transaction changed row (%u,%u) of fact table %s while the refresh applied its deltas.",
+							   ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
+							   RelationGetRelationName(rel)),
+					 errhint("A fact's table is written only by its refreshes: leave it alone; the changes stay pending, refresh the fact again.")));
+			break;
+		case TM_SelfModified:
+			what = "was already written by this refresh";
+			break;
+		case TM_Invisible:
+			what = "is not visible to the refresh";
+			break;
+		default:
+			what = "is being written by another transaction";
+			break;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("could not write a row of the fact's table %s (result %d)",
-					RelationGetRelationName(rel), (int) res),
-			 errdetail("The row was already written by this refresh, or is not visible to it."),
+			 errmsg("could not write row (%u,%u) of fact table %s",
+					ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
+					RelationGetRelationName(rel)),
+			 errdetail("The row %s.", what),
 			 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
 }
 
@@ -746,7 +774,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 					/* the group emptied */
 					res = heap_delete(fa.rel, &otid, estate->es_output_cid, InvalidSnapshot,
 									  true, &tmfd, false);
-					apply_write_check(fa.rel, res);
+					apply_write_check(fa.rel, res, &otid);
 					ndel++;
 				}
 				else
@@ -794,7 +822,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 					newt = ExecFetchSlotHeapTuple(nslot, true, &shouldFree);
 					res = heap_update(fa.rel, &otid, newt, estate->es_output_cid, InvalidSnapshot,
 									  true, &tmfd, &lockmode);
-					apply_write_check(fa.rel, res);
+					apply_write_check(fa.rel, res, &otid);
 					nupd++;
 					if (HeapTupleIsHeapOnly(newt))
 						nhot++;

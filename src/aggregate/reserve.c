@@ -1043,7 +1043,7 @@ reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made)
 }
 
 /*
- * The reserves _fact_reserve_check() found run out since the last call of
+ * The reserves _fact_reserve_checked() found run out since the last call of
  * _fact_reserve_ran_out(), in this backend.
  */
 static int64 reserves_ran_out = 0;
@@ -1079,36 +1079,15 @@ reserve_empty(Datum d)
 }
 
 /*
- * dataeng_internal._fact_reserve_check(reserve anyarray, nn bigint)
- *		-> anyarray
- *
- * reserve, as it is; counted as run out when it is empty (or NULL) while
- * its group has values (nn, the group's new count of non-NULL values, is
- * not 0; NULL: unknown).  The MERGE of a refresh passes every new reserve
- * through it (_fact_reserve_checked() below), so that the refresh looks
- * for the groups to recompute only when one ran out (_fact_refresh).
- */
-PG_FUNCTION_INFO_V1(dataeng_fact_reserve_check);
-Datum
-dataeng_fact_reserve_check(PG_FUNCTION_ARGS)
-{
-	bool		empty = PG_ARGISNULL(0) || reserve_empty(PG_GETARG_DATUM(0));
-
-	if (empty && (PG_ARGISNULL(1) || PG_GETARG_INT64(1) != 0))
-		reserves_ran_out++;
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-}
-
-/*
  * dataeng_internal._fact_reserve_checked(stored anyarray, stored_nn bigint,
  *		came anyarray, went anyarray, k int, descending boolean, nn bigint)
  *		-> anyarray
  *
- * _fact_reserve_check(_fact_reserve(stored, stored_nn, came, went, k,
- * descending), nn) in one call: the MERGE of a refresh writes each new
- * reserve so.
+ * _fact_reserve(stored, stored_nn, came, went, k, descending), counted as
+ * run out when it is empty while its group has values (nn, the group's
+ * new count of non-NULL values, is not 0; NULL: unknown).  The MERGE of a
+ * refresh writes each new reserve so, and the refresh looks for the
+ * groups to recompute only when one ran out (_fact_refresh).
  */
 PG_FUNCTION_INFO_V1(dataeng_fact_reserve_checked);
 Datum
@@ -1173,7 +1152,7 @@ dataeng_fact_reserve_first(PG_FUNCTION_ARGS)
 /*
  * dataeng_internal._fact_reserve_ran_out() -> bigint
  *
- * How many reserves _fact_reserve_check() counted as run out since the
+ * How many reserves _fact_reserve_checked() counted as run out since the
  * last call; counting starts again from 0.
  */
 PG_FUNCTION_INFO_V1(dataeng_fact_reserve_ran_out);

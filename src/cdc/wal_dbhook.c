@@ -73,9 +73,10 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "commands/dbcommands.h"
-#include "miscadmin.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "replication/slot.h"
@@ -333,13 +334,30 @@ void
 cdc_wal_note_error(const char *message, int sqlerrcode)
 {
 	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
+	char		kept[WAL_ERR_LEN];
+	int			len;
 
 	if (my_entry == NULL)
 		return;
+
+	/*
+	 * A longer message is cut at a character's end, not in the middle of
+	 * one (the worker is connected: its database's encoding is known), so
+	 * that the text read back is valid in that encoding.  (Not under the
+	 * spinlock.)
+	 */
+	if (message == NULL)
+		message = "";
+	len = strlen(message);
+	if (len >= WAL_ERR_LEN)
+		len = pg_mbcliplen(message, len, WAL_ERR_LEN - 1);
+	memcpy(kept, message, len);
+	kept[len] = '\0';
+
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (my_entry->pid == MyProcPid)
 	{
-		strlcpy(my_entry->err_message, message ? message : "", WAL_ERR_LEN);
+		memcpy(my_entry->err_message, kept, len + 1);
 		my_entry->err_sqlstate = sqlerrcode;
 		my_entry->err_at = now;
 	}
