@@ -296,6 +296,12 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Pass an empty array for a dimension of keys only.';
   END IF;
+  IF array_position(attributes, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'attributes must not contain NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = format('Element %s of attributes is NULL.', array_position(attributes, NULL)),
+            HINT = 'List attributes as column names of the source, none NULL; an empty array for a dimension of keys only.';
+  END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_create() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction',

@@ -3929,6 +3929,7 @@ DECLARE
   groups bigint;
   t0 timestamptz := clock_timestamp();
   secs numeric;
+  shown text;
 BEGIN
   IF fact_name IS NULL THEN
     RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -4010,12 +4011,19 @@ BEGIN
   done := last;
 
   secs := extract(epoch FROM clock_timestamp() - call_start);
+  -- the watermark as a bucket of the fact: a date or a timestamp is the
+  -- bucket itself, not the instant it is kept as (its time in d.time_zone,
+  -- UTC), which the session's zone would show as another day or hour
+  shown := CASE dataeng_internal._fact_bucket_type(d.storage_table)
+             WHEN 'date'::regtype THEN ((hi AT TIME ZONE d.time_zone)::date)::text
+             WHEN 'timestamp'::regtype THEN (hi AT TIME ZONE d.time_zone)::text
+             ELSE hi::text END;
   RAISE NOTICE '%',
     CASE WHEN last THEN format('fact "%s": backfill complete', d.name)
-         ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, hi,
+         ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, shown,
                      dataeng_internal._fact_backfill_pct(hi, d.backfill_from, d.backfill_to)) END
-    USING DETAIL = format('This batch: %s source rows into %s groups in %s s. This call so far: %s rows in %s s (%s rows/s).',
-                          source_rows, groups, round(extract(epoch FROM clock_timestamp() - t0), 3),
+    USING DETAIL = format('This batch: %s source rows into %s %s in %s s. This call so far: %s rows in %s s (%s rows/s).',
+                          source_rows, groups, CASE WHEN groups = 1 THEN 'group' ELSE 'groups' END, round(extract(epoch FROM clock_timestamp() - t0), 3),
                           call_rows + source_rows, round(secs, 3),
                           CASE WHEN secs > 0 THEN round((call_rows + source_rows) / secs) END);
 END;
