@@ -322,7 +322,7 @@ BEGIN
   qualified := format('%I.%I', parts[1], parts[2]);
   IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot build dimension "%" from "%": only tables can be sources', key, source
-      USING ERRCODE = 'wrong_object_type';
+      USING ERRCODE = 'wrong_object_type', HINT = 'Name an ordinary or partitioned table (for a view, a table it reads).';
   END IF;
 
   -- columns: the key, then attributes, each once, none named like the
