@@ -296,6 +296,12 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Pass an empty array for a dimension of keys only.';
   END IF;
+  IF array_position(attributes, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'attributes must not contain NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = format('Element %s of attributes is NULL.', array_position(attributes, NULL)),
+            HINT = 'List attributes as column names of the source, none NULL; an empty array for a dimension of keys only.';
+  END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.dimension_create() must run in a READ COMMITTED transaction'
       USING ERRCODE = 'active_sql_transaction',
@@ -316,7 +322,7 @@ BEGIN
   qualified := format('%I.%I', parts[1], parts[2]);
   IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot build dimension "%" from "%": only tables can be sources', key, source
-      USING ERRCODE = 'wrong_object_type';
+      USING ERRCODE = 'wrong_object_type', HINT = 'Name an ordinary or partitioned table (for a view, a table it reads).';
   END IF;
 
   -- columns: the key, then attributes, each once, none named like the

@@ -522,7 +522,7 @@ DECLARE
 BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = src) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot build % from "%": only tables can be sources', what, src
-      USING ERRCODE = 'wrong_object_type';
+      USING ERRCODE = 'wrong_object_type', HINT = 'Name an ordinary or partitioned table (for a view, a table it reads).';
   END IF;
   IF NOT has_table_privilege(src, 'SELECT') THEN
     RAISE EXCEPTION 'permission denied for table %', src USING ERRCODE = 'insufficient_privilege';
@@ -1325,7 +1325,7 @@ BEGIN
   IF ttype NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
     RAISE EXCEPTION 'time column "%" has type %', time_column, ttype
       USING ERRCODE = 'datatype_mismatch',
-            DETAIL = 'The time column must be timestamp with time zone, timestamp or date.';
+            DETAIL = 'The time column must be timestamp with time zone, timestamp or date.', HINT = 'Name a column of one of these types (a stored generated column can convert another one).';
   END IF;
   anynull := tnull;
   -- the bucket has the time column's type: a date is a day and a timestamp
@@ -2005,6 +2005,20 @@ BEGIN
                             'with the arguments dataeng.facts shows.', d.name);
     END IF;
   END LOOP;
+  -- the time column made another type than a time (ALTER TABLE ... TYPE
+  -- text): no bucket can be computed of its values (before, the refresh
+  -- failed inside the fold of changes and the rebuild inside its GROUP BY,
+  -- without detail or hint)
+  typ := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+  IF typ NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+    RAISE EXCEPTION 'time column "%" of % is of type % now; fact "%" needs timestamp with time zone, timestamp or date',
+                    d.time_column, d.source, typ, d.name
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = 'A fact puts each row in the bucket of its time column, which only these types have.',
+            HINT = format('Change the column back to one of them (ALTER TABLE %s ALTER COLUMN %I TYPE timestamptz USING ...), '
+                          'then SELECT dataeng.fact_rebuild(%L); or drop the fact with dataeng.fact_drop(%L) and create it again.',
+                          d.source, d.time_column, d.name, d.name);
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_source_check(dataeng_internal.fact_defs) IS
@@ -3920,6 +3934,7 @@ DECLARE
   groups bigint;
   t0 timestamptz := clock_timestamp();
   secs numeric;
+  shown text;
 BEGIN
   IF fact_name IS NULL THEN
     RAISE EXCEPTION 'fact_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -4001,12 +4016,19 @@ BEGIN
   done := last;
 
   secs := extract(epoch FROM clock_timestamp() - call_start);
+  -- the watermark as a bucket of the fact: a date or a timestamp is the
+  -- bucket itself, not the instant it is kept as (its time in d.time_zone,
+  -- UTC), which the session's zone would show as another day or hour
+  shown := CASE dataeng_internal._fact_bucket_type(d.storage_table)
+             WHEN 'date'::regtype THEN ((hi AT TIME ZONE d.time_zone)::date)::text
+             WHEN 'timestamp'::regtype THEN (hi AT TIME ZONE d.time_zone)::text
+             ELSE hi::text END;
   RAISE NOTICE '%',
     CASE WHEN last THEN format('fact "%s": backfill complete', d.name)
-         ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, hi,
+         ELSE format('fact "%s": backfilled below %s, %s%% of its time range', d.name, shown,
                      dataeng_internal._fact_backfill_pct(hi, d.backfill_from, d.backfill_to)) END
-    USING DETAIL = format('This batch: %s source rows into %s groups in %s s. This call so far: %s rows in %s s (%s rows/s).',
-                          source_rows, groups, round(extract(epoch FROM clock_timestamp() - t0), 3),
+    USING DETAIL = format('This batch: %s source rows into %s %s in %s s. This call so far: %s rows in %s s (%s rows/s).',
+                          source_rows, groups, CASE WHEN groups = 1 THEN 'group' ELSE 'groups' END, round(extract(epoch FROM clock_timestamp() - t0), 3),
                           call_rows + source_rows, round(secs, 3),
                           CASE WHEN secs > 0 THEN round((call_rows + source_rows) / secs) END);
 END;

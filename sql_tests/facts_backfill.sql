@@ -147,8 +147,27 @@ CALL dataeng.fact_backfill('bf_daily');
 ROLLBACK;
 SELECT to_regclass('bf_bad') AS not_created;
 
-SELECT dataeng.fact_drop(n) FROM unnest(ARRAY['bf_daily', 'bf_hourly', 'bf_now', 'bf_none']) n;
+-- The watermark in the NOTICE of a date or timestamp fact is a bucket of
+-- the fact, whatever the session's zone (it said "2026-01-04 19:00:00-05"
+-- for the date 2026-01-05 in New York)
+CREATE TABLE bf_days (id int PRIMARY KEY, day date NOT NULL, at timestamp NOT NULL);
+INSERT INTO bf_days SELECT i, '2026-01-01'::date + i, '2026-01-01'::timestamp + i * interval '1 day'
+  FROM generate_series(0, 13) i;
+SET TimeZone = 'America/New_York';
+SELECT dataeng.fact_create('bf_bydate', 'bf_days', 'day', 'week', ARRAY[]::text[], ARRAY['count(*)'],
+                           schedule => NULL, backfill => 'later');
+SELECT dataeng.fact_create('bf_bytime', 'bf_days', 'at', 'week', ARRAY[]::text[], ARRAY['count(*)'],
+                           schedule => NULL, backfill => 'later');
+SET client_min_messages = notice;
+CALL dataeng.fact_backfill('bf_bydate', '7 days');
+CALL dataeng.fact_backfill('bf_bytime', '7 days');
+SET client_min_messages = warning;
+SELECT bucket, count FROM bf_bydate ORDER BY 1;
+SELECT bucket, count FROM bf_bytime ORDER BY 1;
+RESET TimeZone;
+
+SELECT dataeng.fact_drop(n) FROM unnest(ARRAY['bf_daily', 'bf_hourly', 'bf_now', 'bf_none', 'bf_bydate', 'bf_bytime']) n;
 DROP FUNCTION bf_check, fact_diff, bf_stop;
 DROP VIEW bf_truth;
-DROP TABLE bf_src, bf_empty;
+DROP TABLE bf_src, bf_empty, bf_days;
 DROP EXTENSION dataeng CASCADE;

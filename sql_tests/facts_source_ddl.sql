@@ -114,9 +114,28 @@ SELECT dataeng.fact_refresh('fd_pf') AS fact, dataeng.dimension_refresh('fd_pd')
 SELECT * FROM fd_check();
 SELECT id, g, a, is_current FROM fd_pd WHERE id IN (1, 4) ORDER BY fd_pd_sk;
 
+-- The time column made text: fact_refresh and fact_rebuild stop with 42804
+-- naming the column, its type and the way out (before: "time column "at"
+-- is of type text" from inside the fold, and "a bucket is of a timestamptz,
+-- timestamp or date, not of type text" from inside the rebuild's GROUP BY,
+-- neither with detail or hint); the column made a timestamptz again, the
+-- change captured meanwhile applies.
+CREATE TABLE fd_tt (id int PRIMARY KEY, at timestamptz NOT NULL);
+INSERT INTO fd_tt VALUES (1, '2026-01-01 10:00+00');
+SELECT dataeng.fact_create('fd_ttf', 'fd_tt', 'at', 'day', '{}', ARRAY['count(*)'], schedule => NULL);
+ALTER TABLE fd_tt ALTER COLUMN at TYPE text;
+INSERT INTO fd_tt VALUES (2, '2026-01-02 10:00+00');
+SELECT dataeng.fact_refresh('fd_ttf');
+SELECT dataeng.fact_rebuild('fd_ttf');
+ALTER TABLE fd_tt ALTER COLUMN at TYPE timestamptz USING at::timestamptz;
+SELECT dataeng.fact_refresh('fd_ttf');
+SELECT bucket AT TIME ZONE 'UTC' AS bucket, count FROM fd_ttf ORDER BY 1;
+-- and fact_create names the types a time column may have
+SELECT dataeng.fact_create('fd_bad', 'fd_tt', 'id', 'day', '{}', ARRAY['count(*)'], schedule => NULL);
+
 SELECT dataeng.fact_drop(name) FROM dataeng.facts ORDER BY name;
 SELECT dataeng.dimension_drop('fd_pd');
 DROP FUNCTION fd_check;
-DROP TABLE fd_src, fd_src2, fd_s2.fd_p2;
+DROP TABLE fd_src, fd_src2, fd_s2.fd_p2, fd_tt;
 DROP SCHEMA fd_s2;
 DROP EXTENSION dataeng CASCADE;
