@@ -658,6 +658,29 @@ BEGIN
               HINT = 'Dedupe that table by itself, or choose keep and order_by so that only rows of the parent table are deleted.';
     END IF;
   END IF;
+  -- a foreign key that deletes or changes the rows referencing a deleted
+  -- duplicate (ON DELETE CASCADE, SET NULL, SET DEFAULT) would change
+  -- another table behind the log's back: those rows were lost, and
+  -- dedupe_undo() could not put them back; refused before anything changes
+  -- (NO ACTION and RESTRICT refuse the delete of a referenced row themselves)
+  IF EXISTS (SELECT 1 FROM pg_temp._dd_members m WHERE m.rnk > 1) THEN
+    SELECT c.oid INTO child
+      FROM pg_constraint c
+     WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.conparentid = 0
+       AND c.confrelid IN (SELECT p.relid FROM pg_partition_tree(tbl) p UNION ALL SELECT tbl)
+     ORDER BY c.conrelid::regclass::text, c.conname
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot dedupe table %: foreign key % of table % is ON DELETE %', tbl,
+            quote_ident((SELECT c.conname FROM pg_constraint c WHERE c.oid = child)),
+            (SELECT c.conrelid::regclass FROM pg_constraint c WHERE c.oid = child),
+            (SELECT CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END
+               FROM pg_constraint c WHERE c.oid = child)
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'Deleting a duplicate would delete or change the rows that reference it, which dataeng.dedupe_log does not record and dataeng.dedupe_undo() could not put back.',
+              HINT = 'Point the references at the row to keep first (dataeng.find_duplicates lists the clusters), or make the foreign key ON DELETE NO ACTION for the run.';
+    END IF;
+  END IF;
 
   rows_filled := 0;
   IF fill_nulls THEN
