@@ -796,15 +796,23 @@ BEGIN
   SELECT count(*) INTO expected FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.action = 'filled';
   PERFORM dataeng_internal._dedup_check(caller, r.table_name,
                                CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
-  cols := dataeng_internal._insertable_columns(r.table_name);
-  -- the survivors' columns an UPDATE may set: not an identity column
-  -- GENERATED ALWAYS (PostgreSQL refuses it even unchanged; the fill
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+  -- the columns an INSERT may set, of those the logged rows have: a column
+  -- added since the run takes its default, as the rows that were kept got
+  -- it (set to NULL, a NOT NULL one refused the undo, and another lost its
+  -- default)
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+    FROM pg_attribute a
+   WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+     AND EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.old_row ? a.attname);
+  -- the survivors' columns an UPDATE may set, of those: not an identity
+  -- column GENERATED ALWAYS (PostgreSQL refuses it even unchanged; the fill
   -- never changes one)
   SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO upd_cols
     FROM pg_attribute a
    WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped
-     AND a.attgenerated = '' AND a.attidentity <> 'a';
-  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+     AND a.attgenerated = '' AND a.attidentity <> 'a'
+     AND EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.old_row ? a.attname);
   -- a column of the logged rows renamed or dropped since the run: its
   -- values would be lost (jsonb_populate_record skips unknown keys)
   SELECT string_agg(DISTINCT quote_ident(k), ', ') INTO gone
@@ -831,7 +839,9 @@ BEGIN
       'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row))
                     FROM pg_temp._dd_undo l
                    WHERE l.action OPERATOR(pg_catalog.=) ''filled''
-                     AND pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.=) l.new_row
+                     AND (SELECT pg_catalog.jsonb_object_agg(e.key, e.value)
+                            FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(t)) e
+                           WHERE l.new_row OPERATOR(pg_catalog.?) e.key) OPERATOR(pg_catalog.=) l.new_row
                   RETURNING 1)
        SELECT pg_catalog.count(*) FROM u',
       r.table_name, upd_cols)) AS u(n bigint);
