@@ -852,13 +852,16 @@ BEGIN
     END IF;
   END IF;
 
-  SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
-    'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
-                  SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
-                   WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
-                RETURNING 1)
-     SELECT pg_catalog.count(*) FROM i',
-    r.table_name, cols)) AS i(n bigint);
+  n := 0;
+  IF cols IS NOT NULL THEN  -- NULL: the run logged no row (it found no duplicate)
+    SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
+      'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+                    SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
+                     WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+                  RETURNING 1)
+       SELECT pg_catalog.count(*) FROM i',
+      r.table_name, cols)) AS i(n bigint);
+  END IF;
   DROP TABLE pg_temp._dd_undo;
   UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
   RETURN n;

@@ -36,6 +36,13 @@ SELECT dataeng.dedupe_undo(max(run_id)) AS restored FROM dataeng.dedupe_runs;
 \set VERBOSITY default
 SELECT count(*) AS rows FROM c2;
 
+-- a run that found nothing is undone as nothing
+CREATE TABLE e0 (id int PRIMARY KEY, a text, b text);
+INSERT INTO e0 VALUES (1, 'x', 'y'), (2, 'z', 'w');
+SELECT clusters, rows_deleted FROM dataeng.dedupe('e0', '{a,b}');
+SELECT dataeng.dedupe_undo(max(run_id)) AS restored FROM dataeng.dedupe_runs;
+DROP TABLE e0;
+
 DROP TABLE c2;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
