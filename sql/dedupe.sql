@@ -658,6 +658,29 @@ BEGIN
               HINT = 'Dedupe that table by itself, or choose keep and order_by so that only rows of the parent table are deleted.';
     END IF;
   END IF;
+  -- a foreign key that deletes or changes the rows referencing a deleted
+  -- duplicate (ON DELETE CASCADE, SET NULL, SET DEFAULT) would change
+  -- another table behind the log's back: those rows were lost, and
+  -- dedupe_undo() could not put them back; refused before anything changes
+  -- (NO ACTION and RESTRICT refuse the delete of a referenced row themselves)
+  IF EXISTS (SELECT 1 FROM pg_temp._dd_members m WHERE m.rnk > 1) THEN
+    SELECT c.oid INTO child
+      FROM pg_constraint c
+     WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.conparentid = 0
+       AND c.confrelid IN (SELECT p.relid FROM pg_partition_tree(tbl) p UNION ALL SELECT tbl)
+     ORDER BY c.conrelid::regclass::text, c.conname
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot dedupe table %: foreign key % of table % is ON DELETE %', tbl,
+            quote_ident((SELECT c.conname FROM pg_constraint c WHERE c.oid = child)),
+            (SELECT c.conrelid::regclass FROM pg_constraint c WHERE c.oid = child),
+            (SELECT CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END
+               FROM pg_constraint c WHERE c.oid = child)
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'Deleting a duplicate would delete or change the rows that reference it, which dataeng.dedupe_log does not record and dataeng.dedupe_undo() could not put back.',
+              HINT = 'Point the references at the row to keep first (dataeng.find_duplicates lists the clusters), or make the foreign key ON DELETE NO ACTION for the run.';
+    END IF;
+  END IF;
 
   rows_filled := 0;
   IF fill_nulls THEN
@@ -773,15 +796,23 @@ BEGIN
   SELECT count(*) INTO expected FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.action = 'filled';
   PERFORM dataeng_internal._dedup_check(caller, r.table_name,
                                CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
-  cols := dataeng_internal._insertable_columns(r.table_name);
-  -- the survivors' columns an UPDATE may set: not an identity column
-  -- GENERATED ALWAYS (PostgreSQL refuses it even unchanged; the fill
+  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+  -- the columns an INSERT may set, of those the logged rows have: a column
+  -- added since the run takes its default, as the rows that were kept got
+  -- it (set to NULL, a NOT NULL one refused the undo, and another lost its
+  -- default)
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+    FROM pg_attribute a
+   WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+     AND EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.old_row ? a.attname);
+  -- the survivors' columns an UPDATE may set, of those: not an identity
+  -- column GENERATED ALWAYS (PostgreSQL refuses it even unchanged; the fill
   -- never changes one)
   SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO upd_cols
     FROM pg_attribute a
    WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped
-     AND a.attgenerated = '' AND a.attidentity <> 'a';
-  EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
+     AND a.attgenerated = '' AND a.attidentity <> 'a'
+     AND EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.old_row ? a.attname);
   -- a column of the logged rows renamed or dropped since the run: its
   -- values would be lost (jsonb_populate_record skips unknown keys)
   SELECT string_agg(DISTINCT quote_ident(k), ', ') INTO gone
@@ -808,7 +839,9 @@ BEGIN
       'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row))
                     FROM pg_temp._dd_undo l
                    WHERE l.action OPERATOR(pg_catalog.=) ''filled''
-                     AND pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.=) l.new_row
+                     AND (SELECT pg_catalog.jsonb_object_agg(e.key, e.value)
+                            FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(t)) e
+                           WHERE l.new_row OPERATOR(pg_catalog.?) e.key) OPERATOR(pg_catalog.=) l.new_row
                   RETURNING 1)
        SELECT pg_catalog.count(*) FROM u',
       r.table_name, upd_cols)) AS u(n bigint);
@@ -819,13 +852,16 @@ BEGIN
     END IF;
   END IF;
 
-  SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
-    'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
-                  SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
-                   WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
-                RETURNING 1)
-     SELECT pg_catalog.count(*) FROM i',
-    r.table_name, cols)) AS i(n bigint);
+  n := 0;
+  IF cols IS NOT NULL THEN  -- NULL: the run logged no row (it found no duplicate)
+    SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
+      'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+                    SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
+                     WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+                  RETURNING 1)
+       SELECT pg_catalog.count(*) FROM i',
+      r.table_name, cols)) AS i(n bigint);
+  END IF;
   DROP TABLE pg_temp._dd_undo;
   UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
   RETURN n;

@@ -1123,6 +1123,8 @@ DECLARE
   checks text;
   live text[];          -- the table's columns as they are now
   generated text[];     -- those of them that are generated
+  ins_cols text;        -- the columns the row goes back with
+  added boolean;        -- a column was added since it was quarantined
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1192,7 +1194,18 @@ BEGIN
   -- some is checked only as inserted (below); another one before the
   -- insert too, which then runs none of the table's code for a row that
   -- fails.
-  IF checks IS NOT NULL AND cardinality(generated) = 0 THEN
+  -- A column added since the row was quarantined is not in it: the insert
+  -- gives it its default, as the table's rows got it (NULL, it refused a
+  -- NOT NULL column and lost another's default), and the row is checked as
+  -- inserted alone.
+  SELECT coalesce(bool_or(NOT q.row_data ? a.attname), false) INTO added
+    FROM pg_attribute a
+   WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO ins_cols
+    FROM pg_attribute a
+   WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+     AND q.row_data ? a.attname;
+  IF checks IS NOT NULL AND cardinality(generated) = 0 AND NOT added THEN
     failing := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
                  format('SELECT to_jsonb(array_remove(ARRAY[%s], NULL)) FROM jsonb_populate_record(NULL::%s, %L::jsonb) t',
                         checks, q.table_name, q.row_data), true);
@@ -1216,14 +1229,17 @@ BEGIN
               format('WITH i AS (INSERT INTO %1$s (%3$s) OVERRIDING SYSTEM VALUE '
                      'SELECT %3$s FROM jsonb_populate_record(NULL::%1$s, %2$L::jsonb) RETURNING *) '
                      'SELECT to_jsonb(array_remove(ARRAY[%4$s], NULL)) FROM i t', q.table_name, q.row_data,
-                     dataeng_internal._insertable_columns(q.table_name), coalesce(checks, 'NULL::text')), false);
+                     ins_cols, coalesce(checks, 'NULL::text')), false);
     IF jsonb_array_length(coalesce(failing, '[]')) > 0 THEN
       RAISE EXCEPTION 'row % still fails: %', id,
             (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
         USING ERRCODE = 'check_violation',
-              DETAIL = CASE WHEN cardinality(generated) > 0 THEN 'The row as inserted fails them: its generated columns are computed again from its other columns.'
+              DETAIL = CASE WHEN added THEN 'The row as inserted fails them: the columns added since it was quarantined took their defaults.'
+                            WHEN cardinality(generated) > 0 THEN 'The row as inserted fails them: its generated columns are computed again from its other columns.'
                             ELSE 'The row as inserted fails them: the table''s triggers changed it.' END,
-              HINT = 'Correct the columns the generated ones are computed from: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+              HINT = CASE WHEN cardinality(generated) > 0 AND NOT added
+                          THEN 'Correct the columns the generated ones are computed from: dataeng.quarantine_release(id, ''{"column": "value"}'').'
+                          ELSE 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').' END;
     END IF;
   EXCEPTION WHEN unique_violation THEN
     -- the guard diverts an UPDATE's new row and keeps the old one, whose

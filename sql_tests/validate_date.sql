@@ -42,6 +42,17 @@ SELECT dataeng.is_date('2026-W48', 'IYYY-"W"IW');
 SELECT dataeng.is_date('x', '"unterminated');
 -- found by fuzzing: a format ending in FM read past its end
 SELECT dataeng.is_date('01', 'DDFM');
+-- whatever the value: one that failed before the bad pattern was reached
+-- gave false (and a CHECK constraint accepted or refused rows by it) where
+-- another raised
+SELECT dataeng.is_date('2026', 'YYYY Q');
+SELECT dataeng.is_date('', 'YYYY-MM-DD "T');
+SELECT dataeng.date_problem('x', 'YYYY-MM-DDFM');
+CREATE TABLE raw_quarters (q text CHECK (dataeng.is_date(q, 'YYYY Q')));
+INSERT INTO raw_quarters VALUES ('2026');
+DROP TABLE raw_quarters;
+-- rule_add checks the format on one value: it is refused now, not at a row
+SELECT dataeng.rule_add('raw_orders', 'quarter', 'validator', 'ordered', '{"function": "date", "format": "YYYY Q"}');
 
 DROP TABLE raw_orders;
 DROP EXTENSION dataeng;

@@ -99,10 +99,99 @@ leap_year(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+static void format_error_fm(void) pg_attribute_noreturn();
+static void format_error_quote(void) pg_attribute_noreturn();
+static void format_error_pattern(const char *fp, int fleft) pg_attribute_noreturn();
+
+static void
+format_error_fm(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("date format ends with FM"),
+			 errhint("FM goes before the numeric pattern whose leading zeros it makes optional.")));
+}
+
+static void
+format_error_quote(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unterminated quoted text in date format")));
+}
+
+static void
+format_error_pattern(const char *fp, int fleft)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("date format pattern at \"%.*s\" is not supported", Min(fleft, 8), fp),
+			 errhint("Use YYYY, YY, MM, DD, Mon, Month, Dy, Day, HH24, HH12, MI, SS, AM, PM, FM and \"literal text\".")));
+}
+
+/*
+ * check_date_format
+ *		Raises for a format validate_date_problem() does not understand,
+ *		whatever the value: the value was read first, and a value that
+ *		failed before the bad pattern was reached gave false where another
+ *		raised (a CHECK constraint with a bad format accepted some rows and
+ *		failed on others).  The patterns are tried in the order the reader
+ *		tries them.
+ */
+static void
+check_date_format(const char *f, int flen)
+{
+	static const char *const patterns[] = {
+		"YYYY", "YY", "MONTH", "MON", "MM", "MI", "DAY", "DY", "DD",
+		"HH24", "HH12", "HH", "SS", "AM", "PM"
+	};
+	int			fi = 0;
+
+	while (fi < flen)
+	{
+		const char *fp = f + fi;
+		int			fleft = flen - fi;
+		bool		known = false;
+
+		if (prefix_ci(fp, fleft, "FM", 2))
+		{
+			fi += 2;
+			if (fi == flen)
+				format_error_fm();
+			continue;
+		}
+		if (*fp == '"')
+		{
+			const char *end = memchr(fp + 1, '"', fleft - 1);
+
+			if (end == NULL)
+				format_error_quote();
+			fi += end - fp + 1;
+			continue;
+		}
+		for (int i = 0; i < (int) lengthof(patterns); i++)
+		{
+			int			len = strlen(patterns[i]);
+
+			if (prefix_ci(fp, fleft, patterns[i], len))
+			{
+				fi += len;
+				known = true;
+				break;
+			}
+		}
+		if (known)
+			continue;
+		if (isalpha((unsigned char) *fp))
+			format_error_pattern(fp, fleft);
+		fi += 1;
+	}
+}
+
 /*
  * validate_date_problem
  *		Why s is not a date written in format f, or NULL.  Raises only for a
- *		format it does not understand.
+ *		format it does not understand (whatever s is).
  */
 const char *
 validate_date_problem(const char *s, int slen, const char *f, int flen)
@@ -112,6 +201,7 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 				fi = 0,
 				weekday = -1;
 
+	check_date_format(f, flen);
 	while (fi < flen)
 	{
 		const char *fp = f + fi;
@@ -129,10 +219,7 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 			fp += 2;
 			fleft -= 2;
 			if (fleft == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("date format ends with FM"),
-						 errhint("FM goes before the numeric pattern whose leading zeros it makes optional.")));
+				format_error_fm();
 		}
 		if (fleft > 0 && *fp == '"')
 		{
@@ -140,9 +227,7 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 			int			len;
 
 			if (end == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unterminated quoted text in date format")));
+				format_error_quote();
 			len = end - fp - 1;
 			if (sleft < len || memcmp(sp, fp + 1, len) != 0)
 				return "the text does not match the format's literal text";
@@ -230,10 +315,7 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 			fi += 2;
 		}
 		else if (isalpha((unsigned char) *fp))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("date format pattern at \"%.*s\" is not supported", Min(fleft, 8), fp),
-					 errhint("Use YYYY, YY, MM, DD, Mon, Month, Dy, Day, HH24, HH12, MI, SS, AM, PM, FM and \"literal text\".")));
+			format_error_pattern(fp, fleft);
 		else
 		{
 			/* a separator: must be there as is */
