@@ -64,15 +64,19 @@ is($node->safe_psql('postgres', q{SELECT raised FROM dataeng.alert_check()}), '0
 is($node->safe_psql('postgres', q{SELECT seen_count FROM dataeng.alerts WHERE kind = 'wal_capture_failing'}), '2',
 	'found again while open');
 
+like($node->safe_psql('postgres', q{SELECT worker_error FROM dataeng.cdc_status}),
+	qr/^55000 at .*: publication "dataeng_wal" \(owner \S+\) was changed/, 'cdc_status shows the worker\'s error');
 # server state: superusers only see the alert; a REPLICATION role sees the
 # slot's row and its error, as before, but not the alert
 is($node->safe_psql('postgres', q{SET ROLE watcher; SELECT count(*) FROM dataeng.alerts_open;
 	SELECT count(*) FROM dataeng.pipeline_status WHERE kind = 'slot';
-	SELECT coalesce(dataeng_internal._cdc_wal_fail_streak()::text, 'null')}),
-	"0\n0\nnull", 'a plain role sees neither the alert nor the failures');
+	SELECT coalesce(dataeng_internal._cdc_wal_fail_streak()::text, 'null');
+	SELECT count(*) || ' ' || count(worker_error) FROM dataeng.cdc_status}),
+	"0\n0\nnull\n1 0", 'a plain role sees neither the alert nor the failures');
 like($node->safe_psql('postgres', q{SET ROLE replicator; SELECT count(*) FROM dataeng.alerts_open;
-	SELECT state || ' ' || last_error FROM dataeng.pipeline_status WHERE kind = 'slot'}),
-	qr/^0\nfailing 55000 at /, 'a replication role sees the failing slot and its error, not the alert');
+	SELECT state || ' ' || last_error FROM dataeng.pipeline_status WHERE kind = 'slot';
+	SELECT worker_error FROM dataeng.cdc_status}),
+	qr/^0\nfailing 55000 at .*\n55000 at /, 'a replication role sees the failing slot and its error, not the alert');
 
 # repaired and started again: a round commits, the alert is resolved once
 $node->safe_psql('postgres', q{DROP PUBLICATION dataeng_wal; INSERT INTO clicks VALUES (2, 'b')});
@@ -81,6 +85,7 @@ is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('25 s')}), 't', 'c
 # (the worker notes its committed round just after it confirms the slot)
 ok($node->poll_query_until('postgres', q{SELECT state = 'ok' FROM dataeng.pipeline_status WHERE kind = 'slot'}),
 	'the slot is ok again');
+is($node->safe_psql('postgres', q{SELECT count(worker_error) FROM dataeng.cdc_status}), '0', 'cdc_status: no error once a round committed');
 is($node->safe_psql('postgres', q{SELECT resolved FROM dataeng.alert_check()}), '1', 'the alert is resolved');
 is($node->safe_psql('postgres', q{SELECT resolved FROM dataeng.alert_check()}), '0', 'resolved once');
 is($node->safe_psql('postgres', q{SELECT count(*) || ' ' || count(resolved_at) FROM dataeng.alerts WHERE kind = 'wal_capture_failing'}),
