@@ -705,7 +705,10 @@ BEGIN
   UNION ALL
   -- logical replication slots of dataeng in this database (WAL capture's,
   -- and any using the dataeng output plugin): how far behind the end of
-  -- WAL, against dataeng.max_slot_lag; superusers and replication roles
+  -- WAL, against dataeng.max_slot_lag; superusers and replication roles.
+  -- The WAL capture's slot is failing, with the alert wal_capture_failing
+  -- (of no owner: superusers see it), once its workers ended by an error 2
+  -- times in a row with no round committed since
   SELECT 'slot', sl.slot_name::text,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
               WHEN sl.failing THEN 'failing'
