@@ -497,6 +497,19 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_last_error() IS
   'internal: the error that ended this database''s last failed WAL capture worker (superusers and replication roles)';
 
+-- How many WAL capture workers of this database ended by an error since
+-- one last committed a round (0: none), from shared memory: the alert
+-- wal_capture_failing (dataeng.alert_check()).  A start by a user ends
+-- the back-off but not the series.  PUBLIC may call it, as
+-- _cdc_wal_last_error(): it answers only superusers and roles with
+-- REPLICATION; NULL for others.
+CREATE FUNCTION dataeng_internal._cdc_wal_fail_streak()
+RETURNS int
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_fail_streak'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_fail_streak() IS
+  'internal: WAL capture workers of this database ended by an error since one last committed a round (superusers and replication roles)';
+
 -- The name of this database's WAL capture slot (dataeng_wal_<database
 -- oid>), made by the worker's own C function (cdc_wal_slot_name()).
 -- PUBLIC may call it: dataeng.pipeline_status reads it with the caller's

@@ -499,11 +499,14 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_slot_lost(name, pg_lsn) IS
   'internal: stop the tables captured through an invalidated slot, and say so (run by the WAL worker)';
 
 -- Per captured table the caller may read: method, the slot, how far the
--- slot is behind the WAL, the last decoded commit.
+-- slot is behind the WAL, the last decoded commit, and (superusers and
+-- roles with REPLICATION, as the slot's row of dataeng.pipeline_status)
+-- the error that ended the database's last WAL capture worker, while
+-- workers fail with no round committed since.
 CREATE FUNCTION dataeng_internal._cdc_status()
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
-               worker_pid int, capture_error text)
+               worker_pid int, capture_error text, worker_error text)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_status'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng.cdc_status';
@@ -511,7 +514,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng
 CREATE FUNCTION dataeng_internal._cdc_status_as_owner(caller regrole)
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
-               worker_pid int, capture_error text)
+               worker_pid int, capture_error text, worker_error text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -520,7 +523,14 @@ DECLARE
   behind numeric;
   lim bigint := pg_size_bytes(current_setting('dataeng.max_slot_lag'));
   pid int;
+  worker_error text;
 BEGIN
+  -- (run as the extension's owner: the caller's rights decide)
+  IF dataeng_internal._is_superuser(caller)
+     OR (SELECT r.rolreplication FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) caller::oid) THEN
+    worker_error := CASE WHEN dataeng_internal._cdc_wal_fail_streak() OPERATOR(pg_catalog.>) 0
+                         THEN dataeng_internal._cdc_wal_last_error() END;
+  END IF;
   SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                               ELSE pg_current_wal_insert_lsn() END, s.confirmed_flush_lsn)
     INTO behind
@@ -540,7 +550,8 @@ BEGIN
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN behind END,
          w.last_commit_lsn, w.last_commit_time,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END,
-         ct.capture_error
+         ct.capture_error,
+         CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN worker_error END
     FROM dataeng.cdc_tables ct
     LEFT JOIN dataeng_internal.cdc_wal_tables w ON w.table_name = ct.table_name::oid
    WHERE dataeng_internal._cdc_can_read(caller, ct.table_name)
@@ -575,7 +586,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) IS
 
 CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng_internal._cdc_status();
 COMMENT ON VIEW dataeng.cdc_status IS
-  'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit';
+  'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit, the WAL capture worker''s error';
 GRANT SELECT ON dataeng.cdc_status TO PUBLIC;
 
 -----------------------------------------------------------------------------

@@ -705,9 +705,13 @@ BEGIN
   UNION ALL
   -- logical replication slots of dataeng in this database (WAL capture's,
   -- and any using the dataeng output plugin): how far behind the end of
-  -- WAL, against dataeng.max_slot_lag; superusers and replication roles
+  -- WAL, against dataeng.max_slot_lag; superusers and replication roles.
+  -- The WAL capture's slot is failing, with the alert wal_capture_failing
+  -- (of no owner: superusers see it), once its workers ended by an error 2
+  -- times in a row with no round committed since
   SELECT 'slot', sl.slot_name::text,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
+              WHEN sl.failing THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
               WHEN sl.off THEN 'warning'
@@ -715,6 +719,9 @@ BEGIN
               ELSE 'ok' END,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
               THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
+              WHEN sl.failing
+              THEN format('the WAL capture worker of this database failed %s times in a row, no round committed since: %s; changes committed since are not captured yet (the slot keeps their WAL): fix the cause (see the server log), then dataeng.cdc_enable() of a captured table starts a worker at once',
+                          sl.streak, coalesce(dataeng_internal._cdc_wal_last_error(), 'its error is not known'))
               WHEN sl.off AND NOT (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim)
               THEN format('slot (WAL capture) is %s behind the end of WAL: dataeng.enabled is off, so the WAL capture worker is stopped and changes committed since are captured only once it is on again (the slot keeps their WAL)',
                           pg_size_pretty(sl.behind))
@@ -733,11 +740,12 @@ BEGIN
          NULL::bigint, NULL::numeric, NULL::timestamptz,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'WAL lost'
               -- (the error that ended the last worker, while none runs)
-              WHEN sl.down THEN dataeng_internal._cdc_wal_last_error() END, NULL::timestamptz,
+              WHEN sl.down OR sl.failing THEN dataeng_internal._cdc_wal_last_error() END, NULL::timestamptz,
          NULL::regrole, NULL::regclass,
-         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
-                OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim) THEN 'slot_lag' END,
-         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'slot_lag'
+              WHEN sl.failing THEN 'wal_capture_failing'
+              WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'slot_lag' END,
+         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' OR sl.failing
                 OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim) THEN 'error'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
     FROM (SELECT rs.slot_name, rs.wal_status, rs.active,
@@ -751,11 +759,18 @@ BEGIN
                  -- there, none in the database means capture stands still,
                  -- an error ending it each time it starts as the case may be)
                  w.capture AND coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
-                   AND w.worker OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') AS down
+                   AND w.worker OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') AS down,
+                 -- (workers ended by an error in a row, no round committed
+                 -- since: 2 are the first failure and the first restart)
+                 w.capture AND coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
+                   AND w.streak OPERATOR(pg_catalog.>=) 2 AS failing,
+                 w.streak
             FROM pg_replication_slots rs
            CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture,
                                       CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
-                                           THEN dataeng_internal._cdc_wal_worker() END AS worker) w
+                                           THEN dataeng_internal._cdc_wal_worker() END AS worker,
+                                      CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
+                                           THEN dataeng_internal._cdc_wal_fail_streak() END AS streak) w
            WHERE rs.database OPERATOR(pg_catalog.=) current_database()
              AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
              AND (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl

@@ -26,8 +26,9 @@ INSERT INTO reasons VALUES
   -- reports about the server, nothing of any role's
   ('info', 'server state'), ('require_preload', 'server state'),
   ('_scheduler_pid', 'server state'), ('_cdc_wal_worker', 'server state'), ('_cdc_wal_slot', 'server state'),
-  -- (the last error of the WAL capture worker: NULL unless superuser or REPLICATION)
-  ('_cdc_wal_last_error', 'server state'),
+  -- (the last error of the WAL capture worker and its failures in a row:
+  -- NULL unless superuser or REPLICATION)
+  ('_cdc_wal_last_error', 'server state'), ('_cdc_wal_fail_streak', 'server state'),
   ('_in_transaction_block', 'server state'),
   -- wakes this database's scheduler at commit: it then reads dataeng.jobs
   -- as it would on its own; no row is read or written for the caller

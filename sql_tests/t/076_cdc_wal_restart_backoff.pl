@@ -48,8 +48,9 @@ is($node->safe_psql('postgres', q{SELECT state = 'restarting' AND next_attempt >
 	FROM dataeng_internal._cdc_wal_start_state()}), 't',
 	'the worker is seen waiting for its restart, twice as long after failures in a row');
 
+# (failing, not warning: 2 failures in a row or more, see t/077)
 like($node->safe_psql('postgres', q{SELECT state || ' ' || last_error FROM dataeng.pipeline_status WHERE kind = 'slot'}),
-	qr/^warning 55000 at .*: publication "dataeng_wal" \(owner \S+\) was changed: capture from the WAL stops \(\d failures in a row; the next worker starts at /,
+	qr/^failing 55000 at .*: publication "dataeng_wal" \(owner \S+\) was changed: capture from the WAL stops \(\d failures in a row; the next worker starts at /,
 	'pipeline_status shows the error that ended the last worker');
 
 # a worker registered meanwhile (by the launcher) waits for the back-off:

@@ -139,6 +139,12 @@ typedef struct WalDbEntry
 	 */
 	int			fails;
 	TimestampTz retry_at;
+	/*
+	 * Workers ended by an error since a round last committed: as fails, but
+	 * a start by a user (cdc_wal_reset_backoff()) does not end the series,
+	 * for the alert wal_capture_failing (_cdc_wal_fail_streak())
+	 */
+	int			fail_streak;
 	/* the last error that ended a worker (errmsg, SQLSTATE, time) */
 	char		err_message[WAL_ERR_LEN];
 	int			err_sqlstate;
@@ -317,6 +323,8 @@ wal_worker_exit(int code, Datum arg)
 			/* no worker enters before its back-off is over */
 			if (e->fails < 1000)
 				e->fails++;
+			if (e->fail_streak < 1000)
+				e->fail_streak++;
 			e->retry_at = TimestampTzPlusMilliseconds(now, wal_backoff_ms(e->fails));
 		}
 		entry_release_if_unused(e);
@@ -378,6 +386,7 @@ cdc_wal_note_round(void)
 	if (my_entry->pid == MyProcPid)
 	{
 		my_entry->fails = 0;
+		my_entry->fail_streak = 0;
 		my_entry->retry_at = 0;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
@@ -1128,4 +1137,34 @@ dataeng_cdc_wal_last_error(PG_FUNCTION_ARGS)
 		appendStringInfo(&buf, " (%d failure%s in a row; the next worker starts at %s)",
 						 fails, fails == 1 ? "" : "s", timestamptz_to_str(retry_at));
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_fail_streak);
+
+/*
+ * dataeng_internal._cdc_wal_fail_streak() RETURNS int: how many WAL
+ * capture workers of this database ended by an error since one last
+ * committed a round (0 when none, or the entry was taken again); a start
+ * by a user, which ends the back-off, does not end the series.  Only for
+ * superusers and roles with REPLICATION, as _cdc_wal_last_error(); NULL
+ * for others.
+ */
+Datum
+dataeng_cdc_wal_fail_streak(PG_FUNCTION_ARGS)
+{
+	int			streak = 0;
+
+	if (!(superuser() || has_rolreplication(GetUserId())))
+		PG_RETURN_NULL();
+	if (wal_shmem == NULL)
+		PG_RETURN_INT32(0);
+	SpinLockAcquire(&wal_shmem->mutex);
+	{
+		WalDbEntry *e = entry_find(MyDatabaseId, false);
+
+		if (e != NULL && !e->gone)
+			streak = e->fail_streak;
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	PG_RETURN_INT32(streak);
 }

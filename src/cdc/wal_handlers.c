@@ -427,10 +427,12 @@ cdc_wal_run_handlers(WalRound *r)
 		r->handler_called = true;
 		if (err != NULL)
 		{
+			/* (the handler's SQLSTATE, kept as the warning's and said) */
 			ereport(WARNING,
-					(errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
+					(errcode(err->sqlerrcode),
+					 errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
 							t->name, attempts, LSN_FORMAT_ARGS(r->commit_lsn)),
-					 errdetail("%s", err->message)));
+					 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
 			wal_dead_letter(r, t, changes, err, attempts);
 			if (t->pause_on_error)
 			{
@@ -535,9 +537,10 @@ cdc_wal_resume_triggers(WalRound *r)
 									  6, utypes, uvalues, unulls, false, 0) != SPI_OK_UPDATE)
 				elog(ERROR, "could not update dataeng.dead_letters");
 			ereport(WARNING,
-					(errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
+					(errcode(err->sqlerrcode),
+					 errmsg("on_change trigger \"%s\" stays paused: its batch of commit %X/%X failed %d more times",
 							t->name, LSN_FORMAT_ARGS(lsn), attempts),
-					 errdetail("%s", err->message)));
+					 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
 			failed = true;
 			break;
 		}
