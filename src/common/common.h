@@ -155,4 +155,25 @@ extern text *dataeng_utf8_to_text_try(const char *s, int len);
 extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);
 extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
+/*
+ * The pids (text, comma-separated; NULL for none) of the sessions of a
+ * restore connected to database $1: named pg_restore (as pg_restore names
+ * each of its -j jobs), of a role that may INSERT into meta (a relation of
+ * dataeng's state, a string literal such as 'dataeng.jobs': any other role
+ * may call itself pg_restore, and holds nothing back), not this session,
+ * and not named so only by the database's default application_name (which
+ * a database owner may set).  Used by the scheduler and the WAL capture
+ * worker, which wait while a restore loads their tables.
+ */
+#define DATAENG_RESTORE_SESSIONS_SQL(meta) \
+	"SELECT pg_catalog.string_agg(a.pid::pg_catalog.text, ', ' ORDER BY a.pid)" \
+	"  FROM pg_catalog.pg_stat_activity a" \
+	" WHERE a.datid OPERATOR(pg_catalog.=) $1" \
+	"   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'" \
+	"   AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c" \
+	"         WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid" \
+	"           AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore')" \
+	"   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()" \
+	"   AND pg_catalog.has_table_privilege(a.usesysid, " meta "::pg_catalog.regclass, 'INSERT')"
+
 #endif							/* COMMON_H */

@@ -648,16 +648,7 @@ restore_sessions(void)
 	bool		isnull;
 	Datum		d;
 
-	if (SPI_execute_with_args("SELECT pg_catalog.string_agg(a.pid::pg_catalog.text, ', ' ORDER BY a.pid)"
-							  "  FROM pg_catalog.pg_stat_activity a"
-							  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
-							  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
-							  "   AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
-							  "         WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid"
-							  "           AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore')"
-							  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
-							  "   AND pg_catalog.has_table_privilege(a.usesysid,"
-							  "         'dataeng.jobs'::pg_catalog.regclass, 'INSERT')",
+	if (SPI_execute_with_args(DATAENG_RESTORE_SESSIONS_SQL("'dataeng.jobs'"),
 							  1, (Oid[]) {OIDOID},
 							  (Datum[]) {ObjectIdGetDatum(MyDatabaseId)},
 							  NULL, true, 1) != SPI_OK_SELECT)
