@@ -662,12 +662,17 @@ BEGIN
   -- duplicate (ON DELETE CASCADE, SET NULL, SET DEFAULT) would change
   -- another table behind the log's back: those rows were lost, and
   -- dedupe_undo() could not put them back; refused before anything changes
-  -- (NO ACTION and RESTRICT refuse the delete of a referenced row themselves)
+  -- (NO ACTION and RESTRICT refuse the delete of a referenced row themselves);
+  -- a key referencing a partitioned table reaches the rows of its
+  -- partitions: the table's partitions and, for a partition deduped by
+  -- itself, the tables it is a partition of
   IF EXISTS (SELECT 1 FROM pg_temp._dd_members m WHERE m.rnk > 1) THEN
     SELECT c.oid INTO child
       FROM pg_constraint c
      WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.conparentid = 0
-       AND c.confrelid IN (SELECT p.relid FROM pg_partition_tree(tbl) p UNION ALL SELECT tbl)
+       AND c.confrelid IN (SELECT p.relid FROM pg_partition_tree(tbl) p
+                           UNION ALL SELECT a.relid FROM pg_partition_ancestors(tbl) a
+                           UNION ALL SELECT tbl)
      ORDER BY c.conrelid::regclass::text, c.conname
      LIMIT 1;
     IF child IS NOT NULL THEN

@@ -43,6 +43,12 @@ CREATE TABLE porders (id int PRIMARY KEY, cust_id int REFERENCES pcust ON DELETE
 INSERT INTO porders VALUES (1, 2), (2, 4);
 SELECT * FROM dataeng.dedupe('pcust', '{name,email,city}');
 SELECT count(*) AS porders FROM porders;
+-- one partition deduped by itself: the key of the partitioned table
+-- reaches its rows too
+INSERT INTO pcust VALUES (7, 'Carl Sagan', 'c@example.net', 'Ithaca');
+INSERT INTO porders VALUES (3, 7);
+SELECT * FROM dataeng.dedupe('pcust_2', '{name,email,city}');
+SELECT count(*) AS porders FROM porders;
 DROP TABLE porders, pcust;
 
 -- NO ACTION: the referenced duplicate cannot go; pointed at the survivor,

@@ -46,6 +46,8 @@ SELECT dataeng.is_date('01', 'DDFM');
 -- gave false (and a CHECK constraint accepted or refused rows by it) where
 -- another raised
 SELECT dataeng.is_date('2026', 'YYYY Q');
+-- the pattern quoted whole characters (cut at 8 bytes, the error cut one)
+SELECT dataeng.is_date('2026', U&'YYYY Q\00E9\00E9\00E9\00E9');
 SELECT dataeng.is_date('', 'YYYY-MM-DD "T');
 SELECT dataeng.date_problem('x', 'YYYY-MM-DDFM');
 CREATE TABLE raw_quarters (q text CHECK (dataeng.is_date(q, 'YYYY Q')));

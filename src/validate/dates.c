@@ -20,6 +20,7 @@
 #include <ctype.h>
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "common/common.h"
@@ -125,7 +126,9 @@ format_error_pattern(const char *fp, int fleft)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("date format pattern at \"%.*s\" is not supported", Min(fleft, 8), fp),
+			 errmsg("date format pattern at \"%.*s\" is not supported",
+					/* (8 bytes at most, cut at a character's end) */
+					pg_mbcliplen(fp, fleft, Min(fleft, 8)), fp),
 			 errhint("Use YYYY, YY, MM, DD, Mon, Month, Dy, Day, HH24, HH12, MI, SS, AM, PM, FM and \"literal text\".")));
 }
 
