@@ -177,7 +177,10 @@ CREATE AGGREGATE dataeng.locf(anyelement) (
 COMMENT ON AGGREGATE dataeng.locf(anyelement) IS
   'Last non-null value so far: use as a window function ordered by time (last observation carried forward)';
 
--- Fill the NULLs of a column.  Runs with the caller's privileges.
+-- Fill the NULLs of a column.  Runs with the caller's privileges.  Only
+-- NULL is missing: '' is a value like any other.  Of values equally
+-- frequent, mode() takes the first in the column's sort order (its
+-- collation), so '' wins a tie with 'b'.
 CREATE FUNCTION dataeng.fill_missing(tbl regclass, column_name text, strategy text,
                                      value text DEFAULT NULL, order_by text DEFAULT NULL)
 RETURNS bigint

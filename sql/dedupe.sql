@@ -772,6 +772,8 @@ DECLARE
   n bigint;
   m bigint;
   expected bigint;
+  err_detail text;
+  err_con text;
 BEGIN
   IF NOT (r.run_by::oid = caller::oid AND dataeng_internal._owner_trusted(r.run_by, r.run_by_name, r.run_by_system))
      AND NOT dataeng_internal._is_superuser(caller) THEN
@@ -859,13 +861,24 @@ BEGIN
 
   n := 0;
   IF cols IS NOT NULL THEN  -- NULL: the run logged no row (it found no duplicate)
-    SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
-      'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
-                    SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
-                     WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
-                  RETURNING 1)
-       SELECT pg_catalog.count(*) FROM i',
-      r.table_name, cols)) AS i(n bigint);
+    BEGIN
+      SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
+        'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+                      SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
+                       WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+                    RETURNING 1)
+         SELECT pg_catalog.count(*) FROM i',
+        r.table_name, cols)) AS i(n bigint);
+    EXCEPTION WHEN unique_violation THEN
+      -- a deleted row's key taken again since the run: say which, and
+      -- what to do (the whole undo is refused, nothing is restored)
+      GET STACKED DIAGNOSTICS err_detail = PG_EXCEPTION_DETAIL, err_con = CONSTRAINT_NAME;
+      RAISE EXCEPTION 'cannot undo dedupe run %: a row it deleted has a key another row of % holds now', run_id, r.table_name
+        USING ERRCODE = 'unique_violation', CONSTRAINT = err_con,
+              DETAIL = format('%s (unique constraint "%s"); nothing was restored.',
+                              coalesce(nullif(rtrim(err_detail, '.'), ''), 'A deleted row''s key exists again'), err_con),
+              HINT = format('Delete or change the row now holding that key, then run dataeng.dedupe_undo(%s) again.', run_id);
+    END;
   END IF;
   DROP TABLE pg_temp._dd_undo;
   UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;

@@ -28,6 +28,7 @@ SELECT id, name, city, tier, note FROM c2 ORDER BY id;
 SELECT clusters, rows_deleted FROM dataeng.dedupe('c2', '{name,email}', keep => 'first', order_by => 'id');
 INSERT INTO c2 (id, name) VALUES (2, 'Zed');
 SELECT dataeng.dedupe_undo(max(run_id)) AS restored FROM dataeng.dedupe_runs;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT count(*) AS rows FROM c2;
 DELETE FROM c2 WHERE id = 2;
 SELECT dataeng.dedupe_undo(max(run_id)) AS restored FROM dataeng.dedupe_runs;

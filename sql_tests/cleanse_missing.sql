@@ -34,6 +34,18 @@ SELECT day, sensor, temp FROM m ORDER BY sensor, day;
 DROP TABLE m; CREATE TABLE m AS TABLE readings;
 SELECT dataeng.fill_missing('m', 'label', 'mode') AS filled;
 SELECT string_agg(label, ',' ORDER BY sensor, day) AS labels FROM m;
+-- a tie between values: the first in the column's sort order (its
+-- collation) fills, whatever order the rows are stored in; '' is a value
+-- (only NULL is missing) and sorts first
+CREATE TABLE mt (id int PRIMARY KEY, s text COLLATE "C");
+INSERT INTO mt VALUES (1, 'b'), (2, 'b'), (3, 'a'), (4, 'a'), (5, NULL);
+SELECT dataeng.fill_missing('mt', 's', 'mode') AS filled;
+SELECT s AS tie_filled FROM mt WHERE id = 5;
+TRUNCATE mt;
+INSERT INTO mt VALUES (1, 'b'), (2, ''), (3, 'b'), (4, ''), (5, NULL);
+SELECT dataeng.fill_missing('mt', 's', 'mode') AS filled;
+SELECT quote_literal(s) AS tie_filled FROM mt WHERE id = 5;
+DROP TABLE mt;
 DROP TABLE m; CREATE TABLE m AS TABLE readings;
 SELECT dataeng.fill_missing('m', 'label', 'constant', 'unknown') AS filled;
 SELECT count(*) AS unknowns FROM m WHERE label = 'unknown';

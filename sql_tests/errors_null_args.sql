@@ -107,6 +107,7 @@ END;
 $$;
 -- in full
 SELECT dataeng.find_duplicates('ne', ARRAY['a', NULL]);
+SELECT dataeng.cdc_enable('ne', exclude_columns => ARRAY[NULL, 'b']);
 
 -- No public VOLATILE function of the API is STRICT any more; the STRICT
 -- ones are the pure ones.
