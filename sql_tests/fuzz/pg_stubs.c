@@ -58,6 +58,31 @@ pg_mb2wchar_with_len(const char *from, pg_wchar *to, int len)
 }
 
 /*
+ * pg_mbcliplen
+ *		The server's cut of a string to at most limit bytes at a character's
+ *		end, in a UTF-8 database (error messages quote patterns so).
+ */
+int
+pg_mbcliplen(const char *mbstr, int len, int limit)
+{
+	int			clen = 0;
+
+	while (len > 0 && *mbstr)
+	{
+		int			l = pg_utf_mblen((const unsigned char *) mbstr);
+
+		if (clen + l > limit)
+			break;
+		clen += l;
+		if (clen == limit)
+			break;
+		len -= l;
+		mbstr += l;
+	}
+	return clen;
+}
+
+/*
  * pg_gmtime
  *		The server's gmtime (src/timezone), through the C library's: the
  *		same answer for the epochs parse_date reads.
