@@ -704,17 +704,14 @@ BEGIN
    WHERE c IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0
                       AND NOT a.attisdropped);
-  IF array_position(columns, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'columns must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
-          DETAIL = format('Element %s of columns is NULL; each element names a column of %s.',
-                          array_position(columns, NULL), tbl),
-          HINT = 'List the columns by name (a name that a query did not find is NULL).';
-  END IF;
-  IF array_position(exclude_columns, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'exclude_columns must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
-          DETAIL = format('Element %s of exclude_columns is NULL; each element names a column of %s.',
-                          array_position(exclude_columns, NULL), tbl),
-          HINT = 'List the columns by name (a name that a query did not find is NULL).';
+  -- (one of columns and exclude_columns at most is given, checked above)
+  IF array_position(coalesce(columns, exclude_columns), NULL) IS NOT NULL THEN
+    RAISE EXCEPTION '% must not contain NULL', CASE WHEN columns IS NULL THEN 'exclude_columns' ELSE 'columns' END
+      USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = format('Element %s of %s is NULL; each element names a column of %s.',
+                            array_position(coalesce(columns, exclude_columns), NULL),
+                            CASE WHEN columns IS NULL THEN 'exclude_columns' ELSE 'columns' END, tbl),
+            HINT = 'List the columns by name (a name that a query did not find is NULL).';
   END IF;
   IF unknown IS NOT NULL THEN
     RAISE EXCEPTION 'column "%" of table % does not exist', unknown[1], tbl
