@@ -783,6 +783,22 @@ UPDATE dataeng_internal.dimension_defs x
 ALTER TABLE dataeng_internal.fact_defs DROP COLUMN source_name;
 ALTER TABLE dataeng_internal.dimension_defs DROP COLUMN source_name;
 
+-- The rules on a money column or a domain over it (its base type found
+-- through any depth of domains), which the two rewrites below read.
+CREATE TEMP TABLE dataeng_upgrade_money_rules AS
+  SELECT ru.rule_id FROM dataeng.rules ru
+   WHERE (WITH RECURSIVE t (oid, typtype, typbasetype) AS (
+           SELECT ty.oid, ty.typtype, ty.typbasetype FROM pg_catalog.pg_attribute a
+             JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
+            WHERE a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
+              AND a.attname OPERATOR(pg_catalog.=) ru.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
+              AND NOT a.attisdropped
+           UNION ALL
+           SELECT ty.oid, ty.typtype, ty.typbasetype FROM t
+             JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) t.typbasetype
+            WHERE t.typtype OPERATOR(pg_catalog.=) 'd')
+         SELECT t.oid FROM t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd') OPERATOR(pg_catalog.=) 'pg_catalog.money'::pg_catalog.regtype;
+
 -- An accepted_values rule on a money column (or a domain over it) reads
 -- its values given as JSON numbers with their decimal point and stores
 -- them as lc_monetary C writes them (rules.c, canonical_params): {"values":
@@ -806,17 +822,8 @@ BEGIN
               AND pg_catalog.jsonb_typeof(ru.params OPERATOR(pg_catalog.->) 'values') OPERATOR(pg_catalog.=) 'array'
               AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(ru.params OPERATOR(pg_catalog.->) 'values') e
                            WHERE pg_catalog.jsonb_typeof(e) OPERATOR(pg_catalog.=) 'number')
-              AND (WITH RECURSIVE t (oid, typtype, typbasetype) AS (
-                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM pg_catalog.pg_attribute a
-                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
-                      WHERE a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
-                        AND a.attname OPERATOR(pg_catalog.=) ru.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
-                        AND NOT a.attisdropped
-                     UNION ALL
-                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM t
-                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) t.typbasetype
-                      WHERE t.typtype OPERATOR(pg_catalog.=) 'd')
-                   SELECT t.oid FROM t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd') OPERATOR(pg_catalog.=) 'pg_catalog.money'::pg_catalog.regtype
+              AND EXISTS (SELECT FROM pg_temp.dataeng_upgrade_money_rules mr
+                           WHERE mr.rule_id OPERATOR(pg_catalog.=) ru.rule_id)
             ORDER BY ru.rule_id LOOP
     vals := '[]';
     changed := false;
@@ -875,17 +882,8 @@ BEGIN
   PERFORM pg_catalog.set_config('lc_monetary', 'C', true);
   FOR r IN SELECT ru.rule_id, ru.table_name, ru.rule_name, ru.column_name, ru.params FROM dataeng.rules ru
             WHERE ru.kind OPERATOR(pg_catalog.=) 'range'
-              AND (WITH RECURSIVE t (oid, typtype, typbasetype) AS (
-                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM pg_catalog.pg_attribute a
-                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
-                      WHERE a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
-                        AND a.attname OPERATOR(pg_catalog.=) ru.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
-                        AND NOT a.attisdropped
-                     UNION ALL
-                     SELECT ty.oid, ty.typtype, ty.typbasetype FROM t
-                       JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) t.typbasetype
-                      WHERE t.typtype OPERATOR(pg_catalog.=) 'd')
-                   SELECT t.oid FROM t WHERE t.typtype OPERATOR(pg_catalog.<>) 'd') OPERATOR(pg_catalog.=) 'pg_catalog.money'::pg_catalog.regtype
+              AND EXISTS (SELECT FROM pg_temp.dataeng_upgrade_money_rules mr
+                           WHERE mr.rule_id OPERATOR(pg_catalog.=) ru.rule_id)
             ORDER BY ru.rule_id LOOP
     new_params := r.params;
     FOREACH side IN ARRAY ARRAY['min', 'max'] LOOP
@@ -930,6 +928,7 @@ BEGIN
   PERFORM pg_catalog.set_config('lc_monetary', save, true);
 END;
 $$;
+DROP TABLE pg_temp.dataeng_upgrade_money_rules;
 
 -- A job's timeout over 24 days (0.1.0 stored any): a run is timed by a
 -- timer of at most 2^31 - 1 ms, and such a timeout was cut silently to
