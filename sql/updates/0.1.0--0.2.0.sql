@@ -955,3 +955,7 @@ $$;
 
 -- dead letters keep the DETAIL and HINT of the handler's error
 ALTER TABLE dataeng.dead_letters ADD COLUMN detail text, ADD COLUMN hint text;
+
+-- the runs shown running, of which the scheduler ends those no worker
+-- runs (a data-only restore with --disable-triggers brings some)
+CREATE INDEX job_runs_running_idx ON dataeng.job_runs (run_id) WHERE status = 'running';

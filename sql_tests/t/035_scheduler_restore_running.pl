@@ -75,5 +75,44 @@ for my $db ('restored', 'restored_psql')
 	is($node->safe_psql($db, q{SELECT count(*) FROM done}), '1', "$db: its command ran once");
 }
 
+# A data-only restore with --disable-triggers (into a database whose
+# scheduler has passed already, so the first pass's end of the runs a
+# restart cut is behind it) brings the run as running without the
+# trigger: the scheduler's next pass finds no worker runs it and records
+# it as failed, and the job runs again.
+$node->safe_psql('postgres', 'CREATE DATABASE restored_data');
+$node->safe_psql('restored_data', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE gate (open bool);
+	CREATE TABLE done (db text DEFAULT current_database());
+	SELECT dataeng.schedule('warm', '@yearly', 'SELECT 1');
+	SELECT dataeng.job_run_now('warm');
+});
+ok($node->poll_query_until('restored_data', q{
+	SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'warm'}),
+	'restored_data: its scheduler has passed');
+$node->safe_psql('restored_data', q{
+	SELECT dataeng.unschedule('warm');
+	DELETE FROM dataeng.job_runs;
+});
+$node->command_ok([ 'pg_restore', '--exit-on-error', '--data-only', '--disable-triggers',
+		'-d', $node->connstr('restored_data'), "$dir/db.dump" ],
+	'pg_restore --data-only --disable-triggers');
+is($node->safe_psql('restored_data', qq{SELECT status FROM dataeng.job_runs WHERE run_id = $run}),
+	'running', 'restored_data: the run comes as running (the trigger was disabled)');
+$node->safe_psql('restored_data', q{INSERT INTO gate VALUES (true); SELECT dataeng.job_run_now('slow')});
+ok($node->poll_query_until('restored_data', qq{
+	SELECT status = 'failed' AND finished_at IS NOT NULL
+	   AND error_message LIKE 'no worker ran it: restored as running from a dump taken during the run %'
+	  FROM dataeng.job_runs WHERE run_id = $run}),
+	'restored_data: the scheduler records the run no worker runs as failed');
+ok($node->poll_query_until('restored_data', qq{
+	SELECT j.last_status = 'succeeded' AND j.last_run_id > $run
+	  FROM dataeng.jobs j WHERE j.job_name = 'slow'}),
+	'restored_data: the job runs again and succeeds');
+is($node->safe_psql('restored_data', q{SELECT count(*) FROM done}), '1', 'restored_data: its command ran once');
+is($node->safe_psql('restored_data', q{SELECT count(*) FROM dataeng.job_runs WHERE status = 'running'}),
+	'0', 'restored_data: no run is shown running');
+
 $node->stop;
 done_testing();

@@ -60,9 +60,6 @@
 
 PGDLLEXPORT void dataeng_job_main(Datum main_arg);
 
-/* field4 of the advisory lock tag of a job: apart from pg_advisory_lock's 1 and 2 */
-#define JOB_LOCK_FIELD4 0x6465
-
 /* the user and settings around bookkeeping */
 static InternalSql saved;
 
@@ -221,8 +218,7 @@ dataeng_job_main(Datum main_arg)
 	pgstat_report_appname(psprintf("dataeng job %s", job_name));
 
 	/* 2. one run of a job at a time */
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (ra.job_id >> 32),
-						 (uint32) ra.job_id, JOB_LOCK_FIELD4);
+	SET_LOCKTAG_JOB_RUN(tag, MyDatabaseId, ra.job_id);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 	{
 		record_failure(&ra, false, "another run of this job was still running", NIL);

@@ -116,6 +116,15 @@ extern int	dataeng_job_history_keep;
 extern bool dataeng_log_successful_runs;
 
 /* the arguments of one job run, passed to its worker in bgw_extra */
+/*
+ * The lock a job's run holds while it runs (job.c), one run of a job at a
+ * time: an advisory lock tag whose field4 no pg_advisory_lock() sets (it
+ * sets 1 or 2), so that no session can take it from SQL
+ */
+#define JOB_LOCK_FIELD4 0x6465
+#define SET_LOCKTAG_JOB_RUN(tag, dboid, job_id) \
+	SET_LOCKTAG_ADVISORY(tag, dboid, (uint32) ((job_id) >> 32), (uint32) (job_id), JOB_LOCK_FIELD4)
+
 typedef struct JobRunArgs
 {
 	Oid			dboid;
@@ -142,6 +151,8 @@ extern TimestampTz sched_now(TimestampTz real);
 extern void sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
 extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
 extern void sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason);
+extern void sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status,
+									   const char *message);
 extern void sched_run_crashed(int64 job_id, int64 run_id, bool terminated);
 extern void sched_runs_crashed_at_restart(void);
 extern void sched_job_break(int64 job_id, const char *reason);

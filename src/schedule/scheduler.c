@@ -52,6 +52,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -291,6 +292,70 @@ reap_workers(void)
 	list_free(running);
 	running = keep;
 	set_my_nrunning();
+}
+
+/*
+ * end_orphaned_runs
+ *		running -> failed for the runs no worker runs: not started by this
+ *		scheduler (or not yet reaped by it), and no session holding their
+ *		job's run lock (job.c).  A data-only restore with
+ *		--disable-triggers brings the runs that were in progress when the
+ *		dump was taken without the trigger that records them as failed
+ *		(_job_restored_running).  At each pass: the partial index of
+ *		running runs keeps it cheap.
+ *		(A run's worker started by a scheduler that since ended takes its
+ *		job's lock before its command: one between its start and that lock
+ *		is taken for orphaned and its row recorded as failed.)
+ */
+static void
+end_orphaned_runs(void)
+{
+	uint64		n;
+	uint64		i;
+	int64	   *ids;
+
+	if (SPI_execute("SELECT r.run_id, r.job_id FROM dataeng.job_runs r "
+					" WHERE r.status OPERATOR(pg_catalog.=) 'running'",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed reading the running runs");
+	n = SPI_processed;
+	if (n == 0)
+		return;
+	ids = palloc(2 * n * sizeof(int64));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		ids[2 * i + 1] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	for (i = 0; i < n; i++)
+	{
+		int64		run_id = ids[2 * i];
+		int64		job_id = ids[2 * i + 1];
+		ListCell   *lc;
+		bool		mine = false;
+		LOCKTAG		tag;
+
+		foreach(lc, running)
+		{
+			if (((RunningJob *) lfirst(lc))->run_id == run_id)
+				mine = true;
+		}
+		if (mine)
+			continue;
+		SET_LOCKTAG_JOB_RUN(tag, MyDatabaseId, job_id);
+		if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+			continue;			/* a run of the job runs: looked at again later */
+		LockRelease(&tag, ExclusiveLock, false);
+		ereport(LOG,
+				(errmsg("dataeng scheduler: run %lld of job %lld in database \"%s\" is recorded as running but no worker runs it; it is recorded as failed",
+						(long long) run_id, (long long) job_id, get_database_name(MyDatabaseId))));
+		sched_run_ended_unrecorded(job_id, run_id, "failed",
+								   "no worker ran it: restored as running from a dump taken during the run "
+								   "(a data-only restore with --disable-triggers), or its worker ended without a record");
+	}
+	pfree(ids);
 }
 
 /* runs of one role in progress in every database */
@@ -1146,6 +1211,7 @@ dataeng_scheduler_main(Datum main_arg)
 		}
 
 		reap_workers();
+		end_orphaned_runs();
 		sched_runs_withdraw();
 		deadline_ms = terminate_overdue();
 		capped = false;

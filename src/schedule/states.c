@@ -218,6 +218,31 @@ sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
 }
 
 /*
+ * sched_run_ended_unrecorded
+ *		running -> "status" with "message": the run ended, or runs no more,
+ *		without a record of its result; the job's last run too, unless some
+ *		transaction holds the job's row (the next pass looks again).
+ */
+void
+sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const char *message)
+{
+	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int64GetDatum(job_id);
+	values[2] = CStringGetTextDatum(status);
+
+	runs_end("run_id OPERATOR(pg_catalog.=) $1", 1, types, values, "running", status, message, false);
+	state_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp() "
+			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
+			  "                 AND last_run_id = $1 FOR NO KEY UPDATE SKIP LOCKED) "
+			  "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
+			  "                AND r.status NOT IN ('failed', 'timed_out'))",
+			  3, types, values, NULL);
+}
+
+/*
  * sched_run_crashed
  *		running -> failed (or timed_out): the run's worker stopped without
  *		recording a result (killed, FATAL), or was terminated by the
@@ -226,24 +251,9 @@ sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
 void
 sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
 {
-	Oid			types[3] = {INT8OID, INT8OID, INT4OID};
-	Datum		values[3];
-
-	values[0] = Int64GetDatum(run_id);
-	values[1] = Int64GetDatum(job_id);
-	values[2] = Int32GetDatum(terminated ? 1 : 0);
-
-	runs_end("run_id OPERATOR(pg_catalog.=) $1", 1, types, values, "running",
-			 terminated ? "timed_out" : "failed",
-			 terminated ? "the run outlived its timeout and was terminated"
-			 : "the job worker stopped without recording a result", false);
-	state_spi("UPDATE dataeng.jobs SET last_status = CASE WHEN $3 = 1 THEN 'timed_out' ELSE 'failed' END, "
-			  "last_finished_at = clock_timestamp() "
-			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
-			  "                 FOR NO KEY UPDATE SKIP LOCKED) "
-			  "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
-			  "                AND r.status NOT IN ('failed', 'timed_out'))",
-			  3, types, values, NULL);
+	sched_run_ended_unrecorded(job_id, run_id, terminated ? "timed_out" : "failed",
+							   terminated ? "the run outlived its timeout and was terminated"
+							   : "the job worker stopped without recording a result");
 }
 
 /*
