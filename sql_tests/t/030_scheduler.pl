@@ -9,6 +9,7 @@
 #  - when background-worker slots run out, jobs wait their turn and the log
 #    says so once;
 #  - SIGTERM (fast shutdown) stops the workers promptly, mid-run;
+#  - runs ended without a record (shutdown, a terminated worker) are retried;
 #  - SIGHUP: a changed dataeng.max_parallel_jobs is obeyed without restart;
 #  - an idle scheduler sleeps (no busy loop).
 use strict;
@@ -190,7 +191,7 @@ SKIP:
 
 # 7. Fast shutdown (SIGTERM) in the middle of a run is prompt
 $node->safe_psql('postgres', q{
-	SELECT dataeng.schedule('sleeper', '@yearly', 'SELECT pg_sleep(120)');
+	SELECT dataeng.schedule('sleeper', '@yearly', 'SELECT pg_sleep(120)', max_retries => 2);
 	SELECT dataeng.job_run_now('sleeper');
 });
 wait_until('postgres',
@@ -205,6 +206,39 @@ $node->start;
 wait_until('postgres',
 	q{SELECT status = 'failed' FROM dataeng.job_runs WHERE job_id = (SELECT job_id FROM dataeng.jobs WHERE job_name = 'sleeper')},
 	'the run stopped by the shutdown is recorded as failed');
+
+# 8. Runs that ended without a record of their result are retried as any
+# failed run: the one the shutdown stopped, then one whose worker is
+# terminated (the scheduler records its end); the last attempt is not
+sub sleeper_attempt_runs
+{
+	my $attempt = shift;
+	wait_until('postgres', qq{
+		SELECT count(*) = 1 FROM pg_stat_activity a
+		  JOIN dataeng.job_runs r ON r.status = 'running' AND r.attempt = $attempt
+		  JOIN dataeng.jobs j ON j.job_id = r.job_id AND j.job_name = 'sleeper'
+		 WHERE a.backend_type = 'dataeng job'}, "the sleeper's attempt $attempt runs");
+}
+sleeper_attempt_runs(2);
+is($node->safe_psql('postgres', q{
+	SELECT string_agg(r.attempt || ' ' || r.status, ', ' ORDER BY r.run_id)
+	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'sleeper'}),
+	'1 failed, 2 running', 'the run the shutdown stopped is retried (max_retries => 2)');
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dataeng job'});
+sleeper_attempt_runs(3);
+is($node->safe_psql('postgres', q{
+	SELECT string_agg(r.attempt || ' ' || r.status || ' ' || coalesce(r.error_message, ''), ', ' ORDER BY r.run_id)
+	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'sleeper' AND r.attempt >= 2}),
+	'2 failed the job worker stopped without recording a result, 3 running ',
+	'a run whose worker was terminated is recorded as failed and retried');
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dataeng job'});
+wait_until('postgres', q{
+	SELECT r.status = 'failed' AND j.last_status = 'failed' AND j.attempt = 0
+	   AND j.next_run_at > now() + interval '1 day'
+	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+	 WHERE j.job_name = 'sleeper' AND r.attempt = 3},
+	'after the last attempt the job waits for its schedule: no retry queued');
+$node->safe_psql('postgres', q{SELECT dataeng.unschedule('sleeper')});
 
 $node->stop;
 done_testing();

@@ -353,7 +353,7 @@ end_orphaned_runs(void)
 						(long long) run_id, (long long) job_id, get_database_name(MyDatabaseId))));
 		sched_run_ended_unrecorded(job_id, run_id, "failed",
 								   "no worker ran it: restored as running from a dump taken during the run "
-								   "(a data-only restore with --disable-triggers), or its worker ended without a record");
+								   "(a data-only restore with --disable-triggers), or its worker ended without a record", false);
 	}
 	pfree(ids);
 }

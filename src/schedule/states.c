@@ -218,20 +218,35 @@ sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
 }
 
 /*
+ * The job's retry after its run "attempt" ended without a record of its
+ * result (SET clauses of an UPDATE of dataeng.jobs, the run's attempt
+ * being the job's attempt + 1, $N the time): as sched_run_retry does.
+ */
+#define RETRY_UNRECORDED_SET(N) \
+	"attempt = CASE WHEN attempt + 1 <= max_retries THEN attempt + 1 ELSE 0 END, " \
+	"next_run_at = CASE WHEN attempt + 1 <= max_retries " \
+	"  THEN least(next_run_at, $" #N " + make_interval(secs => least(3600, power(2, attempt)))) " \
+	"  ELSE next_run_at END "
+
+/*
  * sched_run_ended_unrecorded
  *		running -> "status" with "message": the run ended, or runs no more,
  *		without a record of its result; the job's last run too, unless some
- *		transaction holds the job's row (the next pass looks again).
+ *		transaction holds the job's row (the next pass looks again), and
+ *		with "retry" the job is retried as after a failure its worker
+ *		recorded (sched_run_retry).
  */
 void
-sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const char *message)
+sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const char *message,
+						   bool retry)
 {
-	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
-	Datum		values[3];
+	Oid			types[4] = {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[4];
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = Int64GetDatum(job_id);
 	values[2] = CStringGetTextDatum(status);
+	values[3] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
 
 	runs_end("run_id OPERATOR(pg_catalog.=) $1", 1, types, values, "running", status, message, false);
 	state_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp() "
@@ -240,36 +255,43 @@ sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const
 			  "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
 			  "                AND r.status NOT IN ('failed', 'timed_out'))",
 			  3, types, values, NULL);
+	if (retry && SPI_processed > 0)
+		state_spi("UPDATE dataeng.jobs SET " RETRY_UNRECORDED_SET(4)
+				  "WHERE job_id = $2 AND last_run_id = $1",
+				  4, types, values, NULL);
 }
 
 /*
  * sched_run_crashed
  *		running -> failed (or timed_out): the run's worker stopped without
- *		recording a result (killed, FATAL), or was terminated by the
- *		scheduler for outliving its timeout ("terminated").
+ *		recording a result (killed, FATAL, the scheduler's SIGTERM), or was
+ *		terminated by the scheduler for outliving its timeout
+ *		("terminated"); retried as any failed run.
  */
 void
 sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
 {
 	sched_run_ended_unrecorded(job_id, run_id, terminated ? "timed_out" : "failed",
 							   terminated ? "the run outlived its timeout and was terminated"
-							   : "the job worker stopped without recording a result");
+							   : "the job worker stopped without recording a result", true);
 }
 
 /*
  * sched_runs_crashed_at_restart
  *		running -> failed for every run a crash or restart cut short
- *		(nothing of theirs committed after the record of their start).
+ *		(nothing of theirs committed after the record of their start);
+ *		their jobs are retried as after any failure.
  *		Waiting runs stay waiting: they start when a slot is free.
  */
 void
 sched_runs_crashed_at_restart(void)
 {
 	runs_end("true", 0, NULL, NULL, "running", "failed", "the server stopped during the run", true);
-	state_spi("UPDATE dataeng.jobs SET last_status = 'failed' "
+	state_spi("UPDATE dataeng.jobs SET last_status = 'failed', " RETRY_UNRECORDED_SET(1)
 			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
 			  "                 FOR NO KEY UPDATE SKIP LOCKED)",
-			  0, NULL, NULL, NULL);
+			  1, (Oid[]) {TIMESTAMPTZOID},
+			  (Datum[]) {TimestampTzGetDatum(sched_now(GetCurrentTimestamp()))}, NULL);
 }
 
 /*
