@@ -107,7 +107,11 @@ wal_can_read(Oid role, Oid relid)
 		check_enable_rls(relid, role, true) != RLS_ENABLED;
 }
 
-/* the changes of the current transaction for trigger t, as dataeng.change[] */
+/*
+ * the changes of the current transaction for trigger t, as dataeng.change[]
+ * (NULL: none); when they were too many to keep (r->written_overflow), an
+ * empty array if it had any
+ */
 static ArrayType *
 wal_change_array(WalRound *r, WalTrigger *t)
 {
@@ -123,6 +127,8 @@ wal_change_array(WalRound *r, WalTrigger *t)
 
 		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
 			continue;
+		if (r->written_overflow)
+			return construct_empty_array(r->change_typid);
 		/* (position, and any later attribute: NULL, not delivered yet) */
 		memset(values, 0, sizeof(values));
 		memset(nulls, true, sizeof(nulls));
@@ -293,6 +299,51 @@ wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, 
 }
 
 /*
+ * wal_batch_too_large
+ *		The changes of the current source transaction for trigger t took
+ *		more memory than dataeng.on_change_max_batch: the worker did not
+ *		keep them (wal_written_overflow() in wal_apply.c), and the handler
+ *		is not called.  The batch goes to dataeng.dead_letters without its
+ *		changes (they are in the change log), with the reason (54000), as
+ *		a failed batch does: a WARNING, and the trigger paused with
+ *		on_error => 'pause' (a paused trigger sets it aside as any batch).
+ *		Capture and the other triggers go on.
+ */
+static void
+wal_batch_too_large(WalRound *r, WalTrigger *t)
+{
+	ErrorData  *err = palloc0(sizeof(ErrorData));
+
+	err->elevel = ERROR;
+	err->sqlerrcode = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	err->message = psprintf("the changes of the transaction of commit %X/%X take more than dataeng.on_change_max_batch (%d kB)",
+							LSN_FORMAT_ARGS(r->commit_lsn), cdc_on_change_max_batch);
+	err->detail = psprintf("on_change trigger \"%s\" gets a transaction's changes as one array, which the database's WAL capture worker holds in memory: "
+						   "its handler was not called with them. They are in the change log (dataeng.changes), as every captured change.",
+						   t->name);
+	err->hint = pstrdup("Write the table in smaller transactions, or have a superuser raise dataeng.on_change_max_batch; "
+						"a consumer (dataeng.cdc_consumer_create) reads a transaction of any size.");
+	if (t->paused)
+	{
+		if (t->resume_from == InvalidXLogRecPtr)
+			t->resume_from = r->commit_lsn;
+		wal_dead_letter(r, t, construct_empty_array(r->change_typid), err, 0);
+		return;
+	}
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("on_change trigger \"%s\" was not called with the changes of commit %X/%X; its batch goes to dataeng.dead_letters without them",
+					t->name, LSN_FORMAT_ARGS(r->commit_lsn)),
+			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
+	wal_dead_letter(r, t, construct_empty_array(r->change_typid), err, 0);
+	if (t->pause_on_error)
+	{
+		t->paused = true;
+		t->resume_from = r->commit_lsn;
+	}
+}
+
+/*
  * Call t's handler with a batch, retried with back-off; NULL on success,
  * else the last error.  *attempts: the calls made.
  */
@@ -415,6 +466,11 @@ cdc_wal_run_handlers(WalRound *r)
 			continue;
 		t->touched = true;
 		t->handled_lsn = r->end_lsn;
+		if (r->written_overflow)
+		{
+			wal_batch_too_large(r, t);
+			continue;
+		}
 		if (t->paused)
 		{
 			/* set aside, in commit order, until on_change_resume() */
@@ -509,6 +565,13 @@ cdc_wal_resume_triggers(WalRound *r)
 				failed = true;
 				break;
 			}
+			/*
+			 * a batch kept without its changes (too large for the worker,
+			 * wal_batch_too_large()): nothing to call the handler with; it
+			 * stays, saying so
+			 */
+			if (ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) == 0)
+				continue;
 			err = wal_call_with_retries(t, changes, &attempts);
 			r->handler_called = true;
 			uvalues[0] = id;
