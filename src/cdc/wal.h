@@ -134,6 +134,7 @@ typedef struct WalRound
 extern void cdc_wal_timer_start(void);
 extern void cdc_wal_timer_stop(void);
 extern bool cdc_wal_cancelled(ErrorData *err);
+extern void cdc_wal_name_timeout(ErrorData *err);
 extern void cdc_wal_run_handlers(WalRound *r);
 extern void cdc_wal_resume_triggers(WalRound *r);
 

@@ -1362,6 +1362,7 @@ wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 		MemoryContextSwitchTo(cxt);
 		err = CopyErrorData();
 		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_name_timeout(err);
 		cdc_wal_timer_stop();
 		FlushErrorState();
 		/* (the abort gives back the user and the settings) */

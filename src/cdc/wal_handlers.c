@@ -53,6 +53,35 @@
  * cancel of the worker (pg_cancel_backend), which must end the round.
  */
 static TimestampTz wal_deadline = 0;
+static bool wal_subxact_registered = false;
+
+/* whether the time of the code running now ran out */
+static bool
+wal_timed_out(void)
+{
+	return wal_deadline != 0 && GetCurrentTimestamp() >= wal_deadline;
+}
+
+/*
+ * A subtransaction rolled back, past the deadline, inside the code the
+ * timer bounds (a handler, an input function): the timer's cancel is asked
+ * for again.  The code may have caught it (PL/pgSQL's EXCEPTION WHEN
+ * query_canceled, in a loop): the timer fires once, and such a handler held
+ * the database's one worker for ever, nothing of any role captured.  Asked
+ * again at each rollback, the cancel meets the code at its next statement
+ * outside the block that caught it, and the error leaves the code (as an
+ * alert handler's, src/ops/handler.c).
+ */
+static void
+wal_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
+				  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && wal_timed_out())
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+}
 
 void
 cdc_wal_timer_start(void)
@@ -60,6 +89,11 @@ cdc_wal_timer_start(void)
 	wal_deadline = 0;
 	if (cdc_on_change_timeout <= 0)
 		return;
+	if (!wal_subxact_registered)
+	{
+		RegisterSubXactCallback(wal_subxact_abort, NULL);
+		wal_subxact_registered = true;
+	}
 	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
 	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
 }
@@ -67,8 +101,11 @@ cdc_wal_timer_start(void)
 void
 cdc_wal_timer_stop(void)
 {
-	/* an expiry not yet acted on must not cancel what comes next */
-	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
+	/*
+	 * an expiry not yet acted on, or a cancel asked for again past the
+	 * deadline (wal_subxact_abort()), must not cancel what comes next
+	 */
+	if (get_timeout_indicator(STATEMENT_TIMEOUT, true) || wal_timed_out())
 		QueryCancelPending = false;
 	if (get_timeout_active(STATEMENT_TIMEOUT))
 		disable_timeout(STATEMENT_TIMEOUT, false);
@@ -91,6 +128,20 @@ cdc_wal_cancelled(ErrorData *err)
 	return err->sqlerrcode == ERRCODE_QUERY_CANCELED &&
 		err->funcname != NULL && strcmp(err->funcname, "ProcessInterrupts") == 0 &&
 		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
+}
+
+/*
+ * cdc_wal_name_timeout
+ *		A cancel that the timer asked for again past the deadline
+ *		(wal_subxact_abort()) reads "due to user request": named as the
+ *		timer's first one is, before the timer is stopped.
+ */
+void
+cdc_wal_name_timeout(ErrorData *err)
+{
+	if (err->sqlerrcode == ERRCODE_QUERY_CANCELED && err->funcname != NULL &&
+		strcmp(err->funcname, "ProcessInterrupts") == 0 && wal_timed_out())
+		err->message = pstrdup("canceling statement due to statement timeout");
 }
 
 /* whether role may read every change of relid (as dataeng_internal._cdc_can_read) */
@@ -240,6 +291,7 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 		err = CopyErrorData();
 		/* the handler's time ran out: a failure; the worker cancelled: not */
 		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_name_timeout(err);
 		cdc_wal_timer_stop();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
