@@ -75,6 +75,26 @@ is($node->safe_psql('postgres', q{
 	          FROM dataeng.cdc_poll('c', 1000000) WITH ORDINALITY o) p}),
 	'440000 440000 1 440000 true', 'the consumer gets every change once, in commit order');
 
+# rows of large values: the writer's batch ends once its values take 8 MB,
+# not only after 500 rows (100 rows of 2 MB each in one transaction took
+# about 200 MB of the worker's memory, 500 such rows a gigabyte: the worker
+# is every role's, and any owner of a table captured from the WAL could
+# have it take the server's memory)
+$node->safe_psql('postgres', q{
+	CREATE TABLE wide (id int PRIMARY KEY, v text);
+	SELECT dataeng.cdc_enable('wide', method => 'wal');
+});
+is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the worker switched the wide table');
+$node->safe_psql('postgres', q{
+	INSERT INTO wide SELECT g, repeat(md5(g::text), 62500) FROM generate_series(1, 100) g});
+is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('180 s')}), 't', 'the wide rows captured');
+my $wide = peak();
+diag("worker VmHWM: $wide kB after 100 rows of 2 MB in one transaction");
+cmp_ok($wide, '<', $large + 100 * 1024, '100 rows of 2 MB do not take 100 MB more');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) || ' ' || sum(length(new_row->>'v')) FROM dataeng.changes WHERE table_name = 'wide'::regclass}),
+	'100 200000000', 'every wide row captured whole');
+
 # a crash while the worker decodes and writes a large transaction (its
 # records partly in the store's temporary file): after the restart every
 # change is captured once, in order

@@ -176,6 +176,13 @@ extern char **agg_text_array(ArrayType *a, const char *what, int *n);
 extern bool agg_numsum_add(int128 *acc, int16 *scale, Datum d, int sg);
 extern Datum agg_numsum_numeric(int128 acc, int16 scale);
 
+/*
+ * the input table of a C apply (fact_apply.c): raises unless the current
+ * user may read it with a query (SELECT on it, USAGE on its schema); fn
+ * and hint name the function and what a refresh passes
+ */
+extern void agg_apply_input_check(Oid relid, const char *fn, const char *hint);
+
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);
 

@@ -83,6 +83,7 @@
 #include "utils/syscache.h"
 
 #include "common/common.h"
+#include "aggregate/aggregate.h"
 #include "aggregate/btwalk.h"
 
 PG_FUNCTION_INFO_V1(dataeng_fact_apply);
@@ -568,6 +569,39 @@ apply_wal_nudge(Relation rel, int64 *nwrites, XLogRecPtr *nudged)
 }
 
 /*
+ * agg_apply_input_check
+ *		Raise unless the current user may read table relid (the input of a
+ *		C apply, passed by oid) as a query naming it could: SELECT on it
+ *		and USAGE on its schema.  Checked before the table is locked.  An
+ *		oid reaches a table whose schema the role may not look into, which
+ *		no query of the role can read: without the USAGE check, its rows
+ *		were copied into a table of the caller.  (The session's own
+ *		temporary schema, where a refresh keeps its input, always grants
+ *		USAGE.)  fn names the function, hint what a refresh passes it.
+ */
+void
+agg_apply_input_check(Oid relid, const char *fn, const char *hint)
+{
+	AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	Oid			nsp;
+
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(relid));
+	nsp = get_rel_namespace(relid);
+	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+	{
+		char	   *nspname = get_namespace_name(nsp);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for schema %s", nspname ? nspname : "(dropped)"),
+				 errdetail("%s reads table %s only for a role that may read it with a query: SELECT on it and USAGE on its schema.",
+						   fn, get_rel_name(relid)),
+				 errhint("%s", hint)));
+	}
+}
+
+/*
  * dataeng_internal._fact_apply(storage regclass, deltas regclass,
  *		keys text[], dkeys text[], adds text[], sums text[], sumns text[])
  *		RETURNS text
@@ -596,7 +630,6 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	FactApply	fa;
 	Relation	deltas;
 	const char *reason;
-	AclResult	acl;
 	EState	   *estate;
 	ResultRelInfo *rri;
 	RangeTblEntry *rte;
@@ -642,9 +675,8 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 				 errmsg("must be owner of table %s to apply a refresh to it", get_rel_name(relid)),
 				 errdetail("dataeng_internal._fact_apply() writes the rows of a fact's table directly, without the checks of an INSERT or UPDATE."),
 				 errhint("Refresh the fact with dataeng.fact_refresh(): it applies its deltas as the fact's owner.")));
-	acl = pg_class_aclcheck(deltasid, GetUserId(), ACL_SELECT);
-	if (acl != ACLCHECK_OK)
-		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(deltasid));
+	agg_apply_input_check(deltasid, "dataeng_internal._fact_apply()",
+						  "A refresh passes its own temporary table pg_temp._dataeng_delta_raw.");
 
 	memset(&fa, 0, sizeof(fa));
 	fa.rel = table_open(relid, RowExclusiveLock);

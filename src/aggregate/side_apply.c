@@ -460,7 +460,6 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 	AttrNumber *catt;
 	AttrNumber	cm;
 	AttrNumber	cn;
-	AclResult	acl;
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	SideChange *changes;
@@ -469,9 +468,8 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 	int			i;
 
 	/* the right first, by OID: no lock on a table the caller may not read */
-	acl = pg_class_aclcheck(changesid, GetUserId(), ACL_SELECT);
-	if (acl != ACLCHECK_OK)
-		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(changesid));
+	agg_apply_input_check(changesid, "dataeng_internal._fact_side_apply()",
+						  "A refresh passes its own temporary table pg_temp._dataeng_dc.");
 	ch = table_open(changesid, AccessShareLock);
 	cd = RelationGetDescr(ch);
 	if (ch->rd_rel->relkind != RELKIND_RELATION || ch->rd_rel->relam != HEAP_TABLE_AM_OID ||

@@ -662,6 +662,7 @@ cdc_writer_flush(ChangeLogWriter *w)
 		ExecClearTuple(w->slots[i]);
 	MemoryContextSwitchTo(old);
 	w->nslots = 0;
+	w->batch_bytes = 0;
 	MemoryContextReset(w->batchcxt);
 	MemoryContextReset(w->flushcxt);
 }
@@ -749,8 +750,15 @@ cdc_writer_add_at(ChangeLogWriter *w, int64 change_id, Oid source, char op, XLog
 	nulls[CL_NEW_ROW] = (newrow == NULL);
 	ExecStoreVirtualTuple(slot);
 
-	/* the flush materializes the rows before it frees their memory */
-	if (++w->nslots == CDC_WRITER_BATCH)
+	/*
+	 * The flush materializes the rows before it frees their memory.  A
+	 * batch ends at CDC_WRITER_BATCH rows, or sooner once their values take
+	 * CDC_WRITER_BATCH_BYTES: 500 rows of large values held hundreds of
+	 * times a row's size, in the WAL capture worker every role's.
+	 */
+	w->batch_bytes += (pk ? VARSIZE_ANY(pk) : 0) + (oldrow ? VARSIZE_ANY(oldrow) : 0) +
+		(newrow ? VARSIZE_ANY(newrow) : 0);
+	if (++w->nslots == CDC_WRITER_BATCH || w->batch_bytes >= CDC_WRITER_BATCH_BYTES)
 		cdc_writer_flush(w);
 }
 

@@ -77,6 +77,8 @@ extern void cdc_wal_check_truncate(Node *stmt);
 
 /* in cdc/capture.c: the change-log writer */
 #define CDC_WRITER_BATCH 500	/* changes buffered before a heap_multi_insert() */
+/* ... or fewer, once their values take this much memory */
+#define CDC_WRITER_BATCH_BYTES (8 * 1024 * 1024)
 typedef struct ChangeLogWriter
 {
 	int			segment;		/* segment of the buffered rows, or -1 */
@@ -87,6 +89,7 @@ typedef struct ChangeLogWriter
 	Datum		xid;
 	Datum		captured_at;	/* one capture time per statement */
 	int			nslots;
+	Size		batch_bytes;	/* the buffered rows' values */
 	TupleTableSlot *slots[CDC_WRITER_BATCH];
 	MemoryContext batchcxt;		/* row values of the buffered rows */
 	MemoryContext flushcxt;		/* what writing a batch allocates */

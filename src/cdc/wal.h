@@ -33,6 +33,7 @@ extern int	cdc_max_slot_lag;
 extern int	cdc_on_change_retries;
 extern int	cdc_on_change_timeout;
 extern int	cdc_max_on_change_per_role;
+extern int	cdc_on_change_max_batch;	/* kB */
 extern bool cdc_wal_quiet;
 extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
 
@@ -99,6 +100,15 @@ typedef struct WalRound
 	int			nwritten;
 	int			maxwritten;
 	/*
+	 * The memory the changes kept for the handlers take (written), and
+	 * whether they grew past dataeng.on_change_max_batch: then only one
+	 * entry per table and operation is kept, without its values, and the
+	 * handlers are not called with the transaction's changes
+	 * (cdc_wal_run_handlers).
+	 */
+	Size		written_bytes;
+	bool		written_overflow;
+	/*
 	 * The change records decoded from the current source transaction, to
 	 * be written once it decoded whole: (relid, lsn, op, pk, old row, new
 	 * row), at most logical_decoding_work_mem in memory, the rest in a
@@ -124,6 +134,7 @@ typedef struct WalRound
 extern void cdc_wal_timer_start(void);
 extern void cdc_wal_timer_stop(void);
 extern bool cdc_wal_cancelled(ErrorData *err);
+extern void cdc_wal_name_timeout(ErrorData *err);
 extern void cdc_wal_run_handlers(WalRound *r);
 extern void cdc_wal_resume_triggers(WalRound *r);
 

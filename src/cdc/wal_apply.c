@@ -613,6 +613,8 @@ wal_jsonb_copy(MemoryContext cxt, Jsonb *v)
 	return copy;
 }
 
+static void wal_written_overflow(WalRound *r);
+
 /* write one change record and remember it for the handlers */
 static void
 wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *oldrow, Jsonb *newrow)
@@ -621,6 +623,8 @@ wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *ol
 	int64		change_id;
 	MemoryContext old;
 	WalWrittenChange *w;
+	Size		size;
+	int			i;
 
 	/*
 	 * The capture trigger's writer (capture.c), for the round: it lives as
@@ -650,6 +654,19 @@ wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *ol
 	 */
 	if (!wr->handled)
 		return;
+	size = sizeof(WalWrittenChange) + (pk ? VARSIZE_ANY(pk) : 0) +
+		(oldrow ? VARSIZE_ANY(oldrow) : 0) + (newrow ? VARSIZE_ANY(newrow) : 0);
+	if (!r->written_overflow && r->written_bytes + size > (Size) cdc_on_change_max_batch * 1024)
+		wal_written_overflow(r);
+	if (r->written_overflow)
+	{
+		/* past the limit: which tables and operations had changes, only */
+		for (i = 0; i < r->nwritten; i++)
+			if (r->written[i].relid == wr->relid && r->written[i].op == op)
+				return;
+		pk = oldrow = newrow = NULL;
+		size = sizeof(WalWrittenChange);
+	}
 	if (r->nwritten == r->maxwritten)
 	{
 		r->maxwritten = Max(64, r->maxwritten * 2);
@@ -665,6 +682,50 @@ wal_write(WalRound *r, WalRel *wr, XLogRecPtr lsn, char op, Jsonb *pk, Jsonb *ol
 	w->pk = wal_jsonb_copy(r->txncxt, pk);
 	w->oldrow = wal_jsonb_copy(r->txncxt, oldrow);
 	w->newrow = wal_jsonb_copy(r->txncxt, newrow);
+	r->written_bytes += size;
+}
+
+/*
+ * wal_written_overflow
+ *		The changes kept for the handlers of the current source transaction
+ *		would take more than dataeng.on_change_max_batch: their values are
+ *		freed, and one entry per table and operation is kept, without
+ *		values (the handlers are not called with them: cdc_wal_run_handlers
+ *		puts their batch into dataeng.dead_letters, without its changes).
+ *		Unbounded, the changes of one large transaction took the memory of
+ *		the database's one WAL capture worker, several times a table's size,
+ *		and past 1 GB the array failed every round: no table of the
+ *		database was captured any more.
+ */
+static void
+wal_written_overflow(WalRound *r)
+{
+	int			n = 0;
+	int			i;
+	int			j;
+
+	for (i = 0; i < r->nwritten; i++)
+	{
+		WalWrittenChange *w = &r->written[i];
+		bool		seen = false;
+
+		if (w->pk)
+			pfree(w->pk);
+		if (w->oldrow)
+			pfree(w->oldrow);
+		if (w->newrow)
+			pfree(w->newrow);
+		for (j = 0; j < n && !seen; j++)
+			seen = r->written[j].relid == w->relid && r->written[j].op == w->op;
+		if (seen)
+			continue;
+		r->written[n] = *w;
+		r->written[n].pk = r->written[n].oldrow = r->written[n].newrow = NULL;
+		n++;
+	}
+	r->nwritten = n;
+	r->written_bytes = sizeof(WalWrittenChange) * n;
+	r->written_overflow = true;
 }
 
 /*
@@ -1301,6 +1362,7 @@ wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 		MemoryContextSwitchTo(cxt);
 		err = CopyErrorData();
 		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_name_timeout(err);
 		cdc_wal_timer_stop();
 		FlushErrorState();
 		/* (the abort gives back the user and the settings) */
@@ -1654,6 +1716,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			MemoryContextReset(r.txncxt);
 			r.written = NULL;
 			r.nwritten = r.maxwritten = 0;
+			r.written_bytes = 0;
+			r.written_overflow = false;
 			applied = commit.end_lsn;
 			last_commit_lsn = commit.commit_lsn;
 			last_commit_time = commit.committime;

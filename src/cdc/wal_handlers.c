@@ -53,6 +53,35 @@
  * cancel of the worker (pg_cancel_backend), which must end the round.
  */
 static TimestampTz wal_deadline = 0;
+static bool wal_subxact_registered = false;
+
+/* whether the time of the code running now ran out */
+static bool
+wal_timed_out(void)
+{
+	return wal_deadline != 0 && GetCurrentTimestamp() >= wal_deadline;
+}
+
+/*
+ * A subtransaction rolled back, past the deadline, inside the code the
+ * timer bounds (a handler, an input function): the timer's cancel is asked
+ * for again.  The code may have caught it (PL/pgSQL's EXCEPTION WHEN
+ * query_canceled, in a loop): the timer fires once, and such a handler held
+ * the database's one worker for ever, nothing of any role captured.  Asked
+ * again at each rollback, the cancel meets the code at its next statement
+ * outside the block that caught it, and the error leaves the code (as an
+ * alert handler's, src/ops/handler.c).
+ */
+static void
+wal_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
+				  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && wal_timed_out())
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+}
 
 void
 cdc_wal_timer_start(void)
@@ -60,6 +89,11 @@ cdc_wal_timer_start(void)
 	wal_deadline = 0;
 	if (cdc_on_change_timeout <= 0)
 		return;
+	if (!wal_subxact_registered)
+	{
+		RegisterSubXactCallback(wal_subxact_abort, NULL);
+		wal_subxact_registered = true;
+	}
 	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
 	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
 }
@@ -67,8 +101,11 @@ cdc_wal_timer_start(void)
 void
 cdc_wal_timer_stop(void)
 {
-	/* an expiry not yet acted on must not cancel what comes next */
-	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
+	/*
+	 * an expiry not yet acted on, or a cancel asked for again past the
+	 * deadline (wal_subxact_abort()), must not cancel what comes next
+	 */
+	if (get_timeout_indicator(STATEMENT_TIMEOUT, true) || wal_timed_out())
 		QueryCancelPending = false;
 	if (get_timeout_active(STATEMENT_TIMEOUT))
 		disable_timeout(STATEMENT_TIMEOUT, false);
@@ -93,6 +130,20 @@ cdc_wal_cancelled(ErrorData *err)
 		(wal_deadline == 0 || GetCurrentTimestamp() < wal_deadline);
 }
 
+/*
+ * cdc_wal_name_timeout
+ *		A cancel that the timer asked for again past the deadline
+ *		(wal_subxact_abort()) reads "due to user request": named as the
+ *		timer's first one is, before the timer is stopped.
+ */
+void
+cdc_wal_name_timeout(ErrorData *err)
+{
+	if (err->sqlerrcode == ERRCODE_QUERY_CANCELED && err->funcname != NULL &&
+		strcmp(err->funcname, "ProcessInterrupts") == 0 && wal_timed_out())
+		err->message = pstrdup("canceling statement due to statement timeout");
+}
+
 /* whether role may read every change of relid (as dataeng_internal._cdc_can_read) */
 static bool
 wal_can_read(Oid role, Oid relid)
@@ -107,7 +158,11 @@ wal_can_read(Oid role, Oid relid)
 		check_enable_rls(relid, role, true) != RLS_ENABLED;
 }
 
-/* the changes of the current transaction for trigger t, as dataeng.change[] */
+/*
+ * the changes of the current transaction for trigger t, as dataeng.change[]
+ * (NULL: none); when they were too many to keep (r->written_overflow), an
+ * empty array if it had any
+ */
 static ArrayType *
 wal_change_array(WalRound *r, WalTrigger *t)
 {
@@ -123,6 +178,8 @@ wal_change_array(WalRound *r, WalTrigger *t)
 
 		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
 			continue;
+		if (r->written_overflow)
+			return construct_empty_array(r->change_typid);
 		/* (position, and any later attribute: NULL, not delivered yet) */
 		memset(values, 0, sizeof(values));
 		memset(nulls, true, sizeof(nulls));
@@ -234,6 +291,7 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 		err = CopyErrorData();
 		/* the handler's time ran out: a failure; the worker cancelled: not */
 		cancelled = cdc_wal_cancelled(err);
+		cdc_wal_name_timeout(err);
 		cdc_wal_timer_stop();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
@@ -290,6 +348,51 @@ wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, 
 							  "  $10, $11)",
 							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng.dead_letters");
+}
+
+/*
+ * wal_batch_too_large
+ *		The changes of the current source transaction for trigger t took
+ *		more memory than dataeng.on_change_max_batch: the worker did not
+ *		keep them (wal_written_overflow() in wal_apply.c), and the handler
+ *		is not called.  The batch goes to dataeng.dead_letters without its
+ *		changes (they are in the change log), with the reason (54000), as
+ *		a failed batch does: a WARNING, and the trigger paused with
+ *		on_error => 'pause' (a paused trigger sets it aside as any batch).
+ *		Capture and the other triggers go on.
+ */
+static void
+wal_batch_too_large(WalRound *r, WalTrigger *t)
+{
+	ErrorData  *err = palloc0(sizeof(ErrorData));
+
+	err->elevel = ERROR;
+	err->sqlerrcode = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	err->message = psprintf("the changes of the transaction of commit %X/%X take more than dataeng.on_change_max_batch (%d kB)",
+							LSN_FORMAT_ARGS(r->commit_lsn), cdc_on_change_max_batch);
+	err->detail = psprintf("on_change trigger \"%s\" gets a transaction's changes as one array, which the database's WAL capture worker holds in memory: "
+						   "its handler was not called with them. They are in the change log (dataeng.changes), as every captured change.",
+						   t->name);
+	err->hint = pstrdup("Write the table in smaller transactions, or have a superuser raise dataeng.on_change_max_batch; "
+						"a consumer (dataeng.cdc_consumer_create) reads a transaction of any size.");
+	if (t->paused)
+	{
+		if (t->resume_from == InvalidXLogRecPtr)
+			t->resume_from = r->commit_lsn;
+		wal_dead_letter(r, t, construct_empty_array(r->change_typid), err, 0);
+		return;
+	}
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("on_change trigger \"%s\" was not called with the changes of commit %X/%X; its batch goes to dataeng.dead_letters without them",
+					t->name, LSN_FORMAT_ARGS(r->commit_lsn)),
+			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
+	wal_dead_letter(r, t, construct_empty_array(r->change_typid), err, 0);
+	if (t->pause_on_error)
+	{
+		t->paused = true;
+		t->resume_from = r->commit_lsn;
+	}
 }
 
 /*
@@ -415,6 +518,11 @@ cdc_wal_run_handlers(WalRound *r)
 			continue;
 		t->touched = true;
 		t->handled_lsn = r->end_lsn;
+		if (r->written_overflow)
+		{
+			wal_batch_too_large(r, t);
+			continue;
+		}
 		if (t->paused)
 		{
 			/* set aside, in commit order, until on_change_resume() */
@@ -509,6 +617,13 @@ cdc_wal_resume_triggers(WalRound *r)
 				failed = true;
 				break;
 			}
+			/*
+			 * a batch kept without its changes (too large for the worker,
+			 * wal_batch_too_large()): nothing to call the handler with; it
+			 * stays, saying so
+			 */
+			if (ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) == 0)
+				continue;
 			err = wal_call_with_retries(t, changes, &attempts);
 			r->handler_called = true;
 			uvalues[0] = id;

@@ -85,6 +85,7 @@ int			cdc_max_slot_lag = 0;	/* kB, 0: no limit */
 int			cdc_on_change_retries = 3;
 int			cdc_on_change_timeout = 10000;	/* ms, 0: no limit */
 int			cdc_max_on_change_per_role = 20;
+int			cdc_on_change_max_batch = 262144;	/* kB */
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -182,6 +183,16 @@ cdc_wal_init(void)
 							&cdc_on_change_timeout,
 							10000, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_max_batch",
+							"Most memory the changes of one source transaction may take for its tables' on_change handlers.",
+							"A handler gets a transaction's changes as one array, which the database's one WAL capture "
+							"worker holds in memory: past this, the handlers of the transaction's tables are not called "
+							"with its changes, their batch goes to dataeng.dead_letters without them (54000), "
+							"and capture goes on.",
+							&cdc_on_change_max_batch,
+							262144, 64, 524288,
+							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_on_change_per_role",
 							"Most on_change triggers one role may create in a database.",
