@@ -13,6 +13,10 @@
 -- timed (median of :reps rounds) and their tables compared row for row:
 -- every version's key, attributes and currency (type 2), every row
 -- (type 1); the times differ by construction and are not compared.
+-- Beside each elapsed time, the backend's own CPU time (refresh_cpu_s,
+-- compare_cpu_s: from Linux's /proc/self/schedstat, without the time it
+-- waited for a CPU or for the disk; NULL elsewhere), which other work on
+-- a shared machine moves far less.
 --
 --   scd2_int      type 2, bigint key (the issue's shape)
 --   scd1_text     type 1, text key
@@ -37,7 +41,13 @@ CREATE EXTENSION IF NOT EXISTS dataeng;
 SELECT dataeng.dimension_drop('bench_customer_dim') FROM dataeng.dimensions WHERE name = 'bench_customer_dim';
 DROP TABLE IF EXISTS bench_customers, bench_customer_snap, bench_dim_results CASCADE;
 DROP PROCEDURE IF EXISTS bench_dim_setup, bench_dim_round, bench_dim_snapshot;
-CREATE TABLE bench_dim_results (shape text, size bigint, rep int, what text, secs float8,
+DROP FUNCTION IF EXISTS bench_dim_cpu_ns();
+-- The backend's time on a CPU so far (ns), from Linux's /proc/self/schedstat
+-- (not the time it waited for one: the machine may be shared); NULL elsewhere.
+CREATE FUNCTION bench_dim_cpu_ns() RETURNS bigint LANGUAGE sql VOLATILE AS $$
+  SELECT nullif(split_part(coalesce(pg_read_file('/proc/self/schedstat', 0, 200, true), ''), ' ', 1), '')::bigint
+$$;
+CREATE TABLE bench_dim_results (shape text, size bigint, rep int, what text, secs float8, cpu_s float8,
                                 changes bigint, diff bigint);
 
 -- The customers, and the dimension and its dbt-style twin over them.
@@ -117,6 +127,7 @@ DECLARE
   pick text := '(SELECT %s FROM (SELECT (hashint8(%s * 1000003 + g) & 9223372036854775807) %% (%s / 4) * 4 + %s AS k '
                'FROM generate_series(1, %s) g) p)';
   t0 timestamptz;
+  c0 bigint;
   n bigint;
   ndiff bigint;
   cols text := CASE WHEN scd = 1 THEN 'id, name, email, city, segment'
@@ -138,18 +149,22 @@ BEGIN
                  format(key, 'g'), size * (rep + 1) + 1, size * (rep + 1) + size / 200 / low);
   COMMIT;
 
+  c0 := bench_dim_cpu_ns();
   t0 := clock_timestamp();
   n := dataeng.dimension_refresh('bench_customer_dim');
   COMMIT;
-  INSERT INTO bench_dim_results (shape, size, rep, what, secs, changes)
-  VALUES (shape, size, rep, 'dimension_refresh', extract(epoch FROM clock_timestamp() - t0), n);
+  INSERT INTO bench_dim_results (shape, size, rep, what, secs, cpu_s, changes)
+  VALUES (shape, size, rep, 'dimension_refresh', extract(epoch FROM clock_timestamp() - t0),
+          (bench_dim_cpu_ns() - c0) / 1e9, n);
   COMMIT;
 
+  c0 := bench_dim_cpu_ns();
   t0 := clock_timestamp();
   CALL bench_dim_snapshot(scd);
   COMMIT;
-  INSERT INTO bench_dim_results (shape, size, rep, what, secs)
-  VALUES (shape, size, rep, 'full_compare', extract(epoch FROM clock_timestamp() - t0));
+  INSERT INTO bench_dim_results (shape, size, rep, what, secs, cpu_s)
+  VALUES (shape, size, rep, 'full_compare', extract(epoch FROM clock_timestamp() - t0),
+          (bench_dim_cpu_ns() - c0) / 1e9);
 
   EXECUTE format('SELECT count(*) FROM ((SELECT %1$s FROM bench_customer_dim EXCEPT ALL SELECT %1$s FROM bench_customer_snap) '
                  'UNION ALL (SELECT %1$s FROM bench_customer_snap EXCEPT ALL SELECT %1$s FROM bench_customer_dim)) x', cols)
@@ -173,9 +188,14 @@ SELECT shape, size AS source_rows, max(changes) AS changes,
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'full_compare')::numeric, 4) AS full_compare_s,
        round((percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'full_compare')
               / percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE what = 'dimension_refresh'))::numeric, 1) AS ratio,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_s) FILTER (WHERE what = 'dimension_refresh')::numeric, 4) AS refresh_cpu_s,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_s) FILTER (WHERE what = 'full_compare')::numeric, 4) AS compare_cpu_s,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_s) FILTER (WHERE what = 'full_compare')
+              / nullif(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_s) FILTER (WHERE what = 'dimension_refresh'), 0))::numeric, 1) AS cpu_ratio,
        max(diff) AS rows_differing
   FROM bench_dim_results GROUP BY shape, size ORDER BY min(ctid);
 
 SELECT dataeng.dimension_drop('bench_customer_dim');
 DROP TABLE bench_customers, bench_customer_snap, bench_dim_results CASCADE;
 DROP PROCEDURE bench_dim_setup, bench_dim_round, bench_dim_snapshot;
+DROP FUNCTION bench_dim_cpu_ns();
