@@ -26,8 +26,8 @@
 -- found by that id and the INSERT of the new versions.  Written here from
 -- the documented behaviour, in this benchmark's own SQL; it too is checked
 -- row for row against the dimension (key, attributes, currency).  The
--- lean compare above is the anchor of the 10x target: it reads each table
--- once, where the dbt snapshot reads the source three times.
+-- lean compare above is the anchor of the 10x target: it joins the two
+-- tables once, where the dbt snapshot joins them three times.
 -- Beside each elapsed time, the backend's own CPU time (refresh_cpu_s,
 -- compare_cpu_s: from Linux's /proc/self/schedstat, without the time it
 -- waited for a CPU or for the disk; NULL elsewhere), which other work on
