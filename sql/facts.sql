@@ -439,9 +439,13 @@ AS $$
 DECLARE
   rec record;
   now_rel record;
-  now_name text := dataeng_internal._agg_rel_name(src);
+  now_name text;
 BEGIN
-  SELECT i.schema_name, i.table_name INTO now_rel FROM dataeng_internal._agg_rel_ident(src) i;
+  -- (as _agg_rel_ident(src), inline: every refresh calls this, and a call
+  -- of a SQL function with a SET clause is parsed and planned each time)
+  SELECT n.nspname AS schema_name, c.relname AS table_name INTO now_rel
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = src;
   -- (names compared as names: source_name only spells them for messages)
   IF kind = 'fact' THEN
     SELECT f.source_schema, f.source_table, f.source_dropped,
@@ -455,6 +459,7 @@ BEGIN
   IF now_rel.table_name IS NULL OR rec.source_dropped
      OR (rec.source_table IS NOT NULL
          AND (now_rel.schema_name, now_rel.table_name) IS DISTINCT FROM (rec.source_schema, rec.source_table)) THEN
+    now_name := dataeng_internal._agg_rel_name(src);
     RAISE EXCEPTION 'the source table of % "%" was dropped', kind, obj_name
       USING ERRCODE = 'undefined_table',
             DETAIL = CASE WHEN now_name IS NULL
