@@ -232,6 +232,38 @@ SELECT da.eq_diff();
 DROP VIEW da.ev;
 SELECT dataeng.fact_drop('da.e');
 
+-- 10. the changes as a refresh writes them: per group an array of values,
+-- each changed by the row's __n (a value twice in one array twice, NULL
+-- ones left out), the same as a row per value; an array of another type
+-- is refused (42804)
+CREATE TEMP TABLE arr (bucket timestamptz, g text, __m int, __n bigint, __v2 int[]);
+CREATE TEMP TABLE one (bucket timestamptz, g text, __m int, __n bigint, __v2 int);
+INSERT INTO arr VALUES ('2025-04-01', 'x', 2, 1, '{7001,7001,NULL,7002,7003}'), ('2025-04-01', 'x', 2, -1, '{7003}'),
+                       ('2025-04-02', NULL, 2, 1, '{7004}'), ('2025-04-02', NULL, 2, -1, '{}'),
+                       ('2025-04-02', NULL, 2, 1, NULL), ('2025-04-03', 'y', 3, 1, '{7005}');
+INSERT INTO one SELECT bucket, g, __m, __n, unnest(__v2) FROM arr;
+BEGIN;
+SELECT 'arrays' AS changes, bucket, g, __m, __n, __ins
+  FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'arr')
+       AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean)
+ ORDER BY 2, 3, 5;
+SELECT bucket, g, __v2, __n FROM da.c_distinct WHERE __v2 > 7000 ORDER BY 1, 2, 3;
+ROLLBACK;
+BEGIN;
+SELECT 'values' AS changes, bucket, g, __m, __n, __ins
+  FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'one')
+       AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean)
+ ORDER BY 2, 3, 5;
+SELECT bucket, g, __v2, __n FROM da.c_distinct WHERE __v2 > 7000 ORDER BY 1, 2, 3;
+ROLLBACK;
+CREATE TEMP TABLE wide (bucket timestamptz, g text, __m int, __n bigint, __v2 bigint[]);
+\set VERBOSITY sqlstate
+SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'wide')
+  AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean);
+\set VERBOSITY default
+DROP TABLE wide, arr, one;
+SELECT * FROM da.diff();
+
 RESET ROLE;
 RESET dataeng.fact_refresh_path;
 SELECT dataeng.fact_drop('da.c');

@@ -6,9 +6,12 @@
  *		lookups and heap writes, as the logical replication apply worker
  *		does (src/backend/executor/execReplication.c).
  *
- * A refresh lists the values that came and went, +1 or -1 each
- * (pg_temp._dataeng_dc, built by _fact_side_changes_sql()).  They are read
- * here straight from that table (no SQL) and sorted in memory in the order
+ * A refresh lists the values that came and went (pg_temp._dataeng_dc,
+ * built by _fact_side_changes_sql()): per group an array of the values
+ * that came, +1 each, and one of those that went, -1 each (a table of a
+ * value per row, as tests and callers may pass, is read as well).  They
+ * are read here straight from that table (no SQL), each array's values
+ * one by one, and sorted in memory in the order
  * of the measure's unique index (its columns' btree comparisons under
  * their collations, as the index sorts), so the rows of one group and
  * value come one after another and are added up into its net change (many
@@ -84,6 +87,7 @@
 #include "tcop/utility.h"
 #include "pgstat.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
@@ -412,6 +416,41 @@ side_group_cmp(const SideChange *a, const SideChange *b, SideOrder *o)
 	return 0;
 }
 
+/* the value of a and b (the index's last column), of one group */
+static int
+side_value_cmp(const void *a, const void *b, void *arg)
+{
+	const SideChange *x = (const SideChange *) a;
+	const SideChange *y = (const SideChange *) b;
+	SideOrder  *o = (SideOrder *) arg;
+	int			v = o->nkeys - 1;
+
+	return ApplySortComparator(x->keys[v], x->nulls[v], y->keys[v], y->nulls[v], &o->ssup[v]);
+}
+
+/* the changes of one row of the changes' table: one group's */
+typedef struct SideRun
+{
+	int64		start;			/* the first, in the changes read */
+	int64		len;
+} SideRun;
+
+typedef struct SideRunSort
+{
+	SideChange *changes;
+	SideOrder  *order;
+} SideRunSort;
+
+/* runs by their group */
+static int
+side_run_cmp(const void *a, const void *b, void *arg)
+{
+	SideRunSort *rs = (SideRunSort *) arg;
+
+	return side_group_cmp(&rs->changes[((const SideRun *) a)->start],
+						  &rs->changes[((const SideRun *) b)->start], rs->order);
+}
+
 /*
  * side_order_init
  *		The order of index idx, column by column: each column's btree
@@ -442,13 +481,18 @@ side_order_init(SideOrder *order, Relation idx, int nkeys)
 /*
  * side_read_changes
  *		The rows of changes (a table of the caller's, the refresh's
- *		pg_temp._dataeng_dc) whose __m is measure, read with snap, sorted in
- *		the order of the measure's unique index idx (its columns' btree
- *		comparisons under their collations: the rows of one group and value
- *		one after another).  The table is read directly (no SQL): the caller
- *		must be allowed to SELECT from it, and it must be an ordinary heap
- *		table without row security or children, whose key columns (named
- *		as the side table's) have the side table's types.
+ *		pg_temp._dataeng_dc) whose __m is measure, read with snap, a change
+ *		per value, sorted in the order of the measure's unique index idx
+ *		(its columns' btree comparisons under their collations: the changes
+ *		of one group and value one after another).  The table is read
+ *		directly (no SQL): the caller must be allowed to SELECT from it, and
+ *		it must be an ordinary heap table without row security or children,
+ *		whose key columns (named as the side table's) have the side table's
+ *		types, but the value column __v<measure>, which may be an array of
+ *		its type (of the same typmod): each of the array's values, NULL ones
+ *		left out (count(DISTINCT) counts none), changes by the row's __n.
+ *		The refresh writes a row per group and direction so, a few thousand
+ *		rows where a row per value made tens of thousands to write and read.
  */
 static SideChange *
 side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber *katt,
@@ -463,6 +507,20 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	SideChange *changes;
+	SideChange *sorted;
+	SideRun    *runs;
+	int64		nruns = 0;
+	int64		maxruns = 1024;
+	int64		r;
+	int64		q;
+	int64		k;
+	Datum	   *keys;
+	bool	   *knulls;
+	Form_pg_attribute vatt;
+	bool		arrays = false;
+	int16		vlen = 0;
+	bool		vbyval = false;
+	char		valign = 'i';
 	int64		n = 0;
 	int64		max = 1024;
 	int			i;
@@ -482,14 +540,22 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 						   RelationGetRelationName(ch)),
 				 errhint("A refresh passes its own temporary table pg_temp._dataeng_dc.")));
 
-	/* its columns, by name, of the side table's types */
+	/*
+	 * Its columns, by name, of the side table's types; the values' column
+	 * of theirs or an array of them (a row per group: each of its values
+	 * changed by __n).
+	 */
 	catt = palloc(sizeof(AttrNumber) * nkeys);
 	for (i = 0; i < nkeys; i++)
 	{
 		Form_pg_attribute sa = TupleDescAttr(desc, katt[i] - 1);
 		AttrNumber	c = get_attnum(changesid, NameStr(sa->attname));
+		Oid			ctype = c > 0 ? TupleDescAttr(cd, c - 1)->atttypid : InvalidOid;
 
-		if (c <= 0 || TupleDescAttr(cd, c - 1)->atttypid != sa->atttypid ||
+		if (i == nkeys - 1 && OidIsValid(ctype) && ctype != sa->atttypid &&
+			ctype == get_array_type(sa->atttypid))
+			arrays = true;
+		if (c <= 0 || (ctype != sa->atttypid && !arrays) ||
 			(sa->atttypmod != -1 && TupleDescAttr(cd, c - 1)->atttypmod != sa->atttypmod))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -497,6 +563,9 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 							RelationGetRelationName(side))));
 		catt[i] = c;
 	}
+	vatt = TupleDescAttr(desc, katt[nkeys - 1] - 1);
+	if (arrays)
+		get_typlenbyvalalign(vatt->atttypid, &vlen, &vbyval, &valign);
 	cm = get_attnum(changesid, "__m");
 	cn = get_attnum(changesid, "__n");
 	if (cm <= 0 || cn <= 0 || TupleDescAttr(cd, cm - 1)->atttypid != INT4OID ||
@@ -507,43 +576,121 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 						RelationGetRelationName(side))));
 
 	changes = palloc(sizeof(SideChange) * max);
+	runs = palloc(sizeof(SideRun) * maxruns);
+	keys = palloc(sizeof(Datum) * nkeys);
+	knulls = palloc(sizeof(bool) * nkeys);
 	slot = table_slot_create(ch, NULL);
 	scan = table_beginscan(ch, snap, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		SideChange *c;
 		bool		isnull;
 		Datum		m = slot_getattr(slot, cm, &isnull);
+		int64		delta;
+		Datum	   *elems = NULL;
+		bool	   *enulls = NULL;
+		int			nelems = 1;
+		int			e;
 
 		CHECK_FOR_INTERRUPTS();
 		if (isnull || DatumGetInt32(m) != measure)
 			continue;
-		if (n == max)
-		{
-			max *= 2;
-			changes = repalloc_huge(changes, sizeof(SideChange) * max);
-		}
-		c = &changes[n++];
-		c->keys = palloc(sizeof(Datum) * nkeys);
-		c->nulls = palloc(sizeof(bool) * nkeys);
+		m = slot_getattr(slot, cn, &isnull);
+		delta = isnull ? 0 : DatumGetInt64(m);
+		/* the row's keys (and value), copied */
 		for (i = 0; i < nkeys; i++)
 		{
 			Form_pg_attribute sa = TupleDescAttr(desc, katt[i] - 1);
-			Datum		v = slot_getattr(slot, catt[i], &c->nulls[i]);
+			Datum		v = slot_getattr(slot, catt[i], &knulls[i]);
 
-			c->keys[i] = c->nulls[i] ? (Datum) 0 : datumCopy(v, sa->attbyval, sa->attlen);
+			if (i == nkeys - 1 && arrays)
+				break;
+			keys[i] = knulls[i] ? (Datum) 0 : datumCopy(v, sa->attbyval, sa->attlen);
 		}
-		m = slot_getattr(slot, cn, &isnull);
-		c->n = isnull ? 0 : DatumGetInt64(m);
+		if (arrays)
+		{
+			/* its values: the array's, NULL ones left out (never counted) */
+			if (knulls[nkeys - 1])
+				continue;
+			deconstruct_array(DatumGetArrayTypeP(slot_getattr(slot, catt[nkeys - 1], &isnull)),
+							  vatt->atttypid, vlen, vbyval, valign, &elems, &enulls, &nelems);
+		}
+		/* the changes of this row: a run of one group */
+		if (nruns == maxruns)
+		{
+			maxruns *= 2;
+			runs = repalloc_huge(runs, sizeof(SideRun) * maxruns);
+		}
+		runs[nruns].start = n;
+		for (e = 0; e < nelems; e++)
+		{
+			SideChange *c;
+
+			if (arrays && enulls[e])
+				continue;
+			if (n == max)
+			{
+				max *= 2;
+				changes = repalloc_huge(changes, sizeof(SideChange) * max);
+			}
+			c = &changes[n++];
+			c->keys = palloc(sizeof(Datum) * nkeys);
+			c->nulls = palloc(sizeof(bool) * nkeys);
+			/* (the keys' copies shared by the values of a row) */
+			memcpy(c->keys, keys, sizeof(Datum) * (nkeys - 1));
+			memcpy(c->nulls, knulls, sizeof(bool) * (nkeys - 1));
+			if (arrays)
+			{
+				c->keys[nkeys - 1] = datumCopy(elems[e], vbyval, vlen);
+				c->nulls[nkeys - 1] = false;
+			}
+			else
+			{
+				c->keys[nkeys - 1] = keys[nkeys - 1];
+				c->nulls[nkeys - 1] = knulls[nkeys - 1];
+			}
+			c->n = delta;
+		}
+		runs[nruns].len = n - runs[nruns].start;
+		if (runs[nruns].len > 0)
+			nruns++;
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(ch, NoLock);
 
-	if (n > 1)
-		qsort_arg(changes, n, sizeof(SideChange), side_change_cmp, order);
+	/*
+	 * In the index's order: the rows (runs of one group) sorted by their
+	 * group, then the values of each group by themselves, fewer and cheaper
+	 * comparisons than a sort of every value by every column.
+	 */
+	if (nruns > 1)
+	{
+		SideRunSort rs;
+
+		rs.changes = changes;
+		rs.order = order;
+		qsort_arg(runs, nruns, sizeof(SideRun), side_run_cmp, &rs);
+	}
+	sorted = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(SideChange) * Max(n, 1));
+	for (r = 0, k = 0; r < nruns; r = q)
+	{
+		int64		g = k;
+
+		/* the runs of one group, one after another */
+		for (q = r; q < nruns &&
+			 (q == r || side_group_cmp(&changes[runs[r].start], &changes[runs[q].start], order) == 0); q++)
+		{
+			memcpy(&sorted[k], &changes[runs[q].start], sizeof(SideChange) * runs[q].len);
+			k += runs[q].len;
+		}
+		if (k - g > 1)
+			qsort_arg(&sorted[g], k - g, sizeof(SideChange), side_value_cmp, order);
+	}
+	Assert(k == n);
+	pfree(changes);
+	pfree(runs);
 	*nchanges = n;
-	return changes;
+	return sorted;
 }
 
 /*-------------------------------------------------------------------------
@@ -619,7 +766,8 @@ side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
  *									  changes regclass) RETURNS SETOF record
  *		Add the per-value count changes of measure (rows of changes whose
  *		__m is measure: the side table's keys, __n the change, __v<measure>
- *		the value; several rows of one key and value are added up) to the
+ *		the value or an array of values, each changed by __n; several
+ *		changes of one key and value are added up) to the
  *		side table, as the header comment describes.  The
  *		column definition list: __tid tid, the keys, __m int, __n bigint,
  *		__ins boolean.
