@@ -13,6 +13,7 @@
 # To run part of it: DE_REGRESS="foundation cdc_capture", DE_ISOLATION="...",
 # DE_TAP="sql_tests/t/001_preload.pl", DE_FUZZ="url email" (a suite set to
 # "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
+# DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
