@@ -13,9 +13,19 @@
 # To run part of it: DE_REGRESS="foundation cdc_capture", DE_ISOLATION="...",
 # DE_TAP="sql_tests/t/001_preload.pl", DE_FUZZ="url email" (a suite set to
 # "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
+# DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
+
+tap_jobs=${DE_TAP_JOBS:-4}
+case "$tap_jobs" in
+[1-9] | [1-9][0-9]) ;;
+*)
+	de_log "DE_TAP_JOBS must be a number from 1 to 99, not '$tap_jobs'"
+	exit 2
+	;;
+esac
 
 de_setup
 
@@ -72,14 +82,36 @@ for d in build/regress build/regress/isolation; do
 done
 
 # TAP: each script is one test, passed when prove says "ok" for it; its
-# clusters get the throwaway cluster's maintenance setting (TEMP_CONFIG)
+# clusters get the throwaway cluster's maintenance setting (TEMP_CONFIG).
+# The scripts mostly wait on their own clusters, so DE_TAP_JOBS of them
+# (default 4) run at once; each has its own data directories and log under
+# tmp_check, and PostgreSQL::Test::Cluster reserves each port in a lock file.
+# --timer prefixes each result line with the time and ends it with the
+# script's duration.
 grep '^dataeng\.maintenance_interval' "$DE_CLUSTER_DIR/data/postgresql.conf" > "$WORK/tap_temp_config" || true
 [ "$(id -u)" -eq 0 ] && chown postgres: "$WORK/tap_temp_config"
 export TEMP_CONFIG="$WORK/tap_temp_config"
-run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= ${DE_TAP:+"PROVE_TESTS=$DE_TAP"}
+# The whole set starts with the scripts that take longest, so that the last
+# ones to end are short ones (the rest follow in name order).
+tap_first="074_cdc_wal_start_fails 066_cdc_wal_switch_load 076_cdc_wal_restart_backoff
+	067_cdc_wal_dump 062_cdc_wal_database 030_scheduler 064_cdc_wal_slot_invalidated
+	077_cdc_wal_failing_alert 072_cdc_wal_restore_start"
+tap_tests=${DE_TAP:-}
+if [ -z "$tap_tests" ]; then
+	for t in $tap_first; do
+		[ -f "$DE_ROOT/sql_tests/t/$t.pl" ] && tap_tests="$tap_tests sql_tests/t/$t.pl"
+	done
+	for f in "$DE_ROOT"/sql_tests/t/*.pl; do
+		t=sql_tests/t/$(basename "$f")
+		case " $tap_tests " in *" $t "*) ;; *) tap_tests="$tap_tests $t" ;; esac
+	done
+fi
+run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
+	"PROVE_FLAGS=--jobs $tap_jobs --timer"
 if [ -f "$WORK/tap.log" ]; then
 	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)
-	p=$(grep -oE '^sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" | sort -u | wc -l || true)
+	p=$(grep -oE '^(\[[0-9:]+\] )?sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" |
+		sed -E 's/^\[[0-9:]+\] //' | sort -u | wc -l || true)
 	passed=$((passed + p))
 	failed=$((failed + total - p))
 fi

@@ -84,6 +84,7 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -1505,6 +1506,33 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 }
 
 /*
+ * wal_flush_inserted
+ *		Flush the WAL inserted so far.  A round decodes up to the flushed
+ *		position, which may fall in the middle of a record (the WAL writer
+ *		flushes whole pages): the WAL reader then reads that record to its
+ *		end, and would wait until someone else flushed it.  When the record
+ *		is of a transaction that waits for the worker (the creation of a
+ *		consumer, fact or dimension), or of any transaction with
+ *		synchronous_commit = off, nothing may flush it before the
+ *		running-transactions record of the background writer, up to 15 s
+ *		later.  GetXLogInsertRecPtr() gives the start of the next record:
+ *		at the start of a page, the position after the page's header, while
+ *		the WAL inserted ends at the page's start.
+ */
+static void
+wal_flush_inserted(void)
+{
+	XLogRecPtr	end = GetXLogInsertRecPtr();
+
+	if (XLogSegmentOffset(end, wal_segment_size) == SizeOfXLogLongPHD)
+		end -= SizeOfXLogLongPHD;
+	else if (end % XLOG_BLCKSZ == SizeOfXLogShortPHD &&
+			 XLogSegmentOffset(end, wal_segment_size) > XLOG_BLCKSZ)
+		end -= SizeOfXLogShortPHD;
+	XLogFlush(end);
+}
+
+/*
  * cdc_wal_round
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
@@ -1602,6 +1630,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	if (switching != NIL)
 		XLogFlush(LogStandbySnapshot());
 	upto = GetFlushRecPtr(NULL);
+	wal_flush_inserted();
 	wal_load_triggers(&r);
 
 	values[0] = CStringGetDatum(slot);

@@ -13,7 +13,9 @@
  * the messages are not materialized as SQL rows.
  *
  * A round (wal_apply.c) calls cdc_wal_decode(): it reads WAL records from
- * where the last round stopped up to the end of flushed WAL, or until a
+ * where the last round stopped up to the end of flushed WAL (to the end of
+ * the record that the flushed position may fall in: the round flushes the
+ * rest first, wal_flush_inserted()), or until a
  * source transaction brings the messages of the round to
  * dataeng.wal_batch_changes (a commit record yields one whole transaction:
  * a round never stops in the middle of one).  pgoutput writes each message
