@@ -157,9 +157,26 @@ SELECT dataeng.fact_refresh('fb_f');
 SELECT * FROM fa_check('fb_f', 'fb_truth');
 DROP TRIGGER fb_t ON fb_f_data;
 
-SELECT dataeng.fact_drop('fa_f'), dataeng.fact_drop('fb_f');
-DROP VIEW fa_truth, fb_truth;
-DROP TABLE fa, fb, fa_log;
+-- keys of int2, int8 and date, negative values among them: looked up in
+-- the key index by their integers (btwalk.c), across several leaves
+CREATE TABLE fc (id int PRIMARY KEY, ts timestamptz NOT NULL, s int2 NOT NULL, l int8 NOT NULL, d date NOT NULL, a int);
+INSERT INTO fc SELECT i, timestamptz '2025-01-01' + (i % 3) * interval '1 day', (i % 41) - 20,
+                      ((i % 37) - 18) * 4000000000, date '2000-01-01' + (i % 5) - 2, i
+  FROM generate_series(1, 6000) i;
+SELECT dataeng.fact_create('fc_f', 'fc', 'ts', 'day', ARRAY['s', 'l', 'd'], ARRAY['count(*)', 'sum(a)'],
+                           schedule => NULL) IS NOT NULL AS created;
+CREATE VIEW fc_truth AS
+  SELECT date_trunc('day', ts) AS bucket, s, l, d, count(*) AS count, sum(a) AS sum_a FROM fc GROUP BY 1, 2, 3, 4;
+UPDATE fc SET a = a + 1 WHERE id % 7 = 0;
+DELETE FROM fc WHERE id % 11 = 0;
+INSERT INTO fc VALUES (7001, '2025-01-01', -32768, -9223372036854775807, '1999-12-01', 1),
+                      (7002, '2025-01-01', 32767, 9223372036854775807, '2001-01-01', 2);
+SELECT dataeng.fact_refresh('fc_f');
+SELECT * FROM fa_check('fc_f', 'fc_truth');
+
+SELECT dataeng.fact_drop('fa_f'), dataeng.fact_drop('fb_f'), dataeng.fact_drop('fc_f');
+DROP VIEW fa_truth, fb_truth, fc_truth;
+DROP TABLE fa, fb, fc, fa_log;
 DROP FUNCTION fa_check(text, text), fa_trig(), fact_diff(regclass, text);
 REVOKE USAGE ON SCHEMA dataeng_internal FROM fa_other;
 DROP ROLE fa_other;
