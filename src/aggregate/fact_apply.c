@@ -5,7 +5,8 @@
  *		direct key-index lookups and heap writes, in place of the MERGE of
  *		_fact_merge_sql() (sql/facts.sql), for facts whose measures are all
  *		counts and sums kept as deltas (avg: a hidden sum and count, and the
- *		generated column computed from them).
+ *		generated column computed from them) and min/max kept with their
+ *		reserves (reserve.c).
  *
  * The deltas (the refresh's pg_temp._dataeng_delta_raw: one row per group,
  * its keys k0, k1, ..., its __rows and the delta of each measure column,
@@ -22,11 +23,17 @@
  *	 - found otherwise: the row updated: __rows and every count (and the
  *	   count of non-NULL values of each sum) added, each sum set by the
  *	   MERGE's rule (NULL when its count of values becomes 0, else the sum
- *	   of the two, a NULL side taken as the other), generated columns
- *	   computed again by the executor's own function, NOT NULL and CHECK
- *	   constraints checked; index entries only when the update is not HOT;
+ *	   of the two, a NULL side taken as the other), each min/max and its
+ *	   reserve made from the stored reserve and count and the values that
+ *	   came and went (agg_reserve_make(), as the MERGE's
+ *	   _fact_reserve_first() and _fact_reserve_checked() make them, a
+ *	   reserve run out counted for the recompute after the apply),
+ *	   generated columns computed again by the executor's own function,
+ *	   NOT NULL and CHECK constraints checked; index entries only when the
+ *	   update is not HOT;
  *	 - not found, d.__rows > 0: a row inserted (a sum of no value left,
- *	   0 or NaN, NULL as the MERGE makes it), with its index entries, each
+ *	   0 or NaN, NULL as the MERGE makes it; each min/max made from the
+ *	   values that came and went), with its index entries, each
  *	   checked unique as an INSERT's.
  *
  * What it saves against the MERGE (docs/facts.md, "Many groups: the MERGE
