@@ -2955,18 +2955,26 @@ COMMENT ON FUNCTION dataeng_internal._fact_merge(text, regclass, bigint) IS
   'internal: run the MERGE of a fact refresh''s group deltas, through the fact''s key index when they are few';
 
 -- The MERGE of _fact_merge_sql applied in C (src/aggregate/fact_apply.c)
--- for a fact of counts and sums: the group deltas of table deltas (key
--- columns dkeys, named keys in the fact's table storage) looked up in the
--- fact's key index in its order, each group updated, deleted when emptied
--- or inserted when new; adds: the counts added up, sums: the sums, each
--- with its count of values in sumns.  NULL when applied; else nothing is
--- written and the reason is returned (the caller runs the MERGE then).
+-- for a fact of counts, sums and min/max kept with reserves: the group
+-- deltas of table deltas (key columns dkeys, named keys in the fact's table
+-- storage) looked up in the fact's key index in its order, each group
+-- updated, deleted when emptied or inserted when new; adds: the counts
+-- added up, sums: the sums, each with its count of values in sumns;
+-- extremes: six names per min/max (the fact's value, count and reserve
+-- columns, the deltas' columns of the values that came, of the change of
+-- the count and of the values that went), its reserve's size in ks and
+-- its order in descs, made as _fact_reserve_first and
+-- _fact_reserve_checked make them in the MERGE (the reserves run out
+-- counted the same way).  NULL when applied; else nothing is written and
+-- the reason is returned (the caller runs the MERGE then).
 CREATE FUNCTION dataeng_internal._fact_apply(storage regclass, deltas regclass, keys text[], dkeys text[],
-                                             adds text[], sums text[], sumns text[])
+                                             adds text[], sums text[], sumns text[],
+                                             extremes text[], ks int[], descs boolean[])
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_fact_apply'
 LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION dataeng_internal._fact_apply(regclass, regclass, text[], text[], text[], text[], text[]) IS
+COMMENT ON FUNCTION dataeng_internal._fact_apply(regclass, regclass, text[], text[], text[], text[], text[],
+                                                 text[], int[], boolean[]) IS
   'internal: apply a fact refresh''s group deltas to its table in C, or say why the MERGE must';
 
 -- What the last _fact_apply() of this session did ('C: ...' and its
@@ -3312,6 +3320,9 @@ DECLARE
   c_sum text[] := '{}';            -- the sums it adds up
   c_sumn text[] := '{}';           -- and their counts of values
   c_why text;                      -- why _fact_apply left the deltas to the MERGE
+  c_x text[] := '{}';              -- the min/max it makes from their reserves (six names each)
+  c_xk int[] := '{}';              -- and their reserves' sizes
+  c_xdesc boolean[] := '{}';       -- and orders
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
@@ -3464,6 +3475,12 @@ BEGIN
       upd_fast := coalesce(upd_fast, '') || p.upd_fast;
       ins_fast := coalesce(ins_fast, '') || p.ins_fast;
       xcond_after := coalesce(xcond_after || ' OR ', '') || p.xcond_after;
+      c_x := c_x || ARRAY[m.name, '__nn_' || m.name, '__x_' || m.name,
+                          format('__x_in_%s_%s', CASE m.agg WHEN 'min' THEN 'lo' ELSE 'hi' END, array_position(vals, v)),
+                          '__x_n_' || array_position(vals, v),
+                          format('__x_out_%s_%s', CASE m.agg WHEN 'min' THEN 'lo' ELSE 'hi' END, array_position(vals, v))];
+      c_xk := c_xk || m.reserve;
+      c_xdesc := c_xdesc || (m.agg = 'max');
       CONTINUE;
     END IF;
     IF m.mode = 'distinct' THEN
@@ -3769,10 +3786,20 @@ BEGIN
         -- (_fact_reserve_checked counts, in this backend, the new reserves
         -- of the MERGE that ran out: from 0)
         PERFORM dataeng_internal._fact_reserve_ran_out();
-        PERFORM dataeng_internal._fact_merge(
-                  dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
-                                                   ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast),
-                  d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
+        -- applied in C as counts and sums are (below), the reserves made
+        -- there the same way, unless the fact's table asks for more
+        c_why := 'the fact has measures other than counts, sums, min and max';
+        IF cardinality(dcm) = 0 AND wm = '' AND btype = 'timestamptz'::regtype THEN
+          c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
+                     ARRAY(SELECT 'k' || o FROM generate_series(0, cardinality(d.dimensions)) o),
+                     c_add, c_sum, c_sumn, c_x, c_xk, c_xdesc);
+        END IF;
+        IF c_why IS NOT NULL THEN
+          PERFORM dataeng_internal._fact_merge(
+                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
+                                                     ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast),
+                    d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
+        END IF;
         -- the groups whose reserve ran out while they have values, or
         -- whose numeric sum's delta is NaN or infinite: looked for (and
         -- kept in a table) only when the MERGE counted a reserve run out
@@ -3799,7 +3826,7 @@ BEGIN
            AND btype = 'timestamptz'::regtype THEN
           c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
                      ARRAY(SELECT 'k' || o FROM generate_series(0, cardinality(d.dimensions)) o),
-                     c_add, c_sum, c_sumn);
+                     c_add, c_sum, c_sumn, '{}', '{}', '{}');
         END IF;
         IF c_why IS NOT NULL THEN
           PERFORM dataeng_internal._fact_merge(

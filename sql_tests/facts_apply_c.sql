@@ -1,11 +1,11 @@
 -- The apply of a refresh's group deltas in C (src/aggregate/fact_apply.c,
--- dataeng_internal._fact_apply()) for facts of counts and sums: groups
+-- dataeng_internal._fact_apply()) for facts of counts, sums, min and max: groups
 -- updated (HOT, and not HOT when an index covers a measure), new groups
 -- inserted, emptied groups deleted, sums of no value left NULL, the
 -- generated column of an avg computed again; each refresh compared with
 -- the GROUP BY.  And the conditions under which the MERGE applies them
--- instead (triggers, row security, a default, a column it does not know,
--- min/max), with the same result.
+-- instead (triggers, row security, a default, a column it does not know),
+-- with the same result; min/max kept with reserves, applied in C too.
 CREATE EXTENSION IF NOT EXISTS dataeng;
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
@@ -111,24 +111,72 @@ SELECT * FROM fa_check('fa_f', 'fa_truth');
 CREATE ROLE fa_other;
 GRANT USAGE ON SCHEMA dataeng_internal TO fa_other;
 SET ROLE fa_other;
-SELECT dataeng_internal._fact_apply('fa_f_data', 'fa', ARRAY['bucket', 'g'], ARRAY['ts', 'g'], '{}', '{}', '{}');
+SELECT dataeng_internal._fact_apply('fa_f_data', 'fa', ARRAY['bucket', 'g'], ARRAY['ts', 'g'], '{}', '{}', '{}', '{}', '{}', '{}');
 RESET ROLE;
 
--- min/max: the MERGE (the C apply is not called)
-CREATE TABLE fb (id int PRIMARY KEY, ts timestamptz NOT NULL, g int NOT NULL, a int);
-INSERT INTO fb SELECT i, timestamptz '2025-01-01' + (i % 2) * interval '1 day', i % 3, i FROM generate_series(1, 30) i;
-SELECT dataeng.fact_create('fb_f', 'fb', 'ts', 'day', ARRAY['g'], ARRAY['count(*)', 'min(a)', 'max(a)'],
+-- min/max kept with reserves: applied in C too, each group's new reserve
+-- made there (src/aggregate/reserve.c, as the MERGE's calls make it);
+-- groups of about 33 rows, larger than their reserves (16 values), so
+-- that removing a group's least values runs its reserve out and the
+-- refresh recomputes it; an int and a text column (of collation "C")
+CREATE TABLE fb (id int PRIMARY KEY, ts timestamptz NOT NULL, g int NOT NULL, a int, t text COLLATE "C");
+INSERT INTO fb SELECT i, timestamptz '2025-01-01' + (i % 2) * interval '1 day', i % 3, i, 'v' || lpad(i::text, 3, '0')
+  FROM generate_series(1, 200) i;
+SELECT dataeng.fact_create('fb_f', 'fb', 'ts', 'day', ARRAY['g'],
+                           ARRAY['count(*)', 'min(a)', 'max(a)', 'sum(a)', 'min(t)', 'max(t)'],
                            schedule => NULL) IS NOT NULL AS created;
 CREATE VIEW fb_truth AS
-  SELECT date_trunc('day', ts) AS bucket, g, count(*) AS count, min(a) AS min_a, max(a) AS max_a FROM fb GROUP BY 1, 2;
-UPDATE fb SET a = a * 3 WHERE id % 4 = 0;
+  SELECT date_trunc('day', ts) AS bucket, g, count(*) AS count, min(a) AS min_a, max(a) AS max_a, sum(a) AS sum_a,
+         min(t) AS min_t, max(t) AS max_t FROM fb GROUP BY 1, 2;
+-- values changed, an extreme deleted (id 1: the least of its group) and
+-- one updated away; the reserves tell the new extremes
+UPDATE fb SET a = a * 3, t = t || 'x' WHERE id % 4 = 0;
+UPDATE fb SET a = 1000, t = 'zzz' WHERE id = 2;
 DELETE FROM fb WHERE id = 1;
 SELECT dataeng.fact_refresh('fb_f');
-SELECT (fa_check('fb_f', 'fb_truth')).diff;
+SELECT * FROM fa_check('fb_f', 'fb_truth');
+-- the 20 least values of one group (day 2025-01-01, g 0) deleted: its
+-- reserves run out and it is recomputed after the apply
+DELETE FROM fb WHERE id IN (SELECT id FROM fb WHERE g = 0 AND ts = '2025-01-01' ORDER BY a LIMIT 20);
+SELECT dataeng.fact_refresh('fb_f');
+SELECT * FROM fa_check('fb_f', 'fb_truth');
+SELECT count, min_a, __nn_min_a, cardinality(__x_min_a) AS kept_min_a, cardinality(__x_max_t) AS kept_max_t
+  FROM fb_f_data WHERE bucket = '2025-01-01' AND g = 0;
+-- a new group, a group emptied, a group of NULL values only (its min and
+-- max NULL, its reserves empty: not run out, nothing to recompute)
+INSERT INTO fb VALUES (300, '2025-01-05', 7, 5, 'b'), (301, '2025-01-05', 7, 3, 'a'), (302, '2025-01-05', 8, NULL, NULL);
+DELETE FROM fb WHERE g = 2 AND ts = '2025-01-02';
+SELECT dataeng.fact_refresh('fb_f');
+SELECT * FROM fa_check('fb_f', 'fb_truth');
+SELECT g, count, min_a, max_a, min_t, max_t, __nn_min_a, __x_min_a, __x_max_t
+  FROM fb_f_data WHERE bucket = '2025-01-05' ORDER BY g;
+-- with a trigger on the fact's table: the MERGE, the same result
+CREATE TRIGGER fb_t BEFORE UPDATE ON fb_f_data FOR EACH ROW EXECUTE FUNCTION fa_trig();
+UPDATE fb SET a = a - 500, t = 'a' || t WHERE id % 7 = 0;
+SELECT dataeng.fact_refresh('fb_f');
+SELECT * FROM fa_check('fb_f', 'fb_truth');
+DROP TRIGGER fb_t ON fb_f_data;
 
-SELECT dataeng.fact_drop('fa_f'), dataeng.fact_drop('fb_f');
-DROP VIEW fa_truth, fb_truth;
-DROP TABLE fa, fb, fa_log;
+-- keys of int2, int8 and date, negative values among them: looked up in
+-- the key index by their integers (btwalk.c), across several leaves
+CREATE TABLE fc (id int PRIMARY KEY, ts timestamptz NOT NULL, s int2 NOT NULL, l int8 NOT NULL, d date NOT NULL, a int);
+INSERT INTO fc SELECT i, timestamptz '2025-01-01' + (i % 3) * interval '1 day', (i % 41) - 20,
+                      ((i % 37) - 18) * 4000000000, date '2000-01-01' + (i % 5) - 2, i
+  FROM generate_series(1, 6000) i;
+SELECT dataeng.fact_create('fc_f', 'fc', 'ts', 'day', ARRAY['s', 'l', 'd'], ARRAY['count(*)', 'sum(a)'],
+                           schedule => NULL) IS NOT NULL AS created;
+CREATE VIEW fc_truth AS
+  SELECT date_trunc('day', ts) AS bucket, s, l, d, count(*) AS count, sum(a) AS sum_a FROM fc GROUP BY 1, 2, 3, 4;
+UPDATE fc SET a = a + 1 WHERE id % 7 = 0;
+DELETE FROM fc WHERE id % 11 = 0;
+INSERT INTO fc VALUES (7001, '2025-01-01', -32768, -9223372036854775807, '1999-12-01', 1),
+                      (7002, '2025-01-01', 32767, 9223372036854775807, '2001-01-01', 2);
+SELECT dataeng.fact_refresh('fc_f');
+SELECT * FROM fa_check('fc_f', 'fc_truth');
+
+SELECT dataeng.fact_drop('fa_f'), dataeng.fact_drop('fb_f'), dataeng.fact_drop('fc_f');
+DROP VIEW fa_truth, fb_truth, fc_truth;
+DROP TABLE fa, fb, fc, fa_log;
 DROP FUNCTION fa_check(text, text), fa_trig(), fact_diff(regclass, text);
 REVOKE USAGE ON SCHEMA dataeng_internal FROM fa_other;
 DROP ROLE fa_other;

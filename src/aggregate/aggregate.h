@@ -140,6 +140,10 @@ agg_order_cmp(const AggOrder *o, Datum a, Datum b)
 }
 extern void agg_reserve_add(AggReserve *r, const AggOrder *o, Datum v);
 extern Datum agg_reserve_array(const AggReserve *r, const AggOrder *o);
+extern Datum agg_reserve_make(const AggOrder *o, int k, Datum stored, bool stored_null, Datum stored_nn,
+							  bool stored_nn_null, Datum came, bool came_null, Datum went, bool went_null);
+extern Datum agg_reserve_first(const AggOrder *o, Datum r, bool *isnull);
+extern bool agg_reserve_check(Datum r, Datum nn, bool nn_null);
 
 /*
  * a measure's value expression (its deparsed text, or s.<column>) of

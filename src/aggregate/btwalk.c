@@ -67,6 +67,13 @@
  * search, with two or three comparisons under it per lookup instead of
  * about ten.
  *
+ * A key whose columns are all integers compared as such (int2, int4, int8,
+ * date, timestamp, timestamptz, oid; ascending) is compared with a leaf's
+ * entries (not its high key) by their integers read where they lie, when
+ * neither the key nor the entry holds a NULL (the entry's values then lie
+ * at fixed offsets): the result _bt_compare() gives, without a call of the
+ * type's comparison function per column.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -116,7 +123,102 @@ btwalk_begin(BtWalk *w, Relation idx, int nkeys)
 			get_collation_isdeterministic(sk->sk_collation);
 	}
 	w->keylen = -1;
+
+	/* integers compared as such, at fixed offsets in an entry of no NULL */
+	{
+		TupleDesc	desc = RelationGetDescr(idx);
+		int			off = 0;
+		int			i;
+
+		w->ints = true;
+		for (i = 0; i < nkeys && w->ints; i++)
+		{
+			ScanKey		sk = &w->inskey->scankeys[i];
+			Form_pg_attribute a = TupleDescAttr(desc, i);
+			Oid			f = sk->sk_func.fn_oid;
+			char		kind = 0;
+
+			if (f == F_BTINT2CMP)
+				kind = 2;
+			else if (f == F_BTINT4CMP || f == F_DATE_CMP)
+				kind = 4;
+			else if (f == F_BTINT8CMP || f == F_TIMESTAMP_CMP || f == F_TIMESTAMPTZ_CMP)
+				kind = 8;
+			else if (f == F_BTOIDCMP)
+				kind = 'o';
+			w->ints = kind != 0 && !(sk->sk_flags & SK_BT_DESC) && a->attbyval &&
+				a->attlen == (kind == 'o' ? (int) sizeof(Oid) : kind);
+			off = att_align_nominal(off, a->attalign);
+			w->intkind[i] = kind;
+			w->intoff[i] = off;
+			off += a->attlen;
+		}
+	}
 	return true;
+}
+
+/*
+ * btwalk_cmp
+ *		The key against the entry at offnum on a leaf page (not its high
+ *		key), as _bt_compare() answers (> 0 when the key comes after it):
+ *		by the integers where they lie when the key and the entry are of
+ *		integers and of no NULL (see above), else by _bt_compare().
+ */
+static inline int
+btwalk_cmp(BtWalk *w, Page page, OffsetNumber offnum)
+{
+	if (w->kints)
+	{
+		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, offnum));
+
+		if (!IndexTupleHasNulls(itup))
+		{
+			const char *data = (const char *) itup + IndexInfoFindDataOffset(itup->t_info);
+			int			i;
+
+			for (i = 0; i < w->inskey->keysz; i++)
+			{
+				const char *p = data + w->intoff[i];
+				int64		v;
+
+				switch (w->intkind[i])
+				{
+					case 2:
+						{
+							int16		x;
+
+							memcpy(&x, p, sizeof(x));
+							v = x;
+							break;
+						}
+					case 4:
+						{
+							int32		x;
+
+							memcpy(&x, p, sizeof(x));
+							v = x;
+							break;
+						}
+					case 'o':
+						{
+							Oid			x;
+
+							memcpy(&x, p, sizeof(x));
+							v = (int64) x;
+							break;
+						}
+					default:
+						memcpy(&v, p, sizeof(v));
+						break;
+				}
+				if (w->intkey[i] != v)
+					return w->intkey[i] > v ? 1 : -1;
+			}
+			/* (a leaf's entry has its heap TID: equal, as _bt_compare() says) */
+			return 0;
+		}
+	}
+	return _bt_compare(w->idx, w->inskey, page, offnum);
 }
 
 /*
@@ -169,7 +271,7 @@ btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum)
 		int			c;
 
 		if (w->keylen < 0 || !btwalk_bytes_cmp(w, page, offnum, &c))
-			c = _bt_compare(w->idx, w->inskey, page, offnum);
+			c = btwalk_cmp(w, page, offnum);
 		if (c != 0)
 			return true;		/* past the key's entries */
 		if (ItemIdIsDead(iid))
@@ -226,7 +328,7 @@ btwalk_binsrch(BtWalk *w, Page page)
 	{
 		OffsetNumber mid = low + (high - low) / 2;
 
-		if (_bt_compare(w->idx, w->inskey, page, mid) > 0)
+		if (btwalk_cmp(w, page, mid) > 0)
 			low = mid + 1;
 		else
 			high = mid;
@@ -270,6 +372,25 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 	}
 	w->ntids = 0;
 	w->keylen = -1;
+	w->kints = w->ints && !w->inskey->anynullkeys;
+	for (i = 0; w->kints && i < w->inskey->keysz; i++)
+	{
+		switch (w->intkind[i])
+		{
+			case 2:
+				w->intkey[i] = DatumGetInt16(keys[i]);
+				break;
+			case 4:
+				w->intkey[i] = DatumGetInt32(keys[i]);
+				break;
+			case 'o':
+				w->intkey[i] = (int64) DatumGetObjectId(keys[i]);
+				break;
+			default:
+				w->intkey[i] = DatumGetInt64(keys[i]);
+				break;
+		}
+	}
 	if (w->bytes && !nulls[0])
 	{
 		struct varlena *v = (struct varlena *) DatumGetPointer(keys[0]);

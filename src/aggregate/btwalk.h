@@ -26,6 +26,12 @@ typedef struct BtWalk
 	bool		bytes;
 	const char *keydata;		/* the key's bytes, for this lookup */
 	int			keylen;			/* (-1: none, compare by the collation) */
+	/* every key column an integer compared as such: see btwalk_cmp() */
+	bool		ints;
+	bool		kints;			/* so, and this lookup's key has no NULL */
+	char		intkind[INDEX_MAX_KEYS];	/* 2, 4, 8: signed; 'o': an oid */
+	int			intoff[INDEX_MAX_KEYS]; /* its offset in an entry of no NULL */
+	int64		intkey[INDEX_MAX_KEYS]; /* this lookup's key */
 } BtWalk;
 
 /*

@@ -1543,6 +1543,56 @@ sort_entry_cmp(const void *pa, const void *pb, void *arg)
 }
 
 /*
+ * The same entries with room for SORT_FIXED_KEYS keys (the bucket and up to
+ * three dimensions), laid out as SortEntry: sorted by a sort made for them
+ * (lib/sort_template.h), its comparison inlined and the entries swapped as
+ * structs, where qsort_arg() calls sort_entry_cmp() through a pointer and
+ * swaps them byte by byte.  The same order.
+ */
+#define SORT_FIXED_KEYS 4
+
+typedef struct SortEntryFixed
+{
+	DeltaGroup *group;
+	uint32		nulls;
+	uint64		keys[SORT_FIXED_KEYS];
+} SortEntryFixed;
+
+StaticAssertDecl(offsetof(SortEntryFixed, keys) == offsetof(SortEntry, keys),
+				 "SortEntryFixed is laid out as SortEntry");
+
+/* sort_entry_cmp() of entries of nkeys keys */
+static inline int
+sort_fixed_cmp(const SortEntryFixed *a, const SortEntryFixed *b, int *nkeys)
+{
+	int			p;
+
+	for (p = 0; p < *nkeys; p++)
+	{
+		if (((a->nulls | b->nulls) >> p) & 1)
+		{
+			bool		an = (a->nulls >> p) & 1;
+			bool		bn = (b->nulls >> p) & 1;
+
+			if (an != bn)
+				return an ? 1 : -1;
+			continue;
+		}
+		if (a->keys[p] != b->keys[p])
+			return a->keys[p] < b->keys[p] ? -1 : 1;
+	}
+	return 0;
+}
+
+#define ST_SORT sort_fixed_entries
+#define ST_ELEMENT_TYPE SortEntryFixed
+#define ST_COMPARE(a, b, arg) sort_fixed_cmp(a, b, arg)
+#define ST_COMPARE_ARG_TYPE int
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
  * emit_groups
  *		One result row per group; then none.  With st->sorted, in the order
  *		of their keys (sort_entry_cmp()), which is the order in which the
@@ -1565,7 +1615,9 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 	if (st->sorted && st->ngblocks > 0)
 	{
 		Size		ngroups = (Size) st->groups_per_block * (st->ngblocks - 1) + st->last_used;
-		Size		esize = MAXALIGN(offsetof(SortEntry, keys) + sizeof(uint64) * (1 + st->ndims));
+		int			nkeys = 1 + st->ndims;
+		Size		esize = nkeys <= SORT_FIXED_KEYS ? sizeof(SortEntryFixed) :
+			MAXALIGN(offsetof(SortEntry, keys) + sizeof(uint64) * nkeys);
 		char	   *order = MemoryContextAllocHuge(st->groupcxt, esize * ngroups);
 		Size		k = 0;
 
@@ -1594,7 +1646,10 @@ emit_groups(DeltaState *st, ReturnSetInfo *rsinfo)
 				}
 			}
 		}
-		qsort_arg(order, ngroups, esize, sort_entry_cmp, st);
+		if (nkeys <= SORT_FIXED_KEYS)
+			sort_fixed_entries((SortEntryFixed *) order, ngroups, &nkeys);
+		else
+			qsort_arg(order, ngroups, esize, sort_entry_cmp, st);
 		old = MemoryContextSwitchTo(st->emitcxt);
 		for (k = 0; k < ngroups; k++)
 		{

@@ -5,7 +5,8 @@
  *		direct key-index lookups and heap writes, in place of the MERGE of
  *		_fact_merge_sql() (sql/facts.sql), for facts whose measures are all
  *		counts and sums kept as deltas (avg: a hidden sum and count, and the
- *		generated column computed from them).
+ *		generated column computed from them) and min/max kept with their
+ *		reserves (reserve.c).
  *
  * The deltas (the refresh's pg_temp._dataeng_delta_raw: one row per group,
  * its keys k0, k1, ..., its __rows and the delta of each measure column,
@@ -22,11 +23,17 @@
  *	 - found otherwise: the row updated: __rows and every count (and the
  *	   count of non-NULL values of each sum) added, each sum set by the
  *	   MERGE's rule (NULL when its count of values becomes 0, else the sum
- *	   of the two, a NULL side taken as the other), generated columns
- *	   computed again by the executor's own function, NOT NULL and CHECK
- *	   constraints checked; index entries only when the update is not HOT;
+ *	   of the two, a NULL side taken as the other), each min/max and its
+ *	   reserve made from the stored reserve and count and the values that
+ *	   came and went (agg_reserve_make(), as the MERGE's
+ *	   _fact_reserve_first() and _fact_reserve_checked() make them, a
+ *	   reserve run out counted for the recompute after the apply),
+ *	   generated columns computed again by the executor's own function,
+ *	   NOT NULL and CHECK constraints checked; index entries only when the
+ *	   update is not HOT;
  *	 - not found, d.__rows > 0: a row inserted (a sum of no value left,
- *	   0 or NaN, NULL as the MERGE makes it), with its index entries, each
+ *	   0 or NaN, NULL as the MERGE makes it; each min/max made from the
+ *	   values that came and went), with its index entries, each
  *	   checked unique as an INSERT's.
  *
  * What it saves against the MERGE (docs/facts.md, "Many groups: the MERGE
@@ -97,8 +104,27 @@ typedef enum ApplyCol
 	AC_ADD,						/* __rows, a count: f + d */
 	AC_SUM,						/* a sum: the MERGE's rule with its count */
 	AC_GENERATED,				/* a stored generated column */
+	AC_XVAL,					/* a min or max kept with its reserve */
+	AC_XNN,						/* its count of non-NULL values */
+	AC_XRES,					/* its reserve */
 	AC_DROPPED
 } ApplyCol;
+
+/*
+ * A min or max kept with its reserve (reserve.c): the fact's columns of its
+ * value, its count of non-NULL values and its reserve.  In a delta, as read
+ * (read_deltas(): datt), the value's column holds the values that came, the
+ * reserve's column those that went, and the count's its change.
+ */
+typedef struct ApplyExtreme
+{
+	AttrNumber	val;
+	AttrNumber	nn;
+	AttrNumber	res;
+	int			k;				/* the reserve's size */
+	bool		desc;			/* max */
+	AggOrder	order;
+} ApplyExtreme;
 
 typedef struct FactApply
 {
@@ -113,6 +139,8 @@ typedef struct FactApply
 	AttrNumber *sumn;			/* per AC_SUM column: its count's column */
 	AttrNumber	rows;			/* __rows */
 	bool		has_generated;
+	int			nx;				/* the min and max kept with reserves */
+	ApplyExtreme *x;
 } FactApply;
 
 /* one group's delta, in the storage table's shape (keys and deltas set) */
@@ -168,12 +196,15 @@ text_array_names(ArrayType *arr, int *n)
  *		NULL when the deltas of table deltas (its key columns dkeys, in the
  *		order of keys, the fact's key columns) may be applied directly to
  *		the storage table fa->rel, its counts adds and sums sums (each with
- *		its count of values sumns) added up, else why not (the MERGE applies
- *		them then).  Sets up fa, with the key index opened.
+ *		its count of values sumns) added up, its min and max (fa->nx, six
+ *		names each in xnames: the fact's value, count and reserve columns,
+ *		the deltas' values that came, count and values that went) made from
+ *		their reserves, else why not (the MERGE applies them then).  Sets up
+ *		fa, with the key index opened.
  */
 static const char *
 fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int nk,
-				  char **adds, int nadd, char **sums, char **sumns, int nsum)
+				  char **adds, int nadd, char **sums, char **sumns, int nsum, char **xnames)
 {
 	Relation	rel = fa->rel;
 	Oid			relid = RelationGetRelid(rel);
@@ -209,6 +240,7 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, i);
 		const char *name = NameStr(a->attname);
+		const char *dname = name;
 
 		fa->kind[i] = AC_OTHER;
 		if (a->attisdropped)
@@ -249,12 +281,36 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 				fa->kind[i] = AC_SUM;
 				fa->sumn[i] = get_attnum(relid, sumns[j]);
 			}
+		/* (a min or max: read from the deltas' columns of its values) */
+		for (j = 0; j < fa->nx; j++)
+		{
+			if (strcmp(name, xnames[6 * j]) == 0)
+			{
+				fa->kind[i] = AC_XVAL;
+				fa->x[j].val = i + 1;
+				dname = xnames[6 * j + 3];
+			}
+			else if (strcmp(name, xnames[6 * j + 1]) == 0)
+			{
+				fa->kind[i] = AC_XNN;
+				fa->x[j].nn = i + 1;
+				dname = xnames[6 * j + 4];
+			}
+			else if (strcmp(name, xnames[6 * j + 2]) == 0)
+			{
+				fa->kind[i] = AC_XRES;
+				fa->x[j].res = i + 1;
+				dname = xnames[6 * j + 5];
+			}
+		}
 		if (fa->kind[i] == AC_OTHER)
 			return "the fact's table has a column the deltas do not write";
 		if (fa->kind[i] != AC_KEY)
-			fa->datt[i] = get_attnum(RelationGetRelid(deltas), name);
+			fa->datt[i] = get_attnum(RelationGetRelid(deltas), dname);
 		if (fa->datt[i] <= 0)
 			return "the deltas lack a column of the fact's table";
+		if (fa->kind[i] == AC_XVAL || fa->kind[i] == AC_XRES)
+			continue;			/* (checked below, with the reserve's type) */
 		{
 			Form_pg_attribute da = TupleDescAttr(dd, fa->datt[i] - 1);
 
@@ -274,6 +330,31 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 	}
 	if (fa->rows == 0)
 		return "the fact's table has no column __rows";
+	for (j = 0; j < fa->nx; j++)
+	{
+		ApplyExtreme *x = &fa->x[j];
+		Form_pg_attribute ra;
+		Oid			elem;
+		int			c;
+
+		if (x->val <= 0 || x->nn <= 0 || x->res <= 0 || x->val == x->nn || x->val == x->res ||
+			x->nn == x->res)
+			return "a min or max of the fact lacks its count or reserve";
+		ra = TupleDescAttr(desc, x->res - 1);
+		elem = get_element_type(ra->atttypid);
+		if (!OidIsValid(elem) || TupleDescAttr(desc, x->val - 1)->atttypid != elem ||
+			TupleDescAttr(desc, x->nn - 1)->atttypid != INT8OID)
+			return "a min or max of the fact is not of its reserve's type";
+		/* the values that came and went: arrays of the reserve's type and collation */
+		for (c = 0; c < 2; c++)
+		{
+			Form_pg_attribute da = TupleDescAttr(dd, fa->datt[(c == 0 ? x->val : x->res) - 1] - 1);
+
+			if (da->atttypid != ra->atttypid || da->attcollation != ra->attcollation)
+				return "the values of a min or max in the deltas are not of its reserve's type and collation";
+		}
+		agg_order_init(&x->order, elem, ra->attcollation, x->desc, CurrentMemoryContext);
+	}
 	for (j = 0; j < nsum; j++)
 		if (get_attnum(relid, sums[j]) <= 0 || get_attnum(relid, sumns[j]) <= 0)
 			return "a sum of the fact is not a column of its table";
@@ -449,11 +530,13 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 		memset(d->n, true, sizeof(bool) * fa->natts);
 		for (i = 0; i < fa->natts; i++)
 		{
-			Form_pg_attribute a = TupleDescAttr(fa->desc, i);
+			Form_pg_attribute a;
 			Datum		v;
 
-			if (fa->kind[i] != AC_KEY && fa->kind[i] != AC_ADD && fa->kind[i] != AC_SUM)
+			if (fa->kind[i] == AC_OTHER || fa->kind[i] == AC_GENERATED || fa->kind[i] == AC_DROPPED)
 				continue;
+			/* (the deltas' column: of another type for a min or max) */
+			a = TupleDescAttr(dr->slot->tts_tupleDescriptor, fa->datt[i] - 1);
 			v = slot_getattr(dr->slot, fa->datt[i], &d->n[i]);
 			if (!d->n[i])
 				d->v[i] = datumCopy(v, a->attbyval, a->attlen);
@@ -602,14 +685,109 @@ agg_apply_input_check(Oid relid, const char *fn, const char *hint)
 }
 
 /*
+ * int_array_values, bool_array_values
+ *		The elements of an int[] or boolean[] argument (no NULL element).
+ */
+static int *
+int_array_values(ArrayType *arr, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int		   *out;
+	int			i;
+
+	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(int) * (*n + 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a reserve size passed to _fact_apply() is NULL")));
+		out[i] = DatumGetInt32(elems[i]);
+	}
+	return out;
+}
+
+static bool *
+bool_array_values(ArrayType *arr, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	bool	   *out;
+	int			i;
+
+	deconstruct_array(arr, BOOLOID, 1, true, TYPALIGN_CHAR, &elems, &nulls, n);
+	out = palloc(sizeof(bool) * (*n + 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("an order passed to _fact_apply() is NULL")));
+		out[i] = DatumGetBool(elems[i]);
+	}
+	return out;
+}
+
+/*
+ * apply_extremes
+ *		Set in nv/nn (the new row) each min or max of fa, its count and its
+ *		reserve, as the MERGE's _fact_reserve_first() and
+ *		_fact_reserve_checked() make them: from the stored reserve and count
+ *		(f: the row found, NULL for a new group, whose count before is 0)
+ *		and the delta d.  A reserve that ran out while its group has values
+ *		is counted (_fact_reserve_ran_out()): the refresh then recomputes
+ *		such groups.
+ */
+static void
+apply_extremes(FactApply *fa, TupleTableSlot *f, ApplyDelta *d, Datum *nv, bool *nn)
+{
+	int			j;
+
+	for (j = 0; j < fa->nx; j++)
+	{
+		ApplyExtreme *x = &fa->x[j];
+		int			vi = x->val - 1;
+		int			ni = x->nn - 1;
+		int			ri = x->res - 1;
+		Datum		r;
+
+		if (f != NULL)
+		{
+			r = agg_reserve_make(&x->order, x->k, f->tts_values[ri], f->tts_isnull[ri],
+								 f->tts_values[ni], f->tts_isnull[ni],
+								 d->v[vi], d->n[vi], d->v[ri], d->n[ri]);
+			nv[ni] = add_values(INT8OID, f->tts_values[ni], f->tts_isnull[ni], d->v[ni], d->n[ni], &nn[ni]);
+		}
+		else
+		{
+			r = agg_reserve_make(&x->order, x->k, (Datum) 0, true, Int64GetDatum(0), false,
+								 d->v[vi], d->n[vi], d->v[ri], d->n[ri]);
+			nv[ni] = d->v[ni];
+			nn[ni] = d->n[ni];
+		}
+		nv[ri] = r;
+		nn[ri] = false;
+		nv[vi] = agg_reserve_first(&x->order, r, &nn[vi]);
+		(void) agg_reserve_check(r, nv[ni], nn[ni]);
+	}
+}
+
+/*
  * dataeng_internal._fact_apply(storage regclass, deltas regclass,
- *		keys text[], dkeys text[], adds text[], sums text[], sumns text[])
+ *		keys text[], dkeys text[], adds text[], sums text[], sumns text[],
+ *		extremes text[], ks int[], descs boolean[])
  *		RETURNS text
  *		Apply the group deltas of table deltas (key columns dkeys, named
  *		keys in the fact's table) to storage, as the header comment says,
  *		and return NULL; or write nothing and return why not (the caller
  *		runs the MERGE then).  adds: the fact's counts (added up, as
- *		__rows); sums: its sums, each with its count of values in sumns.
+ *		__rows); sums: its sums, each with its count of values in sumns;
+ *		extremes: six names per min or max kept with its reserve (the
+ *		fact's value, count and reserve columns; the deltas' columns of the
+ *		values that came, of the change of the count and of the values that
+ *		went), its reserve's size in ks and its order in descs (true: max).
  */
 Datum
 dataeng_fact_apply(PG_FUNCTION_ARGS)
@@ -626,6 +804,12 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	char	  **adds = text_array_names(PG_GETARG_ARRAYTYPE_P(4), &nadd);
 	char	  **sums = text_array_names(PG_GETARG_ARRAYTYPE_P(5), &nsum);
 	char	  **sumns = text_array_names(PG_GETARG_ARRAYTYPE_P(6), &nsumn);
+	int			nxn,
+				nks,
+				ndescs;
+	char	  **xnames = text_array_names(PG_GETARG_ARRAYTYPE_P(7), &nxn);
+	int		   *ks = int_array_values(PG_GETARG_ARRAYTYPE_P(8), &nks);
+	bool	   *descs = bool_array_values(PG_GETARG_ARRAYTYPE_P(9), &ndescs);
 	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
 	FactApply	fa;
 	Relation	deltas;
@@ -654,10 +838,10 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	DeltaReader dr;
 	int			i;
 
-	if (nk != ndk || nk < 1 || nsum != nsumn)
+	if (nk != ndk || nk < 1 || nsum != nsumn || nxn != 6 * nks || nks != ndescs)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("_fact_apply() needs as many keys as deltas' keys, and a count per sum")));
+				 errmsg("_fact_apply() needs as many keys as deltas' keys, a count per sum, and six names, a size and an order per min or max")));
 
 	/* heap writes: refused where an INSERT or UPDATE would be */
 	PreventCommandIfReadOnly("dataeng_internal._fact_apply()");
@@ -686,6 +870,17 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	fa.datt = palloc0(sizeof(AttrNumber) * fa.natts);
 	fa.sumn = palloc0(sizeof(AttrNumber) * fa.natts);
 	fa.katt = palloc0(sizeof(AttrNumber) * nk);
+	fa.nx = nks;
+	fa.x = palloc0(sizeof(ApplyExtreme) * (nks + 1));
+	for (i = 0; i < nks; i++)
+	{
+		fa.x[i].k = ks[i];
+		fa.x[i].desc = descs[i];
+		if (ks[i] < 1 || ks[i] > FACT_RESERVE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a fact reserve holds 1 to %d values, not %d", FACT_RESERVE, ks[i])));
+	}
 	deltas = table_open(deltasid, AccessShareLock);
 
 	/* each right on its own (a mask of several asks for any of them) */
@@ -694,7 +889,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 		if (pg_class_aclcheck(relid, GetUserId(), rights[i]) != ACLCHECK_OK)
 			reason = "the owner lacks a right on the fact's table";
 	if (reason == NULL)
-		reason = fact_apply_reason(&fa, deltas, keys, dkeys, nk, adds, nadd, sums, sumns, nsum);
+		reason = fact_apply_reason(&fa, deltas, keys, dkeys, nk, adds, nadd, sums, sumns, nsum, xnames);
 	if (reason == NULL && !btwalk_begin(&w, fa.idx, nk))
 		reason = "the fact's key index cannot be walked (built before PostgreSQL 12)";
 	if (reason != NULL)
@@ -723,7 +918,8 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	 */
 	for (i = 0; i < fa.natts; i++)
 	{
-		if (fa.kind[i] == AC_ADD || fa.kind[i] == AC_SUM)
+		if (fa.kind[i] == AC_ADD || fa.kind[i] == AC_SUM || fa.kind[i] == AC_XVAL ||
+			fa.kind[i] == AC_XNN || fa.kind[i] == AC_XRES)
 			rte->updatedCols = bms_add_member(rte->updatedCols,
 											  i + 1 - FirstLowInvalidHeapAttributeNumber);
 		if (fa.kind[i] == AC_GENERATED)
@@ -846,6 +1042,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 								nv[i] = add_values(a->atttypid, fv, false, d->v[i], false, &nn[i]);
 						}
 					}
+					apply_extremes(&fa, found, d, nv, nn);
 					ExecStoreVirtualTuple(nslot);
 					if (fa.has_generated)
 						ExecComputeStoredGenerated(rri, estate, nslot, CMD_UPDATE);
@@ -891,6 +1088,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 							nn[i] = true;
 					}
 				}
+				apply_extremes(&fa, NULL, d, nv, nn);
 				ExecStoreVirtualTuple(nslot);
 				if (fa.has_generated)
 					ExecComputeStoredGenerated(rri, estate, nslot, CMD_INSERT);

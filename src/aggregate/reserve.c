@@ -814,6 +814,7 @@ typedef struct ReserveMade
 } ReserveMade;
 
 static Datum reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made);
+static Datum reserve_general(const AggOrder *o, int k, struct varlena **args, int64 stored_nn, bool *kept);
 
 PG_FUNCTION_INFO_V1(dataeng_fact_reserve);
 Datum
@@ -836,27 +837,12 @@ reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made)
 {
 	AggOrder   *o;
 	int			k;
-	Datum	   *stored;
-	Datum	   *came;
-	Datum	   *went;
-	int			ns;
-	int			nc;
-	int			nw;
-	Datum	   *cand;
-	bool	   *gone;
-	int			n = 0;
-	int			nout = 0;
 	int			i;
-	int			j;
-	bool		bounded_s;
-	Datum		last_s = (Datum) 0;
-	Datum		last_c = (Datum) 0;
-	Datum		last_w = (Datum) 0;
 	AggReserve	out;
 	struct varlena *args[3];
-	ArrayType  *stored_a;
 	ReserveMemo *memo;
 	Datum		result;
+	bool		kept;
 
 	if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
 		ereport(ERROR,
@@ -948,14 +934,53 @@ reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made)
 		memcpy(r, memo->result, VARSIZE(memo->result));
 		PG_RETURN_POINTER(r);
 	}
+	result = reserve_general(o, k, args, PG_GETARG_INT64(1), &kept);
+	if (!kept)
+		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
+	PG_RETURN_DATUM(result);
+}
 
+/*
+ * reserve_general
+ *		The new reserve of a group, for values of any type, from its three
+ *		arrays (args: the stored reserve, the values that came and those
+ *		that went, each NULL when NULL, not stored out of line) and its
+ *		stored count of non-NULL values stored_nn (known).  *kept: the
+ *		result is the stored reserve itself, as it is.
+ */
+static Datum
+reserve_general(const AggOrder *o, int k, struct varlena **args, int64 stored_nn, bool *kept)
+{
+	Datum	   *stored;
+	Datum	   *came;
+	Datum	   *went;
+	int			ns;
+	int			nc;
+	int			nw;
+	Datum	   *cand;
+	bool	   *gone;
+	int			n = 0;
+	int			nout = 0;
+	int			i;
+	int			j;
+	bool		bounded_s;
+	Datum		last_s = (Datum) 0;
+	Datum		last_c = (Datum) 0;
+	Datum		last_w = (Datum) 0;
+	AggReserve	out;
+	ArrayType  *stored_a;
+
+	*kept = false;
+	out.n = 0;
+	out.cap = FACT_RESERVE;
+	out.v = palloc(sizeof(Datum) * FACT_RESERVE);
 	stored_a = args[0] ? DatumGetArrayTypeP(PointerGetDatum(args[0])) : NULL;
 	ns = array_values(stored_a, o, &stored);
 	nc = array_values(args[1] ? DatumGetArrayTypeP(PointerGetDatum(args[1])) : NULL, o, &came);
 	nw = array_values(args[2] ? DatumGetArrayTypeP(PointerGetDatum(args[2])) : NULL, o, &went);
 
 	/* the bounds: what lies beyond each is not known exactly */
-	bounded_s = (int64) ns != PG_GETARG_INT64(1);
+	bounded_s = (int64) ns != stored_nn;
 
 	/*
 	 * Most groups of a refresh keep their reserve as it is: every value that
@@ -967,20 +992,15 @@ reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made)
 	 */
 	if (!(o->typbyval && o->typlen > 0) &&
 		unchanged_reserve(o, k, stored_a, stored, ns, bounded_s, came, nc, went, nw))
-		PG_RETURN_ARRAYTYPE_P(stored_a);
-	if (bounded_s && ns == 0)
 	{
-		result = agg_reserve_array(&out, o);
-		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
-		PG_RETURN_DATUM(result);
+		*kept = true;
+		PG_RETURN_ARRAYTYPE_P(stored_a);
 	}
+	if (bounded_s && ns == 0)
+		return agg_reserve_array(&out, o);
 	/* (the arrays as _fact_deltas() and the MERGE write them: in order) */
 	if (in_order(o, stored, ns) && in_order(o, came, nc) && in_order(o, went, nw))
-	{
-		result = reserve_of_sorted(o, k, stored, ns, bounded_s, came, nc, went, nw);
-		memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
-		PG_RETURN_DATUM(result);
-	}
+		return reserve_of_sorted(o, k, stored, ns, bounded_s, came, nc, went, nw);
 
 	if (bounded_s)
 		last_s = last_of(o, stored, ns);
@@ -1037,9 +1057,7 @@ reserve_new(FunctionCallInfo fcinfo, AggOrder **order, ReserveMade *made)
 	}
 	nout = Min(out.n, k);
 	out.n = nout;
-	result = agg_reserve_array(&out, o);
-	memo_keep(o, k, false, PG_GETARG_INT64(1), args, result);
-	PG_RETURN_DATUM(result);
+	return agg_reserve_array(&out, o);
 }
 
 /*
@@ -1100,6 +1118,92 @@ dataeng_fact_reserve_checked(PG_FUNCTION_ARGS)
 	if (reserve_empty(r) && (PG_ARGISNULL(6) || PG_GETARG_INT64(6) != 0))
 		reserves_ran_out++;
 	PG_RETURN_DATUM(r);
+}
+
+/*
+ * agg_reserve_make
+ *		_fact_reserve() for a caller in C (fact_apply.c, which makes a
+ *		group's new reserve once per row, with no memo): the new reserve of
+ *		values in order o, at most k, from the stored one (stored; NULL: none),
+ *		the group's count of non-NULL values before (stored_nn; NULL:
+ *		unknown, then nothing is provable and the reserve is empty) and the
+ *		arrays of the values that came and went (NULL: none).  The result
+ *		may be the stored array itself, as it came (detoasted).
+ */
+Datum
+agg_reserve_make(const AggOrder *o, int k, Datum stored, bool stored_null, Datum stored_nn,
+				 bool stored_nn_null, Datum came, bool came_null, Datum went, bool went_null)
+{
+	struct varlena *args[3];
+	Datum		in[3] = {stored, came, went};
+	bool		null[3] = {stored_null, came_null, went_null};
+	AggReserve	none = {0};
+	bool		kept;
+	int			i;
+
+	check_size(k);
+	if (stored_nn_null)
+		return agg_reserve_array(&none, o);
+	for (i = 0; i < 3; i++)
+	{
+		args[i] = null[i] ? NULL : (struct varlena *) DatumGetPointer(in[i]);
+		if (args[i] && (VARATT_IS_EXTERNAL(args[i]) || VARATT_IS_COMPRESSED(args[i])))
+			args[i] = pg_detoast_datum_packed(args[i]);
+	}
+	if (o->typbyval && o->typlen > 0)
+	{
+		Datum		vals[FACT_RESERVE];
+		int			nv;
+
+		if (args[0] != NULL && kept_fixed(o, k, args[0], DatumGetInt64(stored_nn), args[1], args[2]))
+			return PointerGetDatum(args[0]);
+		nv = fixed_new(o, k, args[0], DatumGetInt64(stored_nn), args[1], args[2], vals);
+		if (nv >= 0)
+			return PointerGetDatum(construct_array(vals, nv, o->typid, o->typlen, o->typbyval, o->typalign));
+	}
+	return reserve_general(o, k, args, DatumGetInt64(stored_nn), &kept);
+}
+
+/*
+ * agg_reserve_first
+ *		The first value of reserve r (an array of o's type: the min or max
+ *		of its group), where it lies in r; *isnull when r is empty.
+ */
+Datum
+agg_reserve_first(const AggOrder *o, Datum r, bool *isnull)
+{
+	int			idx = 1;
+
+	if (o->typbyval && o->typlen > 0)
+	{
+		struct varlena *rv = (struct varlena *) DatumGetPointer(r);
+		FixedArray	a;
+
+		if (fixed_array(o, &rv, &a))
+		{
+			*isnull = a.n == 0;
+			return a.n == 0 ? (Datum) 0 : fixed_value(o, &a, 0, att_align_nominal(o->typlen, o->typalign));
+		}
+	}
+	return array_get_element(r, 1, &idx, -1, o->typlen, o->typbyval, o->typalign, isnull);
+}
+
+/*
+ * agg_reserve_check
+ *		Count reserve r (an array, not NULL) as run out, as
+ *		_fact_reserve_checked() does, when it holds no value while its group
+ *		has values (nn, its new count of non-NULL values, is not 0; NULL:
+ *		unknown).  True when it ran out.
+ */
+bool
+agg_reserve_check(Datum r, Datum nn, bool nn_null)
+{
+	if (reserve_empty(r) && (nn_null || DatumGetInt64(nn) != 0))
+	{
+		reserves_ran_out++;
+		return true;
+	}
+	return false;
 }
 
 /*
