@@ -40,7 +40,10 @@ $node->safe_psql('postgres', q{
 	CREATE EXTENSION dataeng;
 	CREATE TABLE clicks (id int PRIMARY KEY, url text);
 });
-$node->safe_psql('postgres', q{SELECT dataeng.cdc_enable('clicks', method => 'wal')});
+my ($ret, $out, $err) = $node->psql('postgres', q{SELECT dataeng.cdc_enable('clicks', method => 'wal')});
+is($ret, 0, 'cdc_enable() succeeds without a free replication slot');
+like($err, qr/WARNING:  no replication slot is free for the WAL capture of this database\nDETAIL:  All 3 replication slots \(max_replication_slots\) are in use: the WAL capture worker cannot make slot "dataeng_wal_\d+", and table public\.clicks stays captured by its trigger until it can\.\nHINT:  Raise max_replication_slots/,
+	'and warns that the worker cannot make its slot');
 ok($node->poll_query_until('postgres',
 		q{SELECT state = 'failing' FROM dataeng.pipeline_status WHERE kind = 'slot'}),
 	'the slot not made yet has its row, failing after 2 failures in a row');
