@@ -528,6 +528,13 @@ wal_entry_load(Oid dboid, bool create)
 
 	if (wal_shmem == NULL || !OidIsValid(dboid))
 		return;
+	/* (the usual case, without the lock: read already) */
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, false);
+	have = e != NULL && (e->loaded || e->gone);
+	SpinLockRelease(&wal_shmem->mutex);
+	if (have)
+		return;
 	LWLockAcquire(&wal_shmem->io_lock, LW_EXCLUSIVE);
 	SpinLockAcquire(&wal_shmem->mutex);
 	e = entry_find(dboid, false);
@@ -569,12 +576,12 @@ wal_entry_load(Oid dboid, bool create)
 				strlcpy(e->err_message,
 						"the server restarted after a crash while a WAL capture worker of the database had not committed a round since it started",
 						WAL_ERR_LEN);
-				/* seen as a worker that failed, waiting for its restart */
-				if (e->start == WAL_START_NONE)
-				{
-					e->start = WAL_START_RESTARTING;
-					e->start_at = now;
-				}
+				/*
+				 * seen as a worker that failed, waiting for its restart
+				 * (also when one was registered since: it waits too)
+				 */
+				e->start = WAL_START_RESTARTING;
+				e->start_at = now;
 			}
 		}
 	}
