@@ -9,7 +9,7 @@
 #   restart the server) counts as a failure after the crash-restart: the
 #   next worker waits for its back-off instead of entering at once, and
 #   the failure and its error outlive a clean restart too (shared memory
-#   alone forgot them);
+#   alone forgot them), but a promoted standby copied meanwhile counts none;
 # - a new database that takes a dropped one's oid gets none of its
 #   workers' failures, and its own worker runs (the dropped database's
 #   entry, marked gone, kept every worker of the new one out);
@@ -28,6 +28,7 @@ use WalNode;
 my $node = WalNode::new_node('walkept', qq{
 max_replication_slots = 3
 restart_after_crash = on
+max_wal_senders = 4
 dataeng.wal_max_databases = 6
 dataeng.maintenance_interval = 0
 log_line_prefix = '%m [%p] '
@@ -78,6 +79,8 @@ is($node->safe_psql('postgres', q{SELECT dataeng_internal._cdc_wal_fail_streak()
 	'a terminated worker is no failure');
 my $pid = $node->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity
 	WHERE backend_type = 'dataeng wal capture' AND wait_event_type = 'Lock'});
+# (a copy of the data directory now: its state file says a worker runs)
+$node->backup('running');
 my $offset = -s $node->logfile;
 kill 'KILL', $pid;
 ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset), 'the server restarts after the crash');
@@ -144,6 +147,18 @@ is($node->safe_psql('last', q{SELECT dataeng.cdc_wal_sync('60 s')}), 't', 'a wor
 is($node->safe_psql('last', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}), 'running',
 	'with its entry');
 unlike(slurp_file($node->logfile, $offset), qr/no shared memory entry is free/, 'no entry was missing');
+
+# a standby made from the copy taken while a worker was running, then
+# promoted, counts no crash: the file speaks of another server's worker
+my $standby = PostgreSQL::Test::Cluster->new('walkept_standby');
+$standby->init_from_backup($node, 'running', has_streaming => 1);
+$standby->start;
+$standby->promote;
+ok($standby->poll_query_until('postgres', q{SELECT NOT pg_is_in_recovery()}), 'the standby is promoted');
+# (it has the errors of before, as they were)
+is($standby->safe_psql('postgres', q{SELECT dataeng_internal._cdc_wal_fail_streak() || ' ' || (dataeng_internal._cdc_wal_last_error() LIKE '57P02%')}),
+	'0 false', 'a promoted copy counts no failure for the worker that ran when it was copied');
+$standby->stop;
 
 $node->stop;
 done_testing();

@@ -341,8 +341,11 @@ entry_release_if_unused(WalDbEntry *e)
  * crash, or an immediate shutdown).  It counts as one more failure of the
  * database's workers, with its back-off: a worker that crashes the server
  * at each start does not restart it in a loop, at once after each
- * crash-restart.  The files of a dropped database, and of a new one that
- * takes a dropped one's oid, are removed.
+ * crash-restart.  Only on the same timeline of WAL: a file copied with a
+ * base backup to a standby, promoted since (or to a point-in-time
+ * recovery), speaks of the workers of another server.  The files of a
+ * dropped database, and of a new one that takes a dropped one's oid, are
+ * removed.
  */
 #define WAL_STATE_DIR		"pg_dataeng"
 #define WAL_STATE_MAGIC		0x64655753	/* "deWS" */
@@ -354,6 +357,7 @@ typedef struct WalStateFile
 	uint32		version;
 	Oid			dboid;
 	TimestampTz life;			/* WalShmem.life when written */
+	TimeLineID	tli;			/* the WAL's timeline then (0: in recovery) */
 	bool		running;
 	int			fails;
 	int			fail_streak;
@@ -481,6 +485,7 @@ wal_entry_persist(Oid dboid)
 {
 	WalStateFile f;
 	bool		have = false;
+	TimeLineID	tli = RecoveryInProgress() ? 0 : GetWALInsertionTimeLine();
 
 	memset(&f, 0, sizeof(f));
 	LWLockAcquire(&wal_shmem->io_lock, LW_EXCLUSIVE);
@@ -494,6 +499,7 @@ wal_entry_persist(Oid dboid)
 			have = true;
 			f.dboid = dboid;
 			f.life = wal_shmem->life;
+			f.tli = tli;
 			f.running = e->running;
 			f.fails = e->fails;
 			f.fail_streak = e->fail_streak;
@@ -525,6 +531,7 @@ wal_entry_load(Oid dboid, bool create)
 	bool		have;
 	bool		crashed = false;
 	TimestampTz now;
+	TimeLineID	tli;
 
 	if (wal_shmem == NULL || !OidIsValid(dboid))
 		return;
@@ -548,6 +555,7 @@ wal_entry_load(Oid dboid, bool create)
 
 	have = wal_state_read(dboid, &f);
 	now = GetCurrentTimestamp();	/* (not under the spinlock) */
+	tli = RecoveryInProgress() ? 0 : GetWALInsertionTimeLine();
 	SpinLockAcquire(&wal_shmem->mutex);
 	e = entry_find(dboid, have || create);
 	if (e != NULL && !e->loaded && !e->gone)
@@ -561,7 +569,13 @@ wal_entry_load(Oid dboid, bool create)
 			e->err_sqlstate = f.err_sqlstate;
 			e->err_at = f.err_at;
 			memcpy(e->err_message, f.err_message, WAL_ERR_LEN);
-			if (f.running && f.life != wal_shmem->life && e->pid == 0)
+			/*
+			 * (not on a standby, nor after a promotion or a point-in-time
+			 * recovery, which start a new timeline: a file copied by a base
+			 * backup says nothing of this server's workers)
+			 */
+			if (f.running && f.life != wal_shmem->life && e->pid == 0 &&
+				tli != 0 && f.tli == tli)
 			{
 				/* the server went down under a worker that had not run yet */
 				crashed = true;
