@@ -1029,22 +1029,37 @@ cdc_wal_left(void)
 {
 	WalDbEntry *e = my_entry;
 	bool		restart = false;
+	bool		persist = false;
+	Oid			dboid = InvalidOid;
 
 	if (e == NULL)
 		return false;
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (e->pid == MyProcPid)
 	{
+		dboid = e->dboid;
 		e->pid = 0;
 		e->latch = NULL;
 		if (e->hold > 0 && !e->gone)
 			e->relaunch = true;
 		else
 			restart = !e->gone;
-		entry_release_if_unused(e);
+		/* (no worker runs: none can go down with the server) */
+		persist = e->running && e->loaded && !e->gone;
+		e->running = false;
+		if (!persist)
+			entry_release_if_unused(e);
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
+	if (persist)
+	{
+		wal_entry_persist(dboid);
+		SpinLockAcquire(&wal_shmem->mutex);
+		if (e->dboid == dboid)
+			entry_release_if_unused(e);
+		SpinLockRelease(&wal_shmem->mutex);
+	}
 	return restart;
 }
 
