@@ -165,6 +165,17 @@ BEGIN
                           keyed.rel, quote_ident((SELECT c.relname FROM pg_class c WHERE c.oid = keyed.idx)));
   END IF;
   PERFORM dataeng_internal._cdc_wal_full(tbl);
+  -- The worker makes the database's slot: when none is free, say so now
+  -- (the table stays on its trigger until a slot is made; the worker's
+  -- failures show in pipeline_status)
+  IF NOT EXISTS (SELECT 1 FROM pg_replication_slots s WHERE s.slot_name = dataeng_internal._cdc_wal_slot())
+     AND (SELECT count(*) FROM pg_replication_slots) >= current_setting('max_replication_slots')::int THEN
+    RAISE WARNING 'no replication slot is free for the WAL capture of this database'
+      USING ERRCODE = 'configuration_limit_exceeded',
+            DETAIL = format('All %s replication slots (max_replication_slots) are in use: the WAL capture worker cannot make slot "%s", and table %s stays captured by its trigger until it can.',
+                            current_setting('max_replication_slots'), dataeng_internal._cdc_wal_slot(), tbl),
+            HINT = 'Raise max_replication_slots (it takes a server restart), or drop a slot nothing reads (see pg_replication_slots); the worker tries again by itself.';
+  END IF;
   PERFORM dataeng_internal._cdc_wal_start();
 END;
 $$;

@@ -708,16 +708,23 @@ BEGIN
   -- WAL, against dataeng.max_slot_lag; superusers and replication roles.
   -- The WAL capture's slot is failing, with the alert wal_capture_failing
   -- (of no owner: superusers see it), once its workers ended by an error 2
-  -- times in a row with no round committed since
+  -- times in a row with no round committed since.  Also when they failed
+  -- before they made the slot (no replication slot free, for one): its row
+  -- is there all the same (missing), from the first failure
   SELECT 'slot', sl.slot_name::text,
-         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
+         CASE WHEN sl.missing AND NOT sl.failing THEN 'warning'
+              WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'failing'
               WHEN sl.failing THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
               WHEN sl.off THEN 'warning'
               WHEN sl.down THEN 'warning'
               ELSE 'ok' END,
-         CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
+         CASE WHEN sl.missing
+              THEN format('the WAL capture worker of this database failed %s in a row before it made the replication slot, so nothing is captured from the WAL yet (tables not switched yet keep their capture triggers; tables already switched to the WAL are not captured meanwhile): %s; fix the cause (see the server log), then dataeng.cdc_enable() of a captured table starts a worker at once',
+                          CASE WHEN sl.streak OPERATOR(pg_catalog.=) 1 THEN 'once' ELSE sl.streak || ' times' END,
+                          coalesce(dataeng_internal._cdc_wal_last_error(), 'its error is not known'))
+              WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost'
               THEN format('slot (%s) lost WAL it needs: its reader cannot go on; drop and re-create it', sl.what)
               WHEN sl.failing
               THEN format('the WAL capture worker of this database failed %s times in a row, no round committed since: %s; changes committed since are not captured yet (the slot keeps their WAL): fix the cause (see the server log), then dataeng.cdc_enable() of a captured table starts a worker at once',
@@ -740,7 +747,7 @@ BEGIN
          NULL::bigint, NULL::numeric, NULL::timestamptz,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'WAL lost'
               -- (the error that ended the last worker, while none runs)
-              WHEN sl.down OR sl.failing THEN dataeng_internal._cdc_wal_last_error() END, NULL::timestamptz,
+              WHEN sl.down OR sl.failing OR sl.missing THEN dataeng_internal._cdc_wal_last_error() END, NULL::timestamptz,
          NULL::regrole, NULL::regclass,
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' THEN 'slot_lag'
               WHEN sl.failing THEN 'wal_capture_failing'
@@ -748,7 +755,7 @@ BEGIN
          CASE WHEN sl.wal_status OPERATOR(pg_catalog.=) 'lost' OR sl.failing
                 OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim) THEN 'error'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
-    FROM (SELECT rs.slot_name, rs.wal_status, rs.active,
+    FROM (SELECT rs.slot_name, rs.wal_status, rs.active, rs.missing,
                  CASE WHEN w.capture THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
@@ -765,17 +772,27 @@ BEGIN
                  w.capture AND coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
                    AND w.streak OPERATOR(pg_catalog.>=) 2 AS failing,
                  w.streak
-            FROM pg_replication_slots rs
+            FROM (SELECT x.slot_name, x.wal_status, x.active, x.plugin, x.confirmed_flush_lsn, x.restart_lsn,
+                         false AS missing
+                    FROM pg_replication_slots x
+                   WHERE x.database OPERATOR(pg_catalog.=) current_database()
+                     AND x.slot_type OPERATOR(pg_catalog.=) 'logical'
+                  UNION ALL
+                  -- (the capture slot not made yet by workers that failed:
+                  -- a worker that finds nothing to capture ends the series)
+                  SELECT dataeng_internal._cdc_wal_slot(), NULL::text, false, 'pgoutput'::name,
+                         NULL::pg_lsn, NULL::pg_lsn, true
+                   WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots y
+                                      WHERE y.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot())
+                     AND dataeng_internal._cdc_wal_fail_streak() OPERATOR(pg_catalog.>=) 1) rs
            CROSS JOIN LATERAL (SELECT rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot() AS capture,
                                       CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
                                            THEN dataeng_internal._cdc_wal_worker() END AS worker,
                                       CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
                                            THEN dataeng_internal._cdc_wal_fail_streak() END AS streak) w
-           WHERE rs.database OPERATOR(pg_catalog.=) current_database()
-             AND rs.slot_type OPERATOR(pg_catalog.=) 'logical'
-             AND (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
-   WHERE dataeng_internal._is_superuser(current_user::regrole)
-      OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid);
+           WHERE (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
+   WHERE (dataeng_internal._is_superuser(current_user::regrole)
+          OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid));
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._status_rows() IS 'internal: the rows of dataeng.pipeline_status, with the alert each calls for';
@@ -1141,6 +1158,40 @@ $$;
 REVOKE ALL ON FUNCTION dataeng.alert_check() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng.alert_check() IS
   'Raises the alert of each condition that started and resolves those that ended (superuser; dataeng.maintain() runs it)';
+
+-- Run by the WAL capture worker of this database (src/cdc/wal_worker.c)
+-- when an error ends it, and after its first round that committed
+-- following failures: the alert wal_capture_failing of the capture slot is
+-- raised (or brought up to date) while the slot's row of pipeline_status
+-- calls for it, and resolved when it does not, as dataeng.alert_check()
+-- would at its next run: a worker failing in a row is alerted on at once.
+CREATE FUNCTION dataeng_internal._cdc_wal_alert()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s record;
+  slot text := dataeng_internal._cdc_wal_slot()::text;
+BEGIN
+  SELECT * INTO s FROM dataeng_internal._status_rows() x
+   WHERE x.kind OPERATOR(pg_catalog.=) 'slot' AND x.name OPERATOR(pg_catalog.=) slot
+     AND x.alert_kind OPERATOR(pg_catalog.=) 'wal_capture_failing';
+  IF FOUND AND dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean THEN
+    PERFORM dataeng_internal._alert_raise(s.kind || ':' || s.name || ':' || s.alert_kind, s.alert_kind, s.name,
+                                          s.severity, format('%s %s: %s', s.kind, s.name, s.reason),
+                                          jsonb_build_object('kind', s.kind, 'name', s.name, 'state', s.state,
+                                                             'lag_changes', s.lag_changes, 'lag_seconds', s.lag_seconds,
+                                                             'last_success', s.last_success, 'last_error', s.last_error),
+                                          s.owner, s.table_name);
+  ELSE
+    PERFORM dataeng_internal._alert_resolve('slot:' || slot || ':wal_capture_failing');
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_alert() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_alert() IS
+  'internal: raise or resolve the alert wal_capture_failing of this database at once (the WAL capture worker)';
 
 CREATE FUNCTION dataeng_internal._alert_handler_add(caller regrole, fn regprocedure, kinds text[])
 RETURNS void

@@ -224,6 +224,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_start_state()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_last_error()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_fail_streak()', 'v', false, 's'),
+  ('dataeng_internal._cdc_wal_alert()', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_locked(oid)', 's', true, 'u'),
   ('dataeng_internal._cdc_wal_prepare(regclass,text)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_full(regclass)', 'v', true, 'u'),

@@ -50,6 +50,16 @@
  * (the postmaster's restart, the launcher, a session), so a worker that
  * cannot run never fails in a loop; a start by a user ends the wait
  * (cdc_wal_reset_backoff()).  _cdc_wal_last_error() shows the error.
+ * These failures are also kept in a state file per database, read back
+ * after a server start or a crash-restart; a worker that went down with
+ * the server before its first round counts as one of them (see "The
+ * state file of a database" below).  A worker ended by its termination
+ * (SIGTERM: pg_terminate_backend(), a shutdown) has not failed.
+ *
+ * The entry of a dropped database stays, marked gone, until it is needed
+ * for another database; a new database that takes its oid (CREATE
+ * DATABASE ... OID, or the oid counter come round) clears it at commit,
+ * and starts without its state file.
  *
  * The slot of a dropped database: PostgreSQL drops every inactive logical
  * slot of a database with it, in the DROP's transaction; the worker has
@@ -68,6 +78,8 @@
 #include "postgres.h"
 
 #include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "access/htup_details.h"
 #include "access/xact.h"
@@ -79,7 +91,9 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
+#include "port/pg_crc32c.h"
 #include "replication/slot.h"
+#include "storage/fd.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -149,6 +163,14 @@ typedef struct WalDbEntry
 	char		err_message[WAL_ERR_LEN];
 	int			err_sqlstate;
 	TimestampTz err_at;
+	/*
+	 * The failures above were read from the database's state file
+	 * (wal_entry_load()); running: a worker entered and has not committed
+	 * a round yet (written there too, so that a crash meanwhile counts as
+	 * its failure)
+	 */
+	bool		loaded;
+	bool		running;
 } WalDbEntry;
 
 /* WalDbEntry.start */
@@ -179,6 +201,14 @@ typedef struct WalShmem
 {
 	slock_t		mutex;
 	int			nentries;
+	/*
+	 * When this shared memory was made: a state file written in another
+	 * life of it was written before a server start or a crash
+	 */
+	TimestampTz life;
+	/* held while a state file is read or written (wal_entry_load()) */
+	int			tranche;
+	LWLock		io_lock;
 	/*
 	 * Workers running without an entry (none was free when they started):
 	 * while there are any, a database without a worker in its entry may
@@ -211,8 +241,13 @@ static bool xact_callback_registered = false;
 static void
 wal_shmem_init(void *area)
 {
-	SpinLockInit(&((WalShmem *) area)->mutex);
-	((WalShmem *) area)->nentries = wal_nentries;
+	WalShmem   *w = (WalShmem *) area;
+
+	SpinLockInit(&w->mutex);
+	w->nentries = wal_nentries;
+	w->life = GetCurrentTimestamp();
+	w->tranche = LWLockNewTrancheId();
+	LWLockInitialize(&w->io_lock, w->tranche);
 }
 
 /* (in the postmaster, when it requests shared memory: MaxBackends is known) */
@@ -287,17 +322,358 @@ entry_release_if_unused(WalDbEntry *e)
 		memset(e, 0, sizeof(*e));
 }
 
+/* ---------------------------------------------------------------------
+ * The state file of a database: its workers' failures across restarts
+ * ---------------------------------------------------------------------
+ *
+ * The failures in a row, the back-off and the last error of a database's
+ * workers are also kept in the file pg_dataeng/wal_<database oid> of the
+ * data directory, written (whole, then renamed over the old one) when they
+ * change, and whenever a worker enters the database (running: it has
+ * committed no round yet).  A worker, or a session that reads them, whose
+ * entry does not have them yet (the server was started, or restarted
+ * after a crash, since) reads them back first (wal_entry_load()).
+ *
+ * A file of another life of the shared memory that says running is a
+ * worker that neither committed a round nor ended (by an error, or for a
+ * command, or at a shutdown) before the server went down: a crash (the
+ * worker crashed the server, or was killed with it by another process's
+ * crash, or an immediate shutdown).  It counts as one more failure of the
+ * database's workers, with its back-off: a worker that crashes the server
+ * at each start does not restart it in a loop, at once after each
+ * crash-restart.  Only on the same timeline of WAL: a file copied with a
+ * base backup to a standby, promoted since (or to a point-in-time
+ * recovery), speaks of the workers of another server.  The files of a
+ * dropped database, and of a new one that takes a dropped one's oid, are
+ * removed.
+ */
+#define WAL_STATE_DIR		"pg_dataeng"
+#define WAL_STATE_MAGIC		0x64655753	/* "deWS" */
+#define WAL_STATE_VERSION	1
+
+typedef struct WalStateFile
+{
+	uint32		magic;
+	uint32		version;
+	Oid			dboid;
+	TimestampTz life;			/* WalShmem.life when written */
+	TimeLineID	tli;			/* the WAL's timeline then (0: in recovery) */
+	bool		running;
+	int			fails;
+	int			fail_streak;
+	TimestampTz retry_at;
+	int			err_sqlstate;
+	TimestampTz err_at;
+	char		err_message[WAL_ERR_LEN];
+	pg_crc32c	crc;			/* of the fields above */
+} WalStateFile;
+
+static void
+wal_state_path(Oid dboid, char *path)
+{
+	snprintf(path, MAXPGPATH, WAL_STATE_DIR "/wal_%u", dboid);
+}
+
+static pg_crc32c
+wal_state_crc(const WalStateFile *f)
+{
+	pg_crc32c	crc;
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, f, offsetof(WalStateFile, crc));
+	FIN_CRC32C(crc);
+	return crc;
+}
+
+/* the state file of dboid; false when there is none (or it is unreadable) */
+static bool
+wal_state_read(Oid dboid, WalStateFile *f)
+{
+	char		path[MAXPGPATH];
+	int			fd;
+	int			r;
+
+	wal_state_path(dboid, path);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("dataeng wal capture: could not open file \"%s\": %m", path)));
+		return false;
+	}
+	r = read(fd, f, sizeof(*f));
+	CloseTransientFile(fd);
+	if (r != sizeof(*f) || f->magic != WAL_STATE_MAGIC || f->version != WAL_STATE_VERSION ||
+		f->dboid != dboid || !EQ_CRC32C(f->crc, wal_state_crc(f)))
+	{
+		ereport(LOG,
+				(errmsg("dataeng wal capture: ignoring file \"%s\", which is not a valid state file", path)));
+		return false;
+	}
+	f->err_message[WAL_ERR_LEN - 1] = '\0';
+	return true;
+}
+
+/*
+ * Write the state file of f->dboid.  Never raises an error (it is also
+ * written at the worker's exit): a failure is logged, the failures are
+ * then kept in shared memory only.
+ */
+static void
+wal_state_write(WalStateFile *f)
+{
+	char		path[MAXPGPATH];
+	char		tmp[MAXPGPATH];
+	int			fd;
+
+	f->magic = WAL_STATE_MAGIC;
+	f->version = WAL_STATE_VERSION;
+	f->crc = wal_state_crc(f);
+	wal_state_path(f->dboid, path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (MakePGDirectory(WAL_STATE_DIR) < 0 && errno != EEXIST)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("dataeng wal capture: could not create directory \"%s\": %m", WAL_STATE_DIR)));
+		return;
+	}
+	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("dataeng wal capture: could not create file \"%s\": %m", tmp)));
+		return;
+	}
+	errno = 0;
+	if (write(fd, f, sizeof(*f)) != sizeof(*f) || pg_fsync(fd) != 0)
+	{
+		if (errno == 0)
+			errno = ENOSPC;
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("dataeng wal capture: could not write file \"%s\": %m", tmp)));
+		CloseTransientFile(fd);
+		(void) unlink(tmp);
+		return;
+	}
+	CloseTransientFile(fd);
+	(void) durable_rename(tmp, path, LOG);
+}
+
+/* remove the state file of dboid (a dropped database, or a new one) */
+static void
+wal_state_remove(Oid dboid)
+{
+	char		path[MAXPGPATH];
+
+	wal_state_path(dboid, path);
+	LWLockAcquire(&wal_shmem->io_lock, LW_EXCLUSIVE);
+	if (unlink(path) < 0 && errno != ENOENT)
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("dataeng wal capture: could not remove file \"%s\": %m", path)));
+	LWLockRelease(&wal_shmem->io_lock);
+}
+
+/* write what the entry of dboid holds now to its state file */
+static void
+wal_entry_persist(Oid dboid)
+{
+	WalStateFile f;
+	bool		have = false;
+	TimeLineID	tli = RecoveryInProgress() ? 0 : GetWALInsertionTimeLine();
+
+	memset(&f, 0, sizeof(f));
+	LWLockAcquire(&wal_shmem->io_lock, LW_EXCLUSIVE);
+	SpinLockAcquire(&wal_shmem->mutex);
+	{
+		WalDbEntry *e = entry_find(dboid, false);
+
+		/* (an entry taken again since it was read has nothing to write) */
+		if (e != NULL && e->loaded && !e->gone)
+		{
+			have = true;
+			f.dboid = dboid;
+			f.life = wal_shmem->life;
+			f.tli = tli;
+			f.running = e->running;
+			f.fails = e->fails;
+			f.fail_streak = e->fail_streak;
+			f.retry_at = e->retry_at;
+			f.err_sqlstate = e->err_sqlstate;
+			f.err_at = e->err_at;
+			memcpy(f.err_message, e->err_message, WAL_ERR_LEN);
+		}
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	if (have)
+		wal_state_write(&f);
+	LWLockRelease(&wal_shmem->io_lock);
+}
+
+/*
+ * Make sure the entry of dboid has the failures of its state file (read
+ * once per life of the shared memory, or again once the entry was taken
+ * for another database).  A file that says a worker was running in another
+ * life counts one more failure (see above), written back at once.  With
+ * create, an entry is made even when there is no file (a worker about to
+ * enter); without, only for a file.
+ */
+static void
+wal_entry_load(Oid dboid, bool create)
+{
+	WalDbEntry *e;
+	WalStateFile f;
+	bool		have;
+	bool		crashed = false;
+	TimestampTz now;
+	TimeLineID	tli;
+
+	if (wal_shmem == NULL || !OidIsValid(dboid))
+		return;
+	/* (the usual case, without the lock: read already) */
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, false);
+	have = e != NULL && (e->loaded || e->gone);
+	SpinLockRelease(&wal_shmem->mutex);
+	if (have)
+		return;
+	LWLockAcquire(&wal_shmem->io_lock, LW_EXCLUSIVE);
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, false);
+	if (e != NULL && (e->loaded || e->gone))
+	{
+		SpinLockRelease(&wal_shmem->mutex);
+		LWLockRelease(&wal_shmem->io_lock);
+		return;
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+
+	have = wal_state_read(dboid, &f);
+	now = GetCurrentTimestamp();	/* (not under the spinlock) */
+	tli = RecoveryInProgress() ? 0 : GetWALInsertionTimeLine();
+	SpinLockAcquire(&wal_shmem->mutex);
+	e = entry_find(dboid, have || create);
+	if (e != NULL && !e->loaded && !e->gone)
+	{
+		e->loaded = true;
+		if (have)
+		{
+			e->fails = f.fails;
+			e->fail_streak = f.fail_streak;
+			e->retry_at = f.retry_at;
+			e->err_sqlstate = f.err_sqlstate;
+			e->err_at = f.err_at;
+			memcpy(e->err_message, f.err_message, WAL_ERR_LEN);
+			/*
+			 * (not on a standby, nor after a promotion or a point-in-time
+			 * recovery, which start a new timeline: a file copied by a base
+			 * backup says nothing of this server's workers)
+			 */
+			if (f.running && f.life != wal_shmem->life && e->pid == 0 &&
+				tli != 0 && f.tli == tli)
+			{
+				/* the server went down under a worker that had not run yet */
+				crashed = true;
+				if (e->fails < 1000)
+					e->fails++;
+				if (e->fail_streak < 1000)
+					e->fail_streak++;
+				e->retry_at = Max(e->retry_at,
+								  TimestampTzPlusMilliseconds(now, wal_backoff_ms(e->fails)));
+				e->err_sqlstate = ERRCODE_CRASH_SHUTDOWN;
+				e->err_at = now;
+				strlcpy(e->err_message,
+						"the server restarted after a crash while a WAL capture worker of the database had not committed a round since it started",
+						WAL_ERR_LEN);
+				/*
+				 * seen as a worker that failed, waiting for its restart
+				 * (also when one was registered since: it waits too)
+				 */
+				e->start = WAL_START_RESTARTING;
+				e->start_at = now;
+			}
+		}
+	}
+	SpinLockRelease(&wal_shmem->mutex);
+	LWLockRelease(&wal_shmem->io_lock);
+	if (crashed)
+	{
+		ereport(LOG,
+				(errmsg("dataeng wal capture: the server went down while a worker of database %u had not committed a round since it started; counted as its failure",
+						dboid)));
+		wal_entry_persist(dboid);
+	}
+}
+
+/*
+ * What ended the worker, as far as its failures are concerned: an error
+ * counted by cdc_wal_note_error(), or a FATAL seen on its way to the log
+ * (cdc_wal_note_fatal()): one for the termination of the worker (SIGTERM,
+ * a shutdown) is no failure.
+ */
+static bool my_failure_counted = false;
+static bool my_terminated = false;
+static bool my_fatal = false;
+static char my_fatal_message[WAL_ERR_LEN];
+static int	my_fatal_sqlstate = 0;
+
+/* message cut to the room of an entry's error, at a character's end */
+static void
+wal_clip_message(const char *message, char *kept)
+{
+	int			len;
+
+	if (message == NULL)
+		message = "";
+	len = strlen(message);
+	if (len >= WAL_ERR_LEN)
+		len = pg_mbcliplen(message, len, WAL_ERR_LEN - 1);
+	memcpy(kept, message, len);
+	kept[len] = '\0';
+}
+
+/*
+ * Count a failure of the worker in its entry (caller holds the mutex): no
+ * worker enters before its back-off is over; with message, the error that
+ * ended it.
+ */
+static void
+entry_count_failure(WalDbEntry *e, TimestampTz now, const char *message, int sqlstate)
+{
+	if (e->fails < 1000)
+		e->fails++;
+	if (e->fail_streak < 1000)
+		e->fail_streak++;
+	e->retry_at = TimestampTzPlusMilliseconds(now, wal_backoff_ms(e->fails));
+	e->running = false;
+	if (message != NULL)
+	{
+		memcpy(e->err_message, message, WAL_ERR_LEN);
+		e->err_sqlstate = sqlstate;
+		e->err_at = now;
+	}
+}
+
 /*
  * At the worker's exit: its entry has no worker any more.  One ended by an
  * error (exit code 1) is started again by the postmaster after
  * bgw_restart_time; one that exits with 0 is not (it left for a command,
- * or found nothing to capture).
+ * or found nothing to capture).  Its failure (not counted yet: a FATAL
+ * other than its termination) and that no worker runs are written to the
+ * database's state file.
  */
 static void
 wal_worker_exit(int code, Datum arg)
 {
 	WalDbEntry *e = my_entry;
 	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
+	bool		persist = false;
+	Oid			dboid = InvalidOid;
 
 	if (my_untracked)
 	{
@@ -311,6 +687,7 @@ wal_worker_exit(int code, Datum arg)
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (e->pid == MyProcPid)
 	{
+		dboid = e->dboid;
 		e->pid = 0;
 		e->latch = NULL;
 		/* left for a command: started again when it is done */
@@ -318,34 +695,48 @@ wal_worker_exit(int code, Datum arg)
 			e->relaunch = true;
 		e->start = code != 0 ? WAL_START_RESTARTING : WAL_START_NONE;
 		e->start_at = now;
-		if (code != 0)
+		if (code != 0 && !my_failure_counted && !my_terminated)
 		{
-			/* no worker enters before its back-off is over */
-			if (e->fails < 1000)
-				e->fails++;
-			if (e->fail_streak < 1000)
-				e->fail_streak++;
-			e->retry_at = TimestampTzPlusMilliseconds(now, wal_backoff_ms(e->fails));
+			entry_count_failure(e, now, my_fatal ? my_fatal_message : NULL, my_fatal_sqlstate);
+			persist = true;
 		}
-		entry_release_if_unused(e);
+		if (e->running)
+		{
+			e->running = false;
+			persist = true;
+		}
+		persist = persist && e->loaded && !e->gone;
+		/* (kept while a state file is written from it) */
+		if (!persist)
+			entry_release_if_unused(e);
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
+	if (persist)
+	{
+		wal_entry_persist(dboid);
+		SpinLockAcquire(&wal_shmem->mutex);
+		if (e->dboid == dboid)
+			entry_release_if_unused(e);
+		SpinLockRelease(&wal_shmem->mutex);
+	}
 }
 
 /*
  * cdc_wal_note_error
- *		Called by the worker when an error ends it: the error is kept in
- *		its database's entry, for dataeng_internal._cdc_wal_last_error().
+ *		Called by the worker when an error ends it: the failure is counted
+ *		(the back-off of the next worker) and the error kept in its
+ *		database's entry, for dataeng_internal._cdc_wal_last_error(), and
+ *		in its state file.
  */
 void
 cdc_wal_note_error(const char *message, int sqlerrcode)
 {
 	TimestampTz now = GetCurrentTimestamp();	/* (not under the spinlock) */
 	char		kept[WAL_ERR_LEN];
-	int			len;
+	bool		counted = false;
 
-	if (my_entry == NULL)
+	if (my_entry == NULL || my_failure_counted)
 		return;
 
 	/*
@@ -354,42 +745,77 @@ cdc_wal_note_error(const char *message, int sqlerrcode)
 	 * that the text read back is valid in that encoding.  (Not under the
 	 * spinlock.)
 	 */
-	if (message == NULL)
-		message = "";
-	len = strlen(message);
-	if (len >= WAL_ERR_LEN)
-		len = pg_mbcliplen(message, len, WAL_ERR_LEN - 1);
-	memcpy(kept, message, len);
-	kept[len] = '\0';
+	wal_clip_message(message, kept);
 
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (my_entry->pid == MyProcPid)
 	{
-		memcpy(my_entry->err_message, kept, len + 1);
-		my_entry->err_sqlstate = sqlerrcode;
-		my_entry->err_at = now;
+		entry_count_failure(my_entry, now, kept, sqlerrcode);
+		counted = true;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
+	if (counted)
+	{
+		my_failure_counted = true;
+		wal_entry_persist(MyDatabaseId);
+	}
+}
+
+/*
+ * cdc_wal_note_fatal
+ *		Called by the worker's log hook for a FATAL on its way to the log
+ *		(the worker then exits): its termination (SIGTERM, a shutdown) is no
+ *		failure; another FATAL is counted at the exit, with its message.
+ */
+void
+cdc_wal_note_fatal(const char *message, int sqlerrcode)
+{
+	if (sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+	{
+		my_terminated = true;
+		return;
+	}
+	if (my_fatal)
+		return;
+	/* (the database's encoding is known once connected: else cut bytes) */
+	if (MyDatabaseId != InvalidOid)
+		wal_clip_message(message, my_fatal_message);
+	else
+		strlcpy(my_fatal_message, message ? message : "", WAL_ERR_LEN);
+	my_fatal_sqlstate = sqlerrcode;
+	my_fatal = true;
 }
 
 /*
  * cdc_wal_note_round
  *		Called by the worker after a round that committed: the failures in
- *		a row are over, the next one waits WAL_RESTART_MS again.
+ *		a row are over, the next one waits WAL_RESTART_MS again.  True the
+ *		first time, when failures in a row were counted before (their alert
+ *		can be resolved).
  */
-void
+bool
 cdc_wal_note_round(void)
 {
-	if (my_entry == NULL)
-		return;
+	static bool noted = false;
+	bool		had_streak = false;
+
+	if (my_entry == NULL || noted)
+		return false;
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (my_entry->pid == MyProcPid)
 	{
+		had_streak = my_entry->fail_streak > 0;
 		my_entry->fails = 0;
 		my_entry->fail_streak = 0;
 		my_entry->retry_at = 0;
+		my_entry->running = false;
+		noted = true;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
+	/* (once: nothing changes after that while this worker runs) */
+	if (noted)
+		wal_entry_persist(MyDatabaseId);
+	return had_streak;
 }
 
 /*
@@ -434,17 +860,23 @@ void
 cdc_wal_reset_backoff(Oid dboid)
 {
 	WalDbEntry *e;
+	bool		reset = false;
 
 	if (wal_shmem == NULL || !OidIsValid(dboid))
 		return;
+	/* (the back-off may be in the state file alone) */
+	wal_entry_load(dboid, false);
 	SpinLockAcquire(&wal_shmem->mutex);
 	e = entry_find(dboid, false);
-	if (e != NULL)
+	if (e != NULL && (e->fails != 0 || e->retry_at != 0))
 	{
 		e->fails = 0;
 		e->retry_at = 0;
+		reset = true;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
+	if (reset)
+		wal_entry_persist(dboid);
 }
 
 /*
@@ -462,6 +894,8 @@ cdc_wal_enter(Oid dboid)
 
 	if (wal_shmem == NULL)
 		return true;
+	/* the failures of the database's workers before a server (re)start */
+	wal_entry_load(dboid, true);
 	for (;;)
 	{
 		TimestampTz retry_at = 0;
@@ -519,6 +953,8 @@ cdc_wal_enter(Oid dboid)
 			e->latch = MyLatch;
 			e->idle = false;
 			e->start = WAL_START_NONE;
+			/* (until its first round commits: see wal_entry_load()) */
+			e->running = true;
 			my_entry = e;
 		}
 	}
@@ -529,6 +965,8 @@ cdc_wal_enter(Oid dboid)
 		my_untracked = true;
 	}
 	SpinLockRelease(&wal_shmem->mutex);
+	if (my_entry != NULL)
+		wal_entry_persist(dboid);
 	if (e == NULL)
 		ereport(WARNING,
 				(errmsg("dataeng wal capture: no shared memory entry is free for database %u", dboid),
@@ -591,22 +1029,37 @@ cdc_wal_left(void)
 {
 	WalDbEntry *e = my_entry;
 	bool		restart = false;
+	bool		persist = false;
+	Oid			dboid = InvalidOid;
 
 	if (e == NULL)
 		return false;
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (e->pid == MyProcPid)
 	{
+		dboid = e->dboid;
 		e->pid = 0;
 		e->latch = NULL;
 		if (e->hold > 0 && !e->gone)
 			e->relaunch = true;
 		else
 			restart = !e->gone;
-		entry_release_if_unused(e);
+		/* (no worker runs: none can go down with the server) */
+		persist = e->running && e->loaded && !e->gone;
+		e->running = false;
+		if (!persist)
+			entry_release_if_unused(e);
 	}
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
+	if (persist)
+	{
+		wal_entry_persist(dboid);
+		SpinLockAcquire(&wal_shmem->mutex);
+		if (e->dboid == dboid)
+			entry_release_if_unused(e);
+		SpinLockRelease(&wal_shmem->mutex);
+	}
 	return restart;
 }
 
@@ -676,13 +1129,36 @@ release_at_xact_end(XactEvent event, void *arg)
 		bool		relaunch = false;
 		char		slot[NAMEDATALEN];
 
+		/*
+		 * A new database (CREATE DATABASE holds its template) may have the
+		 * oid of a dropped one: it has none of that one's entry (marked
+		 * gone, which would keep its worker out) or failures.
+		 */
+		if (event == XACT_EVENT_COMMIT && OidIsValid(holds[i].copy_oid))
+		{
+			SpinLockAcquire(&wal_shmem->mutex);
+			e = entry_find(holds[i].copy_oid, false);
+			if (e != NULL && e->pid == 0 && (e->gone || e->hold == 0))
+				memset(e, 0, sizeof(*e));
+			SpinLockRelease(&wal_shmem->mutex);
+			wal_state_remove(holds[i].copy_oid);
+		}
+		/* the failures of a dropped database's workers go with it */
+		if (holds[i].drop && event == XACT_EVENT_COMMIT)
+			wal_state_remove(holds[i].dboid);
+
 		SpinLockAcquire(&wal_shmem->mutex);
 		e = entry_find(holds[i].dboid, false);
 		if (e != NULL)
 		{
+			/*
+			 * (a dropped database's entry is kept, marked gone, until it
+			 * is needed again: its hold is released all the same, else
+			 * the entry of every database ever dropped stayed taken)
+			 */
 			if (holds[i].drop && event == XACT_EVENT_COMMIT)
-				e->gone = true; /* kept until the entry is needed again */
-			else if (e->hold > 0)
+				e->gone = true;
+			if (e->hold > 0)
 				e->hold--;
 			if (e->hold == 0)
 				e->drain = false;
@@ -968,6 +1444,8 @@ dataeng_cdc_wal_start_state(PG_FUNCTION_ARGS)
 		WalDbEntry *e;
 		bool		running = false;
 
+		/* (the failures of before a server start are in its state file) */
+		wal_entry_load(MyDatabaseId, false);
 		SpinLockAcquire(&wal_shmem->mutex);
 		e = entry_find(MyDatabaseId, false);
 		if (e != NULL && !e->gone)
@@ -1113,6 +1591,7 @@ dataeng_cdc_wal_last_error(PG_FUNCTION_ARGS)
 
 	if (wal_shmem == NULL || !(superuser() || has_rolreplication(GetUserId())))
 		PG_RETURN_NULL();
+	wal_entry_load(MyDatabaseId, false);
 	SpinLockAcquire(&wal_shmem->mutex);
 	{
 		WalDbEntry *e = entry_find(MyDatabaseId, false);
@@ -1158,6 +1637,7 @@ dataeng_cdc_wal_fail_streak(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (wal_shmem == NULL)
 		PG_RETURN_INT32(0);
+	wal_entry_load(MyDatabaseId, false);
 	SpinLockAcquire(&wal_shmem->mutex);
 	{
 		WalDbEntry *e = entry_find(MyDatabaseId, false);

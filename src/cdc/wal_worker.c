@@ -115,6 +115,9 @@ wal_emit_log(ErrorData *edata)
 {
 	if (cdc_wal_quiet && edata->elevel == LOG)
 		edata->output_to_server = false;
+	/* (a FATAL ends the worker: a failure, unless it was terminated) */
+	if (edata->elevel >= FATAL)
+		cdc_wal_note_fatal(edata->message, edata->sqlerrcode);
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 }
@@ -805,6 +808,42 @@ wal_slot_lost(const char *slot, XLogRecPtr confirmed)
 	}
 }
 
+/*
+ * The alert wal_capture_failing of this database's capture slot, without
+ * waiting for the next dataeng.alert_check() (_cdc_wal_alert(), the same
+ * condition and message): opened, or brought up to date, when a failure of
+ * the worker made the slot failing (the worker is on its way out), and
+ * resolved when a round commits after failures.  As internal SQL of the
+ * worker (its search_path pinned, the extension locked).  An error of its
+ * own is only logged: alert_check() does the same at its next run.
+ */
+static void
+wal_failing_alert(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		(void) wal_ext_sql("SELECT dataeng_internal._cdc_wal_alert()", 0, NULL, NULL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		MemoryContextSwitchTo(cxt);
+		ereport(WARNING,
+				(errmsg("dataeng wal capture: could not bring the alert wal_capture_failing up to date: %s",
+						edata->message),
+				 errdetail("dataeng.alert_check() does it at its next run.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
 /* a WARNING in the log when the slot is more than dataeng.max_slot_lag behind */
 static void
 wal_check_lag(const char *slot)
@@ -873,6 +912,8 @@ wal_leave_dropped(const char *slot)
 	wal_drop_slot(slot);
 	if (captured)
 		(void) wal_sql("DROP PUBLICATION IF EXISTS " CDC_WAL_PUBLICATION, 0, NULL, NULL);
+	/* (failures of workers before: over, nothing is captured) */
+	(void) cdc_wal_note_round();
 	proc_exit(0);
 }
 
@@ -886,6 +927,9 @@ wal_leave_idle(const char *slot)
 	if (!wal_extension_present())
 		wal_leave_dropped(slot);
 	wal_drop_slot(slot);
+	/* failures of workers before are over: their alert too */
+	if (cdc_wal_note_round())
+		wal_failing_alert();
 	proc_exit(0);
 }
 
@@ -990,8 +1034,9 @@ wal_run(Oid dboid, const char *slot)
 		/* the round committed: the slot may move */
 		if (advance_to != InvalidXLogRecPtr)
 			cdc_wal_confirm(advance_to);
-		/* (a worker that runs rounds has stopped failing) */
-		cdc_wal_note_round();
+		/* (a worker that runs rounds has stopped failing: its alert ends) */
+		if (cdc_wal_note_round())
+			wal_failing_alert();
 		wal_check_lag(slot);
 		caught_up = (round == CDC_WAL_IDLE);
 
@@ -1041,17 +1086,30 @@ dataeng_wal_main(Datum main_arg)
 	}
 	PG_CATCH();
 	{
+		MemoryContext old;
+		ErrorData  *edata;
+
 		if (cdc_wal_leaving(NULL))
 			wal_leave();
 		/* the error that ends it: shown while it waits for its restart */
-		{
-			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-			ErrorData  *edata = CopyErrorData();
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
+		MemoryContextSwitchTo(old);
+		cdc_wal_note_error(edata->message, edata->sqlerrcode);
 
-			MemoryContextSwitchTo(old);
-			cdc_wal_note_error(edata->message, edata->sqlerrcode);
-		}
-		PG_RE_THROW();
+		/*
+		 * To the log, as at the end of any background worker; then, out of
+		 * the failed transaction, the alert of workers failing in a row is
+		 * opened at once (not at the next alert_check()), and the worker
+		 * exits with code 1: the postmaster starts it again.
+		 */
+		error_context_stack = NULL;
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		MemoryContextSwitchTo(TopMemoryContext);
+		wal_failing_alert();
+		proc_exit(1);
 	}
 	PG_END_TRY();
 }
