@@ -30,7 +30,7 @@ SELECT count(*) FROM sar_hidden.secret;
 -- 1. _fact_apply(): the rows of the deltas go into a table of the caller
 CREATE TABLE sar_m.loot (bucket date NOT NULL, g text NOT NULL, __rows bigint NOT NULL, PRIMARY KEY (bucket, g));
 SELECT dataeng_internal._fact_apply('sar_m.loot', :secret_oid, ARRAY['bucket', 'g'], ARRAY['bucket', 'g'],
-                                    '{}', '{}', '{}');
+                                    '{}', '{}', '{}', '{}', '{}', '{}');
 SELECT * FROM sar_m.loot;
 
 -- 2. _fact_side_apply(): the value changes go into a side table of the caller
@@ -46,7 +46,7 @@ RESET ROLE;
 GRANT USAGE ON SCHEMA sar_hidden TO sar_mallory;
 SET ROLE sar_mallory;
 SELECT dataeng_internal._fact_apply('sar_m.loot', 'sar_hidden.secret', ARRAY['bucket', 'g'], ARRAY['bucket', 'g'],
-                                    '{}', '{}', '{}') AS why_not;
+                                    '{}', '{}', '{}', '{}', '{}', '{}') AS why_not;
 SELECT * FROM sar_m.loot;
 SELECT __m, __n, __ins FROM dataeng_internal._fact_side_apply('sar_m.side', 1, 'sar_hidden.secret')
   AS a(__tid tid, bucket date, g text, __m int, __n bigint, __ins boolean);
@@ -57,7 +57,7 @@ SELECT * FROM sar_m.side;
 CREATE TEMP TABLE sar_deltas (bucket date, g text, __rows bigint, is_total boolean);
 INSERT INTO sar_deltas VALUES ('2025-01-02', 'mine', 2, false), (NULL, NULL, 2, true);
 SELECT dataeng_internal._fact_apply('sar_m.loot', 'sar_deltas', ARRAY['bucket', 'g'], ARRAY['bucket', 'g'],
-                                    '{}', '{}', '{}') AS why_not;
+                                    '{}', '{}', '{}', '{}', '{}', '{}') AS why_not;
 SELECT * FROM sar_m.loot ORDER BY bucket;
 DROP TABLE sar_deltas;
 RESET ROLE;
