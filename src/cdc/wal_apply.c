@@ -1062,6 +1062,43 @@ wal_load(WalRound *r, List **switching)
 }
 
 /*
+ * Read again the capture options (columns, exclude_columns, changed_only)
+ * of the tables wal_load() found, once the round knows how far it decodes
+ * (upto), with a snapshot taken after that, as wal_load_triggers() does:
+ * cdc_enable() changing a table's options and committed before upto is
+ * then seen, so that the changes made after its call returned are
+ * recorded with the new options.  (Read only by wal_load(), the options
+ * committed between its snapshot and upto were missed for the round's
+ * changes made after them.)  Tables wal_load() did not find, or found
+ * switching, are left to the next round: their locks were taken before
+ * upto.
+ */
+static void
+wal_reload_options(WalRound *r)
+{
+	uint64		i;
+
+	if (SPI_execute("SELECT ct.table_name::oid, ct.columns::text, ct.exclude_columns::text, ct.changed_only"
+					" FROM dataeng.cdc_tables ct"
+					" WHERE ct.active_method OPERATOR(pg_catalog.=) 'wal'", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		WalRel	   *wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
+
+		if (wr == NULL || wr->ready)
+			continue;
+		wr->columns = SPI_getvalue(tup, desc, 2);
+		wr->exclude = SPI_getvalue(tup, desc, 3);
+		wr->changed_only = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+	}
+}
+
+/*
  * Load the on_change triggers.  Called once the round knows how far it
  * decodes (upto), with a snapshot taken after that: a trigger this read
  * does not see became visible after it, so every change committed after
@@ -1631,6 +1668,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		XLogFlush(LogStandbySnapshot());
 	upto = GetFlushRecPtr(NULL);
 	wal_flush_inserted();
+	wal_reload_options(&r);
 	wal_load_triggers(&r);
 
 	values[0] = CStringGetDatum(slot);
