@@ -31,6 +31,7 @@ typedef struct SchedDbSlot
 	int			nrunning;		/* job runs it has started and not reaped */
 	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
 	bool		no_extension;	/* its last scheduler found no extension */
+	bool		has_extension;	/* a scheduler found the extension there */
 	TimestampTz recheck_at;		/* when to try that database again */
 	bool		starting;		/* a scheduler registered, not yet in pid */
 	TimestampTz next_due;		/* when it next needs a scheduler (0: now) */

@@ -1207,6 +1207,7 @@ dataeng_scheduler_main(Datum main_arg)
 			CommitTransactionCommand();
 			SpinLockAcquire(&sched_shmem->mutex);
 			my_slot->no_extension = true;
+			my_slot->has_extension = false;
 			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  dataeng_launcher_naptime * 1000L);
 			my_slot->next_due = my_slot->recheck_at;
@@ -1218,6 +1219,7 @@ dataeng_scheduler_main(Datum main_arg)
 		pgstat_report_activity(STATE_RUNNING, "dataeng scheduler: starting due jobs");
 
 		SpinLockAcquire(&sched_shmem->mutex);
+		my_slot->has_extension = true;
 		my_slot->woken = false;
 		first = !my_slot->recovered;
 		SpinLockRelease(&sched_shmem->mutex);
