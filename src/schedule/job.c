@@ -8,7 +8,10 @@
  *	 1. waits for the scheduler's transaction that started it, and leaves
  *		if that transaction did not commit;
  *	 2. takes a session lock on the job (another run of the same job still
- *		going means this one is refused: a job never runs twice at once);
+ *		going means this one is refused: a job never runs twice at once),
+ *		and claims its run by updating its row, in the same transaction as
+ *		step 1: a run the scheduler recorded as failed meanwhile, finding
+ *		no worker holding the lock (end_orphaned_runs), does not run;
  *	 3. runs the command's statements as top-level statements, as psql
  *		would (command.c), under the job's timeout; when the last statement
  *		runs in a transaction of its own, the run's success is recorded in
@@ -208,22 +211,61 @@ dataeng_job_main(Datum main_arg)
 		timeout_ms = isnull ? dataeng_job_timeout : DatumGetInt64(t);
 		MemoryContextSwitchTo(old);
 	}
-	restore_user();
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
 	if (command == NULL)
-		proc_exit(0);			/* unscheduled (or given away) meanwhile */
-
-	pgstat_report_appname(psprintf("dataeng job %s", job_name));
+	{
+		/* unscheduled (or given away) meanwhile */
+		restore_user();
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		proc_exit(0);
+	}
 
 	/* 2. one run of a job at a time */
 	SET_LOCKTAG_JOB_RUN(tag, MyDatabaseId, ra.job_id);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 	{
+		restore_user();
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
 		record_failure(&ra, false, "another run of this job was still running", NIL);
 		proc_exit(0);
 	}
+
+	/*
+	 * The run is claimed, its lock held: its row gets a new version, which
+	 * a scheduler that took it for orphaned (no worker holding the lock:
+	 * this one had not taken it yet) leaves alone (end_orphaned_runs).  A
+	 * row no longer running was ended so before: nothing runs.  (With
+	 * dataeng.log_successful_runs off the run has no row yet.)
+	 */
+	job_spi("UPDATE dataeng.job_runs SET status = status "
+			" WHERE run_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'running'",
+			1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(ra.run_id)}, NULL);
+	if (SPI_processed == 0)
+	{
+		job_spi("SELECT status FROM dataeng.job_runs WHERE run_id OPERATOR(pg_catalog.=) $1",
+				1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(ra.run_id)}, NULL);
+		if (SPI_processed > 0)
+		{
+			ereport(LOG,
+					(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
+							", database \"%s\"): the run was recorded as ended before its worker began; it does not run",
+							job_name, ra.job_id, ra.run_id, db_name)));
+			restore_user();
+			SPI_finish();
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+			proc_exit(0);
+		}
+	}
+	restore_user();
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+
+	pgstat_report_appname(psprintf("dataeng job %s", job_name));
 
 	/* 3. the command's statements, and the record of their success */
 	run_start = GetCurrentTimestamp();

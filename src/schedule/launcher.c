@@ -361,16 +361,68 @@ launcher_wal_start(Oid *wal, int nwal, TimestampTz now, TimestampTz *earliest)
 	}
 }
 
+/*
+ * The databases the launcher visits in turn (launcher_scan), and whether
+ * it said that some get no slot.
+ */
+static int	scan_start = 0;
+static bool slots_warned = false;
+
+/*
+ * slot_evict
+ *		A slot to give to a database that has none, when none is free: the
+ *		one of a database where dataeng is not installed (its scheduler
+ *		found so), nothing of it running or held, and due to be looked at
+ *		again anyway (recheck_at).  Only such databases lose their slot, so
+ *		a server with more databases than slots, dataeng in few of them,
+ *		has every database looked at in turn at the pace of
+ *		dataeng.launcher_naptime, as if each had a slot.  (Before, the
+ *		databases past the first 64 in pg_database, with or without
+ *		dataeng, never got a scheduler.)  Caller holds the mutex.
+ */
+static SchedDbSlot *
+slot_evict(TimestampTz now)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		SchedDbSlot *slot = &sched_shmem->dbs[i];
+
+		if (OidIsValid(slot->dboid) && slot->no_extension && slot->recheck_at <= now &&
+			slot->pid == 0 && !slot->starting && sched_handles[i] == NULL &&
+			slot->hold == 0 && !slot->wal_wanted && !slot->test_clock_set)
+			return slot;
+	}
+	return NULL;
+}
+
+/* every slot is of a database where dataeng runs; caller holds the mutex */
+static bool
+slots_all_with_dataeng(void)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+		if (!sched_shmem->dbs[i].has_extension)
+			return false;
+	return true;
+}
+
 static int
 launcher_scan(long *sleep_ms)
 {
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tup;
-	Oid			dbs[DATAENG_MAX_DATABASES];
+	Oid		   *dbs;
+	int			maxdbs = 64;
 	LaunchCandidate cand[DATAENG_MAX_DATABASES];
 	Oid			wal[DATAENG_MAX_DATABASES];
 	int			ndbs = 0;
+	int			k;
+	int			evicted = 0;
+	int			noslot = 0;
 	int			ncand = 0;
 	int			nwal = 0;
 	int			i;
@@ -378,6 +430,7 @@ launcher_scan(long *sleep_ms)
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz earliest = DT_NOEND;
 
+	dbs = MemoryContextAlloc(TopMemoryContext, maxdbs * sizeof(Oid));
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	rel = table_open(DatabaseRelationId, AccessShareLock);
@@ -388,8 +441,12 @@ launcher_scan(long *sleep_ms)
 
 		if (!db->datallowconn || db->datistemplate)
 			continue;
-		if (ndbs < DATAENG_MAX_DATABASES)
-			dbs[ndbs++] = db->oid;
+		if (ndbs == maxdbs)
+		{
+			maxdbs *= 2;
+			dbs = repalloc(dbs, maxdbs * sizeof(Oid));
+		}
+		dbs[ndbs++] = db->oid;
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -413,12 +470,18 @@ launcher_scan(long *sleep_ms)
 	}
 	SpinLockRelease(&sched_shmem->mutex);
 
-	for (i = 0; i < ndbs; i++)
+	/*
+	 * Databases without a slot are visited from a point that moves on by
+	 * the slots they took, so that every one gets its turn (slot_evict).
+	 */
+	scan_start = ndbs > 0 ? scan_start % ndbs : 0;
+	for (k = 0; k < ndbs; k++)
 	{
 		SchedDbSlot *slot;
 		int			slotno = -1;
 		bool		start = false;
 
+		i = (scan_start + k) % ndbs;
 		/* the database's WAL capture worker, once after a start */
 		cdc_wal_launch(dbs[i]);
 		SpinLockAcquire(&sched_shmem->mutex);
@@ -426,6 +489,14 @@ launcher_scan(long *sleep_ms)
 		if (slot == NULL)
 		{
 			slot = sched_slot_find(InvalidOid);
+			if (slot == NULL)
+			{
+				slot = slot_evict(now);
+				if (slot != NULL)
+					evicted++;
+				else if (slots_all_with_dataeng())
+					noslot++;	/* none will be free */
+			}
 			if (slot != NULL)
 			{
 				memset(slot, 0, sizeof(*slot));
@@ -459,6 +530,15 @@ launcher_scan(long *sleep_ms)
 		}
 		SpinLockRelease(&sched_shmem->mutex);
 	}
+
+	scan_start += evicted;
+	pfree(dbs);
+	if (noslot > 0 && !slots_warned)
+		ereport(WARNING,
+				(errmsg("dataeng launcher: %d database(s) get no scheduler: the %d slots are taken by databases with dataeng",
+						noslot, DATAENG_MAX_DATABASES),
+				 errhint("Keep dataeng in at most %d databases of a server.", DATAENG_MAX_DATABASES)));
+	slots_warned = noslot > 0;
 
 	/* WAL capture workers first: changes go uncaptured meanwhile */
 	launcher_wal_start(wal, nwal, now, &earliest);

@@ -31,6 +31,7 @@ typedef struct SchedDbSlot
 	int			nrunning;		/* job runs it has started and not reaped */
 	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
 	bool		no_extension;	/* its last scheduler found no extension */
+	bool		has_extension;	/* a scheduler found the extension there */
 	TimestampTz recheck_at;		/* when to try that database again */
 	bool		starting;		/* a scheduler registered, not yet in pid */
 	TimestampTz next_due;		/* when it next needs a scheduler (0: now) */
@@ -151,9 +152,10 @@ extern TimestampTz sched_now(TimestampTz real);
 extern void sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
 extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
 extern void sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason);
-extern void sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status,
-									   const char *message, bool retry);
-extern void sched_run_crashed(int64 job_id, int64 run_id, bool terminated);
+extern bool sched_run_ended_unrecorded(int64 job_id, int64 run_id, TransactionId xmin,
+									   const char *status, const char *message, bool retry,
+									   bool *ended);
+extern bool sched_run_crashed(int64 job_id, int64 run_id, bool terminated);
 extern void sched_runs_crashed_at_restart(void);
 extern void sched_job_break(int64 job_id, const char *reason);
 extern void sched_runs_withdraw(void);

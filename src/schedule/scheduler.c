@@ -263,29 +263,36 @@ start_job_worker(JobRunArgs *args)
 /*
  * reap_workers
  *		Forget the runs whose worker stopped; mark the ones that stopped
- *		without recording a result (killed, FATAL) as failed.
+ *		without recording a result (killed, FATAL) as failed.  A run whose
+ *		job's row another transaction holds is kept until a pass can
+ *		record it (reap_pending: the next pass comes within a second).
  */
+static bool reap_pending = false;
+
 static void
 reap_workers(void)
 {
 	ListCell   *lc;
 	List	   *keep = NIL;
 
+	reap_pending = false;
 	foreach(lc, running)
 	{
 		RunningJob *rj = lfirst(lc);
 		pid_t		pid;
 
-		if (GetBackgroundWorkerPid(rj->handle, &pid) != BGWH_STOPPED)
+		/* a no-op when the run recorded its own end */
+		if (GetBackgroundWorkerPid(rj->handle, &pid) != BGWH_STOPPED ||
+			!sched_run_crashed(rj->job_id, rj->run_id, rj->terminated))
 		{
 			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 			keep = lappend(keep, rj);
 			MemoryContextSwitchTo(old);
+			if (GetBackgroundWorkerPid(rj->handle, &pid) == BGWH_STOPPED)
+				reap_pending = true;
 			continue;
 		}
-		/* a no-op when the run recorded its own end */
-		sched_run_crashed(rj->job_id, rj->run_id, rj->terminated);
 		pfree(rj->handle);
 		pfree(rj);
 	}
@@ -301,11 +308,16 @@ reap_workers(void)
  *		job's run lock (job.c).  A data-only restore with
  *		--disable-triggers brings the runs that were in progress when the
  *		dump was taken without the trigger that records them as failed
- *		(_job_restored_running).  At each pass: the partial index of
- *		running runs keeps it cheap.
- *		(A run's worker started by a scheduler that since ended takes its
- *		job's lock before its command: one between its start and that lock
- *		is taken for orphaned and its row recorded as failed.)
+ *		(_job_restored_running); a scheduler that ended (SIGTERM, FATAL)
+ *		leaves the runs of its workers that end without a record.  At each
+ *		pass: the partial index of running runs keeps it cheap.
+ *
+ *		A worker started by a scheduler that since ended may not hold its
+ *		job's lock yet (job.c, step 1): it claims its run after taking the
+ *		lock by updating its row, and runs nothing when the row is no
+ *		longer running.  So only the version of the row read here is ended
+ *		(its xmin): a run claimed meanwhile is left to its worker, and a
+ *		run ended here is never run.
  */
 static void
 end_orphaned_runs(void)
@@ -313,8 +325,9 @@ end_orphaned_runs(void)
 	uint64		n;
 	uint64		i;
 	int64	   *ids;
+	TransactionId *xmins;
 
-	if (SPI_execute("SELECT r.run_id, r.job_id FROM dataeng.job_runs r "
+	if (SPI_execute("SELECT r.run_id, r.job_id, r.xmin FROM dataeng.job_runs r "
 					" WHERE r.status OPERATOR(pg_catalog.=) 'running'",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the running runs");
@@ -322,12 +335,14 @@ end_orphaned_runs(void)
 	if (n == 0)
 		return;
 	ids = palloc(2 * n * sizeof(int64));
+	xmins = palloc(n * sizeof(TransactionId));
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
 
 		ids[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		ids[2 * i + 1] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		xmins[i] = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -335,6 +350,7 @@ end_orphaned_runs(void)
 		int64		job_id = ids[2 * i + 1];
 		ListCell   *lc;
 		bool		mine = false;
+		bool		ended;
 		LOCKTAG		tag;
 
 		foreach(lc, running)
@@ -348,14 +364,18 @@ end_orphaned_runs(void)
 		if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 			continue;			/* a run of the job runs: looked at again later */
 		LockRelease(&tag, ExclusiveLock, false);
-		ereport(LOG,
-				(errmsg("dataeng scheduler: run %lld of job %lld in database \"%s\" is recorded as running but no worker runs it; it is recorded as failed",
-						(long long) run_id, (long long) job_id, get_database_name(MyDatabaseId))));
-		sched_run_ended_unrecorded(job_id, run_id, "failed",
-								   "no worker ran it: restored as running from a dump taken during the run "
-								   "(a data-only restore with --disable-triggers), or its worker ended without a record", false);
+		if (!sched_run_ended_unrecorded(job_id, run_id, xmins[i], "failed",
+										"no worker ran it: restored as running from a dump taken during the run "
+										"(a data-only restore with --disable-triggers), or its worker ended without a record",
+										false, &ended))
+			reap_pending = true;	/* the job's row is held: the next pass */
+		else if (ended)
+			ereport(LOG,
+					(errmsg("dataeng scheduler: run %lld of job %lld in database \"%s\" is recorded as running but no worker runs it; it is recorded as failed",
+							(long long) run_id, (long long) job_id, get_database_name(MyDatabaseId))));
 	}
 	pfree(ids);
+	pfree(xmins);
 }
 
 /* runs of one role in progress in every database */
@@ -1187,6 +1207,7 @@ dataeng_scheduler_main(Datum main_arg)
 			CommitTransactionCommand();
 			SpinLockAcquire(&sched_shmem->mutex);
 			my_slot->no_extension = true;
+			my_slot->has_extension = false;
 			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  dataeng_launcher_naptime * 1000L);
 			my_slot->next_due = my_slot->recheck_at;
@@ -1198,6 +1219,7 @@ dataeng_scheduler_main(Datum main_arg)
 		pgstat_report_activity(STATE_RUNNING, "dataeng scheduler: starting due jobs");
 
 		SpinLockAcquire(&sched_shmem->mutex);
+		my_slot->has_extension = true;
 		my_slot->woken = false;
 		first = !my_slot->recovered;
 		SpinLockRelease(&sched_shmem->mutex);
@@ -1231,6 +1253,9 @@ dataeng_scheduler_main(Datum main_arg)
 		next_ms = waiting ? 1000L : next_wait_ms();
 		/* due jobs held back by the caps: look again in a second */
 		if (capped && (next_ms < 0 || next_ms > 1000L))
+			next_ms = 1000L;
+		/* a run's end waits for a transaction holding its job's row: the same */
+		if (reap_pending && (next_ms < 0 || next_ms > 1000L))
 			next_ms = 1000L;
 		wait_ms = next_ms < 0 ? 60000L : next_ms;
 		/* the runs started in this pass have deadlines too */

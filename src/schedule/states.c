@@ -41,6 +41,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
@@ -231,27 +232,51 @@ sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
 /*
  * sched_run_ended_unrecorded
  *		running -> "status" with "message": the run ended, or runs no more,
- *		without a record of its result; the job's last run too, unless some
- *		transaction holds the job's row (the next pass looks again), and
- *		with "retry" the job is retried as after a failure its worker
- *		recorded (sched_run_retry).
+ *		without a record of its result; the job's last run too, and with
+ *		"retry" the job is retried as after a failure its worker recorded
+ *		(sched_run_retry).  With a valid "xmin", only the version of the
+ *		run's row the caller read ends: a worker that claimed its run
+ *		since (job.c) made a new one.
+ *
+ *		The job's row is locked first, with SKIP LOCKED: while some
+ *		transaction holds it nothing is recorded and false is returned, so
+ *		that the caller looks again at its next pass (the run's row still
+ *		running; recorded failed alone, it was never looked at again, its
+ *		job left running and not retried).  *ended says whether the run's
+ *		row was ended here.
  */
-void
-sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const char *message,
-						   bool retry)
+bool
+sched_run_ended_unrecorded(int64 job_id, int64 run_id, TransactionId xmin,
+						   const char *status, const char *message, bool retry,
+						   bool *ended)
 {
-	Oid			types[4] = {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[4];
+	Oid			types[5] = {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID, XIDOID};
+	Datum		values[5];
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = Int64GetDatum(job_id);
 	values[2] = CStringGetTextDatum(status);
 	values[3] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
+	values[4] = TransactionIdGetDatum(xmin);
+	*ended = false;
 
-	runs_end("run_id OPERATOR(pg_catalog.=) $1", 1, types, values, "running", status, message, false);
+	state_spi("SELECT 1 FROM dataeng.jobs WHERE job_id = $2 FOR NO KEY UPDATE SKIP LOCKED",
+			  2, types, values, NULL);
+	if (SPI_processed == 0)
+	{
+		state_spi("SELECT 1 FROM dataeng.jobs WHERE job_id = $2", 2, types, values, NULL);
+		if (SPI_processed > 0)
+			return false;		/* held by another transaction */
+	}
+
+	if (TransactionIdIsValid(xmin))
+		runs_end("run_id OPERATOR(pg_catalog.=) $1 AND xmin OPERATOR(pg_catalog.=) $5",
+				 5, types, values, "running", status, message, false);
+	else
+		runs_end("run_id OPERATOR(pg_catalog.=) $1", 1, types, values, "running", status, message, false);
+	*ended = SPI_processed > 0;
 	state_spi("UPDATE dataeng.jobs SET last_status = $3, last_finished_at = clock_timestamp() "
-			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE job_id = $2 AND last_status = 'running' "
-			  "                 AND last_run_id = $1 FOR NO KEY UPDATE SKIP LOCKED) "
+			  "WHERE job_id = $2 AND last_status = 'running' AND last_run_id = $1 "
 			  "AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = $1 "
 			  "                AND r.status NOT IN ('failed', 'timed_out'))",
 			  3, types, values, NULL);
@@ -259,6 +284,7 @@ sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const
 		state_spi("UPDATE dataeng.jobs SET " RETRY_UNRECORDED_SET(4)
 				  "WHERE job_id = $2 AND last_run_id = $1",
 				  4, types, values, NULL);
+	return true;
 }
 
 /*
@@ -266,14 +292,19 @@ sched_run_ended_unrecorded(int64 job_id, int64 run_id, const char *status, const
  *		running -> failed (or timed_out): the run's worker stopped without
  *		recording a result (killed, FATAL, the scheduler's SIGTERM), or was
  *		terminated by the scheduler for outliving its timeout
- *		("terminated"); retried as any failed run.
+ *		("terminated"); retried as any failed run.  False while the job's
+ *		row is held (nothing recorded: the caller tries again).
  */
-void
+bool
 sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
 {
-	sched_run_ended_unrecorded(job_id, run_id, terminated ? "timed_out" : "failed",
-							   terminated ? "the run outlived its timeout and was terminated"
-							   : "the job worker stopped without recording a result", true);
+	bool		ended;
+
+	return sched_run_ended_unrecorded(job_id, run_id, InvalidTransactionId,
+									  terminated ? "timed_out" : "failed",
+									  terminated ? "the run outlived its timeout and was terminated"
+									  : "the job worker stopped without recording a result", true,
+									  &ended);
 }
 
 /*
