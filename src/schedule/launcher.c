@@ -48,6 +48,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -453,19 +454,20 @@ launcher_scan(long *sleep_ms)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 
+	/* in oid order: looked up by bsearch under the spinlock below */
+	if (ndbs > 1)
+		qsort(dbs, ndbs, sizeof(Oid), oid_cmp);
+
 	SpinLockAcquire(&sched_shmem->mutex);
 	/* forget dropped databases whose scheduler is gone */
 	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
 	{
 		SchedDbSlot *slot = &sched_shmem->dbs[i];
-		bool		exists = false;
-		int			j;
 
 		if (!OidIsValid(slot->dboid))
 			continue;
-		for (j = 0; j < ndbs; j++)
-			exists |= (dbs[j] == slot->dboid);
-		if (!exists && slot->pid == 0 && sched_handles[i] == NULL)
+		if (slot->pid == 0 && sched_handles[i] == NULL &&
+			bsearch(&slot->dboid, dbs, ndbs, sizeof(Oid), oid_cmp) == NULL)
 			memset(slot, 0, sizeof(*slot));
 	}
 	SpinLockRelease(&sched_shmem->mutex);
