@@ -343,11 +343,11 @@ image_convert(ImageColumn *col, JsonbValue *v)
 }
 
 /*
- * segment_xid_index
+ * cdc_log_xid_index
  *		The index on (xid, change_id) of a change-log segment.
  */
-static Oid
-segment_xid_index(Relation rel)
+Oid
+cdc_log_xid_index(Relation rel)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
@@ -635,7 +635,7 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 			int			k;
 
 			cdc_check_log_layout(rel);
-			index = index_open(segment_xid_index(rel), AccessShareLock);
+			index = index_open(cdc_log_xid_index(rel), AccessShareLock);
 			slot = table_slot_create(rel, NULL);
 			scan = index_beginscan(rel, index, snapshot, 2, 0);
 
