@@ -79,6 +79,7 @@
 #include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/dependency.h"
@@ -2293,12 +2294,12 @@ temp_cols_builtin(TupleDesc desc)
 /*
  * temp_empty_small
  *		Empty a kept table of this session by deleting its rows, when it
- *		and its TOAST table are at most TEMP_DELETE_BLOCKS pages; false
- *		(nothing done) when larger, for a TRUNCATE.  A TRUNCATE gives the
- *		table, its TOAST table and index new files, unlinks the old ones
- *		at commit and invalidates every plan that reads the table: for the
- *		one or few rows a refresh with few changes leaves, that was a
- *		tenth of its CPU time.  The deleted rows' space is reused once a
+ *		is a heap and it and its TOAST table are at most TEMP_DELETE_BLOCKS
+ *		pages; false (nothing done) otherwise, for a TRUNCATE.  A TRUNCATE
+ *		gives the table, its TOAST table and index new files, unlinks the
+ *		old ones at commit and invalidates every plan that reads the table:
+ *		for the one or few rows a refresh with few changes leaves, that was
+ *		a tenth of its CPU time.  The deleted rows' space is reused once a
  *		read prunes the page; the table grows only up to the limit, past
  *		which the next call truncates it.
  */
@@ -2311,7 +2312,8 @@ temp_empty_small(Oid relid)
 	Relation	toast = NULL;
 	bool		small;
 
-	small = rel->rd_rel->relkind == RELKIND_RELATION && !rel->rd_rel->relhasindex &&
+	small = rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&
+		!rel->rd_rel->relhasindex &&
 		RelationGetNumberOfBlocks(rel) <= TEMP_DELETE_BLOCKS;
 	if (small && OidIsValid(rel->rd_rel->reltoastrelid))
 	{
