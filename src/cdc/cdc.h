@@ -156,5 +156,6 @@ extern void cdc_image_reader_init(ImageReader *r, ImageColumn **cols, int ncols,
 extern void cdc_image_read(ImageReader *r, Jsonb *img, Datum *values, bool *isnull,
 						   bool *missing);
 extern void cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg);
+extern Oid	cdc_log_xid_index(Relation rel);
 
 #endif							/* DATAENG_CDC_H */

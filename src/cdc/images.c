@@ -343,11 +343,11 @@ image_convert(ImageColumn *col, JsonbValue *v)
 }
 
 /*
- * segment_xid_index
+ * cdc_log_xid_index
  *		The index on (xid, change_id) of a change-log segment.
  */
-static Oid
-segment_xid_index(Relation rel)
+Oid
+cdc_log_xid_index(Relation rel)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
@@ -553,6 +553,44 @@ cdc_image_read(ImageReader *r, Jsonb *img, Datum *values, bool *isnull, bool *mi
 }
 
 /*
+ * poll_txns_plan
+ *		The statement cdc_read_changes() runs to cut the batch, planned once
+ *		a session (for each schema of the internals): it runs at every
+ *		refresh of a fact or dimension, where parsing and planning it again
+ *		cost as much as running it.  The plan cache plans it again when
+ *		what it names changes (the extension dropped and created again).
+ *		Called inside SPI.
+ */
+static SPIPlanPtr
+poll_txns_plan(Oid *argtypes)
+{
+	static SPIPlanPtr plan = NULL;
+	static char *plan_sql = NULL;
+	const char *sql = dataeng_internal_sql("SELECT tick_ids, ord_txns, xids, from_changes "
+										   "FROM dataeng_internal._cdc_poll_txns($1, $2, $3)");
+
+	if (plan != NULL && strcmp(plan_sql, sql) == 0)
+		return plan;
+	if (plan != NULL)
+	{
+		SPI_freeplan(plan);
+		plan = NULL;
+		pfree(plan_sql);
+	}
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, 3, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		plan_sql = MemoryContextStrdup(TopMemoryContext, sql);
+		plan = p;
+	}
+	return plan;
+}
+
+/*
  * cdc_read_changes
  *		Poll consumer (of table source alone) for every change committed
  *		since its acknowledged position, acknowledge them in the current
@@ -584,9 +622,7 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 		Datum		args[3] = {ObjectIdGetDatum(caller), PointerGetDatum(consumer),
 		ObjectIdGetDatum(source)};
 
-		if (SPI_execute_with_args(dataeng_internal_sql("SELECT tick_ids, ord_txns, xids, from_changes "
-												  "FROM dataeng_internal._cdc_poll_txns($1, $2, $3)"),
-								  3, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(poll_txns_plan(argtypes), args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not poll consumer \"%s\"", text_to_cstring(consumer));
 	}
 	if (SPI_processed == 1)
@@ -635,7 +671,7 @@ cdc_read_changes(text *consumer, Oid source, ChangeCallback cb, void *arg)
 			int			k;
 
 			cdc_check_log_layout(rel);
-			index = index_open(segment_xid_index(rel), AccessShareLock);
+			index = index_open(cdc_log_xid_index(rel), AccessShareLock);
 			slot = table_slot_create(rel, NULL);
 			scan = index_beginscan(rel, index, snapshot, 2, 0);
 

@@ -440,6 +440,8 @@ dataeng_cdc_snapshot_copy(PG_FUNCTION_ARGS)
  *		that passes stays passing; the readers check again under the
  *		consumer's row lock (_cdc_poll_txns(), _cdc_poll_ranges()).
  */
+static SPIPlanPtr acked_plan = NULL;
+
 void
 cdc_require_snapshot_acked(const char *consumer, Oid caller)
 {
@@ -478,10 +480,24 @@ cdc_require_snapshot_acked(const char *consumer, Oid caller)
 	args[0] = CStringGetTextDatum(consumer);
 	internal_sql_begin(&saved, relowner);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT c.owner::oid, c.snapshot_rows OPERATOR(pg_catalog.-) c.snapshot_acked "
-							  "FROM dataeng_internal.cdc_consumer_state c "
-							  "WHERE c.name OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+	if (acked_plan == NULL)
+	{
+		/*
+		 * planned once a session: it runs at every refresh of a fact or
+		 * dimension (the plan cache plans it again when the table changes)
+		 */
+		SPIPlanPtr	p = SPI_prepare("SELECT c.owner::oid, c.snapshot_rows OPERATOR(pg_catalog.-) c.snapshot_acked "
+									"FROM dataeng_internal.cdc_consumer_state c "
+									"WHERE c.name OPERATOR(pg_catalog.=) $1",
+									1, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		acked_plan = p;
+	}
+	if (SPI_execute_plan(acked_plan, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read consumer \"%s\"", consumer);
 	if (SPI_processed == 1)
 	{
