@@ -1772,6 +1772,10 @@ BEGIN
   PERFORM dataeng_internal._agg_reserved_check('drop', name, caller);
   DELETE FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
   DELETE FROM dataeng_internal.cdc_snapshot_rows s WHERE s.consumer = _cdc_consumer_drop.name;
+  -- its lag as the last alert_check() measured it: pipeline_status listed
+  -- a dropped consumer until the next check (a new one of the same name
+  -- with the old one's figures)
+  DELETE FROM dataeng_internal.consumer_lag l WHERE l.name = _cdc_consumer_drop.name;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) FROM PUBLIC;
