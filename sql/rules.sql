@@ -686,6 +686,23 @@ BEGIN
       RAISE EXCEPTION 'freshness needs params.max_age, a positive interval' USING ERRCODE = 'invalid_parameter_value',
         DETAIL = format('max_age is %s; it reaches back no further than the range of timestamptz.', params->>'max_age');
     END;
+    -- the newest value of a time column (a domain over one compares in
+    -- its base type): a rule on another column was added, and then every
+    -- validate() of the table failed casting it to timestamptz
+    IF (WITH RECURSIVE d(oid, n) AS (
+          SELECT a.atttypid, 0 FROM pg_attribute a
+           WHERE a.attrelid = tbl AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
+          UNION ALL
+          SELECT t.typbasetype, d.n + 1 FROM d JOIN pg_type t ON t.oid = d.oid
+           WHERE t.typbasetype <> 0 AND d.n < 10)
+        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+       <> ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+      RAISE EXCEPTION 'freshness checks a time column, and column "%" of % is of type %', column_name, tbl,
+                      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                        WHERE a.attrelid = tbl AND a.attname = column_name)
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = 'Name a column of type timestamptz, timestamp or date (or a domain over one).';
+    END IF;
   WHEN 'volume_change' THEN
     IF jsonb_typeof(params->'max_drop_pct') IS DISTINCT FROM 'number' THEN
       RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a number' USING ERRCODE = 'invalid_parameter_value';

@@ -29,5 +29,16 @@ SELECT id, "Code" FROM vn ORDER BY id;
 -- an empty rule name is refused as rule_add's own error, not as a
 -- violation of dataeng.rules' constraint
 SELECT dataeng.rule_add('vn', '', 'not_null', 'Code');
+-- freshness checks a time column (or a domain over one): a rule on
+-- another column was added, and every validate() of the table then failed
+-- with "cannot cast type integer to timestamp with time zone"
+CREATE DOMAIN vn_time AS timestamptz;
+CREATE TABLE vn_fresh (id int, at vn_time, day date, label text);
+INSERT INTO vn_fresh VALUES (1, now(), current_date, 'x');
+SELECT dataeng.rule_add('vn_fresh', 'by id', 'freshness', 'id', '{"max_age": "1 hour"}');
+SELECT dataeng.rule_add('vn_fresh', 'by label', 'freshness', 'label', '{"max_age": "1 hour"}');
+SELECT dataeng.rule_add('vn_fresh', 'by at', 'freshness', 'at', '{"max_age": "1 hour"}');
+SELECT dataeng.rule_add('vn_fresh', 'by day', 'freshness', 'day', '{"max_age": "2 days"}');
+SELECT rule_name, checked, failed, passed FROM dataeng.validate('vn_fresh') ORDER BY rule_name;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
