@@ -1149,9 +1149,32 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   p pg_proc;
+  -- the kinds of alerts there are (docs/ops.md, Alerts): a kind not among
+  -- them was accepted, and the handler was never called for it
+  known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'fact_lag',
+                        'dimension_lag', 'source_dropped', 'monitor_silence', 'monitor_volume',
+                        'on_change_failed', 'capture_stopped', 'wal_capture_failing', 'slot_lag',
+                        -- a rule's alert has its kind
+                        'not_null', 'unique', 'accepted_values', 'range', 'regex', 'length', 'validator',
+                        'expression', 'foreign_key', 'row_count', 'freshness', 'volume_change'];
+  bad text;
 BEGIN
   IF fn IS NULL THEN
     RAISE EXCEPTION 'handler must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF kinds IS NOT NULL AND cardinality(kinds) OPERATOR(pg_catalog.=) 0 THEN
+    RAISE EXCEPTION 'kinds must list at least one alert kind'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'An empty list names no alert: the handler would never be called.',
+            HINT = 'Pass NULL (the default) for every kind of alert.';
+  END IF;
+  SELECT coalesce(k, 'NULL') INTO bad FROM unnest(kinds) k
+   WHERE k IS NULL OR k OPERATOR(pg_catalog.<>) ALL (known) LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'unknown alert kind "%"', bad
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The handler would never be called for it.',
+            HINT = 'Use one of: ' || array_to_string(known, ', ') || ' (a rule''s alert has the rule''s kind).';
   END IF;
   SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
