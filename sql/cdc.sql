@@ -1554,6 +1554,11 @@ BEGIN
     RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- a table listed twice (by two spellings of its name) is one table, in
+  -- the place of its first mention (dataeng.cdc_consumers listed it twice)
+  IF tables IS NOT NULL THEN
+    tables := ARRAY(SELECT u.t FROM unnest(tables) WITH ORDINALITY u(t, i) GROUP BY u.t ORDER BY min(u.i));
+  END IF;
   IF snapshot IS NULL THEN
     RAISE EXCEPTION 'snapshot must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
