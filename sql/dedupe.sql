@@ -583,8 +583,13 @@ DECLARE
   fills text;
   child oid;
 BEGIN
-  IF keep IS NULL OR keep NOT IN ('most_complete', 'first', 'last') THEN
-    RAISE EXCEPTION 'unknown keep rule %', coalesce(quote_literal(keep), 'NULL')
+  IF keep IS NULL THEN
+    RAISE EXCEPTION 'keep must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Use most_complete (the row with the fewest NULLs, the default), first or last (by order_by).';
+  END IF;
+  IF keep NOT IN ('most_complete', 'first', 'last') THEN
+    RAISE EXCEPTION 'unknown keep rule %', quote_literal(keep)
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Use most_complete (the row with the fewest NULLs), first or last (by order_by).';
   END IF;
