@@ -1531,6 +1531,11 @@ BEGIN
     RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- a table listed twice (by two spellings of its name) is one table, in
+  -- the place of its first mention (dataeng.cdc_consumers listed it twice)
+  IF tables IS NOT NULL THEN
+    tables := ARRAY(SELECT u.t FROM unnest(tables) WITH ORDINALITY u(t, i) GROUP BY u.t ORDER BY min(u.i));
+  END IF;
   IF snapshot IS NULL THEN
     RAISE EXCEPTION 'snapshot must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
@@ -1749,6 +1754,10 @@ BEGIN
   PERFORM dataeng_internal._agg_reserved_check('drop', name, caller);
   DELETE FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name;
   DELETE FROM dataeng_internal.cdc_snapshot_rows s WHERE s.consumer = _cdc_consumer_drop.name;
+  -- its lag as the last alert_check() measured it: pipeline_status listed
+  -- a dropped consumer until the next check (a new one of the same name
+  -- with the old one's figures)
+  DELETE FROM dataeng_internal.consumer_lag l WHERE l.name = _cdc_consumer_drop.name;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) FROM PUBLIC;
@@ -2111,9 +2120,13 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  r dataeng_internal.cdc_consumer_state;
+  real_tick bigint;
+  real_txn bigint;
 BEGIN
   -- the consumer's errors first, as for the other forms
-  PERFORM dataeng_internal._cdc_consumer(consumer, caller, true);
+  r := dataeng_internal._cdc_consumer(consumer, caller, true);
   IF upto.tick_id IS NULL OR upto.ord_txn IS NULL OR upto.change_id IS NULL OR upto.ord_txn < 0 THEN
     RAISE EXCEPTION 'position % was not returned by dataeng.cdc_poll()', upto
       USING ERRCODE = 'invalid_parameter_value',
@@ -2124,14 +2137,30 @@ BEGIN
     PERFORM dataeng_internal._cdc_ack(caller, consumer, -upto.change_id);
     RETURN;
   END IF;
+  -- where the change was delivered, as _cdc_ack finds it: among the
+  -- transactions delivered since the acknowledged position (the
+  -- acknowledged one included), up to the furthest polled one
+  SELECT bt.tick_id, bt.ord_txn INTO real_tick, real_txn
+    FROM dataeng_internal.cdc_batch_txns bt
+   WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, upto.change_id))
+     AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
+     AND bt.ord_txn >= upto.change_id
+     AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
+                  WHERE l.xid OPERATOR(pg_catalog.=) bt.xid AND l.change_id = upto.change_id)
+   ORDER BY bt.tick_id, bt.ord_txn
+   LIMIT 1;
   -- a change delivered in a batch that still exists must be at that place
-  -- in it (a batch purged is acknowledged by every consumer: _cdc_ack says so)
-  IF EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt WHERE bt.tick_id = upto.tick_id)
+  -- in it (a batch purged is acknowledged by every consumer: _cdc_ack says
+  -- so); so must one delivered and not acknowledged yet, whatever batch
+  -- the position names (a tick of no batch, before the first or after the
+  -- last, made it read as its change_id alone)
+  IF (real_tick IS NOT NULL AND (real_tick, real_txn) <> (upto.tick_id, upto.ord_txn))
+     OR (EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt WHERE bt.tick_id = upto.tick_id)
      AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l WHERE l.change_id = upto.change_id)
      AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt
                        JOIN dataeng_internal.change_log l ON l.xid OPERATOR(pg_catalog.=) bt.xid
                       WHERE bt.tick_id = upto.tick_id AND bt.ord_txn = upto.ord_txn
-                        AND l.change_id = upto.change_id) THEN
+                        AND l.change_id = upto.change_id)) THEN
     RAISE EXCEPTION 'position % was not returned by dataeng.cdc_poll()', upto
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('Change %s was not delivered at that place in the delivery order.', upto.change_id),

@@ -1200,9 +1200,32 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   p pg_proc;
+  -- the kinds of alerts there are (docs/ops.md, Alerts): a kind not among
+  -- them was accepted, and the handler was never called for it
+  known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'fact_lag',
+                        'dimension_lag', 'source_dropped', 'monitor_silence', 'monitor_volume',
+                        'on_change_failed', 'capture_stopped', 'wal_capture_failing', 'slot_lag',
+                        -- a rule's alert has its kind
+                        'not_null', 'unique', 'accepted_values', 'range', 'regex', 'length', 'validator',
+                        'expression', 'foreign_key', 'row_count', 'freshness', 'volume_change'];
+  bad text;
 BEGIN
   IF fn IS NULL THEN
     RAISE EXCEPTION 'handler must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF kinds IS NOT NULL AND cardinality(kinds) OPERATOR(pg_catalog.=) 0 THEN
+    RAISE EXCEPTION 'kinds must list at least one alert kind'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'An empty list names no alert: the handler would never be called.',
+            HINT = 'Pass NULL (the default) for every kind of alert.';
+  END IF;
+  SELECT coalesce(k, 'NULL') INTO bad FROM unnest(kinds) k
+   WHERE k IS NULL OR k OPERATOR(pg_catalog.<>) ALL (known) LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'unknown alert kind "%"', bad
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The handler would never be called for it.',
+            HINT = 'Use one of: ' || array_to_string(known, ', ') || ' (a rule''s alert has the rule''s kind).';
   END IF;
   SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
@@ -1331,9 +1354,16 @@ BEGIN
   IF typ IS NULL THEN
     RAISE EXCEPTION 'column "%" of % does not exist', time_column, tbl USING ERRCODE = 'undefined_column';
   END IF;
-  IF typ OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+  -- (a domain over one is its base type: the check compares in that)
+  IF (WITH RECURSIVE d(oid, n) AS (
+          SELECT typ::oid, 0
+          UNION ALL
+          SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
+           WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+       OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
     RAISE EXCEPTION 'column "%" of % is of type %, not a time', time_column, tbl, typ
-      USING ERRCODE = 'datatype_mismatch', HINT = 'A monitor''s time column is timestamptz, timestamp or date.';
+      USING ERRCODE = 'datatype_mismatch', HINT = 'A monitor''s time column is timestamptz, timestamp or date (or a domain over one).';
   END IF;
   SELECT * INTO old FROM dataeng.monitors m WHERE m.name OPERATOR(pg_catalog.=) _monitor_create.name FOR UPDATE;
   IF FOUND AND NOT pg_has_role(caller, old.owner, 'USAGE') THEN
@@ -1462,7 +1492,13 @@ BEGIN
             DETAIL = 'The column was renamed or dropped after the monitor was created; a monitor keeps its time column by name.',
             HINT = 'Create the monitor again with dataeng.monitor_create() naming its time column, or drop it with dataeng.monitor_drop().';
   END IF;
-  IF typ OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+  IF (WITH RECURSIVE d(oid, n) AS (
+          SELECT typ::oid, 0
+          UNION ALL
+          SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
+           WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+       OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
     RAISE EXCEPTION 'time column "%" of monitor "%" is of type % now, not a time', m.time_column, name, typ
       USING ERRCODE = 'datatype_mismatch',
             DETAIL = format('Column "%s" of %s was made another type after the monitor was created.', m.time_column, m.tbl),

@@ -353,17 +353,21 @@ BEGIN
          WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name)
        IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype,
            'timetz'::regtype, 'interval'::regtype) THEN
-      RETURN format('coalesce(%s = ANY (%L::%s[]), %s)', col,
+      RETURN format('CASE WHEN %1$s IS NULL THEN %4$s ELSE coalesce(%1$s = ANY (%2$L::%3$s[]), false) END', col,
                     ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
     END IF;
     -- other types whose text form depends on the session (floats under
     -- extra_float_digits, bytea, ranges...) compare theirs written
     -- under fixed settings, as regex rules do (0.1 + 0.2 was '0.3' with
     -- extra_float_digits 0 and '0.30000000000000004' with 1)
-    RETURN format('coalesce(%s = ANY (%L::text[]), %s)',
+    -- A NULL value is what null_is says, whatever the list; a value
+    -- not listed fails, also when the list holds a null (= ANY gave NULL,
+    -- which passed) or nothing (a NULL value failed: = ANY of no element
+    -- is false, even for NULL)
+    RETURN format('CASE WHEN %4$s IS NULL THEN %3$s ELSE coalesce(%1$s = ANY (%2$L::text[]), false) END',
                   CASE WHEN dataeng_internal._rule_text_varies(r.table_name, r.column_name)
                        THEN format('dataeng_internal._rule_text(%s)', col) ELSE format('%s::text', col) END,
-                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul);
+                  ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), nul, col);
   WHEN 'range' THEN
     -- (a money column's bounds, stored as lc_monetary C writes them, are
     -- read back under C: _money_c)
@@ -434,6 +438,14 @@ BEGIN
   IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
     RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
       USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- (the CHECK of dataeng.rules refused it with a violation of that
+  -- internal table's constraint)
+  IF rule_name = '' THEN
+    RAISE EXCEPTION 'rule_name must not be empty'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A rule is named in validate() results, alerts and rule_drop().',
+            HINT = 'Give the rule a name, such as the check it makes: ''amount positive''.';
   END IF;
   PERFORM dataeng_internal._require_owner(caller, tbl, 'add rules');
   -- dbt's names: kind relationships is foreign_key, severity warn is warning
@@ -674,6 +686,23 @@ BEGIN
       RAISE EXCEPTION 'freshness needs params.max_age, a positive interval' USING ERRCODE = 'invalid_parameter_value',
         DETAIL = format('max_age is %s; it reaches back no further than the range of timestamptz.', params->>'max_age');
     END;
+    -- the newest value of a time column (a domain over one compares in
+    -- its base type): a rule on another column was added, and then every
+    -- validate() of the table failed casting it to timestamptz
+    IF (WITH RECURSIVE d(oid, n) AS (
+          SELECT a.atttypid, 0 FROM pg_attribute a
+           WHERE a.attrelid = tbl AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
+          UNION ALL
+          SELECT t.typbasetype, d.n + 1 FROM d JOIN pg_type t ON t.oid = d.oid
+           WHERE t.typbasetype <> 0 AND d.n < 10)
+        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+       <> ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+      RAISE EXCEPTION 'freshness checks a time column, and column "%" of % is of type %', column_name, tbl,
+                      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                        WHERE a.attrelid = tbl AND a.attname = column_name)
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = 'Name a column of type timestamptz, timestamp or date (or a domain over one).';
+    END IF;
   WHEN 'volume_change' THEN
     IF jsonb_typeof(params->'max_drop_pct') IS DISTINCT FROM 'number' THEN
       RAISE EXCEPTION 'volume_change needs params.max_drop_pct, a number' USING ERRCODE = 'invalid_parameter_value';

@@ -74,6 +74,11 @@ SELECT count(*) FROM dataeng.cdc_poll('nc');
 SELECT dataeng.monitor_check(NULL);
 SELECT dataeng.fact_refresh(NULL);
 
+-- dedupe's keep, as its other arguments (it was 22023, "unknown keep
+-- rule NULL")
+CREATE TABLE nk (id int PRIMARY KEY, a text);
+SELECT * FROM dataeng.dedupe('nk', '{a}', keep => NULL);
+
 -- An array of column names with a NULL element is refused with 22004,
 -- naming the argument and the element (find_duplicates and dedupe said
 -- the array "lists a column twice").

@@ -22,6 +22,8 @@
 #include <ctype.h>
 
 #include "fmgr.h"
+#include "parser/scansup.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -648,6 +650,46 @@ bad:
 	return false;				/* not reached */
 }
 
+/*
+ * tz_check
+ *		Raise 22023 unless tz is a zone timestamp_zone() reads (a name,
+ *		an abbreviation) or a numeric offset tz_numeric_offset() accepts,
+ *		whatever the value: checked only when a value had no offset of its
+ *		own, a misspelt zone let through every row before the first such
+ *		one (and NULLs, and text that is no date).  The last zone found
+ *		good is kept in fn_extra, so a column of values checks it once.
+ */
+static void
+tz_check(FunctionCallInfo fcinfo, const char *tz)
+{
+	int			offset;
+	int			val;
+	pg_tz	   *tzp;
+	char	   *lower;
+	int			type;
+
+	if (fcinfo->flinfo->fn_extra != NULL &&
+		strcmp((const char *) fcinfo->flinfo->fn_extra, tz) == 0)
+		return;
+	if (!tz_numeric_offset(tz, &offset))
+	{
+		/* as timestamp_zone() looks a zone up: abbreviation, then name */
+		lower = downcase_truncate_identifier(tz, strlen(tz), false);
+		type = DecodeTimezoneAbbrev(0, lower, &val, &tzp);
+		pfree(lower);
+		if (type != TZ && type != DTZ && type != DYNTZ &&
+			(strlen(tz) >= TZ_STRLEN_MAX || pg_tzset(tz) == NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time zone \"%s\" not recognized", tz),
+					 errdetail("dataeng.parse_timestamp() checks its tz whatever the value, also when the value has an offset of its own or is NULL."),
+					 errhint("Give a name from pg_timezone_names (Europe/Paris), an abbreviation from pg_timezone_abbrevs, or an offset such as +05:30.")));
+	}
+	if (fcinfo->flinfo->fn_extra != NULL)
+		pfree(fcinfo->flinfo->fn_extra);
+	fcinfo->flinfo->fn_extra = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, tz);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_parse_timestamp);
 
 /*
@@ -667,6 +709,7 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 	char		buf[128];
 	int			tz_offset;
 
+	tz_check(fcinfo, tz);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	/* month names are UTF-8: 'März' of a LATIN1 database named no month */
