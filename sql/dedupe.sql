@@ -288,6 +288,11 @@ BEGIN
   END IF;
   CREATE UNIQUE INDEX ON _dd_rows (id);
   ANALYZE _dd_rows;
+  -- long work on a large table says where it is (from 50,000 rows: some
+  -- seconds)
+  IF n >= 50000 THEN
+    RAISE NOTICE '%: % rows with values to compare; finding the candidate pairs', tbl, n;
+  END IF;
 
   IF ncols = 1 THEN
     -- one column: rows whose values are equal, however many share one
@@ -316,6 +321,11 @@ BEGIN
     -- (a, b) is a candidate; its rows are looked up by id
     SELECT p.a, p.b, dataeng_internal._dedup_pattern(x.v, y.v) AS pat
       FROM pairs p JOIN _dd_rows x ON x.id = p.a JOIN _dd_rows y ON y.id = p.b;
+
+  IF n >= 50000 THEN
+    RAISE NOTICE '%: % candidate pairs found; scoring and clustering them', tbl,
+      (SELECT count(*) FROM _dd_pairs);
+  END IF;
 
   -- u: how often each level occurs between unrelated rows, on a fixed
   -- pseudo-random sample of pairs (the same every run); a table of at most
