@@ -1401,6 +1401,16 @@ BEGIN
                  'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, action);
   EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
                  'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.guard_load()', tbl);
+  -- a guard that checks nothing yet says so (rules added later apply)
+  IF NOT EXISTS (SELECT 1 FROM dataeng.rules r
+                  WHERE r.table_name OPERATOR(pg_catalog.=) tbl AND r.severity OPERATOR(pg_catalog.=) 'error'
+                    AND dataeng_internal._rule_condition(r) IS NOT NULL) THEN
+    RAISE NOTICE 'the guard of % checks no rule yet: the table has no row-level error rule', tbl
+      USING DETAIL = 'The guard checks the rules of this table (not those of a partitioned table it is a partition of) '
+                     'whose severity is error and that a row can break alone (not row_count, freshness, unique '
+                     'or foreign_key); rows pass until one is added.',
+            HINT = 'Add rules with dataeng.rule_add(); a rule added later is checked from then on.';
+  END IF;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._guard_enable(regrole, regclass, text) FROM PUBLIC;

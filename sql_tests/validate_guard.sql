@@ -33,6 +33,17 @@ SELECT dataeng.guard_disable('signups'), dataeng.guard_disable('signups');
 INSERT INTO signups VALUES (8, 'unchecked', 1);
 SELECT count(*) AS rows FROM signups;
 
+-- a guard with no rule to check says so (a warning rule and a table-level
+-- rule are not checked by it); a rule added later is checked
+CREATE TABLE unruled (id int, code text);
+SELECT dataeng.rule_add('unruled', 'enough', 'row_count', params => '{"min": 1}');
+SELECT dataeng.rule_add('unruled', 'short', 'length', 'code', '{"max": 3}', severity => 'warning');
+SELECT dataeng.guard_enable('unruled');
+SELECT dataeng.rule_add('unruled', 'code_set', 'not_null', 'code');
+INSERT INTO unruled VALUES (1, NULL);
+SELECT dataeng.guard_enable('unruled', 'reject');
+DROP TABLE unruled;
+
 SET client_min_messages = warning;
 DROP TABLE signups;
 DROP EXTENSION dataeng;
