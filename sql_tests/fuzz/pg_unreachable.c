@@ -47,3 +47,8 @@ UNREACHABLE(dataeng_utf8_to_text)
 UNREACHABLE(dataeng_utf8_to_text_try)
 UNREACHABLE(GetDatabaseEncoding)
 UNREACHABLE(pg_encoding_mb2wchar_with_len)
+/* the check of parse_timestamp()'s tz argument, in its fmgr entry (dates.c) */
+UNREACHABLE(downcase_truncate_identifier)
+UNREACHABLE(DecodeTimezoneAbbrev)
+UNREACHABLE(pg_tzset)
+UNREACHABLE(MemoryContextStrdup)
