@@ -81,3 +81,21 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._runs_cascade() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._runs_cascade() IS
   'internal: deleting runs deletes their log rows (the log table is the trigger''s argument), as ON DELETE CASCADE did';
+
+-- the type a column of type typ holds: typ itself, or the base type of a
+-- domain over it (through any depth of domains)
+CREATE FUNCTION dataeng_internal._base_type(typ regtype)
+RETURNS regtype
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE d(oid, n) AS (
+    SELECT typ::oid, 0
+    UNION ALL
+    SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
+     WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+  SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._base_type(regtype) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._base_type(regtype) IS
+  'internal: the base type of a domain (through any depth of domains), or the type itself';

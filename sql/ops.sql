@@ -1355,12 +1355,7 @@ BEGIN
     RAISE EXCEPTION 'column "%" of % does not exist', time_column, tbl USING ERRCODE = 'undefined_column';
   END IF;
   -- (a domain over one is its base type: the check compares in that)
-  IF (WITH RECURSIVE d(oid, n) AS (
-          SELECT typ::oid, 0
-          UNION ALL
-          SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
-           WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
-        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+  IF dataeng_internal._base_type(typ)
        OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
     RAISE EXCEPTION 'column "%" of % is of type %, not a time', time_column, tbl, typ
       USING ERRCODE = 'datatype_mismatch', HINT = 'A monitor''s time column is timestamptz, timestamp or date (or a domain over one).';
@@ -1492,12 +1487,7 @@ BEGIN
             DETAIL = 'The column was renamed or dropped after the monitor was created; a monitor keeps its time column by name.',
             HINT = 'Create the monitor again with dataeng.monitor_create() naming its time column, or drop it with dataeng.monitor_drop().';
   END IF;
-  IF (WITH RECURSIVE d(oid, n) AS (
-          SELECT typ::oid, 0
-          UNION ALL
-          SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
-           WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
-        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+  IF dataeng_internal._base_type(typ)
        OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
     RAISE EXCEPTION 'time column "%" of monitor "%" is of type % now, not a time', m.time_column, name, typ
       USING ERRCODE = 'datatype_mismatch',

@@ -167,6 +167,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._alert_send(dataeng.alerts,text,boolean)', 'v', false, 'u'),
   ('dataeng_internal._alert_set(regrole,text,text,text)', 'v', false, 'u'),
   ('dataeng_internal._alert_visible(dataeng.alerts,regrole)', 's', false, 'u'),
+  ('dataeng_internal._base_type(regtype)', 's', true, 's'),
   ('dataeng_internal._cdc_ack(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._cdc_ack(regrole,text,bigint)', 'v', true, 'u'),
   ('dataeng_internal._cdc_ack(regrole,text,dataeng.cdc_position)', 'v', true, 'u'),

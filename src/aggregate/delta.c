@@ -1519,33 +1519,42 @@ sort_key(const AggOrder *o, Datum v)
 }
 
 /*
- * sort_entry_cmp
- *		qsort_arg() comparison of two groups by their key, in the order of
- *		the fact's key index: bucket, then each dimension, NULLs last.
+ * sort_keys_cmp
+ *		Two groups' keys (nkeys of them, NULL where the bit of nulls is
+ *		set), in the order of the fact's key index: bucket, then each
+ *		dimension, NULLs last.
  */
+static inline int
+sort_keys_cmp(uint32 anulls, const uint64 *akeys, uint32 bnulls, const uint64 *bkeys, int nkeys)
+{
+	int			p;
+
+	for (p = 0; p < nkeys; p++)
+	{
+		if (((anulls | bnulls) >> p) & 1)
+		{
+			bool		an = (anulls >> p) & 1;
+			bool		bn = (bnulls >> p) & 1;
+
+			if (an != bn)
+				return an ? 1 : -1;
+			continue;
+		}
+		if (akeys[p] != bkeys[p])
+			return akeys[p] < bkeys[p] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* qsort_arg() comparison of two groups by their key (sort_keys_cmp()) */
 static int
 sort_entry_cmp(const void *pa, const void *pb, void *arg)
 {
 	DeltaState *st = (DeltaState *) arg;
 	const SortEntry *a = (const SortEntry *) pa;
 	const SortEntry *b = (const SortEntry *) pb;
-	int			p;
 
-	for (p = 0; p <= st->ndims; p++)
-	{
-		if (((a->nulls | b->nulls) >> p) & 1)
-		{
-			bool		an = (a->nulls >> p) & 1;
-			bool		bn = (b->nulls >> p) & 1;
-
-			if (an != bn)
-				return an ? 1 : -1;
-			continue;
-		}
-		if (a->keys[p] != b->keys[p])
-			return a->keys[p] < b->keys[p] ? -1 : 1;
-	}
-	return 0;
+	return sort_keys_cmp(a->nulls, a->keys, b->nulls, b->keys, st->ndims + 1);
 }
 
 /*
@@ -1567,27 +1576,11 @@ typedef struct SortEntryFixed
 StaticAssertDecl(offsetof(SortEntryFixed, keys) == offsetof(SortEntry, keys),
 				 "SortEntryFixed is laid out as SortEntry");
 
-/* sort_entry_cmp() of entries of nkeys keys */
+/* sort_keys_cmp() of entries of nkeys keys */
 static inline int
 sort_fixed_cmp(const SortEntryFixed *a, const SortEntryFixed *b, int *nkeys)
 {
-	int			p;
-
-	for (p = 0; p < *nkeys; p++)
-	{
-		if (((a->nulls | b->nulls) >> p) & 1)
-		{
-			bool		an = (a->nulls >> p) & 1;
-			bool		bn = (b->nulls >> p) & 1;
-
-			if (an != bn)
-				return an ? 1 : -1;
-			continue;
-		}
-		if (a->keys[p] != b->keys[p])
-			return a->keys[p] < b->keys[p] ? -1 : 1;
-	}
-	return 0;
+	return sort_keys_cmp(a->nulls, a->keys, b->nulls, b->keys, *nkeys);
 }
 
 #define ST_SORT sort_fixed_entries

@@ -1001,6 +1001,20 @@ wal_truncate_message(WalRound *r, StringInfo msg, XLogRecPtr lsn)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * A table's capture options from a row of dataeng.cdc_tables read with
+ * columns, exclude_columns and changed_only as its columns 2 to 4
+ */
+static void
+wal_rel_options(WalRel *wr, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+
+	wr->columns = SPI_getvalue(tup, desc, 2);
+	wr->exclude = SPI_getvalue(tup, desc, 3);
+	wr->changed_only = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+}
+
 /* load dataeng.cdc_tables; true if any WAL table */
 static bool
 wal_load(WalRound *r, List **switching)
@@ -1033,9 +1047,7 @@ wal_load(WalRound *r, List **switching)
 		/* (not a table stopped for a change that could not be decoded) */
 		wr->capture = (strcmp(active, "wal") == 0) &&
 			!DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		wr->columns = SPI_getvalue(tup, desc, 2);
-		wr->exclude = SPI_getvalue(tup, desc, 3);
-		wr->changed_only = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		wal_rel_options(wr, tup, desc);
 		if (strcmp(method, active) != 0)
 			*switching = lappend_oid(*switching, relid);
 		any = true;
@@ -1092,9 +1104,7 @@ wal_reload_options(WalRound *r)
 
 		if (wr == NULL || wr->ready)
 			continue;
-		wr->columns = SPI_getvalue(tup, desc, 2);
-		wr->exclude = SPI_getvalue(tup, desc, 3);
-		wr->changed_only = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		wal_rel_options(wr, tup, desc);
 	}
 }
 
