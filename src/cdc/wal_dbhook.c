@@ -660,6 +660,22 @@ entry_count_failure(WalDbEntry *e, TimestampTz now, const char *message, int sql
 }
 
 /*
+ * entry_persist_release
+ *		The state of a worker's entry, which it has just left, written to
+ *		its database's state file (wal_entry_persist()); then the entry is
+ *		released if nothing else uses it (kept while the file was written).
+ */
+static void
+entry_persist_release(WalDbEntry *e, Oid dboid)
+{
+	wal_entry_persist(dboid);
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (e->dboid == dboid)
+		entry_release_if_unused(e);
+	SpinLockRelease(&wal_shmem->mutex);
+}
+
+/*
  * At the worker's exit: its entry has no worker any more.  One ended by an
  * error (exit code 1) is started again by the postmaster after
  * bgw_restart_time; one that exits with 0 is not (it left for a command,
@@ -713,13 +729,7 @@ wal_worker_exit(int code, Datum arg)
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
 	if (persist)
-	{
-		wal_entry_persist(dboid);
-		SpinLockAcquire(&wal_shmem->mutex);
-		if (e->dboid == dboid)
-			entry_release_if_unused(e);
-		SpinLockRelease(&wal_shmem->mutex);
-	}
+		entry_persist_release(e, dboid);
 }
 
 /*
@@ -1053,13 +1063,7 @@ cdc_wal_left(void)
 	SpinLockRelease(&wal_shmem->mutex);
 	my_entry = NULL;
 	if (persist)
-	{
-		wal_entry_persist(dboid);
-		SpinLockAcquire(&wal_shmem->mutex);
-		if (e->dboid == dboid)
-			entry_release_if_unused(e);
-		SpinLockRelease(&wal_shmem->mutex);
-	}
+		entry_persist_release(e, dboid);
 	return restart;
 }
 
