@@ -163,7 +163,7 @@ extern void sched_runs_trim(int64 keep_secs);
 extern void sched_run_succeed(int64 job_id, int64 run_id, List *tags);
 extern void sched_run_fail(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);
 extern void sched_run_timeout(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);
-extern void sched_run_retry(int64 job_id, int64 run_id, int attempt);
+extern void sched_run_retry(int64 job_id, int64 run_id);
 
 /* in schedule/command.c */
 
