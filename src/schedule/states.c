@@ -318,16 +318,47 @@ sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
  *		(nothing of theirs committed after the record of their start);
  *		their jobs are retried as after any failure.
  *		Waiting runs stay waiting: they start when a slot is free.
+ *
+ *		With end_runs (the first pass after the restart) the runs' rows
+ *		end, and a job shown running whose run has no row
+ *		(dataeng.log_successful_runs off) gets one, failed.  Then each job
+ *		shown running whose run's row ended so is recorded failed and
+ *		retried, its row locked with SKIP LOCKED: a job whose row some
+ *		transaction holds is left as it is, and false is returned, so that
+ *		the caller calls again (without end_runs) at its next pass until
+ *		true.  Only such a job is looked at again: a run started since the
+ *		restart is never one (its row is running, or it has none).
  */
-void
-sched_runs_crashed_at_restart(void)
+#define RESTART_MESSAGE "the server stopped during the run"
+
+bool
+sched_runs_crashed_at_restart(bool end_runs)
 {
-	runs_end("true", 0, NULL, NULL, "running", "failed", "the server stopped during the run", true);
+	Oid			types[2] = {TIMESTAMPTZOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
+	values[1] = CStringGetTextDatum(RESTART_MESSAGE);
+	if (end_runs)
+	{
+		runs_end("true", 0, NULL, NULL, "running", "failed", RESTART_MESSAGE, true);
+		state_spi("INSERT INTO dataeng.job_runs (run_id, job_id, owner, owner_name, owner_system, started_at, finished_at, status, attempt, error_message) "
+				  "SELECT j.last_run_id, j.job_id, j.owner, j.owner_name, j.owner_system, "
+				  "       coalesce(j.last_started_at, now()), now(), 'failed', j.attempt + 1, $2 "
+				  "  FROM dataeng.jobs j WHERE j.last_status = 'running' AND j.last_run_id IS NOT NULL "
+				  "   AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = j.last_run_id) "
+				  "ON CONFLICT (run_id) DO NOTHING",
+				  2, types, values, NULL);
+	}
+#define RESTART_CUT_JOBS \
+	"SELECT j.job_id FROM dataeng.jobs j WHERE j.last_status = 'running' " \
+	"   AND (j.last_run_id IS NULL OR EXISTS (SELECT 1 FROM dataeng.job_runs r " \
+	"        WHERE r.run_id = j.last_run_id AND r.status = 'failed' AND r.error_message = $2)) "
 	state_spi("UPDATE dataeng.jobs SET last_status = 'failed', " RETRY_SET(1)
-			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
-			  "                 FOR NO KEY UPDATE SKIP LOCKED)",
-			  1, (Oid[]) {TIMESTAMPTZOID},
-			  (Datum[]) {TimestampTzGetDatum(sched_now(GetCurrentTimestamp()))}, NULL);
+			  "WHERE job_id IN (" RESTART_CUT_JOBS "FOR NO KEY UPDATE SKIP LOCKED)",
+			  2, types, values, NULL);
+	state_spi(RESTART_CUT_JOBS "LIMIT 1", 2, types, values, NULL);
+	return SPI_processed == 0;
 }
 
 /*
