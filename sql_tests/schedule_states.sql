@@ -114,5 +114,49 @@ SELECT count(*) AS runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_i
 SELECT dataeng.schedule('st_long', '@yearly', 'SELECT 1', timeout => '24 days') > 0 AS rescheduled;
 SELECT broken FROM dataeng.jobs WHERE job_name = 'st_long';
 SELECT dataeng.unschedule('st_long');
+-- schedule() during a run starts the retries' count again: the failure of
+-- that run is the first of the new schedule, whether its worker records it
+-- or the scheduler finds its worker gone (the worker's record brought back
+-- the run's own attempt number: 2 here, the scheduler's counted from 0).
+-- The command fails once st_go has more rows than the job has failed runs.
+CREATE TABLE public.st_go (n int);
+CREATE FUNCTION pg_temp.st_again() RETURNS text LANGUAGE sql AS $f$
+  SELECT dataeng.schedule('st_again', '@yearly', $c$DO $d$
+BEGIN
+  WHILE (SELECT count(*) FROM public.st_go) <= (SELECT count(*) FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                                                 WHERE j.job_name = 'st_again' AND r.status = 'failed') LOOP
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+  RAISE EXCEPTION 'st_again fails';
+END $d$$c$, max_retries => 5)::text
+$f$;
+SELECT pg_temp.st_again() IS NOT NULL AS scheduled;
+INSERT INTO public.st_go VALUES (1);
+SELECT dataeng.job_run_now('st_again');
+-- the first run fails at once, its retry (attempt 2) waits for st_go
+SELECT wait_for($$SELECT count(*) = 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'st_again' AND r.status = 'running' AND r.attempt = 2$$) AS second_running;
+SELECT pg_temp.st_again() IS NOT NULL AS rescheduled;
+SELECT attempt FROM dataeng.jobs WHERE job_name = 'st_again';
+INSERT INTO public.st_go VALUES (2);
+SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'st_again' AND r.status = 'failed'$$) AS second_failed;
+-- recorded by its worker: the first failure since the reschedule
+SELECT attempt FROM dataeng.jobs WHERE job_name = 'st_again';
+-- its retry (attempt 2) runs; rescheduled, then its worker terminated
+SELECT wait_for($$SELECT count(*) = 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'st_again' AND r.status = 'running' AND r.attempt = 2$$) AS third_running;
+SELECT pg_temp.st_again() IS NOT NULL AS rescheduled;
+SELECT count(*) = count(*) FILTER (WHERE stopped) AS signalled
+  FROM (SELECT pg_terminate_backend(pid) AS stopped FROM pg_stat_activity
+         WHERE backend_type = 'dataeng job' AND query LIKE '%st_again fails%') t;
+SELECT wait_for($$SELECT count(*) = 3 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'st_again' AND r.status = 'failed'$$) AS third_failed;
+-- recorded by the scheduler: the same count
+SELECT attempt FROM dataeng.jobs WHERE job_name = 'st_again';
+SELECT r.attempt, r.status, r.error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+ WHERE j.job_name = 'st_again' AND r.status <> 'running' ORDER BY r.run_id;
+SELECT dataeng.unschedule('st_again');
+DROP TABLE public.st_go;
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng;

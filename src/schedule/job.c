@@ -120,7 +120,7 @@ record_failure(JobRunArgs *ra, bool timed_out, const char *message, List *tags)
 		sched_run_timeout(ra->job_id, ra->run_id, ra->attempt, message, tags);
 	else
 		sched_run_fail(ra->job_id, ra->run_id, ra->attempt, message, tags);
-	sched_run_retry(ra->job_id, ra->run_id, ra->attempt);
+	sched_run_retry(ra->job_id, ra->run_id);
 	restore_user();
 	SPI_finish();
 	PopActiveSnapshot();

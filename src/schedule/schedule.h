@@ -37,6 +37,7 @@ typedef struct SchedDbSlot
 	TimestampTz next_due;		/* when it next needs a scheduler (0: now) */
 	bool		woken;			/* jobs changed since its scheduler's pass began */
 	bool		recovered;		/* runs cut by a restart were recorded */
+	bool		restart_runs_ended; /* their rows were, some jobs' not yet */
 	TimestampTz last_trim;		/* job_runs last trimmed */
 	bool		warned_slots;	/* the worker-slot shortage was logged */
 	TimestampTz restore_since;	/* due jobs wait for a restore since (0: not) */
@@ -156,14 +157,14 @@ extern bool sched_run_ended_unrecorded(int64 job_id, int64 run_id, TransactionId
 									   const char *status, const char *message, bool retry,
 									   bool *ended);
 extern bool sched_run_crashed(int64 job_id, int64 run_id, bool terminated);
-extern void sched_runs_crashed_at_restart(void);
+extern bool sched_runs_crashed_at_restart(bool end_runs);
 extern void sched_job_break(int64 job_id, const char *reason);
 extern void sched_runs_withdraw(void);
 extern void sched_runs_trim(int64 keep_secs);
 extern void sched_run_succeed(int64 job_id, int64 run_id, List *tags);
 extern void sched_run_fail(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);
 extern void sched_run_timeout(int64 job_id, int64 run_id, int attempt, const char *message, List *tags);
-extern void sched_run_retry(int64 job_id, int64 run_id, int attempt);
+extern void sched_run_retry(int64 job_id, int64 run_id);
 
 /* in schedule/command.c */
 

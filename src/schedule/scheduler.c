@@ -1225,10 +1225,22 @@ dataeng_scheduler_main(Datum main_arg)
 		SpinLockRelease(&sched_shmem->mutex);
 		if (first)
 		{
-			/* runs cut short by a crash or restart: nothing of theirs committed */
-			sched_runs_crashed_at_restart();
+			bool		end_runs;
+			bool		done;
+
+			/*
+			 * Runs cut short by a crash or restart: nothing of theirs
+			 * committed.  A job whose row some transaction holds is recorded
+			 * at a later pass (looked at again within a second), even by a
+			 * next scheduler: the flags are the database slot's.
+			 */
 			SpinLockAcquire(&sched_shmem->mutex);
-			my_slot->recovered = true;
+			end_runs = !my_slot->restart_runs_ended;
+			SpinLockRelease(&sched_shmem->mutex);
+			done = sched_runs_crashed_at_restart(end_runs);
+			SpinLockAcquire(&sched_shmem->mutex);
+			my_slot->restart_runs_ended = true;
+			my_slot->recovered = done;
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 
@@ -1255,7 +1267,7 @@ dataeng_scheduler_main(Datum main_arg)
 		if (capped && (next_ms < 0 || next_ms > 1000L))
 			next_ms = 1000L;
 		/* a run's end waits for a transaction holding its job's row: the same */
-		if (reap_pending && (next_ms < 0 || next_ms > 1000L))
+		if ((reap_pending || !my_slot->recovered) && (next_ms < 0 || next_ms > 1000L))
 			next_ms = 1000L;
 		wait_ms = next_ms < 0 ? 60000L : next_ms;
 		/* the runs started in this pass have deadlines too */

@@ -219,11 +219,16 @@ sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason)
 }
 
 /*
- * The job's retry after its run "attempt" ended without a record of its
- * result (SET clauses of an UPDATE of dataeng.jobs, the run's attempt
- * being the job's attempt + 1, $N the time): as sched_run_retry does.
+ * The job's retry after a failed run (SET clauses of an UPDATE of
+ * dataeng.jobs, $N the time), whoever records the failure: the job's
+ * worker (sched_run_retry) or the scheduler (a run ended without a
+ * record).  The count goes on from the job's attempt, not the run's:
+ * schedule() resets it to 0, also during a run, and the failure of that
+ * run is then the first of the new schedule, whichever path records it
+ * (the worker's record brought back the run's own number, the scheduler's
+ * counted from the reset).
  */
-#define RETRY_UNRECORDED_SET(N) \
+#define RETRY_SET(N) \
 	"attempt = CASE WHEN attempt + 1 <= max_retries THEN attempt + 1 ELSE 0 END, " \
 	"next_run_at = CASE WHEN attempt + 1 <= max_retries " \
 	"  THEN least(next_run_at, $" #N " + make_interval(secs => least(3600, power(2, attempt)))) " \
@@ -281,7 +286,7 @@ sched_run_ended_unrecorded(int64 job_id, int64 run_id, TransactionId xmin,
 			  "                AND r.status NOT IN ('failed', 'timed_out'))",
 			  3, types, values, NULL);
 	if (retry && SPI_processed > 0)
-		state_spi("UPDATE dataeng.jobs SET " RETRY_UNRECORDED_SET(4)
+		state_spi("UPDATE dataeng.jobs SET " RETRY_SET(4)
 				  "WHERE job_id = $2 AND last_run_id = $1",
 				  4, types, values, NULL);
 	return true;
@@ -313,16 +318,47 @@ sched_run_crashed(int64 job_id, int64 run_id, bool terminated)
  *		(nothing of theirs committed after the record of their start);
  *		their jobs are retried as after any failure.
  *		Waiting runs stay waiting: they start when a slot is free.
+ *
+ *		With end_runs (the first pass after the restart) the runs' rows
+ *		end, and a job shown running whose run has no row
+ *		(dataeng.log_successful_runs off) gets one, failed.  Then each job
+ *		shown running whose run's row ended so is recorded failed and
+ *		retried, its row locked with SKIP LOCKED: a job whose row some
+ *		transaction holds is left as it is, and false is returned, so that
+ *		the caller calls again (without end_runs) at its next pass until
+ *		true.  Only such a job is looked at again: a run started since the
+ *		restart is never one (its row is running, or it has none).
  */
-void
-sched_runs_crashed_at_restart(void)
+#define RESTART_MESSAGE "the server stopped during the run"
+
+bool
+sched_runs_crashed_at_restart(bool end_runs)
 {
-	runs_end("true", 0, NULL, NULL, "running", "failed", "the server stopped during the run", true);
-	state_spi("UPDATE dataeng.jobs SET last_status = 'failed', " RETRY_UNRECORDED_SET(1)
-			  "WHERE job_id IN (SELECT job_id FROM dataeng.jobs WHERE last_status = 'running' "
-			  "                 FOR NO KEY UPDATE SKIP LOCKED)",
-			  1, (Oid[]) {TIMESTAMPTZOID},
-			  (Datum[]) {TimestampTzGetDatum(sched_now(GetCurrentTimestamp()))}, NULL);
+	Oid			types[2] = {TIMESTAMPTZOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
+	values[1] = CStringGetTextDatum(RESTART_MESSAGE);
+	if (end_runs)
+	{
+		runs_end("true", 0, NULL, NULL, "running", "failed", RESTART_MESSAGE, true);
+		state_spi("INSERT INTO dataeng.job_runs (run_id, job_id, owner, owner_name, owner_system, started_at, finished_at, status, attempt, error_message) "
+				  "SELECT j.last_run_id, j.job_id, j.owner, j.owner_name, j.owner_system, "
+				  "       coalesce(j.last_started_at, now()), now(), 'failed', j.attempt + 1, $2 "
+				  "  FROM dataeng.jobs j WHERE j.last_status = 'running' AND j.last_run_id IS NOT NULL "
+				  "   AND NOT EXISTS (SELECT 1 FROM dataeng.job_runs r WHERE r.run_id = j.last_run_id) "
+				  "ON CONFLICT (run_id) DO NOTHING",
+				  2, types, values, NULL);
+	}
+#define RESTART_CUT_JOBS \
+	"SELECT j.job_id FROM dataeng.jobs j WHERE j.last_status = 'running' " \
+	"   AND (j.last_run_id IS NULL OR EXISTS (SELECT 1 FROM dataeng.job_runs r " \
+	"        WHERE r.run_id = j.last_run_id AND r.status = 'failed' AND r.error_message = $2)) "
+	state_spi("UPDATE dataeng.jobs SET last_status = 'failed', " RETRY_SET(1)
+			  "WHERE job_id IN (" RESTART_CUT_JOBS "FOR NO KEY UPDATE SKIP LOCKED)",
+			  2, types, values, NULL);
+	state_spi(RESTART_CUT_JOBS "LIMIT 1", 2, types, values, NULL);
+	return SPI_processed == 0;
 }
 
 /*
@@ -463,26 +499,23 @@ sched_run_timeout(int64 job_id, int64 run_id, int attempt, const char *message, 
 
 /*
  * sched_run_retry
- *		After a failed or timed-out run "attempt": while attempts remain
- *		(attempt <= max_retries) the job is queued again 2^(attempt-1)
- *		seconds from now (at most an hour; sooner if its schedule says so),
- *		else its retries are reset and it waits for its schedule.
+ *		After a failed or timed-out run: the failure is the job's attempt
+ *		a = its attempt + 1 (the run's own attempt unless schedule() reset
+ *		the count during the run: RETRY_SET).  While attempts remain
+ *		(a <= max_retries) the job is queued again 2^(a-1) seconds from now
+ *		(at most an hour; sooner if its schedule says so), else its retries
+ *		are reset and it waits for its schedule.
  */
 void
-sched_run_retry(int64 job_id, int64 run_id, int attempt)
+sched_run_retry(int64 job_id, int64 run_id)
 {
-	Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[4];
+	Oid			types[3] = {INT8OID, INT8OID, TIMESTAMPTZOID};
+	Datum		values[3];
 
 	values[0] = Int64GetDatum(job_id);
 	values[1] = Int64GetDatum(run_id);
-	values[2] = Int32GetDatum(attempt);
-	values[3] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
-	state_spi("UPDATE dataeng.jobs SET "
-			  "  attempt = CASE WHEN $3 <= max_retries THEN $3 ELSE 0 END, "
-			  "  next_run_at = CASE WHEN $3 <= max_retries "
-			  "    THEN least(next_run_at, $4 + make_interval(secs => least(3600, power(2, $3 - 1)))) "
-			  "    ELSE next_run_at END "
+	values[2] = TimestampTzGetDatum(sched_now(GetCurrentTimestamp()));
+	state_spi("UPDATE dataeng.jobs SET " RETRY_SET(3)
 			  "WHERE job_id = $1 AND last_run_id = $2",
-			  4, types, values, NULL);
+			  3, types, values, NULL);
 }
