@@ -1984,6 +1984,31 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.cdc_ack(text, bigint) IS
   'Acknowledges every change delivered to the consumer up to and including the given one';
 
+-- Where a change was delivered to consumer r (the batch and the place of
+-- its transaction in it): among the transactions delivered since the
+-- acknowledged position (the acknowledged one included), up to the
+-- furthest polled one; NULLs if none of them holds it
+CREATE FUNCTION dataeng_internal._cdc_delivered_at(r dataeng_internal.cdc_consumer_state, change_id bigint,
+                                                   OUT tick_id bigint, OUT ord_txn bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  SELECT bt.tick_id, bt.ord_txn INTO tick_id, ord_txn
+    FROM dataeng_internal.cdc_batch_txns bt
+   WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, _cdc_delivered_at.change_id))
+     AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
+     AND bt.ord_txn >= _cdc_delivered_at.change_id
+     AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
+                  WHERE l.xid OPERATOR(pg_catalog.=) bt.xid AND l.change_id = _cdc_delivered_at.change_id)
+   ORDER BY bt.tick_id, bt.ord_txn
+   LIMIT 1;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_delivered_at(dataeng_internal.cdc_consumer_state, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_delivered_at(dataeng_internal.cdc_consumer_state, bigint) IS
+  'internal: the batch and transaction place where a change was delivered to a consumer (between its acknowledged and polled positions)';
+
 CREATE FUNCTION dataeng_internal._cdc_ack(caller regrole, consumer text, upto_change_id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -2041,15 +2066,8 @@ BEGIN
 
   -- Look for the change among the transactions delivered since the
   -- acknowledged position, up to the furthest polled one.
-  SELECT bt.tick_id, bt.ord_txn INTO found_tick, found_txn
-    FROM dataeng_internal.cdc_batch_txns bt
-   WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, upto_change_id))
-     AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
-     AND bt.ord_txn >= upto_change_id
-     AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
-                  WHERE l.xid = bt.xid AND l.change_id = upto_change_id)
-   ORDER BY bt.tick_id, bt.ord_txn
-   LIMIT 1;
+  SELECT d.tick_id, d.ord_txn INTO found_tick, found_txn
+    FROM dataeng_internal._cdc_delivered_at(r, upto_change_id) d;
 
   IF found_tick IS NULL THEN
     SELECT l.xid INTO x FROM dataeng_internal.change_log l WHERE l.change_id = upto_change_id;
@@ -2140,15 +2158,8 @@ BEGIN
   -- where the change was delivered, as _cdc_ack finds it: among the
   -- transactions delivered since the acknowledged position (the
   -- acknowledged one included), up to the furthest polled one
-  SELECT bt.tick_id, bt.ord_txn INTO real_tick, real_txn
-    FROM dataeng_internal.cdc_batch_txns bt
-   WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, least(r.ack_txn, upto.change_id))
-     AND (bt.tick_id, bt.ord_txn) <= (r.poll_tick, r.poll_txn)
-     AND bt.ord_txn >= upto.change_id
-     AND EXISTS (SELECT 1 FROM dataeng_internal.change_log l
-                  WHERE l.xid OPERATOR(pg_catalog.=) bt.xid AND l.change_id = upto.change_id)
-   ORDER BY bt.tick_id, bt.ord_txn
-   LIMIT 1;
+  SELECT d.tick_id, d.ord_txn INTO real_tick, real_txn
+    FROM dataeng_internal._cdc_delivered_at(r, upto.change_id) d;
   -- a change delivered in a batch that still exists must be at that place
   -- in it (a batch purged is acknowledged by every consumer: _cdc_ack says
   -- so); so must one delivered and not acknowledged yet, whatever batch
