@@ -241,6 +241,7 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 		Form_pg_attribute a = TupleDescAttr(desc, i);
 		const char *name = NameStr(a->attname);
 		const char *dname = name;
+		int			roles = 0;	/* the parts of the apply naming it */
 
 		fa->kind[i] = AC_OTHER;
 		if (a->attisdropped)
@@ -263,23 +264,32 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 			{
 				fa->kind[i] = AC_KEY;
 				fa->datt[i] = get_attnum(RelationGetRelid(deltas), dkeys[j]);
+				roles++;
 			}
 		if (strcmp(name, "__rows") == 0)
 		{
 			fa->kind[i] = AC_ADD;
 			fa->rows = i + 1;
+			roles++;
 		}
 		for (j = 0; j < nadd; j++)
 			if (strcmp(name, adds[j]) == 0)
+			{
 				fa->kind[i] = AC_ADD;
+				roles++;
+			}
 		for (j = 0; j < nsum; j++)
 			if (strcmp(name, sumns[j]) == 0)
+			{
 				fa->kind[i] = AC_ADD;
+				roles++;
+			}
 		for (j = 0; j < nsum; j++)
 			if (strcmp(name, sums[j]) == 0)
 			{
 				fa->kind[i] = AC_SUM;
 				fa->sumn[i] = get_attnum(relid, sumns[j]);
+				roles++;
 			}
 		/* (a min or max: read from the deltas' columns of its values) */
 		for (j = 0; j < fa->nx; j++)
@@ -289,22 +299,34 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 				fa->kind[i] = AC_XVAL;
 				fa->x[j].val = i + 1;
 				dname = xnames[6 * j + 3];
+				roles++;
 			}
 			else if (strcmp(name, xnames[6 * j + 1]) == 0)
 			{
 				fa->kind[i] = AC_XNN;
 				fa->x[j].nn = i + 1;
 				dname = xnames[6 * j + 4];
+				roles++;
 			}
 			else if (strcmp(name, xnames[6 * j + 2]) == 0)
 			{
 				fa->kind[i] = AC_XRES;
 				fa->x[j].res = i + 1;
 				dname = xnames[6 * j + 5];
+				roles++;
 			}
 		}
 		if (fa->kind[i] == AC_OTHER)
 			return "the fact's table has a column the deltas do not write";
+
+		/*
+		 * One part of the apply per column: a key that is also a min, say,
+		 * was looked up in the key index by the deltas' array of its values
+		 * (a datum of another type given to the key's comparison), and a
+		 * column written by two parts takes whichever came last.
+		 */
+		if (roles > 1)
+			return "a column of the fact's table is named for two parts of the apply";
 		if (fa->kind[i] != AC_KEY)
 			fa->datt[i] = get_attnum(RelationGetRelid(deltas), dname);
 		if (fa->datt[i] <= 0)
