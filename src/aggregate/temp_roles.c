@@ -25,9 +25,14 @@
  * in other databases stay: DROP OWNED BY in that database drops them, as
  * it does any table of the role.
 
- * Only the tables dataeng keeps (kept_names): a table of the user's own
- * that happens to start with _dataeng_ stops the command as PostgreSQL
- * would have it.
+ * Only the tables dataeng keeps (kept_names), and only as it makes them
+ * (kept_table_plain): a table of the role's own of such a name, with a
+ * rule, a trigger, an index, a grant or anything else that runs or is
+ * checked with its owner's rights, is left to the command as PostgreSQL
+ * would have it.  (Given to the bootstrap superuser, a table the role made
+ * with a rule ON INSERT DO ALSO UPDATE pg_authid and INSERT granted to
+ * PUBLIC made the role a superuser: a rule's actions are checked with the
+ * rights of its table's owner.)
  *
  *-------------------------------------------------------------------------
  */
@@ -35,12 +40,16 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -63,6 +72,75 @@ is_kept_name(const char *name)
 		if (strcmp(name, kept_names[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * kept_table_plain
+ *		Whether relid is a table as _agg_temp_kept
+ *		makes it (delta.c, agg_temp_make): a plain heap of columns of
+ *		built-in types and collations, with no default, generated or
+ *		identity column, no constraint but NOT NULL, no index, rule,
+ *		trigger, policy, extended statistics, inheritance or typed-table
+ *		link, and no grant (a NULL ACL, its columns' too).  Nothing of it
+ *		runs, nor is checked, with its owner's rights: it may be given to
+ *		another role.
+ */
+static bool
+kept_table_plain(Oid relid)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	bool		isnull;
+	bool		plain;
+	int			i;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	(void) SysCacheGetAttr(RELOID, tup, Anum_pg_class_relacl, &isnull);
+	ReleaseSysCache(tup);
+	if (!isnull)
+		return false;
+
+	rel = relation_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	plain = rel->rd_rel->relkind == RELKIND_RELATION &&
+		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP &&
+		!OidIsValid(rel->rd_rel->reloftype) &&
+		rel->rd_rules == NULL && rel->trigdesc == NULL &&
+		!rel->rd_rel->relrowsecurity && !rel->rd_rel->relforcerowsecurity &&
+		rel->rd_rsdesc == NULL &&
+		!rel->rd_rel->relhassubclass && !rel->rd_rel->relispartition &&
+		!has_superclass(relid) &&
+		RelationGetIndexList(rel) == NIL && RelationGetStatExtList(rel) == NIL &&
+		(desc->constr == NULL ||
+		 (desc->constr->defval == NULL && desc->constr->num_defval == 0 &&
+		  desc->constr->num_check == 0 && !desc->constr->has_generated_stored));
+	for (i = 0; plain && i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (a->attisdropped)
+			continue;
+		if (a->atttypid >= FirstNormalObjectId || a->attcollation >= FirstNormalObjectId ||
+			a->atthasdef || a->attgenerated || a->attidentity)
+			plain = false;
+		else
+		{
+			tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(a->attnum));
+			if (!HeapTupleIsValid(tup))
+				plain = false;
+			else
+			{
+				(void) SysCacheGetAttr(ATTNUM, tup, Anum_pg_attribute_attacl, &isnull);
+				plain = isnull;
+				ReleaseSysCache(tup);
+			}
+		}
+	}
+	relation_close(rel, NoLock);
+	return plain;
 }
 
 /* whether the caller's command on role will pass PostgreSQL's checks */
@@ -139,6 +217,9 @@ agg_temp_forget_roles(Node *stmt)
 				others = lappend_oid(others, c->oid);
 				continue;
 			}
+			/* (this session's: nothing else changes it meanwhile) */
+			if (!kept_table_plain(c->oid))
+				continue;
 			ObjectAddressSet(obj, RelationRelationId, c->oid);
 			add_exact_object_address(&obj, objs);
 			n++;
@@ -158,6 +239,12 @@ agg_temp_forget_roles(Node *stmt)
 		/* (one its session dropped meanwhile, or at its end, is left out) */
 		LockRelationOid(relid, AccessExclusiveLock);
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		{
+			UnlockRelationOid(relid, AccessExclusiveLock);
+			continue;
+		}
+		/* (checked under the lock: a rule added since is seen) */
+		if (!kept_table_plain(relid))
 		{
 			UnlockRelationOid(relid, AccessExclusiveLock);
 			continue;
