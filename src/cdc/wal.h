@@ -34,6 +34,7 @@ extern int	cdc_on_change_retries;
 extern int	cdc_on_change_timeout;
 extern int	cdc_max_on_change_per_role;
 extern int	cdc_on_change_role_budget;	/* ms */
+extern int	cdc_on_change_round_budget; /* ms */
 extern int	cdc_on_change_max_batch;	/* kB */
 extern bool cdc_wal_quiet;
 extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
@@ -134,6 +135,7 @@ typedef struct WalRound
 	 * wal_handlers.c), in roundcxt, which lives as long as the round
 	 */
 	List	   *budgets;
+	long		handlers_ms;	/* the time of every role's handlers */
 	MemoryContext roundcxt;
 } WalRound;
 

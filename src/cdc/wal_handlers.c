@@ -18,7 +18,8 @@
  * is handled once.
  *
  * The worker is every role's: the handlers of one role may take at most
- * dataeng.on_change_role_budget of a round (their calls and the waits
+ * dataeng.on_change_role_budget of a round, and those of every role
+ * together dataeng.on_change_round_budget (their calls and the waits
  * between retries; a call begun within it runs to its end or to
  * dataeng.on_change_timeout).  Past it, that role's batches are deferred:
  * each goes to dataeng_internal.on_change_backlog, in the round's
@@ -29,9 +30,9 @@
  * until it is empty: each trigger's batches keep their commit order, and
  * a handled batch leaves the backlog in the transaction of the handler's
  * effects, so each is handled once.  A round thus waits for one role's
- * handlers at most the budget plus one call, where it waited for every
- * call and retry of each of that role's triggers for each source
- * transaction.
+ * handlers at most its budget plus one call, and for all handlers at most
+ * the round's budget plus one call, where it waited for every call and
+ * retry of each trigger for each source transaction.
  *
  *-------------------------------------------------------------------------
  */
@@ -418,7 +419,7 @@ typedef enum WalCall
 {
 	WAL_CALL_OK,				/* handled */
 	WAL_CALL_FAILED,			/* failed its last retry */
-	WAL_CALL_DEFERRED			/* its role's budget of the round is spent */
+	WAL_CALL_DEFERRED			/* its role's (or the round's) budget is spent */
 } WalCall;
 
 /* the time a role's handlers took in the round */
@@ -449,18 +450,24 @@ wal_budget(WalRound *r, Oid role)
 	return b;
 }
 
-/* what is left of role's budget of the round, in ms (<= 0: spent) */
+/*
+ * what is left of role's budget of the round, in ms (<= 0: spent): of its
+ * own, and of the round's for every role
+ */
 static long
 wal_budget_left(WalRound *r, Oid role)
 {
-	return (long) cdc_on_change_role_budget - wal_budget(r, role)->spent_ms;
+	return Min((long) cdc_on_change_role_budget - wal_budget(r, role)->spent_ms,
+			   (long) cdc_on_change_round_budget - r->handlers_ms);
 }
 
 static void
 wal_budget_charge(WalRound *r, Oid role, TimestampTz since)
 {
-	wal_budget(r, role)->spent_ms +=
-		TimestampDifferenceMilliseconds(since, GetCurrentTimestamp());
+	long		ms = TimestampDifferenceMilliseconds(since, GetCurrentTimestamp());
+
+	wal_budget(r, role)->spent_ms += ms;
+	r->handlers_ms += ms;
 }
 
 /* the wait after a batch's attempt-th failed call: 0.1 s, 0.4 s, ... 10 s */
@@ -579,13 +586,24 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, Timestam
 							  8, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.on_change_backlog");
 	if (!t->backlog)
-		ereport(LOG,
-				(errmsg("on_change trigger \"%s\" is deferred: the handlers of role %s took dataeng.on_change_role_budget (%d ms) of this round",
-						t->name, GetUserNameFromId(t->owner, true) ? GetUserNameFromId(t->owner, true) : "?",
-						cdc_on_change_role_budget),
-				 errdetail("Its batches, from commit %X/%X on, wait in a backlog that the next rounds hand to the handler in commit order; "
-						   "capture goes on meanwhile.",
-						   LSN_FORMAT_ARGS(r->commit_lsn))));
+	{
+		const char *role = GetUserNameFromId(t->owner, true);
+
+		if (r->handlers_ms >= cdc_on_change_round_budget)
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" is deferred: the handlers took dataeng.on_change_round_budget (%d ms) of this round",
+							t->name, cdc_on_change_round_budget),
+					 errdetail("Its batches, from commit %X/%X on, wait in a backlog that the next rounds hand to the handler in commit order; "
+							   "capture goes on meanwhile.",
+							   LSN_FORMAT_ARGS(r->commit_lsn))));
+		else
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" is deferred: the handlers of role %s took dataeng.on_change_role_budget (%d ms) of this round",
+							t->name, role ? role : "?", cdc_on_change_role_budget),
+					 errdetail("Its batches, from commit %X/%X on, wait in a backlog that the next rounds hand to the handler in commit order; "
+							   "capture goes on meanwhile.",
+							   LSN_FORMAT_ARGS(r->commit_lsn))));
+	}
 	t->backlog = true;
 }
 

@@ -87,6 +87,7 @@ int			cdc_on_change_timeout = 10000;	/* ms, 0: no limit */
 int			cdc_max_on_change_per_role = 20;
 int			cdc_on_change_max_batch = 262144;	/* kB */
 int			cdc_on_change_role_budget = 1000;	/* ms */
+int			cdc_on_change_round_budget = 10000; /* ms */
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -205,6 +206,15 @@ cdc_wal_init(void)
 							"(at most dataeng.on_change_timeout).",
 							&cdc_on_change_role_budget,
 							1000, 10, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_round_budget",
+							"Most time the on_change handlers of every role together may take in one round of the WAL capture worker.",
+							"Past it, every role's batches wait in their triggers' backlogs until a later round, "
+							"and capture goes on: a round waits for handlers at most this plus one call, "
+							"however many roles have triggers.",
+							&cdc_on_change_round_budget,
+							10000, 10, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_on_change_per_role",
