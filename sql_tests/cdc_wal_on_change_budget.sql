@@ -123,7 +123,39 @@ SELECT wait_for($$SELECT NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_ba
 SELECT pg_advisory_unlock(4242);
 SELECT count(*) AS calls FROM ocb_s.calls WHERE trigger_name = 'blocked' AND ids IN ('7', '8');
 
+-- 4. Every role's handlers together take at most
+-- dataeng.on_change_round_budget of a round: past it, another role's
+-- handler waits for a later round too (however many roles have triggers)
+ALTER SYSTEM SET dataeng.on_change_role_budget = '10s';
+ALTER SYSTEM SET dataeng.on_change_round_budget = '100ms';
+SELECT pg_reload_conf();
+SET ROLE ocb_victim;
+CREATE TABLE ocb_v.calls (ids text, worker_xact xid8);
+CREATE FUNCTION ocb_v.slow(c dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_sleep(0.3);
+  INSERT INTO ocb_v.calls SELECT string_agg(x.pk->>'id', ','), pg_current_xact_id() FROM unnest(c) x;
+END $$;
+SELECT dataeng.on_change('ocb_r_victim', 'ocb_v.orders', 'ocb_v.slow(dataeng.change[])');
+SET ROLE ocb_slow;
+SELECT dataeng.on_change('ocb_r_slow', 'ocb_s.t', 'ocb_s.slow(dataeng.change[])');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_paused;
+INSERT INTO ocb_s.t VALUES (9);
+INSERT INTO ocb_v.orders VALUES (12);
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT dataeng.cdc_wal_sync('3 min') AS synced;
+SELECT (SELECT string_agg(ids, ' ') FROM ocb_s.calls WHERE trigger_name = 'slow' AND ids = '9') AS slow,
+       (SELECT string_agg(ids, ' ') FROM ocb_v.calls) AS victim,
+       (SELECT count(DISTINCT x) FROM (SELECT worker_xact FROM ocb_s.calls WHERE ids = '9'
+                                       UNION ALL SELECT worker_xact FROM ocb_v.calls) c(x)) AS worker_transactions;
+
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
+ALTER SYSTEM RESET dataeng.on_change_round_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.on_change_retries;
 SELECT pg_reload_conf();
