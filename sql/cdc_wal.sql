@@ -18,7 +18,9 @@
 --
 -- on_change triggers: handler(changes dataeng.change[]) is called by the
 -- worker with each committed source transaction's changes of a table, in
--- commit order, in the transaction that records the position.
+-- commit order, in the transaction that records the position, or, deferred
+-- past the time budget of its role or of the round, in a later round's
+-- that deletes the batch from on_change_backlog.
 -----------------------------------------------------------------------------
 
 ALTER TABLE dataeng.cdc_tables
@@ -113,8 +115,9 @@ COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';
 
 -- The batches of a trigger whose handler the worker deferred: its role's
--- handlers took dataeng.on_change_role_budget in a round, so the batch
--- waits here and capture goes on.  A trigger with a backlog hands it to
+-- handlers took dataeng.on_change_role_budget in a round (or every role's
+-- dataeng.on_change_round_budget), so the batch waits here and capture
+-- goes on.  A trigger with a backlog hands it to
 -- its handler first, oldest first, in later rounds; its new batches join
 -- the backlog until it is empty.  (trigger_name, from_lsn) names the
 -- trigger: one made again under the name has another from_lsn.  The
@@ -137,7 +140,7 @@ CREATE TABLE dataeng_internal.on_change_backlog (
 );
 CREATE INDEX on_change_backlog_trigger_idx ON dataeng_internal.on_change_backlog (trigger_name, commit_lsn, id);
 COMMENT ON TABLE dataeng_internal.on_change_backlog IS
-  'Batches whose on_change handler the WAL worker deferred to a later round (the role''s time budget of a round was spent)';
+  'Batches whose on_change handler the WAL worker deferred to a later round (the time budget of the role, or of the round, was spent)';
 
 REVOKE ALL ON dataeng_internal.cdc_wal_state, dataeng_internal.cdc_wal_tables, dataeng_internal.on_change_triggers,
   dataeng.dead_letters, dataeng_internal.on_change_backlog FROM PUBLIC;

@@ -960,7 +960,7 @@ ALTER TABLE dataeng.dead_letters ADD COLUMN detail text, ADD COLUMN hint text;
 -- runs (a data-only restore with --disable-triggers brings some)
 CREATE INDEX job_runs_running_idx ON dataeng.job_runs (run_id) WHERE status = 'running';
 
--- on_change handlers deferred past a role's time budget of a round: their
+-- on_change handlers deferred past the time budget of a round: their
 -- batches wait in a backlog while capture goes on (wal_handlers.c)
 CREATE TABLE dataeng_internal.on_change_backlog (
   id            bigserial     PRIMARY KEY,
@@ -978,6 +978,6 @@ CREATE TABLE dataeng_internal.on_change_backlog (
 );
 CREATE INDEX on_change_backlog_trigger_idx ON dataeng_internal.on_change_backlog (trigger_name, commit_lsn, id);
 COMMENT ON TABLE dataeng_internal.on_change_backlog IS
-  'Batches whose on_change handler the WAL worker deferred to a later round (the role''s time budget of a round was spent)';
+  'Batches whose on_change handler the WAL worker deferred to a later round (the time budget of the role, or of the round, was spent)';
 REVOKE ALL ON dataeng_internal.on_change_backlog FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;

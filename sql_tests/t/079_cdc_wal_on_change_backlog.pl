@@ -26,7 +26,7 @@ $node->safe_psql('postgres', q{
 	SELECT dataeng.cdc_enable('src', method => 'wal');
 	CREATE FUNCTION h(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
 	BEGIN
-	  PERFORM pg_sleep(0.005);
+	  PERFORM pg_sleep(0.02);
 	  INSERT INTO public.handled (change_id, worker_xact)
 	    SELECT c.change_id, pg_current_xact_id() FROM unnest(changes) c ORDER BY c.change_id;
 	END $$;
@@ -47,7 +47,7 @@ sub writers
 	my ($seconds) = @_;
 	my ($out, $err);
 	return IPC::Run::start(
-		[ 'pgbench', '-n', '-c', '2', '-R', '100', '-T', $seconds, '-f', "$dir/write.sql",
+		[ 'pgbench', '-n', '-c', '2', '-R', '60', '-T', $seconds, '-f', "$dir/write.sql",
 		  '-h', $node->host, '-p', $node->port, 'postgres' ],
 		'>', \$out, '2>', \$err);
 }
@@ -57,11 +57,13 @@ for my $crash (1, 2)
 {
 	my $w = writers(3);
 	ok($node->poll_query_until('postgres', $backlog), "batches wait in the backlog ($crash)");
+	# (more of them, and the handler at work on them)
+	sleep 1;
 	$node->stop('immediate');
 	$w->finish;
 	$node->start;
 }
-my $w = writers(2);
+my $w = writers(3);
 $w->finish;
 
 ok($node->poll_query_until('postgres', 'SELECT dataeng.cdc_wal_sync(\'1 s\')'),
