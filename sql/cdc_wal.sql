@@ -18,7 +18,9 @@
 --
 -- on_change triggers: handler(changes dataeng.change[]) is called by the
 -- worker with each committed source transaction's changes of a table, in
--- commit order, in the transaction that records the position.
+-- commit order, in the transaction that records the position, or, deferred
+-- past the time budget of its role or of the round, in a later round's
+-- that deletes the batch from on_change_backlog.
 -----------------------------------------------------------------------------
 
 ALTER TABLE dataeng.cdc_tables
@@ -112,9 +114,37 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
 COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';
 
+-- The batches of a trigger whose handler the worker deferred: its role's
+-- handlers took dataeng.on_change_role_budget in a round (or every role's
+-- dataeng.on_change_round_budget), so the batch waits here and capture
+-- goes on.  A trigger with a backlog hands it to
+-- its handler first, oldest first, in later rounds; its new batches join
+-- the backlog until it is empty.  (trigger_name, from_lsn) names the
+-- trigger: one made again under the name has another from_lsn.  The
+-- backlog of a trigger dropped (on_change_drop(), DROP TABLE) is deleted by
+-- the worker's next round, which alone writes this table (no session holds
+-- a row of it that a round would wait for).
+CREATE TABLE dataeng_internal.on_change_backlog (
+  id            bigserial     PRIMARY KEY,
+  trigger_name  text          NOT NULL,
+  from_lsn      pg_lsn        NOT NULL,
+  commit_lsn    pg_lsn        NOT NULL,
+  end_lsn       pg_lsn        NOT NULL,
+  commit_time   timestamptz   NOT NULL,
+  -- empty: too large to keep (dataeng.on_change_max_batch)
+  changes       dataeng.change[] NOT NULL,
+  -- calls made so far, and no new one before not_before (the back-off)
+  attempts      int           NOT NULL DEFAULT 0,
+  not_before    timestamptz,
+  deferred_at   timestamptz   NOT NULL DEFAULT now()
+);
+CREATE INDEX on_change_backlog_trigger_idx ON dataeng_internal.on_change_backlog (trigger_name, commit_lsn, id);
+COMMENT ON TABLE dataeng_internal.on_change_backlog IS
+  'Batches whose on_change handler the WAL worker deferred to a later round (the time budget of the role, or of the round, was spent)';
+
 REVOKE ALL ON dataeng_internal.cdc_wal_state, dataeng_internal.cdc_wal_tables, dataeng_internal.on_change_triggers,
-  dataeng.dead_letters FROM PUBLIC;
-REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq FROM PUBLIC;
+  dataeng.dead_letters, dataeng_internal.on_change_backlog FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq, dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;
 
 -- Checks and preparation of cdc_enable(..., method): for 'wal', the
 -- server's wal_level, the preloaded library (its launcher restarts the
@@ -866,6 +896,9 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  target pg_lsn := pg_current_wal_insert_lsn();
+  deadline timestamptz := clock_timestamp() OPERATOR(pg_catalog.+) timeout;
 BEGIN
   IF timeout IS NULL THEN
     RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -878,7 +911,28 @@ BEGIN
       DETAIL = format('timeout is %s.', timeout),
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s''); 0 checks without waiting.';
   END IF;
-  RETURN dataeng_internal._cdc_wal_synced(timeout, false);
+  IF NOT dataeng_internal._cdc_wal_synced(timeout, false) THEN
+    RETURN false;
+  END IF;
+  -- and the batches committed before that the worker deferred for the
+  -- on_change triggers of the caller's roles (their budget of a round was
+  -- spent): handled, or gone to dead_letters.  (Not those of other roles:
+  -- their handlers do not make the caller wait.)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b
+                     JOIN dataeng_internal.on_change_triggers t
+                       ON t.trigger_name OPERATOR(pg_catalog.=) b.trigger_name
+                      AND t.from_lsn OPERATOR(pg_catalog.=) b.from_lsn
+                     JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
+                    WHERE b.commit_lsn OPERATOR(pg_catalog.<) target
+                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')) THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() OPERATOR(pg_catalog.>=) deadline THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_sleep(0.02);
+  END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
@@ -1060,4 +1114,4 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean) FROM 
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean) IS
   'internal: wait until WAL capture has caught up and made the switches asked for (false after timeout, or when no worker runs)';
 COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval) IS
-  'Waits until WAL-mode capture has caught up with everything committed before the call (and resumed the on_change triggers asked to); false after timeout';
+  'Waits until WAL-mode capture has caught up with everything committed before the call (and resumed the on_change triggers asked to, and handled the deferred batches of the caller''s triggers); false after timeout';

@@ -42,7 +42,7 @@ SELECT dataeng.cdc_wal_sync();
 -- rs paused at 2 and set 3,4 aside; rs2's failures are dead letters
 SELECT trigger_name, ids FROM rs_seen ORDER BY call_no;
 SELECT trigger_name, error, sqlstate, attempts, cardinality(changes) AS n, changes[1].pk
-  FROM dataeng.on_change_dead_letters ORDER BY id;
+  FROM dataeng.on_change_dead_letters ORDER BY trigger_name, commit_lsn, id;
 SELECT trigger_name, paused_at IS NOT NULL AS paused, resume_from IS NOT NULL AS has_resume_from,
        resume_requested
   FROM dataeng.on_changes ORDER BY trigger_name;

@@ -959,3 +959,25 @@ ALTER TABLE dataeng.dead_letters ADD COLUMN detail text, ADD COLUMN hint text;
 -- the runs shown running, of which the scheduler ends those no worker
 -- runs (a data-only restore with --disable-triggers brings some)
 CREATE INDEX job_runs_running_idx ON dataeng.job_runs (run_id) WHERE status = 'running';
+
+-- on_change handlers deferred past the time budget of a round: their
+-- batches wait in a backlog while capture goes on (wal_handlers.c)
+CREATE TABLE dataeng_internal.on_change_backlog (
+  id            bigserial     PRIMARY KEY,
+  trigger_name  text          NOT NULL,
+  from_lsn      pg_lsn        NOT NULL,
+  commit_lsn    pg_lsn        NOT NULL,
+  end_lsn       pg_lsn        NOT NULL,
+  commit_time   timestamptz   NOT NULL,
+  -- empty: too large to keep (dataeng.on_change_max_batch)
+  changes       dataeng.change[] NOT NULL,
+  -- calls made so far, and no new one before not_before (the back-off)
+  attempts      int           NOT NULL DEFAULT 0,
+  not_before    timestamptz,
+  deferred_at   timestamptz   NOT NULL DEFAULT now()
+);
+CREATE INDEX on_change_backlog_trigger_idx ON dataeng_internal.on_change_backlog (trigger_name, commit_lsn, id);
+COMMENT ON TABLE dataeng_internal.on_change_backlog IS
+  'Batches whose on_change handler the WAL worker deferred to a later round (the time budget of the role, or of the round, was spent)';
+REVOKE ALL ON dataeng_internal.on_change_backlog FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;

@@ -33,6 +33,8 @@ extern int	cdc_max_slot_lag;
 extern int	cdc_on_change_retries;
 extern int	cdc_on_change_timeout;
 extern int	cdc_max_on_change_per_role;
+extern int	cdc_on_change_role_budget;	/* ms */
+extern int	cdc_on_change_round_budget; /* ms */
 extern int	cdc_on_change_max_batch;	/* kB */
 extern bool cdc_wal_quiet;
 extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
@@ -69,6 +71,8 @@ typedef struct WalTrigger
 	bool		resume;			/* on_change_resume() asked for it */
 	bool		resumed;		/* this round handled the set-aside batches */
 	bool		dropped;		/* dropped during the round: no more calls */
+	bool		resume_later;	/* the resume waits for a later round */
+	bool		backlog;		/* batches wait in on_change_backlog */
 } WalTrigger;
 
 /* A change written in the current source transaction */
@@ -124,8 +128,15 @@ typedef struct WalRound
 	Oid			change_typid;
 	Oid			change_arrayid;
 	TupleDesc	change_desc;
-	bool		resumed_any;	/* a trigger's resume was dealt with */
+	bool		resumed_any;	/* a trigger's resume or backlog was dealt with */
 	bool		handler_called; /* since the triggers were read */
+	/*
+	 * The time each role's handlers took in this round (of WalBudget *,
+	 * wal_handlers.c), in roundcxt, which lives as long as the round
+	 */
+	List	   *budgets;
+	long		handlers_ms;	/* the time of every role's handlers */
+	MemoryContext roundcxt;
 } WalRound;
 
 /* most attributes of type dataeng.change the worker can fill */
@@ -137,6 +148,7 @@ extern bool cdc_wal_cancelled(ErrorData *err);
 extern void cdc_wal_name_timeout(ErrorData *err);
 extern void cdc_wal_run_handlers(WalRound *r);
 extern void cdc_wal_resume_triggers(WalRound *r);
+extern void cdc_wal_run_backlog(WalRound *r);
 
 /* wal_decode.c: the worker's decoding context and a round's messages */
 typedef struct CdcWalMsgs

@@ -1124,7 +1124,10 @@ wal_load_triggers(WalRound *r)
 	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid, t.handler::oid, t.owner::oid,"
 					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
 					" t.from_lsn, coalesce(t.handled_lsn, '0/0'),"
-					" t.resume_requested, coalesce(t.resume_from, '0/0')"
+					" t.resume_requested, coalesce(t.resume_from, '0/0'),"
+					" EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b"
+					"  WHERE b.trigger_name OPERATOR(pg_catalog.=) t.trigger_name"
+					"  AND b.from_lsn OPERATOR(pg_catalog.=) t.from_lsn)"
 					" FROM dataeng_internal.on_change_triggers t ORDER BY t.trigger_name",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
@@ -1146,6 +1149,7 @@ wal_load_triggers(WalRound *r)
 		t->handled_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 9, &isnull));
 		t->resume = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
 		t->resume_from = DatumGetLSN(SPI_getbinval(tup, desc, 11, &isnull));
+		t->backlog = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
 		r->triggers = lappend(r->triggers, t);
 		{
 			WalRel	   *wr = hash_search(r->rels, &t->relid, HASH_FIND, NULL);
@@ -1223,7 +1227,8 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		if (t->resume_from == InvalidXLogRecPtr)
 			tnulls[3] = 'n';
 		tvalues[4] = BoolGetDatum(t->resumed);
-		tvalues[5] = BoolGetDatum(t->resume);
+		/* (a resume its role's budget cut goes on in a later round) */
+		tvalues[5] = BoolGetDatum(t->resume && !t->resume_later);
 		tvalues[6] = LSNGetDatum(t->from_lsn);
 
 		/*
@@ -1730,7 +1735,12 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	TupleDescInitEntry(r.pending_desc, PENDING_NEWROW, "new_row", JSONBOID, -1, 0);
 	r.pending_slot = MakeSingleTupleTableSlot(r.pending_desc, &TTSOpsMinimalTuple);
 
-	/* resumed triggers first handle the batches they set aside */
+	/*
+	 * Triggers with a backlog first hand it to their handlers, and resumed
+	 * triggers the batches they set aside (within their roles' budgets)
+	 */
+	r.roundcxt = wal_round_cxt;
+	cdc_wal_run_backlog(&r);
 	cdc_wal_resume_triggers(&r);
 
 	while (cdc_wal_msgs_next(msgs, &msg, NULL))

@@ -7,14 +7,32 @@
  *		the WAL capture worker.
  *
  * A round (wal_apply.c) calls cdc_wal_run_handlers() after it wrote each
- * source transaction's records, and cdc_wal_resume_triggers() before it
- * decodes anything new.  Each call of a handler runs in a subtransaction
- * of the round, as the trigger's owner under SECURITY_RESTRICTED_OPERATION
- * with a pinned search_path and statement and lock timeouts; a failing
- * handler is retried with back-off, then its batch goes to
- * dataeng.dead_letters (or the trigger pauses, on_error => 'pause').  The
- * trigger's progress (handled_lsn) is recorded in the round's transaction
- * (wal_save() in wal_apply.c), so each change is handled once.
+ * source transaction's records, and cdc_wal_run_backlog() then
+ * cdc_wal_resume_triggers() before it decodes anything new.  Each call of
+ * a handler runs in a subtransaction of the round, as the trigger's owner
+ * under SECURITY_RESTRICTED_OPERATION with a pinned search_path and
+ * statement and lock timeouts; a failing handler is retried with back-off,
+ * then its batch goes to dataeng.dead_letters (or the trigger pauses,
+ * on_error => 'pause').  The trigger's progress (handled_lsn) is recorded
+ * in the round's transaction (wal_save() in wal_apply.c), so each change
+ * is handled once.
+ *
+ * The worker is every role's: the handlers of one role may take at most
+ * dataeng.on_change_role_budget of a round, and those of every role
+ * together dataeng.on_change_round_budget (their calls and the waits
+ * between retries; a call begun within it runs to its end or to
+ * dataeng.on_change_timeout).  Past it, that role's batches are deferred:
+ * each goes to dataeng_internal.on_change_backlog, in the round's
+ * transaction, with the calls made so far and when the next may be made
+ * (the back-off), and the round goes on capturing.  A trigger with a
+ * backlog hands it to its handler first, oldest first, in the next rounds
+ * (within its role's budget again), and its new batches join the backlog
+ * until it is empty: each trigger's batches keep their commit order, and
+ * a handled batch leaves the backlog in the transaction of the handler's
+ * effects, so each is handled once.  A round thus waits for one role's
+ * handlers at most its budget plus one call, and for all handlers at most
+ * the round's budget plus one call, where it waited for every call and
+ * retry of each trigger for each source transaction.
  *
  *-------------------------------------------------------------------------
  */
@@ -306,7 +324,8 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 
 /* put a batch into dataeng.dead_letters */
 static void
-wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, int attempts)
+wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
+				ArrayType *changes, ErrorData *err, int attempts)
 {
 	Oid			types[11] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
 	r->change_arrayid, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
@@ -317,8 +336,8 @@ wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, 
 	values[0] = CStringGetTextDatum(t->name);
 	values[1] = ObjectIdGetDatum(t->relid);
 	values[2] = ObjectIdGetDatum(t->owner);
-	values[3] = LSNGetDatum(r->commit_lsn);
-	values[4] = TimestampTzGetDatum(r->commit_time);
+	values[3] = LSNGetDatum(commit_lsn);
+	values[4] = TimestampTzGetDatum(commit_time);
 	values[5] = PointerGetDatum(changes);
 	if (err)
 	{
@@ -362,14 +381,14 @@ wal_dead_letter(WalRound *r, WalTrigger *t, ArrayType *changes, ErrorData *err, 
  *		Capture and the other triggers go on.
  */
 static void
-wal_batch_too_large(WalRound *r, WalTrigger *t)
+wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time)
 {
 	ErrorData  *err = palloc0(sizeof(ErrorData));
 
 	err->elevel = ERROR;
 	err->sqlerrcode = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 	err->message = psprintf("the changes of the transaction of commit %X/%X take more than dataeng.on_change_max_batch (%d kB)",
-							LSN_FORMAT_ARGS(r->commit_lsn), cdc_on_change_max_batch);
+							LSN_FORMAT_ARGS(commit_lsn), cdc_on_change_max_batch);
 	err->detail = psprintf("on_change trigger \"%s\" gets a transaction's changes as one array, which the database's WAL capture worker holds in memory: "
 						   "its handler was not called with them. They are in the change log (dataeng.changes), as every captured change.",
 						   t->name);
@@ -378,57 +397,214 @@ wal_batch_too_large(WalRound *r, WalTrigger *t)
 	if (t->paused)
 	{
 		if (t->resume_from == InvalidXLogRecPtr)
-			t->resume_from = r->commit_lsn;
-		wal_dead_letter(r, t, construct_empty_array(r->change_typid), err, 0);
+			t->resume_from = commit_lsn;
+		wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
 		return;
 	}
 	ereport(WARNING,
 			(errcode(err->sqlerrcode),
 			 errmsg("on_change trigger \"%s\" was not called with the changes of commit %X/%X; its batch goes to dataeng.dead_letters without them",
-					t->name, LSN_FORMAT_ARGS(r->commit_lsn)),
+					t->name, LSN_FORMAT_ARGS(commit_lsn)),
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
-	wal_dead_letter(r, t, construct_empty_array(r->change_typid), err, 0);
+	wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
 	if (t->pause_on_error)
 	{
 		t->paused = true;
-		t->resume_from = r->commit_lsn;
+		t->resume_from = commit_lsn;
 	}
 }
 
-/*
- * Call t's handler with a batch, retried with back-off; NULL on success,
- * else the last error.  *attempts: the calls made.
- */
-static ErrorData *
-wal_call_with_retries(WalTrigger *t, ArrayType *changes, int *attempts)
+/* what the calls of a handler with a batch came to */
+typedef enum WalCall
 {
-	ErrorData  *err = NULL;
-	int			attempt;
+	WAL_CALL_OK,				/* handled */
+	WAL_CALL_FAILED,			/* failed its last retry */
+	WAL_CALL_DEFERRED			/* its role's (or the round's) budget is spent */
+} WalCall;
+
+/* the time a role's handlers took in the round */
+typedef struct WalBudget
+{
+	Oid			role;
+	long		spent_ms;
+} WalBudget;
+
+static WalBudget *
+wal_budget(WalRound *r, Oid role)
+{
+	ListCell   *lc;
+	WalBudget  *b;
+	MemoryContext old;
+
+	foreach(lc, r->budgets)
+	{
+		b = lfirst(lc);
+		if (b->role == role)
+			return b;
+	}
+	old = MemoryContextSwitchTo(r->roundcxt);
+	b = palloc0(sizeof(WalBudget));
+	b->role = role;
+	r->budgets = lappend(r->budgets, b);
+	MemoryContextSwitchTo(old);
+	return b;
+}
+
+/*
+ * what is left of role's budget of the round, in ms (<= 0: spent): of its
+ * own, and of the round's for every role
+ */
+static long
+wal_budget_left(WalRound *r, Oid role)
+{
+	return Min((long) cdc_on_change_role_budget - wal_budget(r, role)->spent_ms,
+			   (long) cdc_on_change_round_budget - r->handlers_ms);
+}
+
+static void
+wal_budget_charge(WalRound *r, Oid role, TimestampTz since)
+{
+	long		ms = TimestampDifferenceMilliseconds(since, GetCurrentTimestamp());
+
+	wal_budget(r, role)->spent_ms += ms;
+	r->handlers_ms += ms;
+}
+
+/* the wait after a batch's attempt-th failed call: 0.1 s, 0.4 s, ... 10 s */
+static long
+wal_backoff(int attempt)
+{
 	long		backoff = 100;
 
-	for (attempt = 1;; attempt++)
+	while (--attempt > 0 && backoff < 10000)
+		backoff *= 4;
+	return Min(backoff, 10000);
+}
+
+/*
+ * wal_call_with_retries
+ *		Call t's handler with a batch, retried with back-off, while its
+ *		role's budget of the round lasts.  *attempts: the calls made before
+ *		(a batch deferred in an earlier round), then in all.  WAL_CALL_OK:
+ *		handled; WAL_CALL_FAILED: the last retry failed, *err its error;
+ *		WAL_CALL_DEFERRED: the budget was spent before a call or is too
+ *		short for the back-off before the next (*err the last failure, if
+ *		any): no call before *not_before (0: the next round).
+ */
+static WalCall
+wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, int *attempts,
+					  TimestampTz *not_before, ErrorData **err)
+{
+	*err = NULL;
+	*not_before = 0;
+	for (;;)
 	{
-		err = wal_call_handler(t, changes);
-		if (err == NULL || attempt > cdc_on_change_retries)
-			break;
+		TimestampTz start;
+		long		backoff;
+
+		if (wal_budget_left(r, t->owner) <= 0)
+			return WAL_CALL_DEFERRED;
+		start = GetCurrentTimestamp();
+		*err = wal_call_handler(t, changes);
+		wal_budget_charge(r, t->owner, start);
+		r->handler_called = true;
+		(*attempts)++;
+		if (*err == NULL)
+			return WAL_CALL_OK;
+		if (*attempts > cdc_on_change_retries)
+			return WAL_CALL_FAILED;
 		/*
 		 * The creator's role or the handler dropped does not come back
 		 * under its oid: no retry (each would hold capture up for nothing)
 		 */
 		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)) ||
 			!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(t->handler)))
-			break;
+			return WAL_CALL_FAILED;
 		ereport(LOG,
 				(errmsg("on_change trigger \"%s\" failed (attempt %d of %d): %s",
-						t->name, attempt, cdc_on_change_retries + 1, err->message)));
+						t->name, *attempts, cdc_on_change_retries + 1, (*err)->message)));
+		backoff = wal_backoff(*attempts);
+		if (wal_budget_left(r, t->owner) < backoff)
+		{
+			*not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), backoff);
+			return WAL_CALL_DEFERRED;
+		}
+		start = GetCurrentTimestamp();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 backoff, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
-		backoff = Min(backoff * 4, 10000);
+		wal_budget_charge(r, t->owner, start);
 	}
-	*attempts = attempt;
-	return err;
+}
+
+/* a batch whose handler failed for good: a dead letter, the trigger paused with on_error => 'pause' */
+static void
+wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
+				 ArrayType *changes, ErrorData *err, int attempts)
+{
+	/* (the handler's SQLSTATE, kept as the warning's and said) */
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
+					t->name, attempts, LSN_FORMAT_ARGS(commit_lsn)),
+			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
+	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, attempts);
+	if (t->pause_on_error)
+	{
+		t->paused = true;
+		t->resume_from = commit_lsn;
+	}
+}
+
+/*
+ * wal_defer
+ *		The current source transaction's batch for t waits in its backlog
+ *		(t's role spent its budget of the round, or t has a backlog).
+ */
+static void
+wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, TimestampTz not_before)
+{
+	Oid			types[8] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, INT4OID, TIMESTAMPTZOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = LSNGetDatum(t->from_lsn);
+	values[2] = LSNGetDatum(r->commit_lsn);
+	values[3] = LSNGetDatum(r->end_lsn);
+	values[4] = TimestampTzGetDatum(r->commit_time);
+	values[5] = PointerGetDatum(changes);
+	values[6] = Int32GetDatum(attempts);
+	values[7] = TimestampTzGetDatum(not_before);
+	if (not_before == 0)
+		nulls[7] = 'n';
+	if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_backlog"
+							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+							  8, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng_internal.on_change_backlog");
+	if (!t->backlog)
+	{
+		const char *role = GetUserNameFromId(t->owner, true);
+
+		if (r->handlers_ms >= cdc_on_change_round_budget)
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" is deferred: the handlers took dataeng.on_change_round_budget (%d ms) of this round",
+							t->name, cdc_on_change_round_budget),
+					 errdetail("Its batches, from commit %X/%X on, wait in a backlog that the next rounds hand to the handler in commit order; "
+							   "capture goes on meanwhile.",
+							   LSN_FORMAT_ARGS(r->commit_lsn))));
+		else
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" is deferred: the handlers of role %s took dataeng.on_change_role_budget (%d ms) of this round",
+							t->name, role ? role : "?", cdc_on_change_role_budget),
+					 errdetail("Its batches, from commit %X/%X on, wait in a backlog that the next rounds hand to the handler in commit order; "
+							   "capture goes on meanwhile.",
+							   LSN_FORMAT_ARGS(r->commit_lsn))));
+	}
+	t->backlog = true;
 }
 
 /*
@@ -504,10 +680,12 @@ cdc_wal_run_handlers(WalRound *r)
 
 	foreach(lc, r->triggers)
 	{
-		WalTrigger   *t = lfirst(lc);
+		WalTrigger *t = lfirst(lc);
 		ArrayType  *changes;
 		ErrorData  *err = NULL;
-		int			attempts;
+		int			attempts = 0;
+		TimestampTz not_before;
+		XLogRecPtr	handled_before;
 
 		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
 			continue;
@@ -517,10 +695,17 @@ cdc_wal_run_handlers(WalRound *r)
 		if (wal_trigger_dropped(r, t))
 			continue;
 		t->touched = true;
+		/* behind its backlog, in commit order (paused or not: see cdc_wal_run_backlog) */
+		if (t->backlog)
+		{
+			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0);
+			continue;
+		}
+		handled_before = t->handled_lsn;
 		t->handled_lsn = r->end_lsn;
 		if (r->written_overflow)
 		{
-			wal_batch_too_large(r, t);
+			wal_batch_too_large(r, t, r->commit_lsn, r->commit_time);
 			continue;
 		}
 		if (t->paused)
@@ -528,27 +713,251 @@ cdc_wal_run_handlers(WalRound *r)
 			/* set aside, in commit order, until on_change_resume() */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = r->commit_lsn;
-			wal_dead_letter(r, t, changes, NULL, 0);
+			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
 			continue;
 		}
-		err = wal_call_with_retries(t, changes, &attempts);
-		r->handler_called = true;
-		if (err != NULL)
+		switch (wal_call_with_retries(r, t, changes, &attempts, &not_before, &err))
 		{
-			/* (the handler's SQLSTATE, kept as the warning's and said) */
-			ereport(WARNING,
-					(errcode(err->sqlerrcode),
-					 errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
-							t->name, attempts, LSN_FORMAT_ARGS(r->commit_lsn)),
-					 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
-			wal_dead_letter(r, t, changes, err, attempts);
-			if (t->pause_on_error)
-			{
-				t->paused = true;
-				t->resume_from = r->commit_lsn;
-			}
+			case WAL_CALL_OK:
+				break;
+			case WAL_CALL_FAILED:
+				wal_batch_failed(r, t, r->commit_lsn, r->commit_time, changes, err, attempts);
+				break;
+			case WAL_CALL_DEFERRED:
+				/* (not handled yet: its progress stays where it was) */
+				t->handled_lsn = handled_before;
+				wal_defer(r, t, changes, attempts, not_before);
+				break;
 		}
 	}
+}
+
+/*
+ * wal_backlog_trigger
+ *		Hand t's backlog to its handler, oldest first, while its role's
+ *		budget lasts; each batch handled (or gone to dataeng.dead_letters)
+ *		leaves the backlog in the round's transaction.  A paused trigger's
+ *		backlog is set aside in dataeng.dead_letters, in commit order, from
+ *		where on_change_resume() hands it to the handler.
+ */
+static void
+wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
+{
+	Oid			types[2] = {TEXTOID, PG_LSNOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = LSNGetDatum(t->from_lsn);
+	for (;;)
+	{
+		HeapTuple	tup;
+		TupleDesc	desc;
+		bool		isnull;
+		int64		id;
+		XLogRecPtr	commit_lsn;
+		XLogRecPtr	end_lsn;
+		TimestampTz commit_time;
+		ArrayType  *changes;
+		int			attempts;
+		bool		due;
+		TimestampTz not_before;
+		ErrorData  *err;
+		MemoryContext old;
+		WalCall		res;
+
+		MemoryContextReset(cxt);
+		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.changes, b.attempts,"
+								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+								  " FROM dataeng_internal.on_change_backlog b"
+								  " WHERE b.trigger_name OPERATOR(pg_catalog.=) $1"
+								  " AND b.from_lsn OPERATOR(pg_catalog.=) $2"
+								  " ORDER BY b.commit_lsn, b.id LIMIT 1",
+								  2, types, values, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read dataeng_internal.on_change_backlog");
+		if (SPI_processed == 0)
+		{
+			t->backlog = false;
+			ereport(LOG,
+					(errmsg("on_change trigger \"%s\" has handled its backlog", t->name)));
+			return;
+		}
+		tup = SPI_tuptable->vals[0];
+		desc = SPI_tuptable->tupdesc;
+		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		commit_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 2, &isnull));
+		end_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 3, &isnull));
+		commit_time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
+		old = MemoryContextSwitchTo(cxt);
+		changes = DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 5, &isnull));
+		MemoryContextSwitchTo(old);
+		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+		due = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		SPI_freetuptable(SPI_tuptable);
+
+		if (wal_trigger_dropped(r, t))
+			return;
+		if (!t->paused && ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) > 0)
+		{
+			/* (its back-off, or the budget: a later round goes on) */
+			if (!due || wal_budget_left(r, t->owner) <= 0)
+				return;
+		}
+		r->resumed_any = true;
+		t->touched = true;
+		if (ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) == 0)
+			wal_batch_too_large(r, t, commit_lsn, commit_time);
+		else if (t->paused)
+		{
+			/* set aside in commit order, until on_change_resume() */
+			if (t->resume_from == InvalidXLogRecPtr)
+				t->resume_from = commit_lsn;
+			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, 0);
+		}
+		else
+		{
+			res = wal_call_with_retries(r, t, changes, &attempts, &not_before, &err);
+			if (res == WAL_CALL_DEFERRED)
+			{
+				Oid			utypes[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
+				Datum		uvalues[3];
+				char		unulls[3] = {' ', ' ', ' '};
+
+				uvalues[0] = Int64GetDatum(id);
+				uvalues[1] = Int32GetDatum(attempts);
+				uvalues[2] = TimestampTzGetDatum(not_before);
+				if (not_before == 0)
+					unulls[2] = 'n';
+				if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_backlog b SET attempts = $2, not_before = $3"
+										  " WHERE b.id OPERATOR(pg_catalog.=) $1",
+										  3, utypes, uvalues, unulls, false, 0) != SPI_OK_UPDATE)
+					elog(ERROR, "could not write dataeng_internal.on_change_backlog");
+				return;
+			}
+			if (res == WAL_CALL_FAILED)
+				wal_batch_failed(r, t, commit_lsn, commit_time, changes, err, attempts);
+		}
+		{
+			Oid			dtypes[1] = {INT8OID};
+			Datum		dvalues[1];
+
+			dvalues[0] = Int64GetDatum(id);
+			if (SPI_execute_with_args("DELETE FROM dataeng_internal.on_change_backlog b WHERE b.id OPERATOR(pg_catalog.=) $1",
+									  1, dtypes, dvalues, NULL, false, 0) != SPI_OK_DELETE)
+				elog(ERROR, "could not delete from dataeng_internal.on_change_backlog");
+		}
+		t->handled_lsn = end_lsn;
+	}
+}
+
+/*
+ * cdc_wal_run_backlog
+ *		Before the round decodes anything new: the triggers with a backlog
+ *		hand it to their handlers (wal_backlog_trigger), starting each round
+ *		from another trigger, so that one trigger of a role does not take
+ *		its role's budget every round.  The backlog of a trigger dropped
+ *		meanwhile goes.
+ */
+void
+cdc_wal_run_backlog(WalRound *r)
+{
+	static uint32 turn = 0;
+	int			n = list_length(r->triggers);
+	int			i;
+	MemoryContext cxt;
+
+	if (SPI_execute("DELETE FROM dataeng_internal.on_change_backlog b"
+					" WHERE NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t"
+					"  WHERE t.trigger_name OPERATOR(pg_catalog.=) b.trigger_name"
+					"  AND t.from_lsn OPERATOR(pg_catalog.=) b.from_lsn)",
+					false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not delete from dataeng_internal.on_change_backlog");
+	if (n == 0)
+		return;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng on_change backlog",
+								ALLOCSET_DEFAULT_SIZES);
+	turn++;
+	for (i = 0; i < n; i++)
+	{
+		WalTrigger *t = list_nth(r->triggers, (int) ((turn + (uint32) i) % (uint32) n));
+
+		if (t->backlog && !t->dropped)
+			wal_backlog_trigger(r, t, cxt);
+	}
+	MemoryContextDelete(cxt);
+}
+
+/*
+ * The calls made to hand a set-aside batch (a dead letter, by id) to its
+ * handler in a resume its role's budget cut, and when the next may be:
+ * the next rounds go on from there, so that the batch gets its retries as
+ * in one round.  Kept by the worker alone: after its restart a resume
+ * starts its retries again.
+ */
+typedef struct WalResumeProgress
+{
+	int64		id;
+	int			attempts;
+	TimestampTz not_before;
+} WalResumeProgress;
+
+static List *wal_resume_progress_list = NIL;
+
+static int
+wal_resume_progress(int64 id, TimestampTz *not_before)
+{
+	ListCell   *lc;
+
+	*not_before = 0;
+	foreach(lc, wal_resume_progress_list)
+	{
+		WalResumeProgress *p = lfirst(lc);
+
+		if (p->id == id)
+		{
+			*not_before = p->not_before;
+			return p->attempts;
+		}
+	}
+	return 0;
+}
+
+/* keep (attempts > 0) or forget the progress of dead letter id */
+static void
+wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before)
+{
+	ListCell   *lc;
+	WalResumeProgress *p = NULL;
+
+	foreach(lc, wal_resume_progress_list)
+	{
+		WalResumeProgress *q = lfirst(lc);
+
+		if (q->id == id)
+		{
+			p = q;
+			break;
+		}
+	}
+	if (attempts == 0)
+	{
+		if (p != NULL)
+		{
+			wal_resume_progress_list = list_delete_ptr(wal_resume_progress_list, p);
+			pfree(p);
+		}
+		return;
+	}
+	if (p == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		p = palloc0(sizeof(WalResumeProgress));
+		wal_resume_progress_list = lappend(wal_resume_progress_list, p);
+		MemoryContextSwitchTo(old);
+	}
+	p->id = id;
+	p->attempts = attempts;
+	p->not_before = not_before;
 }
 
 /*
@@ -607,6 +1016,8 @@ cdc_wal_resume_triggers(WalRound *r)
 			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
 			ErrorData  *err;
 			int			attempts;
+			TimestampTz not_before;
+			WalCall		res;
 			Oid			utypes[6] = {INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
 			Datum		uvalues[6];
 			char		unulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
@@ -624,10 +1035,25 @@ cdc_wal_resume_triggers(WalRound *r)
 			 */
 			if (ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) == 0)
 				continue;
-			err = wal_call_with_retries(t, changes, &attempts);
-			r->handler_called = true;
+			/*
+			 * (a resume its role's budget cut goes on in a later round
+			 * from the calls made so far, after their back-off)
+			 */
+			attempts = wal_resume_progress(DatumGetInt64(id), &not_before);
+			if (not_before != 0 && GetCurrentTimestamp() < not_before)
+				res = WAL_CALL_DEFERRED;
+			else
+				res = wal_call_with_retries(r, t, changes, &attempts, &not_before, &err);
+			if (res == WAL_CALL_DEFERRED)
+			{
+				wal_resume_progress_keep(DatumGetInt64(id), attempts, not_before);
+				t->resume_later = true;
+				failed = true;
+				break;
+			}
+			wal_resume_progress_keep(DatumGetInt64(id), 0, 0);
 			uvalues[0] = id;
-			if (err == NULL)
+			if (res == WAL_CALL_OK)
 			{
 				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
 										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)

@@ -86,6 +86,8 @@ int			cdc_on_change_retries = 3;
 int			cdc_on_change_timeout = 10000;	/* ms, 0: no limit */
 int			cdc_max_on_change_per_role = 20;
 int			cdc_on_change_max_batch = 262144;	/* kB */
+int			cdc_on_change_role_budget = 1000;	/* ms */
+int			cdc_on_change_round_budget = 10000; /* ms */
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -196,6 +198,24 @@ cdc_wal_init(void)
 							&cdc_on_change_max_batch,
 							262144, 64, 524288,
 							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_role_budget",
+							"Most time the on_change handlers of one role may take in one round of the WAL capture worker.",
+							"Past it, that role's batches wait in a backlog, handled in commit order in the next rounds, "
+							"and capture goes on: a round waits for one role's handlers at most this plus one call "
+							"(at most dataeng.on_change_timeout).",
+							&cdc_on_change_role_budget,
+							1000, 10, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_round_budget",
+							"Most time the on_change handlers of every role together may take in one round of the WAL capture worker.",
+							"Past it, every role's batches wait in their triggers' backlogs until a later round, "
+							"and capture goes on: a round waits for handlers at most this plus one call, "
+							"however many roles have triggers.",
+							&cdc_on_change_round_budget,
+							10000, 10, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_on_change_per_role",
 							"Most on_change triggers one role may create in a database.",
