@@ -83,7 +83,10 @@ COMMENT ON FUNCTION dataeng_internal._runs_cascade() IS
   'internal: deleting runs deletes their log rows (the log table is the trigger''s argument), as ON DELETE CASCADE did';
 
 -- the type a column of type typ holds: typ itself, or the base type of a
--- domain over it (through any depth of domains)
+-- domain over it (through any depth of domains: a domain's base type is
+-- made before it, so the chain ends).  It reads pg_type only, which every
+-- role may read: every role may call it, as the code that runs as a
+-- dimension's owner does (_dim_differ).
 CREATE FUNCTION dataeng_internal._base_type(typ regtype)
 RETURNS regtype
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -93,9 +96,8 @@ AS $$
     SELECT typ::oid, 0
     UNION ALL
     SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
-     WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+     WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0)
   SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._base_type(regtype) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._base_type(regtype) IS
   'internal: the base type of a domain (through any depth of domains), or the type itself';

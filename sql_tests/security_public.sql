@@ -86,6 +86,9 @@ INSERT INTO reasons VALUES
   -- a value's text form under fixed settings, nothing more; a range bound
   -- of a money column read under fixed settings, nothing more
   ('_rule_text', 'text form of a value'), ('_rule_text_varies', 'reads the catalogs'),
+  -- a domain's base type, from pg_type, which every role may read (code
+  -- running as a dimension's owner calls it: _dim_differ)
+  ('_base_type', 'reads the catalogs'),
   ('_money_c', 'reads a money constant'),
   ('_agg_capture', 'invoker-rights helper'), ('_agg_changes_table', 'invoker-rights helper'),
   ('_agg_drop', 'invoker-rights helper'), ('_agg_poll', 'invoker-rights helper'),
