@@ -1091,7 +1091,9 @@ BEGIN
     res := jsonb_build_object(
       'rule_name', r.rule_name, 'kind', r.kind, 'severity', r.severity,
       'checked', n_checked, 'failed', n_failed,
-      'failed_pct', CASE WHEN n_checked > 0 THEN round(n_failed * 100.0 / n_checked, 2) ELSE 0 END,
+      -- (two decimal places always: 0.00 of a rule that checked nothing
+      -- too, as 0.00 of one that checked rows and failed none)
+      'failed_pct', round(CASE WHEN n_checked > 0 THEN n_failed * 100.0 / n_checked ELSE 0 END, 2),
       'passed', n_failed <= (1 - mostly) * n_checked,
       'sample', CASE WHEN n_failed > 0 THEN v END);
     results := results || res;

@@ -90,6 +90,11 @@ INSERT INTO reasons VALUES
   -- running as a dimension's owner calls it: _dim_differ)
   ('_base_type', 'reads the catalogs'),
   ('_money_c', 'reads a money constant'),
+  -- the texts of statuses, checks and alerts (_status_rows, invoker
+  -- rights): an interval, a moment or a count as text under fixed
+  -- settings, nothing more
+  ('_text_interval', 'text form of a value'), ('_text_time', 'text form of a value'),
+  ('_text_rows', 'text form of a value'),
   ('_agg_capture', 'invoker-rights helper'), ('_agg_changes_table', 'invoker-rights helper'),
   ('_agg_drop', 'invoker-rights helper'), ('_agg_poll', 'invoker-rights helper'),
   ('_agg_temp_as', 'invoker-rights helper'), ('_dim_create', 'invoker-rights helper'),
