@@ -153,6 +153,9 @@ extern text *dataeng_utf8_to_text_try(const char *s, int len);
 
 /* in common/punycode.c */
 extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);
+
+/* in common/unicode_lower.c */
+extern pg_wchar dataeng_unicode_lower(pg_wchar c);
 extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
 /*
