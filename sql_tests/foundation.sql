@@ -410,6 +410,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._money_c(text)', 'i', true, 's'),
   ('dataeng_internal._rule_text_varies(regclass,text)', 's', true, 's'),
   ('dataeng_internal._rule_drop(regrole,regclass,text)', 'v', true, 'u'),
+  ('dataeng_internal._restore_mark()', 'v', false, 'u'),
+  ('dataeng_internal._restore_seen()', 'v', false, 'u'),
   ('dataeng_internal._run_record(regrole,regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),
   ('dataeng_internal._schedule_next(text,timestamp with time zone)', 'i', true, 's'),
   ('dataeng_internal._schedule_valid(text)', 's', true, 's'),

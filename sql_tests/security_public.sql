@@ -95,6 +95,10 @@ INSERT INTO reasons VALUES
   -- settings, nothing more
   ('_text_interval', 'text form of a value'), ('_text_time', 'text form of a value'),
   ('_text_rows', 'text form of a value'),
+  -- marks the calling session as a restore's (a session lock held until
+  -- it ends) only for a role that may INSERT into dataeng.jobs or
+  -- dataeng.cdc_tables; any other role's call does nothing
+  ('_restore_mark', 'checks the caller''s right'),
   ('_agg_capture', 'invoker-rights helper'), ('_agg_changes_table', 'invoker-rights helper'),
   ('_agg_drop', 'invoker-rights helper'), ('_agg_poll', 'invoker-rights helper'),
   ('_agg_temp_as', 'invoker-rights helper'), ('_dim_create', 'invoker-rights helper'),
