@@ -62,5 +62,6 @@ SELECT id, g FROM aru_d ORDER BY id;
 
 SELECT dataeng.fact_drop('aru_f'), dataeng.dimension_drop('aru_d'), dataeng.cdc_consumer_drop('aru_c');
 DROP FUNCTION aru_error(text);
+DROP TABLE aru_renamed;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

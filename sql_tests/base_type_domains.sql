@@ -58,6 +58,8 @@ SELECT dataeng.monitor_drop('btd_at');
 DROP TABLE btd;
 REVOKE CREATE ON SCHEMA public FROM btd_owner;
 DROP ROLE btd_owner;
+DROP DOMAIN d_timestamptz_1, d_money_1 CASCADE;
+DROP TYPE mood CASCADE;
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

@@ -65,5 +65,8 @@ SELECT dataeng.fact_rebuild('fy_f') > 0 AS rebuilt, fact_diff('fy_f', 'SELECT * 
 SELECT bucket, f::text, count, min_v::text, max_v::text FROM fy_f ORDER BY 1;
 
 SELECT dataeng.fact_drop('fz_f'), dataeng.fact_drop('fy_f');
+DROP VIEW fz_truth, fy_truth;
+DROP TABLE fz, fy;
+DROP FUNCTION fact_diff(regclass, text);
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

@@ -68,5 +68,6 @@ DELETE FROM otr WHERE v < 0;
 SELECT rule_name, failed FROM dataeng.validate('otr');
 SELECT name, reason FROM dataeng.pipeline_status WHERE kind = 'table with rules' ORDER BY name;
 
+DROP TABLE ots, otr, otr2, otr3;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
