@@ -24,6 +24,10 @@ CREATE TABLE dataeng.cdc_tables (
 );
 COMMENT ON TABLE dataeng.cdc_tables IS 'Tables whose row changes dataeng captures';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.cdc_tables', '');
+-- a restore loading the captured tables: its session holds the WAL
+-- capture worker back until it ends (common.sql, _restore_seen)
+CREATE TRIGGER cdc_tables_restore_seen AFTER INSERT ON dataeng.cdc_tables
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._restore_seen();
 
 CREATE SEQUENCE dataeng_internal.change_id_seq CACHE 1;
 COMMENT ON SEQUENCE dataeng_internal.change_id_seq IS

@@ -189,13 +189,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   coltype text;
+  is_numeric boolean;
   n bigint;
 BEGIN
   IF tbl IS NULL OR column_name IS NULL OR strategy IS NULL THEN
     RAISE EXCEPTION 'table, column and strategy must not be null'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  SELECT format_type(a.atttypid, a.atttypmod) INTO coltype
+  SELECT format_type(a.atttypid, a.atttypmod),
+         dataeng_internal._base_type(a.atttypid::regtype) = 'numeric'::regtype
+    INTO coltype, is_numeric
     FROM pg_attribute a
    WHERE a.attrelid = tbl AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped;
   IF coltype IS NULL THEN
@@ -214,14 +217,21 @@ BEGIN
     -- computed and assigned in the column's type, in one statement: never
     -- through text, whose form depends on settings (extra_float_digits
     -- rounds a float); numeric to integer is an assignment cast, which
-    -- rounds, as UPDATE ... SET q = avg(q) would
+    -- rounds, as UPDATE ... SET q = avg(q) would.  The mean of a numeric
+    -- column is rounded to the largest scale of its values (avg() gives
+    -- 16 and more decimal places, 14.3333333333333333 of 10, 13 and 20,
+    -- which a column without a scale of its own kept), as an integer
+    -- column's mean is rounded to an integer; a column with a scale,
+    -- numeric(6,2), holds its values at that scale.
     BEGIN
       EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT %3$s AS v FROM %1$s WHERE %2$I IS NOT NULL) f '
                      'WHERE t.%2$I IS NULL AND f.v IS NOT NULL',
                      tbl, column_name,
-                     CASE strategy WHEN 'mean' THEN format('avg(%I)', column_name)
-                                   WHEN 'median' THEN format('percentile_disc(0.5) WITHIN GROUP (ORDER BY %I)', column_name)
-                                   ELSE format('mode() WITHIN GROUP (ORDER BY %I)', column_name) END);
+                     CASE WHEN strategy = 'mean' AND is_numeric
+                          THEN format('round(avg(%1$I), coalesce(max(scale(%1$I)), 0))', column_name)
+                          WHEN strategy = 'mean' THEN format('avg(%I)', column_name)
+                          WHEN strategy = 'median' THEN format('percentile_disc(0.5) WITHIN GROUP (ORDER BY %I)', column_name)
+                          ELSE format('mode() WITHIN GROUP (ORDER BY %I)', column_name) END);
       GET DIAGNOSTICS n = ROW_COUNT;
       RETURN n;
     EXCEPTION WHEN undefined_function THEN

@@ -82,8 +82,47 @@ REVOKE ALL ON FUNCTION dataeng_internal._runs_cascade() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._runs_cascade() IS
   'internal: deleting runs deletes their log rows (the log table is the trigger''s argument), as ON DELETE CASCADE did';
 
+-- A restore's session, under whatever application_name (pg_restore, psql
+-- -f, PGAPPNAME set otherwise), is known by what it does: it loads
+-- dataeng.jobs or dataeng.cdc_tables with COPY ... FROM stdin as its own
+-- statement, as pg_dump writes their data (dataeng's functions write them
+-- from a SELECT; a row a superuser INSERTs by hand is no restore; a dump
+-- made with --inserts is not recognised by this).  The trigger
+-- _restore_seen of those tables then marks the session (a session lock
+-- that only a role that may write them gets, held until it ends), and the
+-- scheduler and the WAL capture worker wait while such a session is
+-- connected (DATAENG_RESTORE_SESSIONS_SQL, src/common/common.h), as they
+-- do for a session named pg_restore.  A data-only restore with
+-- --disable-triggers fires no trigger: only its name tells it.
+CREATE FUNCTION dataeng_internal._restore_mark()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_restore_mark'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng_internal._restore_mark() IS
+  'internal: mark this session as a restore''s until it ends (roles that may write dataeng.jobs or dataeng.cdc_tables only)';
+
+CREATE FUNCTION dataeng_internal._restore_seen()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pg_catalog.current_query() OPERATOR(pg_catalog.~*)
+       '^\s*copy\s+"?dataeng"?\s*\.\s*"?(jobs|cdc_tables)"?[\s(].*\mfrom\s+stdin\M' THEN
+    PERFORM dataeng_internal._restore_mark();
+  END IF;
+  RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._restore_seen() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._restore_seen() IS
+  'internal: a COPY of dataeng.jobs or dataeng.cdc_tables from stdin of its own (a restore) marks the session as a restore''s';
+
 -- the type a column of type typ holds: typ itself, or the base type of a
--- domain over it (through any depth of domains)
+-- domain over it (through any depth of domains: a domain's base type is
+-- made before it, so the chain ends).  It reads pg_type only, which every
+-- role may read: every role may call it, as the code that runs as a
+-- dimension's owner does (_dim_differ).
 CREATE FUNCTION dataeng_internal._base_type(typ regtype)
 RETURNS regtype
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -93,9 +132,8 @@ AS $$
     SELECT typ::oid, 0
     UNION ALL
     SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
-     WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+     WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0)
   SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._base_type(regtype) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._base_type(regtype) IS
   'internal: the base type of a domain (through any depth of domains), or the type itself';

@@ -210,18 +210,24 @@ DECLARE
   coll oid;
   base oid;
   kind "char";
-  up oid;
+  cast_to text;
   eqimage regproc;
 BEGIN
   SELECT x.atttypid, x.attcollation INTO typ, coll
     FROM pg_attribute x WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
-  base := typ;
-  LOOP   -- (a domain compares as its base type)
-    SELECT y.typtype, y.typbasetype INTO kind, up FROM pg_type y WHERE y.oid = base;
-    EXIT WHEN kind IS DISTINCT FROM 'd';
-    base := up;
-  END LOOP;
+  -- (a domain compares as its base type)
+  base := dataeng_internal._base_type(typ);
+  SELECT y.typtype INTO kind FROM pg_type y WHERE y.oid = base;
   IF kind = 'e' THEN
+    -- (a domain over an enum has no = of its own: the enum's operator,
+    -- of anyenum, does not take a domain; its values compare as the
+    -- enum, cast right after each operand, which a caller may wrap:
+    -- lag(e.<col>::<enum>) OVER w)
+    IF typ <> base THEN
+      SELECT format('%I.%I', n.nspname, y.typname) INTO cast_to
+        FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace WHERE y.oid = base;
+      RETURN format('(%s::%s IS DISTINCT FROM %s::%s)', a, cast_to, b, cast_to);
+    END IF;
     base := 'pg_catalog.anyenum'::regtype;
   ELSIF base = 'pg_catalog.varchar'::regtype THEN
     base := 'pg_catalog.text'::regtype;

@@ -468,11 +468,19 @@ BEGIN
                           WHEN rec.source_dropped
                           THEN format('The %s was made from table %s of OID %s, which was dropped.', kind,
                                       coalesce(rec.source_name, '(unknown)'), src::oid)
-                          ELSE format('The %s was made from table %s of OID %s; that OID names table %s now, another table '
-                                      '(restored from a dump made after its source was dropped, or an OID used again).',
+                          ELSE format('The %s was made from table %s of OID %s; that OID names table %s now: another table '
+                                      '(restored from a dump made after its source was dropped, or an OID used again), '
+                                      'or the source renamed while event triggers did not fire (session_replication_role = replica, '
+                                      'or dataeng''s event triggers disabled), which is not followed.',
                                       kind, rec.source_name, src::oid, now_name) END,
-            HINT = format('Drop the %s with SELECT dataeng.%s_drop(%L) (its scheduled refresh fails until then) '
-                          'and create it again from the table that replaces it.', kind, kind, obj_name);
+            HINT = CASE WHEN now_name IS NOT NULL AND NOT rec.source_dropped
+                        THEN format('If %s is the source renamed so, rename it back to %s (before any other ALTER TABLE, ALTER INDEX '
+                                    'or ALTER SCHEMA of the database, which marks the source dropped for good), then rename it '
+                                    'with event triggers on. Else drop the %s with SELECT dataeng.%s_drop(%L) (its scheduled refresh '
+                                    'fails until then) and create it again from the table that replaces it.',
+                                    now_name, rec.source_name, kind, kind, obj_name)
+                        ELSE format('Drop the %s with SELECT dataeng.%s_drop(%L) (its scheduled refresh fails until then) '
+                                    'and create it again from the table that replaces it.', kind, kind, obj_name) END;
   END IF;
 END;
 $$;

@@ -336,6 +336,42 @@ COMMENT ON FUNCTION dataeng.alert_set(text, text, text) IS
 -- Status
 -----------------------------------------------------------------------------
 
+-- The texts of statuses, checks and alerts (reasons, problems, messages:
+-- stored, and sent to handlers) say intervals and moments the same
+-- whatever the session's IntervalStyle, DateStyle and TimeZone: an
+-- interval as IntervalStyle postgres writes it ('01:00:00', '2 days'),
+-- a moment in UTC to the second ('2026-03-01 10:00:00 UTC').  Invoker
+-- rights, every role: the text of a value, nothing more.
+CREATE FUNCTION dataeng_internal._text_interval(i interval)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET IntervalStyle = 'postgres'
+AS $$ SELECT i::text $$;
+COMMENT ON FUNCTION dataeng_internal._text_interval(interval) IS
+  'internal: an interval as text, as IntervalStyle postgres writes it, whatever the session''s';
+
+CREATE FUNCTION dataeng_internal._text_time(t timestamptz)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO'
+AS $$
+  SELECT CASE WHEN pg_catalog.isfinite(t)
+              THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||) ' UTC'
+              ELSE t::text END
+$$;
+COMMENT ON FUNCTION dataeng_internal._text_time(timestamptz) IS
+  'internal: a moment as text, in UTC to the second, whatever the session''s DateStyle and TimeZone';
+
+-- a number of rows as text, the noun agreeing: '1 row', '2 rows'
+CREATE FUNCTION dataeng_internal._text_rows(n bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT n::text OPERATOR(pg_catalog.||) CASE WHEN n OPERATOR(pg_catalog.=) 1 THEN ' row' ELSE ' rows' END $$;
+COMMENT ON FUNCTION dataeng_internal._text_rows(bigint) IS 'internal: a number of rows as text, 1 row or N rows';
+
 -- One row per pipeline object the calling role may see, with the alert
 -- its state calls for (alert_kind, severity; NULL: none).  Invoker rights:
 -- every source is filtered by the caller's rights (row-level security,
@@ -422,14 +458,14 @@ BEGIN
          CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL THEN 'failing'
               WHEN l.behind THEN 'warning' ELSE 'ok' END,
          CASE WHEN l.expired_at IS NOT NULL
-              THEN format('expired at %s: %s; drop and re-create it', l.expired_at, l.expired_reason)
+              THEN format('expired at %s: %s; drop and re-create it', dataeng_internal._text_time(l.expired_at), l.expired_reason)
               WHEN l.gone IS NOT NULL
               THEN format('the table with OID %s it reads was dropped: polling it fails; drop and re-create it', l.gone)
               WHEN l.behind
               THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
                           l.pending_changes, round(l.lag_seconds))
               ELSE format('%s changes pending (measured %s)', l.pending_changes,
-                          to_char(l.measured_at, 'YYYY-MM-DD HH24:MI:SS')) END,
+                          dataeng_internal._text_time(l.measured_at)) END,
          l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
          CASE WHEN l.expired_at IS NOT NULL THEN l.expired_at
               ELSE coalesce(l.acked_at, l.created_at) END,
@@ -453,7 +489,7 @@ BEGIN
               THEN format('its consumer expired: %s; rebuild it with dataeng.%s_rebuild() or drop it', l.expired_reason, a.kind)
               WHEN l.behind
               THEN format('stale: %s changes of its source wait, the oldest %s s old; last refresh %s',
-                          l.pending_changes, round(l.lag_seconds), coalesce(a.last_refresh::text, 'never'))
+                          l.pending_changes, round(l.lag_seconds), coalesce(dataeng_internal._text_time(a.last_refresh), 'never'))
               ELSE 'up to date with its source' END,
          l.pending_changes, l.lag_seconds, a.last_refresh, l.expired_reason,
          coalesce(a.last_refresh, a.created_at),
@@ -471,10 +507,12 @@ BEGIN
          CASE WHEN v.run_id IS NULL THEN 'ok'
               WHEN v.errors OPERATOR(pg_catalog.>) 0 THEN 'failing'
               WHEN v.failed_rules OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END,
-         CASE WHEN v.run_id IS NULL THEN format('%s rules, never validated', r.n)
+         CASE WHEN v.run_id IS NULL THEN format('%s %s, never validated', r.n, CASE WHEN r.n OPERATOR(pg_catalog.=) 1 THEN 'rule' ELSE 'rules' END)
               WHEN v.failed_rules OPERATOR(pg_catalog.>) 0
-              THEN format('rules %s failed in the latest validation', v.failed_names)
-              ELSE format('%s rules passed in the latest validation', r.n) END,
+              THEN format('%s %s failed in the latest validation',
+                          CASE WHEN v.failed_rules OPERATOR(pg_catalog.=) 1 THEN 'rule' ELSE 'rules' END, v.failed_names)
+              ELSE format('%s passed in the latest validation',
+                          r.n::text OPERATOR(pg_catalog.||) CASE WHEN r.n OPERATOR(pg_catalog.=) 1 THEN ' rule' ELSE ' rules' END) END,
          NULL::bigint, NULL::numeric,
          (SELECT max(vr.finished_at) FROM dataeng.validation_runs vr
            WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name AND vr.failed_rules OPERATOR(pg_catalog.=) 0),
@@ -516,8 +554,8 @@ BEGIN
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
-              WHEN js.last_status IS NULL THEN format('next run at %s', j.next_run_at)
-              ELSE format('last run %s; next at %s', js.last_status, j.next_run_at) END,
+              WHEN js.last_status IS NULL THEN format('next run at %s', dataeng_internal._text_time(j.next_run_at))
+              ELSE format('last run %s; next at %s', js.last_status, dataeng_internal._text_time(j.next_run_at)) END,
          NULL::bigint,
          CASE WHEN j.last_success_at IS NOT NULL
               THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) j.last_success_at)) END,
@@ -575,15 +613,15 @@ BEGIN
                           dl.failed, o.table_name, o.handler, dl.last_error,
                           CASE WHEN o.paused_at IS NOT NULL
                                THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
-                                           to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+                                           dataeng_internal._text_time(o.paused_at), dl.set_aside)
                                ELSE ': they are not handled again; replay and delete them' END)
               WHEN o.paused_at IS NOT NULL
               THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
-                          to_char(o.paused_at, 'YYYY-MM-DD HH24:MI:SS'), dl.set_aside)
+                          dataeng_internal._text_time(o.paused_at), dl.set_aside)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN format('dataeng.enabled is off: the WAL capture worker, which calls the handler, is stopped, so no change of %s is handled until it is on again; last handled %s',
-                          o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never'))
-              ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(to_char(o.handled_at, 'YYYY-MM-DD HH24:MI:SS'), 'never')) END,
+                          o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
+              ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never')) END,
          NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
               WHEN bk.why IS NOT NULL THEN NULL
@@ -640,7 +678,8 @@ BEGIN
          CASE WHEN mj.error_message IS NOT NULL
               THEN format('its latest check failed: %s', mj.error_message)
               WHEN c.check_id IS NULL THEN format('not checked yet (schedule %s)', m.schedule)
-              WHEN c.ok THEN format('%s rows in the last %s, newest %s', c.rows_in_period, m.per, c.newest)
+              WHEN c.ok THEN format('%s in the last %s, newest %s', dataeng_internal._text_rows(c.rows_in_period),
+                                    dataeng_internal._text_interval(m.per), dataeng_internal._text_time(c.newest))
               ELSE array_to_string(c.problems, '; ') END,
          NULL::bigint,
          round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)),
@@ -810,9 +849,9 @@ GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
 
 CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
   SELECT a.alert_id, a.raised_at, a.kind, coalesce(a.object, a.table_name::text, a.dropped_table) AS object, a.severity,
-         coalesce(a.message, format('rule %s of %s failed on %s rows (%s%%)', a.rule_name,
+         coalesce(a.message, format('rule %s of %s failed on %s (%s%%)', a.rule_name,
                                     coalesce(a.table_name::text, a.dropped_table),
-                                    a.failed, a.failed_pct)) AS message,
+                                    dataeng_internal._text_rows(a.failed), a.failed_pct)) AS message,
          a.payload, coalesce(a.last_seen_at, a.raised_at) AS last_seen_at, a.seen_count
     FROM dataeng.alerts a
    WHERE a.resolved_at IS NULL;
@@ -866,9 +905,9 @@ BEGIN
                             'object', coalesce(a.object, a.table_name::text, a.dropped_table),
                             'severity', a.severity,
                             'message', coalesce(a.message,
-                                                format('rule %s of %s failed on %s rows (%s%%)', a.rule_name,
+                                                format('rule %s of %s failed on %s (%s%%)', a.rule_name,
                                                        coalesce(a.table_name::text, a.dropped_table),
-                                                       a.failed, a.failed_pct)),
+                                                       dataeng_internal._text_rows(a.failed), a.failed_pct)),
                             'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
   -- handlers whose function is gone
@@ -1526,17 +1565,19 @@ BEGIN
     silent := true;
     problems := problems || CASE WHEN c.newest IS NULL
                                  THEN format('silent: the table has no rows with a time (column %I)', m.time_column)
-                                 ELSE format('silent: the newest row is %s, more than %s ago', c.newest, m.max_silence) END;
+                                 ELSE format('silent: the newest row is %s, more than %s ago', dataeng_internal._text_time(c.newest),
+                                             dataeng_internal._text_interval(m.max_silence)) END;
   END IF;
   IF m.min_rows IS NOT NULL AND c.rows_in_period OPERATOR(pg_catalog.<) m.min_rows THEN
     low := true;
-    problems := problems || format('volume: %s rows in the last %s, fewer than %s', c.rows_in_period, m.per, m.min_rows);
+    problems := problems || format('volume: %s in the last %s, fewer than %s', dataeng_internal._text_rows(c.rows_in_period),
+                                   dataeng_internal._text_interval(m.per), m.min_rows);
   END IF;
   IF m.drop_pct IS NOT NULL AND c.baseline OPERATOR(pg_catalog.>) 0
      AND c.rows_in_period OPERATOR(pg_catalog.<) c.baseline * (1 - m.drop_pct / 100) THEN
     low := true;
-    problems := problems || format('volume: %s rows in the last %s, %s%% below the average %s of the 7 periods before',
-                                   c.rows_in_period, m.per, round(100 * (1 - c.rows_in_period / c.baseline), 1), c.baseline);
+    problems := problems || format('volume: %s in the last %s, %s%% below the average %s of the 7 periods before',
+                                   dataeng_internal._text_rows(c.rows_in_period), dataeng_internal._text_interval(m.per), round(100 * (1 - c.rows_in_period / c.baseline), 1), c.baseline);
   END IF;
   c.ok := NOT (silent OR low);
   c.problems := problems;
@@ -1549,7 +1590,8 @@ BEGIN
                                  CASE WHEN c.newest IS NULL
                                       THEN format('monitor %s: %s is silent: it has no rows with a time (column %I)', m.name, m.tbl, m.time_column)
                                       ELSE format('monitor %s: %s is silent: newest row %s, more than %s ago', m.name, m.tbl,
-                                                  c.newest, m.max_silence) END,
+                                                  dataeng_internal._text_time(c.newest),
+                                                  dataeng_internal._text_interval(m.max_silence)) END,
                                  to_jsonb(c), m.owner, m.tbl);
   ELSE
     PERFORM dataeng_internal._alert_resolve('monitor:' || m.name || ':monitor_silence');

@@ -371,9 +371,11 @@ BEGIN
   WHEN 'range' THEN
     -- (a money column's bounds, stored as lc_monetary C writes them, are
     -- read back under C: _money_c)
-    is_money := (WITH RECURSIVE d(oid, n) AS (SELECT a.atttypid, 0 FROM pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name
-                   UNION ALL SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
-                 SELECT coalesce(bool_or(d.oid OPERATOR(pg_catalog.=) 'money'::regtype), false) FROM d);  -- (a domain over a domain over money too)
+    is_money := coalesce(dataeng_internal._base_type(
+                   (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name
+                       AND a.attname OPERATOR(pg_catalog.=) r.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
+                       AND NOT a.attisdropped)::regtype)
+                 OPERATOR(pg_catalog.=) 'money'::regtype, false);  -- (a domain over a domain over money too)
     RETURN format('coalesce(%s AND %s, %s)',
                   CASE WHEN r.params ? 'min' THEN format('%s %s %s', col,
                        CASE WHEN (r.params->>'strict_min')::boolean THEN '>' ELSE '>=' END,
@@ -689,13 +691,9 @@ BEGIN
     -- the newest value of a time column (a domain over one compares in
     -- its base type): a rule on another column was added, and then every
     -- validate() of the table failed casting it to timestamptz
-    IF (WITH RECURSIVE d(oid, n) AS (
-          SELECT a.atttypid, 0 FROM pg_attribute a
-           WHERE a.attrelid = tbl AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
-          UNION ALL
-          SELECT t.typbasetype, d.n + 1 FROM d JOIN pg_type t ON t.oid = d.oid
-           WHERE t.typbasetype <> 0 AND d.n < 10)
-        SELECT d.oid::regtype FROM d ORDER BY d.n DESC LIMIT 1)
+    IF dataeng_internal._base_type((SELECT a.atttypid FROM pg_attribute a
+                                     WHERE a.attrelid = tbl AND a.attname = column_name
+                                       AND a.attnum > 0 AND NOT a.attisdropped)::regtype)
        <> ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
       RAISE EXCEPTION 'freshness checks a time column, and column "%" of % is of type %', column_name, tbl,
                       (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
@@ -738,9 +736,10 @@ BEGIN
     -- bounds compared in the column's type
     IF kind = 'range' AND params ? 'min' AND params ? 'max' THEN
       bad := dataeng_internal._query_as(owner_, format(
-                     CASE WHEN (WITH RECURSIVE d(oid, n) AS (SELECT a.atttypid, 0 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = column_name
-                                  UNION ALL SELECT t.typbasetype, d.n + 1 FROM d JOIN pg_type t ON t.oid = d.oid WHERE t.typbasetype <> 0 AND d.n < 10)
-                                SELECT coalesce(bool_or(d.oid = 'money'::regtype), false) FROM d)  -- (a domain over a domain over money too)
+                     CASE WHEN coalesce(dataeng_internal._base_type(
+                                 (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = column_name
+                                     AND a.attnum > 0 AND NOT a.attisdropped)::regtype) = 'money'::regtype, false)
+                                -- (a domain over a domain over money too)
                           -- (as the condition reads a money column's bounds)
                           THEN 'SELECT dataeng_internal._money_c(%1$L) > dataeng_internal._money_c(%3$L)'
                           ELSE 'SELECT %1$L::%2$s > %3$L::%2$s' END, params->>'min',
@@ -1092,7 +1091,9 @@ BEGIN
     res := jsonb_build_object(
       'rule_name', r.rule_name, 'kind', r.kind, 'severity', r.severity,
       'checked', n_checked, 'failed', n_failed,
-      'failed_pct', CASE WHEN n_checked > 0 THEN round(n_failed * 100.0 / n_checked, 2) ELSE 0 END,
+      -- (two decimal places always: 0.00 of a rule that checked nothing
+      -- too, as 0.00 of one that checked rows and failed none)
+      'failed_pct', round(CASE WHEN n_checked > 0 THEN n_failed * 100.0 / n_checked ELSE 0 END, 2),
       'passed', n_failed <= (1 - mostly) * n_checked,
       'sample', CASE WHEN n_failed > 0 THEN v END);
     results := results || res;

@@ -163,6 +163,10 @@ GRANT SELECT ON dataeng.job_runs TO PUBLIC;
 
 CREATE TRIGGER jobs_wake AFTER INSERT OR UPDATE OR DELETE ON dataeng.jobs
   FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._scheduler_wake();
+-- a restore loading the jobs: its session holds the jobs back until it
+-- ends (common.sql, _restore_seen)
+CREATE TRIGGER jobs_restore_seen AFTER INSERT ON dataeng.jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._restore_seen();
 
 -- A run in progress when a dump was taken is dumped as running, and so is
 -- its job's last_status: restored, nothing would ever end it (no worker

@@ -13,6 +13,20 @@ SELECT count(*) AS addresses,
        count(*) FILTER (WHERE dataeng.normalize_email(dataeng.normalize_email(a)) = dataeng.normalize_email(a)) AS idempotent
   FROM unnest(ARRAY['Ada@Example.COM', 'user@Bücher.Example', 'x.y+z@Gmail.COM', 'me@ΕΛΛΗΝΙΚΑ.gr']) a;
 
+-- non-ASCII letters of the domain in lower case too (Unicode's simple
+-- lowercase mapping), before their A-label: an address written with
+-- capitals has the normal form of the same address in lower case (the
+-- A-label was that of the capitals: xn--bcher-2pa, not xn--bcher-kva);
+-- decomposed letters too (A and a combining ring, U+00C5); the local
+-- part keeps its case, but loses it, every letter's, under the
+-- providers' rules (Gmail and Outlook lowered ASCII only)
+SELECT v, dataeng.normalize_email(v) AS normal, dataeng.normalize_email(v, true) AS provider
+  FROM unnest(ARRAY['user@BÜCHER.Example', 'user@bücher.example', 'ÄDA@ΕΛΛΗΝΙΚΑ.gr', 'äda@ελληνικα.gr',
+                    'x@ÅNGSTRÖM.se', E'x@A\u030ANGSTRO\u0308M.se', 'x@МОСКВА.рф', 'x@İSTANBUL.tr',
+                    'ÄDA.X+y@Gmail.com', 'ÉLODIE+news@Outlook.com']) v;
+SELECT count(DISTINCT dataeng.normalize_email(v)) AS forms
+  FROM unnest(ARRAY['user@BÜCHER.Example', 'user@Bücher.EXAMPLE', 'user@bücher.example', E'user@bu\u0308cher.example']) v;
+
 -- the strict variant says why
 SELECT dataeng.normalize_email_strict('Ada@Example.COM');
 SELECT dataeng.normalize_email_strict('bad..dots@example.com');

@@ -25,7 +25,20 @@ SELECT sensor, day, temp, dataeng.locf(temp) OVER (PARTITION BY sensor ORDER BY 
 
 CREATE TABLE m AS TABLE readings;
 SELECT dataeng.fill_missing('m', 'temp', 'mean') AS filled;
+-- the mean of 10, 13 and 20 (14.3333333333333333 from avg()) at the scale
+-- of the values: 14
 SELECT day, sensor, temp FROM m ORDER BY sensor, day;
+-- a numeric column of no scale of its own: the mean at the largest scale
+-- of its values (1.5, 2.25 and 2: 1.92), through a domain too; NaN
+-- values have no scale (a mean of NaN only is NaN)
+CREATE DOMAIN amount AS numeric;
+CREATE TABLE ms (id int PRIMARY KEY, x numeric, d amount, nan numeric);
+INSERT INTO ms VALUES (1, 1.5, 1.5, 'NaN'), (2, 2.25, 2.25, 'NaN'), (3, 2, 2, NULL), (4, NULL, NULL, NULL);
+SELECT dataeng.fill_missing('ms', 'x', 'mean') AS x, dataeng.fill_missing('ms', 'd', 'mean') AS d,
+       dataeng.fill_missing('ms', 'nan', 'mean') AS nan;
+SELECT id, x, d, nan FROM ms ORDER BY id;
+DROP TABLE ms;
+DROP DOMAIN amount;
 DROP TABLE m; CREATE TABLE m AS TABLE readings;
 -- the known values are 10, 13 and 20: the median 13 is neither the mean
 -- (14.33), the min nor the max, and each row shows what it was given

@@ -86,7 +86,19 @@ INSERT INTO reasons VALUES
   -- a value's text form under fixed settings, nothing more; a range bound
   -- of a money column read under fixed settings, nothing more
   ('_rule_text', 'text form of a value'), ('_rule_text_varies', 'reads the catalogs'),
+  -- a domain's base type, from pg_type, which every role may read (code
+  -- running as a dimension's owner calls it: _dim_differ)
+  ('_base_type', 'reads the catalogs'),
   ('_money_c', 'reads a money constant'),
+  -- the texts of statuses, checks and alerts (_status_rows, invoker
+  -- rights): an interval, a moment or a count as text under fixed
+  -- settings, nothing more
+  ('_text_interval', 'text form of a value'), ('_text_time', 'text form of a value'),
+  ('_text_rows', 'text form of a value'),
+  -- marks the calling session as a restore's (a session lock held until
+  -- it ends) only for a role that may INSERT into dataeng.jobs or
+  -- dataeng.cdc_tables; any other role's call does nothing
+  ('_restore_mark', 'checks the caller''s right'),
   ('_agg_capture', 'invoker-rights helper'), ('_agg_changes_table', 'invoker-rights helper'),
   ('_agg_drop', 'invoker-rights helper'), ('_agg_poll', 'invoker-rights helper'),
   ('_agg_temp_as', 'invoker-rights helper'), ('_dim_create', 'invoker-rights helper'),

@@ -981,3 +981,48 @@ COMMENT ON TABLE dataeng_internal.on_change_backlog IS
   'Batches whose on_change handler the WAL worker deferred to a later round (the time budget of the role, or of the round, was spent)';
 REVOKE ALL ON dataeng_internal.on_change_backlog FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;
+
+-- freshness rules on a column that is no time (0.1.0 stored any):
+-- dataeng.rule_add() now refuses them.  The upgrade keeps them, as they
+-- are, with a warning naming each: one on a type with no cast to
+-- timestamptz (integer...) made every validate() of its table fail, one
+-- on a text column read its values as times (and fails when one does not
+-- read as a time).  They are the user's to drop or to add again on a time
+-- column; nothing is deleted.
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT ru.rule_id, ru.rule_name, ru.table_name, ru.column_name,
+           pg_catalog.format_type(a.atttypid, a.atttypmod) AS coltype,
+           (EXISTS (SELECT 1 FROM pg_catalog.pg_cast c
+                     WHERE c.castsource OPERATOR(pg_catalog.=) b.base::oid
+                       AND c.casttarget OPERATOR(pg_catalog.=) 'pg_catalog.timestamptz'::pg_catalog.regtype::oid)
+            OR (SELECT t.typcategory OPERATOR(pg_catalog.=) 'S' FROM pg_catalog.pg_type t
+                 WHERE t.oid OPERATOR(pg_catalog.=) b.base::oid)) AS casts
+      FROM dataeng.rules ru
+      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
+                                    AND a.attname OPERATOR(pg_catalog.=) ru.column_name
+                                    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+     CROSS JOIN LATERAL (
+       WITH RECURSIVE d(oid, n) AS (
+         SELECT a.atttypid, 0
+         UNION ALL
+         SELECT t.typbasetype, d.n OPERATOR(pg_catalog.+) 1 FROM d JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) d.oid
+          WHERE t.typbasetype OPERATOR(pg_catalog.<>) 0 AND d.n OPERATOR(pg_catalog.<) 10)
+       SELECT d.oid::pg_catalog.regtype AS base FROM d ORDER BY d.n DESC LIMIT 1) b
+     WHERE ru.kind OPERATOR(pg_catalog.=) 'freshness'
+       AND b.base OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::pg_catalog.regtype[])
+     ORDER BY ru.rule_id
+  LOOP
+    RAISE WARNING 'rule "%" of table %: freshness of column "%" of type %, which is not a time',
+                  r.rule_name, r.table_name, r.column_name, r.coltype
+      USING DETAIL = CASE WHEN r.casts
+                          THEN 'The rule is kept as it is: validate() reads the column''s values as times, and fails when one does not read as a time.  dataeng.rule_add() now refuses such a rule.'
+                          ELSE 'The rule is kept as it is: its type has no cast to timestamptz, so every dataeng.validate() of the table fails while it is there.  dataeng.rule_add() now refuses such a rule.' END,
+            HINT = pg_catalog.format('Drop it with dataeng.rule_drop(%L, %L) and add it again on a column of type timestamptz, timestamp or date.',
+                                     r.table_name::text, r.rule_name);
+  END LOOP;
+END;
+$$;

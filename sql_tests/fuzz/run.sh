@@ -35,6 +35,7 @@ fi
 # the parser source files each target needs, besides its own file
 declare -A SOURCES=(
 	[email]="src/validate/email.c src/common/punycode.c"
+	[normalize_email]="src/cleanse/emails.c src/validate/email.c src/common/punycode.c src/common/unicode_lower.c"
 	[url]="src/validate/url.c src/common/punycode.c"
 	[iban]="src/validate/ids.c"
 	[date_format]="src/validate/dates.c"

@@ -6,7 +6,9 @@
 # captured.  A session named pg_restore (as pg_restore names its sessions)
 # of a role that may write dataeng.jobs holds the due jobs back, with a LOG
 # line once; the job runs once it ends.  A session of another role that
-# calls itself pg_restore holds nothing back.
+# calls itself pg_restore holds nothing back.  A session of any name that
+# loaded dataeng.jobs as a restore does (COPY ... FROM stdin) holds them
+# back too.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -46,7 +48,7 @@ my $before = $node->safe_psql('postgres', q{SELECT last_run_id FROM dataeng.jobs
 $node->safe_psql('postgres', q{SELECT dataeng.job_run_now('j')});
 ok($node->wait_for_log(qr/dataeng scheduler: a restore is connected to database "postgres"; due jobs start when it ends/,
 		$log_offset), 'the scheduler says it waits for the restore');
-like(slurp_file($node->logfile, $log_offset), qr/DETAIL:  Sessions named pg_restore of roles that may write dataeng\.jobs are connected \(pids $pid\)\./,
+like(slurp_file($node->logfile, $log_offset), qr/DETAIL:  Sessions of a restore \(named pg_restore, or that loaded dataeng\.jobs or dataeng\.cdc_tables as a restore does\) of roles that may write dataeng\.jobs are connected \(pids $pid\)\./,
 	'naming the sessions');
 # each pass looks for the restore before anything else: once it said so,
 # no pass starts the job while the session is there
@@ -62,6 +64,35 @@ ok($node->poll_query_until('postgres', qq{
 is($node->safe_psql('postgres', q{SELECT count(*) FROM ran}), '2', 'its command ran once');
 my $said = () = slurp_file($node->logfile, $log_offset) =~ /a restore is connected to database/g;
 is($said, 1, 'the wait was logged once');
+
+# A restore under another name (PGAPPNAME set, psql -f of a plain dump):
+# a superuser's session that loads dataeng.jobs as a restore does (COPY ...
+# FROM stdin) holds the due jobs back until it ends, whatever its name.
+# A role that may not write dataeng.jobs cannot mark its session so.
+is($node->safe_psql('postgres', q{SELECT dataeng_internal._restore_mark()}, extra_params => [ '-U', 'plain' ]),
+	'f', 'a role that may not write dataeng.jobs does not mark its session');
+my $other = $node->background_psql('postgres');
+$other->query_safe(q{SET application_name = 'my_restore'});
+# (\copy: psql sends COPY ... FROM STDIN and the file's rows, as a restore)
+my $rows = $node->basedir . '/restored_jobs.tsv';
+append_to_file($rows, "restored\t\@yearly\tSELECT 1\n");
+chmod 0644, $rows;
+$other->query_safe("\\copy dataeng.jobs (job_name, schedule, command) from '$rows'");
+my $opid = $other->query_safe('SELECT pg_backend_pid()');
+$log_offset = -s $node->logfile;
+$before = $node->safe_psql('postgres', q{SELECT last_run_id FROM dataeng.jobs WHERE job_name = 'j'});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('j')});
+ok($node->wait_for_log(qr/dataeng scheduler: a restore is connected to database "postgres"; due jobs start when it ends/,
+		$log_offset), 'a session that loaded dataeng.jobs as a restore does, named otherwise, holds the jobs back');
+like(slurp_file($node->logfile, $log_offset), qr/\(pids $opid\)/, 'naming it');
+is($node->safe_psql('postgres', q{
+	SELECT (SELECT count(*) FROM ran) || ' ' || (last_run_id = } . $before . q{) || ' ' || run_now
+	  FROM dataeng.jobs WHERE job_name = 'j'}),
+	'2 true true', 'the due job has not started');
+$other->quit;
+ok($node->poll_query_until('postgres', qq{
+	SELECT last_status = 'succeeded' AND last_run_id > $before FROM dataeng.jobs WHERE job_name = 'j'}),
+	'the job runs once that session is gone');
 
 # The database's owner, no superuser, gives every session of its database
 # the name pg_restore: a superuser's session whose client sends no name

@@ -90,6 +90,13 @@ for my $old (@older)
 		INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, created_by)
 		VALUES ('prices', 'null_band', 'range', 'amount', '{"min": null, "max": 8.999}', current_user),
 		       ('prices', 'odd_flag', 'range', 'amount', '{"min": 0.404, "strict_min": "maybe"}', current_user);
+		-- freshness rules on columns that are no time, which 0.1.0
+		-- stored (rule_add refuses them now): an integer (no cast: every
+		-- validate() of its table failed) and text read as times
+		CREATE TABLE stamps (id int PRIMARY KEY, seen text, n int);
+		INSERT INTO stamps VALUES (1, '2026-01-01 00:00+00', 1);
+		SELECT dataeng.rule_add('stamps', 'fresh_n', 'freshness', 'n', '{"max_age": "1 day"}');
+		SELECT dataeng.rule_add('stamps', 'fresh_text', 'freshness', 'seen', '{"max_age": "1 day"}');
 		SELECT dataeng.schedule('tick', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
 		-- a timeout over 24 days, which 0.1.0 stored (and cut to 24.8 days
 		-- at run time)
@@ -110,6 +117,12 @@ for my $old (@older)
 		"$db: the upgrade warns of the money bound it rewrites, naming the rule");
 	like($update_err, qr/WARNING:  rule "band_strict" of table public.prices: range bound params.max 9.004 is stored as "\$9.01"/,
 		"$db: a strict bound too");
+	like($update_err, qr/WARNING:  rule "fresh_n" of table public.stamps: freshness of column "n" of type integer, which is not a time\n.*DETAIL:  The rule is kept as it is: its type has no cast to timestamptz/,
+		"$db: the upgrade warns of a freshness rule on an integer column, naming it");
+	like($update_err, qr/WARNING:  rule "fresh_text" of table public.stamps: freshness of column "seen" of type text, which is not a time\n.*DETAIL:  The rule is kept as it is: validate\(\) reads the column's values as times/,
+		"$db: and of one on a text column");
+	is($node->safe_psql($db, q{SELECT string_agg(rule_name, ' ' ORDER BY rule_name) FROM dataeng.rules WHERE table_name = 'stamps'::regclass}),
+		'fresh_n fresh_text', "$db: both rules are kept");
 	like($update_err, qr/WARNING:  job "long": its timeout 30 days is set to 24 days/,
 		"$db: the upgrade warns of the job timeout it shortens, naming the job");
 	like($update_err, qr/WARNING:  rule "null_band" of table public.prices: range bound params.max 8.999 is stored as "\$8.99"/,

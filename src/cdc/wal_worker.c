@@ -570,9 +570,9 @@ wal_restore_pause(WalRestorePause *pause, const char *what)
 		ereport(WARNING,
 				(errmsg("dataeng wal capture: %s has waited %ld min for the restore connected to database %u to end",
 						what, (long) ((now - pause->since) / USECS_PER_MINUTE), MyDatabaseId),
-				 errdetail("Sessions named pg_restore of roles that may write dataeng.cdc_tables are connected (pids %s).",
+				 errdetail("Sessions of a restore (named pg_restore, or that loaded dataeng.jobs or dataeng.cdc_tables as a restore does) of roles that may write dataeng.cdc_tables are connected (pids %s).",
 						   pids),
-				 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+				 errhint("If no restore runs, end those sessions (pg_terminate_backend()); one named pg_restore may instead use another application_name.")));
 		pause->warned = now;
 	}
 	pfree(pids);

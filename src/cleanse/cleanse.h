@@ -17,6 +17,9 @@
 /* in cleanse/text.c */
 extern void cleanse_fold_accents_into(const pg_wchar *in, StringInfo buf);
 
+/* in cleanse/emails.c */
+extern char *cleanse_normalize_email(const char *s, int len, bool provider_rules, const char **why);
+
 /* in cleanse/fuzzy.c */
 extern double cleanse_jaro_winkler_chars(const pg_wchar *a, int n, const pg_wchar *b, int m);
 

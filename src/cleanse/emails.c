@@ -4,8 +4,9 @@
  *		dataeng.normalize_email() and dataeng.normalize_email_strict().
  *
  * The normal form of an address the practical validator accepts: trimmed,
- * NFC, the domain in lower case and in IDNA ASCII form (A-labels); the
- * local part keeps its case (it may matter to the receiving server),
+ * NFC, the domain in lower case (every letter that has one, by Unicode's
+ * simple mapping: common/unicode_lower.c) and in IDNA ASCII form
+ * (A-labels); the local part keeps its case (it may matter to the receiving server),
  * except under provider rules, which apply what the big providers document
  * (Gmail ignores dots and case and "+tag"; Outlook ignores case and "+tag").
  *
@@ -20,40 +21,60 @@
 #include "utils/builtins.h"
 
 #include "common/common.h"
+#include "cleanse/cleanse.h"
 #include "validate/validate.h"
 
 /*
- * utf8_nfc_chars
- *		The NFC characters of a UTF-8 string (verified by the validator).
- *		Decoded as UTF-8 whatever the database encoding: the validator
- *		judged these bytes as UTF-8, and the normal form is written back as
- *		UTF-8 (in a SQL_ASCII database, decoding in the database encoding
- *		took each byte of a character for a character of its own).
+ * utf8_chars
+ *		The characters of a UTF-8 string (verified by the validator), the
+ *		ones after position from lowered (dataeng_unicode_lower()), then
+ *		in NFC; *n their number.  Decoded as UTF-8 whatever the database
+ *		encoding: the validator judged these bytes as UTF-8, and the normal
+ *		form is written back as UTF-8 (in a SQL_ASCII database, decoding in
+ *		the database encoding took each byte of a character for a character
+ *		of its own).  Lowered before NFC, as UTS 46 maps then normalizes:
+ *		'A' with a combining ring and U+00C5 both become U+00E5.
  */
 static pg_wchar *
-utf8_nfc_chars(const char *s, int len)
+utf8_chars(const char *s, int len, int from, int *n)
 {
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
-	int			n = pg_encoding_mb2wchar_with_len(PG_UTF8, s, w, len);
 	bool		ascii = true;
+	int			k = 0;
 
-	w[n] = 0;
-	for (int i = 0; i < n && ascii; i++)
-		ascii = w[i] < 0x80;
-	/* ASCII is its own NFC */
-	return ascii ? w : unicode_normalize(UNICODE_NFC, w);
+	for (int i = 0; i < len; i += pg_utf_mblen((const unsigned char *) s + i))
+	{
+		pg_wchar	c = utf8_to_unicode((const unsigned char *) s + i);
+
+		if (k >= from)
+			c = dataeng_unicode_lower(c);
+		ascii = ascii && c < 0x80;
+		w[k++] = c;
+	}
+	w[k] = 0;
+	if (!ascii)
+	{
+		pg_wchar   *nfc = unicode_normalize(UNICODE_NFC, w);
+
+		pfree(w);
+		w = nfc;
+		for (k = 0; w[k] != 0; k++)
+			;
+	}
+	*n = k;
+	return w;
 }
 
 /*
- * normalize
- *		The normal form of s, or NULL with *why set when it is not an
- *		address.
+ * cleanse_normalize_email
+ *		The normal form of the UTF-8 address s (len bytes), palloc'd, or
+ *		NULL with *why set when it is not an address.  No server call but
+ *		memory and Unicode normalization: the fuzz target of normalize_email
+ *		calls it.
  */
-static char *
-normalize(text *t, bool provider_rules, const char **why)
+char *
+cleanse_normalize_email(const char *s, int len, bool provider_rules, const char **why)
 {
-	const char *s;
-	int			len;
 	pg_wchar   *w;
 	int			n,
 				at = -1,
@@ -64,16 +85,6 @@ normalize(text *t, bool provider_rules, const char **why)
 	bool		gmail,
 				outlook;
 
-	/* read as UTF-8 whatever the database encoding, as the validator does */
-	t = dataeng_text_to_utf8(t);
-	if (t == NULL)
-	{
-		*why = "the address has a character that Unicode does not have";
-		return NULL;
-	}
-	s = VARDATA_ANY(t);
-	len = VARSIZE_ANY_EXHDR(t);
-
 	/* trim ASCII white space */
 	while (len > 0 && (s[0] == ' ' || (s[0] >= 0x09 && s[0] <= 0x0D)))
 		s++, len--;
@@ -83,12 +94,24 @@ normalize(text *t, bool provider_rules, const char **why)
 	if (*why)
 		return NULL;
 
-	w = utf8_nfc_chars(s, len);
-	for (n = 0; w[n] != 0; n++)
-		if (w[n] == '@')
+	/* the last '@' (the validator found one), in characters */
+	for (i = 0, n = 0; i < len; i += pg_utf_mblen((const unsigned char *) s + i), n++)
+		if (s[i] == '@')
 			at = n;
+	if (at < 0)
+	{
+		*why = "the address has no @";
+		return NULL;
+	}
 
-	/* the domain: lower case, full-width forms mapped, labels to A-labels */
+	/* the domain in lower case (every letter that has one) */
+	w = utf8_chars(s, len, at + 1, &n);
+	at = -1;
+	for (i = 0; i < n; i++)
+		if (w[i] == '@')
+			at = i;
+
+	/* the domain: full-width forms mapped, labels to A-labels */
 	initStringInfo(&domain);
 	{
 		pg_wchar   *label = palloc(sizeof(pg_wchar) * (n + 1));
@@ -101,9 +124,7 @@ normalize(text *t, bool provider_rules, const char **why)
 			if (c == 0x3002 || c == 0xFF61 || c == 0xFF0E)
 				c = '.';
 			else if (c >= 0xFF01 && c <= 0xFF5E)
-				c = c - 0xFF01 + 0x21;
-			if (c < 0x80)
-				c = pg_ascii_tolower((char) c);
+				c = dataeng_unicode_lower(c - 0xFF01 + 0x21);
 			if (c == '.')
 			{
 				if (domain.len > 0)
@@ -116,35 +137,39 @@ normalize(text *t, bool provider_rules, const char **why)
 		}
 	}
 
-	initStringInfo(&local);
-	for (i = 0; i < at; i++)
-	{
-		unsigned char b[4];
-
-		unicode_to_utf8(w[i], b);
-		appendBinaryStringInfo(&local, (const char *) b, pg_utf_mblen(b));
-	}
-
 	gmail = (strcmp(domain.data, "gmail.com") == 0 || strcmp(domain.data, "googlemail.com") == 0);
 	outlook = (strcmp(domain.data, "outlook.com") == 0 || strcmp(domain.data, "hotmail.com") == 0 ||
 			   strcmp(domain.data, "live.com") == 0);
+
+	/*
+	 * The local part keeps its case; under the provider's rules it loses
+	 * its case (every letter's, as the domain's), "+tag" and, at Gmail, its
+	 * dots.
+	 */
+	initStringInfo(&local);
+	for (i = 0; i < at; i++)
+	{
+		pg_wchar	c = w[i];
+		unsigned char b[4];
+
+		if (provider_rules && (gmail || outlook))
+		{
+			if (c == '+')
+				break;
+			if (gmail && c == '.')
+				continue;
+			c = dataeng_unicode_lower(c);
+		}
+		unicode_to_utf8(c, b);
+		appendBinaryStringInfo(&local, (const char *) b, pg_utf_mblen(b));
+	}
 	if (provider_rules && (gmail || outlook))
 	{
-		StringInfoData l2;
-
-		initStringInfo(&l2);
-		for (i = 0; i < local.len && local.data[i] != '+'; i++)
-		{
-			if (gmail && local.data[i] == '.')
-				continue;
-			appendStringInfoChar(&l2, pg_ascii_tolower(local.data[i]));
-		}
-		if (l2.len == 0)
+		if (local.len == 0)
 		{
 			*why = "nothing is left of the local part under the provider's rules";
 			return NULL;
 		}
-		local = l2;
 		if (gmail)
 		{
 			resetStringInfo(&domain);
@@ -154,7 +179,34 @@ normalize(text *t, bool provider_rules, const char **why)
 
 	initStringInfo(&out);
 	appendStringInfo(&out, "%s@%s", local.data, domain.data);
+
+	/*
+	 * The normal form is an address too: a label's A-label, or the whole,
+	 * may grow past its limit once lowered and composed (the validator
+	 * measured the A-labels of the address as written).
+	 */
+	*why = validate_email_practical_problem(out.data, out.len);
+	if (*why)
+		return NULL;
 	return out.data;
+}
+
+/*
+ * normalize
+ *		The normal form of t, or NULL with *why set when it is not an
+ *		address.
+ */
+static char *
+normalize(text *t, bool provider_rules, const char **why)
+{
+	/* read as UTF-8 whatever the database encoding, as the validator does */
+	t = dataeng_text_to_utf8(t);
+	if (t == NULL)
+	{
+		*why = "the address has a character that Unicode does not have";
+		return NULL;
+	}
+	return cleanse_normalize_email(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), provider_rules, why);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_normalize_email);

@@ -153,26 +153,48 @@ extern text *dataeng_utf8_to_text_try(const char *s, int len);
 
 /* in common/punycode.c */
 extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);
+
+/* in common/unicode_lower.c */
+extern pg_wchar dataeng_unicode_lower(pg_wchar c);
 extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
 /*
+ * The session lock a restore's session takes when it loads dataeng.jobs
+ * or dataeng.cdc_tables (dataeng_internal._restore_seen(), a trigger of
+ * those tables, and dataeng_restore_mark(), schedule/api.c), held until the
+ * session ends: an advisory lock tag whose field4 no pg_advisory_lock()
+ * sets (it sets 1 or 2), so that no role can take it from SQL.
+ */
+#define RESTORE_LOCK_KEY 1684361811 /* 0x64655253, "deRS" */
+#define RESTORE_LOCK_FIELD4 25705	/* 0x6469 (decimal: written into SQL) */
+
+/*
  * The pids (text, comma-separated; NULL for none) of the sessions of a
- * restore connected to database $1: named pg_restore (as pg_restore names
- * each of its -j jobs), of a role that may INSERT into meta (a relation of
- * dataeng's state, a string literal such as 'dataeng.jobs': any other role
- * may call itself pg_restore, and holds nothing back), not this session,
- * and not named so only by the database's default application_name (which
- * a database owner may set).  Used by the scheduler and the WAL capture
- * worker, which wait while a restore loads their tables.
+ * restore connected to database $1, not this session, of a role that may
+ * INSERT into meta (a relation of dataeng's state, a string literal such
+ * as 'dataeng.jobs': any other role holds nothing back), either
+ *	 - holding the restore lock (RESTORE_LOCK_KEY): it loaded dataeng.jobs
+ *	   or dataeng.cdc_tables with COPY ... FROM stdin, as a restore does,
+ *	   under any application_name (pg_restore, psql -f, PGAPPNAME set); or
+ *	 - named pg_restore (as pg_restore names each of its -j jobs, the ones
+ *	   that load none of those tables among them), and not so only by the
+ *	   database's default application_name (which a database owner may set).
+ * Used by the scheduler and the WAL capture worker, which wait while a
+ * restore loads their tables.
  */
 #define DATAENG_RESTORE_SESSIONS_SQL(meta) \
 	"SELECT pg_catalog.string_agg(a.pid::pg_catalog.text, ', ' ORDER BY a.pid)" \
 	"  FROM pg_catalog.pg_stat_activity a" \
 	" WHERE a.datid OPERATOR(pg_catalog.=) $1" \
-	"   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'" \
-	"   AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c" \
-	"         WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid" \
-	"           AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore')" \
+	"   AND ((a.application_name OPERATOR(pg_catalog.=) 'pg_restore'" \
+	"         AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c" \
+	"               WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid" \
+	"                 AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore'))" \
+	"        OR EXISTS (SELECT FROM pg_catalog.pg_locks l" \
+	"                    WHERE l.pid OPERATOR(pg_catalog.=) a.pid AND l.locktype OPERATOR(pg_catalog.=) 'advisory'" \
+	"                      AND l.database OPERATOR(pg_catalog.=) $1" \
+	"                      AND l.classid OPERATOR(pg_catalog.=) " CppAsString2(RESTORE_LOCK_KEY) "::pg_catalog.oid" \
+	"                      AND l.objsubid OPERATOR(pg_catalog.=) " CppAsString2(RESTORE_LOCK_FIELD4) " AND l.granted))" \
 	"   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()" \
 	"   AND pg_catalog.has_table_privilege(a.usesysid, " meta "::pg_catalog.regclass, 'INSERT')"
 

@@ -18,10 +18,13 @@
 #include "postgres.h"
 
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "common/common.h"
@@ -54,6 +57,35 @@ dataeng_job_cap_lock(PG_FUNCTION_ARGS)
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) role, JOB_CAP_LOCK_FIELD4);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_restore_mark);
+
+/*
+ * dataeng_restore_mark
+ *		Mark this session as a restore's until it ends: the restore lock
+ *		(RESTORE_LOCK_KEY, common.h), held in share mode (the sessions of
+ *		pg_restore -j each take it), which the scheduler and the WAL capture
+ *		worker look for (DATAENG_RESTORE_SESSIONS_SQL).  Only a role that
+ *		may INSERT into dataeng.jobs or dataeng.cdc_tables, which a restore
+ *		of them needs, is marked: another role's call does nothing (it could
+ *		otherwise hold every job of the database back).  Out of reach of
+ *		pg_advisory_lock(), as the other locks of dataeng.
+ */
+Datum
+dataeng_restore_mark(PG_FUNCTION_ARGS)
+{
+	LOCKTAG		tag;
+	Oid			nsp = get_namespace_oid(DATAENG_SCHEMA, true);
+	Oid			jobs = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
+	Oid			cdc_tables = OidIsValid(nsp) ? get_relname_relid("cdc_tables", nsp) : InvalidOid;
+
+	if (!((OidIsValid(jobs) && pg_class_aclcheck(jobs, GetUserId(), ACL_INSERT) == ACLCHECK_OK) ||
+		  (OidIsValid(cdc_tables) && pg_class_aclcheck(cdc_tables, GetUserId(), ACL_INSERT) == ACLCHECK_OK)))
+		PG_RETURN_BOOL(false);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, RESTORE_LOCK_KEY, 0, RESTORE_LOCK_FIELD4);
+	(void) LockAcquire(&tag, ShareLock, true, false);
+	PG_RETURN_BOOL(true);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_owner_trusted);

@@ -841,9 +841,9 @@ start_due_jobs(bool *warned_slots)
 				ereport(LOG,
 						(errmsg("dataeng scheduler: a restore is connected to database \"%s\"; due jobs start when it ends",
 								get_database_name(MyDatabaseId)),
-						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+						 errdetail("Sessions of a restore (named pg_restore, or that loaded dataeng.jobs or dataeng.cdc_tables as a restore does) of roles that may write dataeng.jobs are connected (pids %s).",
 								   pids),
-						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()); one named pg_restore may instead use another application_name.")));
 			}
 			else if (TimestampDifferenceExceeds(my_slot->restore_warned, ts, RESTORE_WARN_MS))
 			{
@@ -852,9 +852,9 @@ start_due_jobs(bool *warned_slots)
 						(errmsg("dataeng scheduler: due jobs in database \"%s\" have waited %ld min for the restore connected to it to end",
 								get_database_name(MyDatabaseId),
 								(long) ((ts - my_slot->restore_since) / USECS_PER_MINUTE)),
-						 errdetail("Sessions named pg_restore of roles that may write dataeng.jobs are connected (pids %s).",
+						 errdetail("Sessions of a restore (named pg_restore, or that loaded dataeng.jobs or dataeng.cdc_tables as a restore does) of roles that may write dataeng.jobs are connected (pids %s).",
 								   pids),
-						 errhint("If no restore runs, end those sessions (pg_terminate_backend()) or have them use another application_name.")));
+						 errhint("If no restore runs, end those sessions (pg_terminate_backend()); one named pg_restore may instead use another application_name.")));
 			}
 			hold_clear();
 			return true;
