@@ -2448,8 +2448,9 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_create(dataeng_internal.fact_def
 -- quoted and comma separated), __dataeng_v a value (none NULL, each once
 -- per group) and __dataeng_n its count (> 0).  A group's values sorted
 -- (their column's btree order under its collation, as the measure's
--- unique index sorts them) are cut into chunks of 4,500 bytes (a value's
--- size and 8 for its count; a chunk ends with the value that passes it),
+-- unique index sorts them) are cut into chunks of 2,900 bytes (a value's
+-- size in an array, uncompressed, and 8 for its count; a chunk ends with
+-- the value that passes it),
 -- as _fact_side_apply() cuts a chunk it splits.  A row per chunk: the
 -- keys, mo, the first value, the values and their counts, in the order of
 -- the unique index.
@@ -2463,7 +2464,7 @@ AS $$
                 '       array_agg(__dataeng_n ORDER BY __dataeng_r) AS __dataeng_c '
                 '  FROM (SELECT %1$s, __dataeng_v, __dataeng_n, sum(__dataeng_s) OVER __dataeng_w AS __dataeng_r, '
                 '               (sum(__dataeng_s) OVER __dataeng_w - __dataeng_s) / 2900 AS __dataeng_k '
-                '          FROM (SELECT x.*, pg_catalog.pg_column_size(x.__dataeng_v) + 8 AS __dataeng_s '
+                '          FROM (SELECT x.*, pg_catalog.pg_column_size(ARRAY[x.__dataeng_v]) - 16 AS __dataeng_s '
                 '                  FROM (%3$s) x) y '
                 '        WINDOW __dataeng_w AS (PARTITION BY %1$s ORDER BY __dataeng_v ROWS UNBOUNDED PRECEDING)) z '
                 ' GROUP BY %1$s, __dataeng_k) c '

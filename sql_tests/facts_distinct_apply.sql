@@ -297,6 +297,59 @@ SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'wide')
 DROP TABLE wide, arr, one;
 SELECT * FROM da.diff();
 
+-- 11. groups of many values under a case-insensitive collation, one
+-- value longer than a chunk, in C (da.bc) and in SQL (da.bu, a trigger on
+-- its side table): chunks split as values come, values of another
+-- spelling the same value, then most values gone (the chunks left small
+-- joined to the next); every chunk sorted, bounded (but the one holding
+-- the long value) and disjoint from the others of its group
+CREATE TABLE da.big (id int PRIMARY KEY, at timestamptz NOT NULL, g int, t text COLLATE da.ci);
+INSERT INTO da.big SELECT i, '2025-04-01', i % 2,
+                          CASE WHEN i = 7 THEN repeat('L', 5000) ELSE 'Val' || lpad(i::text, 5, '0') END
+  FROM generate_series(1, 3000) i;
+SELECT dataeng.fact_create('da.bc', 'da.big', 'at', 'day', ARRAY['g'], ARRAY['count(*)', 'count(DISTINCT t)'],
+                           schedule => NULL) IS NOT NULL AS created;
+SELECT dataeng.fact_create('da.bu', 'da.big', 'at', 'day', ARRAY['g'], ARRAY['count(*)', 'count(DISTINCT t)'],
+                           schedule => NULL) IS NOT NULL AS created;
+CREATE TRIGGER noop BEFORE INSERT OR UPDATE ON da.bu_distinct FOR EACH ROW EXECUTE FUNCTION da.noop();
+CREATE FUNCTION da.big_diff() RETURNS TABLE (f text, diff bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  FOREACH f IN ARRAY ARRAY['bc', 'bu'] LOOP
+    EXECUTE format(
+      'WITH truth AS (SELECT date_trunc(''day'', at, ''UTC'') AS bucket, g, count(*) AS count, count(DISTINCT t) AS dt '
+      '                 FROM da.big GROUP BY 1, 2), '
+      '     vals AS (SELECT date_trunc(''day'', at, ''UTC'') AS bucket, g, lower(t) AS t, count(*) AS n '
+      '                FROM da.big WHERE t IS NOT NULL GROUP BY 1, 2, lower(t)), '
+      '     side AS (SELECT s.bucket, s.g, lower(u.t) AS t, u.n FROM da.%1$I s, unnest(s.__a2, s.__n) u(t, n)) '
+      'SELECT (SELECT count(*) FROM ((SELECT bucket, g, count, count_distinct_t FROM da.%2$I EXCEPT ALL SELECT * FROM truth) '
+      '                              UNION ALL (SELECT * FROM truth EXCEPT ALL SELECT bucket, g, count, count_distinct_t FROM da.%2$I)) x) '
+      '     + (SELECT count(*) FROM ((SELECT * FROM side EXCEPT ALL SELECT * FROM vals) '
+      '                              UNION ALL (SELECT * FROM vals EXCEPT ALL SELECT * FROM side)) x) '
+      '     + (SELECT count(*) FROM da.%1$I s '
+      '         WHERE cardinality(s.__n) <> cardinality(s.__a2) OR s.__v2 IS DISTINCT FROM s.__a2[1] '
+      '            OR EXISTS (SELECT FROM generate_subscripts(s.__a2, 1) i WHERE i > 1 AND s.__a2[i - 1] >= s.__a2[i]) '
+      '            OR (cardinality(s.__a2) > 1 '
+      '                AND (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x) > 3800)) '
+      '     + (SELECT count(*) FROM (SELECT s.__v2, lag(s.__a2[cardinality(s.__a2)]) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) AS prev_last '
+      '                                FROM da.%1$I s) x WHERE x.prev_last >= x.__v2)',
+      f || '_distinct', f) INTO diff;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+SELECT * FROM da.big_diff();
+INSERT INTO da.big SELECT i, '2025-04-01', i % 2, 'Val' || lpad(i::text, 5, '0') FROM generate_series(3001, 6000) i;
+UPDATE da.big SET t = upper(t) WHERE id % 6 = 0;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+SELECT count(*) > 30 AS split FROM da.bc_distinct;
+DELETE FROM da.big WHERE id % 10 <> 0 AND id <> 7;
+UPDATE da.big SET t = lower(t) WHERE id % 20 = 0;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+SELECT count(*) <= 16 AS joined FROM da.bc_distinct;
+SELECT bucket, g, count, count_distinct_t FROM da.bc ORDER BY 1, 2;
+SELECT dataeng.fact_drop('da.bc'), dataeng.fact_drop('da.bu');
+
 RESET ROLE;
 RESET dataeng.fact_refresh_path;
 SELECT dataeng.fact_drop('da.c');

@@ -1066,7 +1066,9 @@ side_chunk_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bo
  * side_chunks_write
  *		Write l (not empty) over the chunk in old (or as new rows of the
  *		group when old is NULL): one row, or, past SIDE_CHUNK_MAX bytes,
- *		pieces of about SIDE_CHUNK_FILL, the first over old.
+ *		pieces of about SIDE_CHUNK_FILL, the first over old.  A value that
+ *		would take a piece past SIDE_CHUNK_MAX starts the next one (a value
+ *		larger than that is a piece of its own).
  */
 static void
 side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bool *knulls,
@@ -1083,8 +1085,18 @@ side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const b
 	target = l->bytes / pieces;
 	for (i = 0; i < l->len; i++)
 	{
-		acc += sa->fixed ? sa->vlen + (int64) sizeof(int64) : side_value_size(sa, l->v[i]);
-		if ((acc >= target && i + 1 < l->len) || i + 1 == l->len)
+		int64		size = sa->fixed ? sa->vlen + (int64) sizeof(int64) :
+			side_value_size(sa, l->v[i]);
+
+		if (i > from && acc + size > SIDE_CHUNK_MAX)
+		{
+			side_chunk_write(sa, old, keys, knulls, l, from, i);
+			old = NULL;
+			from = i;
+			acc = 0;
+		}
+		acc += size;
+		if (acc >= target && l->bytes > SIDE_CHUNK_MAX && i + 1 < l->len)
 		{
 			side_chunk_write(sa, old, keys, knulls, l, from, i + 1);
 			old = NULL;
@@ -1092,6 +1104,7 @@ side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const b
 			acc = 0;
 		}
 	}
+	side_chunk_write(sa, old, keys, knulls, l, from, l->len);
 }
 
 /*
