@@ -3072,7 +3072,7 @@ COMMENT ON FUNCTION dataeng_internal._fact_recompute_sql(regclass, text, text, t
 -- (each value of it counted once more), __n -1 and the array of those
 -- that went.  They are not netted here: whoever applies them adds up the
 -- changes of a group and value (_fact_side_apply() as it reads them in
--- its index's order, the upsert by a GROUP BY of the arrays unnested).
+-- its index's order, the SQL path by a GROUP BY of the arrays unnested).
 -- The arrays are written whole, not unnested into a row per value: a
 -- few thousand rows a refresh instead of tens of thousands.
 CREATE FUNCTION dataeng_internal._fact_side_changes_sql(d dataeng_internal.fact_defs, btype regtype, mo int, i int,
@@ -3098,17 +3098,17 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fac
   'internal: the changes of a count(DISTINCT) measure''s per-value counts in a fact refresh, an array of the values that came or went per group';
 
 -- The per-value count changes of count(DISTINCT) measure mo (rows of
--- changes, pg_temp._dataeng_dc) added to a fact's side table with direct
--- index lookups and heap writes, as the caller (the fact's owner in a
--- refresh), who needs SELECT, INSERT, UPDATE and DELETE on it: the
--- changes of a group and value added up, a row per such net change
--- (src/aggregate/side_apply.c).
+-- changes, pg_temp._dataeng_dc) merged into the chunks of a fact's side
+-- table with direct index scans and heap writes, as the caller (the
+-- fact's owner in a refresh), who needs SELECT, INSERT, UPDATE and DELETE
+-- on it: the changes of a group and value added up, a row out per value a
+-- group gained or lost (src/aggregate/side_apply.c).
 CREATE FUNCTION dataeng_internal._fact_side_apply(side regclass, mo int, changes regclass)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_side_apply'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng_internal._fact_side_apply(regclass, int, regclass) IS
-  'internal: add a count(DISTINCT) measure''s per-value count changes to a fact''s side table (index lookups and heap writes)';
+  'internal: merge a count(DISTINCT) measure''s per-value count changes into a fact''s side table (index scans and heap writes)';
 
 -- NULL when _fact_side_apply() may write the side table of measure mo
 -- directly: the caller owns it and it is exactly what _fact_side_create()
@@ -3772,10 +3772,10 @@ BEGIN
                      CASE WHEN n_groups = 1 THEN '' ELSE 's' END);
     ELSE
       -- count(DISTINCT) kept with per-value counts: the values that came
-      -- and went, netted per group and value, are added to the side table
-      -- (an upsert on its unique index, whose equality is the value type's
-      -- own under the argument's collation, as count(DISTINCT)'s), and the
-      -- rows whose count falls to zero deleted.  A value whose count goes
+      -- and went, netted per group and value, are merged into the group's
+      -- chunks in the side table (by the btree order and equality of the
+      -- value type under the argument's collation, as count(DISTINCT)'s),
+      -- the values whose count falls to zero left out.  A value whose count goes
       -- from zero to positive adds one to its group's count, from positive
       -- to zero takes one away: pg_temp._dataeng_dc_groups, joined to the
       -- deltas for the MERGE.  No source row is read.
