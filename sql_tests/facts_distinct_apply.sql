@@ -348,6 +348,21 @@ SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
 SELECT * FROM da.big_diff();
 SELECT count(*) <= 16 AS joined FROM da.bc_distinct;
 SELECT bucket, g, count, count_distinct_t FROM da.bc ORDER BY 1, 2;
+-- an index that does not sort the values as the column does (descending,
+-- or under another collation): the chunks are written by SQL then
+DO $$ BEGIN
+  EXECUTE (SELECT format('DROP INDEX da.%I', c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = 'da.bc_distinct'::regclass);
+END $$;
+CREATE UNIQUE INDEX ON da.bc_distinct (bucket, g, __v2 DESC) NULLS NOT DISTINCT WHERE __m = 2;
+SELECT dataeng_internal._fact_side_apply_reason('da.bc_distinct', 2) AS why_not_c;
+DROP INDEX da.bc_distinct_bucket_g___v2_idx;
+CREATE UNIQUE INDEX ON da.bc_distinct (bucket, g, __v2 COLLATE "C") NULLS NOT DISTINCT WHERE __m = 2;
+SELECT dataeng_internal._fact_side_apply_reason('da.bc_distinct', 2) AS why_not_c;
+INSERT INTO da.big SELECT i, '2025-04-01', 0, 'val' || lpad(i::text, 5, '0') FROM generate_series(7001, 7400) i;
+DELETE FROM da.big WHERE id % 30 = 0;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
 SELECT dataeng.fact_drop('da.bc'), dataeng.fact_drop('da.bu');
 
 RESET ROLE;

@@ -66,6 +66,7 @@
 #include "catalog/pg_type.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
+#include "commands/defrem.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "executor/executor.h"
@@ -249,6 +250,21 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 	if (idx == NULL)
 		return "the side table has no unique index on the measure's values";
 	*idxp = idx;
+
+	/*
+	 * The chunks' values are sorted as the fills sort them: by the value
+	 * column's default btree class and collation, ascending
+	 */
+	{
+		int			last = idx->rd_index->indnkeyatts - 1;
+		Form_pg_attribute va = TupleDescAttr(desc, vattno - 1);
+		Oid			opc = GetDefaultOpClass(va->atttypid, BTREE_AM_OID);
+
+		if (!OidIsValid(opc) || idx->rd_opfamily[last] != get_opclass_family(opc) ||
+			idx->rd_indcollation[last] != va->attcollation ||
+			(idx->rd_indoption[last] & INDOPTION_DESC) != 0)
+			return "the unique index on the measure's values does not sort them as the column does";
+	}
 
 	/*
 	 * Its columns: the index's keys and value, __m int, __n bigint[], the
