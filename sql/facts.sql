@@ -2283,13 +2283,16 @@ COMMENT ON FUNCTION dataeng_internal._fact_measure_distinct_ok(regclass, dataeng
   'internal: whether a fact keeps a count(DISTINCT) measure with per-value counts in its side table';
 
 -- A fact's side table: the per-value counts of its count(DISTINCT)
--- measures kept so (mode 'distinct'), one row per group, measure and value
--- a group holds: (bucket, dimensions..., __m the measure's position in
--- spec, __n the number of the group's rows with that value (always > 0),
--- __v<m> the value, of the type and collation of the measure's argument;
--- the other measures' __v columns NULL).  A unique index per measure on
--- the group and its value, NULLS NOT DISTINCT (NULL is a group, as in GROUP
--- BY), partial on __m, is the key a refresh upserts on.  Named after the
+-- measures kept so (mode 'distinct'), the values a group holds cut by
+-- value range into chunks, one row per group, measure and chunk:
+-- (bucket, dimensions..., __m the measure's position in spec, __v<m> the
+-- chunk's first value, __a<m> its values sorted, of the type and collation
+-- of the measure's argument, __n their counts, the numbers of the group's
+-- rows with each value (always > 0); the other measures' __v and __a
+-- columns NULL).  A unique index per measure on the group and the chunk's
+-- first value, NULLS NOT DISTINCT (NULL is a group, as in GROUP BY),
+-- partial on __m, finds the chunk holding a value (the last whose first
+-- value is not above it).  Named after the
 -- fact (_fact_side_name: <name>_distinct, cut as the storage table's name),
 -- in its schema, owned by its owner, private like the storage table.
 CREATE FUNCTION dataeng_internal._fact_side_name(rel text)
@@ -2417,8 +2420,11 @@ BEGIN
   END IF;
   PERFORM dataeng_internal._agg_temp_table('_dataeng_side_types',
                                            format('SELECT %s FROM %s s', substr(vals, 3), d.source));
-  SELECT cols || ', __m int NOT NULL, __n bigint NOT NULL'
-         || string_agg(format(', %I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+  -- (each measure's chunk: its first value __v<m> and its values __a<m>,
+  -- an array of the value's type under its collation)
+  SELECT cols || ', __m int NOT NULL, __n bigint[] NOT NULL'
+         || string_agg(format(', %1$I %2$s%4$s, %3$I %2$s[]%4$s', a.attname, format_type(a.atttypid, a.atttypmod),
+                              '__a' || substr(a.attname, 4),
                               coalesce((SELECT format(' COLLATE %I.%I', cn.nspname, l.collname)
                                           FROM pg_collation l JOIN pg_namespace cn ON cn.oid = l.collnamespace
                                           JOIN pg_type ty ON ty.oid = a.atttypid
@@ -2427,7 +2433,9 @@ BEGIN
     INTO cols
     FROM pg_attribute a WHERE a.attrelid = 'pg_temp._dataeng_side_types'::regclass AND a.attnum > 0;
   DROP TABLE pg_temp._dataeng_side_types;
-  EXECUTE format('CREATE TABLE %s (%s)', qname, cols);
+  -- (room on each page for the new version of its chunks: HOT updates;
+  -- a chunk of up to 3,800 bytes kept in line, uncompressed)
+  EXECUTE format('CREATE TABLE %s (%s) WITH (fillfactor = 50, toast_tuple_target = 8160)', qname, cols);
   side := qname::regclass;
   FOREACH o IN ARRAY idx LOOP
     EXECUTE format('CREATE UNIQUE INDEX ON %s (%s, %I) NULLS NOT DISTINCT WHERE __m = %s', side,
@@ -2442,16 +2450,44 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_create(dataeng_internal.fact_defs) IS
   'internal: create the side table of a fact''s per-value counts, empty (as its owner)';
 
+-- The chunks of a count(DISTINCT) measure mo's values (see "The chunks
+-- of a group" in src/aggregate/side_apply.c) made from the rows of query
+-- src: the keys (columns named as in keys, the side table's key columns
+-- quoted and comma separated), __dataeng_v a value (none NULL, each once
+-- per group) and __dataeng_n its count (> 0).  A group's values sorted
+-- (their column's btree order under its collation, as the measure's
+-- unique index sorts them) are cut into chunks of 2,900 bytes (a value's
+-- size in an array, uncompressed, and 8 for its count; a chunk ends with
+-- the value that passes it),
+-- as _fact_side_apply() cuts a chunk it splits.  A row per chunk: the
+-- keys, mo, the first value, the values and their counts, in the order of
+-- the unique index.
+CREATE FUNCTION dataeng_internal._fact_side_chunks_sql(keys text, mo int, src text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('SELECT %1$s, %2$s, (c.__dataeng_a)[1], c.__dataeng_a, c.__dataeng_c FROM ('
+                'SELECT %1$s, array_agg(__dataeng_v ORDER BY __dataeng_r) AS __dataeng_a, '
+                '       array_agg(__dataeng_n ORDER BY __dataeng_r) AS __dataeng_c '
+                '  FROM (SELECT %1$s, __dataeng_v, __dataeng_n, sum(__dataeng_s) OVER __dataeng_w AS __dataeng_r, '
+                '               (sum(__dataeng_s) OVER __dataeng_w - __dataeng_s) / 2900 AS __dataeng_k '
+                '          FROM (SELECT x.*, pg_catalog.pg_column_size(ARRAY[x.__dataeng_v]) - 16 AS __dataeng_s '
+                '                  FROM (%3$s) x) y '
+                '        WINDOW __dataeng_w AS (PARTITION BY %1$s ORDER BY __dataeng_v ROWS UNBOUNDED PRECEDING)) z '
+                ' GROUP BY %1$s, __dataeng_k) c '
+                'ORDER BY %1$s, (c.__dataeng_a)[1]', keys, mo, src)
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_side_chunks_sql(text, int, text) IS
+  'internal: the chunks of a count(DISTINCT) measure''s values and counts, made from a query of them';
+
 -- Fill the side table of fact d with the per-value counts of the source
 -- rows of from_item (aliased s) that pred selects (it may use $1, $2 and
 -- $3: lo, hi and flag), bucket being the bucket of a row s: one statement
--- per measure.  The rows go in in the order of the measure's unique index
--- (ORDER BY its keys and the value, the GROUP BY's columns: the planner
--- sorts the rows once and groups them as they come, instead of hashing
--- them into a random order): each index entry lands beside the previous
--- one instead of on a random leaf page, so the fill writes each leaf page
--- once and leaves it full (the index a quarter smaller than random-order
--- inserts leave it), and a group's rows lie together in the heap.
+-- per measure, each group's values in chunks (_fact_side_chunks_sql).
+-- The rows go in in the order of the measure's unique index: each index
+-- entry lands beside the previous one instead of on a random leaf page,
+-- and a group's chunks lie together in the heap.
 CREATE FUNCTION dataeng_internal._fact_side_fill(d dataeng_internal.fact_defs, side regclass, from_item text,
                                                  bucket text, pred text, lo timestamptz, hi timestamptz,
                                                  flag boolean)
@@ -2464,18 +2500,19 @@ DECLARE
   o int;
   v text;
   keys text := array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', ');
-  sel text := bucket || coalesce(', ' || NULLIF(array_to_string(ARRAY(
-                SELECT format('s.%I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
+  sel text := bucket || ' AS bucket' || coalesce(', ' || NULLIF(array_to_string(ARRAY(
+                SELECT format('s.%1$I AS %1$I', x) FROM unnest(d.dimensions) x), ', '), ''), '');
   grp text;
 BEGIN
   FOR o IN 1 .. cardinality(ms) LOOP
     CONTINUE WHEN ms[o].mode IS DISTINCT FROM 'distinct';
     v := dataeng_internal._fact_measure_value(ms[o]);
-    grp := (SELECT string_agg(g::text, ', ') FROM generate_series(1, 1 + cardinality(d.dimensions)) g)
-           || ', ' || (3 + cardinality(d.dimensions));
-    EXECUTE format('INSERT INTO %s (%s, __m, %I, __n) SELECT %s, %s, %s, count(*) FROM %s WHERE (%s) IS NOT NULL AND %s '
-                   'GROUP BY %s ORDER BY %s',
-                   side, keys, '__v' || o, sel, o, v, from_item, v, coalesce(pred, 'true'), grp, grp)
+    grp := (SELECT string_agg(g::text, ', ') FROM generate_series(1, 2 + cardinality(d.dimensions)) g);
+    EXECUTE format('INSERT INTO %s (%s, __m, %I, %I, __n) %s',
+                   side, keys, '__v' || o, '__a' || o,
+                   dataeng_internal._fact_side_chunks_sql(keys, o,
+                     format('SELECT %s, %s AS __dataeng_v, count(*) AS __dataeng_n FROM %s WHERE (%s) IS NOT NULL AND %s '
+                            'GROUP BY %s', sel, v, from_item, v, coalesce(pred, 'true'), grp)))
       USING lo, hi, flag;
   END LOOP;
 END;
@@ -3043,7 +3080,7 @@ COMMENT ON FUNCTION dataeng_internal._fact_recompute_sql(regclass, text, text, t
 -- (each value of it counted once more), __n -1 and the array of those
 -- that went.  They are not netted here: whoever applies them adds up the
 -- changes of a group and value (_fact_side_apply() as it reads them in
--- its index's order, the upsert by a GROUP BY of the arrays unnested).
+-- its index's order, the SQL path by a GROUP BY of the arrays unnested).
 -- The arrays are written whole, not unnested into a row per value: a
 -- few thousand rows a refresh instead of tens of thousands.
 CREATE FUNCTION dataeng_internal._fact_side_changes_sql(d dataeng_internal.fact_defs, btype regtype, mo int, i int,
@@ -3069,17 +3106,17 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fac
   'internal: the changes of a count(DISTINCT) measure''s per-value counts in a fact refresh, an array of the values that came or went per group';
 
 -- The per-value count changes of count(DISTINCT) measure mo (rows of
--- changes, pg_temp._dataeng_dc) added to a fact's side table with direct
--- index lookups and heap writes, as the caller (the fact's owner in a
--- refresh), who needs SELECT, INSERT, UPDATE and DELETE on it: the
--- changes of a group and value added up, a row per such net change
--- (src/aggregate/side_apply.c).
+-- changes, pg_temp._dataeng_dc) merged into the chunks of a fact's side
+-- table with direct index scans and heap writes, as the caller (the
+-- fact's owner in a refresh), who needs SELECT, INSERT, UPDATE and DELETE
+-- on it: the changes of a group and value added up, a row out per value a
+-- group gained or lost (src/aggregate/side_apply.c).
 CREATE FUNCTION dataeng_internal._fact_side_apply(side regclass, mo int, changes regclass)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_side_apply'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng_internal._fact_side_apply(regclass, int, regclass) IS
-  'internal: add a count(DISTINCT) measure''s per-value count changes to a fact''s side table (index lookups and heap writes)';
+  'internal: merge a count(DISTINCT) measure''s per-value count changes into a fact''s side table (index scans and heap writes)';
 
 -- NULL when _fact_side_apply() may write the side table of measure mo
 -- directly: the caller owns it and it is exactly what _fact_side_create()
@@ -3094,16 +3131,16 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_apply_reason(regclass, int) IS
 
 -- ... added up per group and value and added to the side table of fact
 -- d, what changes the groups' counts kept in pg_temp._dataeng_dc_ret
--- (a tid, NULL for a row deleted; the keys; the new count, 0 or less for
--- a value gone; whether the row was inserted: summed per group as
--- __ins ? (__n > 0) : -(__n <= 0)).  Applied in C, one index lookup and
--- one heap write per value, a row out per value a group gained or lost,
--- netted per group (_fact_side_apply, src/aggregate/side_apply.c), unless the side
--- table is not exactly as the extension made it or the caller does not own
--- it (_fact_side_apply_reason): then by an upsert on the measure's
--- unique index (RETURNING: a row the upsert inserted has xmax 0, one it
--- updated the locking transaction's, as for every upsert), whose rows at
--- 0 or less the refresh deletes after.
+-- (a tid, always NULL; the keys; 1 and true per value new to its group, 0
+-- and false per value gone from it: summed per group as
+-- __ins ? (__n > 0) : -(__n <= 0)).  Applied in C, the changes of a group
+-- merged into its chunks, a row out per value a group gained or lost,
+-- netted per group (_fact_side_apply, src/aggregate/side_apply.c), unless
+-- the side table is not exactly as the extension made it or the caller
+-- does not own it (_fact_side_apply_reason): then by SQL that computes
+-- each touched group's values again from its chunks and its changes,
+-- deletes its chunks and inserts the new ones (_fact_side_chunks_sql),
+-- one statement through the table's triggers, defaults and policies.
 CREATE FUNCTION dataeng_internal._fact_side_upsert_sql(d dataeng_internal.fact_defs, side regclass, mo int)
 RETURNS text
 LANGUAGE sql STABLE
@@ -3116,21 +3153,39 @@ AS $$
                 (SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY u.o)
                    FROM unnest(ARRAY['bucket'] || d.dimensions) WITH ORDINALITY u(k, o)
                    JOIN pg_attribute a ON a.attrelid = side AND a.attname = u.k AND NOT a.attisdropped))
-    ELSE format('WITH up AS (INSERT INTO %1$s AS s (%2$s, __m, __n, %3$I) '
-                '            SELECT %2$s, __m, sum(__n)::bigint, %3$I '
-                '              FROM (SELECT %2$s, __m, __n, unnest(%3$I) AS %3$I FROM pg_temp._dataeng_dc '
-                '                     WHERE __m = %4$s) c '
-                '            GROUP BY %2$s, __m, %3$I HAVING sum(__n) <> 0 '
-                '            ON CONFLICT (%2$s, %3$I) WHERE __m = %4$s DO UPDATE SET __n = s.__n + EXCLUDED.__n '
-                '            RETURNING s.ctid, %5$s, s.__m, s.__n, s.xmax = 0) '
-                'INSERT INTO pg_temp._dataeng_dc_ret SELECT * FROM up',
+    ELSE format('WITH ch AS (SELECT %2$s, __dataeng_v, sum(__n)::bigint AS __dataeng_n '
+                '              FROM (SELECT %2$s, __n, unnest(%3$I) AS __dataeng_v FROM pg_temp._dataeng_dc '
+                '                     WHERE __m = %5$s) c '
+                '             WHERE __dataeng_v IS NOT NULL '
+                '             GROUP BY %2$s, __dataeng_v HAVING sum(__n) <> 0), '
+                '     g AS (SELECT DISTINCT %2$s FROM ch), '
+                '     del AS (DELETE FROM %1$s s USING g WHERE s.__m = %5$s AND %6$s '
+                '             RETURNING %7$s, s.%4$I AS __dataeng_a, s.__n AS __dataeng_c), '
+                '     nv AS (SELECT %2$s, __dataeng_v, sum(__dataeng_n)::bigint AS __dataeng_n, '
+                '                   bool_or(__dataeng_o) AS __dataeng_o '
+                '              FROM (SELECT %2$s, u.__dataeng_v, u.__dataeng_n, true AS __dataeng_o '
+                '                      FROM del, unnest(del.__dataeng_a, del.__dataeng_c) u(__dataeng_v, __dataeng_n) '
+                '                    UNION ALL '
+                '                    SELECT %2$s, __dataeng_v, __dataeng_n, false FROM ch) x '
+                '             GROUP BY %2$s, __dataeng_v), '
+                '     ins AS (INSERT INTO %1$s (%2$s, __m, %3$I, %4$I, __n) %8$s RETURNING 1) '
+                'INSERT INTO pg_temp._dataeng_dc_ret '
+                'SELECT NULL::tid, %2$s, %5$s, (__dataeng_n > 0)::int::bigint, __dataeng_n > 0 FROM nv '
+                ' WHERE __dataeng_o <> (__dataeng_n > 0)',
                 side, array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
-                '__v' || mo, mo,
-                array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '))
+                '__v' || mo, '__a' || mo, mo,
+                (SELECT string_agg(CASE WHEN a.attnotnull THEN format('s.%1$I = g.%1$I', u.k)
+                                        ELSE format('s.%1$I IS NOT DISTINCT FROM g.%1$I', u.k) END, ' AND ' ORDER BY u.o)
+                   FROM unnest(ARRAY['bucket'] || d.dimensions) WITH ORDINALITY u(k, o)
+                   JOIN pg_attribute a ON a.attrelid = side AND a.attname = u.k AND NOT a.attisdropped),
+                array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
+                dataeng_internal._fact_side_chunks_sql(
+                  array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ARRAY['bucket'] || d.dimensions) k), ', '),
+                  mo, 'SELECT * FROM nv WHERE __dataeng_n > 0'))
     END
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs, regclass, int) IS
-  'internal: the upsert of a count(DISTINCT) measure''s per-value count changes into a fact''s side table';
+  'internal: the SQL applying a count(DISTINCT) measure''s per-value count changes to a fact''s side table';
 
 -- The steps of a refresh (_fact_refresh, below), each named.
 
@@ -3725,10 +3780,10 @@ BEGIN
                      CASE WHEN n_groups = 1 THEN '' ELSE 's' END);
     ELSE
       -- count(DISTINCT) kept with per-value counts: the values that came
-      -- and went, netted per group and value, are added to the side table
-      -- (an upsert on its unique index, whose equality is the value type's
-      -- own under the argument's collation, as count(DISTINCT)'s), and the
-      -- rows whose count falls to zero deleted.  A value whose count goes
+      -- and went, netted per group and value, are merged into the group's
+      -- chunks in the side table (by the btree order and equality of the
+      -- value type under the argument's collation, as count(DISTINCT)'s),
+      -- the values whose count falls to zero left out.  A value whose count goes
       -- from zero to positive adds one to its group's count, from positive
       -- to zero takes one away: pg_temp._dataeng_dc_groups, joined to the
       -- deltas for the MERGE.  No source row is read.
@@ -3739,29 +3794,29 @@ BEGIN
         -- array of them: _fact_side_changes_sql)
         PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc', format('SELECT %s FROM %s s',
           (SELECT string_agg(CASE WHEN a.attname ~ '^__v[1-9][0-9]*$' THEN format('ARRAY[s.%1$I] AS %1$I', a.attname)
+                                  WHEN a.attname ~ '^__a[1-9][0-9]*$' THEN NULL
+                                  WHEN a.attname = '__n' THEN 's.__n[1] AS __n'
                                   ELSE format('s.%I', a.attname) END, ', ' ORDER BY a.attnum)
              FROM pg_attribute a WHERE a.attrelid = side AND a.attnum > 0 AND NOT a.attisdropped),
           side));
         PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc_ret', format(
-          'SELECT s.ctid AS __tid, %s, s.__m, s.__n, true AS __ins FROM %s s',
+          'SELECT s.ctid AS __tid, %s, s.__m, s.__n[1] AS __n, true AS __ins FROM %s s',
           array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '), side));
         dc_sum := '';
         FOR j IN 1 .. cardinality(dcm) LOOP
           mo := dcm[j];
           i := dci[j];
           EXECUTE dataeng_internal._fact_side_changes_sql(d, btype, mo, i, wm);
-          IF EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = side AND w.ev_type IN ('2', '3')) THEN
-            RAISE EXCEPTION 'cannot apply the per-value counts of fact % to %: it has INSERT or UPDATE rules', d.name, side
+          IF EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = side AND w.ev_type IN ('2', '3', '4')) THEN
+            RAISE EXCEPTION 'cannot apply the per-value counts of fact % to %: it has INSERT, UPDATE or DELETE rules', d.name, side
               USING ERRCODE = 'feature_not_supported',
-                    DETAIL = 'A side table with rules is written by INSERT ... ON CONFLICT, which PostgreSQL refuses on a table with INSERT or UPDATE rules.',
+                    DETAIL = 'A side table with rules is written by a DELETE and an INSERT in WITH, which PostgreSQL refuses on a table with rules.',
                     HINT = format('Drop the rules of %s (it is written only by refreshes), or rebuild the fact with dataeng.fact_rebuild().', side);
           END IF;
           EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
           dc_sum := dc_sum || format(', coalesce(sum(CASE WHEN r.__ins THEN (r.__n > 0)::int ELSE -(r.__n <= 0)::int END) '
                                      'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
         END LOOP;
-        EXECUTE format('DELETE FROM %s s WHERE s.ctid = ANY (ARRAY(SELECT r.__tid FROM pg_temp._dataeng_dc_ret r '
-                       'WHERE r.__n <= 0))', side);
         dc_q := format('SELECT %s%s FROM pg_temp._dataeng_dc_ret r GROUP BY %s',
                        array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '), dc_sum,
                        array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '));

@@ -84,8 +84,8 @@ CREATE FUNCTION cd.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS
   -- (the side table's per-value counts of v; of w, counted under its
   -- collation; every count positive)
   SELECT 'fact side', count(*) FROM (
-    (SELECT bucket, region, __v2::text, __n FROM cd.fact_distinct WHERE __m = 2
-     UNION ALL SELECT bucket, region, lower(__v3) COLLATE "default", __n FROM cd.fact_distinct WHERE __m = 3
+    (SELECT bucket, region, u.v::text, u.n FROM cd.fact_distinct, unnest(__a2, __n) u(v, n) WHERE __m = 2
+     UNION ALL SELECT bucket, region, lower(u.v) COLLATE "default", u.n FROM cd.fact_distinct, unnest(__a3, __n) u(v, n) WHERE __m = 3
      EXCEPT ALL
      (SELECT date_trunc('day', at, 'UTC'), region, v::text, count(*) FROM cd.src WHERE v IS NOT NULL GROUP BY 1, 2, 3
       UNION ALL
@@ -95,10 +95,33 @@ CREATE FUNCTION cd.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS
      UNION ALL
      SELECT date_trunc('day', at, 'UTC'), region, lower(w) COLLATE "default", count(*) FROM cd.src WHERE w IS NOT NULL GROUP BY 1, 2, 3
      EXCEPT ALL
-     (SELECT bucket, region, __v2::text, __n FROM cd.fact_distinct WHERE __m = 2
-      UNION ALL SELECT bucket, region, lower(__v3) COLLATE "default", __n FROM cd.fact_distinct WHERE __m = 3))) x
+     (SELECT bucket, region, u.v::text, u.n FROM cd.fact_distinct, unnest(__a2, __n) u(v, n) WHERE __m = 2
+      UNION ALL SELECT bucket, region, lower(u.v) COLLATE "default", u.n FROM cd.fact_distinct, unnest(__a3, __n) u(v, n) WHERE __m = 3))) x
   UNION ALL
-  SELECT 'side counts not positive', count(*) FROM cd.fact_distinct WHERE __n <= 0
+  SELECT 'side counts not positive', count(*) FROM cd.fact_distinct, unnest(__n) c WHERE c <= 0
+  UNION ALL
+  -- (each chunk: its first value, as many counts as values, the values
+  -- sorted and distinct under their collation, no chunk empty)
+  SELECT 'side chunks malformed', count(*) FROM cd.fact_distinct f
+   WHERE cardinality(__n) = 0
+      OR CASE __m WHEN 2 THEN cardinality(__a2) <> cardinality(__n) OR __v2 IS DISTINCT FROM __a2[1]
+                              OR EXISTS (SELECT FROM unnest(__a2) WITH ORDINALITY a(v, i)
+                                         JOIN unnest(__a2) WITH ORDINALITY b(v, j) ON j = i + 1 WHERE a.v >= b.v)
+                  WHEN 3 THEN cardinality(__a3) <> cardinality(__n) OR __v3 IS DISTINCT FROM __a3[1]
+                              OR EXISTS (SELECT FROM unnest(__a3) WITH ORDINALITY a(v, i)
+                                         JOIN unnest(__a3) WITH ORDINALITY b(v, j) ON j = i + 1 WHERE a.v >= b.v)
+                  ELSE cardinality(__a4) <> cardinality(__n) OR __v4 IS DISTINCT FROM __a4[1]
+                       OR EXISTS (SELECT FROM unnest(__a4) WITH ORDINALITY a(v, i)
+                                  JOIN unnest(__a4) WITH ORDINALITY b(v, j) ON j = i + 1 WHERE a.v >= b.v) END
+  UNION ALL
+  -- (a group's chunks by value range: no value in two of them)
+  SELECT 'side chunks overlapping', count(*) FROM (
+    SELECT bucket, region, __m, coalesce(u2.v::text, lower(u3.v), u4.v::text) AS v
+      FROM cd.fact_distinct
+      LEFT JOIN LATERAL unnest(__a2) u2(v) ON __m = 2
+      LEFT JOIN LATERAL unnest(__a3) u3(v) ON __m = 3
+      LEFT JOIN LATERAL unnest(__a4) u4(v) ON __m = 4
+     GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x
 $$;
 -- the same statements on both sources, then both refreshed
 CREATE PROCEDURE cd.run(stmt text) LANGUAGE plpgsql AS $$

@@ -1,7 +1,7 @@
 -- The per-value counts of count(DISTINCT) measures applied to a fact's
--- side table in C (dataeng_internal._fact_side_apply: one index descent and
--- one heap write per value, src/aggregate/side_apply.c), or by an upsert
--- when the side table has triggers or row security.  Both paths, side by
+-- side table in C (dataeng_internal._fact_side_apply: a group's changes
+-- merged into its chunks of values and counts, src/aggregate/side_apply.c),
+-- or by SQL when the side table has triggers or row security.  Both paths, side by
 -- side on the same changes: after every refresh each fact equals its
 -- GROUP BY and each side table the per-value counts of the source.
 SET client_min_messages = warning;
@@ -24,13 +24,45 @@ SELECT dataeng.fact_create('da.c', 'da.src', 'at', 'day', ARRAY['g'],
                            ARRAY['count(*)', 'count(DISTINCT v)', 'count(DISTINCT w)'], schedule => NULL) IS NOT NULL AS created;
 SELECT dataeng.fact_create('da.u', 'da.src', 'at', 'day', ARRAY['g'],
                            ARRAY['count(*)', 'count(DISTINCT v)', 'count(DISTINCT w)'], schedule => NULL) IS NOT NULL AS created;
--- a trigger on da.u's side table: its counts go through the upsert
+-- a trigger on da.u's side table: its counts go through SQL
 CREATE FUNCTION da.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER noop BEFORE INSERT OR UPDATE ON da.u_distinct FOR EACH ROW EXECUTE FUNCTION da.noop();
-SELECT d.name, CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' WHEN s LIKE 'WITH up AS (INSERT%ON CONFLICT%' THEN 'upsert' END AS applied_by
+SELECT d.name, CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' WHEN s LIKE 'WITH ch AS (%DELETE FROM%INSERT INTO%' THEN 'SQL' END AS applied_by
   FROM dataeng_internal.fact_defs d,
        dataeng_internal._fact_side_upsert_sql(d, dataeng_internal._fact_side_table(d), 2) s
  WHERE d.name LIKE 'da.%' ORDER BY 1;
+
+-- a side table's values and counts, a row per group, measure and value
+CREATE FUNCTION da.vals(side regclass) RETURNS TABLE (bucket timestamptz, g text, m int, val text, n bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT s.bucket, s.g, s.__m, u.val, u.n FROM %s s, '
+                              'unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END, s.__n) u(val, n)', side);
+END $$;
+-- the chunks that are not as they should be: as many counts as values,
+-- the first value __v<m>, the values sorted and distinct (under their
+-- collation), no count below 1, no chunk empty nor past 3,800 bytes of
+-- values and counts, no value in two chunks of its group
+CREATE FUNCTION da.bad_chunks(side regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+  m bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM %s s WHERE cardinality(s.__n) = 0 '
+                 '   OR cardinality(s.__n) <> cardinality(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) '
+                 '   OR (s.__m = 2 AND s.__v2 IS DISTINCT FROM s.__a2[1]) OR (s.__m = 3 AND s.__v3 IS DISTINCT FROM s.__a3[1]) '
+                 '   OR EXISTS (SELECT FROM unnest(s.__n) c WHERE c IS NULL OR c < 1) '
+                 '   OR (s.__m = 2 AND EXISTS (SELECT FROM generate_subscripts(s.__a2, 1) i '
+                 '                              WHERE i > 1 AND s.__a2[i - 1] >= s.__a2[i])) '
+                 '   OR (s.__m = 3 AND EXISTS (SELECT FROM generate_subscripts(s.__a3, 1) i '
+                 '                              WHERE i > 1 AND s.__a3[i - 1] >= s.__a3[i])) '
+                 '   OR (SELECT sum(pg_column_size(x) + 8) FROM unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) x) '
+                 '      > 3800', side) INTO n;
+  EXECUTE format('SELECT count(*) FROM (SELECT s.bucket, s.g, s.__m, u.val FROM %s s, '
+                 'unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) u(val) '
+                 'GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x', side) INTO m;
+  RETURN n + m;
+END $$;
 
 -- differences with the truth (0: equal)
 CREATE FUNCTION da.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS $$
@@ -49,13 +81,14 @@ CREATE FUNCTION da.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS
                 EXCEPT ALL (SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.c WHERE f = 'c'
                             UNION ALL SELECT bucket, g, count, count_distinct_v, count_distinct_w FROM da.u WHERE f = 'u'))) x)
           + (SELECT count(*) FROM (
-               (SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.c_distinct WHERE f = 'c'
-                UNION ALL SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.u_distinct WHERE f = 'u'
+               (SELECT * FROM da.vals('da.c_distinct') WHERE f = 'c'
+                UNION ALL SELECT * FROM da.vals('da.u_distinct') WHERE f = 'u'
                 EXCEPT ALL SELECT * FROM vals)
                UNION ALL
                (SELECT * FROM vals
-                EXCEPT ALL (SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.c_distinct WHERE f = 'c'
-                            UNION ALL SELECT bucket, g, __m, coalesce(__v2::text, __v3), __n FROM da.u_distinct WHERE f = 'u'))) x)
+                EXCEPT ALL (SELECT * FROM da.vals('da.c_distinct') WHERE f = 'c'
+                            UNION ALL SELECT * FROM da.vals('da.u_distinct') WHERE f = 'u'))) x)
+          + CASE f WHEN 'c' THEN da.bad_chunks('da.c_distinct') ELSE da.bad_chunks('da.u_distinct') END
     FROM unnest(ARRAY['c', 'u']) f
 $$;
 CREATE FUNCTION da.refresh() RETURNS TABLE (fact text, changes bigint, path text) LANGUAGE plpgsql AS $$
@@ -77,8 +110,8 @@ DELETE FROM da.src WHERE date_trunc('day', at, 'UTC') = '2025-04-02' AND g = 'x'
 SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
 SELECT bucket, g, count_distinct_v FROM da.c WHERE bucket = '2025-04-02' AND g = 'x';
-SELECT count(*) AS side_rows_of_value_2 FROM da.c_distinct
- WHERE bucket = '2025-04-02' AND g = 'x' AND __m = 2 AND __v2 = 2;
+SELECT count(*) AS side_rows_of_value_2 FROM da.vals('da.c_distinct')
+ WHERE bucket = '2025-04-02' AND g = 'x' AND m = 2 AND val = '2';
 INSERT INTO da.src VALUES (100, '2025-04-02 10:00', 'x', 2, 'w0');
 DELETE FROM da.src WHERE id = (SELECT min(id) FROM da.src WHERE g = 'y' AND v = 3);
 INSERT INTO da.src VALUES (101, '2025-04-02 11:00', 'y', 3, 'w3');
@@ -136,27 +169,27 @@ SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'da.src')
   AS a(__tid tid, bucket text, g text, __m int, __n bigint, __ins boolean);
 SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
--- row security on the side table: the upsert (which applies it) is used
+-- row security on the side table: SQL (which applies it) is used
 ALTER TABLE da.c_distinct ENABLE ROW LEVEL SECURITY;
-SELECT CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' ELSE 'upsert' END AS applied_by
+SELECT CASE WHEN s LIKE '%_fact_side_apply(%' THEN 'C' ELSE 'SQL' END AS applied_by
   FROM dataeng_internal.fact_defs d, dataeng_internal._fact_side_upsert_sql(d, 'da.c_distinct', 2) s
  WHERE d.name = 'da.c';
 ALTER TABLE da.c_distinct DISABLE ROW LEVEL SECURITY;
 
--- 7. more values new to their groups than one batch of inserts (1,000)
--- and lookups across many leaf pages of the index (the NULL group too),
--- then most of them gone and some changed
+-- 7. groups of many values (the NULL group too): their chunks split,
+-- then most of the values gone (chunks emptied, and joined to the next
+-- when small) and some changed
 INSERT INTO da.src SELECT 1000 + i, timestamptz '2025-04-01' + (i % 3) * interval '1 day',
                           (ARRAY['x', 'y', NULL])[1 + i % 3], 100 + i, 'v' || i
   FROM generate_series(1, 3000) i;
 SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
-SELECT count(*) AS side_rows FROM da.c_distinct;
+SELECT sum(cardinality(__n)) AS side_values, count(*) > 9 * 2 AS chunks_split FROM da.c_distinct;
 DELETE FROM da.src WHERE id > 1000 AND id % 4 <> 0;
 UPDATE da.src SET v = v + 1, w = w || 'b' WHERE id > 1000 AND id % 8 = 0;
 SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
-SELECT count(*) AS side_rows FROM da.c_distinct;
+SELECT sum(cardinality(__n)) AS side_values, count(*) > 9 * 2 AS chunks_split FROM da.c_distinct;
 
 -- 8. values the index holds equal without being the same bytes, applied
 -- in C in the index's order (its collations, NULLs last): numeric 1.0 and
@@ -203,12 +236,12 @@ UPDATE da.eq SET t = upper(t), u = lower(u), n = n * 1.000, f = -f WHERE id % 5 
 DELETE FROM da.eq WHERE id % 11 = 0;
 SELECT dataeng.fact_refresh('da.e') > 0 AS refreshed;
 SELECT da.eq_diff();
--- one side row per value as the index tells them apart
-SELECT (SELECT count(*) FROM da.e_distinct WHERE __m = 1) = (SELECT sum(count_distinct_n) FROM da.e) AS n_rows,
-       (SELECT count(*) FROM da.e_distinct WHERE __m = 2) = (SELECT sum(count_distinct_f) FROM da.e) AS f_rows,
-       (SELECT count(*) FROM da.e_distinct WHERE __m = 3) = (SELECT sum(count_distinct_t) FROM da.e) AS t_rows,
-       (SELECT count(*) FROM da.e_distinct WHERE __m = 4) = (SELECT sum(count_distinct_u) FROM da.e) AS u_rows,
-       (SELECT sum(__n) FROM da.e_distinct) = (SELECT count(n) + count(f) + count(t) + count(u) FROM da.eq) AS counts;
+-- one side value per value as the index tells them apart
+SELECT (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 1) = (SELECT sum(count_distinct_n) FROM da.e) AS n_rows,
+       (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 2) = (SELECT sum(count_distinct_f) FROM da.e) AS f_rows,
+       (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 3) = (SELECT sum(count_distinct_t) FROM da.e) AS t_rows,
+       (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 4) = (SELECT sum(count_distinct_u) FROM da.e) AS u_rows,
+       (SELECT sum(c) FROM da.e_distinct, unnest(__n) c) = (SELECT count(n) + count(f) + count(t) + count(u) FROM da.eq) AS counts;
 
 -- 9. the changes are read straight from the table named: an ordinary
 -- table the caller may read, not a view (42809) nor a table it may not
@@ -247,14 +280,14 @@ SELECT 'arrays' AS changes, bucket, g, __m, __n, __ins
   FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'arr')
        AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean)
  ORDER BY 2, 3, 5;
-SELECT bucket, g, __v2, __n FROM da.c_distinct WHERE __v2 > 7000 ORDER BY 1, 2, 3;
+SELECT bucket, g, val::int AS __v2, n AS __n FROM da.vals('da.c_distinct') WHERE m = 2 AND val::int > 7000 ORDER BY 1, 2, 3;
 ROLLBACK;
 BEGIN;
 SELECT 'values' AS changes, bucket, g, __m, __n, __ins
   FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'one')
        AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean)
  ORDER BY 2, 3, 5;
-SELECT bucket, g, __v2, __n FROM da.c_distinct WHERE __v2 > 7000 ORDER BY 1, 2, 3;
+SELECT bucket, g, val::int AS __v2, n AS __n FROM da.vals('da.c_distinct') WHERE m = 2 AND val::int > 7000 ORDER BY 1, 2, 3;
 ROLLBACK;
 CREATE TEMP TABLE wide (bucket timestamptz, g text, __m int, __n bigint, __v2 bigint[]);
 \set VERBOSITY sqlstate
@@ -263,6 +296,74 @@ SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'wide')
 \set VERBOSITY default
 DROP TABLE wide, arr, one;
 SELECT * FROM da.diff();
+
+-- 11. groups of many values under a case-insensitive collation, one
+-- value longer than a chunk, in C (da.bc) and in SQL (da.bu, a trigger on
+-- its side table): chunks split as values come, values of another
+-- spelling the same value, then most values gone (the chunks left small
+-- joined to the next); every chunk sorted, bounded (but the one holding
+-- the long value) and disjoint from the others of its group
+CREATE TABLE da.big (id int PRIMARY KEY, at timestamptz NOT NULL, g int, t text COLLATE da.ci);
+INSERT INTO da.big SELECT i, '2025-04-01', i % 2,
+                          CASE WHEN i = 7 THEN repeat('L', 5000) ELSE 'Val' || lpad(i::text, 5, '0') END
+  FROM generate_series(1, 3000) i;
+SELECT dataeng.fact_create('da.bc', 'da.big', 'at', 'day', ARRAY['g'], ARRAY['count(*)', 'count(DISTINCT t)'],
+                           schedule => NULL) IS NOT NULL AS created;
+SELECT dataeng.fact_create('da.bu', 'da.big', 'at', 'day', ARRAY['g'], ARRAY['count(*)', 'count(DISTINCT t)'],
+                           schedule => NULL) IS NOT NULL AS created;
+CREATE TRIGGER noop BEFORE INSERT OR UPDATE ON da.bu_distinct FOR EACH ROW EXECUTE FUNCTION da.noop();
+CREATE FUNCTION da.big_diff() RETURNS TABLE (f text, diff bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  FOREACH f IN ARRAY ARRAY['bc', 'bu'] LOOP
+    EXECUTE format(
+      'WITH truth AS (SELECT date_trunc(''day'', at, ''UTC'') AS bucket, g, count(*) AS count, count(DISTINCT t) AS dt '
+      '                 FROM da.big GROUP BY 1, 2), '
+      '     vals AS (SELECT date_trunc(''day'', at, ''UTC'') AS bucket, g, lower(t) AS t, count(*) AS n '
+      '                FROM da.big WHERE t IS NOT NULL GROUP BY 1, 2, lower(t)), '
+      '     side AS (SELECT s.bucket, s.g, lower(u.t) AS t, u.n FROM da.%1$I s, unnest(s.__a2, s.__n) u(t, n)) '
+      'SELECT (SELECT count(*) FROM ((SELECT bucket, g, count, count_distinct_t FROM da.%2$I EXCEPT ALL SELECT * FROM truth) '
+      '                              UNION ALL (SELECT * FROM truth EXCEPT ALL SELECT bucket, g, count, count_distinct_t FROM da.%2$I)) x) '
+      '     + (SELECT count(*) FROM ((SELECT * FROM side EXCEPT ALL SELECT * FROM vals) '
+      '                              UNION ALL (SELECT * FROM vals EXCEPT ALL SELECT * FROM side)) x) '
+      '     + (SELECT count(*) FROM da.%1$I s '
+      '         WHERE cardinality(s.__n) <> cardinality(s.__a2) OR s.__v2 IS DISTINCT FROM s.__a2[1] '
+      '            OR EXISTS (SELECT FROM generate_subscripts(s.__a2, 1) i WHERE i > 1 AND s.__a2[i - 1] >= s.__a2[i]) '
+      '            OR (cardinality(s.__a2) > 1 '
+      '                AND (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x) > 3800)) '
+      '     + (SELECT count(*) FROM (SELECT s.__v2, lag(s.__a2[cardinality(s.__a2)]) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) AS prev_last '
+      '                                FROM da.%1$I s) x WHERE x.prev_last >= x.__v2)',
+      f || '_distinct', f) INTO diff;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+SELECT * FROM da.big_diff();
+INSERT INTO da.big SELECT i, '2025-04-01', i % 2, 'Val' || lpad(i::text, 5, '0') FROM generate_series(3001, 6000) i;
+UPDATE da.big SET t = upper(t) WHERE id % 6 = 0;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+SELECT count(*) > 30 AS split FROM da.bc_distinct;
+DELETE FROM da.big WHERE id % 10 <> 0 AND id <> 7;
+UPDATE da.big SET t = lower(t) WHERE id % 20 = 0;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+SELECT count(*) <= 16 AS joined FROM da.bc_distinct;
+SELECT bucket, g, count, count_distinct_t FROM da.bc ORDER BY 1, 2;
+-- an index that does not sort the values as the column does (descending,
+-- or under another collation): the chunks are written by SQL then
+DO $$ BEGIN
+  EXECUTE (SELECT format('DROP INDEX da.%I', c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = 'da.bc_distinct'::regclass);
+END $$;
+CREATE UNIQUE INDEX ON da.bc_distinct (bucket, g, __v2 DESC) NULLS NOT DISTINCT WHERE __m = 2;
+SELECT dataeng_internal._fact_side_apply_reason('da.bc_distinct', 2) AS why_not_c;
+DROP INDEX da.bc_distinct_bucket_g___v2_idx;
+CREATE UNIQUE INDEX ON da.bc_distinct (bucket, g, __v2 COLLATE "C") NULLS NOT DISTINCT WHERE __m = 2;
+SELECT dataeng_internal._fact_side_apply_reason('da.bc_distinct', 2) AS why_not_c;
+INSERT INTO da.big SELECT i, '2025-04-01', 0, 'val' || lpad(i::text, 5, '0') FROM generate_series(7001, 7400) i;
+DELETE FROM da.big WHERE id % 30 = 0;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+SELECT dataeng.fact_drop('da.bc'), dataeng.fact_drop('da.bu');
 
 RESET ROLE;
 RESET dataeng.fact_refresh_path;

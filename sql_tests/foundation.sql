@@ -346,6 +346,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_rec_buckets(dataeng_internal.fact_defs,boolean)', 'v', true, 'u'),
   ('dataeng_internal._fact_choose_path(dataeng_internal.fact_defs,text,bigint,boolean,boolean[],text[],boolean)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_changes_sql(dataeng_internal.fact_defs,regtype,integer,integer,text)', 's', false, 'u'),
+  ('dataeng_internal._fact_side_chunks_sql(text,integer,text)', 'i', true, 's'),
   ('dataeng_internal._fact_side_upsert_sql(dataeng_internal.fact_defs,regclass,integer)', 's', false, 'u'),
   ('dataeng_internal._fact_avg_column_sql(text,text)', 's', true, 'u'),
   ('dataeng_internal._fact_storage_sql(text,text[],text[],boolean)', 'i', true, 'u'),

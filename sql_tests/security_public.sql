@@ -130,6 +130,7 @@ INSERT INTO reasons VALUES
   ('_fact_merge_sql', 'invoker-rights helper'),
   ('_fact_upsert_sql', 'invoker-rights helper'), ('_fact_recompute_sql', 'invoker-rights helper'),
   ('_fact_side_changes_sql', 'invoker-rights helper'), ('_fact_side_upsert_sql', 'invoker-rights helper'),
+  ('_fact_side_chunks_sql', 'invoker-rights helper'),
   ('_fact_rec_buckets', 'invoker-rights helper'),
   ('_fact_choose_path', 'invoker-rights helper'),
   ('_fact_avg_column_sql', 'invoker-rights helper'), ('_fact_storage_sql', 'invoker-rights helper'),

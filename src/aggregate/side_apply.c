@@ -2,42 +2,34 @@
  *
  * side_apply.c
  *		Apply the net per-value count changes of a fact's count(DISTINCT)
- *		measure to its side table (<fact>_distinct) with direct index
- *		lookups and heap writes, as the logical replication apply worker
- *		does (src/backend/executor/execReplication.c).
+ *		measure to its side table (<fact>_distinct), where a group's values
+ *		and their counts are kept sorted in chunks, with direct index scans
+ *		and heap writes, as the logical replication apply worker writes
+ *		rows (src/backend/executor/execReplication.c).
  *
  * A refresh lists the values that came and went (pg_temp._dataeng_dc,
  * built by _fact_side_changes_sql()): per group an array of the values
  * that came, +1 each, and one of those that went, -1 each (a table of a
  * value per row, as tests and callers may pass, is read as well).  They
  * are read here straight from that table (no SQL), each array's values
- * one by one, and sorted in memory in the order
- * of the measure's unique index (its columns' btree comparisons under
- * their collations, as the index sorts), so the rows of one group and
- * value come one after another and are added up into its net change (many
- * cancel: a value updated away and back, a row moved within its group).  A
- * pair whose changes cancel writes nothing.  (The sort was an SQL ORDER BY
- * read through SPI before, and before that a GROUP BY netted the rows.)
+ * one by one, and sorted in memory in the order of the measure's unique
+ * index (its columns' btree comparisons under their collations, as the
+ * index sorts), so the rows of one group and value come one after another
+ * and are added up into its net change (many cancel: a value updated away
+ * and back, a row moved within its group).  A value whose changes cancel
+ * writes nothing.
  *
- * The SQL way to add them, INSERT ... ON CONFLICT DO UPDATE, spends most
- * of its time in its machinery rather than in the writes: per value a
- * pre-check that scans the arbiter index (and every dead version its
- * entries lead to), a row lock (a WAL record of its own) and then the
- * update, whose new version takes a new index entry.  Here, per value:
+ * Then per group (see "The chunks of a group" below): the chunk holding
+ * its first changed value found by one index scan, the chunks from it on
+ * read by another, each merged with the changes of its range and written
+ * back: updated (HOT when its page has room and its first value stays:
+ * the values and counts are in no index), deleted when emptied, split
+ * past SIDE_CHUNK_MAX bytes, joined to the next when under SIDE_CHUNK_MIN.
+ * A refresh so writes about a row per touched chunk, where a row per
+ * (group, value) wrote a row per changed value, each found by its own
+ * index descent (docs/facts.md, "count(DISTINCT): the side table packed
+ * by value range").
  *
- *	 one lookup in the measure's unique index, from the leaf page where
- *	 the previous one ended (the pairs come in its order: see "The
- *	 lookups' walk" below), then
- *	 - found, count + change > 0: the row updated; the count is no index
- *	   column, so the update is HOT when its page has room;
- *	 - found, count + change <= 0: the row deleted (a value no row has any
- *	   more is not kept);
- *	 - not found, change > 0: a row inserted, with its index entries.  The
- *	   rows of values new to their groups are inserted together, up to
- *	   SIDE_INSERT_BATCH at a time, with heap_multi_insert() (one WAL
- *	   record a batch that fits on one page), then their index entries,
- *	   each checked unique as an INSERT's.
-
  * Every write is an ordinary heap write in the refresh's transaction
  * (WAL-logged, undone by its abort): the refresh stays crash safe and
  * exactly once.  The writes are made as the current user (the fact's
@@ -46,21 +38,19 @@
  * generated column and fire no rule, trigger or policy, and check only
  * NOT NULL: the side table must be exactly what _fact_side_create() makes
  * (its columns, no defaults, constraints, rules, triggers, row security,
- * children; side_apply_reason() says), else the SQL upsert applies the
- * counts (_fact_side_upsert_sql() chooses, through
- * _fact_side_apply_reason()).  An update or delete waits for a
- * transaction writing its row; a row another transaction changed meanwhile
- * fails the refresh with a serialization failure (40001).
+ * children; side_apply_reason() says), else SQL applies the counts
+ * (_fact_side_upsert_sql() chooses, through _fact_side_apply_reason()).
+ * An update or delete waits for a transaction writing its row; a row
+ * another transaction changed meanwhile fails the refresh with a
+ * serialization failure (40001).
  *
  * The function returns the change of each group's count(DISTINCT) by
- * values that appeared in it (a row inserted) or left it (a row deleted),
- * as rows pg_temp._dataeng_dc_ret adds up per group (the upsert returns a
- * row per pair there, which the refresh adds up the same way): a row (no
- * tid, __n 1, inserted) per value more, one (no tid, __n 0, not inserted)
- * per value less, netted per group, so a group whose values appeared and
- * left in equal numbers puts out nothing.  Its rows have no tid: a row
- * this function empties it deletes itself.
-
+ * values that appeared in it or left it, as rows pg_temp._dataeng_dc_ret
+ * adds up per group (the SQL path puts out the same rows): a row (no tid,
+ * __n 1, inserted) per value more, one (no tid, __n 0, not inserted) per
+ * value less, netted per group, so a group whose values appeared and left
+ * in equal numbers puts out nothing.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -76,6 +66,7 @@
 #include "catalog/pg_type.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
+#include "commands/defrem.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "executor/executor.h"
@@ -99,18 +90,6 @@
 
 #include "common/common.h"
 #include "aggregate/aggregate.h"
-#include "aggregate/btwalk.h"
-
-/*
- * Rows of values new to their groups inserted together.  A few: their
- * index entries then go in right after the lookups that found them absent
- * read the same leaf pages (still in the CPU's caches), where a batch of
- * 1,000 inserted them some 2,000 lookups later.  At 2,000,000 source rows
- * (docs/facts.md, "The apply profiled once more, and the target") batches
- * of 8 or 64 took the refresh's CPU time 8 to 14% below batches of 1,000,
- * and 8 rows about 5% below one row at a time.
- */
-#define SIDE_INSERT_BATCH 8
 
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply);
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply_reason);
@@ -158,15 +137,17 @@ find_measure_index(Relation side, AttrNumber vattno)
 
 /*
  * is_value_column
- *		Whether name is __v<n>, n > 0: the value column of a count(DISTINCT)
- *		measure (one per measure, made by _fact_side_create()).
+ *		Whether name is __v<n> or __a<n>, n > 0: the first value or the
+ *		values of a chunk of a count(DISTINCT) measure (a pair of columns
+ *		per measure, made by _fact_side_create()).
  */
 static bool
 is_value_column(const char *name)
 {
 	const char *p;
 
-	if (strncmp(name, "__v", 3) != 0 || name[3] < '1' || name[3] > '9')
+	if ((strncmp(name, "__v", 3) != 0 && strncmp(name, "__a", 3) != 0) ||
+		name[3] < '1' || name[3] > '9')
 		return false;
 	for (p = name + 4; *p; p++)
 		if (*p < '0' || *p > '9')
@@ -191,6 +172,7 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 	Form_pg_class rd = side->rd_rel;
 	char		vname[NAMEDATALEN];
 	AttrNumber	vattno;
+	AttrNumber	aattno;
 	Relation	idx;
 	Relation	conrel;
 	ScanKeyData key;
@@ -258,14 +240,36 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 	vattno = get_attnum(sideid, vname);
 	if (vattno == InvalidAttrNumber)
 		return "the side table has no column of the measure's values";
+	snprintf(vname, sizeof(vname), "__a%d", measure);
+	aattno = get_attnum(sideid, vname);
+	if (aattno == InvalidAttrNumber ||
+		TupleDescAttr(desc, aattno - 1)->atttypid !=
+		get_array_type(TupleDescAttr(desc, vattno - 1)->atttypid))
+		return "the side table has no column of arrays of the measure's values";
 	idx = find_measure_index(side, vattno);
 	if (idx == NULL)
 		return "the side table has no unique index on the measure's values";
 	*idxp = idx;
 
 	/*
-	 * Its columns: the index's keys and value, __m int, __n bigint and the
-	 * values of the other measures (written NULL, so not NOT NULL); none
+	 * The chunks' values are sorted as the fills sort them: by the value
+	 * column's default btree class and collation, ascending
+	 */
+	{
+		int			last = idx->rd_index->indnkeyatts - 1;
+		Form_pg_attribute va = TupleDescAttr(desc, vattno - 1);
+		Oid			opc = GetDefaultOpClass(va->atttypid, BTREE_AM_OID);
+
+		if (!OidIsValid(opc) || idx->rd_opfamily[last] != get_opclass_family(opc) ||
+			idx->rd_indcollation[last] != va->attcollation ||
+			(idx->rd_indoption[last] & INDOPTION_DESC) != 0)
+			return "the unique index on the measure's values does not sort them as the column does";
+	}
+
+	/*
+	 * Its columns: the index's keys and value, __m int, __n bigint[], the
+	 * measure's values __a<m> and the values of the other measures
+	 * (written NULL, so not NOT NULL); none
 	 * with a default, generated, an identity or of a domain type.
 	 */
 	for (i = 0; i < desc->natts; i++)
@@ -291,10 +295,12 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 		}
 		else if (strcmp(name, "__n") == 0)
 		{
-			if (a->atttypid != INT8OID)
-				return "column __n of the side table is not a bigint";
+			if (a->atttypid != INT8ARRAYOID)
+				return "column __n of the side table is not a bigint[]";
 			written = true;
 		}
+		else if (a->attnum == aattno)
+			written = true;
 		if (!written && !is_value_column(name))
 			return "the side table has a column the extension does not make";
 		if (!written && a->attnotnull)
@@ -694,39 +700,602 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 }
 
 /*-------------------------------------------------------------------------
- * The lookups' walk along the leaves of the measure's unique index
+ * The chunks of a group
  *
- * The pairs are looked up in the index's order, each after the one
- * before (the changes are sorted by the index's comparisons and a pair's
- * rows added up into one); with a few percent of the side rows changed,
- * several of them on each leaf page.  Each lookup walks the index's leaves
- * from where the previous one ended (btwalk.c, as the dimensions' lookups
- * do); the rows its entries lead to are fetched as an index scan fetches
- * them.  Only with an index whose entries are ordered by key and heap TID
- * (not one built before PostgreSQL 12 and upgraded in place): else each
- * pair is looked up with an index scan.
+ * A group's values of one measure are kept sorted in chunks by value
+ * range: a row per chunk, keyed by the group's keys and the chunk's first
+ * value (__v<m>, the measure's unique index), holding the chunk's values
+ * (__a<m>, sorted by the index's comparison of the value) and their
+ * counts (__n, bigint[], each > 0).  The chunk holding a value is the last
+ * whose first value is not above it (the first chunk for a value below
+ * them all).  A chunk's values and counts take at most SIDE_CHUNK_MAX
+ * bytes (a value's size and 8 for its count): a chunk past it is split
+ * into pieces of about SIDE_CHUNK_FILL, and one under SIDE_CHUNK_MIN is
+ * joined to the chunk after it.  The fills (_fact_side_fill()) cut a
+ * group's values into chunks of SIDE_CHUNK_FILL bytes the same way.
  *-------------------------------------------------------------------------
  */
+#define SIDE_CHUNK_MAX 3800
+#define SIDE_CHUNK_FILL 2900
+#define SIDE_CHUNK_MIN (SIDE_CHUNK_MAX / 4)
 
 /*
- * side_insert_batch
- *		Insert the rows in islots (values new to their groups) with
- *		heap_multi_insert(), then their index entries, each checked unique
- *		as an INSERT's are.
+ * A sorted list of a group's values and their counts.  Values of a type
+ * passed by value of a fixed width (integers, dates, timestamps...) are
+ * kept packed as in an array (raw, vlen bytes each), so a chunk's values
+ * are read and written as its arrays' data, runs of unchanged ones with
+ * one memcpy; values of other types as Datums (v).
  */
-static void
-side_insert_batch(Relation side, ResultRelInfo *rri, EState *estate, TupleTableSlot **islots,
-				  int ninsert)
+typedef struct SideList
 {
+	Datum	   *v;				/* the values (not fixed width) */
+	char	   *raw;			/* the values (fixed width) */
+	int64	   *n;
+	int			len;
+	int			max;			/* allocated; -1: read-only, an array's */
+	int64		bytes;
+} SideList;
+
+/* what applying a measure's changes needs, group after group */
+typedef struct SideApply
+{
+	Relation	side;
+	Relation	idx;
+	TupleDesc	desc;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	int			nkeys;			/* index key columns: the keys and the value */
+	const AttrNumber *katt;
+	AttrNumber	mattno;
+	AttrNumber	nattno;
+	AttrNumber	vattno;
+	AttrNumber	aattno;
+	int32		measure;
+	Oid			vtype;
+	int16		vlen;
+	bool		vbyval;
+	char		valign;
+	bool		fixed;			/* by value, of a fixed width: see SideList */
+	SortSupport vssup;			/* the value's comparison, as the index's */
+	IndexScanDesc bscan;		/* the chunk holding a value: backward */
+	IndexScanDesc fscan;		/* the chunks from it on: forward */
+	ScanKeyData *skey;
+	RegProcedure *eqproc;
+	Oid			leproc;
+	Oid			geproc;
+	TupleTableSlot *cur;		/* the chunk being merged */
+	TupleTableSlot *nxt;		/* the one after it */
+	TupleTableSlot *wslot;		/* a row written */
+	MemoryContext scancxt;		/* where the scans read (see below) */
+	Datum	   *values;
+	bool	   *nulls;
+} SideApply;
+
+static inline int64
+side_value_size(const SideApply *sa, Datum v)
+{
+	if (sa->vlen > 0)
+		return sa->vlen + (int64) sizeof(int64);
+	if (sa->vlen == -1)
+		return VARSIZE_ANY(DatumGetPointer(v)) + (int64) sizeof(int64);
+	return strlen(DatumGetCString(v)) + 1 + (int64) sizeof(int64);
+}
+
+static inline Datum
+side_list_value(const SideApply *sa, const SideList *l, int i)
+{
+	if (sa->fixed)
+		return fetch_att(l->raw + (Size) i * sa->vlen, true, sa->vlen);
+	return l->v[i];
+}
+
+/* room for extra more values in l */
+static void
+side_list_reserve(const SideApply *sa, SideList *l, int extra)
+{
+	int			want = l->len + extra;
+
+	Assert(l->max >= 0);
+	if (want <= l->max)
+		return;
+	want = Max(want, Max(64, l->max * 2));
+	if (sa->fixed)
+		l->raw = l->raw == NULL ? palloc((Size) want * sa->vlen) :
+			repalloc_huge(l->raw, (Size) want * sa->vlen);
+	else
+		l->v = l->v == NULL ? palloc(sizeof(Datum) * want) :
+			repalloc_huge(l->v, sizeof(Datum) * want);
+	l->n = l->n == NULL ? palloc(sizeof(int64) * want) :
+		repalloc_huge(l->n, sizeof(int64) * want);
+	l->max = want;
+}
+
+static void
+side_list_push(const SideApply *sa, SideList *l, Datum v, int64 n)
+{
+	side_list_reserve(sa, l, 1);
+	if (sa->fixed)
+		store_att_byval(l->raw + (Size) l->len * sa->vlen, v, sa->vlen);
+	else
+		l->v[l->len] = v;
+	l->n[l->len] = n;
+	l->len++;
+	l->bytes += side_value_size(sa, v);
+}
+
+/* values [from, to) of src appended to l */
+static void
+side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, int to)
+{
+	int			k = to - from;
 	int			i;
 
-	heap_multi_insert(side, islots, ninsert, estate->es_output_cid, 0, NULL);
-	for (i = 0; i < ninsert; i++)
+	if (k <= 0)
+		return;
+	side_list_reserve(sa, l, k);
+	if (sa->fixed)
 	{
-		(void) ExecInsertIndexTuples(rri, islots[i], estate, false, false, NULL, NIL);
-		ResetPerTupleExprContext(estate);
-		ExecClearTuple(islots[i]);
+		memcpy(l->raw + (Size) l->len * sa->vlen, src->raw + (Size) from * sa->vlen,
+			   (Size) k * sa->vlen);
+		l->bytes += (int64) k * (sa->vlen + (int64) sizeof(int64));
 	}
+	else
+	{
+		memcpy(&l->v[l->len], &src->v[from], sizeof(Datum) * k);
+		for (i = from; i < to; i++)
+			l->bytes += side_value_size(sa, src->v[i]);
+	}
+	memcpy(&l->n[l->len], &src->n[from], sizeof(int64) * k);
+	l->len += k;
+}
+
+/* the data of array a, which has no NULL */
+static inline char *
+side_array_data(ArrayType *a)
+{
+	return (char *) a + ARR_OVERHEAD_NONULLS(ARR_NDIM(a));
+}
+
+static inline int
+side_vcmp(const SideApply *sa, Datum a, Datum b)
+{
+	return ApplySortComparator(a, false, b, false, sa->vssup);
+}
+
+/*
+ * side_chunk_read
+ *		The values and counts of the chunk in slot, in *l (empty before):
+ *		read in place (read-only) when fixed width, else as Datums.
+ */
+static void
+side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
+{
+	bool		isnull;
+	Datum		a = slot_getattr(slot, sa->aattno, &isnull);
+	Datum		c;
+	ArrayType  *va;
+	ArrayType  *ca;
+	int			nv;
+	int			nc;
+	int			i;
+
+	if (isnull)
+		return;
+	c = slot_getattr(slot, sa->nattno, &isnull);
+	va = DatumGetArrayTypeP(a);
+	ca = isnull ? NULL : DatumGetArrayTypeP(c);
+	nv = ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
+	nc = ca == NULL ? -1 : ArrayGetNItems(ARR_NDIM(ca), ARR_DIMS(ca));
+	if (nc != nv || ARR_HASNULL(va) || ARR_HASNULL(ca) || ARR_ELEMTYPE(va) != sa->vtype ||
+		ARR_ELEMTYPE(ca) != INT8OID || (nv > 0 && (ARR_NDIM(va) != 1 || ARR_NDIM(ca) != 1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a row of the side table %s does not hold as many values as counts, none NULL",
+						RelationGetRelationName(sa->side)),
+				 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
+	l->n = (int64 *) side_array_data(ca);
+	l->len = nv;
+	if (sa->fixed)
+	{
+		l->raw = side_array_data(va);
+		l->max = -1;
+		l->bytes = (int64) nv * (sa->vlen + (int64) sizeof(int64));
+	}
+	else
+	{
+		Datum	   *vals;
+		bool	   *vnulls;
+
+		deconstruct_array(va, sa->vtype, sa->vlen, sa->vbyval, sa->valign, &vals, &vnulls, &nv);
+		l->v = vals;
+		l->max = -1;
+		for (i = 0; i < nv; i++)
+			l->bytes += side_value_size(sa, vals[i]);
+	}
+	for (i = 0; i < nv; i++)
+		if (l->n[i] <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("a row of the side table %s holds a count not above 0",
+							RelationGetRelationName(sa->side)),
+					 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
+}
+
+/*
+ * side_chunk_merge
+ *		The values and counts of old (sorted) with the net changes cv/cd
+ *		(sorted, a value once) added, values whose count falls to 0 or
+ *		below left out, appended to out; *gnet counts the values new to the
+ *		group (+1) and gone from it (-1).  A change taking away a value that
+ *		is not there does nothing.  The old values between two changes are
+ *		found by binary search and copied as a run.
+ */
+static void
+side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, const int64 *cd,
+				 int nc, SideList *out, int64 *gnet)
+{
+	int			i = 0;
+	int			j;
+
+	for (j = 0; j < nc; j++)
+	{
+		int			lo = i;
+		int			hi = old->len;
+
+		/* the first old value not below cv[j], from i on */
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (side_vcmp(sa, side_list_value(sa, old, mid), cv[j]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		side_list_copy(sa, out, old, i, lo);
+		i = lo;
+		if (i < old->len && side_vcmp(sa, side_list_value(sa, old, i), cv[j]) == 0)
+		{
+			int64		n = old->n[i] + cd[j];
+
+			if (n > 0)
+				side_list_push(sa, out, side_list_value(sa, old, i), n);
+			else
+				(*gnet)--;
+			i++;
+		}
+		else if (cd[j] > 0)
+		{
+			side_list_push(sa, out, cv[j], cd[j]);
+			(*gnet)++;
+		}
+	}
+	side_list_copy(sa, out, old, i, old->len);
+}
+
+/* a one-dimensional array of the k values of type (len, align) at data */
+static ArrayType *
+side_array(Oid type, int16 len, const char *data, int k)
+{
+	Size		nbytes = (Size) k * len;
+	Size		size = ARR_OVERHEAD_NONULLS(1) + nbytes;
+	ArrayType  *a = (ArrayType *) palloc0(size);
+
+	SET_VARSIZE(a, size);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = type;
+	ARR_DIMS(a)[0] = k;
+	ARR_LBOUND(a)[0] = 1;
+	memcpy(side_array_data(a), data, nbytes);
+	return a;
+}
+
+/*
+ * side_chunk_write
+ *		Write l[from, to) as one chunk: over the row in old (an update), or
+ *		as a new row of the group keys/knulls (an insert).
+ */
+static void
+side_chunk_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bool *knulls,
+				 const SideList *l, int from, int to)
+{
+	TupleDesc	desc = sa->desc;
+	EState	   *estate = sa->estate;
+	ArrayType  *va;
+	ArrayType  *ca;
+	HeapTuple	tup;
+	int			i;
+
+	if (sa->fixed)
+		va = side_array(sa->vtype, sa->vlen, l->raw + (Size) from * sa->vlen, to - from);
+	else
+		va = construct_array(&l->v[from], to - from, sa->vtype, sa->vlen, sa->vbyval, sa->valign);
+	ca = side_array(INT8OID, 8, (const char *) &l->n[from], to - from);
+	if (old != NULL)
+	{
+		slot_getallattrs(old);
+		memcpy(sa->values, old->tts_values, sizeof(Datum) * desc->natts);
+		memcpy(sa->nulls, old->tts_isnull, sizeof(bool) * desc->natts);
+	}
+	else
+	{
+		memset(sa->nulls, true, sizeof(bool) * desc->natts);
+		for (i = 0; i < sa->nkeys - 1; i++)
+		{
+			sa->values[sa->katt[i] - 1] = keys[i];
+			sa->nulls[sa->katt[i] - 1] = knulls[i];
+		}
+		sa->values[sa->mattno - 1] = Int32GetDatum(sa->measure);
+		sa->nulls[sa->mattno - 1] = false;
+	}
+	sa->values[sa->vattno - 1] = side_list_value(sa, l, from);
+	sa->nulls[sa->vattno - 1] = false;
+	sa->values[sa->aattno - 1] = PointerGetDatum(va);
+	sa->nulls[sa->aattno - 1] = false;
+	sa->values[sa->nattno - 1] = PointerGetDatum(ca);
+	sa->nulls[sa->nattno - 1] = false;
+	tup = heap_form_tuple(desc, sa->values, sa->nulls);
+
+	if (old != NULL)
+	{
+		ItemPointerData otid = old->tts_tid;
+		TM_FailureData tmfd;
+		LockTupleMode lockmode;
+		TM_Result	res;
+
+		/*
+		 * heap_update() waits for a transaction writing the row; one that
+		 * changed or deleted it meanwhile fails the refresh with a
+		 * serialization failure (side tables are written only by their
+		 * fact's refreshes, which are serialised).  The values and counts
+		 * are in no index: the update is HOT when the page has room and the
+		 * first value stays.
+		 */
+		res = heap_update(sa->side, &otid, tup, estate->es_output_cid, InvalidSnapshot,
+						  true, &tmfd, &lockmode);
+		side_write_check(sa->side, res);
+		if (!HeapTupleIsHeapOnly(tup))
+		{
+			ExecStoreHeapTuple(tup, sa->wslot, false);
+			(void) ExecInsertIndexTuples(sa->rri, sa->wslot, estate, true, false, NULL, NIL);
+			ResetPerTupleExprContext(estate);
+			ExecClearTuple(sa->wslot);
+		}
+	}
+	else
+	{
+		ExecStoreHeapTuple(tup, sa->wslot, false);
+		if (desc->constr != NULL)
+		{
+			/* NOT NULL (the shape allows no other constraint) */
+			ExecConstraints(sa->rri, sa->wslot, estate);
+		}
+		table_tuple_insert(sa->side, sa->wslot, estate->es_output_cid, 0, NULL);
+		(void) ExecInsertIndexTuples(sa->rri, sa->wslot, estate, false, false, NULL, NIL);
+		ResetPerTupleExprContext(estate);
+		ExecClearTuple(sa->wslot);
+	}
+}
+
+/*
+ * side_chunks_write
+ *		Write l (not empty) over the chunk in old (or as new rows of the
+ *		group when old is NULL): one row, or, past SIDE_CHUNK_MAX bytes,
+ *		pieces of about SIDE_CHUNK_FILL, the first over old.  A value that
+ *		would take a piece past SIDE_CHUNK_MAX starts the next one (a value
+ *		larger than that is a piece of its own).
+ */
+static void
+side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bool *knulls,
+				  const SideList *l)
+{
+	int64		pieces = 1;
+	int64		target;
+	int64		acc = 0;
+	int			from = 0;
+	int			i;
+
+	if (l->bytes > SIDE_CHUNK_MAX)
+		pieces = (l->bytes + SIDE_CHUNK_FILL - 1) / SIDE_CHUNK_FILL;
+	target = l->bytes / pieces;
+	for (i = 0; i < l->len; i++)
+	{
+		int64		size = sa->fixed ? sa->vlen + (int64) sizeof(int64) :
+			side_value_size(sa, l->v[i]);
+
+		if (i > from && acc + size > SIDE_CHUNK_MAX)
+		{
+			side_chunk_write(sa, old, keys, knulls, l, from, i);
+			old = NULL;
+			from = i;
+			acc = 0;
+		}
+		acc += size;
+		if (acc >= target && l->bytes > SIDE_CHUNK_MAX && i + 1 < l->len)
+		{
+			side_chunk_write(sa, old, keys, knulls, l, from, i + 1);
+			old = NULL;
+			from = i + 1;
+			acc = 0;
+		}
+	}
+	side_chunk_write(sa, old, keys, knulls, l, from, l->len);
+}
+
+/*
+ * side_chunk_delete
+ *		Delete the chunk in slot.
+ */
+static void
+side_chunk_delete(SideApply *sa, TupleTableSlot *slot)
+{
+	ItemPointerData otid = slot->tts_tid;
+	TM_FailureData tmfd;
+	TM_Result	res;
+
+	res = heap_delete(sa->side, &otid, sa->estate->es_output_cid, InvalidSnapshot,
+					  true, &tmfd, false);
+	side_write_check(sa->side, res);
+}
+
+/*
+ * side_scan_keys
+ *		The scan keys of a group (keys/knulls: the index's columns but the
+ *		last) and of its value compared to v by strategy (<= or >=).
+ */
+static void
+side_scan_keys(SideApply *sa, const Datum *keys, const bool *knulls, StrategyNumber strategy,
+			   Datum v)
+{
+	Relation	idx = sa->idx;
+	int			i;
+	int			last = sa->nkeys - 1;
+
+	for (i = 0; i < last; i++)
+	{
+		if (knulls[i])
+			ScanKeyEntryInitialize(&sa->skey[i], SK_ISNULL | SK_SEARCHNULL, i + 1,
+								   InvalidStrategy, InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+		else
+			ScanKeyEntryInitialize(&sa->skey[i], 0, i + 1, BTEqualStrategyNumber,
+								   idx->rd_opcintype[i], idx->rd_indcollation[i], sa->eqproc[i],
+								   keys[i]);
+	}
+	ScanKeyEntryInitialize(&sa->skey[last], 0, last + 1, strategy,
+						   idx->rd_opcintype[last], idx->rd_indcollation[last],
+						   strategy == BTLessEqualStrategyNumber ? sa->leproc : sa->geproc, v);
+}
+
+/*
+ * side_apply_group
+ *		Apply the net changes cv/cd (nc of them, sorted, none 0) of the
+ *		group keys/knulls to its chunks, read with snap; returns the change
+ *		of the group's count of values.
+ *
+ * The chunk holding the first changed value is found by a backward scan
+ * of the index from that value; the chunks from it on are read with a
+ * forward scan, each merged with the changes of its range (the values
+ * below the next chunk's first), until the last change and any chunk
+ * joined to its successor are written.  A chunk whose merged values are
+ * gone is deleted; one under SIDE_CHUNK_MIN bytes with a chunk after it
+ * is deleted and its values merged into that one; one past
+ * SIDE_CHUNK_MAX is split.  This function's own writes (in the command of
+ * snap) are not seen by its scans.
+ */
+static bool
+side_scan_next(SideApply *sa, IndexScanDesc scan, ScanDirection dir, TupleTableSlot *slot)
+{
+	/*
+	 * read in the function's context: a btree scan allocates the list of
+	 * entries to mark dead on its first read, in the current context, and
+	 * keeps it until it ends
+	 */
+	MemoryContext old = MemoryContextSwitchTo(sa->scancxt);
+	bool		found = index_getnext_slot(scan, dir, slot);
+
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+static int64
+side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Datum *cv,
+				 const int64 *cd, int nc, Snapshot snap)
+{
+	int64		gnet = 0;
+	int			ci = 0;
+	Datum		start = cv[0];
+	bool		isnull;
+	bool		have;
+	SideList	carry = {0};
+	TupleTableSlot *t;
+	MemoryContext oldcxt;
+
+	/* the chunk holding the first value: the last whose first is not above */
+	side_scan_keys(sa, keys, knulls, BTLessEqualStrategyNumber, cv[0]);
+	oldcxt = MemoryContextSwitchTo(sa->scancxt);
+	index_rescan(sa->bscan, sa->skey, sa->nkeys, NULL, 0);
+	MemoryContextSwitchTo(oldcxt);
+	if (side_scan_next(sa, sa->bscan, BackwardScanDirection, sa->cur))
+	{
+		start = slot_getattr(sa->cur, sa->vattno, &isnull);
+		if (isnull)
+			elog(ERROR, "a chunk of side table %s has no first value",
+				 RelationGetRelationName(sa->side));
+		start = datumCopy(start, sa->vbyval, sa->vlen);
+		ExecClearTuple(sa->cur);
+	}
+
+	side_scan_keys(sa, keys, knulls, BTGreaterEqualStrategyNumber, start);
+	oldcxt = MemoryContextSwitchTo(sa->scancxt);
+	index_rescan(sa->fscan, sa->skey, sa->nkeys, NULL, 0);
+	MemoryContextSwitchTo(oldcxt);
+	have = side_scan_next(sa, sa->fscan, ForwardScanDirection, sa->cur);
+	if (!have)
+	{
+		/* a group with no values yet: the values that came, in chunks */
+		SideList	none = {0};
+		SideList	out = {0};
+
+		side_chunk_merge(sa, &none, cv, cd, nc, &out, &gnet);
+		if (out.len > 0)
+			side_chunks_write(sa, NULL, keys, knulls, &out);
+		return gnet;
+	}
+	while (have)
+	{
+		bool		have_next;
+		int			cj = ci;
+		SideList	old = {0};
+		SideList	out = {0};
+
+		CHECK_FOR_INTERRUPTS();
+		/* the next chunk: where this one's range ends */
+		have_next = side_scan_next(sa, sa->fscan, ForwardScanDirection, sa->nxt);
+		if (have_next)
+		{
+			Datum		nfirst = slot_getattr(sa->nxt, sa->vattno, &isnull);
+
+			if (isnull)
+				elog(ERROR, "a chunk of side table %s has no first value",
+					 RelationGetRelationName(sa->side));
+			while (cj < nc && side_vcmp(sa, cv[cj], nfirst) < 0)
+				cj++;
+		}
+		else
+			cj = nc;
+
+		if (cj > ci || carry.len > 0)
+		{
+			/* the values carried from the chunk before come first */
+			out = carry;
+			memset(&carry, 0, sizeof(carry));
+			side_chunk_read(sa, sa->cur, &old);
+			side_list_reserve(sa, &out, old.len + (cj - ci));
+			side_chunk_merge(sa, &old, cv + ci, cd + ci, cj - ci, &out, &gnet);
+			ci = cj;
+			if (out.len == 0)
+				side_chunk_delete(sa, sa->cur);
+			else if (out.bytes < SIDE_CHUNK_MIN && have_next)
+			{
+				/* too small: joined to the next chunk */
+				side_chunk_delete(sa, sa->cur);
+				carry = out;
+			}
+			else
+				side_chunks_write(sa, sa->cur, keys, knulls, &out);
+		}
+		ExecClearTuple(sa->cur);
+		if (!have_next || (ci >= nc && carry.len == 0))
+		{
+			ExecClearTuple(sa->nxt);
+			break;
+		}
+		t = sa->cur;
+		sa->cur = sa->nxt;
+		sa->nxt = t;
+	}
+	return gnet;
 }
 
 /*
@@ -761,16 +1330,16 @@ side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 }
 
+
 /*
  * dataeng_internal._fact_side_apply(side regclass, measure int,
  *									  changes regclass) RETURNS SETOF record
  *		Add the per-value count changes of measure (rows of changes whose
  *		__m is measure: the side table's keys, __n the change, __v<measure>
  *		the value or an array of values, each changed by __n; several
- *		changes of one key and value are added up) to the
- *		side table, as the header comment describes.  The
- *		column definition list: __tid tid, the keys, __m int, __n bigint,
- *		__ins boolean.
+ *		changes of one key and value are added up) to the chunks of the
+ *		side table, as the header comment describes.  The column definition
+ *		list: __tid tid, the keys, __m int, __n bigint, __ins boolean.
  */
 Datum
 dataeng_fact_side_apply(PG_FUNCTION_ARGS)
@@ -782,40 +1351,28 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	Relation	side;
 	Relation	idx;
 	TupleDesc	desc;
-	AttrNumber	mattno;
-	AttrNumber	nattno;
 	int			nkeys;			/* index key columns: the keys and the value */
 	AttrNumber *katt;
-	ScanKeyData *skey;
-	RegProcedure *eqproc;
 	AclResult	acl;
 	const char *reason;
 	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
 	EState	   *estate;
 	ResultRelInfo *rri;
 	RangeTblEntry *rte;
-	TupleTableSlot *slot;
-	TupleTableSlot *nslot;
 	Snapshot	snap;
-	Datum	   *values;
-	bool	   *nulls;
-	bool	   *repl;
 	Datum	   *out;
 	bool	   *outnull;
 	SideOrder	order;
 	SideChange *changes;
+	SideApply	sa;
+	Datum	   *cv;
+	int64	   *cd;
 	int64		n;
 	int64		r;
-	BtWalk		w;
-	bool		walk;
-	IndexFetchTableData *fetch = NULL;
-	TupleTableSlot **islots;
-	int			ninsert = 0;
-	SideChange *gcur = NULL;	/* the group of the pairs being applied */
-	int64		gnet = 0;		/* its values more, less its values less */
 	int			i;
-	MemoryContext rowcxt;
-	MemoryContext batchcxt;
+	char		aname[NAMEDATALEN];
+	Oid			op;
+	MemoryContext gcxt;
 	MemoryContext oldcxt;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -852,13 +1409,25 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the side table %s cannot be written directly", RelationGetRelationName(side)),
 				 errdetail("Direct heap writes would skip what the table asks for: %s.", reason),
-				 errhint("A refresh applies its per-value counts with an upsert then (dataeng_internal._fact_side_upsert_sql() chooses).")));
+				 errhint("A refresh applies its per-value counts with SQL then (dataeng_internal._fact_side_upsert_sql() chooses).")));
 	CheckCmdReplicaIdentity(side, CMD_UPDATE);
 	CheckCmdReplicaIdentity(side, CMD_DELETE);
 
-	mattno = get_attnum(sideid, "__m");
-	nattno = get_attnum(sideid, "__n");
+	memset(&sa, 0, sizeof(sa));
+	sa.side = side;
+	sa.idx = idx;
+	sa.desc = desc;
+	sa.measure = measure;
+	sa.mattno = get_attnum(sideid, "__m");
+	sa.nattno = get_attnum(sideid, "__n");
+	snprintf(aname, sizeof(aname), "__a%d", measure);
+	sa.aattno = get_attnum(sideid, aname);
 	nkeys = idx->rd_index->indnkeyatts;
+	sa.nkeys = nkeys;
+	sa.vattno = idx->rd_index->indkey.values[nkeys - 1];
+	sa.vtype = TupleDescAttr(desc, sa.vattno - 1)->atttypid;
+	get_typlenbyvalalign(sa.vtype, &sa.vlen, &sa.vbyval, &sa.valign);
+	sa.fixed = sa.vbyval && sa.vlen > 0 && att_align_nominal(sa.vlen, sa.valign) == (uintptr_t) sa.vlen;
 	if (rsinfo->setDesc->natts != nkeys - 1 + 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -888,22 +1457,33 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 							format_type_be(want))));
 	}
 
-	/* the scan keys: the equality of each column's opclass, its collation */
+	/* the scan keys: each column's opclass operators, its collation */
 	katt = palloc(sizeof(AttrNumber) * nkeys);
-	skey = palloc(sizeof(ScanKeyData) * nkeys);
-	eqproc = palloc(sizeof(RegProcedure) * nkeys);
+	sa.skey = palloc(sizeof(ScanKeyData) * nkeys);
+	sa.eqproc = palloc(sizeof(RegProcedure) * nkeys);
 	for (i = 0; i < nkeys; i++)
 	{
-		Oid			op = get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
-											 idx->rd_opcintype[i], BTEqualStrategyNumber);
-
+		op = get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
+								 idx->rd_opcintype[i], BTEqualStrategyNumber);
 		if (!OidIsValid(op))
 			elog(ERROR, "missing equality operator for column %d of index %s", i + 1,
 				 RelationGetRelationName(idx));
 		katt[i] = idx->rd_index->indkey.values[i];
-		eqproc[i] = get_opcode(op);
+		sa.eqproc[i] = get_opcode(op);
 	}
+	op = get_opfamily_member(idx->rd_opfamily[nkeys - 1], idx->rd_opcintype[nkeys - 1],
+							 idx->rd_opcintype[nkeys - 1], BTLessEqualStrategyNumber);
+	if (!OidIsValid(op))
+		elog(ERROR, "missing <= operator for the value of index %s", RelationGetRelationName(idx));
+	sa.leproc = get_opcode(op);
+	op = get_opfamily_member(idx->rd_opfamily[nkeys - 1], idx->rd_opcintype[nkeys - 1],
+							 idx->rd_opcintype[nkeys - 1], BTGreaterEqualStrategyNumber);
+	if (!OidIsValid(op))
+		elog(ERROR, "missing >= operator for the value of index %s", RelationGetRelationName(idx));
+	sa.geproc = get_opcode(op);
+	sa.katt = katt;
 	side_order_init(&order, idx, nkeys);
+	sa.vssup = &order.ssup[nkeys - 1];
 
 	/* the executor state the index insertions need (as execReplication.c) */
 	estate = CreateExecutorState();
@@ -916,18 +1496,15 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, side, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
-	slot = table_slot_create(side, NULL);
-	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
-	islots = palloc(sizeof(TupleTableSlot *) * SIDE_INSERT_BATCH);
-	for (i = 0; i < SIDE_INSERT_BATCH; i++)
-		islots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
-
-	values = palloc0(sizeof(Datum) * desc->natts);
-	nulls = palloc(sizeof(bool) * desc->natts);
-	repl = palloc0(sizeof(bool) * desc->natts);
+	sa.estate = estate;
+	sa.rri = rri;
+	sa.cur = table_slot_create(side, NULL);
+	sa.nxt = table_slot_create(side, NULL);
+	sa.wslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	sa.values = palloc0(sizeof(Datum) * desc->natts);
+	sa.nulls = palloc(sizeof(bool) * desc->natts);
 	out = palloc0(sizeof(Datum) * rsinfo->setDesc->natts);
 	outnull = palloc0(sizeof(bool) * rsinfo->setDesc->natts);
-	repl[nattno - 1] = true;
 
 	CommandCounterIncrement();
 	/* one command for every write, which the snapshot does not see */
@@ -936,205 +1513,57 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 
 	/* the changes, in the index's order (those of a pair one after another) */
 	changes = side_read_changes(side, changesid, measure, katt, nkeys, snap, &order, &n);
+	cv = palloc(sizeof(Datum) * Max(n, 1));
+	cd = palloc(sizeof(int64) * Max(n, 1));
 
-	walk = btwalk_begin(&w, idx, IndexRelationGetNumberOfKeyAttributes(idx));
-	if (walk)
-		fetch = table_index_fetch_begin(side);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply row",
-								   ALLOCSET_DEFAULT_SIZES);
-	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply inserts",
-									 ALLOCSET_DEFAULT_SIZES);
+	/* (the scans live as long as the function: their state is kept) */
+	sa.bscan = index_beginscan(side, idx, snap, nkeys, 0);
+	sa.fscan = index_beginscan(side, idx, snap, nkeys, 0);
+	sa.scancxt = CurrentMemoryContext;
+	gcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply group",
+								 ALLOCSET_DEFAULT_SIZES);
 
-	for (r = 0; r < n; r++)
+	for (r = 0; r < n;)
 	{
-		SideChange *c = &changes[r];
-		bool		isnull;
-		int64		delta = c->n;
-		bool		found = false;
+		SideChange *g = &changes[r];
+		int			nc = 0;
+		int64		gnet;
 
 		CHECK_FOR_INTERRUPTS();
-		MemoryContextReset(rowcxt);
-		oldcxt = MemoryContextSwitchTo(rowcxt);
-		/* a new group: the change of the one before put out */
-		if (gcur == NULL || side_group_cmp(gcur, c, &order) != 0)
+		/* the group's net changes: each value's rows added up, 0 left out */
+		while (r < n && side_group_cmp(g, &changes[r], &order) == 0)
 		{
-			side_put_group(rsinfo, gcur, gnet, nkeys, measure, out, outnull);
-			gcur = c;
-			gnet = 0;
-		}
-		/* the following rows of the same (group, value), added up */
-		while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
-		{
+			SideChange *c = &changes[r];
+			int64		delta = c->n;
+
+			while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
+			{
+				r++;
+				delta += changes[r].n;
+			}
 			r++;
-			delta += changes[r].n;
+			/* no value (count(DISTINCT) counts none), or no net change */
+			if (c->nulls[nkeys - 1] || delta == 0)
+				continue;
+			cv[nc] = c->keys[nkeys - 1];
+			cd[nc] = delta;
+			nc++;
 		}
-		/* no value, or no net change: nothing counted, nothing written */
-		if (c->nulls[nkeys - 1] || delta == 0)
-		{
-			MemoryContextSwitchTo(oldcxt);
+		if (nc == 0)
 			continue;
-		}
-		for (i = 0; i < nkeys; i++)
-		{
-			values[katt[i] - 1] = c->keys[i];
-			nulls[katt[i] - 1] = c->nulls[i];
-		}
-
-		/* its row, if the group has the value */
-		if (walk)
-		{
-			btwalk_tids(&w, c->keys, c->nulls, true, snap);
-			for (i = 0; i < w.ntids && !found; i++)
-			{
-				ItemPointerData tid = w.tids[i];
-				bool		call_again = false;
-				bool		all_dead = false;
-
-				if (table_index_fetch_tuple(fetch, &tid, snap, slot, &call_again, &all_dead))
-				{
-					int32		m = DatumGetInt32(slot_getattr(slot, mattno, &isnull));
-
-					found = !isnull && m == measure;
-				}
-			}
-			if (found)
-				pgstat_count_heap_fetch(idx);
-		}
-		else
-		{
-			IndexScanDesc scan;
-
-			for (i = 0; i < nkeys; i++)
-			{
-				if (c->nulls[i])
-					ScanKeyEntryInitialize(&skey[i], SK_ISNULL | SK_SEARCHNULL, i + 1,
-										   InvalidStrategy, InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
-				else
-					ScanKeyEntryInitialize(&skey[i], 0, i + 1, BTEqualStrategyNumber,
-										   idx->rd_opcintype[i], idx->rd_indcollation[i], eqproc[i],
-										   c->keys[i]);
-			}
-			/* (read in this context: the scan keeps what it allocates) */
-			MemoryContextSwitchTo(oldcxt);
-			scan = index_beginscan(side, idx, snap, nkeys, 0);
-			index_rescan(scan, skey, nkeys, NULL, 0);
-			while (index_getnext_slot(scan, ForwardScanDirection, slot))
-			{
-				int32		m = DatumGetInt32(slot_getattr(slot, mattno, &isnull));
-
-				if (isnull || m != measure)
-					continue;
-				found = true;
-				break;
-			}
-			index_endscan(scan);
-			MemoryContextSwitchTo(rowcxt);
-		}
-
-		if (found)
-		{
-			ItemPointerData otid = slot->tts_tid;
-			TM_FailureData tmfd;
-			LockTupleMode lockmode;
-			TM_Result	res;
-			int64		cnt = DatumGetInt64(slot_getattr(slot, nattno, &isnull));
-
-			/*
-			 * heap_update()/heap_delete() wait for a transaction writing the
-			 * row; one that changed or deleted it meanwhile fails the
-			 * refresh with a serialization failure (side tables are written
-			 * only by their fact's refreshes, which are serialised).  No
-			 * row lock first: it would cost a WAL record per row.
-			 */
-			if (isnull)
-				cnt = 0;
-			cnt += delta;
-			if (cnt <= 0)
-			{
-				res = heap_delete(side, &otid, estate->es_output_cid, InvalidSnapshot,
-								  true, &tmfd, false);
-				side_write_check(side, res);
-				gnet--;			/* a value gone from its group */
-			}
-			else
-			{
-				bool		shouldFree;
-				HeapTuple	old = ExecFetchSlotHeapTuple(slot, false, &shouldFree);
-				HeapTuple	newt;
-
-				values[nattno - 1] = Int64GetDatum(cnt);
-				nulls[nattno - 1] = false;
-				newt = heap_modify_tuple(old, desc, values, nulls, repl);
-				if (shouldFree)
-					heap_freetuple(old);
-				res = heap_update(side, &otid, newt, estate->es_output_cid, InvalidSnapshot,
-								  true, &tmfd, &lockmode);
-				side_write_check(side, res);
-				if (!HeapTupleIsHeapOnly(newt))
-				{
-					ExecStoreHeapTuple(newt, nslot, false);
-					(void) ExecInsertIndexTuples(rri, nslot, estate, true, false, NULL, NIL);
-					ResetPerTupleExprContext(estate);
-				}
-			}
-		}
-		else if (delta > 0)
-		{
-			/*
-			 * A value new to its group: its row is inserted with the batch
-			 * (several on each heap page, one WAL record a page), its index
-			 * entries after, each checked unique as an INSERT's are.
-			 */
-			Datum	   *iv;
-			bool	   *in;
-
-			MemoryContextSwitchTo(batchcxt);
-			iv = palloc0(sizeof(Datum) * desc->natts);
-			in = palloc(sizeof(bool) * desc->natts);
-			memset(in, true, sizeof(bool) * desc->natts);
-			for (i = 0; i < nkeys; i++)
-			{
-				Form_pg_attribute ka = TupleDescAttr(desc, katt[i] - 1);
-
-				iv[katt[i] - 1] = c->nulls[i] ? (Datum) 0 :
-					datumCopy(c->keys[i], ka->attbyval, ka->attlen);
-				in[katt[i] - 1] = c->nulls[i];
-			}
-			iv[mattno - 1] = Int32GetDatum(measure);
-			in[mattno - 1] = false;
-			iv[nattno - 1] = Int64GetDatum(delta);
-			in[nattno - 1] = false;
-			ExecStoreHeapTuple(heap_form_tuple(desc, iv, in), islots[ninsert], false);
-			if (desc->constr != NULL)
-			{
-				/* NOT NULL (the shape allows no other constraint) */
-				ExecConstraints(rri, islots[ninsert], estate);
-			}
-			gnet++;				/* a value new to its group */
-			ninsert++;
-			if (ninsert == SIDE_INSERT_BATCH)
-			{
-				side_insert_batch(side, rri, estate, islots, ninsert);
-				ninsert = 0;
-				MemoryContextReset(batchcxt);
-			}
-		}
-		/* (a value that was not there going away: nothing to undo) */
-		ExecClearTuple(nslot);
-		ExecClearTuple(slot);
+		MemoryContextReset(gcxt);
+		oldcxt = MemoryContextSwitchTo(gcxt);
+		gnet = side_apply_group(&sa, g->keys, g->nulls, cv, cd, nc, snap);
 		MemoryContextSwitchTo(oldcxt);
+		side_put_group(rsinfo, g, gnet, nkeys, measure, out, outnull);
 	}
-	side_put_group(rsinfo, gcur, gnet, nkeys, measure, out, outnull);
-	if (ninsert > 0)
-		side_insert_batch(side, rri, estate, islots, ninsert);
 
+	index_endscan(sa.bscan);
+	index_endscan(sa.fscan);
 	UnregisterSnapshot(snap);
-	if (walk)
-		table_index_fetch_end(fetch);
-	ExecDropSingleTupleTableSlot(slot);
-	ExecDropSingleTupleTableSlot(nslot);
-	for (i = 0; i < SIDE_INSERT_BATCH; i++)
-		ExecDropSingleTupleTableSlot(islots[i]);
+	ExecDropSingleTupleTableSlot(sa.cur);
+	ExecDropSingleTupleTableSlot(sa.nxt);
+	ExecDropSingleTupleTableSlot(sa.wslot);
 	ExecCloseIndices(rri);
 	FreeExecutorState(estate);
 	index_close(idx, NoLock);
