@@ -218,7 +218,7 @@ SELECT p.oid::regprocedure AS executable_by_public
  WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
    AND (p.proname LIKE '%dedup%' OR p.proname IN ('find_duplicates', '_find_duplicates', '_insertable_columns'))
    AND has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT c.relname, has_table_privilege('public', c.oid, 'SELECT') AS sel,
        has_table_privilege('public', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') AS write
   FROM pg_class c WHERE c.oid IN ('dataeng.dedupe_runs'::regclass, 'dataeng.dedupe_log'::regclass) ORDER BY 1;
