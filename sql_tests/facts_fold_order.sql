@@ -93,5 +93,9 @@ BEGIN;
 SELECT * FROM fo_refresh('fo_small_f', 'SELECT date_trunc(''day'', at) AS bucket, d1, d2, count(*) AS count, sum(v) AS sum_v FROM fo_small GROUP BY 1, 2, 3');
 COMMIT;
 
+SELECT count(dataeng.fact_drop(f)) AS dropped
+  FROM unnest(ARRAY['fo_small_f', 'fo_wide_f', 'fo_null_f', 'fo_bucket_f']) f;
+DROP FUNCTION fo_refresh, fact_diff;
+DROP TABLE fo_small, fo_wide, fo_null, fo_bucket;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
