@@ -870,6 +870,8 @@ static void
 apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 {
 	Buffer		bufs[APPLY_BATCH];
+	BlockNumber last = InvalidBlockNumber;
+	Buffer		lastbuf = InvalidBuffer;
 	int			j;
 
 	for (j = 0; j < nb; j++)
@@ -878,13 +880,26 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 		if (b->first[j] < b->first[j + 1])
 		{
 			ItemPointer tid = &b->tids[b->first[j]];
-			PrefetchBufferResult pr = PrefetchBuffer(rel, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid));
+			BlockNumber blk = ItemPointerGetBlockNumber(tid);
+			PrefetchBufferResult pr;
+
+			/* (groups in key order: often on the page of the one before) */
+			if (blk == last)
+			{
+				bufs[j] = lastbuf;
+				if (BufferIsValid(lastbuf))
+					__builtin_prefetch(PageGetItemId(BufferGetPage(lastbuf), ItemPointerGetOffsetNumber(tid)));
+				continue;
+			}
+			pr = PrefetchBuffer(rel, MAIN_FORKNUM, blk);
+			last = blk;
+			lastbuf = InvalidBuffer;
 
 			if (BufferIsValid(pr.recent_buffer) && !BufferIsLocal(pr.recent_buffer))
 			{
 				Page		page = BufferGetPage(pr.recent_buffer);
 
-				bufs[j] = pr.recent_buffer;
+				bufs[j] = lastbuf = pr.recent_buffer;
 				__builtin_prefetch(GetBufferDescriptor(pr.recent_buffer - 1));
 				__builtin_prefetch(page);
 				__builtin_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(tid)));
