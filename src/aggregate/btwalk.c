@@ -101,6 +101,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "aggregate/aggregate.h"
 #include "aggregate/btwalk.h"
 
 /*
@@ -296,7 +297,7 @@ btwalk_prefetch(Page page)
 	int			off;
 
 	for (off = 0; off < BLCKSZ; off += 64)
-		__builtin_prefetch((const char *) page + off);
+		agg_prefetch((const char *) page + off);
 }
 
 /*

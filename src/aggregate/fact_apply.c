@@ -888,7 +888,7 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 			{
 				bufs[j] = lastbuf;
 				if (BufferIsValid(lastbuf))
-					__builtin_prefetch(PageGetItemId(BufferGetPage(lastbuf), ItemPointerGetOffsetNumber(tid)));
+					agg_prefetch(PageGetItemId(BufferGetPage(lastbuf), ItemPointerGetOffsetNumber(tid)));
 				continue;
 			}
 			pr = PrefetchBuffer(rel, MAIN_FORKNUM, blk);
@@ -900,9 +900,9 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 				Page		page = BufferGetPage(pr.recent_buffer);
 
 				bufs[j] = lastbuf = pr.recent_buffer;
-				__builtin_prefetch(GetBufferDescriptor(pr.recent_buffer - 1));
-				__builtin_prefetch(page);
-				__builtin_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(tid)));
+				agg_prefetch(GetBufferDescriptor(pr.recent_buffer - 1));
+				agg_prefetch(page);
+				agg_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(tid)));
 			}
 		}
 	}
@@ -941,19 +941,19 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 		{
 			const char *t = (const char *) page + ItemIdGetOffset(&lp);
 
-			__builtin_prefetch(t);
-			__builtin_prefetch(t + 64);
-			__builtin_prefetch(t + ItemIdGetLength(&lp) - 1);
+			agg_prefetch(t);
+			agg_prefetch(t + 64);
+			agg_prefetch(t + ItemIdGetLength(&lp) - 1);
 		}
 		/* the new version's place, and its line pointer's: to be written */
 		if (upper >= 256)
 		{
-			__builtin_prefetch((const char *) page + upper - 1, 1);
-			__builtin_prefetch((const char *) page + upper - 65, 1);
-			__builtin_prefetch((const char *) page + upper - 129, 1);
+			agg_prefetch_write((const char *) page + upper - 1);
+			agg_prefetch_write((const char *) page + upper - 65);
+			agg_prefetch_write((const char *) page + upper - 129);
 		}
 		if (lower < upper)
-			__builtin_prefetch((const char *) page + lower, 1);
+			agg_prefetch_write((const char *) page + lower);
 	}
 }
 
