@@ -190,6 +190,19 @@ extern void agg_apply_input_check(Oid relid, const char *fn, const char *hint);
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);
 
+/*
+ * Ask the CPU for the cache line holding p ahead of its use (to read, or to
+ * write): a hint, which never faults, whatever p; nothing where the
+ * compiler has no such instruction.  (btwalk.c, fact_apply.c)
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define agg_prefetch(p) __builtin_prefetch((p), 0)
+#define agg_prefetch_write(p) __builtin_prefetch((p), 1)
+#else
+#define agg_prefetch(p) ((void) (p))
+#define agg_prefetch_write(p) ((void) (p))
+#endif
+
 /* temp_roles.c: before DROP ROLE and REASSIGN OWNED, the roles' scratch tables */
 extern void agg_temp_forget_roles(Node *stmt);
 

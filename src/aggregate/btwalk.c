@@ -42,6 +42,19 @@
  * entries to the left of that leaf (a key's entries may span leaves): it
  * is searched from the root.
  *
+ * Lookups in a row (btwalk_hold(), the fact apply's batches): the caller
+ * does nothing between them but collect their TIDs, so the leaf where one
+ * ends is kept pinned and share-locked for the next, as _bt_readpage()
+ * keeps a page locked while it reads its entries, and released at the end
+ * of the run: no writer or VACUUM waits on it for longer than the run of
+ * lookups, and the caller neither writes nor waits while it is held.  The
+ * leaf cannot change meanwhile, so the next lookup starts from the entry
+ * where the previous one ended (every entry before it comes before the
+ * next key), a few entries on (1, 2, 4... then a binary search), where a
+ * search of the whole leaf would probe it all over; a leaf a lookup
+ * reaches is asked of the CPU whole (prefetch instructions) as it is
+ * locked, since its lookups read it all over.
+ *
  * As an index scan, a lookup counts an index scan and the entries it
  * returns (pg_stat_user_indexes), checks each page read against
  * old_snapshot_threshold (TestForOldSnapshot()) and, under SERIALIZABLE,
@@ -69,10 +82,12 @@
  *
  * A key whose columns are all integers compared as such (int2, int4, int8,
  * date, timestamp, timestamptz, oid; ascending) is compared with a leaf's
- * entries (not its high key) by their integers read where they lie, when
+ * entries and its high key by their integers read where they lie, when
  * neither the key nor the entry holds a NULL (the entry's values then lie
- * at fixed offsets): the result _bt_compare() gives, without a call of the
- * type's comparison function per column.
+ * at fixed offsets; a high key keeps a prefix of the columns, at the same
+ * offsets, and btwalk_hikey_cmp() answers for the columns it lacks as
+ * _bt_compare() does): the result _bt_compare() gives, without a call of
+ * the type's comparison function per column.
  *
  *-------------------------------------------------------------------------
  */
@@ -86,6 +101,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "aggregate/aggregate.h"
 #include "aggregate/btwalk.h"
 
 /*
@@ -104,6 +120,7 @@ btwalk_begin(BtWalk *w, Relation idx, int nkeys)
 	memset(w, 0, sizeof(*w));
 	w->idx = idx;
 	w->leaf = InvalidBlockNumber;
+	w->buf = InvalidBuffer;
 	w->inskey = _bt_mkscankey(idx, NULL);
 	/* (without a tuple _bt_mkscankey() assumes the current layout) */
 	_bt_metaversion(idx, &w->inskey->heapkeyspace, &w->inskey->allequalimage);
@@ -158,6 +175,58 @@ btwalk_begin(BtWalk *w, Relation idx, int nkeys)
 }
 
 /*
+ * btwalk_ints_cmp
+ *		The key against the first n integers of an index tuple of no NULL
+ *		whose values start at data: > 0 when the key comes after them, 0
+ *		when equal on those n columns.
+ */
+static inline int
+btwalk_ints_cmp(BtWalk *w, const char *data, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		const char *p = data + w->intoff[i];
+		int64		v;
+
+		switch (w->intkind[i])
+		{
+			case 2:
+				{
+					int16		x;
+
+					memcpy(&x, p, sizeof(x));
+					v = x;
+					break;
+				}
+			case 4:
+				{
+					int32		x;
+
+					memcpy(&x, p, sizeof(x));
+					v = x;
+					break;
+				}
+			case 'o':
+				{
+					Oid			x;
+
+					memcpy(&x, p, sizeof(x));
+					v = (int64) x;
+					break;
+				}
+			default:
+				memcpy(&v, p, sizeof(v));
+				break;
+		}
+		if (w->intkey[i] != v)
+			return w->intkey[i] > v ? 1 : -1;
+	}
+	return 0;
+}
+
+/*
  * btwalk_cmp
  *		The key against the entry at offnum on a leaf page (not its high
  *		key), as _bt_compare() answers (> 0 when the key comes after it):
@@ -171,54 +240,64 @@ btwalk_cmp(BtWalk *w, Page page, OffsetNumber offnum)
 	{
 		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, offnum));
 
+		/* (a leaf's entry has its heap TID: equal, as _bt_compare() says) */
 		if (!IndexTupleHasNulls(itup))
+			return btwalk_ints_cmp(w, (const char *) itup + IndexInfoFindDataOffset(itup->t_info),
+								   w->inskey->keysz);
+	}
+	return _bt_compare(w->idx, w->inskey, page, offnum);
+}
+
+/*
+ * btwalk_hikey_cmp
+ *		The key against the high key of a leaf page (not the rightmost), as
+ *		_bt_compare() answers: by the integers where they lie when the key
+ *		and the high key are of integers and of no NULL.  A high key keeps
+ *		a prefix of the key columns (suffix truncation), at the offsets of
+ *		an entry's; with that prefix equal, the key comes after it when it
+ *		has more columns than the prefix, or as many and the high key no
+ *		heap TID (_bt_compare(): truncated columns are minus infinity, and
+ *		a search that is not for a pivot goes right of an equal one).
+ */
+static inline int
+btwalk_hikey_cmp(BtWalk *w, Page page)
+{
+	if (w->kints)
+	{
+		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY));
+		int			natts = BTreeTupleGetNAtts(itup, w->idx);
+
+		if (!IndexTupleHasNulls(itup) && natts >= 1 &&
+			natts <= IndexRelationGetNumberOfKeyAttributes(w->idx))
 		{
-			const char *data = (const char *) itup + IndexInfoFindDataOffset(itup->t_info);
-			int			i;
+			int			keysz = w->inskey->keysz;
+			int			c = btwalk_ints_cmp(w, (const char *) itup + IndexInfoFindDataOffset(itup->t_info),
+											Min(natts, keysz));
 
-			for (i = 0; i < w->inskey->keysz; i++)
-			{
-				const char *p = data + w->intoff[i];
-				int64		v;
-
-				switch (w->intkind[i])
-				{
-					case 2:
-						{
-							int16		x;
-
-							memcpy(&x, p, sizeof(x));
-							v = x;
-							break;
-						}
-					case 4:
-						{
-							int32		x;
-
-							memcpy(&x, p, sizeof(x));
-							v = x;
-							break;
-						}
-					case 'o':
-						{
-							Oid			x;
-
-							memcpy(&x, p, sizeof(x));
-							v = (int64) x;
-							break;
-						}
-					default:
-						memcpy(&v, p, sizeof(v));
-						break;
-				}
-				if (w->intkey[i] != v)
-					return w->intkey[i] > v ? 1 : -1;
-			}
-			/* (a leaf's entry has its heap TID: equal, as _bt_compare() says) */
+			if (c != 0)
+				return c;
+			if (keysz > natts)
+				return 1;
+			if (keysz == natts && BTreeTupleGetHeapTID(itup) == NULL)
+				return 1;
 			return 0;
 		}
 	}
-	return _bt_compare(w->idx, w->inskey, page, offnum);
+	return _bt_compare(w->idx, w->inskey, page, P_HIKEY);
+}
+
+/*
+ * btwalk_prefetch
+ *		Ask the CPU for the whole of a leaf page just reached: its lookups
+ *		probe entries all over it, each probe otherwise a wait for memory.
+ */
+static inline void
+btwalk_prefetch(Page page)
+{
+	int			off;
+
+	for (off = 0; off < BLCKSZ; off += 64)
+		agg_prefetch((const char *) page + off);
 }
 
 /*
@@ -255,10 +334,10 @@ btwalk_bytes_cmp(BtWalk *w, Page page, OffsetNumber offnum, int *cmp)
  * btwalk_collect
  *		The entries of the key on leaf page (locked) from offnum on, into
  *		w->tids; true when past them, false when they may go on to the
- *		right.
+ *		right.  *stop: the first entry past them (or past the page's last).
  */
 static bool
-btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum)
+btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum, OffsetNumber *stop)
 {
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 
@@ -273,7 +352,10 @@ btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum)
 		if (w->keylen < 0 || !btwalk_bytes_cmp(w, page, offnum, &c))
 			c = btwalk_cmp(w, page, offnum);
 		if (c != 0)
+		{
+			*stop = offnum;
 			return true;		/* past the key's entries */
+		}
 		if (ItemIdIsDead(iid))
 			continue;
 		itup = (IndexTuple) PageGetItem(page, iid);
@@ -287,17 +369,24 @@ btwalk_collect(BtWalk *w, Page page, OffsetNumber offnum)
 			w->tids[w->ntids++] = BTreeTupleIsPosting(itup) ?
 				*BTreeTupleGetPostingN(itup, j) : itup->t_tid;
 	}
+	*stop = offnum;
 	return false;				/* they may go on to the right */
 }
 
-/* the first offset on a leaf page whose entry is >= the key */
+/*
+ * The first offset on a leaf page whose entry is >= the key, from offset
+ * from on (every entry before it is known to come before the key): from a
+ * later offset than the page's first, galloping (1, 2, 4... entries on)
+ * before the binary search, as the key is then usually a few entries on.
+ */
 static OffsetNumber
-btwalk_binsrch(BtWalk *w, Page page)
+btwalk_binsrch(BtWalk *w, Page page, OffsetNumber from)
 {
 	BTPageOpaque opaque = BTPageGetOpaque(page);
 	OffsetNumber first = P_FIRSTDATAKEY(opaque);
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-	OffsetNumber low = first;
+	OffsetNumber start = Max(first, from);
+	OffsetNumber low = start;
 	OffsetNumber high = maxoff + 1;
 
 	if (w->keylen >= 0)
@@ -320,10 +409,28 @@ btwalk_binsrch(BtWalk *w, Page page)
 			(low == first || _bt_compare(w->idx, w->inskey, page, low - 1) > 0) &&
 			(low > maxoff || _bt_compare(w->idx, w->inskey, page, low) <= 0))
 			return low;
-		low = first;
+		low = start;
 		high = maxoff + 1;
 	}
 
+	if (start > first)
+	{
+		int			step = 1;
+
+		while (high > low)
+		{
+			OffsetNumber probe = Min(low + step - 1, high - 1);
+
+			if (btwalk_cmp(w, page, probe) > 0)
+				low = probe + 1;
+			else
+			{
+				high = probe;
+				break;
+			}
+			step *= 2;
+		}
+	}
 	while (high > low)
 	{
 		OffsetNumber mid = low + (high - low) / 2;
@@ -354,6 +461,9 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 	Page		page;
 	BTPageOpaque opaque;
 	bool		done;
+	bool		reached = false;	/* buf reached by this lookup */
+	OffsetNumber from = InvalidOffsetNumber;
+	OffsetNumber stop;
 	int			i;
 
 	w->inskey->anynullkeys = false;
@@ -403,27 +513,49 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 	}
 	pgstat_count_index_scan(idx);
 
+	/* the leaf held since the previous lookup: only when after its key */
+	if (BufferIsValid(w->buf) && !after)
+	{
+		_bt_relbuf(idx, w->buf);
+		w->buf = InvalidBuffer;
+	}
 	/* from the previous lookup's leaf, when the key comes after its key */
 	if (w->leaf != InvalidBlockNumber && after)
 	{
 		int			steps;
 
-		buf = _bt_getbuf(idx, w->leaf, BT_READ);
+		if (BufferIsValid(w->buf))
+		{
+			/* (held, locked, checked and predicate-locked since) */
+			buf = w->buf;
+			w->buf = InvalidBuffer;
+			from = w->pos;
+		}
+		else
+		{
+			buf = _bt_getbuf(idx, w->leaf, BT_READ);
+			reached = true;
+		}
 		for (steps = 0;; steps++)
 		{
 			page = BufferGetPage(buf);
-			TestForOldSnapshot(snapshot, idx, page);
 			opaque = BTPageGetOpaque(page);
-			if (!P_ISLEAF(opaque))
+			if (reached)
 			{
-				/* (not reused while this transaction runs: never seen) */
-				_bt_relbuf(idx, buf);
-				buf = InvalidBuffer;
-				break;
+				TestForOldSnapshot(snapshot, idx, page);
+				if (!P_ISLEAF(opaque))
+				{
+					/* (not reused while this transaction runs: never seen) */
+					_bt_relbuf(idx, buf);
+					buf = InvalidBuffer;
+					break;
+				}
 			}
 			if (!P_IGNORE(opaque) &&
-				(P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) <= 0))
+				(P_RIGHTMOST(opaque) || btwalk_hikey_cmp(w, page) <= 0))
 				break;			/* the key's place is on this leaf */
+			from = InvalidOffsetNumber;
+			reached = true;
 			if (P_RIGHTMOST(opaque) || (steps >= 1 && !P_IGNORE(opaque)))
 			{
 				/* far to the right: from the root */
@@ -439,6 +571,8 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 		BTStack		stack = _bt_search(idx, w->inskey, &buf, BT_READ, snapshot);
 
 		_bt_freestack(stack);
+		from = InvalidOffsetNumber;
+		reached = true;
 		if (!BufferIsValid(buf))
 		{
 			/* an empty index: locked whole, as _bt_first() locks it */
@@ -449,14 +583,19 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 	}
 	page = BufferGetPage(buf);
 	opaque = BTPageGetOpaque(page);
-	/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
-	PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
+	if (reached)
+	{
+		/* each leaf read is locked for SERIALIZABLE, as _bt_readpage()'s are */
+		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
+		if (w->hold)
+			btwalk_prefetch(page);
+	}
 
 	/* the key's entries, across right siblings while they go on */
-	done = btwalk_collect(w, page, btwalk_binsrch(w, page));
+	done = btwalk_collect(w, page, btwalk_binsrch(w, page, from), &stop);
 	while (!done)
 	{
-		if (P_RIGHTMOST(opaque) || _bt_compare(idx, w->inskey, page, P_HIKEY) < 0)
+		if (P_RIGHTMOST(opaque) || btwalk_hikey_cmp(w, page) < 0)
 			break;
 		do
 		{
@@ -468,12 +607,40 @@ btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after, Snapsho
 			opaque = BTPageGetOpaque(page);
 		} while (P_IGNORE(opaque));
 		PredicateLockPage(idx, BufferGetBlockNumber(buf), snapshot);
-		done = btwalk_collect(w, page, P_FIRSTDATAKEY(opaque));
+		done = btwalk_collect(w, page, P_FIRSTDATAKEY(opaque), &stop);
 	}
 
-	/* where the next lookup starts: no pin kept (see above) */
+	/* where the next lookup starts: the leaf held, or no pin kept (see above) */
 	w->leaf = BufferGetBlockNumber(buf);
-	_bt_relbuf(idx, buf);
+	if (w->hold)
+	{
+		w->buf = buf;
+		w->pos = stop;
+	}
+	else
+		_bt_relbuf(idx, buf);
 	/* counted as an index scan's are (pg_stat_user_indexes) */
 	pgstat_count_index_tuples(idx, w->ntids);
+}
+
+/*
+ * btwalk_hold
+ *		hold true: each lookup from now on keeps the leaf where it ended
+ *		pinned and share-locked for the next, which starts there without
+ *		reading it again, and from the entry where the previous one ended
+ *		(the leaf cannot have changed meanwhile); false: release that leaf
+ *		(the lookups after start by reading it again, no pin kept).  For a
+ *		run of lookups with nothing else between them: a leaf held while
+ *		the caller writes or waits would hold off other writers of that
+ *		leaf, and a VACUUM, for as long (see the header comment).
+ */
+void
+btwalk_hold(BtWalk *w, bool hold)
+{
+	if (!hold && BufferIsValid(w->buf))
+	{
+		_bt_relbuf(w->idx, w->buf);
+		w->buf = InvalidBuffer;
+	}
+	w->hold = hold;
 }

@@ -19,6 +19,10 @@ typedef struct BtWalk
 	Relation	idx;
 	BTScanInsert inskey;		/* the key looked up, on nkeys columns */
 	BlockNumber leaf;			/* where the last lookup ended, or none */
+	/* lookups in a row: see btwalk_hold() */
+	bool		hold;			/* keep the last leaf pinned and share-locked */
+	Buffer		buf;			/* that leaf, while held (else InvalidBuffer) */
+	OffsetNumber pos;			/* its first entry past the last key */
 	ItemPointerData *tids;		/* the heap TIDs of the key's entries */
 	int			ntids;
 	int			maxtids;
@@ -48,5 +52,12 @@ extern bool btwalk_begin(BtWalk *w, Relation idx, int nkeys);
  */
 extern void btwalk_tids(BtWalk *w, const Datum *keys, const bool *nulls, bool after,
 						Snapshot snapshot);
+
+/*
+ * hold (true): the lookups that follow keep the leaf where each ends pinned
+ * and share-locked for the next, until btwalk_hold(w, false) releases it;
+ * the caller does nothing between them that may write, wait or take a lock
+ */
+extern void btwalk_hold(BtWalk *w, bool hold);
 
 #endif							/* DATAENG_BTWALK_H */

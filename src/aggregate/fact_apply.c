@@ -42,6 +42,22 @@
  * projection of the SET list, the whole-row copy of each delta).  The heap
  * fetches and updates, their pruning and WAL, are the same.
  *
+ * The groups go APPLY_BATCH at a time (docs/facts.md, "Many groups: the
+ * rows asked for ahead"): first their lookups, one after another with the
+ * leaf held between them (btwalk_hold(): nothing else happens meanwhile),
+ * then, for each group found, its heap page looked up in the buffer pool
+ * (PrefetchBuffer(), which also starts reading a page not there) and the
+ * parts of it the fetch and update will touch asked of the CPU ahead
+ * (prefetch instructions: the page's header, the row's line pointer and
+ * the row, the free space the new version goes to), then the groups
+ * fetched and written one by one.  With groups spread over most of the
+ * fact's pages, each page's memory is otherwise first touched, and
+ * waited for, by the fetch of the row and again by its update; asked for
+ * together, a batch's pages come in at once.  The prefetches change
+ * nothing but what the CPU holds in its caches: the page found may have
+ * been replaced meanwhile (it is only read for hints, never pinned), and
+ * the fetch reads it again, pinned and locked, as before.
+ *
  * Every write is an ordinary heap write in the refresh's transaction:
  * crash safe and undone by its abort.  The writes are made as the current
  * user (the fact's owner during a refresh), who must own the storage table
@@ -70,6 +86,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "executor/nodeHash.h"
 #include "executor/nodeModifyTable.h"
@@ -77,6 +94,8 @@
 #include "nodes/makefuncs.h"
 #include "pgstat.h"
 #include "postmaster/walwriter.h"
+#include "storage/buf_internals.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -584,7 +603,16 @@ add_values(Oid typid, Datum a, bool an, Datum b, bool bn, bool *isnull)
 	if (*isnull)
 		return (Datum) 0;
 	if (typid == INT8OID)
-		return DirectFunctionCall2(int8pl, a, b);
+	{
+		int64		r;
+
+		/* int8pl()'s sum, without its call through the function manager */
+		if (unlikely(pg_add_s64_overflow(DatumGetInt64(a), DatumGetInt64(b), &r)))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("bigint out of range")));
+		return Int64GetDatum(r);
+	}
 	return DirectFunctionCall2(numeric_add, a, b);
 }
 
@@ -797,6 +825,161 @@ apply_extremes(FactApply *fa, TupleTableSlot *f, ApplyDelta *d, Datum *nv, bool 
 }
 
 /*
+ * The groups of a batch: the heap TIDs of each one's index entries
+ * (tids[first[j]] to tids[first[j + 1] - 1] for the batch's j-th group).
+ */
+#define APPLY_BATCH 32
+
+typedef struct ApplyBatch
+{
+	int			first[APPLY_BATCH + 1];
+	ItemPointerData *tids;
+	int			ntids;
+	int			maxtids;
+} ApplyBatch;
+
+/*
+ * apply_batch_walk
+ *		Look up the keys of deltas ds[from] to ds[from + nb - 1] (nb at most
+ *		APPLY_BATCH) one after another, the leaf held between them, into b.
+ */
+static void
+apply_batch_walk(FactApply *fa, BtWalk *w, ApplyDelta *ds, int64 from, int nb, ApplyBatch *b,
+				 Datum *kv, bool *kn, Snapshot snap)
+{
+	int			j;
+	int			i;
+
+	b->ntids = 0;
+	btwalk_hold(w, true);
+	for (j = 0; j < nb; j++)
+	{
+		ApplyDelta *d = &ds[from + j];
+
+		for (i = 0; i < fa->nkeys; i++)
+		{
+			kv[i] = d->v[fa->katt[i] - 1];
+			kn[i] = d->n[fa->katt[i] - 1];
+		}
+		/* (only the first group of a part starts from the index's root) */
+		btwalk_tids(w, kv, kn, from + j > 0, snap);
+		b->first[j] = b->ntids;
+		if (b->ntids + w->ntids > b->maxtids)
+		{
+			b->maxtids = Max(b->maxtids * 2, b->ntids + w->ntids);
+			b->tids = repalloc(b->tids, sizeof(ItemPointerData) * b->maxtids);
+		}
+		memcpy(&b->tids[b->ntids], w->tids, sizeof(ItemPointerData) * w->ntids);
+		b->ntids += w->ntids;
+	}
+	b->first[nb] = b->ntids;
+	btwalk_hold(w, false);
+}
+
+/*
+ * apply_batch_prefetch
+ *		Ask ahead for what the fetch and update of each group of b found in
+ *		the index will touch first (see the header comment): its heap page
+ *		looked up in the buffer pool (a page not there starts being read),
+ *		then the CPU asked for the buffer's header, the page's header and
+ *		the line pointer of the row, and, once those are in, the row and
+ *		the free space below pd_upper the new version goes to.  Nothing is
+ *		pinned or locked: what is read of a page (its line pointer, pd_upper
+ *		and pd_lower) only says where to prefetch, checked to stay within
+ *		the page.
+ */
+static void
+apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
+{
+	Buffer		bufs[APPLY_BATCH];
+	BlockNumber last = InvalidBlockNumber;
+	Buffer		lastbuf = InvalidBuffer;
+	int			j;
+
+	for (j = 0; j < nb; j++)
+	{
+		bufs[j] = InvalidBuffer;
+		if (b->first[j] < b->first[j + 1])
+		{
+			ItemPointer tid = &b->tids[b->first[j]];
+			BlockNumber blk = ItemPointerGetBlockNumber(tid);
+			PrefetchBufferResult pr;
+
+			/* (groups in key order: often on the page of the one before) */
+			if (blk == last)
+			{
+				bufs[j] = lastbuf;
+				if (BufferIsValid(lastbuf))
+					agg_prefetch(PageGetItemId(BufferGetPage(lastbuf), ItemPointerGetOffsetNumber(tid)));
+				continue;
+			}
+			pr = PrefetchBuffer(rel, MAIN_FORKNUM, blk);
+			last = blk;
+			lastbuf = InvalidBuffer;
+
+			if (BufferIsValid(pr.recent_buffer) && !BufferIsLocal(pr.recent_buffer))
+			{
+				Page		page = BufferGetPage(pr.recent_buffer);
+
+				bufs[j] = lastbuf = pr.recent_buffer;
+				agg_prefetch(GetBufferDescriptor(pr.recent_buffer - 1));
+				agg_prefetch(page);
+				agg_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(tid)));
+			}
+		}
+	}
+	for (j = 0; j < nb; j++)
+	{
+		ItemPointer tid;
+		Page		page;
+		PageHeader	ph;
+		OffsetNumber off;
+		ItemIdData	lp;
+		uint16		upper;
+		uint16		lower;
+
+		if (!BufferIsValid(bufs[j]))
+			continue;
+		tid = &b->tids[b->first[j]];
+		page = BufferGetPage(bufs[j]);
+		ph = (PageHeader) page;
+		off = ItemPointerGetOffsetNumber(tid);
+		upper = ph->pd_upper;
+		lower = ph->pd_lower;
+		/* (read unlocked: only what stays within the page is asked for) */
+		if (lower < SizeOfPageHeaderData || lower > upper || upper > BLCKSZ ||
+			off < FirstOffsetNumber || off > (lower - SizeOfPageHeaderData) / sizeof(ItemIdData))
+			continue;
+		lp = *PageGetItemId(page, off);
+		if (ItemIdIsRedirected(&lp))
+		{
+			off = ItemIdGetRedirect(&lp);
+			if (off < FirstOffsetNumber || off > (lower - SizeOfPageHeaderData) / sizeof(ItemIdData))
+				continue;
+			lp = *PageGetItemId(page, off);
+		}
+		if (ItemIdIsNormal(&lp) && ItemIdGetLength(&lp) > 0 &&
+			ItemIdGetOffset(&lp) + ItemIdGetLength(&lp) <= BLCKSZ)
+		{
+			const char *t = (const char *) page + ItemIdGetOffset(&lp);
+
+			agg_prefetch(t);
+			agg_prefetch(t + 64);
+			agg_prefetch(t + ItemIdGetLength(&lp) - 1);
+		}
+		/* the new version's place, and its line pointer's: to be written */
+		if (upper >= 256)
+		{
+			agg_prefetch_write((const char *) page + upper - 1);
+			agg_prefetch_write((const char *) page + upper - 65);
+			agg_prefetch_write((const char *) page + upper - 129);
+		}
+		if (lower < upper)
+			agg_prefetch_write((const char *) page + lower);
+	}
+}
+
+/*
  * dataeng_internal._fact_apply(storage regclass, deltas regclass,
  *		keys text[], dkeys text[], adds text[], sums text[], sumns text[],
  *		extremes text[], ks int[], descs boolean[])
@@ -858,6 +1041,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
 	DeltaReader dr;
+	ApplyBatch	batch;
 	int			i;
 
 	if (nk != ndk || nk < 1 || nsum != nsumn || nxn != 6 * nks || nks != ndescs)
@@ -965,6 +1149,9 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	fetch = table_index_fetch_begin(fa.rel);
 	kv = palloc(sizeof(Datum) * nk);
 	kn = palloc(sizeof(bool) * nk);
+	batch.maxtids = 2 * APPLY_BATCH;
+	batch.ntids = 0;
+	batch.tids = palloc(sizeof(ItemPointerData) * batch.maxtids);
 	nudged = XactLastRecEnd;
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact apply row",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -985,16 +1172,18 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(rowcxt);
-			oldcxt = MemoryContextSwitchTo(rowcxt);
-			for (i = 0; i < nk; i++)
+			/* the lookups of the next batch of groups, their rows asked for */
+			if (r % APPLY_BATCH == 0)
 			{
-				kv[i] = d->v[fa.katt[i] - 1];
-				kn[i] = d->n[fa.katt[i] - 1];
+				int			nb = (int) Min(n - r, APPLY_BATCH);
+
+				apply_batch_walk(&fa, &w, ds, r, nb, &batch, kv, kn, snap);
+				apply_batch_prefetch(fa.rel, &batch, nb);
 			}
-			btwalk_tids(&w, kv, kn, r > 0, snap);
-			for (i = 0; i < w.ntids && !hit; i++)
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			for (i = batch.first[r % APPLY_BATCH]; i < batch.first[r % APPLY_BATCH + 1] && !hit; i++)
 			{
-				ItemPointerData tid = w.tids[i];
+				ItemPointerData tid = batch.tids[i];
 				bool		call_again = false;
 				bool		all_dead = false;
 
