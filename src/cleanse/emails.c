@@ -33,7 +33,8 @@
  *		form is written back as UTF-8 (in a SQL_ASCII database, decoding in
  *		the database encoding took each byte of a character for a character
  *		of its own).  Lowered before NFC, as UTS 46 maps then normalizes:
- *		'A' with a combining ring and U+00C5 both become U+00E5.
+ *		'A' with a combining ring and U+00C5 both become U+00E5.  U+0130
+ *		lowers to two characters, as UTS 46 has it.
  */
 static pg_wchar *
 utf8_chars(const char *s, int len, int from, int *n)
@@ -42,11 +43,24 @@ utf8_chars(const char *s, int len, int from, int *n)
 	bool		ascii = true;
 	int			k = 0;
 
-	for (int i = 0; i < len; i += pg_utf_mblen((const unsigned char *) s + i))
+	for (int i = 0, ci = 0; i < len; i += pg_utf_mblen((const unsigned char *) s + i), ci++)
 	{
 		pg_wchar	c = utf8_to_unicode((const unsigned char *) s + i);
 
-		if (k >= from)
+		if (ci >= from && c == 0x0130)
+		{
+			/*
+			 * U+0130's lowercase is 'i' and a combining dot above, as UTS 46
+			 * maps it (its simple mapping, 'i', made another domain of it,
+			 * and another normal form than its canonical equivalent 'I' and
+			 * U+0307); two bytes of UTF-8 give the two characters room
+			 */
+			ascii = false;
+			w[k++] = 'i';
+			w[k++] = 0x0307;
+			continue;
+		}
+		if (ci >= from)
 			c = dataeng_unicode_lower(c);
 		ascii = ascii && c < 0x80;
 		w[k++] = c;
