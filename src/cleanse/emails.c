@@ -25,9 +25,30 @@
 #include "validate/validate.h"
 
 /*
+ * domain_lower
+ *		The lowercase of c in a domain: Unicode's simple mapping
+ *		(dataeng_unicode_lower()) but for Cherokee, whose case folding, and
+ *		so UTS 46, goes the other way: its small letters (U+AB70..U+ABBF,
+ *		U+13F8..U+13FD) become the capitals (U+13A0..U+13F5), which stay.
+ *		(Lowered to the small letters, a domain of capitals had an A-label
+ *		no resolver makes of it.)
+ */
+static pg_wchar
+domain_lower(pg_wchar c)
+{
+	if (c >= 0xAB70 && c <= 0xABBF)
+		return c - 0xAB70 + 0x13A0;
+	if (c >= 0x13F8 && c <= 0x13FD)
+		return c - 0x13F8 + 0x13F0;
+	if (c >= 0x13A0 && c <= 0x13F5)
+		return c;
+	return dataeng_unicode_lower(c);
+}
+
+/*
  * utf8_chars
  *		The characters of a UTF-8 string (verified by the validator), the
- *		ones after position from lowered (dataeng_unicode_lower()), then
+ *		ones after position from lowered (domain_lower()), then
  *		in NFC; *n their number.  Decoded as UTF-8 whatever the database
  *		encoding: the validator judged these bytes as UTF-8, and the normal
  *		form is written back as UTF-8 (in a SQL_ASCII database, decoding in
@@ -61,7 +82,7 @@ utf8_chars(const char *s, int len, int from, int *n)
 			continue;
 		}
 		if (ci >= from)
-			c = dataeng_unicode_lower(c);
+			c = domain_lower(c);
 		ascii = ascii && c < 0x80;
 		w[k++] = c;
 	}
