@@ -357,8 +357,13 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET DateStyle = 'ISO'
 AS $$
+  -- (a moment before the year 1 ends in BC, as PostgreSQL writes it: the
+  -- pattern YYYY writes 44 BC as 0044)
   SELECT CASE WHEN pg_catalog.isfinite(t)
               THEN pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') OPERATOR(pg_catalog.||) ' UTC'
+                   OPERATOR(pg_catalog.||)
+                   CASE WHEN pg_catalog.date_part('year', t AT TIME ZONE 'UTC') OPERATOR(pg_catalog.<) 0
+                        THEN ' BC' ELSE '' END
               ELSE t::text END
 $$;
 COMMENT ON FUNCTION dataeng_internal._text_time(timestamptz) IS

@@ -26,6 +26,18 @@ SELECT v, dataeng.normalize_email(v) AS normal, dataeng.normalize_email(v, true)
                     'ÄDA.X+y@Gmail.com', 'ÉLODIE+news@Outlook.com']) v;
 SELECT count(DISTINCT dataeng.normalize_email(v)) AS forms
   FROM unnest(ARRAY['user@BÜCHER.Example', 'user@Bücher.EXAMPLE', 'user@bücher.example', E'user@bu\u0308cher.example']) v;
+-- U+0130 (capital I with dot above) lowers to 'i' and a combining dot
+-- above, as UTS 46 maps it (and IDNA 2003's nameprep: xn--ix-rub.com);
+-- its canonical equivalent 'I' and U+0307 has that normal form too, and
+-- the domain istanbul.tr, another one, is no normal form of it
+SELECT v, dataeng.normalize_email(v) AS normal
+  FROM unnest(ARRAY['x@İx.com', E'x@I\u0307x.com', E'x@i\u0307x.com', 'x@İSTANBUL.tr', E'x@I\u0307STANBUL.tr']) v;
+-- Cherokee folds the other way: its small letters become the capitals, as
+-- UTS 46 maps them (the A-label of the capitals, xn--58dm0jrf, is the one
+-- resolvers make; lowered to the small letters it was xn--kz9ama0jrf)
+SELECT v, dataeng.normalize_email(v) AS normal
+  FROM unnest(ARRAY[E'x@\u13A0\u13CD\u13A6\u13EF.com', E'x@\uAB70\uAB9D\uAB76\uABBF.com',
+                    E'x@\u13A0\uAB9D\u13A6\uABBF.com', E'x@\u13F8.com', E'x@\u13F0.com']) v;
 
 -- the strict variant says why
 SELECT dataeng.normalize_email_strict('Ada@Example.COM');

@@ -68,6 +68,10 @@ DELETE FROM otr WHERE v < 0;
 SELECT rule_name, failed FROM dataeng.validate('otr');
 SELECT name, reason FROM dataeng.pipeline_status WHERE kind = 'table with rules' ORDER BY name;
 
+-- a moment before the year 1 says BC (it was written as the year 44 AD)
+SELECT dataeng_internal._text_time('0044-03-15 12:00:00+00 BC') AS bc,
+       dataeng_internal._text_time('0001-01-01 00:00:00+00') AS ad;
+
 DROP TABLE ots, otr, otr2, otr3;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

@@ -55,6 +55,22 @@ SELECT relname, relowner = 'str_mallory'::regrole AS still_its_own, relowner = 1
  WHERE relname LIKE '\_dataeng\_%' AND relpersistence = 't' AND relkind = 'r'
    AND relnamespace <> pg_my_temp_schema()
  ORDER BY relname;
+-- a plain table that owns a sequence of the role's (ALTER SEQUENCE ...
+-- OWNED BY, or CREATE SEQUENCE ... OWNED BY) stays the role's: a change of
+-- the table's owner gives the sequence to the new owner too
+SELECT dblink_exec('m', 'DROP TABLE pg_temp._dataeng_dc');
+SELECT dblink_exec('m', 'CREATE TEMP TABLE _dataeng_dc (x int)');
+SELECT dblink_exec('m', 'CREATE TEMP SEQUENCE str_seq OWNED BY pg_temp._dataeng_dc.x');
+SELECT dblink_connect('m2', format('host=%s port=%s dbname=%s user=str_mallory',
+                                   split_part(current_setting('unix_socket_directories'), ',', 1),
+                                   current_setting('port'), current_database()));
+SELECT dblink_exec('m2', 'REASSIGN OWNED BY str_mallory TO str_mallory');
+SELECT dblink_disconnect('m2');
+SELECT relname, relkind, relowner = 'str_mallory'::regrole AS still_its_own, relowner = 10 AS bootstrap_owns_it
+  FROM pg_class
+ WHERE relname IN ('_dataeng_dc', 'str_seq') AND relpersistence = 't'
+   AND relnamespace <> pg_my_temp_schema()
+ ORDER BY relname;
 SELECT dblink_exec('m', 'DROP TABLE pg_temp._dataeng_delta_raw, pg_temp._dataeng_dc, pg_temp._dataeng_dc_ret');
 SELECT dblink_disconnect('m');
 DROP ROLE str_mallory;

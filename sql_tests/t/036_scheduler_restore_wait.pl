@@ -71,6 +71,19 @@ is($said, 1, 'the wait was logged once');
 # A role that may not write dataeng.jobs cannot mark its session so.
 is($node->safe_psql('postgres', q{SELECT dataeng_internal._restore_mark()}, extra_params => [ '-U', 'plain' ]),
 	'f', 'a role that may not write dataeng.jobs does not mark its session');
+# nor through dataeng.schedule(), which writes dataeng.jobs with more
+# rights than its caller's, from a statement that looks like a restore's
+# COPY (one query string: COPY ... TO STDOUT, then the call, "from stdin"
+# in a comment)
+{
+	my ($out, $err) = run_command([
+		'psql', '-X', '-A', '-t', '-d', $node->connstr('postgres') . ' user=plain', '-c',
+		q{COPY dataeng.jobs (job_name) TO STDOUT; SELECT dataeng.schedule('plain_job', '@yearly', 'SELECT 1') /* from stdin */; }
+		  . q{SELECT 'marked ' || count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1684361811 AND pid = pg_backend_pid()}
+	]);
+	like($out, qr/^marked 0$/m, 'a role that may not write dataeng.jobs does not mark its session through dataeng.schedule()');
+	$node->safe_psql('postgres', q{SELECT dataeng.unschedule('plain_job')}, extra_params => [ '-U', 'plain' ]);
+}
 my $other = $node->background_psql('postgres');
 $other->query_safe(q{SET application_name = 'my_restore'});
 # (\copy: psql sends COPY ... FROM STDIN and the file's rows, as a restore)

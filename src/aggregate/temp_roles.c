@@ -81,9 +81,11 @@ is_kept_name(const char *name)
  *		built-in types and collations, with no default, generated or
  *		identity column, no constraint but NOT NULL, no index, rule,
  *		trigger, policy, extended statistics, inheritance or typed-table
- *		link, and no grant (a NULL ACL, its columns' too).  Nothing of it
- *		runs, nor is checked, with its owner's rights: it may be given to
- *		another role.
+ *		link, no sequence owned by it (ALTER SEQUENCE ... OWNED BY: a
+ *		change of the table's owner gives it the role's sequence too), and
+ *		no grant (a NULL ACL, its columns' too).  Nothing of it runs, nor
+ *		is checked, with its owner's rights, and nothing else of the role
+ *		goes with it: it may be given to another role.
  */
 static bool
 kept_table_plain(Oid relid)
@@ -114,6 +116,7 @@ kept_table_plain(Oid relid)
 		!rel->rd_rel->relhassubclass && !rel->rd_rel->relispartition &&
 		!has_superclass(relid) &&
 		RelationGetIndexList(rel) == NIL && RelationGetStatExtList(rel) == NIL &&
+		getOwnedSequences(relid) == NIL &&
 		(desc->constr == NULL ||
 		 (desc->constr->defval == NULL && desc->constr->num_defval == 0 &&
 		  desc->constr->num_check == 0 && !desc->constr->has_generated_stored));

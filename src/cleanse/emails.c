@@ -25,15 +25,37 @@
 #include "validate/validate.h"
 
 /*
+ * domain_lower
+ *		The lowercase of c in a domain: Unicode's simple mapping
+ *		(dataeng_unicode_lower()) but for Cherokee, whose case folding, and
+ *		so UTS 46, goes the other way: its small letters (U+AB70..U+ABBF,
+ *		U+13F8..U+13FD) become the capitals (U+13A0..U+13F5), which stay.
+ *		(Lowered to the small letters, a domain of capitals had an A-label
+ *		no resolver makes of it.)
+ */
+static pg_wchar
+domain_lower(pg_wchar c)
+{
+	if (c >= 0xAB70 && c <= 0xABBF)
+		return c - 0xAB70 + 0x13A0;
+	if (c >= 0x13F8 && c <= 0x13FD)
+		return c - 0x13F8 + 0x13F0;
+	if (c >= 0x13A0 && c <= 0x13F5)
+		return c;
+	return dataeng_unicode_lower(c);
+}
+
+/*
  * utf8_chars
  *		The characters of a UTF-8 string (verified by the validator), the
- *		ones after position from lowered (dataeng_unicode_lower()), then
+ *		ones after position from lowered (domain_lower()), then
  *		in NFC; *n their number.  Decoded as UTF-8 whatever the database
  *		encoding: the validator judged these bytes as UTF-8, and the normal
  *		form is written back as UTF-8 (in a SQL_ASCII database, decoding in
  *		the database encoding took each byte of a character for a character
  *		of its own).  Lowered before NFC, as UTS 46 maps then normalizes:
- *		'A' with a combining ring and U+00C5 both become U+00E5.
+ *		'A' with a combining ring and U+00C5 both become U+00E5.  U+0130
+ *		lowers to two characters, as UTS 46 has it.
  */
 static pg_wchar *
 utf8_chars(const char *s, int len, int from, int *n)
@@ -42,12 +64,25 @@ utf8_chars(const char *s, int len, int from, int *n)
 	bool		ascii = true;
 	int			k = 0;
 
-	for (int i = 0; i < len; i += pg_utf_mblen((const unsigned char *) s + i))
+	for (int i = 0, ci = 0; i < len; i += pg_utf_mblen((const unsigned char *) s + i), ci++)
 	{
 		pg_wchar	c = utf8_to_unicode((const unsigned char *) s + i);
 
-		if (k >= from)
-			c = dataeng_unicode_lower(c);
+		if (ci >= from && c == 0x0130)
+		{
+			/*
+			 * U+0130's lowercase is 'i' and a combining dot above, as UTS 46
+			 * maps it (its simple mapping, 'i', made another domain of it,
+			 * and another normal form than its canonical equivalent 'I' and
+			 * U+0307); two bytes of UTF-8 give the two characters room
+			 */
+			ascii = false;
+			w[k++] = 'i';
+			w[k++] = 0x0307;
+			continue;
+		}
+		if (ci >= from)
+			c = domain_lower(c);
 		ascii = ascii && c < 0x80;
 		w[k++] = c;
 	}

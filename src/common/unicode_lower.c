@@ -9,7 +9,8 @@
  * another single character, as Unicode 15.0 maps them (generated with
  * ICU 72, Unicode 15.0, by the query below on a server with ICU, plus
  * U+0130, whose simple mapping is U+0069: its full mapping, which the
- * query sees, is two characters):
+ * query sees, is two characters; normalize_email's domain takes that
+ * full mapping instead, as UTS 46 does: cleanse/emails.c):
  *
  *	 SELECT c, ascii(l) FROM (SELECT c, lower(chr(c) COLLATE "und-x-icu") AS l
  *	   FROM generate_series(128, 1114111) c WHERE c NOT BETWEEN 55296 AND 57343) s

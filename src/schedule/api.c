@@ -66,11 +66,16 @@ PG_FUNCTION_INFO_V1(dataeng_restore_mark);
  *		Mark this session as a restore's until it ends: the restore lock
  *		(RESTORE_LOCK_KEY, common.h), held in share mode (the sessions of
  *		pg_restore -j each take it), which the scheduler and the WAL capture
- *		worker look for (DATAENG_RESTORE_SESSIONS_SQL).  Only a role that
- *		may INSERT into dataeng.jobs or dataeng.cdc_tables, which a restore
- *		of them needs, is marked: another role's call does nothing (it could
- *		otherwise hold every job of the database back).  Out of reach of
- *		pg_advisory_lock(), as the other locks of dataeng.
+ *		worker look for (DATAENG_RESTORE_SESSIONS_SQL).  Only the session
+ *		of a role that may INSERT into dataeng.jobs or dataeng.cdc_tables,
+ *		which a restore of them needs, is marked: another role's call does
+ *		nothing (it could otherwise hold every job of the database back).
+ *		The session's role, as those sessions are looked for, not the
+ *		current user: dataeng.schedule() writes dataeng.jobs with more
+ *		rights than its caller's, and a caller whose statement began with
+ *		COPY dataeng.jobs ... TO STDOUT and named "from stdin" further on
+ *		had its session marked.  Out of reach of pg_advisory_lock(), as the
+ *		other locks of dataeng.
  */
 Datum
 dataeng_restore_mark(PG_FUNCTION_ARGS)
@@ -79,9 +84,10 @@ dataeng_restore_mark(PG_FUNCTION_ARGS)
 	Oid			nsp = get_namespace_oid(DATAENG_SCHEMA, true);
 	Oid			jobs = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
 	Oid			cdc_tables = OidIsValid(nsp) ? get_relname_relid("cdc_tables", nsp) : InvalidOid;
+	Oid			role = GetSessionUserId();
 
-	if (!((OidIsValid(jobs) && pg_class_aclcheck(jobs, GetUserId(), ACL_INSERT) == ACLCHECK_OK) ||
-		  (OidIsValid(cdc_tables) && pg_class_aclcheck(cdc_tables, GetUserId(), ACL_INSERT) == ACLCHECK_OK)))
+	if (!((OidIsValid(jobs) && pg_class_aclcheck(jobs, role, ACL_INSERT) == ACLCHECK_OK) ||
+		  (OidIsValid(cdc_tables) && pg_class_aclcheck(cdc_tables, role, ACL_INSERT) == ACLCHECK_OK)))
 		PG_RETURN_BOOL(false);
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, RESTORE_LOCK_KEY, 0, RESTORE_LOCK_FIELD4);
 	(void) LockAcquire(&tag, ShareLock, true, false);
