@@ -78,6 +78,9 @@ SELECT op, new_row FROM dataeng.changes WHERE table_name = 'awt'::regclass ORDER
 
 -- 7. no worker runs rounds (dataeng.enabled off): the ALTER says that the
 -- changes not recorded yet may stop the table, and goes on
+SET client_min_messages = warning;
+DROP FUNCTION IF EXISTS wait_for(text, float8);
+RESET client_min_messages;
 \i sql_tests/lib/wait_for.sql
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
