@@ -544,8 +544,8 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_down_since(timestamptz) IS
 -- Whether the WAL capture worker has recorded every change committed
 -- before the call: the database's slot confirms the WAL written so far
 -- (waiting at most timeout).  True without the slot (not made yet, as in a
--- restore, or gone): the worker has then recorded nothing, and has nothing
--- to record, of what was committed before.  Unlike cdc_wal_sync() it does
+-- restore, or gone, or still being made): the worker has then recorded
+-- nothing, and has nothing to record, of what was committed before.  Unlike cdc_wal_sync() it does
 -- not wait for the switches of other tables.  False without waiting out
 -- timeout when no worker runs rounds in the database (none, or
 -- dataeng.enabled off) for 2 s in a row: it
@@ -573,9 +573,16 @@ BEGIN
               WHERE s.slot_name = slot AND s.active_pid = pg_backend_pid()) THEN
     RETURN true;
   END IF;
+  -- A slot whose creation is still going on (no confirmed position yet)
+  -- counts as none: no table is captured through it before the worker's
+  -- first round switches one, so it owes nothing committed before; and
+  -- its creation waits for the transactions running when it began, this
+  -- one among them (a wait here would end only after 30 s, or with the
+  -- deadlock error below: a fact or consumer created right after the
+  -- first cdc_enable(..., method => 'wal') of a database failed so).
   WHILE EXISTS (SELECT 1 FROM pg_replication_slots s
                  WHERE s.slot_name = slot
-                   AND (s.confirmed_flush_lsn IS NULL OR s.confirmed_flush_lsn < target)) LOOP
+                   AND s.confirmed_flush_lsn < target) LOOP
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;

@@ -1445,6 +1445,23 @@ BEGIN
   -- Capture: no writer may commit between the backfill and the consumer's
   -- start, so both see the same rows.
   PERFORM dataeng_internal._agg_lock_source(source, 'dataeng.fact_create() backfills the fact and starts its consumer', true);
+  -- Nor may this transaction have written the source before: the backfill
+  -- sees its rows, and their changes, committed with the fact, come after
+  -- the consumer's start, so the first refresh counted each of them again.
+  -- (a writer of a table holds ROW EXCLUSIVE on it, and on the partitions
+  -- it wrote, until its transaction ends; what rolled back in a
+  -- subtransaction released it)
+  IF pg_current_xact_id_if_assigned() IS NOT NULL
+     AND EXISTS (SELECT 1 FROM pg_locks l
+                  WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+                    AND l.mode = 'RowExclusiveLock' AND l.granted
+                    AND l.relation IN (SELECT source::oid UNION SELECT pt.relid FROM pg_partition_tree(source) pt)) THEN
+    RAISE EXCEPTION 'dataeng.fact_create() cannot run in a transaction that changed its source table %', source
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'The backfill reads the rows this transaction wrote, and their changes, committed with the fact, '
+                     'would be applied to it again by its first refresh.',
+            HINT = 'Commit the changes to the table first, then create the fact in a transaction of its own.';
+  END IF;
   cols := ARRAY[time_column] || dimensions
           || ARRAY(SELECT e.col FROM unnest(mt) WITH ORDINALITY e WHERE e.col IS NOT NULL ORDER BY e.ordinality)
           || ARRAY(SELECT x.rc FROM unnest(mt) WITH ORDINALITY e, unnest(e.cols) WITH ORDINALITY x(rc, o)

@@ -391,20 +391,26 @@ AS $$
 BEGIN
   RETURN QUERY
   WITH consumers AS MATERIALIZED (SELECT * FROM dataeng_internal.consumer_lag),
+  -- the captured tables the caller may read whose capture from the WAL
+  -- the worker stopped (a change it could not decode, its slot lost):
+  -- their changes from then on are missing from the log
+  stopped AS MATERIALIZED (SELECT * FROM dataeng_internal._cdc_capture_errors()),
   -- (source_gone: the source table was dropped, so every refresh fails;
   -- the name it had, for the reason)
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
                   CASE WHEN fd.source_dropped
                          OR NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) fd.source::oid)
                        THEN coalesce(quote_ident(fd.source_schema) || '.' || quote_ident(fd.source_table),
-                                     'of OID ' || fd.source::oid::text) END AS source_gone
+                                     'of OID ' || fd.source::oid::text) END AS source_gone,
+                  fd.source::oid AS source
              FROM dataeng_internal.fact_defs fd
            UNION ALL
            SELECT dd.name, dd.consumer, dd.last_refresh, dd.created_at, dd.owner, 'dimension',
                   CASE WHEN dd.source_dropped
                          OR NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) dd.source::oid)
                        THEN coalesce(quote_ident(dd.source_schema) || '.' || quote_ident(dd.source_table),
-                                     'of OID ' || dd.source::oid::text) END
+                                     'of OID ' || dd.source::oid::text) END,
+                  dd.source::oid
              FROM dataeng_internal.dimension_defs dd),
   -- the lag thresholds: an object's own (set by its owner), else the '*'
   -- one, else the default, as _ops_setting() says, looked up here in one
@@ -425,6 +431,10 @@ BEGIN
            -- a table it reads that was dropped (its polls fail)
            (SELECT min(t::oid) FROM unnest(c.tables) t
              WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) AS gone,
+           -- a table it reads whose capture stopped (all tables: any)
+           (SELECT st.table_name FROM stopped st
+             WHERE c.tables IS NULL OR st.table_name OPERATOR(pg_catalog.=) ANY (c.tables)
+             ORDER BY st.table_name::oid LIMIT 1) AS stopped_table,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
               coalesce((SELECT o.value::bigint FROM own_cfg o
@@ -456,16 +466,20 @@ BEGIN
          CASE WHEN cs.capture_error IS NOT NULL THEN 'capture_stopped' END,
          CASE WHEN cs.capture_error IS NOT NULL THEN 'error' END
     FROM dataeng.cdc_tables_visible t
-    LEFT JOIN dataeng_internal._cdc_capture_errors() cs ON cs.table_name OPERATOR(pg_catalog.=) t.table_name
+    LEFT JOIN stopped cs ON cs.table_name OPERATOR(pg_catalog.=) t.table_name
   UNION ALL
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,
-         CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL THEN 'failing'
+         CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL OR l.stopped_table IS NOT NULL THEN 'failing'
               WHEN l.behind THEN 'warning' ELSE 'ok' END,
          CASE WHEN l.expired_at IS NOT NULL
               THEN format('expired at %s: %s; drop and re-create it', dataeng_internal._text_time(l.expired_at), l.expired_reason)
               WHEN l.gone IS NOT NULL
               THEN format('the table with OID %s it reads was dropped: polling it fails; drop and re-create it', l.gone)
+              WHEN l.stopped_table IS NOT NULL
+              THEN format('table %s it reads is not captured since the WAL capture worker stopped it (dataeng.cdc_status.capture_error): '
+                          'its changes from then on are missing from what it receives; once the table''s owner has run dataeng.cdc_enable() again, '
+                          'copy the table anew (a consumer created with snapshot => true)', l.stopped_table)
               WHEN l.behind
               THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
                           l.pending_changes, round(l.lag_seconds))
@@ -484,14 +498,22 @@ BEGIN
   UNION ALL
   -- facts and dimensions (their lag: their consumer's)
   SELECT a.kind, a.name,
-         CASE WHEN l.expired_at IS NOT NULL OR a.source_gone IS NOT NULL THEN 'failing'
+         CASE WHEN l.expired_at IS NOT NULL OR a.source_gone IS NOT NULL OR st.table_name IS NOT NULL THEN 'failing'
               WHEN l.behind THEN 'warning' ELSE 'ok' END,
          CASE WHEN a.source_gone IS NOT NULL
               THEN format('its source table %s was dropped: its refreshes fail; drop it with dataeng.%s_drop() and create it again from the table that replaces it',
                           a.source_gone, a.kind)
+              WHEN st.table_name IS NOT NULL
+              THEN format('its source table %s is not captured since the WAL capture worker stopped it (dataeng.cdc_status.capture_error): '
+                          'its changes from then on are missing here; once the table''s owner has run dataeng.cdc_enable() again, %s',
+                          st.table_name,
+                          CASE a.kind WHEN 'fact' THEN format('rebuild it with dataeng.fact_rebuild(%L)', a.name)
+                                      ELSE 'drop it with dataeng.dimension_drop() and create it again' END)
               WHEN l.name IS NULL THEN 'lag not measured yet (dataeng.maintain() measures it)'
               WHEN l.expired_at IS NOT NULL
-              THEN format('its consumer expired: %s; rebuild it with dataeng.%s_rebuild() or drop it', l.expired_reason, a.kind)
+              THEN format('its consumer expired: %s; %s', l.expired_reason,
+                          CASE a.kind WHEN 'fact' THEN format('rebuild it with dataeng.fact_rebuild(%L) or drop it', a.name)
+                                      ELSE 'drop it with dataeng.dimension_drop() and create it again' END)
               WHEN l.behind
               THEN format('stale: %s changes of its source wait, the oldest %s s old; last refresh %s',
                           l.pending_changes, round(l.lag_seconds), coalesce(dataeng_internal._text_time(a.last_refresh), 'never'))
@@ -506,6 +528,7 @@ BEGIN
          CASE WHEN a.source_gone IS NOT NULL OR l.expired_at IS NOT NULL THEN 'error'
               WHEN l.behind THEN 'warning' END
     FROM aggs a LEFT JOIN lagged l ON l.name OPERATOR(pg_catalog.=) a.consumer
+    LEFT JOIN stopped st ON st.table_name::oid OPERATOR(pg_catalog.=) a.source
   UNION ALL
   -- tables with rules: the latest validation run
   SELECT 'table with rules', r.table_name::text,

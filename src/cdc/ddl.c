@@ -53,6 +53,19 @@
  *
  * TRUNCATE is no DDL for event triggers: the utility hook
  * (src/schedule/dbhook.c) calls cdc_wal_check_truncate() before it runs.
+ *
+ * The worker decodes a change a round after its commit, with the table's
+ * columns as they are then: a change waiting in the WAL for a column whose
+ * type then changes, that is then renamed or made a plain column (DROP
+ * EXPRESSION) cannot be decoded and stops the table (its changes from then
+ * on are lost until cdc_enable), and one waiting for a column then dropped
+ * loses that column's value.  So before an ALTER TABLE that does one of
+ * those on a table captured from the WAL (or on a partitioned table whose
+ * root is), the utility hook calls cdc_wal_before_alter(): it holds the
+ * table's writers off (SHARE ROW EXCLUSIVE, which the worker's ACCESS
+ * SHARE does not conflict with) and waits for the worker to record the
+ * changes committed before, as cdc_disable does.  Only the changes the
+ * altering transaction itself wrote before the ALTER are decoded after it.
  * pgoutput publishes a partitioned table's changes through the table
  * (publish_via_partition_root) but leaves out the truncation of one of its
  * partitions alone, so a TRUNCATE naming a partition of a table captured
@@ -144,6 +157,135 @@ cdc_wal_check_truncate(Node *stmt)
 					 errhint("Empty the partition with DELETE, truncate table %s itself, or switch it to trigger capture (dataeng.cdc_enable(..., method => 'trigger')) around the TRUNCATE.",
 							 get_rel_name(published))));
 	}
+}
+
+/*
+ * published_for_wal
+ *		Whether a table's changes are in publication pubid: the table, or a
+ *		partitioned table above it (publish_via_partition_root).
+ */
+static bool
+published_for_wal(Oid relid, Oid pubid)
+{
+	ListCell   *lc;
+
+	if (list_member_oid(GetRelationPublications(relid), pubid))
+		return true;
+	if (!get_rel_relispartition(relid))
+		return false;
+	foreach(lc, get_partition_ancestors(relid))
+		if (list_member_oid(GetRelationPublications(lfirst_oid(lc)), pubid))
+			return true;
+	return false;
+}
+
+/*
+ * alter_needs_wal_caught_up
+ *		The table an ALTER TABLE changes the decoding of pending changes of
+ *		(a column's type, name, drop, DROP EXPRESSION), or NULL.
+ */
+static RangeVar *
+alter_needs_wal_caught_up(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (IsA(stmt, RenameStmt))
+	{
+		RenameStmt *rs = (RenameStmt *) stmt;
+
+		return rs->renameType == OBJECT_COLUMN && rs->relationType == OBJECT_TABLE ?
+			rs->relation : NULL;
+	}
+	if (!IsA(stmt, AlterTableStmt) || ((AlterTableStmt *) stmt)->objtype != OBJECT_TABLE)
+		return NULL;
+	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AlterColumnType || cmd->subtype == AT_DropColumn ||
+			cmd->subtype == AT_DropExpression)
+			return ((AlterTableStmt *) stmt)->relation;
+	}
+	return NULL;
+}
+
+/*
+ * cdc_wal_before_alter
+ *		Before an ALTER TABLE that would stop the capture from the WAL of
+ *		the changes waiting in the WAL (see the header): hold the table's
+ *		writers off and wait for the worker to record them.  Only for the
+ *		table's owner (anyone else's ALTER fails by itself, and must not
+ *		hold the writers off meanwhile).  When the worker does not catch up
+ *		(it is down, or dataeng.enabled is off), a WARNING says so and the
+ *		ALTER goes on.
+ */
+void
+cdc_wal_before_alter(Node *stmt)
+{
+	RangeVar   *rv;
+	Oid			pubid;
+	Oid			relid;
+	Oid			nsp;
+	HeapTuple	ntup;
+	Oid			nspowner;
+	InternalSql as_owner;
+	bool		caught_up = true;
+	char	   *worker = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	if (stmt == NULL || (rv = alter_needs_wal_caught_up(stmt)) == NULL)
+		return;
+	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
+	if (!OidIsValid(pubid))
+		return;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid) || !pg_class_ownercheck(relid, GetUserId()) ||
+		!published_for_wal(relid, pubid))
+		return;
+	nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	if (!OidIsValid(nsp))
+		return;
+	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (!HeapTupleIsValid(ntup))
+		return;
+	nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
+	ReleaseSysCache(ntup);
+
+	LockRelationOid(relid, ShareRowExclusiveLock);
+
+	/* (the wait runs as dataeng's owner, restricted, search_path pinned) */
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_wal_caught_up('30 s'), "
+										 "dataeng_internal._cdc_wal_worker()"),
+					false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not wait for the WAL capture worker");
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *w = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		caught_up = isnull || DatumGetBool(d);
+		if (w != NULL)
+			worker = MemoryContextStrdup(outer, w);
+	}
+	SPI_finish();
+	internal_sql_end(&as_owner);
+
+	if (!caught_up)
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("changes of table %s that the WAL capture worker has not recorded yet may stop its capture",
+						get_rel_name(relid)),
+				 errdetail("%s The worker decodes them with the table's columns as this statement leaves them: "
+						   "a change of a column whose type or name changes cannot be decoded, and stops the table's capture.",
+						   worker != NULL && strcmp(worker, "off") == 0 ?
+						   "The WAL capture worker records nothing while dataeng.enabled is off." :
+						   worker != NULL && strcmp(worker, "none") == 0 ?
+						   "No WAL capture worker runs in this database." :
+						   "The WAL capture worker did not catch up within 30 s."),
+				 errhint("Roll back, and alter the table when SELECT dataeng.cdc_wal_sync() returns true; "
+						 "dataeng.cdc_status shows the worker's state.")));
 }
 
 /*

@@ -340,6 +340,8 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 
 	/* a TRUNCATE that WAL capture would lose (src/cdc/ddl.c) */
 	cdc_wal_check_truncate(pstmt->utilityStmt);
+	/* an ALTER TABLE that changes columns waiting in the WAL (same file) */
+	cdc_wal_before_alter(pstmt->utilityStmt);
 
 	/* the scratch tables of roles dropped (src/aggregate/temp_roles.c) */
 	agg_temp_forget_roles(pstmt->utilityStmt);
