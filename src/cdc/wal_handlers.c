@@ -808,10 +808,13 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 			wal_batch_too_large(r, t, commit_lsn, commit_time);
 		else if (t->paused)
 		{
-			/* set aside in commit order, until on_change_resume() */
+			/*
+			 * set aside in commit order, until on_change_resume(), with the
+			 * calls made to hand it over before the trigger paused
+			 */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = commit_lsn;
-			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, 0);
+			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts);
 		}
 		else
 		{
