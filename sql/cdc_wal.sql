@@ -146,6 +146,22 @@ REVOKE ALL ON dataeng_internal.cdc_wal_state, dataeng_internal.cdc_wal_tables, d
   dataeng.dead_letters, dataeng_internal.on_change_backlog FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq, dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;
 
+-- A resume (on_change_resume()) that its role's budget cut: the calls made
+-- so far to hand the set-aside batch dead_letter_id to its handler, and no
+-- new one before not_before (the back-off).  The next rounds go on from
+-- there, after a restart of the worker too, so that the batch gets the
+-- retries of dataeng.on_change_retries, not more.  Written by the worker
+-- alone, in the round's transaction; a row whose dead letter is gone is
+-- deleted by the next round.
+CREATE TABLE dataeng_internal.on_change_resume_progress (
+  dead_letter_id bigint      PRIMARY KEY,
+  attempts       int         NOT NULL,
+  not_before     timestamptz
+);
+COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
+  'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
+REVOKE ALL ON dataeng_internal.on_change_resume_progress FROM PUBLIC;
+
 -- Checks and preparation of cdc_enable(..., method): for 'wal', the
 -- server's wal_level, the preloaded library (its launcher restarts the
 -- worker after a restart), REPLICA IDENTITY FULL (old row images: facts,

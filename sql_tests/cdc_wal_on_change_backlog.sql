@@ -1,6 +1,7 @@
 -- The backlog of an on_change trigger (batches deferred past the time
 -- budget of a round, dataeng_internal.on_change_backlog): the calls a
--- deferred batch was given are kept when the trigger pauses.
+-- deferred batch was given are kept when the trigger pauses, and those of
+-- a resume that the budget cut across a restart of the worker.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -42,6 +43,31 @@ SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.dead_letters)
 SELECT d.trigger_name, d.error, d.attempts >= 2 AS calls_kept,
        d.attempts <= (SELECT last_value FROM ocl.calls) AS calls_made
   FROM dataeng.dead_letters d;
+
+-- 2. A resume that the budget cuts between its retries goes on from the
+-- calls made, after a restart of the worker too: the batch gets the
+-- retries of dataeng.on_change_retries, not more (the calls were kept in
+-- the worker's memory: a restart gave the batch every retry again)
+ALTER SYSTEM SET dataeng.on_change_retries = 4;
+SELECT pg_reload_conf();
+SELECT last_value AS calls_before FROM ocl.calls \gset
+SET ROLE ocl_owner;
+SELECT dataeng.on_change_resume('ocl_fail');
+RESET ROLE;
+-- (the third call is followed by a back-off of 1.6 s, longer than the
+-- budget: the round that made it ends, keeping the calls made)
+SELECT wait_for(format($$SELECT (SELECT last_value FROM ocl.calls) >= %s + 3$$, :calls_before)) AS three_calls;
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_type = 'dataeng wal capture'
+                                   AND a.datname = current_database() AND a.state = 'idle')$$) AS round_ended;
+SELECT count(pg_terminate_backend(a.pid)) AS worker_stopped FROM pg_stat_activity a
+ WHERE a.backend_type = 'dataeng wal capture' AND a.datname = current_database();
+-- the worker started again hands the batch over until its retries are
+-- spent: it stays set aside, the trigger paused
+SELECT wait_for($$SELECT NOT t.resume_requested FROM dataeng_internal.on_change_triggers t$$) AS resume_ended;
+SELECT (SELECT last_value FROM ocl.calls) - :calls_before AS calls_in_resume;
+SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
+SELECT d.error, d.sqlstate FROM dataeng.dead_letters d;
+SELECT count(*) AS progress_left FROM dataeng_internal.on_change_resume_progress;
 
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;

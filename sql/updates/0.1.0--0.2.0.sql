@@ -981,3 +981,14 @@ COMMENT ON TABLE dataeng_internal.on_change_backlog IS
   'Batches whose on_change handler the WAL worker deferred to a later round (the time budget of the role, or of the round, was spent)';
 REVOKE ALL ON dataeng_internal.on_change_backlog FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;
+
+-- a resume cut by the time budget of a round goes on from the calls made,
+-- after a restart of the WAL worker too (wal_handlers.c)
+CREATE TABLE dataeng_internal.on_change_resume_progress (
+  dead_letter_id bigint      PRIMARY KEY,
+  attempts       int         NOT NULL,
+  not_before     timestamptz
+);
+COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
+  'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
+REVOKE ALL ON dataeng_internal.on_change_resume_progress FROM PUBLIC;
