@@ -868,8 +868,21 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'internal: body of dataeng_internal._on_change_list()';
 
-CREATE VIEW dataeng.on_changes AS SELECT * FROM dataeng_internal._on_change_list();
+-- (with each trigger's backlog: the batches deferred past the time budget
+-- of a round, and the commit time of the oldest; read as the view's
+-- owner, for the caller's triggers alone)
+CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
+  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit
+    FROM dataeng_internal._on_change_list() l
+    LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS batches, pg_catalog.min(o.commit_time) AS oldest_commit
+                         FROM dataeng_internal.on_change_backlog o
+                        WHERE o.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
+                          AND o.from_lsn OPERATOR(pg_catalog.=) l.from_lsn) b ON true;
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
+COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
+  'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
+COMMENT ON COLUMN dataeng.on_changes.backlog_oldest_commit IS
+  'Commit time of the oldest batch waiting in the backlog, NULL when none waits';
 GRANT SELECT ON dataeng.on_changes TO PUBLIC;
 
 CREATE FUNCTION dataeng_internal._dead_letter_list()

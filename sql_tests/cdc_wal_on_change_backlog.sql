@@ -1,7 +1,8 @@
 -- The backlog of an on_change trigger (batches deferred past the time
 -- budget of a round, dataeng_internal.on_change_backlog): the calls a
 -- deferred batch was given are kept when the trigger pauses, and those of
--- a resume that the budget cut across a restart of the worker.
+-- a resume that the budget cut across a restart of the worker; a trigger's
+-- creator sees its backlog in dataeng.on_changes.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -11,6 +12,7 @@ ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.on_change_retries = 100;
 SELECT pg_reload_conf();
 CREATE ROLE ocl_owner;
+CREATE ROLE ocl_other;
 CREATE SCHEMA ocl AUTHORIZATION ocl_owner;
 SET ROLE ocl_owner;
 CREATE TABLE ocl.t (id int PRIMARY KEY);
@@ -35,14 +37,31 @@ SELECT dataeng.cdc_wal_sync();
 INSERT INTO ocl.t VALUES (1);
 SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b WHERE b.attempts >= 2)$$)
   AS deferred_twice;
+-- (a later batch joins the backlog, behind the first)
+INSERT INTO ocl.t VALUES (2);
+SELECT wait_for($$SELECT count(*) = 2 FROM dataeng_internal.on_change_backlog$$) AS two_waiting;
+-- the trigger's creator sees its backlog in dataeng.on_changes: the
+-- batches waiting and the commit time of the oldest; another role sees
+-- neither the trigger nor its backlog
+SELECT min(b.commit_time) AS oldest, count(DISTINCT b.commit_time) AS commits
+  FROM dataeng_internal.on_change_backlog b \gset
+SELECT :commits AS commits;
+SET ROLE ocl_owner;
+SELECT trigger_name, backlog_batches, backlog_oldest_commit = :'oldest' AS oldest_commit
+  FROM dataeng.on_changes;
+SET ROLE ocl_other;
+SELECT count(*) AS others_see FROM dataeng.on_changes;
 SET ROLE ocl_owner;
 SELECT dataeng.on_change_pause('ocl_fail');
 RESET ROLE;
 SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.dead_letters)
                     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog)$$) AS set_aside;
-SELECT d.trigger_name, d.error, d.attempts >= 2 AS calls_kept,
+SELECT (d.changes[1]).pk->>'id' AS id, d.error, d.attempts >= 2 AS calls_kept,
        d.attempts <= (SELECT last_value FROM ocl.calls) AS calls_made
-  FROM dataeng.dead_letters d;
+  FROM dataeng.dead_letters d ORDER BY d.commit_lsn;
+SET ROLE ocl_owner;
+SELECT trigger_name, backlog_batches, backlog_oldest_commit FROM dataeng.on_changes;
+RESET ROLE;
 
 -- 2. A resume that the budget cuts between its retries goes on from the
 -- calls made, after a restart of the worker too: the batch gets the
@@ -66,7 +85,7 @@ SELECT count(pg_terminate_backend(a.pid)) AS worker_stopped FROM pg_stat_activit
 SELECT wait_for($$SELECT NOT t.resume_requested FROM dataeng_internal.on_change_triggers t$$) AS resume_ended;
 SELECT (SELECT last_value FROM ocl.calls) - :calls_before AS calls_in_resume;
 SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
-SELECT d.error, d.sqlstate FROM dataeng.dead_letters d;
+SELECT (d.changes[1]).pk->>'id' AS id, d.error, d.sqlstate FROM dataeng.dead_letters d ORDER BY d.commit_lsn;
 SELECT count(*) AS progress_left FROM dataeng_internal.on_change_resume_progress;
 
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
@@ -78,3 +97,4 @@ DROP EXTENSION dataeng CASCADE;
 DROP FUNCTION wait_for(text, float8);
 DROP SCHEMA ocl CASCADE;
 DROP ROLE ocl_owner;
+DROP ROLE ocl_other;
