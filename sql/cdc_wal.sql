@@ -945,8 +945,12 @@ BEGIN
   END IF;
   -- and the batches committed before that the worker deferred for the
   -- on_change triggers of the caller's roles (their budget of a round was
-  -- spent): handled, or gone to dead_letters.  (Not those of other roles:
-  -- their handlers do not make the caller wait.)
+  -- spent): handled, or gone to dead_letters; and the resumes of those
+  -- triggers asked for (on_change_resume()) done.  (Not those of other
+  -- roles: their handlers do not make the caller wait.  A resume that the
+  -- budget cuts goes on for as long as its retries last: another role's
+  -- made every cdc_wal_sync() and consumer snapshot wait for it, and give
+  -- up.)
   LOOP
     IF NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b
                      JOIN dataeng_internal.on_change_triggers t
@@ -954,7 +958,11 @@ BEGIN
                       AND t.from_lsn OPERATOR(pg_catalog.=) b.from_lsn
                      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
                     WHERE b.commit_lsn OPERATOR(pg_catalog.<) target
-                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')) THEN
+                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER'))
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t
+                         JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
+                        WHERE t.resume_requested
+                          AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')) THEN
       RETURN true;
     END IF;
     IF clock_timestamp() OPERATOR(pg_catalog.>=) deadline THEN
@@ -1044,7 +1052,6 @@ BEGIN
   END IF;
   LOOP
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.method <> ct.active_method)
-       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t WHERE t.resume_requested)
        AND (NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.active_method = 'wal')
             OR EXISTS (SELECT 1 FROM pg_replication_slots s
                         WHERE s.slot_name = slot AND s.confirmed_flush_lsn >= target)) THEN

@@ -2,7 +2,8 @@
 -- budget of a round, dataeng_internal.on_change_backlog): the calls a
 -- deferred batch was given are kept when the trigger pauses, and those of
 -- a resume that the budget cut across a restart of the worker; a trigger's
--- creator sees its backlog in dataeng.on_changes.
+-- creator sees its backlog in dataeng.on_changes; another role's
+-- cdc_wal_sync() does not wait for a resume.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -87,6 +88,22 @@ SELECT (SELECT last_value FROM ocl.calls) - :calls_before AS calls_in_resume;
 SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
 SELECT (d.changes[1]).pk->>'id' AS id, d.error, d.sqlstate FROM dataeng.dead_letters d ORDER BY d.commit_lsn;
 SELECT count(*) AS progress_left FROM dataeng_internal.on_change_resume_progress;
+
+-- 3. A resume that the budget spreads over many rounds (its handler fails,
+-- with long back-offs) makes its creator's cdc_wal_sync() wait, not
+-- another role's (which waited for it, and gave up)
+ALTER SYSTEM SET dataeng.on_change_retries = 100;
+SELECT pg_reload_conf();
+SET ROLE ocl_owner;
+SELECT dataeng.on_change_resume('ocl_fail');
+RESET ROLE;
+SELECT wait_for(format($$SELECT (SELECT last_value FROM ocl.calls) >= %s + 5 + 2$$, :calls_before)) AS resuming;
+SET ROLE ocl_other;
+SELECT dataeng.cdc_wal_sync('5 s') AS other_synced;
+SET ROLE ocl_owner;
+SELECT dataeng.cdc_wal_sync('0') AS owner_synced;
+SELECT dataeng.on_change_pause('ocl_fail');
+RESET ROLE;
 
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
