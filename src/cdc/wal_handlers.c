@@ -766,7 +766,15 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		WalCall		res;
 
 		MemoryContextReset(cxt);
-		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.changes, b.attempts,"
+		/* (the budget spent: a later round goes on) */
+		if (!t->paused && wal_budget_left(r, t->owner) <= 0)
+			return;
+		/*
+		 * The oldest batch, without its changes: they are read only to be
+		 * handed over (a batch waiting for its back-off, up to 10 s, was
+		 * read whole, up to dataeng.on_change_max_batch, in every round)
+		 */
+		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.attempts,"
 								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
 								  " FROM dataeng_internal.on_change_backlog b"
 								  " WHERE b.trigger_name OPERATOR(pg_catalog.=) $1"
@@ -787,20 +795,29 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		commit_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 2, &isnull));
 		end_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 3, &isnull));
 		commit_time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
-		old = MemoryContextSwitchTo(cxt);
-		changes = DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 5, &isnull));
-		MemoryContextSwitchTo(old);
-		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-		due = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		due = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		SPI_freetuptable(SPI_tuptable);
 
 		if (wal_trigger_dropped(r, t))
 			return;
-		if (!t->paused && ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) > 0)
+		/* (its back-off: a later round goes on; a batch kept without its changes has none) */
+		if (!t->paused && !due)
+			return;
 		{
-			/* (its back-off, or the budget: a later round goes on) */
-			if (!due || wal_budget_left(r, t->owner) <= 0)
-				return;
+			Oid			ctypes[1] = {INT8OID};
+			Datum		cvalues[1];
+
+			cvalues[0] = Int64GetDatum(id);
+			if (SPI_execute_with_args("SELECT b.changes FROM dataeng_internal.on_change_backlog b"
+									  " WHERE b.id OPERATOR(pg_catalog.=) $1",
+									  1, ctypes, cvalues, NULL, false, 1) != SPI_OK_SELECT ||
+				SPI_processed != 1)
+				elog(ERROR, "could not read dataeng_internal.on_change_backlog");
+			old = MemoryContextSwitchTo(cxt);
+			changes = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			MemoryContextSwitchTo(old);
+			SPI_freetuptable(SPI_tuptable);
 		}
 		r->resumed_any = true;
 		t->touched = true;
