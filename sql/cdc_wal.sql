@@ -777,11 +777,27 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  t dataeng_internal.on_change_triggers := dataeng_internal._on_change_lock(caller, trigger_name, true);
+  waiting bigint;
+  oldest timestamptz;
 BEGIN
-  IF (dataeng_internal._on_change_lock(caller, trigger_name, true)).trigger_name IS NULL THEN
+  IF t.trigger_name IS NULL THEN
     RETURN false;
   END IF;
   DELETE FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name;
+  -- the batches deferred past the time budget of a round go with it,
+  -- handled by no one: said, rather than dropped unseen
+  SELECT count(*), min(b.commit_time) INTO waiting, oldest
+    FROM dataeng_internal.on_change_backlog b
+   WHERE b.trigger_name = t.trigger_name AND b.from_lsn = t.from_lsn;
+  IF waiting > 0 THEN
+    RAISE NOTICE 'on_change trigger "%" is dropped with % batches in its backlog, which its handler will not get', trigger_name, waiting
+      USING DETAIL = format('They were deferred past the time budget of a round (dataeng.on_change_role_budget), the oldest committed at %s; '
+                            'their changes are in the change log.', oldest),
+            HINT = 'To keep them, pause the trigger (dataeng.on_change_pause()) and drop it once the worker has set its backlog aside '
+                   'in dataeng.dead_letters (dataeng.on_changes.backlog_batches is 0).';
+  END IF;
   RETURN true;
 END;
 $$;

@@ -3,7 +3,8 @@
 -- deferred batch was given are kept when the trigger pauses, and those of
 -- a resume that the budget cut across a restart of the worker; a trigger's
 -- creator sees its backlog in dataeng.on_changes; another role's
--- cdc_wal_sync() does not wait for a resume.
+-- cdc_wal_sync() does not wait for a resume; a trigger dropped with a
+-- backlog says so.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -103,6 +104,23 @@ SELECT dataeng.cdc_wal_sync('5 s') AS other_synced;
 SET ROLE ocl_owner;
 SELECT dataeng.cdc_wal_sync('0') AS owner_synced;
 SELECT dataeng.on_change_pause('ocl_fail');
+RESET ROLE;
+
+-- 4. A trigger dropped with batches in its backlog says so (they were
+-- deleted unseen)
+SET ROLE ocl_owner;
+SELECT dataeng.on_change('ocl_drop', 'ocl.t', 'ocl.failing(dataeng.change[])');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO ocl.t VALUES (3);
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b WHERE b.trigger_name = 'ocl_drop')$$)
+  AS deferred;
+SET ROLE ocl_owner;
+SET client_min_messages = notice;
+\set VERBOSITY terse
+SELECT dataeng.on_change_drop('ocl_drop');
+\set VERBOSITY default
+SET client_min_messages = warning;
 RESET ROLE;
 
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
