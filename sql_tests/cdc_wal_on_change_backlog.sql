@@ -100,7 +100,7 @@ SELECT dataeng.on_change_resume('ocl_fail');
 RESET ROLE;
 SELECT wait_for(format($$SELECT (SELECT last_value FROM ocl.calls) >= %s + 5 + 2$$, :calls_before)) AS resuming;
 SET ROLE ocl_other;
-SELECT dataeng.cdc_wal_sync('5 s') AS other_synced;
+SELECT dataeng.cdc_wal_sync('60 s') AS other_synced;
 SET ROLE ocl_owner;
 SELECT dataeng.cdc_wal_sync('0') AS owner_synced;
 SELECT dataeng.on_change_pause('ocl_fail');
