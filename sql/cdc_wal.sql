@@ -146,6 +146,22 @@ REVOKE ALL ON dataeng_internal.cdc_wal_state, dataeng_internal.cdc_wal_tables, d
   dataeng.dead_letters, dataeng_internal.on_change_backlog FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq, dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;
 
+-- A resume (on_change_resume()) that its role's budget cut: the calls made
+-- so far to hand the set-aside batch dead_letter_id to its handler, and no
+-- new one before not_before (the back-off).  The next rounds go on from
+-- there, after a restart of the worker too, so that the batch gets the
+-- retries of dataeng.on_change_retries, not more.  Written by the worker
+-- alone, in the round's transaction; a row whose dead letter is gone is
+-- deleted by the next round.
+CREATE TABLE dataeng_internal.on_change_resume_progress (
+  dead_letter_id bigint      PRIMARY KEY,
+  attempts       int         NOT NULL,
+  not_before     timestamptz
+);
+COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
+  'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
+REVOKE ALL ON dataeng_internal.on_change_resume_progress FROM PUBLIC;
+
 -- Checks and preparation of cdc_enable(..., method): for 'wal', the
 -- server's wal_level, the preloaded library (its launcher restarts the
 -- worker after a restart), REPLICA IDENTITY FULL (old row images: facts,
@@ -761,11 +777,27 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  t dataeng_internal.on_change_triggers := dataeng_internal._on_change_lock(caller, trigger_name, true);
+  waiting bigint;
+  oldest timestamptz;
 BEGIN
-  IF (dataeng_internal._on_change_lock(caller, trigger_name, true)).trigger_name IS NULL THEN
+  IF t.trigger_name IS NULL THEN
     RETURN false;
   END IF;
   DELETE FROM dataeng_internal.on_change_triggers o WHERE o.trigger_name = _on_change_drop.trigger_name;
+  -- the batches deferred past the time budget of a round go with it,
+  -- handled by no one: said, rather than dropped unseen
+  SELECT count(*), min(b.commit_time) INTO waiting, oldest
+    FROM dataeng_internal.on_change_backlog b
+   WHERE b.trigger_name = t.trigger_name AND b.from_lsn = t.from_lsn;
+  IF waiting > 0 THEN
+    RAISE NOTICE 'on_change trigger "%" is dropped with % batches in its backlog, which its handler will not get', trigger_name, waiting
+      USING DETAIL = format('They were deferred past the time budget of a round (dataeng.on_change_role_budget), the oldest committed at %s; '
+                            'their changes are in the change log.', oldest),
+            HINT = 'To keep them, pause the trigger (dataeng.on_change_pause()) and drop it once the worker has set its backlog aside '
+                   'in dataeng.dead_letters (dataeng.on_changes.backlog_batches is 0).';
+  END IF;
   RETURN true;
 END;
 $$;
@@ -852,8 +884,21 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'internal: body of dataeng_internal._on_change_list()';
 
-CREATE VIEW dataeng.on_changes AS SELECT * FROM dataeng_internal._on_change_list();
+-- (with each trigger's backlog: the batches deferred past the time budget
+-- of a round, and the commit time of the oldest; read as the view's
+-- owner, for the caller's triggers alone)
+CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
+  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit
+    FROM dataeng_internal._on_change_list() l
+    LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS batches, pg_catalog.min(o.commit_time) AS oldest_commit
+                         FROM dataeng_internal.on_change_backlog o
+                        WHERE o.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
+                          AND o.from_lsn OPERATOR(pg_catalog.=) l.from_lsn) b ON true;
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
+COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
+  'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
+COMMENT ON COLUMN dataeng.on_changes.backlog_oldest_commit IS
+  'Commit time of the oldest batch waiting in the backlog, NULL when none waits';
 GRANT SELECT ON dataeng.on_changes TO PUBLIC;
 
 CREATE FUNCTION dataeng_internal._dead_letter_list()
@@ -916,8 +961,12 @@ BEGIN
   END IF;
   -- and the batches committed before that the worker deferred for the
   -- on_change triggers of the caller's roles (their budget of a round was
-  -- spent): handled, or gone to dead_letters.  (Not those of other roles:
-  -- their handlers do not make the caller wait.)
+  -- spent): handled, or gone to dead_letters; and the resumes of those
+  -- triggers asked for (on_change_resume()) done.  (Not those of other
+  -- roles: their handlers do not make the caller wait.  A resume that the
+  -- budget cuts goes on for as long as its retries last: another role's
+  -- made every cdc_wal_sync() and consumer snapshot wait for it, and give
+  -- up.)
   LOOP
     IF NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b
                      JOIN dataeng_internal.on_change_triggers t
@@ -925,7 +974,11 @@ BEGIN
                       AND t.from_lsn OPERATOR(pg_catalog.=) b.from_lsn
                      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
                     WHERE b.commit_lsn OPERATOR(pg_catalog.<) target
-                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')) THEN
+                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER'))
+       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t
+                         JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
+                        WHERE t.resume_requested
+                          AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')) THEN
       RETURN true;
     END IF;
     IF clock_timestamp() OPERATOR(pg_catalog.>=) deadline THEN
@@ -1015,7 +1068,6 @@ BEGIN
   END IF;
   LOOP
     IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.method <> ct.active_method)
-       AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t WHERE t.resume_requested)
        AND (NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.active_method = 'wal')
             OR EXISTS (SELECT 1 FROM pg_replication_slots s
                         WHERE s.slot_name = slot AND s.confirmed_flush_lsn >= target)) THEN

@@ -1026,3 +1026,14 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- a resume cut by the time budget of a round goes on from the calls made,
+-- after a restart of the WAL worker too (wal_handlers.c)
+CREATE TABLE dataeng_internal.on_change_resume_progress (
+  dead_letter_id bigint      PRIMARY KEY,
+  attempts       int         NOT NULL,
+  not_before     timestamptz
+);
+COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
+  'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
+REVOKE ALL ON dataeng_internal.on_change_resume_progress FROM PUBLIC;

@@ -45,6 +45,7 @@ my %not_carried = (
 	cdc_wal_tables => 'WAL positions of the dumped cluster',
 	on_change_triggers => 'WAL positions of the dumped cluster (re-create them after a restore)',
 	on_change_backlog => 'batches of on_change triggers, which are not carried',
+	on_change_resume_progress => 'resumes of on_change triggers, which are not carried',
 	consumer_lag => 'a cache that maintain() fills again',
 	maintenance => 'what the last maintain() did in the dumped cluster');
 

@@ -766,7 +766,15 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		WalCall		res;
 
 		MemoryContextReset(cxt);
-		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.changes, b.attempts,"
+		/* (the budget spent: a later round goes on) */
+		if (!t->paused && wal_budget_left(r, t->owner) <= 0)
+			return;
+		/*
+		 * The oldest batch, without its changes: they are read only to be
+		 * handed over (a batch waiting for its back-off, up to 10 s, was
+		 * read whole, up to dataeng.on_change_max_batch, in every round)
+		 */
+		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.attempts,"
 								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
 								  " FROM dataeng_internal.on_change_backlog b"
 								  " WHERE b.trigger_name OPERATOR(pg_catalog.=) $1"
@@ -787,20 +795,29 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		commit_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 2, &isnull));
 		end_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 3, &isnull));
 		commit_time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
-		old = MemoryContextSwitchTo(cxt);
-		changes = DatumGetArrayTypePCopy(SPI_getbinval(tup, desc, 5, &isnull));
-		MemoryContextSwitchTo(old);
-		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-		due = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		due = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		SPI_freetuptable(SPI_tuptable);
 
 		if (wal_trigger_dropped(r, t))
 			return;
-		if (!t->paused && ArrayGetNItems(ARR_NDIM(changes), ARR_DIMS(changes)) > 0)
+		/* (its back-off: a later round goes on; a batch kept without its changes has none) */
+		if (!t->paused && !due)
+			return;
 		{
-			/* (its back-off, or the budget: a later round goes on) */
-			if (!due || wal_budget_left(r, t->owner) <= 0)
-				return;
+			Oid			ctypes[1] = {INT8OID};
+			Datum		cvalues[1];
+
+			cvalues[0] = Int64GetDatum(id);
+			if (SPI_execute_with_args("SELECT b.changes FROM dataeng_internal.on_change_backlog b"
+									  " WHERE b.id OPERATOR(pg_catalog.=) $1",
+									  1, ctypes, cvalues, NULL, false, 1) != SPI_OK_SELECT ||
+				SPI_processed != 1)
+				elog(ERROR, "could not read dataeng_internal.on_change_backlog");
+			old = MemoryContextSwitchTo(cxt);
+			changes = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			MemoryContextSwitchTo(old);
+			SPI_freetuptable(SPI_tuptable);
 		}
 		r->resumed_any = true;
 		t->touched = true;
@@ -808,10 +825,13 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 			wal_batch_too_large(r, t, commit_lsn, commit_time);
 		else if (t->paused)
 		{
-			/* set aside in commit order, until on_change_resume() */
+			/*
+			 * set aside in commit order, until on_change_resume(), with the
+			 * calls made to hand it over before the trigger paused
+			 */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = commit_lsn;
-			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, 0);
+			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts);
 		}
 		else
 		{
@@ -871,6 +891,12 @@ cdc_wal_run_backlog(WalRound *r)
 					"  AND t.from_lsn OPERATOR(pg_catalog.=) b.from_lsn)",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not delete from dataeng_internal.on_change_backlog");
+	/* (and the progress of a resume whose batch left dataeng.dead_letters) */
+	if (SPI_execute("DELETE FROM dataeng_internal.on_change_resume_progress p"
+					" WHERE NOT EXISTS (SELECT 1 FROM dataeng.dead_letters d"
+					"  WHERE d.id OPERATOR(pg_catalog.=) p.dead_letter_id)",
+					false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not delete from dataeng_internal.on_change_resume_progress");
 	if (n == 0)
 		return;
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng on_change backlog",
@@ -887,77 +913,68 @@ cdc_wal_run_backlog(WalRound *r)
 }
 
 /*
- * The calls made to hand a set-aside batch (a dead letter, by id) to its
- * handler in a resume its role's budget cut, and when the next may be:
- * the next rounds go on from there, so that the batch gets its retries as
- * in one round.  Kept by the worker alone: after its restart a resume
- * starts its retries again.
+ * wal_resume_progress
+ *		The calls made to hand a set-aside batch (dead letter id) to its
+ *		handler in a resume its role's budget cut, and when the next may be
+ *		(*not_before, 0: at once): the next rounds go on from there, so that
+ *		the batch gets its retries as in one round.  Kept in
+ *		dataeng_internal.on_change_resume_progress, written in the round's
+ *		transaction: a restart of the worker goes on from there too (kept in
+ *		the worker's memory, a resume started its retries again, as many
+ *		times as the worker restarted).
  */
-typedef struct WalResumeProgress
-{
-	int64		id;
-	int			attempts;
-	TimestampTz not_before;
-} WalResumeProgress;
-
-static List *wal_resume_progress_list = NIL;
-
 static int
 wal_resume_progress(int64 id, TimestampTz *not_before)
 {
-	ListCell   *lc;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		isnull;
+	int			attempts;
+	Datum		nb;
 
 	*not_before = 0;
-	foreach(lc, wal_resume_progress_list)
-	{
-		WalResumeProgress *p = lfirst(lc);
-
-		if (p->id == id)
-		{
-			*not_before = p->not_before;
-			return p->attempts;
-		}
-	}
-	return 0;
+	values[0] = Int64GetDatum(id);
+	if (SPI_execute_with_args("SELECT p.attempts, p.not_before FROM dataeng_internal.on_change_resume_progress p"
+							  " WHERE p.dead_letter_id OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng_internal.on_change_resume_progress");
+	if (SPI_processed == 0)
+		return 0;
+	attempts = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	nb = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+		*not_before = DatumGetTimestampTz(nb);
+	SPI_freetuptable(SPI_tuptable);
+	return attempts;
 }
 
 /* keep (attempts > 0) or forget the progress of dead letter id */
 static void
 wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before)
 {
-	ListCell   *lc;
-	WalResumeProgress *p = NULL;
+	Oid			types[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 
-	foreach(lc, wal_resume_progress_list)
-	{
-		WalResumeProgress *q = lfirst(lc);
-
-		if (q->id == id)
-		{
-			p = q;
-			break;
-		}
-	}
+	values[0] = Int64GetDatum(id);
 	if (attempts == 0)
 	{
-		if (p != NULL)
-		{
-			wal_resume_progress_list = list_delete_ptr(wal_resume_progress_list, p);
-			pfree(p);
-		}
+		if (SPI_execute_with_args("DELETE FROM dataeng_internal.on_change_resume_progress p"
+								  " WHERE p.dead_letter_id OPERATOR(pg_catalog.=) $1",
+								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not delete from dataeng_internal.on_change_resume_progress");
 		return;
 	}
-	if (p == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-		p = palloc0(sizeof(WalResumeProgress));
-		wal_resume_progress_list = lappend(wal_resume_progress_list, p);
-		MemoryContextSwitchTo(old);
-	}
-	p->id = id;
-	p->attempts = attempts;
-	p->not_before = not_before;
+	values[1] = Int32GetDatum(attempts);
+	values[2] = TimestampTzGetDatum(not_before);
+	if (not_before == 0)
+		nulls[2] = 'n';
+	if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_resume_progress AS p"
+							  " (dead_letter_id, attempts, not_before) VALUES ($1, $2, $3)"
+							  " ON CONFLICT (dead_letter_id) DO UPDATE"
+							  " SET attempts = EXCLUDED.attempts, not_before = EXCLUDED.not_before",
+							  3, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng_internal.on_change_resume_progress");
 }
 
 /*
