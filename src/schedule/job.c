@@ -260,6 +260,25 @@ dataeng_job_main(Datum main_arg)
 			proc_exit(0);
 		}
 	}
+
+	/*
+	 * The run is claimed in shared memory too, where the schedulers count
+	 * it: a run that a scheduler gave up (the one that started it ended
+	 * before this worker got here) was recorded failed and retried, and
+	 * does not run.
+	 */
+	if (!sched_run_claim(ra.dboid, ra.run_id))
+	{
+		ereport(LOG,
+				(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
+						", database \"%s\"): the run was given up before its worker began (its scheduler ended); it does not run",
+						job_name, ra.job_id, ra.run_id, db_name)));
+		restore_user();
+		SPI_finish();
+		PopActiveSnapshot();
+		AbortCurrentTransaction();
+		proc_exit(0);
+	}
 	restore_user();
 	SPI_finish();
 	PopActiveSnapshot();

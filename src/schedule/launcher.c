@@ -470,6 +470,7 @@ launcher_scan(long *sleep_ms)
 			bsearch(&slot->dboid, dbs, ndbs, sizeof(Oid), oid_cmp) == NULL)
 			memset(slot, 0, sizeof(*slot));
 	}
+	sched_runs_forget(dbs, ndbs);
 	SpinLockRelease(&sched_shmem->mutex);
 
 	/*
@@ -587,6 +588,29 @@ launcher_scan(long *sleep_ms)
 	*sleep_ms = earliest == DT_NOEND ? -1L :
 		Max(10L, (long) ((earliest - now) / 1000) + 1);
 	return waiting;
+}
+
+/*
+ * sched_runs_forget
+ *		The job runs of dropped databases (not in dbs, sorted by oid)
+ *		whose worker is gone or never began: no scheduler will record
+ *		them, nor should they count in the caps.  (A worker still
+ *		connected, to a database that no longer allows connections, counts
+ *		until it exits.)  Caller holds the mutex.
+ */
+void
+sched_runs_forget(Oid *dbs, int ndbs)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (OidIsValid(r->dboid) && (r->pid == 0 || r->exited) &&
+			bsearch(&r->dboid, dbs, ndbs, sizeof(Oid), oid_cmp) == NULL)
+			memset(r, 0, sizeof(*r));
+	}
 }
 
 /* forget the handles of schedulers that stopped */

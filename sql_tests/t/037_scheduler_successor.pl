@@ -1,0 +1,150 @@
+# A database's scheduler replaced while runs it started go on (it is
+# terminated, a new one starts): the new one
+#  1. counts those runs in dataeng.max_parallel_jobs and never starts a
+#     second run of a job whose run goes on;
+#  2. terminates such a run that outlives its job's timeout;
+#  3. gives up a run whose worker had not begun it (the worker runs
+#     nothing), records it failed and retries it (max_retries).
+# Jobs are held in a known state by advisory locks, and a worker kept
+# from beginning its run by a lock on pg_ts_config, which its role's
+# default_text_search_config setting reads when it connects.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('sched_successor');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+dataeng.launcher_naptime = 1
+dataeng.max_parallel_jobs = 1
+max_worker_processes = 16
+log_min_messages = log
+});
+$node->start;
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION dataeng;
+	CREATE TABLE ran (job text, at timestamptz DEFAULT clock_timestamp());
+	SELECT dataeng.schedule('hold', '@yearly', 'SELECT pg_advisory_xact_lock(101)');
+	SELECT dataeng.schedule('quick', '@yearly', $$INSERT INTO public.ran VALUES ('quick')$$);
+});
+
+sub scheduler_pid
+{
+	return $node->safe_psql('postgres', q{
+		SELECT pid FROM pg_stat_activity WHERE application_name = 'dataeng scheduler' AND datname = 'postgres'});
+}
+
+# a scheduler other than $old made a pass (or a job started meanwhile)
+sub wait_successor_pass
+{
+	my ($old, $also) = @_;
+	return $node->poll_query_until('postgres', qq{
+		SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'dataeng scheduler'
+		                  AND datname = 'postgres' AND pid <> $old AND state = 'idle')
+		    OR $also});
+}
+
+# 1. the caps count the predecessor's run
+my $locks = $node->background_psql('postgres');
+$locks->query_safe(q{SELECT pg_advisory_lock(101)});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('hold')});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND wait_event = 'advisory'}),
+	'the run of hold waits on the advisory lock');
+# due while it runs: hold again (its run goes on), quick (the cap of 1)
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('hold'); SELECT dataeng.job_run_now('quick')});
+my $old = scheduler_pid();
+ok($old, 'a scheduler runs');
+$node->safe_psql('postgres', qq{SELECT pg_terminate_backend($old)});
+ok(wait_successor_pass($old, q{
+	(SELECT count(*) > 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'hold')
+	OR (SELECT last_status IS NOT NULL FROM dataeng.jobs WHERE job_name = 'quick')}),
+	'a new scheduler made a pass');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'hold'}),
+	'1', 'no second run of hold while its first goes on');
+is($node->safe_psql('postgres', q{
+	SELECT coalesce(last_status, 'none') || ' ' || run_now FROM dataeng.jobs WHERE job_name = 'quick'}),
+	'none true', 'quick waits: the run of hold counts in dataeng.max_parallel_jobs');
+$locks->query_safe(q{SELECT pg_advisory_unlock(101)});
+ok($node->poll_query_until('postgres', q{
+	SELECT (SELECT count(*) FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+	         WHERE j.job_name = 'hold' AND r.status = 'succeeded') = 2
+	   AND (SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'quick')}),
+	'once the run ends, hold runs again and quick runs');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM dataeng.job_runs WHERE status <> 'succeeded'}),
+	'0', 'no run failed');
+
+# 2. the new scheduler times out the predecessor's run: the command
+# survives its statement timeout, only termination ends it
+$node->safe_psql('postgres', q{
+	SELECT dataeng.schedule('stuck', '@yearly', $c$DO $b$
+	  BEGIN
+	    LOOP
+	      BEGIN
+	        PERFORM pg_advisory_xact_lock(102);
+	        EXIT;
+	      EXCEPTION WHEN query_canceled THEN NULL;
+	      END;
+	    END LOOP;
+	  END $b$ $c$, timeout => '2 seconds');
+});
+$locks->query_safe(q{SELECT pg_advisory_lock(102)});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('stuck')});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND wait_event = 'advisory'}),
+	'the run of stuck waits on the advisory lock');
+$old = scheduler_pid();
+$node->safe_psql('postgres', qq{SELECT pg_terminate_backend($old)});
+ok($node->poll_query_until('postgres', q{
+	SELECT r.status = 'timed_out' AND r.error_message = 'the run outlived its timeout and was terminated'
+	  FROM dataeng.jobs j JOIN dataeng.job_runs r ON r.run_id = j.last_run_id WHERE j.job_name = 'stuck'}),
+	'the new scheduler terminates the run past its timeout');
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'dataeng job'}),
+	'its worker is gone');
+$locks->query_safe(q{SELECT pg_advisory_unlock(102)});
+$node->safe_psql('postgres', q{SELECT dataeng.unschedule('stuck')});
+
+# 3. a run whose worker had not begun it when its scheduler ended
+$node->safe_psql('postgres', q{
+	CREATE ROLE starter LOGIN;
+	ALTER ROLE starter SET default_text_search_config = 'pg_catalog.simple';
+	GRANT INSERT ON ran TO starter;
+	SET ROLE starter;
+	SELECT dataeng.schedule('late', '@yearly', $$INSERT INTO public.ran VALUES ('late')$$, max_retries => 1);
+});
+my $log_offset = -s $node->logfile;
+$locks->query_safe(q{BEGIN});
+$locks->query_safe(q{LOCK TABLE pg_catalog.pg_ts_config IN ACCESS EXCLUSIVE MODE});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('late')});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_locks WHERE relation = 'pg_catalog.pg_ts_config'::regclass AND NOT granted}),
+	'the worker of late waits to connect');
+is($node->safe_psql('postgres', q{
+	SELECT r.status || ' ' || r.attempt FROM dataeng.jobs j JOIN dataeng.job_runs r ON r.run_id = j.last_run_id
+	 WHERE j.job_name = 'late'}),
+	'running 1', 'its run is recorded as running');
+$old = scheduler_pid();
+$node->safe_psql('postgres', qq{SELECT pg_terminate_backend($old)});
+ok($node->poll_query_until('postgres', q{
+	SELECT r.status = 'failed' FROM dataeng.jobs j JOIN dataeng.job_runs r ON r.run_id = j.last_run_id
+	 WHERE j.job_name = 'late' AND r.attempt = 1}),
+	'the new scheduler records the run as failed');
+$locks->query_safe(q{COMMIT});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 2 AND bool_or(r.attempt = 1 AND r.status = 'failed')
+	       AND bool_or(r.attempt = 2 AND r.status = 'succeeded')
+	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'late'}),
+	'and retries it (max_retries => 1): the retry runs');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM ran WHERE job = 'late'}),
+	'1', 'the command ran once: the given-up run ran nothing');
+
+$locks->quit;
+$node->stop;
+done_testing();
