@@ -583,21 +583,20 @@ reap_workers(void)
 
 /*
  * end_orphaned_runs
- *		running -> failed for the runs no worker runs: not started by this
- *		scheduler (or not yet reaped by it), and no session holding their
- *		job's run lock (job.c).  A data-only restore with
- *		--disable-triggers brings the runs that were in progress when the
- *		dump was taken without the trigger that records them as failed
- *		(_job_restored_running); a scheduler that ended (SIGTERM, FATAL)
- *		leaves the runs of its workers that end without a record.  At each
- *		pass: the partial index of running runs keeps it cheap.
+ *		running -> failed, not retried, for the runs no worker runs: not
+ *		started by a scheduler of this server (no entry in
+ *		SchedShmem.runs: those are reap_workers', even when the scheduler
+ *		that started them ended), and no session holding their job's run
+ *		lock (job.c).  A data-only restore with --disable-triggers brings
+ *		the runs that were in progress when the dump was taken without the
+ *		trigger that records them as failed (_job_restored_running).  At
+ *		each pass: the partial index of running runs keeps it cheap.
  *
- *		A worker started by a scheduler that since ended may not hold its
- *		job's lock yet (job.c, step 1): it claims its run after taking the
- *		lock by updating its row, and runs nothing when the row is no
- *		longer running.  So only the version of the row read here is ended
- *		(its xmin): a run claimed meanwhile is left to its worker, and a
- *		run ended here is never run.
+ *		A worker claims its run after taking its job's lock by updating
+ *		its row, and runs nothing when the row is no longer running: only
+ *		the version of the row read here is ended (its xmin), so a run
+ *		claimed meanwhile is left to its worker, and a run ended here is
+ *		never run.
  */
 static void
 end_orphaned_runs(void)
