@@ -576,10 +576,24 @@ launcher_scan(long *sleep_ms)
 		}
 		else
 		{
-			/* no slot: this one and the rest wait, keeping their turn */
+			int			k;
+
+			/*
+			 * No slot: this one and the rest wait, keeping their turn, and
+			 * hold the next slot freed (scheduler.c): the scheduler of a
+			 * database whose runs go on, woken the moment one ends, took
+			 * every slot freed before the launcher's next try.
+			 */
 			SpinLockAcquire(&sched_shmem->mutex);
 			slot->starting = false;
 			slot->next_due = cand[i].due;
+			for (k = i; k < ncand; k++)
+			{
+				SchedDbSlot *s = &sched_shmem->dbs[cand[k].slotno];
+
+				if (s->dboid == cand[k].dboid)
+					sched_hold_slot(s, InvalidOid, now);
+			}
 			SpinLockRelease(&sched_shmem->mutex);
 			waiting = ncand - i;
 			break;

@@ -19,6 +19,9 @@
 
 #define DATAENG_MAX_DATABASES 64
 
+/* a database's hold on the next slot not renewed for this long is over (scheduler.c) */
+#define SCHED_HOLD_STALE_MS 5000
+
 /* the most job runs at once (the maximum of dataeng.max_parallel_jobs) */
 #define DATAENG_MAX_PARALLEL_RUNS 1024
 
@@ -133,6 +136,7 @@ extern void dataeng_schedule_init(void);
 extern SchedDbSlot *sched_slot_find(Oid dboid);
 extern void sched_wake_at_commit(void);
 extern void sched_wal_wanted(Oid dboid);
+extern void sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now);
 extern void sched_runs_forget(Oid *dbs, int ndbs);
 
 /* in schedule/scheduler.c */

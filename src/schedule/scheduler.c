@@ -682,7 +682,6 @@ owner_running(Oid owner)
  * jobs of another database (whose scheduler looks again only every
  * second) never ran while the busy one had due jobs.
  */
-#define SCHED_HOLD_STALE_MS 5000	/* a hold not renewed for this long is over */
 
 /*
  * This database's jobs are held back by a cap (owner's, or the total): as
@@ -690,17 +689,23 @@ owner_running(Oid owner)
  * databases never leave a slot to a job that could not take it for long),
  * waiting since its first pass held back.
  */
+void
+sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now)
+{
+	if (slot->held_since == 0 ||
+		TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
+		slot->held_since = now;
+	slot->held_owner = owner;
+	slot->held_at = now;
+}
+
 static void
 hold_set(Oid owner)
 {
 	TimestampTz now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	if (my_slot->held_since == 0 ||
-		TimestampDifferenceExceeds(my_slot->held_at, now, SCHED_HOLD_STALE_MS))
-		my_slot->held_since = now;
-	my_slot->held_owner = owner;
-	my_slot->held_at = now;
+	sched_hold_slot(my_slot, owner, now);
 	SpinLockRelease(&sched_shmem->mutex);
 }
 
@@ -1306,6 +1311,15 @@ start_due_jobs(bool *warned_slots)
 						 errhint("Raise max_worker_processes, or lower dataeng.max_parallel_jobs.")));
 			*warned_slots = true;
 			waiting = true;
+
+			/*
+			 * The next slot freed goes to this database before those that
+			 * waited less (a slot, not a run of a role: the total cap's
+			 * hold): the scheduler of a database whose runs go on, woken
+			 * the moment one ends, took every freed slot otherwise.
+			 */
+			held = true;
+			hold_set(InvalidOid);
 			wait_reason = psprintf("no background worker slot is free (max_worker_processes = %d, "
 								   "dataeng.max_parallel_jobs = %d, %d dataeng job run%s in progress)",
 								   max_worker_processes, dataeng_max_parallel_jobs,
@@ -1519,6 +1533,7 @@ dataeng_scheduler_main(Datum main_arg)
 			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  dataeng_launcher_naptime * 1000L);
 			my_slot->next_due = my_slot->recheck_at;
+			my_slot->held_since = 0;	/* (held while it waited for a slot) */
 			SpinLockRelease(&sched_shmem->mutex);
 			proc_exit(0);
 		}
