@@ -136,12 +136,22 @@ ok($node->poll_query_until('postgres', q{
 	SELECT r.status = 'failed' FROM dataeng.jobs j JOIN dataeng.job_runs r ON r.run_id = j.last_run_id
 	 WHERE j.job_name = 'late' AND r.attempt = 1}),
 	'the new scheduler records the run as failed');
+# the retry (a second later) starts while the given-up worker still waits:
+# both go on at once
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 2 FROM pg_locks WHERE relation = 'pg_catalog.pg_ts_config'::regclass AND NOT granted}),
+	'the worker of the retry waits to connect too');
 $locks->query_safe(q{COMMIT});
 ok($node->poll_query_until('postgres', q{
 	SELECT count(*) = 2 AND bool_or(r.attempt = 1 AND r.status = 'failed')
 	       AND bool_or(r.attempt = 2 AND r.status = 'succeeded')
 	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'late'}),
 	'and retries it (max_retries => 1): the retry runs');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM dataeng.job_runs WHERE error_message = 'another run of this job was still running'}),
+	'0', 'the given-up worker never held the job\'s lock against its retry');
+ok($node->wait_for_log(qr/dataeng job "late" \(job \d+, run \d+, database "postgres"\): the run was given up before its worker began/,
+		$log_offset), 'the given-up worker says it does not run');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM ran WHERE job = 'late'}),
 	'1', 'the command ran once: the given-up run ran nothing');
 
