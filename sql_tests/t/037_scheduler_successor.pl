@@ -5,6 +5,9 @@
 #  2. terminates such a run that outlives its job's timeout;
 #  3. gives up a run whose worker had not begun it (the worker runs
 #     nothing), records it failed and retries it (max_retries).
+#  4. and when the database is renamed or dropped meanwhile, its runs are
+#     cancelled (before: the command failed, "being accessed by other
+#     users", the run of the terminated scheduler going on).
 # Jobs are held in a known state by advisory locks, and a worker kept
 # from beginning its run by a lock on pg_ts_config, which its role's
 # default_text_search_config setting reads when it connects.
@@ -156,5 +159,31 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM ran WHERE job = 'late'}),
 	'1', 'the command ran once: the given-up run ran nothing');
 
 $locks->quit;
+
+# 4. the database renamed, then dropped, while the run of its terminated
+# scheduler goes on: the run is cancelled (by the next scheduler, or by
+# the command itself while none runs), so the commands succeed
+$node->safe_psql('postgres', q{CREATE DATABASE victim});
+$node->safe_psql('victim', q{
+	CREATE EXTENSION dataeng;
+	SELECT dataeng.schedule('sleeper', '@yearly', 'SELECT pg_sleep(600)');
+	SELECT dataeng.job_run_now('sleeper');
+});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND datname = 'victim'
+	   AND wait_event = 'PgSleep'}),
+	'the run in database victim sleeps');
+$old = $node->safe_psql('postgres', q{
+	SELECT pid FROM pg_stat_activity WHERE application_name = 'dataeng scheduler' AND datname = 'victim'});
+$node->safe_psql('postgres', qq{SELECT pg_terminate_backend($old)});
+my ($ret, $out, $err) = $node->psql('postgres', q{ALTER DATABASE victim RENAME TO victim2});
+is($ret, 0, 'ALTER DATABASE ... RENAME TO succeeds') or diag($err);
+ok($node->poll_query_until('victim2', q{
+	SELECT r.status = 'failed' AND r.error_message = 'cancelled: the database is being dropped, renamed, moved or copied'
+	  FROM dataeng.jobs j JOIN dataeng.job_runs r ON r.run_id = j.last_run_id WHERE j.job_name = 'sleeper'}),
+	'the run was cancelled and recorded so');
+($ret, $out, $err) = $node->psql('postgres', q{DROP DATABASE victim2});
+is($ret, 0, 'DROP DATABASE succeeds') or diag($err);
+
 $node->stop;
 done_testing();
