@@ -7,7 +7,8 @@
 #     nothing), records it failed and retries it (max_retries).
 #  4. and when the database is renamed or dropped meanwhile, its runs are
 #     cancelled (before: the command failed, "being accessed by other
-#     users", the run of the terminated scheduler going on).
+#     users", the run of the terminated scheduler going on);
+#  5. forgets the runs of a database where the extension was dropped.
 # Jobs are held in a known state by advisory locks, and a worker kept
 # from beginning its run by a lock on pg_ts_config, which its role's
 # default_text_search_config setting reads when it connects.
@@ -184,6 +185,47 @@ ok($node->poll_query_until('victim2', q{
 	'the run was cancelled and recorded so');
 ($ret, $out, $err) = $node->psql('postgres', q{DROP DATABASE victim2});
 is($ret, 0, 'DROP DATABASE succeeds') or diag($err);
+
+
+# 5. the extension dropped between two statements of a run (each
+# statement holds the extension against DROP EXTENSION; the second fails,
+# unrecorded): the run no longer counts in dataeng.max_parallel_jobs (1)
+# once its scheduler finds no extension
+$node->safe_psql('postgres', q{CREATE DATABASE dropext});
+$node->safe_psql('dropext', q{
+	CREATE EXTENSION dataeng;
+	SELECT dataeng.schedule('twostep', '@yearly', 'SELECT pg_advisory_xact_lock(103); SELECT 1');
+});
+my $holder = $node->background_psql('dropext');
+$holder->query_safe(q{SELECT pg_advisory_lock(103)});
+$node->safe_psql('dropext', q{SELECT dataeng.job_run_now('twostep')});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND datname = 'dropext'
+	   AND wait_event = 'advisory'}),
+	'the run in database dropext waits in its first statement');
+# (the job's change wakes the scheduler at the commit)
+my $dropper = $node->background_psql('dropext');
+$dropper->query_until(qr/dropping/, q{
+	\echo dropping
+	BEGIN;
+	SELECT dataeng.job_run_now('twostep');
+	DROP EXTENSION dataeng CASCADE;
+	COMMIT;
+	\echo dropped
+});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'object' AND NOT granted AND mode = 'AccessExclusiveLock'}),
+	'DROP EXTENSION waits for the statement');
+$holder->query_safe(q{SELECT pg_advisory_unlock(103)});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND datname = 'dropext'}),
+	'the run ends');
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('quick')});
+ok($node->poll_query_until('postgres', q{
+	SELECT (SELECT count(*) FROM ran WHERE job = 'quick') = 2}),
+	'a job of another database runs');
+$holder->quit;
+$dropper->quit;
 
 $node->stop;
 done_testing();

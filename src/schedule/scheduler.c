@@ -1525,9 +1525,18 @@ dataeng_scheduler_main(Datum main_arg)
 		StartTransactionCommand();
 		if (!sched_lock_extension())
 		{
-			/* no extension (or dropped): tell the launcher and leave */
+			int			i;
+
+			/*
+			 * No extension (or dropped): tell the launcher and leave.  The
+			 * runs of the database go unrecorded (nowhere to record them)
+			 * and uncounted, as no scheduler will look at them again.
+			 */
 			CommitTransactionCommand();
 			SpinLockAcquire(&sched_shmem->mutex);
+			for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+				if (sched_shmem->runs[i].dboid == MyDatabaseId)
+					memset(&sched_shmem->runs[i], 0, sizeof(SchedRun));
 			my_slot->no_extension = true;
 			my_slot->has_extension = false;
 			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
