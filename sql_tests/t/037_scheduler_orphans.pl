@@ -91,9 +91,9 @@ ok($node->poll_query_until('postgres', q{
 	SELECT count(*) = 0 FROM dataeng.job_runs WHERE status = 'running'}),
 	'every run ended');
 my $log = slurp_file($node->logfile, $log_offset);
-my @orphaned = $log =~ /run (\d+) of job \d+ in database "postgres" is recorded as running but no worker runs it/g;
+my @orphaned = $log =~ /run (\d+) of job \d+ in database "postgres" (?:is recorded as running but no worker runs it|was not begun when its scheduler ended)/g;
 note('runs recorded as orphaned: ' . join(',', @orphaned) . '; of them not run by their worker: '
-	. scalar(() = $log =~ /the run was recorded as ended before its worker began; it does not run/g));
+	. scalar(() = $log =~ /the run was (?:recorded as ended|given up) before its worker began/g));
 my $list = @orphaned ? join(',', @orphaned) : '0';
 is($node->safe_psql('postgres', qq{
 	SELECT count(*) FROM dataeng.job_runs WHERE run_id IN ($list) AND status <> 'failed'}),

@@ -17,7 +17,10 @@
  *	  checks it before it connects, and leaves without connecting, so no
  *	  worker ever logs FATAL about a database that is gone;
  *	- a running scheduler that sees the hold terminates its job runs,
- *	  waits for them, records them as failed (cancelled), and leaves.
+ *	  waits for them, records them as failed (cancelled), and leaves;
+ *	- job runs whose scheduler ended, no scheduler running, are cancelled
+ *	  from the hook itself (terminated after DBHOOK_TERMINATE_MS), and a
+ *	  run whose worker did not begin it yet is given up (scheduler.c).
  *
  * CREATE DATABASE without TEMPLATE copies template1, so it holds template1
  * (where dataeng may be installed, to be in every new database).  When
@@ -47,6 +50,8 @@
  */
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
@@ -70,6 +75,8 @@
 
 /* how long a command waits for dataeng's workers to leave its database */
 #define DBHOOK_WAIT_MS 10000
+/* job runs whose scheduler ended are cancelled, then terminated after this */
+#define DBHOOK_TERMINATE_MS 3000
 
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 
@@ -185,6 +192,8 @@ hold_database(Oid dboid, bool drop)
 	SchedDbSlot *slot;
 	Latch	   *latch;
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DBHOOK_WAIT_MS);
+	TimestampTz terminate_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DBHOOK_TERMINATE_MS);
+	int			signalled = 0;
 
 	SpinLockAcquire(&sched_shmem->mutex);
 	slot = sched_slot_find(dboid);
@@ -219,15 +228,28 @@ hold_database(Oid dboid, bool drop)
 	for (;;)
 	{
 		bool		busy = false;
+		bool		orphans = false;
 
 		latch = NULL;
 		if (slot != NULL)
 		{
 			SpinLockAcquire(&sched_shmem->mutex);
 			busy = slot->dboid == dboid &&
-				(slot->pid != 0 || slot->starting || slot->nrunning > 0);
+				(slot->pid != 0 || slot->starting || sched_runs_live(dboid) > 0);
+			/* runs whose scheduler ended, none come: stopped from here */
+			orphans = busy && slot->pid == 0 && !slot->starting;
 			latch = slot->latch;
 			SpinLockRelease(&sched_shmem->mutex);
+		}
+		if (orphans && signalled == 0)
+		{
+			sched_runs_stop(dboid, SIGINT);
+			signalled = 1;
+		}
+		else if (orphans && signalled == 1 && GetCurrentTimestamp() >= terminate_at)
+		{
+			sched_runs_stop(dboid, SIGTERM);
+			signalled = 2;
 		}
 		/* and the database's ticker (src/cdc/ticker.c), woken to leave */
 		if (cdc_ticker_busy(dboid))

@@ -7,7 +7,9 @@
  * The run:
  *	 1. waits for the scheduler's transaction that started it, and leaves
  *		if that transaction did not commit;
- *	 2. takes a session lock on the job (another run of the same job still
+ *	 2. claims its run in shared memory (sched_run_claim: a run its
+ *		scheduler's successor gave up does not run), takes a session lock
+ *		on the job (another run of the same job still
  *		going means this one is refused: a job never runs twice at once),
  *		and claims its run by updating its row, in the same transaction as
  *		step 1: a run the scheduler recorded as failed meanwhile, finding
@@ -214,6 +216,26 @@ dataeng_job_main(Datum main_arg)
 	if (command == NULL)
 	{
 		/* unscheduled (or given away) meanwhile */
+		restore_user();
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		proc_exit(0);
+	}
+
+	/*
+	 * The run is claimed in shared memory, where the schedulers count it,
+	 * before its job's lock is taken: a run that a scheduler gave up (the
+	 * one that started it ended before this worker got here) was recorded
+	 * failed and retried, and does not run, nor hold the lock its retry
+	 * takes.
+	 */
+	if (!sched_run_claim(ra.dboid, ra.run_id))
+	{
+		ereport(LOG,
+				(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
+						", database \"%s\"): the run was given up before its worker began (its scheduler ended); it does not run",
+						job_name, ra.job_id, ra.run_id, db_name)));
 		restore_user();
 		SPI_finish();
 		PopActiveSnapshot();

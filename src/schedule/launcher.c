@@ -470,6 +470,7 @@ launcher_scan(long *sleep_ms)
 			bsearch(&slot->dboid, dbs, ndbs, sizeof(Oid), oid_cmp) == NULL)
 			memset(slot, 0, sizeof(*slot));
 	}
+	sched_runs_forget(dbs, ndbs);
 	SpinLockRelease(&sched_shmem->mutex);
 
 	/*
@@ -575,10 +576,24 @@ launcher_scan(long *sleep_ms)
 		}
 		else
 		{
-			/* no slot: this one and the rest wait, keeping their turn */
+			int			k;
+
+			/*
+			 * No slot: this one and the rest wait, keeping their turn, and
+			 * hold the next slot freed (scheduler.c): the scheduler of a
+			 * database whose runs go on, woken the moment one ends, took
+			 * every slot freed before the launcher's next try.
+			 */
 			SpinLockAcquire(&sched_shmem->mutex);
 			slot->starting = false;
 			slot->next_due = cand[i].due;
+			for (k = i; k < ncand; k++)
+			{
+				SchedDbSlot *s = &sched_shmem->dbs[cand[k].slotno];
+
+				if (s->dboid == cand[k].dboid)
+					sched_hold_slot(s, InvalidOid, now);
+			}
 			SpinLockRelease(&sched_shmem->mutex);
 			waiting = ncand - i;
 			break;
@@ -587,6 +602,29 @@ launcher_scan(long *sleep_ms)
 	*sleep_ms = earliest == DT_NOEND ? -1L :
 		Max(10L, (long) ((earliest - now) / 1000) + 1);
 	return waiting;
+}
+
+/*
+ * sched_runs_forget
+ *		The job runs of dropped databases (not in dbs, sorted by oid)
+ *		whose worker is gone or never began: no scheduler will record
+ *		them, nor should they count in the caps.  (A worker still
+ *		connected, to a database that no longer allows connections, counts
+ *		until it exits.)  Caller holds the mutex.
+ */
+void
+sched_runs_forget(Oid *dbs, int ndbs)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (OidIsValid(r->dboid) && (r->pid == 0 || r->exited) &&
+			bsearch(&r->dboid, dbs, ndbs, sizeof(Oid), oid_cmp) == NULL)
+			memset(r, 0, sizeof(*r));
+	}
 }
 
 /* forget the handles of schedulers that stopped */

@@ -19,6 +19,9 @@
 
 #define DATAENG_MAX_DATABASES 64
 
+/* a database's hold on the next slot not renewed for this long is over (scheduler.c) */
+#define SCHED_HOLD_STALE_MS 5000
+
 /* the most job runs at once (the maximum of dataeng.max_parallel_jobs) */
 #define DATAENG_MAX_PARALLEL_RUNS 1024
 
@@ -28,8 +31,6 @@ typedef struct SchedDbSlot
 	Oid			dboid;			/* InvalidOid: free slot */
 	pid_t		pid;			/* scheduler's pid, 0 if none */
 	Latch	   *latch;			/* scheduler's latch, NULL if none */
-	int			nrunning;		/* job runs it has started and not reaped */
-	Oid			run_owners[DATAENG_MAX_PARALLEL_RUNS];	/* their owners */
 	bool		no_extension;	/* its last scheduler found no extension */
 	bool		has_extension;	/* a scheduler found the extension there */
 	TimestampTz recheck_at;		/* when to try that database again */
@@ -66,6 +67,29 @@ typedef struct SchedDbSlot
 	int			wal_backoff_ms;
 } SchedDbSlot;
 
+/*
+ * A job run in progress (SchedShmem.runs): from the moment a scheduler
+ * starts its worker until a scheduler of its database records its end.
+ * It outlives the scheduler that started it: the next scheduler of the
+ * database counts it in the caps, times it out and records its end
+ * (scheduler.c).  The worker claims it (sched_run_claim, job.c) before it
+ * runs anything, and marks it exited when it exits; a run a scheduler
+ * gave up before its worker claimed it (its own scheduler ended) is
+ * abandoned, and its worker then runs nothing.
+ */
+typedef struct SchedRun
+{
+	Oid			dboid;			/* InvalidOid: a free entry */
+	Oid			owner;
+	int64		job_id;
+	int64		run_id;
+	pid_t		pid;			/* its worker's once claimed, else 0 */
+	bool		exited;			/* that worker exited */
+	bool		abandoned;		/* given up before its worker claimed it */
+	bool		terminated;		/* terminated for outliving its timeout */
+	TimestampTz deadline;		/* terminated past it; 0: no timeout */
+} SchedRun;
+
 typedef struct SchedShmem
 {
 	slock_t		mutex;			/* protects everything below */
@@ -91,6 +115,7 @@ typedef struct SchedShmem
 	TimestampTz launcher_due;
 	uint32		launcher_generation;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
+	SchedRun	runs[DATAENG_MAX_PARALLEL_RUNS];	/* the job runs in progress */
 } SchedShmem;
 
 /* SchedShmem.launcher_state */
@@ -111,11 +136,16 @@ extern void dataeng_schedule_init(void);
 extern SchedDbSlot *sched_slot_find(Oid dboid);
 extern void sched_wake_at_commit(void);
 extern void sched_wal_wanted(Oid dboid);
+extern void sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now);
+extern void sched_runs_forget(Oid *dbs, int ndbs);
 
 /* in schedule/scheduler.c */
 extern bool sched_lock_extension(void);
 extern int	dataeng_job_history_keep;
 extern bool dataeng_log_successful_runs;
+extern bool sched_run_claim(Oid dboid, int64 run_id);
+extern int	sched_runs_live(Oid dboid);
+extern void sched_runs_stop(Oid dboid, int signo);
 
 /* the arguments of one job run, passed to its worker in bgw_extra */
 /*

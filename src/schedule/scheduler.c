@@ -71,14 +71,14 @@ bool		dataeng_log_successful_runs = true;
 
 PGDLLEXPORT void dataeng_scheduler_main(Datum main_arg);
 
-/* a job run this scheduler started */
+/*
+ * a job run this scheduler started (its entry in SchedShmem.runs has the
+ * rest)
+ */
 typedef struct RunningJob
 {
 	int64		job_id;
 	int64		run_id;
-	Oid			owner;
-	TimestampTz deadline;		/* terminated past it; 0: no timeout */
-	bool		terminated;		/* terminated for outliving its timeout */
 	BackgroundWorkerHandle *handle;
 } RunningJob;
 
@@ -157,6 +157,234 @@ static List *running = NIL;		/* of RunningJob *, in TopMemoryContext */
 static SchedDbSlot *my_slot = NULL;
 static bool capped = false;		/* due jobs wait for a run of another database or role */
 
+/* ---------------------------------------------------------------------
+ * The job runs in progress (SchedShmem.runs, schedule.h)
+ *
+ * A run's entry is made before its worker is registered and freed once a
+ * scheduler of its database recorded its end: it outlives the scheduler
+ * that started it (terminated, or ended by an error), so the next one
+ * counts it in the caps (dataeng.max_parallel_jobs, the per-role cap, one
+ * run of a job at a time), terminates it past its timeout and records
+ * its end.  A run whose worker had not claimed it when its scheduler
+ * ended is abandoned by the next one (its worker runs nothing), and
+ * recorded failed and retried as a run that ended without a record.
+ * ---------------------------------------------------------------------
+ */
+
+/* the entry of run run_id of database dboid, or NULL; caller holds the mutex */
+static SchedRun *
+run_entry(Oid dboid, int64 run_id)
+{
+	int			i;
+
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (r->dboid == dboid && r->run_id == run_id)
+			return r;
+	}
+	return NULL;
+}
+
+/* a run of this database starts; false when every entry is taken */
+static bool
+run_add(int64 job_id, int64 run_id, Oid owner, TimestampTz deadline)
+{
+	int			i;
+	bool		ok = false;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS && !ok; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (OidIsValid(r->dboid))
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->dboid = MyDatabaseId;
+		r->owner = owner;
+		r->job_id = job_id;
+		r->run_id = run_id;
+		r->deadline = deadline;
+		ok = true;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	return ok;
+}
+
+/* the end of a run of this database is recorded (or it never started) */
+static void
+run_forget(int64 run_id)
+{
+	SchedRun   *r;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	r = run_entry(MyDatabaseId, run_id);
+	if (r != NULL)
+		memset(r, 0, sizeof(*r));
+	SpinLockRelease(&sched_shmem->mutex);
+}
+
+/* runs of this database whose end is not recorded yet; caller holds the mutex */
+static int
+runs_here(void)
+{
+	int			i,
+				n = 0;
+
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+		if (sched_shmem->runs[i].dboid == MyDatabaseId)
+			n++;
+	return n;
+}
+
+/* the run of this scheduler, or NULL (a predecessor's, or none) */
+static RunningJob *
+my_run(int64 run_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, running)
+	{
+		if (((RunningJob *) lfirst(lc))->run_id == run_id)
+			return (RunningJob *) lfirst(lc);
+	}
+	return NULL;
+}
+
+/* (job worker) the run claimed by this process */
+static Oid	claimed_db = InvalidOid;
+static int64 claimed_run = 0;
+
+/*
+ * At the job worker's exit: its run's entry says so, and the scheduler of
+ * its database is woken to record its end; with no scheduler running
+ * there, the launcher starts one.
+ */
+static void
+run_exited(int code, Datum arg)
+{
+	SchedRun   *r;
+	SchedDbSlot *slot;
+	Latch	   *latch = NULL;
+	Latch	   *launcher = NULL;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	r = run_entry(claimed_db, claimed_run);
+	if (r != NULL && r->pid == MyProcPid)
+	{
+		r->exited = true;
+		slot = sched_slot_find(claimed_db);
+		if (slot != NULL)
+		{
+			latch = slot->latch;
+			if (latch == NULL)
+				slot->next_due = 0;
+		}
+		if (latch == NULL)
+			launcher = sched_shmem->launcher_latch;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+	if (launcher != NULL)
+		SetLatch(launcher);
+}
+
+/*
+ * sched_run_claim
+ *		(job worker) Claim run run_id of database dboid before running
+ *		anything: false when a scheduler gave it up (its own scheduler
+ *		ended before this worker claimed it: the run was recorded failed
+ *		and retried), and then the worker runs nothing.
+ */
+bool
+sched_run_claim(Oid dboid, int64 run_id)
+{
+	SchedRun   *r;
+	bool		ok;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	r = run_entry(dboid, run_id);
+	ok = r != NULL && !r->abandoned && r->pid == 0;
+	if (ok)
+		r->pid = MyProcPid;
+	SpinLockRelease(&sched_shmem->mutex);
+	if (ok)
+	{
+		claimed_db = dboid;
+		claimed_run = run_id;
+		on_shmem_exit(run_exited, (Datum) 0);
+	}
+	return ok;
+}
+
+/*
+ * sched_runs_live
+ *		Runs of database dboid whose worker may still be connected to it
+ *		(claimed and not exited, or not yet claimed nor given up); caller
+ *		holds the mutex.
+ */
+int
+sched_runs_live(Oid dboid)
+{
+	int			i,
+				n = 0;
+
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (r->dboid == dboid && !r->exited && (r->pid != 0 || !r->abandoned))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * sched_runs_stop
+ *		The runs of database dboid that no scheduler started (their
+ *		scheduler ended; with skip_mine, those of this scheduler are left to
+ *		it): the ones not claimed yet are given up, the workers of the
+ *		others get signal signo (SIGINT: cancelled, they record it; SIGTERM).
+ */
+static void
+runs_stop(Oid dboid, int signo, bool skip_mine)
+{
+	pid_t	   *pids = palloc(DATAENG_MAX_PARALLEL_RUNS * sizeof(pid_t));
+	int			i,
+				n = 0;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (r->dboid != dboid || r->exited || (skip_mine && my_run(r->run_id) != NULL))
+			continue;
+		if (r->pid == 0)
+			r->abandoned = true;
+		else
+			pids[n++] = r->pid;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	for (i = 0; i < n; i++)
+		(void) kill(pids[i], signo);
+	pfree(pids);
+}
+
+void
+sched_runs_stop(Oid dboid, int signo)
+{
+	runs_stop(dboid, signo, false);
+}
+
+/*
+ * At an exit with runs in progress (terminated, an error): the launcher,
+ * told by the postmaster, starts the next scheduler a second after this
+ * one started (next_due), and that one takes the runs on.
+ */
 static void
 scheduler_exit(int code, Datum arg)
 {
@@ -165,7 +393,6 @@ scheduler_exit(int code, Datum arg)
 	SpinLockAcquire(&sched_shmem->mutex);
 	my_slot->pid = 0;
 	my_slot->latch = NULL;
-	my_slot->nrunning = 0;
 	SpinLockRelease(&sched_shmem->mutex);
 }
 
@@ -190,7 +417,10 @@ spi_exec(const char *sql, int nargs, int64 *args, bool read_only)
 	return ret;
 }
 
-/* total job runs in all databases, for dataeng.max_parallel_jobs */
+/*
+ * total job runs in all databases, for dataeng.max_parallel_jobs: those
+ * of every scheduler, running or ended (a run given up runs nothing)
+ */
 static int
 total_running(void)
 {
@@ -198,38 +428,29 @@ total_running(void)
 				n = 0;
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
-		n += sched_shmem->dbs[i].nrunning;
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+		if (OidIsValid(sched_shmem->runs[i].dboid) && !sched_shmem->runs[i].abandoned)
+			n++;
 	SpinLockRelease(&sched_shmem->mutex);
 	return n;
 }
 
-static void
-set_my_nrunning(void)
-{
-	ListCell   *lc;
-	int			k = 0;
-
-	SpinLockAcquire(&sched_shmem->mutex);
-	foreach(lc, running)
-	{
-		if (k < DATAENG_MAX_PARALLEL_RUNS)
-			my_slot->run_owners[k] = ((RunningJob *) lfirst(lc))->owner;
-		k++;
-	}
-	my_slot->nrunning = list_length(running);
-	SpinLockRelease(&sched_shmem->mutex);
-}
-
+/* a run of the job is in progress, this scheduler's or a predecessor's */
 static bool
 job_is_running(int64 job_id)
 {
-	ListCell   *lc;
+	int			i;
+	bool		found = false;
 
-	foreach(lc, running)
-		if (((RunningJob *) lfirst(lc))->job_id == job_id)
-			return true;
-	return false;
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS && !found; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		found = r->dboid == MyDatabaseId && r->job_id == job_id && !r->abandoned;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	return found;
 }
 
 /* start one job worker; NULL handle when no worker slot is free */
@@ -266,58 +487,116 @@ start_job_worker(JobRunArgs *args)
  *		without recording a result (killed, FATAL) as failed.  A run whose
  *		job's row another transaction holds is kept until a pass can
  *		record it (reap_pending: the next pass comes within a second).
+ *		The runs of a scheduler of this database that ended are looked at
+ *		too (by their entries): the ones whose worker exited are recorded
+ *		so, the ones whose worker had not claimed them are given up and
+ *		recorded failed, retried as any run that ended without a record.
  */
 static bool reap_pending = false;
+
+#define ABANDONED_MESSAGE "its scheduler ended before its worker began the run"
 
 static void
 reap_workers(void)
 {
 	ListCell   *lc;
 	List	   *keep = NIL;
+	SchedRun   *ended;
+	int			nended = 0;
+	int			i;
 
 	reap_pending = false;
 	foreach(lc, running)
 	{
 		RunningJob *rj = lfirst(lc);
 		pid_t		pid;
+		bool		terminated = false;
+		SchedRun   *r;
 
-		/* a no-op when the run recorded its own end */
-		if (GetBackgroundWorkerPid(rj->handle, &pid) != BGWH_STOPPED ||
-			!sched_run_crashed(rj->job_id, rj->run_id, rj->terminated))
+		if (GetBackgroundWorkerPid(rj->handle, &pid) == BGWH_STOPPED)
+		{
+			SpinLockAcquire(&sched_shmem->mutex);
+			r = run_entry(MyDatabaseId, rj->run_id);
+			if (r != NULL)
+				terminated = r->terminated;
+			SpinLockRelease(&sched_shmem->mutex);
+			/* a no-op when the run recorded its own end */
+			if (sched_run_crashed(rj->job_id, rj->run_id, terminated))
+			{
+				run_forget(rj->run_id);
+				pfree(rj->handle);
+				pfree(rj);
+				continue;
+			}
+			reap_pending = true;
+		}
 		{
 			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 			keep = lappend(keep, rj);
 			MemoryContextSwitchTo(old);
-			if (GetBackgroundWorkerPid(rj->handle, &pid) == BGWH_STOPPED)
-				reap_pending = true;
-			continue;
 		}
-		pfree(rj->handle);
-		pfree(rj);
 	}
 	list_free(running);
 	running = keep;
-	set_my_nrunning();
+
+	/* a predecessor's runs: ended, or never claimed (given up now) */
+	ended = palloc(DATAENG_MAX_PARALLEL_RUNS * sizeof(SchedRun));
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (r->dboid != MyDatabaseId || my_run(r->run_id) != NULL)
+			continue;
+		if (r->pid == 0)
+			r->abandoned = true;
+		if (r->abandoned || r->exited)
+			ended[nended++] = *r;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	for (i = 0; i < nended; i++)
+	{
+		SchedRun   *r = &ended[i];
+		bool		done;
+		bool		recorded;
+
+		if (r->abandoned)
+		{
+			done = sched_run_ended_unrecorded(r->job_id, r->run_id, InvalidTransactionId,
+											  "failed", ABANDONED_MESSAGE, true, &recorded);
+			if (done && recorded)
+				ereport(LOG,
+						(errmsg("dataeng scheduler: run " INT64_FORMAT " of job " INT64_FORMAT
+								" in database \"%s\" was not begun when its scheduler ended; it is recorded as failed",
+								r->run_id, r->job_id, get_database_name(MyDatabaseId))));
+		}
+		else
+			done = sched_run_crashed(r->job_id, r->run_id, r->terminated);
+		if (done)
+			run_forget(r->run_id);
+		else
+			reap_pending = true;
+	}
+	pfree(ended);
 }
 
 /*
  * end_orphaned_runs
- *		running -> failed for the runs no worker runs: not started by this
- *		scheduler (or not yet reaped by it), and no session holding their
- *		job's run lock (job.c).  A data-only restore with
- *		--disable-triggers brings the runs that were in progress when the
- *		dump was taken without the trigger that records them as failed
- *		(_job_restored_running); a scheduler that ended (SIGTERM, FATAL)
- *		leaves the runs of its workers that end without a record.  At each
- *		pass: the partial index of running runs keeps it cheap.
+ *		running -> failed, not retried, for the runs no worker runs: not
+ *		started by a scheduler of this server (no entry in
+ *		SchedShmem.runs: those are reap_workers', even when the scheduler
+ *		that started them ended), and no session holding their job's run
+ *		lock (job.c).  A data-only restore with --disable-triggers brings
+ *		the runs that were in progress when the dump was taken without the
+ *		trigger that records them as failed (_job_restored_running).  At
+ *		each pass: the partial index of running runs keeps it cheap.
  *
- *		A worker started by a scheduler that since ended may not hold its
- *		job's lock yet (job.c, step 1): it claims its run after taking the
- *		lock by updating its row, and runs nothing when the row is no
- *		longer running.  So only the version of the row read here is ended
- *		(its xmin): a run claimed meanwhile is left to its worker, and a
- *		run ended here is never run.
+ *		A worker claims its run after taking its job's lock by updating
+ *		its row, and runs nothing when the row is no longer running: only
+ *		the version of the row read here is ended (its xmin), so a run
+ *		claimed meanwhile is left to its worker, and a run ended here is
+ *		never run.
  */
 static void
 end_orphaned_runs(void)
@@ -348,17 +627,15 @@ end_orphaned_runs(void)
 	{
 		int64		run_id = ids[2 * i];
 		int64		job_id = ids[2 * i + 1];
-		ListCell   *lc;
-		bool		mine = false;
+		bool		known;
 		bool		ended;
 		LOCKTAG		tag;
 
-		foreach(lc, running)
-		{
-			if (((RunningJob *) lfirst(lc))->run_id == run_id)
-				mine = true;
-		}
-		if (mine)
+		/* a run of this server's schedulers: reap_workers' */
+		SpinLockAcquire(&sched_shmem->mutex);
+		known = run_entry(MyDatabaseId, run_id) != NULL;
+		SpinLockRelease(&sched_shmem->mutex);
+		if (known)
 			continue;
 		SET_LOCKTAG_JOB_RUN(tag, MyDatabaseId, job_id);
 		if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
@@ -383,17 +660,15 @@ static int
 owner_running(Oid owner)
 {
 	int			i,
-				k,
 				n = 0;
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
 	{
-		SchedDbSlot *slot = &sched_shmem->dbs[i];
+		SchedRun   *r = &sched_shmem->runs[i];
 
-		for (k = 0; k < Min(slot->nrunning, DATAENG_MAX_PARALLEL_RUNS); k++)
-			if (slot->run_owners[k] == owner)
-				n++;
+		if (OidIsValid(r->dboid) && r->owner == owner && !r->abandoned)
+			n++;
 	}
 	SpinLockRelease(&sched_shmem->mutex);
 	return n;
@@ -407,7 +682,6 @@ owner_running(Oid owner)
  * jobs of another database (whose scheduler looks again only every
  * second) never ran while the busy one had due jobs.
  */
-#define SCHED_HOLD_STALE_MS 5000	/* a hold not renewed for this long is over */
 
 /*
  * This database's jobs are held back by a cap (owner's, or the total): as
@@ -415,17 +689,23 @@ owner_running(Oid owner)
  * databases never leave a slot to a job that could not take it for long),
  * waiting since its first pass held back.
  */
+void
+sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now)
+{
+	if (slot->held_since == 0 ||
+		TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
+		slot->held_since = now;
+	slot->held_owner = owner;
+	slot->held_at = now;
+}
+
 static void
 hold_set(Oid owner)
 {
 	TimestampTz now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	if (my_slot->held_since == 0 ||
-		TimestampDifferenceExceeds(my_slot->held_at, now, SCHED_HOLD_STALE_MS))
-		my_slot->held_since = now;
-	my_slot->held_owner = owner;
-	my_slot->held_at = now;
+	sched_hold_slot(my_slot, owner, now);
 	SpinLockRelease(&sched_shmem->mutex);
 }
 
@@ -547,28 +827,44 @@ job_next_run(int64 job_id, TimestampTz now, Datum *next, bool *next_null)
 static long
 terminate_overdue(void)
 {
-	ListCell   *lc;
 	TimestampTz now = GetCurrentTimestamp();
 	long		wait_ms = 60000L;
+	SchedRun   *over = palloc(DATAENG_MAX_PARALLEL_RUNS * sizeof(SchedRun));
+	int			nover = 0;
+	int			i;
 
-	foreach(lc, running)
+	/* this scheduler's runs and a predecessor's its worker claimed */
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
 	{
-		RunningJob *rj = lfirst(lc);
+		SchedRun   *r = &sched_shmem->runs[i];
 
-		if (rj->deadline == 0 || rj->terminated)
+		if (r->dboid != MyDatabaseId || r->deadline == 0 || r->terminated ||
+			r->exited || r->abandoned)
 			continue;
-		if (now >= rj->deadline)
+		if (now >= r->deadline)
 		{
-			ereport(LOG,
-					(errmsg("dataeng scheduler: run " INT64_FORMAT " of job " INT64_FORMAT
-							" in database \"%s\" outlived its timeout; terminating it",
-							rj->run_id, rj->job_id, get_database_name(MyDatabaseId))));
-			TerminateBackgroundWorker(rj->handle);
-			rj->terminated = true;
+			r->terminated = true;
+			over[nover++] = *r;
 		}
 		else
-			wait_ms = Min(wait_ms, (long) ((rj->deadline - now) / 1000) + 1);
+			wait_ms = Min(wait_ms, (long) ((r->deadline - now) / 1000) + 1);
 	}
+	SpinLockRelease(&sched_shmem->mutex);
+	for (i = 0; i < nover; i++)
+	{
+		RunningJob *rj = my_run(over[i].run_id);
+
+		ereport(LOG,
+				(errmsg("dataeng scheduler: run " INT64_FORMAT " of job " INT64_FORMAT
+						" in database \"%s\" outlived its timeout; terminating it",
+						over[i].run_id, over[i].job_id, get_database_name(MyDatabaseId))));
+		if (rj != NULL)
+			TerminateBackgroundWorker(rj->handle);
+		else if (over[i].pid != 0)
+			(void) kill(over[i].pid, SIGTERM);
+	}
+	pfree(over);
 	return wait_ms;
 }
 
@@ -982,6 +1278,16 @@ start_due_jobs(bool *warned_slots)
 			continue;
 		}
 
+		/* its entry first: a worker runs nothing without one (job.c) */
+		if (!run_add(job_id, run_id, owner,
+					 jobs[best].timeout_ms > 0 ?
+					 TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												 Min(jobs[best].timeout_ms, (int64) INT_MAX) + JOB_TIMEOUT_GRACE_MS) : 0))
+		{
+			capped = true;		/* every entry taken: the total cap */
+			break;
+		}
+
 		memset(&ra, 0, sizeof(ra));
 		ra.dboid = MyDatabaseId;
 		ra.owner = owner;
@@ -992,7 +1298,10 @@ start_due_jobs(bool *warned_slots)
 		handle = start_job_worker(&ra);
 		if (handle == NULL)
 		{
-			int			nrun = total_running();
+			int			nrun;
+
+			run_forget(run_id);
+			nrun = total_running();
 
 			if (!*warned_slots)
 				ereport(LOG,
@@ -1002,6 +1311,15 @@ start_due_jobs(bool *warned_slots)
 						 errhint("Raise max_worker_processes, or lower dataeng.max_parallel_jobs.")));
 			*warned_slots = true;
 			waiting = true;
+
+			/*
+			 * The next slot freed goes to this database before those that
+			 * waited less (a slot, not a run of a role: the total cap's
+			 * hold): the scheduler of a database whose runs go on, woken
+			 * the moment one ends, took every freed slot otherwise.
+			 */
+			held = true;
+			hold_set(InvalidOid);
 			wait_reason = psprintf("no background worker slot is free (max_worker_processes = %d, "
 								   "dataeng.max_parallel_jobs = %d, %d dataeng job run%s in progress)",
 								   max_worker_processes, dataeng_max_parallel_jobs,
@@ -1019,15 +1337,9 @@ start_due_jobs(bool *warned_slots)
 		rj = palloc(sizeof(RunningJob));
 		rj->job_id = job_id;
 		rj->run_id = run_id;
-		rj->owner = owner;
-		rj->terminated = false;
-		rj->deadline = jobs[best].timeout_ms > 0 ?
-			TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-										Min(jobs[best].timeout_ms, (int64) INT_MAX) + JOB_TIMEOUT_GRACE_MS) : 0;
 		rj->handle = handle;
 		running = lappend(running, rj);
 		MemoryContextSwitchTo(old);
-		set_my_nrunning();
 	}
 
 	/*
@@ -1078,8 +1390,9 @@ next_wait_ms(void)
  * leave_database
  *		A command waits for dataeng to leave this database (dbhook.c):
  *		cancel the runs in progress (each records itself as cancelled),
- *		terminate those that do not stop within LEAVE_CANCEL_MS, wait for
- *		their workers, and exit.
+ *		a predecessor's too (a run its worker did not claim yet is given
+ *		up), terminate those that do not stop within LEAVE_CANCEL_MS, wait
+ *		for their workers, and exit.
  */
 #define LEAVE_CANCEL_MS 3000
 
@@ -1089,6 +1402,7 @@ leave_database(void)
 	ListCell   *lc;
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), LEAVE_CANCEL_MS);
 	bool		terminated = false;
+	int			left;
 
 	foreach(lc, running)
 	{
@@ -1099,6 +1413,7 @@ leave_database(void)
 		else
 			TerminateBackgroundWorker(((RunningJob *) lfirst(lc))->handle);
 	}
+	runs_stop(MyDatabaseId, SIGINT, true);
 	for (;;)
 	{
 		bool		alive = false;
@@ -1110,19 +1425,27 @@ leave_database(void)
 			if (GetBackgroundWorkerPid(((RunningJob *) lfirst(lc))->handle, &pid) != BGWH_STOPPED)
 				alive = true;
 		}
+		SpinLockAcquire(&sched_shmem->mutex);
+		if (sched_runs_live(MyDatabaseId) > list_length(running))
+			alive = true;		/* (a predecessor's worker too) */
+		SpinLockRelease(&sched_shmem->mutex);
 		if (!alive)
 			break;
 		if (!terminated && GetCurrentTimestamp() >= deadline)
 		{
 			foreach(lc, running)
 				TerminateBackgroundWorker(((RunningJob *) lfirst(lc))->handle);
+			runs_stop(MyDatabaseId, SIGTERM, true);
 			terminated = true;
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 10L, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
-	if (running != NIL)
+	SpinLockAcquire(&sched_shmem->mutex);
+	left = runs_here();
+	SpinLockRelease(&sched_shmem->mutex);
+	if (left > 0)
 	{
 		/* what the cancelled runs could not record themselves */
 		SetCurrentStatementStartTimestamp();
@@ -1165,7 +1488,6 @@ dataeng_scheduler_main(Datum main_arg)
 	{
 		my_slot->pid = MyProcPid;
 		my_slot->latch = MyLatch;
-		my_slot->nrunning = 0;
 	}
 	SpinLockRelease(&sched_shmem->mutex);
 	if (my_slot == NULL)
@@ -1203,14 +1525,24 @@ dataeng_scheduler_main(Datum main_arg)
 		StartTransactionCommand();
 		if (!sched_lock_extension())
 		{
-			/* no extension (or dropped): tell the launcher and leave */
+			int			i;
+
+			/*
+			 * No extension (or dropped): tell the launcher and leave.  The
+			 * runs of the database go unrecorded (nowhere to record them)
+			 * and uncounted, as no scheduler will look at them again.
+			 */
 			CommitTransactionCommand();
 			SpinLockAcquire(&sched_shmem->mutex);
+			for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+				if (sched_shmem->runs[i].dboid == MyDatabaseId)
+					memset(&sched_shmem->runs[i], 0, sizeof(SchedRun));
 			my_slot->no_extension = true;
 			my_slot->has_extension = false;
 			my_slot->recheck_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  dataeng_launcher_naptime * 1000L);
 			my_slot->next_due = my_slot->recheck_at;
+			my_slot->held_since = 0;	/* (held while it waited for a slot) */
 			SpinLockRelease(&sched_shmem->mutex);
 			proc_exit(0);
 		}
@@ -1280,24 +1612,26 @@ dataeng_scheduler_main(Datum main_arg)
 		pgstat_report_activity(STATE_IDLE, NULL);
 
 		/*
-		 * Nothing in progress: leave the next pass to the launcher.  A
-		 * scheduler that waits for a worker slot leaves too (the launcher
-		 * tries again in a second): schedulers of many databases holding
-		 * every slot while each waits for one would wait forever.
+		 * Nothing in progress (nor a predecessor's run): leave the next
+		 * pass to the launcher.  A scheduler that waits for a worker slot
+		 * leaves too (the launcher tries again in a second): schedulers of
+		 * many databases holding every slot while each waits for one would
+		 * wait forever.
 		 */
 		if (running == NIL)
 		{
 			bool		leave;
+			bool		idle;
 
 			SpinLockAcquire(&sched_shmem->mutex);
-			leave = !my_slot->woken;
+			idle = runs_here() == 0;
+			leave = idle && !my_slot->woken;
 			if (leave)
 			{
 				my_slot->next_due = next_ms < 0 ? DT_NOEND :
 					TimestampTzPlusMilliseconds(GetCurrentTimestamp(), waiting ? 1000L : next_ms);
 				my_slot->pid = 0;
 				my_slot->latch = NULL;
-				my_slot->nrunning = 0;
 			}
 			SpinLockRelease(&sched_shmem->mutex);
 			if (leave)
@@ -1305,7 +1639,8 @@ dataeng_scheduler_main(Datum main_arg)
 				my_slot = NULL;	/* scheduler_exit has nothing left to do */
 				proc_exit(0);
 			}
-			continue;
+			if (idle)
+				continue;
 		}
 
 		(void) WaitLatch(MyLatch,
