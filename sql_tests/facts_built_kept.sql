@@ -83,6 +83,10 @@ SELECT (dataeng_internal._fact_built(:'bkkey')).delta IS NOT NULL AS kept_for_bk
 RESET ROLE;
 SELECT (dataeng_internal._fact_built(:'bkkey')).delta IS NOT NULL AS kept;
 
-SET client_min_messages = warning;
+SELECT dataeng.fact_drop('bk_fact');
+DROP VIEW bk_truth;
+DROP TABLE bk_src;
+DROP FUNCTION fact_diff(regclass, text);
 DROP ROLE bk_other;
+SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
