@@ -2977,6 +2977,19 @@ COMMENT ON FUNCTION dataeng_internal._fact_apply(regclass, regclass, text[], tex
                                                  text[], int[], boolean[]) IS
   'internal: apply a fact refresh''s group deltas to its table in C, or say why the MERGE must';
 
+-- The total row of the last _fact_deltas() of the transaction as it wrote
+-- it (the count of changes, whether a TRUNCATE came or an image lacked a
+-- column, the times the groups were written out before the end, whether a
+-- numeric sum came out NaN or infinite): read by _fact_refresh instead of
+-- scanning the groups it wrote for that row (src/aggregate/delta.c).
+CREATE FUNCTION dataeng_internal._fact_deltas_total(OUT n_changes bigint, OUT has_t boolean, OUT parts bigint,
+                                                    OUT nan boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_fact_deltas_total'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_deltas_total() IS
+  'internal: the total row of the last fold of a fact''s changes in this transaction';
+
 -- What the last _fact_apply() of this session did ('C: ...' and its
 -- counts of rows, or why it left the deltas to the MERGE); NULL if none ran.
 CREATE FUNCTION dataeng_internal._fact_apply_last()
@@ -3843,13 +3856,15 @@ BEGIN
   -- fold marks such a sum column NaN in its total row, which the groups
   -- of image keys keep as it came; else looked for in the same read; a
   -- group's parts have one exactly when their sum does)
-  IF nan_cond IS NULL THEN
+  IF image_keys THEN
+    -- (the fold's total row as it wrote it, with whether a numeric sum's
+    -- column of it is NaN: the groups of image keys keep it as it came,
+    -- so it is not looked for among them, _fact_deltas_total)
+    SELECT t.n_changes, t.has_t, t.parts, t.nan AND nan_cond IS NOT NULL INTO n, has_t, parts, nan_any
+      FROM dataeng_internal._fact_deltas_total() t;
+  ELSIF nan_cond IS NULL THEN
     SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
       FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
-  ELSIF image_keys THEN
-    EXECUTE format('SELECT coalesce(d.n_changes, 0), coalesce(d.has_t, false), coalesce(d.__rows, 0), '
-                   'coalesce(%s, false) FROM pg_temp._dataeng_delta_raw d WHERE d.is_total', nan_cond)
-      INTO n, has_t, parts, nan_any;
   ELSE
     EXECUTE format('SELECT coalesce(max(d.n_changes) FILTER (WHERE d.is_total), 0), '
                    'coalesce(bool_or(d.has_t) FILTER (WHERE d.is_total), false), '

@@ -304,6 +304,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_built(text)', 'v', true, 'u'),
   ('dataeng_internal._fact_built_keep(text,oid[],dataeng_internal.fact_refresh_build)', 'v', false, 'u'),
   ('dataeng_internal._fact_create(text,regclass,text,text,text[],text[],text,text,text)', 'v', false, 'u'),
+  ('dataeng_internal._fact_deltas_total()', 'v', false, 'r'),
   ('dataeng_internal._fact_def(regrole,text,boolean)', 'v', false, 'u'),
   ('dataeng_internal._fact_def(text,boolean)', 'v', false, 'u'),
   ('dataeng_internal._fact_def_validate(dataeng_internal.fact_defs)', 's', false, 'u'),
