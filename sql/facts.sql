@@ -3039,6 +3039,19 @@ COMMENT ON FUNCTION dataeng_internal._fact_apply(regclass, regclass, text[], tex
                                                  text[], int[], boolean[]) IS
   'internal: apply a fact refresh''s group deltas to its table in C, or say why the MERGE must';
 
+-- The total row of the last _fact_deltas() of the transaction as it wrote
+-- it (the count of changes, whether a TRUNCATE came or an image lacked a
+-- column, the times the groups were written out before the end, whether a
+-- numeric sum came out NaN or infinite): read by _fact_refresh instead of
+-- scanning the groups it wrote for that row (src/aggregate/delta.c).
+CREATE FUNCTION dataeng_internal._fact_deltas_total(OUT n_changes bigint, OUT has_t boolean, OUT parts bigint,
+                                                    OUT nan boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dataeng_fact_deltas_total'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_deltas_total() IS
+  'internal: the total row of the last fold of a fact''s changes in this transaction';
+
 -- What the last _fact_apply() of this session did ('C: ...' and its
 -- counts of rows, or why it left the deltas to the MERGE); NULL if none ran.
 CREATE FUNCTION dataeng_internal._fact_apply_last()
@@ -3308,16 +3321,80 @@ COMMENT ON FUNCTION dataeng_internal._fact_choose_path(dataeng_internal.fact_def
 --     recompute those groups set-based from the rows of their buckets;
 --     'buckets': re-aggregate the touched buckets from the source, when
 --     that reads no more than the recompute would anyway.
-CREATE FUNCTION dataeng_internal._fact_refresh(fact_name text, source_locked boolean)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT
+-- What a refresh of fact d builds from its definition and the catalogs
+-- before it reads any change (side: the fact's count(DISTINCT) side table,
+-- NULL if none): the texts of its statements and the lists it passes to
+-- _fact_deltas() and _fact_apply().  _fact_refresh keeps them for the
+-- session (_fact_built, src/aggregate/built.c) and builds them again only
+-- when the definition, a relation they read or a catalog they depend on
+-- changes; the fields are _fact_refresh's variables of the same names
+-- (q_*: the fields of _fact_sql(d)).
+CREATE TYPE dataeng_internal.fact_refresh_build AS (
+  q_key_cols text,
+  q_key_join text,
+  q_bucket_s text,
+  q_ins_cols text,
+  q_ins_sel text,
+  q_rec_set text,
+  q_rec_sel text,
+  side regclass,
+  ttype regtype,
+  btype regtype,
+  keys text[],
+  vals text[],
+  summed boolean[],
+  extreme boolean[],
+  dvals boolean[],
+  kcols text,
+  reagg text,
+  agg_cols text[],
+  dc_cols text[],
+  ins_cols text,
+  ins_vals text,
+  upd text,
+  upd_m text,
+  rec_all boolean,
+  xcond text,
+  xfold text,
+  upd_fast text,
+  ins_fast text,
+  xcond_after text,
+  upd_m_plain text,
+  ins_cols_plain text,
+  ins_vals_plain text,
+  ins_cols_x text,
+  dcm int[],
+  dci int[],
+  dc_list text,
+  nan_cond text,
+  c_add text[],
+  c_sum text[],
+  c_sumn text[],
+  c_x text[],
+  c_xk int[],
+  c_xdesc boolean[],
+  image_keys boolean,
+  delta text,
+  knull boolean[],
+  fkeys text[],
+  dkeys text[],
+  rkeys text[],
+  skeys text[],
+  kk text[],
+  d_bucket text,
+  d_dims text,
+  d_cols text
+);
+COMMENT ON TYPE dataeng_internal.fact_refresh_build IS
+  'internal: what a fact refresh builds from the fact''s definition (_fact_refresh_build), kept for the session';
+
+CREATE FUNCTION dataeng_internal._fact_refresh_build(d dataeng_internal.fact_defs, side regclass)
+RETURNS dataeng_internal.fact_refresh_build
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  d dataeng_internal.fact_defs;
-  can_lock boolean;                -- the owner may hold the source's writers off
   q record;
-  n bigint := 0;
   has_t boolean := false;
   delta text;
   ttype regtype;
@@ -3327,7 +3404,6 @@ DECLARE
   agg text := 'sum(rows)::bigint AS __rows';
   flat text := 'rows AS __rows';
   reagg text := 'sum(__rows)::bigint AS __rows';   -- flat's columns added up again
-  parts bigint;
   agg_cols text[] := ARRAY['__rows'];
   kcols text;
   ins_cols text;
@@ -3349,7 +3425,6 @@ DECLARE
   rec_all boolean := false;        -- a measure without delta: every touched group is recomputed
   xcond text;                      -- a group's reserve ran out (on the folded deltas d)
   xfold text;                      -- the new reserves and counts of min/max, from f and d
-  fast boolean;                    -- min/max folded in the MERGE itself, recompute judged after it
   upd_fast text;
   ins_fast text;
   xcond_after text;                -- a group's reserve ran out (on the fact f after the MERGE)
@@ -3363,99 +3438,35 @@ DECLARE
   vtyp text;
   xtyp text;
   knull boolean[];
-  sent text[];
-  has_val boolean[];
   fkeys text[];
   dkeys text[];
   rkeys text[];
   skeys text[];
-  indexed boolean;
-  idx_r boolean := false;
-  idx_t boolean := false;
-  n_groups bigint;
-  n_rec bigint := 0;
-  ch record;                       -- the path chosen (_fact_choose_path)
-  path text := 'delta';
   -- count(DISTINCT) measures kept with per-value counts (mode 'distinct')
-  side regclass;                   -- the side table holding those counts
   dvals boolean[] := '{}';         -- the value columns whose values in and out come
   dmo int[] := '{}';               -- per value column: the distinct measure reading it
   dcm int[] := '{}';               -- the distinct measures' positions
   dci int[] := '{}';               -- and their value columns
   dc_cols text[] := '{}';          -- the values-in and values-out columns of the deltas
   dc_list text := '';              -- the per-group change of each distinct count
-  dc_sum text;
-  dc_q text;
-  delta_m text;                    -- the deltas with those changes, for the MERGE
-  wm text := '';                   -- the groups of buckets not backfilled yet, left out
   mo int := 0;
-  j int;
   image_keys boolean;              -- the deltas' groups are the GROUP BY's (_agg_image_keys)
-  rec_any boolean;                 -- a group may need a recompute (checked before looking for it)
   nan_cond text;                   -- a numeric sum's delta is NaN or infinite (on the deltas d)
-  nan_any boolean := false;        -- a group's is (read with the total row)
   m_val text[] := '{}';            -- per measure: its value (_fact_measure_value)
   m_x boolean[] := '{}';           -- and whether it is a min/max kept with its reserve
   c_add text[] := '{}';            -- the counts a direct apply adds up (_fact_apply)
   c_sum text[] := '{}';            -- the sums it adds up
   c_sumn text[] := '{}';           -- and their counts of values
-  c_why text;                      -- why _fact_apply left the deltas to the MERGE
   c_x text[] := '{}';              -- the min/max it makes from their reserves (six names each)
   c_xk int[] := '{}';              -- and their reserves' sizes
   c_xdesc boolean[] := '{}';       -- and orders
+  b dataeng_internal.fact_refresh_build;
 BEGIN
-  IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
-      USING ERRCODE = 'active_sql_transaction',
-            DETAIL = 'It polls the change log, which cuts batches only there.';
-  END IF;
-  -- The fact's row lock serializes refreshes of one fact: a second one
-  -- waits, then starts from the position the first acknowledged.
-  d := dataeng_internal._fact_def(fact_name, true);
-  IF d.owner <> current_user::regrole THEN
-    -- another role with the owner's rights: the work runs as the owner
-    RETURN dataeng_internal._agg_as_owner(d.owner, 'fact_refresh', d.name);
-  END IF;
-  -- A refresh that reads its source again (the touched buckets aggregated
-  -- again, or groups recomputed) must read exactly the rows its batch of
-  -- changes leads to: a writer committing between the batch's cut and that
-  -- read would be counted there, and again when its changes come in the
-  -- next batch.  So such a refresh is made again (dataeng.fact_refresh)
-  -- with the source's writers held off (SHARE, as fact_rebuild does)
-  -- before the batch is cut.  An owner without the right to that lock
-  -- (UPDATE, DELETE or TRUNCATE on the source) gets the delta path instead
-  -- of the buckets one; only its recomputes read without the lock.
-  can_lock := has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE');
-  PERFORM dataeng_internal._fact_source_check(d);
-  IF source_locked THEN
-    EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
-  END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   ms := dataeng_internal._fact_measures(d.spec);
   ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
   btype := dataeng_internal._fact_bucket_type(d.storage_table);
   keys := ARRAY['bucket'] || d.dimensions;
-  -- count(DISTINCT) measures kept in a side table that is not there (a fact
-  -- of 0.1.0, or the table dropped by hand): the fact is rebuilt once,
-  -- which makes it
-  IF EXISTS (SELECT 1 FROM unnest(ms) e WHERE e.mode = 'distinct') THEN   -- (_fact_has_side)
-    side := dataeng_internal._fact_side_table(d);
-    IF side IS NULL THEN
-      n := dataeng_internal._fact_rebuild(d, 0);
-      d.last_refresh_path := 'rebuild (count(DISTINCT) side table made)';
-      PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
-      RETURN n;
-    END IF;
-  END IF;
-  -- restored from a dump: the changes pending at the dump are in the
-  -- source but were never captured for the new consumer; the fact is
-  -- rebuilt once from its source
-  IF d.resync_pending THEN
-    n := dataeng_internal._fact_rebuild(d, 0);
-    d.last_refresh_path := 'rebuild (restored from a dump)';
-    PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
-    RETURN n;
-  END IF;
   -- The changes come folded by _fact_deltas() (src/aggregate/delta.c): per
   -- group of (bucket, dimension values) the net number of rows (the old
   -- row images of updates and deletes count -1, the new ones of inserts
@@ -3636,6 +3647,282 @@ BEGIN
                     (SELECT string_agg(CASE WHEN o = 2 + cardinality(d.dimensions) THEN 'rows' ELSE 'NULL' END, ', ' ORDER BY o)
                        FROM generate_series(1, 1 + cardinality(d.dimensions) + cardinality(agg_cols)) o));
   END IF;
+  -- the keys of the fact f, of the deltas d, of a recompute set r, of
+  -- source rows s, whether each is nullable, and the deltas' key columns
+  SELECT array_agg(NOT a.attnotnull ORDER BY o) INTO knull
+    FROM unnest(keys) WITH ORDINALITY u(k, o)
+    JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = k;
+  fkeys := ARRAY(SELECT format('f.%I', k) FROM unnest(keys) k);
+  dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
+  rkeys := ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k);
+  skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
+  b.kk := ARRAY(SELECT 'k' || o FROM generate_series(0, cardinality(d.dimensions)) o);
+  -- (the group deltas' select list, from the fold's table)
+  b.d_bucket := dataeng_internal._fact_bucket_out('k0', btype, d.time_zone);
+  b.d_dims := (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
+                 FROM unnest(d.dimensions) WITH ORDINALITY u(k, o));
+  -- (the values of count(DISTINCT) measures that came and went are
+  -- applied to the side table, not carried in the deltas)
+  b.d_cols := (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c WHERE c <> ALL (dc_cols));
+  b.q_key_cols := q.key_cols;
+  b.q_key_join := q.key_join;
+  b.q_bucket_s := q.bucket_s;
+  b.q_ins_cols := q.ins_cols;
+  b.q_ins_sel := q.ins_sel;
+  b.q_rec_set := q.rec_set;
+  b.q_rec_sel := q.rec_sel;
+  b.side := side;
+  b.ttype := ttype;
+  b.btype := btype;
+  b.keys := keys;
+  b.vals := vals;
+  b.summed := summed;
+  b.extreme := extreme;
+  b.dvals := dvals;
+  b.kcols := kcols;
+  b.reagg := reagg;
+  b.agg_cols := agg_cols;
+  b.dc_cols := dc_cols;
+  b.ins_cols := ins_cols;
+  b.ins_vals := ins_vals;
+  b.upd := upd;
+  b.upd_m := upd_m;
+  b.rec_all := rec_all;
+  b.xcond := xcond;
+  b.xfold := xfold;
+  b.upd_fast := upd_fast;
+  b.ins_fast := ins_fast;
+  b.xcond_after := xcond_after;
+  b.upd_m_plain := upd_m_plain;
+  b.ins_cols_plain := ins_cols_plain;
+  b.ins_vals_plain := ins_vals_plain;
+  b.ins_cols_x := ins_cols_x;
+  b.dcm := dcm;
+  b.dci := dci;
+  b.dc_list := dc_list;
+  b.nan_cond := nan_cond;
+  b.c_add := c_add;
+  b.c_sum := c_sum;
+  b.c_sumn := c_sumn;
+  b.c_x := c_x;
+  b.c_xk := c_xk;
+  b.c_xdesc := c_xdesc;
+  b.image_keys := image_keys;
+  b.delta := delta;
+  b.knull := knull;
+  b.fkeys := fkeys;
+  b.dkeys := dkeys;
+  b.rkeys := rkeys;
+  b.skeys := skeys;
+  RETURN b;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_refresh_build(dataeng_internal.fact_defs, regclass) IS
+  'internal: the statements and lists a refresh of a fact builds from its definition (kept for the session by _fact_refresh)';
+
+-- A session's builds, kept per fact and role (src/aggregate/built.c):
+-- _fact_built(key) returns what _fact_built_keep(key, deps, b) kept for
+-- the current role, NULL once a relation of deps or a catalog the build
+-- reads changed.
+CREATE FUNCTION dataeng_internal._fact_built(key text)
+RETURNS dataeng_internal.fact_refresh_build
+AS 'MODULE_PATHNAME', 'dataeng_fact_built'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION dataeng_internal._fact_built(text) IS
+  'internal: the build of a fact refresh kept for this session and the current role under key, NULL if none';
+CREATE FUNCTION dataeng_internal._fact_built_keep(key text, deps oid[], b dataeng_internal.fact_refresh_build)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_fact_built_keep'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng_internal._fact_built_keep(text, oid[], dataeng_internal.fact_refresh_build) IS
+  'internal: keeps the build of a fact refresh for this session and the current role, until the relations deps or the catalogs it read change';
+
+CREATE FUNCTION dataeng_internal._fact_refresh(fact_name text, source_locked boolean)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng_internal.fact_defs;
+  can_lock boolean;                -- the owner may hold the source's writers off
+  b dataeng_internal.fact_refresh_build;   -- built from the definition (_fact_refresh_build)
+  bkey text;
+  has_side boolean;                -- the fact has count(DISTINCT) measures kept in a side table
+  n bigint := 0;
+  has_t boolean := false;
+  delta text;
+  ttype regtype;
+  btype regtype;
+  keys text[];
+  reagg text;                      -- the folded columns added up again
+  parts bigint;
+  agg_cols text[];
+  kcols text;
+  ins_cols text;
+  ins_vals text;
+  upd text;
+  upd_m text;
+  i int := 0;
+  vals text[];
+  summed boolean[];
+  extreme boolean[];
+  rec_all boolean;                 -- a measure without delta: every touched group is recomputed
+  xcond text;                      -- a group's reserve ran out (on the folded deltas d)
+  xfold text;                      -- the new reserves and counts of min/max, from f and d
+  fast boolean;                    -- min/max folded in the MERGE itself, recompute judged after it
+  upd_fast text;
+  ins_fast text;
+  xcond_after text;                -- a group's reserve ran out (on the fact f after the MERGE)
+  upd_m_plain text;                -- upd_m, ins_cols, ins_vals without the min/max of reserves
+  ins_cols_plain text;
+  ins_vals_plain text;
+  ins_cols_x text;                 -- the min/max of reserves, their counts and reserves
+  knull boolean[];
+  sent text[];
+  has_val boolean[];
+  fkeys text[];
+  dkeys text[];
+  rkeys text[];
+  skeys text[];
+  indexed boolean;
+  idx_r boolean := false;
+  idx_t boolean := false;
+  n_groups bigint;
+  n_rec bigint := 0;
+  ch record;                       -- the path chosen (_fact_choose_path)
+  path text := 'delta';
+  -- count(DISTINCT) measures kept with per-value counts (mode 'distinct')
+  side regclass;                   -- the side table holding those counts
+  dvals boolean[];                 -- the value columns whose values in and out come
+  dcm int[];                       -- the distinct measures' positions
+  dci int[];                       -- and their value columns
+  dc_cols text[];                  -- the values-in and values-out columns of the deltas
+  dc_list text;                    -- the per-group change of each distinct count
+  dc_sum text;
+  dc_q text;
+  delta_m text;                    -- the deltas with those changes, for the MERGE
+  wm text := '';                   -- the groups of buckets not backfilled yet, left out
+  mo int := 0;
+  j int;
+  image_keys boolean;              -- the deltas' groups are the GROUP BY's (_agg_image_keys)
+  rec_any boolean;                 -- a group may need a recompute (checked before looking for it)
+  nan_cond text;                   -- a numeric sum's delta is NaN or infinite (on the deltas d)
+  nan_any boolean := false;        -- a group's is (read with the total row)
+  c_add text[];                    -- the counts a direct apply adds up (_fact_apply)
+  c_sum text[];                    -- the sums it adds up
+  c_sumn text[];                   -- and their counts of values
+  c_why text;                      -- why _fact_apply left the deltas to the MERGE
+  c_x text[];                      -- the min/max it makes from their reserves (six names each)
+  c_xk int[];                      -- and their reserves' sizes
+  c_xdesc boolean[];               -- and orders
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'It polls the change log, which cuts batches only there.';
+  END IF;
+  -- The fact's row lock serializes refreshes of one fact: a second one
+  -- waits, then starts from the position the first acknowledged.
+  d := dataeng_internal._fact_def(fact_name, true);
+  IF d.owner <> current_user::regrole THEN
+    -- another role with the owner's rights: the work runs as the owner
+    RETURN dataeng_internal._agg_as_owner(d.owner, 'fact_refresh', d.name);
+  END IF;
+  -- A refresh that reads its source again (the touched buckets aggregated
+  -- again, or groups recomputed) must read exactly the rows its batch of
+  -- changes leads to: a writer committing between the batch's cut and that
+  -- read would be counted there, and again when its changes come in the
+  -- next batch.  So such a refresh is made again (dataeng.fact_refresh)
+  -- with the source's writers held off (SHARE, as fact_rebuild does)
+  -- before the batch is cut.  An owner without the right to that lock
+  -- (UPDATE, DELETE or TRUNCATE on the source) gets the delta path instead
+  -- of the buckets one; only its recomputes read without the lock.
+  can_lock := has_table_privilege(d.source, 'UPDATE, DELETE, TRUNCATE');
+  PERFORM dataeng_internal._fact_source_check(d);
+  IF source_locked THEN
+    EXECUTE format('LOCK TABLE %s IN SHARE MODE', d.source);
+  END IF;
+  -- What the refresh builds from the definition (_fact_refresh_build):
+  -- kept for the session per fact and role, until the definition, the
+  -- relations it read or a catalog it depends on changes (_fact_built,
+  -- src/aggregate/built.c); the key holds every field of the definition
+  -- the build reads.
+  bkey := ROW(d.name, d.fact_table::oid, d.owner::oid, d.source::oid, d.storage_table::oid, d.time_column,
+              d.grain, d.time_zone, d.dimensions, d.measures, d.spec)::text;
+  b := dataeng_internal._fact_built(bkey);
+  -- count(DISTINCT) measures kept in a side table that is not there (a fact
+  -- of 0.1.0, or the table dropped by hand): the fact is rebuilt once,
+  -- which makes it
+  IF b.delta IS NULL THEN
+    has_side := EXISTS (SELECT 1 FROM unnest(dataeng_internal._fact_measures(d.spec)) e
+                         WHERE e.mode = 'distinct');   -- (_fact_has_side)
+  ELSE
+    has_side := b.side IS NOT NULL;
+  END IF;
+  IF has_side THEN
+    side := dataeng_internal._fact_side_table(d);
+    IF side IS NULL THEN
+      n := dataeng_internal._fact_rebuild(d, 0);
+      d.last_refresh_path := 'rebuild (count(DISTINCT) side table made)';
+      PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
+      RETURN n;
+    END IF;
+  END IF;
+  -- restored from a dump: the changes pending at the dump are in the
+  -- source but were never captured for the new consumer; the fact is
+  -- rebuilt once from its source
+  IF d.resync_pending THEN
+    n := dataeng_internal._fact_rebuild(d, 0);
+    d.last_refresh_path := 'rebuild (restored from a dump)';
+    PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
+    RETURN n;
+  END IF;
+  IF b.delta IS NULL OR b.side IS DISTINCT FROM side THEN
+    b := dataeng_internal._fact_refresh_build(d, side);
+    PERFORM dataeng_internal._fact_built_keep(bkey, ARRAY[d.source, d.storage_table, side]::oid[], b);
+  END IF;
+  ttype := b.ttype;
+  btype := b.btype;
+  keys := b.keys;
+  vals := b.vals;
+  summed := b.summed;
+  extreme := b.extreme;
+  dvals := b.dvals;
+  kcols := b.kcols;
+  reagg := b.reagg;
+  agg_cols := b.agg_cols;
+  dc_cols := b.dc_cols;
+  ins_cols := b.ins_cols;
+  ins_vals := b.ins_vals;
+  upd := b.upd;
+  upd_m := b.upd_m;
+  rec_all := b.rec_all;
+  xcond := b.xcond;
+  xfold := b.xfold;
+  upd_fast := b.upd_fast;
+  ins_fast := b.ins_fast;
+  xcond_after := b.xcond_after;
+  upd_m_plain := b.upd_m_plain;
+  ins_cols_plain := b.ins_cols_plain;
+  ins_vals_plain := b.ins_vals_plain;
+  ins_cols_x := b.ins_cols_x;
+  dcm := b.dcm;
+  dci := b.dci;
+  dc_list := b.dc_list;
+  nan_cond := b.nan_cond;
+  c_add := b.c_add;
+  c_sum := b.c_sum;
+  c_sumn := b.c_sumn;
+  c_x := b.c_x;
+  c_xk := b.c_xk;
+  c_xdesc := b.c_xdesc;
+  image_keys := b.image_keys;
+  delta := b.delta;
+  knull := b.knull;
+  fkeys := b.fkeys;
+  dkeys := b.dkeys;
+  rkeys := b.rkeys;
+  skeys := b.skeys;
   -- (the table is made from the query's columns, analysed only: its
   -- parameters stand for typed NULLs there; kept for the session and
   -- emptied by the next refresh, _agg_temp_kept)
@@ -3649,13 +3936,15 @@ BEGIN
   -- fold marks such a sum column NaN in its total row, which the groups
   -- of image keys keep as it came; else looked for in the same read; a
   -- group's parts have one exactly when their sum does)
-  IF nan_cond IS NULL THEN
+  IF image_keys THEN
+    -- (the fold's total row as it wrote it, with whether a numeric sum's
+    -- column of it is NaN: the groups of image keys keep it as it came,
+    -- so it is not looked for among them, _fact_deltas_total)
+    SELECT t.n_changes, t.has_t, t.parts, t.nan AND nan_cond IS NOT NULL INTO n, has_t, parts, nan_any
+      FROM dataeng_internal._fact_deltas_total() t;
+  ELSIF nan_cond IS NULL THEN
     SELECT coalesce(r.n_changes, 0), coalesce(r.has_t, false), coalesce(r.__rows, 0) INTO n, has_t, parts
       FROM pg_temp._dataeng_delta_raw r WHERE r.is_total;
-  ELSIF image_keys THEN
-    EXECUTE format('SELECT coalesce(d.n_changes, 0), coalesce(d.has_t, false), coalesce(d.__rows, 0), '
-                   'coalesce(%s, false) FROM pg_temp._dataeng_delta_raw d WHERE d.is_total', nan_cond)
-      INTO n, has_t, parts, nan_any;
   ELSE
     EXECUTE format('SELECT coalesce(max(d.n_changes) FILTER (WHERE d.is_total), 0), '
                    'coalesce(bool_or(d.has_t) FILTER (WHERE d.is_total), false), '
@@ -3696,18 +3985,11 @@ BEGIN
     -- (the values of count(DISTINCT) measures that came and went are
     -- applied to the side table below, not carried in the deltas)
     delta := format('(SELECT %s AS bucket%s, %s FROM pg_temp._dataeng_delta_raw WHERE NOT is_total %s)',
-                    dataeng_internal._fact_bucket_out('k0', btype, d.time_zone),
-                    (SELECT string_agg(format(', k%s AS %I', o, k), '' ORDER BY o)
-                       FROM unnest(d.dimensions) WITH ORDINALITY u(k, o)),
-                    (SELECT string_agg(quote_ident(c), ', ') FROM unnest(agg_cols) c WHERE c <> ALL (dc_cols)),
-                    wm);
+                    b.d_bucket, b.d_dims, b.d_cols, wm);
 
     -- Keys of the fact f, of the deltas d, of a recompute set r, of
     -- source rows s, and a hashable equality on them (nullable keys
     -- through a sentinel value found among the deltas' own keys).
-    SELECT array_agg(NOT a.attnotnull ORDER BY o) INTO knull
-      FROM unnest(keys) WITH ORDINALITY u(k, o)
-      JOIN pg_attribute a ON a.attrelid = d.storage_table AND a.attname = k;
     -- (whether a nullable key has a value among the deltas: no query when
     -- every key column is NOT NULL)
     IF true = ANY (knull) THEN
@@ -3716,17 +3998,16 @@ BEGIN
                         FROM generate_series(0, cardinality(d.dimensions)) o))
         INTO has_val;
     END IF;
-    SELECT array_agg(CASE WHEN knull[o + 1] AND has_val[o + 1]
-                          THEN format('(SELECT %2$s FROM pg_temp._dataeng_delta_raw x '
-                                      'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o,
-                                      CASE WHEN o = 0 THEN dataeng_internal._fact_bucket_out('x.k0', btype, d.time_zone)
-                                           ELSE format('x.k%s', o) END) END ORDER BY o)
-      INTO sent FROM generate_series(0, cardinality(d.dimensions)) o;
-    fkeys := ARRAY(SELECT format('f.%I', k) FROM unnest(keys) k);
-    dkeys := ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k);
-    rkeys := ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k);
-    skeys := ARRAY['s.__dataeng_bucket'] || ARRAY(SELECT format('s.%I', k) FROM unnest(d.dimensions) k);
-    indexed := dataeng_internal._fact_time_indexed(d);
+    IF true = ANY (knull) THEN
+      SELECT array_agg(CASE WHEN knull[o + 1] AND has_val[o + 1]
+                            THEN format('(SELECT %2$s FROM pg_temp._dataeng_delta_raw x '
+                                        'WHERE NOT x.is_total AND x.k%1$s IS NOT NULL LIMIT 1)', o,
+                                        CASE WHEN o = 0 THEN dataeng_internal._fact_bucket_out('x.k0', btype, d.time_zone)
+                                             ELSE format('x.k%s', o) END) END ORDER BY o)
+        INTO sent FROM generate_series(0, cardinality(d.dimensions)) o;
+    ELSE
+      sent := array_fill(NULL::text, ARRAY[cardinality(keys)]);
+    END IF;
 
     -- With min/max only, a key of no NULL and the delta path allowed, the
     -- MERGE itself makes the new reserves from each group's row, and the
@@ -3734,7 +4015,7 @@ BEGIN
     -- measure recomputed, the upsert, the buckets forced): the group
     -- deltas joined once to the fact, with the groups' rows before this
     -- refresh (__frows) and the new reserves of min/max.
-    fast := xfold IS NOT NULL AND NOT rec_all AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
+    fast := xfold IS NOT NULL AND NOT rec_all AND position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0
             AND current_setting('dataeng.fact_refresh_path') <> 'buckets';
     IF (rec_all OR xfold IS NOT NULL) AND NOT fast THEN
       PERFORM dataeng_internal._agg_temp_as('_dataeng_delta', format(
@@ -3768,6 +4049,7 @@ BEGIN
     -- (Without a group to recompute and the path not forced, the delta:
     -- nothing to weigh.)
     IF n_rec > 0 OR current_setting('dataeng.fact_refresh_path') = 'buckets' THEN
+      indexed := dataeng_internal._fact_time_indexed(d);
       SELECT * INTO ch FROM dataeng_internal._fact_choose_path(d, delta, n_rec, indexed, knull, sent, can_lock);
       path := ch.path;
       idx_r := ch.idx_r;
@@ -3781,8 +4063,8 @@ BEGIN
       -- every group of the touched buckets aggregated again from its rows
       EXECUTE format('DELETE FROM %s f USING pg_temp._dataeng_buckets b WHERE %s', d.storage_table,
                      dataeng_internal._fact_keys_eq(ARRAY['f.bucket'], ARRAY['b.bucket'], knull[1:1], sent[1:1]));
-      EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols,
-                's.__dataeng_bucket' || substr(q.ins_sel, length(q.bucket_s) + 1),
+      EXECUTE dataeng_internal._fact_groups_insert_sql(d, b.q_ins_cols,
+                's.__dataeng_bucket' || substr(b.q_ins_sel, length(b.q_bucket_s) + 1),
                 dataeng_internal._fact_bucket_rows(d, ttype, idx_t, '_dataeng_buckets'), NULL);
       GET DIAGNOSTICS n_groups = ROW_COUNT;
       IF side IS NOT NULL THEN
@@ -3856,7 +4138,7 @@ BEGIN
       -- when they are at most a quarter of the fact's rows: the same test)
       -- come in key order: consecutive lookups walk the index forward, and
       -- the heap too, filled in key order (_fact_groups_insert_sql).
-      IF cardinality(dcm) = 0 AND position('IS NOT DISTINCT FROM' IN q.key_join) = 0
+      IF cardinality(dcm) = 0 AND position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0
          AND 4 * (2 * n) < (SELECT c.reltuples FROM pg_class c WHERE c.oid = d.storage_table) THEN
         delta_m := format('(SELECT * FROM %s d ORDER BY %s)', delta_m, array_to_string(dkeys, ', '));
       END IF;
@@ -3871,12 +4153,12 @@ BEGIN
         c_why := 'the fact has measures other than counts, sums, min and max';
         IF cardinality(dcm) = 0 AND wm = '' AND btype = 'timestamptz'::regtype THEN
           c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
-                     ARRAY(SELECT 'k' || o FROM generate_series(0, cardinality(d.dimensions)) o),
+                     b.kk,
                      c_add, c_sum, c_sumn, c_x, c_xk, c_xdesc);
         END IF;
         IF c_why IS NOT NULL THEN
           PERFORM dataeng_internal._fact_merge(
-                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m_plain || upd_fast,
+                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, b.q_key_join, upd_m_plain || upd_fast,
                                                      ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast),
                     d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
         END IF;
@@ -3890,12 +4172,13 @@ BEGIN
           n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
             'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',
             array_to_string(ARRAY(SELECT format('d.%I', k) FROM unnest(keys) k), ', '),
-            delta, d.storage_table, q.key_join, xcond_after));
+            delta, d.storage_table, b.q_key_join, xcond_after));
         END IF;
         IF n_rec > 0 THEN
+          indexed := dataeng_internal._fact_time_indexed(d);
           idx_r := dataeng_internal._fact_rec_buckets(d, indexed);
         END IF;
-      ELSIF position('IS NOT DISTINCT FROM' IN q.key_join) = 0 THEN
+      ELSIF position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0 THEN
         -- Counts and sums alone (no min/max, count(DISTINCT) or measure
         -- recomputed), the deltas as the fold made them (no bucket left
         -- out, the bucket of their own type): applied in C
@@ -3905,16 +4188,16 @@ BEGIN
         IF cardinality(dcm) = 0 AND NOT rec_all AND xfold IS NULL AND wm = ''
            AND btype = 'timestamptz'::regtype THEN
           c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
-                     ARRAY(SELECT 'k' || o FROM generate_series(0, cardinality(d.dimensions)) o),
+                     b.kk,
                      c_add, c_sum, c_sumn, '{}', '{}', '{}');
         END IF;
         IF c_why IS NOT NULL THEN
           PERFORM dataeng_internal._fact_merge(
-                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, q.key_join, upd_m, ins_cols, ins_vals),
+                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, b.q_key_join, upd_m, ins_cols, ins_vals),
                     d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
         END IF;
       ELSE
-        EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, q.key_cols, upd, ins_cols, ins_vals);
+        EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, b.q_key_cols, upd, ins_cols, ins_vals);
         EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
                        d.storage_table, delta, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent));
       END IF;
@@ -3927,7 +4210,7 @@ BEGIN
         RAISE EXCEPTION 'fact refresh reads its source again' USING ERRCODE = 'DE001';
       END IF;
       IF n_rec > 0 THEN
-        EXECUTE dataeng_internal._fact_recompute_sql(d.storage_table, q.rec_set, q.rec_sel, rkeys,
+        EXECUTE dataeng_internal._fact_recompute_sql(d.storage_table, b.q_rec_set, b.q_rec_sel, rkeys,
                   dataeng_internal._fact_bucket_rows(d, ttype, idx_r, '_dataeng_rec_buckets'),
                   dataeng_internal._fact_keys_eq(skeys, rkeys, knull, sent),
                   dataeng_internal._fact_keys_eq(fkeys, rkeys, knull, sent));

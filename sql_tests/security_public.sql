@@ -158,6 +158,13 @@ INSERT INTO reasons VALUES
   -- again): no table is read or written, nothing of another role is seen
   ('_fact_reserve_checked', 'backend counter'),
   ('_fact_reserve_ran_out', 'backend counter'), ('_fact_apply_last', 'backend counter'),
+  ('_fact_deltas_total', 'backend counter'),
+  -- the build of a fact refresh kept in the calling backend for the role
+  -- that kept it (GetUserId()), returned to that role only: a role can
+  -- only hand itself texts it could run itself; the builder reads with the
+  -- caller's rights
+  ('_fact_built', 'backend cache, own role'), ('_fact_built_keep', 'backend cache, own role'),
+  ('_fact_refresh_build', 'invoker-rights helper'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),

@@ -108,6 +108,7 @@
 #include "utils/acl.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -1159,6 +1160,20 @@ fold_values(DeltaState *st, DeltaGroup *g, Datum *xv, bool *xn, bool *skip, int 
 static void emit_groups(DeltaState *st, ReturnSetInfo *rsinfo);
 
 /*
+ * The total row of this backend's last fold, as emit_total() wrote it
+ * (_fact_deltas_total()), and the transaction it ran in.
+ */
+static struct
+{
+	bool		valid;
+	LocalTransactionId lxid;
+	int64		changes;
+	bool		has_t;
+	int64		flushes;
+	bool		nan;
+}			last_total;
+
+/*
  * flush_groups
  *		The groups take more memory than the budget (work_mem times
  *		hash_mem_multiplier, as for a hash aggregate): write them
@@ -1838,6 +1853,10 @@ emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
 	values[FD_HAS_T] = BoolGetDatum(st->truncates > 0 || st->incomplete > 0);
 	values[FD_ROWS] = Int64GetDatum(st->flushes);
 	nulls[FD_IS_TOTAL] = nulls[FD_N_CHANGES] = nulls[FD_HAS_T] = nulls[FD_ROWS] = false;
+	last_total.changes = st->changes + st->truncates;
+	last_total.has_t = st->truncates > 0 || st->incomplete > 0;
+	last_total.flushes = st->flushes;
+	last_total.nan = false;
 	/* a numeric sum column where a group's sum was NaN or infinite: NaN */
 	c = D_FIXED + st->ndims;
 	for (i = 0; i < st->nvals; i++)
@@ -1848,6 +1867,7 @@ emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
 		{
 			if (st->sum_odd[i])
 			{
+				last_total.nan = true;
 				values[c] = DirectFunctionCall3(numeric_in, CStringGetDatum("NaN"),
 												ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 				nulls[c] = false;
@@ -1862,6 +1882,46 @@ emit_total(DeltaState *st, ReturnSetInfo *rsinfo)
 	}
 	Assert(c == desc->natts);
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+	last_total.lxid = MyProc->lxid;
+	last_total.valid = true;
+}
+
+/*
+ * dataeng_internal._fact_deltas_total(OUT n_changes bigint, OUT has_t
+ * boolean, OUT parts bigint, OUT nan boolean) RETURNS record
+ *		The total row of the last _fact_deltas() of this transaction, as it
+ *		wrote it: its count of changes, whether a TRUNCATE came or an image
+ *		lacked a column read, how many times the groups were written out
+ *		before the end, and whether a numeric sum of a group came out NaN
+ *		or infinite (its column of the total row is NaN then).  A refresh
+ *		whose group deltas are the fold's rows as they came reads it here
+ *		instead of scanning them for the total row.
+ */
+PG_FUNCTION_INFO_V1(dataeng_fact_deltas_total);
+Datum
+dataeng_fact_deltas_total(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE || desc->natts != 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("_fact_deltas_total() must return four columns"),
+				 errdetail("It returns n_changes, has_t, parts and nan."),
+				 errhint("Declare it as the extension's script does.")));
+	if (!last_total.valid || last_total.lxid != MyProc->lxid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no fold of a fact's changes ran in this transaction"),
+				 errdetail("_fact_deltas_total() reads the total row of the last _fact_deltas() of the transaction."),
+				 errhint("Call it after dataeng_internal._fact_deltas(), as dataeng.fact_refresh() does.")));
+	values[0] = Int64GetDatum(last_total.changes);
+	values[1] = BoolGetDatum(last_total.has_t);
+	values[2] = Int64GetDatum(last_total.flushes);
+	values[3] = BoolGetDatum(last_total.nan);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 
 /* dataeng.fact_refresh_path: which path a fact refresh takes */
@@ -1957,6 +2017,7 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	int			i,
 				c;
 
+	last_total.valid = false;
 	cdc_require_snapshot_acked(text_to_cstring(consumer), GetUserId());
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
