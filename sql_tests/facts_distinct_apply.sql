@@ -348,6 +348,23 @@ SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
 SELECT * FROM da.big_diff();
 SELECT count(*) <= 16 AS joined FROM da.bc_distinct;
 SELECT bucket, g, count, count_distinct_t FROM da.bc ORDER BY 1, 2;
+-- 12. values below every chunk of their group (read by a forward scan
+-- from the group's first chunk), and the chunks of a range of values
+-- emptied but for the last, which, left small, is joined to the unchanged
+-- chunk after it: no chunk under 950 bytes but a group's last (g = 0)
+INSERT INTO da.big SELECT i, '2025-04-01', 0, 'Aa' || lpad(i::text, 5, '0') FROM generate_series(8001, 8100) i;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+DELETE FROM da.big WHERE g = 0 AND id BETWEEN 1000 AND 3990;
+SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
+SELECT * FROM da.big_diff();
+SELECT f, count(*) AS small_not_last
+  FROM (SELECT 'bc' AS f, s.g, (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x) AS bytes,
+               lead(s.__v2) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) AS nxt FROM da.bc_distinct s
+        UNION ALL
+        SELECT 'bu', s.g, (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x),
+               lead(s.__v2) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) FROM da.bu_distinct s) x
+ WHERE g = 0 AND bytes < 950 AND nxt IS NOT NULL GROUP BY f ORDER BY f;
 -- an index that does not sort the values as the column does (descending,
 -- or under another collation): the chunks are written by SQL then
 DO $$ BEGIN
