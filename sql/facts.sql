@@ -1450,8 +1450,14 @@ BEGIN
   -- the consumer's start, so the first refresh counted each of them again.
   -- (a writer of a table holds ROW EXCLUSIVE on it, and on the partitions
   -- it wrote, until its transaction ends; what rolled back in a
-  -- subtransaction released it)
+  -- subtransaction released it).  Only a source already captured: writes
+  -- to a table no capture watched left no change behind (CREATE TABLE,
+  -- INSERT and fact_create() in one transaction are right).
   IF pg_current_xact_id_if_assigned() IS NOT NULL
+     AND EXISTS (SELECT 1 FROM dataeng.cdc_tables_visible ct
+                  WHERE ct.table_name::oid IN (SELECT source::oid
+                                               UNION SELECT pt.relid FROM pg_partition_tree(source) pt
+                                               UNION SELECT pa.relid FROM pg_partition_ancestors(source) pa))
      AND EXISTS (SELECT 1 FROM pg_locks l
                   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
                     AND l.mode = 'RowExclusiveLock' AND l.granted

@@ -43,6 +43,18 @@ SELECT dataeng.fact_refresh('ow_f');
 SELECT n, total FROM ow_f;
 SELECT count(*) AS n, sum(v) AS total FROM ow;
 
+-- a source no capture watched yet, written in the same transaction: its
+-- rows left no change behind, so the fact is made, and right
+BEGIN;
+CREATE TABLE ow_new (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT '2026-01-01', v int);
+INSERT INTO ow_new VALUES (1, DEFAULT, 10), (2, DEFAULT, 20);
+SELECT dataeng.fact_create('ow_new_f', 'ow_new', 'at', 'day', '{}', '{count(*) AS n, sum(v) AS total}', NULL);
+COMMIT;
+INSERT INTO ow_new VALUES (3, DEFAULT, 30);
+SELECT dataeng.fact_refresh('ow_new_f');
+SELECT n, total FROM ow_new_f;
+SELECT count(*) AS n, sum(v) AS total FROM ow_new;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
-DROP TABLE ow, ow_other, owp;
+DROP TABLE ow, ow_other, owp, ow_new;
