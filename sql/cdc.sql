@@ -1823,6 +1823,7 @@ BEGIN
     -- refuses _cdc_poll_unordered())
     PERFORM dataeng_internal._cdc_require_snapshot_acked(r.name, me);
   END IF;
+  PERFORM dataeng_internal._cdc_warn_capture_stopped(r, me);
   PERFORM dataeng_internal._cdc_tick_for(r);
   IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
     -- that batch is done: start with the next one
@@ -1929,6 +1930,7 @@ BEGIN
   END IF;
   r := dataeng_internal._cdc_consumer(consumer, me, true);
   IF r.snapshot_acked < r.snapshot_rows THEN
+    PERFORM dataeng_internal._cdc_warn_capture_stopped(r, me);
     -- The initial snapshot first, max_changes rows at a time, from the
     -- first row not acknowledged; changes once all of it is acknowledged.
     -- A consumer of all tables gets the rows of the tables the polling

@@ -1037,3 +1037,11 @@ CREATE TABLE dataeng_internal.on_change_resume_progress (
 COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
   'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
 REVOKE ALL ON dataeng_internal.on_change_resume_progress FROM PUBLIC;
+
+-- when the WAL worker stopped capturing a table, and the probe a
+-- consumer's read makes for stopped tables (cdc_wal.sql)
+ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_stopped_at timestamptz;
+COMMENT ON COLUMN dataeng.cdc_tables.capture_stopped_at IS
+  'When the WAL worker stopped capturing the table, NULL while it captures';
+CREATE INDEX cdc_tables_capture_stopped_idx ON dataeng.cdc_tables (table_name)
+  WHERE capture_error IS NOT NULL;
