@@ -1145,13 +1145,33 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  b record;
 BEGIN
   DELETE FROM dataeng.cdc_tables t
    USING pg_event_trigger_dropped_objects() d
    WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = t.table_name::oid;
-  DELETE FROM dataeng_internal.on_change_triggers o
-   USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = o.table_name::oid;
+  -- a dropped table's on_change triggers go; the batches deferred past the
+  -- time budget of a round (their backlog, which the worker's next round
+  -- deletes) are handled by no one: said, as on_change_drop() says it
+  FOR b IN
+    WITH gone AS (
+      DELETE FROM dataeng_internal.on_change_triggers o
+       USING pg_event_trigger_dropped_objects() d
+       WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = o.table_name::oid
+      RETURNING o.trigger_name, o.from_lsn, d.object_identity)
+    SELECT g.trigger_name, g.object_identity, count(*) AS waiting, min(l.commit_time) AS oldest
+      FROM gone g
+      JOIN dataeng_internal.on_change_backlog l
+        ON l.trigger_name = g.trigger_name AND l.from_lsn = g.from_lsn
+     GROUP BY g.trigger_name, g.object_identity
+     ORDER BY g.trigger_name
+  LOOP
+    RAISE NOTICE 'on_change trigger "%" of table % is dropped with it, with % batches in its backlog, which its handler will not get',
+                 b.trigger_name, b.object_identity, b.waiting
+      USING DETAIL = format('They were deferred past the time budget of a round (dataeng.on_change_role_budget), the oldest committed at %s.', b.oldest),
+            HINT = 'To keep them, pause the trigger (dataeng.on_change_pause()) before dropping the table and drop it once the worker has set its backlog aside '
+                   'in dataeng.dead_letters (dataeng.on_changes.backlog_batches is 0).';
+  END LOOP;
   -- ALTER TABLE ... DROP COLUMN: a dropped column leaves the `columns` of
   -- the tables it was dropped from (of the partitions and children the
   -- drop reached too), so that a column of that name added later is not
@@ -1823,6 +1843,7 @@ BEGIN
     -- refuses _cdc_poll_unordered())
     PERFORM dataeng_internal._cdc_require_snapshot_acked(r.name, me);
   END IF;
+  PERFORM dataeng_internal._cdc_warn_capture_stopped(r, me);
   PERFORM dataeng_internal._cdc_tick_for(r);
   IF r.ack_txn = @CDC_END_OF_BATCH@ THEN
     -- that batch is done: start with the next one
@@ -1929,6 +1950,7 @@ BEGIN
   END IF;
   r := dataeng_internal._cdc_consumer(consumer, me, true);
   IF r.snapshot_acked < r.snapshot_rows THEN
+    PERFORM dataeng_internal._cdc_warn_capture_stopped(r, me);
     -- The initial snapshot first, max_changes rows at a time, from the
     -- first row not acknowledged; changes once all of it is acknowledged.
     -- A consumer of all tables gets the rows of the tables the polling

@@ -31,6 +31,13 @@ ALTER TABLE dataeng.cdc_tables
 ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_error text;
 COMMENT ON COLUMN dataeng.cdc_tables.capture_error IS
   'Why the WAL worker stopped capturing the table (a change it could not decode), NULL while it captures';
+ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_stopped_at timestamptz;
+COMMENT ON COLUMN dataeng.cdc_tables.capture_stopped_at IS
+  'When the WAL worker stopped capturing the table, NULL while it captures';
+-- (a consumer's read looks for stopped tables at each poll: the probe is
+-- this index, empty while every table is captured)
+CREATE INDEX cdc_tables_capture_stopped_idx ON dataeng.cdc_tables (table_name)
+  WHERE capture_error IS NOT NULL;
 COMMENT ON COLUMN dataeng.cdc_tables.method IS
   'How changes are captured: trigger, or wal (decoded from the WAL by a background worker)';
 COMMENT ON COLUMN dataeng.cdc_tables.active_method IS
@@ -183,7 +190,7 @@ BEGIN
   -- it could not decode, its slot invalidated): its capture trigger takes
   -- over at once, and the worker switches it back to the WAL as it
   -- switches any table, so nothing committed after this call is lost.
-  UPDATE dataeng.cdc_tables ct SET capture_error = NULL, active_method = 'trigger'
+  UPDATE dataeng.cdc_tables ct SET capture_error = NULL, capture_stopped_at = NULL, active_method = 'trigger'
    WHERE ct.table_name = tbl AND ct.capture_error IS NOT NULL;
   IF method = 'trigger' THEN
     RETURN;
@@ -527,7 +534,7 @@ DECLARE
   stopped text;
 BEGIN
   WITH s AS (
-    UPDATE dataeng.cdc_tables ct SET capture_error = reason
+    UPDATE dataeng.cdc_tables ct SET capture_error = reason, capture_stopped_at = now()
      WHERE ct.active_method = 'wal' AND ct.capture_error IS NULL
     RETURNING ct.table_name)
   SELECT string_agg(s.table_name::text, ', ' ORDER BY s.table_name::text) INTO stopped FROM s;
@@ -554,6 +561,46 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_slot_lost(name, pg_lsn) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_slot_lost(name, pg_lsn) IS
   'internal: stop the tables captured through an invalidated slot, and say so (run by the WAL worker)';
+
+-- Run at each read of consumer r by role me (cdc_poll(), and the fact and
+-- dimension reader through _cdc_poll_ranges()): a WARNING when the WAL
+-- worker stopped capturing a table the consumer reads, whose changes from
+-- then on are missing from what it receives.  While every table is
+-- captured this is one probe of an empty partial index.
+CREATE FUNCTION dataeng_internal._cdc_warn_capture_stopped(r dataeng_internal.cdc_consumer_state, me regrole)
+RETURNS void
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  stopped text;
+  n int;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.capture_error IS NOT NULL) THEN
+    RETURN;
+  END IF;
+  SELECT string_agg(format('%s since %s (%s)', ct.table_name,
+                            coalesce(dataeng_internal._text_time(ct.capture_stopped_at), 'a time not recorded'),
+                            ct.capture_error), '; ' ORDER BY ct.table_name::text),
+         count(*)
+    INTO stopped, n
+    FROM dataeng.cdc_tables ct
+   WHERE ct.capture_error IS NOT NULL
+     AND CASE WHEN r.tables IS NULL THEN dataeng_internal._cdc_can_read(me, ct.table_name)
+              ELSE ct.table_name OPERATOR(pg_catalog.=) ANY (r.tables) END;
+  IF n > 0 THEN
+    RAISE WARNING 'consumer "%" misses changes: capture of % it reads stopped', r.name,
+                  CASE WHEN n = 1 THEN 'a table' ELSE n || ' tables' END
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The WAL capture worker stopped capturing %s.  Changes of %s from then on are not in the change log, so this read does not return them.',
+                            stopped, CASE WHEN n = 1 THEN 'that table' ELSE 'those tables' END),
+            HINT = 'Once the table''s owner has run dataeng.cdc_enable() again, copy the table anew (a consumer created with snapshot => true; a fact with dataeng.fact_rebuild()); dataeng.pipeline_status shows what is failing.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_warn_capture_stopped(dataeng_internal.cdc_consumer_state, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_warn_capture_stopped(dataeng_internal.cdc_consumer_state, regrole) IS
+  'internal: warn a consumer''s read that capture of a table it reads stopped';
 
 -- Per captured table the caller may read: method, the slot, how far the
 -- slot is behind the WAL, the last decoded commit, and (superusers and

@@ -1657,6 +1657,7 @@ DECLARE
 BEGIN
   r := dataeng_internal._cdc_consumer(consumer, caller, true);
   PERFORM dataeng_internal._cdc_require_snapshot_acked(consumer, caller);
+  PERFORM dataeng_internal._cdc_warn_capture_stopped(r, caller);
   IF r.tables IS DISTINCT FROM ARRAY[source] THEN
     RAISE EXCEPTION 'consumer "%" does not read exactly table %', consumer, source
       USING ERRCODE = 'invalid_parameter_value',

@@ -1121,7 +1121,10 @@ BEGIN
   resolved := 0;
   IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
     RAISE EXCEPTION 'only a superuser may run dataeng.alert_check()'
-      USING ERRCODE = 'insufficient_privilege', HINT = 'dataeng.maintain() runs it; read dataeng.pipeline_status.';
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Role %s is not a superuser; alert_check() measures and alerts on every role''s objects.',
+                            quote_ident(current_user)),
+            HINT = 'dataeng.maintain(), which the maintenance worker runs by itself, runs it; read dataeng.pipeline_status for the state of your objects.';
   END IF;
   -- the consumers' lag, measured now (pipeline_status reads it from here).
   -- Written over in place, in the order of the names, and the consumers
@@ -1222,7 +1225,8 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng.alert_check() FROM PUBLIC;
+-- (PUBLIC may call it to be told why not, as maintain())
+GRANT EXECUTE ON FUNCTION dataeng.alert_check() TO PUBLIC;
 COMMENT ON FUNCTION dataeng.alert_check() IS
   'Raises the alert of each condition that started and resolves those that ended (superuser; dataeng.maintain() runs it)';
 
@@ -1721,7 +1725,10 @@ DECLARE
 BEGIN
   IF NOT dataeng_internal._is_superuser(current_user::regrole) THEN
     RAISE EXCEPTION 'only a superuser may run dataeng.maintain()'
-      USING ERRCODE = 'insufficient_privilege';
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Role %s is not a superuser; maintain() purges the change log, trims histories and checks the alerts of every role''s objects.',
+                            quote_ident(current_user)),
+            HINT = 'The maintenance worker runs it by itself every dataeng.maintenance_interval (docs/ops.md); read dataeng.pipeline_status for the state of your objects.';
   END IF;
   keep := dataeng_internal._ops_setting('*', 'history_keep')::interval;
   IF dataeng_internal._ops_setting('*', 'purge')::boolean THEN
@@ -1760,7 +1767,10 @@ BEGIN
                             'alerts_raised', chk.raised, 'alerts_resolved', chk.resolved);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng.maintain() FROM PUBLIC;
+-- (PUBLIC may call it, to be told why not: the body, invoker rights,
+-- refuses every role but a superuser before it does anything; without
+-- EXECUTE a role got PostgreSQL's bare "permission denied for function")
+GRANT EXECUTE ON FUNCTION dataeng.maintain() TO PUBLIC;
 COMMENT ON FUNCTION dataeng.maintain() IS
   'Checks alerts, purges the change log, trims histories (superuser; runs by itself every dataeng.maintenance_interval, see docs/ops.md)';
 

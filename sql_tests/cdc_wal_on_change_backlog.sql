@@ -123,6 +123,26 @@ SELECT dataeng.on_change_drop('ocl_drop');
 SET client_min_messages = warning;
 RESET ROLE;
 
+-- 5. So does DROP TABLE of a table whose trigger has batches in its
+-- backlog (they were deleted unseen by the worker's next round)
+SET ROLE ocl_owner;
+CREATE TABLE ocl.t2 (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('ocl.t2', method => 'wal');
+SELECT dataeng.on_change('ocl_drop2', 'ocl.t2', 'ocl.failing(dataeng.change[])');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+INSERT INTO ocl.t2 VALUES (1);
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b WHERE b.trigger_name = 'ocl_drop2')$$)
+  AS deferred;
+SET ROLE ocl_owner;
+SET client_min_messages = notice;
+\set VERBOSITY terse
+DROP TABLE ocl.t2;
+\set VERBOSITY default
+SET client_min_messages = warning;
+RESET ROLE;
+SELECT count(*) AS triggers_left FROM dataeng_internal.on_change_triggers WHERE trigger_name = 'ocl_drop2';
+
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.on_change_retries;

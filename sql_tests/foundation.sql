@@ -205,6 +205,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_snapshot_with(pg_snapshot,xid8)', 'i', true, 's'),
   ('dataeng_internal._cdc_capture_errors()', 's', false, 'u'),
   ('dataeng_internal._cdc_capture_errors_as_owner(regrole)', 's', false, 'u'),
+  ('dataeng_internal._cdc_warn_capture_stopped(dataeng_internal.cdc_consumer_state,regrole)', 's', true, 'u'),
   ('dataeng_internal._cdc_status()', 's', false, 'u'),
   ('dataeng_internal._cdc_status_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_sync_triggers()', 'v', false, 'u'),

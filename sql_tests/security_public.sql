@@ -176,8 +176,11 @@ INSERT INTO reasons VALUES
   ('fact_rebuild', 'invoker rights');
 -- operations (ops.sql): entry points; the status, lineage and settings
 -- helpers read with the caller's rights (row-level security, the other
--- areas' views); maintain(), alert_check() and the alert bodies are not PUBLIC's
+-- areas' views); the alert bodies are not PUBLIC's; maintain() and
+-- alert_check() refuse every role but a superuser first (invoker rights,
+-- executable to give that error rather than a bare permission error)
 INSERT INTO reasons VALUES
+  ('maintain', 'invoker rights'), ('alert_check', 'invoker rights'),
   ('alert_set', 'entry point'), ('alert_handler_add', 'entry point'), ('alert_handler_drop', 'entry point'),
   ('monitor_create', 'entry point'), ('monitor_drop', 'entry point'), ('monitor_check', 'entry point'),
   ('_ops_default', 'pure'), ('_dot_id', 'pure'),

@@ -1096,3 +1096,11 @@ CREATE TYPE dataeng_internal.fact_refresh_build AS (
   d_dims text,
   d_cols text
 );
+
+-- when the WAL worker stopped capturing a table, and the probe a
+-- consumer's read makes for stopped tables (cdc_wal.sql)
+ALTER TABLE dataeng.cdc_tables ADD COLUMN capture_stopped_at timestamptz;
+COMMENT ON COLUMN dataeng.cdc_tables.capture_stopped_at IS
+  'When the WAL worker stopped capturing the table, NULL while it captures';
+CREATE INDEX cdc_tables_capture_stopped_idx ON dataeng.cdc_tables (table_name)
+  WHERE capture_error IS NOT NULL;

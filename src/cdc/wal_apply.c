@@ -1344,7 +1344,8 @@ wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 			 errhint("Changes of the table are not captured until its owner runs dataeng.cdc_enable() again; dataeng.cdc_status shows the error.")));
 	values[0] = ObjectIdGetDatum(wr->relid);
 	values[1] = CStringGetTextDatum(reason);
-	if (SPI_execute_with_args("UPDATE dataeng.cdc_tables ct SET capture_error = $2"
+	if (SPI_execute_with_args("UPDATE dataeng.cdc_tables ct SET capture_error = $2,"
+							  " capture_stopped_at = pg_catalog.now()"
 							  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
 							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not write dataeng.cdc_tables");
