@@ -90,6 +90,20 @@ restore_user(void)
 	internal_sql_end(&saved);
 }
 
+/*
+ * bookkeeping_commit
+ *		Ends bookkeeping begun by SPI_connect(), a pushed snapshot and
+ *		become_superuser(), and commits its transaction.
+ */
+static void
+bookkeeping_commit(void)
+{
+	restore_user();
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
 static void
 job_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {
@@ -123,10 +137,7 @@ record_failure(JobRunArgs *ra, bool timed_out, const char *message, List *tags)
 	else
 		sched_run_fail(ra->job_id, ra->run_id, ra->attempt, message, tags);
 	sched_run_retry(ra->job_id, ra->run_id);
-	restore_user();
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	bookkeeping_commit();
 }
 
 /* what record_success needs */
@@ -216,10 +227,7 @@ dataeng_job_main(Datum main_arg)
 	if (command == NULL)
 	{
 		/* unscheduled (or given away) meanwhile */
-		restore_user();
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		bookkeeping_commit();
 		proc_exit(0);
 	}
 
@@ -236,10 +244,7 @@ dataeng_job_main(Datum main_arg)
 				(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
 						", database \"%s\"): the run was given up before its worker began (its scheduler ended); it does not run",
 						job_name, ra.job_id, ra.run_id, db_name)));
-		restore_user();
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		bookkeeping_commit();
 		proc_exit(0);
 	}
 
@@ -247,10 +252,7 @@ dataeng_job_main(Datum main_arg)
 	SET_LOCKTAG_JOB_RUN(tag, MyDatabaseId, ra.job_id);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 	{
-		restore_user();
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		bookkeeping_commit();
 		record_failure(&ra, false, "another run of this job was still running", NIL);
 		proc_exit(0);
 	}
@@ -275,17 +277,11 @@ dataeng_job_main(Datum main_arg)
 					(errmsg("dataeng job \"%s\" (job " INT64_FORMAT ", run " INT64_FORMAT
 							", database \"%s\"): the run was recorded as ended before its worker began; it does not run",
 							job_name, ra.job_id, ra.run_id, db_name)));
-			restore_user();
-			SPI_finish();
-			PopActiveSnapshot();
-			CommitTransactionCommand();
+			bookkeeping_commit();
 			proc_exit(0);
 		}
 	}
-	restore_user();
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	bookkeeping_commit();
 
 	pgstat_report_appname(psprintf("dataeng job %s", job_name));
 
