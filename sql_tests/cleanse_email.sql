@@ -58,4 +58,12 @@ SELECT convert_to(normalize_email(E'Jos\xc3\xa9@Example.COM'), 'SQL_ASCII') AS l
 \c :regress_db
 DROP DATABASE dataeng_email_norm_bytes;
 
+-- provider rules taking a dot out from between a letter and a combining
+-- mark: the normal form composes them (l and U+0323 give U+1E37), and is
+-- its own normal form
+SELECT v, dataeng.normalize_email(v, true) AS provider,
+       dataeng.normalize_email(dataeng.normalize_email(v, true), true)
+         = dataeng.normalize_email(v, true) AS idempotent
+  FROM (VALUES (U&'gl.\0323@googlemail.com'), (U&'A.\030A@Gmail.com')) t(v);
+
 DROP EXTENSION dataeng;

@@ -179,24 +179,50 @@ cleanse_normalize_email(const char *s, int len, bool provider_rules, const char 
 	/*
 	 * The local part keeps its case; under the provider's rules it loses
 	 * its case (every letter's, as the domain's), "+tag" and, at Gmail, its
-	 * dots.
+	 * dots.  What those rules leave is put in NFC again: a dot taken out
+	 * from between a letter and a combining mark, or a letter lowered,
+	 * leaves characters that compose ("l.\u0323" gave 'l' and U+0323, whose
+	 * normal form was U+1E37: not its own normal form).
 	 */
 	initStringInfo(&local);
-	for (i = 0; i < at; i++)
 	{
-		pg_wchar	c = w[i];
-		unsigned char b[4];
+		pg_wchar   *lw = palloc(sizeof(pg_wchar) * (at + 1));
+		int			ln = 0;
+		bool		ascii = true;
 
-		if (provider_rules && (gmail || outlook))
+		for (i = 0; i < at; i++)
 		{
-			if (c == '+')
-				break;
-			if (gmail && c == '.')
-				continue;
-			c = dataeng_unicode_lower(c);
+			pg_wchar	c = w[i];
+
+			if (provider_rules && (gmail || outlook))
+			{
+				if (c == '+')
+					break;
+				if (gmail && c == '.')
+					continue;
+				c = dataeng_unicode_lower(c);
+			}
+			ascii = ascii && c < 0x80;
+			lw[ln++] = c;
 		}
-		unicode_to_utf8(c, b);
-		appendBinaryStringInfo(&local, (const char *) b, pg_utf_mblen(b));
+		lw[ln] = 0;
+		if (!ascii && provider_rules && (gmail || outlook))
+		{
+			pg_wchar   *nfc = unicode_normalize(UNICODE_NFC, lw);
+
+			pfree(lw);
+			lw = nfc;
+			for (ln = 0; lw[ln] != 0; ln++)
+				;
+		}
+		for (i = 0; i < ln; i++)
+		{
+			unsigned char b[4];
+
+			unicode_to_utf8(lw[i], b);
+			appendBinaryStringInfo(&local, (const char *) b, pg_utf_mblen(b));
+		}
+		pfree(lw);
 	}
 	if (provider_rules && (gmail || outlook))
 	{
