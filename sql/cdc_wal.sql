@@ -603,14 +603,15 @@ COMMENT ON FUNCTION dataeng_internal._cdc_warn_capture_stopped(dataeng_internal.
   'internal: warn a consumer''s read that capture of a table it reads stopped';
 
 -- Per captured table the caller may read: method, the slot, how far the
--- slot is behind the WAL, the last decoded commit, and (superusers and
+-- slot is behind the WAL, the last decoded commit, why and since when the
+-- worker stopped capturing it (NULL while it captures), and (superusers and
 -- roles with REPLICATION, as the slot's row of dataeng.pipeline_status)
 -- the error that ended the database's last WAL capture worker, while
 -- workers fail with no round committed since.
 CREATE FUNCTION dataeng_internal._cdc_status()
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
-               worker_pid int, capture_error text, worker_error text)
+               worker_pid int, capture_error text, capture_stopped_at timestamptz, worker_error text)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_status'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng.cdc_status';
@@ -618,7 +619,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_status() IS 'internal: body of dataeng
 CREATE FUNCTION dataeng_internal._cdc_status_as_owner(caller regrole)
 RETURNS TABLE (table_name regclass, method text, active_method text, slot_name name,
                wal_bytes_behind numeric, last_commit_lsn pg_lsn, last_commit_time timestamptz,
-               worker_pid int, capture_error text, worker_error text)
+               worker_pid int, capture_error text, capture_stopped_at timestamptz, worker_error text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -654,7 +655,7 @@ BEGIN
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN behind END,
          w.last_commit_lsn, w.last_commit_time,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END,
-         ct.capture_error,
+         ct.capture_error, ct.capture_stopped_at,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN worker_error END
     FROM dataeng.cdc_tables ct
     LEFT JOIN dataeng_internal.cdc_wal_tables w ON w.table_name = ct.table_name::oid
@@ -669,18 +670,18 @@ COMMENT ON FUNCTION dataeng_internal._cdc_status_as_owner(regrole) IS 'internal:
 -- read (what dataeng.pipeline_status reports as failing): cdc_status
 -- without its slot measurement and its warning.
 CREATE FUNCTION dataeng_internal._cdc_capture_errors()
-RETURNS TABLE (table_name regclass, capture_error text)
+RETURNS TABLE (table_name regclass, capture_error text, capture_stopped_at timestamptz)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_capture_errors'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors() IS
-  'internal: the captured tables the calling role may read that the WAL worker stopped capturing, and why';
+  'internal: the captured tables the calling role may read that the WAL worker stopped capturing, why and since when';
 
 CREATE FUNCTION dataeng_internal._cdc_capture_errors_as_owner(caller regrole)
-RETURNS TABLE (table_name regclass, capture_error text)
+RETURNS TABLE (table_name regclass, capture_error text, capture_stopped_at timestamptz)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT ct.table_name, ct.capture_error
+  SELECT ct.table_name, ct.capture_error, ct.capture_stopped_at
     FROM dataeng.cdc_tables ct
    WHERE ct.capture_error IS NOT NULL AND dataeng_internal._cdc_can_read(caller, ct.table_name)
 $$;
@@ -690,7 +691,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) IS
 
 CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng_internal._cdc_status();
 COMMENT ON VIEW dataeng.cdc_status IS
-  'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit, the WAL capture worker''s error';
+  'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit, why and since when capture stopped, the WAL capture worker''s error';
 GRANT SELECT ON dataeng.cdc_status TO PUBLIC;
 
 -----------------------------------------------------------------------------

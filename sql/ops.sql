@@ -435,6 +435,9 @@ BEGIN
            (SELECT st.table_name FROM stopped st
              WHERE c.tables IS NULL OR st.table_name OPERATOR(pg_catalog.=) ANY (c.tables)
              ORDER BY st.table_name::oid LIMIT 1) AS stopped_table,
+           -- since when it misses changes: the first stop of a table it reads
+           (SELECT min(st.capture_stopped_at) FROM stopped st
+             WHERE c.tables IS NULL OR st.table_name OPERATOR(pg_catalog.=) ANY (c.tables)) AS stopped_at,
            c.expired_at IS NULL AND
            (c.pending_changes OPERATOR(pg_catalog.>)
               coalesce((SELECT o.value::bigint FROM own_cfg o
@@ -461,7 +464,9 @@ BEGIN
               THEN format('changes are not captured since the WAL capture worker stopped it: %s; its owner runs dataeng.cdc_enable() again to capture it from then on',
                           cs.capture_error)
               ELSE 'changes are captured' END,
-         NULL::bigint, NULL::numeric, NULL::timestamptz, cs.capture_error, NULL::timestamptz,
+         NULL::bigint, NULL::numeric, NULL::timestamptz, cs.capture_error,
+         -- (since: when the worker stopped capturing it)
+         cs.capture_stopped_at,
          NULL::regrole, t.table_name,
          CASE WHEN cs.capture_error IS NOT NULL THEN 'capture_stopped' END,
          CASE WHEN cs.capture_error IS NOT NULL THEN 'error' END
@@ -487,6 +492,7 @@ BEGIN
                           dataeng_internal._text_time(l.measured_at)) END,
          l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
          CASE WHEN l.expired_at IS NOT NULL THEN l.expired_at
+              WHEN l.gone IS NULL AND l.stopped_table IS NOT NULL THEN coalesce(l.stopped_at, l.acked_at, l.created_at)
               ELSE coalesce(l.acked_at, l.created_at) END,
          l.owner, NULL::regclass,
          CASE WHEN l.fact_name IS NOT NULL THEN NULL
@@ -519,7 +525,9 @@ BEGIN
                           l.pending_changes, round(l.lag_seconds), coalesce(dataeng_internal._text_time(a.last_refresh), 'never'))
               ELSE 'up to date with its source' END,
          l.pending_changes, l.lag_seconds, a.last_refresh, l.expired_reason,
-         coalesce(a.last_refresh, a.created_at),
+         CASE WHEN a.source_gone IS NULL AND st.table_name IS NOT NULL
+              THEN coalesce(st.capture_stopped_at, a.last_refresh, a.created_at)
+              ELSE coalesce(a.last_refresh, a.created_at) END,
          a.owner, NULL::regclass,
          -- (a dropped source alerts of its own: with schedule => NULL no
          -- job fails to say it)
@@ -1155,7 +1163,11 @@ BEGIN
                             format('%s %s: %s', s.kind, s.name, s.reason),
                             jsonb_build_object('kind', s.kind, 'name', s.name, 'state', s.state,
                                                'lag_changes', s.lag_changes, 'lag_seconds', s.lag_seconds,
-                                               'last_success', s.last_success, 'last_error', s.last_error),
+                                               'last_success', s.last_success, 'last_error', s.last_error)
+                            -- (a stopped capture: since when)
+                            OPERATOR(pg_catalog.||) CASE WHEN s.alert_kind OPERATOR(pg_catalog.=) 'capture_stopped'
+                                                         THEN jsonb_build_object('stopped_at', s.since)
+                                                         ELSE '{}'::jsonb END,
                             s.owner, s.table_name) THEN
       raised := raised + 1;
     END IF;

@@ -37,6 +37,25 @@ SELECT dataeng.maintain() IS NOT NULL AS maintained;
 SELECT kind, name, state, CASE WHEN state <> 'ok' THEN reason END AS reason FROM dataeng.pipeline_status
  WHERE kind IN ('fact', 'dimension', 'consumer') ORDER BY kind, name;
 SELECT table_name, capture_error IS NOT NULL AS stopped FROM dataeng.cdc_status ORDER BY 1;
+-- since when: cdc_status shows capture_stopped_at, pipeline_status's since
+-- is that moment for the table and for what reads it (it was NULL for the
+-- table, the last acknowledgement or refresh for the others), and the
+-- capture_stopped alert says it (payload stopped_at)
+SELECT table_name, capture_stopped_at IS NOT DISTINCT FROM
+         (SELECT ct.capture_stopped_at FROM dataeng.cdc_tables ct WHERE ct.table_name = s.table_name)
+         AND (capture_stopped_at IS NOT NULL) = (capture_error IS NOT NULL) AS stopped_at_shown
+  FROM dataeng.cdc_status s ORDER BY 1;
+SELECT p.kind, p.name,
+       p.since = CASE p.name WHEN 'st_all' THEN (SELECT min(ct.capture_stopped_at) FROM dataeng.cdc_tables ct)
+                             WHEN 'st_d' THEN (SELECT ct.capture_stopped_at FROM dataeng.cdc_tables ct WHERE ct.table_name = 'st_cust'::regclass)
+                             ELSE (SELECT ct.capture_stopped_at FROM dataeng.cdc_tables ct WHERE ct.table_name = 'st_sales'::regclass) END
+         AS since_stopped
+  FROM dataeng.pipeline_status p
+ WHERE p.name IN ('public.st_sales', 'st_f', 'st_d', 'st_c', 'st_all') ORDER BY 1, 2;
+SELECT dataeng.alert_check() IS NOT NULL AS checked;
+SELECT a.object, (a.payload->>'stopped_at')::timestamptz = ct.capture_stopped_at AS payload_stopped_at
+  FROM dataeng.alerts_open a JOIN dataeng.cdc_tables ct ON ct.table_name = a.object::regclass
+ WHERE a.kind = 'capture_stopped' ORDER BY 1;
 
 -- enabled again and the fact rebuilt: ok again, and right
 SELECT dataeng.cdc_enable('st_sales', method => 'wal');
