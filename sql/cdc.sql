@@ -2295,7 +2295,14 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text) FROM PUBLIC;
 -- stopped inside it, and the changes committed since the newest tick are
 -- read change by change.  A batch's counts and its mark are written in one
 -- statement, so this statement's snapshot sees a batch either counted or
--- not, never both nor half.
+-- not, never both nor half.  The change log is read only through its
+-- index on (xid, change_id), a range per transaction or from the newest
+-- tick's xmin: what is read grows with the changes pending, never with
+-- the log.  (The statistics of a log holding a few large transactions
+-- say that a transaction's changes are a third of a segment, and the
+-- planner read whole segments, and the whole log to find the first
+-- change of the consumer's tables for the rest of its batch, 0.1 to 0.5 s
+-- for a lag of nothing over 1.5 million changes of other tables.)
 CREATE FUNCTION dataeng_internal._cdc_lag(r dataeng_internal.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
 RETURNS record
@@ -2303,6 +2310,9 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 -- (its estimated cost is large, its run short: JIT compiling it took 1 s)
 SET jit = off
+-- (every read of the log has an index condition; the small tables are read
+-- by their keys as well)
+SET enable_seqscan = off
 AS $$
   WITH newest AS (SELECT snap FROM dataeng_internal.cdc_ticks ORDER BY tick_id DESC LIMIT 1),
   pending AS (
@@ -2336,13 +2346,16 @@ AS $$
                             AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
                             AND dataeng_internal._cdc_can_read(viewer, l.table_oid) OFFSET 0) l
     UNION ALL
+    -- (the rest of the acknowledged batch: its transactions from the
+    -- position on, then each one's changes by the index, as above)
     SELECT 1, l.captured_at
       FROM dataeng_internal.cdc_batch_txns bt
-      JOIN dataeng_internal.change_log l ON l.xid = bt.xid
+     CROSS JOIN LATERAL (SELECT l.captured_at FROM dataeng_internal.change_log l
+                          WHERE l.xid = bt.xid
+                            AND (bt.ord_txn, l.change_id) > (r.ack_txn, r.ack_change)
+                            AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
+                            AND dataeng_internal._cdc_can_read(viewer, l.table_oid) OFFSET 0) l
      WHERE bt.tick_id = r.ack_tick AND bt.ord_txn >= r.ack_txn
-       AND (bt.ord_txn, l.change_id) > (r.ack_txn, r.ack_change)
-       AND (r.tables IS NULL OR l.table_oid = ANY (r.tables::oid[]))
-       AND dataeng_internal._cdc_can_read(viewer, l.table_oid)
     UNION ALL
     -- (the xid range of the index on (xid, change_id): the newest tick's
     -- xmin a value known before the scan)
