@@ -66,4 +66,22 @@ SELECT v, dataeng.normalize_email(v, true) AS provider,
          = dataeng.normalize_email(v, true) AS idempotent
   FROM (VALUES (U&'gl.\0323@googlemail.com'), (U&'A.\030A@Gmail.com')) t(v);
 
+-- German sharp s, as UTS 46's nontransitional processing (IDNA2008, the
+-- only one since Unicode 15.1) maps it: in the domain U+00DF stays (the
+-- A-label xn--strae-oqa, not strasse, another domain) and the capital
+-- U+1E9E becomes U+00DF; in a local part both stay, but under the
+-- providers' rules the capital lowers to U+00DF, as in the domain, and
+-- 'ss' is another local part
+SELECT v, dataeng.normalize_email(v) AS normal, dataeng.normalize_email(v, true) AS provider
+  FROM unnest(ARRAY['x@straße.de', 'x@STRAẞE.de', 'x@STRASSE.de', 'x@xn--strae-oqa.de', 'x@ẞ.de',
+                    'Groß@Example.com', 'GROẞ@Example.com', 'GROẞ+x@Outlook.com', 'groß@outlook.com',
+                    'GROSS@Outlook.com']) v;
+-- under the providers' rules a local part loses its case as the domain
+-- does, every letter: U+0130 becomes 'i' and a combining dot above (it
+-- became 'i', another local part, with the simple mapping alone), and
+-- Cherokee's small letters become the capitals (they went the other way)
+SELECT v, dataeng.normalize_email(v, true) AS provider
+  FROM unnest(ARRAY['İx@Outlook.com', E'I\u0307x@Outlook.com', 'ix@Outlook.com',
+                    E'\u13A0\uAB9D@Outlook.com', E'\uAB70\u13CD@Outlook.com']) v;
+
 DROP EXTENSION dataeng;

@@ -178,15 +178,18 @@ cleanse_normalize_email(const char *s, int len, bool provider_rules, const char 
 
 	/*
 	 * The local part keeps its case; under the provider's rules it loses
-	 * its case (every letter's, as the domain's), "+tag" and, at Gmail, its
-	 * dots.  What those rules leave is put in NFC again: a dot taken out
-	 * from between a letter and a combining mark, or a letter lowered,
-	 * leaves characters that compose ("l.\u0323" gave 'l' and U+0323, whose
-	 * normal form was U+1E37: not its own normal form).
+	 * its case (every letter's, as the domain's: domain_lower(), and U+0130
+	 * as 'i' and a combining dot above; it was the simple mapping alone,
+	 * which made 'i' of U+0130 and lowered Cherokee the other way), "+tag"
+	 * and, at Gmail, its dots.  What those rules leave is put in NFC again:
+	 * a dot taken out from between a letter and a combining mark, or a
+	 * letter lowered, leaves characters that compose ("l.\u0323" gave 'l'
+	 * and U+0323, whose normal form was U+1E37: not its own normal form).
 	 */
 	initStringInfo(&local);
 	{
-		pg_wchar   *lw = palloc(sizeof(pg_wchar) * (at + 1));
+		/* (room for each U+0130's two characters) */
+		pg_wchar   *lw = palloc(sizeof(pg_wchar) * (2 * at + 1));
 		int			ln = 0;
 		bool		ascii = true;
 
@@ -200,7 +203,14 @@ cleanse_normalize_email(const char *s, int len, bool provider_rules, const char 
 					break;
 				if (gmail && c == '.')
 					continue;
-				c = dataeng_unicode_lower(c);
+				if (c == 0x0130)
+				{
+					ascii = false;
+					lw[ln++] = 'i';
+					lw[ln++] = 0x0307;
+					continue;
+				}
+				c = domain_lower(c);
 			}
 			ascii = ascii && c < 0x80;
 			lw[ln++] = c;
