@@ -1847,6 +1847,15 @@ AS $$
   SELECT u.job_name, 'job', j.job_name, 'job', 'runs before'
     FROM dataeng.jobs j CROSS JOIN LATERAL unnest(j.depends_on) d
     JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d
+  UNION ALL
+  -- a job whose command polls a consumer (dataeng.cdc_poll() with the
+  -- consumer's name written as a literal, by position or by name: its
+  -- text is all the catalogs say; a name computed, or a poll made in a
+  -- function the command calls, is not seen)
+  SELECT DISTINCT c.name, 'consumer', j.job_name, 'job', 'read by'
+    FROM dataeng.jobs j
+   CROSS JOIN LATERAL regexp_matches(j.command, $re$\mcdc_poll"?\s*\(\s*(?:consumer\s*(?:=>|:=)\s*)?'((?:[^']|'')*)'$re$, 'gi') m
+    JOIN consumers c ON c.name OPERATOR(pg_catalog.=) replace(m[1], '''''', '''')
 $$;
 COMMENT ON FUNCTION dataeng_internal._lineage() IS 'internal: the rows of dataeng.lineage';
 
