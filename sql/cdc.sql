@@ -2301,7 +2301,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_ack(regrole, text) FROM PUBLIC;
 -- the log.  (The statistics of a log holding a few large transactions
 -- say that a transaction's changes are a third of a segment, and the
 -- planner read whole segments, and the whole log to find the first
--- change of the consumer's tables for the rest of its batch, 0.1 to 0.5 s
+-- change of the consumer's tables for the rest of its batch, 0.1 to 0.8 s
 -- for a lag of nothing over 1.5 million changes of other tables.)
 CREATE FUNCTION dataeng_internal._cdc_lag(r dataeng_internal.cdc_consumer_state, viewer regrole,
                                  OUT pending bigint, OUT oldest timestamptz)
