@@ -337,12 +337,15 @@ wal_call_handler(WalTrigger *t, ArrayType *changes, int limit_ms, bool budget_li
 
 		/*
 		 * (the timer's expiry, or a lock waited for past lock_timeout:
-		 * both raised by ProcessInterrupts(), not by the handler)
+		 * both raised by ProcessInterrupts(), not by the handler, and past
+		 * the deadline: a shorter lock_timeout the handler set itself
+		 * fails it)
 		 */
 		if (budget_limit && !cancelled && err->funcname != NULL &&
 			strcmp(err->funcname, "ProcessInterrupts") == 0 &&
-			((err->sqlerrcode == ERRCODE_QUERY_CANCELED && wal_timed_out()) ||
-			 err->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE))
+			(err->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			 err->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE) &&
+			wal_timed_out())
 			*out_of_budget = true;
 		cdc_wal_timer_stop();
 		FlushErrorState();
