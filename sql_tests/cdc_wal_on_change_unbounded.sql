@@ -129,6 +129,31 @@ SELECT trigger_name, pause_reason FROM dataeng.on_changes;
 SELECT dataeng.on_change_drop('ocu_bounded');
 RESET ROLE;
 
+-- 3. A lock_timeout shorter than the budget that the handler sets itself
+-- is its own: reaching it is a failure (retried, then a dead letter)
+ALTER SYSTEM SET dataeng.on_change_role_budget = '10s';
+ALTER SYSTEM SET dataeng.on_change_retries = 0;
+SELECT pg_reload_conf();
+SET ROLE ocu_slow;
+CREATE FUNCTION ocu_s.impatient(c dataeng.change[]) RETURNS void LANGUAGE plpgsql
+SET lock_timeout = '50ms' AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(4343);
+END $$;
+SELECT dataeng.on_change('ocu_impatient', 'ocu_s.t', 'ocu_s.impatient(dataeng.change[])');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+SELECT pg_advisory_lock(4343);
+INSERT INTO ocu_s.t VALUES (10);
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.dead_letters)$$) AS failed;
+SELECT pg_advisory_unlock(4343);
+SELECT trigger_name, sqlstate, error, attempts FROM dataeng.dead_letters;
+SELECT count(*) AS backlog FROM dataeng_internal.on_change_backlog;
+SET ROLE ocu_slow;
+SELECT dataeng.on_change_drop('ocu_impatient');
+RESET ROLE;
+
+ALTER SYSTEM RESET dataeng.on_change_retries;
 ALTER SYSTEM RESET dataeng.on_change_max_backlog;
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
