@@ -99,6 +99,11 @@ SELECT string_agg((SELECT string_agg(x.pk->>'id', ',' ORDER BY x.change_id) FROM
                   ORDER BY d.commit_lsn) AS set_aside_ids,
        bool_and(d.error = 'not handled: the trigger is paused') AS not_failed
   FROM dataeng.dead_letters d;
+-- failing in pipeline_status, with an alert
+SELECT name, state, regexp_replace(reason, '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}', 'T', 'g') AS reason
+  FROM dataeng.pipeline_status WHERE kind = 'on_change';
+SELECT (dataeng.alert_check()).raised >= 1 AS raised;
+SELECT kind, object FROM dataeng.alerts_open WHERE kind = 'on_change_failed';
 -- capture went on
 SET ROLE ocu_victim;
 INSERT INTO ocu_v.orders VALUES (12);
@@ -122,6 +127,9 @@ SELECT string_agg(ids, ' ' ORDER BY call_no) AS ids FROM ocu_s.calls;
 SELECT trigger_name, paused_at IS NOT NULL AS paused, pause_reason, backlog_batches FROM dataeng.on_changes;
 RESET ROLE;
 SELECT count(*) AS dead_letters FROM dataeng.dead_letters;
+SELECT name, state FROM dataeng.pipeline_status WHERE kind = 'on_change';
+SELECT (dataeng.alert_check()).resolved >= 1 AS resolved;
+SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind = 'on_change_failed';
 -- a pause asked for says so
 SET ROLE ocu_slow;
 SELECT dataeng.on_change_pause('ocu_bounded');
