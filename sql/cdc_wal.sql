@@ -83,10 +83,15 @@ CREATE TABLE dataeng_internal.on_change_triggers (
   -- while paused: the commit of the first batch set aside (to dead_letters)
   resume_from   pg_lsn,
   -- on_change_resume() asked the worker to handle the set-aside batches
-  resume_requested boolean    NOT NULL DEFAULT false
+  resume_requested boolean    NOT NULL DEFAULT false,
+  -- while paused: why (on_change_pause(), on_error => 'pause',
+  -- dataeng.on_change_max_backlog)
+  pause_reason  text
 );
 COMMENT ON TABLE dataeng_internal.on_change_triggers IS
   'Handlers the WAL worker calls with each committed transaction''s changes of a table';
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.pause_reason IS
+  'Why the trigger is paused, NULL while it is not';
 
 CREATE TABLE dataeng.dead_letters (
   id            bigserial     PRIMARY KEY,
@@ -883,7 +888,8 @@ BEGIN
       RAISE NOTICE 'on_change trigger "%" is already paused', trigger_name;
     END IF;
     UPDATE dataeng_internal.on_change_triggers o
-       SET paused_at = coalesce(o.paused_at, now()), resume_requested = false
+       SET paused_at = coalesce(o.paused_at, now()), resume_requested = false,
+           pause_reason = CASE WHEN o.paused_at IS NULL THEN 'dataeng.on_change_pause()' ELSE o.pause_reason END
      WHERE o.trigger_name = _on_change_pausing.trigger_name;
   ELSIF t.paused_at IS NULL THEN
     RAISE NOTICE 'on_change trigger "%" is not paused', trigger_name;

@@ -636,9 +636,10 @@ BEGIN
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
-  -- on without them; with 'pause' it stopped), paused when paused by hand
+  -- on without them; with 'pause' it stopped), or while its backlog's bound
+  -- (dataeng.on_change_max_backlog) keeps it paused; paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR bound.reached THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
@@ -651,6 +652,10 @@ BEGIN
                                THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
                                            dataeng_internal._text_time(o.paused_at), dl.set_aside)
                                ELSE ': they are not handled again; replay and delete them' END)
+              WHEN bound.reached
+              THEN format('paused since %s: %s (its handler %s falls behind the writes of %s); %s batch(es) set aside in dataeng.dead_letters: '
+                          'make the handler faster or raise dataeng.on_change_role_budget, then dataeng.on_change_resume()',
+                          dataeng_internal._text_time(o.paused_at), o.pause_reason, o.handler, o.table_name, dl.set_aside)
               WHEN o.paused_at IS NOT NULL
               THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
                           dataeng_internal._text_time(o.paused_at), dl.set_aside)
@@ -666,9 +671,13 @@ BEGIN
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'on_change_failed' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR bound.reached THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o
+    -- (paused by the worker when its backlog reached its bound, wal_handlers.c)
+    CROSS JOIN LATERAL (
+      SELECT o.paused_at IS NOT NULL
+             AND coalesce(pg_catalog.starts_with(o.pause_reason, 'its backlog reached dataeng.on_change_max_backlog'), false) AS reached) bound
     -- a trigger its creator can no longer run (the role dropped, its right
     -- to read the whole table or to execute the handler revoked, the
     -- handler dropped): every batch fails into a dead letter that the

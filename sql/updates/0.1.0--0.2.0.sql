@@ -1104,3 +1104,11 @@ COMMENT ON COLUMN dataeng.cdc_tables.capture_stopped_at IS
   'When the WAL worker stopped capturing the table, NULL while it captures';
 CREATE INDEX cdc_tables_capture_stopped_idx ON dataeng.cdc_tables (table_name)
   WHERE capture_error IS NOT NULL;
+
+-- why an on_change trigger is paused (on_change_pause(), on_error =>
+-- 'pause', the bound of its backlog, dataeng.on_change_max_backlog): the
+-- view that shows the triggers is made again after it, with the column
+DROP VIEW IF EXISTS dataeng.on_changes;
+ALTER TABLE dataeng_internal.on_change_triggers ADD COLUMN pause_reason text;
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.pause_reason IS
+  'Why the trigger is paused, NULL while it is not';

@@ -36,6 +36,7 @@ extern int	cdc_max_on_change_per_role;
 extern int	cdc_on_change_role_budget;	/* ms */
 extern int	cdc_on_change_round_budget; /* ms */
 extern int	cdc_on_change_max_batch;	/* kB */
+extern int	cdc_on_change_max_backlog;	/* batches of a trigger, 0: no bound */
 extern bool cdc_wal_quiet;
 extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
 
@@ -73,6 +74,9 @@ typedef struct WalTrigger
 	bool		dropped;		/* dropped during the round: no more calls */
 	bool		resume_later;	/* the resume waits for a later round */
 	bool		backlog;		/* batches wait in on_change_backlog */
+	int64		backlog_n;		/* how many */
+	/* why this round paused it (NULL: it did not) */
+	char	   *pause_reason;
 } WalTrigger;
 
 /* A change written in the current source transaction */

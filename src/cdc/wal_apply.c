@@ -1125,7 +1125,7 @@ wal_load_triggers(WalRound *r)
 					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
 					" t.from_lsn, coalesce(t.handled_lsn, '0/0'),"
 					" t.resume_requested, coalesce(t.resume_from, '0/0'),"
-					" EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b"
+					" (SELECT pg_catalog.count(*) FROM dataeng_internal.on_change_backlog b"
 					"  WHERE b.trigger_name OPERATOR(pg_catalog.=) t.trigger_name"
 					"  AND b.from_lsn OPERATOR(pg_catalog.=) t.from_lsn)"
 					" FROM dataeng_internal.on_change_triggers t ORDER BY t.trigger_name",
@@ -1149,7 +1149,8 @@ wal_load_triggers(WalRound *r)
 		t->handled_lsn = DatumGetLSN(SPI_getbinval(tup, desc, 9, &isnull));
 		t->resume = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
 		t->resume_from = DatumGetLSN(SPI_getbinval(tup, desc, 11, &isnull));
-		t->backlog = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
+		t->backlog_n = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+		t->backlog = (t->backlog_n > 0);
 		r->triggers = lappend(r->triggers, t);
 		{
 			WalRel	   *wr = hash_search(r->rels, &t->relid, HASH_FIND, NULL);
@@ -1213,9 +1214,9 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 	foreach(lc, r->triggers)
 	{
 		WalTrigger   *t = lfirst(lc);
-		Oid			ttypes[7] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID, PG_LSNOID};
-		Datum		tvalues[7];
-		char		tnulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		Oid			ttypes[8] = {TEXTOID, PG_LSNOID, BOOLOID, PG_LSNOID, BOOLOID, BOOLOID, PG_LSNOID, TEXTOID};
+		Datum		tvalues[8];
+		char		tnulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 		/* (a trigger made again under the name of one dropped is another) */
 		if (!t->touched || t->dropped)
@@ -1230,6 +1231,10 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		/* (a resume its role's budget cut goes on in a later round) */
 		tvalues[5] = BoolGetDatum(t->resume && !t->resume_later);
 		tvalues[6] = LSNGetDatum(t->from_lsn);
+		if (t->pause_reason != NULL)
+			tvalues[7] = CStringGetTextDatum(t->pause_reason);
+		else
+			tnulls[7] = 'n';
 
 		/*
 		 * (A pause or resume asked for during the round, after the round
@@ -1241,10 +1246,12 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 								  " SET handled_lsn = $2, handled_at = now(),"
 								  " paused_at = CASE WHEN $3 THEN coalesce(t.paused_at, now())"
 								  "  WHEN $5 THEN NULL ELSE t.paused_at END,"
+								  " pause_reason = CASE WHEN $3 THEN coalesce(t.pause_reason, $8)"
+								  "  WHEN $5 THEN NULL ELSE t.pause_reason END,"
 								  " resume_from = CASE WHEN $5 THEN NULL ELSE coalesce(t.resume_from, $4) END,"
 								  " resume_requested = t.resume_requested AND NOT $6"
 								  " WHERE t.trigger_name = $1 AND t.from_lsn = $7",
-								  7, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)
+								  8, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not write dataeng_internal.on_change_triggers");
 	}
 }

@@ -32,7 +32,17 @@
  * effects, so each is handled once.  A round thus waits for one role's
  * handlers at most its budget plus one call, and for all handlers at most
  * the round's budget plus one call, where it waited for every call and
- * retry of each trigger for each source transaction.
+ * retry of each trigger for each source transaction.  With no time limit
+ * of a call's own (dataeng.on_change_timeout = 0) a call's statement and
+ * lock timeouts are what is left of its role's budget: a call that reaches
+ * it (a handler blocked on a lock) has not failed, its batch waits in the
+ * backlog with no call counted.  (Such a call held capture of every table
+ * of the database until it ended.)
+ *
+ * A trigger's backlog holds at most dataeng.on_change_max_backlog batches:
+ * past it, the trigger pauses (pause_reason says why, with a WARNING), and
+ * its backlog is set aside in dataeng.dead_letters as a paused trigger's
+ * is, in commit order, nothing dropped; on_change_resume() hands it over.
  *
  *-------------------------------------------------------------------------
  */
@@ -101,19 +111,26 @@ wal_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
-void
-cdc_wal_timer_start(void)
+/* arm the timer for ms (<= 0: no limit) */
+static void
+wal_timer_arm(int ms)
 {
 	wal_deadline = 0;
-	if (cdc_on_change_timeout <= 0)
+	if (ms <= 0)
 		return;
 	if (!wal_subxact_registered)
 	{
 		RegisterSubXactCallback(wal_subxact_abort, NULL);
 		wal_subxact_registered = true;
 	}
-	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cdc_on_change_timeout);
-	enable_timeout_after(STATEMENT_TIMEOUT, cdc_on_change_timeout);
+	wal_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	enable_timeout_after(STATEMENT_TIMEOUT, ms);
+}
+
+void
+cdc_wal_timer_start(void)
+{
+	wal_timer_arm(cdc_on_change_timeout);
 }
 
 void
@@ -225,14 +242,21 @@ wal_change_array(WalRound *r, WalTrigger *t)
  * wal_call_handler
  *		One call of t's handler with changes, in a subtransaction, as the
  *		trigger's owner under SECURITY_RESTRICTED_OPERATION with a pinned
- *		search_path.  Returns NULL on success, else the error.
+ *		search_path, its statement_timeout and lock_timeout limit_ms.
+ *		Returns NULL on success, else the error; *out_of_budget tells
+ *		whether that error is the end of the limit (its timer, or its lock
+ *		wait) when the limit is what was left of the role's budget
+ *		(budget_limit: dataeng.on_change_timeout = 0).
  */
 static ErrorData *
-wal_call_handler(WalTrigger *t, ArrayType *changes)
+wal_call_handler(WalTrigger *t, ArrayType *changes, int limit_ms, bool budget_limit,
+				 bool *out_of_budget)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	ErrorData  *volatile err = NULL;
+
+	*out_of_budget = false;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
@@ -282,7 +306,7 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 		{
 			char		ms[32];
 
-			snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
+			snprintf(ms, sizeof(ms), "%d", limit_ms);
 			(void) set_config_option("statement_timeout", ms, PGC_SUSET, PGC_S_SESSION,
 									 GUC_ACTION_SAVE, true, 0, false);
 			(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
@@ -292,7 +316,7 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 		fcinfo->args[0].value = PointerGetDatum(changes);
 		fcinfo->args[0].isnull = false;
-		cdc_wal_timer_start();
+		wal_timer_arm(limit_ms);
 		(void) FunctionCallInvoke(fcinfo);
 		cdc_wal_timer_stop();
 		internal_sql_end(&save);
@@ -310,6 +334,19 @@ wal_call_handler(WalTrigger *t, ArrayType *changes)
 		/* the handler's time ran out: a failure; the worker cancelled: not */
 		cancelled = cdc_wal_cancelled(err);
 		cdc_wal_name_timeout(err);
+
+		/*
+		 * (the timer's expiry, or a lock waited for past lock_timeout:
+		 * both raised by ProcessInterrupts(), not by the handler, and past
+		 * the deadline: a shorter lock_timeout the handler set itself
+		 * fails it)
+		 */
+		if (budget_limit && !cancelled && err->funcname != NULL &&
+			strcmp(err->funcname, "ProcessInterrupts") == 0 &&
+			(err->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			 err->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE) &&
+			wal_timed_out())
+			*out_of_budget = true;
 		cdc_wal_timer_stop();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
@@ -370,6 +407,21 @@ wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz c
 }
 
 /*
+ * wal_pause
+ *		The round pauses t, for reason (kept in on_change_triggers.
+ *		pause_reason by wal_save()), its set-aside batches from the one of
+ *		commit resume_from on (InvalidXLogRecPtr: from the next one set
+ *		aside).
+ */
+static void
+wal_pause(WalRound *r, WalTrigger *t, XLogRecPtr resume_from, const char *reason)
+{
+	t->paused = true;
+	t->resume_from = resume_from;
+	t->pause_reason = MemoryContextStrdup(r->roundcxt, reason);
+}
+
+/*
  * wal_batch_too_large
  *		The changes of the current source transaction for trigger t took
  *		more memory than dataeng.on_change_max_batch: the worker did not
@@ -408,10 +460,9 @@ wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, Timestamp
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
 	wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
 	if (t->pause_on_error)
-	{
-		t->paused = true;
-		t->resume_from = commit_lsn;
-	}
+		wal_pause(r, t, commit_lsn,
+				  psprintf("on_error => 'pause': the batch of commit %X/%X was too large (dataeng.on_change_max_batch)",
+						   LSN_FORMAT_ARGS(commit_lsn)));
 }
 
 /* what the calls of a handler with a batch came to */
@@ -501,13 +552,39 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, int *attem
 	{
 		TimestampTz start;
 		long		backoff;
+		long		left = wal_budget_left(r, t->owner);
+		bool		budget_limit = (cdc_on_change_timeout <= 0);
+		bool		out_of_budget;
 
-		if (wal_budget_left(r, t->owner) <= 0)
+		if (left <= 0)
 			return WAL_CALL_DEFERRED;
 		start = GetCurrentTimestamp();
-		*err = wal_call_handler(t, changes);
+
+		/*
+		 * With no time limit of its own (dataeng.on_change_timeout = 0), a
+		 * call may take what is left of its role's budget of the round: a
+		 * handler blocked on a lock (or longer than that) held the worker,
+		 * and capture of every table of the database, until it ended.
+		 */
+		*err = wal_call_handler(t, changes,
+								budget_limit ? (int) Min(left, (long) INT_MAX) : cdc_on_change_timeout,
+								budget_limit, &out_of_budget);
 		wal_budget_charge(r, t->owner, start);
 		r->handler_called = true;
+		if (out_of_budget)
+		{
+			/*
+			 * not a failure: the batch waits, its calls as they were, for
+			 * a later round (and its role's full budget)
+			 */
+			ereport(t->backlog ? DEBUG1 : LOG,
+					(errmsg("on_change trigger \"%s\" ran out of its role's budget of the round in a call: its batch waits for a later round",
+							t->name),
+					 errdetail("dataeng.on_change_timeout is 0, so a call may take what is left of dataeng.on_change_role_budget "
+							   "(and of dataeng.on_change_round_budget), %ld ms; it ended with: %s",
+							   left, (*err)->message)));
+			return WAL_CALL_DEFERRED;
+		}
 		(*attempts)++;
 		if (*err == NULL)
 			return WAL_CALL_OK;
@@ -551,10 +628,9 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
 	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, attempts);
 	if (t->pause_on_error)
-	{
-		t->paused = true;
-		t->resume_from = commit_lsn;
-	}
+		wal_pause(r, t, commit_lsn,
+				  psprintf("on_error => 'pause': the batch of commit %X/%X failed %d times (SQLSTATE %s)",
+						   LSN_FORMAT_ARGS(commit_lsn), attempts, unpack_sql_state(err->sqlerrcode)));
 }
 
 /*
@@ -570,6 +646,30 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, Timestam
 	Datum		values[8];
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
+	/*
+	 * The backlog's bound: a handler slower than its table's writes for
+	 * good made it grow without end, and the database with it.  Past it
+	 * the trigger pauses: this batch still joins the backlog (after the
+	 * older ones), and the next round sets the whole backlog aside in
+	 * dataeng.dead_letters, in commit order, as a paused trigger's batches
+	 * are (wal_backlog_trigger), from where on_change_resume() hands them
+	 * to the handler.  Nothing is dropped.
+	 */
+	if (cdc_on_change_max_backlog > 0 && !t->paused && t->backlog_n >= cdc_on_change_max_backlog)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("on_change trigger \"%s\" is paused: its backlog reached dataeng.on_change_max_backlog (%d batches)",
+						t->name, cdc_on_change_max_backlog),
+				 errdetail("Its handler fell behind its table's writes (the batch of commit %X/%X found %lld waiting). "
+						   "Its backlog and its next batches go to dataeng.dead_letters, in commit order, "
+						   "from where dataeng.on_change_resume() hands them to the handler; capture goes on.",
+						   LSN_FORMAT_ARGS(r->commit_lsn), (long long) t->backlog_n),
+				 errhint("Make the handler faster or raise dataeng.on_change_role_budget, then call dataeng.on_change_resume(%s).",
+						 quote_literal_cstr(t->name))));
+		wal_pause(r, t, InvalidXLogRecPtr,
+				  psprintf("its backlog reached dataeng.on_change_max_backlog (%d batches)", cdc_on_change_max_backlog));
+	}
 	values[0] = CStringGetTextDatum(t->name);
 	values[1] = LSNGetDatum(t->from_lsn);
 	values[2] = LSNGetDatum(r->commit_lsn);
@@ -585,6 +685,7 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, Timestam
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 							  8, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.on_change_backlog");
+	t->backlog_n++;
 	if (!t->backlog)
 	{
 		const char *role = GetUserNameFromId(t->owner, true);
@@ -785,6 +886,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		if (SPI_processed == 0)
 		{
 			t->backlog = false;
+			t->backlog_n = 0;
 			ereport(LOG,
 					(errmsg("on_change trigger \"%s\" has handled its backlog", t->name)));
 			return;
@@ -865,6 +967,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 									  1, dtypes, dvalues, NULL, false, 0) != SPI_OK_DELETE)
 				elog(ERROR, "could not delete from dataeng_internal.on_change_backlog");
 		}
+		t->backlog_n--;
 		t->handled_lsn = end_lsn;
 	}
 }

@@ -88,6 +88,7 @@ int			cdc_max_on_change_per_role = 20;
 int			cdc_on_change_max_batch = 262144;	/* kB */
 int			cdc_on_change_role_budget = 1000;	/* ms */
 int			cdc_on_change_round_budget = 10000; /* ms */
+int			cdc_on_change_max_backlog = 10000;	/* batches */
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -184,7 +185,9 @@ cdc_wal_init(void)
 	DefineCustomIntVariable("dataeng.on_change_timeout",
 							"Longest an on_change handler call, or the decoding of one source transaction, may take in the WAL capture worker (0: no limit).",
 							"It is also the lock_timeout of a handler call.  A handler that runs out of time has failed: "
-							"it is retried, then its batch goes to dataeng.dead_letters.",
+							"it is retried, then its batch goes to dataeng.dead_letters.  With 0, a call may take what is "
+							"left of its role's budget of the round (dataeng.on_change_role_budget), its lock waits too; "
+							"reaching it is no failure: the batch waits in the backlog for a later round.",
 							&cdc_on_change_timeout,
 							10000, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
@@ -216,6 +219,15 @@ cdc_wal_init(void)
 							&cdc_on_change_round_budget,
 							10000, 10, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_max_backlog",
+							"Most batches an on_change trigger's backlog may hold (0: no bound).",
+							"Past it the trigger pauses, with a WARNING and on_changes.pause_reason: its backlog and "
+							"its next batches go to dataeng.dead_letters in commit order, from where "
+							"dataeng.on_change_resume() hands them to the handler; capture goes on.",
+							&cdc_on_change_max_backlog,
+							10000, 0, INT_MAX,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_on_change_per_role",
 							"Most on_change triggers one role may create in a database.",
