@@ -26,6 +26,8 @@
 # dataeng whose name does not start with `_` must be named (as `name(`,
 # `dataeng.name` or `name` in backquotes) on some page, and more:
 #
+#   * each function is called in a ```sql block of some page (an example
+#     that runs);
 #   * each function (each overload) has its signature written on some page,
 #     `dataeng.name(arg type, arg type DEFAULT ...)`, with its arguments'
 #     real names in their order (OUT arguments may be left out), and those
@@ -264,6 +266,12 @@ for my $f (@functions)
 	push @unsigned, "$ident: arguments (" . join(', ', split /,/, $args) . ")"
 	  unless grep { $_->[0] eq $args && $_->[1] eq $defaults } @{ $written{$name} // [] };
 }
+# a runnable example: each function is called in a ```sql block
+my $examples = join "\n", map { $_->{sql} } map { blocks($_) } @pages;
+my @unexampled = map { (split /\|/)[1] }
+  grep { my $n = (split /\|/)[0]; $examples !~ /\bdataeng\.\Q$n\E\s*\(/ } @functions;
+ok(!@unexampled, scalar(@functions) . " functions of dataeng, each called in a ```sql block of a page")
+  or diag("no runnable example (a ```sql block that calls it):\n  " . join("\n  ", @unexampled));
 ok(!@unsigned, scalar(@functions) . " functions of dataeng, each with its signature written on some page")
   or diag("no signature `dataeng.name(arg type, ...)` with these arguments and DEFAULTs:\n  "
 	  . join("\n  ", @unsigned));
