@@ -5,7 +5,8 @@
 # where dataeng is installed (CREATE EXTENSION dataeng, as a reader has it;
 # a page showing the step writes CREATE EXTENSION IF NOT EXISTS dataeng),
 # the page's ```sql blocks run in order with psql (-X -q, ON_ERROR_STOP: an
-# error fails the page).  The convention for results:
+# error fails the page); the database is dropped after the page, so that the
+# workers its examples started leave their slots to the next page's.  The convention for results:
 #
 #   * a ```sql block holds only SQL (and psql meta-commands), never result
 #     text;
@@ -176,11 +177,18 @@ for my $page (@pages)
 	}
 	ok(!$pending{$page} || @problems, "$page: still pending (remove it from %pending when it runs)")
 	  if $pending{$page};
+	# a reader has one database: the workers a page started (WAL capture,
+	# ticker, scheduler) must not take the slots of the next page's
+	$node->safe_psql('postgres', "DROP DATABASE $db WITH (FORCE)");
 }
+
+# the catalog of a fresh install
+$node->safe_psql('postgres', 'CREATE DATABASE docs_catalog');
+$node->safe_psql('docs_catalog', 'CREATE EXTENSION dataeng');
 
 # every object a user can see is documented
 my $docs = join "\n", map { slurp_file($_) } @pages;
-my @objects = split /\n/, $node->safe_psql('docs_1', q{
+my @objects = split /\n/, $node->safe_psql('docs_catalog', q{
 	SELECT DISTINCT p.proname || ' function'
 	  FROM pg_proc p WHERE p.pronamespace = 'dataeng'::regnamespace AND p.proname !~ '^_'
 	UNION
@@ -245,7 +253,7 @@ while ($docs =~ /dataeng\.(\w+)\(((?:[^()`]|\([^()`]*\))*)\)/g)
 	push @{ $written{$name} }, [ join(',', @names), join('', @defaults), $bare ]
 	  if $signature;
 }
-my @functions = split /\n/, $node->safe_psql('docs_1', q{
+my @functions = split /\n/, $node->safe_psql('docs_catalog', q{
 	SELECT p.proname, p.oid::regprocedure,
 	       coalesce(array_to_string(array(
 	         SELECT coalesce(nullif(u.n, ''), format_type(u.t, NULL))
@@ -314,7 +322,7 @@ sub places
 	}
 	return join "\n", @out;
 }
-my @relations = split /\n/, $node->safe_psql('docs_1', q{
+my @relations = split /\n/, $node->safe_psql('docs_catalog', q{
 	SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attnum)
 	  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 	 WHERE c.relnamespace = 'dataeng'::regnamespace AND c.relname !~ '^_'
@@ -338,7 +346,7 @@ my $area_docs = join "\n", map { $page_text{$_} } grep { $_ ne 'README.md' } @pa
 my %context = (sighup => 'reload', superuser => 'superuser', user => 'user', postmaster => 'restart');
 my %to_base = (ms => 1, s => 1000, min => 60000, h => 3600000, d => 86400000, day => 86400000,
 	days => 86400000, kB => 1, MB => 1024, GB => 1048576);
-my @settings = split /\n/, $node->safe_psql('docs_1', q{
+my @settings = split /\n/, $node->safe_psql('docs_catalog', q{
 	SELECT name, boot_val, coalesce(unit, ''), context, vartype
 	  FROM pg_settings WHERE name LIKE 'dataeng.%' ORDER BY 1});
 my @unset;
