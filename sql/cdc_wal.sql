@@ -933,9 +933,13 @@ COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'inter
 
 -- (with each trigger's backlog: the batches deferred past the time budget
 -- of a round, and the commit time of the oldest; read as the view's
--- owner, for the caller's triggers alone)
+-- owner, for the caller's triggers alone;
+-- and the capture method of its table: a table switched to trigger
+-- capture, or no longer captured, feeds the handler nothing)
 CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
-  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit
+  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit,
+         (SELECT ct.method FROM dataeng.cdc_tables ct
+           WHERE ct.table_name OPERATOR(pg_catalog.=) l.table_name) AS table_method
     FROM dataeng_internal._on_change_list() l
     LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS batches, pg_catalog.min(o.commit_time) AS oldest_commit
                          FROM dataeng_internal.on_change_backlog o
@@ -946,6 +950,8 @@ COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
   'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
 COMMENT ON COLUMN dataeng.on_changes.backlog_oldest_commit IS
   'Commit time of the oldest batch waiting in the backlog, NULL when none waits';
+COMMENT ON COLUMN dataeng.on_changes.table_method IS
+  'Capture method of the trigger''s table (dataeng.cdc_tables.method): the handler is called only while it is wal; NULL when the table is no longer captured';
 GRANT SELECT ON dataeng.on_changes TO PUBLIC;
 
 CREATE FUNCTION dataeng_internal._dead_letter_list()

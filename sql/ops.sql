@@ -630,12 +630,16 @@ BEGIN
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
   -- on without them; with 'pause' it stopped), paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN bk.why IS NOT NULL
               THEN format('%s, so each of its batches fails into dataeng.dead_letters; %s', bk.why, bk.fix)
+              WHEN nf.why IS NOT NULL
+              THEN format('%s, so its handler %s is not called: the changes committed meanwhile never reach it; '
+                          'capture the table from the WAL again (SELECT dataeng.cdc_enable(%L, method => ''wal'')), or drop the trigger; last handled %s',
+                          nf.why, o.handler, o.table_name::text, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
               WHEN dl.failed OPERATOR(pg_catalog.>) 0
               THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
                           dl.failed, o.table_name, o.handler, dl.last_error,
@@ -652,15 +656,25 @@ BEGIN
               ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never')) END,
          NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
-              WHEN bk.why IS NOT NULL THEN NULL
+              WHEN bk.why IS NOT NULL OR nf.why IS NOT NULL THEN NULL
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
               ELSE o.created_at END,
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL THEN 'on_change_failed' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o
+    -- a trigger whose table is no longer captured from the WAL (switched
+    -- to trigger capture, or cdc_disable()): the worker, which calls the
+    -- handler, decodes none of its changes, so they never reach it (it
+    -- said ok, handling the changes of the table)
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN o.table_method IS NULL
+                  THEN format('its table %s is no longer captured (dataeng.cdc_disable())', o.table_name)
+                  WHEN o.table_method OPERATOR(pg_catalog.<>) 'wal'
+                  THEN format('its table %s is captured by its trigger (method %s), not from the WAL (its changes go to the change log alone)', o.table_name, o.table_method)
+             END AS why) nf
     -- a trigger its creator can no longer run (the role dropped, its right
     -- to read the whole table or to execute the handler revoked, the
     -- handler dropped): every batch fails into a dead letter that the

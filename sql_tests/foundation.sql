@@ -393,6 +393,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._on_change_pause(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._on_change_pausing(regrole,text,boolean)', 'v', true, 'u'),
   ('dataeng_internal._on_change_resume(regrole,text)', 'v', true, 'u'),
+  ('dataeng_internal._on_change_unfed_warn(regclass,text)', 'v', true, 'u'),
   ('dataeng_internal._on_change_list()', 's', false, 'u'),
   ('dataeng_internal._on_change_list_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._owner_trusted(regrole,name,bigint)', 's', false, 's'),
