@@ -1135,8 +1135,34 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   found_it boolean;
+  rdr record;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- A fact or dimension reads the table's changes: with capture stopped,
+  -- its refreshes would receive none of them, and it would silently fall
+  -- behind its source while its status said it was up to date.  Refused:
+  -- it is dropped first (fact_drop() leaves the capture of its source on).
+  -- (fact_defs and dimension_defs are made in facts.sql and
+  -- dimensions.sql, after this file: looked up when called.)
+  SELECT r.kind, r.name, r.owner INTO rdr FROM (
+    SELECT 1 AS rank, 'fact' AS kind, f.name, f.owner FROM dataeng_internal.fact_defs f
+     WHERE f.source OPERATOR(pg_catalog.=) tbl
+    UNION ALL
+    SELECT 2, 'dimension', d.name, d.owner FROM dataeng_internal.dimension_defs d
+     WHERE d.source OPERATOR(pg_catalog.=) tbl) r
+   ORDER BY r.rank, r.name LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'cannot stop capturing table %: % "%" reads its changes', tbl, rdr.kind,
+                    CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) rdr.owner::oid)
+                              AND pg_has_role(caller, rdr.owner, 'USAGE')
+                         THEN rdr.name ELSE format('of role %s', rdr.owner::oid) END
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its refreshes would receive none of the changes of %s from then on, and it would fall behind its source without a word.', tbl),
+            HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) rdr.owner::oid)
+                             AND pg_has_role(caller, rdr.owner, 'USAGE')
+                        THEN format('Drop it first (SELECT dataeng.%s_drop(%L);), then stop capturing the table.', rdr.kind, rdr.name)
+                        ELSE format('Its owner must drop it first (dataeng.%s_drop()).', rdr.kind) END;
+  END IF;
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
