@@ -395,6 +395,9 @@ BEGIN
   -- the worker stopped (a change it could not decode, its slot lost):
   -- their changes from then on are missing from the log
   stopped AS MATERIALIZED (SELECT * FROM dataeng_internal._cdc_capture_errors()),
+  -- the captured tables the caller may read (a consumer's tables are its
+  -- owner's to read)
+  visible_captured AS MATERIALIZED (SELECT v.table_name FROM dataeng.cdc_tables_visible v),
   -- (source_gone: the source table was dropped, so every refresh fails;
   -- the name it had, for the reason)
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
@@ -431,6 +434,12 @@ BEGIN
            -- a table it reads that was dropped (its polls fail)
            (SELECT min(t::oid) FROM unnest(c.tables) t
              WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) AS gone,
+           -- a table it lists that is not captured (cdc_disable(), or
+           -- never enabled): it receives none of its changes
+           (SELECT t FROM unnest(c.tables) t
+             WHERE EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)
+               AND NOT EXISTS (SELECT 1 FROM visible_captured v WHERE v.table_name OPERATOR(pg_catalog.=) t)
+             ORDER BY t::oid LIMIT 1) AS uncaptured,
            -- a table it reads whose capture stopped (all tables: any)
            (SELECT st.table_name FROM stopped st
              WHERE c.tables IS NULL OR st.table_name OPERATOR(pg_catalog.=) ANY (c.tables)
@@ -471,7 +480,7 @@ BEGIN
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,
          CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL OR l.stopped_table IS NOT NULL THEN 'failing'
-              WHEN l.behind THEN 'warning' ELSE 'ok' END,
+              WHEN l.behind OR l.uncaptured IS NOT NULL THEN 'warning' ELSE 'ok' END,
          CASE WHEN l.expired_at IS NOT NULL
               THEN format('expired at %s: %s; drop and re-create it', dataeng_internal._text_time(l.expired_at), l.expired_reason)
               WHEN l.gone IS NOT NULL
@@ -483,6 +492,10 @@ BEGIN
               WHEN l.behind
               THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
                           l.pending_changes, round(l.lag_seconds))
+              WHEN l.uncaptured IS NOT NULL
+              THEN format('table %s it reads is not captured (dataeng.cdc_disable(), or never enabled): it receives none of its changes; '
+                          'its owner captures it with SELECT dataeng.cdc_enable(%L); (%s changes pending, measured %s)',
+                          l.uncaptured, l.uncaptured::text, l.pending_changes, dataeng_internal._text_time(l.measured_at))
               ELSE format('%s changes pending (measured %s)', l.pending_changes,
                           dataeng_internal._text_time(l.measured_at)) END,
          l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
