@@ -646,6 +646,7 @@ BEGIN
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
+              WHEN o.backlog_oldest_commit OPERATOR(pg_catalog.<) (now() OPERATOR(pg_catalog.-) cfg.max_lag) THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN bk.why IS NOT NULL
               THEN format('%s, so each of its batches fails into dataeng.dead_letters; %s', bk.why, bk.fix)
@@ -666,8 +667,21 @@ BEGIN
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN format('dataeng.enabled is off: the WAL capture worker, which calls the handler, is stopped, so no change of %s is handled until it is on again; last handled %s',
                           o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
+              WHEN o.backlog_batches OPERATOR(pg_catalog.>) 0
+              THEN format('handles the changes of %s, behind: %s in its backlog, the oldest committed %s (its handler needs more time than dataeng.on_change_role_budget gives it per round)%s; last handled %s',
+                          o.table_name,
+                          CASE WHEN o.backlog_batches OPERATOR(pg_catalog.=) 1 THEN '1 batch waits' ELSE o.backlog_batches || ' batches wait' END,
+                          dataeng_internal._text_time(o.backlog_oldest_commit),
+                          CASE WHEN o.backlog_oldest_commit OPERATOR(pg_catalog.<) (now() OPERATOR(pg_catalog.-) cfg.max_lag)
+                               THEN format(', longer ago than max_lag (%s): speed the handler up, or pause or drop the trigger',
+                                           dataeng_internal._text_interval(cfg.max_lag)) ELSE '' END,
+                          coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
               ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never')) END,
-         NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
+         NULL::bigint,
+         -- (the age of the oldest batch waiting in its backlog)
+         CASE WHEN o.backlog_oldest_commit IS NOT NULL
+              THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) o.backlog_oldest_commit)) END,
+         o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
               WHEN bk.why IS NOT NULL OR nf.why IS NOT NULL THEN NULL
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
@@ -678,6 +692,7 @@ BEGIN
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o
+    CROSS JOIN cfg
     -- a trigger whose table is no longer captured from the WAL (switched
     -- to trigger capture, or cdc_disable()): the worker, which calls the
     -- handler, decodes none of its changes, so they never reach it (it
