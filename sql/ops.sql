@@ -826,6 +826,7 @@ BEGIN
               WHEN sl.failing THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
+              WHEN sl.lock_rel IS NOT NULL THEN 'warning'
               WHEN sl.off THEN 'warning'
               WHEN sl.down THEN 'warning'
               ELSE 'ok' END,
@@ -851,6 +852,9 @@ BEGIN
                           pg_size_pretty(sl.lim),
                           CASE WHEN sl.active THEN 'its reader is slow'
                                ELSE 'nothing reads it: start its reader, or drop the slot' END)
+              WHEN sl.lock_rel IS NOT NULL
+              THEN format('slot (WAL capture) is %s behind the end of WAL: the WAL capture worker has waited %s s for a lock on %s, held by process %s, so no change of any table is captured meanwhile; end that transaction (pg_stat_activity says what it runs)',
+                          pg_size_pretty(sl.behind), sl.lock_secs, sl.lock_rel, coalesce(sl.lock_holders, 'unknown'))
               ELSE format('slot (%s) is %s behind the end of WAL%s', sl.what, pg_size_pretty(sl.behind),
                           CASE WHEN sl.active THEN '' ELSE '; nothing reads it now' END) END,
          NULL::bigint, NULL::numeric, NULL::timestamptz,
@@ -865,6 +869,7 @@ BEGIN
                 OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim) THEN 'error'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
     FROM (SELECT rs.slot_name, rs.wal_status, rs.active, rs.missing,
+                 lw.lock_rel, lw.lock_secs, lw.lock_holders,
                  CASE WHEN w.capture THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
@@ -882,7 +887,7 @@ BEGIN
                    AND w.streak OPERATOR(pg_catalog.>=) 2 AS failing,
                  w.streak
             FROM (SELECT x.slot_name, x.wal_status, x.active, x.plugin, x.confirmed_flush_lsn, x.restart_lsn,
-                         false AS missing
+                         false AS missing, x.active_pid
                     FROM pg_replication_slots x
                    WHERE x.database OPERATOR(pg_catalog.=) current_database()
                      AND x.slot_type OPERATOR(pg_catalog.=) 'logical'
@@ -890,7 +895,7 @@ BEGIN
                   -- (the capture slot not made yet by workers that failed:
                   -- a worker that finds nothing to capture ends the series)
                   SELECT dataeng_internal._cdc_wal_slot(), NULL::text, false, 'pgoutput'::name,
-                         NULL::pg_lsn, NULL::pg_lsn, true
+                         NULL::pg_lsn, NULL::pg_lsn, true, NULL::int
                    WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots y
                                       WHERE y.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot())
                      AND dataeng_internal._cdc_wal_fail_streak() OPERATOR(pg_catalog.>=) 1) rs
@@ -899,6 +904,20 @@ BEGIN
                                            THEN dataeng_internal._cdc_wal_worker() END AS worker,
                                       CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
                                            THEN dataeng_internal._cdc_wal_fail_streak() END AS streak) w
+           -- (the capture worker waiting 5 s or more for a lock on a
+           -- relation, which a transaction holds: a LOCK TABLE left open,
+           -- a long VACUUM FULL or table rewrite of a captured table; it
+           -- decodes nothing meanwhile, for any table, and said ok)
+           LEFT JOIN LATERAL (
+             SELECT l.relation::regclass::text AS lock_rel,
+                    round(extract(epoch FROM statement_timestamp() OPERATOR(pg_catalog.-) l.waitstart)) AS lock_secs,
+                    array_to_string(pg_blocking_pids(l.pid), ', ') AS lock_holders
+               FROM pg_catalog.pg_locks l
+              WHERE w.capture AND rs.active_pid IS NOT NULL
+                AND l.pid OPERATOR(pg_catalog.=) rs.active_pid AND NOT l.granted
+                AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation IS NOT NULL
+                AND l.waitstart OPERATOR(pg_catalog.<) (statement_timestamp() OPERATOR(pg_catalog.-) interval '5 s')
+              LIMIT 1) lw ON true
            WHERE (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
    WHERE (dataeng_internal._is_superuser(current_user::regrole)
           OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid));
