@@ -398,6 +398,17 @@ BEGIN
   -- the captured tables the caller may read (a consumer's tables are its
   -- owner's to read)
   visible_captured AS MATERIALIZED (SELECT v.table_name FROM dataeng.cdc_tables_visible v),
+  -- the tables in the publication of capture from the WAL, and, when
+  -- there are any, whether no worker records their changes ('off', 'down')
+  wal_published AS MATERIALIZED (
+    SELECT pr.prrelid AS relid FROM pg_catalog.pg_publication_rel pr
+      JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid
+     WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal'),
+  wal_worker AS MATERIALIZED (
+    SELECT CASE WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'off'
+                WHEN dataeng_internal._cdc_wal_worker() OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') THEN 'down'
+           END AS state
+     WHERE EXISTS (SELECT 1 FROM wal_published)),
   -- (source_gone: the source table was dropped, so every refresh fails;
   -- the name it had, for the reason)
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
@@ -465,10 +476,16 @@ BEGIN
   -- (a table the WAL worker stopped capturing, a change it could not
   -- decode or its slot lost, is failing until cdc_enable() again)
   SELECT 'captured table', t.table_name::text,
-         CASE WHEN cs.capture_error IS NOT NULL THEN 'failing' ELSE 'ok' END,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'failing'
+              WHEN wp.relid IS NOT NULL AND ww.state IS NOT NULL THEN 'warning'
+              ELSE 'ok' END,
          CASE WHEN cs.capture_error IS NOT NULL
               THEN format('changes are not captured since the WAL capture worker stopped it: %s; its owner runs dataeng.cdc_enable() again to capture it from then on',
                           cs.capture_error)
+              WHEN wp.relid IS NOT NULL AND ww.state OPERATOR(pg_catalog.=) 'off'
+              THEN 'changes are captured from the WAL, but dataeng.enabled is off: the WAL capture worker is stopped, and the changes committed since reach the change log only once it is on again'
+              WHEN wp.relid IS NOT NULL AND ww.state IS NOT NULL
+              THEN 'changes are captured from the WAL, but no WAL capture worker runs in this database (each one started ends with an error, or none could start): the changes committed since reach the change log only once one runs; dataeng.cdc_status.worker_error and the server log say why'
               ELSE 'changes are captured' END,
          NULL::bigint, NULL::numeric, NULL::timestamptz, cs.capture_error, NULL::timestamptz,
          NULL::regrole, t.table_name,
@@ -476,6 +493,11 @@ BEGIN
          CASE WHEN cs.capture_error IS NOT NULL THEN 'error' END
     FROM dataeng.cdc_tables_visible t
     LEFT JOIN stopped cs ON cs.table_name OPERATOR(pg_catalog.=) t.table_name
+    -- (a table captured from the WAL while no worker records its changes:
+    -- dataeng.enabled off, or none runs; it said "changes are captured",
+    -- which the capture slot's row, for superusers only, contradicted)
+    LEFT JOIN wal_published wp ON wp.relid OPERATOR(pg_catalog.=) t.table_name::oid
+    LEFT JOIN wal_worker ww ON true
   UNION ALL
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,

@@ -3,7 +3,9 @@
 -- rewrite) before it can record that table's changes: it decodes nothing
 -- meanwhile, for any table.  The capture slot's row of
 -- dataeng.pipeline_status is a warning naming the table, how long and the
--- process holding it (it said ok: only the bytes behind grew).
+-- process holding it (it said ok: only the bytes behind grew).  And with
+-- dataeng.enabled off, the rows of the tables captured from the WAL say
+-- that their changes wait.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \i sql_tests/lib/wait_for.sql
@@ -20,6 +22,10 @@ ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
 SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 INSERT INTO wl VALUES (1);
+-- (and the tables' own rows say that nothing records their changes: they
+-- said "changes are captured", which only the slot's row, a superuser's,
+-- contradicted)
+SELECT name, state, reason FROM dataeng.pipeline_status WHERE kind = 'captured table' ORDER BY name;
 ALTER SYSTEM RESET dataeng.enabled;
 -- this transaction holds wl: the worker, back on, waits for it
 BEGIN;
@@ -37,6 +43,7 @@ SELECT state, regexp_replace(regexp_replace(reason, 'is .* behind', 'is ... behi
 COMMIT;
 SELECT dataeng.cdc_wal_sync();
 SELECT state FROM dataeng.pipeline_status WHERE kind = 'slot';
+SELECT name, state FROM dataeng.pipeline_status WHERE kind = 'captured table' ORDER BY name;
 SELECT count(*) FROM dataeng.changes;
 
 SET client_min_messages = warning;
