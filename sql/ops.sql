@@ -447,8 +447,12 @@ BEGIN
              WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) AS gone,
            -- a table it lists that is not captured (cdc_disable(), or
            -- never enabled): it receives none of its changes
+           -- (only a table the caller may read: cdc_tables_visible lists
+           -- the captured ones among those)
            (SELECT t FROM unnest(c.tables) t
-             WHERE EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)
+             WHERE EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid
+                              AND has_table_privilege(pc.oid, 'SELECT')
+                              AND has_schema_privilege(pc.relnamespace, 'USAGE'))
                AND NOT EXISTS (SELECT 1 FROM visible_captured v WHERE v.table_name OPERATOR(pg_catalog.=) t)
              ORDER BY t::oid LIMIT 1) AS uncaptured,
            -- a table it reads whose capture stopped (all tables: any)
