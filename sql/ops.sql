@@ -686,7 +686,7 @@ BEGIN
                           CASE WHEN o.paused_at IS NOT NULL
                                THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
                                            dataeng_internal._text_time(o.paused_at), dl.set_aside)
-                               ELSE ': they are not handled again; replay and delete them' END)
+                               ELSE ': they are not handled again; replay them by hand and delete them (dataeng.on_change_dead_letter_delete())' END)
               WHEN o.paused_at IS NOT NULL
               THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
                           dataeng_internal._text_time(o.paused_at), dl.set_aside)
