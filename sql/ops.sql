@@ -681,15 +681,19 @@ BEGIN
                           'capture the table from the WAL again (SELECT dataeng.cdc_enable(%L, method => ''wal'')), or drop the trigger; last handled %s',
                           nf.why, o.handler, o.table_name::text, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
               WHEN dl.failed OPERATOR(pg_catalog.>) 0
-              THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
-                          dl.failed, o.table_name, o.handler, dl.last_error,
+              THEN format('%s of %s its handler %s failed on %s in dataeng.dead_letters (the last: %s)%s',
+                          CASE WHEN dl.failed OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.failed || ' batches' END,
+                          o.table_name, o.handler,
+                          CASE WHEN dl.failed OPERATOR(pg_catalog.=) 1 THEN 'waits' ELSE 'wait' END, dl.last_error,
                           CASE WHEN o.paused_at IS NOT NULL
-                               THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
-                                           dataeng_internal._text_time(o.paused_at), dl.set_aside)
+                               THEN format('; paused since %s with %s set aside: fix the cause, then dataeng.on_change_resume()',
+                                           dataeng_internal._text_time(o.paused_at),
+                                           CASE WHEN dl.set_aside OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.set_aside || ' batches' END)
                                ELSE ': they are not handled again; replay them by hand and delete them (dataeng.on_change_dead_letter_delete())' END)
               WHEN o.paused_at IS NOT NULL
-              THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
-                          dataeng_internal._text_time(o.paused_at), dl.set_aside)
+              THEN format('paused by dataeng.on_change_pause() since %s; %s set aside',
+                          dataeng_internal._text_time(o.paused_at),
+                          CASE WHEN dl.set_aside OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.set_aside || ' batches' END)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN format('dataeng.enabled is off: the WAL capture worker, which calls the handler, is stopped, so no change of %s is handled until it is on again; last handled %s',
                           o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
