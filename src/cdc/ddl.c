@@ -284,6 +284,34 @@ enum_renamed_in_wal_tables(AlterEnumStmt *stmt, Oid pubid, Oid nspowner)
 }
 
 /*
+ * written_here
+ *		The first of relids (or of their partitions) that this transaction
+ *		has written (it holds ROW EXCLUSIVE on it: INSERT, UPDATE, DELETE,
+ *		MERGE, COPY), or InvalidOid.  Its changes commit with the statement
+ *		about to run and are decoded after it: the wait cannot cover them.
+ */
+static Oid
+written_here(List *relids)
+{
+	ListCell   *lc;
+
+	foreach(lc, relids)
+	{
+		ListCell   *p;
+
+		foreach(p, find_all_inheritors(lfirst_oid(lc), NoLock, NULL))
+		{
+			LOCKTAG		tag;
+
+			SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(p));
+			if (LockHeldByMe(&tag, RowExclusiveLock))
+				return lfirst_oid(p);
+		}
+	}
+	return InvalidOid;
+}
+
+/*
  * cdc_wal_before_alter
  *		Before an ALTER TABLE that would stop the capture from the WAL of
  *		the changes waiting in the WAL (see the header), or an ALTER TYPE
@@ -366,6 +394,26 @@ cdc_wal_before_alter(Node *stmt)
 	}
 	SPI_finish();
 	internal_sql_end(&as_owner);
+
+	/*
+	 * What the wait cannot cover: the changes this transaction wrote before
+	 * the statement are decoded after it commits, with the columns (or
+	 * labels) it leaves.  Said now, while the transaction can still be
+	 * rolled back (the table's capture stopped at its commit, unannounced).
+	 */
+	{
+		Oid			w = written_here(relids);
+
+		if (OidIsValid(w))
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("this transaction changed rows of table %s, which is captured from the WAL, before this statement",
+							get_rel_name(w)),
+					 errdetail("Those changes are decoded after the transaction commits, with the table's columns as this statement leaves them: %s",
+							   what),
+					 errhint("Roll back, and %s in a transaction of its own, before or after the one that writes the table.",
+							 rv != NULL ? "alter the table" : "alter the type")));
+	}
 
 	if (!caught_up)
 		foreach(lc, relids)
