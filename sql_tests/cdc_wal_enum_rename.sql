@@ -34,6 +34,16 @@ SELECT dataeng.cdc_wal_sync();
 SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'er'::regclass;
 SELECT op, new_row FROM dataeng.cdc_poll('er_c') ORDER BY position;
 
+-- 1b. a rename in the transaction that wrote the label: the wait cannot
+-- cover that change, which commits with the rename; a WARNING says so
+-- while the transaction can still be rolled back
+BEGIN;
+INSERT INTO er VALUES (10, 'happy', NULL, NULL);
+\set VERBOSITY default
+ALTER TYPE er_mood RENAME VALUE 'happy' TO 'glad';
+\set VERBOSITY terse
+ROLLBACK;
+
 -- 2. ADD VALUE, and a rename with only a table captured by its trigger
 -- using the type, do not wait; the trigger records the labels as written
 ALTER TYPE er_mood ADD VALUE 'meh';
