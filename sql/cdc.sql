@@ -662,6 +662,33 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_behind(text, text) IS
   'internal: the error of a caller the WAL capture worker did not catch up for';
 
+-- A table leaving capture from the WAL (cdc_enable() with another method,
+-- cdc_disable()): its on_change triggers, which the WAL capture worker
+-- calls, get none of its changes from then on; each is named in a WARNING
+-- (dataeng.pipeline_status shows them failing until the table is captured
+-- from the WAL again or they are dropped).  (on_change_triggers is made
+-- in cdc_wal.sql, after this file: looked up when called.)
+CREATE FUNCTION dataeng_internal._on_change_unfed_warn(tbl regclass, now_captured text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  o record;
+BEGIN
+  FOR o IN SELECT t.trigger_name, t.owner FROM dataeng_internal.on_change_triggers t
+            WHERE t.table_name OPERATOR(pg_catalog.=) tbl ORDER BY t.trigger_name LOOP
+    RAISE WARNING 'on_change trigger "%" of table % gets no changes while the table is %', o.trigger_name, tbl, now_captured
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its handler is called by the WAL capture worker, which decodes none of the table''s changes while it is %s: those committed from now until the table is captured from the WAL again never reach the handler.  The trigger is role %s''s.', now_captured, o.owner),
+            HINT = format('Capture the table from the WAL again (SELECT dataeng.cdc_enable(%L, method => ''wal'');), or drop the trigger (dataeng.on_change_drop()).', tbl::text);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_unfed_warn(regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_unfed_warn(regclass, text) IS
+  'internal: warn that the on_change triggers of a table leaving capture from the WAL get none of its changes';
+
 -- method: 'trigger' (capture triggers in the writers' transactions) or
 -- 'wal' (decoded from the WAL by a background worker: see cdc_wal.sql).
 -- An option left out (NULL) keeps the table's current value; a table not
@@ -825,6 +852,9 @@ BEGIN
   -- Idempotent: the same options again change nothing (but missing
   -- triggers are put back).
   SELECT * INTO cur FROM dataeng.cdc_tables t WHERE t.table_name = tbl FOR UPDATE;
+  IF cur.method = 'wal' AND method <> 'wal' THEN
+    PERFORM dataeng_internal._on_change_unfed_warn(tbl, format('captured by its trigger (method %s)', method));
+  END IF;
   IF NOT FOUND OR cur.columns IS DISTINCT FROM columns
      OR cur.exclude_columns IS DISTINCT FROM exclude_columns
      OR cur.changed_only IS DISTINCT FROM _cdc_enable.changed_only
@@ -1105,8 +1135,34 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   found_it boolean;
+  rdr record;
 BEGIN
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
+  -- A fact or dimension reads the table's changes: with capture stopped,
+  -- its refreshes would receive none of them, and it would silently fall
+  -- behind its source while its status said it was up to date.  Refused:
+  -- it is dropped first (fact_drop() leaves the capture of its source on).
+  -- (fact_defs and dimension_defs are made in facts.sql and
+  -- dimensions.sql, after this file: looked up when called.)
+  SELECT r.kind, r.name, r.owner INTO rdr FROM (
+    SELECT 1 AS rank, 'fact' AS kind, f.name, f.owner FROM dataeng_internal.fact_defs f
+     WHERE f.source OPERATOR(pg_catalog.=) tbl
+    UNION ALL
+    SELECT 2, 'dimension', d.name, d.owner FROM dataeng_internal.dimension_defs d
+     WHERE d.source OPERATOR(pg_catalog.=) tbl) r
+   ORDER BY r.rank, r.name LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'cannot stop capturing table %: % "%" reads its changes', tbl, rdr.kind,
+                    CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) rdr.owner::oid)
+                              AND pg_has_role(caller, rdr.owner, 'USAGE')
+                         THEN rdr.name ELSE format('of role %s', rdr.owner::oid) END
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Its refreshes would receive none of the changes of %s from then on, and it would fall behind its source without a word.', tbl),
+            HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) rdr.owner::oid)
+                             AND pg_has_role(caller, rdr.owner, 'USAGE')
+                        THEN format('Drop it first (SELECT dataeng.%s_drop(%L);), then stop capturing the table.', rdr.kind, rdr.name)
+                        ELSE format('Its owner must drop it first (dataeng.%s_drop()).', rdr.kind) END;
+  END IF;
   -- A table captured from the WAL: its changes committed before this call
   -- reach the log a round after their commit; the table's writers are
   -- held off and the worker records them first (they were lost), as the
@@ -1127,6 +1183,9 @@ BEGIN
   END IF;
   DELETE FROM dataeng.cdc_tables t WHERE t.table_name = tbl;
   found_it := FOUND;
+  IF found_it THEN
+    PERFORM dataeng_internal._on_change_unfed_warn(tbl, 'not captured any more');
+  END IF;
   PERFORM dataeng_internal._cdc_sync_triggers();
   RETURN found_it;
 END;

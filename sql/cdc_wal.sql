@@ -940,9 +940,13 @@ COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'inter
 
 -- (with each trigger's backlog: the batches deferred past the time budget
 -- of a round, and the commit time of the oldest; read as the view's
--- owner, for the caller's triggers alone)
+-- owner, for the caller's triggers alone;
+-- and the capture method of its table: a table switched to trigger
+-- capture, or no longer captured, feeds the handler nothing)
 CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
-  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit
+  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit,
+         (SELECT ct.method FROM dataeng.cdc_tables ct
+           WHERE ct.table_name OPERATOR(pg_catalog.=) l.table_name) AS table_method
     FROM dataeng_internal._on_change_list() l
     LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS batches, pg_catalog.min(o.commit_time) AS oldest_commit
                          FROM dataeng_internal.on_change_backlog o
@@ -953,6 +957,8 @@ COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
   'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
 COMMENT ON COLUMN dataeng.on_changes.backlog_oldest_commit IS
   'Commit time of the oldest batch waiting in the backlog, NULL when none waits';
+COMMENT ON COLUMN dataeng.on_changes.table_method IS
+  'Capture method of the trigger''s table (dataeng.cdc_tables.method): the handler is called only while it is wal; NULL when the table is no longer captured';
 GRANT SELECT ON dataeng.on_changes TO PUBLIC;
 
 CREATE FUNCTION dataeng_internal._dead_letter_list()
@@ -981,6 +987,50 @@ CREATE VIEW dataeng.on_change_dead_letters AS SELECT * FROM dataeng_internal._de
 COMMENT ON VIEW dataeng.on_change_dead_letters IS
   'Batches of the calling role''s on_change triggers that their handlers failed on';
 GRANT SELECT ON dataeng.on_change_dead_letters TO PUBLIC;
+
+-- Deleting a dead letter once it was replayed by hand (or is to be
+-- forgotten): the trigger's creator (a member of that role) may delete
+-- those that dataeng.on_change_dead_letters lists to it, a superuser any.
+-- (dataeng.dead_letters is no role's to write: pipeline_status told the
+-- creator to replay and delete them, and its alert stayed open until
+-- then, while only a superuser, or the trim after dead_letters_keep,
+-- could.)
+CREATE FUNCTION dataeng.on_change_dead_letter_delete(dead_letter_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_on_change_dead_letter_delete'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.on_change_dead_letter_delete(bigint) IS
+  'Deletes a dead letter of the caller''s on_change triggers (once replayed by hand); false when there is none';
+
+CREATE FUNCTION dataeng_internal._on_change_dead_letter_delete(caller regrole, dead_letter_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d dataeng.dead_letters;
+BEGIN
+  SELECT * INTO d FROM dataeng.dead_letters x WHERE x.id OPERATOR(pg_catalog.=) dead_letter_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  -- (what _dead_letter_list_as_owner() lists to the caller)
+  IF NOT dataeng_internal._is_superuser(caller)
+     AND NOT (pg_has_role(caller, d.owner, 'USAGE')
+              AND dataeng_internal._owner_trusted(d.owner, d.owner_name, d.owner_system)
+              AND coalesce(dataeng_internal._cdc_can_read(d.owner, d.table_name), false)) THEN
+    RAISE EXCEPTION 'permission denied for dead letter %', dead_letter_id
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'It is not listed to this role by dataeng.on_change_dead_letters: a batch of another role''s on_change trigger, or of one whose creator may no longer read its table.',
+            HINT = 'The trigger''s creator (or a member of that role) deletes the dead letters it lists; a superuser deletes any.';
+  END IF;
+  DELETE FROM dataeng.dead_letters x WHERE x.id OPERATOR(pg_catalog.=) dead_letter_id;
+  RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._on_change_dead_letter_delete(regrole, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._on_change_dead_letter_delete(regrole, bigint) IS
+  'internal: body of dataeng.on_change_dead_letter_delete()';
 
 -- Wait until the WAL worker has captured everything committed before the
 -- call (and switched the tables waiting for it), at most timeout.  For

@@ -395,6 +395,20 @@ BEGIN
   -- the worker stopped (a change it could not decode, its slot lost):
   -- their changes from then on are missing from the log
   stopped AS MATERIALIZED (SELECT * FROM dataeng_internal._cdc_capture_errors()),
+  -- the captured tables the caller may read (a consumer's tables are its
+  -- owner's to read)
+  visible_captured AS MATERIALIZED (SELECT v.table_name FROM dataeng.cdc_tables_visible v),
+  -- the tables in the publication of capture from the WAL, and, when
+  -- there are any, whether no worker records their changes ('off', 'down')
+  wal_published AS MATERIALIZED (
+    SELECT pr.prrelid AS relid FROM pg_catalog.pg_publication_rel pr
+      JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid
+     WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal'),
+  wal_worker AS MATERIALIZED (
+    SELECT CASE WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'off'
+                WHEN dataeng_internal._cdc_wal_worker() OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') THEN 'down'
+           END AS state
+     WHERE EXISTS (SELECT 1 FROM wal_published)),
   -- (source_gone: the source table was dropped, so every refresh fails;
   -- the name it had, for the reason)
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
@@ -431,6 +445,16 @@ BEGIN
            -- a table it reads that was dropped (its polls fail)
            (SELECT min(t::oid) FROM unnest(c.tables) t
              WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) AS gone,
+           -- a table it lists that is not captured (cdc_disable(), or
+           -- never enabled): it receives none of its changes
+           -- (only a table the caller may read: cdc_tables_visible lists
+           -- the captured ones among those)
+           (SELECT t FROM unnest(c.tables) t
+             WHERE EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid
+                              AND has_table_privilege(pc.oid, 'SELECT')
+                              AND has_schema_privilege(pc.relnamespace, 'USAGE'))
+               AND NOT EXISTS (SELECT 1 FROM visible_captured v WHERE v.table_name OPERATOR(pg_catalog.=) t)
+             ORDER BY t::oid LIMIT 1) AS uncaptured,
            -- a table it reads whose capture stopped (all tables: any)
            (SELECT st.table_name FROM stopped st
              WHERE c.tables IS NULL OR st.table_name OPERATOR(pg_catalog.=) ANY (c.tables)
@@ -459,10 +483,16 @@ BEGIN
   -- (a table the WAL worker stopped capturing, a change it could not
   -- decode or its slot lost, is failing until cdc_enable() again)
   SELECT 'captured table', t.table_name::text,
-         CASE WHEN cs.capture_error IS NOT NULL THEN 'failing' ELSE 'ok' END,
+         CASE WHEN cs.capture_error IS NOT NULL THEN 'failing'
+              WHEN wp.relid IS NOT NULL AND ww.state IS NOT NULL THEN 'warning'
+              ELSE 'ok' END,
          CASE WHEN cs.capture_error IS NOT NULL
               THEN format('changes are not captured since the WAL capture worker stopped it: %s; its owner runs dataeng.cdc_enable() again to capture it from then on',
                           cs.capture_error)
+              WHEN wp.relid IS NOT NULL AND ww.state OPERATOR(pg_catalog.=) 'off'
+              THEN 'changes are captured from the WAL, but dataeng.enabled is off: the WAL capture worker is stopped, and the changes committed since reach the change log only once it is on again'
+              WHEN wp.relid IS NOT NULL AND ww.state IS NOT NULL
+              THEN 'changes are captured from the WAL, but no WAL capture worker runs in this database (each one started ends with an error, or none could start): the changes committed since reach the change log only once one runs; dataeng.cdc_status.worker_error and the server log say why'
               ELSE 'changes are captured' END,
          NULL::bigint, NULL::numeric, NULL::timestamptz, cs.capture_error,
          -- (since: when the worker stopped capturing it)
@@ -472,11 +502,16 @@ BEGIN
          CASE WHEN cs.capture_error IS NOT NULL THEN 'error' END
     FROM dataeng.cdc_tables_visible t
     LEFT JOIN stopped cs ON cs.table_name OPERATOR(pg_catalog.=) t.table_name
+    -- (a table captured from the WAL while no worker records its changes:
+    -- dataeng.enabled off, or none runs; it said "changes are captured",
+    -- which the capture slot's row, for superusers only, contradicted)
+    LEFT JOIN wal_published wp ON wp.relid OPERATOR(pg_catalog.=) t.table_name::oid
+    LEFT JOIN wal_worker ww ON true
   UNION ALL
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,
          CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL OR l.stopped_table IS NOT NULL THEN 'failing'
-              WHEN l.behind THEN 'warning' ELSE 'ok' END,
+              WHEN l.behind OR l.uncaptured IS NOT NULL THEN 'warning' ELSE 'ok' END,
          CASE WHEN l.expired_at IS NOT NULL
               THEN format('expired at %s: %s; drop and re-create it', dataeng_internal._text_time(l.expired_at), l.expired_reason)
               WHEN l.gone IS NOT NULL
@@ -488,6 +523,10 @@ BEGIN
               WHEN l.behind
               THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
                           l.pending_changes, round(l.lag_seconds))
+              WHEN l.uncaptured IS NOT NULL
+              THEN format('table %s it reads is not captured (dataeng.cdc_disable(), or never enabled): it receives none of its changes; '
+                          'its owner captures it with SELECT dataeng.cdc_enable(%L); (%s changes pending, measured %s)',
+                          l.uncaptured, l.uncaptured::text, l.pending_changes, dataeng_internal._text_time(l.measured_at))
               ELSE format('%s changes pending (measured %s)', l.pending_changes,
                           dataeng_internal._text_time(l.measured_at)) END,
          l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
@@ -639,45 +678,79 @@ BEGIN
   -- on without them; with 'pause' it stopped), or while its backlog's bound
   -- (dataeng.on_change_max_backlog) keeps it paused; paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR bound.reached THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'failing'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
+              WHEN o.backlog_oldest_commit OPERATOR(pg_catalog.<) (now() OPERATOR(pg_catalog.-) cfg.max_lag) THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN bk.why IS NOT NULL
               THEN format('%s, so each of its batches fails into dataeng.dead_letters; %s', bk.why, bk.fix)
+              WHEN nf.why IS NOT NULL
+              THEN format('%s, so its handler %s is not called: the changes committed meanwhile never reach it; '
+                          'capture the table from the WAL again (SELECT dataeng.cdc_enable(%L, method => ''wal'')), or drop the trigger; last handled %s',
+                          nf.why, o.handler, o.table_name::text, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
               WHEN dl.failed OPERATOR(pg_catalog.>) 0
-              THEN format('%s batch(es) of %s its handler %s failed on wait in dataeng.dead_letters (the last: %s)%s',
-                          dl.failed, o.table_name, o.handler, dl.last_error,
+              THEN format('%s of %s its handler %s failed on %s in dataeng.dead_letters (the last: %s)%s',
+                          CASE WHEN dl.failed OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.failed || ' batches' END,
+                          o.table_name, o.handler,
+                          CASE WHEN dl.failed OPERATOR(pg_catalog.=) 1 THEN 'waits' ELSE 'wait' END, dl.last_error,
                           CASE WHEN o.paused_at IS NOT NULL
-                               THEN format('; paused since %s with %s batch(es) set aside: fix the cause, then dataeng.on_change_resume()',
-                                           dataeng_internal._text_time(o.paused_at), dl.set_aside)
-                               ELSE ': they are not handled again; replay and delete them' END)
+                               THEN format('; paused since %s with %s set aside: fix the cause, then dataeng.on_change_resume()',
+                                           dataeng_internal._text_time(o.paused_at),
+                                           CASE WHEN dl.set_aside OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.set_aside || ' batches' END)
+                               ELSE ': they are not handled again; replay them by hand and delete them (dataeng.on_change_dead_letter_delete())' END)
               WHEN bound.reached
-              THEN format('paused since %s: %s (its handler %s falls behind the writes of %s); %s batch(es) set aside in dataeng.dead_letters: '
+              THEN format('paused since %s: %s (its handler %s falls behind the writes of %s); %s set aside in dataeng.dead_letters: '
                           'make the handler faster or raise dataeng.on_change_role_budget, then dataeng.on_change_resume()',
-                          dataeng_internal._text_time(o.paused_at), o.pause_reason, o.handler, o.table_name, dl.set_aside)
+                          dataeng_internal._text_time(o.paused_at), o.pause_reason, o.handler, o.table_name,
+                          CASE WHEN dl.set_aside OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.set_aside || ' batches' END)
               WHEN o.paused_at IS NOT NULL
-              THEN format('paused by dataeng.on_change_pause() since %s; %s batch(es) set aside',
-                          dataeng_internal._text_time(o.paused_at), dl.set_aside)
+              THEN format('paused by dataeng.on_change_pause() since %s; %s set aside',
+                          dataeng_internal._text_time(o.paused_at),
+                          CASE WHEN dl.set_aside OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.set_aside || ' batches' END)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN format('dataeng.enabled is off: the WAL capture worker, which calls the handler, is stopped, so no change of %s is handled until it is on again; last handled %s',
                           o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
+              WHEN o.backlog_batches OPERATOR(pg_catalog.>) 0
+              THEN format('handles the changes of %s, behind: %s in its backlog, the oldest committed %s (its handler needs more time than dataeng.on_change_role_budget gives it per round)%s; last handled %s',
+                          o.table_name,
+                          CASE WHEN o.backlog_batches OPERATOR(pg_catalog.=) 1 THEN '1 batch waits' ELSE o.backlog_batches || ' batches wait' END,
+                          dataeng_internal._text_time(o.backlog_oldest_commit),
+                          CASE WHEN o.backlog_oldest_commit OPERATOR(pg_catalog.<) (now() OPERATOR(pg_catalog.-) cfg.max_lag)
+                               THEN format(', longer ago than max_lag (%s): speed the handler up, or pause or drop the trigger',
+                                           dataeng_internal._text_interval(cfg.max_lag)) ELSE '' END,
+                          coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
               ELSE format('handles the changes of %s; last handled %s', o.table_name, coalesce(dataeng_internal._text_time(o.handled_at), 'never')) END,
-         NULL::bigint, NULL::numeric, o.handled_at, dl.last_error,
+         NULL::bigint,
+         -- (the age of the oldest batch waiting in its backlog)
+         CASE WHEN o.backlog_oldest_commit IS NOT NULL
+              THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) o.backlog_oldest_commit)) END,
+         o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
-              WHEN bk.why IS NOT NULL THEN NULL
+              WHEN bk.why IS NOT NULL OR nf.why IS NOT NULL THEN NULL
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
               ELSE o.created_at END,
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR bound.reached THEN 'on_change_failed' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'on_change_failed' END,
          'error'
     FROM dataeng.on_changes o
+    CROSS JOIN cfg
     -- (paused by the worker when its backlog reached its bound, wal_handlers.c)
     CROSS JOIN LATERAL (
       SELECT o.paused_at IS NOT NULL
              AND coalesce(pg_catalog.starts_with(o.pause_reason, 'its backlog reached dataeng.on_change_max_backlog'), false) AS reached) bound
+    -- a trigger whose table is no longer captured from the WAL (switched
+    -- to trigger capture, or cdc_disable()): the worker, which calls the
+    -- handler, decodes none of its changes, so they never reach it (it
+    -- said ok, handling the changes of the table)
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN o.table_method IS NULL
+                  THEN format('its table %s is no longer captured (dataeng.cdc_disable())', o.table_name)
+                  WHEN o.table_method OPERATOR(pg_catalog.<>) 'wal'
+                  THEN format('its table %s is captured by its trigger (method %s), not from the WAL (its changes go to the change log alone)', o.table_name, o.table_method)
+             END AS why) nf
     -- a trigger its creator can no longer run (the role dropped, its right
     -- to read the whole table or to execute the handler revoked, the
     -- handler dropped): every batch fails into a dead letter that the
@@ -801,6 +874,7 @@ BEGIN
               WHEN sl.failing THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
+              WHEN sl.lock_rel IS NOT NULL THEN 'warning'
               WHEN sl.off THEN 'warning'
               WHEN sl.down THEN 'warning'
               ELSE 'ok' END,
@@ -826,6 +900,9 @@ BEGIN
                           pg_size_pretty(sl.lim),
                           CASE WHEN sl.active THEN 'its reader is slow'
                                ELSE 'nothing reads it: start its reader, or drop the slot' END)
+              WHEN sl.lock_rel IS NOT NULL
+              THEN format('slot (WAL capture) is %s behind the end of WAL: the WAL capture worker has waited %s s for a lock on %s, held by process %s, so no change of any table is captured meanwhile; end that transaction (pg_stat_activity says what it runs)',
+                          pg_size_pretty(sl.behind), sl.lock_secs, sl.lock_rel, coalesce(sl.lock_holders, 'unknown'))
               ELSE format('slot (%s) is %s behind the end of WAL%s', sl.what, pg_size_pretty(sl.behind),
                           CASE WHEN sl.active THEN '' ELSE '; nothing reads it now' END) END,
          NULL::bigint, NULL::numeric, NULL::timestamptz,
@@ -840,6 +917,7 @@ BEGIN
                 OR (sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim) THEN 'error'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
     FROM (SELECT rs.slot_name, rs.wal_status, rs.active, rs.missing,
+                 lw.lock_rel, lw.lock_secs, lw.lock_holders,
                  CASE WHEN w.capture THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
@@ -857,7 +935,7 @@ BEGIN
                    AND w.streak OPERATOR(pg_catalog.>=) 2 AS failing,
                  w.streak
             FROM (SELECT x.slot_name, x.wal_status, x.active, x.plugin, x.confirmed_flush_lsn, x.restart_lsn,
-                         false AS missing
+                         false AS missing, x.active_pid
                     FROM pg_replication_slots x
                    WHERE x.database OPERATOR(pg_catalog.=) current_database()
                      AND x.slot_type OPERATOR(pg_catalog.=) 'logical'
@@ -865,7 +943,7 @@ BEGIN
                   -- (the capture slot not made yet by workers that failed:
                   -- a worker that finds nothing to capture ends the series)
                   SELECT dataeng_internal._cdc_wal_slot(), NULL::text, false, 'pgoutput'::name,
-                         NULL::pg_lsn, NULL::pg_lsn, true
+                         NULL::pg_lsn, NULL::pg_lsn, true, NULL::int
                    WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots y
                                       WHERE y.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot())
                      AND dataeng_internal._cdc_wal_fail_streak() OPERATOR(pg_catalog.>=) 1) rs
@@ -874,6 +952,20 @@ BEGIN
                                            THEN dataeng_internal._cdc_wal_worker() END AS worker,
                                       CASE WHEN rs.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
                                            THEN dataeng_internal._cdc_wal_fail_streak() END AS streak) w
+           -- (the capture worker waiting 5 s or more for a lock on a
+           -- relation, which a transaction holds: a LOCK TABLE left open,
+           -- a long VACUUM FULL or table rewrite of a captured table; it
+           -- decodes nothing meanwhile, for any table, and said ok)
+           LEFT JOIN LATERAL (
+             SELECT l.relation::regclass::text AS lock_rel,
+                    round(extract(epoch FROM statement_timestamp() OPERATOR(pg_catalog.-) l.waitstart)) AS lock_secs,
+                    array_to_string(pg_blocking_pids(l.pid), ', ') AS lock_holders
+               FROM pg_catalog.pg_locks l
+              WHERE w.capture AND rs.active_pid IS NOT NULL
+                AND l.pid OPERATOR(pg_catalog.=) rs.active_pid AND NOT l.granted
+                AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation IS NOT NULL
+                AND l.waitstart OPERATOR(pg_catalog.<) (statement_timestamp() OPERATOR(pg_catalog.-) interval '5 s')
+              LIMIT 1) lw ON true
            WHERE (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
    WHERE (dataeng_internal._is_superuser(current_user::regrole)
           OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid));

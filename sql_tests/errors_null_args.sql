@@ -31,6 +31,7 @@ BEGIN
     'dataeng.on_change_drop(NULL)',
     'dataeng.on_change_pause(NULL)',
     'dataeng.on_change_resume(NULL)',
+    'dataeng.on_change_dead_letter_delete(NULL)',
     'dataeng.unschedule(NULL)',
     'dataeng.job_pause(NULL)',
     'dataeng.job_resume(NULL)',

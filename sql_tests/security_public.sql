@@ -46,7 +46,7 @@ INSERT INTO reasons VALUES
   ('_fact_deltas', 'entry point'), ('_dim_events', 'entry point'), ('_dim_apply', 'entry point'), ('_agg_ack', 'entry point'), ('_fact_def', 'entry point'),
   ('_fact_def_write', 'entry point'), ('_dim_def', 'entry point'), ('_dim_def_write', 'entry point'),
   ('dedupe_forget', 'entry point'),
-  ('on_change', 'entry point'), ('on_change_drop', 'entry point'),
+  ('on_change', 'entry point'), ('on_change_drop', 'entry point'), ('on_change_dead_letter_delete', 'entry point'),
   ('on_change_pause', 'entry point'), ('on_change_resume', 'entry point'), ('_on_change_list', 'entry point'),
   ('_dead_letter_list', 'entry point'), ('_cdc_status', 'entry point'), ('cdc_wal_sync', 'entry point'),
   ('_cdc_capture_errors', 'entry point'),

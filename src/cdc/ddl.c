@@ -66,6 +66,11 @@
  * SHARE does not conflict with) and waits for the worker to record the
  * changes committed before, as cdc_disable does.  Only the changes the
  * altering transaction itself wrote before the ALTER are decoded after it.
+ * The same holds for ALTER TYPE ... RENAME VALUE of an enum such a table
+ * has a column of (or of a type built on it): pgoutput writes a pending
+ * change's value with the label of its commit's time, which the worker
+ * would not find after the rename; the hook holds the writers of those
+ * tables off and waits the same way.
  * pgoutput publishes a partitioned table's changes through the table
  * (publish_via_partition_root) but leaves out the truncation of one of its
  * partitions alone, so a TRUNCATE naming a partition of a table captured
@@ -88,7 +93,9 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -210,37 +217,133 @@ alter_needs_wal_caught_up(Node *stmt)
 }
 
 /*
+ * enum_renamed_in_wal_tables
+ *		For ALTER TYPE ... RENAME VALUE of an enum the caller owns: the
+ *		tables captured from the WAL (in publication pubid) with a column
+ *		of the enum, or of a type built on it (an array, a domain, a range,
+ *		a composite type, at any depth).  pgoutput writes a pending change's
+ *		value with the label of its commit's time, which the worker, reading
+ *		it back with the labels of its round, would no longer find.
+ */
+static List *
+enum_renamed_in_wal_tables(AlterEnumStmt *stmt, Oid pubid, Oid nspowner)
+{
+	TypeName   *tn;
+	Oid			typid;
+	InternalSql as_owner;
+	List	   *relids = NIL;
+	MemoryContext outer = CurrentMemoryContext;
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		args[2];
+	uint64		i;
+
+	if (stmt->oldVal == NULL)
+		return NIL;				/* ADD VALUE: every label still reads */
+	tn = makeTypeNameFromNameList(stmt->typeName);
+	typid = LookupTypeNameOid(NULL, tn, true);
+	if (!OidIsValid(typid) || !pg_type_ownercheck(typid, GetUserId()))
+		return NIL;				/* (the statement fails by itself) */
+
+	args[0] = ObjectIdGetDatum(typid);
+	args[1] = ObjectIdGetDatum(pubid);
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute_with_args(
+							  "WITH RECURSIVE t(oid) AS ("
+							  " SELECT $1"
+							  " UNION"
+							  " SELECT ty.oid FROM pg_catalog.pg_type ty JOIN t ON"
+							  "  (ty.typelem OPERATOR(pg_catalog.=) t.oid AND ty.typsubscript OPERATOR(pg_catalog.=) 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
+							  "  OR ty.typbasetype OPERATOR(pg_catalog.=) t.oid"
+							  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_range r"
+							  "              WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+							  "                AND ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY[r.rngtypid, r.rngmultitypid]))"
+							  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+							  "              JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+							  "             WHERE c.reltype OPERATOR(pg_catalog.=) ty.oid AND c.relkind OPERATOR(pg_catalog.=) 'c'"
+							  "               AND a.atttypid OPERATOR(pg_catalog.=) t.oid AND NOT a.attisdropped))"
+							  "SELECT DISTINCT a.attrelid FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
+							  " WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+							  "   AND a.attrelid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
+							  "                                  WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)",
+							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not find the tables of enum %u", typid);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		if (!isnull)
+			relids = lappend_oid(relids, DatumGetObjectId(d));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	internal_sql_end(&as_owner);
+	return relids;
+}
+
+/*
+ * written_here
+ *		The first of relids (or of their partitions) that this transaction
+ *		has written (it holds ROW EXCLUSIVE on it: INSERT, UPDATE, DELETE,
+ *		MERGE, COPY), or InvalidOid.  Its changes commit with the statement
+ *		about to run and are decoded after it: the wait cannot cover them.
+ */
+static Oid
+written_here(List *relids)
+{
+	ListCell   *lc;
+
+	foreach(lc, relids)
+	{
+		ListCell   *p;
+
+		foreach(p, find_all_inheritors(lfirst_oid(lc), NoLock, NULL))
+		{
+			LOCKTAG		tag;
+
+			SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(p));
+			if (LockHeldByMe(&tag, RowExclusiveLock))
+				return lfirst_oid(p);
+		}
+	}
+	return InvalidOid;
+}
+
+/*
  * cdc_wal_before_alter
  *		Before an ALTER TABLE that would stop the capture from the WAL of
- *		the changes waiting in the WAL (see the header): hold the table's
- *		writers off and wait for the worker to record them.  Only for the
- *		table's owner (anyone else's ALTER fails by itself, and must not
- *		hold the writers off meanwhile).  When the worker does not catch up
- *		(it is down, or dataeng.enabled is off), a WARNING says so and the
- *		ALTER goes on.
+ *		the changes waiting in the WAL (see the header), or an ALTER TYPE
+ *		... RENAME VALUE of an enum such a table's columns use: hold the
+ *		tables' writers off and wait for the worker to record them.  Only
+ *		for the table's (the type's) owner: anyone else's statement fails
+ *		by itself, and must not hold the writers off meanwhile.  When the
+ *		worker does not catch up (it is down, or dataeng.enabled is off), a
+ *		WARNING says so and the statement goes on.
  */
 void
 cdc_wal_before_alter(Node *stmt)
 {
-	RangeVar   *rv;
+	RangeVar   *rv = NULL;
+	List	   *relids = NIL;
+	ListCell   *lc;
 	Oid			pubid;
-	Oid			relid;
 	Oid			nsp;
 	HeapTuple	ntup;
 	Oid			nspowner;
 	InternalSql as_owner;
 	bool		caught_up = true;
 	char	   *worker = NULL;
+	const char *what;
 	MemoryContext outer = CurrentMemoryContext;
 
-	if (stmt == NULL || (rv = alter_needs_wal_caught_up(stmt)) == NULL)
+	if (stmt == NULL)
+		return;
+	if (!IsA(stmt, AlterEnumStmt) && (rv = alter_needs_wal_caught_up(stmt)) == NULL)
 		return;
 	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
 	if (!OidIsValid(pubid))
-		return;
-	relid = RangeVarGetRelid(rv, NoLock, true);
-	if (!OidIsValid(relid) || !pg_class_ownercheck(relid, GetUserId()) ||
-		!published_for_wal(relid, pubid))
 		return;
 	nsp = get_namespace_oid(dataeng_internal_schema(), true);
 	if (!OidIsValid(nsp))
@@ -251,7 +354,27 @@ cdc_wal_before_alter(Node *stmt)
 	nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
 	ReleaseSysCache(ntup);
 
-	LockRelationOid(relid, ShareRowExclusiveLock);
+	if (rv != NULL)
+	{
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (!OidIsValid(relid) || !pg_class_ownercheck(relid, GetUserId()) ||
+			!published_for_wal(relid, pubid))
+			return;
+		LockRelationOid(relid, ShareRowExclusiveLock);
+		relids = list_make1_oid(relid);
+		what = "a change of a column whose type or name changes cannot be decoded, and stops the table's capture.";
+	}
+	else
+	{
+		relids = enum_renamed_in_wal_tables((AlterEnumStmt *) stmt, pubid, nspowner);
+		if (relids == NIL)
+			return;
+		/* (and their partitions: a writer may name one) */
+		foreach(lc, relids)
+			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
+		what = "a change holding a label that this statement renames cannot be decoded, and stops the table's capture.";
+	}
 
 	/* (the wait runs as dataeng's owner, restricted, search_path pinned) */
 	internal_sql_begin(&as_owner, nspowner);
@@ -272,20 +395,42 @@ cdc_wal_before_alter(Node *stmt)
 	SPI_finish();
 	internal_sql_end(&as_owner);
 
+	/*
+	 * What the wait cannot cover: the changes this transaction wrote before
+	 * the statement are decoded after it commits, with the columns (or
+	 * labels) it leaves.  Said now, while the transaction can still be
+	 * rolled back (the table's capture stopped at its commit, unannounced).
+	 */
+	{
+		Oid			w = written_here(relids);
+
+		if (OidIsValid(w))
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("this transaction changed rows of table %s, which is captured from the WAL, before this statement",
+							get_rel_name(w)),
+					 errdetail("Those changes are decoded after the transaction commits, with the table's columns as this statement leaves them: %s",
+							   what),
+					 errhint("Roll back, and %s in a transaction of its own, before or after the one that writes the table.",
+							 rv != NULL ? "alter the table" : "alter the type")));
+	}
+
 	if (!caught_up)
-		ereport(WARNING,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("changes of table %s that the WAL capture worker has not recorded yet may stop its capture",
-						get_rel_name(relid)),
-				 errdetail("%s The worker decodes them with the table's columns as this statement leaves them: "
-						   "a change of a column whose type or name changes cannot be decoded, and stops the table's capture.",
-						   worker != NULL && strcmp(worker, "off") == 0 ?
-						   "The WAL capture worker records nothing while dataeng.enabled is off." :
-						   worker != NULL && strcmp(worker, "none") == 0 ?
-						   "No WAL capture worker runs in this database." :
-						   "The WAL capture worker did not catch up within 30 s."),
-				 errhint("Roll back, and alter the table when SELECT dataeng.cdc_wal_sync() returns true; "
-						 "dataeng.cdc_status shows the worker's state.")));
+		foreach(lc, relids)
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("changes of table %s that the WAL capture worker has not recorded yet may stop its capture",
+							get_rel_name(lfirst_oid(lc))),
+					 errdetail("%s The worker decodes them with the table's columns as this statement leaves them: %s",
+							   worker != NULL && strcmp(worker, "off") == 0 ?
+							   "The WAL capture worker records nothing while dataeng.enabled is off." :
+							   worker != NULL && strcmp(worker, "none") == 0 ?
+							   "No WAL capture worker runs in this database." :
+							   "The WAL capture worker did not catch up within 30 s.",
+							   what),
+					 errhint("Roll back, and alter the %s when SELECT dataeng.cdc_wal_sync() returns true; "
+							 "dataeng.cdc_status shows the worker's state.",
+							 rv != NULL ? "table" : "type")));
 }
 
 /*
