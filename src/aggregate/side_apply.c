@@ -93,6 +93,10 @@
 
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply);
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply_reason);
+PG_FUNCTION_INFO_V1(dataeng_fact_side_counts);
+PG_FUNCTION_INFO_V1(dataeng_fact_side_counts_pack);
+
+static ArrayType *side_array(Oid type, int16 len, const char *data, int k);
 
 /*
  * find_measure_index
@@ -267,7 +271,7 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 	}
 
 	/*
-	 * Its columns: the index's keys and value, __m int, __n bigint[], the
+	 * Its columns: the index's keys and value, __m int, __n bytea, the
 	 * measure's values __a<m> and the values of the other measures
 	 * (written NULL, so not NOT NULL); none
 	 * with a default, generated, an identity or of a domain type.
@@ -295,8 +299,8 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 		}
 		else if (strcmp(name, "__n") == 0)
 		{
-			if (a->atttypid != INT8ARRAYOID)
-				return "column __n of the side table is not a bigint[]";
+			if (a->atttypid != BYTEAOID)
+				return "column __n of the side table is not a bytea";
 			written = true;
 		}
 		else if (a->attnum == aattno)
@@ -706,10 +710,12 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
  * range: a row per chunk, keyed by the group's keys and the chunk's first
  * value (__v<m>, the measure's unique index), holding the chunk's values
  * (__a<m>, sorted by the index's comparison of the value) and their
- * counts (__n, bigint[], each > 0).  The chunk holding a value is the last
- * whose first value is not above it (the first chunk for a value below
- * them all).  A chunk's values and counts take at most SIDE_CHUNK_MAX
- * bytes (a value's size and 8 for its count): a chunk past it is split
+ * counts (__n, each > 0, packed in a bytea by side_counts_pack(): about a
+ * byte each, where a bigint[] took 8, so a refresh writes and logs fewer
+ * bytes per chunk, and a group fits in fewer chunks).  The chunk holding a
+ * value is the last whose first value is not above it (the first chunk
+ * for a value below them all).  A chunk's values and counts take at most
+ * SIDE_CHUNK_MAX bytes (a value's size and its count's): a chunk past it is split
  * into pieces of about SIDE_CHUNK_FILL, and one under SIDE_CHUNK_MIN is
  * joined to the chunk after it.  The fills (_fact_side_fill()) cut a
  * group's values into chunks of SIDE_CHUNK_FILL bytes the same way.
@@ -771,14 +777,101 @@ typedef struct SideApply
 	bool	   *nulls;
 } SideApply;
 
+/* the bytes of count n (> 0) in a chunk's counts (see side_counts_pack) */
+static inline int
+side_count_size(int64 n)
+{
+	int			k = 1;
+
+	while (n >= 128)
+	{
+		n >>= 7;
+		k++;
+	}
+	return k;
+}
+
+/* the bytes of value v in a chunk's values */
 static inline int64
 side_value_size(const SideApply *sa, Datum v)
 {
 	if (sa->vlen > 0)
-		return sa->vlen + (int64) sizeof(int64);
+		return sa->vlen;
 	if (sa->vlen == -1)
-		return VARSIZE_ANY(DatumGetPointer(v)) + (int64) sizeof(int64);
-	return strlen(DatumGetCString(v)) + 1 + (int64) sizeof(int64);
+		return VARSIZE_ANY(DatumGetPointer(v));
+	return strlen(DatumGetCString(v)) + 1;
+}
+
+/*
+ * side_counts_pack
+ *		The k counts at n (each > 0) packed as a chunk's __n keeps them:
+ *		each an unsigned varint, 7 bits a byte from the lowest, the high bit
+ *		set on every byte but its last (a count under 128 takes a byte).
+ */
+static bytea *
+side_counts_pack(const int64 *n, int k)
+{
+	Size		size = VARHDRSZ;
+	bytea	   *b;
+	unsigned char *p;
+	int			i;
+
+	for (i = 0; i < k; i++)
+		size += side_count_size(n[i]);
+	b = (bytea *) palloc(size);
+	SET_VARSIZE(b, size);
+	p = (unsigned char *) VARDATA(b);
+	for (i = 0; i < k; i++)
+	{
+		uint64		u = (uint64) n[i];
+
+		while (u >= 128)
+		{
+			*p++ = (unsigned char) (u & 127) | 128;
+			u >>= 7;
+		}
+		*p++ = (unsigned char) u;
+	}
+	Assert((char *) p == (char *) b + size);
+	return b;
+}
+
+/*
+ * side_counts_unpack
+ *		The counts packed in the len bytes at data (side_counts_pack) into
+ *		out (room for max): how many, or -1 when they are not so packed (a
+ *		count cut short, of more than 63 bits, not above 0, or more than
+ *		max of them).
+ */
+static int
+side_counts_unpack(const char *data, Size len, int64 *out, int max)
+{
+	const unsigned char *p = (const unsigned char *) data;
+	const unsigned char *end = p + len;
+	int			k = 0;
+
+	while (p < end)
+	{
+		uint64		u = 0;
+		int			shift = 0;
+
+		for (;;)
+		{
+			unsigned char c;
+
+			if (p == end || shift > 56)
+				return -1;
+			c = *p++;
+			u |= (uint64) (c & 127) << shift;
+			if ((c & 128) == 0)
+				break;
+			shift += 7;
+		}
+		if (u == 0 || u > (uint64) PG_INT64_MAX || k == max)
+			return -1;
+		out[k++] = (int64) u;
+	}
+	return k;
 }
 
 static inline Datum
@@ -820,7 +913,7 @@ side_list_push(const SideApply *sa, SideList *l, Datum v, int64 n)
 		l->v[l->len] = v;
 	l->n[l->len] = n;
 	l->len++;
-	l->bytes += side_value_size(sa, v);
+	l->bytes += side_value_size(sa, v) + side_count_size(n);
 }
 
 /* values [from, to) of src appended to l */
@@ -837,7 +930,7 @@ side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, 
 	{
 		memcpy(l->raw + (Size) l->len * sa->vlen, src->raw + (Size) from * sa->vlen,
 			   (Size) k * sa->vlen);
-		l->bytes += (int64) k * (sa->vlen + (int64) sizeof(int64));
+		l->bytes += (int64) k * sa->vlen;
 	}
 	else
 	{
@@ -845,6 +938,8 @@ side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, 
 		for (i = from; i < to; i++)
 			l->bytes += side_value_size(sa, src->v[i]);
 	}
+	for (i = from; i < to; i++)
+		l->bytes += side_count_size(src->n[i]);
 	memcpy(&l->n[l->len], &src->n[from], sizeof(int64) * k);
 	l->len += k;
 }
@@ -863,6 +958,62 @@ side_vcmp(const SideApply *sa, Datum a, Datum b)
 }
 
 /*
+ * dataeng_internal._fact_side_counts(counts bytea) RETURNS bigint[]
+ *		The counts of a chunk of a side table (its __n), one per value of
+ *		the chunk, as an array.
+ */
+Datum
+dataeng_fact_side_counts(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	Size		len = VARSIZE_ANY_EXHDR(b);
+	int64	   *n = palloc(sizeof(int64) * Max(len, 1));
+	int			k;
+
+	/* (a count takes a byte at least) */
+	if (len > (Size) MaxArraySize)
+		k = -1;
+	else
+		k = side_counts_unpack(VARDATA_ANY(b), len, n, (int) len);
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid packed counts of a side table"),
+				 errdetail("Each count is above 0, an unsigned base-128 varint of at most 63 bits."),
+				 errhint("Read the __n of a side table made by the extension.")));
+	if (k == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT8OID));
+	PG_RETURN_ARRAYTYPE_P(side_array(INT8OID, sizeof(int64), (const char *) n, k));
+}
+
+/*
+ * dataeng_internal._fact_side_counts_pack(counts bigint[]) RETURNS bytea
+ *		Counts (each above 0, none NULL) packed as a chunk of a side table
+ *		keeps them (its __n): the fills and the upsert write them so.
+ */
+Datum
+dataeng_fact_side_counts_pack(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int			k = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	const int64 *n;
+	int			i;
+
+	if (ARR_ELEMTYPE(a) != INT8OID || ARR_HASNULL(a) || ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the counts of a side table chunk must be a one-dimensional bigint array without NULLs")));
+	n = (const int64 *) side_array_data(a);
+	for (i = 0; i < k; i++)
+		if (n[i] <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a count of a side table chunk must be above 0, not " INT64_FORMAT, n[i]),
+					 errhint("A value whose count falls to 0 leaves the chunk.")));
+	PG_RETURN_BYTEA_P(side_counts_pack(n, k));
+}
+
+/*
  * side_chunk_read
  *		The values and counts of the chunk in slot, in *l (empty before):
  *		read in place (read-only) when fixed width, else as Datums.
@@ -874,7 +1025,7 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 	Datum		a = slot_getattr(slot, sa->aattno, &isnull);
 	Datum		c;
 	ArrayType  *va;
-	ArrayType  *ca;
+	bytea	   *ca;
 	int			nv;
 	int			nc;
 	int			i;
@@ -883,23 +1034,24 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 		return;
 	c = slot_getattr(slot, sa->nattno, &isnull);
 	va = DatumGetArrayTypeP(a);
-	ca = isnull ? NULL : DatumGetArrayTypeP(c);
+	ca = isnull ? NULL : DatumGetByteaPP(c);
 	nv = ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
-	nc = ca == NULL ? -1 : ArrayGetNItems(ARR_NDIM(ca), ARR_DIMS(ca));
-	if (nc != nv || ARR_HASNULL(va) || ARR_HASNULL(ca) || ARR_ELEMTYPE(va) != sa->vtype ||
-		ARR_ELEMTYPE(ca) != INT8OID || (nv > 0 && (ARR_NDIM(va) != 1 || ARR_NDIM(ca) != 1)))
+	l->n = palloc(sizeof(int64) * Max(nv, 1));
+	nc = ca == NULL ? -1 : side_counts_unpack(VARDATA_ANY(ca), VARSIZE_ANY_EXHDR(ca), l->n, nv);
+	if (nc != nv || ARR_HASNULL(va) || ARR_ELEMTYPE(va) != sa->vtype ||
+		(nv > 0 && ARR_NDIM(va) != 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("a row of the side table %s does not hold as many values as counts, none NULL",
+				 errmsg("a row of the side table %s does not hold a count above 0 for each of its values, none NULL",
 						RelationGetRelationName(sa->side)),
 				 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
-	l->n = (int64 *) side_array_data(ca);
 	l->len = nv;
+	l->bytes = VARSIZE_ANY_EXHDR(ca);
 	if (sa->fixed)
 	{
 		l->raw = side_array_data(va);
 		l->max = -1;
-		l->bytes = (int64) nv * (sa->vlen + (int64) sizeof(int64));
+		l->bytes += (int64) nv * sa->vlen;
 	}
 	else
 	{
@@ -912,13 +1064,6 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 		for (i = 0; i < nv; i++)
 			l->bytes += side_value_size(sa, vals[i]);
 	}
-	for (i = 0; i < nv; i++)
-		if (l->n[i] <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("a row of the side table %s holds a count not above 0",
-							RelationGetRelationName(sa->side)),
-					 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
 }
 
 /*
@@ -1003,7 +1148,7 @@ side_chunk_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bo
 	TupleDesc	desc = sa->desc;
 	EState	   *estate = sa->estate;
 	ArrayType  *va;
-	ArrayType  *ca;
+	bytea	   *ca;
 	HeapTuple	tup;
 	int			i;
 
@@ -1011,7 +1156,7 @@ side_chunk_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bo
 		va = side_array(sa->vtype, sa->vlen, l->raw + (Size) from * sa->vlen, to - from);
 	else
 		va = construct_array(&l->v[from], to - from, sa->vtype, sa->vlen, sa->vbyval, sa->valign);
-	ca = side_array(INT8OID, 8, (const char *) &l->n[from], to - from);
+	ca = side_counts_pack(&l->n[from], to - from);
 	if (old != NULL)
 	{
 		slot_getallattrs(old);
@@ -1101,8 +1246,8 @@ side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const b
 	target = l->bytes / pieces;
 	for (i = 0; i < l->len; i++)
 	{
-		int64		size = sa->fixed ? sa->vlen + (int64) sizeof(int64) :
-			side_value_size(sa, l->v[i]);
+		int64		size = (sa->fixed ? sa->vlen : side_value_size(sa, l->v[i])) +
+			side_count_size(l->n[i]);
 
 		if (i > from && acc + size > SIDE_CHUNK_MAX)
 		{
@@ -1167,22 +1312,6 @@ side_scan_keys(SideApply *sa, const Datum *keys, const bool *knulls, StrategyNum
 						   strategy == BTLessEqualStrategyNumber ? sa->leproc : sa->geproc, v);
 }
 
-/*
- * side_apply_group
- *		Apply the net changes cv/cd (nc of them, sorted, none 0) of the
- *		group keys/knulls to its chunks, read with snap; returns the change
- *		of the group's count of values.
- *
- * The chunk holding the first changed value is found by a backward scan
- * of the index from that value; the chunks from it on are read with a
- * forward scan, each merged with the changes of its range (the values
- * below the next chunk's first), until the last change and any chunk
- * joined to its successor are written.  A chunk whose merged values are
- * gone is deleted; one under SIDE_CHUNK_MIN bytes with a chunk after it
- * is deleted and its values merged into that one; one past
- * SIDE_CHUNK_MAX is split.  This function's own writes (in the command of
- * snap) are not seen by its scans.
- */
 static bool
 side_scan_next(SideApply *sa, IndexScanDesc scan, ScanDirection dir, TupleTableSlot *slot)
 {
@@ -1198,6 +1327,104 @@ side_scan_next(SideApply *sa, IndexScanDesc scan, ScanDirection dir, TupleTableS
 	return found;
 }
 
+/*
+ * side_apply_group_back
+ *		side_apply_group() from the chunk in sa->cur (the one holding the
+ *		last changed value, found by sa->bscan) backward: each chunk merged
+ *		with the changes of its range (the values from its first value up
+ *		to the first of the chunk read before it; the group's first chunk
+ *		takes every change left), until the first change and any chunk
+ *		joined to its predecessor are written.  A chunk whose merged values
+ *		are gone is deleted; one under SIDE_CHUNK_MIN bytes with a chunk
+ *		before it is deleted and its values appended to that one's (whose
+ *		first value stays: its update may be HOT); one past SIDE_CHUNK_MAX
+ *		is split.
+ */
+static int64
+side_apply_group_back(SideApply *sa, const Datum *keys, const bool *knulls, const Datum *cv,
+					  const int64 *cd, int nc)
+{
+	int64		gnet = 0;
+	int			hi = nc;		/* the changes [0, hi) are left */
+	bool		isnull;
+	SideList	carry = {0};
+	TupleTableSlot *t;
+
+	for (;;)
+	{
+		bool		have_prev;
+		int			lo = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the chunk before: where this one's range starts */
+		have_prev = side_scan_next(sa, sa->bscan, BackwardScanDirection, sa->nxt);
+		if (have_prev)
+		{
+			Datum		first = slot_getattr(sa->cur, sa->vattno, &isnull);
+
+			if (isnull)
+				elog(ERROR, "a chunk of side table %s has no first value",
+					 RelationGetRelationName(sa->side));
+			lo = hi;
+			while (lo > 0 && side_vcmp(sa, cv[lo - 1], first) >= 0)
+				lo--;
+		}
+
+		if (lo < hi || carry.len > 0)
+		{
+			SideList	old = {0};
+			SideList	out = {0};
+
+			side_chunk_read(sa, sa->cur, &old);
+			side_list_reserve(sa, &out, old.len + (hi - lo) + carry.len);
+			side_chunk_merge(sa, &old, cv + lo, cd + lo, hi - lo, &out, &gnet);
+			/* the values carried from the chunk after come last */
+			side_list_copy(sa, &out, &carry, 0, carry.len);
+			memset(&carry, 0, sizeof(carry));
+			hi = lo;
+			if (out.len == 0)
+				side_chunk_delete(sa, sa->cur);
+			else if (out.bytes < SIDE_CHUNK_MIN && have_prev)
+			{
+				/* too small: joined to the chunk before */
+				side_chunk_delete(sa, sa->cur);
+				carry = out;
+			}
+			else
+				side_chunks_write(sa, sa->cur, keys, knulls, &out);
+		}
+		ExecClearTuple(sa->cur);
+		if (!have_prev || (hi == 0 && carry.len == 0))
+		{
+			ExecClearTuple(sa->nxt);
+			break;
+		}
+		t = sa->cur;
+		sa->cur = sa->nxt;
+		sa->nxt = t;
+	}
+	return gnet;
+}
+
+/*
+ * side_apply_group
+ *		Apply the net changes cv/cd (nc of them, sorted, none 0) of the
+ *		group keys/knulls to its chunks, read with snap; returns the change
+ *		of the group's count of values.
+ *
+ * The chunk holding the last changed value is found by a backward scan
+ * of the index from that value, which reads on the chunks before it
+ * (side_apply_group_back()): one index descent a group.  When there is
+ * none (a group without values yet, or changes all below its first
+ * chunk), a forward scan from the first changed value reads the chunks
+ * from it on, each merged with the changes of its range (the values below
+ * the next chunk's first; the first chunk takes those below it), until
+ * the last change and any chunk joined to its successor are written: a
+ * chunk whose merged values are gone is deleted, one under SIDE_CHUNK_MIN
+ * bytes with a chunk after it is deleted and its values merged into that
+ * one, one past SIDE_CHUNK_MAX is split.  This function's own writes (in
+ * the command of snap) are not seen by its scans.
+ */
 static int64
 side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Datum *cv,
 				 const int64 *cd, int nc, Snapshot snap)
@@ -1211,21 +1438,15 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 	TupleTableSlot *t;
 	MemoryContext oldcxt;
 
-	/* the chunk holding the first value: the last whose first is not above */
-	side_scan_keys(sa, keys, knulls, BTLessEqualStrategyNumber, cv[0]);
+	/* the chunk holding the last value: the last whose first is not above */
+	side_scan_keys(sa, keys, knulls, BTLessEqualStrategyNumber, cv[nc - 1]);
 	oldcxt = MemoryContextSwitchTo(sa->scancxt);
 	index_rescan(sa->bscan, sa->skey, sa->nkeys, NULL, 0);
 	MemoryContextSwitchTo(oldcxt);
 	if (side_scan_next(sa, sa->bscan, BackwardScanDirection, sa->cur))
-	{
-		start = slot_getattr(sa->cur, sa->vattno, &isnull);
-		if (isnull)
-			elog(ERROR, "a chunk of side table %s has no first value",
-				 RelationGetRelationName(sa->side));
-		start = datumCopy(start, sa->vbyval, sa->vlen);
-		ExecClearTuple(sa->cur);
-	}
+		return side_apply_group_back(sa, keys, knulls, cv, cd, nc);
 
+	/* none: the group's chunks from the first changed value on, if any */
 	side_scan_keys(sa, keys, knulls, BTGreaterEqualStrategyNumber, start);
 	oldcxt = MemoryContextSwitchTo(sa->scancxt);
 	index_rescan(sa->fscan, sa->skey, sa->nkeys, NULL, 0);
