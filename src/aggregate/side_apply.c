@@ -378,8 +378,10 @@ side_write_check(Relation side, TM_Result res)
  */
 typedef struct SideChange
 {
-	Datum	   *keys;
+	Datum	   *keys;			/* the group's (shared by its row's values) */
 	bool	   *nulls;
+	Datum		v;				/* the value */
+	bool		vnull;
 	int64		n;
 } SideChange;
 
@@ -390,31 +392,14 @@ typedef struct SideOrder
 	SortSupport ssup;
 } SideOrder;
 
-static int
-side_change_cmp(const void *a, const void *b, void *arg)
-{
-	const SideChange *x = (const SideChange *) a;
-	const SideChange *y = (const SideChange *) b;
-	SideOrder  *o = (SideOrder *) arg;
-	int			i;
-
-	for (i = 0; i < o->nkeys; i++)
-	{
-		int			c = ApplySortComparator(x->keys[i], x->nulls[i], y->keys[i], y->nulls[i],
-											&o->ssup[i]);
-
-		if (c != 0)
-			return c;
-	}
-	return 0;
-}
-
 /* whether a and b are of one group (all the index's columns but the value) */
 static int
 side_group_cmp(const SideChange *a, const SideChange *b, SideOrder *o)
 {
 	int			i;
 
+	if (a->keys == b->keys)
+		return 0;				/* (values of one row) */
 	for (i = 0; i < o->nkeys - 1; i++)
 	{
 		int			c = ApplySortComparator(a->keys[i], a->nulls[i], b->keys[i], b->nulls[i],
@@ -433,9 +418,16 @@ side_value_cmp(const void *a, const void *b, void *arg)
 	const SideChange *x = (const SideChange *) a;
 	const SideChange *y = (const SideChange *) b;
 	SideOrder  *o = (SideOrder *) arg;
-	int			v = o->nkeys - 1;
 
-	return ApplySortComparator(x->keys[v], x->nulls[v], y->keys[v], y->nulls[v], &o->ssup[v]);
+	return ApplySortComparator(x->v, x->vnull, y->v, y->vnull, &o->ssup[o->nkeys - 1]);
+}
+
+static int
+side_change_cmp(const SideChange *x, const SideChange *y, SideOrder *o)
+{
+	int			c = side_group_cmp(x, y, o);
+
+	return c != 0 ? c : side_value_cmp(x, y, o);
 }
 
 /* the changes of one row of the changes' table: one group's */
@@ -587,8 +579,6 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 
 	changes = palloc(sizeof(SideChange) * max);
 	runs = palloc(sizeof(SideRun) * maxruns);
-	keys = palloc(sizeof(Datum) * nkeys);
-	knulls = palloc(sizeof(bool) * nkeys);
 	slot = table_slot_create(ch, NULL);
 	scan = table_beginscan(ch, snap, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
@@ -606,7 +596,9 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 			continue;
 		m = slot_getattr(slot, cn, &isnull);
 		delta = isnull ? 0 : DatumGetInt64(m);
-		/* the row's keys (and value), copied */
+		/* the row's keys (and value), copied: the keys shared by its values */
+		keys = palloc(sizeof(Datum) * nkeys);
+		knulls = palloc(sizeof(bool) * nkeys);
 		for (i = 0; i < nkeys; i++)
 		{
 			Form_pg_attribute sa = TupleDescAttr(desc, katt[i] - 1);
@@ -643,20 +635,17 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 				changes = repalloc_huge(changes, sizeof(SideChange) * max);
 			}
 			c = &changes[n++];
-			c->keys = palloc(sizeof(Datum) * nkeys);
-			c->nulls = palloc(sizeof(bool) * nkeys);
-			/* (the keys' copies shared by the values of a row) */
-			memcpy(c->keys, keys, sizeof(Datum) * (nkeys - 1));
-			memcpy(c->nulls, knulls, sizeof(bool) * (nkeys - 1));
+			c->keys = keys;
+			c->nulls = knulls;
 			if (arrays)
 			{
-				c->keys[nkeys - 1] = datumCopy(elems[e], vbyval, vlen);
-				c->nulls[nkeys - 1] = false;
+				c->v = vbyval ? elems[e] : datumCopy(elems[e], vbyval, vlen);
+				c->vnull = false;
 			}
 			else
 			{
-				c->keys[nkeys - 1] = keys[nkeys - 1];
-				c->nulls[nkeys - 1] = knulls[nkeys - 1];
+				c->v = keys[nkeys - 1];
+				c->vnull = knulls[nkeys - 1];
 			}
 			c->n = delta;
 		}
@@ -783,6 +772,8 @@ side_count_size(int64 n)
 {
 	int			k = 1;
 
+	if (likely(n < 128))
+		return 1;
 	while (n >= 128)
 	{
 		n >>= 7;
@@ -825,6 +816,11 @@ side_counts_pack(const int64 *n, int k)
 	{
 		uint64		u = (uint64) n[i];
 
+		if (likely(u < 128))
+		{
+			*p++ = (unsigned char) u;
+			continue;
+		}
 		while (u >= 128)
 		{
 			*p++ = (unsigned char) (u & 127) | 128;
@@ -855,6 +851,14 @@ side_counts_unpack(const char *data, Size len, int64 *out, int max)
 		uint64		u = 0;
 		int			shift = 0;
 
+		/* (most counts: a byte) */
+		if (likely(*p > 0 && *p < 128))
+		{
+			if (unlikely(k == max))
+				return -1;
+			out[k++] = *p++;
+			continue;
+		}
 		for (;;)
 		{
 			unsigned char c;
@@ -916,30 +920,20 @@ side_list_push(const SideApply *sa, SideList *l, Datum v, int64 n)
 	l->bytes += side_value_size(sa, v) + side_count_size(n);
 }
 
-/* values [from, to) of src appended to l */
+/* values [from, to) of src appended to l (their bytes not counted) */
 static void
 side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, int to)
 {
 	int			k = to - from;
-	int			i;
 
 	if (k <= 0)
 		return;
 	side_list_reserve(sa, l, k);
 	if (sa->fixed)
-	{
 		memcpy(l->raw + (Size) l->len * sa->vlen, src->raw + (Size) from * sa->vlen,
 			   (Size) k * sa->vlen);
-		l->bytes += (int64) k * sa->vlen;
-	}
 	else
-	{
 		memcpy(&l->v[l->len], &src->v[from], sizeof(Datum) * k);
-		for (i = from; i < to; i++)
-			l->bytes += side_value_size(sa, src->v[i]);
-	}
-	for (i = from; i < to; i++)
-		l->bytes += side_count_size(src->n[i]);
 	memcpy(&l->n[l->len], &src->n[from], sizeof(int64) * k);
 	l->len += k;
 }
@@ -1082,6 +1076,8 @@ side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, cons
 	int			i = 0;
 	int			j;
 
+	/* old's bytes, less those of each value changed (pushed again if kept) */
+	out->bytes += old->bytes;
 	for (j = 0; j < nc; j++)
 	{
 		int			lo = i;
@@ -1103,6 +1099,8 @@ side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, cons
 		{
 			int64		n = old->n[i] + cd[j];
 
+			out->bytes -= side_value_size(sa, side_list_value(sa, old, i)) +
+				side_count_size(old->n[i]);
 			if (n > 0)
 				side_list_push(sa, out, side_list_value(sa, old, i), n);
 			else
@@ -1235,14 +1233,19 @@ static void
 side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bool *knulls,
 				  const SideList *l)
 {
-	int64		pieces = 1;
+	int64		pieces;
 	int64		target;
 	int64		acc = 0;
 	int			from = 0;
 	int			i;
 
-	if (l->bytes > SIDE_CHUNK_MAX)
-		pieces = (l->bytes + SIDE_CHUNK_FILL - 1) / SIDE_CHUNK_FILL;
+	if (l->bytes <= SIDE_CHUNK_MAX)
+	{
+		/* one row (a value larger than that is a piece of its own) */
+		side_chunk_write(sa, old, keys, knulls, l, 0, l->len);
+		return;
+	}
+	pieces = (l->bytes + SIDE_CHUNK_FILL - 1) / SIDE_CHUNK_FILL;
 	target = l->bytes / pieces;
 	for (i = 0; i < l->len; i++)
 	{
@@ -1257,7 +1260,7 @@ side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const b
 			acc = 0;
 		}
 		acc += size;
-		if (acc >= target && l->bytes > SIDE_CHUNK_MAX && i + 1 < l->len)
+		if (acc >= target && i + 1 < l->len)
 		{
 			side_chunk_write(sa, old, keys, knulls, l, from, i + 1);
 			old = NULL;
@@ -1380,6 +1383,7 @@ side_apply_group_back(SideApply *sa, const Datum *keys, const bool *knulls, cons
 			side_chunk_merge(sa, &old, cv + lo, cd + lo, hi - lo, &out, &gnet);
 			/* the values carried from the chunk after come last */
 			side_list_copy(sa, &out, &carry, 0, carry.len);
+			out.bytes += carry.bytes;
 			memset(&carry, 0, sizeof(carry));
 			hi = lo;
 			if (out.len == 0)
@@ -1764,9 +1768,9 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 			}
 			r++;
 			/* no value (count(DISTINCT) counts none), or no net change */
-			if (c->nulls[nkeys - 1] || delta == 0)
+			if (c->vnull || delta == 0)
 				continue;
-			cv[nc] = c->keys[nkeys - 1];
+			cv[nc] = c->v;
 			cd[nc] = delta;
 			nc++;
 		}
