@@ -3153,8 +3153,8 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_changes_sql(dataeng_internal.fac
 -- changes, pg_temp._dataeng_dc) merged into the chunks of a fact's side
 -- table with direct index scans and heap writes, as the caller (the
 -- fact's owner in a refresh), who needs SELECT, INSERT, UPDATE and DELETE
--- on it: the changes of a group and value added up, a row out per value a
--- group gained or lost (src/aggregate/side_apply.c).
+-- on it: the changes of a group and value added up, a row out per group
+-- whose count of values changed, the net change (src/aggregate/side_apply.c).
 CREATE FUNCTION dataeng_internal._fact_side_apply(side regclass, mo int, changes regclass)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dataeng_fact_side_apply'
@@ -3193,11 +3193,12 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_counts_pack(bigint[]) IS
 
 -- ... added up per group and value and added to the side table of fact
 -- d, what changes the groups' counts kept in pg_temp._dataeng_dc_ret
--- (a tid, always NULL; the keys; 1 and true per value new to its group, 0
--- and false per value gone from it: summed per group as
--- __ins ? (__n > 0) : -(__n <= 0)).  Applied in C, the changes of a group
--- merged into its chunks, a row out per value a group gained or lost,
--- netted per group (_fact_side_apply, src/aggregate/side_apply.c), unless
+-- (a tid, always NULL; the keys; from SQL 1 and true per value new to its
+-- group, 0 and false per value gone from it; from C a row per group, its
+-- net change and whether it is above 0: summed per group as
+-- __ins ? __n : (__n = 0 ? -1 : __n)).  Applied in C, the changes of a group
+-- merged into its chunks, a row out per group whose count changed
+-- (_fact_side_apply, src/aggregate/side_apply.c), unless
 -- the side table is not exactly as the extension made it or the caller
 -- does not own it (_fact_side_apply_reason): then by SQL that computes
 -- each touched group's values again from its chunks and its changes,
@@ -4146,7 +4147,7 @@ BEGIN
                     HINT = format('Drop the rules of %s (it is written only by refreshes), or rebuild the fact with dataeng.fact_rebuild().', side);
           END IF;
           EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
-          dc_sum := dc_sum || format(', coalesce(sum(CASE WHEN r.__ins THEN (r.__n > 0)::int ELSE -(r.__n <= 0)::int END) '
+          dc_sum := dc_sum || format(', coalesce(sum((CASE WHEN r.__ins THEN r.__n WHEN r.__n = 0 THEN -1 ELSE r.__n END)::int) '
                                      'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
         END LOOP;
         dc_q := format('SELECT %s%s FROM pg_temp._dataeng_dc_ret r GROUP BY %s',

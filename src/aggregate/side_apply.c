@@ -46,10 +46,11 @@
  *
  * The function returns the change of each group's count(DISTINCT) by
  * values that appeared in it or left it, as rows pg_temp._dataeng_dc_ret
- * adds up per group (the SQL path puts out the same rows): a row (no tid,
- * __n 1, inserted) per value more, one (no tid, __n 0, not inserted) per
- * value less, netted per group, so a group whose values appeared and left
- * in equal numbers puts out nothing.
+ * adds up per group: one row per group (no tid, __n the net change,
+ * inserted when above 0), so a group whose values appeared and left in
+ * equal numbers puts out nothing.  (The SQL path puts out a row per value
+ * instead: __n 1 and inserted per value more, __n 0 and not inserted per
+ * value less; the sum counts __n 0 not inserted as -1.)
  *
  *-------------------------------------------------------------------------
  */
@@ -1526,10 +1527,10 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 /*
  * side_put_group
  *		Put out the change of the count(DISTINCT) of the group of g (its
- *		keys: the index's columns but the last) by net values, as rows the
+ *		keys: the index's columns but the last) by net values, as a row the
  *		refresh adds up (pg_temp._dataeng_dc_ret, summed per group as
- *		__ins ? (__n > 0) : -(__n <= 0)): one row (no tid, __n 1, inserted)
- *		per value more, one (no tid, __n 0, not inserted) per value less.
+ *		__ins ? __n : (__n = 0 ? -1 : __n)): no tid, __n the net change,
+ *		inserted when it is above 0; none when it is 0.
  */
 static void
 side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
@@ -1547,12 +1548,11 @@ side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
 	}
 	out[nkeys] = Int32GetDatum(measure);
 	outnull[nkeys] = false;
-	out[nkeys + 1] = Int64GetDatum(net > 0 ? 1 : 0);
+	out[nkeys + 1] = Int64GetDatum(net);
 	outnull[nkeys + 1] = false;
 	out[nkeys + 2] = BoolGetDatum(net > 0);
 	outnull[nkeys + 2] = false;
-	for (; net != 0; net += (net > 0 ? -1 : 1))
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 }
 
 
