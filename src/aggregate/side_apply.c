@@ -676,11 +676,21 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 	{
 		int64		g = k;
 
-		/* the runs of one group, one after another */
+		/*
+		 * the runs of one group, one after another, sharing the first run's
+		 * keys (a group's changes are then told apart by their pointers)
+		 */
 		for (q = r; q < nruns &&
 			 (q == r || side_group_cmp(&changes[runs[r].start], &changes[runs[q].start], order) == 0); q++)
 		{
+			int64		e;
+
 			memcpy(&sorted[k], &changes[runs[q].start], sizeof(SideChange) * runs[q].len);
+			for (e = k; q > r && e < k + runs[q].len; e++)
+			{
+				sorted[e].keys = sorted[g].keys;
+				sorted[e].nulls = sorted[g].nulls;
+			}
 			k += runs[q].len;
 		}
 		if (k - g > 1)
