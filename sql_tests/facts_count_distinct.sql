@@ -84,8 +84,8 @@ CREATE FUNCTION cd.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS
   -- (the side table's per-value counts of v; of w, counted under its
   -- collation; every count positive)
   SELECT 'fact side', count(*) FROM (
-    (SELECT bucket, region, u.v::text, u.n FROM cd.fact_distinct, unnest(__a2, __n) u(v, n) WHERE __m = 2
-     UNION ALL SELECT bucket, region, lower(u.v) COLLATE "default", u.n FROM cd.fact_distinct, unnest(__a3, __n) u(v, n) WHERE __m = 3
+    (SELECT bucket, region, u.v::text, u.n FROM cd.fact_distinct, unnest(__a2, dataeng_internal._fact_side_counts(__n)) u(v, n) WHERE __m = 2
+     UNION ALL SELECT bucket, region, lower(u.v) COLLATE "default", u.n FROM cd.fact_distinct, unnest(__a3, dataeng_internal._fact_side_counts(__n)) u(v, n) WHERE __m = 3
      EXCEPT ALL
      (SELECT date_trunc('day', at, 'UTC'), region, v::text, count(*) FROM cd.src WHERE v IS NOT NULL GROUP BY 1, 2, 3
       UNION ALL
@@ -95,22 +95,22 @@ CREATE FUNCTION cd.diff() RETURNS TABLE (what text, diff bigint) LANGUAGE sql AS
      UNION ALL
      SELECT date_trunc('day', at, 'UTC'), region, lower(w) COLLATE "default", count(*) FROM cd.src WHERE w IS NOT NULL GROUP BY 1, 2, 3
      EXCEPT ALL
-     (SELECT bucket, region, u.v::text, u.n FROM cd.fact_distinct, unnest(__a2, __n) u(v, n) WHERE __m = 2
-      UNION ALL SELECT bucket, region, lower(u.v) COLLATE "default", u.n FROM cd.fact_distinct, unnest(__a3, __n) u(v, n) WHERE __m = 3))) x
+     (SELECT bucket, region, u.v::text, u.n FROM cd.fact_distinct, unnest(__a2, dataeng_internal._fact_side_counts(__n)) u(v, n) WHERE __m = 2
+      UNION ALL SELECT bucket, region, lower(u.v) COLLATE "default", u.n FROM cd.fact_distinct, unnest(__a3, dataeng_internal._fact_side_counts(__n)) u(v, n) WHERE __m = 3))) x
   UNION ALL
-  SELECT 'side counts not positive', count(*) FROM cd.fact_distinct, unnest(__n) c WHERE c <= 0
+  SELECT 'side counts not positive', count(*) FROM cd.fact_distinct, unnest(dataeng_internal._fact_side_counts(__n)) c WHERE c <= 0
   UNION ALL
   -- (each chunk: its first value, as many counts as values, the values
   -- sorted and distinct under their collation, no chunk empty)
   SELECT 'side chunks malformed', count(*) FROM cd.fact_distinct f
-   WHERE cardinality(__n) = 0
-      OR CASE __m WHEN 2 THEN cardinality(__a2) <> cardinality(__n) OR __v2 IS DISTINCT FROM __a2[1]
+   WHERE cardinality(dataeng_internal._fact_side_counts(__n)) = 0
+      OR CASE __m WHEN 2 THEN cardinality(__a2) <> cardinality(dataeng_internal._fact_side_counts(__n)) OR __v2 IS DISTINCT FROM __a2[1]
                               OR EXISTS (SELECT FROM unnest(__a2) WITH ORDINALITY a(v, i)
                                          JOIN unnest(__a2) WITH ORDINALITY b(v, j) ON j = i + 1 WHERE a.v >= b.v)
-                  WHEN 3 THEN cardinality(__a3) <> cardinality(__n) OR __v3 IS DISTINCT FROM __a3[1]
+                  WHEN 3 THEN cardinality(__a3) <> cardinality(dataeng_internal._fact_side_counts(__n)) OR __v3 IS DISTINCT FROM __a3[1]
                               OR EXISTS (SELECT FROM unnest(__a3) WITH ORDINALITY a(v, i)
                                          JOIN unnest(__a3) WITH ORDINALITY b(v, j) ON j = i + 1 WHERE a.v >= b.v)
-                  ELSE cardinality(__a4) <> cardinality(__n) OR __v4 IS DISTINCT FROM __a4[1]
+                  ELSE cardinality(__a4) <> cardinality(dataeng_internal._fact_side_counts(__n)) OR __v4 IS DISTINCT FROM __a4[1]
                        OR EXISTS (SELECT FROM unnest(__a4) WITH ORDINALITY a(v, i)
                                   JOIN unnest(__a4) WITH ORDINALITY b(v, j) ON j = i + 1 WHERE a.v >= b.v) END
   UNION ALL

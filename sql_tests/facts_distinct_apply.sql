@@ -37,7 +37,7 @@ CREATE FUNCTION da.vals(side regclass) RETURNS TABLE (bucket timestamptz, g text
 LANGUAGE plpgsql AS $$
 BEGIN
   RETURN QUERY EXECUTE format('SELECT s.bucket, s.g, s.__m, u.val, u.n FROM %s s, '
-                              'unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END, s.__n) u(val, n)', side);
+                              'unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END, dataeng_internal._fact_side_counts(s.__n)) u(val, n)', side);
 END $$;
 -- the chunks that are not as they should be: as many counts as values,
 -- the first value __v<m>, the values sorted and distinct (under their
@@ -48,16 +48,16 @@ DECLARE
   n bigint;
   m bigint;
 BEGIN
-  EXECUTE format('SELECT count(*) FROM %s s WHERE cardinality(s.__n) = 0 '
-                 '   OR cardinality(s.__n) <> cardinality(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) '
+  EXECUTE format('SELECT count(*) FROM %s s WHERE cardinality(dataeng_internal._fact_side_counts(s.__n)) = 0 '
+                 '   OR cardinality(dataeng_internal._fact_side_counts(s.__n)) <> cardinality(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) '
                  '   OR (s.__m = 2 AND s.__v2 IS DISTINCT FROM s.__a2[1]) OR (s.__m = 3 AND s.__v3 IS DISTINCT FROM s.__a3[1]) '
-                 '   OR EXISTS (SELECT FROM unnest(s.__n) c WHERE c IS NULL OR c < 1) '
+                 '   OR EXISTS (SELECT FROM unnest(dataeng_internal._fact_side_counts(s.__n)) c WHERE c IS NULL OR c < 1) '
                  '   OR (s.__m = 2 AND EXISTS (SELECT FROM generate_subscripts(s.__a2, 1) i '
                  '                              WHERE i > 1 AND s.__a2[i - 1] >= s.__a2[i])) '
                  '   OR (s.__m = 3 AND EXISTS (SELECT FROM generate_subscripts(s.__a3, 1) i '
                  '                              WHERE i > 1 AND s.__a3[i - 1] >= s.__a3[i])) '
-                 '   OR (SELECT sum(pg_column_size(x) + 8) FROM unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) x) '
-                 '      > 3800', side) INTO n;
+                 '   OR (SELECT sum(pg_column_size(x)) FROM unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) x) '
+                 '      + length(s.__n) > 3800', side) INTO n;
   EXECUTE format('SELECT count(*) FROM (SELECT s.bucket, s.g, s.__m, u.val FROM %s s, '
                  'unnest(CASE s.__m WHEN 2 THEN s.__a2::text[] ELSE s.__a3 END) u(val) '
                  'GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x', side) INTO m;
@@ -184,12 +184,12 @@ INSERT INTO da.src SELECT 1000 + i, timestamptz '2025-04-01' + (i % 3) * interva
   FROM generate_series(1, 3000) i;
 SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
-SELECT sum(cardinality(__n)) AS side_values, count(*) > 9 * 2 AS chunks_split FROM da.c_distinct;
+SELECT sum(cardinality(dataeng_internal._fact_side_counts(__n))) AS side_values, count(*) > 9 * 2 AS chunks_split FROM da.c_distinct;
 DELETE FROM da.src WHERE id > 1000 AND id % 4 <> 0;
 UPDATE da.src SET v = v + 1, w = w || 'b' WHERE id > 1000 AND id % 8 = 0;
 SELECT * FROM da.refresh();
 SELECT * FROM da.diff();
-SELECT sum(cardinality(__n)) AS side_values, count(*) > 9 * 2 AS chunks_split FROM da.c_distinct;
+SELECT sum(cardinality(dataeng_internal._fact_side_counts(__n))) AS side_values, count(*) > 9 * 2 AS chunks_split FROM da.c_distinct;
 
 -- 8. values the index holds equal without being the same bytes, applied
 -- in C in the index's order (its collations, NULLs last): numeric 1.0 and
@@ -237,11 +237,11 @@ DELETE FROM da.eq WHERE id % 11 = 0;
 SELECT dataeng.fact_refresh('da.e') > 0 AS refreshed;
 SELECT da.eq_diff();
 -- one side value per value as the index tells them apart
-SELECT (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 1) = (SELECT sum(count_distinct_n) FROM da.e) AS n_rows,
-       (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 2) = (SELECT sum(count_distinct_f) FROM da.e) AS f_rows,
-       (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 3) = (SELECT sum(count_distinct_t) FROM da.e) AS t_rows,
-       (SELECT sum(cardinality(__n)) FROM da.e_distinct WHERE __m = 4) = (SELECT sum(count_distinct_u) FROM da.e) AS u_rows,
-       (SELECT sum(c) FROM da.e_distinct, unnest(__n) c) = (SELECT count(n) + count(f) + count(t) + count(u) FROM da.eq) AS counts;
+SELECT (SELECT sum(cardinality(dataeng_internal._fact_side_counts(__n))) FROM da.e_distinct WHERE __m = 1) = (SELECT sum(count_distinct_n) FROM da.e) AS n_rows,
+       (SELECT sum(cardinality(dataeng_internal._fact_side_counts(__n))) FROM da.e_distinct WHERE __m = 2) = (SELECT sum(count_distinct_f) FROM da.e) AS f_rows,
+       (SELECT sum(cardinality(dataeng_internal._fact_side_counts(__n))) FROM da.e_distinct WHERE __m = 3) = (SELECT sum(count_distinct_t) FROM da.e) AS t_rows,
+       (SELECT sum(cardinality(dataeng_internal._fact_side_counts(__n))) FROM da.e_distinct WHERE __m = 4) = (SELECT sum(count_distinct_u) FROM da.e) AS u_rows,
+       (SELECT sum(c) FROM da.e_distinct, unnest(dataeng_internal._fact_side_counts(__n)) c) = (SELECT count(n) + count(f) + count(t) + count(u) FROM da.eq) AS counts;
 
 -- 9. the changes are read straight from the table named: an ordinary
 -- table the caller may read, not a view (42809) nor a table it may not
@@ -297,6 +297,73 @@ SELECT * FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'wide')
 DROP TABLE wide, arr, one;
 SELECT * FROM da.diff();
 
+-- 10b. a chunk's counts packed (__n bytea, _fact_side_counts_pack): a
+-- byte a count under 128, more bytes above, up to 2^63 - 1; unpacked by
+-- _fact_side_counts(); what is not so packed is refused (22P03, 22023)
+SELECT n, dataeng_internal._fact_side_counts_pack(ARRAY[n]) AS packed,
+       dataeng_internal._fact_side_counts(dataeng_internal._fact_side_counts_pack(ARRAY[n])) = ARRAY[n] AS round_trip
+  FROM unnest(ARRAY[1, 127, 128, 16383, 16384, 2147483648, 9223372036854775807]) n;
+SELECT dataeng_internal._fact_side_counts('\x'::bytea) AS none,
+       dataeng_internal._fact_side_counts_pack('{}'::bigint[]) AS none_packed,
+       dataeng_internal._fact_side_counts('\x01ff7f8001'::bytea) AS four;
+\set VERBOSITY sqlstate
+SELECT dataeng_internal._fact_side_counts('\x0180'::bytea);
+SELECT dataeng_internal._fact_side_counts('\x00'::bytea);
+SELECT dataeng_internal._fact_side_counts('\xffffffffffffffffff01'::bytea);
+SELECT dataeng_internal._fact_side_counts('\xffffffffffffffff80'::bytea);
+SELECT dataeng_internal._fact_side_counts_pack('{1,0}'::bigint[]);
+SELECT dataeng_internal._fact_side_counts_pack('{1,-5}'::bigint[]);
+SELECT dataeng_internal._fact_side_counts_pack('{1,NULL}'::bigint[]);
+SELECT dataeng_internal._fact_side_counts_pack('{{1},{2}}'::bigint[]);
+\set VERBOSITY default
+-- counts of a value past a byte, past 2^31 and near 2^63, in C
+-- (da.c) and in SQL (da.u, whose side table has a trigger): added, taken
+-- down to 1, then away; the other values of the chunks kept
+CREATE TEMP TABLE bigc (bucket timestamptz, g text, __m int, __n bigint, __v2 int);
+INSERT INTO bigc VALUES ('2025-04-01', 'x', 2, 127, 8001), ('2025-04-01', 'x', 2, 128, 8002),
+                        ('2025-04-01', 'x', 2, 16384, 8003), ('2025-04-01', 'x', 2, 3000000000, 8004),
+                        ('2025-04-01', 'x', 2, 9223372036854775000, 8005), ('2025-04-01', 'x', 2, 300, 0);
+CREATE FUNCTION da.sql_apply(fact text, chg text) RETURNS TABLE (bucket timestamptz, g text, __n bigint, __ins boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+  DROP TABLE IF EXISTS pg_temp._dataeng_dc, pg_temp._dataeng_dc_ret;
+  CREATE TEMP TABLE _dataeng_dc (bucket timestamptz, g text, __m int, __n bigint, __v2 int[], __v3 text[]);
+  CREATE TEMP TABLE _dataeng_dc_ret (__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean);
+  EXECUTE format('INSERT INTO pg_temp._dataeng_dc (bucket, g, __m, __n, __v2) SELECT bucket, g, __m, __n, ARRAY[__v2] FROM %s', chg);
+  EXECUTE (SELECT dataeng_internal._fact_side_upsert_sql(d, dataeng_internal._fact_side_table(d), 2)
+             FROM dataeng_internal.fact_defs d WHERE d.name = fact);
+  RETURN QUERY SELECT r.bucket, r.g, r.__n, r.__ins FROM pg_temp._dataeng_dc_ret r;
+END $$;
+BEGIN;
+SELECT 'C' AS path, bucket, g, __n, __ins
+  FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'bigc')
+       AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean);
+SELECT 'SQL' AS path, * FROM da.sql_apply('da.u', 'bigc');
+SELECT f, val::int AS __v2, n AS __n FROM (SELECT 'c' AS f, * FROM da.vals('da.c_distinct')
+                                           UNION ALL SELECT 'u', * FROM da.vals('da.u_distinct')) x
+ WHERE m = 2 AND bucket = '2025-04-01' AND g = 'x' AND (val::int > 8000 OR val::int = 0) ORDER BY 1, 2;
+UPDATE bigc SET __n = CASE WHEN __v2 = 0 THEN -300 ELSE 1 - __n END;
+SELECT 'C' AS path, bucket, g, __n, __ins
+  FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'bigc')
+       AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean);
+SELECT 'SQL' AS path, * FROM da.sql_apply('da.u', 'bigc');
+SELECT f, val::int AS __v2, n AS __n FROM (SELECT 'c' AS f, * FROM da.vals('da.c_distinct')
+                                           UNION ALL SELECT 'u', * FROM da.vals('da.u_distinct')) x
+ WHERE m = 2 AND bucket = '2025-04-01' AND g = 'x' AND (val::int > 8000 OR val::int = 0) ORDER BY 1, 2;
+UPDATE bigc SET __n = CASE WHEN __v2 = 0 THEN 0 ELSE -1 END;
+SELECT 'C' AS path, bucket, g, __n, __ins
+  FROM dataeng_internal._fact_side_apply('da.c_distinct', 2, 'bigc')
+       AS a(__tid tid, bucket timestamptz, g text, __m int, __n bigint, __ins boolean) ORDER BY __n;
+SELECT 'SQL' AS path, * FROM da.sql_apply('da.u', 'bigc') ORDER BY __n;
+SELECT f, count(*) AS big_values_left FROM (SELECT 'c' AS f, * FROM da.vals('da.c_distinct')
+                                           UNION ALL SELECT 'u', * FROM da.vals('da.u_distinct')) x
+ WHERE m = 2 AND val::int > 8000 GROUP BY f;
+SELECT da.bad_chunks('da.c_distinct') AS c_bad, da.bad_chunks('da.u_distinct') AS u_bad;
+ROLLBACK;
+DROP FUNCTION da.sql_apply(text, text);
+DROP TABLE bigc;
+SELECT * FROM da.diff();
+
 -- 11. groups of many values under a case-insensitive collation, one
 -- value longer than a chunk, in C (da.bc) and in SQL (da.bu, a trigger on
 -- its side table): chunks split as values come, values of another
@@ -320,16 +387,16 @@ BEGIN
       '                 FROM da.big GROUP BY 1, 2), '
       '     vals AS (SELECT date_trunc(''day'', at, ''UTC'') AS bucket, g, lower(t) AS t, count(*) AS n '
       '                FROM da.big WHERE t IS NOT NULL GROUP BY 1, 2, lower(t)), '
-      '     side AS (SELECT s.bucket, s.g, lower(u.t) AS t, u.n FROM da.%1$I s, unnest(s.__a2, s.__n) u(t, n)) '
+      '     side AS (SELECT s.bucket, s.g, lower(u.t) AS t, u.n FROM da.%1$I s, unnest(s.__a2, dataeng_internal._fact_side_counts(s.__n)) u(t, n)) '
       'SELECT (SELECT count(*) FROM ((SELECT bucket, g, count, count_distinct_t FROM da.%2$I EXCEPT ALL SELECT * FROM truth) '
       '                              UNION ALL (SELECT * FROM truth EXCEPT ALL SELECT bucket, g, count, count_distinct_t FROM da.%2$I)) x) '
       '     + (SELECT count(*) FROM ((SELECT * FROM side EXCEPT ALL SELECT * FROM vals) '
       '                              UNION ALL (SELECT * FROM vals EXCEPT ALL SELECT * FROM side)) x) '
       '     + (SELECT count(*) FROM da.%1$I s '
-      '         WHERE cardinality(s.__n) <> cardinality(s.__a2) OR s.__v2 IS DISTINCT FROM s.__a2[1] '
+      '         WHERE cardinality(dataeng_internal._fact_side_counts(s.__n)) <> cardinality(s.__a2) OR s.__v2 IS DISTINCT FROM s.__a2[1] '
       '            OR EXISTS (SELECT FROM generate_subscripts(s.__a2, 1) i WHERE i > 1 AND s.__a2[i - 1] >= s.__a2[i]) '
       '            OR (cardinality(s.__a2) > 1 '
-      '                AND (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x) > 3800)) '
+      '                AND (SELECT sum(pg_column_size(x)) FROM unnest(s.__a2) x) + length(s.__n) > 3800)) '
       '     + (SELECT count(*) FROM (SELECT s.__v2, lag(s.__a2[cardinality(s.__a2)]) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) AS prev_last '
       '                                FROM da.%1$I s) x WHERE x.prev_last >= x.__v2)',
       f || '_distinct', f) INTO diff;
@@ -341,7 +408,7 @@ INSERT INTO da.big SELECT i, '2025-04-01', i % 2, 'Val' || lpad(i::text, 5, '0')
 UPDATE da.big SET t = upper(t) WHERE id % 6 = 0;
 SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
 SELECT * FROM da.big_diff();
-SELECT count(*) > 30 AS split FROM da.bc_distinct;
+SELECT count(*) > 20 AS split FROM da.bc_distinct;
 DELETE FROM da.big WHERE id % 10 <> 0 AND id <> 7;
 UPDATE da.big SET t = lower(t) WHERE id % 20 = 0;
 SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
@@ -350,21 +417,26 @@ SELECT count(*) <= 16 AS joined FROM da.bc_distinct;
 SELECT bucket, g, count, count_distinct_t FROM da.bc ORDER BY 1, 2;
 -- 12. values below every chunk of their group (read by a forward scan
 -- from the group's first chunk), and the chunks of a range of values
--- emptied but for the last, which, left small, is joined to the unchanged
--- chunk after it: no chunk under 950 bytes but a group's last (g = 0)
+-- emptied but for the last, which, left small, is joined to the chunk
+-- before it (read on by the backward scan), and so on down to an unchanged
+-- chunk: no chunk under 950 bytes (its values' sizes in an array and its
+-- counts') but a group's first or last (g = 0)
 INSERT INTO da.big SELECT i, '2025-04-01', 0, 'Aa' || lpad(i::text, 5, '0') FROM generate_series(8001, 8100) i;
 SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
 SELECT * FROM da.big_diff();
 DELETE FROM da.big WHERE g = 0 AND id BETWEEN 1000 AND 3990;
 SELECT dataeng.fact_refresh('da.bc') AS bc, dataeng.fact_refresh('da.bu') AS bu;
 SELECT * FROM da.big_diff();
-SELECT f, count(*) AS small_not_last
-  FROM (SELECT 'bc' AS f, s.g, (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x) AS bytes,
-               lead(s.__v2) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) AS nxt FROM da.bc_distinct s
+SELECT f, count(*) FILTER (WHERE bytes < 950 AND nxt IS NOT NULL AND prv IS NOT NULL) AS small_inner,
+       count(*) > 1 AS several_chunks
+  FROM (SELECT 'bc' AS f, s.g, (SELECT sum(pg_column_size(ARRAY[x]) - 24) FROM unnest(s.__a2) x) + length(s.__n) AS bytes,
+               lead(s.__v2) OVER w AS nxt, lag(s.__v2) OVER w AS prv FROM da.bc_distinct s
+        WINDOW w AS (PARTITION BY s.bucket, s.g ORDER BY s.__v2)
         UNION ALL
-        SELECT 'bu', s.g, (SELECT sum(pg_column_size(x) + 8) FROM unnest(s.__a2) x),
-               lead(s.__v2) OVER (PARTITION BY s.bucket, s.g ORDER BY s.__v2) FROM da.bu_distinct s) x
- WHERE g = 0 AND bytes < 950 AND nxt IS NOT NULL GROUP BY f ORDER BY f;
+        SELECT 'bu', s.g, (SELECT sum(pg_column_size(ARRAY[x]) - 24) FROM unnest(s.__a2) x) + length(s.__n),
+               lead(s.__v2) OVER w, lag(s.__v2) OVER w FROM da.bu_distinct s
+        WINDOW w AS (PARTITION BY s.bucket, s.g ORDER BY s.__v2)) x
+ WHERE g = 0 GROUP BY f ORDER BY f;
 -- an index that does not sort the values as the column does (descending,
 -- or under another collation): the chunks are written by SQL then
 DO $$ BEGIN

@@ -317,6 +317,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_measure_distinct_ok(regclass,dataeng_internal.fact_measure)', 's', true, 'u'),
   ('dataeng_internal._fact_side_apply(regclass,integer,regclass)', 'v', true, 'u'),
   ('dataeng_internal._fact_side_apply_reason(regclass,integer)', 's', true, 's'),
+  ('dataeng_internal._fact_side_counts(bytea)', 'i', true, 's'),
+  ('dataeng_internal._fact_side_counts_pack(bigint[])', 'i', true, 's'),
   ('dataeng_internal._fact_side_create(dataeng_internal.fact_defs)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_drop(dataeng_internal.fact_defs,text)', 'v', false, 'u'),
   ('dataeng_internal._fact_side_fill(dataeng_internal.fact_defs,regclass,text,text,text,timestamp with time zone,timestamp with time zone,boolean)', 'v', false, 'u'),

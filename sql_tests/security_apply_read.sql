@@ -34,7 +34,7 @@ SELECT dataeng_internal._fact_apply('sar_m.loot', :secret_oid, ARRAY['bucket', '
 SELECT * FROM sar_m.loot;
 
 -- 2. _fact_side_apply(): the value changes go into a side table of the caller
-CREATE TABLE sar_m.side (bucket date, g text, __m int NOT NULL, __n bigint[] NOT NULL, __v1 text, __a1 text[]);
+CREATE TABLE sar_m.side (bucket date, g text, __m int NOT NULL, __n bytea NOT NULL, __v1 text, __a1 text[]);
 CREATE UNIQUE INDEX ON sar_m.side (bucket, g, __v1) WHERE __m = 1;
 SELECT * FROM dataeng_internal._fact_side_apply('sar_m.side', 1, :secret_oid)
   AS a(__tid tid, bucket date, g text, __m int, __n bigint, __ins boolean);
@@ -50,7 +50,7 @@ SELECT dataeng_internal._fact_apply('sar_m.loot', 'sar_hidden.secret', ARRAY['bu
 SELECT * FROM sar_m.loot;
 SELECT __m, __n, __ins FROM dataeng_internal._fact_side_apply('sar_m.side', 1, 'sar_hidden.secret')
   AS a(__tid tid, bucket date, g text, __m int, __n bigint, __ins boolean);
-SELECT * FROM sar_m.side;
+SELECT bucket, g, __m, dataeng_internal._fact_side_counts(__n) AS __n, __v1, __a1 FROM sar_m.side;
 
 -- a refresh passes its own temporary table: USAGE on the session's
 -- temporary schema is always there

@@ -153,6 +153,7 @@ INSERT INTO reasons VALUES
   ('_fact_reserve_final', 'pure'), ('_fact_reserve_step', 'pure'), ('_fact_reserve_union', 'pure'),
   ('_fact_reserve_union_final', 'pure'), ('_fact_reserve_union_step', 'pure'),
   ('_fact_reserve_first', 'pure'), ('_fact_values_cat', 'pure'),
+  ('_fact_side_counts', 'pure'), ('_fact_side_counts_pack', 'pure'),
   -- a reserve made (as _fact_reserve makes it), counted in
   -- the calling backend when it ran out; the count read back (and started
   -- again): no table is read or written, nothing of another role is seen

@@ -38,11 +38,11 @@ $node->safe_psql('postgres', q{
 	    (SELECT date_trunc('hour', at, 'UTC'), k, count(*), count(DISTINCT v) FROM src GROUP BY 1, 2
 	     EXCEPT ALL SELECT bucket, k, count, count_distinct_v FROM f)) x)
 	   + (SELECT count(*) FROM (
-	    (SELECT bucket, k, u.v, u.n FROM f_distinct, unnest(__a2, __n) u(v, n)
+	    (SELECT bucket, k, u.v, u.n FROM f_distinct, unnest(__a2, dataeng_internal._fact_side_counts(__n)) u(v, n)
 	     EXCEPT ALL SELECT date_trunc('hour', at, 'UTC'), k, v, count(*) FROM src WHERE v IS NOT NULL GROUP BY 1, 2, 3)
 	    UNION ALL
 	    (SELECT date_trunc('hour', at, 'UTC'), k, v, count(*) FROM src WHERE v IS NOT NULL GROUP BY 1, 2, 3
-	     EXCEPT ALL SELECT bucket, k, u.v, u.n FROM f_distinct, unnest(__a2, __n) u(v, n))) x)
+	     EXCEPT ALL SELECT bucket, k, u.v, u.n FROM f_distinct, unnest(__a2, dataeng_internal._fact_side_counts(__n)) u(v, n))) x)
 	$$;
 	CREATE PROCEDURE burst(n int) LANGUAGE plpgsql AS $$
 	BEGIN

@@ -46,10 +46,11 @@
  *
  * The function returns the change of each group's count(DISTINCT) by
  * values that appeared in it or left it, as rows pg_temp._dataeng_dc_ret
- * adds up per group (the SQL path puts out the same rows): a row (no tid,
- * __n 1, inserted) per value more, one (no tid, __n 0, not inserted) per
- * value less, netted per group, so a group whose values appeared and left
- * in equal numbers puts out nothing.
+ * adds up per group: one row per group (no tid, __n the net change,
+ * inserted when above 0), so a group whose values appeared and left in
+ * equal numbers puts out nothing.  (The SQL path puts out a row per value
+ * instead: __n 1 and inserted per value more, __n 0 and not inserted per
+ * value less; the sum counts __n 0 not inserted as -1.)
  *
  *-------------------------------------------------------------------------
  */
@@ -93,6 +94,10 @@
 
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply);
 PG_FUNCTION_INFO_V1(dataeng_fact_side_apply_reason);
+PG_FUNCTION_INFO_V1(dataeng_fact_side_counts);
+PG_FUNCTION_INFO_V1(dataeng_fact_side_counts_pack);
+
+static ArrayType *side_array(Oid type, int16 len, const char *data, int k);
 
 /*
  * find_measure_index
@@ -267,7 +272,7 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 	}
 
 	/*
-	 * Its columns: the index's keys and value, __m int, __n bigint[], the
+	 * Its columns: the index's keys and value, __m int, __n bytea, the
 	 * measure's values __a<m> and the values of the other measures
 	 * (written NULL, so not NOT NULL); none
 	 * with a default, generated, an identity or of a domain type.
@@ -295,8 +300,8 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 		}
 		else if (strcmp(name, "__n") == 0)
 		{
-			if (a->atttypid != INT8ARRAYOID)
-				return "column __n of the side table is not a bigint[]";
+			if (a->atttypid != BYTEAOID)
+				return "column __n of the side table is not a bytea";
 			written = true;
 		}
 		else if (a->attnum == aattno)
@@ -374,8 +379,10 @@ side_write_check(Relation side, TM_Result res)
  */
 typedef struct SideChange
 {
-	Datum	   *keys;
+	Datum	   *keys;			/* the group's (shared by its row's values) */
 	bool	   *nulls;
+	Datum		v;				/* the value */
+	bool		vnull;
 	int64		n;
 } SideChange;
 
@@ -386,31 +393,14 @@ typedef struct SideOrder
 	SortSupport ssup;
 } SideOrder;
 
-static int
-side_change_cmp(const void *a, const void *b, void *arg)
-{
-	const SideChange *x = (const SideChange *) a;
-	const SideChange *y = (const SideChange *) b;
-	SideOrder  *o = (SideOrder *) arg;
-	int			i;
-
-	for (i = 0; i < o->nkeys; i++)
-	{
-		int			c = ApplySortComparator(x->keys[i], x->nulls[i], y->keys[i], y->nulls[i],
-											&o->ssup[i]);
-
-		if (c != 0)
-			return c;
-	}
-	return 0;
-}
-
 /* whether a and b are of one group (all the index's columns but the value) */
 static int
 side_group_cmp(const SideChange *a, const SideChange *b, SideOrder *o)
 {
 	int			i;
 
+	if (a->keys == b->keys)
+		return 0;				/* (values of one row) */
 	for (i = 0; i < o->nkeys - 1; i++)
 	{
 		int			c = ApplySortComparator(a->keys[i], a->nulls[i], b->keys[i], b->nulls[i],
@@ -429,9 +419,16 @@ side_value_cmp(const void *a, const void *b, void *arg)
 	const SideChange *x = (const SideChange *) a;
 	const SideChange *y = (const SideChange *) b;
 	SideOrder  *o = (SideOrder *) arg;
-	int			v = o->nkeys - 1;
 
-	return ApplySortComparator(x->keys[v], x->nulls[v], y->keys[v], y->nulls[v], &o->ssup[v]);
+	return ApplySortComparator(x->v, x->vnull, y->v, y->vnull, &o->ssup[o->nkeys - 1]);
+}
+
+static int
+side_change_cmp(const SideChange *x, const SideChange *y, SideOrder *o)
+{
+	int			c = side_group_cmp(x, y, o);
+
+	return c != 0 ? c : side_value_cmp(x, y, o);
 }
 
 /* the changes of one row of the changes' table: one group's */
@@ -583,8 +580,6 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 
 	changes = palloc(sizeof(SideChange) * max);
 	runs = palloc(sizeof(SideRun) * maxruns);
-	keys = palloc(sizeof(Datum) * nkeys);
-	knulls = palloc(sizeof(bool) * nkeys);
 	slot = table_slot_create(ch, NULL);
 	scan = table_beginscan(ch, snap, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
@@ -602,7 +597,9 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 			continue;
 		m = slot_getattr(slot, cn, &isnull);
 		delta = isnull ? 0 : DatumGetInt64(m);
-		/* the row's keys (and value), copied */
+		/* the row's keys (and value), copied: the keys shared by its values */
+		keys = palloc(sizeof(Datum) * nkeys);
+		knulls = palloc(sizeof(bool) * nkeys);
 		for (i = 0; i < nkeys; i++)
 		{
 			Form_pg_attribute sa = TupleDescAttr(desc, katt[i] - 1);
@@ -639,20 +636,17 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 				changes = repalloc_huge(changes, sizeof(SideChange) * max);
 			}
 			c = &changes[n++];
-			c->keys = palloc(sizeof(Datum) * nkeys);
-			c->nulls = palloc(sizeof(bool) * nkeys);
-			/* (the keys' copies shared by the values of a row) */
-			memcpy(c->keys, keys, sizeof(Datum) * (nkeys - 1));
-			memcpy(c->nulls, knulls, sizeof(bool) * (nkeys - 1));
+			c->keys = keys;
+			c->nulls = knulls;
 			if (arrays)
 			{
-				c->keys[nkeys - 1] = datumCopy(elems[e], vbyval, vlen);
-				c->nulls[nkeys - 1] = false;
+				c->v = vbyval ? elems[e] : datumCopy(elems[e], vbyval, vlen);
+				c->vnull = false;
 			}
 			else
 			{
-				c->keys[nkeys - 1] = keys[nkeys - 1];
-				c->nulls[nkeys - 1] = knulls[nkeys - 1];
+				c->v = keys[nkeys - 1];
+				c->vnull = knulls[nkeys - 1];
 			}
 			c->n = delta;
 		}
@@ -682,11 +676,21 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
 	{
 		int64		g = k;
 
-		/* the runs of one group, one after another */
+		/*
+		 * the runs of one group, one after another, sharing the first run's
+		 * keys (a group's changes are then told apart by their pointers)
+		 */
 		for (q = r; q < nruns &&
 			 (q == r || side_group_cmp(&changes[runs[r].start], &changes[runs[q].start], order) == 0); q++)
 		{
+			int64		e;
+
 			memcpy(&sorted[k], &changes[runs[q].start], sizeof(SideChange) * runs[q].len);
+			for (e = k; q > r && e < k + runs[q].len; e++)
+			{
+				sorted[e].keys = sorted[g].keys;
+				sorted[e].nulls = sorted[g].nulls;
+			}
 			k += runs[q].len;
 		}
 		if (k - g > 1)
@@ -706,10 +710,12 @@ side_read_changes(Relation side, Oid changesid, int32 measure, const AttrNumber 
  * range: a row per chunk, keyed by the group's keys and the chunk's first
  * value (__v<m>, the measure's unique index), holding the chunk's values
  * (__a<m>, sorted by the index's comparison of the value) and their
- * counts (__n, bigint[], each > 0).  The chunk holding a value is the last
- * whose first value is not above it (the first chunk for a value below
- * them all).  A chunk's values and counts take at most SIDE_CHUNK_MAX
- * bytes (a value's size and 8 for its count): a chunk past it is split
+ * counts (__n, each > 0, packed in a bytea by side_counts_pack(): about a
+ * byte each, where a bigint[] took 8, so a refresh writes and logs fewer
+ * bytes per chunk, and a group fits in fewer chunks).  The chunk holding a
+ * value is the last whose first value is not above it (the first chunk
+ * for a value below them all).  A chunk's values and counts take at most
+ * SIDE_CHUNK_MAX bytes (a value's size and its count's): a chunk past it is split
  * into pieces of about SIDE_CHUNK_FILL, and one under SIDE_CHUNK_MIN is
  * joined to the chunk after it.  The fills (_fact_side_fill()) cut a
  * group's values into chunks of SIDE_CHUNK_FILL bytes the same way.
@@ -771,14 +777,116 @@ typedef struct SideApply
 	bool	   *nulls;
 } SideApply;
 
+/* the bytes of count n (> 0) in a chunk's counts (see side_counts_pack) */
+static inline int
+side_count_size(int64 n)
+{
+	int			k = 1;
+
+	if (likely(n < 128))
+		return 1;
+	while (n >= 128)
+	{
+		n >>= 7;
+		k++;
+	}
+	return k;
+}
+
+/* the bytes of value v in a chunk's values */
 static inline int64
 side_value_size(const SideApply *sa, Datum v)
 {
 	if (sa->vlen > 0)
-		return sa->vlen + (int64) sizeof(int64);
+		return sa->vlen;
 	if (sa->vlen == -1)
-		return VARSIZE_ANY(DatumGetPointer(v)) + (int64) sizeof(int64);
-	return strlen(DatumGetCString(v)) + 1 + (int64) sizeof(int64);
+		return VARSIZE_ANY(DatumGetPointer(v));
+	return strlen(DatumGetCString(v)) + 1;
+}
+
+/*
+ * side_counts_pack
+ *		The k counts at n (each > 0) packed as a chunk's __n keeps them:
+ *		each an unsigned varint, 7 bits a byte from the lowest, the high bit
+ *		set on every byte but its last (a count under 128 takes a byte).
+ */
+static bytea *
+side_counts_pack(const int64 *n, int k)
+{
+	Size		size = VARHDRSZ;
+	bytea	   *b;
+	unsigned char *p;
+	int			i;
+
+	for (i = 0; i < k; i++)
+		size += side_count_size(n[i]);
+	b = (bytea *) palloc(size);
+	SET_VARSIZE(b, size);
+	p = (unsigned char *) VARDATA(b);
+	for (i = 0; i < k; i++)
+	{
+		uint64		u = (uint64) n[i];
+
+		if (likely(u < 128))
+		{
+			*p++ = (unsigned char) u;
+			continue;
+		}
+		while (u >= 128)
+		{
+			*p++ = (unsigned char) (u & 127) | 128;
+			u >>= 7;
+		}
+		*p++ = (unsigned char) u;
+	}
+	Assert((char *) p == (char *) b + size);
+	return b;
+}
+
+/*
+ * side_counts_unpack
+ *		The counts packed in the len bytes at data (side_counts_pack) into
+ *		out (room for max): how many, or -1 when they are not so packed (a
+ *		count cut short, of more than 63 bits, not above 0, or more than
+ *		max of them).
+ */
+static int
+side_counts_unpack(const char *data, Size len, int64 *out, int max)
+{
+	const unsigned char *p = (const unsigned char *) data;
+	const unsigned char *end = p + len;
+	int			k = 0;
+
+	while (p < end)
+	{
+		uint64		u = 0;
+		int			shift = 0;
+
+		/* (most counts: a byte) */
+		if (likely(*p > 0 && *p < 128))
+		{
+			if (unlikely(k == max))
+				return -1;
+			out[k++] = *p++;
+			continue;
+		}
+		for (;;)
+		{
+			unsigned char c;
+
+			if (p == end || shift > 56)
+				return -1;
+			c = *p++;
+			u |= (uint64) (c & 127) << shift;
+			if ((c & 128) == 0)
+				break;
+			shift += 7;
+		}
+		if (u == 0 || u > (uint64) PG_INT64_MAX || k == max)
+			return -1;
+		out[k++] = (int64) u;
+	}
+	return k;
 }
 
 static inline Datum
@@ -820,31 +928,23 @@ side_list_push(const SideApply *sa, SideList *l, Datum v, int64 n)
 		l->v[l->len] = v;
 	l->n[l->len] = n;
 	l->len++;
-	l->bytes += side_value_size(sa, v);
+	l->bytes += side_value_size(sa, v) + side_count_size(n);
 }
 
-/* values [from, to) of src appended to l */
+/* values [from, to) of src appended to l (their bytes not counted) */
 static void
 side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, int to)
 {
 	int			k = to - from;
-	int			i;
 
 	if (k <= 0)
 		return;
 	side_list_reserve(sa, l, k);
 	if (sa->fixed)
-	{
 		memcpy(l->raw + (Size) l->len * sa->vlen, src->raw + (Size) from * sa->vlen,
 			   (Size) k * sa->vlen);
-		l->bytes += (int64) k * (sa->vlen + (int64) sizeof(int64));
-	}
 	else
-	{
 		memcpy(&l->v[l->len], &src->v[from], sizeof(Datum) * k);
-		for (i = from; i < to; i++)
-			l->bytes += side_value_size(sa, src->v[i]);
-	}
 	memcpy(&l->n[l->len], &src->n[from], sizeof(int64) * k);
 	l->len += k;
 }
@@ -863,6 +963,62 @@ side_vcmp(const SideApply *sa, Datum a, Datum b)
 }
 
 /*
+ * dataeng_internal._fact_side_counts(counts bytea) RETURNS bigint[]
+ *		The counts of a chunk of a side table (its __n), one per value of
+ *		the chunk, as an array.
+ */
+Datum
+dataeng_fact_side_counts(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	Size		len = VARSIZE_ANY_EXHDR(b);
+	int64	   *n = palloc(sizeof(int64) * Max(len, 1));
+	int			k;
+
+	/* (a count takes a byte at least) */
+	if (len > (Size) MaxArraySize)
+		k = -1;
+	else
+		k = side_counts_unpack(VARDATA_ANY(b), len, n, (int) len);
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid packed counts of a side table"),
+				 errdetail("Each count is above 0, an unsigned base-128 varint of at most 63 bits."),
+				 errhint("Read the __n of a side table made by the extension.")));
+	if (k == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT8OID));
+	PG_RETURN_ARRAYTYPE_P(side_array(INT8OID, sizeof(int64), (const char *) n, k));
+}
+
+/*
+ * dataeng_internal._fact_side_counts_pack(counts bigint[]) RETURNS bytea
+ *		Counts (each above 0, none NULL) packed as a chunk of a side table
+ *		keeps them (its __n): the fills and the upsert write them so.
+ */
+Datum
+dataeng_fact_side_counts_pack(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int			k = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	const int64 *n;
+	int			i;
+
+	if (ARR_ELEMTYPE(a) != INT8OID || ARR_HASNULL(a) || ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the counts of a side table chunk must be a one-dimensional bigint array without NULLs")));
+	n = (const int64 *) side_array_data(a);
+	for (i = 0; i < k; i++)
+		if (n[i] <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a count of a side table chunk must be above 0, not " INT64_FORMAT, n[i]),
+					 errhint("A value whose count falls to 0 leaves the chunk.")));
+	PG_RETURN_BYTEA_P(side_counts_pack(n, k));
+}
+
+/*
  * side_chunk_read
  *		The values and counts of the chunk in slot, in *l (empty before):
  *		read in place (read-only) when fixed width, else as Datums.
@@ -874,7 +1030,7 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 	Datum		a = slot_getattr(slot, sa->aattno, &isnull);
 	Datum		c;
 	ArrayType  *va;
-	ArrayType  *ca;
+	bytea	   *ca;
 	int			nv;
 	int			nc;
 	int			i;
@@ -883,23 +1039,24 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 		return;
 	c = slot_getattr(slot, sa->nattno, &isnull);
 	va = DatumGetArrayTypeP(a);
-	ca = isnull ? NULL : DatumGetArrayTypeP(c);
+	ca = isnull ? NULL : DatumGetByteaPP(c);
 	nv = ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
-	nc = ca == NULL ? -1 : ArrayGetNItems(ARR_NDIM(ca), ARR_DIMS(ca));
-	if (nc != nv || ARR_HASNULL(va) || ARR_HASNULL(ca) || ARR_ELEMTYPE(va) != sa->vtype ||
-		ARR_ELEMTYPE(ca) != INT8OID || (nv > 0 && (ARR_NDIM(va) != 1 || ARR_NDIM(ca) != 1)))
+	l->n = palloc(sizeof(int64) * Max(nv, 1));
+	nc = ca == NULL ? -1 : side_counts_unpack(VARDATA_ANY(ca), VARSIZE_ANY_EXHDR(ca), l->n, nv);
+	if (nc != nv || ARR_HASNULL(va) || ARR_ELEMTYPE(va) != sa->vtype ||
+		(nv > 0 && ARR_NDIM(va) != 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("a row of the side table %s does not hold as many values as counts, none NULL",
+				 errmsg("a row of the side table %s does not hold a count above 0 for each of its values, none NULL",
 						RelationGetRelationName(sa->side)),
 				 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
-	l->n = (int64 *) side_array_data(ca);
 	l->len = nv;
+	l->bytes = VARSIZE_ANY_EXHDR(ca);
 	if (sa->fixed)
 	{
 		l->raw = side_array_data(va);
 		l->max = -1;
-		l->bytes = (int64) nv * (sa->vlen + (int64) sizeof(int64));
+		l->bytes += (int64) nv * sa->vlen;
 	}
 	else
 	{
@@ -912,13 +1069,6 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 		for (i = 0; i < nv; i++)
 			l->bytes += side_value_size(sa, vals[i]);
 	}
-	for (i = 0; i < nv; i++)
-		if (l->n[i] <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("a row of the side table %s holds a count not above 0",
-							RelationGetRelationName(sa->side)),
-					 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
 }
 
 /*
@@ -937,6 +1087,8 @@ side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, cons
 	int			i = 0;
 	int			j;
 
+	/* old's bytes, less those of each value changed (pushed again if kept) */
+	out->bytes += old->bytes;
 	for (j = 0; j < nc; j++)
 	{
 		int			lo = i;
@@ -958,6 +1110,8 @@ side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, cons
 		{
 			int64		n = old->n[i] + cd[j];
 
+			out->bytes -= side_value_size(sa, side_list_value(sa, old, i)) +
+				side_count_size(old->n[i]);
 			if (n > 0)
 				side_list_push(sa, out, side_list_value(sa, old, i), n);
 			else
@@ -1003,7 +1157,7 @@ side_chunk_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bo
 	TupleDesc	desc = sa->desc;
 	EState	   *estate = sa->estate;
 	ArrayType  *va;
-	ArrayType  *ca;
+	bytea	   *ca;
 	HeapTuple	tup;
 	int			i;
 
@@ -1011,7 +1165,7 @@ side_chunk_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bo
 		va = side_array(sa->vtype, sa->vlen, l->raw + (Size) from * sa->vlen, to - from);
 	else
 		va = construct_array(&l->v[from], to - from, sa->vtype, sa->vlen, sa->vbyval, sa->valign);
-	ca = side_array(INT8OID, 8, (const char *) &l->n[from], to - from);
+	ca = side_counts_pack(&l->n[from], to - from);
 	if (old != NULL)
 	{
 		slot_getallattrs(old);
@@ -1090,19 +1244,24 @@ static void
 side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const bool *knulls,
 				  const SideList *l)
 {
-	int64		pieces = 1;
+	int64		pieces;
 	int64		target;
 	int64		acc = 0;
 	int			from = 0;
 	int			i;
 
-	if (l->bytes > SIDE_CHUNK_MAX)
-		pieces = (l->bytes + SIDE_CHUNK_FILL - 1) / SIDE_CHUNK_FILL;
+	if (l->bytes <= SIDE_CHUNK_MAX)
+	{
+		/* one row (a value larger than that is a piece of its own) */
+		side_chunk_write(sa, old, keys, knulls, l, 0, l->len);
+		return;
+	}
+	pieces = (l->bytes + SIDE_CHUNK_FILL - 1) / SIDE_CHUNK_FILL;
 	target = l->bytes / pieces;
 	for (i = 0; i < l->len; i++)
 	{
-		int64		size = sa->fixed ? sa->vlen + (int64) sizeof(int64) :
-			side_value_size(sa, l->v[i]);
+		int64		size = (sa->fixed ? sa->vlen : side_value_size(sa, l->v[i])) +
+			side_count_size(l->n[i]);
 
 		if (i > from && acc + size > SIDE_CHUNK_MAX)
 		{
@@ -1112,7 +1271,7 @@ side_chunks_write(SideApply *sa, TupleTableSlot *old, const Datum *keys, const b
 			acc = 0;
 		}
 		acc += size;
-		if (acc >= target && l->bytes > SIDE_CHUNK_MAX && i + 1 < l->len)
+		if (acc >= target && i + 1 < l->len)
 		{
 			side_chunk_write(sa, old, keys, knulls, l, from, i + 1);
 			old = NULL;
@@ -1167,22 +1326,6 @@ side_scan_keys(SideApply *sa, const Datum *keys, const bool *knulls, StrategyNum
 						   strategy == BTLessEqualStrategyNumber ? sa->leproc : sa->geproc, v);
 }
 
-/*
- * side_apply_group
- *		Apply the net changes cv/cd (nc of them, sorted, none 0) of the
- *		group keys/knulls to its chunks, read with snap; returns the change
- *		of the group's count of values.
- *
- * The chunk holding the first changed value is found by a backward scan
- * of the index from that value; the chunks from it on are read with a
- * forward scan, each merged with the changes of its range (the values
- * below the next chunk's first), until the last change and any chunk
- * joined to its successor are written.  A chunk whose merged values are
- * gone is deleted; one under SIDE_CHUNK_MIN bytes with a chunk after it
- * is deleted and its values merged into that one; one past
- * SIDE_CHUNK_MAX is split.  This function's own writes (in the command of
- * snap) are not seen by its scans.
- */
 static bool
 side_scan_next(SideApply *sa, IndexScanDesc scan, ScanDirection dir, TupleTableSlot *slot)
 {
@@ -1198,6 +1341,105 @@ side_scan_next(SideApply *sa, IndexScanDesc scan, ScanDirection dir, TupleTableS
 	return found;
 }
 
+/*
+ * side_apply_group_back
+ *		side_apply_group() from the chunk in sa->cur (the one holding the
+ *		last changed value, found by sa->bscan) backward: each chunk merged
+ *		with the changes of its range (the values from its first value up
+ *		to the first of the chunk read before it; the group's first chunk
+ *		takes every change left), until the first change and any chunk
+ *		joined to its predecessor are written.  A chunk whose merged values
+ *		are gone is deleted; one under SIDE_CHUNK_MIN bytes with a chunk
+ *		before it is deleted and its values appended to that one's (whose
+ *		first value stays: its update may be HOT); one past SIDE_CHUNK_MAX
+ *		is split.
+ */
+static int64
+side_apply_group_back(SideApply *sa, const Datum *keys, const bool *knulls, const Datum *cv,
+					  const int64 *cd, int nc)
+{
+	int64		gnet = 0;
+	int			hi = nc;		/* the changes [0, hi) are left */
+	bool		isnull;
+	SideList	carry = {0};
+	TupleTableSlot *t;
+
+	for (;;)
+	{
+		bool		have_prev;
+		int			lo = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the chunk before: where this one's range starts */
+		have_prev = side_scan_next(sa, sa->bscan, BackwardScanDirection, sa->nxt);
+		if (have_prev)
+		{
+			Datum		first = slot_getattr(sa->cur, sa->vattno, &isnull);
+
+			if (isnull)
+				elog(ERROR, "a chunk of side table %s has no first value",
+					 RelationGetRelationName(sa->side));
+			lo = hi;
+			while (lo > 0 && side_vcmp(sa, cv[lo - 1], first) >= 0)
+				lo--;
+		}
+
+		if (lo < hi || carry.len > 0)
+		{
+			SideList	old = {0};
+			SideList	out = {0};
+
+			side_chunk_read(sa, sa->cur, &old);
+			side_list_reserve(sa, &out, old.len + (hi - lo) + carry.len);
+			side_chunk_merge(sa, &old, cv + lo, cd + lo, hi - lo, &out, &gnet);
+			/* the values carried from the chunk after come last */
+			side_list_copy(sa, &out, &carry, 0, carry.len);
+			out.bytes += carry.bytes;
+			memset(&carry, 0, sizeof(carry));
+			hi = lo;
+			if (out.len == 0)
+				side_chunk_delete(sa, sa->cur);
+			else if (out.bytes < SIDE_CHUNK_MIN && have_prev)
+			{
+				/* too small: joined to the chunk before */
+				side_chunk_delete(sa, sa->cur);
+				carry = out;
+			}
+			else
+				side_chunks_write(sa, sa->cur, keys, knulls, &out);
+		}
+		ExecClearTuple(sa->cur);
+		if (!have_prev || (hi == 0 && carry.len == 0))
+		{
+			ExecClearTuple(sa->nxt);
+			break;
+		}
+		t = sa->cur;
+		sa->cur = sa->nxt;
+		sa->nxt = t;
+	}
+	return gnet;
+}
+
+/*
+ * side_apply_group
+ *		Apply the net changes cv/cd (nc of them, sorted, none 0) of the
+ *		group keys/knulls to its chunks, read with snap; returns the change
+ *		of the group's count of values.
+ *
+ * The chunk holding the last changed value is found by a backward scan
+ * of the index from that value, which reads on the chunks before it
+ * (side_apply_group_back()): one index descent a group.  When there is
+ * none (a group without values yet, or changes all below its first
+ * chunk), a forward scan from the first changed value reads the chunks
+ * from it on, each merged with the changes of its range (the values below
+ * the next chunk's first; the first chunk takes those below it), until
+ * the last change and any chunk joined to its successor are written: a
+ * chunk whose merged values are gone is deleted, one under SIDE_CHUNK_MIN
+ * bytes with a chunk after it is deleted and its values merged into that
+ * one, one past SIDE_CHUNK_MAX is split.  This function's own writes (in
+ * the command of snap) are not seen by its scans.
+ */
 static int64
 side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Datum *cv,
 				 const int64 *cd, int nc, Snapshot snap)
@@ -1211,21 +1453,15 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 	TupleTableSlot *t;
 	MemoryContext oldcxt;
 
-	/* the chunk holding the first value: the last whose first is not above */
-	side_scan_keys(sa, keys, knulls, BTLessEqualStrategyNumber, cv[0]);
+	/* the chunk holding the last value: the last whose first is not above */
+	side_scan_keys(sa, keys, knulls, BTLessEqualStrategyNumber, cv[nc - 1]);
 	oldcxt = MemoryContextSwitchTo(sa->scancxt);
 	index_rescan(sa->bscan, sa->skey, sa->nkeys, NULL, 0);
 	MemoryContextSwitchTo(oldcxt);
 	if (side_scan_next(sa, sa->bscan, BackwardScanDirection, sa->cur))
-	{
-		start = slot_getattr(sa->cur, sa->vattno, &isnull);
-		if (isnull)
-			elog(ERROR, "a chunk of side table %s has no first value",
-				 RelationGetRelationName(sa->side));
-		start = datumCopy(start, sa->vbyval, sa->vlen);
-		ExecClearTuple(sa->cur);
-	}
+		return side_apply_group_back(sa, keys, knulls, cv, cd, nc);
 
+	/* none: the group's chunks from the first changed value on, if any */
 	side_scan_keys(sa, keys, knulls, BTGreaterEqualStrategyNumber, start);
 	oldcxt = MemoryContextSwitchTo(sa->scancxt);
 	index_rescan(sa->fscan, sa->skey, sa->nkeys, NULL, 0);
@@ -1301,10 +1537,10 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 /*
  * side_put_group
  *		Put out the change of the count(DISTINCT) of the group of g (its
- *		keys: the index's columns but the last) by net values, as rows the
+ *		keys: the index's columns but the last) by net values, as a row the
  *		refresh adds up (pg_temp._dataeng_dc_ret, summed per group as
- *		__ins ? (__n > 0) : -(__n <= 0)): one row (no tid, __n 1, inserted)
- *		per value more, one (no tid, __n 0, not inserted) per value less.
+ *		__ins ? __n : (__n = 0 ? -1 : __n)): no tid, __n the net change,
+ *		inserted when it is above 0; none when it is 0.
  */
 static void
 side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
@@ -1322,12 +1558,11 @@ side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
 	}
 	out[nkeys] = Int32GetDatum(measure);
 	outnull[nkeys] = false;
-	out[nkeys + 1] = Int64GetDatum(net > 0 ? 1 : 0);
+	out[nkeys + 1] = Int64GetDatum(net);
 	outnull[nkeys + 1] = false;
 	out[nkeys + 2] = BoolGetDatum(net > 0);
 	outnull[nkeys + 2] = false;
-	for (; net != 0; net += (net > 0 ? -1 : 1))
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 }
 
 
@@ -1543,9 +1778,9 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 			}
 			r++;
 			/* no value (count(DISTINCT) counts none), or no net change */
-			if (c->nulls[nkeys - 1] || delta == 0)
+			if (c->vnull || delta == 0)
 				continue;
-			cv[nc] = c->keys[nkeys - 1];
+			cv[nc] = c->v;
 			cd[nc] = delta;
 			nc++;
 		}
