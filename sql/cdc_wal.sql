@@ -957,13 +957,15 @@ CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
                          FROM dataeng_internal.on_change_backlog o
                         WHERE o.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
                           AND o.from_lsn OPERATOR(pg_catalog.=) l.from_lsn) b ON true
+    -- (a resume in progress: from its few rows, each batch by its key, not
+    -- from the trigger's set-aside batches, which may be many)
     LEFT JOIN LATERAL (SELECT pg_catalog.max(p.cut_off) AS cut_off
-                         FROM dataeng.dead_letters d
-                         JOIN dataeng_internal.on_change_resume_progress p
-                           ON p.dead_letter_id OPERATOR(pg_catalog.=) d.id
-                        WHERE l.paused_at IS NOT NULL
-                          AND d.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
-                          AND d.commit_lsn OPERATOR(pg_catalog.>=) l.resume_from) rp ON true;
+                         FROM dataeng_internal.on_change_resume_progress p
+                        WHERE l.resume_requested AND p.cut_off OPERATOR(pg_catalog.>) 0
+                          AND (SELECT d.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
+                                      AND d.commit_lsn OPERATOR(pg_catalog.>=) l.resume_from
+                                 FROM dataeng.dead_letters d
+                                WHERE d.id OPERATOR(pg_catalog.=) p.dead_letter_id)) rp ON true;
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
 COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
   'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
