@@ -148,7 +148,10 @@ CREATE TABLE dataeng_internal.on_change_backlog (
   -- calls made so far, and no new one before not_before (the back-off)
   attempts      int           NOT NULL DEFAULT 0,
   not_before    timestamptz,
-  deferred_at   timestamptz   NOT NULL DEFAULT now()
+  deferred_at   timestamptz   NOT NULL DEFAULT now(),
+  -- its calls cut off in a row, each with its role's whole budget, by
+  -- that budget (dataeng.on_change_timeout = 0)
+  cut_off       int           NOT NULL DEFAULT 0
 );
 CREATE INDEX on_change_backlog_trigger_idx ON dataeng_internal.on_change_backlog (trigger_name, commit_lsn, id);
 COMMENT ON TABLE dataeng_internal.on_change_backlog IS
@@ -168,7 +171,9 @@ REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq, dataeng_internal.on_change_b
 CREATE TABLE dataeng_internal.on_change_resume_progress (
   dead_letter_id bigint      PRIMARY KEY,
   attempts       int         NOT NULL,
-  not_before     timestamptz
+  not_before     timestamptz,
+  -- its calls cut off in a row by its role's whole budget (as on_change_backlog's)
+  cut_off        int         NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
   'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
@@ -939,19 +944,32 @@ REVOKE ALL ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) FROM P
 COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'internal: body of dataeng_internal._on_change_list()';
 
 -- (with each trigger's backlog: the batches deferred past the time budget
--- of a round, and the commit time of the oldest; read as the view's
--- owner, for the caller's triggers alone;
--- and the capture method of its table: a table switched to trigger
--- capture, or no longer captured, feeds the handler nothing)
+-- of a round, and the commit time of the oldest; the calls cut off in
+-- a row by its role's whole budget of the batch it waits on, in its
+-- backlog or handed over by a resume; read as the view's owner, for the
+-- caller's triggers alone; and the capture method of its table: a table
+-- switched to trigger capture, or no longer captured, feeds the handler
+-- nothing)
 CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
   SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit,
          (SELECT ct.method FROM dataeng.cdc_tables ct
-           WHERE ct.table_name OPERATOR(pg_catalog.=) l.table_name) AS table_method
+           WHERE ct.table_name OPERATOR(pg_catalog.=) l.table_name) AS table_method,
+         greatest(b.cut_off, rp.cut_off, 0) AS calls_cut_off
     FROM dataeng_internal._on_change_list() l
-    LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS batches, pg_catalog.min(o.commit_time) AS oldest_commit
+    LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS batches, pg_catalog.min(o.commit_time) AS oldest_commit,
+                              pg_catalog.max(o.cut_off) AS cut_off
                          FROM dataeng_internal.on_change_backlog o
                         WHERE o.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
-                          AND o.from_lsn OPERATOR(pg_catalog.=) l.from_lsn) b ON true;
+                          AND o.from_lsn OPERATOR(pg_catalog.=) l.from_lsn) b ON true
+    -- (a resume in progress: from its few rows, each batch by its key, not
+    -- from the trigger's set-aside batches, which may be many)
+    LEFT JOIN LATERAL (SELECT pg_catalog.max(p.cut_off) AS cut_off
+                         FROM dataeng_internal.on_change_resume_progress p
+                        WHERE l.resume_requested AND p.cut_off OPERATOR(pg_catalog.>) 0
+                          AND (SELECT d.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
+                                      AND d.commit_lsn OPERATOR(pg_catalog.>=) l.resume_from
+                                 FROM dataeng.dead_letters d
+                                WHERE d.id OPERATOR(pg_catalog.=) p.dead_letter_id)) rp ON true;
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
 COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
   'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
@@ -959,6 +977,8 @@ COMMENT ON COLUMN dataeng.on_changes.backlog_oldest_commit IS
   'Commit time of the oldest batch waiting in the backlog, NULL when none waits';
 COMMENT ON COLUMN dataeng.on_changes.table_method IS
   'Capture method of the trigger''s table (dataeng.cdc_tables.method): the handler is called only while it is wal; NULL when the table is no longer captured';
+COMMENT ON COLUMN dataeng.on_changes.calls_cut_off IS
+  'Calls with the batch the trigger waits on that its role''s whole budget cut off in a row (dataeng.on_change_timeout = 0; from 5 the handler cannot complete within dataeng.on_change_role_budget)';
 GRANT SELECT ON dataeng.on_changes TO PUBLIC;
 
 CREATE FUNCTION dataeng_internal._dead_letter_list()

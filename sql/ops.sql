@@ -676,9 +676,13 @@ BEGIN
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
   -- on without them; with 'pause' it stopped), or while its backlog's bound
-  -- (dataeng.on_change_max_backlog) keeps it paused; paused when paused by hand
+  -- (dataeng.on_change_max_backlog) keeps it paused; a warning while the
+  -- calls with the batch it waits on are cut off by its role's whole budget
+  -- again and again (dataeng.on_change_timeout = 0: 5 times in a row, as
+  -- WAL_CUT_OFF_WARN in wal_handlers.c); paused when paused by hand
   SELECT 'on_change', o.trigger_name,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'failing'
+              WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'warning'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               WHEN o.backlog_oldest_commit OPERATOR(pg_catalog.<) (now() OPERATOR(pg_catalog.-) cfg.max_lag) THEN 'warning'
@@ -704,6 +708,16 @@ BEGIN
                           'make the handler faster or raise dataeng.on_change_role_budget, then dataeng.on_change_resume()',
                           dataeng_internal._text_time(o.paused_at), o.pause_reason, o.handler, o.table_name,
                           CASE WHEN dl.set_aside OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.set_aside || ' batches' END)
+              WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5
+              THEN format('its handler %s cannot complete a call within its role''s budget of a round: the call with the batch it waits on was cut off %s times in a row at dataeng.on_change_role_budget (dataeng.on_change_timeout is 0)%s; '
+                          'raise dataeng.on_change_role_budget above what one call takes, or make the handler faster',
+                          o.handler, o.calls_cut_off,
+                          CASE WHEN o.paused_at IS NULL
+                               THEN format(', and %s of %s %s behind it in its backlog',
+                                           CASE WHEN o.backlog_batches OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE o.backlog_batches || ' batches' END,
+                                           o.table_name,
+                                           CASE WHEN o.backlog_batches OPERATOR(pg_catalog.=) 1 THEN 'waits' ELSE 'wait' END)
+                               ELSE ', in the resume of its set-aside batches' END)
               WHEN o.paused_at IS NOT NULL
               THEN format('paused by dataeng.on_change_pause() since %s; %s set aside',
                           dataeng_internal._text_time(o.paused_at),
@@ -728,13 +742,19 @@ BEGIN
          o.handled_at, dl.last_error,
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
               WHEN bk.why IS NOT NULL OR nf.why IS NOT NULL THEN NULL
+              -- (cut off again and again: since the batch it waits on)
+              WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 AND NOT bound.reached
+              THEN coalesce(o.backlog_oldest_commit, o.paused_at)
               WHEN o.paused_at IS NOT NULL THEN o.paused_at
               ELSE o.created_at END,
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'on_change_failed' END,
-         'error'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'on_change_failed'
+              WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'on_change_stuck' END,
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'error'
+              WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'warning'
+              ELSE 'error' END
     FROM dataeng.on_changes o
     CROSS JOIN cfg
     -- (paused by the worker when its backlog reached its bound, wal_handlers.c)
@@ -1388,7 +1408,7 @@ DECLARE
   -- them was accepted, and the handler was never called for it
   known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'fact_lag',
                         'dimension_lag', 'source_dropped', 'monitor_silence', 'monitor_volume',
-                        'on_change_failed', 'capture_stopped', 'wal_capture_failing', 'slot_lag',
+                        'on_change_failed', 'on_change_stuck', 'capture_stopped', 'wal_capture_failing', 'slot_lag',
                         -- a rule's alert has its kind
                         'not_null', 'unique', 'accepted_values', 'range', 'regex', 'length', 'validator',
                         'expression', 'foreign_key', 'row_count', 'freshness', 'volume_change'];

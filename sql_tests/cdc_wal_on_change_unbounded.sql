@@ -161,6 +161,64 @@ SET ROLE ocu_slow;
 SELECT dataeng.on_change_drop('ocu_impatient');
 RESET ROLE;
 
+-- 4. A call that needs more than its role's whole budget is cut off in
+-- every round, its batch never handled: after 5 cut-offs in a row of the
+-- same batch, each with the whole budget, the trigger says so
+-- (on_changes.calls_cut_off, pipeline_status's warning with an
+-- on_change_stuck alert, a WARNING in the server log), long before the
+-- backlog's bound would pause it; no call counted; so are the calls of a
+-- resume; the lock free, each batch is handled once, in commit order, and
+-- the signal ends
+ALTER SYSTEM SET dataeng.on_change_role_budget = '100ms';
+ALTER SYSTEM RESET dataeng.on_change_retries;
+ALTER SYSTEM RESET dataeng.on_change_max_backlog;
+SELECT pg_reload_conf();
+TRUNCATE ocu_s.calls;
+SET ROLE ocu_slow;
+SELECT dataeng.on_change('ocu_stuck', 'ocu_s.t', 'ocu_s.blocked(dataeng.change[])');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+SELECT pg_advisory_lock(4343);
+INSERT INTO ocu_s.t VALUES (11);
+INSERT INTO ocu_s.t VALUES (12);
+SELECT wait_for($$SELECT calls_cut_off >= 5 FROM dataeng.on_changes WHERE trigger_name = 'ocu_stuck'$$) AS cut_off_again;
+SELECT trigger_name, paused_at IS NOT NULL AS paused, backlog_batches FROM dataeng.on_changes;
+SELECT max(attempts) AS attempts FROM dataeng_internal.on_change_backlog;
+SELECT name, state, reason ~ ('its handler ocu_s.blocked\(dataeng.change\[\]\) cannot complete a call within its role''s budget '
+                              'of a round: the call with the batch it waits on was cut off [0-9]+ times in a row at '
+                              'dataeng.on_change_role_budget \(dataeng.on_change_timeout is 0\), and 2 batch\(es\) '
+                              'of ocu_s.t wait behind it in its backlog; raise dataeng.on_change_role_budget') AS says
+  FROM dataeng.pipeline_status WHERE kind = 'on_change';
+SELECT (dataeng.alert_check()).raised >= 1 AS raised;
+SELECT kind, object, severity FROM dataeng.alerts_open WHERE kind LIKE 'on_change%';
+-- paused by hand (its backlog set aside) and resumed while the lock is
+-- still held: the resume's calls with the first set-aside batch are cut
+-- off the same way, counted the same way
+SET ROLE ocu_slow;
+SELECT dataeng.on_change_pause('ocu_stuck');
+RESET ROLE;
+SELECT wait_for($$SELECT backlog_batches = 0 AND calls_cut_off = 0 FROM dataeng.on_changes$$) AS set_aside;
+SET ROLE ocu_slow;
+SELECT dataeng.on_change_resume('ocu_stuck');
+RESET ROLE;
+SELECT wait_for($$SELECT calls_cut_off >= 5 FROM dataeng.on_changes WHERE trigger_name = 'ocu_stuck'$$) AS resume_cut_off_again;
+SELECT name, state, reason ~ ('cannot complete a call within its role''s budget of a round: the call with the batch it waits on '
+                              'was cut off [0-9]+ times in a row at dataeng.on_change_role_budget \(dataeng.on_change_timeout is 0\), '
+                              'in the resume of its set-aside batches; raise') AS says
+  FROM dataeng.pipeline_status WHERE kind = 'on_change';
+SELECT pg_advisory_unlock(4343);
+SELECT wait_for($$SELECT paused_at IS NULL AND NOT resume_requested FROM dataeng.on_changes$$) AS resumed;
+SELECT dataeng.cdc_wal_sync('3 min') AS synced;
+SELECT string_agg(ids, ' ' ORDER BY call_no) AS ids FROM ocu_s.calls;
+SELECT count(*) AS dead_letters FROM dataeng.dead_letters WHERE trigger_name = 'ocu_stuck';
+SELECT trigger_name, backlog_batches, calls_cut_off FROM dataeng.on_changes;
+SELECT name, state FROM dataeng.pipeline_status WHERE kind = 'on_change';
+SELECT (dataeng.alert_check()).resolved >= 1 AS resolved;
+SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind LIKE 'on_change%';
+SET ROLE ocu_slow;
+SELECT dataeng.on_change_drop('ocu_stuck');
+RESET ROLE;
+
 ALTER SYSTEM RESET dataeng.on_change_retries;
 ALTER SYSTEM RESET dataeng.on_change_max_backlog;
 ALTER SYSTEM RESET dataeng.on_change_role_budget;

@@ -1112,3 +1112,10 @@ DROP VIEW IF EXISTS dataeng.on_changes;
 ALTER TABLE dataeng_internal.on_change_triggers ADD COLUMN pause_reason text;
 COMMENT ON COLUMN dataeng_internal.on_change_triggers.pause_reason IS
   'Why the trigger is paused, NULL while it is not';
+
+-- the calls of a batch that its role's whole budget cut off in a row
+-- (dataeng.on_change_timeout = 0), shown by dataeng.on_changes.calls_cut_off
+-- (made again after it, with the column)
+DROP VIEW IF EXISTS dataeng.on_changes;
+ALTER TABLE dataeng_internal.on_change_backlog ADD COLUMN cut_off int NOT NULL DEFAULT 0;
+ALTER TABLE dataeng_internal.on_change_resume_progress ADD COLUMN cut_off int NOT NULL DEFAULT 0;

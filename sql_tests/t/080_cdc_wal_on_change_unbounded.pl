@@ -3,7 +3,9 @@
 # call then takes at most what is left of its role's budget of the round:
 # while a session holds the lock the handler waits for, another table is
 # captured all the same, and the handler's batches wait in the backlog
-# with no call counted.  The server is stopped with -m immediate while the
+# with no call counted (once its call with the same batch was cut off 5
+# times in a row, a WARNING says it cannot complete within the budget).
+# The server is stopped with -m immediate while the
 # handler is blocked, and restarted.  Then the handler got every captured
 # change exactly once, in commit order.  Second, the backlog's bound
 # (dataeng.on_change_max_backlog): the blocked trigger pauses, a crash
@@ -95,6 +97,18 @@ for my $crash (1, 2)
 		"a lock wait with no limit is no failure ($crash)");
 	is($node->safe_psql('postgres', 'SELECT coalesce(max(attempts), 0) FROM dataeng_internal.on_change_backlog'), '0',
 		"and counts no call ($crash)");
+	if ($crash == 1)
+	{
+		# cut off with the whole budget again and again: said at the 5th time
+		ok($node->poll_query_until('postgres',
+			q{SELECT calls_cut_off >= 5 FROM dataeng.on_changes WHERE trigger_name = 'blocked'}),
+			'the calls cut off in a row are counted');
+		ok($node->wait_for_log(
+			qr/WARNING:  on_change trigger "blocked" cannot complete a call within its role's budget of a round: its call with the batch of commit [0-9A-F]+\/[0-9A-F]+ was cut off 5 times in a row/),
+			'a WARNING says the handler cannot complete within its role\'s budget');
+		ok($node->log_contains(qr/HINT:  Raise dataeng.on_change_role_budget above what one call of the handler takes/),
+			'with a hint naming the budget');
+	}
 	$w->finish;
 	$node->stop('immediate');
 	$holder->quit;

@@ -1240,15 +1240,24 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		 * (A pause or resume asked for during the round, after the round
 		 * read the trigger, is kept: the next round acts on it.  A trigger
 		 * dropped and made again under its name meanwhile, by another
-		 * session, is another one: from_lsn tells them apart.)
+		 * session, is another one: from_lsn tells them apart.  A trigger
+		 * the round resumed, then paused again (a batch that failed with
+		 * on_error => 'pause', its backlog's bound, a pause asked for
+		 * meanwhile), is paused from then on: its pause, its reason and
+		 * the batch its set-aside ones start from are the new ones; with
+		 * the old pause's, resume_from cleared, the next resume handed
+		 * nothing over and the handler went on without them.)
 		 */
 		if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_triggers t"
 								  " SET handled_lsn = $2, handled_at = now(),"
-								  " paused_at = CASE WHEN $3 THEN coalesce(t.paused_at, now())"
+								  " paused_at = CASE WHEN $3 AND $5 THEN now()"
+								  "  WHEN $3 THEN coalesce(t.paused_at, now())"
 								  "  WHEN $5 THEN NULL ELSE t.paused_at END,"
-								  " pause_reason = CASE WHEN $3 THEN coalesce(t.pause_reason, $8)"
+								  " pause_reason = CASE WHEN $3 AND $5 THEN coalesce($8, 'dataeng.on_change_pause()')"
+								  "  WHEN $3 THEN coalesce(t.pause_reason, $8)"
 								  "  WHEN $5 THEN NULL ELSE t.pause_reason END,"
-								  " resume_from = CASE WHEN $5 THEN NULL ELSE coalesce(t.resume_from, $4) END,"
+								  " resume_from = CASE WHEN $3 AND $5 THEN $4"
+								  "  WHEN $5 THEN NULL ELSE coalesce(t.resume_from, $4) END,"
 								  " resume_requested = t.resume_requested AND NOT $6"
 								  " WHERE t.trigger_name = $1 AND t.from_lsn = $7",
 								  8, ttypes, tvalues, tnulls, false, 0) != SPI_OK_UPDATE)

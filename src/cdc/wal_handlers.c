@@ -37,7 +37,12 @@
  * lock timeouts are what is left of its role's budget: a call that reaches
  * it (a handler blocked on a lock) has not failed, its batch waits in the
  * backlog with no call counted.  (Such a call held capture of every table
- * of the database until it ended.)
+ * of the database until it ended.)  A call that needs more than the whole
+ * budget is cut off in every round: once the same batch's call was cut off
+ * WAL_CUT_OFF_WARN times in a row, each time with its role's whole budget,
+ * a WARNING says so (the count is kept with the batch, in the backlog or
+ * in a resume's progress, and shown by dataeng.on_changes.calls_cut_off),
+ * rather than nothing until the backlog's bound pauses the trigger.
  *
  * A trigger's backlog holds at most dataeng.on_change_max_backlog batches:
  * past it, the trigger pauses (pause_reason says why, with a WARNING), and
@@ -465,6 +470,14 @@ wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, Timestamp
 						   LSN_FORMAT_ARGS(commit_lsn)));
 }
 
+/*
+ * calls of one batch, each given its role's whole budget, cut off in a row
+ * (dataeng.on_change_timeout = 0) before a WARNING says that the handler
+ * cannot complete within the budget (pipeline_status says it from there
+ * too: sql/ops.sql)
+ */
+#define WAL_CUT_OFF_WARN 5
+
 /* what the calls of a handler with a batch came to */
 typedef enum WalCall
 {
@@ -540,11 +553,14 @@ wal_backoff(int attempt)
  *		handled; WAL_CALL_FAILED: the last retry failed, *err its error;
  *		WAL_CALL_DEFERRED: the budget was spent before a call or is too
  *		short for the back-off before the next (*err the last failure, if
- *		any): no call before *not_before (0: the next round).
+ *		any): no call before *not_before (0: the next round).  *cut_off: the
+ *		calls of the batch (of commit commit_lsn) that were cut off in a row
+ *		with their role's whole budget (dataeng.on_change_timeout = 0),
+ *		before, then after; a call that ends otherwise sets it to 0.
  */
 static WalCall
-wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, int *attempts,
-					  TimestampTz *not_before, ErrorData **err)
+wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr commit_lsn,
+					  int *attempts, int *cut_off, TimestampTz *not_before, ErrorData **err)
 {
 	*err = NULL;
 	*not_before = 0;
@@ -575,8 +591,22 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, int *attem
 		{
 			/*
 			 * not a failure: the batch waits, its calls as they were, for
-			 * a later round (and its role's full budget)
+			 * a later round (and its role's full budget).  Cut off with the
+			 * whole budget, again and again, the call needs more than it
+			 * (or waits that long for a lock): said once, as a WARNING.
 			 */
+			if (left >= Min((long) cdc_on_change_role_budget, (long) cdc_on_change_round_budget) &&
+				++(*cut_off) == WAL_CUT_OFF_WARN)
+				ereport(WARNING,
+						(errcode((*err)->sqlerrcode),
+						 errmsg("on_change trigger \"%s\" cannot complete a call within its role's budget of a round: its call with the batch of commit %X/%X was cut off %d times in a row",
+								t->name, LSN_FORMAT_ARGS(commit_lsn), *cut_off),
+						 errdetail("dataeng.on_change_timeout is 0, so a call may take at most dataeng.on_change_role_budget (%d ms); each of these calls had all of it and ended with: %s. "
+								   "The batch is tried again in every round, and the trigger's later batches wait behind it in its backlog%s.",
+								   cdc_on_change_role_budget, (*err)->message,
+								   cdc_on_change_max_backlog > 0 ? " until dataeng.on_change_max_backlog pauses it" : ""),
+						 errhint("Raise dataeng.on_change_role_budget above what one call of the handler takes (or end what holds the lock it waits for), "
+								 "make the handler faster, or set dataeng.on_change_timeout so that such a call fails into dataeng.dead_letters.")));
 			ereport(t->backlog ? DEBUG1 : LOG,
 					(errmsg("on_change trigger \"%s\" ran out of its role's budget of the round in a call: its batch waits for a later round",
 							t->name),
@@ -585,6 +615,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, int *attem
 							   left, (*err)->message)));
 			return WAL_CALL_DEFERRED;
 		}
+		*cut_off = 0;
 		(*attempts)++;
 		if (*err == NULL)
 			return WAL_CALL_OK;
@@ -639,12 +670,13 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
  *		(t's role spent its budget of the round, or t has a backlog).
  */
 static void
-wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, TimestampTz not_before)
+wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_off,
+		  TimestampTz not_before)
 {
-	Oid			types[8] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, INT4OID, TIMESTAMPTZOID};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[9] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, INT4OID, TIMESTAMPTZOID, INT4OID};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	/*
 	 * The backlog's bound: a handler slower than its table's writes for
@@ -680,10 +712,11 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, Timestam
 	values[7] = TimestampTzGetDatum(not_before);
 	if (not_before == 0)
 		nulls[7] = 'n';
+	values[8] = Int32GetDatum(cut_off);
 	if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_backlog"
-							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-							  8, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before, cut_off)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.on_change_backlog");
 	t->backlog_n++;
 	if (!t->backlog)
@@ -785,6 +818,7 @@ cdc_wal_run_handlers(WalRound *r)
 		ArrayType  *changes;
 		ErrorData  *err = NULL;
 		int			attempts = 0;
+		int			cut_off = 0;
 		TimestampTz not_before;
 		XLogRecPtr	handled_before;
 
@@ -799,7 +833,7 @@ cdc_wal_run_handlers(WalRound *r)
 		/* behind its backlog, in commit order (paused or not: see cdc_wal_run_backlog) */
 		if (t->backlog)
 		{
-			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0);
+			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0, 0);
 			continue;
 		}
 		handled_before = t->handled_lsn;
@@ -817,7 +851,7 @@ cdc_wal_run_handlers(WalRound *r)
 			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
 			continue;
 		}
-		switch (wal_call_with_retries(r, t, changes, &attempts, &not_before, &err))
+		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, &attempts, &cut_off, &not_before, &err))
 		{
 			case WAL_CALL_OK:
 				break;
@@ -827,7 +861,7 @@ cdc_wal_run_handlers(WalRound *r)
 			case WAL_CALL_DEFERRED:
 				/* (not handled yet: its progress stays where it was) */
 				t->handled_lsn = handled_before;
-				wal_defer(r, t, changes, attempts, not_before);
+				wal_defer(r, t, changes, attempts, cut_off, not_before);
 				break;
 		}
 	}
@@ -860,6 +894,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		TimestampTz commit_time;
 		ArrayType  *changes;
 		int			attempts;
+		int			cut_off;
 		bool		due;
 		TimestampTz not_before;
 		ErrorData  *err;
@@ -876,7 +911,8 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		 * read whole, up to dataeng.on_change_max_batch, in every round)
 		 */
 		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.attempts,"
-								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(),"
+								  " b.cut_off"
 								  " FROM dataeng_internal.on_change_backlog b"
 								  " WHERE b.trigger_name OPERATOR(pg_catalog.=) $1"
 								  " AND b.from_lsn OPERATOR(pg_catalog.=) $2"
@@ -899,6 +935,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		commit_time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
 		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
 		due = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		cut_off = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
 		SPI_freetuptable(SPI_tuptable);
 
 		if (wal_trigger_dropped(r, t))
@@ -937,21 +974,23 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		}
 		else
 		{
-			res = wal_call_with_retries(r, t, changes, &attempts, &not_before, &err);
+			res = wal_call_with_retries(r, t, changes, commit_lsn, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
-				Oid			utypes[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
-				Datum		uvalues[3];
-				char		unulls[3] = {' ', ' ', ' '};
+				Oid			utypes[4] = {INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID};
+				Datum		uvalues[4];
+				char		unulls[4] = {' ', ' ', ' ', ' '};
 
 				uvalues[0] = Int64GetDatum(id);
 				uvalues[1] = Int32GetDatum(attempts);
 				uvalues[2] = TimestampTzGetDatum(not_before);
 				if (not_before == 0)
 					unulls[2] = 'n';
-				if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_backlog b SET attempts = $2, not_before = $3"
+				uvalues[3] = Int32GetDatum(cut_off);
+				if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_backlog b SET attempts = $2, not_before = $3,"
+										  " cut_off = $4"
 										  " WHERE b.id OPERATOR(pg_catalog.=) $1",
-										  3, utypes, uvalues, unulls, false, 0) != SPI_OK_UPDATE)
+										  4, utypes, uvalues, unulls, false, 0) != SPI_OK_UPDATE)
 					elog(ERROR, "could not write dataeng_internal.on_change_backlog");
 				return;
 			}
@@ -1027,7 +1066,7 @@ cdc_wal_run_backlog(WalRound *r)
  *		times as the worker restarted).
  */
 static int
-wal_resume_progress(int64 id, TimestampTz *not_before)
+wal_resume_progress(int64 id, TimestampTz *not_before, int *cut_off)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
@@ -1036,8 +1075,9 @@ wal_resume_progress(int64 id, TimestampTz *not_before)
 	Datum		nb;
 
 	*not_before = 0;
+	*cut_off = 0;
 	values[0] = Int64GetDatum(id);
-	if (SPI_execute_with_args("SELECT p.attempts, p.not_before FROM dataeng_internal.on_change_resume_progress p"
+	if (SPI_execute_with_args("SELECT p.attempts, p.not_before, p.cut_off FROM dataeng_internal.on_change_resume_progress p"
 							  " WHERE p.dead_letter_id OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng_internal.on_change_resume_progress");
@@ -1047,20 +1087,21 @@ wal_resume_progress(int64 id, TimestampTz *not_before)
 	nb = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	if (!isnull)
 		*not_before = DatumGetTimestampTz(nb);
+	*cut_off = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return attempts;
 }
 
-/* keep (attempts > 0) or forget the progress of dead letter id */
+/* keep (calls made or cut off) or forget the progress of dead letter id */
 static void
-wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before)
+wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before, int cut_off)
 {
-	Oid			types[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Oid			types[4] = {INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(id);
-	if (attempts == 0)
+	if (attempts == 0 && cut_off == 0)
 	{
 		if (SPI_execute_with_args("DELETE FROM dataeng_internal.on_change_resume_progress p"
 								  " WHERE p.dead_letter_id OPERATOR(pg_catalog.=) $1",
@@ -1072,11 +1113,13 @@ wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before)
 	values[2] = TimestampTzGetDatum(not_before);
 	if (not_before == 0)
 		nulls[2] = 'n';
+	values[3] = Int32GetDatum(cut_off);
 	if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_resume_progress AS p"
-							  " (dead_letter_id, attempts, not_before) VALUES ($1, $2, $3)"
+							  " (dead_letter_id, attempts, not_before, cut_off) VALUES ($1, $2, $3, $4)"
 							  " ON CONFLICT (dead_letter_id) DO UPDATE"
-							  " SET attempts = EXCLUDED.attempts, not_before = EXCLUDED.not_before",
-							  3, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  " SET attempts = EXCLUDED.attempts, not_before = EXCLUDED.not_before,"
+							  " cut_off = EXCLUDED.cut_off",
+							  4, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.on_change_resume_progress");
 }
 
@@ -1136,6 +1179,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
 			ErrorData  *err;
 			int			attempts;
+			int			cut_off;
 			TimestampTz not_before;
 			WalCall		res;
 			Oid			utypes[6] = {INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
@@ -1159,19 +1203,19 @@ cdc_wal_resume_triggers(WalRound *r)
 			 * (a resume its role's budget cut goes on in a later round
 			 * from the calls made so far, after their back-off)
 			 */
-			attempts = wal_resume_progress(DatumGetInt64(id), &not_before);
+			attempts = wal_resume_progress(DatumGetInt64(id), &not_before, &cut_off);
 			if (not_before != 0 && GetCurrentTimestamp() < not_before)
 				res = WAL_CALL_DEFERRED;
 			else
-				res = wal_call_with_retries(r, t, changes, &attempts, &not_before, &err);
+				res = wal_call_with_retries(r, t, changes, lsn, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
-				wal_resume_progress_keep(DatumGetInt64(id), attempts, not_before);
+				wal_resume_progress_keep(DatumGetInt64(id), attempts, not_before, cut_off);
 				t->resume_later = true;
 				failed = true;
 				break;
 			}
-			wal_resume_progress_keep(DatumGetInt64(id), 0, 0);
+			wal_resume_progress_keep(DatumGetInt64(id), 0, 0, 0);
 			uvalues[0] = id;
 			if (res == WAL_CALL_OK)
 			{
