@@ -86,9 +86,12 @@ CREATE TABLE dataeng.quarantine (
   run_id         bigint,
   quarantined_at timestamptz NOT NULL DEFAULT now(),
   failed_rules   text[]      NOT NULL,
-  row_data       jsonb       NOT NULL
+  row_data       jsonb       NOT NULL,
+  replaces       jsonb
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+COMMENT ON COLUMN dataeng.quarantine.replaces IS
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), NULL for other rows';
 CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
@@ -885,8 +888,9 @@ BEGIN
                      OR has_table_privilege(caller, tbl, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
-  INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
-  SELECT tbl, run, ARRAY(SELECT jsonb_array_elements_text(e->'rules')), e->'row'
+  INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data, replaces)
+  SELECT tbl, run, ARRAY(SELECT jsonb_array_elements_text(e->'rules')), e->'row',
+         nullif(e->'replaces', 'null'::jsonb)
     FROM jsonb_array_elements(coalesce(rows_, '[]')) e;
   RETURN jsonb_array_length(coalesce(rows_, '[]'));
 END;
@@ -1155,6 +1159,8 @@ DECLARE
   generated text[];     -- those of them that are generated
   ins_cols text;        -- the columns the row goes back with
   added boolean;        -- a column was added since it was quarantined
+  same text;            -- a row of the table is the one an UPDATE was to replace
+  keyed text;           -- ... and has its primary key (an index finds it)
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1244,6 +1250,33 @@ BEGIN
             (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
         USING ERRCODE = 'check_violation',
               HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
+  END IF;
+  -- The guard diverts an UPDATE's new row and keeps the old one: while
+  -- the table has that row as it was, the new one put back beside it
+  -- would be a second copy of it (a table without a primary key, or an
+  -- UPDATE of the key, has no unique index to refuse it).  Values are
+  -- compared in their columns' types, written as text in this session
+  -- (the quarantine's JSON of a timestamptz carries the writer's offset).
+  IF q.replaces IS NOT NULL THEN
+    SELECT string_agg(format('t.%1$I::text IS NOT DISTINCT FROM r.%1$I::text', a.attname), ' AND ' ORDER BY a.attnum)
+      INTO same
+      FROM pg_attribute a
+     WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND q.replaces ? a.attname;
+    SELECT string_agg(format('t.%1$I = r.%1$I', a.attname), ' AND ' ORDER BY a.attnum)
+      INTO keyed
+      FROM pg_index i
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      JOIN pg_type ty ON ty.oid = a.atttypid
+     WHERE i.indrelid = q.table_name AND i.indisprimary AND q.replaces ? a.attname
+       AND ty.typnamespace = 'pg_catalog'::regnamespace;
+    IF same IS NOT NULL AND (dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+          format('SELECT to_jsonb(EXISTS (SELECT 1 FROM %1$s t, jsonb_populate_record(NULL::%1$s, %2$L::jsonb) r '
+                 'WHERE %3$s AND %4$s))', q.table_name, q.replaces, coalesce(keyed, 'true'), same), true))::boolean THEN
+      RAISE EXCEPTION 'quarantined row % cannot be put back: table % still has the row its UPDATE was to replace', id, q.table_name
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'The guard quarantined the new row of an UPDATE and kept the old one in the table; put back, the new row would be a second copy of it.',
+              HINT = 'Apply the correction to the row in the table with UPDATE; the quarantined row stays in dataeng.quarantine.';
     END IF;
   END IF;
   -- the caller may INSERT (checked above); the insert runs the table's

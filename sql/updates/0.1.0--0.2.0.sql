@@ -1104,3 +1104,10 @@ COMMENT ON COLUMN dataeng.cdc_tables.capture_stopped_at IS
   'When the WAL worker stopped capturing the table, NULL while it captures';
 CREATE INDEX cdc_tables_capture_stopped_idx ON dataeng.cdc_tables (table_name)
   WHERE capture_error IS NOT NULL;
+
+-- the row an UPDATE diverted by the guard was to replace, which the table
+-- keeps: quarantine_release() refuses to put the new row back beside it
+-- (rules.sql)
+ALTER TABLE dataeng.quarantine ADD COLUMN replaces jsonb;
+COMMENT ON COLUMN dataeng.quarantine.replaces IS
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), NULL for other rows';

@@ -376,8 +376,10 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			argtypes[4] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID};
-		Datum		args[4];
+		Oid			argtypes[5] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID,
+		rel->rd_rel->reltype};
+		Datum		args[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', 'n'};
 		InternalSql pinned;
 		GuardLoad  *load = guard_load(gp->rulesrelid, true);
 
@@ -388,6 +390,12 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		args[1] = row;
 		args[2] = PointerGetDatum(failed);
 		args[3] = Int64GetDatum(load->load);
+		/* an UPDATE's old row stays: the release must not add a second */
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			args[4] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, RelationGetDescr(rel));
+			nulls[4] = ' ';
+		}
 
 		/*
 		 * Still the writer's act (no user switch), but resolved with
@@ -397,8 +405,9 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._quarantine_put($1, $4, "
 												  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
 												  "'row', pg_catalog.to_jsonb($2), "
-												  "'rules', pg_catalog.to_jsonb($3))))"),
-								  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+												  "'rules', pg_catalog.to_jsonb($3), "
+												  "'replaces', pg_catalog.to_jsonb($5))))"),
+								  5, argtypes, args, nulls, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
 		internal_sql_end(&pinned);
 		SPI_finish();
