@@ -982,7 +982,15 @@ BEGIN
     CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
    WHERE ix.indrelid = tbl AND ix.indisprimary;
-  key_expr := coalesce(key_expr, 'to_jsonb(t.ctid::text)');
+  -- (a view's rows have no ctid, nor any other identity: no key)
+  key_expr := coalesce(key_expr, CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) = 'v'
+                                      THEN 'NULL::jsonb' ELSE 'to_jsonb(t.ctid::text)' END);
+  IF quarantine AND (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) = 'm' THEN
+    RAISE EXCEPTION 'cannot quarantine rows of materialized view %', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'A materialized view''s rows cannot be deleted; REFRESH MATERIALIZED VIEW makes them again.',
+            HINT = 'Validate it without quarantine, or validate the tables it is made from with quarantine => true.';
+  END IF;
 
   -- every column a rule names must still exist (renamed or dropped since the
   -- rule was added: say so, rather than fail as a broken query)
@@ -1054,9 +1062,10 @@ BEGIN
                      cols, tbl), true);
       j := j || jsonb_build_array(dataeng_internal._exec_as(owner_, format(
                      'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %2$s, ''value'', %4$s) AS x '
-                     'FROM (SELECT t.*, t.ctid AS ctid, count(*) OVER (PARTITION BY %1$s) AS "dataeng n" '
+                     'FROM (SELECT t.*, %5$s count(*) OVER (PARTITION BY %1$s) AS "dataeng n" '
                      'FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) t WHERE "dataeng n" > 1 LIMIT 20) s',
-                     cols, key_expr, tbl, cond), true));
+                     cols, key_expr, tbl, cond,
+                     CASE WHEN key_expr LIKE '%t.ctid%' THEN 't.ctid AS ctid,' ELSE '' END), true));
       n_checked := (j->>0)::bigint;
       n_failed := (j->>1)::bigint;
       v := nullif(j->2, 'null');
