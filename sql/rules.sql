@@ -678,6 +678,14 @@ BEGIN
     IF params->>'max_age' IS NULL THEN
       RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- an interval written as text: a bare number (5), read as '5', was
+    -- five seconds, whatever unit was meant
+    IF jsonb_typeof(params->'max_age') <> 'string' THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, an interval written as a string' USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('max_age is %s, a JSON %s; a bare number would be read as seconds.', params->'max_age',
+                        jsonb_typeof(params->'max_age')),
+        HINT = 'Give the unit: {"max_age": "5 days"}.';
+    END IF;
     -- (a negative or zero age failed every run, as a monitor's
     -- max_silence would: refused there too; one reaching back beyond the
     -- range of timestamptz made every validate() of the table fail with
@@ -690,6 +698,11 @@ BEGIN
     EXCEPTION WHEN invalid_parameter_value OR datetime_field_overflow THEN
       RAISE EXCEPTION 'freshness needs params.max_age, a positive interval' USING ERRCODE = 'invalid_parameter_value',
         DETAIL = format('max_age is %s; it reaches back no further than the range of timestamptz.', params->>'max_age');
+    -- (a text that is no interval failed with the cast's error alone)
+    WHEN invalid_datetime_format OR interval_field_overflow THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('max_age is %s, which does not read as an interval: %s.', params->>'max_age', SQLERRM),
+        HINT = 'Write an interval such as "1 hour" or "2 days".';
     END;
     -- the newest value of a time column (a domain over one compares in
     -- its base type): a rule on another column was added, and then every
