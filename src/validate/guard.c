@@ -302,6 +302,17 @@ guard_plan(Relation rel, Trigger *trigger)
 	return entry;
 }
 
+/*
+ * The table's name as a message gives it: schema-qualified and quoted
+ * where needed ("Cust Table" alone did not say which schema's).
+ */
+static char *
+qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
 PG_FUNCTION_INFO_V1(dataeng_guard);
 
 /*
@@ -369,8 +380,9 @@ dataeng_guard(PG_FUNCTION_ARGS)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("row breaks the rules of table \"%s\": %s",
-						get_rel_name(gp->rulesrelid), names.data),
+				 errmsg("row breaks the rules of table %s: %s",
+						qualified_name(gp->rulesrelid), names.data),
+				 errtable(rel),
 				 errdetail("The ingestion guard checks the table's error rules (dataeng.rules) on every insert and update."),
 				 errhint("Fix the row, or use dataeng.guard_enable(..., 'quarantine') to divert such rows.")));
 	}
@@ -471,8 +483,8 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 	SPI_finish();
 	if (!isnull && moved > 0)
 		ereport(NOTICE,
-				(errmsg("the guard quarantined " INT64_FORMAT " of " INT64_FORMAT " rows written to table \"%s\"",
-						moved, checked, RelationGetRelationName(rel)),
+				(errmsg("the guard quarantined " INT64_FORMAT " of " INT64_FORMAT " rows written to table %s",
+						moved, checked, qualified_name(RelationGetRelid(rel))),
 				 errdetail("They are in dataeng.quarantine with run_id " INT64_FORMAT
 						   ", and dataeng.alerts has an alert for each rule they break.", load),
 				 TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
