@@ -318,6 +318,19 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Type 1 overwrites a row when its source row changes; type 2 keeps every version.';
   END IF;
+  -- the refresh job's schedule, checked before the long part (the load
+  -- under a lock that holds writers off): a misspelt schedule, or a server
+  -- without the preload, failed only once the load was done, naming
+  -- dataeng.schedule(), which the caller never called
+  IF schedule IS NOT NULL THEN
+    IF NOT (SELECT i.preloaded FROM dataeng.info() i) THEN
+      RAISE EXCEPTION 'dataeng.dimension_create() schedules its refreshes, which needs dataeng in shared_preload_libraries'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'The library was loaded on demand, so the scheduler is not running.',
+              HINT = 'Pass schedule => NULL and call dataeng.dimension_refresh() yourself, or add ''dataeng'' to shared_preload_libraries and restart the server.';
+    END IF;
+    PERFORM dataeng_internal._schedule_next(schedule, now());   -- raises on a bad schedule
+  END IF;
   key := dataeng_internal._agg_name(dim_name);
   -- (before the check of its relation, which the dimension's own table
   -- is: a dimension created twice said "relation ... already exists")

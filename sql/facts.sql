@@ -1312,6 +1312,19 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction',
             DETAIL = 'The backfill and the start of the change-log consumer must see the same rows.';
   END IF;
+  -- the refresh job's schedule, checked before the long part (the load
+  -- under a lock that holds writers off): a misspelt schedule, or a server
+  -- without the preload, failed only once the load was done, naming
+  -- dataeng.schedule(), which the caller never called
+  IF schedule IS NOT NULL THEN
+    IF NOT (SELECT i.preloaded FROM dataeng.info() i) THEN
+      RAISE EXCEPTION 'dataeng.fact_create() schedules its refreshes, which needs dataeng in shared_preload_libraries'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'The library was loaded on demand, so the scheduler is not running.',
+              HINT = 'Pass schedule => NULL and call dataeng.fact_refresh() yourself, or add ''dataeng'' to shared_preload_libraries and restart the server.';
+    END IF;
+    PERFORM dataeng_internal._schedule_next(schedule, now());   -- raises on a bad schedule
+  END IF;
   key := dataeng_internal._agg_name(fact_name);
   -- (before its relation's check: the fact's view made it "relation exists";
   -- another role's, hidden by row security: _fact_def_write refuses it)

@@ -86,9 +86,12 @@ CREATE TABLE dataeng.quarantine (
   run_id         bigint,
   quarantined_at timestamptz NOT NULL DEFAULT now(),
   failed_rules   text[]      NOT NULL,
-  row_data       jsonb       NOT NULL
+  row_data       jsonb       NOT NULL,
+  replaces       jsonb
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+COMMENT ON COLUMN dataeng.quarantine.replaces IS
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), NULL for other rows';
 CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
@@ -675,6 +678,14 @@ BEGIN
     IF params->>'max_age' IS NULL THEN
       RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- an interval written as text: a bare number (5), read as '5', was
+    -- five seconds, whatever unit was meant
+    IF jsonb_typeof(params->'max_age') <> 'string' THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, an interval written as a string' USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('max_age is %s, a JSON %s; a bare number would be read as seconds.', params->'max_age',
+                        jsonb_typeof(params->'max_age')),
+        HINT = 'Give the unit: {"max_age": "5 days"}.';
+    END IF;
     -- (a negative or zero age failed every run, as a monitor's
     -- max_silence would: refused there too; one reaching back beyond the
     -- range of timestamptz made every validate() of the table fail with
@@ -687,6 +698,11 @@ BEGIN
     EXCEPTION WHEN invalid_parameter_value OR datetime_field_overflow THEN
       RAISE EXCEPTION 'freshness needs params.max_age, a positive interval' USING ERRCODE = 'invalid_parameter_value',
         DETAIL = format('max_age is %s; it reaches back no further than the range of timestamptz.', params->>'max_age');
+    -- (a text that is no interval failed with the cast's error alone)
+    WHEN invalid_datetime_format OR interval_field_overflow THEN
+      RAISE EXCEPTION 'freshness needs params.max_age, an interval' USING ERRCODE = 'invalid_parameter_value',
+        DETAIL = format('max_age is %s, which does not read as an interval: %s.', params->>'max_age', SQLERRM),
+        HINT = 'Write an interval such as "1 hour" or "2 days".';
     END;
     -- the newest value of a time column (a domain over one compares in
     -- its base type): a rule on another column was added, and then every
@@ -885,8 +901,9 @@ BEGIN
                      OR has_table_privilege(caller, tbl, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege';
   END IF;
-  INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data)
-  SELECT tbl, run, ARRAY(SELECT jsonb_array_elements_text(e->'rules')), e->'row'
+  INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data, replaces)
+  SELECT tbl, run, ARRAY(SELECT jsonb_array_elements_text(e->'rules')), e->'row',
+         nullif(e->'replaces', 'null'::jsonb)
     FROM jsonb_array_elements(coalesce(rows_, '[]')) e;
   RETURN jsonb_array_length(coalesce(rows_, '[]'));
 END;
@@ -978,7 +995,15 @@ BEGIN
     CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
    WHERE ix.indrelid = tbl AND ix.indisprimary;
-  key_expr := coalesce(key_expr, 'to_jsonb(t.ctid::text)');
+  -- (a view's rows have no ctid, nor any other identity: no key)
+  key_expr := coalesce(key_expr, CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) = 'v'
+                                      THEN 'NULL::jsonb' ELSE 'to_jsonb(t.ctid::text)' END);
+  IF quarantine AND (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) = 'm' THEN
+    RAISE EXCEPTION 'cannot quarantine rows of materialized view %', tbl
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = 'A materialized view''s rows cannot be deleted; REFRESH MATERIALIZED VIEW makes them again.',
+            HINT = 'Validate it without quarantine, or validate the tables it is made from with quarantine => true.';
+  END IF;
 
   -- every column a rule names must still exist (renamed or dropped since the
   -- rule was added: say so, rather than fail as a broken query)
@@ -1050,9 +1075,10 @@ BEGIN
                      cols, tbl), true);
       j := j || jsonb_build_array(dataeng_internal._exec_as(owner_, format(
                      'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %2$s, ''value'', %4$s) AS x '
-                     'FROM (SELECT t.*, t.ctid AS ctid, count(*) OVER (PARTITION BY %1$s) AS "dataeng n" '
+                     'FROM (SELECT t.*, %5$s count(*) OVER (PARTITION BY %1$s) AS "dataeng n" '
                      'FROM %3$s t WHERE ROW(%1$s) IS NOT NULL) t WHERE "dataeng n" > 1 LIMIT 20) s',
-                     cols, key_expr, tbl, cond), true));
+                     cols, key_expr, tbl, cond,
+                     CASE WHEN key_expr LIKE '%t.ctid%' THEN 't.ctid AS ctid,' ELSE '' END), true));
       n_checked := (j->>0)::bigint;
       n_failed := (j->>1)::bigint;
       v := nullif(j->2, 'null');
@@ -1155,6 +1181,8 @@ DECLARE
   generated text[];     -- those of them that are generated
   ins_cols text;        -- the columns the row goes back with
   added boolean;        -- a column was added since it was quarantined
+  same text;            -- a row of the table is the one an UPDATE was to replace
+  keyed text;           -- ... and has its primary key (an index finds it)
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1244,6 +1272,33 @@ BEGIN
             (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(failing) e)
         USING ERRCODE = 'check_violation',
               HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+    END IF;
+  END IF;
+  -- The guard diverts an UPDATE's new row and keeps the old one: while
+  -- the table has that row as it was, the new one put back beside it
+  -- would be a second copy of it (a table without a primary key, or an
+  -- UPDATE of the key, has no unique index to refuse it).  Values are
+  -- compared in their columns' types, written as text in this session
+  -- (the quarantine's JSON of a timestamptz carries the writer's offset).
+  IF q.replaces IS NOT NULL THEN
+    SELECT string_agg(format('t.%1$I::text IS NOT DISTINCT FROM r.%1$I::text', a.attname), ' AND ' ORDER BY a.attnum)
+      INTO same
+      FROM pg_attribute a
+     WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND q.replaces ? a.attname;
+    SELECT string_agg(format('t.%1$I = r.%1$I', a.attname), ' AND ' ORDER BY a.attnum)
+      INTO keyed
+      FROM pg_index i
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      JOIN pg_type ty ON ty.oid = a.atttypid
+     WHERE i.indrelid = q.table_name AND i.indisprimary AND q.replaces ? a.attname
+       AND ty.typnamespace = 'pg_catalog'::regnamespace;
+    IF same IS NOT NULL AND (dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+          format('SELECT to_jsonb(EXISTS (SELECT 1 FROM %1$s t, jsonb_populate_record(NULL::%1$s, %2$L::jsonb) r '
+                 'WHERE %3$s AND %4$s))', q.table_name, q.replaces, coalesce(keyed, 'true'), same), true))::boolean THEN
+      RAISE EXCEPTION 'quarantined row % cannot be put back: table % still has the row its UPDATE was to replace', id, q.table_name
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'The guard quarantined the new row of an UPDATE and kept the old one in the table; put back, the new row would be a second copy of it.',
+              HINT = 'Apply the correction to the row in the table with UPDATE; the quarantined row stays in dataeng.quarantine.';
     END IF;
   END IF;
   -- the caller may INSERT (checked above); the insert runs the table's

@@ -144,8 +144,12 @@ SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.job_runs r JOIN dataeng.jobs 
 -- recorded by its worker: the first failure since the reschedule
 SELECT attempt FROM dataeng.jobs WHERE job_name = 'st_again';
 -- its retry (attempt 2) runs; rescheduled, then its worker terminated
+-- (and its worker runs the command: the run is recorded as running before
+-- its worker starts, and one terminated too early was not found)
 SELECT wait_for($$SELECT count(*) = 1 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
-                   WHERE j.job_name = 'st_again' AND r.status = 'running' AND r.attempt = 2$$) AS third_running;
+                   WHERE j.job_name = 'st_again' AND r.status = 'running' AND r.attempt = 2
+                     AND EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'dataeng job'
+                                    AND query LIKE '%st_again fails%')$$) AS third_running;
 SELECT pg_temp.st_again() IS NOT NULL AS rescheduled;
 SELECT count(*) = count(*) FILTER (WHERE stopped) AS signalled
   FROM (SELECT pg_terminate_backend(pid) AS stopped FROM pg_stat_activity

@@ -29,6 +29,10 @@ SELECT dataeng.rule_add('customers', 'no sudden drop', 'volume_change', params =
 SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "-1 hour"}');
 SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "0"}');
 SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "100000000 years"}');
+-- (a max_age that is a bare number, read as seconds, or no interval at
+-- all, which failed with the cast's error naming no parameter)
+SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": 5}');
+SELECT dataeng.rule_add('customers', 'bad', 'freshness', 'updated_at', '{"max_age": "banana"}');
 SELECT dataeng.rule_add('customers', 'bad', 'volume_change', params => '{"max_drop_pct": -5}');
 SELECT dataeng.rule_add('customers', 'bad', 'volume_change', params => '{"max_drop_pct": 150}');
 SELECT dataeng.rule_add('customers', 'short emails', 'length', 'email', '{"max": 40}');

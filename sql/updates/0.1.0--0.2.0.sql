@@ -1119,3 +1119,10 @@ COMMENT ON COLUMN dataeng_internal.on_change_triggers.pause_reason IS
 DROP VIEW IF EXISTS dataeng.on_changes;
 ALTER TABLE dataeng_internal.on_change_backlog ADD COLUMN cut_off int NOT NULL DEFAULT 0;
 ALTER TABLE dataeng_internal.on_change_resume_progress ADD COLUMN cut_off int NOT NULL DEFAULT 0;
+
+-- the row an UPDATE diverted by the guard was to replace, which the table
+-- keeps: quarantine_release() refuses to put the new row back beside it
+-- (rules.sql)
+ALTER TABLE dataeng.quarantine ADD COLUMN replaces jsonb;
+COMMENT ON COLUMN dataeng.quarantine.replaces IS
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), NULL for other rows';

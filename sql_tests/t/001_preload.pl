@@ -32,6 +32,30 @@ $node->safe_psql('postgres', q{
 });
 is($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng.changes'), '1',
 	'capture works without the preload');
+
+# A fact or dimension whose refreshes would be scheduled says so before
+# loading anything, and how to do without the scheduler; without a
+# schedule it works.
+$node->safe_psql('postgres', q{
+	CREATE TABLE s (id int PRIMARY KEY, at timestamptz NOT NULL, k int);
+	INSERT INTO s SELECT i, '2026-03-01', i % 3 FROM generate_series(1, 10) i;
+});
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"SELECT dataeng.fact_create('f', 's', 'at', 'day', '{k}', '{count(*)}')");
+isnt($ret, 0, 'fact_create with a schedule fails without the preload');
+like($stderr, qr/dataeng.fact_create\(\) schedules its refreshes, which needs dataeng in shared_preload_libraries/,
+	'the error names fact_create, not dataeng.schedule()');
+like($stderr, qr/HINT:\s+Pass schedule => NULL and call dataeng.fact_refresh\(\) yourself/,
+	'the hint says how to do without the scheduler');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"SELECT dataeng.dimension_create('d', 's', 'id', '{k}')");
+isnt($ret, 0, 'dimension_create with a schedule fails without the preload');
+like($stderr, qr/dataeng.dimension_create\(\) schedules its refreshes.*\n.*\nHINT:\s+Pass schedule => NULL and call dataeng.dimension_refresh\(\) yourself/,
+	'the error names dimension_create, and the hint dimension_refresh');
+is($node->safe_psql('postgres', q{
+	SELECT dataeng.fact_create('f', 's', 'at', 'day', '{k}', '{count(*)}', schedule => NULL) IS NOT NULL
+	   AND dataeng.dimension_create('d', 's', 'id', '{k}', schedule => NULL) IS NOT NULL;
+	SELECT sum(count) FROM f}), "t\n10", 'with schedule => NULL both are made');
 $node->safe_psql('postgres', 'DROP EXTENSION dataeng CASCADE');
 
 # With the preload: reported, and the reserved prefix rejects unknown names.

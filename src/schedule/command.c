@@ -36,6 +36,7 @@
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
+#include "storage/proc.h"
 #include "tcop/cmdtag.h"
 #include "tcop/dest.h"
 #include "tcop/pquery.h"
@@ -45,6 +46,8 @@
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/timeout.h"
 
 #include "common/common.h"
 #include "schedule/schedule.h"
@@ -147,6 +150,30 @@ completion_string(QueryCompletion *qc, MemoryContext cxt)
 }
 
 /*
+ * arm_timeout
+ *		The run's timer, STATEMENT_TIMEOUT as in a backend: due at the
+ *		run's deadline (0: none) or, while a statement runs, at the end of
+ *		the statement_timeout in force (the job's SET, its owner's ALTER
+ *		ROLE ... SET or the database's), whichever comes first.  Armed
+ *		once for the whole run, the timer left statement_timeout without
+ *		effect in a job: a statement ran past it.
+ */
+static void
+arm_timeout(TimestampTz deadline, bool statement)
+{
+	int64		ms = -1;
+
+	if (deadline != 0)
+		ms = Max((deadline - GetCurrentTimestamp()) / 1000, 1);
+	if (statement && StatementTimeout > 0 && (ms < 0 || StatementTimeout < ms))
+		ms = StatementTimeout;
+	if (ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, (int) Min(ms, INT_MAX));
+	else
+		disable_timeout(STATEMENT_TIMEOUT, false);
+}
+
+/*
  * sched_command_run
  *		Run the statements of a command (from sched_command_parse) as
  *		top-level statements; the caller is in no transaction.  Each
@@ -159,6 +186,7 @@ completion_string(QueryCompletion *qc, MemoryContext cxt)
 void
 sched_command_run(const char *command, List *stmts,
 				  List **tags, MemoryContext tag_cxt,
+				  TimestampTz deadline,
 				  SchedLastStatementHook on_last, void *arg,
 				  bool *on_last_called)
 {
@@ -191,6 +219,7 @@ sched_command_run(const char *command, List *stmts,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("extension \"dataeng\" was dropped")));
 		CHECK_FOR_INTERRUPTS();
+		arm_timeout(deadline, true);
 
 		if (analyze_requires_snapshot(raw))
 		{
@@ -220,6 +249,8 @@ sched_command_run(const char *command, List *stmts,
 		*tags = lappend(*tags, completion_string(&qc, tag_cxt));
 		MemoryContextSwitchTo(tags_old);
 
+		/* the statement is done: the bookkeeping and commit under the run's */
+		arm_timeout(deadline, false);
 		if (last && !IsTransactionBlock() && on_last != NULL)
 		{
 			on_last(arg);

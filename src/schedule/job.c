@@ -299,14 +299,14 @@ dataeng_job_main(Datum main_arg)
 		stmts = sched_command_parse(command, job_name);
 		MemoryContextSwitchTo(old);
 
-		if (timeout_ms > 0)
-			enable_timeout_after(STATEMENT_TIMEOUT, (int) Min(timeout_ms, INT_MAX));
 		sa.ra = &ra;
 		sa.tags = (List **) &tags;
+		/* the job's timeout, and statement_timeout for each statement */
 		sched_command_run(command, stmts, (List **) &tags, run_cxt,
+						  timeout_ms > 0 ?
+						  TimestampTzPlusMilliseconds(run_start, Min(timeout_ms, INT_MAX)) : 0,
 						  record_success, &sa, &recorded);
-		if (timeout_ms > 0)
-			disable_timeout(STATEMENT_TIMEOUT, false);
+		disable_timeout(STATEMENT_TIMEOUT, false);
 
 		if (!recorded)
 		{

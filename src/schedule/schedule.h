@@ -204,6 +204,7 @@ typedef void (*SchedLastStatementHook) (void *arg);
 extern List *sched_command_parse(const char *command, const char *job_name);
 extern void sched_command_run(const char *command, List *stmts,
 							  List **tags, MemoryContext tag_cxt,
+							  TimestampTz deadline,
 							  SchedLastStatementHook on_last, void *arg,
 							  bool *on_last_called);
 

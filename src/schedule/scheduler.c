@@ -758,6 +758,13 @@ hold_yield(Oid owner)
  *		job whose schedule cannot give one (a row a superuser wrote by
  *		hand, say '178000000 years') is marked broken with the reason and
  *		skipped, instead of failing every pass and so every other job.
+ *
+ *		Read with a snapshot of its own (not read-only), as the due jobs
+ *		were: the pass's first snapshot, taken before it waited for
+ *		dataeng.jobs, may predate the job (created and made due meanwhile:
+ *		it "disappeared", and the scheduler ended on that error) or its
+ *		latest schedule (the next run came from the old one).  The row is
+ *		locked by the due jobs' query, so this reads the version it locked.
  */
 static bool
 job_next_run(int64 job_id, TimestampTz now, Datum *next, bool *next_null)
@@ -776,7 +783,7 @@ job_next_run(int64 job_id, TimestampTz now, Datum *next, bool *next_null)
 								  "WHERE job_id OPERATOR(pg_catalog.=) $1", 2,
 								  (Oid[]) {INT8OID, TIMESTAMPTZOID},
 								  (Datum[]) {Int64GetDatum(job_id), TimestampTzGetDatum(now)},
-								  NULL, true, 0) != SPI_OK_SELECT)
+								  NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "dataeng scheduler: SPI failed computing the next run of job " INT64_FORMAT, job_id);
 		if (SPI_processed != 1)
 			ereport(ERROR,

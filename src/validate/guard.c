@@ -302,6 +302,17 @@ guard_plan(Relation rel, Trigger *trigger)
 	return entry;
 }
 
+/*
+ * The table's name as a message gives it: schema-qualified and quoted
+ * where needed ("Cust Table" alone did not say which schema's).
+ */
+static char *
+qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
 PG_FUNCTION_INFO_V1(dataeng_guard);
 
 /*
@@ -369,15 +380,18 @@ dataeng_guard(PG_FUNCTION_ARGS)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("row breaks the rules of table \"%s\": %s",
-						get_rel_name(gp->rulesrelid), names.data),
+				 errmsg("row breaks the rules of table %s: %s",
+						qualified_name(gp->rulesrelid), names.data),
+				 errtable(rel),
 				 errdetail("The ingestion guard checks the table's error rules (dataeng.rules) on every insert and update."),
 				 errhint("Fix the row, or use dataeng.guard_enable(..., 'quarantine') to divert such rows.")));
 	}
 	else
 	{
-		Oid			argtypes[4] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID};
-		Datum		args[4];
+		Oid			argtypes[5] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID,
+		rel->rd_rel->reltype};
+		Datum		args[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', 'n'};
 		InternalSql pinned;
 		GuardLoad  *load = guard_load(gp->rulesrelid, true);
 
@@ -388,6 +402,12 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		args[1] = row;
 		args[2] = PointerGetDatum(failed);
 		args[3] = Int64GetDatum(load->load);
+		/* an UPDATE's old row stays: the release must not add a second */
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			args[4] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, RelationGetDescr(rel));
+			nulls[4] = ' ';
+		}
 
 		/*
 		 * Still the writer's act (no user switch), but resolved with
@@ -397,8 +417,9 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._quarantine_put($1, $4, "
 												  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
 												  "'row', pg_catalog.to_jsonb($2), "
-												  "'rules', pg_catalog.to_jsonb($3))))"),
-								  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+												  "'rules', pg_catalog.to_jsonb($3), "
+												  "'replaces', pg_catalog.to_jsonb($5))))"),
+								  5, argtypes, args, nulls, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
 		internal_sql_end(&pinned);
 		SPI_finish();
@@ -462,8 +483,8 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 	SPI_finish();
 	if (!isnull && moved > 0)
 		ereport(NOTICE,
-				(errmsg("the guard quarantined " INT64_FORMAT " of " INT64_FORMAT " rows written to table \"%s\"",
-						moved, checked, RelationGetRelationName(rel)),
+				(errmsg("the guard quarantined " INT64_FORMAT " of " INT64_FORMAT " rows written to table %s",
+						moved, checked, qualified_name(RelationGetRelid(rel))),
 				 errdetail("They are in dataeng.quarantine with run_id " INT64_FORMAT
 						   ", and dataeng.alerts has an alert for each rule they break.", load),
 				 TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
