@@ -29,7 +29,6 @@
 #include "utils/array.h"
 #include "nodes/bitmapset.h"
 #include "nodes/nodes.h"
-#include "storage/itemptr.h"
 #include "utils/relcache.h"
 
 /*
@@ -203,14 +202,6 @@ extern void agg_init(void);
 #define agg_prefetch(p) ((void) (p))
 #define agg_prefetch_write(p) ((void) (p))
 #endif
-
-/*
- * fact_apply.c: ask ahead for the heap rows of up to AGG_PREFETCH_ROWS keys
- * found in an index, whose fetch and update come next (row j: the first of
- * tids[first[j]] .. tids[first[j + 1] - 1]); hints only, nothing pinned
- */
-#define AGG_PREFETCH_ROWS 64
-extern void agg_prefetch_rows(Relation rel, const ItemPointerData *tids, const int *first, int nb);
 
 /* temp_roles.c: before DROP ROLE and REASSIGN OWNED, the roles' scratch tables */
 extern void agg_temp_forget_roles(Node *stmt);

@@ -850,8 +850,7 @@ dim_walk_tids(DimApply *da, Datum key)
  * the index for those keys one after another with the leaf held between
  * them (btwalk_hold(): nothing else happens meanwhile, and each lookup
  * starts where the previous one ended on the leaf, without reading it
- * again), then asks ahead for the heap rows they found
- * (agg_prefetch_rows()).  dim_lookup() then takes each key's entries in
+ * again).  dim_lookup() then takes each key's entries in
  * order (dim_batch_take()) and fetches its row as before, right before it
  * is written.  The lookups of a batch see what the refresh wrote before
  * them, as the lookup of each key did when it came right before its
@@ -871,7 +870,6 @@ dim_walk_tids(DimApply *da, Datum key)
  *-------------------------------------------------------------------------
  */
 #define DIM_BATCH 32
-StaticAssertDecl(DIM_BATCH + 1 <= AGG_PREFETCH_ROWS, "a batch's rows are prefetched at once");
 
 typedef struct DimBatch
 {
@@ -979,7 +977,7 @@ dim_batch_add(DimBatch *b, MinimalTuple mt)
 /*
  * dim_batch_fill
  *		Read the next batch: the events of up to DIM_BATCH keys, then their
- *		lookups, the leaf held, and their rows asked for.
+ *		lookups, the leaf held.
  */
 static void
 dim_batch_fill(DimBatch *b, DimApply *da)
@@ -1066,7 +1064,6 @@ dim_batch_fill(DimBatch *b, DimApply *da)
 		b->first[b->nkeys] = b->ntids;
 	}
 	btwalk_hold(&da->bw, false);
-	agg_prefetch_rows(da->rel, b->tids, b->first + carry, b->nkeys - carry);
 }
 
 /*

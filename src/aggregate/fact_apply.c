@@ -46,7 +46,7 @@
  * rows asked for ahead"): first their lookups, one after another with the
  * leaf held between them (btwalk_hold(): nothing else happens meanwhile),
  * then, for each group found, its heap page looked up in the buffer pool
- * (agg_prefetch_rows(): PrefetchBuffer(), which also starts reading a page not there) and the
+ * (PrefetchBuffer(), which also starts reading a page not there) and the
  * parts of it the fetch and update will touch asked of the CPU ahead
  * (prefetch instructions: the page's header, the row's line pointer and
  * the row, the free space the new version goes to), then the groups
@@ -829,7 +829,6 @@ apply_extremes(FactApply *fa, TupleTableSlot *f, ApplyDelta *d, Datum *nv, bool 
  * (tids[first[j]] to tids[first[j + 1] - 1] for the batch's j-th group).
  */
 #define APPLY_BATCH 32
-StaticAssertDecl(APPLY_BATCH <= AGG_PREFETCH_ROWS, "a batch's rows are prefetched at once");
 
 typedef struct ApplyBatch
 {
@@ -878,11 +877,9 @@ apply_batch_walk(FactApply *fa, BtWalk *w, ApplyDelta *ds, int64 from, int nb, A
 }
 
 /*
- * agg_prefetch_rows
- *		Ask ahead for what the fetch and update of each of nb rows (at most
- *		AGG_PREFETCH_ROWS) found in an index will touch first: the rows
- *		whose TIDs are tids[first[j]] .. tids[first[j + 1] - 1] for row j,
- *		the first of them asked for (fact_apply.c, dimension.c): its heap page
+ * apply_batch_prefetch
+ *		Ask ahead for what the fetch and update of each group of b found in
+ *		the index will touch first (see the header comment): its heap page
  *		looked up in the buffer pool (a page not there starts being read),
  *		then the CPU asked for the buffer's header, the page's header and
  *		the line pointer of the row, and, once those are in, the row and
@@ -891,21 +888,20 @@ apply_batch_walk(FactApply *fa, BtWalk *w, ApplyDelta *ds, int64 from, int nb, A
  *		and pd_lower) only says where to prefetch, checked to stay within
  *		the page.
  */
-void
-agg_prefetch_rows(Relation rel, const ItemPointerData *tids, const int *first, int nb)
+static void
+apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 {
-	Buffer		bufs[AGG_PREFETCH_ROWS];
+	Buffer		bufs[APPLY_BATCH];
 	BlockNumber last = InvalidBlockNumber;
 	Buffer		lastbuf = InvalidBuffer;
 	int			j;
 
-	Assert(nb <= AGG_PREFETCH_ROWS);
 	for (j = 0; j < nb; j++)
 	{
 		bufs[j] = InvalidBuffer;
-		if (first[j] < first[j + 1])
+		if (b->first[j] < b->first[j + 1])
 		{
-			const ItemPointerData *tid = &tids[first[j]];
+			ItemPointer tid = &b->tids[b->first[j]];
 			BlockNumber blk = ItemPointerGetBlockNumber(tid);
 			PrefetchBufferResult pr;
 
@@ -934,7 +930,7 @@ agg_prefetch_rows(Relation rel, const ItemPointerData *tids, const int *first, i
 	}
 	for (j = 0; j < nb; j++)
 	{
-		const ItemPointerData *tid;
+		ItemPointer tid;
 		Page		page;
 		PageHeader	ph;
 		OffsetNumber off;
@@ -944,7 +940,7 @@ agg_prefetch_rows(Relation rel, const ItemPointerData *tids, const int *first, i
 
 		if (!BufferIsValid(bufs[j]))
 			continue;
-		tid = &tids[first[j]];
+		tid = &b->tids[b->first[j]];
 		page = BufferGetPage(bufs[j]);
 		ph = (PageHeader) page;
 		off = ItemPointerGetOffsetNumber(tid);
@@ -1182,7 +1178,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 				int			nb = (int) Min(n - r, APPLY_BATCH);
 
 				apply_batch_walk(&fa, &w, ds, r, nb, &batch, kv, kn, snap);
-				agg_prefetch_rows(fa.rel, batch.tids, batch.first, nb);
+				apply_batch_prefetch(fa.rel, &batch, nb);
 			}
 			oldcxt = MemoryContextSwitchTo(rowcxt);
 			for (i = batch.first[r % APPLY_BATCH]; i < batch.first[r % APPLY_BATCH + 1] && !hit; i++)
