@@ -850,16 +850,16 @@ dim_walk_tids(DimApply *da, Datum key)
  * the index for those keys one after another with the leaf held between
  * them (btwalk_hold(): nothing else happens meanwhile, and each lookup
  * starts where the previous one ended on the leaf, without reading it
- * again).  dim_lookup() then takes each key's entries in
- * order (dim_batch_take()) and fetches its row as before, right before it
- * is written.  The lookups of a batch see what the refresh wrote before
- * them, as the lookup of each key did when it came right before its
- * writes: a key's entries are changed by no write of another key (an
- * entry's heap TID stays as the index moves it), and the rows are
- * fetched, under the refresh's snapshot, only when their key comes.  As
- * for any index scan that does not keep its leaf pinned, a TID whose row
- * was removed by a VACUUM since and used again by another row holds a
- * row the snapshot does not see.
+ * again).  dim_lookup() then takes each key's entries in order
+ * (dim_batch_take()) and fetches its row as before, right before it is
+ * written.  A key's lookup now comes before the writes of the batch's
+ * keys before it, where it came after them: that changes nothing, since
+ * no write of a key adds or removes an entry of another key (an entry's
+ * heap TID stays as a split moves it), and the rows are fetched, under
+ * the refresh's snapshot (which sees none of its own writes), only when
+ * their key comes.  As for any index scan that does not keep its leaf
+ * pinned, a TID whose row was removed by a VACUUM since and used again by
+ * another row holds a row the snapshot does not see.
  *
  * A sort done in memory keeps its tuples until it ends: the events are
  * then read in place, else copied into one of two memory contexts, used
