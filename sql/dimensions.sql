@@ -213,11 +213,17 @@ DECLARE
   cast_to text;
   eqimage regproc;
 BEGIN
-  SELECT x.atttypid, x.attcollation INTO typ, coll
-    FROM pg_attribute x WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
-  -- (a domain compares as its base type)
-  base := dataeng_internal._base_type(typ);
-  SELECT y.typtype INTO kind FROM pg_type y WHERE y.oid = base;
+  SELECT x.atttypid, x.attcollation, y.typtype INTO typ, coll, kind
+    FROM pg_attribute x JOIN pg_type y ON y.oid = x.atttypid
+   WHERE x.attrelid = src AND x.attname = col AND x.attnum > 0 AND NOT x.attisdropped;
+  -- (a domain compares as its base type; _base_type(), a SQL function
+  -- with a SET clause, is planned at every call: only for a domain, as
+  -- every refresh calls this once per column)
+  base := typ;
+  IF kind = 'd' THEN
+    base := dataeng_internal._base_type(typ);
+    SELECT y.typtype INTO kind FROM pg_type y WHERE y.oid = base;
+  END IF;
   IF kind = 'e' THEN
     -- (a domain over an enum has no = of its own: the enum's operator,
     -- of anyenum, does not take a domain; its values compare as the

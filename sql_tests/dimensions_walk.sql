@@ -125,6 +125,28 @@ DELETE FROM dw_src WHERE k = dw_key(900000);
 SELECT dataeng.dimension_refresh('dw1') AS dw1;
 SELECT * FROM dw_check() WHERE what = 'type 1 vs source';
 
+-- (dw2 catches up: a version more of key 7, and one of the key inserted
+-- and deleted above)
+UPDATE dw_expect SET versions = versions + 1 WHERE k = dw_key(7);
+INSERT INTO dw_expect VALUES (dw_key(900000), 1);
+SELECT dataeng.dimension_refresh('dw2') AS dw2;
+SELECT * FROM dw_check();
+
+-- events past the sort's memory (maintenance_work_mem and work_mem at
+-- their least): the sort spills to disk, and the events, read a batch of
+-- keys at a time, are copied out of it (dim_batch_read()); every key
+-- changed twice, the second change its key's last event (type 1), each
+-- a version of its own (type 2)
+SET maintenance_work_mem = '1MB';
+SET work_mem = '64kB';
+UPDATE dw_src SET v = v || '+';
+UPDATE dw_src SET v = v || '-';
+UPDATE dw_expect e SET versions = versions + 2 WHERE e.k IN (SELECT k FROM dw_src);
+SELECT dataeng.dimension_refresh('dw1') AS dw1, dataeng.dimension_refresh('dw2') AS dw2;
+SELECT * FROM dw_check();
+RESET maintenance_work_mem;
+RESET work_mem;
+
 SELECT dataeng.dimension_drop('dw1');
 SELECT dataeng.dimension_drop('dw2');
 DROP TABLE dw_src, dw_expect;

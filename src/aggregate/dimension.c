@@ -366,8 +366,9 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * events are sorted by (key, change_id, part) in a tuplesort, then walked
  * one key at a time.  Each key's row (type 1) or current version (type 2)
  * is looked up once through the dimension's unique index on the key (its
- * leaves walked in key order rather than descended to for each key), and
- * written through the table access method as the executor's simple
+ * leaves walked in key order rather than descended to for each key, a
+ * batch of keys at a time ahead of their writes: see dim_batch_fill()),
+ * and written through the table access method as the executor's simple
  * relation routines write (ExecSimpleRelationInsert/Update/Delete, which
  * logical replication's apply worker uses: the table's constraints
  * checked, its indexes maintained), with the very decisions of the
@@ -502,6 +503,8 @@ typedef struct DimApply
 	Datum		lastkey;		/* the last lookup's key (copied into walkcxt) */
 	MemoryContext walkcxt;
 	IndexFetchTableData *fetch;
+	/* the lookups done ahead by dim_batch_fill(), taken in order */
+	struct DimBatch *batch;
 	/* the WAL writer asked to flush (dim_wal_nudge) */
 	int			nwrites;
 	XLogRecPtr	nudged;
@@ -838,6 +841,269 @@ dim_walk_tids(DimApply *da, Datum key)
 	MemoryContextSwitchTo(old);
 }
 
+/*-------------------------------------------------------------------------
+ * The events read a batch of keys at a time, their lookups walked ahead
+ *
+ * The main loop of _dim_apply() reads the sorted events through
+ * dim_next_event(), which reads them from the sort DIM_BATCH keys at a
+ * time (every event of each) and, before handing out the first, walks
+ * the index for those keys one after another with the leaf held between
+ * them (btwalk_hold(): nothing else happens meanwhile, and each lookup
+ * starts where the previous one ended on the leaf, without reading it
+ * again).  dim_lookup() then takes each key's entries in order
+ * (dim_batch_take()) and fetches its row as before, right before it is
+ * written.  A key's lookup now comes before the writes of the batch's
+ * keys before it, where it came after them: that changes nothing, since
+ * no write of a key adds or removes an entry of another key (an entry's
+ * heap TID stays as a split moves it), and the rows are fetched, under
+ * the refresh's snapshot (which sees none of its own writes), only when
+ * their key comes.  As for any index scan that does not keep its leaf
+ * pinned, a TID whose row was removed by a VACUUM since and used again by
+ * another row holds a row the snapshot does not see.
+ *
+ * A sort done in memory keeps its tuples until it ends: the events are
+ * then read in place, else copied into one of two memory contexts, used
+ * in turn, so that the previous batch's events (the main loop's previous
+ * event) stay valid while the next is read.  Type 1 looks a key up at its
+ * last event, so the last key of a batch is looked up with it but taken
+ * after the next batch is read: its entries are kept at the front.
+ *-------------------------------------------------------------------------
+ */
+#define DIM_BATCH 32
+
+typedef struct DimBatch
+{
+	Tuplesortstate *sort;
+	bool		copy;			/* the sort's tuples must be copied (it spilled) */
+	EventState *st;				/* the events from a TRUNCATE on are skipped */
+	TupleTableSlot *rd;			/* an event read */
+	MinimalTuple *evs;			/* the batch's events, in order */
+	int			nev;
+	int			maxev;
+	int			pos;			/* the next one dim_next_event() hands out */
+	MinimalTuple ahead;			/* the next batch's first event, read ahead */
+	bool		done;			/* the sort has no more */
+	MemoryContext cxt[2];		/* copies of the events, in turn */
+	int			cur;
+	/* the keys looked up: key k's entries are tids[first[k]] .. [first[k + 1] - 1] */
+	int			nkeys;
+	int			kpos;			/* the next key dim_batch_take() gives */
+	Datum		keys[DIM_BATCH + 1];
+	int			first[DIM_BATCH + 2];
+	ItemPointerData *tids;
+	int			ntids;
+	int			maxtids;
+} DimBatch;
+
+static void
+dim_batch_begin(DimBatch *b, DimApply *da, EventState *st, bool copy, TupleDesc sdesc)
+{
+	memset(b, 0, sizeof(*b));
+	b->sort = st->sort;
+	b->copy = copy;
+	b->st = st;
+	b->rd = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
+	b->maxev = 4 * DIM_BATCH;
+	b->evs = palloc(sizeof(MinimalTuple) * b->maxev);
+	b->cxt[0] = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	b->cxt[1] = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	b->maxtids = 2 * (DIM_BATCH + 1);
+	b->tids = palloc(sizeof(ItemPointerData) * b->maxtids);
+	da->batch = b;
+}
+
+static void
+dim_batch_end(DimBatch *b)
+{
+	ExecDropSingleTupleTableSlot(b->rd);
+	MemoryContextDelete(b->cxt[0]);
+	MemoryContextDelete(b->cxt[1]);
+}
+
+/* the key of an event */
+static inline Datum
+event_key(TupleTableSlot *slot, MinimalTuple mt)
+{
+	bool		isnull;
+
+	ExecStoreMinimalTuple(mt, slot, false);
+	return slot_getattr(slot, S_FIXED + 1, &isnull);
+}
+
+/*
+ * dim_batch_read
+ *		The next event of the sort not skipped (from the first TRUNCATE on),
+ *		copied into the current context when the sort spilled; NULL at the
+ *		end.
+ */
+static MinimalTuple
+dim_batch_read(DimBatch *b)
+{
+	for (;;)
+	{
+		bool		should_free;
+		MinimalTuple mt;
+
+		if (!tuplesort_gettupleslot(b->sort, true, false, b->rd, NULL))
+			return NULL;
+		if (b->st->has_tr)
+		{
+			bool		isnull;
+
+			if (DatumGetInt64(slot_getattr(b->rd, S_CHANGE_ID + 1, &isnull)) >= b->st->tr_change_id)
+				continue;		/* from the TRUNCATE on: the caller compares */
+		}
+		mt = ExecFetchSlotMinimalTuple(b->rd, &should_free);
+		Assert(!should_free);
+		if (b->copy)
+			mt = heap_copy_minimal_tuple(mt);	/* (in the current context) */
+		return mt;
+	}
+}
+
+static void
+dim_batch_add(DimBatch *b, MinimalTuple mt)
+{
+	if (b->nev == b->maxev)
+	{
+		b->maxev *= 2;
+		b->evs = repalloc(b->evs, sizeof(MinimalTuple) * b->maxev);
+	}
+	b->evs[b->nev++] = mt;
+}
+
+/*
+ * dim_batch_fill
+ *		Read the next batch: the events of up to DIM_BATCH keys, then their
+ *		lookups, the leaf held.
+ */
+static void
+dim_batch_fill(DimBatch *b, DimApply *da)
+{
+	int			carry = b->nkeys - b->kpos;
+	int			nnew = 0;
+	int			k;
+	int			i;
+	MemoryContext old;
+	MinimalTuple mt;
+	Datum		lastkey = (Datum) 0;
+
+	/* a key looked up but not taken yet (type 1: the last one) goes first */
+	if (carry > 0)
+	{
+		int			from = b->first[b->kpos];
+
+		b->ntids = b->first[b->nkeys] - from;
+		memmove(b->tids, b->tids + from, sizeof(ItemPointerData) * b->ntids);
+		for (k = 0; k < carry; k++)
+		{
+			b->keys[k] = b->keys[b->kpos + k];
+			b->first[k] = b->first[b->kpos + k] - from;
+		}
+	}
+	else
+		b->ntids = 0;
+	b->nkeys = carry;
+	b->first[carry] = b->ntids;
+	b->kpos = 0;
+	b->nev = 0;
+	b->pos = 0;
+
+	b->cur = 1 - b->cur;
+	MemoryContextReset(b->cxt[b->cur]);
+	old = MemoryContextSwitchTo(b->cxt[b->cur]);
+	mt = b->ahead;
+	b->ahead = NULL;
+	if (mt != NULL && b->copy)
+		mt = heap_copy_minimal_tuple(mt);	/* (its context is reset next) */
+	if (mt == NULL && !b->done)
+		mt = dim_batch_read(b);
+	while (mt != NULL)
+	{
+		Datum		key = event_key(b->rd, mt);
+
+		if (nnew == 0 || ApplySortComparator(lastkey, false, key, false, &da->keysort) != 0)
+		{
+			if (nnew == DIM_BATCH)
+			{
+				b->ahead = mt;
+				break;
+			}
+			nnew++;
+			lastkey = key;
+		}
+		dim_batch_add(b, mt);
+		mt = dim_batch_read(b);
+	}
+	if (mt == NULL)
+		b->done = true;
+	MemoryContextSwitchTo(old);
+	if (!da->walk || b->nev == 0)
+		return;
+
+	/* the lookups, one after another with the leaf held */
+	btwalk_hold(&da->bw, true);
+	for (i = 0; i < b->nev; i++)
+	{
+		Datum		key = event_key(b->rd, b->evs[i]);
+
+		if (i > 0 && ApplySortComparator(lastkey, false, key, false, &da->keysort) == 0)
+			continue;
+		lastkey = key;
+		dim_walk_tids(da, key);
+		if (b->ntids + da->bw.ntids > b->maxtids)
+		{
+			b->maxtids = Max(b->maxtids * 2, b->ntids + da->bw.ntids);
+			b->tids = repalloc(b->tids, sizeof(ItemPointerData) * b->maxtids);
+		}
+		memcpy(b->tids + b->ntids, da->bw.tids, sizeof(ItemPointerData) * da->bw.ntids);
+		b->ntids += da->bw.ntids;
+		b->keys[b->nkeys++] = key;
+		b->first[b->nkeys] = b->ntids;
+	}
+	btwalk_hold(&da->bw, false);
+}
+
+/*
+ * dim_next_event
+ *		The next event into ev (stored, not copied: it stays valid until
+ *		the batch after the next is read); false at the end.
+ */
+static bool
+dim_next_event(DimBatch *b, DimApply *da, TupleTableSlot *ev)
+{
+	if (b->pos == b->nev)
+	{
+		if (b->done && b->ahead == NULL)
+			return false;
+		dim_batch_fill(b, da);
+		if (b->nev == 0)
+			return false;
+	}
+	ExecStoreMinimalTuple(b->evs[b->pos++], ev, false);
+	return true;
+}
+
+/*
+ * dim_batch_take
+ *		The index entries of key, the next key looked up (the main loop
+ *		looks each key up once, in the order of the events).
+ */
+static void
+dim_batch_take(DimApply *da, Datum key, const ItemPointerData **tids, int *ntids)
+{
+	DimBatch   *b = da->batch;
+
+	if (b == NULL || b->kpos >= b->nkeys ||
+		ApplySortComparator(key, false, b->keys[b->kpos], false, &da->keysort) != 0)
+		elog(ERROR, "a dimension key was looked up out of the order of its events");
+	*tids = b->tids + b->first[b->kpos];
+	*ntids = b->first[b->kpos + 1] - b->first[b->kpos];
+	b->kpos++;
+}
+
 /*
  * dim_lookup
  *		The row (type 1) or current version (type 2) of key into
@@ -851,11 +1117,14 @@ dim_lookup(DimApply *da, Datum key)
 
 	if (da->walk)
 	{
-		/* the key's entries, then the row each leads to, as a scan's */
-		dim_walk_tids(da, key);
-		for (i = 0; i < da->bw.ntids && !found; i++)
+		const ItemPointerData *tids;
+		int			ntids;
+
+		/* the key's entries (walked ahead), then the row each leads to, as a scan's */
+		dim_batch_take(da, key, &tids, &ntids);
+		for (i = 0; i < ntids && !found; i++)
 		{
-			ItemPointerData tid = da->bw.tids[i];
+			ItemPointerData tid = tids[i];
 			bool		call_again = false;
 			bool		all_dead = false;
 
@@ -1307,6 +1576,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	TupleTableSlot *insslot = NULL;
 	bool		in_key = false;
 	bool		copy_events;
+	DimBatch	batch;
 	KeyWalk		kw;
 	MemoryContext keycxt;
 	MemoryContext outer;
@@ -1438,6 +1708,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 								   dim_sort_mem(), NULL, TUPLESORT_NONE);
 		insslot = MakeSingleTupleTableSlot(idesc, &TTSOpsVirtual);
 	}
+	dim_batch_begin(&batch, &da, &st, copy_events, sdesc);
 	memset(&kw, 0, sizeof(kw));
 	keycxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension key",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -1445,16 +1716,13 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 
 	for (;;)
 	{
-		bool		more = tuplesort_gettupleslot(st.sort, true, copy_events, ev, NULL);
+		/* (from the first TRUNCATE on, none: the caller compares) */
+		bool		more = dim_next_event(&batch, &da, ev);
 		Datum	   *v;
 		bool	   *n;
 
 		if (more)
-		{
 			slot_getallattrs(ev);
-			if (st.has_tr && DatumGetInt64(ev->tts_values[S_CHANGE_ID]) >= st.tr_change_id)
-				continue;		/* from the TRUNCATE on: the caller compares */
-		}
 		MemoryContextSwitchTo(keycxt);
 		/* the end of a key: type 1 applies its last event (prev) */
 		if (in_key && (!more || ApplySortComparator(prev->tts_values[S_FIXED], false,
@@ -1571,6 +1839,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 		ExecDropSingleTupleTableSlot(vs);
 		ExecDropSingleTupleTableSlot(insslot);
 	}
+	dim_batch_end(&batch);
 	tuplesort_end(st.sort);
 	ExecDropSingleTupleTableSlot(ev);
 	ExecDropSingleTupleTableSlot(prev);
