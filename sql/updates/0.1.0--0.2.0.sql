@@ -1104,3 +1104,14 @@ COMMENT ON COLUMN dataeng.cdc_tables.capture_stopped_at IS
   'When the WAL worker stopped capturing the table, NULL while it captures';
 CREATE INDEX cdc_tables_capture_stopped_idx ON dataeng.cdc_tables (table_name)
   WHERE capture_error IS NOT NULL;
+
+-- a table the WAL worker stopped while its row of dataeng.cdc_tables was
+-- locked, until the worker records it there (cdc_wal.sql, wal_apply.c)
+CREATE TABLE dataeng_internal.cdc_wal_stops (
+  table_name    oid         PRIMARY KEY,
+  capture_error text        NOT NULL,
+  stopped_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
+  'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
+REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;

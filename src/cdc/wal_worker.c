@@ -183,8 +183,9 @@ cdc_wal_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.on_change_timeout",
 							"Longest an on_change handler call, or the decoding of one source transaction, may take in the WAL capture worker (0: no limit).",
-							"It is also the lock_timeout of a handler call.  A handler that runs out of time has failed: "
-							"it is retried, then its batch goes to dataeng.dead_letters.",
+							"It is also the lock_timeout of a handler call, and the longest the worker waits for the lock "
+							"to read a captured table (past it, that table's capture stops).  A handler that runs out of "
+							"time has failed: it is retried, then its batch goes to dataeng.dead_letters.",
 							&cdc_on_change_timeout,
 							10000, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
