@@ -9,7 +9,8 @@
 -- worker now waits at most dataeng.on_change_timeout for the lock; past it,
 -- that table stops (cdc_tables.capture_error, as a change that cannot be
 -- decoded) and capture of the others goes on.  Nor does it wait for the
--- table's row of dataeng.cdc_tables, where it records the stop.
+-- table's row of dataeng.cdc_tables, where it records the stop, nor for an
+-- on_change trigger's row, where it records the trigger's progress.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -30,8 +31,9 @@ SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
 -- below is held before the worker comes to the change it waits for)
 CREATE TABLE swl_m.slow (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('swl_m.slow', method => 'wal');
+CREATE TABLE swl_m.calls (id text);
 CREATE FUNCTION swl_m.nap(c dataeng.change[]) RETURNS void LANGUAGE sql
-  AS $$ SELECT pg_sleep(0.5) $$;
+  AS $$ SELECT pg_sleep(0.5); INSERT INTO swl_m.calls SELECT x.pk->>'id' FROM unnest(c) x $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
 SET ROLE swl_mallory;
@@ -114,6 +116,44 @@ RESET ROLE;
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 SELECT table_name, capture_error FROM dataeng.cdc_status ORDER BY table_name::text;
 SELECT table_name, pk FROM dataeng.changes WHERE table_name = 'swl_m.held'::regclass ORDER BY change_id;
+
+-- An on_change trigger's row held by its owner (on_change_pause() in an
+-- open transaction): the worker, which records each trigger's progress in
+-- its row, waited for that transaction as long as it lasted, and capture
+-- of every table with it.  The trigger's batches now wait in its backlog.
+SET ROLE swl_mallory;
+BEGIN;
+SELECT dataeng.on_change_pause('swl_nap');
+PREPARE TRANSACTION 'swl_hold_trigger';
+INSERT INTO swl_m.slow VALUES (3);
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (14);
+-- (the victim's sync: a superuser's waits for every role's deferred batches)
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+RESET ROLE;
+SELECT op, pk FROM dataeng.cdc_poll('swl_reader') WHERE pk->>'id' = '14';
+SELECT trigger_name, count(*) AS waiting FROM dataeng_internal.on_change_backlog GROUP BY 1;
+COMMIT PREPARED 'swl_hold_trigger';
+-- paused now: its backlog is set aside, then handed to the handler once
+-- resumed, in commit order
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (15);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT count(*) AS waiting FROM dataeng_internal.on_change_backlog;
+SET ROLE swl_mallory;
+SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
+SELECT trigger_name, changes[1].pk FROM dataeng.on_change_dead_letters;
+SELECT dataeng.on_change_resume('swl_nap');
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (16);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SET ROLE swl_mallory;
+SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
+SELECT count(*) AS dead_letters FROM dataeng.on_change_dead_letters;
+SELECT id FROM swl_m.calls ORDER BY id;
+RESET ROLE;
 
 SELECT dataeng.cdc_consumer_drop('swl_reader');
 SET ROLE swl_mallory;

@@ -73,6 +73,8 @@ typedef struct WalTrigger
 	bool		dropped;		/* dropped during the round: no more calls */
 	bool		resume_later;	/* the resume waits for a later round */
 	bool		backlog;		/* batches wait in on_change_backlog */
+	bool		claimed;		/* its row is locked by the round */
+	bool		busy;			/* another transaction holds its row */
 } WalTrigger;
 
 /* A change written in the current source transaction */

@@ -1313,8 +1313,11 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		Datum		tvalues[7];
 		char		tnulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
-		/* (a trigger made again under the name of one dropped is another) */
-		if (!t->touched || t->dropped)
+		/*
+		 * (a trigger made again under the name of one dropped is another;
+		 * a busy one's row is another transaction's: wal_trigger_busy)
+		 */
+		if (!t->touched || t->dropped || t->busy)
 			continue;
 		tvalues[0] = CStringGetTextDatum(t->name);
 		tvalues[1] = LSNGetDatum(t->handled_lsn);
