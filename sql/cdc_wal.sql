@@ -179,6 +179,25 @@ COMMENT ON TABLE dataeng_internal.on_change_resume_progress IS
   'Calls made to hand a set-aside batch to its handler in a resume cut by the time budget of a round';
 REVOKE ALL ON dataeng_internal.on_change_resume_progress FROM PUBLIC;
 
+-- A table the WAL worker stopped capturing (a change it could not decode,
+-- its lock not granted in time: wal_break_table) while another transaction
+-- held the table's row of dataeng.cdc_tables (cdc_enable(), cdc_disable(),
+-- an ALTER TABLE of it, which the table's owner may keep open): the round
+-- does not wait for that row, which held capture of every table of the
+-- database as long as that transaction lasted, but keeps the stop here, in
+-- its own transaction; the next rounds move it to cdc_tables.capture_error
+-- once the row is free.  The table is not captured meanwhile, and
+-- cdc_status shows the stop.  Written by the worker alone (and deleted by
+-- cdc_enable(), which resumes the table).
+CREATE TABLE dataeng_internal.cdc_wal_stops (
+  table_name    oid         PRIMARY KEY,
+  capture_error text        NOT NULL,
+  stopped_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
+  'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
+REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
+
 -- Checks and preparation of cdc_enable(..., method): for 'wal', the
 -- server's wal_level, the preloaded library (its launcher restarts the
 -- worker after a restart), REPLICA IDENTITY FULL (old row images: facts,
@@ -201,7 +220,10 @@ BEGIN
   -- over at once, and the worker switches it back to the WAL as it
   -- switches any table, so nothing committed after this call is lost.
   UPDATE dataeng.cdc_tables ct SET capture_error = NULL, capture_stopped_at = NULL, active_method = 'trigger'
-   WHERE ct.table_name = tbl AND ct.capture_error IS NOT NULL;
+   WHERE ct.table_name = tbl
+     AND (ct.capture_error IS NOT NULL
+          OR EXISTS (SELECT 1 FROM dataeng_internal.cdc_wal_stops s WHERE s.table_name = tbl::oid));
+  DELETE FROM dataeng_internal.cdc_wal_stops s WHERE s.table_name = tbl::oid;
   IF method = 'trigger' THEN
     RETURN;
   END IF;
@@ -665,10 +687,13 @@ BEGIN
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN behind END,
          w.last_commit_lsn, w.last_commit_time,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN pid END,
-         ct.capture_error, ct.capture_stopped_at,
+         coalesce(ct.capture_error, st.capture_error),
+         CASE WHEN ct.capture_error IS NOT NULL THEN ct.capture_stopped_at ELSE st.stopped_at END,
          CASE WHEN 'wal' IN (ct.method, ct.active_method) THEN worker_error END
     FROM dataeng.cdc_tables ct
     LEFT JOIN dataeng_internal.cdc_wal_tables w ON w.table_name = ct.table_name::oid
+    -- (a stop not recorded in cdc_tables yet: its row was locked)
+    LEFT JOIN dataeng_internal.cdc_wal_stops st ON st.table_name = ct.table_name::oid
    WHERE dataeng_internal._cdc_can_read(caller, ct.table_name)
    ORDER BY ct.table_name::text;
 END;
@@ -691,9 +716,13 @@ RETURNS TABLE (table_name regclass, capture_error text, capture_stopped_at times
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT ct.table_name, ct.capture_error, ct.capture_stopped_at
+  SELECT ct.table_name, coalesce(ct.capture_error, st.capture_error),
+         CASE WHEN ct.capture_error IS NOT NULL THEN ct.capture_stopped_at ELSE st.stopped_at END
     FROM dataeng.cdc_tables ct
-   WHERE ct.capture_error IS NOT NULL AND dataeng_internal._cdc_can_read(caller, ct.table_name)
+    -- (a stop not recorded in cdc_tables yet: its row was locked)
+    LEFT JOIN dataeng_internal.cdc_wal_stops st ON st.table_name = ct.table_name::oid
+   WHERE coalesce(ct.capture_error, st.capture_error) IS NOT NULL
+     AND dataeng_internal._cdc_can_read(caller, ct.table_name)
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) IS

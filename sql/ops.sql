@@ -1067,12 +1067,29 @@ BEGIN
                                                        dataeng_internal._text_rows(a.failed), a.failed_pct)),
                             'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
-  -- handlers whose function is gone
+  -- handlers whose function is gone (not one whose row another
+  -- transaction holds: see below)
   DELETE FROM dataeng.alert_handlers x
-   WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) x.handler::oid);
+   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT y.ctid FROM dataeng.alert_handlers y
+            WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) y.handler::oid)
+              FOR UPDATE OF y SKIP LOCKED));
   timeout_ms := (extract(epoch FROM dataeng_internal._ops_setting('*', 'handler_timeout')::interval) * 1000)::int;
   FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler::oid LOOP
     CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
+    -- The handler's row is written below (its calls, its failures): a row
+    -- another transaction holds (its owner's alert_handler_add() or
+    -- alert_handler_drop() of it, left open) made this wait as long as that
+    -- transaction lasted, and with it alert_check(), maintain(), the
+    -- maintenance worker and whatever else sent the alert.  Such a handler
+    -- is not called for this alert.
+    PERFORM FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid
+      FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RAISE LOG 'alert handler % is not called for alert % (%): another transaction holds its row of dataeng.alert_handlers',
+        h.handler::oid, a.alert_id, event;
+      CONTINUE;
+    END IF;
     -- a handler restored in another cluster whose owner oid there names a
     -- role of another name (or of no recorded name) is not that role's
     IF NOT dataeng_internal._owner_trusted(h.owner, h.owner_name, h.owner_system) THEN

@@ -1126,3 +1126,14 @@ ALTER TABLE dataeng_internal.on_change_resume_progress ADD COLUMN cut_off int NO
 ALTER TABLE dataeng.quarantine ADD COLUMN replaces jsonb;
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
   'The row an UPDATE diverted by the guard was to replace (kept in the table), NULL for other rows';
+
+-- a table the WAL worker stopped while its row of dataeng.cdc_tables was
+-- locked, until the worker records it there (cdc_wal.sql, wal_apply.c)
+CREATE TABLE dataeng_internal.cdc_wal_stops (
+  table_name    oid         PRIMARY KEY,
+  capture_error text        NOT NULL,
+  stopped_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
+  'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
+REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;

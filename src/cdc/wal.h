@@ -77,6 +77,8 @@ typedef struct WalTrigger
 	int64		backlog_n;		/* how many */
 	/* why this round paused it (NULL: it did not) */
 	char	   *pause_reason;
+	bool		claimed;		/* its row is locked by the round */
+	bool		busy;			/* another transaction holds its row */
 } WalTrigger;
 
 /* A change written in the current source transaction */

@@ -52,9 +52,12 @@
  * is not the one pgoutput's relation message gives, an input function or
  * a domain's check fails or runs out of time) rolls back the decoding
  * subtransaction; that table alone stops (cdc_tables.capture_error, a
- * WARNING) and the transaction is decoded again without it.  Relations
- * are opened before the subtransaction, so that a rollback leaves them
- * open, and the records are written after it.
+ * WARNING) and the transaction is decoded again without it.  So does a
+ * table whose lock another transaction holds past
+ * dataeng.on_change_timeout (wal_rel_lock): the round would wait for it,
+ * and every table with it.  Relations are opened before the
+ * subtransaction, so that a rollback leaves them open, and the records
+ * are written after it.
  *
  * Memory: a round holds a bounded part of a source transaction whatever
  * its size (pgoutput's messages and the decoded records each in a store
@@ -165,6 +168,7 @@ typedef struct WalRel
 	EState	   *gen_estate;
 	ResultRelInfo *gen_rri;
 	bool		handled;		/* an on_change trigger has its changes */
+	bool		lock_refused;	/* its lock was not had in time (wal_rel_lock) */
 } WalRel;
 
 /* the columns of a round's store of decoded changes (WalRound.pending) */
@@ -204,6 +208,68 @@ wal_rel_ready(WalRel *wr)
 	return ok;
 }
 
+/*
+ * wal_rel_lock
+ *		Lock a captured relation to read its changes (AccessShareLock), waiting
+ *		at most dataeng.on_change_timeout (0: as long as it takes).  The lock
+ *		is the round's: while one transaction holds a conflicting lock (an
+ *		ACCESS EXCLUSIVE one: LOCK TABLE, most of ALTER TABLE, VACUUM FULL),
+ *		waiting on would stop capture of every table of the database for as
+ *		long as that transaction lasts, which the table's owner (or any role
+ *		that may lock it) decides.  False when it was not had in time; a
+ *		cancel or shutdown of the worker while it waits is not swallowed.
+ */
+static bool
+wal_rel_lock(Oid relid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool locked = false;
+
+	if (ConditionalLockRelationOid(relid, AccessShareLock))
+		return true;
+	if (cdc_on_change_timeout <= 0)
+	{
+		LockRelationOid(relid, AccessShareLock);
+		return true;
+	}
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			nest = NewGUCNestLevel();
+		char		ms[32];
+
+		snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
+		(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		LockRelationOid(relid, AccessShareLock);
+		AtEOXact_GUC(false, nest);
+		/* (the lock goes to the round's transaction) */
+		ReleaseCurrentSubTransaction();
+		locked = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *err;
+
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (err->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(err);
+		FreeErrorData(err);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return locked;
+}
+
 static bool
 wal_rel_build(WalRel *wr)
 {
@@ -214,6 +280,13 @@ wal_rel_build(WalRel *wr)
 			   *key;
 	int			i;
 
+	/* (a dropped relation: try_relation_open() finds it gone) */
+	if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(wr->relid)) &&
+		!wal_rel_lock(wr->relid))
+	{
+		wr->lock_refused = true;
+		return false;
+	}
 	wr->rel = try_relation_open(wr->relid, AccessShareLock);
 	if (wr->rel == NULL)
 		return false;
@@ -1028,8 +1101,31 @@ wal_load(WalRound *r, List **switching)
 	ctl.hcxt = CurrentMemoryContext;
 	r->rels = hash_create("dataeng wal relations", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
+	/*
+	 * The stops kept while their table's row was locked (wal_break_table)
+	 * go to the rows now free; those of tables no longer captured from the
+	 * WAL are forgotten.
+	 */
+	if (SPI_execute("WITH moved AS ("
+					"  UPDATE dataeng.cdc_tables ct SET capture_error = s.capture_error,"
+					"         capture_stopped_at = s.stopped_at"
+					"    FROM dataeng_internal.cdc_wal_stops s"
+					"   WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) s.table_name"
+					"     AND ct.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+					"       SELECT c.ctid FROM dataeng.cdc_tables c"
+					"        WHERE c.table_name::pg_catalog.oid IN (SELECT s2.table_name FROM dataeng_internal.cdc_wal_stops s2)"
+					"          FOR NO KEY UPDATE OF c SKIP LOCKED))"
+					"  RETURNING s.table_name)"
+					" DELETE FROM dataeng_internal.cdc_wal_stops s"
+					"  WHERE s.table_name IN (SELECT m.table_name FROM moved m)"
+					"     OR NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct"
+					"                     WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) s.table_name"
+					"                       AND 'wal' IN (ct.method, ct.active_method))", false, 0) < 0)
+		elog(ERROR, "could not write dataeng_internal.cdc_wal_stops");
 	if (SPI_execute("SELECT ct.table_name::oid, ct.columns::text, ct.exclude_columns::text,"
-					" ct.changed_only, ct.method, ct.active_method, ct.capture_error IS NOT NULL"
+					" ct.changed_only, ct.method, ct.active_method,"
+					" ct.capture_error IS NOT NULL OR EXISTS (SELECT 1 FROM dataeng_internal.cdc_wal_stops s"
+					"   WHERE s.table_name OPERATOR(pg_catalog.=) ct.table_name::pg_catalog.oid)"
 					" FROM dataeng.cdc_tables ct"
 					" WHERE 'wal' IN (ct.method, ct.active_method)", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng.cdc_tables");
@@ -1218,8 +1314,11 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		Datum		tvalues[8];
 		char		tnulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
-		/* (a trigger made again under the name of one dropped is another) */
-		if (!t->touched || t->dropped)
+		/*
+		 * (a trigger made again under the name of one dropped is another;
+		 * a busy one's row is another transaction's: wal_trigger_busy)
+		 */
+		if (!t->touched || t->dropped || t->busy)
 			continue;
 		tvalues[0] = CStringGetTextDatum(t->name);
 		tvalues[1] = LSNGetDatum(t->handled_lsn);
@@ -1337,8 +1436,9 @@ wal_check_publication(void)
 /*
  * wal_break_table
  *		Stop capturing wr: a change of it cannot be decoded (err).  The
- *		reason goes to cdc_tables.capture_error (shown by cdc_status) and
- *		the log; the other tables go on.
+ *		reason goes to cdc_tables.capture_error (shown by cdc_status), or
+ *		to cdc_wal_stops while that row is locked, and the log; the other
+ *		tables go on.
  */
 static void
 wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
@@ -1346,6 +1446,7 @@ wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	char	   *reason;
+	const char *name = wr->rel ? RelationGetRelationName(wr->rel) : get_rel_name(wr->relid);
 
 	wr->capture = false;
 	reason = psprintf("commit %X/%X: %s%s%s%s", LSN_FORMAT_ARGS(r->commit_lsn),
@@ -1355,16 +1456,32 @@ wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 	ereport(WARNING,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("capture of table \"%s\" from the WAL stopped: a change of commit %X/%X cannot be decoded",
-					RelationGetRelationName(wr->rel), LSN_FORMAT_ARGS(r->commit_lsn)),
+					name ? name : "?", LSN_FORMAT_ARGS(r->commit_lsn)),
 			 errdetail("%s", reason),
 			 errhint("Changes of the table are not captured until its owner runs dataeng.cdc_enable() again; dataeng.cdc_status shows the error.")));
 	values[0] = ObjectIdGetDatum(wr->relid);
 	values[1] = CStringGetTextDatum(reason);
+
+	/*
+	 * The table's row, unless another transaction holds it (cdc_enable(),
+	 * cdc_disable(), an ALTER TABLE of the table, which its owner may keep
+	 * open): waiting for it would hold capture of every table meanwhile.
+	 * Then the stop is kept in cdc_wal_stops, which the worker alone
+	 * writes, and a later round moves it to the row (wal_load).
+	 */
 	if (SPI_execute_with_args("UPDATE dataeng.cdc_tables ct SET capture_error = $2,"
 							  " capture_stopped_at = pg_catalog.now()"
-							  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+							  " WHERE ct.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+							  "   SELECT c.ctid FROM dataeng.cdc_tables c"
+							  "    WHERE c.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
+							  "      FOR NO KEY UPDATE SKIP LOCKED))",
 							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not write dataeng.cdc_tables");
+	if (SPI_processed == 0 &&
+		SPI_execute_with_args("INSERT INTO dataeng_internal.cdc_wal_stops (table_name, capture_error, stopped_at)"
+							  " VALUES ($1, $2, pg_catalog.now()) ON CONFLICT (table_name) DO NOTHING",
+							  2, types, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng_internal.cdc_wal_stops");
 }
 
 /*
@@ -1452,6 +1569,30 @@ wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 }
 
 /*
+ * wal_rel_open
+ *		wal_rel_ready() for the current source transaction: a table whose
+ *		lock another transaction held past dataeng.on_change_timeout
+ *		(wal_rel_lock) stops, as one whose change cannot be decoded, and
+ *		the round goes on with the other tables.
+ */
+static void
+wal_rel_open(WalRound *r, WalRel *wr)
+{
+	ErrorData	err;
+
+	if (wal_rel_ready(wr) || !wr->lock_refused || !wr->capture)
+		return;
+	memset(&err, 0, sizeof(err));
+	err.message = psprintf("the lock to read table %s was not granted within dataeng.on_change_timeout (%d ms)",
+						   quote_identifier(get_rel_name(wr->relid) ? get_rel_name(wr->relid) : "?"),
+						   cdc_on_change_timeout);
+	err.detail = pstrdup("another transaction held a lock on it that conflicts with reading it "
+						 "(LOCK TABLE, ALTER TABLE, VACUUM FULL...); waiting on would have held back "
+						 "capture of every table of the database");
+	wal_break_table(r, wr, &err);
+}
+
+/*
  * wal_apply_txn
  *		Write the changes of one source transaction (the n messages after
  *		the mark).
@@ -1491,14 +1632,14 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 
 				wr = hash_search(r->rels, &trelid, HASH_FIND, NULL);
 				if (wr != NULL && wr->capture)
-					(void) wal_rel_ready(wr);
+					wal_rel_open(r, wr);
 			}
 		}
 		if (!OidIsValid(relid))
 			continue;
 		wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 		if (wr != NULL && wr->capture)
-			(void) wal_rel_ready(wr);
+			wal_rel_open(r, wr);
 	}
 	cdc_wal_msgs_resume(msgs);
 

@@ -742,6 +742,52 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_
 }
 
 /*
+ * wal_trigger_busy
+ *		Whether another transaction holds t's row of on_change_triggers
+ *		(on_change_pause(), on_change_resume() or on_change_drop() of its
+ *		role, in a transaction still open).  The round records each
+ *		trigger's progress in that row (wal_save), and waited for it as
+ *		long as that transaction lasted, which the trigger's owner decides:
+ *		capture of every table of the database with it.  So the round locks
+ *		the row before it acts for the trigger, without waiting; a busy
+ *		trigger's batches wait in its backlog (in commit order), handled by
+ *		a later round, and its row is left as it is.
+ */
+static bool
+wal_trigger_busy(WalRound *r, WalTrigger *t, bool say)
+{
+	Oid			types[2] = {TEXTOID, PG_LSNOID};
+	Datum		values[2];
+
+	if (t->claimed)
+		return false;
+	if (t->busy)
+		return true;
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = LSNGetDatum(t->from_lsn);
+	if (SPI_execute_with_args("SELECT 1 FROM dataeng_internal.on_change_triggers t"
+							  " WHERE t.trigger_name OPERATOR(pg_catalog.=) $1"
+							  " AND t.from_lsn OPERATOR(pg_catalog.=) $2"
+							  " FOR NO KEY UPDATE SKIP LOCKED",
+							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock a row of dataeng_internal.on_change_triggers");
+	if (SPI_processed > 0)
+	{
+		t->claimed = true;
+		return false;
+	}
+	/* (or dropped since the round read it: its backlog goes with it) */
+	t->busy = true;
+	if (say)
+		ereport(LOG,
+				(errmsg("on_change trigger \"%s\" is deferred: another transaction holds its row of dataeng_internal.on_change_triggers",
+						t->name),
+				 errdetail("Its batches wait in its backlog, which a later round hands to the handler in commit order; "
+						   "capture goes on meanwhile.")));
+	return true;
+}
+
+/*
  * wal_trigger_dropped
  *		Whether t is gone since the round read the triggers: a handler
  *		called in this round may drop or pause its own trigger or another
@@ -830,6 +876,9 @@ cdc_wal_run_handlers(WalRound *r)
 		if (wal_trigger_dropped(r, t))
 			continue;
 		t->touched = true;
+		/* (its row held by another transaction: behind a backlog) */
+		if (wal_trigger_busy(r, t, !t->backlog))
+			t->backlog = true;
 		/* behind its backlog, in commit order (paused or not: see cdc_wal_run_backlog) */
 		if (t->backlog)
 		{
@@ -1048,7 +1097,7 @@ cdc_wal_run_backlog(WalRound *r)
 	{
 		WalTrigger *t = list_nth(r->triggers, (int) ((turn + (uint32) i) % (uint32) n));
 
-		if (t->backlog && !t->dropped)
+		if (t->backlog && !t->dropped && !wal_trigger_busy(r, t, false))
 			wal_backlog_trigger(r, t, cxt);
 	}
 	MemoryContextDelete(cxt);
@@ -1147,6 +1196,9 @@ cdc_wal_resume_triggers(WalRound *r)
 		bool		failed = false;
 
 		if (!t->resume)
+			continue;
+		/* (its row held by another transaction: a later round resumes it) */
+		if (wal_trigger_busy(r, t, false))
 			continue;
 		t->touched = true;
 		r->resumed_any = true;

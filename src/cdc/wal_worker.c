@@ -184,8 +184,9 @@ cdc_wal_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.on_change_timeout",
 							"Longest an on_change handler call, or the decoding of one source transaction, may take in the WAL capture worker (0: no limit).",
-							"It is also the lock_timeout of a handler call.  A handler that runs out of time has failed: "
-							"it is retried, then its batch goes to dataeng.dead_letters.  With 0, a call may take what is "
+							"It is also the lock_timeout of a handler call, and the longest the worker waits for the lock "
+							"to read a captured table (past it, that table's capture stops).  A handler that runs out of "
+							"time has failed: it is retried, then its batch goes to dataeng.dead_letters.  With 0, a call may take what is "
 							"left of its role's budget of the round (dataeng.on_change_role_budget), its lock waits too; "
 							"reaching it is no failure: the batch waits in the backlog for a later round.",
 							&cdc_on_change_timeout,

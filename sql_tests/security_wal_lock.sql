@@ -1,0 +1,169 @@
+-- The WAL capture worker of a database is every role's.  To write the
+-- changes of a table it opens the table (ACCESS SHARE), and it waited for
+-- that lock as long as it took: the owner of a table captured from the WAL
+-- (or any role that may lock it) holding an ACCESS EXCLUSIVE lock on it (a
+-- LOCK TABLE in an open or prepared transaction, a long ALTER TABLE or
+-- VACUUM FULL) while a change of it waited to be captured held the worker,
+-- and so capture of every table of the database, every other role's too,
+-- for as long as that transaction lasted (and the slot kept the WAL).  The
+-- worker now waits at most dataeng.on_change_timeout for the lock; past it,
+-- that table stops (cdc_tables.capture_error, as a change that cannot be
+-- decoded) and capture of the others goes on.  Nor does it wait for the
+-- table's row of dataeng.cdc_tables, where it records the stop, nor for an
+-- on_change trigger's row, where it records the trigger's progress.
+SET client_min_messages = warning;
+CREATE EXTENSION dataeng;
+\pset null '(null)'
+ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
+SELECT pg_reload_conf();
+CREATE ROLE swl_victim;
+CREATE ROLE swl_mallory;
+CREATE SCHEMA swl_v AUTHORIZATION swl_victim;
+CREATE SCHEMA swl_m AUTHORIZATION swl_mallory;
+
+SET ROLE swl_victim;
+CREATE TABLE swl_v.orders (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('swl_v.orders', method => 'wal');
+SET ROLE swl_mallory;
+CREATE TABLE swl_m.held (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
+-- (a handler that keeps the worker busy for a moment, so that the lock
+-- below is held before the worker comes to the change it waits for)
+CREATE TABLE swl_m.slow (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('swl_m.slow', method => 'wal');
+CREATE TABLE swl_m.calls (id text);
+CREATE FUNCTION swl_m.nap(c dataeng.change[]) RETURNS void LANGUAGE sql
+  AS $$ SELECT pg_sleep(0.5); INSERT INTO swl_m.calls SELECT x.pk->>'id' FROM unnest(c) x $$;
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+SET ROLE swl_mallory;
+SELECT dataeng.on_change('swl_nap', 'swl_m.slow', 'swl_m.nap(dataeng.change[])');
+RESET ROLE;
+SELECT dataeng.cdc_consumer_create('swl_reader', '{swl_v.orders}');
+SELECT dataeng.cdc_wal_sync();
+
+-- the attacker: a change of its table, then an ACCESS EXCLUSIVE lock on
+-- it, kept by a prepared transaction
+SET ROLE swl_mallory;
+INSERT INTO swl_m.slow VALUES (1);
+INSERT INTO swl_m.held VALUES (1);
+BEGIN;
+LOCK TABLE swl_m.held IN ACCESS EXCLUSIVE MODE;
+PREPARE TRANSACTION 'swl_hold';
+-- the victim's change is captured all the same
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (10);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT op, pk FROM dataeng.cdc_poll('swl_reader');
+-- the locked table stopped, saying why; the others go on
+SELECT table_name, capture_error IS NOT NULL AS stopped,
+       capture_error LIKE 'commit %: the lock to read table held was not granted within dataeng.on_change_timeout (1000 ms) (another transaction held a lock on it %' AS error_says
+  FROM dataeng.cdc_status ORDER BY table_name::text;
+COMMIT PREPARED 'swl_hold';
+
+-- its owner enables it again: captured as before
+SET ROLE swl_mallory;
+SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SET ROLE swl_mallory;
+INSERT INTO swl_m.held VALUES (2);
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (11);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT op, pk FROM dataeng.cdc_poll('swl_reader');
+SELECT table_name, capture_error FROM dataeng.cdc_status ORDER BY table_name::text;
+SELECT table_name, pk FROM dataeng.changes WHERE table_name = 'swl_m.held'::regclass ORDER BY change_id;
+
+-- the same, with the table's row of dataeng.cdc_tables held too (a
+-- cdc_enable() in the transaction that holds the lock): the worker, which
+-- records the stop in that row, waited for it as long as the transaction
+-- lasted.  The stop is kept aside, shown by cdc_status, and recorded in the
+-- row once it is free.
+SET ROLE swl_mallory;
+INSERT INTO swl_m.slow VALUES (2);
+INSERT INTO swl_m.held VALUES (3);
+BEGIN;
+SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
+LOCK TABLE swl_m.held IN ACCESS EXCLUSIVE MODE;
+PREPARE TRANSACTION 'swl_hold_row';
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (12);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT op, pk FROM dataeng.cdc_poll('swl_reader') WHERE pk->>'id' = '12';
+SELECT table_name, capture_error LIKE 'commit %: the lock to read table held was not granted within %' AS stopped
+  FROM dataeng.cdc_status ORDER BY table_name::text;
+SELECT count(*) AS kept_aside FROM dataeng_internal.cdc_wal_stops;
+COMMIT PREPARED 'swl_hold_row';
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (13);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT ct.table_name, ct.capture_error LIKE 'commit %: the lock to read table held was not granted within %' AS stopped
+  FROM dataeng.cdc_tables ct ORDER BY ct.table_name::text;
+SELECT count(*) AS kept_aside FROM dataeng_internal.cdc_wal_stops;
+-- enabled again, captured again
+SET ROLE swl_mallory;
+SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SET ROLE swl_mallory;
+INSERT INTO swl_m.held VALUES (4);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT table_name, capture_error FROM dataeng.cdc_status ORDER BY table_name::text;
+SELECT table_name, pk FROM dataeng.changes WHERE table_name = 'swl_m.held'::regclass ORDER BY change_id;
+
+-- An on_change trigger's row held by its owner (on_change_pause() in an
+-- open transaction): the worker, which records each trigger's progress in
+-- its row, waited for that transaction as long as it lasted, and capture
+-- of every table with it.  The trigger's batches now wait in its backlog.
+SET ROLE swl_mallory;
+BEGIN;
+SELECT dataeng.on_change_pause('swl_nap');
+PREPARE TRANSACTION 'swl_hold_trigger';
+INSERT INTO swl_m.slow VALUES (3);
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (14);
+-- (the victim's sync: a superuser's waits for every role's deferred batches)
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+RESET ROLE;
+SELECT op, pk FROM dataeng.cdc_poll('swl_reader') WHERE pk->>'id' = '14';
+SELECT trigger_name, count(*) AS waiting FROM dataeng_internal.on_change_backlog GROUP BY 1;
+COMMIT PREPARED 'swl_hold_trigger';
+-- paused now: its backlog is set aside, then handed to the handler once
+-- resumed, in commit order
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (15);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT count(*) AS waiting FROM dataeng_internal.on_change_backlog;
+SET ROLE swl_mallory;
+SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
+SELECT trigger_name, changes[1].pk FROM dataeng.on_change_dead_letters;
+SELECT dataeng.on_change_resume('swl_nap');
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (16);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SET ROLE swl_mallory;
+SELECT trigger_name, paused_at IS NOT NULL AS paused FROM dataeng.on_changes;
+SELECT count(*) AS dead_letters FROM dataeng.on_change_dead_letters;
+SELECT id FROM swl_m.calls ORDER BY id;
+RESET ROLE;
+
+SELECT dataeng.cdc_consumer_drop('swl_reader');
+SET ROLE swl_mallory;
+SELECT dataeng.on_change_drop('swl_nap');
+RESET ROLE;
+ALTER SYSTEM RESET dataeng.on_change_timeout;
+SELECT pg_reload_conf();
+DROP SCHEMA swl_v CASCADE;
+DROP SCHEMA swl_m CASCADE;
+DROP ROLE swl_victim;
+DROP ROLE swl_mallory;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
