@@ -186,7 +186,7 @@ SELECT trigger_name, paused_at IS NOT NULL AS paused, backlog_batches FROM datae
 SELECT max(attempts) AS attempts FROM dataeng_internal.on_change_backlog;
 SELECT name, state, reason ~ ('its handler ocu_s.blocked\(dataeng.change\[\]\) cannot complete a call within its role''s budget '
                               'of a round: the call with the batch it waits on was cut off [0-9]+ times in a row at '
-                              'dataeng.on_change_role_budget \(dataeng.on_change_timeout is 0\), and 2 batch\(es\) '
+                              'dataeng.on_change_role_budget \(dataeng.on_change_timeout is 0\), and 2 batches '
                               'of ocu_s.t wait behind it in its backlog; raise dataeng.on_change_role_budget') AS says
   FROM dataeng.pipeline_status WHERE kind = 'on_change';
 SELECT (dataeng.alert_check()).raised >= 1 AS raised;

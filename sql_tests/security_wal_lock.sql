@@ -5,16 +5,18 @@
 -- LOCK TABLE in an open or prepared transaction, a long ALTER TABLE or
 -- VACUUM FULL) while a change of it waited to be captured held the worker,
 -- and so capture of every table of the database, every other role's too,
--- for as long as that transaction lasted (and the slot kept the WAL).  The
--- worker now waits at most dataeng.on_change_timeout for the lock; past it,
--- that table stops (cdc_tables.capture_error, as a change that cannot be
--- decoded) and capture of the others goes on.  Nor does it wait for the
+-- for as long as that transaction lasted (and the slot kept the WAL).
+-- With dataeng.wal_lock_timeout set, the worker waits at most that long for
+-- the lock; past it, that table stops (cdc_tables.capture_error, as a change
+-- that cannot be decoded) and capture of the others goes on.  (By default
+-- it waits, losing nothing: the last part.)  Nor does it wait for the
 -- table's row of dataeng.cdc_tables, where it records the stop, nor for an
 -- on_change trigger's row, where it records the trigger's progress.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
 ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
+ALTER SYSTEM SET dataeng.wal_lock_timeout = '1s';
 SELECT pg_reload_conf();
 CREATE ROLE swl_victim;
 CREATE ROLE swl_mallory;
@@ -58,7 +60,7 @@ SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 SELECT op, pk FROM dataeng.cdc_poll('swl_reader');
 -- the locked table stopped, saying why; the others go on
 SELECT table_name, capture_error IS NOT NULL AS stopped,
-       capture_error LIKE 'commit %: the lock to read table held was not granted within dataeng.on_change_timeout (1000 ms) (another transaction held a lock on it %' AS error_says
+       capture_error LIKE 'commit %: the lock to read table held was not granted within dataeng.wal_lock_timeout (1000 ms) (another transaction held a lock on it %' AS error_says
   FROM dataeng.cdc_status ORDER BY table_name::text;
 COMMIT PREPARED 'swl_hold';
 
@@ -160,7 +162,26 @@ SET ROLE swl_mallory;
 SELECT dataeng.on_change_drop('swl_nap');
 RESET ROLE;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
+ALTER SYSTEM RESET dataeng.wal_lock_timeout;
 SELECT pg_reload_conf();
+
+-- by default (dataeng.wal_lock_timeout = 0) the worker waits for the lock:
+-- capture is held back while the lock is held, and nothing is lost
+SELECT dataeng.cdc_consumer_create('swl_reader2', '{swl_v.orders,swl_m.held}');
+SET ROLE swl_mallory;
+INSERT INTO swl_m.held VALUES (20);
+BEGIN;
+LOCK TABLE swl_m.held IN ACCESS EXCLUSIVE MODE;
+PREPARE TRANSACTION 'swl_hold2';
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders VALUES (21);
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync('2 s') AS synced_while_held;
+COMMIT PREPARED 'swl_hold2';
+SELECT dataeng.cdc_wal_sync('60 s') AS synced;
+SELECT table_name, capture_error IS NOT NULL AS stopped FROM dataeng.cdc_status ORDER BY table_name::text;
+SELECT table_name::text, op, pk FROM dataeng.cdc_poll('swl_reader2') ORDER BY table_name::text;
+SELECT dataeng.cdc_consumer_drop('swl_reader2');
 DROP SCHEMA swl_v CASCADE;
 DROP SCHEMA swl_m CASCADE;
 DROP ROLE swl_victim;

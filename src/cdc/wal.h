@@ -32,6 +32,7 @@ extern int	cdc_wal_batch_changes;
 extern int	cdc_max_slot_lag;
 extern int	cdc_on_change_retries;
 extern int	cdc_on_change_timeout;
+extern int	cdc_wal_lock_timeout;
 extern int	cdc_max_on_change_per_role;
 extern int	cdc_on_change_role_budget;	/* ms */
 extern int	cdc_on_change_round_budget; /* ms */

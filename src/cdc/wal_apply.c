@@ -54,8 +54,8 @@
  * subtransaction; that table alone stops (cdc_tables.capture_error, a
  * WARNING) and the transaction is decoded again without it.  So does a
  * table whose lock another transaction holds past
- * dataeng.on_change_timeout (wal_rel_lock): the round would wait for it,
- * and every table with it.  Relations are opened before the
+ * dataeng.wal_lock_timeout, when set (wal_rel_lock): the round would wait
+ * for it, and every table with it.  Relations are opened before the
  * subtransaction, so that a rollback leaves them open, and the records
  * are written after it.
  *
@@ -211,7 +211,9 @@ wal_rel_ready(WalRel *wr)
 /*
  * wal_rel_lock
  *		Lock a captured relation to read its changes (AccessShareLock), waiting
- *		at most dataeng.on_change_timeout (0: as long as it takes).  The lock
+ *		at most dataeng.wal_lock_timeout (0, the default: as long as it
+ *		takes, since a stop loses the table's changes until cdc_enable()
+ *		while a wait loses nothing; pipeline_status shows the wait).  The lock
  *		is the round's: while one transaction holds a conflicting lock (an
  *		ACCESS EXCLUSIVE one: LOCK TABLE, most of ALTER TABLE, VACUUM FULL),
  *		waiting on would stop capture of every table of the database for as
@@ -228,7 +230,7 @@ wal_rel_lock(Oid relid)
 
 	if (ConditionalLockRelationOid(relid, AccessShareLock))
 		return true;
-	if (cdc_on_change_timeout <= 0)
+	if (cdc_wal_lock_timeout <= 0)
 	{
 		LockRelationOid(relid, AccessShareLock);
 		return true;
@@ -241,7 +243,7 @@ wal_rel_lock(Oid relid)
 		int			nest = NewGUCNestLevel();
 		char		ms[32];
 
-		snprintf(ms, sizeof(ms), "%d", cdc_on_change_timeout);
+		snprintf(ms, sizeof(ms), "%d", cdc_wal_lock_timeout);
 		(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		LockRelationOid(relid, AccessShareLock);
@@ -1571,7 +1573,7 @@ wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 /*
  * wal_rel_open
  *		wal_rel_ready() for the current source transaction: a table whose
- *		lock another transaction held past dataeng.on_change_timeout
+ *		lock another transaction held past dataeng.wal_lock_timeout
  *		(wal_rel_lock) stops, as one whose change cannot be decoded, and
  *		the round goes on with the other tables.
  */
@@ -1583,9 +1585,9 @@ wal_rel_open(WalRound *r, WalRel *wr)
 	if (wal_rel_ready(wr) || !wr->lock_refused || !wr->capture)
 		return;
 	memset(&err, 0, sizeof(err));
-	err.message = psprintf("the lock to read table %s was not granted within dataeng.on_change_timeout (%d ms)",
+	err.message = psprintf("the lock to read table %s was not granted within dataeng.wal_lock_timeout (%d ms)",
 						   quote_identifier(get_rel_name(wr->relid) ? get_rel_name(wr->relid) : "?"),
-						   cdc_on_change_timeout);
+						   cdc_wal_lock_timeout);
 	err.detail = pstrdup("another transaction held a lock on it that conflicts with reading it "
 						 "(LOCK TABLE, ALTER TABLE, VACUUM FULL...); waiting on would have held back "
 						 "capture of every table of the database");

@@ -84,6 +84,7 @@ int			cdc_wal_batch_changes = 20000;
 int			cdc_max_slot_lag = 0;	/* kB, 0: no limit */
 int			cdc_on_change_retries = 3;
 int			cdc_on_change_timeout = 10000;	/* ms, 0: no limit */
+int			cdc_wal_lock_timeout = 0;	/* ms, 0: wait as long as it takes */
 int			cdc_max_on_change_per_role = 20;
 int			cdc_on_change_max_batch = 262144;	/* kB */
 int			cdc_on_change_role_budget = 1000;	/* ms */
@@ -184,14 +185,24 @@ cdc_wal_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.on_change_timeout",
 							"Longest an on_change handler call, or the decoding of one source transaction, may take in the WAL capture worker (0: no limit).",
-							"It is also the lock_timeout of a handler call, and the longest the worker waits for the lock "
-							"to read a captured table (past it, that table's capture stops).  A handler that runs out of "
+							"It is also the lock_timeout of a handler call.  A handler that runs out of "
 							"time has failed: it is retried, then its batch goes to dataeng.dead_letters.  With 0, a call may take what is "
 							"left of its role's budget of the round (dataeng.on_change_role_budget), its lock waits too; "
 							"reaching it is no failure: the batch waits in the backlog for a later round.",
 							&cdc_on_change_timeout,
 							10000, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.wal_lock_timeout",
+							"Longest the WAL capture worker waits for the lock to read a captured table (0: as long as it takes).",
+							"While another transaction holds a conflicting lock on a table with a change to record "
+							"(LOCK TABLE, ALTER TABLE, VACUUM FULL, CLUSTER), the worker waits, and capture of every "
+							"table of the database waits with it; pipeline_status names the table and the process "
+							"holding it after 5 s.  Past this limit that table's capture stops instead (its changes are "
+							"not captured until its owner runs dataeng.cdc_enable() again) and the other tables go on.",
+							&cdc_wal_lock_timeout,
+							0, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.on_change_max_batch",
 							"Most memory the changes of one source transaction may take for its tables' on_change handlers.",
