@@ -65,6 +65,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
@@ -972,14 +973,25 @@ dataeng_fact_side_counts(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	Size		len = VARSIZE_ANY_EXHDR(b);
-	int64	   *n = palloc(sizeof(int64) * Max(len, 1));
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(b);
+	Size		most = 0;
+	Size		i;
+	int64	   *n;
 	int			k;
 
-	/* (a count takes a byte at least) */
-	if (len > (Size) MaxArraySize)
-		k = -1;
-	else
-		k = side_counts_unpack(VARDATA_ANY(b), len, n, (int) len);
+	/* at most a count per byte without the high bit (each ends with one) */
+	for (i = 0; i < len; i++)
+		most += p[i] < 128;
+	if (most > (MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many packed counts of a side table: up to %zu",
+						most),
+				 errdetail("An array holds at most %zu bigints.",
+						   (Size) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64))),
+				 errhint("Read the __n of a side table made by the extension.")));
+	n = palloc(sizeof(int64) * Max(most, 1));
+	k = side_counts_unpack(VARDATA_ANY(b), len, n, (int) most);
 	if (k < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -1071,6 +1083,20 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 	}
 }
 
+/* a value's count in a side table past what a bigint holds: an error */
+static void side_count_overflow(const SideApply *sa) pg_attribute_noreturn();
+
+static void
+side_count_overflow(const SideApply *sa)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("a count of a value in the side table %s is out of range for bigint",
+					RelationGetRelationName(sa->side)),
+			 errdetail("A value's count plus its change is past 9223372036854775807."),
+			 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
+}
+
 /*
  * side_chunk_merge
  *		The values and counts of old (sorted) with the net changes cv/cd
@@ -1108,8 +1134,10 @@ side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, cons
 		i = lo;
 		if (i < old->len && side_vcmp(sa, side_list_value(sa, old, i), cv[j]) == 0)
 		{
-			int64		n = old->n[i] + cd[j];
+			int64		n;
 
+			if (unlikely(pg_add_s64_overflow(old->n[i], cd[j], &n)))
+				side_count_overflow(sa);
 			out->bytes -= side_value_size(sa, side_list_value(sa, old, i)) +
 				side_count_size(old->n[i]);
 			if (n > 0)
@@ -1774,7 +1802,8 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 			while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
 			{
 				r++;
-				delta += changes[r].n;
+				if (unlikely(pg_add_s64_overflow(delta, changes[r].n, &delta)))
+					side_count_overflow(&sa);
 			}
 			r++;
 			/* no value (count(DISTINCT) counts none), or no net change */
