@@ -34,6 +34,55 @@ SELECT dataeng.fact_refresh('dc.f');
 SELECT __a1, dataeng_internal._fact_side_counts(__n) AS counts FROM dc.f_distinct;
 SELECT g, count_distinct_v FROM dc.f;
 
+-- A side table its owner altered: a chunk that does not hold a count
+-- above 0 for each of its values is refused (XX001, data_corrupted), the
+-- chunk left as it is; put back, the refresh goes on.  A chunk whose
+-- values were NULL was read as an empty one: its counts were lost and
+-- the chunk written over with the new value alone.
+UPDATE dc.f_distinct SET __n = dataeng_internal._fact_side_counts_pack(ARRAY[1, 1]);
+DELETE FROM dc.src WHERE id = 3;
+SELECT dataeng.fact_refresh('dc.f');
+CREATE TABLE dc.saved AS SELECT * FROM dc.f_distinct;
+CREATE FUNCTION dc.try(what text, alter_sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE alter_sql;
+  RETURN what || ': altered';
+END $$;
+CREATE FUNCTION dc.restore() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE dc.f_distinct f SET __n = s.__n, __a1 = s.__a1, __v1 = s.__v1 FROM dc.saved s WHERE s.g = f.g;
+  RETURN 'restored';
+END $$;
+INSERT INTO dc.src VALUES (10, '2025-04-01', 'a', 7);
+SELECT dc.try('values NULL', 'UPDATE dc.f_distinct SET __a1 = NULL');
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('fewer counts than values', $q$UPDATE dc.f_distinct SET __n = '\x01'$q$);
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('more counts than values', $q$UPDATE dc.f_distinct SET __n = '\x010101'$q$);
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('a NULL value', 'UPDATE dc.f_distinct SET __a1 = ARRAY[5, NULL]');
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('two dimensions', 'UPDATE dc.f_distinct SET __a1 = ARRAY[[5], [6]]');
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('a count of 0', $q$UPDATE dc.f_distinct SET __n = '\x0100'$q$);
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('a count cut short', $q$UPDATE dc.f_distinct SET __n = '\x0181'$q$);
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+SELECT dc.try('a count past 63 bits', $q$UPDATE dc.f_distinct SET __n = '\x01ffffffffffffffffff01'$q$);
+SELECT dataeng.fact_refresh('dc.f');
+SELECT dc.restore();
+-- as made: the refresh goes on
+SELECT dataeng.fact_refresh('dc.f') AS applied;
+SELECT __a1, dataeng_internal._fact_side_counts(__n) AS counts FROM dc.f_distinct;
+SELECT g, count_distinct_v FROM dc.f;
+
 DROP SCHEMA dc CASCADE;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

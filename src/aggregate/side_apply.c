@@ -1047,15 +1047,14 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 	int			nc;
 	int			i;
 
-	if (isnull)
-		return;
+	/* (a chunk's values are never NULL: a NULL would lose its counts) */
+	va = isnull ? NULL : DatumGetArrayTypeP(a);
 	c = slot_getattr(slot, sa->nattno, &isnull);
-	va = DatumGetArrayTypeP(a);
 	ca = isnull ? NULL : DatumGetByteaPP(c);
-	nv = ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
+	nv = va == NULL ? 0 : ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
 	l->n = palloc(sizeof(int64) * Max(nv, 1));
 	nc = ca == NULL ? -1 : side_counts_unpack(VARDATA_ANY(ca), VARSIZE_ANY_EXHDR(ca), l->n, nv);
-	if (nc != nv || ARR_HASNULL(va) || ARR_ELEMTYPE(va) != sa->vtype ||
+	if (va == NULL || nc != nv || ARR_HASNULL(va) || ARR_ELEMTYPE(va) != sa->vtype ||
 		(nv > 0 && ARR_NDIM(va) != 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
