@@ -950,6 +950,27 @@ side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, 
 	l->len += k;
 }
 
+/*
+ * side_list_own
+ *		Copy the values of l that are not fixed width into the current
+ *		memory context.  A chunk's values read in place from a row stored
+ *		inline (a small chunk's) lie in the shared buffer of its page, which
+ *		is no longer pinned once the scan moves on to the next chunk: a list
+ *		kept for the next chunk (a small one joined to it) must not point
+ *		there, as the page may be pruned (its rows moved) or evicted
+ *		meanwhile.
+ */
+static void
+side_list_own(const SideApply *sa, SideList *l)
+{
+	int			i;
+
+	if (sa->fixed)
+		return;					/* (the list's own copy: side_list_reserve) */
+	for (i = 0; i < l->len; i++)
+		l->v[i] = datumCopy(l->v[i], sa->vbyval, sa->vlen);
+}
+
 /* the data of array a, which has no NULL */
 static inline char *
 side_array_data(ArrayType *a)
@@ -1431,6 +1452,7 @@ side_apply_group_back(SideApply *sa, const Datum *keys, const bool *knulls, cons
 				/* too small: joined to the chunk before */
 				side_chunk_delete(sa, sa->cur);
 				carry = out;
+				side_list_own(sa, &carry);
 			}
 			else
 				side_chunks_write(sa, sa->cur, keys, knulls, &out);
@@ -1544,6 +1566,7 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 				/* too small: joined to the next chunk */
 				side_chunk_delete(sa, sa->cur);
 				carry = out;
+				side_list_own(sa, &carry);
 			}
 			else
 				side_chunks_write(sa, sa->cur, keys, knulls, &out);
