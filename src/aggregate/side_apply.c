@@ -821,6 +821,11 @@ side_counts_pack(const int64 *n, int k)
 
 	for (i = 0; i < k; i++)
 		size += side_count_size(n[i]);
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d counts of a side table take %zu bytes packed, more than a bytea holds",
+						k, size - VARHDRSZ)));
 	b = (bytea *) palloc(size);
 	SET_VARSIZE(b, size);
 	p = (unsigned char *) VARDATA(b);
