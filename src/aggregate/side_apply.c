@@ -65,6 +65,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
@@ -820,6 +821,11 @@ side_counts_pack(const int64 *n, int k)
 
 	for (i = 0; i < k; i++)
 		size += side_count_size(n[i]);
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d counts of a side table take %zu bytes packed, more than a bytea holds",
+						k, size - VARHDRSZ)));
 	b = (bytea *) palloc(size);
 	SET_VARSIZE(b, size);
 	p = (unsigned char *) VARDATA(b);
@@ -949,6 +955,27 @@ side_list_copy(const SideApply *sa, SideList *l, const SideList *src, int from, 
 	l->len += k;
 }
 
+/*
+ * side_list_own
+ *		Copy the values of l that are not fixed width into the current
+ *		memory context.  A chunk's values read in place from a row stored
+ *		inline (a small chunk's) lie in the shared buffer of its page, which
+ *		is no longer pinned once the scan moves on to the next chunk: a list
+ *		kept for the next chunk (a small one joined to it) must not point
+ *		there, as the page may be pruned (its rows moved) or evicted
+ *		meanwhile.
+ */
+static void
+side_list_own(const SideApply *sa, SideList *l)
+{
+	int			i;
+
+	if (sa->fixed)
+		return;					/* (the list's own copy: side_list_reserve) */
+	for (i = 0; i < l->len; i++)
+		l->v[i] = datumCopy(l->v[i], sa->vbyval, sa->vlen);
+}
+
 /* the data of array a, which has no NULL */
 static inline char *
 side_array_data(ArrayType *a)
@@ -972,14 +999,25 @@ dataeng_fact_side_counts(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	Size		len = VARSIZE_ANY_EXHDR(b);
-	int64	   *n = palloc(sizeof(int64) * Max(len, 1));
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(b);
+	Size		most = 0;
+	Size		i;
+	int64	   *n;
 	int			k;
 
-	/* (a count takes a byte at least) */
-	if (len > (Size) MaxArraySize)
-		k = -1;
-	else
-		k = side_counts_unpack(VARDATA_ANY(b), len, n, (int) len);
+	/* at most a count per byte without the high bit (each ends with one) */
+	for (i = 0; i < len; i++)
+		most += p[i] < 128;
+	if (most > (MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many packed counts of a side table: up to %zu",
+						most),
+				 errdetail("An array holds at most %zu bigints.",
+						   (Size) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64))),
+				 errhint("Read the __n of a side table made by the extension.")));
+	n = palloc(sizeof(int64) * Max(most, 1));
+	k = side_counts_unpack(VARDATA_ANY(b), len, n, (int) most);
 	if (k < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -1035,15 +1073,14 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 	int			nc;
 	int			i;
 
-	if (isnull)
-		return;
+	/* (a chunk's values are never NULL: a NULL would lose its counts) */
+	va = isnull ? NULL : DatumGetArrayTypeP(a);
 	c = slot_getattr(slot, sa->nattno, &isnull);
-	va = DatumGetArrayTypeP(a);
 	ca = isnull ? NULL : DatumGetByteaPP(c);
-	nv = ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
+	nv = va == NULL ? 0 : ArrayGetNItems(ARR_NDIM(va), ARR_DIMS(va));
 	l->n = palloc(sizeof(int64) * Max(nv, 1));
 	nc = ca == NULL ? -1 : side_counts_unpack(VARDATA_ANY(ca), VARSIZE_ANY_EXHDR(ca), l->n, nv);
-	if (nc != nv || ARR_HASNULL(va) || ARR_ELEMTYPE(va) != sa->vtype ||
+	if (va == NULL || nc != nv || ARR_HASNULL(va) || ARR_ELEMTYPE(va) != sa->vtype ||
 		(nv > 0 && ARR_NDIM(va) != 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -1069,6 +1106,20 @@ side_chunk_read(const SideApply *sa, TupleTableSlot *slot, SideList *l)
 		for (i = 0; i < nv; i++)
 			l->bytes += side_value_size(sa, vals[i]);
 	}
+}
+
+/* a value's count in a side table past what a bigint holds: an error */
+static void side_count_overflow(const SideApply *sa) pg_attribute_noreturn();
+
+static void
+side_count_overflow(const SideApply *sa)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("a count of a value in the side table %s is out of range for bigint",
+					RelationGetRelationName(sa->side)),
+			 errdetail("A value's count plus its change is past 9223372036854775807."),
+			 errhint("Rebuild the fact with dataeng.fact_rebuild().")));
 }
 
 /*
@@ -1108,8 +1159,10 @@ side_chunk_merge(const SideApply *sa, const SideList *old, const Datum *cv, cons
 		i = lo;
 		if (i < old->len && side_vcmp(sa, side_list_value(sa, old, i), cv[j]) == 0)
 		{
-			int64		n = old->n[i] + cd[j];
+			int64		n;
 
+			if (unlikely(pg_add_s64_overflow(old->n[i], cd[j], &n)))
+				side_count_overflow(sa);
 			out->bytes -= side_value_size(sa, side_list_value(sa, old, i)) +
 				side_count_size(old->n[i]);
 			if (n > 0)
@@ -1404,6 +1457,7 @@ side_apply_group_back(SideApply *sa, const Datum *keys, const bool *knulls, cons
 				/* too small: joined to the chunk before */
 				side_chunk_delete(sa, sa->cur);
 				carry = out;
+				side_list_own(sa, &carry);
 			}
 			else
 				side_chunks_write(sa, sa->cur, keys, knulls, &out);
@@ -1517,6 +1571,7 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 				/* too small: joined to the next chunk */
 				side_chunk_delete(sa, sa->cur);
 				carry = out;
+				side_list_own(sa, &carry);
 			}
 			else
 				side_chunks_write(sa, sa->cur, keys, knulls, &out);
@@ -1774,7 +1829,8 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 			while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
 			{
 				r++;
-				delta += changes[r].n;
+				if (unlikely(pg_add_s64_overflow(delta, changes[r].n, &delta)))
+					side_count_overflow(&sa);
 			}
 			r++;
 			/* no value (count(DISTINCT) counts none), or no net change */
