@@ -81,10 +81,18 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '@fortnightly',
     '-5 seconds',
     '0 seconds',
+    -- shorter than a second: '1 microsecond' started runs back to back
+    -- (895 in 3 s)
+    '1 microsecond',
+    '999 milliseconds',
+    '0.5 seconds',
+    '1 minute -59.5 seconds',
+    '1 second',
     'every minute',
     '']) AS s;
 \set VERBOSITY default
 SELECT dataeng_internal._schedule_next('*/5 * * * mon-frx', now());
+SELECT dataeng.schedule('too_often', '1 microsecond', 'SELECT 1');
 \set VERBOSITY terse
 SELECT s, dataeng_internal._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 hour', 'nope', '0 0 30 2 *', '-1 hour',
                                                         '99 * * * *', '* 24 * * *', '@fortnightly', '1 day 2 hours',
@@ -391,6 +399,17 @@ SELECT pg_reload_conf();
 SELECT dataeng.unschedule('marker');
 SELECT dataeng_internal._scheduler_test_now(NULL);
 SELECT dataeng_internal._scheduler_now() BETWEEN now() AND clock_timestamp() AS real_clock;
+
+-- a job stored with an interval under a second (a database upgraded from
+-- 0.1.0, which took one, or a row written by hand) runs on, once a second:
+-- its next run is 1 second after its start, not back to back
+SELECT dataeng.schedule('sub_second', '1 hour', $$SELECT 1$$) IS NOT NULL AS scheduled;
+UPDATE dataeng.jobs SET schedule = '1 microsecond' WHERE job_name = 'sub_second';
+SELECT clock_timestamp() AS sub_second_set \gset
+SELECT dataeng.job_run_now('sub_second');
+SELECT wait_for($$SELECT last_started_at > '$$ || :'sub_second_set' || $$' AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'sub_second'$$);
+SELECT broken, next_run_at - last_started_at AS next_after_start FROM dataeng.jobs WHERE job_name = 'sub_second';
+SELECT dataeng.unschedule('sub_second');
 
 DROP TABLE sched_ticks, sched_secret;
 DROP ROLE regress_sched_low, regress_sched_nologin;

@@ -46,6 +46,11 @@ SELECT dataeng.schedule('unterminated', '@daily', $$SELECT 'abc$$);
 SELECT dataeng.schedule('nothing', '@daily', '-- just a comment');
 SELECT dataeng.schedule('copy_in', '@daily', 'COPY sched_t FROM STDIN');
 SELECT dataeng.schedule('copy_out', '@daily', 'SELECT 1; COPY (SELECT 1) TO STDOUT');
+-- PREPARE TRANSACTION left a prepared transaction holding its locks
+-- after the run
+\set VERBOSITY default
+SELECT dataeng.schedule('prepare', '@daily', $$BEGIN; SELECT 1; PREPARE TRANSACTION 'dataeng_job_prepared'$$);
+\set VERBOSITY terse
 SELECT count(*) AS jobs FROM dataeng.jobs;
 
 -------------------------------------------------------------------------------
@@ -137,6 +142,19 @@ SELECT dataeng.job_run_now('vacuum');
 SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
                    WHERE j.job_name = 'vacuum' AND r.status <> 'running'$$);
 SELECT * FROM last_run('vacuum');
+-- PREPARE TRANSACTION written directly into dataeng.jobs (or stored
+-- before it was refused): the run fails with that error, and no prepared
+-- transaction is left holding sched_log (it was: the run succeeded)
+UPDATE dataeng.jobs SET command = $$BEGIN; INSERT INTO sched_log (step) VALUES ('prepared'); PREPARE TRANSACTION 'dataeng_job_prepared'$$
+ WHERE job_name = 'vacuum';
+SELECT dataeng.job_run_now('vacuum');
+SELECT wait_for($$SELECT count(*) = 3 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+                   WHERE j.job_name = 'vacuum' AND r.status <> 'running'$$);
+SELECT * FROM last_run('vacuum');
+SELECT count(*) AS prepared_left FROM pg_prepared_xacts WHERE gid = 'dataeng_job_prepared';
+-- (one left would hold sched_log to the end of the test)
+SELECT format('ROLLBACK PREPARED %L', gid) FROM pg_prepared_xacts WHERE gid = 'dataeng_job_prepared' \gexec
+SELECT count(*) AS prepared_rows FROM sched_log WHERE step = 'prepared';
 
 -- a job's statements run as its owner, each of them
 CREATE ROLE regress_schedcmd_low LOGIN;

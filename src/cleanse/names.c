@@ -47,23 +47,179 @@ find_word(const char *const *list, const char *w, int len)
 }
 
 /*
+ * case_ignorable
+ *		Whether c is case-ignorable (Unicode's Case_Ignorable, the characters
+ *		met in names: apostrophes, periods, modifier letters and symbols,
+ *		combining marks, format characters); they are skipped when looking
+ *		at the context of a capital sigma.
+ */
+static bool
+case_ignorable(pg_wchar c)
+{
+	switch (c)
+	{
+		case '\'':
+		case '.':
+		case ':':
+		case '^':
+		case '`':
+		case 0x00A8:
+		case 0x00AD:
+		case 0x00AF:
+		case 0x00B4:
+		case 0x00B7:
+		case 0x00B8:
+		case 0x0387:
+		case 0x2018:
+		case 0x2019:
+		case 0x2024:
+		case 0x2027:
+			return true;
+	}
+	return (c >= 0x02B0 && c <= 0x036F) ||	/* modifier letters, combining marks */
+		(c >= 0x0374 && c <= 0x0375) || (c >= 0x0384 && c <= 0x0385) ||
+		(c >= 0x0483 && c <= 0x0489) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+		(c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x200B && c <= 0x200F) ||
+		(c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE00 && c <= 0xFE0F) ||
+		(c >= 0xFE20 && c <= 0xFE2F);
+}
+
+/*
+ * final_sigma
+ *		Whether the capital sigma at byte pos of word w (UTF-8) ends a word,
+ *		as Unicode's Final_Sigma condition says: a cased letter before it
+ *		and none after it, case-ignorable characters skipped.
+ */
+static bool
+final_sigma(const char *w, int wlen, int pos)
+{
+	const unsigned char *u = (const unsigned char *) w;
+	int			i = pos;
+	bool		before = false;
+
+	while (i > 0)
+	{
+		pg_wchar	c;
+
+		i--;
+		while (i > 0 && (u[i] & 0xC0) == 0x80)
+			i--;
+		c = utf8_to_unicode(u + i);
+		if (!case_ignorable(c))
+		{
+			before = dataeng_unicode_is_cased(c);
+			break;
+		}
+	}
+	if (!before)
+		return false;
+	for (i = pos + 2; i < wlen;)
+	{
+		int			n = pg_utf_mblen(u + i);
+		pg_wchar	c;
+
+		if (i + n > wlen)
+			break;
+		c = utf8_to_unicode(u + i);
+		if (!case_ignorable(c))
+			return !dataeng_unicode_is_cased(c);
+		i += n;
+	}
+	return true;
+}
+
+/*
+ * lower_part
+ *		Append bytes off .. off + len of word w in lower case.  A capital
+ *		sigma lowered at the end of a word is a final sigma (U+03C2), as in
+ *		Unicode's default case conversion: lower() lowers each character
+ *		alone, and gave ΟΔΥΣΣΕΑΣ as οδυσσεασ.
+ */
+static void
+lower_part(StringInfo out, const char *w, int wlen, int off, int len, Oid collation)
+{
+	int			start = off;
+	int			end = off + len;
+
+	/* (0xCE is a lead byte in UTF-8: never inside another character) */
+	if (GetDatabaseEncoding() == PG_UTF8)
+		for (int i = off; i + 1 < end; i++)
+			if ((unsigned char) w[i] == 0xCE && (unsigned char) w[i + 1] == 0xA3)
+			{
+				char	   *low;
+
+				if (i > start)
+					appendStringInfoString(out, str_tolower(w + start, i - start, collation));
+				low = str_tolower(w + i, 2, collation);
+				if (strcmp(low, "\xCF\x83") == 0 && final_sigma(w, wlen, i))
+					appendStringInfoString(out, "\xCF\x82");
+				else
+					appendStringInfoString(out, low);
+				start = i + 2;
+				i++;
+			}
+	if (end > start)
+		appendStringInfoString(out, str_tolower(w + start, end - start, collation));
+}
+
+/*
+ * digraph_title
+ *		The titlecase form of an uppercase digraph (DŽ, LJ, NJ, DZ), or 0:
+ *		the first letter of a word is titlecased, not uppercased, and upper()
+ *		gave ǅemal as Ǆemal.
+ */
+static pg_wchar
+digraph_title(pg_wchar c)
+{
+	switch (c)
+	{
+		case 0x01C4:
+		case 0x01C5:
+			return 0x01C5;
+		case 0x01C7:
+		case 0x01C8:
+			return 0x01C8;
+		case 0x01CA:
+		case 0x01CB:
+			return 0x01CB;
+		case 0x01F1:
+		case 0x01F2:
+			return 0x01F2;
+	}
+	return 0;
+}
+
+/*
  * cap
- *		Append s (len bytes) with its first letter upper case and the rest
+ *		Append bytes off .. off + len of word w (wlen bytes) with its first
+ *		letter in title case (upper case but for the digraphs) and the rest
  *		lower case.
  */
 static void
-cap(StringInfo out, const char *s, int len, Oid collation)
+cap(StringInfo out, const char *w, int wlen, int off, int len, Oid collation)
 {
+	const char *s = w + off;
 	int			first;
+	char	   *up;
 
 	if (len == 0)
 		return;
 	first = pg_mblen(s);
 	if (first > len)
 		first = len;
-	appendStringInfoString(out, str_toupper(s, first, collation));
+	up = str_toupper(s, first, collation);
+	if (GetDatabaseEncoding() == PG_UTF8 && strlen(up) == 2 &&
+		digraph_title(utf8_to_unicode((const unsigned char *) up)) != 0)
+	{
+		unsigned char buf[8];
+
+		unicode_to_utf8(digraph_title(utf8_to_unicode((const unsigned char *) up)), buf);
+		appendBinaryStringInfo(out, (const char *) buf, pg_utf_mblen(buf));
+	}
+	else
+		appendStringInfoString(out, up);
 	if (len > first)
-		appendStringInfoString(out, str_tolower(s + first, len - first, collation));
+		lower_part(out, w, wlen, off + first, len - first, collation);
 }
 
 /*
@@ -119,15 +275,15 @@ one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
 			{
 				/* McDonald's, not McDonald'S: only O', D', L' take a capital */
 				if (plen > 0)
-					appendStringInfoString(out, str_tolower(piece, plen, collation));
+					lower_part(out, w, len, start, plen, collation);
 			}
 			else if (plen >= 3 && pg_strncasecmp(piece, "mc", 2) == 0)
 			{
 				appendStringInfoString(out, "Mc");
-				cap(out, piece + 2, plen - 2, collation);
+				cap(out, w, len, start + 2, plen - 2, collation);
 			}
 			else
-				cap(out, piece, plen, collation);
+				cap(out, w, len, start, plen, collation);
 			prev_len = plen;
 			after_apostrophe = (i < len && w[i] != '-');
 			if (i == len)

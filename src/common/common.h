@@ -156,6 +156,7 @@ extern void dataeng_punycode_label(const pg_wchar *cp, int n, StringInfo out);
 
 /* in common/unicode_lower.c */
 extern pg_wchar dataeng_unicode_lower(pg_wchar c);
+extern bool dataeng_unicode_is_cased(pg_wchar c);
 extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *n);
 
 /*

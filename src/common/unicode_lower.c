@@ -338,3 +338,24 @@ dataeng_unicode_lower(pg_wchar c)
 	}
 	return c;
 }
+
+/*
+ * dataeng_unicode_is_cased
+ *		Whether c is a cased letter as far as the table knows: an ASCII
+ *		letter, a character with a lowercase mapping, or the lowercase of
+ *		one (a linear search: used for the context of a capital sigma only).
+ */
+bool
+dataeng_unicode_is_cased(pg_wchar c)
+{
+	if (c < 0x80)
+		return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+	if (c == 0x00DF || c == 0x03C2)		/* sharp s; final sigma */
+		return true;
+	if (dataeng_unicode_lower(c) != c)
+		return true;
+	for (size_t i = 0; i < lengthof(lower_pairs); i++)
+		if (lower_pairs[i][1] == c)
+			return true;
+	return false;
+}

@@ -24,7 +24,8 @@
  * statement's transaction (on_last), so that a single-statement command
  * and the record of its success commit together.
  *
- * COPY from or to the client is refused: a job has no client.
+ * COPY from or to the client is refused: a job has no client.  PREPARE
+ * TRANSACTION is refused: the prepared transaction would outlive the run.
  *
  *-------------------------------------------------------------------------
  */
@@ -68,6 +69,21 @@ check_statement(RawStmt *raw, const char *job_name)
 					 errdetail("A job has no client: COPY FROM STDIN and COPY TO STDOUT cannot run in it."),
 					 errhint("Copy from or to a file or a program, or use INSERT ... SELECT.")));
 	}
+
+	/*
+	 * PREPARE TRANSACTION left a prepared transaction holding its locks
+	 * after the run, which nothing of the job commits or rolls back (only
+	 * a top-level statement prepares one: SPI, so a function or a
+	 * procedure, cannot).  COMMIT PREPARED and ROLLBACK PREPARED, which
+	 * end one, are allowed.
+	 */
+	if (IsA(raw->stmt, TransactionStmt) &&
+		((TransactionStmt *) raw->stmt)->kind == TRANS_STMT_PREPARE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("command of job \"%s\" prepares a transaction", job_name),
+				 errdetail("PREPARE TRANSACTION would leave a prepared transaction holding its locks after the run."),
+				 errhint("End the transaction block with COMMIT; prepare transactions for two-phase commit from a client.")));
 }
 
 /*

@@ -429,6 +429,19 @@ interval_parse(const char *s, Interval *out)
 	return true;
 }
 
+/* an interval shorter than one second (as interval comparison says) */
+static bool
+interval_shorter_than_second(const Interval *iv)
+{
+	Interval	second;
+
+	memset(&second, 0, sizeof(second));
+	second.time = USECS_PER_SEC;
+	return DatumGetBool(DirectFunctionCall2(interval_lt,
+											IntervalPGetDatum(iv),
+											IntervalPGetDatum(&second)));
+}
+
 /* the fields of schedule s: its runs of characters other than white space */
 static int
 cron_field_count(const char *s)
@@ -449,13 +462,20 @@ cron_field_count(const char *s)
 }
 
 /*
- * schedule_next
+ * schedule_next_ext
  *		Parse a schedule and compute its next time after "after".  Raises
  *		a clear error on a bad schedule.  An interval schedule runs
  *		"interval" after "after".
+ *
+ *		An interval shorter than a second is refused (22023): '1 microsecond'
+ *		had a job started back to back, hundreds of runs a second.  With
+ *		"clamp_short", for a job already stored with one (a database
+ *		upgraded from 0.1.0, which took any positive interval, or a row
+ *		written by hand), it counts as 1 second instead: the job keeps
+ *		running, once a second.
  */
 TimestampTz
-schedule_next(const char *sched, TimestampTz after)
+schedule_next_ext(const char *sched, TimestampTz after, bool clamp_short)
 {
 	CronSpec	spec;
 	Interval	iv;
@@ -479,6 +499,17 @@ schedule_next(const char *sched, TimestampTz after)
 											 IntervalPGetDatum(&iv),
 											 IntervalPGetDatum(&zero))))
 			CRON_FAIL("An interval schedule must be positive.");
+		if (interval_shorter_than_second(&iv))
+		{
+			if (!clamp_short)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid schedule \"%s\"", whole),
+						 errdetail("The interval %s is shorter than a second, the shortest schedule.", whole),
+						 errhint("Use '1 second' or more.")));
+			memset(&iv, 0, sizeof(iv));
+			iv.time = USECS_PER_SEC;
+		}
 		/*
 		 * Added in UTC, as cron expressions are read: a timestamptz is UTC
 		 * inside, and timestamp arithmetic on it adds days and months with
@@ -497,6 +528,13 @@ schedule_next(const char *sched, TimestampTz after)
 				  cron_field_count(sched));
 	CRON_FAIL("It is neither a 5-field cron expression, an @keyword nor an interval.");
 	return 0;					/* not reached */
+}
+
+/* the schedule of a new or changed job: an interval under a second refused */
+TimestampTz
+schedule_next(const char *sched, TimestampTz after)
+{
+	return schedule_next_ext(sched, after, false);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_schedule_next);

@@ -169,6 +169,8 @@ typedef struct JobRunArgs
 
 /* in schedule/cron.c */
 extern TimestampTz schedule_next(const char *sched, TimestampTz after);
+extern TimestampTz schedule_next_ext(const char *sched, TimestampTz after,
+									 bool clamp_short);
 
 
 

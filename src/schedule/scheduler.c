@@ -778,19 +778,27 @@ job_next_run(int64 job_id, TimestampTz now, Datum *next, bool *next_null)
 	PG_TRY();
 	{
 		bool		isnull;
+		Datum		sched;
 
-		if (SPI_execute_with_args("SELECT dataeng_internal._schedule_next(schedule, $2) FROM dataeng.jobs "
-								  "WHERE job_id OPERATOR(pg_catalog.=) $1", 2,
-								  (Oid[]) {INT8OID, TIMESTAMPTZOID},
-								  (Datum[]) {Int64GetDatum(job_id), TimestampTzGetDatum(now)},
+		if (SPI_execute_with_args("SELECT schedule FROM dataeng.jobs "
+								  "WHERE job_id OPERATOR(pg_catalog.=) $1", 1,
+								  (Oid[]) {INT8OID},
+								  (Datum[]) {Int64GetDatum(job_id)},
 								  NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "dataeng scheduler: SPI failed computing the next run of job " INT64_FORMAT, job_id);
 		if (SPI_processed != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("job " INT64_FORMAT " disappeared", job_id)));
-		*next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		sched = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		*next_null = isnull;
+		/*
+		 * A stored interval under a second (upgraded from 0.1.0, or written
+		 * by hand) counts as 1 second: the job runs on, once a second.
+		 */
+		if (!isnull)
+			*next = TimestampTzGetDatum(schedule_next_ext(TextDatumGetCString(sched),
+														  now, true));
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
