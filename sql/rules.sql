@@ -1278,10 +1278,12 @@ BEGIN
   -- the table has that row as it was, the new one put back beside it
   -- would be a second copy of it (a table without a primary key, or an
   -- UPDATE of the key, has no unique index to refuse it).  Values are
-  -- compared in their columns' types, written as text in this session
-  -- (the quarantine's JSON of a timestamptz carries the writer's offset).
+  -- compared in their columns' types, written as JSON in this session
+  -- (the quarantine's JSON of a timestamptz carries the writer's offset;
+  -- a json value comes back from it as jsonb writes it, '{"a": 1}' where
+  -- the table has '{"a":1}', and compared as text was another row).
   IF q.replaces IS NOT NULL THEN
-    SELECT string_agg(format('t.%1$I::text IS NOT DISTINCT FROM r.%1$I::text', a.attname), ' AND ' ORDER BY a.attnum)
+    SELECT string_agg(format('to_jsonb(t.%1$I)::text IS NOT DISTINCT FROM to_jsonb(r.%1$I)::text', a.attname), ' AND ' ORDER BY a.attnum)
       INTO same
       FROM pg_attribute a
      WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND q.replaces ? a.attname;

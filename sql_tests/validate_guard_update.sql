@@ -33,6 +33,18 @@ SELECT dataeng.quarantine_release(quarantine_id, '{"v": 3}')
   FROM dataeng.quarantine WHERE table_name = 'gu_nokey'::regclass;
 SELECT name, v, doc FROM gu_nokey ORDER BY name, v;
 
+-- a json column as written (not as jsonb writes it) and a composite
+-- holding one: the row to replace is found all the same
+CREATE TYPE gu_pair AS (k int, doc json);
+CREATE TABLE gu_json (name text, v int, doc json, docs json[], pair gu_pair);
+INSERT INTO gu_json VALUES ('a', 1, '{"x":[1,2],  "y" : null}', ARRAY['{"z":1}', '{"w" :2}']::json[], ROW(1, '{"k":1}'));
+SELECT dataeng.rule_add('gu_json', 'v positive', 'range', 'v', '{"min": 0}');
+SELECT dataeng.guard_enable('gu_json', 'quarantine');
+UPDATE gu_json SET v = -1 WHERE name = 'a';
+SELECT dataeng.quarantine_release(quarantine_id, '{"v": 3}')
+  FROM dataeng.quarantine WHERE table_name = 'gu_json'::regclass;
+SELECT name, v, doc FROM gu_json ORDER BY name, v;
+
 -- an UPDATE of the primary key
 CREATE TABLE gu_key (id int PRIMARY KEY, v int);
 INSERT INTO gu_key VALUES (1, 1), (2, 2);
@@ -59,6 +71,7 @@ SELECT dataeng.quarantine_release(quarantine_id, '{"v": 1}')
   FROM dataeng.quarantine WHERE table_name = 'gu_part'::regclass;
 SELECT tableoid::regclass, * FROM gu_part ORDER BY id, at;
 
-DROP TABLE gu_nokey, gu_key, gu_part;
+DROP TABLE gu_nokey, gu_json, gu_key, gu_part;
+DROP TYPE gu_pair;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
