@@ -95,8 +95,10 @@ restore_user(void)
  * bookkeeping_start
  *		Starts a transaction of the worker's bookkeeping, read-write
  *		whatever default_transaction_read_only its owner or the database
- *		set (ALTER ROLE/DATABASE ... SET, read when the worker connected):
- *		that setting is for the job's command, as in psql, and under it
+ *		set (ALTER ROLE/DATABASE ... SET, read when the worker connected),
+ *		and read committed (each query with a snapshot of its own) whatever
+ *		default_transaction_isolation says: those settings are for the
+ *		job's command, as in psql.  Under default_transaction_read_only
  *		the run's records failed, so no run of the job ever ran its command
  *		nor said why.
  */
@@ -107,6 +109,9 @@ bookkeeping_start(void)
 	StartTransactionCommand();
 	if (XactReadOnly && !RecoveryInProgress())
 		(void) set_config_option("transaction_read_only", "off", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	if (XactIsoLevel != XACT_READ_COMMITTED)
+		(void) set_config_option("transaction_isolation", "read committed", PGC_SUSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
 }
 
