@@ -1182,7 +1182,7 @@ DECLARE
   ins_cols text;        -- the columns the row goes back with
   added boolean;        -- a column was added since it was quarantined
   same text;            -- a row of the table is the one an UPDATE was to replace
-  keyed text;           -- ... and has its primary key (an index finds it)
+  keyed text;           -- ... and has its indexed values (an index finds it)
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1278,20 +1278,32 @@ BEGIN
   -- the table has that row as it was, the new one put back beside it
   -- would be a second copy of it (a table without a primary key, or an
   -- UPDATE of the key, has no unique index to refuse it).  Values are
-  -- compared in their columns' types, written as text in this session
-  -- (the quarantine's JSON of a timestamptz carries the writer's offset).
+  -- compared in their columns' types, written as JSON in this session
+  -- (the quarantine's JSON of a timestamptz carries the writer's offset;
+  -- a json value comes back from it as jsonb writes it, '{"a": 1}' where
+  -- the table has '{"a":1}', and compared as text was another row).
   IF q.replaces IS NOT NULL THEN
-    SELECT string_agg(format('t.%1$I::text IS NOT DISTINCT FROM r.%1$I::text', a.attname), ' AND ' ORDER BY a.attnum)
+    SELECT string_agg(format('to_jsonb(t.%1$I)::text IS NOT DISTINCT FROM to_jsonb(r.%1$I)::text', a.attname), ' AND ' ORDER BY a.attnum)
       INTO same
       FROM pg_attribute a
      WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND q.replaces ? a.attname;
-    SELECT string_agg(format('t.%1$I = r.%1$I', a.attname), ' AND ' ORDER BY a.attnum)
+    -- the columns of the table's btree indexes (not only its primary
+    -- key's: a table without one was read whole) that the row has a value
+    -- for, compared with = as well, which an index scan can take: a value
+    -- as to_jsonb() writes it is the value (a built-in type's = holds)
+    SELECT string_agg(format('t.%1$I OPERATOR(pg_catalog.=) r.%1$I', a.attname), ' AND ' ORDER BY a.attnum)
       INTO keyed
-      FROM pg_index i
-      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      FROM pg_attribute a
       JOIN pg_type ty ON ty.oid = a.atttypid
-     WHERE i.indrelid = q.table_name AND i.indisprimary AND q.replaces ? a.attname
-       AND ty.typnamespace = 'pg_catalog'::regnamespace;
+     WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped
+       AND jsonb_typeof(q.replaces -> a.attname::text) <> 'null'
+       AND ty.typnamespace = 'pg_catalog'::regnamespace
+       AND EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                    WHERE i.indrelid = a.attrelid AND a.attnum = ANY (i.indkey) AND i.indisvalid
+                      AND ic.relam = (SELECT am.oid FROM pg_am am WHERE am.amname = 'btree'))
+       AND EXISTS (SELECT 1 FROM pg_opclass oc
+                    WHERE oc.opcintype = a.atttypid AND oc.opcdefault
+                      AND oc.opcmethod = (SELECT am.oid FROM pg_am am WHERE am.amname = 'btree'));
     IF same IS NOT NULL AND (dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
           format('SELECT to_jsonb(EXISTS (SELECT 1 FROM %1$s t, jsonb_populate_record(NULL::%1$s, %2$L::jsonb) r '
                  'WHERE %3$s AND %4$s))', q.table_name, q.replaces, coalesce(keyed, 'true'), same), true))::boolean THEN

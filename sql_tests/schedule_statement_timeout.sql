@@ -53,7 +53,26 @@ ALTER ROLE st_owner SET statement_timeout = '200ms';
 SET ROLE st_owner;
 CALL run_job('st_role', $$SELECT pg_sleep(3); INSERT INTO st_log VALUES ('st_role')$$);
 SELECT * FROM last_run('st_role');
+-- the owner's default_transaction_read_only is the command's, as in
+-- psql; the run's records are written all the same (every run failed,
+-- 'the job worker stopped without recording a result', its command never
+-- run: the worker's own writes were refused)
+ALTER ROLE st_owner RESET statement_timeout;
+ALTER ROLE st_owner SET default_transaction_read_only = on;
+CALL run_job('st_ro_read', $$SELECT 1$$);
+SELECT * FROM last_run('st_ro_read');
+CALL run_job('st_ro_write', $$INSERT INTO st_log VALUES ('st_ro_write')$$);
+SELECT * FROM last_run('st_ro_write');
+CALL run_job('st_ro_rw', $$BEGIN READ WRITE; INSERT INTO st_log VALUES ('st_ro_rw'); COMMIT$$);
+SELECT * FROM last_run('st_ro_rw');
 RESET ROLE;
+-- and the command's own SET of them (the run's success was written in
+-- the read-only transaction of its last statement, then its failure in
+-- another one, read-only too: neither recorded)
+CALL run_job('st_set_ro', $$SET default_transaction_read_only = on; SELECT 1$$);
+SELECT * FROM last_run('st_set_ro');
+CALL run_job('st_set_iso', $$SET default_transaction_isolation = 'serializable'; SELECT 1$$);
+SELECT * FROM last_run('st_set_iso');
 -- a statement_timeout longer than the job's timeout: the job's timeout wins
 CALL run_job('st_job', $$SET statement_timeout = '1h'; SELECT pg_sleep(3)$$, job_timeout => '300ms');
 SELECT * FROM last_run('st_job');

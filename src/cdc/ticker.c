@@ -685,6 +685,7 @@ dataeng_cdc_tick_main(Datum main_arg)
 	 * crash only makes a poll cut another.
 	 */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	worker_settings_pin();
 	if (my_slot >= 0)
 		ticker_main(&args);
 	cut_tick();

@@ -1115,6 +1115,7 @@ dataeng_wal_main(Datum main_arg)
 	SetConfigOption("extra_float_digits", "1", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("bytea_output", "hex", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	worker_settings_pin();
 	SetConfigOption("application_name", "dataeng wal capture", PGC_SUSET, PGC_S_OVERRIDE);
 	/* a round's decoded messages stay in memory rather than a temporary file */
 	SetConfigOption("work_mem", "65536", PGC_SUSET, PGC_S_OVERRIDE);

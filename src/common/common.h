@@ -88,6 +88,7 @@ extern void internal_sql_begin(InternalSql *save, Oid role);
 extern const char *dataeng_internal_schema(void);
 extern const char *dataeng_internal_sql(const char *sql);
 extern void internal_sql_end(InternalSql *save);
+extern void worker_settings_pin(void);
 
 /*
  * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an

@@ -365,6 +365,26 @@ internal_sql_begin(InternalSql *save, Oid role)
 }
 
 /*
+ * worker_settings_pin
+ *		In a background worker of the extension's own (no user's command
+ *		runs in its session as its own), right after it connects: the
+ *		transaction settings its code relies on, whatever the database's
+ *		ALTER DATABASE ... SET says.  Under default_transaction_read_only
+ *		the scheduler's first write failed and it ended, restarted and
+ *		failed again every second, no job of the database ever ran; under
+ *		default_transaction_isolation = 'repeatable read' a query that
+ *		reads with a snapshot of its own (a job's next run) read the
+ *		transaction's first one.
+ */
+void
+worker_settings_pin(void)
+{
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_deferrable", "off", PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
  * internal_sql_end
  *		Leave what internal_sql_begin() entered: every setting changed
  *		since (by the internal SQL or by code it ran) is rolled back.

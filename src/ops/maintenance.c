@@ -321,6 +321,7 @@ dataeng_maintenance_main(Datum main_arg)
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("dataeng maintenance");
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	worker_settings_pin();
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();

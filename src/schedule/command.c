@@ -196,8 +196,9 @@ arm_timeout(TimestampTz deadline, bool statement)
  *		completed statement's tag is appended to *tags (allocated in
  *		tag_cxt), so that after an error the caller knows what ran.  When
  *		the last statement runs in a transaction of its own (not in a
- *		block), on_last is called in it before it commits, and
- *		*on_last_called says so.  Errors propagate; the caller aborts.
+ *		block), read committed and read-write, on_last is called in it
+ *		before it commits, and *on_last_called says so.  Errors
+ *		propagate; the caller aborts.
  */
 void
 sched_command_run(const char *command, List *stmts,
@@ -267,7 +268,12 @@ sched_command_run(const char *command, List *stmts,
 
 		/* the statement is done: the bookkeeping and commit under the run's */
 		arm_timeout(deadline, false);
-		if (last && !IsTransactionBlock() && on_last != NULL)
+		/*
+		 * (a read-only transaction cannot take it, nor should one reading a
+		 * single snapshot: the caller's own transaction does)
+		 */
+		if (last && !IsTransactionBlock() && on_last != NULL && !XactReadOnly &&
+			!IsolationUsesXactSnapshot())
 		{
 			on_last(arg);
 			*on_last_called = true;

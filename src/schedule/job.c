@@ -39,6 +39,7 @@
 #include "postgres.h"
 
 #include "access/transam.h"
+#include "access/xlog.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
@@ -91,6 +92,30 @@ restore_user(void)
 }
 
 /*
+ * bookkeeping_start
+ *		Starts a transaction of the worker's bookkeeping, read-write
+ *		whatever default_transaction_read_only its owner or the database
+ *		set (ALTER ROLE/DATABASE ... SET, read when the worker connected),
+ *		and read committed (each query with a snapshot of its own) whatever
+ *		default_transaction_isolation says: those settings are for the
+ *		job's command, as in psql.  Under default_transaction_read_only
+ *		the run's records failed, so no run of the job ever ran its command
+ *		nor said why.
+ */
+static void
+bookkeeping_start(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (XactReadOnly && !RecoveryInProgress())
+		(void) set_config_option("transaction_read_only", "off", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	if (XactIsoLevel != XACT_READ_COMMITTED)
+		(void) set_config_option("transaction_isolation", "read committed", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
  * bookkeeping_commit
  *		Ends bookkeeping begun by SPI_connect(), a pushed snapshot and
  *		become_superuser(), and commits its transaction.
@@ -122,8 +147,7 @@ job_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls
 static void
 record_failure(JobRunArgs *ra, bool timed_out, const char *message, List *tags)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
+	bookkeeping_start();
 	if (!sched_lock_extension())
 	{
 		CommitTransactionCommand();
@@ -197,8 +221,7 @@ dataeng_job_main(Datum main_arg)
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
 
 	/* 1. the scheduler's transaction that started this run must commit */
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
+	bookkeeping_start();
 	XactLockTableWait(ra.sched_xid, NULL, NULL, XLTW_None);
 	if (!TransactionIdDidCommit(ra.sched_xid) || !sched_lock_extension())
 	{
@@ -310,8 +333,7 @@ dataeng_job_main(Datum main_arg)
 
 		if (!recorded)
 		{
-			SetCurrentStatementStartTimestamp();
-			StartTransactionCommand();
+			bookkeeping_start();
 			if (sched_lock_extension())
 				record_success(&sa);
 			CommitTransactionCommand();

@@ -1518,6 +1518,7 @@ dataeng_scheduler_main(Datum main_arg)
 	 * functions and operators its SQL resolves.
 	 */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	worker_settings_pin();
 
 	for (;;)
 	{
