@@ -1352,6 +1352,30 @@ side_chunk_delete(SideApply *sa, TupleTableSlot *slot)
 }
 
 /*
+ * side_chunk_store
+ *		Put what a merge left of the chunk in sa->cur (out) back: none
+ *		deletes the chunk; under SIDE_CHUNK_MIN bytes, when a neighbour chunk
+ *		of the group follows in the walk (have_neighbour), the chunk is
+ *		deleted and its values go to *carry (owned, not in the buffer) to be
+ *		joined to that neighbour; else it is written over the chunk.
+ */
+static void
+side_chunk_store(SideApply *sa, const Datum *keys, const bool *knulls, SideList *out,
+				 bool have_neighbour, SideList *carry)
+{
+	if (out->len == 0)
+		side_chunk_delete(sa, sa->cur);
+	else if (out->bytes < SIDE_CHUNK_MIN && have_neighbour)
+	{
+		side_chunk_delete(sa, sa->cur);
+		*carry = *out;
+		side_list_own(sa, carry);
+	}
+	else
+		side_chunks_write(sa, sa->cur, keys, knulls, out);
+}
+
+/*
  * side_scan_keys
  *		The scan keys of a group (keys/knulls: the index's columns but the
  *		last) and of its value compared to v by strategy (<= or >=).
@@ -1450,17 +1474,8 @@ side_apply_group_back(SideApply *sa, const Datum *keys, const bool *knulls, cons
 			out.bytes += carry.bytes;
 			memset(&carry, 0, sizeof(carry));
 			hi = lo;
-			if (out.len == 0)
-				side_chunk_delete(sa, sa->cur);
-			else if (out.bytes < SIDE_CHUNK_MIN && have_prev)
-			{
-				/* too small: joined to the chunk before */
-				side_chunk_delete(sa, sa->cur);
-				carry = out;
-				side_list_own(sa, &carry);
-			}
-			else
-				side_chunks_write(sa, sa->cur, keys, knulls, &out);
+			/* (too small: joined to the chunk before) */
+			side_chunk_store(sa, keys, knulls, &out, have_prev, &carry);
 		}
 		ExecClearTuple(sa->cur);
 		if (!have_prev || (hi == 0 && carry.len == 0))
@@ -1564,17 +1579,8 @@ side_apply_group(SideApply *sa, const Datum *keys, const bool *knulls, const Dat
 			side_list_reserve(sa, &out, old.len + (cj - ci));
 			side_chunk_merge(sa, &old, cv + ci, cd + ci, cj - ci, &out, &gnet);
 			ci = cj;
-			if (out.len == 0)
-				side_chunk_delete(sa, sa->cur);
-			else if (out.bytes < SIDE_CHUNK_MIN && have_next)
-			{
-				/* too small: joined to the next chunk */
-				side_chunk_delete(sa, sa->cur);
-				carry = out;
-				side_list_own(sa, &carry);
-			}
-			else
-				side_chunks_write(sa, sa->cur, keys, knulls, &out);
+			/* (too small: joined to the next chunk) */
+			side_chunk_store(sa, keys, knulls, &out, have_next, &carry);
 		}
 		ExecClearTuple(sa->cur);
 		if (!have_next || (ci >= nc && carry.len == 0))

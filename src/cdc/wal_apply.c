@@ -209,32 +209,17 @@ wal_rel_ready(WalRel *wr)
 }
 
 /*
- * wal_rel_lock
- *		Lock a captured relation to read its changes (AccessShareLock), waiting
- *		at most dataeng.wal_lock_timeout (0, the default: as long as it
- *		takes, since a stop loses the table's changes until cdc_enable()
- *		while a wait loses nothing; pipeline_status shows the wait).  The lock
- *		is the round's: while one transaction holds a conflicting lock (an
- *		ACCESS EXCLUSIVE one: LOCK TABLE, most of ALTER TABLE, VACUUM FULL),
- *		waiting on would stop capture of every table of the database for as
- *		long as that transaction lasts, which the table's owner (or any role
- *		that may lock it) decides.  False when it was not had in time; a
+ * wal_lock_within
+ *		Lock a relation in mode for the round's transaction, waiting at most
+ *		timeout_ms in the lock queue.  False when it was not had in time; a
  *		cancel or shutdown of the worker while it waits is not swallowed.
  */
 static bool
-wal_rel_lock(Oid relid)
+wal_lock_within(Oid relid, LOCKMODE mode, int timeout_ms)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	volatile bool locked = false;
-
-	if (ConditionalLockRelationOid(relid, AccessShareLock))
-		return true;
-	if (cdc_wal_lock_timeout <= 0)
-	{
-		LockRelationOid(relid, AccessShareLock);
-		return true;
-	}
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
@@ -243,10 +228,10 @@ wal_rel_lock(Oid relid)
 		int			nest = NewGUCNestLevel();
 		char		ms[32];
 
-		snprintf(ms, sizeof(ms), "%d", cdc_wal_lock_timeout);
+		snprintf(ms, sizeof(ms), "%d", timeout_ms);
 		(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
-		LockRelationOid(relid, AccessShareLock);
+		LockRelationOid(relid, mode);
 		AtEOXact_GUC(false, nest);
 		/* (the lock goes to the round's transaction) */
 		ReleaseCurrentSubTransaction();
@@ -270,6 +255,32 @@ wal_rel_lock(Oid relid)
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
 	return locked;
+}
+
+/*
+ * wal_rel_lock
+ *		Lock a captured relation to read its changes (AccessShareLock), waiting
+ *		at most dataeng.wal_lock_timeout (0, the default: as long as it
+ *		takes, since a stop loses the table's changes until cdc_enable()
+ *		while a wait loses nothing; pipeline_status shows the wait).  The lock
+ *		is the round's: while one transaction holds a conflicting lock (an
+ *		ACCESS EXCLUSIVE one: LOCK TABLE, most of ALTER TABLE, VACUUM FULL),
+ *		waiting on would stop capture of every table of the database for as
+ *		long as that transaction lasts, which the table's owner (or any role
+ *		that may lock it) decides.  False when it was not had in time; a
+ *		cancel or shutdown of the worker while it waits is not swallowed.
+ */
+static bool
+wal_rel_lock(Oid relid)
+{
+	if (ConditionalLockRelationOid(relid, AccessShareLock))
+		return true;
+	if (cdc_wal_lock_timeout <= 0)
+	{
+		LockRelationOid(relid, AccessShareLock);
+		return true;
+	}
+	return wal_lock_within(relid, AccessShareLock, cdc_wal_lock_timeout);
 }
 
 static bool
@@ -864,9 +875,6 @@ static TimestampTz wal_switch_waited = 0;
 static bool
 wal_switch_lock(Oid relid)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool locked = false;
 	TimestampTz now;
 
 	if (ConditionalLockRelationOid(relid, ShareRowExclusiveLock))
@@ -875,41 +883,7 @@ wal_switch_lock(Oid relid)
 	if (!TimestampDifferenceExceeds(wal_switch_waited, now, WAL_SWITCH_LOCK_EVERY_MS))
 		return false;
 	wal_switch_waited = now;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		int			nest = NewGUCNestLevel();
-		char		ms[32];
-
-		snprintf(ms, sizeof(ms), "%d", WAL_SWITCH_LOCK_WAIT_MS);
-		(void) set_config_option("lock_timeout", ms, PGC_SUSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		LockRelationOid(relid, ShareRowExclusiveLock);
-		AtEOXact_GUC(false, nest);
-		/* (the lock goes to the round's transaction) */
-		ReleaseCurrentSubTransaction();
-		locked = true;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *err;
-
-		MemoryContextSwitchTo(cxt);
-		err = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (err->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			ReThrowError(err);
-		FreeErrorData(err);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return locked;
+	return wal_lock_within(relid, ShareRowExclusiveLock, WAL_SWITCH_LOCK_WAIT_MS);
 }
 
 /*
