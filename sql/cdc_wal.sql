@@ -980,6 +980,15 @@ COMMENT ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) IS 'inter
 -- switched to trigger capture, or no longer captured, feeds the handler
 -- nothing)
 CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
+  -- (the calls cut off of the resumes in progress: from their few rows,
+  -- each batch by its key, not from the triggers' set-aside batches, which
+  -- may be many; read once, not for each trigger, whose estimated cost made
+  -- a read of the view JIT-compiled, seconds for a few rows)
+  WITH resumed AS MATERIALIZED (
+    SELECT d.trigger_name, d.commit_lsn, p.cut_off
+      FROM dataeng_internal.on_change_resume_progress p
+      JOIN dataeng.dead_letters d ON d.id OPERATOR(pg_catalog.=) p.dead_letter_id
+     WHERE p.cut_off OPERATOR(pg_catalog.>) 0)
   SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit,
          (SELECT ct.method FROM dataeng.cdc_tables ct
            WHERE ct.table_name OPERATOR(pg_catalog.=) l.table_name) AS table_method,
@@ -990,15 +999,12 @@ CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
                          FROM dataeng_internal.on_change_backlog o
                         WHERE o.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
                           AND o.from_lsn OPERATOR(pg_catalog.=) l.from_lsn) b ON true
-    -- (a resume in progress: from its few rows, each batch by its key, not
-    -- from the trigger's set-aside batches, which may be many)
-    LEFT JOIN LATERAL (SELECT pg_catalog.max(p.cut_off) AS cut_off
-                         FROM dataeng_internal.on_change_resume_progress p
-                        WHERE l.resume_requested AND p.cut_off OPERATOR(pg_catalog.>) 0
-                          AND (SELECT d.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
-                                      AND d.commit_lsn OPERATOR(pg_catalog.>=) l.resume_from
-                                 FROM dataeng.dead_letters d
-                                WHERE d.id OPERATOR(pg_catalog.=) p.dead_letter_id)) rp ON true;
+    -- (a resume in progress)
+    LEFT JOIN LATERAL (SELECT pg_catalog.max(r.cut_off) AS cut_off
+                         FROM resumed r
+                        WHERE l.resume_requested
+                          AND r.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
+                          AND r.commit_lsn OPERATOR(pg_catalog.>=) l.resume_from) rp ON true;
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
 COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
   'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';

@@ -387,6 +387,9 @@ RETURNS TABLE (kind text, name text, state text, reason text, lag_changes bigint
                owner regrole, table_name regclass, alert_kind text, severity text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+-- (a few rows read from many small sources: estimated far above what it
+-- costs, and JIT-compiling it took seconds)
+SET jit = off
 AS $$
 BEGIN
   RETURN QUERY
