@@ -43,6 +43,7 @@ my %not_carried = (
 	_ddl_events => 'always empty: each DDL event is inserted and deleted in its transaction',
 	cdc_wal_state => 'WAL positions of the dumped cluster',
 	cdc_wal_tables => 'WAL positions of the dumped cluster',
+	cdc_wal_stops => 'table oids of the dumped cluster (a stop waits there a round at most)',
 	on_change_triggers => 'WAL positions of the dumped cluster (re-create them after a restore)',
 	on_change_backlog => 'batches of on_change triggers, which are not carried',
 	on_change_resume_progress => 'resumes of on_change triggers, which are not carried',
