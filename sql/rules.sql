@@ -1469,6 +1469,7 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot guard %: only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
   END IF;
+  PERFORM dataeng_internal._require_partitions_owned(caller, tbl, 'dataeng.guard_enable()');
   -- (OR REPLACE: enabling again changes the action, with no NOTICE)
   EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
                  'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, action);
