@@ -321,6 +321,42 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_check_table(regclass, regrole) FROM PUBLIC;
 
+-- Raise unless caller may do to every partition under tbl (any level)
+-- what installing triggers on tbl does to them: cdc_enable() installs
+-- capture triggers on each partition (and, capturing from the WAL, sets
+-- its REPLICA IDENTITY FULL), guard_enable() a row trigger that
+-- PostgreSQL clones onto each.  Those statements run as dataeng's owner:
+-- a partition another role owns took them without that role (CREATE
+-- TRIGGER on the partitioned table itself is refused there, which takes
+-- the TRIGGER privilege on every partition; ALTER TABLE takes owning it).
+-- So a partition must be owned by the caller (or a role it is a member
+-- of), as tbl itself; what names the function, for the message.
+CREATE FUNCTION dataeng_internal._require_partitions_owned(caller regrole, tbl regclass, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  part regclass;
+  owner_ regrole;
+BEGIN
+  SELECT pt.relid::regclass, c.relowner::regrole INTO part, owner_
+    FROM pg_partition_tree(tbl) pt
+    JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) pt.relid
+   WHERE pt.relid OPERATOR(pg_catalog.<>) tbl::oid
+     AND NOT pg_has_role(caller, c.relowner, 'USAGE')
+   ORDER BY pt.level, pt.relid::oid
+   LIMIT 1;
+  IF part IS NOT NULL THEN
+    RAISE EXCEPTION 'must be owner of table %, a partition of %', part, tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('%s installs its triggers on every partition of %s; %s is owned by %s.', what, tbl, part, owner_),
+            HINT = 'The owner of every partition (or a member of its owning role), or a superuser, can.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._require_partitions_owned(regrole, regclass, text) FROM PUBLIC;
+
 -- Tables of an inheritance tree (INHERITS, not partitions) are not captured.
 -- An UPDATE or DELETE naming the parent changes the children's rows too,
 -- and the capture trigger's transition tables hold them with the parent's
@@ -726,6 +762,7 @@ BEGIN
   -- (against a concurrent ATTACH of it or of a partition below it, or a
   -- reader of one of them: the checks below then see it committed)
   PERFORM dataeng_internal._cdc_reader_lock(tbl, true);
+  PERFORM dataeng_internal._require_partitions_owned(caller, tbl, 'dataeng.cdc_enable()');
   PERFORM dataeng_internal._cdc_check_inheritance(tbl, false);
   IF columns IS NOT NULL AND exclude_columns IS NOT NULL THEN
     RAISE EXCEPTION 'columns and exclude_columns cannot both be given'

@@ -878,13 +878,18 @@ REVOKE ALL ON FUNCTION dataeng_internal._run_record(regrole, regclass, timestamp
 COMMENT ON FUNCTION dataeng_internal._run_record(regrole, regclass, timestamptz, bigint, jsonb, bigint) IS
   'internal: write a validation run, its results and alerts';
 
--- Store rows the caller took out of its table.
--- (callable by everyone: validate() and the guard trigger run with the
--- caller's rights)
+-- Store rows the caller took out of its table.  Not PUBLIC's: the guard
+-- (src/validate/guard.c) stores the rows it diverts through the body
+-- below, as its owner, for the writer; validate() moves rows with
+-- _quarantine_move.  (Executable by PUBLIC, it let a role with nothing
+-- but DELETE or INSERT on a table put rows, rule names and run ids of its
+-- choosing in that table's quarantine: rows its owner would put back as
+-- its own with quarantine_release(), counted in the alerts of a load.)
 CREATE FUNCTION dataeng_internal._quarantine_put(tbl regclass, run bigint, rows_ jsonb)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_quarantine_put'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_put(regclass, bigint, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._quarantine_put(regclass, bigint, jsonb) IS 'internal: store quarantined rows';
 
 CREATE FUNCTION dataeng_internal._quarantine_put_as_owner(caller regrole, tbl regclass, run bigint, rows_ jsonb)
@@ -1464,6 +1469,7 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = tbl) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'cannot guard %: only tables can be guarded', tbl USING ERRCODE = 'wrong_object_type';
   END IF;
+  PERFORM dataeng_internal._require_partitions_owned(caller, tbl, 'dataeng.guard_enable()');
   -- (OR REPLACE: enabling again changes the action, with no NOTICE)
   EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard BEFORE INSERT OR UPDATE ON %s '
                  'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, action);

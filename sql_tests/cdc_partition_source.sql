@@ -112,6 +112,9 @@ SELECT dataeng.cdc_disable('pnew_1');
 CREATE ROLE regress_psrc_owner;
 CREATE ROLE regress_psrc_reader;
 ALTER TABLE pnew OWNER TO regress_psrc_owner;
+-- (its partitions too: cdc_enable() installs triggers on them)
+ALTER TABLE pnew_m OWNER TO regress_psrc_owner;
+ALTER TABLE pnew_1 OWNER TO regress_psrc_owner;
 GRANT SELECT ON pnew_1 TO regress_psrc_reader;
 SET ROLE regress_psrc_reader;
 SELECT dataeng.cdc_consumer_create('pnew_other', ARRAY['pnew_1'::regclass]);

@@ -42,7 +42,7 @@ INSERT INTO reasons VALUES
   ('rule_add', 'entry point'), ('rule_drop', 'entry point'), ('schedule', 'entry point'),
   ('unschedule', 'entry point'), ('_cdc_consumer_list', 'entry point'),
   ('_cdc_tables_visible', 'entry point'), ('_cdc_poll_unordered', 'entry point'),
-  ('_quarantine_put', 'entry point'), ('_quarantine_take', 'entry point'), ('_record_run', 'entry point'),
+  ('_quarantine_take', 'entry point'), ('_record_run', 'entry point'),
   ('_fact_deltas', 'entry point'), ('_dim_events', 'entry point'), ('_dim_apply', 'entry point'), ('_agg_ack', 'entry point'), ('_fact_def', 'entry point'),
   ('_fact_def_write', 'entry point'), ('_dim_def', 'entry point'), ('_dim_def_write', 'entry point'),
   ('dedupe_forget', 'entry point'),

@@ -18,8 +18,9 @@
  * security-restricted operation with search_path pinned, as REFRESH
  * MATERIALIZED VIEW runs a view's query: never as the writer, and never
  * with more rights than the owner.  Quarantining a row is the writer's own
- * act (dataeng_internal._quarantine_put checks its rights on the table), run with
- * search_path pinned.
+ * act: its JSON is made with the writer's rights and search_path pinned,
+ * and stored by the body dataeng_internal._quarantine_put_as_owner (as its
+ * owner, restricted), which checks the writer's rights on the table.
  *
  * Loads: in 'quarantine' mode, the rows one statement (an INSERT, a COPY,
  * an UPDATE) diverts are one load, numbered from the sequence of
@@ -394,6 +395,10 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		char		nulls[5] = {' ', ' ', ' ', ' ', 'n'};
 		InternalSql pinned;
 		GuardLoad  *load = guard_load(gp->rulesrelid, true);
+		Oid			body_types[4] = {REGROLEOID, REGCLASSOID, INT8OID, JSONBOID};
+		Datum		body_args[4];
+		Oid			body_owner;
+		Datum		rows;
 
 		/* the statement's first diverted row opens its load */
 		if (load->load == 0)
@@ -410,18 +415,40 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		}
 
 		/*
-		 * Still the writer's act (no user switch), but resolved with
-		 * search_path pinned, not through the writer's.
+		 * The row as JSON: the writer's act (no user switch: a cast of a
+		 * type to json is code of a role, run with the writer's rights), but
+		 * resolved with search_path pinned, not through the writer's.
 		 */
 		internal_sql_begin(&pinned, InvalidOid);
-		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._quarantine_put($1, $4, "
-												  "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
-												  "'row', pg_catalog.to_jsonb($2), "
-												  "'rules', pg_catalog.to_jsonb($3), "
-												  "'replaces', pg_catalog.to_jsonb($5))))"),
-								  5, argtypes, args, nulls, false, 1) != SPI_OK_SELECT)
+		if (SPI_execute_with_args("SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
+								  "'row', pg_catalog.to_jsonb($2), "
+								  "'rules', pg_catalog.to_jsonb($3), "
+								  "'replaces', pg_catalog.to_jsonb($5)))",
+								  5, argtypes, args, nulls, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
+		rows = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		internal_sql_end(&pinned);
+
+		/*
+		 * Stored by the body of the quarantine as its owner, for the writer
+		 * (whose rights on the table it checks), restricted: only the guard
+		 * stores rows this way.  dataeng_internal._quarantine_put() is not
+		 * PUBLIC's: through it, a role with nothing but DELETE (or INSERT)
+		 * on a table put rows of its choosing, with rule names and run ids
+		 * of its choosing, in that table's quarantine, for its owner to
+		 * release (an INSERT as the owner) and its alerts to count.
+		 */
+		body_args[0] = ObjectIdGetDatum(GetUserId());
+		body_args[1] = ObjectIdGetDatum(gp->rulesrelid);
+		body_args[2] = Int64GetDatum(load->load);
+		body_args[3] = rows;
+		(void) dataeng_entry_body_lookup("_quarantine_put_as_owner", 4, body_types, &body_owner);
+		internal_sql_begin(&as_owner, body_owner);
+		if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._quarantine_put_as_owner($1, $2, $3, $4)"),
+								  4, body_types, body_args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
+		internal_sql_end(&as_owner);
 		SPI_finish();
 		return PointerGetDatum(NULL);	/* skip the row */
 	}
