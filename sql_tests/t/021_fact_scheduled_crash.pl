@@ -14,6 +14,7 @@ use IPC::Run;
 use FindBin;
 use lib $FindBin::Bin;
 use FactWorkload;
+use NodePoll;
 
 my $node = PostgreSQL::Test::Cluster->new('factsched');
 $node->init;
@@ -24,10 +25,12 @@ restart_after_crash = on
 });
 $node->start;
 
+# (NodePoll: the wait across the crash restart must not die of a refused
+# connection)
 sub wait_until
 {
 	my ($sql, $what) = @_;
-	ok($node->poll_query_until('postgres', $sql), $what);
+	ok(NodePoll::poll_until($node, 'postgres', $sql), $what);
 }
 
 $node->safe_psql('postgres', FactWorkload::setup_sql("'1 second'") . q{
@@ -72,8 +75,12 @@ my $w = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000
 $node->poll_query_until('postgres', q{SELECT count(*) >= 200 FROM src WHERE id > 100000})
   or die 'the burst did not start';
 
+# the run that sleeps, and no other (a worker of an earlier run may still
+# be leaving, its last command in pg_stat_activity)
 my $pid = $node->safe_psql('postgres', q{
-	SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%'});
+	SELECT pid FROM pg_stat_activity
+	 WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%' AND wait_event = 'PgSleep'});
+$pid =~ /^\d+$/ or die "not one sleeping run of the fact's job: '$pid'";
 kill 'KILL', $pid;
 $w->finish;
 wait_until('SELECT dataeng_internal._scheduler_pid() IS NOT NULL', 'the scheduler is back after the crash restart');
