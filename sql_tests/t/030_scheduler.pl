@@ -179,7 +179,12 @@ is($node->safe_psql('postgres', q{
 	 WHERE tstzrange(a.t0 - interval '0.3 seconds', a.t0) && tstzrange(b.t0 - interval '0.3 seconds', b.t0)}),
 	'0', 'with max_parallel_jobs = 1 after a reload, no two runs overlapped');
 
-# 6. An idle scheduler sleeps: few wake-ups over two seconds
+# 6. An idle scheduler sleeps: few wake-ups over two seconds.  (With no
+# job left, the scheduler leaves once the runs of 5. ended, late on a
+# loaded machine: waited for, the launcher is what stays; read while the
+# scheduler was still there, its pid was gone by the second read.)
+wait_until('postgres', q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'dataeng scheduler'},
+	'with no job left, no scheduler stays');
 my $sched = $node->safe_psql('postgres', 'SELECT dataeng_internal._scheduler_pid()');
 sub cpu_ticks
 {
