@@ -89,7 +89,7 @@ de_os_user() {
 de_run() {
 	if [ "$(id -u)" -eq 0 ]; then
 		local v envs=(PATH="$DE_PGBIN:$PATH")
-		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG; do
+		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG PGCTLTIMEOUT; do
 			[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 		done
 		runuser -u postgres -- env "${envs[@]}" "$@"

@@ -91,6 +91,11 @@ done
 grep '^dataeng\.maintenance_interval' "$DE_CLUSTER_DIR/data/postgresql.conf" > "$WORK/tap_temp_config" || true
 [ "$(id -u)" -eq 0 ] && chown postgres: "$WORK/tap_temp_config"
 export TEMP_CONFIG="$WORK/tap_temp_config"
+# pg_ctl waits 60 s by default for a TAP node to start or stop; with four
+# scripts at once on a loaded machine, a start after an immediate stop
+# (crash recovery of a large transaction) can take longer, and the script
+# then dies (BAIL_OUT: pg_ctl start failed)
+export PGCTLTIMEOUT="${PGCTLTIMEOUT:-300}"
 # The whole set starts with the scripts that take longest, so that the last
 # ones to end are short ones (the rest follow in name order).
 tap_first="074_cdc_wal_start_fails 066_cdc_wal_switch_load 076_cdc_wal_restart_backoff

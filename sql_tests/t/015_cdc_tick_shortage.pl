@@ -9,7 +9,6 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time);
 
 my $node = PostgreSQL::Test::Cluster->new('tick_shortage');
 $node->init;
@@ -39,14 +38,17 @@ like($held->{stderr} // '', qr/this poll reads the changes up to the newest tick
 $held->{stderr} = '';
 
 # another consumer, outside a block, sees the change at once: it is not
-# held back by the open block
+# held back by the open block.  (A poll that waited for the block would
+# wait until it ends, after this poll: its statement_timeout cancels it
+# instead.  How long the poll took is not asserted: a loaded machine is
+# slow.)
 $node->safe_psql('postgres', 'INSERT INTO t VALUES (2)');
-my $t0 = time();
-my ($ret, $out, $err) = $node->psql('postgres', q{SELECT string_agg(pk->>'id', ',' ORDER BY change_id) FROM dataeng.cdc_poll('other')});
-my $took = time() - $t0;
+my ($ret, $out, $err) = $node->psql('postgres', q{
+	SET statement_timeout = '120s';
+	SELECT string_agg(pk->>'id', ',' ORDER BY change_id) FROM dataeng.cdc_poll('other')});
 is($out, '1,2', 'a poll outside a block sees every committed change');
 like($err, qr/cutting it in this transaction/, 'having cut the tick itself, with a warning');
-cmp_ok($took, '<', 5, sprintf('without waiting for the open block (%.2f s)', $took));
+unlike($err, qr/ERROR/, 'without waiting for the open block');
 
 # once the block ends, its consumer reads the changes too
 $held->query_safe('COMMIT');

@@ -8,7 +8,6 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time);
 
 my $node = PostgreSQL::Test::Cluster->new('ticker');
 $node->init;
@@ -63,13 +62,13 @@ sleep 3;
 is(write_and_poll('t1'), '1', 'a poll after a pause receives its change');
 is(ticker_pid('t1'), $pid, 'the same ticker served it: it stayed through the pause');
 
-# DROP DATABASE without FORCE does not fail on the ticker, nor wait for it
-my $t0 = time;
-$node->safe_psql('postgres', 'DROP DATABASE t1');
-my $took = time - $t0;
-# (PostgreSQL waits 5 s for other sessions, then fails: success says the
-# ticker left; a loaded machine may take a while to checkpoint)
-ok($took < 10, "DROP DATABASE made the ticker leave (took ${took}s)");
+# DROP DATABASE without FORCE does not fail on the ticker: the utility
+# hook makes it leave (PostgreSQL waits 5 s for other sessions, then fails;
+# the hook warns when the ticker did not leave within its own wait).  How
+# long it took is not asserted: a loaded machine may take a while to
+# checkpoint.
+my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE t1');
+is("$ret $err", '0 ', 'DROP DATABASE made the ticker leave, without a warning');
 
 # ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE: the same
 setup_db('t2');
@@ -86,7 +85,7 @@ is(write_and_poll('t3'), '1', 'and the template database still ticks');
 # nothing away: the ticker comes back with the next poll
 my $bg = $node->background_psql('t3');
 $bg->query_safe('SELECT 1');
-my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE t3');
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE t3');
 like($err, qr/is being accessed by other users/, 'a DROP refused for a connected session fails as usual');
 is(write_and_poll('t3'), '1', 'and polls go on afterwards');
 $bg->quit;
@@ -102,11 +101,8 @@ $node->safe_psql('template1', q{
 });
 is(write_and_poll('template1'), '1', 'a poll in template1 receives its change');
 like(ticker_pid('template1'), qr/^\d+$/, 'template1 has its ticker');
-$t0 = time;
 ($ret, $out, $err) = $node->psql('postgres', 'CREATE DATABASE t5');
-$took = time - $t0;
-is($err, '', 'CREATE DATABASE without TEMPLATE does not fail on the ticker of template1');
-ok($took < 10, "and made it leave (took ${took}s)");
+is("$ret $err", '0 ', 'CREATE DATABASE without TEMPLATE does not fail on the ticker of template1, which left without a warning');
 is($node->safe_psql('t5', q{SELECT count(*) FROM src}), '1', 'the copy has template1\'s row');
 
 # dataeng.ticker_idle_timeout: the ticker leaves after it
@@ -146,10 +142,7 @@ like($full->safe_psql('postgres', q{
 	SELECT string_agg(pid::text, ',') FROM pg_stat_activity
 	 WHERE backend_type = 'dataeng ticker' AND datname = 'last_one'}), qr/^\d+$/,
 	'the database has a ticker');
-$t0 = time;
 ($ret, $out, $err) = $full->psql('postgres', 'DROP DATABASE last_one');
-$took = time - $t0;
-is($err, '', 'DROP DATABASE of a database without a scheduler slot does not fail on its ticker');
-ok($took < 10, "and made it leave (took ${took}s)");
+is("$ret $err", '0 ', 'DROP DATABASE of a database without a scheduler slot does not fail on its ticker, which left without a warning');
 $full->stop;
 done_testing();

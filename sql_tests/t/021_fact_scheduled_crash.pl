@@ -14,6 +14,7 @@ use IPC::Run;
 use FindBin;
 use lib $FindBin::Bin;
 use FactWorkload;
+use NodePoll;
 
 my $node = PostgreSQL::Test::Cluster->new('factsched');
 $node->init;
@@ -24,10 +25,12 @@ restart_after_crash = on
 });
 $node->start;
 
+# (NodePoll: the wait across the crash restart must not die of a refused
+# connection)
 sub wait_until
 {
 	my ($sql, $what) = @_;
-	ok($node->poll_query_until('postgres', $sql), $what);
+	ok(NodePoll::poll_until($node, 'postgres', $sql), $what);
 }
 
 $node->safe_psql('postgres', FactWorkload::setup_sql("'1 second'") . q{
@@ -47,13 +50,24 @@ wait_until(q{SELECT count(*) = 2 FROM dataeng.jobs WHERE last_status = 'succeede
 	'the scheduler runs both refreshes');
 
 # Slow the fact's refresh down: its job applies the changes, then sleeps
-# in the same transaction.  Then a large batch of changes.
+# in the same transaction.  Then a large batch of changes, all of it for
+# that run: the job is paused, a run of it in progress waited for, and
+# resumed once the batch committed (its next run a second later).  (A run
+# going on while the batch was written, or one starting a second after
+# the reschedule, slow on a loaded machine, took part of the batch.)
 $node->safe_psql('postgres', q{
+	SELECT dataeng.job_pause('fact_refresh:f');
 	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$BEGIN; SELECT dataeng.fact_refresh('f'); SELECT pg_sleep(600); COMMIT$$);
+});
+NodePoll::poll_until($node, 'postgres',
+	q{SELECT last_status NOT IN ('running', 'waiting') FROM dataeng.jobs WHERE job_name = 'fact_refresh:f'})
+  or die 'a run of the fact\'s job did not end';
+$node->safe_psql('postgres', q{
 	UPDATE src SET v = v * 2 WHERE id % 3 = 0;
 	INSERT INTO src SELECT g, '2026-02-01 00:00+00'::timestamptz + g * interval '1 minute', 'big', g
 	  FROM generate_series(10000, 59999) g;
 	DELETE FROM src WHERE id % 11 = 0;
+	SELECT dataeng.job_resume('fact_refresh:f');
 });
 wait_until(q{SELECT count(*) = 1 FROM pg_stat_activity
               WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%' AND wait_event = 'PgSleep'},
@@ -72,8 +86,12 @@ my $w = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL burst(100000
 $node->poll_query_until('postgres', q{SELECT count(*) >= 200 FROM src WHERE id > 100000})
   or die 'the burst did not start';
 
+# the run that sleeps, and no other (a worker of an earlier run may still
+# be leaving, its last command in pg_stat_activity)
 my $pid = $node->safe_psql('postgres', q{
-	SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%'});
+	SELECT pid FROM pg_stat_activity
+	 WHERE backend_type = 'dataeng job' AND query LIKE '%fact_refresh(''f'')%' AND wait_event = 'PgSleep'});
+$pid =~ /^\d+$/ or die "not one sleeping run of the fact's job: '$pid'";
 kill 'KILL', $pid;
 $w->finish;
 wait_until('SELECT dataeng_internal._scheduler_pid() IS NOT NULL', 'the scheduler is back after the crash restart');

@@ -103,14 +103,15 @@ my $n3 = $node->safe_psql('db3', 'SELECT count(*) FROM ticks');
 my $t0 = $node->safe_psql('db3', q{SELECT clock_timestamp() FROM (SELECT dataeng.job_run_now('tick')) s});
 ok($node->poll_query_until('db3', qq{SELECT count(*) > $n3 FROM ticks}), 'run_now in an idle database runs');
 # at once: its run started (the scheduler's pass, as the server records it:
-# the polling above may be slow on a loaded machine) within seconds, not
-# at the launcher's next look (up to a minute: a scheduler that left asks
-# to be started again within one)
+# the polling above may be slow on a loaded machine) within half a minute
+# (starting a scheduler and a worker on a loaded machine may take
+# seconds), not at the launcher's next look (up to a minute: a scheduler
+# that left asks to be started again within one)
 my $delay = $node->safe_psql('db3', qq{
 	SELECT round(extract(epoch FROM r.started_at - '$t0'::timestamptz), 2)
 	  FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
 	 WHERE j.job_name = 'tick' ORDER BY r.run_id DESC LIMIT 1});
-cmp_ok($delay, '<', 10, "at once, not at the launcher's next look ($delay s)");
+cmp_ok($delay, '<', 30, "at once, not at the launcher's next look ($delay s)");
 
 # a job due in a minute: the launcher starts a scheduler there when it is due
 $node->safe_psql('db5', q{

@@ -27,11 +27,15 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE runs (job text, at timestamptz DEFAULT clock_timestamp());
 });
 
-# seven jobs due at once, each holding its worker for four seconds: the
+# seven jobs due at once, each holding its worker until the test lets go
+# of an advisory lock (not for a fixed time: on a loaded machine the runs
+# that waited could all have started before the checks below): the
 # launcher and the scheduler take two of the five slots, so some must wait
+my $gate = $node->background_psql('postgres');
+$gate->query_safe('SELECT pg_advisory_lock(33)');
 $node->safe_psql('postgres', q{
 	SELECT dataeng.schedule('w' || i, '@yearly',
-	                        format($$INSERT INTO runs (job) VALUES (%L); SELECT pg_sleep(4)$$, 'w' || i))
+	                        format($$INSERT INTO runs (job) VALUES (%L); SELECT pg_advisory_xact_lock_shared(33)$$, 'w' || i))
 	  FROM generate_series(1, 7) i;
 	SELECT dataeng.job_run_now('w' || i) FROM generate_series(1, 7) i;
 });
@@ -61,6 +65,8 @@ note("reason: $reason");
 is( $node->safe_psql('postgres', q{
 	SELECT count(*) FROM runs WHERE job IN (SELECT job_name FROM dataeng.jobs WHERE last_status = 'waiting')}),
 	'0', 'a waiting run has not started its command');
+$gate->query_safe('SELECT pg_advisory_unlock(33)');
+$gate->quit;
 
 ok( $node->poll_query_until('postgres', q{
 	SELECT count(*) = 6 FROM dataeng.jobs WHERE last_status = 'succeeded'}),

@@ -115,9 +115,15 @@ unlike(slurp_file($node->logfile, $offset), qr/"plain"|ERROR:  .*maintenance/,
 $node->append_conf('postgresql.conf', 'dataeng.maintenance_interval = 0');
 $node->reload;
 # (a new session reads the setting once the postmaster has, and has
-# signalled the maintenance launcher; a round it had begun may still end)
+# signalled the maintenance launcher; a round it had begun may still end,
+# slowly on a loaded machine: waited for, the launcher idle and no worker
+# of a round left; the launcher reads the setting before it begins another)
 ok($node->poll_query_until('postgres', q{SHOW dataeng.maintenance_interval}, '0'), 'the reload is done');
-sleep 2;
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity
+	 WHERE backend_type = 'dataeng maintenance'
+	    OR (backend_type = 'dataeng maintenance launcher' AND state = 'active')}),
+	'the round in progress, if any, ended');
 $at = $node->safe_psql('postgres', 'SELECT ran_at FROM dataeng.maintenance');
 sleep 3;
 is($node->safe_psql('postgres', 'SELECT ran_at FROM dataeng.maintenance'), $at, 'maintenance_interval = 0 stops it');

@@ -24,6 +24,7 @@ use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
 use WalNode;
+use NodePoll;
 
 my $node = WalNode::new_node('walkept', qq{
 max_replication_slots = 3
@@ -85,7 +86,8 @@ my $offset = -s $node->logfile;
 kill 'KILL', $pid;
 ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset), 'the server restarts after the crash');
 eval { $locker->quit };
-ok($node->poll_query_until('postgres', q{SELECT dataeng_internal._cdc_wal_fail_streak() = 1}),
+# (NodePoll: the server recovers meanwhile, refusing connections)
+ok(NodePoll::poll_until($node, 'postgres', q{SELECT dataeng_internal._cdc_wal_fail_streak() = 1}),
 	'the worker that went down with the server counts as a failure');
 like($node->safe_psql('postgres', q{SELECT dataeng_internal._cdc_wal_last_error()}),
 	qr/^57P02 at .*: the server restarted after a crash while a WAL capture worker of the database had not committed a round since it started \(1 failure in a row; the next worker starts at /,
