@@ -1469,7 +1469,7 @@ BEGIN
      >= current_setting('dataeng.max_alert_handlers_per_role')::int THEN
     RAISE EXCEPTION 'role % already has % alert handlers', p.proowner::regrole,
           current_setting('dataeng.max_alert_handlers_per_role')
-      USING ERRCODE = 'program_limit_exceeded',
+      USING ERRCODE = 'configuration_limit_exceeded',
             DETAIL = 'Every handler is called, under dataeng''s handler timeout, by the transaction that raises or resolves an alert.',
             HINT = 'Drop one with dataeng.alert_handler_drop(), or ask a superuser to raise dataeng.max_alert_handlers_per_role.';
   END IF;
