@@ -48,6 +48,9 @@
  * past it, the trigger pauses (pause_reason says why, with a WARNING), and
  * its backlog is set aside in dataeng.dead_letters as a paused trigger's
  * is, in commit order, nothing dropped; on_change_resume() hands it over.
+ * And dataeng.dead_letters keeps at most dataeng.on_change_max_dead_letters
+ * batches of a trigger with their changes: past it, the next ones are
+ * counted in one dead letter without them (wal_not_kept).
  *
  *-------------------------------------------------------------------------
  */
