@@ -806,7 +806,7 @@ BEGIN
      >= current_setting('dataeng.max_on_change_per_role')::int THEN
     RAISE EXCEPTION 'role % already has % on_change triggers', caller,
           current_setting('dataeng.max_on_change_per_role')
-      USING ERRCODE = 'program_limit_exceeded',
+      USING ERRCODE = 'configuration_limit_exceeded',
             HINT = 'Drop one with dataeng.on_change_drop(), or ask a superuser to raise dataeng.max_on_change_per_role.';
   END IF;
   INSERT INTO dataeng_internal.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn)

@@ -684,7 +684,7 @@ BEGIN
   -- again and again (dataeng.on_change_timeout = 0: 5 times in a row, as
   -- WAL_CUT_OFF_WARN in wal_handlers.c); paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'failing'
               WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'warning'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
@@ -696,6 +696,16 @@ BEGIN
               THEN format('%s, so its handler %s is not called: the changes committed meanwhile never reach it; '
                           'capture the table from the WAL again (SELECT dataeng.cdc_enable(%L, method => ''wal'')), or drop the trigger; last handled %s',
                           nf.why, o.handler, o.table_name::text, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
+              WHEN dl.not_kept OPERATOR(pg_catalog.>) 0
+              THEN format('%s of %s not kept in dataeng.dead_letters, past dataeng.on_change_max_dead_letters (%s kept there%s): '
+                          'their changes are in the change log from commit %s on (dead letter %s counts them); '
+                          'replay them from there, then delete that dead letter (dataeng.on_change_dead_letter_delete()); '
+                          'handle or delete the others, or raise dataeng.on_change_max_dead_letters',
+                          CASE WHEN dl.not_kept OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.not_kept || ' batches' END,
+                          o.table_name, dl.set_aside,
+                          CASE WHEN o.paused_at IS NOT NULL
+                               THEN format('; paused since %s', dataeng_internal._text_time(o.paused_at)) ELSE '' END,
+                          dl.not_kept_from, dl.not_kept_id)
               WHEN dl.failed OPERATOR(pg_catalog.>) 0
               THEN format('%s of %s its handler %s failed on %s in dataeng.dead_letters (the last: %s)%s',
                           CASE WHEN dl.failed OPERATOR(pg_catalog.=) 1 THEN '1 batch' ELSE dl.failed || ' batches' END,
@@ -743,7 +753,7 @@ BEGIN
          CASE WHEN o.backlog_oldest_commit IS NOT NULL
               THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) o.backlog_oldest_commit)) END,
          o.handled_at, dl.last_error,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
               WHEN bk.why IS NOT NULL OR nf.why IS NOT NULL THEN NULL
               -- (cut off again and again: since the batch it waits on)
               WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 AND NOT bound.reached
@@ -753,9 +763,9 @@ BEGIN
          -- (no table: its alert, which holds the handler's error, is the
          -- trigger's owner's, not every reader's of the table)
          o.owner, NULL::regclass,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'on_change_failed'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'on_change_failed'
               WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'on_change_stuck' END,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'error'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'error'
               WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'warning'
               ELSE 'error' END
     FROM dataeng.on_changes o
@@ -803,12 +813,21 @@ BEGIN
              END
         FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o.table_name::oid) AS b) bb) bk
     CROSS JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS failed,
-             count(*) AS set_aside,
+      SELECT count(*) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused' AND NOT nk.is) AS failed,
+             count(*) FILTER (WHERE NOT nk.is) AS set_aside,
+             -- (past dataeng.on_change_max_dead_letters: batches counted in
+             -- one dead letter without their changes, wal_handlers.c)
+             coalesce(sum(d.attempts) FILTER (WHERE nk.is), 0) AS not_kept,
+             min(d.id) FILTER (WHERE nk.is) AS not_kept_id,
+             min(d.commit_lsn) FILTER (WHERE nk.is) AS not_kept_from,
              min(d.failed_at) FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused') AS first_failed,
              (array_agg(d.error ORDER BY d.id DESC)
                 FILTER (WHERE d.error IS DISTINCT FROM 'not handled: the trigger is paused'))[1] AS last_error
         FROM dataeng.on_change_dead_letters d
+        CROSS JOIN LATERAL (
+          SELECT coalesce(pg_catalog.starts_with(d.error, 'not kept: '), false)
+                 AND d.sqlstate OPERATOR(pg_catalog.=) '54000'
+                 AND pg_catalog.cardinality(d.changes) OPERATOR(pg_catalog.=) 0 AS is) nk
        WHERE d.trigger_name OPERATOR(pg_catalog.=) o.trigger_name
          AND d.owner OPERATOR(pg_catalog.=) o.owner) dl
   UNION ALL
@@ -1469,7 +1488,7 @@ BEGIN
      >= current_setting('dataeng.max_alert_handlers_per_role')::int THEN
     RAISE EXCEPTION 'role % already has % alert handlers', p.proowner::regrole,
           current_setting('dataeng.max_alert_handlers_per_role')
-      USING ERRCODE = 'program_limit_exceeded',
+      USING ERRCODE = 'configuration_limit_exceeded',
             DETAIL = 'Every handler is called, under dataeng''s handler timeout, by the transaction that raises or resolves an alert.',
             HINT = 'Drop one with dataeng.alert_handler_drop(), or ask a superuser to raise dataeng.max_alert_handlers_per_role.';
   END IF;

@@ -91,7 +91,7 @@ CREATE TABLE dataeng.quarantine (
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
-  'The row an UPDATE diverted by the guard was to replace (kept in the table), NULL for other rows';
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
 CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
@@ -262,6 +262,18 @@ AS 'MODULE_PATHNAME', 'dataeng_rule_text'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._rule_text(anyelement) IS
   'internal: the text form rules check of a value, under fixed DateStyle, TimeZone, IntervalStyle, extra_float_digits, bytea_output and lc_monetary';
+
+-- A row as the quarantine keeps it (row_data, replaces): to_jsonb(r)
+-- written under fixed DateStyle, IntervalStyle, extra_float_digits and
+-- bytea_output, and arrays a JSON array does not carry (of json or jsonb,
+-- lower bounds not 1) as their text: jsonb_populate_record() reads it
+-- back as the same values in any session.  See quarantine.c.
+CREATE FUNCTION dataeng_internal._quarantine_row(r record)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_row'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._quarantine_row(record) IS
+  'internal: a row as JSON that reads back as the same values in any session, as dataeng.quarantine keeps it';
 
 -- A money value read as under lc_monetary C ($1,234.50), whatever the
 -- session's lc_monetary: the bounds of a range rule on a money column,
@@ -1147,7 +1159,7 @@ BEGIN
     -- the DELETE runs as the owner; its rows go to the quarantine in
     -- batches (memory bounded whatever their number)
     n_moved := dataeng_internal._quarantine_move(owner_, format(
-                   'DELETE FROM %s t WHERE %s RETURNING to_jsonb(t), to_jsonb(array_remove(ARRAY[%s], NULL))',
+                   'DELETE FROM %s t WHERE %s RETURNING dataeng_internal._quarantine_row(t), to_jsonb(array_remove(ARRAY[%s], NULL))',
                    tbl, cond, cols), tbl, run);
     UPDATE dataeng.validation_runs vr SET quarantined = n_moved WHERE vr.run_id = run;
   END IF;
@@ -1188,6 +1200,10 @@ DECLARE
   added boolean;        -- a column was added since it was quarantined
   same text;            -- a row of the table is the one an UPDATE was to replace
   keyed text;           -- ... and has its indexed values (an index finds it)
+  cand_ids bigint[];    -- other quarantined versions of the same row, maybe
+  cand_reps jsonb[];
+  versions jsonb;       -- those that are: {"later": [ids], "earlier": [ids]}
+  superseded bigint[];  -- earlier versions, taken out with the release
 BEGIN
   IF id IS NULL THEN
     RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1292,6 +1308,49 @@ BEGIN
       INTO same
       FROM pg_attribute a
      WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped AND q.replaces ? a.attname;
+    -- Two UPDATEs of one row diverted both leave it in the table, and
+    -- each quarantined version replaces it: once the row is gone, each
+    -- went back, one row become two.  The latest version wins: an earlier
+    -- one is refused while a later one is quarantined, and goes with the
+    -- later one's release.  Versions of one row replace the same row at
+    -- the same place (replaces' ctid and tableoid, which the guard adds:
+    -- two copies of a row in a table without a key are two rows) with
+    -- the same values (compared in their columns' types, as the owner).
+    IF q.replaces ? 'ctid' THEN
+      SELECT array_agg(x.quarantine_id ORDER BY x.quarantine_id), array_agg(x.replaces ORDER BY x.quarantine_id)
+        INTO cand_ids, cand_reps
+        FROM dataeng.quarantine x
+       WHERE x.table_name = q.table_name AND x.quarantine_id <> id
+         AND x.replaces -> 'ctid' = q.replaces -> 'ctid' AND x.replaces -> 'tableoid' = q.replaces -> 'tableoid';
+    END IF;
+    IF same IS NOT NULL AND cand_ids IS NOT NULL THEN
+      versions := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),
+          format('SELECT jsonb_build_object(''later'', coalesce(jsonb_agg(v.id) FILTER (WHERE v.id > %4$s), ''[]''), '
+                 '''earlier'', coalesce(jsonb_agg(v.id) FILTER (WHERE v.id < %4$s), ''[]'')) '
+                 'FROM unnest(%2$L::bigint[], %3$L::jsonb[]) v(id, rep), '
+                 'LATERAL jsonb_populate_record(NULL::%1$s, v.rep) t, jsonb_populate_record(NULL::%1$s, %5$L::jsonb) r '
+                 'WHERE %6$s', q.table_name, cand_ids, cand_reps, id, q.replaces, same), true);
+      IF jsonb_array_length(versions->'later') > 0 THEN
+        RAISE EXCEPTION 'quarantined row % cannot be put back: it was superseded by quarantined row %', id,
+              (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(versions->'later') e)
+          USING ERRCODE = 'unique_violation',
+                DETAIL = format('A later UPDATE of the same row of table %s was quarantined too; the latest version is the one that can go back, and it takes the earlier ones out of the quarantine.', q.table_name),
+                HINT = 'Release the latest version, with corrections: dataeng.quarantine_release(id, ''{"column": "value"}'').';
+      END IF;
+      superseded := ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(versions->'earlier') e);
+    END IF;
+    -- The check runs as the table's owner: a table that forces row-level
+    -- security on it may hide the row from the check, and the row put
+    -- back would be a second copy of it.  Nobody but a role that bypasses
+    -- row-level security can tell; the release is refused.
+    IF (SELECT c.relrowsecurity AND c.relforcerowsecurity AND NOT (o.rolsuper OR o.rolbypassrls)
+          FROM pg_class c JOIN pg_roles o ON o.oid = c.relowner WHERE c.oid = q.table_name) THEN
+      RAISE EXCEPTION 'quarantined row % cannot be put back: row-level security of table % may hide the row its UPDATE was to replace', id, q.table_name
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('The table forces row-level security on its owner, %s, as whom the release looks for that row: its policies may hide it, and the row put back would be a second copy of it.',
+                              (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
+              HINT = 'Apply the correction to the row in the table with UPDATE; or, as the table''s owner, ALTER TABLE ... NO FORCE ROW LEVEL SECURITY, release and FORCE it again in one transaction.';
+    END IF;
     -- the columns of the table's btree indexes (not only its primary
     -- key's: a table without one was read whole) that the row has a value
     -- for, compared with = as well, which an index scan can take: a value
@@ -1352,6 +1411,12 @@ BEGIN
             HINT = 'Apply the correction to the row in the table with UPDATE; the quarantined row stays in dataeng.quarantine.';
   END;
   DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = id;
+  IF cardinality(superseded) > 0 THEN
+    DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = ANY (superseded);
+    RAISE NOTICE 'quarantined row % superseded quarantined row %: taken out of the quarantine', id,
+          array_to_string(superseded, ', ')
+      USING DETAIL = 'Each was an earlier UPDATE of the same row; the latest version is the one put back.';
+  END IF;
   RETURN true;
 END;
 $$;

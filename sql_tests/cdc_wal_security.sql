@@ -170,6 +170,8 @@ SELECT trigger_name, sqlstate FROM dataeng.dead_letters ORDER BY id;
 SET dataeng.max_on_change_per_role = 2;
 SET ROLE regress_walsec_a;
 SELECT dataeng.on_change('ws_third', 'ws_other', 'ws_record(dataeng.change[])');
+-- a role's limit: configuration_limit_exceeded, as every role's limit
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 RESET ROLE;
 RESET dataeng.max_on_change_per_role;
 

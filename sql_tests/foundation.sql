@@ -409,6 +409,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._quarantine_put_as_owner(regrole,regclass,bigint,jsonb)', 'v', false, 'u'),
   ('dataeng_internal._quarantine_move(regrole,text,regclass,bigint)', 'v', true, 'u'),
   ('dataeng_internal._quarantine_release(regrole,bigint,jsonb)', 'v', false, 'u'),
+  ('dataeng_internal._quarantine_row(record)', 's', true, 's'),
   ('dataeng_internal._quarantine_take(bigint)', 'v', false, 'u'),
   ('dataeng_internal._quarantine_take_as_owner(regrole,bigint)', 'v', false, 'u'),
   ('dataeng_internal._query_as(regrole,text)', 'v', true, 'u'),

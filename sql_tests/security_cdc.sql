@@ -109,6 +109,8 @@ SET ROLE sc_attacker;
 SET dataeng.max_consumers_per_role = 0;
 SELECT dataeng.cdc_consumer_create('sc_a_' || i) FROM generate_series(1, 3) i;
 SELECT dataeng.cdc_consumer_create('sc_a_4');
+-- a role's limit: configuration_limit_exceeded, as every role's limit
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 SELECT count(*) AS consumers FROM dataeng.cdc_consumers;
 -- a dropped consumer frees its place
 SELECT dataeng.cdc_consumer_drop('sc_a_3');

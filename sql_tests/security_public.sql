@@ -90,6 +90,9 @@ INSERT INTO reasons VALUES
   -- running as a dimension's owner calls it: _dim_differ)
   ('_base_type', 'reads the catalogs'),
   ('_money_c', 'reads a money constant'),
+  -- validate()'s quarantine calls it as the table's owner: a row as JSON
+  -- under fixed settings, nothing more
+  ('_quarantine_row', 'text form of a value'),
   -- the texts of statuses, checks and alerts (_status_rows, invoker
   -- rights): an interval, a moment or a count as text under fixed
   -- settings, nothing more

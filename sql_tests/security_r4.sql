@@ -170,6 +170,8 @@ CREATE FUNCTION r4.h3(a jsonb) RETURNS void LANGUAGE sql AS 'SELECT';
 SELECT dataeng.alert_handler_add('r4.h1(jsonb)'), dataeng.alert_handler_add('r4.h2(jsonb)');
 -- the third is one too many (r4.nester is the first)
 SELECT dataeng.alert_handler_add('r4.h3(jsonb)');
+-- a role's limit: configuration_limit_exceeded, as every role's limit
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 -- changing the kinds of one it has is not a new handler
 SELECT dataeng.alert_handler_add('r4.h2(jsonb)', kinds => '{job_failed}');
 SELECT count(*) AS mallory_handlers FROM dataeng.alert_handlers WHERE owner = 'r4_mallory'::regrole;

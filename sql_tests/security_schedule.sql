@@ -127,6 +127,8 @@ SET ROLE ss_attacker;
 SELECT count(*) AS attacker_jobs FROM dataeng.jobs;
 SELECT dataeng.schedule('ss_many_' || i, '@yearly', 'select 1') > 0 AS scheduled FROM generate_series(1, 2) i;
 SELECT dataeng.schedule('ss_many_3', '@yearly', 'select 1');
+-- a role's limit: configuration_limit_exceeded, as every role's limit
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 -- a superuser may raise it for itself only: the setting is not the attacker's to change
 SET ROLE ss_attacker;
 SET dataeng.max_jobs_per_role = 0;

@@ -1137,3 +1137,8 @@ CREATE TABLE dataeng_internal.cdc_wal_stops (
 COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
   'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
 REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
+
+-- replaces also says where the row was (its ctid and tableoid), which
+-- tells versions of one row from copies of it (rules.sql)
+COMMENT ON COLUMN dataeng.quarantine.replaces IS
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';

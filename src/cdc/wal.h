@@ -38,6 +38,9 @@ extern int	cdc_on_change_role_budget;	/* ms */
 extern int	cdc_on_change_round_budget; /* ms */
 extern int	cdc_on_change_max_batch;	/* kB */
 extern int	cdc_on_change_max_backlog;	/* batches of a trigger, 0: no bound */
+extern int	cdc_on_change_max_dead_letters; /* batches of a trigger, 0: no bound */
+/* how the dead letter counting the batches not kept past that bound begins */
+#define WAL_NOT_KEPT_PREFIX "not kept: "
 extern bool cdc_wal_quiet;
 extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
 
@@ -76,6 +79,8 @@ typedef struct WalTrigger
 	bool		resume_later;	/* the resume waits for a later round */
 	bool		backlog;		/* batches wait in on_change_backlog */
 	int64		backlog_n;		/* how many */
+	int64		dead_n;			/* its dead letters */
+	int64		not_kept_id;	/* the one counting batches not kept, or 0 */
 	/* why this round paused it (NULL: it did not) */
 	char	   *pause_reason;
 	bool		claimed;		/* its row is locked by the round */

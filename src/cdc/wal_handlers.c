@@ -48,6 +48,9 @@
  * past it, the trigger pauses (pause_reason says why, with a WARNING), and
  * its backlog is set aside in dataeng.dead_letters as a paused trigger's
  * is, in commit order, nothing dropped; on_change_resume() hands it over.
+ * And dataeng.dead_letters keeps at most dataeng.on_change_max_dead_letters
+ * batches of a trigger with their changes: past it, the next ones are
+ * counted in one dead letter without them (wal_not_kept).
  *
  *-------------------------------------------------------------------------
  */
@@ -364,6 +367,85 @@ wal_call_handler(WalTrigger *t, ArrayType *changes, int limit_ms, bool budget_li
 	return err;
 }
 
+/*
+ * wal_not_kept
+ *		A batch past dataeng.on_change_max_dead_letters: counted in the
+ *		trigger's one dead letter of batches not kept (made by the first:
+ *		changes empty, SQLSTATE 54000, commit_lsn the first's, attempts how
+ *		many, error naming the last commit), with a WARNING when it is made.
+ *		Every batch a paused or failing trigger set aside was kept with its
+ *		changes, however many: a table written without end filled
+ *		dataeng.dead_letters until dead_letters_keep trimmed it (and never,
+ *		maintenance off).  Batches keep going there, in commit order, until
+ *		that dead letter is deleted (on_change_dead_letter_delete(), after
+ *		a replay from the change log, or by the trim): the batches it counts
+ *		are one stretch of commits.
+ */
+static void
+wal_not_kept(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time)
+{
+	char	   *error;
+
+	if (t->not_kept_id != 0)
+	{
+		Oid			types[3] = {INT8OID, PG_LSNOID, INT4OID};
+		Datum		values[3];
+
+		values[0] = Int64GetDatum(t->not_kept_id);
+		values[1] = LSNGetDatum(commit_lsn);
+		values[2] = Int32GetDatum(cdc_on_change_max_dead_letters);
+		if (SPI_execute_with_args("UPDATE dataeng.dead_letters d"
+								  " SET attempts = d.attempts OPERATOR(pg_catalog.+) 1, failed_at = pg_catalog.now(),"
+								  " error = pg_catalog.format('" WAL_NOT_KEPT_PREFIX "%s batches of commits %s to %s, past dataeng.on_change_max_dead_letters (%s)',"
+								  "  d.attempts OPERATOR(pg_catalog.+) 1, d.commit_lsn, $2, $3)"
+								  " WHERE d.id OPERATOR(pg_catalog.=) $1",
+								  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not update dataeng.dead_letters");
+		if (SPI_processed == 1)
+			return;
+		/* deleted meanwhile: a new one */
+		t->not_kept_id = 0;
+	}
+	error = psprintf(WAL_NOT_KEPT_PREFIX "1 batch of commit %X/%X, past dataeng.on_change_max_dead_letters (%d)",
+					 LSN_FORMAT_ARGS(commit_lsn), cdc_on_change_max_dead_letters);
+	{
+		Oid			types[8] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
+		r->change_arrayid, TEXTOID, TEXTOID};
+		Datum		values[8];
+		bool		isnull;
+
+		values[0] = CStringGetTextDatum(t->name);
+		values[1] = ObjectIdGetDatum(t->relid);
+		values[2] = ObjectIdGetDatum(t->owner);
+		values[3] = LSNGetDatum(commit_lsn);
+		values[4] = TimestampTzGetDatum(commit_time);
+		values[5] = PointerGetDatum(construct_empty_array(r->change_typid));
+		values[6] = CStringGetTextDatum(error);
+		values[7] = CStringGetTextDatum("The trigger's batches from this commit on are not kept with their changes; they are in the change log (dataeng.changes), as every captured change.");
+		if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
+								  " commit_lsn, commit_time, changes, error, sqlstate, attempts, owner_name,"
+								  " detail, hint)"
+								  " VALUES ($1, $2, $3, $4, $5, $6, $7, '54000', 1,"
+								  "  (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) $3),"
+								  "  $8, 'Replay them from the change log, then delete this dead letter (dataeng.on_change_dead_letter_delete()); "
+								  "delete or resume the others, or raise dataeng.on_change_max_dead_letters.')"
+								  " RETURNING id",
+								  8, types, values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not write dataeng.dead_letters");
+		t->not_kept_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		t->dead_n++;
+	}
+	ereport(WARNING,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("on_change trigger \"%s\" has %lld dead letters, the most dataeng.on_change_max_dead_letters (%d) allows: its next batches are not kept with their changes",
+					t->name, (long long) t->dead_n - 1, cdc_on_change_max_dead_letters),
+			 errdetail("From the batch of commit %X/%X on, its batches set aside or failed are counted in dead letter " INT64_FORMAT
+					   " without their changes, which are in the change log (dataeng.changes), until that dead letter is deleted.",
+					   LSN_FORMAT_ARGS(commit_lsn), t->not_kept_id),
+			 errhint("Handle or delete its dead letters (dataeng.on_change_resume(), dataeng.on_change_dead_letter_delete()), "
+					 "or raise dataeng.on_change_max_dead_letters.")));
+}
+
 /* put a batch into dataeng.dead_letters */
 static void
 wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
@@ -374,6 +456,14 @@ wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz c
 	Datum		values[11];
 	char		nulls[11];
 
+	/* past its bound (or behind batches not kept): counted, not kept */
+	if (t->not_kept_id != 0 ||
+		(cdc_on_change_max_dead_letters > 0 && t->dead_n >= cdc_on_change_max_dead_letters))
+	{
+		wal_not_kept(r, t, commit_lsn, commit_time);
+		return;
+	}
+	t->dead_n++;
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(t->name);
 	values[1] = ObjectIdGetDatum(t->relid);
@@ -1274,6 +1364,7 @@ cdc_wal_resume_triggers(WalRound *r)
 				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
 										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)
 					elog(ERROR, "could not delete from dataeng.dead_letters");
+				t->dead_n--;
 				continue;
 			}
 			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");

@@ -90,6 +90,7 @@ int			cdc_on_change_max_batch = 262144;	/* kB */
 int			cdc_on_change_role_budget = 1000;	/* ms */
 int			cdc_on_change_round_budget = 10000; /* ms */
 int			cdc_on_change_max_backlog = 10000;	/* batches */
+int			cdc_on_change_max_dead_letters = 100000;	/* batches */
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -239,6 +240,14 @@ cdc_wal_init(void)
 							"dataeng.on_change_resume() hands them to the handler; capture goes on.",
 							&cdc_on_change_max_backlog,
 							10000, 0, INT_MAX,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dataeng.on_change_max_dead_letters",
+							"Most batches of an on_change trigger dataeng.dead_letters keeps with their changes (0: no bound).",
+							"Past it the trigger's next batches are counted in one dead letter without their changes "
+							"(they are in the change log), with a WARNING, until that dead letter is deleted.",
+							&cdc_on_change_max_dead_letters,
+							100000, 0, INT_MAX,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("dataeng.max_on_change_per_role",

@@ -220,13 +220,30 @@ dataeng_job_main(Datum main_arg)
 	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, 0);
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
 
-	/* 1. the scheduler's transaction that started this run must commit */
+	/*
+	 * 1. the scheduler's transaction that started this run must commit.
+	 * The wait is the worker's, not the command's: it runs under no
+	 * lock_timeout, whatever the owner's is (ALTER ROLE ... SET, read when
+	 * the worker connected, and the command's from step 3 on).  Under the
+	 * owner's, a lock_timeout shorter than the scheduler's pass failed the
+	 * worker before it began: the run ended "failed" without its command.
+	 * The scheduler's own waits are bounded by its settings.
+	 */
 	bookkeeping_start();
-	XactLockTableWait(ra.sched_xid, NULL, NULL, XLTW_None);
-	if (!TransactionIdDidCommit(ra.sched_xid) || !sched_lock_extension())
 	{
-		CommitTransactionCommand();
-		proc_exit(0);
+		int			nestlevel = NewGUCNestLevel();
+		bool		committed;
+
+		(void) set_config_option("lock_timeout", "0", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		XactLockTableWait(ra.sched_xid, NULL, NULL, XLTW_None);
+		committed = TransactionIdDidCommit(ra.sched_xid) && sched_lock_extension();
+		AtEOXact_GUC(true, nestlevel);
+		if (!committed)
+		{
+			CommitTransactionCommand();
+			proc_exit(0);
+		}
 	}
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());

@@ -213,17 +213,78 @@ run_add(int64 job_id, int64 run_id, Oid owner, TimestampTz deadline)
 	return ok;
 }
 
-/* the end of a run of this database is recorded (or it never started) */
+static void wake_held(Oid owner);
+
+/*
+ * The end of a run of this database is recorded (or it never started):
+ * its place under the caps is free, and with wake the databases whose due
+ * jobs wait for it are woken (not for a run whose worker could not be
+ * started: the others would find no worker slot either, and wake this one
+ * in turn).
+ */
 static void
-run_forget(int64 run_id)
+run_forget(int64 run_id, bool wake)
 {
 	SchedRun   *r;
+	Oid			owner = InvalidOid;
 
 	SpinLockAcquire(&sched_shmem->mutex);
 	r = run_entry(MyDatabaseId, run_id);
 	if (r != NULL)
+	{
+		owner = r->owner;
 		memset(r, 0, sizeof(*r));
+	}
 	SpinLockRelease(&sched_shmem->mutex);
+	if (wake && OidIsValid(owner))
+		wake_held(owner);
+}
+
+/*
+ * wake_held
+ *		A run of owner ended in this database: every other database whose
+ *		due jobs a cap holds back that the run counted in (that role's, or
+ *		the total) is woken now, its scheduler's latch set, or the launcher
+ *		asked for one where none runs.  The caps count a role's runs in
+ *		every database, and a run's end woke its own database's scheduler
+ *		alone: one that held another database's jobs back then yielded the
+ *		slot to them (hold_yield), whose scheduler took it at its next look,
+ *		a second later, so that many due jobs of one role in two databases
+ *		started a few a second whatever the caps allowed.
+ */
+static void
+wake_held(Oid owner)
+{
+	Latch	   *latches[DATAENG_MAX_DATABASES];
+	int			nlatches = 0;
+	Latch	   *launcher = NULL;
+	TimestampTz now = GetCurrentTimestamp();
+	int			i;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		SchedDbSlot *slot = &sched_shmem->dbs[i];
+
+		if (slot == my_slot || slot->dboid == InvalidOid || slot->held_since == 0 ||
+			slot->hold > 0 ||
+			TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
+			continue;
+		if (OidIsValid(slot->held_owner) && slot->held_owner != owner)
+			continue;
+		if (slot->latch != NULL)
+			latches[nlatches++] = slot->latch;
+		else
+		{
+			slot->next_due = 0;
+			launcher = sched_shmem->launcher_latch;
+		}
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	for (i = 0; i < nlatches; i++)
+		SetLatch(latches[i]);
+	if (launcher != NULL)
+		SetLatch(launcher);
 }
 
 /* runs of this database whose end is not recorded yet; caller holds the mutex */
@@ -523,7 +584,7 @@ reap_workers(void)
 			/* a no-op when the run recorded its own end */
 			if (sched_run_crashed(rj->job_id, rj->run_id, terminated))
 			{
-				run_forget(rj->run_id);
+				run_forget(rj->run_id, true);
 				pfree(rj->handle);
 				pfree(rj);
 				continue;
@@ -574,7 +635,7 @@ reap_workers(void)
 		else
 			done = sched_run_crashed(r->job_id, r->run_id, r->terminated);
 		if (done)
-			run_forget(r->run_id);
+			run_forget(r->run_id, true);
 		else
 			reap_pending = true;
 	}
@@ -1315,7 +1376,7 @@ start_due_jobs(bool *warned_slots)
 		{
 			int			nrun;
 
-			run_forget(run_id);
+			run_forget(run_id, false);
 			nrun = total_running();
 
 			if (!*warned_slots)

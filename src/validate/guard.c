@@ -389,10 +389,10 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			argtypes[5] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID,
-		rel->rd_rel->reltype};
-		Datum		args[5];
-		char		nulls[5] = {' ', ' ', ' ', ' ', 'n'};
+		Oid			argtypes[7] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID,
+		rel->rd_rel->reltype, TIDOID, OIDOID};
+		Datum		args[7];
+		char		nulls[7] = {' ', ' ', ' ', ' ', 'n', 'n', 'n'};
 		InternalSql pinned;
 		GuardLoad  *load = guard_load(gp->rulesrelid, true);
 		Oid			body_types[4] = {REGROLEOID, REGCLASSOID, INT8OID, JSONBOID};
@@ -412,6 +412,17 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		{
 			args[4] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, RelationGetDescr(rel));
 			nulls[4] = ' ';
+
+			/*
+			 * where the row is: two diverted UPDATEs of one row leave it
+			 * where it is, and the release tells versions of one row from
+			 * copies of it by that (no column can be named ctid or
+			 * tableoid)
+			 */
+			args[5] = PointerGetDatum(&trigdata->tg_trigtuple->t_self);
+			nulls[5] = ' ';
+			args[6] = ObjectIdGetDatum(RelationGetRelid(rel));
+			nulls[6] = ' ';
 		}
 
 		/*
@@ -420,11 +431,18 @@ dataeng_guard(PG_FUNCTION_ARGS)
 		 * resolved with search_path pinned, not through the writer's.
 		 */
 		internal_sql_begin(&pinned, InvalidOid);
-		if (SPI_execute_with_args("SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
+		if (SPI_execute_with_args(strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) == 0 ?
+								  "SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
+								  "'row', dataeng_internal._quarantine_row($2), "
+								  "'rules', pg_catalog.to_jsonb($3), "
+								  "'replaces', dataeng_internal._quarantine_row($5) OPERATOR(pg_catalog.||) "
+								  "pg_catalog.jsonb_build_object('ctid', $6, 'tableoid', $7)))" :
+		/* an extension script older than 0.2.0 has no _quarantine_row */
+								  "SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
 								  "'row', pg_catalog.to_jsonb($2), "
 								  "'rules', pg_catalog.to_jsonb($3), "
 								  "'replaces', pg_catalog.to_jsonb($5)))",
-								  5, argtypes, args, nulls, false, 1) != SPI_OK_SELECT ||
+								  7, argtypes, args, nulls, false, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
 		rows = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

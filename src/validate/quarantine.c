@@ -23,14 +23,22 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/bytea.h"
+#include "utils/datetime.h"
+#include "utils/float.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 
 #include "common/common.h"
 
@@ -131,4 +139,229 @@ dataeng_quarantine_move(PG_FUNCTION_ARGS)
 	SPI_cursor_close(portal);
 	SPI_finish();
 	PG_RETURN_INT64(moved);
+}
+
+/* per column of a row type: how _quarantine_row writes it */
+typedef struct QuarantineColumn
+{
+	bool		dropped;
+	bool		as_text;		/* always its text form */
+	bool		is_array;		/* its text form when its bounds are not 1 */
+	FmgrInfo	to_jsonb;		/* to_jsonb() with a typed call */
+	FmgrInfo	out;			/* its output function */
+} QuarantineColumn;
+
+typedef struct QuarantineRowCache
+{
+	Oid			typid;
+	int32		typmod;
+	int			natts;
+	QuarantineColumn *cols;
+} QuarantineRowCache;
+
+/*
+ * holds_json_array
+ *		Whether values of type hold an array of json or jsonb: in one, or
+ *		in a row type's column, or in an array's elements (at any depth).
+ */
+static bool
+holds_json_array(Oid type, int depth)
+{
+	Oid			elem;
+
+	if (depth > 10)
+		return false;
+	type = getBaseType(type);
+	if (OidIsValid(elem = get_element_type(type)))
+	{
+		Oid			base = getBaseType(elem);
+
+		return base == JSONOID || base == JSONBOID || holds_json_array(base, depth + 1);
+	}
+	if (type != RECORDOID && type_is_rowtype(type))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
+		bool		found = false;
+
+		if (desc == NULL)
+			return false;
+		for (int i = 0; i < desc->natts && !found; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped)
+				found = holds_json_array(att->atttypid, depth + 1);
+		}
+		ReleaseTupleDesc(desc);
+		return found;
+	}
+	return false;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_quarantine_row);
+
+/*
+ * dataeng_internal._quarantine_row(r record) RETURNS jsonb
+ *		A row as the quarantine keeps it (row_data, replaces): the object
+ *		to_jsonb(r) gives, written under fixed settings, so that
+ *		jsonb_populate_record() reads it back as the same values in any
+ *		session.  Written in the session's, an interval under IntervalStyle
+ *		sql_standard ('-1 2:00:00', minus one day and two hours) read back
+ *		as minus one day plus two hours under postgres, a float under
+ *		extra_float_digits 0 lost its last digits, and a range of dates
+ *		under DateStyle 'SQL, DMY' swapped days and months under MDY.
+ *		DateStyle ISO, IntervalStyle postgres, extra_float_digits 1 and
+ *		bytea in hex are the forms every session reads alike (a
+ *		timestamptz keeps the writer's offset, which says the instant).
+ *
+ *		Arrays that a JSON array does not carry are written as their text
+ *		(a JSON string, which jsonb_populate_record reads with the array's
+ *		input function): an array of json or jsonb (an element that is a
+ *		JSON array was read as a dimension, and failed, 'null' came back
+ *		as NULL, and the elements lost their formatting), one whose lower
+ *		bounds are not 1 ([0:1]={1,2} came back as {1,2}), and a row type
+ *		or array that holds such an array.
+ */
+Datum
+dataeng_quarantine_row(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(0);
+	Oid			typid = HeapTupleHeaderGetTypeId(td);
+	int32		typmod = HeapTupleHeaderGetTypMod(td);
+	QuarantineRowCache *cache = (QuarantineRowCache *) fcinfo->flinfo->fn_extra;
+	TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
+	HeapTupleData tup;
+	Datum	   *values;
+	bool	   *nulls;
+	int			save_style = DateStyle,
+				save_order = DateOrder,
+				save_interval = IntervalStyle,
+				save_digits = extra_float_digits,
+				save_bytea = bytea_output;
+	Jsonb	   *volatile result = NULL;
+
+	if (cache == NULL || cache->typid != typid || cache->typmod != typmod ||
+		cache->natts != desc->natts)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		cache = palloc0(sizeof(QuarantineRowCache));
+		cache->typid = typid;
+		cache->typmod = typmod;
+		cache->natts = desc->natts;
+		cache->cols = palloc0(sizeof(QuarantineColumn) * Max(desc->natts, 1));
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			QuarantineColumn *col = &cache->cols[i];
+			Oid			outfunc;
+			bool		varlena;
+
+			col->dropped = att->attisdropped;
+			if (col->dropped)
+				continue;
+			col->as_text = holds_json_array(att->atttypid, 0);
+			col->is_array = OidIsValid(get_element_type(getBaseType(att->atttypid)));
+			/* to_jsonb(anyelement) learns its argument's type from its call */
+			fmgr_info_cxt(F_TO_JSONB, &col->to_jsonb, fcinfo->flinfo->fn_mcxt);
+			col->to_jsonb.fn_expr = (Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+														  list_make1(makeNullConst(att->atttypid,
+																				   att->atttypmod,
+																				   att->attcollation)),
+														  InvalidOid, InvalidOid,
+														  COERCE_EXPLICIT_CALL);
+			getTypeOutputInfo(att->atttypid, &outfunc, &varlena);
+			fmgr_info_cxt(outfunc, &col->out, fcinfo->flinfo->fn_mcxt);
+		}
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+
+	tup.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = td;
+	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	heap_deform_tuple(&tup, desc, values, nulls);
+
+	DateStyle = USE_ISO_DATES;
+	DateOrder = DATEORDER_YMD;
+	IntervalStyle = INTSTYLE_POSTGRES;
+	extra_float_digits = 1;
+	bytea_output = BYTEA_OUTPUT_HEX;
+	PG_TRY();
+	{
+		JsonbParseState *state = NULL;
+		JsonbValue *last;
+
+		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			QuarantineColumn *col = &cache->cols[i];
+			JsonbValue	key;
+			JsonbValue	val;
+			bool		as_text = col->as_text;
+
+			if (col->dropped)
+				continue;
+			key.type = jbvString;
+			key.val.string.val = NameStr(att->attname);
+			key.val.string.len = strlen(NameStr(att->attname));
+			(void) pushJsonbValue(&state, WJB_KEY, &key);
+			if (nulls[i])
+			{
+				val.type = jbvNull;
+				(void) pushJsonbValue(&state, WJB_VALUE, &val);
+				continue;
+			}
+			if (!as_text && col->is_array)
+			{
+				ArrayType  *arr = DatumGetArrayTypeP(values[i]);
+
+				for (int d = 0; d < ARR_NDIM(arr) && !as_text; d++)
+					as_text = ARR_LBOUND(arr)[d] != 1;
+			}
+			if (as_text)
+			{
+				char	   *s = OutputFunctionCall(&col->out, values[i]);
+
+				val.type = jbvString;
+				val.val.string.val = s;
+				val.val.string.len = strlen(s);
+				(void) pushJsonbValue(&state, WJB_VALUE, &val);
+			}
+			else
+			{
+				Jsonb	   *j = DatumGetJsonbP(FunctionCall1(&col->to_jsonb, values[i]));
+
+				if (JB_ROOT_IS_SCALAR(j))
+				{
+					if (!JsonbExtractScalar(&j->root, &val))
+						elog(ERROR, "could not read a scalar jsonb");
+				}
+				else
+				{
+					val.type = jbvBinary;
+					val.val.binary.data = &j->root;
+					val.val.binary.len = VARSIZE(j) - VARHDRSZ;
+				}
+				(void) pushJsonbValue(&state, WJB_VALUE, &val);
+			}
+		}
+		last = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		result = JsonbValueToJsonb(last);
+	}
+	PG_FINALLY();
+	{
+		DateStyle = save_style;
+		DateOrder = save_order;
+		IntervalStyle = save_interval;
+		extra_float_digits = save_digits;
+		bytea_output = save_bytea;
+	}
+	PG_END_TRY();
+	ReleaseTupleDesc(desc);
+	PG_RETURN_JSONB_P(result);
 }
