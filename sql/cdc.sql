@@ -1609,6 +1609,7 @@ DECLARE
   tk dataeng_internal.cdc_ticks;
   copied bigint := 0;
   anc regclass;
+  wal_from pg_lsn;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL THEN
@@ -1701,14 +1702,27 @@ BEGIN
                   HINT = 'It takes UPDATE, DELETE or TRUNCATE on the table, as LOCK TABLE ... IN SHARE MODE does.';
         END IF;
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+      -- (the switches of capture method waited for are those of its own
+      -- tables: another role's table stuck in its switch, which that
+      -- role's transactions may hold off for as long as they last, made
+      -- every creation with a snapshot give up after 30 s)
+      wal_from := pg_current_wal_insert_lsn();
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true, wal_tables) THEN
+        PERFORM dataeng_internal._cdc_wal_switch_stuck(format('cannot create consumer "%s" with a snapshot', name),
+                                                       wal_tables, wal_from);
         PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
                                                  'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
       FOREACH t IN ARRAY wal_tables LOOP
         EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+      -- Under the lock no switch of its tables is waited for: the lock
+      -- keeps the switch off (its SHARE ROW EXCLUSIVE) until this
+      -- transaction ends, and the method in place records every change
+      -- committed before (the trigger at once, the worker once it has
+      -- caught up, waited for here).  A cdc_enable() of another method
+      -- committed since the wait above made this one give up after 30 s.
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true, '{}') THEN
         PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
                                                  'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
