@@ -869,8 +869,9 @@ BEGIN
           method = EXCLUDED.method;
   END IF;
   -- the table's triggers, and those of its partitions: writes made
-  -- directly to partitions are captured too
-  PERFORM dataeng_internal._cdc_sync_triggers();
+  -- directly to partitions are captured too (those of other tables are
+  -- left as they are: see _cdc_sync_triggers())
+  PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[tbl]);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_enable(regrole, regclass, text[], text[], boolean, text) FROM PUBLIC;
@@ -960,7 +961,17 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_drop_triggers(regclass) FROM PUBLIC
 -- listed nor below a listed table (disabled, detached) are dropped.
 -- Statement triggers of a partition fire only for statements that name the
 -- partition, so nothing is captured twice.
-CREATE FUNCTION dataeng_internal._cdc_sync_triggers()
+--
+-- scope: the tables a call acts on; only they, and the partitions below
+-- them, get their triggers made right (NULL: every table).  Changing
+-- another table's triggers takes a lock its open writers hold (CREATE or
+-- DROP TRIGGER, SHARE ROW EXCLUSIVE), waited for without a limit: a role
+-- that dropped a capture trigger of its own table and kept a writer's
+-- transaction open on it held up every other role's cdc_enable() and
+-- cdc_disable(), and the WAL worker's switch of any table, with it the
+-- capture of the whole database, for as long as that transaction lasted.
+-- A table's own cdc_enable() puts its missing triggers back.
+CREATE FUNCTION dataeng_internal._cdc_sync_triggers(scope regclass[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1019,6 +1030,11 @@ BEGIN
       FROM wanted_sig w
       FULL JOIN have_sig h ON h.relid = w.relid
      WHERE w.sig IS DISTINCT FROM h.sig
+       AND (scope IS NULL
+            OR coalesce(w.relid, h.relid) IN (SELECT u.t::oid FROM unnest(scope) u(t)
+                                              UNION ALL
+                                              SELECT pt.relid FROM unnest(scope) u(t)
+                                               CROSS JOIN LATERAL pg_partition_tree(u.t) pt))
   LOOP
     PERFORM dataeng_internal._cdc_drop_triggers(r.rel);
     IF r.keep THEN
@@ -1026,6 +1042,17 @@ BEGIN
     END IF;
   END LOOP;
 END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_sync_triggers(regclass[]) FROM PUBLIC;
+
+-- Every table's (the event trigger after a statement that changes a
+-- partition tree, src/cdc/ddl.c).
+CREATE FUNCTION dataeng_internal._cdc_sync_triggers()
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT dataeng_internal._cdc_sync_triggers(NULL::regclass[])
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_sync_triggers() FROM PUBLIC;
 
@@ -1049,7 +1076,12 @@ BEGIN
    WHERE ct.table_name = tree.relid
      AND (old_name = ANY (ct.columns) OR old_name = ANY (ct.exclude_columns));
   IF FOUND THEN
-    PERFORM dataeng_internal._cdc_sync_triggers();
+    PERFORM dataeng_internal._cdc_sync_triggers(ARRAY(
+      WITH RECURSIVE tree(relid) AS (
+        SELECT tbl
+        UNION
+        SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid WHERE recurse)
+      SELECT tree.relid::regclass FROM tree));
   END IF;
 END;
 $$;
@@ -1186,7 +1218,7 @@ BEGIN
   IF found_it THEN
     PERFORM dataeng_internal._on_change_unfed_warn(tbl, 'not captured any more');
   END IF;
-  PERFORM dataeng_internal._cdc_sync_triggers();
+  PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[tbl]);
   RETURN found_it;
 END;
 $$;
@@ -1262,7 +1294,7 @@ BEGIN
     END IF;
     IF r.cols IS DISTINCT FROM r.columns THEN
       UPDATE dataeng.cdc_tables ct SET columns = r.cols WHERE ct.table_name = r.table_name;
-      PERFORM dataeng_internal._cdc_sync_triggers();
+      PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[r.table_name]);
     END IF;
   END LOOP;
 END;
@@ -2840,6 +2872,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_poll_ranges(dataeng_internal.cdc_consu
 COMMENT ON FUNCTION dataeng_internal._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng_internal._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
+COMMENT ON FUNCTION dataeng_internal._cdc_sync_triggers(regclass[]) IS 'internal: make the capture triggers of some tables what cdc_tables says';
 COMMENT ON FUNCTION dataeng_internal._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
 COMMENT ON FUNCTION dataeng_internal._cdc_tick_covers(pg_snapshot, pg_snapshot) IS 'internal: whether a tick holds every change committed in a snapshot';
 COMMENT ON FUNCTION dataeng_internal._cdc_tick_here() IS 'internal: whether a tick must be cut in the calling transaction';

@@ -482,6 +482,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  switched regclass[] := '{}';
 BEGIN
   -- (only the tables the worker could lock this round: the others wait)
   FOR r IN SELECT ct.table_name, ct.method FROM dataeng.cdc_tables ct
@@ -511,6 +512,7 @@ BEGIN
       END IF;
     END IF;
     UPDATE dataeng.cdc_tables ct SET active_method = r.method WHERE ct.table_name = r.table_name;
+    switched := switched || r.table_name;
   END LOOP;
   -- tables no longer captured from the WAL (disabled)
   FOR r IN SELECT pr.prrelid::regclass AS rel
@@ -521,7 +523,10 @@ BEGIN
               AND dataeng_internal._cdc_wal_locked(pr.prrelid) LOOP
     EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', publication, r.rel);
   END LOOP;
-  PERFORM dataeng_internal._cdc_sync_triggers();
+  -- the triggers of the tables switched alone: another table's would take
+  -- a lock its writers may hold for as long as they like, and the round,
+  -- which waits for it without a limit, the capture of every table with it
+  PERFORM dataeng_internal._cdc_sync_triggers(switched);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_switch(name) FROM PUBLIC;

@@ -210,6 +210,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_status()', 's', false, 'u'),
   ('dataeng_internal._cdc_status_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_sync_triggers()', 'v', false, 'u'),
+  ('dataeng_internal._cdc_sync_triggers(regclass[])', 'v', false, 'u'),
   ('dataeng_internal._cdc_tables_visible()', 's', false, 'u'),
   ('dataeng_internal._cdc_tables_visible_as_owner(regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_tick(boolean)', 'v', false, 'u'),
