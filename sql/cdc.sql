@@ -630,13 +630,21 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC
 -- The error after _cdc_wal_caught_up() gave up: action (what cannot be
 -- done, e.g. 'cannot create consumer "c"') and detail (why it needs the
 -- worker) are the caller's; the message's end, the rest of the detail and
--- the hint say whether the worker is slow or not running.  Invoker
--- rights: it reads nothing but the worker's state.
+-- the hint say whether the worker is slow or not running, or waits for a
+-- lock on a table (which dataeng.wal_lock_timeout, 0 by default, lets it
+-- wait for as long as the transaction holding it lasts: a role's LOCK
+-- TABLE of its own table left open, with changes of it waiting in the
+-- WAL, holds up the capture of every table, and every role's wait gave
+-- up saying only that the worker had not caught up).  Invoker rights: it
+-- reads nothing but the worker's state.
 CREATE FUNCTION dataeng_internal._cdc_wal_behind(action text, detail text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  lock_rel text;
+  holders text;
 BEGIN
   CASE dataeng_internal._cdc_wal_worker()
     WHEN 'off' THEN
@@ -652,6 +660,24 @@ BEGIN
                      'otherwise the owner of a table captured from the WAL starts it: SELECT dataeng.cdc_enable(''table''); '
                      'dataeng.cdc_status shows the worker''s state.';
     ELSE
+      SELECT l.relation::regclass::text, array_to_string(pg_blocking_pids(l.pid), ', ')
+        INTO lock_rel, holders
+        FROM pg_replication_slots s
+        JOIN pg_locks l ON l.pid OPERATOR(pg_catalog.=) s.active_pid
+       WHERE s.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
+         AND NOT l.granted AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation IS NOT NULL
+         -- (not the 0.1 s wait of a switch: wal_switch_lock())
+         AND l.waitstart OPERATOR(pg_catalog.<) (clock_timestamp() OPERATOR(pg_catalog.-) interval '1 s')
+       LIMIT 1;
+      IF lock_rel IS NOT NULL THEN
+        RAISE EXCEPTION '%: the WAL worker has not caught up: it waits for a lock on table %', action, lock_rel
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = detail || format(' The WAL capture worker waits for a lock on %s, held by process %s, before it can record that table''s changes, '
+                                          'and records no change of any table meanwhile.',
+                                          lock_rel, coalesce(nullif(holders, ''), 'unknown')),
+                HINT = 'Try again once that transaction has ended (pg_stat_activity shows what it runs; its role can end it); '
+                       'dataeng.wal_lock_timeout bounds the worker''s wait, stopping the capture of such a table instead.';
+      END IF;
       RAISE EXCEPTION '%: the WAL worker has not caught up', action
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = detail,
