@@ -1201,7 +1201,8 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval, regclass[]
 -- of them.  The error names the table and, where pg_locks tells them, the
 -- transactions that hold it off (this one among them, if so).  action
 -- begins the message.  Returns when no such table is found (the worker is
--- behind, or the switch was made meanwhile): the caller goes on as before.
+-- behind, or the switch was made meanwhile), or no transaction holding
+-- such a lock is: the caller goes on as before.
 CREATE FUNCTION dataeng_internal._cdc_wal_switch_stuck(action text, tables regclass[], target pg_lsn)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
@@ -1246,14 +1247,18 @@ BEGIN
        AND l.transactionid OPERATOR(pg_catalog.=) row_xmax
        AND row_xmax OPERATOR(pg_catalog.<>) '0'::xid;
   END IF;
-  mine := pg_backend_pid() OPERATOR(pg_catalog.=) ANY (coalesce(holders, '{}'));
+  -- (none found: the lock is gone, the switch comes with the next round,
+  -- or its holder is not told, several sharing the row: no error)
+  IF holders IS NULL THEN
+    RETURN;
+  END IF;
+  mine := pg_backend_pid() OPERATOR(pg_catalog.=) ANY (holders);
   RAISE EXCEPTION '%: the switch of table % to capture % waits for a lock', action, stuck.table_name,
                   CASE stuck.method WHEN 'wal' THEN 'from the WAL' ELSE 'by trigger' END
     USING ERRCODE = 'lock_not_available',
           DETAIL = format('The WAL capture worker has caught up, but switches %s only with its writers held off and its row of dataeng.cdc_tables free; %s.',
                           stuck.table_name,
                           CASE WHEN mine THEN 'this transaction holds a lock on it that the switch waits for'
-                               WHEN holders IS NULL THEN 'another transaction holds one of them'
                                WHEN cardinality(holders) = 1 THEN format('the transaction of process %s holds a lock the switch waits for', holders[1])
                                ELSE format('the transactions of processes %s hold locks the switch waits for', array_to_string(holders, ', ')) END),
           HINT = CASE WHEN mine THEN 'Commit or roll back first: the switch is made by the worker''s next rounds after that.'
