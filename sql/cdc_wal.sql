@@ -1262,7 +1262,7 @@ BEGIN
                                WHEN cardinality(holders) = 1 THEN format('the transaction of process %s holds a lock the switch waits for', holders[1])
                                ELSE format('the transactions of processes %s hold locks the switch waits for', array_to_string(holders, ', ')) END),
           HINT = CASE WHEN mine THEN 'Commit or roll back first: the switch is made by the worker''s next rounds after that.'
-                      ELSE 'The switch is made once that transaction ends (pg_stat_activity shows it); wait for it, or leave that table out (tables => ...).' END;
+                      ELSE 'The worker makes the switch once that transaction has ended (pg_stat_activity shows what it runs): try again then.' END;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_switch_stuck(text, regclass[], pg_lsn) FROM PUBLIC;
