@@ -666,13 +666,21 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC
 -- The error after _cdc_wal_caught_up() gave up: action (what cannot be
 -- done, e.g. 'cannot create consumer "c"') and detail (why it needs the
 -- worker) are the caller's; the message's end, the rest of the detail and
--- the hint say whether the worker is slow or not running.  Invoker
--- rights: it reads nothing but the worker's state.
+-- the hint say whether the worker is slow or not running, or waits for a
+-- lock on a table (which dataeng.wal_lock_timeout, 0 by default, lets it
+-- wait for as long as the transaction holding it lasts: a role's LOCK
+-- TABLE of its own table left open, with changes of it waiting in the
+-- WAL, holds up the capture of every table, and every role's wait gave
+-- up saying only that the worker had not caught up).  Invoker rights: it
+-- reads nothing but the worker's state.
 CREATE FUNCTION dataeng_internal._cdc_wal_behind(action text, detail text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  lock_rel text;
+  holders text;
 BEGIN
   CASE dataeng_internal._cdc_wal_worker()
     WHEN 'off' THEN
@@ -688,6 +696,24 @@ BEGIN
                      'otherwise the owner of a table captured from the WAL starts it: SELECT dataeng.cdc_enable(''table''); '
                      'dataeng.cdc_status shows the worker''s state.';
     ELSE
+      SELECT l.relation::regclass::text, array_to_string(pg_blocking_pids(l.pid), ', ')
+        INTO lock_rel, holders
+        FROM pg_replication_slots s
+        JOIN pg_locks l ON l.pid OPERATOR(pg_catalog.=) s.active_pid
+       WHERE s.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
+         AND NOT l.granted AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation IS NOT NULL
+         -- (not the 0.1 s wait of a switch: wal_switch_lock())
+         AND l.waitstart OPERATOR(pg_catalog.<) (clock_timestamp() OPERATOR(pg_catalog.-) interval '1 s')
+       LIMIT 1;
+      IF lock_rel IS NOT NULL THEN
+        RAISE EXCEPTION '%: the WAL worker has not caught up: it waits for a lock on table %', action, lock_rel
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = detail || format(' The WAL capture worker waits for a lock on %s, held by process %s, before it can record that table''s changes, '
+                                          'and records no change of any table meanwhile.',
+                                          lock_rel, coalesce(nullif(holders, ''), 'unknown')),
+                HINT = 'Try again once that transaction has ended (pg_stat_activity shows what it runs; its role can end it); '
+                       'dataeng.wal_lock_timeout bounds the worker''s wait, stopping the capture of such a table instead.';
+      END IF;
       RAISE EXCEPTION '%: the WAL worker has not caught up', action
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = detail,
@@ -906,8 +932,9 @@ BEGIN
           method = EXCLUDED.method;
   END IF;
   -- the table's triggers, and those of its partitions: writes made
-  -- directly to partitions are captured too
-  PERFORM dataeng_internal._cdc_sync_triggers();
+  -- directly to partitions are captured too (those of other tables are
+  -- left as they are: see _cdc_sync_triggers())
+  PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[tbl]);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_enable(regrole, regclass, text[], text[], boolean, text) FROM PUBLIC;
@@ -997,7 +1024,17 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_drop_triggers(regclass) FROM PUBLIC
 -- listed nor below a listed table (disabled, detached) are dropped.
 -- Statement triggers of a partition fire only for statements that name the
 -- partition, so nothing is captured twice.
-CREATE FUNCTION dataeng_internal._cdc_sync_triggers()
+--
+-- scope: the tables a call acts on; only they, and the partitions below
+-- them, get their triggers made right (NULL: every table).  Changing
+-- another table's triggers takes a lock its open writers hold (CREATE or
+-- DROP TRIGGER, SHARE ROW EXCLUSIVE), waited for without a limit: a role
+-- that dropped a capture trigger of its own table and kept a writer's
+-- transaction open on it held up every other role's cdc_enable() and
+-- cdc_disable(), and the WAL worker's switch of any table, with it the
+-- capture of the whole database, for as long as that transaction lasted.
+-- A table's own cdc_enable() puts its missing triggers back.
+CREATE FUNCTION dataeng_internal._cdc_sync_triggers(scope regclass[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1056,6 +1093,11 @@ BEGIN
       FROM wanted_sig w
       FULL JOIN have_sig h ON h.relid = w.relid
      WHERE w.sig IS DISTINCT FROM h.sig
+       AND (scope IS NULL
+            OR coalesce(w.relid, h.relid) IN (SELECT u.t::oid FROM unnest(scope) u(t)
+                                              UNION ALL
+                                              SELECT pt.relid FROM unnest(scope) u(t)
+                                               CROSS JOIN LATERAL pg_partition_tree(u.t) pt))
   LOOP
     PERFORM dataeng_internal._cdc_drop_triggers(r.rel);
     IF r.keep THEN
@@ -1063,6 +1105,17 @@ BEGIN
     END IF;
   END LOOP;
 END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_sync_triggers(regclass[]) FROM PUBLIC;
+
+-- Every table's (the event trigger after a statement that changes a
+-- partition tree, src/cdc/ddl.c).
+CREATE FUNCTION dataeng_internal._cdc_sync_triggers()
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT dataeng_internal._cdc_sync_triggers(NULL::regclass[])
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_sync_triggers() FROM PUBLIC;
 
@@ -1086,7 +1139,12 @@ BEGIN
    WHERE ct.table_name = tree.relid
      AND (old_name = ANY (ct.columns) OR old_name = ANY (ct.exclude_columns));
   IF FOUND THEN
-    PERFORM dataeng_internal._cdc_sync_triggers();
+    PERFORM dataeng_internal._cdc_sync_triggers(ARRAY(
+      WITH RECURSIVE tree(relid) AS (
+        SELECT tbl
+        UNION
+        SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid WHERE recurse)
+      SELECT tree.relid::regclass FROM tree));
   END IF;
 END;
 $$;
@@ -1223,7 +1281,7 @@ BEGIN
   IF found_it THEN
     PERFORM dataeng_internal._on_change_unfed_warn(tbl, 'not captured any more');
   END IF;
-  PERFORM dataeng_internal._cdc_sync_triggers();
+  PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[tbl]);
   RETURN found_it;
 END;
 $$;
@@ -1299,7 +1357,7 @@ BEGIN
     END IF;
     IF r.cols IS DISTINCT FROM r.columns THEN
       UPDATE dataeng.cdc_tables ct SET columns = r.cols WHERE ct.table_name = r.table_name;
-      PERFORM dataeng_internal._cdc_sync_triggers();
+      PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[r.table_name]);
     END IF;
   END LOOP;
 END;
@@ -1646,6 +1704,7 @@ DECLARE
   tk dataeng_internal.cdc_ticks;
   copied bigint := 0;
   anc regclass;
+  wal_from pg_lsn;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL THEN
@@ -1738,14 +1797,27 @@ BEGIN
                   HINT = 'It takes UPDATE, DELETE or TRUNCATE on the table, as LOCK TABLE ... IN SHARE MODE does.';
         END IF;
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+      -- (the switches of capture method waited for are those of its own
+      -- tables: another role's table stuck in its switch, which that
+      -- role's transactions may hold off for as long as they last, made
+      -- every creation with a snapshot give up after 30 s)
+      wal_from := pg_current_wal_insert_lsn();
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true, wal_tables) THEN
+        PERFORM dataeng_internal._cdc_wal_switch_stuck(format('cannot create consumer "%s" with a snapshot', name),
+                                                       wal_tables, wal_from);
         PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
                                                  'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
       FOREACH t IN ARRAY wal_tables LOOP
         EXECUTE format('LOCK TABLE %s IN SHARE MODE', t);
       END LOOP;
-      IF NOT dataeng_internal._cdc_wal_synced('30 s', true) THEN
+      -- Under the lock no switch of its tables is waited for: the lock
+      -- keeps the switch off (its SHARE ROW EXCLUSIVE) until this
+      -- transaction ends, and the method in place records every change
+      -- committed before (the trigger at once, the worker once it has
+      -- caught up, waited for here).  A cdc_enable() of another method
+      -- committed since the wait above made this one give up after 30 s.
+      IF NOT dataeng_internal._cdc_wal_synced('30 s', true, '{}') THEN
         PERFORM dataeng_internal._cdc_wal_behind(format('cannot create consumer "%s" with a snapshot', name),
                                                  'Its snapshot reads tables captured from the WAL: their changes committed before must be in the change log first.');
       END IF;
@@ -2863,6 +2935,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_poll_ranges(dataeng_internal.cdc_consu
 COMMENT ON FUNCTION dataeng_internal._cdc_rename_column(oid, text, text, boolean) IS 'internal: follow a column rename in capture options';
 COMMENT ON FUNCTION dataeng_internal._cdc_snapshot_with(pg_snapshot, xid8) IS 'internal: a snapshot in which a transaction is running';
 COMMENT ON FUNCTION dataeng_internal._cdc_sync_triggers() IS 'internal: make the capture triggers what cdc_tables says';
+COMMENT ON FUNCTION dataeng_internal._cdc_sync_triggers(regclass[]) IS 'internal: make the capture triggers of some tables what cdc_tables says';
 COMMENT ON FUNCTION dataeng_internal._cdc_tick(boolean) IS 'internal: cut a new batch of the change log';
 COMMENT ON FUNCTION dataeng_internal._cdc_tick_covers(pg_snapshot, pg_snapshot) IS 'internal: whether a tick holds every change committed in a snapshot';
 COMMENT ON FUNCTION dataeng_internal._cdc_tick_here() IS 'internal: whether a tick must be cut in the calling transaction';

@@ -482,6 +482,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  switched regclass[] := '{}';
 BEGIN
   -- (only the tables the worker could lock this round: the others wait)
   FOR r IN SELECT ct.table_name, ct.method FROM dataeng.cdc_tables ct
@@ -511,6 +512,7 @@ BEGIN
       END IF;
     END IF;
     UPDATE dataeng.cdc_tables ct SET active_method = r.method WHERE ct.table_name = r.table_name;
+    switched := switched || r.table_name;
   END LOOP;
   -- tables no longer captured from the WAL (disabled)
   FOR r IN SELECT pr.prrelid::regclass AS rel
@@ -521,7 +523,10 @@ BEGIN
               AND dataeng_internal._cdc_wal_locked(pr.prrelid) LOOP
     EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', publication, r.rel);
   END LOOP;
-  PERFORM dataeng_internal._cdc_sync_triggers();
+  -- the triggers of the tables switched alone: another table's would take
+  -- a lock its writers may hold for as long as they like, and the round,
+  -- which waits for it without a limit, the capture of every table with it
+  PERFORM dataeng_internal._cdc_sync_triggers(switched);
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_switch(name) FROM PUBLIC;
@@ -1088,14 +1093,19 @@ COMMENT ON FUNCTION dataeng_internal._on_change_dead_letter_delete(regrole, bigi
   'internal: body of dataeng.on_change_dead_letter_delete()';
 
 -- Wait until the WAL worker has captured everything committed before the
--- call (and switched the tables waiting for it), at most timeout.  For
--- tests, and for a writer that wants to read its own changes back.
-CREATE FUNCTION dataeng.cdc_wal_sync(timeout interval DEFAULT '30 s')
+-- call (and switched the tables waiting for it that the caller cares
+-- about), at most timeout.  For tests, and for a writer that wants to read
+-- its own changes back.  tables: the tables whose switch of capture method
+-- is waited for (and the on_change triggers of which); NULL, the tables of
+-- the caller's roles (a switch is asked for by the table's owner: the
+-- switch of another role's table, which that role's own transactions may
+-- hold off for as long as they last, made every role's wait time out).
+CREATE FUNCTION dataeng.cdc_wal_sync(timeout interval DEFAULT '30 s', tables regclass[] DEFAULT NULL)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_sync'
 LANGUAGE C VOLATILE;
 
-CREATE FUNCTION dataeng_internal._cdc_wal_sync(caller regrole, timeout interval)
+CREATE FUNCTION dataeng_internal._cdc_wal_sync(caller regrole, timeout interval, tables regclass[])
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1103,6 +1113,8 @@ AS $$
 DECLARE
   target pg_lsn := pg_current_wal_insert_lsn();
   deadline timestamptz := clock_timestamp() OPERATOR(pg_catalog.+) timeout;
+  t regclass;
+  waited regclass[];
 BEGIN
   IF timeout IS NULL THEN
     RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1115,17 +1127,44 @@ BEGIN
       DETAIL = format('timeout is %s.', timeout),
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s''); 0 checks without waiting.';
   END IF;
-  IF NOT dataeng_internal._cdc_wal_synced(timeout, false) THEN
+  IF array_position(tables, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'tables must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = format('Element %s of tables is NULL.', array_position(tables, NULL)),
+      HINT = 'List the tables by name, or pass NULL for the tables of your roles.';
+  END IF;
+  -- The switches waited for: those of the tables listed (a partition's
+  -- is its captured ancestor's), which the caller must be able to read
+  -- (dataeng.cdc_status shows them to it), or of the tables its roles own.
+  FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
+    IF NOT dataeng_internal._cdc_can_read(caller, t) THEN
+      RAISE EXCEPTION 'permission denied for table %', t
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = 'dataeng.cdc_wal_sync() waits for the tables listed, whose capture state it reports.',
+              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+    END IF;
+  END LOOP;
+  IF tables IS NULL THEN
+    SELECT coalesce(array_agg(ct.table_name ORDER BY ct.table_name), '{}') INTO waited
+      FROM dataeng.cdc_tables ct JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) ct.table_name
+     WHERE pg_catalog.pg_has_role(caller, c.relowner, 'USAGE');
+  ELSE
+    SELECT coalesce(array_agg(DISTINCT ct.table_name), '{}') INTO waited
+      FROM unnest(tables) u(t)
+      CROSS JOIN LATERAL (SELECT u.t::oid AS relid UNION SELECT a.relid FROM pg_catalog.pg_partition_ancestors(u.t) a) up
+      JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) up.relid;
+  END IF;
+  IF NOT dataeng_internal._cdc_wal_synced(timeout, false, waited) THEN
+    PERFORM dataeng_internal._cdc_wal_switch_stuck('dataeng.cdc_wal_sync() timed out', waited, target);
     RETURN false;
   END IF;
   -- and the batches committed before that the worker deferred for the
   -- on_change triggers of the caller's roles (their budget of a round was
   -- spent): handled, or gone to dead_letters; and the resumes of those
-  -- triggers asked for (on_change_resume()) done.  (Not those of other
-  -- roles: their handlers do not make the caller wait.  A resume that the
-  -- budget cuts goes on for as long as its retries last: another role's
-  -- made every cdc_wal_sync() and consumer snapshot wait for it, and give
-  -- up.)
+  -- triggers asked for (on_change_resume()) done; with tables, those of
+  -- the triggers of the tables listed.  (Not those of other roles: their
+  -- handlers do not make the caller wait.  A resume that the budget cuts
+  -- goes on for as long as its retries last: another role's made every
+  -- cdc_wal_sync() and consumer snapshot wait for it, and give up.)
   LOOP
     IF NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_backlog b
                      JOIN dataeng_internal.on_change_triggers t
@@ -1133,11 +1172,13 @@ BEGIN
                       AND t.from_lsn OPERATOR(pg_catalog.=) b.from_lsn
                      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
                     WHERE b.commit_lsn OPERATOR(pg_catalog.<) target
-                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER'))
+                      AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')
+                      AND (tables IS NULL OR t.table_name OPERATOR(pg_catalog.=) ANY (waited)))
        AND NOT EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers t
                          JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) t.owner::oid
                         WHERE t.resume_requested
-                          AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')) THEN
+                          AND pg_catalog.pg_has_role(caller, r.oid, 'MEMBER')
+                          AND (tables IS NULL OR t.table_name OPERATOR(pg_catalog.=) ANY (waited))) THEN
       RETURN true;
     END IF;
     IF clock_timestamp() OPERATOR(pg_catalog.>=) deadline THEN
@@ -1147,8 +1188,86 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval) IS 'internal: body of dataeng.cdc_wal_sync()';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval, regclass[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval, regclass[]) IS 'internal: body of dataeng.cdc_wal_sync()';
+
+-- After a wait for the WAL worker gave up (_cdc_wal_synced() false): an
+-- error when a table of tables is still waiting for its switch of capture
+-- method while the worker has caught up with the WAL written before
+-- target (its rounds go on, but cannot switch that table): the switch
+-- takes a lock that keeps the table's writers out (SHARE ROW EXCLUSIVE,
+-- tried for 0.1 s once a second) and then the table's row of
+-- dataeng.cdc_tables (not waited for), and another transaction holds one
+-- of them.  The error names the table and, where pg_locks tells them, the
+-- transactions that hold it off (this one among them, if so).  action
+-- begins the message.  Returns when no such table is found (the worker is
+-- behind, or the switch was made meanwhile), or no transaction holding
+-- such a lock is: the caller goes on as before.
+CREATE FUNCTION dataeng_internal._cdc_wal_switch_stuck(action text, tables regclass[], target pg_lsn)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  slot name := dataeng_internal._cdc_wal_slot();
+  worker int;
+  stuck dataeng.cdc_tables;
+  holders int[];
+  row_xmax xid;
+  mine boolean;
+BEGIN
+  SELECT s.active_pid INTO worker FROM pg_replication_slots s
+   WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn OPERATOR(pg_catalog.>=) target;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  SELECT * INTO stuck FROM dataeng.cdc_tables ct
+   WHERE ct.table_name OPERATOR(pg_catalog.=) ANY (tables)
+     AND ct.method OPERATOR(pg_catalog.<>) ct.active_method
+   ORDER BY ct.table_name::text LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  -- the transactions holding a lock on it that the switch conflicts with
+  SELECT array_agg(DISTINCT l.pid ORDER BY l.pid) INTO holders
+    FROM pg_locks l
+   WHERE l.locktype OPERATOR(pg_catalog.=) 'relation'
+     AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_database d WHERE d.datname OPERATOR(pg_catalog.=) current_database())
+     AND l.relation OPERATOR(pg_catalog.=) stuck.table_name::oid AND l.granted
+     AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                    'ExclusiveLock', 'AccessExclusiveLock')
+     AND l.pid IS DISTINCT FROM worker;
+  -- or its row of dataeng.cdc_tables (the locker's transaction id is the
+  -- row's xmax while it holds it; not known when several share it)
+  IF holders IS NULL THEN
+    SELECT ct.xmax INTO row_xmax FROM dataeng.cdc_tables ct WHERE ct.table_name OPERATOR(pg_catalog.=) stuck.table_name;
+    SELECT array_agg(DISTINCT l.pid ORDER BY l.pid) INTO holders
+      FROM pg_locks l
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND l.mode OPERATOR(pg_catalog.=) 'ExclusiveLock'
+       AND l.transactionid OPERATOR(pg_catalog.=) row_xmax
+       AND row_xmax OPERATOR(pg_catalog.<>) '0'::xid;
+  END IF;
+  -- (none found: the lock is gone, the switch comes with the next round,
+  -- or its holder is not told, several sharing the row: no error)
+  IF holders IS NULL THEN
+    RETURN;
+  END IF;
+  mine := pg_backend_pid() OPERATOR(pg_catalog.=) ANY (holders);
+  RAISE EXCEPTION '%: the switch of table % to capture % waits for a lock', action, stuck.table_name,
+                  CASE stuck.method WHEN 'wal' THEN 'from the WAL' ELSE 'by trigger' END
+    USING ERRCODE = 'lock_not_available',
+          DETAIL = format('The WAL capture worker has caught up, but switches %s only with its writers held off and its row of dataeng.cdc_tables free; %s.',
+                          stuck.table_name,
+                          CASE WHEN mine THEN 'this transaction holds a lock on it that the switch waits for'
+                               WHEN cardinality(holders) = 1 THEN format('the transaction of process %s holds a lock the switch waits for', holders[1])
+                               ELSE format('the transactions of processes %s hold locks the switch waits for', array_to_string(holders, ', ')) END),
+          HINT = CASE WHEN mine THEN 'Commit or roll back first: the switch is made by the worker''s next rounds after that.'
+                      ELSE 'The worker makes the switch once that transaction has ended (pg_stat_activity shows what it runs): try again then.' END;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_switch_stuck(text, regclass[], pg_lsn) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_switch_stuck(text, regclass[], pg_lsn) IS
+  'internal: the error of a wait for the WAL worker that a table''s switch of capture method, held off by a lock, made give up';
 
 -- Whether a WAL capture worker of this database is in it or will come,
 -- from the shared memory of wal_dbhook.c: 'running'; 'unknown' (a worker
@@ -1179,7 +1298,12 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_start_state() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_start_state() IS
   'internal: whether this database''s WAL capture worker runs, is starting or restarting, or could not be registered';
 
--- What cdc_wal_sync() waits for, at most timeout.  With worker_down,
+-- What cdc_wal_sync() waits for, at most timeout: the slot confirms the
+-- WAL written before the call, and no table of tables waits for its
+-- switch of capture method (the tables of another role, whose own
+-- transactions may hold a switch off for as long as they last, are not
+-- waited for: a table stuck in its switch made every role's wait time
+-- out; _cdc_wal_switch_stuck() says why after a timeout).  With worker_down,
 -- false without waiting out timeout when no WAL capture worker runs
 -- rounds in the database for 2 s in a row (the grace of
 -- _cdc_wal_caught_up(); _cdc_wal_behind() then says why): for callers
@@ -1206,7 +1330,7 @@ COMMENT ON FUNCTION dataeng_internal._cdc_wal_start_state() IS
 --    bounded fallback: the database's scheduler asks the launcher for one
 --    when it finds it missing.
 -- 'off' (dataeng.enabled off) and 'unknown' are waited for as before.
-CREATE FUNCTION dataeng_internal._cdc_wal_synced(timeout interval, worker_down boolean)
+CREATE FUNCTION dataeng_internal._cdc_wal_synced(timeout interval, worker_down boolean, tables regclass[])
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -1226,7 +1350,8 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction';
   END IF;
   LOOP
-    IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.method <> ct.active_method)
+    IF NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct
+                    WHERE ct.method <> ct.active_method AND ct.table_name = ANY (tables))
        AND (NOT EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.active_method = 'wal')
             OR EXISTS (SELECT 1 FROM pg_replication_slots s
                         WHERE s.slot_name = slot AND s.confirmed_flush_lsn >= target)) THEN
@@ -1321,8 +1446,8 @@ BEGIN
   END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean) IS
-  'internal: wait until WAL capture has caught up and made the switches asked for (false after timeout, or when no worker runs)';
-COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval) IS
-  'Waits until WAL-mode capture has caught up with everything committed before the call (and resumed the on_change triggers asked to, and handled the deferred batches of the caller''s triggers); false after timeout';
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean, regclass[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_synced(interval, boolean, regclass[]) IS
+  'internal: wait until WAL capture has caught up and made the switches of some tables asked for (false after timeout, or when no worker runs)';
+COMMENT ON FUNCTION dataeng.cdc_wal_sync(interval, regclass[]) IS
+  'Waits until WAL-mode capture has caught up with everything committed before the call, made the switches of capture method of the caller''s tables (or those listed), resumed the on_change triggers asked to, and handled the deferred batches of the caller''s triggers; false after timeout';

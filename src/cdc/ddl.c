@@ -6,9 +6,9 @@
  *		captured tables right when their columns are renamed.
  *
  * The event trigger dataeng_cdc_on_ddl calls dataeng_internal._cdc_sync_triggers()
- * after the statements that change a partition tree (CREATE TABLE ...
- * PARTITION OF, ALTER TABLE ... ATTACH/DETACH PARTITION) and only after
- * those: a restore of a dump re-creates the partitions' capture triggers
+ * for the partitions created, attached or detached after the statements
+ * that change a partition tree (CREATE TABLE ... PARTITION OF, ALTER TABLE
+ * ... ATTACH/DETACH PARTITION) and only after those: a restore of a dump re-creates the partitions' capture triggers
  * itself, after its ALTER TABLE ... ADD CONSTRAINT statements.
  *
  * Before that, an ATTACH under a captured table (the partitioned table
@@ -801,6 +801,57 @@ rename_column(RenameStmt *stmt)
 	SPI_finish();
 }
 
+/*
+ * sync_partition_triggers
+ *		After a statement that changed a partition tree: the capture
+ *		triggers of the tables it created (CREATE TABLE ... PARTITION OF,
+ *		also inside CREATE SCHEMA) and of the partitions it attached or
+ *		detached (commands), with the partitions below them, made what
+ *		dataeng.cdc_tables says.  Those of other tables are left alone:
+ *		changing them takes a lock their open writers hold, and a role that
+ *		dropped a capture trigger of its own table and kept a writer's
+ *		transaction open on it made every other role's statement wait for
+ *		it.
+ */
+static void
+sync_partition_triggers(List *commands)
+{
+	StringInfoData parts;
+	ListCell   *lc;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+
+	initStringInfo(&parts);
+	appendStringInfoChar(&parts, '{');
+	foreach(lc, commands)
+	{
+		PartitionCommand *c = (PartitionCommand *) lfirst(lc);
+
+		if (parts.len > 1)
+			appendStringInfoChar(&parts, ',');
+		appendStringInfo(&parts, "%u", c->part);
+	}
+	appendStringInfoChar(&parts, '}');
+	values[0] = CStringGetTextDatum(parts.data);
+
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers(ARRAY("
+												   "SELECT d.objid::pg_catalog.regclass"
+												   "  FROM pg_catalog.pg_event_trigger_ddl_commands() d"
+												   " WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+												   "   AND d.objsubid OPERATOR(pg_catalog.=) 0"
+												   "   AND d.command_tag OPERATOR(pg_catalog.=) ANY (ARRAY['CREATE TABLE', 'CREATE FOREIGN TABLE'])"
+												   "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c"
+												   "                WHERE c.oid OPERATOR(pg_catalog.=) d.objid"
+												   "                  AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'f']::pg_catalog.\"char\"[]))"
+												   " UNION "
+												   "SELECT u.p::pg_catalog.regclass FROM pg_catalog.unnest($1::pg_catalog.oid[]) u(p)))"),
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not synchronize partition capture");
+	SPI_finish();
+	pfree(parts.data);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_cdc_on_ddl);
 
 /*
@@ -849,10 +900,7 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 			check_inheritance();
 		if (!partitions)
 			PG_RETURN_NULL();
-		SPI_connect();
-		if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not synchronize partition capture");
-		SPI_finish();
+		sync_partition_triggers(NIL);
 		wal_identity(false);
 		PG_RETURN_NULL();
 	}
@@ -872,10 +920,7 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	commands = cdc_partition_commands(parsetree);
 	check_attached(commands);
 
-	SPI_connect();
-	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"), false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not synchronize partition capture");
-	SPI_finish();
+	sync_partition_triggers(commands);
 
 	/* the rows an ATTACH or DETACH brought or took away (partition_rows.c) */
 	cdc_record_partition_rows(commands);
