@@ -385,7 +385,8 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  *			 version valid until the next kept event; times are the running
  *			 maximum of the key's capture times, never before the current
  *			 version's valid_from.  The versions are inserted in change
- *			 order (a second sort), so surrogate keys follow it.
+ *			 order (a second sort), so surrogate keys follow it, DIM_MULTI
+ *			 rows at a time (dim_versions_flush()).
  *
  * Values are compared as _dim_differ() says (by_text: the caller passes
  * it): by their binary images where the type's equality holds only
