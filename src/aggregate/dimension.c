@@ -385,7 +385,8 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  *			 version valid until the next kept event; times are the running
  *			 maximum of the key's capture times, never before the current
  *			 version's valid_from.  The versions are inserted in change
- *			 order (a second sort), so surrogate keys follow it.
+ *			 order (a second sort), so surrogate keys follow it, DIM_MULTI
+ *			 rows at a time (dim_versions_flush()).
  *
  * Values are compared as _dim_differ() says (by_text: the caller passes
  * it): by their binary images where the type's equality holds only
@@ -1377,13 +1378,13 @@ values_differ(DimApply *da, Datum *av, bool *an, Datum *bv, bool *bn)
 
 /*
  * put_row
- *		Fill da->newslot: from da->found (an update) or defaults (an
- *		insert), the key and the attributes from vals/nulls.
+ *		Fill ns (da->newslot, or a slot of the versions' batch): from
+ *		da->found (an update) or defaults (an insert), the key and the
+ *		attributes from vals/nulls.
  */
 static void
-put_row(DimApply *da, bool from_found, Datum *vals, bool *nulls)
+put_row(DimApply *da, TupleTableSlot *ns, bool from_found, Datum *vals, bool *nulls)
 {
-	TupleTableSlot *ns = da->newslot;
 	int			natts = ns->tts_tupleDescriptor->natts;
 	int			i;
 
@@ -1419,12 +1420,17 @@ put_row(DimApply *da, bool from_found, Datum *vals, bool *nulls)
 		}
 }
 
+/*
+ * put_version
+ *		Fill ns with a new row (defaults, then vals/nulls), with, when
+ *		versioned, its validity (valid_to NULL when to_null, so current),
+ *		and check it.
+ */
 static void
-dim_insert(DimApply *da, Datum *vals, bool *nulls, bool versioned, Datum from, Datum to, bool to_null)
+put_version(DimApply *da, TupleTableSlot *ns, Datum *vals, bool *nulls, bool versioned,
+			Datum from, Datum to, bool to_null)
 {
-	TupleTableSlot *ns = da->newslot;
-
-	put_row(da, false, vals, nulls);
+	put_row(da, ns, false, vals, nulls);
 	if (versioned)
 	{
 		ns->tts_values[da->valid_from - 1] = from;
@@ -1436,10 +1442,79 @@ dim_insert(DimApply *da, Datum *vals, bool *nulls, bool versioned, Datum from, D
 	}
 	ExecStoreVirtualTuple(ns);
 	dim_check_row(da, ns);
+}
+
+static void
+dim_insert(DimApply *da, Datum *vals, bool *nulls)
+{
+	TupleTableSlot *ns = da->newslot;
+
+	put_version(da, ns, vals, nulls, false, 0, 0, true);
 	table_tuple_insert(da->rel, ns, da->estate->es_output_cid, 0, NULL);
 	dim_insert_indexes(da, ns, false);
 	ResetPerTupleExprContext(da->estate);
 	dim_wal_nudge(da);
+}
+
+/*
+ * The new versions of a type 2 refresh are written DIM_MULTI at a time:
+ * their rows into the heap together (table_multi_insert(), as COPY writes
+ * a batch: one WAL record and one visit per heap page rather than per
+ * row), then each one's index entries, in the same order as before, so
+ * its surrogate key (a default, evaluated as each row is filled) still
+ * follows change order.  A version's entry in the unique index of
+ * current versions is inserted, and checked, after the rows of its batch
+ * are in the heap rather than right after its own: that changes nothing,
+ * since a key has one current version among them at most, and no other
+ * transaction sees the rows before the refresh commits.
+ */
+#define DIM_MULTI	128
+
+typedef struct VersionBatch
+{
+	TupleTableSlot *slots[DIM_MULTI];
+	int			n;
+} VersionBatch;
+
+/* write the batch's rows, then their index entries */
+static void
+dim_versions_flush(DimApply *da, VersionBatch *vb)
+{
+	int			i;
+
+	if (vb->n == 0)
+		return;
+	table_multi_insert(da->rel, vb->slots, vb->n, da->estate->es_output_cid, 0, NULL);
+	for (i = 0; i < vb->n; i++)
+	{
+		dim_insert_indexes(da, vb->slots[i], false);
+		ResetPerTupleExprContext(da->estate);
+		dim_wal_nudge(da);
+		ExecClearTuple(vb->slots[i]);
+	}
+	vb->n = 0;
+}
+
+/* add a new version (its values are copied: vals may go once it returns) */
+static void
+dim_version_add(DimApply *da, VersionBatch *vb, Datum *vals, bool *nulls, Datum from,
+				Datum to, bool to_null)
+{
+	TupleTableSlot *ns;
+
+	if (vb->slots[vb->n] == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(da->estate->es_query_cxt);
+
+		vb->slots[vb->n] = table_slot_create(da->rel, &da->estate->es_tupleTable);
+		MemoryContextSwitchTo(old);
+	}
+	ns = vb->slots[vb->n];
+	put_version(da, ns, vals, nulls, true, from, to, to_null);
+	ExecMaterializeSlot(ns);	/* (its own copy of the row) */
+	ResetPerTupleExprContext(da->estate);
+	if (++vb->n == DIM_MULTI)
+		dim_versions_flush(da, vb);
 }
 
 /*
@@ -1460,7 +1535,7 @@ dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 
 	/* as ExecSimpleRelationUpdate: a published table needs its identity */
 	CheckCmdReplicaIdentity(da->rel, CMD_UPDATE);
-	put_row(da, true, vals, nulls);
+	put_row(da, ns, true, vals, nulls);
 	if (close)
 	{
 		ns->tts_values[da->valid_to - 1] = t;
@@ -1742,7 +1817,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 						dim_delete(&da);
 				}
 				else if (!found)
-					dim_insert(&da, v, n, false, 0, 0, true);
+					dim_insert(&da, v, n);
 				else if (values_differ(&da, da.cv, da.cn, v, n))
 					dim_update(&da, v, n, false, 0);
 			}
@@ -1824,17 +1899,23 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	{
 		TupleTableSlot *vs = MakeSingleTupleTableSlot(idesc, &TTSOpsMinimalTuple);
 		int			nf = S_FIXED + st.ncols;
+		VersionBatch vb;
 
+		memset(&vb, 0, sizeof(vb));
 		tuplesort_performsort(ins);
 		while (tuplesort_gettupleslot(ins, true, false, vs, NULL))
 		{
 			slot_getallattrs(vs);
 			MemoryContextSwitchTo(keycxt);
-			dim_insert(&da, vs->tts_values + S_FIXED, vs->tts_isnull + S_FIXED, true,
-					   vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1]);
+			dim_version_add(&da, &vb, vs->tts_values + S_FIXED, vs->tts_isnull + S_FIXED,
+							vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1]);
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(keycxt);
 		}
+		MemoryContextSwitchTo(keycxt);
+		dim_versions_flush(&da, &vb);
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(keycxt);
 		tuplesort_end(ins);
 		ExecDropSingleTupleTableSlot(vs);
 		ExecDropSingleTupleTableSlot(insslot);
