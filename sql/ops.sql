@@ -613,7 +613,10 @@ BEGIN
   -- failure) or it timed out, warning while it retries; while a run is in
   -- progress (or waits for a slot), as its last finished run left it: a
   -- job whose every run fails is failing, not ok, while its next run runs
-  -- (and its alert stays open until a run succeeds)
+  -- (and its alert stays open until a run succeeds).  A job due that
+  -- waits for upstream jobs (depends_on) not succeeded since its last
+  -- start says so, a warning when one of them is failing, paused or broken
+  -- (it said ok, "next at" a time long past, for as long as they failed)
   SELECT 'job', j.job_name,
          CASE WHEN j.broken IS NOT NULL THEN 'failing'
               WHEN j.paused THEN 'paused'
@@ -621,6 +624,7 @@ BEGIN
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
+              WHEN up.stuck THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
@@ -632,6 +636,12 @@ BEGIN
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
+              WHEN up.names IS NOT NULL
+              THEN format('due since %s; waits for upstream %s %s to succeed%s',
+                          dataeng_internal._text_time(j.next_run_at),
+                          CASE WHEN up.n OPERATOR(pg_catalog.=) 1 THEN 'job' ELSE 'jobs' END, up.names,
+                          CASE WHEN up.stuck THEN format(' (dataeng.job_run_now(%L) runs it without waiting)', j.job_name)
+                               ELSE '' END)
               WHEN js.last_status IS NULL THEN format('next run at %s', dataeng_internal._text_time(j.next_run_at))
               ELSE format('last run %s; next at %s', js.last_status, dataeng_internal._text_time(j.next_run_at)) END,
          NULL::bigint,
@@ -643,6 +653,7 @@ BEGIN
                               WHERE jr.job_id OPERATOR(pg_catalog.=) j.job_id
                                 AND jr.started_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')),
                             j.last_finished_at)
+              WHEN up.stuck THEN j.next_run_at
               ELSE coalesce(j.last_success_at, j.created_at) END,
          -- no owner for a job whose owner oid names another role than the
          -- one that scheduled it (restored in another cluster): its
@@ -675,6 +686,36 @@ BEGIN
              CASE WHEN pf.status IS NOT NULL THEN pf.error_message ELSE e.error_message END AS error_message,
              CASE WHEN pf.status IS NOT NULL THEN format('; its next run is %s', j.last_status)
                   ELSE '' END AS note) js
+    -- a due run held back by upstream jobs, as the scheduler holds it
+    -- (scheduler.c: of the job's owner, a superuser's of anyone, not
+    -- succeeded since the job's last start; a run asked for by
+    -- job_run_now() is not held), each named with what keeps it from
+    -- succeeding, if anything
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS n,
+             string_agg(d.name OPERATOR(pg_catalog.||)
+                        CASE WHEN u.job_id IS NULL THEN ' (no such job of its owner)'
+                             WHEN u.broken IS NOT NULL THEN ' (broken)'
+                             WHEN u.paused THEN ' (paused)'
+                             WHEN u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                                  AND u.attempt OPERATOR(pg_catalog.=) 0 THEN ' (failing)'
+                             WHEN u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN ' (retrying)'
+                             WHEN u.last_status OPERATOR(pg_catalog.=) ANY ('{running,waiting}') THEN ' (running)'
+                             ELSE '' END, ', ' ORDER BY d.ord) AS names,
+             bool_or(u.job_id IS NULL OR u.broken IS NOT NULL OR u.paused
+                     OR (u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                         AND u.attempt OPERATOR(pg_catalog.=) 0)) AS stuck
+        FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, ord)
+        LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+             AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid
+                  OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro
+                              WHERE ro.oid OPERATOR(pg_catalog.=) j.owner::oid AND ro.rolsuper))
+       WHERE NOT j.paused AND NOT j.run_now AND j.broken IS NULL
+         AND j.next_run_at OPERATOR(pg_catalog.<=) now()
+         AND j.last_status IS DISTINCT FROM 'running' AND j.last_status IS DISTINCT FROM 'waiting'
+         AND (u.last_success_at IS NULL
+              OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(j.last_started_at, '-infinity'))
+      HAVING count(*) OPERATOR(pg_catalog.>) 0) up ON true
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
