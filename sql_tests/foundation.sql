@@ -423,6 +423,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._rule_drop(regrole,regclass,text)', 'v', true, 'u'),
   ('dataeng_internal._restore_mark()', 'v', false, 'u'),
   ('dataeng_internal._restore_seen()', 'v', false, 'u'),
+  ('dataeng_internal._rows_estimate(regclass)', 's', true, 's'),
   ('dataeng_internal._run_record(regrole,regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),
   ('dataeng_internal._schedule_next(text,timestamp with time zone)', 'i', true, 's'),
   ('dataeng_internal._schedule_valid(text)', 's', true, 's'),

@@ -89,6 +89,10 @@ INSERT INTO reasons VALUES
   -- a domain's base type, from pg_type, which every role may read (code
   -- running as a dimension's owner calls it: _dim_differ)
   ('_base_type', 'reads the catalogs'),
+  -- about how many rows a table holds, from pg_class and the size of its
+  -- files, which every role may read (the loads that say how big they
+  -- are, invoker rights, call it)
+  ('_rows_estimate', 'reads the catalogs'),
   ('_money_c', 'reads a money constant'),
   -- the texts of statuses, checks and alerts (_status_rows, invoker
   -- rights): an interval, a moment or a count as text under fixed
