@@ -351,6 +351,28 @@ AS $$ SELECT i::text $$;
 COMMENT ON FUNCTION dataeng_internal._text_interval(interval) IS
   'internal: an interval as text, as IntervalStyle postgres writes it, whatever the session''s';
 
+-- What to do about a consumer that holds back purging the change log: a
+-- consumer of one's own is polled and acknowledged (or dropped); the
+-- consumer of a fact or dimension (fact:NAME, dim:NAME, names reserved to
+-- them) is acknowledged by its refreshes alone (cdc_ack and
+-- cdc_consumer_drop refuse it), so the remedy is a refresh.  (The status
+-- said "poll and acknowledge it, or drop it" for those too.)
+CREATE FUNCTION dataeng_internal._consumer_remedy(consumer text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN consumer LIKE 'fact:%'
+              THEN pg_catalog.format('refresh the fact: SELECT dataeng.fact_refresh(%L) (its job fact_refresh:%s may be paused or failing), or drop the fact',
+                                     pg_catalog.substr(consumer, 6), pg_catalog.substr(consumer, 6))
+              WHEN consumer LIKE 'dim:%'
+              THEN pg_catalog.format('refresh the dimension: SELECT dataeng.dimension_refresh(%L) (its job dimension_refresh:%s may be paused or failing), or drop the dimension',
+                                     pg_catalog.substr(consumer, 5), pg_catalog.substr(consumer, 5))
+              ELSE 'poll and acknowledge it, or drop it' END
+$$;
+COMMENT ON FUNCTION dataeng_internal._consumer_remedy(text) IS
+  'internal: what to do about a consumer that holds back purging (a fact''s or dimension''s: refresh it)';
+
 CREATE FUNCTION dataeng_internal._text_time(t timestamptz)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -524,8 +546,8 @@ BEGIN
                           'its changes from then on are missing from what it receives; once the table''s owner has run dataeng.cdc_enable() again, '
                           'copy the table anew (a consumer created with snapshot => true)', l.stopped_table)
               WHEN l.behind
-              THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
-                          l.pending_changes, round(l.lag_seconds))
+              THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; %s',
+                          l.pending_changes, round(l.lag_seconds), dataeng_internal._consumer_remedy(l.name))
               WHEN l.uncaptured IS NOT NULL
               THEN format('table %s it reads is not captured (dataeng.cdc_disable(), or never enabled): it receives none of its changes; '
                           'its owner captures it with SELECT dataeng.cdc_enable(%L); (%s changes pending, measured %s)',
@@ -900,15 +922,15 @@ BEGIN
               THEN format('holds %s changes, more than change_log_max (%s): %s', mt.change_log, cl.max,
                           CASE WHEN NOT cl.purge THEN 'purging is off (setting purge); turn it on'
                                WHEN h.name IS NOT NULL
-                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
-                                           h.name, h.pending_changes, round(h.lag_seconds))
+                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); %s',
+                                           h.name, h.pending_changes, round(h.lag_seconds), dataeng_internal._consumer_remedy(h.name))
                                WHEN o.name IS NOT NULL
-                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
-                                           o.name, o.pending_changes, round(o.lag_seconds))
+                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); %s',
+                                           o.name, o.pending_changes, round(o.lag_seconds), dataeng_internal._consumer_remedy(o.name))
                                ELSE 'no consumer holds it back: the next maintenance purges what was acknowledged' END)
               WHEN h.name IS NOT NULL
-              THEN format('holds %s changes; consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
-                          mt.change_log, h.name, h.pending_changes, round(h.lag_seconds))
+              THEN format('holds %s changes; consumer %s holds back purging (%s changes pending, the oldest %s s old); %s',
+                          mt.change_log, h.name, h.pending_changes, round(h.lag_seconds), dataeng_internal._consumer_remedy(h.name))
               ELSE format('holds %s changes', mt.change_log) END,
          mt.change_log, NULL::numeric, mt.ran_at, NULL::text, mt.ran_at,
          NULL::regrole, NULL::regclass, NULL::text, NULL::text

@@ -434,6 +434,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._scheduler_wake_now()', 'v', false, 'u'),
   ('dataeng_internal._status_rows()', 's', false, 'u'),
   ('dataeng_internal._tables_forget(oid[],text[])', 'v', false, 'u'),
+  ('dataeng_internal._consumer_remedy(text)', 'i', true, 's'),
   ('dataeng_internal._text_interval(interval)', 'i', true, 's'),
   ('dataeng_internal._text_rows(bigint)', 'i', true, 's'),
   ('dataeng_internal._text_time(timestamp with time zone)', 'i', true, 's'),

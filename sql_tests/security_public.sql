@@ -99,6 +99,8 @@ INSERT INTO reasons VALUES
   -- settings, nothing more
   ('_text_interval', 'text form of a value'), ('_text_time', 'text form of a value'),
   ('_text_rows', 'text form of a value'),
+  -- what to do about a consumer holding back purging, from its name alone
+  ('_consumer_remedy', 'text form of a value'),
   -- marks the calling session as a restore's (a session lock held until
   -- it ends) only for a role that may INSERT into dataeng.jobs or
   -- dataeng.cdc_tables; any other role's call does nothing
