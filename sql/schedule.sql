@@ -316,29 +316,30 @@ BEGIN
   END;
   PERFORM dataeng_internal._job_command_check(job_name, command);   -- raises the parser's error
   -- The job of a fact, dimension or monitor: its owner may change its
-  -- schedule and options, not its command.  Another command left the fact
-  -- without refreshes while its job succeeded and its status said it was
-  -- up to date; and dataeng.facts (dimensions, monitors) kept showing the
-  -- schedule it was created with.
+  -- schedule and options, and wrap its call (a SET before it, say), but its
+  -- command must call it.  Another command (SELECT 1, the refresh of
+  -- another fact) left the fact without refreshes while its job succeeded
+  -- and its status said it was up to date; and dataeng.facts (dimensions,
+  -- monitors) kept showing the schedule it was created with.
   SELECT x.what, x.cmd INTO own_of, own_cmd FROM (
-    SELECT format('fact "%s"', f.name) AS what, format('SELECT dataeng.fact_refresh(%L)', f.name) AS cmd
+    SELECT format('fact "%s"', f.name) AS what, format('dataeng.fact_refresh(%L)', f.name) AS cmd
       FROM dataeng_internal.fact_defs f WHERE 'fact_refresh:' OPERATOR(pg_catalog.||) f.name OPERATOR(pg_catalog.=) job_name
     UNION ALL
-    SELECT format('dimension "%s"', x.name), format('SELECT dataeng.dimension_refresh(%L)', x.name)
+    SELECT format('dimension "%s"', x.name), format('dataeng.dimension_refresh(%L)', x.name)
       FROM dataeng_internal.dimension_defs x WHERE 'dimension_refresh:' OPERATOR(pg_catalog.||) x.name OPERATOR(pg_catalog.=) job_name
     UNION ALL
-    SELECT format('monitor "%s"', m.name), format('SELECT dataeng.monitor_check(%L)', m.name)
+    SELECT format('monitor "%s"', m.name), format('dataeng.monitor_check(%L)', m.name)
       FROM dataeng.monitors m WHERE 'monitor:' OPERATOR(pg_catalog.||) m.name OPERATOR(pg_catalog.=) job_name) x
    LIMIT 1;
   IF own_cmd IS NOT NULL THEN
-    IF regexp_replace(btrim(command), '\s*;\s*$', '') OPERATOR(pg_catalog.<>) own_cmd THEN
-      RAISE EXCEPTION 'job "%" of % runs %', job_name, own_of, own_cmd
+    IF strpos(command, own_cmd) OPERATOR(pg_catalog.=) 0 THEN
+      RAISE EXCEPTION 'the command of job "%" of % must call %', job_name, own_of, own_cmd
         USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = format('The command given is %s; another command would leave the %s without %s while its job succeeds.',
+              DETAIL = format('The command given is %s; without that call the %s gets no %s while its job succeeds.',
                               command, split_part(own_of, ' ', 1),
                               CASE WHEN job_name LIKE 'monitor:%' THEN 'checks' ELSE 'refreshes' END),
-              HINT = format('To change its schedule, pass its command: SELECT dataeng.schedule(%L, %L, %L); '
-                            'schedule another command under another job name.', job_name, schedule, own_cmd);
+              HINT = format('To change its schedule: SELECT dataeng.schedule(%L, %L, %L); '
+                            'schedule another command under another job name.', job_name, schedule, 'SELECT ' || own_cmd);
     END IF;
     -- the definition shows the schedule its job has
     UPDATE dataeng_internal.fact_defs f SET schedule = _job_schedule.schedule

@@ -1,9 +1,9 @@
 -- The jobs of facts, dimensions and monitors: their owner may change their
--- schedule with dataeng.schedule(), not their command (another command
--- left the fact without refreshes while its job succeeded and its status
--- said it was up to date), and dataeng.facts, dataeng.dimensions and
--- dataeng.monitors show the schedule the job has (they kept the one it was
--- created with).
+-- schedule with dataeng.schedule(), and wrap their call, but their command
+-- must call it (another command left the fact without refreshes while its
+-- job succeeded and its status said it was up to date); and dataeng.facts,
+-- dataeng.dimensions and dataeng.monitors show the schedule the job has
+-- (they kept the one it was created with).
 CREATE EXTENSION dataeng;
 CREATE TABLE own_src (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), v int);
 INSERT INTO own_src (id, v) VALUES (1, 10), (2, 20);
@@ -18,10 +18,10 @@ SELECT dataeng.schedule('dimension_refresh:own_d', '1 hour', $$SELECT dataeng.di
 SELECT dataeng.schedule('monitor:own_m', '1 hour', 'VACUUM own_src');
 SELECT job_name, schedule, command FROM dataeng.jobs ORDER BY job_name;
 
--- its own command (a trailing semicolon and spaces are no other command)
--- with another schedule: the job and the definition take it
+-- its own command (wrapped: a SET before it) with another schedule: the
+-- job and the definition take it
 \set VERBOSITY terse
-SELECT dataeng.schedule('fact_refresh:own_f', '1 hour', $$ SELECT dataeng.fact_refresh('own_f'); $$) > 0 AS rescheduled;
+SELECT dataeng.schedule('fact_refresh:own_f', '1 hour', $$SET work_mem = '64MB'; SELECT dataeng.fact_refresh('own_f');$$) > 0 AS rescheduled;
 SELECT dataeng.schedule('dimension_refresh:own_d', '2 hours', $$SELECT dataeng.dimension_refresh('own_d')$$,
                         max_retries => 2) > 0 AS rescheduled;
 SELECT dataeng.schedule('monitor:own_m', '3 hours', $$SELECT dataeng.monitor_check('own_m')$$) > 0 AS rescheduled;
