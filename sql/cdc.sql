@@ -1705,6 +1705,7 @@ DECLARE
   copied bigint := 0;
   anc regclass;
   wal_from pg_lsn;
+  est bigint;
 BEGIN
   PERFORM dataeng_internal._agg_reserved_check('consumer', name, caller);
   IF name IS NULL THEN
@@ -1888,6 +1889,11 @@ BEGIN
                 FROM unnest(snap_tables) WITH ORDINALITY u(t, i)
                 JOIN dataeng.cdc_tables c ON c.table_name = u.t
                ORDER BY u.i LOOP
+      -- a copy of seconds or minutes says so as it begins
+      est := dataeng_internal._rows_estimate(st.table_name);
+      IF est >= @LARGE_LOAD_ROWS@ THEN
+        RAISE NOTICE 'consumer "%": copying about % rows of table % into its initial snapshot', name, est, st.table_name;
+      END IF;
       copied := copied + dataeng_internal._cdc_snapshot_copy(
                   name, me, st.table_name, st.columns, st.exclude_columns,
                   pg_snapshot_xmin(tk.snap), pg_snapshot_xmax(tk.snap),

@@ -137,3 +137,37 @@ AS $$
 $$;
 COMMENT ON FUNCTION dataeng_internal._base_type(regtype) IS
   'internal: the base type of a domain (through any depth of domains), or the type itself';
+
+-- About how many rows a table holds (all its partitions for a partitioned
+-- one: pg_partition_tree() lists none for a table that is neither
+-- partitioned nor a partition), from the catalogs alone, as the planner estimates them: each
+-- table's rows per page at its last VACUUM or ANALYZE times its pages now;
+-- a table never analyzed, its pages times the rows of its columns' width
+-- a page holds.  Nothing of the table is read and no code of its owner
+-- runs (every role may call it: the loads that say how big they are,
+-- fact_create, fact_rebuild, dimension_create, a consumer's snapshot).
+CREATE FUNCTION dataeng_internal._rows_estimate(tbl regclass)
+RETURNS bigint
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(sum(CASE WHEN e.pages OPERATOR(pg_catalog.=) 0 THEN 0
+                           WHEN c.reltuples OPERATOR(pg_catalog.>=) 0 AND c.relpages OPERATOR(pg_catalog.>) 0
+                           THEN c.reltuples::float8 OPERATOR(pg_catalog./) c.relpages OPERATOR(pg_catalog.*) e.pages
+                           ELSE e.pages OPERATOR(pg_catalog.*)
+                                floor((current_setting('block_size')::int OPERATOR(pg_catalog.-) 24)::float8
+                                      OPERATOR(pg_catalog./)
+                                      (28 OPERATOR(pg_catalog.+)
+                                       (SELECT coalesce(sum(CASE WHEN a.attlen OPERATOR(pg_catalog.>) 0 THEN a.attlen ELSE 32 END), 0)
+                                          FROM pg_attribute a
+                                         WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0
+                                           AND NOT a.attisdropped)))
+                      END), 0)::bigint
+    FROM (SELECT tbl::oid AS relid UNION SELECT pt.relid::oid FROM pg_partition_tree(tbl) pt) t
+    JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+    CROSS JOIN LATERAL (SELECT (pg_relation_size(c.oid) OPERATOR(pg_catalog./)
+                                current_setting('block_size')::int)::float8 AS pages) e
+   WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m}')
+$$;
+COMMENT ON FUNCTION dataeng_internal._rows_estimate(regclass) IS
+  'internal: about how many rows a table (with its partitions) holds, from the catalogs';

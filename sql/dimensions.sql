@@ -302,6 +302,7 @@ DECLARE
   t0 timestamptz;
   tbl regclass;
   def dataeng_internal.dimension_defs;
+  est bigint;
 BEGIN
   IF dim_name IS NULL OR source IS NULL OR key_column IS NULL OR attributes IS NULL OR scd_type IS NULL THEN
     RAISE EXCEPTION 'dim_name, source, key_column, attributes and scd_type must not be NULL'
@@ -459,6 +460,12 @@ BEGIN
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
              schedule, now(), clock_timestamp(), 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs;
   PERFORM dataeng_internal._dim_def_write('insert', def, 0);
+  -- a load of seconds or minutes says so as it begins
+  est := dataeng_internal._rows_estimate(source);
+  IF est >= @LARGE_LOAD_ROWS@ THEN
+    RAISE NOTICE 'dimension "%": loading about % rows of table %', key, est, source
+      USING DETAIL = 'Writers of the table wait until the dimension is created.';
+  END IF;
   IF scd_type = 1 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', tbl, cols, cols, source);
   ELSE

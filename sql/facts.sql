@@ -1571,6 +1571,13 @@ BEGIN
     tbl := dataeng_internal._fact_side_create(def);
   END IF;
   IF backfill = 'now' THEN
+    -- a load of seconds or minutes says so as it begins
+    IF dataeng_internal._rows_estimate(source) >= @LARGE_LOAD_ROWS@ THEN
+      RAISE NOTICE 'fact "%": aggregating about % rows of table %', key, dataeng_internal._rows_estimate(source), source
+        USING DETAIL = 'Writers of the table wait until the fact is created.',
+              HINT = format('With backfill => ''later'', CALL dataeng.fact_backfill(%L) fills the fact in batches, '
+                            'holding writers off for one batch at a time.', key);
+    END IF;
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
     EXECUTE dataeng_internal._fact_groups_insert_sql(def, q.ins_cols, q.ins_sel, format('%s s', source), NULL);
     IF dataeng_internal._fact_has_side(def) THEN
@@ -2186,11 +2193,18 @@ DECLARE
   q record;
   n bigint;
   side regclass;
+  est bigint;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
   PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name), false);
   PERFORM dataeng_internal._agg_changes_table();
   n := dataeng_internal._agg_poll(d.consumer, polled);
+  -- a load of seconds or minutes says so as it begins
+  est := dataeng_internal._rows_estimate(d.source);
+  IF est >= @LARGE_LOAD_ROWS@ THEN
+    RAISE NOTICE 'fact "%": aggregating again about % rows of table %', d.name, est, d.source
+      USING DETAIL = 'Writers of the table wait until the fact is rebuilt.';
+  END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
   EXECUTE format('DELETE FROM %s', d.storage_table);
   EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source),

@@ -351,6 +351,28 @@ AS $$ SELECT i::text $$;
 COMMENT ON FUNCTION dataeng_internal._text_interval(interval) IS
   'internal: an interval as text, as IntervalStyle postgres writes it, whatever the session''s';
 
+-- What to do about a consumer that holds back purging the change log: a
+-- consumer of one's own is polled and acknowledged (or dropped); the
+-- consumer of a fact or dimension (fact:NAME, dim:NAME, names reserved to
+-- them) is acknowledged by its refreshes alone (cdc_ack and
+-- cdc_consumer_drop refuse it), so the remedy is a refresh.  (The status
+-- said "poll and acknowledge it, or drop it" for those too.)
+CREATE FUNCTION dataeng_internal._consumer_remedy(consumer text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN consumer LIKE 'fact:%'
+              THEN pg_catalog.format('refresh the fact: SELECT dataeng.fact_refresh(%L) (its job fact_refresh:%s may be paused or failing), or drop the fact',
+                                     pg_catalog.substr(consumer, 6), pg_catalog.substr(consumer, 6))
+              WHEN consumer LIKE 'dim:%'
+              THEN pg_catalog.format('refresh the dimension: SELECT dataeng.dimension_refresh(%L) (its job dimension_refresh:%s may be paused or failing), or drop the dimension',
+                                     pg_catalog.substr(consumer, 5), pg_catalog.substr(consumer, 5))
+              ELSE 'poll and acknowledge it, or drop it' END
+$$;
+COMMENT ON FUNCTION dataeng_internal._consumer_remedy(text) IS
+  'internal: what to do about a consumer that holds back purging (a fact''s or dimension''s: refresh it)';
+
 CREATE FUNCTION dataeng_internal._text_time(t timestamptz)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -524,8 +546,8 @@ BEGIN
                           'its changes from then on are missing from what it receives; once the table''s owner has run dataeng.cdc_enable() again, '
                           'copy the table anew (a consumer created with snapshot => true)', l.stopped_table)
               WHEN l.behind
-              THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; poll and acknowledge it, or drop it',
-                          l.pending_changes, round(l.lag_seconds))
+              THEN format('%s changes pending, the oldest %s s old: it holds back purging the change log; %s',
+                          l.pending_changes, round(l.lag_seconds), dataeng_internal._consumer_remedy(l.name))
               WHEN l.uncaptured IS NOT NULL
               THEN format('table %s it reads is not captured (dataeng.cdc_disable(), or never enabled): it receives none of its changes; '
                           'its owner captures it with SELECT dataeng.cdc_enable(%L); (%s changes pending, measured %s)',
@@ -613,7 +635,10 @@ BEGIN
   -- failure) or it timed out, warning while it retries; while a run is in
   -- progress (or waits for a slot), as its last finished run left it: a
   -- job whose every run fails is failing, not ok, while its next run runs
-  -- (and its alert stays open until a run succeeds)
+  -- (and its alert stays open until a run succeeds).  A job due that
+  -- waits for upstream jobs (depends_on) not succeeded since its last
+  -- start says so, a warning when one of them is failing, paused or broken
+  -- (it said ok, "next at" a time long past, for as long as they failed)
   SELECT 'job', j.job_name,
          CASE WHEN j.broken IS NOT NULL THEN 'failing'
               WHEN j.paused THEN 'paused'
@@ -621,6 +646,7 @@ BEGIN
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
+              WHEN up.stuck THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
@@ -632,6 +658,12 @@ BEGIN
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
+              WHEN up.names IS NOT NULL
+              THEN format('due since %s; waits for upstream %s %s to succeed%s',
+                          dataeng_internal._text_time(j.next_run_at),
+                          CASE WHEN up.n OPERATOR(pg_catalog.=) 1 THEN 'job' ELSE 'jobs' END, up.names,
+                          CASE WHEN up.stuck THEN format(' (dataeng.job_run_now(%L) runs it without waiting)', j.job_name)
+                               ELSE '' END)
               WHEN js.last_status IS NULL THEN format('next run at %s', dataeng_internal._text_time(j.next_run_at))
               ELSE format('last run %s; next at %s', js.last_status, dataeng_internal._text_time(j.next_run_at)) END,
          NULL::bigint,
@@ -643,6 +675,7 @@ BEGIN
                               WHERE jr.job_id OPERATOR(pg_catalog.=) j.job_id
                                 AND jr.started_at OPERATOR(pg_catalog.>) coalesce(j.last_success_at, '-infinity')),
                             j.last_finished_at)
+              WHEN up.stuck THEN j.next_run_at
               ELSE coalesce(j.last_success_at, j.created_at) END,
          -- no owner for a job whose owner oid names another role than the
          -- one that scheduled it (restored in another cluster): its
@@ -675,6 +708,36 @@ BEGIN
              CASE WHEN pf.status IS NOT NULL THEN pf.error_message ELSE e.error_message END AS error_message,
              CASE WHEN pf.status IS NOT NULL THEN format('; its next run is %s', j.last_status)
                   ELSE '' END AS note) js
+    -- a due run held back by upstream jobs, as the scheduler holds it
+    -- (scheduler.c: of the job's owner, a superuser's of anyone, not
+    -- succeeded since the job's last start; a run asked for by
+    -- job_run_now() is not held), each named with what keeps it from
+    -- succeeding, if anything
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS n,
+             string_agg(d.name OPERATOR(pg_catalog.||)
+                        CASE WHEN u.job_id IS NULL THEN ' (no such job of its owner)'
+                             WHEN u.broken IS NOT NULL THEN ' (broken)'
+                             WHEN u.paused THEN ' (paused)'
+                             WHEN u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                                  AND u.attempt OPERATOR(pg_catalog.=) 0 THEN ' (failing)'
+                             WHEN u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN ' (retrying)'
+                             WHEN u.last_status OPERATOR(pg_catalog.=) ANY ('{running,waiting}') THEN ' (running)'
+                             ELSE '' END, ', ' ORDER BY d.ord) AS names,
+             bool_or(u.job_id IS NULL OR u.broken IS NOT NULL OR u.paused
+                     OR (u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                         AND u.attempt OPERATOR(pg_catalog.=) 0)) AS stuck
+        FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, ord)
+        LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+             AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid
+                  OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro
+                              WHERE ro.oid OPERATOR(pg_catalog.=) j.owner::oid AND ro.rolsuper))
+       WHERE NOT j.paused AND NOT j.run_now AND j.broken IS NULL
+         AND j.next_run_at OPERATOR(pg_catalog.<=) now()
+         AND j.last_status IS DISTINCT FROM 'running' AND j.last_status IS DISTINCT FROM 'waiting'
+         AND (u.last_success_at IS NULL
+              OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(j.last_started_at, '-infinity'))
+      HAVING count(*) OPERATOR(pg_catalog.>) 0) up ON true
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
@@ -878,15 +941,15 @@ BEGIN
               THEN format('holds %s changes, more than change_log_max (%s): %s', mt.change_log, cl.max,
                           CASE WHEN NOT cl.purge THEN 'purging is off (setting purge); turn it on'
                                WHEN h.name IS NOT NULL
-                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
-                                           h.name, h.pending_changes, round(h.lag_seconds))
+                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); %s',
+                                           h.name, h.pending_changes, round(h.lag_seconds), dataeng_internal._consumer_remedy(h.name))
                                WHEN o.name IS NOT NULL
-                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
-                                           o.name, o.pending_changes, round(o.lag_seconds))
+                               THEN format('consumer %s holds back purging (%s changes pending, the oldest %s s old); %s',
+                                           o.name, o.pending_changes, round(o.lag_seconds), dataeng_internal._consumer_remedy(o.name))
                                ELSE 'no consumer holds it back: the next maintenance purges what was acknowledged' END)
               WHEN h.name IS NOT NULL
-              THEN format('holds %s changes; consumer %s holds back purging (%s changes pending, the oldest %s s old); poll and acknowledge it, or drop it',
-                          mt.change_log, h.name, h.pending_changes, round(h.lag_seconds))
+              THEN format('holds %s changes; consumer %s holds back purging (%s changes pending, the oldest %s s old); %s',
+                          mt.change_log, h.name, h.pending_changes, round(h.lag_seconds), dataeng_internal._consumer_remedy(h.name))
               ELSE format('holds %s changes', mt.change_log) END,
          mt.change_log, NULL::numeric, mt.ran_at, NULL::text, mt.ran_at,
          NULL::regrole, NULL::regclass, NULL::text, NULL::text

@@ -270,7 +270,7 @@ DECLARE
   u dataeng.jobs;
   owner_of regrole;
   mine bigint;
-  cap int := current_setting('dataeng.max_jobs_per_role')::int;
+  cap int := current_setting('dataeng.max_jobs_per_role')::int;  own_of text;  own_cmd text;  -- (the job a definition owns)
 BEGIN
   PERFORM dataeng.require_preload('dataeng.schedule()');
   PERFORM dataeng_internal._agg_reserved_check('job', job_name, caller);
@@ -315,6 +315,43 @@ BEGIN
             HINT = 'Give a shorter interval, or a cron expression.';
   END;
   PERFORM dataeng_internal._job_command_check(job_name, command);   -- raises the parser's error
+  -- The job of a fact, dimension or monitor: its owner may change its
+  -- schedule and options, and wrap its call (a SET before it, say), but its
+  -- command must call it.  Another command (SELECT 1, the refresh of
+  -- another fact) left the fact without refreshes while its job succeeded
+  -- and its status said it was up to date; and dataeng.facts (dimensions,
+  -- monitors) kept showing the schedule it was created with.
+  SELECT x.what, x.cmd INTO own_of, own_cmd FROM (
+    SELECT format('fact "%s"', f.name) AS what, format('dataeng.fact_refresh(%L)', f.name) AS cmd
+      FROM dataeng_internal.fact_defs f WHERE 'fact_refresh:' OPERATOR(pg_catalog.||) f.name OPERATOR(pg_catalog.=) job_name
+    UNION ALL
+    SELECT format('dimension "%s"', x.name), format('dataeng.dimension_refresh(%L)', x.name)
+      FROM dataeng_internal.dimension_defs x WHERE 'dimension_refresh:' OPERATOR(pg_catalog.||) x.name OPERATOR(pg_catalog.=) job_name
+    UNION ALL
+    SELECT format('monitor "%s"', m.name), format('dataeng.monitor_check(%L)', m.name)
+      FROM dataeng.monitors m WHERE 'monitor:' OPERATOR(pg_catalog.||) m.name OPERATOR(pg_catalog.=) job_name) x
+   LIMIT 1;
+  IF own_cmd IS NOT NULL THEN
+    IF strpos(command, own_cmd) OPERATOR(pg_catalog.=) 0 THEN
+      RAISE EXCEPTION 'the command of job "%" of % must call %', job_name, own_of, own_cmd
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The command given is %s; without that call the %s gets no %s while its job succeeds.',
+                              command, split_part(own_of, ' ', 1),
+                              CASE WHEN job_name LIKE 'monitor:%' THEN 'checks' ELSE 'refreshes' END),
+              HINT = format('To change its schedule: SELECT dataeng.schedule(%L, %L, %L); '
+                            'schedule another command under another job name.', job_name, schedule, 'SELECT ' || own_cmd);
+    END IF;
+    -- the definition shows the schedule its job has
+    UPDATE dataeng_internal.fact_defs f SET schedule = _job_schedule.schedule
+     WHERE 'fact_refresh:' OPERATOR(pg_catalog.||) f.name OPERATOR(pg_catalog.=) job_name
+       AND f.schedule IS DISTINCT FROM _job_schedule.schedule;
+    UPDATE dataeng_internal.dimension_defs x SET schedule = _job_schedule.schedule
+     WHERE 'dimension_refresh:' OPERATOR(pg_catalog.||) x.name OPERATOR(pg_catalog.=) job_name
+       AND x.schedule IS DISTINCT FROM _job_schedule.schedule;
+    UPDATE dataeng.monitors m SET schedule = _job_schedule.schedule
+     WHERE 'monitor:' OPERATOR(pg_catalog.||) m.name OPERATOR(pg_catalog.=) job_name
+       AND m.schedule IS DISTINCT FROM _job_schedule.schedule;
+  END IF;
   -- the job of that name, if any: taken by another role, or locked to be rescheduled
   SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
   IF FOUND THEN

@@ -45,6 +45,22 @@ SELECT dataeng.alert_set('*', 'change_log_max', '1000');
 SELECT dataeng.maintain() IS NOT NULL AS maintained;
 SELECT kind, state, reason ~ '^holds \d+ changes$' AS just_counts FROM dataeng.pipeline_status WHERE kind = 'change log';
 SELECT dataeng.alert_set('*', 'change_log_max', NULL);
+-- the consumer of a fact is acknowledged by its refreshes alone (cdc_ack
+-- and cdc_consumer_drop refuse it): what to do is refresh it (it said
+-- "poll and acknowledge it, or drop it", which both refuse)
+CREATE TABLE ev_t (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+SELECT dataeng.fact_create('ev_daily', 'ev_t', 'at', 'day', '{}', '{count(*)}', schedule => NULL);
+INSERT INTO ev_t (id) SELECT g FROM generate_series(1, 5) g;
+SELECT dataeng.alert_set('*', 'lag_changes', '2');
+SELECT dataeng.maintain() IS NOT NULL AS maintained;
+SELECT kind, name, state, regexp_replace(regexp_replace(reason, 'oldest \d+ s', 'oldest N s'), ' \(measured .*\)', '') AS reason
+  FROM dataeng.pipeline_status WHERE kind IN ('change log', 'consumer') ORDER BY 1, 2;
+SELECT dataeng.fact_refresh('ev_daily');
+SELECT dataeng.maintain() IS NOT NULL AS maintained;
+SELECT kind, name, state FROM dataeng.pipeline_status WHERE kind IN ('change log', 'consumer') ORDER BY 1, 2;
+SELECT dataeng.alert_set('*', 'lag_changes', NULL);
+SELECT dataeng.fact_drop('ev_daily');
+DROP TABLE ev_t;
 
 -------------------------------------------------------------------------------
 -- Replication slots of dataeng (its plugin's, WAL capture's): one row each,

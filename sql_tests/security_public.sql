@@ -89,6 +89,10 @@ INSERT INTO reasons VALUES
   -- a domain's base type, from pg_type, which every role may read (code
   -- running as a dimension's owner calls it: _dim_differ)
   ('_base_type', 'reads the catalogs'),
+  -- about how many rows a table holds, from pg_class and the size of its
+  -- files, which every role may read (the loads that say how big they
+  -- are, invoker rights, call it)
+  ('_rows_estimate', 'reads the catalogs'),
   ('_money_c', 'reads a money constant'),
   -- validate()'s quarantine calls it as the table's owner: a row as JSON
   -- under fixed settings, nothing more
@@ -98,6 +102,8 @@ INSERT INTO reasons VALUES
   -- settings, nothing more
   ('_text_interval', 'text form of a value'), ('_text_time', 'text form of a value'),
   ('_text_rows', 'text form of a value'),
+  -- what to do about a consumer holding back purging, from its name alone
+  ('_consumer_remedy', 'text form of a value'),
   -- marks the calling session as a restore's (a session lock held until
   -- it ends) only for a role that may INSERT into dataeng.jobs or
   -- dataeng.cdc_tables; any other role's call does nothing

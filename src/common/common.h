@@ -140,6 +140,14 @@ sym(PG_FUNCTION_ARGS) \
 	return dataeng_entry_call_body_quiet(fcinfo, body); \
 }
 
+/*
+ * A load from a table of at least this many rows (an estimate from the
+ * catalogs, dataeng_internal._rows_estimate()) says so with a NOTICE as it
+ * begins: fact_create, fact_rebuild, dimension_create, a consumer's initial
+ * snapshot.  The SQL writes @LARGE_LOAD_ROWS@.
+ */
+#define LARGE_LOAD_ROWS 1000000
+
 /* numeric_raw.c: a numeric's digits as a scaled integer */
 #define DATAENG_NUMERIC_MAX_SCALE	30	/* the most decimals read */
 #define DATAENG_NUMERIC_MAX_DIGITS	36	/* the bound of a value read (below int128's) */

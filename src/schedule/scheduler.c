@@ -1162,7 +1162,10 @@ start_due_jobs(bool *warned_slots)
 	 * since), locked with SKIP LOCKED (a job whose row some transaction
 	 * holds waits for the next pass instead of stopping this one), with
 	 * their upstream jobs of the same owner (a superuser's may follow
-	 * anyone's).
+	 * anyone's) succeeded since the job's last start.  A run asked for by
+	 * job_run_now() does not wait for them: it runs once, at once, as it
+	 * does for a paused job (it waited, silently, for as long as an
+	 * upstream job failed).
 	 */
 	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
 							  "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint, "
@@ -1172,12 +1175,12 @@ start_due_jobs(bool *warned_slots)
 							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
 							  "   AND j.broken IS NULL "
 							  "   AND dataeng_internal._owner_trusted(j.owner, j.owner_name, j.owner_system) "
-							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
+							  "   AND (j.run_now OR NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(j.depends_on) d(name) "
 							  "                   LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name "
 							  "                        AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid OR r.rolsuper) "
 							  "                   WHERE u.last_success_at IS NULL "
 							  "                      OR u.last_success_at OPERATOR(pg_catalog.<=) "
-							  "                         coalesce(j.last_started_at, '-infinity'::timestamptz)) "
+							  "                         coalesce(j.last_started_at, '-infinity'::timestamptz))) "
 							  " ORDER BY j.last_status IS NOT DISTINCT FROM 'waiting' DESC, j.run_now DESC, j.next_run_at, j.job_id "
 							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
 							  1, (Oid[]) {TIMESTAMPTZOID},
