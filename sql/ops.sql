@@ -617,19 +617,31 @@ BEGIN
   SELECT 'job', j.job_name,
          CASE WHEN j.broken IS NOT NULL THEN 'failing'
               WHEN j.paused THEN 'paused'
+              WHEN dep.cycle IS NOT NULL OR dep.missing IS NOT NULL THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              WHEN dep.stuck IS NOT NULL THEN 'warning'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
+              WHEN dep.cycle IS NOT NULL
+              THEN format('in a cycle of dependencies, %s (each job waits for the next to succeed): none of these jobs ever runs; '
+                          'reschedule one of them without its dependency on the next', dep.cycle)
+              WHEN dep.missing IS NOT NULL
+              THEN format('depends on %s, which names no job of its owner: it never runs; reschedule it without that dependency',
+                          dep.missing)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
               THEN format('timed out after %s retries: %s%s', j.max_retries, js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
               THEN format('failed after %s retries: %s%s', j.max_retries, js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
+              WHEN dep.stuck IS NOT NULL
+              THEN format('its next run waits for upstream %s to succeed; %s', dep.stuck,
+                          CASE WHEN js.last_status IS NULL THEN format('due at %s', dataeng_internal._text_time(j.next_run_at))
+                               ELSE format('last run %s; due at %s', js.last_status, dataeng_internal._text_time(j.next_run_at)) END)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
               WHEN js.last_status IS NULL THEN format('next run at %s', dataeng_internal._text_time(j.next_run_at))
@@ -651,6 +663,7 @@ BEGIN
          NULL::regclass,
          CASE WHEN j.broken IS NOT NULL THEN 'job_failed'
               WHEN j.paused THEN NULL
+              WHEN dep.cycle IS NOT NULL OR dep.missing IS NOT NULL THEN 'job_failed'
               WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
               WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
          'error'
@@ -675,6 +688,36 @@ BEGIN
              CASE WHEN pf.status IS NOT NULL THEN pf.error_message ELSE e.error_message END AS error_message,
              CASE WHEN pf.status IS NOT NULL THEN format('; its next run is %s', j.last_status)
                   ELSE '' END AS note) js
+    -- what its dependencies hold it back by (the scheduler starts it once
+    -- each upstream job succeeded since its last start): a cycle of them
+    -- (none of its jobs ever runs: stored by 0.1.0, or written by hand),
+    -- a name that names no job of its owner (its owner's for a
+    -- superuser's job: anyone's), or upstream jobs that have not
+    -- succeeded since and will not by themselves (broken, paused, failed
+    -- with their retries spent, in a cycle)
+    LEFT JOIN LATERAL (
+      SELECT dataeng_internal._job_cycle(j.owner, j.job_name, j.depends_on) AS cycle,
+             (SELECT string_agg(format('"%s"', d.name), ', ' ORDER BY d.n)
+                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+               WHERE NOT EXISTS (SELECT 1 FROM dataeng.jobs u
+                                  WHERE u.job_name OPERATOR(pg_catalog.=) d.name
+                                    AND (u.owner OPERATOR(pg_catalog.=) j.owner OR dataeng_internal._is_superuser(j.owner)))) AS missing,
+             (SELECT string_agg(format('job "%s" (%s)', u.job_name,
+                                       CASE WHEN u.broken IS NOT NULL THEN 'broken'
+                                            WHEN u.paused THEN 'paused'
+                                            WHEN u.attempt OPERATOR(pg_catalog.=) 0
+                                             AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                                            THEN 'its last run ' || replace(u.last_status, '_', ' ')
+                                            ELSE 'in a cycle of dependencies' END), ', ' ORDER BY d.n)
+                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+                JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+                 AND (u.owner OPERATOR(pg_catalog.=) j.owner OR dataeng_internal._is_superuser(j.owner))
+               WHERE (u.last_success_at IS NULL
+                      OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(j.last_started_at, '-infinity'))
+                 AND (u.broken IS NOT NULL OR u.paused
+                      OR (u.attempt OPERATOR(pg_catalog.=) 0 AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}'))
+                      OR dataeng_internal._job_cycle(u.owner, u.job_name, u.depends_on) IS NOT NULL)) AS stuck
+       WHERE cardinality(j.depends_on) OPERATOR(pg_catalog.>) 0) dep ON true
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes

@@ -95,6 +95,9 @@ INSERT INTO reasons VALUES
   -- settings, nothing more
   ('_text_interval', 'text form of a value'), ('_text_time', 'text form of a value'),
   ('_text_rows', 'text form of a value'),
+  -- the cycle of dependencies a job is in (_status_rows, invoker rights):
+  -- reads dataeng.jobs as the caller, who sees its own jobs only
+  ('_job_cycle', 'invoker-rights helper'),
   -- marks the calling session as a restore's (a session lock held until
   -- it ends) only for a role that may INSERT into dataeng.jobs or
   -- dataeng.cdc_tables; any other role's call does nothing
