@@ -114,6 +114,21 @@ UPDATE dataeng.jobs SET last_success_at = now(), last_started_at = now() - inter
 SELECT * FROM job_states();
 SELECT dataeng.unschedule('down'), dataeng.unschedule('up');
 
+-------------------------------------------------------------------------------
+-- Unscheduling a job others depend on: refused, also with its monitor
+-------------------------------------------------------------------------------
+CREATE TABLE dep_events (at timestamptz);
+SELECT dataeng.monitor_create('dep_flow', 'dep_events', 'at', max_silence => '1 hour', schedule => '1 hour');
+SELECT dataeng.schedule('dep_report', '@yearly', 'SELECT 1', depends_on => '{monitor:dep_flow}') > 0 AS scheduled;
+\set VERBOSITY default
+SELECT dataeng.unschedule('monitor:dep_flow');
+SELECT dataeng.monitor_drop('dep_flow');
+\set VERBOSITY terse
+SELECT count(*) AS monitor_kept FROM dataeng.monitors WHERE name = 'dep_flow';
+SELECT dataeng.unschedule('dep_report');
+SELECT dataeng.monitor_drop('dep_flow');
+DROP TABLE dep_events;
+
 SELECT dataeng_internal._scheduler_test_now(NULL);
 DROP ROLE regress_dep_alice;
 SET client_min_messages = warning;
