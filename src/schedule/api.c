@@ -2,8 +2,10 @@
  *
  * api.c
  *		The SQL entry points that manage jobs: schedule(), unschedule(),
- *		job_pause(), job_resume() and job_run_now(); and the rule by which
- *		a job's owner oid (and any other recorded role oid) is trusted.
+ *		job_pause(), job_resume() and job_run_now(); the check that a
+ *		job's dependencies make no cycle, under a lock; and the rule by
+ *		which a job's owner oid (and any other recorded role oid) is
+ *		trusted.
  *
  * No role but the extension's owner writes dataeng.jobs: a row written by
  * hand could name another role's job as a dependency, or a schedule the
