@@ -434,6 +434,21 @@ BEGIN
                 WHEN dataeng_internal._cdc_wal_worker() OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') THEN 'down'
            END AS state
      WHERE EXISTS (SELECT 1 FROM wal_published)),
+  -- the jobs in a cycle of dependencies (each reaches itself), a
+  -- dependency followed as the scheduler follows it: to a job of the same
+  -- owner, or of anyone for a superuser's job (all at once: a walk from
+  -- each job, _job_cycle, took seconds for a chain of 100 jobs)
+  job_cycles AS MATERIALIZED (
+    WITH RECURSIVE edge(down, up) AS (
+      SELECT f.job_name, u.job_name
+        FROM dataeng.jobs f CROSS JOIN LATERAL pg_catalog.unnest(f.depends_on) d(name)
+        JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+         AND (u.owner OPERATOR(pg_catalog.=) f.owner OR dataeng_internal._is_superuser(f.owner))),
+    reach(start, at) AS (
+      SELECT e.down, e.up FROM edge e
+      UNION
+      SELECT r.start, e.up FROM reach r JOIN edge e ON e.down OPERATOR(pg_catalog.=) r.at)
+    SELECT r.start AS job_name FROM reach r WHERE r.start OPERATOR(pg_catalog.=) r.at),
   -- (source_gone: the source table was dropped, so every refresh fails;
   -- the name it had, for the reason)
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
@@ -642,14 +657,22 @@ BEGIN
   SELECT 'job', j.job_name,
          CASE WHEN j.broken IS NOT NULL THEN 'failing'
               WHEN j.paused THEN 'paused'
+              WHEN dep.cycle IS NOT NULL OR dep.missing IS NOT NULL THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0 THEN 'failing'
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
+              WHEN dep.stuck IS NOT NULL THEN 'warning'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
               WHEN up.stuck THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
               WHEN j.paused THEN 'paused by dataeng.job_pause()'
+              WHEN dep.cycle IS NOT NULL
+              THEN format('in a cycle of dependencies, %s (each job waits for the next to succeed): none of these jobs ever runs; '
+                          'reschedule one of them without its dependency on the next', dep.cycle)
+              WHEN dep.missing IS NOT NULL
+              THEN format('depends on %s, which names no job of its owner: it never runs; reschedule it without that dependency',
+                          dep.missing)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
               THEN format('timed out after %s retries: %s%s', j.max_retries, js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
@@ -658,12 +681,17 @@ BEGIN
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
-              WHEN up.names IS NOT NULL
+              WHEN up.names IS NOT NULL AND (up.stuck OR dep.stuck IS NULL)
               THEN format('due since %s; waits for upstream %s %s to succeed%s',
                           dataeng_internal._text_time(j.next_run_at),
                           CASE WHEN up.n OPERATOR(pg_catalog.=) 1 THEN 'job' ELSE 'jobs' END, up.names,
                           CASE WHEN up.stuck THEN format(' (dataeng.job_run_now(%L) runs it without waiting)', j.job_name)
                                ELSE '' END)
+              WHEN dep.stuck IS NOT NULL
+              THEN format('its next run waits for upstream %s to succeed; %s (dataeng.job_run_now(%L) runs it without waiting)', dep.stuck,
+                          CASE WHEN js.last_status IS NULL THEN format('due at %s', dataeng_internal._text_time(j.next_run_at))
+                               ELSE format('last run %s; due at %s', js.last_status, dataeng_internal._text_time(j.next_run_at)) END,
+                          j.job_name)
               WHEN js.last_status IS NULL THEN format('next run at %s', dataeng_internal._text_time(j.next_run_at))
               ELSE format('last run %s; next at %s', js.last_status, dataeng_internal._text_time(j.next_run_at)) END,
          NULL::bigint,
@@ -684,6 +712,7 @@ BEGIN
          NULL::regclass,
          CASE WHEN j.broken IS NOT NULL THEN 'job_failed'
               WHEN j.paused THEN NULL
+              WHEN dep.cycle IS NOT NULL OR dep.missing IS NOT NULL THEN 'job_failed'
               WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'failed' THEN 'job_failed'
               WHEN j.attempt OPERATOR(pg_catalog.=) 0 AND js.last_status OPERATOR(pg_catalog.=) 'timed_out' THEN 'job_timed_out' END,
          'error'
@@ -738,6 +767,37 @@ BEGIN
          AND (u.last_success_at IS NULL
               OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(j.last_started_at, '-infinity'))
       HAVING count(*) OPERATOR(pg_catalog.>) 0) up ON true
+    -- what its dependencies hold it back by (the scheduler starts it once
+    -- each upstream job succeeded since its last start): a cycle of them
+    -- (none of its jobs ever runs: stored by 0.1.0, or written by hand),
+    -- a name that names no job of its owner (its owner's for a
+    -- superuser's job: anyone's), or upstream jobs that have not
+    -- succeeded since and will not by themselves (broken, paused, failed
+    -- with their retries spent, in a cycle)
+    LEFT JOIN LATERAL (
+      SELECT CASE WHEN j.job_name OPERATOR(pg_catalog.=) ANY (SELECT jc.job_name FROM job_cycles jc)
+                  THEN dataeng_internal._job_cycle(j.owner, j.job_name, j.depends_on) END AS cycle,
+             (SELECT string_agg(format('"%s"', d.name), ', ' ORDER BY d.n)
+                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+               WHERE NOT EXISTS (SELECT 1 FROM dataeng.jobs u
+                                  WHERE u.job_name OPERATOR(pg_catalog.=) d.name
+                                    AND (u.owner OPERATOR(pg_catalog.=) j.owner OR dataeng_internal._is_superuser(j.owner)))) AS missing,
+             (SELECT string_agg(format('job "%s" (%s)', u.job_name,
+                                       CASE WHEN u.broken IS NOT NULL THEN 'broken'
+                                            WHEN u.paused THEN 'paused'
+                                            WHEN u.attempt OPERATOR(pg_catalog.=) 0
+                                             AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                                            THEN 'its last run ' || replace(u.last_status, '_', ' ')
+                                            ELSE 'in a cycle of dependencies' END), ', ' ORDER BY d.n)
+                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+                JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+                 AND (u.owner OPERATOR(pg_catalog.=) j.owner OR dataeng_internal._is_superuser(j.owner))
+               WHERE (u.last_success_at IS NULL
+                      OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(j.last_started_at, '-infinity'))
+                 AND (u.broken IS NOT NULL OR u.paused
+                      OR (u.attempt OPERATOR(pg_catalog.=) 0 AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}'))
+                      OR u.job_name OPERATOR(pg_catalog.=) ANY (SELECT jc.job_name FROM job_cycles jc))) AS stuck
+       WHERE cardinality(j.depends_on) OPERATOR(pg_catalog.>) 0) dep ON true
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes

@@ -257,6 +257,80 @@ REVOKE ALL ON FUNCTION dataeng_internal._job_cap_lock(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._job_cap_lock(regrole) IS
   'internal: serialize a role''s new jobs until commit (a lock no SQL advisory lock can take)';
 
+-- The cycle of dependencies that a job of this owner and name would be
+-- in with these upstream jobs, as its path ('"a" -> "b" -> "a"': each job
+-- depends on the next), or NULL.  A dependency names a job of the same
+-- owner, or of anyone for a superuser's job (as the scheduler follows it:
+-- a name that names no such job leads nowhere).  The job's stored
+-- dependencies are not followed (these replace them); the jobs are walked
+-- breadth first, each once, so the path is a shortest one.
+CREATE FUNCTION dataeng_internal._job_cycle(owner regrole, job_name text, depends_on text[])
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  seen text[];          -- the jobs reached
+  came text[];          -- from which job each was reached
+  frontier text[];      -- those reached last
+  reached int;
+  step record;
+  found_from text;
+  path text;
+  at text;
+BEGIN
+  IF _job_cycle.job_name OPERATOR(pg_catalog.=) ANY (_job_cycle.depends_on) THEN
+    RETURN format('"%s" -> "%s"', job_name, job_name);
+  END IF;
+  -- the upstream jobs named, as the job's owner sees them
+  SELECT coalesce(array_agg(DISTINCT u.job_name), '{}') INTO frontier
+    FROM dataeng.jobs u
+   WHERE u.job_name OPERATOR(pg_catalog.=) ANY (_job_cycle.depends_on)
+     AND (u.owner OPERATOR(pg_catalog.=) _job_cycle.owner OR dataeng_internal._is_superuser(_job_cycle.owner));
+  seen := frontier;
+  came := array_fill(job_name, ARRAY[cardinality(frontier)]);
+  WHILE cardinality(frontier) OPERATOR(pg_catalog.>) 0 AND found_from IS NULL LOOP
+    reached := cardinality(seen);
+    FOR step IN
+      SELECT DISTINCT ON (u.job_name) u.job_name AS name, f.job_name AS from_name
+        FROM dataeng.jobs f CROSS JOIN LATERAL pg_catalog.unnest(f.depends_on) d(name)
+        JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+         AND (u.owner OPERATOR(pg_catalog.=) f.owner OR dataeng_internal._is_superuser(f.owner))
+       WHERE f.job_name OPERATOR(pg_catalog.=) ANY (frontier)
+         AND NOT u.job_name OPERATOR(pg_catalog.=) ANY (seen)
+       ORDER BY u.job_name, f.job_name
+    LOOP
+      IF step.name OPERATOR(pg_catalog.=) job_name THEN
+        found_from := coalesce(found_from, step.from_name);
+      ELSE
+        seen := seen || step.name;
+        came := came || step.from_name;
+      END IF;
+    END LOOP;
+    frontier := seen[reached + 1:];
+  END LOOP;
+  IF found_from IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- back from the job that leads to this one, to this one
+  path := format('"%s"', job_name);
+  at := found_from;
+  WHILE at OPERATOR(pg_catalog.<>) job_name LOOP
+    path := format('"%s" -> %s', at, path);
+    at := came[array_position(seen, at)];
+  END LOOP;
+  RETURN format('"%s" -> %s', job_name, path);
+END;
+$$;
+
+CREATE FUNCTION dataeng_internal._job_cycle_check(owner regrole, job_name text, depends_on text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_job_cycle_check'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng_internal._job_cycle_check(regrole, text, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._job_cycle_check(regrole, text, text[]) IS
+  'internal: lock the owner''s dependencies between jobs until commit, then the cycle _job_cycle finds with the latest snapshot';
+
 CREATE FUNCTION dataeng_internal._job_schedule(caller regrole, job_name text, schedule text, command text,
                                       timeout interval, max_retries int, depends_on text[])
 RETURNS bigint
@@ -269,6 +343,7 @@ DECLARE
   d text;
   u dataeng.jobs;
   owner_of regrole;
+  cycle text;
   mine bigint;
   cap int := current_setting('dataeng.max_jobs_per_role')::int;  own_of text;  own_cmd text;  -- (the job a definition owns)
 BEGIN
@@ -367,9 +442,13 @@ BEGIN
   -- upstream jobs: of the job's owner (a superuser's job may follow any),
   -- share-locked so that none is unscheduled before this commits
   FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
-    IF d IS NULL OR d OPERATOR(pg_catalog.=) job_name THEN
-      RAISE EXCEPTION 'job "%" cannot depend on %', job_name, coalesce(quote_literal(d), 'NULL')
-        USING ERRCODE = 'invalid_parameter_value';
+    IF d IS NULL THEN
+      RAISE EXCEPTION 'job "%" cannot depend on NULL', job_name
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'depends_on lists the names of upstream jobs.';
+    END IF;
+    IF d OPERATOR(pg_catalog.=) job_name THEN
+      CONTINUE;   -- a cycle, refused below
     END IF;
     PERFORM FROM dataeng.jobs j
       WHERE j.job_name OPERATOR(pg_catalog.=) d AND dataeng_internal._job_visible(owner_of, j.owner)
@@ -380,6 +459,18 @@ BEGIN
         USING ERRCODE = 'undefined_object', HINT = 'Schedule the upstream job first; a job depends on jobs of its own role only.';
     END IF;
   END LOOP;
+  -- a job that waits, directly or through others, for itself to succeed
+  -- never runs, nor do the others: refused, under a lock so that two
+  -- transactions cannot each close half of a cycle (_job_cycle_check)
+  IF cardinality(depends_on) OPERATOR(pg_catalog.>) 0 THEN
+    cycle := dataeng_internal._job_cycle_check(owner_of, job_name, depends_on);
+    IF cycle IS NOT NULL THEN
+      RAISE EXCEPTION 'the dependencies of job "%" would make a cycle', job_name
+        USING ERRCODE = 'invalid_object_definition',
+              DETAIL = format('The cycle is %s (each job waits for the next to succeed): none of its jobs would ever run.', cycle),
+              HINT = 'Drop one of these dependencies: schedule the job without it.';
+    END IF;
+  END IF;
   IF u.job_id IS NOT NULL THEN
     UPDATE dataeng.jobs j
        SET schedule = _job_schedule.schedule, command = _job_schedule.command,

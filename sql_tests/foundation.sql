@@ -380,6 +380,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._job(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._job_cap_lock(regrole)', 'v', true, 'u'),
   ('dataeng_internal._job_command_check(text,text)', 's', true, 's'),
+  ('dataeng_internal._job_cycle(regrole,text,text[])', 's', true, 's'),
+  ('dataeng_internal._job_cycle_check(regrole,text,text[])', 'v', true, 'u'),
   ('dataeng_internal._job_restored_running()', 'v', false, 'u'),
   ('dataeng_internal._job_pause(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._job_resume(regrole,text)', 'v', true, 'u'),

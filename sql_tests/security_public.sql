@@ -104,6 +104,9 @@ INSERT INTO reasons VALUES
   ('_text_rows', 'text form of a value'),
   -- what to do about a consumer holding back purging, from its name alone
   ('_consumer_remedy', 'text form of a value'),
+  -- the cycle of dependencies a job is in (_status_rows, invoker rights):
+  -- reads dataeng.jobs as the caller, who sees its own jobs only
+  ('_job_cycle', 'invoker-rights helper'),
   -- marks the calling session as a restore's (a session lock held until
   -- it ends) only for a role that may INSERT into dataeng.jobs or
   -- dataeng.cdc_tables; any other role's call does nothing

@@ -1142,3 +1142,34 @@ REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 -- tells versions of one row from copies of it (rules.sql)
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
   'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
+-- Jobs in a cycle of dependencies, which 0.1.0 accepted (from schedule(),
+-- and from a role's own writes to dataeng.jobs): none of them ever ran,
+-- silently.  dataeng.schedule() now refuses a cycle, and pipeline_status
+-- shows such a job failing with its cycle (ops.sql); the upgrade names
+-- each in a warning.  A dependency is followed as the scheduler follows
+-- it: to a job of the same owner, or of anyone for a superuser's job.
+DO $$
+DECLARE
+  j record;
+BEGIN
+  FOR j IN
+    WITH RECURSIVE edge(down, up) AS (
+      SELECT f.job_name, u.job_name
+        FROM dataeng.jobs f CROSS JOIN LATERAL pg_catalog.unnest(f.depends_on) d(name)
+        JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+         AND (u.owner OPERATOR(pg_catalog.=) f.owner
+              OR coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                            WHERE r.oid OPERATOR(pg_catalog.=) f.owner::pg_catalog.oid), false))),
+    reach(start, at) AS (
+      SELECT e.down, e.up FROM edge e
+      UNION
+      SELECT r.start, e.up FROM reach r JOIN edge e ON e.down OPERATOR(pg_catalog.=) r.at)
+    SELECT r.start AS job_name FROM reach r WHERE r.start OPERATOR(pg_catalog.=) r.at ORDER BY 1
+  LOOP
+    RAISE WARNING 'job "%" is in a cycle of dependencies: it never runs', j.job_name
+      USING DETAIL = 'It waits, directly or through other jobs, for itself to succeed; version 0.1.0 accepted that, '
+                     'dataeng.schedule() now refuses it.  dataeng.pipeline_status shows the cycle.',
+            HINT = 'Reschedule one job of the cycle with dataeng.schedule() without its dependency on the next.';
+  END LOOP;
+END;
+$$;

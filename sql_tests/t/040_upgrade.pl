@@ -101,6 +101,11 @@ for my $old (@older)
 		-- a timeout over 24 days, which 0.1.0 stored (and cut to 24.8 days
 		-- at run time)
 		SELECT dataeng.schedule('long', '1 year', 'SELECT 1', timeout => '30 days');
+		-- two jobs waiting for each other, which 0.1.0 accepted (both
+		-- then never ran, silently)
+		SELECT dataeng.schedule('cyc_b', '1 year', 'SELECT 1');
+		SELECT dataeng.schedule('cyc_c', '1 year', 'SELECT 1', depends_on => '{cyc_b}');
+		SELECT dataeng.schedule('cyc_b', '1 year', 'SELECT 1', depends_on => '{cyc_c}');
 		-- pending for the consumer, the fact and the dimension
 		UPDATE orders SET amount = -amount, customer = 'moved' WHERE id <= 10;
 		DELETE FROM orders WHERE id > 95;
@@ -125,6 +130,9 @@ for my $old (@older)
 		'fresh_n fresh_text', "$db: both rules are kept");
 	like($update_err, qr/WARNING:  job "long": its timeout 30 days is set to 24 days/,
 		"$db: the upgrade warns of the job timeout it shortens, naming the job");
+	like($update_err, qr/WARNING:  job "cyc_b" is in a cycle of dependencies: it never runs\n.*DETAIL:  It waits, directly or through other jobs, for itself to succeed/,
+		"$db: the upgrade warns of the jobs in a cycle of dependencies, naming each");
+	like($update_err, qr/WARNING:  job "cyc_c" is in a cycle of dependencies/, "$db: both of them");
 	like($update_err, qr/WARNING:  rule "null_band" of table public.prices: range bound params.max 8.999 is stored as "\$8.99"/,
 		"$db: a bound beside a JSON null one is rewritten");
 	unlike($update_err, qr/rule "(null_band|odd_flag)" of table public.prices: range bound params.min/,
@@ -301,6 +309,15 @@ for my $old (@older)
 		'{"values": ["$7.00", "$0.40", "$9.00"]} 0', "$db: an accepted_values rule on money keeps its values and passes");
 	is($node->safe_psql($db, q{SELECT timeout || ' ' || (broken IS NULL) FROM dataeng.jobs WHERE job_name = 'long'}),
 		'24 days true', "$db: a job's timeout over 24 days is set to 24 days, and the job is not broken");
+	is($node->safe_psql($db, q{SELECT string_agg(name || ' ' || state || ' ' || reason, E'\n' ORDER BY name)
+	                           FROM dataeng.pipeline_status WHERE name LIKE 'cyc%'}),
+		qq{cyc_b failing in a cycle of dependencies, "cyc_b" -> "cyc_c" -> "cyc_b" (each job waits for the next to succeed): none of these jobs ever runs; reschedule one of them without its dependency on the next\n}
+		. qq{cyc_c failing in a cycle of dependencies, "cyc_c" -> "cyc_b" -> "cyc_c" (each job waits for the next to succeed): none of these jobs ever runs; reschedule one of them without its dependency on the next},
+		"$db: pipeline_status shows the jobs of the cycle failing, with it");
+	$node->safe_psql($db, q{SELECT dataeng.schedule('cyc_b', '1 year', 'SELECT 1')});
+	is($node->safe_psql($db, q{SELECT string_agg(name || ' ' || state, ', ' ORDER BY name)
+	                           FROM dataeng.pipeline_status WHERE name LIKE 'cyc%'}),
+		'cyc_b ok, cyc_c ok', "$db: rescheduling one of them without its dependency mends both");
 	# the money bounds of more than 2 decimals admit the same money values
 	# as the bounds given (rounded, 0.40 and 9.00 passed band, and failed
 	# band_strict)

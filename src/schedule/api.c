@@ -2,8 +2,10 @@
  *
  * api.c
  *		The SQL entry points that manage jobs: schedule(), unschedule(),
- *		job_pause(), job_resume() and job_run_now(); and the rule by which
- *		a job's owner oid (and any other recorded role oid) is trusted.
+ *		job_pause(), job_resume() and job_run_now(); the check that a
+ *		job's dependencies make no cycle, under a lock; and the rule by
+ *		which a job's owner oid (and any other recorded role oid) is
+ *		trusted.
  *
  * No role but the extension's owner writes dataeng.jobs: a row written by
  * hand could name another role's job as a dependency, or a schedule the
@@ -18,13 +20,17 @@
 #include "postgres.h"
 
 #include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "common/common.h"
@@ -57,6 +63,66 @@ dataeng_job_cap_lock(PG_FUNCTION_ARGS)
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) role, JOB_CAP_LOCK_FIELD4);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	PG_RETURN_VOID();
+}
+
+/* field4 of the lock on a role's dependencies between jobs */
+#define JOB_DEPS_LOCK_FIELD4 0x646a
+
+PG_FUNCTION_INFO_V1(dataeng_job_cycle_check);
+
+/*
+ * dataeng_job_cycle_check
+ *		(owner regrole, job_name text, depends_on text[]) RETURNS text: the
+ *		cycle of dependencies (dataeng_internal._job_cycle) that the job of
+ *		that owner and name would close with those upstream jobs, or NULL.
+ *
+ * A cycle could be closed half by each of two transactions, each seeing
+ * the other's half not yet committed: so the dependencies of an owner's
+ * jobs change one transaction at a time (a lock held until the end of the
+ * transaction, out of reach of pg_advisory_lock(): no role makes another
+ * role's schedule() wait), and the cycle is looked for with the latest
+ * snapshot, which sees what a transaction that held the lock before
+ * committed, even in a transaction whose snapshot is older (REPEATABLE
+ * READ).  A cycle is of one owner's jobs (a job follows jobs of its own
+ * owner), or of superusers' jobs (which may follow anyone's): those
+ * share one lock.
+ */
+Datum
+dataeng_job_cycle_check(PG_FUNCTION_ARGS)
+{
+	Oid			owner;
+	LOCKTAG		tag;
+	SPIPlanPtr	plan;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	Oid			argtypes[3] = {REGROLEOID, TEXTOID, TEXTARRAYOID};
+	bool		isnull = true;
+	Datum		path = (Datum) 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	owner = PG_GETARG_OID(0);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, superuser_arg(owner) ? 0 : (uint32) owner,
+						 JOB_DEPS_LOCK_FIELD4);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = PG_GETARG_DATUM(2);
+	SPI_connect();
+	plan = SPI_prepare("SELECT dataeng_internal._job_cycle($1, $2, $3)", 3, argtypes);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look for a cycle of dependencies of job \"%s\"",
+			 text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	path = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		path = SPI_datumTransfer(path, false, -1);
+	SPI_finish();
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(path);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_restore_mark);

@@ -1,0 +1,135 @@
+-- Dependencies between jobs: a cycle is refused by schedule(); a cycle or
+-- a dependency stored without schedule() (by 0.1.0, restored, written by
+-- hand) and an upstream job that will not succeed by itself are shown by
+-- pipeline_status instead of the job silently never running.
+\set VERBOSITY terse
+CREATE EXTENSION dataeng;
+-- the test clock: no job scheduled here becomes due
+SELECT dataeng_internal._scheduler_test_now('2030-01-01 00:00:00+00');
+CREATE FUNCTION job_states() RETURNS TABLE (name text, state text, reason text) LANGUAGE sql AS $$
+  SELECT name, state, reason FROM dataeng.pipeline_status WHERE kind = 'job' ORDER BY name
+$$;
+
+-------------------------------------------------------------------------------
+-- Cycles are refused, with their path
+-------------------------------------------------------------------------------
+SELECT dataeng.schedule('ja', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('jb', '@yearly', 'SELECT 1', depends_on => '{ja}') > 0 AS scheduled;
+SELECT dataeng.schedule('jc', '@yearly', 'SELECT 1', depends_on => '{jb}') > 0 AS scheduled;
+\set VERBOSITY default
+-- two jobs waiting for each other (both then never ran, silently)
+SELECT dataeng.schedule('jb', '@yearly', 'SELECT 1', depends_on => '{jc}');
+-- a -> b -> c -> a
+SELECT dataeng.schedule('ja', '@yearly', 'SELECT 1', depends_on => '{jc}');
+-- on itself, new or rescheduled
+SELECT dataeng.schedule('jself', '@yearly', 'SELECT 1', depends_on => '{jself}');
+SELECT dataeng.schedule('ja', '@yearly', 'SELECT 1', depends_on => '{ja}');
+-- the shortest cycle is named, from the job scheduled
+SELECT dataeng.schedule('jd', '@yearly', 'SELECT 1', depends_on => '{jc}') > 0 AS scheduled;
+SELECT dataeng.schedule('ja', '@yearly', 'SELECT 1', depends_on => '{jd,jb}');
+\set VERBOSITY terse
+-- nothing was changed by the refused calls
+SELECT job_name, depends_on FROM dataeng.jobs ORDER BY job_name;
+-- a diamond is no cycle; nor is rescheduling a job with the same upstream
+SELECT dataeng.schedule('je', '@yearly', 'SELECT 1', depends_on => '{jb,jd}') > 0 AS scheduled;
+SELECT dataeng.schedule('jc', '@daily', 'SELECT 2', depends_on => '{jb}') > 0 AS rescheduled;
+-- nor a reschedule that drops the dependency that would close it first
+SELECT dataeng.schedule('jb', '@yearly', 'SELECT 1') > 0 AS rescheduled;
+SELECT dataeng.schedule('ja', '@yearly', 'SELECT 1', depends_on => '{jc}') > 0 AS rescheduled;
+-- a NULL in the list
+SELECT dataeng.schedule('jf', '@yearly', 'SELECT 1', depends_on => '{jc,NULL}');
+-- in one transaction, the second half of a cycle sees the first
+BEGIN;
+SELECT dataeng.schedule('jx', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('jy', '@yearly', 'SELECT 1', depends_on => '{jx}') > 0 AS scheduled;
+SELECT dataeng.schedule('jx', '@yearly', 'SELECT 1', depends_on => '{jy}');
+ROLLBACK;
+SELECT dataeng.unschedule(j) FROM unnest(ARRAY['je', 'jd', 'ja', 'jc', 'jb']) j;
+
+-- another role's jobs: a role's job depends on its own jobs only (42704,
+-- as an unknown job: it does not see the others); a superuser's job may
+-- depend on anyone's, and a cycle through it is refused too
+CREATE ROLE regress_dep_alice LOGIN;
+SELECT dataeng.schedule('admin_up', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SET ROLE regress_dep_alice;
+SELECT dataeng.schedule('alice_down', '@yearly', 'SELECT 1', depends_on => '{admin_up}');
+SELECT dataeng.schedule('alice_up', '@yearly', 'SELECT 1') > 0 AS scheduled;
+RESET ROLE;
+SELECT dataeng.schedule('admin_down', '@yearly', 'SELECT 1', depends_on => '{alice_up,admin_up}') > 0 AS scheduled;
+SELECT dataeng.schedule('admin_up', '@yearly', 'SELECT 1', depends_on => '{admin_down}');
+-- alice cannot unschedule her job while the superuser's depends on it
+SET ROLE regress_dep_alice;
+SELECT dataeng.unschedule('alice_up');
+RESET ROLE;
+SELECT dataeng.unschedule(j) FROM unnest(ARRAY['admin_down', 'admin_up']) j;
+SET ROLE regress_dep_alice;
+SELECT dataeng.unschedule('alice_up');
+RESET ROLE;
+
+-------------------------------------------------------------------------------
+-- Stored cycles and dangling dependencies: pipeline_status says so
+-------------------------------------------------------------------------------
+-- rows as 0.1.0 stored them (it let jb and jc depend on each other), or
+-- as written by hand
+INSERT INTO dataeng.jobs (job_name, schedule, command, depends_on, next_run_at, owner_name)
+VALUES ('sa', '@yearly', 'SELECT 1', '{sc}', '2031-06-01 00:00+00', current_user),
+       ('sb', '@yearly', 'SELECT 1', '{sa}', '2031-06-01 00:00+00', current_user),
+       ('sc', '@yearly', 'SELECT 1', '{sb}', '2031-06-01 00:00+00', current_user),
+       ('sdown', '@yearly', 'SELECT 1', '{sc}', '2031-06-01 00:00+00', current_user),
+       ('sself', '@yearly', 'SELECT 1', '{sself}', '2031-06-01 00:00+00', current_user),
+       ('sdangling', '@yearly', 'SELECT 1', '{sgone}', '2031-06-01 00:00+00', current_user);
+SELECT * FROM job_states();
+-- its alert
+SELECT name, alert_kind FROM dataeng_internal._status_rows() WHERE kind = 'job' ORDER BY name;
+-- rescheduling one of the cycle without its dependency mends the others
+SELECT dataeng.schedule('sb', '@yearly', 'SELECT 1') > 0 AS rescheduled;
+SELECT dataeng.schedule('sself', '@yearly', 'SELECT 1') > 0 AS rescheduled;
+SELECT * FROM job_states() WHERE name <> 'sdangling';
+SELECT dataeng.unschedule(j) FROM unnest(ARRAY['sdown', 'sdangling', 'sa', 'sc', 'sb', 'sself']) j;
+
+-------------------------------------------------------------------------------
+-- An upstream job that will not succeed by itself: a warning downstream
+-------------------------------------------------------------------------------
+SELECT dataeng.schedule('up', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('down', '@yearly', 'SELECT 1', depends_on => '{up}') > 0 AS scheduled;
+-- never ran: the downstream job waits for it as it runs on schedule
+SELECT * FROM job_states();
+-- paused
+SELECT dataeng.job_pause('up');
+SELECT * FROM job_states();
+SELECT dataeng.job_resume('up');
+-- failed, its retries spent (as the scheduler records it)
+UPDATE dataeng.jobs SET last_status = 'failed', attempt = 0, last_finished_at = now() WHERE job_name = 'up';
+SELECT * FROM job_states();
+-- failed but retrying: it may succeed by itself
+UPDATE dataeng.jobs SET attempt = 1, max_retries = 2 WHERE job_name = 'up';
+SELECT * FROM job_states();
+-- broken
+UPDATE dataeng.jobs SET attempt = 0, broken = 'its owner role (oid 1) was dropped' WHERE job_name = 'up';
+SELECT * FROM job_states();
+-- it succeeded since the downstream job's last start: the downstream job
+-- runs when due, whatever the upstream job does now
+UPDATE dataeng.jobs SET last_success_at = now(), last_started_at = now() - interval '1 minute'
+ WHERE job_name = 'up';
+SELECT * FROM job_states();
+SELECT dataeng.unschedule('down'), dataeng.unschedule('up');
+
+-------------------------------------------------------------------------------
+-- Unscheduling a job others depend on: refused, also with its monitor
+-------------------------------------------------------------------------------
+CREATE TABLE dep_events (at timestamptz);
+SELECT dataeng.monitor_create('dep_flow', 'dep_events', 'at', max_silence => '1 hour', schedule => '1 hour');
+SELECT dataeng.schedule('dep_report', '@yearly', 'SELECT 1', depends_on => '{monitor:dep_flow}') > 0 AS scheduled;
+\set VERBOSITY default
+SELECT dataeng.unschedule('monitor:dep_flow');
+SELECT dataeng.monitor_drop('dep_flow');
+\set VERBOSITY terse
+SELECT count(*) AS monitor_kept FROM dataeng.monitors WHERE name = 'dep_flow';
+SELECT dataeng.unschedule('dep_report');
+SELECT dataeng.monitor_drop('dep_flow');
+DROP TABLE dep_events;
+
+SELECT dataeng_internal._scheduler_test_now(NULL);
+DROP ROLE regress_dep_alice;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
