@@ -135,6 +135,27 @@ SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 RESET ROLE;
 SELECT op, pk FROM dataeng.cdc_poll('swl_reader') WHERE pk->>'id' = '14';
 SELECT trigger_name, count(*) AS waiting FROM dataeng_internal.on_change_backlog GROUP BY 1;
+-- The pause commits while a round that read the trigger before it is
+-- under way (decoding a large transaction committed just before): that
+-- round read the trigger unpaused, locked its row once it was free, and
+-- handed the backlog to the handler after on_change_pause() had returned.
+-- The round now reads the row again when it locks it.
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders SELECT g FROM generate_series(1000, 20999) g;
+RESET ROLE;
+SELECT set_config('swl.after_bulk', clock_timestamp()::text, false) IS NOT NULL AS marked;
+DO $$
+DECLARE
+  deadline timestamptz := clock_timestamp() + interval '120 s';
+BEGIN
+  WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                     WHERE a.backend_type = 'dataeng wal capture' AND a.datname = current_database()
+                       AND a.xact_start > current_setting('swl.after_bulk')::timestamptz)
+        AND clock_timestamp() < deadline LOOP
+    PERFORM pg_sleep(0.01);
+    PERFORM pg_stat_clear_snapshot();
+  END LOOP;
+END $$;
 COMMIT PREPARED 'swl_hold_trigger';
 -- paused now: its backlog is set aside, then handed to the handler once
 -- resumed, in commit order
