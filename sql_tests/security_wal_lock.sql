@@ -15,7 +15,6 @@
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
-ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.wal_lock_timeout = '1s';
 SELECT pg_reload_conf();
 CREATE ROLE swl_victim;
@@ -182,7 +181,6 @@ SELECT dataeng.cdc_consumer_drop('swl_reader');
 SET ROLE swl_mallory;
 SELECT dataeng.on_change_drop('swl_nap');
 RESET ROLE;
-ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.wal_lock_timeout;
 SELECT pg_reload_conf();
 
