@@ -28,13 +28,24 @@ SELECT dataeng.cdc_enable('swl_v.orders', method => 'wal');
 SET ROLE swl_mallory;
 CREATE TABLE swl_m.held (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
--- (a handler that keeps the worker busy for a moment, so that the lock
--- below is held before the worker comes to the change it waits for)
+-- (a handler that keeps the worker busy until the lock below is held,
+-- so that the worker comes to the change it waits for after that, however
+-- slow the machine: 8 s at most, within dataeng.on_change_timeout)
 CREATE TABLE swl_m.slow (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('swl_m.slow', method => 'wal');
 CREATE TABLE swl_m.calls (id text);
-CREATE FUNCTION swl_m.nap(c dataeng.change[]) RETURNS void LANGUAGE sql
-  AS $$ SELECT pg_sleep(0.5); INSERT INTO swl_m.calls SELECT x.pk->>'id' FROM unnest(c) x $$;
+CREATE FUNCTION swl_m.nap(c dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM unnest(c) x WHERE x.pk->>'id' IN ('1', '2')) THEN
+    FOR i IN 1..80 LOOP
+      EXIT WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                         WHERE l.relation = 'swl_m.held'::regclass AND l.granted
+                           AND l.mode = 'AccessExclusiveLock');
+      PERFORM pg_catalog.pg_sleep(0.1);
+    END LOOP;
+  END IF;
+  INSERT INTO swl_m.calls SELECT x.pk->>'id' FROM unnest(c) x;
+END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
 SET ROLE swl_mallory;
@@ -185,8 +196,14 @@ ALTER SYSTEM RESET dataeng.wal_lock_timeout;
 SELECT pg_reload_conf();
 
 -- by default (dataeng.wal_lock_timeout = 0) the worker waits for the lock:
--- capture is held back while the lock is held, and nothing is lost
+-- capture is held back while the lock is held, and nothing is lost.  (The
+-- worker is off while the change and the lock are made, so that it comes
+-- to the change with the lock held, and reads the setting before.)
+\i sql_tests/lib/wait_for.sql
 SELECT dataeng.cdc_consumer_create('swl_reader2', '{swl_v.orders,swl_m.held}');
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 SET ROLE swl_mallory;
 INSERT INTO swl_m.held VALUES (20);
 BEGIN;
@@ -195,6 +212,11 @@ PREPARE TRANSACTION 'swl_hold2';
 SET ROLE swl_victim;
 INSERT INTO swl_v.orders VALUES (21);
 RESET ROLE;
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                                  WHERE a.backend_type = 'dataeng wal capture' AND NOT l.granted
+                                    AND l.relation = 'swl_m.held'::regclass)$$) AS worker_waits;
 SELECT dataeng.cdc_wal_sync('2 s') AS synced_while_held;
 COMMIT PREPARED 'swl_hold2';
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
@@ -205,5 +227,6 @@ DROP SCHEMA swl_v CASCADE;
 DROP SCHEMA swl_m CASCADE;
 DROP ROLE swl_victim;
 DROP ROLE swl_mallory;
+DROP FUNCTION wait_for(text, float8);
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
