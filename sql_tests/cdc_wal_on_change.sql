@@ -8,6 +8,14 @@ CREATE TABLE oc_trg (id int PRIMARY KEY);
 CREATE TABLE oc_seen (trigger_name text, call_no bigint GENERATED ALWAYS AS IDENTITY,
                       commit_time timestamptz, n int, ops text, ids text,
                       who name, path text);
+-- (the WAL capture worker is off until the first trigger is made, so that
+-- it has not switched oc_src to the WAL then, however slow the machine; a
+-- new session: the server has read the setting and signalled the worker,
+-- which reads it before its next round)
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+\c
+SET client_min_messages = notice;
 SELECT dataeng.cdc_enable('oc_src', method => 'wal');
 SELECT dataeng.cdc_enable('oc_trg');
 
@@ -42,6 +50,10 @@ SELECT dataeng.on_change(NULL, 'oc_src', 'oc_handler(dataeng.change[])');
 
 -- (before the worker has switched the table: a notice says so)
 SELECT dataeng.on_change('all', 'oc_src', 'oc_handler(dataeng.change[])');
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+\c
+SET client_min_messages = notice;
 SELECT dataeng.cdc_wal_sync();
 SELECT dataeng.on_change('all', 'oc_src', 'oc_handler(dataeng.change[])');
 SELECT dataeng.on_change('deletes', 'oc_src', 'oc_deletes(dataeng.change[])', '{D}');

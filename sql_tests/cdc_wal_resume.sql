@@ -9,6 +9,14 @@ CREATE TABLE rs_src (id int PRIMARY KEY, v text);
 CREATE TABLE rs_seen (call_no bigint GENERATED ALWAYS AS IDENTITY, trigger_name text, ids text);
 CREATE TABLE rs_sink (down boolean);
 INSERT INTO rs_sink VALUES (false);
+-- (the WAL capture worker is off until the triggers are made, so that it
+-- has not switched rs_src to the WAL then, however slow the machine; a new
+-- session: the server has read the setting and signalled the worker,
+-- which reads it before its next round)
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+\c
+SET client_min_messages = notice;
 SELECT dataeng.cdc_enable('rs_src', method => 'wal');
 
 -- a handler whose sink can be down
@@ -31,6 +39,10 @@ END $$;
 SELECT dataeng.on_change('rs', 'rs_src', 'rs_handler(dataeng.change[])', on_error => 'pause');
 -- the default: a failed batch is a dead letter, later batches go on
 SELECT dataeng.on_change('rs2', 'rs_src', 'rs_handler2(dataeng.change[])');
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+\c
+SET client_min_messages = notice;
 SELECT dataeng.cdc_wal_sync();
 
 INSERT INTO rs_src VALUES (1, 'a');

@@ -150,13 +150,14 @@ SET TimeZone = 'UTC';
 INSERT INTO ws_other VALUES (5, 'cancelled once');
 DO $$
 DECLARE
-  n int := 0;
+  deadline timestamptz := clock_timestamp() + interval '120 s';
 BEGIN
-  -- the worker is in the handler
+  -- the worker is in the handler (pg_stat_activity read anew each time:
+  -- a transaction reads it once)
   WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_type = 'dataeng wal capture'
-                     AND a.wait_event = 'PgSleep') AND n < 600 LOOP
+                     AND a.wait_event = 'PgSleep') AND clock_timestamp() < deadline LOOP
     PERFORM pg_sleep(0.05);
-    n := n + 1;
+    PERFORM pg_stat_clear_snapshot();
   END LOOP;
 END $$;
 SELECT count(pg_cancel_backend(a.pid)) AS cancelled FROM pg_stat_activity a

@@ -6,6 +6,14 @@ SET client_min_messages = notice;
 CREATE EXTENSION dataeng;
 CREATE TABLE wl_a (id int PRIMARY KEY, v text);
 CREATE TABLE wl_b (id int PRIMARY KEY, v text);
+-- (the WAL capture worker is off until the trigger is made, so that it
+-- has not switched wl_a to the WAL then, however slow the machine; a new
+-- session: the server has read the setting and signalled the worker,
+-- which reads it before its next round)
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+\c
+SET client_min_messages = notice;
 SELECT dataeng.cdc_enable('wl_a', method => 'wal');
 SELECT dataeng.cdc_enable('wl_b', method => 'wal');
 -- a handler of wl_a's changes writes wl_b, once the statements below have
@@ -22,6 +30,10 @@ BEGIN
   INSERT INTO public.wl_b SELECT (c.pk->>'id')::int, 'copied' FROM unnest(changes) c;
 END $$;
 SELECT dataeng.on_change('wl_copy', 'wl_a', 'wl_copy(dataeng.change[])');
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+\c
+SET client_min_messages = notice;
 SELECT dataeng.cdc_wal_sync();
 
 -- new options of wl_b hold its writers off (SHARE) and wait for the worker,

@@ -55,11 +55,15 @@ SELECT dblink_connect('admin', format('host=%s port=%s dbname=%s user=%s',
 SELECT dblink_send_query('admin', 'REASSIGN OWNED BY regress_fb_owner TO regress_fb_heir');
 -- (once it waits for the session's lock)
 DO $$
+DECLARE
+  deadline timestamptz := clock_timestamp() + interval '120 s';
 BEGIN
-  FOR i IN 1 .. 3000 LOOP
-    EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity
-                       WHERE query LIKE 'REASSIGN OWNED BY regress_fb_owner%' AND wait_event_type = 'Lock');
+  -- (pg_stat_activity read anew each time: a transaction reads it once)
+  WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity
+                     WHERE query LIKE 'REASSIGN OWNED BY regress_fb_owner%' AND wait_event_type = 'Lock')
+        AND clock_timestamp() < deadline LOOP
     PERFORM pg_sleep(0.01);
+    PERFORM pg_stat_clear_snapshot();
   END LOOP;
 END $$;
 SELECT dblink_exec('fb', 'COMMIT');

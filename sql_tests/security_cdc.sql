@@ -185,12 +185,12 @@ SET ROLE sc_victim;
 SELECT dataeng.cdc_ack('sc_v_busy', max(change_id)) FROM dataeng.cdc_poll('sc_v_busy');
 RESET ROLE;
 INSERT INTO sc_victim.secret VALUES (201, 'old');
-SET dataeng.consumer_max_age = '1s';
+SET dataeng.consumer_max_age = '5s';
 SHOW dataeng.consumer_max_age;
 -- (this purge cuts the batch holding the change; it is not old yet)
 SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT name, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
-SELECT pg_sleep(1.2);
+SELECT pg_sleep(5.2);
 SET ROLE sc_victim;
 SELECT dataeng.cdc_ack('sc_v_busy', max(change_id)) FROM dataeng.cdc_poll('sc_v_busy');
 RESET ROLE;
@@ -253,12 +253,12 @@ SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_
 RESET dataeng.consumer_max_lag_changes;
 -- the age limit the same: an old change of the attacker's table is not an
 -- old change of the victim's consumers
-SET dataeng.consumer_max_age = '1s';
+SET dataeng.consumer_max_age = '5s';
 SET ROLE sc_attacker;
 INSERT INTO sc_attacker.noise VALUES (7);
 RESET ROLE;
 SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
-SELECT pg_sleep(1.2);
+SELECT pg_sleep(5.2);
 SELECT count(*) AS purged_segments, coalesce(sum(purged_changes), 0) AS purged_changes FROM dataeng.cdc_purge();
 SELECT name, owner, expired_at IS NOT NULL AS expired FROM dataeng_internal.cdc_consumer_state ORDER BY name;
 -- nor do the victim's idle consumers hold the attacker's changes in the

@@ -15,7 +15,6 @@
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
-ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.wal_lock_timeout = '1s';
 SELECT pg_reload_conf();
 CREATE ROLE swl_victim;
@@ -29,13 +28,24 @@ SELECT dataeng.cdc_enable('swl_v.orders', method => 'wal');
 SET ROLE swl_mallory;
 CREATE TABLE swl_m.held (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('swl_m.held', method => 'wal');
--- (a handler that keeps the worker busy for a moment, so that the lock
--- below is held before the worker comes to the change it waits for)
+-- (a handler that keeps the worker busy until the lock below is held,
+-- so that the worker comes to the change it waits for after that, however
+-- slow the machine: 8 s at most, within dataeng.on_change_timeout)
 CREATE TABLE swl_m.slow (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('swl_m.slow', method => 'wal');
 CREATE TABLE swl_m.calls (id text);
-CREATE FUNCTION swl_m.nap(c dataeng.change[]) RETURNS void LANGUAGE sql
-  AS $$ SELECT pg_sleep(0.5); INSERT INTO swl_m.calls SELECT x.pk->>'id' FROM unnest(c) x $$;
+CREATE FUNCTION swl_m.nap(c dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM unnest(c) x WHERE x.pk->>'id' IN ('1', '2')) THEN
+    FOR i IN 1..80 LOOP
+      EXIT WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                         WHERE l.relation = 'swl_m.held'::regclass AND l.granted
+                           AND l.mode = 'AccessExclusiveLock');
+      PERFORM pg_catalog.pg_sleep(0.1);
+    END LOOP;
+  END IF;
+  INSERT INTO swl_m.calls SELECT x.pk->>'id' FROM unnest(c) x;
+END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
 SET ROLE swl_mallory;
@@ -135,6 +145,27 @@ SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 RESET ROLE;
 SELECT op, pk FROM dataeng.cdc_poll('swl_reader') WHERE pk->>'id' = '14';
 SELECT trigger_name, count(*) AS waiting FROM dataeng_internal.on_change_backlog GROUP BY 1;
+-- The pause commits while a round that read the trigger before it is
+-- under way (decoding a large transaction committed just before): that
+-- round read the trigger unpaused, locked its row once it was free, and
+-- handed the backlog to the handler after on_change_pause() had returned.
+-- The round now reads the row again when it locks it.
+SET ROLE swl_victim;
+INSERT INTO swl_v.orders SELECT g FROM generate_series(1000, 20999) g;
+RESET ROLE;
+SELECT set_config('swl.after_bulk', clock_timestamp()::text, false) IS NOT NULL AS marked;
+DO $$
+DECLARE
+  deadline timestamptz := clock_timestamp() + interval '120 s';
+BEGIN
+  WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                     WHERE a.backend_type = 'dataeng wal capture' AND a.datname = current_database()
+                       AND a.xact_start > current_setting('swl.after_bulk')::timestamptz)
+        AND clock_timestamp() < deadline LOOP
+    PERFORM pg_sleep(0.01);
+    PERFORM pg_stat_clear_snapshot();
+  END LOOP;
+END $$;
 COMMIT PREPARED 'swl_hold_trigger';
 -- paused now: its backlog is set aside, then handed to the handler once
 -- resumed, in commit order
@@ -161,13 +192,18 @@ SELECT dataeng.cdc_consumer_drop('swl_reader');
 SET ROLE swl_mallory;
 SELECT dataeng.on_change_drop('swl_nap');
 RESET ROLE;
-ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.wal_lock_timeout;
 SELECT pg_reload_conf();
 
 -- by default (dataeng.wal_lock_timeout = 0) the worker waits for the lock:
--- capture is held back while the lock is held, and nothing is lost
+-- capture is held back while the lock is held, and nothing is lost.  (The
+-- worker is off while the change and the lock are made, so that it comes
+-- to the change with the lock held, and reads the setting before.)
+\i sql_tests/lib/wait_for.sql
 SELECT dataeng.cdc_consumer_create('swl_reader2', '{swl_v.orders,swl_m.held}');
+ALTER SYSTEM SET dataeng.enabled = off;
+SELECT pg_reload_conf();
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 SET ROLE swl_mallory;
 INSERT INTO swl_m.held VALUES (20);
 BEGIN;
@@ -176,6 +212,11 @@ PREPARE TRANSACTION 'swl_hold2';
 SET ROLE swl_victim;
 INSERT INTO swl_v.orders VALUES (21);
 RESET ROLE;
+ALTER SYSTEM RESET dataeng.enabled;
+SELECT pg_reload_conf();
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                                  WHERE a.backend_type = 'dataeng wal capture' AND NOT l.granted
+                                    AND l.relation = 'swl_m.held'::regclass)$$) AS worker_waits;
 SELECT dataeng.cdc_wal_sync('2 s') AS synced_while_held;
 COMMIT PREPARED 'swl_hold2';
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
@@ -186,5 +227,6 @@ DROP SCHEMA swl_v CASCADE;
 DROP SCHEMA swl_m CASCADE;
 DROP ROLE swl_victim;
 DROP ROLE swl_mallory;
+DROP FUNCTION wait_for(text, float8);
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

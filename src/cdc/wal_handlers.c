@@ -842,6 +842,17 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_
  *		the row before it acts for the trigger, without waiting; a busy
  *		trigger's batches wait in its backlog (in commit order), handled by
  *		a later round, and its row is left as it is.
+ *
+ *		The row locked is the one last committed, which may be newer than
+ *		the one the round read (wal_load_triggers): a transaction that held
+ *		it may have ended since, pausing the trigger.  Its pause counts from
+ *		here on (the trigger's batches, its backlog too, are set aside):
+ *		with the state the round read, a backlog held back by an
+ *		on_change_pause() was handed to the handler after that pause had
+ *		returned and committed.  A resume asked for since is left to the
+ *		next round; one asked for before and withdrawn since (a pause again)
+ *		is not done.  Once locked, the row stays as it is until the round
+ *		ends.
  */
 static bool
 wal_trigger_busy(WalRound *r, WalTrigger *t, bool say)
@@ -855,7 +866,8 @@ wal_trigger_busy(WalRound *r, WalTrigger *t, bool say)
 		return true;
 	values[0] = CStringGetTextDatum(t->name);
 	values[1] = LSNGetDatum(t->from_lsn);
-	if (SPI_execute_with_args("SELECT 1 FROM dataeng_internal.on_change_triggers t"
+	if (SPI_execute_with_args("SELECT t.paused_at IS NOT NULL, t.resume_requested"
+							  " FROM dataeng_internal.on_change_triggers t"
 							  " WHERE t.trigger_name OPERATOR(pg_catalog.=) $1"
 							  " AND t.from_lsn OPERATOR(pg_catalog.=) $2"
 							  " FOR NO KEY UPDATE SKIP LOCKED",
@@ -863,6 +875,15 @@ wal_trigger_busy(WalRound *r, WalTrigger *t, bool say)
 		elog(ERROR, "could not lock a row of dataeng_internal.on_change_triggers");
 	if (SPI_processed > 0)
 	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		if (DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull)))
+			t->paused = true;
+		if (!DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)))
+			t->resume = false;
+		SPI_freetuptable(SPI_tuptable);
 		t->claimed = true;
 		return false;
 	}
@@ -1289,6 +1310,9 @@ cdc_wal_resume_triggers(WalRound *r)
 			continue;
 		/* (its row held by another transaction: a later round resumes it) */
 		if (wal_trigger_busy(r, t, false))
+			continue;
+		/* (paused again since the round read it: not resumed) */
+		if (!t->resume)
 			continue;
 		t->touched = true;
 		r->resumed_any = true;
