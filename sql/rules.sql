@@ -93,6 +93,11 @@ COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
   'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
 CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
+-- the quarantined versions of one row (quarantine_release() looks for
+-- them by where the row they replace was): one look each, not a read of
+-- the table's whole quarantine
+CREATE INDEX quarantine_replaces_idx ON dataeng.quarantine (table_name, (replaces -> 'ctid'))
+  WHERE replaces IS NOT NULL;
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
 
@@ -1320,7 +1325,7 @@ BEGIN
       SELECT array_agg(x.quarantine_id ORDER BY x.quarantine_id), array_agg(x.replaces ORDER BY x.quarantine_id)
         INTO cand_ids, cand_reps
         FROM dataeng.quarantine x
-       WHERE x.table_name = q.table_name AND x.quarantine_id <> id
+       WHERE x.table_name = q.table_name AND x.quarantine_id <> id AND x.replaces IS NOT NULL
          AND x.replaces -> 'ctid' = q.replaces -> 'ctid' AND x.replaces -> 'tableoid' = q.replaces -> 'tableoid';
     END IF;
     IF same IS NOT NULL AND cand_ids IS NOT NULL THEN

@@ -1142,3 +1142,8 @@ REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 -- tells versions of one row from copies of it (rules.sql)
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
   'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
+
+-- quarantine_release() looks for the quarantined versions of one row by
+-- where the row they replace was, with this index (rules.sql)
+CREATE INDEX quarantine_replaces_idx ON dataeng.quarantine (table_name, (replaces -> 'ctid'))
+  WHERE replaces IS NOT NULL;
