@@ -145,6 +145,7 @@ dataeng_quarantine_move(PG_FUNCTION_ARGS)
 typedef struct QuarantineColumn
 {
 	bool		dropped;
+	Oid			typid;			/* the column's type when set up */
 	bool		as_text;		/* always its text form */
 	bool		is_array;		/* its text form when its bounds are not 1 */
 	FmgrInfo	to_jsonb;		/* to_jsonb() with a typed call */
@@ -240,11 +241,42 @@ dataeng_quarantine_row(PG_FUNCTION_ARGS)
 				save_bytea = bytea_output;
 	Jsonb	   *volatile result = NULL;
 
-	if (cache == NULL || cache->typid != typid || cache->typmod != typmod ||
-		cache->natts != desc->natts)
+	/*
+	 * The set-up holds while the row type is the same: a table's row type
+	 * keeps its oid through ALTER TABLE, which changes a column's type or
+	 * drops it, and a call made again in the same expression (a PL/pgSQL
+	 * loop, in one transaction) came with the table's new rows: the value
+	 * of a column now text was written by the output function of its type
+	 * before, int4 (a pointer read as a number), and the other way round
+	 * read a number as a pointer, and the server crashed.
+	 */
+	if (cache != NULL && cache->typid == typid && cache->typmod == typmod &&
+		cache->natts == desc->natts)
+	{
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (att->attisdropped != cache->cols[i].dropped ||
+				(!att->attisdropped && att->atttypid != cache->cols[i].typid))
+			{
+				cache = NULL;
+				break;
+			}
+		}
+	}
+	else
+		cache = NULL;
+	if (cache == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
+		if (fcinfo->flinfo->fn_extra != NULL)
+		{
+			pfree(((QuarantineRowCache *) fcinfo->flinfo->fn_extra)->cols);
+			pfree(fcinfo->flinfo->fn_extra);
+			fcinfo->flinfo->fn_extra = NULL;
+		}
 		cache = palloc0(sizeof(QuarantineRowCache));
 		cache->typid = typid;
 		cache->typmod = typmod;
@@ -260,6 +292,7 @@ dataeng_quarantine_row(PG_FUNCTION_ARGS)
 			col->dropped = att->attisdropped;
 			if (col->dropped)
 				continue;
+			col->typid = att->atttypid;
 			col->as_text = holds_json_array(att->atttypid, 0);
 			col->is_array = OidIsValid(get_element_type(getBaseType(att->atttypid)));
 			/* to_jsonb(anyelement) learns its argument's type from its call */
