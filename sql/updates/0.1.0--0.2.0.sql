@@ -1141,7 +1141,7 @@ REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 -- replaces also says where the row was (its ctid and tableoid), which
 -- tells versions of one row from copies of it (rules.sql)
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
-  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid, tableoid and xmin then; NULL for other rows';
 
 -- quarantine_release() looks for the quarantined versions of one row by
 -- where the row they replace was, with this index (rules.sql)
