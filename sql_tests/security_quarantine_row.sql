@@ -69,6 +69,16 @@ SELECT dataeng_internal._quarantine_row(ROW(1, 'a', ROW(ARRAY['[1]'::json], NULL
 SELECT dataeng_internal._quarantine_row(ROW());
 SELECT dataeng_internal._quarantine_row(ROW('[2:3]={1,2}'::pg_temp.qr_ints));
 SELECT length(dataeng_internal._quarantine_row(ROW(array_fill(1, ARRAY[100000])))::text) AS big_array;
+-- an array in a column of a row type (or of an array of one): its
+-- bounds came back as 1 from the JSON; written as its text, it reads back
+-- as it was
+CREATE TYPE pg_temp.qr_pair AS (a int[], b text);
+CREATE TEMP TABLE qr_d (p pg_temp.qr_pair, ps pg_temp.qr_pair[], q int[]);
+INSERT INTO qr_d VALUES (ROW('[0:1]={1,2}', 'x'), ARRAY[ROW('[3:3]={5}', 'y')::pg_temp.qr_pair], '{7,8}');
+SELECT dataeng_internal._quarantine_row(t) FROM qr_d t;
+SELECT r.p::text, r.ps::text, r.q::text,
+       (r.p, r.ps, r.q)::text = (t.p, t.ps, t.q)::text AS same
+  FROM qr_d t, jsonb_populate_record(NULL::qr_d, dataeng_internal._quarantine_row(t)) r;
 RESET ROLE;
 SET client_min_messages = warning;
 DROP OWNED BY qr_anyone;

@@ -199,6 +199,45 @@ holds_json_array(Oid type, int depth)
 	return false;
 }
 
+/*
+ * holds_inner_array
+ *		Whether values of type are, or hold in their elements, a row type
+ *		one of whose columns (at any depth) is an array: a JSON array
+ *		carries none of its lower bounds, and an array of a row's column
+ *		has no value of its own to check them on.  ('[0:1]={1,2}' in a
+ *		column of a row type came back as {1,2}.)
+ */
+static bool
+holds_inner_array(Oid type, int depth)
+{
+	Oid			elem;
+
+	if (depth > 10)
+		return false;
+	type = getBaseType(type);
+	if (OidIsValid(elem = get_element_type(type)))
+		return holds_inner_array(elem, depth + 1);
+	if (type != RECORDOID && type_is_rowtype(type))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
+		bool		found = false;
+
+		if (desc == NULL)
+			return false;
+		for (int i = 0; i < desc->natts && !found; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped)
+				found = OidIsValid(get_element_type(getBaseType(att->atttypid))) ||
+					holds_inner_array(att->atttypid, depth + 1);
+		}
+		ReleaseTupleDesc(desc);
+		return found;
+	}
+	return false;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_quarantine_row);
 
 /*
@@ -221,7 +260,9 @@ PG_FUNCTION_INFO_V1(dataeng_quarantine_row);
  *		JSON array was read as a dimension, and failed, 'null' came back
  *		as NULL, and the elements lost their formatting), one whose lower
  *		bounds are not 1 ([0:1]={1,2} came back as {1,2}), and a row type
- *		or array that holds such an array.
+ *		or array that holds such an array; and a row type (or an array of
+ *		one) with an array among its columns, at any depth, whose bounds
+ *		the JSON lost too.
  */
 Datum
 dataeng_quarantine_row(PG_FUNCTION_ARGS)
@@ -293,7 +334,8 @@ dataeng_quarantine_row(PG_FUNCTION_ARGS)
 			if (col->dropped)
 				continue;
 			col->typid = att->atttypid;
-			col->as_text = holds_json_array(att->atttypid, 0);
+			col->as_text = holds_json_array(att->atttypid, 0) ||
+				holds_inner_array(att->atttypid, 0);
 			col->is_array = OidIsValid(get_element_type(getBaseType(att->atttypid)));
 			/* to_jsonb(anyelement) learns its argument's type from its call */
 			fmgr_info_cxt(F_TO_JSONB, &col->to_jsonb, fcinfo->flinfo->fn_mcxt);
