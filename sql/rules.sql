@@ -91,8 +91,13 @@ CREATE TABLE dataeng.quarantine (
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
-  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid, tableoid and xmin then; NULL for other rows';
 CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
+-- the quarantined versions of one row (quarantine_release() looks for
+-- them by where the row they replace was): one look each, not a read of
+-- the table's whole quarantine
+CREATE INDEX quarantine_replaces_idx ON dataeng.quarantine (table_name, (replaces -> 'ctid'))
+  WHERE replaces IS NOT NULL;
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.quarantine_quarantine_id_seq', '');
 
@@ -1314,14 +1319,17 @@ BEGIN
     -- one is refused while a later one is quarantined, and goes with the
     -- later one's release.  Versions of one row replace the same row at
     -- the same place (replaces' ctid and tableoid, which the guard adds:
-    -- two copies of a row in a table without a key are two rows) with
-    -- the same values (compared in their columns' types, as the owner).
+    -- two copies of a row in a table without a key are two rows), made by
+    -- the same transaction (its xmin: another row put at the place of a
+    -- deleted one is another row) with the same values (compared in their
+    -- columns' types, as the owner).
     IF q.replaces ? 'ctid' THEN
       SELECT array_agg(x.quarantine_id ORDER BY x.quarantine_id), array_agg(x.replaces ORDER BY x.quarantine_id)
         INTO cand_ids, cand_reps
         FROM dataeng.quarantine x
-       WHERE x.table_name = q.table_name AND x.quarantine_id <> id
-         AND x.replaces -> 'ctid' = q.replaces -> 'ctid' AND x.replaces -> 'tableoid' = q.replaces -> 'tableoid';
+       WHERE x.table_name = q.table_name AND x.quarantine_id <> id AND x.replaces IS NOT NULL
+         AND x.replaces -> 'ctid' = q.replaces -> 'ctid' AND x.replaces -> 'tableoid' = q.replaces -> 'tableoid'
+         AND x.replaces -> 'xmin' IS NOT DISTINCT FROM q.replaces -> 'xmin';
     END IF;
     IF same IS NOT NULL AND cand_ids IS NOT NULL THEN
       versions := dataeng_internal._exec_as((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name),

@@ -107,7 +107,27 @@ SELECT dataeng.quarantine_release(quarantine_id, '{"v": 5}')
 ALTER TABLE rv_rls NO FORCE ROW LEVEL SECURITY;
 SELECT name, v, hidden FROM rv_rls ORDER BY name, v;
 
-DROP TABLE rv_twice, rv_three, rv_copies, rv_rls;
+-- a row deleted, another with the same values put at its place (its
+-- ctid, after a TRUNCATE here, or a VACUUM): the diverted UPDATEs of the
+-- two rows are no versions of one row (their xmin differs), each goes back
+-- (the release of the second took the first out of the quarantine)
+CREATE TABLE rv_reused (v int);
+SELECT dataeng.rule_add('rv_reused', 'v positive', 'range', 'v', '{"min": 0}') > 0 AS added;
+SELECT dataeng.guard_enable('rv_reused', 'quarantine');
+INSERT INTO rv_reused VALUES (1);
+UPDATE rv_reused SET v = -1;
+SELECT ctid AS first_ctid FROM rv_reused \gset
+TRUNCATE rv_reused;
+INSERT INTO rv_reused VALUES (1);
+SELECT ctid = :'first_ctid' AS same_place FROM rv_reused;
+UPDATE rv_reused SET v = -2;
+DELETE FROM rv_reused;
+SELECT dataeng.quarantine_release(quarantine_id, jsonb_build_object('v', -(row_data->>'v')::int * 10))
+  FROM dataeng.quarantine WHERE table_name = 'rv_reused'::regclass ORDER BY quarantine_id DESC;
+SELECT v FROM rv_reused ORDER BY v;
+SELECT count(*) AS still_quarantined FROM dataeng.quarantine WHERE table_name = 'rv_reused'::regclass;
+
+DROP TABLE rv_twice, rv_three, rv_copies, rv_rls, rv_reused;
 DROP ROLE rv_owner;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

@@ -1173,3 +1173,9 @@ BEGIN
   END LOOP;
 END;
 $$;
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid, tableoid and xmin then; NULL for other rows';
+
+-- quarantine_release() looks for the quarantined versions of one row by
+-- where the row they replace was, with this index (rules.sql)
+CREATE INDEX quarantine_replaces_idx ON dataeng.quarantine (table_name, (replaces -> 'ctid'))
+  WHERE replaces IS NOT NULL;

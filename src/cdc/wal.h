@@ -79,6 +79,7 @@ typedef struct WalTrigger
 	bool		resume_later;	/* the resume waits for a later round */
 	bool		backlog;		/* batches wait in on_change_backlog */
 	int64		backlog_n;		/* how many */
+	bool		dead_known;		/* the two below are read (wal_dead_count) */
 	int64		dead_n;			/* its dead letters */
 	int64		not_kept_id;	/* the one counting batches not kept, or 0 */
 	/* why this round paused it (NULL: it did not) */

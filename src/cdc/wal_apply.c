@@ -1199,14 +1199,8 @@ wal_load_triggers(WalRound *r)
 					" t.resume_requested, coalesce(t.resume_from, '0/0'),"
 					" (SELECT pg_catalog.count(*) FROM dataeng_internal.on_change_backlog b"
 					"  WHERE b.trigger_name OPERATOR(pg_catalog.=) t.trigger_name"
-					"  AND b.from_lsn OPERATOR(pg_catalog.=) t.from_lsn),"
-					" d.n, coalesce(d.not_kept, 0)"
-					" FROM dataeng_internal.on_change_triggers t,"
-					" LATERAL (SELECT pg_catalog.count(*) AS n,"
-					"  pg_catalog.max(x.id) FILTER (WHERE pg_catalog.starts_with(x.error, '" WAL_NOT_KEPT_PREFIX "')"
-					"   AND x.sqlstate OPERATOR(pg_catalog.=) '54000') AS not_kept"
-					"  FROM dataeng.dead_letters x WHERE x.table_name OPERATOR(pg_catalog.=) t.table_name::oid"
-					"  AND x.trigger_name OPERATOR(pg_catalog.=) t.trigger_name) d"
+					"  AND b.from_lsn OPERATOR(pg_catalog.=) t.from_lsn)"
+					" FROM dataeng_internal.on_change_triggers t"
 					" ORDER BY t.trigger_name",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
@@ -1230,8 +1224,8 @@ wal_load_triggers(WalRound *r)
 		t->resume_from = DatumGetLSN(SPI_getbinval(tup, desc, 11, &isnull));
 		t->backlog_n = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 		t->backlog = (t->backlog_n > 0);
-		t->dead_n = DatumGetInt64(SPI_getbinval(tup, desc, 13, &isnull));
-		t->not_kept_id = DatumGetInt64(SPI_getbinval(tup, desc, 14, &isnull));
+		/* its dead letters are counted when it sets a batch aside */
+		t->dead_known = false;
 		r->triggers = lappend(r->triggers, t);
 		{
 			WalRel	   *wr = hash_search(r->rels, &t->relid, HASH_FIND, NULL);

@@ -368,6 +368,41 @@ wal_call_handler(WalTrigger *t, ArrayType *changes, int limit_ms, bool budget_li
 }
 
 /*
+ * wal_dead_count
+ *		A trigger's dead letters, and the one counting its batches not kept:
+ *		read from dataeng.dead_letters when the round first sets one of its
+ *		batches aside (committed ones are what the bound counts, whatever a
+ *		crash left in memory), then kept up by the round.  Read for every
+ *		trigger by each round (wal_load_triggers), a count of up to
+ *		dataeng.on_change_max_dead_letters rows each, 100,000 by default,
+ *		cost the worker that much every round, most of them setting
+ *		nothing aside.
+ */
+static void
+wal_dead_count(WalTrigger *t)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+
+	if (t->dead_known)
+		return;
+	values[0] = ObjectIdGetDatum(t->relid);
+	values[1] = CStringGetTextDatum(t->name);
+	if (SPI_execute_with_args("SELECT pg_catalog.count(*),"
+							  " coalesce(pg_catalog.max(x.id) FILTER (WHERE pg_catalog.starts_with(x.error, '" WAL_NOT_KEPT_PREFIX "')"
+							  "  AND x.sqlstate OPERATOR(pg_catalog.=) '54000'), 0)"
+							  " FROM dataeng.dead_letters x WHERE x.table_name OPERATOR(pg_catalog.=) $1"
+							  " AND x.trigger_name OPERATOR(pg_catalog.=) $2",
+							  2, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read dataeng.dead_letters");
+	t->dead_n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	t->not_kept_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	t->dead_known = true;
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
  * wal_not_kept
  *		A batch past dataeng.on_change_max_dead_letters: counted in the
  *		trigger's one dead letter of batches not kept (made by the first:
@@ -457,6 +492,7 @@ wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz c
 	char		nulls[11];
 
 	/* past its bound (or behind batches not kept): counted, not kept */
+	wal_dead_count(t);
 	if (t->not_kept_id != 0 ||
 		(cdc_on_change_max_dead_letters > 0 && t->dead_n >= cdc_on_change_max_dead_letters))
 	{
@@ -1388,7 +1424,8 @@ cdc_wal_resume_triggers(WalRound *r)
 				if (SPI_execute_with_args("DELETE FROM dataeng.dead_letters d WHERE d.id OPERATOR(pg_catalog.=) $1",
 										  1, utypes, uvalues, NULL, false, 0) != SPI_OK_DELETE)
 					elog(ERROR, "could not delete from dataeng.dead_letters");
-				t->dead_n--;
+				if (t->dead_known)
+					t->dead_n--;
 				continue;
 			}
 			uvalues[1] = CStringGetTextDatum(err->message ? err->message : "");

@@ -389,10 +389,10 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			argtypes[7] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID,
-		rel->rd_rel->reltype, TIDOID, OIDOID};
-		Datum		args[7];
-		char		nulls[7] = {' ', ' ', ' ', ' ', 'n', 'n', 'n'};
+		Oid			argtypes[8] = {OIDOID, rel->rd_rel->reltype, TEXTARRAYOID, INT8OID,
+		rel->rd_rel->reltype, TIDOID, OIDOID, XIDOID};
+		Datum		args[8];
+		char		nulls[8] = {' ', ' ', ' ', ' ', 'n', 'n', 'n', 'n'};
 		InternalSql pinned;
 		GuardLoad  *load = guard_load(gp->rulesrelid, true);
 		Oid			body_types[4] = {REGROLEOID, REGCLASSOID, INT8OID, JSONBOID};
@@ -416,13 +416,20 @@ dataeng_guard(PG_FUNCTION_ARGS)
 			/*
 			 * where the row is: two diverted UPDATEs of one row leave it
 			 * where it is, and the release tells versions of one row from
-			 * copies of it by that (no column can be named ctid or
-			 * tableoid)
+			 * copies of it by that (no column can be named ctid, tableoid
+			 * or xmin).  Its xmin too: a row deleted and another put at
+			 * its place (the line pointer reused after VACUUM, or a
+			 * TRUNCATE), with the same values, was taken for it, and the
+			 * release of the other's version took the first one's out of
+			 * the quarantine.  (VACUUM FULL and CLUSTER keep a row's xmin,
+			 * and move it.)
 			 */
 			args[5] = PointerGetDatum(&trigdata->tg_trigtuple->t_self);
 			nulls[5] = ' ';
 			args[6] = ObjectIdGetDatum(RelationGetRelid(rel));
 			nulls[6] = ' ';
+			args[7] = TransactionIdGetDatum(HeapTupleHeaderGetRawXmin(trigdata->tg_trigtuple->t_data));
+			nulls[7] = ' ';
 		}
 
 		/*
@@ -436,13 +443,13 @@ dataeng_guard(PG_FUNCTION_ARGS)
 								  "'row', dataeng_internal._quarantine_row($2), "
 								  "'rules', pg_catalog.to_jsonb($3), "
 								  "'replaces', dataeng_internal._quarantine_row($5) OPERATOR(pg_catalog.||) "
-								  "pg_catalog.jsonb_build_object('ctid', $6, 'tableoid', $7)))" :
+								  "pg_catalog.jsonb_build_object('ctid', $6, 'tableoid', $7, 'xmin', $8)))" :
 		/* an extension script older than 0.2.0 has no _quarantine_row */
 								  "SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
 								  "'row', pg_catalog.to_jsonb($2), "
 								  "'rules', pg_catalog.to_jsonb($3), "
 								  "'replaces', pg_catalog.to_jsonb($5)))",
-								  7, argtypes, args, nulls, false, 1) != SPI_OK_SELECT ||
+								  8, argtypes, args, nulls, false, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "could not quarantine a row of \"%s\"", RelationGetRelationName(rel));
 		rows = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

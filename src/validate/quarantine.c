@@ -145,6 +145,7 @@ dataeng_quarantine_move(PG_FUNCTION_ARGS)
 typedef struct QuarantineColumn
 {
 	bool		dropped;
+	Oid			typid;			/* the column's type when set up */
 	bool		as_text;		/* always its text form */
 	bool		is_array;		/* its text form when its bounds are not 1 */
 	FmgrInfo	to_jsonb;		/* to_jsonb() with a typed call */
@@ -198,6 +199,45 @@ holds_json_array(Oid type, int depth)
 	return false;
 }
 
+/*
+ * holds_inner_array
+ *		Whether values of type are, or hold in their elements, a row type
+ *		one of whose columns (at any depth) is an array: a JSON array
+ *		carries none of its lower bounds, and an array of a row's column
+ *		has no value of its own to check them on.  ('[0:1]={1,2}' in a
+ *		column of a row type came back as {1,2}.)
+ */
+static bool
+holds_inner_array(Oid type, int depth)
+{
+	Oid			elem;
+
+	if (depth > 10)
+		return false;
+	type = getBaseType(type);
+	if (OidIsValid(elem = get_element_type(type)))
+		return holds_inner_array(elem, depth + 1);
+	if (type != RECORDOID && type_is_rowtype(type))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
+		bool		found = false;
+
+		if (desc == NULL)
+			return false;
+		for (int i = 0; i < desc->natts && !found; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped)
+				found = OidIsValid(get_element_type(getBaseType(att->atttypid))) ||
+					holds_inner_array(att->atttypid, depth + 1);
+		}
+		ReleaseTupleDesc(desc);
+		return found;
+	}
+	return false;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_quarantine_row);
 
 /*
@@ -220,7 +260,9 @@ PG_FUNCTION_INFO_V1(dataeng_quarantine_row);
  *		JSON array was read as a dimension, and failed, 'null' came back
  *		as NULL, and the elements lost their formatting), one whose lower
  *		bounds are not 1 ([0:1]={1,2} came back as {1,2}), and a row type
- *		or array that holds such an array.
+ *		or array that holds such an array; and a row type (or an array of
+ *		one) with an array among its columns, at any depth, whose bounds
+ *		the JSON lost too.
  */
 Datum
 dataeng_quarantine_row(PG_FUNCTION_ARGS)
@@ -240,11 +282,42 @@ dataeng_quarantine_row(PG_FUNCTION_ARGS)
 				save_bytea = bytea_output;
 	Jsonb	   *volatile result = NULL;
 
-	if (cache == NULL || cache->typid != typid || cache->typmod != typmod ||
-		cache->natts != desc->natts)
+	/*
+	 * The set-up holds while the row type is the same: a table's row type
+	 * keeps its oid through ALTER TABLE, which changes a column's type or
+	 * drops it, and a call made again in the same expression (a PL/pgSQL
+	 * loop, in one transaction) came with the table's new rows: the value
+	 * of a column now text was written by the output function of its type
+	 * before, int4 (a pointer read as a number), and the other way round
+	 * read a number as a pointer, and the server crashed.
+	 */
+	if (cache != NULL && cache->typid == typid && cache->typmod == typmod &&
+		cache->natts == desc->natts)
+	{
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (att->attisdropped != cache->cols[i].dropped ||
+				(!att->attisdropped && att->atttypid != cache->cols[i].typid))
+			{
+				cache = NULL;
+				break;
+			}
+		}
+	}
+	else
+		cache = NULL;
+	if (cache == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
+		if (fcinfo->flinfo->fn_extra != NULL)
+		{
+			pfree(((QuarantineRowCache *) fcinfo->flinfo->fn_extra)->cols);
+			pfree(fcinfo->flinfo->fn_extra);
+			fcinfo->flinfo->fn_extra = NULL;
+		}
 		cache = palloc0(sizeof(QuarantineRowCache));
 		cache->typid = typid;
 		cache->typmod = typmod;
@@ -260,7 +333,9 @@ dataeng_quarantine_row(PG_FUNCTION_ARGS)
 			col->dropped = att->attisdropped;
 			if (col->dropped)
 				continue;
-			col->as_text = holds_json_array(att->atttypid, 0);
+			col->typid = att->atttypid;
+			col->as_text = holds_json_array(att->atttypid, 0) ||
+				holds_inner_array(att->atttypid, 0);
 			col->is_array = OidIsValid(get_element_type(getBaseType(att->atttypid)));
 			/* to_jsonb(anyelement) learns its argument's type from its call */
 			fmgr_info_cxt(F_TO_JSONB, &col->to_jsonb, fcinfo->flinfo->fn_mcxt);
