@@ -1138,10 +1138,11 @@ COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
   'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
 REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 
--- replaces also says where the row was (its ctid and tableoid), which
+-- replaces also says where the row was (its ctid, tableoid and xmin), which
 -- tells versions of one row from copies of it (rules.sql)
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
-  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid and tableoid then; NULL for other rows';
+  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid, tableoid and xmin then; NULL for other rows';
+
 -- Jobs in a cycle of dependencies, which 0.1.0 accepted (from schedule(),
 -- and from a role's own writes to dataeng.jobs): none of them ever ran,
 -- silently.  dataeng.schedule() now refuses a cycle, and pipeline_status
@@ -1173,7 +1174,6 @@ BEGIN
   END LOOP;
 END;
 $$;
-  'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid, tableoid and xmin then; NULL for other rows';
 
 -- quarantine_release() looks for the quarantined versions of one row by
 -- where the row they replace was, with this index (rules.sql)
