@@ -96,6 +96,21 @@ SELECT count(*) FILTER (WHERE __a3 <> ARRAY(SELECT u FROM unnest(__a3) u ORDER B
        count(*) FILTER (WHERE pg_column_size(__a3) + length(__n) > 5000) AS oversized
   FROM fcd_f_distinct WHERE __m = 3;
 
+-- the unique index of one count(DISTINCT)'s values gone (w's): its side
+-- is not written directly, so neither is the other's nor the fact's (the
+-- apply writes nothing and says why: the SQL path, the same result); the
+-- index made again, the C apply again
+SELECT c.oid::regclass AS w_index FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'fcd_f_distinct'::regclass AND pg_get_indexdef(i.indexrelid) LIKE '%__v6%' \gset
+DROP INDEX :w_index;
+:round
+:refresh
+SELECT diff, apply FROM fcd_log ORDER BY ctid DESC LIMIT 1;
+CREATE UNIQUE INDEX ON fcd_f_distinct (bucket, g, t, __v6) NULLS NOT DISTINCT WHERE __m = 6;
+:round
+:refresh
+SELECT diff, apply LIKE 'C:%' AS in_c FROM fcd_log ORDER BY ctid DESC LIMIT 1;
+
 -- count(DISTINCT) alone (no min/max): a group's values all gone, and back
 CREATE TABLE fce (id int PRIMARY KEY, ts timestamptz NOT NULL, g int NOT NULL, v int);
 INSERT INTO fce SELECT i, '2025-02-01', i % 3, i % 50 FROM generate_series(1, 600) i;

@@ -1730,18 +1730,24 @@ side_apply_start(SideApply *sa, Snapshot snap, CommandId cid)
 									 ALLOCSET_DEFAULT_SIZES);
 }
 
-/* the end of sa's writes: its scans and executor state, the index closed */
+/*
+ * the end of sa: its scans (if started) and executor state, the index
+ * closed (its lock kept)
+ */
 static void
 side_apply_finish(SideApply *sa)
 {
-	index_endscan(sa->bscan);
-	index_endscan(sa->fscan);
+	if (sa->bscan != NULL)
+		index_endscan(sa->bscan);
+	if (sa->fscan != NULL)
+		index_endscan(sa->fscan);
 	ExecDropSingleTupleTableSlot(sa->cur);
 	ExecDropSingleTupleTableSlot(sa->nxt);
 	ExecDropSingleTupleTableSlot(sa->wslot);
 	ExecCloseIndices(sa->rri);
 	FreeExecutorState(sa->estate);
-	MemoryContextDelete(sa->gcxt);
+	if (sa->gcxt != NULL)
+		MemoryContextDelete(sa->gcxt);
 	index_close(sa->idx, NoLock);
 }
 
@@ -2154,7 +2160,10 @@ side_delta_group(SideDeltaApply *s, const Datum *fv, const bool *fn, Datum in, b
 	return gnet;
 }
 
-/* the end of s: its scans and state; the side table stays locked */
+/*
+ * the end of s (started or not: the fact apply closes those it opened when
+ * a later one cannot be written directly); the side table stays locked
+ */
 void
 side_delta_close(SideDeltaApply *s)
 {
