@@ -5,8 +5,9 @@
  *		direct key-index lookups and heap writes, in place of the MERGE of
  *		_fact_merge_sql() (sql/facts.sql), for facts whose measures are all
  *		counts and sums kept as deltas (avg: a hidden sum and count, and the
- *		generated column computed from them) and min/max kept with their
- *		reserves (reserve.c).
+ *		generated column computed from them), min/max kept with their
+ *		reserves (reserve.c) and count(DISTINCT)s kept with per-value counts
+ *		in the fact's side table (side_apply.c).
  *
  * The deltas (the refresh's pg_temp._dataeng_delta_raw: one row per group,
  * its keys k0, k1, ..., its __rows and the delta of each measure column,
@@ -35,6 +36,14 @@
  *	   0 or NaN, NULL as the MERGE makes it; each min/max made from the
  *	   values that came and went), with its index entries, each
  *	   checked unique as an INSERT's.
+ *
+ * A count(DISTINCT)'s column changes by what its side table says: for
+ * each batch of groups, before their lookups, each group's values that
+ * came and went (the deltas' arrays of them) are merged into its chunks
+ * of the side table (side_delta_group()), which gives the change of the
+ * group's count of values, added as a count is.  The side table is
+ * checked as _fact_side_apply() checks it before anything is written; one
+ * that asks for more leaves the whole apply to SQL.
  *
  * What it saves against the MERGE (docs/facts.md, "Many groups: the MERGE
  * in C"): a descent of the key index from its root per group, the sort of

@@ -7,7 +7,11 @@
  *		and heap writes, as the logical replication apply worker writes
  *		rows (src/backend/executor/execReplication.c).
  *
- * A refresh lists the values that came and went (pg_temp._dataeng_dc,
+ * Where the refresh applies the fact's deltas in C (fact_apply.c), the
+ * values of each group come from the deltas' arrays, group by group, in
+ * the same pass (side_delta_group(), "The side apply within the fact's own
+ * apply" below).  Otherwise (the SQL path of a refresh), it
+ * lists the values that came and went (pg_temp._dataeng_dc,
  * built by _fact_side_changes_sql()): per group an array of the values
  * that came, +1 each, and one of those that went, -1 each (a table of a
  * value per row, as tests and callers may pass, is read as well).  They
