@@ -1572,14 +1572,7 @@ BEGIN
   END IF;
   IF backfill = 'now' THEN
     SELECT * INTO q FROM dataeng_internal._fact_sql(def);
-    -- (the groups written at fillfactor 40, the table's fillfactor 50
-    -- after: a page keeps a tenth of its size beyond the half left for
-    -- new versions, so that its dead versions are pruned once every few
-    -- refreshes touching it rather than at each: docs/facts.md, "Many
-    -- groups: room kept beyond the fillfactor")
-    EXECUTE format('ALTER TABLE %s SET (fillfactor = 40)', def.storage_table);
     EXECUTE dataeng_internal._fact_groups_insert_sql(def, q.ins_cols, q.ins_sel, format('%s s', source), NULL);
-    EXECUTE format('ALTER TABLE %s SET (fillfactor = 50)', def.storage_table);
     IF dataeng_internal._fact_has_side(def) THEN
       PERFORM dataeng_internal._fact_side_fill(def, tbl, format('%s s', source), q.bucket_s, NULL, NULL, NULL, NULL);
     END IF;
