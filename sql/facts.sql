@@ -3068,16 +3068,24 @@ COMMENT ON FUNCTION dataeng_internal._fact_merge(text, regclass, bigint) IS
 -- the count and of the values that went), its reserve's size in ks and
 -- its order in descs, made as _fact_reserve_first and
 -- _fact_reserve_checked make them in the MERGE (the reserves run out
--- counted the same way).  NULL when applied; else nothing is written and
--- the reason is returned (the caller runs the MERGE then).
+-- counted the same way); distincts: three names per count(DISTINCT) kept
+-- with per-value counts (the fact's column of its count, the deltas'
+-- columns of the values that came and of those that went), its side table
+-- in sides and its measure's number in dms: each group's values applied to
+-- the side table as _fact_side_apply does, in the same pass, and its count
+-- changed by the values it gained less those it lost.  NULL when applied;
+-- else nothing is written and the reason is returned (the caller runs the
+-- MERGE then, and applies the per-value counts before it).
 CREATE FUNCTION dataeng_internal._fact_apply(storage regclass, deltas regclass, keys text[], dkeys text[],
                                              adds text[], sums text[], sumns text[],
-                                             extremes text[], ks int[], descs boolean[])
+                                             extremes text[], ks int[], descs boolean[],
+                                             distincts text[] DEFAULT '{}', sides regclass[] DEFAULT '{}',
+                                             dms int[] DEFAULT '{}')
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_fact_apply'
 LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION dataeng_internal._fact_apply(regclass, regclass, text[], text[], text[], text[], text[],
-                                                 text[], int[], boolean[]) IS
+                                                 text[], int[], boolean[], text[], regclass[], int[]) IS
   'internal: apply a fact refresh''s group deltas to its table in C, or say why the MERGE must';
 
 -- The total row of the last _fact_deltas() of the transaction as it wrote
@@ -3873,6 +3881,7 @@ DECLARE
   c_sum text[];                    -- the sums it adds up
   c_sumn text[];                   -- and their counts of values
   c_why text;                      -- why _fact_apply left the deltas to the MERGE
+  c_dc text[];                     -- the count(DISTINCT)s it applies (three names each)
   c_x text[];                      -- the min/max it makes from their reserves (six names each)
   c_xk int[];                      -- and their reserves' sizes
   c_xdesc boolean[];               -- and orders
@@ -4139,93 +4148,125 @@ BEGIN
       path := format('buckets: %s re-aggregated, %s group%s', (SELECT count(*) FROM pg_temp._dataeng_buckets), n_groups,
                      CASE WHEN n_groups = 1 THEN '' ELSE 's' END);
     ELSE
-      -- count(DISTINCT) kept with per-value counts: the values that came
-      -- and went, netted per group and value, are merged into the group's
-      -- chunks in the side table (by the btree order and equality of the
-      -- value type under the argument's collation, as count(DISTINCT)'s),
-      -- the values whose count falls to zero left out.  A value whose count goes
-      -- from zero to positive adds one to its group's count, from positive
-      -- to zero takes one away: pg_temp._dataeng_dc_groups, joined to the
-      -- deltas for the MERGE.  No source row is read.
-      delta_m := delta;
-      IF cardinality(dcm) > 0 THEN
-        -- (kept for the session and emptied, as _dataeng_delta_raw)
-        -- (the side table's columns, each measure's values __v<n> as an
-        -- array of them: _fact_side_changes_sql)
-        PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc', format('SELECT %s FROM %s s',
-          (SELECT string_agg(CASE WHEN a.attname ~ '^__v[1-9][0-9]*$' THEN format('ARRAY[s.%1$I] AS %1$I', a.attname)
-                                  WHEN a.attname ~ '^__a[1-9][0-9]*$' THEN NULL
-                                  WHEN a.attname = '__n' THEN 'NULL::bigint AS __n'
-                                  ELSE format('s.%I', a.attname) END, ', ' ORDER BY a.attnum)
-             FROM pg_attribute a WHERE a.attrelid = side AND a.attnum > 0 AND NOT a.attisdropped),
-          side));
-        PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc_ret', format(
-          'SELECT s.ctid AS __tid, %s, s.__m, NULL::bigint AS __n, true AS __ins FROM %s s',
-          array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '), side));
-        dc_sum := '';
-        FOR j IN 1 .. cardinality(dcm) LOOP
-          mo := dcm[j];
-          i := dci[j];
-          EXECUTE dataeng_internal._fact_side_changes_sql(d, btype, mo, i, wm);
-          IF EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = side AND w.ev_type IN ('2', '3', '4')) THEN
-            RAISE EXCEPTION 'cannot apply the per-value counts of fact % to %: it has INSERT, UPDATE or DELETE rules', d.name, side
-              USING ERRCODE = 'feature_not_supported',
-                    DETAIL = 'A side table with rules is written by a DELETE and an INSERT in WITH, which PostgreSQL refuses on a table with rules.',
-                    HINT = format('Drop the rules of %s (it is written only by refreshes), or rebuild the fact with dataeng.fact_rebuild().', side);
-          END IF;
-          EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
-          dc_sum := dc_sum || format(', coalesce(sum((CASE WHEN r.__ins THEN r.__n WHEN r.__n = 0 THEN -1 ELSE r.__n END)::int) '
-                                     'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
-        END LOOP;
-        dc_q := format('SELECT %s%s FROM pg_temp._dataeng_dc_ret r GROUP BY %s',
-                       array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '), dc_sum,
-                       array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '));
-        PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc_groups', dc_q);
-        EXECUTE 'INSERT INTO pg_temp._dataeng_dc_groups ' || dc_q;
-        ANALYZE pg_temp._dataeng_dc_groups;
-        delta_m := format('(SELECT d.*%s FROM %s d LEFT JOIN pg_temp._dataeng_dc_groups g ON %s)',
-                          dc_list, delta,
-                          dataeng_internal._fact_keys_eq(dkeys, ARRAY(SELECT format('g.%I', k) FROM unnest(keys) k),
-                                                         knull, sent));
-      END IF;
-      -- apply: one MERGE joins the deltas to the fact once, through its key
-      -- index (_fact_merge), updates existing groups in place (fact tables
-      -- leave room on their pages), deletes those it empties and inserts
-      -- new ones.  Only refreshes write a fact, and they serialize: no group
-      -- appears in between.  With a nullable key column (IS NOT DISTINCT
-      -- FROM: neither hashable nor indexable) an upsert through the NULLS
-      -- NOT DISTINCT key instead, then the emptied groups deleted.
-      -- Deltas looked up one by one in the key index (_fact_merge does it
-      -- when they are at most a quarter of the fact's rows: the same test)
-      -- come in key order: consecutive lookups walk the index forward, and
-      -- the heap too, filled in key order (_fact_groups_insert_sql).
-      IF cardinality(dcm) = 0 AND position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0
-         AND 4 * (2 * n) < (SELECT c.reltuples FROM pg_class c WHERE c.oid = d.storage_table) THEN
-        delta_m := format('(SELECT * FROM %s d ORDER BY %s)', delta_m, array_to_string(dkeys, ', '));
-      END IF;
+      -- Counts and sums, min/max kept with their reserves and
+      -- count(DISTINCT) kept with per-value counts, the deltas as the fold
+      -- made them (no bucket left out, the bucket of their own type):
+      -- applied in C (src/aggregate/fact_apply.c, the MERGE's rules), the
+      -- values of each count(DISTINCT) that came and went merged into the
+      -- group's chunks of the side table in the same pass (by the btree
+      -- order and equality of the value type under the argument's
+      -- collation, as count(DISTINCT)'s, the values whose count falls to
+      -- zero left out; a value whose count goes from zero to positive adds
+      -- one to its group's count, from positive to zero takes one away),
+      -- unless the fact's table or its side table asks for more than it
+      -- does (c_why: the SQL below then).  No source row is read.
       IF fast THEN
-        -- (ins_cols list min/max, their counts and reserves last: in the
-        -- order of ins_fast)
-        -- (_fact_reserve_checked counts, in this backend, the new reserves
-        -- of the MERGE that ran out: from 0)
+        -- (_fact_reserve_checked and the C apply count, in this backend,
+        -- the new reserves that ran out: from 0)
         PERFORM dataeng_internal._fact_reserve_ran_out();
-        -- applied in C as counts and sums are (below), the reserves made
-        -- there the same way, unless the fact's table asks for more
-        c_why := 'the fact has measures other than counts, sums, min and max';
-        IF cardinality(dcm) = 0 AND wm = '' AND btype = 'timestamptz'::regtype THEN
-          c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
-                     b.kk,
-                     c_add, c_sum, c_sumn, c_x, c_xk, c_xdesc);
+      END IF;
+      c_why := 'the fact has measures other than counts, sums, min, max and count(DISTINCT), or a nullable key';
+      IF position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0 AND NOT rec_all AND (fast OR xfold IS NULL)
+         AND wm = '' AND btype = 'timestamptz'::regtype THEN
+        -- (per count(DISTINCT): the fact's column, the deltas' values that
+        -- came and went; its side table and measure)
+        c_dc := '{}';
+        IF cardinality(dcm) > 0 THEN
+          c_dc := ARRAY(SELECT x FROM unnest(dcm, dci) WITH ORDINALITY u(mo, vi, o),
+                                      unnest(ARRAY[(dataeng_internal._fact_measures(d.spec))[u.mo].name,
+                                                   '__v_in_' || u.vi, '__v_out_' || u.vi]) WITH ORDINALITY x(x, p)
+                         ORDER BY u.o, x.p);
         END IF;
-        IF c_why IS NOT NULL THEN
+        c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
+                   b.kk,
+                   c_add, c_sum, c_sumn, c_x, c_xk, c_xdesc,
+                   c_dc, array_fill(side, ARRAY[cardinality(dcm)]), dcm);
+      END IF;
+      IF c_why IS NOT NULL THEN
+        -- count(DISTINCT) kept with per-value counts, by SQL: the values
+        -- that came and went, netted per group and value, merged into the
+        -- group's chunks in the side table as above
+        -- (_fact_side_upsert_sql: by _fact_side_apply in C, or by an
+        -- upsert when the side table asks for more);
+        -- the change of each group's count in
+        -- pg_temp._dataeng_dc_groups, joined to the deltas for the MERGE.
+        delta_m := delta;
+        IF cardinality(dcm) > 0 THEN
+          -- (kept for the session and emptied, as _dataeng_delta_raw)
+          -- (the side table's columns, each measure's values __v<n> as an
+          -- array of them: _fact_side_changes_sql)
+          PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc', format('SELECT %s FROM %s s',
+            (SELECT string_agg(CASE WHEN a.attname ~ '^__v[1-9][0-9]*$' THEN format('ARRAY[s.%1$I] AS %1$I', a.attname)
+                                    WHEN a.attname ~ '^__a[1-9][0-9]*$' THEN NULL
+                                    WHEN a.attname = '__n' THEN 'NULL::bigint AS __n'
+                                    ELSE format('s.%I', a.attname) END, ', ' ORDER BY a.attnum)
+               FROM pg_attribute a WHERE a.attrelid = side AND a.attnum > 0 AND NOT a.attisdropped),
+            side));
+          PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc_ret', format(
+            'SELECT s.ctid AS __tid, %s, s.__m, NULL::bigint AS __n, true AS __ins FROM %s s',
+            array_to_string(ARRAY(SELECT format('s.%I', k) FROM unnest(keys) k), ', '), side));
+          dc_sum := '';
+          FOR j IN 1 .. cardinality(dcm) LOOP
+            mo := dcm[j];
+            i := dci[j];
+            EXECUTE dataeng_internal._fact_side_changes_sql(d, btype, mo, i, wm);
+            IF EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = side AND w.ev_type IN ('2', '3', '4')) THEN
+              RAISE EXCEPTION 'cannot apply the per-value counts of fact % to %: it has INSERT, UPDATE or DELETE rules', d.name, side
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'A side table with rules is written by a DELETE and an INSERT in WITH, which PostgreSQL refuses on a table with rules.',
+                      HINT = format('Drop the rules of %s (it is written only by refreshes), or rebuild the fact with dataeng.fact_rebuild().', side);
+            END IF;
+            EXECUTE dataeng_internal._fact_side_upsert_sql(d, side, mo);
+            dc_sum := dc_sum || format(', coalesce(sum((CASE WHEN r.__ins THEN r.__n WHEN r.__n = 0 THEN -1 ELSE r.__n END)::int) '
+                                       'FILTER (WHERE r.__m = %s), 0) AS %I', mo, '__dc' || mo);
+          END LOOP;
+          dc_q := format('SELECT %s%s FROM pg_temp._dataeng_dc_ret r GROUP BY %s',
+                         array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '), dc_sum,
+                         array_to_string(ARRAY(SELECT format('r.%I', k) FROM unnest(keys) k), ', '));
+          PERFORM dataeng_internal._agg_temp_kept('_dataeng_dc_groups', dc_q);
+          EXECUTE 'INSERT INTO pg_temp._dataeng_dc_groups ' || dc_q;
+          ANALYZE pg_temp._dataeng_dc_groups;
+          delta_m := format('(SELECT d.*%s FROM %s d LEFT JOIN pg_temp._dataeng_dc_groups g ON %s)',
+                            dc_list, delta,
+                            dataeng_internal._fact_keys_eq(dkeys, ARRAY(SELECT format('g.%I', k) FROM unnest(keys) k),
+                                                           knull, sent));
+        END IF;
+        -- apply: one MERGE joins the deltas to the fact once, through its key
+        -- index (_fact_merge), updates existing groups in place (fact tables
+        -- leave room on their pages), deletes those it empties and inserts
+        -- new ones.  Only refreshes write a fact, and they serialize: no group
+        -- appears in between.  With a nullable key column (IS NOT DISTINCT
+        -- FROM: neither hashable nor indexable) an upsert through the NULLS
+        -- NOT DISTINCT key instead, then the emptied groups deleted.
+        -- Deltas looked up one by one in the key index (_fact_merge does it
+        -- when they are at most a quarter of the fact's rows: the same test)
+        -- come in key order: consecutive lookups walk the index forward, and
+        -- the heap too, filled in key order (_fact_groups_insert_sql).
+        IF cardinality(dcm) = 0 AND position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0
+           AND 4 * (2 * n) < (SELECT c.reltuples FROM pg_class c WHERE c.oid = d.storage_table) THEN
+          delta_m := format('(SELECT * FROM %s d ORDER BY %s)', delta_m, array_to_string(dkeys, ', '));
+        END IF;
+        IF fast THEN
+          -- (ins_cols list min/max, their counts and reserves last: in the
+          -- order of ins_fast)
           PERFORM dataeng_internal._fact_merge(
                     dataeng_internal._fact_merge_sql(d.storage_table, delta_m, b.q_key_join, upd_m_plain || upd_fast,
                                                      ins_cols_plain || ins_cols_x, ins_vals_plain || ins_fast),
                     d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
+        ELSIF position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0 THEN
+          PERFORM dataeng_internal._fact_merge(
+                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, b.q_key_join, upd_m, ins_cols, ins_vals),
+                    d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
+        ELSE
+          EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, b.q_key_cols, upd, ins_cols, ins_vals);
+          EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
+                         d.storage_table, delta, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent));
         END IF;
+      END IF;
+      IF fast THEN
         -- the groups whose reserve ran out while they have values, or
         -- whose numeric sum's delta is NaN or infinite: looked for (and
-        -- kept in a table) only when the MERGE counted a reserve run out
+        -- kept in a table) only when the apply counted a reserve run out
         -- or the deltas have such a sum; most refreshes have none
         rec_any := dataeng_internal._fact_reserve_ran_out() > 0;
         rec_any := rec_any OR nan_any;
@@ -4239,28 +4280,6 @@ BEGIN
           indexed := dataeng_internal._fact_time_indexed(d);
           idx_r := dataeng_internal._fact_rec_buckets(d, indexed);
         END IF;
-      ELSIF position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0 THEN
-        -- Counts and sums alone (no min/max, count(DISTINCT) or measure
-        -- recomputed), the deltas as the fold made them (no bucket left
-        -- out, the bucket of their own type): applied in C
-        -- (src/aggregate/fact_apply.c, the MERGE's rules), unless the
-        -- fact's table asks for more than it does (c_why: the MERGE then).
-        c_why := 'the fact has measures other than counts and sums';
-        IF cardinality(dcm) = 0 AND NOT rec_all AND xfold IS NULL AND wm = ''
-           AND btype = 'timestamptz'::regtype THEN
-          c_why := dataeng_internal._fact_apply(d.storage_table, 'pg_temp._dataeng_delta_raw'::regclass, keys,
-                     b.kk,
-                     c_add, c_sum, c_sumn, '{}', '{}', '{}');
-        END IF;
-        IF c_why IS NOT NULL THEN
-          PERFORM dataeng_internal._fact_merge(
-                    dataeng_internal._fact_merge_sql(d.storage_table, delta_m, b.q_key_join, upd_m, ins_cols, ins_vals),
-                    d.storage_table, CASE WHEN cardinality(dcm) = 0 THEN 2 * n END);
-        END IF;
-      ELSE
-        EXECUTE dataeng_internal._fact_upsert_sql(d.storage_table, delta_m, b.q_key_cols, upd, ins_cols, ins_vals);
-        EXECUTE format('DELETE FROM %s f USING %s d WHERE d.__rows <= 0 AND %s AND f.__rows <= 0',
-                       d.storage_table, delta, dataeng_internal._fact_keys_eq(fkeys, dkeys, knull, sent));
       END IF;
       -- min, max, count(DISTINCT) and float sums of the groups to
       -- recompute: one statement for all of them, reading the rows of

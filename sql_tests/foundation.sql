@@ -285,7 +285,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._dot_id(text,text)', 'i', false, 's'),
   ('dataeng_internal._exec_as(regrole,text,boolean)', 'v', true, 'u'),
   ('dataeng_internal._expression_check(regrole,regclass,text)', 'v', true, 'u'),
-  ('dataeng_internal._fact_apply(regclass,regclass,text[],text[],text[],text[],text[],text[],integer[],boolean[])', 'v', true, 'u'),
+  ('dataeng_internal._fact_apply(regclass,regclass,text[],text[],text[],text[],text[],text[],integer[],boolean[],text[],regclass[],integer[])', 'v', true, 'u'),
   ('dataeng_internal._fact_apply_last()', 'v', false, 'r'),
   ('dataeng_internal._fact_backfill_batch(text,interval,timestamp with time zone,bigint)', 'v', false, 'u'),
   ('dataeng_internal._fact_backfill_pct(timestamp with time zone,timestamp with time zone,timestamp with time zone)', 'i', false, 's'),

@@ -30,6 +30,7 @@
 #include "nodes/bitmapset.h"
 #include "nodes/nodes.h"
 #include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 /*
  * The leading columns of a row of dataeng_internal._fact_deltas(), in
@@ -186,6 +187,19 @@ extern Datum agg_numsum_numeric(int128 acc, int16 scale);
  * and hint name the function and what a refresh passes
  */
 extern void agg_apply_input_check(Oid relid, const char *fn, const char *hint);
+
+/*
+ * side_apply.c: the per-value counts of a count(DISTINCT) measure applied
+ * to its side table within the fact's apply (fact_apply.c), a group at a
+ * time from the deltas' arrays of the values that came and went
+ */
+typedef struct SideDeltaApply SideDeltaApply;
+extern SideDeltaApply *side_delta_open(Oid sideid, int32 measure, Relation fact, Relation deltas,
+									   AttrNumber vin, AttrNumber vout, const char **reason);
+extern void side_delta_start(SideDeltaApply *s, Snapshot snap, CommandId cid);
+extern int64 side_delta_group(SideDeltaApply *s, const Datum *fv, const bool *fn, Datum in, bool in_null,
+							  Datum out, bool out_null);
+extern void side_delta_close(SideDeltaApply *s);
 
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);

@@ -5,8 +5,9 @@
  *		direct key-index lookups and heap writes, in place of the MERGE of
  *		_fact_merge_sql() (sql/facts.sql), for facts whose measures are all
  *		counts and sums kept as deltas (avg: a hidden sum and count, and the
- *		generated column computed from them) and min/max kept with their
- *		reserves (reserve.c).
+ *		generated column computed from them), min/max kept with their
+ *		reserves (reserve.c) and count(DISTINCT)s kept with per-value counts
+ *		in the fact's side table (side_apply.c).
  *
  * The deltas (the refresh's pg_temp._dataeng_delta_raw: one row per group,
  * its keys k0, k1, ..., its __rows and the delta of each measure column,
@@ -36,14 +37,20 @@
  *	   values that came and went), with its index entries, each
  *	   checked unique as an INSERT's.
  *
- * What it saves against the MERGE (docs/facts.md, "Many groups: the MERGE
- * in C"): a descent of the key index from its root per group, the sort of
+ * A count(DISTINCT)'s column changes by what its side table says: for
+ * each batch of groups, before their lookups, each group's values that
+ * came and went (the deltas' arrays of them) are merged into its chunks
+ * of the side table (side_delta_group()), which gives the change of the
+ * group's count of values, added as a count is.  The side table is
+ * checked as _fact_side_apply() checks it before anything is written; one
+ * that asks for more leaves the whole apply to SQL.
+ *
+ * What it saves against the MERGE (docs/facts.md, "Cost model"): a descent of the key index from its root per group, the sort of
  * the deltas' copies, and the executor's work per row (a join, the
  * projection of the SET list, the whole-row copy of each delta).  The heap
  * fetches and updates, their pruning and WAL, are the same.
  *
- * The groups go APPLY_BATCH at a time (docs/facts.md, "Many groups: the
- * rows asked for ahead"): first their lookups, one after another with the
+ * The groups go APPLY_BATCH at a time (docs/facts.md, "Cost model"): first their lookups, one after another with the
  * leaf held between them (btwalk_hold(): nothing else happens meanwhile),
  * then, for each group found, its heap page looked up in the buffer pool
  * (PrefetchBuffer(), which also starts reading a page not there) and the
@@ -126,6 +133,7 @@ typedef enum ApplyCol
 	AC_XVAL,					/* a min or max kept with its reserve */
 	AC_XNN,						/* its count of non-NULL values */
 	AC_XRES,					/* its reserve */
+	AC_DC,						/* a count(DISTINCT): f + its change from the side apply */
 	AC_DROPPED
 } ApplyCol;
 
@@ -145,6 +153,21 @@ typedef struct ApplyExtreme
 	AggOrder	order;
 } ApplyExtreme;
 
+/*
+ * A count(DISTINCT) kept with per-value counts: the fact's column of its
+ * count, the deltas' columns of the values that came and went, and the
+ * apply of those to its side table (side_apply.c).
+ */
+typedef struct ApplyDistinct
+{
+	AttrNumber	col;
+	AttrNumber	vin;
+	AttrNumber	vout;
+	Oid			side;
+	int32		measure;
+	SideDeltaApply *s;
+} ApplyDistinct;
+
 typedef struct FactApply
 {
 	Relation	rel;
@@ -160,6 +183,8 @@ typedef struct FactApply
 	bool		has_generated;
 	int			nx;				/* the min and max kept with reserves */
 	ApplyExtreme *x;
+	int			ndc;			/* the count(DISTINCT)s kept with per-value counts */
+	ApplyDistinct *dc;
 } FactApply;
 
 /* one group's delta, in the storage table's shape (keys and deltas set) */
@@ -167,6 +192,8 @@ typedef struct ApplyDelta
 {
 	Datum	   *v;
 	bool	   *n;
+	Datum	   *dv;				/* per count(DISTINCT): the values that came, went */
+	bool	   *dn;
 } ApplyDelta;
 
 typedef struct ApplyOrder
@@ -223,7 +250,8 @@ text_array_names(ArrayType *arr, int *n)
  */
 static const char *
 fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int nk,
-				  char **adds, int nadd, char **sums, char **sumns, int nsum, char **xnames)
+				  char **adds, int nadd, char **sums, char **sumns, int nsum, char **xnames,
+				  char **dcnames)
 {
 	Relation	rel = fa->rel;
 	Oid			relid = RelationGetRelid(rel);
@@ -335,6 +363,14 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 				roles++;
 			}
 		}
+		/* (a count(DISTINCT): its change comes from its side table) */
+		for (j = 0; j < fa->ndc; j++)
+			if (strcmp(name, dcnames[3 * j]) == 0)
+			{
+				fa->kind[i] = AC_DC;
+				fa->dc[j].col = i + 1;
+				roles++;
+			}
 		if (fa->kind[i] == AC_OTHER)
 			return "the fact's table has a column the deltas do not write";
 
@@ -346,6 +382,12 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 		 */
 		if (roles > 1)
 			return "a column of the fact's table is named for two parts of the apply";
+		if (fa->kind[i] == AC_DC)
+		{
+			if (a->atttypid != INT8OID)
+				return "a count(DISTINCT) of the fact is not a bigint";
+			continue;
+		}
 		if (fa->kind[i] != AC_KEY)
 			fa->datt[i] = get_attnum(RelationGetRelid(deltas), dname);
 		if (fa->datt[i] <= 0)
@@ -371,6 +413,15 @@ fact_apply_reason(FactApply *fa, Relation deltas, char **keys, char **dkeys, int
 	}
 	if (fa->rows == 0)
 		return "the fact's table has no column __rows";
+	for (j = 0; j < fa->ndc; j++)
+	{
+		fa->dc[j].vin = get_attnum(RelationGetRelid(deltas), dcnames[3 * j + 1]);
+		fa->dc[j].vout = get_attnum(RelationGetRelid(deltas), dcnames[3 * j + 2]);
+		if (fa->dc[j].col <= 0)
+			return "a count(DISTINCT) is not a column of the fact's table";
+		if (fa->dc[j].vin <= 0 || fa->dc[j].vout <= 0)
+			return "the deltas lack the values of a count(DISTINCT)";
+	}
 	for (j = 0; j < fa->nx; j++)
 	{
 		ApplyExtreme *x = &fa->x[j];
@@ -574,13 +625,27 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 			Form_pg_attribute a;
 			Datum		v;
 
-			if (fa->kind[i] == AC_OTHER || fa->kind[i] == AC_GENERATED || fa->kind[i] == AC_DROPPED)
+			if (fa->kind[i] == AC_OTHER || fa->kind[i] == AC_GENERATED || fa->kind[i] == AC_DROPPED ||
+				fa->kind[i] == AC_DC)
 				continue;
 			/* (the deltas' column: of another type for a min or max) */
 			a = TupleDescAttr(dr->slot->tts_tupleDescriptor, fa->datt[i] - 1);
 			v = slot_getattr(dr->slot, fa->datt[i], &d->n[i]);
 			if (!d->n[i])
 				d->v[i] = datumCopy(v, a->attbyval, a->attlen);
+		}
+		/* the values of each count(DISTINCT) that came and went */
+		if (fa->ndc > 0)
+		{
+			d->dv = palloc(sizeof(Datum) * 2 * fa->ndc);
+			d->dn = palloc(sizeof(bool) * 2 * fa->ndc);
+			for (i = 0; i < 2 * fa->ndc; i++)
+			{
+				AttrNumber	c = i % 2 == 0 ? fa->dc[i / 2].vin : fa->dc[i / 2].vout;
+				Datum		v = slot_getattr(dr->slot, c, &d->dn[i]);
+
+				d->dv[i] = d->dn[i] ? (Datum) 0 : datumCopy(v, false, -1);
+			}
 		}
 	}
 	used = MemoryContextMemAllocated(dr->cxt, false);
@@ -755,6 +820,31 @@ int_array_values(ArrayType *arr, int *n)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("a reserve size passed to _fact_apply() is NULL")));
 		out[i] = DatumGetInt32(elems[i]);
+	}
+	return out;
+}
+
+static Oid *
+oid_array_values(ArrayType *arr, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	Oid		   *out;
+	int			i;
+
+	if (ARR_ELEMTYPE(arr) != REGCLASSOID && ARR_ELEMTYPE(arr) != OIDOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("the side tables passed to _fact_apply() must be a regclass[]")));
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), sizeof(Oid), true, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(Oid) * (*n + 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a side table passed to _fact_apply() is NULL")));
+		out[i] = DatumGetObjectId(elems[i]);
 	}
 	return out;
 }
@@ -1015,6 +1105,12 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	char	  **xnames = text_array_names(PG_GETARG_ARRAYTYPE_P(7), &nxn);
 	int		   *ks = int_array_values(PG_GETARG_ARRAYTYPE_P(8), &nks);
 	bool	   *descs = bool_array_values(PG_GETARG_ARRAYTYPE_P(9), &ndescs);
+	int			ndcn,
+				nsides,
+				ndms;
+	char	  **dcnames = text_array_names(PG_GETARG_ARRAYTYPE_P(10), &ndcn);
+	Oid		   *sides = oid_array_values(PG_GETARG_ARRAYTYPE_P(11), &nsides);
+	int		   *dms = int_array_values(PG_GETARG_ARRAYTYPE_P(12), &ndms);
 	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
 	FactApply	fa;
 	Relation	deltas;
@@ -1044,10 +1140,11 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	ApplyBatch	batch;
 	int			i;
 
-	if (nk != ndk || nk < 1 || nsum != nsumn || nxn != 6 * nks || nks != ndescs)
+	if (nk != ndk || nk < 1 || nsum != nsumn || nxn != 6 * nks || nks != ndescs ||
+		ndcn != 3 * nsides || nsides != ndms)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("_fact_apply() needs as many keys as deltas' keys, a count per sum, and six names, a size and an order per min or max")));
+				 errmsg("_fact_apply() needs as many keys as deltas' keys, a count per sum, six names, a size and an order per min or max, and three names, a side table and a measure per count(DISTINCT)")));
 
 	/* heap writes: refused where an INSERT or UPDATE would be */
 	PreventCommandIfReadOnly("dataeng_internal._fact_apply()");
@@ -1087,6 +1184,13 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a fact reserve holds 1 to %d values, not %d", FACT_RESERVE, ks[i])));
 	}
+	fa.ndc = nsides;
+	fa.dc = palloc0(sizeof(ApplyDistinct) * (nsides + 1));
+	for (i = 0; i < nsides; i++)
+	{
+		fa.dc[i].side = sides[i];
+		fa.dc[i].measure = dms[i];
+	}
 	deltas = table_open(deltasid, AccessShareLock);
 
 	/* each right on its own (a mask of several asks for any of them) */
@@ -1095,11 +1199,19 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 		if (pg_class_aclcheck(relid, GetUserId(), rights[i]) != ACLCHECK_OK)
 			reason = "the owner lacks a right on the fact's table";
 	if (reason == NULL)
-		reason = fact_apply_reason(&fa, deltas, keys, dkeys, nk, adds, nadd, sums, sumns, nsum, xnames);
+		reason = fact_apply_reason(&fa, deltas, keys, dkeys, nk, adds, nadd, sums, sumns, nsum, xnames,
+								   dcnames);
 	if (reason == NULL && !btwalk_begin(&w, fa.idx, nk))
 		reason = "the fact's key index cannot be walked (built before PostgreSQL 12)";
+	/* the side tables of the count(DISTINCT)s, written directly too */
+	for (i = 0; i < fa.ndc && reason == NULL; i++)
+		fa.dc[i].s = side_delta_open(fa.dc[i].side, fa.dc[i].measure, fa.rel, deltas,
+									 fa.dc[i].vin, fa.dc[i].vout, &reason);
 	if (reason != NULL)
 	{
+		for (i = 0; i < fa.ndc; i++)
+			if (fa.dc[i].s != NULL)
+				side_delta_close(fa.dc[i].s);
 		if (fa.idx != NULL)
 			index_close(fa.idx, RowExclusiveLock);
 		table_close(deltas, AccessShareLock);
@@ -1125,7 +1237,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	for (i = 0; i < fa.natts; i++)
 	{
 		if (fa.kind[i] == AC_ADD || fa.kind[i] == AC_SUM || fa.kind[i] == AC_XVAL ||
-			fa.kind[i] == AC_XNN || fa.kind[i] == AC_XRES)
+			fa.kind[i] == AC_XNN || fa.kind[i] == AC_XRES || fa.kind[i] == AC_DC)
 			rte->updatedCols = bms_add_member(rte->updatedCols,
 											  i + 1 - FirstLowInvalidHeapAttributeNumber);
 		if (fa.kind[i] == AC_GENERATED)
@@ -1144,6 +1256,8 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	estate->es_output_cid = GetCurrentCommandId(true);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	estate->es_snapshot = snap;
+	for (i = 0; i < fa.ndc; i++)
+		side_delta_start(fa.dc[i].s, snap, estate->es_output_cid);
 
 	delta_reader_begin(&dr, &fa, deltas, snap);
 	fetch = table_index_fetch_begin(fa.rel);
@@ -1176,7 +1290,28 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 			if (r % APPLY_BATCH == 0)
 			{
 				int			nb = (int) Min(n - r, APPLY_BATCH);
+				int			j;
+				int			k;
 
+				/*
+				 * first the per-value counts of the batch's groups, each
+				 * group's count(DISTINCT) changed by the values it gained
+				 * less those it lost
+				 */
+				for (j = 0; j < nb; j++)
+				{
+					ApplyDelta *g = &ds[r + j];
+
+					for (k = 0; k < fa.ndc; k++)
+					{
+						int64		gnet;
+
+						gnet = side_delta_group(fa.dc[k].s, g->v, g->n, g->dv[2 * k], g->dn[2 * k],
+												g->dv[2 * k + 1], g->dn[2 * k + 1]);
+						g->v[fa.dc[k].col - 1] = Int64GetDatum(gnet);
+						g->n[fa.dc[k].col - 1] = false;
+					}
+				}
 				apply_batch_walk(&fa, &w, ds, r, nb, &batch, kv, kn, snap);
 				apply_batch_prefetch(fa.rel, &batch, nb);
 			}
@@ -1230,7 +1365,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 
 						nv[i] = fv;
 						nn[i] = fn;
-						if (fa.kind[i] == AC_ADD)
+						if (fa.kind[i] == AC_ADD || fa.kind[i] == AC_DC)
 							nv[i] = add_values(INT8OID, fv, fn, d->v[i], d->n[i], &nn[i]);
 						else if (fa.kind[i] == AC_SUM)
 						{
@@ -1283,7 +1418,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 
 					nv[i] = (Datum) 0;
 					nn[i] = true;
-					if (fa.kind[i] == AC_KEY || fa.kind[i] == AC_ADD)
+					if (fa.kind[i] == AC_KEY || fa.kind[i] == AC_ADD || fa.kind[i] == AC_DC)
 					{
 						nv[i] = d->v[i];
 						nn[i] = d->n[i];
@@ -1318,6 +1453,8 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 		}
 	}
 	delta_reader_end(&dr);
+	for (i = 0; i < fa.ndc; i++)
+		side_delta_close(fa.dc[i].s);
 
 	table_index_fetch_end(fetch);
 	UnregisterSnapshot(snap);

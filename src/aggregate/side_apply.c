@@ -7,7 +7,11 @@
  *		and heap writes, as the logical replication apply worker writes
  *		rows (src/backend/executor/execReplication.c).
  *
- * A refresh lists the values that came and went (pg_temp._dataeng_dc,
+ * Where the refresh applies the fact's deltas in C (fact_apply.c), the
+ * values of each group come from the deltas' arrays, group by group, in
+ * the same pass (side_delta_group(), "The side apply within the fact's own
+ * apply" below).  Otherwise (the SQL path of a refresh), it
+ * lists the values that came and went (pg_temp._dataeng_dc,
  * built by _fact_side_changes_sql()): per group an array of the values
  * that came, +1 each, and one of those that went, -1 each (a table of a
  * value per row, as tests and callers may pass, is read as well).  They
@@ -27,8 +31,7 @@
  * past SIDE_CHUNK_MAX bytes, joined to the next when under SIDE_CHUNK_MIN.
  * A refresh so writes about a row per touched chunk, where a row per
  * (group, value) wrote a row per changed value, each found by its own
- * index descent (docs/facts.md, "count(DISTINCT): the side table packed
- * by value range").
+ * index descent (docs/facts.md, "Cost model").
  *
  * Every write is an ordinary heap write in the refresh's transaction
  * (WAL-logged, undone by its abort): the refresh stays crash safe and
@@ -774,6 +777,9 @@ typedef struct SideApply
 	TupleTableSlot *nxt;		/* the one after it */
 	TupleTableSlot *wslot;		/* a row written */
 	MemoryContext scancxt;		/* where the scans read (see below) */
+	MemoryContext gcxt;			/* a group's, reset for each */
+	Snapshot	snap;			/* the scans' */
+	SideOrder	order;			/* the index's, column by column */
 	Datum	   *values;
 	bool	   *nulls;
 } SideApply;
@@ -1628,6 +1634,147 @@ side_put_group(ReturnSetInfo *rsinfo, const SideChange *g, int64 net, int nkeys,
 
 
 /*
+ * side_apply_init
+ *		Set up sa to apply the changes of measure to side (opened with
+ *		RowExclusiveLock, as side_apply_reason() accepts it) through idx,
+ *		its unique index on the measure's values: the columns, the scan
+ *		keys' operators, the index's order and the executor state the index
+ *		insertions need (as execReplication.c).
+ */
+static void
+side_apply_init(SideApply *sa, Relation side, Relation idx, int32 measure)
+{
+	Oid			sideid = RelationGetRelid(side);
+	TupleDesc	desc = RelationGetDescr(side);
+	int			nkeys = idx->rd_index->indnkeyatts;
+	AttrNumber *katt;
+	char		aname[NAMEDATALEN];
+	RangeTblEntry *rte;
+	Oid			op;
+	int			i;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->side = side;
+	sa->idx = idx;
+	sa->desc = desc;
+	sa->measure = measure;
+	sa->mattno = get_attnum(sideid, "__m");
+	sa->nattno = get_attnum(sideid, "__n");
+	snprintf(aname, sizeof(aname), "__a%d", measure);
+	sa->aattno = get_attnum(sideid, aname);
+	sa->nkeys = nkeys;
+	sa->vattno = idx->rd_index->indkey.values[nkeys - 1];
+	sa->vtype = TupleDescAttr(desc, sa->vattno - 1)->atttypid;
+	get_typlenbyvalalign(sa->vtype, &sa->vlen, &sa->vbyval, &sa->valign);
+	sa->fixed = sa->vbyval && sa->vlen > 0 && att_align_nominal(sa->vlen, sa->valign) == (uintptr_t) sa->vlen;
+
+	/* the scan keys: each column's opclass operators, its collation */
+	katt = palloc(sizeof(AttrNumber) * nkeys);
+	sa->skey = palloc(sizeof(ScanKeyData) * nkeys);
+	sa->eqproc = palloc(sizeof(RegProcedure) * nkeys);
+	for (i = 0; i < nkeys; i++)
+	{
+		op = get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
+								 idx->rd_opcintype[i], BTEqualStrategyNumber);
+		if (!OidIsValid(op))
+			elog(ERROR, "missing equality operator for column %d of index %s", i + 1,
+				 RelationGetRelationName(idx));
+		katt[i] = idx->rd_index->indkey.values[i];
+		sa->eqproc[i] = get_opcode(op);
+	}
+	op = get_opfamily_member(idx->rd_opfamily[nkeys - 1], idx->rd_opcintype[nkeys - 1],
+							 idx->rd_opcintype[nkeys - 1], BTLessEqualStrategyNumber);
+	if (!OidIsValid(op))
+		elog(ERROR, "missing <= operator for the value of index %s", RelationGetRelationName(idx));
+	sa->leproc = get_opcode(op);
+	op = get_opfamily_member(idx->rd_opfamily[nkeys - 1], idx->rd_opcintype[nkeys - 1],
+							 idx->rd_opcintype[nkeys - 1], BTGreaterEqualStrategyNumber);
+	if (!OidIsValid(op))
+		elog(ERROR, "missing >= operator for the value of index %s", RelationGetRelationName(idx));
+	sa->geproc = get_opcode(op);
+	sa->katt = katt;
+	side_order_init(&sa->order, idx, nkeys);
+	sa->vssup = &sa->order.ssup[nkeys - 1];
+
+	/* the executor state the index insertions need (as execReplication.c) */
+	sa->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = sideid;
+	rte->relkind = side->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(sa->estate, list_make1(rte));
+	sa->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(sa->rri, side, 1, NULL, 0);
+	ExecOpenIndices(sa->rri, false);
+	sa->cur = table_slot_create(side, NULL);
+	sa->nxt = table_slot_create(side, NULL);
+	sa->wslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	sa->values = palloc0(sizeof(Datum) * desc->natts);
+	sa->nulls = palloc(sizeof(bool) * desc->natts);
+}
+
+/*
+ * side_apply_start
+ *		Begin the writes of sa: made in command cid (which snap, reading
+ *		the side table, does not see), the index scans kept from group to
+ *		group (their state lives as long as the current memory context,
+ *		see side_scan_next()).
+ */
+static void
+side_apply_start(SideApply *sa, Snapshot snap, CommandId cid)
+{
+	sa->estate->es_output_cid = cid;
+	sa->snap = snap;
+	sa->bscan = index_beginscan(sa->side, sa->idx, snap, sa->nkeys, 0);
+	sa->fscan = index_beginscan(sa->side, sa->idx, snap, sa->nkeys, 0);
+	sa->scancxt = CurrentMemoryContext;
+	sa->gcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply group",
+									 ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * the end of sa: its scans (if started) and executor state, the index
+ * closed (its lock kept)
+ */
+static void
+side_apply_finish(SideApply *sa)
+{
+	if (sa->bscan != NULL)
+		index_endscan(sa->bscan);
+	if (sa->fscan != NULL)
+		index_endscan(sa->fscan);
+	ExecDropSingleTupleTableSlot(sa->cur);
+	ExecDropSingleTupleTableSlot(sa->nxt);
+	ExecDropSingleTupleTableSlot(sa->wslot);
+	ExecCloseIndices(sa->rri);
+	FreeExecutorState(sa->estate);
+	if (sa->gcxt != NULL)
+		MemoryContextDelete(sa->gcxt);
+	index_close(sa->idx, NoLock);
+}
+
+/*
+ * side_apply_rights
+ *		NULL when the current user may write side directly (owner, and
+ *		SELECT, INSERT, UPDATE and DELETE on it, each on its own: a mask of
+ *		several asks for any of them), else what is missing.
+ */
+static const char *
+side_apply_rights(Oid sideid)
+{
+	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
+	int			i;
+
+	if (!pg_class_ownercheck(sideid, GetUserId()))
+		return "the current user does not own the side table";
+	for (i = 0; i < (int) lengthof(rights); i++)
+		if (pg_class_aclcheck(sideid, GetUserId(), rights[i]) != ACLCHECK_OK)
+			return "the current user lacks a right on the side table";
+	return NULL;
+}
+
+/*
  * dataeng_internal._fact_side_apply(side regclass, measure int,
  *									  changes regclass) RETURNS SETOF record
  *		Add the per-value count changes of measure (rows of changes whose
@@ -1648,17 +1795,12 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	Relation	idx;
 	TupleDesc	desc;
 	int			nkeys;			/* index key columns: the keys and the value */
-	AttrNumber *katt;
 	AclResult	acl;
 	const char *reason;
 	static const AclMode rights[] = {ACL_SELECT, ACL_INSERT, ACL_UPDATE, ACL_DELETE};
-	EState	   *estate;
-	ResultRelInfo *rri;
-	RangeTblEntry *rte;
 	Snapshot	snap;
 	Datum	   *out;
 	bool	   *outnull;
-	SideOrder	order;
 	SideChange *changes;
 	SideApply	sa;
 	Datum	   *cv;
@@ -1666,9 +1808,6 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	int64		n;
 	int64		r;
 	int			i;
-	char		aname[NAMEDATALEN];
-	Oid			op;
-	MemoryContext gcxt;
 	MemoryContext oldcxt;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -1709,21 +1848,7 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 	CheckCmdReplicaIdentity(side, CMD_UPDATE);
 	CheckCmdReplicaIdentity(side, CMD_DELETE);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.side = side;
-	sa.idx = idx;
-	sa.desc = desc;
-	sa.measure = measure;
-	sa.mattno = get_attnum(sideid, "__m");
-	sa.nattno = get_attnum(sideid, "__n");
-	snprintf(aname, sizeof(aname), "__a%d", measure);
-	sa.aattno = get_attnum(sideid, aname);
 	nkeys = idx->rd_index->indnkeyatts;
-	sa.nkeys = nkeys;
-	sa.vattno = idx->rd_index->indkey.values[nkeys - 1];
-	sa.vtype = TupleDescAttr(desc, sa.vattno - 1)->atttypid;
-	get_typlenbyvalalign(sa.vtype, &sa.vlen, &sa.vbyval, &sa.valign);
-	sa.fixed = sa.vbyval && sa.vlen > 0 && att_align_nominal(sa.vlen, sa.valign) == (uintptr_t) sa.vlen;
 	if (rsinfo->setDesc->natts != nkeys - 1 + 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -1753,71 +1878,21 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 							format_type_be(want))));
 	}
 
-	/* the scan keys: each column's opclass operators, its collation */
-	katt = palloc(sizeof(AttrNumber) * nkeys);
-	sa.skey = palloc(sizeof(ScanKeyData) * nkeys);
-	sa.eqproc = palloc(sizeof(RegProcedure) * nkeys);
-	for (i = 0; i < nkeys; i++)
-	{
-		op = get_opfamily_member(idx->rd_opfamily[i], idx->rd_opcintype[i],
-								 idx->rd_opcintype[i], BTEqualStrategyNumber);
-		if (!OidIsValid(op))
-			elog(ERROR, "missing equality operator for column %d of index %s", i + 1,
-				 RelationGetRelationName(idx));
-		katt[i] = idx->rd_index->indkey.values[i];
-		sa.eqproc[i] = get_opcode(op);
-	}
-	op = get_opfamily_member(idx->rd_opfamily[nkeys - 1], idx->rd_opcintype[nkeys - 1],
-							 idx->rd_opcintype[nkeys - 1], BTLessEqualStrategyNumber);
-	if (!OidIsValid(op))
-		elog(ERROR, "missing <= operator for the value of index %s", RelationGetRelationName(idx));
-	sa.leproc = get_opcode(op);
-	op = get_opfamily_member(idx->rd_opfamily[nkeys - 1], idx->rd_opcintype[nkeys - 1],
-							 idx->rd_opcintype[nkeys - 1], BTGreaterEqualStrategyNumber);
-	if (!OidIsValid(op))
-		elog(ERROR, "missing >= operator for the value of index %s", RelationGetRelationName(idx));
-	sa.geproc = get_opcode(op);
-	sa.katt = katt;
-	side_order_init(&order, idx, nkeys);
-	sa.vssup = &order.ssup[nkeys - 1];
-
-	/* the executor state the index insertions need (as execReplication.c) */
-	estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = sideid;
-	rte->relkind = side->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, side, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	sa.estate = estate;
-	sa.rri = rri;
-	sa.cur = table_slot_create(side, NULL);
-	sa.nxt = table_slot_create(side, NULL);
-	sa.wslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
-	sa.values = palloc0(sizeof(Datum) * desc->natts);
-	sa.nulls = palloc(sizeof(bool) * desc->natts);
+	side_apply_init(&sa, side, idx, measure);
 	out = palloc0(sizeof(Datum) * rsinfo->setDesc->natts);
 	outnull = palloc0(sizeof(bool) * rsinfo->setDesc->natts);
 
 	CommandCounterIncrement();
 	/* one command for every write, which the snapshot does not see */
-	estate->es_output_cid = GetCurrentCommandId(true);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 
 	/* the changes, in the index's order (those of a pair one after another) */
-	changes = side_read_changes(side, changesid, measure, katt, nkeys, snap, &order, &n);
+	changes = side_read_changes(side, changesid, measure, sa.katt, nkeys, snap, &sa.order, &n);
 	cv = palloc(sizeof(Datum) * Max(n, 1));
 	cd = palloc(sizeof(int64) * Max(n, 1));
 
 	/* (the scans live as long as the function: their state is kept) */
-	sa.bscan = index_beginscan(side, idx, snap, nkeys, 0);
-	sa.fscan = index_beginscan(side, idx, snap, nkeys, 0);
-	sa.scancxt = CurrentMemoryContext;
-	gcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng side apply group",
-								 ALLOCSET_DEFAULT_SIZES);
+	side_apply_start(&sa, snap, GetCurrentCommandId(true));
 
 	for (r = 0; r < n;)
 	{
@@ -1827,12 +1902,12 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		/* the group's net changes: each value's rows added up, 0 left out */
-		while (r < n && side_group_cmp(g, &changes[r], &order) == 0)
+		while (r < n && side_group_cmp(g, &changes[r], &sa.order) == 0)
 		{
 			SideChange *c = &changes[r];
 			int64		delta = c->n;
 
-			while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &order) == 0)
+			while (r + 1 < n && side_change_cmp(c, &changes[r + 1], &sa.order) == 0)
 			{
 				r++;
 				if (unlikely(pg_add_s64_overflow(delta, changes[r].n, &delta)))
@@ -1848,23 +1923,255 @@ dataeng_fact_side_apply(PG_FUNCTION_ARGS)
 		}
 		if (nc == 0)
 			continue;
-		MemoryContextReset(gcxt);
-		oldcxt = MemoryContextSwitchTo(gcxt);
+		MemoryContextReset(sa.gcxt);
+		oldcxt = MemoryContextSwitchTo(sa.gcxt);
 		gnet = side_apply_group(&sa, g->keys, g->nulls, cv, cd, nc, snap);
 		MemoryContextSwitchTo(oldcxt);
 		side_put_group(rsinfo, g, gnet, nkeys, measure, out, outnull);
 	}
 
-	index_endscan(sa.bscan);
-	index_endscan(sa.fscan);
+	side_apply_finish(&sa);
 	UnregisterSnapshot(snap);
-	ExecDropSingleTupleTableSlot(sa.cur);
-	ExecDropSingleTupleTableSlot(sa.nxt);
-	ExecDropSingleTupleTableSlot(sa.wslot);
-	ExecCloseIndices(rri);
-	FreeExecutorState(estate);
-	index_close(idx, NoLock);
 	table_close(side, NoLock);
 	CommandCounterIncrement();
 	return (Datum) 0;
+}
+
+/*-------------------------------------------------------------------------
+ * The side apply within the fact's own apply (fact_apply.c)
+ *
+ * Where the fact's deltas are applied in C, the values of each
+ * count(DISTINCT) measure that came and went are applied to its side table
+ * in the same pass, group by group, straight from the deltas' arrays
+ * (their columns __v_in_<i> and __v_out_<i>): no table of changes written
+ * and read again, no row per group put out and added up again by SQL, no
+ * join of those to the deltas.  The change of the group's count comes back
+ * as a number, added to the fact's column as a count is.
+ *-------------------------------------------------------------------------
+ */
+
+/* one value that came (+1) or went (-1) of a group */
+typedef struct SideValue
+{
+	Datum		v;
+	int64		n;
+} SideValue;
+
+struct SideDeltaApply
+{
+	SideApply	sa;
+	const AttrNumber *fkatt;	/* per index key but the last: the fact's column */
+	Datum	   *keys;
+	bool	   *knulls;
+	SideValue  *vals;
+	int			maxvals;
+	Datum	   *cv;
+	int64	   *cd;
+};
+
+static int
+side_value_cmp_arg(const void *a, const void *b, void *arg)
+{
+	return ApplySortComparator(((const SideValue *) a)->v, false,
+							   ((const SideValue *) b)->v, false, (SortSupport) arg);
+}
+
+/*
+ * side_delta_open
+ *		A side apply of measure to side table sideid within the fact apply
+ *		of fact (its storage table, opened): the side's group keys are the
+ *		fact's columns of their names, of the same types and collations, and
+ *		the deltas' arrays of values (vin, vout in deltas) arrays of the
+ *		measure's value type.  NULL, with *reason set, when the side table
+ *		cannot be written directly (side_apply_reason(), the current user's
+ *		rights) or does not match so: the refresh applies its counts with
+ *		SQL then.  Checked before anything is written.
+ */
+SideDeltaApply *
+side_delta_open(Oid sideid, int32 measure, Relation fact, Relation deltas, AttrNumber vin,
+				AttrNumber vout, const char **reason)
+{
+	SideDeltaApply *s;
+	Relation	side;
+	Relation	idx;
+	AttrNumber *fkatt;
+	TupleDesc	dd = RelationGetDescr(deltas);
+	Oid			vtype;
+	int			nkeys;
+	int			i;
+
+	*reason = NULL;
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(sideid)))
+	{
+		*reason = "the side table does not exist";
+		return NULL;
+	}
+	/* (no lock on a table the caller does not own) */
+	*reason = side_apply_rights(sideid);
+	if (*reason != NULL)
+		return NULL;
+	side = table_open(sideid, RowExclusiveLock);
+	*reason = side_apply_reason(side, measure, &idx);
+	if (*reason != NULL)
+	{
+		if (idx != NULL)
+			index_close(idx, RowExclusiveLock);
+		table_close(side, RowExclusiveLock);
+		return NULL;
+	}
+	nkeys = idx->rd_index->indnkeyatts;
+	fkatt = palloc(sizeof(AttrNumber) * nkeys);
+	for (i = 0; i < nkeys - 1 && *reason == NULL; i++)
+	{
+		Form_pg_attribute sa = TupleDescAttr(RelationGetDescr(side), idx->rd_index->indkey.values[i] - 1);
+		AttrNumber	f = get_attnum(RelationGetRelid(fact), NameStr(sa->attname));
+		Form_pg_attribute fa = f > 0 ? TupleDescAttr(RelationGetDescr(fact), f - 1) : NULL;
+
+		if (fa == NULL || fa->atttypid != sa->atttypid || fa->atttypmod != sa->atttypmod ||
+			fa->attcollation != sa->attcollation)
+			*reason = "a key of the side table is not a column of the fact's table of its type";
+		fkatt[i] = f;
+	}
+	vtype = TupleDescAttr(RelationGetDescr(side), idx->rd_index->indkey.values[nkeys - 1] - 1)->atttypid;
+	if (*reason == NULL &&
+		(vin <= 0 || vout <= 0 || vin > dd->natts || vout > dd->natts ||
+		 TupleDescAttr(dd, vin - 1)->atttypid != get_array_type(vtype) ||
+		 TupleDescAttr(dd, vout - 1)->atttypid != get_array_type(vtype) ||
+		 !OidIsValid(get_array_type(vtype))))
+		*reason = "the deltas' values of a count(DISTINCT) are not arrays of the side table's values";
+	if (*reason == NULL)
+	{
+		CheckCmdReplicaIdentity(side, CMD_UPDATE);
+		CheckCmdReplicaIdentity(side, CMD_DELETE);
+	}
+	if (*reason != NULL)
+	{
+		index_close(idx, RowExclusiveLock);
+		table_close(side, RowExclusiveLock);
+		return NULL;
+	}
+	s = palloc0(sizeof(SideDeltaApply));
+	side_apply_init(&s->sa, side, idx, measure);
+	s->fkatt = fkatt;
+	s->keys = palloc(sizeof(Datum) * nkeys);
+	s->knulls = palloc(sizeof(bool) * nkeys);
+	return s;
+}
+
+/* begin the writes of s, in command cid, its scans reading with snap */
+void
+side_delta_start(SideDeltaApply *s, Snapshot snap, CommandId cid)
+{
+	side_apply_start(&s->sa, snap, cid);
+}
+
+/* the values of array a (NULL ones left out) appended to s->vals, each n */
+static int
+side_delta_values(SideDeltaApply *s, Datum a, int k, int64 n)
+{
+	SideApply  *sa = &s->sa;
+	ArrayType  *arr = DatumGetArrayTypeP(a);
+	Datum	   *elems;
+	bool	   *enulls;
+	int			nelems;
+	int			e;
+
+	if (ARR_ELEMTYPE(arr) != sa->vtype)
+		elog(ERROR, "the values of a count(DISTINCT) are not of the side table's type");
+	deconstruct_array(arr, sa->vtype, sa->vlen, sa->vbyval, sa->valign, &elems, &enulls, &nelems);
+	if (k + nelems > s->maxvals)
+	{
+		int			want = Max(k + nelems, Max(64, 2 * s->maxvals));
+
+		s->vals = s->vals == NULL ?
+			MemoryContextAlloc(sa->scancxt, sizeof(SideValue) * want) :
+			repalloc_huge(s->vals, sizeof(SideValue) * want);
+		s->cv = s->cv == NULL ?
+			MemoryContextAlloc(sa->scancxt, sizeof(Datum) * want) :
+			repalloc_huge(s->cv, sizeof(Datum) * want);
+		s->cd = s->cd == NULL ?
+			MemoryContextAlloc(sa->scancxt, sizeof(int64) * want) :
+			repalloc_huge(s->cd, sizeof(int64) * want);
+		s->maxvals = want;
+	}
+	for (e = 0; e < nelems; e++)
+	{
+		/* (no value: count(DISTINCT) counts none) */
+		if (enulls[e])
+			continue;
+		s->vals[k].v = elems[e];
+		s->vals[k].n = n;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * side_delta_group
+ *		Apply to the side table the values that came (array in) and went
+ *		(array out; either NULL for none) of the group whose fact row (in
+ *		the storage table's shape) is fv/fn: the values netted, each
+ *		value's +1 and -1 added up and those netting to 0 left out, then
+ *		merged into the group's chunks (side_apply_group()).  Returns the
+ *		change of the group's count of values.
+ */
+int64
+side_delta_group(SideDeltaApply *s, const Datum *fv, const bool *fn, Datum in, bool in_null,
+				 Datum out, bool out_null)
+{
+	SideApply  *sa = &s->sa;
+	MemoryContext oldcxt;
+	int64		gnet = 0;
+	int			k = 0;
+	int			nc = 0;
+	int			i;
+
+	if (in_null && out_null)
+		return 0;
+	MemoryContextReset(sa->gcxt);
+	oldcxt = MemoryContextSwitchTo(sa->gcxt);
+	for (i = 0; i < sa->nkeys - 1; i++)
+	{
+		s->keys[i] = fv[s->fkatt[i] - 1];
+		s->knulls[i] = fn[s->fkatt[i] - 1];
+	}
+	if (!in_null)
+		k = side_delta_values(s, in, k, 1);
+	if (!out_null)
+		k = side_delta_values(s, out, k, -1);
+	if (k > 1)
+		qsort_arg(s->vals, k, sizeof(SideValue), side_value_cmp_arg, sa->vssup);
+	for (i = 0; i < k;)
+	{
+		Datum		v = s->vals[i].v;
+		int64		n = 0;
+
+		/* (a +1 or -1 per row image of the group: no overflow) */
+		do
+			n += s->vals[i++].n;
+		while (i < k && side_vcmp(sa, s->vals[i].v, v) == 0);
+		if (n != 0)
+		{
+			s->cv[nc] = v;
+			s->cd[nc] = n;
+			nc++;
+		}
+	}
+	if (nc > 0)
+		gnet = side_apply_group(sa, s->keys, s->knulls, s->cv, s->cd, nc, sa->snap);
+	MemoryContextSwitchTo(oldcxt);
+	return gnet;
+}
+
+/*
+ * the end of s (started or not: the fact apply closes those it opened when
+ * a later one cannot be written directly); the side table stays locked
+ */
+void
+side_delta_close(SideDeltaApply *s)
+{
+	Relation	side = s->sa.side;
+
+	side_apply_finish(&s->sa);
+	table_close(side, NoLock);
 }
