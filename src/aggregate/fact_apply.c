@@ -45,13 +45,14 @@
  * checked as _fact_side_apply() checks it before anything is written; one
  * that asks for more leaves the whole apply to SQL.
  *
- * What it saves against the MERGE (docs/facts.md, "Cost model"): a descent of the key index from its root per group, the sort of
- * the deltas' copies, and the executor's work per row (a join, the
+ * What it saves against the MERGE (docs/facts.md, "Cost model"): a
+ * descent of the key index from its root per group, the sort of the
+ * deltas' copies, and the executor's work per row (a join, the
  * projection of the SET list, the whole-row copy of each delta).  The heap
  * fetches and updates, their pruning and WAL, are the same.
  *
- * The groups go APPLY_BATCH at a time (docs/facts.md, "Cost model"): first their lookups, one after another with the
- * leaf held between them (btwalk_hold(): nothing else happens meanwhile),
+ * The groups go APPLY_BATCH at a time (docs/facts.md, "Cost model"):
+ * first their lookups, one after another with the leaf held between them (btwalk_hold(): nothing else happens meanwhile),
  * then, for each group found, its heap page looked up in the buffer pool
  * (PrefetchBuffer(), which also starts reading a page not there) and the
  * parts of it the fetch and update will touch asked of the CPU ahead
