@@ -52,8 +52,8 @@
  * fetches and updates, their pruning and WAL, are the same.
  *
  * The groups go APPLY_BATCH at a time (docs/facts.md, "Cost model"):
- * first their lookups, one after another with the leaf held between them (btwalk_hold(): nothing else happens meanwhile),
- * then, for each group found, its heap page looked up in the buffer pool
+ * first their lookups, one after another with the leaf held between them
+ * (btwalk_hold(): nothing else happens meanwhile), then, for each group found, its heap page looked up in the buffer pool
  * (PrefetchBuffer(), which also starts reading a page not there) and the
  * parts of it the fetch and update will touch asked of the CPU ahead
  * (prefetch instructions: the page's header, the row's line pointer and
