@@ -51,20 +51,20 @@
  * projection of the SET list, the whole-row copy of each delta).  The heap
  * fetches and updates, their pruning and WAL, are the same.
  *
- * The groups go APPLY_BATCH at a time (docs/facts.md, "Cost model"):
- * first their lookups, one after another with the leaf held between them
- * (btwalk_hold(): nothing else happens meanwhile), then, for each group found, its heap page looked up in the buffer pool
- * (PrefetchBuffer(), which also starts reading a page not there) and the
- * parts of it the fetch and update will touch asked of the CPU ahead
- * (prefetch instructions: the page's header, the row's line pointer and
- * the row, the free space the new version goes to), then the groups
- * fetched and written one by one.  With groups spread over most of the
- * fact's pages, each page's memory is otherwise first touched, and
- * waited for, by the fetch of the row and again by its update; asked for
- * together, a batch's pages come in at once.  The prefetches change
- * nothing but what the CPU holds in its caches: the page found may have
- * been replaced meanwhile (it is only read for hints, never pinned), and
- * the fetch reads it again, pinned and locked, as before.
+ * The groups go APPLY_BATCH at a time (docs/facts.md, "Cost model"): first
+ * their lookups, one after another with the leaf held between them
+ * (btwalk_hold(): nothing else happens meanwhile), then, for each group
+ * found, its heap page looked up in the buffer pool (PrefetchBuffer(), which
+ * also starts reading a page not there) and the parts of it the fetch and
+ * update will touch asked of the CPU ahead (prefetch instructions: the
+ * page's header, the row's line pointer and the row, the free space the new
+ * version goes to), then the groups fetched and written one by one.  With
+ * groups spread over most of the fact's pages, each page's memory is
+ * otherwise first touched, and waited for, by the fetch of the row and again
+ * by its update; asked for together, a batch's pages come in at once.  The
+ * prefetches change nothing but what the CPU holds in its caches: the page
+ * found may have been replaced meanwhile (it is only read for hints, never
+ * pinned), and the fetch reads it again, pinned and locked, as before.
  *
  * Every write is an ordinary heap write in the refresh's transaction:
  * crash safe and undone by its abort.  The writes are made as the current
