@@ -61,9 +61,8 @@ sched_test_clock(TimestampTz *now)
 /*
  * sched_now
  *		"Now" for a scheduling decision: the test clock when set, else
- *		"real" (the caller's reading of the real clock: the transaction's
- *		start for the scheduler's pass, the current time for a run's
- *		retry).
+ *		"real" (the caller's reading of the real clock: the current time
+ *		for the scheduler's pass and a run's retry).
  */
 TimestampTz
 sched_now(TimestampTz real)

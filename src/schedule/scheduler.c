@@ -1140,7 +1140,13 @@ start_due_jobs(bool *warned_slots)
 	int			per_role;
 	bool	   *done;
 	char	   *wait_reason = NULL;
-	TimestampTz now = sched_now(GetCurrentTransactionStartTimestamp());
+	/*
+	 * The clock read now, not at the pass's transaction start: the jobs are
+	 * read with fresh snapshots, and a job made due (or the test clock
+	 * moved) after the pass began must be judged, and its next run counted,
+	 * from the time it is seen.
+	 */
+	TimestampTz now = sched_now(GetCurrentTimestamp());
 	struct
 	{
 		int64		job_id;
