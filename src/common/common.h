@@ -57,6 +57,8 @@ extern void dataeng_shmem_area_sized(const char *name, Size size, DataengShmemSi
 									 void **ptr, DataengShmemInit init);
 
 /* in common/row_jsonb.c */
+extern bool dataeng_row_type_any_column(Oid type, int depth,
+										bool (*pred) (Oid coltype, int depth));
 typedef struct RowJsonbColumn RowJsonbColumn;
 typedef struct RowJsonbMap
 {

@@ -26,6 +26,7 @@
 #include "utils/jsonfuncs.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/typcache.h"
 
 #include "common/common.h"
 
@@ -401,4 +402,34 @@ dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *oldslot,
 			changed = bms_add_member(changed, col->attnum);
 	}
 	return changed;
+}
+
+/*
+ * dataeng_row_type_any_column
+ *		Whether a column of the row type "type" (not a dropped one)
+ *		satisfies pred, called with the column's type and depth + 1; false
+ *		for a type that is not a row type (or an anonymous record), or
+ *		past 10 levels.  The walk of the type checks that look into the
+ *		columns of composite values (validate/rules.c, quarantine.c).
+ */
+bool
+dataeng_row_type_any_column(Oid type, int depth, bool (*pred) (Oid coltype, int depth))
+{
+	TupleDesc	desc;
+	bool		found = false;
+
+	if (depth > 10 || type == RECORDOID || !type_is_rowtype(type))
+		return false;
+	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
+	if (desc == NULL)
+		return false;
+	for (int i = 0; i < desc->natts && !found; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped)
+			found = pred(att->atttypid, depth + 1);
+	}
+	ReleaseTupleDesc(desc);
+	return found;
 }

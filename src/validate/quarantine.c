@@ -179,24 +179,7 @@ holds_json_array(Oid type, int depth)
 
 		return base == JSONOID || base == JSONBOID || holds_json_array(base, depth + 1);
 	}
-	if (type != RECORDOID && type_is_rowtype(type))
-	{
-		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
-		bool		found = false;
-
-		if (desc == NULL)
-			return false;
-		for (int i = 0; i < desc->natts && !found; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (!att->attisdropped)
-				found = holds_json_array(att->atttypid, depth + 1);
-		}
-		ReleaseTupleDesc(desc);
-		return found;
-	}
-	return false;
+	return dataeng_row_type_any_column(type, depth, holds_json_array);
 }
 
 /*
@@ -207,6 +190,16 @@ holds_json_array(Oid type, int depth)
  *		has no value of its own to check them on.  ('[0:1]={1,2}' in a
  *		column of a row type came back as {1,2}.)
  */
+static bool holds_inner_array(Oid type, int depth);
+
+/* a column of a row type that is an array, or holds a row type's array */
+static bool
+column_holds_inner_array(Oid type, int depth)
+{
+	return OidIsValid(get_element_type(getBaseType(type))) ||
+		holds_inner_array(type, depth);
+}
+
 static bool
 holds_inner_array(Oid type, int depth)
 {
@@ -217,25 +210,7 @@ holds_inner_array(Oid type, int depth)
 	type = getBaseType(type);
 	if (OidIsValid(elem = get_element_type(type)))
 		return holds_inner_array(elem, depth + 1);
-	if (type != RECORDOID && type_is_rowtype(type))
-	{
-		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
-		bool		found = false;
-
-		if (desc == NULL)
-			return false;
-		for (int i = 0; i < desc->natts && !found; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (!att->attisdropped)
-				found = OidIsValid(get_element_type(getBaseType(att->atttypid))) ||
-					holds_inner_array(att->atttypid, depth + 1);
-		}
-		ReleaseTupleDesc(desc);
-		return found;
-	}
-	return false;
+	return dataeng_row_type_any_column(type, depth, column_holds_inner_array);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_quarantine_row);

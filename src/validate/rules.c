@@ -666,24 +666,7 @@ type_holds_money(Oid type, int depth)
 		return type_holds_money(get_range_subtype(type), depth + 1);
 	if (type_is_multirange(type))
 		return type_holds_money(get_range_subtype(get_multirange_range(type)), depth + 1);
-	if (type != RECORDOID && type_is_rowtype(type))
-	{
-		TupleDesc	desc = lookup_rowtype_tupdesc_noerror(type, -1, true);
-		bool		found = false;
-
-		if (desc == NULL)
-			return false;
-		for (int i = 0; i < desc->natts && !found; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (!att->attisdropped)
-				found = type_holds_money(att->atttypid, depth + 1);
-		}
-		ReleaseTupleDesc(desc);
-		return found;
-	}
-	return false;
+	return dataeng_row_type_any_column(type, depth, type_holds_money);
 }
 
 /*
