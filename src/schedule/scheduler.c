@@ -241,6 +241,22 @@ run_forget(int64 run_id, bool wake)
 }
 
 /*
+ * slot_held_for
+ *		Whether another database's scheduler is held back by a cap that
+ *		counts the runs of "owner" (or by the total cap: held_owner
+ *		invalid), as its slot said not longer than SCHED_HOLD_STALE_MS ago.
+ *		Caller holds the mutex.
+ */
+static inline bool
+slot_held_for(SchedDbSlot *slot, Oid owner, TimestampTz now)
+{
+	if (slot->dboid == InvalidOid || slot->held_since == 0 || slot->hold > 0 ||
+		TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
+		return false;
+	return !OidIsValid(slot->held_owner) || slot->held_owner == owner;
+}
+
+/*
  * wake_held
  *		A run of owner ended in this database: every other database whose
  *		due jobs a cap holds back that the run counted in (that role's, or
@@ -266,11 +282,7 @@ wake_held(Oid owner)
 	{
 		SchedDbSlot *slot = &sched_shmem->dbs[i];
 
-		if (slot == my_slot || slot->dboid == InvalidOid || slot->held_since == 0 ||
-			slot->hold > 0 ||
-			TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
-			continue;
-		if (OidIsValid(slot->held_owner) && slot->held_owner != owner)
+		if (slot == my_slot || !slot_held_for(slot, owner, now))
 			continue;
 		if (slot->latch != NULL)
 			latches[nlatches++] = slot->latch;
@@ -799,11 +811,7 @@ hold_yield(Oid owner)
 	{
 		SchedDbSlot *slot = &sched_shmem->dbs[i];
 
-		if (slot == my_slot || slot->dboid == InvalidOid || slot->held_since == 0 ||
-			slot->hold > 0 ||
-			TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
-			continue;
-		if (OidIsValid(slot->held_owner) && slot->held_owner != owner)
+		if (slot == my_slot || !slot_held_for(slot, owner, now))
 			continue;
 		if (slot->held_since < mine ||
 			(slot->held_since == mine && slot < my_slot))
