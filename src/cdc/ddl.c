@@ -835,6 +835,20 @@ sync_partition_triggers(List *commands)
 	values[0] = CStringGetTextDatum(parts.data);
 
 	SPI_connect();
+
+	/*
+	 * An extension script older than 0.2.0 (the library upgraded, ALTER
+	 * EXTENSION UPDATE not run yet) has only the whole-database sync.
+	 */
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+	{
+		if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers()"),
+						false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not synchronize partition capture");
+		SPI_finish();
+		pfree(parts.data);
+		return;
+	}
 	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._cdc_sync_triggers(ARRAY("
 												   "SELECT d.objid::pg_catalog.regclass"
 												   "  FROM pg_catalog.pg_event_trigger_ddl_commands() d"
