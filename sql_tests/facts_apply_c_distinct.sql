@@ -147,6 +147,23 @@ UPDATE fce SET v = v - 100 WHERE id % 4 = 0;
 SELECT dataeng.fact_refresh('fce_f') > 0 AS refreshed;
 SELECT fact_diff('fce_f', 'SELECT * FROM fce_truth') AS diff, dataeng_internal._fact_apply_last() LIKE 'C:%' AS in_c;
 
+
+-- the unique index of the values made again with another predicate (of no
+-- measure): the rows the apply writes are not in it, so it is not the
+-- measure's index (not written directly); the index made right, C again,
+-- and no group's chunks written twice
+SELECT c.oid::regclass AS v_index FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'fce_f_distinct'::regclass \gset
+DROP INDEX :v_index;
+CREATE UNIQUE INDEX fce_wrong_pred ON fce_f_distinct (bucket, g, __v2) NULLS NOT DISTINCT WHERE __m = 7;
+SELECT dataeng_internal._fact_side_apply_reason('fce_f_distinct', 2) AS reason;
+DROP INDEX fce_wrong_pred;
+CREATE UNIQUE INDEX ON fce_f_distinct (bucket, g, __v2) NULLS NOT DISTINCT WHERE __m = 2;
+INSERT INTO fce SELECT i, '2025-02-01', 1, i % 7 FROM generate_series(3000, 3050) i;
+SELECT dataeng.fact_refresh('fce_f') > 0 AS refreshed;
+SELECT fact_diff('fce_f', 'SELECT * FROM fce_truth') AS diff, dataeng_internal._fact_apply_last() LIKE 'C:%' AS in_c;
+SELECT count(*) AS chunks_twice FROM (SELECT bucket, g, __v2 FROM fce_f_distinct GROUP BY 1, 2, 3 HAVING count(*) > 1) x;
+
 SELECT dataeng.fact_drop('fce_f');
 SELECT dataeng.fact_drop('fcd_f');
 DROP VIEW fcd_truth, fce_truth;

@@ -74,6 +74,7 @@
 #include "commands/defrem.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -104,14 +105,52 @@ PG_FUNCTION_INFO_V1(dataeng_fact_side_counts_pack);
 static ArrayType *side_array(Oid type, int16 len, const char *data, int k);
 
 /*
+ * measure_index_pred
+ *		Whether the predicate of idx is exactly __m = measure (the int4
+ *		equality, column mattno of the side table): the rows of another
+ *		measure, or of none, are not in the index of this one, and a scan of
+ *		one whose predicate is another would not see the chunks the apply
+ *		writes (each value would look new, its chunks written twice).
+ */
+static bool
+measure_index_pred(Relation idx, AttrNumber mattno, int32 measure)
+{
+	List	   *pred = RelationGetIndexPredicate(idx);
+	OpExpr	   *op;
+	Node	   *l;
+	Node	   *r;
+
+	if (mattno == InvalidAttrNumber || list_length(pred) != 1 || !IsA(linitial(pred), OpExpr))
+		return false;
+	op = (OpExpr *) linitial(pred);
+	if (op->opno != Int4EqualOperator || list_length(op->args) != 2)
+		return false;
+	l = (Node *) linitial(op->args);
+	r = (Node *) lsecond(op->args);
+	if (IsA(l, Const) && IsA(r, Var))
+	{
+		Node	   *t = l;
+
+		l = r;
+		r = t;
+	}
+	return IsA(l, Var) && ((Var *) l)->varattno == mattno &&
+		IsA(r, Const) && !((Const *) r)->constisnull && ((Const *) r)->consttype == INT4OID &&
+		DatumGetInt32(((Const *) r)->constvalue) == measure;
+}
+
+/*
  * find_measure_index
  *		The unique index of side whose last key column is vattno (the value
- *		column of one measure: its index is partial, WHERE __m = measure),
- *		opened with RowExclusiveLock; NULL when there is none.
+ *		column of one measure: its index is partial, WHERE __m = measure,
+ *		that predicate exactly), opened with RowExclusiveLock; NULL when
+ *		there is none.
  */
 static Relation
-find_measure_index(Relation side, AttrNumber vattno)
+find_measure_index(Relation side, AttrNumber vattno, int32 measure)
 {
+	AttrNumber	mattno = get_attnum(RelationGetRelid(side), "__m");
+
 	List	   *indexes = RelationGetIndexList(side);
 	ListCell   *lc;
 
@@ -132,7 +171,7 @@ find_measure_index(Relation side, AttrNumber vattno)
 			for (i = 0; i < form->indnkeyatts; i++)
 				if (form->indkey.values[i] == 0)
 					plain = false;
-			if (plain)
+			if (plain && measure_index_pred(idx, mattno, measure))
 			{
 				list_free(indexes);
 				return idx;
@@ -255,7 +294,7 @@ side_apply_reason(Relation side, int32 measure, Relation *idxp)
 		TupleDescAttr(desc, aattno - 1)->atttypid !=
 		get_array_type(TupleDescAttr(desc, vattno - 1)->atttypid))
 		return "the side table has no column of arrays of the measure's values";
-	idx = find_measure_index(side, vattno);
+	idx = find_measure_index(side, vattno, measure);
 	if (idx == NULL)
 		return "the side table has no unique index on the measure's values";
 	*idxp = idx;
