@@ -151,6 +151,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   owned text;
+  drop_call text;
+  own_call text;
 BEGIN
   IF obj_name IS NULL THEN
     RETURN;
@@ -223,13 +225,25 @@ BEGIN
       SELECT format('monitor "%s"', m.name) INTO owned FROM dataeng.monitors m WHERE 'monitor:' || m.name = obj_name;
     END IF;
     IF owned IS NOT NULL THEN
+      -- the drop call and the refresh its job must call
+      SELECT format('SELECT dataeng.%s_drop(%L)', split_part(owned, ' ', 1), substr(owned, strpos(owned, '"') + 1,
+                    length(owned) - strpos(owned, '"') - 1)),
+             format('SELECT dataeng.%s(%L)',
+                    CASE split_part(owned, ' ', 1) WHEN 'fact' THEN 'fact_refresh'
+                                                   WHEN 'dimension' THEN 'dimension_refresh' ELSE 'monitor_check' END,
+                    substr(owned, strpos(owned, '"') + 1, length(owned) - strpos(owned, '"') - 1))
+        INTO drop_call, own_call;
       RAISE EXCEPTION 'job "%" belongs to %', obj_name, owned
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = CASE WHEN obj_name LIKE 'monitor:%'
-                          THEN format('Pause it with SELECT dataeng.job_pause(%L); SELECT dataeng.monitor_drop(%L) removes it.',
-                                      obj_name, substr(obj_name, 9))
-                          ELSE format('Pause it with SELECT dataeng.job_pause(%L); dropping the %s removes it.',
-                                      obj_name, CASE WHEN obj_name LIKE 'fact%' THEN 'fact' ELSE 'dimension' END) END;
+              DETAIL = format('It runs the %s''s %s; it is dropped with the %s, not alone.',
+                              split_part(owned, ' ', 1),
+                              CASE WHEN obj_name LIKE 'monitor:%' THEN 'checks' ELSE 'refreshes' END,
+                              split_part(owned, ' ', 1)),
+              HINT = format('%s drops the %s with its job; SELECT dataeng.job_pause(%L) stops its runs; '
+                            'SELECT dataeng.schedule(%L, %L, %L) changes its schedule.',
+                            drop_call, split_part(owned, ' ', 1), obj_name, obj_name,
+                            coalesce((SELECT j.schedule FROM dataeng.jobs j WHERE j.job_name = obj_name LIMIT 1), '1 hour'),
+                            own_call);
     END IF;
   END IF;
 END;

@@ -449,6 +449,45 @@ BEGIN
       UNION
       SELECT r.start, e.up FROM reach r JOIN edge e ON e.down OPERATOR(pg_catalog.=) r.at)
     SELECT r.start AS job_name FROM reach r WHERE r.start OPERATOR(pg_catalog.=) r.at),
+  -- the jobs held back by a stuck job further up than their own upstream
+  -- jobs (broken, paused, failed with its retries spent, in a cycle: a
+  -- job waiting for one that waits for it runs no more than that one),
+  -- each with the stuck job at the top of the chain, found at once as
+  -- job_cycles are (a walk from each job took seconds for a chain of 100)
+  job_stuck_above AS MATERIALIZED (
+    WITH RECURSIVE waits(down, up) AS (
+      SELECT f.job_name, u.job_name
+        FROM dataeng.jobs f CROSS JOIN LATERAL pg_catalog.unnest(f.depends_on) d(name)
+        JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
+         AND (u.owner OPERATOR(pg_catalog.=) f.owner OR dataeng_internal._is_superuser(f.owner))
+       WHERE u.last_success_at IS NULL
+          OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(f.last_started_at, '-infinity')),
+    stuck(job_name, why) AS (
+      SELECT u.job_name, CASE WHEN u.broken IS NOT NULL THEN 'broken'
+                              WHEN u.paused THEN 'paused'
+                              WHEN u.attempt OPERATOR(pg_catalog.=) 0
+                               AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                              THEN 'its last run ' OPERATOR(pg_catalog.||) replace(u.last_status, '_', ' ')
+                              ELSE 'in a cycle of dependencies' END
+        FROM dataeng.jobs u
+       WHERE u.broken IS NOT NULL OR u.paused
+          OR (u.attempt OPERATOR(pg_catalog.=) 0 AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}'))
+          OR u.job_name OPERATOR(pg_catalog.=) ANY (SELECT jc.job_name FROM job_cycles jc)),
+    -- (job, stuck job it waits for, at any depth): one row per pair
+    reach(down, top) AS (
+      SELECT w.down, w.up FROM waits w JOIN stuck s ON s.job_name OPERATOR(pg_catalog.=) w.up
+      UNION
+      SELECT w.down, r.top FROM reach r JOIN waits w ON w.up OPERATOR(pg_catalog.=) r.down
+       WHERE NOT EXISTS (SELECT 1 FROM stuck s WHERE s.job_name OPERATOR(pg_catalog.=) r.down))
+    -- each job's upstream jobs that are not stuck themselves but wait for
+    -- a stuck one, with the stuck ones they wait for
+    SELECT w.down AS job_name, w.up,
+           string_agg(format('"%s" (%s)', r.top, s.why), ', ' ORDER BY r.top) AS tops
+      FROM waits w
+      JOIN reach r ON r.down OPERATOR(pg_catalog.=) w.up
+      JOIN stuck s ON s.job_name OPERATOR(pg_catalog.=) r.top
+     WHERE NOT EXISTS (SELECT 1 FROM stuck s2 WHERE s2.job_name OPERATOR(pg_catalog.=) w.up)
+     GROUP BY w.down, w.up),
   -- (source_gone: the source table was dropped, so every refresh fails;
   -- the name it had, for the reason)
   aggs AS (SELECT fd.name, fd.consumer, fd.last_refresh, fd.created_at, fd.owner, 'fact' AS kind,
@@ -796,8 +835,16 @@ BEGIN
                       OR u.last_success_at OPERATOR(pg_catalog.<=) coalesce(j.last_started_at, '-infinity'))
                  AND (u.broken IS NOT NULL OR u.paused
                       OR (u.attempt OPERATOR(pg_catalog.=) 0 AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}'))
-                      OR u.job_name OPERATOR(pg_catalog.=) ANY (SELECT jc.job_name FROM job_cycles jc))) AS stuck
-       WHERE cardinality(j.depends_on) OPERATOR(pg_catalog.>) 0) dep ON true
+                      OR u.job_name OPERATOR(pg_catalog.=) ANY (SELECT jc.job_name FROM job_cycles jc))) AS direct,
+             -- upstream jobs that wait, at any depth, for a stuck one
+             (SELECT string_agg(format('job "%s", which waits for %s', a.up, a.tops), ', ' ORDER BY d.n)
+                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+                JOIN job_stuck_above a ON a.job_name OPERATOR(pg_catalog.=) j.job_name
+                 AND a.up OPERATOR(pg_catalog.=) d.name) AS above
+       WHERE cardinality(j.depends_on) OPERATOR(pg_catalog.>) 0) dep0 ON true
+    CROSS JOIN LATERAL (
+      SELECT dep0.cycle, dep0.missing,
+             nullif(concat_ws(', ', dep0.direct, dep0.above), '') AS stuck) dep
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes

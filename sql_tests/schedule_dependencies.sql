@@ -113,6 +113,27 @@ UPDATE dataeng.jobs SET last_success_at = now(), last_started_at = now() - inter
  WHERE job_name = 'up';
 SELECT * FROM job_states();
 SELECT dataeng.unschedule('down'), dataeng.unschedule('up');
+-- stuck further up: a job two or more levels below a stuck job does not
+-- run either, and says which job at the top of the chain holds it (it
+-- said ok): tb waits for ta, tc for tb, td for tc and ta
+SELECT dataeng.schedule('ta', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('tb', '@yearly', 'SELECT 1', depends_on => '{ta}') > 0 AS scheduled;
+SELECT dataeng.schedule('tc', '@yearly', 'SELECT 1', depends_on => '{tb}') > 0 AS scheduled;
+SELECT dataeng.schedule('td', '@yearly', 'SELECT 1', depends_on => '{tc,ta}') > 0 AS scheduled;
+SELECT dataeng.job_pause('ta');
+SELECT * FROM job_states();
+-- tb succeeded since tc's last start: tc runs when due; td still waits for ta
+UPDATE dataeng.jobs SET last_success_at = now() WHERE job_name = 'tb';
+SELECT * FROM job_states();
+SELECT dataeng.unschedule(j) FROM unnest(ARRAY['td', 'tc', 'tb', 'ta']) j;
+-- a cycle at the top (stored by 0.1.0, or written by hand)
+INSERT INTO dataeng.jobs (job_name, schedule, command, depends_on, next_run_at, owner_name)
+VALUES ('cx', '@yearly', 'SELECT 1', '{cy}', '2031-06-01 00:00+00', current_user),
+       ('cy', '@yearly', 'SELECT 1', '{cx}', '2031-06-01 00:00+00', current_user),
+       ('cz', '@yearly', 'SELECT 1', '{cy}', '2031-06-01 00:00+00', current_user),
+       ('cw', '@yearly', 'SELECT 1', '{cz}', '2031-06-01 00:00+00', current_user);
+SELECT * FROM job_states();
+DELETE FROM dataeng.jobs WHERE job_name IN ('cx', 'cy', 'cz', 'cw');
 
 -------------------------------------------------------------------------------
 -- Unscheduling a job others depend on: refused, also with its monitor

@@ -37,7 +37,7 @@
 #include "schedule/schedule.h"
 
 DATAENG_ENTRY(dataeng_schedule, "_job_schedule")
-DATAENG_ENTRY_REQUIRED(dataeng_unschedule, "_job_unschedule")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_unschedule, "_job_unschedule")
 DATAENG_ENTRY_REQUIRED(dataeng_job_pause, "_job_pause")
 DATAENG_ENTRY_REQUIRED(dataeng_job_resume, "_job_resume")
 DATAENG_ENTRY_REQUIRED(dataeng_job_run_now, "_job_run_now")

@@ -1,0 +1,47 @@
+-- Benchmark: reading dataeng.pipeline_status with a chain of jobs, each
+-- depending on the one before, the first paused: every job below it
+-- waits for it, at any depth, and says so.  The chains are followed in
+-- one recursive query for all jobs (a walk from each job took seconds for
+-- a chain of 100).  Against the anchor of reading dataeng.jobs.  Target:
+-- a read well under a second for a chain of 100 jobs (BENCH_VARS="jobs=N";
+-- schedule() of each job checks for cycles, so a long chain takes long to set up).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dataeng;
+SET jit = off;
+\if :{?jobs}
+\else
+\set jobs 100
+\endif
+SELECT set_config('bench.jobs', :'jobs', false);
+\o /dev/null
+SELECT dataeng_internal._scheduler_test_now('2030-01-01 00:00:00+00');
+DO $$
+BEGIN
+  PERFORM dataeng.schedule('bench_chain1', '@yearly', 'SELECT 1');
+  FOR i IN 2 .. current_setting('bench.jobs')::int LOOP
+    PERFORM dataeng.schedule(format('bench_chain%s', i), '@yearly', 'SELECT 1',
+                             depends_on => ARRAY[format('bench_chain%s', i - 1)]);
+  END LOOP;
+  PERFORM dataeng.job_pause('bench_chain1');
+END $$;
+\o
+CREATE TEMP TABLE bench_t (what text, ms numeric);
+DO $$
+DECLARE
+  t0 timestamptz;
+  n bigint;
+BEGIN
+  FOR r IN 1 .. 5 LOOP
+    t0 := clock_timestamp();
+    SELECT count(*) INTO n FROM dataeng.pipeline_status WHERE kind = 'job' AND state = 'warning';
+    INSERT INTO bench_t VALUES ('pipeline_status', extract(epoch FROM clock_timestamp() - t0) * 1000);
+    IF n <> current_setting('bench.jobs')::int - 1 THEN
+      RAISE EXCEPTION 'expected % jobs warning, got %', current_setting('bench.jobs')::int - 1, n;
+    END IF;
+    t0 := clock_timestamp();
+    PERFORM count(*) FROM dataeng.jobs;
+    INSERT INTO bench_t VALUES ('anchor: dataeng.jobs', extract(epoch FROM clock_timestamp() - t0) * 1000);
+  END LOOP;
+END $$;
+SELECT :'jobs' AS jobs, what, round(min(ms), 2) AS best_ms, round(avg(ms), 2) AS avg_ms FROM bench_t GROUP BY what ORDER BY what;
+SELECT dataeng_internal._scheduler_test_now(NULL);
