@@ -524,6 +524,19 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
   'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
+-- When this database's WAL capture worker last read the configuration
+-- files (src/cdc/wal_dbhook.c): at its start, or when it applied a reload
+-- between rounds; NULL when no worker is in the database.  A value later
+-- than a moment taken after ALTER SYSTEM and before pg_reload_conf() says
+-- that the worker's rounds from then on use the new setting.
+CREATE FUNCTION dataeng_internal._cdc_wal_conf_read()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_conf_read'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_conf_read() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_conf_read() IS
+  'internal: when this database''s WAL capture worker last read the configuration files';
+
 -- The error that ended this database's last WAL capture worker that
 -- failed ("SQLSTATE at time: message", the failures in a row and when
 -- the next worker starts), from shared memory; NULL when none is known.

@@ -226,6 +226,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_down_since(timestamp with time zone)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_behind(text,text)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_worker()', 'v', false, 's'),
+  ('dataeng_internal._cdc_wal_conf_read()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_start_state()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_last_error()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_fail_streak()', 'v', false, 's'),

@@ -205,6 +205,7 @@ extern bool cdc_wal_leaving(bool *drain);
 extern bool cdc_wal_left(void);
 extern void cdc_wal_hold_database(Oid dboid, Node *stmt);
 extern void cdc_wal_set_idle(bool idle);
+extern void cdc_wal_note_conf(void);
 extern void cdc_wal_track(void);
 
 #endif							/* DATAENG_CDC_WAL_H */

@@ -139,6 +139,12 @@ typedef struct WalDbEntry
 	bool		drain;			/* the worker applies all WAL before it leaves */
 	bool		idle;			/* the worker runs no round: dataeng.enabled is off */
 	/*
+	 * When the worker last read the configuration files (its PgReloadTime:
+	 * inherited from the postmaster at its start, then each reload it
+	 * applied between rounds), for _cdc_wal_conf_read()
+	 */
+	TimestampTz conf_read;
+	/*
 	 * How the last start of a worker for the database went, while no worker
 	 * is in it (pid 0): for the sessions that wait for one
 	 * (dataeng_internal._cdc_wal_start_state()), since start_at
@@ -962,6 +968,7 @@ cdc_wal_enter(Oid dboid)
 			e->pid = MyProcPid;
 			e->latch = MyLatch;
 			e->idle = false;
+			e->conf_read = PgReloadTime;
 			e->start = WAL_START_NONE;
 			/* (until its first round commits: see wal_entry_load()) */
 			e->running = true;
@@ -1013,6 +1020,7 @@ cdc_wal_track(void)
 		e->pid = MyProcPid;
 		e->latch = MyLatch;
 		e->idle = false;
+		e->conf_read = PgReloadTime;
 		e->start = WAL_START_NONE;
 		my_entry = e;
 		wal_shmem->untracked--;
@@ -1102,6 +1110,24 @@ cdc_wal_set_idle(bool idle)
 	SpinLockAcquire(&wal_shmem->mutex);
 	if (my_entry->pid == MyProcPid)
 		my_entry->idle = idle;
+	SpinLockRelease(&wal_shmem->mutex);
+}
+
+/*
+ * cdc_wal_note_conf
+ *		Called by the worker after it read the configuration files again
+ *		(a reload), before its next round: the sessions that changed a
+ *		setting can tell when the worker uses the new value
+ *		(_cdc_wal_conf_read()).
+ */
+void
+cdc_wal_note_conf(void)
+{
+	if (my_entry == NULL)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (my_entry->pid == MyProcPid)
+		my_entry->conf_read = PgReloadTime;
 	SpinLockRelease(&wal_shmem->mutex);
 }
 
@@ -1381,6 +1407,38 @@ dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
 	if (pid == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(dataeng_enabled ? "none" : "off"));
 	PG_RETURN_TEXT_P(cstring_to_text(idle ? "off" : "running"));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_conf_read);
+
+/*
+ * dataeng_internal._cdc_wal_conf_read() RETURNS timestamptz: when this
+ * database's WAL capture worker last read the server's configuration
+ * files: at its start (the postmaster's last reading) or when it applied
+ * a reload, which it does between rounds (a round in progress goes on
+ * with the values it began with).  A value later than a moment after a
+ * setting was changed (ALTER SYSTEM) and before pg_reload_conf() means
+ * that the worker's next round uses the new value.  NULL when no worker
+ * is in the database (or one runs without a shared memory entry).
+ */
+Datum
+dataeng_cdc_wal_conf_read(PG_FUNCTION_ARGS)
+{
+	TimestampTz conf_read = 0;
+
+	if (wal_shmem != NULL)
+	{
+		WalDbEntry *e;
+
+		SpinLockAcquire(&wal_shmem->mutex);
+		e = entry_find(MyDatabaseId, false);
+		if (e != NULL && !e->gone && e->pid != 0)
+			conf_read = e->conf_read;
+		SpinLockRelease(&wal_shmem->mutex);
+	}
+	if (conf_read == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(conf_read);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_wal_start_state);

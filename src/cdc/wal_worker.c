@@ -693,6 +693,7 @@ wal_prepare(const char *slot)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			cdc_wal_note_conf();
 		}
 		/* a command needs the database (DROP DATABASE ...): leave */
 		if (cdc_wal_leaving(NULL))
@@ -1053,6 +1054,7 @@ wal_run(Oid dboid, const char *slot)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			cdc_wal_note_conf();
 		}
 
 		/* (sessions waiting for a round see that none comes) */
