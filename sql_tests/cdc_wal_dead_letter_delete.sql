@@ -25,8 +25,14 @@ END $$;
 SELECT dataeng.cdc_enable('dld.t', method => 'wal');
 RESET ROLE;
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE dld_app;
 SELECT dataeng.on_change('dld_h', 'dld.t', 'dld.h(dataeng.change[])');
 RESET ROLE;
@@ -69,8 +75,11 @@ SELECT dataeng.on_change_dead_letter_delete(NULL);
 
 SET client_min_messages = warning;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);
 DROP SCHEMA dld CASCADE;
 DROP ROLE dld_app;
 DROP ROLE dld_other;

@@ -11,6 +11,7 @@ CREATE EXTENSION dataeng;
 \pset null '(null)'
 \i sql_tests/lib/wait_for.sql
 ALTER SYSTEM SET dataeng.on_change_max_dead_letters = 3;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE TABLE dlb (id int PRIMARY KEY);
 CREATE TABLE dlb_calls (call_no int GENERATED ALWAYS AS IDENTITY, ids text);
@@ -18,6 +19,10 @@ SELECT dataeng.cdc_enable('dlb', method => 'wal');
 CREATE FUNCTION dlb_record(c dataeng.change[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO public.dlb_calls (ids) SELECT string_agg(x.pk->>'id', ',' ORDER BY x.change_id) FROM unnest(c) x $$;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.on_change('dlb_trigger', 'dlb', 'dlb_record(dataeng.change[])');
 SELECT dataeng.cdc_wal_sync();
 SELECT dataeng.on_change_pause('dlb_trigger');
@@ -68,7 +73,9 @@ SELECT (dataeng.alert_check()).resolved >= 1 AS resolved;
 
 SELECT dataeng.on_change_drop('dlb_trigger');
 ALTER SYSTEM RESET dataeng.on_change_max_dead_letters;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP TABLE dlb, dlb_calls;
 DROP FUNCTION dlb_record(dataeng.change[]);
 DROP FUNCTION wait_for(text, float8);

@@ -12,6 +12,7 @@ CREATE EXTENSION dataeng;
 ALTER SYSTEM SET dataeng.on_change_role_budget = '100ms';
 ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.on_change_retries = 100;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE ROLE ocl_owner;
 CREATE ROLE ocl_other;
@@ -28,6 +29,10 @@ BEGIN
 END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 
 -- 1. A failing handler's batch deferred between its retries (the budget
 -- is too short for the back-off), then the trigger paused: the batch is
@@ -70,7 +75,9 @@ RESET ROLE;
 -- retries of dataeng.on_change_retries, not more (the calls were kept in
 -- the worker's memory: a restart gave the batch every retry again)
 ALTER SYSTEM SET dataeng.on_change_retries = 4;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT last_value AS calls_before FROM ocl.calls \gset
 SET ROLE ocl_owner;
 SELECT dataeng.on_change_resume('ocl_fail');
@@ -94,7 +101,9 @@ SELECT count(*) AS progress_left FROM dataeng_internal.on_change_resume_progress
 -- with long back-offs) makes its creator's cdc_wal_sync() wait, not
 -- another role's (which waited for it, and gave up)
 ALTER SYSTEM SET dataeng.on_change_retries = 100;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE ocl_owner;
 SELECT dataeng.on_change_resume('ocl_fail');
 RESET ROLE;
@@ -146,7 +155,9 @@ SELECT count(*) AS triggers_left FROM dataeng_internal.on_change_triggers WHERE 
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP FUNCTION wait_for(text, float8);

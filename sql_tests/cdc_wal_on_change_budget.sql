@@ -12,6 +12,7 @@ CREATE EXTENSION dataeng;
 ALTER SYSTEM SET dataeng.on_change_role_budget = '100ms';
 ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.on_change_retries = 100;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE ROLE ocb_victim;
 CREATE ROLE ocb_slow;
@@ -43,6 +44,10 @@ BEGIN
 END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.cdc_consumer_create('ocb_reader', '{ocb_v.orders}');
 
 -- 1. A handler blocked: capture of the other role's table goes on, and a
@@ -128,7 +133,9 @@ SELECT count(*) AS calls FROM ocb_s.calls WHERE trigger_name = 'blocked' AND ids
 -- handler waits for a later round too (however many roles have triggers)
 ALTER SYSTEM SET dataeng.on_change_role_budget = '10s';
 ALTER SYSTEM SET dataeng.on_change_round_budget = '100ms';
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE ocb_victim;
 CREATE TABLE ocb_v.calls (ids text, worker_xact xid8);
 CREATE FUNCTION ocb_v.slow(c dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
@@ -158,7 +165,9 @@ ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_round_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.cdc_consumer_drop('ocb_reader');
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

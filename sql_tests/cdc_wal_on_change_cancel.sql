@@ -8,6 +8,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE TABLE occ (id int PRIMARY KEY);
 CREATE TABLE occ_other (id int PRIMARY KEY);
@@ -21,6 +23,10 @@ BEGIN
   END IF;
 END $$;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.on_change('occ_h', 'occ', 'occ_sink(dataeng.change[])');
 SELECT dataeng.cdc_wal_sync();
 
@@ -40,5 +46,8 @@ SELECT trigger_name, handled_lsn IS NOT NULL AS handled, paused_at FROM dataeng.
 
 SET client_min_messages = warning;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

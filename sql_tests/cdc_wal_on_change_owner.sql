@@ -13,6 +13,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 ALTER SYSTEM SET dataeng.on_change_retries = 2;
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 
 CREATE TABLE oco (id int PRIMARY KEY, v text);
@@ -31,6 +33,10 @@ END $$;
 SELECT dataeng.on_change('oco_t', 'oco', 'public.oco_h(dataeng.change[])');
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 
 -- runs as its creator
 INSERT INTO oco VALUES (1, 'a');
@@ -92,6 +98,9 @@ SELECT trigger_name, error, sqlstate, attempts FROM dataeng.on_change_dead_lette
 SELECT dataeng.on_change_drop('oco_t2');
 
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

@@ -16,6 +16,7 @@ CREATE EXTENSION dataeng;
 \i sql_tests/lib/wait_for.sql
 ALTER SYSTEM SET dataeng.on_change_timeout = 0;
 ALTER SYSTEM SET dataeng.on_change_role_budget = '100ms';
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE ROLE ocu_victim;
 CREATE ROLE ocu_slow;
@@ -38,6 +39,10 @@ BEGIN
 END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.cdc_consumer_create('ocu_reader', '{ocu_v.orders}');
 
 -- 1. A handler blocked on a lock, with no time limit: the other role's
@@ -82,7 +87,9 @@ TRUNCATE ocu_s.calls;
 -- dataeng.on_change_max_backlog batches pauses; its batches are set aside
 -- in dataeng.dead_letters, in commit order, none dropped
 ALTER SYSTEM SET dataeng.on_change_max_backlog = 2;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE ocu_slow;
 SELECT dataeng.on_change('ocu_bounded', 'ocu_s.t', 'ocu_s.blocked(dataeng.change[])');
 RESET ROLE;
@@ -141,7 +148,9 @@ RESET ROLE;
 -- is its own: reaching it is a failure (retried, then a dead letter)
 ALTER SYSTEM SET dataeng.on_change_role_budget = '10s';
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE ocu_slow;
 CREATE FUNCTION ocu_s.impatient(c dataeng.change[]) RETURNS void LANGUAGE plpgsql
 SET lock_timeout = '50ms' AS $$
@@ -172,7 +181,9 @@ RESET ROLE;
 ALTER SYSTEM SET dataeng.on_change_role_budget = '100ms';
 ALTER SYSTEM RESET dataeng.on_change_retries;
 ALTER SYSTEM RESET dataeng.on_change_max_backlog;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 TRUNCATE ocu_s.calls;
 SET ROLE ocu_slow;
 SELECT dataeng.on_change('ocu_stuck', 'ocu_s.t', 'ocu_s.blocked(dataeng.change[])');
@@ -223,7 +234,9 @@ ALTER SYSTEM RESET dataeng.on_change_retries;
 ALTER SYSTEM RESET dataeng.on_change_max_backlog;
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.cdc_consumer_drop('ocu_reader');
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

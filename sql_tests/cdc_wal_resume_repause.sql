@@ -16,6 +16,7 @@ CREATE EXTENSION dataeng;
 -- (wait_for(condition, seconds): polls a condition, true once it holds)
 \i sql_tests/lib/wait_for.sql
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 
 CREATE TABLE rp_src (id int PRIMARY KEY);
@@ -32,6 +33,10 @@ BEGIN
 END $$;
 SELECT dataeng.on_change('rp', 'rp_src', 'rp_handler(dataeng.change[])', on_error => 'pause');
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 
 INSERT INTO rp_src VALUES (1);
 SELECT dataeng.cdc_wal_sync();
@@ -71,7 +76,9 @@ SELECT count(*) AS dead_letters FROM dataeng.dead_letters;
 
 SELECT dataeng.on_change_drop('rp');
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
 DROP TABLE rp_src, rp_seen, rp_bad;

@@ -12,12 +12,18 @@ GRANT CREATE ON SCHEMA public TO regress_walsec_a, regress_walsec_b;
 -- (quick retries and a short limit for handlers: the worker reloads them)
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
 ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 
 -- a table of another role, captured all along
 CREATE TABLE ws_other (id int PRIMARY KEY, v text);
 SELECT dataeng.cdc_enable('ws_other', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 
 -- 1. A value written as text, its column an int by the time the worker
 -- reads the WAL: the table stops (with the reason), the others go on.
@@ -127,7 +133,9 @@ SELECT trigger_name, error, sqlstate, attempts, changes[1].pk
 -- failure: the round ends, and after the worker's restart the batch is
 -- handled again (no dead letter).
 ALTER SYSTEM SET dataeng.on_change_timeout = '60s';
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.on_change_drop('ws_forever');
 CREATE TABLE ws_gate (open boolean);
 GRANT SELECT ON ws_gate TO regress_walsec_a;
@@ -142,9 +150,6 @@ BEGIN
 END $$;
 SELECT dataeng.on_change('ws_gated', 'ws_other', 'ws_gated(dataeng.change[])', '{I}');
 RESET ROLE;
--- (a new session: the server has read the setting and signalled the
--- worker, which reads it before its next round)
-\c
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
 INSERT INTO ws_other VALUES (5, 'cancelled once');
@@ -209,8 +214,11 @@ RESET ROLE;
 -- clean up
 ALTER SYSTEM RESET dataeng.on_change_retries;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);
 DROP TABLE ws_other, m5, ws_arr, ws_slow_arr, ws_seen, ws_gate;
 -- (the handlers went with the extension: their argument is its type)
 DROP DOMAIN ws_dom, ws_slow;

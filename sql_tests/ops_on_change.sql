@@ -10,6 +10,8 @@ SET client_min_messages = warning;
 SET TimeZone = 'UTC';
 CREATE EXTENSION dataeng;
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 
 CREATE TABLE oc (id int PRIMARY KEY, v text);
@@ -30,6 +32,10 @@ END $$;
 SELECT dataeng.on_change('dl', 'oc', 'sink_dl(dataeng.change[])');
 SELECT dataeng.on_change('ps', 'oc', 'sink_ps(dataeng.change[])', on_error => 'pause');
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT kind, name, state, reason FROM dataeng.pipeline_status WHERE kind = 'on_change' ORDER BY name;
 
 -- the sink is down: dl fails into a dead letter and goes on; ps pauses
@@ -88,6 +94,9 @@ SELECT (dataeng.alert_check()).raised >= 0 AS checked;
 SELECT kind, object FROM dataeng.alerts_open ORDER BY object;
 
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

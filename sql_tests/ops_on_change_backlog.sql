@@ -10,6 +10,7 @@ CREATE EXTENSION dataeng;
 ALTER SYSTEM SET dataeng.on_change_role_budget = '100ms';
 ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.on_change_retries = 100;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE TABLE ocl (id int PRIMARY KEY);
 CREATE TABLE ocl_calls (ids text);
@@ -22,6 +23,10 @@ BEGIN
 END $$;
 SELECT dataeng.cdc_enable('ocl', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT dataeng.on_change('ocl_t', 'ocl', 'ocl_h(dataeng.change[])');
 SELECT dataeng.cdc_wal_sync();
 RESET client_min_messages;
@@ -52,6 +57,8 @@ SELECT dataeng.alert_set('*', 'max_lag', NULL);
 ALTER SYSTEM RESET dataeng.on_change_role_budget;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP EXTENSION dataeng CASCADE;
 DROP FUNCTION wait_for(text, float8);

@@ -13,6 +13,8 @@ CREATE EXTENSION dataeng;
 \pset null '(null)'
 ALTER SYSTEM SET dataeng.on_change_max_batch = '64kB';
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE ROLE swb_victim;
 CREATE ROLE swb_mallory;
@@ -29,6 +31,10 @@ CREATE FUNCTION swb_v.sink(c dataeng.change[]) RETURNS void LANGUAGE sql
   AS $$ INSERT INTO public.swb_seen VALUES ('victim', cardinality(c)) $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE swb_victim;
 SELECT dataeng.on_change('swb_victim_h', 'swb_v.orders', 'swb_v.sink(dataeng.change[])');
 
@@ -99,7 +105,9 @@ SELECT dataeng.on_change_drop('swb_mallory_p');
 RESET ROLE;
 ALTER SYSTEM RESET dataeng.on_change_max_batch;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP SCHEMA swb_v CASCADE;
 DROP SCHEMA swb_m CASCADE;
 DROP TABLE public.swb_seen;
@@ -107,3 +115,4 @@ DROP ROLE swb_victim;
 DROP ROLE swb_mallory;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

@@ -13,6 +13,8 @@ CREATE EXTENSION dataeng;
 \pset null '(null)'
 ALTER SYSTEM SET dataeng.on_change_timeout = '1s';
 ALTER SYSTEM SET dataeng.on_change_retries = 0;
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE ROLE swt_victim;
 CREATE ROLE swt_mallory;
@@ -38,6 +40,10 @@ BEGIN
 END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE swt_mallory;
 SELECT dataeng.on_change('swt_stubborn', 'swt_m.t', 'swt_m.stubborn(dataeng.change[])');
 INSERT INTO swt_m.t VALUES (1);
@@ -62,10 +68,13 @@ SELECT dataeng.on_change_drop('swt_stubborn');
 RESET ROLE;
 ALTER SYSTEM RESET dataeng.on_change_timeout;
 ALTER SYSTEM RESET dataeng.on_change_retries;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 DROP SCHEMA swt_v CASCADE;
 DROP SCHEMA swt_m CASCADE;
 DROP ROLE swt_victim;
 DROP ROLE swt_mallory;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

@@ -16,6 +16,8 @@ SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
 ALTER SYSTEM SET dataeng.wal_lock_timeout = '1s';
+\i sql_tests/lib/wait_for.sql
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 CREATE ROLE swl_victim;
 CREATE ROLE swl_mallory;
@@ -48,6 +50,10 @@ BEGIN
 END $$;
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync();
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET ROLE swl_mallory;
 SELECT dataeng.on_change('swl_nap', 'swl_m.slow', 'swl_m.nap(dataeng.change[])');
 RESET ROLE;
@@ -193,13 +199,14 @@ SET ROLE swl_mallory;
 SELECT dataeng.on_change_drop('swl_nap');
 RESET ROLE;
 ALTER SYSTEM RESET dataeng.wal_lock_timeout;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 
 -- by default (dataeng.wal_lock_timeout = 0) the worker waits for the lock:
 -- capture is held back while the lock is held, and nothing is lost.  (The
 -- worker is off while the change and the lock are made, so that it comes
 -- to the change with the lock held, and reads the setting before.)
-\i sql_tests/lib/wait_for.sql
 SELECT dataeng.cdc_consumer_create('swl_reader2', '{swl_v.orders,swl_m.held}');
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
