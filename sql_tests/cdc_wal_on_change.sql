@@ -9,13 +9,15 @@ CREATE TABLE oc_seen (trigger_name text, call_no bigint GENERATED ALWAYS AS IDEN
                       commit_time timestamptz, n int, ops text, ids text,
                       who name, path text);
 -- (the WAL capture worker is off until the first trigger is made, so that
--- it has not switched oc_src to the WAL then, however slow the machine; a
--- new session: the server has read the setting and signalled the worker,
--- which reads it before its next round)
+-- it has not switched oc_src to the WAL then, however slow the machine;
+-- waited for until the worker runs no round, or, with none in the
+-- database, until a new session reads the setting)
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
 \c
 SET client_min_messages = notice;
+\i sql_tests/lib/wait_for.sql
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 SELECT dataeng.cdc_enable('oc_src', method => 'wal');
 SELECT dataeng.cdc_enable('oc_trg');
 
@@ -154,3 +156,4 @@ DROP FUNCTION oc_handler(dataeng.change[]), oc_deletes(dataeng.change[]), oc_wro
 REVOKE USAGE ON SCHEMA public FROM oc_user;
 DROP ROLE oc_user;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

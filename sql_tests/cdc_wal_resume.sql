@@ -10,13 +10,15 @@ CREATE TABLE rs_seen (call_no bigint GENERATED ALWAYS AS IDENTITY, trigger_name 
 CREATE TABLE rs_sink (down boolean);
 INSERT INTO rs_sink VALUES (false);
 -- (the WAL capture worker is off until the triggers are made, so that it
--- has not switched rs_src to the WAL then, however slow the machine; a new
--- session: the server has read the setting and signalled the worker,
--- which reads it before its next round)
+-- has not switched rs_src to the WAL then, however slow the machine;
+-- waited for until the worker runs no round, or, with none in the
+-- database, until a new session reads the setting)
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
 \c
 SET client_min_messages = notice;
+\i sql_tests/lib/wait_for.sql
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 SELECT dataeng.cdc_enable('rs_src', method => 'wal');
 
 -- a handler whose sink can be down
@@ -122,3 +124,4 @@ DELETE FROM dataeng.dead_letters;
 DROP TABLE rs_src, rs_seen, rs_sink;
 DROP FUNCTION rs_handler(dataeng.change[]), rs_handler2(dataeng.change[]);
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);

@@ -7,13 +7,15 @@ CREATE EXTENSION dataeng;
 CREATE TABLE wl_a (id int PRIMARY KEY, v text);
 CREATE TABLE wl_b (id int PRIMARY KEY, v text);
 -- (the WAL capture worker is off until the trigger is made, so that it
--- has not switched wl_a to the WAL then, however slow the machine; a new
--- session: the server has read the setting and signalled the worker,
--- which reads it before its next round)
+-- has not switched wl_a to the WAL then, however slow the machine;
+-- waited for until the worker runs no round, or, with none in the
+-- database, until a new session reads the setting)
 ALTER SYSTEM SET dataeng.enabled = off;
 SELECT pg_reload_conf();
 \c
 SET client_min_messages = notice;
+\i sql_tests/lib/wait_for.sql
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'off'$$) AS worker_off;
 SELECT dataeng.cdc_enable('wl_a', method => 'wal');
 SELECT dataeng.cdc_enable('wl_b', method => 'wal');
 -- a handler of wl_a's changes writes wl_b, once the statements below have
@@ -80,3 +82,4 @@ SELECT dataeng_internal._cdc_wal_caught_up(interval '30 s');
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
+DROP FUNCTION wait_for(text, float8);
