@@ -86,11 +86,21 @@ ok($node->wait_for_log(qr/\[$waiter\] FATAL:  terminating background worker "[^"
 unlike(slurp_file($node->logfile, $term_offset), qr/\[$waiter\] ERROR:/, 'it never entered');
 
 # repaired (the worker makes the publication again) and started by its
-# owner: no back-off holds it back, capture goes on
+# owner: no back-off holds it back, capture goes on.  (Repaired while a
+# back-off of 20 s or more is ahead, so that no worker enters, and fails,
+# between the repair and the start: a loaded machine may take a while to
+# let the next worker fail.)
+ok($node->poll_query_until('postgres', q{SELECT state = 'restarting' AND next_attempt > clock_timestamp() + interval '20 s'
+	FROM dataeng_internal._cdc_wal_start_state()}),
+	'a back-off is ahead before the repair');
 $offset = -s $node->logfile;
 $node->safe_psql('postgres', q{DROP PUBLICATION dataeng_wal; INSERT INTO clicks VALUES (2, 'b')});
 $node->safe_psql('postgres', q{SELECT dataeng.cdc_enable('clicks', method => 'wal')});
-is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('25 s')}), 't', 'captured once repaired and started again');
+# the start ended the back-off: the worker registered at the commit is
+# starting, or in already, not restarting at the back-off's end
+like($node->safe_psql('postgres', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}), qr/^(starting|running)$/,
+	'the owner\'s start ends the back-off');
+is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('300 s')}), 't', 'captured once repaired and started again');
 is($node->safe_psql('postgres', q{SELECT state FROM dataeng_internal._cdc_wal_start_state()}), 'running',
 	'the worker runs again');
 
