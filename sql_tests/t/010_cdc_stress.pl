@@ -23,7 +23,14 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
 
+# The writers run a fixed number of transactions each (400 a client: 2,400,
+# about 30,000 changes, some 1,700 rows of the source), however long a
+# loaded machine takes; the consumers and the purger poll for
+# DATAENG_STRESS_SECONDS meanwhile, and the log is drained afterwards.
+# (The writers ran for that time: on a loaded machine, too few
+# transactions to fill the source, and the check that it is filled failed.)
 my $duration = $ENV{DATAENG_STRESS_SECONDS} // 12;
+my $writer_txns = $ENV{DATAENG_STRESS_TRANSACTIONS} // 400;
 
 my $node = PostgreSQL::Test::Cluster->new('stress');
 $node->init;
@@ -185,7 +192,7 @@ my $connstr = $node->connstr('postgres');
 my %run;
 # deadlocks between writers are expected: pgbench retries them
 $run{writers} = [
-	'pgbench', '-n', '-c', '6', '-j', '2', '-T', $duration, '--max-tries=50',
+	'pgbench', '-n', '-c', '6', '-j', '2', '-t', $writer_txns, '--max-tries=50',
 	'-f', "$dir/mixed.sql\@24", '-f', "$dir/rollback.sql\@8", '-f', "$dir/savepoint.sql\@8",
 	'-f', "$dir/bulk.sql\@4", '-f', "$dir/noise.sql\@8", '-f', "$dir/truncate.sql\@2",
 	'-f', "$dir/big.sql\@1", $connstr
