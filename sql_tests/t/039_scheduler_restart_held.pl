@@ -61,9 +61,28 @@ ok($node->poll_query_until('postgres', q{
 
 # The same with dataeng.log_successful_runs off: the run has no row; the
 # first pass writes it, failed, and the job follows once its row is free
+# (the scheduler reads the setting when the server's signal reaches it,
+# between its passes: a probe job is run until one of its runs leaves no
+# row, before the job of the test starts)
 $node->safe_psql('postgres', q{
 	ALTER SYSTEM SET dataeng.log_successful_runs = off;
 	SELECT pg_reload_conf();
+	SELECT dataeng.schedule('probe', '@yearly', 'SELECT 1');
+});
+my $quiet = 0;
+for (my $try = 0; $try < 100 && !$quiet; $try++)
+{
+	$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('probe')});
+	$node->poll_query_until('postgres', q{
+		SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'probe'})
+	  or last;
+	$quiet = $node->safe_psql('postgres', q{
+		SELECT NOT EXISTS (SELECT FROM dataeng.job_runs r JOIN dataeng.jobs j ON j.last_run_id = r.run_id
+		                    WHERE j.job_name = 'probe')}) eq 't';
+}
+ok($quiet, 'the scheduler runs with dataeng.log_successful_runs off');
+$node->safe_psql('postgres', q{
+	SELECT dataeng.unschedule('probe');
 	SELECT dataeng.schedule('unlogged', '@yearly', 'SELECT pg_sleep(60)', max_retries => 1);
 	SELECT dataeng.job_run_now('unlogged');
 });
