@@ -14,6 +14,7 @@ CREATE EXTENSION dataeng;
 -- reorder buffer's changes do
 ALTER SYSTEM SET dataeng.wal_batch_changes = 100;
 ALTER SYSTEM SET logical_decoding_work_mem = '64kB';
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
 
 CREATE TABLE wd (id int PRIMARY KEY, v text);
@@ -28,6 +29,10 @@ CREATE FUNCTION wd_slot_holder() RETURNS int LANGUAGE sql AS $$
 $$;
 -- (wait_for(condition, seconds): polls a condition, true once it holds)
 \i sql_tests/lib/wait_for.sql
+-- (the worker applies a reload between rounds: each change of a setting
+-- is waited for until the worker has read the configuration files since,
+-- before anything that needs the new value)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SELECT wait_for('SELECT wd_slot_holder() IS NOT NULL') AS slot_held;
 SELECT pg_sleep(0.5);
 SELECT wd_slot_holder() = a.pid AS held_by_worker
@@ -80,7 +85,9 @@ SELECT s.confirmed_flush_lsn >= (SELECT max(lsn) FROM dataeng_internal.change_lo
 
 ALTER SYSTEM RESET dataeng.wal_batch_changes;
 ALTER SYSTEM RESET logical_decoding_work_mem;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 
 -- the last table disabled: the worker lets go of its slot and drops it
 SELECT dataeng.cdc_disable('wd');
