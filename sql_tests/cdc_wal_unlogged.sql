@@ -46,7 +46,7 @@ SELECT table_name, op, new_row FROM dataeng.changes ORDER BY change_id;
 -- a table enabled so before the refusal stays with its trigger, and the
 -- worker goes on
 UPDATE dataeng.cdc_tables SET method = 'wal' WHERE table_name = 'wu_unlogged'::regclass;
-SELECT dataeng.cdc_wal_sync('10 s');
+SELECT dataeng.cdc_wal_sync('60 s');
 SELECT table_name, method, active_method FROM dataeng.cdc_status ORDER BY 1;
 INSERT INTO wu_logged VALUES (2, 'b');
 INSERT INTO wu_unlogged VALUES (2, 'b');
