@@ -1238,10 +1238,11 @@ REVOKE ALL ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) 
 COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
 
 -- Whether this session's temporary schema holds an object of a role
--- other than role (and than a superuser): a table, a type, a collation, a
--- function... that code of role run here could resolve, by a name, in
--- place of its own.  A search_path that leaves pg_temp out has PostgreSQL
--- search it first (a handler's SET search_path = its_schema, say).
+-- that does not have the privileges of role (as a superuser, role itself
+-- and its members do): a table, a type, a collation, a function... that
+-- code of role run here could resolve, by a name, in place of its own.
+-- A search_path that leaves pg_temp out has PostgreSQL search it first (a
+-- handler's SET search_path = its_schema, say).
 CREATE FUNCTION dataeng_internal._temp_foreign(role regrole)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
@@ -1260,12 +1261,11 @@ AS $$
             UNION ALL SELECT f.opfowner FROM pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
             UNION ALL SELECT k.opcowner FROM pg_opclass k WHERE k.opcnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
             UNION ALL SELECT x.stxowner FROM pg_statistic_ext x WHERE x.stxnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()) o(who)
-     WHERE o.who OPERATOR(pg_catalog.<>) role::oid
-       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) o.who), false))
+     WHERE NOT coalesce(pg_has_role(o.who, role::oid, 'USAGE'), false))
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._temp_foreign(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._temp_foreign(regrole) IS
-  'internal: whether this session''s temporary schema holds an object of another role than this one (or a superuser)';
+  'internal: whether this session''s temporary schema holds an object of a role without the privileges of this one';
 
 -- One handler's call with an alert's raise or resolve (doc: what it gets),
 -- from _alert_send, or put off by it and made by alert_check()
@@ -1286,8 +1286,9 @@ COMMENT ON FUNCTION dataeng_internal._temp_foreign(regrole) IS
 -- leaves pg_temp out (SET search_path = its_schema: PostgreSQL then
 -- searches pg_temp first): a temporary table of that name got the rows
 -- the handler wrote, or gave it the rows it read, as the handler's owner.
--- So in a session holding another role's temporary objects (not a
--- superuser's) the call is put off: kept in
+-- So in a session holding temporary objects of a role without the
+-- privileges of the handler's owner (not a superuser's, not a member's:
+-- those may act as it anyway) the call is put off: kept in
 -- dataeng_internal.alert_handler_pending, made by the next alert_check()
 -- in a session without them (the maintenance worker's, maintain()).
 CREATE FUNCTION dataeng_internal._alert_handler_send(h dataeng.alert_handlers, a dataeng.alerts, event text,

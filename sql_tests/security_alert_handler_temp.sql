@@ -9,7 +9,8 @@
 -- only to let it read the monitored table.  Such a call is now put off
 -- while the session holds another role's temporary objects, and made by
 -- the next alert_check() in a session without them (the maintenance
--- worker's); the handler's owner's own temporary objects delay nothing.
+-- worker's); temporary objects of the handler's owner (or of a role with
+-- its privileges) delay nothing.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -65,19 +66,22 @@ SELECT who, kind, event FROM saht_v.seen;
 SELECT handler, calls, failures FROM dataeng.alert_handlers ORDER BY handler::text;
 
 -- the victim's own temporary objects delay nothing: its handler is called
--- at once in its session (the monitor's alert resolved by its drop there,
--- the victim acting for mallory); mallory's handler, for which the
--- victim's table is another role's, waits
-GRANT saht_mallory TO saht_victim;
+-- at once in its session, with the alert of its own monitor; mallory's
+-- handler (mallory may read the table), for which the victim's table is
+-- another role's, waits
 SET ROLE saht_victim;
+CREATE TABLE saht_v.t (at timestamptz);
+GRANT USAGE ON SCHEMA saht_v TO saht_mallory;
+GRANT SELECT ON saht_v.t TO saht_mallory;
 CREATE TEMP TABLE mine (x int);
-SELECT dataeng.monitor_drop('saht_mon');
+SELECT dataeng.monitor_create('saht_vmon', 'saht_v.t', 'at', min_rows => 1);
+SELECT (dataeng.monitor_check('saht_vmon')).ok;
 RESET ROLE;
-SELECT who, kind, event FROM saht_v.seen ORDER BY event DESC;
-SELECT handler, event FROM dataeng_internal.alert_handler_pending ORDER BY id;
+SELECT who, kind, event FROM saht_v.seen ORDER BY kind, event;
+SELECT handler, event, doc->>'kind' AS kind FROM dataeng_internal.alert_handler_pending ORDER BY id;
 DISCARD TEMP;
 SELECT dataeng.alert_check() IS NOT NULL AS checked;
-SELECT kind, event FROM saht_m.own ORDER BY event DESC;
+SELECT kind, event FROM saht_m.own ORDER BY kind, event;
 
 -- a call put off goes when its handler is dropped
 SET ROLE saht_mallory;
@@ -92,7 +96,10 @@ RESET ROLE;
 SELECT count(*) AS pending FROM dataeng_internal.alert_handler_pending;
 DISCARD TEMP;
 
+SET ROLE saht_victim;
+SELECT dataeng.monitor_drop('saht_vmon');
 SET ROLE saht_mallory;
+SELECT dataeng.monitor_drop('saht_mon');
 SELECT dataeng.monitor_drop('saht_mon2');
 SELECT dataeng.alert_handler_drop('saht_m.h(jsonb)');
 RESET ROLE;
