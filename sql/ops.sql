@@ -1237,36 +1237,6 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
 
--- Whether this session's temporary schema holds an object of a role
--- that does not have the privileges of role (as a superuser, role itself
--- and its members do): a table, a type, a collation, a function... that
--- code of role run here could resolve, by a name, in place of its own.
--- A search_path that leaves pg_temp out has PostgreSQL search it first (a
--- handler's SET search_path = its_schema, say).
-CREATE FUNCTION dataeng_internal._temp_foreign(role regrole)
-RETURNS boolean
-LANGUAGE sql STABLE STRICT
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT pg_catalog.pg_my_temp_schema() OPERATOR(pg_catalog.<>) 0 AND EXISTS (
-    SELECT 1
-      FROM (SELECT c.relowner FROM pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT t.typowner FROM pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT p.proowner FROM pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT o.oprowner FROM pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT l.collowner FROM pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT v.conowner FROM pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT g.cfgowner FROM pg_ts_config g WHERE g.cfgnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT d.dictowner FROM pg_ts_dict d WHERE d.dictnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT f.opfowner FROM pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT k.opcowner FROM pg_opclass k WHERE k.opcnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
-            UNION ALL SELECT x.stxowner FROM pg_statistic_ext x WHERE x.stxnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()) o(who)
-     WHERE NOT coalesce(pg_has_role(o.who, role::oid, 'USAGE'), false))
-$$;
-REVOKE ALL ON FUNCTION dataeng_internal._temp_foreign(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._temp_foreign(regrole) IS
-  'internal: whether this session''s temporary schema holds an object of a role without the privileges of this one';
-
 -- One handler's call with an alert's raise or resolve (doc: what it gets),
 -- from _alert_send, or put off by it and made by alert_check()
 -- (_alert_pending_send).  A handler is its function's oid: a handler whose
@@ -1368,7 +1338,7 @@ BEGIN
     RETURN;
   END IF;
   -- (not among another role's temporary objects: see above)
-  IF dataeng_internal._temp_foreign(fn.proowner::regrole) THEN
+  IF dataeng_internal._temp_foreign_owner(fn.proowner::regrole) IS NOT NULL THEN
     INSERT INTO dataeng_internal.alert_handler_pending (handler, alert_id, event, doc)
     VALUES (h.handler, a.alert_id, event, doc);
     RETURN;
