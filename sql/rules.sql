@@ -1238,6 +1238,17 @@ BEGIN
   IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- the rules and the insert (its triggers, defaults) run as the owner in
+  -- this session: not among temporary objects of a role without the
+  -- owner's privileges (see _validate)
+  IF dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole) IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot release quarantined row % in this session: it holds temporary objects of role %', id,
+          dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('quarantine_release() checks the rules of %s and inserts the row as its owner %s, whose code could find them by name in place of its own.',
+                            q.table_name, (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
+            HINT = 'Release it in a session without them (or after DISCARD TEMP).';
+  END IF;
   SELECT coalesce(array_agg(a.attname::text), '{}'), coalesce(array_agg(a.attname::text) FILTER (WHERE a.attgenerated <> ''), '{}')
     INTO live, generated
     FROM pg_attribute a

@@ -4,9 +4,11 @@
 -- rule's function that sets its own search_path leaving pg_temp out has
 -- PostgreSQL search pg_temp first: a temporary table the caller made
 -- under the name of a table the function reads was read in its place, as
--- the owner, and a failing rule was recorded as passed.  validate() now
--- refuses a session holding temporary objects of a role without the
--- owner's privileges (55000, saying whose); the owner's own do not count.
+-- the owner, and a failing rule was recorded as passed.  validate() (and
+-- quarantine_release(), which checks the rules and inserts the row as the
+-- owner) now refuse a session holding temporary objects of a role without
+-- the owner's privileges (55000, saying whose); the owner's own do not
+-- count.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 \pset null '(null)'
@@ -45,6 +47,24 @@ SELECT rule_name, failed, passed FROM dataeng.validate('svt.t');
 RESET ROLE;
 SELECT v.rule_name, v.failed, v.passed, r.run_by
   FROM dataeng.validation_results v JOIN dataeng.validation_runs r USING (run_id) ORDER BY run_id;
+
+-- quarantine_release() checks the rules and inserts the row as the
+-- owner: it refuses such a session too
+SET ROLE svt_owner;
+SELECT count(*) AS moved FROM dataeng.validate('svt.t', quarantine => true);
+GRANT INSERT ON svt.t TO svt_reader;
+RESET ROLE;
+SET ROLE svt_reader;
+CREATE TEMP TABLE allowed (code text);
+INSERT INTO allowed VALUES ('A'), ('B');
+GRANT SELECT ON allowed TO PUBLIC;
+SELECT dataeng.quarantine_release((SELECT quarantine_id FROM dataeng.quarantine));
+RESET ROLE;
+DISCARD TEMP;
+SET ROLE svt_reader;
+SELECT dataeng.quarantine_release((SELECT quarantine_id FROM dataeng.quarantine), '{"code": "A"}');
+RESET ROLE;
+SELECT id, code FROM svt.t ORDER BY id;
 
 DROP SCHEMA svt CASCADE;
 DROP ROLE svt_owner, svt_reader;
