@@ -171,3 +171,36 @@ AS $$
 $$;
 COMMENT ON FUNCTION dataeng_internal._rows_estimate(regclass) IS
   'internal: about how many rows a table (with its partitions) holds, from the catalogs';
+
+-- The owner of an object in this session's temporary schema that does
+-- not have the privileges of role (as a superuser, role itself and its
+-- members do), NULL when there is none: a table, a type, a collation, a
+-- function... that code of role run here, as role, could resolve by a
+-- name in place of its own.  A search_path that leaves pg_temp out has
+-- PostgreSQL search it first (a function's SET search_path = its_schema,
+-- say).  Work that runs code of a role as that role in the caller's
+-- session (an alert handler, a table's rules) asks it first.
+CREATE FUNCTION dataeng_internal._temp_foreign_owner(role regrole)
+RETURNS regrole
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN pg_catalog.pg_my_temp_schema() OPERATOR(pg_catalog.<>) 0 THEN (
+    SELECT o.who::regrole
+      FROM (SELECT c.relowner FROM pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT t.typowner FROM pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT p.proowner FROM pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT o.oprowner FROM pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT l.collowner FROM pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT v.conowner FROM pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT g.cfgowner FROM pg_ts_config g WHERE g.cfgnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT d.dictowner FROM pg_ts_dict d WHERE d.dictnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT f.opfowner FROM pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT k.opcowner FROM pg_opclass k WHERE k.opcnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()
+            UNION ALL SELECT x.stxowner FROM pg_statistic_ext x WHERE x.stxnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()) o(who)
+     WHERE NOT coalesce(pg_has_role(o.who, role::oid, 'USAGE'), false)
+     ORDER BY o.who LIMIT 1) END
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._temp_foreign_owner(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._temp_foreign_owner(regrole) IS
+  'internal: the owner of an object of this session''s temporary schema without the privileges of a role, or NULL';

@@ -132,6 +132,21 @@ BEGIN
             DETAIL = 'Duplicates are found as the table''s owner and would show rows you may not read.',
             HINT = 'Its owner, a superuser or a role with BYPASSRLS may do this.';
   END IF;
+  -- The work runs as the owner in this session, and runs the owner's
+  -- code (casts, triggers, defaults): a temporary table, type or function
+  -- here of a role without the owner's privileges would be found by that
+  -- code, by its name, in place of the owner's own wherever it leaves
+  -- pg_temp out of its search_path (PostgreSQL then searches it first): a
+  -- DELETE trigger of the owner's writing another of its tables by what
+  -- such a table holds wrote it as the owner.  (The extension's own
+  -- temporary tables of this work are its owner's, a superuser's.)
+  IF dataeng_internal._temp_foreign_owner(c.owner) IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot work on table % in this session: it holds temporary objects of role %',
+          tbl, dataeng_internal._temp_foreign_owner(c.owner)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The work runs as the table''s owner %s, whose code (casts, triggers, defaults) could find them by name in place of its own.', c.owner),
+            HINT = 'Run it in a session without them (or after DISCARD TEMP).';
+  END IF;
   RETURN c.owner;
 END;
 $$;

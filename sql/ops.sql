@@ -126,6 +126,23 @@ CREATE POLICY own ON dataeng.alert_handlers FOR SELECT
 REVOKE ALL ON dataeng.alert_handlers FROM PUBLIC;
 GRANT SELECT ON dataeng.alert_handlers TO PUBLIC;
 
+-- The calls of handlers put off by the session that sent their alert,
+-- because it held temporary objects of another role than the handler's
+-- (_alert_handler_send): made by the next dataeng.alert_check() in a
+-- session without them (the maintenance worker's), oldest first.
+CREATE TABLE dataeng_internal.alert_handler_pending (
+  id        bigserial    PRIMARY KEY,
+  handler   regprocedure NOT NULL,
+  alert_id  bigint       NOT NULL,
+  event     text         NOT NULL,
+  doc       jsonb        NOT NULL,
+  queued_at timestamptz  NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dataeng_internal.alert_handler_pending IS
+  'Alert handler calls put off by a session holding another role''s temporary objects; made by the next alert_check()';
+REVOKE ALL ON dataeng_internal.alert_handler_pending FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dataeng_internal.alert_handler_pending_id_seq FROM PUBLIC;
+
 -- What the last dataeng.maintain() found and did (one row).
 CREATE TABLE dataeng.maintenance (
   id             int         PRIMARY KEY DEFAULT 1 CHECK (id = 1),
@@ -1220,18 +1237,147 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 'internal: whether a role may see an alert';
 
+-- One handler's call with an alert's raise or resolve (doc: what it gets),
+-- from _alert_send, or put off by it and made by alert_check()
+-- (_alert_pending_send).  A handler is its function's oid: a handler whose
+-- function was dropped is removed (never a function of the same name made
+-- later), and one whose function now belongs to a role its owner is not a
+-- member of is skipped, the reason recorded.  It is called as its
+-- function's owner (never the recorded owner's oid: see below),
+-- restricted, only with an alert that owner may see.  The call is its own
+-- subtransaction with a timeout; whatever it raises below FATAL, a cancel
+-- or its timeout included, is recorded on the handler and never raised
+-- into what sent the alert.
+--
+-- The call runs in the session that sent the alert: one of any role whose
+-- monitor or table the alert is about (its monitor_check(), its DROP
+-- TABLE).  That role's temporary objects there would be found by the
+-- handler in place of its owner's own whenever the handler's search_path
+-- leaves pg_temp out (SET search_path = its_schema: PostgreSQL then
+-- searches pg_temp first): a temporary table of that name got the rows
+-- the handler wrote, or gave it the rows it read, as the handler's owner.
+-- So in a session holding temporary objects of a role without the
+-- privileges of the handler's owner (not a superuser's, not a member's:
+-- those may act as it anyway) the call is put off: kept in
+-- dataeng_internal.alert_handler_pending, made by the next alert_check()
+-- in a session without them (the maintenance worker's, maintain()).
+CREATE FUNCTION dataeng_internal._alert_handler_send(h dataeng.alert_handlers, a dataeng.alerts, event text,
+                                                     doc jsonb, timeout_ms int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  fn record;
+BEGIN
+  IF h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds) THEN
+    RETURN;
+  END IF;
+  -- The handler's row is written below (its calls, its failures): a row
+  -- another transaction holds (its owner's alert_handler_add() or
+  -- alert_handler_drop() of it, left open) made this wait as long as that
+  -- transaction lasted, and with it alert_check(), maintain(), the
+  -- maintenance worker and whatever else sent the alert.  Such a handler
+  -- is not called for this alert.
+  PERFORM FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid
+    FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    RAISE LOG 'alert handler % is not called for alert % (%): another transaction holds its row of dataeng.alert_handlers',
+      h.handler::oid, a.alert_id, event;
+    RETURN;
+  END IF;
+  -- a handler restored in another cluster whose owner oid there names a
+  -- role of another name (or of no recorded name) is not that role's
+  IF NOT dataeng_internal._owner_trusted(h.owner, h.owner_name, h.owner_system) THEN
+    UPDATE dataeng.alert_handlers x
+       SET failures = x.failures OPERATOR(pg_catalog.+) 1,
+           last_error = format('alert %s (%s): skipped: its owner oid %s is not the role %s that added it (restored from another cluster?)',
+                               a.alert_id, event, h.owner::oid, coalesce(quote_ident(h.owner_name), 'of unknown name')),
+           last_error_at = clock_timestamp()
+     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    RETURN;
+  END IF;
+  IF NOT dataeng_internal._alert_visible(a, h.owner) THEN
+    RETURN;
+  END IF;
+  SELECT p.proname, p.proowner, n.nspname,
+         p.prokind OPERATOR(pg_catalog.=) 'f' AND p.pronargs OPERATOR(pg_catalog.=) 1
+           AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'pg_catalog.jsonb'::pg_catalog.regtype AS takes_jsonb
+    INTO fn
+    FROM pg_proc p JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+   WHERE p.oid OPERATOR(pg_catalog.=) h.handler::oid;
+  IF NOT FOUND THEN
+    DELETE FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    RETURN;
+  END IF;
+  IF NOT fn.takes_jsonb THEN
+    -- (a restored handler whose oid is another function's here: its
+    -- name with a jsonb argument would resolve to yet another function)
+    UPDATE dataeng.alert_handlers x
+       SET failures = x.failures OPERATOR(pg_catalog.+) 1,
+           last_error = format('alert %s (%s): skipped: function %s is not a function of one jsonb argument',
+                               a.alert_id, event, h.handler::oid::regprocedure),
+           last_error_at = clock_timestamp()
+     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    RETURN;
+  END IF;
+  IF NOT coalesce(pg_has_role(h.owner, fn.proowner, 'USAGE'), false) THEN
+    UPDATE dataeng.alert_handlers x
+       SET failures = x.failures OPERATOR(pg_catalog.+) 1,
+           last_error = format('alert %s (%s): skipped: function %s now belongs to %s, not to %s',
+                               a.alert_id, event, h.handler::oid::regprocedure, fn.proowner::regrole, h.owner),
+           last_error_at = clock_timestamp()
+     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    RETURN;
+  END IF;
+  -- as the function's owner (with the alerts it may see too), which
+  -- PostgreSQL keeps (a restore maps it by name): h.owner is an oid a dump
+  -- writes as a bare number once its role is dropped, which a restore
+  -- gives to whichever role has it there
+  IF NOT dataeng_internal._alert_visible(a, fn.proowner::regrole) THEN
+    RETURN;
+  END IF;
+  -- (not among another role's temporary objects: see above)
+  IF dataeng_internal._temp_foreign_owner(fn.proowner::regrole) IS NOT NULL THEN
+    INSERT INTO dataeng_internal.alert_handler_pending (handler, alert_id, event, doc)
+    VALUES (h.handler, a.alert_id, event, doc);
+    RETURN;
+  END IF;
+  BEGIN
+    -- schema.name(jsonb) is exactly the function of that oid: no other
+    -- function has its name, schema and argument type
+    PERFORM dataeng_internal._alert_handler_call(fn.proowner::regrole,
+      format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %I.%I(%L::pg_catalog.jsonb)) h',
+             fn.nspname, fn.proname, doc), timeout_ms);
+    UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
+     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+  EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
+    UPDATE dataeng.alert_handlers x
+       SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
+           last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
+     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+  END;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_send(dataeng.alert_handlers, dataeng.alerts, text, jsonb, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_send(dataeng.alert_handlers, dataeng.alerts, text, jsonb, int) IS
+  'internal: call one alert handler with an alert''s raise or resolve, or put the call off to alert_check()';
+
+-- The handler's timeout, in milliseconds (setting handler_timeout)
+CREATE FUNCTION dataeng_internal._alert_handler_timeout()
+RETURNS int
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT (extract(epoch FROM dataeng_internal._ops_setting('*', 'handler_timeout')::interval) * 1000)::int
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_timeout() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_timeout() IS 'internal: an alert handler call''s timeout in milliseconds';
+
 -- Send an alert's raise or resolve: NOTIFY dataeng_alerts with a JSON
 -- object naming the event, the alert's id, kind and severity (what it is
 -- about is read from dataeng.alerts, which shows each role only its
--- objects' alerts), then each handler whose function's owner may see it,
--- as that owner (never the recorded owner's oid: see below), restricted.
--- A handler is its function's oid: a handler whose
--- function was dropped is removed (never a function of the same name
--- made later), and one whose function now belongs to a role its owner is
--- not a member of is skipped, the reason recorded.  Each call is its own
--- subtransaction with a timeout (setting handler_timeout); whatever it
--- raises below FATAL, a cancel or its timeout included, is recorded on the
--- handler and never raised into what sent the alert.
+-- objects' alerts), then each handler (_alert_handler_send).
 CREATE FUNCTION dataeng_internal._alert_send(a dataeng.alerts, event text, notify boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -1239,7 +1385,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   h dataeng.alert_handlers;
-  fn record;
   doc jsonb;
   timeout_ms int;
 BEGIN
@@ -1260,94 +1405,52 @@ BEGIN
                             'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
   -- handlers whose function is gone (not one whose row another
-  -- transaction holds: see below)
+  -- transaction holds: see _alert_handler_send)
   DELETE FROM dataeng.alert_handlers x
    WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
            SELECT y.ctid FROM dataeng.alert_handlers y
             WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) y.handler::oid)
               FOR UPDATE OF y SKIP LOCKED));
-  timeout_ms := (extract(epoch FROM dataeng_internal._ops_setting('*', 'handler_timeout')::interval) * 1000)::int;
+  timeout_ms := dataeng_internal._alert_handler_timeout();
   FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler::oid LOOP
-    CONTINUE WHEN h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds);
-    -- The handler's row is written below (its calls, its failures): a row
-    -- another transaction holds (its owner's alert_handler_add() or
-    -- alert_handler_drop() of it, left open) made this wait as long as that
-    -- transaction lasted, and with it alert_check(), maintain(), the
-    -- maintenance worker and whatever else sent the alert.  Such a handler
-    -- is not called for this alert.
-    PERFORM FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid
-      FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-      RAISE LOG 'alert handler % is not called for alert % (%): another transaction holds its row of dataeng.alert_handlers',
-        h.handler::oid, a.alert_id, event;
-      CONTINUE;
-    END IF;
-    -- a handler restored in another cluster whose owner oid there names a
-    -- role of another name (or of no recorded name) is not that role's
-    IF NOT dataeng_internal._owner_trusted(h.owner, h.owner_name, h.owner_system) THEN
-      UPDATE dataeng.alert_handlers x
-         SET failures = x.failures OPERATOR(pg_catalog.+) 1,
-             last_error = format('alert %s (%s): skipped: its owner oid %s is not the role %s that added it (restored from another cluster?)',
-                                 a.alert_id, event, h.owner::oid, coalesce(quote_ident(h.owner_name), 'of unknown name')),
-             last_error_at = clock_timestamp()
-       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
-      CONTINUE;
-    END IF;
-    CONTINUE WHEN NOT dataeng_internal._alert_visible(a, h.owner);
-    SELECT p.proname, p.proowner, n.nspname,
-           p.prokind OPERATOR(pg_catalog.=) 'f' AND p.pronargs OPERATOR(pg_catalog.=) 1
-             AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'pg_catalog.jsonb'::pg_catalog.regtype AS takes_jsonb
-      INTO fn
-      FROM pg_proc p JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-     WHERE p.oid OPERATOR(pg_catalog.=) h.handler::oid;
-    IF NOT FOUND THEN
-      DELETE FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
-      CONTINUE;
-    END IF;
-    IF NOT fn.takes_jsonb THEN
-      -- (a restored handler whose oid is another function's here: its
-      -- name with a jsonb argument would resolve to yet another function)
-      UPDATE dataeng.alert_handlers x
-         SET failures = x.failures OPERATOR(pg_catalog.+) 1,
-             last_error = format('alert %s (%s): skipped: function %s is not a function of one jsonb argument',
-                                 a.alert_id, event, h.handler::oid::regprocedure),
-             last_error_at = clock_timestamp()
-       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
-      CONTINUE;
-    END IF;
-    IF NOT coalesce(pg_has_role(h.owner, fn.proowner, 'USAGE'), false) THEN
-      UPDATE dataeng.alert_handlers x
-         SET failures = x.failures OPERATOR(pg_catalog.+) 1,
-             last_error = format('alert %s (%s): skipped: function %s now belongs to %s, not to %s',
-                                 a.alert_id, event, h.handler::oid::regprocedure, fn.proowner::regrole, h.owner),
-             last_error_at = clock_timestamp()
-       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
-      CONTINUE;
-    END IF;
-    -- as the function's owner (with the alerts it may see too), which
-    -- PostgreSQL keeps (a restore maps it by name): h.owner is an oid a dump
-    -- writes as a bare number once its role is dropped, which a restore
-    -- gives to whichever role has it there
-    CONTINUE WHEN NOT dataeng_internal._alert_visible(a, fn.proowner::regrole);
-    BEGIN
-      -- schema.name(jsonb) is exactly the function of that oid: no other
-      -- function has its name, schema and argument type
-      PERFORM dataeng_internal._alert_handler_call(fn.proowner::regrole,
-        format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %I.%I(%L::pg_catalog.jsonb)) h',
-               fn.nspname, fn.proname, doc), timeout_ms);
-      UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
-       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
-    EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
-      UPDATE dataeng.alert_handlers x
-         SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
-             last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
-       WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
-    END;
+    PERFORM dataeng_internal._alert_handler_send(h, a, event, doc, timeout_ms);
   END LOOP;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_send(dataeng.alerts, text, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_send(dataeng.alerts, text, boolean) IS 'internal: notify and call handlers on an alert''s raise or resolve';
+
+-- The handler calls put off (_alert_handler_send), oldest first, each
+-- with the alert as it is now (gone: not made) and what it was to get
+-- then; put off again while this session holds another role's temporary
+-- objects.  Returns how many were taken.
+CREATE FUNCTION dataeng_internal._alert_pending_send()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p dataeng_internal.alert_handler_pending;
+  h dataeng.alert_handlers;
+  a dataeng.alerts;
+  timeout_ms int := dataeng_internal._alert_handler_timeout();
+  n bigint := 0;
+BEGIN
+  FOR p IN SELECT * FROM dataeng_internal.alert_handler_pending x ORDER BY x.id FOR UPDATE SKIP LOCKED LOOP
+    DELETE FROM dataeng_internal.alert_handler_pending x WHERE x.id OPERATOR(pg_catalog.=) p.id;
+    n := n OPERATOR(pg_catalog.+) 1;
+    SELECT * INTO h FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) p.handler::oid;
+    CONTINUE WHEN NOT FOUND;
+    SELECT * INTO a FROM dataeng.alerts x WHERE x.alert_id OPERATOR(pg_catalog.=) p.alert_id;
+    CONTINUE WHEN NOT FOUND;
+    PERFORM dataeng_internal._alert_handler_send(h, a, p.event, p.doc, timeout_ms);
+  END LOOP;
+  RETURN n;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._alert_pending_send() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_pending_send() IS
+  'internal: make the alert handler calls put off by sessions holding another role''s temporary objects';
 
 -- Run an alert handler's query as its owner (dataeng_internal._exec_as: restricted,
 -- search_path pinned) under a timeout of timeout_ms (0: none); on the
@@ -1464,6 +1567,9 @@ BEGIN
                             quote_ident(current_user)),
             HINT = 'dataeng.maintain(), which the maintenance worker runs by itself, runs it; read dataeng.pipeline_status for the state of your objects.';
   END IF;
+  -- the handler calls put off by the sessions that sent their alerts
+  -- (they held another role's temporary objects), before any sent now
+  PERFORM dataeng_internal._alert_pending_send();
   -- the consumers' lag, measured now (pipeline_status reads it from here).
   -- Written over in place, in the order of the names, and the consumers
   -- gone deleted after: two checks at once (the maintenance's and one by
@@ -1690,7 +1796,14 @@ BEGIN
    WHERE x.handler::oid OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid
      AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
           OR dataeng_internal._is_superuser(caller));
-  RETURN FOUND;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  -- (its calls put off go with it: the same function added again later
+  -- gets none of the alerts of before)
+  DELETE FROM dataeng_internal.alert_handler_pending x
+   WHERE x.handler::oid OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid;
+  RETURN true;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_drop(regrole, regprocedure) FROM PUBLIC;

@@ -1004,6 +1004,20 @@ BEGIN
             DETAIL = 'validate() checks every row of the table and records counts and samples of them.',
             HINT = 'Ask the table''s owner to validate it.';
   END IF;
+  -- The rules are the owner's code and run as the owner, in this session:
+  -- a temporary table, type or function of a role without the owner's
+  -- privileges here would be found by them, by its name, in place of the
+  -- owner's own wherever the rule's functions leave pg_temp out of their
+  -- search_path (PostgreSQL then searches it first), and the results
+  -- recorded as the table's (its rules' alerts resolved on a pass)
+  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot validate table % in this session: it holds temporary objects of role %',
+          tbl, dataeng_internal._temp_foreign_owner(owner_)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('validate() runs the rules of %s as its owner %s, which could find them by name in place of its own.',
+                            tbl, owner_),
+            HINT = 'Validate it in a session without them (or after DISCARD TEMP).';
+  END IF;
   SELECT array_agg(x ORDER BY x.rule_id) INTO rules_ FROM dataeng.rules x WHERE x.table_name = tbl;
   IF rules_ IS NULL THEN
     RAISE EXCEPTION 'table % has no rules', tbl
@@ -1223,6 +1237,17 @@ BEGIN
   END IF;
   IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- the rules and the insert (its triggers, defaults) run as the owner in
+  -- this session: not among temporary objects of a role without the
+  -- owner's privileges (see _validate)
+  IF dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole) IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot release quarantined row % in this session: it holds temporary objects of role %', id,
+          dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('quarantine_release() checks the rules of %s and inserts the row as its owner %s, whose code could find them by name in place of its own.',
+                            q.table_name, (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
+            HINT = 'Release it in a session without them (or after DISCARD TEMP).';
   END IF;
   SELECT coalesce(array_agg(a.attname::text), '{}'), coalesce(array_agg(a.attname::text) FILTER (WHERE a.attgenerated <> ''), '{}')
     INTO live, generated

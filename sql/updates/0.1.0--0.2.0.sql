@@ -1179,3 +1179,14 @@ $$;
 -- where the row they replace was, with this index (rules.sql)
 CREATE INDEX quarantine_replaces_idx ON dataeng.quarantine (table_name, (replaces -> 'ctid'))
   WHERE replaces IS NOT NULL;
+
+-- Alert handler calls put off by a session holding another role's
+-- temporary objects, made by the next alert_check() (ops.sql)
+CREATE TABLE dataeng_internal.alert_handler_pending (
+  id        bigserial    PRIMARY KEY,
+  handler   regprocedure NOT NULL,
+  alert_id  bigint       NOT NULL,
+  event     text         NOT NULL,
+  doc       jsonb        NOT NULL,
+  queued_at timestamptz  NOT NULL DEFAULT now()
+);
