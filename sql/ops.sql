@@ -1850,6 +1850,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   m dataeng.monitors;
+  downstream text;
+  first_down text;
 BEGIN
   -- (not a monitor whose owner oid names another role than the one that
   -- made it, restored in another cluster: a superuser's only)
@@ -1860,6 +1862,19 @@ BEGIN
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN false;
+  END IF;
+  -- its job goes with it: refused while other jobs depend on that job,
+  -- said of the monitor (_job_unschedule's refusal spoke of a job the
+  -- caller did not name)
+  SELECT string_agg(format('"%s"', u.job_name), ', ' ORDER BY u.job_name), min(u.job_name)
+    INTO downstream, first_down
+    FROM dataeng.jobs u WHERE ('monitor:' OPERATOR(pg_catalog.||) m.name) OPERATOR(pg_catalog.=) ANY (u.depends_on);
+  IF downstream IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot drop monitor "%": other jobs depend on its job "monitor:%"', m.name, m.name
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('Jobs depending on job "monitor:%s": %s. The monitor''s job is dropped with it.', m.name, downstream),
+            HINT = format('Schedule those jobs again without "monitor:%s" in depends_on, or unschedule them (SELECT dataeng.unschedule(%L)); then drop the monitor.',
+                          m.name, first_down);
   END IF;
   DELETE FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name;
   DELETE FROM dataeng.alert_settings s WHERE s.object OPERATOR(pg_catalog.=) ('monitor:' || m.name);

@@ -206,7 +206,10 @@ SELECT dataeng.monitor_create('dep_flow', 'dep_events', 'at', max_silence => '1 
 SELECT dataeng.schedule('dep_report', '@yearly', 'SELECT 1', depends_on => '{monitor:dep_flow}') > 0 AS scheduled;
 \set VERBOSITY default
 SELECT dataeng.unschedule('monitor:dep_flow');
+-- refused of the monitor, with no CONTEXT lines of dataeng's internal
+-- functions (it was unschedule()'s refusal of its job, with them)
 SELECT dataeng.monitor_drop('dep_flow');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 \set VERBOSITY terse
 SELECT count(*) AS monitor_kept FROM dataeng.monitors WHERE name = 'dep_flow';
 SELECT dataeng.unschedule('dep_report');

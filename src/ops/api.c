@@ -28,7 +28,7 @@ DATAENG_ENTRY(dataeng_alert_set, "_alert_set")
 DATAENG_ENTRY(dataeng_alert_handler_add, "_alert_handler_add")
 DATAENG_ENTRY_REQUIRED(dataeng_alert_handler_drop, "_alert_handler_drop")
 DATAENG_ENTRY(dataeng_monitor_create, "_monitor_create")
-DATAENG_ENTRY_REQUIRED(dataeng_monitor_drop, "_monitor_drop")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_monitor_drop, "_monitor_drop")
 DATAENG_ENTRY_REQUIRED(dataeng_monitor_check, "_monitor_check")
 
 /*
