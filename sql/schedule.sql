@@ -508,6 +508,14 @@ BEGIN
   IF job_name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- (a name past what the unique index of dataeng.jobs holds failed with
+  -- "index row requires 9616 bytes, maximum size is 8191")
+  IF octet_length(job_name) OPERATOR(pg_catalog.>) 1000 THEN
+    RAISE EXCEPTION 'job name "%..." is too long', left(job_name, 40)
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The name is %s bytes long; a job name is at most 1000 bytes.', octet_length(job_name)),
+            HINT = 'Give the job a shorter name.';
+  END IF;
   IF schedule IS NULL THEN
     RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'null_value_not_allowed';
   END IF;
