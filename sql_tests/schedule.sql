@@ -146,9 +146,13 @@ SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '25 days');
 SELECT count(*) AS stored FROM dataeng.jobs WHERE job_name = 'j';
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{nosuchjob}');
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{j}');
+-- with the hint, and no CONTEXT lines of dataeng's internal functions
+-- (job_pause, job_resume and job_run_now showed two)
+\set VERBOSITY default
 SELECT dataeng.job_pause('nosuchjob');
 SELECT dataeng.job_resume('nosuchjob');
 SELECT dataeng.job_run_now('nosuchjob');
+\set VERBOSITY terse
 SELECT dataeng.unschedule('nosuchjob');
 -- a direct write is checked too
 -- (a cron field out of range is an error, never read as an interval)
