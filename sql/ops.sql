@@ -830,7 +830,10 @@ BEGIN
              bool_or(u.job_id IS NULL OR u.broken IS NOT NULL OR u.paused
                      OR (u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
                          AND u.attempt OPERATOR(pg_catalog.=) 0)) AS stuck
-        FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, ord)
+        -- (each upstream job once, where it is first named: a name given
+        -- twice, by hand or by 0.1.0, was named and counted twice)
+        FROM (SELECT x.name, min(x.ord) AS ord FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY x(name, ord)
+               GROUP BY x.name) d
         LEFT JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
              AND (u.owner::oid OPERATOR(pg_catalog.=) j.owner::oid
                   OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro
@@ -853,7 +856,8 @@ BEGIN
       SELECT CASE WHEN j.job_name OPERATOR(pg_catalog.=) ANY (SELECT jc.job_name FROM job_cycles jc)
                   THEN dataeng_internal._job_cycle(j.owner, j.job_name, j.depends_on) END AS cycle,
              (SELECT string_agg(format('"%s"', d.name), ', ' ORDER BY d.n)
-                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+                FROM (SELECT x.name, min(x.n) AS n FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY x(name, n)
+                       GROUP BY x.name) d
                WHERE NOT EXISTS (SELECT 1 FROM dataeng.jobs u
                                   WHERE u.job_name OPERATOR(pg_catalog.=) d.name
                                     AND (u.owner OPERATOR(pg_catalog.=) j.owner OR dataeng_internal._is_superuser(j.owner)))) AS missing,
@@ -864,7 +868,8 @@ BEGIN
                                              AND u.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
                                             THEN 'its last run ' || replace(u.last_status, '_', ' ')
                                             ELSE 'in a cycle of dependencies' END), ', ' ORDER BY d.n)
-                FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY d(name, n)
+                FROM (SELECT x.name, min(x.n) AS n FROM pg_catalog.unnest(j.depends_on) WITH ORDINALITY x(name, n)
+                       GROUP BY x.name) d
                 JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
                  AND (u.owner OPERATOR(pg_catalog.=) j.owner OR dataeng_internal._is_superuser(j.owner))
                WHERE (u.last_success_at IS NULL

@@ -138,6 +138,8 @@ SELECT dataeng.schedule('pd', '@yearly', 'SELECT 1', depends_on => '{pb,pa}') > 
 SELECT dataeng.schedule('pe', '@yearly', 'SELECT 1', depends_on => '{pb,pc}') > 0 AS scheduled;
 SELECT dataeng.schedule('pf', '@yearly', 'SELECT 1', depends_on => '{pc,pb}') > 0 AS scheduled;
 SELECT dataeng.schedule('pg', '@yearly', 'SELECT 1', depends_on => '{pd,pe,pf}') > 0 AS scheduled;
+-- a name given twice in depends_on is named once (it was named twice)
+SELECT dataeng.schedule('ph', '@yearly', 'SELECT 1', depends_on => '{pa,pb,pa,pb}') > 0 AS scheduled;
 SELECT dataeng.job_pause('pa');
 UPDATE dataeng.jobs SET broken = 'its owner role (oid 1) was dropped' WHERE job_name = 'px';
 SELECT * FROM job_states();
@@ -147,7 +149,7 @@ SELECT j.name, t.stuck, count(*) AS times
   CROSS JOIN LATERAL regexp_matches(j.reason, '"(pa|px)" \(', 'g') m
   CROSS JOIN LATERAL (SELECT m[1] AS stuck) t
  GROUP BY j.name, t.stuck HAVING count(*) > 1;
-SELECT dataeng.unschedule(j) FROM unnest(ARRAY['pg', 'pf', 'pe', 'pd', 'pc', 'pb', 'px', 'pa']) j;
+SELECT dataeng.unschedule(j) FROM unnest(ARRAY['ph', 'pg', 'pf', 'pe', 'pd', 'pc', 'pb', 'px', 'pa']) j;
 -- a cycle at the top (stored by 0.1.0, or written by hand)
 INSERT INTO dataeng.jobs (job_name, schedule, command, depends_on, next_run_at, owner_name)
 VALUES ('cx', '@yearly', 'SELECT 1', '{cy}', '2031-06-01 00:00+00', current_user),
