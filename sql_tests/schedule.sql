@@ -43,6 +43,8 @@ SELECT s, dataeng_internal._schedule_next(s, '2026-12-02 10:07:30+00') AS next
     '@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually',
     '30 seconds', '1 minute', '1 day 2 hours', '  @DAILY  '
   ]) AS s;
+-- days and time mix: a day is 24 hours in UTC
+SELECT dataeng_internal._schedule_next('1 day -1 hour', '2026-03-28 12:00+00') AT TIME ZONE 'UTC' AS day_less_an_hour;
 -- "6/1" from a Saturday noon: the Sunday after (it was the next Saturday)
 SELECT dataeng_internal._schedule_next('0 12 * * 6/1', '2026-12-05 12:00+00') AS six_on;
 -- an interval is added in UTC whatever the session's TimeZone (in Paris,
@@ -104,6 +106,10 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '999 milliseconds',
     '0.5 seconds',
     '1 minute -59.5 seconds',
+    -- months forward, days back: from February 1, '1 month -29 days' was
+    -- January 31, a job due again at once (refused, whatever the date)
+    '1 month -29 days',
+    '-1 month 40 days',
     '1 second',
     'every minute',
     '']) AS s;

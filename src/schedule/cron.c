@@ -534,6 +534,24 @@ schedule_next_ext(const char *sched, TimestampTz after, bool clamp_short)
 			memset(&iv, 0, sizeof(iv));
 			iv.time = USECS_PER_SEC;
 		}
+
+		/*
+		 * Months added and days or time taken away (or the reverse): a month
+		 * is 28 to 31 days, so such an interval goes back from some dates
+		 * ('1 month -29 days' after February 1 is January 31), and a job
+		 * due again at once ran back to back all February.  Days and time
+		 * mix safely: in UTC a day is always 24 hours.
+		 */
+		if ((iv.month > 0 && (iv.day < 0 || iv.time < 0)) ||
+			(iv.month < 0 && (iv.day > 0 || iv.time > 0)))
+		{
+			if (!clamp_short)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid schedule \"%s\"", whole),
+						 errdetail("The interval %s adds months and takes days or time away, or the reverse: a month is 28 to 31 days long, so from some dates it goes back ('1 month -29 days' after February 1 is January 31).", whole),
+						 errhint("Give an interval whose parts all count forward, such as '1 month', '2 days' or '1 day 2 hours'.")));
+		}
 		/*
 		 * Added in UTC, as cron expressions are read: a timestamptz is UTC
 		 * inside, and timestamp arithmetic on it adds days and months with
@@ -543,9 +561,21 @@ schedule_next_ext(const char *sched, TimestampTz after, bool clamp_short)
 		 * schedule(), in the caller's zone) and the next ones (by the
 		 * scheduler, in the server's) disagreed.
 		 */
-		return DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
-													 TimestampGetDatum(after),
-													 IntervalPGetDatum(&iv)));
+		{
+			TimestampTz next = DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
+																	 TimestampGetDatum(after),
+																	 IntervalPGetDatum(&iv)));
+
+			/*
+			 * A job stored with such an interval (by hand, or by a version
+			 * that took it) runs at most once a second, as one shorter than
+			 * a second does
+			 */
+			if (!TIMESTAMP_NOT_FINITE(after) && !TIMESTAMP_NOT_FINITE(next) &&
+				next < after + USECS_PER_SEC)
+				next = after + USECS_PER_SEC;
+			return next;
+		}
 	}
 	if (strpbrk(sched, "*/,") != NULL)
 		CRON_FAIL("A cron expression has 5 fields (minute, hour, day of month, month, day of week); this one has %d.",
