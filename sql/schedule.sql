@@ -343,6 +343,139 @@ BEGIN
 END;
 $$;
 
+-- The vertices of a directed graph that lie on a cycle of it (a strongly
+-- connected component of two or more, or one with an edge to itself), of
+-- the graph whose edge i goes from vertex src[i] to vertex dst[i], the
+-- vertices numbered from 1.  Tarjan's algorithm, each vertex and edge
+-- visited once: pipeline_status finds the jobs in a cycle of dependencies
+-- with it (following each job's reach instead was quadratic: 1.5 s for a
+-- chain of 1,000 jobs).  The arrays are worked on in place, as PL/pgSQL
+-- does with an array variable's elements.
+CREATE FUNCTION dataeng_internal._graph_cycles(src int[], dst int[])
+RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m int := coalesce(cardinality(src), 0);
+  n int;
+  first int[];          -- vertex v's edges: adj[first[v]] .. adj[first[v + 1] - 1]
+  fill int[];
+  adj int[];
+  num int[];            -- the order of each vertex's visit (0: not yet)
+  low int[];
+  on_stack boolean[];
+  self_edge boolean[];
+  stack int[];          -- the vertices visited whose component is open
+  sp int := 0;
+  call_v int[];         -- the depth-first walk: its vertices and their next edge
+  call_e int[];
+  cp int;
+  visited int := 0;
+  v int;
+  w int;
+  e int;
+  bottom int;
+  result int[] := '{}';
+BEGIN
+  IF cardinality(dst) IS DISTINCT FROM m THEN
+    RAISE EXCEPTION 'edges given with % sources and % destinations', m, coalesce(cardinality(dst), 0)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF m = 0 THEN
+    RETURN result;
+  END IF;
+  SELECT max(x), min(x) INTO n, v FROM (SELECT unnest(src) UNION ALL SELECT unnest(dst)) s(x);
+  IF v IS NULL OR v < 1 THEN
+    RAISE EXCEPTION 'vertices are numbered from 1'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF array_position(src, NULL) IS NOT NULL OR array_position(dst, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'an edge without its vertex'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- the edges grouped by their source
+  fill := array_fill(0, ARRAY[n + 1]);
+  FOR i IN 1 .. m LOOP
+    fill[src[i]] := fill[src[i]] + 1;
+  END LOOP;
+  first := array_fill(1, ARRAY[n + 1]);
+  FOR i IN 2 .. n + 1 LOOP
+    first[i] := first[i - 1] + fill[i - 1];
+  END LOOP;
+  fill := first;
+  adj := array_fill(0, ARRAY[m]);
+  FOR i IN 1 .. m LOOP
+    adj[fill[src[i]]] := dst[i];
+    fill[src[i]] := fill[src[i]] + 1;
+  END LOOP;
+  num := array_fill(0, ARRAY[n]);
+  low := array_fill(0, ARRAY[n]);
+  on_stack := array_fill(false, ARRAY[n]);
+  self_edge := array_fill(false, ARRAY[n]);
+  stack := array_fill(0, ARRAY[n]);
+  call_v := array_fill(0, ARRAY[n]);
+  call_e := array_fill(0, ARRAY[n]);
+  FOR root IN 1 .. n LOOP
+    CONTINUE WHEN num[root] <> 0;
+    visited := visited + 1;
+    num[root] := visited;
+    low[root] := visited;
+    sp := sp + 1;
+    stack[sp] := root;
+    on_stack[root] := true;
+    cp := 1;
+    call_v[1] := root;
+    call_e[1] := first[root];
+    WHILE cp > 0 LOOP
+      v := call_v[cp];
+      e := call_e[cp];
+      IF e < first[v + 1] THEN
+        call_e[cp] := e + 1;
+        w := adj[e];
+        IF w = v THEN
+          self_edge[v] := true;
+        ELSIF num[w] = 0 THEN
+          visited := visited + 1;
+          num[w] := visited;
+          low[w] := visited;
+          sp := sp + 1;
+          stack[sp] := w;
+          on_stack[w] := true;
+          cp := cp + 1;
+          call_v[cp] := w;
+          call_e[cp] := first[w];
+        ELSIF on_stack[w] AND num[w] < low[v] THEN
+          low[v] := num[w];
+        END IF;
+      ELSE
+        IF low[v] = num[v] THEN
+          -- v is the root of a component: the vertices above it on the stack
+          bottom := sp;
+          WHILE stack[bottom] <> v LOOP
+            bottom := bottom - 1;
+          END LOOP;
+          IF bottom < sp OR self_edge[v] THEN
+            result := result || stack[bottom:sp];
+          END IF;
+          FOR i IN bottom .. sp LOOP
+            on_stack[stack[i]] := false;
+          END LOOP;
+          sp := bottom - 1;
+        END IF;
+        cp := cp - 1;
+        IF cp > 0 AND low[v] < low[call_v[cp]] THEN
+          low[call_v[cp]] := low[v];
+        END IF;
+      END IF;
+    END LOOP;
+  END LOOP;
+  RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._graph_cycles(int[], int[]) IS
+  'internal: the vertices on a cycle of the directed graph of edges src[i] -> dst[i] (Tarjan''s algorithm)';
+
 CREATE FUNCTION dataeng_internal._job_cycle_check(owner regrole, job_name text, depends_on text[])
 RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_job_cycle_check'
@@ -374,6 +507,14 @@ BEGIN
   END IF;
   IF job_name OPERATOR(pg_catalog.=) '' THEN
     RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- (a name past what the unique index of dataeng.jobs holds failed with
+  -- "index row requires 9616 bytes, maximum size is 8191")
+  IF octet_length(job_name) OPERATOR(pg_catalog.>) 1000 THEN
+    RAISE EXCEPTION 'job name "%..." is too long', left(job_name, 40)
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The name is %s bytes long; a job name is at most 1000 bytes.', octet_length(job_name)),
+            HINT = 'Give the job a shorter name.';
   END IF;
   IF schedule IS NULL THEN
     RAISE EXCEPTION 'schedule of job "%" must not be NULL', job_name USING ERRCODE = 'null_value_not_allowed';

@@ -31,9 +31,22 @@ SELECT s, dataeng_internal._schedule_next(s, '2026-12-02 10:07:30+00') AS next
     '0 0 29 2 *',                -- leap day
     '59 23 31 12 *',             -- year end
     '0 8 * * mon-fri',
+    -- "sun" ending a range of days is 7: Friday to Sunday (it was refused,
+    -- "Range 5-0 ... is backwards")
+    '0 12 * * fri-sun',
+    '0 12 * * mon-sun',
+    -- a/n is a-max/n, the day of week's max 7 as in a range: "7/1" is
+    -- Sunday (it was refused: never matches), "6/1" Saturday and Sunday
+    -- (it was Saturday only)
+    '0 12 * * 7/1',
+    '0 12 * * 6/1',
     '@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually',
     '30 seconds', '1 minute', '1 day 2 hours', '  @DAILY  '
   ]) AS s;
+-- days and time mix: a day is 24 hours in UTC
+SELECT dataeng_internal._schedule_next('1 day -1 hour', '2026-03-28 12:00+00') AT TIME ZONE 'UTC' AS day_less_an_hour;
+-- "6/1" from a Saturday noon: the Sunday after (it was the next Saturday)
+SELECT dataeng_internal._schedule_next('0 12 * * 6/1', '2026-12-05 12:00+00') AS six_on;
 -- an interval is added in UTC whatever the session's TimeZone (in Paris,
 -- "1 day" across the change to summer time was 23 hours, in UTC 24: the
 -- first run, computed by schedule() in the caller's zone, and the next
@@ -66,7 +79,13 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '* * * 13 *',
     '* * * * 8',
     '5-1 * * * *',
+    '* * * * sat-mon',           -- named as written (it was "Range 6-1")
+    '1- * * * *',                -- (it was: Unexpected "")
+    '1, * * * *',
     '*/0 * * * *',
+    '1-5/0 * * * *',
+    '*/100000000000 * * * *',    -- named as written (it was "Step 10000")
+    '* * * * 1/8',
     '*/x * * * *',
     '* * * foo *',
     '1,,2 * * * *',
@@ -87,6 +106,10 @@ SELECT s, schedule_error(s) AS detail FROM unnest(ARRAY[
     '999 milliseconds',
     '0.5 seconds',
     '1 minute -59.5 seconds',
+    -- months forward, days back: from February 1, '1 month -29 days' was
+    -- January 31, a job due again at once (refused, whatever the date)
+    '1 month -29 days',
+    '-1 month 40 days',
     '1 second',
     'every minute',
     '']) AS s;
@@ -105,6 +128,14 @@ SELECT s, dataeng_internal._schedule_valid(s) FROM unnest(ARRAY['* * * * *', '1 
 -------------------------------------------------------------------------------
 SELECT dataeng.schedule('', '1 hour', 'SELECT 1');
 SELECT dataeng.schedule(NULL, '1 hour', 'SELECT 1');
+-- a name past 1000 bytes: refused (one past what the unique index holds
+-- failed with "index row requires 9616 bytes"); 1000 bytes are taken
+\set VERBOSITY default
+SELECT dataeng.schedule(string_agg(md5(i::text), ''), '1 hour', 'SELECT 1') FROM generate_series(1, 300) i;
+\set VERBOSITY terse
+SELECT dataeng.schedule(repeat('n', 1001), '1 hour', 'SELECT 1');
+SELECT dataeng.schedule(repeat('n', 1000), '1 hour', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.unschedule(repeat('n', 1000));
 SELECT dataeng.schedule('j', NULL, 'SELECT 1');
 SELECT dataeng.schedule('j', '1 hour', NULL);
 SELECT dataeng.schedule('j', '1 hour', ' ');
@@ -121,9 +152,13 @@ SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', timeout => '25 days');
 SELECT count(*) AS stored FROM dataeng.jobs WHERE job_name = 'j';
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{nosuchjob}');
 SELECT dataeng.schedule('j', '1 hour', 'SELECT 1', depends_on => '{j}');
+-- with the hint, and no CONTEXT lines of dataeng's internal functions
+-- (job_pause, job_resume and job_run_now showed two)
+\set VERBOSITY default
 SELECT dataeng.job_pause('nosuchjob');
 SELECT dataeng.job_resume('nosuchjob');
 SELECT dataeng.job_run_now('nosuchjob');
+\set VERBOSITY terse
 SELECT dataeng.unschedule('nosuchjob');
 -- a direct write is checked too
 -- (a cron field out of range is an error, never read as an interval)

@@ -126,6 +126,30 @@ SELECT * FROM job_states();
 UPDATE dataeng.jobs SET last_success_at = now() WHERE job_name = 'tb';
 SELECT * FROM job_states();
 SELECT dataeng.unschedule(j) FROM unnest(ARRAY['td', 'tc', 'tb', 'ta']) j;
+-- the same stuck job reached by two paths is named once (it was named
+-- twice): pd waits for pa directly and through pb; pe through pb and pc
+-- (pa once, at pb); pf through pc and then pb (pa at pc, the first it
+-- lists), and for px (broken) through pc only
+SELECT dataeng.schedule('pa', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('px', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('pb', '@yearly', 'SELECT 1', depends_on => '{pa}') > 0 AS scheduled;
+SELECT dataeng.schedule('pc', '@yearly', 'SELECT 1', depends_on => '{pa,px}') > 0 AS scheduled;
+SELECT dataeng.schedule('pd', '@yearly', 'SELECT 1', depends_on => '{pb,pa}') > 0 AS scheduled;
+SELECT dataeng.schedule('pe', '@yearly', 'SELECT 1', depends_on => '{pb,pc}') > 0 AS scheduled;
+SELECT dataeng.schedule('pf', '@yearly', 'SELECT 1', depends_on => '{pc,pb}') > 0 AS scheduled;
+SELECT dataeng.schedule('pg', '@yearly', 'SELECT 1', depends_on => '{pd,pe,pf}') > 0 AS scheduled;
+-- a name given twice in depends_on is named once (it was named twice)
+SELECT dataeng.schedule('ph', '@yearly', 'SELECT 1', depends_on => '{pa,pb,pa,pb}') > 0 AS scheduled;
+SELECT dataeng.job_pause('pa');
+UPDATE dataeng.jobs SET broken = 'its owner role (oid 1) was dropped' WHERE job_name = 'px';
+SELECT * FROM job_states();
+-- each stuck job once in the whole reason, however many paths
+SELECT j.name, t.stuck, count(*) AS times
+  FROM job_states() j
+  CROSS JOIN LATERAL regexp_matches(j.reason, '"(pa|px)" \(', 'g') m
+  CROSS JOIN LATERAL (SELECT m[1] AS stuck) t
+ GROUP BY j.name, t.stuck HAVING count(*) > 1;
+SELECT dataeng.unschedule(j) FROM unnest(ARRAY['ph', 'pg', 'pf', 'pe', 'pd', 'pc', 'pb', 'px', 'pa']) j;
 -- a cycle at the top (stored by 0.1.0, or written by hand)
 INSERT INTO dataeng.jobs (job_name, schedule, command, depends_on, next_run_at, owner_name)
 VALUES ('cx', '@yearly', 'SELECT 1', '{cy}', '2031-06-01 00:00+00', current_user),
@@ -134,6 +158,47 @@ VALUES ('cx', '@yearly', 'SELECT 1', '{cy}', '2031-06-01 00:00+00', current_user
        ('cw', '@yearly', 'SELECT 1', '{cz}', '2031-06-01 00:00+00', current_user);
 SELECT * FROM job_states();
 DELETE FROM dataeng.jobs WHERE job_name IN ('cx', 'cy', 'cz', 'cw');
+-- the jobs in cycles are found at once for all jobs (_graph_cycles, each
+-- job and dependency visited once): the same as each job's reach, over
+-- random graphs, with cycles of one, two and more, and jobs between them
+SELECT setseed(0.25);
+DO $$
+DECLARE
+  s int[];
+  d int[];
+  got int[];
+  want int[];
+  with_cycles int := 0;
+BEGIN
+  FOR k IN 1 .. 300 LOOP
+    SELECT array_agg(1 + floor(random() * 30)::int), array_agg(1 + floor(random() * 30)::int) INTO s, d
+      FROM generate_series(1, 1 + floor(random() * 45)::int);
+    got := (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(dataeng_internal._graph_cycles(s, d)) x);
+    WITH RECURSIVE e AS (SELECT * FROM unnest(s, d) u(ef, et)),
+    r(st, at) AS (SELECT ef, et FROM e UNION SELECT r.st, e.et FROM r JOIN e ON e.ef = r.at)
+    SELECT coalesce(array_agg(DISTINCT st ORDER BY st), '{}') INTO want FROM r WHERE st = at;
+    IF got <> want THEN
+      RAISE EXCEPTION 'edges % -> %: % in cycles, not %', s, d, got, want;
+    END IF;
+    with_cycles := with_cycles + (cardinality(want) > 0)::int;
+  END LOOP;
+  RAISE NOTICE 'same in 300 graphs, % of them with cycles', with_cycles;
+END $$;
+SELECT dataeng_internal._graph_cycles('{}', '{}') AS no_edges,
+       dataeng_internal._graph_cycles('{1,2,3,4}', '{2,3,4,2}') AS three_below_one,
+       dataeng_internal._graph_cycles('{5}', '{5}') AS on_itself;
+SELECT dataeng_internal._graph_cycles('{1}', '{}');
+SELECT dataeng_internal._graph_cycles('{0}', '{1}');
+SELECT dataeng_internal._graph_cycles('{1,NULL}', '{2,1}');
+-- a long chain whose last job depends on its first, stored by hand: all
+-- of it in the cycle, its path named from each
+INSERT INTO dataeng.jobs (job_name, schedule, command, depends_on, next_run_at, owner_name)
+SELECT 'ring' || i, '@yearly', 'SELECT 1', ARRAY['ring' || CASE WHEN i = 1 THEN 6 ELSE i - 1 END],
+       '2031-06-01 00:00+00', current_user
+  FROM generate_series(1, 6) i;
+SELECT * FROM job_states() WHERE name IN ('ring1', 'ring6');
+SELECT count(*) FILTER (WHERE state = 'failing') AS failing FROM job_states() WHERE name LIKE 'ring%';
+DELETE FROM dataeng.jobs WHERE job_name LIKE 'ring%';
 
 -------------------------------------------------------------------------------
 -- Unscheduling a job others depend on: refused, also with its monitor
@@ -143,7 +208,10 @@ SELECT dataeng.monitor_create('dep_flow', 'dep_events', 'at', max_silence => '1 
 SELECT dataeng.schedule('dep_report', '@yearly', 'SELECT 1', depends_on => '{monitor:dep_flow}') > 0 AS scheduled;
 \set VERBOSITY default
 SELECT dataeng.unschedule('monitor:dep_flow');
+-- refused of the monitor, with no CONTEXT lines of dataeng's internal
+-- functions (it was unschedule()'s refusal of its job, with them)
 SELECT dataeng.monitor_drop('dep_flow');
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
 \set VERBOSITY terse
 SELECT count(*) AS monitor_kept FROM dataeng.monitors WHERE name = 'dep_flow';
 SELECT dataeng.unschedule('dep_report');

@@ -107,6 +107,12 @@ INSERT INTO reasons VALUES
   -- the cycle of dependencies a job is in (_status_rows, invoker rights):
   -- reads dataeng.jobs as the caller, who sees its own jobs only
   ('_job_cycle', 'invoker-rights helper'),
+  -- the vertices on a cycle of a graph of numbered vertices: computes on
+  -- its arguments, reads nothing
+  ('_graph_cycles', 'pure'),
+  -- the jobs held back by a stuck job further up (_status_rows, invoker
+  -- rights): reads dataeng.jobs as the caller, who sees its own jobs only
+  ('_job_stuck_above', 'invoker-rights helper'),
   -- marks the calling session as a restore's (a session lock held until
   -- it ends) only for a role that may INSERT into dataeng.jobs or
   -- dataeng.cdc_tables; any other role's call does nothing

@@ -11,6 +11,9 @@
  * (common/entry.c) that calls its PL/pgSQL body (_alert_set, ...) as the
  * body's owner with the role PostgreSQL runs the calling code as, and the
  * body checks that role's rights (its own objects; a superuser's: all).
+ * Their errors carry no CONTEXT lines of those bodies (DATAENG_ENTRY_QUIET:
+ * "PL/pgSQL function dataeng_internal._alert_set(...) line 63 at RAISE"
+ * told a user nothing about the bad argument).
  * Code of a role the bodies run (a monitor's query over its table, an
  * alert handler) runs as that role, restricted (dataeng_internal._exec_as).
  *
@@ -24,12 +27,12 @@
 
 #include "common/common.h"
 
-DATAENG_ENTRY(dataeng_alert_set, "_alert_set")
-DATAENG_ENTRY(dataeng_alert_handler_add, "_alert_handler_add")
-DATAENG_ENTRY_REQUIRED(dataeng_alert_handler_drop, "_alert_handler_drop")
-DATAENG_ENTRY(dataeng_monitor_create, "_monitor_create")
-DATAENG_ENTRY_REQUIRED(dataeng_monitor_drop, "_monitor_drop")
-DATAENG_ENTRY_REQUIRED(dataeng_monitor_check, "_monitor_check")
+DATAENG_ENTRY_QUIET(dataeng_alert_set, "_alert_set")
+DATAENG_ENTRY_QUIET(dataeng_alert_handler_add, "_alert_handler_add")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_alert_handler_drop, "_alert_handler_drop")
+DATAENG_ENTRY_QUIET(dataeng_monitor_create, "_monitor_create")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_monitor_drop, "_monitor_drop")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_monitor_check, "_monitor_check")
 
 /*
  * field4 of the lock tag of _alert_rule_try_lock(): apart from SQL advisory

@@ -38,9 +38,9 @@
 
 DATAENG_ENTRY(dataeng_schedule, "_job_schedule")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_unschedule, "_job_unschedule")
-DATAENG_ENTRY_REQUIRED(dataeng_job_pause, "_job_pause")
-DATAENG_ENTRY_REQUIRED(dataeng_job_resume, "_job_resume")
-DATAENG_ENTRY_REQUIRED(dataeng_job_run_now, "_job_run_now")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_job_pause, "_job_pause")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_job_resume, "_job_resume")
+DATAENG_ENTRY_QUIET_REQUIRED(dataeng_job_run_now, "_job_run_now")
 
 /* field4 of the lock tag: apart from SQL advisory locks (1 and 2) and job runs */
 #define JOB_CAP_LOCK_FIELD4 0x6466

@@ -119,6 +119,8 @@ cron_value(const char **p, int field, int *out, const char *whole, bool report)
 			}
 		}
 	}
+	if (*s == '\0')
+		CRON_FAIL("The %s field ends where a value is expected.", field_names[field]);
 	CRON_FAIL("Unexpected \"%.20s\" in the %s field.", s, field_names[field]);
 }
 
@@ -147,36 +149,58 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 		}
 		else
 		{
+			const char *written = p;
+
 			if (!cron_value(&p, field, &lo, whole, report))
 				return false;
 			hi = lo;
 			single = (*p != '-');
 			if (*p == '-')
 			{
+				bool		named;
+
 				p++;
+				named = isalpha((unsigned char) *p);
 				if (!cron_value(&p, field, &hi, whole, report))
 					return false;
+				/*
+				 * "sun" ending a range of days is 7, as Sunday may be
+				 * written: "fri-sun" is Friday to Sunday, not backwards
+				 */
+				if (field == 4 && named && hi == 0)
+					hi = 7;
 				if (hi < lo)
-					CRON_FAIL("Range %d-%d in the %s field is backwards.", lo, hi,
+					CRON_FAIL("Range %.*s in the %s field is backwards.", (int) (p - written), written,
 							  field_names[field]);
 			}
 		}
 		if (*p == '/')
 		{
 			long		s = 0;
+			const char *digits;
 
 			p++;
+			digits = p;
 			if (!isdigit((unsigned char) *p))
 				CRON_FAIL("The step in the %s field must be a number.", field_names[field]);
-			while (isdigit((unsigned char) *p) && s <= 1000)
-				s = s * 10 + (*p++ - '0');
+			/* (all its digits read: one stopped past 1000 left the rest) */
+			while (isdigit((unsigned char) *p))
+			{
+				if (s <= 1000)
+					s = s * 10 + (*p - '0');
+				p++;
+			}
 			if (s < 1 || s > field_max[field])
-				CRON_FAIL("Step %ld in the %s field is out of range 1-%d.", s,
+				CRON_FAIL("Step %.*s in the %s field is out of range 1-%d.", (int) (p - digits), digits,
 						  field_names[field], field_max[field]);
 			step = (int) s;
-			/* "5/15" means 5-max/15 */
+			/*
+			 * "5/15" means 5-max/15; for the day of week max is 7 (Sunday),
+			 * as in a range: "7/1" is Sunday (it matched no day), "5/1"
+			 * Friday to Sunday, as "5-7/1" (it stopped at Saturday)
+			 */
 			if (single)
-				hi = field == 4 ? 6 : field_max[field];
+				hi = field_max[field];
 		}
 		for (v = lo; v <= hi; v += step)
 			*mask |= UINT64CONST(1) << (field == 4 && v == 7 ? 0 : v);
@@ -510,6 +534,24 @@ schedule_next_ext(const char *sched, TimestampTz after, bool clamp_short)
 			memset(&iv, 0, sizeof(iv));
 			iv.time = USECS_PER_SEC;
 		}
+
+		/*
+		 * Months added and days or time taken away (or the reverse): a month
+		 * is 28 to 31 days, so such an interval goes back from some dates
+		 * ('1 month -29 days' after February 1 is January 31), and a job
+		 * due again at once ran back to back all February.  Days and time
+		 * mix safely: in UTC a day is always 24 hours.
+		 */
+		if ((iv.month > 0 && (iv.day < 0 || iv.time < 0)) ||
+			(iv.month < 0 && (iv.day > 0 || iv.time > 0)))
+		{
+			if (!clamp_short)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid schedule \"%s\"", whole),
+						 errdetail("The interval %s adds months and takes days or time away, or the reverse: a month is 28 to 31 days long, so from some dates it goes back ('1 month -29 days' after February 1 is January 31).", whole),
+						 errhint("Give an interval whose parts all count forward, such as '1 month', '2 days' or '1 day 2 hours'.")));
+		}
 		/*
 		 * Added in UTC, as cron expressions are read: a timestamptz is UTC
 		 * inside, and timestamp arithmetic on it adds days and months with
@@ -519,9 +561,21 @@ schedule_next_ext(const char *sched, TimestampTz after, bool clamp_short)
 		 * schedule(), in the caller's zone) and the next ones (by the
 		 * scheduler, in the server's) disagreed.
 		 */
-		return DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
-													 TimestampGetDatum(after),
-													 IntervalPGetDatum(&iv)));
+		{
+			TimestampTz next = DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
+																	 TimestampGetDatum(after),
+																	 IntervalPGetDatum(&iv)));
+
+			/*
+			 * A job stored with such an interval (by hand, or by a version
+			 * that took it) runs at most once a second, as one shorter than
+			 * a second does
+			 */
+			if (!TIMESTAMP_NOT_FINITE(after) && !TIMESTAMP_NOT_FINITE(next) &&
+				next < after + USECS_PER_SEC)
+				next = after + USECS_PER_SEC;
+			return next;
+		}
 	}
 	if (strpbrk(sched, "*/,") != NULL)
 		CRON_FAIL("A cron expression has 5 fields (minute, hour, day of month, month, day of week); this one has %d.",
