@@ -1503,6 +1503,7 @@ DECLARE
   j int;
   n_sup bigint := 0;
   sup_ids bigint[];
+  rel_ids bigint[] := '{}';  -- the rows put back
 BEGIN
   IF tbl IS NULL THEN
     RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed',
@@ -1563,19 +1564,30 @@ BEGIN
   IF to_regclass('pg_temp._dataeng_release') IS NOT NULL THEN
     DROP TABLE pg_temp._dataeng_release;
   END IF;
+  IF to_regclass('pg_temp._dataeng_release_versions') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_release_versions;
+  END IF;
   CREATE TEMP TABLE _dataeng_release (
     id       bigint PRIMARY KEY,
-    row_data jsonb,
-    replaces jsonb,
-    cols     text[],        -- the columns it goes back with
+    rep      boolean,       -- it has replaces (the guard diverted an UPDATE)
+    cols     text[],        -- the columns it goes back with, NULL for all
     latest   bigint,        -- the latest quarantined version of its row
     state    text NOT NULL DEFAULT 'pending',
     code     text,          -- SQLSTATE of a refusal
     reason   text
   ) ON COMMIT DROP;
-  INSERT INTO pg_temp._dataeng_release (id, row_data, replaces)
-    SELECT x.quarantine_id, x.row_data, x.replaces
+  -- (corrected merged in; a row with values for columns the table no
+  -- longer has is refused, 55000)
+  INSERT INTO pg_temp._dataeng_release (id, rep, cols, state, code, reason)
+    SELECT x.quarantine_id, x.replaces IS NOT NULL,
+           CASE WHEN NOT m.d ?& ins_all THEN ARRAY(SELECT c FROM unnest(ins_all) c WHERE m.d ? c) END,
+           CASE WHEN m.stale IS NULL THEN 'pending' ELSE 'refused' END,
+           CASE WHEN m.stale IS NOT NULL THEN '55000' END,
+           'the row has values for columns the table no longer has: ' || m.stale
       FROM dataeng.quarantine x
+     CROSS JOIN LATERAL (SELECT x.row_data || coalesce(corrected, '{}') AS d,
+                                (SELECT string_agg(format('"%s"', k), ', ' ORDER BY k)
+                                   FROM jsonb_object_keys(x.row_data) k WHERE k <> ALL (live)) AS stale) m
      WHERE x.table_name = tbl
        AND (f_ids IS NULL OR x.quarantine_id = ANY (f_ids))
        AND (f_run IS NULL OR x.run_id = f_run)
@@ -1595,17 +1607,6 @@ BEGIN
       USING DETAIL = format('A NOTICE follows each %s rows.', @RELEASE_BATCH_ROWS@);
   END IF;
 
-  -- values for columns the table no longer has: refused (55000)
-  UPDATE pg_temp._dataeng_release t SET state = 'refused', code = '55000',
-         reason = 'the row has values for columns the table no longer has: '
-                  || (SELECT string_agg(format('"%s"', k), ', ' ORDER BY k)
-                        FROM jsonb_object_keys(t.row_data) k WHERE k <> ALL (live))
-   WHERE t.state = 'pending' AND EXISTS (SELECT 1 FROM jsonb_object_keys(t.row_data) k WHERE k <> ALL (live));
-  UPDATE pg_temp._dataeng_release t
-     SET row_data = t.row_data || coalesce(corrected, '{}'),
-         cols = ARRAY(SELECT c FROM unnest(ins_all) c WHERE t.row_data || coalesce(corrected, '{}') ? c)
-   WHERE t.state = 'pending';
-
   -- the error rules, checked as the table's owner before the insert on
   -- rows that have every column, of a table without generated columns
   -- (the others are checked as inserted only, as by quarantine_release())
@@ -1615,8 +1616,11 @@ BEGIN
    WHERE x.table_name = tbl AND x.severity = 'error' AND dataeng_internal._rule_condition(x) IS NOT NULL;
   IF checks IS NOT NULL AND cardinality(generated) = 0 THEN
     FOR r IN SELECT array_agg(s.id ORDER BY s.id) AS i, array_agg(s.row_data ORDER BY s.id) AS d
-               FROM (SELECT t.id, t.row_data, (row_number() OVER (ORDER BY t.id) - 1) / @RELEASE_BATCH_ROWS@ AS b
-                       FROM pg_temp._dataeng_release t WHERE t.state = 'pending' AND t.cols = ins_all) s
+               FROM (SELECT t.id, x.row_data || coalesce(corrected, '{}') AS row_data,
+                            (row_number() OVER (ORDER BY t.id) - 1) / @RELEASE_BATCH_ROWS@ AS b
+                       FROM pg_temp._dataeng_release t
+                       JOIN dataeng.quarantine x ON x.quarantine_id = t.id
+                      WHERE t.state = 'pending' AND t.cols IS NULL) s
               GROUP BY s.b ORDER BY s.b LOOP
       failing := dataeng_internal._exec_as(owner_, format(
                    'SELECT coalesce(jsonb_object_agg(s.id, s.f), ''{}'') FROM (SELECT u."dataeng id" AS id, '
@@ -1643,10 +1647,11 @@ BEGIN
             FROM dataeng.quarantine x
            WHERE x.table_name = tbl AND x.replaces IS NOT NULL
              AND EXISTS (SELECT 1 FROM pg_temp._dataeng_release t
-                          WHERE t.replaces ? 'ctid' AND x.replaces -> 'ctid' = t.replaces -> 'ctid'
-                            AND x.replaces -> 'tableoid' = t.replaces -> 'tableoid'
-                            AND x.replaces -> 'xmin' IS NOT DISTINCT FROM t.replaces -> 'xmin'
-                            AND EXISTS (SELECT 1 FROM unnest(live) c WHERE t.replaces ? c))) c;
+                            JOIN dataeng.quarantine y ON y.quarantine_id = t.id
+                          WHERE t.rep AND y.replaces ? 'ctid' AND x.replaces -> 'ctid' = y.replaces -> 'ctid'
+                            AND x.replaces -> 'tableoid' = y.replaces -> 'tableoid'
+                            AND x.replaces -> 'xmin' IS NOT DISTINCT FROM y.replaces -> 'xmin'
+                            AND EXISTS (SELECT 1 FROM unnest(live) c WHERE y.replaces ? c))) c;
   IF b_ids IS NOT NULL THEN
     SELECT string_agg(format('CASE WHEN u."dataeng rep" ? %L THEN to_jsonb(t.%I)::text END', c, c), ', ')
       INTO same_l FROM unnest(live) c;
@@ -1656,11 +1661,15 @@ BEGIN
                   'FROM unnest(%L::bigint[], %L::jsonb[]) AS u("dataeng id", "dataeng rep"), '
                   'LATERAL jsonb_populate_record(NULL::%s, u."dataeng rep") t',
                   same_l, b_ids, b_rows, tbl), true);
-    WITH k AS (SELECT e.key::bigint AS id, e.value AS grp FROM jsonb_each_text(versions) e),
-         l AS (SELECT k.grp, max(k.id) AS latest FROM k GROUP BY k.grp)
-    UPDATE pg_temp._dataeng_release t SET latest = l.latest
-      FROM k JOIN l ON l.grp = k.grp
-     WHERE t.id = k.id AND t.replaces ? 'ctid';
+    CREATE TEMP TABLE _dataeng_release_versions ON COMMIT DROP AS
+      SELECT e.key::bigint AS id, e.value AS grp, max(e.key::bigint) OVER (PARTITION BY e.value) AS latest,
+             count(*) OVER (PARTITION BY e.value) AS n
+        FROM jsonb_each_text(versions) e;
+    ANALYZE pg_temp._dataeng_release_versions;
+    -- (rows of a row quarantined once only have no other version)
+    UPDATE pg_temp._dataeng_release t SET latest = k.latest
+      FROM pg_temp._dataeng_release_versions k
+     WHERE t.id = k.id AND k.n > 1;
     UPDATE pg_temp._dataeng_release t
        SET state = 'refused', code = '23505',
            reason = 'the row was superseded by a later quarantined version of it, which stays quarantined'
@@ -1676,17 +1685,18 @@ BEGIN
     UPDATE pg_temp._dataeng_release t
        SET state = 'refused', code = '42501',
            reason = format('row-level security of the table, forced on its owner %s, may hide the row its UPDATE was to replace', owner_)
-     WHERE t.state = 'pending' AND t.replaces IS NOT NULL;
+     WHERE t.state = 'pending' AND t.rep;
   END IF;
   -- while the table has the row an UPDATE was to replace, its new row
   -- cannot go back (23505): one join of the rows with the table (a hash
   -- join reads it once; an index on columns of built-in types the rows
   -- all have a value for may be used instead), per set of columns the
   -- rows' replaces have
-  FOR r IN SELECT g.rk, array_agg(t.id ORDER BY t.id) AS i, array_agg(t.replaces ORDER BY t.id) AS d
-             FROM pg_temp._dataeng_release t,
-                  LATERAL (SELECT ARRAY(SELECT c FROM unnest(live) c WHERE t.replaces ? c) AS rk) g
-            WHERE t.state = 'pending' AND t.replaces IS NOT NULL AND cardinality(g.rk) > 0
+  FOR r IN SELECT g.rk, array_agg(t.id ORDER BY t.id) AS i, array_agg(x.replaces ORDER BY t.id) AS d
+             FROM pg_temp._dataeng_release t
+             JOIN dataeng.quarantine x ON x.quarantine_id = t.id,
+                  LATERAL (SELECT ARRAY(SELECT c FROM unnest(live) c WHERE x.replaces ? c) AS rk) g
+            WHERE t.state = 'pending' AND t.rep AND cardinality(g.rk) > 0
             GROUP BY g.rk LOOP
     SELECT string_agg(format('to_jsonb(t.%I)::text', c), ', '), string_agg(format('to_jsonb(r.%I)::text', c), ', ')
       INTO same_l, same_r FROM unnest(r.rk) c;
@@ -1722,9 +1732,11 @@ BEGIN
   -- goes back row by row through quarantine_release()'s body.
   SELECT count(*) INTO n_in FROM pg_temp._dataeng_release t WHERE t.state = 'pending';
   FOR r IN SELECT s.cols, array_agg(s.id ORDER BY s.id) AS i, array_agg(s.row_data ORDER BY s.id) AS d
-             FROM (SELECT t.id, t.cols, t.row_data,
+             FROM (SELECT t.id, coalesce(t.cols, ins_all) AS cols, x.row_data || coalesce(corrected, '{}') AS row_data,
                           (row_number() OVER (PARTITION BY t.cols ORDER BY t.id) - 1) / @RELEASE_BATCH_ROWS@ AS b
-                     FROM pg_temp._dataeng_release t WHERE t.state = 'pending') s
+                     FROM pg_temp._dataeng_release t
+                     JOIN dataeng.quarantine x ON x.quarantine_id = t.id
+                    WHERE t.state = 'pending') s
             GROUP BY s.cols, s.b ORDER BY min(s.id) LOOP
     BEGIN
       IF cardinality(r.cols) = 0 THEN
@@ -1742,14 +1754,14 @@ BEGIN
       IF (failing #>> '{}')::bigint > 0 THEN
         RAISE EXCEPTION '% rows fail as inserted', failing USING ERRCODE = 'check_violation';
       END IF;
-      UPDATE pg_temp._dataeng_release t SET state = 'released' WHERE t.id = ANY (r.i);
+      rel_ids := rel_ids || r.i;
     EXCEPTION
       WHEN integrity_constraint_violation OR data_exception OR raise_exception OR insufficient_privilege
            OR object_not_in_prerequisite_state OR generated_always THEN
         FOR j IN 1 .. cardinality(r.i) LOOP
           BEGIN
             PERFORM dataeng_internal._quarantine_release(caller, r.i[j], corrected);
-            UPDATE pg_temp._dataeng_release t SET state = 'released' WHERE t.id = r.i[j];
+            rel_ids := rel_ids || r.i[j];
           EXCEPTION
             WHEN integrity_constraint_violation OR data_exception OR raise_exception OR insufficient_privilege
                  OR object_not_in_prerequisite_state OR generated_always OR undefined_object THEN
@@ -1767,6 +1779,9 @@ BEGIN
     END IF;
   END LOOP;
 
+  -- (of the rows put back, the state of the versions of a row only)
+  UPDATE pg_temp._dataeng_release t SET state = 'released'
+    FROM unnest(rel_ids) i WHERE t.id = i AND t.latest IS NOT NULL;
   -- earlier versions: taken out with the latest that went back, else
   -- refused
   UPDATE pg_temp._dataeng_release t
@@ -1777,15 +1792,14 @@ BEGIN
     FROM pg_temp._dataeng_release l
    WHERE t.state = 'earlier' AND l.id = t.latest;
   IF versions IS NOT NULL THEN
-    WITH k AS (SELECT e.key::bigint AS id, e.value AS grp FROM jsonb_each_text(versions) e)
-    SELECT array_agg(DISTINCT k.id ORDER BY k.id) INTO sup_ids
-      FROM k JOIN k kl ON kl.grp = k.grp AND k.id < kl.id
-      JOIN pg_temp._dataeng_release l ON l.id = kl.id AND l.state = 'released' AND l.latest = l.id;
+    SELECT array_agg(k.id ORDER BY k.id) INTO sup_ids
+      FROM pg_temp._dataeng_release_versions k
+      JOIN pg_temp._dataeng_release l ON l.id = k.latest AND l.state = 'released'
+     WHERE k.id < k.latest AND k.n > 1;
     n_sup := coalesce(cardinality(sup_ids), 0);
+    DROP TABLE pg_temp._dataeng_release_versions;
   END IF;
-  DELETE FROM dataeng.quarantine x
-   USING pg_temp._dataeng_release t
-   WHERE x.quarantine_id = t.id AND t.state IN ('released', 'superseded');
+  DELETE FROM dataeng.quarantine x USING unnest(rel_ids) i WHERE x.quarantine_id = i;
   IF n_sup > 0 THEN
     DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = ANY (sup_ids);
     RAISE NOTICE '% quarantined rows of table % were superseded by the rows put back: taken out of the quarantine', n_sup, tbl
@@ -1793,7 +1807,7 @@ BEGIN
   END IF;
 
   RETURN QUERY
-    SELECT (SELECT count(*) FROM pg_temp._dataeng_release t WHERE t.state = 'released'),
+    SELECT cardinality(rel_ids)::bigint,
            (SELECT count(*) FROM pg_temp._dataeng_release t WHERE t.state = 'refused'),
            n_sup,
            (SELECT coalesce(jsonb_agg(jsonb_build_object('sqlstate', g.code, 'reason', g.reason, 'rows', g.n,
