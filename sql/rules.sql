@@ -1642,16 +1642,20 @@ BEGIN
   -- the rows to release, found through quarantine_replaces_idx, keyed in
   -- one query.  The latest wins: an earlier one goes with it, or is
   -- refused (23505) while it stays quarantined.
+  -- (those alone at their place, the most, are no version of another:
+  -- only the others are compared)
   SELECT array_agg(c.id ORDER BY c.id), array_agg(c.rep ORDER BY c.id) INTO b_ids, b_rows
-    FROM (SELECT x.quarantine_id AS id, x.replaces AS rep
+    FROM (SELECT x.quarantine_id AS id, x.replaces AS rep,
+                 count(*) OVER (PARTITION BY x.replaces -> 'ctid', x.replaces -> 'tableoid', x.replaces -> 'xmin') AS n
             FROM dataeng.quarantine x
-           WHERE x.table_name = tbl AND x.replaces IS NOT NULL
+           WHERE x.table_name = tbl AND x.replaces IS NOT NULL AND x.replaces ? 'ctid'
              AND EXISTS (SELECT 1 FROM pg_temp._dataeng_release t
                             JOIN dataeng.quarantine y ON y.quarantine_id = t.id
                           WHERE t.rep AND y.replaces ? 'ctid' AND x.replaces -> 'ctid' = y.replaces -> 'ctid'
                             AND x.replaces -> 'tableoid' = y.replaces -> 'tableoid'
                             AND x.replaces -> 'xmin' IS NOT DISTINCT FROM y.replaces -> 'xmin'
-                            AND EXISTS (SELECT 1 FROM unnest(live) c WHERE y.replaces ? c))) c;
+                            AND EXISTS (SELECT 1 FROM unnest(live) c WHERE y.replaces ? c))) c
+   WHERE c.n > 1;
   IF b_ids IS NOT NULL THEN
     SELECT string_agg(format('CASE WHEN u."dataeng rep" ? %L THEN to_jsonb(t.%I)::text END', c, c), ', ')
       INTO same_l FROM unnest(live) c;
