@@ -1622,13 +1622,20 @@ BEGIN
                        JOIN dataeng.quarantine x ON x.quarantine_id = t.id
                       WHERE t.state = 'pending' AND t.cols IS NULL) s
               GROUP BY s.b ORDER BY s.b LOOP
-      failing := dataeng_internal._exec_as(owner_, format(
-                   'SELECT coalesce(jsonb_object_agg(s.id, s.f), ''{}'') FROM (SELECT u."dataeng id" AS id, '
-                   'to_jsonb(array_remove(ARRAY[%s], NULL)) AS f '
-                   'FROM unnest(%L::bigint[], %L::jsonb[]) AS u("dataeng id", "dataeng row"), '
-                   'LATERAL jsonb_populate_record(NULL::%s, u."dataeng row") t) s '
-                   'WHERE jsonb_array_length(s.f) OPERATOR(pg_catalog.>) 0',
-                   checks, r.i, r.d, tbl), true);
+      -- (a value a row's column no longer reads, its type changed since
+      -- the row was quarantined: the batch's insert fails as well, and
+      -- its rows go back one by one, that one refused with the error)
+      BEGIN
+        failing := dataeng_internal._exec_as(owner_, format(
+                     'SELECT coalesce(jsonb_object_agg(s.id, s.f), ''{}'') FROM (SELECT u."dataeng id" AS id, '
+                     'to_jsonb(array_remove(ARRAY[%s], NULL)) AS f '
+                     'FROM unnest(%L::bigint[], %L::jsonb[]) AS u("dataeng id", "dataeng row"), '
+                     'LATERAL jsonb_populate_record(NULL::%s, u."dataeng row") t) s '
+                     'WHERE jsonb_array_length(s.f) OPERATOR(pg_catalog.>) 0',
+                     checks, r.i, r.d, tbl), true);
+      EXCEPTION WHEN data_exception THEN
+        failing := '{}';
+      END;
       UPDATE pg_temp._dataeng_release t SET state = 'refused', code = '23514',
              reason = 'the row still fails: ' || (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(f.value) e)
         FROM jsonb_each(failing) f

@@ -102,6 +102,17 @@ ALTER TABLE ra_g DROP COLUMN note;
 SELECT released, refused, jsonb_pretty(refusals) AS refusals FROM dataeng.quarantine_release_all('ra_g', corrected => '{"net": 30}');
 SELECT * FROM ra_g ORDER BY id;
 
+-- a value a column no longer reads (its type changed since the row was
+-- quarantined): that row is refused with the error (22P02), the others go
+-- back
+CREATE TABLE ra_t (id int, qty text, ok boolean);
+INSERT INTO ra_t VALUES (1, 'abc', false), (2, '5', false), (3, '7', true);
+SELECT dataeng.rule_add('ra_t', 'ok', 'expression', params => '{"expression": "ok"}');
+SELECT rule_name, failed FROM dataeng.validate('ra_t', quarantine => true);
+ALTER TABLE ra_t ALTER qty TYPE int USING qty::int;
+SELECT released, refused, jsonb_pretty(refusals) AS refusals FROM dataeng.quarantine_release_all('ra_t', corrected => '{"ok": true}');
+SELECT * FROM ra_t ORDER BY id;
+
 -- a batch whose insert fails goes back row by row: two quarantined rows
 -- with one key (the second refused, 23505), a row the table's trigger
 -- makes fail (23514); the others go back
@@ -198,7 +209,7 @@ SELECT count(*) AS pairs FROM dataeng.find_duplicates('ra_large', '{name}');
 -- a small table: nothing said
 SELECT rule_name, failed FROM dataeng.validate('ra_c');
 
-DROP TABLE ra_c, ra_r, ra_g, ra_k, ra_u, ra_big, ra_large;
+DROP TABLE ra_c, ra_r, ra_g, ra_t, ra_k, ra_u, ra_big, ra_large;
 DROP FUNCTION ra_k_flip(), ra_r_by();
 DROP ROLE ra_owner, ra_reader, ra_rls_owner;
 SET client_min_messages = warning;
