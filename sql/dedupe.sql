@@ -285,6 +285,12 @@ BEGIN
   IF to_regclass('pg_temp._dd_label') IS NOT NULL THEN DROP TABLE pg_temp._dd_label; END IF;
   IF to_regclass('pg_temp._dd_rank') IS NOT NULL THEN DROP TABLE pg_temp._dd_rank; END IF;
   IF to_regclass('pg_temp._dd_result') IS NOT NULL THEN DROP TABLE pg_temp._dd_result; END IF;
+  -- long work on a large table says where it is from its start: the read
+  -- of the table (from about 50,000 rows, estimated from the catalogs:
+  -- some seconds) said nothing until it was done
+  IF dataeng_internal._rows_estimate(tbl) >= 50000 THEN
+    RAISE NOTICE '%: reading about % rows to compare', tbl, dataeng_internal._rows_estimate(tbl);
+  END IF;
   -- the only read of the table, as its owner.  A row none of the columns
   -- fills carries no evidence and is no duplicate: it is left out, and
   -- does not count among the pairs the prior is a share of (two empty

@@ -985,6 +985,7 @@ DECLARE
   run bigint;
   newest timestamptz;
   i int;
+  est bigint;
 BEGIN
   IF tbl IS NULL OR quarantine IS NULL THEN
     RAISE EXCEPTION '% must not be null', CASE WHEN tbl IS NULL THEN 'table' ELSE 'quarantine' END
@@ -1062,6 +1063,15 @@ BEGIN
   cond := NULL;
   cols := NULL;
 
+  -- a scan of seconds or minutes says so as it begins (the size is the
+  -- catalogs' estimate: nothing of the table is read for it), and each
+  -- further scan of the table as it begins
+  est := dataeng_internal._rows_estimate(tbl);
+  IF est >= @LARGE_LOAD_ROWS@ THEN
+    RAISE NOTICE 'validating about % rows of table % against % rules', est, tbl, cardinality(rules_)
+      USING DETAIL = 'The row-level rules are checked in one scan; each unique, foreign_key and freshness rule, and the quarantine, reads the table again.';
+  END IF;
+
   -- one scan for every row-level rule
   FOR i IN 1 .. cardinality(rules_) LOOP
     r := rules_[i];
@@ -1098,6 +1108,9 @@ BEGIN
                        tbl, conds[i]), true);
       END IF;
     ELSIF r.kind = 'unique' THEN
+      IF est >= @LARGE_LOAD_ROWS@ THEN
+        RAISE NOTICE 'validating table %: rule "%" (unique) reads the table', tbl, r.rule_name;
+      END IF;
       SELECT string_agg(format('t.%I', c), ', '),
              CASE WHEN count(*) = 1 THEN format('to_jsonb(t.%I)', min(c))
                   ELSE 'jsonb_build_object(' || string_agg(format('%L, t.%I', c, c), ', ') || ')' END
@@ -1119,6 +1132,9 @@ BEGIN
       n_failed := (j->>1)::bigint;
       v := nullif(j->2, 'null');
     ELSIF r.kind = 'foreign_key' THEN
+      IF est >= @LARGE_LOAD_ROWS@ THEN
+        RAISE NOTICE 'validating table %: rule "%" (foreign_key) reads the table', tbl, r.rule_name;
+      END IF;
       j := dataeng_internal._exec_as(owner_, format(
                      'SELECT jsonb_build_array(count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %1$s f WHERE f.%2$I = t.%3$I)), '
                      '(SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %4$s, ''value'', t.%3$I) AS x '
@@ -1135,6 +1151,9 @@ BEGIN
                          OR total > coalesce((r.params->>'max')::bigint, 9223372036854775807) THEN 1 ELSE 0 END;
       v := jsonb_build_array(jsonb_build_object('rows', total));
     ELSIF r.kind = 'freshness' THEN
+      IF est >= @LARGE_LOAD_ROWS@ THEN
+        RAISE NOTICE 'validating table %: rule "%" (freshness) reads the table', tbl, r.rule_name;
+      END IF;
       newest := (dataeng_internal._exec_as(owner_, format('SELECT to_jsonb(max(t.%I)::timestamptz) FROM %s t',
                                                   r.column_name, tbl), true) #>> '{}')::timestamptz;
       n_checked := 1;
@@ -1175,6 +1194,9 @@ BEGIN
   END IF;
   run := dataeng_internal._run_record(caller, tbl, started, total, results, 0);
   IF quarantine AND cond IS NOT NULL THEN
+    IF est >= @LARGE_LOAD_ROWS@ THEN
+      RAISE NOTICE 'validating table %: moving the rows that fail its error rules to the quarantine', tbl;
+    END IF;
     -- the DELETE runs as the owner; its rows go to the quarantine in
     -- batches (memory bounded whatever their number)
     n_moved := dataeng_internal._quarantine_move(owner_, format(
@@ -1455,6 +1477,398 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._quarantine_release(regrole, bigint, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._quarantine_release(regrole, bigint, jsonb) IS 'internal: body of dataeng.quarantine_release()';
+
+-- Put many quarantined rows of one table back at once, with the
+-- semantics of quarantine_release() row by row (rights, corrections,
+-- the rules, the versions of an UPDATE's row, the row it was to replace)
+-- in set-based passes: the rules checked and the rows inserted
+-- @RELEASE_BATCH_ROWS@ at a time by one statement each, the rows the
+-- guard's UPDATEs were to replace looked for in the table by one join.
+-- A batch whose insert fails (a key another row holds, a row the table's
+-- code changed so that it fails a rule) is put back row by row by
+-- quarantine_release()'s body, each row in a subtransaction: its refusal
+-- is counted, the other rows go back.
+CREATE FUNCTION dataeng.quarantine_release_all(tbl regclass, ids bigint[] DEFAULT NULL, run_id bigint DEFAULT NULL,
+                                               rule_name text DEFAULT NULL, corrected jsonb DEFAULT NULL)
+RETURNS TABLE (released bigint, refused bigint, superseded bigint, refusals jsonb)
+AS 'MODULE_PATHNAME', 'dataeng_quarantine_release_all'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng.quarantine_release_all(regclass, bigint[], bigint, text, jsonb) IS
+  'Puts the quarantined rows of a table (by ids, run_id, rule_name) back, those that now pass the error rules, in set-based passes; counts the refused';
+
+CREATE FUNCTION dataeng_internal._quarantine_release_all(caller regrole, tbl regclass, ids bigint[], run_id bigint,
+                                                         rule_name text, corrected jsonb)
+RETURNS TABLE (released bigint, refused bigint, superseded bigint, refusals jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  f_ids bigint[] := ids;
+  f_run bigint := run_id;
+  f_rule text := rule_name;
+  owner_ regrole;
+  nsp oid;
+  live text[];           -- the table's columns as they are now
+  generated text[];      -- those of them that are generated
+  ins_all text[];        -- those that are not, in their order
+  bad text;
+  checks text;           -- the error rules, as CASE WHEN NOT cond THEN name END
+  n_all bigint;
+  n_done bigint := 0;
+  n_in bigint := 0;
+  b_ids bigint[];
+  b_rows jsonb[];
+  failing jsonb;
+  versions jsonb;        -- {id: key} of the versions of the rows to release
+  same_l text;
+  same_r text;
+  keyed text;
+  found_ids jsonb;
+  r record;
+  j int;
+  n_sup bigint := 0;
+  sup_ids bigint[];
+  rel_ids bigint[] := '{}';  -- the rows put back
+BEGIN
+  IF tbl IS NULL THEN
+    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Pass the table whose quarantined rows go back: dataeng.quarantine_release_all(''schema.table'').';
+  END IF;
+  IF array_position(f_ids, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'ids must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
+      DETAIL = format('Element %s of ids is NULL.', array_position(f_ids, NULL)),
+      HINT = 'Pass the quarantine_id of rows of dataeng.quarantine, or NULL for every row of the table.';
+  END IF;
+  SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
+  IF owner_ IS NULL THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  -- the caller must be able to read the rows (as in dataeng.quarantine)
+  -- and put them back, as for quarantine_release()
+  IF NOT dataeng.rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
+    RAISE EXCEPTION 'permission denied for the quarantined rows of table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'dataeng.quarantine shows a role the rows of the tables whose rows it may read: SELECT on the table, USAGE on its schema, and no row-level security hiding rows from it.',
+            HINT = 'Ask the table''s owner to release them.';
+  END IF;
+  IF NOT coalesce(has_table_privilege(caller, tbl, 'INSERT'), false) THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege',
+      DETAIL = 'Putting quarantined rows back inserts them into the table.';
+  END IF;
+  -- the rules and the inserts (triggers, defaults) run as the owner in
+  -- this session: not among temporary objects of a role without the
+  -- owner's privileges (see _validate)
+  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot release the quarantined rows of table % in this session: it holds temporary objects of role %',
+          tbl, dataeng_internal._temp_foreign_owner(owner_)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('quarantine_release_all() checks the rules of %s and inserts the rows as its owner %s, whose code could find them by name in place of its own.',
+                            tbl, owner_),
+            HINT = 'Release them in a session without them (or after DISCARD TEMP).';
+  END IF;
+  SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}'),
+         coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated <> ''), '{}'),
+         coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''), '{}')
+    INTO live, generated, ins_all
+    FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped;
+  -- corrected: as for quarantine_release(), applied to every row
+  IF corrected IS NOT NULL THEN
+    IF jsonb_typeof(corrected) <> 'object' THEN
+      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the corrected columns, the same for every row: dataeng.quarantine_release_all(tbl, corrected => ''{"column": "value"}'').';
+    END IF;
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
+      FROM jsonb_object_keys(corrected) k WHERE k <> ALL (live);
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'corrected names column % that table % does not have', bad, tbl
+        USING ERRCODE = 'undefined_column', HINT = 'Name the columns of the table as they are now.';
+    END IF;
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
+      FROM jsonb_object_keys(corrected) k WHERE k = ANY (generated);
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', bad, tbl
+        USING ERRCODE = 'generated_always',
+              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
+    END IF;
+  END IF;
+
+  -- the rows, locked (a release of one of them at once waits, then finds
+  -- it gone; one that went first is not found here), in one table of
+  -- this transaction
+  IF to_regclass('pg_temp._dataeng_release') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_release;
+  END IF;
+  IF to_regclass('pg_temp._dataeng_release_versions') IS NOT NULL THEN
+    DROP TABLE pg_temp._dataeng_release_versions;
+  END IF;
+  CREATE TEMP TABLE _dataeng_release (
+    id       bigint PRIMARY KEY,
+    rep      boolean,       -- it has replaces (the guard diverted an UPDATE)
+    cols     text[],        -- the columns it goes back with, NULL for all
+    latest   bigint,        -- the latest quarantined version of its row
+    state    text NOT NULL DEFAULT 'pending',
+    code     text,          -- SQLSTATE of a refusal
+    reason   text
+  ) ON COMMIT DROP;
+  -- (corrected merged in; a row with values for columns the table no
+  -- longer has is refused, 55000)
+  INSERT INTO pg_temp._dataeng_release (id, rep, cols, state, code, reason)
+    SELECT x.quarantine_id, x.replaces IS NOT NULL,
+           CASE WHEN NOT m.d ?& ins_all THEN ARRAY(SELECT c FROM unnest(ins_all) c WHERE m.d ? c) END,
+           CASE WHEN m.stale IS NULL THEN 'pending' ELSE 'refused' END,
+           CASE WHEN m.stale IS NOT NULL THEN '55000' END,
+           'the row has values for columns the table no longer has: ' || m.stale
+      FROM dataeng.quarantine x
+     CROSS JOIN LATERAL (SELECT x.row_data || coalesce(corrected, '{}') AS d,
+                                (SELECT string_agg(format('"%s"', k), ', ' ORDER BY k)
+                                   FROM jsonb_object_keys(x.row_data) k WHERE k <> ALL (live)) AS stale) m
+     WHERE x.table_name = tbl
+       AND (f_ids IS NULL OR x.quarantine_id = ANY (f_ids))
+       AND (f_run IS NULL OR x.run_id = f_run)
+       AND (f_rule IS NULL OR f_rule = ANY (x.failed_rules))
+     ORDER BY x.quarantine_id
+       FOR UPDATE OF x;
+  GET DIAGNOSTICS n_all = ROW_COUNT;
+  -- ids of no quarantined row of the table (put back since, another
+  -- table's, or not matching run_id or rule_name): refused, as not found
+  INSERT INTO pg_temp._dataeng_release (id, state, code, reason)
+    SELECT DISTINCT i, 'refused', '42704', 'no quarantined row of the table with this id matches'
+      FROM unnest(f_ids) i
+     WHERE NOT EXISTS (SELECT 1 FROM pg_temp._dataeng_release t WHERE t.id = i);
+  ANALYZE pg_temp._dataeng_release;
+  IF n_all >= @RELEASE_NOTICE_ROWS@ THEN
+    RAISE NOTICE 'putting back % quarantined rows of table %', n_all, tbl
+      USING DETAIL = format('A NOTICE follows each %s rows.', @RELEASE_BATCH_ROWS@);
+  END IF;
+
+  -- the error rules, checked as the table's owner before the insert on
+  -- rows that have every column, of a table without generated columns
+  -- (the others are checked as inserted only, as by quarantine_release())
+  SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', dataeng_internal._rule_condition(x), x.rule_name), ', ')
+    INTO checks
+    FROM dataeng.rules x
+   WHERE x.table_name = tbl AND x.severity = 'error' AND dataeng_internal._rule_condition(x) IS NOT NULL;
+  IF checks IS NOT NULL AND cardinality(generated) = 0 THEN
+    FOR r IN SELECT array_agg(s.id ORDER BY s.id) AS i, array_agg(s.row_data ORDER BY s.id) AS d
+               FROM (SELECT t.id, x.row_data || coalesce(corrected, '{}') AS row_data,
+                            (row_number() OVER (ORDER BY t.id) - 1) / @RELEASE_BATCH_ROWS@ AS b
+                       FROM pg_temp._dataeng_release t
+                       JOIN dataeng.quarantine x ON x.quarantine_id = t.id
+                      WHERE t.state = 'pending' AND t.cols IS NULL) s
+              GROUP BY s.b ORDER BY s.b LOOP
+      -- (a value a row's column no longer reads, its type changed since
+      -- the row was quarantined: the batch's insert fails as well, and
+      -- its rows go back one by one, that one refused with the error)
+      BEGIN
+        failing := dataeng_internal._exec_as(owner_, format(
+                     'SELECT coalesce(jsonb_object_agg(s.id, s.f), ''{}'') FROM (SELECT u."dataeng id" AS id, '
+                     'to_jsonb(array_remove(ARRAY[%s], NULL)) AS f '
+                     'FROM unnest(%L::bigint[], %L::jsonb[]) AS u("dataeng id", "dataeng row"), '
+                     'LATERAL jsonb_populate_record(NULL::%s, u."dataeng row") t) s '
+                     'WHERE jsonb_array_length(s.f) OPERATOR(pg_catalog.>) 0',
+                     checks, r.i, r.d, tbl), true);
+      EXCEPTION WHEN data_exception THEN
+        failing := '{}';
+      END;
+      UPDATE pg_temp._dataeng_release t SET state = 'refused', code = '23514',
+             reason = 'the row still fails: ' || (SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(f.value) e)
+        FROM jsonb_each(failing) f
+       WHERE t.id = f.key::bigint;
+    END LOOP;
+  END IF;
+
+  -- Versions of one row, as quarantine_release() tells them (the place
+  -- and transaction of the row they replace, and its values compared in
+  -- their columns' types, as the owner): every version quarantined of
+  -- the rows to release, found through quarantine_replaces_idx, keyed in
+  -- one query.  The latest wins: an earlier one goes with it, or is
+  -- refused (23505) while it stays quarantined.
+  -- (those alone at their place, the most, are no version of another:
+  -- only the others are compared)
+  SELECT array_agg(c.id ORDER BY c.id), array_agg(c.rep ORDER BY c.id) INTO b_ids, b_rows
+    FROM (SELECT x.quarantine_id AS id, x.replaces AS rep,
+                 count(*) OVER (PARTITION BY x.replaces -> 'ctid', x.replaces -> 'tableoid', x.replaces -> 'xmin') AS n
+            FROM dataeng.quarantine x
+           WHERE x.table_name = tbl AND x.replaces IS NOT NULL AND x.replaces ? 'ctid'
+             AND EXISTS (SELECT 1 FROM pg_temp._dataeng_release t
+                            JOIN dataeng.quarantine y ON y.quarantine_id = t.id
+                          WHERE t.rep AND y.replaces ? 'ctid' AND x.replaces -> 'ctid' = y.replaces -> 'ctid'
+                            AND x.replaces -> 'tableoid' = y.replaces -> 'tableoid'
+                            AND x.replaces -> 'xmin' IS NOT DISTINCT FROM y.replaces -> 'xmin'
+                            AND EXISTS (SELECT 1 FROM unnest(live) c WHERE y.replaces ? c))) c
+   WHERE c.n > 1;
+  IF b_ids IS NOT NULL THEN
+    SELECT string_agg(format('CASE WHEN u."dataeng rep" ? %L THEN to_jsonb(t.%I)::text END', c, c), ', ')
+      INTO same_l FROM unnest(live) c;
+    versions := dataeng_internal._exec_as(owner_, format(
+                  'SELECT jsonb_object_agg(u."dataeng id", md5(concat_ws(chr(1), u."dataeng rep" ->> ''ctid'', '
+                  'u."dataeng rep" ->> ''tableoid'', u."dataeng rep" -> ''xmin'', ARRAY[%s]::text))) '
+                  'FROM unnest(%L::bigint[], %L::jsonb[]) AS u("dataeng id", "dataeng rep"), '
+                  'LATERAL jsonb_populate_record(NULL::%s, u."dataeng rep") t',
+                  same_l, b_ids, b_rows, tbl), true);
+    CREATE TEMP TABLE _dataeng_release_versions ON COMMIT DROP AS
+      SELECT e.key::bigint AS id, e.value AS grp, max(e.key::bigint) OVER (PARTITION BY e.value) AS latest,
+             count(*) OVER (PARTITION BY e.value) AS n
+        FROM jsonb_each_text(versions) e;
+    ANALYZE pg_temp._dataeng_release_versions;
+    -- (rows of a row quarantined once only have no other version)
+    UPDATE pg_temp._dataeng_release t SET latest = k.latest
+      FROM pg_temp._dataeng_release_versions k
+     WHERE t.id = k.id AND k.n > 1;
+    UPDATE pg_temp._dataeng_release t
+       SET state = 'refused', code = '23505',
+           reason = 'the row was superseded by a later quarantined version of it, which stays quarantined'
+     WHERE t.state = 'pending' AND t.latest > t.id
+       AND NOT EXISTS (SELECT 1 FROM pg_temp._dataeng_release l WHERE l.id = t.latest AND l.state = 'pending');
+    UPDATE pg_temp._dataeng_release t SET state = 'earlier' WHERE t.state = 'pending' AND t.latest > t.id;
+  END IF;
+
+  -- the row an UPDATE was to replace is looked for as the table's owner:
+  -- a table that forces row-level security on it may hide it (42501)
+  IF (SELECT c.relrowsecurity AND c.relforcerowsecurity AND NOT (o.rolsuper OR o.rolbypassrls)
+        FROM pg_class c JOIN pg_roles o ON o.oid = c.relowner WHERE c.oid = tbl) THEN
+    UPDATE pg_temp._dataeng_release t
+       SET state = 'refused', code = '42501',
+           reason = format('row-level security of the table, forced on its owner %s, may hide the row its UPDATE was to replace', owner_)
+     WHERE t.state = 'pending' AND t.rep;
+  END IF;
+  -- while the table has the row an UPDATE was to replace, its new row
+  -- cannot go back (23505): one join of the rows with the table (a hash
+  -- join reads it once; an index on columns of built-in types the rows
+  -- all have a value for may be used instead), per set of columns the
+  -- rows' replaces have
+  FOR r IN SELECT g.rk, array_agg(t.id ORDER BY t.id) AS i, array_agg(x.replaces ORDER BY t.id) AS d
+             FROM pg_temp._dataeng_release t
+             JOIN dataeng.quarantine x ON x.quarantine_id = t.id,
+                  LATERAL (SELECT ARRAY(SELECT c FROM unnest(live) c WHERE x.replaces ? c) AS rk) g
+            WHERE t.state = 'pending' AND t.rep AND cardinality(g.rk) > 0
+            GROUP BY g.rk LOOP
+    SELECT string_agg(format('to_jsonb(t.%I)::text', c), ', '), string_agg(format('to_jsonb(r.%I)::text', c), ', ')
+      INTO same_l, same_r FROM unnest(r.rk) c;
+    SELECT string_agg(format('t.%1$I OPERATOR(pg_catalog.=) r.%1$I', a.attname), ' AND ' ORDER BY a.attnum)
+      INTO keyed
+      FROM pg_attribute a
+      JOIN pg_type ty ON ty.oid = a.atttypid
+     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attname::text = ANY (r.rk)
+       AND NOT EXISTS (SELECT 1 FROM unnest(r.d) d WHERE coalesce(jsonb_typeof(d -> a.attname::text), 'null') = 'null')
+       AND ty.typnamespace = 'pg_catalog'::regnamespace
+       AND EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                    WHERE i.indrelid = a.attrelid AND a.attnum = ANY (i.indkey) AND i.indisvalid
+                      AND ic.relam = (SELECT am.oid FROM pg_am am WHERE am.amname = 'btree'))
+       AND EXISTS (SELECT 1 FROM pg_opclass oc
+                    WHERE oc.opcintype = a.atttypid AND oc.opcdefault
+                      AND oc.opcmethod = (SELECT am.oid FROM pg_am am WHERE am.amname = 'btree'));
+    found_ids := dataeng_internal._exec_as(owner_, format(
+                   'SELECT coalesce(jsonb_agg(DISTINCT u."dataeng id"), ''[]'') '
+                   'FROM unnest(%2$L::bigint[], %3$L::jsonb[]) AS u("dataeng id", "dataeng rep") '
+                   'CROSS JOIN LATERAL jsonb_populate_record(NULL::%1$s, u."dataeng rep") r '
+                   'JOIN %1$s t ON %4$s ARRAY[%5$s]::text[] OPERATOR(pg_catalog.=) ARRAY[%6$s]::text[]',
+                   tbl, r.i, r.d, coalesce(keyed || ' AND ', ''), same_l, same_r), true);
+    UPDATE pg_temp._dataeng_release t
+       SET state = 'refused', code = '23505',
+           reason = 'the table still has the row its UPDATE was to replace: correct that row with UPDATE'
+      FROM jsonb_array_elements_text(found_ids) e
+     WHERE t.id = e::bigint;
+  END LOOP;
+
+  -- the rows that go back: per set of columns they have (a column added
+  -- since takes its default), @RELEASE_BATCH_ROWS@ per INSERT as the
+  -- table's owner, restricted; checked as inserted.  A batch that fails
+  -- goes back row by row through quarantine_release()'s body.
+  SELECT count(*) INTO n_in FROM pg_temp._dataeng_release t WHERE t.state = 'pending';
+  FOR r IN SELECT s.cols, array_agg(s.id ORDER BY s.id) AS i, array_agg(s.row_data ORDER BY s.id) AS d
+             FROM (SELECT t.id, coalesce(t.cols, ins_all) AS cols, x.row_data || coalesce(corrected, '{}') AS row_data,
+                          (row_number() OVER (PARTITION BY t.cols ORDER BY t.id) - 1) / @RELEASE_BATCH_ROWS@ AS b
+                     FROM pg_temp._dataeng_release t
+                     JOIN dataeng.quarantine x ON x.quarantine_id = t.id
+                    WHERE t.state = 'pending') s
+            GROUP BY s.cols, s.b ORDER BY min(s.id) LOOP
+    BEGIN
+      IF cardinality(r.cols) = 0 THEN
+        RAISE EXCEPTION 'no column to insert' USING ERRCODE = 'object_not_in_prerequisite_state';
+      END IF;
+      failing := dataeng_internal._exec_as(owner_, format(
+                   'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE SELECT %3$s '
+                   'FROM unnest(%4$L::jsonb[]) AS u("dataeng row"), '
+                   'LATERAL jsonb_populate_record(NULL::%1$s, u."dataeng row") p RETURNING *) '
+                   'SELECT to_jsonb(count(*)) FROM i t '
+                   'WHERE cardinality(array_remove(ARRAY[%5$s], NULL)) OPERATOR(pg_catalog.>) 0',
+                   tbl, (SELECT string_agg(quote_ident(c), ', ') FROM unnest(r.cols) c),
+                   (SELECT string_agg('p.' || quote_ident(c), ', ') FROM unnest(r.cols) c),
+                   r.d, coalesce(checks, 'NULL::text')), false);
+      IF (failing #>> '{}')::bigint > 0 THEN
+        RAISE EXCEPTION '% rows fail as inserted', failing USING ERRCODE = 'check_violation';
+      END IF;
+      rel_ids := rel_ids || r.i;
+    EXCEPTION
+      WHEN integrity_constraint_violation OR data_exception OR raise_exception OR insufficient_privilege
+           OR object_not_in_prerequisite_state OR generated_always THEN
+        FOR j IN 1 .. cardinality(r.i) LOOP
+          BEGIN
+            PERFORM dataeng_internal._quarantine_release(caller, r.i[j], corrected);
+            rel_ids := rel_ids || r.i[j];
+          EXCEPTION
+            WHEN integrity_constraint_violation OR data_exception OR raise_exception OR insufficient_privilege
+                 OR object_not_in_prerequisite_state OR generated_always OR undefined_object THEN
+              UPDATE pg_temp._dataeng_release t
+                 SET state = 'refused', code = SQLSTATE,
+                     reason = replace(replace(SQLERRM, 'quarantined row ' || r.i[j] || ' ', 'the row '),
+                                      'row ' || r.i[j] || ' ', 'the row ')
+               WHERE t.id = r.i[j];
+          END;
+        END LOOP;
+    END;
+    n_done := n_done + cardinality(r.i);
+    IF n_all >= @RELEASE_NOTICE_ROWS@ THEN
+      RAISE NOTICE 'putting back quarantined rows of table %: % of % done', tbl, n_done, n_in;
+    END IF;
+  END LOOP;
+
+  -- (of the rows put back, the state of the versions of a row only)
+  UPDATE pg_temp._dataeng_release t SET state = 'released'
+    FROM unnest(rel_ids) i WHERE t.id = i AND t.latest IS NOT NULL;
+  -- earlier versions: taken out with the latest that went back, else
+  -- refused
+  UPDATE pg_temp._dataeng_release t
+     SET state = CASE WHEN l.state = 'released' THEN 'superseded' ELSE 'refused' END,
+         code = CASE WHEN l.state = 'released' THEN NULL ELSE '23505' END,
+         reason = CASE WHEN l.state = 'released' THEN NULL
+                       ELSE 'the row was superseded by a later quarantined version of it, which stays quarantined' END
+    FROM pg_temp._dataeng_release l
+   WHERE t.state = 'earlier' AND l.id = t.latest;
+  IF versions IS NOT NULL THEN
+    SELECT array_agg(k.id ORDER BY k.id) INTO sup_ids
+      FROM pg_temp._dataeng_release_versions k
+      JOIN pg_temp._dataeng_release l ON l.id = k.latest AND l.state = 'released'
+     WHERE k.id < k.latest AND k.n > 1;
+    n_sup := coalesce(cardinality(sup_ids), 0);
+    DROP TABLE pg_temp._dataeng_release_versions;
+  END IF;
+  DELETE FROM dataeng.quarantine x USING unnest(rel_ids) i WHERE x.quarantine_id = i;
+  IF n_sup > 0 THEN
+    DELETE FROM dataeng.quarantine x WHERE x.quarantine_id = ANY (sup_ids);
+    RAISE NOTICE '% quarantined rows of table % were superseded by the rows put back: taken out of the quarantine', n_sup, tbl
+      USING DETAIL = 'Each was an earlier UPDATE of a row whose latest version went back.';
+  END IF;
+
+  RETURN QUERY
+    SELECT cardinality(rel_ids)::bigint,
+           (SELECT count(*) FROM pg_temp._dataeng_release t WHERE t.state = 'refused'),
+           n_sup,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('sqlstate', g.code, 'reason', g.reason, 'rows', g.n,
+                                                         'ids', to_jsonb(g.i[1:20]))
+                                      ORDER BY g.code, g.reason), '[]')
+              FROM (SELECT t.code, t.reason, count(*) AS n, array_agg(t.id ORDER BY t.id) AS i
+                      FROM pg_temp._dataeng_release t WHERE t.state = 'refused'
+                     GROUP BY t.code, t.reason) g);
+  DROP TABLE pg_temp._dataeng_release;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_release_all(regrole, regclass, bigint[], bigint, text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_release_all(regrole, regclass, bigint[], bigint, text, jsonb) IS
+  'internal: body of dataeng.quarantine_release_all()';
 
 -- Remove a quarantined row: the caller must be able to read it and to put
 -- it back (INSERT), as quarantine_release() does.

@@ -189,6 +189,7 @@ INSERT INTO reasons VALUES
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),
   ('dedupe', 'entry point'), ('dedupe_undo', 'entry point'), ('find_duplicates', 'entry point'),
   ('validate', 'entry point'), ('quarantine_release', 'entry point'),
+  ('quarantine_release_all', 'entry point'),
   ('fact_create', 'invoker rights'), ('fact_drop', 'invoker rights'), ('fact_refresh', 'invoker rights'),
   ('fact_backfill', 'invoker rights'), ('dimension_create', 'invoker rights'),
   ('dimension_drop', 'invoker rights'), ('dimension_refresh', 'invoker rights'),

@@ -5,7 +5,7 @@
 -- PostgreSQL search pg_temp first: a temporary table the caller made
 -- under the name of a table the function reads was read in its place, as
 -- the owner, and a failing rule was recorded as passed.  validate() (and
--- quarantine_release(), which checks the rules and inserts the row as the
+-- quarantine_release() and quarantine_release_all(), which check the rules and inserts the row as the
 -- owner) now refuse a session holding temporary objects of a role without
 -- the owner's privileges (55000, saying whose); the owner's own do not
 -- count.
@@ -59,6 +59,8 @@ CREATE TEMP TABLE allowed (code text);
 INSERT INTO allowed VALUES ('A'), ('B');
 GRANT SELECT ON allowed TO PUBLIC;
 SELECT dataeng.quarantine_release((SELECT quarantine_id FROM dataeng.quarantine));
+-- and so does the bulk release
+SELECT released, refused FROM dataeng.quarantine_release_all('svt.t');
 RESET ROLE;
 DISCARD TEMP;
 SET ROLE svt_reader;

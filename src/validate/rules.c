@@ -66,6 +66,7 @@ DATAENG_ENTRY_QUIET(dataeng_guard_enable, "_guard_enable")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_guard_disable, "_guard_disable")
 DATAENG_ENTRY_QUIET(dataeng_validate, "_validate")
 DATAENG_ENTRY_QUIET(dataeng_quarantine_release, "_quarantine_release")
+DATAENG_ENTRY_QUIET(dataeng_quarantine_release_all, "_quarantine_release_all")
 
 /*
  * lc_monetary while money is written or read in a fixed form (_rule_text,

@@ -48,4 +48,13 @@ extern const char *validate_date_problem(const char *s, int slen, const char *f,
 extern const char *const validate_url_no_host;
 extern const char *validate_url_parse_problem(const char *s, int len, char **scheme);
 
+/*
+ * quarantine_release_all() (sql/rules.sql, which writes @RELEASE_BATCH_ROWS@
+ * and @RELEASE_NOTICE_ROWS@): the rows one statement checks or puts back,
+ * and from how many rows a release says how far it is with a NOTICE per
+ * batch.
+ */
+#define RELEASE_BATCH_ROWS 5000
+#define RELEASE_NOTICE_ROWS 10000
+
 #endif							/* VALIDATE_H */
