@@ -2358,7 +2358,19 @@ BEGIN
             HINT = 'Acknowledge the position of the last row applied: ORDER BY position DESC LIMIT 1.';
   END IF;
   IF upto.ord_txn = 0 THEN
-    -- row n of the initial snapshot
+    -- row n of the initial snapshot: (tick, 0, n), n from 1, at the tick
+    -- the snapshot was taken at while rows of it are unacknowledged (a
+    -- position (t, 0, -k) read as change k acknowledged a change no poll
+    -- returned at that place)
+    IF upto.change_id < 1 OR r.snapshot_rows IS NULL
+       OR (r.snapshot_acked < r.snapshot_rows AND upto.tick_id <> r.ack_tick) THEN
+      RAISE EXCEPTION 'position % was not returned by dataeng.cdc_poll()', upto
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN r.snapshot_rows IS NULL
+                            THEN format('Consumer "%s" has no initial snapshot.', consumer)
+                            ELSE format('No row of the initial snapshot of consumer "%s" has that position.', consumer) END,
+              HINT = 'Acknowledge the position of the last row applied: ORDER BY position DESC LIMIT 1.';
+    END IF;
     PERFORM dataeng_internal._cdc_ack(caller, consumer, -upto.change_id);
     RETURN;
   END IF;
