@@ -438,7 +438,7 @@ cdc_wal_before_alter(Node *stmt)
 		LockRelationOid(relid, ShareRowExclusiveLock);
 		relids = list_make1_oid(relid);
 		what = adds ?
-			"a change written before a column is added is recorded with that column, NULL, or computed by a generated column's expression, which may fail on a row deleted since and stop the table's capture." :
+			"a change written before a column is added is recorded with that column, NULL or computed by a generated column's expression, which may fail on a row deleted since and stop the table's capture." :
 			"a change of a column whose type or name changes cannot be decoded, and stops the table's capture.";
 	}
 	else
@@ -478,7 +478,11 @@ cdc_wal_before_alter(Node *stmt)
 	 * the statement are decoded after it commits, with the columns (or
 	 * labels) it leaves.  Said now, while the transaction can still be
 	 * rolled back (the table's capture stopped at its commit, unannounced).
+	 * Not for a column added: such a change is recorded with it (NULL, or
+	 * computed), and a transaction that writes a table and adds a column
+	 * to it is common enough that a warning at each would be noise.
 	 */
+	if (!adds)
 	{
 		Oid			w = written_here(relids);
 
