@@ -81,6 +81,20 @@ SELECT dataeng.cdc_wal_sync();
 SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'adc'::regclass;
 SELECT op, pk, old_row, new_row FROM dataeng.cdc_poll('ad_c') ORDER BY position;
 
+-- 4. a transaction that locked the table first (as migrations do): the
+-- worker cannot record the pending change before it ends, so the column
+-- is added without the wait (the other ALTERs fail with 40P01 there), the
+-- change recorded with it
+INSERT INTO ad_slow (id) VALUES (5);
+INSERT INTO ad VALUES (7, 7);
+BEGIN;
+LOCK TABLE ad IN ACCESS EXCLUSIVE MODE;
+ALTER TABLE ad ADD COLUMN late int;
+COMMIT;
+SELECT dataeng.cdc_wal_sync();
+SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'ad'::regclass;
+SELECT op, pk, new_row FROM dataeng.changes WHERE table_name = 'ad'::regclass AND pk->>'id' = '7';
+
 SET client_min_messages = warning;
 DROP TABLE ad, ad_trg, adc, ad_slow;
 DROP TYPE ad_pair;

@@ -435,6 +435,21 @@ cdc_wal_before_alter(Node *stmt)
 		if (!OidIsValid(relid) || !pg_class_ownercheck(relid, GetUserId()) ||
 			!published_for_wal(relid, pubid))
 			return;
+		if (adds)
+		{
+			LOCKTAG		tag;
+
+			/*
+			 * This transaction holds the table in ACCESS EXCLUSIVE mode (a
+			 * LOCK TABLE first, as migrations do): the worker cannot record
+			 * its pending changes before it ends.  Where the other ALTERs
+			 * fail (40P01), an added column goes on without the wait, those
+			 * changes recorded with it.
+			 */
+			SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+			if (LockHeldByMe(&tag, AccessExclusiveLock))
+				return;
+		}
 		LockRelationOid(relid, ShareRowExclusiveLock);
 		relids = list_make1_oid(relid);
 		what = adds ?
