@@ -95,8 +95,29 @@ SELECT dataeng.cdc_wal_sync();
 SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'ad'::regclass;
 SELECT op, pk, new_row FROM dataeng.changes WHERE table_name = 'ad'::regclass AND pk->>'id' = '7';
 
+-- 5. an attribute renamed while a value waits: recorded under the name
+-- of its time, as the trigger records it (it was under the new name)
+CREATE TYPE ad_named AS (a int, b text);
+CREATE TABLE adn (id int PRIMARY KEY, p ad_named);
+CREATE TABLE adn_trg (LIKE adn);
 SET client_min_messages = warning;
-DROP TABLE ad, ad_trg, adc, ad_slow;
+SELECT dataeng.cdc_enable('adn', method => 'wal');
+SELECT dataeng.cdc_enable('adn_trg');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+INSERT INTO ad_slow (id) VALUES (6);
+INSERT INTO adn VALUES (1, '(1,x)');
+INSERT INTO adn_trg VALUES (1, '(1,x)');
+ALTER TYPE ad_named RENAME ATTRIBUTE b TO label;
+INSERT INTO adn VALUES (2, '(2,y)');
+INSERT INTO adn_trg VALUES (2, '(2,y)');
+SELECT dataeng.cdc_wal_sync();
+SELECT table_name, op, new_row FROM dataeng.changes
+ WHERE table_name IN ('adn'::regclass, 'adn_trg'::regclass) ORDER BY table_name::text, change_id;
+
+SET client_min_messages = warning;
+DROP TABLE ad, ad_trg, adc, ad_slow, adn, adn_trg;
+DROP TYPE ad_named;
 DROP TYPE ad_pair;
 DROP FUNCTION ad_slow(int);
 DROP EXTENSION dataeng CASCADE;

@@ -74,8 +74,9 @@
  * change's value with the label of its commit's time, which the worker
  * would not find after the rename; the hook holds the writers of those
  * tables off and waits the same way.  So it does for ALTER TYPE ... ADD,
- * DROP or ALTER ATTRIBUTE of a composite type: a pending value's text has
- * the attributes of its time, which record_in refuses after the change.
+ * DROP, ALTER or RENAME ATTRIBUTE of a composite type: a pending value's
+ * text has the attributes of its time, which record_in refuses after the
+ * change (or which the record would name as renamed).
  * pgoutput publishes a partitioned table's changes through the table
  * (publish_via_partition_root) but leaves out the truncation of one of its
  * partitions alone, so a TRUNCATE naming a partition of a table captured
@@ -237,16 +238,20 @@ alter_needs_wal_caught_up(Node *stmt, bool *adds)
 
 /*
  * composite_altered
- *		For ALTER TYPE ... ADD / DROP / ALTER ATTRIBUTE of a composite type:
- *		the type's relation.  A pending change's value of the type is text
- *		with the attributes of its commit's time, which the worker, reading
- *		it back with the attributes of its round, cannot parse.
+ *		For ALTER TYPE ... ADD / DROP / ALTER / RENAME ATTRIBUTE of a
+ *		composite type: the type's relation.  A pending change's value of
+ *		the type is text with the attributes of its commit's time, which the
+ *		worker, reading it back with the attributes of its round, cannot
+ *		parse, or renders under the new names.
  */
 static RangeVar *
 composite_altered(Node *stmt)
 {
 	ListCell   *lc;
 
+	if (IsA(stmt, RenameStmt))
+		return ((RenameStmt *) stmt)->renameType == OBJECT_ATTRIBUTE ?
+			((RenameStmt *) stmt)->relation : NULL;
 	if (!IsA(stmt, AlterTableStmt) || ((AlterTableStmt *) stmt)->objtype != OBJECT_TYPE)
 		return NULL;
 	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
@@ -466,7 +471,7 @@ cdc_wal_before_alter(Node *stmt)
 			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
 		what = IsA(stmt, AlterEnumStmt) ?
 			"a change holding a label that this statement renames cannot be decoded, and stops the table's capture." :
-			"a change holding a value of a composite type whose attributes this statement changes cannot be decoded, and stops the table's capture.";
+			"a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
 	}
 
 	/* (the wait runs as dataeng's owner, restricted, search_path pinned) */
