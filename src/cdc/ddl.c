@@ -63,11 +63,11 @@
  * recorded with it (NULL, or computed by a generated column's expression,
  * which may fail on a row deleted since and stop the table).  So before an
  * ALTER TABLE that does one of those on a table captured from the WAL (or
- * on a partitioned table whose
- * root is), the utility hook calls cdc_wal_before_alter(): it holds the
- * table's writers off (SHARE ROW EXCLUSIVE, which the worker's ACCESS
- * SHARE does not conflict with) and waits for the worker to record the
- * changes committed before, as cdc_disable does.  Only the changes the
+ * on a partitioned table whose root is), the utility hook calls
+ * cdc_wal_before_alter(): it holds the table's writers off (SHARE ROW
+ * EXCLUSIVE, which the worker's ACCESS SHARE does not conflict with) and
+ * waits for the worker to record the changes committed before, as
+ * cdc_disable does.  Only the changes the
  * altering transaction itself wrote before the ALTER are decoded after it.
  * The same holds for ALTER TYPE ... RENAME VALUE of an enum such a table
  * has a column of (or of a type built on it): pgoutput writes a pending
@@ -323,12 +323,14 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 /*
  * type_altered_in_wal_tables
  *		For ALTER TYPE ... RENAME VALUE of an enum, or ALTER TYPE ... ADD,
- *		DROP or ALTER ATTRIBUTE of a composite type, that the caller owns:
+ *		DROP, ALTER or RENAME ATTRIBUTE of a composite type, that the
+ *		caller owns:
  *		the tables captured from the WAL (in publication pubid) with a
  *		column of the type, or of a type built on it.  pgoutput writes a
  *		pending change's value as text of its commit's time (an enum's
  *		label, a composite's attributes), which the worker, reading it back
- *		with the type as it is in its round, would no longer parse.
+ *		with the type as it is in its round, would no longer parse (or, an
+ *		attribute renamed, would render under the new name).
  */
 static List *
 type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
