@@ -676,6 +676,40 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_caught_up(interval) FROM PUBLIC;
 
+-- The holders of a lock on table rel, for a message: pids as
+-- pg_blocking_pids() gives them, each 'process N', and, when one of them
+-- is 0 (or NULL, as pg_locks.pid), the prepared transactions holding a
+-- lock on rel, each 'prepared transaction "gid" (...)': a prepared
+-- transaction has no process (it was said as "process 0", or as nothing),
+-- outlives its session and a server restart, and only COMMIT PREPARED or
+-- ROLLBACK PREPARED ends it.  NULL when there is none.  Invoker rights.
+CREATE FUNCTION dataeng_internal._cdc_lock_holders(rel oid, pids int[])
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT nullif(concat_ws(', ',
+           (SELECT string_agg(format('process %s', p), ', ' ORDER BY p)
+              FROM unnest(pids) p WHERE p OPERATOR(pg_catalog.<>) 0),
+           CASE WHEN EXISTS (SELECT 1 FROM unnest(pids) p WHERE p IS NULL OR p OPERATOR(pg_catalog.=) 0) THEN
+             (SELECT string_agg(DISTINCT format('prepared transaction "%s" (ended only by COMMIT PREPARED or ROLLBACK PREPARED: pg_prepared_xacts lists it)', px.gid), ', ')
+                FROM pg_catalog.pg_locks l
+                JOIN pg_catalog.pg_locks x
+                  ON x.virtualtransaction OPERATOR(pg_catalog.=) l.virtualtransaction
+                 AND x.locktype OPERATOR(pg_catalog.=) 'transactionid' AND x.pid IS NULL
+                JOIN pg_catalog.pg_prepared_xacts px ON px.transaction OPERATOR(pg_catalog.=) x.transactionid
+               WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation OPERATOR(pg_catalog.=) rel
+                 AND l.granted AND l.pid IS NULL
+                 AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                                         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()))
+           END), '')
+$$;
+-- (PUBLIC keeps EXECUTE: _cdc_wal_behind(), an invoker-rights helper,
+-- calls it; it reads only pg_locks and pg_prepared_xacts, which PUBLIC
+-- reads anyway)
+COMMENT ON FUNCTION dataeng_internal._cdc_lock_holders(oid, int[]) IS
+  'internal: the processes and prepared transactions holding a lock on a table, for a message';
+
 -- The error after _cdc_wal_caught_up() gave up: action (what cannot be
 -- done, e.g. 'cannot create consumer "c"') and detail (why it needs the
 -- worker) are the caller's; the message's end, the rest of the detail and
@@ -709,7 +743,7 @@ BEGIN
                      'otherwise the owner of a table captured from the WAL starts it: SELECT dataeng.cdc_enable(''table''); '
                      'dataeng.cdc_status shows the worker''s state.';
     ELSE
-      SELECT l.relation::regclass::text, array_to_string(pg_blocking_pids(l.pid), ', ')
+      SELECT l.relation::regclass::text, dataeng_internal._cdc_lock_holders(l.relation, pg_blocking_pids(l.pid))
         INTO lock_rel, holders
         FROM pg_replication_slots s
         JOIN pg_locks l ON l.pid OPERATOR(pg_catalog.=) s.active_pid
@@ -721,9 +755,9 @@ BEGIN
       IF lock_rel IS NOT NULL THEN
         RAISE EXCEPTION '%: the WAL worker has not caught up: it waits for a lock on table %', action, lock_rel
           USING ERRCODE = 'object_not_in_prerequisite_state',
-                DETAIL = detail || format(' The WAL capture worker waits for a lock on %s, held by process %s, before it can record that table''s changes, '
+                DETAIL = detail || format(' The WAL capture worker waits for a lock on %s, held by %s, before it can record that table''s changes, '
                                           'and records no change of any table meanwhile.',
-                                          lock_rel, coalesce(nullif(holders, ''), 'unknown')),
+                                          lock_rel, coalesce(holders, 'a process not known')),
                 HINT = 'Try again once that transaction has ended (pg_stat_activity shows what it runs; its role can end it); '
                        'dataeng.wal_lock_timeout bounds the worker''s wait, stopping the capture of such a table instead.';
       END IF;
@@ -2371,7 +2405,19 @@ BEGIN
             HINT = 'Acknowledge the position of the last row applied: ORDER BY position DESC LIMIT 1.';
   END IF;
   IF upto.ord_txn = 0 THEN
-    -- row n of the initial snapshot
+    -- row n of the initial snapshot: (tick, 0, n), n from 1, at the tick
+    -- the snapshot was taken at while rows of it are unacknowledged (a
+    -- position (t, 0, -k) read as change k acknowledged a change no poll
+    -- returned at that place)
+    IF upto.change_id < 1 OR r.snapshot_rows IS NULL
+       OR (r.snapshot_acked < r.snapshot_rows AND upto.tick_id <> r.ack_tick) THEN
+      RAISE EXCEPTION 'position % was not returned by dataeng.cdc_poll()', upto
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN r.snapshot_rows IS NULL
+                            THEN format('Consumer "%s" has no initial snapshot.', consumer)
+                            ELSE format('No row of the initial snapshot of consumer "%s" has that position.', consumer) END,
+              HINT = 'Acknowledge the position of the last row applied: ORDER BY position DESC LIMIT 1.';
+    END IF;
     PERFORM dataeng_internal._cdc_ack(caller, consumer, -upto.change_id);
     RETURN;
   END IF;

@@ -1215,6 +1215,8 @@ DECLARE
   holders int[];
   row_xmax xid;
   mine boolean;
+  prepared text;
+  procs text;
 BEGIN
   SELECT s.active_pid INTO worker FROM pg_replication_slots s
    WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn OPERATOR(pg_catalog.>=) target;
@@ -1252,16 +1254,38 @@ BEGIN
   IF holders IS NULL THEN
     RETURN;
   END IF;
-  mine := pg_backend_pid() OPERATOR(pg_catalog.=) ANY (holders);
+  mine := coalesce(pg_backend_pid() OPERATOR(pg_catalog.=) ANY (holders), false);
+  -- a prepared transaction holds a lock with no process (a NULL pid):
+  -- named by its gid (it was said as "the transaction of process ",
+  -- naming nothing), since only COMMIT or ROLLBACK PREPARED ends it
+  IF array_position(holders, NULL) IS NOT NULL THEN
+    SELECT string_agg(DISTINCT format('prepared transaction "%s"', px.gid), ', ') INTO prepared
+      FROM pg_catalog.pg_prepared_xacts px
+     WHERE px.transaction OPERATOR(pg_catalog.=) row_xmax
+        OR px.transaction OPERATOR(pg_catalog.=) ANY (
+             SELECT x.transactionid FROM pg_locks l
+               JOIN pg_locks x ON x.virtualtransaction OPERATOR(pg_catalog.=) l.virtualtransaction
+                              AND x.locktype OPERATOR(pg_catalog.=) 'transactionid' AND x.pid IS NULL
+              WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.pid IS NULL AND l.granted
+                AND l.relation OPERATOR(pg_catalog.=) stuck.table_name::oid);
+    SELECT string_agg(format('the transaction of process %s', p), ', ' ORDER BY p) INTO procs
+      FROM unnest(holders) p WHERE p IS NOT NULL;
+  END IF;
   RAISE EXCEPTION '%: the switch of table % to capture % waits for a lock', action, stuck.table_name,
                   CASE stuck.method WHEN 'wal' THEN 'from the WAL' ELSE 'by trigger' END
     USING ERRCODE = 'lock_not_available',
           DETAIL = format('The WAL capture worker has caught up, but switches %s only with its writers held off and its row of dataeng.cdc_tables free; %s.',
                           stuck.table_name,
                           CASE WHEN mine THEN 'this transaction holds a lock on it that the switch waits for'
+                               WHEN array_position(holders, NULL) IS NOT NULL
+                               THEN format('%s hold%s a lock the switch waits for',
+                                           coalesce(concat_ws(', ', procs, prepared), 'a prepared transaction'),
+                                           CASE WHEN cardinality(holders) = 1 THEN 's' ELSE '' END)
                                WHEN cardinality(holders) = 1 THEN format('the transaction of process %s holds a lock the switch waits for', holders[1])
                                ELSE format('the transactions of processes %s hold locks the switch waits for', array_to_string(holders, ', ')) END),
           HINT = CASE WHEN mine THEN 'Commit or roll back first: the switch is made by the worker''s next rounds after that.'
+                      WHEN array_position(holders, NULL) IS NOT NULL
+                      THEN 'A prepared transaction holds it until COMMIT PREPARED or ROLLBACK PREPARED (pg_prepared_xacts lists it), also across a server restart; the worker makes the switch after that: try again then.'
                       ELSE 'The worker makes the switch once that transaction has ended (pg_stat_activity shows what it runs): try again then.' END;
 END;
 $$;

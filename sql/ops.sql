@@ -1168,8 +1168,8 @@ BEGIN
                           CASE WHEN sl.active THEN 'its reader is slow'
                                ELSE 'nothing reads it: start its reader, or drop the slot' END)
               WHEN sl.lock_rel IS NOT NULL
-              THEN format('slot (WAL capture) is %s behind the end of WAL: the WAL capture worker has waited %s s for a lock on %s, held by process %s, so no change of any table is captured meanwhile; end that transaction (pg_stat_activity says what it runs)',
-                          pg_size_pretty(sl.behind), sl.lock_secs, sl.lock_rel, coalesce(sl.lock_holders, 'unknown'))
+              THEN format('slot (WAL capture) is %s behind the end of WAL: the WAL capture worker has waited %s s for a lock on %s, held by %s, so no change of any table is captured meanwhile; end that transaction (pg_stat_activity says what it runs)',
+                          pg_size_pretty(sl.behind), sl.lock_secs, sl.lock_rel, coalesce(sl.lock_holders, 'a process not known'))
               ELSE format('slot (%s) is %s behind the end of WAL%s', sl.what, pg_size_pretty(sl.behind),
                           CASE WHEN sl.active THEN '' ELSE '; nothing reads it now' END) END,
          NULL::bigint, NULL::numeric, NULL::timestamptz,
@@ -1226,7 +1226,7 @@ BEGIN
            LEFT JOIN LATERAL (
              SELECT l.relation::regclass::text AS lock_rel,
                     round(extract(epoch FROM statement_timestamp() OPERATOR(pg_catalog.-) l.waitstart)) AS lock_secs,
-                    array_to_string(pg_blocking_pids(l.pid), ', ') AS lock_holders
+                    dataeng_internal._cdc_lock_holders(l.relation, pg_blocking_pids(l.pid)) AS lock_holders
                FROM pg_catalog.pg_locks l
               WHERE w.capture AND rs.active_pid IS NOT NULL
                 AND l.pid OPERATOR(pg_catalog.=) rs.active_pid AND NOT l.granted

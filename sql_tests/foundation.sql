@@ -196,6 +196,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_lag(dataeng_internal.cdc_consumer_state,regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_count_batches(integer)', 'v', true, 'u'),
   ('dataeng_internal._cdc_limits()', 's', false, 's'),
+  ('dataeng_internal._cdc_lock_holders(oid,integer[])', 's', false, 'u'),
   ('dataeng_internal._cdc_on_ddl()', 'v', false, 'u'),
   ('dataeng_internal._cdc_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._cdc_partition_leaves(oid,oid)', 's', true, 'u'),

@@ -58,19 +58,25 @@
  * columns as they are then: a change waiting in the WAL for a column whose
  * type then changes, that is then renamed or made a plain column (DROP
  * EXPRESSION) cannot be decoded and stops the table (its changes from then
- * on are lost until cdc_enable), and one waiting for a column then dropped
- * loses that column's value.  So before an ALTER TABLE that does one of
- * those on a table captured from the WAL (or on a partitioned table whose
- * root is), the utility hook calls cdc_wal_before_alter(): it holds the
- * table's writers off (SHARE ROW EXCLUSIVE, which the worker's ACCESS
- * SHARE does not conflict with) and waits for the worker to record the
- * changes committed before, as cdc_disable does.  Only the changes the
+ * on are lost until cdc_enable), one waiting for a column then dropped
+ * loses that column's value, and one waiting for a column then added is
+ * recorded with it (NULL, or computed by a generated column's expression,
+ * which may fail on a row deleted since and stop the table).  So before an
+ * ALTER TABLE that does one of those on a table captured from the WAL (or
+ * on a partitioned table whose root is), the utility hook calls
+ * cdc_wal_before_alter(): it holds the table's writers off (SHARE ROW
+ * EXCLUSIVE, which the worker's ACCESS SHARE does not conflict with) and
+ * waits for the worker to record the changes committed before, as
+ * cdc_disable does.  Only the changes the
  * altering transaction itself wrote before the ALTER are decoded after it.
  * The same holds for ALTER TYPE ... RENAME VALUE of an enum such a table
  * has a column of (or of a type built on it): pgoutput writes a pending
  * change's value with the label of its commit's time, which the worker
  * would not find after the rename; the hook holds the writers of those
- * tables off and waits the same way.
+ * tables off and waits the same way.  So it does for ALTER TYPE ... ADD,
+ * DROP, ALTER or RENAME ATTRIBUTE of a composite type: a pending value's
+ * text has the attributes of its time, which record_in refuses after the
+ * change (or which the record would name as renamed).
  * pgoutput publishes a partitioned table's changes through the table
  * (publish_via_partition_root) but leaves out the truncation of one of its
  * partitions alone, so a TRUNCATE naming a partition of a table captured
@@ -189,13 +195,19 @@ published_for_wal(Oid relid, Oid pubid)
 /*
  * alter_needs_wal_caught_up
  *		The table an ALTER TABLE changes the decoding of pending changes of
- *		(a column's type, name, drop, DROP EXPRESSION), or NULL.
+ *		(a column's type, name, drop, DROP EXPRESSION, or a column added:
+ *		a change written before it would be recorded with the column, NULL
+ *		or computed by a generated column's expression, which may fail on
+ *		a row gone since and stop the table), or NULL.  *adds says whether
+ *		the reason is only an added column.
  */
 static RangeVar *
-alter_needs_wal_caught_up(Node *stmt)
+alter_needs_wal_caught_up(Node *stmt, bool *adds)
 {
 	ListCell   *lc;
+	RangeVar   *rv = NULL;
 
+	*adds = false;
 	if (IsA(stmt, RenameStmt))
 	{
 		RenameStmt *rs = (RenameStmt *) stmt;
@@ -211,38 +223,63 @@ alter_needs_wal_caught_up(Node *stmt)
 
 		if (cmd->subtype == AT_AlterColumnType || cmd->subtype == AT_DropColumn ||
 			cmd->subtype == AT_DropExpression)
+		{
+			*adds = false;
+			return ((AlterTableStmt *) stmt)->relation;
+		}
+		if (cmd->subtype == AT_AddColumn)
+		{
+			*adds = true;
+			rv = ((AlterTableStmt *) stmt)->relation;
+		}
+	}
+	return rv;
+}
+
+/*
+ * composite_altered
+ *		For ALTER TYPE ... ADD / DROP / ALTER / RENAME ATTRIBUTE of a
+ *		composite type: the type's relation.  A pending change's value of
+ *		the type is text with the attributes of its commit's time, which the
+ *		worker, reading it back with the attributes of its round, cannot
+ *		parse, or renders under the new names.
+ */
+static RangeVar *
+composite_altered(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (IsA(stmt, RenameStmt))
+		return ((RenameStmt *) stmt)->renameType == OBJECT_ATTRIBUTE ?
+			((RenameStmt *) stmt)->relation : NULL;
+	if (!IsA(stmt, AlterTableStmt) || ((AlterTableStmt *) stmt)->objtype != OBJECT_TYPE)
+		return NULL;
+	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddColumn || cmd->subtype == AT_DropColumn ||
+			cmd->subtype == AT_AlterColumnType)
 			return ((AlterTableStmt *) stmt)->relation;
 	}
 	return NULL;
 }
 
 /*
- * enum_renamed_in_wal_tables
- *		For ALTER TYPE ... RENAME VALUE of an enum the caller owns: the
- *		tables captured from the WAL (in publication pubid) with a column
- *		of the enum, or of a type built on it (an array, a domain, a range,
- *		a composite type, at any depth).  pgoutput writes a pending change's
- *		value with the label of its commit's time, which the worker, reading
- *		it back with the labels of its round, would no longer find.
+ * wal_tables_using_type
+ *		The tables captured from the WAL (in publication pubid) with a
+ *		column of type typid, or of a type built on it (an array, a domain,
+ *		a range, a composite type, at any depth).
  */
 static List *
-enum_renamed_in_wal_tables(AlterEnumStmt *stmt, Oid pubid, Oid nspowner)
+wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 {
-	TypeName   *tn;
-	Oid			typid;
 	InternalSql as_owner;
 	List	   *relids = NIL;
 	MemoryContext outer = CurrentMemoryContext;
 	Oid			argtypes[2] = {OIDOID, OIDOID};
 	Datum		args[2];
 	uint64		i;
-
-	if (stmt->oldVal == NULL)
-		return NIL;				/* ADD VALUE: every label still reads */
-	tn = makeTypeNameFromNameList(stmt->typeName);
-	typid = LookupTypeNameOid(NULL, tn, true);
-	if (!OidIsValid(typid) || !pg_type_ownercheck(typid, GetUserId()))
-		return NIL;				/* (the statement fails by itself) */
 
 	args[0] = ObjectIdGetDatum(typid);
 	args[1] = ObjectIdGetDatum(pubid);
@@ -267,7 +304,7 @@ enum_renamed_in_wal_tables(AlterEnumStmt *stmt, Oid pubid, Oid nspowner)
 							  "   AND a.attrelid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
 							  "                                  WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not find the tables of enum %u", typid);
+		elog(ERROR, "could not find the tables of type %u", typid);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -281,6 +318,48 @@ enum_renamed_in_wal_tables(AlterEnumStmt *stmt, Oid pubid, Oid nspowner)
 	SPI_finish();
 	internal_sql_end(&as_owner);
 	return relids;
+}
+
+/*
+ * type_altered_in_wal_tables
+ *		For ALTER TYPE ... RENAME VALUE of an enum, or ALTER TYPE ... ADD,
+ *		DROP, ALTER or RENAME ATTRIBUTE of a composite type, that the
+ *		caller owns:
+ *		the tables captured from the WAL (in publication pubid) with a
+ *		column of the type, or of a type built on it.  pgoutput writes a
+ *		pending change's value as text of its commit's time (an enum's
+ *		label, a composite's attributes), which the worker, reading it back
+ *		with the type as it is in its round, would no longer parse (or, an
+ *		attribute renamed, would render under the new name).
+ */
+static List *
+type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
+{
+	Oid			typid;
+
+	if (IsA(stmt, AlterEnumStmt))
+	{
+		AlterEnumStmt *es = (AlterEnumStmt *) stmt;
+
+		if (es->oldVal == NULL)
+			return NIL;			/* ADD VALUE: every label still reads */
+		typid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(es->typeName), true);
+	}
+	else
+	{
+		RangeVar   *rv = composite_altered(stmt);
+		Oid			relid;
+
+		if (rv == NULL)
+			return NIL;
+		relid = RangeVarGetRelid(rv, NoLock, true);
+		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
+			return NIL;
+		typid = get_rel_type_id(relid);
+	}
+	if (!OidIsValid(typid) || !pg_type_ownercheck(typid, GetUserId()))
+		return NIL;				/* (the statement fails by itself) */
+	return wal_tables_using_type(typid, pubid, nspowner);
 }
 
 /*
@@ -334,13 +413,15 @@ cdc_wal_before_alter(Node *stmt)
 	Oid			nspowner;
 	InternalSql as_owner;
 	bool		caught_up = true;
+	bool		adds = false;
 	char	   *worker = NULL;
 	const char *what;
 	MemoryContext outer = CurrentMemoryContext;
 
 	if (stmt == NULL)
 		return;
-	if (!IsA(stmt, AlterEnumStmt) && (rv = alter_needs_wal_caught_up(stmt)) == NULL)
+	if (!IsA(stmt, AlterEnumStmt) && composite_altered(stmt) == NULL &&
+		(rv = alter_needs_wal_caught_up(stmt, &adds)) == NULL)
 		return;
 	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
 	if (!OidIsValid(pubid))
@@ -361,19 +442,38 @@ cdc_wal_before_alter(Node *stmt)
 		if (!OidIsValid(relid) || !pg_class_ownercheck(relid, GetUserId()) ||
 			!published_for_wal(relid, pubid))
 			return;
+		if (adds)
+		{
+			LOCKTAG		tag;
+
+			/*
+			 * This transaction holds the table in ACCESS EXCLUSIVE mode (a
+			 * LOCK TABLE first, as migrations do): the worker cannot record
+			 * its pending changes before it ends.  Where the other ALTERs
+			 * fail (40P01), an added column goes on without the wait, those
+			 * changes recorded with it.
+			 */
+			SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+			if (LockHeldByMe(&tag, AccessExclusiveLock))
+				return;
+		}
 		LockRelationOid(relid, ShareRowExclusiveLock);
 		relids = list_make1_oid(relid);
-		what = "a change of a column whose type or name changes cannot be decoded, and stops the table's capture.";
+		what = adds ?
+			"a change written before a column is added is recorded with that column, NULL or computed by a generated column's expression, which may fail on a row deleted since and stop the table's capture." :
+			"a change of a column whose type or name changes cannot be decoded, and stops the table's capture.";
 	}
 	else
 	{
-		relids = enum_renamed_in_wal_tables((AlterEnumStmt *) stmt, pubid, nspowner);
+		relids = type_altered_in_wal_tables(stmt, pubid, nspowner);
 		if (relids == NIL)
 			return;
 		/* (and their partitions: a writer may name one) */
 		foreach(lc, relids)
 			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
-		what = "a change holding a label that this statement renames cannot be decoded, and stops the table's capture.";
+		what = IsA(stmt, AlterEnumStmt) ?
+			"a change holding a label that this statement renames cannot be decoded, and stops the table's capture." :
+			"a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
 	}
 
 	/* (the wait runs as dataeng's owner, restricted, search_path pinned) */
@@ -400,7 +500,11 @@ cdc_wal_before_alter(Node *stmt)
 	 * the statement are decoded after it commits, with the columns (or
 	 * labels) it leaves.  Said now, while the transaction can still be
 	 * rolled back (the table's capture stopped at its commit, unannounced).
+	 * Not for a column added: such a change is recorded with it (NULL, or
+	 * computed), and a transaction that writes a table and adds a column
+	 * to it is common enough that a warning at each would be noise.
 	 */
+	if (!adds)
 	{
 		Oid			w = written_here(relids);
 
