@@ -113,6 +113,17 @@ SELECT count(*) AS rounds, min(versions) > 100 AS versions_each, bool_and(hot_cl
        sum(current_diff) AS current_diff, sum(not_one_current) AS not_one_current
   FROM hc_rounds;
 
+-- a unique index led by the key is not used to find the versions (its
+-- duplicates would be taken for another transaction's): with no other,
+-- the SQL statements apply the table's changes
+DROP INDEX hc_id_valid_from_idx;
+CREATE UNIQUE INDEX hc_id_valid_from_sk ON hc (id, valid_from, hc_sk);
+SELECT coalesce(a.path, 'C') AS path
+  FROM dataeng.dimensions d
+ CROSS JOIN LATERAL dataeng_internal._dim_apply(NULL, d.source, d.key_column, d.attributes, d."table", d.scd_type,
+          ARRAY[false, false, false]) a
+ WHERE d.name = 'hc';
+
 SELECT dataeng.dimension_drop('hc');
 SELECT dataeng.dimension_drop('hc_desc');
 SELECT dataeng.dimension_drop('hc_std');

@@ -404,14 +404,14 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * is not the source's nor none (the values are written as they are,
  * never coerced), a table other than an ordinary one, or no usable unique
  * index on the key (type 2: nor, without the unique index on current
- * versions, a B-tree index led by the key: see below).
+ * versions, a non-unique B-tree index led by the key: see below).
  *
  * A type 2 table whose owner dropped the unique index on current versions
  * (as "Closing versions in place" in docs/facts.md describes) is applied
- * all the same: its versions are found through another B-tree index led
- * by the key, the key's current version being the one whose is_current is
- * true (its entries are looked at from the last, the current version's
- * most often).  Closing a version then changes no indexed column: a HOT
+ * all the same: its versions are found through a non-unique B-tree index
+ * led by the key, the key's current version being the one whose
+ * is_current is true (its entries are looked at from the last, the
+ * current version's most often).  Closing a version then changes no indexed column: a HOT
  * update when its page has room, so no index entry is written for it.
  *
  * The function is callable by anyone (the refresh calls it as the
@@ -694,9 +694,9 @@ dim_apply_reason(DimApply *da, Oid source)
 	/*
 	 * A type 2 table without that index (its owner dropped it, so that
 	 * closing a version changes no indexed column and, given room on the
-	 * page, is a HOT update): a B-tree index led by the key, whose entries
-	 * lead to every version of a key; dim_lookup() takes the one whose
-	 * is_current is true.  Nothing then keeps another transaction from
+	 * page, is a HOT update): a non-unique B-tree index led by the key,
+	 * whose entries lead to every version of a key; dim_lookup() takes the
+	 * one whose is_current is true.  Nothing then keeps another transaction from
 	 * inserting a current version of a key the refresh writes too.
 	 */
 	if (da->idxrel == NULL && da->scd == 2)
@@ -706,7 +706,11 @@ dim_apply_reason(DimApply *da, Oid source)
 			Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
 			Form_pg_index ix = idx->rd_index;
 
-			if (ix->indisvalid && ix->indisready && ix->indislive &&
+			/*
+			 * (not a unique one: its duplicates would be taken for another
+			 * transaction's current version, see dim_recheck_key())
+			 */
+			if (!ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
 				idx->rd_rel->relam == BTREE_AM_OID &&
 				ix->indkey.values[0] == da->dimatt[0] &&
 				RelationGetIndexExpressions(idx) == NIL &&
