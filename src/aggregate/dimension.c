@@ -403,7 +403,16 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * function, a column whose length or precision (typmod) in the dimension
  * is not the source's nor none (the values are written as they are,
  * never coerced), a table other than an ordinary one, or no usable unique
- * index on the key.
+ * index on the key (type 2: nor, without the unique index on current
+ * versions, a non-unique B-tree index led by the key: see below).
+ *
+ * A type 2 table whose owner dropped the unique index on current versions
+ * (as "Closing versions in place" in docs/facts.md describes) is applied
+ * all the same: its versions are found through a non-unique B-tree index
+ * led by the key, the key's current version being the one whose
+ * is_current is true (its entries are looked at from the last, the
+ * current version's most often).  Closing a version then changes no indexed column: a HOT
+ * update when its page has room, so no index entry is written for it.
  *
  * The function is callable by anyone (the refresh calls it as the
  * dimension's owner): it refuses a table the current role does not own
@@ -413,8 +422,9 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  * lock is taken before: the update or delete itself waits, which spares
  * a lock record in the WAL per row); a row changed by a transaction
  * committed meanwhile, or a key inserted that another transaction
- * inserted too (committed or not), makes the refresh fail with a
- * serialization failure (40001), its changes left pending, where SQL
+ * inserted too (committed or not; found through the unique index on the
+ * key, so not in a type 2 table without one), makes the refresh fail with
+ * a serialization failure (40001), its changes left pending, where SQL
  * would redo the row's decision or raise a unique violation.
  *-------------------------------------------------------------------------
  */
@@ -506,6 +516,7 @@ typedef struct DimApply
 	IndexFetchTableData *fetch;
 	/* the lookups done ahead by dim_batch_fill(), taken in order */
 	struct DimBatch *batch;
+	bool		any_version;	/* idxrel leads to every version: is_current decides */
 	/* the WAL writer asked to flush (dim_wal_nudge) */
 	int			nwrites;
 	XLogRecPtr	nudged;
@@ -679,6 +690,47 @@ dim_apply_reason(DimApply *da, Oid source)
 			}
 		}
 		index_close(idx, RowExclusiveLock);
+	}
+	/*
+	 * A type 2 table without that index (its owner dropped it, so that
+	 * closing a version changes no indexed column and, given room on the
+	 * page, is a HOT update): a non-unique B-tree index led by the key,
+	 * whose entries lead to every version of a key; dim_lookup() takes the
+	 * one whose is_current is true.  Nothing then keeps another transaction from
+	 * inserting a current version of a key the refresh writes too.
+	 */
+	if (da->idxrel == NULL && da->scd == 2)
+	{
+		foreach(lc, indexes)
+		{
+			Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
+			Form_pg_index ix = idx->rd_index;
+
+			/*
+			 * (not a unique one: its duplicates would be taken for another
+			 * transaction's current version, see dim_recheck_key())
+			 */
+			if (!ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
+				idx->rd_rel->relam == BTREE_AM_OID &&
+				ix->indkey.values[0] == da->dimatt[0] &&
+				RelationGetIndexExpressions(idx) == NIL &&
+				RelationGetIndexPredicate(idx) == NIL &&
+				idx->rd_indcollation[0] == da->keycoll)
+			{
+				Oid			eqop = get_opfamily_member(idx->rd_opfamily[0], idx->rd_opcintype[0],
+													   idx->rd_opcintype[0], BTEqualStrategyNumber);
+
+				if (OidIsValid(eqop))
+				{
+					da->idxrel = idx;
+					da->eqproc = get_opcode(eqop);
+					da->idxcoll = idx->rd_indcollation[0];
+					da->any_version = true;
+					break;
+				}
+			}
+			index_close(idx, RowExclusiveLock);
+		}
 	}
 	list_free(indexes);
 	if (da->idxrel == NULL)
@@ -1105,6 +1157,16 @@ dim_batch_take(DimApply *da, Datum key, const ItemPointerData **tids, int *ntids
 	b->kpos++;
 }
 
+/* whether the version in da->found is the current one */
+static bool
+version_is_current(DimApply *da)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(da->found, da->is_current, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
 /*
  * dim_lookup
  *		The row (type 1) or current version (type 2) of key into
@@ -1125,12 +1187,15 @@ dim_lookup(DimApply *da, Datum key)
 		dim_batch_take(da, key, &tids, &ntids);
 		for (i = 0; i < ntids && !found; i++)
 		{
-			ItemPointerData tid = tids[i];
+			/* (every version's entry: the current one is most often the last) */
+			ItemPointerData tid = tids[da->any_version ? ntids - 1 - i : i];
 			bool		call_again = false;
 			bool		all_dead = false;
 
 			found = table_index_fetch_tuple(da->fetch, &tid, da->estate->es_snapshot,
 											da->found, &call_again, &all_dead);
+			if (found && da->any_version && !version_is_current(da))
+				found = false;
 		}
 		if (found)
 			pgstat_count_heap_fetch(da->idxrel);
@@ -1143,7 +1208,9 @@ dim_lookup(DimApply *da, Datum key)
 		ScanKeyEntryInitialize(&skey, 0, 1, BTEqualStrategyNumber, InvalidOid,
 							   da->idxcoll, da->eqproc, key);
 		index_rescan(da->scan, &skey, 1, NULL, 0);
-		found = index_getnext_slot(da->scan, ForwardScanDirection, da->found);
+		while ((found = index_getnext_slot(da->scan, ForwardScanDirection, da->found)) &&
+			   da->any_version && !version_is_current(da))
+			;
 		MemoryContextSwitchTo(old);
 	}
 	if (!found)
