@@ -1498,7 +1498,10 @@ BEGIN
     RETURNING l.name)
   SELECT coalesce(array_agg(w.name), '{}') INTO measured FROM written w;
   DELETE FROM dataeng_internal.consumer_lag l
-   WHERE l.name OPERATOR(pg_catalog.=) ANY (mine) AND l.name OPERATOR(pg_catalog.<>) ALL (measured);
+   WHERE l.name OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT x.name FROM dataeng_internal.consumer_lag x
+            WHERE x.name OPERATOR(pg_catalog.<>) ALL (measured)
+            ORDER BY x.name FOR UPDATE SKIP LOCKED));
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;
