@@ -508,9 +508,35 @@ LANGUAGE C VOLATILE STRICT;
 -- (PUBLIC: a fact's or dimension's creation calls it as the creating role;
 -- it locks only a table that role may read and that is captured or that
 -- it may LOCK in that mode (UPDATE, DELETE, TRUNCATE), with whole_tree one
--- it owns; a table of one: after the consumer creations' lock)
+-- it owns; a table of one: after the consumer creations' lock,
+-- _cdc_creation_lock)
 COMMENT ON FUNCTION dataeng_internal._cdc_reader_lock(regclass, boolean) IS
   'internal: lock a table (and the partitions below it) against a concurrent ATTACH PARTITION before checking its readers';
+
+-- The creations' lock (src/cdc/creation_lock.c), until the end of the
+-- transaction, for a creation of a consumer of owner's: what
+-- dataeng.cdc_purge() waits for, which creations do not wait for one
+-- another; with dataeng.max_consumers_per_role limiting owner, also the
+-- lock of owner's creations, under which its consumers are counted.
+CREATE FUNCTION dataeng_internal._cdc_creation_lock(owner regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_creation_lock'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_creation_lock(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_creation_lock(regrole) IS
+  'internal: the lock a consumer''s creation holds until it commits (and its owner''s, for the count of its consumers)';
+
+-- For dataeng.cdc_purge(): the creations' lock, exclusively, until the end
+-- of the transaction, once the creations holding it have ended (each
+-- waited for at most lock_timeout; 55P03 past it); creations starting
+-- meanwhile do not wait for it.
+CREATE FUNCTION dataeng_internal._cdc_creations_wait()
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_cdc_creations_wait'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_creations_wait() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_creations_wait() IS
+  'internal: wait for the consumers being created, then hold their creations off (dataeng.cdc_purge)';
 
 -- The WAL capture worker of this database (src/cdc/wal_dbhook.c):
 -- 'running', 'off' (it runs no round while dataeng.enabled is off),
@@ -1890,12 +1916,14 @@ BEGIN
                                                'Its tables are captured from the WAL; it would receive changes committed before its creation.');
     END IF;
   END IF;
-  -- Creations exclude each other and dataeng.cdc_purge() until they
-  -- commit (a lock that polls and acknowledgements do not conflict with):
-  -- a purge must not forget the tick of a consumer it cannot see yet, nor
-  -- the changes of transactions running at that tick.  The tick is cut in
-  -- a transaction of its own, so this one holds no tick lock.
-  LOCK TABLE dataeng_internal.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
+  -- Creations exclude dataeng.cdc_purge() until they commit: a purge
+  -- must not forget the tick of a consumer it cannot see yet, nor the
+  -- changes of transactions running at that tick.  They do not exclude
+  -- each other (a transaction of one role left open after a creation
+  -- held back every other role's), nor polls and acknowledgements
+  -- (src/cdc/creation_lock.c).  The tick is cut in a transaction of its
+  -- own, so this one holds no tick lock.
+  PERFORM dataeng_internal._cdc_creation_lock(me);
   tick := dataeng_internal._cdc_tick_now(wait => true);
   IF tick IS NULL THEN
     RAISE EXCEPTION 'cannot create the first consumer in a % transaction',
@@ -1903,8 +1931,9 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Create it in a READ COMMITTED transaction.';
   END IF;
-  -- (counted under that lock: two creations cannot both pass the last
-  -- free place)
+  -- (counted under the lock of the role's creations, taken with that
+  -- lock when the limit applies: two creations of the role cannot both
+  -- pass its last free place)
   lim := (dataeng_internal._cdc_limits()).max_consumers_per_role;
   IF lim > 0 AND NOT dataeng_internal._is_superuser(me) THEN
     SELECT count(*) INTO n FROM dataeng_internal.cdc_consumer_state c WHERE c.owner = me;
@@ -2735,20 +2764,22 @@ BEGIN
       USING ERRCODE = 'active_sql_transaction';
   END IF;
   lim := dataeng_internal._cdc_limits();
-  -- The lock every cdc_consumer_create() holds until it commits: a
-  -- consumer being created, which this purge cannot see yet, must not lose
-  -- its tick or the changes of transactions running at its tick.  Then the
-  -- tick lock (held by whoever cuts a tick: a worker's short transaction,
-  -- or a transaction that had to cut one itself).  A transaction left
-  -- open after creating a consumer holds the first: wait for it at most
-  -- lock_timeout (a minute when unset), then say who holds it and purge
-  -- nothing.
+  -- The creations' lock, which every creation of a consumer holds until
+  -- it commits: a consumer being created, which this purge cannot see
+  -- yet, must not lose its tick or the changes of transactions running at
+  -- its tick.  Taken once the creations holding it have ended, without
+  -- queuing for it: creations that start meanwhile do not wait for this
+  -- purge (src/cdc/creation_lock.c).  Then the tick lock (held by whoever
+  -- cuts a tick: a worker's short transaction, or a transaction that had
+  -- to cut one itself).  A transaction left open after creating a
+  -- consumer holds the first: wait for it at most lock_timeout (a minute
+  -- when unset), then say who holds it and purge nothing.
   wait_was := current_setting('lock_timeout');
   IF wait_was IN ('0', '0ms') THEN
     PERFORM set_config('lock_timeout', '60s', true);
   END IF;
   BEGIN
-    LOCK TABLE dataeng_internal.cdc_consumer_state IN SHARE UPDATE EXCLUSIVE MODE;
+    PERFORM dataeng_internal._cdc_creations_wait();
     LOCK TABLE dataeng_internal.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   EXCEPTION WHEN lock_not_available THEN
     SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
@@ -2759,9 +2790,13 @@ BEGIN
       INTO holders, holder_roles
       FROM pg_locks lk
       JOIN pg_stat_activity a ON a.pid = lk.pid
-     WHERE lk.locktype = 'relation' AND lk.granted AND lk.pid <> pg_backend_pid()
-       AND ((lk.relation = 'dataeng_internal.cdc_ticks'::regclass AND lk.mode = 'ShareRowExclusiveLock')
-            OR (lk.relation = 'dataeng_internal.cdc_consumer_state'::regclass AND lk.mode = 'ShareUpdateExclusiveLock'));
+     WHERE lk.granted AND lk.pid <> pg_backend_pid()
+       AND lk.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+       AND ((lk.locktype = 'relation' AND lk.relation = 'dataeng_internal.cdc_ticks'::regclass
+             AND lk.mode = 'ShareRowExclusiveLock')
+            -- (the creations' lock: src/cdc/creation_lock.c)
+            OR (lk.locktype = 'advisory' AND lk.classid = @CDC_CREATION_LOCK_KEY@::oid
+                AND lk.objid = 0::oid AND lk.objsubid = @CDC_CREATION_LOCK_FIELD4@));
     PERFORM set_config('lock_timeout', wait_was, true);
     RAISE WARNING 'the change log was not purged: a transaction of role % holds its ticks',
                   coalesce(holder_roles, '?')

@@ -1595,6 +1595,7 @@ DECLARE
   r record;
   ra dataeng.alerts;
   measured text[];
+  mine text[];
 BEGIN
   raised := 0;
   resolved := 0;
@@ -1610,16 +1611,28 @@ BEGIN
   PERFORM dataeng_internal._alert_pending_send();
   -- the consumers' lag, measured now (pipeline_status reads it from here).
   -- Written over in place, in the order of the names, and the consumers
-  -- gone deleted after: two checks at once (the maintenance's and one by
-  -- hand) each write every row, the second after the first commits.  (A
-  -- DELETE of every row then INSERT made the second fail with a unique
-  -- violation: its DELETE did not see the rows the first had inserted.)
+  -- gone deleted after.  (A DELETE of every row then INSERT made the
+  -- second of two checks at once fail with a unique violation: its DELETE
+  -- did not see the rows the first had inserted.)  A row another
+  -- transaction holds is left as it is until the next check, never waited
+  -- for: one that another check is writing (a row it inserts is waited
+  -- for), or that of a consumer whose drop has not committed yet (a role
+  -- that dropped one in a transaction it keeps open held the check, and
+  -- with it maintain(), whose purge had emptied a segment of the change
+  -- log: every role's writes of captured tables and polls waited for that
+  -- segment until the transaction ended).
+  SELECT coalesce(array_agg(x.name), '{}') INTO mine
+    FROM (SELECT l.name FROM dataeng_internal.consumer_lag l
+           ORDER BY l.name FOR UPDATE SKIP LOCKED) x;
   WITH written AS (
     INSERT INTO dataeng_internal.consumer_lag AS l (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
                                                     pending_changes, lag_seconds, measured_at)
     SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
            c.pending_changes, c.lag_seconds, clock_timestamp()
       FROM dataeng.cdc_consumers c
+     WHERE c.name OPERATOR(pg_catalog.=) ANY (mine)
+        OR NOT EXISTS (SELECT 1 FROM dataeng_internal.consumer_lag x
+                        WHERE x.name OPERATOR(pg_catalog.=) c.name)
      ORDER BY c.name
     ON CONFLICT (name) DO UPDATE
        SET owner = EXCLUDED.owner, tables = EXCLUDED.tables, acked_at = EXCLUDED.acked_at,
@@ -1628,7 +1641,11 @@ BEGIN
            lag_seconds = EXCLUDED.lag_seconds, measured_at = EXCLUDED.measured_at
     RETURNING l.name)
   SELECT coalesce(array_agg(w.name), '{}') INTO measured FROM written w;
-  DELETE FROM dataeng_internal.consumer_lag l WHERE l.name OPERATOR(pg_catalog.<>) ALL (measured);
+  DELETE FROM dataeng_internal.consumer_lag l
+   WHERE l.name OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT x.name FROM dataeng_internal.consumer_lag x
+            WHERE x.name OPERATOR(pg_catalog.<>) ALL (measured)
+            ORDER BY x.name FOR UPDATE SKIP LOCKED));
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
     cond := s.kind || ':' || s.name || ':' || s.alert_kind;
@@ -2252,8 +2269,15 @@ BEGIN
   DELETE FROM dataeng.alerts a
    WHERE a.resolved_at OPERATOR(pg_catalog.<) now() - keep;
   GET DIAGNOSTICS n_alerts = ROW_COUNT;
+  -- (a dead letter its role holds, deleting or replaying it in a
+  -- transaction left open, is left to the next round: waited for, it held
+  -- the change-log segments the purge above emptied, and every role's
+  -- writes of captured tables with them)
   DELETE FROM dataeng.dead_letters d
-   WHERE d.failed_at OPERATOR(pg_catalog.<) now() - dataeng_internal._ops_setting('*', 'dead_letters_keep')::interval;
+   WHERE d.id OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT x.id FROM dataeng.dead_letters x
+            WHERE x.failed_at OPERATOR(pg_catalog.<) now() - dataeng_internal._ops_setting('*', 'dead_letters_keep')::interval
+              FOR UPDATE SKIP LOCKED));
   GET DIAGNOSTICS n_dead = ROW_COUNT;
   -- renames followed, restored rows of the same name adopted
   PERFORM dataeng_internal._owners_follow();

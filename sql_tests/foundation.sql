@@ -181,6 +181,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_check_table(regclass,regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_consumer(text,regrole,boolean)', 'v', false, 'u'),
   ('dataeng_internal._cdc_consumer_create(regrole,text,regclass[],boolean)', 'v', false, 'u'),
+  ('dataeng_internal._cdc_creation_lock(regrole)', 'v', true, 'u'),
+  ('dataeng_internal._cdc_creations_wait()', 'v', false, 'u'),
   ('dataeng_internal._cdc_delivered_at(dataeng_internal.cdc_consumer_state,bigint)', 's', false, 'u'),
   ('dataeng_internal._cdc_snapshot_ack(dataeng_internal.cdc_consumer_state,bigint)', 'v', true, 'u'),
   ('dataeng_internal._cdc_snapshot_copy(text,regrole,regclass,text[],text[],xid8,xid8,xid8[],bigint)', 'v', false, 'u'),

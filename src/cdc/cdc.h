@@ -112,6 +112,18 @@ extern int	cdc_max_consumers_per_role;
 extern int	cdc_consumer_max_lag_changes;
 extern int	cdc_consumer_max_age;
 
+/*
+ * in cdc/creation_lock.c: held by a reader's creation until it ends.  Its
+ * locks are advisory lock tags (pg_locks: locktype advisory, classid
+ * CDC_CREATION_LOCK_KEY ("deCR"), objsubid CDC_CREATION_LOCK_FIELD4
+ * (0x646b), objid 0 for the creations' lock, a role's oid for that role's)
+ * whose field4 no pg_advisory_lock() sets (it sets 1 or 2): no session can
+ * take them from SQL.  Decimal: written into SQL.
+ */
+#define CDC_CREATION_LOCK_KEY 1684357970
+#define CDC_CREATION_LOCK_FIELD4 25707
+extern void cdc_creation_lock(Oid role);
+
 /* in cdc/snapshot.c: readers other than cdc_poll() refuse a pending snapshot */
 extern void cdc_require_snapshot_acked(const char *consumer, Oid caller);
 /* (the change log's segments and columns: cdc/cdc.h) */

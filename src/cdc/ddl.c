@@ -1253,21 +1253,14 @@ dataeng_cdc_reader_lock(PG_FUNCTION_ARGS)
 
 	/*
 	 * A reader of one table (a consumer, a fact, a dimension) takes the
-	 * creations' lock first (cdc_consumer_state, SHARE UPDATE EXCLUSIVE, as
-	 * a consumer's creation does before its tables, and as a fact's or
-	 * dimension's creation does later for its consumer): taken after the
-	 * table, a fact's creation holding its source waited for a consumer's
-	 * creation holding the creations' lock and waiting for that source (a
-	 * deadlock).
+	 * creations' locks first (cdc_creation_lock(), as a consumer's creation
+	 * does before its tables, and as a fact's or dimension's creation does
+	 * later for its consumer): taken after the table, a fact's creation
+	 * holding its source could wait for a creation of the same role
+	 * holding that role's lock and waiting for that source (a deadlock).
 	 */
 	if (!whole_tree)
-	{
-		Oid			nsp = get_namespace_oid(dataeng_internal_schema(), true);
-		Oid			state = OidIsValid(nsp) ? get_relname_relid("cdc_consumer_state", nsp) : InvalidOid;
-
-		if (OidIsValid(state))
-			LockRelationOid(state, ShareUpdateExclusiveLock);
-	}
+		cdc_creation_lock(GetUserId());
 	LockRelationOid(relid, ShareUpdateExclusiveLock);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 	{
