@@ -13,9 +13,10 @@
  * its keys k0, k1, ..., its __rows and the delta of each measure column,
  * and one total row, is_total, skipped here) are read straight from their
  * table, or from the memory where the fold held them for this apply
- * (held.c: then the table has only the total row), and sorted in memory in the order of the fact's key index (its
- * columns' btree comparisons), then looked up one after another with the
- * leaf walk of btwalk.c (from the leaf where the previous lookup ended).
+ * (held.c: then the table has only the total row), and sorted in memory
+ * in the order of the fact's key index (its columns' btree comparisons),
+ * then looked up one after another with the leaf walk of btwalk.c (from
+ * the leaf where the previous lookup ended).
  * They are read a part at a time, as many as fit in maintenance_work_mem
  * (or work_mem times hash_mem_multiplier if larger), each part sorted and
  * applied before the next is read (its walk from the index's root).
@@ -543,7 +544,7 @@ delta_reader_begin(DeltaReader *dr, FactApply *fa, Relation deltas, Snapshot sna
 	dr->tot = get_attnum(RelationGetRelid(deltas), "is_total");
 	if (dr->tot > 0 && TupleDescAttr(RelationGetDescr(deltas), dr->tot - 1)->atttypid != BOOLOID)
 		dr->tot = 0;
-	/* (the groups the fold held for this apply, held.c: the table has the total row) */
+	/* (the groups the fold held for this apply, held.c: the table has the total row only) */
 	if (agg_held_rows(RelationGetRelid(deltas), RelationGetDescr(deltas), &dr->held, &dr->nheld))
 		dr->slot = MakeSingleTupleTableSlot(RelationGetDescr(deltas), &TTSOpsMinimalTuple);
 	else
