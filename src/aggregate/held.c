@@ -72,6 +72,7 @@ static struct
 	LocalTransactionId lxid;
 	SubTransactionId subid;
 	MemoryContext cxt;			/* (under TopTransactionContext) */
+	MemoryContext tmpcxt;		/* a row formed, before its copy */
 	int			natts;
 	char	  **names;			/* per column of relid: the fold's column */
 	AttrNumber *map;			/* the same, as the fold's column number - 1 */
@@ -81,8 +82,14 @@ static struct
 	MinimalTuple *rows;
 	int64		n;
 	int64		max;
+	char	   *arena;			/* the rows, one after another in blocks */
+	Size		arena_left;
+	Size		used;			/* the bytes they take */
 	Size		limit;
 }			hd;
+
+/* the rows are laid one after another in blocks of this size (or a row's own) */
+#define HELD_BLOCK	(256 * 1024)
 
 static bool hd_callbacks = false;
 
@@ -362,7 +369,11 @@ agg_held_begin(TupleDesc desc)
 	hd.tv = MemoryContextAlloc(hd.cxt, sizeof(Datum) * Max(hd.natts, 1));
 	hd.tn = MemoryContextAlloc(hd.cxt, sizeof(bool) * Max(hd.natts, 1));
 	hd.max = 1024;
-	hd.rows = MemoryContextAlloc(hd.cxt, sizeof(MinimalTuple) * hd.max);
+	hd.rows = MemoryContextAllocHuge(hd.cxt, sizeof(MinimalTuple) * hd.max);
+	hd.used = sizeof(MinimalTuple) * hd.max;
+	hd.arena = NULL;
+	hd.arena_left = 0;
+	hd.tmpcxt = AllocSetContextCreate(hd.cxt, "dataeng held fact delta", ALLOCSET_SMALL_SIZES);
 	hd.n = 0;
 	hd.limit = get_hash_memory_limit();
 	hd.held = true;
@@ -421,6 +432,8 @@ bool
 agg_held_put(Datum *values, bool *nulls)
 {
 	MemoryContext old;
+	MinimalTuple tup;
+	Size		len;
 	int			i;
 
 	Assert(hd.held);
@@ -429,15 +442,35 @@ agg_held_put(Datum *values, bool *nulls)
 		hd.tv[i] = values[hd.map[i]];
 		hd.tn[i] = nulls[hd.map[i]];
 	}
-	old = MemoryContextSwitchTo(hd.cxt);
 	if (hd.n == hd.max)
 	{
 		hd.max *= 2;
 		hd.rows = repalloc_huge(hd.rows, sizeof(MinimalTuple) * hd.max);
+		hd.used += sizeof(MinimalTuple) * hd.max / 2;
 	}
-	hd.rows[hd.n++] = heap_form_minimal_tuple(hd.desc, hd.tv, hd.tn);
+	/*
+	 * (formed in a short-lived context, then copied into the blocks: a
+	 * palloc'd row would be rounded up to a power of two, up to twice its
+	 * size)
+	 */
+	old = MemoryContextSwitchTo(hd.tmpcxt);
+	tup = heap_form_minimal_tuple(hd.desc, hd.tv, hd.tn);
 	MemoryContextSwitchTo(old);
-	if (hd.n % 256 == 0 && MemoryContextMemAllocated(hd.cxt, true) > hd.limit)
+	len = MAXALIGN(tup->t_len);
+	if (len > hd.arena_left)
+	{
+		Size		block = Max(len, HELD_BLOCK);
+
+		hd.arena = MemoryContextAlloc(hd.cxt, block);
+		hd.arena_left = block;
+		hd.used += block;
+	}
+	memcpy(hd.arena, tup, tup->t_len);
+	hd.rows[hd.n++] = (MinimalTuple) hd.arena;
+	hd.arena += len;
+	hd.arena_left -= len;
+	MemoryContextReset(hd.tmpcxt);
+	if (hd.used > hd.limit)
 	{
 		(void) held_write();
 		return false;
