@@ -3115,6 +3115,26 @@ LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dataeng_internal._fact_deltas_total() IS
   'internal: the total row of the last fold of a fact''s changes in this transaction';
 
+-- The next _fact_deltas() of the transaction, run by query (the SELECT of
+-- the refresh's INSERT into its table of deltas), keeps its groups in
+-- memory for the C apply of the same refresh, in the table's shape, instead
+-- of writing them to it (src/aggregate/held.c); false: it writes them as
+-- always.  _fact_deltas_write() writes them to the table when a statement
+-- is to read them there.
+CREATE FUNCTION dataeng_internal._fact_deltas_hold(deltas regclass, query text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_fact_deltas_hold'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_deltas_hold(regclass, text) IS
+  'internal: the next fold of this transaction holds its group deltas for the C apply';
+
+CREATE FUNCTION dataeng_internal._fact_deltas_write(deltas regclass)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_fact_deltas_write'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dataeng_internal._fact_deltas_write(regclass) IS
+  'internal: the group deltas held by the last fold written into their table';
+
 -- What the last _fact_apply() of this session did ('C: ...' and its
 -- counts of rows, or why it left the deltas to the MERGE); NULL if none ran.
 CREATE FUNCTION dataeng_internal._fact_apply_last()
@@ -3899,6 +3919,7 @@ DECLARE
   c_x text[];                      -- the min/max it makes from their reserves (six names each)
   c_xk int[];                      -- and their reserves' sizes
   c_xdesc boolean[];               -- and orders
+  held boolean := false;           -- the fold's groups held in memory for the C apply
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.fact_refresh() must run in a READ COMMITTED transaction'
@@ -4014,6 +4035,15 @@ BEGIN
     replace(delta, '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
             '(NULL::text, NULL::regclass, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::text[], '
             'NULL::boolean[], NULL::boolean[], NULL::boolean[])'));
+  -- A fact the C apply takes whole (the conditions of its call below that
+  -- are known before the fold): the fold's groups are held in memory for
+  -- it, only the total row written to the table (src/aggregate/held.c);
+  -- they are written there before any statement reads them from it.
+  IF image_keys AND position('IS NOT DISTINCT FROM' IN b.q_key_join) = 0 AND NOT (true = ANY (knull)) AND NOT rec_all
+     AND d.backfilled_upto IS NULL AND btype = 'timestamptz'::regtype
+     AND current_setting('dataeng.fact_refresh_path') <> 'buckets' THEN
+    held := dataeng_internal._fact_deltas_hold('pg_temp._dataeng_delta_raw'::regclass, delta);
+  END IF;
   EXECUTE 'INSERT INTO pg_temp._dataeng_delta_raw ' || delta
     USING d.consumer, d.source, d.time_column, d.grain, d.time_zone, d.dimensions, vals, summed, extreme, dvals;
   -- (and whether a group's numeric sum has a NaN or infinite delta: the
@@ -4036,6 +4066,12 @@ BEGIN
                    'coalesce(bool_or(%s) FILTER (WHERE NOT d.is_total), false) '
                    'FROM pg_temp._dataeng_delta_raw d', nan_cond)
       INTO n, has_t, parts, nan_any;
+  END IF;
+  -- (held, unless the C apply alone reads them: parts to add up, a
+  -- TRUNCATE, a numeric sum to recompute)
+  IF held AND (n = 0 OR has_t OR parts > 0 OR nan_any) THEN
+    PERFORM dataeng_internal._fact_deltas_write('pg_temp._dataeng_delta_raw'::regclass);
+    held := false;
   END IF;
   IF parts > 0 AND NOT has_t AND image_keys THEN
     -- The fold wrote its groups out whenever they took more memory than a
@@ -4196,6 +4232,10 @@ BEGIN
                    c_add, c_sum, c_sumn, c_x, c_xk, c_xdesc,
                    c_dc, array_fill(side, ARRAY[cardinality(dcm)]), dcm);
       END IF;
+      IF held AND c_why IS NOT NULL THEN
+        PERFORM dataeng_internal._fact_deltas_write('pg_temp._dataeng_delta_raw'::regclass);
+        held := false;
+      END IF;
       IF c_why IS NOT NULL THEN
         -- count(DISTINCT) kept with per-value counts, by SQL: the values
         -- that came and went, netted per group and value, merged into the
@@ -4284,6 +4324,10 @@ BEGIN
         -- or the deltas have such a sum; most refreshes have none
         rec_any := dataeng_internal._fact_reserve_ran_out() > 0;
         rec_any := rec_any OR nan_any;
+        IF rec_any AND held THEN
+          PERFORM dataeng_internal._fact_deltas_write('pg_temp._dataeng_delta_raw'::regclass);
+          held := false;
+        END IF;
         IF rec_any THEN
           n_rec := dataeng_internal._agg_temp_as('_dataeng_recompute', format(
             'SELECT %s FROM %s d JOIN %s f ON %s WHERE %s',

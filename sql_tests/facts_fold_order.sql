@@ -20,6 +20,9 @@ DECLARE
   nd int := (SELECT cardinality(f.dimensions) FROM dataeng.facts f WHERE f.name = fact);
 BEGIN
   PERFORM dataeng.fact_refresh(fact);
+  -- (the groups the fold held in memory for the C apply, src/aggregate/held.c,
+  -- written to the table in the order the fold made them)
+  PERFORM dataeng_internal._fact_deltas_write('pg_temp._dataeng_delta_raw'::regclass);
   EXECUTE format('SELECT count(*), count(*) FILTER (WHERE by_place <> by_key) '
                  '  FROM (SELECT row_number() OVER (ORDER BY ctid) AS by_place, row_number() OVER (ORDER BY %s) AS by_key '
                  '          FROM pg_temp._dataeng_delta_raw WHERE NOT is_total) x',

@@ -179,6 +179,11 @@ INSERT INTO reasons VALUES
   ('_fact_reserve_checked', 'backend counter'),
   ('_fact_reserve_ran_out', 'backend counter'), ('_fact_apply_last', 'backend counter'),
   ('_fact_deltas_total', 'backend counter'),
+  -- a fold's groups held in the calling backend for its next C apply,
+  -- only for a temporary table of this session that the current user owns
+  -- and may write, and written only into that table
+  ('_fact_deltas_hold', 'backend memory, own temp table'),
+  ('_fact_deltas_write', 'writes caller-owned table only'),
   -- the build of a fact refresh kept in the calling backend for the role
   -- that kept it (GetUserId()), returned to that role only: a role can
   -- only hand itself texts it could run itself; the builder reads with the

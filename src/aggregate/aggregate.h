@@ -201,6 +201,14 @@ extern int64 side_delta_group(SideDeltaApply *s, const Datum *fv, const bool *fn
 							  Datum out, bool out_null);
 extern void side_delta_close(SideDeltaApply *s);
 
+/*
+ * held.c: a fold's group deltas held in memory for the C apply of the same
+ * refresh (_fact_deltas_hold()), in the shape of the refresh's table of them
+ */
+extern bool agg_held_begin(TupleDesc desc);
+extern bool agg_held_put(Datum *values, bool *nulls);
+extern bool agg_held_rows(Oid relid, TupleDesc desc, MinimalTuple **rows, int64 *n);
+
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);
 

@@ -306,6 +306,7 @@ typedef struct DeltaState
 	int64		incomplete;		/* images without a key for a column read */
 	/* the groups are written out whenever they take more than budget */
 	ReturnSetInfo *rsinfo;
+	bool		hold;			/* the groups held for the C apply (held.c) */
 	Size		budget;
 	int64		flushes;		/* times they were written out before the end */
 	/* the layout of a group (DeltaGroup) */
@@ -1484,6 +1485,13 @@ emit_group(DeltaState *st, DeltaGroup *g, ReturnSetInfo *rsinfo)
 															vc->typbyval, vc->typalign));
 		}
 	}
+	/* (held for the refresh's C apply, unless they grew too many: held.c) */
+	if (st->hold)
+	{
+		if (!agg_held_put(values, nulls))
+			st->hold = false;
+		return;
+	}
 	tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 }
 
@@ -2289,6 +2297,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.groups = groups_create(st.groupcxt, 1024, &st);
 
 	st.rsinfo = rsinfo;
+	/* the groups held for the refresh's C apply, when it asked (held.c) */
+	st.hold = agg_held_begin(desc);
 	st.budget = get_hash_memory_limit();	/* as a hash aggregate's */
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);

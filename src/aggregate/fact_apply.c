@@ -12,9 +12,11 @@
  * The deltas (the refresh's pg_temp._dataeng_delta_raw: one row per group,
  * its keys k0, k1, ..., its __rows and the delta of each measure column,
  * and one total row, is_total, skipped here) are read straight from their
- * table and sorted in memory in the order of the fact's key index (its
- * columns' btree comparisons), then looked up one after another with the
- * leaf walk of btwalk.c (from the leaf where the previous lookup ended).
+ * table, or from the memory where the fold held them for this apply
+ * (held.c: then the table has only the total row), and sorted in memory
+ * in the order of the fact's key index (its columns' btree comparisons),
+ * then looked up one after another with the leaf walk of btwalk.c (from
+ * the leaf where the previous lookup ended).
  * They are read a part at a time, as many as fit in maintenance_work_mem
  * (or work_mem times hash_mem_multiplier if larger), each part sorted and
  * applied before the next is read (its walk from the index's root).
@@ -520,6 +522,9 @@ apply_delta_cmp(const void *a, const void *b, void *arg)
 typedef struct DeltaReader
 {
 	TableScanDesc scan;
+	MinimalTuple *held;			/* or the fold's groups held for the apply */
+	int64		nheld;
+	int64		next;
 	TupleTableSlot *slot;
 	AttrNumber	tot;			/* is_total, or 0 */
 	ApplyOrder	order;
@@ -539,8 +544,14 @@ delta_reader_begin(DeltaReader *dr, FactApply *fa, Relation deltas, Snapshot sna
 	dr->tot = get_attnum(RelationGetRelid(deltas), "is_total");
 	if (dr->tot > 0 && TupleDescAttr(RelationGetDescr(deltas), dr->tot - 1)->atttypid != BOOLOID)
 		dr->tot = 0;
-	dr->slot = table_slot_create(deltas, NULL);
-	dr->scan = table_beginscan(deltas, snap, 0, NULL);
+	/* (the groups the fold held for this apply, held.c: the table has the total row only) */
+	if (agg_held_rows(RelationGetRelid(deltas), RelationGetDescr(deltas), &dr->held, &dr->nheld))
+		dr->slot = MakeSingleTupleTableSlot(RelationGetDescr(deltas), &TTSOpsMinimalTuple);
+	else
+	{
+		dr->slot = table_slot_create(deltas, NULL);
+		dr->scan = table_beginscan(deltas, snap, 0, NULL);
+	}
 	dr->cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng fact apply deltas",
 									ALLOCSET_DEFAULT_SIZES);
 	dr->limit = Max(get_hash_memory_limit(), (Size) maintenance_work_mem * 1024);
@@ -564,7 +575,8 @@ delta_reader_begin(DeltaReader *dr, FactApply *fa, Relation deltas, Snapshot sna
 static void
 delta_reader_end(DeltaReader *dr)
 {
-	table_endscan(dr->scan);
+	if (dr->scan != NULL)
+		table_endscan(dr->scan);
 	ExecDropSingleTupleTableSlot(dr->slot);
 	MemoryContextDelete(dr->cxt);
 }
@@ -600,7 +612,16 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 		/* (checked every 64 rows: the count of a context's blocks is a walk) */
 		if (n % 64 == 0 && n > 0 && MemoryContextMemAllocated(dr->cxt, false) >= dr->limit)
 			break;
-		if (!table_scan_getnextslot(dr->scan, ForwardScanDirection, dr->slot))
+		if (dr->scan == NULL)
+		{
+			if (dr->next >= dr->nheld)
+			{
+				dr->done = true;
+				break;
+			}
+			ExecStoreMinimalTuple(dr->held[dr->next++], dr->slot, false);
+		}
+		else if (!table_scan_getnextslot(dr->scan, ForwardScanDirection, dr->slot))
 		{
 			dr->done = true;
 			break;
