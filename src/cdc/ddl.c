@@ -391,6 +391,76 @@ written_here(List *relids)
 }
 
 /*
+ * wal_wait_worker
+ *		Wait (30 s at most) for the WAL capture worker to record the changes
+ *		committed before, as dataeng's owner, restricted, search_path pinned:
+ *		*caught_up whether it did, *worker its state (in outer).  Raises
+ *		40P01 when the worker waits for a lock this transaction holds.
+ */
+static void
+wal_wait_worker(Oid nspowner, MemoryContext outer, bool *caught_up, char **worker)
+{
+	InternalSql as_owner;
+
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_wal_caught_up('30 s'), "
+										 "dataeng_internal._cdc_wal_worker()"),
+					false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not wait for the WAL capture worker");
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *w = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		*caught_up = isnull || DatumGetBool(d);
+		if (w != NULL)
+			*worker = MemoryContextStrdup(outer, w);
+	}
+	SPI_finish();
+	internal_sql_end(&as_owner);
+}
+
+/*
+ * wal_wait_worker_unblocked
+ *		wal_wait_worker(), false instead of the error when the worker waits
+ *		for a lock this transaction holds (40P01; its wait rolled back).
+ */
+static bool
+wal_wait_worker_unblocked(Oid nspowner, MemoryContext outer, bool *caught_up, char **worker)
+{
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool unblocked = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(outer);
+	PG_TRY();
+	{
+		wal_wait_worker(nspowner, outer, caught_up, worker);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(outer);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(outer);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(outer);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_T_R_DEADLOCK_DETECTED)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		unblocked = false;
+	}
+	PG_END_TRY();
+	return unblocked;
+}
+
+/*
  * cdc_wal_before_alter
  *		Before an ALTER TABLE that would stop the capture from the WAL of
  *		the changes waiting in the WAL (see the header), or an ALTER TYPE
@@ -411,7 +481,6 @@ cdc_wal_before_alter(Node *stmt)
 	Oid			nsp;
 	HeapTuple	ntup;
 	Oid			nspowner;
-	InternalSql as_owner;
 	bool		caught_up = true;
 	bool		adds = false;
 	char	   *worker = NULL;
@@ -476,24 +545,21 @@ cdc_wal_before_alter(Node *stmt)
 			"a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
 	}
 
-	/* (the wait runs as dataeng's owner, restricted, search_path pinned) */
-	internal_sql_begin(&as_owner, nspowner);
-	SPI_connect();
-	if (SPI_execute(dataeng_internal_sql("SELECT dataeng_internal._cdc_wal_caught_up('30 s'), "
-										 "dataeng_internal._cdc_wal_worker()"),
-					false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not wait for the WAL capture worker");
+	if (adds)
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		char	   *w = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-		caught_up = isnull || DatumGetBool(d);
-		if (w != NULL)
-			worker = MemoryContextStrdup(outer, w);
+		/*
+		 * The worker waiting for a lock this transaction holds (another
+		 * table locked first, as migrations do: LOCK TABLE b ...; ALTER
+		 * TABLE a ADD COLUMN ...) cannot record the pending changes before
+		 * the transaction ends, as when the table itself is locked (above):
+		 * the column is added without the wait, those changes recorded with
+		 * it.  The other ALTERs fail there (40P01).
+		 */
+		if (!wal_wait_worker_unblocked(nspowner, outer, &caught_up, &worker))
+			return;
 	}
-	SPI_finish();
-	internal_sql_end(&as_owner);
+	else
+		wal_wait_worker(nspowner, outer, &caught_up, &worker);
 
 	/*
 	 * What the wait cannot cover: the changes this transaction wrote before
