@@ -337,7 +337,9 @@ dataeng_fact_deltas_hold(PG_FUNCTION_ARGS)
 	if (hd.busy != 0)
 		PG_RETURN_BOOL(false);
 	held_forget();
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	/* (the owner first, by OID: no lock asked on a table of another role) */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+		!pg_class_ownercheck(relid, GetUserId()))
 		PG_RETURN_BOOL(false);
 	rel = table_open(relid, AccessShareLock);
 	ok = held_table_ok(rel);
