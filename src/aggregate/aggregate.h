@@ -207,7 +207,9 @@ extern void side_delta_close(SideDeltaApply *s);
  */
 extern bool agg_held_begin(TupleDesc desc);
 extern bool agg_held_put(Datum *values, bool *nulls);
+extern void agg_held_end(void);
 extern bool agg_held_rows(Oid relid, TupleDesc desc, MinimalTuple **rows, int64 *n);
+extern void agg_held_release(void);
 
 /* define the settings of facts and dimensions (from _PG_init) */
 extern void agg_init(void);

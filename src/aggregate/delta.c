@@ -2302,6 +2302,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
 	st.budget = get_hash_memory_limit();	/* as a hash aggregate's */
 	cdc_read_changes(consumer, source, fold_change, &st);
 	emit_groups(&st, rsinfo);
+	if (st.hold)
+		agg_held_end();
 	emit_total(&st, rsinfo);
 	if (st.econtext != NULL)
 		FreeExprContext(st.econtext, true);

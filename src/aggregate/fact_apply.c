@@ -577,6 +577,8 @@ delta_reader_end(DeltaReader *dr)
 {
 	if (dr->scan != NULL)
 		table_endscan(dr->scan);
+	else
+		agg_held_release();
 	ExecDropSingleTupleTableSlot(dr->slot);
 	MemoryContextDelete(dr->cxt);
 }

@@ -34,6 +34,14 @@
  * hash aggregate (work_mem times hash_mem_multiplier) are written to the
  * table then, and the rest of the fold goes there as before.
  *
+ * A fold holding its groups, and an apply reading them, may run the fact
+ * owner's code (a measure's function, a CHECK constraint or an index
+ * expression of the fact's table), which may call these functions or
+ * refresh another fact: while they run, a hold asked is refused (false),
+ * another fold or apply neither holds nor reads what is held, and a
+ * write is an error.  Only the role that held the groups reads or writes
+ * them, into a table whose columns are still those they were held in.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -68,7 +76,10 @@ static struct
 {
 	bool		pending;		/* the next fold of lxid holds for relid */
 	bool		held;			/* rows holds the fold's groups for relid */
+	int			busy;			/* a fold holds or an apply reads (HELD_*) */
+	SubTransactionId busy_subid;	/* (in this subtransaction) */
 	Oid			relid;
+	Oid			userid;			/* the role that asked the hold */
 	LocalTransactionId lxid;
 	SubTransactionId subid;
 	MemoryContext cxt;			/* (under TopTransactionContext) */
@@ -90,6 +101,9 @@ static struct
 
 /* the rows are laid one after another in blocks of this size (or a row's own) */
 #define HELD_BLOCK	(256 * 1024)
+
+#define HELD_FOLD	1
+#define HELD_APPLY	2
 
 static bool hd_callbacks = false;
 
@@ -123,9 +137,40 @@ static void
 held_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
 					  void *arg)
 {
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
 	/* made in the subtransaction aborting, or in one below it */
-	if (event == SUBXACT_EVENT_ABORT_SUB && (hd.pending || hd.held) && hd.subid >= mySubid)
+	if ((hd.pending || hd.held) && hd.subid >= mySubid)
 		held_forget();
+	/* a fold that held part of its groups (forgotten), or an apply, stopped */
+	else if (hd.busy == HELD_FOLD && hd.busy_subid >= mySubid)
+		held_forget();
+	else if (hd.busy == HELD_APPLY && hd.busy_subid >= mySubid)
+		hd.busy = 0;
+}
+
+/*
+ * held_desc_ok
+ *		Whether a table's columns (desc) are still those the groups were
+ *		held in: a row of them reads as it was formed.
+ */
+static bool
+held_desc_ok(TupleDesc desc)
+{
+	int			i;
+
+	if (desc->natts != hd.natts)
+		return false;
+	for (i = 0; i < hd.natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+		Form_pg_attribute h = TupleDescAttr(hd.desc, i);
+
+		if (a->attisdropped || a->atttypid != h->atttypid || a->atttypmod != h->atttypmod ||
+			a->attlen != h->attlen || a->attbyval != h->attbyval || a->attalign != h->attalign)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -288,8 +333,13 @@ dataeng_fact_deltas_hold(PG_FUNCTION_ARGS)
 		RegisterSubXactCallback(held_subxact_callback, NULL);
 		hd_callbacks = true;
 	}
+	/* (called by the code of a fold or an apply that holds: not now) */
+	if (hd.busy != 0)
+		PG_RETURN_BOOL(false);
 	held_forget();
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	/* (the owner first, by OID: no lock asked on a table of another role) */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+		!pg_class_ownercheck(relid, GetUserId()))
 		PG_RETURN_BOOL(false);
 	rel = table_open(relid, AccessShareLock);
 	ok = held_table_ok(rel);
@@ -310,6 +360,7 @@ dataeng_fact_deltas_hold(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		hd.natts = n;
 		hd.relid = relid;
+		hd.userid = GetUserId();
 		hd.lxid = MyProc->lxid;
 		hd.subid = GetCurrentSubTransactionId();
 		hd.pending = true;
@@ -332,7 +383,10 @@ agg_held_begin(TupleDesc desc)
 	int			i;
 	int			j;
 
-	ok = hd.pending && hd.lxid == MyProc->lxid;
+	/* (a fold run by the code of a fold or an apply that holds: left alone) */
+	if (hd.busy != 0)
+		return false;
+	ok = hd.pending && hd.lxid == MyProc->lxid && hd.userid == GetUserId();
 	hd.pending = false;
 	if (!ok)
 	{
@@ -377,7 +431,20 @@ agg_held_begin(TupleDesc desc)
 	hd.n = 0;
 	hd.limit = get_hash_memory_limit();
 	hd.held = true;
+	hd.busy = HELD_FOLD;
+	hd.busy_subid = GetCurrentSubTransactionId();
 	return true;
+}
+
+/*
+ * agg_held_end
+ *		At the end of a fold that began holding (agg_held_begin).
+ */
+void
+agg_held_end(void)
+{
+	if (hd.busy == HELD_FOLD)
+		hd.busy = 0;
 }
 
 /*
@@ -397,12 +464,20 @@ held_write(void)
 
 	if (!hd.held)
 		return 0;
-	rel = table_open(hd.relid, RowExclusiveLock);
-	if (!held_table_ok(rel))
+	rel = try_table_open(hd.relid, RowExclusiveLock);
+	if (rel == NULL)
+	{
+		held_forget();
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the table of a fact refresh's deltas was dropped while they were held"),
+				 errhint("Refresh the fact again.")));
+	}
+	if (!held_table_ok(rel) || !held_desc_ok(RelationGetDescr(rel)))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the table of a fact refresh's deltas changed while they were held"),
-				 errdetail("Table %s is no longer a temporary table of the current user without indexes, triggers or rules.",
+				 errdetail("Table %s is no longer a temporary table of the current user without indexes, triggers or rules, with the columns the deltas were held in.",
 						   RelationGetRelationName(rel)),
 				 errhint("Refresh the fact again.")));
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
@@ -436,7 +511,8 @@ agg_held_put(Datum *values, bool *nulls)
 	Size		len;
 	int			i;
 
-	Assert(hd.held);
+	if (!hd.held || hd.busy != HELD_FOLD)
+		elog(ERROR, "no fold holds its groups");
 	for (i = 0; i < hd.natts; i++)
 	{
 		hd.tv[i] = values[hd.map[i]];
@@ -480,23 +556,39 @@ agg_held_put(Datum *values, bool *nulls)
 
 /*
  * agg_held_rows
- *		The groups held for table relid in this transaction (its shape's
- *		rows), or false when none are.
+ *		The groups held for table relid in this transaction by the current
+ *		role (its shape's rows), or false when none are; an error when its
+ *		columns changed since.  Until agg_held_release(), nothing held is
+ *		forgotten or replaced, nor read by another apply.
  */
 bool
 agg_held_rows(Oid relid, TupleDesc desc, MinimalTuple **rows, int64 *n)
 {
-	int			i;
-
-	if (!hd.held || hd.relid != relid || hd.lxid != MyProc->lxid || desc->natts != hd.natts)
+	if (!hd.held || hd.busy != 0 || hd.relid != relid || hd.lxid != MyProc->lxid ||
+		hd.userid != GetUserId())
 		return false;
-	for (i = 0; i < hd.natts; i++)
-		if (TupleDescAttr(desc, i)->atttypid != TupleDescAttr(hd.desc, i)->atttypid ||
-			TupleDescAttr(desc, i)->attisdropped)
-			return false;
+	if (!held_desc_ok(desc))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the table of a fact refresh's deltas changed while they were held"),
+				 errdetail("Table %s no longer has the columns the deltas were held in.", get_rel_name(relid)),
+				 errhint("Refresh the fact again.")));
+	hd.busy = HELD_APPLY;
+	hd.busy_subid = GetCurrentSubTransactionId();
 	*rows = hd.rows;
 	*n = hd.n;
 	return true;
+}
+
+/*
+ * agg_held_release
+ *		The apply that read the groups held (agg_held_rows) is done.
+ */
+void
+agg_held_release(void)
+{
+	if (hd.busy == HELD_APPLY)
+		hd.busy = 0;
 }
 
 /*
@@ -511,7 +603,13 @@ dataeng_fact_deltas_write(PG_FUNCTION_ARGS)
 
 	int64		n;
 
-	if (!hd.held || hd.relid != relid || hd.lxid != MyProc->lxid)
+	if (hd.busy != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot write the deltas of a fact refresh while a fold makes them or an apply reads them"),
+				 errdetail("_fact_deltas_write() was called by code that a fold or an apply of held deltas runs (a measure's function, a constraint or an index expression of the fact's table)."),
+				 errhint("Do not call dataeng_internal._fact_deltas_write() from such code: dataeng.fact_refresh() calls it.")));
+	if (!hd.held || hd.relid != relid || hd.lxid != MyProc->lxid || hd.userid != GetUserId())
 		PG_RETURN_INT64(0);
 	n = held_write();
 	/* (seen by the refresh's next statements) */
