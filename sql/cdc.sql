@@ -2782,15 +2782,29 @@ BEGIN
     PERFORM dataeng_internal._cdc_creations_wait();
     LOCK TABLE dataeng_internal.cdc_ticks IN SHARE ROW EXCLUSIVE MODE;
   EXCEPTION WHEN lock_not_available THEN
-    SELECT string_agg(format('process %s of role %s, %s since %s', a.pid,
-                             coalesce(a.usename::text, '?'), a.state,
-                             CASE WHEN a.state = 'active' THEN a.xact_start
-                                  ELSE a.state_change END), '; ' ORDER BY a.pid),
-           string_agg(DISTINCT coalesce(a.usename::text, '?'), ', ')
+    -- (a prepared transaction holds its locks with no process: named by
+    -- its gid, and its role, from pg_prepared_xacts)
+    SELECT string_agg(CASE WHEN a.pid IS NOT NULL
+                           THEN format('process %s of role %s, %s since %s', a.pid,
+                                       coalesce(a.usename::text, '?'), a.state,
+                                       CASE WHEN a.state = 'active' THEN a.xact_start
+                                            ELSE a.state_change END)
+                           ELSE format('prepared transaction "%s" of role %s (ended only by COMMIT PREPARED or ROLLBACK PREPARED: pg_prepared_xacts lists it)',
+                                       px.gid, px.owner) END,
+                      '; ' ORDER BY a.pid, px.gid),
+           string_agg(DISTINCT coalesce(a.usename::text, px.owner::text, '?'), ', ')
       INTO holders, holder_roles
       FROM pg_locks lk
-      JOIN pg_stat_activity a ON a.pid = lk.pid
-     WHERE lk.granted AND lk.pid <> pg_backend_pid()
+      LEFT JOIN pg_stat_activity a ON a.pid = lk.pid
+      LEFT JOIN LATERAL (SELECT p.gid, p.owner
+                           FROM pg_locks x
+                           JOIN pg_prepared_xacts p ON p.transaction = x.transactionid
+                          WHERE lk.pid IS NULL AND x.pid IS NULL
+                            AND x.virtualtransaction = lk.virtualtransaction
+                            AND x.locktype = 'transactionid'
+                          LIMIT 1) px ON true
+     WHERE lk.granted AND (a.pid IS NOT NULL OR px.gid IS NOT NULL)
+       AND lk.pid IS DISTINCT FROM pg_backend_pid()
        AND lk.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
        AND ((lk.locktype = 'relation' AND lk.relation = 'dataeng_internal.cdc_ticks'::regclass
              AND lk.mode = 'ShareRowExclusiveLock')
@@ -2803,7 +2817,7 @@ BEGIN
       USING ERRCODE = '01000',
             DETAIL = format('Held by %s.  A transaction that created a consumer holds them until it ends.',
                             coalesce(holders, 'a transaction that is gone')),
-            HINT = 'End that transaction (pg_terminate_backend()), and set idle_in_transaction_session_timeout so that a transaction left idle cannot hold the change log back.';
+            HINT = 'End that transaction (pg_terminate_backend(), or COMMIT PREPARED or ROLLBACK PREPARED for a prepared one), and set idle_in_transaction_session_timeout so that a transaction left idle cannot hold the change log back.';
     RETURN;
   END;
   PERFORM set_config('lock_timeout', wait_was, true);

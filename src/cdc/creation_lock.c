@@ -29,10 +29,14 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
+#include "utils/snapmgr.h"
 
 #include "common/common.h"
 #include "cdc/cdc.h"
@@ -69,17 +73,64 @@ cdc_creation_lock(Oid role)
 	}
 }
 
+/*
+ * role_consumers
+ *		The number of role's consumers that snapshot sees.  (The caller,
+ *		_cdc_consumer_create(), runs as dataeng's owner with search_path
+ *		pinned.)
+ */
+static int64
+role_consumers(Oid role, Snapshot snapshot)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	SPIPlanPtr	plan;
+	int64		n = 0;
+	bool		isnull;
+
+	values[0] = ObjectIdGetDatum(role);
+	SPI_connect();
+	plan = SPI_prepare(dataeng_internal_sql("SELECT pg_catalog.count(*) FROM dataeng_internal.cdc_consumer_state c "
+											"WHERE c.owner OPERATOR(pg_catalog.=) $1::pg_catalog.regrole"),
+					   1, argtypes);
+	/* (not read-only: the snapshot sees this transaction's own changes) */
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, values, NULL, snapshot, InvalidSnapshot,
+							 false, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not count the consumers of role %u", role);
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return n;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_cdc_creation_lock);
 
 /*
  * dataeng_cdc_creation_lock
  *		(owner regrole): cdc_creation_lock() for a creation of owner's.
  *		Not PUBLIC's: _cdc_consumer_create() takes it as dataeng's owner.
+ *		Where dataeng.max_consumers_per_role limits owner in a transaction
+ *		whose snapshot is its first (REPEATABLE READ, SERIALIZABLE), the
+ *		count the caller makes next would miss a consumer of owner's
+ *		committed after that snapshot: the lock taken, such a consumer is
+ *		a serialization failure (40001).
  */
 Datum
 dataeng_cdc_creation_lock(PG_FUNCTION_ARGS)
 {
-	cdc_creation_lock(PG_GETARG_OID(0));
+	Oid			role = PG_GETARG_OID(0);
+
+	cdc_creation_lock(role);
+	if (OidIsValid(role) && cdc_max_consumers_per_role > 0 && !superuser_arg(role) &&
+		IsolationUsesXactSnapshot() &&
+		role_consumers(role, GetTransactionSnapshot()) < role_consumers(role, GetLatestSnapshot()))
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent creation of a consumer of role %s",
+						GetUserNameFromId(role, false)),
+				 errdetail("dataeng.max_consumers_per_role limits the role's consumers, counted at the creation; "
+						   "a consumer of the role was created by a transaction committed after this transaction's snapshot was taken, which the count would miss."),
+				 errhint("Retry the transaction.")));
 	PG_RETURN_VOID();
 }
 
