@@ -604,6 +604,154 @@ cdc_wal_before_alter(Node *stmt)
 }
 
 /*
+ * wal_tables_dropped
+ *		The tables captured from the WAL (in publication pubid, themselves
+ *		or through a partitioned table above them) that a DROP TABLE or
+ *		DROP SCHEMA ... CASCADE would drop, and that the caller may drop
+ *		(it owns the table or, for DROP SCHEMA, the schema): anyone else's
+ *		statement fails by itself, and must not hold the writers off
+ *		meanwhile.  A partitioned table brings its partitions.
+ */
+static List *
+wal_tables_dropped(DropStmt *ds, Oid pubid)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (ds->removeType == OBJECT_TABLE)
+	{
+		foreach(lc, ds->objects)
+		{
+			RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+			Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+			if (!OidIsValid(relid) || !pg_class_ownercheck(relid, GetUserId()))
+				continue;
+			if (get_rel_relkind(relid) != RELKIND_RELATION &&
+				get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+				continue;
+			if (published_for_wal(relid, pubid))
+				relids = list_append_unique_oid(relids, relid);
+			else
+			{
+				ListCell   *p;
+
+				/* (a partition below it captured on its own) */
+				foreach(p, find_all_inheritors(relid, NoLock, NULL))
+					if (published_for_wal(lfirst_oid(p), pubid))
+					{
+						relids = list_append_unique_oid(relids, relid);
+						break;
+					}
+			}
+		}
+	}
+	else if (ds->removeType == OBJECT_SCHEMA && ds->behavior == DROP_CASCADE)
+	{
+		foreach(lc, ds->objects)
+		{
+			Oid			nspid = get_namespace_oid(strVal(lfirst(lc)), true);
+			ListCell   *p;
+
+			if (!OidIsValid(nspid) || !pg_namespace_ownercheck(nspid, GetUserId()))
+				continue;
+			/* (the tables of the publication in that schema) */
+			foreach(p, GetPublicationRelations(pubid, PUBLICATION_PART_ALL))
+			{
+				Oid			relid = lfirst_oid(p);
+
+				if (get_rel_namespace(relid) == nspid)
+					relids = list_append_unique_oid(relids, relid);
+			}
+		}
+	}
+	return relids;
+}
+
+/*
+ * cdc_wal_before_drop
+ *		Before a DROP TABLE (or DROP SCHEMA ... CASCADE) of tables captured
+ *		from the WAL: hold their writers off and wait for the worker to
+ *		record the changes committed before (and to call their on_change
+ *		handlers), as cdc_disable does.  The worker decodes a change a
+ *		round after its commit; once the table is gone it has nowhere to
+ *		record it (the table's row of dataeng.cdc_tables went with it), so
+ *		the changes still waiting in the WAL were lost, where the capture
+ *		trigger had recorded each at its commit.  When the worker does not
+ *		catch up (it is down, dataeng.enabled is off, or it waits for a
+ *		lock this transaction holds), a WARNING says so and the DROP goes
+ *		on; so it does for the changes this transaction wrote before the
+ *		DROP, which commit with it and are decoded after it.
+ */
+void
+cdc_wal_before_drop(Node *stmt)
+{
+	List	   *relids;
+	ListCell   *lc;
+	Oid			pubid;
+	Oid			nsp;
+	HeapTuple	ntup;
+	Oid			nspowner;
+	Oid			w;
+	bool		caught_up = true;
+	bool		unblocked;
+	char	   *worker = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	if (stmt == NULL || !IsA(stmt, DropStmt))
+		return;
+	if (((DropStmt *) stmt)->removeType != OBJECT_TABLE &&
+		((DropStmt *) stmt)->removeType != OBJECT_SCHEMA)
+		return;
+	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
+	if (!OidIsValid(pubid))
+		return;
+	nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	if (!OidIsValid(nsp))
+		return;
+	relids = wal_tables_dropped((DropStmt *) stmt, pubid);
+	if (relids == NIL)
+		return;
+	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (!HeapTupleIsValid(ntup))
+		return;
+	nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
+	ReleaseSysCache(ntup);
+
+	/* (and their partitions: a writer may name one) */
+	foreach(lc, relids)
+		(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
+	unblocked = wal_wait_worker_unblocked(nspowner, outer, &caught_up, &worker);
+
+	w = written_here(relids);
+	if (OidIsValid(w))
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("this transaction changed rows of table %s, which is captured from the WAL, before dropping it",
+						get_rel_name(w)),
+				 errdetail("Those changes are decoded after the transaction commits, when the table is gone: they are not captured."),
+				 errhint("Roll back, and drop the table in a transaction of its own, after the one that writes it.")));
+
+	if (!unblocked || !caught_up)
+		foreach(lc, relids)
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("changes of table %s that the WAL capture worker has not recorded yet are not captured",
+							get_rel_name(lfirst_oid(lc))),
+					 errdetail("%s Once the table is dropped, the worker has nowhere to record them.",
+							   !unblocked ?
+							   "The WAL capture worker waits for a lock this transaction holds." :
+							   worker != NULL && strcmp(worker, "off") == 0 ?
+							   "The WAL capture worker records nothing while dataeng.enabled is off." :
+							   worker != NULL && strcmp(worker, "none") == 0 ?
+							   "No WAL capture worker runs in this database." :
+							   "The WAL capture worker did not catch up within 30 s."),
+					 errhint("Roll back, and drop the table when SELECT dataeng.cdc_wal_sync() returns true, "
+							 "in a transaction that does not lock it (or another captured table) first; "
+							 "dataeng.cdc_status shows the worker's state.")));
+}
+
+/*
  * changes_partitions
  *		Whether a DDL statement adds or removes a partition.
  */
