@@ -2952,18 +2952,42 @@ BEGIN
 
   FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
     seg := format('dataeng_internal.change_log_%s', s)::regclass;
+    -- Only a segment that can be emptied is locked: its newest committed
+    -- change below the horizon (one probe of the xid index; checked again
+    -- under the lock below).  The segment the writers fill, or one a
+    -- consumer still needs, is left alone without delaying anyone.
+    EXECUTE format('SELECT max(xid) FROM %s', seg) INTO top;
+    CONTINUE WHEN top IS NULL OR top >= horizon;
     BEGIN
-      -- never queue behind (and in front of) the log's writers and readers:
-      -- try a few times, then leave the segment for the next call
-      FOR attempt IN 1..3 LOOP
+      -- Try a few times without queuing; then queue for the lock, for at
+      -- most 1 s (less if lock_timeout is set lower).  Readers whose
+      -- transactions overlap (consumers applying their batches) hold every
+      -- segment at every moment: a purge that only tried without queuing
+      -- never emptied a segment under such a load.  Queued, it waits for
+      -- the transactions holding the segment to end while the readers and
+      -- writers that come meanwhile wait behind it (1 s at most, once a
+      -- call, and only for a segment it empties); past 1 s the segment is
+      -- left for the next call.
+      FOR attempt IN 1..4 LOOP
         BEGIN
-          EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', seg);
+          IF attempt < 4 THEN
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', seg);
+          ELSE
+            PERFORM set_config('lock_timeout',
+                               CASE WHEN (SELECT st.setting::bigint FROM pg_settings st
+                                           WHERE st.name = 'lock_timeout') BETWEEN 1 AND 999
+                                    THEN wait_was ELSE '1s' END, true);
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', seg);
+            PERFORM set_config('lock_timeout', wait_was, true);
+          END IF;
           EXIT;
         EXCEPTION WHEN lock_not_available THEN
-          IF attempt = 3 THEN
+          IF attempt = 4 THEN
             RAISE;
           END IF;
-          PERFORM pg_sleep(0.05);
+          IF attempt < 3 THEN
+            PERFORM pg_sleep(0.05);
+          END IF;
         END;
       END LOOP;
       -- new snapshot: writers that held the segment have committed by now
