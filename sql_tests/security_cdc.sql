@@ -305,8 +305,8 @@ SET dataeng.consumer_max_lag_changes = 3;
 -- the purge names the consumer past its limit that the transaction keeps
 -- in use (the detail names the process and when it went idle); the
 -- segments that transaction holds are not tried: that consumer still needs
--- them (a segment that could be emptied is queued for, then the holder
--- named: specs/cdc_purge.spec)
+-- them (a segment that could be emptied is queued for:
+-- specs/cdc_purge.spec)
 \set VERBOSITY terse
 SELECT count(*) AS purged_segments FROM dataeng.cdc_purge();
 \set VERBOSITY default
