@@ -73,6 +73,23 @@ DROP SCHEMA dws CASCADE;
 RESET client_min_messages;
 SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = :dws_oid ORDER BY change_id;
 
+-- ... and DROP OWNED BY a role owning such a table
+SET client_min_messages = warning;
+CREATE ROLE dw_owner;
+GRANT CREATE ON SCHEMA public TO dw_owner;
+SET ROLE dw_owner;
+CREATE TABLE dwo (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('dwo', method => 'wal');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+SELECT 'dwo'::regclass::oid AS dwo_oid \gset
+INSERT INTO dw_slow (id) VALUES (7);
+INSERT INTO dwo VALUES (8);
+DROP OWNED BY dw_owner;
+SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = :dwo_oid ORDER BY change_id;
+DROP ROLE dw_owner;
+
 -- 4. what the wait cannot cover: changes written by the dropping
 -- transaction itself commit with the DROP and are decoded after it (said
 -- at once, while it can be rolled back); and no worker running rounds

@@ -90,6 +90,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_publication.h"
@@ -606,18 +607,47 @@ cdc_wal_before_alter(Node *stmt)
 /*
  * wal_tables_dropped
  *		The tables captured from the WAL (in publication pubid, themselves
- *		or through a partitioned table above them) that a DROP TABLE or
- *		DROP SCHEMA ... CASCADE would drop, and that the caller may drop
- *		(it owns the table or, for DROP SCHEMA, the schema): anyone else's
+ *		or through a partitioned table above them) that a DROP TABLE, DROP
+ *		SCHEMA ... CASCADE or DROP OWNED would drop, and that the caller
+ *		may drop (it owns the table, for DROP SCHEMA the schema, for DROP
+ *		OWNED it has the privileges of the table's owner): anyone else's
  *		statement fails by itself, and must not hold the writers off
  *		meanwhile.  A partitioned table brings its partitions.
  */
 static List *
-wal_tables_dropped(DropStmt *ds, Oid pubid)
+wal_tables_dropped(Node *stmt, Oid pubid)
 {
 	List	   *relids = NIL;
 	ListCell   *lc;
+	DropStmt   *ds = (DropStmt *) stmt;
 
+	if (IsA(stmt, DropOwnedStmt))
+	{
+		List	   *roles = NIL;
+
+		/* DROP OWNED BY: the tables of those roles, for a member of each */
+		foreach(lc, ((DropOwnedStmt *) stmt)->roles)
+		{
+			Oid			role = get_rolespec_oid(lfirst(lc), true);
+
+			if (OidIsValid(role) && has_privs_of_role(GetUserId(), role))
+				roles = lappend_oid(roles, role);
+		}
+		if (roles == NIL)
+			return NIL;
+		foreach(lc, GetPublicationRelations(pubid, PUBLICATION_PART_ALL))
+		{
+			Oid			relid = lfirst_oid(lc);
+			HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+			if (!HeapTupleIsValid(tup))
+				continue;
+			if (list_member_oid(roles, ((Form_pg_class) GETSTRUCT(tup))->relowner))
+				relids = list_append_unique_oid(relids, relid);
+			ReleaseSysCache(tup);
+		}
+		return relids;
+	}
 	if (ds->removeType == OBJECT_TABLE)
 	{
 		foreach(lc, ds->objects)
@@ -670,7 +700,7 @@ wal_tables_dropped(DropStmt *ds, Oid pubid)
 
 /*
  * cdc_wal_before_drop
- *		Before a DROP TABLE (or DROP SCHEMA ... CASCADE) of tables captured
+ *		Before a DROP TABLE (DROP SCHEMA ... CASCADE, DROP OWNED) of tables captured
  *		from the WAL: hold their writers off and wait for the worker to
  *		record the changes committed before (and to call their on_change
  *		handlers), as cdc_disable does.  The worker decodes a change a
@@ -698,10 +728,12 @@ cdc_wal_before_drop(Node *stmt)
 	char	   *worker = NULL;
 	MemoryContext outer = CurrentMemoryContext;
 
-	if (stmt == NULL || !IsA(stmt, DropStmt))
+	if (stmt == NULL)
 		return;
-	if (((DropStmt *) stmt)->removeType != OBJECT_TABLE &&
-		((DropStmt *) stmt)->removeType != OBJECT_SCHEMA)
+	if (!IsA(stmt, DropOwnedStmt) &&
+		(!IsA(stmt, DropStmt) ||
+		 (((DropStmt *) stmt)->removeType != OBJECT_TABLE &&
+		  ((DropStmt *) stmt)->removeType != OBJECT_SCHEMA)))
 		return;
 	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
 	if (!OidIsValid(pubid))
@@ -709,7 +741,7 @@ cdc_wal_before_drop(Node *stmt)
 	nsp = get_namespace_oid(dataeng_internal_schema(), true);
 	if (!OidIsValid(nsp))
 		return;
-	relids = wal_tables_dropped((DropStmt *) stmt, pubid);
+	relids = wal_tables_dropped(stmt, pubid);
 	if (relids == NIL)
 		return;
 	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
