@@ -1112,6 +1112,16 @@ dataeng_wal_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+
+	/*
+	 * The settings were copied from the postmaster when it started this
+	 * process, and a reload signalled before the handler above was set
+	 * (PostgreSQL ignores SIGHUP until then) is lost: dataeng.enabled set
+	 * off and back on while the worker started left it idle for good,
+	 * seeing "off" (cdc_wal_sync() timed out, capture waited for the next
+	 * reload).  Read the configuration file again in the first loop.
+	 */
+	ConfigReloadPending = true;
 	/* not into a database a command needs empty, or that is gone */
 	if (!cdc_wal_enter(dboid))
 		proc_exit(0);
