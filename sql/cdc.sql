@@ -2758,6 +2758,8 @@ DECLARE
   first_tick bigint;
   first_at timestamptz;
   why text;
+  active int;
+  newest_xid xid8;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
@@ -2950,6 +2952,15 @@ BEGIN
     horizon := pg_snapshot_xmin(pg_current_snapshot());
   END IF;
 
+  -- the segment the writers fill: the one holding the newest committed
+  -- transaction's changes (one probe of the xid index each)
+  FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
+    EXECUTE format('SELECT max(xid) FROM dataeng_internal.change_log_%s', s) INTO top;
+    IF top IS NOT NULL AND (newest_xid IS NULL OR top > newest_xid) THEN
+      newest_xid := top;
+      active := s;
+    END IF;
+  END LOOP;
   FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
     seg := format('dataeng_internal.change_log_%s', s)::regclass;
     -- Only a segment that can be emptied is locked: its newest committed
@@ -2964,13 +2975,21 @@ BEGIN
       -- transactions overlap (consumers applying their batches) hold every
       -- segment at every moment: a purge that only tried without queuing
       -- never emptied a segment under such a load.  Queued, it waits for
-      -- the transactions holding the segment to end while the readers and
-      -- writers that come meanwhile wait behind it (1 s at most, once a
-      -- call, and only for a segment it empties); past 1 s the segment is
-      -- left for the next call.
+      -- the transactions holding the segment to end while the readers that
+      -- come meanwhile wait behind it (1 s at most, once a call, and only
+      -- for a segment it empties); past 1 s the segment is left for the
+      -- next call.  Not for the segment the writers fill, nor one a writer
+      -- holds (ROW EXCLUSIVE: it wrapped around into it): writers are not
+      -- made to wait, and that segment is emptied once they moved on.
       FOR attempt IN 1..4 LOOP
         BEGIN
-          IF attempt < 4 THEN
+          IF attempt = 4 AND (s = active OR EXISTS (
+                SELECT 1 FROM pg_locks lk
+                 WHERE lk.locktype = 'relation' AND lk.relation = seg AND lk.granted
+                   AND lk.mode = 'RowExclusiveLock'
+                   AND lk.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))) THEN
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', seg);
+          ELSIF attempt < 4 THEN
             EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', seg);
           ELSE
             PERFORM set_config('lock_timeout',
