@@ -396,19 +396,28 @@ qualified_name(Oid relid)
  *		writer's functions in it ran with the owner's rights (they read and
  *		wrote the owner's tables, and the rule passed).  A CHECK constraint
  *		runs as the writer; the rules run as the owner.  Only for rules that
- *		may run a role's code (owner_code), and asked once per command of
- *		the transaction and owner: a session without a temporary schema
- *		pays nothing.  A temporary table only its owner may use, of
+ *		may run a role's code (owner_code), and asked again only after a
+ *		change of a catalog it reads (a syscache invalidation) or for
+ *		another owner: a session without a temporary schema pays nothing.  A temporary table only its owner may use, of
  *		built-in column types (rows staged for a load), does not count
  *		(GUARD_TEMP_FOREIGN_OWNER).
  */
+static bool temp_known = false;	/* what temp_check_owner's check said
+									 * holds still */
+static Oid	temp_check_owner = InvalidOid;
+static Oid	temp_foreign_owner = InvalidOid;
+
+/* a catalog the check reads changed: check again */
+static void
+guard_temp_inval(Datum arg, int cacheid, uint32 hashvalue)
+{
+	temp_known = false;
+}
+
 static void
 guard_temp_check(GuardPlan *gp)
 {
-	static LocalTransactionId lxid = InvalidLocalTransactionId;
-	static CommandId cid = InvalidCommandId;
-	static Oid	owner = InvalidOid;
-	static Oid	foreign_owner = InvalidOid;
+	static bool callbacks = false;
 	Oid			tempnsp;
 	Oid			temptoast;
 
@@ -417,7 +426,18 @@ guard_temp_check(GuardPlan *gp)
 	GetTempNamespaceState(&tempnsp, &temptoast);
 	if (!OidIsValid(tempnsp))
 		return;
-	if (lxid != MyProc->lxid || cid != GetCurrentCommandId(false) || owner != gp->rulesowner)
+	if (!callbacks)
+	{
+		/* (every catalog the query reads; the transaction's own changes too) */
+		static const int caches[] = {RELOID, TYPEOID, PROCOID, OPEROID, COLLOID, CONVOID,
+			TSCONFIGOID, TSDICTOID, OPFAMILYOID, CLAOID, STATEXTOID, ATTNUM,
+		AUTHOID, AUTHMEMMEMROLE, NAMESPACEOID};
+
+		for (int i = 0; i < (int) lengthof(caches); i++)
+			CacheRegisterSyscacheCallback(caches[i], guard_temp_inval, (Datum) 0);
+		callbacks = true;
+	}
+	if (!temp_known || temp_check_owner != gp->rulesowner)
 	{
 		Oid			argtypes[1] = {REGROLEOID};
 		Datum		args[1];
@@ -429,18 +449,17 @@ guard_temp_check(GuardPlan *gp)
 		if (SPI_execute_with_args(GUARD_TEMP_FOREIGN_OWNER, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 			SPI_processed > 1)
 			elog(ERROR, "could not look at the temporary objects of this session");
-		foreign_owner = SPI_processed == 0 ? InvalidOid :
+		temp_foreign_owner = SPI_processed == 0 ? InvalidOid :
 			DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		internal_sql_end(&as_owner);
-		lxid = MyProc->lxid;
-		cid = GetCurrentCommandId(false);
-		owner = gp->rulesowner;
+		temp_check_owner = gp->rulesowner;
+		temp_known = true;
 	}
-	if (OidIsValid(foreign_owner))
+	if (OidIsValid(temp_foreign_owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cannot check the rules of table %s in this session: it holds temporary objects of role %s",
-						qualified_name(gp->rulesrelid), GetUserNameFromId(foreign_owner, false)),
+						qualified_name(gp->rulesrelid), GetUserNameFromId(temp_foreign_owner, false)),
 				 errdetail("The ingestion guard runs the table's rules as its owner %s, which could find them by name in place of its own.",
 						   GetUserNameFromId(gp->rulesowner, false)),
 				 errhint("Write the rows in a session without them (or after DISCARD TEMP); stage rows in a table that is not temporary.")));
