@@ -181,8 +181,25 @@ COMMENT ON AGGREGATE dataeng.locf(anyelement) IS
 -- NULL is missing: '' is a value like any other.  Of values equally
 -- frequent, mode() takes the first in the column's sort order (its
 -- collation), so '' wins a tie with 'b'.
+-- An entry point (src/cleanse/cleanse_api.c): the body below fills the
+-- column as the table's owner, restricted, like dedupe() and REFRESH
+-- MATERIALIZED VIEW: the table's triggers, defaults, index expressions and
+-- its column type's functions are its owner's code, which ran with the
+-- caller's rights (a superuser's, filling a plain role's table).
 CREATE FUNCTION dataeng.fill_missing(tbl regclass, column_name text, strategy text,
                                      value text DEFAULT NULL, order_by text DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_fill_missing'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
+  'Fills the NULLs of a column (constant, mean, median, mode or locf by order_by); returns the rows filled';
+
+-- The body of fill_missing, as its owner for the caller: the caller needs
+-- UPDATE and SELECT on the table, USAGE on its schema, and every row of it
+-- (dataeng.rows_readable: the owner's UPDATE passes no row-level security);
+-- the UPDATE runs as the table's owner (dataeng_internal._exec_as).
+CREATE FUNCTION dataeng_internal._fill_missing(caller regrole, tbl regclass, column_name text, strategy text,
+                                               value text, order_by text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -191,10 +208,34 @@ DECLARE
   coltype text;
   is_numeric boolean;
   n bigint;
+  owner_ regrole;
+  upd text;
 BEGIN
   IF tbl IS NULL OR column_name IS NULL OR strategy IS NULL THEN
     RAISE EXCEPTION 'table, column and strategy must not be null'
       USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT c.relowner::regrole INTO owner_ FROM pg_class c WHERE c.oid = tbl;
+  IF owner_ IS NULL THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF NOT (coalesce(has_table_privilege(caller, tbl, 'UPDATE'), false)
+          AND coalesce(has_table_privilege(caller, tbl, 'SELECT'), false)
+          AND coalesce(dataeng.rows_readable(tbl, caller::name), false)) THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'dataeng.fill_missing() fills the column as the table''s owner: it takes UPDATE and SELECT on the table, USAGE on its schema, and no row-level security hiding rows from the caller.',
+            HINT = 'Ask the table''s owner to fill it.';
+  END IF;
+  -- the owner's code runs here, as the owner: a temporary object of a
+  -- role without the owner's privileges could be found by it by name
+  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot fill table % in this session: it holds temporary objects of role %',
+          tbl, dataeng_internal._temp_foreign_owner(owner_)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('fill_missing() fills %s as its owner %s, whose code could find them by name in place of its own.',
+                            tbl, owner_),
+            HINT = 'Fill it in a session without them (or after DISCARD TEMP).';
   END IF;
   SELECT format_type(a.atttypid, a.atttypmod),
          dataeng_internal._base_type(a.atttypid::regtype) = 'numeric'::regtype
@@ -211,8 +252,7 @@ BEGIN
     IF value IS NULL THEN
       RAISE EXCEPTION 'strategy constant needs a value' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    EXECUTE format('UPDATE %s SET %I = $1::%s WHERE %I IS NULL', tbl, column_name, coltype, column_name)
-      USING value;
+    upd := format('UPDATE %s SET %I = %L::%s WHERE %I IS NULL', tbl, column_name, value, coltype, column_name);
   WHEN 'mean', 'median', 'mode' THEN
     -- computed and assigned in the column's type, in one statement: never
     -- through text, whose form depends on settings (extra_float_digits
@@ -224,7 +264,7 @@ BEGIN
     -- column's mean is rounded to an integer; a column with a scale,
     -- numeric(6,2), holds its values at that scale.
     BEGIN
-      EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT %3$s AS v FROM %1$s WHERE %2$I IS NOT NULL) f '
+      upd := format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT %3$s AS v FROM %1$s WHERE %2$I IS NOT NULL) f '
                      'WHERE t.%2$I IS NULL AND f.v IS NOT NULL',
                      tbl, column_name,
                      CASE WHEN strategy = 'mean' AND is_numeric
@@ -232,8 +272,7 @@ BEGIN
                           WHEN strategy = 'mean' THEN format('avg(%I)', column_name)
                           WHEN strategy = 'median' THEN format('percentile_disc(0.5) WITHIN GROUP (ORDER BY %I)', column_name)
                           ELSE format('mode() WITHIN GROUP (ORDER BY %I)', column_name) END);
-      GET DIAGNOSTICS n = ROW_COUNT;
-      RETURN n;
+      RETURN dataeng_internal._fill_missing_run(owner_, upd);
     EXCEPTION WHEN undefined_function THEN
       -- no avg() of the type, or no ordering for median and mode
       RAISE EXCEPTION 'strategy % does not apply to column "%" of type %', strategy, column_name, coltype
@@ -260,7 +299,7 @@ BEGIN
     -- default frame, a NULL took the value of a peer, which one depended on
     -- the rows' physical order.  A row whose order_by is NULL has no place
     -- in the order and is not filled (it took the last value of all).
-    EXECUTE format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT tableoid AS o, ctid AS c, %3$I IS NULL AS unordered, '
+    upd := format('UPDATE %1$s t SET %2$I = f.v FROM (SELECT tableoid AS o, ctid AS c, %3$I IS NULL AS unordered, '
                    'dataeng.locf(%2$I) OVER (ORDER BY %3$I%4$s GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS v FROM %1$s) f '
                    'WHERE t.tableoid = f.o AND t.ctid = f.c AND t.%2$I IS NULL AND f.v IS NOT NULL AND NOT f.unordered',
                    tbl, column_name, order_by,
@@ -277,11 +316,29 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Use constant, mean, median, mode or locf.';
   END CASE;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
+  RETURN dataeng_internal._fill_missing_run(owner_, upd);
 END;
 $$;
-COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
-  'Fills the NULLs of a column (constant, mean, median, mode or locf by order_by); returns the rows filled';
+REVOKE ALL ON FUNCTION dataeng_internal._fill_missing(regrole, regclass, text, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._fill_missing(regrole, regclass, text, text, text, text) IS
+  'internal: body of dataeng.fill_missing(), for the calling role; fills the column as the table''s owner';
+
+-- An UPDATE run as a table's owner (restricted, search_path pinned,
+-- settings rolled back): the rows it changed.
+CREATE FUNCTION dataeng_internal._fill_missing_run(owner_ regrole, upd text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- (dataeng_internal._exec_as is made in rules.sql, after this file)
+  RETURN (dataeng_internal._exec_as(owner_,
+            format('WITH u AS (%s RETURNING 1) SELECT pg_catalog.to_jsonb(pg_catalog.count(*)) FROM u', upd),
+            false) OPERATOR(pg_catalog.#>>) '{}')::bigint;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._fill_missing_run(regrole, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._fill_missing_run(regrole, text) IS
+  'internal: run fill_missing''s UPDATE as the table''s owner; the rows it changed';
 
 -- Names in proper case (src/cleanse/names.c).

@@ -271,6 +271,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._dedup_prob(text,double precision[],double precision[])', 'i', true, 's'),
   ('dataeng_internal._dedupe(regrole,regclass,text[],text,text,double precision,boolean)', 'v', false, 'u'),
   ('dataeng_internal._dedupe_forget(regrole,bigint)', 'v', true, 'u'),
+  ('dataeng_internal._fill_missing(regrole,regclass,text,text,text,text)', 'v', false, 'u'),
+  ('dataeng_internal._fill_missing_run(regrole,text)', 'v', true, 'u'),
   ('dataeng_internal._dedupe_run(regrole,bigint)', 'v', false, 'u'),
   ('dataeng_internal._runs_cascade()', 'v', false, 'u'),
   ('dataeng_internal._dedupe_undo(regrole,bigint)', 'v', true, 'u'),

@@ -192,7 +192,7 @@ INSERT INTO reasons VALUES
   ('_fact_refresh_build', 'invoker-rights helper'),
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
-  ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'invoker rights'),
+  ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'entry point'),
   ('dedupe', 'entry point'), ('dedupe_undo', 'entry point'), ('find_duplicates', 'entry point'),
   ('validate', 'entry point'), ('quarantine_release', 'entry point'),
   ('quarantine_release_all', 'entry point'),

@@ -1688,10 +1688,10 @@ PG_FUNCTION_INFO_V1(dataeng_dim_apply);
 Datum
 dataeng_dim_apply(PG_FUNCTION_ARGS)
 {
-	Oid			source = PG_GETARG_OID(1);
-	char	   *key_column = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	Oid			dimoid = PG_GETARG_OID(4);
-	int			scd = PG_GETARG_INT32(5);
+	Oid			source;
+	char	   *key_column;
+	Oid			dimoid;
+	int			scd;
 	char	  **attrs;
 	int			nattrs;
 	Datum	   *bt;
@@ -1727,6 +1727,11 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
 		PG_ARGISNULL(5) || PG_ARGISNULL(6))
 		elog(ERROR, "dataeng_internal._dim_apply() takes no NULL but its consumer");
+	/* (read once none is NULL: PUBLIC may call it with anything) */
+	source = PG_GETARG_OID(1);
+	key_column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	dimoid = PG_GETARG_OID(4);
+	scd = PG_GETARG_INT32(5);
 	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	attrs = agg_text_array(PG_GETARG_ARRAYTYPE_P(3), "attribute names", &nattrs);

@@ -75,6 +75,8 @@ typedef struct GuardPlan
 								 * the partitioned table) */
 	Oid			rulesowner;		/* its owner: whose code the rules are */
 	SPIPlanPtr	plan;			/* NULL: no row-level error rule */
+	bool		owner_code;		/* a rule may run code of a role (an
+								 * expression, a type not built in) */
 } GuardPlan;
 
 static HTAB *guard_plans = NULL;
@@ -283,6 +285,32 @@ guard_plan(Relation rel, Trigger *trigger)
 	PG_END_TRY();
 	checks = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+	/*
+	 * Whether a rule may run code of a role: an expression (the owner's
+	 * SQL, its functions), or a column of a type not built in (a domain's
+	 * CHECK, a cast or an operator of a role's type).  The other rules are
+	 * built-in functions and operators over built-in types, resolved with
+	 * search_path pinned: nothing in them finds an object by a name.
+	 */
+	entry->owner_code = false;
+	if (!isnull && checks != NULL)
+	{
+		if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM " DATAENG_SCHEMA ".rules r "
+								  "LEFT JOIN pg_catalog.pg_attribute a "
+								  "ON a.attrelid OPERATOR(pg_catalog.=) r.table_name "
+								  "AND a.attname OPERATOR(pg_catalog.=) r.column_name "
+								  "AND a.attnum OPERATOR(pg_catalog.>) 0 "
+								  "WHERE r.table_name OPERATOR(pg_catalog.=) $1 "
+								  "AND r.severity OPERATOR(pg_catalog.=) 'error' "
+								  "AND (r.kind OPERATOR(pg_catalog.=) 'expression' "
+								  "OR a.atttypid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid))",
+								  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "could not read the rules of \"%s\"", RelationGetRelationName(rel));
+		entry->owner_code = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) || isnull;
+		isnull = false;
+	}
 	internal_sql_end(&as_owner);
 	if (!isnull && checks != NULL)
 	{
@@ -312,6 +340,129 @@ qualified_name(Oid relid)
 {
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 									  get_rel_name(relid));
+}
+
+/*
+ * The owner of an object of this session's temporary schema that code of
+ * role $1 run here could find by a name and that does not have the
+ * privileges of $1 (NULL: none), as dataeng_internal._temp_foreign_owner()
+ * says, but for a relation that only its owner may use (no privilege
+ * granted on it) and whose columns are all of built-in types, with its row
+ * type: a temporary table a writer loads rows from.  The owner's code that
+ * finds such a table by name may not read or write it, and its row type
+ * converts values with built-in code only.
+ */
+#define GUARD_TEMP_FOREIGN_OWNER \
+	"SELECT o.who FROM (" \
+	"SELECT c.relowner FROM pg_catalog.pg_class c " \
+	"WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"AND NOT (" GUARD_TEMP_PRIVATE("c") ") " \
+	"UNION ALL SELECT t.typowner FROM pg_catalog.pg_type t " \
+	"LEFT JOIN pg_catalog.pg_type e ON e.oid OPERATOR(pg_catalog.=) t.typelem " \
+	"AND t.typcategory OPERATOR(pg_catalog.=) 'A' " \
+	"LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) " \
+	"CASE WHEN t.typrelid OPERATOR(pg_catalog.<>) 0 THEN t.typrelid ELSE e.typrelid END " \
+	"WHERE t.typnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"AND NOT coalesce(c.oid IS NOT NULL AND " GUARD_TEMP_PRIVATE("c") ", false) " \
+	"UNION ALL SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT o.oprowner FROM pg_catalog.pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT l.collowner FROM pg_catalog.pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT v.conowner FROM pg_catalog.pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT g.cfgowner FROM pg_catalog.pg_ts_config g WHERE g.cfgnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT d.dictowner FROM pg_catalog.pg_ts_dict d WHERE d.dictnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT f.opfowner FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT k.opcowner FROM pg_catalog.pg_opclass k WHERE k.opcnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() " \
+	"UNION ALL SELECT x.stxowner FROM pg_catalog.pg_statistic_ext x WHERE x.stxnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema()" \
+	") o(who) " \
+	"WHERE NOT coalesce(pg_catalog.pg_has_role(o.who, $1::pg_catalog.oid, 'USAGE'), false) " \
+	"ORDER BY o.who LIMIT 1"
+/* relation c: no privilege granted on it, every column of a built-in type */
+#define GUARD_TEMP_PRIVATE(c) \
+	"(NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(" c ".relacl) x " \
+	"WHERE x.grantee OPERATOR(pg_catalog.<>) " c ".relowner) " \
+	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a " \
+	"WHERE a.attrelid OPERATOR(pg_catalog.=) " c ".oid AND a.attnum OPERATOR(pg_catalog.>) 0 " \
+	"AND a.atttypid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid))"
+
+/*
+ * guard_temp_check
+ *		Refuse to run a table's rules as its owner in a session holding
+ *		temporary objects of a role without the owner's privileges.  The
+ *		rules run as the owner in the writer's session: a function of the
+ *		owner whose own search_path leaves pg_temp out (SET search_path =
+ *		shop) has PostgreSQL search the session's temporary schema first,
+ *		so a temporary view the writer made under the name of a table the
+ *		function reads was read in its place, as the owner, and the
+ *		writer's functions in it ran with the owner's rights (they read and
+ *		wrote the owner's tables, and the rule passed).  A CHECK constraint
+ *		runs as the writer; the rules run as the owner.  Only for rules that
+ *		may run a role's code (owner_code), and asked again only after a
+ *		change of a catalog it reads (a syscache invalidation) or for
+ *		another owner: a session without a temporary schema pays nothing.  A temporary table only its owner may use, of
+ *		built-in column types (rows staged for a load), does not count
+ *		(GUARD_TEMP_FOREIGN_OWNER).
+ */
+static bool temp_known = false;	/* what temp_check_owner's check said
+									 * holds still */
+static Oid	temp_check_owner = InvalidOid;
+static Oid	temp_foreign_owner = InvalidOid;
+
+/* a catalog the check reads changed: check again */
+static void
+guard_temp_inval(Datum arg, int cacheid, uint32 hashvalue)
+{
+	temp_known = false;
+}
+
+static void
+guard_temp_check(GuardPlan *gp)
+{
+	static bool callbacks = false;
+	Oid			tempnsp;
+	Oid			temptoast;
+
+	if (!gp->owner_code)
+		return;
+	GetTempNamespaceState(&tempnsp, &temptoast);
+	if (!OidIsValid(tempnsp))
+		return;
+	if (!callbacks)
+	{
+		/* (every catalog the query reads; the transaction's own changes too) */
+		static const int caches[] = {RELOID, TYPEOID, PROCOID, OPEROID, COLLOID, CONVOID,
+			TSCONFIGOID, TSDICTOID, OPFAMILYOID, CLAOID, STATEXTOID, ATTNUM,
+		AUTHOID, AUTHMEMMEMROLE, NAMESPACEOID};
+
+		for (int i = 0; i < (int) lengthof(caches); i++)
+			CacheRegisterSyscacheCallback(caches[i], guard_temp_inval, (Datum) 0);
+		callbacks = true;
+	}
+	if (!temp_known || temp_check_owner != gp->rulesowner)
+	{
+		Oid			argtypes[1] = {REGROLEOID};
+		Datum		args[1];
+		bool		isnull;
+		InternalSql as_owner;
+
+		args[0] = ObjectIdGetDatum(gp->rulesowner);
+		internal_sql_begin(&as_owner, rel_owner(dataeng_relid("rules")));
+		if (SPI_execute_with_args(GUARD_TEMP_FOREIGN_OWNER, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+			SPI_processed > 1)
+			elog(ERROR, "could not look at the temporary objects of this session");
+		temp_foreign_owner = SPI_processed == 0 ? InvalidOid :
+			DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		internal_sql_end(&as_owner);
+		temp_check_owner = gp->rulesowner;
+		temp_known = true;
+	}
+	if (OidIsValid(temp_foreign_owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot check the rules of table %s in this session: it holds temporary objects of role %s",
+						qualified_name(gp->rulesrelid), GetUserNameFromId(temp_foreign_owner, false)),
+				 errdetail("The ingestion guard runs the table's rules as its owner %s, which could find them by name in place of its own.",
+						   GetUserNameFromId(gp->rulesowner, false)),
+				 errhint("Write the rows in a session without them (or after DISCARD TEMP); stage rows in a table that is not temporary.")));
 }
 
 PG_FUNCTION_INFO_V1(dataeng_guard);
@@ -354,6 +505,7 @@ dataeng_guard(PG_FUNCTION_ARGS)
 	}
 	if (quarantine)
 		guard_load(gp->rulesrelid, true)->checked++;
+	guard_temp_check(gp);
 	row = heap_copy_tuple_as_datum(newtup, RelationGetDescr(rel));
 	/* the checks run as the table's owner, restricted */
 	internal_sql_begin(&as_owner, gp->rulesowner);
