@@ -1216,6 +1216,48 @@ COMMENT ON FUNCTION dataeng_internal._validate(regrole, regclass, boolean) IS 'i
 COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
   'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
 
+-- The checks of the corrections passed to quarantine_release() and
+-- quarantine_release_all(): corrected (NULL for none) must be a JSON object
+-- whose every key lands in a column of table tbl as it is now (live: a key
+-- the table does not have would be dropped by jsonb_populate_record without
+-- a word), and none of them a generated column (the insert computes it
+-- again: the value would be dropped without a word).  object_hint is the
+-- hint of the first error, which names the caller.
+CREATE FUNCTION dataeng_internal._quarantine_corrected_check(corrected jsonb, tbl regclass, live text[],
+                                                             generated text[], object_hint text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad text;
+BEGIN
+  IF corrected IS NULL THEN
+    RETURN;
+  END IF;
+  IF jsonb_typeof(corrected) <> 'object' THEN
+    RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
+      USING ERRCODE = 'invalid_parameter_value', HINT = object_hint;
+  END IF;
+  SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
+    FROM jsonb_object_keys(corrected) k WHERE k <> ALL (live);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'corrected names column % that table % does not have', bad, tbl
+      USING ERRCODE = 'undefined_column', HINT = 'Name the columns of the table as they are now.';
+  END IF;
+  SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
+    FROM jsonb_object_keys(corrected) k WHERE k = ANY (generated);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'corrected gives a value to generated column % of table %', bad, tbl
+      USING ERRCODE = 'generated_always',
+            HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_corrected_check(jsonb, regclass, text[], text[], text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_corrected_check(jsonb, regclass, text[], text[], text) IS
+  'internal: refuses corrections of quarantine_release() and quarantine_release_all() that are not a JSON object, name a column the table does not have, or a generated one';
+
 -- Put a quarantined row back, through the rules.  The caller must be able
 -- to read the row (dataeng.rows_readable) and INSERT into the table; the
 -- rules are checked as the table's owner, the row is inserted as the caller.
@@ -1277,31 +1319,8 @@ BEGIN
    WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped;
   -- every value given or kept must land in a column: a key the table does
   -- not have would be dropped by jsonb_populate_record without a word
-  IF corrected IS NOT NULL THEN
-    IF jsonb_typeof(corrected) <> 'object' THEN
-      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
-    END IF;
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
-      FROM jsonb_object_keys(corrected) k
-     WHERE k <> ALL (live);
-    IF checks IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected names column % that table % does not have', checks, q.table_name
-        USING ERRCODE = 'undefined_column',
-              HINT = 'Name the columns of the table as they are now.';
-    END IF;
-    -- nor may it give a generated column a value: the insert computes it
-    -- again (the value would be dropped without a word)
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
-      FROM jsonb_object_keys(corrected) k
-     WHERE k = ANY (generated);
-    IF checks IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', checks, q.table_name
-        USING ERRCODE = 'generated_always',
-              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
-    END IF;
-  END IF;
+  PERFORM dataeng_internal._quarantine_corrected_check(corrected, q.table_name, live, generated,
+            'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').');
   SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
     FROM jsonb_object_keys(q.row_data) k
    WHERE k <> ALL (live);
@@ -1511,7 +1530,6 @@ DECLARE
   live text[];           -- the table's columns as they are now
   generated text[];      -- those of them that are generated
   ins_all text[];        -- those that are not, in their order
-  bad text;
   checks text;           -- the error rules, as CASE WHEN NOT cond THEN name END
   n_all bigint;
   n_done bigint := 0;
@@ -1573,26 +1591,8 @@ BEGIN
     FROM pg_attribute a
    WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped;
   -- corrected: as for quarantine_release(), applied to every row
-  IF corrected IS NOT NULL THEN
-    IF jsonb_typeof(corrected) <> 'object' THEN
-      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Pass the corrected columns, the same for every row: dataeng.quarantine_release_all(tbl, corrected => ''{"column": "value"}'').';
-    END IF;
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
-      FROM jsonb_object_keys(corrected) k WHERE k <> ALL (live);
-    IF bad IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected names column % that table % does not have', bad, tbl
-        USING ERRCODE = 'undefined_column', HINT = 'Name the columns of the table as they are now.';
-    END IF;
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
-      FROM jsonb_object_keys(corrected) k WHERE k = ANY (generated);
-    IF bad IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', bad, tbl
-        USING ERRCODE = 'generated_always',
-              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
-    END IF;
-  END IF;
+  PERFORM dataeng_internal._quarantine_corrected_check(corrected, tbl, live, generated,
+            'Pass the corrected columns, the same for every row: dataeng.quarantine_release_all(tbl, corrected => ''{"column": "value"}'').');
 
   -- the rows, locked (a release of one of them at once waits, then finds
   -- it gone; one that went first is not found here), in one table of
