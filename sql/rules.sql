@@ -1011,14 +1011,10 @@ BEGIN
   -- owner's own wherever the rule's functions leave pg_temp out of their
   -- search_path (PostgreSQL then searches it first), and the results
   -- recorded as the table's (its rules' alerts resolved on a pass)
-  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot validate table % in this session: it holds temporary objects of role %',
-          tbl, dataeng_internal._temp_foreign_owner(owner_)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('validate() runs the rules of %s as its owner %s, which could find them by name in place of its own.',
-                            tbl, owner_),
-            HINT = 'Validate it in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse(owner_, format('validate table %s', tbl),
+            format('validate() runs the rules of %s as its owner %s, which could find them by name in place of its own.',
+                   tbl, owner_),
+            'Validate it in a session without them (or after DISCARD TEMP).');
   SELECT array_agg(x ORDER BY x.rule_id) INTO rules_ FROM dataeng.rules x WHERE x.table_name = tbl;
   IF rules_ IS NULL THEN
     RAISE EXCEPTION 'table % has no rules', tbl
@@ -1305,14 +1301,11 @@ BEGIN
   -- the rules and the insert (its triggers, defaults) run as the owner in
   -- this session: not among temporary objects of a role without the
   -- owner's privileges (see _validate)
-  IF dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot release quarantined row % in this session: it holds temporary objects of role %', id,
-          dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('quarantine_release() checks the rules of %s and inserts the row as its owner %s, whose code could find them by name in place of its own.',
-                            q.table_name, (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
-            HINT = 'Release it in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole,
+            format('release quarantined row %s', id),
+            format('quarantine_release() checks the rules of %s and inserts the row as its owner %s, whose code could find them by name in place of its own.',
+                   q.table_name, (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
+            'Release it in a session without them (or after DISCARD TEMP).');
   SELECT coalesce(array_agg(a.attname::text), '{}'), coalesce(array_agg(a.attname::text) FILTER (WHERE a.attgenerated <> ''), '{}')
     INTO live, generated
     FROM pg_attribute a
@@ -1576,14 +1569,10 @@ BEGIN
   -- the rules and the inserts (triggers, defaults) run as the owner in
   -- this session: not among temporary objects of a role without the
   -- owner's privileges (see _validate)
-  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot release the quarantined rows of table % in this session: it holds temporary objects of role %',
-          tbl, dataeng_internal._temp_foreign_owner(owner_)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('quarantine_release_all() checks the rules of %s and inserts the rows as its owner %s, whose code could find them by name in place of its own.',
-                            tbl, owner_),
-            HINT = 'Release them in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse(owner_, format('release the quarantined rows of table %s', tbl),
+            format('quarantine_release_all() checks the rules of %s and inserts the rows as its owner %s, whose code could find them by name in place of its own.',
+                   tbl, owner_),
+            'Release them in a session without them (or after DISCARD TEMP).');
   SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}'),
          coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated <> ''), '{}'),
          coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''), '{}')

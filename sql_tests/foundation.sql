@@ -460,6 +460,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._text_time(timestamp with time zone)', 'i', true, 's'),
   ('dataeng_internal._tables_gone()', 'v', false, 'u'),
   ('dataeng_internal._temp_foreign_owner(regrole)', 's', true, 'u'),
+  ('dataeng_internal._temp_foreign_refuse(regrole,text,text,text)', 's', false, 'u'),
   ('dataeng_internal._tables_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._utc_literal(timestamp with time zone)', 's', true, 's'),
   ('dataeng_internal._validate(regrole,regclass,boolean)', 'v', false, 'u'),
