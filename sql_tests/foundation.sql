@@ -177,6 +177,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_ack(regrole,text,bigint)', 'v', true, 'u'),
   ('dataeng_internal._cdc_ack(regrole,text,dataeng.cdc_position)', 'v', true, 'u'),
   ('dataeng_internal._cdc_can_read(regrole,oid)', 's', true, 's'),
+  ('dataeng_internal._cdc_require_read(regrole,regclass,text)', 's', false, 'u'),
   ('dataeng_internal._cdc_check_inheritance(regclass,boolean)', 's', true, 'u'),
   ('dataeng_internal._cdc_check_table(regclass,regrole)', 's', false, 'u'),
   ('dataeng_internal._cdc_consumer(text,regrole,boolean)', 'v', false, 'u'),
