@@ -241,6 +241,32 @@ AS 'MODULE_PATHNAME', 'dataeng_cdc_can_read'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_can_read(regrole, oid) FROM PUBLIC;
 
+-- Refuse (42501) a role that may not read every change of table tbl
+-- (_cdc_can_read; a NULL tbl is refused too), with detail (NULL for none)
+-- saying what the caller was doing.
+CREATE FUNCTION dataeng_internal._cdc_require_read(role regrole, tbl regclass, detail text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF tbl IS NOT NULL AND dataeng_internal._cdc_can_read(role, tbl) THEN
+    RETURN;
+  END IF;
+  IF detail IS NULL THEN
+    RAISE EXCEPTION 'permission denied for table %', tbl
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+  END IF;
+  RAISE EXCEPTION 'permission denied for table %', tbl
+    USING ERRCODE = 'insufficient_privilege', DETAIL = detail,
+          HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_require_read(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_require_read(regrole, regclass, text) IS
+  'internal: refuse a role that may not read every change of a table (permission denied, with a hint)';
+
 -- The settings bounding what consumers may hold: dataeng.max_consumers_per_role,
 -- dataeng.consumer_max_lag_changes and dataeng.consumer_max_age (seconds).
 CREATE FUNCTION dataeng_internal._cdc_limits(OUT max_consumers_per_role int,
@@ -1705,12 +1731,7 @@ BEGIN
                           THEN 'The consumer belongs to a fact or dimension: drop the fact or dimension.'
                           ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it with the tables that exist.' END;
     END IF;
-    IF NOT dataeng_internal._cdc_can_read(caller, t) THEN
-      RAISE EXCEPTION 'permission denied for table %', t
-        USING ERRCODE = 'insufficient_privilege',
-              DETAIL = format('Consumer "%s" reads changes of %s.', consumer, t),
-              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
-    END IF;
+    PERFORM dataeng_internal._cdc_require_read(caller, t, format('Consumer "%s" reads changes of %s.', consumer, t));
   END LOOP;
   RETURN r;
 END;
@@ -1800,11 +1821,7 @@ BEGIN
     RAISE EXCEPTION 'snapshot must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
-    IF NOT dataeng_internal._cdc_can_read(me, t) THEN
-      RAISE EXCEPTION 'permission denied for table %', t
-        USING ERRCODE = 'insufficient_privilege',
-              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
-    END IF;
+    PERFORM dataeng_internal._cdc_require_read(me, t, NULL);
     -- a partition's changes are recorded under its topmost captured
     -- ancestor, never under its own name: a consumer of the partition
     -- would read none of them (checked again below, under a lock)

@@ -1136,12 +1136,8 @@ BEGIN
   -- is its captured ancestor's), which the caller must be able to read
   -- (dataeng.cdc_status shows them to it), or of the tables its roles own.
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
-    IF NOT dataeng_internal._cdc_can_read(caller, t) THEN
-      RAISE EXCEPTION 'permission denied for table %', t
-        USING ERRCODE = 'insufficient_privilege',
-              DETAIL = 'dataeng.cdc_wal_sync() waits for the tables listed, whose capture state it reports.',
-              HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
-    END IF;
+    PERFORM dataeng_internal._cdc_require_read(caller, t,
+              'dataeng.cdc_wal_sync() waits for the tables listed, whose capture state it reports.');
   END LOOP;
   IF tables IS NULL THEN
     SELECT coalesce(array_agg(ct.table_name ORDER BY ct.table_name), '{}') INTO waited

@@ -204,3 +204,26 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._temp_foreign_owner(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._temp_foreign_owner(regrole) IS
   'internal: the owner of an object of this session''s temporary schema without the privileges of a role, or NULL';
+
+-- Refuse work that runs code of role, as role, in this session while it
+-- holds temporary objects of a role without role's privileges
+-- (_temp_foreign_owner): "cannot <what> in this session: it holds
+-- temporary objects of role <that role>" (55000), with the caller's
+-- detail (who runs what as role) and hint.
+CREATE FUNCTION dataeng_internal._temp_foreign_refuse(role regrole, what text, detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  foreign_owner regrole := dataeng_internal._temp_foreign_owner(role);
+BEGIN
+  IF foreign_owner IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot % in this session: it holds temporary objects of role %', what, foreign_owner
+      USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = detail, HINT = hint;
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._temp_foreign_refuse(regrole, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._temp_foreign_refuse(regrole, text, text, text) IS
+  'internal: refuse work that runs code of a role in this session while it holds temporary objects of a role without its privileges';

@@ -140,13 +140,9 @@ BEGIN
   -- DELETE trigger of the owner's writing another of its tables by what
   -- such a table holds wrote it as the owner.  (The extension's own
   -- temporary tables of this work are its owner's, a superuser's.)
-  IF dataeng_internal._temp_foreign_owner(c.owner) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot work on table % in this session: it holds temporary objects of role %',
-          tbl, dataeng_internal._temp_foreign_owner(c.owner)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('The work runs as the table''s owner %s, whose code (casts, triggers, defaults) could find them by name in place of its own.', c.owner),
-            HINT = 'Run it in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse(c.owner, format('work on table %s', tbl),
+            format('The work runs as the table''s owner %s, whose code (casts, triggers, defaults) could find them by name in place of its own.', c.owner),
+            'Run it in a session without them (or after DISCARD TEMP).');
   RETURN c.owner;
 END;
 $$;

@@ -1889,11 +1889,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('A %s is named after its table: a schema-qualified name is that of the table, an unqualified one the table''s name.', what);
   END IF;
-  IF src IS NULL OR NOT dataeng_internal._cdc_can_read(caller, src) THEN
-    RAISE EXCEPTION 'permission denied for table %', src
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Reading captured changes requires USAGE on its schema and SELECT on the whole table.';
-  END IF;
+  PERFORM dataeng_internal._cdc_require_read(caller, src, NULL);
   IF (what = 'fact' AND EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name OPERATOR(pg_catalog.=) def_name))
      OR (what = 'dimension' AND EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x
                                          WHERE x.name OPERATOR(pg_catalog.=) def_name)) THEN

@@ -1011,14 +1011,10 @@ BEGIN
   -- owner's own wherever the rule's functions leave pg_temp out of their
   -- search_path (PostgreSQL then searches it first), and the results
   -- recorded as the table's (its rules' alerts resolved on a pass)
-  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot validate table % in this session: it holds temporary objects of role %',
-          tbl, dataeng_internal._temp_foreign_owner(owner_)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('validate() runs the rules of %s as its owner %s, which could find them by name in place of its own.',
-                            tbl, owner_),
-            HINT = 'Validate it in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse(owner_, format('validate table %s', tbl),
+            format('validate() runs the rules of %s as its owner %s, which could find them by name in place of its own.',
+                   tbl, owner_),
+            'Validate it in a session without them (or after DISCARD TEMP).');
   SELECT array_agg(x ORDER BY x.rule_id) INTO rules_ FROM dataeng.rules x WHERE x.table_name = tbl;
   IF rules_ IS NULL THEN
     RAISE EXCEPTION 'table % has no rules', tbl
@@ -1216,6 +1212,48 @@ COMMENT ON FUNCTION dataeng_internal._validate(regrole, regclass, boolean) IS 'i
 COMMENT ON FUNCTION dataeng.validate(regclass, boolean) IS
   'Checks every rule of a table (row-level rules in one scan), records the run; with quarantine, moves failing rows out';
 
+-- The checks of the corrections passed to quarantine_release() and
+-- quarantine_release_all(): corrected (NULL for none) must be a JSON object
+-- whose every key lands in a column of table tbl as it is now (live: a key
+-- the table does not have would be dropped by jsonb_populate_record without
+-- a word), and none of them a generated column (the insert computes it
+-- again: the value would be dropped without a word).  object_hint is the
+-- hint of the first error, which names the caller.
+CREATE FUNCTION dataeng_internal._quarantine_corrected_check(corrected jsonb, tbl regclass, live text[],
+                                                             generated text[], object_hint text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad text;
+BEGIN
+  IF corrected IS NULL THEN
+    RETURN;
+  END IF;
+  IF jsonb_typeof(corrected) <> 'object' THEN
+    RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
+      USING ERRCODE = 'invalid_parameter_value', HINT = object_hint;
+  END IF;
+  SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
+    FROM jsonb_object_keys(corrected) k WHERE k <> ALL (live);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'corrected names column % that table % does not have', bad, tbl
+      USING ERRCODE = 'undefined_column', HINT = 'Name the columns of the table as they are now.';
+  END IF;
+  SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
+    FROM jsonb_object_keys(corrected) k WHERE k = ANY (generated);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'corrected gives a value to generated column % of table %', bad, tbl
+      USING ERRCODE = 'generated_always',
+            HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._quarantine_corrected_check(jsonb, regclass, text[], text[], text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._quarantine_corrected_check(jsonb, regclass, text[], text[], text) IS
+  'internal: refuses corrections of quarantine_release() and quarantine_release_all() that are not a JSON object, name a column the table does not have, or a generated one';
+
 -- Put a quarantined row back, through the rules.  The caller must be able
 -- to read the row (dataeng.rows_readable) and INSERT into the table; the
 -- rules are checked as the table's owner, the row is inserted as the caller.
@@ -1263,45 +1301,19 @@ BEGIN
   -- the rules and the insert (its triggers, defaults) run as the owner in
   -- this session: not among temporary objects of a role without the
   -- owner's privileges (see _validate)
-  IF dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot release quarantined row % in this session: it holds temporary objects of role %', id,
-          dataeng_internal._temp_foreign_owner((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('quarantine_release() checks the rules of %s and inserts the row as its owner %s, whose code could find them by name in place of its own.',
-                            q.table_name, (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
-            HINT = 'Release it in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse((SELECT c.relowner FROM pg_class c WHERE c.oid = q.table_name)::regrole,
+            format('release quarantined row %s', id),
+            format('quarantine_release() checks the rules of %s and inserts the row as its owner %s, whose code could find them by name in place of its own.',
+                   q.table_name, (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = q.table_name)),
+            'Release it in a session without them (or after DISCARD TEMP).');
   SELECT coalesce(array_agg(a.attname::text), '{}'), coalesce(array_agg(a.attname::text) FILTER (WHERE a.attgenerated <> ''), '{}')
     INTO live, generated
     FROM pg_attribute a
    WHERE a.attrelid = q.table_name AND a.attnum > 0 AND NOT a.attisdropped;
   -- every value given or kept must land in a column: a key the table does
   -- not have would be dropped by jsonb_populate_record without a word
-  IF corrected IS NOT NULL THEN
-    IF jsonb_typeof(corrected) <> 'object' THEN
-      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').';
-    END IF;
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
-      FROM jsonb_object_keys(corrected) k
-     WHERE k <> ALL (live);
-    IF checks IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected names column % that table % does not have', checks, q.table_name
-        USING ERRCODE = 'undefined_column',
-              HINT = 'Name the columns of the table as they are now.';
-    END IF;
-    -- nor may it give a generated column a value: the insert computes it
-    -- again (the value would be dropped without a word)
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
-      FROM jsonb_object_keys(corrected) k
-     WHERE k = ANY (generated);
-    IF checks IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', checks, q.table_name
-        USING ERRCODE = 'generated_always',
-              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
-    END IF;
-  END IF;
+  PERFORM dataeng_internal._quarantine_corrected_check(corrected, q.table_name, live, generated,
+            'Pass the corrected columns: dataeng.quarantine_release(id, ''{"column": "value"}'').');
   SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO checks
     FROM jsonb_object_keys(q.row_data) k
    WHERE k <> ALL (live);
@@ -1511,7 +1523,6 @@ DECLARE
   live text[];           -- the table's columns as they are now
   generated text[];      -- those of them that are generated
   ins_all text[];        -- those that are not, in their order
-  bad text;
   checks text;           -- the error rules, as CASE WHEN NOT cond THEN name END
   n_all bigint;
   n_done bigint := 0;
@@ -1558,14 +1569,10 @@ BEGIN
   -- the rules and the inserts (triggers, defaults) run as the owner in
   -- this session: not among temporary objects of a role without the
   -- owner's privileges (see _validate)
-  IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN
-    RAISE EXCEPTION 'cannot release the quarantined rows of table % in this session: it holds temporary objects of role %',
-          tbl, dataeng_internal._temp_foreign_owner(owner_)
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('quarantine_release_all() checks the rules of %s and inserts the rows as its owner %s, whose code could find them by name in place of its own.',
-                            tbl, owner_),
-            HINT = 'Release them in a session without them (or after DISCARD TEMP).';
-  END IF;
+  PERFORM dataeng_internal._temp_foreign_refuse(owner_, format('release the quarantined rows of table %s', tbl),
+            format('quarantine_release_all() checks the rules of %s and inserts the rows as its owner %s, whose code could find them by name in place of its own.',
+                   tbl, owner_),
+            'Release them in a session without them (or after DISCARD TEMP).');
   SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}'),
          coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated <> ''), '{}'),
          coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''), '{}')
@@ -1573,26 +1580,8 @@ BEGIN
     FROM pg_attribute a
    WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped;
   -- corrected: as for quarantine_release(), applied to every row
-  IF corrected IS NOT NULL THEN
-    IF jsonb_typeof(corrected) <> 'object' THEN
-      RAISE EXCEPTION 'corrected must be a JSON object, not %', jsonb_typeof(corrected)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Pass the corrected columns, the same for every row: dataeng.quarantine_release_all(tbl, corrected => ''{"column": "value"}'').';
-    END IF;
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
-      FROM jsonb_object_keys(corrected) k WHERE k <> ALL (live);
-    IF bad IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected names column % that table % does not have', bad, tbl
-        USING ERRCODE = 'undefined_column', HINT = 'Name the columns of the table as they are now.';
-    END IF;
-    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO bad
-      FROM jsonb_object_keys(corrected) k WHERE k = ANY (generated);
-    IF bad IS NOT NULL THEN
-      RAISE EXCEPTION 'corrected gives a value to generated column % of table %', bad, tbl
-        USING ERRCODE = 'generated_always',
-              HINT = 'Correct the columns it is computed from: it is computed again when the row goes back.';
-    END IF;
-  END IF;
+  PERFORM dataeng_internal._quarantine_corrected_check(corrected, tbl, live, generated,
+            'Pass the corrected columns, the same for every row: dataeng.quarantine_release_all(tbl, corrected => ''{"column": "value"}'').');
 
   -- the rows, locked (a release of one of them at once waits, then finds
   -- it gone; one that went first is not found here), in one table of

@@ -66,8 +66,7 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_trigger WHERE tgrelid 
 
 # writers: upserts with TOASTed values, updates, deletes, rolled-back work
 my $dir = PostgreSQL::Test::Utils::tempdir;
-open(my $fh, '>', "$dir/write.sql") or die;
-print $fh q{
+my $write = WalNode::pgbench_script($dir, 'write.sql', q{
 \set id random(1, 300)
 \set id2 random(1, 300)
 BEGIN;
@@ -77,26 +76,19 @@ UPDATE src SET v = v || '+' WHERE id = :id2;
 SELECT pg_sleep(0.002);
 DELETE FROM src WHERE id = :id2 + 1;
 END;
-};
-close $fh;
-open($fh, '>', "$dir/rollback.sql") or die;
-print $fh q{
+});
+my $rollback = WalNode::pgbench_script($dir, 'rollback.sql', q{
 \set id random(1000, 2000)
 BEGIN;
 INSERT INTO src VALUES (:id, 'rolled back', 0, repeat('r', 3000)) ON CONFLICT DO NOTHING;
 UPDATE src SET v = 'rolled back' WHERE id < 10;
 ROLLBACK;
-};
-close $fh;
+});
 
 sub writers
 {
 	my ($seconds) = @_;
-	my ($out, $err);
-	return IPC::Run::start(
-		[ 'pgbench', '-n', '-c', '3', '-T', $seconds, '-f', "$dir/write.sql\@8",
-		  '-f', "$dir/rollback.sql\@2", '-h', $node->host, '-p', $node->port, 'postgres' ],
-		'>', \$out, '2>', \$err);
+	return WalNode::pgbench_start($node, '-c', '3', '-T', $seconds, '-f', "$write\@8", '-f', "$rollback\@2");
 }
 
 # a long transaction overlapping the stream, committed before the crash

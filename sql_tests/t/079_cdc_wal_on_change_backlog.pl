@@ -34,22 +34,15 @@ $node->safe_psql('postgres', q{
 });
 is($node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()'), 't', 'the worker switched the table');
 
-my $dir = PostgreSQL::Test::Utils::tempdir;
-open(my $fh, '>', "$dir/write.sql") or die;
-print $fh q{
+my $write = WalNode::pgbench_script(PostgreSQL::Test::Utils::tempdir, 'write.sql', q{
 \set id random(1, 200)
 INSERT INTO src VALUES (:id, 1) ON CONFLICT (id) DO UPDATE SET v = src.v + 1;
-};
-close $fh;
+});
 
 sub writers
 {
 	my ($seconds) = @_;
-	my ($out, $err);
-	return IPC::Run::start(
-		[ 'pgbench', '-n', '-c', '2', '-R', '60', '-T', $seconds, '-f', "$dir/write.sql",
-		  '-h', $node->host, '-p', $node->port, 'postgres' ],
-		'>', \$out, '2>', \$err);
+	return WalNode::pgbench_start($node, '-c', '2', '-R', '60', '-T', $seconds, '-f', $write);
 }
 
 my $backlog = 'SELECT count(*) > 0 FROM dataeng_internal.on_change_backlog';

@@ -263,17 +263,12 @@ start_worker(int slot)
 	BackgroundWorkerHandle *handle;
 	TickArgs	args;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_cdc_tick_main");
+	dataeng_worker_init(&worker, "dataeng_cdc_tick_main", slot < 0 ? "dataeng tick" : "dataeng ticker",
+						BGW_NEVER_RESTART);
 	if (slot < 0)
 		snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng tick for process %d", MyProcPid);
 	else
 		snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng ticker of database %u", MyDatabaseId);
-	snprintf(worker.bgw_type, BGW_MAXLEN, slot < 0 ? "dataeng tick" : "dataeng ticker");
 	worker.bgw_notify_pid = MyProcPid;
 	args.dboid = MyDatabaseId;
 	args.slot = slot;

@@ -289,18 +289,13 @@ cdc_wal_register_handle(Oid dboid, BackgroundWorkerHandle **handle)
 	BackgroundWorker worker;
 	bool		registered;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	/*
-	 * WAL_RESTART_MS of wal_dbhook.c; after failures in a row the worker
-	 * waits longer before it connects (cdc_wal_enter(): the back-off)
+	 * restarted after 10 s, WAL_RESTART_MS of wal_dbhook.c; after failures
+	 * in a row the worker waits longer before it connects
+	 * (cdc_wal_enter(): the back-off)
 	 */
-	worker.bgw_restart_time = 10;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_wal_main");
+	dataeng_worker_init(&worker, "dataeng_wal_main", "dataeng wal capture", 10);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng wal capture (database %u)", dboid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng wal capture");
 	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker.bgw_notify_pid = 0;
 	/* (for the sessions waiting for the worker: dataeng.cdc_wal_sync()) */

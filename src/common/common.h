@@ -92,6 +92,11 @@ extern const char *dataeng_internal_sql(const char *sql);
 extern void internal_sql_end(InternalSql *save);
 extern void worker_settings_pin(void);
 
+/* in common/worker.c */
+struct BackgroundWorker;
+extern void dataeng_worker_init(struct BackgroundWorker *worker, const char *function_name,
+								const char *type, int restart_time);
+
 /*
  * DATAENG_ENTRY(sym, body): the SQL-callable C function sym, an
  * invoker-rights entry point that calls dataeng.<body>(caller regrole, its

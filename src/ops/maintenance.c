@@ -119,14 +119,7 @@ ops_maintenance_init(void)
 	if (!process_shared_preload_libraries_in_progress || ops_maintenance_interval == 0)
 		return;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 10;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_maintenance_launcher_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng maintenance launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng maintenance launcher");
+	dataeng_worker_init(&worker, "dataeng_maintenance_launcher_main", "dataeng maintenance launcher", 10);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -174,14 +167,8 @@ maintain_database(Oid dboid)
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_maintenance_main");
+	dataeng_worker_init(&worker, "dataeng_maintenance_main", "dataeng maintenance", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng maintenance (database %u)", dboid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng maintenance");
 	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker.bgw_notify_pid = MyProcPid;
 

@@ -197,14 +197,7 @@ dataeng_schedule_init(void)
 	dataeng_shmem_area("dataeng scheduler", sizeof(SchedShmem), (void **) &sched_shmem, sched_shmem_init);
 	sched_dbhook_init();
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = LAUNCHER_RESTART_MS / 1000;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_launcher_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng launcher");
+	dataeng_worker_init(&worker, "dataeng_launcher_main", "dataeng launcher", LAUNCHER_RESTART_MS / 1000);
 	RegisterBackgroundWorker(&worker);
 	launcher_registered = launcher_in_worker_list();
 }
@@ -227,14 +220,8 @@ launch_scheduler(int slotno, Oid dboid)
 {
 	BackgroundWorker worker;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_scheduler_main");
+	dataeng_worker_init(&worker, "dataeng_scheduler_main", "dataeng scheduler", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng scheduler (database %u)", dboid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng scheduler");
 	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker.bgw_notify_pid = MyProcPid;
 

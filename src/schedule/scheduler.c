@@ -535,15 +535,9 @@ start_job_worker(JobRunArgs *args)
 	MemoryContext old;
 	bool		ok;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dataeng");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dataeng_job_main");
+	dataeng_worker_init(&worker, "dataeng_job_main", "dataeng job", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "dataeng job " INT64_FORMAT " run " INT64_FORMAT,
 			 args->job_id, args->run_id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "dataeng job");
 	worker.bgw_notify_pid = MyProcPid;
 	StaticAssertStmt(sizeof(JobRunArgs) <= BGW_EXTRALEN, "JobRunArgs too large");
 	memcpy(worker.bgw_extra, args, sizeof(JobRunArgs));
