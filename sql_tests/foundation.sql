@@ -447,6 +447,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._schedule_next(text,timestamp with time zone)', 'i', true, 's'),
   ('dataeng_internal._schedule_valid(text)', 's', true, 's'),
   ('dataeng_internal._scheduler_pid()', 'v', false, 'u'),
+  ('dataeng_internal._scheduler_conf_read()', 'v', false, 's'),
   ('dataeng_internal._scheduler_now()', 'v', false, 's'),
   ('dataeng_internal._scheduler_test_now(timestamp with time zone)', 'v', false, 'u'),
   ('dataeng_internal._scheduler_wake()', 'v', false, 'u'),

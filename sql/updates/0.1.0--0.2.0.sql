@@ -1190,3 +1190,8 @@ CREATE TABLE dataeng_internal.alert_handler_pending (
   doc       jsonb        NOT NULL,
   queued_at timestamptz  NOT NULL DEFAULT now()
 );
+
+-- The jobs downstream of a job are walked by the cycle check of
+-- dataeng.schedule() through this index (schedule.sql, _job_cycle)
+CREATE INDEX jobs_depends_on_idx ON dataeng.jobs USING gin (depends_on);
+
