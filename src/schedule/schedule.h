@@ -103,6 +103,8 @@ typedef struct SchedShmem
 	Latch	   *launcher_latch; /* NULL while no launcher runs */
 	pid_t		launcher_pid;
 	TimestampTz launcher_conf_read; /* when the launcher last read the configuration files */
+	TimestampTz maint_conf_read;	/* the same of the maintenance launcher
+									 * (src/ops/maintenance.c); 0: none runs */
 	/*
 	 * Whether a launcher runs, and if not whether one comes, for the
 	 * sessions that wait for a worker it would start (cdc_wal_sync()):
