@@ -59,13 +59,16 @@ CREATE TABLE dataeng.monitors (
   owner       regrole     NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
   owner_name   name,
-  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
+  owner_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier,
+  time_zone    text
 );
 COMMENT ON TABLE dataeng.monitors IS
   'Freshness and volume monitors of tables (dataeng.monitor_create), checked by their job monitor:NAME';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitors', '');
 COMMENT ON COLUMN dataeng.monitors.owner_name IS
   'The owner''s role name when the monitor was made: a monitor restored in another cluster, whose owner oid there names a role of another name, is not that role''s (shown to it only as to any reader of the table; not its to drop)';
+COMMENT ON COLUMN dataeng.monitors.time_zone IS
+  'The time zone a time column of type timestamp (without time zone) or date is read in: the monitor_create() argument, else the TimeZone of the session that created the monitor';
 COMMENT ON COLUMN dataeng.monitors.owner_system IS
   'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
 
@@ -1876,7 +1879,7 @@ COMMENT ON FUNCTION dataeng.alert_handler_drop(regprocedure) IS 'Stops calling a
 
 CREATE FUNCTION dataeng_internal._monitor_create(caller regrole, name text, tbl regclass, time_column text,
                                         max_silence interval, min_rows bigint, per interval,
-                                        drop_pct numeric, schedule text)
+                                        drop_pct numeric, schedule text, time_zone text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1885,6 +1888,7 @@ DECLARE
   typ regtype;
   old dataeng.monitors;
   bad text;
+  zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
 BEGIN
   IF name IS NULL OR name OPERATOR(pg_catalog.=) '' OR tbl IS NULL OR time_column IS NULL
      OR per IS NULL OR schedule IS NULL THEN
@@ -1912,6 +1916,18 @@ BEGIN
       bad := format('per %s or max_silence %s reaches back beyond the range of timestamptz', per, coalesce(max_silence::text, '-'));
     END;
   END IF;
+  -- The time zone the values of a timestamp (without time zone) or date
+  -- column are moments in: a check read them in the TimeZone of its
+  -- session, so the monitor's job (the server's zone, or its owner's) and
+  -- a check by hand in another zone disagreed by hours
+  BEGIN
+    PERFORM pg_catalog.timezone(zone, pg_catalog.now());
+  EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+    RAISE EXCEPTION 'invalid time zone "%" of monitor "%"', zone, name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The time zone is not one PostgreSQL knows (pg_timezone_names lists them).',
+            HINT = 'Give time_zone as a name of pg_timezone_names (Europe/Paris, UTC) or an offset such as +02.';
+  END;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'invalid thresholds of monitor "%"', name
       USING ERRCODE = 'invalid_parameter_value',
@@ -1949,14 +1965,15 @@ BEGIN
   -- (the role that has the owner's oid now takes the monitor knowingly,
   -- with the definition it gives, as a job rescheduled: _job_schedule)
   INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner,
-                                     owner_name, owner_system)
+                                     owner_name, owner_system, time_zone)
   VALUES (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, coalesce(old.owner, caller),
           (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) coalesce(old.owner, caller)::oid),
-          (pg_catalog.pg_control_system()).system_identifier)
+          (pg_catalog.pg_control_system()).system_identifier, zone)
   ON CONFLICT ON CONSTRAINT monitors_pkey DO UPDATE
     SET tbl = excluded.tbl, time_column = excluded.time_column, max_silence = excluded.max_silence,
         min_rows = excluded.min_rows, per = excluded.per, drop_pct = excluded.drop_pct,
-        schedule = excluded.schedule, owner_name = excluded.owner_name, owner_system = excluded.owner_system;
+        schedule = excluded.schedule, owner_name = excluded.owner_name, owner_system = excluded.owner_system,
+        time_zone = excluded.time_zone;
   -- its job, of the monitor's owner, through the job API (checks the
   -- schedule, the cap; job names monitor:NAME are reserved to monitors:
   -- the monitor exists first)
@@ -1964,19 +1981,19 @@ BEGIN
                                 format('SELECT dataeng.monitor_check(%L)', name), NULL, 0, NULL);
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text) IS
+REVOKE ALL ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._monitor_create(regrole, text, regclass, text, interval, bigint, interval, numeric, text, text) IS
   'internal: body of dataeng.monitor_create()';
 
 CREATE FUNCTION dataeng.monitor_create(name text, tbl regclass, time_column text,
                                        max_silence interval DEFAULT NULL, min_rows bigint DEFAULT NULL,
                                        per interval DEFAULT '1 hour', drop_pct numeric DEFAULT NULL,
-                                       schedule text DEFAULT '5 minutes')
+                                       schedule text DEFAULT '5 minutes', time_zone text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'dataeng_monitor_create'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng.monitor_create(text, regclass, text, interval, bigint, interval, numeric, text) IS
-  'Watches a table''s freshness (newest row older than max_silence) and volume (rows in the last per below min_rows, or drop_pct below the average of the 7 periods before), checked by job monitor:NAME';
+COMMENT ON FUNCTION dataeng.monitor_create(text, regclass, text, interval, bigint, interval, numeric, text, text) IS
+  'Watches a table''s freshness (newest row older than max_silence) and volume (rows in the last per below min_rows, or drop_pct below the average of the 7 periods before), checked by job monitor:NAME; a timestamp or date column is read in time_zone (default: the session''s TimeZone)';
 
 CREATE FUNCTION dataeng_internal._monitor_drop(caller regrole, name text)
 RETURNS boolean
@@ -2058,6 +2075,8 @@ DECLARE
   low boolean := false;
   alerts boolean;
   typ regtype;
+  zone text;            -- the zone of a timestamp or date column's values
+  bounds text[];        -- the bounds of the periods, as SQL of the column's kind
 BEGIN
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
@@ -2104,14 +2123,27 @@ BEGIN
                             m.owner::oid, name),
             HINT = 'A superuser can drop it with dataeng.monitor_drop(); its owner can create it again.';
   END IF;
-  -- the newest row; the rows of the last period and of the 7 before it
+  -- the newest row; the rows of the last period and of the 7 before it.
+  -- A timestamp (without time zone) or date column holds moments of the
+  -- monitor's time zone: the newest is read in it, and the bounds compared
+  -- are made times of it (the column's index serves), whatever the
+  -- checking session's TimeZone (a row written without one, by hand,
+  -- keeps the session's).
+  zone := CASE WHEN dataeng_internal._base_type(typ) OPERATOR(pg_catalog.<>) 'timestamptz'::regtype
+               THEN coalesce(m.time_zone, pg_catalog.current_setting('TimeZone')) END;
+  SELECT array_agg(CASE WHEN zone IS NULL THEN format('%L::timestamptz', dataeng_internal._utc_literal(x.at))
+                        ELSE format('pg_catalog.timezone(%L, %L::timestamptz)', zone, dataeng_internal._utc_literal(x.at)) END
+                   ORDER BY x.i)
+    INTO bounds FROM unnest(ARRAY[t - m.per, t - 8 * m.per, t]) WITH ORDINALITY x(at, i);
   res := dataeng_internal._exec_as(m.owner, format(
-    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT pg_catalog.max(%1$I)::timestamptz FROM %2$s), '
-    '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %3$L::timestamptz), '
-    '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %3$L::timestamptz)) '
-    'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %4$L::timestamptz AND %1$I OPERATOR(pg_catalog.<=) %5$L::timestamptz',
-    m.time_column, m.tbl, dataeng_internal._utc_literal(t - m.per), dataeng_internal._utc_literal(t - 8 * m.per),
-    dataeng_internal._utc_literal(t)), true);
+    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT %3$s FROM %2$s), '
+    '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %4$s), '
+    '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %4$s)) '
+    'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %5$s AND %1$I OPERATOR(pg_catalog.<=) %6$s',
+    m.time_column, m.tbl,
+    CASE WHEN zone IS NULL THEN format('pg_catalog.max(%I)::timestamptz', m.time_column)
+         ELSE format('pg_catalog.timezone(%L, pg_catalog.max(%I)::timestamp)', zone, m.time_column) END,
+    bounds[1], bounds[2], bounds[3]), true);
   c.monitor := m.name;
   c.tbl := m.tbl;
   c.checked_at := t;
@@ -2219,6 +2251,18 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._owners_follow() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._owners_follow() IS
   'internal: the rows naming a role take its current name, and this cluster, while their oid is trusted (maintain())';
+
+-- When the maintenance launcher (src/ops/maintenance.c) last read the
+-- configuration files; NULL when none runs.  Tests that change
+-- dataeng.maintenance_interval (ALTER SYSTEM, pg_reload_conf()) wait until
+-- it is later than a moment taken before the reload.
+CREATE FUNCTION dataeng_internal._maintenance_conf_read()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_maintenance_conf_read'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._maintenance_conf_read() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._maintenance_conf_read() IS
+  'internal: when the maintenance launcher last read the configuration files; NULL when none runs';
 
 -- Everything the pipeline needs done on its own: alerts checked, the
 -- change log purged (acknowledged segments, ticks no consumer needs:

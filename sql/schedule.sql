@@ -51,6 +51,18 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng_internal._scheduler_pid() IS
   'The process id of this database''s scheduler while one runs, else of the launcher; NULL when neither runs';
 
+-- When the launcher and this database's scheduler last read the server's
+-- configuration files (the earlier of the two): tests that change a
+-- setting (ALTER SYSTEM, pg_reload_conf()) wait until it is later than a
+-- moment taken before the reload, instead of waiting on behaviour
+CREATE FUNCTION dataeng_internal._scheduler_conf_read()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_scheduler_conf_read'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._scheduler_conf_read() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._scheduler_conf_read() IS
+  'internal: when the configuration files that the launcher and this database''s scheduler apply were read (the earlier); NULL when no launcher runs';
+
 -- The scheduler's clock (src/schedule/clock.c): the test clock when a
 -- superuser set one, else now().  schedule() and job_resume() compute the
 -- next run from it, as the scheduler does.
@@ -126,6 +138,8 @@ CREATE TABLE dataeng.job_runs (
   owner_name    name,
   owner_system  bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
+-- the jobs that depend on a job, walked by the cycle check (_job_cycle)
+CREATE INDEX jobs_depends_on_idx ON dataeng.jobs USING gin (depends_on);
 CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
 -- the runs waiting for a worker slot, looked at by each pass of the scheduler
 CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';
@@ -282,24 +296,30 @@ BEGIN
   IF _job_cycle.job_name OPERATOR(pg_catalog.=) ANY (_job_cycle.depends_on) THEN
     RETURN format('"%s" -> "%s"', job_name, job_name);
   END IF;
-  -- Most calls close no cycle: whether the job is reached at all, in one
-  -- query that visits each job once, before the walk that names the
-  -- shortest path (whose test of the jobs seen grows with them: building
-  -- a chain of 1,000 jobs took minutes)
+  -- Most calls close no cycle.  A cycle through the job is an upstream
+  -- job that depends, directly or through others, on the job itself: so
+  -- the jobs downstream of it are walked (through the GIN index on
+  -- depends_on), not those upstream.  A new job, or the last of a chain,
+  -- has none, whatever the length of the chain above it: walking upstream
+  -- visited the whole chain at each call, and building a chain of 1,000
+  -- jobs took minutes.  The job's own stored dependencies are not
+  -- followed (these replace them).  Only a cycle found is walked again
+  -- below, for the shortest path to name.
   IF NOT EXISTS (
-    WITH RECURSIVE reach(name) AS (
-      SELECT u.job_name FROM dataeng.jobs u
-       WHERE u.job_name OPERATOR(pg_catalog.=) ANY (_job_cycle.depends_on)
-         AND (u.owner OPERATOR(pg_catalog.=) _job_cycle.owner OR dataeng_internal._is_superuser(_job_cycle.owner))
+    WITH RECURSIVE down(name, owner) AS (
+      SELECT f.job_name, f.owner FROM dataeng.jobs f
+       WHERE f.depends_on OPERATOR(pg_catalog.@>) ARRAY[_job_cycle.job_name]
+         AND f.job_name OPERATOR(pg_catalog.<>) _job_cycle.job_name
+         AND (f.owner OPERATOR(pg_catalog.=) _job_cycle.owner OR dataeng_internal._is_superuser(f.owner))
       UNION
-      SELECT u.job_name
-        FROM reach r
-        JOIN dataeng.jobs f ON f.job_name OPERATOR(pg_catalog.=) r.name
-       CROSS JOIN LATERAL pg_catalog.unnest(f.depends_on) d(name)
-        JOIN dataeng.jobs u ON u.job_name OPERATOR(pg_catalog.=) d.name
-         AND (u.owner OPERATOR(pg_catalog.=) f.owner OR dataeng_internal._is_superuser(f.owner))
-       WHERE r.name OPERATOR(pg_catalog.<>) _job_cycle.job_name)
-    SELECT 1 FROM reach WHERE reach.name OPERATOR(pg_catalog.=) _job_cycle.job_name) THEN
+      SELECT f.job_name, f.owner
+        FROM down d
+        JOIN dataeng.jobs f ON f.depends_on OPERATOR(pg_catalog.@>) ARRAY[d.name]
+         AND f.job_name OPERATOR(pg_catalog.<>) _job_cycle.job_name
+         AND (f.owner OPERATOR(pg_catalog.=) d.owner OR dataeng_internal._is_superuser(f.owner)))
+    SELECT 1 FROM down
+     WHERE down.name OPERATOR(pg_catalog.=) ANY (_job_cycle.depends_on)
+       AND (down.owner OPERATOR(pg_catalog.=) _job_cycle.owner OR dataeng_internal._is_superuser(_job_cycle.owner))) THEN
     RETURN NULL;
   END IF;
   -- the upstream jobs named, as the job's owner sees them

@@ -381,40 +381,14 @@ SELECT dataeng.unschedule('nologin_job'), dataeng.unschedule('admin_job');
 -- History: with dataeng.log_successful_runs off only failures are kept
 -------------------------------------------------------------------------------
 ALTER SYSTEM SET dataeng.log_successful_runs = off;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
--- (a new session: the server has read the setting and signalled the
--- scheduler, which reads it when its latch wakes it, before its next pass)
-\c
-SET TimeZone = 'UTC';
+-- (waited for until the launcher and this database's scheduler have read
+-- the configuration files since the change: every run from then on sees
+-- the new value.  A new session only told that the postmaster had, and
+-- runs were asked for until one left no row.)
+SELECT wait_for(format('SELECT dataeng_internal._scheduler_conf_read() > %L', :'conf_changed')) AS scheduler_read_conf;
 SELECT dataeng.schedule('quiet', '@yearly', $$INSERT INTO sched_ticks (job) VALUES ('quiet')$$) > 0 AS scheduled;
--- The scheduler reads the setting when the server's signal reaches it,
--- which under load can come after a run asked at once: runs are asked
--- until one leaves no row (each waited for), then one more is asked and
--- must leave none either.
-DO $$
-DECLARE
-  tries int := 0;
-  before bigint;
-  since timestamptz;
-BEGIN
-  LOOP
-    tries := tries + 1;
-    SELECT count(*) INTO before FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet';
-    PERFORM dataeng.job_run_now('quiet');
-    COMMIT;
-    since := clock_timestamp();
-    WHILE NOT (SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'quiet') LOOP
-      IF clock_timestamp() > since + interval '60 s' THEN
-        RAISE EXCEPTION 'run % of job quiet did not end', tries;
-      END IF;
-      PERFORM pg_sleep(0.05);
-    END LOOP;
-    EXIT WHEN (SELECT count(*) FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet') = before;
-    IF tries >= 20 THEN
-      RAISE EXCEPTION 'every one of % runs of job quiet left a row with dataeng.log_successful_runs off', tries;
-    END IF;
-  END LOOP;
-END $$;
 SELECT count(*) AS quiet_history_before FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'quiet' \gset
 SELECT count(*) AS quiet_ran_before FROM sched_ticks WHERE job = 'quiet' \gset
 SELECT dataeng.job_run_now('quiet');
@@ -428,7 +402,9 @@ SELECT status, error_message FROM dataeng.job_runs r JOIN dataeng.jobs j USING (
  WHERE j.job_name = 'quiet' AND r.run_id = j.last_run_id;
 SELECT dataeng.unschedule('quiet');
 ALTER SYSTEM RESET dataeng.log_successful_runs;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
+SELECT wait_for(format('SELECT dataeng_internal._scheduler_conf_read() > %L', :'conf_changed')) AS scheduler_read_conf;
 
 -- back to the real clock
 SELECT dataeng.unschedule('marker');

@@ -1190,3 +1190,11 @@ CREATE TABLE dataeng_internal.alert_handler_pending (
   doc       jsonb        NOT NULL,
   queued_at timestamptz  NOT NULL DEFAULT now()
 );
+
+-- The jobs downstream of a job are walked by the cycle check of
+-- dataeng.schedule() through this index (schedule.sql, _job_cycle)
+CREATE INDEX jobs_depends_on_idx ON dataeng.jobs USING gin (depends_on);
+
+-- The time zone a monitor reads a timestamp (without time zone) or date
+-- column in, recorded by monitor_create() (ops.sql)
+ALTER TABLE dataeng.monitors ADD COLUMN time_zone text;

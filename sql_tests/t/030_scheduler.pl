@@ -10,7 +10,8 @@
 #    says so once;
 #  - SIGTERM (fast shutdown) stops the workers promptly, mid-run;
 #  - runs ended without a record (shutdown, a terminated worker) are retried;
-#  - SIGHUP: a changed dataeng.max_parallel_jobs is obeyed without restart;
+#  - SIGHUP: a changed dataeng.max_parallel_jobs is obeyed without restart,
+#    once _scheduler_conf_read() says the launcher and scheduler read it;
 #  - an idle scheduler sleeps (no busy loop).
 use strict;
 use warnings;
@@ -159,11 +160,16 @@ $node->append_conf('postgresql.conf', qq{
 max_worker_processes = 16
 });
 $node->restart;
+wait_until('postgres', 'SELECT dataeng_internal._scheduler_conf_read() IS NOT NULL', 'the launcher is back after the restart');
+my $conf_changed = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
 $node->append_conf('postgresql.conf', qq{dataeng.max_parallel_jobs = 1});
 $node->reload;
-# (a new session reads the setting once the postmaster has, and has
-# signalled the scheduler: it reads it before its next pass)
-ok($node->poll_query_until('postgres', q{SHOW dataeng.max_parallel_jobs}, '1'), 'the reload is done');
+# (the launcher and the database's scheduler read the files since: the
+# schedulers from now on use the new value.  A new session's SHOW, waited
+# for before, only told that the postmaster had read them.)
+ok($node->poll_query_until('postgres', qq{SELECT dataeng_internal._scheduler_conf_read() > '$conf_changed'}),
+	'the launcher and the scheduler read the new configuration');
+is($node->safe_psql('postgres', 'SHOW dataeng.max_parallel_jobs'), '1', 'the reload is done');
 $node->safe_psql('postgres', q{
 	TRUNCATE runs;
 	CREATE TABLE spans (job text, t0 timestamptz, t1 timestamptz);

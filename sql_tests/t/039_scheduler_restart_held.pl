@@ -61,26 +61,23 @@ ok($node->poll_query_until('postgres', q{
 
 # The same with dataeng.log_successful_runs off: the run has no row; the
 # first pass writes it, failed, and the job follows once its row is free
-# (the scheduler reads the setting when the server's signal reaches it,
-# between its passes: a probe job is run until one of its runs leaves no
-# row, before the job of the test starts)
-$node->safe_psql('postgres', q{
+# (waited for until the launcher and the database's scheduler have read
+# the configuration files since the change: a probe job was run until one
+# of its runs left no row)
+my $conf_changed = $node->safe_psql('postgres', q{
 	ALTER SYSTEM SET dataeng.log_successful_runs = off;
-	SELECT pg_reload_conf();
-	SELECT dataeng.schedule('probe', '@yearly', 'SELECT 1');
+	SELECT clock_timestamp();
 });
-my $quiet = 0;
-for (my $try = 0; $try < 100 && !$quiet; $try++)
-{
-	$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('probe')});
-	$node->poll_query_until('postgres', q{
-		SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'probe'})
-	  or last;
-	$quiet = $node->safe_psql('postgres', q{
-		SELECT NOT EXISTS (SELECT FROM dataeng.job_runs r JOIN dataeng.jobs j ON j.last_run_id = r.run_id
-		                    WHERE j.job_name = 'probe')}) eq 't';
-}
-ok($quiet, 'the scheduler runs with dataeng.log_successful_runs off');
+$node->safe_psql('postgres', q{SELECT pg_reload_conf()});
+ok($node->poll_query_until('postgres', qq{SELECT dataeng_internal._scheduler_conf_read() > '$conf_changed'}),
+	'the launcher and the scheduler read dataeng.log_successful_runs = off');
+$node->safe_psql('postgres', q{SELECT dataeng.schedule('probe', '@yearly', 'SELECT 1'); SELECT dataeng.job_run_now('probe')});
+ok($node->poll_query_until('postgres', q{
+	SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'probe'}), 'the probe job ran');
+is($node->safe_psql('postgres', q{
+	SELECT NOT EXISTS (SELECT FROM dataeng.job_runs r JOIN dataeng.jobs j ON j.last_run_id = r.run_id
+	                    WHERE j.job_name = 'probe')}), 't',
+	'the scheduler runs with dataeng.log_successful_runs off: the first run after it read it leaves no row');
 $node->safe_psql('postgres', q{
 	SELECT dataeng.unschedule('probe');
 	SELECT dataeng.schedule('unlogged', '@yearly', 'SELECT pg_sleep(60)', max_retries => 1);

@@ -112,13 +112,17 @@ unlike(slurp_file($node->logfile, $offset), qr/"plain"|ERROR:  .*maintenance/,
 	'the database without the extension is left alone');
 
 # 4. off with a reload, on again
+my $conf_changed = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
 $node->append_conf('postgresql.conf', 'dataeng.maintenance_interval = 0');
 $node->reload;
-# (a new session reads the setting once the postmaster has, and has
-# signalled the maintenance launcher; a round it had begun may still end,
+# (waited for until the maintenance launcher read the files since: it
+# begins no round from then on; a round it had begun may still end,
 # slowly on a loaded machine: waited for, the launcher idle and no worker
-# of a round left; the launcher reads the setting before it begins another)
-ok($node->poll_query_until('postgres', q{SHOW dataeng.maintenance_interval}, '0'), 'the reload is done');
+# of a round left.  A new session's SHOW only told that the postmaster had
+# read them.)
+ok($node->poll_query_until('postgres', qq{SELECT dataeng_internal._maintenance_conf_read() > '$conf_changed'}),
+	'the maintenance launcher read the new configuration');
+is($node->safe_psql('postgres', 'SHOW dataeng.maintenance_interval'), '0', 'the reload is done');
 ok($node->poll_query_until('postgres', q{
 	SELECT count(*) = 0 FROM pg_stat_activity
 	 WHERE backend_type = 'dataeng maintenance'

@@ -182,6 +182,28 @@ maintain_database(Oid dboid)
 }
 
 /*
+ * maint_conf_note
+ *		Say in shared memory when the maintenance launcher read the
+ *		configuration files (its start, a reload), or that none runs (0),
+ *		for _maintenance_conf_read().
+ */
+static void
+maint_conf_note(TimestampTz at)
+{
+	if (sched_shmem == NULL)
+		return;
+	SpinLockAcquire(&sched_shmem->mutex);
+	sched_shmem->maint_conf_read = at;
+	SpinLockRelease(&sched_shmem->mutex);
+}
+
+static void
+maint_launcher_exit(int code, Datum arg)
+{
+	maint_conf_note(0);
+}
+
+/*
  * dataeng_maintenance_launcher_main
  *		Entry of the maintenance launcher (a static background worker).
  */
@@ -196,6 +218,8 @@ dataeng_maintenance_launcher_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("dataeng maintenance launcher");
+	maint_conf_note(PgReloadTime);
+	on_shmem_exit(maint_launcher_exit, (Datum) 0);
 
 	/* the first round one interval after start */
 	last_round = GetCurrentTimestamp();
@@ -208,6 +232,7 @@ dataeng_maintenance_launcher_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			maint_conf_note(PgReloadTime);
 		}
 		if (dataeng_enabled && ops_maintenance_interval > 0)
 		{
@@ -346,4 +371,30 @@ dataeng_maintenance_main(Datum main_arg)
 	pgstat_report_activity(STATE_IDLE, NULL);
 	pgstat_report_stat(true);
 	proc_exit(0);
+}
+
+PG_FUNCTION_INFO_V1(dataeng_maintenance_conf_read);
+
+/*
+ * dataeng_internal._maintenance_conf_read() RETURNS timestamptz: when the
+ * maintenance launcher last read the configuration files (its start, or a
+ * reload it applied, before its next round); NULL when none runs.  A time
+ * later than one taken after ALTER SYSTEM and before pg_reload_conf()
+ * means that its rounds from then on use the new values (a round's worker
+ * started later has them from its start).
+ */
+Datum
+dataeng_maintenance_conf_read(PG_FUNCTION_ARGS)
+{
+	TimestampTz at = 0;
+
+	if (sched_shmem != NULL)
+	{
+		SpinLockAcquire(&sched_shmem->mutex);
+		at = sched_shmem->maint_conf_read;
+		SpinLockRelease(&sched_shmem->mutex);
+	}
+	if (at == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(at);
 }

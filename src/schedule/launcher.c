@@ -551,6 +551,8 @@ launcher_scan(long *sleep_ms)
 			continue;
 		}
 		slot->starting = true;
+		/* (it reads them at its start: these, or the postmaster's later ones) */
+		slot->conf_read = PgReloadTime;
 		/* if it dies without saying when, try again in a second */
 		slot->next_due = TimestampTzPlusMilliseconds(now, 1000);
 		SpinLockRelease(&sched_shmem->mutex);
@@ -660,6 +662,7 @@ dataeng_launcher_main(Datum main_arg)
 	sched_shmem->launcher_latch = MyLatch;
 	sched_shmem->launcher_pid = MyProcPid;
 	sched_shmem->launcher_state = LAUNCHER_RUNNING;
+	sched_shmem->launcher_conf_read = PgReloadTime;
 	generation = ++sched_shmem->launcher_generation;
 	SpinLockRelease(&sched_shmem->mutex);
 	/* (the sessions waiting for a worker it would start see it gone) */
@@ -682,6 +685,7 @@ dataeng_launcher_main(Datum main_arg)
 			SpinLockAcquire(&sched_shmem->mutex);
 			for (i = 0; i < DATAENG_MAX_DATABASES; i++)
 				sched_shmem->dbs[i].next_due = 0;
+			sched_shmem->launcher_conf_read = PgReloadTime;
 			SpinLockRelease(&sched_shmem->mutex);
 		}
 
@@ -808,6 +812,42 @@ dataeng_scheduler_wake(PG_FUNCTION_ARGS)
 	if (CALLED_AS_TRIGGER(fcinfo))
 		return PointerGetDatum(NULL);
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_scheduler_conf_read);
+
+/*
+ * dataeng_internal._scheduler_conf_read() RETURNS timestamptz: when the
+ * configuration files that the launcher and this database's scheduler (if
+ * one runs or is starting) use were read, the earlier of the two: at
+ * their start (the postmaster's reading then) or when they applied a
+ * reload (the launcher at once, a scheduler before its next pass).  A
+ * value later than a moment taken after a setting was changed (ALTER
+ * SYSTEM) and before pg_reload_conf() means that every scheduler of the
+ * database from now on uses the new value (one started later forks from
+ * the postmaster, which read the files before the launcher).  NULL when
+ * no launcher runs.  Tests wait on it instead of on behaviour.
+ */
+Datum
+dataeng_scheduler_conf_read(PG_FUNCTION_ARGS)
+{
+	SchedDbSlot *slot;
+	TimestampTz conf_read = 0;
+
+	if (sched_shmem == NULL)
+		PG_RETURN_NULL();
+	SpinLockAcquire(&sched_shmem->mutex);
+	if (sched_shmem->launcher_latch != NULL)
+	{
+		conf_read = sched_shmem->launcher_conf_read;
+		slot = sched_slot_find(MyDatabaseId);
+		if (slot != NULL && (slot->pid != 0 || slot->starting) && slot->conf_read < conf_read)
+			conf_read = slot->conf_read;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	if (conf_read == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(conf_read);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_scheduler_pid);

@@ -35,6 +35,12 @@ typedef struct SchedDbSlot
 	bool		has_extension;	/* a scheduler found the extension there */
 	TimestampTz recheck_at;		/* when to try that database again */
 	bool		starting;		/* a scheduler registered, not yet in pid */
+	/*
+	 * When the configuration files the database's scheduler (starting or
+	 * running) has applied were read: the launcher's reading when it
+	 * registered it, then its own (_scheduler_conf_read())
+	 */
+	TimestampTz conf_read;
 	TimestampTz next_due;		/* when it next needs a scheduler (0: now) */
 	bool		woken;			/* jobs changed since its scheduler's pass began */
 	bool		recovered;		/* runs cut by a restart were recorded */
@@ -82,6 +88,7 @@ typedef struct SchedRun
 	Oid			dboid;			/* InvalidOid: a free entry */
 	Oid			owner;
 	int64		job_id;
+	uint64		name_hash;		/* of the job's name (sched_job_name_hash) */
 	int64		run_id;
 	pid_t		pid;			/* its worker's once claimed, else 0 */
 	bool		exited;			/* that worker exited */
@@ -95,6 +102,9 @@ typedef struct SchedShmem
 	slock_t		mutex;			/* protects everything below */
 	Latch	   *launcher_latch; /* NULL while no launcher runs */
 	pid_t		launcher_pid;
+	TimestampTz launcher_conf_read; /* when the launcher last read the configuration files */
+	TimestampTz maint_conf_read;	/* the same of the maintenance launcher
+									 * (src/ops/maintenance.c); 0: none runs */
 	/*
 	 * Whether a launcher runs, and if not whether one comes, for the
 	 * sessions that wait for a worker it would start (cdc_wal_sync()):
@@ -146,6 +156,7 @@ extern bool dataeng_log_successful_runs;
 extern bool sched_run_claim(Oid dboid, int64 run_id);
 extern int	sched_runs_live(Oid dboid);
 extern void sched_runs_stop(Oid dboid, int signo);
+extern uint64 sched_job_name_hash(const char *job_name);
 
 /* the arguments of one job run, passed to its worker in bgw_extra */
 /*

@@ -36,6 +36,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/indexing.h"
+#include "common/hashfn.h"
 #include "utils/fmgroids.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -187,9 +188,24 @@ run_entry(Oid dboid, int64 run_id)
 	return NULL;
 }
 
+/*
+ * sched_job_name_hash
+ *		The hash of a job's name that its runs in progress are known by
+ *		too: a job unscheduled during its run and scheduled again under
+ *		the same name is another row (another job_id), and its first run
+ *		waited for nothing, running beside the old job's run of the same
+ *		command.  Two names of the same hash only make one wait for the
+ *		other's run.
+ */
+uint64
+sched_job_name_hash(const char *job_name)
+{
+	return hash_bytes_extended((const unsigned char *) job_name, strlen(job_name), 0);
+}
+
 /* a run of this database starts; false when every entry is taken */
 static bool
-run_add(int64 job_id, int64 run_id, Oid owner, TimestampTz deadline)
+run_add(int64 job_id, uint64 name_hash, int64 run_id, Oid owner, TimestampTz deadline)
 {
 	int			i;
 	bool		ok = false;
@@ -205,6 +221,7 @@ run_add(int64 job_id, int64 run_id, Oid owner, TimestampTz deadline)
 		r->dboid = MyDatabaseId;
 		r->owner = owner;
 		r->job_id = job_id;
+		r->name_hash = name_hash;
 		r->run_id = run_id;
 		r->deadline = deadline;
 		ok = true;
@@ -508,9 +525,12 @@ total_running(void)
 	return n;
 }
 
-/* a run of the job is in progress, this scheduler's or a predecessor's */
+/*
+ * a run of the job is in progress, this scheduler's or a predecessor's, or
+ * a run of a job of the same name (unscheduled since, and scheduled again)
+ */
 static bool
-job_is_running(int64 job_id)
+job_is_running(int64 job_id, uint64 name_hash)
 {
 	int			i;
 	bool		found = false;
@@ -520,7 +540,8 @@ job_is_running(int64 job_id)
 	{
 		SchedRun   *r = &sched_shmem->runs[i];
 
-		found = r->dboid == MyDatabaseId && r->job_id == job_id && !r->abandoned;
+		found = r->dboid == MyDatabaseId && !r->abandoned &&
+			(r->job_id == job_id || r->name_hash == name_hash);
 	}
 	SpinLockRelease(&sched_shmem->mutex);
 	return found;
@@ -1157,6 +1178,7 @@ start_due_jobs(bool *warned_slots)
 		bool		canlogin;
 		int64		timeout_ms;
 		int64		waiting_run;	/* the run that waits for a slot, or 0 */
+		uint64		name_hash;		/* of its name (sched_job_name_hash) */
 	}		   *jobs;
 
 	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
@@ -1177,7 +1199,8 @@ start_due_jobs(bool *warned_slots)
 	 */
 	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
 							  "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint, "
-							  "       CASE WHEN j.last_status OPERATOR(pg_catalog.=) 'waiting' THEN j.last_run_id END "
+							  "       CASE WHEN j.last_status OPERATOR(pg_catalog.=) 'waiting' THEN j.last_run_id END, "
+							  "       j.job_name "
 							  "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
 							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
 							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
@@ -1264,6 +1287,7 @@ start_due_jobs(bool *warned_slots)
 		jobs[i].waiting_run = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
 		if (isnull)
 			jobs[i].waiting_run = 0;
+		jobs[i].name_hash = sched_job_name_hash(TextDatumGetCString(SPI_getbinval(tup, desc, 7, &isnull)));
 	}
 
 	for (;;)
@@ -1287,7 +1311,7 @@ start_due_jobs(bool *warned_slots)
 		{
 			capped = true;
 			for (i = 0; i < n; i++)
-				if (!done[i] && !job_is_running(jobs[i].job_id))
+				if (!done[i] && !job_is_running(jobs[i].job_id, jobs[i].name_hash))
 					held = true;
 			if (held)
 				hold_set(InvalidOid);
@@ -1302,7 +1326,7 @@ start_due_jobs(bool *warned_slots)
 
 			if (done[i])
 				continue;
-			if (job_is_running(jobs[i].job_id))
+			if (job_is_running(jobs[i].job_id, jobs[i].name_hash))
 			{
 				done[i] = true; /* never twice at the same time */
 				continue;
@@ -1366,7 +1390,7 @@ start_due_jobs(bool *warned_slots)
 		}
 
 		/* its entry first: a worker runs nothing without one (job.c) */
-		if (!run_add(job_id, run_id, owner,
+		if (!run_add(job_id, jobs[best].name_hash, run_id, owner,
 					 jobs[best].timeout_ms > 0 ?
 					 TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 												 Min(jobs[best].timeout_ms, (int64) INT_MAX) + JOB_TIMEOUT_GRACE_MS) : 0))
@@ -1575,6 +1599,7 @@ dataeng_scheduler_main(Datum main_arg)
 	{
 		my_slot->pid = MyProcPid;
 		my_slot->latch = MyLatch;
+		my_slot->conf_read = PgReloadTime;
 	}
 	SpinLockRelease(&sched_shmem->mutex);
 	if (my_slot == NULL)
@@ -1605,6 +1630,9 @@ dataeng_scheduler_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			SpinLockAcquire(&sched_shmem->mutex);
+			my_slot->conf_read = PgReloadTime;
+			SpinLockRelease(&sched_shmem->mutex);
 		}
 		if (sched_db_held(dboid))
 			leave_database();
