@@ -511,6 +511,45 @@ BEGIN
          WHEN (SELECT c.relhassubclass FROM pg_class c WHERE c.oid = tbl)
          THEN 'pg_catalog.jsonb_build_object(''partition'', CAST(CAST(tableoid AS pg_catalog.regclass) AS pg_catalog.text), ''ctid'', CAST(ctid AS pg_catalog.text))'
          ELSE 'pg_catalog.jsonb_build_object(''ctid'', CAST(ctid AS pg_catalog.text))' END);
+  -- a row_key must name one row: a key column with NULLs or repeated
+  -- values named a duplicate {"id": 3} that another row, no duplicate,
+  -- shared (deleting by it deleted both), or {"id": null}
+  IF key_column IS NOT NULL AND EXISTS (SELECT 1 FROM pg_temp._dd_result) THEN
+    IF EXISTS (SELECT 1 FROM pg_temp._dd_result r
+                WHERE jsonb_typeof(r.k OPERATOR(pg_catalog.->) key_column) OPERATOR(pg_catalog.=) 'null') THEN
+      DROP TABLE pg_temp._dd_result;
+      RAISE EXCEPTION 'key column % of table % is NULL in a row with duplicates', quote_ident(key_column), tbl
+        USING ERRCODE = 'not_null_violation',
+              DETAIL = 'A row_key must name one row; a NULL names none.',
+              HINT = 'Pass a column whose values tell the rows apart (the primary key), or leave key_column out: rows are then named by their location (ctid).';
+    END IF;
+    -- unless a unique index on the column alone says so, look for a
+    -- repeated value of a row with duplicates
+    IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = tbl AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+                      AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = key_column) THEN
+      DECLARE
+        repeated jsonb;
+        times bigint;
+      BEGIN
+        EXECUTE format('SELECT d.k, d.n FROM dataeng_internal._dedup_as(%L, %L) AS d(k jsonb, n bigint)
+                         WHERE d.k IN (SELECT r.k FROM pg_temp._dd_result r) ORDER BY d.n DESC, d.k LIMIT 1',
+                       owner,
+                       format('SELECT pg_catalog.jsonb_build_object(%L, %I), pg_catalog.count(*) FROM %s
+                                GROUP BY 1 HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1',
+                              key_column, key_column, tbl))
+          INTO repeated, times;
+        IF repeated IS NOT NULL THEN
+          DROP TABLE pg_temp._dd_result;
+          RAISE EXCEPTION 'key column % of table % does not name one row: % rows have %', quote_ident(key_column), tbl,
+                times, repeated
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = 'A row_key must name one row; one of those rows has duplicates.',
+                  HINT = 'Pass a column whose values tell the rows apart (the primary key), or leave key_column out: rows are then named by their location (ctid).';
+        END IF;
+      END;
+    END IF;
+  END IF;
   RETURN QUERY SELECT r.cluster_id, r.k, r.score FROM pg_temp._dd_result r ORDER BY r.cluster_id, r.id;
   DROP TABLE pg_temp._dd_result;
 END;

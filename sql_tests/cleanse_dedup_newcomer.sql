@@ -67,7 +67,9 @@ UPDATE few SET full_name = 'Joan Smith', email = 'joan@example.com' WHERE id = 2
 SELECT * FROM dataeng.find_duplicates('few', '{full_name,email}', key_column => 'id');
 
 -- empty table, one row, an all-NULL column, a column name with a dot or a
--- quote: no error, and the duplicates a column shares are found
+-- quote: no error, and the duplicates a column shares are found (a key
+-- column that names no one row, as "q""x" here, is refused: see
+-- cleanse_dedup_key_column)
 CREATE TABLE odd (id int, "a.b" text, "q""x" text, nothing text);
 SELECT * FROM dataeng.find_duplicates('odd', ARRAY['a.b', 'q"x']);
 INSERT INTO odd VALUES (1, 'x', 'y', NULL);

@@ -432,9 +432,26 @@ cleanse_parse_date_text(const char *s, int len, const char *order, Parsed *p)
 					{
 						int64		f = toks[i + 2].value;
 						int			digits = toks[i + 2].len;
+						int64		unit = 1;
 
+						/*
+						 * to the nearest microsecond, as PostgreSQL's input
+						 * rounds (ties to even); it was cut, so
+						 * 10:00:00.9999996 was 10:00:00.999999, where
+						 * '...'::timestamptz is 10:00:01.  A usec of
+						 * 1000000 is carried by the caller.
+						 */
 						while (digits > 6)
-							f /= 10, digits--;
+							unit *= 10, digits--;
+						if (unit > 1)
+						{
+							int64		q = f / unit,
+										r = f % unit;
+
+							if (r * 2 > unit || (r * 2 == unit && (q & 1)))
+								q++;
+							f = q;
+						}
 						while (digits < 6)
 							f *= 10, digits++;
 						p->usec = (int) f;
@@ -708,6 +725,8 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 		text_to_cstring(PG_GETARG_TEXT_PP(2)) : "UTC";
 	char		buf[128];
 	int			tz_offset;
+	bool		carry = false;
+	TimestampTz result;
 
 	tz_check(fcinfo, tz);
 	if (PG_ARGISNULL(0))
@@ -722,6 +741,12 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 		p.has_tz = true;
 		p.tz_offset = tz_offset;
 	}
+	/* a fraction rounded up to a whole second: one second later */
+	if (p.usec >= 1000000)
+	{
+		p.usec -= 1000000;
+		carry = true;
+	}
 	/* the sign apart: an offset under an hour west (-00:30) has 0 hours */
 	if (p.has_tz)
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d%c%02d:%02d",
@@ -732,11 +757,21 @@ dataeng_parse_timestamp(PG_FUNCTION_ARGS)
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d",
 				 p.year, p.month, p.day, p.hour, p.minute, p.second, p.usec);
 	if (p.has_tz)
-		PG_RETURN_DATUM(DirectFunctionCall3(timestamptz_in, CStringGetDatum(buf),
-											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-	/* local time in tz */
-	PG_RETURN_DATUM(DirectFunctionCall2(timestamp_zone, CStringGetTextDatum(tz),
-										DirectFunctionCall3(timestamp_in, CStringGetDatum(buf),
-															ObjectIdGetDatum(InvalidOid),
-															Int32GetDatum(-1))));
+		result = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(buf),
+														 ObjectIdGetDatum(InvalidOid),
+														 Int32GetDatum(-1)));
+	else
+		/* local time in tz */
+		result = DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, CStringGetTextDatum(tz),
+														 DirectFunctionCall3(timestamp_in, CStringGetDatum(buf),
+																			 ObjectIdGetDatum(InvalidOid),
+																			 Int32GetDatum(-1))));
+	if (carry)
+	{
+		/* (no such moment: no timestamp, as for a year past the range) */
+		if (!IS_VALID_TIMESTAMP(result + USECS_PER_SEC))
+			PG_RETURN_NULL();
+		result += USECS_PER_SEC;
+	}
+	PG_RETURN_TIMESTAMPTZ(result);
 }

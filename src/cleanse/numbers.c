@@ -171,11 +171,47 @@ parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **w
 	{
 		negative = (w[start] != '+') ? !negative : negative;
 		start++;
+		/*
+		 * a currency after the sign, as "-$12.25" (how money writes a
+		 * negative amount in the C locale and US accounting), "-€5" or
+		 * "-USD 5": without it the symbol was no part of a number (NULL)
+		 */
+		if (end > start && currency_char(w[start]))
+		{
+			while (start < end && currency_char(w[start]))
+				start++;
+			while (start < end && space_char(w[start]))
+				start++;
+		}
+		else if (end - start >= 4 && w[start] >= 'A' && w[start] <= 'Z' &&
+				 w[start + 1] >= 'A' && w[start + 1] <= 'Z' &&
+				 w[start + 2] >= 'A' && w[start + 2] <= 'Z' && space_char(w[start + 3]))
+		{
+			start += 3;
+			while (start < end && space_char(w[start]))
+				start++;
+		}
 	}
 	else if (end > start && (w[end - 1] == '-' || w[end - 1] == 0x2212))
 	{
 		negative = !negative;
 		end--;
+		/* likewise a currency before a trailing sign, as "5 €-" */
+		if (end > start && currency_char(w[end - 1]))
+		{
+			while (end > start && currency_char(w[end - 1]))
+				end--;
+			while (end > start && space_char(w[end - 1]))
+				end--;
+		}
+		else if (end - start >= 4 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
+				 w[end - 2] >= 'A' && w[end - 2] <= 'Z' &&
+				 w[end - 3] >= 'A' && w[end - 3] <= 'Z' && space_char(w[end - 4]))
+		{
+			end -= 3;
+			while (end > start && space_char(w[end - 1]))
+				end--;
+		}
 	}
 	if (start >= end)
 	{

@@ -41,10 +41,28 @@ typedef struct DateFields
 				day,
 				hour,
 				minute,
-				second;
-	bool		hour12;
+				second,
+				weekday;		/* 0 = Sunday */
+	bool		hour12;			/* HH, HH12 or AM/PM: a 12-hour clock */
 	int			ampm;			/* -1 none, 0 am, 1 pm */
 } DateFields;
+
+/*
+ * set_field
+ *		Stores v in a field not read yet, or checks that it is the value read
+ *		before: a format naming a field twice (MM and Mon, DD twice) gives
+ *		one date only when both say the same, as to_date() insists
+ *		("conflicting values for "MM" field"); the last value read won, so
+ *		'01 2026 02' was a date of 'MM YYYY MM'.  False on a conflict.
+ */
+static bool
+set_field(int *field, int v)
+{
+	if (*field != -1 && *field != v)
+		return false;
+	*field = v;
+	return true;
+}
 
 static bool
 prefix_ci(const char *s, int slen, const char *word, int wlen)
@@ -199,10 +217,10 @@ check_date_format(const char *f, int flen)
 const char *
 validate_date_problem(const char *s, int slen, const char *f, int flen)
 {
-	DateFields d = {-1, -1, -1, -1, -1, -1, false, -1};
+	DateFields d = {-1, -1, -1, -1, -1, -1, -1, false, -1};
 	int			si = 0,
-				fi = 0,
-				weekday = -1;
+				fi = 0;
+	const char *conflict = NULL;
 
 	check_date_format(f, flen);
 	while (fi < flen)
@@ -241,80 +259,99 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 		if (prefix_ci(fp, fleft, "YYYY", 4))
 		{
 			used = read_number(sp, sleft, 4, fm, &v);
-			d.year = v;
+			if (used >= 0 && !set_field(&d.year, v))
+				conflict = "the format gives the year two different values";
 			fi += 4;
 		}
 		else if (prefix_ci(fp, fleft, "YY", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.year = 2000 + v;		/* any two digits are a year */
+			/* to_date()'s century: the year nearest 2020 (99 is 1999) */
+			if (used >= 0 && !set_field(&d.year, v < 70 ? 2000 + v : 1900 + v))
+				conflict = "the format gives the year two different values";
 			fi += 2;
 		}
 		else if (prefix_ci(fp, fleft, "MONTH", 5))
 		{
 			used = read_name(sp, sleft, month_names, 12, false, &v);
-			d.month = v + 1;
+			if (used >= 0 && !set_field(&d.month, v + 1))
+				conflict = "the format gives the month two different values";
 			fi += 5;
 		}
 		else if (prefix_ci(fp, fleft, "MON", 3))
 		{
 			used = read_name(sp, sleft, month_names, 12, true, &v);
-			d.month = v + 1;
+			if (used >= 0 && !set_field(&d.month, v + 1))
+				conflict = "the format gives the month two different values";
 			fi += 3;
 		}
 		else if (prefix_ci(fp, fleft, "MM", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.month = v;
+			if (used >= 0 && !set_field(&d.month, v))
+				conflict = "the format gives the month two different values";
 			fi += 2;
 		}
 		else if (prefix_ci(fp, fleft, "MI", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.minute = v;
+			if (used >= 0 && !set_field(&d.minute, v))
+				conflict = "the format gives the minute two different values";
 			fi += 2;
 		}
 		else if (prefix_ci(fp, fleft, "DAY", 3))
 		{
-			used = read_name(sp, sleft, day_names, 7, false, &weekday);
+			used = read_name(sp, sleft, day_names, 7, false, &v);
+			if (used >= 0 && !set_field(&d.weekday, v))
+				conflict = "the format gives the day of the week two different values";
 			fi += 3;
 		}
 		else if (prefix_ci(fp, fleft, "DY", 2))
 		{
-			used = read_name(sp, sleft, day_names, 7, true, &weekday);
+			used = read_name(sp, sleft, day_names, 7, true, &v);
+			if (used >= 0 && !set_field(&d.weekday, v))
+				conflict = "the format gives the day of the week two different values";
 			fi += 2;
 		}
 		else if (prefix_ci(fp, fleft, "DD", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.day = v;
+			if (used >= 0 && !set_field(&d.day, v))
+				conflict = "the format gives the day two different values";
 			fi += 2;
 		}
 		else if (prefix_ci(fp, fleft, "HH24", 4))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.hour = v;
+			if (used >= 0 && !set_field(&d.hour, v))
+				conflict = "the format gives the hour two different values";
 			fi += 4;
 		}
 		else if (prefix_ci(fp, fleft, "HH12", 4) || prefix_ci(fp, fleft, "HH", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.hour = v;
+			if (used >= 0 && !set_field(&d.hour, v))
+				conflict = "the format gives the hour two different values";
 			d.hour12 = true;
 			fi += prefix_ci(fp, fleft, "HH12", 4) ? 4 : 2;
 		}
 		else if (prefix_ci(fp, fleft, "SS", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
-			d.second = v;
+			if (used >= 0 && !set_field(&d.second, v))
+				conflict = "the format gives the second two different values";
 			fi += 2;
 		}
 		else if (prefix_ci(fp, fleft, "AM", 2) || prefix_ci(fp, fleft, "PM", 2))
 		{
 			if (prefix_ci(sp, sleft, "AM", 2))
-				d.ampm = 0, used = 2;
+				v = 0, used = 2;
 			else if (prefix_ci(sp, sleft, "PM", 2))
-				d.ampm = 1, used = 2;
+				v = 1, used = 2;
+			if (used >= 0 && !set_field(&d.ampm, v))
+				conflict = "the format gives AM and PM both";
+			/* a meridiem makes the clock a 12-hour one, as in to_date() */
+			d.hour12 = true;
 			fi += 2;
 		}
 		else if (isalpha((unsigned char) *fp))
@@ -329,6 +366,8 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 		}
 		if (used < 0)
 			return "a field of the format is missing or malformed";
+		if (conflict != NULL)
+			return conflict;
 		si += used;
 	}
 	if (si != slen)
@@ -355,7 +394,7 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 		return "the minute is out of range";
 	if (d.second > 59)
 		return "the second is out of range";
-	if (weekday != -1 && d.year != -1 && d.month != -1 && d.day != -1)
+	if (d.weekday != -1 && d.year != -1 && d.month != -1 && d.day != -1)
 	{
 		/* Zeller-style day of week, 0 = Sunday */
 		int			y = d.year,
@@ -368,7 +407,7 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 			y--;
 		}
 		dow = (d.day + (13 * (m + 1)) / 5 + y + y / 4 - y / 100 + y / 400 + 6) % 7;
-		if (dow != weekday)
+		if (dow != d.weekday)
 			return "the day of the week does not match the date";
 	}
 	return NULL;
