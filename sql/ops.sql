@@ -1307,10 +1307,12 @@ COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 
 
 -- One handler's call with an alert's raise or resolve (doc: what it gets),
 -- from _alert_send, or put off by it and made by alert_check()
--- (_alert_pending_send).  A handler is its function's oid: a handler whose
--- function was dropped is removed (never a function of the same name made
--- later), and one whose function now belongs to a role its owner is not a
--- member of is skipped, the reason recorded.  It is called as its
+-- (_alert_pending_send).  A handler is its function's oid in the catalog
+-- where it was recorded (its name only in another one, after pg_upgrade or
+-- a restore: _handlers_follow): a handler whose function was dropped is
+-- removed (never a function of the same name made later), and one whose
+-- function now belongs to a role its owner is not a member of is skipped,
+-- the reason recorded.  It is called as its
 -- function's owner (never the recorded owner's oid: see below),
 -- restricted, only with an alert that owner may see.  The call is its own
 -- subtransaction with a timeout; whatever it raises below FATAL, a cancel
