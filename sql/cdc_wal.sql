@@ -68,7 +68,7 @@ COMMENT ON TABLE dataeng_internal.cdc_wal_tables IS
 CREATE TABLE dataeng_internal.on_change_triggers (
   trigger_name  text          PRIMARY KEY,
   table_name    regclass      NOT NULL,
-  handler       regprocedure  NOT NULL,
+  handler       oid           NOT NULL,  -- the function's oid in handler_catalog
   ops           "char"[]      NOT NULL,
   owner         regrole       NOT NULL,
   on_error      text          NOT NULL DEFAULT 'dead_letter'
@@ -86,12 +86,22 @@ CREATE TABLE dataeng_internal.on_change_triggers (
   resume_requested boolean    NOT NULL DEFAULT false,
   -- while paused: why (on_change_pause(), on_error => 'pause',
   -- dataeng.on_change_max_backlog)
-  pause_reason  text
+  pause_reason  text,
+  -- the handler by name, and where its oid is valid (as
+  -- dataeng_internal.alert_handlers: pg_upgrade carries it)
+  handler_name    text,
+  handler_catalog text        NOT NULL DEFAULT dataeng_internal._catalog_id()
 );
 COMMENT ON TABLE dataeng_internal.on_change_triggers IS
   'Handlers the WAL worker calls with each committed transaction''s changes of a table';
 COMMENT ON COLUMN dataeng_internal.on_change_triggers.pause_reason IS
   'Why the trigger is paused, NULL while it is not';
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.handler IS
+  'The handler''s oid in the catalog of handler_catalog';
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.handler_name IS
+  'The handler''s schema-qualified name and argument types, following renames: the function in another catalog (after pg_upgrade)';
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.handler_catalog IS
+  'Where handler is the function''s oid: the system identifier and the oid of dataeng''s extension row (dataeng_internal._catalog_id())';
 
 CREATE TABLE dataeng.dead_letters (
   id            bigserial     PRIMARY KEY,
@@ -814,8 +824,10 @@ BEGIN
       USING ERRCODE = 'configuration_limit_exceeded',
             HINT = 'Drop one with dataeng.on_change_drop(), or ask a superuser to raise dataeng.max_on_change_per_role.';
   END IF;
-  INSERT INTO dataeng_internal.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn)
-  VALUES (trigger_name, tbl, handler, ops::"char"[], caller, on_error, pg_current_wal_insert_lsn());
+  INSERT INTO dataeng_internal.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn,
+                                                   handler_name, handler_catalog)
+  VALUES (trigger_name, tbl, handler::oid, ops::"char"[], caller, on_error, pg_current_wal_insert_lsn(),
+          dataeng_internal._proc_identity(handler::oid), dataeng_internal._catalog_id());
   IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = tbl AND ct.active_method <> 'wal') THEN
     RAISE NOTICE 'table % is still captured by its trigger', tbl
       USING DETAIL = 'The handler is called for transactions committed after the WAL worker has switched the table.',
@@ -994,7 +1006,10 @@ CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
       FROM dataeng_internal.on_change_resume_progress p
       JOIN dataeng.dead_letters d ON d.id OPERATOR(pg_catalog.=) p.dead_letter_id
      WHERE p.cut_off OPERATOR(pg_catalog.>) 0)
-  SELECT l.*, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit,
+  SELECT l.trigger_name, l.table_name,
+         dataeng_internal._proc_resolve(l.handler, l.handler_name, l.handler_catalog)::regprocedure AS handler,
+         l.ops, l.owner, l.on_error, l.from_lsn, l.created_at, l.handled_lsn, l.handled_at, l.paused_at,
+         l.resume_from, l.resume_requested, l.pause_reason, b.batches AS backlog_batches, b.oldest_commit AS backlog_oldest_commit,
          (SELECT ct.method FROM dataeng.cdc_tables ct
            WHERE ct.table_name OPERATOR(pg_catalog.=) l.table_name) AS table_method,
          greatest(b.cut_off, rp.cut_off, 0) AS calls_cut_off

@@ -48,6 +48,47 @@ AS $$
 $$;
 COMMENT ON FUNCTION dataeng_internal._is_superuser(regrole) IS 'internal: whether a role is a superuser';
 
+-- A function named by a row (an alert handler, an on_change trigger's
+-- handler): its oid, its identity by name and the catalog where the oid
+-- was read (src/common/catalog_id.c).  In that catalog the oid is the
+-- function, whatever its name now; in another one (after pg_upgrade, a
+-- restore, or DROP and CREATE EXTENSION) the oid means nothing and the
+-- name is taken: dataeng_internal._handlers_follow() (ops.sql) then
+-- records the oid found and this catalog.
+CREATE FUNCTION dataeng_internal._catalog_id()
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_catalog_id'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._catalog_id() IS
+  'internal: this catalog''s identity, system identifier/oid of dataeng''s extension row: where a recorded function oid is valid';
+
+-- A function's identity, schema-qualified with its argument types, which
+-- to_regprocedure() reads back in any search_path; NULL for no function.
+CREATE FUNCTION dataeng_internal._proc_identity(fn oid)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT (pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0)).identity
+    FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) fn
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._proc_identity(oid) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._proc_identity(oid) IS
+  'internal: a function''s schema-qualified identity with its argument types, NULL if there is none';
+
+-- The function a row names now: its oid where it was recorded in this
+-- catalog, else the function of its recorded name (0 when none has it).
+CREATE FUNCTION dataeng_internal._proc_resolve(fn oid, fn_name text, fn_catalog text)
+RETURNS oid
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN fn_catalog OPERATOR(pg_catalog.=) dataeng_internal._catalog_id() THEN fn
+              ELSE coalesce(pg_catalog.to_regprocedure(fn_name)::pg_catalog.oid, 0) END
+$$;
+COMMENT ON FUNCTION dataeng_internal._proc_resolve(oid, text, text) IS
+  'internal: the function a recorded oid, name and catalog name here: the oid in its own catalog, else by name (0: none)';
+
 -- Whether the caller is inside a transaction block: procedures that commit
 -- as they go (fact_backfill) refuse to start there.
 CREATE FUNCTION dataeng_internal._in_transaction_block()

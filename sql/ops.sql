@@ -104,8 +104,14 @@ REVOKE ALL ON dataeng.monitors, dataeng.monitor_checks FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.monitor_checks_check_id_seq FROM PUBLIC;
 GRANT SELECT ON dataeng.monitors, dataeng.monitor_checks TO PUBLIC;
 
-CREATE TABLE dataeng.alert_handlers (
-  handler     regprocedure PRIMARY KEY,   -- the function itself (its oid), never its name
+-- Alert handlers: each names its function by oid, by identity
+-- (handler_name) and by the catalog where the oid was read
+-- (handler_catalog: dataeng_internal._proc_resolve, common.sql), so that
+-- pg_upgrade, which gives functions new oids, carries them (a regprocedure
+-- column it refuses); renames are followed (_handlers_follow).  Read
+-- through the view dataeng.alert_handlers, which shows the function.
+CREATE TABLE dataeng_internal.alert_handlers (
+  handler     oid          NOT NULL,    -- the function's oid in handler_catalog
   owner       regrole      NOT NULL,
   kinds       text[],
   created_at  timestamptz  NOT NULL DEFAULT now(),
@@ -114,19 +120,42 @@ CREATE TABLE dataeng.alert_handlers (
   last_error  text,
   last_error_at timestamptz,
   owner_name   name,
-  owner_system bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
+  owner_system bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier,
+  handler_name    text,
+  handler_catalog text     NOT NULL DEFAULT dataeng_internal._catalog_id(),
+  PRIMARY KEY (handler, handler_catalog)
 );
-COMMENT ON TABLE dataeng.alert_handlers IS
-  'Functions (by oid) called as their owner, with a timeout, with each alert raised or resolved that their owner may see';
-SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_handlers', '');
+COMMENT ON TABLE dataeng_internal.alert_handlers IS
+  'Functions called as their owner, with a timeout, with each alert raised or resolved that their owner may see (shown by the view dataeng.alert_handlers)';
+SELECT pg_catalog.pg_extension_config_dump('dataeng_internal.alert_handlers', '');
+COMMENT ON COLUMN dataeng_internal.alert_handlers.handler IS
+  'The function''s oid in the catalog of handler_catalog';
+COMMENT ON COLUMN dataeng_internal.alert_handlers.handler_name IS
+  'The function''s schema-qualified name and argument types, following renames: the function in another catalog (after pg_upgrade or a restore)';
+COMMENT ON COLUMN dataeng_internal.alert_handlers.handler_catalog IS
+  'Where handler is the function''s oid: the system identifier and the oid of dataeng''s extension row (dataeng_internal._catalog_id())';
+COMMENT ON COLUMN dataeng_internal.alert_handlers.owner_name IS
+  'The owner''s role name when the handler was added: a handler restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only, not called, and not that role''s to drop';
+COMMENT ON COLUMN dataeng_internal.alert_handlers.owner_system IS
+  'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
+ALTER TABLE dataeng_internal.alert_handlers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON dataeng_internal.alert_handlers FOR SELECT
+  USING (pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system));
+REVOKE ALL ON dataeng_internal.alert_handlers FROM PUBLIC;
+GRANT SELECT ON dataeng_internal.alert_handlers TO PUBLIC;
+
+-- (security_invoker: each role sees its own handlers, by row security)
+CREATE VIEW dataeng.alert_handlers WITH (security_invoker = true) AS
+  SELECT dataeng_internal._proc_resolve(h.handler, h.handler_name, h.handler_catalog)::regprocedure AS handler,
+         h.owner, h.kinds, h.created_at, h.calls, h.failures, h.last_error, h.last_error_at,
+         h.owner_name, h.owner_system
+    FROM dataeng_internal.alert_handlers h;
+COMMENT ON VIEW dataeng.alert_handlers IS
+  'Functions called as their owner, with a timeout, with each alert raised or resolved that their owner may see';
 COMMENT ON COLUMN dataeng.alert_handlers.owner_name IS
   'The owner''s role name when the handler was added: a handler restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only, not called, and not that role''s to drop';
 COMMENT ON COLUMN dataeng.alert_handlers.owner_system IS
   'The system identifier of the cluster where owner_name was last seen on the owner''s oid (as dataeng.jobs.owner_system)';
-ALTER TABLE dataeng.alert_handlers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON dataeng.alert_handlers FOR SELECT
-  USING (pg_has_role(owner, 'USAGE') AND dataeng_internal._owner_trusted(owner, owner_name, owner_system));
-REVOKE ALL ON dataeng.alert_handlers FROM PUBLIC;
 GRANT SELECT ON dataeng.alert_handlers TO PUBLIC;
 
 -- The calls of handlers put off by the session that sent their alert,
@@ -135,11 +164,12 @@ GRANT SELECT ON dataeng.alert_handlers TO PUBLIC;
 -- session without them (the maintenance worker's), oldest first.
 CREATE TABLE dataeng_internal.alert_handler_pending (
   id        bigserial    PRIMARY KEY,
-  handler   regprocedure NOT NULL,
+  handler   oid          NOT NULL,    -- with handler_catalog, its dataeng_internal.alert_handlers row
   alert_id  bigint       NOT NULL,
   event     text         NOT NULL,
   doc       jsonb        NOT NULL,
-  queued_at timestamptz  NOT NULL DEFAULT now()
+  queued_at timestamptz  NOT NULL DEFAULT now(),
+  handler_catalog text   NOT NULL DEFAULT dataeng_internal._catalog_id()
 );
 COMMENT ON TABLE dataeng_internal.alert_handler_pending IS
   'Alert handler calls put off by a session holding another role''s temporary objects; made by the next alert_check()';
@@ -1280,10 +1310,12 @@ COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 
 
 -- One handler's call with an alert's raise or resolve (doc: what it gets),
 -- from _alert_send, or put off by it and made by alert_check()
--- (_alert_pending_send).  A handler is its function's oid: a handler whose
--- function was dropped is removed (never a function of the same name made
--- later), and one whose function now belongs to a role its owner is not a
--- member of is skipped, the reason recorded.  It is called as its
+-- (_alert_pending_send).  A handler is its function's oid in the catalog
+-- where it was recorded (its name only in another one, after pg_upgrade or
+-- a restore: _handlers_follow): a handler whose function was dropped is
+-- removed (never a function of the same name made later), and one whose
+-- function now belongs to a role its owner is not a member of is skipped,
+-- the reason recorded.  It is called as its
 -- function's owner (never the recorded owner's oid: see below),
 -- restricted, only with an alert that owner may see.  The call is its own
 -- subtransaction with a timeout; whatever it raises below FATAL, a cancel
@@ -1302,7 +1334,7 @@ COMMENT ON FUNCTION dataeng_internal._alert_visible(dataeng.alerts, regrole) IS 
 -- those may act as it anyway) the call is put off: kept in
 -- dataeng_internal.alert_handler_pending, made by the next alert_check()
 -- in a session without them (the maintenance worker's, maintain()).
-CREATE FUNCTION dataeng_internal._alert_handler_send(h dataeng.alert_handlers, a dataeng.alerts, event text,
+CREATE FUNCTION dataeng_internal._alert_handler_send(h dataeng_internal.alert_handlers, a dataeng.alerts, event text,
                                                      doc jsonb, timeout_ms int)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -1314,13 +1346,18 @@ BEGIN
   IF h.kinds IS NOT NULL AND a.kind OPERATOR(pg_catalog.<>) ALL (h.kinds) THEN
     RETURN;
   END IF;
+  -- (a handler recorded in another catalog whose name no function has
+  -- here: its oid is nothing, or another function)
+  IF h.handler_catalog OPERATOR(pg_catalog.<>) dataeng_internal._catalog_id() THEN
+    RETURN;
+  END IF;
   -- The handler's row is written below (its calls, its failures): a row
   -- another transaction holds (its owner's alert_handler_add() or
   -- alert_handler_drop() of it, left open) made this wait as long as that
   -- transaction lasted, and with it alert_check(), maintain(), the
   -- maintenance worker and whatever else sent the alert.  Such a handler
   -- is not called for this alert.
-  PERFORM FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid
+  PERFORM FROM dataeng_internal.alert_handlers x WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog
     FOR UPDATE SKIP LOCKED;
   IF NOT FOUND THEN
     RAISE LOG 'alert handler % is not called for alert % (%): another transaction holds its row of dataeng.alert_handlers',
@@ -1330,12 +1367,12 @@ BEGIN
   -- a handler restored in another cluster whose owner oid there names a
   -- role of another name (or of no recorded name) is not that role's
   IF NOT dataeng_internal._owner_trusted(h.owner, h.owner_name, h.owner_system) THEN
-    UPDATE dataeng.alert_handlers x
+    UPDATE dataeng_internal.alert_handlers x
        SET failures = x.failures OPERATOR(pg_catalog.+) 1,
            last_error = format('alert %s (%s): skipped: its owner oid %s is not the role %s that added it (restored from another cluster?)',
                                a.alert_id, event, h.owner::oid, coalesce(quote_ident(h.owner_name), 'of unknown name')),
            last_error_at = clock_timestamp()
-     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+     WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
     RETURN;
   END IF;
   IF NOT dataeng_internal._alert_visible(a, h.owner) THEN
@@ -1348,27 +1385,27 @@ BEGIN
     FROM pg_proc p JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
    WHERE p.oid OPERATOR(pg_catalog.=) h.handler::oid;
   IF NOT FOUND THEN
-    DELETE FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    DELETE FROM dataeng_internal.alert_handlers x WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
     RETURN;
   END IF;
   IF NOT fn.takes_jsonb THEN
     -- (a restored handler whose oid is another function's here: its
     -- name with a jsonb argument would resolve to yet another function)
-    UPDATE dataeng.alert_handlers x
+    UPDATE dataeng_internal.alert_handlers x
        SET failures = x.failures OPERATOR(pg_catalog.+) 1,
            last_error = format('alert %s (%s): skipped: function %s is not a function of one jsonb argument',
                                a.alert_id, event, h.handler::oid::regprocedure),
            last_error_at = clock_timestamp()
-     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+     WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
     RETURN;
   END IF;
   IF NOT coalesce(pg_has_role(h.owner, fn.proowner, 'USAGE'), false) THEN
-    UPDATE dataeng.alert_handlers x
+    UPDATE dataeng_internal.alert_handlers x
        SET failures = x.failures OPERATOR(pg_catalog.+) 1,
            last_error = format('alert %s (%s): skipped: function %s now belongs to %s, not to %s',
                                a.alert_id, event, h.handler::oid::regprocedure, fn.proowner::regrole, h.owner),
            last_error_at = clock_timestamp()
-     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+     WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
     RETURN;
   END IF;
   -- as the function's owner (with the alerts it may see too), which
@@ -1380,8 +1417,8 @@ BEGIN
   END IF;
   -- (not among another role's temporary objects: see above)
   IF dataeng_internal._temp_foreign_owner(fn.proowner::regrole) IS NOT NULL THEN
-    INSERT INTO dataeng_internal.alert_handler_pending (handler, alert_id, event, doc)
-    VALUES (h.handler, a.alert_id, event, doc);
+    INSERT INTO dataeng_internal.alert_handler_pending (handler, handler_catalog, alert_id, event, doc)
+    VALUES (h.handler, h.handler_catalog, a.alert_id, event, doc);
     RETURN;
   END IF;
   BEGIN
@@ -1390,18 +1427,18 @@ BEGIN
     PERFORM dataeng_internal._alert_handler_call(fn.proowner::regrole,
       format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %I.%I(%L::pg_catalog.jsonb)) h',
              fn.nspname, fn.proname, doc), timeout_ms);
-    UPDATE dataeng.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
-     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+    UPDATE dataeng_internal.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
+     WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
-    UPDATE dataeng.alert_handlers x
+    UPDATE dataeng_internal.alert_handlers x
        SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
            last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
-     WHERE x.handler::oid OPERATOR(pg_catalog.=) h.handler::oid;
+     WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   END;
 END;
 $$;
-REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_send(dataeng.alert_handlers, dataeng.alerts, text, jsonb, int) FROM PUBLIC;
-COMMENT ON FUNCTION dataeng_internal._alert_handler_send(dataeng.alert_handlers, dataeng.alerts, text, jsonb, int) IS
+REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_send(dataeng_internal.alert_handlers, dataeng.alerts, text, jsonb, int) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_send(dataeng_internal.alert_handlers, dataeng.alerts, text, jsonb, int) IS
   'internal: call one alert handler with an alert''s raise or resolve, or put the call off to alert_check()';
 
 -- The handler's timeout, in milliseconds (setting handler_timeout)
@@ -1425,9 +1462,10 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  h dataeng.alert_handlers;
+  h dataeng_internal.alert_handlers;
   doc jsonb;
   timeout_ms int;
+  cat text := dataeng_internal._catalog_id();
 BEGIN
   IF notify THEN
     PERFORM pg_notify('dataeng_alerts',
@@ -1445,15 +1483,21 @@ BEGIN
                                                        dataeng_internal._text_rows(a.failed), a.failed_pct)),
                             'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
-  -- handlers whose function is gone (not one whose row another
-  -- transaction holds: see _alert_handler_send)
-  DELETE FROM dataeng.alert_handlers x
+  -- handlers recorded in another catalog (pg_upgrade, a restore) take
+  -- their function's oid here, by name; renamed ones their new name
+  PERFORM dataeng_internal._handlers_follow();
+  -- handlers whose function is gone: dropped, or of a name no function
+  -- has in this catalog (not one whose row another transaction holds: see
+  -- _alert_handler_send)
+  DELETE FROM dataeng_internal.alert_handlers x
    WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
-           SELECT y.ctid FROM dataeng.alert_handlers y
-            WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) y.handler::oid)
+           SELECT y.ctid FROM dataeng_internal.alert_handlers y
+            WHERE y.handler_catalog OPERATOR(pg_catalog.<>) cat
+               OR NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) y.handler)
               FOR UPDATE OF y SKIP LOCKED));
   timeout_ms := dataeng_internal._alert_handler_timeout();
-  FOR h IN SELECT * FROM dataeng.alert_handlers x ORDER BY x.handler::oid LOOP
+  FOR h IN SELECT * FROM dataeng_internal.alert_handlers x WHERE x.handler_catalog OPERATOR(pg_catalog.=) cat
+            ORDER BY x.handler LOOP
     PERFORM dataeng_internal._alert_handler_send(h, a, event, doc, timeout_ms);
   END LOOP;
 END;
@@ -1472,15 +1516,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   p dataeng_internal.alert_handler_pending;
-  h dataeng.alert_handlers;
+  h dataeng_internal.alert_handlers;
   a dataeng.alerts;
   timeout_ms int := dataeng_internal._alert_handler_timeout();
   n bigint := 0;
 BEGIN
+  -- (pending calls of handlers recorded in another catalog follow them)
+  PERFORM dataeng_internal._handlers_follow();
   FOR p IN SELECT * FROM dataeng_internal.alert_handler_pending x ORDER BY x.id FOR UPDATE SKIP LOCKED LOOP
     DELETE FROM dataeng_internal.alert_handler_pending x WHERE x.id OPERATOR(pg_catalog.=) p.id;
     n := n OPERATOR(pg_catalog.+) 1;
-    SELECT * INTO h FROM dataeng.alert_handlers x WHERE x.handler::oid OPERATOR(pg_catalog.=) p.handler::oid;
+    SELECT * INTO h FROM dataeng_internal.alert_handlers x
+     WHERE x.handler OPERATOR(pg_catalog.=) p.handler AND x.handler_catalog OPERATOR(pg_catalog.=) p.handler_catalog;
     CONTINUE WHEN NOT FOUND;
     SELECT * INTO a FROM dataeng.alerts x WHERE x.alert_id OPERATOR(pg_catalog.=) p.alert_id;
     CONTINUE WHEN NOT FOUND;
@@ -1815,9 +1862,13 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A handler is called as its owner, with the alerts its owner may see.';
   END IF;
+  -- (a handler recorded in another catalog is this function's row once
+  -- followed by name, not a second one)
+  PERFORM dataeng_internal._handlers_follow();
   -- each handler costs the alert's sender up to its timeout: a role gets a share
-  IF (SELECT count(*) FROM dataeng.alert_handlers x
-       WHERE x.owner::oid OPERATOR(pg_catalog.=) p.proowner AND x.handler::oid OPERATOR(pg_catalog.<>) fn::oid
+  IF (SELECT count(*) FROM dataeng_internal.alert_handlers x
+       WHERE x.owner::oid OPERATOR(pg_catalog.=) p.proowner
+         AND (x.handler, x.handler_catalog) IS DISTINCT FROM (fn::oid, dataeng_internal._catalog_id())
          AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
      >= current_setting('dataeng.max_alert_handlers_per_role')::int THEN
     RAISE EXCEPTION 'role % already has % alert handlers', p.proowner::regrole,
@@ -1826,12 +1877,15 @@ BEGIN
             DETAIL = 'Every handler is called, under dataeng''s handler timeout, by the transaction that raises or resolves an alert.',
             HINT = 'Drop one with dataeng.alert_handler_drop(), or ask a superuser to raise dataeng.max_alert_handlers_per_role.';
   END IF;
-  INSERT INTO dataeng.alert_handlers AS x (handler, owner, kinds, owner_name, owner_system)
-  VALUES (fn, p.proowner::regrole, kinds,
+  INSERT INTO dataeng_internal.alert_handlers AS x (handler, owner, kinds, owner_name, owner_system,
+                                                    handler_name, handler_catalog)
+  VALUES (fn::oid, p.proowner::regrole, kinds,
           (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) p.proowner),
-          (pg_catalog.pg_control_system()).system_identifier)
-  ON CONFLICT (handler) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner,
-                                      owner_name = excluded.owner_name, owner_system = excluded.owner_system;
+          (pg_catalog.pg_control_system()).system_identifier,
+          dataeng_internal._proc_identity(fn::oid), dataeng_internal._catalog_id())
+  ON CONFLICT (handler, handler_catalog) DO UPDATE SET kinds = excluded.kinds, owner = excluded.owner,
+                                      owner_name = excluded.owner_name, owner_system = excluded.owner_system,
+                                      handler_name = excluded.handler_name;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_add(regrole, regprocedure, text[]) FROM PUBLIC;
@@ -1849,9 +1903,14 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  cat text := dataeng_internal._catalog_id();
 BEGIN
-  DELETE FROM dataeng.alert_handlers x
-   WHERE x.handler::oid OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid
+  -- (a handler recorded in another catalog is found by name)
+  PERFORM dataeng_internal._handlers_follow();
+  DELETE FROM dataeng_internal.alert_handlers x
+   WHERE x.handler OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid
+     AND x.handler_catalog OPERATOR(pg_catalog.=) cat
      AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
           OR dataeng_internal._is_superuser(caller));
   IF NOT FOUND THEN
@@ -1860,7 +1919,8 @@ BEGIN
   -- (its calls put off go with it: the same function added again later
   -- gets none of the alerts of before)
   DELETE FROM dataeng_internal.alert_handler_pending x
-   WHERE x.handler::oid OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid;
+   WHERE x.handler OPERATOR(pg_catalog.=) _alert_handler_drop.handler::oid
+     AND x.handler_catalog OPERATOR(pg_catalog.=) cat;
   RETURN true;
 END;
 $$;
@@ -2228,19 +2288,19 @@ DECLARE
   n bigint;
   total bigint := 0;
 BEGIN
-  FOR t IN SELECT * FROM (VALUES ('job_runs', 'owner', 'owner_name', 'owner_system'),
-                                 ('alerts', 'owner', 'owner_name', 'owner_system'),
-                                 ('alert_settings', 'owner', 'owner_name', 'owner_system'),
-                                 ('dead_letters', 'owner', 'owner_name', 'owner_system'),
-                                 ('monitors', 'owner', 'owner_name', 'owner_system'),
-                                 ('alert_handlers', 'owner', 'owner_name', 'owner_system'),
-                                 ('dedupe_runs', 'run_by', 'run_by_name', 'run_by_system'))
-                      v(tbl, role_col, name_col, system_col) LOOP
+  FOR t IN SELECT * FROM (VALUES ('dataeng', 'job_runs', 'owner', 'owner_name', 'owner_system'),
+                                 ('dataeng', 'alerts', 'owner', 'owner_name', 'owner_system'),
+                                 ('dataeng', 'alert_settings', 'owner', 'owner_name', 'owner_system'),
+                                 ('dataeng', 'dead_letters', 'owner', 'owner_name', 'owner_system'),
+                                 ('dataeng', 'monitors', 'owner', 'owner_name', 'owner_system'),
+                                 ('dataeng_internal', 'alert_handlers', 'owner', 'owner_name', 'owner_system'),
+                                 ('dataeng', 'dedupe_runs', 'run_by', 'run_by_name', 'run_by_system'))
+                      v(nsp, tbl, role_col, name_col, system_col) LOOP
     EXECUTE pg_catalog.format(
-      'UPDATE dataeng.%1$I x SET %3$I = r.rolname, %4$I = $1 FROM pg_catalog.pg_roles r'
+      'UPDATE %5$I.%1$I x SET %3$I = r.rolname, %4$I = $1 FROM pg_catalog.pg_roles r'
       ' WHERE r.oid OPERATOR(pg_catalog.=) x.%2$I::pg_catalog.oid'
       '   AND (x.%4$I IS DISTINCT FROM $1 OR x.%3$I IS DISTINCT FROM r.rolname)'
-      '   AND dataeng_internal._owner_trusted(x.%2$I, x.%3$I, x.%4$I)', t.tbl, t.role_col, t.name_col, t.system_col)
+      '   AND dataeng_internal._owner_trusted(x.%2$I, x.%3$I, x.%4$I)', t.tbl, t.role_col, t.name_col, t.system_col, t.nsp)
       USING sys;
     GET DIAGNOSTICS n = ROW_COUNT;
     total := total OPERATOR(pg_catalog.+) n;
@@ -2263,6 +2323,114 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 REVOKE ALL ON FUNCTION dataeng_internal._maintenance_conf_read() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._maintenance_conf_read() IS
   'internal: when the maintenance launcher last read the configuration files; NULL when none runs';
+
+-- The rows that name a function (alert handlers, their pending calls,
+-- on_change triggers) kept naming it: each is its oid in the catalog of
+-- handler_catalog (dataeng_internal._catalog_id(): this cluster, this
+-- installation of dataeng) and its identity by name (handler_name).
+--  - A row recorded in another catalog (pg_upgrade, which gives functions
+--    new oids; a restore; DROP and CREATE EXTENSION) takes the oid of the
+--    function of its name here, and this catalog; its pending calls follow
+--    it.  An alert handler whose function was added again meanwhile is
+--    that row.  One whose name no function has is left as it is: a
+--    function gone (an alert handler is removed by the next alert, an
+--    on_change trigger's batches go to dead letters as for a dropped
+--    handler).
+--  - A row of this catalog whose function was renamed or moved (ALTER
+--    FUNCTION ... RENAME / SET SCHEMA, ALTER SCHEMA ... RENAME) takes its
+--    new name, so that a pg_upgrade afterwards finds it.
+-- A row another transaction holds is skipped (the next call takes it).
+-- Called by the event triggers dataeng_handlers_on_alter_start and
+-- dataeng_handlers_on_alter, by maintain(), and before the handlers are
+-- read (an alert sent, alert_check(), alert_handler_add() and _drop()).
+-- Returns how many rows changed.
+CREATE FUNCTION dataeng_internal._handlers_follow()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cat text := dataeng_internal._catalog_id();
+  r record;
+  n bigint;
+  total bigint := 0;
+BEGIN
+  FOR r IN SELECT x.ctid AS tid, x.handler AS old_oid, x.handler_catalog AS old_catalog,
+                  pg_catalog.to_regprocedure(x.handler_name)::pg_catalog.oid AS fn
+             FROM dataeng_internal.alert_handlers x
+            WHERE x.handler_catalog OPERATOR(pg_catalog.<>) cat
+              AND pg_catalog.to_regprocedure(x.handler_name) IS NOT NULL
+              FOR UPDATE OF x SKIP LOCKED LOOP
+    IF EXISTS (SELECT FROM dataeng_internal.alert_handlers y
+                WHERE y.handler OPERATOR(pg_catalog.=) r.fn AND y.handler_catalog OPERATOR(pg_catalog.=) cat) THEN
+      DELETE FROM dataeng_internal.alert_handlers x WHERE x.ctid OPERATOR(pg_catalog.=) r.tid;
+    ELSE
+      UPDATE dataeng_internal.alert_handlers x SET handler = r.fn, handler_catalog = cat
+       WHERE x.ctid OPERATOR(pg_catalog.=) r.tid;
+    END IF;
+    UPDATE dataeng_internal.alert_handler_pending x SET handler = r.fn, handler_catalog = cat
+     WHERE x.handler OPERATOR(pg_catalog.=) r.old_oid AND x.handler_catalog OPERATOR(pg_catalog.=) r.old_catalog;
+    total := total OPERATOR(pg_catalog.+) 1;
+  END LOOP;
+  UPDATE dataeng_internal.on_change_triggers x
+     SET handler = pg_catalog.to_regprocedure(x.handler_name)::pg_catalog.oid, handler_catalog = cat
+   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT y.ctid FROM dataeng_internal.on_change_triggers y
+            WHERE y.handler_catalog OPERATOR(pg_catalog.<>) cat
+              AND pg_catalog.to_regprocedure(y.handler_name) IS NOT NULL
+              FOR UPDATE OF y SKIP LOCKED));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total OPERATOR(pg_catalog.+) n;
+  -- renamed or moved: only the rows whose name differs are locked
+  UPDATE dataeng_internal.alert_handlers x SET handler_name = dataeng_internal._proc_identity(x.handler)
+   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT y.ctid FROM dataeng_internal.alert_handlers y
+            WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
+              AND dataeng_internal._proc_identity(y.handler) IS NOT NULL
+              AND dataeng_internal._proc_identity(y.handler) OPERATOR(pg_catalog.<>) y.handler_name
+              FOR UPDATE OF y SKIP LOCKED));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total OPERATOR(pg_catalog.+) n;
+  UPDATE dataeng_internal.on_change_triggers x SET handler_name = dataeng_internal._proc_identity(x.handler)
+   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT y.ctid FROM dataeng_internal.on_change_triggers y
+            WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
+              AND dataeng_internal._proc_identity(y.handler) IS NOT NULL
+              AND dataeng_internal._proc_identity(y.handler) OPERATOR(pg_catalog.<>) y.handler_name
+              FOR UPDATE OF y SKIP LOCKED));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN total OPERATOR(pg_catalog.+) n;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._handlers_follow() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._handlers_follow() IS
+  'internal: rows naming a function recorded in another catalog take its oid here by name; renamed ones take the new name';
+
+-- After ALTER FUNCTION, PROCEDURE or ROUTINE (RENAME, SET SCHEMA), ALTER
+-- SCHEMA ... RENAME or ALTER EXTENSION ... SET SCHEMA, the handlers take
+-- their function's new name (ddl_command_end); before it, those recorded
+-- in another catalog are first found by the name they have
+-- (ddl_command_start), which the command may change.  Security definer:
+-- it only writes what the role's command brought about.
+CREATE FUNCTION dataeng_internal._handlers_on_alter()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng_internal._handlers_follow();
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._handlers_on_alter() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._handlers_on_alter() IS
+  'internal: alert handlers and on_change triggers follow their function''s renames (event triggers dataeng_handlers_on_alter_start, dataeng_handlers_on_alter)';
+CREATE EVENT TRIGGER dataeng_handlers_on_alter_start ON ddl_command_start
+  WHEN TAG IN ('ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER SCHEMA', 'ALTER EXTENSION')
+  EXECUTE FUNCTION dataeng_internal._handlers_on_alter();
+CREATE EVENT TRIGGER dataeng_handlers_on_alter ON ddl_command_end
+  WHEN TAG IN ('ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER SCHEMA', 'ALTER EXTENSION')
+  EXECUTE FUNCTION dataeng_internal._handlers_on_alter();
 
 -- Everything the pipeline needs done on its own: alerts checked, the
 -- change log purged (acknowledged segments, ticks no consumer needs:
@@ -2325,6 +2493,7 @@ BEGIN
   GET DIAGNOSTICS n_dead = ROW_COUNT;
   -- renames followed, restored rows of the same name adopted
   PERFORM dataeng_internal._owners_follow();
+  PERFORM dataeng_internal._handlers_follow();
   -- relations dropped unseen (temporary tables gone with their session)
   -- let go of, as a drop does
   PERFORM dataeng_internal._tables_gone();

@@ -75,6 +75,11 @@ INSERT INTO reasons VALUES
   -- system identifier is this cluster's): the policies of the runs,
   -- alerts, settings and dead letters call it as the reader
   ('_owner_trusted', 'reports privileges'),
+  -- this catalog's identity (system identifier, dataeng's extension oid),
+  -- and the function a recorded oid, name and catalog name here: what
+  -- pg_control_system() and to_regprocedure() already say; the view
+  -- dataeng.alert_handlers (invoker rights) calls them as the reader
+  ('_catalog_id', 'reads the catalogs'), ('_proc_resolve', 'reads the catalogs'),
   -- helpers of the invoker-rights functions below, invoker rights
   -- themselves: called directly they can do no more than the caller can
   ('_agg_name', 'invoker-rights helper'), ('_fact_measure_cols', 'invoker-rights helper'),

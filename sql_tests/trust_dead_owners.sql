@@ -45,7 +45,7 @@ SELECT * FROM do_s.calls;
 TRUNCATE do_s.calls;
 -- restored: the handler's oid is now that of a's g(int): g(jsonb), of c,
 -- is never called in its place
-UPDATE dataeng.alert_handlers SET handler = 'do_s.g(int)'::regprocedure, owner = 'regress_do_a';
+UPDATE dataeng_internal.alert_handlers SET handler = 'do_s.g(int)'::regprocedure, owner = 'regress_do_a';
 INSERT INTO do_s.feed VALUES (now());
 SELECT (dataeng.monitor_check('do_fresh')).ok;            -- resolved
 SELECT * FROM do_s.calls;

@@ -1198,3 +1198,42 @@ CREATE INDEX jobs_depends_on_idx ON dataeng.jobs USING gin (depends_on);
 -- The time zone a monitor reads a timestamp (without time zone) or date
 -- column in, recorded by monitor_create() (ops.sql)
 ALTER TABLE dataeng.monitors ADD COLUMN time_zone text;
+
+-- Alert handlers, their pending calls and on_change triggers name their
+-- function by oid, by name (following renames) and by the catalog where
+-- the oid is valid, no longer as regprocedure, a column pg_upgrade refuses
+-- (ops.sql, cdc_wal.sql; dataeng_internal._handlers_follow).  The alert
+-- handlers move to dataeng_internal, shown by the view
+-- dataeng.alert_handlers.  (_catalog_id is made here for the columns'
+-- defaults; a handler whose function was dropped has no name.)
+CREATE FUNCTION dataeng_internal._catalog_id()
+RETURNS text
+AS 'MODULE_PATHNAME', 'dataeng_catalog_id'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+ALTER TABLE dataeng.alert_handlers SET SCHEMA dataeng_internal;
+ALTER TABLE dataeng_internal.alert_handlers DROP CONSTRAINT alert_handlers_pkey;
+ALTER TABLE dataeng_internal.alert_handlers
+  ALTER COLUMN handler TYPE oid USING handler::oid,
+  ADD COLUMN handler_name text,
+  ADD COLUMN handler_catalog text NOT NULL DEFAULT dataeng_internal._catalog_id();
+ALTER TABLE dataeng_internal.alert_handlers ADD PRIMARY KEY (handler, handler_catalog);
+UPDATE dataeng_internal.alert_handlers x
+   SET handler_name = (pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0)).identity
+  FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) x.handler;
+ALTER TABLE dataeng_internal.alert_handler_pending
+  ALTER COLUMN handler TYPE oid USING handler::oid,
+  ADD COLUMN handler_catalog text NOT NULL DEFAULT dataeng_internal._catalog_id();
+ALTER TABLE dataeng_internal.on_change_triggers
+  ALTER COLUMN handler TYPE oid USING handler::oid,
+  ADD COLUMN handler_name text,
+  ADD COLUMN handler_catalog text NOT NULL DEFAULT dataeng_internal._catalog_id();
+UPDATE dataeng_internal.on_change_triggers x
+   SET handler_name = (pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0)).identity
+  FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) x.handler;
+CREATE FUNCTION dataeng_internal._handlers_on_alter() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_handlers_on_alter_start ON ddl_command_start
+  WHEN TAG IN ('ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER SCHEMA', 'ALTER EXTENSION')
+  EXECUTE FUNCTION dataeng_internal._handlers_on_alter();
+CREATE EVENT TRIGGER dataeng_handlers_on_alter ON ddl_command_end
+  WHEN TAG IN ('ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER SCHEMA', 'ALTER EXTENSION')
+  EXECUTE FUNCTION dataeng_internal._handlers_on_alter();
