@@ -517,6 +517,18 @@ typedef struct DimApply
 	/* the lookups done ahead by dim_batch_fill(), taken in order */
 	struct DimBatch *batch;
 	bool		any_version;	/* idxrel leads to every version: is_current decides */
+	/*
+	 * with any_version, the key's other current versions than da->found
+	 * (none unless a transaction wrote the table itself: nothing keeps one
+	 * current version per key then), closed with it, as SQL's UPDATE
+	 * closes every current version of the key; and the latest valid_from
+	 * of them all
+	 */
+	TupleTableSlot *other;
+	ItemPointerData *more;
+	int			nmore;
+	int			maxmore;
+	TimestampTz cur_from;
 	/* the WAL writer asked to flush (dim_wal_nudge) */
 	int			nwrites;
 	XLogRecPtr	nudged;
@@ -788,6 +800,7 @@ dim_apply_begin(DimApply *da)
 	da->arbiter = list_make1_oid(RelationGetRelid(da->idxrel));
 
 	da->found = table_slot_create(rel, &da->estate->es_tupleTable);
+	da->other = table_slot_create(rel, &da->estate->es_tupleTable);
 	da->newslot = ExecInitExtraTupleSlot(da->estate, desc, &TTSOpsVirtual);
 	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
 	da->scancxt = CurrentMemoryContext;
@@ -1157,20 +1170,50 @@ dim_batch_take(DimApply *da, Datum key, const ItemPointerData **tids, int *ntids
 	b->kpos++;
 }
 
-/* whether the version in da->found is the current one */
+/* whether the version in slot is a current one */
 static bool
-version_is_current(DimApply *da)
+slot_is_current(DimApply *da, TupleTableSlot *slot)
 {
 	bool		isnull;
-	Datum		d = slot_getattr(da->found, da->is_current, &isnull);
+	Datum		d = slot_getattr(slot, da->is_current, &isnull);
 
 	return !isnull && DatumGetBool(d);
+}
+
+/* the valid_from of the version in slot */
+static TimestampTz
+version_from(DimApply *da, TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, da->valid_from, &isnull);
+
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+/* remember another current version of the key (in da->other) */
+static void
+dim_more_current(DimApply *da)
+{
+	TimestampTz from = version_from(da, da->other);
+
+	if (da->nmore == da->maxmore)
+	{
+		da->maxmore = Max(4, da->maxmore * 2);
+		da->more = da->more == NULL ? MemoryContextAlloc(da->estate->es_query_cxt,
+														 sizeof(ItemPointerData) * da->maxmore)
+			: repalloc(da->more, sizeof(ItemPointerData) * da->maxmore);
+	}
+	da->more[da->nmore++] = da->other->tts_tid;
+	if (from > da->cur_from)
+		da->cur_from = from;
 }
 
 /*
  * dim_lookup
  *		The row (type 1) or current version (type 2) of key into
  *		da->found and its values into da->cv/cn; false when there is none.
+ *		Type 2 also sets da->cur_from, and with any_version finds the key's
+ *		other current versions (da->more).
  */
 static bool
 dim_lookup(DimApply *da, Datum key)
@@ -1178,6 +1221,8 @@ dim_lookup(DimApply *da, Datum key)
 	int			i;
 	bool		found = false;
 
+	da->nmore = 0;
+	da->cur_from = DT_NOBEGIN;
 	if (da->walk)
 	{
 		const ItemPointerData *tids;
@@ -1194,11 +1239,24 @@ dim_lookup(DimApply *da, Datum key)
 
 			found = table_index_fetch_tuple(da->fetch, &tid, da->estate->es_snapshot,
 											da->found, &call_again, &all_dead);
-			if (found && da->any_version && !version_is_current(da))
+			if (found && da->any_version && !slot_is_current(da, da->found))
 				found = false;
 		}
 		if (found)
 			pgstat_count_heap_fetch(da->idxrel);
+		/* with any_version, the rest of the key's versions */
+		if (found && da->any_version)
+			for (; i < ntids; i++)
+			{
+				ItemPointerData tid = tids[ntids - 1 - i];
+				bool		call_again = false;
+				bool		all_dead = false;
+
+				if (table_index_fetch_tuple(da->fetch, &tid, da->estate->es_snapshot,
+											da->other, &call_again, &all_dead) &&
+					slot_is_current(da, da->other))
+					dim_more_current(da);
+			}
 	}
 	else
 	{
@@ -1209,14 +1267,26 @@ dim_lookup(DimApply *da, Datum key)
 							   da->idxcoll, da->eqproc, key);
 		index_rescan(da->scan, &skey, 1, NULL, 0);
 		while ((found = index_getnext_slot(da->scan, ForwardScanDirection, da->found)) &&
-			   da->any_version && !version_is_current(da))
+			   da->any_version && !slot_is_current(da, da->found))
 			;
+		if (found && da->any_version)
+			while (index_getnext_slot(da->scan, ForwardScanDirection, da->other))
+				if (slot_is_current(da, da->other))
+					dim_more_current(da);
 		MemoryContextSwitchTo(old);
 	}
 	if (!found)
 		return false;
 	for (i = 0; i < da->ncols; i++)
 		da->cv[i] = slot_getattr(da->found, da->dimatt[i], &da->cn[i]);
+	if (da->scd == 2)
+	{
+		TimestampTz from = version_from(da, da->found);
+
+		/* (the latest of the key's current versions) */
+		if (from > da->cur_from)
+			da->cur_from = from;
+	}
 	return true;
 }
 
@@ -1585,14 +1655,14 @@ dim_version_add(DimApply *da, VersionBatch *vb, Datum *vals, bool *nulls, Datum 
 }
 
 /*
- * dim_update
+ * dim_update_found
  *		da->found overwritten: vals (when given), or the version closed at
  *		t.  No lock is taken first: table_tuple_update() waits, as an SQL
  *		UPDATE does, for a transaction writing or locking the row, and says
  *		whether one committed a change of it.
  */
 static void
-dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
+dim_update_found(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 {
 	TupleTableSlot *ns = da->newslot;
 	ItemPointerData tid = da->found->tts_tid;
@@ -1620,6 +1690,33 @@ dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 		dim_insert_indexes(da, ns, true);
 	ResetPerTupleExprContext(da->estate);
 	dim_wal_nudge(da);
+}
+
+/*
+ * dim_update
+ *		dim_update_found(), and when closing, the same for the key's other
+ *		current versions (da->more: several only where nothing keeps one
+ *		current version per key, see any_version), each fetched again by
+ *		its TID under the refresh's snapshot: every current version of
+ *		the key is closed at t, as the SQL's UPDATE closes them.
+ */
+static void
+dim_update(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
+{
+	int			i;
+
+	dim_update_found(da, vals, nulls, close, t);
+	if (!close)
+		return;
+	for (i = 0; i < da->nmore; i++)
+	{
+		if (!table_tuple_fetch_row_version(da->rel, &da->more[i], da->estate->es_snapshot,
+										   da->found))
+			elog(ERROR, "a current version of a key of dimension table %s could not be read again",
+				 RelationGetRelationName(da->rel));
+		dim_update_found(da, NULL, NULL, true, t);
+	}
+	da->nmore = 0;
 }
 
 /* Type 2: the state of one key's events so far */
@@ -1918,11 +2015,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 				memset(&kw, 0, sizeof(kw));
 				kw.has_cur = dim_lookup(&da, v[0]);
 				if (kw.has_cur)
-				{
-					bool		isnull;
-
-					kw.cur_from = DatumGetTimestampTz(slot_getattr(da.found, da.valid_from, &isnull));
-				}
+					kw.cur_from = da.cur_from;
 				kw.first = true;
 				kw.maxt = et;
 			}
