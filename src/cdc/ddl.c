@@ -834,7 +834,9 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 
 /*
  * cdc_wal_before_drop
- *		Before a DROP TABLE (DROP SCHEMA ... CASCADE, DROP OWNED) of tables captured
+ *		Before a DROP TABLE (DROP SCHEMA ... CASCADE, DROP OWNED, a DROP
+ *		TYPE, DOMAIN, FUNCTION ... CASCADE or DROP EXTENSION that takes
+ *		them with it) of tables captured
  *		from the WAL: hold their writers off and wait for the worker to
  *		record the changes committed before (and to call their on_change
  *		handlers), as cdc_disable does.  The worker decodes a change a
