@@ -2777,6 +2777,9 @@ DECLARE
   why text;
   active int;
   newest_xid xid8;
+  seq_at bigint;
+  seg_size bigint;
+  entering int;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'dataeng.cdc_purge() must run in a READ COMMITTED transaction'
@@ -2978,6 +2981,18 @@ BEGIN
       active := s;
     END IF;
   END LOOP;
+  -- ... and the one they enter next, once they are past the middle of
+  -- theirs (by the newest transaction's last change_id, which goes to a
+  -- segment by this session's dataeng.cdc_segment_size): a purge queued
+  -- for it when they cross would make them wait behind it (1 s)
+  IF active IS NOT NULL THEN
+    EXECUTE format('SELECT max(change_id) FROM dataeng_internal.change_log_%s WHERE xid = $1', active)
+      INTO seq_at USING newest_xid;
+    seg_size := current_setting('dataeng.cdc_segment_size')::bigint;
+    IF seq_at % seg_size >= seg_size / 2 THEN
+      entering := (seq_at / seg_size + 1) % @CHANGE_LOG_SEGMENTS@;
+    END IF;
+  END IF;
   FOR s IN 0 .. @CHANGE_LOG_SEGMENTS@ - 1 LOOP
     seg := format('dataeng_internal.change_log_%s', s)::regclass;
     -- Only a segment that can be emptied is locked: its newest committed
@@ -2995,12 +3010,13 @@ BEGIN
       -- the transactions holding the segment to end while the readers that
       -- come meanwhile wait behind it (1 s at most, once a call, and only
       -- for a segment it empties); past 1 s the segment is left for the
-      -- next call.  Not for the segment the writers fill, nor one a writer
-      -- holds (ROW EXCLUSIVE: it wrapped around into it): writers are not
-      -- made to wait, and that segment is emptied once they moved on.
+      -- next call.  Not for the segment the writers fill, the one they
+      -- enter next once past the middle of theirs, nor one a writer holds
+      -- (ROW EXCLUSIVE: it wrapped around into it): writers are not made
+      -- to wait, and that segment is emptied once they moved on.
       FOR attempt IN 1..4 LOOP
         BEGIN
-          IF attempt = 4 AND (s = active OR EXISTS (
+          IF attempt = 4 AND (s = active OR s = entering OR EXISTS (
                 SELECT 1 FROM pg_locks lk
                  WHERE lk.locktype = 'relation' AND lk.relation = seg AND lk.granted
                    AND lk.mode = 'RowExclusiveLock'

@@ -149,6 +149,30 @@ DROP TABLE dwt;
 SELECT clock_timestamp() - :'t0' < interval '0.5 s' AS no_wait;
 SELECT dataeng.cdc_wal_sync();
 
+-- 7. a table dropped with an object it depends on: a typed table with its
+-- type (DROP TYPE ... CASCADE), a table partitioned by a function's result
+-- with the function (DROP FUNCTION ... CASCADE)
+SET client_min_messages = warning;
+CREATE TYPE dw_ty AS (id int);
+CREATE TABLE dw_typed OF dw_ty (PRIMARY KEY (id));
+SELECT dataeng.cdc_enable('dw_typed', method => 'wal');
+CREATE FUNCTION dw_key(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+CREATE TABLE dw_keyed (id int) PARTITION BY RANGE (public.dw_key(id));
+CREATE TABLE dw_keyed_1 PARTITION OF dw_keyed FOR VALUES FROM (0) TO (100);
+SELECT dataeng.cdc_enable('dw_keyed', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+SELECT 'dw_typed'::regclass::oid AS dwty_oid, 'dw_keyed'::regclass::oid AS dwk_oid \gset
+INSERT INTO dw_slow (id) VALUES (8);
+INSERT INTO dw_typed VALUES (1);
+DROP TYPE dw_ty CASCADE;
+INSERT INTO dw_slow (id) VALUES (9);
+INSERT INTO dw_keyed VALUES (2);
+DROP FUNCTION dw_key(int) CASCADE;
+SELECT table_oid = :dwty_oid AS typed, op, pk FROM dataeng_internal.change_log
+ WHERE table_oid IN (:dwty_oid, :dwk_oid) ORDER BY change_id;
+SELECT dataeng.cdc_wal_sync();
+
 SET client_min_messages = warning;
 DROP TABLE dw2, dw_slow, dw_calls;
 DROP FUNCTION dw_slow(int);

@@ -87,10 +87,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_publication.h"
@@ -106,6 +113,8 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -605,6 +614,128 @@ cdc_wal_before_alter(Node *stmt)
 }
 
 /*
+ * wal_tables_depending
+ *		The tables captured from the WAL (in publication pubid) that
+ *		dropping object obj takes with it: the objects that depend on it
+ *		as a whole (pg_depend; a column that depends on it is dropped
+ *		alone, its table stays), and theirs, appended to relids.  A typed
+ *		table goes with its type (DROP TYPE ... CASCADE), a table whose
+ *		partition key calls a function with it, a table created by an
+ *		extension's script with the extension.
+ */
+static List *
+wal_tables_depending(ObjectAddress obj, Oid pubid, List *relids)
+{
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	List	   *todo;
+	Relation	depRel;
+	ObjectAddress *start = palloc(sizeof(ObjectAddress));
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(ObjectAddress);
+	ctl.entrysize = sizeof(ObjectAddress);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("dataeng dropped objects", 256, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	obj.objectSubId = 0;
+	*start = obj;
+	(void) hash_search(seen, start, HASH_ENTER, NULL);
+	todo = list_make1(start);
+	depRel = table_open(DependRelationId, AccessShareLock);
+	while (todo != NIL)
+	{
+		ObjectAddress *ref = linitial(todo);
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		todo = list_delete_first(todo);
+		CHECK_FOR_INTERRUPTS();
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ref->classId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ref->objectId));
+		scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+			ObjectAddress dep;
+			bool		found;
+
+			/* (a column of a table: the column alone is dropped) */
+			if (d->classid == RelationRelationId && d->objsubid != 0)
+				continue;
+			dep.classId = d->classid;
+			dep.objectId = d->objid;
+			dep.objectSubId = 0;
+			(void) hash_search(seen, &dep, HASH_ENTER, &found);
+			if (found)
+				continue;
+			{
+				ObjectAddress *next = palloc(sizeof(ObjectAddress));
+
+				*next = dep;
+				todo = lappend(todo, next);
+			}
+			if (dep.classId == RelationRelationId &&
+				(get_rel_relkind(dep.objectId) == RELKIND_RELATION ||
+				 get_rel_relkind(dep.objectId) == RELKIND_PARTITIONED_TABLE) &&
+				published_for_wal(dep.objectId, pubid))
+				relids = list_append_unique_oid(relids, dep.objectId);
+		}
+		systable_endscan(scan);
+	}
+	table_close(depRel, AccessShareLock);
+	hash_destroy(seen);
+	return relids;
+}
+
+/*
+ * wal_tables_dropped_with
+ *		For a DROP TYPE, DOMAIN, FUNCTION, PROCEDURE or ROUTINE ... CASCADE,
+ *		or a DROP EXTENSION: the tables captured from the WAL that go with
+ *		the objects the caller owns (anyone else's statement fails by
+ *		itself).  The objects are locked as the DROP locks them.
+ */
+static List *
+wal_tables_dropped_with(DropStmt *ds, Oid pubid)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ds->objects)
+	{
+		Relation	rel = NULL;
+		ObjectAddress obj;
+		bool		owner;
+
+		obj = get_object_address(ds->removeType, lfirst(lc), &rel,
+								 AccessExclusiveLock, true);
+		if (rel != NULL)
+			table_close(rel, NoLock);
+		if (!OidIsValid(obj.objectId))
+			continue;
+		switch (ds->removeType)
+		{
+			case OBJECT_TYPE:
+			case OBJECT_DOMAIN:
+				owner = pg_type_ownercheck(obj.objectId, GetUserId());
+				break;
+			case OBJECT_EXTENSION:
+				owner = pg_extension_ownercheck(obj.objectId, GetUserId());
+				break;
+			default:
+				owner = pg_proc_ownercheck(obj.objectId, GetUserId());
+				break;
+		}
+		if (owner)
+			relids = wal_tables_depending(obj, pubid, relids);
+	}
+	return relids;
+}
+
+/*
  * wal_tables_dropped
  *		The tables captured from the WAL (in publication pubid, themselves
  *		or through a partitioned table above them) that a DROP TABLE, DROP
@@ -621,6 +752,9 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 	ListCell   *lc;
 	DropStmt   *ds = (DropStmt *) stmt;
 
+	if (IsA(stmt, DropStmt) && ds->removeType != OBJECT_TABLE &&
+		ds->removeType != OBJECT_SCHEMA)
+		return wal_tables_dropped_with(ds, pubid);
 	if (IsA(stmt, DropOwnedStmt))
 	{
 		List	   *roles = NIL;
@@ -700,7 +834,9 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 
 /*
  * cdc_wal_before_drop
- *		Before a DROP TABLE (DROP SCHEMA ... CASCADE, DROP OWNED) of tables captured
+ *		Before a DROP TABLE (DROP SCHEMA ... CASCADE, DROP OWNED, a DROP
+ *		TYPE, DOMAIN, FUNCTION ... CASCADE or DROP EXTENSION that takes
+ *		them with it) of tables captured
  *		from the WAL: hold their writers off and wait for the worker to
  *		record the changes committed before (and to call their on_change
  *		handlers), as cdc_disable does.  The worker decodes a change a
@@ -730,11 +866,30 @@ cdc_wal_before_drop(Node *stmt)
 
 	if (stmt == NULL)
 		return;
-	if (!IsA(stmt, DropOwnedStmt) &&
-		(!IsA(stmt, DropStmt) ||
-		 (((DropStmt *) stmt)->removeType != OBJECT_TABLE &&
-		  ((DropStmt *) stmt)->removeType != OBJECT_SCHEMA)))
+	if (!IsA(stmt, DropOwnedStmt) && !IsA(stmt, DropStmt))
 		return;
+	if (IsA(stmt, DropStmt))
+	{
+		DropStmt   *ds = (DropStmt *) stmt;
+
+		switch (ds->removeType)
+		{
+			case OBJECT_TABLE:
+			case OBJECT_SCHEMA:
+			case OBJECT_EXTENSION:	/* (its member tables go with it) */
+				break;
+			case OBJECT_TYPE:	/* a typed table, with CASCADE */
+			case OBJECT_DOMAIN:
+			case OBJECT_FUNCTION:	/* a table whose partition key calls it */
+			case OBJECT_PROCEDURE:
+			case OBJECT_ROUTINE:
+				if (ds->behavior != DROP_CASCADE)
+					return;
+				break;
+			default:
+				return;
+		}
+	}
 	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
 	if (!OidIsValid(pubid))
 		return;
