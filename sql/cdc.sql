@@ -3008,7 +3008,7 @@ BEGIN
       -- segment at every moment: a purge that only tried without queuing
       -- never emptied a segment under such a load.  Queued, it waits for
       -- the transactions holding the segment to end while the readers that
-      -- come meanwhile wait behind it (1 s at most, once a call, and only
+      -- come meanwhile wait behind it (1 s at most for each segment, and only
       -- for a segment it empties); past 1 s the segment is left for the
       -- next call.  Not for the segment the writers fill, the one they
       -- enter next once past the middle of theirs, nor one a writer holds
