@@ -62,6 +62,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "common/common.h"
@@ -446,9 +447,19 @@ guard_temp_check(GuardPlan *gp)
 
 		args[0] = ObjectIdGetDatum(gp->rulesowner);
 		internal_sql_begin(&as_owner, rel_owner(dataeng_relid("rules")));
+
+		/*
+		 * The catalogs as they are now, as the rules' name lookups will see
+		 * them: the writing statement's own snapshot (a read-only SPI
+		 * query's) misses a temporary object made since it began, by a
+		 * function of the writer's that the statement ran before this row
+		 * reached the guard, and the answer is kept.
+		 */
+		PushActiveSnapshot(GetLatestSnapshot());
 		if (SPI_execute_with_args(GUARD_TEMP_FOREIGN_OWNER, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 			SPI_processed > 1)
 			elog(ERROR, "could not look at the temporary objects of this session");
+		PopActiveSnapshot();
 		temp_foreign_owner = SPI_processed == 0 ? InvalidOid :
 			DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		internal_sql_end(&as_owner);
