@@ -70,6 +70,29 @@ DISCARD TEMP;
 -- nothing ran as the owner
 SELECT * FROM gsw.loot;
 RESET ROLE;
+
+-- GS-4: a temporary table granted to no one still counts when the owner
+-- may read it all the same (a member of pg_read_all_data, a superuser):
+-- the owner's function read the writer's table in place of its own, and
+-- the writer's row-level security policy on it ran as the owner.
+GRANT pg_read_all_data TO regress_gs_owner;
+SET ROLE regress_gs_writer;
+CREATE TEMP TABLE customers (id int);
+INSERT INTO customers VALUES (99);
+ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON customers USING (gsw.steal());
+INSERT INTO gs.orders VALUES (6, 99);
+DISCARD TEMP;
+SELECT * FROM gsw.loot;
+RESET ROLE;
+REVOKE pg_read_all_data FROM regress_gs_owner;
+-- GS-5: once the owner may not read it, rows staged in it load as before
+SET ROLE regress_gs_writer;
+CREATE TEMP TABLE stage (id int, customer_id int);
+INSERT INTO stage VALUES (7, 1), (8, 2);
+INSERT INTO gs.orders SELECT * FROM stage;
+DISCARD TEMP;
+RESET ROLE;
 SELECT id, customer_id FROM gs.orders ORDER BY id;
 
 DROP SCHEMA gs CASCADE;

@@ -377,10 +377,17 @@ qualified_name(Oid relid)
 	") o(who) " \
 	"WHERE NOT coalesce(pg_catalog.pg_has_role(o.who, $1::pg_catalog.oid, 'USAGE'), false) " \
 	"ORDER BY o.who LIMIT 1"
-/* relation c: no privilege granted on it, every column of a built-in type */
+/*
+ * relation c: no privilege granted on it, none that role $1 holds all the
+ * same (a superuser, a member of pg_read_all_data: it read the table in
+ * place of its own, and a row-level security policy of the table's owner
+ * on it ran as $1), every column of a built-in type
+ */
 #define GUARD_TEMP_PRIVATE(c) \
 	"(NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(" c ".relacl) x " \
 	"WHERE x.grantee OPERATOR(pg_catalog.<>) " c ".relowner) " \
+	"AND NOT pg_catalog.has_table_privilege($1::pg_catalog.oid, " c ".oid, " \
+	"'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') " \
 	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a " \
 	"WHERE a.attrelid OPERATOR(pg_catalog.=) " c ".oid AND a.attnum OPERATOR(pg_catalog.>) 0 " \
 	"AND a.atttypid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid))"
