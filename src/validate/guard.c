@@ -62,6 +62,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "common/common.h"
@@ -376,10 +377,17 @@ qualified_name(Oid relid)
 	") o(who) " \
 	"WHERE NOT coalesce(pg_catalog.pg_has_role(o.who, $1::pg_catalog.oid, 'USAGE'), false) " \
 	"ORDER BY o.who LIMIT 1"
-/* relation c: no privilege granted on it, every column of a built-in type */
+/*
+ * relation c: no privilege granted on it, none that role $1 holds all the
+ * same (a superuser, a member of pg_read_all_data: it read the table in
+ * place of its own, and a row-level security policy of the table's owner
+ * on it ran as $1), every column of a built-in type
+ */
 #define GUARD_TEMP_PRIVATE(c) \
 	"(NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(" c ".relacl) x " \
 	"WHERE x.grantee OPERATOR(pg_catalog.<>) " c ".relowner) " \
+	"AND NOT pg_catalog.has_table_privilege($1::pg_catalog.oid, " c ".oid, " \
+	"'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') " \
 	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a " \
 	"WHERE a.attrelid OPERATOR(pg_catalog.=) " c ".oid AND a.attnum OPERATOR(pg_catalog.>) 0 " \
 	"AND a.atttypid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid))"
@@ -446,9 +454,19 @@ guard_temp_check(GuardPlan *gp)
 
 		args[0] = ObjectIdGetDatum(gp->rulesowner);
 		internal_sql_begin(&as_owner, rel_owner(dataeng_relid("rules")));
+
+		/*
+		 * The catalogs as they are now, as the rules' name lookups will see
+		 * them: the writing statement's own snapshot (a read-only SPI
+		 * query's) misses a temporary object made since it began, by a
+		 * function of the writer's that the statement ran before this row
+		 * reached the guard, and the answer is kept.
+		 */
+		PushActiveSnapshot(GetLatestSnapshot());
 		if (SPI_execute_with_args(GUARD_TEMP_FOREIGN_OWNER, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 			SPI_processed > 1)
 			elog(ERROR, "could not look at the temporary objects of this session");
+		PopActiveSnapshot();
 		temp_foreign_owner = SPI_processed == 0 ? InvalidOid :
 			DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		internal_sql_end(&as_owner);
