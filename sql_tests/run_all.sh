@@ -14,6 +14,8 @@
 # DE_TAP="sql_tests/t/001_preload.pl", DE_FUZZ="url email" (a suite set to
 # "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
 # DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
+# the TAP scripts run beside the other suites (on their own clusters) unless
+# DE_TAP_AFTER=1 runs them after;
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
@@ -30,7 +32,10 @@ esac
 de_setup
 
 WORK=$(de_workdir tests)
+tap_pid=
 cleanup() {
+	# (the TAP scripts still running when the run is cut short)
+	[ -n "$tap_pid" ] && kill -- "-$tap_pid" 2>/dev/null
 	de_cluster_stop
 	if [ "${DE_KEEP:-0}" = 1 ] || [ "${failed:-1}" != 0 ]; then
 		de_log "test output kept in $WORK"
@@ -60,26 +65,15 @@ run_suite() {
 	fi
 	de_log "$name"
 	set +e
-	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck "$@" \
+	de_run make -s -C "${SUITE_DIR:-$WORK/src}" PG_CONFIG="$DE_PGBIN/pg_config" installcheck "$@" \
 		2>&1 | tee "$WORK/$name.log"
 	set -e
-	if ! grep -qE '\.\.\. ok|\.\.\. FAILED|\.pl \.+' "$WORK/$name.log"; then
+	# (tap: counted once it is done)
+	if [ "$name" != tap ] && ! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/$name.log"; then
 		de_log "suite $name ran no test"
 		failed=$((failed + 1))
 	fi
 }
-
-# pg_regress and isolation print "... ok" or "... FAILED" per test
-run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
-run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
-for s in regress isolation; do
-	[ -f "$WORK/$s.log" ] || continue
-	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
-	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
-done
-for d in build/regress build/regress/isolation; do
-	[ -f "$WORK/src/$d/regression.diffs" ] && cat "$WORK/src/$d/regression.diffs"
-done
 
 # TAP: each script is one test, passed when prove says "ok" for it; its
 # clusters get the throwaway cluster's maintenance setting (TEMP_CONFIG).
@@ -98,9 +92,11 @@ export TEMP_CONFIG="$WORK/tap_temp_config"
 export PGCTLTIMEOUT="${PGCTLTIMEOUT:-300}"
 # The whole set starts with the scripts that take longest, so that the last
 # ones to end are short ones (the rest follow in name order).
-tap_first="074_cdc_wal_start_fails 066_cdc_wal_switch_load 076_cdc_wal_restart_backoff
-	067_cdc_wal_dump 062_cdc_wal_database 030_scheduler 064_cdc_wal_slot_invalidated
-	077_cdc_wal_failing_alert 072_cdc_wal_restore_start"
+tap_first="038_scheduler_more_databases 074_cdc_wal_start_fails 065_cdc_wal_memory
+	016_cdc_ticker 037_scheduler_orphans 066_cdc_wal_switch_load 076_cdc_wal_restart_backoff
+	067_cdc_wal_dump 062_cdc_wal_database 030_scheduler 032_scheduler_many_databases
+	078_cdc_wal_failures_kept 073_source_oid 090_docs 072_cdc_wal_restore_start
+	040_upgrade 064_cdc_wal_slot_invalidated 077_cdc_wal_failing_alert"
 tap_tests=${DE_TAP:-}
 if [ -z "$tap_tests" ]; then
 	for t in $tap_first; do
@@ -111,15 +107,38 @@ if [ -z "$tap_tests" ]; then
 		case " $tap_tests " in *" $t "*) ;; *) tap_tests="$tap_tests $t" ;; esac
 	done
 fi
-run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
-	"PROVE_FLAGS=--jobs $tap_jobs --timer"
-if [ -f "$WORK/tap.log" ]; then
-	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)
-	p=$(grep -oE '^(\[[0-9:]+\] )?sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" |
-		sed -E 's/^\[[0-9:]+\] //' | sort -u | wc -l || true)
-	passed=$((passed + p))
-	failed=$((failed + total - p))
+# The TAP scripts wait on their own clusters most of the time, and so do
+# the other suites on theirs: the TAP scripts run beside them, from a copy
+# of the sources of their own (make installcheck writes under the source
+# directory), their output printed once the others are done
+# (DE_TAP_AFTER=1: after them, as the other suites run).
+run_tap() {
+	run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
+		"PROVE_FLAGS=--jobs $tap_jobs --timer"
+}
+if [ "${DE_TAP:-}" != none ] && [ "${DE_TAP_AFTER:-0}" != 1 ]; then
+	mkdir -p "$WORK/tap_src"
+	tar -C "$WORK/src" -cf - . | tar -C "$WORK/tap_src" -xf -
+	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$WORK/tap_src"
+	# (a process group of its own: cleanup ends it when the run is cut short)
+	set -m
+	SUITE_DIR="$WORK/tap_src" run_tap >/dev/null 2>&1 &
+	tap_pid=$!
+	set +m
+	de_log "tap: running beside the other suites, its output follows theirs"
 fi
+
+# pg_regress and isolation print "... ok" or "... FAILED" per test
+run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
+run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+for s in regress isolation; do
+	[ -f "$WORK/$s.log" ] || continue
+	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
+	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
+done
+for d in build/regress build/regress/isolation; do
+	[ -f "$WORK/src/$d/regression.diffs" ] && cat "$WORK/src/$d/regression.diffs"
+done
 
 # fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh); FUZZ_SECONDS each
 if [ "${DE_FUZZ:-}" != none ]; then
@@ -136,6 +155,26 @@ if [ "${DE_FUZZ:-}" != none ]; then
 		failed=$((failed + $(grep -cE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" || true)))
 		[ "$rc" -ne 0 ] && ! grep -qE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" && failed=$((failed + 1))
 	fi
+fi
+
+if [ -n "$tap_pid" ]; then
+	wait "$tap_pid" || true
+	tap_pid=
+	de_log "tap"
+	cat "$WORK/tap.log"
+elif [ "${DE_TAP:-}" != none ]; then
+	run_tap
+fi
+if [ -f "$WORK/tap.log" ]; then
+	if ! grep -qE '\.pl \.+' "$WORK/tap.log"; then
+		de_log "suite tap ran no test"
+		failed=$((failed + 1))
+	fi
+	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)
+	p=$(grep -oE '^(\[[0-9:]+\] )?sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" |
+		sed -E 's/^\[[0-9:]+\] //' | sort -u | wc -l || true)
+	passed=$((passed + p))
+	failed=$((failed + total - p))
 fi
 
 echo "$passed passed, $failed failed"
