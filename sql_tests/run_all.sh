@@ -15,7 +15,8 @@
 # "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
 # DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
 # the TAP scripts run beside the other suites (on their own clusters) unless
-# DE_TAP_AFTER=1 runs them after;
+# DE_TAP_AFTER=1, and the isolation specs beside pg_regress (on a second
+# cluster, port DE_PORT + 1) unless DE_ISOLATION_AFTER=1;
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
@@ -33,9 +34,14 @@ de_setup
 
 WORK=$(de_workdir tests)
 tap_pid=
+iso_pid=
 cleanup() {
-	# (the TAP scripts still running when the run is cut short)
+	# (the suites still running beside when the run is cut short)
 	[ -n "$tap_pid" ] && kill -- "-$tap_pid" 2>/dev/null
+	[ -n "$iso_pid" ] && kill -- "-$iso_pid" 2>/dev/null
+	if [ -f "$WORK/cluster_iso/data/postmaster.pid" ]; then
+		de_run "$DE_PGBIN/pg_ctl" -D "$WORK/cluster_iso/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
 	de_cluster_stop
 	if [ "${DE_KEEP:-0}" = 1 ] || [ "${failed:-1}" != 0 ]; then
 		de_log "test output kept in $WORK"
@@ -56,6 +62,12 @@ de_cluster_start "$WORK/cluster"
 passed=0
 failed=0
 
+# pg_regress's staging folder (build/regress), made once: the suites that
+# run at the same time in $WORK/src do not make it again (REGRESS_PREP=),
+# and each writes results of its own (build/regress, build/regress/isolation,
+# tmp_check)
+de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" regress_prep
+
 # run_suite NAME SELECTION MAKE-VARIABLES...: one suite through make installcheck
 run_suite() {
 	local name=$1 sel=$2
@@ -65,11 +77,11 @@ run_suite() {
 	fi
 	de_log "$name"
 	set +e
-	de_run make -s -C "${SUITE_DIR:-$WORK/src}" PG_CONFIG="$DE_PGBIN/pg_config" installcheck "$@" \
+	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck REGRESS_PREP= "$@" \
 		2>&1 | tee "$WORK/$name.log"
 	set -e
-	# (tap: counted once it is done)
-	if [ "$name" != tap ] && ! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/$name.log"; then
+	# (tap and isolation: checked once they are done)
+	if [ "$name" = regress ] && ! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/$name.log"; then
 		de_log "suite $name ran no test"
 		failed=$((failed + 1))
 	fi
@@ -108,36 +120,63 @@ if [ -z "$tap_tests" ]; then
 	done
 fi
 # The TAP scripts wait on their own clusters most of the time, and so do
-# the other suites on theirs: the TAP scripts run beside them, from a copy
-# of the sources of their own (make installcheck writes under the source
-# directory), their output printed once the others are done
+# the other suites on theirs: the TAP scripts run beside them, their output
+# printed once the others are done
 # (DE_TAP_AFTER=1: after them, as the other suites run).
 run_tap() {
 	run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
 		"PROVE_FLAGS=--jobs $tap_jobs --timer"
 }
 if [ "${DE_TAP:-}" != none ] && [ "${DE_TAP_AFTER:-0}" != 1 ]; then
-	mkdir -p "$WORK/tap_src"
-	tar -C "$WORK/src" -cf - . | tar -C "$WORK/tap_src" -xf -
-	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$WORK/tap_src"
 	# (a process group of its own: cleanup ends it when the run is cut short)
 	set -m
-	SUITE_DIR="$WORK/tap_src" run_tap >/dev/null 2>&1 &
+	run_tap >/dev/null 2>&1 &
 	tap_pid=$!
 	set +m
 	de_log "tap: running beside the other suites, its output follows theirs"
 fi
 
+# The isolation specs run beside pg_regress too, on a second throwaway
+# cluster (port DE_PORT + 1: pg_regress's tests change settings of the
+# whole cluster with ALTER SYSTEM), their output printed after pg_regress's
+# (DE_ISOLATION_AFTER=1: after pg_regress, on its cluster, as before).
+if [ "${DE_ISOLATION:-}" != none ] && [ "${DE_ISOLATION_AFTER:-0}" != 1 ] &&
+	[ "${DE_REGRESS:-}" != none ]; then
+	set -m
+	(
+		DE_PORT=$((DE_PORT + 1))
+		de_cluster_start "$WORK/cluster_iso"
+		run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= \
+			${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+		de_cluster_stop
+	) >/dev/null 2>&1 &
+	iso_pid=$!
+	set +m
+	de_log "isolation: running beside pg_regress, its output follows"
+fi
+
 # pg_regress and isolation print "... ok" or "... FAILED" per test
 run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
-run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+if [ -n "$iso_pid" ]; then
+	wait "$iso_pid" || true
+	iso_pid=
+	de_log "isolation"
+	cat "$WORK/isolation.log"
+else
+	run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+fi
 for s in regress isolation; do
 	[ -f "$WORK/$s.log" ] || continue
 	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
 	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
 done
-for d in build/regress build/regress/isolation; do
-	[ -f "$WORK/src/$d/regression.diffs" ] && cat "$WORK/src/$d/regression.diffs"
+if [ "${DE_ISOLATION:-}" != none ] &&
+	! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/isolation.log" 2>/dev/null; then
+	de_log "suite isolation ran no test"
+	failed=$((failed + 1))
+fi
+for d in "$WORK/src/build/regress" "$WORK/src/build/regress/isolation"; do
+	[ -f "$d/regression.diffs" ] && cat "$d/regression.diffs"
 done
 
 # fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh); FUZZ_SECONDS each
