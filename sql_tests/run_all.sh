@@ -37,8 +37,8 @@ tap_pid=
 iso_pid=
 cleanup() {
 	# (the suites still running beside when the run is cut short)
-	[ -n "$tap_pid" ] && kill -- "-$tap_pid" 2>/dev/null
-	[ -n "$iso_pid" ] && kill -- "-$iso_pid" 2>/dev/null
+	[ -n "$tap_pid" ] && { kill -- "-$tap_pid" 2>/dev/null || true; }
+	[ -n "$iso_pid" ] && { kill -- "-$iso_pid" 2>/dev/null || true; }
 	if [ -f "$WORK/cluster_iso/data/postmaster.pid" ]; then
 		de_run "$DE_PGBIN/pg_ctl" -D "$WORK/cluster_iso/data" -m fast -w stop >/dev/null 2>&1 || true
 	fi
