@@ -67,8 +67,11 @@ SELECT dataeng.cdc_disable('wl_b');
 SELECT dataeng.cdc_enable('wl_b', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
 ALTER SYSTEM SET dataeng.wal_naptime = 3000;
+SELECT clock_timestamp() AS conf_changed \gset
 SELECT pg_reload_conf();
-SELECT pg_sleep(3.5);
+-- (the worker has read the configuration files since: it sleeps 3 s
+-- between rounds from now on)
+SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 INSERT INTO wl_b VALUES (10, 'last');
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT dataeng.cdc_disable('wl_b');

@@ -25,7 +25,7 @@ SELECT regexp_replace(reason, 'is [0-9]+ [a-zA-Z]+ behind', 'is N behind') AS re
 ALTER PUBLICATION dataeng_wal SET (publish = 'insert, update, delete, truncate');
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 SELECT count(*) AS captured FROM dataeng.changes WHERE table_name = 'owd'::regclass;
-SELECT wait_for($$SELECT state = 'ok' FROM dataeng.pipeline_status WHERE kind = 'slot'$$, 60) AS slot_ok;
+SELECT wait_for($$SELECT state = 'ok' FROM dataeng.pipeline_status WHERE kind = 'slot'$$) AS slot_ok;
 
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;

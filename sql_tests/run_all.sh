@@ -14,6 +14,9 @@
 # DE_TAP="sql_tests/t/001_preload.pl", DE_FUZZ="url email" (a suite set to
 # "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
 # DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
+# the TAP scripts run beside the other suites (on their own clusters) unless
+# DE_TAP_AFTER=1, and the isolation specs beside pg_regress (on a second
+# cluster, port DE_PORT + 1) unless DE_ISOLATION_AFTER=1;
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
@@ -30,7 +33,15 @@ esac
 de_setup
 
 WORK=$(de_workdir tests)
+tap_pid=
+iso_pid=
 cleanup() {
+	# (the suites still running beside when the run is cut short)
+	[ -n "$tap_pid" ] && { kill -- "-$tap_pid" 2>/dev/null || true; }
+	[ -n "$iso_pid" ] && { kill -- "-$iso_pid" 2>/dev/null || true; }
+	if [ -f "$WORK/cluster_iso/data/postmaster.pid" ]; then
+		de_run "$DE_PGBIN/pg_ctl" -D "$WORK/cluster_iso/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
 	de_cluster_stop
 	if [ "${DE_KEEP:-0}" = 1 ] || [ "${failed:-1}" != 0 ]; then
 		de_log "test output kept in $WORK"
@@ -51,6 +62,12 @@ de_cluster_start "$WORK/cluster"
 passed=0
 failed=0
 
+# pg_regress's staging folder (build/regress), made once: the suites that
+# run at the same time in $WORK/src do not make it again (REGRESS_PREP=),
+# and each writes results of its own (build/regress, build/regress/isolation,
+# tmp_check)
+de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" regress_prep
+
 # run_suite NAME SELECTION MAKE-VARIABLES...: one suite through make installcheck
 run_suite() {
 	local name=$1 sel=$2
@@ -60,26 +77,15 @@ run_suite() {
 	fi
 	de_log "$name"
 	set +e
-	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck "$@" \
+	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck REGRESS_PREP= "$@" \
 		2>&1 | tee "$WORK/$name.log"
 	set -e
-	if ! grep -qE '\.\.\. ok|\.\.\. FAILED|\.pl \.+' "$WORK/$name.log"; then
+	# (tap and isolation: checked once they are done)
+	if [ "$name" = regress ] && ! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/$name.log"; then
 		de_log "suite $name ran no test"
 		failed=$((failed + 1))
 	fi
 }
-
-# pg_regress and isolation print "... ok" or "... FAILED" per test
-run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
-run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
-for s in regress isolation; do
-	[ -f "$WORK/$s.log" ] || continue
-	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
-	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
-done
-for d in build/regress build/regress/isolation; do
-	[ -f "$WORK/src/$d/regression.diffs" ] && cat "$WORK/src/$d/regression.diffs"
-done
 
 # TAP: each script is one test, passed when prove says "ok" for it; its
 # clusters get the throwaway cluster's maintenance setting (TEMP_CONFIG).
@@ -98,9 +104,11 @@ export TEMP_CONFIG="$WORK/tap_temp_config"
 export PGCTLTIMEOUT="${PGCTLTIMEOUT:-300}"
 # The whole set starts with the scripts that take longest, so that the last
 # ones to end are short ones (the rest follow in name order).
-tap_first="074_cdc_wal_start_fails 066_cdc_wal_switch_load 076_cdc_wal_restart_backoff
-	067_cdc_wal_dump 062_cdc_wal_database 030_scheduler 064_cdc_wal_slot_invalidated
-	077_cdc_wal_failing_alert 072_cdc_wal_restore_start"
+tap_first="038_scheduler_more_databases 074_cdc_wal_start_fails 065_cdc_wal_memory
+	016_cdc_ticker 037_scheduler_orphans 066_cdc_wal_switch_load 076_cdc_wal_restart_backoff
+	067_cdc_wal_dump 062_cdc_wal_database 030_scheduler 032_scheduler_many_databases
+	078_cdc_wal_failures_kept 073_source_oid 090_docs 072_cdc_wal_restore_start
+	040_upgrade 064_cdc_wal_slot_invalidated 077_cdc_wal_failing_alert"
 tap_tests=${DE_TAP:-}
 if [ -z "$tap_tests" ]; then
 	for t in $tap_first; do
@@ -111,15 +119,65 @@ if [ -z "$tap_tests" ]; then
 		case " $tap_tests " in *" $t "*) ;; *) tap_tests="$tap_tests $t" ;; esac
 	done
 fi
-run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
-	"PROVE_FLAGS=--jobs $tap_jobs --timer"
-if [ -f "$WORK/tap.log" ]; then
-	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)
-	p=$(grep -oE '^(\[[0-9:]+\] )?sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" |
-		sed -E 's/^\[[0-9:]+\] //' | sort -u | wc -l || true)
-	passed=$((passed + p))
-	failed=$((failed + total - p))
+# The TAP scripts wait on their own clusters most of the time, and so do
+# the other suites on theirs: the TAP scripts run beside them, their output
+# printed once the others are done
+# (DE_TAP_AFTER=1: after them, as the other suites run).
+run_tap() {
+	run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
+		"PROVE_FLAGS=--jobs $tap_jobs --timer"
+}
+if [ "${DE_TAP:-}" != none ] && [ "${DE_TAP_AFTER:-0}" != 1 ]; then
+	# (a process group of its own: cleanup ends it when the run is cut short)
+	set -m
+	run_tap >/dev/null 2>&1 &
+	tap_pid=$!
+	set +m
+	de_log "tap: running beside the other suites, its output follows theirs"
 fi
+
+# The isolation specs run beside pg_regress too, on a second throwaway
+# cluster (port DE_PORT + 1: pg_regress's tests change settings of the
+# whole cluster with ALTER SYSTEM), their output printed after pg_regress's
+# (DE_ISOLATION_AFTER=1: after pg_regress, on its cluster, as before).
+if [ "${DE_ISOLATION:-}" != none ] && [ "${DE_ISOLATION_AFTER:-0}" != 1 ] &&
+	[ "${DE_REGRESS:-}" != none ]; then
+	set -m
+	(
+		DE_PORT=$((DE_PORT + 1))
+		de_cluster_start "$WORK/cluster_iso"
+		run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= \
+			${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+		de_cluster_stop
+	) >/dev/null 2>&1 &
+	iso_pid=$!
+	set +m
+	de_log "isolation: running beside pg_regress, its output follows"
+fi
+
+# pg_regress and isolation print "... ok" or "... FAILED" per test
+run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
+if [ -n "$iso_pid" ]; then
+	wait "$iso_pid" || true
+	iso_pid=
+	de_log "isolation"
+	cat "$WORK/isolation.log"
+else
+	run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
+fi
+for s in regress isolation; do
+	[ -f "$WORK/$s.log" ] || continue
+	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
+	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
+done
+if [ "${DE_ISOLATION:-}" != none ] &&
+	! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/isolation.log" 2>/dev/null; then
+	de_log "suite isolation ran no test"
+	failed=$((failed + 1))
+fi
+for d in "$WORK/src/build/regress" "$WORK/src/build/regress/isolation"; do
+	[ -f "$d/regression.diffs" ] && cat "$d/regression.diffs"
+done
 
 # fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh); FUZZ_SECONDS each
 if [ "${DE_FUZZ:-}" != none ]; then
@@ -136,6 +194,26 @@ if [ "${DE_FUZZ:-}" != none ]; then
 		failed=$((failed + $(grep -cE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" || true)))
 		[ "$rc" -ne 0 ] && ! grep -qE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" && failed=$((failed + 1))
 	fi
+fi
+
+if [ -n "$tap_pid" ]; then
+	wait "$tap_pid" || true
+	tap_pid=
+	de_log "tap"
+	cat "$WORK/tap.log"
+elif [ "${DE_TAP:-}" != none ]; then
+	run_tap
+fi
+if [ -f "$WORK/tap.log" ]; then
+	if ! grep -qE '\.pl \.+' "$WORK/tap.log"; then
+		de_log "suite tap ran no test"
+		failed=$((failed + 1))
+	fi
+	total=$(cd "$DE_ROOT" && ls ${DE_TAP:-sql_tests/t/*.pl} 2>/dev/null | wc -l)
+	p=$(grep -oE '^(\[[0-9:]+\] )?sql_tests/t/[^ ]+\.pl \.+ ok' "$WORK/tap.log" |
+		sed -E 's/^\[[0-9:]+\] //' | sort -u | wc -l || true)
+	passed=$((passed + p))
+	failed=$((failed + total - p))
 fi
 
 echo "$passed passed, $failed failed"

@@ -49,7 +49,7 @@ SELECT wait_for($$SELECT last_status = 'failed' AND NOT run_now FROM dataeng.job
 -- job_run_now() of a job whose upstream job failed runs it, once (it was
 -- held until the upstream job succeeded, silently)
 SELECT dataeng.job_run_now('dep_transform');
-SELECT wait_for($$SELECT count(*) = 1 FROM dep_ticks WHERE job = 'transform'$$, 60) AS ran;
+SELECT wait_for($$SELECT count(*) = 1 FROM dep_ticks WHERE job = 'transform'$$) AS ran;
 SELECT wait_for($$SELECT NOT run_now AND last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'dep_transform'$$);
 SELECT count(*) AS transform_runs FROM dep_ticks WHERE job = 'transform';
 -- its schedule goes on waiting for the upstream job

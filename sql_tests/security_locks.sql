@@ -49,7 +49,7 @@ SELECT dataeng.cdc_wal_sync();
 SELECT op, new_row->>'amount' AS amount FROM dataeng.changes
  WHERE table_name = 'sl.orders'::regclass ORDER BY change_id;
 RESET ROLE;
-SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'running'$$, 60) AS worker_running;
+SELECT wait_for($$SELECT dataeng_internal._cdc_wal_worker() = 'running'$$) AS worker_running;
 SELECT * FROM dblink('sl_attacker', 'SELECT pg_catalog.pg_advisory_unlock_all()::text') AS t(x text);
 
 -------------------------------------------------------------------------------

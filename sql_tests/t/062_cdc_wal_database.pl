@@ -159,7 +159,7 @@ is($node->safe_psql('d2r', q{SELECT count(*) FROM handled WHERE id = 62}), '1', 
 my $d3oid = $node->safe_psql('postgres', q{SELECT oid FROM pg_database WHERE datname = 'd3'});
 $node->safe_psql('d3', 'DROP EXTENSION dataeng CASCADE');
 my $left = '';
-for (1 .. 600)
+for (1 .. 1800)
 {
 	$left = $node->safe_psql('d3',
 		qq{SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'dataeng_wal_$d3oid')
