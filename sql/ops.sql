@@ -2335,7 +2335,9 @@ COMMENT ON FUNCTION dataeng_internal._maintenance_conf_read() IS
 --    that row.  One whose name no function has is left as it is: a
 --    function gone (an alert handler is removed by the next alert, an
 --    on_change trigger's batches go to dead letters as for a dropped
---    handler).
+--    handler), nor is an on_change trigger whose function of that name
+--    belongs to a role its owner has not the privileges of (it would run
+--    that role's code as the trigger's owner).
 --  - A row of this catalog whose function was renamed or moved (ALTER
 --    FUNCTION ... RENAME / SET SCHEMA, ALTER SCHEMA ... RENAME) takes its
 --    new name, so that a pg_upgrade afterwards finds it.
@@ -2378,6 +2380,11 @@ BEGIN
            SELECT y.ctid FROM dataeng_internal.on_change_triggers y
             WHERE y.handler_catalog OPERATOR(pg_catalog.<>) cat
               AND pg_catalog.to_regprocedure(y.handler_name) IS NOT NULL
+              -- (the handler runs as the trigger's owner: never a function
+              -- another role made under its name)
+              AND EXISTS (SELECT FROM pg_catalog.pg_proc p
+                           WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(y.handler_name)::pg_catalog.oid
+                             AND coalesce(pg_catalog.pg_has_role(y.owner::pg_catalog.oid, p.proowner, 'USAGE'), false))
               FOR UPDATE OF y SKIP LOCKED));
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total OPERATOR(pg_catalog.+) n;

@@ -41,6 +41,23 @@ extern int	cdc_on_change_max_backlog;	/* batches of a trigger, 0: no bound */
 extern int	cdc_on_change_max_dead_letters; /* batches of a trigger, 0: no bound */
 /* how the dead letter counting the batches not kept past that bound begins */
 #define WAL_NOT_KEPT_PREFIX "not kept: "
+
+/*
+ * The handler of the on_change trigger t (a row of
+ * dataeng_internal.on_change_triggers), as SQL: its oid where it was
+ * recorded in this catalog, else the function of its name here
+ * (pg_upgrade, a restore) only if the trigger's owner has the privileges
+ * of that function's owner, else 0 (no function: its batches go to dead
+ * letters).  The handler runs as the trigger's owner: a function another
+ * role made under a name no function had after the restore would run
+ * that role's code with the owner's rights.
+ */
+#define WAL_TRIGGER_HANDLER_SQL \
+	"(CASE WHEN t.handler_catalog OPERATOR(pg_catalog.=) dataeng_internal._catalog_id() THEN t.handler" \
+	" ELSE coalesce((SELECT p.oid FROM pg_catalog.pg_proc p" \
+	" WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(t.handler_name)::pg_catalog.oid" \
+	" AND coalesce(pg_catalog.pg_has_role(t.owner::pg_catalog.oid, p.proowner, 'USAGE'), false))," \
+	" 0::pg_catalog.oid) END)"
 extern bool cdc_wal_quiet;
 extern int	cdc_wal_max_databases;	/* wal_dbhook.c */
 

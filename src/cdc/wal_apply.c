@@ -1194,8 +1194,8 @@ wal_load_triggers(WalRound *r)
 	uint64		i;
 
 	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid,"
-					/* (the handler: its oid, or by name when recorded in another catalog, as after pg_upgrade) */
-					" dataeng_internal._proc_resolve(t.handler, t.handler_name, t.handler_catalog),"
+					/* (the handler: its oid, or by name when recorded in another catalog, as after pg_upgrade: wal.h) */
+					" " WAL_TRIGGER_HANDLER_SQL ","
 					" t.owner::oid,"
 					" array_to_string(t.ops, ''), t.on_error = 'pause', t.paused_at IS NOT NULL,"
 					" t.from_lsn, coalesce(t.handled_lsn, '0/0'),"

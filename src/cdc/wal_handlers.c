@@ -971,7 +971,7 @@ wal_trigger_dropped(WalRound *r, WalTrigger *t)
 						" FROM dataeng_internal.on_change_triggers t"
 						" WHERE t.trigger_name OPERATOR(pg_catalog.=) $1"
 						" AND t.table_name::oid OPERATOR(pg_catalog.=) $2"
-						" AND dataeng_internal._proc_resolve(t.handler, t.handler_name, t.handler_catalog)"
+						" AND " WAL_TRIGGER_HANDLER_SQL
 						" OPERATOR(pg_catalog.=) $3"
 						" AND t.from_lsn OPERATOR(pg_catalog.=) $4",
 						4, types);
