@@ -471,6 +471,49 @@ wal_wait_worker_unblocked(Oid nspowner, MemoryContext outer, bool *caught_up, ch
 }
 
 /*
+ * wal_capture_setup
+ *		The publication of the tables captured from the WAL and the owner
+ *		of dataeng's internal schema (as whom the worker is waited for);
+ *		false where either is missing (no table captured from the WAL, or
+ *		dataeng not installed in this database).
+ */
+static bool
+wal_capture_setup(Oid *pubid, Oid *nspowner)
+{
+	Oid			nsp;
+	HeapTuple	ntup;
+
+	*pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
+	if (!OidIsValid(*pubid))
+		return false;
+	nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	if (!OidIsValid(nsp))
+		return false;
+	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (!HeapTupleIsValid(ntup))
+		return false;
+	*nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
+	ReleaseSysCache(ntup);
+	return true;
+}
+
+/*
+ * wal_worker_detail
+ *		Why the worker did not record a table's pending changes, as the
+ *		first sentence of a warning's detail (worker: its state, as
+ *		wal_wait_worker() gives it).
+ */
+static const char *
+wal_worker_detail(const char *worker)
+{
+	if (worker != NULL && strcmp(worker, "off") == 0)
+		return "The WAL capture worker records nothing while dataeng.enabled is off.";
+	if (worker != NULL && strcmp(worker, "none") == 0)
+		return "No WAL capture worker runs in this database.";
+	return "The WAL capture worker did not catch up within 30 s.";
+}
+
+/*
  * cdc_wal_before_alter
  *		Before an ALTER TABLE that would stop the capture from the WAL of
  *		the changes waiting in the WAL (see the header), or an ALTER TYPE
@@ -488,8 +531,6 @@ cdc_wal_before_alter(Node *stmt)
 	List	   *relids = NIL;
 	ListCell   *lc;
 	Oid			pubid;
-	Oid			nsp;
-	HeapTuple	ntup;
 	Oid			nspowner;
 	bool		caught_up = true;
 	bool		adds = false;
@@ -502,17 +543,8 @@ cdc_wal_before_alter(Node *stmt)
 	if (!IsA(stmt, AlterEnumStmt) && composite_altered(stmt) == NULL &&
 		(rv = alter_needs_wal_caught_up(stmt, &adds)) == NULL)
 		return;
-	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
-	if (!OidIsValid(pubid))
+	if (!wal_capture_setup(&pubid, &nspowner))
 		return;
-	nsp = get_namespace_oid(dataeng_internal_schema(), true);
-	if (!OidIsValid(nsp))
-		return;
-	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-	if (!HeapTupleIsValid(ntup))
-		return;
-	nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
-	ReleaseSysCache(ntup);
 
 	if (rv != NULL)
 	{
@@ -602,12 +634,7 @@ cdc_wal_before_alter(Node *stmt)
 					 errmsg("changes of table %s that the WAL capture worker has not recorded yet may stop its capture",
 							get_rel_name(lfirst_oid(lc))),
 					 errdetail("%s The worker decodes them with the table's columns as this statement leaves them: %s",
-							   worker != NULL && strcmp(worker, "off") == 0 ?
-							   "The WAL capture worker records nothing while dataeng.enabled is off." :
-							   worker != NULL && strcmp(worker, "none") == 0 ?
-							   "No WAL capture worker runs in this database." :
-							   "The WAL capture worker did not catch up within 30 s.",
-							   what),
+							   wal_worker_detail(worker), what),
 					 errhint("Roll back, and alter the %s when SELECT dataeng.cdc_wal_sync() returns true; "
 							 "dataeng.cdc_status shows the worker's state.",
 							 rv != NULL ? "table" : "type")));
@@ -855,8 +882,6 @@ cdc_wal_before_drop(Node *stmt)
 	List	   *relids;
 	ListCell   *lc;
 	Oid			pubid;
-	Oid			nsp;
-	HeapTuple	ntup;
 	Oid			nspowner;
 	Oid			w;
 	bool		caught_up = true;
@@ -890,20 +915,11 @@ cdc_wal_before_drop(Node *stmt)
 				return;
 		}
 	}
-	pubid = get_publication_oid(CDC_WAL_PUBLICATION, true);
-	if (!OidIsValid(pubid))
-		return;
-	nsp = get_namespace_oid(dataeng_internal_schema(), true);
-	if (!OidIsValid(nsp))
+	if (!wal_capture_setup(&pubid, &nspowner))
 		return;
 	relids = wal_tables_dropped(stmt, pubid);
 	if (relids == NIL)
 		return;
-	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-	if (!HeapTupleIsValid(ntup))
-		return;
-	nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
-	ReleaseSysCache(ntup);
 
 	/* (and their partitions: a writer may name one) */
 	foreach(lc, relids)
@@ -928,11 +944,7 @@ cdc_wal_before_drop(Node *stmt)
 					 errdetail("%s Once the table is dropped, the worker has nowhere to record them.",
 							   !unblocked ?
 							   "The WAL capture worker waits for a lock this transaction holds." :
-							   worker != NULL && strcmp(worker, "off") == 0 ?
-							   "The WAL capture worker records nothing while dataeng.enabled is off." :
-							   worker != NULL && strcmp(worker, "none") == 0 ?
-							   "No WAL capture worker runs in this database." :
-							   "The WAL capture worker did not catch up within 30 s."),
+							   wal_worker_detail(worker)),
 					 errhint("Roll back, and drop the table when SELECT dataeng.cdc_wal_sync() returns true, "
 							 "in a transaction that does not lock it (or another captured table) first; "
 							 "dataeng.cdc_status shows the worker's state.")));
