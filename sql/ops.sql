@@ -1980,13 +1980,14 @@ BEGIN
   -- column are moments in: a check read them in the TimeZone of its
   -- session, so the monitor's job (the server's zone, or its owner's) and
   -- a check by hand in another zone disagreed by hours
+  -- (read as SET TimeZone reads it: _zone_local)
   BEGIN
-    PERFORM pg_catalog.timezone(zone, pg_catalog.now());
+    PERFORM dataeng_internal._zone_local(zone, pg_catalog.now());
   EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
     RAISE EXCEPTION 'invalid time zone "%" of monitor "%"', zone, name
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'The time zone is not one PostgreSQL knows (pg_timezone_names lists them).',
-            HINT = 'Give time_zone as a name of pg_timezone_names (Europe/Paris, UTC) or an offset such as +02.';
+            DETAIL = 'The time zone is not a value of the TimeZone setting (pg_timezone_names lists the names; an abbreviation such as IST is not one).',
+            HINT = 'Give time_zone as a name of pg_timezone_names (Europe/Paris, UTC) or an offset such as +02 (east of Greenwich, as SET TimeZone reads it).';
   END;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'invalid thresholds of monitor "%"', name
@@ -2118,6 +2119,44 @@ REVOKE ALL ON FUNCTION dataeng_internal._utc_literal(timestamptz) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._utc_literal(timestamptz) IS
   'internal: a timestamptz as an ISO 8601 UTC literal that reads back whatever DateStyle and TimeZone are';
 
+-- A moment as a time of a monitor's time zone, and back (monitor_check of a
+-- timestamp or date column).  The zone is read as SET TimeZone reads it,
+-- as the table's writers and the session that created the monitor did:
+-- pg_catalog.timezone(zone, ...) reads a name first as an abbreviation of
+-- the checking session's timezone_abbreviations ('CET' +01 all year
+-- where the zone CET has summer time; 'IST' +02 or +05:30 by that
+-- setting) and an offset '+02' as POSIX, two hours west, where TimeZone
+-- '+02' is two hours east.  An unknown zone raises 22023.
+CREATE FUNCTION dataeng_internal._zone_local(zone text, at timestamptz)
+RETURNS timestamp
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+BEGIN
+  PERFORM pg_catalog.set_config('TimeZone', zone, true);
+  RETURN at::timestamp;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._zone_local(text, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._zone_local(text, timestamptz) IS
+  'internal: a moment as a time of a zone read as SET TimeZone reads it (not as timezone(), abbreviations first)';
+
+CREATE FUNCTION dataeng_internal._zone_moment(zone text, local timestamp)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+BEGIN
+  PERFORM pg_catalog.set_config('TimeZone', zone, true);
+  RETURN local::timestamptz;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._zone_moment(text, timestamp) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._zone_moment(text, timestamp) IS
+  'internal: the moment a time of a zone is, the zone read as SET TimeZone reads it';
+
 -- Check a monitor now: its query runs as its owner (restricted), the check
 -- is recorded, and its alerts are raised or resolved.  Its job calls it.
 CREATE FUNCTION dataeng_internal._monitor_check(caller regrole, name text)
@@ -2192,7 +2231,8 @@ BEGIN
   zone := CASE WHEN dataeng_internal._base_type(typ) OPERATOR(pg_catalog.<>) 'timestamptz'::regtype
                THEN coalesce(m.time_zone, pg_catalog.current_setting('TimeZone')) END;
   SELECT array_agg(CASE WHEN zone IS NULL THEN format('%L::timestamptz', dataeng_internal._utc_literal(x.at))
-                        ELSE format('pg_catalog.timezone(%L, %L::timestamptz)', zone, dataeng_internal._utc_literal(x.at)) END
+                        ELSE format('%L::timestamp', pg_catalog.to_char(dataeng_internal._zone_local(zone, x.at),
+                                                                         'YYYY-MM-DD"T"HH24:MI:SS.US')) END
                    ORDER BY x.i)
     INTO bounds FROM unnest(ARRAY[t - m.per, t - 8 * m.per, t]) WITH ORDINALITY x(at, i);
   res := dataeng_internal._exec_as(m.owner, format(
@@ -2202,12 +2242,14 @@ BEGIN
     'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %5$s AND %1$I OPERATOR(pg_catalog.<=) %6$s',
     m.time_column, m.tbl,
     CASE WHEN zone IS NULL THEN format('pg_catalog.max(%I)::timestamptz', m.time_column)
-         ELSE format('pg_catalog.timezone(%L, pg_catalog.max(%I)::timestamp)', zone, m.time_column) END,
+         ELSE format('pg_catalog.max(%I)::timestamp', m.time_column) END,
     bounds[1], bounds[2], bounds[3]), true);
   c.monitor := m.name;
   c.tbl := m.tbl;
   c.checked_at := t;
-  c.newest := (res->>'newest')::timestamptz;
+  -- (a time of the zone, ISO 8601 in jsonb, made a moment)
+  c.newest := CASE WHEN zone IS NULL THEN (res->>'newest')::timestamptz
+                   ELSE dataeng_internal._zone_moment(zone, (res->>'newest')::timestamp) END;
   c.rows_in_period := (res->>'current')::bigint;
   c.baseline := round((res->>'previous')::numeric / 7, 2);
   IF m.max_silence IS NOT NULL AND (c.newest IS NULL OR c.newest OPERATOR(pg_catalog.<) t - m.max_silence) THEN

@@ -347,6 +347,17 @@ BEGIN
         came := came || step.from_name;
       END IF;
     END LOOP;
+    -- the job itself has no row yet (a new job) when a job depends on its
+    -- name still (that of a job unscheduled since, which the check above
+    -- finds): the walk, which followed rows only, found no cycle and the
+    -- job was scheduled in one
+    IF found_from IS NULL THEN
+      SELECT f.job_name INTO found_from FROM dataeng.jobs f
+       WHERE f.job_name OPERATOR(pg_catalog.=) ANY (frontier)
+         AND f.depends_on OPERATOR(pg_catalog.@>) ARRAY[_job_cycle.job_name]
+         AND (f.owner OPERATOR(pg_catalog.=) _job_cycle.owner OR dataeng_internal._is_superuser(f.owner))
+       ORDER BY f.job_name LIMIT 1;
+    END IF;
     frontier := seen[reached + 1:];
   END LOOP;
   IF found_from IS NULL THEN

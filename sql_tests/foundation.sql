@@ -473,6 +473,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._temp_foreign_refuse(regrole,text,text,text)', 's', false, 'u'),
   ('dataeng_internal._tables_on_drop()', 'v', false, 'u'),
   ('dataeng_internal._utc_literal(timestamp with time zone)', 's', true, 's'),
+  ('dataeng_internal._zone_local(text,timestamp with time zone)', 's', true, 'u'),
+  ('dataeng_internal._zone_moment(text,timestamp without time zone)', 's', true, 'u'),
   ('dataeng_internal._validate(regrole,regclass,boolean)', 'v', false, 'u'),
   ('dataeng_internal.capture()', 'v', false, 'u'),
   ('dataeng_internal.capture_partition_truncate()', 'v', false, 'u'),

@@ -65,6 +65,32 @@ SELECT wait_for($$SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_n
 SELECT ok, problems FROM dataeng.monitor_checks WHERE monitor = 'mtz_job';
 SELECT dataeng.monitor_drop('mtz_job');
 
+-- the zone is read as SET TimeZone reads it, as the writers' sessions and
+-- the creating session did, not as timezone() does (an abbreviation
+-- first, an offset as POSIX): a session in CET (summer time) writes
+-- 14:00 at 12:00 UTC; timezone('CET', ...) read it as +01 all year
+CREATE TABLE mtz_cet (at timestamp NOT NULL);
+INSERT INTO mtz_cet VALUES ('2026-07-01 14:00');
+SET TimeZone = 'CET';
+SELECT dataeng.monitor_create('mtz_cet', 'mtz_cet', 'at', max_silence => '1 hour', schedule => '@yearly');
+SET TimeZone = 'UTC';
+SELECT time_zone, (SELECT newest FROM dataeng.monitor_check('mtz_cet')) AS newest
+  FROM dataeng.monitors WHERE name = 'mtz_cet';
+SELECT dataeng.monitor_drop('mtz_cet');
+-- an offset: '-02' is two hours west of Greenwich, as in SET TimeZone
+-- ('+02' east); timezone() read it as POSIX, the other way: a row written
+-- 30 minutes ago was 4.5 hours old
+UPDATE mtz_events SET at = (now() AT TIME ZONE 'UTC') - interval '2 hours 30 minutes';
+SELECT dataeng.monitor_create('mtz_off', 'mtz_events', 'at', max_silence => '1 hour', schedule => '@yearly',
+                              time_zone => '-02');
+SELECT ok, problems FROM dataeng.monitor_check('mtz_off');
+SELECT dataeng.monitor_drop('mtz_off');
+-- an abbreviation is no zone: 'IST' meant +02 or +05:30 by the checking
+-- session's timezone_abbreviations
+SELECT dataeng.monitor_create('mtz_ist', 'mtz_events', 'at', max_silence => '1 hour', time_zone => 'IST');
+SELECT count(*) AS monitors_left FROM dataeng.monitors WHERE name LIKE 'mtz%';
+DROP TABLE mtz_cet;
+
 DROP TABLE mtz_events, mtz_tokyo;
 DROP ROLE mtz_owner;
 DROP FUNCTION wait_for(text, float8);

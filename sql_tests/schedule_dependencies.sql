@@ -218,6 +218,19 @@ SELECT dataeng.unschedule('dep_report');
 SELECT dataeng.monitor_drop('dep_flow');
 DROP TABLE dep_events;
 
+-- a job that names one with no row (unscheduled since: a restore of its
+-- jobs without it, an edit) is downstream of a new job of that name: the
+-- check found the cycle and the walk that names it, following rows only,
+-- did not, and the new job was scheduled in a cycle (neither ever ran)
+SELECT dataeng.schedule('jgone', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.schedule('jkeep', '@yearly', 'SELECT 1', depends_on => '{jgone}') > 0 AS scheduled;
+DELETE FROM dataeng.jobs WHERE job_name = 'jgone';
+SELECT dataeng.schedule('jgone', '@yearly', 'SELECT 1', depends_on => '{jkeep}');
+SELECT count(*) AS scheduled_in_a_cycle FROM dataeng.jobs WHERE job_name = 'jgone';
+SELECT dataeng.schedule('jkeep', '@yearly', 'SELECT 1') > 0 AS scheduled;
+SELECT dataeng.unschedule('jkeep');
+SELECT dataeng.unschedule('jgone');
+
 SELECT dataeng_internal._scheduler_test_now(NULL);
 DROP ROLE regress_dep_alice;
 SET client_min_messages = warning;
