@@ -178,7 +178,8 @@ SELECT row_data FROM dataeng.quarantine WHERE table_name = 'v_admin'::regclass O
 -- no validation function is SECURITY DEFINER any more, but for the event
 -- triggers that delete a dropped relation's rules, and its quarantined rows
 -- (with its monitors; its history detached), and those of other areas
--- (capture, decoding, dimensions, facts' and dimensions' sources renamed)
+-- (capture, decoding, dimensions, facts' and dimensions' sources renamed,
+-- alert handlers and on_change triggers following their function's name)
 -- (no role calls them)
 SELECT p.proname
   FROM pg_proc p
