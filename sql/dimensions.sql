@@ -1029,6 +1029,13 @@ DECLARE
 BEGIN
   IF TG_TABLE_NAME = 'fact_defs' THEN
     tbl := NEW.fact_table;
+    -- the attnums of its source columns are those of the dumped database
+    -- (a restore numbers the columns anew, without the dropped ones): its
+    -- first refresh records them (fact_create, which inserts through here
+    -- too, records them right after)
+    IF NEW.source_columns IS NOT NULL THEN
+      UPDATE dataeng_internal.fact_defs f SET source_columns = NULL WHERE f.name = NEW.name;
+    END IF;
   ELSE
     tbl := NEW.dim_table;
   END IF;

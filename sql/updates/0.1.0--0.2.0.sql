@@ -1198,3 +1198,8 @@ CREATE INDEX jobs_depends_on_idx ON dataeng.jobs USING gin (depends_on);
 -- The time zone a monitor reads a timestamp (without time zone) or date
 -- column in, recorded by monitor_create() (ops.sql)
 ALTER TABLE dataeng.monitors ADD COLUMN time_zone text;
+
+-- The source columns a fact reads, with their attnums, recorded by
+-- fact_create (for a fact of 0.1.0, by its first refresh): a column renamed
+-- and another given its name is not read as the fact's (facts.sql)
+ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_columns jsonb;
