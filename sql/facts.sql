@@ -81,7 +81,13 @@ CREATE TABLE dataeng_internal.fact_defs (
   -- major version may add to.)
   source_dropped boolean  NOT NULL DEFAULT false,
   source_schema name,
-  source_table  name
+  source_table  name,
+  -- the source columns the fact reads (time column, dimensions, measures'
+  -- columns), each name with its attnum when the fact was made (or, for a
+  -- fact of 0.1.0 or one restored from a dump, whose attnums may differ,
+  -- at its first refresh): a column renamed and another given its name
+  -- is not read as the fact's (_fact_source_check)
+  source_columns jsonb
 );
 COMMENT ON TABLE dataeng_internal.fact_defs IS
   'Fact tables kept up to date from the change log; read dataeng.facts';
@@ -1504,7 +1510,7 @@ BEGIN
   -- Column types exactly as the GROUP BY gives them.
   def := ROW(key, NULL, NULL, source, time_column, g, tz, dimensions, measures, spec,
              'fact:' || key, schedule, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false,
-             false, NULL, NULL)::dataeng_internal.fact_defs;
+             false, NULL, NULL, NULL)::dataeng_internal.fact_defs;
   sel := dataeng_internal._fact_bucket_out(dataeng_internal._fact_bucket_expr(format('s.%I', time_column), ttype, g, tz),
                                            ttype, tz) || ' AS bucket'
          || coalesce(', ' || NULLIF(array_to_string(ARRAY(
@@ -2027,6 +2033,24 @@ BEGIN
             HINT = format('If it was renamed, rename it back to "%s"; else drop the fact with dataeng.fact_drop(%L) and create it again.',
                           missing, d.name);
   END IF;
+  -- each column the fact reads is the column of that name when the fact
+  -- was made: two columns' names swapped, or a column renamed or dropped
+  -- and another added under its name, would have the fact read the other
+  -- column's values as its own (sum(a) -97 where the GROUP BY said 200)
+  SELECT e.k INTO missing
+    FROM jsonb_each_text(d.source_columns) e(k, v)
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = d.source AND a.attname = e.k AND a.attnum = e.v::int2
+                        AND NOT a.attisdropped)
+   ORDER BY e.k LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'column "%" of the source of fact "%" is not the column the fact was made of', missing, d.name
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('The column of %s that the fact read as "%s" was renamed or dropped after the fact was created, '
+                            'and another column now has its name.', d.source, missing),
+            HINT = format('If it was renamed, give both columns their names back; else drop the fact with dataeng.fact_drop(%L) '
+                          'and create it again.', d.name);
+  END IF;
   -- a dimension's column in the fact keeps the source column's type when
   -- the fact was made: one the source's does not go into as it is (another
   -- type, unless a cast without a function, as varchar to text; another
@@ -2104,7 +2128,18 @@ AS $$
 DECLARE
   e jsonb;
   m dataeng_internal.fact_measure;
+  cols jsonb;
 BEGIN
+  -- the source columns the fact reads, with their attnums
+  -- (fact_defs.source_columns), for a new fact and one that has none yet
+  IF op = 'insert' OR (op = 'refreshed' AND d.source_columns IS NULL) THEN
+    SELECT jsonb_object_agg(a.attname, a.attnum) INTO cols
+      FROM pg_attribute a
+     WHERE a.attrelid = d.source AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attname = ANY (d.time_column || d.dimensions
+                            || ARRAY(SELECT x.col FROM unnest(dataeng_internal._fact_measures(d.spec)) x WHERE x.col IS NOT NULL)
+                            || ARRAY(SELECT c FROM unnest(dataeng_internal._fact_measures(d.spec)) x, unnest(x.cols) c));
+  END IF;
   IF op = 'insert' THEN
     IF d.owner IS DISTINCT FROM caller THEN
       RAISE EXCEPTION 'a fact of role % cannot be created by role %', d.owner, caller
@@ -2152,7 +2187,7 @@ BEGIN
     EXCEPTION WHEN unique_violation THEN
       RAISE EXCEPTION 'fact "%" already exists', d.name USING ERRCODE = 'duplicate_object';
     END;
-    UPDATE dataeng_internal.fact_defs f SET resync_pending = false WHERE f.name = d.name;
+    UPDATE dataeng_internal.fact_defs f SET resync_pending = false, source_columns = cols WHERE f.name = d.name;
     RETURN;
   END IF;
   PERFORM 1 FROM dataeng_internal.fact_defs f WHERE f.name = d.name AND pg_has_role(caller, f.owner, 'USAGE') FOR UPDATE;
@@ -2164,7 +2199,8 @@ BEGIN
     WHEN 'refreshed' THEN
       UPDATE dataeng_internal.fact_defs f
          SET last_refresh = clock_timestamp(), last_changes = n, total_changes = f.total_changes + n,
-             last_refresh_path = d.last_refresh_path, resync_pending = false
+             last_refresh_path = d.last_refresh_path, resync_pending = false,
+             source_columns = coalesce(f.source_columns, cols)
        WHERE f.name = d.name;
     WHEN 'backfilled' THEN
       UPDATE dataeng_internal.fact_defs f SET backfilled_upto = d.backfilled_upto WHERE f.name = d.name;

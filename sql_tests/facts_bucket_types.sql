@@ -123,7 +123,7 @@ CREATE TABLE bt_forged (LIKE bt_day);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('bt_forged', 'bt_forged'::regclass, current_user::regrole, 'bt_src'::regclass, 'day', 'day', 'America/New_York',
       '{}', '{count(*)}', '[{"agg": "count_star", "name": "count", "text": "count(*)", "mode": "delta", "float": false}]',
-      'fact:bt_forged', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, 'bt_forged'::regclass, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:bt_forged', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, 'bt_forged'::regclass, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 
 SELECT dataeng.fact_drop(name) FROM dataeng.facts WHERE name LIKE 'bt\_%' ORDER BY name;
 DROP TABLE bt_src, bt_forged;

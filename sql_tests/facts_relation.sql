@@ -124,7 +124,7 @@ CREATE VIEW fr.forged AS SELECT 1 AS one;
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('fr.forged', 'fr.forged', 'fr_owner', 'fr.orders', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "text": "count(*)", "mode": "delta", "float": false}]',
-      'fact:fr.forged', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, 'fr.sales_daily_data', false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:fr.forged', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, 'fr.sales_daily_data', false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT count(*) AS forged_defs FROM dataeng.facts WHERE name = 'fr.forged';
 DROP VIEW fr.forged;
 

@@ -95,17 +95,17 @@ DELETE FROM dataeng_internal.dimension_defs;
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('x', 'sf_victim.payroll', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 -- nor for another role
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('x', 'sf_attacker.src', 'sf_victim', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:x', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 -- nor with SQL in a measure
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('src', 'sf_attacker.src', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{max(amount)}',
       '[{"agg": "sf_attacker.pwn() + max", "name": "m", "col": "amount", "float": false, "mode": "recompute"}]',
-      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:src', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT * FROM dataeng_internal._fact_measure_cols(dataeng_internal._fact_measure_read('{"agg": "sf_attacker.pwn() + max", "col": "amount", "name": "m"}'), false);
 SELECT * FROM dataeng_internal._fact_measure_cols(dataeng_internal._fact_measure_read('{"agg": "max", "col": "a\") + sf_attacker.pwn(", "name": "m"}'), false);
 -- and another role's definitions stay out of reach
@@ -306,11 +306,11 @@ CREATE TABLE sf_attacker.ft (bucket timestamptz, __rows bigint);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('sf_victim.f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:sf_victim.f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('f6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._dim_def_write('insert',
   ROW('sf_victim.d6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{}', 1, 'dim:sf_victim.d6',
       NULL, now(), NULL, 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs, 0);
@@ -319,15 +319,15 @@ SELECT dataeng_internal._dim_def_write('insert',
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'nope', 'day', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'fortnight', 'UTC', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._fact_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'at', 'day', 'Mars/Olympus', '{}', '{count(*)}',
       '[{"agg": "count_star", "name": "count", "col": null, "float": false, "mode": "delta"}]',
-      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL)::dataeng_internal.fact_defs, 0);
+      'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._dim_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{nope}', 1, 'dim:ft',
       NULL, now(), NULL, 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs, 0);

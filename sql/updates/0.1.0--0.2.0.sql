@@ -1237,3 +1237,8 @@ CREATE EVENT TRIGGER dataeng_handlers_on_alter_start ON ddl_command_start
 CREATE EVENT TRIGGER dataeng_handlers_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER SCHEMA', 'ALTER EXTENSION')
   EXECUTE FUNCTION dataeng_internal._handlers_on_alter();
+
+-- The source columns a fact reads, with their attnums, recorded by
+-- fact_create (for a fact of 0.1.0, by its first refresh): a column renamed
+-- and another given its name is not read as the fact's (facts.sql)
+ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_columns jsonb;
