@@ -72,7 +72,10 @@ BEGIN
     EXCEPTION WHEN unique_violation THEN
       RAISE EXCEPTION 'dimension "%" already exists', d.name USING ERRCODE = 'duplicate_object';
     END;
-    UPDATE dataeng_internal.dimension_defs x SET resync_pending = false WHERE x.name = d.name;
+    UPDATE dataeng_internal.dimension_defs x
+       SET resync_pending = false,
+           source_columns = dataeng_internal._dim_source_columns(d.source, d.key_column || d.attributes)
+     WHERE x.name = d.name;
     RETURN;
   END IF;
   PERFORM 1 FROM dataeng_internal.dimension_defs x WHERE x.name = d.name AND pg_has_role(caller, x.owner, 'USAGE') FOR UPDATE;
@@ -84,7 +87,9 @@ BEGIN
     WHEN 'refreshed' THEN
       UPDATE dataeng_internal.dimension_defs x
          SET last_refresh = clock_timestamp(), last_changes = n, total_changes = x.total_changes + n,
-             resync_pending = false
+             resync_pending = false,
+             source_columns = coalesce(x.source_columns,
+                                       dataeng_internal._dim_source_columns(x.source, x.key_column || x.attributes))
        WHERE x.name = d.name;
     WHEN 'delete' THEN
       -- its consumer and refresh job go with it: left behind, they would
@@ -458,7 +463,7 @@ BEGIN
 
   -- the definition, and with it the consumer dim:<name>, owned by the caller
   def := ROW(key, tbl, current_user::regrole, source, key_column, attributes, scd_type, 'dim:' || key,
-             schedule, now(), clock_timestamp(), 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs;
+             schedule, now(), clock_timestamp(), 0, 0, false, false, NULL, NULL, NULL)::dataeng_internal.dimension_defs;
   PERFORM dataeng_internal._dim_def_write('insert', def, 0);
   -- a load of seconds or minutes says so as it begins
   est := dataeng_internal._rows_estimate(source);
@@ -855,6 +860,21 @@ COMMENT ON FUNCTION dataeng_internal._dim_type_keeps_values(oid, integer, oid, i
 -- change.  Security
 -- definer: it only sets that flag, which any role that can ALTER the
 -- source could bring about with a TRUNCATE.
+-- The attnums of the source columns a dimension copies, by name
+-- (dimension_defs.source_columns); NULL when none of them is a column.
+CREATE FUNCTION dataeng_internal._dim_source_columns(source regclass, cols text[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_object_agg(a.attname, a.attnum)
+    FROM pg_attribute a
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (cols)
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_source_columns(regclass, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_source_columns(regclass, text[]) IS
+  'internal: the attnums of the source columns a dimension copies, by name (dimension_defs.source_columns)';
+
 CREATE FUNCTION dataeng_internal._dim_on_alter()
 RETURNS event_trigger
 LANGUAGE plpgsql
@@ -862,6 +882,24 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  -- a name the dimension copies given to another column of the source
+  -- than the one it was made of (two columns' names swapped, or one
+  -- renamed away or dropped and another renamed or added under its name):
+  -- the source's values under that name are another column's now, and
+  -- the changes captured before hold the columns under their old names.
+  -- (A column renamed and given its name back is the same column.)  The
+  -- names then take their columns' numbers as they are now.
+  UPDATE dataeng_internal.dimension_defs x
+     SET resync_pending = true,
+         source_columns = x.source_columns
+                          || coalesce(dataeng_internal._dim_source_columns(x.source, x.key_column || x.attributes), '{}')
+    FROM (SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() c
+           WHERE c.classid = 'pg_class'::regclass) a
+   WHERE a.objid = x.source::oid
+     AND EXISTS (SELECT 1 FROM jsonb_each_text(x.source_columns) e(k, v)
+                   JOIN pg_attribute s ON s.attrelid = x.source AND s.attname = e.k
+                                      AND s.attnum > 0 AND NOT s.attisdropped
+                  WHERE s.attnum <> e.v::int2);
   UPDATE dataeng_internal.dimension_defs x SET resync_pending = true
     FROM (SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() c
            WHERE c.classid = 'pg_class'::regclass) a
@@ -881,7 +919,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._dim_on_alter() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._dim_on_alter() IS
-  'internal: a dimension whose source column changed type so that its pending changes cannot be read one by one is made equal to its source at its next refresh (event trigger dataeng_dim_on_alter)';
+  'internal: a dimension whose source column changed type so that its pending changes cannot be read one by one, or whose copied names were given to other columns, is made equal to its source at its next refresh (event trigger dataeng_dim_on_alter)';
 CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
@@ -1042,6 +1080,14 @@ BEGIN
     END IF;
   ELSE
     tbl := NEW.dim_table;
+    -- (as a fact's: its next refresh records the attnums again)
+    IF NEW.source_columns IS NOT NULL
+       AND EXISTS (SELECT 1 FROM jsonb_each_text(NEW.source_columns) e(k, v)
+                    WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                                       WHERE a.attrelid = NEW.source AND a.attname = e.k
+                                         AND a.attnum = e.v::int2 AND NOT a.attisdropped)) THEN
+      UPDATE dataeng_internal.dimension_defs x SET source_columns = NULL WHERE x.name = NEW.name;
+    END IF;
   END IF;
   SELECT c.relowner INTO towner FROM pg_class c WHERE c.oid = tbl;
   IF towner IS NOT NULL AND towner <> NEW.owner::oid THEN

@@ -113,7 +113,13 @@ CREATE TABLE dataeng_internal.dimension_defs (
   -- whether the source was dropped and its names (as in fact_defs)
   source_dropped boolean    NOT NULL DEFAULT false,
   source_schema name,
-  source_table  name
+  source_table  name,
+  -- the source columns the dimension copies (key column, attributes),
+  -- each name with its attnum (as fact_defs.source_columns; for one of
+  -- 0.1.0 or restored from a dump, recorded by its next refresh): a
+  -- column renamed or added under one of these names is another column,
+  -- and marks the dimension for a resync (_dim_on_alter)
+  source_columns jsonb
 );
 COMMENT ON TABLE dataeng_internal.dimension_defs IS
   'Dimension tables kept up to date from the change log; read dataeng.dimensions';

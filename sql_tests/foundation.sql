@@ -293,6 +293,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._dim_events(text,regclass,text,text[])', 'v', true, 'u'),
   ('dataeng_internal._dim_on_alter()', 'v', false, 'u'),
   ('dataeng_internal._dim_resync(dataeng_internal.dimension_defs,bigint,timestamp with time zone)', 'v', false, 'u'),
+  ('dataeng_internal._dim_source_columns(regclass,text[])', 's', false, 'u'),
   ('dataeng_internal._dim_type_keeps_values(oid,integer,oid,integer)', 's', true, 's'),
   ('dataeng_internal._dot_id(text,text)', 'i', false, 's'),
   ('dataeng_internal._exec_as(regrole,text,boolean)', 'v', true, 'u'),

@@ -313,7 +313,7 @@ SELECT dataeng_internal._fact_def_write('insert',
       'fact:f6', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._dim_def_write('insert',
   ROW('sf_victim.d6', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{}', 1, 'dim:sf_victim.d6',
-      NULL, now(), NULL, 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs, 0);
+      NULL, now(), NULL, 0, 0, false, false, NULL, NULL, NULL)::dataeng_internal.dimension_defs, 0);
 -- nor a definition fact_create would not write (a time column, grain or
 -- time zone that is not one)
 SELECT dataeng_internal._fact_def_write('insert',
@@ -330,7 +330,7 @@ SELECT dataeng_internal._fact_def_write('insert',
       'fact:ft', NULL, now(), NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL)::dataeng_internal.fact_defs, 0);
 SELECT dataeng_internal._dim_def_write('insert',
   ROW('ft', 'sf_attacker.ft', 'sf_attacker', 'sf_attacker.src', 'id', '{nope}', 1, 'dim:ft',
-      NULL, now(), NULL, 0, 0, false, false, NULL, NULL)::dataeng_internal.dimension_defs, 0);
+      NULL, now(), NULL, 0, 0, false, false, NULL, NULL, NULL)::dataeng_internal.dimension_defs, 0);
 SELECT count(*) AS attacker_defs FROM dataeng_internal.fact_defs;
 RESET ROLE;
 SET ROLE sf_victim;

@@ -1242,3 +1242,8 @@ CREATE EVENT TRIGGER dataeng_handlers_on_alter ON ddl_command_end
 -- fact_create (for a fact of 0.1.0, by its first refresh): a column renamed
 -- and another given its name is not read as the fact's (facts.sql)
 ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_columns jsonb;
+
+-- The source columns a dimension copies, with their attnums (facts.sql,
+-- dimensions.sql _dim_on_alter): a column renamed or added under one of
+-- their names marks the dimension for a resync
+ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN source_columns jsonb;
