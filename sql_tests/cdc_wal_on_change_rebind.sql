@@ -71,6 +71,7 @@ SELECT dataeng.on_change_drop('ocr_t');
 SELECT dataeng.cdc_disable('ocr');
 DROP TABLE ocr, ocr_out;
 DROP SCHEMA ocr_s CASCADE;
+DROP FUNCTION wait_for(text, float8);
 ALTER SYSTEM RESET dataeng.on_change_retries;
 SELECT pg_reload_conf();
 DROP EXTENSION dataeng CASCADE;
