@@ -1067,25 +1067,21 @@ DECLARE
 BEGIN
   IF TG_TABLE_NAME = 'fact_defs' THEN
     tbl := NEW.fact_table;
-    -- the attnums of its source columns are those of the dumped database
-    -- (a restore numbers the columns anew, without the dropped ones): when
-    -- they are not those of the columns of these names here, its first
-    -- refresh records them again
-    IF NEW.source_columns IS NOT NULL
-       AND EXISTS (SELECT 1 FROM jsonb_each_text(NEW.source_columns) e(k, v)
-                    WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                                       WHERE a.attrelid = NEW.source AND a.attname = e.k
-                                         AND a.attnum = e.v::int2 AND NOT a.attisdropped)) THEN
-      UPDATE dataeng_internal.fact_defs f SET source_columns = NULL WHERE f.name = NEW.name;
-    END IF;
   ELSE
     tbl := NEW.dim_table;
-    -- (as a fact's: its next refresh records the attnums again)
-    IF NEW.source_columns IS NOT NULL
-       AND EXISTS (SELECT 1 FROM jsonb_each_text(NEW.source_columns) e(k, v)
-                    WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                                       WHERE a.attrelid = NEW.source AND a.attname = e.k
-                                         AND a.attnum = e.v::int2 AND NOT a.attisdropped)) THEN
+  END IF;
+  -- the attnums of its source columns are those of the dumped database
+  -- (a restore numbers the columns anew, without the dropped ones): when
+  -- they are not those of the columns of these names here, its first
+  -- refresh records them again
+  IF NEW.source_columns IS NOT NULL
+     AND EXISTS (SELECT 1 FROM jsonb_each_text(NEW.source_columns) e(k, v)
+                  WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                                     WHERE a.attrelid = NEW.source AND a.attname = e.k
+                                       AND a.attnum = e.v::int2 AND NOT a.attisdropped)) THEN
+    IF TG_TABLE_NAME = 'fact_defs' THEN
+      UPDATE dataeng_internal.fact_defs f SET source_columns = NULL WHERE f.name = NEW.name;
+    ELSE
       UPDATE dataeng_internal.dimension_defs x SET source_columns = NULL WHERE x.name = NEW.name;
     END IF;
   END IF;
