@@ -770,16 +770,30 @@ BEGIN
     END IF;
   END IF;
 
+  -- the rows deleted (as the owner), exactly, go to the log
+  INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
+  SELECT _dedupe.run_id, d.cluster_id, 'deleted', d.old_row
+    FROM dataeng_internal._dedup_as(owner, format(
+           'DELETE FROM %s t USING pg_temp._dd_members m
+             WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
+               AND t.tableoid OPERATOR(pg_catalog.=) m.toid
+            RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
+  GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+
   rows_filled := 0;
   IF fill_nulls THEN
     -- each NULL of a survivor takes the value of its best-ranked duplicate
     -- having one: looked up by cluster through an index (without one,
     -- each lookup scanned every member, and 60,000 survivors of 120,000
-    -- rows with two NULLs each took hours)
+    -- rows with two NULLs each took hours).  After the duplicates are
+    -- deleted, from their logged rows (which read back as the same
+    -- values): filled while the duplicate was still in the table, a value
+    -- of a UNIQUE column (an email address) was there twice, and the run
+    -- failed (23505)
     CREATE INDEX ON pg_temp._dd_members (cluster_id, rnk);
     ANALYZE pg_temp._dd_members;
     SELECT string_agg(format('%1$I = coalesce(t.%1$I, (SELECT d.%1$I FROM pg_temp._dd_members m2 '
-                             'JOIN %2$s d ON d.ctid OPERATOR(pg_catalog.=) m2.tid AND d.tableoid OPERATOR(pg_catalog.=) m2.toid '
+                             'CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%2$s, m2.old_row) d '
                              'WHERE m2.cluster_id OPERATOR(pg_catalog.=) m.cluster_id '
                              'AND m2.rnk OPERATOR(pg_catalog.>) 1 '
                              'AND d.%1$I IS NOT NULL ORDER BY m2.rnk LIMIT 1))', a.attname, tbl), ', ')
@@ -799,15 +813,6 @@ BEGIN
     GET DIAGNOSTICS rows_filled = ROW_COUNT;
   END IF;
 
-  -- the rows deleted (as the owner), exactly, go to the log
-  INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
-  SELECT _dedupe.run_id, d.cluster_id, 'deleted', d.old_row
-    FROM dataeng_internal._dedup_as(owner, format(
-           'DELETE FROM %s t USING pg_temp._dd_members m
-             WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
-               AND t.tableoid OPERATOR(pg_catalog.=) m.toid
-            RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
-  GET DIAGNOSTICS rows_deleted = ROW_COUNT;
   DROP TABLE pg_temp._dd_members;
 
   UPDATE dataeng.dedupe_runs r SET clusters = _dedupe.clusters, rows_deleted = _dedupe.rows_deleted,
