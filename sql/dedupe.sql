@@ -642,6 +642,7 @@ CREATE FUNCTION dataeng_internal._dedupe(caller regrole, tbl regclass, columns t
                                 OUT rows_filled bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'  -- (the logged rows' timestamptz values: see below)
 AS $$
 DECLARE
   owner regrole;
@@ -697,14 +698,25 @@ BEGIN
     WHEN 'most_complete' THEN 'nn DESC' || CASE WHEN order_by IS NULL THEN '' ELSE format(', t.%I', order_by) END
     WHEN 'first' THEN format('t.%I', order_by)
     ELSE format('t.%I DESC', order_by) END || ', t.tableoid, t.ctid';
-  -- members of each cluster, ranked: 1 is the survivor (read as the owner)
+  -- members of each cluster, ranked: 1 is the survivor (read as the owner);
+  -- each row as the quarantine keeps it (_quarantine_row: fixed DateStyle,
+  -- IntervalStyle, extra_float_digits and bytea_output, an array whose lower
+  -- bound is not 1 as its text), so dedupe_undo() reads back the values
+  -- logged in any session: logged by to_jsonb(), an interval of -3 days
+  -- -4 hours under IntervalStyle sql_standard came back as -3 days +4 hours
+  -- under postgres, a float under extra_float_digits 0 lost its last
+  -- digits, and an array '[0:2]={1,2,3}' came back as '{1,2,3}'.  The
+  -- function runs under TimeZone UTC, as _dedupe_undo() does: a filled
+  -- survivor is found there by its logged row, whose timestamptz values
+  -- carry the writer's offset ('+05:30'), and a run made in another time
+  -- zone than its undo was refused (its filled rows "changed since")
   IF to_regclass('pg_temp._dd_members') IS NOT NULL THEN DROP TABLE pg_temp._dd_members; END IF;
   EXECUTE format('GRANT SELECT ON pg_temp._dd_result TO %s', owner);
   EXECUTE format(
     'CREATE TEMP TABLE _dd_members AS
        SELECT * FROM dataeng_internal._dedup_as(%L, %L) AS m(cluster_id bigint, toid oid, tid tid, old_row jsonb, rnk bigint)',
     owner, format(
-    'SELECT r.cluster_id, t.tableoid AS toid, t.ctid AS tid, pg_catalog.to_jsonb(t) AS old_row,
+    'SELECT r.cluster_id, t.tableoid AS toid, t.ctid AS tid, dataeng_internal._quarantine_row(t) AS old_row,
             pg_catalog.row_number() OVER (PARTITION BY r.cluster_id ORDER BY %s) AS rnk
        FROM pg_temp._dd_result r
        JOIN %s t ON t.ctid OPERATOR(pg_catalog.=) CAST(r.k OPERATOR(pg_catalog.->>) 1 AS pg_catalog.tid)
@@ -758,16 +770,30 @@ BEGIN
     END IF;
   END IF;
 
+  -- the rows deleted (as the owner), exactly, go to the log
+  INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
+  SELECT _dedupe.run_id, d.cluster_id, 'deleted', d.old_row
+    FROM dataeng_internal._dedup_as(owner, format(
+           'DELETE FROM %s t USING pg_temp._dd_members m
+             WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
+               AND t.tableoid OPERATOR(pg_catalog.=) m.toid
+            RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
+  GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+
   rows_filled := 0;
   IF fill_nulls THEN
     -- each NULL of a survivor takes the value of its best-ranked duplicate
     -- having one: looked up by cluster through an index (without one,
     -- each lookup scanned every member, and 60,000 survivors of 120,000
-    -- rows with two NULLs each took hours)
+    -- rows with two NULLs each took hours).  After the duplicates are
+    -- deleted, from their logged rows (which read back as the same
+    -- values): filled while the duplicate was still in the table, a value
+    -- of a UNIQUE column (an email address) was there twice, and the run
+    -- failed (23505)
     CREATE INDEX ON pg_temp._dd_members (cluster_id, rnk);
     ANALYZE pg_temp._dd_members;
     SELECT string_agg(format('%1$I = coalesce(t.%1$I, (SELECT d.%1$I FROM pg_temp._dd_members m2 '
-                             'JOIN %2$s d ON d.ctid OPERATOR(pg_catalog.=) m2.tid AND d.tableoid OPERATOR(pg_catalog.=) m2.toid '
+                             'CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%2$s, m2.old_row) d '
                              'WHERE m2.cluster_id OPERATOR(pg_catalog.=) m.cluster_id '
                              'AND m2.rnk OPERATOR(pg_catalog.>) 1 '
                              'AND d.%1$I IS NOT NULL ORDER BY m2.rnk LIMIT 1))', a.attname, tbl), ', ')
@@ -781,21 +807,12 @@ BEGIN
              'UPDATE %1$s t SET %2$s FROM pg_temp._dd_members m
                WHERE m.rnk OPERATOR(pg_catalog.=) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
                  AND t.tableoid OPERATOR(pg_catalog.=) m.toid
-              RETURNING m.cluster_id, m.old_row, pg_catalog.to_jsonb(t) AS new_row',
+              RETURNING m.cluster_id, m.old_row, dataeng_internal._quarantine_row(t) AS new_row',
              tbl, fills)) AS u(cluster_id bigint, old_row jsonb, new_row jsonb)
      WHERE u.new_row <> u.old_row;
     GET DIAGNOSTICS rows_filled = ROW_COUNT;
   END IF;
 
-  -- the rows deleted (as the owner), exactly, go to the log
-  INSERT INTO dataeng.dedupe_log (run_id, cluster_id, action, old_row)
-  SELECT _dedupe.run_id, d.cluster_id, 'deleted', d.old_row
-    FROM dataeng_internal._dedup_as(owner, format(
-           'DELETE FROM %s t USING pg_temp._dd_members m
-             WHERE m.rnk OPERATOR(pg_catalog.>) 1 AND t.ctid OPERATOR(pg_catalog.=) m.tid
-               AND t.tableoid OPERATOR(pg_catalog.=) m.toid
-            RETURNING m.cluster_id, m.old_row', tbl)) AS d(cluster_id bigint, old_row jsonb);
-  GET DIAGNOSTICS rows_deleted = ROW_COUNT;
   DROP TABLE pg_temp._dd_members;
 
   UPDATE dataeng.dedupe_runs r SET clusters = _dedupe.clusters, rows_deleted = _dedupe.rows_deleted,
@@ -837,6 +854,7 @@ CREATE FUNCTION dataeng_internal._dedupe_undo(caller regrole, run_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'  -- (a filled survivor is found by its logged row: see _dedupe)
 AS $$
 DECLARE
   run record := dataeng_internal._dedupe_run(caller, run_id);
@@ -927,7 +945,7 @@ BEGIN
       'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row))
                     FROM pg_temp._dd_undo l
                    WHERE l.action OPERATOR(pg_catalog.=) ''filled''
-                     AND (pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) %3$L::pg_catalog.text[]) OPERATOR(pg_catalog.=) l.new_row
+                     AND (dataeng_internal._quarantine_row(t) OPERATOR(pg_catalog.-) %3$L::pg_catalog.text[]) OPERATOR(pg_catalog.=) l.new_row
                   RETURNING 1)
        SELECT pg_catalog.count(*) FROM u',
       r.table_name, upd_cols,

@@ -72,9 +72,19 @@ static const struct
 };
 
 static const char *const ignored_words[] = {
-	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-	"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
 	"of", "the", "at", "on", "ad", "ce", "st", "nd", "rd", "th", NULL
+};
+
+/* day names, 0 = Sunday: a date that names its day must fall on it */
+static const struct
+{
+	const char *name;
+	int			weekday;
+}			day_words[] = {
+	{"sunday", 0}, {"monday", 1}, {"tuesday", 2}, {"wednesday", 3}, {"thursday", 4},
+	{"friday", 5}, {"saturday", 6},
+	{"sun", 0}, {"mon", 1}, {"tue", 2}, {"tues", 2}, {"wed", 3}, {"thu", 4},
+	{"thur", 4}, {"thurs", 4}, {"fri", 5}, {"sat", 6},
 };
 
 /*
@@ -136,6 +146,34 @@ month_of(const char *w, int len)
 			if (pg_strncasecmp(w, month_words[i].name, 3) == 0)
 				return month_words[i].month;
 	return 0;
+}
+
+/*
+ * weekday_of
+ *		The day of the week a word names (0 = Sunday), or -1.
+ */
+static int
+weekday_of(const char *w, int len)
+{
+	for (int i = 0; i < (int) lengthof(day_words); i++)
+		if ((int) strlen(day_words[i].name) == len && pg_strncasecmp(w, day_words[i].name, len) == 0)
+			return day_words[i].weekday;
+	return -1;
+}
+
+/*
+ * weekday_of_date
+ *		The day of the week of a (proleptic Gregorian) date, 0 = Sunday.
+ */
+static int
+weekday_of_date(int y, int m, int d)
+{
+	if (m < 3)
+	{
+		m += 12;
+		y--;
+	}
+	return (d + (13 * (m + 1)) / 5 + y + y / 4 - y / 100 + y / 400 + 6) % 7;
 }
 
 static bool
@@ -308,7 +346,8 @@ cleanse_parse_date_text(const char *s, int len, const char *order, Parsed *p)
 	Token	   *nums[6];
 	int			nnums = 0,
 				month_word = 0,
-				month_pos = -1;
+				month_pos = -1,
+				weekday = -1;
 	bool		pm = false,
 				am = false;
 
@@ -402,6 +441,13 @@ cleanse_parse_date_text(const char *s, int len, const char *order, Parsed *p)
 					return false;
 				month_word = m;
 				month_pos = nnums;
+				continue;
+			}
+			if ((m = weekday_of(t->s, t->len)) >= 0)
+			{
+				if (weekday >= 0 && weekday != m)
+					return false;
+				weekday = m;
 				continue;
 			}
 			if (ignored_word(t->s, t->len))
@@ -567,6 +613,15 @@ cleanse_parse_date_text(const char *s, int len, const char *order, Parsed *p)
 		return false;
 
 	if (!valid_date(p->year, p->month, p->day))
+		return false;
+
+	/*
+	 * a day name the date does not fall on: the text says two dates (RFC
+	 * 5322: the day of the week must be the one the date implies), and
+	 * either may be the typo; it was skipped, so "Mon, 24 Nov 2026" (a
+	 * Tuesday) gave 24 November
+	 */
+	if (weekday >= 0 && weekday_of_date(p->year, p->month, p->day) != weekday)
 		return false;
 	if (p->has_time && (p->hour > 23 || p->minute > 59 || p->second > 59))
 		return false;

@@ -385,7 +385,11 @@ check_domain(const unsigned char *d, int len, EmailMode mode, int *ascii_len)
 		return "the domain ends with a period";
 	if (d[0] == '-')
 		return "the domain starts with a hyphen";
-	if (len > DOMAIN_MAX_LENGTH + (mode == EMAIL_RFC5321 ? 2 : 0))
+	/*
+	 * (the WHATWG rule has no length limit but a label's 63: html5 refused
+	 * a domain of more than 253 characters that browsers accept)
+	 */
+	if (mode != EMAIL_HTML5 && len > DOMAIN_MAX_LENGTH + (mode == EMAIL_RFC5321 ? 2 : 0))
 		return "the domain is too long";
 
 	for (i = 0; i <= len; i++)
@@ -454,7 +458,7 @@ check_domain(const unsigned char *d, int len, EmailMode mode, int *ascii_len)
 				"the domain contains a character that is not a letter, digit or hyphen";
 	}
 
-	if (alen > DOMAIN_MAX_LENGTH + (mode == EMAIL_RFC5321 ? 2 : 0))
+	if (mode != EMAIL_HTML5 && alen > DOMAIN_MAX_LENGTH + (mode == EMAIL_RFC5321 ? 2 : 0))
 		return "the domain is too long in IDNA form";
 	if (ascii_len)
 		*ascii_len = alen;

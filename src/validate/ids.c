@@ -255,7 +255,9 @@ isbn_problem(const char *s, int len)
 /*
  * IBAN formats from the SWIFT IBAN registry: country, total length, and
  * the BBAN's structure as runs of n (digits), a (capital letters) and c
- * (letters or digits).
+ * (letters or digits).  The registry's later entries are here too (RU
+ * 2020, SD 2021, BI DJ FK MN NI SO 2023, HN OM YE 2024): their IBANs were
+ * refused as "the country does not use IBANs".
  */
 typedef struct IbanFormat
 {
@@ -268,29 +270,33 @@ static const IbanFormat iban_formats[] = {
 	{"AD", 24, "4n4n12c"}, {"AE", 23, "3n16n"}, {"AL", 28, "8n16c"},
 	{"AT", 20, "5n11n"}, {"AZ", 28, "4a20c"}, {"BA", 20, "3n3n8n2n"},
 	{"BE", 16, "3n7n2n"}, {"BG", 22, "4a4n2n8c"}, {"BH", 22, "4a14c"},
-	{"BR", 29, "8n5n10n1a1c"}, {"BY", 28, "4c4n16c"}, {"CH", 21, "5n12c"},
-	{"CR", 22, "4n14n"}, {"CY", 28, "3n5n16c"}, {"CZ", 24, "4n6n10n"},
-	{"DE", 22, "8n10n"}, {"DK", 18, "4n9n1n"}, {"DO", 28, "4c20n"},
-	{"EE", 20, "2n2n11n1n"}, {"EG", 29, "4n4n17n"}, {"ES", 24, "4n4n1n1n10n"},
-	{"FI", 18, "3n11n"}, {"FO", 18, "4n9n1n"}, {"FR", 27, "5n5n11c2n"},
+	{"BI", 27, "5n5n11n2n"}, {"BR", 29, "8n5n10n1a1c"}, {"BY", 28, "4c4n16c"},
+	{"CH", 21, "5n12c"}, {"CR", 22, "4n14n"}, {"CY", 28, "3n5n16c"},
+	{"CZ", 24, "4n6n10n"}, {"DE", 22, "8n10n"}, {"DJ", 27, "5n5n11n2n"},
+	{"DK", 18, "4n9n1n"}, {"DO", 28, "4c20n"}, {"EE", 20, "2n2n11n1n"},
+	{"EG", 29, "4n4n17n"}, {"ES", 24, "4n4n1n1n10n"}, {"FI", 18, "3n11n"},
+	{"FK", 18, "2a12n"}, {"FO", 18, "4n9n1n"}, {"FR", 27, "5n5n11c2n"},
 	{"GB", 22, "4a6n8n"}, {"GE", 22, "2a16n"}, {"GI", 23, "4a15c"},
 	{"GL", 18, "4n9n1n"}, {"GR", 27, "3n4n16c"}, {"GT", 28, "4c20c"},
-	{"HR", 21, "7n10n"}, {"HU", 28, "3n4n1n15n1n"}, {"IE", 22, "4a6n8n"},
-	{"IL", 23, "3n3n13n"}, {"IQ", 23, "4a3n12n"}, {"IS", 26, "4n2n6n10n"},
-	{"IT", 27, "1a5n5n12c"}, {"JO", 30, "4a4n18c"}, {"KW", 30, "4a22c"},
-	{"KZ", 20, "3n13c"}, {"LB", 28, "4n20c"}, {"LC", 32, "4a24c"},
-	{"LI", 21, "5n12c"}, {"LT", 20, "5n11n"}, {"LU", 20, "3n13c"},
-	{"LV", 21, "4a13c"}, {"LY", 25, "3n3n15n"}, {"MC", 27, "5n5n11c2n"},
-	{"MD", 24, "2c18c"}, {"ME", 22, "3n13n2n"}, {"MK", 19, "3n10c2n"},
-	{"MR", 27, "5n5n11n2n"}, {"MT", 31, "4a5n18c"}, {"MU", 30, "4a2n2n12n3n3a"},
-	{"NL", 18, "4a10n"}, {"NO", 15, "4n6n1n"}, {"PK", 24, "4a16c"},
-	{"PL", 28, "8n16n"}, {"PS", 29, "4a21c"}, {"PT", 25, "4n4n11n2n"},
-	{"QA", 29, "4a21c"}, {"RO", 24, "4a16c"}, {"RS", 22, "3n13n2n"},
-	{"SA", 24, "2n18c"}, {"SC", 31, "4a2n2n16n3a"}, {"SE", 24, "3n16n1n"},
+	{"HN", 28, "4a20n"}, {"HR", 21, "7n10n"}, {"HU", 28, "3n4n1n15n1n"},
+	{"IE", 22, "4a6n8n"}, {"IL", 23, "3n3n13n"}, {"IQ", 23, "4a3n12n"},
+	{"IS", 26, "4n2n6n10n"}, {"IT", 27, "1a5n5n12c"}, {"JO", 30, "4a4n18c"},
+	{"KW", 30, "4a22c"}, {"KZ", 20, "3n13c"}, {"LB", 28, "4n20c"},
+	{"LC", 32, "4a24c"}, {"LI", 21, "5n12c"}, {"LT", 20, "5n11n"},
+	{"LU", 20, "3n13c"}, {"LV", 21, "4a13c"}, {"LY", 25, "3n3n15n"},
+	{"MC", 27, "5n5n11c2n"}, {"MD", 24, "2c18c"}, {"ME", 22, "3n13n2n"},
+	{"MK", 19, "3n10c2n"}, {"MN", 20, "4n12n"}, {"MR", 27, "5n5n11n2n"},
+	{"MT", 31, "4a5n18c"}, {"MU", 30, "4a2n2n12n3n3a"}, {"NI", 28, "4a20n"},
+	{"NL", 18, "4a10n"}, {"NO", 15, "4n6n1n"}, {"OM", 23, "3n16c"},
+	{"PK", 24, "4a16c"}, {"PL", 28, "8n16n"}, {"PS", 29, "4a21c"},
+	{"PT", 25, "4n4n11n2n"}, {"QA", 29, "4a21c"}, {"RO", 24, "4a16c"},
+	{"RS", 22, "3n13n2n"}, {"RU", 33, "9n5n15c"}, {"SA", 24, "2n18c"},
+	{"SC", 31, "4a2n2n16n3a"}, {"SD", 18, "2n12n"}, {"SE", 24, "3n16n1n"},
 	{"SI", 19, "5n8n2n"}, {"SK", 24, "4n6n10n"}, {"SM", 27, "1a5n5n12c"},
-	{"ST", 25, "4n4n11n2n"}, {"SV", 28, "4a20n"}, {"TL", 23, "3n14n2n"},
-	{"TN", 24, "2n3n13n2n"}, {"TR", 26, "5n1n16c"}, {"UA", 29, "6n19c"},
-	{"VA", 22, "3n15n"}, {"VG", 24, "4a16n"}, {"XK", 20, "4n10n2n"},
+	{"SO", 23, "4n3n12n"}, {"ST", 25, "4n4n11n2n"}, {"SV", 28, "4a20n"},
+	{"TL", 23, "3n14n2n"}, {"TN", 24, "2n3n13n2n"}, {"TR", 26, "5n1n16c"},
+	{"UA", 29, "6n19c"}, {"VA", 22, "3n15n"}, {"VG", 24, "4a16n"},
+	{"XK", 20, "4n10n2n"}, {"YE", 30, "4a4n18c"},
 };
 
 /*
@@ -357,6 +363,14 @@ validate_iban_problem(const char *s, int len)
 		return "the length does not match the country's IBAN length";
 	if (!bban_matches(d + 4, n - 4, f->bban))
 		return "the account part does not follow the country's format";
+
+	/*
+	 * ISO 13616 check digits are 98 minus a remainder mod 97: 02 to 98.  00,
+	 * 01 and 99 pass the mod-97 test (as 97, 98 and 02 do) but are never
+	 * issued, and other validators (Apache Commons Validator) refuse them.
+	 */
+	if ((d[2] == '0' && (d[3] == '0' || d[3] == '1')) || (d[2] == '9' && d[3] == '9'))
+		return "the check digits are not between 02 and 98";
 	/* mod 97 of BBAN + country + check digits, letters as 10..35 */
 	for (i = 0; i < n; i++)
 	{
