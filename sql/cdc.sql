@@ -1809,8 +1809,8 @@ BEGIN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF cardinality(tables) = 0 OR array_position(tables, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
-      USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION '%', CASE WHEN cardinality(tables) = 0 THEN 'tables must be NULL (all tables) or a list of tables' ELSE 'tables must not contain NULL' END
+      USING ERRCODE = CASE WHEN cardinality(tables) = 0 THEN 'invalid_parameter_value' ELSE 'null_value_not_allowed' END;
   END IF;
   -- a table listed twice (by two spellings of its name) is one table, in
   -- the place of its first mention (dataeng.cdc_consumers listed it twice)
