@@ -881,7 +881,7 @@ DECLARE
   rdr record;
 BEGIN
   IF tbl IS NULL THEN
-    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'tbl must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   -- (against a concurrent ATTACH of it or of a partition below it, or a
@@ -1818,7 +1818,7 @@ BEGIN
     tables := ARRAY(SELECT u.t FROM unnest(tables) WITH ORDINALITY u(t, i) GROUP BY u.t ORDER BY min(u.i));
   END IF;
   IF snapshot IS NULL THEN
-    RAISE EXCEPTION 'snapshot must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'snapshot must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
     PERFORM dataeng_internal._cdc_require_read(me, t, NULL);

@@ -778,7 +778,7 @@ BEGIN
     RAISE EXCEPTION 'trigger name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF tbl IS NULL OR handler IS NULL THEN
-    RAISE EXCEPTION 'table and handler must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' ELSE 'handler' END USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF ops IS NULL OR cardinality(ops) = 0 THEN
     RAISE EXCEPTION '%', CASE WHEN ops IS NULL THEN 'ops must not be NULL' ELSE 'ops must list at least one of I, U, D, T' END USING ERRCODE = CASE WHEN ops IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END;
@@ -1132,7 +1132,7 @@ DECLARE
   waited regclass[];
 BEGIN
   IF timeout IS NULL THEN
-    RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
+    RAISE EXCEPTION 'timeout must not be NULL' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s'').';
   END IF;
   -- (a negative one was read as "timed out" at once: false, or true

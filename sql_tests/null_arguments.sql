@@ -44,6 +44,18 @@ SELECT null_try($$SELECT dataeng.fact_create('null_f', 'null_t', 'at', 'day', '{
 SELECT null_try($$SELECT dataeng.alert_handler_add('null_alert_handler(jsonb)', '{job_failed,NULL}')$$);
 SELECT null_try($$SELECT dataeng.alert_handler_add('null_alert_handler(jsonb)', '{job_nope}')$$);
 
+-- the message names the argument that is NULL, as the entry points' own
+-- check does (dataeng.cdc_disable(NULL): tbl must not be NULL); these said
+-- "table, rule_name, kind, params and severity must not be null"
+SELECT null_try($$SELECT dataeng.rule_add('null_t', 'r', 'not_null', 'v', '{}', NULL)$$);
+SELECT null_try($$SELECT dataeng.rule_add('null_t', 'r', NULL, 'v')$$);
+SELECT null_try($$SELECT dataeng.guard_enable('null_t', NULL)$$);
+SELECT null_try($$SELECT dataeng.fill_missing('null_t', NULL, 'mean')$$);
+SELECT null_try($$SELECT dataeng.fill_missing('null_t', 'v', NULL)$$);
+SELECT null_try($$SELECT dataeng.on_change('null_o', 'null_t', NULL)$$);
+SELECT null_try($$SELECT dataeng.cdc_enable(NULL)$$);
+SELECT null_try($$SELECT dataeng.cdc_disable(NULL)$$);
+
 -- caught by condition name, as docs/errors.md says
 DO $$
 BEGIN
