@@ -2326,6 +2326,14 @@ BEGIN
   r := dataeng_internal._cdc_consumer(consumer, caller, true);
   PERFORM dataeng_internal._agg_reserved_check('ack', consumer, caller);
 
+  -- The change acknowledged last, again (a client retrying an
+  -- acknowledgement whose commit it did not hear of): nothing to do, also
+  -- once cdc_purge() has taken the change out of the log, where it was
+  -- refused as a change that does not exist.
+  IF upto_change_id = r.acked_change_id THEN
+    RETURN;
+  END IF;
+
   -- A row of the initial snapshot: change_id -n for row n.
   IF upto_change_id < 0 AND r.snapshot_rows IS NOT NULL THEN
     IF -upto_change_id > r.snapshot_rows THEN
