@@ -881,7 +881,7 @@ DECLARE
   rdr record;
 BEGIN
   IF tbl IS NULL THEN
-    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'tbl must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._cdc_check_table(tbl, caller);
   -- (against a concurrent ATTACH of it or of a partition below it, or a
@@ -1809,8 +1809,8 @@ BEGIN
     RAISE EXCEPTION 'consumer name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF cardinality(tables) = 0 OR array_position(tables, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'tables must be NULL (all tables) or a list of tables'
-      USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION '%', CASE WHEN cardinality(tables) = 0 THEN 'tables must be NULL (all tables) or a list of tables' ELSE 'tables must not contain NULL' END
+      USING ERRCODE = CASE WHEN cardinality(tables) = 0 THEN 'invalid_parameter_value' ELSE 'null_value_not_allowed' END;
   END IF;
   -- a table listed twice (by two spellings of its name) is one table, in
   -- the place of its first mention (dataeng.cdc_consumers listed it twice)
@@ -1818,7 +1818,7 @@ BEGIN
     tables := ARRAY(SELECT u.t FROM unnest(tables) WITH ORDINALITY u(t, i) GROUP BY u.t ORDER BY min(u.i));
   END IF;
   IF snapshot IS NULL THEN
-    RAISE EXCEPTION 'snapshot must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'snapshot must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   FOREACH t IN ARRAY coalesce(tables, '{}') LOOP
     PERFORM dataeng_internal._cdc_require_read(me, t, NULL);
@@ -2325,6 +2325,14 @@ DECLARE
 BEGIN
   r := dataeng_internal._cdc_consumer(consumer, caller, true);
   PERFORM dataeng_internal._agg_reserved_check('ack', consumer, caller);
+
+  -- The change acknowledged last, again (a client retrying an
+  -- acknowledgement whose commit it did not hear of): nothing to do, also
+  -- once cdc_purge() has taken the change out of the log, where it was
+  -- refused as a change that does not exist.
+  IF upto_change_id = r.acked_change_id THEN
+    RETURN;
+  END IF;
 
   -- A row of the initial snapshot: change_id -n for row n.
   IF upto_change_id < 0 AND r.snapshot_rows IS NOT NULL THEN

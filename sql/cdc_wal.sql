@@ -778,20 +778,20 @@ BEGIN
     RAISE EXCEPTION 'trigger name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF tbl IS NULL OR handler IS NULL THEN
-    RAISE EXCEPTION 'table and handler must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' ELSE 'handler' END USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF ops IS NULL OR cardinality(ops) = 0 THEN
-    RAISE EXCEPTION 'ops must list at least one of I, U, D, T' USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION '%', CASE WHEN ops IS NULL THEN 'ops must not be NULL' ELSE 'ops must list at least one of I, U, D, T' END USING ERRCODE = CASE WHEN ops IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END;
   END IF;
   SELECT o INTO bad FROM unnest(ops) o WHERE o IS NULL OR o NOT IN ('I', 'U', 'D', 'T') LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'unknown operation "%" in ops', coalesce(bad, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value',
+    RAISE EXCEPTION '%', CASE WHEN bad IS NULL THEN 'ops must not contain NULL' ELSE format('unknown operation "%s" in ops', bad) END
+      USING ERRCODE = CASE WHEN bad IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END,
             HINT = 'ops lists I (insert), U (update), D (delete) and T (truncate).';
   END IF;
   IF on_error IS NULL OR on_error NOT IN ('dead_letter', 'pause') THEN
-    RAISE EXCEPTION 'on_error must be ''dead_letter'' or ''pause'', not %', coalesce(quote_literal(on_error), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION '%', CASE WHEN on_error IS NULL THEN 'on_error must not be NULL' ELSE format('on_error must be ''dead_letter'' or ''pause'', not %s', quote_literal(on_error)) END
+      USING ERRCODE = CASE WHEN on_error IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END;
   END IF;
   IF NOT dataeng_internal._cdc_can_read(caller, tbl) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl
@@ -1132,7 +1132,7 @@ DECLARE
   waited regclass[];
 BEGIN
   IF timeout IS NULL THEN
-    RAISE EXCEPTION 'timeout must not be null' USING ERRCODE = 'null_value_not_allowed',
+    RAISE EXCEPTION 'timeout must not be NULL' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Give how long to wait, e.g. dataeng.cdc_wal_sync(''30 s'').';
   END IF;
   -- (a negative one was read as "timed out" at once: false, or true

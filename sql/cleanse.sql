@@ -212,7 +212,7 @@ DECLARE
   upd text;
 BEGIN
   IF tbl IS NULL OR column_name IS NULL OR strategy IS NULL THEN
-    RAISE EXCEPTION 'table, column and strategy must not be null'
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' WHEN column_name IS NULL THEN 'column_name' ELSE 'strategy' END
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   SELECT c.relowner::regrole INTO owner_ FROM pg_class c WHERE c.oid = tbl;

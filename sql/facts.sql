@@ -1329,8 +1329,8 @@ BEGIN
     END IF;
   END LOOP;
   IF backfill IS NULL OR backfill NOT IN ('now', 'later') THEN
-    RAISE EXCEPTION 'backfill must be ''now'' or ''later'', not %', coalesce(quote_literal(backfill), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value',
+    RAISE EXCEPTION '%', CASE WHEN backfill IS NULL THEN 'backfill must not be NULL' ELSE format('backfill must be ''now'' or ''later'', not %s', quote_literal(backfill)) END
+      USING ERRCODE = CASE WHEN backfill IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END,
             HINT = '''now'' fills the fact before fact_create returns; ''later'' creates it empty, to be filled in batches by CALL dataeng.fact_backfill().';
   END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN

@@ -1843,13 +1843,13 @@ BEGIN
             DETAIL = 'An empty list names no alert: the handler would never be called.',
             HINT = 'Pass NULL (the default) for every kind of alert.';
   END IF;
-  SELECT coalesce(k, 'NULL') INTO bad FROM unnest(kinds) k
+  SELECT k INTO bad FROM unnest(kinds) k
    WHERE k IS NULL OR k OPERATOR(pg_catalog.<>) ALL (known) LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'unknown alert kind "%"', bad
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'The handler would never be called for it.',
-            HINT = 'Use one of: ' || array_to_string(known, ', ') || ' (a rule''s alert has the rule''s kind).';
+    RAISE EXCEPTION '%', CASE WHEN bad IS NULL THEN 'kinds must not contain NULL' ELSE format('unknown alert kind "%s"', bad) END
+      USING ERRCODE = CASE WHEN bad IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END,
+            DETAIL = CASE WHEN bad IS NULL THEN 'A NULL names no alert kind.' ELSE 'The handler would never be called for it.' END,
+            HINT = CASE WHEN bad IS NULL THEN 'List alert kinds by name, or pass NULL (the default) for every kind of alert.' ELSE 'Use one of: ' || array_to_string(known, ', ') || ' (a rule''s alert has the rule''s kind).' END;
   END IF;
   SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype

@@ -157,7 +157,7 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.alerts_alert_id_seq', '');
 -- a table, so they show only the tables this is true of.
 CREATE FUNCTION dataeng.rows_readable(tbl regclass, role name DEFAULT current_user)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce((
@@ -458,7 +458,7 @@ DECLARE
   unknown text;
 BEGIN
   IF tbl IS NULL OR rule_name IS NULL OR kind IS NULL OR params IS NULL OR severity IS NULL THEN
-    RAISE EXCEPTION 'table, rule_name, kind, params and severity must not be null'
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' WHEN rule_name IS NULL THEN 'rule_name' WHEN kind IS NULL THEN 'kind' WHEN params IS NULL THEN 'params' ELSE 'severity' END
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- (the CHECK of dataeng.rules refused it with a violation of that
@@ -838,7 +838,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF tbl IS NULL OR started IS NULL OR rows_checked IS NULL OR results IS NULL OR quarantined IS NULL THEN
-    RAISE EXCEPTION 'arguments must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._require_owner(caller, tbl, 'record its validation runs');
   RETURN dataeng_internal._run_record(caller, tbl, started, rows_checked, results, quarantined);
@@ -988,7 +988,7 @@ DECLARE
   est bigint;
 BEGIN
   IF tbl IS NULL OR quarantine IS NULL THEN
-    RAISE EXCEPTION '% must not be null', CASE WHEN tbl IS NULL THEN 'table' ELSE 'quarantine' END
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' ELSE 'quarantine' END
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   SELECT c.relowner, c.relnamespace INTO owner_, nsp FROM pg_class c WHERE c.oid = tbl;
@@ -1285,7 +1285,7 @@ DECLARE
   superseded bigint[];  -- earlier versions, taken out with the release
 BEGIN
   IF id IS NULL THEN
-    RAISE EXCEPTION 'id must not be null' USING ERRCODE = 'null_value_not_allowed',
+    RAISE EXCEPTION 'id must not be NULL' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Pass the quarantine_id of a row of dataeng.quarantine.';
   END IF;
   -- locked: two releases of one row at once would both insert it (the
@@ -1542,7 +1542,7 @@ DECLARE
   rel_ids bigint[] := '{}';  -- the rows put back
 BEGIN
   IF tbl IS NULL THEN
-    RAISE EXCEPTION 'table must not be null' USING ERRCODE = 'null_value_not_allowed',
+    RAISE EXCEPTION 'tbl must not be NULL' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Pass the table whose quarantined rows go back: dataeng.quarantine_release_all(''schema.table'').';
   END IF;
   IF array_position(f_ids, NULL) IS NOT NULL THEN
@@ -1960,7 +1960,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF tbl IS NULL OR action IS NULL THEN
-    RAISE EXCEPTION 'table and action must not be null' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' ELSE 'action' END USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM dataeng_internal._require_owner(caller, tbl, 'guard it');
   IF action NOT IN ('reject', 'quarantine') THEN

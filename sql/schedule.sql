@@ -569,7 +569,7 @@ BEGIN
             HINT = 'Give a timeout of 24 days or less, or none: then dataeng.job_timeout applies (0 there: no timeout).';
   END IF;
   IF max_retries IS NULL OR max_retries OPERATOR(pg_catalog.<) 0 THEN
-    RAISE EXCEPTION 'max_retries of job "%" must be 0 or more', job_name USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'max_retries of job "%" must %', job_name, CASE WHEN max_retries IS NULL THEN 'not be NULL' ELSE 'be 0 or more' END USING ERRCODE = CASE WHEN max_retries IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END;
   END IF;
   BEGIN
     next := dataeng_internal._schedule_next(schedule, dataeng_internal._scheduler_now());   -- raises on a bad schedule
@@ -636,7 +636,7 @@ BEGIN
   FOREACH d IN ARRAY coalesce(depends_on, '{}') LOOP
     IF d IS NULL THEN
       RAISE EXCEPTION 'job "%" cannot depend on NULL', job_name
-        USING ERRCODE = 'invalid_parameter_value',
+        USING ERRCODE = 'null_value_not_allowed',
               HINT = 'depends_on lists the names of upstream jobs.';
     END IF;
     IF d OPERATOR(pg_catalog.=) job_name THEN

@@ -122,7 +122,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng.quarantine_release(bigint,jsonb)', 'v', false, 'u'),
   ('dataeng.quarantine_release_all(regclass,bigint[],bigint,text,jsonb)', 'v', false, 'u'),
   ('dataeng.require_preload(text)', 's', false, 's'),
-  ('dataeng.rows_readable(regclass,name)', 's', false, 'u'),
+  ('dataeng.rows_readable(regclass,name)', 's', false, 's'),
   ('dataeng.rule_add(regclass,text,text,text,jsonb,text)', 'v', false, 'u'),
   ('dataeng.rule_drop(regclass,text)', 'v', false, 'u'),
   ('dataeng.schedule(text,text,text,interval,integer,text[])', 'v', false, 'u'),
