@@ -20,6 +20,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'dataeng'
 dataeng.launcher_naptime = 1
+wal_level = logical
 });
 $node->start;
 
@@ -132,6 +133,34 @@ $node->safe_psql('owned', q{SELECT dataeng.job_run_now('k')});
 ok($node->poll_query_until('owned', q{SELECT last_status = 'succeeded' FROM dataeng.jobs WHERE job_name = 'k'}),
 	'a name the database gives every session holds nothing back');
 $unnamed->quit;
+
+# Code of a role that may not write dataeng.jobs, run in the session of one
+# that may, marks nothing: an on_change handler called by the WAL capture
+# worker (whose session is the bootstrap superuser's) marked that worker's
+# session as a restore's, and no job of the database started again while
+# the worker ran (sql_tests/security_restore_mark.sql: the other ways in).
+$node->safe_psql('postgres', q{GRANT CREATE ON SCHEMA public TO plain});
+$node->safe_psql('postgres', q{
+	CREATE TABLE public.w (id int PRIMARY KEY);
+	SELECT dataeng.cdc_enable('public.w', method => 'wal');
+	CREATE TABLE public.marks (marked boolean);
+	CREATE FUNCTION public.wh(c dataeng.change[]) RETURNS void LANGUAGE sql
+	  AS $$ INSERT INTO public.marks SELECT dataeng_internal._restore_mark() $$;
+	SELECT dataeng.on_change('wh', 'public.w', 'public.wh(dataeng.change[])', '{I}');
+	SELECT dataeng.cdc_wal_sync('60s');
+}, extra_params => [ '-U', 'plain' ]);
+$node->safe_psql('postgres', q{INSERT INTO public.w VALUES (1)}, extra_params => [ '-U', 'plain' ]);
+ok($node->poll_query_until('postgres', q{SELECT count(*) > 0 FROM public.marks}),
+	'the on_change handler was called in the WAL capture worker');
+is($node->safe_psql('postgres', q{SELECT string_agg(marked::text, ',') FROM public.marks}), 'false',
+	'an on_change handler does not mark the WAL capture worker as a restore');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1684361811 AND objsubid = 25705}),
+	'0', 'no session holds the restore lock');
+my $runs = $node->safe_psql('postgres', q{SELECT count(*) FROM ran});
+$node->safe_psql('postgres', q{SELECT dataeng.job_run_now('j')});
+ok($node->poll_query_until('postgres', qq{SELECT count(*) > $runs FROM ran}),
+	'the job runs while the WAL capture worker runs');
 
 $node->stop;
 done_testing();

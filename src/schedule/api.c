@@ -140,7 +140,14 @@ PG_FUNCTION_INFO_V1(dataeng_restore_mark);
  *		current user: dataeng.schedule() writes dataeng.jobs with more
  *		rights than its caller's, and a caller whose statement began with
  *		COPY dataeng.jobs ... TO STDOUT and named "from stdin" further on
- *		had its session marked.  Out of reach of pg_advisory_lock(), as the
+ *		had its session marked.  And the current user too, outside any
+ *		security-restricted operation: a restore's COPY inserts as the
+ *		role it runs as, while code of a role that runs in the session of
+ *		one that may write them (an on_change handler in the WAL capture
+ *		worker, an alert handler, an index expression of a superuser's
+ *		ANALYZE, a role reached by SET ROLE) marked that session, which
+ *		held every job of the database back until it ended (the WAL
+ *		worker's: for good).  Out of reach of pg_advisory_lock(), as the
  *		other locks of dataeng.
  */
 Datum
@@ -150,11 +157,15 @@ dataeng_restore_mark(PG_FUNCTION_ARGS)
 	Oid			nsp = get_namespace_oid(DATAENG_SCHEMA, true);
 	Oid			jobs = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
 	Oid			cdc_tables = OidIsValid(nsp) ? get_relname_relid("cdc_tables", nsp) : InvalidOid;
-	Oid			role = GetSessionUserId();
+	Oid			roles[2] = {GetSessionUserId(), GetUserId()};
+	int			i;
 
-	if (!((OidIsValid(jobs) && pg_class_aclcheck(jobs, role, ACL_INSERT) == ACLCHECK_OK) ||
-		  (OidIsValid(cdc_tables) && pg_class_aclcheck(cdc_tables, role, ACL_INSERT) == ACLCHECK_OK)))
+	if (InSecurityRestrictedOperation())
 		PG_RETURN_BOOL(false);
+	for (i = 0; i < 2; i++)
+		if (!((OidIsValid(jobs) && pg_class_aclcheck(jobs, roles[i], ACL_INSERT) == ACLCHECK_OK) ||
+			  (OidIsValid(cdc_tables) && pg_class_aclcheck(cdc_tables, roles[i], ACL_INSERT) == ACLCHECK_OK)))
+			PG_RETURN_BOOL(false);
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, RESTORE_LOCK_KEY, 0, RESTORE_LOCK_FIELD4);
 	(void) LockAcquire(&tag, ShareLock, true, false);
 	PG_RETURN_BOOL(true);
