@@ -1100,7 +1100,10 @@ BEGIN
                                     dataeng_internal._text_interval(m.per), dataeng_internal._text_time(c.newest))
               ELSE array_to_string(c.problems, '; ') END,
          NULL::bigint,
-         round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)),
+         -- (none for a newest row at -infinity, or at infinity, which a
+         -- check took for the newest before: the subtraction failed, and
+         -- with it every read of this view and every maintain())
+         CASE WHEN isfinite(c.newest) THEN round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)) END,
          (SELECT max(x.checked_at) FROM dataeng.monitor_checks x
            WHERE x.monitor OPERATOR(pg_catalog.=) m.name AND x.ok),
          CASE WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
@@ -1285,9 +1288,10 @@ GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
 -----------------------------------------------------------------------------
 
 CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
-  SELECT a.alert_id, a.raised_at, a.kind, coalesce(a.object, a.table_name::text, a.dropped_table) AS object, a.severity,
+  SELECT a.alert_id, a.raised_at, a.kind,
+         coalesce(a.object, dataeng_internal._agg_rel_name(a.table_name), a.dropped_table) AS object, a.severity,
          coalesce(a.message, format('rule %s of %s failed on %s (%s%%)', a.rule_name,
-                                    coalesce(a.table_name::text, a.dropped_table),
+                                    coalesce(dataeng_internal._agg_rel_name(a.table_name), a.dropped_table),
                                     dataeng_internal._text_rows(a.failed), a.failed_pct)) AS message,
          a.payload, coalesce(a.last_seen_at, a.raised_at) AS last_seen_at, a.seen_count
     FROM dataeng.alerts a
@@ -1475,11 +1479,11 @@ BEGIN
   -- (a rule's alert keeps neither object nor message: its table and
   -- figures say them, as in dataeng.alerts_open; a handler got NULLs)
   doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
-                            'object', coalesce(a.object, a.table_name::text, a.dropped_table),
+                            'object', coalesce(a.object, dataeng_internal._agg_rel_name(a.table_name), a.dropped_table),
                             'severity', a.severity,
                             'message', coalesce(a.message,
                                                 format('rule %s of %s failed on %s (%s%%)', a.rule_name,
-                                                       coalesce(a.table_name::text, a.dropped_table),
+                                                       coalesce(dataeng_internal._agg_rel_name(a.table_name), a.dropped_table),
                                                        dataeng_internal._text_rows(a.failed), a.failed_pct)),
                             'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
@@ -2222,7 +2226,10 @@ BEGIN
                             m.owner::oid, name),
             HINT = 'A superuser can drop it with dataeng.monitor_drop(); its owner can create it again.';
   END IF;
-  -- the newest row; the rows of the last period and of the 7 before it.
+  -- the newest row up to now; the rows of the last period and of the 7
+  -- before it.  (A row of a time to come is no sign of life now: one
+  -- dated 2036 by mistake, or 'infinity', was the newest, and the table
+  -- was never silent again.)
   -- A timestamp (without time zone) or date column holds moments of the
   -- monitor's time zone: the newest is read in it, and the bounds compared
   -- are made times of it (the column's index serves), whatever the
@@ -2236,7 +2243,7 @@ BEGIN
                    ORDER BY x.i)
     INTO bounds FROM unnest(ARRAY[t - m.per, t - 8 * m.per, t]) WITH ORDINALITY x(at, i);
   res := dataeng_internal._exec_as(m.owner, format(
-    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT %3$s FROM %2$s), '
+    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT %3$s FROM %2$s WHERE %1$I OPERATOR(pg_catalog.<=) %6$s), '
     '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %4$s), '
     '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %4$s)) '
     'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %5$s AND %1$I OPERATOR(pg_catalog.<=) %6$s',
@@ -2430,23 +2437,31 @@ BEGIN
               FOR UPDATE OF y SKIP LOCKED));
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total OPERATOR(pg_catalog.+) n;
-  -- renamed or moved: only the rows whose name differs are locked
-  UPDATE dataeng_internal.alert_handlers x SET handler_name = dataeng_internal._proc_identity(x.handler)
-   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
-           SELECT y.ctid FROM dataeng_internal.alert_handlers y
-            WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
-              AND dataeng_internal._proc_identity(y.handler) IS NOT NULL
-              AND dataeng_internal._proc_identity(y.handler) OPERATOR(pg_catalog.<>) y.handler_name
-              FOR UPDATE OF y SKIP LOCKED));
+  -- renamed or moved: only the rows whose name differs are locked.  Each
+  -- row's identity is made once, in the join (every ALTER FUNCTION runs
+  -- this twice, by the event triggers: made two or three times a row by
+  -- _proc_identity(), a SQL function with its own search_path, it cost
+  -- about 0.15 ms a row a call)
+  UPDATE dataeng_internal.alert_handlers x SET handler_name = w.name
+    FROM (SELECT y.ctid AS tid, i.identity AS name
+            FROM dataeng_internal.alert_handlers y
+            JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) y.handler
+           CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+           WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
+             AND i.identity IS DISTINCT FROM y.handler_name
+             FOR UPDATE OF y SKIP LOCKED) w
+   WHERE x.ctid OPERATOR(pg_catalog.=) w.tid;
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total OPERATOR(pg_catalog.+) n;
-  UPDATE dataeng_internal.on_change_triggers x SET handler_name = dataeng_internal._proc_identity(x.handler)
-   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
-           SELECT y.ctid FROM dataeng_internal.on_change_triggers y
-            WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
-              AND dataeng_internal._proc_identity(y.handler) IS NOT NULL
-              AND dataeng_internal._proc_identity(y.handler) OPERATOR(pg_catalog.<>) y.handler_name
-              FOR UPDATE OF y SKIP LOCKED));
+  UPDATE dataeng_internal.on_change_triggers x SET handler_name = w.name
+    FROM (SELECT y.ctid AS tid, i.identity AS name
+            FROM dataeng_internal.on_change_triggers y
+            JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) y.handler
+           CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+           WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
+             AND i.identity IS DISTINCT FROM y.handler_name
+             FOR UPDATE OF y SKIP LOCKED) w
+   WHERE x.ctid OPERATOR(pg_catalog.=) w.tid;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN total OPERATOR(pg_catalog.+) n;
 END;
@@ -2459,16 +2474,39 @@ COMMENT ON FUNCTION dataeng_internal._handlers_follow() IS
 -- SCHEMA ... RENAME or ALTER EXTENSION ... SET SCHEMA, the handlers take
 -- their function's new name (ddl_command_end); before it, those recorded
 -- in another catalog are first found by the name they have
--- (ddl_command_start), which the command may change.  Security definer:
--- it only writes what the role's command brought about.
+-- (ddl_command_start), which the command may change.  At the end of the
+-- command, the rows naming a function it renamed that another transaction
+-- holds (an alert sent to the handler, its alert_handler_add() left open,
+-- an on_change trigger's round), which _handlers_follow() skips, are
+-- waited for and take the new name: skipped, they kept the old one until
+-- the next maintain(), and a dump or pg_upgrade meanwhile found no
+-- function of that name (the handler was gone).  Only the rows whose
+-- name the command changed are waited for: an ALTER of another function
+-- waits for nothing.  Security definer: it only writes what the role's
+-- command brought about.
 CREATE FUNCTION dataeng_internal._handlers_on_alter()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  cat text;
 BEGIN
   PERFORM dataeng_internal._handlers_follow();
+  IF TG_EVENT OPERATOR(pg_catalog.=) 'ddl_command_end' THEN
+    cat := dataeng_internal._catalog_id();
+    UPDATE dataeng_internal.alert_handlers x SET handler_name = i.identity
+      FROM pg_catalog.pg_proc p
+     CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+     WHERE p.oid OPERATOR(pg_catalog.=) x.handler AND x.handler_catalog OPERATOR(pg_catalog.=) cat
+       AND i.identity IS DISTINCT FROM x.handler_name;
+    UPDATE dataeng_internal.on_change_triggers x SET handler_name = i.identity
+      FROM pg_catalog.pg_proc p
+     CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+     WHERE p.oid OPERATOR(pg_catalog.=) x.handler AND x.handler_catalog OPERATOR(pg_catalog.=) cat
+       AND i.identity IS DISTINCT FROM x.handler_name;
+  END IF;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._handlers_on_alter() FROM PUBLIC;
@@ -2595,7 +2633,10 @@ AS $$
   SELECT a.consumer, 'consumer', a.name, a.kind, 'feeds' FROM aggs a
    WHERE EXISTS (SELECT 1 FROM consumers c WHERE c.name OPERATOR(pg_catalog.=) a.consumer)
   UNION ALL
+  -- (a source dropped is no edge: its oid, a bare number, was drawn as a
+  -- table, and would be whichever table took that oid later)
   SELECT a.source::text, 'table', a.name, a.kind, 'source of' FROM aggs a
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) a.source)
   UNION ALL
   SELECT a.name, a.kind, a.tbl::text, 'table', 'writes' FROM aggs a
    WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) a.tbl)
