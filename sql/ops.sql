@@ -787,6 +787,7 @@ BEGIN
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
               WHEN dep.stuck IS NOT NULL THEN 'warning'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
+              WHEN sch.pid IS NULL AND j.next_run_at OPERATOR(pg_catalog.<=) now() THEN 'warning'
               WHEN up.stuck THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
@@ -805,6 +806,12 @@ BEGIN
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
+              -- (it said ok, "next run at" a time long past: the library
+              -- not preloaded any more, after a restore into a server
+              -- without it; its launcher down)
+              WHEN sch.pid IS NULL AND j.next_run_at OPERATOR(pg_catalog.<=) now()
+              THEN format('due since %s, but no scheduler runs for this database (dataeng is not in shared_preload_libraries, or its launcher is down: see the server log): no run starts',
+                          dataeng_internal._text_time(j.next_run_at))
               WHEN up.names IS NOT NULL AND (up.stuck OR dep.stuck IS NULL)
               THEN format('due since %s; waits for upstream %s %s to succeed%s',
                           dataeng_internal._text_time(j.next_run_at),
@@ -933,6 +940,9 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT dep0.cycle, dep0.missing,
              nullif(concat_ws(', ', dep0.direct, dep0.above), '') AS stuck) dep
+    -- (no process schedules this database's jobs: neither its scheduler
+    -- nor the launcher runs)
+    CROSS JOIN (SELECT dataeng_internal._scheduler_pid() AS pid) sch
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
