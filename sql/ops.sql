@@ -2498,7 +2498,8 @@ COMMENT ON FUNCTION dataeng_internal._handlers_follow() IS
 -- the next maintain(), and a dump or pg_upgrade meanwhile found no
 -- function of that name (the handler was gone).  Only the rows whose
 -- name the command changed are waited for: an ALTER of another function
--- waits for nothing.  Security definer: it only writes what the role's
+-- waits for nothing.  _handlers_follow() runs only while rows of another
+-- catalog are left.  Security definer: it only writes what the role's
 -- command brought about.
 CREATE FUNCTION dataeng_internal._handlers_on_alter()
 RETURNS event_trigger
@@ -2507,11 +2508,16 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  cat text;
+  cat text := dataeng_internal._catalog_id();
 BEGIN
-  PERFORM dataeng_internal._handlers_follow();
+  -- (rows of another catalog: rare, after pg_upgrade or a restore until
+  -- the next maintain(); each row's name is made once per ALTER, below, not
+  -- three times by a full _handlers_follow() at both ends)
+  IF EXISTS (SELECT FROM dataeng_internal.alert_handlers x WHERE x.handler_catalog OPERATOR(pg_catalog.<>) cat)
+     OR EXISTS (SELECT FROM dataeng_internal.on_change_triggers x WHERE x.handler_catalog OPERATOR(pg_catalog.<>) cat) THEN
+    PERFORM dataeng_internal._handlers_follow();
+  END IF;
   IF TG_EVENT OPERATOR(pg_catalog.=) 'ddl_command_end' THEN
-    cat := dataeng_internal._catalog_id();
     UPDATE dataeng_internal.alert_handlers x SET handler_name = i.identity
       FROM pg_catalog.pg_proc p
      CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
