@@ -787,6 +787,7 @@ BEGIN
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}') THEN 'warning'
               WHEN dep.stuck IS NOT NULL THEN 'warning'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
+              WHEN sch.pid IS NULL AND j.next_run_at OPERATOR(pg_catalog.<=) now() THEN 'warning'
               WHEN up.stuck THEN 'warning'
               ELSE 'ok' END,
          CASE WHEN j.broken IS NOT NULL THEN format('broken: %s; reschedule it', j.broken)
@@ -805,6 +806,12 @@ BEGIN
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
               THEN 'dataeng.enabled is off: the scheduler starts no run until it is on again'
+              -- (it said ok, "next run at" a time long past: the library
+              -- not preloaded any more, after a restore into a server
+              -- without it; its launcher down)
+              WHEN sch.pid IS NULL AND j.next_run_at OPERATOR(pg_catalog.<=) now()
+              THEN format('due since %s, but no scheduler runs for this database (dataeng is not in shared_preload_libraries, or its launcher is down: see the server log): no run starts',
+                          dataeng_internal._text_time(j.next_run_at))
               WHEN up.names IS NOT NULL AND (up.stuck OR dep.stuck IS NULL)
               THEN format('due since %s; waits for upstream %s %s to succeed%s',
                           dataeng_internal._text_time(j.next_run_at),
@@ -933,6 +940,9 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT dep0.cycle, dep0.missing,
              nullif(concat_ws(', ', dep0.direct, dep0.above), '') AS stuck) dep
+    -- (no process schedules this database's jobs: neither its scheduler
+    -- nor the launcher runs)
+    CROSS JOIN (SELECT dataeng_internal._scheduler_pid() AS pid) sch
   UNION ALL
   -- on_change triggers: failing while batches their handler failed on wait
   -- in dataeng.dead_letters (with on_error => 'dead_letter' the trigger goes
@@ -1100,7 +1110,10 @@ BEGIN
                                     dataeng_internal._text_interval(m.per), dataeng_internal._text_time(c.newest))
               ELSE array_to_string(c.problems, '; ') END,
          NULL::bigint,
-         round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)),
+         -- (none for a newest row at -infinity, or at infinity, which a
+         -- check took for the newest before: the subtraction failed, and
+         -- with it every read of this view and every maintain())
+         CASE WHEN isfinite(c.newest) THEN round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)) END,
          (SELECT max(x.checked_at) FROM dataeng.monitor_checks x
            WHERE x.monitor OPERATOR(pg_catalog.=) m.name AND x.ok),
          CASE WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
@@ -1285,9 +1298,10 @@ GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
 -----------------------------------------------------------------------------
 
 CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
-  SELECT a.alert_id, a.raised_at, a.kind, coalesce(a.object, a.table_name::text, a.dropped_table) AS object, a.severity,
+  SELECT a.alert_id, a.raised_at, a.kind,
+         coalesce(a.object, dataeng_internal._agg_rel_name(a.table_name), a.dropped_table) AS object, a.severity,
          coalesce(a.message, format('rule %s of %s failed on %s (%s%%)', a.rule_name,
-                                    coalesce(a.table_name::text, a.dropped_table),
+                                    coalesce(dataeng_internal._agg_rel_name(a.table_name), a.dropped_table),
                                     dataeng_internal._text_rows(a.failed), a.failed_pct)) AS message,
          a.payload, coalesce(a.last_seen_at, a.raised_at) AS last_seen_at, a.seen_count
     FROM dataeng.alerts a
@@ -1475,11 +1489,11 @@ BEGIN
   -- (a rule's alert keeps neither object nor message: its table and
   -- figures say them, as in dataeng.alerts_open; a handler got NULLs)
   doc := jsonb_build_object('event', event, 'alert_id', a.alert_id, 'kind', a.kind,
-                            'object', coalesce(a.object, a.table_name::text, a.dropped_table),
+                            'object', coalesce(a.object, dataeng_internal._agg_rel_name(a.table_name), a.dropped_table),
                             'severity', a.severity,
                             'message', coalesce(a.message,
                                                 format('rule %s of %s failed on %s (%s%%)', a.rule_name,
-                                                       coalesce(a.table_name::text, a.dropped_table),
+                                                       coalesce(dataeng_internal._agg_rel_name(a.table_name), a.dropped_table),
                                                        dataeng_internal._text_rows(a.failed), a.failed_pct)),
                             'raised_at', a.raised_at,
                             'resolved_at', a.resolved_at, 'payload', a.payload);
@@ -2177,10 +2191,16 @@ DECLARE
   zone text;            -- the zone of a timestamp or date column's values
   bounds text[];        -- the bounds of the periods, as SQL of the column's kind
 BEGIN
+  -- (two checks of one monitor at once, its job's and one by hand: the
+  -- second waits for the first to commit, and then resolves the alert the
+  -- first raised if it finds the table well; it could not see that alert
+  -- before its commit, and the alert stayed open while the latest check
+  -- said ok)
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
      AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
-          OR dataeng_internal._is_superuser(caller));
+          OR dataeng_internal._is_superuser(caller))
+     FOR NO KEY UPDATE OF x;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'monitor "%" does not exist', name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
@@ -2222,7 +2242,10 @@ BEGIN
                             m.owner::oid, name),
             HINT = 'A superuser can drop it with dataeng.monitor_drop(); its owner can create it again.';
   END IF;
-  -- the newest row; the rows of the last period and of the 7 before it.
+  -- the newest row up to now; the rows of the last period and of the 7
+  -- before it.  (A row of a time to come is no sign of life now: one
+  -- dated 2036 by mistake, or 'infinity', was the newest, and the table
+  -- was never silent again.)
   -- A timestamp (without time zone) or date column holds moments of the
   -- monitor's time zone: the newest is read in it, and the bounds compared
   -- are made times of it (the column's index serves), whatever the
@@ -2236,7 +2259,7 @@ BEGIN
                    ORDER BY x.i)
     INTO bounds FROM unnest(ARRAY[t - m.per, t - 8 * m.per, t]) WITH ORDINALITY x(at, i);
   res := dataeng_internal._exec_as(m.owner, format(
-    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT %3$s FROM %2$s), '
+    'SELECT pg_catalog.jsonb_build_object(''newest'', (SELECT %3$s FROM %2$s WHERE %1$I OPERATOR(pg_catalog.<=) %6$s), '
     '''current'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.>) %4$s), '
     '''previous'', pg_catalog.count(*) FILTER (WHERE %1$I OPERATOR(pg_catalog.<=) %4$s)) '
     'FROM %2$s WHERE %1$I OPERATOR(pg_catalog.>) %5$s AND %1$I OPERATOR(pg_catalog.<=) %6$s',
@@ -2430,23 +2453,31 @@ BEGIN
               FOR UPDATE OF y SKIP LOCKED));
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total OPERATOR(pg_catalog.+) n;
-  -- renamed or moved: only the rows whose name differs are locked
-  UPDATE dataeng_internal.alert_handlers x SET handler_name = dataeng_internal._proc_identity(x.handler)
-   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
-           SELECT y.ctid FROM dataeng_internal.alert_handlers y
-            WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
-              AND dataeng_internal._proc_identity(y.handler) IS NOT NULL
-              AND dataeng_internal._proc_identity(y.handler) OPERATOR(pg_catalog.<>) y.handler_name
-              FOR UPDATE OF y SKIP LOCKED));
+  -- renamed or moved: only the rows whose name differs are locked.  Each
+  -- row's identity is made once, in the join (every ALTER FUNCTION runs
+  -- this twice, by the event triggers: made two or three times a row by
+  -- _proc_identity(), a SQL function with its own search_path, it cost
+  -- about 0.15 ms a row a call)
+  UPDATE dataeng_internal.alert_handlers x SET handler_name = w.name
+    FROM (SELECT y.ctid AS tid, i.identity AS name
+            FROM dataeng_internal.alert_handlers y
+            JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) y.handler
+           CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+           WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
+             AND i.identity IS DISTINCT FROM y.handler_name
+             FOR UPDATE OF y SKIP LOCKED) w
+   WHERE x.ctid OPERATOR(pg_catalog.=) w.tid;
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total OPERATOR(pg_catalog.+) n;
-  UPDATE dataeng_internal.on_change_triggers x SET handler_name = dataeng_internal._proc_identity(x.handler)
-   WHERE x.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
-           SELECT y.ctid FROM dataeng_internal.on_change_triggers y
-            WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
-              AND dataeng_internal._proc_identity(y.handler) IS NOT NULL
-              AND dataeng_internal._proc_identity(y.handler) OPERATOR(pg_catalog.<>) y.handler_name
-              FOR UPDATE OF y SKIP LOCKED));
+  UPDATE dataeng_internal.on_change_triggers x SET handler_name = w.name
+    FROM (SELECT y.ctid AS tid, i.identity AS name
+            FROM dataeng_internal.on_change_triggers y
+            JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) y.handler
+           CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+           WHERE y.handler_catalog OPERATOR(pg_catalog.=) cat
+             AND i.identity IS DISTINCT FROM y.handler_name
+             FOR UPDATE OF y SKIP LOCKED) w
+   WHERE x.ctid OPERATOR(pg_catalog.=) w.tid;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN total OPERATOR(pg_catalog.+) n;
 END;
@@ -2459,16 +2490,45 @@ COMMENT ON FUNCTION dataeng_internal._handlers_follow() IS
 -- SCHEMA ... RENAME or ALTER EXTENSION ... SET SCHEMA, the handlers take
 -- their function's new name (ddl_command_end); before it, those recorded
 -- in another catalog are first found by the name they have
--- (ddl_command_start), which the command may change.  Security definer:
--- it only writes what the role's command brought about.
+-- (ddl_command_start), which the command may change.  At the end of the
+-- command, the rows naming a function it renamed that another transaction
+-- holds (an alert sent to the handler, its alert_handler_add() left open,
+-- an on_change trigger's round), which _handlers_follow() skips, are
+-- waited for and take the new name: skipped, they kept the old one until
+-- the next maintain(), and a dump or pg_upgrade meanwhile found no
+-- function of that name (the handler was gone).  Only the rows whose
+-- name the command changed are waited for: an ALTER of another function
+-- waits for nothing.  _handlers_follow() runs only while rows of another
+-- catalog are left.  Security definer: it only writes what the role's
+-- command brought about.
 CREATE FUNCTION dataeng_internal._handlers_on_alter()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  cat text := dataeng_internal._catalog_id();
 BEGIN
-  PERFORM dataeng_internal._handlers_follow();
+  -- (rows of another catalog: rare, after pg_upgrade or a restore until
+  -- the next maintain(); each row's name is made once per ALTER, below, not
+  -- three times by a full _handlers_follow() at both ends)
+  IF EXISTS (SELECT FROM dataeng_internal.alert_handlers x WHERE x.handler_catalog OPERATOR(pg_catalog.<>) cat)
+     OR EXISTS (SELECT FROM dataeng_internal.on_change_triggers x WHERE x.handler_catalog OPERATOR(pg_catalog.<>) cat) THEN
+    PERFORM dataeng_internal._handlers_follow();
+  END IF;
+  IF TG_EVENT OPERATOR(pg_catalog.=) 'ddl_command_end' THEN
+    UPDATE dataeng_internal.alert_handlers x SET handler_name = i.identity
+      FROM pg_catalog.pg_proc p
+     CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+     WHERE p.oid OPERATOR(pg_catalog.=) x.handler AND x.handler_catalog OPERATOR(pg_catalog.=) cat
+       AND i.identity IS DISTINCT FROM x.handler_name;
+    UPDATE dataeng_internal.on_change_triggers x SET handler_name = i.identity
+      FROM pg_catalog.pg_proc p
+     CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) i
+     WHERE p.oid OPERATOR(pg_catalog.=) x.handler AND x.handler_catalog OPERATOR(pg_catalog.=) cat
+       AND i.identity IS DISTINCT FROM x.handler_name;
+  END IF;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._handlers_on_alter() FROM PUBLIC;
@@ -2595,7 +2655,10 @@ AS $$
   SELECT a.consumer, 'consumer', a.name, a.kind, 'feeds' FROM aggs a
    WHERE EXISTS (SELECT 1 FROM consumers c WHERE c.name OPERATOR(pg_catalog.=) a.consumer)
   UNION ALL
+  -- (a source dropped is no edge: its oid, a bare number, was drawn as a
+  -- table, and would be whichever table took that oid later)
   SELECT a.source::text, 'table', a.name, a.kind, 'source of' FROM aggs a
+   WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) a.source)
   UNION ALL
   SELECT a.name, a.kind, a.tbl::text, 'table', 'writes' FROM aggs a
    WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) a.tbl)

@@ -53,6 +53,13 @@ SELECT dataeng.alert_handler_add('pager(jsonb)');
 SELECT dataeng.rule_add('"Pay Ments"', 'positive', 'range', 'v', '{"min": 0}');
 SELECT rule_name, failed FROM dataeng.validate('"Pay Ments"');
 SELECT dataeng.alert_check();
+-- dataeng.alerts_open words it as the handler gets it, schema-qualified
+-- whatever the session's search_path (it said "Pay Ments" while public
+-- was on the path, the handler public."Pay Ments")
+SELECT object, message FROM dataeng.alerts_open;
+SET search_path = dataeng, public;
+SELECT object, message FROM dataeng.alerts_open;
+RESET search_path;
 UPDATE "Pay Ments" SET v = 2 WHERE id = 2;
 SELECT rule_name, failed FROM dataeng.validate('"Pay Ments"');
 SELECT dataeng.alert_check();

@@ -35,6 +35,18 @@ SELECT count(*) AS fact_edges FROM dataeng.lineage WHERE 'daily' IN (from_object
                                                       OR 'fact:daily' IN (from_object, to_object);
 SELECT from_object, from_kind, to_object, to_kind, relation FROM dataeng.lineage ORDER BY 2, 1, 4, 3;
 
+-- a fact's source dropped: no edge from its oid (a bare number was drawn
+-- as a table); the fact's own edges stay until it is dropped
+CREATE TABLE "Src ""q"" T" (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), k text);
+SELECT dataeng.fact_create('"Daily Q"', '"Src ""q"" T"', 'at', 'day', '{k}', '{count(*)}', schedule => NULL);
+SELECT from_object, from_kind, to_object, to_kind, relation FROM dataeng.lineage
+ WHERE from_kind = 'fact' OR to_kind = 'fact' ORDER BY 2, 1, 4, 3;
+DROP TABLE "Src ""q"" T";
+SELECT from_object, from_kind, to_object, to_kind, relation FROM dataeng.lineage
+ WHERE from_kind = 'fact' OR to_kind = 'fact' ORDER BY 2, 1, 4, 3;
+SELECT count(*) AS bare_oids FROM dataeng.lineage WHERE from_object ~ '^[0-9]+$' OR to_object ~ '^[0-9]+$';
+SELECT dataeng.fact_drop('"Daily Q"');
+
 -- DOT: every node once, coloured by its state; the part reachable from a root
 SELECT dataeng.lineage_dot();
 SELECT dataeng.alert_set('consumer:copy', 'lag_changes', '1');

@@ -52,12 +52,12 @@ INSERT INTO otr VALUES (1, 5), (2, 7);
 SELECT rule_name, checked, failed, failed_pct, passed FROM dataeng.validate('otr');
 INSERT INTO otr VALUES (3, -1);
 SELECT rule_name, checked, failed, failed_pct, passed FROM dataeng.validate('otr');
-SELECT message FROM dataeng.alerts_open WHERE object = 'otr';
+SELECT message FROM dataeng.alerts_open WHERE object = 'public.otr';
 CREATE TABLE otr2 (id int PRIMARY KEY, v int);
 INSERT INTO otr2 VALUES (1, -1), (2, -2), (3, 3);
 SELECT dataeng.rule_add('otr2', 'positive2', 'range', 'v', '{"min": 0}');
 SELECT rule_name, checked, failed, failed_pct, passed FROM dataeng.validate('otr2');
-SELECT message FROM dataeng.alerts_open WHERE object = 'otr2';
+SELECT message FROM dataeng.alerts_open WHERE object = 'public.otr2';
 -- a table of one rule, and of two
 SELECT dataeng.rule_add('otr2', 'small', 'range', 'v', '{"max": 100}');
 SELECT rule_name, failed FROM dataeng.validate('otr2') ORDER BY 1;

@@ -72,8 +72,20 @@ like($stderr, qr/invalid configuration parameter name "dataeng.nonsense"/,
 $node->append_conf('postgresql.conf', "dataeng.enabled = 'sometimes'");
 $node->reload;
 is($node->safe_psql('postgres', 'SHOW dataeng.enabled'), 'on', 'bad config value ignored');
+$node->safe_psql('postgres', q{SELECT dataeng.schedule('nightly', '@yearly', 'SELECT 1')});
 $node->stop;
 ok($node->log_contains(qr/parameter "dataeng.enabled" requires a Boolean value/),
 	'bad config value logged');
+
+# The preload taken away again (a restore into a server without it): a job
+# due is a warning, saying that no scheduler runs (it said ok, "next run
+# at" a time long past, while no run started).
+$node->append_conf('postgresql.conf', "shared_preload_libraries = ''");
+$node->start;
+$node->safe_psql('postgres', q{UPDATE dataeng.jobs SET next_run_at = now() - interval '1 hour'});
+like($node->safe_psql('postgres', q{SELECT state || ': ' || reason FROM dataeng.pipeline_status WHERE name = 'nightly'}),
+	qr/^warning: due since .*, but no scheduler runs for this database \(dataeng is not in shared_preload_libraries/,
+	'a job due while no scheduler runs is a warning');
+$node->stop;
 
 done_testing();
