@@ -32,7 +32,8 @@
  * under a short lock_timeout, a table it could not add tried again later),
  * report a slot more
  * than dataeng.max_slot_lag behind, and wait on its latch
- * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
+ * dataeng.wal_naptime between rounds that found nothing more (a session
+ * waiting for it to catch up sets the latch: _cdc_wal_wake()).  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
  * SIGHUP reloads the configuration.  An error ends it; the postmaster
  * starts it again after 10 s (bgw_restart_time), and after failures in a
