@@ -3,7 +3,8 @@
 -- it, as DROP TABLE does (cdc_wal_drop_waits.sql): DROP OWNED ... CASCADE
 -- of the role owning the schema another role's captured table is in, and
 -- DROP SCHEMA ... CASCADE of the schema holding the type of a typed
--- captured table in another schema.  Neither waited: the changes still
+-- captured table in another schema, and a DROP DOMAIN or TYPE ... CASCADE
+-- that drops a column of a captured table.  None waited: the changes still
 -- waiting in the WAL were lost.  The worker is held in its round by a
 -- table whose generated column takes a second to compute, so that the
 -- DROP comes while the changes wait.
@@ -57,8 +58,32 @@ RESET client_min_messages;
 SELECT to_regclass('dc_typed') AS table_left;
 SELECT op, pk, new_row FROM dataeng_internal.change_log WHERE table_oid = :dct_oid ORDER BY change_id;
 
+-- 3. DROP DOMAIN or TYPE ... CASCADE that drops a column of a table (the
+-- table stays): the changes waiting kept the column's value (they lost it,
+-- where the capture trigger had recorded it, and ALTER TABLE ... DROP
+-- COLUMN waited)
+SET client_min_messages = warning;
+CREATE DOMAIN dc_pos AS int CHECK (VALUE > 0);
+CREATE TYPE dc_mood AS ENUM ('ok', 'sad');
+CREATE TABLE dc_cols (id int PRIMARY KEY, p dc_pos, m dc_mood, v text);
+SELECT dataeng.cdc_enable('dc_cols', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+INSERT INTO dc_slow (id) VALUES (3);
+INSERT INTO dc_cols VALUES (1, 5, 'sad', 'a');
+SET client_min_messages = warning;
+DROP DOMAIN dc_pos CASCADE;
+INSERT INTO dc_slow (id) VALUES (4);
+INSERT INTO dc_cols VALUES (2, 'ok', 'b');
+DROP TYPE dc_mood CASCADE;
+RESET client_min_messages;
+SELECT dataeng.cdc_wal_sync();
+SELECT op, pk, new_row FROM dataeng.changes WHERE table_name = 'dc_cols'::regclass ORDER BY change_id;
+SELECT capture_error FROM dataeng.cdc_status WHERE table_name = 'dc_cols'::regclass;
+
 SELECT dataeng.cdc_wal_sync();
 SET client_min_messages = warning;
+DROP TABLE dc_cols;
 DROP TABLE dc_slow;
 DROP FUNCTION dc_slow(int);
 DROP ROLE dc_schema_owner;

@@ -649,8 +649,9 @@ static List *wal_tables_depending_on(List *starts, Oid pubid, List *relids);
  * wal_tables_depending
  *		The tables captured from the WAL (in publication pubid) that
  *		dropping object obj takes with it: the objects that depend on it
- *		as a whole (pg_depend; a column that depends on it is dropped
- *		alone, its table stays), and theirs, appended to relids.  A typed
+ *		as a whole (pg_depend), and theirs, appended to relids; and those
+ *		a column of which depends on it (the column is dropped alone, its
+ *		table stays, but the changes waiting lose its value).  A typed
  *		table goes with its type (DROP TYPE ... CASCADE), a table whose
  *		partition key calls a function with it, a table created by an
  *		extension's script with the extension.
@@ -719,9 +720,22 @@ wal_tables_depending_on(List *starts, Oid pubid, List *relids)
 			ObjectAddress dep;
 			bool		found;
 
-			/* (a column of a table: the column alone is dropped) */
+			/*
+			 * A column of a table: the column alone is dropped.  Of a table
+			 * captured from the WAL, that loses the column's value in the
+			 * changes still waiting in the WAL, as an ALTER TABLE ... DROP
+			 * COLUMN would (cdc_wal_before_alter() waits for those): the
+			 * table is waited for too.
+			 */
 			if (d->classid == RelationRelationId && d->objsubid != 0)
+			{
+				if (OidIsValid(pubid) &&
+					(get_rel_relkind(d->objid) == RELKIND_RELATION ||
+					 get_rel_relkind(d->objid) == RELKIND_PARTITIONED_TABLE) &&
+					published_for_wal(d->objid, pubid))
+					relids = list_append_unique_oid(relids, d->objid);
 				continue;
+			}
 			dep.classId = d->classid;
 			dep.objectId = d->objid;
 			dep.objectSubId = 0;
