@@ -39,7 +39,35 @@ SELECT op, pk FROM dataeng.changes WHERE table_name = 'sw'::regclass ORDER BY ch
 
 ALTER SYSTEM RESET dataeng.wal_naptime;
 SELECT pg_reload_conf();
+
+-- the wake does not cut short the backoff between the retries of a
+-- failing on_change handler (100 ms, then 400 ms): this one succeeds at
+-- its third call, so the round that calls it lasts half a second at least
 SET client_min_messages = warning;
+CREATE TABLE sw2 (id int PRIMARY KEY);
+SELECT dataeng.cdc_enable('sw2', method => 'wal');
+CREATE SEQUENCE sw_calls;
+CREATE FUNCTION sw_flaky(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF nextval('public.sw_calls') < 3 THEN
+    RAISE EXCEPTION 'not yet';
+  END IF;
+END $$;
+SELECT dataeng.on_change('sw_flaky', 'sw2', 'sw_flaky(dataeng.change[])');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+INSERT INTO sw2 VALUES (1);
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.cdc_wal_sync();
+SELECT clock_timestamp() - :'t0' >= interval '0.45 s' AS backoff_kept;
+SELECT last_value AS calls FROM sw_calls;
+SELECT (SELECT count(*) FROM dataeng.on_change_dead_letters) AS dead_letters;
+
+SET client_min_messages = warning;
+SELECT dataeng.on_change_drop('sw_flaky');
+DROP TABLE sw2;
+DROP FUNCTION sw_flaky(dataeng.change[]);
+DROP SEQUENCE sw_calls;
 DROP TABLE sw;
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng CASCADE;

@@ -990,6 +990,7 @@ wal_run(Oid dboid, const char *slot)
 	bool		got_lock;
 	bool		caught_up = false;
 	bool		draining = false;
+	TimestampTz lock_deadline;
 
 	if (!wal_extension_present())
 		wal_leave_dropped(slot);
@@ -998,7 +999,12 @@ wal_run(Oid dboid, const char *slot)
 	 * One worker per database.  (A worker that left for a command may still
 	 * be on its way out when its successor starts: wait for it a little.)
 	 */
-	for (int attempt = 0;; attempt++)
+	/*
+	 * (2 s, not 20 attempts: sessions waiting for the worker set its latch
+	 * every 20 ms, _cdc_wal_wake())
+	 */
+	lock_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 2000);
+	for (;;)
 	{
 		LOCKTAG		tag;
 
@@ -1008,7 +1014,7 @@ wal_run(Oid dboid, const char *slot)
 		CommitTransactionCommand();
 		if (got_lock)
 			break;
-		if (attempt >= 20)
+		if (GetCurrentTimestamp() >= lock_deadline)
 			proc_exit(0);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 100L, PG_WAIT_EXTENSION);
