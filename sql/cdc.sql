@@ -161,8 +161,27 @@ CREATE TABLE dataeng_internal.cdc_snapshot_rows (
 COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
   'Rows of consumers'' initial snapshots not acknowledged yet; cdc_poll() delivers them';
 
+-- The roles that could read the whole of a captured table when it was
+-- dropped (dataeng_internal._cdc_can_read()), among the owners of the
+-- consumers that read it (listing it, or of all tables): recorded just
+-- before the DROP (dataeng_internal._cdc_drop_readers(), called by the
+-- utility hook, src/cdc/ddl.c), so that a consumer still gets the changes
+-- of the table captured before the DROP.  A table gone leaves no rights to
+-- check; these stand for them.  The rows of an oid dropped again (taken
+-- by a new table) are replaced.
+CREATE TABLE dataeng_internal.cdc_dropped_readers (
+  table_oid   oid         NOT NULL,
+  reader      oid         NOT NULL,
+  table_ident text        NOT NULL,
+  dropped_xid xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  PRIMARY KEY (table_oid, reader)
+);
+COMMENT ON TABLE dataeng_internal.cdc_dropped_readers IS
+  'The roles that could read a dropped captured table when it was dropped, whose consumers still get its changes';
+
 REVOKE ALL ON dataeng.cdc_tables, dataeng_internal.cdc_ticks, dataeng_internal.cdc_batch_txns,
-  dataeng_internal.cdc_batch_tables, dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows FROM PUBLIC;
+  dataeng_internal.cdc_batch_tables, dataeng_internal.cdc_consumer_state, dataeng_internal.cdc_snapshot_rows,
+  dataeng_internal.cdc_dropped_readers FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng_internal.change_id_seq, dataeng_internal.cdc_tick_seq FROM PUBLIC;
 
 -- Where a change is in a consumer's delivery order (commit order, which
@@ -264,6 +283,36 @@ BEGIN
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_require_read(regrole, regclass, text) FROM PUBLIC;
+
+-- Just before a DROP that takes tables with it (the utility hook,
+-- src/cdc/ddl.c, gives the tables the statement drops, captured or not):
+-- for each captured one, which owners of the consumers reading it may read
+-- it whole now (dataeng_internal.cdc_dropped_readers).  After the DROP,
+-- _cdc_can_read() answers from them for the table's oid, and those
+-- consumers still get the changes captured before.  Rolled back with a
+-- DROP that fails.
+CREATE FUNCTION dataeng_internal._cdc_drop_readers(dropped oid[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM dataeng_internal.cdc_dropped_readers d
+   WHERE d.table_oid = ANY (dropped)
+     AND EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name::oid = d.table_oid);
+  INSERT INTO dataeng_internal.cdc_dropped_readers (table_oid, reader, table_ident)
+  SELECT DISTINCT ct.table_name::oid, c.owner::oid, ct.table_name::text
+    FROM dataeng.cdc_tables ct
+    JOIN dataeng_internal.cdc_consumer_state c
+      ON c.tables IS NULL OR ct.table_name = ANY (c.tables)
+   WHERE ct.table_name::oid = ANY (dropped)
+     AND dataeng_internal._cdc_can_read(c.owner, ct.table_name::oid)
+  ON CONFLICT DO NOTHING;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_drop_readers(oid[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_drop_readers(oid[]) IS
+  'internal: before a DROP, record who may read the captured tables it drops, for the consumers reading them';
 COMMENT ON FUNCTION dataeng_internal._cdc_require_read(regrole, regclass, text) IS
   'internal: refuse a role that may not read every change of a table (permission denied, with a hint)';
 
@@ -576,6 +625,17 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
   'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
+-- Wake this database's WAL capture worker (set its latch, src/cdc/wal_dbhook.c):
+-- one waiting out dataeng.wal_naptime begins a round now.  For the waits
+-- for it to catch up; false when no worker is in the database.
+CREATE FUNCTION dataeng_internal._cdc_wal_wake()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_wake'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_wake() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_wake() IS
+  'internal: wake this database''s WAL capture worker, so that a wait for it does not wait out its naptime';
+
 -- When this database's WAL capture worker last read the configuration
 -- files (src/cdc/wal_dbhook.c): at its start, or when it applied a reload
 -- between rounds; NULL when no worker is in the database.  A value later
@@ -687,6 +747,8 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
+    -- (a worker between rounds begins one now, not after its naptime)
+    PERFORM dataeng_internal._cdc_wal_wake();
     down_since := dataeng_internal._cdc_wal_down_since(down_since);
     IF clock_timestamp() >= down_since + interval '2 s' THEN
       RETURN false;
@@ -1400,6 +1462,12 @@ DECLARE
   r record;
   b record;
 BEGIN
+  -- (the readers of a table dropped before under the same oid, not
+  -- recorded for this DROP: they read nothing of this one)
+  DELETE FROM dataeng_internal.cdc_dropped_readers dr
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = dr.table_oid
+     AND dr.dropped_xid <> pg_current_xact_id();
   DELETE FROM dataeng.cdc_tables t
    USING pg_event_trigger_dropped_objects() d
    WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = t.table_name::oid;
@@ -1723,7 +1791,10 @@ BEGIN
   END IF;
   FOREACH t IN ARRAY coalesce(r.tables, '{}') LOOP
     -- a listed table that was dropped: say so, not "permission denied"
-    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t::oid) THEN
+    -- (unless the consumer's owner could read it when it was dropped: the
+    -- consumer gets the changes captured before, _cdc_can_read())
+    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t::oid)
+       AND NOT dataeng_internal._cdc_can_read(caller, t::oid) THEN
       RAISE EXCEPTION 'a table of consumer "%" was dropped', consumer
         USING ERRCODE = 'undefined_table',
               DETAIL = format('The table with OID %s, one of those the consumer was created with, no longer exists.', t::oid),

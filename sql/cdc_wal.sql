@@ -1395,6 +1395,8 @@ BEGIN
     IF clock_timestamp() >= deadline THEN
       RETURN false;
     END IF;
+    -- (a worker between rounds begins one now, not after its naptime)
+    PERFORM dataeng_internal._cdc_wal_wake();
     IF worker_down THEN
       down_since := dataeng_internal._cdc_wal_down_since(down_since);
       IF clock_timestamp() >= down_since + interval '2 s' THEN

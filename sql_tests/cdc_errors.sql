@@ -237,13 +237,29 @@ CREATE TABLE e_gone (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('e_gone');
 DROP TABLE e_gone;
 SELECT count(*) AS forgotten FROM dataeng.cdc_tables WHERE table_name::text = 'e_gone';
--- a consumer of a dropped table says the table was dropped (not "permission
--- denied for table <oid>") and how to go on; dropping it still works
+-- a consumer of a dropped table whose owner could read it when it was
+-- dropped still gets its changes captured before (cdc_drop_consumers.sql);
+-- one whose owner could not (its SELECT revoked before) says the table was
+-- dropped (not "permission denied for table <oid>") and how to go on;
+-- dropping it still works
+SET client_min_messages = warning;
+CREATE ROLE regress_e_gone_kept;
+CREATE ROLE regress_e_gone_lost;
+RESET client_min_messages;
 CREATE TABLE e_gone2 (id int PRIMARY KEY);
+GRANT SELECT ON e_gone2 TO regress_e_gone_kept, regress_e_gone_lost;
 SELECT dataeng.cdc_enable('e_gone2');
+SET ROLE regress_e_gone_kept;
+SELECT dataeng.cdc_consumer_create('e_gone_kept', '{e_gone2}');
+SET ROLE regress_e_gone_lost;
 SELECT dataeng.cdc_consumer_create('e_gone_reader', '{e_gone2}');
+RESET ROLE;
 INSERT INTO e_gone2 VALUES (1);
+REVOKE SELECT ON e_gone2 FROM regress_e_gone_lost;
 DROP TABLE e_gone2;
+SET ROLE regress_e_gone_kept;
+SELECT op, pk FROM dataeng.cdc_poll('e_gone_kept');
+SET ROLE regress_e_gone_lost;
 \set VERBOSITY terse
 SELECT count(*) FROM dataeng.cdc_poll('e_gone_reader');
 SELECT dataeng.cdc_ack('e_gone_reader');
@@ -257,6 +273,10 @@ EXCEPTION WHEN undefined_table THEN
   RAISE NOTICE '% %', st, h;
 END $$;
 SELECT dataeng.cdc_consumer_drop('e_gone_reader');
+RESET ROLE;
+SELECT dataeng.cdc_consumer_drop('e_gone_kept');
+DROP ROLE regress_e_gone_kept;
+DROP ROLE regress_e_gone_lost;
 CREATE SCHEMA e_gone_schema;
 CREATE TABLE e_gone_schema.t (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('e_gone_schema.t');

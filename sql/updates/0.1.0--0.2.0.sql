@@ -1247,3 +1247,16 @@ ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_columns jsonb;
 -- dimensions.sql _dim_on_alter): a column renamed or added under one of
 -- their names marks the dimension for a resync
 ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN source_columns jsonb;
+
+-- Who could read a captured table when it was dropped, so that consumers
+-- still get its changes captured before the DROP (cdc.sql)
+CREATE TABLE dataeng_internal.cdc_dropped_readers (
+  table_oid   oid         NOT NULL,
+  reader      oid         NOT NULL,
+  table_ident text        NOT NULL,
+  dropped_xid xid8        NOT NULL DEFAULT pg_current_xact_id(),
+  PRIMARY KEY (table_oid, reader)
+);
+COMMENT ON TABLE dataeng_internal.cdc_dropped_readers IS
+  'The roles that could read a dropped captured table when it was dropped, whose consumers still get its changes';
+REVOKE ALL ON dataeng_internal.cdc_dropped_readers FROM PUBLIC;

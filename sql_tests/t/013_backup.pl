@@ -39,6 +39,7 @@ my %not_carried = (
 	cdc_batch_tables => 'counts of batches of the dumped cluster, which are not carried',
 	cdc_consumer_state => 'positions in the change log, which is not carried',
 	cdc_snapshot_rows => 'the initial snapshots of consumers, which are not carried',
+	cdc_dropped_readers => 'readers of dropped tables\' changes in the change log, which is not carried',
 	_agg_acking => 'only during a refresh',
 	_ddl_events => 'always empty: each DDL event is inserted and deleted in its transaction',
 	cdc_wal_state => 'WAL positions of the dumped cluster',

@@ -30,10 +30,15 @@
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 
 #include "common/common.h"
 #include "cdc/cdc.h"
@@ -77,12 +82,58 @@ typedef struct CanReadCache
 } CanReadCache;
 
 /*
+ * dropped_reader
+ *		Whether role may read the changes of relid, a table that was
+ *		dropped: it has the privileges of a role recorded just before the
+ *		DROP as able to read the whole table then
+ *		(dataeng_internal.cdc_dropped_readers, _cdc_drop_readers()).  A
+ *		table gone leaves no rights to check.  The table is read without
+ *		a privilege check (it is internal), and may be missing in a
+ *		database still on the 0.1.0 script.
+ */
+static bool
+dropped_reader(Oid roleid, Oid relid)
+{
+	Oid			nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	Oid			tabid;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	bool		ok = false;
+
+	if (!OidIsValid(nsp))
+		return false;
+	tabid = get_relname_relid("cdc_dropped_readers", nsp);
+	if (!OidIsValid(tabid))
+		return false;
+	rel = table_open(tabid, AccessShareLock);
+	scan = table_beginscan(rel, ActiveSnapshotSet() ? GetActiveSnapshot() : GetLatestSnapshot(),
+						   0, NULL);
+	while (!ok && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		t = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+		Datum		r;
+
+		if (isnull || DatumGetObjectId(t) != relid)
+			continue;
+		r = heap_getattr(tup, 2, RelationGetDescr(rel), &isnull);
+		if (!isnull && has_privs_of_role(roleid, DatumGetObjectId(r)))
+			ok = true;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return ok;
+}
+
+/*
  * dataeng_cdc_can_read
  *		Whether a role may read every captured change of a table: it has
  *		USAGE on the table's schema and may SELECT the whole table, and no
  *		row-level security policy limits what it sees there (it owns the
- *		table and RLS is not forced, or it bypasses RLS).  A dropped table
- *		is readable by nobody.
+ *		table and RLS is not forced, or it bypasses RLS).  A dropped table:
+ *		whether the role has the privileges of one that could read it whole
+ *		when it was dropped (dropped_reader()); nobody else.
  *
  *		A poll asks this for every change of a consumer of all tables, so
  *		each call site remembers its answers for the statement it belongs
@@ -107,11 +158,13 @@ dataeng_cdc_can_read(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(cache->ok[i]);
 
 	nsp = get_rel_namespace(relid);
-	ok = OidIsValid(nsp) &&
-		pg_namespace_aclcheck(nsp, roleid, ACL_USAGE) == ACLCHECK_OK &&
-		pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
-		!is_missing &&
-		check_enable_rls(relid, roleid, true) != RLS_ENABLED;
+	if (!OidIsValid(nsp))
+		ok = dropped_reader(roleid, relid);
+	else
+		ok = pg_namespace_aclcheck(nsp, roleid, ACL_USAGE) == ACLCHECK_OK &&
+			pg_class_aclcheck_ext(relid, roleid, ACL_SELECT, &is_missing) == ACLCHECK_OK &&
+			!is_missing &&
+			check_enable_rls(relid, roleid, true) != RLS_ENABLED;
 
 	if (cache->n == CAN_READ_CACHE)
 		cache->n = 0;			/* many tables: start over */

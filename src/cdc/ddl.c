@@ -91,16 +91,19 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/partition.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_publication.h"
+#include "catalog/pg_shdepend.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/publicationcmds.h"
@@ -640,12 +643,15 @@ cdc_wal_before_alter(Node *stmt)
 							 rv != NULL ? "table" : "type")));
 }
 
+static List *wal_tables_depending_on(List *starts, Oid pubid, List *relids);
+
 /*
  * wal_tables_depending
  *		The tables captured from the WAL (in publication pubid) that
  *		dropping object obj takes with it: the objects that depend on it
- *		as a whole (pg_depend; a column that depends on it is dropped
- *		alone, its table stays), and theirs, appended to relids.  A typed
+ *		as a whole (pg_depend), and theirs, appended to relids; and those
+ *		a column of which depends on it (the column is dropped alone, its
+ *		table stays, but the changes waiting lose its value).  A typed
  *		table goes with its type (DROP TYPE ... CASCADE), a table whose
  *		partition key calls a function with it, a table created by an
  *		extension's script with the extension.
@@ -653,11 +659,30 @@ cdc_wal_before_alter(Node *stmt)
 static List *
 wal_tables_depending(ObjectAddress obj, Oid pubid, List *relids)
 {
+	ObjectAddress *start = palloc(sizeof(ObjectAddress));
+
+	obj.objectSubId = 0;
+	*start = obj;
+	return wal_tables_depending_on(list_make1(start), pubid, relids);
+}
+
+/*
+ * wal_tables_depending_on
+ *		wal_tables_depending() for every object of starts (ObjectAddress
+ *		pointers, objectSubId 0) at once: DROP SCHEMA ... CASCADE takes the
+ *		objects in the schema and theirs (a typed table elsewhere whose type
+ *		is in the schema), DROP OWNED ... CASCADE the objects the roles own
+ *		and theirs (another role's table in a schema they own).  pubid
+ *		InvalidOid: every table, captured or not.
+ */
+static List *
+wal_tables_depending_on(List *starts, Oid pubid, List *relids)
+{
 	HASHCTL		ctl;
 	HTAB	   *seen;
-	List	   *todo;
+	List	   *todo = NIL;
 	Relation	depRel;
-	ObjectAddress *start = palloc(sizeof(ObjectAddress));
+	ListCell   *lc;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(ObjectAddress);
@@ -665,10 +690,15 @@ wal_tables_depending(ObjectAddress obj, Oid pubid, List *relids)
 	ctl.hcxt = CurrentMemoryContext;
 	seen = hash_create("dataeng dropped objects", 256, &ctl,
 					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	obj.objectSubId = 0;
-	*start = obj;
-	(void) hash_search(seen, start, HASH_ENTER, NULL);
-	todo = list_make1(start);
+	foreach(lc, starts)
+	{
+		ObjectAddress *start = lfirst(lc);
+		bool		found;
+
+		(void) hash_search(seen, start, HASH_ENTER, &found);
+		if (!found)
+			todo = lappend(todo, start);
+	}
 	depRel = table_open(DependRelationId, AccessShareLock);
 	while (todo != NIL)
 	{
@@ -690,9 +720,22 @@ wal_tables_depending(ObjectAddress obj, Oid pubid, List *relids)
 			ObjectAddress dep;
 			bool		found;
 
-			/* (a column of a table: the column alone is dropped) */
+			/*
+			 * A column of a table: the column alone is dropped.  Of a table
+			 * captured from the WAL, that loses the column's value in the
+			 * changes still waiting in the WAL, as an ALTER TABLE ... DROP
+			 * COLUMN would (cdc_wal_before_alter() waits for those): the
+			 * table is waited for too.
+			 */
 			if (d->classid == RelationRelationId && d->objsubid != 0)
+			{
+				if (OidIsValid(pubid) &&
+					(get_rel_relkind(d->objid) == RELKIND_RELATION ||
+					 get_rel_relkind(d->objid) == RELKIND_PARTITIONED_TABLE) &&
+					published_for_wal(d->objid, pubid))
+					relids = list_append_unique_oid(relids, d->objid);
 				continue;
+			}
 			dep.classId = d->classid;
 			dep.objectId = d->objid;
 			dep.objectSubId = 0;
@@ -708,7 +751,7 @@ wal_tables_depending(ObjectAddress obj, Oid pubid, List *relids)
 			if (dep.classId == RelationRelationId &&
 				(get_rel_relkind(dep.objectId) == RELKIND_RELATION ||
 				 get_rel_relkind(dep.objectId) == RELKIND_PARTITIONED_TABLE) &&
-				published_for_wal(dep.objectId, pubid))
+				(!OidIsValid(pubid) || published_for_wal(dep.objectId, pubid)))
 				relids = list_append_unique_oid(relids, dep.objectId);
 		}
 		systable_endscan(scan);
@@ -763,6 +806,47 @@ wal_tables_dropped_with(DropStmt *ds, Oid pubid)
 }
 
 /*
+ * objects_owned_here
+ *		The objects of this database that roles own (pg_shdepend), as a
+ *		list of ObjectAddress pointers: what DROP OWNED BY them drops.
+ */
+static List *
+objects_owned_here(List *roles)
+{
+	List	   *objs = NIL;
+	Relation	sdepRel;
+	ListCell   *lc;
+
+	sdepRel = table_open(SharedDependRelationId, AccessShareLock);
+	foreach(lc, roles)
+	{
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(AuthIdRelationId));
+		ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(lfirst_oid(lc)));
+		scan = systable_beginscan(sdepRel, SharedDependReferenceIndexId, true, NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_shdepend d = (Form_pg_shdepend) GETSTRUCT(tup);
+			ObjectAddress *obj;
+
+			if (d->dbid != MyDatabaseId || d->deptype != SHARED_DEPENDENCY_OWNER)
+				continue;
+			obj = palloc(sizeof(ObjectAddress));
+			ObjectAddressSet(*obj, d->classid, d->objid);
+			objs = lappend(objs, obj);
+		}
+		systable_endscan(scan);
+	}
+	table_close(sdepRel, AccessShareLock);
+	return objs;
+}
+
+/*
  * wal_tables_dropped
  *		The tables captured from the WAL (in publication pubid, themselves
  *		or through a partitioned table above them) that a DROP TABLE, DROP
@@ -807,6 +891,14 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 				relids = list_append_unique_oid(relids, relid);
 			ReleaseSysCache(tup);
 		}
+
+		/*
+		 * With CASCADE, the tables of other roles that depend on what the
+		 * roles own go too: a table in a schema they own, a typed table of
+		 * their type.  (Without it, such a DROP OWNED fails by itself.)
+		 */
+		if (((DropOwnedStmt *) stmt)->behavior == DROP_CASCADE)
+			relids = wal_tables_depending_on(objects_owned_here(roles), pubid, relids);
 		return relids;
 	}
 	if (ds->removeType == OBJECT_TABLE)
@@ -844,6 +936,8 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 			Oid			nspid = get_namespace_oid(strVal(lfirst(lc)), true);
 			ListCell   *p;
 
+			ObjectAddress nsp;
+
 			if (!OidIsValid(nspid) || !pg_namespace_ownercheck(nspid, GetUserId()))
 				continue;
 			/* (the tables of the publication in that schema) */
@@ -854,6 +948,9 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 				if (get_rel_namespace(relid) == nspid)
 					relids = list_append_unique_oid(relids, relid);
 			}
+			/* (and those elsewhere that go with an object in it: a typed table) */
+			ObjectAddressSet(nsp, NamespaceRelationId, nspid);
+			relids = wal_tables_depending(nsp, pubid, relids);
 		}
 	}
 	return relids;
@@ -948,6 +1045,175 @@ cdc_wal_before_drop(Node *stmt)
 					 errhint("Roll back, and drop the table when SELECT dataeng.cdc_wal_sync() returns true, "
 							 "in a transaction that does not lock it (or another captured table) first; "
 							 "dataeng.cdc_status shows the worker's state.")));
+}
+
+/*
+ * tables_dropped_by
+ *		The tables (and partitioned tables) a DROP statement may take with
+ *		it, captured or not, whoever may drop them: those named and their
+ *		partitions, with CASCADE those that depend on the schema, the type,
+ *		domain or routine dropped, for DROP OWNED those the roles own and,
+ *		with CASCADE, those that depend on what they own.  Not DROP
+ *		EXTENSION (dataeng's own would walk all its objects).  A table
+ *		listed that the statement then does not drop (it fails) costs
+ *		nothing: what is recorded for it is rolled back with it.
+ */
+static List *
+tables_dropped_by(Node *stmt)
+{
+	List	   *relids = NIL;
+	List	   *starts = NIL;
+	ListCell   *lc;
+
+	if (IsA(stmt, DropOwnedStmt))
+	{
+		List	   *roles = NIL;
+
+		foreach(lc, ((DropOwnedStmt *) stmt)->roles)
+		{
+			Oid			role = get_rolespec_oid(lfirst(lc), true);
+
+			if (OidIsValid(role))
+				roles = lappend_oid(roles, role);
+		}
+		if (roles == NIL)
+			return NIL;
+		starts = objects_owned_here(roles);
+		foreach(lc, starts)
+		{
+			ObjectAddress *obj = lfirst(lc);
+
+			if (obj->classId == RelationRelationId &&
+				(get_rel_relkind(obj->objectId) == RELKIND_RELATION ||
+				 get_rel_relkind(obj->objectId) == RELKIND_PARTITIONED_TABLE))
+				relids = list_append_unique_oid(relids, obj->objectId);
+		}
+		if (((DropOwnedStmt *) stmt)->behavior != DROP_CASCADE)
+			return relids;
+		return wal_tables_depending_on(starts, InvalidOid, relids);
+	}
+	if (!IsA(stmt, DropStmt))
+		return NIL;
+	{
+		DropStmt   *ds = (DropStmt *) stmt;
+
+		switch (ds->removeType)
+		{
+			case OBJECT_TABLE:
+				foreach(lc, ds->objects)
+				{
+					RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+					Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+					if (!OidIsValid(relid) ||
+						(get_rel_relkind(relid) != RELKIND_RELATION &&
+						 get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE))
+						continue;
+					relids = list_concat_unique_oid(relids, find_all_inheritors(relid, NoLock, NULL));
+				}
+				return relids;
+			case OBJECT_SCHEMA:
+				if (ds->behavior != DROP_CASCADE)
+					return NIL;
+				foreach(lc, ds->objects)
+				{
+					Oid			nspid = get_namespace_oid(strVal(lfirst(lc)), true);
+					ObjectAddress *obj;
+
+					if (!OidIsValid(nspid))
+						continue;
+					obj = palloc(sizeof(ObjectAddress));
+					ObjectAddressSet(*obj, NamespaceRelationId, nspid);
+					starts = lappend(starts, obj);
+				}
+				break;
+			case OBJECT_TYPE:
+			case OBJECT_DOMAIN:
+			case OBJECT_FUNCTION:
+			case OBJECT_PROCEDURE:
+			case OBJECT_ROUTINE:
+				if (ds->behavior != DROP_CASCADE)
+					return NIL;
+				foreach(lc, ds->objects)
+				{
+					Relation	rel = NULL;
+					ObjectAddress *obj = palloc(sizeof(ObjectAddress));
+
+					/* (locked as the DROP locks it) */
+					*obj = get_object_address(ds->removeType, lfirst(lc), &rel,
+											  AccessExclusiveLock, true);
+					if (rel != NULL)
+						table_close(rel, NoLock);
+					if (!OidIsValid(obj->objectId))
+						continue;
+					obj->objectSubId = 0;
+					starts = lappend(starts, obj);
+				}
+				break;
+			default:
+				return NIL;
+		}
+	}
+	if (starts == NIL)
+		return NIL;
+	return wal_tables_depending_on(starts, InvalidOid, relids);
+}
+
+/*
+ * cdc_before_drop_readers
+ *		Before a DROP that takes tables with it: who may read the captured
+ *		ones whole now, among the owners of the consumers reading them
+ *		(dataeng_internal._cdc_drop_readers(), as dataeng's owner,
+ *		restricted).  Once a table is gone no right on it can be checked;
+ *		these let its consumers read its changes captured before the DROP
+ *		(they read none, or failed: the changes were lost to them).  After
+ *		cdc_wal_before_drop(), which has the worker record the changes of
+ *		tables captured from the WAL first.
+ */
+void
+cdc_before_drop_readers(Node *stmt)
+{
+	Oid			nsp;
+	HeapTuple	ntup;
+	Oid			nspowner;
+	List	   *relids;
+	ListCell   *lc;
+	Datum	   *elems;
+	int			n = 0;
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1];
+	InternalSql as_owner;
+
+	if (stmt == NULL || (!IsA(stmt, DropStmt) && !IsA(stmt, DropOwnedStmt)))
+		return;
+	/* (where the DROP fails by itself, with its own error) */
+	if (XactReadOnly || RecoveryInProgress())
+		return;
+	/* (dataeng installed here, with the table: not on the 0.1.0 script) */
+	nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("cdc_dropped_readers", nsp)))
+		return;
+	relids = tables_dropped_by(stmt);
+	if (relids == NIL)
+		return;
+	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (!HeapTupleIsValid(ntup))
+		return;
+	nspowner = ((Form_pg_namespace) GETSTRUCT(ntup))->nspowner;
+	ReleaseSysCache(ntup);
+
+	elems = palloc(sizeof(Datum) * list_length(relids));
+	foreach(lc, relids)
+		elems[n++] = ObjectIdGetDatum(lfirst_oid(lc));
+	values[0] = PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT dataeng_internal._cdc_drop_readers($1)", 1, argtypes, values,
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not record the readers of dropped tables");
+	SPI_finish();
+	internal_sql_end(&as_owner);
 }
 
 /*

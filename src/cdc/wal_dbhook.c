@@ -1409,6 +1409,40 @@ dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(idle ? "off" : "running"));
 }
 
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_wake);
+
+/*
+ * dataeng_internal._cdc_wal_wake() RETURNS boolean: set the latch of this
+ * database's WAL capture worker, so that one waiting out
+ * dataeng.wal_naptime between rounds begins its next round now (one in a
+ * round begins the next at once when it ends).  For the sessions that
+ * wait for the worker to catch up (cdc_wal_sync(), cdc_disable(), a DROP
+ * or ALTER of a captured table): they waited out the naptime before.
+ * False when no worker is in the database (or one runs without an entry:
+ * it is not woken, and waits out its naptime).
+ */
+Datum
+dataeng_cdc_wal_wake(PG_FUNCTION_ARGS)
+{
+	Latch	   *latch = NULL;
+
+	if (wal_shmem != NULL)
+	{
+		WalDbEntry *e;
+
+		SpinLockAcquire(&wal_shmem->mutex);
+		e = entry_find(MyDatabaseId, false);
+		if (e != NULL && !e->gone && e->pid != 0)
+			latch = e->latch;
+		SpinLockRelease(&wal_shmem->mutex);
+	}
+	/* (a latch set after its process exited is harmless: PGPROC latches stay) */
+	if (latch == NULL)
+		PG_RETURN_BOOL(false);
+	SetLatch(latch);
+	PG_RETURN_BOOL(true);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_cdc_wal_conf_read);
 
 /*

@@ -764,10 +764,24 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 			return WAL_CALL_DEFERRED;
 		}
 		start = GetCurrentTimestamp();
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 backoff, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * The whole backoff: the latch is also set by the sessions that
+		 * wait for the worker (_cdc_wal_wake(), every 20 ms while they
+		 * wait), which must not make the retries come sooner.
+		 */
+		for (;;)
+		{
+			long		left = backoff -
+				TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+
+			if (left <= 0)
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 left, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
 		wal_budget_charge(r, t->owner, start);
 	}
 }

@@ -32,7 +32,8 @@
  * under a short lock_timeout, a table it could not add tried again later),
  * report a slot more
  * than dataeng.max_slot_lag behind, and wait on its latch
- * dataeng.wal_naptime between rounds that found nothing more.  SIGTERM
+ * dataeng.wal_naptime between rounds that found nothing more (a session
+ * waiting for it to catch up sets the latch: _cdc_wal_wake()).  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
  * SIGHUP reloads the configuration.  An error ends it; the postmaster
  * starts it again after 10 s (bgw_restart_time), and after failures in a
@@ -989,6 +990,7 @@ wal_run(Oid dboid, const char *slot)
 	bool		got_lock;
 	bool		caught_up = false;
 	bool		draining = false;
+	TimestampTz lock_deadline;
 
 	if (!wal_extension_present())
 		wal_leave_dropped(slot);
@@ -997,7 +999,12 @@ wal_run(Oid dboid, const char *slot)
 	 * One worker per database.  (A worker that left for a command may still
 	 * be on its way out when its successor starts: wait for it a little.)
 	 */
-	for (int attempt = 0;; attempt++)
+	/*
+	 * (2 s, not 20 attempts: sessions waiting for the worker set its latch
+	 * every 20 ms, _cdc_wal_wake())
+	 */
+	lock_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 2000);
+	for (;;)
 	{
 		LOCKTAG		tag;
 
@@ -1007,7 +1014,7 @@ wal_run(Oid dboid, const char *slot)
 		CommitTransactionCommand();
 		if (got_lock)
 			break;
-		if (attempt >= 20)
+		if (GetCurrentTimestamp() >= lock_deadline)
 			proc_exit(0);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 100L, PG_WAIT_EXTENSION);

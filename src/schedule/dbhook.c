@@ -366,6 +366,8 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	cdc_wal_before_alter(pstmt->utilityStmt);
 	/* a DROP of tables whose changes wait in the WAL (same file) */
 	cdc_wal_before_drop(pstmt->utilityStmt);
+	/* who may still read the changes of the captured tables it drops (same file) */
+	cdc_before_drop_readers(pstmt->utilityStmt);
 
 	/* the scratch tables of roles dropped (src/aggregate/temp_roles.c) */
 	agg_temp_forget_roles(pstmt->utilityStmt);
