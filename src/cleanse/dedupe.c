@@ -335,6 +335,7 @@ dataeng_dedup_estimate(PG_FUNCTION_ARGS)
 				all_pairs;
 	Datum	   *out;
 
+	dataeng_require_sql_version("dedupe()");
 	if (ncols < 1 || ncols > 1000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -582,6 +583,8 @@ dataeng_dedup_centers(PG_FUNCTION_ARGS)
 	/* the rows named by the pairs, in order: their index is their rank */
 	nodes = psprintf("SELECT s.id FROM (SELECT e.a AS id FROM %s e UNION SELECT e.b FROM %s e) s",
 					 rel, rel);
+
+	dataeng_require_sql_version("dedupe()");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

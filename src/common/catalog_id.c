@@ -21,10 +21,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xlog.h"
+#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 
 #include "common/common.h"
 
@@ -43,4 +49,63 @@ dataeng_catalog_id(PG_FUNCTION_ARGS)
 
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf(UINT64_FORMAT "/%u",
 											  GetSystemIdentifier(), ext)));
+}
+
+/*
+ * dataeng_extension_version
+ *		The installed version of extension extoid (palloc'd), NULL if none.
+ */
+char *
+dataeng_extension_version(Oid extoid)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *version = NULL;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = TextDatumGetCString(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * dataeng_require_sql_version
+ *		Refuse to go on when the extension's SQL installed in this database is
+ *		not the library's version: between the install of a new library and
+ *		ALTER EXTENSION dataeng UPDATE, the old SQL calls C functions whose
+ *		contract changed (dedupe's estimate read the old patterns as "no
+ *		candidate pairs" and found nothing, without an error).  For entry
+ *		points called once per operation, not per row.
+ */
+void
+dataeng_require_sql_version(const char *what)
+{
+	Oid			extoid = get_extension_oid("dataeng", true);
+	char	   *version;
+
+	if (!OidIsValid(extoid))
+		return;
+	version = dataeng_extension_version(extoid);
+	if (version != NULL && strcmp(version, DATAENG_LIBRARY_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s needs version %s of extension dataeng in this database",
+						what, DATAENG_LIBRARY_VERSION),
+				 errdetail("This database has version %s of the extension's SQL; the installed library is version %s.",
+						   version, DATAENG_LIBRARY_VERSION),
+				 errhint("Run ALTER EXTENSION dataeng UPDATE in this database.")));
 }

@@ -56,6 +56,10 @@ extern void dataeng_shmem_area(const char *name, Size size, void **ptr, DataengS
 extern void dataeng_shmem_area_sized(const char *name, Size size, DataengShmemSize size_fn,
 									 void **ptr, DataengShmemInit init);
 
+/* in common/catalog_id.c: the version of dataeng's SQL installed here */
+extern char *dataeng_extension_version(Oid extoid);
+extern void dataeng_require_sql_version(const char *what);
+
 /* in common/row_jsonb.c */
 extern bool dataeng_row_type_any_column(Oid type, int depth,
 										bool (*pred) (Oid coltype, int depth));

@@ -93,7 +93,6 @@ typedef struct RunningJob
  *		first, it makes DROP EXTENSION wait for the scheduler's pass or a
  *		job's run instead of deadlocking with them on dataeng's tables.
  */
-static char *extension_version(Oid extoid);
 
 bool
 sched_lock_extension(void)
@@ -114,7 +113,7 @@ sched_lock_extension(void)
 	 * upgraded, a database runs no job until ALTER EXTENSION dataeng UPDATE
 	 * (whose commit wakes the launcher).
 	 */
-	version = extension_version(extoid);
+	version = dataeng_extension_version(extoid);
 	if (version == NULL || strcmp(version, DATAENG_LIBRARY_VERSION) != 0)
 	{
 		ereport(LOG,
@@ -124,34 +123,6 @@ sched_lock_extension(void)
 		return false;
 	}
 	return true;
-}
-
-/* the installed version of extension extoid (palloc'd), NULL if none */
-static char *
-extension_version(Oid extoid)
-{
-	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	char	   *version = NULL;
-
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(extoid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
-									 RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-			version = TextDatumGetCString(d);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return version;
 }
 
 static List *running = NIL;		/* of RunningJob *, in TopMemoryContext */
