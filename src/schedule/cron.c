@@ -132,7 +132,15 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 	const char *p = f;
 
 	*mask = 0;
-	*star = (strcmp(f, "*") == 0);
+
+	/*
+	 * A day field that starts with "*" ("*", "*\/2", "*,5") is not
+	 * restricted, as Vixie cron and pg_cron read it (crontab(5): "if both
+	 * fields are restricted (i.e., don't start with *)"): "0 0 *\/2 * mon"
+	 * is an odd day that is a Monday.  Only a bare "*" counted, so that
+	 * schedule ran on every odd day and every Monday.
+	 */
+	*star = (f[0] == '*');
 	for (;;)
 	{
 		int			lo,
@@ -165,9 +173,11 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 					return false;
 				/*
 				 * "sun" ending a range of days is 7, as Sunday may be
-				 * written: "fri-sun" is Friday to Sunday, not backwards
+				 * written: "fri-sun" is Friday to Sunday, not backwards.
+				 * "sun-sun" (and "0-sun") stay Sunday: read as 0-7, they
+				 * matched every day of the week.
 				 */
-				if (field == 4 && named && hi == 0)
+				if (field == 4 && named && hi == 0 && lo > 0)
 					hi = 7;
 				if (hi < lo)
 					CRON_FAIL("Range %.*s in the %s field is backwards.", (int) (p - written), written,
