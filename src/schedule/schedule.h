@@ -194,7 +194,8 @@ extern TimestampTz sched_now(TimestampTz real);
  * and src/schedule/README.md); SPI connected, the caller's rights set up
  */
 extern void sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
-extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
+extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null,
+							 bool cannot_login);
 extern void sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason);
 extern bool sched_run_ended_unrecorded(int64 job_id, int64 run_id, TransactionId xmin,
 									   const char *status, const char *message, bool retry,
