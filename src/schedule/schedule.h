@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "storage/latch.h"
 #include "storage/spin.h"
+#include "utils/guc.h"
 
 #define DATAENG_MAX_DATABASES 64
 
@@ -152,6 +153,8 @@ extern void sched_runs_forget(Oid *dbs, int ndbs);
 /* in schedule/scheduler.c */
 extern bool sched_lock_extension(void);
 extern int	dataeng_job_history_keep;
+extern char *dataeng_timezone;
+extern bool sched_timezone_check(char **newval, void **extra, GucSource source);
 extern bool dataeng_log_successful_runs;
 extern bool sched_run_claim(Oid dboid, int64 run_id);
 extern int	sched_runs_live(Oid dboid);
