@@ -20,9 +20,9 @@ COMMENT ON FUNCTION dataeng_internal._schedule_valid(text) IS 'internal: does a 
 CREATE FUNCTION dataeng_internal._schedule_next(schedule text, after timestamptz)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'dataeng_schedule_next'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._schedule_next(text, timestamptz) IS
-  'The next time a schedule (cron expression in UTC, @keyword or interval) is due after a given time';
+  'The next time a schedule (cron expression in dataeng.timezone, @keyword or interval) is due after a given time';
 
 CREATE FUNCTION dataeng_internal._job_command_check(job_name text, command text)
 RETURNS void
