@@ -1247,3 +1247,8 @@ ALTER TABLE dataeng_internal.fact_defs ADD COLUMN source_columns jsonb;
 -- dimensions.sql _dim_on_alter): a column renamed or added under one of
 -- their names marks the dimension for a resync
 ALTER TABLE dataeng_internal.dimension_defs ADD COLUMN source_columns jsonb;
+
+-- The finished runs past dataeng.job_history_keep, deleted by the scheduler
+-- once a minute: an index instead of a scan of the whole history each time
+-- (schedule.sql)
+CREATE INDEX job_runs_finished_idx ON dataeng.job_runs (finished_at);
