@@ -1483,12 +1483,12 @@ start_due_jobs(bool *warned_slots)
 
 /*
  * database_open
- *		Whether this database allows connections and is no template.  One
- *		closed by ALTER DATABASE ... ALLOW_CONNECTIONS false keeps its
- *		scheduler while runs started before go on, but a job worker cannot
- *		connect to it: the runs it started failed ("the job worker stopped
- *		without recording a result"), every time a job was due, until those
- *		runs ended.  The launcher starts no scheduler in such a database.
+ *		Whether this database allows connections.  One closed by ALTER
+ *		DATABASE ... ALLOW_CONNECTIONS false keeps its scheduler while runs
+ *		started before go on, but a job worker cannot connect to it: the
+ *		runs it started failed ("the job worker stopped without recording a
+ *		result"), every time a job was due, until those runs ended.  The
+ *		launcher starts no scheduler in such a database.
  */
 static bool
 database_open(void)
@@ -1498,10 +1498,7 @@ database_open(void)
 
 	if (HeapTupleIsValid(tup))
 	{
-		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
-
-		/* (a template gets no scheduler from the launcher either) */
-		open = db->datallowconn && !db->datistemplate;
+		open = ((Form_pg_database) GETSTRUCT(tup))->datallowconn;
 		ReleaseSysCache(tup);
 	}
 	return open;
