@@ -42,7 +42,6 @@
 #include "commands/dbcommands.h"
 #include "utils/resowner.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
 #include "storage/lmgr.h"
 #include "commands/extension.h"
@@ -62,7 +61,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -1482,29 +1480,6 @@ start_due_jobs(bool *warned_slots)
 }
 
 /*
- * database_open
- *		Whether this database allows connections.  One closed by ALTER
- *		DATABASE ... ALLOW_CONNECTIONS false keeps its scheduler while runs
- *		started before go on, but a job worker cannot connect to it: the
- *		runs it started failed ("the job worker stopped without recording a
- *		result"), every time a job was due, until those runs ended.  The
- *		launcher starts no scheduler in such a database.
- */
-static bool
-database_open(void)
-{
-	HeapTuple	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
-	bool		open = true;
-
-	if (HeapTupleIsValid(tup))
-	{
-		open = ((Form_pg_database) GETSTRUCT(tup))->datallowconn;
-		ReleaseSysCache(tup);
-	}
-	return open;
-}
-
-/*
  * next_wait_ms
  *		Milliseconds until the next job not yet due becomes due (at most a
  *		minute; -1 when no job is).  Due jobs that wait (for a dependency, a running run of
@@ -1660,7 +1635,6 @@ dataeng_scheduler_main(Datum main_arg)
 		long		deadline_ms;
 		bool		waiting;
 		bool		first;
-		bool		open;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -1735,10 +1709,7 @@ dataeng_scheduler_main(Datum main_arg)
 		deadline_ms = terminate_overdue();
 		capped = false;
 		/* said once per shortage, not per pass nor per scheduler */
-		/* closed to connections: due jobs wait until it opens again */
-		open = database_open();
-		waiting = dataeng_enabled && open ?
-			start_due_jobs(&my_slot->warned_slots) : false;
+		waiting = dataeng_enabled ? start_due_jobs(&my_slot->warned_slots) : false;
 		if (!waiting)
 			my_slot->warned_slots = false;
 		/* tables to capture from the WAL and no worker: the launcher starts one */
@@ -1751,11 +1722,8 @@ dataeng_scheduler_main(Datum main_arg)
 			my_slot->last_trim = GetCurrentTimestamp();
 		}
 		next_ms = waiting ? 1000L : next_wait_ms();
-		/*
-		 * due jobs held back by the caps, or by the database closed: look
-		 * again in a second (the launcher does, once this scheduler left)
-		 */
-		if ((capped || !open) && (next_ms < 0 || next_ms > 1000L))
+		/* due jobs held back by the caps: look again in a second */
+		if (capped && (next_ms < 0 || next_ms > 1000L))
 			next_ms = 1000L;
 		/* a run's end waits for a transaction holding its job's row: the same */
 		if ((reap_pending || !my_slot->recovered) && (next_ms < 0 || next_ms > 1000L))
