@@ -20,9 +20,9 @@ COMMENT ON FUNCTION dataeng_internal._schedule_valid(text) IS 'internal: does a 
 CREATE FUNCTION dataeng_internal._schedule_next(schedule text, after timestamptz)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'dataeng_schedule_next'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._schedule_next(text, timestamptz) IS
-  'The next time a schedule (cron expression in UTC, @keyword or interval) is due after a given time';
+  'The next time a schedule (cron expression in dataeng.timezone, @keyword or interval) is due after a given time';
 
 CREATE FUNCTION dataeng_internal._job_command_check(job_name text, command text)
 RETURNS void
@@ -145,6 +145,9 @@ CREATE INDEX job_runs_job_idx ON dataeng.job_runs (job_id, started_at);
 CREATE INDEX job_runs_waiting_idx ON dataeng.job_runs (run_id) WHERE status = 'waiting';
 -- the runs shown running, of which the scheduler ends those no worker runs
 CREATE INDEX job_runs_running_idx ON dataeng.job_runs (run_id) WHERE status = 'running';
+-- the finished runs past dataeng.job_history_keep, deleted by the scheduler
+-- once a minute (without it, a scan of the whole history each time)
+CREATE INDEX job_runs_finished_idx ON dataeng.job_runs (finished_at);
 COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');

@@ -456,7 +456,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._restore_seen()', 'v', false, 'u'),
   ('dataeng_internal._rows_estimate(regclass)', 's', true, 's'),
   ('dataeng_internal._run_record(regrole,regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),
-  ('dataeng_internal._schedule_next(text,timestamp with time zone)', 'i', true, 's'),
+  ('dataeng_internal._schedule_next(text,timestamp with time zone)', 's', true, 's'),
   ('dataeng_internal._schedule_valid(text)', 's', true, 's'),
   ('dataeng_internal._scheduler_pid()', 'v', false, 'u'),
   ('dataeng_internal._scheduler_conf_read()', 'v', false, 's'),

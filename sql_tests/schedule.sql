@@ -40,6 +40,15 @@ SELECT s, dataeng_internal._schedule_next(s, '2026-12-02 10:07:30+00') AS next
     -- (it was Saturday only)
     '0 12 * * 7/1',
     '0 12 * * 6/1',
+    -- a day field starting with "*" is not restricted, as in Vixie cron and
+    -- pg_cron: an odd day AND a Monday, 2026-12-07 (it was an odd day OR a
+    -- Monday, 2026-12-03); "1-31/2" is restricted: the 3rd
+    '0 0 */2 * mon',
+    '0 0 1-31/2 * mon',
+    '0 0 13 * */2',
+    -- "sun-sun" and "0-sun" are Sunday (they matched every day)
+    '0 12 * * sun-sun',
+    '0 12 * * 0-sun',
     '@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually',
     '30 seconds', '1 minute', '1 day 2 hours', '  @DAILY  '
   ]) AS s;

@@ -6,7 +6,7 @@
  * A schedule is one of
  *	 - a 5-field cron expression "minute hour day-of-month month day-of-week"
  *	   with *, numbers, ranges (a-b), lists (a,b), steps (x/n) and English
- *	   month and day names, evaluated in UTC;
+ *	   month and day names, read in dataeng.timezone (UTC by default);
  *	 - @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly;
  *	 - an interval ("30 seconds", "5 minutes", "1 day"): the job runs that
  *	   long after its previous start.
@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
+#include "pgtime.h"
 
 #include "common/common.h"
 #include "schedule/schedule.h"
@@ -37,8 +38,10 @@ typedef struct CronSpec
 	uint32		days;			/* 1..31 */
 	uint32		months;			/* 1..12 */
 	uint32		weekdays;		/* 0..6, Sunday = 0 */
-	bool		days_star;		/* day-of-month field was "*" */
-	bool		weekdays_star;	/* day-of-week field was "*" */
+	bool		minutes_star;	/* minute field starts with "*" */
+	bool		hours_star;		/* hour field starts with "*" */
+	bool		days_star;		/* day-of-month field starts with "*" */
+	bool		weekdays_star;	/* day-of-week field starts with "*" */
 } CronSpec;
 
 static const char *const month_names[] = {
@@ -132,7 +135,15 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 	const char *p = f;
 
 	*mask = 0;
-	*star = (strcmp(f, "*") == 0);
+
+	/*
+	 * A day field that starts with "*" ("*", "*\/2", "*,5") is not
+	 * restricted, as Vixie cron and pg_cron read it (crontab(5): "if both
+	 * fields are restricted (i.e., don't start with *)"): "0 0 *\/2 * mon"
+	 * is an odd day that is a Monday.  Only a bare "*" counted, so that
+	 * schedule ran on every odd day and every Monday.
+	 */
+	*star = (f[0] == '*');
 	for (;;)
 	{
 		int			lo,
@@ -165,9 +176,11 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 					return false;
 				/*
 				 * "sun" ending a range of days is 7, as Sunday may be
-				 * written: "fri-sun" is Friday to Sunday, not backwards
+				 * written: "fri-sun" is Friday to Sunday, not backwards.
+				 * "sun-sun" (and "0-sun") stay Sunday: read as 0-7, they
+				 * matched every day of the week.
 				 */
-				if (field == 4 && named && hi == 0)
+				if (field == 4 && named && hi == 0 && lo > 0)
 					hi = 7;
 				if (hi < lo)
 					CRON_FAIL("Range %.*s in the %s field is backwards.", (int) (p - written), written,
@@ -285,9 +298,11 @@ cron_parse(const char *sched, CronSpec *spec, bool report)
 		{
 			case 0:
 				spec->minutes = mask;
+				spec->minutes_star = star;
 				break;
 			case 1:
 				spec->hours = (uint32) mask;
+				spec->hours_star = star;
 				break;
 			case 2:
 				spec->days = (uint32) mask;
@@ -318,32 +333,20 @@ cron_day_matches(const CronSpec *spec, int y, int m, int d)
 }
 
 /*
- * cron_next
- *		The first minute strictly after "after" that the spec matches, or
- *		DT_NOEND when there is none within eight years (e.g. "0 0 30 2 *").
+ * cron_search
+ *		The first minute at or after the fields given (y, m, d, h, mi: a
+ *		wall-clock time, mi may be 60) that the spec matches, in the same
+ *		fields; false when there is none within eight years (e.g. "0 0 30 2 *").
  */
-static TimestampTz
-cron_next(const CronSpec *spec, TimestampTz after)
+static bool
+cron_search(const CronSpec *spec, int *yp, int *mp, int *dp, int *hp, int *mip)
 {
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			y,
-				m,
-				d,
-				h,
-				mi;
-	int			limit_year;
-	TimestampTz result;
-
-	if (TIMESTAMP_NOT_FINITE(after) ||
-		timestamp2tm(after, NULL, &tm, &fsec, NULL, NULL) != 0)
-		return DT_NOEND;
-	y = tm.tm_year;
-	m = tm.tm_mon;
-	d = tm.tm_mday;
-	h = tm.tm_hour;
-	mi = tm.tm_min + 1;
-	limit_year = y + 8;
+	int			y = *yp,
+				m = *mp,
+				d = *dp,
+				h = *hp,
+				mi = *mip;
+	int			limit_year = y + 8;
 
 	for (;;)
 	{
@@ -369,7 +372,7 @@ cron_next(const CronSpec *spec, TimestampTz after)
 			y++;
 		}
 		if (y > limit_year)
-			return DT_NOEND;
+			return false;
 
 		if (!((spec->months >> m) & 1))
 		{
@@ -404,16 +407,195 @@ cron_next(const CronSpec *spec, TimestampTz after)
 		}
 		break;
 	}
+	*yp = y;
+	*mp = m;
+	*dp = d;
+	*hp = h;
+	*mip = mi;
+	return true;
+}
 
-	tm.tm_year = y;
-	tm.tm_mon = m;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
+/*
+ * cron_search_from
+ *		The first wall-clock minute the spec matches at or after the minute
+ *		of "from" plus "skip" minutes (a wall time past the start of its
+ *		minute counts from the next one), or DT_NOEND.
+ */
+static Timestamp
+cron_search_from(const CronSpec *spec, Timestamp from, int skip)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	Timestamp	result;
+
+	if (TIMESTAMP_NOT_FINITE(from) ||
+		timestamp2tm(from, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return DT_NOEND;
+	/* a wall time past the start of its minute: the next minute */
+	if (skip == 0 && (tm.tm_sec != 0 || fsec != 0))
+		skip = 1;
+	tm.tm_min += skip;
+	if (!cron_search(spec, &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min))
+		return DT_NOEND;
 	tm.tm_sec = 0;
 	if (tm2timestamp(&tm, 0, NULL, &result) != 0)
 		return DT_NOEND;
 	return result;
+}
+
+/*
+ * zone_period
+ *		The UTC offset (seconds) of zone tz at instant t, and the next
+ *		change of offset after t (its instant and the offset from then):
+ *		false when the offset never changes again.
+ */
+static bool
+zone_period(pg_tz *tz, TimestampTz t, long *off, TimestampTz *change, long *next_off)
+{
+	pg_time_t	secs = timestamptz_to_time_t(t);
+	pg_time_t	boundary = 0;
+	long		before = 0,
+				after = 0;
+	int			before_dst,
+				after_dst;
+	int			r;
+
+	r = pg_next_dst_boundary(&secs, &before, &before_dst, &boundary, &after, &after_dst, tz);
+	if (r == 1 && boundary <= secs)
+	{
+		/* a change at t itself: t is past it */
+		secs++;
+		r = pg_next_dst_boundary(&secs, &before, &before_dst, &boundary, &after, &after_dst, tz);
+	}
+	*off = before;
+	if (r != 1)
+		return false;
+	*change = time_t_to_timestamptz(boundary);
+	*next_off = after;
+	return true;
+}
+
+/*
+ * dataeng.timezone's zone, or NULL for UTC (read without a zone)
+ */
+static pg_tz *
+cron_zone(void)
+{
+	if (dataeng_timezone == NULL || pg_strcasecmp(dataeng_timezone, "UTC") == 0)
+		return NULL;
+	return pg_tzset(dataeng_timezone);
+}
+
+/*
+ * sched_timezone_check
+ *		GUC check hook of dataeng.timezone: a time zone name PostgreSQL
+ *		knows (as the TimeZone setting takes).
+ */
+bool
+sched_timezone_check(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || pg_strcasecmp(*newval, "UTC") == 0)
+		return true;
+	if (pg_tzset(*newval) == NULL)
+	{
+		GUC_check_errdetail("Time zone \"%s\" is not known to PostgreSQL (see pg_timezone_names).", *newval);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * cron_next
+ *		The first minute strictly after "after" that the spec matches, its
+ *		fields read in dataeng.timezone, or DT_NOEND when there is none
+ *		within eight years (e.g. "0 0 30 2 *").
+ *
+ *		Across a change of the zone's offset, as Vixie cron does: a time
+ *		the clock skips (02:30 on a spring-forward night in most zones)
+ *		runs at the change, once; a job at a fixed time (minute and hour
+ *		not starting with "*") whose time comes twice (01:30 on a fall-back
+ *		night) runs at its first occurrence only; a job with a wildcard
+ *		minute or hour ("*\/15 * * * *", @hourly) follows the clock through
+ *		the repeated hour too.  In UTC nothing of this ever happens.
+ */
+static TimestampTz
+cron_next(const CronSpec *spec, TimestampTz after)
+{
+	pg_tz	   *tz = cron_zone();
+	bool		fixed = !spec->minutes_star && !spec->hours_star;
+	TimestampTz t = after;		/* start of the period of one offset */
+	Timestamp	from;			/* wall time the search starts at */
+	int			skip = 1;		/* the first search: strictly after */
+	int			i;
+
+	if (TIMESTAMP_NOT_FINITE(after))
+		return DT_NOEND;
+	if (tz == NULL)
+		return cron_search_from(spec, after, 1);	/* UTC: wall time is the instant */
+
+	/*
+	 * The offset's changes, one period after the other (at most two a year
+	 * in a zone with summer time; eight years of them).
+	 */
+	from = 0;
+	for (i = 0; i < 40; i++)
+	{
+		long		off,
+					next_off = 0;
+		TimestampTz change = DT_NOEND;
+		bool		changes = zone_period(tz, t, &off, &change, &next_off);
+		Timestamp	wall;
+		TimestampTz candidate;
+
+		if (i == 0)
+		{
+			from = after + off * USECS_PER_SEC;
+
+			/*
+			 * "after" in the repeated hour of a fall-back: a job at a fixed
+			 * time skips what the clock showed before the change
+			 */
+			if (fixed)
+			{
+				long		off0,
+							next_off0;
+				TimestampTz change0;
+
+				if (zone_period(tz, after - USECS_PER_DAY, &off0, &change0, &next_off0) &&
+					change0 <= after && next_off0 < off0 &&
+					from < change0 + off0 * USECS_PER_SEC)
+				{
+					from = change0 + off0 * USECS_PER_SEC;
+					skip = 0;
+				}
+			}
+		}
+		wall = cron_search_from(spec, from, skip);
+		if (wall == DT_NOEND)
+			return DT_NOEND;
+		candidate = wall - off * USECS_PER_SEC;
+		if (!changes || candidate < change)
+			return candidate;
+
+		/* the match is past the change: read on with the next offset */
+		skip = 0;
+		t = change;
+		if (next_off > off)
+		{
+			/* the clock skips [change + off, change + next_off): run at the change */
+			if (wall < change + next_off * USECS_PER_SEC)
+				return change;
+			from = change + next_off * USECS_PER_SEC;
+		}
+		else if (next_off < off && fixed)
+		{
+			/* the clock repeats [change + next_off, change + off): once only */
+			from = change + off * USECS_PER_SEC;
+		}
+		else
+			from = change + next_off * USECS_PER_SEC;
+	}
+	return DT_NOEND;
 }
 
 /*
@@ -553,7 +735,7 @@ schedule_next_ext(const char *sched, TimestampTz after, bool clamp_short)
 						 errhint("Give an interval whose parts all count forward, such as '1 month', '2 days' or '1 day 2 hours'.")));
 		}
 		/*
-		 * Added in UTC, as cron expressions are read: a timestamptz is UTC
+		 * Added in UTC (elapsed time, whatever dataeng.timezone): a timestamptz is UTC
 		 * inside, and timestamp arithmetic on it adds days and months with
 		 * no zone.  timestamptz_pl_interval added them in the session's
 		 * TimeZone, so "1 day" was 23 or 25 hours across a DST change in

@@ -64,6 +64,7 @@ int			dataeng_max_parallel_jobs_per_role = 0;
 int			dataeng_max_jobs_per_role = 100;
 int			dataeng_job_timeout = 3600 * 1000;
 int			dataeng_launcher_naptime = 60;	/* seconds */
+char	   *dataeng_timezone = NULL;	/* cron schedules' zone (cron.c) */
 
 SchedShmem *sched_shmem = NULL;
 
@@ -182,6 +183,13 @@ dataeng_schedule_init(void)
 							7 * 24 * 3600, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("dataeng.timezone",
+							   "Time zone in which cron schedules are read.",
+							   "Interval schedules count elapsed time, whatever the zone.",
+							   &dataeng_timezone,
+							   "UTC",
+							   PGC_SIGHUP, 0,
+							   sched_timezone_check, NULL, NULL);
 	DefineCustomBoolVariable("dataeng.log_successful_runs",
 							 "Records successful job runs in dataeng.job_runs.",
 							 "When off, only failed runs are recorded; dataeng.jobs "

@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "storage/latch.h"
 #include "storage/spin.h"
+#include "utils/guc.h"
 
 #define DATAENG_MAX_DATABASES 64
 
@@ -152,6 +153,8 @@ extern void sched_runs_forget(Oid *dbs, int ndbs);
 /* in schedule/scheduler.c */
 extern bool sched_lock_extension(void);
 extern int	dataeng_job_history_keep;
+extern char *dataeng_timezone;
+extern bool sched_timezone_check(char **newval, void **extra, GucSource source);
 extern bool dataeng_log_successful_runs;
 extern bool sched_run_claim(Oid dboid, int64 run_id);
 extern int	sched_runs_live(Oid dboid);
@@ -194,7 +197,8 @@ extern TimestampTz sched_now(TimestampTz real);
  * and src/schedule/README.md); SPI connected, the caller's rights set up
  */
 extern void sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
-extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null);
+extern void sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null,
+							 bool cannot_login);
 extern void sched_run_waiting(int64 job_id, int64 run_id, int attempt, const char *reason);
 extern bool sched_run_ended_unrecorded(int64 job_id, int64 run_id, TransactionId xmin,
 									   const char *status, const char *message, bool retry,

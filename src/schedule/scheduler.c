@@ -1147,6 +1147,7 @@ start_due_jobs(bool *warned_slots)
 		Oid			owner;
 		int			attempt;
 		bool		canlogin;
+		bool		canconnect;	/* has CONNECT on this database */
 		int64		timeout_ms;
 		int64		waiting_run;	/* the run that waits for a slot, or 0 */
 		uint64		name_hash;		/* of its name (sched_job_name_hash) */
@@ -1171,7 +1172,8 @@ start_due_jobs(bool *warned_slots)
 	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
 							  "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint, "
 							  "       CASE WHEN j.last_status OPERATOR(pg_catalog.=) 'waiting' THEN j.last_run_id END, "
-							  "       j.job_name "
+							  "       j.job_name, "
+							  "       pg_catalog.has_database_privilege(j.owner::oid, $2, 'CONNECT') "
 							  "  FROM dataeng.jobs j JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
 							  " WHERE (j.run_now OR j.last_status OPERATOR(pg_catalog.=) 'waiting' "
 							  "        OR (NOT j.paused AND j.next_run_at OPERATOR(pg_catalog.<=) $1)) "
@@ -1185,8 +1187,8 @@ start_due_jobs(bool *warned_slots)
 							  "                         coalesce(j.last_started_at, '-infinity'::timestamptz))) "
 							  " ORDER BY j.last_status IS NOT DISTINCT FROM 'waiting' DESC, j.run_now DESC, j.next_run_at, j.job_id "
 							  "   FOR NO KEY UPDATE OF j SKIP LOCKED",
-							  1, (Oid[]) {TIMESTAMPTZOID},
-							  (Datum[]) {TimestampTzGetDatum(now)},
+							  2, (Oid[]) {TIMESTAMPTZOID, OIDOID},
+							  (Datum[]) {TimestampTzGetDatum(now), ObjectIdGetDatum(MyDatabaseId)},
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the due jobs");
 	tt = SPI_tuptable;
@@ -1259,6 +1261,7 @@ start_due_jobs(bool *warned_slots)
 		if (isnull)
 			jobs[i].waiting_run = 0;
 		jobs[i].name_hash = sched_job_name_hash(TextDatumGetCString(SPI_getbinval(tup, desc, 7, &isnull)));
+		jobs[i].canconnect = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
 	}
 
 	for (;;)
@@ -1268,6 +1271,7 @@ start_due_jobs(bool *warned_slots)
 		Oid			owner;
 		int			attempt;
 		bool		canlogin;
+		bool		canconnect;
 		int64		run_id;
 		Datum		next;
 		bool		next_null;
@@ -1333,6 +1337,7 @@ start_due_jobs(bool *warned_slots)
 		owner = jobs[best].owner;
 		attempt = jobs[best].attempt + 1;
 		canlogin = jobs[best].canlogin;
+		canconnect = jobs[best].canconnect;
 
 		if (!job_next_run(job_id, now, &next, &next_null))
 			continue;
@@ -1345,10 +1350,16 @@ start_due_jobs(bool *warned_slots)
 			run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}
 
-		if (!canlogin)
+		/*
+		 * A worker could not connect as this role: say so in the run.  A
+		 * role without CONNECT on the database (REVOKE CONNECT ... FROM
+		 * PUBLIC) failed in the worker's connection, and the run said only
+		 * "the job worker stopped without recording a result" (the reason
+		 * in the server log), and was retried as often as max_retries.
+		 */
+		if (!canlogin || !canconnect)
 		{
-			/* a worker could not connect as this role: say so in the run */
-			sched_run_refuse(job_id, run_id, attempt, next, next_null);
+			sched_run_refuse(job_id, run_id, attempt, next, next_null, !canlogin);
 			continue;
 		}
 

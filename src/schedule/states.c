@@ -13,7 +13,7 @@
  *					job_runs.wait_reason); started as soon as one is
  *		running		its worker started (scheduler.c)
  *		succeeded	its command completed (job.c)
- *		failed		its command raised an error, its owner cannot log in,
+ *		failed		its command raised an error, its owner cannot log in (or connect),
  *					its worker died without a record ("crashed"), or the
  *					server stopped during the run
  *		timed_out	its command outlived the job's timeout
@@ -155,32 +155,41 @@ sched_run_start(int64 job_id, int64 run_id, int attempt, Datum next, bool next_n
 /*
  * sched_run_refuse
  *		(due or waiting) -> failed, without a worker: the job's owner
- *		cannot log in, so no worker can connect as it.  The job's next run
+ *		cannot log in ("cannot_login"), or has no CONNECT privilege on the
+ *		database, so no worker can connect as it.  The job's next run
  *		moves on as if it had run.
  */
 void
-sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null)
+sched_run_refuse(int64 job_id, int64 run_id, int attempt, Datum next, bool next_null,
+				 bool cannot_login)
 {
-	Oid			types[4] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			types[5] = {INT8OID, INT8OID, INT4OID, TIMESTAMPTZOID, BOOLOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(job_id);
 	values[1] = Int64GetDatum(run_id);
 	values[2] = Int32GetDatum(attempt);
 	values[3] = next;
 	nulls[3] = next_null ? 'n' : ' ';
+	values[4] = BoolGetDatum(cannot_login);
 
 	state_spi("INSERT INTO dataeng.job_runs AS r (run_id, job_id, owner, owner_name, owner_system, started_at, finished_at, status, attempt, error_message) "
 			  "SELECT $2, job_id, owner, owner_name, owner_system, now(), clock_timestamp(), 'failed', $3, "
+			  "       CASE WHEN $5 THEN "
 			  "       pg_catalog.format('role %s cannot log in, so the job cannot run as it: "
 			  "give it LOGIN (ALTER ROLE %s LOGIN), or schedule the job as a role that can log in', "
-			  "       owner, owner) "
+			  "       owner, owner) ELSE "
+			  "       pg_catalog.format('role %s may not connect to database %s (no CONNECT privilege), "
+			  "so the job cannot run as it: grant it (GRANT CONNECT ON DATABASE %s TO %s), "
+			  "or schedule the job as a role that may connect', "
+			  "       owner, pg_catalog.quote_ident(pg_catalog.current_database()), "
+			  "       pg_catalog.quote_ident(pg_catalog.current_database()), owner) END "
 			  "  FROM dataeng.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 "
 			  "ON CONFLICT (run_id) DO UPDATE SET started_at = excluded.started_at, "
 			  "  finished_at = excluded.finished_at, status = excluded.status, "
 			  "  error_message = excluded.error_message",
-			  3, types, values, nulls);
+			  5, types, values, nulls);
 	state_spi("UPDATE dataeng.jobs SET run_now = false, last_started_at = now(), "
 			  "last_finished_at = clock_timestamp(), last_status = 'failed', last_run_id = $2, "
 			  "next_run_at = $4 WHERE job_id OPERATOR(pg_catalog.=) $1",
