@@ -1260,6 +1260,7 @@ CREATE TABLE dataeng_internal.cdc_dropped_readers (
 COMMENT ON TABLE dataeng_internal.cdc_dropped_readers IS
   'The roles that could read a dropped captured table when it was dropped, whose consumers still get its changes';
 REVOKE ALL ON dataeng_internal.cdc_dropped_readers FROM PUBLIC;
+
 -- The finished runs past dataeng.job_history_keep, deleted by the scheduler
 -- once a minute: an index instead of a scan of the whole history each time
 -- (schedule.sql)
