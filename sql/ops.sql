@@ -2191,16 +2191,10 @@ DECLARE
   zone text;            -- the zone of a timestamp or date column's values
   bounds text[];        -- the bounds of the periods, as SQL of the column's kind
 BEGIN
-  -- (two checks of one monitor at once, its job's and one by hand: the
-  -- second waits for the first to commit, and then resolves the alert the
-  -- first raised if it finds the table well; it could not see that alert
-  -- before its commit, and the alert stayed open while the latest check
-  -- said ok)
   SELECT * INTO m FROM dataeng.monitors x
    WHERE x.name OPERATOR(pg_catalog.=) _monitor_check.name
      AND ((pg_has_role(caller, x.owner, 'USAGE') AND dataeng_internal._owner_trusted(x.owner, x.owner_name, x.owner_system))
-          OR dataeng_internal._is_superuser(caller))
-     FOR NO KEY UPDATE OF x;
+          OR dataeng_internal._is_superuser(caller));
   IF NOT FOUND THEN
     RAISE EXCEPTION 'monitor "%" does not exist', name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
@@ -2267,6 +2261,19 @@ BEGIN
     CASE WHEN zone IS NULL THEN format('pg_catalog.max(%I)::timestamptz', m.time_column)
          ELSE format('pg_catalog.max(%I)::timestamp', m.time_column) END,
     bounds[1], bounds[2], bounds[3]), true);
+  -- (two checks of one monitor at once, its job's and one by hand: the
+  -- second waits here for the first to commit, and then resolves the alert
+  -- the first raised if it finds the table well; it could not see that
+  -- alert before its commit, and the alert stayed open while the latest
+  -- check said ok.  The row is locked after the table's query, which holds
+  -- the table's lock: DROP TABLE takes the table, then deletes the monitor
+  -- row.  Locked before, a check waiting for the table held the row that
+  -- DROP TABLE then waited for: a deadlock, and the DROP failed.)
+  PERFORM FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name FOR NO KEY UPDATE OF x;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'monitor "%" does not exist', name
+      USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
+  END IF;
   c.monitor := m.name;
   c.tbl := m.tbl;
   c.checked_at := t;
