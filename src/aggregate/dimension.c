@@ -455,11 +455,19 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  *-------------------------------------------------------------------------
  */
 
-/* columns of a sorted event: then the key and the attributes */
-#define S_CHANGE_ID 0
-#define S_PART		1
-#define S_T			2
-#define S_PRESENT	3
+/*
+ * columns of a sorted event: then the key and the attributes.  In this
+ * order the fixed columns take 24 bytes, so that the key starts at an
+ * offset aligned for any type: its offset is then cached in the tuple
+ * descriptor (attcacheoff) and the sort's comparisons read it directly
+ * (heap_getattr()), where after 25 bytes (a bool last) each read walked
+ * the tuple from its start (nocachegetattr()); a text key's abbreviated
+ * keys tie often (its first 8 bytes), so most comparisons read it.
+ */
+#define S_CHANGE_ID 0			/* int8 */
+#define S_T			1			/* timestamptz */
+#define S_PRESENT	2			/* bool */
+#define S_PART		3			/* int4 */
 #define S_FIXED		4
 
 static void
