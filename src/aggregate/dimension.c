@@ -97,6 +97,8 @@ typedef struct EventState
 {
 	int			ncols;			/* the key, then the attributes */
 	ImageColumn *cols;
+	ImageReader reader;			/* all of cols, in one walk of an image */
+	bool	   *missing;		/* (its buffer) */
 	bool		keyraw;			/* the key comes as raw JSON */
 	int16		keylen;
 	bool		keybyval;
@@ -181,15 +183,22 @@ read_image(EventState *st, Jsonb *img, bool all, Datum *vals, bool *nulls)
 	int			i;
 	bool		complete = true;
 
-	for (i = 0; i < (all ? st->ncols : 1); i++)
+	if (all)
 	{
-		vals[i] = cdc_image_value(&st->cols[i], img, &nulls[i]);
-		if (nulls[i])
+		/* every column in one walk of the image's keys (cdc_image_read()) */
+		cdc_image_read(&st->reader, img, vals, nulls, st->missing);
+		for (i = 0; i < st->ncols; i++)
+			complete &= !st->missing[i];
+	}
+	else
+	{
+		vals[0] = cdc_image_value(&st->cols[0], img, &nulls[0]);
+		if (nulls[0])
 		{
 			JsonbValue	vbuf;
 
-			if (getKeyJsonValueFromContainer(&img->root, st->cols[i].name,
-											 st->cols[i].namelen, &vbuf) == NULL)
+			if (getKeyJsonValueFromContainer(&img->root, st->cols[0].name,
+											 st->cols[0].namelen, &vbuf) == NULL)
 				complete = false;
 		}
 	}
@@ -199,6 +208,22 @@ read_image(EventState *st, Jsonb *img, bool all, Datum *vals, bool *nulls)
 				 errmsg("a change of the source has no value of key column \"%s\"", st->cols[0].name),
 				 errdetail("A dimension's key column is NOT NULL and captured with every row.")));
 	return complete;
+}
+
+/*
+ * event_state_reader
+ *		The reader of st's columns (set up), in the current memory context.
+ */
+static void
+event_state_reader(EventState *st)
+{
+	ImageColumn **cols = palloc(sizeof(ImageColumn *) * st->ncols);
+	int			i;
+
+	for (i = 0; i < st->ncols; i++)
+		cols[i] = &st->cols[i];
+	cdc_image_reader_init(&st->reader, cols, st->ncols, CurrentMemoryContext);
+	st->missing = palloc(sizeof(bool) * st->ncols);
 }
 
 /*
@@ -341,6 +366,7 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
 		}
 	}
 
+	event_state_reader(&st);
 	st.values = palloc0(sizeof(Datum) * desc->natts);
 	st.nulls = palloc0(sizeof(bool) * desc->natts);
 	st.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension event",
@@ -429,11 +455,19 @@ dataeng_dim_events(PG_FUNCTION_ARGS)
  *-------------------------------------------------------------------------
  */
 
-/* columns of a sorted event: then the key and the attributes */
-#define S_CHANGE_ID 0
-#define S_PART		1
-#define S_T			2
-#define S_PRESENT	3
+/*
+ * columns of a sorted event: then the key and the attributes.  In this
+ * order the fixed columns take 24 bytes, so that the key starts at an
+ * offset aligned for any type: its offset is then cached in the tuple
+ * descriptor (attcacheoff) and the sort's comparisons read it directly
+ * (heap_getattr()), where after 25 bytes (a bool last) each read walked
+ * the tuple from its start (nocachegetattr()); a text key's abbreviated
+ * keys tie often (its first 8 bytes), so most comparisons read it.
+ */
+#define S_CHANGE_ID 0			/* int8 */
+#define S_T			1			/* timestamptz */
+#define S_PRESENT	2			/* bool */
+#define S_PART		3			/* int4 */
 #define S_FIXED		4
 
 static void
@@ -944,6 +978,7 @@ typedef struct DimBatch
 	EventState *st;				/* the events from a TRUNCATE on are skipped */
 	TupleTableSlot *rd;			/* an event read */
 	MinimalTuple *evs;			/* the batch's events, in order */
+	Datum	   *evkeys;			/* and their keys (in them) */
 	int			nev;
 	int			maxev;
 	int			pos;			/* the next one dim_next_event() hands out */
@@ -971,6 +1006,7 @@ dim_batch_begin(DimBatch *b, DimApply *da, EventState *st, bool copy, TupleDesc 
 	b->rd = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
 	b->maxev = 4 * DIM_BATCH;
 	b->evs = palloc(sizeof(MinimalTuple) * b->maxev);
+	b->evkeys = palloc(sizeof(Datum) * b->maxev);
 	b->cxt[0] = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension batch",
 									  ALLOCSET_DEFAULT_SIZES);
 	b->cxt[1] = AllocSetContextCreate(CurrentMemoryContext, "dataeng dimension batch",
@@ -1030,13 +1066,15 @@ dim_batch_read(DimBatch *b)
 }
 
 static void
-dim_batch_add(DimBatch *b, MinimalTuple mt)
+dim_batch_add(DimBatch *b, MinimalTuple mt, Datum key)
 {
 	if (b->nev == b->maxev)
 	{
 		b->maxev *= 2;
 		b->evs = repalloc(b->evs, sizeof(MinimalTuple) * b->maxev);
+		b->evkeys = repalloc(b->evkeys, sizeof(Datum) * b->maxev);
 	}
+	b->evkeys[b->nev] = key;
 	b->evs[b->nev++] = mt;
 }
 
@@ -1100,7 +1138,7 @@ dim_batch_fill(DimBatch *b, DimApply *da)
 			nnew++;
 			lastkey = key;
 		}
-		dim_batch_add(b, mt);
+		dim_batch_add(b, mt, key);
 		mt = dim_batch_read(b);
 	}
 	if (mt == NULL)
@@ -1113,7 +1151,7 @@ dim_batch_fill(DimBatch *b, DimApply *da)
 	btwalk_hold(&da->bw, true);
 	for (i = 0; i < b->nev; i++)
 	{
-		Datum		key = event_key(b->rd, b->evs[i]);
+		Datum		key = b->evkeys[i];
 
 		if (i > 0 && ApplySortComparator(lastkey, false, key, false, &da->keysort) == 0)
 			continue;
@@ -1902,6 +1940,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 			st.has_keyeq = true;
 		}
 	}
+	event_state_reader(&st);
 	st.keylen = da.typlen[0];
 	st.keybyval = da.typbyval[0];
 	st.keycoll = da.keycoll;
