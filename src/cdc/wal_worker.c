@@ -103,9 +103,39 @@ static void wal_leave_dropped(const char *slot);
  * field4 CDC_WAL_LOCK_FIELD4.  field4 is apart from SQL advisory locks (1
  * and 2), job runs and a role's new jobs (schedule/): no role can take the
  * lock with pg_advisory_lock() to keep every worker out of the database.
+ *
+ * The tag is an advisory one (pg_locks shows it so: locktype advisory,
+ * classid, objid, objsubid as above) but of DEFAULT_LOCKMETHOD, not of
+ * USER_LOCKMETHOD as SQL advisory locks are: pg_advisory_unlock_all()
+ * releases every session lock of USER_LOCKMETHOD, and code of other roles
+ * runs in the worker (on_change handlers), which released it while the
+ * worker went on, so a second worker could start and decode the database
+ * beside it.  A session lock of DEFAULT_LOCKMETHOD is released only by the
+ * abort of a top-level transaction (the worker exits on any error; a
+ * handler runs in a subtransaction, with no transaction control) and is
+ * not released when the process exits outside a transaction: the
+ * worker releases it itself then (wal_lock_release()).
  */
 #define CDC_WAL_LOCK_KEY 1684361025	/* 0x64655741, "deWA" */
 #define CDC_WAL_LOCK_FIELD4 25703	/* 0x6467 (decimal: written into SQL) */
+#define SET_LOCKTAG_WAL_WORKER(tag, dboid) \
+	do { \
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) (dboid), CDC_WAL_LOCK_FIELD4); \
+		(tag).locktag_lockmethodid = DEFAULT_LOCKMETHOD; \
+	} while (0)
+
+static LOCKTAG wal_lock_tag;
+static bool wal_lock_held = false;
+
+/* at exit (before_shmem_exit): the worker's lock, held outside transactions */
+static void
+wal_lock_release(int code, Datum arg)
+{
+	/* (an abort on the way out released it already) */
+	if (wal_lock_held && LockHeldByMe(&wal_lock_tag, ExclusiveLock))
+		LockRelease(&wal_lock_tag, ExclusiveLock, true);
+	wal_lock_held = false;
+}
 
 /*
  * Starting to decode the slot logs two LOG lines
@@ -1003,14 +1033,14 @@ wal_run(Oid dboid, const char *slot)
 	 * (2 s, not 20 attempts: sessions waiting for the worker set its latch
 	 * every 20 ms, _cdc_wal_wake())
 	 */
+	SET_LOCKTAG_WAL_WORKER(wal_lock_tag, dboid);
+	before_shmem_exit(wal_lock_release, (Datum) 0);
 	lock_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 2000);
 	for (;;)
 	{
-		LOCKTAG		tag;
-
 		StartTransactionCommand();
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CDC_WAL_LOCK_KEY, (uint32) dboid, CDC_WAL_LOCK_FIELD4);
-		got_lock = (LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL);
+		got_lock = (LockAcquire(&wal_lock_tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL);
+		wal_lock_held = got_lock;
 		CommitTransactionCommand();
 		if (got_lock)
 			break;

@@ -261,6 +261,8 @@ sched_command_run(const char *command, List *stmts,
 		(void) PortalRun(portal, FETCH_ALL, true, true, dest, dest, &qc);
 		dest->rDestroy(dest);
 		PortalDrop(portal, false);
+		/* the run's lock, which the statement may have released */
+		sched_run_lock_check(true);
 
 		tags_old = MemoryContextSwitchTo(tag_cxt);
 		*tags = lappend(*tags, completion_string(&qc, tag_cxt));

@@ -190,6 +190,39 @@ record_success(void *arg)
 	PopActiveSnapshot();
 }
 
+/* the run's lock (SET_LOCKTAG_JOB_RUN), once taken */
+static LOCKTAG run_lock_tag;
+static bool run_lock_taken = false;
+
+/*
+ * sched_run_lock_check
+ *		Called after each statement of the command (command.c), and after
+ *		its failure: the run's lock, a session advisory lock, is released by
+ *		pg_advisory_unlock_all() in the command (or code it runs), which
+ *		let another run of the job start beside it.  Taken again at once;
+ *		if another run of the job took it meanwhile, the run ends with an
+ *		error (error_if_lost) rather than go on beside it.
+ */
+void
+sched_run_lock_check(bool error_if_lost)
+{
+	if (!run_lock_taken || LockHeldByMe(&run_lock_tag, ExclusiveLock))
+		return;
+	if (LockAcquire(&run_lock_tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+	{
+		ereport(LOG,
+				(errmsg("dataeng job: the command released the lock of its run (pg_advisory_unlock_all()); it was taken again")));
+		return;
+	}
+	run_lock_taken = false;
+	if (error_if_lost)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("the job's command released the lock of its run, and another run of the job took it"),
+				 errdetail("pg_advisory_unlock_all() releases every session advisory lock of the session, that of the job's run among them."),
+				 errhint("Release the advisory locks the command takes with pg_advisory_unlock(), or take them with pg_advisory_xact_lock().")));
+}
+
 /*
  * dataeng_job_main
  *		Entry of a job run's worker.
@@ -296,6 +329,8 @@ dataeng_job_main(Datum main_arg)
 		record_failure(&ra, false, "another run of this job was still running", NIL);
 		proc_exit(0);
 	}
+	run_lock_tag = tag;
+	run_lock_taken = true;
 
 	/*
 	 * The run is claimed, its lock held: its row gets a new version, which
@@ -371,6 +406,8 @@ dataeng_job_main(Datum main_arg)
 		disable_all_timeouts(false);
 		AbortOutOfAnyTransaction();
 		QueryCancelPending = false;
+		/* the failure is recorded under the run's lock, as a success is */
+		sched_run_lock_check(false);
 
 		/* cancelled by the scheduler for a command on the database (dbhook.c) */
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out &&

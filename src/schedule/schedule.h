@@ -219,6 +219,7 @@ extern void sched_run_retry(int64 job_id, int64 run_id);
 typedef void (*SchedLastStatementHook) (void *arg);
 
 extern List *sched_command_parse(const char *command, const char *job_name);
+extern void sched_run_lock_check(bool error_if_lost);
 extern void sched_command_run(const char *command, List *stmts,
 							  List **tags, MemoryContext tag_cxt,
 							  TimestampTz deadline,
