@@ -2354,9 +2354,20 @@ dataeng_agg_wait_source(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(dataeng_agg_as_owner);
 
+static void agg_temp_made_drop(void);
+
 /* operations of _agg_as_owner under way in this backend, and for whom */
 static int	as_owner_depth = 0;
 static Oid	as_owner_role = InvalidOid;
+
+/*
+ * The temporary tables agg_temp_make() made inside those operations, in
+ * the security-restricted operation where PostgreSQL refuses CREATE TEMP
+ * TABLE: dropped by oid when the outermost operation ends, whatever their
+ * name or owner then (the owner's code may rename one, or give it to
+ * another of its roles).  (Allocated in TopMemoryContext.)
+ */
+static List *as_owner_made = NIL;
 
 /*
  * dataeng_agg_as_owner
@@ -2478,6 +2489,17 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 					if (SPI_execute(SPI_getvalue(tt->vals[i], tt->tupdesc, 1), false, 0) != SPI_OK_UTILITY)
 						elog(ERROR, "could not drop a temporary table of %s", op);
 			}
+
+			/*
+			 * And every table made for the operation past the restriction,
+			 * by oid: the owner's code (a trigger of its fact's table)
+			 * could make one with _agg_temp_table(), rename it and give it
+			 * a trigger of its own; left in pg_temp, which comes first in
+			 * every search_path, the session's next statement naming a
+			 * table of that name ran that trigger as the session's role
+			 * (a superuser refreshing every fact).
+			 */
+			agg_temp_made_drop();
 		}
 		SPI_finish();
 	}
@@ -2485,6 +2507,12 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	{
 		as_owner_depth--;
 		as_owner_role = outer_role;
+		/* (after an error, the (sub)transaction that made them ends too) */
+		if (as_owner_depth == 0)
+		{
+			list_free(as_owner_made);
+			as_owner_made = NIL;
+		}
 	}
 	PG_END_TRY();
 
@@ -2493,6 +2521,51 @@ dataeng_agg_as_owner(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(result);
+}
+
+/*
+ * agg_temp_made_drop
+ *		Drop the temporary tables agg_temp_made_remember() listed that are
+ *		still there (under whatever name), and forget them.
+ */
+static void
+agg_temp_made_drop(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, as_owner_made)
+	{
+		Oid			relid = lfirst_oid(lc);
+		ObjectAddress obj;
+
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+			!isTempNamespace(get_rel_namespace(relid)))
+			continue;
+		ObjectAddressSet(obj, RelationRelationId, relid);
+		performDeletion(&obj, DROP_RESTRICT, PERFORM_DELETION_INTERNAL | PERFORM_DELETION_QUIETLY);
+		CommandCounterIncrement();
+	}
+	list_free(as_owner_made);
+	as_owner_made = NIL;
+}
+
+/*
+ * agg_temp_made_remember
+ *		Remember the temporary table pg_temp.<name> just made inside a
+ *		security-restricted operation of _agg_as_owner, to be dropped when
+ *		the outermost one ends (agg_temp_made_drop).
+ */
+static void
+agg_temp_made_remember(const char *name)
+{
+	Oid			relid = get_relname_relid(name, LookupExplicitNamespace("pg_temp", false));
+	MemoryContext old;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "temporary table \"%s\" was not made", name);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	as_owner_made = lappend_oid(as_owner_made, relid);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -2737,6 +2810,13 @@ agg_temp_make(char *name, char *query, bool kept)
 	if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create temporary table \"%s\"", name);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	/*
+	 * made past the restriction: dropped when the operation ends (not one
+	 * kept, which belongs to the role the session logged in as, in its own
+	 * session)
+	 */
+	if ((save_sec_context & SECURITY_RESTRICTED_OPERATION) != 0 && !keep)
+		agg_temp_made_remember(name);
 	SPI_finish();
 }
 
