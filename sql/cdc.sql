@@ -1472,6 +1472,17 @@ DECLARE
   r record;
   b record;
 BEGIN
+  -- Most DROPs take nothing of this: one query, and done.
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() d
+                  WHERE d.classid = 'pg_class'::regclass
+                    AND (EXISTS (SELECT 1 FROM dataeng.cdc_tables t WHERE t.table_name::oid = d.objid)
+                         OR (d.objsubid = 0
+                             AND (EXISTS (SELECT 1 FROM dataeng_internal.cdc_dropped_readers dr
+                                           WHERE dr.table_oid = d.objid)
+                                  OR EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers o
+                                              WHERE o.table_name::oid = d.objid))))) THEN
+    RETURN;
+  END IF;
   -- (the readers of a table dropped before under the same oid, not
   -- recorded for this DROP: they read nothing of this one)
   DELETE FROM dataeng_internal.cdc_dropped_readers dr
