@@ -168,7 +168,10 @@ COMMENT ON TABLE dataeng_internal.cdc_snapshot_rows IS
 -- utility hook, src/cdc/ddl.c), so that a consumer still gets the changes
 -- of the table captured before the DROP.  A table gone leaves no rights to
 -- check; these stand for them.  The rows of an oid dropped again (taken
--- by a new table) are replaced.
+-- by a new table) are replaced.  A row of reader 0 (no role) only keeps the
+-- table's name, for the errors of the consumers listing it whose owners
+-- could not read it.  dataeng.cdc_purge() deletes a table's rows once every
+-- consumer has acknowledged its last change and none lists it.
 CREATE TABLE dataeng_internal.cdc_dropped_readers (
   table_oid   oid         NOT NULL,
   reader      oid         NOT NULL,
@@ -307,6 +310,13 @@ BEGIN
       ON c.tables IS NULL OR ct.table_name = ANY (c.tables)
    WHERE ct.table_name::oid = ANY (dropped)
      AND dataeng_internal._cdc_can_read(c.owner, ct.table_name::oid)
+  ON CONFLICT DO NOTHING;
+  -- (its name, for the consumers listing it)
+  INSERT INTO dataeng_internal.cdc_dropped_readers (table_oid, reader, table_ident)
+  SELECT DISTINCT ct.table_name::oid, 0, ct.table_name::text
+    FROM dataeng.cdc_tables ct
+    JOIN dataeng_internal.cdc_consumer_state c ON ct.table_name = ANY (c.tables)
+   WHERE ct.table_name::oid = ANY (dropped)
   ON CONFLICT DO NOTHING;
 END;
 $$;
@@ -1462,6 +1472,17 @@ DECLARE
   r record;
   b record;
 BEGIN
+  -- Most DROPs take nothing of this: one query, and done.
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() d
+                  WHERE d.classid = 'pg_class'::regclass
+                    AND (EXISTS (SELECT 1 FROM dataeng.cdc_tables t WHERE t.table_name::oid = d.objid)
+                         OR (d.objsubid = 0
+                             AND (EXISTS (SELECT 1 FROM dataeng_internal.cdc_dropped_readers dr
+                                           WHERE dr.table_oid = d.objid)
+                                  OR EXISTS (SELECT 1 FROM dataeng_internal.on_change_triggers o
+                                              WHERE o.table_name::oid = d.objid))))) THEN
+    RETURN;
+  END IF;
   -- (the readers of a table dropped before under the same oid, not
   -- recorded for this DROP: they read nothing of this one)
   DELETE FROM dataeng_internal.cdc_dropped_readers dr
@@ -1797,7 +1818,9 @@ BEGIN
        AND NOT dataeng_internal._cdc_can_read(caller, t::oid) THEN
       RAISE EXCEPTION 'a table of consumer "%" was dropped', consumer
         USING ERRCODE = 'undefined_table',
-              DETAIL = format('The table with OID %s, one of those the consumer was created with, no longer exists.', t::oid),
+              DETAIL = format('The table %s (OID %s), one of those the consumer was created with, no longer exists.',
+                              coalesce((SELECT dr.table_ident FROM dataeng_internal.cdc_dropped_readers dr
+                                         WHERE dr.table_oid = t::oid LIMIT 1), '?'), t::oid),
               HINT = CASE WHEN consumer LIKE 'fact:%' OR consumer LIKE 'dim:%'
                           THEN 'The consumer belongs to a fact or dimension: drop the fact or dimension.'
                           ELSE 'Drop the consumer with dataeng.cdc_consumer_drop() and re-create it with the tables that exist.' END;
@@ -3157,6 +3180,18 @@ BEGIN
       END IF;
     END;
   END LOOP;
+
+  -- The readers recorded at the DROP of a captured table: no longer
+  -- needed once every consumer has acknowledged the table's last change
+  -- (the DROP and every change of the table are below the horizon: they
+  -- committed before it; none of its changes is at or above it) and no
+  -- consumer lists the table (its rows keep it readable, and its name).
+  DELETE FROM dataeng_internal.cdc_dropped_readers dr
+   WHERE dr.dropped_xid < horizon
+     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.change_log l
+                      WHERE l.xid >= horizon AND l.table_oid = dr.table_oid)
+     AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_consumer_state c
+                      WHERE c.expired_at IS NULL AND dr.table_oid = ANY (c.tables::oid[]));
 
   -- ticks: keep what consumers still need, and the newest one
   SELECT min(CASE WHEN c.ack_txn = @CDC_END_OF_BATCH@ THEN c.ack_tick

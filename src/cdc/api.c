@@ -118,7 +118,9 @@ dropped_reader(Oid roleid, Oid relid)
 		if (isnull || DatumGetObjectId(t) != relid)
 			continue;
 		r = heap_getattr(tup, 2, RelationGetDescr(rel), &isnull);
-		if (!isnull && has_privs_of_role(roleid, DatumGetObjectId(r)))
+		/* (reader 0 keeps the table's name only) */
+		if (!isnull && OidIsValid(DatumGetObjectId(r)) &&
+			has_privs_of_role(roleid, DatumGetObjectId(r)))
 			ok = true;
 	}
 	table_endscan(scan);

@@ -89,6 +89,7 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -119,6 +120,7 @@
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -1160,6 +1162,53 @@ tables_dropped_by(Node *stmt)
 }
 
 /*
+ * any_captured
+ *		Whether any of relids has a row in dataeng.cdc_tables: one probe of
+ *		its primary key each, with the latest snapshot (a table captured
+ *		earlier in this transaction counts), and no SPI.  Most DROPs take
+ *		no captured table; they pay this and nothing more.
+ */
+static bool
+any_captured(List *relids)
+{
+	Oid			nsp = get_namespace_oid("dataeng", true);
+	Oid			tabid;
+	Relation	rel;
+	Oid			pkey;
+	Snapshot	snap;
+	ListCell   *lc;
+	bool		found = false;
+
+	tabid = OidIsValid(nsp) ? get_relname_relid("cdc_tables", nsp) : InvalidOid;
+	if (!OidIsValid(tabid))
+		return true;			/* (cannot tell: let the SQL decide) */
+	rel = table_open(tabid, AccessShareLock);
+	pkey = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pkey))
+	{
+		table_close(rel, AccessShareLock);
+		return true;
+	}
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	foreach(lc, relids)
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(lfirst_oid(lc)));
+		scan = systable_beginscan(rel, pkey, true, snap, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		if (found)
+			break;
+	}
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * cdc_before_drop_readers
  *		Before a DROP that takes tables with it: who may read the captured
  *		ones whole now, among the owners of the consumers reading them
@@ -1194,7 +1243,7 @@ cdc_before_drop_readers(Node *stmt)
 	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("cdc_dropped_readers", nsp)))
 		return;
 	relids = tables_dropped_by(stmt);
-	if (relids == NIL)
+	if (relids == NIL || !any_captured(relids))
 		return;
 	ntup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 	if (!HeapTupleIsValid(ntup))
