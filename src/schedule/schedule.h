@@ -165,11 +165,18 @@ extern uint64 sched_job_name_hash(const char *job_name);
 /*
  * The lock a job's run holds while it runs (job.c), one run of a job at a
  * time: an advisory lock tag whose field4 no pg_advisory_lock() sets (it
- * sets 1 or 2), so that no session can take it from SQL
+ * sets 1 or 2), so that no session can take it from SQL.  Of
+ * DEFAULT_LOCKMETHOD, as the WAL capture worker's (src/cdc/wal_worker.c):
+ * pg_advisory_unlock_all() in the job's command releases every session
+ * lock of USER_LOCKMETHOD, and so released it in the middle of a
+ * statement.  pg_locks shows it as before (locktype advisory).
  */
 #define JOB_LOCK_FIELD4 0x6465
 #define SET_LOCKTAG_JOB_RUN(tag, dboid, job_id) \
-	SET_LOCKTAG_ADVISORY(tag, dboid, (uint32) ((job_id) >> 32), (uint32) (job_id), JOB_LOCK_FIELD4)
+	do { \
+		SET_LOCKTAG_ADVISORY(tag, dboid, (uint32) ((job_id) >> 32), (uint32) (job_id), JOB_LOCK_FIELD4); \
+		(tag).locktag_lockmethodid = DEFAULT_LOCKMETHOD; \
+	} while (0)
 
 typedef struct JobRunArgs
 {
