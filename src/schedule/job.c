@@ -299,7 +299,13 @@ dataeng_job_main(Datum main_arg)
 	/* a database being dropped, renamed or copied is left alone (dbhook.c) */
 	if (sched_db_held(ra.dboid))
 		proc_exit(0);
-	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, 0);
+	/*
+	 * A run started before its database was closed to connections (ALTER
+	 * DATABASE ... ALLOW_CONNECTIONS false) runs, as one already running
+	 * goes on; the scheduler starts none once it sees it closed
+	 * (scheduler.c, database_open()).  The owner's CONNECT is checked.
+	 */
+	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, BGWORKER_BYPASS_ALLOWCONN);
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
 
 	/*

@@ -52,6 +52,12 @@ typedef struct SchedDbSlot
 	TimestampTz restore_warned; /* that wait was last reported */
 	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 	bool		test_clock_set; /* the test clock is set (clock.c) */
+	/*
+	 * The database allows no connections (ALTER DATABASE ...
+	 * ALLOW_CONNECTIONS false) or is a template, as the launcher or its
+	 * scheduler last saw it: no job starts there (sched_note_closed())
+	 */
+	bool		closed;
 	TimestampTz test_now;		/* the test clock's time */
 	/*
 	 * Due jobs held back by dataeng's caps since held_since (0: none),
@@ -149,6 +155,8 @@ extern void sched_wake_at_commit(void);
 extern void sched_wal_wanted(Oid dboid);
 extern void sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now);
 extern void sched_runs_forget(Oid *dbs, int ndbs);
+extern void sched_note_closed(Oid dboid, const char *dbname, bool closed);
+extern void sched_wake_all_at_commit(void);
 
 /* in schedule/scheduler.c */
 extern bool sched_lock_extension(void);

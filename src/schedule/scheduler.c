@@ -42,6 +42,7 @@
 #include "commands/dbcommands.h"
 #include "utils/resowner.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
 #include "storage/lmgr.h"
 #include "commands/extension.h"
@@ -61,6 +62,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -1451,6 +1453,33 @@ start_due_jobs(bool *warned_slots)
 }
 
 /*
+ * database_open
+ *		Whether this database allows connections and is no template, as the
+ *		launcher requires to start a scheduler there.  One closed by ALTER
+ *		DATABASE ... ALLOW_CONNECTIONS false (or made a template) while its
+ *		scheduler runs keeps it while runs started before go on, but starts
+ *		no run: a job worker could not connect, and each run failed ("the
+ *		job worker stopped without recording a result") and was retried,
+ *		every time a job was due.  (Read at each pass: ALTER DATABASE's
+ *		invalidation of the shared catalog reaches every backend.)
+ */
+static bool
+database_open(void)
+{
+	HeapTuple	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+	bool		open = true;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		open = db->datallowconn && !db->datistemplate;
+		ReleaseSysCache(tup);
+	}
+	return open;
+}
+
+/*
  * next_wait_ms
  *		Milliseconds until the next job not yet due becomes due (at most a
  *		minute; -1 when no job is).  Due jobs that wait (for a dependency, a running run of
@@ -1588,7 +1617,12 @@ dataeng_scheduler_main(Datum main_arg)
 		proc_exit(0);
 	before_shmem_exit(scheduler_exit, (Datum) 0);
 
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/*
+	 * (a database closed to connections since the launcher read it: the
+	 * scheduler connects all the same, starts no run there, records the
+	 * runs that go on, and leaves)
+	 */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
 	pgstat_report_appname("dataeng scheduler");
 
 	/*
@@ -1606,6 +1640,7 @@ dataeng_scheduler_main(Datum main_arg)
 		long		deadline_ms;
 		bool		waiting;
 		bool		first;
+		bool		open;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -1680,7 +1715,11 @@ dataeng_scheduler_main(Datum main_arg)
 		deadline_ms = terminate_overdue();
 		capped = false;
 		/* said once per shortage, not per pass nor per scheduler */
-		waiting = dataeng_enabled ? start_due_jobs(&my_slot->warned_slots) : false;
+		/* closed to connections: due jobs wait until it opens again */
+		open = database_open();
+		sched_note_closed(MyDatabaseId, get_database_name(MyDatabaseId), !open);
+		waiting = dataeng_enabled && open ?
+			start_due_jobs(&my_slot->warned_slots) : false;
 		if (!waiting)
 			my_slot->warned_slots = false;
 		/* tables to capture from the WAL and no worker: the launcher starts one */
@@ -1693,8 +1732,11 @@ dataeng_scheduler_main(Datum main_arg)
 			my_slot->last_trim = GetCurrentTimestamp();
 		}
 		next_ms = waiting ? 1000L : next_wait_ms();
-		/* due jobs held back by the caps: look again in a second */
-		if (capped && (next_ms < 0 || next_ms > 1000L))
+		/*
+		 * due jobs held back by the caps, or by the database closed: look
+		 * again in a second (ALTER DATABASE wakes it sooner)
+		 */
+		if ((capped || !open) && (next_ms < 0 || next_ms > 1000L))
 			next_ms = 1000L;
 		/* a run's end waits for a transaction holding its job's row: the same */
 		if ((reap_pending || !my_slot->recovered) && (next_ms < 0 || next_ms > 1000L))
