@@ -131,6 +131,13 @@ typedef struct SchedShmem
 	TimestampTz launcher_at;
 	TimestampTz launcher_due;
 	uint32		launcher_generation;
+	/*
+	 * Since when no job run could get a background worker slot while no
+	 * run of dataeng was in progress anywhere (0: one started since), and
+	 * whether that was said (scheduler.c, runs_stalled())
+	 */
+	TimestampTz stalled_since;
+	bool		stalled_warned;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
 	SchedRun	runs[DATAENG_MAX_PARALLEL_RUNS];	/* the job runs in progress */
 } SchedShmem;

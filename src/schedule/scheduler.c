@@ -1111,6 +1111,60 @@ restore_sessions(void)
 }
 
 /*
+ * runs_stalled
+ *		No background worker slot for a job run while nrun runs of dataeng
+ *		are in progress.  With none in progress, no slot is freed by a run
+ *		that ends: the slots are taken by other workers and by the
+ *		schedulers themselves (each holds one while it passes), and with
+ *		max_worker_processes too low for a scheduler and one run beside the
+ *		static workers, a scheduler took the last slot at every pass and no
+ *		job ever ran, the log saying only that due jobs "wait their turn".
+ *		When that has lasted STALL_WARN_MS, a WARNING says so, once until
+ *		a run starts again (stall_clear()).
+ */
+#define STALL_WARN_MS 10000
+
+static void
+runs_stalled(int nrun)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz since;
+	bool		warn = false;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	if (nrun > 0 || sched_shmem->stalled_since == 0)
+		sched_shmem->stalled_since = now;
+	else if (!sched_shmem->stalled_warned &&
+			 TimestampDifferenceExceeds(sched_shmem->stalled_since, now, STALL_WARN_MS))
+		warn = sched_shmem->stalled_warned = true;
+	since = sched_shmem->stalled_since;
+	SpinLockRelease(&sched_shmem->mutex);
+	if (warn)
+		ereport(WARNING,
+				(errmsg("dataeng scheduler: no job run has been able to start for %ld s: no background worker slot is free, and no dataeng job run is in progress to free one",
+						(long) ((now - since) / USECS_PER_SEC)),
+				 errdetail("max_worker_processes is %d; the static workers, the schedulers of the databases with due jobs (one slot each while they pass) and other background workers take them all.",
+						   max_worker_processes),
+				 errhint("Raise max_worker_processes: a job run needs a slot of its own beside its database's scheduler.")));
+}
+
+/* a job run started: a stall is over */
+static void
+stall_clear(void)
+{
+	bool		was_warned;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	was_warned = sched_shmem->stalled_warned;
+	sched_shmem->stalled_since = 0;
+	sched_shmem->stalled_warned = false;
+	SpinLockRelease(&sched_shmem->mutex);
+	if (was_warned)
+		ereport(LOG,
+				(errmsg("dataeng scheduler: job runs start again (a background worker slot was free)")));
+}
+
+/*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
  *		or for a restore to end (so that the caller retries soon).
@@ -1397,6 +1451,7 @@ start_due_jobs(bool *warned_slots)
 
 			run_forget(run_id, false);
 			nrun = total_running();
+			runs_stalled(nrun);
 
 			if (!*warned_slots)
 				ereport(LOG,
@@ -1427,6 +1482,7 @@ start_due_jobs(bool *warned_slots)
 
 		sched_run_start(job_id, run_id, attempt, next, next_null);
 		started = true;
+		stall_clear();
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		rj = palloc(sizeof(RunningJob));
