@@ -37,6 +37,10 @@
  * rolled back, keep its scheduler away for as long as its transaction
  * lasts).
  *
+ * ALTER DATABASE ... ALLOW_CONNECTIONS / IS_TEMPLATE takes no hold: a
+ * database closed so keeps its slot and starts no job (launcher.c), and
+ * the hook wakes the launcher and schedulers at its commit.
+ *
  * The hold is dropped when the command's transaction ends (or the
  * subtransaction it ran in is rolled back; or the command is cancelled
  * while it waits), and the launcher is woken: after a RENAME or a failed DROP the database gets its
@@ -358,6 +362,25 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		hold_database(dboid, IsA(pstmt->utilityStmt, DropdbStmt));
 		/* and the database's WAL capture worker (src/cdc/wal_dbhook.c) */
 		cdc_wal_hold_database(dboid, pstmt->utilityStmt);
+	}
+
+	/*
+	 * A database closed to connections or opened again: the launcher and
+	 * the schedulers look at once, at the commit (launcher.c,
+	 * sched_note_closed()), not at the launcher's naptime; a database
+	 * opened again got no scheduler for that long.
+	 */
+	if (sched_shmem != NULL && IsA(pstmt->utilityStmt, AlterDatabaseStmt))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((AlterDatabaseStmt *) pstmt->utilityStmt)->options)
+		{
+			const char *opt = ((DefElem *) lfirst(lc))->defname;
+
+			if (strcmp(opt, "allow_connections") == 0 || strcmp(opt, "is_template") == 0)
+				sched_wake_all_at_commit();
+		}
 	}
 
 	/* a TRUNCATE that WAL capture would lose (src/cdc/ddl.c) */

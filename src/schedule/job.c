@@ -57,6 +57,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
@@ -195,32 +196,80 @@ static LOCKTAG run_lock_tag;
 static bool run_lock_taken = false;
 
 /*
+ * run_lock_retake
+ *		The run's lock, a session lock of DEFAULT_LOCKMETHOD, is out of reach
+ *		of pg_advisory_unlock_all(), but the abort of a top-level
+ *		transaction releases it (ROLLBACK, an error, or a procedure of the
+ *		command that rolls back): taken again at once.  False (and the lock
+ *		no longer counted as taken) when another run of the job took it
+ *		meanwhile.
+ */
+static bool
+run_lock_retake(void)
+{
+	if (!run_lock_taken)
+		return false;
+	if (LockHeldByMe(&run_lock_tag, ExclusiveLock))
+		return true;
+	if (LockAcquire(&run_lock_tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	run_lock_taken = false;
+	return false;
+}
+
+/* lost to another run within a statement (run_lock_after_abort) */
+static bool run_lock_lost = false;
+
+/*
+ * Right after a top-level abort released the locks (also one a procedure
+ * of the command makes with ROLLBACK, in the middle of its statement): the
+ * run's lock is taken again before anything of the command runs on.
+ */
+static void
+run_lock_after_abort(ResourceReleasePhase phase, bool isCommit, bool isTopLevel, void *arg)
+{
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || isCommit || !isTopLevel || !run_lock_taken)
+		return;
+	if (!run_lock_retake())
+		run_lock_lost = true;
+}
+
+/*
+ * At exit (before_shmem_exit): a session lock of DEFAULT_LOCKMETHOD held
+ * outside a transaction is not released by the process's exit.
+ */
+static void
+run_lock_release(int code, Datum arg)
+{
+	if (run_lock_taken && LockHeldByMe(&run_lock_tag, ExclusiveLock))
+		LockRelease(&run_lock_tag, ExclusiveLock, true);
+	run_lock_taken = false;
+}
+
+/*
  * sched_run_lock_check
  *		Called after each statement of the command (command.c), and after
- *		its failure: the run's lock, a session advisory lock, is released by
- *		pg_advisory_unlock_all() in the command (or code it runs), which
- *		let another run of the job start beside it.  Taken again at once;
- *		if another run of the job took it meanwhile, the run ends with an
- *		error (error_if_lost) rather than go on beside it.
+ *		its failure: the run still holds its lock.  pg_advisory_unlock_all()
+ *		cannot release it; a top-level abort does, and it is taken again at
+ *		once (run_lock_after_abort).  If another run of the job took it
+ *		meanwhile, the run ends with an error (error_if_lost) rather than go
+ *		on beside it.
  */
 void
 sched_run_lock_check(bool error_if_lost)
 {
-	if (!run_lock_taken || LockHeldByMe(&run_lock_tag, ExclusiveLock))
+	bool		lost = run_lock_lost;
+
+	if (!lost && (!run_lock_taken || run_lock_retake()))
 		return;
-	if (LockAcquire(&run_lock_tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
-	{
-		ereport(LOG,
-				(errmsg("dataeng job: the command released the lock of its run (pg_advisory_unlock_all()); it was taken again")));
-		return;
-	}
 	run_lock_taken = false;
+	run_lock_lost = false;
 	if (error_if_lost)
 		ereport(ERROR,
 				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("the job's command released the lock of its run, and another run of the job took it"),
-				 errdetail("pg_advisory_unlock_all() releases every session advisory lock of the session, that of the job's run among them."),
-				 errhint("Release the advisory locks the command takes with pg_advisory_unlock(), or take them with pg_advisory_xact_lock().")));
+				 errmsg("the job's command lost the lock of its run, and another run of the job took it"),
+				 errdetail("The abort of a transaction of the command (ROLLBACK, or an error) released it for a moment."),
+				 errhint("Do not run the same job's command from two places at once.")));
 }
 
 /*
@@ -250,7 +299,13 @@ dataeng_job_main(Datum main_arg)
 	/* a database being dropped, renamed or copied is left alone (dbhook.c) */
 	if (sched_db_held(ra.dboid))
 		proc_exit(0);
-	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, 0);
+	/*
+	 * A run started before its database was closed to connections (ALTER
+	 * DATABASE ... ALLOW_CONNECTIONS false) runs, as one already running
+	 * goes on; the scheduler starts none once it sees it closed
+	 * (scheduler.c, database_open()).  The owner's CONNECT is checked.
+	 */
+	BackgroundWorkerInitializeConnectionByOid(ra.dboid, ra.owner, BGWORKER_BYPASS_ALLOWCONN);
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng job", ALLOCSET_DEFAULT_SIZES);
 
 	/*
@@ -331,6 +386,8 @@ dataeng_job_main(Datum main_arg)
 	}
 	run_lock_tag = tag;
 	run_lock_taken = true;
+	before_shmem_exit(run_lock_release, (Datum) 0);
+	RegisterResourceReleaseCallback(run_lock_after_abort, NULL);
 
 	/*
 	 * The run is claimed, its lock held: its row gets a new version, which

@@ -405,6 +405,59 @@ slots_all_with_dataeng(void)
 	return true;
 }
 
+/* a database of pg_database, as launcher_scan reads it */
+typedef struct ScanDb
+{
+	Oid			oid;
+	bool		closed;			/* allows no connections, or a template */
+	NameData	name;
+} ScanDb;
+
+static int
+scan_db_cmp(const void *a, const void *b)
+{
+	return oid_cmp(&((const ScanDb *) a)->oid, &((const ScanDb *) b)->oid);
+}
+
+/*
+ * sched_note_closed
+ *		Database dboid (named dbname) is closed (ALLOW_CONNECTIONS false, or
+ *		a template) or open, as the launcher's scan or its scheduler's pass
+ *		found: its slot says so, and the server log when it changes in a
+ *		database where dataeng runs (a WARNING when it closes: its due jobs
+ *		wait, neither run nor failed).  Opened again, it is visited at once.
+ *		A database without a slot is left alone.
+ */
+void
+sched_note_closed(Oid dboid, const char *dbname, bool closed)
+{
+	SchedDbSlot *slot;
+	bool		report = false;
+
+	if (sched_shmem == NULL)
+		return;
+	SpinLockAcquire(&sched_shmem->mutex);
+	slot = sched_slot_find(dboid);
+	if (slot != NULL && slot->closed != closed)
+	{
+		slot->closed = closed;
+		if (!closed)
+			slot->next_due = 0;
+		report = slot->has_extension;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+	if (report && closed)
+		ereport(WARNING,
+				(errmsg("dataeng: database \"%s\" allows no connections or is a template; its due jobs do not start",
+						dbname),
+				 errdetail("A job worker could not connect to it. The jobs wait, neither run nor failed; runs already started go on."),
+				 errhint("They run once it allows connections again: ALTER DATABASE %s ALLOW_CONNECTIONS true (and IS_TEMPLATE false).",
+						 quote_identifier(dbname))));
+	else if (report)
+		ereport(LOG,
+				(errmsg("dataeng: database \"%s\" allows connections again; its due jobs start", dbname)));
+}
+
 static int
 launcher_scan(long *sleep_ms)
 {
@@ -412,6 +465,9 @@ launcher_scan(long *sleep_ms)
 	TableScanDesc scan;
 	HeapTuple	tup;
 	Oid		   *dbs;
+	ScanDb	   *sdbs;
+	Oid		   *open;
+	int			nopen = 0;
 	int			maxdbs = 64;
 	LaunchCandidate cand[DATAENG_MAX_DATABASES];
 	Oid			wal[DATAENG_MAX_DATABASES];
@@ -426,7 +482,7 @@ launcher_scan(long *sleep_ms)
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz earliest = DT_NOEND;
 
-	dbs = MemoryContextAlloc(TopMemoryContext, maxdbs * sizeof(Oid));
+	sdbs = MemoryContextAlloc(TopMemoryContext, maxdbs * sizeof(ScanDb));
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	rel = table_open(DatabaseRelationId, AccessShareLock);
@@ -435,14 +491,16 @@ launcher_scan(long *sleep_ms)
 	{
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 
-		if (!db->datallowconn || db->datistemplate)
-			continue;
 		if (ndbs == maxdbs)
 		{
 			maxdbs *= 2;
-			dbs = repalloc(dbs, maxdbs * sizeof(Oid));
+			sdbs = repalloc(sdbs, maxdbs * sizeof(ScanDb));
 		}
-		dbs[ndbs++] = db->oid;
+		sdbs[ndbs].oid = db->oid;
+		/* (a job worker could not connect; nor may a template be busy) */
+		sdbs[ndbs].closed = !db->datallowconn || db->datistemplate;
+		namestrcpy(&sdbs[ndbs].name, NameStr(db->datname));
+		ndbs++;
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -451,10 +509,31 @@ launcher_scan(long *sleep_ms)
 
 	/* in oid order: looked up by bsearch under the spinlock below */
 	if (ndbs > 1)
-		qsort(dbs, ndbs, sizeof(Oid), oid_cmp);
+		qsort(sdbs, ndbs, sizeof(ScanDb), scan_db_cmp);
+	dbs = palloc(Max(ndbs, 1) * sizeof(Oid));
+	open = palloc(Max(ndbs, 1) * sizeof(Oid));
+	for (i = 0; i < ndbs; i++)
+		dbs[i] = sdbs[i].oid;
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	/* forget dropped databases whose scheduler is gone */
+	/*
+	 * The databases whose runs are kept: the open ones, and a closed one
+	 * whose scheduler lives on (it records its runs, a worker it started a
+	 * moment before the close among them: that one connects all the same)
+	 */
+	for (i = 0; i < ndbs; i++)
+	{
+		SchedDbSlot *slot = sdbs[i].closed ? sched_slot_find(sdbs[i].oid) : NULL;
+
+		if (!sdbs[i].closed ||
+			(slot != NULL && (slot->pid != 0 || slot->starting ||
+							  sched_handles[slot - sched_shmem->dbs] != NULL)))
+			open[nopen++] = sdbs[i].oid;
+	}
+	/*
+	 * forget dropped databases whose scheduler is gone (a closed one keeps
+	 * its slot: it is the same database when it opens again)
+	 */
 	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
 	{
 		SchedDbSlot *slot = &sched_shmem->dbs[i];
@@ -465,7 +544,8 @@ launcher_scan(long *sleep_ms)
 			bsearch(&slot->dboid, dbs, ndbs, sizeof(Oid), oid_cmp) == NULL)
 			memset(slot, 0, sizeof(*slot));
 	}
-	sched_runs_forget(dbs, ndbs);
+	/* (those of a closed database without a scheduler too: none records them) */
+	sched_runs_forget(open, nopen);
 	SpinLockRelease(&sched_shmem->mutex);
 
 	/*
@@ -480,6 +560,16 @@ launcher_scan(long *sleep_ms)
 		bool		start = false;
 
 		i = (scan_start + k) % ndbs;
+
+		/*
+		 * Closed to connections, or a template: no scheduler starts there,
+		 * its due jobs wait (a job worker could not connect: each run
+		 * failed), and the server log says so; they run once it opens
+		 * again (ALTER DATABASE wakes the launcher at its commit).
+		 */
+		sched_note_closed(dbs[i], NameStr(sdbs[i].name), sdbs[i].closed);
+		if (sdbs[i].closed)
+			continue;
 		/* the database's WAL capture worker, once after a start */
 		cdc_wal_launch(dbs[i]);
 		SpinLockAcquire(&sched_shmem->mutex);
@@ -531,6 +621,8 @@ launcher_scan(long *sleep_ms)
 
 	scan_start += evicted;
 	pfree(dbs);
+	pfree(open);
+	pfree(sdbs);
 	if (noslot > 0 && !slots_warned)
 		ereport(WARNING,
 				(errmsg("dataeng launcher: %d database(s) get no scheduler: the %d slots are taken by databases with dataeng",
@@ -603,8 +695,9 @@ launcher_scan(long *sleep_ms)
 
 /*
  * sched_runs_forget
- *		The job runs of dropped databases (not in dbs, sorted by oid)
- *		whose worker is gone or never began: no scheduler will record
+ *		The job runs of dropped databases, and of closed ones without a
+ *		scheduler (not in dbs, sorted by oid), whose worker is gone or
+ *		never began: no scheduler will record
  *		them, nor should they count in the caps.  (A worker still
  *		connected, to a database that no longer allows connections, counts
  *		until it exits.)  Caller holds the mutex.
@@ -789,6 +882,57 @@ sched_wal_wanted(Oid dboid)
 	SpinLockRelease(&sched_shmem->mutex);
 	if (launcher)
 		SetLatch(launcher);
+}
+
+static bool wake_all_pending = false;
+static bool wake_all_callback_registered = false;
+
+static void
+wake_all_at_commit(XactEvent event, void *arg)
+{
+	Latch	   *latches[DATAENG_MAX_DATABASES + 1];
+	int			n = 0;
+	int			i;
+
+	if (!wake_all_pending)
+		return;
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		wake_all_pending = false;
+		return;
+	}
+	if (event != XACT_EVENT_COMMIT)
+		return;
+	wake_all_pending = false;
+	if (sched_shmem == NULL)
+		return;
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+		if (sched_shmem->dbs[i].latch != NULL)
+			latches[n++] = sched_shmem->dbs[i].latch;
+	if (sched_shmem->launcher_latch != NULL)
+		latches[n++] = sched_shmem->launcher_latch;
+	SpinLockRelease(&sched_shmem->mutex);
+	for (i = 0; i < n; i++)
+		SetLatch(latches[i]);
+}
+
+/*
+ * sched_wake_all_at_commit
+ *		Wake the launcher and every running scheduler when the current
+ *		transaction commits: a database was closed to connections or opened
+ *		again (ALTER DATABASE ... ALLOW_CONNECTIONS / IS_TEMPLATE, dbhook.c),
+ *		which they see at once instead of at the launcher's naptime.
+ */
+void
+sched_wake_all_at_commit(void)
+{
+	if (!wake_all_callback_registered)
+	{
+		RegisterXactCallback(wake_all_at_commit, NULL);
+		wake_all_callback_registered = true;
+	}
+	wake_all_pending = true;
 }
 
 /*

@@ -52,6 +52,12 @@ typedef struct SchedDbSlot
 	TimestampTz restore_warned; /* that wait was last reported */
 	int			hold;			/* commands waiting for dataeng to leave (dbhook.c) */
 	bool		test_clock_set; /* the test clock is set (clock.c) */
+	/*
+	 * The database allows no connections (ALTER DATABASE ...
+	 * ALLOW_CONNECTIONS false) or is a template, as the launcher or its
+	 * scheduler last saw it: no job starts there (sched_note_closed())
+	 */
+	bool		closed;
 	TimestampTz test_now;		/* the test clock's time */
 	/*
 	 * Due jobs held back by dataeng's caps since held_since (0: none),
@@ -125,6 +131,13 @@ typedef struct SchedShmem
 	TimestampTz launcher_at;
 	TimestampTz launcher_due;
 	uint32		launcher_generation;
+	/*
+	 * Since when no job run could get a background worker slot while no
+	 * run of dataeng was in progress anywhere (0: one started since), and
+	 * whether that was said (scheduler.c, runs_stalled())
+	 */
+	TimestampTz stalled_since;
+	bool		stalled_warned;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
 	SchedRun	runs[DATAENG_MAX_PARALLEL_RUNS];	/* the job runs in progress */
 } SchedShmem;
@@ -149,6 +162,8 @@ extern void sched_wake_at_commit(void);
 extern void sched_wal_wanted(Oid dboid);
 extern void sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now);
 extern void sched_runs_forget(Oid *dbs, int ndbs);
+extern void sched_note_closed(Oid dboid, const char *dbname, bool closed);
+extern void sched_wake_all_at_commit(void);
 
 /* in schedule/scheduler.c */
 extern bool sched_lock_extension(void);
@@ -165,11 +180,18 @@ extern uint64 sched_job_name_hash(const char *job_name);
 /*
  * The lock a job's run holds while it runs (job.c), one run of a job at a
  * time: an advisory lock tag whose field4 no pg_advisory_lock() sets (it
- * sets 1 or 2), so that no session can take it from SQL
+ * sets 1 or 2), so that no session can take it from SQL.  Of
+ * DEFAULT_LOCKMETHOD, as the WAL capture worker's (src/cdc/wal_worker.c):
+ * pg_advisory_unlock_all() in the job's command releases every session
+ * lock of USER_LOCKMETHOD, and so released it in the middle of a
+ * statement.  pg_locks shows it as before (locktype advisory).
  */
 #define JOB_LOCK_FIELD4 0x6465
 #define SET_LOCKTAG_JOB_RUN(tag, dboid, job_id) \
-	SET_LOCKTAG_ADVISORY(tag, dboid, (uint32) ((job_id) >> 32), (uint32) (job_id), JOB_LOCK_FIELD4)
+	do { \
+		SET_LOCKTAG_ADVISORY(tag, dboid, (uint32) ((job_id) >> 32), (uint32) (job_id), JOB_LOCK_FIELD4); \
+		(tag).locktag_lockmethodid = DEFAULT_LOCKMETHOD; \
+	} while (0)
 
 typedef struct JobRunArgs
 {

@@ -42,6 +42,7 @@
 #include "commands/dbcommands.h"
 #include "utils/resowner.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
 #include "storage/lmgr.h"
 #include "commands/extension.h"
@@ -61,6 +62,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -1109,6 +1111,60 @@ restore_sessions(void)
 }
 
 /*
+ * runs_stalled
+ *		No background worker slot for a job run while nrun runs of dataeng
+ *		are in progress.  With none in progress, no slot is freed by a run
+ *		that ends: the slots are taken by other workers and by the
+ *		schedulers themselves (each holds one while it passes), and with
+ *		max_worker_processes too low for a scheduler and one run beside the
+ *		static workers, a scheduler took the last slot at every pass and no
+ *		job ever ran, the log saying only that due jobs "wait their turn".
+ *		When that has lasted STALL_WARN_MS, a WARNING says so, once until
+ *		a run starts again (stall_clear()).
+ */
+#define STALL_WARN_MS 10000
+
+static void
+runs_stalled(int nrun)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz since;
+	bool		warn = false;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	if (nrun > 0 || sched_shmem->stalled_since == 0)
+		sched_shmem->stalled_since = now;
+	else if (!sched_shmem->stalled_warned &&
+			 TimestampDifferenceExceeds(sched_shmem->stalled_since, now, STALL_WARN_MS))
+		warn = sched_shmem->stalled_warned = true;
+	since = sched_shmem->stalled_since;
+	SpinLockRelease(&sched_shmem->mutex);
+	if (warn)
+		ereport(WARNING,
+				(errmsg("dataeng scheduler: no job run has been able to start for %ld s: no background worker slot is free, and no dataeng job run is in progress to free one",
+						(long) ((now - since) / USECS_PER_SEC)),
+				 errdetail("max_worker_processes is %d; the static workers, the schedulers of the databases with due jobs (one slot each while they pass) and other background workers take them all.",
+						   max_worker_processes),
+				 errhint("Raise max_worker_processes: a job run needs a slot of its own beside its database's scheduler.")));
+}
+
+/* a job run started: a stall is over */
+static void
+stall_clear(void)
+{
+	bool		was_warned;
+
+	SpinLockAcquire(&sched_shmem->mutex);
+	was_warned = sched_shmem->stalled_warned;
+	sched_shmem->stalled_since = 0;
+	sched_shmem->stalled_warned = false;
+	SpinLockRelease(&sched_shmem->mutex);
+	if (was_warned)
+		ereport(LOG,
+				(errmsg("dataeng scheduler: job runs start again (a background worker slot was free)")));
+}
+
+/*
  * start_due_jobs
  *		Start the due jobs; returns true when a job waits for a worker slot
  *		or for a restore to end (so that the caller retries soon).
@@ -1395,6 +1451,7 @@ start_due_jobs(bool *warned_slots)
 
 			run_forget(run_id, false);
 			nrun = total_running();
+			runs_stalled(nrun);
 
 			if (!*warned_slots)
 				ereport(LOG,
@@ -1425,6 +1482,7 @@ start_due_jobs(bool *warned_slots)
 
 		sched_run_start(job_id, run_id, attempt, next, next_null);
 		started = true;
+		stall_clear();
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		rj = palloc(sizeof(RunningJob));
@@ -1448,6 +1506,33 @@ start_due_jobs(bool *warned_slots)
 		SpinLockRelease(&sched_shmem->mutex);
 	}
 	return waiting;
+}
+
+/*
+ * database_open
+ *		Whether this database allows connections and is no template, as the
+ *		launcher requires to start a scheduler there.  One closed by ALTER
+ *		DATABASE ... ALLOW_CONNECTIONS false (or made a template) while its
+ *		scheduler runs keeps it while runs started before go on, but starts
+ *		no run: a job worker could not connect, and each run failed ("the
+ *		job worker stopped without recording a result") and was retried,
+ *		every time a job was due.  (Read at each pass: ALTER DATABASE's
+ *		invalidation of the shared catalog reaches every backend.)
+ */
+static bool
+database_open(void)
+{
+	HeapTuple	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+	bool		open = true;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		open = db->datallowconn && !db->datistemplate;
+		ReleaseSysCache(tup);
+	}
+	return open;
 }
 
 /*
@@ -1588,7 +1673,12 @@ dataeng_scheduler_main(Datum main_arg)
 		proc_exit(0);
 	before_shmem_exit(scheduler_exit, (Datum) 0);
 
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/*
+	 * (a database closed to connections since the launcher read it: the
+	 * scheduler connects all the same, starts no run there, records the
+	 * runs that go on, and leaves)
+	 */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
 	pgstat_report_appname("dataeng scheduler");
 
 	/*
@@ -1606,6 +1696,7 @@ dataeng_scheduler_main(Datum main_arg)
 		long		deadline_ms;
 		bool		waiting;
 		bool		first;
+		bool		open;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -1680,7 +1771,11 @@ dataeng_scheduler_main(Datum main_arg)
 		deadline_ms = terminate_overdue();
 		capped = false;
 		/* said once per shortage, not per pass nor per scheduler */
-		waiting = dataeng_enabled ? start_due_jobs(&my_slot->warned_slots) : false;
+		/* closed to connections: due jobs wait until it opens again */
+		open = database_open();
+		sched_note_closed(MyDatabaseId, get_database_name(MyDatabaseId), !open);
+		waiting = dataeng_enabled && open ?
+			start_due_jobs(&my_slot->warned_slots) : false;
 		if (!waiting)
 			my_slot->warned_slots = false;
 		/* tables to capture from the WAL and no worker: the launcher starts one */
@@ -1693,8 +1788,11 @@ dataeng_scheduler_main(Datum main_arg)
 			my_slot->last_trim = GetCurrentTimestamp();
 		}
 		next_ms = waiting ? 1000L : next_wait_ms();
-		/* due jobs held back by the caps: look again in a second */
-		if (capped && (next_ms < 0 || next_ms > 1000L))
+		/*
+		 * due jobs held back by the caps, or by the database closed: look
+		 * again in a second (ALTER DATABASE wakes it sooner)
+		 */
+		if ((capped || !open) && (next_ms < 0 || next_ms > 1000L))
 			next_ms = 1000L;
 		/* a run's end waits for a transaction holding its job's row: the same */
 		if ((reap_pending || !my_slot->recovered) && (next_ms < 0 || next_ms > 1000L))

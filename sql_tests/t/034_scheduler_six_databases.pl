@@ -1,0 +1,84 @@
+# Six databases, each with a job due every second, on a server whose
+# background worker slots are too few for all of them at once
+# (max_worker_processes = 7: the logical replication launcher, dataeng's
+# launcher and its maintenance launcher take three): every database's jobs
+# run, none starved, a busy database (jobs of 3 s) keeps none from
+# running, the slot shortage is said in the server log, and after
+# a crash restart (a backend killed with SIGKILL) every database's jobs run
+# again.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('sched_six');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'dataeng'
+max_worker_processes = 7
+dataeng.launcher_naptime = 3600
+restart_after_crash = on
+});
+$node->start;
+
+my @dbs = map { "six$_" } 1 .. 6;
+for my $db (@dbs)
+{
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	my $cmd = $db eq 'six1' ? 'INSERT INTO ticks DEFAULT VALUES; SELECT pg_sleep(3)' : 'INSERT INTO ticks DEFAULT VALUES';
+	$node->safe_psql($db, qq{
+		CREATE EXTENSION dataeng;
+		CREATE TABLE ticks (at timestamptz DEFAULT clock_timestamp());
+		SELECT dataeng.schedule('tick', '1 second', '$cmd');
+		SELECT dataeng.schedule('tock', '1 second', 'INSERT INTO ticks DEFAULT VALUES');
+	});
+}
+
+# every database's jobs run, again and again
+sub all_run
+{
+	my ($what, $since) = @_;
+	for my $db (@dbs)
+	{
+		ok($node->poll_query_until($db, qq{SELECT count(*) >= 5 FROM ticks WHERE at > '$since'}),
+			"$what: the jobs of $db run");
+	}
+}
+
+my $start = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+all_run('six databases', $start);
+
+# none starved: in the last 30 s each database ran its jobs again and
+# again (the longest gap between two of its runs is shown, not asserted:
+# 4 to 7 s at a load of 2 to 6, 11 to 15 s at 12)
+sleep(30);
+for my $db (@dbs)
+{
+	my ($n, $gap) = split /\|/, $node->safe_psql($db, q{
+		SELECT count(*), coalesce(extract(epoch FROM max(d)), 99)::int FROM (
+		  SELECT at - lag(at) OVER (ORDER BY at) AS d FROM ticks
+		   WHERE at > clock_timestamp() - interval '30 s') s});
+	cmp_ok($n, '>=', 3, "$db ran its jobs at least 3 times in 30 s ($n runs, longest gap $gap s)");
+}
+like(slurp_file($node->logfile), qr/no background worker slot/, 'the slot shortage is in the server log');
+# (a run may be waiting for a slot: that is no failure)
+for my $db (@dbs)
+{
+	is($node->safe_psql($db, q{SELECT count(*) FROM dataeng.job_runs WHERE status NOT IN ('succeeded', 'running', 'waiting')}),
+		'0', "no run of $db failed");
+}
+
+# a crash restart: a backend killed with SIGKILL
+my $log_offset = -s $node->logfile;
+my $victim = $node->background_psql('six3');
+my $vpid = $victim->query_safe('SELECT pg_backend_pid()');
+kill 'KILL', $vpid;
+$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
+eval { $victim->quit; };
+ok($node->poll_query_until('postgres', 'SELECT true'), 'the server is back');
+my $after = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+all_run('after the crash restart', $after);
+
+$node->stop;
+done_testing();
