@@ -167,7 +167,22 @@ typedef struct WalRound
 	List	   *budgets;
 	long		handlers_ms;	/* the time of every role's handlers */
 	MemoryContext roundcxt;
+	/*
+	 * How deep in on_change handlers the current source transaction was
+	 * written (0: not by a handler; n: by a round of this worker whose
+	 * handlers were called with changes n - 1 deep), and the deepest this
+	 * round's handlers were called with, plus one (wal_apply.c)
+	 */
+	int			src_depth;
+	int			handler_depth;
 } WalRound;
+
+/*
+ * Most levels of on_change handlers writing tables whose on_change
+ * handlers write tables ...: a batch written that deep is not handed to
+ * its handlers (a handler writing its own table looped for ever)
+ */
+#define WAL_HANDLER_MAX_DEPTH 16
 
 /* most attributes of type dataeng.change the worker can fill */
 #define CDC_CHANGE_MAX_ATTS 16

@@ -1725,6 +1725,53 @@ wal_flush_inserted(void)
 }
 
 /*
+ * The rounds of this worker whose on_change handlers were called, by
+ * transaction id, with how deep (WalRound.handler_depth): a source
+ * transaction decoded later with one of these ids was written by those
+ * handlers (their writes commit with the round), one level deeper.  In
+ * memory: a new worker counts from 0 again, so a loop of handlers goes
+ * WAL_HANDLER_MAX_DEPTH levels further at most.  A round's writes are
+ * decoded a round or a few later: the last WAL_DEPTH_ROUNDS are enough.
+ */
+#define WAL_DEPTH_ROUNDS 256
+static struct
+{
+	FullTransactionId xid;
+	int			depth;
+}			wal_depths[WAL_DEPTH_ROUNDS];
+static int	wal_depths_next = 0;
+
+/*
+ * how deep in handlers source transaction xid was written (0: not by one).
+ * pgoutput gives 32 bits of it: a round older than 2^31 transactions (an
+ * entry kept that long) is not it.
+ */
+static int
+wal_depth_of(TransactionId xid)
+{
+	uint64		next = U64FromFullTransactionId(ReadNextFullTransactionId());
+	int			i;
+
+	if (!TransactionIdIsValid(xid))
+		return 0;
+	for (i = 0; i < WAL_DEPTH_ROUNDS; i++)
+		if (FullTransactionIdIsValid(wal_depths[i].xid) &&
+			TransactionIdEquals(XidFromFullTransactionId(wal_depths[i].xid), xid) &&
+			next - U64FromFullTransactionId(wal_depths[i].xid) < ((uint64) 1 << 31))
+			return wal_depths[i].depth;
+	return 0;
+}
+
+/* the round of transaction xid (committed) called handlers depth deep */
+static void
+wal_depth_note(FullTransactionId xid, int depth)
+{
+	wal_depths[wal_depths_next].xid = xid;
+	wal_depths[wal_depths_next].depth = depth;
+	wal_depths_next = (wal_depths_next + 1) % WAL_DEPTH_ROUNDS;
+}
+
+/*
  * cdc_wal_round
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
@@ -1749,6 +1796,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	CdcWalRound result;
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1];
+	TransactionId src_xid = InvalidTransactionId;
+	FullTransactionId round_xid;
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
@@ -1889,6 +1938,10 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 		if (action == LOGICAL_REP_MSG_BEGIN)
 		{
+			LogicalRepBeginData begin;
+
+			logicalrep_read_begin(&msg, &begin);
+			src_xid = begin.xid;
 			/* its messages are read again from here */
 			cdc_wal_msgs_mark(msgs);
 			ntxn = 0;
@@ -1931,6 +1984,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			if (!applied_any)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
+			r.src_depth = wal_depth_of(src_xid);
 			old = MemoryContextSwitchTo(r.txncxt);
 			wal_apply_txn(&r, msgs, ntxn);
 			if (r.nwritten > 0)
@@ -2029,6 +2083,9 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	SPI_finish();
 	PopActiveSnapshot();
+	round_xid = GetTopFullTransactionIdIfAny();
 	CommitTransactionCommand();
+	if (r.handler_depth > 0 && FullTransactionIdIsValid(round_xid))
+		wal_depth_note(round_xid, r.handler_depth);
 	return result;
 }

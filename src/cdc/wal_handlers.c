@@ -744,7 +744,11 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		*cut_off = 0;
 		(*attempts)++;
 		if (*err == NULL)
+		{
+			/* what the handler wrote commits with the round, one level deeper */
+			r->handler_depth = Max(r->handler_depth, r->src_depth + 1);
 			return WAL_CALL_OK;
+		}
 		if (*attempts > cdc_on_change_retries)
 			return WAL_CALL_FAILED;
 		/*
@@ -802,6 +806,41 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X failed %d times (SQLSTATE %s)",
 						   LSN_FORMAT_ARGS(commit_lsn), attempts, unpack_sql_state(err->sqlerrcode)));
+}
+
+/*
+ * wal_batch_too_deep
+ *		The current source transaction was written by on_change handlers
+ *		WAL_HANDLER_MAX_DEPTH levels deep (a handler writing a table whose
+ *		handlers write ... its own table): t's handler is not called with
+ *		it, and its batch goes to dataeng.dead_letters (54001, as
+ *		PostgreSQL's stack depth limit), as a failed batch does.  Otherwise
+ *		such handlers fed each other in every round for ever, each round a
+ *		change more, while capture went on.
+ */
+static void
+wal_batch_too_deep(WalRound *r, WalTrigger *t, ArrayType *changes)
+{
+	ErrorData  *err = palloc0(sizeof(ErrorData));
+
+	err->sqlerrcode = ERRCODE_STATEMENT_TOO_COMPLEX;
+	err->message = psprintf("the changes of commit %X/%X were written by on_change handlers %d levels deep",
+							LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth);
+	err->detail = psprintf("An on_change handler wrote them, called with changes that an on_change handler wrote, "
+						   "and so on %d times: handlers that write the tables of each other's triggers (or their own) "
+						   "would feed each other for ever.", r->src_depth);
+	err->hint = pstrdup("Make the handler leave the changes of its own writes alone; the changes are in the change log.");
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("on_change trigger \"%s\" is not called with the batch of commit %X/%X: %s",
+					t->name, LSN_FORMAT_ARGS(r->commit_lsn), err->message),
+			 errdetail("%s", err->detail),
+			 errhint("%s", err->hint)));
+	wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, err, 0);
+	if (t->pause_on_error)
+		wal_pause(r, t, r->commit_lsn,
+				  psprintf("on_error => 'pause': the batch of commit %X/%X was written by on_change handlers %d levels deep (SQLSTATE 54001)",
+						   LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth));
 }
 
 /*
@@ -1060,6 +1099,11 @@ cdc_wal_run_handlers(WalRound *r)
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = r->commit_lsn;
 			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
+			continue;
+		}
+		if (r->src_depth >= WAL_HANDLER_MAX_DEPTH)
+		{
+			wal_batch_too_deep(r, t, changes);
 			continue;
 		}
 		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, &attempts, &cut_off, &not_before, &err))
