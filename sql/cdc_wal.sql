@@ -1259,7 +1259,50 @@ DECLARE
   mine boolean;
   prepared text;
   procs text;
+  waited xid;
+  blocker text;
+  blocker_db name;
 BEGIN
+  -- The worker still making the database's slot: PostgreSQL's logical
+  -- decoding starts only once every transaction (with a transaction id,
+  -- of any database) running when the slot's creation began has ended,
+  -- which it waits for one by one; the switches to the WAL wait with it.
+  -- An orphaned prepared transaction (or a session left idle in its
+  -- transaction) held them for ever, the waits gave up saying nothing.
+  SELECT s.active_pid INTO worker FROM pg_replication_slots s
+   WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn IS NULL AND s.active_pid IS NOT NULL;
+  IF FOUND THEN
+    SELECT ct.table_name INTO stuck.table_name FROM dataeng.cdc_tables ct
+     WHERE ct.table_name OPERATOR(pg_catalog.=) ANY (tables)
+       AND ct.method OPERATOR(pg_catalog.=) 'wal' AND ct.active_method OPERATOR(pg_catalog.<>) 'wal'
+     ORDER BY ct.table_name::text LIMIT 1;
+    SELECT l.transactionid INTO waited FROM pg_locks l
+     WHERE l.pid OPERATOR(pg_catalog.=) worker AND l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND NOT l.granted
+     LIMIT 1;
+    IF stuck.table_name IS NULL OR waited IS NULL THEN
+      RETURN;
+    END IF;
+    SELECT format('prepared transaction "%s"', px.gid), px.database INTO blocker, blocker_db
+      FROM pg_catalog.pg_prepared_xacts px WHERE px.transaction OPERATOR(pg_catalog.=) waited;
+    IF blocker IS NULL THEN
+      SELECT format('the transaction of process %s', l.pid), a.datname INTO blocker, blocker_db
+        FROM pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+       WHERE l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND l.transactionid OPERATOR(pg_catalog.=) waited
+         AND l.mode OPERATOR(pg_catalog.=) 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
+       LIMIT 1;
+    END IF;
+    RAISE EXCEPTION '%: the switch of table % to capture from the WAL waits for % to end', action, stuck.table_name,
+                    coalesce(blocker, format('transaction %s', waited))
+      USING ERRCODE = 'lock_not_available',
+            DETAIL = format('The WAL capture worker is making the replication slot %s of this database: logical decoding begins only once '
+                            'every transaction that was running when the slot''s creation began has ended, in any database (transaction %s now%s). '
+                            'Until then table %s is captured by its trigger, and nothing is lost.',
+                            slot, waited, CASE WHEN blocker_db IS NOT NULL THEN format(', of database %s', blocker_db) ELSE '' END,
+                            stuck.table_name),
+            HINT = CASE WHEN blocker LIKE 'prepared transaction %'
+                        THEN 'A prepared transaction runs until COMMIT PREPARED or ROLLBACK PREPARED (pg_prepared_xacts lists it), also across a server restart; the worker makes the switch after that: try again then.'
+                        ELSE 'The worker makes the switch once that transaction has ended (pg_stat_activity shows what it runs): try again then.' END;
+  END IF;
   SELECT s.active_pid INTO worker FROM pg_replication_slots s
    WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn OPERATOR(pg_catalog.>=) target;
   IF NOT FOUND THEN
