@@ -67,10 +67,52 @@ SELECT trigger_name, paused_at IS NOT NULL AS paused,
 
 SELECT dataeng.on_change_drop('lo_ping');
 SELECT dataeng.on_change_drop('lo_pong');
+
+-- a pipeline under load: a handler writing a table whose handler ...;
+-- rounds that hand over both a user's batch and a batch its handler wrote
+-- count each change by the call that wrote it: always 1 deep, however
+-- many rounds in a row (the depth of a round's deepest call, given to
+-- all its writes, grew by one a round)
+CREATE TABLE lo_p (id int PRIMARY KEY);
+CREATE TABLE lo_q (id int PRIMARY KEY);
+CREATE FUNCTION lo_p_h(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.lo_q SELECT (c.new_row->>'id')::int FROM unnest(changes) c;
+END $$;
+CREATE FUNCTION lo_q_h(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.lo_calls SELECT 'q', count(*), string_agg(c.pk->>'id', ',') FROM unnest(changes) c;
+END $$;
+SET client_min_messages = warning;
+SELECT dataeng.cdc_enable('lo_p', method => 'wal');
+SELECT dataeng.cdc_enable('lo_q', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.on_change('lo_p_h', 'lo_p', 'lo_p_h(dataeng.change[])');
+SELECT dataeng.on_change('lo_q_h', 'lo_q', 'lo_q_h(dataeng.change[])');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+CREATE PROCEDURE lo_load() LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..60 LOOP
+    INSERT INTO public.lo_p VALUES (i);
+    COMMIT;
+    PERFORM pg_sleep(0.03);
+  END LOOP;
+END $$;
+CALL lo_load();
+SELECT wait_for($$SELECT (SELECT sum(n) FROM lo_calls WHERE trigger_name = 'q') = 60$$, 60) AS all_handled;
+SELECT count(*) AS q_rows FROM lo_q;
+SELECT count(*) AS dead_letters FROM dataeng.dead_letters WHERE trigger_name IN ('lo_p_h', 'lo_q_h');
+SELECT dataeng.on_change_drop('lo_p_h');
+SELECT dataeng.on_change_drop('lo_q_h');
 SET client_min_messages = warning;
 SELECT dataeng.cdc_disable('lo_a');
 SELECT dataeng.cdc_disable('lo_b');
-DROP TABLE lo_a, lo_b, lo_calls;
-DROP FUNCTION lo_self(dataeng.change[]), lo_ping(dataeng.change[]), lo_pong(dataeng.change[]);
+SELECT dataeng.cdc_disable('lo_p');
+SELECT dataeng.cdc_disable('lo_q');
+DROP TABLE lo_a, lo_b, lo_p, lo_q, lo_calls;
+DROP PROCEDURE lo_load();
+DROP FUNCTION lo_self(dataeng.change[]), lo_ping(dataeng.change[]), lo_pong(dataeng.change[]),
+  lo_p_h(dataeng.change[]), lo_q_h(dataeng.change[]);
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng CASCADE;

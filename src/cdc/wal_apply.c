@@ -1725,49 +1725,113 @@ wal_flush_inserted(void)
 }
 
 /*
- * The rounds of this worker whose on_change handlers were called, by
- * transaction id, with how deep (WalRound.handler_depth): a source
- * transaction decoded later with one of these ids was written by those
- * handlers (their writes commit with the round), one level deeper.  In
- * memory: a new worker counts from 0 again, so a loop of handlers goes
- * WAL_HANDLER_MAX_DEPTH levels further at most.  A round's writes are
- * decoded a round or a few later: the last WAL_DEPTH_ROUNDS are enough.
+ * The rounds of this worker whose on_change handlers wrote WAL, by
+ * transaction id: a source transaction decoded later with one of these
+ * ids was written by those handlers (their writes commit with the round).
+ * Each change of it is one level deeper than the batch of the call that
+ * wrote it: the calls more than 1 deep are kept with the WAL each wrote
+ * (a call runs in the worker alone, so the WAL of the round's transaction
+ * between its start and its end is its own), any other change of the
+ * round is 1 deep.  In memory: a new worker counts from 0 again, so a
+ * loop of handlers goes WAL_HANDLER_MAX_DEPTH levels further at most.  A
+ * round's writes are decoded a round or a few later: the last
+ * WAL_DEPTH_ROUNDS are enough.
  */
-#define WAL_DEPTH_ROUNDS 256
-static struct
+#define WAL_DEPTH_ROUNDS 64
+#define WAL_DEPTH_MAX_RANGES 1024
+typedef struct WalDepthRound
 {
 	FullTransactionId xid;
-	int			depth;
-}			wal_depths[WAL_DEPTH_ROUNDS];
+	int			n;
+	WalDepthRange *ranges;		/* in TopMemoryContext */
+} WalDepthRound;
+static WalDepthRound wal_depths[WAL_DEPTH_ROUNDS];
 static int	wal_depths_next = 0;
 
 /*
- * how deep in handlers source transaction xid was written (0: not by one).
- * pgoutput gives 32 bits of it: a round older than 2^31 transactions (an
- * entry kept that long) is not it.
+ * the round that wrote source transaction xid (NULL: none).  pgoutput
+ * gives 32 bits of it: a round older than 2^31 transactions is not it.
  */
-static int
-wal_depth_of(TransactionId xid)
+static WalDepthRound *
+wal_depth_round(TransactionId xid)
 {
-	uint64		next = U64FromFullTransactionId(ReadNextFullTransactionId());
+	uint64		next;
 	int			i;
 
 	if (!TransactionIdIsValid(xid))
-		return 0;
+		return NULL;
+	next = U64FromFullTransactionId(ReadNextFullTransactionId());
 	for (i = 0; i < WAL_DEPTH_ROUNDS; i++)
 		if (FullTransactionIdIsValid(wal_depths[i].xid) &&
 			TransactionIdEquals(XidFromFullTransactionId(wal_depths[i].xid), xid) &&
 			next - U64FromFullTransactionId(wal_depths[i].xid) < ((uint64) 1 << 31))
-			return wal_depths[i].depth;
-	return 0;
+			return &wal_depths[i];
+	return NULL;
 }
 
-/* the round of transaction xid (committed) called handlers depth deep */
-static void
-wal_depth_note(FullTransactionId xid, int depth)
+/*
+ * cdc_wal_depth_at
+ *		How deep in handlers the change at lsn of the current source
+ *		transaction was written (0: not by a handler).
+ */
+int
+cdc_wal_depth_at(WalRound *r, XLogRecPtr lsn)
 {
-	wal_depths[wal_depths_next].xid = xid;
-	wal_depths[wal_depths_next].depth = depth;
+	WalDepthRound *d = (WalDepthRound *) r->src_round;
+	int			i;
+
+	if (d == NULL)
+		return 0;
+	for (i = 0; i < d->n; i++)
+		if (lsn >= d->ranges[i].start && lsn < d->ranges[i].end)
+			return d->ranges[i].depth;
+	return 1;
+}
+
+/*
+ * cdc_wal_depth_call
+ *		A handler call of this round, with a batch depth - 1 deep, wrote
+ *		the WAL [start, end) of the round's transaction.
+ */
+void
+cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth)
+{
+	r->handler_wrote = true;
+	if (depth <= 1)
+		return;
+	if (r->depth_ranges == NULL)
+		r->depth_ranges = MemoryContextAlloc(r->roundcxt, sizeof(WalDepthRange) * WAL_DEPTH_MAX_RANGES);
+	/* (past the bound, the last range takes the rest, at its deepest) */
+	if (r->ndepth_ranges == WAL_DEPTH_MAX_RANGES)
+	{
+		WalDepthRange *last = &r->depth_ranges[WAL_DEPTH_MAX_RANGES - 1];
+
+		last->end = end;
+		last->depth = Max(last->depth, depth);
+		return;
+	}
+	r->depth_ranges[r->ndepth_ranges].start = start;
+	r->depth_ranges[r->ndepth_ranges].end = end;
+	r->depth_ranges[r->ndepth_ranges].depth = depth;
+	r->ndepth_ranges++;
+}
+
+/* the round of transaction xid (committed) wrote WAL in handlers (r) */
+static void
+wal_depth_note(FullTransactionId xid, WalRound *r)
+{
+	WalDepthRound *d = &wal_depths[wal_depths_next];
+
+	if (d->ranges)
+		pfree(d->ranges);
+	d->ranges = NULL;
+	d->n = r->ndepth_ranges;
+	if (d->n > 0)
+	{
+		d->ranges = MemoryContextAlloc(TopMemoryContext, sizeof(WalDepthRange) * d->n);
+		memcpy(d->ranges, r->depth_ranges, sizeof(WalDepthRange) * d->n);
+	}
+	d->xid = xid;
 	wal_depths_next = (wal_depths_next + 1) % WAL_DEPTH_ROUNDS;
 }
 
@@ -1984,7 +2048,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			if (!applied_any)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
-			r.src_depth = wal_depth_of(src_xid);
+			r.src_round = wal_depth_round(src_xid);
 			old = MemoryContextSwitchTo(r.txncxt);
 			wal_apply_txn(&r, msgs, ntxn);
 			if (r.nwritten > 0)
@@ -2084,8 +2148,24 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	SPI_finish();
 	PopActiveSnapshot();
 	round_xid = GetTopFullTransactionIdIfAny();
+	/* (the ranges live in the round's memory: copied before it goes) */
+	if (r.handler_wrote && FullTransactionIdIsValid(round_xid))
+	{
+		WalDepthRange *keep = NULL;
+
+		if (r.ndepth_ranges > 0)
+		{
+			keep = MemoryContextAlloc(TopMemoryContext, sizeof(WalDepthRange) * r.ndepth_ranges);
+			memcpy(keep, r.depth_ranges, sizeof(WalDepthRange) * r.ndepth_ranges);
+		}
+		r.depth_ranges = keep;
+	}
 	CommitTransactionCommand();
-	if (r.handler_depth > 0 && FullTransactionIdIsValid(round_xid))
-		wal_depth_note(round_xid, r.handler_depth);
+	if (r.handler_wrote && FullTransactionIdIsValid(round_xid))
+	{
+		wal_depth_note(round_xid, &r);
+		if (r.depth_ranges)
+			pfree(r.depth_ranges);
+	}
 	return result;
 }

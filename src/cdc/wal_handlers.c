@@ -58,6 +58,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -244,6 +245,29 @@ wal_change_array(WalRound *r, WalTrigger *t)
 	if (n == 0)
 		return NULL;
 	return construct_array(elems, n, r->change_typid, -1, false, TYPALIGN_DOUBLE);
+}
+
+/*
+ * how deep in handlers t's batch of the current transaction was written:
+ * its deepest change's depth
+ */
+static int
+wal_batch_depth(WalRound *r, WalTrigger *t)
+{
+	int			depth = 0;
+	int			i;
+
+	if (r->src_round == NULL)
+		return 0;
+	for (i = 0; i < r->nwritten; i++)
+	{
+		WalWrittenChange *w = &r->written[i];
+
+		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
+			continue;
+		depth = Max(depth, cdc_wal_depth_at(r, w->lsn));
+	}
+	return depth;
 }
 
 /*
@@ -697,6 +721,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		long		left = wal_budget_left(r, t->owner);
 		bool		budget_limit = (cdc_on_change_timeout <= 0);
 		bool		out_of_budget;
+		XLogRecPtr	wal_before;
 
 		if (left <= 0)
 			return WAL_CALL_DEFERRED;
@@ -708,6 +733,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		 * handler blocked on a lock (or longer than that) held the worker,
 		 * and capture of every table of the database, until it ended.
 		 */
+		wal_before = XactLastRecEnd;
 		*err = wal_call_handler(t, changes,
 								budget_limit ? (int) Min(left, (long) INT_MAX) : cdc_on_change_timeout,
 								budget_limit, &out_of_budget);
@@ -746,7 +772,8 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		if (*err == NULL)
 		{
 			/* what the handler wrote commits with the round, one level deeper */
-			r->handler_depth = Max(r->handler_depth, r->src_depth + 1);
+			if (XactLastRecEnd > wal_before)
+				cdc_wal_depth_call(r, wal_before, XactLastRecEnd, r->src_depth + 1);
 			return WAL_CALL_OK;
 		}
 		if (*attempts > cdc_on_change_retries)
@@ -1101,6 +1128,7 @@ cdc_wal_run_handlers(WalRound *r)
 			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
 			continue;
 		}
+		r->src_depth = wal_batch_depth(r, t);
 		if (r->src_depth >= WAL_HANDLER_MAX_DEPTH)
 		{
 			wal_batch_too_deep(r, t, changes);
