@@ -208,6 +208,26 @@ COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
   'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
 REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 
+-- Whether the server lets the WAL capture worker decode with pgoutput:
+-- PostgreSQL 15.19 and later load only the output plugins listed in
+-- output_plugin_libraries (a comma-separated list of library names; a
+-- name with its directory counts by its last part: rather let the worker
+-- say it cannot than refuse what the server may allow); older servers
+-- have no such setting and load any.
+CREATE FUNCTION dataeng_internal._cdc_wal_plugin_allowed()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT current_setting('output_plugin_libraries', true) IS NULL
+      OR EXISTS (SELECT 1
+                   FROM unnest(string_to_array(current_setting('output_plugin_libraries', true), ',')) AS l(lib)
+                  WHERE regexp_replace(btrim(l.lib, ' "'), '^.*/', '') OPERATOR(pg_catalog.=) 'pgoutput')
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_plugin_allowed() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_plugin_allowed() IS
+  'internal: whether output_plugin_libraries (PostgreSQL 15.19 and later) lets the WAL capture worker decode with pgoutput';
+
 -- Checks and preparation of cdc_enable(..., method): for 'wal', the
 -- server's wal_level, the preloaded library (its launcher restarts the
 -- worker after a restart), REPLICA IDENTITY FULL (old row images: facts,
@@ -244,6 +264,17 @@ BEGIN
             HINT = 'Set wal_level = logical in postgresql.conf and restart the server, or use method => ''trigger''.';
   END IF;
   PERFORM dataeng.require_preload('capture from the WAL');
+  -- PostgreSQL 15.19 and later decode only with the output plugins that
+  -- output_plugin_libraries lists, the worker's pgoutput too: without it
+  -- the worker failed at each start, in the background, while this call
+  -- succeeded and cdc_wal_sync() waited out its timeout.
+  IF NOT dataeng_internal._cdc_wal_plugin_allowed() THEN
+    RAISE EXCEPTION 'capture from the WAL requires output_plugin_libraries to list pgoutput'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The WAL capture worker decodes with the output plugin pgoutput; output_plugin_libraries is ''%s''.',
+                            current_setting('output_plugin_libraries')),
+            HINT = 'Add pgoutput to output_plugin_libraries and reload the configuration (SELECT pg_reload_conf()), or use method => ''trigger''.';
+  END IF;
   -- A table without a primary key is keyed by its replica identity index
   -- (pk of its changes, as the trigger records them); REPLICA IDENTITY
   -- FULL forgets that index, and its changes would have a NULL pk from
@@ -1228,7 +1259,50 @@ DECLARE
   mine boolean;
   prepared text;
   procs text;
+  waited xid;
+  blocker text;
+  blocker_db name;
 BEGIN
+  -- The worker still making the database's slot: PostgreSQL's logical
+  -- decoding starts only once every transaction (with a transaction id,
+  -- of any database) running when the slot's creation began has ended,
+  -- which it waits for one by one; the switches to the WAL wait with it.
+  -- An orphaned prepared transaction (or a session left idle in its
+  -- transaction) held them for ever, the waits gave up saying nothing.
+  SELECT s.active_pid INTO worker FROM pg_replication_slots s
+   WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn IS NULL AND s.active_pid IS NOT NULL;
+  IF FOUND THEN
+    SELECT ct.table_name INTO stuck.table_name FROM dataeng.cdc_tables ct
+     WHERE ct.table_name OPERATOR(pg_catalog.=) ANY (tables)
+       AND ct.method OPERATOR(pg_catalog.=) 'wal' AND ct.active_method OPERATOR(pg_catalog.<>) 'wal'
+     ORDER BY ct.table_name::text LIMIT 1;
+    SELECT l.transactionid INTO waited FROM pg_locks l
+     WHERE l.pid OPERATOR(pg_catalog.=) worker AND l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND NOT l.granted
+     LIMIT 1;
+    IF stuck.table_name IS NULL OR waited IS NULL THEN
+      RETURN;
+    END IF;
+    SELECT format('prepared transaction "%s"', px.gid), px.database INTO blocker, blocker_db
+      FROM pg_catalog.pg_prepared_xacts px WHERE px.transaction OPERATOR(pg_catalog.=) waited;
+    IF blocker IS NULL THEN
+      SELECT format('the transaction of process %s', l.pid), a.datname INTO blocker, blocker_db
+        FROM pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+       WHERE l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND l.transactionid OPERATOR(pg_catalog.=) waited
+         AND l.mode OPERATOR(pg_catalog.=) 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
+       LIMIT 1;
+    END IF;
+    RAISE EXCEPTION '%: the switch of table % to capture from the WAL waits for % to end', action, stuck.table_name,
+                    coalesce(blocker, format('transaction %s', waited))
+      USING ERRCODE = 'lock_not_available',
+            DETAIL = format('The WAL capture worker is making the replication slot %s of this database: logical decoding begins only once '
+                            'every transaction that was running when the slot''s creation began has ended, in any database (transaction %s now%s). '
+                            'Until then table %s is captured by its trigger, and nothing is lost.',
+                            slot, waited, CASE WHEN blocker_db IS NOT NULL THEN format(', of database %s', blocker_db) ELSE '' END,
+                            stuck.table_name),
+            HINT = CASE WHEN blocker LIKE 'prepared transaction %'
+                        THEN 'A prepared transaction runs until COMMIT PREPARED or ROLLBACK PREPARED (pg_prepared_xacts lists it), also across a server restart; the worker makes the switch after that: try again then.'
+                        ELSE 'The worker makes the switch once that transaction has ended (pg_stat_activity shows what it runs): try again then.' END;
+  END IF;
   SELECT s.active_pid INTO worker FROM pg_replication_slots s
    WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn OPERATOR(pg_catalog.>=) target;
   IF NOT FOUND THEN
@@ -1412,6 +1486,15 @@ BEGIN
                                   'wal_level is %s, and dataeng is %sin shared_preload_libraries.',
                                   current_setting('wal_level'), CASE WHEN preloaded THEN '' ELSE 'not ' END),
                   HINT = 'Set wal_level = logical and shared_preload_libraries = ''dataeng'' and restart the server, '
+                         'or capture the tables by trigger: dataeng.cdc_enable(table, method => ''trigger'').';
+        END IF;
+        IF NOT dataeng_internal._cdc_wal_plugin_allowed() THEN
+          RAISE EXCEPTION 'this server cannot capture changes from the WAL'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('dataeng.cdc_wal_sync() waits for the WAL capture worker of this database, which decodes with '
+                                  'the output plugin pgoutput: output_plugin_libraries is ''%s''.',
+                                  current_setting('output_plugin_libraries')),
+                  HINT = 'Add pgoutput to output_plugin_libraries and reload the configuration (SELECT pg_reload_conf()), '
                          'or capture the tables by trigger: dataeng.cdc_enable(table, method => ''trigger'').';
         END IF;
       END IF;

@@ -243,6 +243,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_fail_streak()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_alert()', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_locked(oid)', 's', true, 'u'),
+  ('dataeng_internal._cdc_wal_plugin_allowed()', 's', false, 's'),
   ('dataeng_internal._cdc_wal_prepare(regclass,text)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_full(regclass)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_identity(regclass,boolean)', 'v', true, 'u'),

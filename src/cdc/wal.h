@@ -167,7 +167,38 @@ typedef struct WalRound
 	List	   *budgets;
 	long		handlers_ms;	/* the time of every role's handlers */
 	MemoryContext roundcxt;
+	/*
+	 * How deep in on_change handlers the batch being handed over was
+	 * written (0: not by a handler; n: by a handler called with a batch
+	 * n - 1 deep): src_round, this worker's round that wrote the current
+	 * source transaction (NULL: not one), tells (cdc_wal_depth_at()); and
+	 * the calls of this round that wrote WAL: depth_ranges, those more
+	 * than 1 deep (the WAL each wrote, and its depth), handler_wrote, any
+	 */
+	int			src_depth;
+	void	   *src_round;
+	struct WalDepthRange *depth_ranges;
+	int			ndepth_ranges;
+	bool		handler_wrote;
 } WalRound;
+
+/*
+ * Most levels of on_change handlers writing tables whose on_change
+ * handlers write tables ...: a batch written that deep is not handed to
+ * its handlers (a handler writing its own table looped for ever)
+ */
+#define WAL_HANDLER_MAX_DEPTH 16
+
+/* the WAL one handler call wrote, [start, end), and its depth */
+typedef struct WalDepthRange
+{
+	XLogRecPtr	start;
+	XLogRecPtr	end;
+	int			depth;
+} WalDepthRange;
+
+extern int	cdc_wal_depth_at(WalRound *r, XLogRecPtr lsn);
+extern void cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth);
 
 /* most attributes of type dataeng.change the worker can fill */
 #define CDC_CHANGE_MAX_ATTS 16

@@ -1725,6 +1725,117 @@ wal_flush_inserted(void)
 }
 
 /*
+ * The rounds of this worker whose on_change handlers wrote WAL, by
+ * transaction id: a source transaction decoded later with one of these
+ * ids was written by those handlers (their writes commit with the round).
+ * Each change of it is one level deeper than the batch of the call that
+ * wrote it: the calls more than 1 deep are kept with the WAL each wrote
+ * (a call runs in the worker alone, so the WAL of the round's transaction
+ * between its start and its end is its own), any other change of the
+ * round is 1 deep.  In memory: a new worker counts from 0 again, so a
+ * loop of handlers goes WAL_HANDLER_MAX_DEPTH levels further at most.  A
+ * round's writes are decoded a round or a few later: the last
+ * WAL_DEPTH_ROUNDS are enough.
+ */
+#define WAL_DEPTH_ROUNDS 64
+#define WAL_DEPTH_MAX_RANGES 1024
+typedef struct WalDepthRound
+{
+	FullTransactionId xid;
+	int			n;
+	WalDepthRange *ranges;		/* in TopMemoryContext */
+} WalDepthRound;
+static WalDepthRound wal_depths[WAL_DEPTH_ROUNDS];
+static int	wal_depths_next = 0;
+
+/*
+ * the round that wrote source transaction xid (NULL: none).  pgoutput
+ * gives 32 bits of it: a round older than 2^31 transactions is not it.
+ */
+static WalDepthRound *
+wal_depth_round(TransactionId xid)
+{
+	uint64		next;
+	int			i;
+
+	if (!TransactionIdIsValid(xid))
+		return NULL;
+	next = U64FromFullTransactionId(ReadNextFullTransactionId());
+	for (i = 0; i < WAL_DEPTH_ROUNDS; i++)
+		if (FullTransactionIdIsValid(wal_depths[i].xid) &&
+			TransactionIdEquals(XidFromFullTransactionId(wal_depths[i].xid), xid) &&
+			next - U64FromFullTransactionId(wal_depths[i].xid) < ((uint64) 1 << 31))
+			return &wal_depths[i];
+	return NULL;
+}
+
+/*
+ * cdc_wal_depth_at
+ *		How deep in handlers the change at lsn of the current source
+ *		transaction was written (0: not by a handler).
+ */
+int
+cdc_wal_depth_at(WalRound *r, XLogRecPtr lsn)
+{
+	WalDepthRound *d = (WalDepthRound *) r->src_round;
+	int			i;
+
+	if (d == NULL)
+		return 0;
+	for (i = 0; i < d->n; i++)
+		if (lsn >= d->ranges[i].start && lsn < d->ranges[i].end)
+			return d->ranges[i].depth;
+	return 1;
+}
+
+/*
+ * cdc_wal_depth_call
+ *		A handler call of this round, with a batch depth - 1 deep, wrote
+ *		the WAL [start, end) of the round's transaction.
+ */
+void
+cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth)
+{
+	r->handler_wrote = true;
+	if (depth <= 1)
+		return;
+	if (r->depth_ranges == NULL)
+		r->depth_ranges = MemoryContextAlloc(r->roundcxt, sizeof(WalDepthRange) * WAL_DEPTH_MAX_RANGES);
+	/* (past the bound, the last range takes the rest, at its deepest) */
+	if (r->ndepth_ranges == WAL_DEPTH_MAX_RANGES)
+	{
+		WalDepthRange *last = &r->depth_ranges[WAL_DEPTH_MAX_RANGES - 1];
+
+		last->end = end;
+		last->depth = Max(last->depth, depth);
+		return;
+	}
+	r->depth_ranges[r->ndepth_ranges].start = start;
+	r->depth_ranges[r->ndepth_ranges].end = end;
+	r->depth_ranges[r->ndepth_ranges].depth = depth;
+	r->ndepth_ranges++;
+}
+
+/* the round of transaction xid (committed) wrote WAL in handlers (r) */
+static void
+wal_depth_note(FullTransactionId xid, WalRound *r)
+{
+	WalDepthRound *d = &wal_depths[wal_depths_next];
+
+	if (d->ranges)
+		pfree(d->ranges);
+	d->ranges = NULL;
+	d->n = r->ndepth_ranges;
+	if (d->n > 0)
+	{
+		d->ranges = MemoryContextAlloc(TopMemoryContext, sizeof(WalDepthRange) * d->n);
+		memcpy(d->ranges, r->depth_ranges, sizeof(WalDepthRange) * d->n);
+	}
+	d->xid = xid;
+	wal_depths_next = (wal_depths_next + 1) % WAL_DEPTH_ROUNDS;
+}
+
+/*
  * cdc_wal_round
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
@@ -1749,6 +1860,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	CdcWalRound result;
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1];
+	TransactionId src_xid = InvalidTransactionId;
+	FullTransactionId round_xid;
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
@@ -1889,6 +2002,10 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 		if (action == LOGICAL_REP_MSG_BEGIN)
 		{
+			LogicalRepBeginData begin;
+
+			logicalrep_read_begin(&msg, &begin);
+			src_xid = begin.xid;
 			/* its messages are read again from here */
 			cdc_wal_msgs_mark(msgs);
 			ntxn = 0;
@@ -1931,6 +2048,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			if (!applied_any)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
+			r.src_round = wal_depth_round(src_xid);
 			old = MemoryContextSwitchTo(r.txncxt);
 			wal_apply_txn(&r, msgs, ntxn);
 			if (r.nwritten > 0)
@@ -2029,6 +2147,25 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	SPI_finish();
 	PopActiveSnapshot();
+	round_xid = GetTopFullTransactionIdIfAny();
+	/* (the ranges live in the round's memory: copied before it goes) */
+	if (r.handler_wrote && FullTransactionIdIsValid(round_xid))
+	{
+		WalDepthRange *keep = NULL;
+
+		if (r.ndepth_ranges > 0)
+		{
+			keep = MemoryContextAlloc(TopMemoryContext, sizeof(WalDepthRange) * r.ndepth_ranges);
+			memcpy(keep, r.depth_ranges, sizeof(WalDepthRange) * r.ndepth_ranges);
+		}
+		r.depth_ranges = keep;
+	}
 	CommitTransactionCommand();
+	if (r.handler_wrote && FullTransactionIdIsValid(round_xid))
+	{
+		wal_depth_note(round_xid, &r);
+		if (r.depth_ranges)
+			pfree(r.depth_ranges);
+	}
 	return result;
 }

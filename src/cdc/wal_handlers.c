@@ -58,6 +58,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -244,6 +245,29 @@ wal_change_array(WalRound *r, WalTrigger *t)
 	if (n == 0)
 		return NULL;
 	return construct_array(elems, n, r->change_typid, -1, false, TYPALIGN_DOUBLE);
+}
+
+/*
+ * how deep in handlers t's batch of the current transaction was written:
+ * its deepest change's depth
+ */
+static int
+wal_batch_depth(WalRound *r, WalTrigger *t)
+{
+	int			depth = 0;
+	int			i;
+
+	if (r->src_round == NULL)
+		return 0;
+	for (i = 0; i < r->nwritten; i++)
+	{
+		WalWrittenChange *w = &r->written[i];
+
+		if (w->relid != t->relid || strchr(t->ops, w->op) == NULL)
+			continue;
+		depth = Max(depth, cdc_wal_depth_at(r, w->lsn));
+	}
+	return depth;
 }
 
 /*
@@ -697,6 +721,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		long		left = wal_budget_left(r, t->owner);
 		bool		budget_limit = (cdc_on_change_timeout <= 0);
 		bool		out_of_budget;
+		XLogRecPtr	wal_before;
 
 		if (left <= 0)
 			return WAL_CALL_DEFERRED;
@@ -708,6 +733,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		 * handler blocked on a lock (or longer than that) held the worker,
 		 * and capture of every table of the database, until it ended.
 		 */
+		wal_before = XactLastRecEnd;
 		*err = wal_call_handler(t, changes,
 								budget_limit ? (int) Min(left, (long) INT_MAX) : cdc_on_change_timeout,
 								budget_limit, &out_of_budget);
@@ -744,7 +770,12 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		*cut_off = 0;
 		(*attempts)++;
 		if (*err == NULL)
+		{
+			/* what the handler wrote commits with the round, one level deeper */
+			if (XactLastRecEnd > wal_before)
+				cdc_wal_depth_call(r, wal_before, XactLastRecEnd, r->src_depth + 1);
 			return WAL_CALL_OK;
+		}
 		if (*attempts > cdc_on_change_retries)
 			return WAL_CALL_FAILED;
 		/*
@@ -802,6 +833,41 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X failed %d times (SQLSTATE %s)",
 						   LSN_FORMAT_ARGS(commit_lsn), attempts, unpack_sql_state(err->sqlerrcode)));
+}
+
+/*
+ * wal_batch_too_deep
+ *		The current source transaction was written by on_change handlers
+ *		WAL_HANDLER_MAX_DEPTH levels deep (a handler writing a table whose
+ *		handlers write ... its own table): t's handler is not called with
+ *		it, and its batch goes to dataeng.dead_letters (54001, as
+ *		PostgreSQL's stack depth limit), as a failed batch does.  Otherwise
+ *		such handlers fed each other in every round for ever, each round a
+ *		change more, while capture went on.
+ */
+static void
+wal_batch_too_deep(WalRound *r, WalTrigger *t, ArrayType *changes)
+{
+	ErrorData  *err = palloc0(sizeof(ErrorData));
+
+	err->sqlerrcode = ERRCODE_STATEMENT_TOO_COMPLEX;
+	err->message = psprintf("the changes of commit %X/%X were written by on_change handlers %d levels deep",
+							LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth);
+	err->detail = psprintf("An on_change handler wrote them, called with changes that an on_change handler wrote, "
+						   "and so on %d times: handlers that write the tables of each other's triggers (or their own) "
+						   "would feed each other for ever.", r->src_depth);
+	err->hint = pstrdup("Make the handler leave the changes of its own writes alone; the changes are in the change log.");
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("on_change trigger \"%s\" is not called with the batch of commit %X/%X: %s",
+					t->name, LSN_FORMAT_ARGS(r->commit_lsn), err->message),
+			 errdetail("%s", err->detail),
+			 errhint("%s", err->hint)));
+	wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, err, 0);
+	if (t->pause_on_error)
+		wal_pause(r, t, r->commit_lsn,
+				  psprintf("on_error => 'pause': the batch of commit %X/%X was written by on_change handlers %d levels deep (SQLSTATE 54001)",
+						   LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth));
 }
 
 /*
@@ -1060,6 +1126,12 @@ cdc_wal_run_handlers(WalRound *r)
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = r->commit_lsn;
 			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
+			continue;
+		}
+		r->src_depth = wal_batch_depth(r, t);
+		if (r->src_depth >= WAL_HANDLER_MAX_DEPTH)
+		{
+			wal_batch_too_deep(r, t, changes);
 			continue;
 		}
 		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, &attempts, &cut_off, &not_before, &err))
