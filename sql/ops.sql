@@ -2045,6 +2045,21 @@ BEGIN
     RAISE EXCEPTION 'monitor name "%" is taken by another role', name
       USING ERRCODE = 'duplicate_object', HINT = 'Monitor names are unique in a database; choose another.';
   END IF;
+  -- A superuser is a member of every role to pg_has_role(): its
+  -- monitor_create() of a name a role had taken first replaced that role's
+  -- monitor, which went on as that role's, checking the superuser's table
+  -- as that role (refused: no check, while the superuser meant to monitor
+  -- it) and showing that role its definition.  A superuser replaces a
+  -- role's monitor knowingly, as that role (SET ROLE), as a job's command
+  -- (_job_schedule).
+  IF FOUND AND old.owner OPERATOR(pg_catalog.<>) caller AND dataeng_internal._is_superuser(caller) THEN
+    RAISE EXCEPTION 'monitor name "%" is taken by role %', name, old.owner
+      USING ERRCODE = 'duplicate_object',
+            DETAIL = format('Monitor "%s" is a monitor of role %s: it is checked as %s, which sees its definition.',
+                            name, old.owner, old.owner),
+            HINT = format('To monitor a table of your own, choose another name; to replace that monitor as %s, SET ROLE %s first.',
+                          old.owner, old.owner);
+  END IF;
   -- (the role that has the owner's oid now takes the monitor knowingly,
   -- with the definition it gives, as a job rescheduled: _job_schedule)
   INSERT INTO dataeng.monitors AS m (name, tbl, time_column, max_silence, min_rows, per, drop_pct, schedule, owner,

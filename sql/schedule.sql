@@ -622,12 +622,26 @@ BEGIN
      WHERE 'monitor:' OPERATOR(pg_catalog.||) m.name OPERATOR(pg_catalog.=) job_name
        AND m.schedule IS DISTINCT FROM _job_schedule.schedule;
   END IF;
-  -- the job of that name, if any: taken by another role, or locked to be rescheduled
+  -- the job of that name, if any: taken by another role, or locked to be
+  -- rescheduled.  Only by its owner: a command given to schedule() runs as
+  -- the job's owner, who reads it and its runs.  A superuser's schedule()
+  -- of a name a role had taken first replaced that role's job, and the
+  -- superuser's command ran as that role, which could read it (a password
+  -- in it, say); to reschedule a role's job, a superuser acts as that role
+  -- (SET ROLE), knowingly.
   SELECT * INTO u FROM dataeng.jobs j WHERE j.job_name OPERATOR(pg_catalog.=) _job_schedule.job_name;
   IF FOUND THEN
-    IF NOT dataeng_internal._job_visible(caller, u.owner) THEN
-      RAISE EXCEPTION 'job name "%" is taken by another role', job_name
-        USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
+    IF u.owner OPERATOR(pg_catalog.<>) caller THEN
+      IF NOT dataeng_internal._job_visible(caller, u.owner) THEN
+        RAISE EXCEPTION 'job name "%" is taken by another role', job_name
+          USING ERRCODE = 'duplicate_object', HINT = 'Job names are unique in a database; choose another.';
+      END IF;
+      RAISE EXCEPTION 'job name "%" is taken by role %', job_name, u.owner
+        USING ERRCODE = 'duplicate_object',
+              DETAIL = format('Job "%s" is a job of role %s: a command given to it would run as %s, '
+                              'which can read it and its runs.', job_name, u.owner, u.owner),
+              HINT = format('To schedule a job of your own, choose another name; to reschedule that job '
+                            'as %s, SET ROLE %s first.', u.owner, u.owner);
     END IF;
     SELECT * INTO u FROM dataeng.jobs j WHERE j.job_id OPERATOR(pg_catalog.=) u.job_id FOR UPDATE;
     owner_of := u.owner;

@@ -142,9 +142,26 @@ SELECT dataeng.schedule('monitor:other', '@yearly', 'SELECT 1');
 SELECT dataeng.unschedule('monitor:mine');
 SELECT dataeng.monitor_create('mine', 'feed', 'at', max_silence => '2 hours', schedule => '@monthly');
 SELECT job_name, schedule, owner FROM dataeng.jobs ORDER BY 1;
+RESET ROLE;
+-- A superuser's monitor_create() of the name a role had taken replaced
+-- that role's monitor: checked as the role, on the superuser's table (no
+-- check passed), and its definition shown to the role.  Refused (42710,
+-- naming the owner); the role's monitor is left as it was.
+CREATE TABLE opsec_secret (at timestamptz);
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT dataeng.monitor_create('mine', 'opsec_secret', 'at', max_silence => '1 hour', schedule => '@yearly');
+\set VERBOSITY terse
+\set SHOW_CONTEXT errors
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT name, tbl, owner, schedule FROM dataeng.monitors WHERE name = 'mine';
+-- as the role, knowingly
+SET ROLE regress_opsec_a;
+SELECT dataeng.monitor_create('mine', 'feed', 'at', max_silence => '2 hours', schedule => '@monthly');
 SELECT dataeng.monitor_drop('mine');
 SELECT count(*) AS jobs FROM dataeng.jobs;
 RESET ROLE;
+DROP TABLE opsec_secret;
 
 -------------------------------------------------------------------------------
 -- 5. maintain() trims dead letters past dead_letters_keep (7 days).

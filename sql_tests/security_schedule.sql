@@ -106,17 +106,52 @@ SELECT broken FROM dataeng.jobs WHERE job_name = 'ss_boom';
 SELECT count(*) AS boom_runs FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id) WHERE j.job_name = 'ss_boom';
 SELECT dataeng.job_run_now('ss_boom');
 SELECT dataeng.job_resume('ss_boom');
--- rescheduling mends it
+-- rescheduling mends it (by its owner: a superuser acts as the owner)
+SET ROLE ss_attacker;
 SELECT dataeng.schedule('ss_boom', '@yearly', 'select 1') > 0 AS rescheduled;
+RESET ROLE;
 SELECT broken IS NULL AS mended FROM dataeng.jobs WHERE job_name = 'ss_boom';
 SELECT dataeng.unschedule('ss_boom');
 
 -- a superuser rescheduling a role's job cannot make it follow another role's job
 SET ROLE ss_attacker;
 SELECT dataeng.schedule('ss_attacker_job', '@yearly', 'select 1') > 0 AS scheduled;
-RESET ROLE;
 SELECT dataeng.schedule('ss_attacker_job', '@yearly', 'select 1', depends_on => '{ss_victim_job}');
+RESET ROLE;
 SELECT dataeng.unschedule('ss_attacker_job');
+
+-- A name squatted: the attacker schedules "nightly" first; a superuser's
+-- schedule() of that name, meant for a job of its own, replaced the
+-- attacker's job with the superuser's command, which then ran as the
+-- attacker, who could read it (a password in it) and its runs.  Refused
+-- (42710, naming the owner); the attacker's job is left as it was.
+SET ROLE ss_attacker;
+SELECT dataeng.schedule('nightly', '@yearly', 'select 1') > 0 AS squatted;
+RESET ROLE;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT dataeng.schedule('nightly', '@daily', $$ALTER ROLE ss_victim PASSWORD 'secret'$$);
+\set VERBOSITY terse
+\set SHOW_CONTEXT errors
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SET ROLE ss_attacker;
+SELECT schedule, command FROM dataeng.jobs WHERE job_name = 'nightly';
+RESET ROLE;
+-- so is a call giving the job's own schedule and command
+SELECT dataeng.schedule('nightly', '@yearly', 'select 1');
+-- the superuser reschedules it knowingly, as its owner
+SET ROLE ss_attacker;
+SELECT dataeng.schedule('nightly', '@daily', 'select 2') > 0 AS rescheduled;
+SELECT schedule, command FROM dataeng.jobs WHERE job_name = 'nightly';
+SELECT dataeng.unschedule('nightly');
+RESET ROLE;
+-- pausing, resuming, running now and unscheduling another role's job
+-- hand it no command: a superuser still may
+SET ROLE ss_attacker;
+SELECT dataeng.schedule('nightly', '@yearly', 'select 1') > 0 AS scheduled;
+RESET ROLE;
+SELECT dataeng.job_pause('nightly');
+SELECT dataeng.unschedule('nightly');
 
 -------------------------------------------------------------------------------
 -- 22. One role cannot hold every slot, schedule without end, or run forever
