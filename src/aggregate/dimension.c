@@ -1635,77 +1635,23 @@ dim_insert(DimApply *da, Datum *vals, bool *nulls)
  * The new versions of a type 2 refresh are written DIM_MULTI at a time:
  * their rows into the heap together (table_multi_insert(), as COPY writes
  * a batch: one WAL record and one visit per heap page rather than per
- * row), in change order, so that each one's surrogate key (a default,
- * evaluated as each row is filled) follows it.  Their index entries are
- * inserted once every new version is in the heap, in the order of the key
- * (a sort of the rows with their heap TIDs, spilling past the sort's
- * memory): the versions come in change order, which is random in the key,
- * so each entry descended to a leaf of its own, mostly not in shared
- * buffers nor in the CPU's caches; in key order, consecutive entries of
- * the key's indexes (the unique index of current versions, the (key,
- * valid_from) index) land on the same or the next leaf, just visited.
- * The entries of the surrogate key's index then come out of order, but a
- * new version's surrogate key is the largest yet, so they all go to its
- * rightmost leaf anyway.  A version's entry in the unique index of current
- * versions is inserted, and checked, after every new row is in the heap
- * rather than right after its own: that changes nothing, since a key has
- * one current version among them at most, and no other transaction sees
- * the rows before the refresh commits.
+ * row), then each one's index entries, in the same order as before, so
+ * its surrogate key (a default, evaluated as each row is filled) still
+ * follows change order.  A version's entry in the unique index of
+ * current versions is inserted, and checked, after the rows of its batch
+ * are in the heap rather than right after its own: that changes nothing,
+ * since a key has one current version among them at most, and no other
+ * transaction sees the rows before the refresh commits.
  */
 #define DIM_MULTI	128
-
-static int	dim_sort_mem(void);
 
 typedef struct VersionBatch
 {
 	TupleTableSlot *slots[DIM_MULTI];
 	int			n;
-	/* the rows written, with their TIDs, sorted by key for their entries */
-	Tuplesortstate *bykey;
-	TupleDesc	kdesc;			/* the dimension's columns, then the TID */
-	TupleTableSlot *kslot;
-	int			natts;
 } VersionBatch;
 
-/* a TID as an int8 that sorts as the TID */
-static inline int64
-tid_to_int8(ItemPointer tid)
-{
-	return ((int64) ItemPointerGetBlockNumber(tid) << 16) | ItemPointerGetOffsetNumber(tid);
-}
-
-/*
- * dim_versions_begin
- *		The sort of the new versions by key (then TID) for their entries.
- */
-static void
-dim_versions_begin(DimApply *da, VersionBatch *vb)
-{
-	TupleDesc	desc = RelationGetDescr(da->rel);
-	AttrNumber	atts[2];
-	Oid			ops[2];
-	Oid			colls[2];
-	bool		nf[2] = {false, false};
-	int			i;
-
-	memset(vb, 0, sizeof(*vb));
-	vb->natts = desc->natts;
-	vb->kdesc = CreateTemplateTupleDesc(desc->natts + 1);
-	for (i = 1; i <= desc->natts; i++)
-		TupleDescCopyEntry(vb->kdesc, i, desc, i);
-	TupleDescInitEntry(vb->kdesc, desc->natts + 1, "tid", INT8OID, -1, 0);
-	atts[0] = da->dimatt[0];
-	ops[0] = lookup_type_cache(da->keytype, TYPECACHE_LT_OPR)->lt_opr;
-	colls[0] = da->idxcoll;		/* (the index's order) */
-	atts[1] = desc->natts + 1;
-	ops[1] = Int8LessOperator;
-	colls[1] = InvalidOid;
-	vb->bykey = tuplesort_begin_heap(vb->kdesc, 2, atts, ops, colls, nf,
-									 dim_sort_mem(), NULL, TUPLESORT_NONE);
-	vb->kslot = MakeSingleTupleTableSlot(vb->kdesc, &TTSOpsVirtual);
-}
-
-/* write the batch's rows, and add them to the sort for their entries */
+/* write the batch's rows, then their index entries */
 static void
 dim_versions_flush(DimApply *da, VersionBatch *vb)
 {
@@ -1716,61 +1662,12 @@ dim_versions_flush(DimApply *da, VersionBatch *vb)
 	table_multi_insert(da->rel, vb->slots, vb->n, da->estate->es_output_cid, 0, NULL);
 	for (i = 0; i < vb->n; i++)
 	{
-		TupleTableSlot *s = vb->slots[i];
-		TupleTableSlot *k = vb->kslot;
-
-		slot_getallattrs(s);
-		ExecClearTuple(k);
-		memcpy(k->tts_values, s->tts_values, sizeof(Datum) * vb->natts);
-		memcpy(k->tts_isnull, s->tts_isnull, sizeof(bool) * vb->natts);
-		k->tts_values[vb->natts] = Int64GetDatum(tid_to_int8(&s->tts_tid));
-		k->tts_isnull[vb->natts] = false;
-		ExecStoreVirtualTuple(k);
-		tuplesort_puttupleslot(vb->bykey, k);
-		ExecClearTuple(s);
-		dim_wal_nudge(da);
-	}
-	vb->n = 0;
-}
-
-/*
- * dim_versions_end
- *		The last batch written, then every new version's index entries, in
- *		key order.
- */
-static void
-dim_versions_end(DimApply *da, VersionBatch *vb, MemoryContext scratch)
-{
-	TupleTableSlot *rd = MakeSingleTupleTableSlot(vb->kdesc, &TTSOpsMinimalTuple);
-	TupleTableSlot *ns = da->newslot;
-	MemoryContext old = MemoryContextSwitchTo(scratch);
-
-	dim_versions_flush(da, vb);
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(scratch);
-	tuplesort_performsort(vb->bykey);
-	while (tuplesort_gettupleslot(vb->bykey, true, false, rd, NULL))
-	{
-		int64		t;
-
-		slot_getallattrs(rd);
-		ExecClearTuple(ns);
-		memcpy(ns->tts_values, rd->tts_values, sizeof(Datum) * vb->natts);
-		memcpy(ns->tts_isnull, rd->tts_isnull, sizeof(bool) * vb->natts);
-		ExecStoreVirtualTuple(ns);
-		t = DatumGetInt64(rd->tts_values[vb->natts]);
-		ItemPointerSet(&ns->tts_tid, (BlockNumber) (t >> 16), (OffsetNumber) (t & 0xFFFF));
-		old = MemoryContextSwitchTo(scratch);
-		dim_insert_indexes(da, ns, false);
+		dim_insert_indexes(da, vb->slots[i], false);
 		ResetPerTupleExprContext(da->estate);
 		dim_wal_nudge(da);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(scratch);
+		ExecClearTuple(vb->slots[i]);
 	}
-	ExecClearTuple(ns);
-	tuplesort_end(vb->bykey);
-	ExecDropSingleTupleTableSlot(rd);
-	ExecDropSingleTupleTableSlot(vb->kslot);
+	vb->n = 0;
 }
 
 /* add a new version (its values are copied: vals may go once it returns) */
@@ -2208,7 +2105,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 		int			nf = S_FIXED + st.ncols;
 		VersionBatch vb;
 
-		dim_versions_begin(&da, &vb);
+		memset(&vb, 0, sizeof(vb));
 		tuplesort_performsort(ins);
 		while (tuplesort_gettupleslot(ins, true, false, vs, NULL))
 		{
@@ -2219,7 +2116,10 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(keycxt);
 		}
-		dim_versions_end(&da, &vb, keycxt);
+		MemoryContextSwitchTo(keycxt);
+		dim_versions_flush(&da, &vb);
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(keycxt);
 		tuplesort_end(ins);
 		ExecDropSingleTupleTableSlot(vs);
 		ExecDropSingleTupleTableSlot(insslot);
