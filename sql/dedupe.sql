@@ -983,7 +983,8 @@ BEGIN
         IF m <> expected THEN
           RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'dataeng.dedupe_log holds the original rows; restore them by hand.';
+                  DETAIL = 'A survivor the run filled no longer holds the values the run left in it (new_row of the run''s filled rows in dataeng.dedupe_log): putting its old values back would undo that later change. Nothing was restored.',
+                  HINT = format('Give those survivors the values of new_row again (SELECT new_row FROM dataeng.dedupe_log WHERE run_id = %s AND action = ''filled'') and undo again, or restore by hand from old_row.', run_id);
         END IF;
         EXIT;
       EXCEPTION WHEN object_not_in_prerequisite_state THEN

@@ -418,6 +418,16 @@ BEGIN
                                         AND i.indkey[0] = (SELECT attnum FROM pg_attribute
                                                             WHERE attrelid = source AND attname = key_column))
                         THEN format('Make it NOT NULL, e.g. ALTER TABLE %s ALTER COLUMN %I SET NOT NULL;', source, key_column)
+                        -- (a unique key of a partitioned table includes
+                        -- every column of its partition key: no ALTER
+                        -- TABLE gives it one on another column alone)
+                        WHEN EXISTS (SELECT 1 FROM pg_partitioned_table pt
+                                      WHERE pt.partrelid = source
+                                        AND (pt.partnatts <> 1
+                                             OR pt.partattrs[0] <> (SELECT attnum FROM pg_attribute
+                                                                     WHERE attrelid = source AND attname = key_column)))
+                        THEN format('A unique key of partitioned table %s must include its partition key (%s), so none can be on column %I alone: make the dimension from a table keyed by %I (not partitioned, or partitioned by that column alone).',
+                                    source, pg_get_partkeydef(source), key_column, key_column)
                         WHEN NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = source AND i.indisprimary)
                         THEN format('Add one, e.g. ALTER TABLE %s ADD PRIMARY KEY (%I);', source, key_column)
                         ELSE format('Add one, e.g. %sALTER TABLE %s ADD UNIQUE (%I);',

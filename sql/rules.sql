@@ -984,6 +984,7 @@ DECLARE
   n_moved bigint := 0;
   run bigint;
   newest timestamptz;
+  finished timestamptz;
   i int;
   est bigint;
 BEGIN
@@ -1198,7 +1199,12 @@ BEGIN
     n_moved := dataeng_internal._quarantine_move(owner_, format(
                    'DELETE FROM %s t WHERE %s RETURNING dataeng_internal._quarantine_row(t), to_jsonb(array_remove(ARRAY[%s], NULL))',
                    tbl, cond, cols), tbl, run);
-    UPDATE dataeng.validation_runs vr SET quarantined = n_moved WHERE vr.run_id = run;
+    -- (the run ends once its rows are moved: its duration counts the move,
+    -- which on a large quarantine takes longer than the checks)
+    finished := clock_timestamp();
+    UPDATE dataeng.validation_runs vr
+       SET quarantined = n_moved, finished_at = finished, duration = finished - vr.started_at
+     WHERE vr.run_id = run;
   END IF;
 
   RETURN QUERY
