@@ -30,6 +30,8 @@ BEGIN
   RETURN d;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dim_def(regrole, text, boolean) IS
+  'internal: look up (and lock) a dimension definition of a role, or raise';
 REVOKE ALL ON FUNCTION dataeng_internal._dim_def(regrole, text, boolean) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._dim_def(dim_name text, lock boolean)
 RETURNS dataeng_internal.dimension_defs
@@ -104,6 +106,8 @@ BEGIN
   END CASE;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dim_def_write(regrole, text, dataeng_internal.dimension_defs, bigint) IS
+  'internal: insert, mark refreshed, or delete a dimension definition of a role';
 REVOKE ALL ON FUNCTION dataeng_internal._dim_def_write(regrole, text, dataeng_internal.dimension_defs, bigint) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._dim_def_write(op text, d dataeng_internal.dimension_defs, n bigint)
 RETURNS void
@@ -1029,6 +1033,20 @@ CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
     LEFT JOIN dataeng.cdc_consumers c ON c.name = x.consumer;
 COMMENT ON VIEW dataeng.dimensions IS
   'Dimension tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
+COMMENT ON COLUMN dataeng.dimensions.name IS 'Name of the dimension';
+COMMENT ON COLUMN dataeng.dimensions."table" IS 'The dimension table';
+COMMENT ON COLUMN dataeng.dimensions.source IS 'The table the dimension follows';
+COMMENT ON COLUMN dataeng.dimensions.key_column IS 'The source column identifying a member';
+COMMENT ON COLUMN dataeng.dimensions.attributes IS 'Source columns the dimension keeps';
+COMMENT ON COLUMN dataeng.dimensions.scd_type IS '1: attributes overwritten; 2: a new version per change';
+COMMENT ON COLUMN dataeng.dimensions.owner IS 'Role owning the dimension';
+COMMENT ON COLUMN dataeng.dimensions.schedule IS 'Schedule of the refresh job, NULL when refreshed by hand';
+COMMENT ON COLUMN dataeng.dimensions.created_at IS 'When the dimension was created';
+COMMENT ON COLUMN dataeng.dimensions.last_refresh IS 'When the dimension was last refreshed';
+COMMENT ON COLUMN dataeng.dimensions.last_changes IS 'Changes applied by the last refresh';
+COMMENT ON COLUMN dataeng.dimensions.total_changes IS 'Changes applied since the dimension was created';
+COMMENT ON COLUMN dataeng.dimensions.pending_changes IS 'Changes waiting for the next refresh';
+COMMENT ON COLUMN dataeng.dimensions.lag_seconds IS 'Age in seconds of the oldest waiting change';
 GRANT SELECT ON dataeng.dimensions TO PUBLIC;
 
 -----------------------------------------------------------------------------
