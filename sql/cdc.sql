@@ -2126,19 +2126,25 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
-RETURNS void
+RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS
+  'Drops a consumer and its position; returns false when there is no consumer of that name';
 
 -- Only ownership counts: an owner who can no longer read the consumer's
--- tables may still drop it.
+-- tables may still drop it.  No consumer of that name: false, as the other
+-- drops (docs/errors.md).
 CREATE FUNCTION dataeng_internal._cdc_consumer_drop(caller regrole, name text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  PERFORM 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
   PERFORM dataeng_internal._cdc_consumer(name, caller, false);
   -- (not a fact's or dimension's own: fact_drop, dimension_drop drop it)
   PERFORM dataeng_internal._agg_reserved_check('drop', name, caller);
@@ -2148,6 +2154,7 @@ BEGIN
   -- a dropped consumer until the next check (a new one of the same name
   -- with the old one's figures)
   DELETE FROM dataeng_internal.consumer_lag l WHERE l.name = _cdc_consumer_drop.name;
+  RETURN true;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) FROM PUBLIC;

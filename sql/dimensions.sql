@@ -999,7 +999,7 @@ CREATE EVENT TRIGGER dataeng_agg_on_rename ON ddl_command_end
   EXECUTE FUNCTION dataeng_internal._agg_on_rename();
 
 CREATE FUNCTION dataeng.dimension_drop(dim_name text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1011,18 +1011,25 @@ BEGIN
       DETAIL = 'dataeng.dimension_drop() refuses a NULL argument instead of doing nothing.',
       HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
   END IF;
-  d := dataeng_internal._dim_def(dim_name, true);
+  -- none of that name (of the caller's roles): false, as the other drops
+  -- (docs/errors.md)
+  BEGIN
+    d := dataeng_internal._dim_def(dim_name, true);
+  EXCEPTION WHEN undefined_object THEN
+    RETURN false;
+  END;
   IF d.owner <> current_user::regrole THEN
     PERFORM dataeng_internal._agg_as_owner(d.owner, 'dimension_drop', d.name);
-    RETURN;
+    RETURN true;
   END IF;
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.dim_table, d.consumer, 'dim:' || d.name, format('dimension "%s"', d.name));
   PERFORM dataeng_internal._dim_def_write('delete', d, 0);
   PERFORM dataeng_internal._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
+  RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.dimension_drop(text) IS
-  'Drops a dimension table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+  'Drops a dimension table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays); returns false when the caller has no dimension of that name';
 
 -- (security_invoker: the caller sees its own dimensions, by row security)
 CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS

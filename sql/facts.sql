@@ -4794,7 +4794,7 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_drop(dataeng_internal.fact_defs,
 -- _agg_as_owner), and only what the fact created: its table and consumer
 -- must be the owner's.
 CREATE FUNCTION dataeng.fact_drop(fact_name text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -4806,10 +4806,16 @@ BEGIN
       DETAIL = 'dataeng.fact_drop() refuses a NULL argument instead of doing nothing.',
       HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
   END IF;
-  d := dataeng_internal._fact_def(fact_name, true);
+  -- none of that name (of the caller's roles): false, as the other drops
+  -- (docs/errors.md)
+  BEGIN
+    d := dataeng_internal._fact_def(fact_name, true);
+  EXCEPTION WHEN undefined_object THEN
+    RETURN false;
+  END;
   IF d.owner <> current_user::regrole THEN
     PERFORM dataeng_internal._agg_as_owner(d.owner, 'fact_drop', d.name);
-    RETURN;
+    RETURN true;
   END IF;
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.storage_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
@@ -4822,10 +4828,11 @@ BEGIN
     EXECUTE format('DROP VIEW %s', d.fact_table);
   END IF;
   PERFORM dataeng_internal._agg_drop(d.storage_table, d.consumer, 'fact_refresh:' || d.name);
+  RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_drop(text) IS
-  'Drops a fact (its view and storage table), its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+  'Drops a fact (its view and storage table), its change-log consumer, its scheduled refresh and its definition (capture of the source stays); returns false when the caller has no fact of that name';
 
 -- A fact's view dropped by hand (DROP VIEW, its storage table dropped with
 -- CASCADE, its schema or its owner's objects dropped) drops the fact as
