@@ -314,9 +314,16 @@ DECLARE
   est bigint;
 BEGIN
   IF dim_name IS NULL OR source IS NULL OR key_column IS NULL OR attributes IS NULL OR scd_type IS NULL THEN
-    RAISE EXCEPTION 'dim_name, source, key_column, attributes and scd_type must not be NULL'
+    -- (the argument named, as every action names it, docs/errors.md)
+    RAISE EXCEPTION '% must not be NULL',
+          CASE WHEN dim_name IS NULL THEN 'dim_name' WHEN source IS NULL THEN 'source'
+               WHEN key_column IS NULL THEN 'key_column' WHEN attributes IS NULL THEN 'attributes'
+               ELSE 'scd_type' END
       USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass an empty array for a dimension of keys only.';
+            DETAIL = 'dataeng.dimension_create() needs dim_name, source, key_column, attributes and scd_type.',
+            HINT = CASE WHEN attributes IS NULL AND dim_name IS NOT NULL AND source IS NOT NULL AND key_column IS NOT NULL
+                        THEN 'Pass an empty array for a dimension of keys only.'
+                        ELSE 'Skip the call when the value is NULL (for example, a name that a query did not find).' END;
   END IF;
   IF array_position(attributes, NULL) IS NOT NULL THEN
     RAISE EXCEPTION 'attributes must not contain NULL'
@@ -351,7 +358,8 @@ BEGIN
   -- (before the check of its relation, which the dimension's own table
   -- is: a dimension created twice said "relation ... already exists")
   IF EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x WHERE x.name = key) THEN
-    RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
+    RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object',
+      HINT = 'Choose another name, or drop the existing dimension first with dataeng.dimension_drop() (its owner; dataeng.dimensions lists yours).';
   END IF;
   parts := dataeng_internal._agg_new_table(dim_name, cur_schema, 'dim_name');
   qualified := format('%I.%I', parts[1], parts[2]);
@@ -491,14 +499,14 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._dim_create(text, regclass, text, text[], int, text, text) IS
   'internal: body of dataeng.dimension_create()';
 
+-- _dim_create() as the caller with the caller's current schema, its errors
+-- for bad input without the CONTEXT of the internal functions
+-- (src/aggregate/create.c).
 CREATE FUNCTION dataeng.dimension_create(dim_name text, source regclass, key_column text, attributes text[],
                                          scd_type int DEFAULT 1, schedule text DEFAULT '1 minute')
 RETURNS regclass
-LANGUAGE sql VOLATILE
-AS $$
-  SELECT dataeng_internal._dim_create(dim_name, source, key_column, attributes, scd_type, schedule,
-                             pg_catalog.current_schema())
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_dimension_create'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.dimension_create(text, regclass, text, text[], int, text) IS
   'Creates a dimension table (SCD type 1 or 2) from a source table keyed by a unique column, loads it and keeps it refreshable from the change log';
 

@@ -1369,9 +1369,15 @@ DECLARE
 BEGIN
   IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL
      OR dimensions IS NULL OR measures IS NULL THEN
-    RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL'
+    -- (the argument named, as every action names it, docs/errors.md)
+    ms := CASE WHEN fact_name IS NULL THEN 'fact_name' WHEN source IS NULL THEN 'source'
+               WHEN time_column IS NULL THEN 'time_column' WHEN grain IS NULL THEN 'grain'
+               WHEN dimensions IS NULL THEN 'dimensions' ELSE 'measures' END;
+    RAISE EXCEPTION '% must not be NULL', ms
       USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass an empty array for no dimensions.';
+            DETAIL = 'dataeng.fact_create() needs fact_name, source, time_column, grain, dimensions and measures.',
+            HINT = CASE WHEN ms = 'dimensions' THEN 'Pass an empty array for no dimensions.'
+                        ELSE 'Skip the call when the value is NULL (for example, a name that a query did not find).' END;
   END IF;
   FOREACH ms IN ARRAY ARRAY['dimensions', 'measures'] LOOP
     null_at := array_position(CASE ms WHEN 'dimensions' THEN dimensions ELSE measures END, NULL);
@@ -1409,7 +1415,8 @@ BEGIN
   -- (before its relation's check: the fact's view made it "relation exists";
   -- another role's, hidden by row security: _fact_def_write refuses it)
   IF EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name = key) THEN
-    RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
+    RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object',
+      HINT = 'Choose another name, or drop the existing fact first with dataeng.fact_drop() (its owner; dataeng.facts lists yours).';
   END IF;
   parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
   qualified := format('%I.%I', parts[1], parts[2]);
@@ -1675,16 +1682,16 @@ END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_create(text, regclass, text, text, text[], text[], text, text, text) IS
   'internal: body of fact_create(), run for the calling role';
+-- _fact_create() as the caller with the caller's current schema, its errors
+-- for bad input without the CONTEXT of the internal functions
+-- (src/aggregate/create.c).
 CREATE FUNCTION dataeng.fact_create(fact_name text, source regclass, time_column text, grain text,
                                     dimensions text[], measures text[],
                                     schedule text DEFAULT '1 minute',
                                     backfill text DEFAULT 'now')
 RETURNS regclass
-LANGUAGE sql VOLATILE
-AS $$
-  SELECT dataeng_internal._fact_create(fact_name, source, time_column, grain, dimensions, measures,
-                              schedule, pg_catalog.current_schema(), backfill)
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_fact_create'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text, text) IS
   'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it now or leaves it to fact_backfill (backfill => ''later''), and keeps it refreshable from the change log';
 
