@@ -55,6 +55,10 @@ SELECT dataeng.fact_create('ca_g', 'ca_src', 't', 'day', NULL, '{sum(v)}');
 SELECT dataeng.dimension_create('', 'ca_src', 'id', '{v}');
 SELECT dataeng.dimension_create('ca_e', 'ca_src', 'nope', '{v}');
 SELECT dataeng.dimension_create('ca_e', 'ca_src', 'id', NULL);
+-- an unknown fact or dimension to rebuild or refresh: no CONTEXT line of
+-- the internal lookup that found it (the public function's own line stays)
+SELECT dataeng.fact_rebuild('ca_none');
+SELECT dataeng.dimension_refresh('ca_none');
 -- (the caller's current schema still names the table)
 CREATE SCHEMA ca_s;
 SET search_path = ca_s, public;
