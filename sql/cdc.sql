@@ -23,6 +23,12 @@ CREATE TABLE dataeng.cdc_tables (
   enabled_by      name NOT NULL
 );
 COMMENT ON TABLE dataeng.cdc_tables IS 'Tables whose row changes dataeng captures';
+COMMENT ON COLUMN dataeng.cdc_tables.table_name IS 'The captured table';
+COMMENT ON COLUMN dataeng.cdc_tables.columns IS 'Columns captured, NULL for all';
+COMMENT ON COLUMN dataeng.cdc_tables.exclude_columns IS 'Columns not captured';
+COMMENT ON COLUMN dataeng.cdc_tables.changed_only IS 'Whether updates carry only the columns that changed';
+COMMENT ON COLUMN dataeng.cdc_tables.enabled_at IS 'When capture was enabled';
+COMMENT ON COLUMN dataeng.cdc_tables.enabled_by IS 'Role that enabled capture';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.cdc_tables', '');
 -- a restore loading the captured tables: its session holds the WAL
 -- capture worker back until it ends (common.sql, _restore_seen)
@@ -229,6 +235,15 @@ CREATE VIEW dataeng.changes WITH (security_barrier) AS
      AND NOT pg_catalog.row_security_active(c.table_oid);
 COMMENT ON VIEW dataeng.changes IS
   'Captured changes of the tables the current role may SELECT, in capture order';
+COMMENT ON COLUMN dataeng.changes.change_id IS 'Position of the change in the change log (increasing in commit order of ticks)';
+COMMENT ON COLUMN dataeng.changes.xid IS 'Transaction that made the change';
+COMMENT ON COLUMN dataeng.changes.lsn IS 'WAL position of the change (NULL for changes captured by the trigger)';
+COMMENT ON COLUMN dataeng.changes.captured_at IS 'When the change was captured';
+COMMENT ON COLUMN dataeng.changes.table_name IS 'The captured table the change is of';
+COMMENT ON COLUMN dataeng.changes.op IS 'Operation: I insert, U update, D delete, T truncate';
+COMMENT ON COLUMN dataeng.changes.pk IS 'Primary key (or replica identity) of the row, as jsonb';
+COMMENT ON COLUMN dataeng.changes.old_row IS 'The row before an update or delete, as jsonb (captured columns only)';
+COMMENT ON COLUMN dataeng.changes.new_row IS 'The row after an insert or update, as jsonb (captured columns only)';
 GRANT SELECT ON dataeng.changes TO PUBLIC;
 
 -- The capture trigger: AFTER STATEMENT with transition tables for
@@ -440,6 +455,8 @@ BEGIN
   END IF;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._require_partitions_owned(regrole, regclass, text) IS
+  'internal: refuse unless the caller owns every partition of a table whose capture changes them';
 REVOKE ALL ON FUNCTION dataeng_internal._require_partitions_owned(regrole, regclass, text) FROM PUBLIC;
 
 -- Tables of an inheritance tree (INHERITS, not partitions) are not captured.
@@ -575,6 +592,8 @@ BEGIN
     FROM first r;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._cdc_partition_reader(regclass, boolean, regclass, regrole) IS
+  'internal: a reader of a partition whose changes would silently stop reaching it if captured under another table, with the detail and hint to raise';
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_partition_reader(regclass, boolean, regclass, regrole) FROM PUBLIC;
 
 -- Before the checks that a new reader of tbl's changes (cdc_enable, a
@@ -1774,6 +1793,8 @@ BEGIN
   END IF;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._cdc_tick_for(dataeng_internal.cdc_consumer_state) IS
+  'internal: the start of a poll: cut a tick if possible and check that the consumer''s position is still in the change log';
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_tick_for(dataeng_internal.cdc_consumer_state) FROM PUBLIC;
 
 
@@ -2128,19 +2149,25 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_create(regrole, text, regclass[], boolean) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.cdc_consumer_drop(name text)
-RETURNS void
+RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_drop'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS 'Drops a consumer and its position';
+COMMENT ON FUNCTION dataeng.cdc_consumer_drop(text) IS
+  'Drops a consumer and its position; returns false when there is no consumer of that name';
 
 -- Only ownership counts: an owner who can no longer read the consumer's
--- tables may still drop it.
+-- tables may still drop it.  No consumer of that name: false, as the other
+-- drops (docs/errors.md).
 CREATE FUNCTION dataeng_internal._cdc_consumer_drop(caller regrole, name text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  PERFORM 1 FROM dataeng_internal.cdc_consumer_state c WHERE c.name = _cdc_consumer_drop.name FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
   PERFORM dataeng_internal._cdc_consumer(name, caller, false);
   -- (not a fact's or dimension's own: fact_drop, dimension_drop drop it)
   PERFORM dataeng_internal._agg_reserved_check('drop', name, caller);
@@ -2150,6 +2177,7 @@ BEGIN
   -- a dropped consumer until the next check (a new one of the same name
   -- with the old one's figures)
   DELETE FROM dataeng_internal.consumer_lag l WHERE l.name = _cdc_consumer_drop.name;
+  RETURN true;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text) FROM PUBLIC;
@@ -2829,6 +2857,16 @@ CREATE VIEW dataeng.cdc_consumers AS
   SELECT * FROM dataeng_internal._cdc_consumer_list() ORDER BY name;
 COMMENT ON VIEW dataeng.cdc_consumers IS
   'Consumers of the calling role with their acknowledged position and lag (changes, seconds)';
+COMMENT ON COLUMN dataeng.cdc_consumers.name IS 'Name of the consumer';
+COMMENT ON COLUMN dataeng.cdc_consumers.owner IS 'Role that created the consumer and may poll and acknowledge it';
+COMMENT ON COLUMN dataeng.cdc_consumers.tables IS 'Tables whose changes the consumer reads';
+COMMENT ON COLUMN dataeng.cdc_consumers.acked_change_id IS 'Last change_id acknowledged, NULL before the first acknowledgement';
+COMMENT ON COLUMN dataeng.cdc_consumers.acked_at IS 'When the consumer last acknowledged';
+COMMENT ON COLUMN dataeng.cdc_consumers.pending_changes IS 'Committed changes after the acknowledged position';
+COMMENT ON COLUMN dataeng.cdc_consumers.lag_seconds IS 'Age in seconds of the oldest unacknowledged change, 0 when none';
+COMMENT ON COLUMN dataeng.cdc_consumers.created_at IS 'When the consumer was created';
+COMMENT ON COLUMN dataeng.cdc_consumers.expired_at IS 'When cdc_purge() expired the consumer, NULL while it is live';
+COMMENT ON COLUMN dataeng.cdc_consumers.expired_reason IS 'Why the consumer was expired, NULL while it is live';
 GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 
 -----------------------------------------------------------------------------

@@ -135,6 +135,17 @@ CREATE INDEX dead_letters_table_idx ON dataeng.dead_letters (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters_id_seq', '');
 COMMENT ON TABLE dataeng.dead_letters IS
   'Batches an on_change handler failed on (or that came while it was paused)';
+COMMENT ON COLUMN dataeng.dead_letters.id IS 'Identifier of the dead letter';
+COMMENT ON COLUMN dataeng.dead_letters.trigger_name IS 'The on_change trigger whose handler failed';
+COMMENT ON COLUMN dataeng.dead_letters.table_name IS 'The captured table';
+COMMENT ON COLUMN dataeng.dead_letters.owner IS 'Owner of the trigger';
+COMMENT ON COLUMN dataeng.dead_letters.commit_lsn IS 'Commit position of the transaction whose changes failed';
+COMMENT ON COLUMN dataeng.dead_letters.commit_time IS 'Commit time of that transaction';
+COMMENT ON COLUMN dataeng.dead_letters.changes IS 'The changes handed to the handler';
+COMMENT ON COLUMN dataeng.dead_letters.error IS 'The handler''s error message';
+COMMENT ON COLUMN dataeng.dead_letters.sqlstate IS 'The handler''s error code';
+COMMENT ON COLUMN dataeng.dead_letters.attempts IS 'Calls of the handler made for these changes';
+COMMENT ON COLUMN dataeng.dead_letters.failed_at IS 'When the last call failed';
 
 -- The batches of a trigger whose handler the worker deferred: its role's
 -- handlers took dataeng.on_change_role_budget in a round (or every role's
@@ -777,6 +788,17 @@ COMMENT ON FUNCTION dataeng_internal._cdc_capture_errors_as_owner(regrole) IS
 CREATE VIEW dataeng.cdc_status AS SELECT * FROM dataeng_internal._cdc_status();
 COMMENT ON VIEW dataeng.cdc_status IS
   'Captured tables the calling role may read: capture method, WAL slot and its lag, last decoded commit, why and since when capture stopped, the WAL capture worker''s error';
+COMMENT ON COLUMN dataeng.cdc_status.table_name IS 'The captured table';
+COMMENT ON COLUMN dataeng.cdc_status.method IS 'How changes are to be captured: trigger or wal';
+COMMENT ON COLUMN dataeng.cdc_status.active_method IS 'The method in place (differs from method until the WAL worker switched the table)';
+COMMENT ON COLUMN dataeng.cdc_status.slot_name IS 'Replication slot of the WAL capture worker';
+COMMENT ON COLUMN dataeng.cdc_status.wal_bytes_behind IS 'WAL the worker has yet to decode, in bytes';
+COMMENT ON COLUMN dataeng.cdc_status.last_commit_lsn IS 'Commit position of the last transaction captured';
+COMMENT ON COLUMN dataeng.cdc_status.last_commit_time IS 'Commit time of the last transaction captured';
+COMMENT ON COLUMN dataeng.cdc_status.worker_pid IS 'Process of the WAL capture worker, NULL when none runs';
+COMMENT ON COLUMN dataeng.cdc_status.capture_error IS 'Why the WAL worker stopped capturing the table, NULL while it captures';
+COMMENT ON COLUMN dataeng.cdc_status.capture_stopped_at IS 'When the WAL worker stopped capturing the table';
+COMMENT ON COLUMN dataeng.cdc_status.worker_error IS 'The last error of the WAL capture worker';
 GRANT SELECT ON dataeng.cdc_status TO PUBLIC;
 
 -----------------------------------------------------------------------------
@@ -1057,6 +1079,20 @@ CREATE VIEW dataeng.on_changes WITH (security_barrier) AS
                           AND r.trigger_name OPERATOR(pg_catalog.=) l.trigger_name
                           AND r.commit_lsn OPERATOR(pg_catalog.>=) l.resume_from) rp ON true;
 COMMENT ON VIEW dataeng.on_changes IS 'on_change triggers of the calling role and their progress';
+COMMENT ON COLUMN dataeng.on_changes.trigger_name IS 'Name of the on_change trigger';
+COMMENT ON COLUMN dataeng.on_changes.table_name IS 'The captured table';
+COMMENT ON COLUMN dataeng.on_changes.handler IS 'Function called with each transaction''s changes';
+COMMENT ON COLUMN dataeng.on_changes.ops IS 'Operations handed to the handler';
+COMMENT ON COLUMN dataeng.on_changes.owner IS 'Role owning the trigger (the handler runs as it)';
+COMMENT ON COLUMN dataeng.on_changes.on_error IS 'What a failing call of the handler does';
+COMMENT ON COLUMN dataeng.on_changes.from_lsn IS 'WAL position the trigger started from';
+COMMENT ON COLUMN dataeng.on_changes.created_at IS 'When the trigger was created';
+COMMENT ON COLUMN dataeng.on_changes.handled_lsn IS 'Commit position of the last transaction handled';
+COMMENT ON COLUMN dataeng.on_changes.handled_at IS 'When the last transaction was handled';
+COMMENT ON COLUMN dataeng.on_changes.paused_at IS 'When the trigger was paused, NULL while it runs';
+COMMENT ON COLUMN dataeng.on_changes.resume_from IS 'Position a requested resume restarts from';
+COMMENT ON COLUMN dataeng.on_changes.resume_requested IS 'Whether a resume was requested and not yet done';
+COMMENT ON COLUMN dataeng.on_changes.pause_reason IS 'Why the trigger is paused, NULL while it is not';
 COMMENT ON COLUMN dataeng.on_changes.backlog_batches IS
   'Batches deferred past the time budget of a round, waiting for the handler (dataeng.on_change_role_budget)';
 COMMENT ON COLUMN dataeng.on_changes.backlog_oldest_commit IS
@@ -1092,6 +1128,22 @@ COMMENT ON FUNCTION dataeng_internal._dead_letter_list_as_owner(regrole) IS 'int
 CREATE VIEW dataeng.on_change_dead_letters AS SELECT * FROM dataeng_internal._dead_letter_list();
 COMMENT ON VIEW dataeng.on_change_dead_letters IS
   'Batches of the calling role''s on_change triggers that their handlers failed on';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.id IS 'Identifier of the dead letter';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.trigger_name IS 'The on_change trigger whose handler failed';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.table_name IS 'The captured table';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.owner IS 'Owner of the trigger';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.commit_lsn IS 'Commit position of the transaction whose changes failed';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.commit_time IS 'Commit time of that transaction';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.changes IS 'The changes handed to the handler';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.error IS 'The handler''s error message';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.sqlstate IS 'The handler''s error code';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.attempts IS 'Calls of the handler made for these changes';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.failed_at IS 'When the last call failed';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.dropped_table IS 'The table''s name once it was dropped';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.owner_name IS 'The owner''s name';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.owner_system IS 'System identifier of the cluster where owner is the owner''s oid';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.detail IS 'The handler''s error detail';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.hint IS 'The handler''s error hint';
 GRANT SELECT ON dataeng.on_change_dead_letters TO PUBLIC;
 
 -- Deleting a dead letter once it was replayed by hand (or is to be

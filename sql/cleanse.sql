@@ -124,6 +124,9 @@ CREATE TABLE dataeng.fx_rates (
 );
 COMMENT ON TABLE dataeng.fx_rates IS
   'Exchange rates: units of currency per unit of the base currency, by date';
+COMMENT ON COLUMN dataeng.fx_rates.currency IS 'ISO 4217 currency code';
+COMMENT ON COLUMN dataeng.fx_rates.rate_date IS 'Day the rate applies from';
+COMMENT ON COLUMN dataeng.fx_rates.units_per_base IS 'Units of the currency per unit of the base currency';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.fx_rates', '');
 GRANT SELECT ON dataeng.fx_rates TO PUBLIC;
 

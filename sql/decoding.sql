@@ -61,6 +61,8 @@ BEGIN
   DELETE FROM dataeng_internal.@DECODER_DDL_TABLE@ WHERE id OPERATOR(pg_catalog.=) row_id;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._decoding_put(name, jsonb) IS
+  'internal: record one DDL event for the dataeng output plugin (inserted and deleted in the DDL''s transaction)';
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_put(name, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION dataeng_internal._decoding_record_ddl(caller name)
@@ -118,6 +120,8 @@ BEGIN
   END LOOP;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._decoding_record_ddl(name) IS
+  'internal: record the DDL commands of the current statement for the dataeng output plugin';
 
 CREATE FUNCTION dataeng_internal._decoding_record_drop(caller name)
 RETURNS void
@@ -141,6 +145,8 @@ BEGIN
   END LOOP;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._decoding_record_drop(name) IS
+  'internal: record the tables the current statement dropped for the dataeng output plugin';
 
 CREATE FUNCTION dataeng_internal._decoding_on_ddl()
 RETURNS event_trigger
@@ -158,6 +164,8 @@ BEGIN
   PERFORM dataeng_internal._decoding_record_ddl(current_user);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._decoding_on_ddl() IS
+  'internal: event trigger at ddl_command_end feeding the dataeng output plugin';
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_ddl() FROM PUBLIC;
 
 CREATE FUNCTION dataeng_internal._decoding_on_drop()
@@ -176,6 +184,8 @@ BEGIN
   PERFORM dataeng_internal._decoding_record_drop(current_user);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._decoding_on_drop() IS
+  'internal: event trigger at sql_drop feeding the dataeng output plugin';
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_drop() FROM PUBLIC;
 
 CREATE EVENT TRIGGER dataeng_decoding_on_ddl ON ddl_command_end

@@ -554,6 +554,8 @@ BEGIN
   DROP TABLE pg_temp._dd_result;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._find_duplicates(regrole, regclass, text[], double precision, text) IS
+  'internal: body of find_duplicates(), run for the calling role';
 REVOKE ALL ON FUNCTION dataeng_internal._find_duplicates(regrole, regclass, text[], float8, text) FROM PUBLIC;
 
 CREATE TABLE dataeng.dedupe_runs (
@@ -574,6 +576,18 @@ CREATE TABLE dataeng.dedupe_runs (
   run_by_system bigint     DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.dedupe_runs IS 'Runs of dataeng.dedupe(); undo with dataeng.dedupe_undo(run_id)';
+COMMENT ON COLUMN dataeng.dedupe_runs.run_id IS 'Identifier of the run';
+COMMENT ON COLUMN dataeng.dedupe_runs.table_name IS 'The table deduplicated';
+COMMENT ON COLUMN dataeng.dedupe_runs.run_by IS 'Role that ran dedupe()';
+COMMENT ON COLUMN dataeng.dedupe_runs.columns IS 'Columns compared to find duplicates';
+COMMENT ON COLUMN dataeng.dedupe_runs.threshold IS 'Match probability above which rows were taken as duplicates';
+COMMENT ON COLUMN dataeng.dedupe_runs.keep IS 'Rule choosing the row kept in each cluster';
+COMMENT ON COLUMN dataeng.dedupe_runs.fill_nulls IS 'Whether the kept row''s NULLs were filled from the others';
+COMMENT ON COLUMN dataeng.dedupe_runs.run_at IS 'When the run was made';
+COMMENT ON COLUMN dataeng.dedupe_runs.clusters IS 'Clusters of duplicates found';
+COMMENT ON COLUMN dataeng.dedupe_runs.rows_deleted IS 'Rows deleted';
+COMMENT ON COLUMN dataeng.dedupe_runs.rows_filled IS 'Kept rows whose NULLs were filled';
+COMMENT ON COLUMN dataeng.dedupe_runs.undone_at IS 'When dedupe_undo() restored the run, NULL if not undone';
 COMMENT ON COLUMN dataeng.dedupe_runs.run_by_name IS
   'The name of the role that ran it: restored in another cluster where run_by names a role of another name, the run is undone or forgotten by no role as run_by';
 COMMENT ON COLUMN dataeng.dedupe_runs.run_by_system IS
@@ -598,6 +612,11 @@ CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.dedupe_runs
 CREATE TRIGGER cascade_truncate AFTER TRUNCATE ON dataeng.dedupe_runs
   FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.dedupe_log');
 COMMENT ON TABLE dataeng.dedupe_log IS 'Every row dataeng.dedupe() deleted or filled, as it was';
+COMMENT ON COLUMN dataeng.dedupe_log.run_id IS 'The dedupe run';
+COMMENT ON COLUMN dataeng.dedupe_log.cluster_id IS 'The cluster of duplicates the row belonged to';
+COMMENT ON COLUMN dataeng.dedupe_log.action IS 'deleted or filled';
+COMMENT ON COLUMN dataeng.dedupe_log.old_row IS 'The row as it was before the run, as jsonb';
+COMMENT ON COLUMN dataeng.dedupe_log.new_row IS 'A filled row as the run left it, as jsonb (NULL for a deleted row)';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_log', '');
@@ -820,6 +839,8 @@ BEGIN
    WHERE r.run_id = _dedupe.run_id;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dedupe(regrole, regclass, text[], text, text, double precision, boolean) IS
+  'internal: body of dedupe(), run for the calling role';
 REVOKE ALL ON FUNCTION dataeng_internal._dedupe(regrole, regclass, text[], text, text, float8, boolean) FROM PUBLIC;
 
 -- A run to undo or forget, if caller may see it (as dataeng.dedupe_runs
@@ -841,6 +862,8 @@ BEGIN
   SELECT c.relowner::regrole INTO owner FROM pg_class c WHERE c.oid = r.table_name::oid;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dedupe_run(regrole, bigint) IS
+  'internal: a dedupe run the caller may undo or forget, locked, with its table''s owner';
 REVOKE ALL ON FUNCTION dataeng_internal._dedupe_run(regrole, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe_undo(run_id bigint)
@@ -1021,6 +1044,8 @@ BEGIN
   RETURN n;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint) IS
+  'internal: body of dedupe_undo(), run for the calling role';
 REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe_forget(run_id bigint)
@@ -1048,6 +1073,8 @@ BEGIN
   DELETE FROM dataeng.dedupe_runs d WHERE d.run_id = _dedupe_forget.run_id;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dedupe_forget(regrole, bigint) IS
+  'internal: body of dedupe_forget(), run for the calling role';
 REVOKE ALL ON FUNCTION dataeng_internal._dedupe_forget(regrole, bigint) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.name_case(value text, company boolean DEFAULT false)

@@ -30,6 +30,8 @@ BEGIN
   RETURN d;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dim_def(regrole, text, boolean) IS
+  'internal: look up (and lock) a dimension definition of a role, or raise';
 REVOKE ALL ON FUNCTION dataeng_internal._dim_def(regrole, text, boolean) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._dim_def(dim_name text, lock boolean)
 RETURNS dataeng_internal.dimension_defs
@@ -104,6 +106,8 @@ BEGIN
   END CASE;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._dim_def_write(regrole, text, dataeng_internal.dimension_defs, bigint) IS
+  'internal: insert, mark refreshed, or delete a dimension definition of a role';
 REVOKE ALL ON FUNCTION dataeng_internal._dim_def_write(regrole, text, dataeng_internal.dimension_defs, bigint) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._dim_def_write(op text, d dataeng_internal.dimension_defs, n bigint)
 RETURNS void
@@ -310,9 +314,16 @@ DECLARE
   est bigint;
 BEGIN
   IF dim_name IS NULL OR source IS NULL OR key_column IS NULL OR attributes IS NULL OR scd_type IS NULL THEN
-    RAISE EXCEPTION 'dim_name, source, key_column, attributes and scd_type must not be NULL'
+    -- (the argument named, as every action names it, docs/errors.md)
+    RAISE EXCEPTION '% must not be NULL',
+          CASE WHEN dim_name IS NULL THEN 'dim_name' WHEN source IS NULL THEN 'source'
+               WHEN key_column IS NULL THEN 'key_column' WHEN attributes IS NULL THEN 'attributes'
+               ELSE 'scd_type' END
       USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass an empty array for a dimension of keys only.';
+            DETAIL = 'dataeng.dimension_create() needs dim_name, source, key_column, attributes and scd_type.',
+            HINT = CASE WHEN attributes IS NULL AND dim_name IS NOT NULL AND source IS NOT NULL AND key_column IS NOT NULL
+                        THEN 'Pass an empty array for a dimension of keys only.'
+                        ELSE 'Skip the call when the value is NULL (for example, a name that a query did not find).' END;
   END IF;
   IF array_position(attributes, NULL) IS NOT NULL THEN
     RAISE EXCEPTION 'attributes must not contain NULL'
@@ -347,7 +358,8 @@ BEGIN
   -- (before the check of its relation, which the dimension's own table
   -- is: a dimension created twice said "relation ... already exists")
   IF EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs x WHERE x.name = key) THEN
-    RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object';
+    RAISE EXCEPTION 'dimension "%" already exists', key USING ERRCODE = 'duplicate_object',
+      HINT = 'Choose another name, or drop the existing dimension first with dataeng.dimension_drop() (its owner; dataeng.dimensions lists yours).';
   END IF;
   parts := dataeng_internal._agg_new_table(dim_name, cur_schema, 'dim_name');
   qualified := format('%I.%I', parts[1], parts[2]);
@@ -497,14 +509,14 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._dim_create(text, regclass, text, text[], int, text, text) IS
   'internal: body of dataeng.dimension_create()';
 
+-- _dim_create() as the caller with the caller's current schema, its errors
+-- for bad input without the CONTEXT of the internal functions
+-- (src/aggregate/create.c).
 CREATE FUNCTION dataeng.dimension_create(dim_name text, source regclass, key_column text, attributes text[],
                                          scd_type int DEFAULT 1, schedule text DEFAULT '1 minute')
 RETURNS regclass
-LANGUAGE sql VOLATILE
-AS $$
-  SELECT dataeng_internal._dim_create(dim_name, source, key_column, attributes, scd_type, schedule,
-                             pg_catalog.current_schema())
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_dimension_create'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.dimension_create(text, regclass, text, text[], int, text) IS
   'Creates a dimension table (SCD type 1 or 2) from a source table keyed by a unique column, loads it and keeps it refreshable from the change log';
 
@@ -1005,7 +1017,7 @@ CREATE EVENT TRIGGER dataeng_agg_on_rename ON ddl_command_end
   EXECUTE FUNCTION dataeng_internal._agg_on_rename();
 
 CREATE FUNCTION dataeng.dimension_drop(dim_name text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1017,18 +1029,25 @@ BEGIN
       DETAIL = 'dataeng.dimension_drop() refuses a NULL argument instead of doing nothing.',
       HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
   END IF;
-  d := dataeng_internal._dim_def(dim_name, true);
+  -- none of that name (of the caller's roles): false, as the other drops
+  -- (docs/errors.md)
+  BEGIN
+    d := dataeng_internal._dim_def(dim_name, true);
+  EXCEPTION WHEN undefined_object THEN
+    RETURN false;
+  END;
   IF d.owner <> current_user::regrole THEN
     PERFORM dataeng_internal._agg_as_owner(d.owner, 'dimension_drop', d.name);
-    RETURN;
+    RETURN true;
   END IF;
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.dim_table, d.consumer, 'dim:' || d.name, format('dimension "%s"', d.name));
   PERFORM dataeng_internal._dim_def_write('delete', d, 0);
   PERFORM dataeng_internal._agg_drop(d.dim_table, d.consumer, 'dimension_refresh:' || d.name);
+  RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.dimension_drop(text) IS
-  'Drops a dimension table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+  'Drops a dimension table, its change-log consumer, its scheduled refresh and its definition (capture of the source stays); returns false when the caller has no dimension of that name';
 
 -- (security_invoker: the caller sees its own dimensions, by row security)
 CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
@@ -1039,6 +1058,20 @@ CREATE VIEW dataeng.dimensions WITH (security_invoker = true) AS
     LEFT JOIN dataeng.cdc_consumers c ON c.name = x.consumer;
 COMMENT ON VIEW dataeng.dimensions IS
   'Dimension tables of the calling role: definition, last refresh, changes pending and lag (seconds)';
+COMMENT ON COLUMN dataeng.dimensions.name IS 'Name of the dimension';
+COMMENT ON COLUMN dataeng.dimensions."table" IS 'The dimension table';
+COMMENT ON COLUMN dataeng.dimensions.source IS 'The table the dimension follows';
+COMMENT ON COLUMN dataeng.dimensions.key_column IS 'The source column identifying a member';
+COMMENT ON COLUMN dataeng.dimensions.attributes IS 'Source columns the dimension keeps';
+COMMENT ON COLUMN dataeng.dimensions.scd_type IS '1: attributes overwritten; 2: a new version per change';
+COMMENT ON COLUMN dataeng.dimensions.owner IS 'Role owning the dimension';
+COMMENT ON COLUMN dataeng.dimensions.schedule IS 'Schedule of the refresh job, NULL when refreshed by hand';
+COMMENT ON COLUMN dataeng.dimensions.created_at IS 'When the dimension was created';
+COMMENT ON COLUMN dataeng.dimensions.last_refresh IS 'When the dimension was last refreshed';
+COMMENT ON COLUMN dataeng.dimensions.last_changes IS 'Changes applied by the last refresh';
+COMMENT ON COLUMN dataeng.dimensions.total_changes IS 'Changes applied since the dimension was created';
+COMMENT ON COLUMN dataeng.dimensions.pending_changes IS 'Changes waiting for the next refresh';
+COMMENT ON COLUMN dataeng.dimensions.lag_seconds IS 'Age in seconds of the oldest waiting change';
 GRANT SELECT ON dataeng.dimensions TO PUBLIC;
 
 -----------------------------------------------------------------------------

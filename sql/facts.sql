@@ -142,6 +142,8 @@ CREATE TABLE dataeng_internal._agg_acking (
   consumer text NOT NULL
 );
 REVOKE ALL ON dataeng_internal._agg_acking FROM PUBLIC;
+COMMENT ON TABLE dataeng_internal._agg_acking IS
+  'internal: consumers whose acknowledgement a fact or dimension refresh is making right now (cdc_ack refuses the others)';
 
 -- The names of the consumers and jobs of facts and dimensions are theirs:
 --   'consumer'    cdc_consumer_create of fact:... or dim:... is refused
@@ -283,6 +285,8 @@ BEGIN
   DELETE FROM dataeng_internal._agg_acking a WHERE a.pid = pg_backend_pid() AND a.consumer = _agg_ack.consumer;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_ack(regrole, text, bigint) IS
+  'internal: acknowledge the changes a fact or dimension refresh applied, for its owner';
 REVOKE ALL ON FUNCTION dataeng_internal._agg_ack(regrole, text, bigint) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._agg_ack(consumer text, upto_change_id bigint)
 RETURNS void
@@ -369,6 +373,8 @@ BEGIN
   RETURN array_to_string(ARRAY(SELECT quote_ident(p) FROM unnest(parts) p), '.');
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_name(text) IS
+  'internal: check a fact or dimension name and return it';
 
 -- Check a source table and a column of it; return the column's type and
 -- whether it may be NULL.
@@ -393,6 +399,8 @@ BEGIN
   END IF;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_column(regclass, text, text) IS
+  'internal: check a column of a fact or dimension source; its type and whether it may be NULL';
 
 -- The first name in cols (in their order) that is not a column of src
 -- now, or NULL when every one is: the check, before a refresh, that a
@@ -606,6 +614,8 @@ BEGIN
   END IF;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_capture(regclass, text[], text) IS
+  'internal: check that the caller can consume a source''s changes with these columns, capturing it if needed';
 
 -- The capture settings of the tables the caller may read: SELECT on the
 -- table and USAGE on its schema (cdc_tables itself is not readable by
@@ -616,6 +626,8 @@ CREATE FUNCTION dataeng_internal._cdc_tables_visible()
 RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
 AS 'MODULE_PATHNAME', 'dataeng_cdc_tables_visible'
 LANGUAGE C STABLE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng_internal._cdc_tables_visible() IS
+  'internal: the capture settings of the captured tables the caller may read (body of dataeng.cdc_tables_visible)';
 
 CREATE FUNCTION dataeng_internal._cdc_tables_visible_as_owner(caller regrole)
 RETURNS TABLE (table_name regclass, columns text[], exclude_columns text[], changed_only boolean)
@@ -637,6 +649,10 @@ CREATE VIEW dataeng.cdc_tables_visible AS SELECT * FROM dataeng_internal._cdc_ta
 GRANT SELECT ON dataeng.cdc_tables_visible TO PUBLIC;
 COMMENT ON VIEW dataeng.cdc_tables_visible IS
   'Captured tables the calling role may SELECT, with their capture options';
+COMMENT ON COLUMN dataeng.cdc_tables_visible.table_name IS 'The captured table';
+COMMENT ON COLUMN dataeng.cdc_tables_visible.columns IS 'Columns captured, NULL for all';
+COMMENT ON COLUMN dataeng.cdc_tables_visible.exclude_columns IS 'Columns not captured';
+COMMENT ON COLUMN dataeng.cdc_tables_visible.changed_only IS 'Whether updates carry only the columns that changed';
 
 -- An expression reading column col of a source row stored as jsonb in
 -- rowvar ('old_row', 'new_row'), as its own type.  Scalars through ->>
@@ -656,6 +672,8 @@ AS $$
     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
    WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_json_col(regclass, text, text) IS
+  'internal: an expression reading a source column from a row stored as jsonb, as its own type';
 
 -- How dataeng_internal._fact_deltas() gives the dimension columns cols of src: its
 -- column definition list for them (d1, d2, ...), and per column the
@@ -690,6 +708,8 @@ BEGIN
                                OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('json'::regtype, 'jsonb'::regtype)) x(raw);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_image_cols(regclass, text[]) IS
+  'internal: the column definitions and expressions of dimension columns as _fact_deltas() returns them';
 
 -- Whether values of the columns cols of src are equal exactly when their
 -- binary images are (integers, dates and times, booleans, uuids, text
@@ -715,6 +735,8 @@ BEGIN
       JOIN pg_type t ON t.oid = a.atttypid);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_image_keys(regclass, text[]) IS
+  'internal: whether values of these columns are equal exactly when their binary images are';
 
 -- The type of sum() of a value of type typ, as dataeng_internal._fact_deltas()
 -- returns it.
@@ -733,6 +755,8 @@ BEGIN
      WHERE t.oid = _agg_sum_type_of.typ);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_sum_type_of(regtype) IS
+  'internal: the type of sum() of a value of a type, as _fact_deltas() returns it';
 
 -- The type of sum(col) of src, as dataeng_internal._fact_deltas() returns it.
 CREATE FUNCTION dataeng_internal._agg_sum_type(src regclass, col text)
@@ -751,6 +775,8 @@ BEGIN
      WHERE a.attrelid = src AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_sum_type(regclass, text) IS
+  'internal: the type of sum() of a source column, as _fact_deltas() returns it';
 
 -----------------------------------------------------------------------------
 -- Facts
@@ -778,6 +804,8 @@ AS $$
            WHEN 'millennium' THEN interval '1000 years'
          END
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_grain(text) IS
+  'internal: the interval one bucket of a grain spans';
 
 -- The name of the table that stores a fact's rows, from the fact's own
 -- (unqualified) name rel: rel followed by "_data", in the fact's schema,
@@ -897,6 +925,8 @@ AS $$
              p.argtype, NULL, NULL, NULL)::dataeng_internal.fact_measure
     FROM dataeng_internal._fact_measure_parse(source, measure, owner) p
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_parse_measure(regclass, text, regrole) IS
+  'internal: one measure as given, parsed and checked as the owner, as a fact_measure';
 
 -- The value a measure m aggregates, per source row s: s.<col>, its
 -- expression, or with a filter CASE WHEN <filter> THEN <value> END (the
@@ -916,6 +946,8 @@ BEGIN
                 WHEN m.col IS NOT NULL THEN format('s.%I', m.col) END);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_value(dataeng_internal.fact_measure) IS
+  'internal: the SQL of the value a measure aggregates per source row';
 
 -- Whether m is a measure the builders below can write SQL of: one of the
 -- aggregates, with a name, and a value (a column or an expression) unless
@@ -934,6 +966,8 @@ BEGIN
                                   AND m.col IS DISTINCT FROM '' END, false));
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_valid(dataeng_internal.fact_measure) IS
+  'internal: whether the builders can write SQL of a measure';
 
 -- One measure of fact_defs.spec (a jsonb object: {"text", "agg", "name",
 -- "col"}, with "expr", "filter" and "cols" for an expression (then "col"
@@ -968,6 +1002,8 @@ BEGIN
   RETURN r;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_read(jsonb) IS
+  'internal: one measure of fact_defs.spec, typed and checked';
 
 -- The measures of a fact, typed, in the order of spec (the one reader of
 -- fact_defs.spec: every builder takes what this returns).
@@ -982,6 +1018,8 @@ BEGIN
       FROM jsonb_array_elements(spec) WITH ORDINALITY x(e, i));
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_measures(jsonb) IS
+  'internal: the measures of a fact, typed, in the order of its spec';
 
 -- A measure as fact_defs.spec keeps it (the inverse of _fact_measure_read):
 -- the fields that are not NULL, and "col" always (NULL for expressions and
@@ -997,6 +1035,8 @@ AS $$
                                               'reserve', m.reserve))
          || jsonb_build_object('col', m.col)
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_json(dataeng_internal.fact_measure) IS
+  'internal: a measure as fact_defs.spec keeps it';
 
 -- The bucket of a time value expression texpr (of type ttype) at the
 -- grain, in time zone tz, as timestamptz: a call of _fact_bucket(), the
@@ -1013,6 +1053,8 @@ BEGIN
     SELECT format('dataeng_internal._fact_bucket(%s, %L, %L)', texpr, grain, tz));
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_expr(text, regtype, text, text) IS
+  'internal: the SQL of the bucket of a time expression at a grain in a time zone';
 
 -- A fact's bucket column has the type of its time column (date, timestamp
 -- or timestamptz; facts created by 0.1.0: timestamptz whatever the time
@@ -1033,6 +1075,8 @@ BEGIN
                 ELSE format('((%s) AT TIME ZONE %L)::%s', e, tz, btype) END);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_out(text, regtype, text) IS
+  'internal: the SQL converting a bucket from timestamptz to the type of a fact''s bucket column';
 CREATE FUNCTION dataeng_internal._fact_bucket_in(e text, btype regtype, tz text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -1044,6 +1088,8 @@ BEGIN
                 ELSE format('((%s)::timestamp AT TIME ZONE %L)', e, tz) END);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_in(text, regtype, text) IS
+  'internal: the SQL converting a bucket from the type of a fact''s bucket column to timestamptz';
 -- The type of the bucket column of fact table tbl.
 CREATE FUNCTION dataeng_internal._fact_bucket_type(tbl regclass)
 RETURNS regtype
@@ -1057,6 +1103,8 @@ BEGIN
      WHERE a.attrelid = tbl AND a.attname = 'bucket' AND a.attnum > 0 AND NOT a.attisdropped);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_type(regclass) IS
+  'internal: the type of the bucket column of a fact table';
 
 -- A predicate on the source's time column s.<col> selecting the rows of
 -- the buckets from $1 to $2 (exclusive), in the column's own type so that
@@ -1078,6 +1126,8 @@ BEGIN
                              ELSE format('(($2 AT TIME ZONE %L) + interval ''1 day'' - interval ''1 microsecond'')::date', tz) END));
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_range_pred(text, regtype, text) IS
+  'internal: the SQL of a predicate selecting the source rows of a range of buckets';
 
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
@@ -1131,6 +1181,8 @@ BEGIN
   END IF;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_measure_cols(dataeng_internal.fact_measure, boolean) IS
+  'internal: the aggregate expressions of a measure over source rows, as column name and SQL pairs';
 
 -- The parts of a fact's SQL that depend on its definition.
 --   key_cols   bucket and dimension columns, quoted, comma-separated
@@ -1194,6 +1246,8 @@ BEGIN
   END IF;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_sql(dataeng_internal.fact_defs) IS
+  'internal: the SQL fragments the refresh and backfill statements of a fact are built from';
 
 -- The statements of fact_create that make a fact's relations:
 -- the column of an avg measure col of type typ, computed from its hidden
@@ -1315,9 +1369,15 @@ DECLARE
 BEGIN
   IF fact_name IS NULL OR source IS NULL OR time_column IS NULL OR grain IS NULL
      OR dimensions IS NULL OR measures IS NULL THEN
-    RAISE EXCEPTION 'fact_name, source, time_column, grain, dimensions and measures must not be NULL'
+    -- (the argument named, as every action names it, docs/errors.md)
+    ms := CASE WHEN fact_name IS NULL THEN 'fact_name' WHEN source IS NULL THEN 'source'
+               WHEN time_column IS NULL THEN 'time_column' WHEN grain IS NULL THEN 'grain'
+               WHEN dimensions IS NULL THEN 'dimensions' ELSE 'measures' END;
+    RAISE EXCEPTION '% must not be NULL', ms
       USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass an empty array for no dimensions.';
+            DETAIL = 'dataeng.fact_create() needs fact_name, source, time_column, grain, dimensions and measures.',
+            HINT = CASE WHEN ms = 'dimensions' THEN 'Pass an empty array for no dimensions.'
+                        ELSE 'Skip the call when the value is NULL (for example, a name that a query did not find).' END;
   END IF;
   FOREACH ms IN ARRAY ARRAY['dimensions', 'measures'] LOOP
     null_at := array_position(CASE ms WHEN 'dimensions' THEN dimensions ELSE measures END, NULL);
@@ -1355,7 +1415,8 @@ BEGIN
   -- (before its relation's check: the fact's view made it "relation exists";
   -- another role's, hidden by row security: _fact_def_write refuses it)
   IF EXISTS (SELECT 1 FROM dataeng_internal.fact_defs f WHERE f.name = key) THEN
-    RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object';
+    RAISE EXCEPTION 'fact "%" already exists', key USING ERRCODE = 'duplicate_object',
+      HINT = 'Choose another name, or drop the existing fact first with dataeng.fact_drop() (its owner; dataeng.facts lists yours).';
   END IF;
   parts := dataeng_internal._agg_new_table(fact_name, cur_schema, 'fact_name');
   qualified := format('%I.%I', parts[1], parts[2]);
@@ -1619,16 +1680,18 @@ BEGIN
   RETURN tbl;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_create(text, regclass, text, text, text[], text[], text, text, text) IS
+  'internal: body of fact_create(), run for the calling role';
+-- _fact_create() as the caller with the caller's current schema, its errors
+-- for bad input without the CONTEXT of the internal functions
+-- (src/aggregate/create.c).
 CREATE FUNCTION dataeng.fact_create(fact_name text, source regclass, time_column text, grain text,
                                     dimensions text[], measures text[],
                                     schedule text DEFAULT '1 minute',
                                     backfill text DEFAULT 'now')
 RETURNS regclass
-LANGUAGE sql VOLATILE
-AS $$
-  SELECT dataeng_internal._fact_create(fact_name, source, time_column, grain, dimensions, measures,
-                              schedule, pg_catalog.current_schema(), backfill)
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_fact_create'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.fact_create(text, regclass, text, text, text[], text[], text, text) IS
   'Creates a fact table (bucket at a grain, dimensions, measures) from a source table, backfills it now or leaves it to fact_backfill (backfill => ''later''), and keeps it refreshable from the change log';
 
@@ -1768,6 +1831,8 @@ BEGIN
   RETURN n;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_poll(text, bigint) IS
+  'internal: poll a fact or dimension consumer into the refresh''s changes table until caught up, acknowledging each poll';
 
 -- The temporary table pg_temp.<name>, dropped at commit, with the columns
 -- of query (src/aggregate/delta.c: created there outside the
@@ -1832,6 +1897,8 @@ BEGIN
     'NULL::jsonb AS old_row, NULL::jsonb AS new_row, NULL::timestamptz AS captured_at, NULL::jsonb AS pk');
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_changes_table() IS
+  'internal: a fresh temporary table for the changes of one refresh';
 
 -- Lock and return a fact definition of the caller, or raise (an entry
 -- point, src/aggregate/delta.c: the caller cannot lock the row itself).
@@ -1863,6 +1930,8 @@ BEGIN
   RETURN d;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_def(regrole, text, boolean) IS
+  'internal: look up (and lock) a fact definition of a role, or raise';
 REVOKE ALL ON FUNCTION dataeng_internal._fact_def(regrole, text, boolean) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._fact_def(fact_name text, lock boolean)
 RETURNS dataeng_internal.fact_defs
@@ -2223,6 +2292,8 @@ BEGIN
   END CASE;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_def_write(regrole, text, dataeng_internal.fact_defs, bigint) IS
+  'internal: insert, mark refreshed or backfilled, or delete a fact definition of a role';
 REVOKE ALL ON FUNCTION dataeng_internal._fact_def_write(regrole, text, dataeng_internal.fact_defs, bigint) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._fact_def_write(op text, d dataeng_internal.fact_defs, n bigint)
 RETURNS void
@@ -2282,6 +2353,8 @@ BEGIN
   RETURN n;
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_rebuild(dataeng_internal.fact_defs, bigint) IS
+  'internal: recompute a whole fact from its source (after a TRUNCATE of the source)';
 
 -- The group deltas of a fact refresh, folded in C while the change log is
 -- read (src/aggregate/delta.c): every change of source pending for the
@@ -2742,6 +2815,8 @@ AS $$
     JOIN pg_namespace n ON n.oid = o.oprnamespace
    WHERE c.opcdefault AND c.opcintype = typ
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_btree_op(regtype, integer) IS
+  'internal: the schema-qualified operator of a strategy of a type''s default btree class';
 
 -- Equality of the keys (bucket and dimensions) of two row sources, as a
 -- condition a hash join can use: lhs and rhs are the key expressions of
@@ -2765,6 +2840,8 @@ BEGIN
       FROM unnest(lhs) WITH ORDINALITY u(l, o));
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_keys_eq(text[], text[], boolean[], text[]) IS
+  'internal: the SQL of a hashable join condition on group keys where NULLs are equal';
 
 -- The bucket of a time value t (timestamptz, timestamp or date) at a
 -- grain in a time zone: what _fact_bucket_expr() writes, computed in C as
@@ -2817,6 +2894,8 @@ BEGIN
               FROM (SELECT dataeng_internal._fact_bucket_type(d.storage_table) AS btype) t) x);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_rows(dataeng_internal.fact_defs, regtype, boolean, text) IS
+  'internal: the SQL of the source rows of a list of buckets, each with its bucket';
 
 -- Whether the source of d has a btree index led by its time column (not
 -- partial): the rows of one bucket are then read by a range scan.
@@ -2836,6 +2915,8 @@ BEGIN
        WHERE i.indrelid = d.source AND a.attname = d.time_column AND i.indpred IS NULL AND i.indisvalid));
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._fact_time_indexed(dataeng_internal.fact_defs) IS
+  'internal: whether a fact''s source has a btree index led by its time column';
 
 -- The type of column col of rel as an array, with the column's collation
 -- where it is not its type's (the arrays of values a refresh reads for
@@ -4691,6 +4772,8 @@ BEGIN
   PERFORM dataeng.unschedule(job);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._agg_drop(regclass, text, text) IS
+  'internal: drop the table, consumer and refresh job of a fact or dimension';
 
 -- Drop the side table of fact d, if it is there and the owner's table
 -- (nsp: the schema it is in, when the fact's view and storage table are
@@ -4718,7 +4801,7 @@ COMMENT ON FUNCTION dataeng_internal._fact_side_drop(dataeng_internal.fact_defs,
 -- _agg_as_owner), and only what the fact created: its table and consumer
 -- must be the owner's.
 CREATE FUNCTION dataeng.fact_drop(fact_name text)
-RETURNS void
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -4730,10 +4813,16 @@ BEGIN
       DETAIL = 'dataeng.fact_drop() refuses a NULL argument instead of doing nothing.',
       HINT = 'Skip the call when the value is NULL (for example, a name that a query did not find).';
   END IF;
-  d := dataeng_internal._fact_def(fact_name, true);
+  -- none of that name (of the caller's roles): false, as the other drops
+  -- (docs/errors.md)
+  BEGIN
+    d := dataeng_internal._fact_def(fact_name, true);
+  EXCEPTION WHEN undefined_object THEN
+    RETURN false;
+  END;
   IF d.owner <> current_user::regrole THEN
     PERFORM dataeng_internal._agg_as_owner(d.owner, 'fact_drop', d.name);
-    RETURN;
+    RETURN true;
   END IF;
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.fact_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
   PERFORM dataeng_internal._agg_drop_check(d.owner, d.storage_table, d.consumer, 'fact:' || d.name, format('fact "%s"', d.name));
@@ -4746,10 +4835,11 @@ BEGIN
     EXECUTE format('DROP VIEW %s', d.fact_table);
   END IF;
   PERFORM dataeng_internal._agg_drop(d.storage_table, d.consumer, 'fact_refresh:' || d.name);
+  RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION dataeng.fact_drop(text) IS
-  'Drops a fact (its view and storage table), its change-log consumer, its scheduled refresh and its definition (capture of the source stays)';
+  'Drops a fact (its view and storage table), its change-log consumer, its scheduled refresh and its definition (capture of the source stays); returns false when the caller has no fact of that name';
 
 -- A fact's view dropped by hand (DROP VIEW, its storage table dropped with
 -- CASCADE, its schema or its owner's objects dropped) drops the fact as
@@ -4816,5 +4906,24 @@ CREATE VIEW dataeng.facts WITH (security_invoker = true) AS
     LEFT JOIN dataeng.cdc_consumers c ON c.name = f.consumer;
 COMMENT ON VIEW dataeng.facts IS
   'Fact tables of the calling role: definition, last refresh, changes pending, lag (seconds) and backfill progress';
+COMMENT ON COLUMN dataeng.facts.name IS 'Name of the fact';
+COMMENT ON COLUMN dataeng.facts."table" IS 'The fact table';
+COMMENT ON COLUMN dataeng.facts.source IS 'The table the fact aggregates';
+COMMENT ON COLUMN dataeng.facts.time_column IS 'Column of the source giving each row''s time';
+COMMENT ON COLUMN dataeng.facts.grain IS 'Width of a bucket (hour, day, ...)';
+COMMENT ON COLUMN dataeng.facts.time_zone IS 'Time zone the buckets are cut in';
+COMMENT ON COLUMN dataeng.facts.dimensions IS 'Columns the fact groups by';
+COMMENT ON COLUMN dataeng.facts.measures IS 'The aggregates of the fact, as given';
+COMMENT ON COLUMN dataeng.facts.owner IS 'Role owning the fact';
+COMMENT ON COLUMN dataeng.facts.schedule IS 'Schedule of the refresh job, NULL when refreshed by hand';
+COMMENT ON COLUMN dataeng.facts.created_at IS 'When the fact was created';
+COMMENT ON COLUMN dataeng.facts.last_refresh IS 'When the fact was last refreshed';
+COMMENT ON COLUMN dataeng.facts.last_changes IS 'Changes applied by the last refresh';
+COMMENT ON COLUMN dataeng.facts.total_changes IS 'Changes applied since the fact was created';
+COMMENT ON COLUMN dataeng.facts.pending_changes IS 'Changes waiting for the next refresh';
+COMMENT ON COLUMN dataeng.facts.lag_seconds IS 'Age in seconds of the oldest waiting change';
+COMMENT ON COLUMN dataeng.facts.backfilled_upto IS 'Bucket up to which the backfill has read the source, NULL when complete';
+COMMENT ON COLUMN dataeng.facts.backfill_percent IS 'Progress of the backfill in percent';
+COMMENT ON COLUMN dataeng.facts.last_refresh_path IS 'How the last refresh applied its changes';
 GRANT SELECT ON dataeng.facts TO PUBLIC;
 

@@ -35,6 +35,11 @@ CREATE TABLE dataeng.alert_settings (
 );
 COMMENT ON TABLE dataeng.alert_settings IS
   'Alert thresholds and maintenance settings per object, or for all (object *); set with dataeng.alert_set()';
+COMMENT ON COLUMN dataeng.alert_settings.object IS 'The object the setting applies to';
+COMMENT ON COLUMN dataeng.alert_settings.setting IS 'Name of the setting';
+COMMENT ON COLUMN dataeng.alert_settings.value IS 'Value of the setting';
+COMMENT ON COLUMN dataeng.alert_settings.owner IS 'Role that made the setting';
+COMMENT ON COLUMN dataeng.alert_settings.set_at IS 'When the setting was made';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.alert_settings', '');
 COMMENT ON COLUMN dataeng.alert_settings.owner_name IS
   'The owner''s role name when the setting was made: a setting restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only and applies to no object';
@@ -64,6 +69,16 @@ CREATE TABLE dataeng.monitors (
 );
 COMMENT ON TABLE dataeng.monitors IS
   'Freshness and volume monitors of tables (dataeng.monitor_create), checked by their job monitor:NAME';
+COMMENT ON COLUMN dataeng.monitors.name IS 'Name of the monitor';
+COMMENT ON COLUMN dataeng.monitors.tbl IS 'The table watched';
+COMMENT ON COLUMN dataeng.monitors.time_column IS 'Column giving each row''s time';
+COMMENT ON COLUMN dataeng.monitors.max_silence IS 'Longest time without a new row before the check fails';
+COMMENT ON COLUMN dataeng.monitors.min_rows IS 'Fewest rows expected per period';
+COMMENT ON COLUMN dataeng.monitors.per IS 'Length of a period for min_rows and drop_pct';
+COMMENT ON COLUMN dataeng.monitors.drop_pct IS 'Largest drop in percent below the average of the last 7 periods';
+COMMENT ON COLUMN dataeng.monitors.schedule IS 'Schedule of the check';
+COMMENT ON COLUMN dataeng.monitors.owner IS 'Role owning the monitor';
+COMMENT ON COLUMN dataeng.monitors.created_at IS 'When the monitor was created';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitors', '');
 COMMENT ON COLUMN dataeng.monitors.owner_name IS
   'The owner''s role name when the monitor was made: a monitor restored in another cluster, whose owner oid there names a role of another name, is not that role''s (shown to it only as to any reader of the table; not its to drop)';
@@ -91,6 +106,15 @@ SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.monitor_checks_check_id_seq', '');
 COMMENT ON TABLE dataeng.monitor_checks IS
   'Every check of a monitor: newest row, rows in the last period, the average of the previous periods, findings';
+COMMENT ON COLUMN dataeng.monitor_checks.check_id IS 'Identifier of the check';
+COMMENT ON COLUMN dataeng.monitor_checks.monitor IS 'The monitor checked';
+COMMENT ON COLUMN dataeng.monitor_checks.tbl IS 'The table watched';
+COMMENT ON COLUMN dataeng.monitor_checks.checked_at IS 'When the check was made';
+COMMENT ON COLUMN dataeng.monitor_checks.newest IS 'Time of the newest row';
+COMMENT ON COLUMN dataeng.monitor_checks.rows_in_period IS 'Rows in the last period';
+COMMENT ON COLUMN dataeng.monitor_checks.baseline IS 'Average rows of the 7 periods before';
+COMMENT ON COLUMN dataeng.monitor_checks.ok IS 'Whether the check passed';
+COMMENT ON COLUMN dataeng.monitor_checks.problems IS 'What failed';
 
 ALTER TABLE dataeng.monitors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dataeng.monitor_checks ENABLE ROW LEVEL SECURITY;
@@ -152,6 +176,14 @@ CREATE VIEW dataeng.alert_handlers WITH (security_invoker = true) AS
     FROM dataeng_internal.alert_handlers h;
 COMMENT ON VIEW dataeng.alert_handlers IS
   'Functions called as their owner, with a timeout, with each alert raised or resolved that their owner may see';
+COMMENT ON COLUMN dataeng.alert_handlers.handler IS 'Function called with each alert';
+COMMENT ON COLUMN dataeng.alert_handlers.owner IS 'Role owning the handler (it runs as it)';
+COMMENT ON COLUMN dataeng.alert_handlers.kinds IS 'Kinds of alerts the handler gets, NULL for all';
+COMMENT ON COLUMN dataeng.alert_handlers.created_at IS 'When the handler was added';
+COMMENT ON COLUMN dataeng.alert_handlers.calls IS 'Calls of the handler';
+COMMENT ON COLUMN dataeng.alert_handlers.failures IS 'Calls that failed';
+COMMENT ON COLUMN dataeng.alert_handlers.last_error IS 'The last error of the handler';
+COMMENT ON COLUMN dataeng.alert_handlers.last_error_at IS 'When the handler last failed';
 COMMENT ON COLUMN dataeng.alert_handlers.owner_name IS
   'The owner''s role name when the handler was added: a handler restored in another cluster, whose owner oid there names a role of another name, is shown to superusers only, not called, and not that role''s to drop';
 COMMENT ON COLUMN dataeng.alert_handlers.owner_system IS
@@ -185,6 +217,11 @@ CREATE TABLE dataeng.maintenance (
   trimmed        jsonb
 );
 COMMENT ON TABLE dataeng.maintenance IS 'What the last dataeng.maintain() found (changes in the log) and did';
+COMMENT ON COLUMN dataeng.maintenance.id IS 'Always 1';
+COMMENT ON COLUMN dataeng.maintenance.ran_at IS 'When dataeng.maintain() last ran';
+COMMENT ON COLUMN dataeng.maintenance.change_log IS 'Changes in the log';
+COMMENT ON COLUMN dataeng.maintenance.purged_changes IS 'Changes purged';
+COMMENT ON COLUMN dataeng.maintenance.trimmed IS 'Rows trimmed per history, as jsonb';
 REVOKE ALL ON dataeng.maintenance FROM PUBLIC;
 GRANT SELECT ON dataeng.maintenance TO PUBLIC;
 
@@ -1291,6 +1328,15 @@ CREATE VIEW dataeng.pipeline_status AS
     FROM dataeng_internal._status_rows() s;
 COMMENT ON VIEW dataeng.pipeline_status IS
   'Every pipeline object the calling role may see: state (ok, warning, failing, paused), why, lag, last success and error, since when';
+COMMENT ON COLUMN dataeng.pipeline_status.kind IS 'Kind of the object: captured table, consumer, fact, dimension, job, monitor...';
+COMMENT ON COLUMN dataeng.pipeline_status.name IS 'The object';
+COMMENT ON COLUMN dataeng.pipeline_status.state IS 'ok, warning, failing or paused';
+COMMENT ON COLUMN dataeng.pipeline_status.reason IS 'What is wrong and what to do';
+COMMENT ON COLUMN dataeng.pipeline_status.lag_changes IS 'Changes waiting';
+COMMENT ON COLUMN dataeng.pipeline_status.lag_seconds IS 'Age in seconds of the oldest waiting change';
+COMMENT ON COLUMN dataeng.pipeline_status.last_success IS 'Last acknowledgement, refresh, successful run, passing validation or healthy check';
+COMMENT ON COLUMN dataeng.pipeline_status.last_error IS 'The last error, when failing';
+COMMENT ON COLUMN dataeng.pipeline_status.since IS 'When the current state began';
 GRANT SELECT ON dataeng.pipeline_status TO PUBLIC;
 
 -----------------------------------------------------------------------------
@@ -1315,6 +1361,15 @@ CREATE VIEW dataeng.alerts_open WITH (security_invoker = true) AS
        WHERE c.oid OPERATOR(pg_catalog.=) a.table_name) t ON true
    WHERE a.resolved_at IS NULL;
 COMMENT ON VIEW dataeng.alerts_open IS 'Alerts not resolved yet, of the objects the calling role may see';
+COMMENT ON COLUMN dataeng.alerts_open.alert_id IS 'Identifier of the alert';
+COMMENT ON COLUMN dataeng.alerts_open.raised_at IS 'When the alert was raised';
+COMMENT ON COLUMN dataeng.alerts_open.kind IS 'What raised the alert';
+COMMENT ON COLUMN dataeng.alerts_open.object IS 'The object the alert is about';
+COMMENT ON COLUMN dataeng.alerts_open.severity IS 'error or warning';
+COMMENT ON COLUMN dataeng.alerts_open.message IS 'What is wrong';
+COMMENT ON COLUMN dataeng.alerts_open.payload IS 'Details, as jsonb';
+COMMENT ON COLUMN dataeng.alerts_open.last_seen_at IS 'When the condition was last found while open';
+COMMENT ON COLUMN dataeng.alerts_open.seen_count IS 'How many times the condition was found while open';
 GRANT SELECT ON dataeng.alerts_open TO PUBLIC;
 
 -- Whether a role may see an alert (the policy of dataeng.alerts).
@@ -2737,6 +2792,11 @@ COMMENT ON FUNCTION dataeng_internal._lineage() IS 'internal: the rows of dataen
 CREATE VIEW dataeng.lineage AS SELECT * FROM dataeng_internal._lineage();
 COMMENT ON VIEW dataeng.lineage IS
   'What feeds what: tables, captures, consumers, facts, dimensions, rules, guards, quarantines, dedupe runs, monitors, jobs';
+COMMENT ON COLUMN dataeng.lineage.from_object IS 'The object feeding';
+COMMENT ON COLUMN dataeng.lineage.from_kind IS 'Kind of the object feeding';
+COMMENT ON COLUMN dataeng.lineage.to_object IS 'The object fed';
+COMMENT ON COLUMN dataeng.lineage.to_kind IS 'Kind of the object fed';
+COMMENT ON COLUMN dataeng.lineage.relation IS 'How the one feeds the other';
 GRANT SELECT ON dataeng.lineage TO PUBLIC;
 
 -- A DOT identifier: a double-quoted string (kind:object, or a label).

@@ -30,6 +30,15 @@ CREATE TABLE dataeng.rules (
   UNIQUE (table_name, rule_name)
 );
 COMMENT ON TABLE dataeng.rules IS 'Data quality rules of tables (dataeng.rule_add)';
+COMMENT ON COLUMN dataeng.rules.rule_id IS 'Identifier of the rule';
+COMMENT ON COLUMN dataeng.rules.table_name IS 'The table the rule checks';
+COMMENT ON COLUMN dataeng.rules.rule_name IS 'Name of the rule, unique per table';
+COMMENT ON COLUMN dataeng.rules.kind IS 'Kind of check (not_null, unique, accepted_values, range, regex, length, validator, expression...)';
+COMMENT ON COLUMN dataeng.rules.column_name IS 'The column checked (NULL for a rule on whole rows)';
+COMMENT ON COLUMN dataeng.rules.params IS 'Parameters of the check, as jsonb';
+COMMENT ON COLUMN dataeng.rules.severity IS 'error or warning';
+COMMENT ON COLUMN dataeng.rules.created_at IS 'When the rule was added';
+COMMENT ON COLUMN dataeng.rules.created_by IS 'Role that added the rule';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.rules', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.rules_rule_id_seq', '');
 
@@ -47,6 +56,16 @@ CREATE TABLE dataeng.validation_runs (
   dropped_table text
 );
 COMMENT ON TABLE dataeng.validation_runs IS 'One row per dataeng.validate() run';
+COMMENT ON COLUMN dataeng.validation_runs.run_id IS 'Identifier of the run';
+COMMENT ON COLUMN dataeng.validation_runs.table_name IS 'The table validated';
+COMMENT ON COLUMN dataeng.validation_runs.started_at IS 'When the run started';
+COMMENT ON COLUMN dataeng.validation_runs.finished_at IS 'When the run finished';
+COMMENT ON COLUMN dataeng.validation_runs.duration IS 'How long the run took';
+COMMENT ON COLUMN dataeng.validation_runs.rows_checked IS 'Rows checked';
+COMMENT ON COLUMN dataeng.validation_runs.rules IS 'Rules checked';
+COMMENT ON COLUMN dataeng.validation_runs.failed_rules IS 'Rules with at least one failing row';
+COMMENT ON COLUMN dataeng.validation_runs.quarantined IS 'Rows moved to dataeng.quarantine';
+COMMENT ON COLUMN dataeng.validation_runs.run_by IS 'Role that ran validate()';
 -- (by table: an sql_drop event trigger detaches a dropped table's rows, ops.sql)
 CREATE INDEX validation_runs_table_idx ON dataeng.validation_runs (table_name);
 SELECT pg_catalog.pg_extension_config_dump('dataeng.validation_runs', '');
@@ -73,6 +92,16 @@ CREATE TABLE dataeng.validation_results (
   PRIMARY KEY (run_id, rule_name)
 );
 COMMENT ON TABLE dataeng.validation_results IS 'Per-rule outcome of each validation run, with up to 20 failing samples';
+COMMENT ON COLUMN dataeng.validation_results.run_id IS 'The validation run';
+COMMENT ON COLUMN dataeng.validation_results.table_name IS 'The table validated';
+COMMENT ON COLUMN dataeng.validation_results.rule_name IS 'The rule checked';
+COMMENT ON COLUMN dataeng.validation_results.kind IS 'Kind of the rule';
+COMMENT ON COLUMN dataeng.validation_results.severity IS 'Severity of the rule';
+COMMENT ON COLUMN dataeng.validation_results.checked IS 'Rows checked';
+COMMENT ON COLUMN dataeng.validation_results.failed IS 'Rows that failed the rule';
+COMMENT ON COLUMN dataeng.validation_results.failed_pct IS 'Percentage of the rows checked that failed';
+COMMENT ON COLUMN dataeng.validation_results.passed IS 'Whether no row failed';
+COMMENT ON COLUMN dataeng.validation_results.sample IS 'Up to 20 failing rows, as jsonb';
 CREATE INDEX validation_results_table_idx ON dataeng.validation_results (table_name);
 CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.validation_runs
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal._runs_cascade('dataeng.validation_results');
@@ -90,6 +119,12 @@ CREATE TABLE dataeng.quarantine (
   replaces       jsonb
 );
 COMMENT ON TABLE dataeng.quarantine IS 'Rows moved out of their table by dataeng.validate(quarantine => true)';
+COMMENT ON COLUMN dataeng.quarantine.quarantine_id IS 'Identifier of the quarantined row';
+COMMENT ON COLUMN dataeng.quarantine.table_name IS 'The table the row was moved out of';
+COMMENT ON COLUMN dataeng.quarantine.run_id IS 'The validation run that quarantined the row';
+COMMENT ON COLUMN dataeng.quarantine.quarantined_at IS 'When the row was quarantined';
+COMMENT ON COLUMN dataeng.quarantine.failed_rules IS 'Rules the row failed';
+COMMENT ON COLUMN dataeng.quarantine.row_data IS 'The row, as jsonb';
 COMMENT ON COLUMN dataeng.quarantine.replaces IS
   'The row an UPDATE diverted by the guard was to replace (kept in the table), with its ctid, tableoid and xmin then; NULL for other rows';
 CREATE INDEX quarantine_table_idx ON dataeng.quarantine (table_name);
@@ -131,6 +166,21 @@ CREATE TABLE dataeng.alerts (
 );
 COMMENT ON TABLE dataeng.alerts IS
   'Alerts: failed error rules and the conditions of dataeng.alert_check(); each raise and resolve is sent as NOTIFY dataeng_alerts';
+COMMENT ON COLUMN dataeng.alerts.alert_id IS 'Identifier of the alert';
+COMMENT ON COLUMN dataeng.alerts.raised_at IS 'When the alert was raised';
+COMMENT ON COLUMN dataeng.alerts.table_name IS 'A rule''s alert: the table validated';
+COMMENT ON COLUMN dataeng.alerts.run_id IS 'A rule''s alert: the validation run';
+COMMENT ON COLUMN dataeng.alerts.rule_name IS 'A rule''s alert: the rule that failed';
+COMMENT ON COLUMN dataeng.alerts.kind IS 'What raised the alert (rule, pipeline status, monitor...)';
+COMMENT ON COLUMN dataeng.alerts.failed IS 'A rule''s alert: rows that failed';
+COMMENT ON COLUMN dataeng.alerts.failed_pct IS 'A rule''s alert: percentage of rows that failed';
+COMMENT ON COLUMN dataeng.alerts.payload IS 'Details: the status row, the monitor''s check or the rule''s failures, as jsonb';
+COMMENT ON COLUMN dataeng.alerts.resolved_at IS 'When the alert was resolved, NULL while open';
+COMMENT ON COLUMN dataeng.alerts.object IS 'The object the alert is about, NULL for a rule''s alert';
+COMMENT ON COLUMN dataeng.alerts.severity IS 'error or warning';
+COMMENT ON COLUMN dataeng.alerts.message IS 'What is wrong, NULL for a rule''s alert';
+COMMENT ON COLUMN dataeng.alerts.owner IS 'Role that may see and resolve the alert';
+COMMENT ON COLUMN dataeng.alerts.condition IS 'Which condition the alert is (at most one open alert per condition)';
 -- one open alert per condition: raised once, resolved once
 CREATE UNIQUE INDEX alerts_open_condition ON dataeng.alerts (condition)
   WHERE resolved_at IS NULL AND condition IS NOT NULL;

@@ -117,6 +117,25 @@ CREATE TABLE dataeng.jobs (
   owner_system     bigint      DEFAULT (pg_catalog.pg_control_system()).system_identifier
 );
 COMMENT ON TABLE dataeng.jobs IS 'Scheduled jobs (dataeng.schedule()); each role sees its own';
+COMMENT ON COLUMN dataeng.jobs.job_id IS 'Identifier of the job';
+COMMENT ON COLUMN dataeng.jobs.job_name IS 'Name of the job, unique per owner';
+COMMENT ON COLUMN dataeng.jobs.owner IS 'Role the job runs as';
+COMMENT ON COLUMN dataeng.jobs.schedule IS 'Cron expression or interval of the job';
+COMMENT ON COLUMN dataeng.jobs.command IS 'SQL the job runs';
+COMMENT ON COLUMN dataeng.jobs.timeout IS 'Longest a run may take before it is cancelled';
+COMMENT ON COLUMN dataeng.jobs.max_retries IS 'Retries after a failed run before waiting for the next scheduled run';
+COMMENT ON COLUMN dataeng.jobs.depends_on IS 'Jobs that must succeed before this one runs';
+COMMENT ON COLUMN dataeng.jobs.paused IS 'Whether the job is paused (no run starts)';
+COMMENT ON COLUMN dataeng.jobs.run_now IS 'Whether a run was requested by dataeng.job_run_now()';
+COMMENT ON COLUMN dataeng.jobs.next_run_at IS 'When the job runs next';
+COMMENT ON COLUMN dataeng.jobs.attempt IS 'Retries made for the current failure';
+COMMENT ON COLUMN dataeng.jobs.last_run_id IS 'The job''s last run in dataeng.job_runs';
+COMMENT ON COLUMN dataeng.jobs.last_started_at IS 'When the last run started';
+COMMENT ON COLUMN dataeng.jobs.last_finished_at IS 'When the last run finished';
+COMMENT ON COLUMN dataeng.jobs.last_status IS 'Status of the last run: waiting, running, succeeded, failed or timed_out';
+COMMENT ON COLUMN dataeng.jobs.last_success_at IS 'When a run last succeeded';
+COMMENT ON COLUMN dataeng.jobs.created_at IS 'When the job was scheduled';
+COMMENT ON COLUMN dataeng.jobs.broken IS 'Why the scheduler stopped running the job (its schedule gives no next run), NULL when it runs';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.jobs', '');
 COMMENT ON COLUMN dataeng.jobs.owner_name IS
   'The owner''s role name, taken by schedule() and following renames: the job runs only as a role of this name once restored in another cluster';
@@ -149,6 +168,14 @@ CREATE INDEX job_runs_running_idx ON dataeng.job_runs (run_id) WHERE status = 'r
 -- once a minute (without it, a scan of the whole history each time)
 CREATE INDEX job_runs_finished_idx ON dataeng.job_runs (finished_at);
 COMMENT ON TABLE dataeng.job_runs IS 'History of job runs, kept for dataeng.job_history_keep';
+COMMENT ON COLUMN dataeng.job_runs.run_id IS 'Identifier of the run';
+COMMENT ON COLUMN dataeng.job_runs.job_id IS 'The job run';
+COMMENT ON COLUMN dataeng.job_runs.owner IS 'Role the run ran as';
+COMMENT ON COLUMN dataeng.job_runs.started_at IS 'When the run started';
+COMMENT ON COLUMN dataeng.job_runs.finished_at IS 'When the run finished, NULL while it runs';
+COMMENT ON COLUMN dataeng.job_runs.status IS 'Status of the run: waiting, running, succeeded, failed or timed_out';
+COMMENT ON COLUMN dataeng.job_runs.attempt IS 'Retry number of the run (0: the scheduled run)';
+COMMENT ON COLUMN dataeng.job_runs.error_message IS 'The error of a failed run';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.job_runs_run_id_seq', '');
 COMMENT ON COLUMN dataeng.job_runs.command_tags IS
@@ -376,6 +403,8 @@ BEGIN
   RETURN format('"%s" -> %s', job_name, path);
 END;
 $$;
+COMMENT ON FUNCTION dataeng_internal._job_cycle(regrole, text, text[]) IS
+  'internal: the shortest dependency cycle a job would close with these upstream jobs, or NULL';
 
 -- The vertices of a directed graph that lie on a cycle of it (a strongly
 -- connected component of two or more, or one with an edge to itself), of

@@ -201,8 +201,8 @@ INSERT INTO reasons VALUES
   ('dedupe', 'entry point'), ('dedupe_undo', 'entry point'), ('find_duplicates', 'entry point'),
   ('validate', 'entry point'), ('quarantine_release', 'entry point'),
   ('quarantine_release_all', 'entry point'),
-  ('fact_create', 'invoker rights'), ('fact_drop', 'invoker rights'), ('fact_refresh', 'invoker rights'),
-  ('fact_backfill', 'invoker rights'), ('dimension_create', 'invoker rights'),
+  ('fact_create', 'invoker rights (C)'), ('fact_drop', 'invoker rights'), ('fact_refresh', 'invoker rights'),
+  ('fact_backfill', 'invoker rights'), ('dimension_create', 'invoker rights (C)'),
   ('dimension_drop', 'invoker rights'), ('dimension_refresh', 'invoker rights'),
   ('fact_rebuild', 'invoker rights');
 -- operations (ops.sql): entry points; the status, lineage and settings
@@ -226,14 +226,19 @@ SELECT p.oid::regprocedure AS function, coalesce(r.reason, 'NO REASON') AS reaso
    AND has_function_privilege('sp_nobody', p.oid, 'EXECUTE')
  ORDER BY 2, p.oid::regprocedure::text;
 
--- an invoker-rights function is what its reason says: SQL or PL/pgSQL, not
--- SECURITY DEFINER; a helper also has its search_path pinned (the public
--- wrappers fact_create(), fact_backfill() and dimension_create() read the
--- caller's current_schema())
+-- an invoker-rights function is what its reason says: SQL or PL/pgSQL (C
+-- for fact_create() and dimension_create(), which call their PL/pgSQL
+-- bodies as the caller, src/aggregate/create.c), not SECURITY DEFINER; a
+-- helper also has its search_path pinned (the public wrappers
+-- fact_create(), fact_backfill() and dimension_create() read the caller's
+-- current_schema())
 SELECT p.oid::regprocedure AS not_plain_invoker_rights
   FROM pg_proc p JOIN reasons r ON r.name = p.proname
- WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace) AND r.reason IN ('invoker-rights helper', 'invoker rights')
-   AND (p.prosecdef OR p.prolang NOT IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+ WHERE p.pronamespace IN ('dataeng'::regnamespace, 'dataeng_internal'::regnamespace)
+   AND r.reason IN ('invoker-rights helper', 'invoker rights', 'invoker rights (C)')
+   AND (p.prosecdef
+        OR p.prolang NOT IN (SELECT oid FROM pg_language
+                              WHERE lanname IN ('sql', 'plpgsql') OR (lanname = 'c' AND r.reason = 'invoker rights (C)'))
         OR (r.reason = 'invoker-rights helper'
             AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)))
  ORDER BY p.oid::regprocedure::text;

@@ -1265,3 +1265,11 @@ REVOKE ALL ON dataeng_internal.cdc_dropped_readers FROM PUBLIC;
 -- once a minute: an index instead of a scan of the whole history each time
 -- (schedule.sql)
 CREATE INDEX job_runs_finished_idx ON dataeng.job_runs (finished_at);
+
+-- The drops of a consumer, fact or dimension return whether there was one
+-- to drop (false: none of that name), as the other drops do: re-created
+-- returning boolean by the area files (docs/errors.md)
+DROP FUNCTION dataeng.cdc_consumer_drop(text);
+DROP FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text);
+DROP FUNCTION dataeng.fact_drop(text);
+DROP FUNCTION dataeng.dimension_drop(text);

@@ -2314,8 +2314,8 @@ dataeng_fact_deltas(PG_FUNCTION_ARGS)
  * The metadata of facts and dimensions: entry points acting for the current
  * user (common/entry.c), whose bodies check that it owns what it touches.
  */
-DATAENG_ENTRY(dataeng_fact_def_get, "_fact_def")
-DATAENG_ENTRY(dataeng_dim_def_get, "_dim_def")
+DATAENG_ENTRY_QUIET(dataeng_fact_def_get, "_fact_def")
+DATAENG_ENTRY_QUIET(dataeng_dim_def_get, "_dim_def")
 DATAENG_ENTRY(dataeng_fact_def_write, "_fact_def_write")
 DATAENG_ENTRY(dataeng_dim_def_write, "_dim_def_write")
 DATAENG_ENTRY(dataeng_agg_ack, "_agg_ack")

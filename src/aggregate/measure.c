@@ -226,7 +226,35 @@ static Node *
 analyse(Relation rel, Node *raw, bool is_filter, const char *measure, Bitmapset **attnos)
 {
 	ParseState *pstate = source_pstate(rel);
-	Node	   *e = transformExpr(pstate, raw, is_filter ? EXPR_KIND_FILTER : EXPR_KIND_SELECT_TARGET);
+	MemoryContext cxt = CurrentMemoryContext;
+	Node	   *volatile e = NULL;
+
+	/*
+	 * A column the source does not have, the commonest mistake, said only
+	 * 'column "x" does not exist': say which measure and which table.
+	 */
+	PG_TRY();
+	{
+		e = transformExpr(pstate, raw, is_filter ? EXPR_KIND_FILTER : EXPR_KIND_SELECT_TARGET);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->elevel != ERROR || edata->sqlerrcode != ERRCODE_UNDEFINED_COLUMN ||
+			edata->detail != NULL || edata->hint != NULL)
+			PG_RE_THROW();
+		FlushErrorState();
+		edata->detail = psprintf("Measure \"%s\" reads a column that table %s does not have.",
+								 measure,
+								 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+															RelationGetRelationName(rel)));
+		edata->hint = pstrdup("Name columns of the source table: unquoted names are folded to lower case.");
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
 
 	if (is_filter)
 		e = coerce_to_boolean(pstate, e, "FILTER");
