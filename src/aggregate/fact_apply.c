@@ -522,7 +522,7 @@ apply_delta_cmp(const void *a, const void *b, void *arg)
 typedef struct DeltaReader
 {
 	TableScanDesc scan;
-	MinimalTuple *held;			/* or the fold's groups held for the apply */
+	AggHeldRow *held;			/* or the fold's groups held for the apply */
 	int64		nheld;
 	int64		next;
 	TupleTableSlot *slot;
@@ -546,7 +546,7 @@ delta_reader_begin(DeltaReader *dr, FactApply *fa, Relation deltas, Snapshot sna
 		dr->tot = 0;
 	/* (the groups the fold held for this apply, held.c: the table has the total row only) */
 	if (agg_held_rows(RelationGetRelid(deltas), RelationGetDescr(deltas), &dr->held, &dr->nheld))
-		dr->slot = MakeSingleTupleTableSlot(RelationGetDescr(deltas), &TTSOpsMinimalTuple);
+		dr->slot = MakeSingleTupleTableSlot(RelationGetDescr(deltas), &TTSOpsVirtual);
 	else
 	{
 		dr->slot = table_slot_create(deltas, NULL);
@@ -608,7 +608,8 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 	for (;;)
 	{
 		ApplyDelta *d;
-		bool		isnull;
+		Datum	   *rv;
+		bool	   *rn;
 
 		CHECK_FOR_INTERRUPTS();
 		/* (checked every 64 rows: the count of a context's blocks is a walk) */
@@ -621,20 +622,25 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 				dr->done = true;
 				break;
 			}
-			ExecStoreMinimalTuple(dr->held[dr->next++], dr->slot, false);
+			/* (its values where the fold laid them, by reference too) */
+			rv = dr->held[dr->next].values;
+			rn = dr->held[dr->next].isnull;
+			dr->next++;
 		}
 		else if (!table_scan_getnextslot(dr->scan, ForwardScanDirection, dr->slot))
 		{
 			dr->done = true;
 			break;
 		}
-		if (dr->tot > 0)
+		else
 		{
-			Datum		t = slot_getattr(dr->slot, dr->tot, &isnull);
-
-			if (!isnull && DatumGetBool(t))
-				continue;
+			/* (the row deformed once; its columns then picked) */
+			slot_getallattrs(dr->slot);
+			rv = dr->slot->tts_values;
+			rn = dr->slot->tts_isnull;
 		}
+		if (dr->tot > 0 && !rn[dr->tot - 1] && DatumGetBool(rv[dr->tot - 1]))
+			continue;
 		if (n == max)
 		{
 			max *= 2;
@@ -647,16 +653,27 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 		for (i = 0; i < fa->natts; i++)
 		{
 			Form_pg_attribute a;
-			Datum		v;
+			AttrNumber	c;
 
 			if (fa->kind[i] == AC_OTHER || fa->kind[i] == AC_GENERATED || fa->kind[i] == AC_DROPPED ||
 				fa->kind[i] == AC_DC)
 				continue;
 			/* (the deltas' column: of another type for a min or max) */
-			a = TupleDescAttr(dr->slot->tts_tupleDescriptor, fa->datt[i] - 1);
-			v = slot_getattr(dr->slot, fa->datt[i], &d->n[i]);
-			if (!d->n[i])
-				d->v[i] = datumCopy(v, a->attbyval, a->attlen);
+			c = fa->datt[i] - 1;
+			d->n[i] = rn[c];
+			if (d->n[i])
+				continue;
+			a = TupleDescAttr(dr->slot->tts_tupleDescriptor, c);
+			/*
+			 * A row held by the fold stays where it is until
+			 * delta_reader_end() (agg_held_release()): its values are used
+			 * where they lie; a row of the table is copied, its buffer
+			 * being left for the next.
+			 */
+			if (dr->scan == NULL || a->attbyval)
+				d->v[i] = rv[c];
+			else
+				d->v[i] = datumCopy(rv[c], a->attbyval, a->attlen);
 		}
 		/* the values of each count(DISTINCT) that came and went */
 		if (fa->ndc > 0)
@@ -666,9 +683,9 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 			for (i = 0; i < 2 * fa->ndc; i++)
 			{
 				AttrNumber	c = i % 2 == 0 ? fa->dc[i / 2].vin : fa->dc[i / 2].vout;
-				Datum		v = slot_getattr(dr->slot, c, &d->dn[i]);
 
-				d->dv[i] = d->dn[i] ? (Datum) 0 : datumCopy(v, false, -1);
+				d->dn[i] = rn[c - 1];
+				d->dv[i] = d->dn[i] ? (Datum) 0 : datumCopy(rv[c - 1], false, -1);
 			}
 		}
 	}
@@ -1379,7 +1396,6 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 				{
 					LockTupleMode lockmode;
 					HeapTuple	newt;
-					bool		shouldFree;
 
 					for (i = 0; i < fa.natts; i++)
 					{
@@ -1418,7 +1434,12 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 						ExecComputeStoredGenerated(rri, estate, nslot, CMD_UPDATE);
 					if (fa.desc->constr != NULL)
 						ExecConstraints(rri, nslot, estate);
-					newt = ExecFetchSlotHeapTuple(nslot, true, &shouldFree);
+					/*
+					 * (formed straight from the slot's values, in the row's
+					 * context: the slot is not materialized first, which
+					 * would copy every value once more)
+					 */
+					newt = heap_form_tuple(fa.desc, nv, nn);
 					res = heap_update(fa.rel, &otid, newt, estate->es_output_cid, InvalidSnapshot,
 									  true, &tmfd, &lockmode);
 					apply_write_check(fa.rel, res, &otid);
