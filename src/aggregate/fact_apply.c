@@ -66,7 +66,10 @@
  * by its update; asked for together, a batch's pages come in at once.  The
  * prefetches change nothing but what the CPU holds in its caches: the page
  * found may have been replaced meanwhile (it is only read for hints, never
- * pinned), and the fetch reads it again, pinned and locked, as before.
+ * pinned), and the fetch reads it again, pinned and locked, as before:
+ * from the buffer where the prefetch found it (ReadRecentBuffer(), which
+ * checks that the buffer still holds the page), without looking the page
+ * up in the buffer pool's table a second time (apply_fetch()).
  *
  * Every write is an ordinary heap write in the refresh's transaction:
  * crash safe and undone by its abort.  The writes are made as the current
@@ -964,6 +967,8 @@ apply_extremes(FactApply *fa, TupleTableSlot *f, ApplyDelta *d, Datum *nv, bool 
 typedef struct ApplyBatch
 {
 	int			first[APPLY_BATCH + 1];
+	Buffer		recent[APPLY_BATCH];	/* the buffer the first TID's page was
+										 * found in, or InvalidBuffer */
 	ItemPointerData *tids;
 	int			ntids;
 	int			maxtids;
@@ -1059,6 +1064,7 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 			}
 		}
 	}
+	memcpy(b->recent, bufs, sizeof(Buffer) * nb);
 	for (j = 0; j < nb; j++)
 	{
 		ItemPointer tid;
@@ -1108,6 +1114,56 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 		if (lower < upper)
 			agg_prefetch_write((const char *) page + lower);
 	}
+}
+
+/*
+ * apply_fetch
+ *		Fetch the row version visible to snap of the HOT chain at *tid into
+ *		slot found, as heapam_index_fetch_tuple() fetches it for an index
+ *		scan (the page pruned when the fetch moves to it, the chain
+ *		searched under a share lock, *tid set to the version found), the
+ *		page's buffer pinned in *cur until the fetch moves to another page.
+ *		recent is the buffer where apply_batch_prefetch() found the page,
+ *		or InvalidBuffer: ReadRecentBuffer() checks that it still holds the
+ *		page and pins it, without the lookup of the page in the buffer
+ *		pool's table that ReadBuffer() makes (the prefetch made it).
+ */
+static bool
+apply_fetch(Relation rel, Buffer *cur, ItemPointer tid, Buffer recent, Snapshot snap,
+			TupleTableSlot *found)
+{
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) found;
+	BlockNumber blk = ItemPointerGetBlockNumber(tid);
+	bool		all_dead = false;
+	bool		got;
+
+	if (!BufferIsValid(*cur) || BufferGetBlockNumber(*cur) != blk)
+	{
+		if (BufferIsValid(*cur))
+			ReleaseBuffer(*cur);
+		*cur = InvalidBuffer;
+		if (BufferIsValid(recent) &&
+			ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blk, recent))
+		{
+			/* (counted as ReadBuffer() counts a page found in the pool) */
+			pgstat_count_buffer_read(rel);
+			pgstat_count_buffer_hit(rel);
+			*cur = recent;
+		}
+		else
+			*cur = ReadBuffer(rel, blk);
+		heap_page_prune_opt(rel, *cur);
+	}
+	LockBuffer(*cur, BUFFER_LOCK_SHARE);
+	got = heap_hot_search_buffer(tid, rel, *cur, snap, &bslot->base.tupdata, &all_dead, true);
+	bslot->base.tupdata.t_self = *tid;
+	LockBuffer(*cur, BUFFER_LOCK_UNLOCK);
+	if (got)
+	{
+		found->tts_tableOid = RelationGetRelid(rel);
+		ExecStoreBufferHeapTuple(&bslot->base.tupdata, found, *cur);
+	}
+	return got;
 }
 
 /*
@@ -1172,7 +1228,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	int64		nwrites = 0;
 	XLogRecPtr	nudged;
 	BtWalk		w;
-	IndexFetchTableData *fetch;
+	Buffer		fbuf = InvalidBuffer;	/* the page of the last fetch */
 	Datum	   *kv;
 	bool	   *kn;
 	MemoryContext rowcxt;
@@ -1301,7 +1357,6 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 		side_delta_start(fa.dc[i].s, snap, estate->es_output_cid);
 
 	delta_reader_begin(&dr, &fa, deltas, snap);
-	fetch = table_index_fetch_begin(fa.rel);
 	kv = palloc(sizeof(Datum) * nk);
 	kn = palloc(sizeof(bool) * nk);
 	batch.maxtids = 2 * APPLY_BATCH;
@@ -1360,10 +1415,10 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 			for (i = batch.first[r % APPLY_BATCH]; i < batch.first[r % APPLY_BATCH + 1] && !hit; i++)
 			{
 				ItemPointerData tid = batch.tids[i];
-				bool		call_again = false;
-				bool		all_dead = false;
 
-				hit = table_index_fetch_tuple(fetch, &tid, snap, found, &call_again, &all_dead);
+				hit = apply_fetch(fa.rel, &fbuf, &tid,
+								  i == batch.first[r % APPLY_BATCH] ? batch.recent[r % APPLY_BATCH] : InvalidBuffer,
+								  snap, found);
 			}
 			if (hit)
 				pgstat_count_heap_fetch(fa.idx);
@@ -1501,7 +1556,8 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	for (i = 0; i < fa.ndc; i++)
 		side_delta_close(fa.dc[i].s);
 
-	table_index_fetch_end(fetch);
+	if (BufferIsValid(fbuf))
+		ReleaseBuffer(fbuf);
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(found);
 	ExecDropSingleTupleTableSlot(nslot);
