@@ -205,10 +205,15 @@ extern void side_delta_close(SideDeltaApply *s);
  * held.c: a fold's group deltas held in memory for the C apply of the same
  * refresh (_fact_deltas_hold()), in the shape of the refresh's table of them
  */
+typedef struct AggHeldRow
+{
+	Datum	   *values;			/* per column of the table; by-reference */
+	bool	   *isnull;			/* values copied beside them */
+} AggHeldRow;
 extern bool agg_held_begin(TupleDesc desc);
 extern bool agg_held_put(Datum *values, bool *nulls);
 extern void agg_held_end(void);
-extern bool agg_held_rows(Oid relid, TupleDesc desc, MinimalTuple **rows, int64 *n);
+extern bool agg_held_rows(Oid relid, TupleDesc desc, AggHeldRow **rows, int64 *n);
 extern void agg_held_release(void);
 
 /* define the settings of facts and dimensions (from _PG_init) */

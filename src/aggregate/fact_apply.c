@@ -66,7 +66,10 @@
  * by its update; asked for together, a batch's pages come in at once.  The
  * prefetches change nothing but what the CPU holds in its caches: the page
  * found may have been replaced meanwhile (it is only read for hints, never
- * pinned), and the fetch reads it again, pinned and locked, as before.
+ * pinned), and the fetch reads it again, pinned and locked, as before:
+ * from the buffer where the prefetch found it (ReadRecentBuffer(), which
+ * checks that the buffer still holds the page), without looking the page
+ * up in the buffer pool's table a second time (apply_fetch()).
  *
  * Every write is an ordinary heap write in the refresh's transaction:
  * crash safe and undone by its abort.  The writes are made as the current
@@ -522,7 +525,7 @@ apply_delta_cmp(const void *a, const void *b, void *arg)
 typedef struct DeltaReader
 {
 	TableScanDesc scan;
-	MinimalTuple *held;			/* or the fold's groups held for the apply */
+	AggHeldRow *held;			/* or the fold's groups held for the apply */
 	int64		nheld;
 	int64		next;
 	TupleTableSlot *slot;
@@ -546,7 +549,7 @@ delta_reader_begin(DeltaReader *dr, FactApply *fa, Relation deltas, Snapshot sna
 		dr->tot = 0;
 	/* (the groups the fold held for this apply, held.c: the table has the total row only) */
 	if (agg_held_rows(RelationGetRelid(deltas), RelationGetDescr(deltas), &dr->held, &dr->nheld))
-		dr->slot = MakeSingleTupleTableSlot(RelationGetDescr(deltas), &TTSOpsMinimalTuple);
+		dr->slot = MakeSingleTupleTableSlot(RelationGetDescr(deltas), &TTSOpsVirtual);
 	else
 	{
 		dr->slot = table_slot_create(deltas, NULL);
@@ -608,7 +611,8 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 	for (;;)
 	{
 		ApplyDelta *d;
-		bool		isnull;
+		Datum	   *rv;
+		bool	   *rn;
 
 		CHECK_FOR_INTERRUPTS();
 		/* (checked every 64 rows: the count of a context's blocks is a walk) */
@@ -621,20 +625,25 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 				dr->done = true;
 				break;
 			}
-			ExecStoreMinimalTuple(dr->held[dr->next++], dr->slot, false);
+			/* (its values where the fold laid them, by reference too) */
+			rv = dr->held[dr->next].values;
+			rn = dr->held[dr->next].isnull;
+			dr->next++;
 		}
 		else if (!table_scan_getnextslot(dr->scan, ForwardScanDirection, dr->slot))
 		{
 			dr->done = true;
 			break;
 		}
-		if (dr->tot > 0)
+		else
 		{
-			Datum		t = slot_getattr(dr->slot, dr->tot, &isnull);
-
-			if (!isnull && DatumGetBool(t))
-				continue;
+			/* (the row deformed once; its columns then picked) */
+			slot_getallattrs(dr->slot);
+			rv = dr->slot->tts_values;
+			rn = dr->slot->tts_isnull;
 		}
+		if (dr->tot > 0 && !rn[dr->tot - 1] && DatumGetBool(rv[dr->tot - 1]))
+			continue;
 		if (n == max)
 		{
 			max *= 2;
@@ -647,16 +656,27 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 		for (i = 0; i < fa->natts; i++)
 		{
 			Form_pg_attribute a;
-			Datum		v;
+			AttrNumber	c;
 
 			if (fa->kind[i] == AC_OTHER || fa->kind[i] == AC_GENERATED || fa->kind[i] == AC_DROPPED ||
 				fa->kind[i] == AC_DC)
 				continue;
 			/* (the deltas' column: of another type for a min or max) */
-			a = TupleDescAttr(dr->slot->tts_tupleDescriptor, fa->datt[i] - 1);
-			v = slot_getattr(dr->slot, fa->datt[i], &d->n[i]);
-			if (!d->n[i])
-				d->v[i] = datumCopy(v, a->attbyval, a->attlen);
+			c = fa->datt[i] - 1;
+			d->n[i] = rn[c];
+			if (d->n[i])
+				continue;
+			a = TupleDescAttr(dr->slot->tts_tupleDescriptor, c);
+			/*
+			 * A row held by the fold stays where it is until
+			 * delta_reader_end() (agg_held_release()): its values are used
+			 * where they lie; a row of the table is copied, its buffer
+			 * being left for the next.
+			 */
+			if (dr->scan == NULL || a->attbyval)
+				d->v[i] = rv[c];
+			else
+				d->v[i] = datumCopy(rv[c], a->attbyval, a->attlen);
 		}
 		/* the values of each count(DISTINCT) that came and went */
 		if (fa->ndc > 0)
@@ -666,9 +686,9 @@ read_deltas(FactApply *fa, DeltaReader *dr, int64 *ndeltas)
 			for (i = 0; i < 2 * fa->ndc; i++)
 			{
 				AttrNumber	c = i % 2 == 0 ? fa->dc[i / 2].vin : fa->dc[i / 2].vout;
-				Datum		v = slot_getattr(dr->slot, c, &d->dn[i]);
 
-				d->dv[i] = d->dn[i] ? (Datum) 0 : datumCopy(v, false, -1);
+				d->dn[i] = rn[c - 1];
+				d->dv[i] = d->dn[i] ? (Datum) 0 : datumCopy(rv[c - 1], false, -1);
 			}
 		}
 	}
@@ -947,6 +967,8 @@ apply_extremes(FactApply *fa, TupleTableSlot *f, ApplyDelta *d, Datum *nv, bool 
 typedef struct ApplyBatch
 {
 	int			first[APPLY_BATCH + 1];
+	Buffer		recent[APPLY_BATCH];	/* the buffer the first TID's page was
+										 * found in, or InvalidBuffer */
 	ItemPointerData *tids;
 	int			ntids;
 	int			maxtids;
@@ -1042,6 +1064,7 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 			}
 		}
 	}
+	memcpy(b->recent, bufs, sizeof(Buffer) * nb);
 	for (j = 0; j < nb; j++)
 	{
 		ItemPointer tid;
@@ -1091,6 +1114,56 @@ apply_batch_prefetch(Relation rel, ApplyBatch *b, int nb)
 		if (lower < upper)
 			agg_prefetch_write((const char *) page + lower);
 	}
+}
+
+/*
+ * apply_fetch
+ *		Fetch the row version visible to snap of the HOT chain at *tid into
+ *		slot found, as heapam_index_fetch_tuple() fetches it for an index
+ *		scan (the page pruned when the fetch moves to it, the chain
+ *		searched under a share lock, *tid set to the version found), the
+ *		page's buffer pinned in *cur until the fetch moves to another page.
+ *		recent is the buffer where apply_batch_prefetch() found the page,
+ *		or InvalidBuffer: ReadRecentBuffer() checks that it still holds the
+ *		page and pins it, without the lookup of the page in the buffer
+ *		pool's table that ReadBuffer() makes (the prefetch made it).
+ */
+static bool
+apply_fetch(Relation rel, Buffer *cur, ItemPointer tid, Buffer recent, Snapshot snap,
+			TupleTableSlot *found)
+{
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) found;
+	BlockNumber blk = ItemPointerGetBlockNumber(tid);
+	bool		all_dead = false;
+	bool		got;
+
+	if (!BufferIsValid(*cur) || BufferGetBlockNumber(*cur) != blk)
+	{
+		if (BufferIsValid(*cur))
+			ReleaseBuffer(*cur);
+		*cur = InvalidBuffer;
+		if (BufferIsValid(recent) &&
+			ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blk, recent))
+		{
+			/* (counted as ReadBuffer() counts a page found in the pool) */
+			pgstat_count_buffer_read(rel);
+			pgstat_count_buffer_hit(rel);
+			*cur = recent;
+		}
+		else
+			*cur = ReadBuffer(rel, blk);
+		heap_page_prune_opt(rel, *cur);
+	}
+	LockBuffer(*cur, BUFFER_LOCK_SHARE);
+	got = heap_hot_search_buffer(tid, rel, *cur, snap, &bslot->base.tupdata, &all_dead, true);
+	bslot->base.tupdata.t_self = *tid;
+	LockBuffer(*cur, BUFFER_LOCK_UNLOCK);
+	if (got)
+	{
+		found->tts_tableOid = RelationGetRelid(rel);
+		ExecStoreBufferHeapTuple(&bslot->base.tupdata, found, *cur);
+	}
+	return got;
 }
 
 /*
@@ -1155,7 +1228,7 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	int64		nwrites = 0;
 	XLogRecPtr	nudged;
 	BtWalk		w;
-	IndexFetchTableData *fetch;
+	Buffer		fbuf = InvalidBuffer;	/* the page of the last fetch */
 	Datum	   *kv;
 	bool	   *kn;
 	MemoryContext rowcxt;
@@ -1284,7 +1357,6 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 		side_delta_start(fa.dc[i].s, snap, estate->es_output_cid);
 
 	delta_reader_begin(&dr, &fa, deltas, snap);
-	fetch = table_index_fetch_begin(fa.rel);
 	kv = palloc(sizeof(Datum) * nk);
 	kn = palloc(sizeof(bool) * nk);
 	batch.maxtids = 2 * APPLY_BATCH;
@@ -1343,10 +1415,10 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 			for (i = batch.first[r % APPLY_BATCH]; i < batch.first[r % APPLY_BATCH + 1] && !hit; i++)
 			{
 				ItemPointerData tid = batch.tids[i];
-				bool		call_again = false;
-				bool		all_dead = false;
 
-				hit = table_index_fetch_tuple(fetch, &tid, snap, found, &call_again, &all_dead);
+				hit = apply_fetch(fa.rel, &fbuf, &tid,
+								  i == batch.first[r % APPLY_BATCH] ? batch.recent[r % APPLY_BATCH] : InvalidBuffer,
+								  snap, found);
 			}
 			if (hit)
 				pgstat_count_heap_fetch(fa.idx);
@@ -1379,7 +1451,6 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 				{
 					LockTupleMode lockmode;
 					HeapTuple	newt;
-					bool		shouldFree;
 
 					for (i = 0; i < fa.natts; i++)
 					{
@@ -1418,7 +1489,12 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 						ExecComputeStoredGenerated(rri, estate, nslot, CMD_UPDATE);
 					if (fa.desc->constr != NULL)
 						ExecConstraints(rri, nslot, estate);
-					newt = ExecFetchSlotHeapTuple(nslot, true, &shouldFree);
+					/*
+					 * (formed straight from the slot's values, in the row's
+					 * context: the slot is not materialized first, which
+					 * would copy every value once more)
+					 */
+					newt = heap_form_tuple(fa.desc, nv, nn);
 					res = heap_update(fa.rel, &otid, newt, estate->es_output_cid, InvalidSnapshot,
 									  true, &tmfd, &lockmode);
 					apply_write_check(fa.rel, res, &otid);
@@ -1480,7 +1556,8 @@ dataeng_fact_apply(PG_FUNCTION_ARGS)
 	for (i = 0; i < fa.ndc; i++)
 		side_delta_close(fa.dc[i].s);
 
-	table_index_fetch_end(fetch);
+	if (BufferIsValid(fbuf))
+		ReleaseBuffer(fbuf);
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(found);
 	ExecDropSingleTupleTableSlot(nslot);
