@@ -1285,6 +1285,53 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval, regclass[]) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_sync(regrole, interval, regclass[]) IS 'internal: body of dataeng.cdc_wal_sync()';
 
+-- The WAL capture worker of this database while it makes its replication
+-- slot (confirmed_flush_lsn not set yet): worker, its process; and, while
+-- it waits for a transaction to end (PostgreSQL's logical decoding starts
+-- only once every transaction with a transaction id, of any database,
+-- running when the slot's creation began has ended, waited for one by
+-- one), waited, that transaction; since, when the wait for it began;
+-- blocker, it named for a message ('prepared transaction "gid"', or 'the
+-- transaction of process N'; NULL when neither is found); blocker_db, its
+-- database.  All NULL when no worker is making the slot.  Read by
+-- _cdc_wal_switch_stuck() (the error of cdc_wal_sync()) and
+-- dataeng.pipeline_status (the capture slot's warning).  Invoker rights.
+CREATE FUNCTION dataeng_internal._cdc_wal_slot_waits(OUT worker int, OUT waited xid, OUT since timestamptz,
+                                                     OUT blocker text, OUT blocker_db name)
+RETURNS record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  SELECT s.active_pid INTO worker FROM pg_replication_slots s
+   WHERE s.slot_name OPERATOR(pg_catalog.=) dataeng_internal._cdc_wal_slot()
+     AND s.confirmed_flush_lsn IS NULL AND s.active_pid IS NOT NULL;
+  IF worker IS NULL THEN
+    RETURN;
+  END IF;
+  SELECT l.transactionid, l.waitstart INTO waited, since FROM pg_locks l
+   WHERE l.pid OPERATOR(pg_catalog.=) worker AND l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND NOT l.granted
+   LIMIT 1;
+  IF waited IS NULL THEN
+    RETURN;
+  END IF;
+  SELECT format('prepared transaction "%s"', px.gid), px.database INTO blocker, blocker_db
+    FROM pg_catalog.pg_prepared_xacts px WHERE px.transaction OPERATOR(pg_catalog.=) waited;
+  IF blocker IS NULL THEN
+    SELECT format('the transaction of process %s', l.pid), a.datname INTO blocker, blocker_db
+      FROM pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND l.transactionid OPERATOR(pg_catalog.=) waited
+       AND l.mode OPERATOR(pg_catalog.=) 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
+     LIMIT 1;
+  END IF;
+END;
+$$;
+-- (PUBLIC keeps EXECUTE: dataeng.pipeline_status calls it for the
+-- replication roles; it reads only pg_replication_slots, pg_locks,
+-- pg_prepared_xacts and pg_stat_activity, which PUBLIC reads anyway)
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_slot_waits() IS
+  'internal: the transaction the WAL capture worker, making its replication slot, waits for, named for a message';
+
 -- After a wait for the WAL worker gave up (_cdc_wal_synced() false): an
 -- error when a table of tables is still waiting for its switch of capture
 -- method while the worker has caught up with the WAL written before
@@ -1314,6 +1361,7 @@ DECLARE
   waited xid;
   blocker text;
   blocker_db name;
+  sw record;
 BEGIN
   -- The worker still making the database's slot: PostgreSQL's logical
   -- decoding starts only once every transaction (with a transaction id,
@@ -1321,28 +1369,20 @@ BEGIN
   -- which it waits for one by one; the switches to the WAL wait with it.
   -- An orphaned prepared transaction (or a session left idle in its
   -- transaction) held them for ever, the waits gave up saying nothing.
-  SELECT s.active_pid INTO worker FROM pg_replication_slots s
-   WHERE s.slot_name OPERATOR(pg_catalog.=) slot AND s.confirmed_flush_lsn IS NULL AND s.active_pid IS NOT NULL;
-  IF FOUND THEN
+  -- (_cdc_wal_slot_waits() names it, for dataeng.pipeline_status too)
+  SELECT * INTO sw FROM dataeng_internal._cdc_wal_slot_waits();
+  worker := sw.worker;
+  IF worker IS NOT NULL THEN
     SELECT ct.table_name INTO stuck.table_name FROM dataeng.cdc_tables ct
      WHERE ct.table_name OPERATOR(pg_catalog.=) ANY (tables)
        AND ct.method OPERATOR(pg_catalog.=) 'wal' AND ct.active_method OPERATOR(pg_catalog.<>) 'wal'
      ORDER BY ct.table_name::text LIMIT 1;
-    SELECT l.transactionid INTO waited FROM pg_locks l
-     WHERE l.pid OPERATOR(pg_catalog.=) worker AND l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND NOT l.granted
-     LIMIT 1;
+    waited := sw.waited;
     IF stuck.table_name IS NULL OR waited IS NULL THEN
       RETURN;
     END IF;
-    SELECT format('prepared transaction "%s"', px.gid), px.database INTO blocker, blocker_db
-      FROM pg_catalog.pg_prepared_xacts px WHERE px.transaction OPERATOR(pg_catalog.=) waited;
-    IF blocker IS NULL THEN
-      SELECT format('the transaction of process %s', l.pid), a.datname INTO blocker, blocker_db
-        FROM pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
-       WHERE l.locktype OPERATOR(pg_catalog.=) 'transactionid' AND l.transactionid OPERATOR(pg_catalog.=) waited
-         AND l.mode OPERATOR(pg_catalog.=) 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
-       LIMIT 1;
-    END IF;
+    blocker := sw.blocker;
+    blocker_db := sw.blocker_db;
     RAISE EXCEPTION '%: the switch of table % to capture from the WAL waits for % to end', action, stuck.table_name,
                     coalesce(blocker, format('transaction %s', waited))
       USING ERRCODE = 'lock_not_available',

@@ -1225,6 +1225,7 @@ BEGIN
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) 2 * sl.lim THEN 'failing'
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning'
               WHEN sl.lock_rel IS NOT NULL THEN 'warning'
+              WHEN sl.slot_waited IS NOT NULL THEN 'warning'
               WHEN sl.off THEN 'warning'
               WHEN sl.down THEN 'warning'
               ELSE 'ok' END,
@@ -1253,6 +1254,16 @@ BEGIN
               WHEN sl.lock_rel IS NOT NULL
               THEN format('slot (WAL capture) is %s behind the end of WAL: the WAL capture worker has waited %s s for a lock on %s, held by %s, so no change of any table is captured meanwhile; end that transaction (pg_stat_activity says what it runs)',
                           pg_size_pretty(sl.behind), sl.lock_secs, sl.lock_rel, coalesce(sl.lock_holders, 'a process not known'))
+              WHEN sl.slot_waited IS NOT NULL
+              THEN format('the WAL capture worker has waited %s s to make the replication slot %s of this database for %s to end (transaction %s%s): '
+                          'logical decoding begins only once every transaction that was running when the slot''s creation began has ended, in any database, '
+                          'so nothing is captured from the WAL meanwhile (tables not switched yet keep their capture triggers: nothing is lost; '
+                          'dataeng.cdc_wal_sync() fails naming it); %s',
+                          sl.slot_wait_secs, sl.slot_name, coalesce(sl.slot_blocker, format('transaction %s', sl.slot_waited)), sl.slot_waited,
+                          CASE WHEN sl.slot_blocker_db IS NOT NULL THEN format(', of database %s', sl.slot_blocker_db) ELSE '' END,
+                          CASE WHEN sl.slot_blocker LIKE 'prepared transaction %'
+                               THEN 'end it with COMMIT PREPARED or ROLLBACK PREPARED (pg_prepared_xacts lists it; it outlives a server restart)'
+                               ELSE 'end that transaction (pg_stat_activity says what it runs)' END)
               ELSE format('slot (%s) is %s behind the end of WAL%s', sl.what, pg_size_pretty(sl.behind),
                           CASE WHEN sl.active THEN '' ELSE '; nothing reads it now' END) END,
          NULL::bigint, NULL::numeric, NULL::timestamptz,
@@ -1268,6 +1279,7 @@ BEGIN
               WHEN sl.lim OPERATOR(pg_catalog.>) 0 AND sl.behind OPERATOR(pg_catalog.>) sl.lim THEN 'warning' END
     FROM (SELECT rs.slot_name, rs.wal_status, rs.active, rs.missing,
                  lw.lock_rel, lw.lock_secs, lw.lock_holders,
+                 sw.waited AS slot_waited, sw.wait_secs AS slot_wait_secs, sw.blocker AS slot_blocker, sw.blocker_db AS slot_blocker_db,
                  CASE WHEN w.capture THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                       ELSE pg_current_wal_insert_lsn() END,
@@ -1316,6 +1328,18 @@ BEGIN
                 AND l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation IS NOT NULL
                 AND l.waitstart OPERATOR(pg_catalog.<) (statement_timestamp() OPERATOR(pg_catalog.-) interval '5 s')
               LIMIT 1) lw ON true
+           -- (the capture worker making the slot, waiting 5 s or more for
+           -- a transaction that was running when it began to end: an
+           -- orphaned prepared transaction, a session idle in its
+           -- transaction, of any database; it said ok.  Asked only of a
+           -- capture slot not made yet)
+           LEFT JOIN LATERAL (
+             SELECT b.waited, b.blocker, b.blocker_db,
+                    round(extract(epoch FROM statement_timestamp() OPERATOR(pg_catalog.-) b.since)) AS wait_secs
+               FROM dataeng_internal._cdc_wal_slot_waits() b
+              WHERE w.capture AND rs.confirmed_flush_lsn IS NULL AND rs.active_pid IS NOT NULL
+                AND b.waited IS NOT NULL
+                AND b.since OPERATOR(pg_catalog.<) (statement_timestamp() OPERATOR(pg_catalog.-) interval '5 s')) sw ON true
            WHERE (w.capture OR rs.plugin OPERATOR(pg_catalog.=) 'dataeng')) sl
    WHERE (dataeng_internal._is_superuser(current_user::regrole)
           OR (SELECT r.rolreplication FROM pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) current_user::regrole::oid));

@@ -4,8 +4,9 @@
 -- began, and the table's switch to the WAL with it, as long as the
 -- prepared transaction lasts: an orphaned one, for ever.  cdc_wal_sync()
 -- names it (55P03); before, it returned false after its timeout, saying
--- nothing, and dataeng.pipeline_status said ok.  The table is captured by
--- its trigger meanwhile: nothing is lost.
+-- nothing, and dataeng.pipeline_status said ok: the capture slot's row is
+-- a warning naming it once the worker has waited 5 s.  The table is
+-- captured by its trigger meanwhile: nothing is lost.
 \pset null '(null)'
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
@@ -48,9 +49,21 @@ SELECT dataeng.cdc_wal_sync('1 s', tables => '{}') AS synced;
 -- the trigger captures the table meanwhile
 SELECT active_method FROM dataeng.cdc_status WHERE table_name = 'scp'::regclass;
 SELECT op, pk FROM dataeng.changes WHERE table_name = 'scp'::regclass ORDER BY change_id;
+-- pipeline_status: the capture slot's row is a warning naming the
+-- prepared transaction, once the worker has waited 5 s (it said ok)
+SELECT pg_sleep(5.5);
+SELECT kind, state,
+       regexp_replace(regexp_replace(regexp_replace(reason, 'dataeng_wal_[0-9]+', 'dataeng_wal_N'),
+                                     'waited [0-9]+ s', 'waited N s'),
+                      'transaction [0-9]+, of database [a-z_]+', 'transaction X, of database D') AS reason
+  FROM dataeng.pipeline_status WHERE kind = 'slot';
+-- (no alert: a warning of the status only)
+SELECT count(*) AS alerts FROM dataeng_internal._status_rows() WHERE kind = 'slot' AND alert_kind IS NOT NULL;
 ROLLBACK PREPARED 'scp_orphan';
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 SELECT active_method FROM dataeng.cdc_status WHERE table_name = 'scp'::regclass;
+-- the warning is gone with the prepared transaction
+SELECT kind, state FROM dataeng.pipeline_status WHERE kind = 'slot';
 INSERT INTO scp VALUES (2);
 SELECT dataeng.cdc_wal_sync('60 s') AS synced;
 SELECT op, pk FROM dataeng.changes WHERE table_name = 'scp'::regclass ORDER BY change_id;

@@ -248,6 +248,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_full(regclass)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_identity(regclass,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_slot()', 's', false, 's'),
+  ('dataeng_internal._cdc_wal_slot_waits()', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_slot_lost(name,pg_lsn)', 'v', false, 'u'),
   ('dataeng_internal._cdc_wal_publish(name,boolean)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_restore()', 'v', false, 'u'),

@@ -138,6 +138,7 @@ INSERT INTO reasons VALUES
   ('_dim_attrs_differ', 'invoker-rights helper'), ('_agg_lock_source', 'invoker-rights helper'),
   ('_cdc_wal_behind', 'invoker-rights helper'),
   ('_cdc_lock_holders', 'invoker-rights helper'),
+  ('_cdc_wal_slot_waits', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),
   ('_fact_keys_eq', 'invoker-rights helper'), ('_fact_bucket_rows', 'invoker-rights helper'),
   ('_fact_time_indexed', 'invoker-rights helper'), ('_fact_bucket_out', 'invoker-rights helper'),
