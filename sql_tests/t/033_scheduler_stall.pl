@@ -57,6 +57,37 @@ is($node->safe_psql('postgres', q{
 	't', 'the job waits, and says why');
 
 # one slot more: the job runs
+# A stall clock left from an earlier shortage does not count the time
+# nothing was due: a job refused a slot once, then unscheduled, leaves no
+# clock behind, and a job scheduled 15 s later warns only after waiting
+# 10 s itself (before: at its first refusal, "for 15 s")
+$node->safe_psql('postgres', q{SELECT dataeng.unschedule('tick')});
+$node->restart;
+$node->safe_psql('postgres', q{SELECT dataeng.schedule('tock', '1 second', 'INSERT INTO ticks DEFAULT VALUES')});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) > 0 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+	 WHERE j.job_name = 'tock' AND r.wait_reason LIKE 'no background worker slot is free%'}),
+	'a new job is refused a slot');
+$node->safe_psql('postgres', q{SELECT dataeng.unschedule('tock')});
+sleep(15);
+my $offset = -s $node->logfile;
+$node->safe_psql('postgres', q{SELECT dataeng.schedule('tack', '1 second', 'INSERT INTO ticks DEFAULT VALUES')});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) > 0 FROM dataeng.job_runs r JOIN dataeng.jobs j USING (job_id)
+	 WHERE j.job_name = 'tack' AND r.wait_reason LIKE 'no background worker slot is free%'}),
+	'the job scheduled later is refused a slot');
+sleep(3);
+unlike(slurp_file($node->logfile, $offset), qr/no job run has been able to start/,
+	'no warning at its first refusals: nothing was due for the 15 s before');
+$deadline = time() + 90;
+$warned = 0;
+while (time() < $deadline && !$warned)
+{
+	$warned = slurp_file($node->logfile, $offset) =~ /no job run has been able to start for \d+ s/;
+	usleep(200_000);
+}
+ok($warned, 'the warning comes once it has waited itself');
+
 $node->append_conf('postgresql.conf', 'max_worker_processes = ' . ($static + 2) . "\n");
 $node->restart;
 ok($node->poll_query_until('postgres', q{SELECT count(*) >= 2 FROM ticks}), 'with one slot more the job runs');

@@ -137,6 +137,7 @@ typedef struct SchedShmem
 	 * whether that was said (scheduler.c, runs_stalled())
 	 */
 	TimestampTz stalled_since;
+	TimestampTz stalled_last;	/* the last run refused a slot */
 	bool		stalled_warned;
 	SchedDbSlot dbs[DATAENG_MAX_DATABASES];
 	SchedRun	runs[DATAENG_MAX_PARALLEL_RUNS];	/* the job runs in progress */

@@ -1132,11 +1132,18 @@ runs_stalled(int nrun)
 	bool		warn = false;
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	if (nrun > 0 || sched_shmem->stalled_since == 0)
+	/*
+	 * (a refusal STALL_WARN_MS after the last one starts the clock again:
+	 * no run was refused meanwhile, none being due, and the clock of an
+	 * earlier shortage warned at once, naming time nothing waited)
+	 */
+	if (nrun > 0 || sched_shmem->stalled_since == 0 ||
+		TimestampDifferenceExceeds(sched_shmem->stalled_last, now, STALL_WARN_MS))
 		sched_shmem->stalled_since = now;
 	else if (!sched_shmem->stalled_warned &&
 			 TimestampDifferenceExceeds(sched_shmem->stalled_since, now, STALL_WARN_MS))
 		warn = sched_shmem->stalled_warned = true;
+	sched_shmem->stalled_last = now;
 	since = sched_shmem->stalled_since;
 	SpinLockRelease(&sched_shmem->mutex);
 	if (warn)
