@@ -3,8 +3,7 @@
 # (max_worker_processes = 7: the logical replication launcher, dataeng's
 # launcher and its maintenance launcher take three): every database's jobs
 # run, none starved, a busy database (jobs of 3 s) keeps none from
-# running, the slot shortage is said in the server log, and after
-# a crash restart (a backend killed with SIGKILL) every database's jobs run
+# running, and after a crash restart (a backend killed with SIGKILL) every database's jobs run
 # again.
 use strict;
 use warnings;
@@ -61,7 +60,9 @@ for my $db (@dbs)
 		   WHERE at > clock_timestamp() - interval '30 s') s});
 	cmp_ok($n, '>=', 3, "$db ran its jobs at least 3 times in 30 s ($n runs, longest gap $gap s)");
 }
-like(slurp_file($node->logfile), qr/no background worker slot/, 'the slot shortage is in the server log');
+# (whether the slots run short depends on how long each run takes, so it
+# is not asserted here; t/033_scheduler_stall.pl holds the scheduler to its
+# warning when no slot is free)
 # (a run may be waiting for a slot: that is no failure)
 for my $db (@dbs)
 {
