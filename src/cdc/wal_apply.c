@@ -1799,17 +1799,28 @@ cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth)
 	r->handler_wrote = true;
 	if (depth <= 1)
 		return;
+	/*
+	 * (in the transaction's memory: the round's, SPI's, is gone by the time
+	 * cdc_wal_round() keeps them, after SPI_finish())
+	 */
 	if (r->depth_ranges == NULL)
-		r->depth_ranges = MemoryContextAlloc(r->roundcxt, sizeof(WalDepthRange) * WAL_DEPTH_MAX_RANGES);
-	/* (past the bound, the last range takes the rest, at its deepest) */
-	if (r->ndepth_ranges == WAL_DEPTH_MAX_RANGES)
+		r->depth_ranges = MemoryContextAlloc(TopTransactionContext, sizeof(WalDepthRange) * WAL_DEPTH_MAX_RANGES);
+	/* a call right after one as deep, no WAL of the round between: one range */
+	if (r->ndepth_ranges > 0 &&
+		r->depth_ranges[r->ndepth_ranges - 1].end == start &&
+		r->depth_ranges[r->ndepth_ranges - 1].depth == depth)
 	{
-		WalDepthRange *last = &r->depth_ranges[WAL_DEPTH_MAX_RANGES - 1];
-
-		last->end = end;
-		last->depth = Max(last->depth, depth);
+		r->depth_ranges[r->ndepth_ranges - 1].end = end;
 		return;
 	}
+	/*
+	 * Past the bound, the call's writes count 1 deep.  (Stretching the last
+	 * range over the rest made the writes of the calls 1 deep in between as
+	 * deep as it: a pipeline's first handler, its writes as deep as the
+	 * last's, climbed levels round after round into dead letters.)
+	 */
+	if (r->ndepth_ranges == WAL_DEPTH_MAX_RANGES)
+		return;
 	r->depth_ranges[r->ndepth_ranges].start = start;
 	r->depth_ranges[r->ndepth_ranges].end = end;
 	r->depth_ranges[r->ndepth_ranges].depth = depth;
