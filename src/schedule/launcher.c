@@ -815,46 +815,75 @@ dataeng_launcher_main(Datum main_arg)
  * ---------------------------------------------------------------------
  */
 
-static bool wake_pending = false;
+static bool wake_pending = false;	/* this database's scheduler */
+static bool wake_all_pending = false;	/* every scheduler */
 static bool wake_callback_registered = false;
 
+/*
+ * wake_at_commit
+ *		At the commit of a transaction that asked for it, wake this
+ *		database's scheduler (marked to make another pass; with none, the
+ *		launcher starts one), or every running scheduler, and the launcher.
+ *		An abort forgets the request.
+ */
 static void
 wake_at_commit(XactEvent event, void *arg)
 {
-	SchedDbSlot *slot;
-	Latch	   *latch = NULL;
-	Latch	   *launcher = NULL;
+	Latch	   *latches[DATAENG_MAX_DATABASES + 2];
+	int			n = 0;
+	int			i;
+	bool		one = wake_pending;
+	bool		all = wake_all_pending;
 
-	if (!wake_pending)
+	if (!one && !all)
 		return;
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 	{
-		wake_pending = false;
+		wake_pending = wake_all_pending = false;
 		return;
 	}
 	if (event != XACT_EVENT_COMMIT)
 		return;
-	wake_pending = false;
+	wake_pending = wake_all_pending = false;
 	if (sched_shmem == NULL)
 		return;
 
 	SpinLockAcquire(&sched_shmem->mutex);
-	slot = sched_slot_find(MyDatabaseId);
-	if (slot != NULL)
+	if (one)
 	{
-		/* the running scheduler makes another pass; else the launcher starts one */
-		slot->woken = true;
-		slot->next_due = 0;
-		slot->no_extension = false;
-		latch = slot->latch;
+		SchedDbSlot *slot = sched_slot_find(MyDatabaseId);
+
+		if (slot != NULL)
+		{
+			/* the running scheduler makes another pass; else the launcher starts one */
+			slot->woken = true;
+			slot->next_due = 0;
+			slot->no_extension = false;
+			if (!all && slot->latch != NULL)
+				latches[n++] = slot->latch;
+		}
 	}
-	launcher = sched_shmem->launcher_latch;
+	if (all)
+		for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+			if (sched_shmem->dbs[i].latch != NULL)
+				latches[n++] = sched_shmem->dbs[i].latch;
+	if (sched_shmem->launcher_latch != NULL)
+		latches[n++] = sched_shmem->launcher_latch;
 	SpinLockRelease(&sched_shmem->mutex);
 
-	if (latch)
-		SetLatch(latch);
-	if (launcher)
-		SetLatch(launcher);
+	for (i = 0; i < n; i++)
+		SetLatch(latches[i]);
+}
+
+/* register wake_at_commit() once per process */
+static void
+wake_register(void)
+{
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_at_commit, NULL);
+		wake_callback_registered = true;
+	}
 }
 
 /*
@@ -884,39 +913,6 @@ sched_wal_wanted(Oid dboid)
 		SetLatch(launcher);
 }
 
-static bool wake_all_pending = false;
-static bool wake_all_callback_registered = false;
-
-static void
-wake_all_at_commit(XactEvent event, void *arg)
-{
-	Latch	   *latches[DATAENG_MAX_DATABASES + 1];
-	int			n = 0;
-	int			i;
-
-	if (!wake_all_pending)
-		return;
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-	{
-		wake_all_pending = false;
-		return;
-	}
-	if (event != XACT_EVENT_COMMIT)
-		return;
-	wake_all_pending = false;
-	if (sched_shmem == NULL)
-		return;
-	SpinLockAcquire(&sched_shmem->mutex);
-	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
-		if (sched_shmem->dbs[i].latch != NULL)
-			latches[n++] = sched_shmem->dbs[i].latch;
-	if (sched_shmem->launcher_latch != NULL)
-		latches[n++] = sched_shmem->launcher_latch;
-	SpinLockRelease(&sched_shmem->mutex);
-	for (i = 0; i < n; i++)
-		SetLatch(latches[i]);
-}
-
 /*
  * sched_wake_all_at_commit
  *		Wake the launcher and every running scheduler when the current
@@ -927,11 +923,7 @@ wake_all_at_commit(XactEvent event, void *arg)
 void
 sched_wake_all_at_commit(void)
 {
-	if (!wake_all_callback_registered)
-	{
-		RegisterXactCallback(wake_all_at_commit, NULL);
-		wake_all_callback_registered = true;
-	}
+	wake_register();
 	wake_all_pending = true;
 }
 
@@ -943,11 +935,7 @@ sched_wake_all_at_commit(void)
 void
 sched_wake_at_commit(void)
 {
-	if (!wake_callback_registered)
-	{
-		RegisterXactCallback(wake_at_commit, NULL);
-		wake_callback_registered = true;
-	}
+	wake_register();
 	wake_pending = true;
 }
 
