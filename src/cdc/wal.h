@@ -25,6 +25,13 @@
 #define CDC_WAL_PUBLICATION "dataeng_wal"
 /* the slot of a database: CDC_WAL_SLOT_PREFIX followed by its oid */
 #define CDC_WAL_SLOT_PREFIX "dataeng_wal_"
+/*
+ * A message of the round's store that pgoutput does not write: the change
+ * of a relation (int32 remote id) that pgoutput failed to make a message
+ * of, with that failure's SQLSTATE (int32), message and detail (strings)
+ * (wal_decode.c); the round stops the table (wal_apply.c)
+ */
+#define CDC_WAL_MSG_UNSENT 'X'
 
 /* GUCs (wal_worker.c) */
 extern int	cdc_wal_naptime;
@@ -247,6 +254,8 @@ extern bool cdc_wal_enter(Oid dboid);
 extern void cdc_wal_note_error(const char *message, int sqlerrcode);
 extern bool cdc_wal_note_round(void);
 extern void cdc_wal_note_fatal(const char *message, int sqlerrcode);
+extern void cdc_wal_guard_note(XLogRecPtr lsn);
+extern XLogRecPtr cdc_wal_guard_upto(void);
 extern void cdc_wal_reset_backoff(Oid dboid);
 extern void cdc_wal_note_start(Oid dboid, bool registered);
 extern bool cdc_wal_leaving(bool *drain);

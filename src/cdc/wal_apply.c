@@ -90,6 +90,7 @@
 #include "access/xlog_internal.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
@@ -1467,6 +1468,57 @@ wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 }
 
 /*
+ * wal_unsent_rel
+ *		The table of the round whose change of relid pgoutput could not make
+ *		a message of (CDC_WAL_MSG_UNSENT): relid itself, or the captured
+ *		partitioned table above it (pgoutput names the partition root); NULL
+ *		when it is not captured.
+ */
+static WalRel *
+wal_unsent_rel(WalRound *r, Oid relid)
+{
+	WalRel	   *wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
+	ListCell   *lc;
+
+	if (wr != NULL || !get_rel_relispartition(relid))
+		return wr;
+	foreach(lc, get_partition_ancestors(relid))
+	{
+		Oid			anc = lfirst_oid(lc);
+
+		wr = hash_search(r->rels, &anc, HASH_FIND, NULL);
+		if (wr != NULL)
+			return wr;
+	}
+	return NULL;
+}
+
+/*
+ * wal_unsent_message
+ *		A change pgoutput could not make a message of (wal_decode.c: a row
+ *		whose text form passes 1 GB, with its old row or its other
+ *		columns): its table cannot be decoded, the error is raised for it
+ *		(wal_decode_txn stops it, and the other tables go on).
+ */
+static void
+wal_unsent_message(WalRound *r, StringInfo msg)
+{
+	Oid			relid = pq_getmsgint(msg, 4);
+	int			sqlstate = pq_getmsgint(msg, 4);
+	const char *message = pq_getmsgstring(msg);
+	const char *detail = pq_getmsgstring(msg);
+	WalRel	   *wr = wal_unsent_rel(r, relid);
+
+	if (wr == NULL || !wr->capture)
+		return;
+	r->cur_rel = wr;
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("the output plugin could not send a change: %s", message),
+			 detail[0] != '\0' ? errdetail("%s", detail) : 0));
+}
+
+/*
  * wal_decode_txn
  *		Decode the n messages after the mark (one source transaction) into
  *		r->pending, in a subtransaction under the time limit.  An error in
@@ -1512,6 +1564,9 @@ wal_decode_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 					break;
 				case LOGICAL_REP_MSG_TRUNCATE:
 					wal_truncate_message(r, &m, lsn);
+					break;
+				case CDC_WAL_MSG_UNSENT:
+					wal_unsent_message(r, &m);
 					break;
 				default:
 					break;		/* types, origins, messages */
@@ -1602,6 +1657,13 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 		if (a == LOGICAL_REP_MSG_RELATION || a == LOGICAL_REP_MSG_INSERT ||
 			a == LOGICAL_REP_MSG_UPDATE || a == LOGICAL_REP_MSG_DELETE)
 			relid = pq_getmsgint(&m, 4);
+		else if (a == CDC_WAL_MSG_UNSENT)
+		{
+			wr = wal_unsent_rel(r, pq_getmsgint(&m, 4));
+			if (wr != NULL && wr->capture)
+				wal_rel_open(r, wr);
+			continue;
+		}
 		else if (a == LOGICAL_REP_MSG_TRUNCATE)
 		{
 			bool		cascade,

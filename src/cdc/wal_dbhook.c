@@ -177,6 +177,14 @@ typedef struct WalDbEntry
 	 */
 	bool		loaded;
 	bool		running;
+	/*
+	 * The WAL position of the latest change whose message pgoutput failed
+	 * to make (wal_decode.c): the next worker decodes the changes up to it
+	 * one by one, each in a subtransaction, and stops the table of one that
+	 * fails again instead of failing the round (not kept in the state file:
+	 * after a restart the first failure sets it again)
+	 */
+	XLogRecPtr	guard_upto;
 } WalDbEntry;
 
 /* WalDbEntry.start */
@@ -775,6 +783,43 @@ cdc_wal_note_error(const char *message, int sqlerrcode)
 		my_failure_counted = true;
 		wal_entry_persist(MyDatabaseId);
 	}
+}
+
+/*
+ * cdc_wal_guard_note
+ *		Called by the worker when pgoutput's change callback failed on the
+ *		change at lsn (the error ends the round, and the worker): the next
+ *		worker of the database guards the changes up to it
+ *		(cdc_wal_guard_upto()).
+ */
+void
+cdc_wal_guard_note(XLogRecPtr lsn)
+{
+	if (my_entry == NULL)
+		return;
+	SpinLockAcquire(&wal_shmem->mutex);
+	if (my_entry->pid == MyProcPid && my_entry->guard_upto < lsn)
+		my_entry->guard_upto = lsn;
+	SpinLockRelease(&wal_shmem->mutex);
+}
+
+/*
+ * cdc_wal_guard_upto
+ *		The position up to which the worker decodes each change in a
+ *		subtransaction of its own (cdc_wal_guard_note()); InvalidXLogRecPtr
+ *		when no change failed.
+ */
+XLogRecPtr
+cdc_wal_guard_upto(void)
+{
+	XLogRecPtr	upto = InvalidXLogRecPtr;
+
+	if (my_entry == NULL)
+		return upto;
+	SpinLockAcquire(&wal_shmem->mutex);
+	upto = my_entry->guard_upto;
+	SpinLockRelease(&wal_shmem->mutex);
+	return upto;
 }
 
 /*

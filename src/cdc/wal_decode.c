@@ -34,6 +34,19 @@
  * is created inside a transaction too, so that the worker is not marked as
  * a decoding-only process: its own snapshots keep holding back vacuum.
  *
+ * A change pgoutput fails to make a message of (its change callback
+ * raises an error) would fail every round at the same change, for good:
+ * a row of a table whose text form passes 1 GB with its old row or its
+ * other columns ("Cannot enlarge string buffer"; two columns of 300 MB of
+ * bytea, in hex), written by the table's owner, stopped the capture of
+ * every table of the database, and the slot kept the WAL from there on.
+ * So the failure is noted (cdc_wal_guard_note()) before it ends the round
+ * and the worker; the next worker calls pgoutput for each change up to
+ * that one in a subtransaction of its own (wal_change_guarded), and one
+ * that fails again becomes a message CDC_WAL_MSG_UNSENT in its place,
+ * with which the round stops that table alone, as for a change it cannot
+ * decode.  Past that position the changes cost no subtransaction.
+ *
  * The slot's position moves only when the worker calls cdc_wal_confirm()
  * after the round's transaction committed and its commit record is flushed
  * (LogicalConfirmReceivedLocation, as the walsender does when a subscriber
@@ -55,10 +68,12 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "replication/decode.h"
 #include "replication/logical.h"
+#include "replication/output_plugin.h"
 #include "replication/reorderbuffer.h"
 #include "replication/slot.h"
 #include "storage/spin.h"
@@ -75,6 +90,11 @@ static LogicalDecodingContext *wal_ctx = NULL;
 
 /* the store the writer callbacks fill during cdc_wal_decode() */
 static CdcWalMsgs *wal_filling = NULL;
+
+/* pgoutput's change callback, which wal_change_cb() calls */
+static LogicalDecodeChangeCB wal_pgoutput_change = NULL;
+/* the changes up to here are guarded (cdc_wal_guard_upto()) */
+static XLogRecPtr wal_guard_upto = InvalidXLogRecPtr;
 
 /* read pointers of the store: the round's scan, the mark, a replay */
 #define MSGS_SCAN	0
@@ -109,6 +129,95 @@ wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
 	values[1] = PointerGetDatum(ctx->out->data);
 	tuplestore_putvalues(m->store, m->desc, values, nulls);
 	m->count++;
+}
+
+/*
+ * wal_change_guarded
+ *		pgoutput's change callback in a subtransaction: on an error (but a
+ *		cancel, a shutdown or a system error), the partial message is
+ *		dropped and a message CDC_WAL_MSG_UNSENT naming the relation and the
+ *		error goes to the store in its place.
+ */
+static void
+wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				   Relation relation, ReorderBufferChange *change)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile err = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		wal_pgoutput_change(ctx, txn, relation, change);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_END_TRY();
+	if (err == NULL)
+		return;
+
+	/* (interrupts and failures of the system are the worker's own) */
+	if (err->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		ERRCODE_TO_CATEGORY(err->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION ||
+		ERRCODE_TO_CATEGORY(err->sqlerrcode) == ERRCODE_SYSTEM_ERROR)
+		ReThrowError(err);
+
+	/* the partial message (up to 1 GB) goes, with its buffer */
+	{
+		MemoryContext old = MemoryContextSwitchTo(ctx->context);
+
+		pfree(ctx->out->data);
+		initStringInfo(ctx->out);
+		MemoryContextSwitchTo(old);
+	}
+	ctx->prepared_write = false;
+	OutputPluginPrepareWrite(ctx, true);
+	pq_sendbyte(ctx->out, CDC_WAL_MSG_UNSENT);
+	pq_sendint32(ctx->out, RelationGetRelid(relation));
+	pq_sendint32(ctx->out, err->sqlerrcode);
+	pq_sendstring(ctx->out, err->message ? err->message : "");
+	pq_sendstring(ctx->out, err->detail ? err->detail : "");
+	OutputPluginWrite(ctx, true);
+	FreeErrorData(err);
+}
+
+/*
+ * wal_change_cb
+ *		The change callback of the worker's decoding: pgoutput's, guarded
+ *		up to the position of a change it failed on before (noted here
+ *		when that failure ends the round).
+ */
+static void
+wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  Relation relation, ReorderBufferChange *change)
+{
+	if (change->lsn <= wal_guard_upto)
+	{
+		wal_change_guarded(ctx, txn, relation, change);
+		return;
+	}
+	PG_TRY();
+	{
+		wal_pgoutput_change(ctx, txn, relation, change);
+	}
+	PG_CATCH();
+	{
+		cdc_wal_guard_note(change->lsn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /* open the decoding context of slot (in a transaction) */
@@ -157,6 +266,11 @@ wal_decoding_start(const char *slot)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
+
+	/* pgoutput's change callback, guarded (wal_change_cb) */
+	wal_pgoutput_change = wal_ctx->callbacks.change_cb;
+	wal_ctx->callbacks.change_cb = wal_change_cb;
+	wal_guard_upto = cdc_wal_guard_upto();
 
 	/*
 	 * From the restart point, so that every transaction that commits after
