@@ -32,6 +32,8 @@
  * (wal_decode.c); the round stops the table (wal_apply.c)
  */
 #define CDC_WAL_MSG_UNSENT 'X'
+/* relations whose changes pgoutput failed on that the worker remembers */
+#define WAL_GUARD_RELS 16
 
 /* GUCs (wal_worker.c) */
 extern int	cdc_wal_naptime;
@@ -254,8 +256,8 @@ extern bool cdc_wal_enter(Oid dboid);
 extern void cdc_wal_note_error(const char *message, int sqlerrcode);
 extern bool cdc_wal_note_round(void);
 extern void cdc_wal_note_fatal(const char *message, int sqlerrcode);
-extern void cdc_wal_guard_note(XLogRecPtr lsn);
-extern XLogRecPtr cdc_wal_guard_upto(void);
+extern void cdc_wal_guard_note(XLogRecPtr lsn, Oid relid);
+extern XLogRecPtr cdc_wal_guard_upto(Oid *rels);
 extern void cdc_wal_reset_backoff(Oid dboid);
 extern void cdc_wal_note_start(Oid dboid, bool registered);
 extern bool cdc_wal_leaving(bool *drain);

@@ -182,9 +182,14 @@ typedef struct WalDbEntry
 	 * to make (wal_decode.c): the next worker decodes the changes up to it
 	 * one by one, each in a subtransaction, and stops the table of one that
 	 * fails again instead of failing the round (not kept in the state file:
-	 * after a restart the first failure sets it again)
+	 * after a restart the first failure sets it again), and the relations
+	 * of the last WAL_GUARD_RELS such changes, whose later changes are
+	 * guarded too: each change the table's owner writes so would otherwise
+	 * end a round again
 	 */
 	XLogRecPtr	guard_upto;
+	Oid			guard_rels[WAL_GUARD_RELS];
+	int			guard_next;		/* the slot of guard_rels written next */
 } WalDbEntry;
 
 /* WalDbEntry.start */
@@ -788,36 +793,51 @@ cdc_wal_note_error(const char *message, int sqlerrcode)
 /*
  * cdc_wal_guard_note
  *		Called by the worker when pgoutput's change callback failed on the
- *		change at lsn (the error ends the round, and the worker): the next
- *		worker of the database guards the changes up to it
- *		(cdc_wal_guard_upto()).
+ *		change at lsn of relation relid (the error ends the round, and the
+ *		worker): the next worker of the database guards the changes up to
+ *		it, and those of that relation (cdc_wal_guard_upto()).
  */
 void
-cdc_wal_guard_note(XLogRecPtr lsn)
+cdc_wal_guard_note(XLogRecPtr lsn, Oid relid)
 {
+	int			i;
+
 	if (my_entry == NULL)
 		return;
 	SpinLockAcquire(&wal_shmem->mutex);
-	if (my_entry->pid == MyProcPid && my_entry->guard_upto < lsn)
-		my_entry->guard_upto = lsn;
+	if (my_entry->pid == MyProcPid)
+	{
+		if (my_entry->guard_upto < lsn)
+			my_entry->guard_upto = lsn;
+		for (i = 0; i < WAL_GUARD_RELS && my_entry->guard_rels[i] != relid; i++)
+			;
+		if (i == WAL_GUARD_RELS)
+		{
+			my_entry->guard_rels[my_entry->guard_next] = relid;
+			my_entry->guard_next = (my_entry->guard_next + 1) % WAL_GUARD_RELS;
+		}
+	}
 	SpinLockRelease(&wal_shmem->mutex);
 }
 
 /*
  * cdc_wal_guard_upto
  *		The position up to which the worker decodes each change in a
- *		subtransaction of its own (cdc_wal_guard_note()); InvalidXLogRecPtr
- *		when no change failed.
+ *		subtransaction of its own (cdc_wal_guard_note()), InvalidXLogRecPtr
+ *		when no change failed; and in rels (WAL_GUARD_RELS of them, unused
+ *		ones InvalidOid) the relations whose every change it decodes so.
  */
 XLogRecPtr
-cdc_wal_guard_upto(void)
+cdc_wal_guard_upto(Oid *rels)
 {
 	XLogRecPtr	upto = InvalidXLogRecPtr;
 
+	memset(rels, 0, sizeof(Oid) * WAL_GUARD_RELS);
 	if (my_entry == NULL)
 		return upto;
 	SpinLockAcquire(&wal_shmem->mutex);
 	upto = my_entry->guard_upto;
+	memcpy(rels, my_entry->guard_rels, sizeof(Oid) * WAL_GUARD_RELS);
 	SpinLockRelease(&wal_shmem->mutex);
 	return upto;
 }

@@ -45,7 +45,9 @@
  * that one in a subtransaction of its own (wal_change_guarded), and one
  * that fails again becomes a message CDC_WAL_MSG_UNSENT in its place,
  * with which the round stops that table alone, as for a change it cannot
- * decode.  Past that position the changes cost no subtransaction.
+ * decode.  So are the later changes of the relations of the last such
+ * failures (WAL_GUARD_RELS): otherwise each row its owner writes so ends
+ * a round again.  The other changes cost no subtransaction.
  *
  * The slot's position moves only when the worker calls cdc_wal_confirm()
  * after the round's transaction committed and its commit record is flushed
@@ -93,8 +95,9 @@ static CdcWalMsgs *wal_filling = NULL;
 
 /* pgoutput's change callback, which wal_change_cb() calls */
 static LogicalDecodeChangeCB wal_pgoutput_change = NULL;
-/* the changes up to here are guarded (cdc_wal_guard_upto()) */
+/* the changes up to here, and those of these relations, are guarded (cdc_wal_guard_upto()) */
 static XLogRecPtr wal_guard_upto = InvalidXLogRecPtr;
+static Oid	wal_guard_rels[WAL_GUARD_RELS];
 
 /* read pointers of the store: the round's scan, the mark, a replay */
 #define MSGS_SCAN	0
@@ -203,18 +206,27 @@ static void
 wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			  Relation relation, ReorderBufferChange *change)
 {
+	Oid			relid = RelationGetRelid(relation);
+	int			i;
+
 	if (change->lsn <= wal_guard_upto)
 	{
 		wal_change_guarded(ctx, txn, relation, change);
 		return;
 	}
+	for (i = 0; i < WAL_GUARD_RELS && OidIsValid(wal_guard_rels[i]); i++)
+		if (wal_guard_rels[i] == relid)
+		{
+			wal_change_guarded(ctx, txn, relation, change);
+			return;
+		}
 	PG_TRY();
 	{
 		wal_pgoutput_change(ctx, txn, relation, change);
 	}
 	PG_CATCH();
 	{
-		cdc_wal_guard_note(change->lsn);
+		cdc_wal_guard_note(change->lsn, relid);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -270,7 +282,7 @@ wal_decoding_start(const char *slot)
 	/* pgoutput's change callback, guarded (wal_change_cb) */
 	wal_pgoutput_change = wal_ctx->callbacks.change_cb;
 	wal_ctx->callbacks.change_cb = wal_change_cb;
-	wal_guard_upto = cdc_wal_guard_upto();
+	wal_guard_upto = cdc_wal_guard_upto(wal_guard_rels);
 
 	/*
 	 * From the restart point, so that every transaction that commits after
