@@ -45,7 +45,9 @@
  * that one in a subtransaction of its own (wal_change_guarded), and one
  * that fails again becomes a message CDC_WAL_MSG_UNSENT in its place,
  * with which the round stops that table alone, as for a change it cannot
- * decode.  So are the later changes of the relations of the last such
+ * decode (an error of the change itself: a value pgoutput cannot put in
+ * text form, past 1 GB; any other is the worker's, as before).  So are
+ * the later changes of the relations of the last such
  * failures (WAL_GUARD_RELS): otherwise each row its owner writes so ends
  * a round again.  The other changes cost no subtransaction.
  *
@@ -135,11 +137,30 @@ wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
 }
 
 /*
+ * wal_change_error
+ *		Whether an error of pgoutput's change callback is one the change
+ *		itself brings about, which stops its table: a value pgoutput cannot
+ *		put in text form (data exceptions), a message or a value past 1 GB
+ *		("Cannot enlarge string buffer", 54000; "invalid memory alloc
+ *		request size", XX000).  Anything else (a cancel, a shutdown, memory
+ *		short for a while, the publication missing in the WAL's catalog) is
+ *		the worker's own failure, as before: the table would lose its
+ *		changes for it.
+ */
+static bool
+wal_change_error(int sqlerrcode)
+{
+	return ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED ||
+		sqlerrcode == ERRCODE_INTERNAL_ERROR;
+}
+
+/*
  * wal_change_guarded
- *		pgoutput's change callback in a subtransaction: on an error (but a
- *		cancel, a shutdown or a system error), the partial message is
- *		dropped and a message CDC_WAL_MSG_UNSENT naming the relation and the
- *		error goes to the store in its place.
+ *		pgoutput's change callback in a subtransaction: on an error of the
+ *		change (below), the partial message is dropped and a message
+ *		CDC_WAL_MSG_UNSENT naming the relation and the error goes to the
+ *		store in its place.
  */
 static void
 wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -171,10 +192,7 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (err == NULL)
 		return;
 
-	/* (interrupts and failures of the system are the worker's own) */
-	if (err->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		ERRCODE_TO_CATEGORY(err->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION ||
-		ERRCODE_TO_CATEGORY(err->sqlerrcode) == ERRCODE_SYSTEM_ERROR)
+	if (!wal_change_error(err->sqlerrcode))
 		ReThrowError(err);
 
 	/* the partial message (up to 1 GB) goes, with its buffer */
@@ -226,7 +244,10 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 	PG_CATCH();
 	{
-		cdc_wal_guard_note(change->lsn, relid);
+		ErrorData  *err = CopyErrorData();
+
+		if (wal_change_error(err->sqlerrcode))
+			cdc_wal_guard_note(change->lsn, relid);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
