@@ -83,8 +83,27 @@ SELECT count(*) AS attacker_changes FROM dataeng.changes WHERE table_name = 'swu
 SELECT pid = :worker AS same_worker FROM pg_stat_activity
  WHERE backend_type = 'dataeng wal capture' AND datname = current_database();
 
+-- a partitioned table, whose changes pgoutput sends under its root: its
+-- partition's row stops the root's capture
+SET ROLE swu_mallory;
+CREATE TABLE swu_m.parts (id int, v public.swu_boom) PARTITION BY RANGE (id);
+CREATE TABLE swu_m.parts_1 PARTITION OF swu_m.parts FOR VALUES FROM (0) TO (100);
+SELECT dataeng.cdc_enable('swu_m.parts', method => 'wal');
+RESET ROLE;
+SELECT dataeng.cdc_wal_sync() AS synced;
+SET ROLE swu_mallory;
+INSERT INTO swu_m.parts VALUES (1, '12345');
+SET ROLE swu_victim;
+INSERT INTO swu_v.orders VALUES (4, 40);
+RESET ROLE;
+SELECT wait_for($$SELECT count(*) = 4 FROM dataeng.changes WHERE table_name = 'swu_v.orders'::regclass$$, 120)
+  AS victim_captured;
+SELECT table_name, capture_error LIKE 'commit %: the output plugin could not send a change: invalid internal value for enum: 12345'
+         AS error_says
+  FROM dataeng.cdc_status WHERE table_name = 'swu_m.parts'::regclass;
+
 SET client_min_messages = warning;
-DROP TABLE swu_m.big, swu_v.orders;
+DROP TABLE swu_m.big, swu_m.parts, swu_v.orders;
 DROP TYPE public.swu_boom CASCADE;
 DROP SCHEMA swu_v, swu_m;
 DROP ROLE swu_victim, swu_mallory;

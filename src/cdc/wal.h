@@ -32,8 +32,8 @@
  * (wal_decode.c); the round stops the table (wal_apply.c)
  */
 #define CDC_WAL_MSG_UNSENT 'X'
-/* relations whose changes pgoutput failed on that the worker remembers */
-#define WAL_GUARD_RELS 16
+/* relations whose changes pgoutput failed on that shared memory keeps */
+#define WAL_GUARD_RELS 64
 
 /* GUCs (wal_worker.c) */
 extern int	cdc_wal_naptime;
@@ -230,6 +230,7 @@ typedef struct CdcWalMsgs
 	MemoryContext cxt;			/* of the store: a message read from its file */
 } CdcWalMsgs;
 
+extern void cdc_wal_guard_rel(Oid relid);
 extern CdcWalMsgs *cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs,
 								  XLogRecPtr *decoded);
 extern bool cdc_wal_msgs_next(CdcWalMsgs *m, StringInfo msg, XLogRecPtr *lsn);

@@ -1509,6 +1509,8 @@ wal_unsent_message(WalRound *r, StringInfo msg)
 	const char *detail = pq_getmsgstring(msg);
 	WalRel	   *wr = wal_unsent_rel(r, relid);
 
+	/* (its later changes, which end no round any more) */
+	cdc_wal_guard_rel(relid);
 	if (wr == NULL || !wr->capture)
 		return;
 	r->cur_rel = wr;

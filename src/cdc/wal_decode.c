@@ -47,9 +47,10 @@
  * with which the round stops that table alone, as for a change it cannot
  * decode (an error of the change itself: a value pgoutput cannot put in
  * text form, past 1 GB; any other is the worker's, as before).  So are
- * the later changes of the relations of the last such
- * failures (WAL_GUARD_RELS): otherwise each row its owner writes so ends
- * a round again.  The other changes cost no subtransaction.
+ * the later changes of the relations of the last such failures
+ * (WAL_GUARD_RELS, in shared memory, for the next worker) and of every
+ * relation this worker found so: otherwise each row its owner writes so
+ * ends a round again.  The other changes cost no subtransaction.
  *
  * The slot's position moves only when the worker calls cdc_wal_confirm()
  * after the round's transaction committed and its commit record is flushed
@@ -100,6 +101,8 @@ static LogicalDecodeChangeCB wal_pgoutput_change = NULL;
 /* the changes up to here, and those of these relations, are guarded (cdc_wal_guard_upto()) */
 static XLogRecPtr wal_guard_upto = InvalidXLogRecPtr;
 static Oid	wal_guard_rels[WAL_GUARD_RELS];
+/* and those a round of this worker found failing (cdc_wal_guard_rel()), in TopMemoryContext */
+static List *wal_guard_more = NIL;
 
 /* read pointers of the store: the round's scan, the mark, a replay */
 #define MSGS_SCAN	0
@@ -238,6 +241,11 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			wal_change_guarded(ctx, txn, relation, change);
 			return;
 		}
+	if (wal_guard_more != NIL && list_member_oid(wal_guard_more, relid))
+	{
+		wal_change_guarded(ctx, txn, relation, change);
+		return;
+	}
 	PG_TRY();
 	{
 		wal_pgoutput_change(ctx, txn, relation, change);
@@ -251,6 +259,24 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+}
+
+/*
+ * cdc_wal_guard_rel
+ *		A change of relid could not be sent (a round read its message
+ *		CDC_WAL_MSG_UNSENT): its later changes are guarded for the worker's
+ *		life, however many such relations there are.
+ */
+void
+cdc_wal_guard_rel(Oid relid)
+{
+	MemoryContext old;
+
+	if (list_member_oid(wal_guard_more, relid))
+		return;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	wal_guard_more = lappend_oid(wal_guard_more, relid);
+	MemoryContextSwitchTo(old);
 }
 
 /* open the decoding context of slot (in a transaction) */
