@@ -252,9 +252,8 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 	PG_CATCH();
 	{
-		ErrorData  *err = CopyErrorData();
-
-		if (wal_change_error(err->sqlerrcode))
+		/* (the error being thrown: nothing allocated, memory may be short) */
+		if (wal_change_error(geterrcode()))
 			cdc_wal_guard_note(change->lsn, relid);
 		PG_RE_THROW();
 	}
