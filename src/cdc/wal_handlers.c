@@ -697,8 +697,9 @@ wal_backoff(int attempt)
 
 /*
  * wal_call_with_retries
- *		Call t's handler with a batch, retried with back-off, while its
- *		role's budget of the round lasts.  *attempts: the calls made before
+ *		Call t's handler with a batch (written by handlers depth levels
+ *		deep), retried with back-off, while its role's budget of the round
+ *		lasts.  *attempts: the calls made before
  *		(a batch deferred in an earlier round), then in all.  WAL_CALL_OK:
  *		handled; WAL_CALL_FAILED: the last retry failed, *err its error;
  *		WAL_CALL_DEFERRED: the budget was spent before a call or is too
@@ -710,7 +711,7 @@ wal_backoff(int attempt)
  */
 static WalCall
 wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr commit_lsn,
-					  int *attempts, int *cut_off, TimestampTz *not_before, ErrorData **err)
+					  int depth, int *attempts, int *cut_off, TimestampTz *not_before, ErrorData **err)
 {
 	*err = NULL;
 	*not_before = 0;
@@ -773,7 +774,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		{
 			/* what the handler wrote commits with the round, one level deeper */
 			if (XactLastRecEnd > wal_before)
-				cdc_wal_depth_call(r, wal_before, XactLastRecEnd, r->src_depth + 1);
+				cdc_wal_depth_call(r, wal_before, XactLastRecEnd, depth + 1);
 			return WAL_CALL_OK;
 		}
 		if (*attempts > cdc_on_change_retries)
@@ -837,8 +838,8 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 
 /*
  * wal_batch_too_deep
- *		The current source transaction was written by on_change handlers
- *		WAL_HANDLER_MAX_DEPTH levels deep (a handler writing a table whose
+ *		The batch of commit commit_lsn was written by on_change handlers
+ *		depth >= WAL_HANDLER_MAX_DEPTH levels deep (a handler writing a table whose
  *		handlers write ... its own table): t's handler is not called with
  *		it, and its batch goes to dataeng.dead_letters (54001, as
  *		PostgreSQL's stack depth limit), as a failed batch does.  Otherwise
@@ -846,43 +847,47 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
  *		change more, while capture went on.
  */
 static void
-wal_batch_too_deep(WalRound *r, WalTrigger *t, ArrayType *changes)
+wal_batch_too_deep(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
+				   ArrayType *changes, int depth)
 {
 	ErrorData  *err = palloc0(sizeof(ErrorData));
 
 	err->sqlerrcode = ERRCODE_STATEMENT_TOO_COMPLEX;
 	err->message = psprintf("the changes of commit %X/%X were written by on_change handlers %d levels deep",
-							LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth);
+							LSN_FORMAT_ARGS(commit_lsn), depth);
 	err->detail = psprintf("An on_change handler wrote them, called with changes that an on_change handler wrote, "
 						   "and so on %d times: handlers that write the tables of each other's triggers (or their own) "
-						   "would feed each other for ever.", r->src_depth);
+						   "would feed each other for ever.", depth);
 	err->hint = pstrdup("Make the handler leave the changes of its own writes alone; the changes are in the change log.");
 	ereport(WARNING,
 			(errcode(err->sqlerrcode),
 			 errmsg("on_change trigger \"%s\" is not called with the batch of commit %X/%X: %s",
-					t->name, LSN_FORMAT_ARGS(r->commit_lsn), err->message),
+					t->name, LSN_FORMAT_ARGS(commit_lsn), err->message),
 			 errdetail("%s", err->detail),
 			 errhint("%s", err->hint)));
-	wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, err, 0);
+	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, 0);
 	if (t->pause_on_error)
-		wal_pause(r, t, r->commit_lsn,
+		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X was written by on_change handlers %d levels deep (SQLSTATE 54001)",
-						   LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth));
+						   LSN_FORMAT_ARGS(commit_lsn), depth));
 }
 
 /*
  * wal_defer
  *		The current source transaction's batch for t waits in its backlog
- *		(t's role spent its budget of the round, or t has a backlog).
+ *		(t's role spent its budget of the round, or t has a backlog), with
+ *		how deep in handlers it was written: handed over from there, it
+ *		counted from level 1 again, and a loop of handlers whose batches
+ *		went through the backlog was never stopped.
  */
 static void
 wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_off,
-		  TimestampTz not_before)
+		  TimestampTz not_before, int depth)
 {
-	Oid			types[9] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, INT4OID, TIMESTAMPTZOID, INT4OID};
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[10] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, INT4OID, TIMESTAMPTZOID, INT4OID, INT4OID};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	/*
 	 * The backlog's bound: a handler slower than its table's writes for
@@ -919,10 +924,11 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_
 	if (not_before == 0)
 		nulls[7] = 'n';
 	values[8] = Int32GetDatum(cut_off);
+	values[9] = Int32GetDatum(depth);
 	if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_backlog"
-							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before, cut_off)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before, cut_off, depth)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+							  10, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.on_change_backlog");
 	t->backlog_n++;
 	if (!t->backlog)
@@ -1095,6 +1101,7 @@ cdc_wal_run_handlers(WalRound *r)
 		int			cut_off = 0;
 		TimestampTz not_before;
 		XLogRecPtr	handled_before;
+		int			depth;
 
 		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
 			continue;
@@ -1104,13 +1111,14 @@ cdc_wal_run_handlers(WalRound *r)
 		if (wal_trigger_dropped(r, t))
 			continue;
 		t->touched = true;
+		depth = wal_batch_depth(r, t);
 		/* (its row held by another transaction: behind a backlog) */
 		if (wal_trigger_busy(r, t, !t->backlog))
 			t->backlog = true;
 		/* behind its backlog, in commit order (paused or not: see cdc_wal_run_backlog) */
 		if (t->backlog)
 		{
-			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0, 0);
+			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0, 0, depth);
 			continue;
 		}
 		handled_before = t->handled_lsn;
@@ -1128,13 +1136,12 @@ cdc_wal_run_handlers(WalRound *r)
 			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
 			continue;
 		}
-		r->src_depth = wal_batch_depth(r, t);
-		if (r->src_depth >= WAL_HANDLER_MAX_DEPTH)
+		if (depth >= WAL_HANDLER_MAX_DEPTH)
 		{
-			wal_batch_too_deep(r, t, changes);
+			wal_batch_too_deep(r, t, r->commit_lsn, r->commit_time, changes, depth);
 			continue;
 		}
-		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, &attempts, &cut_off, &not_before, &err))
+		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, depth, &attempts, &cut_off, &not_before, &err))
 		{
 			case WAL_CALL_OK:
 				break;
@@ -1144,7 +1151,7 @@ cdc_wal_run_handlers(WalRound *r)
 			case WAL_CALL_DEFERRED:
 				/* (not handled yet: its progress stays where it was) */
 				t->handled_lsn = handled_before;
-				wal_defer(r, t, changes, attempts, cut_off, not_before);
+				wal_defer(r, t, changes, attempts, cut_off, not_before, depth);
 				break;
 		}
 	}
@@ -1178,6 +1185,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		ArrayType  *changes;
 		int			attempts;
 		int			cut_off;
+		int			depth;
 		bool		due;
 		TimestampTz not_before;
 		ErrorData  *err;
@@ -1195,7 +1203,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		 */
 		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.attempts,"
 								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(),"
-								  " b.cut_off"
+								  " b.cut_off, b.depth"
 								  " FROM dataeng_internal.on_change_backlog b"
 								  " WHERE b.trigger_name OPERATOR(pg_catalog.=) $1"
 								  " AND b.from_lsn OPERATOR(pg_catalog.=) $2"
@@ -1219,6 +1227,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
 		due = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		cut_off = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
+		depth = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
 		SPI_freetuptable(SPI_tuptable);
 
 		if (wal_trigger_dropped(r, t))
@@ -1255,9 +1264,14 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 				t->resume_from = commit_lsn;
 			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts);
 		}
+		else if (depth >= WAL_HANDLER_MAX_DEPTH)
+		{
+			/* (as deep as it was written: the backlog does not reset it) */
+			wal_batch_too_deep(r, t, commit_lsn, commit_time, changes, depth);
+		}
 		else
 		{
-			res = wal_call_with_retries(r, t, changes, commit_lsn, &attempts, &cut_off, &not_before, &err);
+			res = wal_call_with_retries(r, t, changes, commit_lsn, depth, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
 				Oid			utypes[4] = {INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID};
@@ -1496,7 +1510,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			if (not_before != 0 && GetCurrentTimestamp() < not_before)
 				res = WAL_CALL_DEFERRED;
 			else
-				res = wal_call_with_retries(r, t, changes, lsn, &attempts, &cut_off, &not_before, &err);
+				res = wal_call_with_retries(r, t, changes, lsn, 0, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
 				wal_resume_progress_keep(DatumGetInt64(id), attempts, not_before, cut_off);
