@@ -119,9 +119,12 @@ CREATE TABLE dataeng.dead_letters (
   owner_name    name,
   owner_system  bigint        DEFAULT (pg_catalog.pg_control_system()).system_identifier,
   detail        text,
-  hint          text
+  hint          text,
+  depth         int           NOT NULL DEFAULT 0
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+COMMENT ON COLUMN dataeng.dead_letters.depth IS
+  'How deep in on_change handlers the batch was written (0: not by a handler); on_change_resume() hands it over as deep';
 COMMENT ON COLUMN dataeng.dead_letters.detail IS
   'The DETAIL of the handler''s error (error holds its message, sqlstate its SQLSTATE)';
 COMMENT ON COLUMN dataeng.dead_letters.hint IS
@@ -1168,6 +1171,7 @@ COMMENT ON COLUMN dataeng.on_change_dead_letters.owner_name IS 'The owner''s nam
 COMMENT ON COLUMN dataeng.on_change_dead_letters.owner_system IS 'System identifier of the cluster where owner is the owner''s oid';
 COMMENT ON COLUMN dataeng.on_change_dead_letters.detail IS 'The handler''s error detail';
 COMMENT ON COLUMN dataeng.on_change_dead_letters.hint IS 'The handler''s error hint';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.depth IS 'How deep in on_change handlers the batch was written (0: not by a handler)';
 GRANT SELECT ON dataeng.on_change_dead_letters TO PUBLIC;
 
 -- Deleting a dead letter once it was replayed by hand (or is to be

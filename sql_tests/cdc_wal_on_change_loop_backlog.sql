@@ -3,8 +3,9 @@
 -- round): the depth is kept with the batch in
 -- dataeng_internal.on_change_backlog.  (Before, a batch handed over from
 -- the backlog counted from level 1 again: a loop whose batches went
--- through the backlog was never stopped.)  And a pipeline whose batches go
--- through the backlog is never dead-lettered.
+-- through the backlog was never stopped.)  A loop paused and resumed
+-- stops again at once.  And a pipeline whose batches go through the
+-- backlog is never dead-lettered.
 \pset null '(null)'
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
@@ -52,6 +53,37 @@ SELECT sqlstate, attempts, changes[1].new_row->>'depth' AS depth,
   FROM dataeng.dead_letters WHERE trigger_name = 'lb_self' ORDER BY changes[1].new_row->>'loop';
 SELECT count(*) AS backlog FROM dataeng_internal.on_change_backlog;
 SELECT dataeng.on_change_drop('lb_self');
+
+-- a loop paused at its 16th level (on_error => 'pause') and resumed: the
+-- handler gets the batch 16 levels deep, once, and the batch it wrote, 17
+-- deep, is set aside at once (a resumed batch counted from level 1 again:
+-- each resume let the loop go 16 levels further)
+CREATE TABLE lb_s (id int PRIMARY KEY, depth int);
+CREATE FUNCTION lb_s_h(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.lb_s
+    SELECT (c.new_row->>'id')::int + 1, (c.new_row->>'depth')::int + 1 FROM unnest(changes) c;
+END $$;
+SET client_min_messages = warning;
+SELECT dataeng.cdc_enable('lb_s', method => 'wal');
+SELECT dataeng.cdc_wal_sync();
+SELECT dataeng.on_change('lb_s_h', 'lb_s', 'lb_s_h(dataeng.change[])', '{I}', on_error => 'pause');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+INSERT INTO lb_s VALUES (1, 0);
+SELECT wait_for($$SELECT paused_at IS NOT NULL FROM dataeng.on_changes WHERE trigger_name = 'lb_s_h'$$, 90) AS paused;
+SELECT count(*) AS rows, max(depth) AS deepest FROM lb_s;
+SELECT sqlstate, depth, changes[1].new_row->>'depth' AS row_depth FROM dataeng.dead_letters WHERE trigger_name = 'lb_s_h';
+SELECT dataeng.on_change_resume('lb_s_h');
+SELECT wait_for($$SELECT EXISTS (SELECT 1 FROM dataeng.dead_letters WHERE trigger_name = 'lb_s_h' AND depth = 17)
+                     AND (SELECT paused_at IS NOT NULL AND NOT resume_requested FROM dataeng.on_changes WHERE trigger_name = 'lb_s_h')$$, 90)
+  AS paused_again;
+SELECT dataeng.cdc_wal_sync();
+SELECT pg_sleep(1);
+SELECT dataeng.cdc_wal_sync();
+SELECT count(*) AS rows, max(depth) AS deepest FROM lb_s;
+SELECT sqlstate, depth, changes[1].new_row->>'depth' AS row_depth FROM dataeng.dead_letters WHERE trigger_name = 'lb_s_h';
+SELECT dataeng.on_change_drop('lb_s_h');
 
 -- a pipeline (a handler writing a table whose handler writes another)
 -- whose batches wait in the backlog: every change reaches its end, none
@@ -112,11 +144,12 @@ SELECT pg_reload_conf();
 SELECT wait_for(format('SELECT dataeng_internal._cdc_wal_conf_read() > %L', :'conf_changed')) AS worker_read_conf;
 SET client_min_messages = warning;
 SELECT dataeng.cdc_disable('lb_a');
+SELECT dataeng.cdc_disable('lb_s');
 SELECT dataeng.cdc_disable('lb_p');
 SELECT dataeng.cdc_disable('lb_q');
 SELECT dataeng.cdc_disable('lb_r');
-DROP TABLE lb_a, lb_p, lb_q, lb_r, lb_calls;
+DROP TABLE lb_a, lb_s, lb_p, lb_q, lb_r, lb_calls;
 DROP PROCEDURE lb_load();
-DROP FUNCTION lb_self(dataeng.change[]), lb_p_h(dataeng.change[]), lb_q_h(dataeng.change[]), lb_r_h(dataeng.change[]);
+DROP FUNCTION lb_self(dataeng.change[]), lb_s_h(dataeng.change[]), lb_p_h(dataeng.change[]), lb_q_h(dataeng.change[]), lb_r_h(dataeng.change[]);
 DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng CASCADE;

@@ -1289,3 +1289,6 @@ CREATE TABLE dataeng_internal.on_change_depths (
 COMMENT ON TABLE dataeng_internal.on_change_depths IS
   'The WAL the on_change handlers of a round of the WAL worker wrote, and how deep in handlers each call was';
 REVOKE ALL ON dataeng_internal.on_change_depths FROM PUBLIC;
+ALTER TABLE dataeng.dead_letters ADD COLUMN depth int NOT NULL DEFAULT 0;
+COMMENT ON COLUMN dataeng.dead_letters.depth IS
+  'How deep in on_change handlers the batch was written (0: not by a handler); on_change_resume() hands it over as deep';

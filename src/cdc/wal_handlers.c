@@ -505,15 +505,19 @@ wal_not_kept(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz comm
 					 "or raise dataeng.on_change_max_dead_letters.")));
 }
 
-/* put a batch into dataeng.dead_letters */
+/*
+ * put a batch into dataeng.dead_letters, with how deep in handlers it was
+ * written (a resume hands it over as deep: resumed from level 1, a loop of
+ * handlers went 16 levels further after each resume)
+ */
 static void
 wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
-				ArrayType *changes, ErrorData *err, int attempts)
+				ArrayType *changes, ErrorData *err, int attempts, int depth)
 {
-	Oid			types[11] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			types[12] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[12];
+	char		nulls[12];
 
 	/* past its bound (or behind batches not kept): counted, not kept */
 	wal_dead_count(t);
@@ -551,13 +555,14 @@ wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz c
 		values[10] = CStringGetTextDatum(err->hint);
 	else
 		nulls[10] = 'n';
+	values[11] = Int32GetDatum(depth);
 	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
 							  " commit_lsn, commit_time, changes, error, sqlstate, attempts, owner_name,"
-							  " detail, hint)"
+							  " detail, hint, depth)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 							  "  (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) $3),"
-							  "  $10, $11)",
-							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  "  $10, $11, $12)",
+							  12, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng.dead_letters");
 }
 
@@ -605,7 +610,7 @@ wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, Timestamp
 	{
 		if (t->resume_from == InvalidXLogRecPtr)
 			t->resume_from = commit_lsn;
-		wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
+		wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0, 0);
 		return;
 	}
 	ereport(WARNING,
@@ -613,7 +618,7 @@ wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, Timestamp
 			 errmsg("on_change trigger \"%s\" was not called with the changes of commit %X/%X; its batch goes to dataeng.dead_letters without them",
 					t->name, LSN_FORMAT_ARGS(commit_lsn)),
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
-	wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
+	wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0, 0);
 	if (t->pause_on_error)
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X was too large (dataeng.on_change_max_batch)",
@@ -821,7 +826,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 /* a batch whose handler failed for good: a dead letter, the trigger paused with on_error => 'pause' */
 static void
 wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
-				 ArrayType *changes, ErrorData *err, int attempts)
+				 ArrayType *changes, ErrorData *err, int attempts, int depth)
 {
 	/* (the handler's SQLSTATE, kept as the warning's and said) */
 	ereport(WARNING,
@@ -829,7 +834,7 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 			 errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
 					t->name, attempts, LSN_FORMAT_ARGS(commit_lsn)),
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
-	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, attempts);
+	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, attempts, depth);
 	if (t->pause_on_error)
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X failed %d times (SQLSTATE %s)",
@@ -865,7 +870,7 @@ wal_batch_too_deep(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampT
 					t->name, LSN_FORMAT_ARGS(commit_lsn), err->message),
 			 errdetail("%s", err->detail),
 			 errhint("%s", err->hint)));
-	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, 0);
+	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, 0, depth);
 	if (t->pause_on_error)
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X was written by on_change handlers %d levels deep (SQLSTATE 54001)",
@@ -1133,7 +1138,7 @@ cdc_wal_run_handlers(WalRound *r)
 			/* set aside, in commit order, until on_change_resume() */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = r->commit_lsn;
-			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
+			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0, depth);
 			continue;
 		}
 		if (depth >= WAL_HANDLER_MAX_DEPTH)
@@ -1146,7 +1151,7 @@ cdc_wal_run_handlers(WalRound *r)
 			case WAL_CALL_OK:
 				break;
 			case WAL_CALL_FAILED:
-				wal_batch_failed(r, t, r->commit_lsn, r->commit_time, changes, err, attempts);
+				wal_batch_failed(r, t, r->commit_lsn, r->commit_time, changes, err, attempts, depth);
 				break;
 			case WAL_CALL_DEFERRED:
 				/* (not handled yet: its progress stays where it was) */
@@ -1262,7 +1267,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 			 */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = commit_lsn;
-			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts);
+			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts, depth);
 		}
 		else if (depth >= WAL_HANDLER_MAX_DEPTH)
 		{
@@ -1292,7 +1297,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 				return;
 			}
 			if (res == WAL_CALL_FAILED)
-				wal_batch_failed(r, t, commit_lsn, commit_time, changes, err, attempts);
+				wal_batch_failed(r, t, commit_lsn, commit_time, changes, err, attempts, depth);
 		}
 		{
 			Oid			dtypes[1] = {INT8OID};
@@ -1426,7 +1431,10 @@ wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before, int cut
  * handler in commit order, each deleted from dataeng.dead_letters once
  * handled, all in this round's transaction; then the trigger handles the
  * round's batches again.  A batch that fails again (after its retries)
- * stays, with the new error, and the trigger stays paused.
+ * stays, with the new error, and the trigger stays paused.  A batch is
+ * handed over as deep in handlers as it was written (dead_letters.depth),
+ * also one set aside that deep (54001): its handler's writes are one level
+ * deeper, so a loop of handlers does not go on past the resume.
  */
 void
 cdc_wal_resume_triggers(WalRound *r)
@@ -1463,7 +1471,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			dl = NULL;
 			n = 0;
 		}
-		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn FROM dataeng.dead_letters d"
+		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn, d.depth FROM dataeng.dead_letters d"
 								  " WHERE d.trigger_name OPERATOR(pg_catalog.=) $1"
 								  " AND d.commit_lsn OPERATOR(pg_catalog.>=) $2"
 								  " ORDER BY d.commit_lsn, d.id",
@@ -1480,6 +1488,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			Datum		id = SPI_getbinval(dl->vals[i], dl->tupdesc, 1, &isnull);
 			ArrayType  *changes = DatumGetArrayTypePCopy(SPI_getbinval(dl->vals[i], dl->tupdesc, 2, &isnull));
 			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
+			int			depth = DatumGetInt32(SPI_getbinval(dl->vals[i], dl->tupdesc, 4, &isnull));
 			ErrorData  *err;
 			int			attempts;
 			int			cut_off;
@@ -1510,7 +1519,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			if (not_before != 0 && GetCurrentTimestamp() < not_before)
 				res = WAL_CALL_DEFERRED;
 			else
-				res = wal_call_with_retries(r, t, changes, lsn, 0, &attempts, &cut_off, &not_before, &err);
+				res = wal_call_with_retries(r, t, changes, lsn, depth, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
 				wal_resume_progress_keep(DatumGetInt64(id), attempts, not_before, cut_off);
