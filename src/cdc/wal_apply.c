@@ -1752,18 +1752,20 @@ static bool wal_depths_maybe = true;
 static void
 wal_depths_load(WalRound *r)
 {
-	Oid			types[1] = {PG_LSNOID};
-	Datum		values[1];
 	uint64		i;
 	MemoryContext old;
 
 	r->ndepth_rounds = 0;
 	if (!wal_depths_maybe)
 		return;
-	values[0] = LSNGetDatum(GetXLogInsertRecPtr());
-	if (SPI_execute_with_args("UPDATE dataeng_internal.on_change_depths d SET committed_before = $1"
-							  " WHERE d.committed_before IS NULL",
-							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+	/*
+	 * (the position read after the rows are seen: each of them committed
+	 * before it)
+	 */
+	if (SPI_execute("UPDATE dataeng_internal.on_change_depths d"
+					" SET committed_before = pg_catalog.pg_current_wal_insert_lsn()"
+					" WHERE d.committed_before IS NULL",
+					false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not write dataeng_internal.on_change_depths");
 	if (SPI_execute("SELECT d.round_xid::pg_catalog.text::pg_catalog.int8, d.starts, d.ends, d.depths"
 					" FROM dataeng_internal.on_change_depths d",
