@@ -119,9 +119,12 @@ CREATE TABLE dataeng.dead_letters (
   owner_name    name,
   owner_system  bigint        DEFAULT (pg_catalog.pg_control_system()).system_identifier,
   detail        text,
-  hint          text
+  hint          text,
+  depth         int           NOT NULL DEFAULT 0
 );
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dead_letters', '');
+COMMENT ON COLUMN dataeng.dead_letters.depth IS
+  'How deep in on_change handlers the batch was written (0: not by a handler); on_change_resume() hands it over as deep';
 COMMENT ON COLUMN dataeng.dead_letters.detail IS
   'The DETAIL of the handler''s error (error holds its message, sqlstate its SQLSTATE)';
 COMMENT ON COLUMN dataeng.dead_letters.hint IS
@@ -172,7 +175,10 @@ CREATE TABLE dataeng_internal.on_change_backlog (
   deferred_at   timestamptz   NOT NULL DEFAULT now(),
   -- its calls cut off in a row, each with its role's whole budget, by
   -- that budget (dataeng.on_change_timeout = 0)
-  cut_off       int           NOT NULL DEFAULT 0
+  cut_off       int           NOT NULL DEFAULT 0,
+  -- how deep in on_change handlers its changes were written (0: not by a
+  -- handler): its handler's writes are one level deeper
+  depth         int           NOT NULL DEFAULT 0
 );
 CREATE INDEX on_change_backlog_trigger_idx ON dataeng_internal.on_change_backlog (trigger_name, commit_lsn, id);
 COMMENT ON TABLE dataeng_internal.on_change_backlog IS
@@ -181,6 +187,27 @@ COMMENT ON TABLE dataeng_internal.on_change_backlog IS
 REVOKE ALL ON dataeng_internal.cdc_wal_state, dataeng_internal.cdc_wal_tables, dataeng_internal.on_change_triggers,
   dataeng.dead_letters, dataeng_internal.on_change_backlog FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dataeng.dead_letters_id_seq, dataeng_internal.on_change_backlog_id_seq FROM PUBLIC;
+
+-- The rounds of the WAL worker whose on_change handlers wrote WAL, by the
+-- round's transaction id: a source transaction decoded later with that id
+-- was written by those handlers, and each of its changes is one level
+-- deeper than the batch of the call that wrote it.  The calls with a batch
+-- 1 level deep or more are kept with the WAL each wrote, [starts[i],
+-- ends[i]) of depths[i]; any other change of the round is 1 deep.  Written
+-- in the round's transaction, so that the depth of a loop of handlers is
+-- counted across restarts of the worker.  committed_before: a position
+-- past the round's commit, set by a later round; the row is deleted once
+-- the worker applied the WAL up to there.  Written by the worker alone.
+CREATE TABLE dataeng_internal.on_change_depths (
+  round_xid        xid8      PRIMARY KEY,
+  starts           pg_lsn[]  NOT NULL,
+  ends             pg_lsn[]  NOT NULL,
+  depths           int[]     NOT NULL,
+  committed_before pg_lsn
+);
+COMMENT ON TABLE dataeng_internal.on_change_depths IS
+  'The WAL the on_change handlers of a round of the WAL worker wrote, and how deep in handlers each call was';
+REVOKE ALL ON dataeng_internal.on_change_depths FROM PUBLIC;
 
 -- A resume (on_change_resume()) that its role's budget cut: the calls made
 -- so far to hand the set-aside batch dead_letter_id to its handler, and no
@@ -1144,6 +1171,7 @@ COMMENT ON COLUMN dataeng.on_change_dead_letters.owner_name IS 'The owner''s nam
 COMMENT ON COLUMN dataeng.on_change_dead_letters.owner_system IS 'System identifier of the cluster where owner is the owner''s oid';
 COMMENT ON COLUMN dataeng.on_change_dead_letters.detail IS 'The handler''s error detail';
 COMMENT ON COLUMN dataeng.on_change_dead_letters.hint IS 'The handler''s error hint';
+COMMENT ON COLUMN dataeng.on_change_dead_letters.depth IS 'How deep in on_change handlers the batch was written (0: not by a handler)';
 GRANT SELECT ON dataeng.on_change_dead_letters TO PUBLIC;
 
 -- Deleting a dead letter once it was replayed by hand (or is to be

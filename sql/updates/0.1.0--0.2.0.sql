@@ -1273,3 +1273,22 @@ DROP FUNCTION dataeng.cdc_consumer_drop(text);
 DROP FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text);
 DROP FUNCTION dataeng.fact_drop(text);
 DROP FUNCTION dataeng.dimension_drop(text);
+
+-- The depth in on_change handlers of a batch waiting in the backlog, and
+-- of the WAL the handlers of a round wrote, kept in the database so that a
+-- loop of handlers is stopped across the backlog and restarts of the
+-- worker (cdc_wal.sql)
+ALTER TABLE dataeng_internal.on_change_backlog ADD COLUMN depth int NOT NULL DEFAULT 0;
+CREATE TABLE dataeng_internal.on_change_depths (
+  round_xid        xid8      PRIMARY KEY,
+  starts           pg_lsn[]  NOT NULL,
+  ends             pg_lsn[]  NOT NULL,
+  depths           int[]     NOT NULL,
+  committed_before pg_lsn
+);
+COMMENT ON TABLE dataeng_internal.on_change_depths IS
+  'The WAL the on_change handlers of a round of the WAL worker wrote, and how deep in handlers each call was';
+REVOKE ALL ON dataeng_internal.on_change_depths FROM PUBLIC;
+ALTER TABLE dataeng.dead_letters ADD COLUMN depth int NOT NULL DEFAULT 0;
+COMMENT ON COLUMN dataeng.dead_letters.depth IS
+  'How deep in on_change handlers the batch was written (0: not by a handler); on_change_resume() hands it over as deep';

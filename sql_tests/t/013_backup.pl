@@ -48,6 +48,7 @@ my %not_carried = (
 	on_change_triggers => 'WAL positions of the dumped cluster (re-create them after a restore)',
 	on_change_backlog => 'batches of on_change triggers, which are not carried',
 	on_change_resume_progress => 'resumes of on_change triggers, which are not carried',
+	on_change_depths => 'transaction ids and WAL positions of the dumped cluster',
 	alert_handler_pending => 'alert handler calls put off in the dumped cluster, for its alerts there',
 	consumer_lag => 'a cache that maintain() fills again',
 	maintenance => 'what the last maintain() did in the dumped cluster');

@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "access/xlogdefs.h"
 #include "cdc/cdc.h"
 #include "nodes/pg_list.h"
@@ -177,17 +178,21 @@ typedef struct WalRound
 	long		handlers_ms;	/* the time of every role's handlers */
 	MemoryContext roundcxt;
 	/*
-	 * How deep in on_change handlers the batch being handed over was
-	 * written (0: not by a handler; n: by a handler called with a batch
-	 * n - 1 deep): src_round, this worker's round that wrote the current
-	 * source transaction (NULL: not one), tells (cdc_wal_depth_at()); and
-	 * the calls of this round that wrote WAL: depth_ranges, those more
-	 * than 1 deep (the WAL each wrote, and its depth), handler_wrote, any
+	 * How deep in on_change handlers a batch was written (0: not by a
+	 * handler; n: by a handler called with a batch n - 1 deep):
+	 * depth_rounds, the earlier rounds whose handlers wrote WAL (read from
+	 * dataeng_internal.on_change_depths), and src_round, the one of them
+	 * that wrote the current source transaction (NULL: none), tell
+	 * (cdc_wal_depth_at()); and the calls of this round that wrote WAL:
+	 * depth_ranges, those more than 1 deep (the WAL each wrote, and its
+	 * depth), handler_wrote, any
 	 */
-	int			src_depth;
-	void	   *src_round;
+	struct WalDepthRound *depth_rounds;
+	int			ndepth_rounds;
+	struct WalDepthRound *src_round;
 	struct WalDepthRange *depth_ranges;
 	int			ndepth_ranges;
+	int			maxdepth_ranges;
 	bool		handler_wrote;
 } WalRound;
 
@@ -205,6 +210,14 @@ typedef struct WalDepthRange
 	XLogRecPtr	end;
 	int			depth;
 } WalDepthRange;
+
+/* an earlier round whose handlers wrote WAL (dataeng_internal.on_change_depths) */
+typedef struct WalDepthRound
+{
+	FullTransactionId xid;
+	int			n;
+	WalDepthRange *ranges;
+} WalDepthRound;
 
 extern int	cdc_wal_depth_at(WalRound *r, XLogRecPtr lsn);
 extern void cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth);

@@ -1796,40 +1796,161 @@ wal_flush_inserted(void)
  * wrote it: the calls more than 1 deep are kept with the WAL each wrote
  * (a call runs in the worker alone, so the WAL of the round's transaction
  * between its start and its end is its own), any other change of the
- * round is 1 deep.  In memory: a new worker counts from 0 again, so a
- * loop of handlers goes WAL_HANDLER_MAX_DEPTH levels further at most.  A
- * round's writes are decoded a round or a few later: the last
- * WAL_DEPTH_ROUNDS are enough.
+ * round is 1 deep.  Kept in dataeng_internal.on_change_depths, written in
+ * the round's transaction: the depth of a loop of handlers is counted
+ * across restarts and crashes of the worker (kept in its memory, a new
+ * worker counted from 0 again, and a loop went 16 levels further after
+ * each restart).  A later round sets committed_before, a position past
+ * the round's commit (every round before it committed before it began),
+ * and the row is deleted by the round that applied the WAL up to there.
  */
-#define WAL_DEPTH_ROUNDS 64
-#define WAL_DEPTH_MAX_RANGES 1024
-typedef struct WalDepthRound
+
+/* whether on_change_depths may have rows: read until a round finds none */
+static bool wal_depths_maybe = true;
+
+/*
+ * wal_depths_load
+ *		Read the rounds whose handlers wrote WAL (r->depth_rounds), each
+ *		given a position past its commit.
+ */
+static void
+wal_depths_load(WalRound *r)
 {
-	FullTransactionId xid;
-	int			n;
-	WalDepthRange *ranges;		/* in TopMemoryContext */
-} WalDepthRound;
-static WalDepthRound wal_depths[WAL_DEPTH_ROUNDS];
-static int	wal_depths_next = 0;
+	uint64		i;
+	MemoryContext old;
+
+	r->ndepth_rounds = 0;
+	if (!wal_depths_maybe)
+		return;
+	/*
+	 * (the position read after the rows are seen: each of them committed
+	 * before it)
+	 */
+	if (SPI_execute("UPDATE dataeng_internal.on_change_depths d"
+					" SET committed_before = pg_catalog.pg_current_wal_insert_lsn()"
+					" WHERE d.committed_before IS NULL",
+					false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dataeng_internal.on_change_depths");
+	if (SPI_execute("SELECT d.round_xid::pg_catalog.text::pg_catalog.int8, d.starts, d.ends, d.depths"
+					" FROM dataeng_internal.on_change_depths d",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng_internal.on_change_depths");
+	if (SPI_processed == 0)
+	{
+		wal_depths_maybe = false;
+		return;
+	}
+	old = MemoryContextSwitchTo(r->roundcxt);
+	r->depth_rounds = palloc0(sizeof(WalDepthRound) * SPI_processed);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		WalDepthRound *d = &r->depth_rounds[r->ndepth_rounds];
+		bool		isnull;
+		Datum	   *starts,
+				   *ends,
+				   *depths;
+		int			ns,
+					ne,
+					nd,
+					k;
+
+		d->xid = FullTransactionIdFromU64((uint64) DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)));
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 2, &isnull)),
+						  PG_LSNOID, sizeof(XLogRecPtr), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &starts, NULL, &ns);
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull)),
+						  PG_LSNOID, sizeof(XLogRecPtr), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &ends, NULL, &ne);
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull)),
+						  INT4OID, sizeof(int32), true, TYPALIGN_INT,
+						  &depths, NULL, &nd);
+		if (ns != ne || ns != nd)
+			elog(ERROR, "a row of dataeng_internal.on_change_depths has arrays of different lengths");
+		d->n = ns;
+		d->ranges = palloc(sizeof(WalDepthRange) * Max(ns, 1));
+		for (k = 0; k < ns; k++)
+		{
+			d->ranges[k].start = DatumGetLSN(starts[k]);
+			d->ranges[k].end = DatumGetLSN(ends[k]);
+			d->ranges[k].depth = DatumGetInt32(depths[k]);
+		}
+		r->ndepth_rounds++;
+	}
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * wal_depths_save
+ *		In the round's transaction: the rows of the rounds whose WAL was
+ *		applied up to done go, and this round's calls are kept if they
+ *		wrote WAL.
+ */
+static void
+wal_depths_save(WalRound *r, XLogRecPtr done)
+{
+	FullTransactionId xid = GetTopFullTransactionIdIfAny();
+
+	if (r->ndepth_rounds > 0 && done != InvalidXLogRecPtr)
+	{
+		Oid			types[1] = {PG_LSNOID};
+		Datum		values[1];
+
+		values[0] = LSNGetDatum(done);
+		if (SPI_execute_with_args("DELETE FROM dataeng_internal.on_change_depths d"
+								  " WHERE d.committed_before OPERATOR(pg_catalog.<=) $1",
+								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not delete from dataeng_internal.on_change_depths");
+	}
+	if (r->handler_wrote && FullTransactionIdIsValid(xid))
+	{
+		Oid			types[4] = {INT8OID, PG_LSNARRAYOID, PG_LSNARRAYOID, INT4ARRAYOID};
+		Datum		values[4];
+		Datum	   *starts = palloc(sizeof(Datum) * Max(r->ndepth_ranges, 1));
+		Datum	   *ends = palloc(sizeof(Datum) * Max(r->ndepth_ranges, 1));
+		Datum	   *depths = palloc(sizeof(Datum) * Max(r->ndepth_ranges, 1));
+		int			k;
+
+		for (k = 0; k < r->ndepth_ranges; k++)
+		{
+			starts[k] = LSNGetDatum(r->depth_ranges[k].start);
+			ends[k] = LSNGetDatum(r->depth_ranges[k].end);
+			depths[k] = Int32GetDatum(r->depth_ranges[k].depth);
+		}
+		values[0] = Int64GetDatum((int64) U64FromFullTransactionId(xid));
+		values[1] = PointerGetDatum(construct_array(starts, r->ndepth_ranges, PG_LSNOID,
+													sizeof(XLogRecPtr), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[2] = PointerGetDatum(construct_array(ends, r->ndepth_ranges, PG_LSNOID,
+													sizeof(XLogRecPtr), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[3] = PointerGetDatum(construct_array(depths, r->ndepth_ranges, INT4OID,
+													sizeof(int32), true, TYPALIGN_INT));
+		if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_depths (round_xid, starts, ends, depths)"
+								  " VALUES ($1::pg_catalog.text::pg_catalog.xid8, $2, $3, $4)",
+								  4, types, values, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not write dataeng_internal.on_change_depths");
+		wal_depths_maybe = true;
+	}
+}
 
 /*
  * the round that wrote source transaction xid (NULL: none).  pgoutput
  * gives 32 bits of it: a round older than 2^31 transactions is not it.
  */
 static WalDepthRound *
-wal_depth_round(TransactionId xid)
+wal_depth_round(WalRound *r, TransactionId xid)
 {
 	uint64		next;
 	int			i;
 
-	if (!TransactionIdIsValid(xid))
+	if (!TransactionIdIsValid(xid) || r->ndepth_rounds == 0)
 		return NULL;
 	next = U64FromFullTransactionId(ReadNextFullTransactionId());
-	for (i = 0; i < WAL_DEPTH_ROUNDS; i++)
-		if (FullTransactionIdIsValid(wal_depths[i].xid) &&
-			TransactionIdEquals(XidFromFullTransactionId(wal_depths[i].xid), xid) &&
-			next - U64FromFullTransactionId(wal_depths[i].xid) < ((uint64) 1 << 31))
-			return &wal_depths[i];
+	for (i = 0; i < r->ndepth_rounds; i++)
+		if (TransactionIdEquals(XidFromFullTransactionId(r->depth_rounds[i].xid), xid) &&
+			next - U64FromFullTransactionId(r->depth_rounds[i].xid) < ((uint64) 1 << 31))
+			return &r->depth_rounds[i];
 	return NULL;
 }
 
@@ -1841,7 +1962,7 @@ wal_depth_round(TransactionId xid)
 int
 cdc_wal_depth_at(WalRound *r, XLogRecPtr lsn)
 {
-	WalDepthRound *d = (WalDepthRound *) r->src_round;
+	WalDepthRound *d = r->src_round;
 	int			i;
 
 	if (d == NULL)
@@ -1863,12 +1984,6 @@ cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth)
 	r->handler_wrote = true;
 	if (depth <= 1)
 		return;
-	/*
-	 * (in the transaction's memory: the round's, SPI's, is gone by the time
-	 * cdc_wal_round() keeps them, after SPI_finish())
-	 */
-	if (r->depth_ranges == NULL)
-		r->depth_ranges = MemoryContextAlloc(TopTransactionContext, sizeof(WalDepthRange) * WAL_DEPTH_MAX_RANGES);
 	/* a call right after one as deep, no WAL of the round between: one range */
 	if (r->ndepth_ranges > 0 &&
 		r->depth_ranges[r->ndepth_ranges - 1].end == start &&
@@ -1878,36 +1993,22 @@ cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth)
 		return;
 	}
 	/*
-	 * Past the bound, the call's writes count 1 deep.  (Stretching the last
-	 * range over the rest made the writes of the calls 1 deep in between as
-	 * deep as it: a pipeline's first handler, its writes as deep as the
-	 * last's, climbed levels round after round into dead letters.)
+	 * (in the round's memory, kept until wal_depths_save(); however many:
+	 * past a bound, the writes of later calls counted 1 deep, and a loop
+	 * among the round's busy handlers went on)
 	 */
-	if (r->ndepth_ranges == WAL_DEPTH_MAX_RANGES)
-		return;
+	if (r->ndepth_ranges == r->maxdepth_ranges)
+	{
+		r->maxdepth_ranges = Max(64, r->maxdepth_ranges * 2);
+		if (r->depth_ranges == NULL)
+			r->depth_ranges = MemoryContextAlloc(r->roundcxt, sizeof(WalDepthRange) * r->maxdepth_ranges);
+		else
+			r->depth_ranges = repalloc(r->depth_ranges, sizeof(WalDepthRange) * r->maxdepth_ranges);
+	}
 	r->depth_ranges[r->ndepth_ranges].start = start;
 	r->depth_ranges[r->ndepth_ranges].end = end;
 	r->depth_ranges[r->ndepth_ranges].depth = depth;
 	r->ndepth_ranges++;
-}
-
-/* the round of transaction xid (committed) wrote WAL in handlers (r) */
-static void
-wal_depth_note(FullTransactionId xid, WalRound *r)
-{
-	WalDepthRound *d = &wal_depths[wal_depths_next];
-
-	if (d->ranges)
-		pfree(d->ranges);
-	d->ranges = NULL;
-	d->n = r->ndepth_ranges;
-	if (d->n > 0)
-	{
-		d->ranges = MemoryContextAlloc(TopMemoryContext, sizeof(WalDepthRange) * d->n);
-		memcpy(d->ranges, r->depth_ranges, sizeof(WalDepthRange) * d->n);
-	}
-	d->xid = xid;
-	wal_depths_next = (wal_depths_next + 1) % WAL_DEPTH_ROUNDS;
 }
 
 /*
@@ -1936,7 +2037,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1];
 	TransactionId src_xid = InvalidTransactionId;
-	FullTransactionId round_xid;
+	XLogRecPtr	done;
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
@@ -1959,6 +2060,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 	wal_round_cxt = CurrentMemoryContext;
+	r.roundcxt = wal_round_cxt;
 
 	if (!wal_load(&r, &switching))
 	{
@@ -2013,6 +2115,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	wal_flush_inserted();
 	wal_reload_options(&r);
 	wal_load_triggers(&r);
+	wal_depths_load(&r);
 
 	values[0] = CStringGetDatum(slot);
 	if (SPI_execute_with_args("SELECT s.applied_lsn FROM dataeng_internal.cdc_wal_state s"
@@ -2067,7 +2170,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	 * Triggers with a backlog first hand it to their handlers, and resumed
 	 * triggers the batches they set aside (within their roles' budgets)
 	 */
-	r.roundcxt = wal_round_cxt;
 	cdc_wal_run_backlog(&r);
 	cdc_wal_resume_triggers(&r);
 
@@ -2123,7 +2225,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			if (!applied_any)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;
-			r.src_round = wal_depth_round(src_xid);
+			r.src_round = wal_depth_round(&r, src_xid);
 			old = MemoryContextSwitchTo(r.txncxt);
 			wal_apply_txn(&r, msgs, ntxn);
 			if (r.nwritten > 0)
@@ -2189,9 +2291,11 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		 * wrote more meanwhile): the next one finds nothing or more.
 		 */
 		result = applied_any ? CDC_WAL_MORE : CDC_WAL_IDLE;
+		done = Max(applied, decoded);
 	}
 	else
 	{
+		done = applied;
 		if (applied_any)
 		{
 			wal_save(&r, slot, applied, last_commit_lsn, last_commit_time);
@@ -2202,6 +2306,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		/* (else transactions applied before a crash: the next round goes on) */
 		result = CDC_WAL_MORE;
 	}
+	/* (every transaction committed before done is applied, in this transaction) */
+	wal_depths_save(&r, done);
 
 	/* close the relations the round opened */
 	{
@@ -2222,25 +2328,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	SPI_finish();
 	PopActiveSnapshot();
-	round_xid = GetTopFullTransactionIdIfAny();
-	/* (the ranges live in the round's memory: copied before it goes) */
-	if (r.handler_wrote && FullTransactionIdIsValid(round_xid))
-	{
-		WalDepthRange *keep = NULL;
-
-		if (r.ndepth_ranges > 0)
-		{
-			keep = MemoryContextAlloc(TopMemoryContext, sizeof(WalDepthRange) * r.ndepth_ranges);
-			memcpy(keep, r.depth_ranges, sizeof(WalDepthRange) * r.ndepth_ranges);
-		}
-		r.depth_ranges = keep;
-	}
 	CommitTransactionCommand();
-	if (r.handler_wrote && FullTransactionIdIsValid(round_xid))
-	{
-		wal_depth_note(round_xid, &r);
-		if (r.depth_ranges)
-			pfree(r.depth_ranges);
-	}
 	return result;
 }

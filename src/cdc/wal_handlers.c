@@ -505,15 +505,19 @@ wal_not_kept(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz comm
 					 "or raise dataeng.on_change_max_dead_letters.")));
 }
 
-/* put a batch into dataeng.dead_letters */
+/*
+ * put a batch into dataeng.dead_letters, with how deep in handlers it was
+ * written (a resume hands it over as deep: resumed from level 1, a loop of
+ * handlers went 16 levels further after each resume)
+ */
 static void
 wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
-				ArrayType *changes, ErrorData *err, int attempts)
+				ArrayType *changes, ErrorData *err, int attempts, int depth)
 {
-	Oid			types[11] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			types[12] = {TEXTOID, OIDOID, OIDOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[12];
+	char		nulls[12];
 
 	/* past its bound (or behind batches not kept): counted, not kept */
 	wal_dead_count(t);
@@ -551,13 +555,14 @@ wal_dead_letter(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz c
 		values[10] = CStringGetTextDatum(err->hint);
 	else
 		nulls[10] = 'n';
+	values[11] = Int32GetDatum(depth);
 	if (SPI_execute_with_args("INSERT INTO dataeng.dead_letters (trigger_name, table_name, owner,"
 							  " commit_lsn, commit_time, changes, error, sqlstate, attempts, owner_name,"
-							  " detail, hint)"
+							  " detail, hint, depth)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 							  "  (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) $3),"
-							  "  $10, $11)",
-							  11, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  "  $10, $11, $12)",
+							  12, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng.dead_letters");
 }
 
@@ -605,7 +610,7 @@ wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, Timestamp
 	{
 		if (t->resume_from == InvalidXLogRecPtr)
 			t->resume_from = commit_lsn;
-		wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
+		wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0, 0);
 		return;
 	}
 	ereport(WARNING,
@@ -613,7 +618,7 @@ wal_batch_too_large(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, Timestamp
 			 errmsg("on_change trigger \"%s\" was not called with the changes of commit %X/%X; its batch goes to dataeng.dead_letters without them",
 					t->name, LSN_FORMAT_ARGS(commit_lsn)),
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
-	wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0);
+	wal_dead_letter(r, t, commit_lsn, commit_time, construct_empty_array(r->change_typid), err, 0, 0);
 	if (t->pause_on_error)
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X was too large (dataeng.on_change_max_batch)",
@@ -697,8 +702,9 @@ wal_backoff(int attempt)
 
 /*
  * wal_call_with_retries
- *		Call t's handler with a batch, retried with back-off, while its
- *		role's budget of the round lasts.  *attempts: the calls made before
+ *		Call t's handler with a batch (written by handlers depth levels
+ *		deep), retried with back-off, while its role's budget of the round
+ *		lasts.  *attempts: the calls made before
  *		(a batch deferred in an earlier round), then in all.  WAL_CALL_OK:
  *		handled; WAL_CALL_FAILED: the last retry failed, *err its error;
  *		WAL_CALL_DEFERRED: the budget was spent before a call or is too
@@ -710,7 +716,7 @@ wal_backoff(int attempt)
  */
 static WalCall
 wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr commit_lsn,
-					  int *attempts, int *cut_off, TimestampTz *not_before, ErrorData **err)
+					  int depth, int *attempts, int *cut_off, TimestampTz *not_before, ErrorData **err)
 {
 	*err = NULL;
 	*not_before = 0;
@@ -773,7 +779,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		{
 			/* what the handler wrote commits with the round, one level deeper */
 			if (XactLastRecEnd > wal_before)
-				cdc_wal_depth_call(r, wal_before, XactLastRecEnd, r->src_depth + 1);
+				cdc_wal_depth_call(r, wal_before, XactLastRecEnd, depth + 1);
 			return WAL_CALL_OK;
 		}
 		if (*attempts > cdc_on_change_retries)
@@ -820,7 +826,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 /* a batch whose handler failed for good: a dead letter, the trigger paused with on_error => 'pause' */
 static void
 wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
-				 ArrayType *changes, ErrorData *err, int attempts)
+				 ArrayType *changes, ErrorData *err, int attempts, int depth)
 {
 	/* (the handler's SQLSTATE, kept as the warning's and said) */
 	ereport(WARNING,
@@ -828,7 +834,7 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 			 errmsg("on_change trigger \"%s\" failed %d times; its batch of commit %X/%X goes to dataeng.dead_letters",
 					t->name, attempts, LSN_FORMAT_ARGS(commit_lsn)),
 			 errdetail("SQLSTATE %s: %s", unpack_sql_state(err->sqlerrcode), err->message)));
-	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, attempts);
+	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, attempts, depth);
 	if (t->pause_on_error)
 		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X failed %d times (SQLSTATE %s)",
@@ -837,8 +843,8 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
 
 /*
  * wal_batch_too_deep
- *		The current source transaction was written by on_change handlers
- *		WAL_HANDLER_MAX_DEPTH levels deep (a handler writing a table whose
+ *		The batch of commit commit_lsn was written by on_change handlers
+ *		depth >= WAL_HANDLER_MAX_DEPTH levels deep (a handler writing a table whose
  *		handlers write ... its own table): t's handler is not called with
  *		it, and its batch goes to dataeng.dead_letters (54001, as
  *		PostgreSQL's stack depth limit), as a failed batch does.  Otherwise
@@ -846,43 +852,47 @@ wal_batch_failed(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz 
  *		change more, while capture went on.
  */
 static void
-wal_batch_too_deep(WalRound *r, WalTrigger *t, ArrayType *changes)
+wal_batch_too_deep(WalRound *r, WalTrigger *t, XLogRecPtr commit_lsn, TimestampTz commit_time,
+				   ArrayType *changes, int depth)
 {
 	ErrorData  *err = palloc0(sizeof(ErrorData));
 
 	err->sqlerrcode = ERRCODE_STATEMENT_TOO_COMPLEX;
 	err->message = psprintf("the changes of commit %X/%X were written by on_change handlers %d levels deep",
-							LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth);
+							LSN_FORMAT_ARGS(commit_lsn), depth);
 	err->detail = psprintf("An on_change handler wrote them, called with changes that an on_change handler wrote, "
 						   "and so on %d times: handlers that write the tables of each other's triggers (or their own) "
-						   "would feed each other for ever.", r->src_depth);
+						   "would feed each other for ever.", depth);
 	err->hint = pstrdup("Make the handler leave the changes of its own writes alone; the changes are in the change log.");
 	ereport(WARNING,
 			(errcode(err->sqlerrcode),
 			 errmsg("on_change trigger \"%s\" is not called with the batch of commit %X/%X: %s",
-					t->name, LSN_FORMAT_ARGS(r->commit_lsn), err->message),
+					t->name, LSN_FORMAT_ARGS(commit_lsn), err->message),
 			 errdetail("%s", err->detail),
 			 errhint("%s", err->hint)));
-	wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, err, 0);
+	wal_dead_letter(r, t, commit_lsn, commit_time, changes, err, 0, depth);
 	if (t->pause_on_error)
-		wal_pause(r, t, r->commit_lsn,
+		wal_pause(r, t, commit_lsn,
 				  psprintf("on_error => 'pause': the batch of commit %X/%X was written by on_change handlers %d levels deep (SQLSTATE 54001)",
-						   LSN_FORMAT_ARGS(r->commit_lsn), r->src_depth));
+						   LSN_FORMAT_ARGS(commit_lsn), depth));
 }
 
 /*
  * wal_defer
  *		The current source transaction's batch for t waits in its backlog
- *		(t's role spent its budget of the round, or t has a backlog).
+ *		(t's role spent its budget of the round, or t has a backlog), with
+ *		how deep in handlers it was written: handed over from there, it
+ *		counted from level 1 again, and a loop of handlers whose batches
+ *		went through the backlog was never stopped.
  */
 static void
 wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_off,
-		  TimestampTz not_before)
+		  TimestampTz not_before, int depth)
 {
-	Oid			types[9] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
-	r->change_arrayid, INT4OID, TIMESTAMPTZOID, INT4OID};
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[10] = {TEXTOID, PG_LSNOID, PG_LSNOID, PG_LSNOID, TIMESTAMPTZOID,
+	r->change_arrayid, INT4OID, TIMESTAMPTZOID, INT4OID, INT4OID};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	/*
 	 * The backlog's bound: a handler slower than its table's writes for
@@ -919,10 +929,11 @@ wal_defer(WalRound *r, WalTrigger *t, ArrayType *changes, int attempts, int cut_
 	if (not_before == 0)
 		nulls[7] = 'n';
 	values[8] = Int32GetDatum(cut_off);
+	values[9] = Int32GetDatum(depth);
 	if (SPI_execute_with_args("INSERT INTO dataeng_internal.on_change_backlog"
-							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before, cut_off)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-							  9, types, values, nulls, false, 0) != SPI_OK_INSERT)
+							  " (trigger_name, from_lsn, commit_lsn, end_lsn, commit_time, changes, attempts, not_before, cut_off, depth)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+							  10, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.on_change_backlog");
 	t->backlog_n++;
 	if (!t->backlog)
@@ -1095,6 +1106,7 @@ cdc_wal_run_handlers(WalRound *r)
 		int			cut_off = 0;
 		TimestampTz not_before;
 		XLogRecPtr	handled_before;
+		int			depth;
 
 		if (r->commit_lsn <= t->from_lsn || r->end_lsn <= t->handled_lsn)
 			continue;
@@ -1104,13 +1116,14 @@ cdc_wal_run_handlers(WalRound *r)
 		if (wal_trigger_dropped(r, t))
 			continue;
 		t->touched = true;
+		depth = wal_batch_depth(r, t);
 		/* (its row held by another transaction: behind a backlog) */
 		if (wal_trigger_busy(r, t, !t->backlog))
 			t->backlog = true;
 		/* behind its backlog, in commit order (paused or not: see cdc_wal_run_backlog) */
 		if (t->backlog)
 		{
-			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0, 0);
+			wal_defer(r, t, r->written_overflow ? construct_empty_array(r->change_typid) : changes, 0, 0, 0, depth);
 			continue;
 		}
 		handled_before = t->handled_lsn;
@@ -1125,26 +1138,25 @@ cdc_wal_run_handlers(WalRound *r)
 			/* set aside, in commit order, until on_change_resume() */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = r->commit_lsn;
-			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0);
+			wal_dead_letter(r, t, r->commit_lsn, r->commit_time, changes, NULL, 0, depth);
 			continue;
 		}
-		r->src_depth = wal_batch_depth(r, t);
-		if (r->src_depth >= WAL_HANDLER_MAX_DEPTH)
+		if (depth >= WAL_HANDLER_MAX_DEPTH)
 		{
-			wal_batch_too_deep(r, t, changes);
+			wal_batch_too_deep(r, t, r->commit_lsn, r->commit_time, changes, depth);
 			continue;
 		}
-		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, &attempts, &cut_off, &not_before, &err))
+		switch (wal_call_with_retries(r, t, changes, r->commit_lsn, depth, &attempts, &cut_off, &not_before, &err))
 		{
 			case WAL_CALL_OK:
 				break;
 			case WAL_CALL_FAILED:
-				wal_batch_failed(r, t, r->commit_lsn, r->commit_time, changes, err, attempts);
+				wal_batch_failed(r, t, r->commit_lsn, r->commit_time, changes, err, attempts, depth);
 				break;
 			case WAL_CALL_DEFERRED:
 				/* (not handled yet: its progress stays where it was) */
 				t->handled_lsn = handled_before;
-				wal_defer(r, t, changes, attempts, cut_off, not_before);
+				wal_defer(r, t, changes, attempts, cut_off, not_before, depth);
 				break;
 		}
 	}
@@ -1178,6 +1190,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		ArrayType  *changes;
 		int			attempts;
 		int			cut_off;
+		int			depth;
 		bool		due;
 		TimestampTz not_before;
 		ErrorData  *err;
@@ -1195,7 +1208,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		 */
 		if (SPI_execute_with_args("SELECT b.id, b.commit_lsn, b.end_lsn, b.commit_time, b.attempts,"
 								  " b.not_before IS NULL OR b.not_before OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(),"
-								  " b.cut_off"
+								  " b.cut_off, b.depth"
 								  " FROM dataeng_internal.on_change_backlog b"
 								  " WHERE b.trigger_name OPERATOR(pg_catalog.=) $1"
 								  " AND b.from_lsn OPERATOR(pg_catalog.=) $2"
@@ -1219,6 +1232,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 		attempts = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
 		due = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		cut_off = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
+		depth = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
 		SPI_freetuptable(SPI_tuptable);
 
 		if (wal_trigger_dropped(r, t))
@@ -1253,11 +1267,16 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 			 */
 			if (t->resume_from == InvalidXLogRecPtr)
 				t->resume_from = commit_lsn;
-			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts);
+			wal_dead_letter(r, t, commit_lsn, commit_time, changes, NULL, attempts, depth);
+		}
+		else if (depth >= WAL_HANDLER_MAX_DEPTH)
+		{
+			/* (as deep as it was written: the backlog does not reset it) */
+			wal_batch_too_deep(r, t, commit_lsn, commit_time, changes, depth);
 		}
 		else
 		{
-			res = wal_call_with_retries(r, t, changes, commit_lsn, &attempts, &cut_off, &not_before, &err);
+			res = wal_call_with_retries(r, t, changes, commit_lsn, depth, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
 				Oid			utypes[4] = {INT8OID, INT4OID, TIMESTAMPTZOID, INT4OID};
@@ -1278,7 +1297,7 @@ wal_backlog_trigger(WalRound *r, WalTrigger *t, MemoryContext cxt)
 				return;
 			}
 			if (res == WAL_CALL_FAILED)
-				wal_batch_failed(r, t, commit_lsn, commit_time, changes, err, attempts);
+				wal_batch_failed(r, t, commit_lsn, commit_time, changes, err, attempts, depth);
 		}
 		{
 			Oid			dtypes[1] = {INT8OID};
@@ -1412,7 +1431,10 @@ wal_resume_progress_keep(int64 id, int attempts, TimestampTz not_before, int cut
  * handler in commit order, each deleted from dataeng.dead_letters once
  * handled, all in this round's transaction; then the trigger handles the
  * round's batches again.  A batch that fails again (after its retries)
- * stays, with the new error, and the trigger stays paused.
+ * stays, with the new error, and the trigger stays paused.  A batch is
+ * handed over as deep in handlers as it was written (dead_letters.depth),
+ * also one set aside that deep (54001): its handler's writes are one level
+ * deeper, so a loop of handlers does not go on past the resume.
  */
 void
 cdc_wal_resume_triggers(WalRound *r)
@@ -1449,7 +1471,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			dl = NULL;
 			n = 0;
 		}
-		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn FROM dataeng.dead_letters d"
+		else if (SPI_execute_with_args("SELECT d.id, d.changes, d.commit_lsn, d.depth FROM dataeng.dead_letters d"
 								  " WHERE d.trigger_name OPERATOR(pg_catalog.=) $1"
 								  " AND d.commit_lsn OPERATOR(pg_catalog.>=) $2"
 								  " ORDER BY d.commit_lsn, d.id",
@@ -1466,6 +1488,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			Datum		id = SPI_getbinval(dl->vals[i], dl->tupdesc, 1, &isnull);
 			ArrayType  *changes = DatumGetArrayTypePCopy(SPI_getbinval(dl->vals[i], dl->tupdesc, 2, &isnull));
 			XLogRecPtr	lsn = DatumGetLSN(SPI_getbinval(dl->vals[i], dl->tupdesc, 3, &isnull));
+			int			depth = DatumGetInt32(SPI_getbinval(dl->vals[i], dl->tupdesc, 4, &isnull));
 			ErrorData  *err;
 			int			attempts;
 			int			cut_off;
@@ -1496,7 +1519,7 @@ cdc_wal_resume_triggers(WalRound *r)
 			if (not_before != 0 && GetCurrentTimestamp() < not_before)
 				res = WAL_CALL_DEFERRED;
 			else
-				res = wal_call_with_retries(r, t, changes, lsn, &attempts, &cut_off, &not_before, &err);
+				res = wal_call_with_retries(r, t, changes, lsn, depth, &attempts, &cut_off, &not_before, &err);
 			if (res == WAL_CALL_DEFERRED)
 			{
 				wal_resume_progress_keep(DatumGetInt64(id), attempts, not_before, cut_off);
