@@ -1900,7 +1900,7 @@ dataeng_scheduler_main(Datum main_arg)
 			 * progress ("Sizing" in docs/schedule.md), and many databases
 			 * each keeping one would take the slots their runs need.
 			 */
-			bool		linger = !waiting && !capped && open &&
+			bool		linger = dataeng_enabled && !waiting && !capped && open &&
 				next_ms >= 0 && next_ms <= SCHED_LINGER_MS;
 			int			d;
 
