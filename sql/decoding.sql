@@ -148,42 +148,24 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._decoding_record_drop(name) IS
   'internal: record the tables the current statement dropped for the dataeng output plugin';
 
+-- (C: src/cdc/ddl_gate.c.  Nothing could read the record without
+-- wal_level logical and a dataeng slot of this database: only then does
+-- it call _decoding_record_ddl(current_user), as the role that ran the DDL)
 CREATE FUNCTION dataeng_internal._decoding_on_ddl()
 RETURNS event_trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  -- nothing could read the record without wal_level logical and a dataeng slot
-  IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
-     OR NOT EXISTS (SELECT FROM pg_replication_slots s
-                     WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
-                       AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
-    RETURN;
-  END IF;
-  PERFORM dataeng_internal._decoding_record_ddl(current_user);
-END;
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_decoding_on_ddl'
+LANGUAGE C;
 COMMENT ON FUNCTION dataeng_internal._decoding_on_ddl() IS
   'internal: event trigger at ddl_command_end feeding the dataeng output plugin';
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_ddl() FROM PUBLIC;
 
+-- (C: src/cdc/ddl_gate.c.  Nothing could read the record without
+-- wal_level logical and a dataeng slot of this database: only then does
+-- it call _decoding_record_drop(current_user), as the role that ran the DDL)
 CREATE FUNCTION dataeng_internal._decoding_on_drop()
 RETURNS event_trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  -- nothing could read the record without wal_level logical and a dataeng slot
-  IF current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical'
-     OR NOT EXISTS (SELECT FROM pg_replication_slots s
-                     WHERE s.plugin OPERATOR(pg_catalog.=) 'dataeng'
-                       AND s.database OPERATOR(pg_catalog.=) current_database()) THEN
-    RETURN;
-  END IF;
-  PERFORM dataeng_internal._decoding_record_drop(current_user);
-END;
-$$;
+AS 'MODULE_PATHNAME', 'dataeng_decoding_on_drop'
+LANGUAGE C;
 COMMENT ON FUNCTION dataeng_internal._decoding_on_drop() IS
   'internal: event trigger at sql_drop feeding the dataeng output plugin';
 REVOKE ALL ON FUNCTION dataeng_internal._decoding_on_drop() FROM PUBLIC;

@@ -897,10 +897,13 @@ REVOKE ALL ON FUNCTION dataeng_internal._dim_source_columns(regclass, text[]) FR
 COMMENT ON FUNCTION dataeng_internal._dim_source_columns(regclass, text[]) IS
   'internal: the attnums of the source columns a dimension copies, by name (dimension_defs.source_columns)';
 
-CREATE FUNCTION dataeng_internal._dim_on_alter()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
+-- (run as the extension's owner by the event trigger's function
+-- _dim_on_alter, src/cdc/ddl_gate.c, only after an ALTER TABLE of a
+-- dimension's source or table, or of a statement whose table it cannot
+-- tell)
+CREATE FUNCTION dataeng_internal._dim_on_alter_apply()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -939,6 +942,14 @@ BEGIN
                          OR NOT dataeng_internal._dim_type_keeps_values(t.atttypid, t.atttypmod, s.atttypid, s.atttypmod)));
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_on_alter_apply() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_on_alter_apply() IS
+  'internal: the work of the event trigger dataeng_dim_on_alter after an ALTER TABLE of a dimension''s source or table';
+-- (one cheap check first: src/cdc/ddl_gate.c)
+CREATE FUNCTION dataeng_internal._dim_on_alter()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dataeng_dim_on_alter'
+LANGUAGE C;
 REVOKE ALL ON FUNCTION dataeng_internal._dim_on_alter() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._dim_on_alter() IS
   'internal: a dimension whose source column changed type so that its pending changes cannot be read one by one, or whose copied names were given to other columns, is made equal to its source at its next refresh (event trigger dataeng_dim_on_alter)';
@@ -956,17 +967,20 @@ CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
 -- (used again, or restored), which the command must not make the source
 -- by renaming it.  A source marked dropped is not followed.  Security
 -- definer: it only writes what the role's command brought about.
-CREATE FUNCTION dataeng_internal._agg_on_rename()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
+-- (run as the extension's owner by the event trigger's function
+-- _agg_on_rename, src/cdc/ddl_gate.c, with its event: before the command
+-- only when a source is to be marked dropped, after it only when the
+-- command renames or moves something, or a source has no name recorded)
+CREATE FUNCTION dataeng_internal._agg_on_rename_apply(event text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   rels oid[];
   nsps oid[];
 BEGIN
-  IF TG_EVENT = 'ddl_command_start' THEN
+  IF event = 'ddl_command_start' THEN
     -- (no name recorded: taken as the source's, as _agg_source_exists
     -- does.  The names are compared as names, as _agg_source_exists
     -- compares them, inline, and looked up by oid per definition, a
@@ -1006,6 +1020,14 @@ BEGIN
      AND (x.source_schema, x.source_table) IS DISTINCT FROM (n.nspname, r.relname);
 END;
 $$;
+REVOKE ALL ON FUNCTION dataeng_internal._agg_on_rename_apply(text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._agg_on_rename_apply(text) IS
+  'internal: the work of the event triggers dataeng_agg_on_rename_start and dataeng_agg_on_rename (event: ddl_command_start or ddl_command_end)';
+-- (one cheap check first: src/cdc/ddl_gate.c)
+CREATE FUNCTION dataeng_internal._agg_on_rename()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dataeng_agg_on_rename'
+LANGUAGE C;
 REVOKE ALL ON FUNCTION dataeng_internal._agg_on_rename() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._agg_on_rename() IS
   'internal: a fact''s or dimension''s source renamed (or moved) keeps its name recorded; one whose oid names another table is marked dropped (event triggers dataeng_agg_on_rename_start, dataeng_agg_on_rename)';

@@ -51,6 +51,10 @@
  * starts the WAL capture worker; its ALTER TABLE ... ENABLE TRIGGER ALL
  * afterwards does (wal_start_restored()).
  *
+ * With no table captured (dataeng.cdc_tables empty), the event trigger
+ * after CREATE TABLE / ALTER TABLE looks at that table and does nothing
+ * more (nothing_captured(); test cdc_ddl_unrelated).
+ *
  * TRUNCATE is no DDL for event triggers: the utility hook
  * (src/schedule/dbhook.c) calls cdc_wal_check_truncate() before it runs.
  *
@@ -88,6 +92,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
+#include "access/tableam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -1209,6 +1215,36 @@ any_captured(List *relids)
 }
 
 /*
+ * nothing_captured
+ *		Whether dataeng.cdc_tables has no row (latest snapshot, as
+ *		any_captured()): then no partition tree, inheritance, column name
+ *		or replica identity concerns capture, and the event trigger after
+ *		CREATE TABLE / ALTER TABLE has nothing to do but to see it.
+ */
+static bool
+nothing_captured(void)
+{
+	Oid			nsp = get_namespace_oid("dataeng", true);
+	Oid			tabid;
+	Relation	rel;
+	Snapshot	snap;
+	TableScanDesc scan;
+	bool		empty;
+
+	tabid = OidIsValid(nsp) ? get_relname_relid("cdc_tables", nsp) : InvalidOid;
+	if (!OidIsValid(tabid))
+		return false;			/* (cannot tell: let the SQL decide) */
+	rel = table_open(tabid, AccessShareLock);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	empty = heap_getnext(scan, ForwardScanDirection) == NULL;
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	return empty;
+}
+
+/*
  * cdc_before_drop_readers
  *		Before a DROP that takes tables with it: who may read the captured
  *		ones whole now, among the owners of the consumers reading them
@@ -1720,6 +1756,21 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 	parsetree = trigdata->parsetree;
 
+	/*
+	 * (a data-only restore's ENABLE TRIGGER of dataeng.cdc_tables, whose
+	 * rows were loaded with no trigger fired)
+	 */
+	if (enables_cdc_tables_triggers(parsetree))
+		wal_start_restored();
+
+	/*
+	 * One cheap check first: with no table captured (most databases'
+	 * CREATE TABLE and ALTER TABLE before any cdc_enable, test
+	 * cdc_ddl_unrelated), nothing below concerns capture.
+	 */
+	if (nothing_captured())
+		PG_RETURN_NULL();
+
 	if (parsetree != NULL && IsA(parsetree, RenameStmt) &&
 		((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN)
 	{
@@ -1752,8 +1803,6 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 	}
 	if (adds_inheritance(parsetree))
 		check_inheritance();
-	if (enables_cdc_tables_triggers(parsetree))
-		wal_start_restored();
 	if (sets_replica_identity(parsetree))
 		wal_identity(true);
 	/* a table captured from the WAL, or a partition of one, made unlogged */

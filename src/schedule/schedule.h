@@ -176,6 +176,8 @@ extern bool sched_run_claim(Oid dboid, int64 run_id);
 extern int	sched_runs_live(Oid dboid);
 extern void sched_runs_stop(Oid dboid, int signo);
 extern uint64 sched_job_name_hash(const char *job_name);
+extern int	sched_spi_with_args(const char *sql, int nargs, Oid *types, Datum *values,
+								const char *nulls, bool read_only, long count);
 
 /* the arguments of one job run, passed to its worker in bgw_extra */
 /*

@@ -13,7 +13,11 @@
  * clock.c's sched_now().
  *
  * No idle worker per database: a scheduler lives only while it has runs in
- * progress (it is their bgw_notify_pid and enforces their timeouts).
+ * progress (it is their bgw_notify_pid and enforces their timeouts), or
+ * while a job of its database is due within SCHED_LINGER_MS and no other
+ * database's scheduler runs (a job due every second would otherwise start
+ * a new scheduler, a new connection, each second; the scheduler keeps the
+ * plans of its statements, sched_spi_with_args()).
  * Otherwise (even when due jobs wait for a worker slot) it writes its database's next due
  * time into shared memory and exits; the launcher sleeps until the
  * earliest due time of all databases and starts a scheduler there then.
@@ -84,6 +88,12 @@ typedef struct RunningJob
 	int64		run_id;
 	BackgroundWorkerHandle *handle;
 } RunningJob;
+
+/*
+ * with nothing in progress, a scheduler whose database has a job due within
+ * this long waits for it instead of leaving the next pass to the launcher
+ */
+#define SCHED_LINGER_MS 2000L
 
 /* a run that outlives its timeout by this much is terminated */
 #define JOB_TIMEOUT_GRACE_MS 5000
@@ -459,6 +469,62 @@ scheduler_exit(int code, Datum arg)
 	SpinLockRelease(&sched_shmem->mutex);
 }
 
+/*
+ * sched_spi_with_args
+ *		SPI_execute_with_args() through a plan kept for the process, per
+ *		statement text and parameter types: a scheduler that waits for its
+ *		database's next due job (SCHED_LINGER_MS) runs the same statements
+ *		every pass, and parsing and planning them again was most of a
+ *		pass's CPU.  The plan cache makes a plan again when what it
+ *		depends on changes (an ALTER of dataeng.jobs, the extension
+ *		dropped and created again); search_path is pinned for the whole
+ *		process, so a text always means the same.
+ */
+#define SCHED_PLANS_MAX 48
+typedef struct SchedPlan
+{
+	char	   *sql;
+	int			nargs;
+	Oid			types[4];
+	SPIPlanPtr	plan;
+} SchedPlan;
+static SchedPlan sched_plans[SCHED_PLANS_MAX];
+static int	sched_nplans = 0;
+
+int
+sched_spi_with_args(const char *sql, int nargs, Oid *types, Datum *values,
+					const char *nulls, bool read_only, long count)
+{
+	SchedPlan  *p = NULL;
+	int			i;
+
+	if (nargs > 4)
+		return SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, count);
+	for (i = 0; i < sched_nplans && p == NULL; i++)
+		if (sched_plans[i].nargs == nargs && strcmp(sched_plans[i].sql, sql) == 0 &&
+			(nargs == 0 || memcmp(sched_plans[i].types, types, nargs * sizeof(Oid)) == 0))
+			p = &sched_plans[i];
+	if (p == NULL)
+	{
+		SPIPlanPtr	plan;
+
+		if (sched_nplans >= SCHED_PLANS_MAX)
+			return SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, count);
+		plan = SPI_prepare(sql, nargs, types);
+		if (plan == NULL)
+			return SPI_result;
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "dataeng scheduler: could not keep a plan");
+		p = &sched_plans[sched_nplans++];
+		p->sql = MemoryContextStrdup(TopMemoryContext, sql);
+		p->nargs = nargs;
+		if (nargs > 0)
+			memcpy(p->types, types, nargs * sizeof(Oid));
+		p->plan = plan;
+	}
+	return SPI_execute_plan(p->plan, values, nulls, read_only, count);
+}
+
 /* run one SQL statement with int8 parameters; returns SPI's code */
 static int
 spi_exec(const char *sql, int nargs, int64 *args, bool read_only)
@@ -474,7 +540,7 @@ spi_exec(const char *sql, int nargs, int64 *args, bool read_only)
 		types[i] = INT8OID;
 		values[i] = Int64GetDatum(args[i]);
 	}
-	ret = SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0);
+	ret = sched_spi_with_args(sql, nargs, types, values, NULL, read_only, 0);
 	if (ret < 0)
 		elog(ERROR, "dataeng scheduler: SPI failed (%d) on: %s", ret, sql);
 	return ret;
@@ -667,9 +733,8 @@ end_orphaned_runs(void)
 	int64	   *ids;
 	TransactionId *xmins;
 
-	if (SPI_execute("SELECT r.run_id, r.job_id, r.xmin FROM dataeng.job_runs r "
-					" WHERE r.status OPERATOR(pg_catalog.=) 'running'",
-					true, 0) != SPI_OK_SELECT)
+	if (sched_spi_with_args("SELECT r.run_id, r.job_id, r.xmin FROM dataeng.job_runs r "
+					" WHERE r.status OPERATOR(pg_catalog.=) 'running'", 0, NULL, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the running runs");
 	n = SPI_processed;
 	if (n == 0)
@@ -837,7 +902,7 @@ job_next_run(int64 job_id, TimestampTz now, Datum *next, bool *next_null)
 		bool		isnull;
 		Datum		sched;
 
-		if (SPI_execute_with_args("SELECT schedule FROM dataeng.jobs "
+		if (sched_spi_with_args("SELECT schedule FROM dataeng.jobs "
 								  "WHERE job_id OPERATOR(pg_catalog.=) $1", 1,
 								  (Oid[]) {INT8OID},
 								  (Datum[]) {Int64GetDatum(job_id)},
@@ -1006,7 +1071,7 @@ check_job_owners(void)
 	Datum		sysid = Int64GetDatum((int64) GetSystemIdentifier());
 
 	/* renames followed, and restored owners of the same name adopted */
-	if (SPI_execute_with_args("SELECT 1 FROM dataeng.jobs j JOIN pg_catalog.pg_roles r "
+	if (sched_spi_with_args("SELECT 1 FROM dataeng.jobs j JOIN pg_catalog.pg_roles r "
 							  "    ON r.oid OPERATOR(pg_catalog.=) j.owner::oid "
 							  " WHERE j.broken IS NULL "
 							  "   AND (j.owner_system IS DISTINCT FROM $1 OR j.owner_name IS DISTINCT FROM r.rolname) "
@@ -1016,7 +1081,7 @@ check_job_owners(void)
 							  NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the owners of the jobs");
 	if (SPI_processed > 0 &&
-		SPI_execute_with_args("UPDATE dataeng.jobs j SET owner_name = r.rolname, owner_system = $1 "
+		sched_spi_with_args("UPDATE dataeng.jobs j SET owner_name = r.rolname, owner_system = $1 "
 							  "  FROM pg_catalog.pg_roles r "
 							  " WHERE r.oid OPERATOR(pg_catalog.=) j.owner::oid AND j.broken IS NULL "
 							  "   AND (j.owner_system IS DISTINCT FROM $1 OR j.owner_name IS DISTINCT FROM r.rolname) "
@@ -1026,7 +1091,7 @@ check_job_owners(void)
 		elog(ERROR, "dataeng scheduler: SPI failed recording the owners of the jobs");
 
 	/* the jobs whose owner is not the role that scheduled them */
-	if (SPI_execute_with_args("SELECT j.job_id, "
+	if (sched_spi_with_args("SELECT j.job_id, "
 							  "       CASE WHEN r.oid IS NULL "
 							  "            THEN pg_catalog.format('its owner role (oid %s) was dropped', j.owner::oid) "
 							  "            WHEN j.owner_name IS NULL "
@@ -1062,12 +1127,11 @@ check_job_owners(void)
 static void
 check_job_timeouts(void)
 {
-	if (SPI_execute("SELECT j.job_id, pg_catalog.format('its timeout (%s) is longer than 24 days, the longest a run can be timed "
+	if (sched_spi_with_args("SELECT j.job_id, pg_catalog.format('its timeout (%s) is longer than 24 days, the longest a run can be timed "
 					"(written by hand, or restored from a dump of 0.1.0?)', j.timeout) "
 					"  FROM dataeng.jobs j "
 					" WHERE j.broken IS NULL AND j.timeout OPERATOR(pg_catalog.>) '24 days'::pg_catalog.interval "
-					"   FOR NO KEY UPDATE OF j SKIP LOCKED",
-					false, 0) != SPI_OK_SELECT)
+					"   FOR NO KEY UPDATE OF j SKIP LOCKED", 0, NULL, NULL, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the jobs' timeouts");
 	break_listed_jobs("Schedule it again with dataeng.schedule() and a timeout of 24 days or less, or none.");
 }
@@ -1101,7 +1165,7 @@ restore_sessions(void)
 	bool		isnull;
 	Datum		d;
 
-	if (SPI_execute_with_args(DATAENG_RESTORE_SESSIONS_SQL("'dataeng.jobs'"),
+	if (sched_spi_with_args(DATAENG_RESTORE_SESSIONS_SQL("'dataeng.jobs'"),
 							  1, (Oid[]) {OIDOID},
 							  (Datum[]) {ObjectIdGetDatum(MyDatabaseId)},
 							  NULL, true, 1) != SPI_OK_SELECT)
@@ -1232,7 +1296,7 @@ start_due_jobs(bool *warned_slots)
 	 * does for a paused job (it waited, silently, for as long as an
 	 * upstream job failed).
 	 */
-	if (SPI_execute_with_args("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
+	if (sched_spi_with_args("SELECT j.job_id, j.owner::oid, j.attempt, r.rolcanlogin, "
 							  "       pg_catalog.ceil(pg_catalog.date_part('epoch', j.timeout) * 1000)::bigint, "
 							  "       CASE WHEN j.last_status OPERATOR(pg_catalog.=) 'waiting' THEN j.last_run_id END, "
 							  "       j.job_name, "
@@ -1826,9 +1890,27 @@ dataeng_scheduler_main(Datum main_arg)
 			bool		leave;
 			bool		idle;
 
+			/*
+			 * A job due again within SCHED_LINGER_MS (schedule => '1
+			 * second'): this scheduler waits for it instead of leaving, so
+			 * each pass is not a new backend's (connection, catalog caches,
+			 * every statement planned again).  Never while due jobs wait
+			 * for a slot, nor while another database's scheduler runs: the
+			 * worker slots are sized for the schedulers of runs in
+			 * progress ("Sizing" in docs/schedule.md), and many databases
+			 * each keeping one would take the slots their runs need.
+			 */
+			bool		linger = dataeng_enabled && !waiting && !capped && open &&
+				next_ms >= 0 && next_ms <= SCHED_LINGER_MS;
+			int			d;
+
 			SpinLockAcquire(&sched_shmem->mutex);
+			for (d = 0; d < DATAENG_MAX_DATABASES && linger; d++)
+				if (&sched_shmem->dbs[d] != my_slot &&
+					(sched_shmem->dbs[d].pid != 0 || sched_shmem->dbs[d].starting))
+					linger = false;
 			idle = runs_here() == 0;
-			leave = idle && !my_slot->woken;
+			leave = idle && !my_slot->woken && !linger;
 			if (leave)
 			{
 				my_slot->next_due = next_ms < 0 ? DT_NOEND :
@@ -1842,7 +1924,7 @@ dataeng_scheduler_main(Datum main_arg)
 				my_slot = NULL;	/* scheduler_exit has nothing left to do */
 				proc_exit(0);
 			}
-			if (idle)
+			if (idle && !linger)
 				continue;
 		}
 

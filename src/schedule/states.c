@@ -54,7 +54,7 @@
 static void
 state_spi(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {
-	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	int			ret = sched_spi_with_args(sql, nargs, types, values, nulls, false, 0);
 
 	if (ret < 0)
 		elog(ERROR, "dataeng: SPI failed (%d) recording a job's state: %s", ret, sql);
