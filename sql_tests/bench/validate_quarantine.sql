@@ -3,7 +3,7 @@
 -- email rule and a postal code rule, against the anchor of the same three
 -- conditions evaluated once per row by one SELECT count(*) FILTER (...)
 -- (what checking each rule once costs).  The figure is the backend's CPU
--- time (/proc/self/stat: the machine is shared), for 3 repetitions on a
+-- time (/proc/self/stat: the machine is shared), for :reps repetitions (3) on a
 -- fresh copy of the table each; the move of the failing rows (about 40%)
 -- is part of validate's figure.  Target: validate under 1.5 x the anchor
 -- (before the scan recorded its failing rows, the quarantine's DELETE
@@ -15,6 +15,10 @@ SET jit = off;
 \if :{?rows}
 \else
 \set rows 200000
+\endif
+\if :{?reps}
+\else
+\set reps 3
 \endif
 
 SELECT setseed(0.42);
@@ -77,7 +81,7 @@ BEGIN
   END LOOP;
 END;
 $$;
-CALL bench_validate_quarantine(3);
+CALL bench_validate_quarantine(:reps);
 
 \pset footer off
 SELECT (SELECT count(*) FROM bench_customers) AS rows_kept,

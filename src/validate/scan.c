@@ -314,14 +314,16 @@ dataeng_validate_scan(PG_FUNCTION_ARGS)
 				relname = format_type_be_qualified(get_rel_type_id(tbl));
 				MemoryContextSwitchTo(old);
 			}
-			if (estimate > total)
+			if (estimate >= total)
 				ereport(NOTICE,
-						(errmsg("validating table %s: %lld of about %lld rows checked against %d row-level rules",
-								relname, (long long) total, (long long) estimate, nkeys)));
+						(errmsg_plural("validating table %s: %lld of about %lld rows checked against %d row-level rule",
+									   "validating table %s: %lld of about %lld rows checked against %d row-level rules",
+									   nkeys, relname, (long long) total, (long long) estimate, nkeys)));
 			else
 				ereport(NOTICE,
-						(errmsg("validating table %s: %lld rows checked against %d row-level rules",
-								relname, (long long) total, nkeys)));
+						(errmsg_plural("validating table %s: %lld rows checked against %d row-level rule",
+									   "validating table %s: %lld rows checked against %d row-level rules",
+									   nkeys, relname, (long long) total, nkeys)));
 		}
 	}
 	SPI_cursor_close(portal);
