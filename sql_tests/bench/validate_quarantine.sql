@@ -57,7 +57,7 @@ BEGIN
     DROP TABLE IF EXISTS bench_customers;
     CREATE TABLE bench_customers (id int PRIMARY KEY, email text, phone text, zip text);
     INSERT INTO bench_customers SELECT * FROM bench_customers_src;
-    VACUUM ANALYZE bench_customers;
+    ANALYZE bench_customers;
     PERFORM dataeng.rule_add('bench_customers', 'phone', 'validator', 'phone', '{"function": "phone", "region": "US"}');
     PERFORM dataeng.rule_add('bench_customers', 'email', 'validator', 'email', '{"function": "email"}');
     PERFORM dataeng.rule_add('bench_customers', 'zip', 'validator', 'zip', '{"function": "postal_code", "country": "US"}');
