@@ -1006,6 +1006,17 @@ REVOKE ALL ON FUNCTION dataeng_internal._validate_scan(regrole, regclass, text, 
 COMMENT ON FUNCTION dataeng_internal._validate_scan(regrole, regclass, text, text[], boolean[], timestamptz, bigint) IS
   'internal: validate()''s one scan of a table for its row-level rules, run as the table''s owner';
 
+-- Whether validate()'s scan under way still wants a sample row of its i-th
+-- rule (its first 20 failing rows): its query, run as the table's owner,
+-- writes a sample entry only then.  Executable by PUBLIC (the owner runs
+-- it); it tells nothing but that.
+CREATE FUNCTION dataeng_internal._validate_sample_wanted(i int)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_validate_sample_wanted'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng_internal._validate_sample_wanted(int) IS
+  'internal: whether validate()''s scan under way still wants a sample row of a rule';
+
 -- validate()'s quarantine of the rows its scan found failing: deleted as the
 -- table's owner by their (tableoid, ctid, xmin), stored in batches
 CREATE FUNCTION dataeng_internal._validate_move(owner regrole, tbl regclass, run bigint, stash int,
@@ -1172,13 +1183,16 @@ BEGIN
       keys_ := keys_ || ('r' || i);
       track_ := track_ || (ident AND r.severity = 'error');
       lat := lat || format('coalesce(NOT %s, false) AS %I', cond, 'f' || i);
-      sel := sel || format('%1$s.%2$I, %3$s, CASE WHEN %1$s.%2$I THEN jsonb_build_object(''key'', %4$s, ''value'', %5$s) END',
+      -- (a failing row's sample entry only while the scan wants one)
+      sel := sel || format('%1$s.%2$I, %3$s, CASE WHEN %1$s.%2$I THEN CASE WHEN dataeng_internal._validate_sample_wanted(%6$s) '
+                           'THEN jsonb_build_object(''key'', %4$s, ''value'', %5$s) END END',
                            '"dataeng f"', 'f' || i,
                            CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
                                      OR r.params->>'null_is' = 'fail'
                                 THEN 'true' ELSE format('num_nonnulls(t.%I) OPERATOR(pg_catalog.=) 1', r.column_name) END,
                            key_expr,
-                           CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END);
+                           CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
+                           cardinality(keys_));
     END IF;
   END LOOP;
   IF ident AND true = ANY (track_) THEN

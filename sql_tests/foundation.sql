@@ -439,6 +439,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._quarantine_corrected_check(jsonb,regclass,text[],text[],text)', 's', false, 'u'),
   ('dataeng_internal._quarantine_move(regrole,text,regclass,bigint)', 'v', true, 'u'),
   ('dataeng_internal._validate_move(regrole,regclass,bigint,integer,text[],timestamp with time zone)', 'v', true, 'u'),
+  ('dataeng_internal._validate_sample_wanted(integer)', 'v', true, 'u'),
   ('dataeng_internal._validate_scan(regrole,regclass,text,text[],boolean[],timestamp with time zone,bigint)', 'v', true, 'u'),
   ('dataeng_internal._quarantine_release(regrole,bigint,jsonb)', 'v', false, 'u'),
   ('dataeng_internal._quarantine_release_all(regrole,regclass,bigint[],bigint,text,jsonb)', 'v', false, 'u'),

@@ -35,6 +35,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "tcop/dest.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/itemptr.h"
@@ -136,6 +137,162 @@ progress_due(TimestampTz started, TimestampTz *last)
 	return true;
 }
 
+/*
+ * The state of one scan, which its DestReceiver updates row by row: the
+ * rows come straight from the executor's slots (through SPI's cursor each
+ * was copied into a tuple table first: validate() took four times as long
+ * on a table of cheap rules).
+ */
+typedef struct ValidateScan
+{
+	DestReceiver pub;
+	int			nkeys;
+	int			base;			/* columns before the rules' (identity) */
+	bool	   *track;
+	int64	   *checked;
+	int64	   *failed;
+	List	  **samples;
+	int		   *samples_left;	/* _validate_sample_wanted() hands them out */
+	int64		total;
+	ScanStash  *stash;
+	bytea	   *bits;			/* the failed rules of the row at hand */
+	MemoryContext cxt;			/* of the counts and samples */
+	TimestampTz started;
+	TimestampTz last;
+	int64		estimate;
+	char	   *relname;
+} ValidateScan;
+
+/* the scan under way in this backend (its sample query asks it) */
+static ValidateScan *scan_current = NULL;
+
+PG_FUNCTION_INFO_V1(dataeng_validate_sample_wanted);
+
+/*
+ * dataeng_internal._validate_sample_wanted(i int) RETURNS boolean
+ *		Whether the scan under way still wants a sample of its rule i (its
+ *		first 20 failing rows): the scan's query writes a failing row's
+ *		sample entry only then, instead of for every failing row (which
+ *		cost more than the checks on a table of cheap rules).  False outside
+ *		a scan.  Executable by PUBLIC: the scan's query runs as the table's
+ *		owner; it says nothing but that.
+ */
+Datum
+dataeng_validate_sample_wanted(PG_FUNCTION_ARGS)
+{
+	int			i = PG_GETARG_INT32(0);
+
+	if (scan_current == NULL || i < 1 || i > scan_current->nkeys ||
+		scan_current->samples_left[i - 1] <= 0)
+		PG_RETURN_BOOL(false);
+	scan_current->samples_left[i - 1]--;
+	PG_RETURN_BOOL(true);
+}
+
+static void
+scan_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	ValidateScan  *st = (ValidateScan *) self;
+
+	if (typeinfo->natts != st->base + 3 * st->nkeys)
+		elog(ERROR, "dataeng validate scan: %d columns, %d expected",
+			 typeinfo->natts, st->base + 3 * st->nkeys);
+}
+
+static void
+scan_shutdown(DestReceiver *self)
+{
+}
+
+static void
+scan_destroy(DestReceiver *self)
+{
+}
+
+/*
+ * scan_progress
+ *		The progress NOTICE, when one is due.
+ */
+static void
+scan_progress(ValidateScan *st)
+{
+	if (!progress_due(st->started, &st->last))
+		return;
+	if (st->estimate >= st->total)
+		ereport(NOTICE,
+				(errmsg_plural("validating table %s: %lld of about %lld rows checked against %d row-level rule",
+							   "validating table %s: %lld of about %lld rows checked against %d row-level rules",
+							   st->nkeys, st->relname, (long long) st->total, (long long) st->estimate,
+							   st->nkeys)));
+	else
+		ereport(NOTICE,
+				(errmsg_plural("validating table %s: %lld rows checked against %d row-level rule",
+							   "validating table %s: %lld rows checked against %d row-level rules",
+							   st->nkeys, st->relname, (long long) st->total, st->nkeys)));
+}
+
+/*
+ * scan_receive
+ *		One row of the scan: its rules' counts, samples, and (when it failed
+ *		a tracked rule) its identity and failed rules into the stash.
+ */
+static bool
+scan_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ValidateScan  *st = (ValidateScan *) self;
+	bool		any_tracked = false;
+	int			base = st->base;
+
+	st->total++;
+	slot_getallattrs(slot);
+	if (st->bits != NULL)
+		memset(VARDATA(st->bits), 0, VARSIZE(st->bits) - VARHDRSZ);
+	for (int i = 0; i < st->nkeys; i++)
+	{
+		bool		fails = !slot->tts_isnull[base + 3 * i] && DatumGetBool(slot->tts_values[base + 3 * i]);
+
+		if (!slot->tts_isnull[base + 3 * i + 1] && DatumGetBool(slot->tts_values[base + 3 * i + 1]))
+			st->checked[i]++;
+		if (!fails)
+			continue;
+		st->failed[i]++;
+		if (!slot->tts_isnull[base + 3 * i + 2] && list_length(st->samples[i]) < SAMPLE_ROWS)
+		{
+			MemoryContext old = MemoryContextSwitchTo(st->cxt);
+
+			st->samples[i] = lappend(st->samples[i],
+									 DatumGetJsonbPCopy(slot->tts_values[base + 3 * i + 2]));
+			MemoryContextSwitchTo(old);
+		}
+		if (st->track[i])
+		{
+			((unsigned char *) VARDATA(st->bits))[i / 8] |= (unsigned char) (1 << (i % 8));
+			any_tracked = true;
+		}
+	}
+	if (any_tracked)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		ResourceOwner save_owner = CurrentResourceOwner;
+
+		values[0] = slot->tts_values[0];
+		values[1] = slot->tts_values[1];
+		values[2] = slot->tts_values[2];
+		values[3] = PointerGetDatum(st->bits);
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		tuplestore_putvalues(st->stash->store, st->stash->desc, values, nulls);
+		CurrentResourceOwner = save_owner;
+		st->stash->rows++;
+	}
+	if (st->total % SCAN_BATCH == 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		scan_progress(st);
+	}
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_validate_scan);
 
 /*
@@ -145,11 +302,12 @@ PG_FUNCTION_INFO_V1(dataeng_validate_scan);
  *		operation, search_path pinned).  Its columns: when track has a true
  *		element, first the row's tableoid, ctid and xmin; then, for each
  *		rule i of keys, whether the row fails it (boolean, never NULL),
- *		whether it counts as checked (boolean) and, when it fails, the
- *		sample entry (jsonb).  Returns {"total": rows, keys[i]: {"checked",
- *		"failed", "sample"}, "stash": id}: stash names the rows failing a
- *		rule whose track element is true, for _validate_move.  Not
- *		executable by PUBLIC: validate()'s body writes the query.
+ *		whether it counts as checked (boolean) and, when it fails and
+ *		_validate_sample_wanted(i) says so, the sample entry (jsonb).
+ *		Returns {"total": rows, keys[i]: {"checked", "failed", "sample"},
+ *		"stash": id}: stash names the rows failing a rule whose track
+ *		element is true, for _validate_move.  Not executable by PUBLIC:
+ *		validate()'s body writes the query.
  */
 Datum
 dataeng_validate_scan(PG_FUNCTION_ARGS)
@@ -159,51 +317,53 @@ dataeng_validate_scan(PG_FUNCTION_ARGS)
 	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	ArrayType  *keys_arr = PG_GETARG_ARRAYTYPE_P(3);
 	ArrayType  *track_arr = PG_GETARG_ARRAYTYPE_P(4);
-	TimestampTz started = PG_GETARG_TIMESTAMPTZ(5);
-	int64		estimate = PG_GETARG_INT64(6);
 	Datum	   *keys;
 	Datum	   *track_d;
 	bool	   *track_nulls;
 	int			nkeys,
 				ntrack;
-	bool	   *track;
 	bool		tracking = false;
-	int64	   *checked,
-			   *failed;
-	List	  **samples;
-	int64		total = 0;
-	int			base;
-	ScanStash  *stash = NULL;
-	MemoryContext cxt = CurrentMemoryContext;
-	MemoryContext row_cxt;
+	ValidateScan  *st = palloc0(sizeof(ValidateScan));
+	ValidateScan  *volatile outer = scan_current;
 	InternalSql as_owner;
 	SPIPlanPtr	plan;
-	Portal		portal;
-	TimestampTz last = 0;
+	SPIExecuteOptions options;
+	int			rc;
 	JsonbParseState *state = NULL;
 	JsonbValue	jv;
 	JsonbValue *res;
-	char	   *relname = NULL;
 
 	deconstruct_array(keys_arr, TEXTOID, -1, false, TYPALIGN_INT, &keys, NULL, &nkeys);
 	deconstruct_array(track_arr, BOOLOID, 1, true, TYPALIGN_CHAR, &track_d, &track_nulls, &ntrack);
 	if (ntrack != nkeys)
 		elog(ERROR, "dataeng validate scan: %d keys but %d track flags", nkeys, ntrack);
-	track = palloc0(sizeof(bool) * Max(nkeys, 1));
+	st->pub.receiveSlot = scan_receive;
+	st->pub.rStartup = scan_startup;
+	st->pub.rShutdown = scan_shutdown;
+	st->pub.rDestroy = scan_destroy;
+	st->pub.mydest = DestNone;
+	st->nkeys = nkeys;
+	st->track = palloc0(sizeof(bool) * Max(nkeys, 1));
+	st->samples_left = palloc0(sizeof(int) * Max(nkeys, 1));
 	for (int i = 0; i < nkeys; i++)
 	{
-		track[i] = !track_nulls[i] && DatumGetBool(track_d[i]);
-		tracking |= track[i];
+		st->track[i] = !track_nulls[i] && DatumGetBool(track_d[i]);
+		tracking |= st->track[i];
+		st->samples_left[i] = SAMPLE_ROWS;
 	}
-	checked = palloc0(sizeof(int64) * Max(nkeys, 1));
-	failed = palloc0(sizeof(int64) * Max(nkeys, 1));
-	samples = palloc0(sizeof(List *) * Max(nkeys, 1));
-	base = tracking ? 3 : 0;
-
+	st->checked = palloc0(sizeof(int64) * Max(nkeys, 1));
+	st->failed = palloc0(sizeof(int64) * Max(nkeys, 1));
+	st->samples = palloc0(sizeof(List *) * Max(nkeys, 1));
+	st->base = tracking ? 3 : 0;
+	st->cxt = CurrentMemoryContext;
+	st->started = PG_GETARG_TIMESTAMPTZ(5);
+	st->estimate = PG_GETARG_INT64(6);
+	st->relname = format_type_be_qualified(get_rel_type_id(tbl));
 	if (tracking)
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 		ResourceOwner save_owner = CurrentResourceOwner;
+		ScanStash  *stash;
 
 		(void) stash_list();
 		stash = palloc0(sizeof(ScanStash));
@@ -219,117 +379,38 @@ dataeng_validate_scan(PG_FUNCTION_ARGS)
 		CurrentResourceOwner = save_owner;
 		stashes = lappend(stashes, stash);
 		MemoryContextSwitchTo(old);
+		st->stash = stash;
+		st->bits = palloc0(VARHDRSZ + (nkeys + 7) / 8);
+		SET_VARSIZE(st->bits, VARHDRSZ + (nkeys + 7) / 8);
 	}
-	row_cxt = AllocSetContextCreate(cxt, "dataeng validate scan row", ALLOCSET_DEFAULT_SIZES);
 
+	/* the query, as the owner, its rows into scan_receive */
 	internal_sql_begin(&as_owner, owner);
 	SPI_connect();
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "dataeng could not prepare validate()'s scan: %s",
 			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = &st->pub;
+	scan_current = st;
+	PG_TRY();
 	{
-		SPITupleTable *tt;
-		TupleDesc	desc;
-
-		SPI_cursor_fetch(portal, true, SCAN_BATCH);
-		if (SPI_processed == 0)
-			break;
-		tt = SPI_tuptable;
-		desc = tt->tupdesc;
-		if (desc->natts != base + 3 * nkeys)
-			elog(ERROR, "dataeng validate scan: %d columns, %d expected", desc->natts, base + 3 * nkeys);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = tt->vals[r];
-			bool		any_tracked = false;
-			bytea	   *bits = NULL;
-			MemoryContext old = MemoryContextSwitchTo(row_cxt);
-
-			total++;
-			for (int i = 0; i < nkeys; i++)
-			{
-				bool		isnull;
-				bool		fails = DatumGetBool(SPI_getbinval(tup, desc, base + 3 * i + 1, &isnull)) && !isnull;
-				bool		counts = DatumGetBool(SPI_getbinval(tup, desc, base + 3 * i + 2, &isnull)) && !isnull;
-
-				if (counts)
-					checked[i]++;
-				if (!fails)
-					continue;
-				failed[i]++;
-				if (list_length(samples[i]) < SAMPLE_ROWS)
-				{
-					Datum		s = SPI_getbinval(tup, desc, base + 3 * i + 3, &isnull);
-
-					if (!isnull)
-					{
-						MemoryContextSwitchTo(cxt);
-						samples[i] = lappend(samples[i], DatumGetJsonbPCopy(s));
-						MemoryContextSwitchTo(row_cxt);
-					}
-				}
-				if (track[i])
-				{
-					if (bits == NULL)
-					{
-						int			len = VARHDRSZ + (nkeys + 7) / 8;
-
-						bits = palloc0(len);
-						SET_VARSIZE(bits, len);
-					}
-					((unsigned char *) VARDATA(bits))[i / 8] |= (unsigned char) (1 << (i % 8));
-					any_tracked = true;
-				}
-			}
-			if (any_tracked)
-			{
-				Datum		values[4];
-				bool		nulls[4] = {false, false, false, false};
-				bool		isnull;
-				ResourceOwner save_owner = CurrentResourceOwner;
-
-				values[0] = SPI_getbinval(tup, desc, 1, &isnull);
-				values[1] = SPI_getbinval(tup, desc, 2, &isnull);
-				values[2] = SPI_getbinval(tup, desc, 3, &isnull);
-				values[3] = PointerGetDatum(bits);
-				CurrentResourceOwner = TopTransactionResourceOwner;
-				tuplestore_putvalues(stash->store, stash->desc, values, nulls);
-				CurrentResourceOwner = save_owner;
-				stash->rows++;
-			}
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(row_cxt);
-		}
-		SPI_freetuptable(tt);
-		CHECK_FOR_INTERRUPTS();
-		if (progress_due(started, &last))
-		{
-			if (relname == NULL)
-			{
-				MemoryContext old = MemoryContextSwitchTo(cxt);
-
-				relname = format_type_be_qualified(get_rel_type_id(tbl));
-				MemoryContextSwitchTo(old);
-			}
-			if (estimate >= total)
-				ereport(NOTICE,
-						(errmsg_plural("validating table %s: %lld of about %lld rows checked against %d row-level rule",
-									   "validating table %s: %lld of about %lld rows checked against %d row-level rules",
-									   nkeys, relname, (long long) total, (long long) estimate, nkeys)));
-			else
-				ereport(NOTICE,
-						(errmsg_plural("validating table %s: %lld rows checked against %d row-level rule",
-									   "validating table %s: %lld rows checked against %d row-level rules",
-									   nkeys, relname, (long long) total, nkeys)));
-		}
+		rc = SPI_execute_plan_extended(plan, &options);
 	}
-	SPI_cursor_close(portal);
+	PG_FINALLY();
+	{
+		scan_current = outer;
+	}
+	PG_END_TRY();
+	/* (SPI says SPI_OK_UTILITY of a SELECT whose rows go to a DestNone receiver) */
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "dataeng validate scan: %s", SPI_result_code_string(rc));
 	SPI_finish();
 	internal_sql_end(&as_owner);
-	MemoryContextDelete(row_cxt);
+	if (st->total % SCAN_BATCH != 0)
+		scan_progress(st);
 
 	/* {"total": n, key: {"checked": n, "failed": n, "sample": [...]}, "stash": id} */
 	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
@@ -338,16 +419,16 @@ dataeng_validate_scan(PG_FUNCTION_ARGS)
 	jv.val.string.len = 5;
 	(void) pushJsonbValue(&state, WJB_KEY, &jv);
 	jv.type = jbvNumeric;
-	jv.val.numeric = int64_to_numeric(total);
+	jv.val.numeric = int64_to_numeric(st->total);
 	(void) pushJsonbValue(&state, WJB_VALUE, &jv);
-	if (stash != NULL)
+	if (st->stash != NULL)
 	{
 		jv.type = jbvString;
 		jv.val.string.val = "stash";
 		jv.val.string.len = 5;
 		(void) pushJsonbValue(&state, WJB_KEY, &jv);
 		jv.type = jbvNumeric;
-		jv.val.numeric = int64_to_numeric(stash->id);
+		jv.val.numeric = int64_to_numeric(st->stash->id);
 		(void) pushJsonbValue(&state, WJB_VALUE, &jv);
 	}
 	for (int i = 0; i < nkeys; i++)
@@ -369,18 +450,18 @@ dataeng_validate_scan(PG_FUNCTION_ARGS)
 			if (k < 2)
 			{
 				jv.type = jbvNumeric;
-				jv.val.numeric = int64_to_numeric(k == 0 ? checked[i] : failed[i]);
+				jv.val.numeric = int64_to_numeric(k == 0 ? st->checked[i] : st->failed[i]);
 				(void) pushJsonbValue(&state, WJB_VALUE, &jv);
 				continue;
 			}
-			if (samples[i] == NIL)
+			if (st->samples[i] == NIL)
 			{
 				jv.type = jbvNull;
 				(void) pushJsonbValue(&state, WJB_VALUE, &jv);
 				continue;
 			}
 			(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-			foreach(lc, samples[i])
+			foreach(lc, st->samples[i])
 			{
 				Jsonb	   *j = (Jsonb *) lfirst(lc);
 
