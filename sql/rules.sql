@@ -994,6 +994,40 @@ REVOKE ALL ON FUNCTION dataeng_internal._quarantine_move(regrole, text, regclass
 COMMENT ON FUNCTION dataeng_internal._quarantine_move(regrole, text, regclass, bigint) IS
   'internal: validate()''s quarantine, its DELETE run as the table''s owner, its rows stored in batches';
 
+-- validate()'s scan of the row-level rules (src/validate/scan.c): run as
+-- the table's owner, each condition once per row; counts, samples, and the
+-- rows failing error rules recorded for _validate_move
+CREATE FUNCTION dataeng_internal._validate_scan(owner regrole, tbl regclass, query text, keys text[],
+                                                track boolean[], started timestamptz, estimate bigint)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dataeng_validate_scan'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._validate_scan(regrole, regclass, text, text[], boolean[], timestamptz, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._validate_scan(regrole, regclass, text, text[], boolean[], timestamptz, bigint) IS
+  'internal: validate()''s one scan of a table for its row-level rules, run as the table''s owner';
+
+-- Whether validate()'s scan under way still wants a sample row of its i-th
+-- rule (its first 20 failing rows): its query, run as the table's owner,
+-- writes a sample entry only then.  Executable by PUBLIC (the owner runs
+-- it); it tells nothing but that.
+CREATE FUNCTION dataeng_internal._validate_sample_wanted(i int)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_validate_sample_wanted'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng_internal._validate_sample_wanted(int) IS
+  'internal: whether validate()''s scan under way still wants a sample row of a rule';
+
+-- validate()'s quarantine of the rows its scan found failing: deleted as the
+-- table's owner by their (tableoid, ctid, xmin), stored in batches
+CREATE FUNCTION dataeng_internal._validate_move(owner regrole, tbl regclass, run bigint, stash int,
+                                                moving text[], started timestamptz)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dataeng_validate_move'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION dataeng_internal._validate_move(regrole, regclass, bigint, int, text[], timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._validate_move(regrole, regclass, bigint, int, text[], timestamptz) IS
+  'internal: validate()''s quarantine of the rows its scan found failing, deleted as the table''s owner by their identity';
+
 -- validate(): the caller needs SELECT on the table and USAGE on its schema
 -- (and DELETE to quarantine), and must see every row (no row-level security
 -- hiding some from it); the rule checks run as the table's owner.
@@ -1017,8 +1051,13 @@ DECLARE
   rules_ dataeng.rules[];
   r dataeng.rules;
   key_expr text;
-  aggs text[] := ARRAY['''total'', count(*)'];
   conds text[] := '{}';
+  keys_ text[] := '{}';     -- the row-level rules in the scan, 'r' || i
+  track_ boolean[] := '{}'; -- ... whose failing rows it records for the quarantine
+  lat text[] := '{}';       -- ... whether a row fails each
+  sel text[] := '{}';       -- the scan's columns
+  ident boolean;            -- the quarantine moves the rows the scan recorded
+  moving text[];
   cond text;
   scan jsonb;
   total bigint;
@@ -1116,27 +1155,57 @@ BEGIN
   est := dataeng_internal._rows_estimate(tbl);
   IF est >= @LARGE_LOAD_ROWS@ THEN
     RAISE NOTICE 'validating about % rows of table % against % rules', est, tbl, cardinality(rules_)
-      USING DETAIL = 'The row-level rules are checked in one scan; each unique, foreign_key and freshness rule, and the quarantine, reads the table again.';
+      USING DETAIL = 'The row-level rules are checked in one scan; each unique, foreign_key and freshness rule reads the table again.';
   END IF;
 
-  -- one scan for every row-level rule
+  -- Rows moved to the quarantine are found by the scan, by their identity
+  -- (tableoid, ctid, xmin: dataeng_internal._validate_move deletes exactly
+  -- those row versions), when every relation the scan reads has one: a
+  -- table, partitioned or not, and its partitions and inheritance children
+  -- (a view or foreign table has no such identity; its DELETE checks the
+  -- conditions again)
+  ident := quarantine AND NOT EXISTS (
+             WITH RECURSIVE tree(oid) AS (
+               SELECT tbl::oid
+               UNION
+               SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+             SELECT 1 FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relkind NOT IN ('r', 'p'));
+
+  -- one scan for every row-level rule: each condition evaluated once per
+  -- row (in a lateral subquery that is not flattened), its failures
+  -- counted, the first 20 failing rows kept as its sample, and with
+  -- quarantine the rows failing error rules recorded for the move
   FOR i IN 1 .. cardinality(rules_) LOOP
     r := rules_[i];
     cond := dataeng_internal._rule_condition(r);
     conds := conds || cond;
     IF cond IS NOT NULL THEN
-      -- each condition is evaluated once per row; samples come afterwards
-      aggs := aggs || format('%L, jsonb_build_object(''checked'', %s, ''failed'', count(*) FILTER (WHERE NOT %s))',
-                             'r' || i,
-                             CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
-                                       OR r.params->>'null_is' = 'fail'
-                                  THEN 'count(*)' ELSE format('count(t.%I)', r.column_name) END,
-                             cond);
+      keys_ := keys_ || ('r' || i);
+      track_ := track_ || (ident AND r.severity = 'error');
+      lat := lat || format('coalesce(NOT %s, false) AS %I', cond, 'f' || i);
+      -- (a failing row's sample entry only while the scan wants one)
+      sel := sel || format('%1$s.%2$I, %3$s, CASE WHEN %1$s.%2$I THEN CASE WHEN dataeng_internal._validate_sample_wanted(%6$s) '
+                           'THEN jsonb_build_object(''key'', %4$s, ''value'', %5$s) END END',
+                           '"dataeng f"', 'f' || i,
+                           CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
+                                     OR r.params->>'null_is' = 'fail'
+                                THEN 'true' ELSE format('num_nonnulls(t.%I) OPERATOR(pg_catalog.=) 1', r.column_name) END,
+                           key_expr,
+                           CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
+                           cardinality(keys_));
     END IF;
   END LOOP;
+  IF ident AND true = ANY (track_) THEN
+    sel := ARRAY['t.tableoid, t.ctid, t.xmin'] || sel;
+  END IF;
   -- the rule checks are the table owner's code: they run as the owner,
-  -- restricted (dataeng_internal._exec_as)
-  scan := dataeng_internal._exec_as(owner_, format('SELECT jsonb_build_object(%s) FROM %s t', array_to_string(aggs, ', '), tbl), true);
+  -- restricted (as dataeng_internal._exec_as runs queries)
+  scan := dataeng_internal._validate_scan(owner_, tbl,
+            format('SELECT %s FROM %s t%s', array_to_string(sel, ', '), tbl,
+                   CASE WHEN cardinality(lat) > 0
+                        THEN format(', LATERAL (SELECT %s OFFSET 0) "dataeng f"', array_to_string(lat, ', '))
+                        ELSE '' END),
+            keys_, track_, started, est);
   total := (scan->>'total')::bigint;
 
   FOR i IN 1 .. cardinality(rules_) LOOP
@@ -1144,16 +1213,7 @@ BEGIN
     IF conds[i] IS NOT NULL THEN
       n_checked := (scan->('r' || i)->>'checked')::bigint;
       n_failed := (scan->('r' || i)->>'failed')::bigint;
-      v := NULL;
-      IF n_failed > 0 THEN
-        -- up to 20 failing rows: stops as soon as it has them
-        v := dataeng_internal._exec_as(owner_, format(
-                       'SELECT jsonb_agg(x) FROM (SELECT jsonb_build_object(''key'', %s, ''value'', %s) AS x '
-                       'FROM %s t WHERE NOT %s LIMIT 20) s',
-                       key_expr,
-                       CASE WHEN r.column_name IS NULL THEN 'NULL::jsonb' ELSE format('to_jsonb(t.%I)', r.column_name) END,
-                       tbl, conds[i]), true);
-      END IF;
+      v := nullif(scan->('r' || i)->'sample', 'null');
     ELSIF r.kind = 'unique' THEN
       IF est >= @LARGE_LOAD_ROWS@ THEN
         RAISE NOTICE 'validating table %: rule "%" (unique) reads the table', tbl, r.rule_name;
@@ -1232,23 +1292,45 @@ BEGIN
   -- the table unless params.quarantine_when_mostly_passes
   IF quarantine THEN
     SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', conds[g], rules_[g].rule_name), ', '),
-           string_agg(format('NOT %s', conds[g]), ' OR ')
-      INTO cols, cond
+           string_agg(format('NOT %s', conds[g]), ' OR '),
+           -- (the rules of the scan, in its order: the name of each that moves its rows)
+           array_agg(CASE WHEN rules_[g].severity = 'error'
+                           AND (NOT (results->(g - 1)->>'passed')::boolean
+                                OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false))
+                          THEN rules_[g].rule_name END ORDER BY g)
+      INTO cols, cond, moving
       FROM generate_series(1, cardinality(rules_)) g
-     WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error'
-       AND (NOT (results->(g - 1)->>'passed')::boolean
-            OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false));
+     WHERE conds[g] IS NOT NULL;
+    IF NOT EXISTS (SELECT 1 FROM unnest(moving) m WHERE m IS NOT NULL) THEN
+      cond := NULL;
+    END IF;
   END IF;
   run := dataeng_internal._run_record(caller, tbl, started, total, results, 0);
   IF quarantine AND cond IS NOT NULL THEN
     IF est >= @LARGE_LOAD_ROWS@ THEN
       RAISE NOTICE 'validating table %: moving the rows that fail its error rules to the quarantine', tbl;
     END IF;
-    -- the DELETE runs as the owner; its rows go to the quarantine in
-    -- batches (memory bounded whatever their number)
-    n_moved := dataeng_internal._quarantine_move(owner_, format(
-                   'DELETE FROM %s t WHERE %s RETURNING dataeng_internal._quarantine_row(t), to_jsonb(array_remove(ARRAY[%s], NULL))',
-                   tbl, cond, cols), tbl, run);
+    IF scan ? 'stash' THEN
+      -- the rows the scan found failing, by their identity: no rule is
+      -- evaluated again; a row updated or deleted since stays as its
+      -- writer left it (its new version was not checked), rows inserted
+      -- since are not moved
+      n_moved := dataeng_internal._validate_move(owner_, tbl, run, (scan->>'stash')::int, moving, started);
+    ELSE
+      -- (a view, or a table with foreign partitions: the conditions again)
+      SELECT string_agg(format('CASE WHEN NOT %s THEN %L END', conds[g], rules_[g].rule_name), ', '),
+             string_agg(format('NOT %s', conds[g]), ' OR ')
+        INTO cols, cond
+        FROM generate_series(1, cardinality(rules_)) g
+       WHERE conds[g] IS NOT NULL AND rules_[g].severity = 'error'
+         AND (NOT (results->(g - 1)->>'passed')::boolean
+              OR coalesce((rules_[g].params->>'quarantine_when_mostly_passes')::boolean, false));
+      -- the DELETE runs as the owner; its rows go to the quarantine in
+      -- batches (memory bounded whatever their number)
+      n_moved := dataeng_internal._quarantine_move(owner_, format(
+                     'DELETE FROM %s t WHERE %s RETURNING dataeng_internal._quarantine_row(t), to_jsonb(array_remove(ARRAY[%s], NULL))',
+                     tbl, cond, cols), tbl, run);
+    END IF;
     -- (the run ends once its rows are moved: its duration counts the move,
     -- which on a large quarantine takes longer than the checks)
     finished := clock_timestamp();

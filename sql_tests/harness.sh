@@ -126,6 +126,10 @@ lc_messages = 'C'
 # check alerts in the middle of tests that count them: off, except in the
 # tests of it (sql_tests/t/07*_ops*.pl turn it on)
 dataeng.maintenance_interval = 0
+# validate()'s progress NOTICE comes after a time, which a loaded machine
+# reaches in tests that expect none: off, except in the tests of it
+# (sql_tests/validate_once.sql sets it)
+dataeng.validate_progress_interval = -1
 CONF
 	# callers may add or override settings (later lines win)
 	[ -n "${DE_CLUSTER_EXTRA_CONF:-}" ] && printf '%s\n' "$DE_CLUSTER_EXTRA_CONF"

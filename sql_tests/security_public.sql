@@ -102,6 +102,9 @@ INSERT INTO reasons VALUES
   -- validate()'s quarantine calls it as the table's owner: a row as JSON
   -- under fixed settings, nothing more
   ('_quarantine_row', 'text form of a value'),
+  -- validate()'s scan calls it as the table's owner: whether the scan
+  -- under way in the backend wants one more sample row, nothing more
+  ('_validate_sample_wanted', 'state of the backend''s own scan'),
   -- the texts of statuses, checks and alerts (_status_rows, invoker
   -- rights): an interval, a moment or a count as text under fixed
   -- settings, nothing more

@@ -27,6 +27,7 @@
 #include "cdc/decoder.h"
 #include "aggregate/aggregate.h"
 #include "ops/ops.h"
+#include "validate/validate.h"
 
 PG_MODULE_MAGIC;
 
@@ -65,6 +66,7 @@ _PG_init(void)
 	dataeng_schedule_init();
 	agg_init();
 	ops_maintenance_init();
+	validate_scan_init();
 
 	MarkGUCPrefixReserved("dataeng");
 

@@ -41,9 +41,67 @@
 #include "utils/typcache.h"
 
 #include "common/common.h"
+#include "validate/validate.h"
 
 /* rows fetched and inserted at a time */
 #define QUARANTINE_BATCH 1000
+
+/*
+ * quarantine_store_batch
+ *		Store n rows of tt, whose columns are the row (jsonb) and the array
+ *		of the rules it failed (jsonb), in dataeng.quarantine for tbl and
+ *		run, with one INSERT, with the rights the caller runs with (SPI
+ *		connected).  Returns n.
+ */
+int64
+quarantine_store_batch(SPITupleTable *tt, uint64 n, Oid tbl, int64 run)
+{
+	static const char *insert_sql =
+		"INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data) "
+		"SELECT $1, $2, ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.r)), u.w "
+		"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(w, r)";
+	Oid			argtypes[4] = {REGCLASSOID, INT8OID, JSONBARRAYOID, JSONBARRAYOID};
+	MemoryContext batch_cxt;
+	MemoryContext old;
+	Datum	   *rows;
+	Datum	   *rules;
+	bool	   *rows_null;
+	bool	   *rules_null;
+	int			dims[1];
+	int			lbs[1] = {1};
+	Datum		values[4];
+	int			rc;
+
+	if (tt->tupdesc->natts != 2 ||
+		SPI_gettypeid(tt->tupdesc, 1) != JSONBOID || SPI_gettypeid(tt->tupdesc, 2) != JSONBOID)
+		elog(ERROR, "dataeng's quarantine query must return (row jsonb, rules jsonb)");
+	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng quarantine batch",
+									  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(batch_cxt);
+	rows = palloc(sizeof(Datum) * n);
+	rules = palloc(sizeof(Datum) * n);
+	rows_null = palloc(sizeof(bool) * n);
+	rules_null = palloc(sizeof(bool) * n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		rows[i] = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &rows_null[i]);
+		rules[i] = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &rules_null[i]);
+	}
+	dims[0] = (int) n;
+	values[0] = ObjectIdGetDatum(tbl);
+	values[1] = Int64GetDatum(run);
+	values[2] = PointerGetDatum(construct_md_array(rows, rows_null, 1, dims, lbs,
+												   JSONBOID, -1, false, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_md_array(rules, rules_null, 1, dims, lbs,
+												   JSONBOID, -1, false, TYPALIGN_INT));
+	MemoryContextSwitchTo(old);
+	rc = SPI_execute_with_args(insert_sql, 4, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT || SPI_processed != n)
+		elog(ERROR, "dataeng could not store quarantined rows: %s",
+			 SPI_result_code_string(rc));
+	MemoryContextDelete(batch_cxt);
+	return (int64) n;
+}
 
 PG_FUNCTION_INFO_V1(dataeng_quarantine_move);
 
@@ -65,11 +123,7 @@ dataeng_quarantine_move(PG_FUNCTION_ARGS)
 	InternalSql as_owner;
 	SPIPlanPtr	plan;
 	Portal		portal;
-	SPIPlanPtr	insert;
-	Oid			argtypes[4] = {REGCLASSOID, INT8OID, JSONBARRAYOID, JSONBARRAYOID};
-	MemoryContext batch_cxt;
 	int64		moved = 0;
-	char	   *insert_sql;
 
 	/* the DELETE, as the table's owner: it runs whole on the first fetch */
 	internal_sql_begin(&as_owner, owner);
@@ -90,49 +144,12 @@ dataeng_quarantine_move(PG_FUNCTION_ARGS)
 		elog(ERROR, "dataeng's quarantine query must return (row jsonb, rules jsonb)");
 
 	/* the rows, batch by batch, into the quarantine */
-	insert_sql = "INSERT INTO dataeng.quarantine (table_name, run_id, failed_rules, row_data) "
-		"SELECT $1, $2, ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.r)), u.w "
-		"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(w, r)";
-	insert = SPI_prepare(insert_sql, 4, argtypes);
-	if (insert == NULL)
-		elog(ERROR, "dataeng could not prepare the quarantine's INSERT: %s",
-			 SPI_result_code_string(SPI_result));
-	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng quarantine batch",
-									  ALLOCSET_DEFAULT_SIZES);
 	while (SPI_processed > 0)
 	{
-		uint64		n = SPI_processed;
 		SPITupleTable *tt = SPI_tuptable;
-		MemoryContext old = MemoryContextSwitchTo(batch_cxt);
-		Datum	   *rows = palloc(sizeof(Datum) * n);
-		Datum	   *rules = palloc(sizeof(Datum) * n);
-		bool	   *rows_null = palloc(sizeof(bool) * n);
-		bool	   *rules_null = palloc(sizeof(bool) * n);
-		int			dims[1];
-		int			lbs[1] = {1};
-		Datum		values[4];
-		int			rc;
 
-		for (uint64 i = 0; i < n; i++)
-		{
-			rows[i] = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &rows_null[i]);
-			rules[i] = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &rules_null[i]);
-		}
-		dims[0] = (int) n;
-		values[0] = ObjectIdGetDatum(tbl);
-		values[1] = Int64GetDatum(run);
-		values[2] = PointerGetDatum(construct_md_array(rows, rows_null, 1, dims, lbs,
-													   JSONBOID, -1, false, TYPALIGN_INT));
-		values[3] = PointerGetDatum(construct_md_array(rules, rules_null, 1, dims, lbs,
-													   JSONBOID, -1, false, TYPALIGN_INT));
-		MemoryContextSwitchTo(old);
-		rc = SPI_execute_plan(insert, values, NULL, false, 0);
-		if (rc != SPI_OK_INSERT || SPI_processed != n)
-			elog(ERROR, "dataeng could not store quarantined rows: %s",
-				 SPI_result_code_string(rc));
-		moved += n;
+		moved += quarantine_store_batch(tt, SPI_processed, tbl, run);
 		SPI_freetuptable(tt);
-		MemoryContextReset(batch_cxt);
 		CHECK_FOR_INTERRUPTS();
 		SPI_cursor_fetch(portal, true, QUARANTINE_BATCH);
 	}

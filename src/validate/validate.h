@@ -31,6 +31,13 @@ validate_problem_result(FunctionCallInfo fcinfo, const char *why)
 	return PointerGetDatum(cstring_to_text(why));
 }
 
+/* in validate/scan.c */
+extern void validate_scan_init(void);
+
+/* in validate/quarantine.c */
+struct SPITupleTable;
+extern int64 quarantine_store_batch(struct SPITupleTable *tt, uint64 n, Oid tbl, int64 run);
+
 /* in validate/phone.c */
 extern const char *validate_phone_region_code(text *t, char *buf);
 
