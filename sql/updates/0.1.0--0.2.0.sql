@@ -1273,3 +1273,12 @@ DROP FUNCTION dataeng.cdc_consumer_drop(text);
 DROP FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text);
 DROP FUNCTION dataeng.fact_drop(text);
 DROP FUNCTION dataeng.dimension_drop(text);
+
+-- dedupe_undo undoes chosen clusters of a run, and dedupe_undo_clusters
+-- each cluster it can, reporting the others: each logged row says when
+-- its cluster was undone (dedupe.sql); dedupe_undo(bigint) is made again
+-- with a clusters argument
+ALTER TABLE dataeng.dedupe_log ADD COLUMN undone_at timestamptz;
+UPDATE dataeng.dedupe_log l SET undone_at = r.undone_at
+  FROM dataeng.dedupe_runs r WHERE r.run_id = l.run_id AND r.undone_at IS NOT NULL;
+DROP FUNCTION dataeng.dedupe_undo(bigint);
