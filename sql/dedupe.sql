@@ -1208,6 +1208,7 @@ BEGIN
     END;
   END LOOP;
 
+  ANALYZE _dd_undo_go;  -- (done: a nested loop over the log took seconds)
   INSERT INTO _dd_undo_report
     SELECT g.cluster_id, true,
            (SELECT count(*) FROM _dd_undo l WHERE l.cluster_id = g.cluster_id AND l.action = 'deleted'),
@@ -1216,8 +1217,8 @@ BEGIN
       FROM _dd_undo_go g WHERE g.done;
   -- what was undone, exactly: never undone again
   UPDATE dataeng.dedupe_log l SET undone_at = now()
-    FROM _dd_undo_go g
-   WHERE g.done AND l.run_id = r.run_id AND l.cluster_id = g.cluster_id AND l.undone_at IS NULL;
+   WHERE l.run_id = r.run_id AND l.undone_at IS NULL
+     AND l.cluster_id IN (SELECT g.cluster_id FROM _dd_undo_go g WHERE g.done);
   IF NOT EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.undone_at IS NULL) THEN
     UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
   END IF;
