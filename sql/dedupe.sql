@@ -938,6 +938,8 @@ DECLARE
   err_detail text;
   err_hint text;
   err_con text;
+  ix record;
+  taken record;
 BEGIN
   IF NOT (r.run_by::oid = caller::oid AND dataeng_internal._owner_trusted(r.run_by, r.run_by_name, r.run_by_system))
      AND NOT dataeng_internal._is_superuser(caller) THEN
@@ -1121,15 +1123,76 @@ BEGIN
     END IF;
   END IF;
 
-  -- the clusters to undo (their filled survivor found, or none filled),
-  -- numbered 1..nset for the tries below
+  -- a deleted row whose key another row holds now (not a survivor the
+  -- undo puts back, whose key may be the one the fill gave it): found by
+  -- each unique index on columns (no expression, no predicate, collations
+  -- that compare bytes) in one pass, rather than by trying (a deferrable
+  -- one would only fail at commit, the whole undo with it); the others
+  -- (expressions, predicates, NULLS NOT DISTINCT) fail the tries below
+  IF to_regclass('pg_temp._dd_undo_taken') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_taken; END IF;
+  CREATE TEMP TABLE _dd_undo_taken (cluster_id bigint, con text, detail text);
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_undo_match TO %s', owner);
+  FOR ix IN
+    SELECT c.relname::text AS con,
+           array_agg(a.attname::text ORDER BY k.n) AS keycols
+      FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indexrelid
+      CROSS JOIN LATERAL unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY k(attnum, n)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      LEFT JOIN pg_collation co ON co.oid = a.attcollation
+     WHERE i.indrelid = r.table_name AND i.indisunique AND i.indexprs IS NULL AND i.indpred IS NULL
+     GROUP BY c.relname
+    HAVING bool_and(k.attnum > 0 AND coalesce(co.collisdeterministic, true))
+     ORDER BY c.relname
+  LOOP
+    IF cols IS NULL THEN EXIT; END IF;
+    INSERT INTO _dd_undo_taken
+      SELECT x.cluster_id, ix.con, x.detail
+        FROM dataeng_internal._dedup_as(owner, format(
+          'SELECT DISTINCT ON (l.cluster_id) l.cluster_id,
+                  pg_catalog.concat(%1$L, pg_catalog.concat_ws('', '', %2$s), '') already exists'')
+             FROM pg_temp._dd_undo l CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%3$s, l.old_row) p
+            WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+              AND EXISTS (SELECT 1 FROM %3$s t
+                           WHERE %4$s
+                             AND NOT EXISTS (SELECT 1 FROM pg_temp._dd_undo_match m
+                                              WHERE m.tid OPERATOR(pg_catalog.=) t.ctid
+                                                AND m.toid OPERATOR(pg_catalog.=) t.tableoid))
+            ORDER BY l.cluster_id',
+          format('Key (%s)=(', array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ix.keycols) k), ', ')),
+          array_to_string(ARRAY(SELECT format('CAST(p.%I AS pg_catalog.text)', k) FROM unnest(ix.keycols) k), ', '),
+          r.table_name,
+          array_to_string(ARRAY(SELECT format('t.%1$I OPERATOR(pg_catalog.=) p.%1$I', k) FROM unnest(ix.keycols) k), ' AND ')))
+             AS x(cluster_id bigint, detail text)
+       WHERE x.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_taken y)
+         AND x.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_report y);
+  END LOOP;
+  SELECT * INTO taken FROM _dd_undo_taken y ORDER BY y.cluster_id LIMIT 1;
+  IF FOUND THEN
+    IF strict THEN
+      RAISE EXCEPTION 'cannot undo dedupe run %: a row it deleted has a key another row of % holds now', run_id, r.table_name
+        USING ERRCODE = 'unique_violation', CONSTRAINT = taken.con,
+              DETAIL = format('%s (unique constraint "%s"); nothing was restored.', taken.detail, taken.con),
+              HINT = format('Delete or change the row now holding that key, then run dataeng.dedupe_undo(%s) again; dataeng.dedupe_undo_clusters(%s) undoes the other clusters and lists those it cannot.', run_id, run_id);
+    END IF;
+    INSERT INTO _dd_undo_report
+      SELECT y.cluster_id, false, 0, 0, '23505',
+             format('cannot undo cluster %s of dedupe run %s: a row it deleted has a key another row of %s holds now', y.cluster_id, run_id, r.table_name),
+             format('%s (unique constraint "%s").', y.detail, y.con),
+             format('Delete or change the row now holding that key, then undo the cluster again (dataeng.dedupe_undo(%s, ARRAY[%s])).', run_id, y.cluster_id)
+        FROM _dd_undo_taken y;
+  END IF;
+
+  -- the clusters to undo (their filled survivor found, or none filled, and
+  -- no key taken), numbered 1..nset for the tries below
   CREATE TEMP TABLE _dd_undo_go AS
     SELECT (row_number() OVER (ORDER BY c.cluster_id))::int AS ord, c.cluster_id, x.toid, x.tid,
            false AS done
       FROM (SELECT DISTINCT u.cluster_id FROM _dd_undo u) c
       LEFT JOIN _dd_undo_match x ON x.cluster_id = c.cluster_id
-     WHERE x.cluster_id IS NOT NULL
-        OR NOT EXISTS (SELECT 1 FROM _dd_undo u WHERE u.cluster_id = c.cluster_id AND u.action = 'filled');
+     WHERE (x.cluster_id IS NOT NULL
+            OR NOT EXISTS (SELECT 1 FROM _dd_undo u WHERE u.cluster_id = c.cluster_id AND u.action = 'filled'))
+       AND c.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_taken y);
   GET DIAGNOSTICS nset = ROW_COUNT;
   CREATE INDEX ON _dd_undo_go (ord);
   ANALYZE _dd_undo_go;
@@ -1141,7 +1204,8 @@ BEGIN
     hi := stack[cardinality(stack)];
     stack := stack[1:cardinality(stack) - 2];
     BEGIN
-      -- survivors back to what they were
+      -- survivors back to what they were (read by their ctids: a try of a
+      -- few clusters among thousands read the whole table)
       IF expected > 0 THEN
         SELECT u.n INTO m FROM dataeng_internal._dedup_as(owner, format(
           'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %3$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row) p)
@@ -1149,6 +1213,9 @@ BEGIN
                        WHERE l.action OPERATOR(pg_catalog.=) ''filled''
                          AND g.ord OPERATOR(pg_catalog.>=) %4$s AND g.ord OPERATOR(pg_catalog.<=) %5$s
                          AND t.ctid OPERATOR(pg_catalog.=) g.tid AND t.tableoid OPERATOR(pg_catalog.=) g.toid
+                         AND t.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+                               SELECT g2.tid FROM pg_temp._dd_undo_go g2
+                                WHERE g2.ord OPERATOR(pg_catalog.>=) %4$s AND g2.ord OPERATOR(pg_catalog.<=) %5$s))
                       RETURNING 1)
            SELECT pg_catalog.count(*) FROM u',
           r.table_name, upd_cols, upd_vals, lo, hi)) AS u(n bigint);
@@ -1222,7 +1289,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.undone_at IS NULL) THEN
     UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
   END IF;
-  DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_go;
+  DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_go, pg_temp._dd_undo_taken;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._dedupe_undo_work(regrole, bigint, bigint[], boolean) IS
