@@ -971,15 +971,22 @@ BEGIN
           DETAIL = format('Element %s of clusters is NULL.', array_position(clusters, NULL)),
           HINT = format('List clusters of the run by their cluster_id (SELECT DISTINCT cluster_id FROM dataeng.dedupe_log WHERE run_id = %s), or pass NULL for all of them.', run_id);
   END IF;
+  -- the run's logged rows, by their place in the log (which holds while
+  -- the run is locked), analyzed: the log's own statistics may not have
+  -- seen a run just made, and a nested loop over it took seconds
+  IF to_regclass('pg_temp._dd_undo_run') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_run; END IF;
+  CREATE TEMP TABLE _dd_undo_run AS
+    SELECT l.ctid AS lid, l.cluster_id, l.undone_at FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id;
+  ANALYZE _dd_undo_run;
   IF clusters IS NOT NULL THEN
     SELECT min(c.c) INTO unknown
       FROM unnest(clusters) c(c)
-     WHERE c.c NOT IN (SELECT l.cluster_id FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id);
+     WHERE c.c NOT IN (SELECT l.cluster_id FROM _dd_undo_run l);
     IF unknown IS NOT NULL THEN
       RAISE EXCEPTION 'dedupe run % has no cluster %', run_id, unknown
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = format('Its clusters are the cluster_id values of its rows in dataeng.dedupe_log (%s of them).',
-                              (SELECT count(DISTINCT l.cluster_id) FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id)),
+                              (SELECT count(DISTINCT l.cluster_id) FROM _dd_undo_run l)),
               HINT = format('SELECT DISTINCT cluster_id FROM dataeng.dedupe_log WHERE run_id = %s lists them.', run_id);
     END IF;
   END IF;
@@ -990,8 +997,8 @@ BEGIN
   -- a cluster asked for that was undone before is not undone again
   FOR prior IN
     SELECT l.cluster_id, max(l.undone_at) AS undone_at
-      FROM dataeng.dedupe_log l
-     WHERE l.run_id = r.run_id AND l.cluster_id IN (SELECT unnest(clusters))
+      FROM _dd_undo_run l
+     WHERE l.cluster_id IN (SELECT unnest(clusters))
      GROUP BY l.cluster_id HAVING bool_and(l.undone_at IS NOT NULL)
      ORDER BY l.cluster_id
   LOOP
@@ -1011,10 +1018,12 @@ BEGIN
   IF to_regclass('pg_temp._dd_undo_match') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_match; END IF;
   IF to_regclass('pg_temp._dd_undo_go') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_go; END IF;
   CREATE TEMP TABLE _dd_undo AS
-    SELECT l.cluster_id, l.action, l.old_row, l.new_row
+    SELECT l.cluster_id, l.action, l.old_row, l.new_row, l.ctid AS lid
       FROM dataeng.dedupe_log l
-     WHERE l.run_id = r.run_id AND l.undone_at IS NULL
-       AND (clusters IS NULL OR l.cluster_id IN (SELECT unnest(clusters)));
+     WHERE l.ctid = ANY (ARRAY(SELECT u.lid FROM _dd_undo_run u
+                                WHERE u.undone_at IS NULL
+                                  AND (clusters IS NULL OR u.cluster_id IN (SELECT unnest(clusters)))))
+       AND l.run_id = r.run_id AND l.undone_at IS NULL;
   CREATE INDEX ON _dd_undo (cluster_id);
   ANALYZE _dd_undo;
   EXECUTE format('GRANT SELECT ON pg_temp._dd_undo TO %s', owner);
@@ -1284,12 +1293,13 @@ BEGIN
       FROM _dd_undo_go g WHERE g.done;
   -- what was undone, exactly: never undone again
   UPDATE dataeng.dedupe_log l SET undone_at = now()
-   WHERE l.run_id = r.run_id AND l.undone_at IS NULL
-     AND l.cluster_id IN (SELECT g.cluster_id FROM _dd_undo_go g WHERE g.done);
-  IF NOT EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.undone_at IS NULL) THEN
+   WHERE l.ctid = ANY (ARRAY(SELECT u.lid FROM _dd_undo u JOIN _dd_undo_go g ON g.cluster_id = u.cluster_id WHERE g.done))
+     AND l.run_id = r.run_id AND l.undone_at IS NULL;
+  IF NOT EXISTS (SELECT 1 FROM _dd_undo_run u WHERE u.undone_at IS NULL
+                    AND u.cluster_id NOT IN (SELECT g.cluster_id FROM _dd_undo_go g WHERE g.done)) THEN
     UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
   END IF;
-  DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_go, pg_temp._dd_undo_taken;
+  DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_go, pg_temp._dd_undo_taken, pg_temp._dd_undo_run;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._dedupe_undo_work(regrole, bigint, bigint[], boolean) IS
