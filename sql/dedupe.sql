@@ -1162,7 +1162,7 @@ BEGIN
                   pg_catalog.concat(%1$L, pg_catalog.concat_ws('', '', %2$s), '') already exists'')
              FROM pg_temp._dd_undo l CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%3$s, l.old_row) p
             WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
-              AND EXISTS (SELECT 1 FROM %3$s t
+              AND EXISTS (SELECT 1 FROM %5$s %3$s t
                            WHERE %4$s
                              AND NOT EXISTS (SELECT 1 FROM pg_temp._dd_undo_match m
                                               WHERE m.tid OPERATOR(pg_catalog.=) t.ctid
@@ -1171,7 +1171,10 @@ BEGIN
           format('Key (%s)=(', array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ix.keycols) k), ', ')),
           array_to_string(ARRAY(SELECT format('CAST(p.%I AS pg_catalog.text)', k) FROM unnest(ix.keycols) k), ', '),
           r.table_name,
-          array_to_string(ARRAY(SELECT format('t.%1$I OPERATOR(pg_catalog.=) p.%1$I', k) FROM unnest(ix.keycols) k), ' AND ')))
+          array_to_string(ARRAY(SELECT format('t.%1$I OPERATOR(pg_catalog.=) p.%1$I', k) FROM unnest(ix.keycols) k), ' AND '),
+          -- (the index of a table that others inherit holds its own rows
+          -- only; a partitioned table's, those of its partitions)
+          CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = r.table_name) = 'r' THEN 'ONLY' ELSE '' END))
              AS x(cluster_id bigint, detail text)
        WHERE x.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_taken y)
          AND x.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_report y);
