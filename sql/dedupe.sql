@@ -971,12 +971,14 @@ BEGIN
           DETAIL = format('Element %s of clusters is NULL.', array_position(clusters, NULL)),
           HINT = format('List clusters of the run by their cluster_id (SELECT DISTINCT cluster_id FROM dataeng.dedupe_log WHERE run_id = %s), or pass NULL for all of them.', run_id);
   END IF;
-  -- the run's logged rows, by their place in the log (which holds while
+  -- the run's logged rows, with their place in the log (which holds while
   -- the run is locked), analyzed: the log's own statistics may not have
-  -- seen a run just made, and a nested loop over it took seconds
+  -- seen a run just made, and plans over it took seconds (a nested loop,
+  -- a filter by a list of 30,000 ctids)
   IF to_regclass('pg_temp._dd_undo_run') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_run; END IF;
   CREATE TEMP TABLE _dd_undo_run AS
-    SELECT l.ctid AS lid, l.cluster_id, l.undone_at FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id;
+    SELECT l.ctid AS lid, l.cluster_id, l.undone_at, l.action, l.old_row, l.new_row
+      FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id;
   ANALYZE _dd_undo_run;
   IF clusters IS NOT NULL THEN
     SELECT min(c.c) INTO unknown
@@ -1018,12 +1020,10 @@ BEGIN
   IF to_regclass('pg_temp._dd_undo_match') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_match; END IF;
   IF to_regclass('pg_temp._dd_undo_go') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_go; END IF;
   CREATE TEMP TABLE _dd_undo AS
-    SELECT l.cluster_id, l.action, l.old_row, l.new_row, l.ctid AS lid
-      FROM dataeng.dedupe_log l
-     WHERE l.ctid = ANY (ARRAY(SELECT u.lid FROM _dd_undo_run u
-                                WHERE u.undone_at IS NULL
-                                  AND (clusters IS NULL OR u.cluster_id IN (SELECT unnest(clusters)))))
-       AND l.run_id = r.run_id AND l.undone_at IS NULL;
+    SELECT u.cluster_id, u.action, u.old_row, u.new_row, u.lid
+      FROM _dd_undo_run u
+     WHERE u.undone_at IS NULL
+       AND (clusters IS NULL OR u.cluster_id IN (SELECT unnest(clusters)));
   CREATE INDEX ON _dd_undo (cluster_id);
   ANALYZE _dd_undo;
   EXECUTE format('GRANT SELECT ON pg_temp._dd_undo TO %s', owner);
@@ -1295,9 +1295,12 @@ BEGIN
            NULL, NULL, NULL, NULL
       FROM _dd_undo_go g WHERE g.done;
   -- what was undone, exactly: never undone again
+  -- (by ctid alone: with the run's id, the log's statistics, which may not
+  -- have seen this run, chose its index and a list filter, 30,000 rows by
+  -- 30,000 ctids)
   UPDATE dataeng.dedupe_log l SET undone_at = now()
-   WHERE l.ctid = ANY (ARRAY(SELECT u.lid FROM _dd_undo u JOIN _dd_undo_go g ON g.cluster_id = u.cluster_id WHERE g.done))
-     AND l.run_id = r.run_id AND l.undone_at IS NULL;
+    FROM (SELECT u.lid FROM _dd_undo u JOIN _dd_undo_go g ON g.cluster_id = u.cluster_id WHERE g.done) d
+   WHERE l.ctid = d.lid;
   IF NOT EXISTS (SELECT 1 FROM _dd_undo_run u WHERE u.undone_at IS NULL
                     AND u.cluster_id NOT IN (SELECT g.cluster_id FROM _dd_undo_go g WHERE g.done)) THEN
     UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
