@@ -112,6 +112,31 @@ SELECT cluster_id, undone FROM dataeng.dedupe_undo_clusters((SELECT max(run_id) 
 SELECT dataeng.dedupe_undo(max(run_id)) AS restored FROM dataeng.dedupe_runs;
 SELECT count(*) AS rows FROM pu;
 
+-- a partitioned table: a key taken again in a partition blocks its cluster
+CREATE TABLE pp (id int, region text, name text, email text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE pp_eu PARTITION OF pp FOR VALUES IN ('eu');
+CREATE TABLE pp_us PARTITION OF pp FOR VALUES IN ('us');
+INSERT INTO pp VALUES (1, 'eu', 'Ada Lovelace', 'ada@example.com'), (2, 'us', 'ADA LOVELACE', 'ada@example.com'),
+                      (3, 'eu', 'Bob Jones', 'bob@example.org'), (4, 'eu', 'BOB JONES', 'bob@example.org'),
+                      (5, 'us', 'Carl Sagan', 'c@example.net'), (6, 'us', 'Carl  Sagan', 'c@example.net');
+SELECT clusters, rows_deleted FROM dataeng.dedupe('pp', '{name,email}', keep => 'first', order_by => 'id');
+INSERT INTO pp VALUES (4, 'eu', 'someone', 'x@example.com');
+SELECT cluster_id, undone, rows_inserted, sqlstate, detail
+  FROM dataeng.dedupe_undo_clusters((SELECT max(run_id) FROM dataeng.dedupe_runs));
+SELECT tableoid::regclass AS part, id, name FROM pp ORDER BY id, part;
+-- a table others inherit: its key is its own rows' (a child's row of the
+-- same id blocks nothing)
+CREATE TABLE ih (id int PRIMARY KEY, name text, email text);
+CREATE TABLE ih_child () INHERITS (ih);
+INSERT INTO ih VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'ADA LOVELACE', 'ada@example.com'),
+                      (3, 'Bob Jones', 'b@example.org'), (4, 'BOB JONES', 'b@example.org');
+SELECT clusters, rows_deleted FROM dataeng.dedupe('ih', '{name,email}', keep => 'first', order_by => 'id');
+INSERT INTO ih_child VALUES (2, 'child row', 'c@example.com');
+SELECT cluster_id, undone, rows_inserted, sqlstate
+  FROM dataeng.dedupe_undo_clusters((SELECT max(run_id) FROM dataeng.dedupe_runs));
+SELECT tableoid::regclass AS part, id, name FROM ih ORDER BY id, part;
+DROP TABLE pp, ih CASCADE;
+
 DROP TABLE pu, pu_before;
 DROP ROLE dd_pu_other;
 SET client_min_messages = warning;
