@@ -587,7 +587,8 @@ COMMENT ON COLUMN dataeng.dedupe_runs.run_at IS 'When the run was made';
 COMMENT ON COLUMN dataeng.dedupe_runs.clusters IS 'Clusters of duplicates found';
 COMMENT ON COLUMN dataeng.dedupe_runs.rows_deleted IS 'Rows deleted';
 COMMENT ON COLUMN dataeng.dedupe_runs.rows_filled IS 'Kept rows whose NULLs were filled';
-COMMENT ON COLUMN dataeng.dedupe_runs.undone_at IS 'When dedupe_undo() restored the run, NULL if not undone';
+COMMENT ON COLUMN dataeng.dedupe_runs.undone_at IS
+  'When the last of the run''s clusters was undone (dedupe_undo(), dedupe_undo_clusters()), NULL while one is not (dedupe_log.undone_at says which are)';
 COMMENT ON COLUMN dataeng.dedupe_runs.run_by_name IS
   'The name of the role that ran it: restored in another cluster where run_by names a role of another name, the run is undone or forgotten by no role as run_by';
 COMMENT ON COLUMN dataeng.dedupe_runs.run_by_system IS
@@ -604,7 +605,8 @@ CREATE TABLE dataeng.dedupe_log (
   cluster_id bigint NOT NULL,
   action     text   NOT NULL CHECK (action IN ('deleted', 'filled')),
   old_row    jsonb  NOT NULL,        -- the row as it was
-  new_row    jsonb                   -- for 'filled': the survivor after filling
+  new_row    jsonb,                  -- for 'filled': the survivor after filling
+  undone_at  timestamptz             -- when dedupe_undo put its cluster back
 );
 CREATE INDEX dedupe_log_run_idx ON dataeng.dedupe_log (run_id);
 CREATE TRIGGER cascade_delete AFTER DELETE ON dataeng.dedupe_runs
@@ -617,6 +619,8 @@ COMMENT ON COLUMN dataeng.dedupe_log.cluster_id IS 'The cluster of duplicates th
 COMMENT ON COLUMN dataeng.dedupe_log.action IS 'deleted or filled';
 COMMENT ON COLUMN dataeng.dedupe_log.old_row IS 'The row as it was before the run, as jsonb';
 COMMENT ON COLUMN dataeng.dedupe_log.new_row IS 'A filled row as the run left it, as jsonb (NULL for a deleted row)';
+COMMENT ON COLUMN dataeng.dedupe_log.undone_at IS
+  'When dedupe_undo() or dedupe_undo_clusters() put this row''s cluster back, NULL while it is not undone';
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dataeng.dedupe_log', '');
@@ -866,16 +870,44 @@ COMMENT ON FUNCTION dataeng_internal._dedupe_run(regrole, bigint) IS
   'internal: a dedupe run the caller may undo or forget, locked, with its table''s owner';
 REVOKE ALL ON FUNCTION dataeng_internal._dedupe_run(regrole, bigint) FROM PUBLIC;
 
-CREATE FUNCTION dataeng.dedupe_undo(run_id bigint)
+CREATE FUNCTION dataeng.dedupe_undo(run_id bigint, clusters bigint[] DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dataeng_dedupe_undo'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION dataeng.dedupe_undo(bigint) IS
-  'Restores exactly the rows a dedupe run deleted and the survivors it filled; returns the rows re-inserted';
+COMMENT ON FUNCTION dataeng.dedupe_undo(bigint, bigint[]) IS
+  'Restores exactly the rows a dedupe run deleted and the survivors it filled, of the given clusters (NULL: every cluster not undone yet), all or nothing; returns the rows re-inserted';
 
-CREATE FUNCTION dataeng_internal._dedupe_undo(caller regrole, run_id bigint)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT
+CREATE FUNCTION dataeng.dedupe_undo_clusters(run_id bigint, clusters bigint[] DEFAULT NULL)
+RETURNS TABLE(cluster_id bigint, undone boolean, rows_inserted bigint, rows_restored bigint,
+              sqlstate text, reason text, detail text, hint text)
+AS 'MODULE_PATHNAME', 'dataeng_dedupe_undo_clusters'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.dedupe_undo_clusters(bigint, bigint[]) IS
+  'Undoes every cluster of a dedupe run (or of the given clusters) that can be undone safely, and reports each cluster: undone, or why not';
+
+-- The undo of the clusters of run run_id listed in clusters (NULL: every
+-- cluster not undone yet), for dedupe_undo (strict: all or nothing, a
+-- cluster that cannot be undone raises its error and nothing is restored)
+-- and dedupe_undo_clusters (not strict: each cluster that can be undone
+-- is, the others are reported with the error they would raise).  Leaves
+-- its report in pg_temp._dd_undo_report, one row per cluster.
+--
+-- A cluster is undone whole or not at all: its filled survivor gets its old
+-- values back and its deleted rows are inserted again.  A survivor changed
+-- since the run is found before anything is written (by its logged row);
+-- a deleted row that cannot go back (its key taken again, a constraint
+-- added since, a trigger refusing it) is found by trying: every cluster
+-- at once in a subtransaction, and on a data or constraint error each half
+-- again, down to the clusters that fail alone, so k blocked clusters among
+-- n cost some k log2(n) tries, not n (a subtransaction for each cluster of
+-- 20,000 was the alternative).  The table is locked against writers from
+-- the start (SHARE ROW EXCLUSIVE), so what was found stays true.  The
+-- clusters undone are marked in dedupe_log.undone_at, and a cluster undone
+-- once is never undone again; the run is marked undone (dedupe_runs
+-- .undone_at) once all of its clusters are.
+CREATE FUNCTION dataeng_internal._dedupe_undo_work(caller regrole, run_id bigint, clusters bigint[], strict boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'  -- (a filled survivor is found by its logged row: see _dedupe)
 AS $$
@@ -884,6 +916,7 @@ DECLARE
   r dataeng.dedupe_runs := run.r;
   owner regrole := run.owner;
   cols text;
+  pcols text;
   upd_cols text;
   upd_vals text;
   added text[];
@@ -892,8 +925,21 @@ DECLARE
   n bigint;
   m bigint;
   expected bigint;
+  unknown bigint;
+  prior record;
+  nset int;
+  stack int[];
+  lo int;
+  hi int;
+  mid int;
+  cid bigint;
+  err_state text;
+  err_msg text;
   err_detail text;
+  err_hint text;
   err_con text;
+  ix record;
+  taken record;
 BEGIN
   IF NOT (r.run_by::oid = caller::oid AND dataeng_internal._owner_trusted(r.run_by, r.run_by_name, r.run_by_system))
      AND NOT dataeng_internal._is_superuser(caller) THEN
@@ -919,8 +965,72 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('%s neither owns the table nor may read and delete its rows.', r.run_by);
   END IF;
-  -- and the caller needs the rights of the undo
-  SELECT count(*) INTO expected FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.action = 'filled';
+  -- the clusters asked for: each one of the run's
+  IF array_position(clusters, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'clusters must not contain NULL' USING ERRCODE = 'null_value_not_allowed',
+          DETAIL = format('Element %s of clusters is NULL.', array_position(clusters, NULL)),
+          HINT = format('List clusters of the run by their cluster_id (SELECT DISTINCT cluster_id FROM dataeng.dedupe_log WHERE run_id = %s), or pass NULL for all of them.', run_id);
+  END IF;
+  -- the run's logged rows, with their place in the log (which holds while
+  -- the run is locked), analyzed: the log's own statistics may not have
+  -- seen a run just made, and plans over it took seconds (a nested loop,
+  -- a filter by a list of 30,000 ctids)
+  IF to_regclass('pg_temp._dd_undo_run') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_run; END IF;
+  CREATE TEMP TABLE _dd_undo_run AS
+    SELECT l.ctid AS lid, l.cluster_id, l.undone_at, l.action, l.old_row, l.new_row
+      FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id;
+  ANALYZE _dd_undo_run;
+  IF clusters IS NOT NULL THEN
+    SELECT min(c.c) INTO unknown
+      FROM unnest(clusters) c(c)
+     WHERE c.c NOT IN (SELECT l.cluster_id FROM _dd_undo_run l);
+    IF unknown IS NOT NULL THEN
+      RAISE EXCEPTION 'dedupe run % has no cluster %', run_id, unknown
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('Its clusters are the cluster_id values of its rows in dataeng.dedupe_log (%s of them).',
+                              (SELECT count(DISTINCT l.cluster_id) FROM _dd_undo_run l)),
+              HINT = format('SELECT DISTINCT cluster_id FROM dataeng.dedupe_log WHERE run_id = %s lists them.', run_id);
+    END IF;
+  END IF;
+
+  IF to_regclass('pg_temp._dd_undo_report') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_report; END IF;
+  CREATE TEMP TABLE _dd_undo_report (cluster_id bigint, undone boolean, rows_inserted bigint, rows_restored bigint,
+                                     sqlstate text, reason text, detail text, hint text);
+  -- a cluster asked for that was undone before is not undone again
+  FOR prior IN
+    SELECT l.cluster_id, max(l.undone_at) AS undone_at
+      FROM _dd_undo_run l
+     WHERE l.cluster_id IN (SELECT unnest(clusters))
+     GROUP BY l.cluster_id HAVING bool_and(l.undone_at IS NOT NULL)
+     ORDER BY l.cluster_id
+  LOOP
+    IF strict THEN
+      RAISE EXCEPTION 'cluster % of dedupe run % was already undone', prior.cluster_id, run_id
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = format('It was undone at %s; nothing was restored.', prior.undone_at),
+              HINT = format('Leave it out (dataeng.dedupe_log.undone_at is NULL for the clusters of run %s not undone yet).', run_id);
+    END IF;
+    INSERT INTO _dd_undo_report VALUES (prior.cluster_id, false, 0, 0, '55000',
+      format('cluster %s of dedupe run %s was already undone', prior.cluster_id, run_id),
+      format('It was undone at %s.', prior.undone_at), NULL);
+  END LOOP;
+
+  -- what to restore, readable by the owner, who writes the table
+  IF to_regclass('pg_temp._dd_undo') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo; END IF;
+  IF to_regclass('pg_temp._dd_undo_match') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_match; END IF;
+  IF to_regclass('pg_temp._dd_undo_go') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_go; END IF;
+  CREATE TEMP TABLE _dd_undo AS
+    SELECT u.cluster_id, u.action, u.old_row, u.new_row, u.lid
+      FROM _dd_undo_run u
+     WHERE u.undone_at IS NULL
+       AND (clusters IS NULL OR u.cluster_id IN (SELECT unnest(clusters)));
+  CREATE INDEX ON _dd_undo (cluster_id);
+  ANALYZE _dd_undo;
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_undo TO %s', owner);
+  CREATE TEMP TABLE _dd_undo_match (cluster_id bigint, toid oid, tid tid);
+
+  -- the caller needs the rights of the undo
+  SELECT count(*) INTO expected FROM _dd_undo l WHERE l.action = 'filled';
   PERFORM dataeng_internal._dedup_check(caller, r.table_name,
                                CASE WHEN expected > 0 THEN '{SELECT,INSERT,UPDATE}' ELSE '{SELECT,INSERT}' END::text[]);
   EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.table_name);
@@ -928,7 +1038,8 @@ BEGIN
   -- added since the run takes its default, as the rows that were kept got
   -- it (set to NULL, a NOT NULL one refused the undo, and another lost its
   -- default)
-  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+         string_agg('p.' || quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols, pcols
     FROM pg_attribute a
    WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
      AND EXISTS (SELECT 1 FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id AND l.old_row ? a.attname);
@@ -959,23 +1070,17 @@ BEGIN
             HINT = 'Rename the column back to undo the run, or restore the rows by hand from dataeng.dedupe_log.';
   END IF;
 
-  -- what to restore, readable by the owner, who writes the table
-  IF to_regclass('pg_temp._dd_undo') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo; END IF;
-  CREATE TEMP TABLE _dd_undo AS
-    SELECT l.action, l.old_row, l.new_row FROM dataeng.dedupe_log l WHERE l.run_id = r.run_id;
-  EXECUTE format('GRANT SELECT ON pg_temp._dd_undo TO %s', owner);
-
-  -- survivors back to what they were, if nobody changed them since: a
-  -- survivor is the row whose columns of the run (those added since left
-  -- out) are the logged new_row, read back and written again as
-  -- _quarantine_row() writes it (a run logged by to_jsonb(), before the
-  -- rows were logged in fixed forms, wrote a timestamptz with its
-  -- session's offset, '+05:30', and its undo, under TimeZone UTC, found
-  -- none of its filled rows: "changed since"), an expression of the row
-  -- alone, so the logged rows are found by a hash join (the columns were
-  -- compared row by row through jsonb_each for every pair of a row and a
-  -- logged row: 100,000 rows and 5,000 filled survivors took more than ten
-  -- minutes)
+  -- the filled survivors, if nobody changed them since: a survivor is the
+  -- row whose columns of the run (those added since left out) are the
+  -- logged new_row, read back and written again as _quarantine_row()
+  -- writes it (a run logged by to_jsonb(), before the rows were logged in
+  -- fixed forms, wrote a timestamptz with its session's offset, '+05:30',
+  -- and its undo, under TimeZone UTC, found none of its filled rows:
+  -- "changed since"), an expression of the row alone, so the logged rows
+  -- are found by a hash join (the columns were compared row by row through
+  -- jsonb_each for every pair of a row and a logged row: 100,000 rows and
+  -- 5,000 filled survivors took more than ten minutes).  Each is then
+  -- known by its partition and ctid, which hold while the table is locked.
   IF expected > 0 THEN
     -- the columns added since the run: in no logged row
     added := ARRAY(SELECT a.attname::text FROM pg_attribute a
@@ -983,70 +1088,264 @@ BEGIN
                       AND NOT EXISTS (SELECT 1 FROM dataeng.dedupe_log l
                                        WHERE l.run_id = r.run_id AND l.action = 'filled' AND l.new_row ? a.attname));
     -- compared as logged, then (a run logged by to_jsonb(), when a
-    -- column's text depends on the settings) with the logged rows read
-    -- back and written again: that costs some 80 us a row, and doubled
-    -- the undo of 50,000 filled rows
+    -- column's text depends on the settings) the survivors not found with
+    -- their logged rows read back and written again: that costs some 80 us
+    -- a row, and doubled the undo of 50,000 filled rows
     varies := EXISTS (SELECT 1 FROM pg_attribute a
                        WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped
                          AND dataeng_internal._rule_text_varies(r.table_name, a.attname));
     FOR attempt IN 1 .. CASE WHEN varies THEN 2 ELSE 1 END LOOP
-      BEGIN
-        SELECT u.n INTO m FROM dataeng_internal._dedup_as(owner, format(
-          'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %5$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row) p)
-                        FROM pg_temp._dd_undo l
-                       WHERE l.action OPERATOR(pg_catalog.=) ''filled''
-                         AND (dataeng_internal._quarantine_row(t) OPERATOR(pg_catalog.-) %3$L::pg_catalog.text[]) OPERATOR(pg_catalog.=) %4$s
-                      RETURNING 1)
-           SELECT pg_catalog.count(*) FROM u',
-          r.table_name, upd_cols, added,
-          CASE WHEN attempt = 1 THEN 'l.new_row'
-               ELSE format('(dataeng_internal._quarantine_row(pg_catalog.jsonb_populate_record(NULL::%s, l.new_row))
-                              OPERATOR(pg_catalog.-) %L::pg_catalog.text[])', r.table_name, added) END,
-          upd_vals)) AS u(n bigint);
-        IF m <> expected THEN
-          RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A survivor the run filled no longer holds the values the run left in it (new_row of the run''s filled rows in dataeng.dedupe_log): putting its old values back would undo that later change. Nothing was restored.',
-                  HINT = format('Give those survivors the values of new_row again (SELECT new_row FROM dataeng.dedupe_log WHERE run_id = %s AND action = ''filled'') and undo again, or restore by hand from old_row.', run_id);
-        END IF;
-        EXIT;
-      EXCEPTION WHEN object_not_in_prerequisite_state THEN
-        IF attempt = 2 OR NOT varies THEN
-          RAISE;
-        END IF;
-      END;
+      INSERT INTO _dd_undo_match
+        SELECT s.cluster_id, s.toid, s.tid
+          FROM dataeng_internal._dedup_as(owner, format(
+            'SELECT DISTINCT ON (l.cluster_id) l.cluster_id, t.tableoid, t.ctid
+               FROM pg_temp._dd_undo l JOIN %1$s t
+                 ON (dataeng_internal._quarantine_row(t) OPERATOR(pg_catalog.-) %2$L::pg_catalog.text[]) OPERATOR(pg_catalog.=) %3$s
+              WHERE l.action OPERATOR(pg_catalog.=) ''filled''
+              ORDER BY l.cluster_id, t.tableoid, t.ctid',
+            r.table_name, added,
+            CASE WHEN attempt = 1 THEN 'l.new_row'
+                 ELSE format('(dataeng_internal._quarantine_row(pg_catalog.jsonb_populate_record(NULL::%s, l.new_row))
+                                OPERATOR(pg_catalog.-) %L::pg_catalog.text[])', r.table_name, added) END))
+               AS s(cluster_id bigint, toid oid, tid tid)
+         WHERE s.cluster_id NOT IN (SELECT x.cluster_id FROM _dd_undo_match x);
+      SELECT count(*) INTO m FROM _dd_undo_match;
+      EXIT WHEN m = expected;
     END LOOP;
+    IF m <> expected THEN
+      IF strict THEN
+        RAISE EXCEPTION 'cannot undo dedupe run %: % of its % filled rows changed since', run_id, expected - m, expected
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = format('A survivor the run filled no longer holds the values the run left in it (new_row of the run''s filled rows in dataeng.dedupe_log): putting its old values back would undo that later change. Nothing was restored (cluster %s%s).',
+                                (SELECT min(l.cluster_id) FROM _dd_undo l
+                                  WHERE l.action = 'filled' AND l.cluster_id NOT IN (SELECT x.cluster_id FROM _dd_undo_match x)),
+                                CASE WHEN expected - m > 1 THEN ' and others' ELSE '' END),
+                HINT = format('Give those survivors the values of new_row again (SELECT new_row FROM dataeng.dedupe_log WHERE run_id = %s AND action = ''filled'') and undo again, or restore by hand from old_row; dataeng.dedupe_undo_clusters(%s) undoes the other clusters and lists those it cannot.', run_id, run_id);
+      END IF;
+      INSERT INTO _dd_undo_report
+        SELECT l.cluster_id, false, 0, 0, '55000',
+               format('cannot undo cluster %s of dedupe run %s: its survivor changed since the run', l.cluster_id, run_id),
+               'The survivor the run filled no longer holds the values the run left in it (new_row in dataeng.dedupe_log): putting its old values back would undo that later change.',
+               format('Give the survivor the values of new_row again (SELECT new_row FROM dataeng.dedupe_log WHERE run_id = %s AND cluster_id = %s AND action = ''filled'') and undo the cluster again, or restore it by hand from old_row.', run_id, l.cluster_id)
+          FROM _dd_undo l
+         WHERE l.action = 'filled' AND l.cluster_id NOT IN (SELECT x.cluster_id FROM _dd_undo_match x);
+    END IF;
   END IF;
 
-  n := 0;
-  IF cols IS NOT NULL THEN  -- NULL: the run logged no row (it found no duplicate)
-    BEGIN
-      SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
-        'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
-                      SELECT %2$s FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row)
-                       WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
-                    RETURNING 1)
-         SELECT pg_catalog.count(*) FROM i',
-        r.table_name, cols)) AS i(n bigint);
-    EXCEPTION WHEN unique_violation THEN
-      -- a deleted row's key taken again since the run: say which, and
-      -- what to do (the whole undo is refused, nothing is restored)
-      GET STACKED DIAGNOSTICS err_detail = PG_EXCEPTION_DETAIL, err_con = CONSTRAINT_NAME;
+  -- a deleted row whose key another row holds now (not a survivor the
+  -- undo puts back, whose key may be the one the fill gave it): found by
+  -- each unique index on columns (no expression, no predicate, collations
+  -- that compare bytes) in one pass, rather than by trying (a deferrable
+  -- one would only fail at commit, the whole undo with it); the others
+  -- (expressions, predicates, NULLS NOT DISTINCT) fail the tries below
+  IF to_regclass('pg_temp._dd_undo_taken') IS NOT NULL THEN DROP TABLE pg_temp._dd_undo_taken; END IF;
+  CREATE TEMP TABLE _dd_undo_taken (cluster_id bigint, con text, detail text);
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_undo_match TO %s', owner);
+  FOR ix IN
+    SELECT c.relname::text AS con,
+           array_agg(a.attname::text ORDER BY k.n) AS keycols
+      FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indexrelid
+      CROSS JOIN LATERAL unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY k(attnum, n)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      LEFT JOIN pg_collation co ON co.oid = a.attcollation
+     WHERE i.indrelid = r.table_name AND i.indisunique AND i.indexprs IS NULL AND i.indpred IS NULL
+     GROUP BY c.relname
+    HAVING bool_and(k.attnum > 0 AND coalesce(co.collisdeterministic, true))
+     ORDER BY c.relname
+  LOOP
+    IF cols IS NULL THEN EXIT; END IF;
+    INSERT INTO _dd_undo_taken
+      SELECT x.cluster_id, ix.con, x.detail
+        FROM dataeng_internal._dedup_as(owner, format(
+          'SELECT DISTINCT ON (l.cluster_id) l.cluster_id,
+                  pg_catalog.concat(%1$L, pg_catalog.concat_ws('', '', %2$s), '') already exists'')
+             FROM pg_temp._dd_undo l CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%3$s, l.old_row) p
+            WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+              AND EXISTS (SELECT 1 FROM %5$s %3$s t
+                           WHERE %4$s
+                             AND NOT EXISTS (SELECT 1 FROM pg_temp._dd_undo_match m
+                                              WHERE m.tid OPERATOR(pg_catalog.=) t.ctid
+                                                AND m.toid OPERATOR(pg_catalog.=) t.tableoid))
+            ORDER BY l.cluster_id',
+          format('Key (%s)=(', array_to_string(ARRAY(SELECT quote_ident(k) FROM unnest(ix.keycols) k), ', ')),
+          array_to_string(ARRAY(SELECT format('CAST(p.%I AS pg_catalog.text)', k) FROM unnest(ix.keycols) k), ', '),
+          r.table_name,
+          array_to_string(ARRAY(SELECT format('t.%1$I OPERATOR(pg_catalog.=) p.%1$I', k) FROM unnest(ix.keycols) k), ' AND '),
+          -- (the index of a table that others inherit holds its own rows
+          -- only; a partitioned table's, those of its partitions)
+          CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = r.table_name) = 'r' THEN 'ONLY' ELSE '' END))
+             AS x(cluster_id bigint, detail text)
+       WHERE x.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_taken y)
+         AND x.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_report y);
+  END LOOP;
+  SELECT * INTO taken FROM _dd_undo_taken y ORDER BY y.cluster_id LIMIT 1;
+  IF FOUND THEN
+    IF strict THEN
       RAISE EXCEPTION 'cannot undo dedupe run %: a row it deleted has a key another row of % holds now', run_id, r.table_name
-        USING ERRCODE = 'unique_violation', CONSTRAINT = err_con,
-              DETAIL = format('%s (unique constraint "%s"); nothing was restored.',
-                              coalesce(nullif(rtrim(err_detail, '.'), ''), 'A deleted row''s key exists again'), err_con),
-              HINT = format('Delete or change the row now holding that key, then run dataeng.dedupe_undo(%s) again.', run_id);
-    END;
+        USING ERRCODE = 'unique_violation', CONSTRAINT = taken.con,
+              DETAIL = format('%s (unique constraint "%s"); nothing was restored.', taken.detail, taken.con),
+              HINT = format('Delete or change the row now holding that key, then run dataeng.dedupe_undo(%s) again; dataeng.dedupe_undo_clusters(%s) undoes the other clusters and lists those it cannot.', run_id, run_id);
+    END IF;
+    INSERT INTO _dd_undo_report
+      SELECT y.cluster_id, false, 0, 0, '23505',
+             format('cannot undo cluster %s of dedupe run %s: a row it deleted has a key another row of %s holds now', y.cluster_id, run_id, r.table_name),
+             format('%s (unique constraint "%s").', y.detail, y.con),
+             format('Delete or change the row now holding that key, then undo the cluster again (dataeng.dedupe_undo(%s, ARRAY[%s])).', run_id, y.cluster_id)
+        FROM _dd_undo_taken y;
   END IF;
-  DROP TABLE pg_temp._dd_undo;
-  UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
+
+  -- the clusters to undo (their filled survivor found, or none filled, and
+  -- no key taken), numbered 1..nset for the tries below
+  CREATE TEMP TABLE _dd_undo_go AS
+    SELECT (row_number() OVER (ORDER BY c.cluster_id))::int AS ord, c.cluster_id, x.toid, x.tid,
+           false AS done
+      FROM (SELECT DISTINCT u.cluster_id FROM _dd_undo u) c
+      LEFT JOIN _dd_undo_match x ON x.cluster_id = c.cluster_id
+     WHERE (x.cluster_id IS NOT NULL
+            OR NOT EXISTS (SELECT 1 FROM _dd_undo u WHERE u.cluster_id = c.cluster_id AND u.action = 'filled'))
+       AND c.cluster_id NOT IN (SELECT y.cluster_id FROM _dd_undo_taken y);
+  GET DIAGNOSTICS nset = ROW_COUNT;
+  CREATE INDEX ON _dd_undo_go (ord);
+  ANALYZE _dd_undo_go;
+  EXECUTE format('GRANT SELECT ON pg_temp._dd_undo_go TO %s', owner);
+
+  stack := CASE WHEN nset > 0 THEN ARRAY[1, nset] ELSE '{}'::int[] END;
+  WHILE cardinality(stack) > 0 LOOP
+    lo := stack[cardinality(stack) - 1];
+    hi := stack[cardinality(stack)];
+    stack := stack[1:cardinality(stack) - 2];
+    BEGIN
+      -- survivors back to what they were (read by their ctids: a try of a
+      -- few clusters among thousands read the whole table)
+      IF expected > 0 THEN
+        SELECT u.n INTO m FROM dataeng_internal._dedup_as(owner, format(
+          'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %3$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row) p)
+                        FROM pg_temp._dd_undo_go g JOIN pg_temp._dd_undo l ON l.cluster_id OPERATOR(pg_catalog.=) g.cluster_id
+                       WHERE l.action OPERATOR(pg_catalog.=) ''filled''
+                         AND g.ord OPERATOR(pg_catalog.>=) %4$s AND g.ord OPERATOR(pg_catalog.<=) %5$s
+                         AND t.ctid OPERATOR(pg_catalog.=) g.tid AND t.tableoid OPERATOR(pg_catalog.=) g.toid
+                         AND t.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+                               SELECT g2.tid FROM pg_temp._dd_undo_go g2
+                                WHERE g2.ord OPERATOR(pg_catalog.>=) %4$s AND g2.ord OPERATOR(pg_catalog.<=) %5$s))
+                      RETURNING 1)
+           SELECT pg_catalog.count(*) FROM u',
+          r.table_name, upd_cols, upd_vals, lo, hi)) AS u(n bigint);
+        IF m <> (SELECT count(*) FROM _dd_undo_go g WHERE g.ord BETWEEN lo AND hi AND g.tid IS NOT NULL) THEN
+          RAISE EXCEPTION 'cannot undo dedupe run %: a filled survivor changed during the undo', run_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Nothing of it was restored.';
+        END IF;
+      END IF;
+      -- the deleted rows back
+      IF cols IS NOT NULL THEN  -- NULL: the run logged no row (it found no duplicate)
+        SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
+          'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+                        SELECT %3$s
+                          FROM pg_temp._dd_undo_go g JOIN pg_temp._dd_undo l ON l.cluster_id OPERATOR(pg_catalog.=) g.cluster_id,
+                               pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row) p
+                         WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+                           AND g.ord OPERATOR(pg_catalog.>=) %4$s AND g.ord OPERATOR(pg_catalog.<=) %5$s
+                      RETURNING 1)
+           SELECT pg_catalog.count(*) FROM i',
+          r.table_name, cols, pcols, lo, hi)) AS i(n bigint);
+      END IF;
+      UPDATE _dd_undo_go g SET done = true WHERE g.ord BETWEEN lo AND hi;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_msg = MESSAGE_TEXT,
+                              err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT, err_con = CONSTRAINT_NAME;
+      -- a cluster's own trouble (data, a constraint, a trigger refusing a
+      -- row) is tried apart from the others; anything else ends the undo
+      IF strict OR NOT (left(err_state, 2) IN ('22', '23', 'P0') OR err_state = '55000') THEN
+        IF err_state = '23505' THEN
+          -- a deleted row's key taken again since the run: say which, and
+          -- what to do (the whole undo is refused, nothing is restored)
+          RAISE EXCEPTION 'cannot undo dedupe run %: a row it deleted has a key another row of % holds now', run_id, r.table_name
+            USING ERRCODE = 'unique_violation', CONSTRAINT = err_con,
+                  DETAIL = format('%s (unique constraint "%s"); nothing was restored.',
+                                  coalesce(nullif(rtrim(err_detail, '.'), ''), 'A deleted row''s key exists again'), err_con),
+                  HINT = format('Delete or change the row now holding that key, then run dataeng.dedupe_undo(%s) again; dataeng.dedupe_undo_clusters(%s) undoes the other clusters and lists those it cannot.', run_id, run_id);
+        END IF;
+        RAISE;
+      END IF;
+      IF lo < hi THEN
+        mid := (lo + hi) / 2;
+        stack := stack || ARRAY[mid + 1, hi, lo, mid];   -- (lo..mid next)
+      ELSE
+        SELECT g.cluster_id INTO cid FROM _dd_undo_go g WHERE g.ord = lo;
+        INSERT INTO _dd_undo_report VALUES (cid, false, 0, 0, err_state,
+          CASE WHEN err_state = '23505'
+               THEN format('cannot undo cluster %s of dedupe run %s: a row it deleted has a key another row of %s holds now', cid, run_id, r.table_name)
+               ELSE format('cannot undo cluster %s of dedupe run %s: %s', cid, run_id, err_msg) END,
+          CASE WHEN err_state = '23505'
+               THEN format('%s (unique constraint "%s").', coalesce(nullif(rtrim(err_detail, '.'), ''), 'A deleted row''s key exists again'), err_con)
+               ELSE nullif(err_detail, '') END,
+          CASE WHEN err_state = '23505'
+               THEN format('Delete or change the row now holding that key, then undo the cluster again (dataeng.dedupe_undo(%s, ARRAY[%s])).', run_id, cid)
+               ELSE nullif(err_hint, '') END);
+      END IF;
+    END;
+  END LOOP;
+
+  ANALYZE _dd_undo_go;  -- (done: a nested loop over the log took seconds)
+  INSERT INTO _dd_undo_report
+    SELECT g.cluster_id, true,
+           (SELECT count(*) FROM _dd_undo l WHERE l.cluster_id = g.cluster_id AND l.action = 'deleted'),
+           (SELECT count(*) FROM _dd_undo l WHERE l.cluster_id = g.cluster_id AND l.action = 'filled'),
+           NULL, NULL, NULL, NULL
+      FROM _dd_undo_go g WHERE g.done;
+  -- what was undone, exactly: never undone again
+  -- (by ctid alone: with the run's id, the log's statistics, which may not
+  -- have seen this run, chose its index and a list filter, 30,000 rows by
+  -- 30,000 ctids)
+  UPDATE dataeng.dedupe_log l SET undone_at = now()
+    FROM (SELECT u.lid FROM _dd_undo u JOIN _dd_undo_go g ON g.cluster_id = u.cluster_id WHERE g.done) d
+   WHERE l.ctid = d.lid;
+  IF NOT EXISTS (SELECT 1 FROM _dd_undo_run u WHERE u.undone_at IS NULL
+                    AND u.cluster_id NOT IN (SELECT g.cluster_id FROM _dd_undo_go g WHERE g.done)) THEN
+    UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
+  END IF;
+  DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_go, pg_temp._dd_undo_taken, pg_temp._dd_undo_run;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._dedupe_undo_work(regrole, bigint, bigint[], boolean) IS
+  'internal: undo clusters of a dedupe run, all or nothing (strict) or each that can be, into pg_temp._dd_undo_report';
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo_work(regrole, bigint, bigint[], boolean) FROM PUBLIC;
+
+CREATE FUNCTION dataeng_internal._dedupe_undo(caller regrole, run_id bigint, clusters bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  PERFORM dataeng_internal._dedupe_undo_work(caller, run_id, clusters, true);
+  SELECT coalesce(sum(x.rows_inserted), 0) INTO n FROM pg_temp._dd_undo_report x;
+  DROP TABLE pg_temp._dd_undo_report;
   RETURN n;
 END;
 $$;
-COMMENT ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint) IS
+COMMENT ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint, bigint[]) IS
   'internal: body of dedupe_undo(), run for the calling role';
-REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo(regrole, bigint, bigint[]) FROM PUBLIC;
+
+CREATE FUNCTION dataeng_internal._dedupe_undo_clusters(caller regrole, run_id bigint, clusters bigint[])
+RETURNS TABLE(cluster_id bigint, undone boolean, rows_inserted bigint, rows_restored bigint,
+              sqlstate text, reason text, detail text, hint text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM dataeng_internal._dedupe_undo_work(caller, run_id, clusters, false);
+  RETURN QUERY SELECT x.cluster_id, x.undone, x.rows_inserted, x.rows_restored, x.sqlstate, x.reason, x.detail, x.hint
+                 FROM pg_temp._dd_undo_report x ORDER BY x.cluster_id;
+  DROP TABLE pg_temp._dd_undo_report;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._dedupe_undo_clusters(regrole, bigint, bigint[]) IS
+  'internal: body of dedupe_undo_clusters(), run for the calling role';
+REVOKE ALL ON FUNCTION dataeng_internal._dedupe_undo_clusters(regrole, bigint, bigint[]) FROM PUBLIC;
 
 CREATE FUNCTION dataeng.dedupe_forget(run_id bigint)
 RETURNS void

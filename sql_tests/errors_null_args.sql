@@ -37,6 +37,8 @@ BEGIN
     'dataeng.job_resume(NULL)',
     'dataeng.job_run_now(NULL)',
     'dataeng.dedupe_undo(NULL)',
+    'dataeng.dedupe_undo(NULL, ''{1}'')',
+    'dataeng.dedupe_undo_clusters(NULL)',
     'dataeng.dedupe_forget(NULL)',
     'dataeng.rule_drop(NULL, ''r'')',
     'dataeng.rule_drop(''pg_class'', NULL)',

@@ -202,7 +202,8 @@ INSERT INTO reasons VALUES
   -- plain invoker-rights functions: they run with the caller's rights and
   -- read or write only what the caller itself may
   ('fx_rate', 'invoker rights'), ('to_currency', 'invoker rights'), ('fill_missing', 'entry point'),
-  ('dedupe', 'entry point'), ('dedupe_undo', 'entry point'), ('find_duplicates', 'entry point'),
+  ('dedupe', 'entry point'), ('dedupe_undo', 'entry point'),
+  ('dedupe_undo_clusters', 'entry point'), ('find_duplicates', 'entry point'),
   ('validate', 'entry point'), ('quarantine_release', 'entry point'),
   ('quarantine_release_all', 'entry point'),
   ('fact_create', 'invoker rights (C)'), ('fact_drop', 'invoker rights'), ('fact_refresh', 'invoker rights'),

@@ -1292,3 +1292,12 @@ REVOKE ALL ON dataeng_internal.on_change_depths FROM PUBLIC;
 ALTER TABLE dataeng.dead_letters ADD COLUMN depth int NOT NULL DEFAULT 0;
 COMMENT ON COLUMN dataeng.dead_letters.depth IS
   'How deep in on_change handlers the batch was written (0: not by a handler); on_change_resume() hands it over as deep';
+
+-- dedupe_undo undoes chosen clusters of a run, and dedupe_undo_clusters
+-- each cluster it can, reporting the others: each logged row says when
+-- its cluster was undone (dedupe.sql); dedupe_undo(bigint) is made again
+-- with a clusters argument
+ALTER TABLE dataeng.dedupe_log ADD COLUMN undone_at timestamptz;
+UPDATE dataeng.dedupe_log l SET undone_at = r.undone_at
+  FROM dataeng.dedupe_runs r WHERE r.run_id = l.run_id AND r.undone_at IS NOT NULL;
+DROP FUNCTION dataeng.dedupe_undo(bigint);

@@ -163,7 +163,29 @@ dataeng_dedup_nothing_found(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-DATAENG_ENTRY_QUIET_REQUIRED(dataeng_dedupe_undo, "_dedupe_undo")
+/*
+ * dataeng.dedupe_undo(run_id bigint, clusters bigint[] DEFAULT NULL) and
+ * dataeng.dedupe_undo_clusters(run_id bigint, clusters bigint[] DEFAULT
+ * NULL): run_id is required (22004), clusters may be NULL (every cluster
+ * of the run not undone yet).  The body is looked up by the entry's own
+ * arguments: a database still on the 0.1.0 script has no C dedupe_undo.
+ */
+PG_FUNCTION_INFO_V1(dataeng_dedupe_undo);
+Datum
+dataeng_dedupe_undo(PG_FUNCTION_ARGS)
+{
+	dataeng_entry_require_args(fcinfo, 1);
+	return dataeng_entry_call_body_quiet(fcinfo, "_dedupe_undo");
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dedupe_undo_clusters);
+Datum
+dataeng_dedupe_undo_clusters(PG_FUNCTION_ARGS)
+{
+	dataeng_entry_require_args(fcinfo, 1);
+	return dataeng_entry_call_body_quiet(fcinfo, "_dedupe_undo_clusters");
+}
+
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_dedupe_forget, "_dedupe_forget")
 
 /* unpack a text[] into values (NULL for NULL or empty) */

@@ -233,6 +233,7 @@ one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
 	int			start = 0;
 	bool		after_apostrophe = false;
 	int			prev_len = 0;
+	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
 
 	if ((fixed = find_word(fixed_words, w, len)) != NULL ||
 		(company && (fixed = find_word(company_words, w, len)) != NULL))
@@ -266,7 +267,18 @@ one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
 								   (unsigned char) w[i + 1] == 0x80 &&
 								   (unsigned char) w[i + 2] == 0x99);	/* U+2019 */
 
-		if (i == len || w[i] == '-' || w[i] == '\'' || typographic)
+		/*
+		 * a hyphen of Unicode's own, as word processors and PDFs write
+		 * one: U+2010 hyphen, U+2011 non-breaking hyphen, U+2013 en dash
+		 * (the piece after it kept its case: "JEAN-PAUL" written with U+2010
+		 * was "Jean-paul")
+		 */
+		bool		hyphen = (utf8 && i + 2 < len && (unsigned char) w[i] == 0xE2 &&
+							  (unsigned char) w[i + 1] == 0x80 &&
+							  ((unsigned char) w[i + 2] == 0x90 || (unsigned char) w[i + 2] == 0x91 ||
+							   (unsigned char) w[i + 2] == 0x93));
+
+		if (i == len || w[i] == '-' || w[i] == '\'' || typographic || hyphen)
 		{
 			int			plen = i - start;
 			const char *piece = w + start;
@@ -285,10 +297,10 @@ one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
 			else
 				cap(out, w, len, start, plen, collation);
 			prev_len = plen;
-			after_apostrophe = (i < len && w[i] != '-');
+			after_apostrophe = (i < len && w[i] != '-' && !hyphen);
 			if (i == len)
 				break;
-			if (typographic)
+			if (typographic || hyphen)
 			{
 				appendBinaryStringInfo(out, w + i, 3);
 				i += 2;

@@ -127,6 +127,13 @@ cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const cha
 	return parse_number_chars(w, n, dec, pct, why);
 }
 
+/* a hyphen-minus, an en dash or an em dash (written for missing cents) */
+static inline bool
+dash_char(pg_wchar c)
+{
+	return c == '-' || c == 0x2013 || c == 0x2014;
+}
+
 /*
  * parse_number_chars
  *		cleanse_parse_number_text() on the n characters (code points) at w.
@@ -166,6 +173,32 @@ parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **w
 			start++, end--, paren = negative = true, moved = true;
 		if (!moved)
 			break;
+	}
+	/*
+	 * "5,-", "5.-", "5,--" or "5.–" (a dash for the cents): a price with no
+	 * minor units, as German, Swiss, Austrian and Nordic prices are written
+	 * ("12,- €", "CHF 5.–"), the separator its decimal one.  The dash was
+	 * read as a trailing minus sign: "5,- €" was -5.
+	 */
+	{
+		int			dashes = 0;
+
+		while (end - dashes - 1 > start && dash_char(w[end - dashes - 1]) && dashes < 2)
+			dashes++;
+		if (dashes > 0 && end - dashes - 2 >= start &&
+			(w[end - dashes - 1] == ',' || w[end - dashes - 1] == '.') &&
+			w[end - dashes - 2] >= '0' && w[end - dashes - 2] <= '9')
+		{
+			char		sep = (char) w[end - dashes - 1];
+
+			if (dec != 0 && dec != sep)
+			{
+				*why = "a dash for the cents after a separator that is not the decimal one";
+				return NULL;
+			}
+			dec = sep;
+			end -= dashes + 1;
+		}
 	}
 	if (end > start && (w[start] == '-' || w[start] == 0x2212 || w[start] == '+'))
 	{

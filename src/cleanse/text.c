@@ -99,6 +99,55 @@ is_invisible(pg_wchar c)
 		(c >= 0x2060 && c <= 0x2064) || c == 0xFEFF;
 }
 
+/*
+ * Unicode punctuation (general categories Pc, Pd, Ps, Pe, Pi, Pf, Po) of
+ * the blocks names and addresses meet, beyond ASCII and what compatibility
+ * decomposition makes ASCII: typographic quotes and apostrophes, dashes,
+ * guillemets, the inverted marks, bullets and ellipses, CJK, Arabic,
+ * Hebrew, Armenian and Devanagari punctuation.  Sorted ranges.
+ */
+static const pg_wchar punct_ranges[][2] = {
+	{0x00A1, 0x00A1}, {0x00A7, 0x00A7}, {0x00AB, 0x00AB}, {0x00B6, 0x00B6},
+	{0x00BB, 0x00BB}, {0x00BF, 0x00BF}, {0x037E, 0x037E}, {0x0387, 0x0387},
+	{0x055A, 0x055F}, {0x0589, 0x058A}, {0x05BE, 0x05BE}, {0x05C0, 0x05C0},
+	{0x05C3, 0x05C3}, {0x05C6, 0x05C6}, {0x05F3, 0x05F4}, {0x0609, 0x060A},
+	{0x060C, 0x060D}, {0x061B, 0x061B}, {0x061D, 0x061F}, {0x066A, 0x066D},
+	{0x06D4, 0x06D4}, {0x0964, 0x0965}, {0x0970, 0x0970}, {0x0E4F, 0x0E4F},
+	{0x0E5A, 0x0E5B}, {0x2010, 0x2027}, {0x2030, 0x2043}, {0x2045, 0x2051},
+	{0x2053, 0x205E}, {0x207D, 0x207E}, {0x208D, 0x208E}, {0x2308, 0x230B},
+	{0x2329, 0x232A}, {0x2768, 0x2775}, {0x27C5, 0x27C6}, {0x27E6, 0x27EF},
+	{0x2983, 0x2998}, {0x29D8, 0x29DB}, {0x29FC, 0x29FD}, {0x2CF9, 0x2CFC},
+	{0x2CFE, 0x2CFF}, {0x2E00, 0x2E2E}, {0x2E30, 0x2E4F}, {0x2E52, 0x2E5D},
+	{0x3001, 0x3003}, {0x3008, 0x3011}, {0x3014, 0x301F}, {0x3030, 0x3030},
+	{0x303D, 0x303D}, {0x30A0, 0x30A0}, {0x30FB, 0x30FB}, {0xFE10, 0xFE19},
+	{0xFE30, 0xFE52}, {0xFE54, 0xFE61}, {0xFE63, 0xFE63}, {0xFE68, 0xFE68},
+	{0xFE6A, 0xFE6B}, {0xFF01, 0xFF03}, {0xFF05, 0xFF0A}, {0xFF0C, 0xFF0F},
+	{0xFF1A, 0xFF1B}, {0xFF1F, 0xFF20}, {0xFF3B, 0xFF3D}, {0xFF3F, 0xFF3F},
+	{0xFF5B, 0xFF5B}, {0xFF5D, 0xFF5D}, {0xFF5F, 0xFF65},
+};
+
+static bool
+is_punct(pg_wchar c)
+{
+	int			lo = 0,
+				hi = lengthof(punct_ranges) - 1;
+
+	if (c < punct_ranges[0][0] || c > punct_ranges[hi][1])
+		return false;
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (c < punct_ranges[mid][0])
+			hi = mid - 1;
+		else if (c > punct_ranges[mid][1])
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
 /* combining marks: what accent folding drops after decomposition */
 static bool
 is_mark(pg_wchar c)
@@ -283,8 +332,11 @@ dataeng_clean_text(PG_FUNCTION_ARGS)
 /*
  * key_chars
  *		The material of OpenRefine's keys: folded to ASCII where possible,
- *		ASCII lower case, ASCII punctuation and controls removed; white space kept
- *		as single spaces only when keep_spaces.
+ *		ASCII lower case, punctuation (Unicode's, as OpenRefine's keyers
+ *		match it: \p{Punct} under UNICODE_CHARACTER_CLASS) and controls
+ *		removed; white space kept as single spaces only when keep_spaces.
+ *		Punctuation beyond ASCII was kept: "O’Brien" had the key "o’brien",
+ *		"O'Brien" "obrien".
  */
 static char *
 key_chars(text *t, bool keep_spaces)
@@ -343,6 +395,8 @@ key_chars(text *t, bool keep_spaces)
 				appendStringInfoChar(&out, 'c');	/* © */
 			else if (cp == 0xAE)
 				appendStringInfoChar(&out, 'r');	/* ® */
+			else if (is_punct(cp))
+				;				/* punctuation beyond ASCII: O’Brien is O'Brien */
 			else if (!is_invisible(cp))
 			{
 				/*
