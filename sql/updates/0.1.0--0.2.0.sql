@@ -1273,3 +1273,29 @@ DROP FUNCTION dataeng.cdc_consumer_drop(text);
 DROP FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text);
 DROP FUNCTION dataeng.fact_drop(text);
 DROP FUNCTION dataeng.dimension_drop(text);
+
+-- Tables captured from the WAL that a transaction dropped after writing
+-- them: what the worker needs to record those changes, which it decodes
+-- after the commit, when the table, its row of dataeng.cdc_tables and
+-- its key are gone.  Written by the DROP (src/cdc/ddl.c,
+-- cdc_wal_before_drop) in its own transaction, which also writes a
+-- logical message for the worker; deleted by the worker's round that
+-- records that transaction (or, when it had no change to record, once
+-- the slot has decoded past it).
+CREATE TABLE dataeng_internal.cdc_wal_dropped (
+  table_oid       oid     NOT NULL,
+  dropped_xid     xid8    NOT NULL,
+  table_ident     text    NOT NULL,
+  table_owner     oid     NOT NULL,
+  columns         text[],
+  exclude_columns text[],
+  changed_only    boolean NOT NULL,
+  key_columns     text[],
+  column_names    text[]  NOT NULL,
+  column_types    oid[]   NOT NULL,
+  column_typmods  int4[]  NOT NULL,
+  PRIMARY KEY (table_oid, dropped_xid)
+);
+COMMENT ON TABLE dataeng_internal.cdc_wal_dropped IS
+  'Tables captured from the WAL dropped by a transaction that wrote them: their capture options, key and columns, until the WAL worker records that transaction';
+REVOKE ALL ON dataeng_internal.cdc_wal_dropped FROM PUBLIC;
