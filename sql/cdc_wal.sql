@@ -239,6 +239,7 @@ CREATE TABLE dataeng_internal.cdc_wal_dropped (
   column_names    text[]  NOT NULL,
   column_types    oid[]   NOT NULL,
   column_typmods  int4[]  NOT NULL,
+  column_read_types oid[] NOT NULL,
   PRIMARY KEY (table_oid, dropped_xid)
 );
 COMMENT ON TABLE dataeng_internal.cdc_wal_dropped IS

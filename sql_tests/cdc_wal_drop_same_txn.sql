@@ -244,6 +244,35 @@ INSERT INTO wst_gen VALUES (1);
 DROP TABLE wst_gen;
 COMMIT;
 
+-- a column's type dropped with the table (DROP SCHEMA ... CASCADE): an
+-- enum's values are still recorded by their labels, a domain's as its
+-- base type's, as the trigger records them (twin t2); the other table's
+-- changes too
+CREATE SCHEMA wst_s;
+CREATE TYPE wst_s.mood AS ENUM ('sad', 'happy');
+CREATE DOMAIN wst_s.pos AS int CHECK (VALUE > 0);
+CREATE TABLE wst_s.t (id int PRIMARY KEY, m wst_s.mood, ms wst_s.mood[], p wst_s.pos);
+CREATE TABLE wst_s.t2 (LIKE wst_s.t INCLUDING ALL);
+SET client_min_messages = warning;
+SELECT dataeng.cdc_enable('wst_s.t', method => 'wal');
+SELECT dataeng.cdc_enable('wst_s.t2', method => 'trigger');
+SELECT dataeng.cdc_wal_sync();
+RESET client_min_messages;
+SELECT 'wst_s.t'::regclass::oid AS s_oid, 'wst_s.t2'::regclass::oid AS s2_oid \gset
+BEGIN;
+INSERT INTO wst_s.t VALUES (1, 'happy', '{sad,happy}', 5);
+INSERT INTO wst_s.t2 VALUES (1, 'happy', '{sad,happy}', 5);
+INSERT INTO wst_kept VALUES (4);
+SET client_min_messages = warning;
+DROP SCHEMA wst_s CASCADE;
+RESET client_min_messages;
+COMMIT;
+SELECT dataeng.cdc_wal_sync();
+SELECT table_oid = :s_oid AS wal, op, pk, new_row FROM dataeng_internal.change_log
+ WHERE table_oid IN (:s_oid, :s2_oid) ORDER BY change_id;
+SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = 'wst_kept'::regclass AND pk = '{"id": 4}';
+SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
+
 SET client_min_messages = warning;
 SELECT dataeng.cdc_consumer_drop('wst_c');
 DROP TABLE wst_kept, wst_rb;

@@ -975,6 +975,36 @@ wal_text_array(List *names)
 }
 
 /*
+ * wal_read_type
+ *		The built-in type a value of a column of type typid can be read and
+ *		recorded as, alike, once typid is gone (dropped with the table, by
+ *		DROP SCHEMA ... CASCADE): a domain's base type (its checks ran when
+ *		the row was written), text for an enum (recorded by its label), an
+ *		array of those; InvalidOid when there is none (a composite or
+ *		range type of the database).
+ */
+static Oid
+wal_read_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+	Oid			elem;
+
+	if (base < FirstNormalObjectId)
+		return base;
+	if (type_is_enum(base))
+		return TEXTOID;
+	elem = get_element_type(base);
+	if (!OidIsValid(elem))
+		return InvalidOid;
+	elem = getBaseType(elem);
+	if (type_is_enum(elem))
+		return TEXTARRAYOID;
+	if (elem < FirstNormalObjectId)
+		return get_array_type(elem);
+	return InvalidOid;
+}
+
+/*
  * wal_describe_dropped
  *		Before the DROP of table relid, captured from the WAL, that this
  *		transaction wrote: record what the worker needs to turn those
@@ -1000,16 +1030,17 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	List	   *keys = NIL;
 	Datum	   *types;
 	Datum	   *typmods;
+	Datum	   *readtypes;
 	Bitmapset  *key;
 	int			n = 0;
 	int			i;
 	bool		ok;
 	Datum		relid_value[1] = {ObjectIdGetDatum(relid)};
 	InternalSql as_owner;
-	Oid			argtypes[8] = {OIDOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID,
-	OIDARRAYOID, INT4ARRAYOID, OIDOID};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[9] = {OIDOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID,
+	OIDARRAYOID, INT4ARRAYOID, OIDOID, OIDARRAYOID};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const char *why = NULL;
 
 	/* (0.1.0: no WAL capture) */
@@ -1053,6 +1084,7 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	}
 	types = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	typmods = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	readtypes = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -1062,6 +1094,7 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 		names = lappend(names, pstrdup(NameStr(att->attname)));
 		types[n] = ObjectIdGetDatum(att->atttypid);
 		typmods[n] = Int32GetDatum(att->atttypmod);
+		readtypes[n] = ObjectIdGetDatum(wal_read_type(att->atttypid));
 		n++;
 	}
 	key = cdc_identity_columns(rel);
@@ -1084,6 +1117,7 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	values[5] = PointerGetDatum(construct_array(types, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
 	values[6] = PointerGetDatum(construct_array(typmods, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	values[7] = ObjectIdGetDatum(relid);
+	values[8] = PointerGetDatum(construct_array(readtypes, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
 	relation_close(rel, NoLock);
 
 	internal_sql_begin(&as_owner, nspowner);
@@ -1091,9 +1125,10 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	if (SPI_execute_with_args(dataeng_internal_sql(
 								  "INSERT INTO dataeng_internal.cdc_wal_dropped AS w"
 								  " (table_oid, dropped_xid, table_ident, table_owner, columns, exclude_columns,"
-								  "  changed_only, key_columns, column_names, column_types, column_typmods)"
+								  "  changed_only, key_columns, column_names, column_types, column_typmods,"
+								  "  column_read_types)"
 								  " SELECT $1, pg_catalog.pg_current_xact_id(), $2, $3, ct.columns,"
-								  "  ct.exclude_columns, ct.changed_only, $4, $5, $6, $7"
+								  "  ct.exclude_columns, ct.changed_only, $4, $5, $6, $7, $9"
 								  "  FROM dataeng.cdc_tables ct"
 								  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $8"
 								  "   AND ct.active_method OPERATOR(pg_catalog.=) 'wal'"
@@ -1106,8 +1141,9 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 								  "  columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,"
 								  "  changed_only = EXCLUDED.changed_only, key_columns = EXCLUDED.key_columns,"
 								  "  column_names = EXCLUDED.column_names, column_types = EXCLUDED.column_types,"
-								  "  column_typmods = EXCLUDED.column_typmods"),
-							  8, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+								  "  column_typmods = EXCLUDED.column_typmods,"
+								  "  column_read_types = EXCLUDED.column_read_types"),
+							  9, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.cdc_wal_dropped");
 	ok = (SPI_processed == 1);
 	SPI_finish();

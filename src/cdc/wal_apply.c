@@ -190,6 +190,7 @@ typedef struct WalRel
 	char	  **dattnames;
 	Oid		   *dattypes;
 	int32	   *dattypmods;
+	Oid		   *dattreadtypes;	/* a built-in type to read it as, once its own is gone */
 	int			nkey;			/* its key's columns (0: none) */
 	char	  **keynames;
 	TupleDesc	ddesc;			/* built from built_from */
@@ -679,9 +680,21 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 		Oid			typid = rc->types[i];
 		int32		typmod = -1;
 
+		Oid			readtype = InvalidOid;
+
 		for (j = 0; j < wr->dnatts; j++)
 			if (wr->dattypes[j] == typid && strcmp(wr->dattnames[j], rc->names[i]) == 0)
+			{
 				typmod = wr->dattypmods[j];
+				readtype = wr->dattreadtypes[j];
+			}
+		/* (its type dropped too: read as the built-in type it renders as) */
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)) && OidIsValid(readtype) &&
+			SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(readtype)))
+		{
+			typid = readtype;
+			typmod = -1;
+		}
 		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)))
 		{
 			if (wr->mismatch == NULL)
@@ -1844,7 +1857,7 @@ wal_load_dropped(WalRound *r)
 							  " WHERE d.dropped_xid::pg_catalog.xid OPERATOR(pg_catalog.=) $1"
 							  " RETURNING d.table_oid, d.columns::text, d.exclude_columns::text,"
 							  " d.changed_only, d.table_ident, d.table_owner, d.key_columns,"
-							  " d.column_names, d.column_types, d.column_typmods",
+							  " d.column_names, d.column_types, d.column_typmods, d.column_read_types",
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "could not read dataeng_internal.cdc_wal_dropped");
 	for (i = 0; i < SPI_processed; i++)
@@ -1885,6 +1898,7 @@ wal_load_dropped(WalRound *r)
 		wr->dattnames = palloc(sizeof(char *) * Max(n, 1));
 		wr->dattypes = palloc0(sizeof(Oid) * Max(n, 1));
 		wr->dattypmods = palloc0(sizeof(int32) * Max(n, 1));
+		wr->dattreadtypes = palloc0(sizeof(Oid) * Max(n, 1));
 		for (k = 0; k < n; k++)
 			wr->dattnames[k] = TextDatumGetCString(elems[k]);
 		n = Min(wal_spi_array(tup, desc, 9, OIDOID, &elems), wr->dnatts);
@@ -1893,6 +1907,9 @@ wal_load_dropped(WalRound *r)
 		n = Min(wal_spi_array(tup, desc, 10, INT4OID, &elems), wr->dnatts);
 		for (k = 0; k < n; k++)
 			wr->dattypmods[k] = DatumGetInt32(elems[k]);
+		n = Min(wal_spi_array(tup, desc, 11, OIDOID, &elems), wr->dnatts);
+		for (k = 0; k < n; k++)
+			wr->dattreadtypes[k] = DatumGetObjectId(elems[k]);
 		installed = lappend(installed, wr);
 		MemoryContextSwitchTo(old);
 	}
