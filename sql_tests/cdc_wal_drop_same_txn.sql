@@ -23,6 +23,8 @@ CREATE TABLE wst_alter_w (id int PRIMARY KEY, a int, b text);
 CREATE TABLE wst_trunc_w (id int PRIMARY KEY, v text);
 -- no key
 CREATE TABLE wst_nokey_w (v text);
+-- TRUNCATE alone, then dropped
+CREATE TABLE wst_tonly_w (id int PRIMARY KEY);
 -- a partitioned table: one partition dropped, then the table
 CREATE TABLE wst_part_w (id int, k int, v text, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);
 CREATE TABLE wst_part_w_1 PARTITION OF wst_part_w FOR VALUES FROM (0) TO (10);
@@ -32,7 +34,7 @@ DO $$
 DECLARE
   s text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey'] LOOP
+  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'tonly'] LOOP
     EXECUTE format('CREATE TABLE wst_%s_t (LIKE wst_%s_w INCLUDING ALL)', s, s);
   END LOOP;
 END;
@@ -47,7 +49,7 @@ DECLARE
   s text;
   m text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'part'] LOOP
+  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'tonly', 'part'] LOOP
     FOREACH m IN ARRAY ARRAY['w', 't'] LOOP
       IF s = 'opts' THEN
         PERFORM dataeng.cdc_enable(format('wst_%s_%s', s, m), exclude_columns => '{secret}',
@@ -74,6 +76,8 @@ INSERT INTO wst_drop_w VALUES (1, 'before', 1.5, 'ab');
 INSERT INTO wst_drop_t VALUES (1, 'before', 1.5, 'ab');
 INSERT INTO wst_opts_w VALUES (1, 1, 'before', 's');
 INSERT INTO wst_opts_t VALUES (1, 1, 'before', 's');
+INSERT INTO wst_tonly_w VALUES (1);
+INSERT INTO wst_tonly_t VALUES (1);
 SELECT dataeng.cdc_wal_sync();
 
 -- each scenario in a transaction of its own, the two methods alike
@@ -153,6 +157,8 @@ BEGIN
     INSERT INTO wst_nokey_%1$s VALUES ('a'), ('a');
     DELETE FROM wst_nokey_%1$s;
     DROP TABLE wst_nokey_%1$s;
+    TRUNCATE wst_tonly_%1$s;
+    DROP TABLE wst_tonly_%1$s;
     $q$, m);
 END;
 $$;

@@ -961,6 +961,29 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 	return relids;
 }
 
+/*
+ * changed_here
+ *		Whether this transaction may have changes of relid (or of its
+ *		partitions) that its commit will publish: it wrote it (ROW
+ *		EXCLUSIVE, as written_here()) or truncated it, or altered it
+ *		(ACCESS EXCLUSIVE, taken before the DROP's own).
+ */
+static bool
+changed_here(Oid relid)
+{
+	ListCell   *p;
+
+	foreach(p, find_all_inheritors(relid, NoLock, NULL))
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(p));
+		if (LockHeldByMe(&tag, RowExclusiveLock) || LockHeldByMe(&tag, AccessExclusiveLock))
+			return true;
+	}
+	return false;
+}
+
 /* a text[] of the strings of names */
 static Datum
 wal_text_array(List *names)
@@ -1175,7 +1198,6 @@ cdc_wal_before_drop(Node *stmt)
 	ListCell   *lc;
 	Oid			pubid;
 	Oid			nspowner;
-	Oid			w;
 	bool		caught_up = true;
 	bool		unblocked;
 	char	   *worker = NULL;
@@ -1234,8 +1256,7 @@ cdc_wal_before_drop(Node *stmt)
 			Oid			relid = lfirst_oid(lc);
 			const char *why;
 
-			w = written_here(list_make1_oid(relid));
-			if (!OidIsValid(w))
+			if (!changed_here(relid))
 				continue;
 			why = wal_describe_dropped(relid, nspowner);
 			if (why == NULL)
@@ -1243,6 +1264,9 @@ cdc_wal_before_drop(Node *stmt)
 				described = true;
 				continue;
 			}
+			/* (a TRUNCATE or an ALTER alone: said only for rows written) */
+			if (!OidIsValid(written_here(list_make1_oid(relid))))
+				continue;
 			ereport(WARNING,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("this transaction changed rows of table %s, which is captured from the WAL, before dropping it",
