@@ -77,6 +77,13 @@
  * DROP, ALTER or RENAME ATTRIBUTE of a composite type: a pending value's
  * text has the attributes of its time, which record_in refuses after the
  * change (or which the record would name as renamed).
+ * A DROP of such a table also describes, for the worker, each table it
+ * takes that the dropping transaction changed before (cdc_wal_before_drop,
+ * wal_describe_dropped): those changes commit with the DROP and are decoded
+ * when the table is gone, so its capture options, key and columns go to a
+ * row of dataeng_internal.cdc_wal_dropped, in the same transaction, with a
+ * transactional logical message (CDC_WAL_DROP_PREFIX) that has the worker
+ * read it (wal_apply.c, wal_load_dropped).
  * pgoutput publishes a partitioned table's changes through the table
  * (publish_via_partition_root) but leaves out the truncation of one of its
  * partitions alone, so a TRUNCATE naming a partition of a table captured

@@ -69,6 +69,15 @@
  * confirmed after it committed and applied_lsn skips what a crash makes
  * decode again, whatever the transaction's size.
  *
+ * A table the source transaction dropped after writing it is gone when
+ * its changes are decoded: the DROP described it in
+ * dataeng_internal.cdc_wal_dropped and wrote a logical message
+ * (CDC_WAL_DROP_PREFIX, ddl.c).  Meeting the message, the round takes the
+ * description of each such table as its entry (wal_load_dropped), decodes
+ * the table's changes with the columns of their relation messages and the
+ * options and key of the description (wal_dropped_build), and deletes the
+ * description in its own transaction, with applied_lsn: used once.
+ *
  * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
  * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
  * logs whole.  The records of one round share the worker's transaction id
