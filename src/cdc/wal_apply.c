@@ -2226,12 +2226,20 @@ wal_depth_note(FullTransactionId xid, WalRound *r)
  *		wrote no change the publication sends, or was decoded by a worker
  *		that did not ask pgoutput for messages.
  */
+#define WAL_PURGE_DROPPED_EVERY_MS	10000
+
 static void
 wal_purge_dropped(const char *slot)
 {
+	static TimestampTz last = 0;
 	Oid			types[1] = {NAMEOID};
 	Datum		values[1] = {CStringGetDatum(slot)};
+	TimestampTz now = GetCurrentTimestamp();
 
+	/* (such rows are rare: looked for every 10 s at most, not each round) */
+	if (!TimestampDifferenceExceeds(last, now, WAL_PURGE_DROPPED_EVERY_MS))
+		return;
+	last = now;
 	if (SPI_execute_with_args("DELETE FROM dataeng_internal.cdc_wal_dropped d"
 							  " USING pg_catalog.pg_replication_slots s"
 							  " WHERE s.slot_name OPERATOR(pg_catalog.=) $1"
