@@ -246,6 +246,33 @@ COMMENT ON TABLE dataeng_internal.cdc_wal_stops IS
   'Tables the WAL worker stopped capturing while their row of dataeng.cdc_tables was locked, until it records the stop there';
 REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 
+-- Tables captured from the WAL that a transaction dropped after writing
+-- them: what the worker needs to record those changes, which it decodes
+-- after the commit, when the table, its row of dataeng.cdc_tables and
+-- its key are gone.  Written by the DROP (src/cdc/ddl.c,
+-- cdc_wal_before_drop) in its own transaction, which also writes a
+-- logical message for the worker; deleted by the worker's round that
+-- records that transaction (or, when it had no change to record, once
+-- the slot has decoded past it).
+CREATE TABLE dataeng_internal.cdc_wal_dropped (
+  table_oid       oid     NOT NULL,
+  dropped_xid     xid8    NOT NULL,
+  table_ident     text    NOT NULL,
+  table_owner     oid     NOT NULL,
+  columns         text[],
+  exclude_columns text[],
+  changed_only    boolean NOT NULL,
+  key_columns     text[],
+  column_names    text[]  NOT NULL,
+  column_types    oid[]   NOT NULL,
+  column_typmods  int4[]  NOT NULL,
+  column_read_types oid[] NOT NULL,
+  PRIMARY KEY (table_oid, dropped_xid)
+);
+COMMENT ON TABLE dataeng_internal.cdc_wal_dropped IS
+  'Tables captured from the WAL dropped by a transaction that wrote them: their capture options, key and columns, until the WAL worker records that transaction';
+REVOKE ALL ON dataeng_internal.cdc_wal_dropped FROM PUBLIC;
+
 -- Whether the server lets the WAL capture worker decode with pgoutput:
 -- PostgreSQL 15.19 and later load only the output plugins listed in
 -- output_plugin_libraries (a comma-separated list of library names; a

@@ -91,9 +91,10 @@ SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = :dwo_oid ORDER 
 DROP ROLE dw_owner;
 
 -- 4. what the wait cannot cover: changes written by the dropping
--- transaction itself commit with the DROP and are decoded after it (said
--- at once, while it can be rolled back); and no worker running rounds
--- (dataeng.enabled off): said, and the DROP goes on
+-- transaction itself commit with the DROP and are decoded after it (the
+-- DROP describes the table for the worker: no warning, and
+-- cdc_wal_drop_same_txn shows them captured); and no worker running
+-- rounds (dataeng.enabled off): said, and the DROP goes on
 SET client_min_messages = warning;
 CREATE TABLE dw2 (id int PRIMARY KEY);
 SELECT dataeng.cdc_enable('dw2', method => 'wal');

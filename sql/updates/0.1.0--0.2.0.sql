@@ -1301,3 +1301,30 @@ ALTER TABLE dataeng.dedupe_log ADD COLUMN undone_at timestamptz;
 UPDATE dataeng.dedupe_log l SET undone_at = r.undone_at
   FROM dataeng.dedupe_runs r WHERE r.run_id = l.run_id AND r.undone_at IS NOT NULL;
 DROP FUNCTION dataeng.dedupe_undo(bigint);
+
+-- Tables captured from the WAL that a transaction dropped after writing
+-- them: what the worker needs to record those changes, which it decodes
+-- after the commit, when the table, its row of dataeng.cdc_tables and
+-- its key are gone.  Written by the DROP (src/cdc/ddl.c,
+-- cdc_wal_before_drop) in its own transaction, which also writes a
+-- logical message for the worker; deleted by the worker's round that
+-- records that transaction (or, when it had no change to record, once
+-- the slot has decoded past it).
+CREATE TABLE dataeng_internal.cdc_wal_dropped (
+  table_oid       oid     NOT NULL,
+  dropped_xid     xid8    NOT NULL,
+  table_ident     text    NOT NULL,
+  table_owner     oid     NOT NULL,
+  columns         text[],
+  exclude_columns text[],
+  changed_only    boolean NOT NULL,
+  key_columns     text[],
+  column_names    text[]  NOT NULL,
+  column_types    oid[]   NOT NULL,
+  column_typmods  int4[]  NOT NULL,
+  column_read_types oid[] NOT NULL,
+  PRIMARY KEY (table_oid, dropped_xid)
+);
+COMMENT ON TABLE dataeng_internal.cdc_wal_dropped IS
+  'Tables captured from the WAL dropped by a transaction that wrote them: their capture options, key and columns, until the WAL worker records that transaction';
+REVOKE ALL ON dataeng_internal.cdc_wal_dropped FROM PUBLIC;

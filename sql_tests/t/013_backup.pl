@@ -45,6 +45,7 @@ my %not_carried = (
 	cdc_wal_state => 'WAL positions of the dumped cluster',
 	cdc_wal_tables => 'WAL positions of the dumped cluster',
 	cdc_wal_stops => 'table oids of the dumped cluster (a stop waits there a round at most)',
+	cdc_wal_dropped => 'tables dropped in the dumped cluster, with transaction ids there (until its WAL worker records their changes)',
 	on_change_triggers => 'WAL positions of the dumped cluster (re-create them after a restore)',
 	on_change_backlog => 'batches of on_change triggers, which are not carried',
 	on_change_resume_progress => 'resumes of on_change triggers, which are not carried',

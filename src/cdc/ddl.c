@@ -81,6 +81,13 @@
  * DROP, ALTER or RENAME ATTRIBUTE of a composite type: a pending value's
  * text has the attributes of its time, which record_in refuses after the
  * change (or which the record would name as renamed).
+ * A DROP of such a table also describes, for the worker, each table it
+ * takes that the dropping transaction changed before (cdc_wal_before_drop,
+ * wal_describe_dropped): those changes commit with the DROP and are decoded
+ * when the table is gone, so its capture options, key and columns go to a
+ * row of dataeng_internal.cdc_wal_dropped, in the same transaction, with a
+ * transactional logical message (CDC_WAL_DROP_PREFIX) that has the worker
+ * read it (wal_apply.c, wal_load_dropped).
  * pgoutput publishes a partitioned table's changes through the table
  * (publish_via_partition_root) but leaves out the truncation of one of its
  * partitions alone, so a TRUNCATE naming a partition of a table captured
@@ -95,6 +102,7 @@
 #include "access/heapam.h"
 #include "access/tableam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -120,8 +128,10 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
+#include "replication/message.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -965,6 +975,219 @@ wal_tables_dropped(Node *stmt, Oid pubid)
 }
 
 /*
+ * changed_here
+ *		Whether this transaction may have changes of relid (or of its
+ *		partitions) that its commit will publish: it wrote it (ROW
+ *		EXCLUSIVE, as written_here()) or truncated it, or altered it
+ *		(ACCESS EXCLUSIVE, taken before the DROP's own).
+ */
+static bool
+changed_here(Oid relid)
+{
+	ListCell   *p;
+
+	foreach(p, find_all_inheritors(relid, NoLock, NULL))
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(p));
+		if (LockHeldByMe(&tag, RowExclusiveLock) || LockHeldByMe(&tag, AccessExclusiveLock))
+			return true;
+	}
+	return false;
+}
+
+/* a text[] of the strings of names */
+static Datum
+wal_text_array(List *names)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, names)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * wal_read_type
+ *		The built-in type a value of a column of type typid can be read and
+ *		recorded as, alike, once typid is gone (dropped with the table, by
+ *		DROP SCHEMA ... CASCADE): a domain's base type (its checks ran when
+ *		the row was written), text for an enum (recorded by its label), an
+ *		array of those; InvalidOid when there is none (a composite or
+ *		range type of the database).
+ */
+static Oid
+wal_read_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+	Oid			elem;
+
+	if (base < FirstNormalObjectId)
+		return base;
+	if (type_is_enum(base))
+		return TEXTOID;
+	elem = get_element_type(base);
+	if (!OidIsValid(elem))
+		return InvalidOid;
+	elem = getBaseType(elem);
+	if (type_is_enum(elem))
+		return TEXTARRAYOID;
+	if (elem < FirstNormalObjectId)
+		return get_array_type(elem);
+	return InvalidOid;
+}
+
+/*
+ * wal_describe_dropped
+ *		Before the DROP of table relid, captured from the WAL, that this
+ *		transaction wrote: record what the worker needs to turn those
+ *		changes into records once the table is gone (its capture options,
+ *		key, columns with their types and type modifiers) in a row of
+ *		dataeng_internal.cdc_wal_dropped, as dataeng's owner, in this
+ *		transaction (a DROP that fails or is rolled back takes it back).
+ *		The caller then writes the logical message that has the worker read
+ *		it (wal_apply.c, wal_load_dropped).  Returns NULL when it did, or
+ *		when nothing is needed (a partition, whose changes are published
+ *		under the captured table above it: that one is described when it
+ *		is dropped); else why the changes cannot be recorded (*why*): the
+ *		table has stored generated columns (pgoutput leaves them out, and
+ *		their expressions go with the table), or its capture from the WAL
+ *		is not active (being switched, or stopped).
+ */
+static const char *
+wal_describe_dropped(Oid relid, Oid nspowner)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	List	   *names = NIL;
+	List	   *keys = NIL;
+	Datum	   *types;
+	Datum	   *typmods;
+	Datum	   *readtypes;
+	Bitmapset  *key;
+	int			n = 0;
+	int			i;
+	bool		ok;
+	Datum		relid_value[1] = {ObjectIdGetDatum(relid)};
+	InternalSql as_owner;
+	Oid			argtypes[9] = {OIDOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID,
+	OIDARRAYOID, INT4ARRAYOID, OIDOID, OIDARRAYOID};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	const char *why = NULL;
+
+	/* (0.1.0: no WAL capture) */
+	if (!OidIsValid(get_relname_relid("cdc_wal_dropped",
+									  get_namespace_oid(dataeng_internal_schema(), true))))
+		return NULL;
+
+	/* its own capture, active from the WAL */
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql(
+								  "SELECT ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+								  "   AND ct.method OPERATOR(pg_catalog.=) 'wal'"
+								  "   AND ct.capture_error IS NULL"
+								  "   AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_wal_stops s"
+								  "                    WHERE s.table_name OPERATOR(pg_catalog.=) $1)"
+								  "  FROM dataeng.cdc_tables ct"
+								  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1"),
+							  1, argtypes, relid_value, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	if (SPI_processed == 0)
+		why = "";
+	else
+	{
+		bool		isnull;
+
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			why = "its capture from the WAL is not active (its method is being switched, or it was stopped)";
+	}
+	SPI_finish();
+	internal_sql_end(&as_owner);
+	if (why != NULL)
+		return why[0] ? why : NULL;
+
+	rel = relation_open(relid, NoLock);
+	desc = RelationGetDescr(rel);
+	if (desc->constr && desc->constr->has_generated_stored)
+	{
+		relation_close(rel, NoLock);
+		return "it has stored generated columns, whose values the WAL does not hold";
+	}
+	types = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	typmods = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	readtypes = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		names = lappend(names, pstrdup(NameStr(att->attname)));
+		types[n] = ObjectIdGetDatum(att->atttypid);
+		typmods[n] = Int32GetDatum(att->atttypmod);
+		readtypes[n] = ObjectIdGetDatum(wal_read_type(att->atttypid));
+		n++;
+	}
+	key = cdc_identity_columns(rel);
+	i = -1;
+	while ((i = bms_next_member(key, i)) >= 0)
+		keys = lappend(keys, pstrdup(NameStr(TupleDescAttr(desc, i - 1)->attname)));
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+															   RelationGetRelationName(rel)));
+	values[2] = ObjectIdGetDatum(rel->rd_rel->relowner);
+	values[3] = (Datum) 0;
+	nulls[3] = 'n';
+	if (keys != NIL)
+	{
+		values[3] = wal_text_array(keys);
+		nulls[3] = ' ';
+	}
+	values[4] = wal_text_array(names);
+	values[5] = PointerGetDatum(construct_array(types, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	values[6] = PointerGetDatum(construct_array(typmods, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	values[7] = ObjectIdGetDatum(relid);
+	values[8] = PointerGetDatum(construct_array(readtypes, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	relation_close(rel, NoLock);
+
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql(
+								  "INSERT INTO dataeng_internal.cdc_wal_dropped AS w"
+								  " (table_oid, dropped_xid, table_ident, table_owner, columns, exclude_columns,"
+								  "  changed_only, key_columns, column_names, column_types, column_typmods,"
+								  "  column_read_types)"
+								  " SELECT $1, pg_catalog.pg_current_xact_id(), $2, $3, ct.columns,"
+								  "  ct.exclude_columns, ct.changed_only, $4, $5, $6, $7, $9"
+								  "  FROM dataeng.cdc_tables ct"
+								  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $8"
+								  "   AND ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+								  "   AND ct.method OPERATOR(pg_catalog.=) 'wal'"
+								  "   AND ct.capture_error IS NULL"
+								  "   AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_wal_stops s"
+								  "                    WHERE s.table_name OPERATOR(pg_catalog.=) $8)"
+								  " ON CONFLICT (table_oid, dropped_xid) DO UPDATE"
+								  " SET table_ident = EXCLUDED.table_ident, table_owner = EXCLUDED.table_owner,"
+								  "  columns = EXCLUDED.columns, exclude_columns = EXCLUDED.exclude_columns,"
+								  "  changed_only = EXCLUDED.changed_only, key_columns = EXCLUDED.key_columns,"
+								  "  column_names = EXCLUDED.column_names, column_types = EXCLUDED.column_types,"
+								  "  column_typmods = EXCLUDED.column_typmods,"
+								  "  column_read_types = EXCLUDED.column_read_types"),
+							  9, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dataeng_internal.cdc_wal_dropped");
+	ok = (SPI_processed == 1);
+	SPI_finish();
+	internal_sql_end(&as_owner);
+	return ok ? NULL : "its capture from the WAL is not active";
+}
+
+/*
  * cdc_wal_before_drop
  *		Before a DROP TABLE (DROP SCHEMA ... CASCADE, DROP OWNED, a DROP
  *		TYPE, DOMAIN, FUNCTION ... CASCADE or DROP EXTENSION that takes
@@ -988,7 +1211,6 @@ cdc_wal_before_drop(Node *stmt)
 	ListCell   *lc;
 	Oid			pubid;
 	Oid			nspowner;
-	Oid			w;
 	bool		caught_up = true;
 	bool		unblocked;
 	char	   *worker = NULL;
@@ -1031,14 +1253,44 @@ cdc_wal_before_drop(Node *stmt)
 		(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
 	unblocked = wal_wait_worker_unblocked(nspowner, outer, &caught_up, &worker);
 
-	w = written_here(relids);
-	if (OidIsValid(w))
-		ereport(WARNING,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("this transaction changed rows of table %s, which is captured from the WAL, before dropping it",
-						get_rel_name(w)),
-				 errdetail("Those changes are decoded after the transaction commits, when the table is gone: they are not captured."),
-				 errhint("Roll back, and drop the table in a transaction of its own, after the one that writes it.")));
+	/*
+	 * The changes this transaction wrote to a table it drops are decoded
+	 * after its commit, when the table is gone: described here for the
+	 * worker, with a logical message in this transaction that has it read
+	 * the description (wal_describe_dropped); a table that cannot be
+	 * described loses them, which a WARNING says while the transaction
+	 * can still be rolled back.
+	 */
+	{
+		bool		described = false;
+
+		foreach(lc, relids)
+		{
+			Oid			relid = lfirst_oid(lc);
+			const char *why;
+
+			if (!changed_here(relid))
+				continue;
+			why = wal_describe_dropped(relid, nspowner);
+			if (why == NULL)
+			{
+				described = true;
+				continue;
+			}
+			/* (a TRUNCATE or an ALTER alone: said only for rows written) */
+			if (!OidIsValid(written_here(list_make1_oid(relid))))
+				continue;
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("this transaction changed rows of table %s, which is captured from the WAL, before dropping it",
+							get_rel_name(relid)),
+					 errdetail("Those changes are decoded after the transaction commits, when the table is gone, and %s: they are not captured.",
+							   why),
+					 errhint("Roll back, and drop the table in a transaction of its own, after the one that writes it.")));
+		}
+		if (described)
+			(void) LogLogicalMessage(CDC_WAL_DROP_PREFIX, "", 0, true);
+	}
 
 	if (!unblocked || !caught_up)
 		foreach(lc, relids)

@@ -24,6 +24,13 @@
 
 /* the publication every database's WAL-captured tables are in */
 #define CDC_WAL_PUBLICATION "dataeng_wal"
+/*
+ * The prefix of the transactional logical message a DROP of a table
+ * captured from the WAL writes when its transaction wrote the table
+ * before: the worker then reads the table's description in
+ * dataeng_internal.cdc_wal_dropped (ddl.c, wal_apply.c)
+ */
+#define CDC_WAL_DROP_PREFIX "dataeng_wal_drop"
 /* the slot of a database: CDC_WAL_SLOT_PREFIX followed by its oid */
 #define CDC_WAL_SLOT_PREFIX "dataeng_wal_"
 /*
@@ -140,6 +147,7 @@ typedef struct WalRound
 	XLogRecPtr	commit_lsn;
 	XLogRecPtr	end_lsn;
 	TimestampTz commit_time;
+	TransactionId src_xid;		/* its xid (pgoutput's BEGIN) */
 	WalWrittenChange *written;
 	int			nwritten;
 	int			maxwritten;

@@ -69,6 +69,15 @@
  * confirmed after it committed and applied_lsn skips what a crash makes
  * decode again, whatever the transaction's size.
  *
+ * A table the source transaction dropped after writing it is gone when
+ * its changes are decoded: the DROP described it in
+ * dataeng_internal.cdc_wal_dropped and wrote a logical message
+ * (CDC_WAL_DROP_PREFIX, ddl.c).  Meeting the message, the round takes the
+ * description of each such table as its entry (wal_load_dropped), decodes
+ * the table's changes with the columns of their relation messages and the
+ * options and key of the description (wal_dropped_build), and deletes the
+ * description in its own transaction, with applied_lsn: used once.
+ *
  * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
  * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
  * logs whole.  The records of one round share the worker's transaction id
@@ -133,6 +142,14 @@
 #include "cdc/wal.h"
 #include "schedule/schedule.h"
 
+/* the columns of a pgoutput relation message, copied for a dropped table */
+typedef struct WalRemoteCols
+{
+	int			natts;
+	char	  **names;
+	Oid		   *types;
+} WalRemoteCols;
+
 /* A table captured from the WAL, as the round found it */
 typedef struct WalRel
 {
@@ -170,7 +187,31 @@ typedef struct WalRel
 	ResultRelInfo *gen_rri;
 	bool		handled;		/* an on_change trigger has its changes */
 	bool		lock_refused;	/* its lock was not had in time (wal_rel_lock) */
+
+	/*
+	 * Dropped by the source transaction after it wrote the table: rel is
+	 * NULL, the table is described by its row of
+	 * dataeng_internal.cdc_wal_dropped (wal_load_dropped), and its
+	 * columns are those of the last relation message (wal_dropped_build)
+	 */
+	bool		dropped;
+	char	   *name;			/* its name as it was dropped */
+	int			dnatts;			/* its columns then */
+	char	  **dattnames;
+	Oid		   *dattypes;
+	int32	   *dattypmods;
+	Oid		   *dattreadtypes;	/* a built-in type to read it as, once its own is gone */
+	int			nkey;			/* its key's columns (0: none) */
+	char	  **keynames;
+	TupleDesc	ddesc;			/* built from built_from */
+	WalRemoteCols *built_from;
+	WalRemoteCols *saved_built_from;
 } WalRel;
+
+/* a table whose changes can be decoded: open, or described as dropped */
+#define WAL_REL_USABLE(wr) ((wr)->rel != NULL || (wr)->dropped)
+#define WAL_REL_NAME(wr) \
+	((wr)->rel != NULL ? RelationGetRelationName((wr)->rel) : (wr)->name ? (wr)->name : "?")
 
 /* the columns of a round's store of decoded changes (WalRound.pending) */
 #define PENDING_RELID	1
@@ -192,6 +233,8 @@ static MemoryContext wal_round_cxt = NULL;
 static bool wal_rel_build(WalRel *wr);
 static LogicalRepRelation *wal_remote_rel(Oid relid);
 static void wal_rel_map(WalRel *wr, LogicalRepRelation *lr);
+static WalRemoteCols *wal_remote_cols(LogicalRepRelation *lr);
+static void wal_dropped_build(WalRel *wr, WalRemoteCols *rc);
 
 /* open a captured relation and build what writing its changes needs */
 static bool
@@ -201,7 +244,7 @@ wal_rel_ready(WalRel *wr)
 	bool		ok = true;
 
 	if (wr->ready)
-		return wr->rel != NULL;
+		return WAL_REL_USABLE(wr);
 	wr->ready = true;
 	old = MemoryContextSwitchTo(wal_round_cxt);
 	ok = wal_rel_build(wr);
@@ -294,6 +337,13 @@ wal_rel_build(WalRel *wr)
 			   *key;
 	int			i;
 
+	if (wr->dropped)
+	{
+		LogicalRepRelation *lr = wal_remote_rel(wr->relid);
+
+		wal_dropped_build(wr, lr ? wal_remote_cols(lr) : NULL);
+		return true;
+	}
 	/* (a dropped relation: try_relation_open() finds it gone) */
 	if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(wr->relid)) &&
 		!wal_rel_lock(wr->relid))
@@ -531,8 +581,189 @@ wal_relation_message(WalRound *r, StringInfo msg)
 		return;
 	if (!wr->ready)
 		(void) wal_rel_ready(wr);	/* (maps it from the message kept) */
+	else if (wr->dropped)
+		wal_dropped_build(wr, wal_remote_cols(lr));
 	else if (wr->rel != NULL)
 		wal_rel_map(wr, lr);
+}
+
+/* the columns of relation message lr, in the round's memory */
+static WalRemoteCols *
+wal_remote_cols(LogicalRepRelation *lr)
+{
+	MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
+	WalRemoteCols *rc = palloc(sizeof(WalRemoteCols));
+	int			i;
+
+	rc->natts = lr->natts;
+	rc->names = palloc(sizeof(char *) * Max(lr->natts, 1));
+	rc->types = palloc(sizeof(Oid) * Max(lr->natts, 1));
+	for (i = 0; i < lr->natts; i++)
+	{
+		rc->names[i] = pstrdup(lr->attnames[i]);
+		rc->types[i] = lr->atttyps[i];
+	}
+	MemoryContextSwitchTo(old);
+	return rc;
+}
+
+/* the attnum of the column of desc named name, 0 when none */
+static AttrNumber
+wal_desc_attnum(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return i + 1;
+	return 0;
+}
+
+/* the columns of desc a text[] literal of names lists (NULL: none) */
+static Bitmapset *
+wal_desc_name_set(TupleDesc desc, const char *literal)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	Bitmapset  *set = NULL;
+
+	if (literal == NULL || literal[0] == '\0')
+		return NULL;
+	arr = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, (char *) literal, TEXTOID, -1));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		AttrNumber	attnum;
+
+		if (nulls[i])
+			continue;
+		attnum = wal_desc_attnum(desc, TextDatumGetCString(elems[i]));
+		if (attnum > 0)
+			set = bms_add_member(set, attnum);
+	}
+	return set;
+}
+
+/*
+ * wal_dropped_build
+ *		What decoding the changes of a table dropped by their transaction
+ *		needs, from the columns of the relation message rc (NULL: none
+ *		yet): a change is decoded with the columns its relation message
+ *		names, of the types it gives (so a change written before an ALTER
+ *		TABLE of the same transaction has the columns of its time, as the
+ *		capture trigger recorded them), with the capture options, key and
+ *		type modifiers the table had as it was dropped (its row of
+ *		dataeng_internal.cdc_wal_dropped).  A column whose type is gone
+ *		too (dropped in the same transaction) makes the changes of the
+ *		table undecodable (mismatch): that table's changes of the
+ *		transaction are then not recorded, with a WARNING (wal_break_table).
+ */
+static void
+wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
+{
+	MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
+	TupleDesc	desc;
+	Bitmapset  *include,
+			   *exclude,
+			   *capture = NULL,
+			   *key = NULL;
+	int			i,
+				j;
+
+	wr->built_from = rc;
+	wr->mismatch = NULL;
+	wr->map = NULL;
+	wr->nremote = 0;
+	wr->ddesc = NULL;
+	wr->user_types = false;
+	if (rc == NULL)
+	{
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	desc = CreateTemplateTupleDesc(rc->natts);
+	for (i = 0; i < rc->natts; i++)
+	{
+		Oid			typid = rc->types[i];
+		int32		typmod = -1;
+
+		Oid			readtype = InvalidOid;
+
+		for (j = 0; j < wr->dnatts; j++)
+			if (wr->dattypes[j] == typid && strcmp(wr->dattnames[j], rc->names[i]) == 0)
+			{
+				typmod = wr->dattypmods[j];
+				readtype = wr->dattreadtypes[j];
+			}
+		/* (its type dropped too: read as the built-in type it renders as) */
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)) && OidIsValid(readtype) &&
+			SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(readtype)))
+		{
+			typid = readtype;
+			typmod = -1;
+		}
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)))
+		{
+			if (wr->mismatch == NULL)
+				wr->mismatch = psprintf("type %u of column \"%s\" was dropped with the table",
+										typid, rc->names[i]);
+			typid = TEXTOID;
+			typmod = -1;
+		}
+		TupleDescInitEntry(desc, i + 1, rc->names[i], typid, typmod, 0);
+	}
+	include = wal_desc_name_set(desc, wr->columns);
+	exclude = wal_desc_name_set(desc, wr->exclude);
+	for (i = 1; i <= desc->natts; i++)
+	{
+		if (wr->columns != NULL && !bms_is_member(i, include))
+			continue;
+		if (bms_is_member(i, exclude))
+			continue;
+		capture = bms_add_member(capture, i);
+	}
+	if (capture == NULL)
+		capture = bms_make_singleton(0);
+	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	for (j = 0; j < wr->nkey; j++)
+	{
+		AttrNumber	attnum = wal_desc_attnum(desc, wr->keynames[j]);
+
+		if (attnum == 0 && wr->mismatch == NULL)
+			wr->mismatch = psprintf("key column \"%s\" has no value in the change",
+									wr->keynames[j]);
+		if (attnum > 0)
+			key = bms_add_member(key, attnum);
+	}
+	wr->has_key = (key != NULL);
+	if (key != NULL)
+		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
+	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
+		if (att->atttypid >= FirstNormalObjectId)
+			wr->user_types = true;
+	}
+	if (wr->oldslot)
+		ExecDropSingleTupleTableSlot(wr->oldslot);
+	if (wr->newslot)
+		ExecDropSingleTupleTableSlot(wr->newslot);
+	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	wr->map = palloc(sizeof(AttrNumber) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+		wr->map[i] = i + 1;
+	wr->nremote = desc->natts;
+	wr->ddesc = desc;
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -592,7 +823,7 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("cannot decode a change of table \"%s\" written before its columns changed",
-						RelationGetRelationName(wr->rel)),
+						WAL_REL_NAME(wr)),
 				 errdetail("The %s.", wr->mismatch)));
 
 	for (i = 0; i < tup->ncols && i < wr->nremote; i++)
@@ -612,9 +843,9 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 					ereport(ERROR,
 							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 							 errmsg("unchanged TOASTed value of column \"%s\" of table \"%s\" without the old row",
-									NameStr(att->attname), RelationGetRelationName(wr->rel)),
+									NameStr(att->attname), WAL_REL_NAME(wr)),
 							 errhint("Set ALTER TABLE %s REPLICA IDENTITY FULL.",
-									 RelationGetRelationName(wr->rel))));
+									 WAL_REL_NAME(wr))));
 				slot->tts_values[attnum - 1] = from->tts_values[attnum - 1];
 				slot->tts_isnull[attnum - 1] = from->tts_isnull[attnum - 1];
 				break;
@@ -974,19 +1205,23 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 	}
 	wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 	/* (wal_decode_txn opened the relation before its subtransaction) */
-	if (wr == NULL || !wr->capture || !wr->ready || wr->rel == NULL)
+	if (wr == NULL || !wr->capture || !wr->ready || !WAL_REL_USABLE(wr))
 	{
 		MemoryContextSwitchTo(keep);
 		return;
 	}
 	r->cur_rel = wr;
+	if (wr->map == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("no relation message for table %u before its changes", wr->relid)));
 
 	if (has_old && old_kind == 'K')
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the WAL holds only the key of the old row for %s of table \"%s\"",
 						op == 'U' ? "an update" : "a delete",
-						RelationGetRelationName(wr->rel)),
+						WAL_REL_NAME(wr)),
 				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
 	wal_row_enter(wr, &save);
 	if (has_old)
@@ -1003,7 +1238,7 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the WAL holds no old row for an update of table \"%s\"",
-						RelationGetRelationName(wr->rel)),
+						WAL_REL_NAME(wr)),
 				 errhint("Capture from the WAL needs REPLICA IDENTITY FULL: run dataeng.cdc_enable() again.")));
 
 	if (wr->has_key)
@@ -1043,7 +1278,7 @@ wal_truncate_message(WalRound *r, StringInfo msg, XLogRecPtr lsn)
 		Oid			relid = lfirst_oid(lc);
 		WalRel	   *wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 
-		if (wr == NULL || !wr->capture || !wr->ready || wr->rel == NULL)
+		if (wr == NULL || !wr->capture || !wr->ready || !WAL_REL_USABLE(wr))
 			continue;
 		wal_pending(r, wr, lsn, 'T', NULL, NULL, NULL);
 	}
@@ -1274,7 +1509,8 @@ wal_save(WalRound *r, const char *slot, XLogRecPtr applied, XLogRecPtr last_comm
 		Oid			ttypes[4] = {OIDOID, PG_LSNOID, TIMESTAMPTZOID, INT8OID};
 		Datum		tvalues[4];
 
-		if (wr->changes == 0)
+		/* (a table dropped has no status left) */
+		if (wr->changes == 0 || wr->dropped)
 			continue;
 		tvalues[0] = ObjectIdGetDatum(wr->relid);
 		tvalues[1] = LSNGetDatum(wr->last_commit_lsn);
@@ -1429,7 +1665,8 @@ wal_break_table(WalRound *r, WalRel *wr, ErrorData *err)
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	char	   *reason;
-	const char *name = wr->rel ? RelationGetRelationName(wr->rel) : get_rel_name(wr->relid);
+	const char *name = wr->rel ? RelationGetRelationName(wr->rel) :
+		wr->name ? wr->name : get_rel_name(wr->relid);
 
 	wr->capture = false;
 	reason = psprintf("commit %X/%X: %s%s%s%s", LSN_FORMAT_ARGS(r->commit_lsn),
@@ -1631,6 +1868,121 @@ wal_rel_open(WalRound *r, WalRel *wr)
 	wal_break_table(r, wr, &err);
 }
 
+/* the elements of array column col of an SPI row, of type elemtype (none when NULL) */
+static int
+wal_spi_array(HeapTuple tup, TupleDesc desc, int col, Oid elemtype, Datum **elems)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool	   *nulls;
+	int			n;
+
+	*elems = NULL;
+	if (isnull)
+		return 0;
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(DatumGetArrayTypeP(d), elemtype, typlen, typbyval, typalign,
+					  elems, &nulls, &n);
+	return n;
+}
+
+/*
+ * wal_load_dropped
+ *		The source transaction wrote a logical message CDC_WAL_DROP_PREFIX:
+ *		it dropped tables captured from the WAL after writing them
+ *		(ddl.c, cdc_wal_before_drop), and described each in a row of
+ *		dataeng_internal.cdc_wal_dropped.  Those rows become the round's
+ *		entries of the tables (their changes in the transaction are decoded
+ *		with them, wal_dropped_build) and are deleted in the round's
+ *		transaction, which records applied_lsn past this one: each is used
+ *		once, and a round that fails (or a crash before it commits) leaves
+ *		them to the next.  (A message written by anyone else finds no row:
+ *		the rows are written by the DROP alone.)
+ */
+static void
+wal_load_dropped(WalRound *r)
+{
+	Oid			types[1] = {XIDOID};
+	Datum		values[1];
+	uint64		i;
+	List	   *installed = NIL;
+	ListCell   *lc;
+
+	/*
+	 * (its commit record is decoded; the row is visible once the
+	 * transaction no longer runs, which its lock tells)
+	 */
+	if (!TransactionIdIsValid(r->src_xid))
+		return;
+	XactLockTableWait(r->src_xid, NULL, NULL, XLTW_None);
+	values[0] = TransactionIdGetDatum(r->src_xid);
+	if (SPI_execute_with_args("DELETE FROM dataeng_internal.cdc_wal_dropped d"
+							  " WHERE d.dropped_xid::pg_catalog.xid OPERATOR(pg_catalog.=) $1"
+							  " RETURNING d.table_oid, d.columns::text, d.exclude_columns::text,"
+							  " d.changed_only, d.table_ident, d.table_owner, d.key_columns,"
+							  " d.column_names, d.column_types, d.column_typmods, d.column_read_types",
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "could not read dataeng_internal.cdc_wal_dropped");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		bool		found;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		MemoryContext old;
+		WalRel	   *wr;
+		Datum	   *elems;
+		int			n,
+					k;
+
+		wr = hash_search(r->rels, &relid, HASH_ENTER, &found);
+		/* (open: not the table dropped, one that took its oid since) */
+		if (found && wr->rel != NULL)
+			continue;
+		if (found && wr->oldslot)
+			ExecDropSingleTupleTableSlot(wr->oldslot);
+		if (found && wr->newslot)
+			ExecDropSingleTupleTableSlot(wr->newslot);
+		memset(((char *) wr) + sizeof(Oid), 0, sizeof(WalRel) - sizeof(Oid));
+		old = MemoryContextSwitchTo(wal_round_cxt);
+		wr->capture = true;
+		wr->dropped = true;
+		wal_rel_options(wr, tup, desc);
+		wr->name = SPI_getvalue(tup, desc, 5);
+		wr->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 6, &isnull));
+		n = wal_spi_array(tup, desc, 7, TEXTOID, &elems);
+		wr->nkey = n;
+		wr->keynames = palloc(sizeof(char *) * Max(n, 1));
+		for (k = 0; k < n; k++)
+			wr->keynames[k] = TextDatumGetCString(elems[k]);
+		n = wal_spi_array(tup, desc, 8, TEXTOID, &elems);
+		wr->dnatts = n;
+		wr->dattnames = palloc(sizeof(char *) * Max(n, 1));
+		wr->dattypes = palloc0(sizeof(Oid) * Max(n, 1));
+		wr->dattypmods = palloc0(sizeof(int32) * Max(n, 1));
+		wr->dattreadtypes = palloc0(sizeof(Oid) * Max(n, 1));
+		for (k = 0; k < n; k++)
+			wr->dattnames[k] = TextDatumGetCString(elems[k]);
+		n = Min(wal_spi_array(tup, desc, 9, OIDOID, &elems), wr->dnatts);
+		for (k = 0; k < n; k++)
+			wr->dattypes[k] = DatumGetObjectId(elems[k]);
+		n = Min(wal_spi_array(tup, desc, 10, INT4OID, &elems), wr->dnatts);
+		for (k = 0; k < n; k++)
+			wr->dattypmods[k] = DatumGetInt32(elems[k]);
+		n = Min(wal_spi_array(tup, desc, 11, OIDOID, &elems), wr->dnatts);
+		for (k = 0; k < n; k++)
+			wr->dattreadtypes[k] = DatumGetObjectId(elems[k]);
+		installed = lappend(installed, wr);
+		MemoryContextSwitchTo(old);
+	}
+	foreach(lc, installed)
+		wal_rel_open(r, (WalRel *) lfirst(lc));
+}
+
 /*
  * wal_apply_txn
  *		Write the changes of one source transaction (the n messages after
@@ -1645,6 +1997,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 	HASH_SEQ_STATUS status;
 	WalRel	   *wr;
 	int			i;
+	bool		dropped = false;
 
 	cdc_wal_msgs_replay(msgs);
 	for (k = 0; k < n; k++)
@@ -1681,6 +2034,13 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 					wal_rel_open(r, wr);
 			}
 		}
+		else if (a == LOGICAL_REP_MSG_MESSAGE)
+		{
+			(void) pq_getmsgbyte(&m);	/* flags */
+			(void) pq_getmsgint64(&m);	/* its position */
+			if (strcmp(pq_getmsgstring(&m), CDC_WAL_DROP_PREFIX) == 0)
+				dropped = true;
+		}
 		if (!OidIsValid(relid))
 			continue;
 		wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
@@ -1688,6 +2048,9 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 			wal_rel_open(r, wr);
 	}
 	cdc_wal_msgs_resume(msgs);
+	/* tables it dropped after writing them */
+	if (dropped)
+		wal_load_dropped(r);
 
 	/* the relation maps as the transaction begins, for a second try */
 	hash_seq_init(&status, r->rels);
@@ -1696,6 +2059,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 		wr->saved_nremote = wr->nremote;
 		wr->saved_map = wr->map;
 		wr->saved_mismatch = wr->mismatch;
+		wr->saved_built_from = wr->built_from;
 	}
 	for (;;)
 	{
@@ -1705,6 +2069,11 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 		hash_seq_init(&status, r->rels);
 		while ((wr = hash_seq_search(&status)) != NULL)
 		{
+			if (wr->dropped && wr->capture && wr->built_from != wr->saved_built_from)
+			{
+				wal_dropped_build(wr, wr->saved_built_from);
+				continue;
+			}
 			wr->nremote = wr->saved_nremote;
 			wr->map = wr->saved_map;
 			wr->mismatch = wr->saved_mismatch;
@@ -2012,6 +2381,41 @@ cdc_wal_depth_call(WalRound *r, XLogRecPtr start, XLogRecPtr end, int depth)
 }
 
 /*
+ * wal_purge_dropped
+ *		Delete the descriptions of dropped tables (wal_load_dropped) whose
+ *		transaction the slot has decoded and confirmed: older than its
+ *		catalog_xmin, which stays at or before the xid of every transaction
+ *		it has still to decode (their catalog rows deleted are kept for
+ *		it).  A round that applies such a transaction deletes its rows
+ *		itself; these are the rows a round did not read: their transaction
+ *		wrote no change the publication sends, or was decoded by a worker
+ *		that did not ask pgoutput for messages.
+ */
+#define WAL_PURGE_DROPPED_EVERY_MS	10000
+
+static void
+wal_purge_dropped(const char *slot)
+{
+	static TimestampTz last = 0;
+	Oid			types[1] = {NAMEOID};
+	Datum		values[1] = {CStringGetDatum(slot)};
+	TimestampTz now = GetCurrentTimestamp();
+
+	/* (such rows are rare: looked for every 10 s at most, not each round) */
+	if (!TimestampDifferenceExceeds(last, now, WAL_PURGE_DROPPED_EVERY_MS))
+		return;
+	last = now;
+	if (SPI_execute_with_args("DELETE FROM dataeng_internal.cdc_wal_dropped d"
+							  " USING pg_catalog.pg_replication_slots s"
+							  " WHERE s.slot_name OPERATOR(pg_catalog.=) $1"
+							  " AND s.catalog_xmin IS NOT NULL"
+							  " AND pg_catalog.age(d.dropped_xid::pg_catalog.xid) OPERATOR(pg_catalog.>)"
+							  " pg_catalog.age(s.catalog_xmin)",
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not purge dataeng_internal.cdc_wal_dropped");
+}
+
+/*
  * cdc_wal_round
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
@@ -2070,6 +2474,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 		return CDC_WAL_NOTHING;
 	}
 	wal_check_publication();
+	wal_purge_dropped(slot);
 
 	/*
 	 * Tables being switched: lock them against writers, then make sure the
@@ -2222,6 +2627,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 			r.commit_lsn = commit.commit_lsn;
 			r.end_lsn = commit.end_lsn;
 			r.commit_time = commit.committime;
+			r.src_xid = src_xid;
 			if (!applied_any)
 				r.xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
 			applied_any = true;

@@ -288,9 +288,14 @@ wal_decoding_start(const char *slot)
 	CheckLogicalDecodingRequirements();
 	/* the context lives as long as the worker, not the round */
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	options = list_make2(makeDefElem("proto_version", (Node *) makeString("1"), -1),
+	/*
+	 * (messages: the transactional logical message a DROP writes after its
+	 * transaction wrote the table dropped, CDC_WAL_DROP_PREFIX)
+	 */
+	options = list_make3(makeDefElem("proto_version", (Node *) makeString("1"), -1),
 						 makeDefElem("publication_names",
-									 (Node *) makeString(CDC_WAL_PUBLICATION), -1));
+									 (Node *) makeString(CDC_WAL_PUBLICATION), -1),
+						 makeDefElem("messages", (Node *) makeString("true"), -1));
 	ReplicationSlotAcquire(slot, true);
 
 	/*
