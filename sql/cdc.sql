@@ -966,6 +966,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   unknown text[];
+  near name;
+  known text;
   cur dataeng.cdc_tables;
   anc record;
   below record;
@@ -1005,8 +1007,34 @@ BEGIN
             HINT = 'List the columns by name (a name that a query did not find is NULL).';
   END IF;
   IF unknown IS NOT NULL THEN
+    -- (as PostgreSQL's own "Perhaps you meant": the column nearest by edit
+    -- distance, when it is near enough to be a slip of the keyboard)
+    SELECT a.attname INTO near
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+       AND (lower(a.attname) = lower(unknown[1])
+            OR dataeng.damerau_levenshtein(a.attname, unknown[1]) <= greatest(1, length(unknown[1]) / 2))
+     ORDER BY lower(a.attname) = lower(unknown[1]) DESC,
+              dataeng.damerau_levenshtein(a.attname, unknown[1]), a.attnum
+     LIMIT 1;
+    SELECT string_agg(quote_ident(x.attname), ', ' ORDER BY x.attnum)
+             || CASE WHEN max(x.n) > 20 THEN format(' (and %s more)', max(x.n) - 20) ELSE '' END
+      INTO known
+      FROM (SELECT a.attname, a.attnum, count(*) OVER () AS n, row_number() OVER (ORDER BY a.attnum) AS i
+              FROM pg_attribute a
+             WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped) x
+     WHERE x.i <= 20;
     RAISE EXCEPTION 'column "%" of table % does not exist', unknown[1], tbl
-      USING ERRCODE = 'undefined_column';
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('The %s list names a column %s does not have; its columns are: %s.',
+                            CASE WHEN columns IS NULL THEN 'exclude_columns' ELSE 'columns' END,
+                            tbl, coalesce(known, 'none')),
+            HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
+                                      WHERE a.attrelid = tbl AND a.attname = unknown[1] AND a.attnum < 0)
+                        THEN format('%s is a system column; only the table''s own columns are captured.', unknown[1])
+                        WHEN near IS NOT NULL
+                        THEN format('Perhaps you meant to reference the column "%s".', near)
+                        ELSE 'List columns by their names as they are in the table (names are case sensitive).' END;
   END IF;
 
   -- Options left out keep the table's current ones (those of a new
