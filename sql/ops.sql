@@ -1778,9 +1778,12 @@ BEGIN
   WITH written AS (
     INSERT INTO dataeng_internal.consumer_lag AS l (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
                                                     pending_changes, lag_seconds, measured_at)
-    SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
+    -- (the tables it lists, dropped ones too: cdc_consumers.tables has
+    -- only those that exist, and a consumer reading a dropped table said ok)
+    SELECT c.name, c.owner, cs.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
            c.pending_changes, c.lag_seconds, clock_timestamp()
       FROM dataeng.cdc_consumers c
+      JOIN dataeng_internal.cdc_consumer_state cs ON cs.name OPERATOR(pg_catalog.=) c.name
      WHERE c.name OPERATOR(pg_catalog.=) ANY (mine)
         OR NOT EXISTS (SELECT 1 FROM dataeng_internal.consumer_lag x
                         WHERE x.name OPERATOR(pg_catalog.=) c.name)
