@@ -2374,7 +2374,23 @@ BEGIN
   -- the table's lock: DROP TABLE takes the table, then deletes the monitor
   -- row.  Locked before, a check waiting for the table held the row that
   -- DROP TABLE then waited for: a deadlock, and the DROP failed.)
-  PERFORM FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name FOR NO KEY UPDATE OF x;
+  -- The row is updated, not only locked (its values stay the same): in
+  -- REPEATABLE READ or SERIALIZABLE, a check whose snapshot is older than
+  -- another check's commit (or than a monitor_create() replacing it)
+  -- cannot see that check's alerts, and resolved or raised nothing where
+  -- it should have: the alert the other raised stayed open while the
+  -- latest check said ok.  Updated by a transaction its snapshot does not
+  -- see, the row makes PostgreSQL refuse this one with a serialization
+  -- failure (40001), to be retried with a new snapshot.
+  BEGIN
+    UPDATE dataeng.monitors x SET name = x.name WHERE x.name OPERATOR(pg_catalog.=) m.name;
+  EXCEPTION WHEN serialization_failure THEN
+    RAISE EXCEPTION 'could not check monitor "%": it was checked or changed after this transaction''s snapshot was taken', name
+      USING ERRCODE = 'serialization_failure',
+            DETAIL = format('This transaction is %s: its snapshot does not show the alerts or the definition the other transaction committed.',
+                            pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))),
+            HINT = 'Retry the transaction, or call dataeng.monitor_check() in a READ COMMITTED transaction.';
+  END;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'monitor "%" does not exist', name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';
