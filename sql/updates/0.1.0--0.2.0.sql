@@ -1273,3 +1273,8 @@ DROP FUNCTION dataeng.cdc_consumer_drop(text);
 DROP FUNCTION dataeng_internal._cdc_consumer_drop(regrole, text);
 DROP FUNCTION dataeng.fact_drop(text);
 DROP FUNCTION dataeng.dimension_drop(text);
+
+-- The tables a consumer lists that were dropped, by name, and those whose
+-- changes its polls cannot read, as alert_check() measured them: the
+-- status of a consumer reading a dropped table (ops.sql)
+ALTER TABLE dataeng_internal.consumer_lag ADD COLUMN dropped_tables text[], ADD COLUMN dropped_unread text[];
