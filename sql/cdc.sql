@@ -966,6 +966,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   unknown text[];
+  near name;
+  known text;
   cur dataeng.cdc_tables;
   anc record;
   below record;
@@ -1005,8 +1007,34 @@ BEGIN
             HINT = 'List the columns by name (a name that a query did not find is NULL).';
   END IF;
   IF unknown IS NOT NULL THEN
+    -- (as PostgreSQL's own "Perhaps you meant": the column nearest by edit
+    -- distance, when it is near enough to be a slip of the keyboard)
+    SELECT a.attname INTO near
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+       AND (lower(a.attname) = lower(unknown[1])
+            OR dataeng.damerau_levenshtein(a.attname, unknown[1]) <= greatest(1, length(unknown[1]) / 2))
+     ORDER BY lower(a.attname) = lower(unknown[1]) DESC,
+              dataeng.damerau_levenshtein(a.attname, unknown[1]), a.attnum
+     LIMIT 1;
+    SELECT string_agg(quote_ident(x.attname), ', ' ORDER BY x.attnum)
+             || CASE WHEN max(x.n) > 20 THEN format(' (and %s more)', max(x.n) - 20) ELSE '' END
+      INTO known
+      FROM (SELECT a.attname, a.attnum, count(*) OVER () AS n, row_number() OVER (ORDER BY a.attnum) AS i
+              FROM pg_attribute a
+             WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped) x
+     WHERE x.i <= 20;
     RAISE EXCEPTION 'column "%" of table % does not exist', unknown[1], tbl
-      USING ERRCODE = 'undefined_column';
+      USING ERRCODE = 'undefined_column',
+            DETAIL = format('The %s list names a column %s does not have; its columns are: %s.',
+                            CASE WHEN columns IS NULL THEN 'exclude_columns' ELSE 'columns' END,
+                            tbl, coalesce(known, 'none')),
+            HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
+                                      WHERE a.attrelid = tbl AND a.attname = unknown[1] AND a.attnum < 0)
+                        THEN format('%s is a system column; only the table''s own columns are captured.', unknown[1])
+                        WHEN near IS NOT NULL
+                        THEN format('Perhaps you meant to reference the column "%s".', near)
+                        ELSE 'List columns by their names as they are in the table (names are case sensitive).' END;
   END IF;
 
   -- Options left out keep the table's current ones (those of a new
@@ -2824,26 +2852,41 @@ REVOKE ALL ON FUNCTION dataeng_internal._cdc_count_batches(integer) FROM PUBLIC;
 CREATE FUNCTION dataeng_internal._cdc_consumer_list()
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
-               created_at timestamptz, expired_at timestamptz, expired_reason text)
+               created_at timestamptz, expired_at timestamptz, expired_reason text,
+               dropped_tables text[])
 AS 'MODULE_PATHNAME', 'dataeng_cdc_consumer_list'
 LANGUAGE C STABLE;
 
 CREATE FUNCTION dataeng_internal._cdc_consumer_list_as_owner(caller regrole)
 RETURNS TABLE (name text, owner regrole, tables regclass[], acked_change_id bigint,
                acked_at timestamptz, pending_changes bigint, lag_seconds numeric,
-               created_at timestamptz, expired_at timestamptz, expired_reason text)
+               created_at timestamptz, expired_at timestamptz, expired_reason text,
+               dropped_tables text[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN QUERY
-  SELECT c.name, c.owner, c.tables,
+  -- (a listed table that was dropped is no regclass any more, only a bare
+  -- number: it moves to dropped_tables under the name it had at the DROP,
+  -- which _cdc_drop_readers() kept; 'OID n' when none was kept)
+  SELECT c.name, c.owner,
+         CASE WHEN c.tables IS NOT NULL THEN
+           ARRAY(SELECT u.t FROM unnest(c.tables) WITH ORDINALITY u(t, i)
+                  WHERE EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid = u.t::oid)
+                  ORDER BY u.i) END,
          c.acked_change_id, c.acked_at,
          g.pending,
          CASE WHEN c.expired_at IS NOT NULL THEN NULL
               WHEN g.pending > 0
               THEN round(extract(epoch FROM clock_timestamp() - g.oldest), 3) ELSE 0 END,
-         c.created_at, c.expired_at, c.expired_reason
+         c.created_at, c.expired_at, c.expired_reason,
+         ARRAY(SELECT coalesce((SELECT dr.table_ident FROM dataeng_internal.cdc_dropped_readers dr
+                                 WHERE dr.table_oid = u.t::oid ORDER BY dr.reader LIMIT 1),
+                               'OID ' || u.t::oid)
+                 FROM unnest(c.tables) WITH ORDINALITY u(t, i)
+                WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid = u.t::oid)
+                ORDER BY u.i)
     FROM dataeng_internal.cdc_consumer_state c
     LEFT JOIN LATERAL (SELECT * FROM dataeng_internal._cdc_lag(c, caller)
                         WHERE c.expired_at IS NULL) g ON true
@@ -2859,7 +2902,7 @@ COMMENT ON VIEW dataeng.cdc_consumers IS
   'Consumers of the calling role with their acknowledged position and lag (changes, seconds)';
 COMMENT ON COLUMN dataeng.cdc_consumers.name IS 'Name of the consumer';
 COMMENT ON COLUMN dataeng.cdc_consumers.owner IS 'Role that created the consumer and may poll and acknowledge it';
-COMMENT ON COLUMN dataeng.cdc_consumers.tables IS 'Tables whose changes the consumer reads';
+COMMENT ON COLUMN dataeng.cdc_consumers.tables IS 'Tables whose changes the consumer reads, NULL for every captured table (dropped ones move to dropped_tables)';
 COMMENT ON COLUMN dataeng.cdc_consumers.acked_change_id IS 'Last change_id acknowledged, NULL before the first acknowledgement';
 COMMENT ON COLUMN dataeng.cdc_consumers.acked_at IS 'When the consumer last acknowledged';
 COMMENT ON COLUMN dataeng.cdc_consumers.pending_changes IS 'Committed changes after the acknowledged position';
@@ -2867,6 +2910,7 @@ COMMENT ON COLUMN dataeng.cdc_consumers.lag_seconds IS 'Age in seconds of the ol
 COMMENT ON COLUMN dataeng.cdc_consumers.created_at IS 'When the consumer was created';
 COMMENT ON COLUMN dataeng.cdc_consumers.expired_at IS 'When cdc_purge() expired the consumer, NULL while it is live';
 COMMENT ON COLUMN dataeng.cdc_consumers.expired_reason IS 'Why the consumer was expired, NULL while it is live';
+COMMENT ON COLUMN dataeng.cdc_consumers.dropped_tables IS 'Names, as at their DROP, of the listed tables that were dropped (empty when none)';
 GRANT SELECT ON dataeng.cdc_consumers TO PUBLIC;
 
 -----------------------------------------------------------------------------

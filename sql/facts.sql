@@ -1763,6 +1763,8 @@ AS $$
 DECLARE
   r dataeng_internal.cdc_consumer_state;
   newest bigint;
+  last_change bigint;     -- the last change of source delivered
+  delivered boolean;      -- whether a transaction was
 BEGIN
   r := dataeng_internal._cdc_consumer(consumer, caller, true);
   PERFORM dataeng_internal._cdc_require_snapshot_acked(consumer, caller);
@@ -1789,9 +1791,31 @@ BEGIN
       FROM dataeng_internal.cdc_batch_txns bt
      WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
        AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn);
+  -- (acked_at is now when a transaction is delivered, and acked_change_id
+  -- the last change of source in the last transaction delivered that has
+  -- one, in delivery order; both stayed NULL for the consumers of facts
+  -- and dimensions, and pipeline_status showed no last_success for them.
+  -- The transactions are tried from the last, by the change log's index
+  -- on xid: most often the first tried has one.)
+  SELECT x.m, true INTO last_change, delivered
+    FROM (SELECT (SELECT max(l.change_id) FROM dataeng_internal.change_log l
+                   WHERE l.xid = bt.xid AND l.table_oid = source::oid) AS m
+            FROM dataeng_internal.cdc_batch_txns bt
+           WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
+             AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn)
+           ORDER BY bt.tick_id DESC, bt.ord_txn DESC) x
+   WHERE x.m IS NOT NULL
+   LIMIT 1;
+  IF last_change IS NULL THEN
+    delivered := EXISTS (SELECT 1 FROM dataeng_internal.cdc_batch_txns bt
+                          WHERE (bt.tick_id, bt.ord_txn) >= (r.ack_tick, r.ack_txn) AND bt.tick_id <= newest
+                            AND NOT ((bt.tick_id, bt.ord_txn) = (r.ack_tick, r.ack_txn) AND r.ack_change >= bt.ord_txn));
+  END IF;
   UPDATE dataeng_internal.cdc_consumer_state c
      SET ack_tick = newest, ack_txn = @CDC_END_OF_BATCH@, ack_change = @CDC_END_OF_BATCH@,
-         poll_tick = newest, poll_txn = @CDC_END_OF_BATCH@, poll_change = @CDC_END_OF_BATCH@
+         poll_tick = newest, poll_txn = @CDC_END_OF_BATCH@, poll_change = @CDC_END_OF_BATCH@,
+         acked_change_id = coalesce(last_change, c.acked_change_id),
+         acked_at = CASE WHEN delivered THEN now() ELSE c.acked_at END
    WHERE c.name = r.name;
 END;
 $$;

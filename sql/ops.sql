@@ -240,7 +240,12 @@ CREATE TABLE dataeng_internal.consumer_lag (
   expired_reason  text,
   pending_changes bigint,
   lag_seconds     numeric,
-  measured_at     timestamptz NOT NULL
+  measured_at     timestamptz NOT NULL,
+  -- the tables it lists that were dropped, by the name they had at the
+  -- DROP, and among them those its owner could not read then (its polls
+  -- fail); NULL: not measured since the upgrade
+  dropped_tables  text[],
+  dropped_unread  text[]
 );
 COMMENT ON TABLE dataeng_internal.consumer_lag IS
   'Consumers and their lag as dataeng.alert_check() (run by dataeng.maintain()) last measured them';
@@ -643,9 +648,15 @@ BEGIN
        AND (s.owner IS NULL OR dataeng_internal._owner_trusted(s.owner, s.owner_name, s.owner_system))),
   lagged AS (
     SELECT c.*, f.name AS fact_name,
-           -- a table it reads that was dropped (its polls fail)
-           (SELECT min(t::oid) FROM unnest(c.tables) t
-             WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) AS gone,
+           -- a table it reads that was dropped whose changes its polls
+           -- cannot read (they fail), by its name at the DROP; measured
+           -- before the columns were: any dropped one, by OID
+           CASE WHEN c.dropped_unread IS NOT NULL THEN c.dropped_unread[1]
+                ELSE (SELECT 'with OID ' OPERATOR(pg_catalog.||) min(t::oid) FROM unnest(c.tables) t
+                       WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) t::oid)) END AS gone,
+           -- one whose changes captured before the DROP it still gets
+           (SELECT d FROM unnest(c.dropped_tables) d
+             WHERE d OPERATOR(pg_catalog.<>) ALL (coalesce(c.dropped_unread, '{}')) LIMIT 1) AS gone_read,
            -- a table it lists that is not captured (cdc_disable(), or
            -- never enabled): it receives none of its changes
            -- (only a table the caller may read: cdc_tables_visible lists
@@ -712,11 +723,11 @@ BEGIN
   -- consumers (those of facts and dimensions alert through them)
   SELECT 'consumer', l.name,
          CASE WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL OR l.stopped_table IS NOT NULL THEN 'failing'
-              WHEN l.behind OR l.uncaptured IS NOT NULL THEN 'warning' ELSE 'ok' END,
+              WHEN l.behind OR l.uncaptured IS NOT NULL OR l.gone_read IS NOT NULL THEN 'warning' ELSE 'ok' END,
          CASE WHEN l.expired_at IS NOT NULL
               THEN format('expired at %s: %s; drop and re-create it', dataeng_internal._text_time(l.expired_at), l.expired_reason)
               WHEN l.gone IS NOT NULL
-              THEN format('the table with OID %s it reads was dropped: polling it fails; drop and re-create it', l.gone)
+              THEN format('the table %s it reads was dropped: polling it fails; drop and re-create it', l.gone)
               WHEN l.stopped_table IS NOT NULL
               THEN format('table %s it reads is not captured since the WAL capture worker stopped it (dataeng.cdc_status.capture_error): '
                           'its changes from then on are missing from what it receives; once the table''s owner has run dataeng.cdc_enable() again, '
@@ -728,6 +739,10 @@ BEGIN
               THEN format('table %s it reads is not captured (dataeng.cdc_disable(), or never enabled): it receives none of its changes; '
                           'its owner captures it with SELECT dataeng.cdc_enable(%L); (%s changes pending, measured %s)',
                           l.uncaptured, l.uncaptured::text, l.pending_changes, dataeng_internal._text_time(l.measured_at))
+              WHEN l.gone_read IS NOT NULL
+              THEN format('table %s it lists was dropped: it receives the changes captured before the DROP, none after; '
+                          're-create it with the tables that exist once it has read them (%s changes pending, measured %s)',
+                          l.gone_read, l.pending_changes, dataeng_internal._text_time(l.measured_at))
               ELSE format('%s changes pending (measured %s)', l.pending_changes,
                           dataeng_internal._text_time(l.measured_at)) END,
          l.pending_changes, l.lag_seconds, l.acked_at, l.expired_reason,
@@ -1777,10 +1792,23 @@ BEGIN
            ORDER BY l.name FOR UPDATE SKIP LOCKED) x;
   WITH written AS (
     INSERT INTO dataeng_internal.consumer_lag AS l (name, owner, tables, acked_at, created_at, expired_at, expired_reason,
-                                                    pending_changes, lag_seconds, measured_at)
-    SELECT c.name, c.owner, c.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
-           c.pending_changes, c.lag_seconds, clock_timestamp()
+                                                    pending_changes, lag_seconds, measured_at,
+                                                    dropped_tables, dropped_unread)
+    -- (the tables it lists, dropped ones too: cdc_consumers.tables has
+    -- only those that exist, and a consumer reading a dropped table said ok)
+    SELECT c.name, c.owner, cs.tables, c.acked_at, c.created_at, c.expired_at, c.expired_reason,
+           c.pending_changes, c.lag_seconds, clock_timestamp(),
+           c.dropped_tables,
+           -- (those whose changes its polls cannot read: they fail, _cdc_consumer())
+           ARRAY(SELECT coalesce((SELECT dr.table_ident FROM dataeng_internal.cdc_dropped_readers dr
+                                   WHERE dr.table_oid OPERATOR(pg_catalog.=) u.t::oid ORDER BY dr.reader LIMIT 1),
+                                 'OID ' OPERATOR(pg_catalog.||) u.t::oid)
+                   FROM unnest(cs.tables) WITH ORDINALITY u(t, i)
+                  WHERE NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) u.t::oid)
+                    AND NOT dataeng_internal._cdc_can_read(c.owner, u.t::oid)
+                  ORDER BY u.i)
       FROM dataeng.cdc_consumers c
+      JOIN dataeng_internal.cdc_consumer_state cs ON cs.name OPERATOR(pg_catalog.=) c.name
      WHERE c.name OPERATOR(pg_catalog.=) ANY (mine)
         OR NOT EXISTS (SELECT 1 FROM dataeng_internal.consumer_lag x
                         WHERE x.name OPERATOR(pg_catalog.=) c.name)
@@ -1789,7 +1817,8 @@ BEGIN
        SET owner = EXCLUDED.owner, tables = EXCLUDED.tables, acked_at = EXCLUDED.acked_at,
            created_at = EXCLUDED.created_at, expired_at = EXCLUDED.expired_at,
            expired_reason = EXCLUDED.expired_reason, pending_changes = EXCLUDED.pending_changes,
-           lag_seconds = EXCLUDED.lag_seconds, measured_at = EXCLUDED.measured_at
+           lag_seconds = EXCLUDED.lag_seconds, measured_at = EXCLUDED.measured_at,
+           dropped_tables = EXCLUDED.dropped_tables, dropped_unread = EXCLUDED.dropped_unread
     RETURNING l.name)
   SELECT coalesce(array_agg(w.name), '{}') INTO measured FROM written w;
   DELETE FROM dataeng_internal.consumer_lag l
@@ -2049,6 +2078,7 @@ DECLARE
   typ regtype;
   old dataeng.monitors;
   bad text;
+  times text;           -- the table's time columns, for the hint of a wrong one
   zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
 BEGIN
   IF name IS NULL OR name OPERATOR(pg_catalog.=) '' OR tbl IS NULL OR time_column IS NULL
@@ -2110,14 +2140,31 @@ BEGIN
   SELECT a.atttypid::regtype INTO typ FROM pg_attribute a
    WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) time_column
      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+  -- (the hint of a column missing or no time: the table's time columns)
+  IF typ IS NULL OR dataeng_internal._base_type(typ)
+       OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
+    SELECT CASE WHEN count(*) OPERATOR(pg_catalog.=) 0
+                THEN format('%s has no timestamptz, timestamp or date column to watch.', tbl)
+                ELSE format('The time columns of %s: %s.', tbl,
+                            string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)) END
+      INTO times
+      FROM pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+       AND dataeng_internal._base_type(a.atttypid::regtype)
+           OPERATOR(pg_catalog.=) ANY (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]);
+  END IF;
   IF typ IS NULL THEN
-    RAISE EXCEPTION 'column "%" of % does not exist', time_column, tbl USING ERRCODE = 'undefined_column';
+    RAISE EXCEPTION 'column "%" of % does not exist', time_column, tbl
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'A monitor watches a table by a column holding the time of each row.',
+            HINT = times || ' Columns are named as the table spells them (case matters).';
   END IF;
   -- (a domain over one is its base type: the check compares in that)
   IF dataeng_internal._base_type(typ)
        OPERATOR(pg_catalog.<>) ALL (ARRAY['timestamptz', 'timestamp', 'date']::regtype[]) THEN
     RAISE EXCEPTION 'column "%" of % is of type %, not a time', time_column, tbl, typ
-      USING ERRCODE = 'datatype_mismatch', HINT = 'A monitor''s time column is timestamptz, timestamp or date (or a domain over one).';
+      USING ERRCODE = 'datatype_mismatch',
+            HINT = 'A monitor''s time column is timestamptz, timestamp or date (or a domain over one). ' || times;
   END IF;
   SELECT * INTO old FROM dataeng.monitors m WHERE m.name OPERATOR(pg_catalog.=) _monitor_create.name FOR UPDATE;
   IF FOUND AND NOT pg_has_role(caller, old.owner, 'USAGE') THEN
@@ -2371,7 +2418,23 @@ BEGIN
   -- the table's lock: DROP TABLE takes the table, then deletes the monitor
   -- row.  Locked before, a check waiting for the table held the row that
   -- DROP TABLE then waited for: a deadlock, and the DROP failed.)
-  PERFORM FROM dataeng.monitors x WHERE x.name OPERATOR(pg_catalog.=) m.name FOR NO KEY UPDATE OF x;
+  -- The row is updated, not only locked (its values stay the same): in
+  -- REPEATABLE READ or SERIALIZABLE, a check whose snapshot is older than
+  -- another check's commit (or than a monitor_create() replacing it)
+  -- cannot see that check's alerts, and resolved or raised nothing where
+  -- it should have: the alert the other raised stayed open while the
+  -- latest check said ok.  Updated by a transaction its snapshot does not
+  -- see, the row makes PostgreSQL refuse this one with a serialization
+  -- failure (40001), to be retried with a new snapshot.
+  BEGIN
+    UPDATE dataeng.monitors x SET name = x.name WHERE x.name OPERATOR(pg_catalog.=) m.name;
+  EXCEPTION WHEN serialization_failure THEN
+    RAISE EXCEPTION 'could not check monitor "%": it was checked or changed after this transaction''s snapshot was taken', name
+      USING ERRCODE = 'serialization_failure',
+            DETAIL = format('This transaction is %s: its snapshot does not show the alerts or the definition the other transaction committed.',
+                            pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))),
+            HINT = 'Retry the transaction, or call dataeng.monitor_check() in a READ COMMITTED transaction.';
+  END;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'monitor "%" does not exist', name
       USING ERRCODE = 'undefined_object', HINT = 'dataeng.monitors lists the monitors you may see.';

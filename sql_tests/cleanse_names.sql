@@ -12,6 +12,17 @@ SELECT v, dataeng.name_case(v, company => true) AS company
   FROM unnest(ARRAY['IBM corporation', 'acme widgets llc', 'BMW ag', 'siemens gmbh', 'AT&T inc',
                     'the coca-cola company', 'MCDONALD''S CORP', 'van lanschot nv']) v;
 
+-- a company name written entirely in capitals: its capitals say nothing,
+-- so its words get proper case (ACME TRADING CO was ACME Trading Co: a
+-- word of up to four capitals was kept), but for legal forms, the listed
+-- acronyms and words that cannot be read as words (no vowel, an & or a
+-- digit); written in mixed case, short capital words are kept as before
+SELECT v, dataeng.name_case(v, company => true) AS company
+  FROM unnest(ARRAY['ACME TRADING CO', 'IBM CORP', 'BMW AG', 'AT&T INC', 'PROCTER & GAMBLE CO',
+                    'HSBC HOLDINGS PLC', '3M COMPANY', 'ACME UK LTD', 'MCDONALD''S CORP',
+                    U&'M\00DCLLER GMBH', 'ACME TRADING Co', 'ACME Trading Co', 'ACME', 'X5 AG',
+                    '  ACME   SA  ']) v;
+
 -- Unicode's default case conversion: a digraph beginning a word takes its
 -- titlecase form (upper() gave \u01C4emal for \u01C5emal), lowercase
 -- elsewhere; a capital sigma lowered at the end of a word is a final sigma

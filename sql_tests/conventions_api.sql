@@ -5,7 +5,7 @@
 --  * the common mistakes in fact_create and dimension_create (a bad or
 --    taken name, a missing column, a NULL argument) are reported as the
 --    public function's own error, with SQLSTATE, detail and hint, and no
---    CONTEXT lines of dataeng's internal functions.
+--    CONTEXT lines of dataeng's internal functions; so are schedule()'s.
 \set VERBOSITY default
 \set SHOW_CONTEXT errors
 CREATE EXTENSION dataeng;
@@ -59,6 +59,14 @@ SELECT dataeng.dimension_create('ca_e', 'ca_src', 'id', NULL);
 -- the internal lookup that found it (the public function's own line stays)
 SELECT dataeng.fact_rebuild('ca_none');
 SELECT dataeng.dimension_refresh('ca_none');
+-- schedule()'s mistakes: no CONTEXT line of _job_schedule (a bad cron
+-- expression showed one); the detail names the field, the hint its syntax;
+-- a command that does not parse keeps its LINE and caret
+SELECT dataeng.schedule('ca_j', '61 * * * *', 'SELECT 1');
+SELECT dataeng.schedule('ca_j', '0 9 * * MON-FRX', 'SELECT 1');
+SELECT dataeng.schedule('ca_j', '0 9 * *', 'SELECT 1');
+SELECT dataeng.schedule('ca_j', '@daily', 'SELEC 1');
+SELECT dataeng.schedule('', '@daily', 'SELECT 1');
 -- (the caller's current schema still names the table)
 CREATE SCHEMA ca_s;
 SET search_path = ca_s, public;

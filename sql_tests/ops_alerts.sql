@@ -203,8 +203,11 @@ SELECT c.monitor, c.ok FROM unnest(ARRAY['silent', 'dropping']) m, dataeng.monit
 SELECT count(*) AS open FROM dataeng.alerts_open;
 SELECT kind, object, resolved_at IS NOT NULL AS resolved FROM dataeng.alerts WHERE kind LIKE 'monitor%' ORDER BY 2, 1;
 -- monitors refused
+-- (a wrong time column: the hint names the table's time columns; it had none)
+\set VERBOSITY default
 SELECT dataeng.monitor_create('m', 'steady', 'nope', max_silence => '1 hour');
 SELECT dataeng.monitor_create('m', 'orders', 'customer', max_silence => '1 hour');
+\set VERBOSITY terse
 SELECT dataeng.monitor_create('m', 'steady', 'at');
 SELECT dataeng.monitor_create('m', 'steady', 'at', drop_pct => 150);
 -- fewer than 0 (or than -1) rows never happen: a volume check that never
@@ -291,9 +294,11 @@ SELECT count(*) AS open FROM dataeng.alerts_open WHERE kind = 'range';
 SELECT event, kind, called_as FROM pager_log WHERE kind = 'range';
 SELECT dataeng.alert_handler_drop('broken_pager(jsonb)'), dataeng.alert_handler_drop('page(jsonb)');
 
--- a monitor whose checks cannot run (its time column renamed) and a
--- consumer one of whose tables was dropped are failing, saying why (they
--- stayed "ok" with their last good state); a monitor whose table is dropped
+-- a monitor whose checks cannot run (its time column renamed) is failing,
+-- and a consumer one of whose tables was dropped says so (a warning: its
+-- owner could read the table, so it gets the changes captured before the
+-- DROP), saying why (they stayed "ok" with their last good state); a
+-- monitor whose table is dropped
 -- goes with it, with its job (its checks stay, detached)
 CREATE TABLE "Gone T" ("At" timestamptz);
 INSERT INTO "Gone T" VALUES (now());
@@ -327,7 +332,7 @@ SELECT dataeng.monitor_check('gone "m"');
 \set VERBOSITY terse
 DROP TABLE "Gone T";
 SELECT dataeng.maintain() IS NOT NULL AS measured;
-SELECT kind, name, state, reason ~ 'was dropped: polling it fails' AS says_why
+SELECT kind, name, state, reason ~ '"Gone T" it lists was dropped: it receives the changes captured before the DROP' AS says_why
   FROM dataeng.pipeline_status WHERE name = 'gone reader';
 SELECT (SELECT count(*) FROM dataeng.monitors WHERE name = 'gone "m"') AS monitors,
        (SELECT count(*) FROM dataeng.jobs WHERE job_name = 'monitor:gone "m"') AS jobs,

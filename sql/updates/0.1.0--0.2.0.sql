@@ -1328,3 +1328,8 @@ CREATE TABLE dataeng_internal.cdc_wal_dropped (
 COMMENT ON TABLE dataeng_internal.cdc_wal_dropped IS
   'Tables captured from the WAL dropped by a transaction that wrote them: their capture options, key and columns, until the WAL worker records that transaction';
 REVOKE ALL ON dataeng_internal.cdc_wal_dropped FROM PUBLIC;
+
+-- The tables a consumer lists that were dropped, by name, and those whose
+-- changes its polls cannot read, as alert_check() measured them: the
+-- status of a consumer reading a dropped table (ops.sql)
+ALTER TABLE dataeng_internal.consumer_lag ADD COLUMN dropped_tables text[], ADD COLUMN dropped_unread text[];

@@ -5,8 +5,12 @@
  *
  * o'BRIEN → O'Brien, mcdonald → McDonald, van der berg → van der Berg,
  * ANNE-marie → Anne-Marie, john smith iii → John Smith III; in company
- * mode, short all-capital words (IBM, BMW) are kept and legal forms get
- * their usual spelling (LLC, Inc., GmbH).  Case mapping follows the
+ * mode, legal forms get their usual spelling (LLC, Inc., GmbH), and
+ * all-capital words are kept where the capitals say something: in a name
+ * written in mixed case, short ones (IBM, BMW); in a name written
+ * entirely in capitals (ACME TRADING CO), where they say nothing, only
+ * known acronyms and words that cannot be read as words (BMW, AT&T, 3M),
+ * the rest in proper case (Acme Trading Co).  Case mapping follows the
  * collation of the argument, as upper() and lower() do.
  *
  *-------------------------------------------------------------------------
@@ -35,6 +39,15 @@ static const char *const fixed_words[] = {
 static const char *const company_words[] = {
 	"LLC", "LLP", "Inc", "Inc.", "Ltd", "Ltd.", "GmbH", "AG", "SA", "S.A.", "PLC", "NV",
 	"BV", "Co", "Co.", "Corp", "Corp.", "SpA", "SARL", "KG", "OY", "AB", "AS", NULL
+};
+
+/*
+ * In a company name written entirely in capitals: acronyms kept as
+ * written, though they read as words (docs/cleanse.md lists them)
+ */
+static const char *const company_acronyms[] = {
+	"IBM", "UBS", "AIG", "ING", "SAP", "AXA", "ABB", "UPS", "EY", "UK", "US", "USA",
+	"EU", "UAE", NULL
 };
 
 static const char *
@@ -223,11 +236,34 @@ cap(StringInfo out, const char *w, int wlen, int off, int len, Oid collation)
 }
 
 /*
+ * unreadable_word
+ *		Whether a word in capitals cannot be read as a word, so is an
+ *		acronym: no vowel (A E I O U Y) and no letter beyond ASCII (BMW,
+ *		HSBC, KPMG), or an & or a digit in it (AT&T, P&G, 3M).
+ */
+static bool
+unreadable_word(const char *w, int len)
+{
+	bool		vowel = false;
+
+	for (int i = 0; i < len; i++)
+	{
+		if (w[i] == '&' || (w[i] >= '0' && w[i] <= '9'))
+			return true;
+		if (strchr("AEIOUYaeiouy", w[i]) != NULL || IS_HIGHBIT_SET(w[i]))
+			vowel = true;
+	}
+	return !vowel;
+}
+
+/*
  * one_word
- *		Proper case of one blank-free word.
+ *		Proper case of one blank-free word; shouting: the whole company
+ *		name is written in capitals (shouting_name()).
  */
 static void
-one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
+one_word(StringInfo out, const char *w, int len, bool company, bool shouting,
+		 Oid collation)
 {
 	const char *fixed;
 	int			start = 0;
@@ -246,7 +282,16 @@ one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
 		appendStringInfoString(out, str_tolower(w, len, collation));
 		return;
 	}
-	if (company && len <= 4)
+	if (company && shouting)
+	{
+		/* ACME → Acme; IBM, BMW, AT&T stay */
+		if (find_word(company_acronyms, w, len) || unreadable_word(w, len))
+		{
+			appendBinaryStringInfo(out, w, len);
+			return;
+		}
+	}
+	else if (company && len <= 4)
 	{
 		bool		all_upper = true;
 
@@ -312,6 +357,43 @@ one_word(StringInfo out, const char *w, int len, bool company, Oid collation)
 	}
 }
 
+/*
+ * shouting_name
+ *		Whether a name is written entirely in capitals: it has a letter, and
+ *		no word but the legal forms and fixed words (Jr., III) changes
+ *		when made upper case.  Its capitals then say nothing of which words
+ *		are acronyms.
+ */
+static bool
+shouting_name(const char *s, int len, Oid collation)
+{
+	bool		letter = false;
+	int			i = 0;
+
+	while (i < len)
+	{
+		int			start;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+			i++;
+		start = i;
+		while (i < len && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+			i++;
+		if (i > start && !find_word(fixed_words, s + start, i - start) &&
+			!find_word(company_words, s + start, i - start))
+		{
+			char	   *up = str_toupper(s + start, i - start, collation);
+			char	   *low = str_tolower(s + start, i - start, collation);
+
+			if ((int) strlen(up) != i - start || memcmp(up, s + start, i - start) != 0)
+				return false;
+			if (strcmp(up, low) != 0)
+				letter = true;
+		}
+	}
+	return letter;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_name_case);
 
 /*
@@ -328,9 +410,11 @@ dataeng_name_case(PG_FUNCTION_ARGS)
 	int			len = VARSIZE_ANY_EXHDR(t),
 				i = 0;
 	StringInfoData out;
+	bool		shouting;
 
 	if (!OidIsValid(collation))
 		collation = DEFAULT_COLLATION_OID;
+	shouting = company && shouting_name(s, len, collation);
 	initStringInfo(&out);
 	while (i < len)
 	{
@@ -345,7 +429,7 @@ dataeng_name_case(PG_FUNCTION_ARGS)
 		{
 			if (out.len > 0)
 				appendStringInfoChar(&out, ' ');
-			one_word(&out, s + start, i - start, company, collation);
+			one_word(&out, s + start, i - start, company, shouting, collation);
 		}
 	}
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));

@@ -82,6 +82,7 @@ extern Bitmapset *dataeng_row_jsonb_changed(RowJsonbMap *map, TupleTableSlot *ol
 extern Datum dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name);
 extern void dataeng_entry_require_args(FunctionCallInfo fcinfo, int nrequired);
 extern Datum dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name);
+extern Datum dataeng_entry_call_body_quiet_query(FunctionCallInfo fcinfo, const char *name);
 extern void dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context) pg_attribute_noreturn();
 extern Oid	dataeng_entry_body_lookup(const char *name, int nargs, const Oid *argtypes, Oid *owner);
 typedef struct InternalSql

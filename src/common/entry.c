@@ -52,6 +52,9 @@ typedef struct EntryBody
 static Oid	internal_schema_oid = InvalidOid;
 static bool internal_schema_callback = false;
 
+static void rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context,
+							   bool keep_query) pg_attribute_noreturn();
+
 /* a schema was created, renamed or dropped: check again at the next lookup */
 static void
 internal_schema_forget(Datum arg, int cacheid, uint32 hashvalue)
@@ -325,6 +328,46 @@ dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name)
 void
 dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context)
 {
+	rethrow_as_callers(cxt, userid, sec_context, false);
+}
+
+/*
+ * dataeng_entry_call_body_quiet_query
+ *		dataeng_entry_call_body_quiet() of a body whose errors carry an
+ *		internal query only when it is the caller's own text: schedule()'s
+ *		command, whose parse error points into it ("LINE 1: VACUUM t;
+ *		SELEC 1" and a caret).  That query and position are kept; the
+ *		CONTEXT lines go, as for the other quiet entry points.
+ */
+Datum
+dataeng_entry_call_body_quiet_query(FunctionCallInfo fcinfo, const char *name)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
+	volatile Datum result = (Datum) 0;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	PG_TRY();
+	{
+		result = dataeng_entry_call_body(fcinfo, name);
+	}
+	PG_CATCH();
+	{
+		rethrow_as_callers(oldcxt, save_userid, save_sec_context, true);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * rethrow_as_callers
+ *		dataeng_rethrow_as_callers(), keeping the error's internal query
+ *		and its position when keep_query is true.
+ */
+static void
+rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context, bool keep_query)
+{
 	ErrorData  *edata;
 
 	MemoryContextSwitchTo(cxt);
@@ -335,8 +378,11 @@ dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context)
 	FlushErrorState();
 	SetUserIdAndSecContext(userid, sec_context);
 	edata->context = NULL;
-	edata->internalquery = NULL;
-	edata->internalpos = 0;
+	if (!keep_query)
+	{
+		edata->internalquery = NULL;
+		edata->internalpos = 0;
+	}
 	ThrowErrorData(edata);
 	pg_unreachable();
 }

@@ -36,7 +36,19 @@
 #include "common/common.h"
 #include "schedule/schedule.h"
 
-DATAENG_ENTRY(dataeng_schedule, "_job_schedule")
+/*
+ * schedule(): its errors read as its own, without the CONTEXT of
+ * _job_schedule() (a bad cron expression showed "PL/pgSQL function
+ * dataeng_internal._job_schedule(...) line 53 at assignment"); a command
+ * that does not parse keeps its LINE and caret.
+ */
+PG_FUNCTION_INFO_V1(dataeng_schedule);
+Datum
+dataeng_schedule(PG_FUNCTION_ARGS)
+{
+	return dataeng_entry_call_body_quiet_query(fcinfo, "_job_schedule");
+}
+
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_unschedule, "_job_unschedule")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_job_pause, "_job_pause")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_job_resume, "_job_resume")

@@ -57,11 +57,20 @@ static const char *const field_names[] = {
 };
 static const int field_min[] = {0, 0, 1, 1, 0};
 static const int field_max[] = {59, 23, 31, 12, 7};
+static const char *const field_hint_names[] = {
+	"", "", "", " or JAN-DEC", " (0 and 7: Sunday) or SUN-SAT"
+};
 
 /*
  * Errors are reported with the whole schedule and the offending part.
- * With "report" false, parsing only returns false.
+ * With "report" false, parsing only returns false.  An error inside one
+ * field of a cron expression (CRON_FAIL_FIELD) hints at that field's
+ * syntax and range; the others at the forms a schedule may take.
  */
+#define CRON_HINT_FORMS \
+	"Use a 5-field cron expression such as \"*/5 * * * *\", " \
+	"@hourly, @daily, @weekly, @monthly, @yearly, " \
+	"or an interval such as \"30 seconds\"."
 #define CRON_FAIL(...) \
 	do { \
 		if (report) \
@@ -69,9 +78,21 @@ static const int field_max[] = {59, 23, 31, 12, 7};
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
 					 errmsg("invalid schedule \"%s\"", whole), \
 					 errdetail(__VA_ARGS__), \
-					 errhint("Use a 5-field cron expression such as \"*/5 * * * *\", " \
-							 "@hourly, @daily, @weekly, @monthly, @yearly, " \
-							 "or an interval such as \"30 seconds\"."))); \
+					 errhint(CRON_HINT_FORMS))); \
+		return false; \
+	} while (0)
+#define CRON_FAIL_FIELD(field, ...) \
+	do { \
+		if (report) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
+					 errmsg("invalid schedule \"%s\"", whole), \
+					 errdetail(__VA_ARGS__), \
+					 errhint("The fields are minute hour day-of-month month day-of-week, " \
+							 "each *, a value, a range (a-b), a list (a,b,c) or a step " \
+							 "(*/n, a-b/n), as in \"*/5 * * * *\" or \"0 9 * * MON-FRI\"; " \
+							 "the values of the %s field are %d-%d%s.", field_names[field], \
+							 field_min[field], field_max[field], field_hint_names[field]))); \
 		return false; \
 	} while (0)
 
@@ -99,7 +120,7 @@ cron_value(const char **p, int field, int *out, const char *whole, bool report)
 
 			while (isdigit((unsigned char) (*p)[digits]))
 				digits++;
-			CRON_FAIL("Value %.*s of the %s field is out of range %d-%d.", digits, *p, field_names[field],
+			CRON_FAIL_FIELD(field, "Value %.*s of the %s field is out of range %d-%d.", digits, *p, field_names[field],
 					  field_min[field], field_max[field]);
 		}
 		*out = (int) v;
@@ -123,8 +144,8 @@ cron_value(const char **p, int field, int *out, const char *whole, bool report)
 		}
 	}
 	if (*s == '\0')
-		CRON_FAIL("The %s field ends where a value is expected.", field_names[field]);
-	CRON_FAIL("Unexpected \"%.20s\" in the %s field.", s, field_names[field]);
+		CRON_FAIL_FIELD(field, "The %s field ends where a value is expected.", field_names[field]);
+	CRON_FAIL_FIELD(field, "Unexpected \"%.20s\" in the %s field.", s, field_names[field]);
 }
 
 /* parse one field (a NUL-terminated copy) into a bit mask */
@@ -183,7 +204,7 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 				if (field == 4 && named && hi == 0 && lo > 0)
 					hi = 7;
 				if (hi < lo)
-					CRON_FAIL("Range %.*s in the %s field is backwards.", (int) (p - written), written,
+					CRON_FAIL_FIELD(field, "Range %.*s in the %s field is backwards.", (int) (p - written), written,
 							  field_names[field]);
 			}
 		}
@@ -195,7 +216,7 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 			p++;
 			digits = p;
 			if (!isdigit((unsigned char) *p))
-				CRON_FAIL("The step in the %s field must be a number.", field_names[field]);
+				CRON_FAIL_FIELD(field, "The step in the %s field must be a number.", field_names[field]);
 			/* (all its digits read: one stopped past 1000 left the rest) */
 			while (isdigit((unsigned char) *p))
 			{
@@ -204,7 +225,7 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 				p++;
 			}
 			if (s < 1 || s > field_max[field])
-				CRON_FAIL("Step %.*s in the %s field is out of range 1-%d.", (int) (p - digits), digits,
+				CRON_FAIL_FIELD(field, "Step %.*s in the %s field is out of range 1-%d.", (int) (p - digits), digits,
 						  field_names[field], field_max[field]);
 			step = (int) s;
 			/*
@@ -223,7 +244,7 @@ cron_field(const char *f, int field, uint64 *mask, bool *star,
 			continue;
 		}
 		if (*p != '\0')
-			CRON_FAIL("Unexpected \"%.20s\" in the %s field.", p, field_names[field]);
+			CRON_FAIL_FIELD(field, "Unexpected \"%.20s\" in the %s field.", p, field_names[field]);
 		break;
 	}
 	return true;
