@@ -54,6 +54,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xlog.h"
+#include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
@@ -566,9 +567,14 @@ typedef struct DimApply
 	/* the WAL writer asked to flush (dim_wal_nudge) */
 	int			nwrites;
 	XLogRecPtr	nudged;
+	/* a closing update's index entries written by dim_close_indexes() */
+	bool		close_own;
+	IndexUniqueCheck *close_check;	/* per index of da->rri */
+	bool	   *close_unchanged;
 } DimApply;
 
 static void dim_walk_begin(DimApply *da);
+static void dim_close_begin(DimApply *da);
 
 /*
  * dim_apply_init
@@ -839,6 +845,7 @@ dim_apply_begin(DimApply *da)
 	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
 	da->scancxt = CurrentMemoryContext;
 	dim_walk_begin(da);
+	dim_close_begin(da);
 	da->nudged = XactLastRecEnd;
 	da->cv = palloc(sizeof(Datum) * da->ncols);
 	da->cn = palloc(sizeof(bool) * da->ncols);
@@ -1447,6 +1454,109 @@ dim_insert_indexes(DimApply *da, TupleTableSlot *slot, bool update)
 		dim_recheck_key(da, slot);
 }
 
+/*
+ * dim_close_begin
+ *		How a closing update (type 2) writes its index entries, when it does
+ *		(not a HOT update), per index: see dim_close_indexes().  Not with an
+ *		exclusion constraint or a deferrable unique one (the executor's
+ *		routine, ExecInsertIndexTuples(), writes them then).
+ *
+ * Closing a version changes valid_to and is_current, nothing else: in an
+ * index whose key holds neither (no expression, no predicate), the closed
+ * version's entry has the very key of the entry of the version it
+ * replaces.  Such an index is told so (index_insert()'s indexUnchanged, as
+ * the executor tells it for an UPDATE that changes none of its columns:
+ * B-tree then deletes the entries of versions no longer visible to anyone
+ * before it splits a leaf, "bottom-up deletion"), and a unique one is not
+ * checked (UNIQUE_CHECK_NO, where the executor checks it): the version
+ * closed held that key in the index, committed and visible, and was
+ * updated by this refresh (table_tuple_update() returned TM_Ok, so it was
+ * the latest version of its row, its update now held by this
+ * transaction).  No other row can hold the key meanwhile: another
+ * transaction's insert of it checks the index itself and finds the
+ * version closed, or, once this refresh commits, the closed version's
+ * entry, and fails; a row that held it before the version closed was
+ * inserted would have failed that version's own check.  Skipping the
+ * check spares a visit of the heap per entry: the surrogate key (the
+ * primary key) of every version closed.
+ */
+static void
+dim_close_begin(DimApply *da)
+{
+	ResultRelInfo *rri = da->rri;
+	int			n = Max(rri->ri_NumIndices, 1);
+	int			i;
+
+	da->close_own = da->scd == 2;
+	da->close_check = palloc(sizeof(IndexUniqueCheck) * n);
+	da->close_unchanged = palloc(sizeof(bool) * n);
+	for (i = 0; i < rri->ri_NumIndices && da->close_own; i++)
+	{
+		Relation	idx = rri->ri_IndexRelationDescs[i];
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+		bool		unchanged = true;
+		int			j;
+
+		da->close_check[i] = UNIQUE_CHECK_NO;
+		da->close_unchanged[i] = false;
+		if (idx == NULL)
+			continue;
+		if (ii->ii_ExclusionOps != NULL ||
+			(idx->rd_index->indisunique && !idx->rd_index->indimmediate))
+		{
+			da->close_own = false;
+			break;
+		}
+		for (j = 0; j < ii->ii_NumIndexKeyAttrs; j++)
+		{
+			AttrNumber	a = ii->ii_IndexAttrNumbers[j];
+
+			if (a <= 0 || a == da->valid_to || a == da->is_current)
+				unchanged = false;
+		}
+		da->close_unchanged[i] = unchanged;
+		if (idx->rd_index->indisunique && !(unchanged && ii->ii_Predicate == NIL))
+			da->close_check[i] = UNIQUE_CHECK_YES;
+	}
+}
+
+/*
+ * dim_close_indexes
+ *		The index entries of a version closed by a non-HOT update (in slot),
+ *		as ExecInsertIndexTuples() writes them but for the checks and hints
+ *		dim_close_begin() chose: an index whose predicate the row does not
+ *		satisfy (the unique index on current versions) gets none.
+ */
+static void
+dim_close_indexes(DimApply *da, TupleTableSlot *slot)
+{
+	ResultRelInfo *rri = da->rri;
+	ExprContext *econtext = GetPerTupleExprContext(da->estate);
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	int			i;
+
+	econtext->ecxt_scantuple = slot;
+	for (i = 0; i < rri->ri_NumIndices; i++)
+	{
+		Relation	idx = rri->ri_IndexRelationDescs[i];
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+
+		if (idx == NULL || !ii->ii_ReadyForInserts)
+			continue;
+		if (ii->ii_Predicate != NIL)
+		{
+			if (ii->ii_PredicateState == NULL)
+				ii->ii_PredicateState = ExecPrepareQual(ii->ii_Predicate, da->estate);
+			if (!ExecQual(ii->ii_PredicateState, econtext))
+				continue;
+		}
+		FormIndexDatum(ii, slot, da->estate, values, isnull);
+		index_insert(idx, values, isnull, &slot->tts_tid, da->rel, da->close_check[i],
+					 da->close_unchanged[i], ii);
+	}
+}
+
 /* the checks of ExecSimpleRelationInsert/Update on a row to write */
 static void
 dim_check_row(DimApply *da, TupleTableSlot *slot)
@@ -1725,7 +1835,12 @@ dim_update_found(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 											&tmfd, &lockmode, &update_indexes),
 					 &tid);
 	if (update_indexes)
-		dim_insert_indexes(da, ns, true);
+	{
+		if (close && da->close_own)
+			dim_close_indexes(da, ns);
+		else
+			dim_insert_indexes(da, ns, true);
+	}
 	ResetPerTupleExprContext(da->estate);
 	dim_wal_nudge(da);
 }
