@@ -236,9 +236,9 @@ event_change(TupleTableSlot *change, void *arg)
 {
 	EventState *st = (EventState *) arg;
 	bool		isnull;
-	char		op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
-	Datum		change_id = slot_getattr(change, CL_CHANGE_ID + 1, &isnull);
-	Datum		t = slot_getattr(change, CL_CAPTURED_AT + 1, &isnull);
+	char		op;
+	Datum		change_id;
+	Datum		t;
 	MemoryContext old;
 	Datum	   *ov = NULL;
 	bool	   *on = NULL;
@@ -246,6 +246,11 @@ event_change(TupleTableSlot *change, void *arg)
 	bool	   *nn = NULL;
 	Datum		img;
 
+	/* (the row deformed once, up to its images, not column after column) */
+	slot_getsomeattrs(change, CL_NEW_ROW + 1);
+	op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
+	change_id = slot_getattr(change, CL_CHANGE_ID + 1, &isnull);
+	t = slot_getattr(change, CL_CAPTURED_AT + 1, &isnull);
 	st->changes++;
 	old = MemoryContextSwitchTo(st->rowcxt);
 	switch (op)
@@ -1322,8 +1327,13 @@ dim_lookup(DimApply *da, Datum key)
 	}
 	if (!found)
 		return false;
+	/* (the row deformed once, not column after column) */
+	slot_getallattrs(da->found);
 	for (i = 0; i < da->ncols; i++)
-		da->cv[i] = slot_getattr(da->found, da->dimatt[i], &da->cn[i]);
+	{
+		da->cv[i] = da->found->tts_values[da->dimatt[i] - 1];
+		da->cn[i] = da->found->tts_isnull[da->dimatt[i] - 1];
+	}
 	if (da->scd == 2)
 	{
 		TimestampTz from = version_from(da, da->found);
