@@ -572,10 +572,13 @@ typedef struct DimApply
 	/* the WAL writer asked to flush (dim_wal_nudge) */
 	int			nwrites;
 	XLogRecPtr	nudged;
-	/* a closing update's index entries written by dim_close_indexes() */
+	/* the index entries dim_own_indexes() writes: a closing update's */
 	bool		close_own;
 	IndexUniqueCheck *close_check;	/* per index of da->rri */
 	bool	   *close_unchanged;
+	/* and a new current version of a key whose current version it closed */
+	IndexUniqueCheck *next_check;
+	bool	   *next_unchanged;
 } DimApply;
 
 static void dim_walk_begin(DimApply *da);
@@ -1467,9 +1470,10 @@ dim_insert_indexes(DimApply *da, TupleTableSlot *slot, bool update)
 /*
  * dim_close_begin
  *		How a closing update (type 2) writes its index entries, when it does
- *		(not a HOT update), per index: see dim_close_indexes().  Not with an
- *		exclusion constraint or a deferrable unique one (the executor's
- *		routine, ExecInsertIndexTuples(), writes them then).
+ *		(not a HOT update), and a new current version of a key whose current
+ *		version the refresh closed, per index: see dim_own_indexes().  Not
+ *		with an exclusion constraint or a deferrable unique one (the
+ *		executor's routine, ExecInsertIndexTuples(), writes them then).
  *
  * Closing a version changes valid_to and is_current, nothing else: in an
  * index whose key holds neither (no expression, no predicate), the closed
@@ -1500,6 +1504,8 @@ dim_close_begin(DimApply *da)
 	da->close_own = da->scd == 2;
 	da->close_check = palloc(sizeof(IndexUniqueCheck) * n);
 	da->close_unchanged = palloc(sizeof(bool) * n);
+	da->next_check = palloc(sizeof(IndexUniqueCheck) * n);
+	da->next_unchanged = palloc(sizeof(bool) * n);
 	for (i = 0; i < rri->ri_NumIndices && da->close_own; i++)
 	{
 		Relation	idx = rri->ri_IndexRelationDescs[i];
@@ -1509,6 +1515,8 @@ dim_close_begin(DimApply *da)
 
 		da->close_check[i] = UNIQUE_CHECK_NO;
 		da->close_unchanged[i] = false;
+		da->next_check[i] = UNIQUE_CHECK_NO;
+		da->next_unchanged[i] = false;
 		if (idx == NULL)
 			continue;
 		if (ii->ii_ExclusionOps != NULL ||
@@ -1527,18 +1535,44 @@ dim_close_begin(DimApply *da)
 		da->close_unchanged[i] = unchanged;
 		if (idx->rd_index->indisunique && !(unchanged && ii->ii_Predicate == NIL))
 			da->close_check[i] = UNIQUE_CHECK_YES;
+		/* the unique index on current versions: see dim_own_indexes() */
+		if (RelationGetRelid(idx) == RelationGetRelid(da->idxrel) && !da->any_version)
+			da->next_unchanged[i] = true;
+		else if (idx->rd_index->indisunique)
+			da->next_check[i] = UNIQUE_CHECK_YES;
 	}
 }
 
 /*
- * dim_close_indexes
- *		The index entries of a version closed by a non-HOT update (in slot),
- *		as ExecInsertIndexTuples() writes them but for the checks and hints
- *		dim_close_begin() chose: an index whose predicate the row does not
- *		satisfy (the unique index on current versions) gets none.
+ * dim_own_indexes
+ *		The index entries of a row written (in slot), as
+ *		ExecInsertIndexTuples() writes them but for the checks and hints
+ *		dim_close_begin() chose: a version closed by a non-HOT update
+ *		(close_check, close_unchanged), or a new current version of a key
+ *		whose current version the refresh closed (next_check,
+ *		next_unchanged).  An index whose predicate the row does not satisfy
+ *		(the unique index on current versions, for a version closed) gets
+ *		none.
+ *
+ * A new current version of a key whose current version this refresh
+ * closed is not checked in the unique index on current versions: the
+ * version closed was the key's current version, committed and visible,
+ * and this transaction holds its update (table_tuple_update() returned
+ * TM_Ok).  Another transaction's insert of a current version of the key
+ * finds that version's entry there, waits for this transaction, and then
+ * finds the new version's entry (inserted before the commit), or the
+ * version closed current again (a rollback): it fails either way; one that
+ * inserted it earlier failed on the version closed, as that version's
+ * own insert would have failed on it.  The refresh opens one current
+ * version per key.  So the check, which reads the version closed from the
+ * heap, could only pass.  The entry is marked unchanged (it replaces the
+ * version closed's in that index, a key's entry moving to its next
+ * version), so that B-tree deletes the entries of versions no longer
+ * visible before it splits a leaf, where the check used to mark them dead.
  */
 static void
-dim_close_indexes(DimApply *da, TupleTableSlot *slot)
+dim_own_indexes(DimApply *da, TupleTableSlot *slot, const IndexUniqueCheck *check,
+				const bool *unchanged)
 {
 	ResultRelInfo *rri = da->rri;
 	ExprContext *econtext = GetPerTupleExprContext(da->estate);
@@ -1562,8 +1596,7 @@ dim_close_indexes(DimApply *da, TupleTableSlot *slot)
 				continue;
 		}
 		FormIndexDatum(ii, slot, da->estate, values, isnull);
-		index_insert(idx, values, isnull, &slot->tts_tid, da->rel, da->close_check[i],
-					 da->close_unchanged[i], ii);
+		index_insert(idx, values, isnull, &slot->tts_tid, da->rel, check[i], unchanged[i], ii);
 	}
 }
 
@@ -1768,6 +1801,7 @@ dim_insert(DimApply *da, Datum *vals, bool *nulls)
 typedef struct VersionBatch
 {
 	TupleTableSlot *slots[DIM_MULTI];
+	bool		next[DIM_MULTI];	/* the key's current version was closed */
 	int			n;
 } VersionBatch;
 
@@ -1782,7 +1816,10 @@ dim_versions_flush(DimApply *da, VersionBatch *vb)
 	table_multi_insert(da->rel, vb->slots, vb->n, da->estate->es_output_cid, 0, NULL);
 	for (i = 0; i < vb->n; i++)
 	{
-		dim_insert_indexes(da, vb->slots[i], false);
+		if (vb->next[i] && da->close_own)
+			dim_own_indexes(da, vb->slots[i], da->next_check, da->next_unchanged);
+		else
+			dim_insert_indexes(da, vb->slots[i], false);
 		ResetPerTupleExprContext(da->estate);
 		dim_wal_nudge(da);
 		ExecClearTuple(vb->slots[i]);
@@ -1790,10 +1827,13 @@ dim_versions_flush(DimApply *da, VersionBatch *vb)
 	vb->n = 0;
 }
 
-/* add a new version (its values are copied: vals may go once it returns) */
+/*
+ * add a new version (its values are copied: vals may go once it returns);
+ * next: a current version of a key whose current version was closed
+ */
 static void
 dim_version_add(DimApply *da, VersionBatch *vb, Datum *vals, bool *nulls, Datum from,
-				Datum to, bool to_null)
+				Datum to, bool to_null, bool next)
 {
 	TupleTableSlot *ns;
 
@@ -1808,6 +1848,7 @@ dim_version_add(DimApply *da, VersionBatch *vb, Datum *vals, bool *nulls, Datum 
 	put_version(da, ns, vals, nulls, true, from, to, to_null);
 	ExecMaterializeSlot(ns);	/* (its own copy of the row) */
 	ResetPerTupleExprContext(da->estate);
+	vb->next[vb->n] = next && to_null;
 	if (++vb->n == DIM_MULTI)
 		dim_versions_flush(da, vb);
 }
@@ -1847,7 +1888,7 @@ dim_update_found(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 	if (update_indexes)
 	{
 		if (close && da->close_own)
-			dim_close_indexes(da, ns);
+			dim_own_indexes(da, ns, da->close_check, da->close_unchanged);
 		else
 			dim_insert_indexes(da, ns, true);
 	}
@@ -1894,10 +1935,13 @@ typedef struct KeyWalk
 	TimestampTz pend_t;
 } KeyWalk;
 
-/* a version to insert: the event's columns, then valid_from, valid_to */
+/*
+ * a version to insert: the event's columns, then valid_from, valid_to and
+ * next (the key's current version was closed by this refresh)
+ */
 static void
 emit_version(Tuplesortstate *ins, TupleTableSlot *insslot, TupleTableSlot *ev, int ncols,
-			 TimestampTz from, TimestampTz to, bool to_null)
+			 TimestampTz from, TimestampTz to, bool to_null, bool next)
 {
 	int			n = S_FIXED + ncols;
 
@@ -1909,6 +1953,8 @@ emit_version(Tuplesortstate *ins, TupleTableSlot *insslot, TupleTableSlot *ev, i
 	insslot->tts_isnull[n] = false;
 	insslot->tts_values[n + 1] = TimestampTzGetDatum(to);
 	insslot->tts_isnull[n + 1] = to_null;
+	insslot->tts_values[n + 2] = BoolGetDatum(next);
+	insslot->tts_isnull[n + 2] = false;
 	ExecStoreVirtualTuple(insslot);
 	tuplesort_puttupleslot(ins, insslot);
 }
@@ -2107,11 +2153,12 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 		Oid			inscolls[2] = {InvalidOid, InvalidOid};
 		bool		insnf[2] = {false, false};
 
-		idesc = CreateTemplateTupleDesc(S_FIXED + st.ncols + 2);
+		idesc = CreateTemplateTupleDesc(S_FIXED + st.ncols + 3);
 		for (i = 0; i < S_FIXED + st.ncols; i++)
 			TupleDescCopyEntry(idesc, i + 1, sdesc, i + 1);
 		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 1, "valid_from", TIMESTAMPTZOID, -1, 0);
 		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 2, "valid_to", TIMESTAMPTZOID, -1, 0);
+		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 3, "next", BOOLOID, -1, 0);
 		ins = tuplesort_begin_heap(idesc, 2, insatts, insops, inscolls, insnf,
 								   dim_sort_mem(), NULL, TUPLESORT_NONE);
 		insslot = MakeSingleTupleTableSlot(idesc, &TTSOpsVirtual);
@@ -2155,7 +2202,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 					dim_update(&da, v, n, false, 0);
 			}
 			else if (kw.pending)
-				emit_version(ins, insslot, pend, st.ncols, kw.pend_t, 0, true);
+				emit_version(ins, insslot, pend, st.ncols, kw.pend_t, 0, true, kw.has_cur);
 			in_key = false;
 			MemoryContextReset(keycxt);
 		}
@@ -2203,7 +2250,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 					dim_update(&da, NULL, NULL, true, TimestampTzGetDatum(t));
 				kw.closed = true;
 				if (kw.pending)
-					emit_version(ins, insslot, pend, st.ncols, kw.pend_t, t, false);
+					emit_version(ins, insslot, pend, st.ncols, kw.pend_t, t, false, false);
 				kw.pending = present;
 				if (present)
 				{
@@ -2237,7 +2284,8 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 			slot_getallattrs(vs);
 			MemoryContextSwitchTo(keycxt);
 			dim_version_add(&da, &vb, vs->tts_values + S_FIXED, vs->tts_isnull + S_FIXED,
-							vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1]);
+							vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1],
+							DatumGetBool(vs->tts_values[nf + 2]));
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(keycxt);
 		}
