@@ -180,6 +180,23 @@ SELECT city FROM fp2 WHERE id = 1 AND is_current;
 ALTER TABLE fp2 ALTER COLUMN loaded_by SET DEFAULT 'refresh';
 SELECT dataeng.dimension_refresh('fp2');
 SELECT city, loaded_by FROM fp2 WHERE id = 1 AND is_current;
+-- a closing update's index entries: an index of the owner's on valid_to
+-- (or with a predicate) is checked as the executor checks it, two versions
+-- closed by one statement sharing their valid_to; the surrogate key,
+-- unchanged by a closing, is not checked again (and stays unique)
+SELECT clock_timestamp() AS fp_t0 \gset
+CREATE UNIQUE INDEX fp2_closed_at ON fp2 (valid_to) WHERE valid_to > :'fp_t0';
+SELECT min(id) AS fp_a, max(id) AS fp_b FROM fp_src WHERE city IS NOT NULL \gset
+UPDATE fp_src SET city = city || '+' WHERE id IN (:fp_a, :fp_b);
+\set VERBOSITY terse
+SELECT dataeng.dimension_refresh('fp2');
+\set VERBOSITY default
+DROP INDEX fp2_closed_at;
+SELECT dataeng.dimension_refresh('fp2');
+SELECT city, valid_to > :'fp_t0' AS closed_now, is_current FROM fp2
+ WHERE id IN (:fp_a, :fp_b) AND (is_current OR valid_to > :'fp_t0') ORDER BY fp2_sk;
+SELECT count(*) = count(DISTINCT fp2_sk) AS sk_unique,
+       count(*) FILTER (WHERE is_current) = count(DISTINCT id) FILTER (WHERE is_current) AS one_current FROM fp2;
 
 RESET ROLE;
 SET client_min_messages = warning;

@@ -54,6 +54,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xlog.h"
+#include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
@@ -235,9 +236,9 @@ event_change(TupleTableSlot *change, void *arg)
 {
 	EventState *st = (EventState *) arg;
 	bool		isnull;
-	char		op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
-	Datum		change_id = slot_getattr(change, CL_CHANGE_ID + 1, &isnull);
-	Datum		t = slot_getattr(change, CL_CAPTURED_AT + 1, &isnull);
+	char		op;
+	Datum		change_id;
+	Datum		t;
 	MemoryContext old;
 	Datum	   *ov = NULL;
 	bool	   *on = NULL;
@@ -245,6 +246,11 @@ event_change(TupleTableSlot *change, void *arg)
 	bool	   *nn = NULL;
 	Datum		img;
 
+	/* (the row deformed once, up to its images, not column after column) */
+	slot_getsomeattrs(change, CL_NEW_ROW + 1);
+	op = DatumGetChar(slot_getattr(change, CL_OP + 1, &isnull));
+	change_id = slot_getattr(change, CL_CHANGE_ID + 1, &isnull);
+	t = slot_getattr(change, CL_CAPTURED_AT + 1, &isnull);
 	st->changes++;
 	old = MemoryContextSwitchTo(st->rowcxt);
 	switch (op)
@@ -566,9 +572,17 @@ typedef struct DimApply
 	/* the WAL writer asked to flush (dim_wal_nudge) */
 	int			nwrites;
 	XLogRecPtr	nudged;
+	/* the index entries dim_own_indexes() writes: a closing update's */
+	bool		close_own;
+	IndexUniqueCheck *close_check;	/* per index of da->rri */
+	bool	   *close_unchanged;
+	/* and a new current version of a key whose current version it closed */
+	IndexUniqueCheck *next_check;
+	bool	   *next_unchanged;
 } DimApply;
 
 static void dim_walk_begin(DimApply *da);
+static void dim_close_begin(DimApply *da);
 
 /*
  * dim_apply_init
@@ -839,6 +853,7 @@ dim_apply_begin(DimApply *da)
 	da->scan = index_beginscan(rel, da->idxrel, GetActiveSnapshot(), 1, 0);
 	da->scancxt = CurrentMemoryContext;
 	dim_walk_begin(da);
+	dim_close_begin(da);
 	da->nudged = XactLastRecEnd;
 	da->cv = palloc(sizeof(Datum) * da->ncols);
 	da->cn = palloc(sizeof(bool) * da->ncols);
@@ -1315,8 +1330,13 @@ dim_lookup(DimApply *da, Datum key)
 	}
 	if (!found)
 		return false;
+	/* (the row deformed once, not column after column) */
+	slot_getallattrs(da->found);
 	for (i = 0; i < da->ncols; i++)
-		da->cv[i] = slot_getattr(da->found, da->dimatt[i], &da->cn[i]);
+	{
+		da->cv[i] = da->found->tts_values[da->dimatt[i] - 1];
+		da->cn[i] = da->found->tts_isnull[da->dimatt[i] - 1];
+	}
 	if (da->scd == 2)
 	{
 		TimestampTz from = version_from(da, da->found);
@@ -1445,6 +1465,139 @@ dim_insert_indexes(DimApply *da, TupleTableSlot *slot, bool update)
 	list_free(recheck);
 	if (conflict)
 		dim_recheck_key(da, slot);
+}
+
+/*
+ * dim_close_begin
+ *		How a closing update (type 2) writes its index entries, when it does
+ *		(not a HOT update), and a new current version of a key whose current
+ *		version the refresh closed, per index: see dim_own_indexes().  Not
+ *		with an exclusion constraint or a deferrable unique one (the
+ *		executor's routine, ExecInsertIndexTuples(), writes them then).
+ *
+ * Closing a version changes valid_to and is_current, nothing else: in an
+ * index whose key holds neither (no expression, no predicate), the closed
+ * version's entry has the very key of the entry of the version it
+ * replaces.  Such an index is told so (index_insert()'s indexUnchanged, as
+ * the executor tells it for an UPDATE that changes none of its columns:
+ * B-tree then deletes the entries of versions no longer visible to anyone
+ * before it splits a leaf, "bottom-up deletion"), and a unique one is not
+ * checked (UNIQUE_CHECK_NO, where the executor checks it): the version
+ * closed held that key in the index, committed and visible, and was
+ * updated by this refresh (table_tuple_update() returned TM_Ok, so it was
+ * the latest version of its row, its update now held by this
+ * transaction).  No other row can hold the key meanwhile: another
+ * transaction's insert of it checks the index itself and finds the
+ * version closed, or, once this refresh commits, the closed version's
+ * entry, and fails; a row that held it before the version closed was
+ * inserted would have failed that version's own check.  Skipping the
+ * check spares a visit of the heap per entry: the surrogate key (the
+ * primary key) of every version closed.
+ */
+static void
+dim_close_begin(DimApply *da)
+{
+	ResultRelInfo *rri = da->rri;
+	int			n = Max(rri->ri_NumIndices, 1);
+	int			i;
+
+	da->close_own = da->scd == 2;
+	da->close_check = palloc(sizeof(IndexUniqueCheck) * n);
+	da->close_unchanged = palloc(sizeof(bool) * n);
+	da->next_check = palloc(sizeof(IndexUniqueCheck) * n);
+	da->next_unchanged = palloc(sizeof(bool) * n);
+	for (i = 0; i < rri->ri_NumIndices && da->close_own; i++)
+	{
+		Relation	idx = rri->ri_IndexRelationDescs[i];
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+		bool		unchanged = true;
+		int			j;
+
+		da->close_check[i] = UNIQUE_CHECK_NO;
+		da->close_unchanged[i] = false;
+		da->next_check[i] = UNIQUE_CHECK_NO;
+		da->next_unchanged[i] = false;
+		if (idx == NULL)
+			continue;
+		if (ii->ii_ExclusionOps != NULL ||
+			(idx->rd_index->indisunique && !idx->rd_index->indimmediate))
+		{
+			da->close_own = false;
+			break;
+		}
+		for (j = 0; j < ii->ii_NumIndexKeyAttrs; j++)
+		{
+			AttrNumber	a = ii->ii_IndexAttrNumbers[j];
+
+			if (a <= 0 || a == da->valid_to || a == da->is_current)
+				unchanged = false;
+		}
+		da->close_unchanged[i] = unchanged;
+		if (idx->rd_index->indisunique && !(unchanged && ii->ii_Predicate == NIL))
+			da->close_check[i] = UNIQUE_CHECK_YES;
+		/* the unique index on current versions: see dim_own_indexes() */
+		if (RelationGetRelid(idx) == RelationGetRelid(da->idxrel) && !da->any_version)
+			da->next_unchanged[i] = true;
+		else if (idx->rd_index->indisunique)
+			da->next_check[i] = UNIQUE_CHECK_YES;
+	}
+}
+
+/*
+ * dim_own_indexes
+ *		The index entries of a row written (in slot), as
+ *		ExecInsertIndexTuples() writes them but for the checks and hints
+ *		dim_close_begin() chose: a version closed by a non-HOT update
+ *		(close_check, close_unchanged), or a new current version of a key
+ *		whose current version the refresh closed (next_check,
+ *		next_unchanged).  An index whose predicate the row does not satisfy
+ *		(the unique index on current versions, for a version closed) gets
+ *		none.
+ *
+ * A new current version of a key whose current version this refresh
+ * closed is not checked in the unique index on current versions: the
+ * version closed was the key's current version, committed and visible,
+ * and this transaction holds its update (table_tuple_update() returned
+ * TM_Ok).  Another transaction's insert of a current version of the key
+ * finds that version's entry there, waits for this transaction, and then
+ * finds the new version's entry (inserted before the commit), or the
+ * version closed current again (a rollback): it fails either way; one that
+ * inserted it earlier failed on the version closed, as that version's
+ * own insert would have failed on it.  The refresh opens one current
+ * version per key.  So the check, which reads the version closed from the
+ * heap, could only pass.  The entry is marked unchanged (it replaces the
+ * version closed's in that index, a key's entry moving to its next
+ * version), so that B-tree deletes the entries of versions no longer
+ * visible before it splits a leaf, where the check used to mark them dead.
+ */
+static void
+dim_own_indexes(DimApply *da, TupleTableSlot *slot, const IndexUniqueCheck *check,
+				const bool *unchanged)
+{
+	ResultRelInfo *rri = da->rri;
+	ExprContext *econtext = GetPerTupleExprContext(da->estate);
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	int			i;
+
+	econtext->ecxt_scantuple = slot;
+	for (i = 0; i < rri->ri_NumIndices; i++)
+	{
+		Relation	idx = rri->ri_IndexRelationDescs[i];
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+
+		if (idx == NULL || !ii->ii_ReadyForInserts)
+			continue;
+		if (ii->ii_Predicate != NIL)
+		{
+			if (ii->ii_PredicateState == NULL)
+				ii->ii_PredicateState = ExecPrepareQual(ii->ii_Predicate, da->estate);
+			if (!ExecQual(ii->ii_PredicateState, econtext))
+				continue;
+		}
+		FormIndexDatum(ii, slot, da->estate, values, isnull);
+		index_insert(idx, values, isnull, &slot->tts_tid, da->rel, check[i], unchanged[i], ii);
+	}
 }
 
 /* the checks of ExecSimpleRelationInsert/Update on a row to write */
@@ -1648,6 +1801,7 @@ dim_insert(DimApply *da, Datum *vals, bool *nulls)
 typedef struct VersionBatch
 {
 	TupleTableSlot *slots[DIM_MULTI];
+	bool		next[DIM_MULTI];	/* the key's current version was closed */
 	int			n;
 } VersionBatch;
 
@@ -1662,7 +1816,10 @@ dim_versions_flush(DimApply *da, VersionBatch *vb)
 	table_multi_insert(da->rel, vb->slots, vb->n, da->estate->es_output_cid, 0, NULL);
 	for (i = 0; i < vb->n; i++)
 	{
-		dim_insert_indexes(da, vb->slots[i], false);
+		if (vb->next[i] && da->close_own)
+			dim_own_indexes(da, vb->slots[i], da->next_check, da->next_unchanged);
+		else
+			dim_insert_indexes(da, vb->slots[i], false);
 		ResetPerTupleExprContext(da->estate);
 		dim_wal_nudge(da);
 		ExecClearTuple(vb->slots[i]);
@@ -1670,10 +1827,13 @@ dim_versions_flush(DimApply *da, VersionBatch *vb)
 	vb->n = 0;
 }
 
-/* add a new version (its values are copied: vals may go once it returns) */
+/*
+ * add a new version (its values are copied: vals may go once it returns);
+ * next: a current version of a key whose current version was closed
+ */
 static void
 dim_version_add(DimApply *da, VersionBatch *vb, Datum *vals, bool *nulls, Datum from,
-				Datum to, bool to_null)
+				Datum to, bool to_null, bool next)
 {
 	TupleTableSlot *ns;
 
@@ -1688,6 +1848,7 @@ dim_version_add(DimApply *da, VersionBatch *vb, Datum *vals, bool *nulls, Datum 
 	put_version(da, ns, vals, nulls, true, from, to, to_null);
 	ExecMaterializeSlot(ns);	/* (its own copy of the row) */
 	ResetPerTupleExprContext(da->estate);
+	vb->next[vb->n] = next && to_null;
 	if (++vb->n == DIM_MULTI)
 		dim_versions_flush(da, vb);
 }
@@ -1725,7 +1886,12 @@ dim_update_found(DimApply *da, Datum *vals, bool *nulls, bool close, Datum t)
 											&tmfd, &lockmode, &update_indexes),
 					 &tid);
 	if (update_indexes)
-		dim_insert_indexes(da, ns, true);
+	{
+		if (close && da->close_own)
+			dim_own_indexes(da, ns, da->close_check, da->close_unchanged);
+		else
+			dim_insert_indexes(da, ns, true);
+	}
 	ResetPerTupleExprContext(da->estate);
 	dim_wal_nudge(da);
 }
@@ -1769,10 +1935,13 @@ typedef struct KeyWalk
 	TimestampTz pend_t;
 } KeyWalk;
 
-/* a version to insert: the event's columns, then valid_from, valid_to */
+/*
+ * a version to insert: the event's columns, then valid_from, valid_to and
+ * next (the key's current version was closed by this refresh)
+ */
 static void
 emit_version(Tuplesortstate *ins, TupleTableSlot *insslot, TupleTableSlot *ev, int ncols,
-			 TimestampTz from, TimestampTz to, bool to_null)
+			 TimestampTz from, TimestampTz to, bool to_null, bool next)
 {
 	int			n = S_FIXED + ncols;
 
@@ -1784,6 +1953,8 @@ emit_version(Tuplesortstate *ins, TupleTableSlot *insslot, TupleTableSlot *ev, i
 	insslot->tts_isnull[n] = false;
 	insslot->tts_values[n + 1] = TimestampTzGetDatum(to);
 	insslot->tts_isnull[n + 1] = to_null;
+	insslot->tts_values[n + 2] = BoolGetDatum(next);
+	insslot->tts_isnull[n + 2] = false;
 	ExecStoreVirtualTuple(insslot);
 	tuplesort_puttupleslot(ins, insslot);
 }
@@ -1982,11 +2153,12 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 		Oid			inscolls[2] = {InvalidOid, InvalidOid};
 		bool		insnf[2] = {false, false};
 
-		idesc = CreateTemplateTupleDesc(S_FIXED + st.ncols + 2);
+		idesc = CreateTemplateTupleDesc(S_FIXED + st.ncols + 3);
 		for (i = 0; i < S_FIXED + st.ncols; i++)
 			TupleDescCopyEntry(idesc, i + 1, sdesc, i + 1);
 		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 1, "valid_from", TIMESTAMPTZOID, -1, 0);
 		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 2, "valid_to", TIMESTAMPTZOID, -1, 0);
+		TupleDescInitEntry(idesc, S_FIXED + st.ncols + 3, "next", BOOLOID, -1, 0);
 		ins = tuplesort_begin_heap(idesc, 2, insatts, insops, inscolls, insnf,
 								   dim_sort_mem(), NULL, TUPLESORT_NONE);
 		insslot = MakeSingleTupleTableSlot(idesc, &TTSOpsVirtual);
@@ -2030,7 +2202,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 					dim_update(&da, v, n, false, 0);
 			}
 			else if (kw.pending)
-				emit_version(ins, insslot, pend, st.ncols, kw.pend_t, 0, true);
+				emit_version(ins, insslot, pend, st.ncols, kw.pend_t, 0, true, kw.has_cur);
 			in_key = false;
 			MemoryContextReset(keycxt);
 		}
@@ -2078,7 +2250,7 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 					dim_update(&da, NULL, NULL, true, TimestampTzGetDatum(t));
 				kw.closed = true;
 				if (kw.pending)
-					emit_version(ins, insslot, pend, st.ncols, kw.pend_t, t, false);
+					emit_version(ins, insslot, pend, st.ncols, kw.pend_t, t, false, false);
 				kw.pending = present;
 				if (present)
 				{
@@ -2112,7 +2284,8 @@ dataeng_dim_apply(PG_FUNCTION_ARGS)
 			slot_getallattrs(vs);
 			MemoryContextSwitchTo(keycxt);
 			dim_version_add(&da, &vb, vs->tts_values + S_FIXED, vs->tts_isnull + S_FIXED,
-							vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1]);
+							vs->tts_values[nf], vs->tts_values[nf + 1], vs->tts_isnull[nf + 1],
+							DatumGetBool(vs->tts_values[nf + 2]));
 			MemoryContextSwitchTo(outer);
 			MemoryContextReset(keycxt);
 		}
