@@ -90,10 +90,14 @@ CREATE TABLE dataeng_internal.on_change_triggers (
   -- the handler by name, and where its oid is valid (as
   -- dataeng_internal.alert_handlers: pg_upgrade carries it)
   handler_name    text,
-  handler_catalog text        NOT NULL DEFAULT dataeng_internal._catalog_id()
+  handler_catalog text        NOT NULL DEFAULT dataeng_internal._catalog_id(),
+  -- the owner's name: NULL once the WAL worker saw its oid name no role
+  owner_name      name
 );
 COMMENT ON TABLE dataeng_internal.on_change_triggers IS
   'Handlers the WAL worker calls with each committed transaction''s changes of a table';
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.owner_name IS
+  'The owner''s role name, followed on a rename by the WAL worker; NULL once the worker saw the owner oid name no role (dropped): the handler is never called again, whichever role gets that oid later';
 COMMENT ON COLUMN dataeng_internal.on_change_triggers.pause_reason IS
   'Why the trigger is paused, NULL while it is not';
 COMMENT ON COLUMN dataeng_internal.on_change_triggers.handler IS
@@ -932,9 +936,10 @@ BEGIN
             HINT = 'Drop one with dataeng.on_change_drop(), or ask a superuser to raise dataeng.max_on_change_per_role.';
   END IF;
   INSERT INTO dataeng_internal.on_change_triggers (trigger_name, table_name, handler, ops, owner, on_error, from_lsn,
-                                                   handler_name, handler_catalog)
+                                                   handler_name, handler_catalog, owner_name)
   VALUES (trigger_name, tbl, handler::oid, ops::"char"[], caller, on_error, pg_current_wal_insert_lsn(),
-          dataeng_internal._proc_identity(handler::oid), dataeng_internal._catalog_id());
+          dataeng_internal._proc_identity(handler::oid), dataeng_internal._catalog_id(),
+          (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) caller::oid));
   IF EXISTS (SELECT 1 FROM dataeng.cdc_tables ct WHERE ct.table_name = tbl AND ct.active_method <> 'wal') THEN
     RAISE NOTICE 'table % is still captured by its trigger', tbl
       USING DETAIL = 'The handler is called for transactions committed after the WAL worker has switched the table.',
@@ -972,7 +977,11 @@ BEGIN
     RAISE EXCEPTION 'on_change trigger "%" does not exist', trigger_name
       USING ERRCODE = 'undefined_object';
   END IF;
-  IF NOT pg_has_role(caller, t.owner, 'USAGE') THEN
+  -- (a trigger whose owner was seen dropped is no role's but superusers':
+  -- not the one's given its oid later)
+  IF NOT pg_has_role(caller, t.owner, 'USAGE')
+     OR (t.owner_name IS NULL AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                                       WHERE r.oid OPERATOR(pg_catalog.=) caller::oid)) THEN
     RAISE EXCEPTION 'must be owner of on_change trigger "%"', trigger_name
       USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -1091,6 +1100,9 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT * FROM dataeng_internal.on_change_triggers t WHERE pg_has_role(caller, t.owner, 'USAGE')
+     -- (a trigger whose owner was seen dropped: superusers only)
+     AND (t.owner_name IS NOT NULL OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                                       WHERE r.oid OPERATOR(pg_catalog.=) caller::oid))
    ORDER BY t.trigger_name
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._on_change_list_as_owner(regrole) FROM PUBLIC;

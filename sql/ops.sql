@@ -324,7 +324,8 @@ AS $$
                           WHERE m.name OPERATOR(pg_catalog.=) substr(object, 9)
                             AND dataeng_internal._owner_trusted(m.owner, m.owner_name, m.owner_system))
     WHEN 'on_change' THEN (SELECT t.owner FROM dataeng_internal.on_change_triggers t
-                            WHERE t.trigger_name OPERATOR(pg_catalog.=) substr(object, 11))
+                            WHERE t.trigger_name OPERATOR(pg_catalog.=) substr(object, 11)
+                              AND t.owner_name IS NOT NULL)
   END
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._ops_object_owner(text) FROM PUBLIC;

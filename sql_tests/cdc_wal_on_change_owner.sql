@@ -84,6 +84,58 @@ SELECT trigger_name, error, sqlstate, attempts FROM dataeng.dead_letters ORDER B
 SELECT dataeng.on_change_drop('oco_t');
 DELETE FROM dataeng.dead_letters;
 
+-- the creator dropped, and its oid given to a new role (as after a
+-- wraparound of oids; simulated by pointing the row at a new role): the
+-- worker marked the trigger when it saw the drop (owner_name NULL), and
+-- never runs the handler as the new role (it did: the oid alone decided)
+CREATE ROLE regress_oco_gone;
+CREATE ROLE regress_oco_heir;
+GRANT USAGE ON SCHEMA dataeng TO regress_oco_gone;
+GRANT SELECT ON oco TO regress_oco_gone, regress_oco_heir;
+GRANT INSERT ON oco_out TO regress_oco_gone, regress_oco_heir;
+CREATE FUNCTION oco_h3(changes dataeng.change[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.oco_out VALUES (current_user, cardinality(changes));
+END $$;
+SET ROLE regress_oco_gone;
+SELECT dataeng.on_change('oco_t3', 'oco', 'oco_h3(dataeng.change[])');
+RESET ROLE;
+SELECT owner_name FROM dataeng_internal.on_change_triggers WHERE trigger_name = 'oco_t3';
+-- a rename is followed
+ALTER ROLE regress_oco_gone RENAME TO regress_oco_gone2;
+SELECT dataeng.cdc_wal_sync();
+SELECT wait_for($$SELECT owner_name = 'regress_oco_gone2' FROM dataeng_internal.on_change_triggers WHERE trigger_name = 'oco_t3'$$) AS rename_followed;
+DELETE FROM oco_out;
+INSERT INTO oco VALUES (5, 'e');
+SELECT dataeng.cdc_wal_sync();
+SELECT who, n FROM oco_out;
+DROP OWNED BY regress_oco_gone2;
+REVOKE ALL ON oco, oco_out FROM regress_oco_gone2;
+REVOKE USAGE ON SCHEMA dataeng FROM regress_oco_gone2;
+DROP ROLE regress_oco_gone2;
+SELECT dataeng.cdc_wal_sync();
+SELECT wait_for($$SELECT owner_name IS NULL FROM dataeng_internal.on_change_triggers WHERE trigger_name = 'oco_t3'$$) AS drop_seen;
+UPDATE dataeng_internal.on_change_triggers SET owner = 'regress_oco_heir' WHERE trigger_name = 'oco_t3';
+INSERT INTO oco VALUES (6, 'f');
+SELECT dataeng.cdc_wal_sync();
+SELECT who, n FROM oco_out;
+SELECT trigger_name, error, sqlstate, attempts FROM dataeng.dead_letters ORDER BY id;
+SELECT name, state, regexp_replace(reason, 'oid [0-9]+', 'oid N', 'g') AS reason
+  FROM dataeng.pipeline_status WHERE kind = 'on_change';
+-- not the new role's to see or drop
+GRANT USAGE ON SCHEMA dataeng TO regress_oco_heir;
+SET ROLE regress_oco_heir;
+SELECT count(*) AS heir_sees FROM dataeng.on_changes;
+SELECT dataeng.on_change_drop('oco_t3');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA dataeng FROM regress_oco_heir;
+SELECT dataeng.on_change_drop('oco_t3');
+DELETE FROM dataeng.dead_letters;
+DELETE FROM oco_out;
+DROP FUNCTION oco_h3(dataeng.change[]);
+REVOKE ALL ON oco, oco_out FROM regress_oco_heir;
+DROP ROLE regress_oco_heir;
+
 -- a handler dropped: failing before any batch, one attempt
 CREATE FUNCTION oco_h2(changes dataeng.change[]) RETURNS void LANGUAGE sql AS $$ SELECT $$;
 SELECT dataeng.on_change('oco_t2', 'oco', 'oco_h2(dataeng.change[])');

@@ -1355,3 +1355,13 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
   END LOOP;
 END $$;
+
+-- An on_change trigger's owner by name beside its oid: the WAL worker
+-- marks a trigger whose owner was dropped (owner_name NULL) so that a role
+-- given that oid later (oid wraparound) never runs its handler
+-- (cdc_wal.sql); the triggers already there take their owner's name
+ALTER TABLE dataeng_internal.on_change_triggers ADD COLUMN owner_name name;
+COMMENT ON COLUMN dataeng_internal.on_change_triggers.owner_name IS
+  'The owner''s role name, followed on a rename by the WAL worker; NULL once the worker saw the owner oid name no role (dropped): the handler is never called again, whichever role gets that oid later';
+UPDATE dataeng_internal.on_change_triggers t SET owner_name = r.rolname
+  FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) t.owner::oid;

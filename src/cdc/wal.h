@@ -99,6 +99,8 @@ typedef struct WalTrigger
 	Oid			relid;
 	Oid			handler;
 	Oid			owner;
+	/* its owner was seen dropped (owner_name NULL): whoever has the oid now */
+	bool		owner_dropped;
 	char		ops[5];
 	bool		pause_on_error;
 	bool		paused;

@@ -121,6 +121,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -1424,11 +1425,70 @@ wal_reload_options(WalRound *r)
  * a later round, which sees the trigger.  (Read before upto, a trigger
  * committed in between missed the changes its creator made next.)
  */
+/*
+ * a trigger row (u) whose owner_name is not its live owner's name: the
+ * owner dropped (the name becomes NULL, for ever) or renamed
+ */
+#define WAL_OWNER_STALE_SQL \
+	"u.owner_name IS NOT NULL AND u.owner_name IS DISTINCT FROM" \
+	" (SELECT a.rolname FROM pg_catalog.pg_authid a WHERE a.oid OPERATOR(pg_catalog.=) u.owner::oid)"
+
+/* a role was created, altered or dropped since the owners were checked */
+static bool wal_roles_changed = true;
+
+static void
+wal_roles_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	wal_roles_changed = true;
+}
+
+/*
+ * wal_check_owners
+ *		A trigger names its owner by oid, with the name beside it
+ *		(owner_name).  DROP ROLE does not see the triggers (DROP OWNED
+ *		leaves them): after a wraparound of oids a new role could get the
+ *		dropped owner's oid and run its handler.  So, whenever roles change
+ *		(and when the worker starts), a trigger whose oid names no role is
+ *		marked (owner_name NULL, never called again, as a job of a dropped
+ *		owner is marked broken: src/schedule/scheduler.c), and a rename of a
+ *		live owner is followed.  An oid is reused only after 2^32 others:
+ *		the worker sees the drop long before.
+ */
+static void
+wal_check_owners(void)
+{
+	static bool registered = false;
+
+	if (!registered)
+	{
+		CacheRegisterSyscacheCallback(AUTHOID, wal_roles_invalidate, (Datum) 0);
+		registered = true;
+	}
+	if (!wal_roles_changed)
+		return;
+	wal_roles_changed = false;
+	/* (a row another transaction holds is skipped, and done in a later round) */
+	if (SPI_execute("UPDATE dataeng_internal.on_change_triggers t"
+					" SET owner_name = (SELECT a.rolname FROM pg_catalog.pg_authid a"
+					"  WHERE a.oid OPERATOR(pg_catalog.=) t.owner::oid)"
+					" WHERE t.trigger_name IN (SELECT u.trigger_name FROM dataeng_internal.on_change_triggers u"
+					"  WHERE " WAL_OWNER_STALE_SQL
+					"  FOR NO KEY UPDATE SKIP LOCKED)",
+					false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dataeng_internal.on_change_triggers");
+	if (SPI_execute("SELECT 1 FROM dataeng_internal.on_change_triggers u WHERE " WAL_OWNER_STALE_SQL " LIMIT 1",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng_internal.on_change_triggers");
+	if (SPI_processed > 0)
+		wal_roles_changed = true;
+}
+
 static void
 wal_load_triggers(WalRound *r)
 {
 	uint64		i;
 
+	wal_check_owners();
 	if (SPI_execute("SELECT t.trigger_name, t.table_name::oid,"
 					/* (the handler: its oid, or by name when recorded in another catalog, as after pg_upgrade: wal.h) */
 					" " WAL_TRIGGER_HANDLER_SQL ","
@@ -1438,7 +1498,8 @@ wal_load_triggers(WalRound *r)
 					" t.resume_requested, coalesce(t.resume_from, '0/0'),"
 					" (SELECT pg_catalog.count(*) FROM dataeng_internal.on_change_backlog b"
 					"  WHERE b.trigger_name OPERATOR(pg_catalog.=) t.trigger_name"
-					"  AND b.from_lsn OPERATOR(pg_catalog.=) t.from_lsn)"
+					"  AND b.from_lsn OPERATOR(pg_catalog.=) t.from_lsn),"
+					" t.owner_name IS NULL"
 					" FROM dataeng_internal.on_change_triggers t"
 					" ORDER BY t.trigger_name",
 					false, 0) != SPI_OK_SELECT)
@@ -1463,6 +1524,7 @@ wal_load_triggers(WalRound *r)
 		t->resume_from = DatumGetLSN(SPI_getbinval(tup, desc, 11, &isnull));
 		t->backlog_n = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 		t->backlog = (t->backlog_n > 0);
+		t->owner_dropped = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
 		/* its dead letters are counted when it sets a batch aside */
 		t->dead_known = false;
 		r->triggers = lappend(r->triggers, t);

@@ -303,7 +303,7 @@ wal_call_handler(WalTrigger *t, ArrayType *changes, int limit_ms, bool budget_li
 		 * names its role by oid): say so, rather than "permission denied"
 		 * naming no role
 		 */
-		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)))
+		if (t->owner_dropped || !SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("role that created on_change trigger \"%s\" does not exist", t->name),
@@ -788,7 +788,7 @@ wal_call_with_retries(WalRound *r, WalTrigger *t, ArrayType *changes, XLogRecPtr
 		 * The creator's role or the handler dropped does not come back
 		 * under its oid: no retry (each would hold capture up for nothing)
 		 */
-		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)) ||
+		if (t->owner_dropped || !SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(t->owner)) ||
 			!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(t->handler)))
 			return WAL_CALL_FAILED;
 		ereport(LOG,
