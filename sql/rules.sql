@@ -1057,6 +1057,7 @@ DECLARE
   lat text[] := '{}';       -- ... whether a row fails each
   sel text[] := '{}';       -- the scan's columns
   ident boolean;            -- the quarantine moves the rows the scan recorded
+  fp text := 'dataeng f';   -- the names of the scan's conditions: fp || i
   moving text[];
   cond text;
   scan jsonb;
@@ -1175,6 +1176,11 @@ BEGIN
   -- row (in a subquery that is not flattened), its failures
   -- counted, the first 20 failing rows kept as its sample, and with
   -- quarantine the rows failing error rules recorded for the move
+  -- (beside the table's columns in one subquery: a prefix none of them has)
+  WHILE EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attnum > 0
+                   AND left(a.attname, length(fp)) = fp) LOOP
+    fp := fp || '_';
+  END LOOP;
   FOR i IN 1 .. cardinality(rules_) LOOP
     r := rules_[i];
     cond := dataeng_internal._rule_condition(r);
@@ -1182,11 +1188,11 @@ BEGIN
     IF cond IS NOT NULL THEN
       keys_ := keys_ || ('r' || i);
       track_ := track_ || (ident AND r.severity = 'error');
-      lat := lat || format('coalesce(NOT %s, false) AS %I', cond, 'dataeng f' || i);
+      lat := lat || format('coalesce(NOT %s, false) AS %I', cond, fp || i);
       -- (a failing row's sample entry only while the scan wants one)
       sel := sel || format('%1$s.%2$I, %3$s, CASE WHEN %1$s.%2$I THEN CASE WHEN dataeng_internal._validate_sample_wanted(%6$s) '
                            'THEN jsonb_build_object(''key'', %4$s, ''value'', %5$s) END END',
-                           't', 'dataeng f' || i,
+                           't', fp || i,
                            CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
                                      OR r.params->>'null_is' = 'fail'
                                 THEN 'true' ELSE format('num_nonnulls(t.%I) OPERATOR(pg_catalog.=) 1', r.column_name) END,
