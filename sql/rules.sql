@@ -1057,6 +1057,7 @@ DECLARE
   lat text[] := '{}';       -- ... whether a row fails each
   sel text[] := '{}';       -- the scan's columns
   ident boolean;            -- the quarantine moves the rows the scan recorded
+  fp text := 'dataeng f';   -- the names of the scan's conditions: fp || i
   moving text[];
   cond text;
   scan jsonb;
@@ -1172,9 +1173,14 @@ BEGIN
              SELECT 1 FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relkind NOT IN ('r', 'p'));
 
   -- one scan for every row-level rule: each condition evaluated once per
-  -- row (in a lateral subquery that is not flattened), its failures
+  -- row (in a subquery that is not flattened), its failures
   -- counted, the first 20 failing rows kept as its sample, and with
   -- quarantine the rows failing error rules recorded for the move
+  -- (beside the table's columns in one subquery: a prefix none of them has)
+  WHILE EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attnum > 0
+                   AND left(a.attname, length(fp)) = fp) LOOP
+    fp := fp || '_';
+  END LOOP;
   FOR i IN 1 .. cardinality(rules_) LOOP
     r := rules_[i];
     cond := dataeng_internal._rule_condition(r);
@@ -1182,11 +1188,11 @@ BEGIN
     IF cond IS NOT NULL THEN
       keys_ := keys_ || ('r' || i);
       track_ := track_ || (ident AND r.severity = 'error');
-      lat := lat || format('coalesce(NOT %s, false) AS %I', cond, 'f' || i);
+      lat := lat || format('coalesce(NOT %s, false) AS %I', cond, fp || i);
       -- (a failing row's sample entry only while the scan wants one)
       sel := sel || format('%1$s.%2$I, %3$s, CASE WHEN %1$s.%2$I THEN CASE WHEN dataeng_internal._validate_sample_wanted(%6$s) '
                            'THEN jsonb_build_object(''key'', %4$s, ''value'', %5$s) END END',
-                           '"dataeng f"', 'f' || i,
+                           't', fp || i,
                            CASE WHEN r.kind IN ('not_null', 'expression') OR r.column_name IS NULL
                                      OR r.params->>'null_is' = 'fail'
                                 THEN 'true' ELSE format('num_nonnulls(t.%I) OPERATOR(pg_catalog.=) 1', r.column_name) END,
@@ -1195,16 +1201,19 @@ BEGIN
                            cardinality(keys_));
     END IF;
   END LOOP;
-  IF ident AND true = ANY (track_) THEN
-    sel := ARRAY['t.tableoid, t.ctid, t.xmin'] || sel;
-  END IF;
-  -- the rule checks are the table owner's code: they run as the owner,
-  -- restricted (as dataeng_internal._exec_as runs queries)
+  -- (the conditions in a subquery that is not flattened, OFFSET 0, beside
+  -- the row's columns: each evaluated once per row, without the per-row
+  -- rescan of a lateral subquery; the identity under the names of the
+  -- system columns, which no column of the table can have)
   scan := dataeng_internal._validate_scan(owner_, tbl,
-            format('SELECT %s FROM %s t%s', array_to_string(sel, ', '), tbl,
-                   CASE WHEN cardinality(lat) > 0
-                        THEN format(', LATERAL (SELECT %s OFFSET 0) "dataeng f"', array_to_string(lat, ', '))
-                        ELSE '' END),
+            CASE WHEN cardinality(lat) > 0
+                 THEN format('SELECT %s FROM (SELECT %s%s t.*, %s FROM %s t OFFSET 0) t',
+                             array_to_string(CASE WHEN ident AND true = ANY (track_)
+                                                  THEN ARRAY['t.tableoid, t.ctid, t.xmin'] ELSE '{}' END || sel, ', '),
+                             CASE WHEN ident AND true = ANY (track_) THEN 't.tableoid AS tableoid, t.xmin AS xmin, ' ELSE '' END,
+                             CASE WHEN (ident AND true = ANY (track_)) OR key_expr LIKE '%t.ctid%' THEN 't.ctid AS ctid, ' ELSE '' END,
+                             array_to_string(lat, ', '), tbl)
+                 ELSE format('SELECT FROM %s t', tbl) END,
             keys_, track_, started, est);
   total := (scan->>'total')::bigint;
 

@@ -76,5 +76,17 @@ SELECT boot_val, unit, context FROM pg_settings WHERE name = 'dataeng.validate_p
 
 DROP TABLE vo_people, vo_parts, vo_many;
 DROP FUNCTION vo_age_ok(int, int);
+
+-- The conditions are columns of the scan's subquery beside the table's own:
+-- a table whose columns are named like them (and with no primary key: its
+-- samples keyed by ctid) validates and quarantines all the same.
+CREATE TABLE vo_names ("dataeng f1" int, "dataeng f_1" text, v int);
+INSERT INTO vo_names VALUES (1, 'a', NULL), (2, NULL, 3), (3, 'c', NULL);
+SELECT dataeng.rule_add('vo_names', 'v set', 'not_null', 'v');
+SELECT dataeng.rule_add('vo_names', 'f_1 set', 'not_null', 'dataeng f_1', severity => 'warning');
+SELECT rule_name, checked, failed, sample FROM dataeng.validate('vo_names', true) ORDER BY rule_name;
+SELECT "dataeng f1", "dataeng f_1", v FROM vo_names ORDER BY 1;
+SELECT failed_rules, row_data FROM dataeng.quarantine WHERE table_name = 'vo_names'::regclass ORDER BY quarantine_id;
+DROP TABLE vo_names;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
