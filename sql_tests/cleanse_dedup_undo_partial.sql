@@ -126,16 +126,16 @@ SELECT cluster_id, undone, rows_inserted, sqlstate, detail
 SELECT tableoid::regclass AS part, id, name FROM pp ORDER BY id, part;
 -- a table others inherit: its key is its own rows' (a child's row of the
 -- same id blocks nothing)
-CREATE TABLE ih (id int PRIMARY KEY, name text, email text);
-CREATE TABLE ih_child () INHERITS (ih);
-INSERT INTO ih VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'ADA LOVELACE', 'ada@example.com'),
+CREATE TABLE dui (id int PRIMARY KEY, name text, email text);
+CREATE TABLE dui_child () INHERITS (dui);
+INSERT INTO dui VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'ADA LOVELACE', 'ada@example.com'),
                       (3, 'Bob Jones', 'b@example.org'), (4, 'BOB JONES', 'b@example.org');
-SELECT clusters, rows_deleted FROM dataeng.dedupe('ih', '{name,email}', keep => 'first', order_by => 'id');
-INSERT INTO ih_child VALUES (2, 'child row', 'c@example.com');
+SELECT clusters, rows_deleted FROM dataeng.dedupe('dui', '{name,email}', keep => 'first', order_by => 'id');
+INSERT INTO dui_child VALUES (2, 'child row', 'c@example.com');
 SELECT cluster_id, undone, rows_inserted, sqlstate
   FROM dataeng.dedupe_undo_clusters((SELECT max(run_id) FROM dataeng.dedupe_runs));
-SELECT tableoid::regclass AS part, id, name FROM ih ORDER BY id, part;
-DROP TABLE pp, ih CASCADE;
+SELECT tableoid::regclass AS part, id, name FROM dui ORDER BY id, part;
+DROP TABLE pp, dui CASCADE;
 
 DROP TABLE pu, pu_before;
 DROP ROLE dd_pu_other;
