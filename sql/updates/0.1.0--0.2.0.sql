@@ -1292,3 +1292,11 @@ REVOKE ALL ON dataeng_internal.on_change_depths FROM PUBLIC;
 ALTER TABLE dataeng.dead_letters ADD COLUMN depth int NOT NULL DEFAULT 0;
 COMMENT ON COLUMN dataeng.dead_letters.depth IS
   'How deep in on_change handlers the batch was written (0: not by a handler); on_change_resume() hands it over as deep';
+
+-- A typed table's columns renamed or retyped by ALTER TYPE ... CASCADE of
+-- its type: a dimension of it is made equal to its source too
+-- (dimensions.sql)
+DROP EVENT TRIGGER dataeng_dim_on_alter;
+CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE')
+  EXECUTE FUNCTION dataeng_internal._dim_on_alter();
