@@ -922,7 +922,14 @@ BEGIN
      SET resync_pending = true,
          source_columns = x.source_columns
                           || coalesce(dataeng_internal._dim_source_columns(x.source, x.key_column || x.attributes), '{}')
-    FROM (SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() c
+    FROM (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+           WHERE c.classid = 'pg_class'::regclass
+          UNION
+          -- (ALTER TYPE ... RENAME / ALTER ATTRIBUTE ... CASCADE of the
+          -- composite type of a typed table: its columns change too)
+          SELECT r.oid FROM pg_event_trigger_ddl_commands() c
+            JOIN pg_type t ON t.typrelid = c.objid
+            JOIN pg_class r ON r.reloftype = t.oid
            WHERE c.classid = 'pg_class'::regclass) a
    WHERE a.objid = x.source::oid
      AND EXISTS (SELECT 1 FROM jsonb_each_text(x.source_columns) e(k, v)
@@ -930,7 +937,14 @@ BEGIN
                                       AND s.attnum > 0 AND NOT s.attisdropped
                   WHERE s.attnum <> e.v::int2);
   UPDATE dataeng_internal.dimension_defs x SET resync_pending = true
-    FROM (SELECT DISTINCT c.objid FROM pg_event_trigger_ddl_commands() c
+    FROM (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+           WHERE c.classid = 'pg_class'::regclass
+          UNION
+          -- (ALTER TYPE ... RENAME / ALTER ATTRIBUTE ... CASCADE of the
+          -- composite type of a typed table: its columns change too)
+          SELECT r.oid FROM pg_event_trigger_ddl_commands() c
+            JOIN pg_type t ON t.typrelid = c.objid
+            JOIN pg_class r ON r.reloftype = t.oid
            WHERE c.classid = 'pg_class'::regclass) a
    WHERE NOT x.resync_pending
      AND a.objid IN (x.source::oid, x.dim_table::oid)
@@ -958,7 +972,7 @@ REVOKE ALL ON FUNCTION dataeng_internal._dim_on_alter() FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._dim_on_alter() IS
   'internal: a dimension whose source column changed type so that its pending changes cannot be read one by one, or whose copied names were given to other columns, is made equal to its source at its next refresh (event trigger dataeng_dim_on_alter)';
 CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
-  WHEN TAG IN ('ALTER TABLE')
+  WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
 
 -- A fact or dimension records its source's name beside its oid

@@ -1365,3 +1365,11 @@ COMMENT ON COLUMN dataeng_internal.on_change_triggers.owner_name IS
   'The owner''s role name, followed on a rename by the WAL worker; NULL once the worker saw the owner oid name no role (dropped): the handler is never called again, whichever role gets that oid later';
 UPDATE dataeng_internal.on_change_triggers t SET owner_name = r.rolname
   FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) t.owner::oid;
+
+-- A typed table's columns renamed or retyped by ALTER TYPE ... CASCADE of
+-- its type: a dimension of it is made equal to its source too
+-- (dimensions.sql)
+DROP EVENT TRIGGER dataeng_dim_on_alter;
+CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE')
+  EXECUTE FUNCTION dataeng_internal._dim_on_alter();

@@ -24,7 +24,8 @@
  * - _dim_on_alter: only after an ALTER TABLE of a dimension's source or
  *	 table (or of a table above one in an inheritance tree); a statement
  *	 whose table cannot be told from its parse tree (a rename, SET
- *	 SCHEMA, ALL IN TABLESPACE) is given to _dim_on_alter_apply() as
+ *	 SCHEMA, ALL IN TABLESPACE), and ALTER TYPE (whose CASCADE changes
+ *	 the type's typed tables), is given to _dim_on_alter_apply() as
  *	 before.
  * - _agg_on_rename: before the statement, a source of a fact or
  *	 dimension whose oid names a table of another name than the recorded
@@ -334,9 +335,18 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 		/* (ALTER TABLE IF EXISTS of no table: nothing altered) */
 		if (!OidIsValid(relid))
 			PG_RETURN_NULL();
-		a.relids = find_all_inheritors(relid, NoLock, NULL);
-		if (defs_scan("dimension_defs", "dim_table", dim_altered_cb, &a) && !a.found)
-			PG_RETURN_NULL();
+
+		/*
+		 * (ALTER TYPE ... ALTER ATTRIBUTE of a composite type: CASCADE
+		 * changes the typed tables of the type, which the statement does
+		 * not name: the SQL looks at them)
+		 */
+		if (get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
+		{
+			a.relids = find_all_inheritors(relid, NoLock, NULL);
+			if (defs_scan("dimension_defs", "dim_table", dim_altered_cb, &a) && !a.found)
+				PG_RETURN_NULL();
+		}
 	}
 	gate_run("SELECT dataeng_internal._dim_on_alter_apply()", gate_owner(fcinfo));
 	PG_RETURN_NULL();
