@@ -28,11 +28,13 @@ $node->safe_psql('postgres', q{
 	                  passedbyvalue, alignment = int4);
 	CREATE TABLE orders (id int PRIMARY KEY, amount int);
 	CREATE TABLE big (id int PRIMARY KEY, v boom);
+	CREATE TABLE wide (id int PRIMARY KEY, b bytea, v boom);
 	CREATE TABLE parts (id int, v boom) PARTITION BY RANGE (id);
 	CREATE TABLE parts_1 PARTITION OF parts FOR VALUES FROM (0) TO (100);
 	SELECT dataeng.cdc_enable('orders', method => 'wal');
 	SELECT dataeng.cdc_enable('big', method => 'wal');
 	SELECT dataeng.cdc_enable('parts', method => 'wal');
+	SELECT dataeng.cdc_enable('wide', method => 'wal');
 });
 $node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()');
 
@@ -40,14 +42,16 @@ $node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()');
 $node->safe_psql('postgres', q{
 	INSERT INTO big VALUES (1, '12345');
 	INSERT INTO parts VALUES (1, '12345');
+	INSERT INTO wide VALUES (1, 'x', '12345');
 	INSERT INTO orders VALUES (1, 10);
 });
 ok($node->poll_query_until('postgres',
 		q{SELECT count(*) = 1 FROM dataeng.changes WHERE table_name = 'orders'::regclass}),
 	'the other table is captured');
 ok($node->poll_query_until('postgres',
-		q{SELECT count(*) = 2 FROM dataeng.cdc_status
-		   WHERE table_name IN ('big'::regclass, 'parts'::regclass) AND capture_error IS NOT NULL}),
+		q{SELECT count(*) = 3 FROM dataeng.cdc_status
+		   WHERE table_name IN ('big'::regclass, 'parts'::regclass, 'wide'::regclass)
+		     AND capture_error IS NOT NULL}),
 	'the tables of the bad rows are stopped');
 
 # a restart empties shared memory
@@ -75,6 +79,33 @@ is($node->safe_psql('postgres',
 is($node->safe_psql('postgres',
 		q{SELECT count(*) FROM dataeng.changes WHERE table_name IN ('big'::regclass, 'parts'::regclass)}),
 	'0', 'no change of the stopped tables is captured');
+
+# Rows of a stopped table each failing after a large value, in one
+# transaction: the text forms pgoutput made of their values were kept
+# until a change it sent (ten rows of 16 MB of bytea, 32 MB in hex each,
+# took 300 MB more of the worker's memory; a few rows of 300 MB ran it out
+# of memory, which failed every round at the same change).
+my $hwm = sub {
+	my $pid = $node->safe_psql('postgres',
+		q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dataeng wal capture'});
+	my $st = $node->safe_psql('postgres', "SELECT pg_read_file('/proc/$pid/status')");
+	$st =~ /^VmHWM:\s+(\d+) kB/m or die "no VmHWM in $st";
+	return $1;
+};
+my $before = $hwm->();
+$node->safe_psql('postgres', q{
+	BEGIN;
+	INSERT INTO wide SELECT g, decode(repeat('ab', 16 * 1024 * 1024), 'hex'), '12345'
+	  FROM generate_series(2, 11) g;
+	INSERT INTO orders VALUES (4, 40);
+	COMMIT;
+});
+$node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()');
+ok($node->poll_query_until('postgres',
+		q{SELECT count(*) = 4 FROM dataeng.changes WHERE table_name = 'orders'::regclass}),
+	'the other table is captured after the large failing rows');
+my $grown = ($hwm->() - $before) / 1024;
+cmp_ok($grown, '<', 250, "the worker's peak memory grew by less than 250 MB ($grown MB)");
 
 $node->stop;
 done_testing();

@@ -79,6 +79,7 @@
 #include "replication/decode.h"
 #include "replication/logical.h"
 #include "replication/output_plugin.h"
+#include "replication/pgoutput.h"
 #include "replication/reorderbuffer.h"
 #include "replication/slot.h"
 #include "storage/spin.h"
@@ -203,6 +204,16 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	if (!wal_change_error(err->sqlerrcode))
 		ReThrowError(err);
+
+	/*
+	 * The text forms pgoutput made of the row's values (up to 1 GB) go:
+	 * pgoutput resets its context only after a change it sent, so that
+	 * each failing row of a transaction kept its own, and a few rows of
+	 * hundreds of MB ran the worker out of memory (an error that fails
+	 * the round at that change again, for good).  (Only transient data:
+	 * pgoutput resets it after each change.)
+	 */
+	MemoryContextReset(((PGOutputData *) ctx->output_plugin_private)->context);
 
 	/* the partial message (up to 1 GB) goes, with its buffer */
 	{
