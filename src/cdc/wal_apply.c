@@ -100,6 +100,8 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
@@ -1356,6 +1358,25 @@ wal_load(WalRound *r, List **switching)
 		/* (not a table stopped for a change that could not be decoded) */
 		wr->capture = (strcmp(active, "wal") == 0) &&
 			!DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+
+		/*
+		 * A stopped table's changes are made messages of in a subtransaction
+		 * (wal_decode.c): the next row of it pgoutput cannot send ends no
+		 * round, even after shared memory lost the failures noted before
+		 * (a restart of the server) or past the last WAL_GUARD_RELS of them.
+		 * pgoutput is called with the partition a row is in.
+		 */
+		if (DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull)))
+		{
+			cdc_wal_guard_rel(relid);
+			if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			{
+				ListCell   *lc;
+
+				foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+					cdc_wal_guard_rel(lfirst_oid(lc));
+			}
+		}
 		wal_rel_options(wr, tup, desc);
 		if (strcmp(method, active) != 0)
 			*switching = lappend_oid(*switching, relid);

@@ -79,9 +79,11 @@
 #include "replication/decode.h"
 #include "replication/logical.h"
 #include "replication/output_plugin.h"
+#include "replication/pgoutput.h"
 #include "replication/reorderbuffer.h"
 #include "replication/slot.h"
 #include "storage/spin.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
@@ -101,8 +103,13 @@ static LogicalDecodeChangeCB wal_pgoutput_change = NULL;
 /* the changes up to here, and those of these relations, are guarded (cdc_wal_guard_upto()) */
 static XLogRecPtr wal_guard_upto = InvalidXLogRecPtr;
 static Oid	wal_guard_rels[WAL_GUARD_RELS];
-/* and those a round of this worker found failing (cdc_wal_guard_rel()), in TopMemoryContext */
-static List *wal_guard_more = NIL;
+/*
+ * and those a round of this worker found failing or stopped
+ * (cdc_wal_guard_rel()): a hash table in TopMemoryContext, which costs a
+ * change of another table one lookup however many there are (a list was
+ * searched whole for each change)
+ */
+static HTAB *wal_guard_more = NULL;
 
 /* read pointers of the store: the round's scan, the mark, a replay */
 #define MSGS_SCAN	0
@@ -198,6 +205,16 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (!wal_change_error(err->sqlerrcode))
 		ReThrowError(err);
 
+	/*
+	 * The text forms pgoutput made of the row's values (up to 1 GB) go:
+	 * pgoutput resets its context only after a change it sent, so that
+	 * each failing row of a transaction kept its own, and a few rows of
+	 * hundreds of MB ran the worker out of memory (an error that fails
+	 * the round at that change again, for good).  (Only transient data:
+	 * pgoutput resets it after each change.)
+	 */
+	MemoryContextReset(((PGOutputData *) ctx->output_plugin_private)->context);
+
 	/* the partial message (up to 1 GB) goes, with its buffer */
 	{
 		MemoryContext old = MemoryContextSwitchTo(ctx->context);
@@ -241,7 +258,7 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			wal_change_guarded(ctx, txn, relation, change);
 			return;
 		}
-	if (wal_guard_more != NIL && list_member_oid(wal_guard_more, relid))
+	if (wal_guard_more != NULL && hash_search(wal_guard_more, &relid, HASH_FIND, NULL) != NULL)
 	{
 		wal_change_guarded(ctx, txn, relation, change);
 		return;
@@ -263,19 +280,26 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 /*
  * cdc_wal_guard_rel
  *		A change of relid could not be sent (a round read its message
- *		CDC_WAL_MSG_UNSENT): its later changes are guarded for the worker's
- *		life, however many such relations there are.
+ *		CDC_WAL_MSG_UNSENT), or its table is stopped (wal_load(): after a
+ *		restart of the server, which empties shared memory, or past the
+ *		last WAL_GUARD_RELS such relations, a stopped table's next such row
+ *		ended a round again): its later changes are guarded for the
+ *		worker's life, however many such relations there are.
  */
 void
 cdc_wal_guard_rel(Oid relid)
 {
-	MemoryContext old;
+	if (wal_guard_more == NULL)
+	{
+		HASHCTL		ctl;
 
-	if (list_member_oid(wal_guard_more, relid))
-		return;
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	wal_guard_more = lappend_oid(wal_guard_more, relid);
-	MemoryContextSwitchTo(old);
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(Oid);
+		ctl.hcxt = TopMemoryContext;
+		wal_guard_more = hash_create("dataeng wal guarded relations", 16, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	(void) hash_search(wal_guard_more, &relid, HASH_ENTER, NULL);
 }
 
 /* open the decoding context of slot (in a transaction) */
