@@ -978,8 +978,12 @@ wal_tables_dropped(Node *stmt, Oid pubid)
  * changed_here
  *		Whether this transaction may have changes of relid (or of its
  *		partitions) that its commit will publish: it wrote it (ROW
- *		EXCLUSIVE, as written_here()) or truncated it, or altered it
- *		(ACCESS EXCLUSIVE, taken before the DROP's own).
+ *		EXCLUSIVE, as written_here()) or truncated it (ACCESS EXCLUSIVE,
+ *		taken before the DROP's own, with a new relfilenode of this
+ *		transaction, or a table it created, truncated in place).  ACCESS
+ *		EXCLUSIVE alone is no change: LOCK TABLE, or the DROP of another
+ *		table before, that referenced it (its foreign key's triggers) or was
+ *		its partition, takes it (test cdc_wal_drop_unwritten).
  */
 static bool
 changed_here(Oid relid)
@@ -991,8 +995,18 @@ changed_here(Oid relid)
 		LOCKTAG		tag;
 
 		SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(p));
-		if (LockHeldByMe(&tag, RowExclusiveLock) || LockHeldByMe(&tag, AccessExclusiveLock))
+		if (LockHeldByMe(&tag, RowExclusiveLock))
 			return true;
+		if (LockHeldByMe(&tag, AccessExclusiveLock))
+		{
+			Relation	rel = relation_open(lfirst_oid(p), NoLock);
+			bool		truncated = (rel->rd_createSubid != InvalidSubTransactionId ||
+									 rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId);
+
+			relation_close(rel, NoLock);
+			if (truncated)
+				return true;
+		}
 	}
 	return false;
 }
