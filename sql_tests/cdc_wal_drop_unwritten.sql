@@ -7,6 +7,7 @@
 -- message the worker then read for nothing (src/cdc/ddl.c, changed_here).
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
+\i sql_tests/lib/wait_for.sql
 CREATE TABLE wdu_ref (id int PRIMARY KEY);
 CREATE TABLE wdu_child (id int PRIMARY KEY, ref int REFERENCES wdu_ref);
 CREATE TABLE wdu_locked (id int PRIMARY KEY);
@@ -53,6 +54,20 @@ SELECT dataeng.cdc_wal_sync() AS synced;
 SELECT op FROM dataeng_internal.change_log WHERE table_oid = :trunc_oid ORDER BY change_id;
 SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
 
-SET client_min_messages = warning;
+
+-- the last table captured from the WAL, written and dropped: the worker
+-- records the transaction before it leaves (before, it left at once and
+-- dropped its slot: the changes were lost)
+SELECT 'wdu_other'::regclass::oid AS other_oid \gset
+BEGIN;
+INSERT INTO wdu_other VALUES (2);
 DROP TABLE wdu_other;
+COMMIT;
+SELECT wait_for($$SELECT count(*) = 2 FROM dataeng_internal.change_log WHERE table_oid = $$ || :other_oid, 60)
+  AS recorded;
+SELECT op, new_row FROM dataeng_internal.change_log WHERE table_oid = :other_oid ORDER BY change_id;
+SELECT wait_for($$SELECT count(*) = 0 FROM dataeng_internal.cdc_wal_dropped$$, 60) AS descriptions_gone;
+
+SET client_min_messages = warning;
+DROP FUNCTION wait_for(text, float8);
 DROP EXTENSION dataeng CASCADE;
