@@ -978,8 +978,12 @@ wal_tables_dropped(Node *stmt, Oid pubid)
  * changed_here
  *		Whether this transaction may have changes of relid (or of its
  *		partitions) that its commit will publish: it wrote it (ROW
- *		EXCLUSIVE, as written_here()) or truncated it, or altered it
- *		(ACCESS EXCLUSIVE, taken before the DROP's own).
+ *		EXCLUSIVE, as written_here()) or truncated it (ACCESS EXCLUSIVE,
+ *		taken before the DROP's own, with a new relfilenode of this
+ *		transaction, or a table it created, truncated in place).  ACCESS
+ *		EXCLUSIVE alone is no change: LOCK TABLE, or the DROP of another
+ *		table before, that referenced it (its foreign key's triggers) or was
+ *		its partition, takes it (test cdc_wal_drop_unwritten).
  */
 static bool
 changed_here(Oid relid)
@@ -991,8 +995,18 @@ changed_here(Oid relid)
 		LOCKTAG		tag;
 
 		SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(p));
-		if (LockHeldByMe(&tag, RowExclusiveLock) || LockHeldByMe(&tag, AccessExclusiveLock))
+		if (LockHeldByMe(&tag, RowExclusiveLock))
 			return true;
+		if (LockHeldByMe(&tag, AccessExclusiveLock))
+		{
+			Relation	rel = relation_open(lfirst_oid(p), NoLock);
+			bool		truncated = (rel->rd_createSubid != InvalidSubTransactionId ||
+									 rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId);
+
+			relation_close(rel, NoLock);
+			if (truncated)
+				return true;
+		}
 	}
 	return false;
 }
@@ -1041,6 +1055,48 @@ wal_read_type(Oid typid)
 }
 
 /*
+ * wal_capture_why
+ *		Why relid's changes cannot be described for the worker: NULL when
+ *		its capture from the WAL is active, "" when it is not captured
+ *		(nothing needed), else the reason.  Asked only when the INSERT of
+ *		wal_describe_dropped() wrote no row, or for a table it refuses: a
+ *		DROP that describes a table runs one query.
+ */
+static const char *
+wal_capture_why(Oid relid, Oid nspowner)
+{
+	Datum		relid_value[1] = {ObjectIdGetDatum(relid)};
+	Oid			argtypes[1] = {OIDOID};
+	InternalSql as_owner;
+	const char *why = NULL;
+
+	internal_sql_begin(&as_owner, nspowner);
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql(
+								  "SELECT ct.active_method OPERATOR(pg_catalog.=) 'wal'"
+								  "   AND ct.method OPERATOR(pg_catalog.=) 'wal'"
+								  "   AND ct.capture_error IS NULL"
+								  "   AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_wal_stops s"
+								  "                    WHERE s.table_name OPERATOR(pg_catalog.=) $1)"
+								  "  FROM dataeng.cdc_tables ct"
+								  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1"),
+							  1, argtypes, relid_value, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dataeng.cdc_tables");
+	if (SPI_processed == 0)
+		why = "";
+	else
+	{
+		bool		isnull;
+
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			why = "its capture from the WAL is not active (its method is being switched, or it was stopped)";
+	}
+	SPI_finish();
+	internal_sql_end(&as_owner);
+	return why;
+}
+
+/*
  * wal_describe_dropped
  *		Before the DROP of table relid, captured from the WAL, that this
  *		transaction wrote: record what the worker needs to turn those
@@ -1071,7 +1127,6 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	int			n = 0;
 	int			i;
 	bool		ok;
-	Datum		relid_value[1] = {ObjectIdGetDatum(relid)};
 	InternalSql as_owner;
 	Oid			argtypes[9] = {OIDOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID,
 	OIDARRAYOID, INT4ARRAYOID, OIDOID, OIDARRAYOID};
@@ -1084,38 +1139,14 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 									  get_namespace_oid(dataeng_internal_schema(), true))))
 		return NULL;
 
-	/* its own capture, active from the WAL */
-	internal_sql_begin(&as_owner, nspowner);
-	SPI_connect();
-	if (SPI_execute_with_args(dataeng_internal_sql(
-								  "SELECT ct.active_method OPERATOR(pg_catalog.=) 'wal'"
-								  "   AND ct.method OPERATOR(pg_catalog.=) 'wal'"
-								  "   AND ct.capture_error IS NULL"
-								  "   AND NOT EXISTS (SELECT 1 FROM dataeng_internal.cdc_wal_stops s"
-								  "                    WHERE s.table_name OPERATOR(pg_catalog.=) $1)"
-								  "  FROM dataeng.cdc_tables ct"
-								  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $1"),
-							  1, argtypes, relid_value, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dataeng.cdc_tables");
-	if (SPI_processed == 0)
-		why = "";
-	else
-	{
-		bool		isnull;
-
-		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-			why = "its capture from the WAL is not active (its method is being switched, or it was stopped)";
-	}
-	SPI_finish();
-	internal_sql_end(&as_owner);
-	if (why != NULL)
-		return why[0] ? why : NULL;
-
 	rel = relation_open(relid, NoLock);
 	desc = RelationGetDescr(rel);
 	if (desc->constr && desc->constr->has_generated_stored)
 	{
 		relation_close(rel, NoLock);
+		why = wal_capture_why(relid, nspowner);
+		if (why != NULL)
+			return why[0] ? why : NULL;
 		return "it has stored generated columns, whose values the WAL does not hold";
 	}
 	types = palloc(sizeof(Datum) * Max(desc->natts, 1));
@@ -1184,7 +1215,13 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	ok = (SPI_processed == 1);
 	SPI_finish();
 	internal_sql_end(&as_owner);
-	return ok ? NULL : "its capture from the WAL is not active";
+	if (ok)
+		return NULL;
+	/* (not captured, or not active: which, in a second query) */
+	why = wal_capture_why(relid, nspowner);
+	if (why == NULL)
+		return "its capture from the WAL is not active";
+	return why[0] ? why : NULL;
 }
 
 /*

@@ -1400,6 +1400,22 @@ wal_load(WalRound *r, List **switching)
 		any = true;
 	}
 
+	/*
+	 * A DROP that took the last table captured from the WAL after writing
+	 * it described the table (dataeng_internal.cdc_wal_dropped): the round
+	 * still has that transaction to record (before, the worker left and
+	 * dropped its slot, and the changes were lost; test
+	 * cdc_wal_drop_unwritten).  (0.1.0: no such table)
+	 */
+	if (!any &&
+		OidIsValid(get_relname_relid("cdc_wal_dropped",
+									 get_namespace_oid(dataeng_internal_schema(), true))))
+	{
+		if (SPI_execute("SELECT 1 FROM dataeng_internal.cdc_wal_dropped LIMIT 1", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read dataeng_internal.cdc_wal_dropped");
+		any = (SPI_processed > 0);
+	}
+
 	return any;
 }
 

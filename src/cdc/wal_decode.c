@@ -100,6 +100,8 @@ static CdcWalMsgs *wal_filling = NULL;
 
 /* pgoutput's change callback, which wal_change_cb() calls */
 static LogicalDecodeChangeCB wal_pgoutput_change = NULL;
+/* pgoutput's message callback, which wal_message_cb() calls */
+static LogicalDecodeMessageCB wal_pgoutput_message = NULL;
 /* the changes up to here, and those of these relations, are guarded (cdc_wal_guard_upto()) */
 static XLogRecPtr wal_guard_upto = InvalidXLogRecPtr;
 static Oid	wal_guard_rels[WAL_GUARD_RELS];
@@ -235,6 +237,25 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 }
 
 /*
+ * wal_message_cb
+ *		The logical message callback of the worker's decoding: pgoutput's
+ *		for the transactional message of a DROP (CDC_WAL_DROP_PREFIX,
+ *		ddl.c), without its content, which the worker does not read.  Any
+ *		other message is left out: any role may write logical messages
+ *		(pg_logical_emit_message) of any prefix and up to 1 GB, outside a
+ *		transaction too, which were each copied to the round's store.
+ */
+static void
+wal_message_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			   XLogRecPtr message_lsn, bool transactional,
+			   const char *prefix, Size message_size, const char *message)
+{
+	if (!transactional || strcmp(prefix, CDC_WAL_DROP_PREFIX) != 0)
+		return;
+	wal_pgoutput_message(ctx, txn, message_lsn, transactional, prefix, 0, "");
+}
+
+/*
  * wal_change_cb
  *		The change callback of the worker's decoding: pgoutput's, guarded
  *		up to the position of a change it failed on before (noted here
@@ -357,6 +378,10 @@ wal_decoding_start(const char *slot)
 	/* pgoutput's change callback, guarded (wal_change_cb) */
 	wal_pgoutput_change = wal_ctx->callbacks.change_cb;
 	wal_ctx->callbacks.change_cb = wal_change_cb;
+	/* and its message callback, for the DROP's message alone (wal_message_cb) */
+	wal_pgoutput_message = wal_ctx->callbacks.message_cb;
+	if (wal_pgoutput_message != NULL)
+		wal_ctx->callbacks.message_cb = wal_message_cb;
 	wal_guard_upto = cdc_wal_guard_upto(wal_guard_rels);
 
 	/*
