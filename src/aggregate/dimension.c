@@ -1479,7 +1479,9 @@ dim_insert_indexes(DimApply *da, TupleTableSlot *slot, bool update)
  *		(not a HOT update), and a new current version of a key whose current
  *		version the refresh closed, per index: see dim_own_indexes().  Not
  *		with an exclusion constraint or a deferrable unique one (the
- *		executor's routine, ExecInsertIndexTuples(), writes them then).
+ *		executor's routine, ExecInsertIndexTuples(), writes them then),
+ *		nor when the writes run a function not built in (see
+ *		dim_runs_user_code(): dim_apply_begin() turns close_own off).
  *
  * Closing a version changes valid_to and is_current, nothing else: in an
  * index whose key holds neither (no expression, no predicate), the closed
