@@ -53,6 +53,7 @@
 #include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
 #include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
@@ -65,6 +66,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "pgstat.h"
 #include "parser/parse_coerce.h"
 #include "postmaster/walwriter.h"
@@ -583,6 +585,7 @@ typedef struct DimApply
 
 static void dim_walk_begin(DimApply *da);
 static void dim_close_begin(DimApply *da);
+static bool dim_runs_user_code(DimApply *da);
 
 /*
  * dim_apply_init
@@ -883,6 +886,9 @@ dim_apply_begin(DimApply *da)
 		da->defexpr[da->ndefaults] = ExecPrepareExpr((Expr *) def, da->estate);
 		da->ndefaults++;
 	}
+
+	if (da->close_own && dim_runs_user_code(da))
+		da->close_own = false;
 
 	tc = lookup_type_cache(da->keytype, TYPECACHE_LT_OPR);
 	memset(&da->keysort, 0, sizeof(da->keysort));
@@ -1473,7 +1479,9 @@ dim_insert_indexes(DimApply *da, TupleTableSlot *slot, bool update)
  *		(not a HOT update), and a new current version of a key whose current
  *		version the refresh closed, per index: see dim_own_indexes().  Not
  *		with an exclusion constraint or a deferrable unique one (the
- *		executor's routine, ExecInsertIndexTuples(), writes them then).
+ *		executor's routine, ExecInsertIndexTuples(), writes them then),
+ *		nor when the writes run a function not built in (see
+ *		dim_runs_user_code(): dim_apply_begin() turns close_own off).
  *
  * Closing a version changes valid_to and is_current, nothing else: in an
  * index whose key holds neither (no expression, no predicate), the closed
@@ -1541,6 +1549,70 @@ dim_close_begin(DimApply *da)
 		else if (idx->rd_index->indisunique)
 			da->next_check[i] = UNIQUE_CHECK_YES;
 	}
+}
+
+/* a function not built in (check_functions_in_node()'s callback) */
+static bool
+dim_user_func(Oid funcid, void *context)
+{
+	return funcid >= FirstNormalObjectId;
+}
+
+static bool
+dim_user_code_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, dim_user_func, context))
+		return true;
+	return expression_tree_walker(node, dim_user_code_walker, context);
+}
+
+/*
+ * dim_runs_user_code
+ *		Whether the refresh's writes run a function not built in: in a
+ *		column default, a CHECK constraint, or an index's expressions or
+ *		predicate.  Such a function may write the dimension table itself, in
+ *		the refresh's own transaction, where nothing waits: a version the
+ *		refresh closed is not there any more (deleted by this transaction),
+ *		so that a current version of its key, or its surrogate key, inserted
+ *		by the function before the refresh writes its own entry passes its
+ *		check, and only the refresh's check can then see the duplicate.  So
+ *		the refresh checks every entry as the executor does (close_own off).
+ *		(A built-in function that runs a query runs it read only.)
+ */
+static bool
+dim_runs_user_code(DimApply *da)
+{
+	ResultRelInfo *rri = da->rri;
+	TupleConstr *constr = RelationGetDescr(da->rel)->constr;
+	int			i;
+
+	for (i = 0; i < RelationGetDescr(da->rel)->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(da->rel), i);
+		Node	   *def;
+
+		if (a->attisdropped || !a->atthasdef)
+			continue;
+		def = build_column_default(da->rel, i + 1);
+		if (def != NULL && dim_user_code_walker(def, NULL))
+			return true;
+	}
+	for (i = 0; constr != NULL && i < constr->num_check; i++)
+		if (dim_user_code_walker(stringToNode(constr->check[i].ccbin), NULL))
+			return true;
+	for (i = 0; i < rri->ri_NumIndices; i++)
+	{
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+
+		if (ii == NULL)
+			continue;
+		if (dim_user_code_walker((Node *) ii->ii_Expressions, NULL) ||
+			dim_user_code_walker((Node *) ii->ii_Predicate, NULL))
+			return true;
+	}
+	return false;
 }
 
 /*
