@@ -132,5 +132,38 @@ is($node->safe_psql('postgres',
 	q{SELECT count(*) FROM dataeng.cdc_status WHERE capture_error IS NOT NULL}),
 	'0', 'no table stopped');
 
+# 3. The last table captured from the WAL written and dropped, and the
+#    server crashes before the worker decoded it: the worker started
+#    after the restart finds no table captured from the WAL, but a
+#    description waiting, so it records that transaction before it leaves
+#    (it used to leave at once and drop its slot: the changes were lost).
+my $kept_oid = $node->safe_psql('postgres', q{SELECT 'kept'::regclass::oid});
+$node->safe_psql('postgres', q{ALTER SYSTEM SET dataeng.enabled = off; SELECT pg_reload_conf();});
+ok($node->poll_query_until('postgres', q{SELECT dataeng_internal._cdc_wal_worker() = 'off'}),
+	'the worker records nothing (3)');
+$node->safe_psql('postgres', q{
+	SET client_min_messages = error;
+	BEGIN;
+	INSERT INTO kept VALUES (200), (201);
+	DELETE FROM kept WHERE id = 1;
+	DROP TABLE kept;
+	COMMIT;
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM dataeng_internal.cdc_wal_dropped'),
+	'1', 'the last table is described');
+$node->stop('immediate');
+$node->start;
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET dataeng.enabled; SELECT pg_reload_conf();});
+$node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()');
+ok($node->poll_query_until('postgres',
+	qq{SELECT count(*) = 6 FROM dataeng_internal.change_log WHERE table_oid = $kept_oid}),
+	'the last table\'s changes recorded after the crash');
+is($node->safe_psql('postgres',
+	qq{SELECT string_agg(op::text || coalesce(pk->>'id', ''), ',' ORDER BY change_id)
+	     FROM dataeng_internal.change_log WHERE table_oid = $kept_oid AND change_id > 0}),
+	'I1,I2,I100,I200,I201,D1', 'in commit order, once');
+ok($node->poll_query_until('postgres', 'SELECT count(*) = 0 FROM dataeng_internal.cdc_wal_dropped'),
+	'no description left (3)');
+
 $node->stop;
 done_testing();

@@ -1013,6 +1013,24 @@ wal_leave_idle(const char *slot)
 	proc_exit(0);
 }
 
+/*
+ * Whether a DROP described a table captured from the WAL that its
+ * transaction wrote (dataeng_internal.cdc_wal_dropped) and no round has
+ * recorded that transaction yet: a worker started after the DROP of the
+ * last such table (a restart, a crash) still has it to record, as a round
+ * does (wal_load()), rather than leave and drop its slot.  (0.1.0: no such
+ * table.)
+ */
+static bool
+wal_dropped_waiting(void)
+{
+	if (wal_sql("SELECT 1 WHERE pg_catalog.to_regclass('dataeng_internal.cdc_wal_dropped') IS NOT NULL",
+				0, NULL, NULL) == NULL)
+		return false;
+	return wal_ext_sql("SELECT 1 FROM dataeng_internal.cdc_wal_dropped LIMIT 1",
+					   0, NULL, NULL) != NULL;
+}
+
 /* the worker's life in its database, until it has nothing to do */
 static void
 wal_run(Oid dboid, const char *slot)
@@ -1057,7 +1075,8 @@ wal_run(Oid dboid, const char *slot)
 				" SELECT 1 FROM pg_catalog.pg_publication_rel pr"
 				" JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid"
 				" WHERE p.pubname OPERATOR(pg_catalog.=) '" CDC_WAL_PUBLICATION "' LIMIT 1",
-				0, NULL, NULL) == NULL)
+				0, NULL, NULL) == NULL &&
+		!wal_dropped_waiting())
 		wal_leave_idle(slot);	/* (or the extension was dropped meanwhile) */
 	wal_prepare(slot);
 
