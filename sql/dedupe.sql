@@ -1128,8 +1128,11 @@ BEGIN
       INSERT INTO _dd_undo_report VALUES (NULL, true, n, m, NULL, NULL, NULL, NULL);
       DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_run;
       RETURN;
-    EXCEPTION WHEN OTHERS THEN
-      NULL;  -- nothing of the pass is left: the clusters are undone as below
+    EXCEPTION
+      WHEN serialization_failure OR deadlock_detected THEN
+        RAISE;  -- (the clusters undone as below would meet it again)
+      WHEN OTHERS THEN
+        NULL;  -- nothing of the pass is left: the clusters are undone as below
     END;
   END IF;
 
