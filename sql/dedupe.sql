@@ -1070,6 +1070,72 @@ BEGIN
             HINT = 'Rename the column back to undo the run, or restore the rows by hand from dataeng.dedupe_log.';
   END IF;
 
+  -- The whole run in one pass, as 0.1.0 undid it (dedupe_undo(run_id) of a
+  -- run none of whose clusters was undone): the filled survivors found and
+  -- put back by one UPDATE, the deleted rows inserted by one INSERT, the
+  -- log marked by the run's id, without numbering the clusters or checking
+  -- keys first (those cost 1.6x: 9.3 s against 5.7 s for 20,000 clusters).
+  -- On any error (a survivor changed, a key taken, a row refused) this
+  -- subtransaction is rolled back and the clusters are undone as below,
+  -- which raises the error of the cluster that blocks the undo; a
+  -- deferrable unique index would only fail at commit, so a table with one
+  -- is undone as below from the start.  (dedupe_undo_clusters() expects
+  -- blocked clusters, and is undone as below: a try that failed would
+  -- cost it the time of the survivors' search.)
+  IF strict AND clusters IS NULL
+     AND NOT EXISTS (SELECT 1 FROM _dd_undo_run u WHERE u.undone_at IS NOT NULL)
+     AND NOT EXISTS (SELECT 1 FROM pg_index i
+                      WHERE i.indrelid IN (SELECT p.relid FROM pg_partition_tree(r.table_name) p)
+                        AND i.indisunique AND NOT i.indimmediate) THEN
+    BEGIN
+      m := 0;
+      IF expected > 0 THEN
+        added := ARRAY(SELECT a.attname::text FROM pg_attribute a
+                        WHERE a.attrelid = r.table_name AND a.attnum > 0 AND NOT a.attisdropped
+                          AND NOT EXISTS (SELECT 1 FROM _dd_undo l
+                                           WHERE l.action = 'filled' AND l.new_row ? a.attname));
+        -- each logged survivor matches one row, and each row one logged
+        -- survivor (two of either, and the clusters are undone as below)
+        SELECT u.n INTO m FROM dataeng_internal._dedup_as(owner, format(
+          'WITH u AS (UPDATE %1$s t SET (%2$s) = (SELECT %3$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row) p)
+                        FROM pg_temp._dd_undo l
+                       WHERE l.action OPERATOR(pg_catalog.=) ''filled''
+                         AND (dataeng_internal._quarantine_row(t) OPERATOR(pg_catalog.-) %4$L::pg_catalog.text[]) OPERATOR(pg_catalog.=) l.new_row
+                      RETURNING l.cluster_id)
+           SELECT CASE WHEN pg_catalog.count(DISTINCT u.cluster_id) OPERATOR(pg_catalog.=) pg_catalog.count(*)
+                       THEN pg_catalog.count(*) END
+             FROM u',
+          r.table_name, upd_cols, upd_vals, added)) AS u(n bigint);
+        IF m IS DISTINCT FROM expected THEN
+          RAISE EXCEPTION 'a survivor of dedupe run % not found in one pass', run_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+      END IF;
+      n := 0;
+      IF cols IS NOT NULL THEN
+        SELECT i.n INTO n FROM dataeng_internal._dedup_as(owner, format(
+          'WITH i AS (INSERT INTO %1$s (%2$s) OVERRIDING SYSTEM VALUE
+                        SELECT %3$s
+                          FROM pg_temp._dd_undo l, pg_catalog.jsonb_populate_record(NULL::%1$s, l.old_row) p
+                         WHERE l.action OPERATOR(pg_catalog.=) ''deleted''
+                      RETURNING 1)
+           SELECT pg_catalog.count(*) FROM i',
+          r.table_name, cols, pcols)) AS i(n bigint);
+      END IF;
+      UPDATE dataeng.dedupe_log l SET undone_at = now() WHERE l.run_id = r.run_id AND l.undone_at IS NULL;
+      UPDATE dataeng.dedupe_runs d SET undone_at = now() WHERE d.run_id = r.run_id;
+      -- (dedupe_undo sums rows_inserted)
+      INSERT INTO _dd_undo_report VALUES (NULL, true, n, m, NULL, NULL, NULL, NULL);
+      DROP TABLE pg_temp._dd_undo, pg_temp._dd_undo_match, pg_temp._dd_undo_run;
+      RETURN;
+    EXCEPTION
+      WHEN serialization_failure OR deadlock_detected THEN
+        RAISE;  -- (the clusters undone as below would meet it again)
+      WHEN OTHERS THEN
+        NULL;  -- nothing of the pass is left: the clusters are undone as below
+    END;
+  END IF;
+
   -- the filled survivors, if nobody changed them since: a survivor is the
   -- row whose columns of the run (those added since left out) are the
   -- logged new_row, read back and written again as _quarantine_row()

@@ -6,8 +6,10 @@
 -- survivors changed, and dedupe_undo_clusters() undoes every other
 -- cluster, reporting those 200; they are freed and undone in a second
 -- call; a single cluster is undone alone (dedupe_undo(run, '{n}')) on a
--- second run.  The anchor: the deleted rows inserted back from the log
--- by plain SQL (INSERT ... SELECT jsonb_populate_record), without any check.
+-- second run, then the rest; a third run is undone whole in one pass
+-- (dedupe_undo(run_id), no cluster undone before).  The anchor: the
+-- deleted rows inserted back from the log by plain SQL (INSERT ... SELECT
+-- jsonb_populate_record), without any check.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dataeng;
 SET jit = off;
@@ -82,4 +84,12 @@ SELECT clock_timestamp() AS t0 \gset
 SELECT dataeng.dedupe_undo(:run_id) AS restored,
        round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz)::numeric, 2) AS undo_rest_s;
 SELECT round(:anchor_s, 3) AS anchor_s, count(*) AS rows FROM bu;
+
+-- a third run undone whole by dedupe_undo(run_id), none of its clusters
+-- undone before: the one pass
+SELECT run_id FROM dataeng.dedupe('bu', '{name,email,phone,city,birth_date}', keep => 'first', order_by => 'id', fill_nulls => true) \gset
+SELECT clock_timestamp() AS t0 \gset
+SELECT dataeng.dedupe_undo(:run_id) AS restored,
+       round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz)::numeric, 2) AS whole_undo_s;
+SELECT count(*) AS rows FROM bu;
 DROP TABLE bu;
