@@ -32,6 +32,8 @@
 
 #include "access/htup_details.h"
 #include "access/tupdesc.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -40,6 +42,9 @@
 #include "miscadmin.h"
 #include "storage/itemptr.h"
 #include "storage/proc.h"
+#include "access/table.h"
+#include "utils/acl.h"
+#include "commands/trigger.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -49,6 +54,7 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -509,6 +515,81 @@ stash_forget(ScanStash *s)
 	pfree(s);
 }
 
+/* the move's DELETE of a batch from target (ONLY target when only) */
+static SPIPlanPtr
+move_prepare(Oid owner, Oid target, bool only)
+{
+	Oid			argtypes[4] = {OIDARRAYOID, InvalidOid, InvalidOid, JSONBARRAYOID};
+	InternalSql as_owner;
+	SPIPlanPtr	del;
+
+	argtypes[1] = get_array_type(TIDOID);
+	argtypes[2] = get_array_type(XIDOID);
+	internal_sql_begin(&as_owner, owner);
+	del = SPI_prepare(psprintf("DELETE FROM %s%s t USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+							   "pg_catalog.unnest($3), pg_catalog.unnest($4)) AS f(rel, id, x, r) "
+							   "WHERE t.ctid OPERATOR(pg_catalog.=) ANY ($2) "
+							   "AND t.tableoid OPERATOR(pg_catalog.=) f.rel AND t.ctid OPERATOR(pg_catalog.=) f.id "
+							   "AND t.xmin OPERATOR(pg_catalog.=) f.x "
+							   "RETURNING dataeng_internal._quarantine_row(t), f.r",
+							   only ? "ONLY " : "",
+							   format_type_be_qualified(get_rel_type_id(target))),
+					  4, argtypes);
+	if (del == NULL)
+		elog(ERROR, "dataeng could not prepare the quarantine's DELETE: %s",
+			 SPI_result_code_string(SPI_result));
+	internal_sql_end(&as_owner);
+	return del;
+}
+
+/* does rel have a DELETE statement trigger, a DELETE rule, or an old-rows transition table? */
+static bool
+move_rel_has_extras(Relation r)
+{
+	TriggerDesc *td = r->trigdesc;
+
+	if (r->rd_rel->relrowsecurity || r->rd_rel->relhasrules)
+		return true;
+	return td != NULL && (td->trig_delete_before_statement || td->trig_delete_after_statement ||
+						  td->trig_delete_old_table);
+}
+
+/*
+ * May the failing rows of part, a leaf partition of tbl, be deleted by
+ * DELETE FROM ONLY part with the rights and effects of deleting them
+ * through tbl?  Yes when part is still a partition of tbl, owner may SELECT
+ * and DELETE in part itself, and neither has row-level security enabled,
+ * rules, DELETE statement triggers or transition tables (which fire for the
+ * table named in the DELETE only).  Row triggers, the foreign keys' action
+ * triggers among them, are cloned onto the partitions and fire either way.
+ */
+static bool
+move_direct_ok(Oid owner, Oid tbl, Relation parent, Oid part)
+{
+	Relation	r;
+	bool		ok;
+
+	if (part == tbl || parent->rd_rel->relkind != RELKIND_PARTITIONED_TABLE ||
+		move_rel_has_extras(parent))
+		return false;
+	if (get_rel_relkind(part) != RELKIND_RELATION || !get_rel_relispartition(part) ||
+		!list_member_oid(get_partition_ancestors(part), tbl))
+		return false;
+	if (pg_class_aclcheck(part, owner, ACL_SELECT | ACL_DELETE) != ACLCHECK_OK)
+		return false;
+	r = table_open(part, AccessShareLock);
+	ok = !move_rel_has_extras(r);
+	table_close(r, AccessShareLock);
+	return ok;
+}
+
+/* a relation's DELETE plan, kept for the move */
+typedef struct MovePlan
+{
+	Oid			rel;
+	SPIPlanPtr	plan;
+} MovePlan;
+
 PG_FUNCTION_INFO_V1(dataeng_validate_move);
 
 /*
@@ -520,7 +601,12 @@ PG_FUNCTION_INFO_V1(dataeng_validate_move);
  *		owner by their (tableoid, ctid, xmin), so that a row updated or
  *		deleted since the scan is not touched, MOVE_BATCH at a time, each
  *		batch stored as quarantine_store_batch stores validate()'s rows.
- *		Returns how many rows were moved.  Not executable by PUBLIC.
+ *		A batch holds the rows of one tableoid: on a partitioned table it
+ *		is deleted from that partition alone when move_direct_ok says the
+ *		effect is the same (through tbl, every batch scanned every
+ *		partition's TIDs: 11.8 s instead of 2.7 s for 50,000 rows moved of
+ *		64 partitions), through tbl otherwise.  Returns how many rows were
+ *		moved.  Not executable by PUBLIC.
  */
 Datum
 dataeng_validate_move(PG_FUNCTION_ARGS)
@@ -536,40 +622,35 @@ dataeng_validate_move(PG_FUNCTION_ARGS)
 	int			nmoving;
 	TupleTableSlot *slot;
 	MemoryContext batch_cxt;
+	MemoryContext fn_cxt;
 	SPIPlanPtr	del;
-	Oid			argtypes[4] = {OIDARRAYOID, TIDOID, XIDOID, JSONBARRAYOID};
+	List	   *plans = NIL;
+	Relation	parent;
 	InternalSql as_owner;
 	int64		moved = 0;
 	bool		done = false;
 	TimestampTz last = 0;
 	char	   *relname = format_type_be_qualified(get_rel_type_id(tbl));
-	Oid			tidarray = get_array_type(TIDOID);
-	Oid			xidarray = get_array_type(XIDOID);
+	/* a row read that belongs to the next batch (another tableoid) */
+	bool		pending = false;
+	Oid			p_rel = InvalidOid;
+	ItemPointerData p_id;
+	TransactionId p_x = InvalidTransactionId;
+	char	   *p_names = NULL;
 
-	argtypes[1] = tidarray;
-	argtypes[2] = xidarray;
 	deconstruct_array(moving_arr, TEXTOID, -1, false, TYPALIGN_INT, &moving, &moving_null, &nmoving);
 	if (nmoving != stash->nrules)
 		elog(ERROR, "dataeng validate move: %d rules but %d recorded", nmoving, stash->nrules);
 
 	SPI_connect();
-	internal_sql_begin(&as_owner, owner);
-	del = SPI_prepare(psprintf("DELETE FROM %s t USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-							   "pg_catalog.unnest($3), pg_catalog.unnest($4)) AS f(rel, id, x, r) "
-							   "WHERE t.ctid OPERATOR(pg_catalog.=) ANY ($2) "
-							   "AND t.tableoid OPERATOR(pg_catalog.=) f.rel AND t.ctid OPERATOR(pg_catalog.=) f.id "
-							   "AND t.xmin OPERATOR(pg_catalog.=) f.x "
-							   "RETURNING dataeng_internal._quarantine_row(t), f.r",
-							   relname), 4, argtypes);
-	if (del == NULL)
-		elog(ERROR, "dataeng could not prepare the quarantine's DELETE: %s",
-			 SPI_result_code_string(SPI_result));
-	internal_sql_end(&as_owner);
+	fn_cxt = CurrentMemoryContext;
+	del = move_prepare(owner, tbl, false);
+	parent = table_open(tbl, AccessShareLock);
 
 	slot = MakeSingleTupleTableSlot(stash->desc, &TTSOpsMinimalTuple);
 	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "dataeng validate move batch",
 									  ALLOCSET_DEFAULT_SIZES);
-	while (!done)
+	while (!done || pending)
 	{
 		MemoryContext old = MemoryContextSwitchTo(batch_cxt);
 		Datum	   *rels = palloc(sizeof(Datum) * MOVE_BATCH);
@@ -577,16 +658,32 @@ dataeng_validate_move(PG_FUNCTION_ARGS)
 		Datum	   *xs = palloc(sizeof(Datum) * MOVE_BATCH);
 		Datum	   *rules = palloc(sizeof(Datum) * MOVE_BATCH);
 		int			n = 0;
+		Oid			batch_rel = InvalidOid;
 		Datum		values[4];
 		int			rc;
 
-		while (n < MOVE_BATCH)
+		if (pending)
+		{
+			ItemPointer id = palloc(sizeof(ItemPointerData));
+
+			*id = p_id;
+			batch_rel = p_rel;
+			rels[0] = ObjectIdGetDatum(p_rel);
+			ids[0] = PointerGetDatum(id);
+			xs[0] = TransactionIdGetDatum(p_x);
+			rules[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(p_names));
+			pfree(p_names);
+			pending = false;
+			n = 1;
+		}
+		while (!done && n < MOVE_BATCH)
 		{
 			ResourceOwner save_owner = CurrentResourceOwner;
 			bool		got;
 			bool		isnull;
 			bytea	   *bits;
 			StringInfoData names;
+			Oid			rel;
 
 			CurrentResourceOwner = TopTransactionResourceOwner;
 			got = tuplestore_gettupleslot(stash->store, true, false, slot);
@@ -608,7 +705,19 @@ dataeng_validate_move(PG_FUNCTION_ARGS)
 			if (names.len == 0)
 				continue;		/* failed only rules that keep their rows */
 			appendStringInfoChar(&names, ']');
-			rels[n] = slot_getattr(slot, 1, &isnull);
+			rel = DatumGetObjectId(slot_getattr(slot, 1, &isnull));
+			if (n > 0 && rel != batch_rel)
+			{
+				/* another partition's row: the next batch's first */
+				pending = true;
+				p_rel = rel;
+				p_id = *(ItemPointer) DatumGetPointer(slot_getattr(slot, 2, &isnull));
+				p_x = DatumGetTransactionId(slot_getattr(slot, 3, &isnull));
+				p_names = MemoryContextStrdup(fn_cxt, names.data);
+				break;
+			}
+			batch_rel = rel;
+			rels[n] = ObjectIdGetDatum(rel);
 			ids[n] = datumCopy(slot_getattr(slot, 2, &isnull), false, sizeof(ItemPointerData));
 			xs[n] = slot_getattr(slot, 3, &isnull);
 			rules[n] = DirectFunctionCall1(jsonb_in, CStringGetDatum(names.data));
@@ -616,6 +725,9 @@ dataeng_validate_move(PG_FUNCTION_ARGS)
 		}
 		if (n > 0)
 		{
+			SPIPlanPtr	plan = NULL;
+			ListCell   *lc;
+
 			values[0] = PointerGetDatum(construct_array(rels, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
 			values[1] = PointerGetDatum(construct_array(ids, n, TIDOID, sizeof(ItemPointerData), false,
 														TYPALIGN_SHORT));
@@ -623,8 +735,28 @@ dataeng_validate_move(PG_FUNCTION_ARGS)
 														TYPALIGN_INT));
 			values[3] = PointerGetDatum(construct_array(rules, n, JSONBOID, -1, false, TYPALIGN_INT));
 			MemoryContextSwitchTo(old);
+			foreach(lc, plans)
+			{
+				MovePlan   *mp = (MovePlan *) lfirst(lc);
+
+				if (mp->rel == batch_rel)
+				{
+					plan = mp->plan;
+					break;
+				}
+			}
+			if (lc == NULL)
+			{
+				MovePlan   *mp = MemoryContextAlloc(fn_cxt, sizeof(MovePlan));
+
+				mp->rel = batch_rel;
+				mp->plan = move_direct_ok(owner, tbl, parent, batch_rel) ?
+					move_prepare(owner, batch_rel, true) : del;
+				plans = lappend(plans, mp);
+				plan = mp->plan;
+			}
 			internal_sql_begin(&as_owner, owner);
-			rc = SPI_execute_plan(del, values, NULL, false, 0);
+			rc = SPI_execute_plan(plan, values, NULL, false, 0);
 			internal_sql_end(&as_owner);
 			if (rc != SPI_OK_DELETE_RETURNING)
 				elog(ERROR, "dataeng could not delete the quarantined rows: %s",
@@ -647,6 +779,7 @@ dataeng_validate_move(PG_FUNCTION_ARGS)
 							relname, (long long) moved, (long long) stash->rows)));
 	}
 	ExecDropSingleTupleTableSlot(slot);
+	table_close(parent, AccessShareLock);
 	SPI_finish();
 	stash_forget(stash);
 	PG_RETURN_INT64(moved);
