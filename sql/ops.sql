@@ -750,11 +750,14 @@ BEGIN
               WHEN l.gone IS NULL AND l.stopped_table IS NOT NULL THEN coalesce(l.stopped_at, l.acked_at, l.created_at)
               ELSE coalesce(l.acked_at, l.created_at) END,
          l.owner, NULL::regclass,
+         -- (polls failing on a table it reads that was dropped: an alert
+         -- of their own; the consumer said failing, with no alert)
          CASE WHEN l.fact_name IS NOT NULL THEN NULL
               WHEN l.expired_at IS NOT NULL THEN 'consumer_expired'
+              WHEN l.gone IS NOT NULL THEN 'consumer_failing'
               WHEN l.behind THEN 'consumer_lag' END,
          CASE WHEN l.fact_name IS NOT NULL THEN NULL
-              WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
+              WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
     FROM lagged l
   UNION ALL
   -- facts and dimensions (their lag: their consumer's)
@@ -1956,7 +1959,7 @@ DECLARE
   p pg_proc;
   -- the kinds of alerts there are (docs/ops.md, Alerts): a kind not among
   -- them was accepted, and the handler was never called for it
-  known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'fact_lag',
+  known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'consumer_failing', 'fact_lag',
                         'dimension_lag', 'source_dropped', 'monitor_silence', 'monitor_volume',
                         'on_change_failed', 'on_change_stuck', 'capture_stopped', 'wal_capture_failing', 'slot_lag',
                         -- a rule's alert has its kind
