@@ -2031,6 +2031,15 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.alert_handler_add(regprocedure, text[]) IS
   'Calls a function f(jsonb) of yours, as you, with each alert you may see when it is raised or resolved (kinds: only those)';
 
+-- (a literal, of unknown type, resolves to this version: its signature is
+-- read in C with errors that say the form expected)
+CREATE FUNCTION dataeng.alert_handler_add(handler text, kinds text[] DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_add_text'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.alert_handler_add(text, text[]) IS
+  'alert_handler_add() of a handler given by its signature as text, ''my_pager(jsonb)''';
+
 CREATE FUNCTION dataeng_internal._alert_handler_drop(caller regrole, handler regprocedure)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
