@@ -357,8 +357,17 @@ BEGIN
   ELSE
     kind := split_part(object, ':', 1);
     IF kind OPERATOR(pg_catalog.<>) ALL (d.applies_to) THEN
+      -- (the detail says what an object is named: a bare name, 'copy',
+      -- was refused with the hint only)
       RAISE EXCEPTION 'setting % does not apply to "%"', setting, object
         USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN cardinality(d.applies_to) OPERATOR(pg_catalog.=) 0
+                            THEN format('%s is a setting of the whole of dataeng, set on the object * (by a superuser).', setting)
+                            WHEN strpos(object, ':') OPERATOR(pg_catalog.=) 0
+                            THEN format('An object is named kind:name, as in %s:%s, or * for every object; "%s" names no kind.',
+                                        d.applies_to[1], object, object)
+                            ELSE format('An object is named kind:name, or * for every object; %s is kept for the kinds %s, not for %s.',
+                                        setting, array_to_string(d.applies_to, ', '), quote_literal(kind)) END,
               HINT = format('It applies to %s.', CASE WHEN cardinality(d.applies_to) OPERATOR(pg_catalog.=) 0
                                                       THEN 'object * only'
                                                       ELSE 'objects named ' || array_to_string(d.applies_to, ':NAME, ') || ':NAME' END);

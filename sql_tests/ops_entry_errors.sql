@@ -3,7 +3,9 @@
 -- PostgreSQL's own cast error ("expected a left parenthesis", 22P02, no
 -- detail, no hint): now 42883 for a function that does not exist, 42601
 -- for a signature that cannot be read, each with a detail and a hint
--- giving the form and the signature a handler must have.
+-- giving the form and the signature a handler must have.  alert_set() of
+-- a bare name ('copy') said no more than its hint: now a detail says how
+-- an object is named.
 SET client_min_messages = warning;
 CREATE EXTENSION dataeng;
 RESET client_min_messages;
@@ -45,6 +47,10 @@ SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add(NULL)$$);
 \x off
 SELECT handler, kinds FROM dataeng.alert_handlers ORDER BY handler::text;
 \x on
+-- alert_set(): a bare name, a kind the setting is not kept for, a * only setting
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('copy', 'lag_changes', '10')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('job:x', 'lag_changes', '10')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('copy', 'purge', 'off')$$);
 \x off
 SELECT dataeng.alert_handler_drop('oee_pager(jsonb)');
 SELECT dataeng.alert_handler_drop('oee_s.pager2(jsonb)');
