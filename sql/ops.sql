@@ -358,8 +358,17 @@ BEGIN
   ELSE
     kind := split_part(object, ':', 1);
     IF kind OPERATOR(pg_catalog.<>) ALL (d.applies_to) THEN
+      -- (the detail says what an object is named: a bare name, 'copy',
+      -- was refused with the hint only)
       RAISE EXCEPTION 'setting % does not apply to "%"', setting, object
         USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN cardinality(d.applies_to) OPERATOR(pg_catalog.=) 0
+                            THEN format('%s is a setting of the whole of dataeng, set on the object * (by a superuser).', setting)
+                            WHEN strpos(object, ':') OPERATOR(pg_catalog.=) 0
+                            THEN format('An object is named kind:name, as in %s:%s, or * for every object; "%s" names no kind.',
+                                        d.applies_to[1], object, object)
+                            ELSE format('An object is named kind:name, or * for every object; %s is kept for the kinds %s, not for %s.',
+                                        setting, array_to_string(d.applies_to, ', '), quote_literal(kind)) END,
               HINT = format('It applies to %s.', CASE WHEN cardinality(d.applies_to) OPERATOR(pg_catalog.=) 0
                                                       THEN 'object * only'
                                                       ELSE 'objects named ' || array_to_string(d.applies_to, ':NAME, ') || ':NAME' END);
@@ -751,11 +760,14 @@ BEGIN
               WHEN l.gone IS NULL AND l.stopped_table IS NOT NULL THEN coalesce(l.stopped_at, l.acked_at, l.created_at)
               ELSE coalesce(l.acked_at, l.created_at) END,
          l.owner, NULL::regclass,
+         -- (polls failing on a table it reads that was dropped: an alert
+         -- of their own; the consumer said failing, with no alert)
          CASE WHEN l.fact_name IS NOT NULL THEN NULL
               WHEN l.expired_at IS NOT NULL THEN 'consumer_expired'
+              WHEN l.gone IS NOT NULL THEN 'consumer_failing'
               WHEN l.behind THEN 'consumer_lag' END,
          CASE WHEN l.fact_name IS NOT NULL THEN NULL
-              WHEN l.expired_at IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
+              WHEN l.expired_at IS NOT NULL OR l.gone IS NOT NULL THEN 'error' WHEN l.behind THEN 'warning' END
     FROM lagged l
   UNION ALL
   -- facts and dimensions (their lag: their consumer's)
@@ -1957,7 +1969,7 @@ DECLARE
   p pg_proc;
   -- the kinds of alerts there are (docs/ops.md, Alerts): a kind not among
   -- them was accepted, and the handler was never called for it
-  known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'fact_lag',
+  known text[] := ARRAY['job_failed', 'job_timed_out', 'consumer_lag', 'consumer_expired', 'consumer_failing', 'fact_lag',
                         'dimension_lag', 'source_dropped', 'monitor_silence', 'monitor_volume',
                         'on_change_failed', 'on_change_stuck', 'capture_stopped', 'wal_capture_failing', 'slot_lag',
                         -- a rule's alert has its kind
@@ -2028,6 +2040,15 @@ AS 'MODULE_PATHNAME', 'dataeng_alert_handler_add'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.alert_handler_add(regprocedure, text[]) IS
   'Calls a function f(jsonb) of yours, as you, with each alert you may see when it is raised or resolved (kinds: only those)';
+
+-- (a literal, of unknown type, resolves to this version: its signature is
+-- read in C with errors that say the form expected)
+CREATE FUNCTION dataeng.alert_handler_add(handler text, kinds text[] DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_add_text'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.alert_handler_add(text, text[]) IS
+  'alert_handler_add() of a handler given by its signature as text, ''my_pager(jsonb)''';
 
 CREATE FUNCTION dataeng_internal._alert_handler_drop(caller regrole, handler regprocedure)
 RETURNS boolean

@@ -40,6 +40,7 @@ SELECT p.proname
 WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng.alert_check()', 'v', false, 'u'),
   ('dataeng.alert_handler_add(regprocedure,text[])', 'v', false, 'u'),
+  ('dataeng.alert_handler_add(text,text[])', 'v', false, 'u'),
   ('dataeng.alert_handler_drop(regprocedure)', 'v', false, 'u'),
   ('dataeng.alert_set(text,text,text)', 'v', false, 'u'),
   ('dataeng.cdc_ack(text)', 'v', false, 'u'),

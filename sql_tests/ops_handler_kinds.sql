@@ -12,7 +12,7 @@ SELECT dataeng.alert_handler_add('ohk_pager(jsonb)', kinds => '{}');
 SELECT dataeng.alert_handler_add('ohk_pager(jsonb)', kinds => ARRAY['range', NULL]);
 SELECT count(*) AS handlers FROM dataeng.alert_handlers;
 -- every kind there is, a rule's included
-SELECT dataeng.alert_handler_add('ohk_pager(jsonb)', kinds => '{job_failed,job_timed_out,consumer_lag,consumer_expired,fact_lag,dimension_lag,source_dropped,monitor_silence,monitor_volume,on_change_failed,on_change_stuck,capture_stopped,wal_capture_failing,slot_lag,not_null,unique,accepted_values,range,regex,length,validator,expression,foreign_key,row_count,freshness,volume_change}');
+SELECT dataeng.alert_handler_add('ohk_pager(jsonb)', kinds => '{job_failed,job_timed_out,consumer_lag,consumer_expired,consumer_failing,fact_lag,dimension_lag,source_dropped,monitor_silence,monitor_volume,on_change_failed,on_change_stuck,capture_stopped,wal_capture_failing,slot_lag,not_null,unique,accepted_values,range,regex,length,validator,expression,foreign_key,row_count,freshness,volume_change}');
 SELECT dataeng.alert_handler_add('ohk_pager(jsonb)', kinds => '{range}');
 CREATE TABLE ohk (id int, n int);
 INSERT INTO ohk VALUES (1, -1);

@@ -4,6 +4,10 @@
  *		The SQL entry points of operations: alert_set(), alert_handler_add(),
  *		alert_handler_drop(), monitor_create(), monitor_drop() and
  *		monitor_check(); the lock alert_check() takes on a rule's alerts.
+ *		alert_handler_add() of a handler written as text reads its
+ *		signature here, in the caller's search_path, with errors saying the
+ *		form expected (PostgreSQL's own regprocedure cast said "expected a
+ *		left parenthesis" and nothing of a handler).
  *
  * No role but the extension's owner writes dataeng.alert_settings,
  * dataeng.alert_handlers, dataeng.monitors, dataeng.monitor_checks or
@@ -21,9 +25,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/regproc.h"
 
 #include "common/common.h"
 
@@ -33,6 +42,87 @@ DATAENG_ENTRY_QUIET_REQUIRED(dataeng_alert_handler_drop, "_alert_handler_drop")
 DATAENG_ENTRY_QUIET(dataeng_monitor_create, "_monitor_create")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_monitor_drop, "_monitor_drop")
 DATAENG_ENTRY_QUIET_REQUIRED(dataeng_monitor_check, "_monitor_check")
+
+#define HANDLER_FORM_HINT \
+	"Name the handler with its argument types, as in SELECT dataeng.alert_handler_add('my_pager(jsonb)'): " \
+	"it must be a function f(jsonb) of yours (CREATE FUNCTION my_pager(alert jsonb) RETURNS void ...), called with each alert as a jsonb document."
+
+PG_FUNCTION_INFO_V1(dataeng_alert_handler_add_text);
+
+/*
+ * dataeng_alert_handler_add_text
+ *		alert_handler_add(handler text, kinds text[]): the handler's
+ *		signature read as a regprocedure in the caller's search_path (as the
+ *		cast of a literal to the regprocedure version's argument was), then
+ *		that version called.  A signature that names no function is 42883,
+ *		one that cannot be read 42601, each with the form expected.  (A
+ *		literal resolves to this version: PostgreSQL prefers text for an
+ *		argument of unknown type; a regprocedure value goes to the other.)
+ */
+Datum
+dataeng_alert_handler_add_text(PG_FUNCTION_ARGS)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Oid			argtypes[2] = {REGPROCEDUREOID, TEXTARRAYOID};
+	Oid			target;
+	Datum		fn = (Datum) 0;
+	char	   *sig = NULL;
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(callfc, 2);
+	Datum		result;
+
+	if (!PG_ARGISNULL(0))
+	{
+		sig = text_to_cstring(PG_GETARG_TEXT_PP(0));
+		PG_TRY();
+		{
+			fn = DirectFunctionCall1(regprocedurein, CStringGetDatum(sig));
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+			int			code;
+
+			MemoryContextSwitchTo(oldcxt);
+			edata = CopyErrorData();
+			code = edata->sqlerrcode;
+			if (code == ERRCODE_UNDEFINED_FUNCTION || code == ERRCODE_UNDEFINED_OBJECT ||
+				code == ERRCODE_UNDEFINED_SCHEMA)
+			{
+				FlushErrorState();
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_FUNCTION),
+						 errmsg("alert handler %s does not exist", sig),
+						 errdetail("PostgreSQL reports: %s.", edata->message),
+						 errhint(HANDLER_FORM_HINT)));
+			}
+			if (code == ERRCODE_INVALID_TEXT_REPRESENTATION || code == ERRCODE_SYNTAX_ERROR ||
+				code == ERRCODE_INVALID_NAME)
+			{
+				FlushErrorState();
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR),
+						 errmsg("malformed alert handler signature \"%s\"", sig),
+						 errdetail("A handler is named by its signature, name(argument types); PostgreSQL reports: %s.", edata->message),
+						 errhint(HANDLER_FORM_HINT)));
+			}
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+
+	target = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString("alert_handler_add")),
+							2, argtypes, false);
+	fmgr_info(target, &flinfo);
+	InitFunctionCallInfoData(*callfc, &flinfo, 2, fcinfo->fncollation, NULL, NULL);
+	callfc->args[0].value = fn;
+	callfc->args[0].isnull = PG_ARGISNULL(0);
+	callfc->args[1] = fcinfo->args[1];
+	result = FunctionCallInvoke(callfc);
+	fcinfo->isnull = callfc->isnull;
+	return result;
+}
 
 /*
  * field4 of the lock tag of _alert_rule_try_lock(): apart from SQL advisory

@@ -1,0 +1,60 @@
+-- Errors of alert_handler_add() and alert_set() say what form their
+-- argument takes.  A handler given as text that names no function was
+-- PostgreSQL's own cast error ("expected a left parenthesis", 22P02, no
+-- detail, no hint): now 42883 for a function that does not exist, 42601
+-- for a signature that cannot be read, each with a detail and a hint
+-- giving the form and the signature a handler must have.  alert_set() of
+-- a bare name ('copy') said no more than its hint: now a detail says how
+-- an object is named.
+SET client_min_messages = warning;
+CREATE EXTENSION dataeng;
+RESET client_min_messages;
+CREATE FUNCTION oee_try(q text) RETURNS TABLE (state text, msg text, det text, hnt text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  state := 'ok';
+  RETURN NEXT;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+                          det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+  RETURN NEXT;
+END;
+$$;
+\x on
+-- a bare name: malformed
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('nope_fn')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('nope_fn(jsonb')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('')$$);
+-- a signature of no function, of a type that does not exist, in a schema that does not exist
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('nope_fn(jsonb)')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('nope_fn(nope_type)')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('nope_schema.nope_fn(jsonb)')$$);
+-- a function of another signature: the body's own error, as before
+CREATE FUNCTION oee_pager(a jsonb) RETURNS void LANGUAGE sql AS $$ SELECT $$;
+CREATE FUNCTION oee_wrong(a text) RETURNS void LANGUAGE sql AS $$ SELECT $$;
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('oee_wrong(text)')$$);
+-- the forms that work: as text (in the caller's search_path), kinds too,
+-- and a regprocedure value
+CREATE SCHEMA oee_s;
+CREATE FUNCTION oee_s.pager2(a jsonb) RETURNS void LANGUAGE sql AS $$ SELECT $$;
+SET search_path = oee_s, public;
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('pager2(jsonb)', '{job_failed}')$$);
+RESET search_path;
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('oee_pager(jsonb)')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('oee_pager(jsonb)'::regprocedure, kinds => '{slot_lag}')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add(NULL)$$);
+\x off
+SELECT handler, kinds FROM dataeng.alert_handlers ORDER BY handler::text;
+\x on
+-- alert_set(): a bare name, a kind the setting is not kept for, a * only setting
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('copy', 'lag_changes', '10')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('job:x', 'lag_changes', '10')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('copy', 'purge', 'off')$$);
+\x off
+SELECT dataeng.alert_handler_drop('oee_pager(jsonb)');
+SELECT dataeng.alert_handler_drop('oee_s.pager2(jsonb)');
+DROP FUNCTION oee_try(text), oee_pager(jsonb), oee_wrong(text);
+DROP SCHEMA oee_s CASCADE;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
