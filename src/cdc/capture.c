@@ -330,6 +330,17 @@ cdc_log_segment(int i)
 Bitmapset *
 cdc_column_set(Relation rel, const char *literal)
 {
+	return cdc_column_set_desc(RelationGetDescr(rel), literal);
+}
+
+/*
+ * cdc_column_set_desc
+ *		cdc_column_set() of the columns of desc (a relation's, or the WAL
+ *		worker's description of a table its transaction dropped).
+ */
+Bitmapset *
+cdc_column_set_desc(TupleDesc desc, const char *literal)
+{
 	ArrayType  *arr;
 	Datum	   *elems;
 	bool	   *nulls;
@@ -345,13 +356,22 @@ cdc_column_set(Relation rel, const char *literal)
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	for (i = 0; i < n; i++)
 	{
-		AttrNumber	attnum;
+		char	   *name;
+		int			j;
 
 		if (nulls[i])
 			continue;
-		attnum = get_attnum(RelationGetRelid(rel), TextDatumGetCString(elems[i]));
-		if (attnum > 0)
-			set = bms_add_member(set, attnum);
+		name = TextDatumGetCString(elems[i]);
+		for (j = 0; j < desc->natts; j++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, j);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			{
+				set = bms_add_member(set, j + 1);
+				break;
+			}
+		}
 	}
 	return set;
 }

@@ -58,6 +58,7 @@ struct RowJsonbMap;				/* common/common.h */
 extern Oid	cdc_log_segment(int i);
 extern void cdc_check_log_layout(Relation rel);
 extern Bitmapset *cdc_column_set(Relation rel, const char *literal);
+extern Bitmapset *cdc_column_set_desc(TupleDesc desc, const char *literal);
 extern Bitmapset *cdc_identity_columns(Relation rel);
 extern int	cdc_output_modes(void);
 extern void cdc_capture_maps(Relation rel, const char *include_literal,

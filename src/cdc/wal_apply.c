@@ -622,34 +622,6 @@ wal_desc_attnum(TupleDesc desc, const char *name)
 	return 0;
 }
 
-/* the columns of desc a text[] literal of names lists (NULL: none) */
-static Bitmapset *
-wal_desc_name_set(TupleDesc desc, const char *literal)
-{
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-	Bitmapset  *set = NULL;
-
-	if (literal == NULL || literal[0] == '\0')
-		return NULL;
-	arr = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, (char *) literal, TEXTOID, -1));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-	{
-		AttrNumber	attnum;
-
-		if (nulls[i])
-			continue;
-		attnum = wal_desc_attnum(desc, TextDatumGetCString(elems[i]));
-		if (attnum > 0)
-			set = bms_add_member(set, attnum);
-	}
-	return set;
-}
-
 /*
  * wal_dropped_build
  *		What decoding the changes of a table dropped by their transaction
@@ -718,8 +690,8 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 		}
 		TupleDescInitEntry(desc, i + 1, rc->names[i], typid, typmod, 0);
 	}
-	include = wal_desc_name_set(desc, wr->columns);
-	exclude = wal_desc_name_set(desc, wr->exclude);
+	include = cdc_column_set_desc(desc, wr->columns);
+	exclude = cdc_column_set_desc(desc, wr->exclude);
 	for (i = 1; i <= desc->natts; i++)
 	{
 		if (wr->columns != NULL && !bms_is_member(i, include))

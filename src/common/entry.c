@@ -284,6 +284,33 @@ dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name)
 }
 
 /*
+ * entry_call_body_quiet
+ *		dataeng_entry_call_body() whose error is re-thrown as the caller's
+ *		own (rethrow_as_callers()), keeping the internal query when
+ *		keep_query (dataeng_entry_call_body_quiet_query()).
+ */
+static Datum
+entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name, bool keep_query)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
+	volatile Datum result = (Datum) 0;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	PG_TRY();
+	{
+		result = dataeng_entry_call_body(fcinfo, name);
+	}
+	PG_CATCH();
+	{
+		rethrow_as_callers(oldcxt, save_userid, save_sec_context, keep_query);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
  * dataeng_entry_call_body_quiet
  *		dataeng_entry_call_body(), reporting an error of the body as the
  *		caller's own: without the CONTEXT lines of dataeng's internal
@@ -299,22 +326,7 @@ dataeng_entry_call_body(FunctionCallInfo fcinfo, const char *name)
 Datum
 dataeng_entry_call_body_quiet(FunctionCallInfo fcinfo, const char *name)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec_context;
-	volatile Datum result = (Datum) 0;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	PG_TRY();
-	{
-		result = dataeng_entry_call_body(fcinfo, name);
-	}
-	PG_CATCH();
-	{
-		dataeng_rethrow_as_callers(oldcxt, save_userid, save_sec_context);
-	}
-	PG_END_TRY();
-	return result;
+	return entry_call_body_quiet(fcinfo, name, false);
 }
 
 /*
@@ -342,22 +354,7 @@ dataeng_rethrow_as_callers(MemoryContext cxt, Oid userid, int sec_context)
 Datum
 dataeng_entry_call_body_quiet_query(FunctionCallInfo fcinfo, const char *name)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec_context;
-	volatile Datum result = (Datum) 0;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	PG_TRY();
-	{
-		result = dataeng_entry_call_body(fcinfo, name);
-	}
-	PG_CATCH();
-	{
-		rethrow_as_callers(oldcxt, save_userid, save_sec_context, true);
-	}
-	PG_END_TRY();
-	return result;
+	return entry_call_body_quiet(fcinfo, name, true);
 }
 
 /*
