@@ -572,20 +572,21 @@ CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
 
--- Dimensions (dimensions.sql): a type 1 dimension's table is created with
--- fillfactor 90, so that a refresh's overwrite of a row stays on its page
--- (a HOT update, no new entry in the key's index).  The tables of type 1
--- dimensions created before get it too, unless a fillfactor was set on
--- them (pages written from now on keep that room); a table the installing
--- role cannot alter is left as it is.
+-- Dimensions (dimensions.sql): a dimension's table is created with
+-- fillfactor 90: a type 1 refresh's overwrite of a row stays on its page
+-- (a HOT update, no new entry in the key's index), and a type 2 refresh's
+-- closing of a version writes the closed version on its own page (one
+-- heap page and one WAL record rather than two pages and a lock record).
+-- The tables of dimensions created before get it too, unless a fillfactor
+-- was set on them (pages written from now on keep that room); a table the
+-- installing role cannot alter is left as it is.
 DO $$
 DECLARE
   t regclass;
 BEGIN
   FOR t IN SELECT x.dim_table FROM dataeng_internal.dimension_defs x
              JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.dim_table
-            WHERE x.scd_type OPERATOR(pg_catalog.=) 1
-              AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+            WHERE pg_catalog.pg_has_role(c.relowner, 'USAGE')
               AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.reloptions) o(opt)
                                WHERE o.opt OPERATOR(pg_catalog.~~) 'fillfactor=%')
   LOOP
@@ -1333,28 +1334,6 @@ REVOKE ALL ON dataeng_internal.cdc_wal_dropped FROM PUBLIC;
 -- changes its polls cannot read, as alert_check() measured them: the
 -- status of a consumer reading a dropped table (ops.sql)
 ALTER TABLE dataeng_internal.consumer_lag ADD COLUMN dropped_tables text[], ADD COLUMN dropped_unread text[];
-
--- Dimensions (dimensions.sql): a type 2 dimension's table is created with
--- fillfactor 90 too, so that closing a version (an update that cannot be
--- HOT) writes the closed version on its own page: one heap page and one
--- WAL record rather than two pages and a lock record.  The tables of type
--- 2 dimensions created before get it, unless a fillfactor was set on them
--- (pages written from now on keep that room); a table the installing role
--- cannot alter is left as it is.
-DO $$
-DECLARE
-  t regclass;
-BEGIN
-  FOR t IN SELECT x.dim_table FROM dataeng_internal.dimension_defs x
-             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.dim_table
-            WHERE x.scd_type OPERATOR(pg_catalog.=) 2
-              AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
-              AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(c.reloptions) o(opt)
-                               WHERE o.opt OPERATOR(pg_catalog.~~) 'fillfactor=%')
-  LOOP
-    EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 90)', t);
-  END LOOP;
-END $$;
 
 -- An on_change trigger's owner by name beside its oid: the WAL worker
 -- marks a trigger whose owner was dropped (owner_name NULL) so that a role
