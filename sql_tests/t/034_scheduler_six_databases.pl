@@ -10,6 +10,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use NodePoll;
 
 my $node = PostgreSQL::Test::Cluster->new('sched_six');
 $node->init;
@@ -77,7 +80,9 @@ my $vpid = $victim->query_safe('SELECT pg_backend_pid()');
 kill 'KILL', $vpid;
 $node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
 eval { $victim->quit; };
-ok($node->poll_query_until('postgres', 'SELECT true'), 'the server is back');
+# (NodePoll: the server recovers meanwhile, refusing connections, and a psql
+# that fails before reading its input breaks poll_query_until's pipe)
+ok(NodePoll::poll_until($node, 'postgres', 'SELECT true'), 'the server is back');
 my $after = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
 all_run('after the crash restart', $after);
 
