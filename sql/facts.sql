@@ -1129,6 +1129,30 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_range_pred(text, regtype, text) IS
   'internal: the SQL of a predicate selecting the source rows of a range of buckets';
 
+-- The same for the buckets [$1, $2) of fact d, exactly: on a timestamptz
+-- time column, from the first instant of a bucket $1 or later to the
+-- first of a bucket $2 or later (_fact_bucket_split), which is not the
+-- bucket's start where the zone's offset changes by less than the grain.
+-- (Date and timestamp columns have their buckets in UTC.)
+CREATE FUNCTION dataeng_internal._fact_rows_pred(d dataeng_internal.fact_defs, ttype regtype)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pred text := dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone);
+BEGIN
+  IF ttype = 'timestamptz'::regtype THEN
+    pred := replace(replace(pred,
+              '$1', format('dataeng_internal._fact_bucket_split($1, %L, %L)', d.grain, d.time_zone)),
+              '$2', format('dataeng_internal._fact_bucket_split($2, %L, %L)', d.grain, d.time_zone));
+  END IF;
+  RETURN pred;
+END;
+$$;
+COMMENT ON FUNCTION dataeng_internal._fact_rows_pred(dataeng_internal.fact_defs, regtype) IS
+  'internal: the SQL of a predicate selecting exactly the source rows of a range of buckets of a fact';
+
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
 -- The aggregate is one of a fixed list and its value a quoted column or
@@ -2356,8 +2380,8 @@ BEGIN
   EXECUTE format('DELETE FROM %s', d.storage_table);
   EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source),
             CASE WHEN d.backfilled_upto IS NOT NULL
-                 THEN dataeng_internal._fact_range_pred(d.time_column,
-                        (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ, d.time_zone) END)
+                 THEN dataeng_internal._fact_rows_pred(d,
+                        (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ) END)
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
   -- the per-value counts of count(DISTINCT) measures (the side table made
   -- when it is not there: a fact of 0.1.0, or the table dropped by hand)
@@ -2370,8 +2394,8 @@ BEGIN
     END IF;
     PERFORM dataeng_internal._fact_side_fill(d, side, format('%s s', d.source), q.bucket_s,
               CASE WHEN d.backfilled_upto IS NOT NULL
-                   THEN dataeng_internal._fact_range_pred(d.time_column,
-                          (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ, d.time_zone) END,
+                   THEN dataeng_internal._fact_rows_pred(d,
+                          (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ) END,
               '-infinity'::timestamptz, d.backfilled_upto, false);
   END IF;
   RETURN n;
@@ -2878,6 +2902,17 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._fact_bucket(anyelement, text, text) IS
   'internal: the bucket of a time value at a fact''s grain and time zone';
 
+-- The first instant whose bucket is w or later: the rows of the buckets
+-- before w are those before it (src/aggregate/delta.c says where it is not
+-- w itself: a zone's offset changing by less than the grain, or at a
+-- bucket's start).
+CREATE FUNCTION dataeng_internal._fact_bucket_split(w timestamptz, grain text, tz text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dataeng_fact_bucket_split'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_split(timestamptz, text, text) IS
+  'internal: the first instant whose bucket at a fact''s grain and time zone is a given bucket or later';
+
 -- The source rows s of the buckets listed in the temporary table
 -- pg_temp.<btable> (column bucket, NULL for the rows whose time is NULL),
 -- as a FROM item aliased s, each with its bucket as s.__dataeng_bucket
@@ -2899,10 +2934,14 @@ BEGIN
                                    'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
                                    btable, d.source,
                                    replace(replace(replace(
-                                     dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
+                                     dataeng_internal._fact_rows_pred(d, ttype),
                                      '$1', x.b_in),
-                                     '$2', format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
-                                                  x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone)),
+                                     -- (the bucket's end: of a timestamptz, the first
+                                     -- instant of a later bucket)
+                                     '$2', CASE WHEN ttype = 'timestamptz'::regtype
+                                                THEN format('(%s + interval ''1 microsecond'')', x.b_in)
+                                                ELSE format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
+                                                            x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone) END),
                                      '$3', 'false'),
                                    x.s_bucket)
                        ELSE format('SELECT s.* FROM (SELECT s.*, %s AS __dataeng_bucket '
@@ -4682,13 +4721,13 @@ BEGIN
   ibucket := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
-                   CASE ttype WHEN 'timestamptz'::regtype THEN '$1'
+                   CASE ttype WHEN 'timestamptz'::regtype
+                              THEN format('dataeng_internal._fact_bucket_split($1, %L, %L)', d.grain, d.time_zone)
                               WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
                               ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
                    ibucket);
   ELSE
-    pred := format('(%s AND %2$s >= $1 AND %2$s < $2)',
-                   dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone), ibucket);
+    pred := format('(%s AND %2$s >= $1 AND %2$s < $2)', dataeng_internal._fact_rows_pred(d, ttype), ibucket);
   END IF;
   EXECUTE format('WITH ins AS (%s RETURNING __rows) SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
                  dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source), pred))

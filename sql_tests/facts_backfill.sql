@@ -166,6 +166,87 @@ SELECT bucket, count FROM bf_bydate ORDER BY 1;
 SELECT bucket, count FROM bf_bytime ORDER BY 1;
 RESET TimeZone;
 
+-- A zone whose offset falls back by half an hour (Lord Howe, 5 April 2026,
+-- 02:00 back to 01:30): 01:00 at the new offset (14:30 UTC) starts inside
+-- 01:00 at the old one (14:00 UTC), whose rows go on to 15:00 UTC.  A batch
+-- of two hours from 13:00 UTC ended at 14:30 UTC and lost the row of 14:45:
+-- its bucket before the watermark, its time after it.
+CREATE TABLE bf_lh (id int PRIMARY KEY, ts timestamptz NOT NULL);
+INSERT INTO bf_lh VALUES (1, '2026-04-04 13:45+00'), (2, '2026-04-04 14:15+00'), (3, '2026-04-04 14:45+00'),
+  (4, '2026-04-04 15:10+00'), (5, '2026-04-04 15:40+00'), (6, '2026-04-04 17:20+00'), (7, '2026-04-04 14:50+00');
+SET TimeZone = 'Australia/Lord_Howe';
+SELECT dataeng.fact_create('bf_lh_f', 'bf_lh', 'ts', 'hour', ARRAY[]::text[], ARRAY['count(*)', 'max(id)'],
+                           schedule => NULL, backfill => 'later');
+CALL dataeng.fact_backfill('bf_lh_f', '2 hours');
+SELECT bucket AT TIME ZONE 'UTC' AS bucket_utc, count, max_id FROM bf_lh_f ORDER BY 1;
+SELECT count(*) AS differing
+  FROM ((TABLE bf_lh_f EXCEPT SELECT date_trunc('hour', ts, 'Australia/Lord_Howe'), count(*), max(id) FROM bf_lh GROUP BY 1)
+        UNION ALL
+        (SELECT date_trunc('hour', ts, 'Australia/Lord_Howe'), count(*), max(id) FROM bf_lh GROUP BY 1 EXCEPT TABLE bf_lh_f)) x;
+-- changes after the backfill land in the same groups
+INSERT INTO bf_lh VALUES (8, '2026-04-04 14:55+00'), (9, '2026-04-04 15:05+00');
+DELETE FROM bf_lh WHERE id = 3;
+SELECT dataeng.fact_refresh('bf_lh_f');
+SELECT bucket AT TIME ZONE 'UTC' AS bucket_utc, count, max_id FROM bf_lh_f ORDER BY 1;
+RESET TimeZone;
+SELECT dataeng.fact_drop('bf_lh_f');
+DROP TABLE bf_lh;
+
+-- The same boundaries when a refresh reads buckets again through an index
+-- on the time column.  When Lord Howe springs forward (4 October 2026,
+-- 02:00 to 02:30), 01:00 at the old offset (14:30 UTC) runs to 15:30 UTC,
+-- past 02:00 (15:00 UTC at the new offset): the range scan of that bucket
+-- ended at 15:00 and missed the rows after it.
+CREATE TABLE bf_lh2 (id int PRIMARY KEY, ts timestamptz NOT NULL, v int NOT NULL);
+CREATE INDEX ON bf_lh2 (ts);
+INSERT INTO bf_lh2 VALUES (1, '2026-10-03 14:45+00', 10), (2, '2026-10-03 15:10+00', 5),
+  (3, '2026-10-03 15:20+00', 7), (4, '2026-10-03 15:40+00', 1);
+-- (rows in other buckets, for the index to serve two buckets)
+INSERT INTO bf_lh2 SELECT 100 + i, '2026-01-01'::timestamptz + i * interval '1 hour', i FROM generate_series(1, 2000) i;
+ANALYZE bf_lh2;
+SET TimeZone = 'Australia/Lord_Howe';
+SELECT dataeng.fact_create('bf_lh2_f', 'bf_lh2', 'ts', 'hour', ARRAY[]::text[], ARRAY['count(*)', 'max(v)', 'min(v)'],
+                           schedule => NULL);
+DELETE FROM bf_lh2 WHERE id = 1;
+UPDATE bf_lh2 SET v = 2 WHERE id = 4;
+SET dataeng.fact_refresh_path = 'buckets';
+SELECT dataeng.fact_refresh('bf_lh2_f');
+RESET dataeng.fact_refresh_path;
+SELECT last_refresh_path FROM dataeng.facts WHERE name = 'bf_lh2_f';
+SELECT bucket AT TIME ZONE 'UTC' AS bucket_utc, count, max_v, min_v FROM bf_lh2_f WHERE bucket > '2026-10-01' ORDER BY 1;
+SELECT count(*) AS differing
+  FROM ((TABLE bf_lh2_f EXCEPT SELECT date_trunc('hour', ts, 'Australia/Lord_Howe'), count(*), max(v), min(v) FROM bf_lh2 GROUP BY 1)
+        UNION ALL
+        (SELECT date_trunc('hour', ts, 'Australia/Lord_Howe'), count(*), max(v), min(v) FROM bf_lh2 GROUP BY 1 EXCEPT TABLE bf_lh2_f)) x;
+RESET TimeZone;
+SELECT dataeng.fact_drop('bf_lh2_f');
+DROP TABLE bf_lh2;
+
+-- The first instant of a bucket (_fact_bucket_split) around the changes of
+-- offset that make it differ from the bucket's start (half an hour in
+-- Lord Howe at hour grain; midnight repeated in Havana and the Azores at
+-- day grain) and in zones where it does not: each instant t lies in
+-- [split(bucket(t)), split(bucket(t) + 1 microsecond)), and the instant
+-- before split(b) is in an earlier bucket.
+SELECT z, g, count(*) AS instants, count(*) FILTER (WHERE split_b <> b) AS split_not_start,
+       count(*) FILTER (WHERE NOT (split_b <= t AND t < split_next
+                                   AND dataeng_internal._fact_bucket(split_b - interval '1 microsecond', g, z) < b)) AS wrong
+  FROM (VALUES ('Australia/Lord_Howe', 'hour', '2026-04-04 12:00+00'::timestamptz),
+               ('Australia/Lord_Howe', 'hour', '2026-10-03 12:00+00'),
+               ('Australia/Lord_Howe', 'day', '2026-04-04 00:00+00'),
+               ('America/Havana', 'day', '2026-10-31 00:00+00'),
+               ('America/Havana', 'hour', '2026-10-31 22:00+00'),
+               ('Atlantic/Azores', 'day', '2026-10-24 00:00+00'),
+               ('America/New_York', 'hour', '2026-11-01 03:00+00'),
+               ('America/New_York', 'day', '2026-03-07 00:00+00'),
+               ('Asia/Kathmandu', 'hour', '2026-06-01 00:00+00'),
+               ('UTC', 'week', '2026-06-01 00:00+00')) v(z, g, t0),
+       generate_series(t0, t0 + interval '3 days', interval '5 minutes') t,
+       LATERAL (SELECT dataeng_internal._fact_bucket(t, g, z) AS b) bb,
+       LATERAL (SELECT dataeng_internal._fact_bucket_split(b, g, z) AS split_b,
+                       dataeng_internal._fact_bucket_split(b + interval '1 microsecond', g, z) AS split_next) s
+ GROUP BY z, g ORDER BY z, g;
+
 SELECT dataeng.fact_drop(n) FROM unnest(ARRAY['bf_daily', 'bf_hourly', 'bf_now', 'bf_none', 'bf_bydate', 'bf_bytime']) n;
 DROP FUNCTION bf_check, fact_diff, bf_stop;
 DROP VIEW bf_truth;

@@ -535,6 +535,78 @@ dataeng_fact_bucket(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(bucket_of(&c->spec, PG_GETARG_DATUM(0)));
 }
 
+PG_FUNCTION_INFO_V1(dataeng_fact_bucket_split);
+
+/*
+ * dataeng_internal._fact_bucket_split(w, grain, zone)
+ *		The first instant whose bucket (of a timestamptz, as _fact_bucket
+ *		computes it) is w or later: the rows before it are exactly those of
+ *		the buckets before w.  Usually w itself; not where a zone's offset
+ *		changes by less than the grain or at a bucket's start.  When
+ *		Australia/Lord_Howe falls back half an hour, 01:00 at the new offset
+ *		(14:30 UTC) starts inside 01:00 at the old one (14:00 UTC), whose
+ *		rows go on to 15:00 UTC; when America/Havana falls back from 01:00
+ *		to midnight, the first midnight's rows are in the second midnight's
+ *		day.  A range of buckets [lo, hi) is then the rows in
+ *		[split(lo), split(hi)), given that the bucket never decreases in
+ *		time (date_trunc's).  Found by bracketing, then bisection to the
+ *		microsecond.
+ */
+Datum
+dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
+{
+	TimestampTz w = PG_GETARG_TIMESTAMPTZ(0);
+	text	   *grain = PG_GETARG_TEXT_PP(1);
+	text	   *zone = PG_GETARG_TEXT_PP(2);
+	BucketSpec	spec;
+	TimestampTz lo;
+	TimestampTz hi;
+	int64		step;
+	int			i;
+
+	if (TIMESTAMP_NOT_FINITE(w))
+		PG_RETURN_TIMESTAMPTZ(w);
+	memset(&spec, 0, sizeof(spec));
+	spec.basetype = TIMESTAMPTZOID;
+	bucket_spec_init(&spec, text_to_cstring(grain), text_to_cstring(zone));
+#define SPLIT_BUCKET(t) bucket_of(&spec, TimestampTzGetDatum(t))
+	/* the usual case: w is a bucket's start, and nothing before it is in it */
+	if (SPLIT_BUCKET(w) >= w && SPLIT_BUCKET(w - 1) < w)
+		PG_RETURN_TIMESTAMPTZ(w);
+
+	/*
+	 * lo: an instant whose bucket is before w; hi: one whose bucket is w or
+	 * later (steps doubling from an hour, up to a few centuries: further
+	 * than any offset change)
+	 */
+	lo = w;
+	for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(lo) >= w; i++, step *= 2)
+	{
+		if (i >= 24 || !IS_VALID_TIMESTAMP(lo - step))
+			PG_RETURN_TIMESTAMPTZ(w);
+		lo -= step;
+	}
+	hi = w;
+	for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(hi) < w; i++, step *= 2)
+	{
+		if (i >= 24 || !IS_VALID_TIMESTAMP(hi + step))
+			PG_RETURN_TIMESTAMPTZ(w);
+		hi += step;
+	}
+	/* bucket(lo) < w <= bucket(hi): bisect */
+	while (hi - lo > 1)
+	{
+		TimestampTz mid = lo + (hi - lo) / 2;
+
+		if (SPLIT_BUCKET(mid) >= w)
+			hi = mid;
+		else
+			lo = mid;
+	}
+#undef SPLIT_BUCKET
+	PG_RETURN_TIMESTAMPTZ(hi);
+}
+
 /*
  * value_column_init
  *		The value text (a measure's value expression, or s.<column>) of
