@@ -1142,10 +1142,12 @@ AS $$
 DECLARE
   pred text := dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone);
 BEGIN
+  -- (each instant computed once, in an InitPlan: not for every row of a
+  -- scan with no index on the column)
   IF ttype = 'timestamptz'::regtype THEN
     pred := replace(replace(pred,
-              '$1', format('dataeng_internal._fact_bucket_split($1, %L, %L)', d.grain, d.time_zone)),
-              '$2', format('dataeng_internal._fact_bucket_split($2, %L, %L)', d.grain, d.time_zone));
+              '$1', format('(SELECT dataeng_internal._fact_bucket_split($1, %L, %L))', d.grain, d.time_zone)),
+              '$2', format('(SELECT dataeng_internal._fact_bucket_split($2, %L, %L))', d.grain, d.time_zone));
   END IF;
   RETURN pred;
 END;
@@ -2933,13 +2935,19 @@ BEGIN
                        THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
                                    'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
                                    btable, d.source,
+                                   -- (of a timestamptz, from the first instant of the
+                                   -- bucket to the first of a later one, as
+                                   -- _fact_rows_pred: here for each bucket b, in
+                                   -- the range scan's bounds)
                                    replace(replace(replace(
-                                     dataeng_internal._fact_rows_pred(d, ttype),
-                                     '$1', x.b_in),
-                                     -- (the bucket's end: of a timestamptz, the first
-                                     -- instant of a later bucket)
+                                     dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
+                                     '$1', CASE WHEN ttype = 'timestamptz'::regtype
+                                                THEN format('dataeng_internal._fact_bucket_split(%s, %L, %L)',
+                                                            x.b_in, d.grain, d.time_zone)
+                                                ELSE x.b_in END),
                                      '$2', CASE WHEN ttype = 'timestamptz'::regtype
-                                                THEN format('(%s + interval ''1 microsecond'')', x.b_in)
+                                                THEN format('dataeng_internal._fact_bucket_split(%s + interval ''1 microsecond'', %L, %L)',
+                                                            x.b_in, d.grain, d.time_zone)
                                                 ELSE format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
                                                             x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone) END),
                                      '$3', 'false'),
@@ -4722,7 +4730,7 @@ BEGIN
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
                    CASE ttype WHEN 'timestamptz'::regtype
-                              THEN format('dataeng_internal._fact_bucket_split($1, %L, %L)', d.grain, d.time_zone)
+                              THEN format('(SELECT dataeng_internal._fact_bucket_split($1, %L, %L))', d.grain, d.time_zone)
                               WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
                               ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
                    ibucket);
