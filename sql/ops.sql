@@ -1559,9 +1559,18 @@ BEGIN
     UPDATE dataeng_internal.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
      WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
+    -- (a name the handler left unqualified, looked up in the pinned
+    -- search_path, is found nowhere: the error says so, or a handler
+    -- written as INSERT INTO my_table ... failed at every alert with a
+    -- bare "relation does not exist" and looked as if it was not called)
     UPDATE dataeng_internal.alert_handlers x
        SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
-           last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
+           last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM)
+                        OPERATOR(pg_catalog.||)
+                        CASE WHEN SQLSTATE OPERATOR(pg_catalog.=) ANY (ARRAY['42P01', '42883', '42704', '3F000'])
+                             THEN ' (an alert handler runs with search_path = pg_catalog, pg_temp: schema-qualify the names it uses, or give the function SET search_path)'
+                             ELSE '' END,
+           last_error_at = clock_timestamp()
      WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   END;
 END;
@@ -1995,6 +2004,14 @@ BEGIN
             HINT = CASE WHEN bad IS NULL THEN 'List alert kinds by name, or pass NULL (the default) for every kind of alert.' ELSE 'Use one of: ' || array_to_string(known, ', ') || ' (a rule''s alert has the rule''s kind).' END;
   END IF;
   SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
+  -- (an oid of no function, '12345' or '-' read as a regprocedure without
+  -- a lookup: its NULL owner failed the insert below, 23502)
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'alert handler % does not exist', fn
+      USING ERRCODE = 'undefined_function',
+            DETAIL = format('No function has oid %s.', fn::oid),
+            HINT = 'Name the handler with its argument types, as in SELECT dataeng.alert_handler_add(''my_pager(jsonb)''): it must be a function f(jsonb) of yours.';
+  END IF;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
      OR p.prokind OPERATOR(pg_catalog.<>) 'f' THEN
     RAISE EXCEPTION 'alert handler % must be a function of one jsonb argument', fn
@@ -2084,6 +2101,15 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_alert_handler_drop'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.alert_handler_drop(regprocedure) IS 'Stops calling an alert handler; false when it was none';
+
+-- (a literal resolves to this version, as for alert_handler_add(): its
+-- signature is read in C with errors that say the form expected)
+CREATE FUNCTION dataeng.alert_handler_drop(handler text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_drop_text'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.alert_handler_drop(text) IS
+  'alert_handler_drop() of a handler given by its signature as text, ''my_pager(jsonb)''';
 
 -----------------------------------------------------------------------------
 -- Monitors
