@@ -51,6 +51,30 @@ SELECT handler, kinds FROM dataeng.alert_handlers ORDER BY handler::text;
 SELECT * FROM oee_try($$SELECT dataeng.alert_set('copy', 'lag_changes', '10')$$);
 SELECT * FROM oee_try($$SELECT dataeng.alert_set('job:x', 'lag_changes', '10')$$);
 SELECT * FROM oee_try($$SELECT dataeng.alert_set('copy', 'purge', 'off')$$);
+-- alert_set(): a NULL object or setting is named, with a detail and a
+-- hint (one message named both, with neither); an empty object is 22023,
+-- object must not be empty (its detail said "as in job:")
+SELECT * FROM oee_try($$SELECT dataeng.alert_set(NULL, 'alerts', 'off')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('*', NULL, 'off')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_set('', 'alerts', 'off')$$);
+-- monitor_create(): each argument it needs is named when NULL (one
+-- message named all five, with neither detail nor hint); an empty name
+-- is 22023 (it was 22004, a NULL's SQLSTATE)
+CREATE TABLE oee_t (id int, at timestamptz);
+SELECT * FROM oee_try($$SELECT dataeng.monitor_create(NULL, 'oee_t', 'at', max_silence => '1 hour')$$);
+SELECT * FROM oee_try($$SELECT dataeng.monitor_create('', 'oee_t', 'at', max_silence => '1 hour')$$);
+SELECT * FROM oee_try($$SELECT dataeng.monitor_create('oee_m', NULL, 'at', max_silence => '1 hour')$$);
+SELECT * FROM oee_try($$SELECT dataeng.monitor_create('oee_m', 'oee_t', NULL, max_silence => '1 hour')$$);
+SELECT * FROM oee_try($$SELECT dataeng.monitor_create('oee_m', 'oee_t', 'at', max_silence => '1 hour', per => NULL)$$);
+SELECT * FROM oee_try($$SELECT dataeng.monitor_create('oee_m', 'oee_t', 'at', max_silence => '1 hour', schedule => NULL)$$);
+-- alert_handler_add() of a procedure, of a function of no argument: the
+-- detail says what it is, the hint the function a handler must be
+CREATE PROCEDURE oee_proc(a jsonb) LANGUAGE sql AS $$ SELECT $$;
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('oee_proc(jsonb)')$$);
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('pg_catalog.now()')$$);
+\x off
+SELECT count(*) AS monitors FROM dataeng.monitors;
+\x on
 -- alert_handler_drop() of a handler given as text reads it as
 -- alert_handler_add() does: a signature that cannot be read was the
 -- cast's 22P02 "expected a left parenthesis", one naming no function its
@@ -96,6 +120,8 @@ SELECT dataeng.alert_handler_drop('oee_pager(jsonb)') AS dropped;
 SELECT dataeng.alert_handler_drop('oee_pager(jsonb)') AS dropped_again;
 SELECT handler FROM dataeng.alert_handlers ORDER BY handler::text;
 DROP FUNCTION oee_try(text), oee_pager(jsonb), oee_wrong(text);
+DROP PROCEDURE oee_proc(jsonb);
+DROP TABLE oee_t;
 DROP SCHEMA oee_s CASCADE;
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
