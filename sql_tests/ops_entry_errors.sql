@@ -101,6 +101,10 @@ SELECT dataeng.alert_handler_drop('oee_wrong(text)') AS dropped;
 CREATE ROLE regress_oee_other;
 SET ROLE regress_oee_other;
 SELECT dataeng.alert_handler_drop('oee_pager(jsonb)') AS dropped;
+-- (nor may it add that function: the detail names its owner)
+\x on
+SELECT * FROM oee_try($$SELECT dataeng.alert_handler_add('oee_pager(jsonb)')$$);
+\x off
 RESET ROLE;
 DROP ROLE regress_oee_other;
 SELECT handler FROM dataeng.alert_handlers ORDER BY handler::text;
