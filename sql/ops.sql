@@ -342,7 +342,17 @@ DECLARE
   own regrole;
 BEGIN
   IF object IS NULL OR setting IS NULL THEN
-    RAISE EXCEPTION 'object and setting must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN object IS NULL THEN 'object' ELSE 'setting' END
+      USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = 'dataeng.alert_set() sets one setting of one object; a NULL value alone has a meaning (back to the default).',
+            HINT = 'Name the object as kind:name (job:NAME, consumer:NAME, fact:NAME, dimension:NAME, monitor:NAME, on_change:NAME) or *, and the setting (docs/ops.md).';
+  END IF;
+  -- (an empty object was "does not apply to """, its detail "as in job:")
+  IF object OPERATOR(pg_catalog.=) '' THEN
+    RAISE EXCEPTION 'object must not be empty'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'An object is named kind:name, or * for every object.',
+            HINT = 'Name the object as kind:name (job:NAME, consumer:NAME, fact:NAME, dimension:NAME, monitor:NAME, on_change:NAME) or *.';
   END IF;
   SELECT * INTO d FROM dataeng_internal._ops_default(setting);
   IF d.value IS NULL THEN
@@ -1559,9 +1569,18 @@ BEGIN
     UPDATE dataeng_internal.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
      WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
+    -- (a name the handler left unqualified, looked up in the pinned
+    -- search_path, is found nowhere: the error says so, or a handler
+    -- written as INSERT INTO my_table ... failed at every alert with a
+    -- bare "relation does not exist" and looked as if it was not called)
     UPDATE dataeng_internal.alert_handlers x
        SET calls = x.calls OPERATOR(pg_catalog.+) 1, failures = x.failures OPERATOR(pg_catalog.+) 1,
-           last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM), last_error_at = clock_timestamp()
+           last_error = format('alert %s (%s): %s', a.alert_id, event, SQLERRM)
+                        OPERATOR(pg_catalog.||)
+                        CASE WHEN SQLSTATE OPERATOR(pg_catalog.=) ANY (ARRAY['42P01', '42883', '42704', '3F000'])
+                             THEN ' (an alert handler runs with search_path = pg_catalog, pg_temp: schema-qualify the names it uses, or give the function SET search_path)'
+                             ELSE '' END,
+           last_error_at = clock_timestamp()
      WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   END;
 END;
@@ -1995,14 +2014,30 @@ BEGIN
             HINT = CASE WHEN bad IS NULL THEN 'List alert kinds by name, or pass NULL (the default) for every kind of alert.' ELSE 'Use one of: ' || array_to_string(known, ', ') || ' (a rule''s alert has the rule''s kind).' END;
   END IF;
   SELECT * INTO p FROM pg_proc WHERE oid OPERATOR(pg_catalog.=) fn::oid;
+  -- (an oid of no function, '12345' or '-' read as a regprocedure without
+  -- a lookup: its NULL owner failed the insert below, 23502)
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'alert handler % does not exist', fn
+      USING ERRCODE = 'undefined_function',
+            DETAIL = format('No function has oid %s.', fn::oid),
+            HINT = 'Name the handler with its argument types, as in SELECT dataeng.alert_handler_add(''my_pager(jsonb)''): it must be a function f(jsonb) of yours.';
+  END IF;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
      OR p.prokind OPERATOR(pg_catalog.<>) 'f' THEN
     RAISE EXCEPTION 'alert handler % must be a function of one jsonb argument', fn
-      USING ERRCODE = 'invalid_parameter_value';
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('%s is %s.', fn,
+                            CASE WHEN p.prokind OPERATOR(pg_catalog.<>) 'f'
+                                 THEN CASE p.prokind WHEN 'p' THEN 'a procedure' WHEN 'a' THEN 'an aggregate'
+                                                     ELSE 'a window function' END
+                                 ELSE format('a function of %s', CASE WHEN p.pronargs OPERATOR(pg_catalog.=) 0 THEN 'no argument'
+                                                                      ELSE pg_catalog.oidvectortypes(p.proargtypes) END) END),
+            HINT = 'A handler is called with each alert as one jsonb document: CREATE FUNCTION my_pager(alert jsonb) RETURNS void ..., then SELECT dataeng.alert_handler_add(''my_pager(jsonb)'').';
   END IF;
   IF NOT pg_has_role(caller, p.proowner, 'USAGE') THEN
     RAISE EXCEPTION 'must own function % to make it an alert handler', fn
       USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('Function %s belongs to role %s, of which %s is not a member.', fn, p.proowner::regrole, caller),
             HINT = 'A handler is called as its owner, with the alerts its owner may see.';
   END IF;
   -- (a handler recorded in another catalog is this function's row once
@@ -2085,6 +2120,15 @@ AS 'MODULE_PATHNAME', 'dataeng_alert_handler_drop'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dataeng.alert_handler_drop(regprocedure) IS 'Stops calling an alert handler; false when it was none';
 
+-- (a literal resolves to this version, as for alert_handler_add(): its
+-- signature is read in C with errors that say the form expected)
+CREATE FUNCTION dataeng.alert_handler_drop(handler text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_drop_text'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dataeng.alert_handler_drop(text) IS
+  'alert_handler_drop() of a handler given by its signature as text, ''my_pager(jsonb)''';
+
 -----------------------------------------------------------------------------
 -- Monitors
 -----------------------------------------------------------------------------
@@ -2103,10 +2147,22 @@ DECLARE
   times text;           -- the table's time columns, for the hint of a wrong one
   zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
 BEGIN
-  IF name IS NULL OR name OPERATOR(pg_catalog.=) '' OR tbl IS NULL OR time_column IS NULL
-     OR per IS NULL OR schedule IS NULL THEN
-    RAISE EXCEPTION 'name, tbl, time_column, per and schedule of a monitor must be given'
-      USING ERRCODE = 'null_value_not_allowed';
+  -- each argument it needs named (one message named all five, and an
+  -- empty name was 22004, a NULL's SQLSTATE)
+  bad := CASE WHEN name IS NULL THEN 'name' WHEN tbl IS NULL THEN 'tbl' WHEN time_column IS NULL THEN 'time_column'
+              WHEN per IS NULL THEN 'per' WHEN schedule IS NULL THEN 'schedule' END;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION '%', CASE WHEN name IS NULL THEN 'monitor name must not be NULL'
+                              ELSE format('%s of monitor "%s" must not be NULL', bad, name) END
+      USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = 'dataeng.monitor_create() needs name, tbl, time_column, per and schedule; a NULL given for per or schedule replaces its default.',
+            HINT = 'Leave per and schedule out for their defaults (1 hour, 5 minutes); max_silence, min_rows and drop_pct may be NULL, a check not made.';
+  END IF;
+  IF name OPERATOR(pg_catalog.=) '' THEN
+    RAISE EXCEPTION 'monitor name must not be empty'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A monitor is named by a non-empty text, unique in the database; its job is monitor:NAME.',
+            HINT = 'Name the monitor, as in dataeng.monitor_create(''orders_fresh'', ...).';
   END IF;
   IF max_silence IS NULL AND min_rows IS NULL AND drop_pct IS NULL THEN
     RAISE EXCEPTION 'monitor "%" checks nothing', name

@@ -42,6 +42,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng.alert_handler_add(regprocedure,text[])', 'v', false, 'u'),
   ('dataeng.alert_handler_add(text,text[])', 'v', false, 'u'),
   ('dataeng.alert_handler_drop(regprocedure)', 'v', false, 'u'),
+  ('dataeng.alert_handler_drop(text)', 'v', false, 'u'),
   ('dataeng.alert_set(text,text,text)', 'v', false, 'u'),
   ('dataeng.cdc_ack(text)', 'v', false, 'u'),
   ('dataeng.cdc_ack(text,bigint)', 'v', false, 'u'),

@@ -4,10 +4,10 @@
  *		The SQL entry points of operations: alert_set(), alert_handler_add(),
  *		alert_handler_drop(), monitor_create(), monitor_drop() and
  *		monitor_check(); the lock alert_check() takes on a rule's alerts.
- *		alert_handler_add() of a handler written as text reads its
- *		signature here, in the caller's search_path, with errors saying the
- *		form expected (PostgreSQL's own regprocedure cast said "expected a
- *		left parenthesis" and nothing of a handler).
+ *		alert_handler_add() and alert_handler_drop() of a handler written
+ *		as text read its signature here, in the caller's search_path, with
+ *		errors saying the form expected (PostgreSQL's own regprocedure cast
+ *		said "expected a left parenthesis" and nothing of a handler).
  *
  * No role but the extension's owner writes dataeng.alert_settings,
  * dataeng.alert_handlers, dataeng.monitors, dataeng.monitor_checks or
@@ -47,6 +47,95 @@ DATAENG_ENTRY_QUIET_REQUIRED(dataeng_monitor_check, "_monitor_check")
 	"Name the handler with its argument types, as in SELECT dataeng.alert_handler_add('my_pager(jsonb)'): " \
 	"it must be a function f(jsonb) of yours (CREATE FUNCTION my_pager(alert jsonb) RETURNS void ...), called with each alert as a jsonb document."
 
+#define HANDLER_DROP_HINT \
+	"Name the handler as the column handler of dataeng.alert_handlers shows it, with its argument types, as in SELECT dataeng.alert_handler_drop('my_pager(jsonb)'); " \
+	"a handler whose function was dropped shows its oid there, which alert_handler_drop() takes as well (such a handler is removed anyway with the next alert sent)."
+
+/*
+ * handler_signature_read
+ *		A handler's signature given as text read as a regprocedure in the
+ *		caller's search_path, as the cast of a literal to a regprocedure
+ *		argument reads it, with errors of dataeng's own: a signature that
+ *		names no function (or a type or schema that does not exist) is
+ *		42883, one that cannot be read 42601, each with PostgreSQL's reason
+ *		as detail and hint as the hint (the cast said "expected a left
+ *		parenthesis", 22P02, with neither).
+ */
+static Datum
+handler_signature_read(const char *sig, const char *hint)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Datum		fn = (Datum) 0;
+
+	PG_TRY();
+	{
+		fn = DirectFunctionCall1(regprocedurein, CStringGetDatum(sig));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			code;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		code = edata->sqlerrcode;
+		if (code == ERRCODE_UNDEFINED_FUNCTION || code == ERRCODE_UNDEFINED_OBJECT ||
+			code == ERRCODE_UNDEFINED_SCHEMA)
+		{
+			FlushErrorState();
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("alert handler %s does not exist", sig),
+					 errdetail("PostgreSQL reports: %s.", edata->message),
+					 errhint("%s", hint)));
+		}
+		if (code == ERRCODE_INVALID_TEXT_REPRESENTATION || code == ERRCODE_SYNTAX_ERROR ||
+			code == ERRCODE_INVALID_NAME)
+		{
+			FlushErrorState();
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("malformed alert handler signature \"%s\"", sig),
+					 errdetail("A handler is named by its signature, name(argument types); PostgreSQL reports: %s.", edata->message),
+					 errhint("%s", hint)));
+		}
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return fn;
+}
+
+/*
+ * handler_call_regprocedure_version
+ *		Call dataeng.<fname>(regprocedure[, text[]]), the version of a
+ *		function whose handler argument is a regprocedure, with fn (NULL
+ *		when the text given was) and the other arguments of fcinfo as given.
+ */
+static Datum
+handler_call_regprocedure_version(FunctionCallInfo fcinfo, const char *fname, Datum fn)
+{
+	Oid			argtypes[2] = {REGPROCEDUREOID, TEXTARRAYOID};
+	int			nargs = PG_NARGS();
+	Oid			target;
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(callfc, 2);
+	Datum		result;
+
+	Assert(nargs >= 1 && nargs <= 2);
+	target = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString(pstrdup(fname))),
+							nargs, argtypes, false);
+	fmgr_info(target, &flinfo);
+	InitFunctionCallInfoData(*callfc, &flinfo, nargs, fcinfo->fncollation, NULL, NULL);
+	callfc->args[0].value = fn;
+	callfc->args[0].isnull = PG_ARGISNULL(0);
+	if (nargs > 1)
+		callfc->args[1] = fcinfo->args[1];
+	result = FunctionCallInvoke(callfc);
+	fcinfo->isnull = callfc->isnull;
+	return result;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_alert_handler_add_text);
 
 /*
@@ -62,66 +151,33 @@ PG_FUNCTION_INFO_V1(dataeng_alert_handler_add_text);
 Datum
 dataeng_alert_handler_add_text(PG_FUNCTION_ARGS)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	Oid			argtypes[2] = {REGPROCEDUREOID, TEXTARRAYOID};
-	Oid			target;
 	Datum		fn = (Datum) 0;
-	char	   *sig = NULL;
-	FmgrInfo	flinfo;
-	LOCAL_FCINFO(callfc, 2);
-	Datum		result;
 
 	if (!PG_ARGISNULL(0))
-	{
-		sig = text_to_cstring(PG_GETARG_TEXT_PP(0));
-		PG_TRY();
-		{
-			fn = DirectFunctionCall1(regprocedurein, CStringGetDatum(sig));
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-			int			code;
+		fn = handler_signature_read(text_to_cstring(PG_GETARG_TEXT_PP(0)), HANDLER_FORM_HINT);
+	return handler_call_regprocedure_version(fcinfo, "alert_handler_add", fn);
+}
 
-			MemoryContextSwitchTo(oldcxt);
-			edata = CopyErrorData();
-			code = edata->sqlerrcode;
-			if (code == ERRCODE_UNDEFINED_FUNCTION || code == ERRCODE_UNDEFINED_OBJECT ||
-				code == ERRCODE_UNDEFINED_SCHEMA)
-			{
-				FlushErrorState();
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_FUNCTION),
-						 errmsg("alert handler %s does not exist", sig),
-						 errdetail("PostgreSQL reports: %s.", edata->message),
-						 errhint(HANDLER_FORM_HINT)));
-			}
-			if (code == ERRCODE_INVALID_TEXT_REPRESENTATION || code == ERRCODE_SYNTAX_ERROR ||
-				code == ERRCODE_INVALID_NAME)
-			{
-				FlushErrorState();
-				ereport(ERROR,
-						(errcode(ERRCODE_SYNTAX_ERROR),
-						 errmsg("malformed alert handler signature \"%s\"", sig),
-						 errdetail("A handler is named by its signature, name(argument types); PostgreSQL reports: %s.", edata->message),
-						 errhint(HANDLER_FORM_HINT)));
-			}
-			FreeErrorData(edata);
-			PG_RE_THROW();
-		}
-		PG_END_TRY();
-	}
+PG_FUNCTION_INFO_V1(dataeng_alert_handler_drop_text);
 
-	target = LookupFuncName(list_make2(makeString(DATAENG_SCHEMA), makeString("alert_handler_add")),
-							2, argtypes, false);
-	fmgr_info(target, &flinfo);
-	InitFunctionCallInfoData(*callfc, &flinfo, 2, fcinfo->fncollation, NULL, NULL);
-	callfc->args[0].value = fn;
-	callfc->args[0].isnull = PG_ARGISNULL(0);
-	callfc->args[1] = fcinfo->args[1];
-	result = FunctionCallInvoke(callfc);
-	fcinfo->isnull = callfc->isnull;
-	return result;
+/*
+ * dataeng_alert_handler_drop_text
+ *		alert_handler_drop(handler text): the signature read as
+ *		alert_handler_add_text() reads it, then the regprocedure version
+ *		called (a NULL is refused there, 22004).  A malformed signature,
+ *		'nope_fn' or '', was the cast's 22P02 "expected a left parenthesis",
+ *		one naming no function its 42883 without detail or hint; a function
+ *		that exists but is no handler of the caller's is false, as every
+ *		drop of nothing (docs/errors.md, Drops).
+ */
+Datum
+dataeng_alert_handler_drop_text(PG_FUNCTION_ARGS)
+{
+	Datum		fn = (Datum) 0;
+
+	if (!PG_ARGISNULL(0))
+		fn = handler_signature_read(text_to_cstring(PG_GETARG_TEXT_PP(0)), HANDLER_DROP_HINT);
+	return handler_call_regprocedure_version(fcinfo, "alert_handler_drop", fn);
 }
 
 /*
