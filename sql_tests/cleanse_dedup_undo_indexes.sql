@@ -87,8 +87,20 @@ SELECT cluster_id, undone, rows_inserted, sqlstate, reason, detail
   FROM dataeng.dedupe_undo_clusters(:dua_run);
 SELECT * FROM dua ORDER BY id;
 
-SELECT dataeng.dedupe_forget(:dui_run), dataeng.dedupe_forget(:dua_run);
-DROP TABLE dui, dui_before, dua;
+-- an index of two expressions, one in a collation of its own: its key as
+-- PostgreSQL names it, compared in the index's collation
+CREATE TABLE duk (id int PRIMARY KEY, name text, email text, a text, b int);
+CREATE UNIQUE INDEX duk_ab ON duk (lower(a) COLLATE "C", (b % 10));
+INSERT INTO duk VALUES (1, 'Ada Lovelace', 'ada@example.com', 'p', 1), (2, 'ADA LOVELACE', 'ada@example.com', 'X', 13),
+                       (5, 'Bob Jones', 'bob@example.org', 'q', 1), (6, 'BOB JONES', 'bob@example.org', 'Y', 14);
+SELECT run_id AS duk_run FROM dataeng.dedupe('duk', '{name,email}', keep => 'first', order_by => 'id') \gset
+INSERT INTO duk VALUES (3, 'Cy', 'cy@example.com', 'x', 3),  -- (x, 3): cluster 1's key
+                       (4, 'Di', 'di@example.com', 'y', 5);  -- (y, 5): not cluster 2's (y, 4)
+SELECT cluster_id, undone, rows_inserted, sqlstate, detail FROM dataeng.dedupe_undo_clusters(:duk_run);
+SELECT id, a, b FROM duk ORDER BY id;
+
+SELECT dataeng.dedupe_forget(:dui_run), dataeng.dedupe_forget(:dua_run), dataeng.dedupe_forget(:duk_run);
+DROP TABLE dui, dui_before, dua, duk;
 DROP FUNCTION dui_count();
 DROP SEQUENCE dui_inserted;
 SET client_min_messages = warning;
