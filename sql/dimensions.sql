@@ -910,6 +910,17 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  -- the tables the statement altered (ALTER TYPE ... RENAME / ALTER
+  -- ATTRIBUTE ... CASCADE of the composite type of a typed table: its
+  -- columns change too)
+  altered oid[] := ARRAY(SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+                          WHERE c.classid = 'pg_class'::regclass
+                         UNION
+                         SELECT r.oid FROM pg_event_trigger_ddl_commands() c
+                           JOIN pg_type t ON t.typrelid = c.objid
+                           JOIN pg_class r ON r.reloftype = t.oid
+                          WHERE c.classid = 'pg_class'::regclass);
 BEGIN
   -- a name the dimension copies given to another column of the source
   -- than the one it was made of (two columns' names swapped, or one
@@ -922,32 +933,17 @@ BEGIN
      SET resync_pending = true,
          source_columns = x.source_columns
                           || coalesce(dataeng_internal._dim_source_columns(x.source, x.key_column || x.attributes), '{}')
-    FROM (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
-           WHERE c.classid = 'pg_class'::regclass
-          UNION
-          -- (ALTER TYPE ... RENAME / ALTER ATTRIBUTE ... CASCADE of the
-          -- composite type of a typed table: its columns change too)
-          SELECT r.oid FROM pg_event_trigger_ddl_commands() c
-            JOIN pg_type t ON t.typrelid = c.objid
-            JOIN pg_class r ON r.reloftype = t.oid
-           WHERE c.classid = 'pg_class'::regclass) a
-   WHERE a.objid = x.source::oid
+   WHERE x.source::oid = ANY (altered)
      AND EXISTS (SELECT 1 FROM jsonb_each_text(x.source_columns) e(k, v)
                    JOIN pg_attribute s ON s.attrelid = x.source AND s.attname = e.k
                                       AND s.attnum > 0 AND NOT s.attisdropped
                   WHERE s.attnum <> e.v::int2);
+  -- a column whose type changed so that the captured changes cannot be
+  -- read one by one (the source's), or whose next type is not known (the
+  -- dimension's, changed first)
   UPDATE dataeng_internal.dimension_defs x SET resync_pending = true
-    FROM (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
-           WHERE c.classid = 'pg_class'::regclass
-          UNION
-          -- (ALTER TYPE ... RENAME / ALTER ATTRIBUTE ... CASCADE of the
-          -- composite type of a typed table: its columns change too)
-          SELECT r.oid FROM pg_event_trigger_ddl_commands() c
-            JOIN pg_type t ON t.typrelid = c.objid
-            JOIN pg_class r ON r.reloftype = t.oid
-           WHERE c.classid = 'pg_class'::regclass) a
    WHERE NOT x.resync_pending
-     AND a.objid IN (x.source::oid, x.dim_table::oid)
+     AND (x.source::oid = ANY (altered) OR x.dim_table::oid = ANY (altered))
      AND EXISTS (SELECT 1 FROM unnest(x.key_column || x.attributes) n
                    JOIN pg_attribute s ON s.attrelid = x.source AND s.attname = n
                                       AND s.attnum > 0 AND NOT s.attisdropped
@@ -956,7 +952,7 @@ BEGIN
                   WHERE (s.atttypid, s.atttypmod) IS DISTINCT FROM (t.atttypid, t.atttypmod)
                     -- (the dimension's column changed before the source's:
                     -- to what type the source's goes is not known yet)
-                    AND (a.objid = x.dim_table::oid
+                    AND (x.dim_table::oid = ANY (altered)
                          OR NOT dataeng_internal._dim_type_keeps_values(t.atttypid, t.atttypmod, s.atttypid, s.atttypmod)));
 END;
 $$;
