@@ -36,7 +36,15 @@
  * attnums, so that a dump restores them).  After ALTER TABLE ... RENAME
  * COLUMN the event trigger calls dataeng_internal._cdc_rename_column(), which
  * renames the column in the options of the table and of its inheritors and
- * rewrites their triggers: an excluded column stays excluded.
+ * rewrites their triggers: an excluded column stays excluded.  ALTER TYPE
+ * ... RENAME ATTRIBUTE ... CASCADE renames the columns of the type's typed
+ * tables (CREATE TABLE ... OF) and of their partitions: the event trigger
+ * (which fires for ALTER TYPE too) does the same for each of them
+ * (rename_attribute()), once a look at the catalog's indexes found one of
+ * them captured (an ALTER TYPE of another type runs no SQL).  ALTER TYPE
+ * ... DROP ATTRIBUTE ... CASCADE drops their columns: the sql_drop trigger
+ * dataeng_cdc_on_drop (which fires for ALTER TYPE too) takes them out of
+ * the options as it does for ALTER TABLE ... DROP COLUMN.
  *
  * Capture from the WAL needs REPLICA IDENTITY FULL on the table and on
  * each of its partitions (a partition's WAL holds old rows by its own
@@ -80,7 +88,9 @@
  * tables off and waits the same way.  So it does for ALTER TYPE ... ADD,
  * DROP, ALTER or RENAME ATTRIBUTE of a composite type: a pending value's
  * text has the attributes of its time, which record_in refuses after the
- * change (or which the record would name as renamed).
+ * change (or which the record would name as renamed); and for the typed
+ * tables of the type, whose columns such a statement with CASCADE changes
+ * as an ALTER TABLE would.
  * A DROP of such a table also describes, for the worker, each table it
  * takes that the dropping transaction changed before (cdc_wal_before_drop,
  * wal_describe_dropped): those changes commit with the DROP and are decoded
@@ -300,7 +310,8 @@ composite_altered(Node *stmt)
  * wal_tables_using_type
  *		The tables captured from the WAL (in publication pubid) with a
  *		column of type typid, or of a type built on it (an array, a domain,
- *		a range, a composite type, at any depth).
+ *		a range, a composite type, at any depth), and the typed tables of
+ *		typid (CREATE TABLE ... OF), whose columns are its attributes.
  */
 static List *
 wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
@@ -330,10 +341,18 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 							  "              JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
 							  "             WHERE c.reltype OPERATOR(pg_catalog.=) ty.oid AND c.relkind OPERATOR(pg_catalog.=) 'c'"
 							  "               AND a.atttypid OPERATOR(pg_catalog.=) t.oid AND NOT a.attisdropped))"
-							  "SELECT DISTINCT a.attrelid FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
-							  " WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
-							  "   AND a.attrelid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
-							  "                                  WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)",
+							  "SELECT u.relid FROM ("
+							  " SELECT a.attrelid AS relid FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
+							  "  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+							  " UNION"
+							  /* (the typed tables of the type: ALTER TYPE ... CASCADE changes their columns) */
+							  " SELECT c.oid FROM pg_catalog.pg_depend d"
+							  "   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid AND c.reloftype OPERATOR(pg_catalog.=) $1"
+							  "  WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
+							  "    AND d.refobjid OPERATOR(pg_catalog.=) $1"
+							  "    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass) u"
+							  " WHERE u.relid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
+							  "                                WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find the tables of type %u", typid);
 	for (i = 0; i < SPI_processed; i++)
@@ -361,7 +380,11 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
  *		pending change's value as text of its commit's time (an enum's
  *		label, a composite's attributes), which the worker, reading it back
  *		with the type as it is in its round, would no longer parse (or, an
- *		attribute renamed, would render under the new name).
+ *		attribute renamed, would render under the new name).  And the typed
+ *		tables of a composite type, whose columns ALTER TYPE ... CASCADE
+ *		changes as ALTER TABLE would: a pending change of a column so
+ *		renamed or retyped stopped the table, one of a column so dropped
+ *		lost its value.
  */
 static List *
 type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
@@ -1959,6 +1982,124 @@ rename_column(RenameStmt *stmt)
 }
 
 /*
+ * typed_tables_named
+ *		The typed tables (CREATE TABLE ... OF) of the composite types named
+ *		relname, in any schema, with the partitions below them: what ALTER
+ *		TYPE ... CASCADE of such a type changes.  Any schema, as the event
+ *		trigger runs with its own search_path (the statement's type is not
+ *		looked up again): a type of the same name elsewhere only adds
+ *		tables.  Read from the catalog's indexes, without SPI: an ALTER
+ *		TYPE of a type without typed tables costs a probe of each.
+ */
+static List *
+typed_tables_named(const char *relname)
+{
+	Relation	classRel;
+	Relation	depRel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	NameData	name;
+	List	   *types = NIL;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	namestrcpy(&name, relname);
+	classRel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
+				NameGetDatum(&name));
+	scan = systable_beginscan(classRel, ClassNameNspIndexId, true, NULL, 1, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+
+		if (c->relkind == RELKIND_COMPOSITE_TYPE)
+			types = lappend_oid(types, c->reltype);
+	}
+	systable_endscan(scan);
+	table_close(classRel, AccessShareLock);
+	if (types == NIL)
+		return NIL;
+
+	/* (as PostgreSQL's find_typed_table_dependencies()) */
+	depRel = table_open(DependRelationId, AccessShareLock);
+	foreach(lc, types)
+	{
+		Oid			typid = lfirst_oid(lc);
+
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(TypeRelationId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(typid));
+		scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+			HeapTuple	reltup;
+			bool		typed;
+
+			if (d->classid != RelationRelationId || d->deptype != DEPENDENCY_NORMAL)
+				continue;
+			reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
+			if (!HeapTupleIsValid(reltup))
+				continue;
+			typed = ((Form_pg_class) GETSTRUCT(reltup))->reloftype == typid;
+			ReleaseSysCache(reltup);
+			if (typed)
+				relids = list_concat_unique_oid(relids,
+												find_all_inheritors(d->objid, NoLock, NULL));
+		}
+		systable_endscan(scan);
+	}
+	table_close(depRel, AccessShareLock);
+	return relids;
+}
+
+/*
+ * rename_attribute
+ *		After ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE: the columns of
+ *		the type's typed tables (and of their partitions) were renamed with
+ *		it; follow the rename in their capture options, as
+ *		rename_column() does for ALTER TABLE ... RENAME COLUMN.  (Before,
+ *		a listed column so renamed was no longer captured, an excluded one
+ *		was captured under its new name.)  Only when one of those tables is
+ *		captured (typed_tables_named(), any_captured()): the rename of an
+ *		attribute of another type runs no SQL.
+ */
+static void
+rename_attribute(RenameStmt *stmt)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	if (stmt->relation == NULL || stmt->subname == NULL || stmt->newname == NULL)
+		return;
+	if (!any_captured(typed_tables_named(stmt->relation->relname)))
+		return;
+
+	/*
+	 * The type comes from the collected command (its relation), its typed
+	 * tables from the catalog: the rename recursed to each of them and to
+	 * the partitions below them (PostgreSQL's renameatt_internal()).
+	 */
+	values[0] = CStringGetTextDatum(stmt->subname);
+	values[1] = CStringGetTextDatum(stmt->newname);
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._cdc_rename_column(r.oid, $1, $2, true) "
+												   "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+												   "JOIN pg_catalog.pg_type t ON t.typrelid OPERATOR(pg_catalog.=) d.objid "
+												   "JOIN pg_catalog.pg_depend p ON p.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass "
+												   " AND p.refobjid OPERATOR(pg_catalog.=) t.oid "
+												   " AND p.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+												   "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) p.objid "
+												   " AND r.reloftype OPERATOR(pg_catalog.=) t.oid "
+												   "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"),
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not follow the rename of attribute \"%s\"", stmt->subname);
+	SPI_finish();
+}
+
+/*
  * sync_partition_triggers
  *		After a statement that changed a partition tree: the capture
  *		triggers of the tables it created (CREATE TABLE ... PARTITION OF,
@@ -2066,6 +2207,21 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		rename_column((RenameStmt *) parsetree);
 		PG_RETURN_NULL();
 	}
+
+	/*
+	 * ALTER TYPE: RENAME ATTRIBUTE ... CASCADE renames the columns of the
+	 * type's typed tables, which capture options name; nothing else it does
+	 * concerns this trigger (DROP ATTRIBUTE ... CASCADE drops their
+	 * columns: dataeng_cdc_on_drop; ADD, ALTER ATTRIBUTE keep the names).
+	 */
+	if (parsetree != NULL && IsA(parsetree, RenameStmt) &&
+		((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE)
+	{
+		rename_attribute((RenameStmt *) parsetree);
+		PG_RETURN_NULL();
+	}
+	if (trigdata->tag == CMDTAG_ALTER_TYPE)
+		PG_RETURN_NULL();
 	/*
 	 * CREATE SCHEMA ... CREATE TABLE ...: the tables it creates, as their
 	 * own CREATE TABLE would (an inheritance child refused, a new partition
