@@ -144,6 +144,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -307,14 +308,37 @@ composite_altered(Node *stmt)
 }
 
 /*
+ * composite_adds_only
+ *		Whether an ALTER TYPE of a composite type only adds attributes: to
+ *		its typed tables, what ALTER TABLE ... ADD COLUMN is to a table.
+ */
+static bool
+composite_adds_only(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (!IsA(stmt, AlterTableStmt) || ((AlterTableStmt *) stmt)->objtype != OBJECT_TYPE)
+		return false;
+	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_DropColumn || cmd->subtype == AT_AlterColumnType)
+			return false;
+	}
+	return true;
+}
+
+/*
  * wal_tables_using_type
  *		The tables captured from the WAL (in publication pubid) with a
  *		column of type typid, or of a type built on it (an array, a domain,
  *		a range, a composite type, at any depth), and the typed tables of
  *		typid (CREATE TABLE ... OF), whose columns are its attributes.
+ *		*typed_only says whether all of them are typed tables of typid.
  */
 static List *
-wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
+wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner, bool *typed_only)
 {
 	InternalSql as_owner;
 	List	   *relids = NIL;
@@ -326,35 +350,51 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 	args[0] = ObjectIdGetDatum(typid);
 	args[1] = ObjectIdGetDatum(pubid);
 	internal_sql_begin(&as_owner, nspowner);
+
+	/*
+	 * (A catalog query run before each ALTER TYPE of the type's owner: the
+	 * types built on typid are found from each one found, a scan of each
+	 * catalog per type, not an EXISTS per row of pg_type, whose estimate
+	 * of millions made it JIT-compiled, seconds for an ALTER TYPE of a
+	 * few milliseconds.  JIT off all the same: a large catalog's estimate
+	 * may pass its threshold again.)
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	SPI_connect();
 	if (SPI_execute_with_args(
 							  "WITH RECURSIVE t(oid) AS ("
 							  " SELECT $1"
 							  " UNION"
-							  " SELECT ty.oid FROM pg_catalog.pg_type ty JOIN t ON"
-							  "  (ty.typelem OPERATOR(pg_catalog.=) t.oid AND ty.typsubscript OPERATOR(pg_catalog.=) 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
-							  "  OR ty.typbasetype OPERATOR(pg_catalog.=) t.oid"
-							  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_range r"
-							  "              WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
-							  "                AND ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY[r.rngtypid, r.rngmultitypid]))"
-							  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
-							  "              JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
-							  "             WHERE c.reltype OPERATOR(pg_catalog.=) ty.oid AND c.relkind OPERATOR(pg_catalog.=) 'c'"
-							  "               AND a.atttypid OPERATOR(pg_catalog.=) t.oid AND NOT a.attisdropped))"
-							  "SELECT u.relid FROM ("
-							  " SELECT a.attrelid AS relid FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
+							  " SELECT x.oid FROM t CROSS JOIN LATERAL ("
+							  "  SELECT ty.oid FROM pg_catalog.pg_type ty"
+							  "   WHERE (ty.typelem OPERATOR(pg_catalog.=) t.oid AND ty.typsubscript OPERATOR(pg_catalog.=) 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
+							  "      OR ty.typbasetype OPERATOR(pg_catalog.=) t.oid"
+							  "  UNION ALL"
+							  "  SELECT u.oid FROM pg_catalog.pg_range r,"
+							  "       LATERAL pg_catalog.unnest(ARRAY[r.rngtypid, r.rngmultitypid]) u(oid)"
+							  "   WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+							  "  UNION ALL"
+							  "  SELECT c.reltype FROM pg_catalog.pg_attribute a"
+							  "    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+							  "   WHERE a.atttypid OPERATOR(pg_catalog.=) t.oid AND c.relkind OPERATOR(pg_catalog.=) 'c'"
+							  "     AND NOT a.attisdropped) x)"
+							  "SELECT u.relid, pg_catalog.bool_and(u.typed) FROM ("
+							  " SELECT a.attrelid AS relid, false AS typed FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
 							  "  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
 							  " UNION"
 							  /* (the typed tables of the type: ALTER TYPE ... CASCADE changes their columns) */
-							  " SELECT c.oid FROM pg_catalog.pg_depend d"
+							  " SELECT c.oid, true FROM pg_catalog.pg_depend d"
 							  "   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid AND c.reloftype OPERATOR(pg_catalog.=) $1"
 							  "  WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
 							  "    AND d.refobjid OPERATOR(pg_catalog.=) $1"
 							  "    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass) u"
 							  " WHERE u.relid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
-							  "                                WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)",
+							  "                                WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)"
+							  " GROUP BY u.relid",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find the tables of type %u", typid);
+	*typed_only = true;
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -364,6 +404,9 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 		if (!isnull)
 			relids = lappend_oid(relids, DatumGetObjectId(d));
 		MemoryContextSwitchTo(old);
+		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+		if (isnull || !DatumGetBool(d))
+			*typed_only = false;
 	}
 	SPI_finish();
 	internal_sql_end(&as_owner);
@@ -384,12 +427,14 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
  *		tables of a composite type, whose columns ALTER TYPE ... CASCADE
  *		changes as ALTER TABLE would: a pending change of a column so
  *		renamed or retyped stopped the table, one of a column so dropped
- *		lost its value.
+ *		lost its value.  *typed_only: all of them are such typed tables.
  */
 static List *
-type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
+type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner, bool *typed_only)
 {
 	Oid			typid;
+
+	*typed_only = false;
 
 	if (IsA(stmt, AlterEnumStmt))
 	{
@@ -413,7 +458,7 @@ type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
 	}
 	if (!OidIsValid(typid) || !pg_type_ownercheck(typid, GetUserId()))
 		return NIL;				/* (the statement fails by itself) */
-	return wal_tables_using_type(typid, pubid, nspowner);
+	return wal_tables_using_type(typid, pubid, nspowner, typed_only);
 }
 
 /*
@@ -620,15 +665,39 @@ cdc_wal_before_alter(Node *stmt)
 	}
 	else
 	{
-		relids = type_altered_in_wal_tables(stmt, pubid, nspowner);
+		bool		typed_only;
+
+		relids = type_altered_in_wal_tables(stmt, pubid, nspowner, &typed_only);
 		if (relids == NIL)
 			return;
+
+		/*
+		 * Attributes added to the type of typed tables (none with a column
+		 * of the type, whose pending values would not parse any more):
+		 * columns added to them, as ALTER TABLE ... ADD COLUMN adds one (a
+		 * table this transaction holds in ACCESS EXCLUSIVE mode, no wait).
+		 */
+		adds = typed_only && composite_adds_only(stmt);
+		if (adds)
+			foreach(lc, relids)
+			{
+				LOCKTAG		tag;
+
+				SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(lc));
+				if (LockHeldByMe(&tag, AccessExclusiveLock))
+					return;
+			}
 		/* (and their partitions: a writer may name one) */
 		foreach(lc, relids)
 			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
-		what = IsA(stmt, AlterEnumStmt) ?
-			"a change holding a label that this statement renames cannot be decoded, and stops the table's capture." :
-			"a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
+		if (IsA(stmt, AlterEnumStmt))
+			what = "a change holding a label that this statement renames cannot be decoded, and stops the table's capture.";
+		else if (adds)
+			what = "a change written before a column is added is recorded with that column, NULL.";
+		else if (typed_only)
+			what = "a change of a column whose type or name changes cannot be decoded, and stops the table's capture; one of a column dropped loses its value.";
+		else
+			what = "a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
 	}
 
 	if (adds)
