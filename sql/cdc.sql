@@ -1337,9 +1337,10 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_sync_triggers() FROM PUBLIC;
 
--- After ALTER TABLE ... RENAME COLUMN (see src/cdc/ddl.c): the column keeps
--- its place in the options of tbl and, when the rename recursed, of the
--- tables that inherit from it.
+-- After ALTER TABLE ... RENAME COLUMN, and for each typed table of the type
+-- after ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE (see src/cdc/ddl.c):
+-- the column keeps its place in the options of tbl and, when the rename
+-- recursed, of the tables that inherit from it.
 CREATE FUNCTION dataeng_internal._cdc_rename_column(tbl oid, old_name text, new_name text, recurse boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -1423,8 +1424,9 @@ COMMENT ON FUNCTION dataeng_internal._cdc_partition_leaves(oid, oid) IS
   'internal: the relations whose rows an ATTACH or DETACH PARTITION records, and under which captured table';
 
 -- After CREATE TABLE ... PARTITION OF (also within CREATE SCHEMA), ALTER
--- TABLE ... ATTACH/DETACH PARTITION, ALTER TABLE ... RENAME COLUMN and
--- inheritance DDL (see src/cdc/ddl.c).
+-- TABLE ... ATTACH/DETACH PARTITION, ALTER TABLE ... RENAME COLUMN, ALTER
+-- TYPE ... RENAME ATTRIBUTE ... CASCADE and inheritance DDL (see
+-- src/cdc/ddl.c).
 CREATE FUNCTION dataeng_internal._cdc_on_ddl()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'dataeng_cdc_on_ddl'
@@ -1599,12 +1601,14 @@ END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dataeng_internal._cdc_on_drop() FROM PUBLIC;
+-- (ALTER TYPE: RENAME ATTRIBUTE and DROP ATTRIBUTE ... CASCADE rename and
+-- drop the columns of the type's typed tables)
 CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
-               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE')
+               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
-  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
 
 -----------------------------------------------------------------------------

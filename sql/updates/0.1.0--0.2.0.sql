@@ -1352,3 +1352,16 @@ DROP EVENT TRIGGER dataeng_dim_on_alter;
 CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
+
+-- CDC (cdc.sql): ALTER TYPE ... RENAME ATTRIBUTE and DROP ATTRIBUTE ...
+-- CASCADE rename and drop the columns of the type's typed tables, which
+-- the capture options name: both event triggers fire for ALTER TYPE too
+DROP EVENT TRIGGER dataeng_cdc_on_ddl;
+CREATE EVENT TRIGGER dataeng_cdc_on_ddl ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE SCHEMA',
+               'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'ALTER TYPE')
+  EXECUTE FUNCTION dataeng_internal._cdc_on_ddl();
+DROP EVENT TRIGGER dataeng_cdc_on_drop;
+CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
+  WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE', 'ALTER TYPE')
+  EXECUTE FUNCTION dataeng_internal._cdc_on_drop();

@@ -36,7 +36,15 @@
  * attnums, so that a dump restores them).  After ALTER TABLE ... RENAME
  * COLUMN the event trigger calls dataeng_internal._cdc_rename_column(), which
  * renames the column in the options of the table and of its inheritors and
- * rewrites their triggers: an excluded column stays excluded.
+ * rewrites their triggers: an excluded column stays excluded.  ALTER TYPE
+ * ... RENAME ATTRIBUTE ... CASCADE renames the columns of the type's typed
+ * tables (CREATE TABLE ... OF) and of their partitions: the event trigger
+ * (which fires for ALTER TYPE too) does the same for each of them
+ * (rename_attribute()), once a look at the catalog's indexes found one of
+ * them captured (an ALTER TYPE of another type runs no SQL).  ALTER TYPE
+ * ... DROP ATTRIBUTE ... CASCADE drops their columns: the sql_drop trigger
+ * dataeng_cdc_on_drop (which fires for ALTER TYPE too) takes them out of
+ * the options as it does for ALTER TABLE ... DROP COLUMN.
  *
  * Capture from the WAL needs REPLICA IDENTITY FULL on the table and on
  * each of its partitions (a partition's WAL holds old rows by its own
@@ -80,7 +88,9 @@
  * tables off and waits the same way.  So it does for ALTER TYPE ... ADD,
  * DROP, ALTER or RENAME ATTRIBUTE of a composite type: a pending value's
  * text has the attributes of its time, which record_in refuses after the
- * change (or which the record would name as renamed).
+ * change (or which the record would name as renamed); and for the typed
+ * tables of the type, whose columns such a statement with CASCADE changes
+ * as an ALTER TABLE would.
  * A DROP of such a table also describes, for the worker, each table it
  * takes that the dropping transaction changed before (cdc_wal_before_drop,
  * wal_describe_dropped): those changes commit with the DROP and are decoded
@@ -134,6 +144,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -297,13 +308,37 @@ composite_altered(Node *stmt)
 }
 
 /*
+ * composite_adds_only
+ *		Whether an ALTER TYPE of a composite type only adds attributes: to
+ *		its typed tables, what ALTER TABLE ... ADD COLUMN is to a table.
+ */
+static bool
+composite_adds_only(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (!IsA(stmt, AlterTableStmt) || ((AlterTableStmt *) stmt)->objtype != OBJECT_TYPE)
+		return false;
+	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_DropColumn || cmd->subtype == AT_AlterColumnType)
+			return false;
+	}
+	return true;
+}
+
+/*
  * wal_tables_using_type
  *		The tables captured from the WAL (in publication pubid) with a
  *		column of type typid, or of a type built on it (an array, a domain,
- *		a range, a composite type, at any depth).
+ *		a range, a composite type, at any depth), and the typed tables of
+ *		typid (CREATE TABLE ... OF), whose columns are its attributes.
+ *		*typed_only says whether all of them are typed tables of typid.
  */
 static List *
-wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
+wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner, bool *typed_only)
 {
 	InternalSql as_owner;
 	List	   *relids = NIL;
@@ -315,27 +350,51 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 	args[0] = ObjectIdGetDatum(typid);
 	args[1] = ObjectIdGetDatum(pubid);
 	internal_sql_begin(&as_owner, nspowner);
+
+	/*
+	 * (A catalog query run before each ALTER TYPE of the type's owner: the
+	 * types built on typid are found from each one found, a scan of each
+	 * catalog per type, not an EXISTS per row of pg_type, whose estimate
+	 * of millions made it JIT-compiled, seconds for an ALTER TYPE of a
+	 * few milliseconds.  JIT off all the same: a large catalog's estimate
+	 * may pass its threshold again.)
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	SPI_connect();
 	if (SPI_execute_with_args(
 							  "WITH RECURSIVE t(oid) AS ("
 							  " SELECT $1"
 							  " UNION"
-							  " SELECT ty.oid FROM pg_catalog.pg_type ty JOIN t ON"
-							  "  (ty.typelem OPERATOR(pg_catalog.=) t.oid AND ty.typsubscript OPERATOR(pg_catalog.=) 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
-							  "  OR ty.typbasetype OPERATOR(pg_catalog.=) t.oid"
-							  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_range r"
-							  "              WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
-							  "                AND ty.oid OPERATOR(pg_catalog.=) ANY (ARRAY[r.rngtypid, r.rngmultitypid]))"
-							  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
-							  "              JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
-							  "             WHERE c.reltype OPERATOR(pg_catalog.=) ty.oid AND c.relkind OPERATOR(pg_catalog.=) 'c'"
-							  "               AND a.atttypid OPERATOR(pg_catalog.=) t.oid AND NOT a.attisdropped))"
-							  "SELECT DISTINCT a.attrelid FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
-							  " WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
-							  "   AND a.attrelid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
-							  "                                  WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)",
+							  " SELECT x.oid FROM t CROSS JOIN LATERAL ("
+							  "  SELECT ty.oid FROM pg_catalog.pg_type ty"
+							  "   WHERE (ty.typelem OPERATOR(pg_catalog.=) t.oid AND ty.typsubscript OPERATOR(pg_catalog.=) 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
+							  "      OR ty.typbasetype OPERATOR(pg_catalog.=) t.oid"
+							  "  UNION ALL"
+							  "  SELECT u.oid FROM pg_catalog.pg_range r,"
+							  "       LATERAL pg_catalog.unnest(ARRAY[r.rngtypid, r.rngmultitypid]) u(oid)"
+							  "   WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+							  "  UNION ALL"
+							  "  SELECT c.reltype FROM pg_catalog.pg_attribute a"
+							  "    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+							  "   WHERE a.atttypid OPERATOR(pg_catalog.=) t.oid AND c.relkind OPERATOR(pg_catalog.=) 'c'"
+							  "     AND NOT a.attisdropped) x)"
+							  "SELECT u.relid, pg_catalog.bool_and(u.typed) FROM ("
+							  " SELECT a.attrelid AS relid, false AS typed FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
+							  "  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+							  " UNION"
+							  /* (the typed tables of the type: ALTER TYPE ... CASCADE changes their columns) */
+							  " SELECT c.oid, true FROM pg_catalog.pg_depend d"
+							  "   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid AND c.reloftype OPERATOR(pg_catalog.=) $1"
+							  "  WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
+							  "    AND d.refobjid OPERATOR(pg_catalog.=) $1"
+							  "    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass) u"
+							  " WHERE u.relid OPERATOR(pg_catalog.=) ANY (SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr"
+							  "                                WHERE pr.prpubid OPERATOR(pg_catalog.=) $2)"
+							  " GROUP BY u.relid",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find the tables of type %u", typid);
+	*typed_only = true;
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -345,6 +404,9 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
 		if (!isnull)
 			relids = lappend_oid(relids, DatumGetObjectId(d));
 		MemoryContextSwitchTo(old);
+		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+		if (isnull || !DatumGetBool(d))
+			*typed_only = false;
 	}
 	SPI_finish();
 	internal_sql_end(&as_owner);
@@ -361,12 +423,18 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner)
  *		pending change's value as text of its commit's time (an enum's
  *		label, a composite's attributes), which the worker, reading it back
  *		with the type as it is in its round, would no longer parse (or, an
- *		attribute renamed, would render under the new name).
+ *		attribute renamed, would render under the new name).  And the typed
+ *		tables of a composite type, whose columns ALTER TYPE ... CASCADE
+ *		changes as ALTER TABLE would: a pending change of a column so
+ *		renamed or retyped stopped the table, one of a column so dropped
+ *		lost its value.  *typed_only: all of them are such typed tables.
  */
 static List *
-type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
+type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner, bool *typed_only)
 {
 	Oid			typid;
+
+	*typed_only = false;
 
 	if (IsA(stmt, AlterEnumStmt))
 	{
@@ -390,7 +458,7 @@ type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner)
 	}
 	if (!OidIsValid(typid) || !pg_type_ownercheck(typid, GetUserId()))
 		return NIL;				/* (the statement fails by itself) */
-	return wal_tables_using_type(typid, pubid, nspowner);
+	return wal_tables_using_type(typid, pubid, nspowner, typed_only);
 }
 
 /*
@@ -597,15 +665,39 @@ cdc_wal_before_alter(Node *stmt)
 	}
 	else
 	{
-		relids = type_altered_in_wal_tables(stmt, pubid, nspowner);
+		bool		typed_only;
+
+		relids = type_altered_in_wal_tables(stmt, pubid, nspowner, &typed_only);
 		if (relids == NIL)
 			return;
+
+		/*
+		 * Attributes added to the type of typed tables (none with a column
+		 * of the type, whose pending values would not parse any more):
+		 * columns added to them, as ALTER TABLE ... ADD COLUMN adds one (a
+		 * table this transaction holds in ACCESS EXCLUSIVE mode, no wait).
+		 */
+		adds = typed_only && composite_adds_only(stmt);
+		if (adds)
+			foreach(lc, relids)
+			{
+				LOCKTAG		tag;
+
+				SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(lc));
+				if (LockHeldByMe(&tag, AccessExclusiveLock))
+					return;
+			}
 		/* (and their partitions: a writer may name one) */
 		foreach(lc, relids)
 			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
-		what = IsA(stmt, AlterEnumStmt) ?
-			"a change holding a label that this statement renames cannot be decoded, and stops the table's capture." :
-			"a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
+		if (IsA(stmt, AlterEnumStmt))
+			what = "a change holding a label that this statement renames cannot be decoded, and stops the table's capture.";
+		else if (adds)
+			what = "a change written before a column is added is recorded with that column, NULL.";
+		else if (typed_only)
+			what = "a change of a column whose type or name changes cannot be decoded, and stops the table's capture; one of a column dropped loses its value.";
+		else
+			what = "a change holding a value of a composite type whose attributes this statement changes is read with the new attributes: it cannot be decoded, and stops the table's capture, or its record names the attributes as renamed.";
 	}
 
 	if (adds)
@@ -1959,6 +2051,124 @@ rename_column(RenameStmt *stmt)
 }
 
 /*
+ * typed_tables_named
+ *		The typed tables (CREATE TABLE ... OF) of the composite types named
+ *		relname, in any schema, with the partitions below them: what ALTER
+ *		TYPE ... CASCADE of such a type changes.  Any schema, as the event
+ *		trigger runs with its own search_path (the statement's type is not
+ *		looked up again): a type of the same name elsewhere only adds
+ *		tables.  Read from the catalog's indexes, without SPI: an ALTER
+ *		TYPE of a type without typed tables costs a probe of each.
+ */
+static List *
+typed_tables_named(const char *relname)
+{
+	Relation	classRel;
+	Relation	depRel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	NameData	name;
+	List	   *types = NIL;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	namestrcpy(&name, relname);
+	classRel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
+				NameGetDatum(&name));
+	scan = systable_beginscan(classRel, ClassNameNspIndexId, true, NULL, 1, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+
+		if (c->relkind == RELKIND_COMPOSITE_TYPE)
+			types = lappend_oid(types, c->reltype);
+	}
+	systable_endscan(scan);
+	table_close(classRel, AccessShareLock);
+	if (types == NIL)
+		return NIL;
+
+	/* (as PostgreSQL's find_typed_table_dependencies()) */
+	depRel = table_open(DependRelationId, AccessShareLock);
+	foreach(lc, types)
+	{
+		Oid			typid = lfirst_oid(lc);
+
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(TypeRelationId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(typid));
+		scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+			HeapTuple	reltup;
+			bool		typed;
+
+			if (d->classid != RelationRelationId || d->deptype != DEPENDENCY_NORMAL)
+				continue;
+			reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
+			if (!HeapTupleIsValid(reltup))
+				continue;
+			typed = ((Form_pg_class) GETSTRUCT(reltup))->reloftype == typid;
+			ReleaseSysCache(reltup);
+			if (typed)
+				relids = list_concat_unique_oid(relids,
+												find_all_inheritors(d->objid, NoLock, NULL));
+		}
+		systable_endscan(scan);
+	}
+	table_close(depRel, AccessShareLock);
+	return relids;
+}
+
+/*
+ * rename_attribute
+ *		After ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE: the columns of
+ *		the type's typed tables (and of their partitions) were renamed with
+ *		it; follow the rename in their capture options, as
+ *		rename_column() does for ALTER TABLE ... RENAME COLUMN.  (Before,
+ *		a listed column so renamed was no longer captured, an excluded one
+ *		was captured under its new name.)  Only when one of those tables is
+ *		captured (typed_tables_named(), any_captured()): the rename of an
+ *		attribute of another type runs no SQL.
+ */
+static void
+rename_attribute(RenameStmt *stmt)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	if (stmt->relation == NULL || stmt->subname == NULL || stmt->newname == NULL)
+		return;
+	if (!any_captured(typed_tables_named(stmt->relation->relname)))
+		return;
+
+	/*
+	 * The type comes from the collected command (its relation), its typed
+	 * tables from the catalog: the rename recursed to each of them and to
+	 * the partitions below them (PostgreSQL's renameatt_internal()).
+	 */
+	values[0] = CStringGetTextDatum(stmt->subname);
+	values[1] = CStringGetTextDatum(stmt->newname);
+	SPI_connect();
+	if (SPI_execute_with_args(dataeng_internal_sql("SELECT dataeng_internal._cdc_rename_column(r.oid, $1, $2, true) "
+												   "FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+												   "JOIN pg_catalog.pg_type t ON t.typrelid OPERATOR(pg_catalog.=) d.objid "
+												   "JOIN pg_catalog.pg_depend p ON p.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass "
+												   " AND p.refobjid OPERATOR(pg_catalog.=) t.oid "
+												   " AND p.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+												   "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) p.objid "
+												   " AND r.reloftype OPERATOR(pg_catalog.=) t.oid "
+												   "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"),
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not follow the rename of attribute \"%s\"", stmt->subname);
+	SPI_finish();
+}
+
+/*
  * sync_partition_triggers
  *		After a statement that changed a partition tree: the capture
  *		triggers of the tables it created (CREATE TABLE ... PARTITION OF,
@@ -2066,6 +2276,21 @@ dataeng_cdc_on_ddl(PG_FUNCTION_ARGS)
 		rename_column((RenameStmt *) parsetree);
 		PG_RETURN_NULL();
 	}
+
+	/*
+	 * ALTER TYPE: RENAME ATTRIBUTE ... CASCADE renames the columns of the
+	 * type's typed tables, which capture options name; nothing else it does
+	 * concerns this trigger (DROP ATTRIBUTE ... CASCADE drops their
+	 * columns: dataeng_cdc_on_drop; ADD, ALTER ATTRIBUTE keep the names).
+	 */
+	if (parsetree != NULL && IsA(parsetree, RenameStmt) &&
+		((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE)
+	{
+		rename_attribute((RenameStmt *) parsetree);
+		PG_RETURN_NULL();
+	}
+	if (trigdata->tag == CMDTAG_ALTER_TYPE)
+		PG_RETURN_NULL();
 	/*
 	 * CREATE SCHEMA ... CREATE TABLE ...: the tables it creates, as their
 	 * own CREATE TABLE would (an inheritance child refused, a new partition
