@@ -288,15 +288,17 @@ cleanse_parse_quantity_text(const char *s, int len, char *numbuf)
 	/* digits and separators; blanks and apostrophes only between digits */
 	while (i < len)
 	{
+		bool		digit,
+					between_digits;
+
 		c = utf8_char(s, i, len, &l);
-		if ((c >= '0' && c <= '9') || c == '.' || c == ',')
-			digits |= (c >= '0' && c <= '9');
-		else if ((quantity_blank(c) || c == '\'' || c == 0x2019) &&
-				 nw > 0 && w[nw - 1] >= '0' && w[nw - 1] <= '9' && i + l < len &&
-				 s[i + l] >= '0' && s[i + l] <= '9')
-			;
-		else
+		digit = (c >= '0' && c <= '9');
+		between_digits = nw > 0 && w[nw - 1] >= '0' && w[nw - 1] <= '9' &&
+			i + l < len && s[i + l] >= '0' && s[i + l] <= '9';
+		if (!(digit || c == '.' || c == ',' ||
+			  ((quantity_blank(c) || c == '\'' || c == 0x2019) && between_digits)))
 			break;
+		digits |= digit;
 		if (nw >= (int) lengthof(w))
 			return NULL;
 		w[nw++] = c;
