@@ -74,7 +74,7 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'dataeng_normalize_email'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.normalize_email(text, boolean) IS
-  'Trimmed, NFC, domain lower-cased and in IDNA ASCII form (Gmail/Outlook rules optional); NULL when not an address';
+  'Trimmed, NFC, domain lower-cased and in IDNA ASCII form (Gmail/Outlook rules optional); the address of "Name <addr>"; NULL when not an address';
 
 CREATE FUNCTION dataeng.normalize_email_strict(email text, provider_rules boolean DEFAULT false)
 RETURNS text
@@ -90,7 +90,7 @@ RETURNS numeric
 AS 'MODULE_PATHNAME', 'dataeng_parse_number'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.parse_number(text, text) IS
-  'The number in text such as "1.234,56", "(12.50)", "12%", "$1,234.00"; NULL when none or ambiguous';
+  'The number in text such as "1.234,56", "(12.50)", "12%", "$1,234.00"; NULL when none, ambiguous or followed by a unit (see parse_quantity)';
 
 CREATE FUNCTION dataeng.parse_number_strict(value text, decimal_sep text DEFAULT NULL)
 RETURNS numeric
@@ -112,7 +112,7 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'dataeng_parse_quantity'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng.parse_quantity(text) IS
-  'A number and a known unit read from text such as "2.5 lbs" (NULLs when it is not one)';
+  'A number and a known unit read from text such as "2.5 lbs" or "1,234.5 kg" (NULLs when it is not one)';
 
 -- Currencies.  Rates are units of the currency per one unit of a base
 -- currency of your choice (enter the base itself with 1).

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_parse_quantity.c
- *		libFuzzer target for parse_quantity's parser (src/cleanse/units.c):
+ *		libFuzzer target for parse_quantity's parser (src/cleanse/units.c, its
+ *		number read by src/cleanse/numbers.c):
  *		the number it returns goes to numeric_in(), so it must have
  *		numeric_in's shape: [+-]digits[.digits] or [+-].digits.
  *

@@ -41,7 +41,7 @@ declare -A SOURCES=(
 	[date_format]="src/validate/dates.c"
 	[parse_date]="src/cleanse/dates.c"
 	[parse_number]="src/cleanse/numbers.c"
-	[parse_quantity]="src/cleanse/units.c"
+	[parse_quantity]="src/cleanse/units.c src/cleanse/numbers.c"
 )
 
 if [ $# -gt 0 ]; then

@@ -41,6 +41,7 @@ extern bool cleanse_parse_date_text(const char *s, int len, const char *order, P
 
 /* in cleanse/numbers.c */
 extern char *cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const char **why);
+extern char *cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **why);
 extern const char *cleanse_number_canon_problem(const char *canon);
 
 /* in cleanse/units.c */

@@ -7,7 +7,7 @@
  * ISO 8601 ("2026-11-24", "2026-11-24T10:00:00+01:00", "20261124"), numeric
  * dates with / - . or spaces ("24/11/2026", "11/24/2026", "24.11.26"), month
  * names in English, French, German and Spanish, in full or abbreviated ("24
- * Nov 2026", "November 24, 2026", "Tue, 24 Nov 2026 10:00:00 +0100", "3rd of
+ * Nov 2026", "6 janv. 2020", "November 24, 2026", "Tue, 24 Nov 2026 10:00:00 +0100", "3rd of
  * May 2001", "13NOV2017"), Unix epochs (10 digits: seconds, 13:
  * milliseconds), 12- or 24-hour times.  The order argument (YMD, DMY or
  * MDY; default YMD) says how to read numeric dates whose year is evident
@@ -69,10 +69,23 @@ static const struct
 	{"enero", 1}, {"febrero", 2}, {"marzo", 3}, {"abril", 4}, {"mayo", 5}, {"junio", 6},
 	{"julio", 7}, {"agosto", 8}, {"septiembre", 9}, {"setiembre", 9}, {"octubre", 10},
 	{"noviembre", 11}, {"diciembre", 12},
+
+	/*
+	 * the abbreviations of French, German and Spanish that are not the first
+	 * three letters of an English name (those are read above), as CLDR's
+	 * abbreviated formats and common use write them, with or without their
+	 * period: "6 janv. 2020", "3. Okt. 2026", "5 ene. 2021"; Austrian
+	 * Jänner too.  None names another month in another language.
+	 */
+	{"janv", 1}, {"févr", 2}, {"fevr", 2}, {"fév", 2}, {"fev", 2}, {"avr", 4},
+	{"juil", 7}, {"déc", 12},
+	{"jänner", 1}, {"jän", 1}, {"mär", 3}, {"mrz", 3}, {"okt", 10}, {"dez", 12},
+	{"ene", 1}, {"abr", 4}, {"ago", 8}, {"dic", 12},
 };
 
+/* "3rd of May", and the French and Spanish "1er janvier", "6 de enero de 2020" */
 static const char *const ignored_words[] = {
-	"of", "the", "at", "on", "ad", "ce", "st", "nd", "rd", "th", NULL
+	"of", "the", "at", "on", "ad", "ce", "st", "nd", "rd", "th", "er", "de", NULL
 };
 
 /* day names, 0 = Sunday: a date that names its day must fall on it */
@@ -128,8 +141,8 @@ utf8_casecmp(const char *a, const char *b, int n)
 
 /*
  * month_of
- *		The month a word names (in full, or as 3+ letters of an English
- *		name), or 0.
+ *		The month a word names (in full, as the first 3 letters of an English
+ *		name, or as a French, German or Spanish abbreviation), or 0.
  */
 static int
 month_of(const char *w, int len)

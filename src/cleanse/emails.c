@@ -9,6 +9,8 @@
  * (A-labels); the local part keeps its case (it may matter to the receiving server),
  * except under provider rules, which apply what the big providers document
  * (Gmail ignores dots and case and "+tag"; Outlook ignores case and "+tag").
+ * An address written with a display name ("Ada <ada@example.com>", RFC
+ * 5322's name-addr) is the address in its angle brackets.
  *
  *-------------------------------------------------------------------------
  */
@@ -101,6 +103,83 @@ utf8_chars(const char *s, int len, int from, int *n)
 }
 
 /*
+ * name_addr
+ *		Whether s (len bytes, trimmed) is an RFC 5322 name-addr, an address
+ *		in angle brackets after a display name: "Ada Lovelace
+ *		<ada@example.com>", "\"Lovelace, Ada\" <ada@example.com>",
+ *		"<ada@example.com>".  If so, *addr and *addrlen are the address (the
+ *		name is dropped: it is no part of the address), or *why says what
+ *		is wrong with the form.  A display name is words of atext (RFC 5322
+ *		3.2.3; any UTF-8 too, as RFC 6532 allows), periods (obs-phrase,
+ *		"John Q. Public") and quoted strings; an unquoted comma ("Lovelace,
+ *		Ada <...>" is two addresses in a list), '@', a comment in
+ *		parentheses or anything else is no name-addr.  Text that does not
+ *		end with '>' is not one either (false, *why NULL).
+ */
+static bool
+name_addr(const char *s, int len, const char **addr, int *addrlen, const char **why)
+{
+	int			i = 0,
+				a,
+				e;
+
+	*why = NULL;
+	if (len == 0 || s[len - 1] != '>')
+		return false;
+	while (i < len && s[i] != '<')
+	{
+		unsigned char c = s[i];
+
+		if (c == '"')
+		{
+			/* a quoted string, with its backslash escapes */
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\' && ++i >= len)
+					break;
+			if (i >= len)
+			{
+				*why = "the display name has a quote that is not closed";
+				return true;
+			}
+			i++;
+		}
+		else if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '.' ||
+				 (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL))
+			i++;
+		else
+		{
+			*why = "the display name has a character that RFC 5322 allows only in quotes (\"Lovelace, Ada\" <ada@example.com>)";
+			return true;
+		}
+	}
+	if (i >= len)
+	{
+		*why = "a '>' without a '<'";
+		return true;
+	}
+	a = i + 1;
+	e = len - 1;
+	while (a < e && (s[a] == ' ' || s[a] == '\t'))
+		a++;
+	while (e > a && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	if (a == e)
+	{
+		*why = "nothing in the angle brackets";
+		return true;
+	}
+	if (memchr(s + a, '<', e - a) != NULL || memchr(s + a, '>', e - a) != NULL)
+	{
+		*why = "more than one pair of angle brackets";
+		return true;
+	}
+	*addr = s + a;
+	*addrlen = e - a;
+	return true;
+}
+
+/*
  * cleanse_normalize_email
  *		The normal form of the UTF-8 address s (len bytes), palloc'd, or
  *		NULL with *why set when it is not an address.  No server call but
@@ -125,6 +204,9 @@ cleanse_normalize_email(const char *s, int len, bool provider_rules, const char 
 		s++, len--;
 	while (len > 0 && (s[len - 1] == ' ' || (s[len - 1] >= 0x09 && s[len - 1] <= 0x0D)))
 		len--;
+	/* "Ada Lovelace <ada@example.com>": the address in the angle brackets */
+	if (name_addr(s, len, &s, &len, why) && *why != NULL)
+		return NULL;
 	*why = validate_email_practical_problem(s, len);
 	if (*why)
 		return NULL;

@@ -358,6 +358,27 @@ one_word(StringInfo out, const char *w, int len, bool company, bool shouting,
 }
 
 /*
+ * next_word
+ *		The length of the next word of s (len bytes) from *i, its start in
+ *		*start and *i after it; 0 when only white space is left.  Words are
+ *		what blanks, tabs and line ends separate; name_case and
+ *		shouting_name read a name the same way.
+ */
+static int
+next_word(const char *s, int len, int *i, int *start)
+{
+	int			j = *i;
+
+	while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+		j++;
+	*start = j;
+	while (j < len && !(s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+		j++;
+	*i = j;
+	return j - *start;
+}
+
+/*
  * shouting_name
  *		Whether a name is written entirely in capitals: it has a letter, and
  *		no word but the legal forms and fixed words (Jr., III) changes
@@ -368,24 +389,19 @@ static bool
 shouting_name(const char *s, int len, Oid collation)
 {
 	bool		letter = false;
-	int			i = 0;
+	int			i = 0,
+				start,
+				wlen;
 
-	while (i < len)
+	while ((wlen = next_word(s, len, &i, &start)) > 0)
 	{
-		int			start;
-
-		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-			i++;
-		start = i;
-		while (i < len && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-			i++;
-		if (i > start && !find_word(fixed_words, s + start, i - start) &&
-			!find_word(company_words, s + start, i - start))
+		if (!find_word(fixed_words, s + start, wlen) &&
+			!find_word(company_words, s + start, wlen))
 		{
-			char	   *up = str_toupper(s + start, i - start, collation);
-			char	   *low = str_tolower(s + start, i - start, collation);
+			char	   *up = str_toupper(s + start, wlen, collation);
+			char	   *low = str_tolower(s + start, wlen, collation);
 
-			if ((int) strlen(up) != i - start || memcmp(up, s + start, i - start) != 0)
+			if ((int) strlen(up) != wlen || memcmp(up, s + start, wlen) != 0)
 				return false;
 			if (strcmp(up, low) != 0)
 				letter = true;
@@ -408,7 +424,9 @@ dataeng_name_case(PG_FUNCTION_ARGS)
 	Oid			collation = PG_GET_COLLATION();
 	const char *s = VARDATA_ANY(t);
 	int			len = VARSIZE_ANY_EXHDR(t),
-				i = 0;
+				i = 0,
+				start,
+				wlen;
 	StringInfoData out;
 	bool		shouting;
 
@@ -416,21 +434,11 @@ dataeng_name_case(PG_FUNCTION_ARGS)
 		collation = DEFAULT_COLLATION_OID;
 	shouting = company && shouting_name(s, len, collation);
 	initStringInfo(&out);
-	while (i < len)
+	while ((wlen = next_word(s, len, &i, &start)) > 0)
 	{
-		int			start;
-
-		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-			i++;
-		start = i;
-		while (i < len && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-			i++;
-		if (i > start)
-		{
-			if (out.len > 0)
-				appendStringInfoChar(&out, ' ');
-			one_word(&out, s + start, i - start, company, shouting, collation);
-		}
+		if (out.len > 0)
+			appendStringInfoChar(&out, ' ');
+		one_word(&out, s + start, wlen, company, shouting, collation);
 	}
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
 }

@@ -5,7 +5,7 @@
  *		people and spreadsheets write them.
  *
  * "1,234.56", "1.234,56", "1 234,56", "1'234.56", "(12.50)", "-12", "12-",
- * "12%", "$1,234", "1.234,56 EUR", "−3", "1.5e3".  Group separators are
+ * "12%", "$1,234", "1.234,56 EUR", "−3", "–3", "1.5e3".  Group separators are
  * commas, periods, spaces (also no-break and thin spaces) and apostrophes;
  * currency symbols and ISO 4217-like codes around the number are dropped;
  * a percent sign divides by 100.  When the decimal separator is not given,
@@ -20,6 +20,8 @@
  * gives NULL rather than the digits run together.  A number numeric cannot
  * hold (more than 131072 digits before the decimal point, more than 16383
  * after) is not read either, rather than raising numeric_in's error.
+ * A unit after the number ("5 kg", "-5 °C") is no number either: dropped,
+ * it would make "5 g" and "5 kg" one number; parse_quantity reads them.
  *
  *-------------------------------------------------------------------------
  */
@@ -110,8 +112,6 @@ grouping_problem(const pg_wchar *w, int start, int end, char dec)
 	return NULL;
 }
 
-static char *parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **why);
-
 /*
  * cleanse_parse_number_text
  *		The canonical form ("-1234.56") of the number in s (len bytes), or
@@ -124,7 +124,7 @@ cleanse_parse_number_text(const char *s, int len, char dec, bool *pct, const cha
 	pg_wchar   *w = palloc(sizeof(pg_wchar) * (len + 1));
 	int			n = pg_mb2wchar_with_len(s, w, len);
 
-	return parse_number_chars(w, n, dec, pct, why);
+	return cleanse_parse_number_chars(w, n, dec, pct, why);
 }
 
 /* a hyphen-minus, an en dash or an em dash (written for missing cents) */
@@ -135,11 +135,62 @@ dash_char(pg_wchar c)
 }
 
 /*
- * parse_number_chars
- *		cleanse_parse_number_text() on the n characters (code points) at w.
+ * minus_char
+ *		A minus sign in front of a number: the hyphen-minus, U+2212 MINUS
+ *		SIGN, or an en dash (U+2013), which typesetting and word processors
+ *		write for a minus ("–5 °C").  (An em dash is no sign: it stands for
+ *		a missing value, or for missing cents after a separator.)
  */
-static char *
-parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **why)
+static inline bool
+minus_char(pg_wchar c)
+{
+	return c == '-' || c == 0x2212 || c == 0x2013;
+}
+
+/*
+ * unit_after_number
+ *		Whether w[i..end), where reading the number stopped, is a word after
+ *		digits, as a unit ("1,234.5 kg", "5kg", "-5 °C"): letters (any
+ *		script), the degree sign, the micro sign, superscript 2 and 3,
+ *		periods, slashes and blanks, starting with a letter or the degree
+ *		sign, after a digit and a blank, or two or more letters after a
+ *		digit.  parse_number reads no units (a unit dropped would make
+ *		"5 g" and "5 kg" one number): this only lets its strict form say so.
+ */
+static bool
+unit_after_number(const pg_wchar *w, int start, int i, int end)
+{
+	int			j = i,
+				letters = 0;
+	bool		blank = false;
+
+	while (j > start && space_char(w[j - 1]))
+		j--, blank = true;
+	if (j <= start || !(w[j - 1] >= '0' && w[j - 1] <= '9'))
+		return false;
+	if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z') ||
+		  w[i] == 0xB0 || w[i] == 0xB5 || w[i] >= 0x100))
+		return false;
+	for (j = i; j < end; j++)
+	{
+		pg_wchar	c = w[j];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == 0xB5 || c >= 0x100)
+			letters++;
+		else if (!(c == 0xB0 || c == 0xB2 || c == 0xB3 || c == '.' || c == '/' ||
+				   space_char(c)))
+			return false;
+	}
+	return blank || letters >= 2;
+}
+
+/*
+ * cleanse_parse_number_chars
+ *		cleanse_parse_number_text() on the n characters (code points) at w;
+ *		parse_quantity reads the number of a quantity with it.
+ */
+char *
+cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **why)
 {
 	int			start = 0,
 				end = n,
@@ -200,7 +251,7 @@ parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **w
 			end -= dashes + 1;
 		}
 	}
-	if (end > start && (w[start] == '-' || w[start] == 0x2212 || w[start] == '+'))
+	if (end > start && (minus_char(w[start]) || w[start] == '+'))
 	{
 		negative = (w[start] != '+') ? !negative : negative;
 		start++;
@@ -269,7 +320,9 @@ parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const char **w
 			continue;
 		else
 		{
-			*why = "a character that is not part of a number";
+			*why = unit_after_number(w, start, i, end) ?
+				"a unit or a word after the number" :
+				"a character that is not part of a number";
 			return NULL;
 		}
 	}
@@ -481,7 +534,7 @@ parse_number_arg(text *t, char dec, bool *pct, const char **why)
 	}
 	w = palloc(sizeof(pg_wchar) * (VARSIZE_ANY_EXHDR(u) + 1));
 	n = pg_encoding_mb2wchar_with_len(PG_UTF8, VARDATA_ANY(u), w, VARSIZE_ANY_EXHDR(u));
-	return parse_number_chars(w, n, dec, pct, why);
+	return cleanse_parse_number_chars(w, n, dec, pct, why);
 }
 
 PG_FUNCTION_INFO_V1(dataeng_parse_number);
@@ -557,7 +610,9 @@ dataeng_parse_number_strict(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" is not a number", shown),
 				 errdetail("Problem: %s.", why),
 				 strncmp(why, "ambiguous", 9) == 0 ?
-				 errhint("Pass the decimal separator ('.' or ',') to resolve it.") : 0));
+				 errhint("Pass the decimal separator ('.' or ',') to resolve it.") :
+				 strncmp(why, "a unit", 6) == 0 ?
+				 errhint("dataeng.parse_quantity() reads a number with its unit.") : 0));
 	}
 	PG_RETURN_DATUM(r);
 }

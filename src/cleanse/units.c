@@ -71,8 +71,9 @@ static const Unit units[] = {
 	{"ft2|ft²|sq ft|square foot|square feet", "ft2", "area", "0.09290304", NULL, NULL},
 	{"in2|in²|sq in|square inch|square inches", "in2", "area", "0.00064516", NULL, NULL},
 	{"k|kelvin|kelvins", "K", "temperature", "1", NULL, NULL},
-	{"c|°c|celsius|degc|deg c", "°C", "temperature", "1", "273.15", NULL},
-	{"f|°f|fahrenheit|degf|deg f", "°F", "temperature", "5", "459.67", "9"},
+	/* ℃ and ℉ (U+2103, U+2109) as CJK text writes them; ºC with the ordinal sign (U+00BA) */
+	{"c|°c|℃|ºc|celsius|degc|deg c", "°C", "temperature", "1", "273.15", NULL},
+	{"f|°f|℉|ºf|fahrenheit|degf|deg f", "°F", "temperature", "5", "459.67", "9"},
 	{"s|sec|secs|second|seconds", "s", "time", "1", NULL, NULL},
 	{"ms|millisecond|milliseconds", "ms", "time", "0.001", NULL, NULL},
 	{"min|mins|minute|minutes", "min", "time", "60", NULL, NULL},
@@ -214,73 +215,118 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
 }
 
 /*
- * quantity_ambiguous
- *		Whether the number s[start..end) has one separator followed by
- *		exactly three digits after one or more digits not starting with 0:
- *		"1,500 kg" is 1.5 kg with a decimal comma and 1500 kg with a
- *		thousands separator, so it is no quantity rather than a guess (as
- *		parse_number('1,500') is NULL); "0,500 kg" and "1,5 kg" are decimals.
+ * utf8_char
+ *		The code point of the UTF-8 character at s[i] (of len bytes) and its
+ *		length in *l; a byte that starts no valid sequence is itself, one
+ *		byte long (it then matches nothing a quantity's number holds).
  */
-static bool
-quantity_ambiguous(const char *s, int start, int end)
+static pg_wchar
+utf8_char(const char *s, int i, int len, int *l)
 {
-	int			first = start,
-				sep = -1;
+	const unsigned char *u = (const unsigned char *) s + i;
 
-	if (first < end && (s[first] == '-' || s[first] == '+'))
-		first++;
-	for (int j = first; j < end; j++)
-		if (s[j] == '.' || s[j] == ',')
-			sep = j;
-	return sep > first && s[first] != '0' && end - sep - 1 == 3;
+	if (u[0] >= 0xC2 && u[0] <= 0xDF && i + 1 < len && (u[1] & 0xC0) == 0x80)
+	{
+		*l = 2;
+		return ((u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+	}
+	if ((u[0] & 0xF0) == 0xE0 && i + 2 < len &&
+		(u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
+	{
+		*l = 3;
+		return ((u[0] & 0x0F) << 12) | ((u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+	}
+	*l = 1;
+	return u[0];
+}
+
+/* a blank inside a number or before its unit: space, no-break, thin, figure */
+static bool
+quantity_blank(pg_wchar c)
+{
+	return c == ' ' || c == 0xA0 || c == 0x202F || c == 0x2009 || c == 0x2007;
 }
 
 /*
  * cleanse_parse_quantity_text
- *		The canonical unit of the quantity in s (len bytes), with its number
- *		in numbuf (at least 48 bytes, the form numeric_in reads, a decimal
- *		comma made a point), or NULL when the text is not a number and a
- *		known unit, or its number is ambiguous (quantity_ambiguous).  Pure,
- *		for the fuzz target too.
+ *		The canonical unit of the quantity in s (len bytes of UTF-8), with
+ *		its number in numbuf (at least 48 bytes, the form numeric_in reads),
+ *		or NULL when the text is not a number and a known unit.  The number
+ *		is read as parse_number reads one (cleanse_parse_number_chars()):
+ *		a sign (a hyphen-minus, U+2212 or an en dash), group separators
+ *		("1,234.5 kg", "1.234,5 kg", "12 500 g", "1'234 m") and the decimal
+ *		separator inferred, "1,500 kg" (1.5 or 1500?) ambiguous and no
+ *		quantity, "0,500 kg" and "1,5 kg" decimals.  A blank or an
+ *		apostrophe is part of the number only between digits: "5' " is five
+ *		feet.  The blank before the unit may be a no-break or thin space
+ *		("5 kg" as SI typesets it).  Pure, for the fuzz target too.
  */
 const char *
 cleanse_parse_quantity_text(const char *s, int len, char *numbuf)
 {
-	int			i = 0,
-				start;
-	bool		digits = false;
+	pg_wchar	w[40];
+	int			nw = 0,
+				i = 0,
+				l,
+				ulen;
+	bool		digits = false,
+				pct;
+	const char *why;
 	const Unit *u;
+	char	   *canon;
+	pg_wchar	c;
 
 	while (i < len && isspace((unsigned char) s[i]))
 		i++;
-	start = i;
-	if (i < len && (s[i] == '-' || s[i] == '+'))
-		i++;
-	while (i < len && (isdigit((unsigned char) s[i]) || s[i] == '.' || s[i] == ','))
+	/* the sign */
+	if (i < len)
 	{
-		digits |= isdigit((unsigned char) s[i]) != 0;
-		i++;
+		c = utf8_char(s, i, len, &l);
+		if (c == '-' || c == '+' || c == 0x2212 || c == 0x2013)
+			w[nw++] = c, i += l;
 	}
-	if (digits && i - start < 40 && (u = find_unit(s + i, len - i)) != NULL)
+	/* digits and separators; blanks and apostrophes only between digits */
+	while (i < len)
 	{
-		int			k = 0,
-					seps = 0;
+		bool		digit,
+					between_digits;
 
-		for (int j = start; j < i; j++)
-		{
-			if (s[j] == '.' || s[j] == ',')
-			{
-				seps++;
-				numbuf[k++] = '.';	/* "1,5 kg": a decimal comma */
-			}
-			else
-				numbuf[k++] = s[j];
-		}
-		numbuf[k] = '\0';
-		if (seps <= 1 && numbuf[k - 1] != '.' && !quantity_ambiguous(s, start, i))
-			return u->canonical;
+		c = utf8_char(s, i, len, &l);
+		digit = (c >= '0' && c <= '9');
+		between_digits = nw > 0 && w[nw - 1] >= '0' && w[nw - 1] <= '9' &&
+			i + l < len && s[i + l] >= '0' && s[i + l] <= '9';
+		if (!(digit || c == '.' || c == ',' ||
+			  ((quantity_blank(c) || c == '\'' || c == 0x2019) && between_digits)))
+			break;
+		digits |= digit;
+		if (nw >= (int) lengthof(w))
+			return NULL;
+		w[nw++] = c;
+		i += l;
 	}
-	return NULL;
+	if (!digits || w[nw - 1] == '.' || w[nw - 1] == ',')
+		return NULL;
+	/* the unit, after blanks of any kind */
+	while (i < len && quantity_blank(c = utf8_char(s, i, len, &l)))
+		i += l;
+	ulen = len - i;
+	while (ulen > 0)
+	{
+		/* a trailing no-break or thin space (3 or 2 bytes) */
+		if (ulen >= 2 && utf8_char(s, i + ulen - 2, len, &l) == 0xA0 && l == 2)
+			ulen -= 2;
+		else if (ulen >= 3 && quantity_blank(utf8_char(s, i + ulen - 3, len, &l)) && l == 3)
+			ulen -= 3;
+		else
+			break;
+	}
+	if ((u = find_unit(s + i, ulen)) == NULL)
+		return NULL;
+	canon = cleanse_parse_number_chars(w, nw, 0, &pct, &why);
+	if (canon == NULL || strlen(canon) >= 48)
+		return NULL;
+	strcpy(numbuf, canon);
+	return u->canonical;
 }
 
 PG_FUNCTION_INFO_V1(dataeng_parse_quantity);
