@@ -1035,7 +1035,6 @@ wal_dropped_waiting(void)
 					   0, NULL, NULL) != NULL;
 }
 
-/* the worker's life in its database, until it has nothing to do */
 /*
  * wal_decode_wait
  *		Wait ms before decoding again (a change that ran out of memory), on
@@ -1127,14 +1126,16 @@ wal_round_caught(const char *slot, CdcWalRound *round, XLogRecPtr *advance_to)
 				(errcode(err->sqlerrcode),
 				 errmsg("capture from the WAL ran out of memory on a change of table %s at %X/%X (attempt %d of %d)",
 						name, LSN_FORMAT_ARGS(lsn), attempt, CDC_WAL_OOM_ATTEMPTS),
-				 errdetail("%s%s%s", err->message, err->detail ? ": " : "", err->detail ? err->detail : ""),
+				 errdetail("%s%s%s", err->message ? err->message : "", err->detail ? ": " : "",
+						   err->detail ? err->detail : ""),
 				 errhint("The worker decodes again in %d s; when the change runs out of memory in each attempt, capture of its table stops and the other tables go on.",
 						 wait_ms / 1000)));
 	else
 		ereport(LOG,
 				(errmsg("capture from the WAL decodes again, each change up to %X/%X in a subtransaction: the output plugin failed on a change of table %s",
 						LSN_FORMAT_ARGS(lsn), name),
-				 errdetail("%s%s%s", err->message, err->detail ? ": " : "", err->detail ? err->detail : ""),
+				 errdetail("%s%s%s", err->message ? err->message : "", err->detail ? ": " : "",
+						   err->detail ? err->detail : ""),
 				 errhint("A change that fails again stops the capture of its table alone.")));
 	pfree(name);
 	FreeErrorData(err);
@@ -1144,6 +1145,7 @@ wal_round_caught(const char *slot, CdcWalRound *round, XLogRecPtr *advance_to)
 	return false;
 }
 
+/* the worker's life in its database, until it has nothing to do */
 static void
 wal_run(Oid dboid, const char *slot)
 {
