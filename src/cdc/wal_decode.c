@@ -57,8 +57,8 @@
  * failure is noted in shared memory too, cdc_wal_guard_note(), for a next
  * worker should this one end.)  A change that runs pgoutput out of memory
  * is decoded again after a wait, unguarded (memory may be short for a
- * while), and guarded after CDC_WAL_OOM_ATTEMPTS such failures in a row:
- * out of memory again there stops its table as above.
+ * while), and guarded after CDC_WAL_OOM_ATTEMPTS such failures of that
+ * change: out of memory again there stops its table as above.
  *
  * The slot's position moves only when the worker calls cdc_wal_confirm()
  * after the round's transaction committed and its commit record is flushed
@@ -134,14 +134,18 @@ static int	wal_failed_code = 0;
 static XLogRecPtr wal_guarded_lsn = InvalidXLogRecPtr;
 
 /*
- * Out of memory: the change that ran out of it last, in how many decodings
- * in a row; and the last changes that ran out of it CDC_WAL_OOM_ATTEMPTS
- * times, which stop their tables (wal_change_guarded) when they fail so again.
+ * Out of memory: the last changes that ran out of it, each with the
+ * decodings it did so in (counted for each change, so that two changes
+ * failing in turn do not start each other's count again, for ever); and
+ * the last changes that ran out of it CDC_WAL_OOM_ATTEMPTS times, which
+ * stop their tables (wal_change_guarded) when they fail so again.
  */
 #define WAL_OOM_FIRST_WAIT	1000	/* ms, doubled at each attempt */
+#define WAL_OOM_KEPT		16
 #define WAL_OOM_STOPPED		64
-static XLogRecPtr wal_oom_lsn = InvalidXLogRecPtr;
-static int	wal_oom_fails = 0;
+static XLogRecPtr wal_oom_lsn[WAL_OOM_KEPT];
+static int	wal_oom_fails[WAL_OOM_KEPT];
+static int	wal_oom_next = 0;
 static XLogRecPtr wal_oom_stopped[WAL_OOM_STOPPED];
 static int	wal_oom_stopped_next = 0;
 
@@ -385,7 +389,7 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
  *		What the worker does about the error sqlerrcode that ended a round,
  *		now rolled back: CDC_WAL_FAIL_GUARD when pgoutput failed on a
  *		change with an error of the change (wal_change_error()) or out of
- *		memory CDC_WAL_OOM_ATTEMPTS times in a row, and no guarded decoding
+ *		memory in CDC_WAL_OOM_ATTEMPTS decodings, and no guarded decoding
  *		went past it yet: the worker decodes again at once, each change up
  *		to it in a subtransaction, and one that fails so again stops its
  *		table alone; CDC_WAL_FAIL_RETRY, the first times it ran out of
@@ -412,21 +416,24 @@ cdc_wal_decode_failure(int sqlerrcode, Oid *relid, XLogRecPtr *lsn, int *attempt
 		return CDC_WAL_FAIL_WORKER;
 	if (sqlerrcode == ERRCODE_OUT_OF_MEMORY)
 	{
-		if (failed == wal_oom_lsn)
-			wal_oom_fails++;
-		else
+		int			i;
+
+		for (i = 0; i < WAL_OOM_KEPT && wal_oom_lsn[i] != failed; i++)
+			;
+		if (i == WAL_OOM_KEPT)
 		{
-			wal_oom_lsn = failed;
-			wal_oom_fails = 1;
+			i = wal_oom_next;
+			wal_oom_next = (wal_oom_next + 1) % WAL_OOM_KEPT;
+			wal_oom_lsn[i] = failed;
+			wal_oom_fails[i] = 0;
 		}
-		*attempt = wal_oom_fails;
-		if (wal_oom_fails < CDC_WAL_OOM_ATTEMPTS)
+		*attempt = ++wal_oom_fails[i];
+		if (wal_oom_fails[i] < CDC_WAL_OOM_ATTEMPTS)
 		{
-			*wait_ms = WAL_OOM_FIRST_WAIT << (wal_oom_fails - 1);
+			*wait_ms = WAL_OOM_FIRST_WAIT << (wal_oom_fails[i] - 1);
 			return CDC_WAL_FAIL_RETRY;
 		}
-		wal_oom_lsn = InvalidXLogRecPtr;
-		wal_oom_fails = 0;
+		wal_oom_lsn[i] = InvalidXLogRecPtr;
 		wal_oom_stopped[wal_oom_stopped_next] = failed;
 		wal_oom_stopped_next = (wal_oom_stopped_next + 1) % WAL_OOM_STOPPED;
 		cdc_wal_guard_note(failed, *relid);
