@@ -47,16 +47,22 @@ INSERT INTO swu_v.orders VALUES (1, 10);
 RESET ROLE;
 SELECT dataeng.cdc_wal_sync() AS synced;
 
+SELECT pid AS worker0 FROM pg_stat_activity WHERE backend_type = 'dataeng wal capture' AND datname = current_database() \gset
+
 -- the attacker's row pgoutput cannot send, then the victim's next change
 SET ROLE swu_mallory;
 INSERT INTO swu_m.big VALUES (1, '12345');
 SET ROLE swu_victim;
 INSERT INTO swu_v.orders VALUES (2, 20);
 RESET ROLE;
--- the victim's change is captured (a worker fails once on the change, the
--- next one stops the attacker's table: before, none ever was)
+-- the victim's change is captured (the worker decodes again, the changes
+-- up to that one each in a subtransaction, and stops the attacker's table:
+-- before, none ever was; then a worker ended on the change, and the next
+-- one, 10 s later, stopped the table), by the same worker
 SELECT wait_for($$SELECT count(*) = 2 FROM dataeng.changes WHERE table_name = 'swu_v.orders'::regclass$$, 120)
   AS victim_captured;
+SELECT pid = :worker0 AS same_worker FROM pg_stat_activity
+ WHERE backend_type = 'dataeng wal capture' AND datname = current_database();
 -- the attacker's table stopped, saying why; none of its rows was captured
 SELECT table_name, capture_error LIKE 'commit %: the output plugin could not send a change: invalid internal value for enum: 12345'
          AS error_says

@@ -38,7 +38,7 @@ $node->safe_psql('postgres', q{
 });
 $node->safe_psql('postgres', 'SELECT dataeng.cdc_wal_sync()');
 
-# the first bad rows stop their tables (a worker fails once on them)
+# the first bad rows stop their tables (the worker decodes again, guarded)
 $node->safe_psql('postgres', q{
 	INSERT INTO big VALUES (1, '12345');
 	INSERT INTO parts VALUES (1, '12345');

@@ -254,6 +254,20 @@ typedef struct CdcWalMsgs
 } CdcWalMsgs;
 
 extern void cdc_wal_guard_rel(Oid relid);
+
+/* decodings a change may run out of memory in before its table stops */
+#define CDC_WAL_OOM_ATTEMPTS	4
+
+/* what the worker does about a round that failed (cdc_wal_decode_failure()) */
+typedef enum CdcWalFailure
+{
+	CDC_WAL_FAIL_WORKER,		/* the worker's failure: it ends */
+	CDC_WAL_FAIL_GUARD,			/* decode again, guarded up to the change */
+	CDC_WAL_FAIL_RETRY			/* out of memory: decode again after a wait */
+} CdcWalFailure;
+
+extern CdcWalFailure cdc_wal_decode_failure(int sqlerrcode, Oid *relid, XLogRecPtr *lsn,
+											int *attempt, int *wait_ms);
 extern CdcWalMsgs *cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs,
 								  XLogRecPtr *decoded);
 extern bool cdc_wal_msgs_next(CdcWalMsgs *m, StringInfo msg, XLogRecPtr *lsn);

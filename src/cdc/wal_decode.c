@@ -40,8 +40,11 @@
  * other columns ("Cannot enlarge string buffer"; two columns of 300 MB of
  * bytea, in hex), written by the table's owner, stopped the capture of
  * every table of the database, and the slot kept the WAL from there on.
- * So the failure is noted (cdc_wal_guard_note()) before it ends the round
- * and the worker; the next worker calls pgoutput for each change up to
+ * So the failure is noted before it ends the round; the worker rolls the
+ * round back, frees the decoding context (the failing transaction is gone
+ * from the reorder buffer, the memory of the failed attempt goes with it)
+ * and decodes again from the slot (cdc_wal_decode_failure(), wal_worker.c),
+ * calling pgoutput for each change up to
  * that one in a subtransaction of its own (wal_change_guarded), and one
  * that fails again becomes a message CDC_WAL_MSG_UNSENT in its place,
  * with which the round stops that table alone, as for a change it cannot
@@ -50,7 +53,12 @@
  * the later changes of the relations of the last such failures
  * (WAL_GUARD_RELS, in shared memory, for the next worker) and of every
  * relation this worker found so: otherwise each row its owner writes so
- * ends a round again.  The other changes cost no subtransaction.
+ * ends a round again.  The other changes cost no subtransaction.  (The
+ * failure is noted in shared memory too, cdc_wal_guard_note(), for a next
+ * worker should this one end.)  A change that runs pgoutput out of memory
+ * is decoded again after a wait, unguarded (memory may be short for a
+ * while), and guarded after CDC_WAL_OOM_ATTEMPTS such failures of that
+ * change: out of memory again there stops its table as above.
  *
  * The slot's position moves only when the worker calls cdc_wal_confirm()
  * after the round's transaction committed and its commit record is flushed
@@ -113,6 +121,37 @@ static Oid	wal_guard_rels[WAL_GUARD_RELS];
  */
 static HTAB *wal_guard_more = NULL;
 
+/*
+ * The change pgoutput failed on in this decoding with an error of the
+ * change or out of memory (wal_change_cb, wal_change_guarded): the round
+ * is rolled back, and cdc_wal_decode_failure() says what the worker does.
+ */
+static XLogRecPtr wal_failed_lsn = InvalidXLogRecPtr;
+static Oid	wal_failed_rel = InvalidOid;
+static int	wal_failed_code = 0;
+
+/* the position after whose failure this worker last decoded guarded */
+static XLogRecPtr wal_guarded_lsn = InvalidXLogRecPtr;
+
+/*
+ * Out of memory: the last changes that ran out of it, each with the
+ * decodings it did so in (counted for each change, so that two changes
+ * failing in turn do not start each other's count again, for ever); and
+ * the last changes that ran out of it CDC_WAL_OOM_ATTEMPTS times, which
+ * stop their tables (wal_change_guarded) when they fail so again.
+ */
+#define WAL_OOM_FIRST_WAIT	1000	/* ms, doubled at each attempt */
+#define WAL_OOM_KEPT		16
+#define WAL_OOM_STOPPED		64
+static XLogRecPtr wal_oom_lsn[WAL_OOM_KEPT];
+static int	wal_oom_fails[WAL_OOM_KEPT];
+static int	wal_oom_next = 0;
+static XLogRecPtr wal_oom_stopped[WAL_OOM_STOPPED];
+static int	wal_oom_stopped_next = 0;
+
+/* a message buffer grown past this is given back after its message */
+#define WAL_OUT_KEEP	(8 * 1024 * 1024)
+
 /* read pointers of the store: the round's scan, the mark, a replay */
 #define MSGS_SCAN	0
 #define MSGS_MARK	1
@@ -146,6 +185,19 @@ wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
 	values[1] = PointerGetDatum(ctx->out->data);
 	tuplestore_putvalues(m->store, m->desc, values, nulls);
 	m->count++;
+
+	/*
+	 * The buffer of a large row's message (up to 1 GB) is given back: it
+	 * was kept, at its largest, for the worker's life.
+	 */
+	if (ctx->out->maxlen > WAL_OUT_KEEP)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ctx->context);
+
+		pfree(ctx->out->data);
+		initStringInfo(ctx->out);
+		MemoryContextSwitchTo(old);
+	}
 }
 
 /*
@@ -181,6 +233,7 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile err = NULL;
+	bool		oom;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
@@ -204,7 +257,8 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (err == NULL)
 		return;
 
-	if (!wal_change_error(err->sqlerrcode))
+	oom = (err->sqlerrcode == ERRCODE_OUT_OF_MEMORY);
+	if (!oom && !wal_change_error(err->sqlerrcode))
 		ReThrowError(err);
 
 	/*
@@ -226,6 +280,29 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		MemoryContextSwitchTo(old);
 	}
 	ctx->prepared_write = false;
+
+	/*
+	 * Out of memory: memory may be short for a while only, the round is
+	 * tried again (cdc_wal_decode_failure()), unless this change ran out
+	 * of it in each of the last CDC_WAL_OOM_ATTEMPTS decodings.
+	 */
+	if (oom)
+	{
+		int			i;
+
+		for (i = 0; i < WAL_OOM_STOPPED && wal_oom_stopped[i] != change->lsn; i++)
+			;
+		if (i == WAL_OOM_STOPPED || XLogRecPtrIsInvalid(change->lsn))
+		{
+			wal_failed_lsn = change->lsn;
+			wal_failed_rel = RelationGetRelid(relation);
+			wal_failed_code = err->sqlerrcode;
+			ReThrowError(err);
+		}
+		err->message = psprintf("out of memory in each of %d attempts, %d s apart at most",
+								CDC_WAL_OOM_ATTEMPTS,
+								(WAL_OOM_FIRST_WAIT << (CDC_WAL_OOM_ATTEMPTS - 2)) / 1000);
+	}
 	OutputPluginPrepareWrite(ctx, true);
 	pq_sendbyte(ctx->out, CDC_WAL_MSG_UNSENT);
 	pq_sendint32(ctx->out, RelationGetRelid(relation));
@@ -291,11 +368,84 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	PG_CATCH();
 	{
 		/* (the error being thrown: nothing allocated, memory may be short) */
-		if (wal_change_error(geterrcode()))
+		int			code = geterrcode();
+
+		if (wal_change_error(code) || code == ERRCODE_OUT_OF_MEMORY)
+		{
+			wal_failed_lsn = change->lsn;
+			wal_failed_rel = relid;
+			wal_failed_code = code;
+		}
+		/* (for the next worker, should this one end) */
+		if (wal_change_error(code))
 			cdc_wal_guard_note(change->lsn, relid);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+}
+
+/*
+ * cdc_wal_decode_failure
+ *		What the worker does about the error sqlerrcode that ended a round,
+ *		now rolled back: CDC_WAL_FAIL_GUARD when pgoutput failed on a
+ *		change with an error of the change (wal_change_error()) or out of
+ *		memory in CDC_WAL_OOM_ATTEMPTS decodings, and no guarded decoding
+ *		went past it yet: the worker decodes again at once, each change up
+ *		to it in a subtransaction, and one that fails so again stops its
+ *		table alone; CDC_WAL_FAIL_RETRY, the first times it ran out of
+ *		memory there: the worker decodes again after *wait_ms (memory may
+ *		be short for a while: another process, a large sort); else
+ *		CDC_WAL_FAIL_WORKER, the worker's own failure (it ends, as
+ *		before).  *relid, *lsn and *attempt name the change and the
+ *		attempts so far.  The decoding context is to be freed before the
+ *		next decoding (cdc_wal_decoding_end()): the failing transaction is
+ *		gone from its reorder buffer, and the memory of the failed attempt
+ *		goes with it.
+ */
+CdcWalFailure
+cdc_wal_decode_failure(int sqlerrcode, Oid *relid, XLogRecPtr *lsn, int *attempt, int *wait_ms)
+{
+	XLogRecPtr	failed = wal_failed_lsn;
+
+	wal_failed_lsn = InvalidXLogRecPtr;
+	*relid = wal_failed_rel;
+	*lsn = failed;
+	*attempt = 1;
+	*wait_ms = 0;
+	if (XLogRecPtrIsInvalid(failed) || sqlerrcode != wal_failed_code)
+		return CDC_WAL_FAIL_WORKER;
+	if (sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+	{
+		int			i;
+
+		for (i = 0; i < WAL_OOM_KEPT && wal_oom_lsn[i] != failed; i++)
+			;
+		if (i == WAL_OOM_KEPT)
+		{
+			i = wal_oom_next;
+			wal_oom_next = (wal_oom_next + 1) % WAL_OOM_KEPT;
+			wal_oom_lsn[i] = failed;
+			wal_oom_fails[i] = 0;
+		}
+		*attempt = ++wal_oom_fails[i];
+		if (wal_oom_fails[i] < CDC_WAL_OOM_ATTEMPTS)
+		{
+			*wait_ms = WAL_OOM_FIRST_WAIT << (wal_oom_fails[i] - 1);
+			return CDC_WAL_FAIL_RETRY;
+		}
+		wal_oom_lsn[i] = InvalidXLogRecPtr;
+		wal_oom_stopped[wal_oom_stopped_next] = failed;
+		wal_oom_stopped_next = (wal_oom_stopped_next + 1) % WAL_OOM_STOPPED;
+		cdc_wal_guard_note(failed, *relid);
+	}
+	/*
+	 * (guarded up to there already: failing unguarded again is no change's
+	 * doing; a next worker tries, as before)
+	 */
+	else if (failed <= wal_guarded_lsn)
+		return CDC_WAL_FAIL_WORKER;
+	wal_guarded_lsn = Max(wal_guarded_lsn, failed);
+	return CDC_WAL_FAIL_GUARD;
 }
 
 /*
@@ -498,6 +648,7 @@ cdc_wal_decode(const char *slot, XLogRecPtr upto, uint64 max_msgs, XLogRecPtr *d
 
 	if (wal_ctx == NULL)
 		wal_decoding_start(slot);
+	wal_failed_lsn = InvalidXLogRecPtr;
 
 	/* no entry of the present while decoding under historic snapshots */
 	InvalidateSystemCaches();

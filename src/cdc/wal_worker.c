@@ -35,7 +35,10 @@
  * dataeng.wal_naptime between rounds that found nothing more (a session
  * waiting for it to catch up sets the latch: _cdc_wal_wake()).  SIGTERM
  * ends it between rounds (or aborts a round: nothing of it is kept),
- * SIGHUP reloads the configuration.  An error ends it; the postmaster
+ * SIGHUP reloads the configuration.  A round that pgoutput failed in on
+ * a change (a row it cannot make a message of, or out of memory) is rolled
+ * back and decoded again by the same worker (wal_round_caught()).  Any
+ * other error ends it; the postmaster
  * starts it again after 10 s (bgw_restart_time), and after failures in a
  * row it waits longer before it connects (up to 5 min: the back-off of
  * wal_dbhook.c, which also keeps the error for pipeline_status).  A slot invalidated by
@@ -69,6 +72,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/snapmgr.h"
@@ -1031,6 +1035,116 @@ wal_dropped_waiting(void)
 					   0, NULL, NULL) != NULL;
 }
 
+/*
+ * wal_decode_wait
+ *		Wait ms before decoding again (a change that ran out of memory), on
+ *		the latch: sessions waiting for a round set it, a reload is read,
+ *		SIGTERM ends the worker, a command that needs the database ends the
+ *		wait.
+ */
+static void
+wal_decode_wait(int ms)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			cdc_wal_note_conf();
+		}
+		if (left <= 0 || cdc_wal_leaving(NULL))
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * wal_round_caught
+ *		Run a round (cdc_wal_round()).  A round that pgoutput's change
+ *		callback failed in, on a change (wal_decode.c), is rolled back here
+ *		and the worker goes on, where the error ended it and the postmaster
+ *		started it again (10 s at least without capture for every table, a
+ *		failure counted for the back-off): decoding starts again from the
+ *		slot, guarded up to that change at once (an error of the change:
+ *		one that fails again stops its table alone), or after a wait when
+ *		it ran out of memory (cdc_wal_decode_failure()).  The decoding
+ *		context is freed, and with it the memory of the failed attempt.
+ *		Any other error ends the worker, as before.  False when the round
+ *		was rolled back.
+ */
+static bool
+wal_round_caught(const char *slot, CdcWalRound *round, XLogRecPtr *advance_to)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	CdcWalFailure failure = CDC_WAL_FAIL_WORKER;
+	ErrorData  *err = NULL;
+	Oid			relid = InvalidOid;
+	XLogRecPtr	lsn = InvalidXLogRecPtr;
+	int			attempt = 0;
+	int			wait_ms = 0;
+	const char *rel;
+	char	   *name;
+
+	PG_TRY();
+	{
+		*round = cdc_wal_round(slot, advance_to);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(TopMemoryContext);
+		failure = cdc_wal_decode_failure(geterrcode(), &relid, &lsn, &attempt, &wait_ms);
+		if (failure == CDC_WAL_FAIL_WORKER)
+			PG_RE_THROW();
+		err = CopyErrorData();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		MemoryContextSwitchTo(cxt);
+	}
+	PG_END_TRY();
+	if (failure == CDC_WAL_FAIL_WORKER)
+		return true;
+
+	/* (its transaction is gone with the reorder buffer's copy of it) */
+	cdc_wal_decoding_end();
+
+	StartTransactionCommand();
+	rel = get_rel_name(relid);
+	name = MemoryContextStrdup(TopMemoryContext,
+							   rel ? quote_identifier(rel) : psprintf("%u", relid));
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+	if (failure == CDC_WAL_FAIL_RETRY)
+		ereport(WARNING,
+				(errcode(err->sqlerrcode),
+				 errmsg("capture from the WAL ran out of memory on a change of table %s at %X/%X (attempt %d of %d)",
+						name, LSN_FORMAT_ARGS(lsn), attempt, CDC_WAL_OOM_ATTEMPTS),
+				 errdetail("%s%s%s", err->message ? err->message : "", err->detail ? ": " : "",
+						   err->detail ? err->detail : ""),
+				 errhint("The worker decodes again in %d s; when the change runs out of memory in each attempt, capture of its table stops and the other tables go on.",
+						 wait_ms / 1000)));
+	else
+		ereport(LOG,
+				(errmsg("capture from the WAL decodes again, each change up to %X/%X in a subtransaction: the output plugin failed on a change of table %s",
+						LSN_FORMAT_ARGS(lsn), name),
+				 errdetail("%s%s%s", err->message ? err->message : "", err->detail ? ": " : "",
+						   err->detail ? err->detail : ""),
+				 errhint("A change that fails again stops the capture of its table alone.")));
+	pfree(name);
+	FreeErrorData(err);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	if (wait_ms > 0)
+		wal_decode_wait(wait_ms);
+	return false;
+}
+
 /* the worker's life in its database, until it has nothing to do */
 static void
 wal_run(Oid dboid, const char *slot)
@@ -1133,7 +1247,8 @@ wal_run(Oid dboid, const char *slot)
 
 		wal_publish_check();
 		pgstat_report_activity(STATE_RUNNING, "decoding");
-		round = cdc_wal_round(slot, &advance_to);
+		if (!wal_round_caught(slot, &round, &advance_to))
+			continue;
 		pgstat_report_activity(STATE_IDLE, NULL);
 		if (round == CDC_WAL_NOTHING)
 			wal_leave_idle(slot);
