@@ -1129,11 +1129,13 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_range_pred(text, regtype, text) IS
   'internal: the SQL of a predicate selecting the source rows of a range of buckets';
 
--- The same for the buckets [$1, $2) of fact d, exactly: on a timestamptz
--- time column, from the first instant of a bucket $1 or later to the
--- first of a bucket $2 or later (_fact_bucket_split), which is not the
--- bucket's start where the zone's offset changes by less than the grain.
--- (Date and timestamp columns have their buckets in UTC.)
+-- The same for the buckets [$1, $2) of fact d: on a timestamptz time
+-- column, from the first instant of a bucket $1 or later to the instant
+-- from which all buckets are $2 or later (_fact_bucket_split), which are
+-- not the buckets' starts where the zone's offset changes by less than the
+-- grain, and where a bucket goes back in time (an offset falling back at
+-- 00:01) select rows of other buckets too: the caller filters on the
+-- bucket.  (Date and timestamp columns have their buckets in UTC.)
 CREATE FUNCTION dataeng_internal._fact_rows_pred(d dataeng_internal.fact_defs, ttype regtype)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT
@@ -1144,14 +1146,14 @@ DECLARE
 BEGIN
   IF ttype = 'timestamptz'::regtype THEN
     pred := replace(replace(pred,
-              '$1', format('dataeng_internal._fact_bucket_split($1, %L, %L)', d.grain, d.time_zone)),
-              '$2', format('dataeng_internal._fact_bucket_split($2, %L, %L)', d.grain, d.time_zone));
+              '$1', format('dataeng_internal._fact_bucket_split($1, %L, %L, false)', d.grain, d.time_zone)),
+              '$2', format('dataeng_internal._fact_bucket_split($2, %L, %L, true)', d.grain, d.time_zone));
   END IF;
   RETURN pred;
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_rows_pred(dataeng_internal.fact_defs, regtype) IS
-  'internal: the SQL of a predicate selecting exactly the source rows of a range of buckets of a fact';
+  'internal: the SQL of a predicate on the time column selecting the source rows of a range of buckets of a fact';
 
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
@@ -2365,6 +2367,8 @@ DECLARE
   n bigint;
   side regclass;
   est bigint;
+  ttype regtype;
+  pred text;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
   PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name), false);
@@ -2377,11 +2381,15 @@ BEGIN
       USING DETAIL = 'Writers of the table wait until the fact is rebuilt.';
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
+  -- (while backfilled: the rows of the buckets below the watermark, by
+  -- their time for an index, then by their bucket)
+  IF d.backfilled_upto IS NOT NULL THEN
+    ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+    pred := format('(%s AND %s < $2)', dataeng_internal._fact_rows_pred(d, ttype),
+                   dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone));
+  END IF;
   EXECUTE format('DELETE FROM %s', d.storage_table);
-  EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source),
-            CASE WHEN d.backfilled_upto IS NOT NULL
-                 THEN dataeng_internal._fact_rows_pred(d,
-                        (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ) END)
+  EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source), pred)
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
   -- the per-value counts of count(DISTINCT) measures (the side table made
   -- when it is not there: a fact of 0.1.0, or the table dropped by hand)
@@ -2392,10 +2400,7 @@ BEGIN
     ELSE
       EXECUTE format('TRUNCATE %s', side);
     END IF;
-    PERFORM dataeng_internal._fact_side_fill(d, side, format('%s s', d.source), q.bucket_s,
-              CASE WHEN d.backfilled_upto IS NOT NULL
-                   THEN dataeng_internal._fact_rows_pred(d,
-                          (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ) END,
+    PERFORM dataeng_internal._fact_side_fill(d, side, format('%s s', d.source), q.bucket_s, pred,
               '-infinity'::timestamptz, d.backfilled_upto, false);
   END IF;
   RETURN n;
@@ -2902,16 +2907,17 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._fact_bucket(anyelement, text, text) IS
   'internal: the bucket of a time value at a fact''s grain and time zone';
 
--- The first instant whose bucket is w or later: the rows of the buckets
--- before w are those before it (src/aggregate/delta.c says where it is not
--- w itself: a zone's offset changing by less than the grain, or at a
--- bucket's start).
-CREATE FUNCTION dataeng_internal._fact_bucket_split(w timestamptz, grain text, tz text)
+-- The first instant whose bucket is w or later (upper false), or the
+-- instant from which every bucket is (upper true): the rows of the buckets
+-- [lo, hi) are among those from split(lo, false) to split(hi, true)
+-- (src/aggregate/delta.c says where they are not w itself: a zone's offset
+-- changing by less than the grain, at a bucket's start, or going back).
+CREATE FUNCTION dataeng_internal._fact_bucket_split(w timestamptz, grain text, tz text, upper boolean)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'dataeng_fact_bucket_split'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng_internal._fact_bucket_split(timestamptz, text, text) IS
-  'internal: the first instant whose bucket at a fact''s grain and time zone is a given bucket or later';
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_split(timestamptz, text, text, boolean) IS
+  'internal: the first instant whose bucket at a fact''s grain and time zone is a given bucket or later, or from which all are';
 
 -- The source rows s of the buckets listed in the temporary table
 -- pg_temp.<btable> (column bucket, NULL for the rows whose time is NULL),
@@ -4722,7 +4728,7 @@ BEGIN
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
                    CASE ttype WHEN 'timestamptz'::regtype
-                              THEN format('dataeng_internal._fact_bucket_split($1, %L, %L)', d.grain, d.time_zone)
+                              THEN format('dataeng_internal._fact_bucket_split($1, %L, %L, false)', d.grain, d.time_zone)
                               WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
                               ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
                    ibucket);

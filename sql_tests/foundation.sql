@@ -313,7 +313,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._fact_backfill_batch(text,interval,timestamp with time zone,bigint)', 'v', false, 'u'),
   ('dataeng_internal._fact_backfill_pct(timestamp with time zone,timestamp with time zone,timestamp with time zone)', 'i', false, 's'),
   ('dataeng_internal._fact_bucket(anyelement,text,text)', 's', true, 's'),
-  ('dataeng_internal._fact_bucket_split(timestamp with time zone,text,text)', 's', true, 's'),
+  ('dataeng_internal._fact_bucket_split(timestamp with time zone,text,text,boolean)', 's', true, 's'),
   ('dataeng_internal._fact_reserve(anyarray,bigint,anyarray,anyarray,integer,boolean)', 'i', false, 's'),
   ('dataeng_internal._fact_reserve_agg(anyelement,integer,boolean)', 'i', false, 's'),
   ('dataeng_internal._fact_reserve_checked(anyarray,bigint,anyarray,anyarray,integer,boolean,bigint)', 'v', false, 'r'),
