@@ -1148,6 +1148,17 @@ BEGIN
     pred := replace(replace(pred,
               '$1', format('dataeng_internal._fact_bucket_split($1, %L, %L, false)', d.grain, d.time_zone)),
               '$2', format('dataeng_internal._fact_bucket_split($2, %L, %L, true)', d.grain, d.time_zone));
+  ELSIF d.time_zone <> 'UTC' THEN
+    -- a date or timestamp bucketed in another zone (a fact of 0.1.0,
+    -- _fact_def_check): its value, read in that zone, is that many
+    -- instants, whose local time is not its value in a skipped hour and
+    -- goes back where the offset does (up to a day, Pacific/Apia on 30
+    -- December 2011): the instants' bounds and two days more
+    pred := replace(replace(pred,
+              '$1', format('(dataeng_internal._fact_bucket_split($1, %L, %L, false) - interval ''2 days'')',
+                           d.grain, d.time_zone)),
+              '$2', format('(dataeng_internal._fact_bucket_split($2, %L, %L, true) + interval ''2 days'')',
+                           d.grain, d.time_zone));
   END IF;
   RETURN pred;
 END;
@@ -4727,10 +4738,14 @@ BEGIN
   ibucket := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
-                   CASE ttype WHEN 'timestamptz'::regtype
-                              THEN format('dataeng_internal._fact_bucket_split($1, %L, %L, false)', d.grain, d.time_zone)
-                              WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
-                              ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
+                   CASE WHEN ttype = 'timestamptz'::regtype
+                        THEN format('dataeng_internal._fact_bucket_split($1, %L, %L, false)', d.grain, d.time_zone)
+                        -- (of a fact of 0.1.0 in another zone than UTC, as _fact_rows_pred)
+                        WHEN d.time_zone <> 'UTC'
+                        THEN format('((dataeng_internal._fact_bucket_split($1, %L, %L, false) - interval ''2 days'') AT TIME ZONE %L)%s',
+                                    d.grain, d.time_zone, d.time_zone, CASE WHEN ttype = 'date'::regtype THEN '::date' ELSE '' END)
+                        WHEN ttype = 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
+                        ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
                    ibucket);
   ELSE
     pred := format('(%s AND %2$s >= $1 AND %2$s < $2)', dataeng_internal._fact_rows_pred(d, ttype), ibucket);

@@ -133,6 +133,7 @@ INSERT INTO reasons VALUES
   ('_fact_refresh', 'invoker-rights helper'), ('_fact_source_check', 'invoker-rights helper'),
   ('_fact_backfill_pct', 'invoker-rights helper'), ('_fact_bucket_expr', 'invoker-rights helper'),
   ('_fact_grain', 'invoker-rights helper'), ('_fact_range_pred', 'invoker-rights helper'),
+  ('_fact_rows_pred', 'invoker-rights helper'),
   ('_agg_image_cols', 'invoker-rights helper'), ('_agg_image_keys', 'invoker-rights helper'),
   ('_agg_json_col', 'invoker-rights helper'), ('_agg_sum_type', 'invoker-rights helper'),
   ('_agg_missing_column', 'invoker-rights helper'), ('_agg_changed_column', 'invoker-rights helper'),
@@ -177,7 +178,7 @@ INSERT INTO reasons VALUES
   ('_decoding_record_ddl', 'inside an event trigger only'),
   ('_decoding_record_drop', 'inside an event trigger only'),
   -- the bucket of a time value: date_trunc's arithmetic
-  ('_fact_bucket', 'pure'), ('_fact_reserve', 'pure'), ('_fact_reserve_agg', 'pure'),
+  ('_fact_bucket', 'pure'), ('_fact_bucket_split', 'pure'), ('_fact_reserve', 'pure'), ('_fact_reserve_agg', 'pure'),
   ('_fact_reserve_final', 'pure'), ('_fact_reserve_step', 'pure'), ('_fact_reserve_union', 'pure'),
   ('_fact_reserve_union_final', 'pure'), ('_fact_reserve_union_step', 'pure'),
   ('_fact_reserve_first', 'pure'), ('_fact_values_cat', 'pure'),
