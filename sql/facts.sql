@@ -1129,31 +1129,43 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._fact_range_pred(text, regtype, text) IS
   'internal: the SQL of a predicate selecting the source rows of a range of buckets';
 
--- The same for the buckets [$1, $2) of fact d, exactly: on a timestamptz
--- time column, from the first instant of a bucket $1 or later to the
--- first of a bucket $2 or later (_fact_bucket_split), which is not the
--- bucket's start where the zone's offset changes by less than the grain.
--- (Date and timestamp columns have their buckets in UTC.)
-CREATE FUNCTION dataeng_internal._fact_rows_pred(d dataeng_internal.fact_defs, ttype regtype)
+-- The same for the buckets [$1, $2) of fact d: on a timestamptz time
+-- column, from the first instant of a bucket $1 or later to the instant
+-- from which all buckets are $2 or later (_fact_bucket_split), which are
+-- not the buckets' starts where the zone's offset changes by less than the
+-- grain, and where a bucket goes back in time (an offset falling back at
+-- 00:01) select rows of other buckets too: the caller filters on the
+-- bucket.  (Date and timestamp columns have their buckets in UTC.)  once:
+-- each bound computed once, in an InitPlan (not for every row a scan with
+-- no index on the column reads); else a call of $1 and $2, for a join's
+-- range scan per bucket.
+CREATE FUNCTION dataeng_internal._fact_rows_pred(d dataeng_internal.fact_defs, ttype regtype, once boolean)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   pred text := dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone);
+  lo text := format('dataeng_internal._fact_bucket_split($1, %L, %L, false)', d.grain, d.time_zone);
+  hi text := format('dataeng_internal._fact_bucket_split($2, %L, %L, true)', d.grain, d.time_zone);
 BEGIN
-  -- (each instant computed once, in an InitPlan: not for every row of a
-  -- scan with no index on the column)
-  IF ttype = 'timestamptz'::regtype THEN
-    pred := replace(replace(pred,
-              '$1', format('(SELECT dataeng_internal._fact_bucket_split($1, %L, %L))', d.grain, d.time_zone)),
-              '$2', format('(SELECT dataeng_internal._fact_bucket_split($2, %L, %L))', d.grain, d.time_zone));
+  IF ttype <> 'timestamptz'::regtype AND d.time_zone = 'UTC' THEN
+    RETURN pred;
+  ELSIF ttype <> 'timestamptz'::regtype THEN
+    -- a date or timestamp bucketed in another zone (a fact of 0.1.0,
+    -- _fact_def_check): its value, read in that zone, is that many
+    -- instants, whose local time is not its value in a skipped hour and
+    -- goes back where the offset does (up to a day, Pacific/Apia on 30
+    -- December 2011): the instants' bounds and two days more
+    lo := lo || ' - interval ''2 days''';
+    hi := hi || ' + interval ''2 days''';
   END IF;
-  RETURN pred;
+  RETURN replace(replace(pred, '$1', CASE WHEN once THEN format('(SELECT %s)', lo) ELSE format('(%s)', lo) END),
+                 '$2', CASE WHEN once THEN format('(SELECT %s)', hi) ELSE format('(%s)', hi) END);
 END;
 $$;
-COMMENT ON FUNCTION dataeng_internal._fact_rows_pred(dataeng_internal.fact_defs, regtype) IS
-  'internal: the SQL of a predicate selecting exactly the source rows of a range of buckets of a fact';
+COMMENT ON FUNCTION dataeng_internal._fact_rows_pred(dataeng_internal.fact_defs, regtype, boolean) IS
+  'internal: the SQL of a predicate on the time column selecting the source rows of a range of buckets of a fact';
 
 -- The aggregate expressions of a measure over source rows s (the visible
 -- column and its hidden helpers), as (column name, SQL) pairs in table order.
@@ -2367,6 +2379,8 @@ DECLARE
   n bigint;
   side regclass;
   est bigint;
+  ttype regtype;
+  pred text;
 BEGIN
   PERFORM dataeng_internal._fact_source_check(d);
   PERFORM dataeng_internal._agg_lock_source(d.source, format('Fact "%s" is aggregated again from its whole source (after a TRUNCATE of it, or by fact_rebuild)', d.name), false);
@@ -2379,11 +2393,15 @@ BEGIN
       USING DETAIL = 'Writers of the table wait until the fact is rebuilt.';
   END IF;
   SELECT * INTO q FROM dataeng_internal._fact_sql(d);
+  -- (while backfilled: the rows of the buckets below the watermark, by
+  -- their time for an index, then by their bucket)
+  IF d.backfilled_upto IS NOT NULL THEN
+    ttype := (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ;
+    pred := format('(%s AND %s < $2)', dataeng_internal._fact_rows_pred(d, ttype, true),
+                   dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone));
+  END IF;
   EXECUTE format('DELETE FROM %s', d.storage_table);
-  EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source),
-            CASE WHEN d.backfilled_upto IS NOT NULL
-                 THEN dataeng_internal._fact_rows_pred(d,
-                        (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ) END)
+  EXECUTE dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source), pred)
     USING '-infinity'::timestamptz, d.backfilled_upto, false;
   -- the per-value counts of count(DISTINCT) measures (the side table made
   -- when it is not there: a fact of 0.1.0, or the table dropped by hand)
@@ -2394,10 +2412,7 @@ BEGIN
     ELSE
       EXECUTE format('TRUNCATE %s', side);
     END IF;
-    PERFORM dataeng_internal._fact_side_fill(d, side, format('%s s', d.source), q.bucket_s,
-              CASE WHEN d.backfilled_upto IS NOT NULL
-                   THEN dataeng_internal._fact_rows_pred(d,
-                          (dataeng_internal._agg_column(d.source, d.time_column, 'time column')).typ) END,
+    PERFORM dataeng_internal._fact_side_fill(d, side, format('%s s', d.source), q.bucket_s, pred,
               '-infinity'::timestamptz, d.backfilled_upto, false);
   END IF;
   RETURN n;
@@ -2904,16 +2919,17 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._fact_bucket(anyelement, text, text) IS
   'internal: the bucket of a time value at a fact''s grain and time zone';
 
--- The first instant whose bucket is w or later: the rows of the buckets
--- before w are those before it (src/aggregate/delta.c says where it is not
--- w itself: a zone's offset changing by less than the grain, or at a
--- bucket's start).
-CREATE FUNCTION dataeng_internal._fact_bucket_split(w timestamptz, grain text, tz text)
+-- The first instant whose bucket is w or later (upper false), or the
+-- instant from which every bucket is (upper true): the rows of the buckets
+-- [lo, hi) are among those from split(lo, false) to split(hi, true)
+-- (src/aggregate/delta.c says where they are not w itself: a zone's offset
+-- changing by less than the grain, at a bucket's start, or going back).
+CREATE FUNCTION dataeng_internal._fact_bucket_split(w timestamptz, grain text, tz text, upper boolean)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'dataeng_fact_bucket_split'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dataeng_internal._fact_bucket_split(timestamptz, text, text) IS
-  'internal: the first instant whose bucket at a fact''s grain and time zone is a given bucket or later';
+COMMENT ON FUNCTION dataeng_internal._fact_bucket_split(timestamptz, text, text, boolean) IS
+  'internal: the first instant whose bucket at a fact''s grain and time zone is a given bucket or later, or from which all are';
 
 -- The source rows s of the buckets listed in the temporary table
 -- pg_temp.<btable> (column bucket, NULL for the rows whose time is NULL),
@@ -2935,19 +2951,13 @@ BEGIN
                        THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
                                    'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
                                    btable, d.source,
-                                   -- (of a timestamptz, from the first instant of the
-                                   -- bucket to the first of a later one, as
-                                   -- _fact_rows_pred: here for each bucket b, in
-                                   -- the range scan's bounds)
                                    replace(replace(replace(
-                                     dataeng_internal._fact_range_pred(d.time_column, ttype, d.time_zone),
-                                     '$1', CASE WHEN ttype = 'timestamptz'::regtype
-                                                THEN format('dataeng_internal._fact_bucket_split(%s, %L, %L)',
-                                                            x.b_in, d.grain, d.time_zone)
-                                                ELSE x.b_in END),
+                                     dataeng_internal._fact_rows_pred(d, ttype, false),
+                                     '$1', x.b_in),
+                                     -- (the bucket's end: of a timestamptz, the first
+                                     -- instant of a later bucket)
                                      '$2', CASE WHEN ttype = 'timestamptz'::regtype
-                                                THEN format('dataeng_internal._fact_bucket_split(%s + interval ''1 microsecond'', %L, %L)',
-                                                            x.b_in, d.grain, d.time_zone)
+                                                THEN format('(%s + interval ''1 microsecond'')', x.b_in)
                                                 ELSE format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
                                                             x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone) END),
                                      '$3', 'false'),
@@ -4729,13 +4739,17 @@ BEGIN
   ibucket := dataeng_internal._fact_bucket_expr(format('s.%I', d.time_column), ttype, d.grain, d.time_zone);
   IF last THEN
     pred := format('(s.%1$I IS NULL OR (s.%1$I >= %2$s AND %3$s >= $1))', d.time_column,
-                   CASE ttype WHEN 'timestamptz'::regtype
-                              THEN format('(SELECT dataeng_internal._fact_bucket_split($1, %L, %L))', d.grain, d.time_zone)
-                              WHEN 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
-                              ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
+                   CASE WHEN ttype = 'timestamptz'::regtype
+                        THEN format('(SELECT dataeng_internal._fact_bucket_split($1, %L, %L, false))', d.grain, d.time_zone)
+                        -- (of a fact of 0.1.0 in another zone than UTC, as _fact_rows_pred)
+                        WHEN d.time_zone <> 'UTC'
+                        THEN format('((SELECT dataeng_internal._fact_bucket_split($1, %L, %L, false) - interval ''2 days'') AT TIME ZONE %L)%s',
+                                    d.grain, d.time_zone, d.time_zone, CASE WHEN ttype = 'date'::regtype THEN '::date' ELSE '' END)
+                        WHEN ttype = 'timestamp'::regtype THEN format('($1 AT TIME ZONE %L)', d.time_zone)
+                        ELSE format('($1 AT TIME ZONE %L)::date', d.time_zone) END,
                    ibucket);
   ELSE
-    pred := format('(%s AND %2$s >= $1 AND %2$s < $2)', dataeng_internal._fact_rows_pred(d, ttype), ibucket);
+    pred := format('(%s AND %2$s >= $1 AND %2$s < $2)', dataeng_internal._fact_rows_pred(d, ttype, true), ibucket);
   END IF;
   EXECUTE format('WITH ins AS (%s RETURNING __rows) SELECT count(*), coalesce(sum(__rows), 0) FROM ins',
                  dataeng_internal._fact_groups_insert_sql(d, q.ins_cols, q.ins_sel, format('%s s', d.source), pred))

@@ -222,29 +222,71 @@ RESET TimeZone;
 SELECT dataeng.fact_drop('bf_lh2_f');
 DROP TABLE bf_lh2;
 
--- The first instant of a bucket (_fact_bucket_split) around the changes of
--- offset that make it differ from the bucket's start (half an hour in
--- Lord Howe at hour grain; midnight repeated in Havana and the Azores at
--- day grain) and in zones where it does not: each instant t lies in
--- [split(bucket(t)), split(bucket(t) + 1 microsecond)), and the instant
--- before split(b) is in an earlier bucket.
+-- A zone where the bucket goes back in time: America/St_Johns fell back
+-- at 00:01 until 2011 (7 November 2010, 00:01 NDT back to 23:01 NST), so
+-- the first minute of 7 November (02:30 to 02:31 UTC, its bucket at 03:30
+-- UTC, the second midnight) comes before the last hour of 6 November.  A
+-- batch ending at 7 November took the rows before 03:30 UTC of 6 November
+-- only, and the next one those from 03:30 UTC: the row of 02:30:30 was
+-- lost.  A rebuild while the watermark is 7 November must not take it.
+CREATE TABLE bf_sj (id int PRIMARY KEY, ts timestamptz NOT NULL);
+CREATE INDEX ON bf_sj (ts);
+INSERT INTO bf_sj VALUES (1, '2010-11-05 12:00+00'), (2, '2010-11-07 02:30:30+00'), (3, '2010-11-07 03:00+00'),
+  (4, '2010-11-08 12:00+00'), (5, '2010-11-07 02:29:59+00');
+SET TimeZone = 'America/St_Johns';
+SELECT dataeng.fact_create('bf_sj_f', 'bf_sj', 'ts', 'day', ARRAY[]::text[], ARRAY['count(*)', 'max(id)'],
+                           schedule => NULL, backfill => 'later');
+SELECT done FROM dataeng_internal._fact_backfill_batch('bf_sj_f', '1 day', now(), 0);
+SELECT done FROM dataeng_internal._fact_backfill_batch('bf_sj_f', '1 day', now(), 0);
+SELECT backfilled_upto AT TIME ZONE 'UTC' AS backfilled_upto_utc FROM dataeng.facts WHERE name = 'bf_sj_f';
+SELECT dataeng.fact_rebuild('bf_sj_f');
+SELECT bucket AT TIME ZONE 'UTC' AS bucket_utc, count, max_id FROM bf_sj_f ORDER BY 1;
+CALL dataeng.fact_backfill('bf_sj_f', '1 day');
+SELECT bucket AT TIME ZONE 'UTC' AS bucket_utc, count, max_id FROM bf_sj_f ORDER BY 1;
+-- the buckets path reads 7 November again through the index
+DELETE FROM bf_sj WHERE id = 4;
+UPDATE bf_sj SET id = 6 WHERE id = 5;
+SET dataeng.fact_refresh_path = 'buckets';
+SELECT dataeng.fact_refresh('bf_sj_f');
+RESET dataeng.fact_refresh_path;
+SELECT count(*) AS differing
+  FROM ((TABLE bf_sj_f EXCEPT SELECT date_trunc('day', ts, 'America/St_Johns'), count(*), max(id) FROM bf_sj GROUP BY 1)
+        UNION ALL
+        (SELECT date_trunc('day', ts, 'America/St_Johns'), count(*), max(id) FROM bf_sj GROUP BY 1 EXCEPT TABLE bf_sj_f)) x;
+RESET TimeZone;
+SELECT dataeng.fact_drop('bf_sj_f');
+DROP TABLE bf_sj;
+
+-- The bounds of a bucket's instants (_fact_bucket_split) around the
+-- changes of offset that make them differ from the bucket's start (half
+-- an hour in Lord Howe at hour grain; midnight repeated in Havana and the
+-- Azores at day grain; St Johns and Goose Bay falling back at 00:01) and in
+-- zones where they do not: each instant t lies in [split(bucket(t), false),
+-- split(bucket(t) + 1 microsecond, true)), the instant before the first
+-- is in an earlier bucket, and the one before the second in no later one.
 SELECT z, g, count(*) AS instants, count(*) FILTER (WHERE split_b <> b) AS split_not_start,
+       count(*) FILTER (WHERE split_next <> dataeng_internal._fact_bucket_split(b + interval '1 microsecond', g, z, false))
+         AS bucket_goes_back,
        count(*) FILTER (WHERE NOT (split_b <= t AND t < split_next
-                                   AND dataeng_internal._fact_bucket(split_b - interval '1 microsecond', g, z) < b)) AS wrong
+                                   AND dataeng_internal._fact_bucket(split_b - interval '1 microsecond', g, z) < b
+                                   AND dataeng_internal._fact_bucket(split_next - interval '1 microsecond', g, z) <= b)) AS wrong
   FROM (VALUES ('Australia/Lord_Howe', 'hour', '2026-04-04 12:00+00'::timestamptz),
                ('Australia/Lord_Howe', 'hour', '2026-10-03 12:00+00'),
                ('Australia/Lord_Howe', 'day', '2026-04-04 00:00+00'),
                ('America/Havana', 'day', '2026-10-31 00:00+00'),
                ('America/Havana', 'hour', '2026-10-31 22:00+00'),
                ('Atlantic/Azores', 'day', '2026-10-24 00:00+00'),
+               ('America/St_Johns', 'day', '2010-11-05 12:00+00'),
+               ('America/St_Johns', 'week', '2010-11-05 12:00+00'),
+               ('America/Goose_Bay', 'month', '2009-10-30 12:00+00'),
                ('America/New_York', 'hour', '2026-11-01 03:00+00'),
                ('America/New_York', 'day', '2026-03-07 00:00+00'),
                ('Asia/Kathmandu', 'hour', '2026-06-01 00:00+00'),
                ('UTC', 'week', '2026-06-01 00:00+00')) v(z, g, t0),
        generate_series(t0, t0 + interval '3 days', interval '5 minutes') t,
        LATERAL (SELECT dataeng_internal._fact_bucket(t, g, z) AS b) bb,
-       LATERAL (SELECT dataeng_internal._fact_bucket_split(b, g, z) AS split_b,
-                       dataeng_internal._fact_bucket_split(b + interval '1 microsecond', g, z) AS split_next) s
+       LATERAL (SELECT dataeng_internal._fact_bucket_split(b, g, z, false) AS split_b,
+                       dataeng_internal._fact_bucket_split(b + interval '1 microsecond', g, z, true) AS split_next) s
  GROUP BY z, g ORDER BY z, g;
 
 SELECT dataeng.fact_drop(n) FROM unnest(ARRAY['bf_daily', 'bf_hourly', 'bf_now', 'bf_none', 'bf_bydate', 'bf_bytime']) n;

@@ -535,22 +535,72 @@ dataeng_fact_bucket(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(bucket_of(&c->spec, PG_GETARG_DATUM(0)));
 }
 
+/*
+ * split_bisect
+ *		The first instant of [lo, hi] whose bucket is w or later, given that
+ *		the bucket of hi is and that buckets do not decrease in between.
+ */
+static TimestampTz
+split_bisect(BucketSpec *spec, TimestampTz lo, TimestampTz hi, TimestampTz w)
+{
+	if (bucket_of(spec, TimestampTzGetDatum(lo)) >= w)
+		return lo;
+	/* bucket(lo) < w <= bucket(hi) */
+	while (hi - lo > 1)
+	{
+		TimestampTz mid = lo + (hi - lo) / 2;
+
+		if (bucket_of(spec, TimestampTzGetDatum(mid)) >= w)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+/*
+ * split_zone
+ *		The zone database entry date_trunc() reads a zone name as, NULL for
+ *		an abbreviation of a fixed offset (no changes of offset).
+ */
+static pg_tz *
+split_zone(const char *zone)
+{
+	char	   *lowzone = downcase_truncate_identifier(zone, strlen(zone), false);
+	int			val;
+	pg_tz	   *dyn = NULL;
+	int			type = DecodeTimezoneAbbrev(0, lowzone, &val, &dyn);
+
+	if (type == DYNTZ)
+		return dyn;
+	if (type == TZ || type == DTZ)
+		return NULL;
+	return pg_tzset(zone);
+}
+
+/* how far from a bucket's first instant the changes of offset are looked at */
+#define SPLIT_WINDOW (3 * USECS_PER_DAY)
+
 PG_FUNCTION_INFO_V1(dataeng_fact_bucket_split);
 
 /*
- * dataeng_internal._fact_bucket_split(w, grain, zone)
- *		The first instant whose bucket (of a timestamptz, as _fact_bucket
- *		computes it) is w or later: the rows before it are exactly those of
- *		the buckets before w.  Usually w itself; not where a zone's offset
- *		changes by less than the grain or at a bucket's start.  When
+ * dataeng_internal._fact_bucket_split(w, grain, zone, upper)
+ *		Bounds on the instants of the buckets before w and of those from w
+ *		on (buckets of a timestamptz, as _fact_bucket computes them): with
+ *		upper false, the first instant whose bucket is w or later; with upper
+ *		true, the instant from which every bucket is w or later.  The rows
+ *		of the buckets [lo, hi) are then among those in [split(lo, false),
+ *		split(hi, true)).  Usually both are w itself; not where a zone's
+ *		offset changes by less than the grain or at a bucket's start.  When
  *		Australia/Lord_Howe falls back half an hour, 01:00 at the new offset
  *		(14:30 UTC) starts inside 01:00 at the old one (14:00 UTC), whose
  *		rows go on to 15:00 UTC; when America/Havana falls back from 01:00
  *		to midnight, the first midnight's rows are in the second midnight's
- *		day.  A range of buckets [lo, hi) is then the rows in
- *		[split(lo), split(hi)), given that the bucket never decreases in
- *		time (date_trunc's).  Found by bracketing, then bisection to the
- *		microsecond.
+ *		day.  And the two differ where the bucket goes back in time: when
+ *		America/St_Johns fell back at 00:01 (until 2011), the first minute
+ *		of a day came before the last hour of the day before.  Between two
+ *		changes of the zone's offset buckets do not decrease: found by
+ *		bisection in each such piece near w.
  */
 Datum
 dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
@@ -558,9 +608,16 @@ dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
 	TimestampTz w = PG_GETARG_TIMESTAMPTZ(0);
 	text	   *grain = PG_GETARG_TEXT_PP(1);
 	text	   *zone = PG_GETARG_TEXT_PP(2);
+	bool		upper = PG_GETARG_BOOL(3);
 	BucketSpec	spec;
 	TimestampTz lo;
 	TimestampTz hi;
+	TimestampTz s;
+	TimestampTz pieces[66];
+	int			npieces;
+	bool		back = false;
+	pg_tz	   *tz;
+	pg_time_t	at;
 	int64		step;
 	int			i;
 
@@ -570,41 +627,90 @@ dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
 	spec.basetype = TIMESTAMPTZOID;
 	bucket_spec_init(&spec, text_to_cstring(grain), text_to_cstring(zone));
 #define SPLIT_BUCKET(t) bucket_of(&spec, TimestampTzGetDatum(t))
-	/* the usual case: w is a bucket's start, and nothing before it is in it */
 	if (SPLIT_BUCKET(w) >= w && SPLIT_BUCKET(w - 1) < w)
-		PG_RETURN_TIMESTAMPTZ(w);
+		/* the usual case: w is a bucket's start, and nothing before it is in it */
+		s = w;
+	else
+	{
+		/*
+		 * lo: an instant whose bucket is before w; hi: one whose bucket is w
+		 * or later (steps doubling from an hour, up to a few centuries:
+		 * further than any offset change)
+		 */
+		lo = w;
+		for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(lo) >= w; i++, step *= 2)
+		{
+			if (i >= 24 || !IS_VALID_TIMESTAMP(lo - step))
+				PG_RETURN_TIMESTAMPTZ(w);
+			lo -= step;
+		}
+		hi = w;
+		for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(hi) < w; i++, step *= 2)
+		{
+			if (i >= 24 || !IS_VALID_TIMESTAMP(hi + step))
+				PG_RETURN_TIMESTAMPTZ(w);
+			hi += step;
+		}
+		s = split_bisect(&spec, lo, hi, w);
+	}
 
 	/*
-	 * lo: an instant whose bucket is before w; hi: one whose bucket is w or
-	 * later (steps doubling from an hour, up to a few centuries: further
-	 * than any offset change)
+	 * The changes of offset near s: where none goes back, buckets do not
+	 * decrease there and s is both bounds.
 	 */
-	lo = w;
-	for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(lo) >= w; i++, step *= 2)
+	if (spec.fixed || !IS_VALID_TIMESTAMP(s - SPLIT_WINDOW) || !IS_VALID_TIMESTAMP(s + SPLIT_WINDOW) ||
+		(tz = split_zone(text_to_cstring(zone))) == NULL)
+		PG_RETURN_TIMESTAMPTZ(s);
+	npieces = 0;
+	pieces[npieces++] = s - SPLIT_WINDOW;
+	at = (pg_time_t) (floor_div(s - SPLIT_WINDOW, USECS_PER_SEC) +
+					  (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+	while (npieces < (int) lengthof(pieces) - 1)
 	{
-		if (i >= 24 || !IS_VALID_TIMESTAMP(lo - step))
-			PG_RETURN_TIMESTAMPTZ(w);
-		lo -= step;
-	}
-	hi = w;
-	for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(hi) < w; i++, step *= 2)
-	{
-		if (i >= 24 || !IS_VALID_TIMESTAMP(hi + step))
-			PG_RETURN_TIMESTAMPTZ(w);
-		hi += step;
-	}
-	/* bucket(lo) < w <= bucket(hi): bisect */
-	while (hi - lo > 1)
-	{
-		TimestampTz mid = lo + (hi - lo) / 2;
+		pg_time_t	boundary;
+		long		before_off;
+		long		after_off;
+		int			before_dst;
+		int			after_dst;
+		TimestampTz b;
 
-		if (SPLIT_BUCKET(mid) >= w)
-			hi = mid;
-		else
-			lo = mid;
+		if (pg_next_dst_boundary(&at, &before_off, &before_dst, &boundary,
+								 &after_off, &after_dst, tz) != 1 || boundary <= at)
+			break;
+		at = boundary;
+		b = ((TimestampTz) boundary - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) * USECS_PER_SEC;
+		if (b >= s + SPLIT_WINDOW)
+			break;
+		if (b > pieces[npieces - 1])
+			pieces[npieces++] = b;
+		if (after_off < before_off)
+			back = true;
+	}
+	if (!back)
+		PG_RETURN_TIMESTAMPTZ(s);
+	pieces[npieces] = s + SPLIT_WINDOW;
+
+	/*
+	 * Pieces [pieces[i], pieces[i + 1]) of one offset each.  The first
+	 * instant whose bucket is w or later: in the first piece that ends in
+	 * one.  The instant from which all are: after the last piece that
+	 * starts before w.
+	 */
+	if (!upper)
+	{
+		for (i = 0; i < npieces; i++)
+			if (SPLIT_BUCKET(pieces[i + 1] - 1) >= w)
+				PG_RETURN_TIMESTAMPTZ(split_bisect(&spec, pieces[i], pieces[i + 1] - 1, w));
+	}
+	else
+	{
+		for (i = npieces - 1; i >= 0; i--)
+			if (SPLIT_BUCKET(pieces[i]) < w)
+				PG_RETURN_TIMESTAMPTZ(SPLIT_BUCKET(pieces[i + 1] - 1) < w ? pieces[i + 1]
+									  : split_bisect(&spec, pieces[i], pieces[i + 1] - 1, w));
 	}
 #undef SPLIT_BUCKET
-	PG_RETURN_TIMESTAMPTZ(hi);
+	PG_RETURN_TIMESTAMPTZ(s);
 }
 
 /*
