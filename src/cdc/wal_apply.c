@@ -238,6 +238,7 @@ static LogicalRepRelation *wal_remote_rel(Oid relid);
 static void wal_rel_map(WalRel *wr, LogicalRepRelation *lr);
 static WalRemoteCols *wal_remote_cols(LogicalRepRelation *lr);
 static void wal_dropped_build(WalRel *wr, WalRemoteCols *rc);
+static void wal_row_map(WalRel *wr, TupleDesc desc);
 
 /* open a captured relation and build what writing its changes needs */
 static bool
@@ -330,15 +331,61 @@ wal_rel_lock(Oid relid)
 	return wal_lock_within(relid, AccessShareLock, cdc_wal_lock_timeout);
 }
 
+/*
+ * wal_row_map
+ *		The row map of wr's changes decoded with the columns of desc (the
+ *		table's, or a dropped table's as its relation message names them):
+ *		the columns captured, by the table's options columns and
+ *		exclude_columns, and the input functions their text values are read
+ *		with.  In the current memory context.
+ */
+static void
+wal_row_map(WalRel *wr, TupleDesc desc)
+{
+	Bitmapset  *include = cdc_column_set_desc(desc, wr->columns);
+	Bitmapset  *exclude = cdc_column_set_desc(desc, wr->exclude);
+	Bitmapset  *capture = NULL;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (wr->columns != NULL && !bms_is_member(att->attnum, include))
+			continue;
+		if (bms_is_member(att->attnum, exclude))
+			continue;
+		capture = bms_add_member(capture, att->attnum);
+	}
+	if (capture == NULL)
+		capture = bms_make_singleton(0);
+	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+
+	/* input of the base type: a domain's checks ran when the row was written */
+	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	/* (fn_oid InvalidOid: not looked up yet) */
+	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
+		/* (its input may run a role's code: a domain's check, an extension's) */
+		if (att->atttypid >= FirstNormalObjectId)
+			wr->user_types = true;
+	}
+}
+
 static bool
 wal_rel_build(WalRel *wr)
 {
 	TupleDesc	desc;
-	Bitmapset  *include,
-			   *exclude,
-			   *capture = NULL,
-			   *key;
-	int			i;
+	Bitmapset  *key;
 
 	if (wr->dropped)
 	{
@@ -359,44 +406,11 @@ wal_rel_build(WalRel *wr)
 		return false;
 	desc = RelationGetDescr(wr->rel);
 	wr->owner = wr->rel->rd_rel->relowner;
-	include = cdc_column_set(wr->rel, wr->columns);
-	exclude = cdc_column_set(wr->rel, wr->exclude);
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		if (wr->columns != NULL && !bms_is_member(att->attnum, include))
-			continue;
-		if (bms_is_member(att->attnum, exclude))
-			continue;
-		capture = bms_add_member(capture, att->attnum);
-	}
-	if (capture == NULL)
-		capture = bms_make_singleton(0);
-	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	wal_row_map(wr, desc);
 	key = cdc_identity_columns(wr->rel);
 	wr->has_key = (key != NULL);
 	if (key != NULL)
 		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
-
-	/* input of the base type: a domain's checks ran when the row was written */
-	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	/* (fn_oid InvalidOid: not looked up yet) */
-	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
-		/* (its input may run a role's code: a domain's check, an extension's) */
-		if (att->atttypid >= FirstNormalObjectId)
-			wr->user_types = true;
-	}
 	/*
 	 * pgoutput (PostgreSQL 15) sends no stored generated column: its value
 	 * is computed from the row's other columns, as the writer's INSERT or
@@ -641,10 +655,7 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 {
 	MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
 	TupleDesc	desc;
-	Bitmapset  *include,
-			   *exclude,
-			   *capture = NULL,
-			   *key = NULL;
+	Bitmapset  *key = NULL;
 	int			i,
 				j;
 
@@ -690,19 +701,7 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 		}
 		TupleDescInitEntry(desc, i + 1, rc->names[i], typid, typmod, 0);
 	}
-	include = cdc_column_set_desc(desc, wr->columns);
-	exclude = cdc_column_set_desc(desc, wr->exclude);
-	for (i = 1; i <= desc->natts; i++)
-	{
-		if (wr->columns != NULL && !bms_is_member(i, include))
-			continue;
-		if (bms_is_member(i, exclude))
-			continue;
-		capture = bms_add_member(capture, i);
-	}
-	if (capture == NULL)
-		capture = bms_make_singleton(0);
-	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	wal_row_map(wr, desc);
 	for (j = 0; j < wr->nkey; j++)
 	{
 		AttrNumber	attnum = wal_desc_attnum(desc, wr->keynames[j]);
@@ -716,17 +715,6 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 	wr->has_key = (key != NULL);
 	if (key != NULL)
 		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
-	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
-		if (att->atttypid >= FirstNormalObjectId)
-			wr->user_types = true;
-	}
 	if (wr->oldslot)
 		ExecDropSingleTupleTableSlot(wr->oldslot);
 	if (wr->newslot)
