@@ -34,13 +34,15 @@ CREATE TABLE wst_part_w_3 PARTITION OF wst_part_w FOR VALUES FROM (20) TO (30);
 -- by the worker with the expressions the DROP described.  One in the key
 CREATE TABLE wst_gen_w (id int, g int GENERATED ALWAYS AS (id * 2) STORED, v text,
                         PRIMARY KEY (id, g));
--- reading several columns (NULLs, a collation, CASE), one left out (g2)
+-- reading several columns (NULLs, a collation, CASE, a type modifier), one
+-- left out (g4)
 CREATE TABLE wst_genm_w (id int PRIMARY KEY, a int, b text, n numeric(6,2), d date,
   g text GENERATED ALWAYS AS (coalesce(upper(b COLLATE "C"), 'none') || '/' || (a + n)::text
                               || '/' || extract(year FROM d)::text) STORED,
   g2 numeric(8,2) GENERATED ALWAYS AS (a * n) STORED,
   g3 boolean GENERATED ALWAYS AS (CASE WHEN a > 5 THEN true WHEN a IS NULL THEN NULL
-                                  ELSE false END) STORED);
+                                  ELSE false END) STORED,
+  g4 int GENERATED ALWAYS AS (id + 100) STORED);
 -- another column's type changed between writes
 CREATE TABLE wst_gent_w (id int PRIMARY KEY, a int, x int,
                          g int GENERATED ALWAYS AS (a * 10 + id) STORED);
@@ -71,7 +73,7 @@ BEGIN
                            'gen', 'genm', 'gent', 'genx'] LOOP
     FOREACH m IN ARRAY ARRAY['w', 't'] LOOP
       IF s = 'genm' THEN
-        PERFORM dataeng.cdc_enable(format('wst_%s_%s', s, m), exclude_columns => '{g2}',
+        PERFORM dataeng.cdc_enable(format('wst_%s_%s', s, m), exclude_columns => '{g4}',
                                    method => CASE m WHEN 'w' THEN 'wal' ELSE 'trigger' END);
       ELSIF s = 'opts' THEN
         PERFORM dataeng.cdc_enable(format('wst_%s_%s', s, m), exclude_columns => '{secret}',
@@ -319,15 +321,17 @@ SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
 CREATE FUNCTION wst_twice(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 2';
 CREATE TABLE wst_genf (id int PRIMARY KEY, g int GENERATED ALWAYS AS (wst_twice(id)) STORED);
 CREATE TABLE wst_gena (id int PRIMARY KEY);
+CREATE TABLE wst_gend (id int PRIMARY KEY, g int GENERATED ALWAYS AS (id * 5) STORED);
 CREATE TABLE wst_gen_tamper (id int PRIMARY KEY, g int GENERATED ALWAYS AS (abs(id)) STORED);
 SET client_min_messages = warning;
 SELECT dataeng.cdc_enable('wst_genf', method => 'wal');
 SELECT dataeng.cdc_enable('wst_gena', method => 'wal');
+SELECT dataeng.cdc_enable('wst_gend', method => 'wal');
 SELECT dataeng.cdc_enable('wst_gen_tamper', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
 RESET client_min_messages;
 SELECT 'wst_genf'::regclass::oid AS genf_oid, 'wst_gena'::regclass::oid AS gena_oid,
-       'wst_gen_tamper'::regclass::oid AS tamper_oid \gset
+       'wst_gend'::regclass::oid AS gend_oid, 'wst_gen_tamper'::regclass::oid AS tamper_oid \gset
 BEGIN;
 INSERT INTO wst_genf VALUES (1);
 DROP TABLE wst_genf;
@@ -338,6 +342,14 @@ SET LOCAL client_min_messages = error;
 ALTER TABLE wst_gena ADD COLUMN g int GENERATED ALWAYS AS (id * 3) STORED;
 RESET client_min_messages;
 DROP TABLE wst_gena;
+COMMIT;
+-- (and one dropped after a write: the changes before had it)
+BEGIN;
+INSERT INTO wst_gend VALUES (1);
+SET LOCAL client_min_messages = error;
+ALTER TABLE wst_gend DROP COLUMN g;
+RESET client_min_messages;
+DROP TABLE wst_gend;
 COMMIT;
 -- the worker evaluates only an expression of built-in immutable functions
 -- over the table's columns: a description whose expression calls another
@@ -356,7 +368,7 @@ INSERT INTO wst_kept VALUES (5);
 COMMIT;
 SELECT dataeng.cdc_wal_sync();
 SELECT count(*) AS recorded FROM dataeng_internal.change_log
- WHERE table_oid IN (:genf_oid, :gena_oid, :tamper_oid);
+ WHERE table_oid IN (:genf_oid, :gena_oid, :gend_oid, :tamper_oid);
 SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = 'wst_kept'::regclass AND pk = '{"id": 5}';
 SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
 DROP FUNCTION wst_twice(int);

@@ -1137,6 +1137,7 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	Datum		values[11];
 	char		nulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', 'n', 'n'};
 	const char *why = NULL;
+	const char *capture_why;
 
 	/* (0.1.0: no WAL capture) */
 	if (!OidIsValid(get_relname_relid("cdc_wal_dropped",
@@ -1150,12 +1151,10 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	if (why != NULL)
 	{
 		relation_close(rel, NoLock);
-		{
-			const char *capture_why = wal_capture_why(relid, nspowner);
-
-			if (capture_why != NULL)
-				return capture_why[0] ? capture_why : NULL;
-		}
+		/* (not captured, or not active: said first) */
+		capture_why = wal_capture_why(relid, nspowner);
+		if (capture_why != NULL)
+			return capture_why[0] ? capture_why : NULL;
 		return why;
 	}
 	types = palloc(sizeof(Datum) * Max(desc->natts, 1));

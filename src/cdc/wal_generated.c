@@ -35,11 +35,11 @@
  * a role's function could be, and so could run code the table's owner
  * never wrote; and an expression put in the row by other means than the
  * DROP still calls no function that reads or writes anything.  A table whose generated column is
- * not such an expression, or was added or changed (its type, its
- * expression) by the dropping transaction (the changes written before
- * that cannot be told from those after), or reads a column renamed or
- * dropped in it, keeps the DROP's WARNING: its changes of that
- * transaction are not captured.
+ * not such an expression, or was added, changed (its type, its
+ * expression), renamed or dropped by the dropping transaction (the
+ * changes written before that cannot be told from those after), or reads
+ * a column renamed or dropped in it, keeps the DROP's WARNING: its changes
+ * of that transaction are not captured.
  *
  *-------------------------------------------------------------------------
  */
@@ -309,9 +309,12 @@ cdc_wal_gen_describe(Relation rel, List **names, List **exprs)
 		bool		whole_row;
 		int			a;
 
+		gen_att_history(relid, att->attnum, NameStr(att->attname), &was_generated, &renamed);
+		/* (the changes before its DROP COLUMN had it, and it is gone) */
+		if (att->attisdropped && was_generated)
+			return "a generated column of it was dropped in this transaction";
 		if (att->attisdropped)
 			continue;
-		gen_att_history(relid, att->attnum, NameStr(att->attname), &was_generated, &renamed);
 		if (att->attgenerated != ATTRIBUTE_GENERATED_STORED && !was_generated)
 			continue;
 		if (renamed)
