@@ -323,15 +323,18 @@ CREATE TABLE wst_genf (id int PRIMARY KEY, g int GENERATED ALWAYS AS (wst_twice(
 CREATE TABLE wst_gena (id int PRIMARY KEY);
 CREATE TABLE wst_gend (id int PRIMARY KEY, g int GENERATED ALWAYS AS (id * 5) STORED);
 CREATE TABLE wst_gen_tamper (id int PRIMARY KEY, g int GENERATED ALWAYS AS (abs(id)) STORED);
+CREATE TABLE wst_gen_tamper2 (LIKE wst_gen_tamper INCLUDING ALL);
 SET client_min_messages = warning;
 SELECT dataeng.cdc_enable('wst_genf', method => 'wal');
 SELECT dataeng.cdc_enable('wst_gena', method => 'wal');
 SELECT dataeng.cdc_enable('wst_gend', method => 'wal');
 SELECT dataeng.cdc_enable('wst_gen_tamper', method => 'wal');
+SELECT dataeng.cdc_enable('wst_gen_tamper2', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
 RESET client_min_messages;
 SELECT 'wst_genf'::regclass::oid AS genf_oid, 'wst_gena'::regclass::oid AS gena_oid,
-       'wst_gend'::regclass::oid AS gend_oid, 'wst_gen_tamper'::regclass::oid AS tamper_oid \gset
+       'wst_gend'::regclass::oid AS gend_oid, 'wst_gen_tamper'::regclass::oid AS tamper_oid,
+       'wst_gen_tamper2'::regclass::oid AS tamper2_oid \gset
 BEGIN;
 INSERT INTO wst_genf VALUES (1);
 DROP TABLE wst_genf;
@@ -354,21 +357,26 @@ COMMIT;
 -- the worker evaluates only an expression of built-in immutable functions
 -- over the table's columns: a description whose expression calls another
 -- function (changed here by a superuser, after the DROP wrote it) is
--- refused, and that table's changes of the transaction are not recorded
+-- refused, and that table's changes of the transaction are not recorded;
+-- so are those of a table whose description cannot be read
 BEGIN;
 INSERT INTO wst_gen_tamper VALUES (1), (-2);
-DROP TABLE wst_gen_tamper;
+INSERT INTO wst_gen_tamper2 VALUES (3);
+DROP TABLE wst_gen_tamper, wst_gen_tamper2;
 SELECT generated_columns, generated_exprs[1] LIKE format('%%:funcid %s %%', 'abs(int)'::regprocedure::oid) AS abs_call
-  FROM dataeng_internal.cdc_wal_dropped;
+  FROM dataeng_internal.cdc_wal_dropped ORDER BY table_ident;
 UPDATE dataeng_internal.cdc_wal_dropped
    SET generated_exprs[1] = replace(generated_exprs[1],
                                     format(':funcid %s ', 'abs(int)'::regprocedure::oid),
-                                    format(':funcid %s ', 'wst_twice(int)'::regprocedure::oid));
+                                    format(':funcid %s ', 'wst_twice(int)'::regprocedure::oid))
+ WHERE table_oid = :tamper_oid;
+UPDATE dataeng_internal.cdc_wal_dropped SET generated_exprs[1] = '{NOSUCHNODE :x 1}'
+ WHERE table_oid = :tamper2_oid;
 INSERT INTO wst_kept VALUES (5);
 COMMIT;
 SELECT dataeng.cdc_wal_sync();
 SELECT count(*) AS recorded FROM dataeng_internal.change_log
- WHERE table_oid IN (:genf_oid, :gena_oid, :gend_oid, :tamper_oid);
+ WHERE table_oid IN (:genf_oid, :gena_oid, :gend_oid, :tamper_oid, :tamper2_oid);
 SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = 'wst_kept'::regclass AND pk = '{"id": 5}';
 SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
 DROP FUNCTION wst_twice(int);

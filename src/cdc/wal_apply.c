@@ -257,6 +257,7 @@ static void wal_dropped_build(WalRel *wr, WalRemoteCols *rc);
 static void wal_row_map(WalRel *wr, TupleDesc desc);
 static void wal_dropped_generated_build(WalRel *wr, TupleDesc desc, int nsent, bool *sent);
 static void wal_dropped_generated(WalRel *wr, TupleTableSlot *slot);
+static Node *wal_gen_expr_read(const char *text, int natts, const char **why);
 
 /* open a captured relation and build what writing its changes needs */
 static bool
@@ -773,6 +774,54 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 }
 
 /*
+ * wal_gen_expr_read
+ *		The expression of a dropped table's generated column read from its
+ *		description (a node tree over its natts described columns) and
+ *		checked (cdc_wal_gen_check), in a subtransaction: a description
+ *		the worker cannot read (not written by the DROP) makes its table's
+ *		changes undecodable (*why), rather than ending every round at this
+ *		transaction.  NULL with *why set when it cannot be evaluated.  A
+ *		cancel of the worker itself is not swallowed.
+ */
+static Node *
+wal_gen_expr_read(const char *text, int natts, const char **why)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Node	   *volatile expr = NULL;
+	const char *volatile refused = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		expr = stringToNode(text);
+		refused = cdc_wal_gen_check(expr, natts);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *err;
+
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (cdc_wal_cancelled(err) || err->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(err);
+		refused = psprintf("its description cannot be read (%s)", err->message);
+		FreeErrorData(err);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	*why = refused;
+	return refused ? NULL : expr;
+}
+
+/*
  * wal_dropped_generated_build
  *		The dropped table's generated columns that the relation message
  *		leaves out (sent[j] false), added to desc after its nsent columns,
@@ -803,8 +852,7 @@ wal_dropped_generated_build(WalRel *wr, TupleDesc desc, int nsent, bool *sent)
 
 		if (sent[j])
 			continue;
-		expr = stringToNode(wr->dgenexprs[j]);
-		why = cdc_wal_gen_check(expr, wr->dnatts);
+		expr = wal_gen_expr_read(wr->dgenexprs[j], wr->dnatts, &why);
 		if (why != NULL)
 		{
 			if (wr->mismatch == NULL)
