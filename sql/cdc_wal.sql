@@ -253,7 +253,10 @@ REVOKE ALL ON dataeng_internal.cdc_wal_stops FROM PUBLIC;
 -- Tables captured from the WAL that a transaction dropped after writing
 -- them: what the worker needs to record those changes, which it decodes
 -- after the commit, when the table, its row of dataeng.cdc_tables and
--- its key are gone.  Written by the DROP (src/cdc/ddl.c,
+-- its key are gone; generated_columns and generated_exprs: its stored
+-- generated columns (and those the transaction made plain ones) and
+-- their expressions, node trees whose Vars number column_names
+-- (src/cdc/wal_generated.c).  Written by the DROP (src/cdc/ddl.c,
 -- cdc_wal_before_drop) in its own transaction, which also writes a
 -- logical message for the worker; deleted by the worker's round that
 -- records that transaction (or, when it had no change to record, once
@@ -271,6 +274,8 @@ CREATE TABLE dataeng_internal.cdc_wal_dropped (
   column_types    oid[]   NOT NULL,
   column_typmods  int4[]  NOT NULL,
   column_read_types oid[] NOT NULL,
+  generated_columns text[],
+  generated_exprs text[],
   PRIMARY KEY (table_oid, dropped_xid)
 );
 COMMENT ON TABLE dataeng_internal.cdc_wal_dropped IS

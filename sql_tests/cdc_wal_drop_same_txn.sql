@@ -30,11 +30,31 @@ CREATE TABLE wst_part_w (id int, k int, v text, PRIMARY KEY (id, k)) PARTITION B
 CREATE TABLE wst_part_w_1 PARTITION OF wst_part_w FOR VALUES FROM (0) TO (10);
 CREATE TABLE wst_part_w_2 PARTITION OF wst_part_w FOR VALUES FROM (10) TO (20);
 CREATE TABLE wst_part_w_3 PARTITION OF wst_part_w FOR VALUES FROM (20) TO (30);
+-- stored generated columns, whose values the WAL does not hold: computed
+-- by the worker with the expressions the DROP described.  One in the key
+CREATE TABLE wst_gen_w (id int, g int GENERATED ALWAYS AS (id * 2) STORED, v text,
+                        PRIMARY KEY (id, g));
+-- reading several columns (NULLs, a collation, CASE, a type modifier), one
+-- left out (g4)
+CREATE TABLE wst_genm_w (id int PRIMARY KEY, a int, b text, n numeric(6,2), d date,
+  g text GENERATED ALWAYS AS (coalesce(upper(b COLLATE "C"), 'none') || '/' || (a + n)::text
+                              || '/' || extract(year FROM d)::text) STORED,
+  g2 numeric(8,2) GENERATED ALWAYS AS (a * n) STORED,
+  g3 boolean GENERATED ALWAYS AS (CASE WHEN a > 5 THEN true WHEN a IS NULL THEN NULL
+                                  ELSE false END) STORED,
+  g4 int GENERATED ALWAYS AS (id + 100) STORED);
+-- another column's type changed between writes
+CREATE TABLE wst_gent_w (id int PRIMARY KEY, a int, x int,
+                         g int GENERATED ALWAYS AS (a * 10 + id) STORED);
+-- made a plain column (DROP EXPRESSION) between writes, then the column
+-- it read changed its type
+CREATE TABLE wst_genx_w (id int PRIMARY KEY, a int, g int GENERATED ALWAYS AS (a + 1) STORED);
 DO $$
 DECLARE
   s text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'tonly'] LOOP
+  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'tonly',
+                           'gen', 'genm', 'gent', 'genx'] LOOP
     EXECUTE format('CREATE TABLE wst_%s_t (LIKE wst_%s_w INCLUDING ALL)', s, s);
   END LOOP;
 END;
@@ -49,9 +69,13 @@ DECLARE
   s text;
   m text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'tonly', 'part'] LOOP
+  FOREACH s IN ARRAY ARRAY['drop', 'opts', 'alter', 'trunc', 'nokey', 'tonly', 'part',
+                           'gen', 'genm', 'gent', 'genx'] LOOP
     FOREACH m IN ARRAY ARRAY['w', 't'] LOOP
-      IF s = 'opts' THEN
+      IF s = 'genm' THEN
+        PERFORM dataeng.cdc_enable(format('wst_%s_%s', s, m), exclude_columns => '{g4}',
+                                   method => CASE m WHEN 'w' THEN 'wal' ELSE 'trigger' END);
+      ELSIF s = 'opts' THEN
         PERFORM dataeng.cdc_enable(format('wst_%s_%s', s, m), exclude_columns => '{secret}',
                                    changed_only => true,
                                    method => CASE m WHEN 'w' THEN 'wal' ELSE 'trigger' END);
@@ -189,6 +213,47 @@ BEGIN;
 SELECT pg_temp.wst_part('t');
 COMMIT;
 
+-- stored generated columns
+CREATE FUNCTION pg_temp.wst_gen(m text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format($q$
+    INSERT INTO wst_gen_%1$s (id, v) VALUES (1, 'one'), (2, 'two');
+    UPDATE wst_gen_%1$s SET id = 3 WHERE id = 1;
+    UPDATE wst_gen_%1$s SET v = 'changed' WHERE id = 2;
+    DELETE FROM wst_gen_%1$s WHERE id = 3;
+    DROP TABLE wst_gen_%1$s;
+    INSERT INTO wst_genm_%1$s (id, a, b, n, d) VALUES (1, 7, 'seven', 1.25, '2024-02-29'),
+      (2, NULL, NULL, NULL, NULL), (3, 2, 'x', 0.5, '1999-12-31');
+    UPDATE wst_genm_%1$s SET a = 1, b = NULL WHERE id = 1;
+    UPDATE wst_genm_%1$s SET n = 9.99 WHERE id = 3;
+    DELETE FROM wst_genm_%1$s WHERE id = 2;
+    DROP TABLE wst_genm_%1$s;
+    INSERT INTO wst_gent_%1$s (id, a, x) VALUES (1, 1, 5);
+    ALTER TABLE wst_gent_%1$s ALTER COLUMN x TYPE text USING 'x' || x;
+    INSERT INTO wst_gent_%1$s (id, a, x) VALUES (2, 2, 'two');
+    UPDATE wst_gent_%1$s SET a = 3 WHERE id = 1;
+    DROP TABLE wst_gent_%1$s;
+    INSERT INTO wst_genx_%1$s (id, a) VALUES (1, 10);
+    UPDATE wst_genx_%1$s SET a = 11;
+    ALTER TABLE wst_genx_%1$s ALTER COLUMN g DROP EXPRESSION;
+    INSERT INTO wst_genx_%1$s VALUES (2, 20, 99);
+    UPDATE wst_genx_%1$s SET a = 12 WHERE id = 1;
+    ALTER TABLE wst_genx_%1$s ALTER COLUMN a TYPE bigint;
+    UPDATE wst_genx_%1$s SET a = a + 1;
+    INSERT INTO wst_genx_%1$s VALUES (3, 30, NULL);
+    DROP TABLE wst_genx_%1$s;
+    $q$, m);
+END;
+$$;
+SET client_min_messages = error;
+BEGIN;
+SELECT pg_temp.wst_gen('w');
+COMMIT;
+BEGIN;
+SELECT pg_temp.wst_gen('t');
+COMMIT;
+RESET client_min_messages;
+
 INSERT INTO wst_kept VALUES (3);
 SELECT dataeng.cdc_wal_sync();
 
@@ -248,16 +313,73 @@ COMMIT;
 SELECT dataeng.cdc_wal_sync();
 SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
 
--- a table with a stored generated column still loses them: the DROP warns
-CREATE TABLE wst_gen (id int PRIMARY KEY, g int GENERATED ALWAYS AS (id * 2) STORED);
+-- a stored generated column the worker could not compute as it was
+-- still loses the table's changes, and the DROP warns: one calling a
+-- function not built in (it could be dropped or replaced before the
+-- worker reads the change), one added in the transaction after a write
+-- (the changes before it have no such column)
+CREATE FUNCTION wst_twice(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 2';
+CREATE TABLE wst_genf (id int PRIMARY KEY, g int GENERATED ALWAYS AS (wst_twice(id)) STORED);
+CREATE TABLE wst_gena (id int PRIMARY KEY);
+CREATE TABLE wst_gend (id int PRIMARY KEY, g int GENERATED ALWAYS AS (id * 5) STORED);
+CREATE TABLE wst_gen_tamper (id int PRIMARY KEY, g int GENERATED ALWAYS AS (abs(id)) STORED);
+CREATE TABLE wst_gen_tamper2 (LIKE wst_gen_tamper INCLUDING ALL);
 SET client_min_messages = warning;
-SELECT dataeng.cdc_enable('wst_gen', method => 'wal');
+SELECT dataeng.cdc_enable('wst_genf', method => 'wal');
+SELECT dataeng.cdc_enable('wst_gena', method => 'wal');
+SELECT dataeng.cdc_enable('wst_gend', method => 'wal');
+SELECT dataeng.cdc_enable('wst_gen_tamper', method => 'wal');
+SELECT dataeng.cdc_enable('wst_gen_tamper2', method => 'wal');
 SELECT dataeng.cdc_wal_sync();
 RESET client_min_messages;
+SELECT 'wst_genf'::regclass::oid AS genf_oid, 'wst_gena'::regclass::oid AS gena_oid,
+       'wst_gend'::regclass::oid AS gend_oid, 'wst_gen_tamper'::regclass::oid AS tamper_oid,
+       'wst_gen_tamper2'::regclass::oid AS tamper2_oid \gset
 BEGIN;
-INSERT INTO wst_gen VALUES (1);
-DROP TABLE wst_gen;
+INSERT INTO wst_genf VALUES (1);
+DROP TABLE wst_genf;
 COMMIT;
+BEGIN;
+INSERT INTO wst_gena VALUES (1);
+SET LOCAL client_min_messages = error;
+ALTER TABLE wst_gena ADD COLUMN g int GENERATED ALWAYS AS (id * 3) STORED;
+RESET client_min_messages;
+DROP TABLE wst_gena;
+COMMIT;
+-- (and one dropped after a write: the changes before had it)
+BEGIN;
+INSERT INTO wst_gend VALUES (1);
+SET LOCAL client_min_messages = error;
+ALTER TABLE wst_gend DROP COLUMN g;
+RESET client_min_messages;
+DROP TABLE wst_gend;
+COMMIT;
+-- the worker evaluates only an expression of built-in immutable functions
+-- over the table's columns: a description whose expression calls another
+-- function (changed here by a superuser, after the DROP wrote it) is
+-- refused, and that table's changes of the transaction are not recorded;
+-- so are those of a table whose description cannot be read
+BEGIN;
+INSERT INTO wst_gen_tamper VALUES (1), (-2);
+INSERT INTO wst_gen_tamper2 VALUES (3);
+DROP TABLE wst_gen_tamper, wst_gen_tamper2;
+SELECT generated_columns, generated_exprs[1] LIKE format('%%:funcid %s %%', 'abs(int)'::regprocedure::oid) AS abs_call
+  FROM dataeng_internal.cdc_wal_dropped ORDER BY table_ident;
+UPDATE dataeng_internal.cdc_wal_dropped
+   SET generated_exprs[1] = replace(generated_exprs[1],
+                                    format(':funcid %s ', 'abs(int)'::regprocedure::oid),
+                                    format(':funcid %s ', 'wst_twice(int)'::regprocedure::oid))
+ WHERE table_oid = :tamper_oid;
+UPDATE dataeng_internal.cdc_wal_dropped SET generated_exprs[1] = '{NOSUCHNODE :x 1}'
+ WHERE table_oid = :tamper2_oid;
+INSERT INTO wst_kept VALUES (5);
+COMMIT;
+SELECT dataeng.cdc_wal_sync();
+SELECT count(*) AS recorded FROM dataeng_internal.change_log
+ WHERE table_oid IN (:genf_oid, :gena_oid, :gend_oid, :tamper_oid, :tamper2_oid);
+SELECT op, pk FROM dataeng_internal.change_log WHERE table_oid = 'wst_kept'::regclass AND pk = '{"id": 5}';
+SELECT count(*) AS descriptions_left FROM dataeng_internal.cdc_wal_dropped;
+DROP FUNCTION wst_twice(int);
 
 -- a column's type dropped with the table (DROP SCHEMA ... CASCADE): an
 -- enum's values are still recorded by their labels, a domain's as its

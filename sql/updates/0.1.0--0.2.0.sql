@@ -1365,3 +1365,10 @@ DROP EVENT TRIGGER dataeng_cdc_on_drop;
 CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
   WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._cdc_on_drop();
+
+-- The stored generated columns of a table dropped by a transaction that
+-- wrote it (and those it made plain ones): their names and expressions
+-- (node trees, the columns numbered by column_names), which the WAL
+-- worker computes their values with (cdc_wal.sql, src/cdc/wal_generated.c)
+ALTER TABLE dataeng_internal.cdc_wal_dropped
+  ADD COLUMN generated_columns text[], ADD COLUMN generated_exprs text[];

@@ -1200,10 +1200,12 @@ wal_capture_why(Oid relid, Oid nspowner)
  *		it (wal_apply.c, wal_load_dropped).  Returns NULL when it did, or
  *		when nothing is needed (a partition, whose changes are published
  *		under the captured table above it: that one is described when it
- *		is dropped); else why the changes cannot be recorded (*why*): the
- *		table has stored generated columns (pgoutput leaves them out, and
- *		their expressions go with the table), or its capture from the WAL
- *		is not active (being switched, or stopped).
+ *		is dropped); else why the changes cannot be recorded (*why*): a
+ *		stored generated column the worker cannot compute once the table
+ *		is gone (wal_generated.c, cdc_wal_gen_describe: pgoutput leaves
+ *		their values out, and the description holds their expressions), or
+ *		its capture from the WAL is not active (being switched, or
+ *		stopped).
  */
 static const char *
 wal_describe_dropped(Oid relid, Oid nspowner)
@@ -1220,11 +1222,14 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	int			i;
 	bool		ok;
 	InternalSql as_owner;
-	Oid			argtypes[9] = {OIDOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID,
-	OIDARRAYOID, INT4ARRAYOID, OIDOID, OIDARRAYOID};
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	List	   *gen_names = NIL;
+	List	   *gen_exprs = NIL;
+	Oid			argtypes[11] = {OIDOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID,
+	OIDARRAYOID, INT4ARRAYOID, OIDOID, OIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[11];
+	char		nulls[11] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', 'n', 'n'};
 	const char *why = NULL;
+	const char *capture_why;
 
 	/* (0.1.0: no WAL capture) */
 	if (!OidIsValid(get_relname_relid("cdc_wal_dropped",
@@ -1233,13 +1238,16 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 
 	rel = relation_open(relid, NoLock);
 	desc = RelationGetDescr(rel);
-	if (desc->constr && desc->constr->has_generated_stored)
+	/* (pgoutput leaves their values out: the worker computes them) */
+	why = cdc_wal_gen_describe(rel, &gen_names, &gen_exprs);
+	if (why != NULL)
 	{
 		relation_close(rel, NoLock);
-		why = wal_capture_why(relid, nspowner);
-		if (why != NULL)
-			return why[0] ? why : NULL;
-		return "it has stored generated columns, whose values the WAL does not hold";
+		/* (not captured, or not active: said first) */
+		capture_why = wal_capture_why(relid, nspowner);
+		if (capture_why != NULL)
+			return capture_why[0] ? capture_why : NULL;
+		return why;
 	}
 	types = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	typmods = palloc(sizeof(Datum) * Max(desc->natts, 1));
@@ -1277,6 +1285,13 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 	values[6] = PointerGetDatum(construct_array(typmods, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	values[7] = ObjectIdGetDatum(relid);
 	values[8] = PointerGetDatum(construct_array(readtypes, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	values[9] = values[10] = (Datum) 0;
+	if (gen_names != NIL)
+	{
+		values[9] = wal_text_array(gen_names);
+		values[10] = wal_text_array(gen_exprs);
+		nulls[9] = nulls[10] = ' ';
+	}
 	relation_close(rel, NoLock);
 
 	internal_sql_begin(&as_owner, nspowner);
@@ -1285,9 +1300,9 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 								  "INSERT INTO dataeng_internal.cdc_wal_dropped AS w"
 								  " (table_oid, dropped_xid, table_ident, table_owner, columns, exclude_columns,"
 								  "  changed_only, key_columns, column_names, column_types, column_typmods,"
-								  "  column_read_types)"
+								  "  column_read_types, generated_columns, generated_exprs)"
 								  " SELECT $1, pg_catalog.pg_current_xact_id(), $2, $3, ct.columns,"
-								  "  ct.exclude_columns, ct.changed_only, $4, $5, $6, $7, $9"
+								  "  ct.exclude_columns, ct.changed_only, $4, $5, $6, $7, $9, $10, $11"
 								  "  FROM dataeng.cdc_tables ct"
 								  " WHERE ct.table_name::pg_catalog.oid OPERATOR(pg_catalog.=) $8"
 								  "   AND ct.active_method OPERATOR(pg_catalog.=) 'wal'"
@@ -1301,8 +1316,10 @@ wal_describe_dropped(Oid relid, Oid nspowner)
 								  "  changed_only = EXCLUDED.changed_only, key_columns = EXCLUDED.key_columns,"
 								  "  column_names = EXCLUDED.column_names, column_types = EXCLUDED.column_types,"
 								  "  column_typmods = EXCLUDED.column_typmods,"
-								  "  column_read_types = EXCLUDED.column_read_types"),
-							  9, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+								  "  column_read_types = EXCLUDED.column_read_types,"
+								  "  generated_columns = EXCLUDED.generated_columns,"
+								  "  generated_exprs = EXCLUDED.generated_exprs"),
+							  11, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dataeng_internal.cdc_wal_dropped");
 	ok = (SPI_processed == 1);
 	SPI_finish();

@@ -16,6 +16,7 @@
 #include "cdc/cdc.h"
 #include "nodes/pg_list.h"
 #include "utils/hsearch.h"
+#include "utils/relcache.h"
 #include "utils/resowner.h"
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
@@ -31,6 +32,9 @@
  * dataeng_internal.cdc_wal_dropped (ddl.c, wal_apply.c)
  */
 #define CDC_WAL_DROP_PREFIX "dataeng_wal_drop"
+/* a dropped table's stored generated columns (wal_generated.c) */
+extern const char *cdc_wal_gen_check(Node *expr, int natts);
+extern const char *cdc_wal_gen_describe(Relation rel, List **names, List **exprs);
 /* the slot of a database: CDC_WAL_SLOT_PREFIX followed by its oid */
 #define CDC_WAL_SLOT_PREFIX "dataeng_wal_"
 /*

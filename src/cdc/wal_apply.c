@@ -75,8 +75,10 @@
  * (CDC_WAL_DROP_PREFIX, ddl.c).  Meeting the message, the round takes the
  * description of each such table as its entry (wal_load_dropped), decodes
  * the table's changes with the columns of their relation messages and the
- * options and key of the description (wal_dropped_build), and deletes the
- * description in its own transaction, with applied_lsn: used once.
+ * options and key of the description (wal_dropped_build), its stored
+ * generated columns computed with the description's expressions
+ * (wal_dropped_generated; what they may be: wal_generated.c), and deletes
+ * the description in its own transaction, with applied_lsn: used once.
  *
  * An unchanged TOASTed value of an UPDATE's new row ('u' in pgoutput) is
  * taken from the old row, which REPLICA IDENTITY FULL (set by cdc_enable)
@@ -108,6 +110,10 @@
 #include "executor/nodeModifyTable.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -206,6 +212,16 @@ typedef struct WalRel
 	Oid		   *dattreadtypes;	/* a built-in type to read it as, once its own is gone */
 	int			nkey;			/* its key's columns (0: none) */
 	char	  **keynames;
+	/* its stored generated columns (and those made plain ones since) */
+	int			dngen;
+	char	  **dgennames;
+	char	  **dgenexprs;		/* node trees over dattnames (wal_generated.c) */
+	/* those the relation message leaves out: computed (wal_dropped_generated) */
+	int			ngen;
+	AttrNumber *gen_attnums;	/* in ddesc */
+	Expr	  **gen_exprs;		/* over ddesc's columns */
+	ExprState **gen_states;		/* prepared at their first use, as the owner */
+	ExprContext *gen_econtext;
 	TupleDesc	ddesc;			/* built from built_from */
 	WalRemoteCols *built_from;
 	WalRemoteCols *saved_built_from;
@@ -238,6 +254,10 @@ static LogicalRepRelation *wal_remote_rel(Oid relid);
 static void wal_rel_map(WalRel *wr, LogicalRepRelation *lr);
 static WalRemoteCols *wal_remote_cols(LogicalRepRelation *lr);
 static void wal_dropped_build(WalRel *wr, WalRemoteCols *rc);
+static void wal_row_map(WalRel *wr, TupleDesc desc);
+static void wal_dropped_generated_build(WalRel *wr, TupleDesc desc, int nsent, bool *sent);
+static void wal_dropped_generated(WalRel *wr, TupleTableSlot *slot);
+static Node *wal_gen_expr_read(const char *text, int natts, const char **why);
 
 /* open a captured relation and build what writing its changes needs */
 static bool
@@ -330,15 +350,61 @@ wal_rel_lock(Oid relid)
 	return wal_lock_within(relid, AccessShareLock, cdc_wal_lock_timeout);
 }
 
+/*
+ * wal_row_map
+ *		The row map of wr's changes decoded with the columns of desc (the
+ *		table's, or a dropped table's as its relation message names them):
+ *		the columns captured, by the table's options columns and
+ *		exclude_columns, and the input functions their text values are read
+ *		with.  In the current memory context.
+ */
+static void
+wal_row_map(WalRel *wr, TupleDesc desc)
+{
+	Bitmapset  *include = cdc_column_set_desc(desc, wr->columns);
+	Bitmapset  *exclude = cdc_column_set_desc(desc, wr->exclude);
+	Bitmapset  *capture = NULL;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (wr->columns != NULL && !bms_is_member(att->attnum, include))
+			continue;
+		if (bms_is_member(att->attnum, exclude))
+			continue;
+		capture = bms_add_member(capture, att->attnum);
+	}
+	if (capture == NULL)
+		capture = bms_make_singleton(0);
+	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+
+	/* input of the base type: a domain's checks ran when the row was written */
+	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	/* (fn_oid InvalidOid: not looked up yet) */
+	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
+		/* (its input may run a role's code: a domain's check, an extension's) */
+		if (att->atttypid >= FirstNormalObjectId)
+			wr->user_types = true;
+	}
+}
+
 static bool
 wal_rel_build(WalRel *wr)
 {
 	TupleDesc	desc;
-	Bitmapset  *include,
-			   *exclude,
-			   *capture = NULL,
-			   *key;
-	int			i;
+	Bitmapset  *key;
 
 	if (wr->dropped)
 	{
@@ -359,44 +425,11 @@ wal_rel_build(WalRel *wr)
 		return false;
 	desc = RelationGetDescr(wr->rel);
 	wr->owner = wr->rel->rd_rel->relowner;
-	include = cdc_column_set(wr->rel, wr->columns);
-	exclude = cdc_column_set(wr->rel, wr->exclude);
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		if (wr->columns != NULL && !bms_is_member(att->attnum, include))
-			continue;
-		if (bms_is_member(att->attnum, exclude))
-			continue;
-		capture = bms_add_member(capture, att->attnum);
-	}
-	if (capture == NULL)
-		capture = bms_make_singleton(0);
-	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	wal_row_map(wr, desc);
 	key = cdc_identity_columns(wr->rel);
 	wr->has_key = (key != NULL);
 	if (key != NULL)
 		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
-
-	/* input of the base type: a domain's checks ran when the row was written */
-	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	/* (fn_oid InvalidOid: not looked up yet) */
-	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
-		/* (its input may run a role's code: a domain's check, an extension's) */
-		if (att->atttypid >= FirstNormalObjectId)
-			wr->user_types = true;
-	}
 	/*
 	 * pgoutput (PostgreSQL 15) sends no stored generated column: its value
 	 * is computed from the row's other columns, as the writer's INSERT or
@@ -631,8 +664,11 @@ wal_desc_attnum(TupleDesc desc, const char *name)
  *		TABLE of the same transaction has the columns of its time, as the
  *		capture trigger recorded them), with the capture options, key and
  *		type modifiers the table had as it was dropped (its row of
- *		dataeng_internal.cdc_wal_dropped).  A column whose type is gone
- *		too (dropped in the same transaction) makes the changes of the
+ *		dataeng_internal.cdc_wal_dropped), and its stored generated
+ *		columns that the message leaves out after them, computed
+ *		(wal_dropped_generated_build).  A column whose type is gone
+ *		too (dropped in the same transaction), or a generated column that
+ *		cannot be computed, makes the changes of the
  *		table undecodable (mismatch): that table's changes of the
  *		transaction are then not recorded, with a WARNING (wal_break_table).
  */
@@ -641,10 +677,9 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 {
 	MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
 	TupleDesc	desc;
-	Bitmapset  *include,
-			   *exclude,
-			   *capture = NULL,
-			   *key = NULL;
+	Bitmapset  *key = NULL;
+	bool	   *sent;
+	int			ngen = 0;
 	int			i,
 				j;
 
@@ -654,12 +689,26 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 	wr->nremote = 0;
 	wr->ddesc = NULL;
 	wr->user_types = false;
+	wr->ngen = 0;
 	if (rc == NULL)
 	{
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	desc = CreateTemplateTupleDesc(rc->natts);
+
+	/*
+	 * its generated columns the relation message leaves out (stored
+	 * generated ones then): computed from the others, after them
+	 */
+	sent = palloc0(sizeof(bool) * Max(wr->dngen, 1));
+	for (j = 0; j < wr->dngen; j++)
+	{
+		for (i = 0; i < rc->natts && !sent[j]; i++)
+			sent[j] = strcmp(rc->names[i], wr->dgennames[j]) == 0;
+		if (!sent[j])
+			ngen++;
+	}
+	desc = CreateTemplateTupleDesc(rc->natts + ngen);
 	for (i = 0; i < rc->natts; i++)
 	{
 		Oid			typid = rc->types[i];
@@ -690,19 +739,9 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 		}
 		TupleDescInitEntry(desc, i + 1, rc->names[i], typid, typmod, 0);
 	}
-	include = cdc_column_set_desc(desc, wr->columns);
-	exclude = cdc_column_set_desc(desc, wr->exclude);
-	for (i = 1; i <= desc->natts; i++)
-	{
-		if (wr->columns != NULL && !bms_is_member(i, include))
-			continue;
-		if (bms_is_member(i, exclude))
-			continue;
-		capture = bms_add_member(capture, i);
-	}
-	if (capture == NULL)
-		capture = bms_make_singleton(0);
-	dataeng_row_jsonb_map_init(&wr->rowmap, desc, capture, CurrentMemoryContext);
+	wal_dropped_generated_build(wr, desc, rc->natts, sent);
+
+	wal_row_map(wr, desc);
 	for (j = 0; j < wr->nkey; j++)
 	{
 		AttrNumber	attnum = wal_desc_attnum(desc, wr->keynames[j]);
@@ -716,29 +755,204 @@ wal_dropped_build(WalRel *wr, WalRemoteCols *rc)
 	wr->has_key = (key != NULL);
 	if (key != NULL)
 		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
-	wr->typinput = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->typioparam = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	wr->inputinfo = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		getTypeInputInfo(getBaseType(att->atttypid), &wr->typinput[i], &wr->typioparam[i]);
-		if (att->atttypid >= FirstNormalObjectId)
-			wr->user_types = true;
-	}
+	/* (its expressions run as the owner, under the time limit) */
+	if (wr->ngen > 0)
+		wr->user_types = true;
 	if (wr->oldslot)
 		ExecDropSingleTupleTableSlot(wr->oldslot);
 	if (wr->newslot)
 		ExecDropSingleTupleTableSlot(wr->newslot);
 	wr->oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	wr->newslot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
-	wr->map = palloc(sizeof(AttrNumber) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
+	/* (the message's columns are the first ones of desc) */
+	wr->map = palloc(sizeof(AttrNumber) * Max(rc->natts, 1));
+	for (i = 0; i < rc->natts; i++)
 		wr->map[i] = i + 1;
-	wr->nremote = desc->natts;
+	wr->nremote = rc->natts;
 	wr->ddesc = desc;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * wal_gen_expr_read
+ *		The expression of a dropped table's generated column read from its
+ *		description (a node tree over its natts described columns) and
+ *		checked (cdc_wal_gen_check), in a subtransaction: a description
+ *		the worker cannot read (not written by the DROP) makes its table's
+ *		changes undecodable (*why), rather than ending every round at this
+ *		transaction.  NULL with *why set when it cannot be evaluated.  A
+ *		cancel of the worker itself is not swallowed.
+ */
+static Node *
+wal_gen_expr_read(const char *text, int natts, const char **why)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Node	   *volatile expr = NULL;
+	const char *volatile refused = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		expr = stringToNode(text);
+		refused = cdc_wal_gen_check(expr, natts);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *err;
+
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (cdc_wal_cancelled(err) || err->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(err);
+		refused = psprintf("its description cannot be read (%s)", err->message);
+		FreeErrorData(err);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	*why = refused;
+	return refused ? NULL : expr;
+}
+
+/*
+ * wal_dropped_generated_build
+ *		The dropped table's generated columns that the relation message
+ *		leaves out (sent[j] false), added to desc after its nsent columns,
+ *		of their expression's type, and their expressions over desc's
+ *		columns (the columns they read found by name, of the type the
+ *		expression reads).  The description's expressions are checked
+ *		again (cdc_wal_gen_check: built-in functions and types only); one
+ *		that cannot be computed makes the table's changes of the
+ *		transaction undecodable (mismatch), as a column whose type is gone.
+ */
+static void
+wal_dropped_generated_build(WalRel *wr, TupleDesc desc, int nsent, bool *sent)
+{
+	AttrMap    *map = make_attrmap(Max(wr->dnatts, 1));
+	int			n = 0;
+	int			j;
+
+	wr->gen_attnums = palloc0(sizeof(AttrNumber) * Max(wr->dngen, 1));
+	wr->gen_exprs = palloc0(sizeof(Expr *) * Max(wr->dngen, 1));
+	wr->gen_states = palloc0(sizeof(ExprState *) * Max(wr->dngen, 1));
+	for (j = 0; j < wr->dngen; j++)
+	{
+		Node	   *expr;
+		Bitmapset  *reads = NULL;
+		const char *why;
+		bool		whole_row;
+		int			a;
+
+		if (sent[j])
+			continue;
+		expr = wal_gen_expr_read(wr->dgenexprs[j], wr->dnatts, &why);
+		if (why != NULL)
+		{
+			if (wr->mismatch == NULL)
+				wr->mismatch = psprintf("generated column \"%s\" cannot be computed: %s",
+										wr->dgennames[j], why);
+			expr = (Node *) makeNullConst(TEXTOID, -1, InvalidOid);
+		}
+		/* the columns it reads: of the change, of the types it reads */
+		pull_varattnos(expr, 1, &reads);
+		a = -1;
+		while ((a = bms_next_member(reads, a)) >= 0)
+		{
+			AttrNumber	attnum = a + FirstLowInvalidHeapAttributeNumber;
+			const char *name = wr->dattnames[attnum - 1];
+			AttrNumber	in_desc = 0;
+			Oid			vartype = InvalidOid;
+			ListCell   *lc;
+			List	   *vars = pull_var_clause(expr, 0);
+			int			i;
+
+			/* (the entries after nsent are not filled yet) */
+			for (i = 0; i < nsent && in_desc == 0; i++)
+				if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+					in_desc = i + 1;
+
+			foreach(lc, vars)
+				if (((Var *) lfirst(lc))->varattno == attnum)
+					vartype = ((Var *) lfirst(lc))->vartype;
+			if (in_desc == 0)
+			{
+				if (wr->mismatch == NULL)
+					wr->mismatch = psprintf("column \"%s\" that generated column \"%s\" reads has no value in the change",
+											name, wr->dgennames[j]);
+				in_desc = 1;
+			}
+			else if (TupleDescAttr(desc, in_desc - 1)->atttypid != vartype &&
+					 wr->mismatch == NULL)
+				wr->mismatch = psprintf("column \"%s\" that generated column \"%s\" reads was of type %s when the change was written, not %s",
+										name, wr->dgennames[j],
+										format_type_be(TupleDescAttr(desc, in_desc - 1)->atttypid),
+										format_type_be(vartype));
+			map->attnums[attnum - 1] = in_desc;
+		}
+		if (wr->mismatch != NULL)
+			expr = (Node *) makeNullConst(TEXTOID, -1, InvalidOid);
+		else
+			expr = map_variable_attnos(expr, 1, 0, map, InvalidOid, &whole_row);
+		TupleDescInitEntry(desc, nsent + n + 1, wr->dgennames[j], exprType(expr),
+						   exprTypmod(expr), 0);
+		TupleDescInitEntryCollation(desc, nsent + n + 1, exprCollation(expr));
+		wr->gen_attnums[n] = nsent + n + 1;
+		wr->gen_exprs[n] = (Expr *) expr;
+		n++;
+	}
+	wr->ngen = n;
+}
+
+/*
+ * wal_dropped_generated
+ *		The generated columns of a dropped table's row in slot that its
+ *		change leaves out, computed from its other columns, as the writer's
+ *		statement did.  Between wal_row_enter() and wal_row_leave(): as the
+ *		table's owner, restricted, under the time limit (its expressions are
+ *		prepared here at their first use, as that role too).
+ */
+static void
+wal_dropped_generated(WalRel *wr, TupleTableSlot *slot)
+{
+	ExprContext *econtext;
+	int			i;
+
+	if (wr->gen_econtext == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
+
+		wr->gen_econtext = CreateStandaloneExprContext();
+		MemoryContextSwitchTo(old);
+	}
+	econtext = wr->gen_econtext;
+	ResetExprContext(econtext);
+	econtext->ecxt_scantuple = slot;
+	for (i = 0; i < wr->ngen; i++)
+	{
+		AttrNumber	attnum = wr->gen_attnums[i];
+		bool		isnull;
+		Datum		value;
+
+		if (wr->gen_states[i] == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(wal_round_cxt);
+
+			wr->gen_states[i] = ExecInitExpr(expression_planner(wr->gen_exprs[i]), NULL);
+			MemoryContextSwitchTo(old);
+		}
+		value = ExecEvalExprSwitchContext(wr->gen_states[i], econtext, &isnull);
+		slot->tts_values[attnum - 1] = value;
+		slot->tts_isnull[attnum - 1] = isnull;
+	}
+	/* (the values copied out of the expressions' memory, reset per row) */
+	ExecMaterializeSlot(slot);
 }
 
 /*
@@ -794,6 +1008,12 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("no relation message for table %u before its changes", wr->relid)));
 
+	if (wr->mismatch != NULL && wr->dropped)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cannot decode a change of table \"%s\", which its transaction dropped",
+						WAL_REL_NAME(wr)),
+				 errdetail("The %s.", wr->mismatch)));
 	if (wr->mismatch != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -851,6 +1071,8 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 		ResetPerTupleExprContext(wr->gen_estate);
 		ExecComputeStoredGenerated(wr->gen_rri, wr->gen_estate, slot, CMD_INSERT);
 	}
+	else if (wr->ngen > 0)
+		wal_dropped_generated(wr, slot);
 }
 
 /*
@@ -1994,7 +2216,8 @@ wal_load_dropped(WalRound *r)
 							  " WHERE d.dropped_xid::pg_catalog.xid OPERATOR(pg_catalog.=) $1"
 							  " RETURNING d.table_oid, d.columns::text, d.exclude_columns::text,"
 							  " d.changed_only, d.table_ident, d.table_owner, d.key_columns,"
-							  " d.column_names, d.column_types, d.column_typmods, d.column_read_types",
+							  " d.column_names, d.column_types, d.column_typmods, d.column_read_types,"
+							  " d.generated_columns, d.generated_exprs",
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "could not read dataeng_internal.cdc_wal_dropped");
 	for (i = 0; i < SPI_processed; i++)
@@ -2047,6 +2270,14 @@ wal_load_dropped(WalRound *r)
 		n = Min(wal_spi_array(tup, desc, 11, OIDOID, &elems), wr->dnatts);
 		for (k = 0; k < n; k++)
 			wr->dattreadtypes[k] = DatumGetObjectId(elems[k]);
+		n = wal_spi_array(tup, desc, 12, TEXTOID, &elems);
+		wr->dgennames = palloc(sizeof(char *) * Max(n, 1));
+		for (k = 0; k < n; k++)
+			wr->dgennames[k] = TextDatumGetCString(elems[k]);
+		wr->dngen = Min(wal_spi_array(tup, desc, 13, TEXTOID, &elems), n);
+		wr->dgenexprs = palloc(sizeof(char *) * Max(wr->dngen, 1));
+		for (k = 0; k < wr->dngen; k++)
+			wr->dgenexprs[k] = TextDatumGetCString(elems[k]);
 		installed = lappend(installed, wr);
 		MemoryContextSwitchTo(old);
 	}
