@@ -33,7 +33,9 @@
  *	 the catalog caches, and _agg_on_rename_apply('ddl_command_start')
  *	 called only when one is found; after it, the recorded names follow a
  *	 rename or SET SCHEMA (or fill a name not recorded yet): only then
- *	 _agg_on_rename_apply('ddl_command_end').
+ *	 _agg_on_rename_apply('ddl_command_end').  Also before the statement,
+ *	 an ALTER COLUMN ... TYPE that may change the values of a column a
+ *	 fact or dimension reads (agg_retype_mark()).
  *
  * The calls are counted as calls of those functions (track_functions):
  * sql_tests/cdc_ddl_unrelated.sql counts them for unrelated DDL.
@@ -56,7 +58,9 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "replication/slot.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -399,6 +403,160 @@ rename_cb(Oid source, Oid table, bool dropped, const char *schema,
 	return a->found;
 }
 
+/* agg_retype_mark's question: a source (not dropped) among relids */
+static bool
+retype_cb(Oid source, Oid table, bool dropped, const char *schema,
+		  const char *name, void *arg)
+{
+	AlteredArg *a = (AlteredArg *) arg;
+
+	if (!dropped && list_member_oid(a->relids, source))
+		a->found = true;
+	return a->found;
+}
+
+/*
+ * agg_retype_mark
+ *		Before an ALTER TABLE: its ALTER COLUMN ... TYPE subcommands that may
+ *		change the values of a column a fact or dimension reads (a USING
+ *		clause, or a conversion that does not keep every value as it was,
+ *		_dim_type_keeps_values(): numeric(10,2) to numeric(10,0) rounds)
+ *		mark the definitions of the table (and of the tables that inherit
+ *		it, which the statement alters too) for a resync: the table's rows
+ *		change without a change captured, so the fact or dimension no longer
+ *		matches its source, and the changes captured later (a DELETE's old
+ *		image, in the new values) are applied to the old values (sum(amount)
+ *		-970 where the GROUP BY said 2000 after USING amount * 100).  The
+ *		next refresh rebuilds the fact, or makes the dimension's current
+ *		rows equal to its source.  Before the statement, where the columns'
+ *		types are still the old ones; the statement's failure (a role not
+ *		the table's owner, say) takes the mark back with it.
+ */
+static void
+agg_retype_mark(Node *parsetree, Oid owner)
+{
+	AlterTableStmt *stmt;
+	AlteredArg	a = {NIL, false};
+	Oid			relid;
+	ListCell   *lc;
+	List	   *rels = NIL;
+	List	   *cols = NIL;
+	List	   *types = NIL;
+	List	   *typmods = NIL;
+	List	   *usings = NIL;
+	int			n;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return;
+	stmt = (AlterTableStmt *) parsetree;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (IsA(cmd, AlterTableCmd) && cmd->subtype == AT_AlterColumnType)
+			break;
+	}
+	if (lc == NULL)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+		return;
+	a.relids = find_all_inheritors(relid, NoLock, NULL);
+	if (defs_scan("fact_defs", NULL, retype_cb, &a) && !a.found &&
+		defs_scan("dimension_defs", NULL, retype_cb, &a) && !a.found)
+		return;
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+
+	/* each retyped column of each table the statement alters */
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+		ColumnDef  *def;
+		Type		t;
+		int32		typmod = -1;
+		Oid			typid = InvalidOid;
+		ListCell   *lr;
+
+		if (!IsA(cmd, AlterTableCmd) || cmd->subtype != AT_AlterColumnType || cmd->name == NULL ||
+			cmd->def == NULL || !IsA(cmd->def, ColumnDef))
+			continue;
+		def = (ColumnDef *) cmd->def;
+		/* (a type not found: the statement fails on it; counted as changing) */
+		t = def->typeName ? LookupTypeName(NULL, def->typeName, &typmod, true) : NULL;
+		if (t != NULL)
+		{
+			typid = typeTypeId(t);
+			ReleaseSysCache(t);
+		}
+		foreach(lr, a.relids)
+		{
+			rels = lappend_oid(rels, lfirst_oid(lr));
+			cols = lappend(cols, cmd->name);
+			types = lappend_oid(types, typid);
+			typmods = lappend_int(typmods, typmod);
+			usings = lappend_int(usings, def->raw_default != NULL || def->cooked_default != NULL);
+		}
+	}
+	n = list_length(rels);
+	if (n == 0)
+		return;
+	{
+		Datum	   *dr = palloc(sizeof(Datum) * n);
+		Datum	   *dc = palloc(sizeof(Datum) * n);
+		Datum	   *dt = palloc(sizeof(Datum) * n);
+		Datum	   *dm = palloc(sizeof(Datum) * n);
+		Datum	   *du = palloc(sizeof(Datum) * n);
+		Oid			argtypes[5] = {OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, INT4ARRAYOID, BOOLARRAYOID};
+		Datum		args[5];
+		InternalSql saved;
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			dr[i] = ObjectIdGetDatum(list_nth_oid(rels, i));
+			dc[i] = CStringGetTextDatum((char *) list_nth(cols, i));
+			dt[i] = ObjectIdGetDatum(list_nth_oid(types, i));
+			dm[i] = Int32GetDatum(list_nth_int(typmods, i));
+			du[i] = BoolGetDatum(list_nth_int(usings, i) != 0);
+		}
+		args[0] = PointerGetDatum(construct_array(dr, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+		args[1] = PointerGetDatum(construct_array(dc, n, TEXTOID, -1, false, TYPALIGN_INT));
+		args[2] = PointerGetDatum(construct_array(dt, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+		args[3] = PointerGetDatum(construct_array(dm, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		args[4] = PointerGetDatum(construct_array(du, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+
+		/*
+		 * (as the extension's owner, restricted, search_path pinned: the
+		 * names here are the statement's, compared, never looked up)
+		 */
+		internal_sql_begin(&saved, owner);
+		SPI_connect();
+		for (i = 0; i < 2; i++)
+		{
+			char	   *sql = psprintf("UPDATE dataeng_internal.%s x SET resync_pending = true "
+									   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+									   "               pg_catalog.unnest($4), pg_catalog.unnest($5)) c(rel, col, typ, typmod, using_) "
+									   "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.rel "
+									   " AND a.attname OPERATOR(pg_catalog.=) c.col::pg_catalog.name "
+									   " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+									   "WHERE x.source::pg_catalog.oid OPERATOR(pg_catalog.=) c.rel "
+									   "  AND NOT x.resync_pending AND NOT x.source_dropped "
+									   "  AND (x.source_columns IS NULL "
+									   "       OR x.source_columns OPERATOR(pg_catalog.?) c.col) "
+									   "  AND (c.using_ OR c.typ OPERATOR(pg_catalog.=) 0 "
+									   "       OR NOT dataeng_internal._dim_type_keeps_values(a.atttypid, a.atttypmod, "
+									   "                                                      c.typ, c.typmod))",
+									   i == 0 ? "fact_defs" : "dimension_defs");
+
+			if (SPI_execute_with_args(sql, 5, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not mark the definitions of a retyped source");
+		}
+		SPI_finish();
+		internal_sql_end(&saved);
+	}
+}
+
 PG_FUNCTION_INFO_V1(dataeng_agg_on_rename);
 
 /*
@@ -416,6 +574,8 @@ dataeng_agg_on_rename(PG_FUNCTION_ARGS)
 	bool		known;
 
 	a.start = strcmp(trigdata->event, "ddl_command_start") == 0;
+	if (a.start)
+		agg_retype_mark(parsetree, gate_owner(fcinfo));
 	a.rename = parsetree == NULL ||
 		!(IsA(parsetree, AlterTableStmt) || IsA(parsetree, AlterOwnerStmt) ||
 		  IsA(parsetree, AlterTableMoveAllStmt) || renames_in_table(parsetree));
