@@ -63,7 +63,7 @@ SELECT dataeng.fact_refresh('rt.daily') >= 0 AS refreshed;
 SELECT dataeng.dimension_refresh('rt.cities') >= 0 AS refreshed;
 -- the fact is the GROUP BY of its source, the dimension its copy
 SELECT bucket, sum_amount, sum_price, count FROM rt.daily ORDER BY bucket;
-SELECT date_trunc('day', t, 'UTC') AS bucket, sum(amount), sum(price), count(*)
+SELECT date_trunc('day', t) AS bucket, sum(amount), sum(price), count(*)
   FROM rt.sales GROUP BY 1 ORDER BY 1;
 SELECT id, city FROM rt.cities ORDER BY id;
 -- and later changes apply to the new values
