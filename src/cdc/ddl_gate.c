@@ -57,6 +57,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
 #include "replication/slot.h"
@@ -316,6 +317,105 @@ altered_relation(Node *parsetree)
 	return NULL;
 }
 
+/* agg_type_renamed_mark's question: any source followed (not dropped) */
+static bool
+any_source_cb(Oid source, Oid table, bool dropped, const char *schema,
+			  const char *name, void *arg)
+{
+	AlteredArg *a = (AlteredArg *) arg;
+
+	a->found = !dropped;
+	return a->found;
+}
+
+/*
+ * agg_type_renamed_mark
+ *		After ALTER TYPE ... RENAME VALUE of an enum, or a rename of an
+ *		attribute of a composite type (ALTER TYPE ... RENAME ATTRIBUTE, or
+ *		ALTER TABLE ... RENAME COLUMN of a table whose row type a column
+ *		holds): the row images captured before hold the values under the
+ *		old label or field name.  Read as the type is now, an enum label
+ *		failed every later refresh of the facts and dimensions of a source
+ *		with a column of that type ("invalid input value for enum"), and a
+ *		composite's renamed field read as NULL: a dimension kept (,gbp)
+ *		for (5,gbp), a fact counted -1 in a group of no row.  Such
+ *		definitions are marked for a resync (the next refresh rebuilds the
+ *		fact, makes the dimension equal to its source, and skips the
+ *		changes captured before): those reading a column of the type, or
+ *		of a type made of it (an array, a domain, a range, a composite).
+ */
+static void
+agg_type_renamed_mark(Node *parsetree, Oid owner)
+{
+	Oid			typid = InvalidOid;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	InternalSql saved;
+	int			i;
+
+	if (parsetree == NULL)
+		return;
+	if (IsA(parsetree, AlterEnumStmt) && ((AlterEnumStmt *) parsetree)->oldVal != NULL)
+		typid = typenameTypeId(NULL, makeTypeNameFromNameList(((AlterEnumStmt *) parsetree)->typeName));
+	else if (IsA(parsetree, RenameStmt) &&
+			 (((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE ||
+			  ((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN) &&
+			 ((RenameStmt *) parsetree)->relation != NULL)
+	{
+		Oid			relid = RangeVarGetRelid(((RenameStmt *) parsetree)->relation, NoLock, true);
+
+		if (OidIsValid(relid))
+			typid = get_rel_type_id(relid);
+	}
+	if (!OidIsValid(typid) || strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+	/* (no fact or dimension that follows a source: nothing to mark) */
+	{
+		AlteredArg	a = {NIL, false};
+
+		if (defs_scan("fact_defs", NULL, any_source_cb, &a) && !a.found &&
+			defs_scan("dimension_defs", NULL, any_source_cb, &a) && !a.found)
+			return;
+	}
+	args[0] = ObjectIdGetDatum(typid);
+	internal_sql_begin(&saved, owner);
+	SPI_connect();
+	for (i = 0; i < 2; i++)
+	{
+		char	   *sql = psprintf("WITH RECURSIVE t(oid) AS ("
+								   " SELECT $1"
+								   " UNION"
+								   " SELECT x.oid FROM t CROSS JOIN LATERAL ("
+								   "  SELECT y.oid FROM pg_catalog.pg_type y"
+								   "   WHERE y.typelem OPERATOR(pg_catalog.=) t.oid"
+								   "      OR y.typbasetype OPERATOR(pg_catalog.=) t.oid"
+								   "  UNION ALL"
+								   "  SELECT c.reltype FROM pg_catalog.pg_attribute a"
+								   "    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+								   "   WHERE a.atttypid OPERATOR(pg_catalog.=) t.oid AND a.attnum OPERATOR(pg_catalog.>) 0"
+								   "     AND NOT a.attisdropped AND c.reltype OPERATOR(pg_catalog.<>) 0"
+								   "  UNION ALL"
+								   "  SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+								   "  UNION ALL"
+								   "  SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+								   " ) x)"
+								   " UPDATE dataeng_internal.%s x SET resync_pending = true"
+								   "  WHERE NOT x.resync_pending AND NOT x.source_dropped"
+								   "    AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+								   "                 WHERE a.attrelid OPERATOR(pg_catalog.=) x.source::pg_catalog.oid"
+								   "                   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+								   "                   AND a.atttypid IN (SELECT t.oid FROM t)"
+								   "                   AND (x.source_columns IS NULL"
+								   "                        OR x.source_columns OPERATOR(pg_catalog.?) a.attname::pg_catalog.text))",
+								   i == 0 ? "fact_defs" : "dimension_defs");
+
+		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not mark the definitions of a source whose type was renamed");
+	}
+	SPI_finish();
+	internal_sql_end(&saved);
+}
+
 PG_FUNCTION_INFO_V1(dataeng_dim_on_alter);
 
 /*
@@ -331,6 +431,7 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_dim_on_alter");
 	Node	   *parsetree = trigdata->parsetree;
 
+	agg_type_renamed_mark(parsetree, gate_owner(fcinfo));
 	if (parsetree != NULL && altered_relation(parsetree) != NULL)
 	{
 		AlteredArg	a = {NIL, false};
