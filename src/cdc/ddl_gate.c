@@ -54,6 +54,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -61,6 +62,7 @@
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
 #include "replication/slot.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -416,6 +418,178 @@ agg_type_renamed_mark(Node *parsetree, Oid owner)
 	internal_sql_end(&saved);
 }
 
+/*
+ * capture_trigger_guarded
+ *		Whether tgfoid is a capture trigger function of dataeng
+ *		(dataeng_internal.capture, capture_partition_truncate) and the current role may not take such a
+ *		trigger away (neither a superuser nor the function's owner, which
+ *		cdc_enable() and cdc_disable() run as).
+ */
+static bool
+capture_trigger_guarded(Oid tgfoid)
+{
+	Oid			nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	HeapTuple	tup;
+	bool		capture = false;
+	Oid			owner = InvalidOid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(tgfoid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
+
+		capture = p->pronamespace == nsp &&
+			(strcmp(NameStr(p->proname), "capture") == 0 ||
+			 strcmp(NameStr(p->proname), "capture_partition_truncate") == 0);
+		owner = p->proowner;
+		ReleaseSysCache(tup);
+	}
+	return capture && !superuser() && !has_privs_of_role(GetUserId(), owner);
+}
+
+/* the error of a capture trigger taken away by a role that may not */
+static void
+capture_trigger_refuse(const char *what, const char *tgname, Oid relid)
+{
+	char	   *qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												   get_rel_name(relid));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot %s trigger \"%s\" of table %s: it records the table's changes",
+					what, tgname, qname),
+			 errdetail("Writes of %s would be missing from its change log: the consumers, facts and "
+					   "dimensions that read it would silently miss them.", qname),
+			 errhint("To stop capturing the table, SELECT dataeng.cdc_disable('%s');", qname)));
+}
+
+/* whether relid has a trigger tgname that capture_trigger_guarded() guards */
+static bool
+capture_trigger_named(Oid relid, const char *tgname)
+{
+	Relation	rel;
+	bool		guarded = false;
+	int			i;
+
+	if (!OidIsValid(relid) || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	for (i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers && !guarded; i++)
+		guarded = strcmp(rel->trigdesc->triggers[i].tgname, tgname) == 0 &&
+			capture_trigger_guarded(rel->trigdesc->triggers[i].tgfoid);
+	relation_close(rel, AccessShareLock);
+	return guarded;
+}
+
+/*
+ * cdc_before_trigger_change
+ *		Before DROP TRIGGER, or CREATE OR REPLACE TRIGGER of an existing
+ *		trigger (the utility hook, src/schedule/dbhook.c: no event trigger
+ *		fires for these in a database at 0.1.0, and none of dataeng's fires
+ *		for them): refused (55000) for a capture trigger of dataeng, unless
+ *		the role may (capture_trigger_guarded()).  The owner of a captured
+ *		table dropped them, or put a function of its own in their place,
+ *		and its writes went unrecorded, silently
+ *		(sql_tests/security_capture_disable.sql).
+ */
+void
+cdc_before_trigger_change(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return;
+	if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->removeType == OBJECT_TRIGGER)
+	{
+		foreach(lc, ((DropStmt *) stmt)->objects)
+		{
+			List	   *names = (List *) lfirst(lc);
+			RangeVar   *rv;
+			Oid			relid;
+			const char *tgname;
+
+			if (list_length(names) < 2)
+				continue;
+			tgname = strVal(llast(names));
+			rv = makeRangeVarFromNameList(list_truncate(list_copy(names), list_length(names) - 1));
+			relid = RangeVarGetRelid(rv, NoLock, true);
+			if (!OidIsValid(relid))
+				continue;
+			if (capture_trigger_named(relid, tgname))
+				capture_trigger_refuse("drop", tgname, relid);
+		}
+	}
+	else if (IsA(stmt, CreateTrigStmt) && ((CreateTrigStmt *) stmt)->replace)
+	{
+		CreateTrigStmt *ct = (CreateTrigStmt *) stmt;
+		Oid			relid = RangeVarGetRelid(ct->relation, NoLock, true);
+
+		if (capture_trigger_named(relid, ct->trigname))
+			capture_trigger_refuse("replace", ct->trigname, relid);
+	}
+}
+
+/*
+ * capture_disable_check
+ *		After ALTER TABLE ... DISABLE TRIGGER (a name, ALL or USER) or
+ *		ENABLE REPLICA TRIGGER: refused (55000) when it left a capture
+ *		trigger of dataeng (dataeng_internal.capture) of the table or of a
+ *		table that inherits it firing no more in an ordinary session, unless
+ *		the role may (capture_trigger_guarded(): a data-only restore with
+ *		--disable-triggers disables them, as a superuser, and enables them
+ *		after).  Its owner
+ *		took the table's writes out of the change log that way, silently:
+ *		the facts, dimensions and consumers of other roles that read it
+ *		missed them for good, where cdc_disable() is refused while a fact
+ *		or dimension reads the table (sql_tests/security_capture_disable.sql).
+ */
+static void
+capture_disable_check(Node *parsetree)
+{
+	AlterTableStmt *stmt;
+	ListCell   *lc;
+	bool		disables = false;
+	Oid			relid;
+	List	   *rels;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return;
+	stmt = (AlterTableStmt *) parsetree;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (IsA(cmd, AlterTableCmd) &&
+			(cmd->subtype == AT_DisableTrig || cmd->subtype == AT_DisableTrigAll ||
+			 cmd->subtype == AT_DisableTrigUser || cmd->subtype == AT_EnableReplicaTrig))
+			disables = true;
+	}
+	if (!disables)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, rels)
+	{
+		Relation	rel = table_open(lfirst_oid(lc), NoLock);
+		TriggerDesc *td = rel->trigdesc;
+		int			i;
+
+		for (i = 0; td != NULL && i < td->numtriggers; i++)
+		{
+			Trigger    *tg = &td->triggers[i];
+
+			if (tg->tgenabled != TRIGGER_FIRES_ON_ORIGIN && tg->tgenabled != TRIGGER_FIRES_ALWAYS &&
+				capture_trigger_guarded(tg->tgfoid))
+				capture_trigger_refuse("disable", tg->tgname, RelationGetRelid(rel));
+		}
+		table_close(rel, NoLock);
+	}
+}
+
 PG_FUNCTION_INFO_V1(dataeng_dim_on_alter);
 
 /*
@@ -431,6 +605,7 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_dim_on_alter");
 	Node	   *parsetree = trigdata->parsetree;
 
+	capture_disable_check(parsetree);
 	agg_type_renamed_mark(parsetree, gate_owner(fcinfo));
 	if (parsetree != NULL && altered_relation(parsetree) != NULL)
 	{
