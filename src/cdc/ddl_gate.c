@@ -36,6 +36,12 @@
  *	 _agg_on_rename_apply('ddl_command_end').  Also before the statement,
  *	 an ALTER COLUMN ... TYPE that may change the values of a column a
  *	 fact or dimension reads (agg_retype_mark()).
+ * - _dim_on_alter also marks the facts and dimensions of a source with a
+ *	 column of an enum whose label, or a composite whose field, was renamed
+ *	 (agg_type_renamed_mark()), and refuses a role that disabled a capture
+ *	 trigger of dataeng (capture_disable_check()); the utility hook refuses
+ *	 such a role's DROP TRIGGER or CREATE OR REPLACE TRIGGER of one
+ *	 (cdc_before_trigger_change()).
  *
  * The calls are counted as calls of those functions (track_functions):
  * sql_tests/cdc_ddl_unrelated.sql counts them for unrelated DDL.
