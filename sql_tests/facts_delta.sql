@@ -179,8 +179,10 @@ SELECT * FROM dataeng_internal._fact_deltas('fact:fd_utc_day', 'fd', 'ts', 'day'
   AS c(is_total boolean, n_changes bigint, has_t boolean, rows bigint, bucket timestamptz);
 RESET ROLE;
 
--- The fold runs the caller's code (here a domain's check) as the caller,
--- never as the owner of dataeng's functions.
+-- The fold never runs a domain's check (the caller's code) as the owner
+-- of dataeng's functions: it reads a domain's values as its base type's
+-- (checked when written: security_type_rename), so the check runs in no
+-- refresh at all.
 CREATE TABLE fd_who_log (who text);
 CREATE FUNCTION fd_who(v text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN

@@ -78,6 +78,7 @@ extern void cdc_wal_check_truncate(Node *stmt);
 extern void cdc_wal_before_alter(Node *stmt);
 extern void cdc_wal_before_drop(Node *stmt);
 extern void cdc_before_drop_readers(Node *stmt);
+extern void cdc_before_trigger_change(Node *stmt);
 
 /* in cdc/capture.c: the change-log writer */
 #define CDC_WRITER_BATCH 500	/* changes buffered before a heap_multi_insert() */

@@ -33,7 +33,15 @@
  *	 the catalog caches, and _agg_on_rename_apply('ddl_command_start')
  *	 called only when one is found; after it, the recorded names follow a
  *	 rename or SET SCHEMA (or fill a name not recorded yet): only then
- *	 _agg_on_rename_apply('ddl_command_end').
+ *	 _agg_on_rename_apply('ddl_command_end').  Also before the statement,
+ *	 an ALTER COLUMN ... TYPE that may change the values of a column a
+ *	 fact or dimension reads (agg_retype_mark()).
+ * - _dim_on_alter also marks the facts and dimensions of a source with a
+ *	 column of an enum whose label, or a composite whose field, was renamed
+ *	 (agg_type_renamed_mark()), and refuses a role that disabled a capture
+ *	 trigger of dataeng (capture_disable_check()); the utility hook refuses
+ *	 such a role's DROP TRIGGER or CREATE OR REPLACE TRIGGER of one
+ *	 (cdc_before_trigger_change()).
  *
  * The calls are counted as calls of those functions (track_functions):
  * sql_tests/cdc_ddl_unrelated.sql counts them for unrelated DDL.
@@ -52,11 +60,16 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "replication/slot.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -312,6 +325,277 @@ altered_relation(Node *parsetree)
 	return NULL;
 }
 
+/* agg_type_renamed_mark's question: any source followed (not dropped) */
+static bool
+any_source_cb(Oid source, Oid table, bool dropped, const char *schema,
+			  const char *name, void *arg)
+{
+	AlteredArg *a = (AlteredArg *) arg;
+
+	a->found = !dropped;
+	return a->found;
+}
+
+/*
+ * agg_type_renamed_mark
+ *		After ALTER TYPE ... RENAME VALUE of an enum, or a rename of an
+ *		attribute of a composite type (ALTER TYPE ... RENAME ATTRIBUTE, or
+ *		ALTER TABLE ... RENAME COLUMN of a table whose row type a column
+ *		holds): the row images captured before hold the values under the
+ *		old label or field name.  Read as the type is now, an enum label
+ *		failed every later refresh of the facts and dimensions of a source
+ *		with a column of that type ("invalid input value for enum"), and a
+ *		composite's renamed field read as NULL: a dimension kept (,gbp)
+ *		for (5,gbp), a fact counted -1 in a group of no row.  Such
+ *		definitions are marked for a resync (the next refresh rebuilds the
+ *		fact, makes the dimension equal to its source, and skips the
+ *		changes captured before): those reading a column of the type, or
+ *		of a type made of it (an array, a domain, a range, a composite).
+ */
+static void
+agg_type_renamed_mark(Node *parsetree, Oid owner)
+{
+	Oid			typid = InvalidOid;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	InternalSql saved;
+	int			i;
+
+	if (parsetree == NULL)
+		return;
+	if (IsA(parsetree, AlterEnumStmt) && ((AlterEnumStmt *) parsetree)->oldVal != NULL)
+		typid = typenameTypeId(NULL, makeTypeNameFromNameList(((AlterEnumStmt *) parsetree)->typeName));
+	else if (IsA(parsetree, RenameStmt) &&
+			 (((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE ||
+			  ((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN) &&
+			 ((RenameStmt *) parsetree)->relation != NULL)
+	{
+		Oid			relid = RangeVarGetRelid(((RenameStmt *) parsetree)->relation, NoLock, true);
+
+		if (OidIsValid(relid))
+			typid = get_rel_type_id(relid);
+	}
+	if (!OidIsValid(typid) || strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+	/* (no fact or dimension that follows a source: nothing to mark) */
+	{
+		AlteredArg	a = {NIL, false};
+
+		if (defs_scan("fact_defs", NULL, any_source_cb, &a) && !a.found &&
+			defs_scan("dimension_defs", NULL, any_source_cb, &a) && !a.found)
+			return;
+	}
+	args[0] = ObjectIdGetDatum(typid);
+	internal_sql_begin(&saved, owner);
+	SPI_connect();
+	for (i = 0; i < 2; i++)
+	{
+		char	   *sql = psprintf("WITH RECURSIVE t(oid) AS ("
+								   " SELECT $1"
+								   " UNION"
+								   " SELECT x.oid FROM t CROSS JOIN LATERAL ("
+								   "  SELECT y.oid FROM pg_catalog.pg_type y"
+								   "   WHERE y.typelem OPERATOR(pg_catalog.=) t.oid"
+								   "      OR y.typbasetype OPERATOR(pg_catalog.=) t.oid"
+								   "  UNION ALL"
+								   "  SELECT c.reltype FROM pg_catalog.pg_attribute a"
+								   "    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+								   "   WHERE a.atttypid OPERATOR(pg_catalog.=) t.oid AND a.attnum OPERATOR(pg_catalog.>) 0"
+								   "     AND NOT a.attisdropped AND c.reltype OPERATOR(pg_catalog.<>) 0"
+								   "  UNION ALL"
+								   "  SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+								   "  UNION ALL"
+								   "  SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+								   " ) x)"
+								   " UPDATE dataeng_internal.%s x SET resync_pending = true"
+								   "  WHERE NOT x.resync_pending AND NOT x.source_dropped"
+								   "    AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+								   "                 WHERE a.attrelid OPERATOR(pg_catalog.=) x.source::pg_catalog.oid"
+								   "                   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+								   "                   AND a.atttypid IN (SELECT t.oid FROM t)"
+								   "                   AND (x.source_columns IS NULL"
+								   "                        OR x.source_columns OPERATOR(pg_catalog.?) a.attname::pg_catalog.text))",
+								   i == 0 ? "fact_defs" : "dimension_defs");
+
+		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not mark the definitions of a source whose type was renamed");
+	}
+	SPI_finish();
+	internal_sql_end(&saved);
+}
+
+/*
+ * capture_trigger_guarded
+ *		Whether tgfoid is a capture trigger function of dataeng
+ *		(dataeng_internal.capture, capture_partition_truncate) and the current role may not take such a
+ *		trigger away (neither a superuser nor the function's owner, which
+ *		cdc_enable() and cdc_disable() run as).
+ */
+static bool
+capture_trigger_guarded(Oid tgfoid)
+{
+	Oid			nsp = get_namespace_oid(dataeng_internal_schema(), true);
+	HeapTuple	tup;
+	bool		capture = false;
+	Oid			owner = InvalidOid;
+
+	if (!OidIsValid(nsp))
+		return false;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(tgfoid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
+
+		capture = p->pronamespace == nsp &&
+			(strcmp(NameStr(p->proname), "capture") == 0 ||
+			 strcmp(NameStr(p->proname), "capture_partition_truncate") == 0);
+		owner = p->proowner;
+		ReleaseSysCache(tup);
+	}
+	return capture && !superuser() && !has_privs_of_role(GetUserId(), owner);
+}
+
+/* the error of a capture trigger taken away by a role that may not */
+static void
+capture_trigger_refuse(const char *what, const char *tgname, Oid relid)
+{
+	char	   *qname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												   get_rel_name(relid));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot %s trigger \"%s\" of table %s: it records the table's changes",
+					what, tgname, qname),
+			 errdetail("Writes of %s would be missing from its change log: the consumers, facts and "
+					   "dimensions that read it would silently miss them.", qname),
+			 errhint("To stop capturing the table, SELECT dataeng.cdc_disable('%s');", qname)));
+}
+
+/* whether relid has a trigger tgname that capture_trigger_guarded() guards */
+static bool
+capture_trigger_named(Oid relid, const char *tgname)
+{
+	Relation	rel;
+	bool		guarded = false;
+	int			i;
+
+	if (!OidIsValid(relid) || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	for (i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers && !guarded; i++)
+		guarded = strcmp(rel->trigdesc->triggers[i].tgname, tgname) == 0 &&
+			capture_trigger_guarded(rel->trigdesc->triggers[i].tgfoid);
+	relation_close(rel, AccessShareLock);
+	return guarded;
+}
+
+/*
+ * cdc_before_trigger_change
+ *		Before DROP TRIGGER, or CREATE OR REPLACE TRIGGER of an existing
+ *		trigger (the utility hook, src/schedule/dbhook.c: no event trigger
+ *		fires for these in a database at 0.1.0, and none of dataeng's fires
+ *		for them): refused (55000) for a capture trigger of dataeng, unless
+ *		the role may (capture_trigger_guarded()).  The owner of a captured
+ *		table dropped them, or put a function of its own in their place,
+ *		and its writes went unrecorded, silently
+ *		(sql_tests/security_capture_disable.sql).
+ */
+void
+cdc_before_trigger_change(Node *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return;
+	if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->removeType == OBJECT_TRIGGER)
+	{
+		foreach(lc, ((DropStmt *) stmt)->objects)
+		{
+			List	   *names = (List *) lfirst(lc);
+			RangeVar   *rv;
+			Oid			relid;
+			const char *tgname;
+
+			if (list_length(names) < 2)
+				continue;
+			tgname = strVal(llast(names));
+			rv = makeRangeVarFromNameList(list_truncate(list_copy(names), list_length(names) - 1));
+			relid = RangeVarGetRelid(rv, NoLock, true);
+			if (!OidIsValid(relid))
+				continue;
+			if (capture_trigger_named(relid, tgname))
+				capture_trigger_refuse("drop", tgname, relid);
+		}
+	}
+	else if (IsA(stmt, CreateTrigStmt) && ((CreateTrigStmt *) stmt)->replace)
+	{
+		CreateTrigStmt *ct = (CreateTrigStmt *) stmt;
+		Oid			relid = RangeVarGetRelid(ct->relation, NoLock, true);
+
+		if (capture_trigger_named(relid, ct->trigname))
+			capture_trigger_refuse("replace", ct->trigname, relid);
+	}
+}
+
+/*
+ * capture_disable_check
+ *		After ALTER TABLE ... DISABLE TRIGGER (a name, ALL or USER) or
+ *		ENABLE REPLICA TRIGGER: refused (55000) when it left a capture
+ *		trigger of dataeng (dataeng_internal.capture) of the table or of a
+ *		table that inherits it firing no more in an ordinary session, unless
+ *		the role may (capture_trigger_guarded(): a data-only restore with
+ *		--disable-triggers disables them, as a superuser, and enables them
+ *		after).  Its owner
+ *		took the table's writes out of the change log that way, silently:
+ *		the facts, dimensions and consumers of other roles that read it
+ *		missed them for good, where cdc_disable() is refused while a fact
+ *		or dimension reads the table (sql_tests/security_capture_disable.sql).
+ */
+static void
+capture_disable_check(Node *parsetree)
+{
+	AlterTableStmt *stmt;
+	ListCell   *lc;
+	bool		disables = false;
+	Oid			relid;
+	List	   *rels;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return;
+	stmt = (AlterTableStmt *) parsetree;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (IsA(cmd, AlterTableCmd) &&
+			(cmd->subtype == AT_DisableTrig || cmd->subtype == AT_DisableTrigAll ||
+			 cmd->subtype == AT_DisableTrigUser || cmd->subtype == AT_EnableReplicaTrig))
+			disables = true;
+	}
+	if (!disables)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, rels)
+	{
+		Relation	rel = table_open(lfirst_oid(lc), NoLock);
+		TriggerDesc *td = rel->trigdesc;
+		int			i;
+
+		for (i = 0; td != NULL && i < td->numtriggers; i++)
+		{
+			Trigger    *tg = &td->triggers[i];
+
+			if (tg->tgenabled != TRIGGER_FIRES_ON_ORIGIN && tg->tgenabled != TRIGGER_FIRES_ALWAYS &&
+				capture_trigger_guarded(tg->tgfoid))
+				capture_trigger_refuse("disable", tg->tgname, RelationGetRelid(rel));
+		}
+		table_close(rel, NoLock);
+	}
+}
+
 PG_FUNCTION_INFO_V1(dataeng_dim_on_alter);
 
 /*
@@ -327,6 +611,8 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_dim_on_alter");
 	Node	   *parsetree = trigdata->parsetree;
 
+	capture_disable_check(parsetree);
+	agg_type_renamed_mark(parsetree, gate_owner(fcinfo));
 	if (parsetree != NULL && altered_relation(parsetree) != NULL)
 	{
 		AlteredArg	a = {NIL, false};
@@ -399,6 +685,160 @@ rename_cb(Oid source, Oid table, bool dropped, const char *schema,
 	return a->found;
 }
 
+/* agg_retype_mark's question: a source (not dropped) among relids */
+static bool
+retype_cb(Oid source, Oid table, bool dropped, const char *schema,
+		  const char *name, void *arg)
+{
+	AlteredArg *a = (AlteredArg *) arg;
+
+	if (!dropped && list_member_oid(a->relids, source))
+		a->found = true;
+	return a->found;
+}
+
+/*
+ * agg_retype_mark
+ *		Before an ALTER TABLE: its ALTER COLUMN ... TYPE subcommands that may
+ *		change the values of a column a fact or dimension reads (a USING
+ *		clause, or a conversion that does not keep every value as it was,
+ *		_dim_type_keeps_values(): numeric(10,2) to numeric(10,0) rounds)
+ *		mark the definitions of the table (and of the tables that inherit
+ *		it, which the statement alters too) for a resync: the table's rows
+ *		change without a change captured, so the fact or dimension no longer
+ *		matches its source, and the changes captured later (a DELETE's old
+ *		image, in the new values) are applied to the old values (sum(amount)
+ *		-970 where the GROUP BY said 2000 after USING amount * 100).  The
+ *		next refresh rebuilds the fact, or makes the dimension's current
+ *		rows equal to its source.  Before the statement, where the columns'
+ *		types are still the old ones; the statement's failure (a role not
+ *		the table's owner, say) takes the mark back with it.
+ */
+static void
+agg_retype_mark(Node *parsetree, Oid owner)
+{
+	AlterTableStmt *stmt;
+	AlteredArg	a = {NIL, false};
+	Oid			relid;
+	ListCell   *lc;
+	List	   *rels = NIL;
+	List	   *cols = NIL;
+	List	   *types = NIL;
+	List	   *typmods = NIL;
+	List	   *usings = NIL;
+	int			n;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return;
+	stmt = (AlterTableStmt *) parsetree;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (IsA(cmd, AlterTableCmd) && cmd->subtype == AT_AlterColumnType)
+			break;
+	}
+	if (lc == NULL)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
+		return;
+	a.relids = find_all_inheritors(relid, NoLock, NULL);
+	if (defs_scan("fact_defs", NULL, retype_cb, &a) && !a.found &&
+		defs_scan("dimension_defs", NULL, retype_cb, &a) && !a.found)
+		return;
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
+		return;
+
+	/* each retyped column of each table the statement alters */
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+		ColumnDef  *def;
+		Type		t;
+		int32		typmod = -1;
+		Oid			typid = InvalidOid;
+		ListCell   *lr;
+
+		if (!IsA(cmd, AlterTableCmd) || cmd->subtype != AT_AlterColumnType || cmd->name == NULL ||
+			cmd->def == NULL || !IsA(cmd->def, ColumnDef))
+			continue;
+		def = (ColumnDef *) cmd->def;
+		/* (a type not found: the statement fails on it; counted as changing) */
+		t = def->typeName ? LookupTypeName(NULL, def->typeName, &typmod, true) : NULL;
+		if (t != NULL)
+		{
+			typid = typeTypeId(t);
+			ReleaseSysCache(t);
+		}
+		foreach(lr, a.relids)
+		{
+			rels = lappend_oid(rels, lfirst_oid(lr));
+			cols = lappend(cols, cmd->name);
+			types = lappend_oid(types, typid);
+			typmods = lappend_int(typmods, typmod);
+			usings = lappend_int(usings, def->raw_default != NULL || def->cooked_default != NULL);
+		}
+	}
+	n = list_length(rels);
+	if (n == 0)
+		return;
+	{
+		Datum	   *dr = palloc(sizeof(Datum) * n);
+		Datum	   *dc = palloc(sizeof(Datum) * n);
+		Datum	   *dt = palloc(sizeof(Datum) * n);
+		Datum	   *dm = palloc(sizeof(Datum) * n);
+		Datum	   *du = palloc(sizeof(Datum) * n);
+		Oid			argtypes[5] = {OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, INT4ARRAYOID, BOOLARRAYOID};
+		Datum		args[5];
+		InternalSql saved;
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			dr[i] = ObjectIdGetDatum(list_nth_oid(rels, i));
+			dc[i] = CStringGetTextDatum((char *) list_nth(cols, i));
+			dt[i] = ObjectIdGetDatum(list_nth_oid(types, i));
+			dm[i] = Int32GetDatum(list_nth_int(typmods, i));
+			du[i] = BoolGetDatum(list_nth_int(usings, i) != 0);
+		}
+		args[0] = PointerGetDatum(construct_array(dr, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+		args[1] = PointerGetDatum(construct_array(dc, n, TEXTOID, -1, false, TYPALIGN_INT));
+		args[2] = PointerGetDatum(construct_array(dt, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+		args[3] = PointerGetDatum(construct_array(dm, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		args[4] = PointerGetDatum(construct_array(du, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+
+		/*
+		 * (as the extension's owner, restricted, search_path pinned: the
+		 * names here are the statement's, compared, never looked up)
+		 */
+		internal_sql_begin(&saved, owner);
+		SPI_connect();
+		for (i = 0; i < 2; i++)
+		{
+			char	   *sql = psprintf("UPDATE dataeng_internal.%s x SET resync_pending = true "
+									   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+									   "               pg_catalog.unnest($4), pg_catalog.unnest($5)) c(rel, col, typ, typmod, using_) "
+									   "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.rel "
+									   " AND a.attname OPERATOR(pg_catalog.=) c.col::pg_catalog.name "
+									   " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+									   "WHERE x.source::pg_catalog.oid OPERATOR(pg_catalog.=) c.rel "
+									   "  AND NOT x.resync_pending AND NOT x.source_dropped "
+									   "  AND (x.source_columns IS NULL "
+									   "       OR x.source_columns OPERATOR(pg_catalog.?) c.col) "
+									   "  AND (c.using_ OR c.typ OPERATOR(pg_catalog.=) 0 "
+									   "       OR NOT dataeng_internal._dim_type_keeps_values(a.atttypid, a.atttypmod, "
+									   "                                                      c.typ, c.typmod))",
+									   i == 0 ? "fact_defs" : "dimension_defs");
+
+			if (SPI_execute_with_args(sql, 5, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not mark the definitions of a retyped source");
+		}
+		SPI_finish();
+		internal_sql_end(&saved);
+	}
+}
+
 PG_FUNCTION_INFO_V1(dataeng_agg_on_rename);
 
 /*
@@ -416,6 +856,8 @@ dataeng_agg_on_rename(PG_FUNCTION_ARGS)
 	bool		known;
 
 	a.start = strcmp(trigdata->event, "ddl_command_start") == 0;
+	if (a.start)
+		agg_retype_mark(parsetree, gate_owner(fcinfo));
 	a.rename = parsetree == NULL ||
 		!(IsA(parsetree, AlterTableStmt) || IsA(parsetree, AlterOwnerStmt) ||
 		  IsA(parsetree, AlterTableMoveAllStmt) || renames_in_table(parsetree));

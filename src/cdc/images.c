@@ -183,6 +183,17 @@ cdc_image_column_init(ImageColumn *col, const char *name, Oid typid, int32 typmo
 {
 	Oid			infunc;
 
+	/*
+	 * A domain's value is read as its base type's (the same datum): it was
+	 * checked when written, and a constraint its owner adds since (ALTER
+	 * DOMAIN ... ADD CONSTRAINT, which checks the rows of the tables, not
+	 * the images of changes pending, such as a DELETE's) made every later
+	 * refresh of the facts and dimensions of a source with a column of the
+	 * domain fail on that image ("violates check constraint"), until
+	 * their owners rebuilt them (sql_tests/security_type_rename.sql).
+	 */
+	if (OidIsValid(typid))
+		typid = getBaseTypeAndTypmod(typid, &typmod);
 	col->name = MemoryContextStrdup(cxt, name);
 	col->namelen = strlen(name);
 	col->typid = typid;

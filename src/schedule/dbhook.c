@@ -391,6 +391,8 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	cdc_wal_before_drop(pstmt->utilityStmt);
 	/* who may still read the changes of the captured tables it drops (same file) */
 	cdc_before_drop_readers(pstmt->utilityStmt);
+	/* a capture trigger dropped or replaced (src/cdc/ddl_gate.c) */
+	cdc_before_trigger_change(pstmt->utilityStmt);
 
 	/* the scratch tables of roles dropped (src/aggregate/temp_roles.c) */
 	agg_temp_forget_roles(pstmt->utilityStmt);

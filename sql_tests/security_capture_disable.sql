@@ -1,0 +1,72 @@
+-- The owner of a captured table took its writes out of the change log,
+-- silently, by disabling dataeng's capture triggers (ALTER TABLE ...
+-- DISABLE TRIGGER ALL, USER or by name, ENABLE REPLICA TRIGGER), dropping
+-- them, or putting a function of its own in their place (CREATE OR
+-- REPLACE TRIGGER): another role's fact kept the rows deleted meanwhile,
+-- where cdc_disable() is refused while a fact reads the table.  These
+-- are refused now (55000) unless the role is a superuser (a data-only
+-- restore with --disable-triggers) or dataeng's owner.
+SET client_min_messages = warning;
+\set VERBOSITY terse
+CREATE EXTENSION dataeng;
+CREATE ROLE regress_cd_src;
+CREATE ROLE regress_cd_fact;
+CREATE SCHEMA cd AUTHORIZATION regress_cd_src;
+GRANT USAGE, CREATE ON SCHEMA cd TO regress_cd_fact;
+
+SET ROLE regress_cd_src;
+CREATE TABLE cd.sales (id int PRIMARY KEY, t timestamptz NOT NULL, amount int);
+INSERT INTO cd.sales VALUES (1, '2026-01-01', 10), (2, '2026-01-01', 20);
+SELECT dataeng.cdc_enable('cd.sales') IS NOT NULL AS enabled;
+GRANT SELECT, UPDATE ON cd.sales TO regress_cd_fact;
+CREATE TABLE cd.parted (id int, t timestamptz NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE cd.parted_1 PARTITION OF cd.parted FOR VALUES FROM (0) TO (100);
+SELECT dataeng.cdc_enable('cd.parted') IS NOT NULL AS enabled;
+CREATE FUNCTION cd.nothing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER mine AFTER INSERT ON cd.sales FOR EACH ROW EXECUTE FUNCTION cd.nothing();
+
+SET ROLE regress_cd_fact;
+SELECT dataeng.fact_create('cd.daily', 'cd.sales', 't', 'day', ARRAY[]::text[], ARRAY['sum(amount)'],
+                           schedule => NULL);
+
+-- the source's owner tries to stop the capture
+SET ROLE regress_cd_src;
+ALTER TABLE cd.sales DISABLE TRIGGER ALL;
+ALTER TABLE cd.sales DISABLE TRIGGER USER;
+ALTER TABLE cd.sales DISABLE TRIGGER dataeng_capture_delete;
+ALTER TABLE cd.sales ENABLE REPLICA TRIGGER dataeng_capture_delete;
+ALTER TABLE cd.parted DISABLE TRIGGER ALL;
+DROP TRIGGER dataeng_capture_delete ON cd.sales;
+ALTER TABLE cd.parted_1 DISABLE TRIGGER dataeng_capture_truncate;
+CREATE OR REPLACE TRIGGER dataeng_capture_delete AFTER DELETE ON cd.sales
+  FOR EACH ROW EXECUTE FUNCTION cd.nothing();
+-- (its own triggers stay its own)
+ALTER TABLE cd.sales DISABLE TRIGGER mine;
+ALTER TABLE cd.sales ENABLE TRIGGER ALL;
+ALTER TABLE cd.sales ENABLE ALWAYS TRIGGER dataeng_capture_update;
+ALTER TABLE cd.sales ENABLE TRIGGER dataeng_capture_update;
+DROP TRIGGER mine ON cd.sales;
+SELECT tgname, tgenabled, tgfoid::regproc FROM pg_trigger
+ WHERE tgrelid IN ('cd.sales'::regclass, 'cd.parted_1'::regclass) AND NOT tgisinternal ORDER BY 1, 3;
+DELETE FROM cd.sales WHERE id = 1;
+
+SET ROLE regress_cd_fact;
+SELECT dataeng.fact_refresh('cd.daily');
+SELECT sum_amount FROM cd.daily;
+
+-- a superuser may (a data-only restore disables them, then enables them)
+RESET ROLE;
+ALTER TABLE cd.sales DISABLE TRIGGER ALL;
+ALTER TABLE cd.sales ENABLE TRIGGER ALL;
+
+SET ROLE regress_cd_fact;
+SELECT dataeng.fact_drop('cd.daily');
+SET ROLE regress_cd_src;
+SELECT dataeng.cdc_disable('cd.sales');
+SELECT dataeng.cdc_disable('cd.parted');
+RESET ROLE;
+DROP SCHEMA cd CASCADE;
+DROP ROLE regress_cd_src;
+DROP ROLE regress_cd_fact;
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
