@@ -330,6 +330,86 @@ composite_adds_only(Node *stmt)
 }
 
 /*
+ * typed_tables_of
+ *		The typed tables of composite type typid (CREATE TABLE ... OF),
+ *		read from pg_depend's index as PostgreSQL's
+ *		find_typed_table_dependencies() reads them.
+ */
+static List *
+typed_tables_of(Oid typid)
+{
+	Relation	depRel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *relids = NIL;
+
+	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(typid));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+		HeapTuple	reltup;
+		bool		typed;
+
+		if (d->classid != RelationRelationId || d->deptype != DEPENDENCY_NORMAL)
+			continue;
+		reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
+		if (!HeapTupleIsValid(reltup))
+			continue;
+		typed = ((Form_pg_class) GETSTRUCT(reltup))->reloftype == typid;
+		ReleaseSysCache(reltup);
+		if (typed)
+			relids = list_append_unique_oid(relids, d->objid);
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return relids;
+}
+
+/*
+ * typed_tables_refuse
+ *		Whether PostgreSQL will refuse an ALTER TYPE of composite type typid
+ *		because of its typed tables: they exist and the statement (or one
+ *		of its actions) is not CASCADE, or the caller does not own one of
+ *		them (renameatt_check(), ATSimplePermissions()).  Then the WAL wait
+ *		is not for this statement: it would hold another role's tables in
+ *		SHARE ROW EXCLUSIVE mode, their writers blocked, for up to 30 s
+ *		before the statement's sure error.
+ */
+static bool
+typed_tables_refuse(Node *stmt, Oid typid)
+{
+	List	   *typed = typed_tables_of(typid);
+	bool		cascade = true;
+	ListCell   *lc;
+
+	if (typed == NIL)
+		return false;
+	if (IsA(stmt, RenameStmt))
+		cascade = ((RenameStmt *) stmt)->behavior == DROP_CASCADE;
+	else if (IsA(stmt, AlterTableStmt))
+		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_DropColumn ||
+				 cmd->subtype == AT_AlterColumnType) && cmd->behavior != DROP_CASCADE)
+				cascade = false;
+		}
+	if (!cascade)
+		return true;
+	foreach(lc, typed)
+		if (!pg_class_ownercheck(lfirst_oid(lc), GetUserId()))
+			return true;
+	return false;
+}
+
+/*
  * wal_tables_using_type
  *		The tables captured from the WAL (in publication pubid) with a
  *		column of type typid, or of a type built on it (an array, a domain,
@@ -455,6 +535,8 @@ type_altered_in_wal_tables(Node *stmt, Oid pubid, Oid nspowner, bool *typed_only
 		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
 			return NIL;
 		typid = get_rel_type_id(relid);
+		if (typed_tables_refuse(stmt, typid))
+			return NIL;			/* (the statement fails by itself) */
 	}
 	if (!OidIsValid(typid) || !pg_type_ownercheck(typid, GetUserId()))
 		return NIL;				/* (the statement fails by itself) */
@@ -2081,8 +2163,7 @@ static List *
 typed_tables_named(const char *relname)
 {
 	Relation	classRel;
-	Relation	depRel;
-	ScanKeyData key[2];
+	ScanKeyData key[1];
 	SysScanDesc scan;
 	HeapTuple	tup;
 	NameData	name;
@@ -2107,37 +2188,14 @@ typed_tables_named(const char *relname)
 	if (types == NIL)
 		return NIL;
 
-	/* (as PostgreSQL's find_typed_table_dependencies()) */
-	depRel = table_open(DependRelationId, AccessShareLock);
 	foreach(lc, types)
 	{
-		Oid			typid = lfirst_oid(lc);
+		ListCell   *t;
 
-		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-					ObjectIdGetDatum(TypeRelationId));
-		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
-					ObjectIdGetDatum(typid));
-		scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
-		while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		{
-			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
-			HeapTuple	reltup;
-			bool		typed;
-
-			if (d->classid != RelationRelationId || d->deptype != DEPENDENCY_NORMAL)
-				continue;
-			reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
-			if (!HeapTupleIsValid(reltup))
-				continue;
-			typed = ((Form_pg_class) GETSTRUCT(reltup))->reloftype == typid;
-			ReleaseSysCache(reltup);
-			if (typed)
-				relids = list_concat_unique_oid(relids,
-												find_all_inheritors(d->objid, NoLock, NULL));
-		}
-		systable_endscan(scan);
+		foreach(t, typed_tables_of(lfirst_oid(lc)))
+			relids = list_concat_unique_oid(relids,
+											find_all_inheritors(lfirst_oid(t), NoLock, NULL));
 	}
-	table_close(depRel, AccessShareLock);
 	return relids;
 }
 
