@@ -218,7 +218,9 @@ dataeng_convert_unit(PG_FUNCTION_ARGS)
  * utf8_char
  *		The code point of the UTF-8 character at s[i] (of len bytes) and its
  *		length in *l; a byte that starts no valid sequence is itself, one
- *		byte long (it then matches nothing a quantity's number holds).
+ *		byte long.  It then matches nothing a quantity's number holds but
+ *		for a lone 0xA0, which reads as a no-break space (as Latin-1 has it):
+ *		invalid UTF-8 that only a SQL_ASCII database lets through.
  */
 static pg_wchar
 utf8_char(const char *s, int i, int len, int *l)
