@@ -414,8 +414,10 @@ typed_tables_refuse(Node *stmt, Oid typid)
  *		The tables captured from the WAL (in publication pubid) with a
  *		column of type typid, or of a type built on it (an array, a domain,
  *		a range, a composite type, at any depth), and the typed tables of
- *		typid (CREATE TABLE ... OF), whose columns are its attributes.
- *		*typed_only says whether all of them are typed tables of typid.
+ *		typid (CREATE TABLE ... OF), whose columns are its attributes, with
+ *		the partitions below them (one may be captured without its parent).
+ *		*typed_only says whether all of them are typed tables of typid or
+ *		their partitions.
  */
 static List *
 wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner, bool *typed_only)
@@ -463,9 +465,15 @@ wal_tables_using_type(Oid typid, Oid pubid, Oid nspowner, bool *typed_only)
 							  " SELECT a.attrelid AS relid, false AS typed FROM pg_catalog.pg_attribute a JOIN t ON a.atttypid OPERATOR(pg_catalog.=) t.oid"
 							  "  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
 							  " UNION"
-							  /* (the typed tables of the type: ALTER TYPE ... CASCADE changes their columns) */
-							  " SELECT c.oid, true FROM pg_catalog.pg_depend d"
+							  /*
+							   * (the typed tables of the type and the partitions below
+							   * them, one captured on its own: ALTER TYPE ... CASCADE
+							   * changes their columns)
+							   */
+							  " SELECT p.relid, true FROM pg_catalog.pg_depend d"
 							  "   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid AND c.reloftype OPERATOR(pg_catalog.=) $1"
+							  "   CROSS JOIN LATERAL (SELECT c.oid AS relid UNION"
+							  "                       SELECT pt.relid::pg_catalog.oid FROM pg_catalog.pg_partition_tree(c.oid) pt) p"
 							  "  WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
 							  "    AND d.refobjid OPERATOR(pg_catalog.=) $1"
 							  "    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass) u"
