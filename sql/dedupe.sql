@@ -1229,10 +1229,22 @@ BEGIN
     SELECT c.relname::text AS con,
            -- its keys as PostgreSQL names them in its own errors
            array_agg(pg_get_indexdef(i.indexrelid, k.n, true) ORDER BY k.n) AS keys,
-           array_agg(format('(%s)%s OPERATOR(%I.%s) _dd_k._dd_e%s',
-                            pg_get_indexdef(i.indexrelid, k.n, true),
-                            CASE WHEN co.oid IS NOT NULL THEN format(' COLLATE %I.%I', cn.nspname, co.collname) ELSE '' END,
-                            opn.nspname, o.oprname, k.n) ORDER BY k.n) AS conds,
+           -- (both sides cast to the operator's own type, named by its
+           -- schema, without a length: looked up by its name for the type
+           -- of the expression, a domain's or varchar's, an operator
+           -- another role created in the schema of the operator class's
+           -- for that type would be the one run, as the owner; an operator
+           -- of a polymorphic type must be PostgreSQL's)
+           array_agg(CASE WHEN ot.typtype = 'p'
+                          THEN format('(%s)%s OPERATOR(%I.%s) _dd_k._dd_e%s',
+                                      pg_get_indexdef(i.indexrelid, k.n, true),
+                                      CASE WHEN co.oid IS NOT NULL THEN format(' COLLATE %I.%I', cn.nspname, co.collname) ELSE '' END,
+                                      opn.nspname, o.oprname, k.n)
+                          ELSE format('CAST((%s) AS %s)%s OPERATOR(%I.%s) CAST(_dd_k._dd_e%s AS %s)',
+                                      pg_get_indexdef(i.indexrelid, k.n, true), format('%I.%I', otn.nspname, ot.typname),
+                                      CASE WHEN co.oid IS NOT NULL THEN format(' COLLATE %I.%I', cn.nspname, co.collname) ELSE '' END,
+                                      opn.nspname, o.oprname, k.n, format('%I.%I', otn.nspname, ot.typname)) END
+                     ORDER BY k.n) AS conds,
            coalesce(pg_get_expr(i.indpred, i.indrelid, true), 'true') AS pred
       FROM pg_index i
       JOIN pg_class c ON c.oid = i.indexrelid
@@ -1243,12 +1255,15 @@ BEGIN
                           AND ao.amoprighttype = oc.opcintype AND ao.amopstrategy = 3
       LEFT JOIN pg_operator o ON o.oid = ao.amopopr
       LEFT JOIN pg_namespace opn ON opn.oid = o.oprnamespace
+      LEFT JOIN pg_type ot ON ot.oid = o.oprleft  -- (= oprright: the operator class's type)
+      LEFT JOIN pg_namespace otn ON otn.oid = ot.typnamespace
       LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.n - 1]
       LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
      WHERE i.indrelid = r.table_name AND i.indisunique AND i.indisready AND i.indislive
        AND ((i.indexprs IS NULL AND i.indpred IS NULL) OR complete)
      GROUP BY c.relname, i.indexrelid, i.indrelid, i.indpred
-    HAVING bool_and(am.amname = 'btree' AND o.oid IS NOT NULL AND coalesce(co.collisdeterministic, true))
+    HAVING bool_and(am.amname = 'btree' AND o.oid IS NOT NULL AND coalesce(co.collisdeterministic, true)
+                    AND (ot.typtype <> 'p' OR opn.nspname = 'pg_catalog'))
      ORDER BY i.indexrelid  -- (the order PostgreSQL checks them in: a key taken twice is reported as an INSERT fails)
   LOOP
     IF cols IS NULL THEN EXIT; END IF;
