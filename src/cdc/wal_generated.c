@@ -106,11 +106,47 @@ gen_check_walker(Node *node, GenCheck *c)
 				break;
 			}
 		case T_Const:
+			{
+				Const	   *k = (Const *) node;
+				int16		typlen;
+				bool		typbyval;
+
+				/*
+				 * (a value of another length or passing than its type's
+				 * is read as something else by the functions it is given)
+				 */
+				if (k->consttype < FirstNormalObjectId)
+				{
+					get_typlenbyval(k->consttype, &typlen, &typbyval);
+					if (k->constlen != typlen || k->constbyval != typbyval)
+					{
+						c->why = "it has a constant stored otherwise than its type's values";
+						return true;
+					}
+				}
+				break;
+			}
+		case T_ScalarArrayOpExpr:
+			{
+				ScalarArrayOpExpr *s = (ScalarArrayOpExpr *) node;
+
+				/*
+				 * The executor calls these functions too when they are set
+				 * (check_functions_in_node looks at opfuncid alone); the
+				 * planner sets them, a generation expression never has
+				 * them.
+				 */
+				if (OidIsValid(s->hashfuncid) || OidIsValid(s->negfuncid))
+				{
+					c->why = "it has an = ANY or <> ALL of a hash table, which a generation expression never has";
+					return true;
+				}
+				break;
+			}
 		case T_FuncExpr:
 		case T_OpExpr:
 		case T_DistinctExpr:
 		case T_NullIfExpr:
-		case T_ScalarArrayOpExpr:
 		case T_BoolExpr:
 		case T_RelabelType:
 		case T_CoerceViaIO:
