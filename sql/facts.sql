@@ -4178,7 +4178,7 @@ BEGIN
   -- rebuilt once from its source
   IF d.resync_pending THEN
     n := dataeng_internal._fact_rebuild(d, 0);
-    d.last_refresh_path := 'rebuild (restored from a dump)';
+    d.last_refresh_path := 'rebuild (resync from its source)';
     PERFORM dataeng_internal._fact_def_write('refreshed', d, n);
     RETURN n;
   END IF;

@@ -75,7 +75,7 @@ is($node->safe_psql('restored', q{
 	'sales_daily=true sales_dim=true', 'the restore marks the fact and the dimension');
 $node->safe_psql('restored', q{SELECT dataeng.fact_refresh('sales_daily')});
 is($node->safe_psql('restored', q{SELECT last_refresh_path FROM dataeng.facts}),
-	'rebuild (restored from a dump)', 'the first refresh after the restore rebuilds the fact');
+	'rebuild (resync from its source)', 'the first refresh after the restore rebuilds the fact');
 is($node->safe_psql('restored', $fact_diff), '0', 'and the fact equals its GROUP BY');
 $node->safe_psql('restored', q{SELECT dataeng.dimension_refresh('sales_dim')});
 is($node->safe_psql('restored', $dim_diff), '0', 'the dimension\'s current rows equal the source');
