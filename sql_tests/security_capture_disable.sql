@@ -1,8 +1,11 @@
 -- The owner of a captured table took its writes out of the change log,
 -- silently, by disabling dataeng's capture triggers (ALTER TABLE ...
 -- DISABLE TRIGGER ALL, USER or by name, ENABLE REPLICA TRIGGER), dropping
--- them, or putting a function of its own in their place (CREATE OR
--- REPLACE TRIGGER): another role's fact kept the rows deleted meanwhile,
+-- them, putting a function of its own in their place (CREATE OR
+-- REPLACE TRIGGER), tying one to an extension it then dropped (ALTER
+-- TRIGGER ... DEPENDS ON EXTENSION) or renaming one (made again by name,
+-- the renamed one kept firing: each INSERT recorded twice): another
+-- role's fact kept the rows deleted meanwhile,
 -- where cdc_disable() is refused while a fact reads the table.  These
 -- are refused now (55000) unless the role is a superuser (a data-only
 -- restore with --disable-triggers) or dataeng's owner.
@@ -13,6 +16,8 @@ CREATE ROLE regress_cd_src;
 CREATE ROLE regress_cd_fact;
 CREATE SCHEMA cd AUTHORIZATION regress_cd_src;
 GRANT USAGE, CREATE ON SCHEMA cd TO regress_cd_fact;
+-- (it may create trusted extensions)
+DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_cd_src', current_database()); END $$;
 
 SET ROLE regress_cd_src;
 CREATE TABLE cd.sales (id int PRIMARY KEY, t timestamptz NOT NULL, amount int);
@@ -40,6 +45,18 @@ DROP TRIGGER dataeng_capture_delete ON cd.sales;
 ALTER TABLE cd.parted_1 DISABLE TRIGGER dataeng_capture_truncate;
 CREATE OR REPLACE TRIGGER dataeng_capture_delete AFTER DELETE ON cd.sales
   FOR EACH ROW EXECUTE FUNCTION cd.nothing();
+-- nor rename one: dataeng makes its triggers again by name (cdc_enable()
+-- again, a column of the options renamed), and the renamed one was left
+-- firing beside the new one
+ALTER TRIGGER dataeng_capture_insert ON cd.sales RENAME TO dataeng_capture_insert_kept;
+SELECT dataeng.cdc_enable('cd.sales') IS NOT NULL AS enabled;
+-- nor make one go with an extension of its own: DROP EXTENSION dropped
+-- the trigger, no DROP TRIGGER said
+CREATE EXTENSION fuzzystrmatch SCHEMA cd;
+ALTER TRIGGER dataeng_capture_delete ON cd.sales DEPENDS ON EXTENSION fuzzystrmatch;
+DROP EXTENSION fuzzystrmatch;
+-- (both were allowed: the DELETE below went unrecorded, the INSERT was
+-- recorded twice, and the fact summed 40 where the table holds 25)
 -- (its own triggers stay its own)
 ALTER TABLE cd.sales DISABLE TRIGGER mine;
 ALTER TABLE cd.sales ENABLE TRIGGER ALL;
@@ -49,10 +66,11 @@ DROP TRIGGER mine ON cd.sales;
 SELECT tgname, tgenabled, tgfoid::regproc FROM pg_trigger
  WHERE tgrelid IN ('cd.sales'::regclass, 'cd.parted_1'::regclass) AND NOT tgisinternal ORDER BY 1, 3;
 DELETE FROM cd.sales WHERE id = 1;
+INSERT INTO cd.sales VALUES (3, '2026-01-01', 5);
 
 SET ROLE regress_cd_fact;
 SELECT dataeng.fact_refresh('cd.daily');
-SELECT sum_amount FROM cd.daily;
+SELECT sum_amount, (SELECT sum(amount) FROM cd.sales) AS table_sum FROM cd.daily;
 
 -- a superuser may (a data-only restore disables them, then enables them)
 RESET ROLE;
@@ -66,6 +84,7 @@ SELECT dataeng.cdc_disable('cd.sales');
 SELECT dataeng.cdc_disable('cd.parted');
 RESET ROLE;
 DROP SCHEMA cd CASCADE;
+DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_cd_src', current_database()); END $$;
 DROP ROLE regress_cd_src;
 DROP ROLE regress_cd_fact;
 SET client_min_messages = warning;

@@ -40,7 +40,8 @@
  *	 column of an enum whose label, or a composite whose field, was renamed
  *	 (agg_type_renamed_mark()), and refuses a role that disabled a capture
  *	 trigger of dataeng (capture_disable_check()); the utility hook refuses
- *	 such a role's DROP TRIGGER or CREATE OR REPLACE TRIGGER of one
+ *	 such a role's DROP TRIGGER, CREATE OR REPLACE TRIGGER, ALTER TRIGGER
+ *	 ... RENAME or ALTER TRIGGER ... DEPENDS ON EXTENSION of one
  *	 (cdc_before_trigger_change()).
  *
  * The calls are counted as calls of those functions (track_functions):
@@ -491,8 +492,9 @@ capture_trigger_named(Oid relid, const char *tgname)
 
 /*
  * cdc_before_trigger_change
- *		Before DROP TRIGGER, or CREATE OR REPLACE TRIGGER of an existing
- *		trigger (the utility hook, src/schedule/dbhook.c: no event trigger
+ *		Before DROP TRIGGER, CREATE OR REPLACE TRIGGER of an existing
+ *		trigger, ALTER TRIGGER ... RENAME or ALTER TRIGGER ... DEPENDS ON
+ *		EXTENSION (the utility hook, src/schedule/dbhook.c: no event trigger
  *		fires for these in a database at 0.1.0, and none of dataeng's fires
  *		for them): refused (55000) for a capture trigger of dataeng, unless
  *		the role may (capture_trigger_guarded()).  The owner of a captured
@@ -534,6 +536,43 @@ cdc_before_trigger_change(Node *stmt)
 
 		if (capture_trigger_named(relid, ct->trigname))
 			capture_trigger_refuse("replace", ct->trigname, relid);
+	}
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_TRIGGER)
+	{
+		/*
+		 * ALTER TRIGGER ... RENAME: dataeng knows its triggers by name
+		 * (_cdc_sync_triggers(), _cdc_drop_triggers()); one renamed was
+		 * left in place, still firing, when they were made again (a column
+		 * of the options renamed, cdc_enable()): each change was recorded
+		 * twice
+		 */
+		RenameStmt *rs = (RenameStmt *) stmt;
+		Oid			relid;
+
+		if (rs->relation == NULL || rs->subname == NULL)
+			return;
+		relid = RangeVarGetRelid(rs->relation, NoLock, true);
+		if (capture_trigger_named(relid, rs->subname))
+			capture_trigger_refuse("rename", rs->subname, relid);
+	}
+	else if (IsA(stmt, AlterObjectDependsStmt) &&
+			 ((AlterObjectDependsStmt *) stmt)->objectType == OBJECT_TRIGGER &&
+			 !((AlterObjectDependsStmt *) stmt)->remove)
+	{
+		/*
+		 * ALTER TRIGGER ... DEPENDS ON EXTENSION: the DROP EXTENSION of an
+		 * extension the table's owner made (a trusted one) then drops the
+		 * trigger with it, no DROP TRIGGER said
+		 */
+		AlterObjectDependsStmt *ds = (AlterObjectDependsStmt *) stmt;
+		List	   *names = (List *) ds->object;
+		Oid			relid;
+
+		if (ds->relation == NULL || names == NIL)
+			return;
+		relid = RangeVarGetRelid(ds->relation, NoLock, true);
+		if (capture_trigger_named(relid, strVal(llast(names))))
+			capture_trigger_refuse("let an extension drop", strVal(llast(names)), relid);
 	}
 }
 
