@@ -3,8 +3,9 @@
 -- DISABLE TRIGGER ALL, USER or by name, ENABLE REPLICA TRIGGER), dropping
 -- them, putting a function of its own in their place (CREATE OR
 -- REPLACE TRIGGER), tying one to an extension it then dropped (ALTER
--- TRIGGER ... DEPENDS ON EXTENSION) or renaming one (made again by name,
--- the renamed one kept firing: each INSERT recorded twice): another
+-- TRIGGER ... DEPENDS ON EXTENSION), renaming one (made again by name,
+-- the renamed one kept firing: each INSERT recorded twice) or disabling
+-- one in a statement that changed search_path before it ended: another
 -- role's fact kept the rows deleted meanwhile,
 -- where cdc_disable() is refused while a fact reads the table.  These
 -- are refused now (55000) unless the role is a superuser (a data-only
@@ -15,6 +16,7 @@ CREATE EXTENSION dataeng;
 CREATE ROLE regress_cd_src;
 CREATE ROLE regress_cd_fact;
 CREATE SCHEMA cd AUTHORIZATION regress_cd_src;
+CREATE SCHEMA cd_decoy AUTHORIZATION regress_cd_src;
 GRANT USAGE, CREATE ON SCHEMA cd TO regress_cd_fact;
 -- (it may create trusted extensions)
 DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_cd_src', current_database()); END $$;
@@ -63,6 +65,19 @@ ALTER TABLE cd.sales ENABLE TRIGGER ALL;
 ALTER TABLE cd.sales ENABLE ALWAYS TRIGGER dataeng_capture_update;
 ALTER TABLE cd.sales ENABLE TRIGGER dataeng_capture_update;
 DROP TRIGGER mine ON cd.sales;
+-- nor disable one by a statement that changes search_path before it ends
+-- (a CHECK constraint's function): the check looked the table's name up
+-- again after the statement, found another table, and the capture
+-- trigger stayed disabled
+CREATE TABLE cd_decoy.sales (id int);
+CREATE FUNCTION cd.to_decoy(int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_catalog.set_config('search_path', 'cd_decoy', false);
+  RETURN true;
+END $$;
+SET search_path = cd;
+ALTER TABLE sales DISABLE TRIGGER dataeng_capture_delete, ADD CONSTRAINT to_decoy CHECK (cd.to_decoy(id));
+RESET search_path;
 SELECT tgname, tgenabled, tgfoid::regproc FROM pg_trigger
  WHERE tgrelid IN ('cd.sales'::regclass, 'cd.parted_1'::regclass) AND NOT tgisinternal ORDER BY 1, 3;
 DELETE FROM cd.sales WHERE id = 1;
@@ -84,6 +99,7 @@ SELECT dataeng.cdc_disable('cd.sales');
 SELECT dataeng.cdc_disable('cd.parted');
 RESET ROLE;
 DROP SCHEMA cd CASCADE;
+DROP SCHEMA cd_decoy CASCADE;
 DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_cd_src', current_database()); END $$;
 DROP ROLE regress_cd_src;
 DROP ROLE regress_cd_fact;

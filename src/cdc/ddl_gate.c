@@ -577,6 +577,44 @@ cdc_before_trigger_change(Node *stmt)
 }
 
 /*
+ * altered_tables_collected
+ *		The tables (ordinary or partitioned) of the commands collected for
+ *		this ddl_command_end event (pg_event_trigger_ddl_commands()).
+ */
+static List *
+altered_tables_collected(void)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	InternalSql saved;
+	List	   *relids = NIL;
+	uint64		i;
+
+	internal_sql_begin(&saved, InvalidOid);
+	SPI_connect();
+	if (SPI_execute("SELECT DISTINCT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d"
+					" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid"
+					" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+					"   AND c.relkind IN ('r', 'p')", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the commands of the event");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+		{
+			MemoryContext old = MemoryContextSwitchTo(outer);
+
+			relids = lappend_oid(relids, DatumGetObjectId(d));
+			MemoryContextSwitchTo(old);
+		}
+	}
+	SPI_finish();
+	internal_sql_end(&saved);
+	return relids;
+}
+
+/*
  * capture_disable_check
  *		After ALTER TABLE ... DISABLE TRIGGER (a name, ALL or USER) or
  *		ENABLE REPLICA TRIGGER: refused (55000) when it left a capture
@@ -597,7 +635,8 @@ capture_disable_check(Node *parsetree)
 	ListCell   *lc;
 	bool		disables = false;
 	Oid			relid;
-	List	   *rels;
+	List	   *roots;
+	List	   *rels = NIL;
 
 	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
 		return;
@@ -613,10 +652,24 @@ capture_disable_check(Node *parsetree)
 	}
 	if (!disables)
 		return;
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
-	rels = find_all_inheritors(relid, NoLock, NULL);
+
+	/*
+	 * The table the statement altered, as collected for this event (not
+	 * its name looked up again: a function of the owner's that the
+	 * statement ran, a CHECK constraint's or a USING expression's, may
+	 * have changed search_path, and the name then found a table of no
+	 * capture trigger while the captured one's stayed disabled)
+	 */
+	roots = altered_tables_collected();
+	if (roots == NIL)
+	{
+		relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+		if (!OidIsValid(relid))
+			return;
+		roots = list_make1_oid(relid);
+	}
+	foreach(lc, roots)
+		rels = list_concat_unique_oid(rels, find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
 	foreach(lc, rels)
 	{
 		Relation	rel = table_open(lfirst_oid(lc), NoLock);
