@@ -40,7 +40,8 @@
  *	 column of an enum whose label, or a composite whose field, was renamed
  *	 (agg_type_renamed_mark()), and refuses a role that disabled a capture
  *	 trigger of dataeng (capture_disable_check()); the utility hook refuses
- *	 such a role's DROP TRIGGER or CREATE OR REPLACE TRIGGER of one
+ *	 such a role's DROP TRIGGER, CREATE OR REPLACE TRIGGER, ALTER TRIGGER
+ *	 ... RENAME or ALTER TRIGGER ... DEPENDS ON EXTENSION of one
  *	 (cdc_before_trigger_change()).
  *
  * The calls are counted as calls of those functions (track_functions):
@@ -491,8 +492,9 @@ capture_trigger_named(Oid relid, const char *tgname)
 
 /*
  * cdc_before_trigger_change
- *		Before DROP TRIGGER, or CREATE OR REPLACE TRIGGER of an existing
- *		trigger (the utility hook, src/schedule/dbhook.c: no event trigger
+ *		Before DROP TRIGGER, CREATE OR REPLACE TRIGGER of an existing
+ *		trigger, ALTER TRIGGER ... RENAME or ALTER TRIGGER ... DEPENDS ON
+ *		EXTENSION (the utility hook, src/schedule/dbhook.c: no event trigger
  *		fires for these in a database at 0.1.0, and none of dataeng's fires
  *		for them): refused (55000) for a capture trigger of dataeng, unless
  *		the role may (capture_trigger_guarded()).  The owner of a captured
@@ -535,6 +537,81 @@ cdc_before_trigger_change(Node *stmt)
 		if (capture_trigger_named(relid, ct->trigname))
 			capture_trigger_refuse("replace", ct->trigname, relid);
 	}
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_TRIGGER)
+	{
+		/*
+		 * ALTER TRIGGER ... RENAME: dataeng knows its triggers by name
+		 * (_cdc_sync_triggers(), _cdc_drop_triggers()); one renamed was
+		 * left in place, still firing, when they were made again (a column
+		 * of the options renamed, cdc_enable()): each change was recorded
+		 * twice
+		 */
+		RenameStmt *rs = (RenameStmt *) stmt;
+		Oid			relid;
+
+		if (rs->relation == NULL || rs->subname == NULL)
+			return;
+		relid = RangeVarGetRelid(rs->relation, NoLock, true);
+		if (capture_trigger_named(relid, rs->subname))
+			capture_trigger_refuse("rename", rs->subname, relid);
+	}
+	else if (IsA(stmt, AlterObjectDependsStmt) &&
+			 ((AlterObjectDependsStmt *) stmt)->objectType == OBJECT_TRIGGER &&
+			 !((AlterObjectDependsStmt *) stmt)->remove)
+	{
+		/*
+		 * ALTER TRIGGER ... DEPENDS ON EXTENSION: the DROP EXTENSION of an
+		 * extension the table's owner made (a trusted one) then drops the
+		 * trigger with it, no DROP TRIGGER said
+		 */
+		AlterObjectDependsStmt *ds = (AlterObjectDependsStmt *) stmt;
+		List	   *names = (List *) ds->object;
+		Oid			relid;
+
+		if (ds->relation == NULL || names == NIL)
+			return;
+		relid = RangeVarGetRelid(ds->relation, NoLock, true);
+		if (capture_trigger_named(relid, strVal(llast(names))))
+			capture_trigger_refuse("let an extension drop", strVal(llast(names)), relid);
+	}
+}
+
+/*
+ * altered_tables_collected
+ *		The tables (ordinary or partitioned) of the commands collected for
+ *		this ddl_command_end event (pg_event_trigger_ddl_commands()).
+ */
+static List *
+altered_tables_collected(void)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	InternalSql saved;
+	List	   *relids = NIL;
+	uint64		i;
+
+	internal_sql_begin(&saved, InvalidOid);
+	SPI_connect();
+	if (SPI_execute("SELECT DISTINCT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d"
+					" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid"
+					" WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+					"   AND c.relkind IN ('r', 'p')", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the commands of the event");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+		{
+			MemoryContext old = MemoryContextSwitchTo(outer);
+
+			relids = lappend_oid(relids, DatumGetObjectId(d));
+			MemoryContextSwitchTo(old);
+		}
+	}
+	SPI_finish();
+	internal_sql_end(&saved);
+	return relids;
 }
 
 /*
@@ -558,7 +635,8 @@ capture_disable_check(Node *parsetree)
 	ListCell   *lc;
 	bool		disables = false;
 	Oid			relid;
-	List	   *rels;
+	List	   *roots;
+	List	   *rels = NIL;
 
 	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
 		return;
@@ -574,10 +652,24 @@ capture_disable_check(Node *parsetree)
 	}
 	if (!disables)
 		return;
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
-	rels = find_all_inheritors(relid, NoLock, NULL);
+
+	/*
+	 * The table the statement altered, as collected for this event (not
+	 * its name looked up again: a function of the owner's that the
+	 * statement ran, a CHECK constraint's or a USING expression's, may
+	 * have changed search_path, and the name then found a table of no
+	 * capture trigger while the captured one's stayed disabled)
+	 */
+	roots = altered_tables_collected();
+	if (roots == NIL)
+	{
+		relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+		if (!OidIsValid(relid))
+			return;
+		roots = list_make1_oid(relid);
+	}
+	foreach(lc, roots)
+		rels = list_concat_unique_oid(rels, find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
 	foreach(lc, rels)
 	{
 		Relation	rel = table_open(lfirst_oid(lc), NoLock);
