@@ -258,6 +258,8 @@ typedef struct CdcWalMsgs
 } CdcWalMsgs;
 
 extern void cdc_wal_guard_rel(Oid relid);
+extern void cdc_wal_stopped_rel(Oid relid);
+extern void cdc_wal_stopped_reset(void);
 
 /* decodings a change may run out of memory in before its table stops */
 #define CDC_WAL_OOM_ATTEMPTS	4

@@ -1509,6 +1509,7 @@ wal_load(WalRound *r, List **switching)
 	ctl.entrysize = sizeof(WalRel);
 	ctl.hcxt = CurrentMemoryContext;
 	r->rels = hash_create("dataeng wal relations", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	cdc_wal_stopped_reset();
 
 	/*
 	 * The stops kept while their table's row was locked (wal_break_table)
@@ -1563,12 +1564,16 @@ wal_load(WalRound *r, List **switching)
 		if (DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull)))
 		{
 			cdc_wal_guard_rel(relid);
+			cdc_wal_stopped_rel(relid);
 			if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
 			{
 				ListCell   *lc;
 
 				foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+				{
 					cdc_wal_guard_rel(lfirst_oid(lc));
+					cdc_wal_stopped_rel(lfirst_oid(lc));
+				}
 			}
 		}
 		wal_rel_options(wr, tup, desc);

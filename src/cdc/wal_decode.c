@@ -149,6 +149,15 @@ static int	wal_oom_next = 0;
 static XLogRecPtr wal_oom_stopped[WAL_OOM_STOPPED];
 static int	wal_oom_stopped_next = 0;
 
+/*
+ * The relations whose capture is stopped, as the round read them
+ * (cdc_wal_stopped_rel()): a change of theirs that runs pgoutput out of
+ * memory is not decoded again after a wait (its table captures nothing),
+ * where each such row of a stopped table held the capture of every table
+ * 7 s and decoded the WAL again 4 times.
+ */
+static HTAB *wal_stopped = NULL;
+
 /* a message buffer grown past this is given back after its message */
 #define WAL_OUT_KEEP	(8 * 1024 * 1024)
 
@@ -234,6 +243,7 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile err = NULL;
 	bool		oom;
+	Oid			relid;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
@@ -284,9 +294,13 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	/*
 	 * Out of memory: memory may be short for a while only, the round is
 	 * tried again (cdc_wal_decode_failure()), unless this change ran out
-	 * of it in each of the last CDC_WAL_OOM_ATTEMPTS decodings.
+	 * of it in each of the last CDC_WAL_OOM_ATTEMPTS decodings, or its
+	 * table's capture is stopped (nothing of it is captured: its rows held
+	 * every table up 7 s each, cdc_wal_stopped_rel()).
 	 */
-	if (oom)
+	relid = RelationGetRelid(relation);
+	if (oom && (wal_stopped == NULL ||
+				hash_search(wal_stopped, &relid, HASH_FIND, NULL) == NULL))
 	{
 		int			i;
 
@@ -295,7 +309,7 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		if (i == WAL_OOM_STOPPED || XLogRecPtrIsInvalid(change->lsn))
 		{
 			wal_failed_lsn = change->lsn;
-			wal_failed_rel = RelationGetRelid(relation);
+			wal_failed_rel = relid;
 			wal_failed_code = err->sqlerrcode;
 			ReThrowError(err);
 		}
@@ -471,6 +485,38 @@ cdc_wal_guard_rel(Oid relid)
 									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	(void) hash_search(wal_guard_more, &relid, HASH_ENTER, NULL);
+}
+
+/*
+ * cdc_wal_stopped_rel
+ *		The capture of relid is stopped (a round reads them before it
+ *		decodes; cdc_wal_stopped_reset() first).
+ */
+void
+cdc_wal_stopped_rel(Oid relid)
+{
+	if (wal_stopped == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(Oid);
+		ctl.hcxt = TopMemoryContext;
+		wal_stopped = hash_create("dataeng wal stopped relations", 16, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	(void) hash_search(wal_stopped, &relid, HASH_ENTER, NULL);
+}
+
+/* the round reads the stopped relations again */
+void
+cdc_wal_stopped_reset(void)
+{
+	if (wal_stopped != NULL)
+	{
+		hash_destroy(wal_stopped);
+		wal_stopped = NULL;
+	}
 }
 
 /* open the decoding context of slot (in a transaction) */
