@@ -469,8 +469,8 @@ launcher_scan(long *sleep_ms)
 	Oid		   *open;
 	int			nopen = 0;
 	int			maxdbs = 64;
-	LaunchCandidate cand[DATAENG_MAX_DATABASES];
-	Oid			wal[DATAENG_MAX_DATABASES];
+	LaunchCandidate *cand;
+	Oid		   *wal;
 	int			ndbs = 0;
 	int			k;
 	int			evicted = 0;
@@ -512,6 +512,14 @@ launcher_scan(long *sleep_ms)
 		qsort(sdbs, ndbs, sizeof(ScanDb), scan_db_cmp);
 	dbs = palloc(Max(ndbs, 1) * sizeof(Oid));
 	open = palloc(Max(ndbs, 1) * sizeof(Oid));
+
+	/*
+	 * At most one of each per database: more than the slots, since a slot
+	 * lent in this scan (slot_evict) may already hold the candidate of the
+	 * database it was lent by (skipped below, its slot being another's).
+	 */
+	cand = palloc(Max(ndbs, 1) * sizeof(LaunchCandidate));
+	wal = palloc(Max(ndbs, 1) * sizeof(Oid));
 	for (i = 0; i < ndbs; i++)
 		dbs[i] = sdbs[i].oid;
 
@@ -688,6 +696,8 @@ launcher_scan(long *sleep_ms)
 			break;
 		}
 	}
+	pfree(cand);
+	pfree(wal);
 	*sleep_ms = earliest == DT_NOEND ? -1L :
 		Max(10L, (long) ((earliest - now) / 1000) + 1);
 	return waiting;
