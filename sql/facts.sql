@@ -2935,9 +2935,10 @@ COMMENT ON FUNCTION dataeng_internal._fact_bucket_split(timestamptz, text, text,
 -- pg_temp.<btable> (column bucket, NULL for the rows whose time is NULL),
 -- as a FROM item aliased s, each with its bucket as s.__dataeng_bucket
 -- (computed once per row).  With an index on the time column, one range
--- scan per bucket; without, one scan of the source with a hash semi-join
--- on the bucket.  The rows whose time is NULL are scanned for only when
--- the NULL bucket is listed.
+-- scan per bucket (an infinite bucket: an index lookup of its infinity,
+-- which no range ends after); without, one scan of the source with a hash
+-- semi-join on the bucket.  The rows whose time is NULL are scanned for
+-- only when the NULL bucket is listed.
 CREATE FUNCTION dataeng_internal._fact_bucket_rows(d dataeng_internal.fact_defs, ttype regtype, indexed boolean, btable text)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -2949,7 +2950,11 @@ BEGIN
                   'AND EXISTS (SELECT 1 FROM pg_temp.%I b WHERE b.bucket IS NULL)) s',
                   CASE WHEN indexed
                        THEN format('SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b JOIN %2$s s ON %3$s '
-                                   'WHERE b.bucket IS NOT NULL AND %4$s = b.bucket',
+                                   'WHERE b.bucket IS NOT NULL AND isfinite(b.bucket) AND %4$s = b.bucket '
+                                   -- (the rows of an infinite bucket, at that infinity:
+                                   -- no range ends after it)
+                                   'UNION ALL SELECT s.*, b.bucket AS __dataeng_bucket FROM pg_temp.%1$I b '
+                                   'JOIN %2$s s ON s.%5$I = b.bucket::%6$s WHERE NOT isfinite(b.bucket) AND %4$s = b.bucket',
                                    btable, d.source,
                                    replace(replace(replace(
                                      dataeng_internal._fact_rows_pred(d, ttype, false),
@@ -2961,7 +2966,7 @@ BEGIN
                                                 ELSE format('((%s AT TIME ZONE %L + %L::interval) AT TIME ZONE %L)',
                                                             x.b_in, d.time_zone, dataeng_internal._fact_grain(d.grain), d.time_zone) END),
                                      '$3', 'false'),
-                                   x.s_bucket)
+                                   x.s_bucket, d.time_column, ttype)
                        ELSE format('SELECT s.* FROM (SELECT s.*, %s AS __dataeng_bucket '
                                    'FROM %s s OFFSET 0) s '
                                    'WHERE s.__dataeng_bucket IN (SELECT b.bucket FROM pg_temp.%I b)',

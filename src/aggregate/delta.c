@@ -588,7 +588,9 @@ PG_FUNCTION_INFO_V1(dataeng_fact_bucket_split);
  *		Bounds on the instants of the buckets before w and of those from w
  *		on (buckets of a timestamptz, as _fact_bucket computes them): with
  *		upper false, the first instant whose bucket is w or later; with upper
- *		true, the instant from which every bucket is w or later.  The rows
+ *		true, the instant from which every bucket is w or later (both
+ *		infinity when no finite instant's is: w after the start of the last
+ *		bucket, which runs to the last instant).  The rows
  *		of the buckets [lo, hi) are then among those in [split(lo, false),
  *		split(hi, true)).  Usually both are w itself; not where a zone's
  *		offset changes by less than the grain or at a bucket's start.  When
@@ -598,7 +600,9 @@ PG_FUNCTION_INFO_V1(dataeng_fact_bucket_split);
  *		to midnight, the first midnight's rows are in the second midnight's
  *		day.  And the two differ where the bucket goes back in time: when
  *		America/St_Johns fell back at 00:01 (until 2011), the first minute
- *		of a day came before the last hour of the day before.  Between two
+ *		of a day came before the last hour of the day before; and at hour
+ *		grain where an offset of seconds went forward to whole minutes
+ *		(America/Dominica in 1911, Europe/Athens in 1916).  Between two
  *		changes of the zone's offset buckets do not decrease: found by
  *		bisection in each such piece near w.
  */
@@ -647,8 +651,21 @@ dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
 		hi = w;
 		for (i = 0, step = USECS_PER_HOUR; SPLIT_BUCKET(hi) < w; i++, step *= 2)
 		{
-			if (i >= 24 || !IS_VALID_TIMESTAMP(hi + step))
+			if (i >= 24)
 				PG_RETURN_TIMESTAMPTZ(w);
+			if (hi >= END_TIMESTAMP - step)
+			{
+				/*
+				 * At the end of the timestamps: the last instant, unless its
+				 * bucket too is before w.  Then no finite instant's is w or
+				 * later (w is after the start of the last bucket, which runs
+				 * to the last instant): infinity bounds both.
+				 */
+				if (SPLIT_BUCKET(END_TIMESTAMP - 1) < w)
+					PG_RETURN_TIMESTAMPTZ(DT_NOEND);
+				hi = END_TIMESTAMP - 1;
+				break;
+			}
 			hi += step;
 		}
 		s = split_bisect(&spec, lo, hi, w);
@@ -683,7 +700,15 @@ dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
 			break;
 		if (b > pieces[npieces - 1])
 			pieces[npieces++] = b;
-		if (after_off < before_off)
+		/*
+		 * Buckets go back where the offset does, and at hour and minute
+		 * grains (cut at the instant's own offset) also where it goes
+		 * forward by a fraction of the grain: America/Dominica's -4:05:36
+		 * to -4:00 in 1911 made the instants of 00:00 to 00:01 local time
+		 * the bucket 04:05:36 UTC, and the next ones the bucket 04:00 UTC.
+		 */
+		if (after_off < before_off ||
+			(IS_VALID_TIMESTAMP(b - 1) && SPLIT_BUCKET(b - 1) > SPLIT_BUCKET(b)))
 			back = true;
 	}
 	if (!back)
