@@ -362,6 +362,9 @@ launcher_wal_start(Oid *wal, int nwal, TimestampTz now, TimestampTz *earliest)
  * it said that some get no slot.
  */
 static int	scan_start = 0;
+
+/* schedulers looking at databases where dataeng was not found, at once */
+#define LAUNCHER_MAX_RECHECKS 2
 static bool slots_warned = false;
 
 /*
@@ -479,6 +482,8 @@ launcher_scan(long *sleep_ms)
 	int			nwal = 0;
 	int			i;
 	int			waiting = 0;
+	int			rechecks = 0;
+	bool		jobs_wait = false;
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz earliest = DT_NOEND;
 
@@ -648,6 +653,33 @@ launcher_scan(long *sleep_ms)
 	 * the databases that come before it in pg_database.
 	 */
 	qsort(cand, ncand, sizeof(LaunchCandidate), launch_candidate_cmp);
+
+	/*
+	 * The looks at databases where dataeng was not found, or not looked
+	 * for yet since they got their slot (whether it is there now), run
+	 * LAUNCHER_MAX_RECHECKS at a time, one while a database with
+	 * dataeng waits for a worker slot for its due jobs: with many such
+	 * databases and a short naptime, their schedulers took every worker
+	 * slot in turn, and the due job of a database with dataeng never got
+	 * one (t/038: 73 databases, max_worker_processes 8, on a loaded
+	 * machine).  The others keep their turn for the next scan, woken when
+	 * one of these schedulers stops.
+	 */
+	SpinLockAcquire(&sched_shmem->mutex);
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		SchedDbSlot *s = &sched_shmem->dbs[i];
+
+		if (!OidIsValid(s->dboid))
+			continue;
+		if (!s->has_extension && (sched_handles[i] != NULL || s->starting))
+			rechecks++;
+		else if (s->has_extension && s->held_since != 0 &&
+				 !TimestampDifferenceExceeds(s->held_at, now, SCHED_HOLD_STALE_MS))
+			jobs_wait = true;
+	}
+	SpinLockRelease(&sched_shmem->mutex);
+
 	for (i = 0; i < ncand; i++)
 	{
 		SchedDbSlot *slot = &sched_shmem->dbs[cand[i].slotno];
@@ -657,6 +689,17 @@ launcher_scan(long *sleep_ms)
 		{
 			SpinLockRelease(&sched_shmem->mutex);
 			continue;
+		}
+		if (!slot->has_extension)
+		{
+			if (rechecks >= (jobs_wait ? 1 : LAUNCHER_MAX_RECHECKS))
+			{
+				SpinLockRelease(&sched_shmem->mutex);
+				/* (a scheduler that found dataeng counts no more) */
+				earliest = Min(earliest, TimestampTzPlusMilliseconds(now, 250));
+				continue;
+			}
+			rechecks++;
 		}
 		slot->starting = true;
 		/* (it reads them at its start: these, or the postmaster's later ones) */
