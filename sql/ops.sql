@@ -608,10 +608,15 @@ BEGIN
     SELECT pr.prrelid AS relid FROM pg_catalog.pg_publication_rel pr
       JOIN pg_catalog.pg_publication p ON p.oid OPERATOR(pg_catalog.=) pr.prpubid
      WHERE p.pubname OPERATOR(pg_catalog.=) 'dataeng_wal'),
+  -- (off: the worker says it is idle, or this session read the setting
+  -- off; a session reads a reload at its next command, the worker may
+  -- read it first)
   wal_worker AS MATERIALIZED (
-    SELECT CASE WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'off'
-                WHEN dataeng_internal._cdc_wal_worker() OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') THEN 'down'
+    SELECT CASE WHEN w.state OPERATOR(pg_catalog.=) 'off'
+                  OR NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'off'
+                WHEN w.state OPERATOR(pg_catalog.=) ANY ('{none,restarting,no_slot}') THEN 'down'
            END AS state
+      FROM (SELECT dataeng_internal._cdc_wal_worker() AS state) w
      WHERE EXISTS (SELECT 1 FROM wal_published)),
   -- the jobs in a cycle of dependencies (each reaches itself), a
   -- dependency followed as the scheduler follows it: to a job of the same
