@@ -54,15 +54,16 @@ wait_until(q{SELECT count(*) = 2 FROM dataeng.jobs WHERE last_status = 'succeede
 # that run: the job is paused, a run of it in progress waited for, and
 # resumed once the batch committed (its next run a second later).  (A run
 # going on while the batch was written, or one starting a second after
-# the reschedule, slow on a loaded machine, took part of the batch.)
-$node->safe_psql('postgres', q{
-	SELECT dataeng.job_pause('fact_refresh:f');
-	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$BEGIN; SELECT dataeng.fact_refresh('f'); SELECT pg_sleep(600); COMMIT$$);
-});
+# the reschedule, slow on a loaded machine, took part of the batch.)  The
+# command changes once no run is left: a run started just before the
+# pause reads its command when its worker begins, and ran the one that
+# sleeps for ten minutes.
+$node->safe_psql('postgres', q{SELECT dataeng.job_pause('fact_refresh:f')});
 NodePoll::poll_until($node, 'postgres',
 	q{SELECT last_status NOT IN ('running', 'waiting') FROM dataeng.jobs WHERE job_name = 'fact_refresh:f'})
   or die 'a run of the fact\'s job did not end';
 $node->safe_psql('postgres', q{
+	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$BEGIN; SELECT dataeng.fact_refresh('f'); SELECT pg_sleep(600); COMMIT$$);
 	UPDATE src SET v = v * 2 WHERE id % 3 = 0;
 	INSERT INTO src SELECT g, '2026-02-01 00:00+00'::timestamptz + g * interval '1 minute', 'big', g
 	  FROM generate_series(10000, 59999) g;
@@ -75,8 +76,8 @@ wait_until(q{SELECT count(*) = 1 FROM pg_stat_activity
 my $applied = $node->safe_psql('postgres', q{SELECT total_changes FROM dataeng.facts WHERE name = 'f'});
 # later runs refresh without sleeping; none runs until the checks below
 $node->safe_psql('postgres', q{
-	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$SELECT dataeng.fact_refresh('f')$$);
 	SELECT dataeng.job_pause('fact_refresh:f');
+	SELECT dataeng.schedule('fact_refresh:f', '1 second', $$SELECT dataeng.fact_refresh('f')$$);
 });
 
 # writers in flight
