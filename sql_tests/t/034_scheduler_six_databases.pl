@@ -51,9 +51,12 @@ sub all_run
 my $start = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
 all_run('six databases', $start);
 
-# none starved: in the last 30 s each database ran its jobs again and
-# again (the longest gap between two of its runs is shown, not asserted:
-# 4 to 7 s at a load of 2 to 6, 11 to 15 s at 12)
+# none starved: in the last 30 s each database ran its jobs again (the
+# longest gap between two of its runs is shown, not asserted: 4 to 7 s at
+# a load of 2 to 6, 10 to 18 s at 8 to 12, where a database ran 2 to 4
+# times in 30 s; each run takes a scheduler and a job worker of the four
+# slots, both started anew on a loaded machine).  A starved database ran
+# none.
 sleep(30);
 for my $db (@dbs)
 {
@@ -61,7 +64,7 @@ for my $db (@dbs)
 		SELECT count(*), coalesce(extract(epoch FROM max(d)), 99)::int FROM (
 		  SELECT at - lag(at) OVER (ORDER BY at) AS d FROM ticks
 		   WHERE at > clock_timestamp() - interval '30 s') s});
-	cmp_ok($n, '>=', 3, "$db ran its jobs at least 3 times in 30 s ($n runs, longest gap $gap s)");
+	cmp_ok($n, '>=', 2, "$db ran its jobs at least twice in 30 s ($n runs, longest gap $gap s)");
 }
 # (whether the slots run short depends on how long each run takes, so it
 # is not asserted here; t/033_scheduler_stall.pl holds the scheduler to its
