@@ -16,7 +16,8 @@
 # DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
 # the TAP scripts run beside the other suites (on their own clusters) unless
 # DE_TAP_AFTER=1, and the isolation specs beside pg_regress (on a second
-# cluster, port DE_PORT + 1) unless DE_ISOLATION_AFTER=1;
+# cluster, port DE_PORT + 1, then every third pg_regress test on a third
+# one at that port when the whole suite runs) unless DE_ISOLATION_AFTER=1;
 # DE_KEEP=1 keeps the work directory; see harness.sh for the rest.
 
 source "$(dirname "$0")/harness.sh"
@@ -39,9 +40,11 @@ cleanup() {
 	# (the suites still running beside when the run is cut short)
 	[ -n "$tap_pid" ] && { kill -- "-$tap_pid" 2>/dev/null || true; }
 	[ -n "$iso_pid" ] && { kill -- "-$iso_pid" 2>/dev/null || true; }
-	if [ -f "$WORK/cluster_iso/data/postmaster.pid" ]; then
-		de_run "$DE_PGBIN/pg_ctl" -D "$WORK/cluster_iso/data" -m fast -w stop >/dev/null 2>&1 || true
-	fi
+	for c in cluster_iso cluster_regress2; do
+		if [ -f "$WORK/$c/data/postmaster.pid" ]; then
+			de_run "$DE_PGBIN/pg_ctl" -D "$WORK/$c/data" -m fast -w stop >/dev/null 2>&1 || true
+		fi
+	done
 	de_cluster_stop
 	if [ "${DE_KEEP:-0}" = 1 ] || [ "${failed:-1}" != 0 ]; then
 		de_log "test output kept in $WORK"
@@ -140,8 +143,29 @@ fi
 # cluster (port DE_PORT + 1: pg_regress's tests change settings of the
 # whole cluster with ALTER SYSTEM), their output printed after pg_regress's
 # (DE_ISOLATION_AFTER=1: after pg_regress, on its cluster, as before).
+# pg_regress runs one test at a time, and took twice as long as the
+# isolation specs: when the whole suite runs, every third of its tests
+# (regress2) runs after the isolation specs, on a third throwaway cluster
+# at the same port, its results in build/regress2.
+regress_main=${DE_REGRESS:-}
+regress_side=
 if [ "${DE_ISOLATION:-}" != none ] && [ "${DE_ISOLATION_AFTER:-0}" != 1 ] &&
 	[ "${DE_REGRESS:-}" != none ]; then
+	if [ -z "${DE_REGRESS:-}" ]; then
+		i=0
+		for f in $(cd "$DE_ROOT/sql_tests" && ls -- *.sql | LC_ALL=C sort); do
+			if [ $((i % 3)) -eq 2 ]; then
+				regress_side="$regress_side ${f%.sql}"
+			else
+				regress_main="$regress_main ${f%.sql}"
+			fi
+			i=$((i + 1))
+		done
+		regress_main=${regress_main# }
+		regress_side=${regress_side# }
+		mkdir -p "$WORK/src/build/regress2"
+		[ "$(id -u)" -eq 0 ] && chown postgres: "$WORK/src/build/regress2"
+	fi
 	set -m
 	(
 		DE_PORT=$((DE_PORT + 1))
@@ -149,23 +173,33 @@ if [ "${DE_ISOLATION:-}" != none ] && [ "${DE_ISOLATION_AFTER:-0}" != 1 ] &&
 		run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= \
 			${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
 		de_cluster_stop
+		if [ -n "$regress_side" ]; then
+			de_cluster_start "$WORK/cluster_regress2"
+			run_suite regress2 "$regress_side" ISOLATION= TAP_TESTS= "REGRESS=$regress_side" \
+				"REGRESS_OPTS=--inputdir=build/regress --outputdir=build/regress2"
+			de_cluster_stop
+		fi
 	) >/dev/null 2>&1 &
 	iso_pid=$!
 	set +m
-	de_log "isolation: running beside pg_regress, its output follows"
+	de_log "isolation: running beside pg_regress, its output follows${regress_side:+, then regress2 (a third of the pg_regress tests)}"
 fi
 
 # pg_regress and isolation print "... ok" or "... FAILED" per test
-run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${DE_REGRESS:+"REGRESS=$DE_REGRESS"}
+run_suite regress "${DE_REGRESS:-}" ISOLATION= TAP_TESTS= ${regress_main:+"REGRESS=$regress_main"}
 if [ -n "$iso_pid" ]; then
 	wait "$iso_pid" || true
 	iso_pid=
 	de_log "isolation"
 	cat "$WORK/isolation.log"
+	if [ -n "$regress_side" ]; then
+		de_log "regress2"
+		cat "$WORK/regress2.log" 2>/dev/null || true
+	fi
 else
 	run_suite isolation "${DE_ISOLATION:-}" REGRESS= TAP_TESTS= ${DE_ISOLATION:+"ISOLATION=$DE_ISOLATION"}
 fi
-for s in regress isolation; do
+for s in regress regress2 isolation; do
 	[ -f "$WORK/$s.log" ] || continue
 	passed=$((passed + $(grep -cE '\.\.\. ok' "$WORK/$s.log" || true)))
 	failed=$((failed + $(grep -cE '\.\.\. FAILED' "$WORK/$s.log" || true)))
@@ -175,7 +209,12 @@ if [ "${DE_ISOLATION:-}" != none ] &&
 	de_log "suite isolation ran no test"
 	failed=$((failed + 1))
 fi
-for d in "$WORK/src/build/regress" "$WORK/src/build/regress/isolation"; do
+if [ -n "$regress_side" ] &&
+	! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/regress2.log" 2>/dev/null; then
+	de_log "suite regress2 ran no test"
+	failed=$((failed + 1))
+fi
+for d in "$WORK/src/build/regress" "$WORK/src/build/regress2" "$WORK/src/build/regress/isolation"; do
 	[ -f "$d/regression.diffs" ] && cat "$d/regression.diffs"
 done
 
