@@ -326,6 +326,19 @@ altered_relation(Node *parsetree)
 	return NULL;
 }
 
+/*
+ * defs_none_match
+ *		Whether cb, called on every row of fact_defs and then of
+ *		dimension_defs, matched none (*found stays false), both tables read:
+ *		the callers' fast way out, before any SQL.
+ */
+static bool
+defs_none_match(DefCallback cb, void *arg, const bool *found)
+{
+	return defs_scan("fact_defs", NULL, cb, arg) && !*found &&
+		defs_scan("dimension_defs", NULL, cb, arg) && !*found;
+}
+
 /* agg_type_renamed_mark's question: any source followed (not dropped) */
 static bool
 any_source_cb(Oid source, Oid table, bool dropped, const char *schema,
@@ -335,6 +348,35 @@ any_source_cb(Oid source, Oid table, bool dropped, const char *schema,
 
 	a->found = !dropped;
 	return a->found;
+}
+
+/*
+ * defs_mark_resync
+ *		Run sql_fmt, an UPDATE of the definitions to resync (its %s: the
+ *		table, fact_defs then dimension_defs), as the extension's owner,
+ *		restricted, its search_path pinned (internal_sql_begin): the
+ *		statement's names are compared there, never looked up.
+ */
+static void
+defs_mark_resync(Oid owner, const char *sql_fmt, int nargs, Oid *argtypes,
+				 Datum *args, const char *what)
+{
+	static const char *const tables[] = {"fact_defs", "dimension_defs"};
+	InternalSql saved;
+	size_t		i;
+
+	internal_sql_begin(&saved, owner);
+	SPI_connect();
+	for (i = 0; i < lengthof(tables); i++)
+	{
+		char	   *sql = psprintf(sql_fmt, tables[i]);
+
+		if (SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not mark the definitions of %s", what);
+		pfree(sql);
+	}
+	SPI_finish();
+	internal_sql_end(&saved);
 }
 
 /*
@@ -359,8 +401,6 @@ agg_type_renamed_mark(Node *parsetree, Oid owner)
 	Oid			typid = InvalidOid;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
-	InternalSql saved;
-	int			i;
 
 	if (parsetree == NULL)
 		return;
@@ -382,47 +422,36 @@ agg_type_renamed_mark(Node *parsetree, Oid owner)
 	{
 		AlteredArg	a = {NIL, false};
 
-		if (defs_scan("fact_defs", NULL, any_source_cb, &a) && !a.found &&
-			defs_scan("dimension_defs", NULL, any_source_cb, &a) && !a.found)
+		if (defs_none_match(any_source_cb, &a, &a.found))
 			return;
 	}
 	args[0] = ObjectIdGetDatum(typid);
-	internal_sql_begin(&saved, owner);
-	SPI_connect();
-	for (i = 0; i < 2; i++)
-	{
-		char	   *sql = psprintf("WITH RECURSIVE t(oid) AS ("
-								   " SELECT $1"
-								   " UNION"
-								   " SELECT x.oid FROM t CROSS JOIN LATERAL ("
-								   "  SELECT y.oid FROM pg_catalog.pg_type y"
-								   "   WHERE y.typelem OPERATOR(pg_catalog.=) t.oid"
-								   "      OR y.typbasetype OPERATOR(pg_catalog.=) t.oid"
-								   "  UNION ALL"
-								   "  SELECT c.reltype FROM pg_catalog.pg_attribute a"
-								   "    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
-								   "   WHERE a.atttypid OPERATOR(pg_catalog.=) t.oid AND a.attnum OPERATOR(pg_catalog.>) 0"
-								   "     AND NOT a.attisdropped AND c.reltype OPERATOR(pg_catalog.<>) 0"
-								   "  UNION ALL"
-								   "  SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
-								   "  UNION ALL"
-								   "  SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
-								   " ) x)"
-								   " UPDATE dataeng_internal.%s x SET resync_pending = true"
-								   "  WHERE NOT x.resync_pending AND NOT x.source_dropped"
-								   "    AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
-								   "                 WHERE a.attrelid OPERATOR(pg_catalog.=) x.source::pg_catalog.oid"
-								   "                   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
-								   "                   AND a.atttypid IN (SELECT t.oid FROM t)"
-								   "                   AND (x.source_columns IS NULL"
-								   "                        OR x.source_columns OPERATOR(pg_catalog.?) a.attname::pg_catalog.text))",
-								   i == 0 ? "fact_defs" : "dimension_defs");
-
-		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not mark the definitions of a source whose type was renamed");
-	}
-	SPI_finish();
-	internal_sql_end(&saved);
+	defs_mark_resync(owner, "WITH RECURSIVE t(oid) AS ("
+					 " SELECT $1"
+					 " UNION"
+					 " SELECT x.oid FROM t CROSS JOIN LATERAL ("
+					 "  SELECT y.oid FROM pg_catalog.pg_type y"
+					 "   WHERE y.typelem OPERATOR(pg_catalog.=) t.oid"
+					 "      OR y.typbasetype OPERATOR(pg_catalog.=) t.oid"
+					 "  UNION ALL"
+					 "  SELECT c.reltype FROM pg_catalog.pg_attribute a"
+					 "    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+					 "   WHERE a.atttypid OPERATOR(pg_catalog.=) t.oid AND a.attnum OPERATOR(pg_catalog.>) 0"
+					 "     AND NOT a.attisdropped AND c.reltype OPERATOR(pg_catalog.<>) 0"
+					 "  UNION ALL"
+					 "  SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+					 "  UNION ALL"
+					 "  SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngsubtype OPERATOR(pg_catalog.=) t.oid"
+					 " ) x)"
+					 " UPDATE dataeng_internal.%s x SET resync_pending = true"
+					 "  WHERE NOT x.resync_pending AND NOT x.source_dropped"
+					 "    AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+					 "                 WHERE a.attrelid OPERATOR(pg_catalog.=) x.source::pg_catalog.oid"
+					 "                   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+					 "                   AND a.atttypid IN (SELECT t.oid FROM t)"
+					 "                   AND (x.source_columns IS NULL"
+					 "                        OR x.source_columns OPERATOR(pg_catalog.?) a.attname::pg_catalog.text))",
+					 1, argtypes, args, "a source whose type was renamed");
 }
 
 /*
@@ -836,8 +865,7 @@ agg_retype_mark(Node *parsetree, Oid owner)
 	if (!OidIsValid(relid) || get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE)
 		return;
 	a.relids = find_all_inheritors(relid, NoLock, NULL);
-	if (defs_scan("fact_defs", NULL, retype_cb, &a) && !a.found &&
-		defs_scan("dimension_defs", NULL, retype_cb, &a) && !a.found)
+	if (defs_none_match(retype_cb, &a, &a.found))
 		return;
 	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0)
 		return;
@@ -883,7 +911,6 @@ agg_retype_mark(Node *parsetree, Oid owner)
 		Datum	   *du = palloc(sizeof(Datum) * n);
 		Oid			argtypes[5] = {OIDARRAYOID, TEXTARRAYOID, OIDARRAYOID, INT4ARRAYOID, BOOLARRAYOID};
 		Datum		args[5];
-		InternalSql saved;
 		int			i;
 
 		for (i = 0; i < n; i++)
@@ -900,34 +927,20 @@ agg_retype_mark(Node *parsetree, Oid owner)
 		args[3] = PointerGetDatum(construct_array(dm, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 		args[4] = PointerGetDatum(construct_array(du, n, BOOLOID, 1, true, TYPALIGN_CHAR));
 
-		/*
-		 * (as the extension's owner, restricted, search_path pinned: the
-		 * names here are the statement's, compared, never looked up)
-		 */
-		internal_sql_begin(&saved, owner);
-		SPI_connect();
-		for (i = 0; i < 2; i++)
-		{
-			char	   *sql = psprintf("UPDATE dataeng_internal.%s x SET resync_pending = true "
-									   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
-									   "               pg_catalog.unnest($4), pg_catalog.unnest($5)) c(rel, col, typ, typmod, using_) "
-									   "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.rel "
-									   " AND a.attname OPERATOR(pg_catalog.=) c.col::pg_catalog.name "
-									   " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
-									   "WHERE x.source::pg_catalog.oid OPERATOR(pg_catalog.=) c.rel "
-									   "  AND NOT x.resync_pending AND NOT x.source_dropped "
-									   "  AND (x.source_columns IS NULL "
-									   "       OR x.source_columns OPERATOR(pg_catalog.?) c.col) "
-									   "  AND (c.using_ OR c.typ OPERATOR(pg_catalog.=) 0 "
-									   "       OR NOT dataeng_internal._dim_type_keeps_values(a.atttypid, a.atttypmod, "
-									   "                                                      c.typ, c.typmod))",
-									   i == 0 ? "fact_defs" : "dimension_defs");
-
-			if (SPI_execute_with_args(sql, 5, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "could not mark the definitions of a retyped source");
-		}
-		SPI_finish();
-		internal_sql_end(&saved);
+		defs_mark_resync(owner, "UPDATE dataeng_internal.%s x SET resync_pending = true "
+						 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+						 "               pg_catalog.unnest($4), pg_catalog.unnest($5)) c(rel, col, typ, typmod, using_) "
+						 "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.rel "
+						 " AND a.attname OPERATOR(pg_catalog.=) c.col::pg_catalog.name "
+						 " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+						 "WHERE x.source::pg_catalog.oid OPERATOR(pg_catalog.=) c.rel "
+						 "  AND NOT x.resync_pending AND NOT x.source_dropped "
+						 "  AND (x.source_columns IS NULL "
+						 "       OR x.source_columns OPERATOR(pg_catalog.?) c.col) "
+						 "  AND (c.using_ OR c.typ OPERATOR(pg_catalog.=) 0 "
+						 "       OR NOT dataeng_internal._dim_type_keeps_values(a.atttypid, a.atttypmod, "
+						 "                                                      c.typ, c.typmod))",
+						 5, argtypes, args, "a retyped source");
 	}
 }
 
@@ -945,7 +958,6 @@ dataeng_agg_on_rename(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_agg_on_rename");
 	Node	   *parsetree = trigdata->parsetree;
 	RenameArg	a;
-	bool		known;
 
 	a.start = strcmp(trigdata->event, "ddl_command_start") == 0;
 	if (a.start)
@@ -954,10 +966,7 @@ dataeng_agg_on_rename(PG_FUNCTION_ARGS)
 		!(IsA(parsetree, AlterTableStmt) || IsA(parsetree, AlterOwnerStmt) ||
 		  IsA(parsetree, AlterTableMoveAllStmt) || renames_in_table(parsetree));
 	a.found = false;
-	known = defs_scan("fact_defs", NULL, rename_cb, &a);
-	if (known && !a.found)
-		known = defs_scan("dimension_defs", NULL, rename_cb, &a);
-	if (known && !a.found)
+	if (defs_none_match(rename_cb, &a, &a.found))
 		PG_RETURN_NULL();
 	gate_run(a.start ? "SELECT dataeng_internal._agg_on_rename_apply('ddl_command_start')"
 			 : "SELECT dataeng_internal._agg_on_rename_apply('ddl_command_end')",
