@@ -126,8 +126,12 @@ fi
 # the other suites on theirs: the TAP scripts run beside them, their output
 # printed once the others are done
 # (DE_TAP_AFTER=1: after them, as the other suites run).
+# Every script waits at NodePoll's pace (sql_tests/t/NodePoll.pm, loaded by
+# TapPace.pm): its poll_query_until looked ten times a second, each look a
+# psql and a backend, and four scripts waiting took most of the machine.
 run_tap() {
-	run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
+	PERL5LIB="$WORK/src/sql_tests/t${PERL5LIB:+:$PERL5LIB}" PERL5OPT="${PERL5OPT:+$PERL5OPT }-MTapPace" \
+		run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
 		"PROVE_FLAGS=--jobs $tap_jobs --timer"
 }
 if [ "${DE_TAP:-}" != none ] && [ "${DE_TAP_AFTER:-0}" != 1 ]; then

@@ -9,18 +9,80 @@
 # of returning; the script dies with exit code 32 in the middle of its
 # wait.  poll_until gives the query on psql's command line, its standard
 # input from /dev/null: a refused connection is one more failed attempt.
+#
+# Both wait at a pace (pause_us): an attempt is a psql process and a server
+# backend, about 70 ms of CPU on the 2-core CI machine, and poll_query_until
+# made ten a second; with four scripts waiting at once that was most of the
+# machine, which the suites beside them needed.  The first 2 s still look
+# every 0.1 s, then every 0.25 s, and from 10 s on every 0.5 s.  Loaded in
+# every TAP script (sql_tests/run_all.sh, TapPace.pm), it replaces
+# PostgreSQL::Test::Cluster::poll_query_until with one that keeps its
+# arguments and answer.
 package NodePoll;
 
 use strict;
 use warnings;
 use IPC::Run;
+use PostgreSQL::Test::Cluster ();
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
+use Time::HiRes qw(usleep time);
+
+# the pause after an attempt that failed, $elapsed seconds into the wait
+sub pause_us
+{
+	my ($elapsed) = @_;
+	return $elapsed < 2 ? 100_000 : $elapsed < 10 ? 250_000 : 500_000;
+}
+
+# how long a wait may take: poll_query_until's 10 attempts a second for
+# timeout_default seconds took about twice that, each attempt a psql run
+sub deadline
+{
+	return time() + 2 * $PostgreSQL::Test::Utils::timeout_default;
+}
+
+{
+	no warnings 'redefine';
+
+	# PostgreSQL::Test::Cluster::poll_query_until, paced: the query on
+	# psql's standard input, true once it prints $expected ('t') with
+	# nothing on standard error, false with the last output as diag
+	*PostgreSQL::Test::Cluster::poll_query_until = sub {
+		my ($self, $dbname, $query, $expected) = @_;
+
+		local %ENV = $self->_get_env();
+		$expected = 't' unless defined($expected);
+		my $cmd = [ $self->installed_command('psql'), '-XAt', '-d', $self->connstr($dbname) ];
+		my ($stdout, $stderr);
+		my $start = time();
+		my $end = deadline();
+
+		while (1)
+		{
+			IPC::Run::run($cmd, '<', \$query, '>', \$stdout, '2>', \$stderr);
+			chomp($stdout);
+			chomp($stderr);
+			return 1 if $stdout eq $expected && $stderr eq '';
+			last if time() >= $end;
+			usleep(pause_us(time() - $start));
+		}
+		my $msg_query = defined $query ? $query : '(connection attempt only)';
+		diag qq(poll_query_until timed out executing this query:
+$msg_query
+expecting this output:
+$expected
+last actual query output:
+$stdout
+with stderr:
+$stderr);
+		return 0;
+	};
+}
 
 # poll_until($node, $dbname, $query, $expected): runs $query until it
 # returns $expected ('t' by default) with nothing on standard error, as
-# poll_query_until does (as many attempts, 0.1 s apart); true then, false
+# poll_query_until does (for as long, at the same pace); true then, false
 # (with the last output as diag) when it never did.
 sub poll_until
 {
@@ -28,9 +90,10 @@ sub poll_until
 	$expected = 't' unless defined $expected;
 	my $cmd = [ $node->installed_command('psql'), '-XAt', '-d', $node->connstr($dbname), '-c', $query ];
 	my ($stdout, $stderr) = ('', '');
-	my $max_attempts = 10 * $PostgreSQL::Test::Utils::timeout_default;
+	my $start = time();
+	my $end = deadline();
 
-	for (my $attempt = 0; $attempt < $max_attempts; $attempt++)
+	while (1)
 	{
 		($stdout, $stderr) = ('', '');
 		if (!eval { IPC::Run::run($cmd, '<', '/dev/null', '>', \$stdout, '2>', \$stderr); 1 })
@@ -40,7 +103,8 @@ sub poll_until
 		chomp($stdout);
 		chomp($stderr);
 		return 1 if $stdout eq $expected && $stderr eq '';
-		usleep(100_000);
+		last if time() >= $end;
+		usleep(pause_us(time() - $start));
 	}
 	diag qq(poll_until timed out executing this query:
 $query
