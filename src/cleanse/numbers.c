@@ -7,7 +7,8 @@
  * "1,234.56", "1.234,56", "1 234,56", "1'234.56", "(12.50)", "-12", "12-",
  * "12%", "$1,234", "1.234,56 EUR", "−3", "–3", "1.5e3".  Group separators are
  * commas, periods, spaces (also no-break and thin spaces) and apostrophes;
- * currency symbols and ISO 4217-like codes around the number are dropped;
+ * currency symbols and ISO 4217-like codes around the number are dropped
+ * (not three capitals after it that spell a unit, "5 KGS");
  * a percent sign divides by 100.  When the decimal separator is not given,
  * it is inferred, and when the text is ambiguous ("1,234" or "1.234": one
  * separator followed by exactly three digits) the answer is NULL rather
@@ -49,6 +50,29 @@ static bool
 space_char(pg_wchar c)
 {
 	return c == ' ' || c == 0xA0 || c == 0x202F || c == 0x2009 || c == 0x2007 || c == '\t';
+}
+
+/*
+ * unit_code
+ *		Whether the three capitals at w, after a number, are a unit that
+ *		parse_quantity reads ("5 KGS", "5 LBS", "2 HRS") rather than a
+ *		currency code.  Dropped as a currency, "5 KGS" and "5 LBS" were one
+ *		number, 5, where "5 kgs" is no number; plural and upper-case unit
+ *		abbreviations are common in shipping data, amounts in Kyrgyzstani
+ *		som (KGS) are not.  CUP stays the Cuban peso: cups measure recipes,
+ *		not freight.  (Before the number, three capitals are always a
+ *		currency code: no unit is written there, so "KGS 500" is som.)
+ */
+static bool
+unit_code(const pg_wchar *w)
+{
+	char		code[3];
+
+	for (int i = 0; i < 3; i++)
+		code[i] = (char) w[i];
+	if (memcmp(code, "CUP", 3) == 0)
+		return false;
+	return cleanse_unit_spelled(code, 3);
 }
 
 /* the most digits numeric holds before and after the decimal point */
@@ -216,7 +240,8 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 			w[start + 1] >= 'A' && w[start + 1] <= 'Z' && w[start + 2] >= 'A' && w[start + 2] <= 'Z')
 			start += 3, moved = true;
 		if (end - start >= 3 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
-			w[end - 2] >= 'A' && w[end - 2] <= 'Z' && w[end - 3] >= 'A' && w[end - 3] <= 'Z')
+			w[end - 2] >= 'A' && w[end - 2] <= 'Z' && w[end - 3] >= 'A' && w[end - 3] <= 'Z' &&
+			!unit_code(w + end - 3))
 			end -= 3, moved = true;
 		if (end > start && w[end - 1] == '%' && !percent)
 			end--, percent = true, moved = true;
@@ -290,7 +315,8 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 		}
 		else if (end - start >= 4 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
 				 w[end - 2] >= 'A' && w[end - 2] <= 'Z' &&
-				 w[end - 3] >= 'A' && w[end - 3] <= 'Z' && space_char(w[end - 4]))
+				 w[end - 3] >= 'A' && w[end - 3] <= 'Z' && space_char(w[end - 4]) &&
+				 !unit_code(w + end - 3))
 		{
 			end -= 3;
 			while (end > start && space_char(w[end - 1]))

@@ -1,0 +1,19 @@
+-- Four gaps of the cleansers found in review (docs/cleanse.md).
+CREATE EXTENSION dataeng;
+\set SHOW_CONTEXT never
+\pset null '(null)'
+SET DateStyle = ISO;
+
+-- 1. Three capitals after a number that spell a unit parse_quantity reads
+-- (KGS, LBS, HRS, MIN...) are that unit, not a currency code: '5 KGS' and
+-- '5 LBS' were both 5 (KGS read as the Kyrgyzstani som, LBS as a code),
+-- where '5 kgs' is no number.  Before the number a code is a currency
+-- ('KGS 500'), and CUP stays the Cuban peso.
+SELECT v, dataeng.parse_number(v) AS parsed, q.value, q.unit
+  FROM (VALUES ('5 KGS'), ('5 kgs'), ('5KGS'), ('12.5 LBS'), ('2 HRS'), ('30 MIN'), ('5 KGS-'),
+               ('KGS 500'), ('500 CUP'), ('5 PCS'), ('1.234,56 EUR'), ('USD 99.99'), ('5 USD-')) t(v),
+       dataeng.parse_quantity(v) q;
+SELECT dataeng.parse_number_strict('5 KGS');
+
+SET client_min_messages = warning;
+DROP EXTENSION dataeng CASCADE;
