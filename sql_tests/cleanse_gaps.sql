@@ -15,5 +15,21 @@ SELECT v, dataeng.parse_number(v) AS parsed, q.value, q.unit
        dataeng.parse_quantity(v) q;
 SELECT dataeng.parse_number_strict('5 KGS');
 
+-- 2. A dash after a number that is no minus sign: '5 –' (an en dash after
+-- a blank) was "a unit or a word after the number", with the hint to read
+-- it with parse_quantity, which reads no such thing; '5–' and '5–7' were
+-- "a character that is not part of a number".  An en dash is a minus in
+-- front ('–5'), a range between numbers, and nothing after them.
+SELECT v, dataeng.parse_number(v) AS parsed
+  FROM (VALUES ('5–'), ('5 –'), ('1.234,56–'), ('5–7'), ('5-7'), ('5 — 7'), ('–5'), ('5−'),
+               ('5-'), ('12,–'), ('CHF 5.–')) t(v);
+SELECT dataeng.parse_number_strict('5 –');
+SELECT dataeng.parse_number_strict('5–');
+SELECT dataeng.parse_number_strict('5–7');
+SELECT dataeng.parse_number_strict('5 kg');
+-- quantities: the same dashes are no quantity either
+SELECT v, q.value, q.unit
+  FROM (VALUES ('5– kg'), ('5–7 kg'), ('5 kg–'), ('–5 kg'), ('−5 °C')) t(v), dataeng.parse_quantity(v) q;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
