@@ -31,5 +31,18 @@ SELECT dataeng.parse_number_strict('5 kg');
 SELECT v, q.value, q.unit
   FROM (VALUES ('5– kg'), ('5–7 kg'), ('5 kg–'), ('–5 kg'), ('−5 °C')) t(v), dataeng.parse_quantity(v) q;
 
+-- 3. A comment in parentheses (RFC 5322 allows one in a header) is no part
+-- of an address: every function refuses it, and says so (it was "a
+-- character that needs quoting", "not a letter, digit or hyphen" or "the
+-- domain contains a space").  A quoted local part may hold parentheses.
+SELECT v, dataeng.is_email(v) AS practical, dataeng.is_email(v, 'rfc5321') AS rfc5321,
+       dataeng.normalize_email(v) AS normalized, dataeng.email_problem(v) AS problem
+  FROM (VALUES ('john(comment)@example.com'), ('john@(comment)example.com'),
+               ('(comment)john@example.com'), ('john@example.com(comment)'),
+               ('j@x.com (John)'), ('"john(x)"@example.com'), ('a(b@example.com')) t(v);
+SELECT dataeng.email_problem('"john(x)"@example.com', 'rfc5321') AS quoted_parens;
+SELECT dataeng.normalize_email_strict('john(comment)@example.com');
+SELECT dataeng.normalize_email_strict('j@x.com (John)');
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
