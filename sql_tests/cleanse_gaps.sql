@@ -44,5 +44,17 @@ SELECT dataeng.email_problem('"john(x)"@example.com', 'rfc5321') AS quoted_paren
 SELECT dataeng.normalize_email_strict('john(comment)@example.com');
 SELECT dataeng.normalize_email_strict('j@x.com (John)');
 
+-- 4. Day names in French, German and Spanish, as their month names are
+-- read: they were unknown words (NULL).  The name must be the date's day.
+SELECT v, dataeng.parse_date(v, 'DMY') AS parsed
+  FROM (VALUES ('lundi 3 mars 2025'), ('Lun. 3 mars 2025'), ('Montag, 3. März 2025'),
+               ('Mo., 3. März 2025'), ('lunes 3 de marzo de 2025'), ('lun. 3 de mar. de 2025'),
+               ('MIÉRCOLES, 5 DE MARZO DE 2025'), ('mié 5 mar 2025'), ('Sonnabend, 8. März 2025'),
+               ('sábado 8 de marzo de 2025'), ('dimanche 9 mars 2025'), ('Do 6.3.2025'),
+               ('Donnerstag, 06.03.2025 14:30'),
+               -- another day than the date's: NULL
+               ('mardi 3 mars 2025'), ('Dienstag, 3. März 2025'), ('martes 3 de marzo de 2025')) t(v);
+SELECT dataeng.parse_timestamp('vendredi 7 mars 2025 18:00', 'DMY', 'Europe/Paris') AT TIME ZONE 'UTC' AS paris_in_utc;
+
 SET client_min_messages = warning;
 DROP EXTENSION dataeng CASCADE;
