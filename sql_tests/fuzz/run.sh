@@ -40,7 +40,7 @@ declare -A SOURCES=(
 	[iban]="src/validate/ids.c"
 	[date_format]="src/validate/dates.c"
 	[parse_date]="src/cleanse/dates.c"
-	[parse_number]="src/cleanse/numbers.c"
+	[parse_number]="src/cleanse/numbers.c src/cleanse/units.c"
 	[parse_quantity]="src/cleanse/units.c src/cleanse/numbers.c"
 )
 

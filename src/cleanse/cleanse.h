@@ -46,5 +46,6 @@ extern const char *cleanse_number_canon_problem(const char *canon);
 
 /* in cleanse/units.c */
 extern const char *cleanse_parse_quantity_text(const char *s, int len, char *numbuf);
+extern bool cleanse_unit_spelled(const char *s, int len);
 
 #endif							/* CLEANSE_H */

@@ -98,6 +98,22 @@ static const struct
 	{"friday", 5}, {"saturday", 6},
 	{"sun", 0}, {"mon", 1}, {"tue", 2}, {"tues", 2}, {"wed", 3}, {"thu", 4},
 	{"thur", 4}, {"thurs", 4}, {"fri", 5}, {"sat", 6},
+
+	/*
+	 * French, German and Spanish, whose month names are read too: "lundi 3
+	 * mars 2025", "Montag, 3. März 2025", "lunes 3 de marzo de 2025" were
+	 * NULL.  Abbreviations as CLDR writes them ("lun.", "Mo.", "mié."), but
+	 * for French and Spanish "mar", March in English
+	 */
+	{"dimanche", 0}, {"lundi", 1}, {"mardi", 2}, {"mercredi", 3}, {"jeudi", 4},
+	{"vendredi", 5}, {"samedi", 6},
+	{"dim", 0}, {"lun", 1}, {"mer", 3}, {"jeu", 4}, {"ven", 5}, {"sam", 6},
+	{"sonntag", 0}, {"montag", 1}, {"dienstag", 2}, {"mittwoch", 3},
+	{"donnerstag", 4}, {"freitag", 5}, {"samstag", 6}, {"sonnabend", 6},
+	{"so", 0}, {"mo", 1}, {"di", 2}, {"mi", 3}, {"do", 4}, {"fr", 5}, {"sa", 6},
+	{"domingo", 0}, {"lunes", 1}, {"martes", 2}, {"miércoles", 3}, {"miercoles", 3},
+	{"jueves", 4}, {"viernes", 5}, {"sábado", 6}, {"sabado", 6},
+	{"dom", 0}, {"mié", 3}, {"mie", 3}, {"jue", 4}, {"vie", 5}, {"sáb", 6}, {"sab", 6},
 };
 
 /*
@@ -163,13 +179,14 @@ month_of(const char *w, int len)
 
 /*
  * weekday_of
- *		The day of the week a word names (0 = Sunday), or -1.
+ *		The day of the week a word names (0 = Sunday), in English, French,
+ *		German or Spanish, or -1.
  */
 static int
 weekday_of(const char *w, int len)
 {
 	for (int i = 0; i < (int) lengthof(day_words); i++)
-		if ((int) strlen(day_words[i].name) == len && pg_strncasecmp(w, day_words[i].name, len) == 0)
+		if ((int) strlen(day_words[i].name) == len && utf8_casecmp(w, day_words[i].name, len))
 			return day_words[i].weekday;
 	return -1;
 }

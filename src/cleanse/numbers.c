@@ -7,7 +7,8 @@
  * "1,234.56", "1.234,56", "1 234,56", "1'234.56", "(12.50)", "-12", "12-",
  * "12%", "$1,234", "1.234,56 EUR", "−3", "–3", "1.5e3".  Group separators are
  * commas, periods, spaces (also no-break and thin spaces) and apostrophes;
- * currency symbols and ISO 4217-like codes around the number are dropped;
+ * currency symbols and ISO 4217-like codes around the number are dropped
+ * (not three capitals after it that spell a unit, "5 KGS");
  * a percent sign divides by 100.  When the decimal separator is not given,
  * it is inferred, and when the text is ambiguous ("1,234" or "1.234": one
  * separator followed by exactly three digits) the answer is NULL rather
@@ -49,6 +50,29 @@ static bool
 space_char(pg_wchar c)
 {
 	return c == ' ' || c == 0xA0 || c == 0x202F || c == 0x2009 || c == 0x2007 || c == '\t';
+}
+
+/*
+ * unit_code
+ *		Whether the three capitals at w, after a number, are a unit that
+ *		parse_quantity reads ("5 KGS", "5 LBS", "2 HRS") rather than a
+ *		currency code.  Dropped as a currency, "5 KGS" and "5 LBS" were one
+ *		number, 5, where "5 kgs" is no number; plural and upper-case unit
+ *		abbreviations are common in shipping data, amounts in Kyrgyzstani
+ *		som (KGS) are not.  CUP stays the Cuban peso: cups measure recipes,
+ *		not freight.  (Before the number, three capitals are always a
+ *		currency code: no unit is written there, so "KGS 500" is som.)
+ */
+static bool
+unit_code(const pg_wchar *w)
+{
+	char		code[3];
+
+	for (int i = 0; i < 3; i++)
+		code[i] = (char) w[i];
+	if (memcmp(code, "CUP", 3) == 0)
+		return false;
+	return cleanse_unit_spelled(code, 3);
 }
 
 /* the most digits numeric holds before and after the decimal point */
@@ -147,6 +171,51 @@ minus_char(pg_wchar c)
 	return c == '-' || c == 0x2212 || c == 0x2013;
 }
 
+/* any dash: hyphen-minus, U+2010..U+2015 (hyphen to horizontal bar), U+2212 */
+static inline bool
+any_dash(pg_wchar c)
+{
+	return c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212;
+}
+
+/*
+ * word_char
+ *		A letter of a unit or a word after a number: ASCII letters, the
+ *		micro sign, and characters beyond Latin-1 but for General
+ *		Punctuation (U+2000..U+206F: dashes, quotes, spaces) and the minus
+ *		sign.  An en dash counted as a letter: "5 –" was "a unit or a word
+ *		after the number", with the hint to read it with parse_quantity.
+ */
+static inline bool
+word_char(pg_wchar c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == 0xB5 ||
+		(c >= 0x100 && !(c >= 0x2000 && c <= 0x206F) && c != 0x2212);
+}
+
+/*
+ * dash_problem
+ *		Why a dash at w[i], where reading the number stopped, makes no
+ *		number: between digits it makes a range ("5–7", "5-7"); after the
+ *		digits ("5–", "5 —") it is no minus sign, as only '-' and U+2212 are
+ *		after a number (an en dash is one only in front: "–5").  NULL when
+ *		no digit comes before it.
+ */
+static const char *
+dash_problem(const pg_wchar *w, int start, int i, int end)
+{
+	bool		before = false;
+
+	for (int j = start; j < i; j++)
+		before = before || (w[j] >= '0' && w[j] <= '9');
+	if (!before)
+		return NULL;
+	for (int j = i + 1; j < end; j++)
+		if (w[j] >= '0' && w[j] <= '9')
+			return "a dash between numbers, as in a range";
+	return "a dash after the number that is no minus sign";
+}
+
 /*
  * unit_after_number
  *		Whether w[i..end), where reading the number stopped, is a word after
@@ -168,14 +237,13 @@ unit_after_number(const pg_wchar *w, int start, int i, int end)
 		j--, blank = true;
 	if (j <= start || !(w[j - 1] >= '0' && w[j - 1] <= '9'))
 		return false;
-	if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z') ||
-		  w[i] == 0xB0 || w[i] == 0xB5 || w[i] >= 0x100))
+	if (!(word_char(w[i]) || w[i] == 0xB0))
 		return false;
 	for (j = i; j < end; j++)
 	{
 		pg_wchar	c = w[j];
 
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == 0xB5 || c >= 0x100)
+		if (word_char(c))
 			letters++;
 		else if (!(c == 0xB0 || c == 0xB2 || c == 0xB3 || c == '.' || c == '/' ||
 				   space_char(c)))
@@ -216,7 +284,8 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 			w[start + 1] >= 'A' && w[start + 1] <= 'Z' && w[start + 2] >= 'A' && w[start + 2] <= 'Z')
 			start += 3, moved = true;
 		if (end - start >= 3 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
-			w[end - 2] >= 'A' && w[end - 2] <= 'Z' && w[end - 3] >= 'A' && w[end - 3] <= 'Z')
+			w[end - 2] >= 'A' && w[end - 2] <= 'Z' && w[end - 3] >= 'A' && w[end - 3] <= 'Z' &&
+			!unit_code(w + end - 3))
 			end -= 3, moved = true;
 		if (end > start && w[end - 1] == '%' && !percent)
 			end--, percent = true, moved = true;
@@ -290,7 +359,8 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 		}
 		else if (end - start >= 4 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
 				 w[end - 2] >= 'A' && w[end - 2] <= 'Z' &&
-				 w[end - 3] >= 'A' && w[end - 3] <= 'Z' && space_char(w[end - 4]))
+				 w[end - 3] >= 'A' && w[end - 3] <= 'Z' && space_char(w[end - 4]) &&
+				 !unit_code(w + end - 3))
 		{
 			end -= 3;
 			while (end > start && space_char(w[end - 1]))
@@ -320,9 +390,10 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 			continue;
 		else
 		{
-			*why = unit_after_number(w, start, i, end) ?
-				"a unit or a word after the number" :
-				"a character that is not part of a number";
+			if (unit_after_number(w, start, i, end))
+				*why = "a unit or a word after the number";
+			else if (!any_dash(c) || (*why = dash_problem(w, start, i, end)) == NULL)
+				*why = "a character that is not part of a number";
 			return NULL;
 		}
 	}
@@ -612,7 +683,11 @@ dataeng_parse_number_strict(PG_FUNCTION_ARGS)
 				 strncmp(why, "ambiguous", 9) == 0 ?
 				 errhint("Pass the decimal separator ('.' or ',') to resolve it.") :
 				 strncmp(why, "a unit", 6) == 0 ?
-				 errhint("dataeng.parse_quantity() reads a number with its unit.") : 0));
+				 errhint("dataeng.parse_quantity() reads a number with its unit.") :
+				 strncmp(why, "a dash after", 12) == 0 ?
+				 errhint("A minus sign after a number is '-' or U+2212; an en dash (U+2013) is read as one only before the number.") :
+				 strncmp(why, "a dash between", 14) == 0 ?
+				 errhint("A range is two numbers: split it before reading them.") : 0));
 	}
 	PG_RETURN_DATUM(r);
 }

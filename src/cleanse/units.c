@@ -138,6 +138,17 @@ find_unit(const char *s, int len)
 	return NULL;
 }
 
+/*
+ * cleanse_unit_spelled
+ *		Whether s (len bytes) spells a unit parse_quantity and convert_unit
+ *		know; parse_number reads "5 KGS" as a unit with it, not a currency.
+ */
+bool
+cleanse_unit_spelled(const char *s, int len)
+{
+	return find_unit(s, len) != NULL;
+}
+
 static Datum
 num(const char *s)
 {

@@ -524,6 +524,31 @@ contains_bytes(const char *s, int len, const char *needle)
 }
 
 /*
+ * has_comment
+ *		Whether the address has a comment in parentheses outside a quoted
+ *		local part, as RFC 5322 lets a header write one around the parts of
+ *		an address ("john(work)@example.com", "john@(work)example.com",
+ *		"j@x.com (John)").  RFC 5321, which mail servers speak, has none.
+ */
+static bool
+has_comment(const unsigned char *u, int len)
+{
+	int			i = 0;
+	const unsigned char *open;
+
+	if (u[0] == '"')
+	{
+		for (i = 1; i < len && u[i] != '"'; i++)
+			if (u[i] == '\\')
+				i++;
+		i++;
+	}
+	if (i >= len || (open = memchr(u + i, '(', len - i)) == NULL)
+		return false;
+	return memchr(open, ')', len - (open - u)) != NULL;
+}
+
+/*
  * email_problem
  *		Why s (len bytes) is not an email address under mode, or NULL.
  */
@@ -605,6 +630,12 @@ email_problem(const char *s, int len, EmailMode mode)
 		return "the address is longer than 254 characters";
 	if (at > LOCAL_MAX_LENGTH)
 		return "the part before the @-sign is longer than 64 characters";
+	/*
+	 * (its characters were the problem: "a character that needs quoting",
+	 * "the domain contains a space", which hid the comment)
+	 */
+	if (has_comment(u, len))
+		return "the address has a comment in parentheses, which no mail server takes";
 
 	if (quoted)
 	{
