@@ -386,9 +386,6 @@ DECLARE
   txt text;
   is_money boolean;
   base regtype;
-  vals text[];
-  listed text[];
-  v text;
   -- what a NULL (a NULL value, or an expression that gives NULL) is:
   -- params.null_is, 'pass' (the default, as a CHECK constraint) or 'fail'
   nul text := CASE WHEN r.params->>'null_is' = 'fail' THEN 'false' ELSE 'true' END;
@@ -434,8 +431,8 @@ BEGIN
     -- the others as numeric, whatever the column's scale): as text, a
     -- numeric(10,2) value 5.00 was not the listed 5, nor 0.070 0.07, nor
     -- a float's 1e+20 the 100000000000000000000 jsonb keeps of 1e20.
-    -- rule_add refuses a value that does not read as a number; one
-    -- stored before (a rule of 0.1.0) matches nothing, as it did
+    -- rule_add refuses a value that does not read as a number (and
+    -- ALTER EXTENSION UPDATE left those of 0.1.0's rules out)
     SELECT CASE WHEN t.b IN ('real'::regtype, 'double precision'::regtype) THEN t.b
                 WHEN t.b IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
                 THEN 'numeric'::regtype END INTO base
@@ -443,23 +440,8 @@ BEGIN
              WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name
                AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) t;
     IF base IS NOT NULL THEN
-      listed := ARRAY(SELECT jsonb_array_elements_text(r.params->'values'));
-      BEGIN
-        EXECUTE format('SELECT %L::%s[]', listed, base);
-      EXCEPTION WHEN data_exception THEN
-        vals := '{}';
-        FOREACH v IN ARRAY listed LOOP
-          BEGIN
-            EXECUTE format('SELECT %L::%s', v, base);
-            vals := vals || v;
-          EXCEPTION WHEN data_exception THEN
-            NULL;
-          END;
-        END LOOP;
-        listed := vals;
-      END;
       RETURN format('CASE WHEN %1$s IS NULL THEN %4$s ELSE coalesce(%1$s = ANY (%2$L::%3$s[]), false) END', col,
-                    listed, base, nul);
+                    ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), base, nul);
     END IF;
     -- other types whose text form depends on the session (geometric
     -- types' floats under extra_float_digits, bytea, ranges...) compare
