@@ -385,6 +385,7 @@ DECLARE
   f text;
   txt text;
   is_money boolean;
+  base regtype;
   -- what a NULL (a NULL value, or an expression that gives NULL) is:
   -- params.null_is, 'pass' (the default, as a CHECK constraint) or 'fail'
   nul text := CASE WHEN r.params->>'null_is' = 'fail' THEN 'false' ELSE 'true' END;
@@ -426,10 +427,27 @@ BEGIN
       RETURN format('CASE WHEN %1$s IS NULL THEN %4$s ELSE coalesce(%1$s = ANY (%2$L::%3$s[]), false) END', col,
                     ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), coltype, nul);
     END IF;
-    -- other types whose text form depends on the session (floats under
-    -- extra_float_digits, bytea, ranges...) compare theirs written
-    -- under fixed settings, as regex rules do (0.1 + 0.2 was '0.3' with
-    -- extra_float_digits 0 and '0.30000000000000004' with 1)
+    -- a number column compares as numbers (a float column in its type,
+    -- the others as numeric, whatever the column's scale): as text, a
+    -- numeric(10,2) value 5.00 was not the listed 5, nor 0.070 0.07, nor
+    -- a float's 1e+20 the 100000000000000000000 jsonb keeps of 1e20.
+    -- rule_add refuses a value that does not read as a number (and
+    -- ALTER EXTENSION UPDATE left those of 0.1.0's rules out)
+    SELECT CASE WHEN t.b IN ('real'::regtype, 'double precision'::regtype) THEN t.b
+                WHEN t.b IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
+                THEN 'numeric'::regtype END INTO base
+      FROM (SELECT dataeng_internal._base_type(a.atttypid::regtype) AS b FROM pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name
+               AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) t;
+    IF base IS NOT NULL THEN
+      RETURN format('CASE WHEN %1$s IS NULL THEN %4$s ELSE coalesce(%1$s = ANY (%2$L::%3$s[]), false) END', col,
+                    ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), base, nul);
+    END IF;
+    -- other types whose text form depends on the session (geometric
+    -- types' floats under extra_float_digits, bytea, ranges...) compare
+    -- theirs written under fixed settings, as regex rules do (a point of
+    -- 0.1 + 0.2 was '(0.3,0)' with extra_float_digits 0 and
+    -- '(0.30000000000000004,0)' with 1)
     -- A NULL value is what null_is says, whatever the list; a value
     -- not listed fails, also when the list holds a null (= ANY gave NULL,
     -- which passed) or nothing (a NULL value failed: = ANY of no element
@@ -496,6 +514,7 @@ AS $$
 DECLARE
   r dataeng.rules;
   cond text;
+  numtype regtype;
   kinds text[] := ARRAY['not_null', 'unique', 'accepted_values', 'range', 'regex', 'length',
                         'validator', 'expression', 'foreign_key', 'row_count', 'freshness',
                         'volume_change'];
@@ -612,6 +631,28 @@ BEGIN
   WHEN 'accepted_values' THEN
     IF jsonb_typeof(params->'values') IS DISTINCT FROM 'array' THEN
       RAISE EXCEPTION 'accepted_values needs params.values, an array' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the values of a number column are numbers (compared as numbers: a
+    -- value that is not one could never match), as a date column's are
+    -- dates (refused when the condition is compiled, below)
+    SELECT CASE WHEN t.b IN ('real'::regtype, 'double precision'::regtype) THEN t.b
+                WHEN t.b IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
+                THEN 'numeric'::regtype END INTO numtype
+      FROM (SELECT dataeng_internal._base_type(a.atttypid::regtype) AS b FROM pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) column_name
+               AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) t;
+    IF numtype IS NOT NULL THEN
+      FOR cond IN SELECT jsonb_array_elements_text(params->'values') LOOP
+        BEGIN
+          EXECUTE format('SELECT %L::%s', cond, numtype);
+        EXCEPTION WHEN data_exception THEN
+          RAISE EXCEPTION 'rule "%" does not apply to table %: %', rule_name, tbl, SQLERRM
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Column "%s" holds numbers: its values are compared with the listed ones as numbers.',
+                                  column_name);
+        END;
+      END LOOP;
+      cond := NULL;
     END IF;
   WHEN 'range' THEN
     IF NOT (params ? 'min' OR params ? 'max') THEN

@@ -1372,3 +1372,62 @@ CREATE EVENT TRIGGER dataeng_cdc_on_drop ON sql_drop
 -- worker computes their values with (cdc_wal.sql, src/cdc/wal_generated.c)
 ALTER TABLE dataeng_internal.cdc_wal_dropped
   ADD COLUMN generated_columns text[], ADD COLUMN generated_exprs text[];
+
+-- An accepted_values rule on a number column (smallint, integer, bigint,
+-- numeric, real, double precision, or a domain over one) compares its
+-- values as numbers now (rules.sql, _rule_condition): as text, a
+-- numeric(10,2) value 5.00 was not the listed 5.  0.1.0 stored any value;
+-- one that does not read as a number no number equals, and rule_add now
+-- refuses it: it is left out, with a warning naming it (kept, it made the
+-- rule's condition fail to read, and every validate() of the table fail).
+DO $$
+DECLARE
+  r record;
+  v jsonb;
+  vals jsonb;
+  changed boolean;
+BEGIN
+  FOR r IN
+    WITH RECURSIVE t(rule_id, oid, typtype, typbasetype) AS (
+      SELECT ru.rule_id, ty.oid, ty.typtype, ty.typbasetype FROM dataeng.rules ru
+        JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) ru.table_name::oid
+         AND a.attname OPERATOR(pg_catalog.=) ru.column_name AND a.attnum OPERATOR(pg_catalog.>) 0
+         AND NOT a.attisdropped
+        JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
+       WHERE ru.kind OPERATOR(pg_catalog.=) 'accepted_values'
+         AND pg_catalog.jsonb_typeof(ru.params OPERATOR(pg_catalog.->) 'values') OPERATOR(pg_catalog.=) 'array'
+      UNION ALL
+      SELECT t.rule_id, ty.oid, ty.typtype, ty.typbasetype FROM t
+        JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) t.typbasetype
+       WHERE t.typtype OPERATOR(pg_catalog.=) 'd')
+    SELECT ru.rule_id, ru.table_name, ru.rule_name, ru.column_name, ru.params,
+           CASE WHEN t.oid IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype)
+                THEN t.oid::pg_catalog.regtype ELSE 'pg_catalog.numeric'::pg_catalog.regtype END AS numtype
+      FROM t JOIN dataeng.rules ru ON ru.rule_id OPERATOR(pg_catalog.=) t.rule_id
+     WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'
+       AND t.oid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                     'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.numeric'::pg_catalog.regtype,
+                     'pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype)
+     ORDER BY ru.rule_id
+  LOOP
+    vals := '[]';
+    changed := false;
+    FOR v IN SELECT e FROM pg_catalog.jsonb_array_elements(r.params OPERATOR(pg_catalog.->) 'values') e LOOP
+      BEGIN
+        EXECUTE pg_catalog.format('SELECT %L::%s', v OPERATOR(pg_catalog.#>>) '{}', r.numtype);
+        vals := vals OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(v);
+      EXCEPTION WHEN data_exception THEN
+        RAISE WARNING 'rule "%" of table %: accepted value % left out: it is not a number', r.rule_name, r.table_name, v
+          USING DETAIL = pg_catalog.format('Column "%s" holds numbers, which the rule now compares with its values as numbers: it matched none, and dataeng.rule_add() refuses it now.',
+                                           r.column_name);
+        changed := true;
+      END;
+    END LOOP;
+    IF changed THEN
+      UPDATE dataeng.rules ru
+         SET params = pg_catalog.jsonb_set(ru.params, '{values}', vals)
+       WHERE ru.rule_id OPERATOR(pg_catalog.=) r.rule_id;
+    END IF;
+  END LOOP;
+END;
+$$;

@@ -90,6 +90,13 @@ for my $old (@older)
 		INSERT INTO dataeng.rules (table_name, rule_name, kind, column_name, params, created_by)
 		VALUES ('prices', 'null_band', 'range', 'amount', '{"min": null, "max": 8.999}', current_user),
 		       ('prices', 'odd_flag', 'range', 'amount', '{"min": 0.404, "strict_min": "maybe"}', current_user);
+		-- accepted_values rules on number columns, which 0.1.0 compared
+		-- as text (5.00 was not the listed 5) and stored with any value
+		-- ("one", which rule_add refuses now)
+		CREATE TABLE tiers (id int PRIMARY KEY, price numeric(10,2), n int);
+		INSERT INTO tiers VALUES (1, 5, 1), (2, 9.99, 2);
+		SELECT dataeng.rule_add('tiers', 'tier', 'accepted_values', 'price', '{"values": [5, 9.99]}');
+		SELECT dataeng.rule_add('tiers', 'n_listed', 'accepted_values', 'n', '{"values": [1, "one", null, "2"]}');
 		-- freshness rules on columns that are no time, which 0.1.0
 		-- stored (rule_add refuses them now): an integer (no cast: every
 		-- validate() of its table failed) and text read as times
@@ -126,6 +133,14 @@ for my $old (@older)
 		"$db: the upgrade warns of a freshness rule on an integer column, naming it");
 	like($update_err, qr/WARNING:  rule "fresh_text" of table public.stamps: freshness of column "seen" of type text, which is not a time\n.*DETAIL:  The rule is kept as it is: validate\(\) reads the column's values as times/,
 		"$db: and of one on a text column");
+	like($update_err, qr/WARNING:  rule "n_listed" of table public.tiers: accepted value "one" left out: it is not a number\n.*DETAIL:  Column "n" holds numbers/,
+		"$db: the upgrade warns of the value of a number column's accepted_values rule it leaves out");
+	is($node->safe_psql($db, q{SELECT string_agg(rule_name || ' ' || params::text, ', ' ORDER BY rule_name)
+	                           FROM dataeng.rules WHERE table_name = 'tiers'::regclass}),
+		'n_listed {"values": [1, null, "2"]}, tier {"values": [5, 9.99]}', "$db: and keeps the others");
+	is($node->safe_psql($db, q{SELECT string_agg(rule_name || ' ' || failed, ', ' ORDER BY rule_name)
+	                           FROM dataeng.validate('tiers')}),
+		'n_listed 0, tier 0', "$db: the rules compare the values as numbers");
 	is($node->safe_psql($db, q{SELECT string_agg(rule_name, ' ' ORDER BY rule_name) FROM dataeng.rules WHERE table_name = 'stamps'::regclass}),
 		'fresh_n fresh_text', "$db: both rules are kept");
 	like($update_err, qr/WARNING:  job "long": its timeout 30 days is set to 24 days/,

@@ -313,6 +313,58 @@ check_ipv6(const char *s, int len)
 }
 
 /*
+ * alabel_valid
+ *		Whether a label of the domain written "xn--..." (lower case; p is
+ *		the part after "xn--", len bytes) is an IDNA A-label: Punycode of a
+ *		label that holds a non-ASCII character, whose ASCII characters are
+ *		letters, digits and hyphens (not first or last), whose others are
+ *		none that a label written in Unicode may not hold here (nor a
+ *		full-width form or ideographic full stop, which such a label maps
+ *		to ASCII), that does not begin with a combining mark, and that is
+ *		in NFC.  python-email-validator decodes the domain so
+ *		(idna.decode) and refuses what does not decode; only labels of
+ *		fewer than two characters after "xn--" were refused ("xn--0"), so
+ *		that me@example.xn--zz (no Punycode) and me@xn--ab.com (two C1
+ *		controls) were addresses.
+ */
+static bool
+alabel_valid(const unsigned char *p, int len)
+{
+	pg_wchar   *cps = palloc(sizeof(pg_wchar) * (len + 1));
+	pg_wchar   *nfc;
+	int			n = 0;
+	bool		ascii = true;
+
+	if (!dataeng_punycode_decode((const char *) p, len, cps, &n) || n == 0)
+		return false;
+	for (int k = 0; k < n; k++)
+	{
+		pg_wchar	c = cps[k];
+
+		if (c < 0x80)
+		{
+			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+				return false;
+		}
+		else if (unsafe_code_point(c) || (c >= 0xFF01 && c <= 0xFF5E) ||
+				 c == 0x3002 || c == 0xFF61)
+			return false;
+		else
+			ascii = false;
+	}
+	if (ascii || cps[0] == '-' || cps[n - 1] == '-' || combining_mark(cps[0]))
+		return false;
+	cps[n] = 0;
+	nfc = unicode_normalize(UNICODE_NFC, cps);
+	if (nfc == NULL)
+		return false;
+	for (int k = 0; k <= n; k++)
+		if (nfc[k] != cps[k])
+			return false;
+	return true;
+}
+
+/*
  * check_domain
  *		The part after the @-sign.  In practical mode ASCII is compared
  *		case-insensitively and full-width dots and hyphens count as their
@@ -439,7 +491,7 @@ check_domain(const unsigned char *d, int len, EmailMode mode, int *ascii_len)
 				!(label[0] == 'x' && label[1] == 'n'))
 				return "a label of the domain has two hyphens in third and fourth place";
 			if (mode == EMAIL_PRACTICAL && label_ascii && blen >= 4 &&
-				strncmp((const char *) label, "xn--", 4) == 0 && blen < 6)
+				strncmp((const char *) label, "xn--", 4) == 0 && !alabel_valid(label + 4, blen - 4))
 				return "a label of the domain is not a valid IDNA A-label";
 			labels++;
 			tld_letters = true;
