@@ -180,7 +180,7 @@ if [ "${DE_ISOLATION:-}" != none ] && [ "${DE_ISOLATION_AFTER:-0}" != 1 ] &&
 		if [ -n "$regress_side" ]; then
 			de_cluster_start "$WORK/cluster_regress2"
 			run_suite regress2 "$regress_side" ISOLATION= TAP_TESTS= "REGRESS=$regress_side" \
-				"REGRESS_OPTS=--inputdir=build/regress --outputdir=build/regress2"
+				REGRESS_OUT=build/regress2
 			de_cluster_stop
 		fi
 	) >/dev/null 2>&1 &
