@@ -1261,13 +1261,9 @@ start_due_jobs(bool *warned_slots)
 	int			per_role;
 	bool	   *done;
 	char	   *wait_reason = NULL;
-	/*
-	 * The clock read now, not at the pass's transaction start: the jobs are
-	 * read with fresh snapshots, and a job made due (or the test clock
-	 * moved) after the pass began must be judged, and its next run counted,
-	 * from the time it is seen.
-	 */
-	TimestampTz now = sched_now(GetCurrentTimestamp());
+	TimestampTz now;
+	TimestampTz test_now = 0;
+	bool		test_set;
 	struct
 	{
 		int64		job_id;
@@ -1285,6 +1281,20 @@ start_due_jobs(bool *warned_slots)
 
 	check_job_owners();
 	check_job_timeouts();
+
+	/*
+	 * The clock is read here, not at the pass's transaction start: the jobs
+	 * are read with fresh snapshots, and a job made due (or the test clock
+	 * moved) after the pass began must be judged, and its next run counted,
+	 * from the time it is seen.  A test clock set or cleared while they
+	 * were read makes them read again: the jobs made due after the change,
+	 * by the session that made it, were judged by the clock before it (a
+	 * job scheduled once a test set the real clock back got its next run
+	 * counted from the test's year 2040).
+	 */
+again:
+	test_set = sched_test_clock(&test_now);
+	now = test_set ? test_now : GetCurrentTimestamp();
 
 	/*
 	 * Due jobs (and those whose run waits for a slot, even if paused
@@ -1318,6 +1328,16 @@ start_due_jobs(bool *warned_slots)
 							  (Datum[]) {TimestampTzGetDatum(now), ObjectIdGetDatum(MyDatabaseId)},
 							  NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dataeng scheduler: SPI failed reading the due jobs");
+	{
+		TimestampTz test_after = 0;
+		bool		set_after = sched_test_clock(&test_after);
+
+		if (set_after != test_set || test_after != test_now)
+		{
+			SPI_freetuptable(SPI_tuptable);
+			goto again;
+		}
+	}
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	if (n == 0)
