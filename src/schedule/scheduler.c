@@ -1262,7 +1262,7 @@ start_due_jobs(bool *warned_slots)
 	bool	   *done;
 	char	   *wait_reason = NULL;
 	TimestampTz now;
-	TimestampTz test_now = 0;
+	TimestampTz test_now;
 	bool		test_set;
 	struct
 	{
@@ -1293,6 +1293,7 @@ start_due_jobs(bool *warned_slots)
 	 * counted from the test's year 2040).
 	 */
 again:
+	test_now = 0;				/* (left as it is when no test clock is set) */
 	test_set = sched_test_clock(&test_now);
 	now = test_set ? test_now : GetCurrentTimestamp();
 
