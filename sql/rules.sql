@@ -2146,6 +2146,8 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  late record;
 BEGIN
   IF tbl IS NULL OR action IS NULL THEN
     RAISE EXCEPTION '% must not be NULL', CASE WHEN tbl IS NULL THEN 'tbl' ELSE 'action' END USING ERRCODE = 'null_value_not_allowed';
@@ -2164,6 +2166,28 @@ BEGIN
                  'FOR EACH ROW EXECUTE FUNCTION dataeng_internal.guard(%L)', tbl, action);
   EXECUTE format('CREATE OR REPLACE TRIGGER dataeng_guard_load AFTER INSERT OR UPDATE ON %s '
                  'FOR EACH STATEMENT EXECUTE FUNCTION dataeng_internal.guard_load()', tbl);
+  -- PostgreSQL fires a row's BEFORE triggers in the order of their names:
+  -- one of the table (or of a partition) whose name sorts after
+  -- dataeng_guard runs after the guard, and a row it changes is stored
+  -- unchecked (a trigger zz_fill that blanked a column the rules want
+  -- stored the row, as the guard had passed it)
+  FOR late IN
+    SELECT tg.tgname, tg.tgrelid::regclass AS rel
+      FROM (SELECT tbl::oid AS relid
+            UNION
+            SELECT pt.relid FROM pg_catalog.pg_partition_tree(tbl) pt) r
+      JOIN pg_catalog.pg_trigger tg ON tg.tgrelid OPERATOR(pg_catalog.=) r.relid
+     WHERE NOT tg.tgisinternal AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D'
+       -- (a row trigger fired before, on INSERT or UPDATE)
+       AND (tg.tgtype::int4 OPERATOR(pg_catalog.&) 3) OPERATOR(pg_catalog.=) 3
+       AND (tg.tgtype::int4 OPERATOR(pg_catalog.&) 20) OPERATOR(pg_catalog.<>) 0
+       AND tg.tgname OPERATOR(pg_catalog.>) 'dataeng_guard'::pg_catalog.name
+     ORDER BY tg.tgrelid::regclass::text, tg.tgname
+  LOOP
+    RAISE WARNING 'trigger "%" of table % fires after the guard: a row it changes is stored unchecked', late.tgname, late.rel
+      USING DETAIL = 'PostgreSQL fires the BEFORE triggers of a row in the order of their names, and this one''s sorts after "dataeng_guard".',
+            HINT = 'Rename the trigger so that its name sorts before "dataeng_guard" (ALTER TRIGGER ... RENAME TO), or let it change no column a rule reads.';
+  END LOOP;
   -- a guard that checks nothing yet says so (rules added later apply)
   IF NOT EXISTS (SELECT 1 FROM dataeng.rules r
                   WHERE r.table_name OPERATOR(pg_catalog.=) tbl AND r.severity OPERATOR(pg_catalog.=) 'error'
