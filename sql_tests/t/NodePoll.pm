@@ -42,6 +42,42 @@ sub deadline
 	return time() + 2 * $PostgreSQL::Test::Utils::timeout_default;
 }
 
+# attempts($what, $shown, $expected, $cmd, $in): runs $cmd (psql, its
+# standard input $in) at the pace above until it prints $expected with
+# nothing on standard error; true then, false (with the last output as
+# diag, $shown as the query) when the deadline passed.  A psql that could
+# not be run is one more failed attempt.
+sub attempts
+{
+	my ($what, $shown, $expected, $cmd, $in) = @_;
+	my ($stdout, $stderr) = ('', '');
+	my $start = time();
+	my $end = deadline();
+
+	while (1)
+	{
+		($stdout, $stderr) = ('', '');
+		if (!eval { IPC::Run::run($cmd, '<', $in, '>', \$stdout, '2>', \$stderr); 1 })
+		{
+			$stderr .= "\n(psql could not be run: $@)";
+		}
+		chomp($stdout);
+		chomp($stderr);
+		return 1 if $stdout eq $expected && $stderr eq '';
+		last if time() >= $end;
+		usleep(pause_us(time() - $start));
+	}
+	diag qq($what timed out executing this query:
+$shown
+expecting this output:
+$expected
+last actual query output:
+$stdout
+with stderr:
+$stderr);
+	return 0;
+}
+
 {
 	no warnings 'redefine';
 
@@ -54,67 +90,22 @@ sub deadline
 		local %ENV = $self->_get_env();
 		$expected = 't' unless defined($expected);
 		my $cmd = [ $self->installed_command('psql'), '-XAt', '-d', $self->connstr($dbname) ];
-		my ($stdout, $stderr);
-		my $start = time();
-		my $end = deadline();
-
-		while (1)
-		{
-			IPC::Run::run($cmd, '<', \$query, '>', \$stdout, '2>', \$stderr);
-			chomp($stdout);
-			chomp($stderr);
-			return 1 if $stdout eq $expected && $stderr eq '';
-			last if time() >= $end;
-			usleep(pause_us(time() - $start));
-		}
-		my $msg_query = defined $query ? $query : '(connection attempt only)';
-		diag qq(poll_query_until timed out executing this query:
-$msg_query
-expecting this output:
-$expected
-last actual query output:
-$stdout
-with stderr:
-$stderr);
-		return 0;
+		return attempts('poll_query_until', defined $query ? $query : '(connection attempt only)',
+			$expected, $cmd, \$query);
 	};
 }
 
 # poll_until($node, $dbname, $query, $expected): runs $query until it
 # returns $expected ('t' by default) with nothing on standard error, as
-# poll_query_until does (for as long, at the same pace); true then, false
-# (with the last output as diag) when it never did.
+# poll_query_until does (for as long, at the same pace), but on psql's
+# command line; true then, false (with the last output as diag) when it
+# never did.
 sub poll_until
 {
 	my ($node, $dbname, $query, $expected) = @_;
 	$expected = 't' unless defined $expected;
 	my $cmd = [ $node->installed_command('psql'), '-XAt', '-d', $node->connstr($dbname), '-c', $query ];
-	my ($stdout, $stderr) = ('', '');
-	my $start = time();
-	my $end = deadline();
-
-	while (1)
-	{
-		($stdout, $stderr) = ('', '');
-		if (!eval { IPC::Run::run($cmd, '<', '/dev/null', '>', \$stdout, '2>', \$stderr); 1 })
-		{
-			$stderr .= "\n(psql could not be run: $@)";
-		}
-		chomp($stdout);
-		chomp($stderr);
-		return 1 if $stdout eq $expected && $stderr eq '';
-		last if time() >= $end;
-		usleep(pause_us(time() - $start));
-	}
-	diag qq(poll_until timed out executing this query:
-$query
-expecting this output:
-$expected
-last actual query output:
-$stdout
-with stderr:
-$stderr);
-	return 0;
+	return attempts('poll_until', $query, $expected, $cmd, '/dev/null');
 }
 
 1;
