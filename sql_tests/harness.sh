@@ -64,7 +64,7 @@ de_install_packages() {
 de_build() {
 	de_log "building dataeng (warnings are errors)"
 	make -C "$DE_ROOT" -s clean >/dev/null
-	make -C "$DE_ROOT" -s PG_CONFIG="$DE_PGBIN/pg_config" COPT=-Werror
+	make -C "$DE_ROOT" -s -j"$(nproc 2>/dev/null || echo 1)" PG_CONFIG="$DE_PGBIN/pg_config" COPT=-Werror
 	if [ -w "$("$DE_PGBIN/pg_config" --pkglibdir)" ]; then
 		make -C "$DE_ROOT" -s PG_CONFIG="$DE_PGBIN/pg_config" install >/dev/null
 	else
@@ -89,7 +89,7 @@ de_os_user() {
 de_run() {
 	if [ "$(id -u)" -eq 0 ]; then
 		local v envs=(PATH="$DE_PGBIN:$PATH")
-		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG PGCTLTIMEOUT PERL5LIB PERL5OPT; do
+		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG PGCTLTIMEOUT PERL5LIB PERL5OPT DE_INITDB_TEMPLATE; do
 			[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 		done
 		runuser -u postgres -- env "${envs[@]}" "$@"

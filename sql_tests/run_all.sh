@@ -129,8 +129,10 @@ fi
 # Every script waits at NodePoll's pace (sql_tests/t/NodePoll.pm, loaded by
 # TapPace.pm): its poll_query_until looked ten times a second, each look a
 # psql and a backend, and four scripts waiting took most of the machine.
+mkdir -p "$WORK/initdb_template"
+[ "$(id -u)" -eq 0 ] && chown postgres: "$WORK/initdb_template"
 run_tap() {
-	PERL5LIB="$WORK/src/sql_tests/t${PERL5LIB:+:$PERL5LIB}" PERL5OPT="${PERL5OPT:+$PERL5OPT }-MTapPace" \
+	DE_INITDB_TEMPLATE="$WORK/initdb_template" PERL5LIB="$WORK/src/sql_tests/t${PERL5LIB:+:$PERL5LIB}" PERL5OPT="${PERL5OPT:+$PERL5OPT }-MTapPace" \
 		run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
 		"PROVE_FLAGS=--jobs $tap_jobs --timer"
 }

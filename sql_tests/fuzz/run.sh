@@ -10,7 +10,8 @@
 # libpgport of the PostgreSQL found by $DE_PGBIN/pg_config.  It then runs
 # for FUZZ_SECONDS (default 10) seeded from corpus/<name>/ (a copy: new
 # inputs are not written back) and passes when libFuzzer ends without a
-# crash, a sanitizer report or an undefined-behaviour report.  Prints one
+# crash, a sanitizer report or an undefined-behaviour report; FUZZ_JOBS
+# targets at a time (default one per CPU).  Prints one
 # line per target, "fuzz <name> ... ok" or "... FAILED", then
 # "N passed, N failed"; exits non-zero on any failure, and with status 2 and
 # a message when clang is missing.  Leak detection is off: the server frees
@@ -65,21 +66,21 @@ CFLAGS=(-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -Wno-ignored-attributes
 	-I"$INC" -I"$ROOT/src" -I"$HERE")
 
-passed=0
-failed=0
-for t in "${targets[@]}"; do
-	bin=$WORK/fuzz_$t
-	log=$WORK/fuzz_$t.log
-	srcs=()
+# fuzz_one <target>: builds and runs one target, writing its result line(s)
+# to $WORK/result_<target> ("ok" or "FAILED" on the first line)
+fuzz_one() {
+	local t=$1 bin=$WORK/fuzz_$1 log=$WORK/fuzz_$1.log out=$WORK/result_$1 runs s
+	local srcs=()
 	for s in ${SOURCES[$t]:-}; do srcs+=("$ROOT/$s"); done
 	if [ ${#srcs[@]} -eq 0 ] ||
 		! "$CLANG" "${CFLAGS[@]}" -o "$bin" "$HERE/fuzz_$t.c" "${srcs[@]}" \
 			"$HERE/pg_stubs.c" "$HERE/pg_unreachable.c" \
 			"$LIBDIR/libpgcommon.a" "$LIBDIR/libpgport.a" >"$log" 2>&1; then
-		echo "fuzz $t ... FAILED (build, see below)"
-		tail -20 "$log"
-		failed=$((failed + 1))
-		continue
+		{
+			echo "fuzz $t ... FAILED (build, see below)"
+			tail -20 "$log" 2>/dev/null || true
+		} >"$out"
+		return
 	fi
 	corpus=$WORK/corpus_$t
 	rm -rf "$corpus"
@@ -90,12 +91,42 @@ for t in "${targets[@]}"; do
 		"$bin" -max_total_time="$FUZZ_SECONDS" -detect_leaks=0 -rss_limit_mb=2048 \
 			-timeout=10 -print_final_stats=1 "$corpus" >"$log" 2>&1); then
 		runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
-		echo "fuzz $t ... ok ($runs runs in ${FUZZ_SECONDS}s)"
+		echo "fuzz $t ... ok ($runs runs in ${FUZZ_SECONDS}s)" >"$out"
+	else
+		{
+			echo "fuzz $t ... FAILED (the crashing input is in $WORK, as crash-*)"
+			grep -E 'ERROR|SUMMARY|runtime error|pg_stubs|pg_unreachable|would raise|Test unit written' "$log" | head -20
+		} >"$out"
+	fi
+}
+
+# FUZZ_JOBS targets at a time (default: one per CPU); results in target order
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+running=0
+for t in "${targets[@]}"; do
+	rm -f "$WORK/result_$t"
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+	fuzz_one "$t" &
+	running=$((running + 1))
+done
+wait
+
+passed=0
+failed=0
+for t in "${targets[@]}"; do
+	if [ -f "$WORK/result_$t" ]; then
+		cat "$WORK/result_$t"
+	else
+		echo "fuzz $t ... FAILED (no result)"
+	fi
+	if head -1 "$WORK/result_$t" 2>/dev/null | grep -q ' \.\.\. ok'; then
 		passed=$((passed + 1))
 	else
-		echo "fuzz $t ... FAILED (the crashing input is in $WORK, as crash-*)"
-		grep -E 'ERROR|SUMMARY|runtime error|pg_stubs|pg_unreachable|would raise|Test unit written' "$log" | head -20
 		failed=$((failed + 1))
+		# keep the work files: the crashing input is there
 		trap - EXIT
 	fi
 done
