@@ -78,11 +78,14 @@ run_suite() {
 	if [ "$sel" = none ]; then
 		return 0
 	fi
+	local start=$SECONDS
 	de_log "$name"
 	set +e
 	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck REGRESS_PREP= "$@" \
 		2>&1 | tee "$WORK/$name.log"
 	set -e
+	# (where the suite's time went: its start and length from the run's start)
+	echo "($name: started at $start s, took $((SECONDS - start)) s)" | tee -a "$WORK/$name.log"
 	# (tap and isolation: checked once they are done)
 	if [ "$name" = regress ] && ! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/$name.log"; then
 		de_log "suite $name ran no test"
@@ -227,6 +230,7 @@ done
 # fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh); FUZZ_SECONDS each
 if [ "${DE_FUZZ:-}" != none ]; then
 	de_log "fuzz"
+	fuzz_start=$SECONDS
 	set +e
 	FUZZ_WORK="$WORK/fuzz" DE_PGBIN="$DE_PGBIN" bash "$DE_ROOT/sql_tests/fuzz/run.sh" \
 		${DE_FUZZ:-} 2>&1 | tee "$WORK/fuzz.log"
@@ -239,6 +243,7 @@ if [ "${DE_FUZZ:-}" != none ]; then
 		failed=$((failed + $(grep -cE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" || true)))
 		[ "$rc" -ne 0 ] && ! grep -qE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" && failed=$((failed + 1))
 	fi
+	echo "(fuzz: started at $fuzz_start s, took $((SECONDS - fuzz_start)) s)"
 fi
 
 if [ -n "$tap_pid" ]; then
