@@ -21,3 +21,45 @@ SELECT dataeng.quarantine_release((SELECT max(quarantine_id) FROM dataeng.quaran
 COMMIT;
 SELECT * FROM stock;
 SELECT count(*) FROM dataeng.quarantine WHERE table_name = 'stock'::regclass;
+
+-- 2. A BEFORE row trigger created after guard_enable whose name sorts
+-- after "dataeng_guard" fires after the guard (a row it changes is stored
+-- unchecked): CREATE TRIGGER warns, as guard_enable does of those already
+-- there (validate_guard_order.sql), with the library preloaded (the
+-- utility hook).  It used to say nothing.
+CREATE TABLE signup2 (id int PRIMARY KEY, email text);
+SELECT dataeng.rule_add('signup2', 'email known', 'not_null', 'email') > 0 AS added;
+SELECT dataeng.guard_enable('signup2');
+CREATE FUNCTION blank_it() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.email := NULL;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER zz_blank BEFORE INSERT ON signup2 FOR EACH ROW EXECUTE FUNCTION blank_it();
+-- the hazard: stored without an email
+INSERT INTO signup2 VALUES (1, 'a@example.com');
+SELECT * FROM signup2;
+-- no warning: a name that sorts before, a statement trigger, an AFTER
+-- trigger, a DELETE trigger, an unguarded table
+CREATE TRIGGER a_blank BEFORE UPDATE ON signup2 FOR EACH ROW EXECUTE FUNCTION blank_it();
+CREATE TRIGGER zz_stmt BEFORE INSERT ON signup2 FOR EACH STATEMENT EXECUTE FUNCTION blank_it();
+CREATE TRIGGER zz_after AFTER INSERT ON signup2 FOR EACH ROW EXECUTE FUNCTION blank_it();
+CREATE TRIGGER zz_del BEFORE DELETE ON signup2 FOR EACH ROW EXECUTE FUNCTION blank_it();
+CREATE TABLE unguarded (id int, email text);
+CREATE TRIGGER zz_blank BEFORE INSERT ON unguarded FOR EACH ROW EXECUTE FUNCTION blank_it();
+-- CREATE OR REPLACE warns again
+CREATE OR REPLACE TRIGGER zz_blank BEFORE INSERT OR UPDATE ON signup2 FOR EACH ROW EXECUTE FUNCTION blank_it();
+-- a partitioned table: its trigger is cloned onto each partition, and the
+-- guard of a partition too
+CREATE TABLE ev (id int, email text) PARTITION BY RANGE (id);
+CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM (0) TO (10);
+CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM (10) TO (20);
+SELECT dataeng.rule_add('ev_2', 'email known', 'not_null', 'email') > 0 AS added;
+SELECT dataeng.guard_enable('ev_2');
+CREATE TRIGGER zz_blank BEFORE INSERT ON ev FOR EACH ROW EXECUTE FUNCTION blank_it();
+
+-- (cleanup)
+SET client_min_messages = warning;
+DROP TABLE stock, signup2, unguarded, ev;
+DROP FUNCTION blank_it();
+DROP EXTENSION dataeng CASCADE;

@@ -47,6 +47,8 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -66,6 +68,7 @@
 #include "utils/syscache.h"
 
 #include "common/common.h"
+#include "validate/validate.h"
 
 typedef struct GuardPlan
 {
@@ -713,4 +716,52 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 				 errhint("The rows they were to replace are unchanged in the table: correct those with UPDATE.") :
 				 errhint("Correct them and put them back with dataeng.quarantine_release().")));
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * guard_after_create_trigger
+ *		After CREATE TRIGGER (the utility hook, src/schedule/dbhook.c): warn
+ *		when the new trigger is a BEFORE INSERT or UPDATE row trigger whose
+ *		name sorts after "dataeng_guard" on a guarded table (or, created on
+ *		a partitioned table, cloned onto a guarded partition).  PostgreSQL
+ *		fires a row's BEFORE triggers in the order of their names: a row it
+ *		changes is stored as the guard did not check it.  guard_enable()
+ *		warns of the triggers already there with the same words
+ *		(_guard_enable); one created later got no warning.  Nothing is
+ *		looked up for any other statement.
+ */
+void
+guard_after_create_trigger(Node *stmt)
+{
+	CreateTrigStmt *ct;
+	Oid			relid;
+	List	   *rels;
+	ListCell   *lc;
+
+	if (stmt == NULL || !IsA(stmt, CreateTrigStmt))
+		return;
+	ct = (CreateTrigStmt *) stmt;
+	if (!ct->row || ct->timing != TRIGGER_TYPE_BEFORE ||
+		(ct->events & (TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE)) == 0 ||
+		ct->trigname == NULL || strcmp(ct->trigname, "dataeng_guard") <= 0)
+		return;
+	/* (the statement holds its lock on the table) */
+	relid = RangeVarGetRelid(ct->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
+		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			rel = lfirst_oid(lc);
+
+		if (OidIsValid(get_trigger_oid(rel, "dataeng_guard", true)) &&
+			OidIsValid(get_trigger_oid(rel, ct->trigname, true)))
+			ereport(WARNING,
+					(errmsg("trigger \"%s\" of table %s fires after the guard: a row it changes is stored unchecked",
+							ct->trigname, qualified_name(rel)),
+					 errdetail("PostgreSQL fires the BEFORE triggers of a row in the order of their names, and this one's sorts after \"dataeng_guard\"."),
+					 errhint("Rename the trigger so that its name sorts before \"dataeng_guard\" (ALTER TRIGGER ... RENAME TO), or let it change no column a rule reads.")));
+	}
+	list_free(rels);
 }

@@ -34,6 +34,10 @@ validate_problem_result(FunctionCallInfo fcinfo, const char *why)
 /* in validate/scan.c */
 extern void validate_scan_init(void);
 
+/* in validate/guard.c */
+struct Node;
+extern void guard_after_create_trigger(struct Node *stmt);
+
 /* in validate/quarantine.c */
 struct SPITupleTable;
 extern int64 quarantine_store_batch(struct SPITupleTable *tt, uint64 n, Oid tbl, int64 run);
