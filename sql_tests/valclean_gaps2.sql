@@ -58,6 +58,20 @@ SELECT dataeng.rule_add('ev_2', 'email known', 'not_null', 'email') > 0 AS added
 SELECT dataeng.guard_enable('ev_2');
 CREATE TRIGGER zz_blank BEFORE INSERT ON ev FOR EACH ROW EXECUTE FUNCTION blank_it();
 
+-- 3. is_email, practical mode: IDNA refuses a label with hyphens in third
+-- and fourth place unless it is an xn-- A-label, and a Unicode label is
+-- never one (ab--\u00FC was accepted; ab--cd was not).  The mode's name is
+-- taken in any case ('HTML5' was 22023).
+SELECT e, dataeng.is_email(e) AS ok, dataeng.email_problem(e) AS problem
+  FROM unnest(ARRAY['me@ab--' || U&'\00FC' || '.com', 'me@' || U&'\00FC' || 'b--cd.com',
+                    'me@a' || U&'\00FC' || '--d.com', 'me@ab-' || U&'\00FC' || '-.com',
+                    'me@' || U&'\00FC' || 'b-c-d.com', 'me@ab--cd.com', 'me@xn--' || U&'\00FC' || '.com',
+                    'me@ab' || U&'\FF0D\FF0D' || U&'\00FC' || '.com']) e;
+SELECT dataeng.is_email('me@example.com', 'HTML5') AS html5,
+       dataeng.is_email('me@[192.0.2.1]', 'RFC5321') AS rfc5321,
+       dataeng.email_problem('me@localhost', 'Practical') AS practical;
+SELECT dataeng.is_email('me@example.com', 'html 5');
+
 -- (cleanup)
 SET client_min_messages = warning;
 DROP TABLE stock, signup2, unguarded, ev;
