@@ -72,6 +72,25 @@ SELECT dataeng.is_email('me@example.com', 'HTML5') AS html5,
        dataeng.email_problem('me@localhost', 'Practical') AS practical;
 SELECT dataeng.is_email('me@example.com', 'html 5');
 
+-- 4. is_date: SSSS (and SSSSS) are the seconds past midnight, as
+-- to_char() writes them (no leading zeros) and to_timestamp() reads them;
+-- they were read as two SS fields: '3600' was seconds 36 and 00 (refused),
+-- '0505' seconds 05 twice, to_char()'s '5' refused.
+SELECT v, f, dataeng.is_date(v, f) AS ok, dataeng.date_problem(v, f) AS problem
+  FROM (VALUES ('2026-01-05 3600', 'YYYY-MM-DD SSSS'),
+               (to_char(timestamp '2026-01-05 00:00:05', 'YYYY-MM-DD SSSS'), 'YYYY-MM-DD SSSS'),
+               (to_char(timestamp '2026-01-05 23:59:59', 'YYYY-MM-DD SSSSS'), 'YYYY-MM-DD SSSSS'),
+               ('2026-01-05 86400', 'YYYY-MM-DD SSSS'),
+               ('2026-01-05 0505', 'YYYY-MM-DD SSSS'),
+               ('01:00 3600', 'HH24:MI SSSS'),
+               ('02:00 3600', 'HH24:MI SSSS'),
+               ('01 PM 46800', 'HH12 AM SSSS'),
+               ('01 AM 46800', 'HH12 AM SSSS'),
+               ('3600 3601', 'SSSS SSSS')) t(v, f);
+SELECT to_timestamp('2026-01-05 3600', 'YYYY-MM-DD SSSS')::time AS pg_reads;
+-- (six S are SSSSS and an S, which is no pattern)
+SELECT dataeng.is_date('x', 'YYYY-MM-DD SSSSSS');
+
 -- (cleanup)
 SET client_min_messages = warning;
 DROP TABLE stock, signup2, unguarded, ev;
