@@ -91,6 +91,34 @@ SELECT to_timestamp('2026-01-05 3600', 'YYYY-MM-DD SSSS')::time AS pg_reads;
 -- (six S are SSSSS and an S, which is no pattern)
 SELECT dataeng.is_date('x', 'YYYY-MM-DD SSSSSS');
 
+-- 5. Cleansing.
+-- parse_number drops a currency code around the number, and only that:
+-- three capitals that are no currency code (ISO 4217, the currencies the
+-- euro replaced, RMB, NTD) are a unit or a word, as in lower case ('5 PCS'
+-- was 5 where '5 pcs' is NULL; 'ABC 5' was 5).
+\pset null '(null)'
+SELECT v, dataeng.parse_number(v) AS parsed
+  FROM (VALUES ('5 PCS'), ('5 pcs'), ('12 BOX'), ('ABC 5'), ('5 XYZ-'), ('-QTY 5'),
+               ('5 USD'), ('EUR 1.234,56'), ('-USD 5'), ('5 CHF-'), ('5 RMB'), ('100 DEM'),
+               ('5 XAU'), ('KGS 500'), ('5 KGS')) t(v);
+SELECT dataeng.parse_number_strict('5 PCS');
+-- parse_timestamp: an offset written with U+2212, the minus sign, is an
+-- offset, as with a hyphen-minus (the value was NULL)
+SET TimeZone = 'UTC';
+SELECT v, dataeng.parse_timestamp(v) AS parsed
+  FROM (VALUES ('2026-01-05 10:00 ' || U&'\2212' || '05:00'), ('2026-01-05 10:00 -05:00'),
+               ('2026-01-05T10:00:00' || U&'\2212' || '0530'), ('2026-01-05 10:00 ' || U&'\2212' || '15:00')) t(v);
+RESET TimeZone;
+-- to_e164, is_phone: an en or em dash before digits that end a range
+-- ('555-0100 - 0199') makes no number of both ends run together
+-- (+4930123456099 in Germany); a dash that sets an area code apart, or a
+-- hyphen (DIN 5008's extension), still joins
+SELECT v, r, dataeng.to_e164(v, r) AS e164, dataeng.phone_problem(v, r) AS problem
+  FROM (VALUES ('030 1234560 ' || U&'\2013' || ' 99', 'DE'), ('030 1234560' || U&'\2013' || '99', 'DE'),
+               ('030 1234560 ' || U&'\2014' || ' 99', 'DE'), ('+1 202-555-0100 ' || U&'\2013' || ' 0199', NULL),
+               ('030 ' || U&'\2013' || ' 1234560', 'DE'), ('030 1234560-99', 'DE'),
+               ('+1 202 555 0199 ' || U&'\2013' || ' 0100', NULL), ('+1 202' || U&'\2013' || '555' || U&'\2013' || '0100', NULL)) t(v, r);
+
 -- (cleanup)
 SET client_min_messages = warning;
 DROP TABLE stock, signup2, unguarded, ev;

@@ -44,6 +44,7 @@ extern int64 quarantine_store_batch(struct SPITupleTable *tt, uint64 n, Oid tbl,
 
 /* in validate/phone.c */
 extern const char *validate_phone_region_code(text *t, char *buf);
+extern bool validate_phone_range(const char *s, int len);
 
 /* in validate/email.c */
 extern const char *validate_email_practical_problem(const char *s, int len);
