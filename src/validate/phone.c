@@ -50,10 +50,9 @@ validate_phone_region_code(text *t, char *buf)
  *		"030 1234560-99", the dash before 0199 and 99 an en dash).
  *		libphonenumber reads such a dash as any other, and the digits of
  *		both ends run together were a number (+4930123456099 in Germany,
- *		where numbers vary in length).  A dash
- *		between a shorter and a longer group ("030 - 1234560", an area
- *		code a word processor's dash sets apart) still separates the parts
- *		of one number.
+ *		where numbers vary in length).  A dash between a shorter and a
+ *		longer group ("030 - 1234560", an area code a word processor's dash
+ *		sets apart) still separates the parts of one number.
  */
 bool
 validate_phone_range(const char *s, int len)
