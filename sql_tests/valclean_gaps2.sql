@@ -24,9 +24,10 @@ SELECT count(*) FROM dataeng.quarantine WHERE table_name = 'stock'::regclass;
 
 -- 2. A BEFORE row trigger created after guard_enable whose name sorts
 -- after "dataeng_guard" fires after the guard (a row it changes is stored
--- unchecked): CREATE TRIGGER warns, as guard_enable does of those already
--- there (validate_guard_order.sql), with the library preloaded (the
--- utility hook).  It used to say nothing.
+-- unchecked): CREATE TRIGGER and ALTER TRIGGER ... RENAME TO warn, as
+-- guard_enable does of those already there (validate_guard_order.sql),
+-- with the library preloaded (the utility hook).  They used to say
+-- nothing.
 CREATE TABLE signup2 (id int PRIMARY KEY, email text);
 SELECT dataeng.rule_add('signup2', 'email known', 'not_null', 'email') > 0 AS added;
 SELECT dataeng.guard_enable('signup2');
@@ -49,6 +50,11 @@ CREATE TABLE unguarded (id int, email text);
 CREATE TRIGGER zz_blank BEFORE INSERT ON unguarded FOR EACH ROW EXECUTE FUNCTION blank_it();
 -- CREATE OR REPLACE warns again
 CREATE OR REPLACE TRIGGER zz_blank BEFORE INSERT OR UPDATE ON signup2 FOR EACH ROW EXECUTE FUNCTION blank_it();
+-- so does ALTER TRIGGER ... RENAME TO a name that sorts after the guard
+-- (not one that sorts before, nor a statement trigger's)
+ALTER TRIGGER zz_blank ON signup2 RENAME TO b_blank;
+ALTER TRIGGER a_blank ON signup2 RENAME TO zz_blank_upd;
+ALTER TRIGGER zz_stmt ON signup2 RENAME TO zz_stmt2;
 -- a partitioned table: its trigger is cloned onto each partition, and the
 -- guard of a partition too
 CREATE TABLE ev (id int, email text) PARTITION BY RANGE (id);
@@ -57,6 +63,8 @@ CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM (10) TO (20);
 SELECT dataeng.rule_add('ev_2', 'email known', 'not_null', 'email') > 0 AS added;
 SELECT dataeng.guard_enable('ev_2');
 CREATE TRIGGER zz_blank BEFORE INSERT ON ev FOR EACH ROW EXECUTE FUNCTION blank_it();
+-- (renamed on the partitioned table, its clones are renamed too)
+ALTER TRIGGER zz_blank ON ev RENAME TO zz_blank2;
 
 -- 3. is_email, practical mode: IDNA refuses a label with hyphens in third
 -- and fourth place unless it is an xn-- A-label, and a Unicode label is

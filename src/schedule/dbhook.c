@@ -405,8 +405,8 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 								queryEnv, dest, qc);
 
-	/* a trigger created to fire after the ingestion guard (src/validate/guard.c) */
-	guard_after_create_trigger(pstmt->utilityStmt);
+	/* a trigger created or renamed to fire after the ingestion guard (src/validate/guard.c) */
+	guard_after_utility(pstmt->utilityStmt);
 }
 
 /* called from _PG_init at preload */

@@ -43,8 +43,11 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
@@ -59,6 +62,7 @@
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -719,34 +723,79 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 }
 
 /*
- * guard_after_create_trigger
- *		After CREATE TRIGGER (the utility hook, src/schedule/dbhook.c): warn
- *		when the new trigger is a BEFORE INSERT or UPDATE row trigger whose
- *		name sorts after "dataeng_guard" on a guarded table (or, created on
- *		a partitioned table, cloned onto a guarded partition).  PostgreSQL
- *		fires a row's BEFORE triggers in the order of their names: a row it
- *		changes is stored as the guard did not check it.  guard_enable()
- *		warns of the triggers already there with the same words
- *		(_guard_enable); one created later got no warning.  Nothing is
- *		looked up for any other statement.
+ * late_trigger
+ *		Whether trigger tgname of relation rel is an enabled BEFORE INSERT
+ *		or UPDATE row trigger.
+ */
+static bool
+late_trigger(Oid rel, const char *tgname)
+{
+	Oid			tgoid = get_trigger_oid(rel, tgname, true);
+	Relation	tgrel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		late = false;
+
+	if (!OidIsValid(tgoid))
+		return false;
+	tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(tgoid));
+	scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_trigger tg = (Form_pg_trigger) GETSTRUCT(tup);
+
+		late = TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_BEFORE(tg->tgtype) &&
+			(TRIGGER_FOR_INSERT(tg->tgtype) || TRIGGER_FOR_UPDATE(tg->tgtype)) &&
+			tg->tgenabled != TRIGGER_DISABLED;
+	}
+	systable_endscan(scan);
+	table_close(tgrel, AccessShareLock);
+	return late;
+}
+
+/*
+ * guard_after_utility
+ *		After CREATE TRIGGER or ALTER TRIGGER ... RENAME TO (the utility
+ *		hook, src/schedule/dbhook.c): warn when the trigger, named to sort
+ *		after "dataeng_guard", is an enabled BEFORE INSERT or UPDATE row
+ *		trigger of a guarded table (or, on a partitioned table, its clone
+ *		on a guarded partition).  PostgreSQL fires a row's BEFORE triggers
+ *		in the order of their names: a row it changes is stored as the
+ *		guard did not check it.  guard_enable() warns of the triggers
+ *		already there with the same words (_guard_enable); one created or
+ *		renamed later got no warning.  Nothing is looked up for another
+ *		statement, or for a name that sorts before the guard's.
  */
 void
-guard_after_create_trigger(Node *stmt)
+guard_after_utility(Node *stmt)
 {
-	CreateTrigStmt *ct;
+	RangeVar   *rv;
+	const char *tgname;
 	Oid			relid;
 	List	   *rels;
 	ListCell   *lc;
 
-	if (stmt == NULL || !IsA(stmt, CreateTrigStmt))
+	if (stmt == NULL)
 		return;
-	ct = (CreateTrigStmt *) stmt;
-	if (!ct->row || ct->timing != TRIGGER_TYPE_BEFORE ||
-		(ct->events & (TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE)) == 0 ||
-		ct->trigname == NULL || strcmp(ct->trigname, "dataeng_guard") <= 0)
+	if (IsA(stmt, CreateTrigStmt))
+	{
+		rv = ((CreateTrigStmt *) stmt)->relation;
+		tgname = ((CreateTrigStmt *) stmt)->trigname;
+	}
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_TRIGGER)
+	{
+		rv = ((RenameStmt *) stmt)->relation;
+		tgname = ((RenameStmt *) stmt)->newname;
+	}
+	else
+		return;
+	if (rv == NULL || tgname == NULL || strcmp(tgname, "dataeng_guard") <= 0)
 		return;
 	/* (the statement holds its lock on the table) */
-	relid = RangeVarGetRelid(ct->relation, NoLock, true);
+	relid = RangeVarGetRelid(rv, NoLock, true);
 	if (!OidIsValid(relid))
 		return;
 	rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
@@ -755,11 +804,10 @@ guard_after_create_trigger(Node *stmt)
 	{
 		Oid			rel = lfirst_oid(lc);
 
-		if (OidIsValid(get_trigger_oid(rel, "dataeng_guard", true)) &&
-			OidIsValid(get_trigger_oid(rel, ct->trigname, true)))
+		if (OidIsValid(get_trigger_oid(rel, "dataeng_guard", true)) && late_trigger(rel, tgname))
 			ereport(WARNING,
 					(errmsg("trigger \"%s\" of table %s fires after the guard: a row it changes is stored unchecked",
-							ct->trigname, qualified_name(rel)),
+							tgname, qualified_name(rel)),
 					 errdetail("PostgreSQL fires the BEFORE triggers of a row in the order of their names, and this one's sorts after \"dataeng_guard\"."),
 					 errhint("Rename the trigger so that its name sorts before \"dataeng_guard\" (ALTER TRIGGER ... RENAME TO), or let it change no column a rule reads.")));
 	}

@@ -36,7 +36,7 @@ extern void validate_scan_init(void);
 
 /* in validate/guard.c */
 struct Node;
-extern void guard_after_create_trigger(struct Node *stmt);
+extern void guard_after_utility(struct Node *stmt);
 
 /* in validate/quarantine.c */
 struct SPITupleTable;
