@@ -1659,7 +1659,17 @@ BEGIN
     END IF;
   EXCEPTION WHEN unique_violation THEN
     -- the guard diverts an UPDATE's new row and keeps the old one, whose
-    -- key the released row then repeats
+    -- key the released row then repeats; a row diverted from an INSERT
+    -- (replaces NULL) may be an upsert's: the guard checks the new row of
+    -- an INSERT ... ON CONFLICT DO UPDATE before PostgreSQL looks for the
+    -- conflict, so neither the insert nor the update took place, and what
+    -- its DO UPDATE would have set is not known here
+    IF q.replaces IS NULL THEN
+      RAISE EXCEPTION 'quarantined row % cannot be put back: table % has a row with the same key', id, q.table_name
+        USING ERRCODE = 'unique_violation',
+              DETAIL = SQLERRM || '.  The release only inserts.  The guard checks the row an INSERT ... ON CONFLICT DO UPDATE proposes before the conflict is known: such an upsert''s row it quarantined was neither inserted nor applied to the row with its key.',
+              HINT = 'Apply it to the table''s row with UPDATE, as the upsert would have (the quarantined row stays in dataeng.quarantine); or, to have it replace that row, delete the table''s row and release it in one transaction.';
+    END IF;
     RAISE EXCEPTION 'quarantined row % cannot be put back: table % has a row with the same key', id, q.table_name
       USING ERRCODE = 'unique_violation',
             DETAIL = SQLERRM || '.  The guard quarantines the new row of an UPDATE and keeps the old one in the table.',

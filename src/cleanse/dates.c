@@ -251,6 +251,14 @@ tokenize(const char *s, int len, Token *toks, int *ntoks)
 		unsigned char c = s[i];
 		Token	   *t;
 
+		/*
+		 * an offset's sign: + or -, or U+2212 (the minus sign typeset text
+		 * and some exports write: "10:00 (U+2212)05:00" was no timestamp)
+		 */
+		int			signlen = (c == '+' || c == '-') ? 1 :
+			(c == 0xE2 && i + 2 < len && (unsigned char) s[i + 1] == 0x88 &&
+			 (unsigned char) s[i + 2] == 0x92) ? 3 : 0;
+
 		if (n >= MAX_TOKENS)
 			return false;
 		t = &toks[n];
@@ -269,16 +277,16 @@ tokenize(const char *s, int len, Token *toks, int *ntoks)
 			t->value = v;
 			n++;
 		}
-		else if ((c == '+' || c == '-') && i + 2 < len &&
-				 isdigit((unsigned char) s[i + 1]) && isdigit((unsigned char) s[i + 2]) &&
+		else if (signlen > 0 && i + signlen + 1 < len &&
+				 isdigit((unsigned char) s[i + signlen]) && isdigit((unsigned char) s[i + signlen + 1]) &&
 				 after_time(toks, n))
 		{
-			int			sign = (c == '-') ? -1 : 1,
+			int			sign = (c == '+') ? 1 : -1,
 						hh,
 						mm = 0,
 						start = i;
 
-			i++;
+			i += signlen;
 			hh = (s[i] - '0') * 10 + (s[i + 1] - '0');
 			i += 2;
 			if (i < len && s[i] == ':')

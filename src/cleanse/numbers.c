@@ -7,7 +7,7 @@
  * "1,234.56", "1.234,56", "1 234,56", "1'234.56", "(12.50)", "-12", "12-",
  * "12%", "$1,234", "1.234,56 EUR", "−3", "–3", "1.5e3".  Group separators are
  * commas, periods, spaces (also no-break and thin spaces) and apostrophes;
- * currency symbols and ISO 4217-like codes around the number are dropped
+ * currency symbols and ISO 4217 codes around the number are dropped
  * (not three capitals after it that spell a unit, "5 KGS");
  * a percent sign divides by 100.  When the decimal separator is not given,
  * it is inferred, and when the text is ambiguous ("1,234" or "1.234": one
@@ -73,6 +73,63 @@ unit_code(const pg_wchar *w)
 	if (memcmp(code, "CUP", 3) == 0)
 		return false;
 	return cleanse_unit_spelled(code, 3);
+}
+
+/*
+ * The currency codes dropped around a number: ISO 4217's (its funds and
+ * metals too), the national currencies the euro and later ones replaced
+ * (DEM, FRF, HRK, VEF...), which old data holds, and RMB and NTD, as
+ * trade data writes the yuan and the Taiwan dollar.  Any three capitals
+ * were taken for one: "5 PCS" and "5 BOX" were 5 where "5 pcs" is no
+ * number, and "ABC 5" was 5.  Sorted, for bsearch.
+ */
+static const char *const currency_codes[] = {
+	"AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "ATS", "AUD", "AWG",
+	"AZN", "BAM", "BBD", "BDT", "BEF", "BGN", "BHD", "BIF", "BMD", "BND",
+	"BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BYR", "BZD", "CAD",
+	"CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC",
+	"CUC", "CUP", "CVE", "CYP", "CZK", "DEM", "DJF", "DKK", "DOP", "DZD",
+	"EEK", "EGP", "ERN", "ESP", "ETB", "EUR", "FIM", "FJD", "FKP", "FRF",
+	"GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GRD", "GTQ", "GYD", "HKD",
+	"HNL", "HRK", "HTG", "HUF", "IDR", "IEP", "ILS", "INR", "IQD", "IRR",
+	"ISK", "ITL", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
+	"KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LTL",
+	"LUF", "LVL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP",
+	"MRO", "MRU", "MTL", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN",
+	"NAD", "NGN", "NIO", "NLG", "NOK", "NPR", "NTD", "NZD", "OMR", "PAB",
+	"PEN", "PGK", "PHP", "PKR", "PLN", "PTE", "PYG", "QAR", "RMB", "RON",
+	"RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP",
+	"SIT", "SKK", "SLE", "SLL", "SOS", "SRD", "SSP", "STD", "STN", "SVC",
+	"SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD",
+	"TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED",
+	"VEF", "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB",
+	"XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU",
+	"XTS", "XUA", "XXX", "YER", "ZAR", "ZMK", "ZMW", "ZWG", "ZWL",
+};
+
+static int
+currency_code_cmp(const void *key, const void *elem)
+{
+	return memcmp(key, *(const char *const *) elem, 3);
+}
+
+/*
+ * currency_code
+ *		Whether the three characters at w are a currency code.
+ */
+static bool
+currency_code(const pg_wchar *w)
+{
+	char		code[3];
+
+	for (int i = 0; i < 3; i++)
+	{
+		if (w[i] < 'A' || w[i] > 'Z')
+			return false;
+		code[i] = (char) w[i];
+	}
+	return bsearch(code, currency_codes, lengthof(currency_codes), sizeof(currency_codes[0]),
+				   currency_code_cmp) != NULL;
 }
 
 /* the most digits numeric holds before and after the decimal point */
@@ -280,12 +337,9 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 			start++, moved = true;
 		while (end > start && (space_char(w[end - 1]) || currency_char(w[end - 1])))
 			end--, moved = true;
-		if (end - start >= 3 && w[start] >= 'A' && w[start] <= 'Z' &&
-			w[start + 1] >= 'A' && w[start + 1] <= 'Z' && w[start + 2] >= 'A' && w[start + 2] <= 'Z')
+		if (end - start >= 3 && currency_code(w + start))
 			start += 3, moved = true;
-		if (end - start >= 3 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
-			w[end - 2] >= 'A' && w[end - 2] <= 'Z' && w[end - 3] >= 'A' && w[end - 3] <= 'Z' &&
-			!unit_code(w + end - 3))
+		if (end - start >= 3 && currency_code(w + end - 3) && !unit_code(w + end - 3))
 			end -= 3, moved = true;
 		if (end > start && w[end - 1] == '%' && !percent)
 			end--, percent = true, moved = true;
@@ -336,9 +390,7 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 			while (start < end && space_char(w[start]))
 				start++;
 		}
-		else if (end - start >= 4 && w[start] >= 'A' && w[start] <= 'Z' &&
-				 w[start + 1] >= 'A' && w[start + 1] <= 'Z' &&
-				 w[start + 2] >= 'A' && w[start + 2] <= 'Z' && space_char(w[start + 3]))
+		else if (end - start >= 4 && currency_code(w + start) && space_char(w[start + 3]))
 		{
 			start += 3;
 			while (start < end && space_char(w[start]))
@@ -357,9 +409,7 @@ cleanse_parse_number_chars(const pg_wchar *w, int n, char dec, bool *pct, const 
 			while (end > start && space_char(w[end - 1]))
 				end--;
 		}
-		else if (end - start >= 4 && w[end - 1] >= 'A' && w[end - 1] <= 'Z' &&
-				 w[end - 2] >= 'A' && w[end - 2] <= 'Z' &&
-				 w[end - 3] >= 'A' && w[end - 3] <= 'Z' && space_char(w[end - 4]) &&
+		else if (end - start >= 4 && currency_code(w + end - 3) && space_char(w[end - 4]) &&
 				 !unit_code(w + end - 3))
 		{
 			end -= 3;

@@ -44,6 +44,9 @@ dataeng_to_e164(PG_FUNCTION_ARGS)
 	t = dataeng_text_to_utf8(t);
 	if (t == NULL || VARSIZE_ANY_EXHDR(t) > 250)
 		PG_RETURN_NULL();
+	/* "555-0100 - 0199" with an en dash: two numbers, not one made of both */
+	if (validate_phone_range(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)))
+		PG_RETURN_NULL();
 	if (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), r, &valid, &possible,
 							e164, sizeof(e164)) != PHONE_PARSED || !valid || e164[0] == '\0')
 		PG_RETURN_NULL();

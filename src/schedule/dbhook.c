@@ -76,6 +76,7 @@
 #include "cdc/wal.h"
 #include "common/common.h"
 #include "schedule/schedule.h"
+#include "validate/validate.h"
 
 /* how long a command waits for dataeng's workers to leave its database */
 #define DBHOOK_WAIT_MS 10000
@@ -403,6 +404,9 @@ dbhook_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 								queryEnv, dest, qc);
+
+	/* a trigger created or renamed to fire after the ingestion guard (src/validate/guard.c) */
+	guard_after_utility(pstmt->utilityStmt);
 }
 
 /* called from _PG_init at preload */

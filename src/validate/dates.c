@@ -9,7 +9,7 @@
  * numeric field must have its digits (all of them, unless the FM prefix
  * makes leading zeros optional), and the date must exist.  The format uses
  * to_date()'s patterns: YYYY YY MM DD Mon MON mon Month MONTH month Dy DY
- * dy Day DAY day HH24 HH12 HH MI SS AM PM, FM, "quoted literal text";
+ * dy Day DAY day HH24 HH12 HH MI SS SSSS (SSSSS) AM PM, FM, "quoted literal text";
  * any other non-letter must appear as is.  Month and day names match
  * without to_char()'s padding to nine characters.
  *
@@ -147,7 +147,7 @@ format_error_pattern(const char *fp, int fleft)
 			 errmsg("date format pattern at \"%.*s\" is not supported",
 					/* (8 bytes at most, cut at a character's end) */
 					pg_mbcliplen(fp, fleft, Min(fleft, 8)), fp),
-			 errhint("Use YYYY, YY, MM, DD, Mon, Month, Dy, Day, HH24, HH12, MI, SS, AM, PM, FM and \"literal text\".")));
+			 errhint("Use YYYY, YY, MM, DD, Mon, Month, Dy, Day, HH24, HH12, MI, SS, SSSS, AM, PM, FM and \"literal text\".")));
 }
 
 /*
@@ -164,7 +164,7 @@ check_date_format(const char *f, int flen)
 {
 	static const char *const patterns[] = {
 		"YYYY", "YY", "MONTH", "MON", "MM", "MI", "DAY", "DY", "DD",
-		"HH24", "HH12", "HH", "SS", "AM", "PM"
+		"HH24", "HH12", "HH", "SSSSS", "SSSS", "SS", "AM", "PM"
 	};
 	int			fi = 0;
 
@@ -219,7 +219,8 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 {
 	DateFields d = {-1, -1, -1, -1, -1, -1, -1, false, -1};
 	int			si = 0,
-				fi = 0;
+				fi = 0,
+				ssss = -1;		/* SSSS: seconds past midnight */
 	const char *conflict = NULL;
 
 	check_date_format(f, flen);
@@ -335,6 +336,18 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 			d.hour12 = true;
 			fi += prefix_ci(fp, fleft, "HH12", 4) ? 4 : 2;
 		}
+		else if (prefix_ci(fp, fleft, "SSSS", 4))
+		{
+			/*
+			 * seconds past midnight (SSSSS too), as to_char() writes them:
+			 * without leading zeros; they were read as two SS fields, so
+			 * that '0505' was a time and to_char()'s '3600' was not
+			 */
+			used = read_number(sp, sleft, 5, true, &v);
+			if (used >= 0 && !set_field(&ssss, v))
+				conflict = "the format gives the seconds past midnight two different values";
+			fi += prefix_ci(fp, fleft, "SSSSS", 5) ? 5 : 4;
+		}
 		else if (prefix_ci(fp, fleft, "SS", 2))
 		{
 			used = read_number(sp, sleft, 2, fm, &v);
@@ -390,6 +403,22 @@ validate_date_problem(const char *s, int slen, const char *f, int flen)
 		return "there is no year 0";
 	if (d.hour != -1 && (d.hour12 ? (d.hour < 1 || d.hour > 12) : d.hour > 23))
 		return "the hour is out of range";
+	if (ssss > 86399)
+		return "the seconds past midnight are out of range";
+	if (ssss != -1)
+	{
+		int			h = ssss / 3600;
+
+		/* the time they give is the one the other fields give, if any */
+		if (d.hour != -1 && d.hour != (d.hour12 ? (h % 12 == 0 ? 12 : h % 12) : h))
+			return "the format gives the hour two different values";
+		if (d.ampm != -1 && d.ampm != (h >= 12))
+			return "the format gives the hour two different values";
+		if (!set_field(&d.minute, ssss % 3600 / 60))
+			return "the format gives the minute two different values";
+		if (!set_field(&d.second, ssss % 60))
+			return "the format gives the second two different values";
+	}
 	if (d.minute > 59)
 		return "the minute is out of range";
 	if (d.second > 59)

@@ -471,6 +471,14 @@ check_domain(const unsigned char *d, int len, EmailMode mode, int *ascii_len)
 				}
 				if (combining_mark(cps[0]))
 					return "a label of the domain starts with a combining mark";
+
+				/*
+				 * IDNA refuses a U-label with hyphens in third and fourth
+				 * place (RFC 5891 4.2.3.1), as the ASCII labels below:
+				 * ab--\u00FC.com was an address
+				 */
+				if (ncp >= 4 && cps[2] == '-' && cps[3] == '-')
+					return "a label of the domain has two hyphens in third and fourth place";
 				{
 					StringInfoData alabel;
 
@@ -739,11 +747,12 @@ email_mode(text *mode)
 {
 	char	   *m = text_to_cstring(mode);
 
-	if (strcmp(m, "practical") == 0)
+	/* in any case, as PostgreSQL's own names of units and fields are */
+	if (pg_strcasecmp(m, "practical") == 0)
 		return EMAIL_PRACTICAL;
-	if (strcmp(m, "rfc5321") == 0)
+	if (pg_strcasecmp(m, "rfc5321") == 0)
 		return EMAIL_RFC5321;
-	if (strcmp(m, "html5") == 0)
+	if (pg_strcasecmp(m, "html5") == 0)
 		return EMAIL_HTML5;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

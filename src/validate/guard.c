@@ -43,10 +43,15 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -57,6 +62,7 @@
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -66,6 +72,7 @@
 #include "utils/syscache.h"
 
 #include "common/common.h"
+#include "validate/validate.h"
 
 typedef struct GuardPlan
 {
@@ -713,4 +720,96 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 				 errhint("The rows they were to replace are unchanged in the table: correct those with UPDATE.") :
 				 errhint("Correct them and put them back with dataeng.quarantine_release().")));
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * late_trigger
+ *		Whether trigger tgname of relation rel is an enabled BEFORE INSERT
+ *		or UPDATE row trigger.
+ */
+static bool
+late_trigger(Oid rel, const char *tgname)
+{
+	Oid			tgoid = get_trigger_oid(rel, tgname, true);
+	Relation	tgrel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		late = false;
+
+	if (!OidIsValid(tgoid))
+		return false;
+	tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(tgoid));
+	scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_trigger tg = (Form_pg_trigger) GETSTRUCT(tup);
+
+		late = TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_BEFORE(tg->tgtype) &&
+			(TRIGGER_FOR_INSERT(tg->tgtype) || TRIGGER_FOR_UPDATE(tg->tgtype)) &&
+			tg->tgenabled != TRIGGER_DISABLED;
+	}
+	systable_endscan(scan);
+	table_close(tgrel, AccessShareLock);
+	return late;
+}
+
+/*
+ * guard_after_utility
+ *		After CREATE TRIGGER or ALTER TRIGGER ... RENAME TO (the utility
+ *		hook, src/schedule/dbhook.c): warn when the trigger, named to sort
+ *		after "dataeng_guard", is an enabled BEFORE INSERT or UPDATE row
+ *		trigger of a guarded table (or, on a partitioned table, its clone
+ *		on a guarded partition).  PostgreSQL fires a row's BEFORE triggers
+ *		in the order of their names: a row it changes is stored as the
+ *		guard did not check it.  guard_enable() warns of the triggers
+ *		already there with the same words (_guard_enable); one created or
+ *		renamed later got no warning.  Nothing is looked up for another
+ *		statement, or for a name that sorts before the guard's.
+ */
+void
+guard_after_utility(Node *stmt)
+{
+	RangeVar   *rv;
+	const char *tgname;
+	Oid			relid;
+	List	   *rels;
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return;
+	if (IsA(stmt, CreateTrigStmt))
+	{
+		rv = ((CreateTrigStmt *) stmt)->relation;
+		tgname = ((CreateTrigStmt *) stmt)->trigname;
+	}
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_TRIGGER)
+	{
+		rv = ((RenameStmt *) stmt)->relation;
+		tgname = ((RenameStmt *) stmt)->newname;
+	}
+	else
+		return;
+	if (rv == NULL || tgname == NULL || strcmp(tgname, "dataeng_guard") <= 0)
+		return;
+	/* (the statement holds its lock on the table) */
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
+		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			rel = lfirst_oid(lc);
+
+		if (OidIsValid(get_trigger_oid(rel, "dataeng_guard", true)) && late_trigger(rel, tgname))
+			ereport(WARNING,
+					(errmsg("trigger \"%s\" of table %s fires after the guard: a row it changes is stored unchecked",
+							tgname, qualified_name(rel)),
+					 errdetail("PostgreSQL fires the BEFORE triggers of a row in the order of their names, and this one's sorts after \"dataeng_guard\"."),
+					 errhint("Rename the trigger so that its name sorts before \"dataeng_guard\" (ALTER TRIGGER ... RENAME TO), or let it change no column a rule reads.")));
+	}
+	list_free(rels);
 }

@@ -42,6 +42,58 @@ validate_phone_region_code(text *t, char *buf)
 }
 
 /*
+ * validate_phone_range
+ *		Whether the text (UTF-8, len bytes) writes a range of numbers, not
+ *		one: an en or em dash (U+2013, U+2014), then digits alone to its
+ *		end, no more of them than the group of digits before the dash, and
+ *		greater than that group's last as many ("555-0100 - 0199" and
+ *		"030 1234560-99", the dash before 0199 and 99 an en dash).
+ *		libphonenumber reads such a dash as any other, and the digits of
+ *		both ends run together were a number (+4930123456099 in Germany,
+ *		where numbers vary in length).  A dash between a shorter and a
+ *		longer group ("030 - 1234560", an area code a word processor's dash
+ *		sets apart) still separates the parts of one number.
+ */
+bool
+validate_phone_range(const char *s, int len)
+{
+	const char *dash = NULL;
+	int			i,
+				after,
+				nafter = 0,
+				group,
+				ngroup = 0;
+
+	for (i = 0; i + 2 < len; i++)
+		if ((unsigned char) s[i] == 0xE2 && (unsigned char) s[i + 1] == 0x80 &&
+			((unsigned char) s[i + 2] == 0x93 || (unsigned char) s[i + 2] == 0x94))
+			dash = s + i;
+	if (dash == NULL)
+		return false;
+	/* after the last dash: blanks, digits, blanks, the end */
+	i = dash - s + 3;
+	while (i < len && s[i] == ' ')
+		i++;
+	after = i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, nafter++;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (nafter == 0 || i < len)
+		return false;
+	/* the group of digits before it */
+	i = dash - s - 1;
+	while (i >= 0 && s[i] == ' ')
+		i--;
+	while (i >= 0 && s[i] >= '0' && s[i] <= '9')
+		i--, ngroup++;
+	group = i + 1;
+	if (ngroup == 0 || nafter > ngroup)
+		return false;
+	return memcmp(s + after, s + group + ngroup - nafter, nafter) > 0;
+}
+
+/*
  * phone_region
  *		The region argument of a phone function, or NULL.
  */
@@ -76,6 +128,8 @@ phone_check(FunctionCallInfo fcinfo, bool *valid, bool *possible)
 		return "not a phone number";
 	if (VARSIZE_ANY_EXHDR(t) > PHONE_MAX_INPUT)
 		return "too long to be a phone number";
+	if (validate_phone_range(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)))
+		return "a range of numbers, not one number";
 	switch (dataeng_phone_check(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), region,
 								&v, &p, e164, sizeof(e164)))
 	{

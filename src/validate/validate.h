@@ -34,12 +34,17 @@ validate_problem_result(FunctionCallInfo fcinfo, const char *why)
 /* in validate/scan.c */
 extern void validate_scan_init(void);
 
+/* in validate/guard.c */
+struct Node;
+extern void guard_after_utility(struct Node *stmt);
+
 /* in validate/quarantine.c */
 struct SPITupleTable;
 extern int64 quarantine_store_batch(struct SPITupleTable *tt, uint64 n, Oid tbl, int64 run);
 
 /* in validate/phone.c */
 extern const char *validate_phone_region_code(text *t, char *buf);
+extern bool validate_phone_range(const char *s, int len);
 
 /* in validate/email.c */
 extern const char *validate_email_practical_problem(const char *s, int len);
