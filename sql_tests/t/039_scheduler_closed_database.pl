@@ -77,8 +77,12 @@ sub closed_cycle
 			 WHERE backend_type = 'dataeng job' AND query LIKE '%pg_sleep(4)%'}),
 			"$what: a run of 4 s is in progress");
 	}
-	my $closed_at = server_now();
-	$node->safe_psql('postgres', "ALTER DATABASE dclosed $close");
+	# (the time the close committed, read in the same session: a time read
+	# before it, in a psql of its own, was up to a second earlier on a
+	# loaded machine, and a run started in between counted as started
+	# while the database was closed)
+	my $closed_at = $node->safe_psql('postgres',
+		"ALTER DATABASE dclosed $close; SELECT clock_timestamp()");
 	sleep(5);
 	ok(log_within(qr/database "dclosed" allows no connections or is a template; its due jobs do not start/,
 			$log_offset, 30),
