@@ -2438,7 +2438,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 }
 
 /*
- * wal_flush_inserted
+ * wal_inserted_end, wal_flush_inserted
  *		Flush the WAL inserted so far.  A round decodes up to the flushed
  *		position, which may fall in the middle of a record (the WAL writer
  *		flushes whole pages): the WAL reader then reads that record to its
@@ -2451,8 +2451,8 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
  *		at the start of a page, the position after the page's header, while
  *		the WAL inserted ends at the page's start.
  */
-static void
-wal_flush_inserted(void)
+static XLogRecPtr
+wal_inserted_end(void)
 {
 	XLogRecPtr	end = GetXLogInsertRecPtr();
 
@@ -2461,7 +2461,13 @@ wal_flush_inserted(void)
 	else if (end % XLOG_BLCKSZ == SizeOfXLogShortPHD &&
 			 XLogSegmentOffset(end, wal_segment_size) > XLOG_BLCKSZ)
 		end -= SizeOfXLogShortPHD;
-	XLogFlush(end);
+	return end;
+}
+
+static void
+wal_flush_inserted(void)
+{
+	XLogFlush(wal_inserted_end());
 }
 
 /*
@@ -2727,6 +2733,24 @@ wal_purge_dropped(const char *slot)
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
  */
+bool		cdc_wal_round_settled = false;
+
+/* whether an on_change trigger of the round has batches waiting */
+static bool
+wal_triggers_waiting(WalRound *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->triggers)
+	{
+		WalTrigger *t = lfirst(lc);
+
+		if (t->backlog || t->resume || t->resume_later)
+			return true;
+	}
+	return false;
+}
+
 CdcWalRound
 cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 {
@@ -2734,6 +2758,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	List	   *switching = NIL;
 	ListCell   *lc;
 	XLogRecPtr	upto;
+	XLogRecPtr	inserted;
 	XLogRecPtr	applied;
 	XLogRecPtr	last_commit_lsn = InvalidXLogRecPtr;
 	TimestampTz last_commit_time = 0;
@@ -2752,6 +2777,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
+	cdc_wal_round_settled = false;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -2823,6 +2849,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	}
 	if (switching != NIL)
 		XLogFlush(LogStandbySnapshot());
+	/* (all WAL inserted before is decoded by this round when flushed) */
+	inserted = wal_inserted_end();
 	upto = GetFlushRecPtr(NULL);
 	wal_flush_inserted();
 	wal_reload_options(&r);
@@ -3021,6 +3049,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	}
 	/* (every transaction committed before done is applied, in this transaction) */
 	wal_depths_save(&r, done);
+	cdc_wal_round_settled = (result == CDC_WAL_IDLE && upto >= inserted && !applied_any &&
+							 !r.resumed_any && switching == NIL && !wal_triggers_waiting(&r));
 
 	/* close the relations the round opened */
 	{
