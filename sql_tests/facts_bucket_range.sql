@@ -110,6 +110,27 @@ INSERT INTO br_src VALUES (10, NULL, NULL, '2026-01-02', 512);
 SELECT dataeng.fact_refresh('br_d');
 SELECT fact_diff('br_d', 'SELECT d, count(*), sum(f) FROM br_src GROUP BY 1') AS diff;
 SELECT dataeng.fact_drop('br_d');
+
+-- 4. The first bucket of the timestamps, the day 4714-11-24 BC in UTC: a
+-- re-read of its rows (the buckets path) bounded them by the instant
+-- before it, out of range: "timestamp out of range", and the refresh
+-- failed.  Nothing is before it now.
+\set VERBOSITY terse
+SET TimeZone = 'UTC';
+INSERT INTO br_src VALUES (11, '4714-11-24 00:00+00 BC', NULL, NULL, 1024), (12, '4714-11-24 10:00+00 BC', NULL, NULL, 2048);
+SELECT dataeng.fact_create('br_first', 'br_src', 'at', 'day', '{}', ARRAY['count(*)', 'sum(f)'], schedule => NULL),
+       dataeng.fact_create('br_first_later', 'br_src', 'at', 'day', '{}', ARRAY['count(*)', 'sum(f)'],
+                           schedule => NULL, backfill => 'later');
+CALL dataeng.fact_backfill('br_first_later', '1000 years');
+SET dataeng.fact_refresh_path = 'buckets';
+UPDATE br_src SET f = f + 1 WHERE id = 12;
+SELECT dataeng.fact_refresh('br_first'), dataeng.fact_refresh('br_first_later');
+RESET dataeng.fact_refresh_path;
+SELECT name, last_refresh_path,
+       fact_diff(name::regclass, 'SELECT date_trunc(''day'', at, ''UTC''), count(*), sum(f) FROM br_src GROUP BY 1') AS diff
+  FROM dataeng.facts WHERE name LIKE 'br\_first%' ORDER BY name;
+SELECT * FROM br_first WHERE bucket < '0001-01-01';
+SELECT dataeng.fact_drop('br_first'), dataeng.fact_drop('br_first_later');
 DROP VIEW br_check;
 DROP TABLE br_src;
 DROP FUNCTION fact_diff;

@@ -714,8 +714,12 @@ dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
 	spec.basetype = TIMESTAMPTZOID;
 	bucket_spec_init(&spec, text_to_cstring(grain), text_to_cstring(zone));
 #define SPLIT_BUCKET(t) bucket_of(&spec, TimestampTzGetDatum(t))
-	if (SPLIT_BUCKET(w) >= w && SPLIT_BUCKET(w - 1) < w)
-		/* the usual case: w is a bucket's start, and nothing before it is in it */
+	if (SPLIT_BUCKET(w) >= w && (!IS_VALID_TIMESTAMP(w - 1) || SPLIT_BUCKET(w - 1) < w))
+
+		/*
+		 * the usual case: w is a bucket's start, and nothing before it is in
+		 * it (or nothing is before it: the first timestamp)
+		 */
 		s = w;
 	else
 	{
