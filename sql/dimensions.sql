@@ -921,6 +921,7 @@ DECLARE
                            JOIN pg_type t ON t.typrelid = c.objid
                            JOIN pg_class r ON r.reloftype = t.oid
                           WHERE c.classid = 'pg_class'::regclass);
+  d record;
 BEGIN
   -- a name the dimension copies given to another column of the source
   -- than the one it was made of (two columns' names swapped, or one
@@ -954,6 +955,21 @@ BEGIN
                     -- to what type the source's goes is not known yet)
                     AND (x.dim_table::oid = ANY (altered)
                          OR NOT dataeng_internal._dim_type_keeps_values(t.atttypid, t.atttypmod, s.atttypid, s.atttypmod)));
+  -- the key column made nullable (DROP NOT NULL): the changes of a row
+  -- without a key could never be applied, and every refresh after one
+  -- would fail (dimension_create asks for NOT NULL for that reason)
+  SELECT x.name, x.source, x.key_column INTO d
+    FROM dataeng_internal.dimension_defs x
+    JOIN pg_attribute a ON a.attrelid = x.source AND a.attname = x.key_column
+                       AND a.attnum > 0 AND NOT a.attisdropped
+   WHERE x.source::oid = ANY (altered) AND NOT a.attnotnull
+   ORDER BY x.name LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'column "%" of table % is the key of dimension "%": it must stay NOT NULL', d.key_column, d.source, d.name
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = 'A dimension row stands for exactly one source row, found by its key: the changes of a row without one could not be applied.',
+            HINT = format('Keep the column NOT NULL, or drop the dimension first with dataeng.dimension_drop(%L).', d.name);
+  END IF;
 END;
 $$;
 REVOKE ALL ON FUNCTION dataeng_internal._dim_on_alter_apply() FROM PUBLIC;

@@ -1122,8 +1122,10 @@ BEGIN
                              ELSE format('($1 AT TIME ZONE %L)::date', tz) END,
                   CASE ttype WHEN 'timestamptz'::regtype THEN '$2'
                              WHEN 'timestamp'::regtype THEN format('($2 AT TIME ZONE %L)', tz)
-                             -- a date d is in [lo, hi) when d < hi rounded up to a day
-                             ELSE format('(($2 AT TIME ZONE %L) + interval ''1 day'' - interval ''1 microsecond'')::date', tz) END));
+                             -- a date d is in [lo, hi) when d < hi rounded up to a
+                             -- day (the day of its last microsecond, plus one: the
+                             -- day after hi overflows in the last day of the timestamps)
+                             ELSE format('((($2 AT TIME ZONE %L) - interval ''1 microsecond'')::date + 1)', tz) END));
 END;
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_range_pred(text, regtype, text) IS
@@ -1684,7 +1686,14 @@ BEGIN
                    source, dataeng_internal._fact_bucket_expr('x.lo', ttype, g, tz),
                    dataeng_internal._fact_bucket_expr('x.hi', ttype, g, tz), time_column)
       INTO bf_any, bf_from, bf_to;
-    bf_to := (bf_to AT TIME ZONE tz + dataeng_internal._fact_grain(g)) AT TIME ZONE tz;
+    BEGIN
+      bf_to := (bf_to AT TIME ZONE tz + dataeng_internal._fact_grain(g)) AT TIME ZONE tz;
+    EXCEPTION WHEN datetime_field_overflow THEN
+      -- the last bucket of the timestamps (294276-12-31) ends past them:
+      -- the range ends at its start, which makes the batch that reaches
+      -- it the last one (which takes every bucket from the watermark on)
+      NULL;
+    END;
     def.backfilled_upto := CASE WHEN bf_any THEN '-infinity'::timestamptz END;
     def.backfill_from := bf_from;
     def.backfill_to := bf_to;
@@ -4645,8 +4654,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN upto IS NULL THEN 100.0
               WHEN range_from IS NULL OR upto <= range_from THEN 0.0
-              ELSE round(100 * least(1, extract(epoch FROM upto - range_from)
-                                        / extract(epoch FROM range_to - range_from)), 1) END
+              -- (epochs, not an interval: the difference of two
+              -- timestamps more than 292471 years apart overflows)
+              ELSE round(100 * least(1, (extract(epoch FROM upto) - extract(epoch FROM range_from))
+                                        / nullif(extract(epoch FROM range_to) - extract(epoch FROM range_from), 0)), 1) END
 $$;
 COMMENT ON FUNCTION dataeng_internal._fact_backfill_pct(timestamptz, timestamptz, timestamptz) IS
   'internal: percentage of a fact''s time range backfilled (dataeng.facts, fact_backfill notices)';
@@ -4724,16 +4735,25 @@ BEGIN
   gi := dataeng_internal._fact_grain(d.grain);
   IF step IS NULL THEN
     step := (d.backfill_to - d.backfill_from) / 20;
+    IF step < interval '0' THEN
+      -- (the difference overflowed: a range of more than 292471 years)
+      step := make_interval(secs => (extract(epoch FROM d.backfill_to) - extract(epoch FROM d.backfill_from)) / 20);
+    END IF;
   END IF;
   lo := d.backfilled_upto;
   IF d.backfill_from IS NULL THEN
     last := true;
   ELSE
     base := greatest(lo, d.backfill_from);
-    hi := date_trunc(d.grain, base + step, d.time_zone);
-    IF hi <= base THEN
-      hi := (base AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
-    END IF;
+    BEGIN
+      hi := date_trunc(d.grain, base + step, d.time_zone);
+      IF hi <= base THEN
+        hi := (base AT TIME ZONE d.time_zone + gi) AT TIME ZONE d.time_zone;
+      END IF;
+    EXCEPTION WHEN datetime_field_overflow THEN
+      -- past the last timestamp: this batch takes the last buckets
+      hi := 'infinity';
+    END;
     last := hi >= d.backfill_to;
   END IF;
 

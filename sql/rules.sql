@@ -374,6 +374,27 @@ $$;
 COMMENT ON FUNCTION dataeng_internal._rule_text_varies(regclass, text) IS
   'internal: whether a column''s text form depends on the session''s settings';
 
+-- The type the values of an accepted_values rule on a number column
+-- compare in: a float column's own (real or double precision, a domain
+-- over one too), numeric for the integers and numeric (whatever the
+-- column's scale); NULL for a column that is not a number, or not a
+-- column (rule_add checks the listed values in it, _rule_condition
+-- compares in it).
+CREATE FUNCTION dataeng_internal._rule_number_type(tbl regclass, col text)
+RETURNS regtype
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN t.b OPERATOR(pg_catalog.=) ANY (ARRAY['real', 'double precision']::pg_catalog.regtype[]) THEN t.b
+              WHEN t.b OPERATOR(pg_catalog.=) ANY (ARRAY['smallint', 'integer', 'bigint', 'numeric']::pg_catalog.regtype[])
+              THEN 'numeric'::pg_catalog.regtype END
+    FROM (SELECT dataeng_internal._base_type(a.atttypid::pg_catalog.regtype) AS b FROM pg_catalog.pg_attribute a
+           WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) col
+             AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) t
+$$;
+COMMENT ON FUNCTION dataeng_internal._rule_number_type(regclass, text) IS
+  'internal: the type an accepted_values rule on a number column compares its values in (NULL: not a number)';
+
 CREATE FUNCTION dataeng_internal._rule_condition(r dataeng.rules)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -433,12 +454,7 @@ BEGIN
     -- a float's 1e+20 the 100000000000000000000 jsonb keeps of 1e20.
     -- rule_add refuses a value that does not read as a number (and
     -- ALTER EXTENSION UPDATE left those of 0.1.0's rules out)
-    SELECT CASE WHEN t.b IN ('real'::regtype, 'double precision'::regtype) THEN t.b
-                WHEN t.b IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
-                THEN 'numeric'::regtype END INTO base
-      FROM (SELECT dataeng_internal._base_type(a.atttypid::regtype) AS b FROM pg_attribute a
-             WHERE a.attrelid OPERATOR(pg_catalog.=) r.table_name AND a.attname OPERATOR(pg_catalog.=) r.column_name
-               AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) t;
+    base := dataeng_internal._rule_number_type(r.table_name, r.column_name);
     IF base IS NOT NULL THEN
       RETURN format('CASE WHEN %1$s IS NULL THEN %4$s ELSE coalesce(%1$s = ANY (%2$L::%3$s[]), false) END', col,
                     ARRAY(SELECT jsonb_array_elements_text(r.params->'values')), base, nul);
@@ -635,12 +651,7 @@ BEGIN
     -- the values of a number column are numbers (compared as numbers: a
     -- value that is not one could never match), as a date column's are
     -- dates (refused when the condition is compiled, below)
-    SELECT CASE WHEN t.b IN ('real'::regtype, 'double precision'::regtype) THEN t.b
-                WHEN t.b IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
-                THEN 'numeric'::regtype END INTO numtype
-      FROM (SELECT dataeng_internal._base_type(a.atttypid::regtype) AS b FROM pg_attribute a
-             WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) column_name
-               AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) t;
+    numtype := dataeng_internal._rule_number_type(tbl, column_name);
     IF numtype IS NOT NULL THEN
       FOR cond IN SELECT jsonb_array_elements_text(params->'values') LOOP
         BEGIN

@@ -465,6 +465,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._rule_text(anyelement)', 's', true, 's'),
   ('dataeng_internal._money_c(text)', 'i', true, 's'),
   ('dataeng_internal._rule_text_varies(regclass,text)', 's', true, 's'),
+  ('dataeng_internal._rule_number_type(regclass,text)', 's', true, 's'),
   ('dataeng_internal._rule_drop(regrole,regclass,text)', 'v', true, 'u'),
   ('dataeng_internal._restore_mark()', 'v', false, 'u'),
   ('dataeng_internal._restore_seen()', 'v', false, 'u'),

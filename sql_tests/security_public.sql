@@ -91,6 +91,7 @@ INSERT INTO reasons VALUES
   -- a value's text form under fixed settings, nothing more; a range bound
   -- of a money column read under fixed settings, nothing more
   ('_rule_text', 'text form of a value'), ('_rule_text_varies', 'reads the catalogs'),
+  ('_rule_number_type', 'reads the catalogs'),
   -- a domain's base type, from pg_type, which every role may read (code
   -- running as a dimension's owner calls it: _dim_differ)
   ('_base_type', 'reads the catalogs'),

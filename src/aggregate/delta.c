@@ -421,40 +421,123 @@ truncate_local(int64 local, Grain grain)
 }
 
 /*
+ * bucket_range_error
+ *		Raise the error of a time value whose bucket does not start within
+ *		the timestamps: the first bucket (one that starts before 4714-11-24
+ *		BC, 00:00 UTC: a month, a year, or a day in a zone west of UTC) or a
+ *		date after the last timestamp (dates go on to 5874897 AD).
+ */
+static void bucket_range_error(BucketSpec *b, Datum t) pg_attribute_noreturn();
+
+static void
+bucket_range_error(BucketSpec *b, Datum t)
+{
+	char	   *value;
+
+	if (b->basetype == DATEOID)
+		value = DatumGetCString(DirectFunctionCall1(date_out, t));
+	else if (b->basetype == TIMESTAMPOID)
+		value = DatumGetCString(DirectFunctionCall1(timestamp_out, t));
+	else
+		value = DatumGetCString(DirectFunctionCall1(timestamptz_out, t));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("the %s bucket of %s is out of the range of timestamps",
+					TextDatumGetCString(b->grain_text), value),
+			 errdetail("A fact's buckets are kept as timestamps with time zone, from 4714-11-24 00:00:00 BC to 294276-12-31 23:59:59.999999 UTC; the bucket of this time value in zone \"%s\" does not start within them.",
+					   TextDatumGetCString(b->zone_text)),
+			 errhint("Correct or delete the source rows of such values (a CHECK constraint on the time column keeps them out; 'infinity' and '-infinity' are kept), then call dataeng.fact_rebuild(), as the changes pending still hold them.")));
+}
+
+/*
+ * bucket_slow
+ *		The bucket of a time value by the functions of date_trunc(): the
+ *		value as a timestamptz (a date or timestamp read in the zone), cut
+ *		at the grain in the zone.
+ */
+static TimestampTz
+bucket_slow(BucketSpec *b, Datum t)
+{
+	if (b->basetype == DATEOID)
+		t = DirectFunctionCall1(date_timestamp, t);
+	if (b->basetype != TIMESTAMPTZOID)
+		t = DirectFunctionCall2(timestamp_zone, b->zone_text, t);
+	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_trunc_zone, b->grain_text,
+												   t, b->zone_text));
+}
+
+/* how far from the first timestamp a bucket may start before it (a millennium) */
+#define BUCKET_BACK (INT64CONST(1001) * DAYS_PER_YEAR * USECS_PER_DAY)
+
+/*
  * bucket_of
  *		The bucket of a time value, exactly as the fact's SQL expression
- *		(_fact_bucket_expr) computes it.
+ *		(_fact_bucket_expr) computes it; bucket_range_error() when it does
+ *		not start within the timestamps.
  */
 static TimestampTz
 bucket_of(BucketSpec *b, Datum t)
 {
-	int64		local;
+	int64		v;
+	bool		finite;
+	MemoryContext cxt;
+	volatile TimestampTz r = 0;
+	volatile bool overflow = false;
 
 	if (b->basetype == DATEOID)
 	{
 		DateADT		d = DatumGetDateADT(t);
 
-		if (DATE_NOT_FINITE(d) || !b->fixed || b->grain == G_OTHER)
-			t = DirectFunctionCall1(date_timestamp, t);
-		else
-			return truncate_local((int64) d * USECS_PER_DAY, b->grain) - b->offset;
+		finite = !DATE_NOT_FINITE(d);
+		if (finite && d >= TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE)
+			bucket_range_error(b, t);
+		v = (int64) d * USECS_PER_DAY;
 	}
-	if (b->basetype != TIMESTAMPTZOID)
+	else
 	{
-		Timestamp	ts = DatumGetTimestamp(t);
+		v = DatumGetTimestamp(t);
+		finite = !TIMESTAMP_NOT_FINITE(v);
+	}
+	if (finite && b->fixed && b->grain != G_OTHER)
+	{
+		/* a zone of one offset: the arithmetic, checked as date_trunc's is */
+		if (b->basetype == TIMESTAMPTZOID)
+			r = truncate_local(v + b->offset, b->grain) - b->offset;
+		else
+			r = truncate_local(v, b->grain) - b->offset;
+		if (!IS_VALID_TIMESTAMP(r))
+			bucket_range_error(b, t);
+		return r;
+	}
+	if (!finite || (v >= MIN_TIMESTAMP + BUCKET_BACK && v < END_TIMESTAMP - 2 * USECS_PER_DAY))
+		return bucket_slow(b, t);
 
-		if (TIMESTAMP_NOT_FINITE(ts) || !b->fixed || b->grain == G_OTHER)
-			t = DirectFunctionCall2(timestamp_zone, b->zone_text, t);
-		else
-			return truncate_local(ts, b->grain) - b->offset;
-	}
-	if (!TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(t)) && b->fixed && b->grain != G_OTHER)
+	/*
+	 * Near either end of the timestamps, the bucket's start (or, for a date
+	 * or timestamp, the value read in the zone) may be out of their range:
+	 * date_trunc's error becomes bucket_range_error().
+	 */
+	cxt = CurrentMemoryContext;
+	PG_TRY();
 	{
-		local = DatumGetTimestampTz(t) + b->offset;
-		return truncate_local(local, b->grain) - b->offset;
+		r = bucket_slow(b, t);
 	}
-	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_trunc_zone, b->grain_text,
-												   t, b->zone_text));
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_DATETIME_VALUE_OUT_OF_RANGE)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		overflow = true;
+	}
+	PG_END_TRY();
+	if (overflow)
+		bucket_range_error(b, t);
+	return r;
 }
 
 /*
@@ -631,8 +714,12 @@ dataeng_fact_bucket_split(PG_FUNCTION_ARGS)
 	spec.basetype = TIMESTAMPTZOID;
 	bucket_spec_init(&spec, text_to_cstring(grain), text_to_cstring(zone));
 #define SPLIT_BUCKET(t) bucket_of(&spec, TimestampTzGetDatum(t))
-	if (SPLIT_BUCKET(w) >= w && SPLIT_BUCKET(w - 1) < w)
-		/* the usual case: w is a bucket's start, and nothing before it is in it */
+	if (SPLIT_BUCKET(w) >= w && (!IS_VALID_TIMESTAMP(w - 1) || SPLIT_BUCKET(w - 1) < w))
+
+		/*
+		 * the usual case: w is a bucket's start, and nothing before it is in
+		 * it (or nothing is before it: the first timestamp)
+		 */
 		s = w;
 	else
 	{

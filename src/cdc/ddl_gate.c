@@ -22,7 +22,8 @@
  *	 memory, what pg_replication_slots shows); then
  *	 _decoding_record_ddl(current_user) / _decoding_record_drop().
  * - _dim_on_alter: only after an ALTER TABLE of a dimension's source or
- *	 table (or of a table above one in an inheritance tree); a statement
+ *	 table (or of a table above one in an inheritance tree), the tables
+ *	 altered read by oid from the commands collected; a statement
  *	 whose table cannot be told from its parse tree (a rename, SET
  *	 SCHEMA, ALL IN TABLESPACE), and ALTER TYPE (whose CASCADE changes
  *	 the type's typed tables), is given to _dim_on_alter_apply() as
@@ -62,8 +63,10 @@
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -72,6 +75,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -286,6 +290,15 @@ typedef struct AlteredArg
 	bool		found;
 } AlteredArg;
 
+/* whether the database has a dimension at all */
+static bool
+dim_any_cb(Oid source, Oid table, bool dropped, const char *schema,
+		   const char *name, void *arg)
+{
+	*(bool *) arg = true;
+	return true;
+}
+
 static bool
 dim_altered_cb(Oid source, Oid table, bool dropped, const char *schema,
 			   const char *name, void *arg)
@@ -313,8 +326,9 @@ renames_in_table(Node *parsetree)
 
 /*
  * altered_relation
- *		The table an ALTER TABLE names, when its name still names it after
- *		the statement (not a rename of it nor SET SCHEMA); else NULL.
+ *		The table an ALTER TABLE names, when the statement keeps its name
+ *		(not a rename of it nor SET SCHEMA); else NULL.  (The tables it
+ *		altered are then read by oid: collected_relids().)
  */
 static RangeVar *
 altered_relation(Node *parsetree)
@@ -717,6 +731,54 @@ capture_disable_check(Node *parsetree)
 	}
 }
 
+/*
+ * collected_relids
+ *		The tables (pg_class entries) the statement at whose end an event
+ *		trigger runs altered, by oid: what pg_event_trigger_ddl_commands()
+ *		gives, called here.  Not the statement's table name looked up again:
+ *		the statement may have changed what it names (a volatile DEFAULT or
+ *		USING expression calling set_config('search_path', ...), a table of
+ *		that name created or renamed into an earlier schema meanwhile).
+ */
+static List *
+collected_relids(void)
+{
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo;
+	ExprContext *econtext = CreateStandaloneExprContext();
+	TupleTableSlot *slot;
+	List	   *relids = NIL;
+
+	LOCAL_FCINFO(fcinfo, 0);
+
+	fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = econtext;
+	rsinfo.allowedModes = (int) SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo.returnMode != SFRM_Materialize || rsinfo.setResult == NULL)
+		elog(ERROR, "pg_event_trigger_ddl_commands() did not return a set");
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
+		bool		isnull;
+		Datum		classid = slot_getattr(slot, 1, &isnull);
+		Datum		objid;
+
+		if (isnull || DatumGetObjectId(classid) != RelationRelationId)
+			continue;
+		objid = slot_getattr(slot, 2, &isnull);
+		if (!isnull)
+			relids = list_append_unique_oid(relids, DatumGetObjectId(objid));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(rsinfo.setResult);
+	FreeExprContext(econtext, true);
+	return relids;
+}
+
 PG_FUNCTION_INFO_V1(dataeng_dim_on_alter);
 
 /*
@@ -737,10 +799,17 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 	if (parsetree != NULL && altered_relation(parsetree) != NULL)
 	{
 		AlteredArg	a = {NIL, false};
-		Oid			relid = RangeVarGetRelid(altered_relation(parsetree), NoLock, true);
+		List	   *altered;
+		bool		any = false;
+		bool		composite = false;
+		ListCell   *lc;
 
+		/* (no dimension: nothing to look for, not even the tables altered) */
+		if (defs_scan("dimension_defs", "dim_table", dim_any_cb, &any) && !any)
+			PG_RETURN_NULL();
+		altered = collected_relids();
 		/* (ALTER TABLE IF EXISTS of no table: nothing altered) */
-		if (!OidIsValid(relid))
+		if (altered == NIL)
 			PG_RETURN_NULL();
 
 		/*
@@ -748,12 +817,16 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 		 * changes the typed tables of the type, which the statement does
 		 * not name: the SQL looks at them)
 		 */
-		if (get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
+		foreach(lc, altered)
 		{
-			a.relids = find_all_inheritors(relid, NoLock, NULL);
-			if (defs_scan("dimension_defs", "dim_table", dim_altered_cb, &a) && !a.found)
-				PG_RETURN_NULL();
+			if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_COMPOSITE_TYPE)
+				composite = true;
+			else
+				a.relids = list_concat_unique_oid(a.relids,
+												  find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
 		}
+		if (!composite && defs_scan("dimension_defs", "dim_table", dim_altered_cb, &a) && !a.found)
+			PG_RETURN_NULL();
 	}
 	gate_run("SELECT dataeng_internal._dim_on_alter_apply()", gate_owner(fcinfo));
 	PG_RETURN_NULL();
