@@ -153,9 +153,23 @@ de_cluster_start() {
 	export PGHOST=$DE_CLUSTER_DIR PGPORT=$DE_PORT PGUSER=postgres PGDATABASE=postgres
 }
 
+# de_cluster_cpu: with DE_CPU_LOG set, appends to that file the CPU time
+# the running cluster's postmaster and its processes that ended have used
+# (where a run's time went)
+de_cluster_cpu() {
+	[ -n "${DE_CPU_LOG:-}" ] && [ -n "$DE_CLUSTER_DIR" ] || return 0
+	local pm
+	pm=$(head -1 "$DE_CLUSTER_DIR/data/postmaster.pid" 2>/dev/null || true)
+	[ -n "$pm" ] && [ -r "/proc/$pm/stat" ] || return 0
+	awk -v c="$(basename "$DE_CLUSTER_DIR")" -v hz="$(getconf CLK_TCK)" \
+		'{ sub(/^.*\) /, ""); printf "(cluster %s: %.0f s of CPU in its server processes)\n", c, ($12 + $13 + $14 + $15) / hz }' \
+		"/proc/$pm/stat" >>"$DE_CPU_LOG" 2>/dev/null || true
+}
+
 de_cluster_stop() {
 	[ -n "$DE_CLUSTER_DIR" ] || return 0
 	if [ -f "$DE_CLUSTER_DIR/data/postmaster.pid" ]; then
+		de_cluster_cpu
 		de_run "$DE_PGBIN/pg_ctl" -D "$DE_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
 	fi
 }

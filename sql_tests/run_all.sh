@@ -34,6 +34,7 @@ esac
 de_setup
 
 WORK=$(de_workdir tests)
+export DE_CPU_LOG="$WORK/cpu.log"
 tap_pid=
 iso_pid=
 cleanup() {
@@ -266,5 +267,8 @@ if [ -f "$WORK/tap.log" ]; then
 	failed=$((failed + total - p))
 fi
 
+# (where the run's time went: the servers' CPU, the main one's so far)
+de_cluster_cpu
+cat "$DE_CPU_LOG" 2>/dev/null || true
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
