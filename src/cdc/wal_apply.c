@@ -1120,9 +1120,25 @@ wal_gen_stored(WalRel *wr, WalGenValues *gen, LogicalRepTupleData *tup,
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, j);
 
-			if (!att->attisdropped && att->atttypid == gen->types[i] &&
-				strcmp(NameStr(att->attname), gen->names[i]) == 0)
+			if (att->attisdropped || strcmp(NameStr(att->attname), gen->names[i]) != 0)
+				continue;
+			if (att->atttypid == gen->types[i])
 				attnums[i] = j + 1;
+
+			/*
+			 * Of another type now, and a plain column (ALTER COLUMN ... TYPE,
+			 * then DROP EXPRESSION, in the writing transaction): nothing
+			 * computes it, and its value must not be parsed with a type it
+			 * was not written in.  Before, it was recorded NULL, silently.
+			 */
+			else if (wr->rel != NULL && att->attgenerated != ATTRIBUTE_GENERATED_STORED)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("cannot decode a change of table \"%s\" written before its columns changed",
+								WAL_REL_NAME(wr)),
+						 errdetail("The generated column \"%s\" was of type %s when the change was written and is a plain column of type %s now.",
+								   gen->names[i], format_type_be(gen->types[i]),
+								   format_type_be(att->atttypid))));
 		}
 		if (attnums[i] == 0 ||
 			(tup->colstatus[i] == LOGICALREP_COLUMN_UNCHANGED && from == NULL))
