@@ -170,9 +170,9 @@ typedef struct WalGenValues
 	char	  **names;
 	Oid		   *types;
 	bool		has_old;
-	LogicalRepTupleData old;
+	LogicalRepTupleData oldvals;
 	bool		has_new;
-	LogicalRepTupleData new;
+	LogicalRepTupleData newvals;
 } WalGenValues;
 
 /* A table captured from the WAL, as the round found it */
@@ -1001,13 +1001,6 @@ wal_owner_enter(Oid role)
 	wal_owner_active = true;
 }
 
-/*
- * wal_fill_slot
- *		A row of pgoutput text values as typed values in slot; unchanged
- *		(TOASTed) values come from from (the old row), stored generated
- *		columns are computed, other columns the message does not have are
- *		NULL.  Called between wal_row_enter() and wal_row_leave().
- */
 /* the text value of column att (attnum) of wr as its type's input reads it */
 static Datum
 wal_input(WalRel *wr, Form_pg_attribute att, AttrNumber attnum, char *text)
@@ -1055,12 +1048,12 @@ wal_gen_read(StringInfo msg, WalGenValues *gen)
 		if (kind == 'O')
 		{
 			gen->has_old = true;
-			tup = &gen->old;
+			tup = &gen->oldvals;
 		}
 		else if (kind == 'N')
 		{
 			gen->has_new = true;
-			tup = &gen->new;
+			tup = &gen->newvals;
 		}
 		else
 			ereport(ERROR,
@@ -1180,6 +1173,14 @@ wal_gen_stored(WalRel *wr, WalGenValues *gen, LogicalRepTupleData *tup,
 	return all;
 }
 
+/*
+ * wal_fill_slot
+ *		A row of pgoutput text values as typed values in slot; unchanged
+ *		(TOASTed) values come from from (the old row), stored generated
+ *		columns from gentup (the values the WAL holds, of gen) or computed,
+ *		other columns the message does not have are NULL.  Called between
+ *		wal_row_enter() and wal_row_leave().
+ */
 static void
 wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from,
 			  WalGenValues *gen, LogicalRepTupleData *gentup)
@@ -1623,12 +1624,12 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 	if (has_old)
 	{
 		oslot = wr->oldslot;
-		wal_fill_slot(wr, &oldtup, oslot, NULL, &gen, gen.has_old ? &gen.old : NULL);
+		wal_fill_slot(wr, &oldtup, oslot, NULL, &gen, gen.has_old ? &gen.oldvals : NULL);
 	}
 	if (op != 'D')
 	{
 		nslot = wr->newslot;
-		wal_fill_slot(wr, &newtup, nslot, oslot, &gen, gen.has_new ? &gen.new : NULL);
+		wal_fill_slot(wr, &newtup, nslot, oslot, &gen, gen.has_new ? &gen.newvals : NULL);
 	}
 	if (op == 'U' && oslot == NULL)
 		ereport(ERROR,
