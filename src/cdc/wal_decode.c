@@ -662,7 +662,14 @@ static void
 wal_decoding_start(const char *slot)
 {
 	MemoryContext old;
-	List	   *options;
+
+	/*
+	 * pgoutput's options, made once for the worker's life: the context is
+	 * made again after each change that failed a round (the decoding
+	 * context keeps the list, and FreeDecodingContext() does not free it:
+	 * each new one was left in TopMemoryContext)
+	 */
+	static List *options = NIL;
 
 	CheckLogicalDecodingRequirements();
 	/* the context lives as long as the worker, not the round */
@@ -671,10 +678,11 @@ wal_decoding_start(const char *slot)
 	 * (messages: the transactional logical message a DROP writes after its
 	 * transaction wrote the table dropped, CDC_WAL_DROP_PREFIX)
 	 */
-	options = list_make3(makeDefElem("proto_version", (Node *) makeString("1"), -1),
-						 makeDefElem("publication_names",
-									 (Node *) makeString(CDC_WAL_PUBLICATION), -1),
-						 makeDefElem("messages", (Node *) makeString("true"), -1));
+	if (options == NIL)
+		options = list_make3(makeDefElem("proto_version", (Node *) makeString("1"), -1),
+							 makeDefElem("publication_names",
+										 (Node *) makeString(CDC_WAL_PUBLICATION), -1),
+							 makeDefElem("messages", (Node *) makeString("true"), -1));
 	ReplicationSlotAcquire(slot, true);
 
 	/*
