@@ -148,5 +148,17 @@ is($node->safe_psql('utf', q{
 	"t\nt", 'shown to REPLICATION roles, not to others');
 $node->safe_psql('utf', q{DROP TRIGGER long_error ON dataeng_internal.cdc_wal_state});
 
+# An error outside pgoutput's change callback (here: writing the position in
+# the round's transaction; out of memory there is the same) ends the worker
+# and rolls its round back, the slot unconfirmed: the next worker decodes
+# again from the slot, and the change those rounds failed on is recorded
+# once, nothing lost.
+is($node->safe_psql('utf', q{SELECT dataeng.cdc_wal_sync('300 s')}), 't',
+	'captured once the error is gone');
+is($node->safe_psql('utf', q{
+	SELECT count(*) FROM dataeng_internal.change_log
+	 WHERE table_oid = 'clicks'::regclass AND new_row->>'id' = '2'}),
+	'1', 'the change of the failed rounds is recorded once');
+
 $node->stop;
 done_testing();

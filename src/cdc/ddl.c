@@ -777,9 +777,18 @@ cdc_wal_before_alter(Node *stmt)
 				if (LockHeldByMe(&tag, AccessExclusiveLock))
 					return;
 			}
-		/* (and their partitions: a writer may name one) */
+		/*
+		 * The tables, and their partitions (a writer may name one).
+		 * find_all_inheritors() locks the partitions alone: the tables
+		 * themselves were not locked, so that a writer committing after the
+		 * wait and before this statement's commit wrote a change decoded
+		 * after it (an enum's label renamed: the table stopped).
+		 */
 		foreach(lc, relids)
+		{
+			LockRelationOid(lfirst_oid(lc), ShareRowExclusiveLock);
 			(void) find_all_inheritors(lfirst_oid(lc), ShareRowExclusiveLock, NULL);
+		}
 		if (IsA(stmt, AlterEnumStmt))
 			what = "a change holding a label that this statement renames cannot be decoded, and stops the table's capture.";
 		else if (adds)

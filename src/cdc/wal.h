@@ -44,6 +44,17 @@ extern const char *cdc_wal_gen_describe(Relation rel, List **names, List **exprs
  * (wal_decode.c); the round stops the table (wal_apply.c)
  */
 #define CDC_WAL_MSG_UNSENT 'X'
+/*
+ * What the worker adds after pgoutput's INSERT, UPDATE or DELETE message of
+ * a relation with stored generated columns, whose values pgoutput leaves
+ * out (wal_decode.c, wal_gen_append): this byte, int16 n, n column names
+ * (strings) with their type oids (int32) as the change was written, then
+ * 'O' and n values of the old row when the message has one, 'N' and n
+ * values of the new row when it has one (each LOGICALREP_COLUMN_NULL,
+ * _UNCHANGED, or _TEXT with int32 length and the text form the worker's
+ * pinned settings give, as pgoutput's values)
+ */
+#define CDC_WAL_GEN_VALUES 'G'
 /* relations whose changes pgoutput failed on that shared memory keeps */
 #define WAL_GUARD_RELS 64
 

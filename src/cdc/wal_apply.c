@@ -159,6 +159,22 @@ typedef struct WalRemoteCols
 	Oid		   *types;
 } WalRemoteCols;
 
+/*
+ * The stored generated columns' values the worker added to a row message
+ * (CDC_WAL_GEN_VALUES, wal_decode.c): their names and types as the change
+ * was written, and the values of the old and the new row
+ */
+typedef struct WalGenValues
+{
+	int			n;				/* 0: none */
+	char	  **names;
+	Oid		   *types;
+	bool		has_old;
+	LogicalRepTupleData oldvals;
+	bool		has_new;
+	LogicalRepTupleData newvals;
+} WalGenValues;
+
 /* A table captured from the WAL, as the round found it */
 typedef struct WalRel
 {
@@ -431,10 +447,11 @@ wal_rel_build(WalRel *wr)
 	if (key != NULL)
 		dataeng_row_jsonb_map_init(&wr->keymap, desc, key, CurrentMemoryContext);
 	/*
-	 * pgoutput (PostgreSQL 15) sends no stored generated column: its value
-	 * is computed from the row's other columns, as the writer's INSERT or
-	 * UPDATE did (the expression is immutable).  Its functions may be a
-	 * role's code: such a row is decoded as the owner under the time limit.
+	 * pgoutput (PostgreSQL 15) sends no stored generated column: the
+	 * worker's decoding adds the values the WAL holds (wal_gen_stored); one
+	 * it does not give is computed from the row's other columns, as the
+	 * writer's INSERT or UPDATE did.  Its functions may be a role's code:
+	 * such a row is decoded as the owner under the time limit.
 	 */
 	if (desc->constr && desc->constr->has_generated_stored)
 	{
@@ -984,16 +1001,192 @@ wal_owner_enter(Oid role)
 	wal_owner_active = true;
 }
 
+/* the text value of column att (attnum) of wr as its type's input reads it */
+static Datum
+wal_input(WalRel *wr, Form_pg_attribute att, AttrNumber attnum, char *text)
+{
+	/*
+	 * (looked up here, as the owner, as OidInputFunctionCall() would;
+	 * fmgr_info sets fn_oid last, so a lookup that failed is done again)
+	 */
+	if (!OidIsValid(wr->inputinfo[attnum - 1].fn_oid))
+		fmgr_info_cxt(wr->typinput[attnum - 1], &wr->inputinfo[attnum - 1], wal_round_cxt);
+	return InputFunctionCall(&wr->inputinfo[attnum - 1], text, wr->typioparam[attnum - 1],
+							 att->atttypmod);
+}
+
+/*
+ * wal_gen_read
+ *		The values of the stored generated columns after pgoutput's row
+ *		message msg (CDC_WAL_GEN_VALUES), in *gen (n 0: none).
+ */
+static void
+wal_gen_read(StringInfo msg, WalGenValues *gen)
+{
+	int			i;
+
+	memset(gen, 0, sizeof(WalGenValues));
+	if (msg->cursor >= msg->len)
+		return;
+	if (pq_getmsgbyte(msg) != CDC_WAL_GEN_VALUES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("unexpected data after a pgoutput row message")));
+	gen->n = pq_getmsgint(msg, 2);
+	gen->names = palloc(sizeof(char *) * Max(gen->n, 1));
+	gen->types = palloc(sizeof(Oid) * Max(gen->n, 1));
+	for (i = 0; i < gen->n; i++)
+	{
+		gen->names[i] = pstrdup(pq_getmsgstring(msg));
+		gen->types[i] = pq_getmsgint(msg, 4);
+	}
+	while (msg->cursor < msg->len)
+	{
+		char		kind = pq_getmsgbyte(msg);
+		LogicalRepTupleData *tup;
+
+		if (kind == 'O')
+		{
+			gen->has_old = true;
+			tup = &gen->oldvals;
+		}
+		else if (kind == 'N')
+		{
+			gen->has_new = true;
+			tup = &gen->newvals;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("unexpected row kind \"%c\" of generated columns' values", kind)));
+		tup->ncols = gen->n;
+		tup->colvalues = palloc0(sizeof(StringInfoData) * Max(gen->n, 1));
+		tup->colstatus = palloc(sizeof(char) * Max(gen->n, 1));
+		for (i = 0; i < gen->n; i++)
+		{
+			tup->colstatus[i] = pq_getmsgbyte(msg);
+			if (tup->colstatus[i] == LOGICALREP_COLUMN_TEXT)
+			{
+				int			len = pq_getmsgint(msg, 4);
+
+				initStringInfo(&tup->colvalues[i]);
+				appendBinaryStringInfo(&tup->colvalues[i], pq_getmsgbytes(msg, len), len);
+			}
+			else if (tup->colstatus[i] != LOGICALREP_COLUMN_NULL &&
+					 tup->colstatus[i] != LOGICALREP_COLUMN_UNCHANGED)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROTOCOL_VIOLATION),
+						 errmsg("unexpected column status \"%c\" of a generated column's value",
+								tup->colstatus[i])));
+		}
+	}
+}
+
+/*
+ * wal_gen_stored
+ *		Put in slot the values of the stored generated columns that the
+ *		WAL holds (tup, of gen), each in the column of its name in slot
+ *		when that column is of the type it was written in (an UPDATE's
+ *		unchanged TOASTed value from from, the old row).  With set false,
+ *		only whether every generated column the worker would compute
+ *		(rel's stored generated ones, or a dropped table's gen_attnums)
+ *		gets its value so.
+ */
+static bool
+wal_gen_stored(WalRel *wr, WalGenValues *gen, LogicalRepTupleData *tup,
+			   TupleTableSlot *slot, TupleTableSlot *from, bool set)
+{
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	AttrNumber *attnums;
+	bool	   *got;
+	int			i;
+	int			j;
+	bool		all = true;
+
+	if (tup == NULL || gen->n == 0)
+		return false;
+	attnums = palloc0(sizeof(AttrNumber) * gen->n);
+	got = palloc0(sizeof(bool) * Max(desc->natts, 1));
+	for (i = 0; i < gen->n; i++)
+	{
+		for (j = 0; j < desc->natts && attnums[i] == 0; j++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, j);
+
+			if (att->attisdropped || strcmp(NameStr(att->attname), gen->names[i]) != 0)
+				continue;
+			if (att->atttypid == gen->types[i])
+				attnums[i] = j + 1;
+
+			/*
+			 * Of another type now, and a plain column (ALTER COLUMN ... TYPE,
+			 * then DROP EXPRESSION, in the writing transaction): nothing
+			 * computes it, and its value must not be parsed with a type it
+			 * was not written in.  Before, it was recorded NULL, silently.
+			 */
+			else if (wr->rel != NULL && att->attgenerated != ATTRIBUTE_GENERATED_STORED)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("cannot decode a change of table \"%s\" written before its columns changed",
+								WAL_REL_NAME(wr)),
+						 errdetail("The generated column \"%s\" was of type %s when the change was written and is a plain column of type %s now.",
+								   gen->names[i], format_type_be(gen->types[i]),
+								   format_type_be(att->atttypid))));
+		}
+		if (attnums[i] == 0 ||
+			(tup->colstatus[i] == LOGICALREP_COLUMN_UNCHANGED && from == NULL))
+			continue;
+		got[attnums[i] - 1] = true;
+		if (!set)
+			continue;
+		switch (tup->colstatus[i])
+		{
+			case LOGICALREP_COLUMN_NULL:
+				slot->tts_values[attnums[i] - 1] = (Datum) 0;
+				slot->tts_isnull[attnums[i] - 1] = true;
+				break;
+			case LOGICALREP_COLUMN_UNCHANGED:
+				slot->tts_values[attnums[i] - 1] = from->tts_values[attnums[i] - 1];
+				slot->tts_isnull[attnums[i] - 1] = from->tts_isnull[attnums[i] - 1];
+				break;
+			default:
+				slot->tts_values[attnums[i] - 1] =
+					wal_input(wr, TupleDescAttr(desc, attnums[i] - 1), attnums[i],
+							  tup->colvalues[i].data);
+				slot->tts_isnull[attnums[i] - 1] = false;
+				break;
+		}
+	}
+	if (wr->gen_rri != NULL)
+	{
+		for (j = 0; j < desc->natts; j++)
+			if (!TupleDescAttr(desc, j)->attisdropped &&
+				TupleDescAttr(desc, j)->attgenerated == ATTRIBUTE_GENERATED_STORED && !got[j])
+				all = false;
+	}
+	else
+	{
+		for (j = 0; j < wr->ngen; j++)
+			if (!got[wr->gen_attnums[j] - 1])
+				all = false;
+	}
+	return all;
+}
+
 /*
  * wal_fill_slot
  *		A row of pgoutput text values as typed values in slot; unchanged
  *		(TOASTed) values come from from (the old row), stored generated
- *		columns are computed, other columns the message does not have are
- *		NULL.  Called between wal_row_enter() and wal_row_leave().
+ *		columns from gentup (the values the WAL holds, of gen) or computed,
+ *		other columns the message does not have are NULL.  Called between
+ *		wal_row_enter() and wal_row_leave().
  */
 static void
-wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from)
+wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleTableSlot *from,
+			  WalGenValues *gen, LogicalRepTupleData *gentup)
 {
+	bool		gen_all;
+
 	TupleDesc	desc = slot->tts_tupleDescriptor;
 	int			i;
 
@@ -1045,17 +1238,7 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 				slot->tts_isnull[attnum - 1] = from->tts_isnull[attnum - 1];
 				break;
 			case LOGICALREP_COLUMN_TEXT:
-				/*
-				 * (looked up here, as the owner, as OidInputFunctionCall()
-				 * would; fmgr_info sets fn_oid last, so a lookup that failed
-				 * is done again)
-				 */
-				if (!OidIsValid(wr->inputinfo[attnum - 1].fn_oid))
-					fmgr_info_cxt(wr->typinput[attnum - 1], &wr->inputinfo[attnum - 1],
-								  wal_round_cxt);
-				slot->tts_values[attnum - 1] =
-					InputFunctionCall(&wr->inputinfo[attnum - 1], tup->colvalues[i].data,
-									  wr->typioparam[attnum - 1], att->atttypmod);
+				slot->tts_values[attnum - 1] = wal_input(wr, att, attnum, tup->colvalues[i].data);
 				slot->tts_isnull[attnum - 1] = false;
 				break;
 			default:
@@ -1065,14 +1248,29 @@ wal_fill_slot(WalRel *wr, LogicalRepTupleData *tup, TupleTableSlot *slot, TupleT
 								tup->colstatus[i])));
 		}
 	}
+
+	/*
+	 * Stored generated columns: the values the writer stored, which the
+	 * WAL holds (wal_gen_stored), as the capture trigger records them.
+	 * Those it cannot give (a column added since, or of another type now)
+	 * are computed from the row's other columns, as the writer's statement
+	 * did, then.
+	 */
+	gen_all = (wr->gen_rri == NULL && wr->ngen == 0) ||
+		wal_gen_stored(wr, gen, gentup, slot, from, false);
+	if (gen_all)
+		(void) wal_gen_stored(wr, gen, gentup, slot, from, true);
 	ExecStoreVirtualTuple(slot);
+	if (gen_all)
+		return;
 	if (wr->gen_rri != NULL)
 	{
 		ResetPerTupleExprContext(wr->gen_estate);
 		ExecComputeStoredGenerated(wr->gen_rri, wr->gen_estate, slot, CMD_INSERT);
 	}
-	else if (wr->ngen > 0)
+	else
 		wal_dropped_generated(wr, slot);
+	(void) wal_gen_stored(wr, gen, gentup, slot, from, true);
 }
 
 /*
@@ -1357,6 +1555,7 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 {
 	LogicalRepTupleData oldtup,
 				newtup;
+	WalGenValues gen;
 	bool		has_old = false;
 	LogicalRepRelId relid;
 	WalRel	   *wr;
@@ -1400,6 +1599,7 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 			op = 'D';
 			break;
 	}
+	wal_gen_read(msg, &gen);
 	wr = hash_search(r->rels, &relid, HASH_FIND, NULL);
 	/* (wal_decode_txn opened the relation before its subtransaction) */
 	if (wr == NULL || !wr->capture || !wr->ready || !WAL_REL_USABLE(wr))
@@ -1424,12 +1624,12 @@ wal_row_message(WalRound *r, char action, StringInfo msg, XLogRecPtr lsn)
 	if (has_old)
 	{
 		oslot = wr->oldslot;
-		wal_fill_slot(wr, &oldtup, oslot, NULL);
+		wal_fill_slot(wr, &oldtup, oslot, NULL, &gen, gen.has_old ? &gen.oldvals : NULL);
 	}
 	if (op != 'D')
 	{
 		nslot = wr->newslot;
-		wal_fill_slot(wr, &newtup, nslot, oslot);
+		wal_fill_slot(wr, &newtup, nslot, oslot, &gen, gen.has_new ? &gen.newvals : NULL);
 	}
 	if (op == 'U' && oslot == NULL)
 		ereport(ERROR,

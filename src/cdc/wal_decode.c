@@ -73,6 +73,8 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
+#include "access/htup_details.h"
 #include "access/tupdesc.h"
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -85,6 +87,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "replication/decode.h"
+#include "replication/logicalproto.h"
 #include "replication/logical.h"
 #include "replication/output_plugin.h"
 #include "replication/pgoutput.h"
@@ -92,6 +95,7 @@
 #include "replication/slot.h"
 #include "storage/spin.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
@@ -158,6 +162,15 @@ static int	wal_oom_stopped_next = 0;
  */
 static HTAB *wal_stopped = NULL;
 
+/*
+ * The relation and change pgoutput makes messages of, while the relation
+ * has stored generated columns (wal_change_cb): wal_do_write adds their
+ * stored values to the row message (wal_gen_append), in wal_gen_cxt
+ */
+static Relation wal_gen_rel = NULL;
+static ReorderBufferChange *wal_gen_change = NULL;
+static MemoryContext wal_gen_cxt = NULL;
+
 /* a message buffer grown past this is given back after its message */
 #define WAL_OUT_KEEP	(8 * 1024 * 1024)
 
@@ -179,6 +192,96 @@ wal_prepare_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid
 	appendStringInfoSpaces(ctx->out, VARHDRSZ);
 }
 
+/* the values of the stored generated columns of desc in tuple */
+static void
+wal_gen_tuple(StringInfo out, TupleDesc desc, HeapTuple tuple)
+{
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	int			i;
+
+	heap_deform_tuple(tuple, desc, values, nulls);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Oid			output;
+		bool		isvarlena;
+		char	   *text;
+
+		if (att->attisdropped || att->attgenerated != ATTRIBUTE_GENERATED_STORED)
+			continue;
+		if (nulls[i])
+		{
+			pq_sendbyte(out, LOGICALREP_COLUMN_NULL);
+			continue;
+		}
+		/* (as pgoutput: an UPDATE's unchanged TOASTed value is not in the WAL) */
+		if (att->attlen == -1 && VARATT_IS_EXTERNAL_ONDISK(values[i]))
+		{
+			pq_sendbyte(out, LOGICALREP_COLUMN_UNCHANGED);
+			continue;
+		}
+		getTypeOutputInfo(att->atttypid, &output, &isvarlena);
+		text = OidOutputFunctionCall(output, values[i]);
+		pq_sendbyte(out, LOGICALREP_COLUMN_TEXT);
+		pq_sendint32(out, strlen(text));
+		pq_sendbytes(out, text, strlen(text));
+	}
+}
+
+/*
+ * wal_gen_append
+ *		Add to pgoutput's row message in out (of change, of rel) the values
+ *		of rel's stored generated columns that the WAL holds, which pgoutput
+ *		(PostgreSQL 15) leaves out (CDC_WAL_GEN_VALUES): the worker records
+ *		them rather than compute them again, under its own settings, with
+ *		a result that may differ from what the writer stored (an expression
+ *		that reads a setting through an output function: f::text of a
+ *		float8 under the writer's extra_float_digits, b::text of a bytea
+ *		under its bytea_output).  By name, as pgoutput's columns: a
+ *		partition's change names the columns of its root.
+ */
+static void
+wal_gen_append(StringInfo out, Relation rel, ReorderBufferChange *change)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext old;
+	int			n = 0;
+	int			i;
+
+	if (wal_gen_cxt == NULL)
+		wal_gen_cxt = AllocSetContextCreate(TopMemoryContext, "dataeng wal generated values",
+											ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(wal_gen_cxt);
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			TupleDescAttr(desc, i)->attgenerated == ATTRIBUTE_GENERATED_STORED)
+			n++;
+	pq_sendbyte(out, CDC_WAL_GEN_VALUES);
+	pq_sendint16(out, n);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->attgenerated != ATTRIBUTE_GENERATED_STORED)
+			continue;
+		pq_sendstring(out, NameStr(att->attname));
+		pq_sendint32(out, att->atttypid);
+	}
+	if (change->action != REORDER_BUFFER_CHANGE_INSERT && change->data.tp.oldtuple != NULL)
+	{
+		pq_sendbyte(out, 'O');
+		wal_gen_tuple(out, desc, &change->data.tp.oldtuple->tuple);
+	}
+	if (change->action != REORDER_BUFFER_CHANGE_DELETE && change->data.tp.newtuple != NULL)
+	{
+		pq_sendbyte(out, 'N');
+		wal_gen_tuple(out, desc, &change->data.tp.newtuple->tuple);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(wal_gen_cxt);
+}
+
 static void
 wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
 			 bool last_write)
@@ -189,6 +292,11 @@ wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
 
 	if (m == NULL)
 		elog(ERROR, "pgoutput wrote a message outside of a round");
+	if (wal_gen_change != NULL && ctx->out->len > VARHDRSZ &&
+		(ctx->out->data[VARHDRSZ] == LOGICAL_REP_MSG_INSERT ||
+		 ctx->out->data[VARHDRSZ] == LOGICAL_REP_MSG_UPDATE ||
+		 ctx->out->data[VARHDRSZ] == LOGICAL_REP_MSG_DELETE))
+		wal_gen_append(ctx->out, wal_gen_rel, wal_gen_change);
 	SET_VARSIZE(ctx->out->data, ctx->out->len);
 	values[0] = LSNGetDatum(lsn);
 	values[1] = PointerGetDatum(ctx->out->data);
@@ -207,6 +315,36 @@ wal_do_write(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
 		initStringInfo(ctx->out);
 		MemoryContextSwitchTo(old);
 	}
+}
+
+/*
+ * wal_pgoutput_change_gen
+ *		pgoutput's change callback, its row message with the values of the
+ *		relation's stored generated columns (wal_gen_append).
+ */
+static void
+wal_pgoutput_change_gen(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+						Relation relation, ReorderBufferChange *change)
+{
+	TupleDesc	desc = RelationGetDescr(relation);
+
+	if (desc->constr == NULL || !desc->constr->has_generated_stored)
+	{
+		wal_pgoutput_change(ctx, txn, relation, change);
+		return;
+	}
+	wal_gen_rel = relation;
+	wal_gen_change = change;
+	PG_TRY();
+	{
+		wal_pgoutput_change(ctx, txn, relation, change);
+	}
+	PG_FINALLY();
+	{
+		wal_gen_rel = NULL;
+		wal_gen_change = NULL;
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -249,7 +387,7 @@ wal_change_guarded(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		wal_pgoutput_change(ctx, txn, relation, change);
+		wal_pgoutput_change_gen(ctx, txn, relation, change);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -377,7 +515,7 @@ wal_change_cb(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 	PG_TRY();
 	{
-		wal_pgoutput_change(ctx, txn, relation, change);
+		wal_pgoutput_change_gen(ctx, txn, relation, change);
 	}
 	PG_CATCH();
 	{
@@ -524,7 +662,14 @@ static void
 wal_decoding_start(const char *slot)
 {
 	MemoryContext old;
-	List	   *options;
+
+	/*
+	 * pgoutput's options, made once for the worker's life: the context is
+	 * made again after each change that failed a round (the decoding
+	 * context keeps the list, and FreeDecodingContext() does not free it:
+	 * each new one was left in TopMemoryContext)
+	 */
+	static List *options = NIL;
 
 	CheckLogicalDecodingRequirements();
 	/* the context lives as long as the worker, not the round */
@@ -533,10 +678,11 @@ wal_decoding_start(const char *slot)
 	 * (messages: the transactional logical message a DROP writes after its
 	 * transaction wrote the table dropped, CDC_WAL_DROP_PREFIX)
 	 */
-	options = list_make3(makeDefElem("proto_version", (Node *) makeString("1"), -1),
-						 makeDefElem("publication_names",
-									 (Node *) makeString(CDC_WAL_PUBLICATION), -1),
-						 makeDefElem("messages", (Node *) makeString("true"), -1));
+	if (options == NIL)
+		options = list_make3(makeDefElem("proto_version", (Node *) makeString("1"), -1),
+							 makeDefElem("publication_names",
+										 (Node *) makeString(CDC_WAL_PUBLICATION), -1),
+							 makeDefElem("messages", (Node *) makeString("true"), -1));
 	ReplicationSlotAcquire(slot, true);
 
 	/*
