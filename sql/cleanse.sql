@@ -180,15 +180,15 @@ CREATE AGGREGATE dataeng.locf(anyelement) (
 COMMENT ON AGGREGATE dataeng.locf(anyelement) IS
   'Last non-null value so far: use as a window function ordered by time (last observation carried forward)';
 
--- Fill the NULLs of a column.  Runs with the caller's privileges.  Only
--- NULL is missing: '' is a value like any other.  Of values equally
--- frequent, mode() takes the first in the column's sort order (its
--- collation), so '' wins a tie with 'b'.
--- An entry point (src/cleanse/cleanse_api.c): the body below fills the
+-- Fill the NULLs of a column.  Only NULL is missing: '' is a value like
+-- any other.  Of values equally frequent, mode() takes the first in the
+-- column's sort order (its collation), so '' wins a tie with 'b'.
+-- An entry point (src/cleanse/fill.c): the body below fills the
 -- column as the table's owner, restricted, like dedupe() and REFRESH
 -- MATERIALIZED VIEW: the table's triggers, defaults, index expressions and
 -- its column type's functions are its owner's code, which ran with the
--- caller's rights (a superuser's, filling a plain role's table).
+-- caller's rights (a superuser's, filling a plain role's table).  So, as
+-- REFRESH, it is for a role with the owner's rights: see _fill_missing.
 CREATE FUNCTION dataeng.fill_missing(tbl regclass, column_name text, strategy text,
                                      value text DEFAULT NULL, order_by text DEFAULT NULL)
 RETURNS bigint
@@ -200,7 +200,11 @@ COMMENT ON FUNCTION dataeng.fill_missing(regclass, text, text, text, text) IS
 -- The body of fill_missing, as its owner for the caller: the caller needs
 -- UPDATE and SELECT on the table, USAGE on its schema, and every row of it
 -- (dataeng.rows_readable: the owner's UPDATE passes no row-level security);
--- the UPDATE runs as the table's owner (dataeng_internal._exec_as).
+-- the UPDATE runs as the table's owner (dataeng_internal._exec_as), whose
+-- triggers and CHECK constraints then see the owner as current_user: the
+-- caller must have the owner's rights too (the owner, a member of its role,
+-- a superuser: _require_owner_rights), or a role granted UPDATE would
+-- write what the owner's checks let only the owner write.
 CREATE FUNCTION dataeng_internal._fill_missing(caller regrole, tbl regclass, column_name text, strategy text,
                                                value text, order_by text)
 RETURNS bigint
@@ -227,9 +231,10 @@ BEGIN
           AND coalesce(dataeng.rows_readable(tbl, caller::name), false)) THEN
     RAISE EXCEPTION 'permission denied for table %', tbl
       USING ERRCODE = 'insufficient_privilege',
-            DETAIL = 'dataeng.fill_missing() fills the column as the table''s owner: it takes UPDATE and SELECT on the table, USAGE on its schema, and no row-level security hiding rows from the caller.',
+            DETAIL = 'dataeng.fill_missing() fills the column as the table''s owner: it takes UPDATE and SELECT on the table, USAGE on its schema, no row-level security hiding rows from the caller, and the rights of the table''s owner.',
             HINT = 'Ask the table''s owner to fill it.';
   END IF;
+  PERFORM dataeng_internal._require_owner_rights(caller, tbl, 'dataeng.fill_missing()');
   -- the owner's code runs here, as the owner: a temporary object of a
   -- role without the owner's privileges could be found by it by name
   IF dataeng_internal._temp_foreign_owner(owner_) IS NOT NULL THEN

@@ -268,3 +268,39 @@ $$;
 REVOKE ALL ON FUNCTION dataeng_internal._temp_foreign_refuse(regrole, text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._temp_foreign_refuse(regrole, text, text, text) IS
   'internal: refuse work that runs code of a role in this session while it holds temporary objects of a role without its privileges';
+
+-- Raise unless caller has the rights of the owner of table tbl: owns it,
+-- is a member of the owner's role with its privileges, or is a superuser
+-- (pg_has_role(..., 'USAGE')), as REFRESH MATERIALIZED VIEW asks of its
+-- view; returns the owner.  The work that writes a table as its owner
+-- (fill_missing, dedupe, dedupe_undo, quarantine_release and _all,
+-- validate with quarantine => true) asks it: the table's triggers, CHECK
+-- constraints and defaults see the owner as current_user there, and a
+-- role holding only a privilege on the table would pass the checks its
+-- owner wrote against such a role.  "permission denied for <work> on table
+-- <tbl>" (42501).
+CREATE FUNCTION dataeng_internal._require_owner_rights(caller regrole, tbl regclass, work text)
+RETURNS regrole
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  owner_ regrole;
+BEGIN
+  SELECT c.relowner::regrole INTO owner_ FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl;
+  IF owner_ IS NULL THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
+  END IF;
+  IF caller IS NULL OR NOT coalesce(pg_has_role(caller::oid, owner_::oid, 'USAGE'), false) THEN
+    RAISE EXCEPTION 'permission denied for % on table %', work, tbl
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('%s writes the table as its owner, %s: its triggers and constraints see the owner as the current user.',
+                            work, owner_),
+            HINT = 'Its owner, a member of the owner''s role or a superuser may do this.';
+  END IF;
+  RETURN owner_;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._require_owner_rights(regrole, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._require_owner_rights(regrole, regclass, text) IS
+  'internal: raise unless the caller has the rights of the table''s owner (owner, member, superuser), for work that writes the table as its owner; returns the owner';

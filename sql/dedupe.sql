@@ -17,8 +17,12 @@
 -- its owner: casts of its types, triggers, defaults -- runs as the table's
 -- owner through _dedup_as (SECURITY_RESTRICTED_OPERATION, search_path
 -- pinned in a GUC nest level rolled back afterwards), as REFRESH
--- MATERIALIZED VIEW does.  The internal functions are not executable by
--- PUBLIC.
+-- MATERIALIZED VIEW does; and as REFRESH, what writes the table (dedupe,
+-- dedupe_undo) is for a role with its owner's rights (the owner, a member
+-- of its role, a superuser: _require_owner_rights), the owner's triggers
+-- and CHECK constraints seeing the owner as current_user.  find_duplicates
+-- only reads, and takes SELECT.  The internal functions are not
+-- executable by PUBLIC.
 -----------------------------------------------------------------------------
 
 CREATE FUNCTION dataeng_internal._dedup_pattern(a text[], b text[])
@@ -696,6 +700,10 @@ BEGIN
   END IF;
   owner := dataeng_internal._dedup_check(caller, tbl,
                                 CASE WHEN fill_nulls THEN '{SELECT,DELETE,UPDATE}' ELSE '{SELECT,DELETE}' END::text[]);
+  -- the DELETE (and UPDATE) run as the owner, whose triggers and CHECK
+  -- constraints see the owner as current_user: for a role with the
+  -- owner's rights only, as REFRESH MATERIALIZED VIEW
+  PERFORM dataeng_internal._require_owner_rights(caller, tbl, 'dataeng.dedupe()');
   -- duplicates are deleted from a table (the rows of a view or a foreign
   -- table have no location to delete them by, a materialized view none to
   -- delete from)
@@ -954,6 +962,11 @@ BEGIN
   IF owner IS NULL THEN
     RAISE EXCEPTION 'the table of dedupe run % was dropped', run_id USING ERRCODE = 'undefined_table';
   END IF;
+  -- the rows go back (INSERT, UPDATE) as the table's owner, whose triggers
+  -- and CHECK constraints see the owner as current_user: for a role with
+  -- the owner's rights now, as dedupe() itself
+  PERFORM dataeng_internal._require_owner_rights(caller, r.table_name,
+            CASE WHEN strict THEN 'dataeng.dedupe_undo()' ELSE 'dataeng.dedupe_undo_clusters()' END);
   -- the run must have been made by a role with the rights dedupe() needs
   -- (a run row is only ever written by dedupe(); this guards the undo, which
   -- writes the table as its owner, against any other origin)

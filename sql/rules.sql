@@ -1080,9 +1080,11 @@ REVOKE ALL ON FUNCTION dataeng_internal._validate_move(regrole, regclass, bigint
 COMMENT ON FUNCTION dataeng_internal._validate_move(regrole, regclass, bigint, int, text[], timestamptz) IS
   'internal: validate()''s quarantine of the rows its scan found failing, deleted as the table''s owner by their identity';
 
--- validate(): the caller needs SELECT on the table and USAGE on its schema
--- (and DELETE to quarantine), and must see every row (no row-level security
--- hiding some from it); the rule checks run as the table's owner.
+-- validate(): the caller needs SELECT on the table and USAGE on its schema,
+-- and must see every row (no row-level security hiding some from it); the
+-- rule checks run as the table's owner.  To quarantine, which deletes the
+-- failing rows as the table's owner, the caller needs DELETE and the
+-- owner's rights (the owner, a member of its role, a superuser).
 CREATE FUNCTION dataeng.validate(tbl regclass, quarantine boolean DEFAULT false)
 RETURNS TABLE (rule_name text, kind text, checked bigint, failed bigint, failed_pct numeric,
                passed boolean, sample jsonb)
@@ -1147,6 +1149,12 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = 'validate() checks every row of the table and records counts and samples of them.',
             HINT = 'Ask the table''s owner to validate it.';
+  END IF;
+  -- the quarantine deletes the failing rows as the table's owner, whose
+  -- triggers see the owner as current_user: for a role with the owner's
+  -- rights (checking alone takes SELECT)
+  IF quarantine THEN
+    PERFORM dataeng_internal._require_owner_rights(caller, tbl, 'dataeng.validate(quarantine => true)');
   END IF;
   -- The rules are the owner's code and run as the owner, in this session:
   -- a temporary table, type or function of a role without the owner's
@@ -1454,8 +1462,10 @@ COMMENT ON FUNCTION dataeng_internal._quarantine_corrected_check(jsonb, regclass
   'internal: refuses corrections of quarantine_release() and quarantine_release_all() that are not a JSON object, name a column the table does not have, or a generated one';
 
 -- Put a quarantined row back, through the rules.  The caller must be able
--- to read the row (dataeng.rows_readable) and INSERT into the table; the
--- rules are checked as the table's owner, the row is inserted as the caller.
+-- to read the row (dataeng.rows_readable), INSERT into the table and have
+-- its owner's rights (the owner, a member of its role, a superuser): the
+-- rules are checked and the row is inserted as the table's owner, whose
+-- triggers and CHECK constraints see the owner as current_user.
 CREATE FUNCTION dataeng.quarantine_release(id bigint, corrected jsonb DEFAULT NULL)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dataeng_quarantine_release'
@@ -1497,6 +1507,7 @@ BEGIN
   IF NOT coalesce(has_table_privilege(caller, q.table_name, 'INSERT'), false) THEN
     RAISE EXCEPTION 'permission denied for table %', q.table_name USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM dataeng_internal._require_owner_rights(caller, q.table_name, 'dataeng.quarantine_release()');
   -- the rules and the insert (its triggers, defaults) run as the owner in
   -- this session: not among temporary objects of a role without the
   -- owner's privileges (see _validate)
@@ -1643,10 +1654,10 @@ BEGIN
               HINT = 'Apply the correction to the row in the table with UPDATE; the quarantined row stays in dataeng.quarantine.';
     END IF;
   END IF;
-  -- the caller may INSERT (checked above); the insert runs the table's
-  -- code (triggers, defaults, domain checks): as the table's owner,
-  -- restricted, never as the caller (a superuser releasing another role's
-  -- row), as dedupe_undo() does
+  -- the caller may INSERT and has the owner's rights (checked above); the
+  -- insert runs the table's code (triggers, defaults, domain checks): as
+  -- the table's owner, restricted, never as the caller (a superuser
+  -- releasing another role's row), as dedupe_undo() does
   BEGIN
     -- the row as inserted (its generated columns computed again) is
     -- checked too: one that fails is taken out again
@@ -1764,7 +1775,7 @@ BEGIN
     RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = 'undefined_table';
   END IF;
   -- the caller must be able to read the rows (as in dataeng.quarantine)
-  -- and put them back, as for quarantine_release()
+  -- and put them back as the table's owner, as for quarantine_release()
   IF NOT dataeng.rows_readable(tbl, (SELECT rolname FROM pg_roles WHERE oid = caller)) THEN
     RAISE EXCEPTION 'permission denied for the quarantined rows of table %', tbl
       USING ERRCODE = 'insufficient_privilege',
@@ -1775,6 +1786,7 @@ BEGIN
     RAISE EXCEPTION 'permission denied for table %', tbl USING ERRCODE = 'insufficient_privilege',
       DETAIL = 'Putting quarantined rows back inserts them into the table.';
   END IF;
+  PERFORM dataeng_internal._require_owner_rights(caller, tbl, 'dataeng.quarantine_release_all()');
   -- the rules and the inserts (triggers, defaults) run as the owner in
   -- this session: not among temporary objects of a role without the
   -- owner's privileges (see _validate)

@@ -459,6 +459,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._record_run(regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),
   ('dataeng_internal._record_run_as_owner(regrole,regclass,timestamp with time zone,bigint,jsonb,bigint)', 'v', false, 'u'),
   ('dataeng_internal._require_owner(regrole,regclass,text)', 's', false, 'u'),
+  ('dataeng_internal._require_owner_rights(regrole,regclass,text)', 's', false, 'u'),
   ('dataeng_internal._require_partitions_owned(regrole,regclass,text)', 's', true, 'u'),
   ('dataeng_internal._rule_add(regrole,regclass,text,text,text,jsonb,text)', 'v', false, 'u'),
   ('dataeng_internal._rule_condition(dataeng.rules)', 's', false, 'u'),

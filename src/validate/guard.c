@@ -718,7 +718,7 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 						   ", and dataeng.alerts has an alert for each rule they break.", load),
 				 TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 				 errhint("The rows they were to replace are unchanged in the table: correct those with UPDATE.") :
-				 errhint("Correct them and put them back with dataeng.quarantine_release().")));
+				 errhint("The table's owner may correct them and put them back with dataeng.quarantine_release().")));
 	return PointerGetDatum(NULL);
 }
 
