@@ -89,7 +89,7 @@ de_os_user() {
 de_run() {
 	if [ "$(id -u)" -eq 0 ]; then
 		local v envs=(PATH="$DE_PGBIN:$PATH")
-		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG PGCTLTIMEOUT PERL5LIB PERL5OPT DE_INITDB_TEMPLATE; do
+		for v in PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS TEMP_CONFIG PGCTLTIMEOUT PERL5LIB PERL5OPT DE_INITDB_TEMPLATE DE_TAP_CPU_LOG; do
 			[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 		done
 		runuser -u postgres -- env "${envs[@]}" "$@"

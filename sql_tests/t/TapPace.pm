@@ -16,6 +16,7 @@ INIT
 	{
 		require NodePoll;
 		require InitTemplate;
+		require NodeCpu if $ENV{DE_TAP_CPU_LOG};
 	}
 }
 

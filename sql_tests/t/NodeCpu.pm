@@ -1,0 +1,40 @@
+# With DE_TAP_CPU_LOG set (a file): each time a node's postmaster stops,
+# the CPU time it and its ended processes used is appended to that file
+# as "<script> <node> <seconds>", to tell which TAP scripts use the
+# machine (their servers' CPU is not in prove's figures, which count the
+# script's own processes).  Loaded by TapPace.pm when DE_TAP_CPU_LOG is set.
+package NodeCpu;
+
+use strict;
+use warnings;
+use File::Basename qw(basename);
+use POSIX ();
+use PostgreSQL::Test::Cluster ();
+
+my $real_stop = \&PostgreSQL::Test::Cluster::stop;
+my $hz = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+
+{
+	no warnings 'redefine';
+
+	*PostgreSQL::Test::Cluster::stop = sub {
+		my ($self) = @_;
+		my $pid = $self->{_pid};
+		if (defined $pid && open(my $fh, '<', "/proc/$pid/stat"))
+		{
+			my $stat = <$fh>;
+			close($fh);
+			$stat =~ s/^.*\) //;
+			my @f = split / /, $stat;
+			if (open(my $log, '>>', $ENV{DE_TAP_CPU_LOG}))
+			{
+				printf $log "%s %s %.1f\n", basename($0), $self->name,
+				  ($f[11] + $f[12] + $f[13] + $f[14]) / $hz;
+				close($log);
+			}
+		}
+		return $real_stop->(@_);
+	};
+}
+
+1;
