@@ -104,16 +104,6 @@ typedef enum CdcWalRound
 extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
 
 /*
- * Set by each round: true when it found nothing to do and left nothing
- * for a later round (it decoded all the WAL inserted before it began, no
- * change applied, no on_change batch in a backlog or waiting to be
- * resumed, no table being switched), so that only new WAL (or a session
- * setting the worker's latch) gives the next one something to do
- * (wal_worker.c)
- */
-extern bool cdc_wal_round_settled;
-
-/*
  * What a round (wal_apply.c) shares with the on_change handlers
  * (wal_handlers.c)
  */

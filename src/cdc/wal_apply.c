@@ -2638,7 +2638,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 }
 
 /*
- * wal_inserted_end, wal_flush_inserted
+ * wal_flush_inserted
  *		Flush the WAL inserted so far.  A round decodes up to the flushed
  *		position, which may fall in the middle of a record (the WAL writer
  *		flushes whole pages): the WAL reader then reads that record to its
@@ -2651,8 +2651,8 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
  *		at the start of a page, the position after the page's header, while
  *		the WAL inserted ends at the page's start.
  */
-static XLogRecPtr
-wal_inserted_end(void)
+static void
+wal_flush_inserted(void)
 {
 	XLogRecPtr	end = GetXLogInsertRecPtr();
 
@@ -2661,13 +2661,7 @@ wal_inserted_end(void)
 	else if (end % XLOG_BLCKSZ == SizeOfXLogShortPHD &&
 			 XLogSegmentOffset(end, wal_segment_size) > XLOG_BLCKSZ)
 		end -= SizeOfXLogShortPHD;
-	return end;
-}
-
-static void
-wal_flush_inserted(void)
-{
-	XLogFlush(wal_inserted_end());
+	XLogFlush(end);
 }
 
 /*
@@ -2933,24 +2927,6 @@ wal_purge_dropped(const char *slot)
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
  */
-bool		cdc_wal_round_settled = false;
-
-/* whether an on_change trigger of the round has batches waiting */
-static bool
-wal_triggers_waiting(WalRound *r)
-{
-	ListCell   *lc;
-
-	foreach(lc, r->triggers)
-	{
-		WalTrigger *t = lfirst(lc);
-
-		if (t->backlog || t->resume || t->resume_later)
-			return true;
-	}
-	return false;
-}
-
 CdcWalRound
 cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 {
@@ -2958,7 +2934,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	List	   *switching = NIL;
 	ListCell   *lc;
 	XLogRecPtr	upto;
-	XLogRecPtr	inserted;
 	XLogRecPtr	applied;
 	XLogRecPtr	last_commit_lsn = InvalidXLogRecPtr;
 	TimestampTz last_commit_time = 0;
@@ -2977,7 +2952,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
-	cdc_wal_round_settled = false;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -3049,8 +3023,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	}
 	if (switching != NIL)
 		XLogFlush(LogStandbySnapshot());
-	/* (all WAL inserted before is decoded by this round when flushed) */
-	inserted = wal_inserted_end();
 	upto = GetFlushRecPtr(NULL);
 	wal_flush_inserted();
 	wal_reload_options(&r);
@@ -3249,8 +3221,6 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	}
 	/* (every transaction committed before done is applied, in this transaction) */
 	wal_depths_save(&r, done);
-	cdc_wal_round_settled = (result == CDC_WAL_IDLE && upto >= inserted && !applied_any &&
-							 !r.resumed_any && switching == NIL && !wal_triggers_waiting(&r));
 
 	/* close the relations the round opened */
 	{
