@@ -104,6 +104,20 @@ typedef enum CdcWalRound
 extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
 
 /*
+ * Set by each round that found nothing to do and left nothing for a later
+ * round (it decoded all the WAL inserted before it began, no change
+ * applied, no on_change batch in a backlog or waiting to be resumed, no
+ * table being switched): the WAL insert position taken before it decoded
+ * (GetXLogInsertRecPtr()), InvalidXLogRecPtr otherwise.  While the insert
+ * position is still there, no one has written WAL since, and only a
+ * session setting the worker's latch gives a round something to do
+ * (wal_worker.c).  (Taken before the round decoded, not after its commit:
+ * WAL another session wrote while the round ran moves the position.  An
+ * idle round writes none of its own.)
+ */
+extern XLogRecPtr cdc_wal_round_settled_at;
+
+/*
  * What a round (wal_apply.c) shares with the on_change handlers
  * (wal_handlers.c)
  */

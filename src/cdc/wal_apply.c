@@ -2638,7 +2638,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 }
 
 /*
- * wal_flush_inserted
+ * wal_inserted_end, wal_flush_inserted
  *		Flush the WAL inserted so far.  A round decodes up to the flushed
  *		position, which may fall in the middle of a record (the WAL writer
  *		flushes whole pages): the WAL reader then reads that record to its
@@ -2651,17 +2651,21 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
  *		at the start of a page, the position after the page's header, while
  *		the WAL inserted ends at the page's start.
  */
-static void
-wal_flush_inserted(void)
+static XLogRecPtr
+wal_inserted_end(XLogRecPtr end)
 {
-	XLogRecPtr	end = GetXLogInsertRecPtr();
-
 	if (XLogSegmentOffset(end, wal_segment_size) == SizeOfXLogLongPHD)
 		end -= SizeOfXLogLongPHD;
 	else if (end % XLOG_BLCKSZ == SizeOfXLogShortPHD &&
 			 XLogSegmentOffset(end, wal_segment_size) > XLOG_BLCKSZ)
 		end -= SizeOfXLogShortPHD;
-	XLogFlush(end);
+	return end;
+}
+
+static void
+wal_flush_inserted(void)
+{
+	XLogFlush(wal_inserted_end(GetXLogInsertRecPtr()));
 }
 
 /*
@@ -2927,6 +2931,24 @@ wal_purge_dropped(const char *slot)
  *		One round, in a transaction of its own.  *advance_to is where the
  *		slot may be advanced once it committed (InvalidXLogRecPtr: nowhere).
  */
+XLogRecPtr	cdc_wal_round_settled_at = InvalidXLogRecPtr;
+
+/* whether an on_change trigger of the round has batches waiting */
+static bool
+wal_triggers_waiting(WalRound *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->triggers)
+	{
+		WalTrigger *t = lfirst(lc);
+
+		if (t->backlog || t->resume || t->resume_later)
+			return true;
+	}
+	return false;
+}
+
 CdcWalRound
 cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 {
@@ -2934,6 +2956,8 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	List	   *switching = NIL;
 	ListCell   *lc;
 	XLogRecPtr	upto;
+	XLogRecPtr	inserted;
+	XLogRecPtr	inserted_at;
 	XLogRecPtr	applied;
 	XLogRecPtr	last_commit_lsn = InvalidXLogRecPtr;
 	TimestampTz last_commit_time = 0;
@@ -2952,6 +2976,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 
 	memset(&r, 0, sizeof(r));
 	*advance_to = InvalidXLogRecPtr;
+	cdc_wal_round_settled_at = InvalidXLogRecPtr;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -3023,15 +3048,28 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	}
 	if (switching != NIL)
 		XLogFlush(LogStandbySnapshot());
+	/*
+	 * (all WAL inserted before is decoded by this round when it was flushed
+	 * then: inserted_at is where the worker finds the end of WAL while no
+	 * one wrote any since, cdc_wal_round_settled_at)
+	 */
+	inserted_at = GetXLogInsertRecPtr();
+	inserted = wal_inserted_end(inserted_at);
 	upto = GetFlushRecPtr(NULL);
 	wal_flush_inserted();
 	wal_reload_options(&r);
 	wal_load_triggers(&r);
 	wal_depths_load(&r);
 
+	/*
+	 * (read without a row lock: the worker alone writes its state, and
+	 * holds the database's lock for its life; a lock would take a
+	 * transaction id and write WAL in every round, even in an idle
+	 * database, and the next round would decode that WAL)
+	 */
 	values[0] = CStringGetDatum(slot);
 	if (SPI_execute_with_args("SELECT s.applied_lsn FROM dataeng_internal.cdc_wal_state s"
-							  " WHERE s.slot_name = $1 FOR UPDATE", 1, types, values, NULL,
+							  " WHERE s.slot_name = $1", 1, types, values, NULL,
 							  false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dataeng_internal.cdc_wal_state");
 	if (SPI_processed > 0)
@@ -3221,6 +3259,9 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	}
 	/* (every transaction committed before done is applied, in this transaction) */
 	wal_depths_save(&r, done);
+	if (result == CDC_WAL_IDLE && upto >= inserted && !applied_any &&
+		!r.resumed_any && switching == NIL && !wal_triggers_waiting(&r))
+		cdc_wal_round_settled_at = inserted_at;
 
 	/* close the relations the round opened */
 	{

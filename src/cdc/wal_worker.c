@@ -85,6 +85,13 @@
 
 /* GUCs */
 int			cdc_wal_naptime = 200;	/* ms */
+
+/*
+ * Without new WAL, a round at least this often all the same (ms): what a
+ * round looks at besides the WAL (the slot, the configuration tables) is
+ * seen within this time even if a change of it wrote no WAL.
+ */
+#define CDC_WAL_SETTLED_MAX_MS	10000
 int			cdc_wal_batch_changes = 20000;
 int			cdc_max_slot_lag = 0;	/* kB, 0: no limit */
 int			cdc_on_change_retries = 3;
@@ -1153,6 +1160,9 @@ wal_run(Oid dboid, const char *slot)
 	bool		caught_up = false;
 	bool		draining = false;
 	TimestampTz lock_deadline;
+	XLogRecPtr	settled_at = InvalidXLogRecPtr;
+	TimestampTz settled_round = 0;
+	bool		woken = true;
 
 	if (!wal_extension_present())
 		wal_leave_dropped(slot);
@@ -1230,6 +1240,7 @@ wal_run(Oid dboid, const char *slot)
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 10000L, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
+			woken = true;
 			continue;
 		}
 		if (!wal_extension_present())
@@ -1246,7 +1257,32 @@ wal_run(Oid dboid, const char *slot)
 		}
 
 		wal_publish_check();
+
+		/*
+		 * The last round settled (nothing to do, nothing left for later)
+		 * and no WAL was written since, by anyone: a round would find
+		 * nothing, and would itself write WAL and take a transaction id for
+		 * its bookkeeping, five times a second in an idle database.  Wait
+		 * again, unless a session set the latch (cdc_wal_sync() and the
+		 * others that wait for a round), the database is being left, or
+		 * the last round is CDC_WAL_SETTLED_MAX_MS old.
+		 */
+		if (!woken && !draining && settled_at != InvalidXLogRecPtr &&
+			GetXLogInsertRecPtr() == settled_at &&
+			!TimestampDifferenceExceeds(settled_round, GetCurrentTimestamp(),
+										CDC_WAL_SETTLED_MAX_MS))
+		{
+			int			rc;
+
+			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						   cdc_wal_naptime, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			woken = (rc & WL_LATCH_SET) != 0;
+			continue;
+		}
+
 		pgstat_report_activity(STATE_RUNNING, "decoding");
+		settled_at = InvalidXLogRecPtr;
 		if (!wal_round_caught(slot, &round, &advance_to))
 			continue;
 		pgstat_report_activity(STATE_IDLE, NULL);
@@ -1263,9 +1299,19 @@ wal_run(Oid dboid, const char *slot)
 
 		if (round == CDC_WAL_MORE || cdc_wal_leaving(NULL))
 			continue;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 cdc_wal_naptime, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		if (round == CDC_WAL_IDLE && cdc_wal_round_settled_at != InvalidXLogRecPtr)
+		{
+			settled_at = cdc_wal_round_settled_at;
+			settled_round = GetCurrentTimestamp();
+		}
+		{
+			int			rc;
+
+			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						   cdc_wal_naptime, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			woken = (rc & WL_LATCH_SET) != 0;
+		}
 	}
 }
 
