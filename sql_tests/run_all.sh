@@ -13,7 +13,8 @@
 # To run part of it: DE_REGRESS="foundation cdc_capture", DE_ISOLATION="...",
 # DE_TAP="sql_tests/t/001_preload.pl", DE_FUZZ="url email" (a suite set to
 # "none" is skipped; FUZZ_SECONDS, default 10, is each fuzz target's time);
-# DE_TAP_JOBS (default 4) is how many TAP scripts run at once;
+# DE_TAP_JOBS (default 4) is how many TAP scripts run at once (the fuzz
+# targets follow them, beside the other suites, when they run beside them);
 # the TAP scripts run beside the other suites (on their own clusters) unless
 # DE_TAP_AFTER=1, and the isolation specs beside pg_regress (on a second
 # cluster, port DE_PORT + 1, then every third pg_regress test on a third
@@ -72,6 +73,12 @@ failed=0
 # tmp_check)
 de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" regress_prep
 
+# suite_time NAME START: where a suite's time went, its start and length
+# from the run's start
+suite_time() {
+	echo "($1: started at $2 s, took $((SECONDS - $2)) s)"
+}
+
 # run_suite NAME SELECTION MAKE-VARIABLES...: one suite through make installcheck
 run_suite() {
 	local name=$1 sel=$2
@@ -85,8 +92,7 @@ run_suite() {
 	de_run make -s -C "$WORK/src" PG_CONFIG="$DE_PGBIN/pg_config" installcheck REGRESS_PREP= "$@" \
 		2>&1 | tee "$WORK/$name.log"
 	set -e
-	# (where the suite's time went: its start and length from the run's start)
-	echo "($name: started at $start s, took $((SECONDS - start)) s)" | tee -a "$WORK/$name.log"
+	suite_time "$name" "$start" | tee -a "$WORK/$name.log"
 	# (tap and isolation: checked once they are done)
 	if [ "$name" = regress ] && ! grep -qE '\.\.\. ok|\.\.\. FAILED' "$WORK/$name.log"; then
 		de_log "suite $name ran no test"
@@ -140,10 +146,25 @@ run_tap() {
 		run_suite tap "${DE_TAP:-}" REGRESS= ISOLATION= "PROVE_TESTS=${tap_tests# }" \
 		"PROVE_FLAGS=--jobs $tap_jobs --timer"
 }
+# fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh), FUZZ_SECONDS
+# each, its output in fuzz.log and the script's exit status in fuzz.rc.  When
+# the TAP scripts run beside the other suites, the fuzz targets follow them
+# there (the TAP scripts end before pg_regress's, and the fuzz targets then
+# take the CPU pg_regress leaves), else they run here.
+run_fuzz() {
+	local start=$SECONDS rc
+	set +e
+	FUZZ_WORK="$WORK/fuzz" DE_PGBIN="$DE_PGBIN" bash "$DE_ROOT/sql_tests/fuzz/run.sh" \
+		${DE_FUZZ:-} >"$WORK/fuzz.log" 2>&1
+	rc=$?
+	set -e
+	echo "$rc" >"$WORK/fuzz.rc"
+	suite_time fuzz "$start" >>"$WORK/fuzz.log"
+}
 if [ "${DE_TAP:-}" != none ] && [ "${DE_TAP_AFTER:-0}" != 1 ]; then
 	# (a process group of its own: cleanup ends it when the run is cut short)
 	set -m
-	run_tap >/dev/null 2>&1 &
+	{ run_tap || true; [ "${DE_FUZZ:-}" = none ] || run_fuzz; } >/dev/null 2>&1 &
 	tap_pid=$!
 	set +m
 	de_log "tap: running beside the other suites, its output follows theirs"
@@ -228,15 +249,26 @@ for d in "$WORK/src/build/regress" "$WORK/src/build/regress2" "$WORK/src/build/r
 	[ -f "$d/regression.diffs" ] && cat "$d/regression.diffs"
 done
 
-# fuzz: each libFuzzer target is one test (sql_tests/fuzz/run.sh); FUZZ_SECONDS each
-if [ "${DE_FUZZ:-}" != none ]; then
+if [ "${DE_FUZZ:-}" != none ] && [ -z "$tap_pid" ]; then
+	run_fuzz
 	de_log "fuzz"
-	fuzz_start=$SECONDS
-	set +e
-	FUZZ_WORK="$WORK/fuzz" DE_PGBIN="$DE_PGBIN" bash "$DE_ROOT/sql_tests/fuzz/run.sh" \
-		${DE_FUZZ:-} 2>&1 | tee "$WORK/fuzz.log"
-	rc=${PIPESTATUS[0]}
-	set -e
+	cat "$WORK/fuzz.log"
+fi
+
+if [ -n "$tap_pid" ]; then
+	wait "$tap_pid" || true
+	tap_pid=
+	if [ "${DE_FUZZ:-}" != none ]; then
+		de_log "fuzz"
+		cat "$WORK/fuzz.log"
+	fi
+	de_log "tap"
+	cat "$WORK/tap.log"
+elif [ "${DE_TAP:-}" != none ]; then
+	run_tap
+fi
+if [ -f "$WORK/fuzz.rc" ]; then
+	rc=$(cat "$WORK/fuzz.rc")
 	if [ "$rc" -eq 2 ]; then
 		de_log "fuzz targets skipped: clang is not installed"
 	else
@@ -244,16 +276,6 @@ if [ "${DE_FUZZ:-}" != none ]; then
 		failed=$((failed + $(grep -cE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" || true)))
 		[ "$rc" -ne 0 ] && ! grep -qE '^fuzz .* \.\.\. FAILED' "$WORK/fuzz.log" && failed=$((failed + 1))
 	fi
-	echo "(fuzz: started at $fuzz_start s, took $((SECONDS - fuzz_start)) s)"
-fi
-
-if [ -n "$tap_pid" ]; then
-	wait "$tap_pid" || true
-	tap_pid=
-	de_log "tap"
-	cat "$WORK/tap.log"
-elif [ "${DE_TAP:-}" != none ]; then
-	run_tap
 fi
 if [ -f "$WORK/tap.log" ]; then
 	if ! grep -qE '\.pl \.+' "$WORK/tap.log"; then
