@@ -654,6 +654,17 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION dataeng_internal._cdc_wal_worker() IS
   'internal: whether this database''s WAL capture worker runs (running, off, none, unknown)';
 
+-- The end of the WAL inserted so far (src/cdc/wal_dbhook.c): what the
+-- waits for the WAL capture worker compare the slot's confirmed position
+-- with.  pg_current_wal_insert_lsn() points past a page header when the WAL
+-- ends at a page boundary, where no decoding reaches until more is written.
+CREATE FUNCTION dataeng_internal._cdc_wal_end()
+RETURNS pg_lsn
+AS 'MODULE_PATHNAME', 'dataeng_cdc_wal_end'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION dataeng_internal._cdc_wal_end() IS
+  'internal: the end of the WAL inserted so far, where a decoding of all of it ends (pg_current_wal_insert_lsn() less a page header it points past)';
+
 -- Wake this database's WAL capture worker (set its latch, src/cdc/wal_dbhook.c):
 -- one waiting out dataeng.wal_naptime begins a round now.  For the waits
 -- for it to catch up; false when no worker is in the database.
@@ -750,7 +761,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   slot name := dataeng_internal._cdc_wal_slot();
-  target pg_lsn := pg_current_wal_insert_lsn();
+  target pg_lsn := dataeng_internal._cdc_wal_end();
   deadline timestamptz := clock_timestamp() + timeout;
   worker int;
   polls bigint := 0;

@@ -789,7 +789,7 @@ BEGIN
                          THEN dataeng_internal._cdc_wal_last_error() END;
   END IF;
   SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
-                              ELSE pg_current_wal_insert_lsn() END, s.confirmed_flush_lsn)
+                              ELSE dataeng_internal._cdc_wal_end() END, s.confirmed_flush_lsn)
     INTO behind
     FROM pg_replication_slots s WHERE s.slot_name = slot;
   SELECT min(a.pid) INTO pid FROM pg_stat_activity a
@@ -1281,7 +1281,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  target pg_lsn := pg_current_wal_insert_lsn();
+  target pg_lsn := dataeng_internal._cdc_wal_end();
   deadline timestamptz := clock_timestamp() OPERATOR(pg_catalog.+) timeout;
   t regclass;
   waited regclass[];
@@ -1609,7 +1609,7 @@ LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  target pg_lsn := pg_current_wal_insert_lsn();
+  target pg_lsn := dataeng_internal._cdc_wal_end();
   slot name := dataeng_internal._cdc_wal_slot();
   deadline timestamptz := clock_timestamp() + timeout;
   down_since timestamptz;

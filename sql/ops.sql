@@ -1325,7 +1325,7 @@ BEGIN
                  sw.waited AS slot_waited, sw.wait_secs AS slot_wait_secs, sw.blocker AS slot_blocker, sw.blocker_db AS slot_blocker_db,
                  CASE WHEN w.capture THEN 'WAL capture' ELSE 'plugin ' || rs.plugin END AS what,
                  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
-                                      ELSE pg_current_wal_insert_lsn() END,
+                                      ELSE dataeng_internal._cdc_wal_end() END,
                                  coalesce(rs.confirmed_flush_lsn, rs.restart_lsn)) AS behind,
                  pg_size_bytes(coalesce(current_setting('dataeng.max_slot_lag', true), '0')) AS lim,
                  w.capture AND NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean AS off,

@@ -241,6 +241,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._cdc_wal_behind(text,text)', 'v', true, 'u'),
   ('dataeng_internal._cdc_wal_worker()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_conf_read()', 'v', false, 's'),
+  ('dataeng_internal._cdc_wal_end()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_wake()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_start_state()', 'v', false, 's'),
   ('dataeng_internal._cdc_wal_last_error()', 'v', false, 's'),

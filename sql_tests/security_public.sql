@@ -26,6 +26,7 @@ INSERT INTO reasons VALUES
   -- reports about the server, nothing of any role's
   ('info', 'server state'), ('require_preload', 'server state'),
   ('_scheduler_pid', 'server state'), ('_cdc_wal_worker', 'server state'), ('_cdc_wal_slot', 'server state'),
+  ('_cdc_wal_end', 'server state'),
   -- (the last error of the WAL capture worker and its failures in a row:
   -- NULL unless superuser or REPLICATION)
   ('_cdc_wal_last_error', 'server state'), ('_cdc_wal_fail_streak', 'server state'),

@@ -5,7 +5,8 @@
 # then decoded: 5 transaction ids and 530 bytes of WAL a second in an idle
 # database, forever.  Changes written after a long idle time are still
 # captured, including one committed by a session while the worker was
-# between rounds.
+# between rounds, and a wait for the worker returns when the WAL ends at a
+# page boundary.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -72,6 +73,29 @@ ok($node->poll_query_until('postgres', q{
 sleep(2);
 ($xid1, $lsn1) = position();
 is($xid1 - $xid0, 0, 'idle again: no transaction id');
+
+# the WAL ends at a page boundary (a logical message sized to fill the
+# page), and nothing more is written: pg_current_wal_insert_lsn() points
+# past the next page's header, where no decoding reaches; cdc_wal_sync()
+# waits for the end of the WAL instead (before, it timed out: the worker's
+# rounds had always written WAL of their own)
+my $off = $node->safe_psql('postgres', q{
+	DO $$
+	DECLARE
+	  gap int;
+	BEGIN
+	  FOR i IN 1 .. 200 LOOP
+	    gap := 8192 - ((pg_current_wal_insert_lsn() - '0/0'::pg_lsn) % 8192)::int;
+	    -- (the record's header and the message's take 60 bytes)
+	    PERFORM pg_logical_emit_message(false, 'p',
+	      repeat('x', CASE WHEN gap > 160 THEN gap - 60 ELSE gap + 8192 - 60 END));
+	    EXIT WHEN ((pg_current_wal_insert_lsn() - '0/0'::pg_lsn) % 8192)::int IN (24, 40);
+	  END LOOP;
+	END $$;
+	SELECT ((pg_current_wal_insert_lsn() - '0/0'::pg_lsn) % 8192)::int});
+ok($off == 24 || $off == 40, "the WAL ends at a page boundary (insert position $off bytes into a page)");
+is($node->safe_psql('postgres', q{SELECT dataeng.cdc_wal_sync('10 s')}), 't',
+	'cdc_wal_sync() returns when the WAL ends at a page boundary');
 
 $node->stop;
 done_testing();

@@ -102,6 +102,7 @@ typedef enum CdcWalRound
 } CdcWalRound;
 
 extern CdcWalRound cdc_wal_round(const char *slot, XLogRecPtr *advance_to);
+extern XLogRecPtr cdc_wal_inserted_end(XLogRecPtr insert);
 
 /*
  * Set by each round that found nothing to do and left nothing for a later

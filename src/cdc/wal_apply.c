@@ -2638,7 +2638,7 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
 }
 
 /*
- * wal_inserted_end, wal_flush_inserted
+ * cdc_wal_inserted_end, wal_flush_inserted
  *		Flush the WAL inserted so far.  A round decodes up to the flushed
  *		position, which may fall in the middle of a record (the WAL writer
  *		flushes whole pages): the WAL reader then reads that record to its
@@ -2649,10 +2649,13 @@ wal_apply_txn(WalRound *r, CdcWalMsgs *msgs, uint64 n)
  *		running-transactions record of the background writer, up to 15 s
  *		later.  GetXLogInsertRecPtr() gives the start of the next record:
  *		at the start of a page, the position after the page's header, while
- *		the WAL inserted ends at the page's start.
+ *		the WAL inserted ends at the page's start.  cdc_wal_inserted_end()
+ *		gives that end for such a position (the WAL a decoding of all of it
+ *		reaches: the sessions that wait for the worker compare the slot's
+ *		confirmed position with it, _cdc_wal_end()).
  */
-static XLogRecPtr
-wal_inserted_end(XLogRecPtr end)
+XLogRecPtr
+cdc_wal_inserted_end(XLogRecPtr end)
 {
 	if (XLogSegmentOffset(end, wal_segment_size) == SizeOfXLogLongPHD)
 		end -= SizeOfXLogLongPHD;
@@ -2665,7 +2668,7 @@ wal_inserted_end(XLogRecPtr end)
 static void
 wal_flush_inserted(void)
 {
-	XLogFlush(wal_inserted_end(GetXLogInsertRecPtr()));
+	XLogFlush(cdc_wal_inserted_end(GetXLogInsertRecPtr()));
 }
 
 /*
@@ -3054,7 +3057,7 @@ cdc_wal_round(const char *slot, XLogRecPtr *advance_to)
 	 * one wrote any since, cdc_wal_round_settled_at)
 	 */
 	inserted_at = GetXLogInsertRecPtr();
-	inserted = wal_inserted_end(inserted_at);
+	inserted = cdc_wal_inserted_end(inserted_at);
 	upto = GetFlushRecPtr(NULL);
 	wal_flush_inserted();
 	wal_reload_options(&r);

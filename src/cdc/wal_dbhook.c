@@ -102,6 +102,7 @@
 #include "storage/spin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -1472,6 +1473,29 @@ dataeng_cdc_wal_worker(PG_FUNCTION_ARGS)
 	if (pid == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(dataeng_enabled ? "none" : "off"));
 	PG_RETURN_TEXT_P(cstring_to_text(idle ? "off" : "running"));
+}
+
+PG_FUNCTION_INFO_V1(dataeng_cdc_wal_end);
+
+/*
+ * dataeng_internal._cdc_wal_end() RETURNS pg_lsn: the end of the WAL
+ * inserted so far, what a decoding of all of it confirms to the slot.
+ * pg_current_wal_insert_lsn() is the start of the next record: when the
+ * WAL ends at a page boundary, the position after the next page's header,
+ * which no decoding reaches before more WAL is written.  A wait for the
+ * slot to reach it waited for WAL an idle server never writes
+ * (cdc_wal_sync() timed out; the worker's rounds wrote WAL of their own
+ * before, which hid it).
+ */
+Datum
+dataeng_cdc_wal_end(PG_FUNCTION_ARGS)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("recovery is in progress"),
+				 errhint("WAL positions of this server are read on the primary.")));
+	PG_RETURN_LSN(cdc_wal_inserted_end(GetXLogInsertRecPtr()));
 }
 
 PG_FUNCTION_INFO_V1(dataeng_cdc_wal_wake);
