@@ -554,6 +554,11 @@ BEGIN
                         WHERE f.consumer OPERATOR(pg_catalog.=) s.name)
        AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs d
                         WHERE d.consumer OPERATOR(pg_catalog.=) s.name)
+       -- (a consumer of a role that may not read the table's changes any
+       -- more reads nothing of it either way: one made with SELECT alone,
+       -- revoked since, kept the table's owner from ever attaching it,
+       -- also after cdc_disable)
+       AND dataeng_internal._cdc_can_read(s.owner, t.relid::pg_catalog.oid)
     UNION ALL
     SELECT t.relid, t.level, 4, 'captured', NULL, NULL
       FROM tree t JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) t.relid),

@@ -11,6 +11,8 @@
 -- table: cdc_disable goes on with a WARNING for each (marked to resync
 -- from the table, should their owner read it again), and so does the
 -- ALTER.  A reader that may still read the table holds it as before.
+-- So with a consumer, made with SELECT alone, and ALTER TABLE ... ATTACH
+-- PARTITION of its table under a captured one.
 SET client_min_messages = warning;
 \set VERBOSITY terse
 CREATE EXTENSION dataeng;
@@ -83,6 +85,31 @@ SET ROLE regress_r10_reader;
 SELECT dataeng.fact_refresh('r10_f') AS changes;
 SELECT g, s FROM r10r.r10_f ORDER BY g;
 SELECT g, sum(amt) AS s FROM r10.t GROUP BY g ORDER BY g;
+
+-- (5) a consumer takes SELECT alone: made on two tables of the owner's,
+-- it kept the owner from attaching either under a captured table (also
+-- once their capture stopped) after the owner had revoked the grant on
+-- one; now only the table it may still read is held
+SET ROLE regress_r10_owner;
+CREATE TABLE r10.p (id int, g text) PARTITION BY LIST (g);
+CREATE TABLE r10.pa (id int, g text);
+CREATE TABLE r10.pb (id int, g text);
+SELECT dataeng.cdc_enable('r10.p');
+SELECT dataeng.cdc_enable('r10.pa');
+SELECT dataeng.cdc_enable('r10.pb');
+GRANT SELECT ON r10.pa, r10.pb TO regress_r10_reader;
+SET ROLE regress_r10_reader;
+SELECT dataeng.cdc_consumer_create('r10_c', ARRAY['r10.pa', 'r10.pb']::regclass[]);
+SET ROLE regress_r10_owner;
+REVOKE SELECT ON r10.pa FROM regress_r10_reader;
+SELECT dataeng.cdc_disable('r10.pa'), dataeng.cdc_disable('r10.pb');
+ALTER TABLE r10.p ATTACH PARTITION r10.pa FOR VALUES IN ('a');
+\echo :SQLSTATE
+ALTER TABLE r10.p ATTACH PARTITION r10.pb FOR VALUES IN ('b');           -- 0A000
+SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = 'r10.p'::regclass ORDER BY 1;
+SET ROLE regress_r10_reader;
+SELECT dataeng.cdc_consumer_drop('r10_c');
 
 SELECT dataeng.fact_drop('r10_f'), dataeng.dimension_drop('r10_d'),
        dataeng.fact_drop('r10_kf'), dataeng.dimension_drop('r10_kd');
