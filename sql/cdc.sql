@@ -554,6 +554,11 @@ BEGIN
                         WHERE f.consumer OPERATOR(pg_catalog.=) s.name)
        AND NOT EXISTS (SELECT 1 FROM dataeng_internal.dimension_defs d
                         WHERE d.consumer OPERATOR(pg_catalog.=) s.name)
+       -- (a consumer of a role that may not read the table's changes any
+       -- more reads nothing of it either way: one made with SELECT alone,
+       -- revoked since, kept the table's owner from ever attaching it,
+       -- also after cdc_disable)
+       AND dataeng_internal._cdc_can_read(s.owner, t.relid::pg_catalog.oid)
     UNION ALL
     SELECT t.relid, t.level, 4, 'captured', NULL, NULL
       FROM tree t JOIN dataeng.cdc_tables ct ON ct.table_name OPERATOR(pg_catalog.=) t.relid),
@@ -1469,13 +1474,19 @@ BEGIN
   -- behind its source while its status said it was up to date.  Refused:
   -- it is dropped first (fact_drop() leaves the capture of its source on).
   -- (fact_defs and dimension_defs are made in facts.sql and
-  -- dimensions.sql, after this file: looked up when called.)
+  -- dimensions.sql, after this file: looked up when called.)  Only a
+  -- fact or dimension whose owner may still read every change of the
+  -- table holds it: one of a role whose SELECT or schema USAGE was
+  -- revoked (or that row-level security limits now) receives nothing of
+  -- it either way, and kept the table's owner from ever stopping its
+  -- capture, as it may not drop that role's fact (below, once stopped).
   SELECT r.kind, r.name, r.owner INTO rdr FROM (
     SELECT 1 AS rank, 'fact' AS kind, f.name, f.owner FROM dataeng_internal.fact_defs f
      WHERE f.source OPERATOR(pg_catalog.=) tbl
     UNION ALL
     SELECT 2, 'dimension', d.name, d.owner FROM dataeng_internal.dimension_defs d
      WHERE d.source OPERATOR(pg_catalog.=) tbl) r
+   WHERE dataeng_internal._cdc_can_read(r.owner, tbl::oid)
    ORDER BY r.rank, r.name LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'cannot stop capturing table %: % "%" reads its changes', tbl, rdr.kind,
@@ -1511,6 +1522,27 @@ BEGIN
   found_it := FOUND;
   IF found_it THEN
     PERFORM dataeng_internal._on_change_unfed_warn(tbl, 'not captured any more');
+    -- the facts and dimensions of roles that may not read the table (the
+    -- others refused the call above): their refreshes fail while that
+    -- lasts; should their owner read it again, the first one makes them
+    -- again from the table, whose changes they missed meanwhile
+    FOR rdr IN
+      WITH f AS (UPDATE dataeng_internal.fact_defs x SET resync_pending = true
+                  WHERE x.source OPERATOR(pg_catalog.=) tbl
+                 RETURNING 'fact'::text AS kind, x.name, x.owner),
+           d AS (UPDATE dataeng_internal.dimension_defs x SET resync_pending = true
+                  WHERE x.source OPERATOR(pg_catalog.=) tbl
+                 RETURNING 'dimension'::text AS kind, x.name, x.owner)
+      SELECT * FROM f UNION ALL SELECT * FROM d ORDER BY 1, 2
+    LOOP
+      RAISE WARNING '% % receives none of the changes of table % from now on', rdr.kind,
+                    CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid OPERATOR(pg_catalog.=) rdr.owner::oid)
+                              AND pg_has_role(caller, rdr.owner, 'USAGE')
+                         THEN format('"%s"', rdr.name) ELSE format('of role %s', rdr.owner) END, tbl
+        USING DETAIL = format('Its owner may not read %s (SELECT and USAGE on its schema, no row-level security): its refreshes fail until it may, '
+                              'and the first one then makes it again from the table.', tbl),
+              HINT = 'Its owner drops it, or, allowed to read the table again, refreshes it once the table''s owner captures it again.';
+    END LOOP;
   END IF;
   PERFORM dataeng_internal._cdc_sync_triggers(ARRAY[tbl]);
   RETURN found_it;

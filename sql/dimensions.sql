@@ -957,12 +957,17 @@ BEGIN
                          OR NOT dataeng_internal._dim_type_keeps_values(t.atttypid, t.atttypmod, s.atttypid, s.atttypmod)));
   -- the key column made nullable (DROP NOT NULL): the changes of a row
   -- without a key could never be applied, and every refresh after one
-  -- would fail (dimension_create asks for NOT NULL for that reason)
+  -- would fail (dimension_create asks for NOT NULL for that reason).
+  -- Only for a dimension whose owner may still read the source: one of a
+  -- role whose grants were revoked refreshes nothing either way, and kept
+  -- the source's owner from the ALTER for as long as it existed (the
+  -- owner may not drop it).
   SELECT x.name, x.source, x.key_column INTO d
     FROM dataeng_internal.dimension_defs x
     JOIN pg_attribute a ON a.attrelid = x.source AND a.attname = x.key_column
                        AND a.attnum > 0 AND NOT a.attisdropped
    WHERE x.source::oid = ANY (altered) AND NOT a.attnotnull
+     AND dataeng_internal._cdc_can_read(x.owner, x.source::oid)
    ORDER BY x.name LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'column "%" of table % is the key of dimension "%": it must stay NOT NULL', d.key_column, d.source, d.name

@@ -200,7 +200,14 @@ extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *
  *	   under any application_name (pg_restore, psql -f, PGAPPNAME set); or
  *	 - named pg_restore (as pg_restore names each of its -j jobs, the ones
  *	   that load none of those tables among them), and not so only by the
- *	   database's default application_name (which a database owner may set).
+ *	   database's default application_name (which a database owner may set),
+ *	   a client's session: a background worker is never a restore, and a
+ *	   role's code that runs in one (an on_change handler in the WAL capture
+ *	   worker, an alert handler in the maintenance worker, both restricted)
+ *	   may name the worker's session pg_restore for as long as it runs; an
+ *	   on_change handler renaming the WAL capture worker (a superuser's
+ *	   session) and sleeping held every job of the database back, round
+ *	   after round (sql_tests/security_r10_appname.sql).
  * Used by the scheduler and the WAL capture worker, which wait while a
  * restore loads their tables.
  */
@@ -209,6 +216,7 @@ extern bool dataeng_punycode_decode(const char *s, int len, pg_wchar *out, int *
 	"  FROM pg_catalog.pg_stat_activity a" \
 	" WHERE a.datid OPERATOR(pg_catalog.=) $1" \
 	"   AND ((a.application_name OPERATOR(pg_catalog.=) 'pg_restore'" \
+	"         AND a.backend_type OPERATOR(pg_catalog.=) 'client backend'" \
 	"         AND NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c" \
 	"               WHERE s.setdatabase OPERATOR(pg_catalog.=) $1 AND s.setrole OPERATOR(pg_catalog.=) 0::pg_catalog.oid" \
 	"                 AND pg_catalog.lower(c) OPERATOR(pg_catalog.=) 'application_name=pg_restore'))" \
