@@ -1524,7 +1524,8 @@ BEGIN
   END IF;
   SELECT p.proname, p.proowner, n.nspname,
          p.prokind OPERATOR(pg_catalog.=) 'f' AND p.pronargs OPERATOR(pg_catalog.=) 1
-           AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'pg_catalog.jsonb'::pg_catalog.regtype AS takes_jsonb
+           AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'pg_catalog.jsonb'::pg_catalog.regtype
+           AND NOT p.proretset AS takes_jsonb
     INTO fn
     FROM pg_proc p JOIN pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
    WHERE p.oid OPERATOR(pg_catalog.=) h.handler::oid;
@@ -1566,11 +1567,12 @@ BEGIN
     RETURN;
   END IF;
   BEGIN
-    -- schema.name(jsonb) is exactly the function of that oid: no other
-    -- function has its name, schema and argument type
+    -- (called by its oid: by its name, schema.name(jsonb), a function
+    -- name(jsonb, int DEFAULT 0) another role created in the schema made
+    -- every call fail as ambiguous)
     PERFORM dataeng_internal._alert_handler_call(fn.proowner::regrole,
-      format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT %I.%I(%L::pg_catalog.jsonb)) h',
-             fn.nspname, fn.proname, doc), timeout_ms);
+      format('SELECT pg_catalog.to_jsonb(true) FROM (SELECT dataeng_internal._alert_handler_invoke(%s::pg_catalog.oid, %L::pg_catalog.jsonb)) h',
+             h.handler::oid, doc), timeout_ms);
     UPDATE dataeng_internal.alert_handlers x SET calls = x.calls OPERATOR(pg_catalog.+) 1
      WHERE x.handler OPERATOR(pg_catalog.=) h.handler AND x.handler_catalog OPERATOR(pg_catalog.=) h.handler_catalog;
   EXCEPTION WHEN OTHERS OR query_canceled OR assert_failure THEN
@@ -1703,6 +1705,16 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 REVOKE ALL ON FUNCTION dataeng_internal._alert_handler_call(regrole, text, int) FROM PUBLIC;
 COMMENT ON FUNCTION dataeng_internal._alert_handler_call(regrole, text, int) IS
   'internal: run an alert handler as its owner, with a timeout';
+
+-- Call an alert handler by its oid with an alert (src/ops/handler.c), as
+-- the current user, who must be allowed to execute it: the query
+-- _alert_handler_call runs as the handler's owner.
+CREATE FUNCTION dataeng_internal._alert_handler_invoke(fn oid, doc jsonb)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dataeng_alert_handler_invoke'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dataeng_internal._alert_handler_invoke(oid, jsonb) IS
+  'internal: call an alert handler by its oid, as the current user, who must be allowed to execute it';
 
 -- Raise the alert of a condition; true when raised.  While its alert is
 -- open, the condition found again updates that alert to what holds now
@@ -2028,13 +2040,16 @@ BEGIN
             HINT = 'Name the handler with its argument types, as in SELECT dataeng.alert_handler_add(''my_pager(jsonb)''): it must be a function f(jsonb) of yours.';
   END IF;
   IF p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proargtypes[0] OPERATOR(pg_catalog.<>) 'jsonb'::regtype
-     OR p.prokind OPERATOR(pg_catalog.<>) 'f' THEN
+     OR p.prokind OPERATOR(pg_catalog.<>) 'f' OR p.proretset THEN
     RAISE EXCEPTION 'alert handler % must be a function of one jsonb argument', fn
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('%s is %s.', fn,
                             CASE WHEN p.prokind OPERATOR(pg_catalog.<>) 'f'
                                  THEN CASE p.prokind WHEN 'p' THEN 'a procedure' WHEN 'a' THEN 'an aggregate'
                                                      ELSE 'a window function' END
+                                 WHEN p.proretset AND p.pronargs OPERATOR(pg_catalog.=) 1
+                                      AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'jsonb'::regtype
+                                 THEN 'a set-returning function'
                                  ELSE format('a function of %s', CASE WHEN p.pronargs OPERATOR(pg_catalog.=) 0 THEN 'no argument'
                                                                       ELSE pg_catalog.oidvectortypes(p.proargtypes) END) END),
             HINT = 'A handler is called with each alert as one jsonb document: CREATE FUNCTION my_pager(alert jsonb) RETURNS void ..., then SELECT dataeng.alert_handler_add(''my_pager(jsonb)'').';

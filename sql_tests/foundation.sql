@@ -167,6 +167,7 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._agg_temp_table(text,text)', 'v', false, 'u'),
   ('dataeng_internal._alert_handler_add(regrole,regprocedure,text[])', 'v', false, 'u'),
   ('dataeng_internal._alert_handler_call(regrole,text,integer)', 'v', true, 'u'),
+  ('dataeng_internal._alert_handler_invoke(oid,jsonb)', 'v', true, 'u'),
   ('dataeng_internal._alert_handler_drop(regrole,regprocedure)', 'v', true, 'u'),
   ('dataeng_internal._alert_handler_send(dataeng_internal.alert_handlers,dataeng.alerts,text,jsonb,integer)', 'v', false, 'u'),
   ('dataeng_internal._alert_handler_timeout()', 's', false, 'u'),

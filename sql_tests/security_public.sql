@@ -143,6 +143,10 @@ INSERT INTO reasons VALUES
   ('_agg_rel_ident', 'invoker-rights helper'),
   ('_dim_attrs_differ', 'invoker-rights helper'), ('_agg_lock_source', 'invoker-rights helper'),
   ('_cdc_wal_behind', 'invoker-rights helper'),
+  -- calls a function given by its oid (one jsonb argument, one value) as
+  -- the caller, who must hold EXECUTE on it, as a call by name asks: an
+  -- alert handler's call, run as the handler's owner (_alert_send)
+  ('_alert_handler_invoke', 'call by oid'),
   ('_cdc_lock_holders', 'invoker-rights helper'),
   ('_cdc_wal_slot_waits', 'invoker-rights helper'),
   ('_fact_extreme_ok', 'invoker-rights helper'), ('_agg_btree_op', 'invoker-rights helper'),

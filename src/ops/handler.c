@@ -32,11 +32,19 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
@@ -173,5 +181,58 @@ dataeng_alert_handler_call(PG_FUNCTION_ARGS)
 
 	/* a cancel asked for too late to be seen is not carried on */
 	(void) handler_leave(outer_deadline);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dataeng_alert_handler_invoke);
+
+/*
+ * dataeng_internal._alert_handler_invoke(fn oid, doc jsonb)
+ *		Call alert handler fn, a function of one jsonb argument, with doc,
+ *		by its oid, as the current user (the handler's owner: the query of
+ *		_alert_handler_call that runs it), who must be allowed to execute
+ *		it.  By its name (schema.name(doc)), a function of that name another
+ *		role created in the schema with more arguments, each with a default
+ *		(name(jsonb, int DEFAULT 0)), made every call ambiguous ("function
+ *		is not unique"), and the handler was never called again.
+ *		Executable by PUBLIC: it calls no function the caller could not
+ *		call by name.
+ */
+Datum
+dataeng_alert_handler_invoke(PG_FUNCTION_ARGS)
+{
+	Oid			fn = PG_GETARG_OID(0);
+	HeapTuple	tup;
+	Form_pg_proc proc;
+	bool		callable;
+	AclResult	aclresult;
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(call, 1);
+
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("alert handler function with oid %u does not exist", fn)));
+	proc = (Form_pg_proc) GETSTRUCT(tup);
+	callable = proc->prokind == PROKIND_FUNCTION && proc->pronargs == 1 &&
+		proc->proargtypes.values[0] == JSONBOID && !proc->proretset;
+	ReleaseSysCache(tup);
+	if (!callable)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("alert handler %s is not a function of one jsonb argument returning one value",
+						format_procedure(fn)),
+				 errhint("A handler is called with each alert as one jsonb document: CREATE FUNCTION my_pager(alert jsonb) RETURNS void ...")));
+	aclresult = pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FUNCTION, get_func_name(fn));
+	InvokeFunctionExecuteHook(fn);
+
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*call, &flinfo, 1, InvalidOid, NULL, NULL);
+	call->args[0].value = PG_GETARG_DATUM(1);
+	call->args[0].isnull = false;
+	(void) FunctionCallInvoke(call);
 	PG_RETURN_VOID();
 }
