@@ -987,6 +987,79 @@ CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
 
+-- A dimension's key column keeps a unique index of its own (the kind
+-- dimension_create asks for: valid, not deferrable, not partial, not on an
+-- expression): without one, two source rows could take one key, and the
+-- refresh would apply both rows' changes to one dimension row (an insert
+-- overwriting the other row, a delete of either removing the key).  So
+-- dropping the last such index is refused, whatever drops it: DROP INDEX
+-- (checked before it runs, dropping the indexes it names: DROP INDEX
+-- CONCURRENTLY could not be undone after, an index it leaves invalid
+-- enforces nothing), ALTER TABLE ... DROP CONSTRAINT, or a DROP ...
+-- CASCADE of what the index depends on (a collation, an operator class, a
+-- schema holding them), checked after them (dropping NULL: the sources in
+-- the schema of an index dropped).  Another such index, or one the same
+-- statement adds (ALTER TABLE ... DROP CONSTRAINT ..., ADD PRIMARY KEY),
+-- keeps the key.
+-- (run as the extension's owner by the event trigger's function
+-- _dim_on_key_drop, src/cdc/ddl_gate.c, only when a source would be left
+-- without one)
+CREATE FUNCTION dataeng_internal._dim_key_check(dropping oid[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d record;
+BEGIN
+  SELECT x.name, x.source, x.key_column INTO d
+    FROM dataeng_internal.dimension_defs x
+    JOIN pg_class c ON c.oid = x.source
+    JOIN pg_attribute a ON a.attrelid = x.source AND a.attname = x.key_column
+                       AND a.attnum > 0 AND NOT a.attisdropped
+   WHERE NOT x.source_dropped
+     AND NOT EXISTS (SELECT 1 FROM pg_index i
+                      WHERE i.indrelid = x.source AND i.indisunique AND i.indisvalid AND i.indimmediate
+                        AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum
+                        AND i.indpred IS NULL AND i.indexprs IS NULL
+                        AND i.indexrelid <> ALL (coalesce(dropping, '{}')))
+     AND CASE WHEN dropping IS NOT NULL
+              THEN EXISTS (SELECT 1 FROM pg_index i
+                            WHERE i.indrelid = x.source AND i.indexrelid = ANY (dropping)
+                              AND i.indisunique AND i.indisvalid AND i.indimmediate
+                              AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum
+                              AND i.indpred IS NULL AND i.indexprs IS NULL)
+              -- (the table of an index dropped is not known any more)
+              ELSE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() o
+                            WHERE o.object_type = 'index'
+                              AND o.schema_name = (SELECT n.nspname FROM pg_namespace n WHERE n.oid = c.relnamespace)) END
+   ORDER BY x.name LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'column "%" of table % is the key of dimension "%": it must keep a unique index of its own', d.key_column, d.source, d.name
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = 'A dimension row stands for exactly one source row, found by its key: without a unique index, two source rows could have one key, and the dimension would keep only one of them.',
+            HINT = format('Create another unique index on the column first, e.g. CREATE UNIQUE INDEX ON %s (%I);, or drop the dimension first with dataeng.dimension_drop(%L).',
+                          d.source, d.key_column, d.name);
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_key_check(oid[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_key_check(oid[]) IS
+  'internal: refuse a statement that leaves a dimension''s key column without a unique index of its own (event triggers dataeng_dim_key_start, dataeng_dim_key_drop)';
+-- (one cheap check first: src/cdc/ddl_gate.c)
+CREATE FUNCTION dataeng_internal._dim_on_key_drop()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dataeng_dim_on_key_drop'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_on_key_drop() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_on_key_drop() IS
+  'internal: a statement dropping the last unique index of a dimension''s key column is refused (event triggers dataeng_dim_key_start, dataeng_dim_key_drop)';
+CREATE EVENT TRIGGER dataeng_dim_key_start ON ddl_command_start
+  WHEN TAG IN ('DROP INDEX')
+  EXECUTE FUNCTION dataeng_internal._dim_on_key_drop();
+CREATE EVENT TRIGGER dataeng_dim_key_drop ON sql_drop
+  EXECUTE FUNCTION dataeng_internal._dim_on_key_drop();
+
 -- A fact or dimension records its source's name beside its oid
 -- (_agg_source_exists).  After ALTER TABLE (RENAME, SET SCHEMA), ALTER
 -- INDEX ... RENAME of a table and ALTER SCHEMA ... RENAME, a source the

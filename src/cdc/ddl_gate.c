@@ -44,6 +44,11 @@
  *	 such a role's DROP TRIGGER, CREATE OR REPLACE TRIGGER, ALTER TRIGGER
  *	 ... RENAME or ALTER TRIGGER ... DEPENDS ON EXTENSION of one
  *	 (cdc_before_trigger_change()).
+ * - _dim_on_key_drop: a DROP INDEX (before it) or another statement
+ *	 dropping something (after it) that leaves a dimension's key column
+ *	 without a unique index of its own: looked for here, in the rows of
+ *	 dimension_defs and the sources' pg_index rows, and only then
+ *	 _dim_key_check(), which refuses it.
  *
  * The calls are counted as calls of those functions (track_functions):
  * sql_tests/cdc_ddl_unrelated.sql counts them for unrelated DDL.
@@ -52,6 +57,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -59,6 +65,7 @@
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
@@ -829,6 +836,158 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 	}
 	gate_run("SELECT dataeng_internal._dim_on_alter_apply()", gate_owner(fcinfo));
+	PG_RETURN_NULL();
+}
+
+/*
+ * dim_key_unindexed
+ *		Whether the source of a dimension (not marked dropped, still there
+ *		with its key column) has no unique index on its key column alone of
+ *		the kind dimension_create asks for (valid, not deferrable, not
+ *		partial, not on an expression), the indexes in dropping not
+ *		counted; with dropping given, only the sources one of those is such
+ *		an index of.  The rows of dimension_defs are read as defs_scan
+ *		reads them, the indexes from pg_index (no lock on the sources).
+ */
+static bool
+dim_key_unindexed(List *dropping)
+{
+	Oid			nsp = get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true);
+	Oid			relid;
+	Relation	rel;
+	Relation	pgindex;
+	TupleDesc	desc;
+	AttrNumber	a_source,
+				a_dropped,
+				a_key;
+	TableScanDesc scan;
+	Snapshot	snapshot;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0 || !OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid("dimension_defs", nsp);
+	if (!OidIsValid(relid))
+		return false;
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	a_source = SPI_fnumber(desc, "source");
+	a_dropped = SPI_fnumber(desc, "source_dropped");
+	a_key = SPI_fnumber(desc, "key_column");
+	if (a_source <= 0 || a_dropped <= 0 || a_key <= 0)
+	{
+		table_close(rel, AccessShareLock);
+		return false;
+	}
+	pgindex = table_open(IndexRelationId, AccessShareLock);
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	while (!found && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		d;
+		Oid			source;
+		AttrNumber	key;
+		bool		kept = false;
+		bool		named = false;
+		ScanKeyData skey;
+		SysScanDesc iscan;
+		HeapTuple	itup;
+
+		d = heap_getattr(tup, a_dropped, desc, &isnull);
+		if (!isnull && DatumGetBool(d))
+			continue;
+		d = heap_getattr(tup, a_source, desc, &isnull);
+		if (isnull)
+			continue;
+		source = DatumGetObjectId(d);
+		d = heap_getattr(tup, a_key, desc, &isnull);
+		if (isnull)
+			continue;
+		/* (no such table, or no such column: the refresh says so) */
+		key = get_attnum(source, TextDatumGetCString(d));
+		if (key == InvalidAttrNumber)
+			continue;
+		ScanKeyInit(&skey, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(source));
+		iscan = systable_beginscan(pgindex, IndexIndrelidIndexId, true, NULL, 1, &skey);
+		while ((itup = systable_getnext(iscan)) != NULL)
+		{
+			Form_pg_index ix = (Form_pg_index) GETSTRUCT(itup);
+
+			if (!(ix->indisunique && ix->indisvalid && ix->indimmediate &&
+				  ix->indnkeyatts == 1 && ix->indkey.values[0] == key &&
+				  heap_attisnull(itup, Anum_pg_index_indpred, NULL) &&
+				  heap_attisnull(itup, Anum_pg_index_indexprs, NULL)))
+				continue;
+			if (list_member_oid(dropping, ix->indexrelid))
+				named = true;
+			else
+				kept = true;
+		}
+		systable_endscan(iscan);
+		found = !kept && (dropping == NIL || named);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(pgindex, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dim_on_key_drop);
+
+/*
+ * dataeng_internal._dim_on_key_drop() RETURNS event_trigger
+ *		ddl_command_start of DROP INDEX: _dim_key_check(the indexes named)
+ *		when dropping them leaves a dimension's key column without a
+ *		unique index of its own (before: DROP INDEX CONCURRENTLY commits
+ *		as it goes, and an error after it would leave the index invalid);
+ *		sql_drop of any other statement (ALTER TABLE ... DROP CONSTRAINT,
+ *		DROP ... CASCADE of what an index depends on): _dim_key_check(NULL)
+ *		when a dimension's key column has none left.
+ */
+Datum
+dataeng_dim_on_key_drop(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_dim_on_key_drop");
+	List	   *dropping = NIL;
+	StringInfoData sql;
+	ListCell   *lc;
+
+	if (strcmp(trigdata->event, "ddl_command_start") == 0)
+	{
+		DropStmt   *stmt = (DropStmt *) trigdata->parsetree;
+
+		if (stmt == NULL || !IsA(stmt, DropStmt) || stmt->removeType != OBJECT_INDEX)
+			PG_RETURN_NULL();
+		foreach(lc, stmt->objects)
+		{
+			Oid			index = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
+												 NoLock, true);
+
+			if (OidIsValid(index))
+				dropping = lappend_oid(dropping, index);
+		}
+		if (dropping == NIL)
+			PG_RETURN_NULL();
+	}
+	else if (trigdata->tag == CMDTAG_DROP_INDEX)
+		PG_RETURN_NULL();		/* (looked at before it ran) */
+	if (!dim_key_unindexed(dropping))
+		PG_RETURN_NULL();
+	initStringInfo(&sql);
+	if (dropping == NIL)
+		appendStringInfoString(&sql, "SELECT dataeng_internal._dim_key_check(NULL)");
+	else
+	{
+		appendStringInfoString(&sql, "SELECT dataeng_internal._dim_key_check('{");
+		foreach(lc, dropping)
+			appendStringInfo(&sql, "%s%u", lc == list_head(dropping) ? "" : ",", lfirst_oid(lc));
+		appendStringInfoString(&sql, "}'::pg_catalog.oid[])");
+	}
+	gate_run(sql.data, gate_owner(fcinfo));
 	PG_RETURN_NULL();
 }
 
