@@ -1433,13 +1433,10 @@ END;
 $$;
 
 -- Dimensions (dimensions.sql): a statement that leaves a dimension's key
--- column without a unique index of its own (DROP INDEX, before it runs;
--- ALTER TABLE ... DROP CONSTRAINT or a DROP ... CASCADE, after) is refused
--- (the function is created empty here for the triggers to name;
+-- column without a unique index of its own (DROP INDEX, ALTER TABLE ...
+-- DROP CONSTRAINT or a DROP ... CASCADE) warns and marks the dimension
+-- (the function is created empty here for the trigger to name;
 -- dimensions.sql's definition replaces it).
 CREATE FUNCTION dataeng_internal._dim_on_key_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
-CREATE EVENT TRIGGER dataeng_dim_key_start ON ddl_command_start
-  WHEN TAG IN ('DROP INDEX')
-  EXECUTE FUNCTION dataeng_internal._dim_on_key_drop();
 CREATE EVENT TRIGGER dataeng_dim_key_drop ON sql_drop
   EXECUTE FUNCTION dataeng_internal._dim_on_key_drop();

@@ -44,11 +44,11 @@
  *	 such a role's DROP TRIGGER, CREATE OR REPLACE TRIGGER, ALTER TRIGGER
  *	 ... RENAME or ALTER TRIGGER ... DEPENDS ON EXTENSION of one
  *	 (cdc_before_trigger_change()).
- * - _dim_on_key_drop: a DROP INDEX (before it) or another statement
- *	 dropping something (after it) that leaves a dimension's key column
- *	 without a unique index of its own: looked for here, in the rows of
- *	 dimension_defs and the sources' pg_index rows, and only then
- *	 _dim_key_check(), which refuses it.
+ * - _dim_on_key_drop: a statement that dropped the last unique index of
+ *	 a dimension's key column (sql_drop): looked for here, in the rows of
+ *	 dimension_defs and the sources' pg_index rows (those the transaction
+ *	 deleted too), and only then _dim_key_check(), which warns and marks
+ *	 the dimension.
  *
  * The calls are counted as calls of those functions (track_functions):
  * sql_tests/cdc_ddl_unrelated.sql counts them for unrelated DDL.
@@ -62,6 +62,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -840,17 +841,52 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 }
 
 /*
- * dim_key_unindexed
- *		Whether the source of a dimension (not marked dropped, still there
- *		with its key column) has no unique index on its key column alone of
- *		the kind dimension_create asks for (valid, not deferrable, not
- *		partial, not on an expression), the indexes in dropping not
- *		counted; with dropping given, only the sources one of those is such
- *		an index of.  The rows of dimension_defs are read as defs_scan
- *		reads them, the indexes from pg_index (no lock on the sources).
+ * key_index_dropped
+ *		Append to *sources and *indexes source and each unique index on its
+ *		column key alone whose pg_index row the current transaction deleted
+ *		(dropped by it: no longer visible, so read with SnapshotAny).
  */
-static bool
-dim_key_unindexed(List *dropping)
+static void
+key_index_dropped(Relation pgindex, Oid source, AttrNumber key,
+				  List **sources, List **indexes)
+{
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&skey, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(source));
+	scan = systable_beginscan(pgindex, IndexIndrelidIndexId, true, SnapshotAny, 1, &skey);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+		HeapTupleHeader h = tup->t_data;
+
+		if (!(ix->indisunique && ix->indnkeyatts == 1 && ix->indkey.values[0] == key))
+			continue;
+		if ((h->t_infomask & HEAP_XMAX_INVALID) || HEAP_XMAX_IS_LOCKED_ONLY(h->t_infomask) ||
+			!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(h)))
+			continue;
+		*sources = lappend_oid(*sources, source);
+		*indexes = lappend_oid(*indexes, ix->indexrelid);
+	}
+	systable_endscan(scan);
+}
+
+/*
+ * dim_key_dropped
+ *		The sources of dimensions (not marked dropped, still there with
+ *		their key column) whose key column has no unique index of its own
+ *		of the kind dimension_create asks for (valid, not deferrable, not
+ *		partial, not on an expression) and had one on it that the current
+ *		transaction dropped: a source per such index, the index in
+ *		*indexes.  The rows of dimension_defs are read as defs_scan reads
+ *		them, the indexes from pg_index (no lock on the sources); the rows
+ *		deleted are looked for only when a key has no such index.  The
+ *		caller keeps the indexes the current statement dropped.
+ */
+static List *
+dim_key_dropped(List **indexes)
 {
 	Oid			nsp = get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true);
 	Oid			relid;
@@ -863,13 +899,14 @@ dim_key_unindexed(List *dropping)
 	TableScanDesc scan;
 	Snapshot	snapshot;
 	HeapTuple	tup;
-	bool		found = false;
+	List	   *sources = NIL;
 
+	*indexes = NIL;
 	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0 || !OidIsValid(nsp))
-		return false;
+		return NIL;
 	relid = get_relname_relid("dimension_defs", nsp);
 	if (!OidIsValid(relid))
-		return false;
+		return NIL;
 	rel = table_open(relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
 	a_source = SPI_fnumber(desc, "source");
@@ -878,19 +915,18 @@ dim_key_unindexed(List *dropping)
 	if (a_source <= 0 || a_dropped <= 0 || a_key <= 0)
 	{
 		table_close(rel, AccessShareLock);
-		return false;
+		return NIL;
 	}
 	pgindex = table_open(IndexRelationId, AccessShareLock);
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	scan = table_beginscan(rel, snapshot, 0, NULL);
-	while (!found && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		bool		isnull;
 		Datum		d;
 		Oid			source;
 		AttrNumber	key;
 		bool		kept = false;
-		bool		named = false;
 		ScanKeyData skey;
 		SysScanDesc iscan;
 		HeapTuple	itup;
@@ -902,6 +938,8 @@ dim_key_unindexed(List *dropping)
 		if (isnull)
 			continue;
 		source = DatumGetObjectId(d);
+		if (list_member_oid(sources, source))
+			continue;
 		d = heap_getattr(tup, a_key, desc, &isnull);
 		if (isnull)
 			continue;
@@ -912,81 +950,70 @@ dim_key_unindexed(List *dropping)
 		ScanKeyInit(&skey, Anum_pg_index_indrelid, BTEqualStrategyNumber,
 					F_OIDEQ, ObjectIdGetDatum(source));
 		iscan = systable_beginscan(pgindex, IndexIndrelidIndexId, true, NULL, 1, &skey);
-		while ((itup = systable_getnext(iscan)) != NULL)
+		while (!kept && (itup = systable_getnext(iscan)) != NULL)
 		{
 			Form_pg_index ix = (Form_pg_index) GETSTRUCT(itup);
 
-			if (!(ix->indisunique && ix->indisvalid && ix->indimmediate &&
-				  ix->indnkeyatts == 1 && ix->indkey.values[0] == key &&
-				  heap_attisnull(itup, Anum_pg_index_indpred, NULL) &&
-				  heap_attisnull(itup, Anum_pg_index_indexprs, NULL)))
-				continue;
-			if (list_member_oid(dropping, ix->indexrelid))
-				named = true;
-			else
-				kept = true;
+			kept = ix->indisunique && ix->indisvalid && ix->indimmediate &&
+				ix->indnkeyatts == 1 && ix->indkey.values[0] == key &&
+				heap_attisnull(itup, Anum_pg_index_indpred, NULL) &&
+				heap_attisnull(itup, Anum_pg_index_indexprs, NULL);
 		}
 		systable_endscan(iscan);
-		found = !kept && (dropping == NIL || named);
+		if (kept)
+			continue;
+		key_index_dropped(pgindex, source, key, &sources, indexes);
 	}
 	table_endscan(scan);
 	UnregisterSnapshot(snapshot);
 	table_close(pgindex, AccessShareLock);
 	table_close(rel, AccessShareLock);
-	return found;
+	return sources;
+}
+
+/* an oid list as an oid[] literal */
+static void
+append_oid_array(StringInfo buf, List *oids)
+{
+	ListCell   *lc;
+
+	appendStringInfoString(buf, "'{");
+	foreach(lc, oids)
+		appendStringInfo(buf, "%s%u", lc == list_head(oids) ? "" : ",", lfirst_oid(lc));
+	appendStringInfoString(buf, "}'::pg_catalog.oid[]");
 }
 
 PG_FUNCTION_INFO_V1(dataeng_dim_on_key_drop);
 
 /*
  * dataeng_internal._dim_on_key_drop() RETURNS event_trigger
- *		ddl_command_start of DROP INDEX: _dim_key_check(the indexes named)
- *		when dropping them leaves a dimension's key column without a
- *		unique index of its own (before: DROP INDEX CONCURRENTLY commits
- *		as it goes, and an error after it would leave the index invalid);
- *		sql_drop of any other statement (ALTER TABLE ... DROP CONSTRAINT,
- *		DROP ... CASCADE of what an index depends on): _dim_key_check(NULL)
- *		when a dimension's key column has none left.
+ *		sql_drop (DROP INDEX, also CONCURRENTLY, ALTER TABLE ... DROP
+ *		CONSTRAINT, a DROP ... CASCADE of what an index depends on): when
+ *		the current transaction dropped the last unique index of a
+ *		dimension's key column, _dim_key_check(the sources, the indexes),
+ *		which keeps those the statement dropped, warns and marks their
+ *		dimensions.  The statement itself goes through (a pg_dump --clean
+ *		script drops a source's primary key before the source).
  */
 Datum
 dataeng_dim_on_key_drop(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_dim_on_key_drop");
-	List	   *dropping = NIL;
+	List	   *sources;
+	List	   *indexes;
 	StringInfoData sql;
-	ListCell   *lc;
 
-	if (strcmp(trigdata->event, "ddl_command_start") == 0)
-	{
-		DropStmt   *stmt = (DropStmt *) trigdata->parsetree;
-
-		if (stmt == NULL || !IsA(stmt, DropStmt) || stmt->removeType != OBJECT_INDEX)
-			PG_RETURN_NULL();
-		foreach(lc, stmt->objects)
-		{
-			Oid			index = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
-												 NoLock, true);
-
-			if (OidIsValid(index))
-				dropping = lappend_oid(dropping, index);
-		}
-		if (dropping == NIL)
-			PG_RETURN_NULL();
-	}
-	else if (trigdata->tag == CMDTAG_DROP_INDEX)
-		PG_RETURN_NULL();		/* (looked at before it ran) */
-	if (!dim_key_unindexed(dropping))
+	if (strcmp(trigdata->event, "sql_drop") != 0)
+		PG_RETURN_NULL();
+	sources = dim_key_dropped(&indexes);
+	if (sources == NIL)
 		PG_RETURN_NULL();
 	initStringInfo(&sql);
-	if (dropping == NIL)
-		appendStringInfoString(&sql, "SELECT dataeng_internal._dim_key_check(NULL)");
-	else
-	{
-		appendStringInfoString(&sql, "SELECT dataeng_internal._dim_key_check('{");
-		foreach(lc, dropping)
-			appendStringInfo(&sql, "%s%u", lc == list_head(dropping) ? "" : ",", lfirst_oid(lc));
-		appendStringInfoString(&sql, "}'::pg_catalog.oid[])");
-	}
+	appendStringInfoString(&sql, "SELECT dataeng_internal._dim_key_check(");
+	append_oid_array(&sql, sources);
+	appendStringInfoString(&sql, ", ");
+	append_oid_array(&sql, indexes);
+	appendStringInfoChar(&sql, ')');
 	gate_run(sql.data, gate_owner(fcinfo));
 	PG_RETURN_NULL();
 }
