@@ -542,7 +542,8 @@ DECLARE
   keyeq text := format('s.%1$I = x.%1$I', d.key_column);
 BEGIN
   PERFORM dataeng_internal._agg_lock_source(d.source, format('Dimension "%s" compares its rows with the whole source '
-                                                     '(after a TRUNCATE of it, or a change made while a column had another name)', d.name), false);
+                                                     '(after a TRUNCATE of it, a change made while a column had another name, '
+                                                     'or a drop of its key''s unique index)', d.name), false);
   n := dataeng_internal._agg_poll(d.consumer, polled);
   IF d.scd_type = 1 THEN
     EXECUTE format('DELETE FROM %s x WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE %s)', d.dim_table, d.source, keyeq);
@@ -702,9 +703,29 @@ BEGIN
                                     'they are not applied one by one).'
                                ELSE 'the changes wait for the next refresh.' END);
   END IF;
-  -- a dimension to make equal to its source (restored from a dump, or a
+  -- and its key column still has a unique index of its own (dimension_create
+  -- asks for one): without one, two source rows may have had one key, whose
+  -- changes would be applied to one dimension row.  A statement that dropped
+  -- it marked the dimension (_dim_key_check): once the key has one again,
+  -- the refresh below makes the dimension equal to the source.
+  IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                  WHERE i.indrelid = d.source AND i.indisunique AND i.indisvalid AND i.indimmediate
+                    AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                    AND a.attname = d.key_column) THEN
+    RAISE EXCEPTION 'key column "%" of the source of dimension "%" has no unique index of its own', d.key_column, d.name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s has no primary key or unique constraint or index on column %I alone any more (not partial, not '
+                            'deferrable): two of its rows could have one key, and the dimension would keep only one of them.',
+                            d.source, d.key_column),
+            HINT = format('Add one, e.g. ALTER TABLE %s ADD %s (%I); the next refresh then makes the dimension''s current rows '
+                          'equal to the source, as after a TRUNCATE.', d.source,
+                          CASE WHEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = d.source AND i.indisprimary)
+                               THEN 'UNIQUE' ELSE 'PRIMARY KEY' END, d.key_column);
+  END IF;
+  -- a dimension to make equal to its source (restored from a dump, a
   -- column's type changed with pending changes captured under the old
-  -- one, see _dim_on_alter): its pending changes are acknowledged unread
+  -- one, see _dim_on_alter, or its key's unique index dropped, see
+  -- _dim_key_check): its pending changes are acknowledged unread
   -- (their images may not read as the columns' types now)
   IF d.resync_pending THEN
     PERFORM dataeng_internal._agg_changes_table();
@@ -991,6 +1012,76 @@ COMMENT ON FUNCTION dataeng_internal._dim_on_alter() IS
 CREATE EVENT TRIGGER dataeng_dim_on_alter ON ddl_command_end
   WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE')
   EXECUTE FUNCTION dataeng_internal._dim_on_alter();
+
+-- A dimension's key column has a unique index of its own (the kind
+-- dimension_create asks for: valid, not deferrable, not partial, not on an
+-- expression): without one, two source rows could take one key, and the
+-- refresh would apply both rows' changes to one dimension row (an insert
+-- overwriting the other row, a delete of either removing the key).  A
+-- statement dropping the last such index still goes through (a pg_dump
+-- --clean script, or pg_restore --clean, drops a source's primary key
+-- before the source itself): DROP INDEX (also CONCURRENTLY), ALTER TABLE
+-- ... DROP CONSTRAINT, or a DROP ... CASCADE of what the index depends on
+-- (a collation, an operator class, a schema holding them).  It warns, and
+-- marks the dimension (resync_pending): dimension_refresh refuses to run
+-- while the key has no such index, and once it has one again, its next
+-- refresh makes the dimension's current rows equal to the source, as after
+-- a TRUNCATE, whatever rows of one key came and went meanwhile.  Another
+-- such index, or one the same statement adds (ALTER TABLE ... DROP
+-- CONSTRAINT ..., ADD PRIMARY KEY), keeps the key.
+-- (run as the extension's owner by the event trigger's function
+-- _dim_on_key_drop, src/cdc/ddl_gate.c, only when a source's key has no
+-- such index and the transaction dropped one: sources and indexes, pairs of
+-- a source and an index of its key the transaction dropped; those the
+-- current statement dropped count)
+CREATE FUNCTION dataeng_internal._dim_key_check(sources oid[], indexes oid[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  d record;
+BEGIN
+  FOR d IN
+    SELECT x.name, x.source, x.key_column
+      FROM dataeng_internal.dimension_defs x
+      JOIN pg_attribute a ON a.attrelid = x.source AND a.attname = x.key_column
+                         AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE NOT x.source_dropped
+       AND EXISTS (SELECT 1 FROM unnest(sources, indexes) u(source, index)
+                     JOIN pg_event_trigger_dropped_objects() o
+                       ON o.classid = 'pg_class'::regclass AND o.objid = u.index
+                    WHERE u.source = x.source)
+       AND NOT EXISTS (SELECT 1 FROM pg_index i
+                        WHERE i.indrelid = x.source AND i.indisunique AND i.indisvalid AND i.indimmediate
+                          AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum
+                          AND i.indpred IS NULL AND i.indexprs IS NULL)
+     ORDER BY x.name
+  LOOP
+    UPDATE dataeng_internal.dimension_defs x SET resync_pending = true WHERE x.name = d.name;
+    RAISE WARNING 'column "%" of table % is the key of dimension "%" and has no unique index of its own any more',
+                  d.key_column, d.source, d.name
+      USING DETAIL = format('Two source rows could now have one key: dataeng.dimension_refresh(%L) refuses to run until the column has one again, '
+                            'then makes the dimension''s current rows equal to the source, as after a TRUNCATE.', d.name),
+            HINT = format('Add it back, e.g. ALTER TABLE %s ADD %s (%I);', d.source,
+                          CASE WHEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = d.source AND i.indisprimary)
+                               THEN 'UNIQUE' ELSE 'PRIMARY KEY' END, d.key_column);
+  END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_key_check(oid[], oid[]) FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_key_check(oid[], oid[]) IS
+  'internal: warn of a statement that left a dimension''s key column without a unique index of its own, and mark the dimension (event trigger dataeng_dim_key_drop)';
+-- (one cheap check first: src/cdc/ddl_gate.c)
+CREATE FUNCTION dataeng_internal._dim_on_key_drop()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dataeng_dim_on_key_drop'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION dataeng_internal._dim_on_key_drop() FROM PUBLIC;
+COMMENT ON FUNCTION dataeng_internal._dim_on_key_drop() IS
+  'internal: a statement dropping the last unique index of a dimension''s key column warns and marks the dimension (event trigger dataeng_dim_key_drop)';
+CREATE EVENT TRIGGER dataeng_dim_key_drop ON sql_drop
+  EXECUTE FUNCTION dataeng_internal._dim_on_key_drop();
 
 -- A fact or dimension records its source's name beside its oid
 -- (_agg_source_exists).  After ALTER TABLE (RENAME, SET SCHEMA), ALTER

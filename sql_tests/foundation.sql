@@ -305,6 +305,8 @@ WITH reviewed (fn, vol, strict, par) AS (VALUES
   ('dataeng_internal._dim_events(text,regclass,text,text[])', 'v', true, 'u'),
   ('dataeng_internal._dim_on_alter()', 'v', false, 'u'),
   ('dataeng_internal._dim_on_alter_apply()', 'v', false, 'u'),
+  ('dataeng_internal._dim_key_check(oid[],oid[])', 'v', false, 'u'),
+  ('dataeng_internal._dim_on_key_drop()', 'v', false, 'u'),
   ('dataeng_internal._dim_resync(dataeng_internal.dimension_defs,bigint,timestamp with time zone)', 'v', false, 'u'),
   ('dataeng_internal._dim_source_columns(regclass,text[])', 's', false, 'u'),
   ('dataeng_internal._dim_type_keeps_values(oid,integer,oid,integer)', 's', true, 's'),

@@ -1431,3 +1431,12 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- Dimensions (dimensions.sql): a statement that leaves a dimension's key
+-- column without a unique index of its own (DROP INDEX, ALTER TABLE ...
+-- DROP CONSTRAINT or a DROP ... CASCADE) warns and marks the dimension
+-- (the function is created empty here for the trigger to name;
+-- dimensions.sql's definition replaces it).
+CREATE FUNCTION dataeng_internal._dim_on_key_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER dataeng_dim_key_drop ON sql_drop
+  EXECUTE FUNCTION dataeng_internal._dim_on_key_drop();

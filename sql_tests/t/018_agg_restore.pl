@@ -107,5 +107,53 @@ is($node->safe_psql('postgres', q{
 	"36\ndelta", 'the original fact applies its pending changes as deltas');
 is($node->safe_psql('postgres', $fact_diff), '0', 'and equals its GROUP BY');
 
+# A dump with --clean restored into the database it was taken from: its
+# script drops the source's primary key (ALTER TABLE ... DROP CONSTRAINT)
+# before the source; that warns (the dimensions lose their key for a
+# moment) and goes through, so a restore that stops at the first error
+# (psql -v ON_ERROR_STOP=1, pg_restore --exit-on-error --single-transaction)
+# runs to its end.  A type 1 and a type 2 dimension, with changes pending.
+# (The fact is dropped first: the script's DROP VIEW of it drops its
+# storage table too, and its DROP TABLE of that table then fails.)
+$node->safe_psql('restored', q{
+	SELECT dataeng.fact_drop('sales_daily');
+	SELECT dataeng.dimension_create('sales_dim1', 'sales', 'id', ARRAY['region', 'amount'], 1, schedule => NULL);
+	UPDATE sales SET region = 'again' WHERE id % 9 = 0;
+	DELETE FROM sales WHERE id BETWEEN 6 AND 8;
+	INSERT INTO sales VALUES (600, '2026-01-05 00:00+00', 'r2', 3);
+});
+my $dim1_diff = q{
+	SELECT count(*) FROM (
+	  (SELECT id, region, amount FROM sales_dim1 EXCEPT ALL SELECT id, region, amount FROM sales)
+	  UNION ALL
+	  (SELECT id, region, amount FROM sales EXCEPT ALL SELECT id, region, amount FROM sales_dim1)) x};
+my $plain = $node->basedir . '/clean.sql';
+$node->command_ok([ 'pg_dump', '--clean', '-f', $plain, '-d', $node->connstr('restored') ], 'pg_dump --clean');
+my ($stdout, $stderr);
+my $ok = $node->psql('restored', undef, extra_params => [ '-v', 'ON_ERROR_STOP=1', '-f', $plain ],
+	stdout => \$stdout, stderr => \$stderr);
+is($ok, 0, 'the --clean script restores into the same database with ON_ERROR_STOP');
+unlike($stderr, qr/ERROR/, 'without an error');
+like($stderr, qr/WARNING:  column "id" of table public\.sales is the key of dimension "sales_dim"/,
+	'the primary key dropped before the source warns');
+is($node->safe_psql('restored', q{
+	SELECT string_agg(name || '=' || resync_pending, ' ' ORDER BY name) FROM dataeng_internal.dimension_defs}),
+	'sales_dim=true sales_dim1=true', 'the restored dimensions are marked');
+$node->safe_psql('restored', q{
+	SELECT dataeng.dimension_refresh('sales_dim'), dataeng.dimension_refresh('sales_dim1')});
+is($node->safe_psql('restored', $dim_diff), '0', 'the type 2 dimension\'s current rows equal the source');
+is($node->safe_psql('restored', $dim1_diff), '0', 'the type 1 dimension equals the source');
+
+# the same with pg_restore --clean --exit-on-error --single-transaction
+$node->safe_psql('restored', q{UPDATE sales SET amount = amount * 2 WHERE id % 11 = 0});
+my $custom = $node->basedir . '/clean.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-f', $custom, '-d', $node->connstr('restored') ], 'pg_dump -Fc');
+$node->command_ok([ 'pg_restore', '--clean', '--exit-on-error', '--single-transaction',
+	'-d', $node->connstr('restored'), $custom ], 'pg_restore --clean --single-transaction into the same database');
+$node->safe_psql('restored', q{
+	SELECT dataeng.dimension_refresh('sales_dim'), dataeng.dimension_refresh('sales_dim1')});
+is($node->safe_psql('restored', $dim_diff), '0', 'the type 2 dimension\'s current rows equal the source');
+is($node->safe_psql('restored', $dim1_diff), '0', 'the type 1 dimension equals the source');
+
 $node->stop;
 done_testing();

@@ -44,6 +44,11 @@
  *	 such a role's DROP TRIGGER, CREATE OR REPLACE TRIGGER, ALTER TRIGGER
  *	 ... RENAME or ALTER TRIGGER ... DEPENDS ON EXTENSION of one
  *	 (cdc_before_trigger_change()).
+ * - _dim_on_key_drop: a statement that dropped the last unique index of
+ *	 a dimension's key column (sql_drop): looked for here, in the rows of
+ *	 dimension_defs and the sources' pg_index rows (those the transaction
+ *	 deleted too), and only then _dim_key_check(), which warns and marks
+ *	 the dimension.
  *
  * The calls are counted as calls of those functions (track_functions):
  * sql_tests/cdc_ddl_unrelated.sql counts them for unrelated DDL.
@@ -52,13 +57,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
@@ -829,6 +837,184 @@ dataeng_dim_on_alter(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 	}
 	gate_run("SELECT dataeng_internal._dim_on_alter_apply()", gate_owner(fcinfo));
+	PG_RETURN_NULL();
+}
+
+/*
+ * key_index_dropped
+ *		Append to *sources and *indexes source and each unique index on its
+ *		column key alone whose pg_index row the current transaction deleted
+ *		(dropped by it: no longer visible, so read with SnapshotAny).
+ */
+static void
+key_index_dropped(Relation pgindex, Oid source, AttrNumber key,
+				  List **sources, List **indexes)
+{
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&skey, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(source));
+	scan = systable_beginscan(pgindex, IndexIndrelidIndexId, true, SnapshotAny, 1, &skey);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+		HeapTupleHeader h = tup->t_data;
+
+		if (!(ix->indisunique && ix->indnkeyatts == 1 && ix->indkey.values[0] == key))
+			continue;
+		if ((h->t_infomask & HEAP_XMAX_INVALID) || HEAP_XMAX_IS_LOCKED_ONLY(h->t_infomask) ||
+			!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(h)))
+			continue;
+		*sources = lappend_oid(*sources, source);
+		*indexes = lappend_oid(*indexes, ix->indexrelid);
+	}
+	systable_endscan(scan);
+}
+
+/*
+ * dim_key_dropped
+ *		The sources of dimensions (not marked dropped, still there with
+ *		their key column) whose key column has no unique index of its own
+ *		of the kind dimension_create asks for (valid, not deferrable, not
+ *		partial, not on an expression) and had one on it that the current
+ *		transaction dropped: a source per such index, the index in
+ *		*indexes.  The rows of dimension_defs are read as defs_scan reads
+ *		them, the indexes from pg_index (no lock on the sources); the rows
+ *		deleted are looked for only when a key has no such index.  The
+ *		caller keeps the indexes the current statement dropped.
+ */
+static List *
+dim_key_dropped(List **indexes)
+{
+	Oid			nsp = get_namespace_oid(DATAENG_INTERNAL_SCHEMA, true);
+	Oid			relid;
+	Relation	rel;
+	Relation	pgindex;
+	TupleDesc	desc;
+	AttrNumber	a_source,
+				a_dropped,
+				a_key;
+	TableScanDesc scan;
+	Snapshot	snapshot;
+	HeapTuple	tup;
+	List	   *sources = NIL;
+
+	*indexes = NIL;
+	if (strcmp(dataeng_internal_schema(), DATAENG_INTERNAL_SCHEMA) != 0 || !OidIsValid(nsp))
+		return NIL;
+	relid = get_relname_relid("dimension_defs", nsp);
+	if (!OidIsValid(relid))
+		return NIL;
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	a_source = SPI_fnumber(desc, "source");
+	a_dropped = SPI_fnumber(desc, "source_dropped");
+	a_key = SPI_fnumber(desc, "key_column");
+	if (a_source <= 0 || a_dropped <= 0 || a_key <= 0)
+	{
+		table_close(rel, AccessShareLock);
+		return NIL;
+	}
+	pgindex = table_open(IndexRelationId, AccessShareLock);
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		d;
+		Oid			source;
+		AttrNumber	key;
+		bool		kept = false;
+		ScanKeyData skey;
+		SysScanDesc iscan;
+		HeapTuple	itup;
+
+		d = heap_getattr(tup, a_dropped, desc, &isnull);
+		if (!isnull && DatumGetBool(d))
+			continue;
+		d = heap_getattr(tup, a_source, desc, &isnull);
+		if (isnull)
+			continue;
+		source = DatumGetObjectId(d);
+		if (list_member_oid(sources, source))
+			continue;
+		d = heap_getattr(tup, a_key, desc, &isnull);
+		if (isnull)
+			continue;
+		/* (no such table, or no such column: the refresh says so) */
+		key = get_attnum(source, TextDatumGetCString(d));
+		if (key == InvalidAttrNumber)
+			continue;
+		ScanKeyInit(&skey, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(source));
+		iscan = systable_beginscan(pgindex, IndexIndrelidIndexId, true, NULL, 1, &skey);
+		while (!kept && (itup = systable_getnext(iscan)) != NULL)
+		{
+			Form_pg_index ix = (Form_pg_index) GETSTRUCT(itup);
+
+			kept = ix->indisunique && ix->indisvalid && ix->indimmediate &&
+				ix->indnkeyatts == 1 && ix->indkey.values[0] == key &&
+				heap_attisnull(itup, Anum_pg_index_indpred, NULL) &&
+				heap_attisnull(itup, Anum_pg_index_indexprs, NULL);
+		}
+		systable_endscan(iscan);
+		if (kept)
+			continue;
+		key_index_dropped(pgindex, source, key, &sources, indexes);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(pgindex, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return sources;
+}
+
+/* an oid list as an oid[] literal */
+static void
+append_oid_array(StringInfo buf, List *oids)
+{
+	ListCell   *lc;
+
+	appendStringInfoString(buf, "'{");
+	foreach(lc, oids)
+		appendStringInfo(buf, "%s%u", lc == list_head(oids) ? "" : ",", lfirst_oid(lc));
+	appendStringInfoString(buf, "}'::pg_catalog.oid[]");
+}
+
+PG_FUNCTION_INFO_V1(dataeng_dim_on_key_drop);
+
+/*
+ * dataeng_internal._dim_on_key_drop() RETURNS event_trigger
+ *		sql_drop (DROP INDEX, also CONCURRENTLY, ALTER TABLE ... DROP
+ *		CONSTRAINT, a DROP ... CASCADE of what an index depends on): when
+ *		the current transaction dropped the last unique index of a
+ *		dimension's key column, _dim_key_check(the sources, the indexes),
+ *		which keeps those the statement dropped, warns and marks their
+ *		dimensions.  The statement itself goes through (a pg_dump --clean
+ *		script drops a source's primary key before the source).
+ */
+Datum
+dataeng_dim_on_key_drop(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata = gate_trigdata(fcinfo, "_dim_on_key_drop");
+	List	   *sources;
+	List	   *indexes;
+	StringInfoData sql;
+
+	if (strcmp(trigdata->event, "sql_drop") != 0)
+		PG_RETURN_NULL();
+	sources = dim_key_dropped(&indexes);
+	if (sources == NIL)
+		PG_RETURN_NULL();
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT dataeng_internal._dim_key_check(");
+	append_oid_array(&sql, sources);
+	appendStringInfoString(&sql, ", ");
+	append_oid_array(&sql, indexes);
+	appendStringInfoChar(&sql, ')');
+	gate_run(sql.data, gate_owner(fcinfo));
 	PG_RETURN_NULL();
 }
 

@@ -723,60 +723,94 @@ dataeng_guard_load(PG_FUNCTION_ARGS)
 }
 
 /*
- * late_trigger
- *		Whether trigger tgname of relation rel is an enabled BEFORE INSERT
- *		or UPDATE row trigger.
+ * warn_late_triggers
+ *		Warn of trigger tgname of relation rel (NULL: of each of its
+ *		triggers whose name sorts after "dataeng_guard") when it is an
+ *		enabled BEFORE INSERT or UPDATE row trigger, not an internal one.
  */
-static bool
-late_trigger(Oid rel, const char *tgname)
+static void
+warn_late_triggers(Oid rel, const char *tgname)
 {
-	Oid			tgoid = get_trigger_oid(rel, tgname, true);
 	Relation	tgrel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	bool		late = false;
 
-	if (!OidIsValid(tgoid))
-		return false;
 	tgrel = table_open(TriggerRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(tgoid));
-	scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
-	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	ScanKeyInit(&key, Anum_pg_trigger_tgrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(rel));
+	scan = systable_beginscan(tgrel, TriggerRelidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_trigger tg = (Form_pg_trigger) GETSTRUCT(tup);
+		const char *name = NameStr(tg->tgname);
 
-		late = TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_BEFORE(tg->tgtype) &&
+		if (tgname != NULL ? strcmp(name, tgname) != 0 : strcmp(name, "dataeng_guard") <= 0)
+			continue;
+		if (!tg->tgisinternal &&
+			TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_BEFORE(tg->tgtype) &&
 			(TRIGGER_FOR_INSERT(tg->tgtype) || TRIGGER_FOR_UPDATE(tg->tgtype)) &&
-			tg->tgenabled != TRIGGER_DISABLED;
+			tg->tgenabled != TRIGGER_DISABLED)
+			ereport(WARNING,
+					(errmsg("trigger \"%s\" of table %s fires after the guard: a row it changes is stored unchecked",
+							name, qualified_name(rel)),
+					 errdetail("PostgreSQL fires the BEFORE triggers of a row in the order of their names, and this one's sorts after \"dataeng_guard\"."),
+					 errhint("Rename the trigger so that its name sorts before \"dataeng_guard\" (ALTER TRIGGER ... RENAME TO), or let it change no column a rule reads.")));
 	}
 	systable_endscan(scan);
 	table_close(tgrel, AccessShareLock);
-	return late;
+}
+
+/*
+ * warn_late_on
+ *		warn_late_triggers() on the table rv names, if guarded, or on each
+ *		guarded partition of it (a partitioned table's trigger is cloned
+ *		onto its partitions, and created, renamed or enabled with it).
+ */
+static void
+warn_late_on(RangeVar *rv, const char *tgname)
+{
+	Oid			relid;
+	List	   *rels;
+	ListCell   *lc;
+
+	/* (the statement holds its lock on the table) */
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
+		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			rel = lfirst_oid(lc);
+
+		if (OidIsValid(get_trigger_oid(rel, "dataeng_guard", true)))
+			warn_late_triggers(rel, tgname);
+	}
+	list_free(rels);
 }
 
 /*
  * guard_after_utility
- *		After CREATE TRIGGER or ALTER TRIGGER ... RENAME TO (the utility
- *		hook, src/schedule/dbhook.c): warn when the trigger, named to sort
- *		after "dataeng_guard", is an enabled BEFORE INSERT or UPDATE row
- *		trigger of a guarded table (or, on a partitioned table, its clone
- *		on a guarded partition).  PostgreSQL fires a row's BEFORE triggers
- *		in the order of their names: a row it changes is stored as the
- *		guard did not check it.  guard_enable() warns of the triggers
- *		already there with the same words (_guard_enable); one created or
- *		renamed later got no warning.  Nothing is looked up for another
- *		statement, or for a name that sorts before the guard's.
+ *		After CREATE TRIGGER, ALTER TRIGGER ... RENAME TO or ALTER TABLE ...
+ *		ENABLE [ALWAYS | REPLICA] TRIGGER (the utility hook,
+ *		src/schedule/dbhook.c): warn when the trigger, named to sort after
+ *		"dataeng_guard", is an enabled BEFORE INSERT or UPDATE row trigger
+ *		of a guarded table (or, on a partitioned table, its clone on a
+ *		guarded partition).  PostgreSQL fires a row's BEFORE triggers in
+ *		the order of their names: a row it changes is stored as the guard
+ *		did not check it.  guard_enable() warns of the triggers already
+ *		there with the same words (_guard_enable); one created, renamed or
+ *		enabled later got no warning.  ENABLE TRIGGER ALL or USER, and
+ *		ENABLE TRIGGER dataeng_guard (the guard back), warn of each such
+ *		trigger of the table.  Nothing is looked up for another statement,
+ *		or for a name that sorts before the guard's.
  */
 void
 guard_after_utility(Node *stmt)
 {
 	RangeVar   *rv;
 	const char *tgname;
-	Oid			relid;
-	List	   *rels;
-	ListCell   *lc;
 
 	if (stmt == NULL)
 		return;
@@ -790,26 +824,40 @@ guard_after_utility(Node *stmt)
 		rv = ((RenameStmt *) stmt)->relation;
 		tgname = ((RenameStmt *) stmt)->newname;
 	}
+	else if (IsA(stmt, AlterTableStmt))
+	{
+		AlterTableStmt *at = (AlterTableStmt *) stmt;
+		ListCell   *lc;
+
+		if (at->relation == NULL)
+			return;
+		foreach(lc, at->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			switch (cmd->subtype)
+			{
+				case AT_EnableTrig:
+				case AT_EnableAlwaysTrig:
+				case AT_EnableReplicaTrig:
+					if (cmd->name == NULL || strcmp(cmd->name, "dataeng_guard") < 0)
+						break;
+					warn_late_on(at->relation,
+								 strcmp(cmd->name, "dataeng_guard") == 0 ? NULL : cmd->name);
+					break;
+				case AT_EnableTrigAll:
+				case AT_EnableTrigUser:
+					warn_late_on(at->relation, NULL);
+					break;
+				default:
+					break;
+			}
+		}
+		return;
+	}
 	else
 		return;
 	if (rv == NULL || tgname == NULL || strcmp(tgname, "dataeng_guard") <= 0)
 		return;
-	/* (the statement holds its lock on the table) */
-	relid = RangeVarGetRelid(rv, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
-	rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
-		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
-	foreach(lc, rels)
-	{
-		Oid			rel = lfirst_oid(lc);
-
-		if (OidIsValid(get_trigger_oid(rel, "dataeng_guard", true)) && late_trigger(rel, tgname))
-			ereport(WARNING,
-					(errmsg("trigger \"%s\" of table %s fires after the guard: a row it changes is stored unchecked",
-							tgname, qualified_name(rel)),
-					 errdetail("PostgreSQL fires the BEFORE triggers of a row in the order of their names, and this one's sorts after \"dataeng_guard\"."),
-					 errhint("Rename the trigger so that its name sorts before \"dataeng_guard\" (ALTER TRIGGER ... RENAME TO), or let it change no column a rule reads.")));
-	}
-	list_free(rels);
+	warn_late_on(rv, tgname);
 }

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "common/common.h"
@@ -41,18 +42,121 @@ validate_phone_region_code(text *t, char *buf)
 	return NULL;
 }
 
+/* whether s[i] begins an en or em dash (U+2013, U+2014) */
+static bool
+phone_dash_at(const char *s, int i, int len)
+{
+	return i + 2 < len && (unsigned char) s[i] == 0xE2 && (unsigned char) s[i + 1] == 0x80 &&
+		((unsigned char) s[i + 2] == 0x93 || (unsigned char) s[i + 2] == 0x94);
+}
+
+/*
+ * phone_char_len
+ *		The length of the character at s[i] if a written number may hold
+ *		it (a digit, a blank, + - . / ( ), an en or em dash), else 0.
+ */
+static int
+phone_char_len(const char *s, int i, int len)
+{
+	if (s[i] != '\0' && ((s[i] >= '0' && s[i] <= '9') || strchr(" +-./()", s[i]) != NULL))
+		return 1;
+	return phone_dash_at(s, i, len) ? 3 : 0;
+}
+
+/* at most this many digits in each end of a range written in full */
+#define PHONE_RANGE_DIGITS 32
+
+/*
+ * phone_digits
+ *		The digits of s[from..to) into buf (at most PHONE_RANGE_DIGITS), and
+ *		the length of their first group (the digits before the first other
+ *		character after one); -1 when there are more, or when the text
+ *		holds a character no number holds.
+ */
+static int
+phone_digits(const char *s, int from, int to, char *buf, int *first)
+{
+	int			n = 0;
+	int			i = from;
+
+	*first = -1;
+	while (i < to)
+	{
+		int			step = phone_char_len(s, i, to);
+
+		if (step == 0)
+			return -1;
+		if (step == 1 && s[i] >= '0' && s[i] <= '9')
+		{
+			if (n == PHONE_RANGE_DIGITS)
+				return -1;
+			buf[n++] = s[i];
+		}
+		else if (n > 0 && *first < 0)
+			*first = n;
+		i += step;
+	}
+	if (*first < 0)
+		*first = n;
+	return n;
+}
+
+/*
+ * phone_full_range
+ *		Whether the dash at s[dash] (dashlen bytes) sets two ends of a range
+ *		apart, the second written in full: after it, to the end of the
+ *		text, a number of as many digits as the one before it (from the
+ *		last character no number holds, as in "Tel. 030 ..."), greater, and
+ *		beginning with the same group of digits (the area or country code:
+ *		"030 1234560 - 030 1234599", "202-555-0100 - 202-555-0199").  One
+ *		number written with a dash between its parts ("0891 - 2345") has
+ *		other groups on either side.
+ */
+static bool
+phone_full_range(const char *s, int len, int dash, int dashlen)
+{
+	char		before[PHONE_RANGE_DIGITS],
+				after[PHONE_RANGE_DIGITS];
+	int			nbefore,
+				nafter,
+				fbefore,
+				fafter,
+				start = 0,
+				i = 0;
+
+	while (i < dash)
+	{
+		int			step = phone_char_len(s, i, dash);
+
+		if (step == 0)
+		{
+			step = pg_utf_mblen((const unsigned char *) s + i);
+			start = i + step;
+		}
+		i += step;
+	}
+	nbefore = phone_digits(s, start, dash, before, &fbefore);
+	nafter = phone_digits(s, dash + dashlen, len, after, &fafter);
+	return nbefore > 0 && nafter == nbefore && fafter == fbefore &&
+		memcmp(before, after, fbefore) == 0 && memcmp(after, before, nafter) > 0;
+}
+
 /*
  * validate_phone_range
  *		Whether the text (UTF-8, len bytes) writes a range of numbers, not
  *		one: an en or em dash (U+2013, U+2014), then digits alone to its
  *		end, no more of them than the group of digits before the dash, and
  *		greater than that group's last as many ("555-0100 - 0199" and
- *		"030 1234560-99", the dash before 0199 and 99 an en dash).
- *		libphonenumber reads such a dash as any other, and the digits of
- *		both ends run together were a number (+4930123456099 in Germany,
- *		where numbers vary in length).  A dash between a shorter and a
- *		longer group ("030 - 1234560", an area code a word processor's dash
- *		sets apart) still separates the parts of one number.
+ *		"030 1234560-99", the dash before 0199 and 99 an en dash); or an en
+ *		or em dash, or a hyphen with a blank on each side, then the second
+ *		end written in full (phone_full_range()).  libphonenumber reads
+ *		such a dash as any other, and the digits of both ends run together
+ *		were a number (+4930123456099 in Germany, where numbers vary in
+ *		length; "089 123 - 089 456" was +4989123089456).  A dash between a
+ *		shorter and a longer group ("030 - 1234560", an area code a word
+ *		processor's dash sets apart) still separates the parts of one
+ *		number, and a hyphen between groups ("030 1234560-99", an
+ *		extension as DIN 5008 writes it) joins them.
  */
 bool
 validate_phone_range(const char *s, int len)
@@ -64,10 +168,18 @@ validate_phone_range(const char *s, int len)
 				group,
 				ngroup = 0;
 
-	for (i = 0; i + 2 < len; i++)
-		if ((unsigned char) s[i] == 0xE2 && (unsigned char) s[i + 1] == 0x80 &&
-			((unsigned char) s[i + 2] == 0x93 || (unsigned char) s[i + 2] == 0x94))
+	for (i = 0; i < len; i++)
+	{
+		if (phone_dash_at(s, i, len))
+		{
 			dash = s + i;
+			if (phone_full_range(s, len, i, 3))
+				return true;
+		}
+		else if (s[i] == '-' && i > 0 && s[i - 1] == ' ' && i + 1 < len && s[i + 1] == ' ' &&
+				 phone_full_range(s, len, i, 1))
+			return true;
+	}
 	if (dash == NULL)
 		return false;
 	/* after the last dash: blanks, digits, blanks, the end */
