@@ -879,9 +879,13 @@ BEGIN
               THEN format('depends on %s, which names no job of its owner: it never runs; reschedule it without that dependency',
                           dep.missing)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('timed out after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              THEN format('timed out after %s: %s%s',
+                          j.max_retries || CASE WHEN j.max_retries OPERATOR(pg_catalog.=) 1 THEN ' retry' ELSE ' retries' END,
+                          js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('failed after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              THEN format('failed after %s: %s%s',
+                          j.max_retries || CASE WHEN j.max_retries OPERATOR(pg_catalog.=) 1 THEN ' retry' ELSE ' retries' END,
+                          js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
