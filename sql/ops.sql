@@ -1280,8 +1280,13 @@ BEGIN
          CASE WHEN isfinite(c.newest) THEN round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)) END,
          (SELECT max(x.checked_at) FROM dataeng.monitor_checks x
            WHERE x.monitor OPERATOR(pg_catalog.=) m.name AND x.ok),
-         CASE WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
-         CASE WHEN c.ok OR c.check_id IS NULL THEN m.created_at
+         -- (a check that could not run: its job's error, since its first
+         -- failure after the latest check; they were NULL and the
+         -- monitor's creation, or the start of the latest check's state)
+         CASE WHEN mj.error_message IS NOT NULL THEN mj.error_message
+              WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
+         CASE WHEN mj.error_message IS NOT NULL THEN mj.first_failed
+              WHEN c.ok OR c.check_id IS NULL THEN m.created_at
               ELSE coalesce((SELECT min(x.checked_at) FROM dataeng.monitor_checks x
                               WHERE x.monitor OPERATOR(pg_catalog.=) m.name
                                 AND x.check_id OPERATOR(pg_catalog.>) coalesce(
@@ -1298,7 +1303,12 @@ BEGIN
     -- start of the scheduler's pass, which may be before a check made
     -- while the scheduler was slow to get to it)
     LEFT JOIN LATERAL (
-      SELECT jr.error_message FROM dataeng.jobs j
+      SELECT jr.error_message,
+             (SELECT min(x.finished_at) FROM dataeng.job_runs x
+               WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id
+                 AND x.status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                 AND x.finished_at OPERATOR(pg_catalog.>) coalesce(c.checked_at, '-infinity')) AS first_failed
+        FROM dataeng.jobs j
         JOIN dataeng.job_runs jr ON jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
        WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name)
          AND j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
