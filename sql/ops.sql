@@ -899,7 +899,19 @@ BEGIN
          NULL::bigint, NULL::numeric,
          (SELECT max(vr.finished_at) FROM dataeng.validation_runs vr
            WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name AND vr.failed_rules OPERATOR(pg_catalog.=) 0),
-         v.failed_names, v.finished_at,
+         v.failed_names,
+         -- (since the first run of the current spell: failing or warning
+         -- since the first run after the latest that passed, ok since the
+         -- first after the latest that failed; it was the latest run's
+         -- end, which moved at each validate() of a table failing for days)
+         (SELECT min(vr.finished_at) FROM dataeng.validation_runs vr
+           WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name
+             AND vr.run_id OPERATOR(pg_catalog.>) coalesce(
+                   (SELECT max(y.run_id) FROM dataeng.validation_runs y
+                     WHERE y.table_name OPERATOR(pg_catalog.=) r.table_name
+                       AND y.run_id OPERATOR(pg_catalog.<) v.run_id
+                       AND (y.failed_rules OPERATOR(pg_catalog.>) 0) IS DISTINCT FROM (v.failed_rules OPERATOR(pg_catalog.>) 0)),
+                   0)),
          NULL::regrole, r.table_name, NULL::text, NULL::text
     FROM (SELECT ru.table_name, count(*) AS n FROM dataeng.rules ru GROUP BY ru.table_name) r
     LEFT JOIN LATERAL (
