@@ -1840,8 +1840,8 @@ BEGIN
           (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) obj_owner::oid),
           pg_catalog.now())
   ON CONFLICT (condition) WHERE resolved_at IS NULL AND condition IS NOT NULL
-  DO UPDATE SET message = excluded.message, payload = excluded.payload, last_seen_at = excluded.last_seen_at,
-                seen_count = x.seen_count OPERATOR(pg_catalog.+) 1
+  DO UPDATE SET object = excluded.object, message = excluded.message, payload = excluded.payload,
+                last_seen_at = excluded.last_seen_at, seen_count = x.seen_count OPERATOR(pg_catalog.+) 1
   RETURNING x.* INTO a;
   IF a.seen_count OPERATOR(pg_catalog.>) 1 THEN
     RETURN false;
@@ -1971,7 +1971,12 @@ BEGIN
             ORDER BY x.name FOR UPDATE SKIP LOCKED));
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
-    cond := s.kind || ':' || s.name || ':' || s.alert_kind;
+    -- (a captured table's condition by its oid: by its name, a rename
+    -- resolved its open alert, sending "resolved" while capture was still
+    -- stopped, and raised a new one; the alert takes the new name)
+    cond := s.kind || ':' || CASE WHEN s.kind OPERATOR(pg_catalog.=) 'captured table' AND s.table_name IS NOT NULL
+                                  THEN 'oid ' || s.table_name::oid::text ELSE s.name END
+            || ':' || s.alert_kind;
     holding := holding || cond;
     IF dataeng_internal._alert_raise(cond, s.alert_kind, s.name, s.severity,
                             format('%s %s: %s', s.kind, s.name, s.reason),
