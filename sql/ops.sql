@@ -338,6 +338,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   d record;
+  agg record;
   kind text;
   own regrole;
 BEGIN
@@ -387,6 +388,27 @@ BEGIN
     IF own IS NULL OR NOT (pg_has_role(caller, own, 'USAGE') OR dataeng_internal._is_superuser(caller)) THEN
       RAISE EXCEPTION '% does not exist', object
         USING ERRCODE = 'undefined_object', HINT = 'Name one of your jobs, consumers, facts, dimensions, monitors or on_change triggers as kind:name.';
+    END IF;
+    -- the consumer of a fact or dimension is judged by the settings of
+    -- the fact or dimension (its state and alerts are theirs): a setting
+    -- of consumer:fact:NAME was taken and never applied (NULL, to take
+    -- one back, still is)
+    IF kind OPERATOR(pg_catalog.=) 'consumer' AND value IS NOT NULL THEN
+      SELECT a.kind, a.name INTO agg
+        FROM (SELECT 'fact' AS kind, f.name FROM dataeng_internal.fact_defs f
+               WHERE f.consumer OPERATOR(pg_catalog.=) substr(object, 10)
+              UNION ALL
+              SELECT 'dimension', dd.name FROM dataeng_internal.dimension_defs dd
+               WHERE dd.consumer OPERATOR(pg_catalog.=) substr(object, 10)) a
+       LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'setting % does not apply to "%"', setting, object
+          USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = format('%s is the consumer of %s %s, whose settings say when it is stale and alert; a setting of the consumer would never apply.',
+                                substr(object, 10), agg.kind, agg.name),
+                HINT = format('Set it for the %s: SELECT dataeng.alert_set(%L, %L, %L).',
+                              agg.kind, agg.kind || ':' || agg.name, setting, value);
+      END IF;
     END IF;
   END IF;
   IF value IS NULL THEN
@@ -787,7 +809,8 @@ BEGIN
   UNION ALL
   -- facts and dimensions (their lag: their consumer's)
   SELECT a.kind, a.name,
-         CASE WHEN l.expired_at IS NOT NULL OR a.source_gone IS NOT NULL OR st.table_name IS NOT NULL THEN 'failing'
+         CASE WHEN l.expired_at IS NOT NULL OR a.source_gone IS NOT NULL OR st.table_name IS NOT NULL
+                OR rj.status IS NOT NULL THEN 'failing'
               WHEN l.behind THEN 'warning' ELSE 'ok' END,
          CASE WHEN a.source_gone IS NOT NULL
               THEN format('its source table %s was dropped: its refreshes fail; drop it with dataeng.%s_drop() and create it again from the table that replaces it',
@@ -803,13 +826,34 @@ BEGIN
               THEN format('its consumer expired: %s; %s', l.expired_reason,
                           CASE a.kind WHEN 'fact' THEN format('rebuild it with dataeng.fact_rebuild(%L) or drop it', a.name)
                                       ELSE 'drop it with dataeng.dimension_drop() and create it again' END)
+              -- (its refresh job fails, a column of its source renamed
+              -- or dropped, say: it said up to date with its source, ok
+              -- until its changes waited longer than max_lag)
+              WHEN rj.status IS NOT NULL
+              THEN format('its refreshes fail: the last run of its job %s %s at %s: %s; fix the cause, then SELECT dataeng.%s_refresh(%L)%s',
+                          rj.job_name, replace(rj.status, '_', ' '), dataeng_internal._text_time(rj.finished_at), rj.error_message,
+                          a.kind, a.name,
+                          CASE WHEN l.pending_changes OPERATOR(pg_catalog.>) 0
+                               THEN format(' (%s of its source %s, the oldest %s s old)',
+                                           CASE WHEN l.pending_changes OPERATOR(pg_catalog.=) 1 THEN '1 change' ELSE l.pending_changes || ' changes' END,
+                                           CASE WHEN l.pending_changes OPERATOR(pg_catalog.=) 1 THEN 'waits' ELSE 'wait' END,
+                                           round(l.lag_seconds))
+                               ELSE '' END)
               WHEN l.behind
               THEN format('stale: %s changes of its source wait, the oldest %s s old; last refresh %s',
                           l.pending_changes, round(l.lag_seconds), coalesce(dataeng_internal._text_time(a.last_refresh), 'never'))
+              -- (changes wait, under its thresholds: it said "up to
+              -- date with its source" beside a lag_changes of 20)
+              WHEN l.pending_changes OPERATOR(pg_catalog.>) 0
+              THEN format('%s of its source %s for its next refresh, the oldest %s s old (under lag_changes and max_lag); last refresh %s',
+                          CASE WHEN l.pending_changes OPERATOR(pg_catalog.=) 1 THEN '1 change' ELSE l.pending_changes || ' changes' END,
+                          CASE WHEN l.pending_changes OPERATOR(pg_catalog.=) 1 THEN 'waits' ELSE 'wait' END,
+                          round(l.lag_seconds), coalesce(dataeng_internal._text_time(a.last_refresh), 'never'))
               ELSE 'up to date with its source' END,
-         l.pending_changes, l.lag_seconds, a.last_refresh, l.expired_reason,
+         l.pending_changes, l.lag_seconds, a.last_refresh, coalesce(l.expired_reason, rj.error_message),
          CASE WHEN a.source_gone IS NULL AND st.table_name IS NOT NULL
               THEN coalesce(st.capture_stopped_at, a.last_refresh, a.created_at)
+              WHEN a.source_gone IS NULL AND l.expired_at IS NULL AND rj.status IS NOT NULL THEN rj.first_failed
               ELSE coalesce(a.last_refresh, a.created_at) END,
          a.owner, NULL::regclass,
          -- (a dropped source alerts of its own: with schedule => NULL no
@@ -820,6 +864,26 @@ BEGIN
               WHEN l.behind THEN 'warning' END
     FROM aggs a LEFT JOIN lagged l ON l.name OPERATOR(pg_catalog.=) a.consumer
     LEFT JOIN stopped st ON st.table_name::oid OPERATOR(pg_catalog.=) a.source
+    -- its refresh job's last finished run, when it failed or timed out
+    -- after the last refresh (a refresh by hand that succeeds since ends
+    -- it); the alert is that job's job_failed or job_timed_out
+    LEFT JOIN LATERAL (
+      SELECT r.job_name, r.status, r.error_message, r.finished_at,
+             (SELECT min(x.finished_at) FROM dataeng.job_runs x
+               WHERE x.job_id OPERATOR(pg_catalog.=) r.job_id
+                 AND x.status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                 AND x.finished_at OPERATOR(pg_catalog.>) coalesce(a.last_refresh, '-infinity')) AS first_failed
+        FROM (SELECT j.job_id, j.job_name, jr.status, jr.error_message, jr.finished_at
+                FROM dataeng.jobs j
+                JOIN LATERAL (SELECT y.status, y.error_message, y.finished_at FROM dataeng.job_runs y
+                               WHERE y.job_id OPERATOR(pg_catalog.=) j.job_id
+                                 AND y.status OPERATOR(pg_catalog.=) ANY ('{succeeded,failed,timed_out}')
+                               ORDER BY y.started_at DESC LIMIT 1) jr ON true
+               WHERE j.job_name OPERATOR(pg_catalog.=) (CASE a.kind WHEN 'fact' THEN 'fact_refresh:' ELSE 'dimension_refresh:' END
+                                                        OPERATOR(pg_catalog.||) a.name)
+                 AND j.owner OPERATOR(pg_catalog.=) a.owner) r
+       WHERE r.status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+         AND r.finished_at OPERATOR(pg_catalog.>) coalesce(a.last_refresh, '-infinity')) rj ON true
   UNION ALL
   -- tables with rules: the latest validation run
   SELECT 'table with rules', r.table_name::text,
@@ -835,7 +899,19 @@ BEGIN
          NULL::bigint, NULL::numeric,
          (SELECT max(vr.finished_at) FROM dataeng.validation_runs vr
            WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name AND vr.failed_rules OPERATOR(pg_catalog.=) 0),
-         v.failed_names, v.finished_at,
+         v.failed_names,
+         -- (since the first run of the current spell: failing or warning
+         -- since the first run after the latest that passed, ok since the
+         -- first after the latest that failed; it was the latest run's
+         -- end, which moved at each validate() of a table failing for days)
+         (SELECT min(vr.finished_at) FROM dataeng.validation_runs vr
+           WHERE vr.table_name OPERATOR(pg_catalog.=) r.table_name
+             AND vr.run_id OPERATOR(pg_catalog.>) coalesce(
+                   (SELECT max(y.run_id) FROM dataeng.validation_runs y
+                     WHERE y.table_name OPERATOR(pg_catalog.=) r.table_name
+                       AND y.run_id OPERATOR(pg_catalog.<) v.run_id
+                       AND (y.failed_rules OPERATOR(pg_catalog.>) 0) IS DISTINCT FROM (v.failed_rules OPERATOR(pg_catalog.>) 0)),
+                   0)),
          NULL::regrole, r.table_name, NULL::text, NULL::text
     FROM (SELECT ru.table_name, count(*) AS n FROM dataeng.rules ru GROUP BY ru.table_name) r
     LEFT JOIN LATERAL (
@@ -879,9 +955,13 @@ BEGIN
               THEN format('depends on %s, which names no job of its owner: it never runs; reschedule it without that dependency',
                           dep.missing)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'timed_out' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('timed out after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              THEN format('timed out after %s: %s%s',
+                          j.max_retries || CASE WHEN j.max_retries OPERATOR(pg_catalog.=) 1 THEN ' retry' ELSE ' retries' END,
+                          js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) 'failed' AND j.attempt OPERATOR(pg_catalog.=) 0
-              THEN format('failed after %s retries: %s%s', j.max_retries, js.error_message, js.note)
+              THEN format('failed after %s: %s%s',
+                          j.max_retries || CASE WHEN j.max_retries OPERATOR(pg_catalog.=) 1 THEN ' retry' ELSE ' retries' END,
+                          js.error_message, js.note)
               WHEN js.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
               THEN format('attempt %s of %s failed, retrying: %s%s', j.attempt, j.max_retries + 1, js.error_message, js.note)
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean
@@ -1032,7 +1112,8 @@ BEGIN
   -- again and again (dataeng.on_change_timeout = 0: 5 times in a row, as
   -- WAL_CUT_OFF_WARN in wal_handlers.c); paused when paused by hand
   SELECT 'on_change', o.trigger_name,
-         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached THEN 'failing'
+         CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 OR bk.why IS NOT NULL OR nf.why IS NOT NULL OR bound.reached
+                OR cs.table_name IS NOT NULL THEN 'failing'
               WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 THEN 'warning'
               WHEN o.paused_at IS NOT NULL THEN 'paused'
               WHEN NOT coalesce(current_setting('dataeng.enabled', true), 'on')::boolean THEN 'warning'
@@ -1079,6 +1160,16 @@ BEGIN
                                            o.table_name,
                                            CASE WHEN o.backlog_batches OPERATOR(pg_catalog.=) 1 THEN 'waits' ELSE 'wait' END)
                                ELSE ', in the resume of its set-aside batches' END)
+              -- (its table's capture from the WAL stopped: the worker
+              -- decodes none of its changes, so the handler gets none of
+              -- those committed until the table's owner runs cdc_enable()
+              -- again; it said ok, handling the changes of the table)
+              WHEN cs.table_name IS NOT NULL
+              THEN format('its table %s is not captured since the WAL capture worker stopped it at %s (dataeng.cdc_status.capture_error): '
+                          'its handler %s is called with none of the changes committed from then on; once the table''s owner has run '
+                          'dataeng.cdc_enable(%L, method => ''wal'') again, it is called with those committed after; last handled %s',
+                          o.table_name, dataeng_internal._text_time(cs.capture_stopped_at), o.handler,
+                          o.table_name::text, coalesce(dataeng_internal._text_time(o.handled_at), 'never'))
               WHEN o.paused_at IS NOT NULL
               THEN format('paused by dataeng.on_change_pause() since %s; %s set aside',
                           dataeng_internal._text_time(o.paused_at),
@@ -1100,9 +1191,11 @@ BEGIN
          -- (the age of the oldest batch waiting in its backlog)
          CASE WHEN o.backlog_oldest_commit IS NOT NULL
               THEN round(extract(epoch FROM now() OPERATOR(pg_catalog.-) o.backlog_oldest_commit)) END,
-         o.handled_at, dl.last_error,
+         o.handled_at, coalesce(dl.last_error, cs.capture_error),
          CASE WHEN dl.failed OPERATOR(pg_catalog.>) 0 OR dl.not_kept OPERATOR(pg_catalog.>) 0 THEN dl.first_failed
               WHEN bk.why IS NOT NULL OR nf.why IS NOT NULL THEN NULL
+              WHEN cs.table_name IS NOT NULL AND NOT bound.reached AND o.calls_cut_off OPERATOR(pg_catalog.<) 5
+              THEN cs.capture_stopped_at
               -- (cut off again and again: since the batch it waits on)
               WHEN o.calls_cut_off OPERATOR(pg_catalog.>=) 5 AND NOT bound.reached
               THEN coalesce(o.backlog_oldest_commit, o.paused_at)
@@ -1118,6 +1211,9 @@ BEGIN
               ELSE 'error' END
     FROM dataeng.on_changes o
     CROSS JOIN cfg
+    -- (its table, when the WAL capture worker stopped capturing it: the
+    -- alert is the table's capture_stopped, as for a consumer)
+    LEFT JOIN stopped cs ON cs.table_name OPERATOR(pg_catalog.=) o.table_name
     -- (paused by the worker when its backlog reached its bound, wal_handlers.c)
     CROSS JOIN LATERAL (
       SELECT o.paused_at IS NOT NULL
@@ -1196,8 +1292,13 @@ BEGIN
          CASE WHEN isfinite(c.newest) THEN round(extract(epoch FROM c.checked_at OPERATOR(pg_catalog.-) c.newest)) END,
          (SELECT max(x.checked_at) FROM dataeng.monitor_checks x
            WHERE x.monitor OPERATOR(pg_catalog.=) m.name AND x.ok),
-         CASE WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
-         CASE WHEN c.ok OR c.check_id IS NULL THEN m.created_at
+         -- (a check that could not run: its job's error, since its first
+         -- failure after the latest check; they were NULL and the
+         -- monitor's creation, or the start of the latest check's state)
+         CASE WHEN mj.error_message IS NOT NULL THEN mj.error_message
+              WHEN NOT c.ok THEN array_to_string(c.problems, '; ') END,
+         CASE WHEN mj.error_message IS NOT NULL THEN mj.first_failed
+              WHEN c.ok OR c.check_id IS NULL THEN m.created_at
               ELSE coalesce((SELECT min(x.checked_at) FROM dataeng.monitor_checks x
                               WHERE x.monitor OPERATOR(pg_catalog.=) m.name
                                 AND x.check_id OPERATOR(pg_catalog.>) coalesce(
@@ -1214,7 +1315,12 @@ BEGIN
     -- start of the scheduler's pass, which may be before a check made
     -- while the scheduler was slow to get to it)
     LEFT JOIN LATERAL (
-      SELECT jr.error_message FROM dataeng.jobs j
+      SELECT jr.error_message,
+             (SELECT min(x.finished_at) FROM dataeng.job_runs x
+               WHERE x.job_id OPERATOR(pg_catalog.=) j.job_id
+                 AND x.status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
+                 AND x.finished_at OPERATOR(pg_catalog.>) coalesce(c.checked_at, '-infinity')) AS first_failed
+        FROM dataeng.jobs j
         JOIN dataeng.job_runs jr ON jr.run_id OPERATOR(pg_catalog.=) j.last_run_id
        WHERE j.job_name OPERATOR(pg_catalog.=) ('monitor:' OPERATOR(pg_catalog.||) m.name)
          AND j.last_status OPERATOR(pg_catalog.=) ANY ('{failed,timed_out}')
@@ -1746,8 +1852,8 @@ BEGIN
           (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) obj_owner::oid),
           pg_catalog.now())
   ON CONFLICT (condition) WHERE resolved_at IS NULL AND condition IS NOT NULL
-  DO UPDATE SET message = excluded.message, payload = excluded.payload, last_seen_at = excluded.last_seen_at,
-                seen_count = x.seen_count OPERATOR(pg_catalog.+) 1
+  DO UPDATE SET object = excluded.object, message = excluded.message, payload = excluded.payload,
+                last_seen_at = excluded.last_seen_at, seen_count = x.seen_count OPERATOR(pg_catalog.+) 1
   RETURNING x.* INTO a;
   IF a.seen_count OPERATOR(pg_catalog.>) 1 THEN
     RETURN false;
@@ -1877,7 +1983,12 @@ BEGIN
             ORDER BY x.name FOR UPDATE SKIP LOCKED));
   FOR s IN SELECT * FROM dataeng_internal._status_rows() x WHERE x.alert_kind IS NOT NULL AND x.kind <> 'monitor' LOOP
     CONTINUE WHEN NOT dataeng_internal._ops_setting(s.kind || ':' || s.name, 'alerts', s.owner)::boolean;
-    cond := s.kind || ':' || s.name || ':' || s.alert_kind;
+    -- (a captured table's condition by its oid: by its name, a rename
+    -- resolved its open alert, sending "resolved" while capture was still
+    -- stopped, and raised a new one; the alert takes the new name)
+    cond := s.kind || ':' || CASE WHEN s.kind OPERATOR(pg_catalog.=) 'captured table' AND s.table_name IS NOT NULL
+                                  THEN 'oid ' || s.table_name::oid::text ELSE s.name END
+            || ':' || s.alert_kind;
     holding := holding || cond;
     IF dataeng_internal._alert_raise(cond, s.alert_kind, s.name, s.severity,
                             format('%s %s: %s', s.kind, s.name, s.reason),
