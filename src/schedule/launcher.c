@@ -611,6 +611,19 @@ launcher_scan(long *sleep_ms)
 			start = sched_handles[slotno] == NULL && slot->hold == 0 &&
 				slot->next_due <= now &&
 				(!slot->no_extension || slot->recheck_at <= now);
+			/*
+			 * Due jobs that a cap holds back, and would again (scheduler.c,
+			 * sched_cap_waits()), nothing else due there and nothing changed
+			 * (that wakes it, next_due 0): the hold goes on, looked at again
+			 * in a second.
+			 */
+			if (start && slot->next_due != 0 && now < slot->jobs_due_at &&
+				sched_cap_waits(slot, now))
+			{
+				slot->held_at = now;
+				slot->next_due = TimestampTzPlusMilliseconds(now, 1000);
+				start = false;
+			}
 			if (start)
 			{
 				cand[ncand].slotno = slotno;
@@ -702,6 +715,7 @@ launcher_scan(long *sleep_ms)
 			rechecks++;
 		}
 		slot->starting = true;
+		slot->cap_wait = false;
 		/* (it reads them at its start: these, or the postmaster's later ones) */
 		slot->conf_read = PgReloadTime;
 		/* if it dies without saying when, try again in a second */

@@ -69,6 +69,18 @@ typedef struct SchedDbSlot
 	TimestampTz held_at;
 	Oid			held_owner;
 	/*
+	 * Its last scheduler left with due jobs held back by that one cap
+	 * alone (cap_wait), and no other job due before jobs_due_at: the
+	 * launcher starts the next one when the cap has a place for them
+	 * (sched_cap_waits()), when woken (next_due 0), or at jobs_due_at; it
+	 * renews the hold meanwhile.  (A scheduler started every second to
+	 * find the cap full was most of the CPU of a server whose databases
+	 * had more due jobs than the caps let run, and took the worker slots
+	 * the runs needed.)
+	 */
+	bool		cap_wait;
+	TimestampTz jobs_due_at;
+	/*
 	 * The database has tables to capture from the WAL and no WAL capture
 	 * worker (its scheduler found so, or a worker could not be started):
 	 * the launcher starts one, trying again at wal_retry_at while no
@@ -162,6 +174,7 @@ extern SchedDbSlot *sched_slot_find(Oid dboid);
 extern void sched_wake_at_commit(void);
 extern void sched_wal_wanted(Oid dboid);
 extern void sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now);
+extern bool sched_cap_waits(SchedDbSlot *slot, TimestampTz now);
 extern void sched_runs_forget(Oid *dbs, int ndbs);
 extern void sched_note_closed(Oid dboid, const char *dbname, bool closed);
 extern void sched_wake_all_at_commit(void);

@@ -258,21 +258,27 @@ slot_held_for(SchedDbSlot *slot, Oid owner, TimestampTz now)
 
 /*
  * wake_held
- *		A run of owner ended in this database: every other database whose
- *		due jobs a cap holds back that the run counted in (that role's, or
- *		the total) is woken now, its scheduler's latch set, or the launcher
- *		asked for one where none runs.  The caps count a role's runs in
- *		every database, and a run's end woke its own database's scheduler
- *		alone: one that held another database's jobs back then yielded the
- *		slot to them (hold_yield), whose scheduler took it at its next look,
- *		a second later, so that many due jobs of one role in two databases
- *		started a few a second whatever the caps allowed.
+ *		A run of owner ended in this database: the database that has waited
+ *		longest among those whose due jobs a cap holds back that the run
+ *		counted in (that role's, or the total) is woken now, its
+ *		scheduler's latch set, or the launcher asked for one where none
+ *		runs.  The caps count a role's runs in every database, and a run's
+ *		end woke its own database's scheduler alone: one that held another
+ *		database's jobs back then yielded the slot to them (hold_yield),
+ *		whose scheduler took it at its next look, a second later, so that
+ *		many due jobs of one role in two databases started a few a second
+ *		whatever the caps allowed.  Only that one: the others would yield
+ *		the place to it (hold_yield), and each woken database without a
+ *		scheduler had one started to find so, several new backends (and
+ *		worker slots) for each run that ended.  The others are woken in
+ *		turn by the runs that end next, or by the launcher when their cap
+ *		has a place (sched_cap_waits()).
  */
 static void
 wake_held(Oid owner)
 {
-	Latch	   *latches[DATAENG_MAX_DATABASES];
-	int			nlatches = 0;
+	SchedDbSlot *first = NULL;
+	Latch	   *latch = NULL;
 	Latch	   *launcher = NULL;
 	TimestampTz now = GetCurrentTimestamp();
 	int			i;
@@ -284,17 +290,19 @@ wake_held(Oid owner)
 
 		if (slot == my_slot || !slot_held_for(slot, owner, now))
 			continue;
-		if (slot->latch != NULL)
-			latches[nlatches++] = slot->latch;
-		else
-		{
-			slot->next_due = 0;
-			launcher = sched_shmem->launcher_latch;
-		}
+		if (first == NULL || slot->held_since < first->held_since)
+			first = slot;
+	}
+	if (first != NULL && first->latch != NULL)
+		latch = first->latch;
+	else if (first != NULL)
+	{
+		first->next_due = 0;
+		launcher = sched_shmem->launcher_latch;
 	}
 	SpinLockRelease(&sched_shmem->mutex);
-	for (i = 0; i < nlatches; i++)
-		SetLatch(latches[i]);
+	if (latch != NULL)
+		SetLatch(latch);
 	if (launcher != NULL)
 		SetLatch(launcher);
 }
@@ -825,10 +833,25 @@ sched_hold_slot(SchedDbSlot *slot, Oid owner, TimestampTz now)
 	slot->held_at = now;
 }
 
+/*
+ * the caps this pass held due jobs back by: 0 (none yet), 1 (one:
+ * hold_owner's), 2 (more than one; the slot names the last)
+ */
+static int	hold_owners = 0;
+static Oid	hold_owner = InvalidOid;
+
 static void
 hold_set(Oid owner)
 {
 	TimestampTz now = GetCurrentTimestamp();
+
+	if (hold_owners == 0)
+	{
+		hold_owners = 1;
+		hold_owner = owner;
+	}
+	else if (owner != hold_owner)
+		hold_owners = 2;
 
 	SpinLockAcquire(&sched_shmem->mutex);
 	sched_hold_slot(my_slot, owner, now);
@@ -872,6 +895,57 @@ hold_yield(Oid owner)
 	}
 	SpinLockRelease(&sched_shmem->mutex);
 	return yield;
+}
+
+/* the most runs of one role at once (dataeng.max_parallel_jobs_per_role) */
+static int
+per_role_cap(void)
+{
+	return dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
+		Max(1, dataeng_max_parallel_jobs / 2);
+}
+
+/*
+ * sched_cap_waits
+ *		(launcher) Whether the due jobs that the last scheduler of slot's
+ *		database left held back by a cap alone (cap_wait: by one role's,
+ *		held_owner, or by the total) would wait again: that cap is still
+ *		full, or another database has waited longer for its next place
+ *		(as hold_yield() decides).  Caller holds the mutex.
+ */
+bool
+sched_cap_waits(SchedDbSlot *slot, TimestampTz now)
+{
+	int			total = 0;
+	int			owned = 0;
+	int			i;
+
+	if (!slot->cap_wait || slot->held_since == 0 ||
+		TimestampDifferenceExceeds(slot->held_at, now, SCHED_HOLD_STALE_MS))
+		return false;
+	for (i = 0; i < DATAENG_MAX_PARALLEL_RUNS; i++)
+	{
+		SchedRun   *r = &sched_shmem->runs[i];
+
+		if (!OidIsValid(r->dboid) || r->abandoned)
+			continue;
+		total++;
+		if (OidIsValid(slot->held_owner) && r->owner == slot->held_owner)
+			owned++;
+	}
+	if (total >= dataeng_max_parallel_jobs ||
+		(OidIsValid(slot->held_owner) && owned >= per_role_cap()))
+		return true;
+	for (i = 0; i < DATAENG_MAX_DATABASES; i++)
+	{
+		SchedDbSlot *other = &sched_shmem->dbs[i];
+
+		if (other != slot && slot_held_for(other, slot->held_owner, now) &&
+			(other->held_since < slot->held_since ||
+			 (other->held_since == slot->held_since && other < slot)))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -1276,8 +1350,8 @@ start_due_jobs(bool *warned_slots)
 		uint64		name_hash;		/* of its name (sched_job_name_hash) */
 	}		   *jobs;
 
-	per_role = dataeng_max_parallel_jobs_per_role > 0 ? dataeng_max_parallel_jobs_per_role :
-		Max(1, dataeng_max_parallel_jobs / 2);
+	per_role = per_role_cap();
+	hold_owners = 0;
 
 	check_job_owners();
 	check_job_timeouts();
@@ -1630,26 +1704,37 @@ database_open(void)
 /*
  * next_wait_ms
  *		Milliseconds until the next job not yet due becomes due (at most a
- *		minute; -1 when no job is).  Due jobs that wait (for a dependency, a running run of
- *		theirs, or the concurrency cap) are woken by a worker's exit.  Under
- *		the test clock (clock.c) time stands still: only a change (of the
- *		jobs, or of the clock) makes a job due.
+ *		minute; -1 when no job is); with except_owner valid, the next job
+ *		of another role.  Due jobs that wait (for a dependency, a running
+ *		run of theirs, or the concurrency cap) are woken by a worker's exit.
+ *		Under the test clock (clock.c) time stands still: only a change (of
+ *		the jobs, or of the clock) makes a job due.
  */
+#define NEXT_WAIT_SQL \
+	"SELECT pg_catalog.ceil(pg_catalog.date_part('epoch', " \
+	"         LEAST(min(next_run_at), clock_timestamp() + interval '1 minute') " \
+	"         OPERATOR(pg_catalog.-) clock_timestamp()) * 1000)::bigint " \
+	"  FROM dataeng.jobs WHERE NOT paused AND broken IS NULL AND next_run_at OPERATOR(pg_catalog.>) now()"
+
 static long
-next_wait_ms(void)
+next_wait_ms(Oid except_owner)
 {
 	bool		isnull;
 	Datum		d;
 	TimestampTz test_now;
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
 
 	if (sched_test_clock(&test_now))
 		return -1L;
 
-	spi_exec("SELECT pg_catalog.ceil(pg_catalog.date_part('epoch', "
-			 "         LEAST(min(next_run_at), clock_timestamp() + interval '1 minute') "
-			 "         OPERATOR(pg_catalog.-) clock_timestamp()) * 1000)::bigint "
-			 "  FROM dataeng.jobs WHERE NOT paused AND broken IS NULL AND next_run_at OPERATOR(pg_catalog.>) now()",
-			 0, NULL, true);
+	values[0] = ObjectIdGetDatum(except_owner);
+	if (sched_spi_with_args(OidIsValid(except_owner) ?
+							NEXT_WAIT_SQL " AND owner::oid OPERATOR(pg_catalog.<>) $1" :
+							NEXT_WAIT_SQL,
+							OidIsValid(except_owner) ? 1 : 0, types, values,
+							NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dataeng scheduler: SPI failed reading when the next job is due");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
 		return -1L;				/* no job will be due: only a change wakes us */
@@ -1786,6 +1871,7 @@ dataeng_scheduler_main(Datum main_arg)
 		long		wait_ms;
 		long		next_ms;
 		long		deadline_ms;
+		long		jobs_ms;
 		bool		waiting;
 		bool		first;
 		bool		open;
@@ -1879,7 +1965,17 @@ dataeng_scheduler_main(Datum main_arg)
 			sched_runs_trim(dataeng_job_history_keep);
 			my_slot->last_trim = GetCurrentTimestamp();
 		}
-		next_ms = waiting ? 1000L : next_wait_ms();
+		next_ms = waiting ? 1000L : next_wait_ms(InvalidOid);
+		/*
+		 * Due jobs held back by one cap alone: when a job that cap would
+		 * not hold back is due (the launcher starts the next scheduler
+		 * then, or when the cap has a place: cap_wait below).  Under the
+		 * total cap, none; under a role's, one of another role.
+		 */
+		if (capped && hold_owners == 1)
+			jobs_ms = OidIsValid(hold_owner) && !waiting ? next_wait_ms(hold_owner) : -1L;
+		else
+			jobs_ms = next_ms;
 		/*
 		 * due jobs held back by the caps, or by the database closed: look
 		 * again in a second (ALTER DATABASE wakes it sooner)
@@ -1934,8 +2030,22 @@ dataeng_scheduler_main(Datum main_arg)
 			leave = idle && !my_slot->woken && !linger;
 			if (leave)
 			{
+				TimestampTz now = GetCurrentTimestamp();
+
 				my_slot->next_due = next_ms < 0 ? DT_NOEND :
-					TimestampTzPlusMilliseconds(GetCurrentTimestamp(), waiting ? 1000L : next_ms);
+					TimestampTzPlusMilliseconds(now, waiting ? 1000L : next_ms);
+
+				/*
+				 * Due jobs held back by one cap, and nothing else to look
+				 * at again in a second: the launcher starts the next
+				 * scheduler when that cap has a place for them (the run
+				 * that frees it wakes this database, if it waited
+				 * longest), or when another job is due.
+				 */
+				my_slot->cap_wait = capped && hold_owners == 1 && !waiting && open &&
+					!reap_pending && my_slot->recovered && my_slot->held_since != 0;
+				my_slot->jobs_due_at = jobs_ms < 0 ? DT_NOEND :
+					TimestampTzPlusMilliseconds(now, jobs_ms);
 				my_slot->pid = 0;
 				my_slot->latch = NULL;
 			}
