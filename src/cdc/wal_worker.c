@@ -85,13 +85,6 @@
 
 /* GUCs */
 int			cdc_wal_naptime = 200;	/* ms */
-
-/*
- * Without new WAL, a round at least this often all the same (ms): what a
- * round looks at besides the WAL (the slot, the configuration tables) is
- * seen within this time even if a change of it wrote no WAL.
- */
-#define CDC_WAL_SETTLED_MAX_MS	10000
 int			cdc_wal_batch_changes = 20000;
 int			cdc_max_slot_lag = 0;	/* kB, 0: no limit */
 int			cdc_on_change_retries = 3;
@@ -103,6 +96,13 @@ int			cdc_on_change_role_budget = 1000;	/* ms */
 int			cdc_on_change_round_budget = 10000; /* ms */
 int			cdc_on_change_max_backlog = 10000;	/* batches */
 int			cdc_on_change_max_dead_letters = 100000;	/* batches */
+
+/*
+ * Without new WAL, a round at least this often all the same (ms): what a
+ * round looks at besides the WAL (the slot, the configuration tables) is
+ * seen within this time even if a change of it wrote no WAL.
+ */
+#define CDC_WAL_SETTLED_MAX_MS	10000
 
 PGDLLEXPORT void dataeng_wal_main(Datum main_arg);
 
@@ -1152,6 +1152,18 @@ wal_round_caught(const char *slot, CdcWalRound *round, XLogRecPtr *advance_to)
 	return false;
 }
 
+/* wait dataeng.wal_naptime; true when a session set the latch meanwhile */
+static bool
+wal_nap(void)
+{
+	int			rc;
+
+	rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+				   cdc_wal_naptime, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	return (rc & WL_LATCH_SET) != 0;
+}
+
 /* the worker's life in its database, until it has nothing to do */
 static void
 wal_run(Oid dboid, const char *slot)
@@ -1261,23 +1273,18 @@ wal_run(Oid dboid, const char *slot)
 		/*
 		 * The last round settled (nothing to do, nothing left for later)
 		 * and no WAL was written since, by anyone: a round would find
-		 * nothing, and would itself write WAL and take a transaction id for
-		 * its bookkeeping, five times a second in an idle database.  Wait
-		 * again, unless a session set the latch (cdc_wal_sync() and the
-		 * others that wait for a round), the database is being left, or
-		 * the last round is CDC_WAL_SETTLED_MAX_MS old.
+		 * nothing (its transaction, catalog reads and decoding took 3% of a
+		 * core in an idle database).  Wait again, unless a session set the
+		 * latch (cdc_wal_sync() and the others that wait for a round), the
+		 * database is being left, or the last round is
+		 * CDC_WAL_SETTLED_MAX_MS old.
 		 */
 		if (!woken && !draining && settled_at != InvalidXLogRecPtr &&
 			GetXLogInsertRecPtr() == settled_at &&
 			!TimestampDifferenceExceeds(settled_round, GetCurrentTimestamp(),
 										CDC_WAL_SETTLED_MAX_MS))
 		{
-			int			rc;
-
-			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						   cdc_wal_naptime, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			woken = (rc & WL_LATCH_SET) != 0;
+			woken = wal_nap();
 			continue;
 		}
 
@@ -1304,14 +1311,7 @@ wal_run(Oid dboid, const char *slot)
 			settled_at = cdc_wal_round_settled_at;
 			settled_round = GetCurrentTimestamp();
 		}
-		{
-			int			rc;
-
-			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						   cdc_wal_naptime, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			woken = (rc & WL_LATCH_SET) != 0;
-		}
+		woken = wal_nap();
 	}
 }
 
